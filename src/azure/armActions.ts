@@ -1,0 +1,30 @@
+/**
+ * Every ARM authorization action the gateway needs. The custom role in infra/ is checked against this table
+ * (one source of truth): adding a gateway operation without its action here, or here without the role, fails a test.
+ */
+export const ARM_ACTIONS = {
+  readSubscription: "Microsoft.Resources/subscriptions/read",
+  readBillingProperty: "Microsoft.Billing/billingProperty/read",
+  readResourceGroups: "Microsoft.Resources/subscriptions/resourceGroups/read",
+  readVms: "Microsoft.Compute/virtualMachines/read",
+  readVmInstanceView: "Microsoft.Compute/virtualMachines/instanceView/read",
+  readVmExtensions: "Microsoft.Compute/virtualMachines/extensions/read",
+  powerOffVm: "Microsoft.Compute/virtualMachines/powerOff/action",
+  deallocateVm: "Microsoft.Compute/virtualMachines/deallocate/action",
+  startVm: "Microsoft.Compute/virtualMachines/start/action",
+  readScaleSets: "Microsoft.Compute/virtualMachineScaleSets/read",
+  readScaleSetVms: "Microsoft.Compute/virtualMachineScaleSets/virtualMachines/read",
+  powerOffScaleSet: "Microsoft.Compute/virtualMachineScaleSets/powerOff/action",
+  deallocateScaleSet: "Microsoft.Compute/virtualMachineScaleSets/deallocate/action",
+  startScaleSet: "Microsoft.Compute/virtualMachineScaleSets/start/action",
+  readOperationStatus: "Microsoft.Compute/locations/operations/read",
+  readVnets: "Microsoft.Network/virtualNetworks/read",
+  readSubnets: "Microsoft.Network/virtualNetworks/subnets/read",
+  writeSubnet: "Microsoft.Network/virtualNetworks/subnets/write",
+  deleteSubnet: "Microsoft.Network/virtualNetworks/subnets/delete",
+  readNetworkOperationStatus: "Microsoft.Network/locations/operations/read",
+  readNetworkWatchers: "Microsoft.Network/networkWatchers/read",
+  connectivityCheck: "Microsoft.Network/networkWatchers/connectivityCheck/action",
+} as const;
+
+export type ArmActionKey = keyof typeof ARM_ACTIONS;

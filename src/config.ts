@@ -1,0 +1,73 @@
+/** App settings, parsed once from process.env. Orchestrations never read this. */
+import { z } from "zod";
+import { ConfigError } from "./errors";
+import { zodIssues } from "./contracts/parse";
+
+const bool = z
+  .enum(["true", "false", "1", "0"])
+  .transform((v) => v === "true" || v === "1");
+
+const LOOPBACK = /^https:\/\/(127\.\d+\.\d+\.\d+|localhost|\[::1\])(:\d+)?(\/|$)/i;
+
+export const ConfigSchema = z
+  .object({
+    /** ARM endpoint; the public cloud unless pointed elsewhere (sovereign cloud or the local simulator). */
+    PORT25_ARM_ENDPOINT: z.url({ protocol: /^https$/ }).default("https://management.azure.com"),
+    /** PEM file of an extra CA to trust for the ARM endpoint (the simulator's self-signed certificate). */
+    PORT25_ARM_CA_FILE: z.string().min(1).optional(),
+    /** A static bearer token: accepted only for a loopback ARM endpoint (the simulator). */
+    PORT25_ARM_STATIC_TOKEN: z.string().min(1).optional(),
+    /** Client id of the user-assigned managed identity (DefaultAzureCredential reads it). */
+    AZURE_CLIENT_ID: z.string().uuid().optional(),
+    /** Audit tables: a connection string (local, Azurite) or a table endpoint (identity-based, Azure). */
+    PORT25_AUDIT_TABLE_CONNECTION: z.string().min(1).optional(),
+    PORT25_AUDIT_TABLE_ENDPOINT: z.url().optional(),
+    PORT25_AUDIT_TABLE_PREFIX: z
+      .string()
+      .regex(/^[A-Za-z][A-Za-z0-9]{0,40}$/, "must be letters and digits, starting with a letter")
+      .default("port25"),
+    /** NCRONTAB (six fields) of the scheduled re-verification. */
+    PORT25_REVERIFY_SCHEDULE: z
+      .string()
+      .regex(/^\S+( \S+){5}$/, "must be a six-field NCRONTAB expression")
+      .default("0 0 6 * * *"),
+    /** Start a remediation for stragglers found by the re-verification. */
+    PORT25_AUTO_REMEDIATE: bool.default(false),
+    /** Enforce App Service authentication roles (operator, auditor) in the HTTP triggers. */
+    PORT25_AUTH_ENABLED: bool.default(false),
+    /** Host probed on TCP 25 by the canary when a run does not name one. */
+    PORT25_PROBE_HOST: z.string().min(1).max(253).default("smtp.office365.com"),
+    PORT25_TASK_HUB: z.string().regex(/^[A-Za-z][A-Za-z0-9]{2,44}$/).default("port25"),
+  })
+  .superRefine((cfg, ctx) => {
+    if (cfg.PORT25_ARM_STATIC_TOKEN !== undefined && !LOOPBACK.test(cfg.PORT25_ARM_ENDPOINT)) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["PORT25_ARM_STATIC_TOKEN"],
+        message: "a static token is only accepted with a loopback PORT25_ARM_ENDPOINT",
+      });
+    }
+  });
+
+export type Config = z.output<typeof ConfigSchema>;
+
+/** Parses the given environment; throws one ConfigError listing every bad key. */
+export function parseConfig(env: Record<string, string | undefined>): Config {
+  const defined = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ""));
+  const result = ConfigSchema.safeParse(defined);
+  if (!result.success) throw new ConfigError(zodIssues(result.error), result.error);
+  return result.data;
+}
+
+let cached: Config | undefined;
+
+/** The process's configuration, parsed on first use. */
+export function getConfig(): Config {
+  cached ??= parseConfig(process.env);
+  return cached;
+}
+
+/** Forgets the parsed configuration (tests and the local host change the environment between runs). */
+export function resetConfig(): void {
+  cached = undefined;
+}

@@ -1,0 +1,130 @@
+/** What discovery reads from a subscription: plain data, no SDK types. Input of the planner. */
+import { z } from "zod";
+import { ArmResourceIdSchema, SubscriptionIdSchema } from "./ids";
+import { PowerStateSchema, ProvisioningStateSchema } from "./power";
+
+export const TagsSchema = z.record(z.string(), z.string());
+
+/** GET /subscriptions/{id}/providers/Microsoft.Billing/billingProperty/default, the fields we use. */
+export const BillingPropertySchema = z.object({
+  billingAccountAgreementType: z.string().optional(),
+  subscriptionWorkloadType: z.string().optional(),
+  billingAccountType: z.string().optional(),
+  billingAccountSubType: z.string().optional(),
+  skuId: z.string().optional(),
+  skuDescription: z.string().optional(),
+});
+export type BillingProperty = z.output<typeof BillingPropertySchema>;
+
+/** The billing property as read: present, or unreadable with the reason (e.g. 403 and the missing action). */
+export const BillingReadSchema = z.discriminatedUnion("status", [
+  z.object({ status: z.literal("ok"), property: BillingPropertySchema }),
+  z.object({ status: z.literal("unreadable"), httpStatus: z.number().int().optional(), code: z.string(), message: z.string() }),
+]);
+export type BillingRead = z.output<typeof BillingReadSchema>;
+
+export const SubscriptionInfoSchema = z.object({
+  subscriptionId: SubscriptionIdSchema,
+  displayName: z.string(),
+  state: z.string().optional(),
+  quotaId: z.string().optional(),
+});
+export type SubscriptionInfo = z.output<typeof SubscriptionInfoSchema>;
+
+export const ResourceGroupInfoSchema = z.object({
+  id: ArmResourceIdSchema.or(z.string()),
+  name: z.string(),
+  location: z.string(),
+  /** Resource id of the owning service (AKS cluster, Databricks workspace, managed application). */
+  managedBy: z.string().optional(),
+  tags: TagsSchema.default({}),
+});
+export type ResourceGroupInfo = z.output<typeof ResourceGroupInfoSchema>;
+
+export const VmInfoSchema = z.object({
+  id: ArmResourceIdSchema,
+  name: z.string(),
+  resourceGroup: z.string(),
+  location: z.string(),
+  size: z.string().optional(),
+  powerState: PowerStateSchema,
+  provisioningState: ProvisioningStateSchema,
+  ephemeralOsDisk: z.boolean(),
+  availabilitySetId: z.string().optional(),
+  zone: z.string().optional(),
+  tags: TagsSchema,
+  priority: z.enum(["Regular", "Low", "Spot"]).default("Regular"),
+  /** Flexible scale set the VM belongs to (its members are cycled as VMs). */
+  flexScaleSetId: z.string().optional(),
+  /** Network Watcher agent extension installed (needed for the canary probe). */
+  networkWatcherAgent: z.boolean(),
+  /** When the VM last entered PowerState/running, if known (instance view status time). */
+  lastStartTime: z.iso.datetime({ offset: true }).optional(),
+});
+export type VmInfo = z.output<typeof VmInfoSchema>;
+
+export const ScaleSetInstanceSchema = z.object({
+  instanceId: z.string(),
+  powerState: PowerStateSchema,
+  provisioningState: ProvisioningStateSchema,
+  lastStartTime: z.iso.datetime({ offset: true }).optional(),
+});
+export type ScaleSetInstance = z.output<typeof ScaleSetInstanceSchema>;
+
+/** A uniform scale set (flexible ones are represented by their member VMs). */
+export const ScaleSetInfoSchema = z.object({
+  id: ArmResourceIdSchema,
+  name: z.string(),
+  resourceGroup: z.string(),
+  location: z.string(),
+  orchestrationMode: z.literal("Uniform"),
+  ephemeralOsDisk: z.boolean(),
+  provisioningState: ProvisioningStateSchema,
+  tags: TagsSchema,
+  instances: z.array(ScaleSetInstanceSchema),
+});
+export type ScaleSetInfo = z.output<typeof ScaleSetInfoSchema>;
+
+export const SubnetInfoSchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  addressPrefix: z.string().optional(),
+  addressPrefixes: z.array(z.string()).optional(),
+  /** Delegation service names, e.g. Microsoft.Web/hostingEnvironments. */
+  delegations: z.array(z.string()),
+  /** Prefixes allocated from IPAM pools to this subnet. */
+  ipamAllocatedPrefixes: z.array(z.string()).default([]),
+  provisioningState: z.string().optional(),
+});
+export type SubnetInfo = z.output<typeof SubnetInfoSchema>;
+
+export const VnetInfoSchema = z.object({
+  id: ArmResourceIdSchema,
+  name: z.string(),
+  resourceGroup: z.string(),
+  location: z.string(),
+  addressPrefixes: z.array(z.string()),
+  /** The VNet's address space is managed by IPAM pools. */
+  ipamManaged: z.boolean().default(false),
+  subnets: z.array(SubnetInfoSchema),
+  tags: TagsSchema.default({}),
+});
+export type VnetInfo = z.output<typeof VnetInfoSchema>;
+
+export const NetworkWatcherInfoSchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  resourceGroup: z.string(),
+  location: z.string(),
+});
+export type NetworkWatcherInfo = z.output<typeof NetworkWatcherInfoSchema>;
+
+export const DiscoverySchema = z.object({
+  subscriptionId: SubscriptionIdSchema,
+  resourceGroups: z.array(ResourceGroupInfoSchema),
+  vms: z.array(VmInfoSchema),
+  scaleSets: z.array(ScaleSetInfoSchema),
+  vnets: z.array(VnetInfoSchema),
+  networkWatchers: z.array(NetworkWatcherInfoSchema),
+});
+export type Discovery = z.output<typeof DiscoverySchema>;

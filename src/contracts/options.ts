@@ -1,0 +1,43 @@
+/** Options of a remediation run (start request → orchestration input → planner). */
+import { z } from "zod";
+
+export const RemediationOptionsSchema = z
+  .object({
+    /** Global cap on resources being cycled at once. */
+    maxConcurrency: z.number().int().min(1).max(1000).default(20),
+    /** Never more VMs of one availability set down at once. */
+    maxUnavailablePerAvailabilitySet: z.number().int().min(1).max(100).default(1),
+    /** Never more members of one flexible scale set down at once. */
+    maxUnavailablePerScaleSet: z.number().int().min(1).max(1000).default(5),
+    /** A VM that was stopped (allocated) is deallocated; with this on, it is started and stopped again. */
+    restoreStoppedVms: z.boolean().default(false),
+    /** "canaryProbe": prove TCP 25 from the canary before the fleet; "attestationOnly": trust the attestation. */
+    verification: z.enum(["canaryProbe", "attestationOnly"]).default("canaryProbe"),
+    /** Host probed on TCP 25 from the canary (default from the app setting PORT25_PROBE_HOST). */
+    probeHost: z.string().min(1).max(253).regex(/^[A-Za-z0-9.-]+$/, "must be a host name or IPv4 address").optional(),
+    /** How many canaries to cycle and probe when none is tagged. */
+    canaryCount: z.number().int().min(1).max(10).default(1),
+    /** How long to wait for the "approve" event when approval is required. */
+    approvalTimeoutMinutes: z.number().int().min(1).max(7 * 24 * 60).default(24 * 60),
+    /** Deadline for one power transition (power off, deallocate, start) before the VM is reported failed. */
+    transitionTimeoutMinutes: z.number().int().min(1).max(240).default(30),
+    /** Refresh VNets with delegated subnets (add and remove a temporary subnet). */
+    refreshDelegatedSubnets: z.boolean().default(true),
+    /** Go on when the billing property cannot be read (classification "unknown"). */
+    forceUnknownBilling: z.boolean().default(false),
+    /** VMs per wave batch (one sub-orchestration each); keeps histories short. */
+    batchSize: z.number().int().min(1).max(200).default(100),
+  })
+  .strict();
+export type RemediationOptions = z.output<typeof RemediationOptionsSchema>;
+export type RemediationOptionsInput = z.input<typeof RemediationOptionsSchema>;
+
+/** Tag names the product reads. */
+export const TAGS = {
+  skip: "port25-remediation", // value "skip"
+  wave: "port25-wave", // integer ≥ 0
+  canary: "port25-canary", // "true"
+} as const;
+
+/** Prefix of temporary subnets the product creates (leak detection relies on it). */
+export const TEMP_SUBNET_PREFIX = "port25-temp-";

@@ -1,0 +1,17 @@
+/** Parsing at the edges: a zod schema applied with a ValidationError that names every bad field. */
+import type { z } from "zod";
+import { ValidationError, type FieldIssue } from "../errors";
+
+export function zodIssues(error: z.ZodError): FieldIssue[] {
+  return error.issues.map((issue) => ({
+    path: issue.path.map((p) => (typeof p === "number" ? `[${p}]` : String(p))).join(".").replace(/\.\[/g, "["),
+    message: issue.message,
+  }));
+}
+
+/** Parses `value` with `schema`; throws ValidationError("<what>: field: message; …") on failure. */
+export function parseWith<S extends z.ZodType>(schema: S, value: unknown, what: string): z.output<S> {
+  const result = schema.safeParse(value);
+  if (!result.success) throw new ValidationError(what, zodIssues(result.error), result.error);
+  return result.data;
+}

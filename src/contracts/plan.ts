@@ -1,0 +1,81 @@
+/** The plan: one entry per discovered resource, and the waves the actionable ones run in. */
+import { z } from "zod";
+import { PowerStateSchema } from "./power";
+import { ReasonCodeSchema, ResourceKindSchema } from "./outcome";
+
+export const PowerStepSchema = z.enum(["powerOff", "deallocate", "start"]);
+export type PowerStep = z.output<typeof PowerStepSchema>;
+
+export const PlanEntrySchema = z.object({
+  resourceId: z.string(),
+  kind: ResourceKindSchema,
+  name: z.string(),
+  resourceGroup: z.string(),
+  location: z.string(),
+  /** "cycle" for VMs and scale sets (steps say which), "refreshSubnet" for VNets, "skip" otherwise. */
+  action: z.enum(["cycle", "refreshSubnet", "skip"]),
+  /** Power steps in order, e.g. running → powerOff, deallocate, start; stopped → deallocate. */
+  steps: z.array(PowerStepSchema).default([]),
+  /** The state the resource should end in. */
+  targetState: PowerStateSchema.optional(),
+  stateBefore: z.union([PowerStateSchema, z.string()]).optional(),
+  skipReason: ReasonCodeSchema.optional(),
+  skipMessage: z.string().optional(),
+  /** Grouping keys for availability caps. */
+  availabilitySetId: z.string().optional(),
+  flexScaleSetId: z.string().optional(),
+  zone: z.string().optional(),
+  /** Wave tag value, if tagged. */
+  waveTag: z.number().int().optional(),
+  canary: z.boolean().default(false),
+  /** Uniform scale sets: instance ids to cycle (those running) and to deallocate (those stopped). */
+  instanceIds: z.array(z.string()).optional(),
+  stoppedInstanceIds: z.array(z.string()).optional(),
+  /** VNets: the temporary subnet's prefix and name. */
+  tempSubnetPrefix: z.string().optional(),
+  tempSubnetName: z.string().optional(),
+  delegatedSubnets: z.array(z.string()).optional(),
+  spot: z.boolean().optional(),
+  networkWatcherAgent: z.boolean().optional(),
+});
+export type PlanEntry = z.output<typeof PlanEntrySchema>;
+
+export const WaveBatchSchema = z.object({
+  /** Stable id, e.g. "w1b0". */
+  id: z.string(),
+  /** Resource ids (VMs and uniform scale sets) in this batch, in scheduling order. */
+  items: z.array(z.string()),
+});
+export type WaveBatch = z.output<typeof WaveBatchSchema>;
+
+export const WaveSchema = z.object({
+  index: z.number().int().min(0),
+  /** "canary", "wave tag 3", "untagged". */
+  label: z.string(),
+  canary: z.boolean().default(false),
+  /** Batches never split an availability set or flexible scale set across two batches of one wave. */
+  batches: z.array(WaveBatchSchema),
+});
+export type Wave = z.output<typeof WaveSchema>;
+
+export const CapsSchema = z.object({
+  maxConcurrency: z.number().int().min(1),
+  maxUnavailablePerAvailabilitySet: z.number().int().min(1),
+  maxUnavailablePerScaleSet: z.number().int().min(1),
+});
+export type Caps = z.output<typeof CapsSchema>;
+
+export const PlanSchema = z.object({
+  entries: z.array(PlanEntrySchema),
+  waves: z.array(WaveSchema),
+  caps: CapsSchema,
+  counts: z.object({
+    vms: z.number().int(),
+    scaleSets: z.number().int(),
+    vnets: z.number().int(),
+    toCycle: z.number().int(),
+    toRefresh: z.number().int(),
+    skipped: z.number().int(),
+  }),
+});
+export type Plan = z.output<typeof PlanSchema>;

@@ -1,0 +1,114 @@
+/** The remediation run: its start request, progress and result. */
+import { z } from "zod";
+import { SubscriptionIdSchema } from "./ids";
+import { RemediationOptionsSchema } from "./options";
+import { ClassificationSchema } from "./classification";
+import { PlanSchema } from "./plan";
+import { ResourceOutcomeSchema, OutcomeKindSchema } from "./outcome";
+
+export const AttestationSchema = z
+  .object({
+    /** Reference of the exemption approval or of the Diagnose-and-Solve result (ticket, diagnostic id). */
+    reference: z.string().trim().min(3, "must name the approval or diagnostic reference").max(200),
+    /** Who approved the exemption. */
+    approvedBy: z.string().trim().min(1, "must name the approver").max(200),
+    /** When the exemption was approved (ISO 8601); not in the future. */
+    approvedAt: z.iso.datetime({ offset: true }),
+  })
+  .strict();
+export type Attestation = z.output<typeof AttestationSchema>;
+
+export const ModeSchema = z.enum(["plan", "execute"]);
+
+/** Input of remediateSubscription: the validated start request, stamped by the starter. */
+export const RemediationInputSchema = z.object({
+  subscriptionId: SubscriptionIdSchema,
+  attestation: AttestationSchema,
+  mode: ModeSchema.default("execute"),
+  requireApproval: z.boolean().default(false),
+  options: RemediationOptionsSchema.default(RemediationOptionsSchema.parse({})),
+  /** Caller identity recorded with the run. */
+  requestedBy: z.string().max(256).default("unknown"),
+  requestedAt: z.iso.datetime({ offset: true }),
+  /** Probe host resolved by the starter (options.probeHost or the app setting). */
+  probeHost: z.string().min(1),
+  /** Run id (also the audit key); the starter derives it. */
+  runId: z.string().min(1),
+});
+export type RemediationInput = z.output<typeof RemediationInputSchema>;
+
+export const RunStatusSchema = z.enum([
+  "completed", // every resource handled, no failures
+  "completedWithFailures",
+  "planned", // mode plan
+  "refused", // subscription not exemptible / unknown
+  "nothingToDo", // port 25 not blocked here
+  "halted", // canary proof failed
+  "cancelled",
+  "approvalTimedOut",
+]);
+export type RunStatus = z.output<typeof RunStatusSchema>;
+
+export const PhaseSchema = z.enum(["verify", "discover", "plan", "approve", "subnets", "canary", "waves", "report", "done"]);
+export type Phase = z.output<typeof PhaseSchema>;
+
+export const OutcomeCountsSchema = z.object({
+  total: z.number().int(),
+  cycled: z.number().int(),
+  skipped: z.number().int(),
+  failed: z.number().int(),
+  pending: z.number().int(),
+});
+export type OutcomeCounts = z.output<typeof OutcomeCountsSchema>;
+
+/** Custom status of remediateSubscription (kept small: custom status is capped at 16 KB). */
+export const ProgressSchema = z.object({
+  runId: z.string(),
+  phase: PhaseSchema,
+  wave: z.number().int().optional(),
+  waves: z.number().int().optional(),
+  counts: OutcomeCountsSchema,
+  message: z.string().optional(),
+  cancelRequested: z.boolean().optional(),
+});
+export type Progress = z.output<typeof ProgressSchema>;
+
+export const CanaryResultSchema = z.object({
+  vmIds: z.array(z.string()),
+  probeHost: z.string(),
+  verification: z.enum(["canaryProbe", "attestationOnly"]),
+  /** "reachable" | "unreachable" | "skipped" (attestation only) | "unavailable" (no eligible canary). */
+  result: z.enum(["reachable", "unreachable", "skipped", "unavailable"]),
+  detail: z.string().optional(),
+});
+export type CanaryResult = z.output<typeof CanaryResultSchema>;
+
+export const RemediationSummarySchema = z.object({
+  runId: z.string(),
+  subscriptionId: z.string(),
+  status: RunStatusSchema,
+  mode: ModeSchema,
+  message: z.string(),
+  startedAt: z.string(),
+  endedAt: z.string(),
+  counts: OutcomeCountsSchema,
+  byReason: z.record(z.string(), z.number().int()),
+  byOutcome: z.record(OutcomeKindSchema, z.number().int()),
+  canary: CanaryResultSchema.optional(),
+  warnings: z.array(z.string()).default([]),
+});
+export type RemediationSummary = z.output<typeof RemediationSummarySchema>;
+
+export const RemediationResultSchema = z.object({
+  summary: RemediationSummarySchema,
+  classification: ClassificationSchema,
+  plan: PlanSchema.optional(),
+  outcomes: z.array(ResourceOutcomeSchema),
+  input: RemediationInputSchema,
+});
+export type RemediationResult = z.output<typeof RemediationResultSchema>;
+
+/** Orchestration instance id for a subscription: one live run per subscription. */
+export function remediationInstanceId(subscriptionId: string): string {
+  return `port25-${subscriptionId.toLowerCase()}`;
+}

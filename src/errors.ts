@@ -1,0 +1,113 @@
+/** The project's error hierarchy: one class per failure kind, each with a stable `code` and `retryable`. */
+
+export interface Port25ErrorOptions {
+  code: string;
+  retryable?: boolean;
+  cause?: unknown;
+  details?: unknown;
+}
+
+/** Base of every error the product throws on purpose. */
+export class Port25Error extends Error {
+  override readonly name: string = "Port25Error";
+  readonly code: string;
+  readonly retryable: boolean;
+  readonly details: unknown;
+
+  constructor(message: string, options: Port25ErrorOptions) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.code = options.code;
+    this.retryable = options.retryable ?? false;
+    this.details = options.details;
+  }
+}
+
+/** An issue found while parsing input: the path of the offending field and what is wrong with it. */
+export interface FieldIssue {
+  path: string;
+  message: string;
+}
+
+/** App settings are missing or malformed; lists every bad key at once. */
+export class ConfigError extends Port25Error {
+  override readonly name = "ConfigError";
+  readonly issues: readonly FieldIssue[];
+  constructor(issues: readonly FieldIssue[], cause?: unknown) {
+    super(`Invalid configuration: ${issues.map((i) => `${i.path}: ${i.message}`).join("; ")}`, {
+      code: "InvalidConfiguration",
+      cause,
+      details: issues,
+    });
+    this.issues = issues;
+  }
+}
+
+/** Input (HTTP body, activity input, scenario file, CLI flag) failed validation. */
+export class ValidationError extends Port25Error {
+  override readonly name = "ValidationError";
+  readonly issues: readonly FieldIssue[];
+  constructor(what: string, issues: readonly FieldIssue[], cause?: unknown) {
+    super(`Invalid ${what}: ${issues.map((i) => `${i.path || "(root)"}: ${i.message}`).join("; ")}`, {
+      code: "ValidationFailed",
+      cause,
+      details: issues,
+    });
+    this.issues = issues;
+  }
+}
+
+/** The world is not in the state an operation requires (e.g. a run is already live). */
+export class PreconditionError extends Port25Error {
+  override readonly name = "PreconditionError";
+  constructor(message: string, code = "PreconditionFailed", details?: unknown) {
+    super(message, { code, details });
+  }
+}
+
+/** An Azure Resource Manager call failed; `code` is ARM's error code when it gave one. */
+export class AzureOperationError extends Port25Error {
+  override readonly name = "AzureOperationError";
+  readonly statusCode: number | undefined;
+  readonly operation: string;
+  /** Seconds ARM asked us to wait (Retry-After), when it said. */
+  readonly retryAfterSeconds: number | undefined;
+  constructor(
+    operation: string,
+    message: string,
+    options: { code: string; statusCode?: number; retryable: boolean; retryAfterSeconds?: number; cause?: unknown },
+  ) {
+    super(`${operation} failed: ${message}`, { code: options.code, retryable: options.retryable, cause: options.cause });
+    this.operation = operation;
+    this.statusCode = options.statusCode;
+    this.retryAfterSeconds = options.retryAfterSeconds;
+  }
+}
+
+export function isPort25Error(e: unknown): e is Port25Error {
+  return e instanceof Port25Error;
+}
+export function isConfigError(e: unknown): e is ConfigError {
+  return e instanceof ConfigError;
+}
+export function isValidationError(e: unknown): e is ValidationError {
+  return e instanceof ValidationError;
+}
+export function isPreconditionError(e: unknown): e is PreconditionError {
+  return e instanceof PreconditionError;
+}
+export function isAzureOperationError(e: unknown): e is AzureOperationError {
+  return e instanceof AzureOperationError;
+}
+
+/** Turns anything thrown into an Error, so every catch block handles one type. */
+export function ensureError(value: unknown): Error {
+  if (value instanceof Error) return value;
+  if (typeof value === "string") return new Error(value);
+  let text: string;
+  try {
+    text = JSON.stringify(value) ?? String(value);
+  } catch {
+    text = String(value);
+  }
+  return new Error(`Non-error value thrown: ${text}`);
+}
