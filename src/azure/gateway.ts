@@ -1,0 +1,53 @@
+/** The ARM gateway: every Azure operation the product performs, as plain data in and out. */
+import type {
+  BillingRead,
+  NetworkWatcherInfo,
+  ResourceGroupInfo,
+  ScaleSetInfo,
+  SubscriptionInfo,
+  VmInfo,
+  VnetInfo,
+} from "../contracts/discovery";
+import type {
+  ConnectivityResult,
+  OperationHandle,
+  OperationStatus,
+  ScaleSetState,
+  SubnetState,
+  VmState,
+} from "../contracts/azure";
+import type { PowerStep } from "../contracts/plan";
+
+/**
+ * Every method throws AzureOperationError (src/errors.ts) on failure, with ARM's error code, the HTTP status,
+ * `retryable` (429, 5xx, AnotherOperationInProgress, RetryableErrorDueToAnotherOperation) and Retry-After.
+ * `begin*` methods send the initial request only and return a handle; callers poll with `getOperationStatus`.
+ */
+export interface ArmGateway {
+  getSubscription(subscriptionId: string): Promise<SubscriptionInfo>;
+  /** Never throws for 401/403/404: returns `{status:"unreadable"}` with the missing permission named. */
+  getBillingProperty(subscriptionId: string): Promise<BillingRead>;
+  listResourceGroups(subscriptionId: string): Promise<ResourceGroupInfo[]>;
+  /** Every VM (flexible scale-set members included) with its power state. */
+  listVms(subscriptionId: string): Promise<VmInfo[]>;
+  /** Uniform scale sets with their instances' power states. */
+  listScaleSets(subscriptionId: string): Promise<ScaleSetInfo[]>;
+  listVnets(subscriptionId: string): Promise<VnetInfo[]>;
+  listNetworkWatchers(subscriptionId: string): Promise<NetworkWatcherInfo[]>;
+
+  getVmState(vmId: string): Promise<VmState>;
+  beginVmPowerOperation(vmId: string, step: PowerStep): Promise<OperationHandle>;
+  getScaleSetState(scaleSetId: string): Promise<ScaleSetState>;
+  beginScaleSetPowerOperation(scaleSetId: string, step: PowerStep, instanceIds: string[]): Promise<OperationHandle>;
+  getOperationStatus(handle: OperationHandle): Promise<OperationStatus>;
+
+  getVnet(vnetId: string): Promise<VnetInfo | undefined>;
+  getSubnet(vnetId: string, subnetName: string): Promise<SubnetState>;
+  beginCreateSubnet(vnetId: string, subnetName: string, addressPrefix: string): Promise<OperationHandle>;
+  beginDeleteSubnet(vnetId: string, subnetName: string): Promise<OperationHandle>;
+
+  /** Starts a Network Watcher connectivity check from a VM to host:port over TCP. */
+  beginConnectivityCheck(watcher: NetworkWatcherInfo, vmId: string, host: string, port: number): Promise<OperationHandle>;
+  /** The check's result once `getOperationStatus` says Succeeded (reads the Location URL). */
+  getConnectivityResult(handle: OperationHandle): Promise<ConnectivityResult>;
+}

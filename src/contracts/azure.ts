@@ -1,0 +1,57 @@
+/** Plain-data shapes of the ARM gateway's operations (no SDK types leak out of src/azure). */
+import { z } from "zod";
+import { PowerStateSchema } from "./power";
+
+/** A started ARM long-running operation, to be polled later (monitor pattern: nobody waits inside an activity). */
+export const OperationHandleSchema = z.object({
+  /** Azure-AsyncOperation URL (preferred for status) when ARM gave one. */
+  asyncOperationUrl: z.string().optional(),
+  /** Location URL (final result, e.g. connectivity check) when ARM gave one. */
+  locationUrl: z.string().optional(),
+  /** Seconds ARM suggested to wait before polling. */
+  retryAfterSeconds: z.number().optional(),
+  /** True when ARM finished the operation synchronously (200/204). */
+  completed: z.boolean().default(false),
+});
+export type OperationHandle = z.output<typeof OperationHandleSchema>;
+
+export const OperationStatusSchema = z.object({
+  status: z.enum(["InProgress", "Succeeded", "Failed", "Canceled"]),
+  error: z.object({ code: z.string(), message: z.string() }).optional(),
+  retryAfterSeconds: z.number().optional(),
+});
+export type OperationStatus = z.output<typeof OperationStatusSchema>;
+
+export const VmStateSchema = z.object({
+  exists: z.boolean(),
+  powerState: PowerStateSchema,
+  provisioningState: z.string(),
+  /** Time of the PowerState status, when ARM reports it. */
+  powerStateTime: z.string().optional(),
+});
+export type VmState = z.output<typeof VmStateSchema>;
+
+export const ScaleSetStateSchema = z.object({
+  exists: z.boolean(),
+  instances: z.array(
+    z.object({ instanceId: z.string(), powerState: PowerStateSchema, provisioningState: z.string() }),
+  ),
+});
+export type ScaleSetState = z.output<typeof ScaleSetStateSchema>;
+
+export const SubnetStateSchema = z.object({
+  exists: z.boolean(),
+  provisioningState: z.string().optional(),
+  addressPrefix: z.string().optional(),
+});
+export type SubnetState = z.output<typeof SubnetStateSchema>;
+
+export const ConnectivityResultSchema = z.object({
+  /** ARM's connectionStatus as given: Reachable/Unreachable (docs) or Connected/Disconnected/Degraded/Unknown (typings). */
+  connectionStatus: z.string(),
+  reachable: z.boolean(),
+  issues: z.array(z.string()).default([]),
+  probesSent: z.number().optional(),
+  probesFailed: z.number().optional(),
+});
+export type ConnectivityResult = z.output<typeof ConnectivityResultSchema>;
