@@ -1,0 +1,35 @@
+/** Body of POST /api/remediations. */
+import { z } from "zod";
+import { SubscriptionIdSchema } from "./ids";
+import { AttestationSchema, ModeSchema } from "./remediation";
+import { RemediationOptionsSchema } from "./options";
+
+export const StartRequestSchema = z
+  .object({
+    subscriptionId: SubscriptionIdSchema,
+    attestation: AttestationSchema,
+    mode: ModeSchema.default("execute"),
+    requireApproval: z.boolean().default(false),
+    options: RemediationOptionsSchema.default(RemediationOptionsSchema.parse({})),
+  })
+  .strict();
+export type StartRequest = z.output<typeof StartRequestSchema>;
+
+/** Largest request body the API accepts. */
+export const MAX_REQUEST_BYTES = 32 * 1024;
+
+/** Query of GET /api/audit/runs. */
+export const AuditQuerySchema = z
+  .object({
+    subscriptionId: SubscriptionIdSchema.optional(),
+    from: z.iso.datetime({ offset: true }).optional(),
+    to: z.iso.datetime({ offset: true }).optional(),
+    pageSize: z.coerce.number().int().min(1).max(200).default(50),
+    continuationToken: z.string().max(2048).optional(),
+  })
+  .strict()
+  .refine((q) => q.from === undefined || q.to === undefined || q.from <= q.to, {
+    message: "from must not be after to",
+    path: ["from"],
+  });
+export type AuditQuery = z.output<typeof AuditQuerySchema>;

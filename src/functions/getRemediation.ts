@@ -1,0 +1,40 @@
+/** GET /api/remediations/{id}: runtime status, progress (phase, wave, counts) and, once done, the summary. */
+import type { HttpRequest, HttpResponseInit, InvocationContext } from "@azure/functions";
+import * as df from "durable-functions";
+import { z } from "zod";
+import { ProgressSchema, RemediationResultSchema } from "../contracts/remediation";
+import { errorResponse, handleErrors, jsonResponse, requireRole } from "./http";
+import { statusUrls, tryGetStatus } from "./instances";
+import { InstanceIdParamSchema } from "./params";
+
+export async function getRemediation(
+  request: HttpRequest,
+  client: df.DurableClient,
+  _context: InvocationContext,
+): Promise<HttpResponseInit> {
+  return handleErrors(async () => {
+    requireRole(request, "Port25.Auditor");
+    const instanceId = InstanceIdParamSchema.parse(request.params.id ?? "");
+    const status = await tryGetStatus(client, instanceId);
+    if (!status) return errorResponse(404, "NotFound", `No remediation instance ${instanceId}`);
+    const progress = ProgressSchema.safeParse(status.customStatus);
+    const result = RemediationResultSchema.safeParse(status.output);
+    return jsonResponse(200, {
+      instanceId,
+      runtimeStatus: status.runtimeStatus,
+      createdTime: status.createdTime,
+      lastUpdatedTime: status.lastUpdatedTime,
+      progress: progress.success ? progress.data : null,
+      summary: result.success ? result.data.summary : null,
+      failure: status.runtimeStatus === df.OrchestrationRuntimeStatus.Failed ? z.string().catch("failed").parse(status.output) : null,
+      ...statusUrls(client, request, instanceId),
+    });
+  });
+}
+
+df.app.client.http("getRemediation", {
+  route: "remediations/{id}",
+  methods: ["GET"],
+  authLevel: "function",
+  handler: getRemediation,
+});

@@ -1,0 +1,48 @@
+/** Durable-client helpers shared by the remediation triggers. */
+import type { HttpRequest } from "@azure/functions";
+import * as df from "durable-functions";
+import { ensureError } from "../errors";
+
+const LIVE: readonly string[] = [
+  df.OrchestrationRuntimeStatus.Running,
+  df.OrchestrationRuntimeStatus.Pending,
+  df.OrchestrationRuntimeStatus.Suspended,
+];
+
+/** The instance's status, or undefined when it does not exist. */
+export async function tryGetStatus(
+  client: df.DurableClient,
+  instanceId: string,
+): Promise<df.DurableOrchestrationStatus | undefined> {
+  try {
+    const status = await client.getStatus(instanceId, { showInput: false });
+    return status.instanceId ? status : undefined;
+  } catch (e) {
+    const message = ensureError(e).message;
+    if (/404|not found/i.test(message)) return undefined;
+    throw e;
+  }
+}
+
+export async function findLiveInstance(
+  client: df.DurableClient,
+  instanceId: string,
+): Promise<df.DurableOrchestrationStatus | undefined> {
+  const status = await tryGetStatus(client, instanceId);
+  return status && LIVE.includes(status.runtimeStatus) ? status : undefined;
+}
+
+export function isLive(status: df.DurableOrchestrationStatus): boolean {
+  return LIVE.includes(status.runtimeStatus);
+}
+
+/** Our own API's URLs for an instance (status, approve, cancel), relative to the request's origin. */
+export function statusUrls(
+  _client: df.DurableClient,
+  request: HttpRequest,
+  instanceId: string,
+): { statusUrl: string; approveUrl: string; cancelUrl: string } {
+  const origin = new URL(request.url).origin;
+  const base = `${origin}/api/remediations/${encodeURIComponent(instanceId)}`;
+  return { statusUrl: base, approveUrl: `${base}/approve`, cancelUrl: `${base}/cancel` };
+}
