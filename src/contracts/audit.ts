@@ -1,0 +1,85 @@
+/** What the audit store keeps and returns: run records, run summaries for listing, and a run with its outcomes. */
+import { z } from "zod";
+import { SubscriptionIdSchema } from "./ids";
+import { ClassificationSchema, CategorySchema } from "./classification";
+import { RemediationOptionsSchema } from "./options";
+import { ResourceOutcomeSchema } from "./outcome";
+import { AttestationSchema, ModeSchema, OutcomeCountsSchema, RemediationSummarySchema, RunStatusSchema } from "./remediation";
+import { PlanSchema } from "./plan";
+
+/** A run's status in the audit: "running" until the final record replaces it. */
+export const AuditStatusSchema = z.enum(["running", ...RunStatusSchema.options]);
+export type AuditStatus = z.output<typeof AuditStatusSchema>;
+
+/** Final statuses after which the fleet was cycled, so the subscription is due for re-verification. */
+export const REVERIFIABLE_STATUSES: readonly AuditStatus[] = ["completed", "completedWithFailures"];
+
+/** The plan is kept as a digest (it can be large and is derivable from discovery): its hash and its counts. */
+export const PlanDigestSchema = z.object({
+  /** SHA-256 (hex) of the plan's JSON as the run produced it. */
+  sha256: z.string().regex(/^[0-9a-f]{64}$/),
+  counts: PlanSchema.shape.counts,
+  waves: z.number().int(),
+  caps: PlanSchema.shape.caps,
+});
+export type PlanDigest = z.output<typeof PlanDigestSchema>;
+
+export const RunRecordSchema = z.object({
+  runId: z.string(),
+  subscriptionId: SubscriptionIdSchema,
+  status: AuditStatusSchema,
+  mode: ModeSchema,
+  requireApproval: z.boolean(),
+  requestedBy: z.string(),
+  requestedAt: z.iso.datetime({ offset: true }),
+  attestation: AttestationSchema,
+  options: RemediationOptionsSchema,
+  probeHost: z.string(),
+  /** Set once the run has completed. */
+  classification: ClassificationSchema.optional(),
+  plan: PlanDigestSchema.optional(),
+  summary: RemediationSummarySchema.optional(),
+});
+export type RunRecord = z.output<typeof RunRecordSchema>;
+
+/** One line of a run listing. */
+export const RunSummarySchema = z.object({
+  runId: z.string(),
+  subscriptionId: SubscriptionIdSchema,
+  status: AuditStatusSchema,
+  mode: ModeSchema,
+  requestedBy: z.string(),
+  requestedAt: z.iso.datetime({ offset: true }),
+  attestationReference: z.string(),
+  category: CategorySchema.optional(),
+  startedAt: z.string().optional(),
+  endedAt: z.string().optional(),
+  counts: OutcomeCountsSchema.optional(),
+  message: z.string().optional(),
+});
+export type RunSummary = z.output<typeof RunSummarySchema>;
+
+export const RunPageSchema = z.object({
+  runs: z.array(RunSummarySchema),
+  /** Opaque; pass back to get the next page. Absent on the last page. */
+  continuationToken: z.string().optional(),
+});
+export type RunPage = z.output<typeof RunPageSchema>;
+
+/** A run with every resource outcome, in the order the run reported them. */
+export const AuditedRunSchema = z.object({
+  run: RunRecordSchema,
+  outcomes: z.array(ResourceOutcomeSchema),
+});
+export type AuditedRun = z.output<typeof AuditedRunSchema>;
+
+/** A subscription due for re-verification: its latest run that cycled the fleet. */
+export const CompletedSubscriptionSchema = z.object({
+  subscriptionId: SubscriptionIdSchema,
+  runId: z.string(),
+  status: AuditStatusSchema,
+  requestedAt: z.iso.datetime({ offset: true }),
+  endedAt: z.string(),
+  category: CategorySchema.optional(),
+});
+export type CompletedSubscription = z.output<typeof CompletedSubscriptionSchema>;

@@ -1,0 +1,47 @@
+/** The record a scheduled re-verification leaves in the audit store. */
+import { z } from "zod";
+import { SubscriptionIdSchema } from "./ids";
+import { CategorySchema, ClassificationSchema } from "./classification";
+import { CanaryResultSchema } from "./remediation";
+
+/** A VM or scale set still running with the old network policy. */
+export const StragglerSchema = z.object({
+  resourceId: z.string(),
+  kind: z.enum(["vm", "scaleSet"]),
+  name: z.string(),
+  resourceGroup: z.string(),
+  /** "createdAfterRun": did not exist when the run discovered the fleet; "notStartedSinceRun": existed but was not restarted. */
+  reason: z.enum(["createdAfterRun", "notStartedSinceRun"]),
+  /** When the resource was created or last started, when ARM says. */
+  since: z.iso.datetime({ offset: true }).optional(),
+});
+export type Straggler = z.output<typeof StragglerSchema>;
+
+export const LeakedSubnetsSchema = z.object({
+  /** Temporary subnets (our naming prefix) older than the run, found still present. */
+  found: z.array(z.string()),
+  /** Those deleted by this re-verification. */
+  removed: z.array(z.string()),
+  /** Those whose deletion failed, with the reason. */
+  failed: z.array(z.object({ subnetId: z.string(), message: z.string() })).default([]),
+});
+
+export const ReverificationRecordSchema = z.object({
+  subscriptionId: SubscriptionIdSchema,
+  /** When the check ran (the timer's scheduled time): with the subscription, the record's key. */
+  at: z.iso.datetime({ offset: true }),
+  /** The completed run this check compares against. */
+  lastRunId: z.string().optional(),
+  classification: ClassificationSchema,
+  previousCategory: CategorySchema.optional(),
+  /** True when the category moved away from the one the run was made under: port 25 may be blocked again. */
+  categoryChanged: z.boolean(),
+  stragglers: z.array(StragglerSchema),
+  leakedSubnets: LeakedSubnetsSchema,
+  canaryProbe: CanaryResultSchema.optional(),
+  /** Set when auto-remediation was on and a run was started for the stragglers. */
+  autoRemediationRunId: z.string().optional(),
+  warnings: z.array(z.string()).default([]),
+});
+export type ReverificationRecord = z.output<typeof ReverificationRecordSchema>;
+export type ReverificationRecordInput = z.input<typeof ReverificationRecordSchema>;
