@@ -1,0 +1,187 @@
+/**
+ * Starts the `azurite` storage emulator (blob, queue, table) as a child process on free loopback ports.
+ * Used by the `simulate` command and the tests; the function app's triggers never import it.
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import { dirname, join } from "node:path";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { Port25Error, ensureError } from "../errors";
+
+/** Azurite's fixed development account; its key is the emulator's published well-known key. */
+export const AZURITE_ACCOUNT = "devstoreaccount1";
+export const AZURITE_ACCOUNT_KEY =
+  "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==";
+
+export interface LocalAzurite {
+  /** Full connection string naming all three endpoints (http, loopback). */
+  readonly connectionString: string;
+  readonly blobEndpoint: string;
+  readonly queueEndpoint: string;
+  readonly tableEndpoint: string;
+  /** The emulator's process id (for diagnostics). */
+  readonly pid: number;
+  /** Stops the emulator and waits for it to exit; safe to call more than once. */
+  stop(): Promise<void>;
+}
+
+export interface StartAzuriteOptions {
+  /** How long to wait for all three services to listen (default 60 s: the machine may be busy). */
+  readyTimeoutMs?: number;
+  /** Receives every line Azurite prints (for debugging a failed start). */
+  onOutput?: (line: string) => void;
+}
+
+type Service = "blob" | "queue" | "table";
+const LISTENING = /Azurite (Blob|Queue|Table) service is successfully listening at (http:\/\/\S+)/;
+
+/** Path of Azurite's combined entry point, resolved from the installed package. */
+export function azuriteEntryPoint(): string {
+  let pkgJson: string;
+  try {
+    pkgJson = require.resolve("azurite/package.json");
+  } catch (e) {
+    throw new Port25Error("The azurite package is not installed (it is a development dependency: run `npm ci`)", {
+      code: "AzuriteMissing",
+      cause: ensureError(e),
+    });
+  }
+  return join(dirname(pkgJson), "dist", "src", "azurite.js");
+}
+
+export function azuriteConnectionString(endpoints: Record<Service, string>): string {
+  return [
+    "DefaultEndpointsProtocol=http",
+    `AccountName=${AZURITE_ACCOUNT}`,
+    `AccountKey=${AZURITE_ACCOUNT_KEY}`,
+    `BlobEndpoint=${endpoints.blob}/${AZURITE_ACCOUNT}`,
+    `QueueEndpoint=${endpoints.queue}/${AZURITE_ACCOUNT}`,
+    `TableEndpoint=${endpoints.table}/${AZURITE_ACCOUNT}`,
+  ].join(";") + ";";
+}
+
+/**
+ * Starts Azurite with in-memory persistence. Ports are chosen by the OS (port 0) and read back from
+ * the "successfully listening" lines, so parallel test files never collide.
+ */
+export async function startAzurite(options: StartAzuriteOptions = {}): Promise<LocalAzurite> {
+  const entry = azuriteEntryPoint();
+  // Azurite writes its debug log and policy files into the working location even in memory mode.
+  const workDir = mkdtempSync(join(tmpdir(), "port25-azurite-"));
+  const args = [
+    entry,
+    "--blobHost", "127.0.0.1", "--blobPort", "0",
+    "--queueHost", "127.0.0.1", "--queuePort", "0",
+    "--tableHost", "127.0.0.1", "--tablePort", "0",
+    "--inMemoryPersistence",
+    "--disableTelemetry",
+    "--skipApiVersionCheck",
+    "--loose",
+  ];
+  const child = spawn(process.execPath, args, { cwd: workDir, stdio: ["ignore", "pipe", "pipe"] });
+  const output: string[] = [];
+  const killOnExit = (): void => {
+    child.kill("SIGKILL");
+  };
+  process.once("exit", killOnExit);
+  const cleanup = (): void => {
+    process.removeListener("exit", killOnExit);
+    rmSync(workDir, { recursive: true, force: true });
+  };
+
+  let endpoints: Record<Service, string>;
+  try {
+    endpoints = await waitForListening(child, output, options);
+  } catch (e) {
+    await stopChild(child);
+    cleanup();
+    throw e;
+  }
+  let stopped: Promise<void> | undefined;
+  return {
+    connectionString: azuriteConnectionString(endpoints),
+    blobEndpoint: `${endpoints.blob}/${AZURITE_ACCOUNT}`,
+    queueEndpoint: `${endpoints.queue}/${AZURITE_ACCOUNT}`,
+    tableEndpoint: `${endpoints.table}/${AZURITE_ACCOUNT}`,
+    pid: child.pid ?? -1,
+    stop: () => {
+      stopped ??= stopChild(child).finally(cleanup);
+      return stopped;
+    },
+  };
+}
+
+function waitForListening(
+  child: ChildProcess,
+  output: string[],
+  options: StartAzuriteOptions,
+): Promise<Record<Service, string>> {
+  const found: Partial<Record<Service, string>> = {};
+  const timeoutMs = options.readyTimeoutMs ?? 60_000;
+  return new Promise((resolve, reject) => {
+    let settled = false;
+    const finish = (error: Error | undefined): void => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      child.removeListener("exit", onExit);
+      child.removeListener("error", onError);
+      if (error !== undefined) {
+        reject(error);
+        return;
+      }
+      const { blob, queue, table } = found;
+      if (blob !== undefined && queue !== undefined && table !== undefined) resolve({ blob, queue, table });
+    };
+    const failure = (why: string, cause?: unknown): Error =>
+      new Port25Error(`Azurite did not start: ${why}\n${output.slice(-20).join("\n")}`, {
+        code: "AzuriteStartFailed",
+        cause,
+      });
+    const onLine = (line: string): void => {
+      output.push(line);
+      options.onOutput?.(line);
+      const m = LISTENING.exec(line);
+      if (m?.[1] === undefined || m[2] === undefined) return;
+      found[m[1].toLowerCase() as Service] = m[2].replace(/\/$/, "");
+      if (found.blob !== undefined && found.queue !== undefined && found.table !== undefined) finish(undefined);
+    };
+    const onExit = (code: number | null, signal: NodeJS.Signals | null): void => {
+      finish(failure(`the process exited (code ${String(code)}, signal ${String(signal)})`));
+    };
+    const onError = (e: Error): void => finish(failure(e.message, e));
+    const timer = setTimeout(() => finish(failure(`no listening lines after ${timeoutMs} ms`)), timeoutMs);
+    child.once("exit", onExit);
+    child.once("error", onError);
+    splitLines(child.stdout, onLine);
+    splitLines(child.stderr, onLine);
+  });
+}
+
+function splitLines(stream: NodeJS.ReadableStream | null, onLine: (line: string) => void): void {
+  if (stream === null) return;
+  let buffered = "";
+  stream.setEncoding("utf8");
+  stream.on("data", (chunk: string) => {
+    buffered += chunk;
+    let nl = buffered.indexOf("\n");
+    while (nl >= 0) {
+      onLine(buffered.slice(0, nl).replace(/\r$/, ""));
+      buffered = buffered.slice(nl + 1);
+      nl = buffered.indexOf("\n");
+    }
+  });
+}
+
+/** SIGTERM lets Azurite close its servers; SIGKILL only if it has not exited within five seconds. */
+function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    const force = setTimeout(() => child.kill("SIGKILL"), 5_000);
+    child.once("exit", () => {
+      clearTimeout(force);
+      resolve();
+    });
+    child.kill("SIGTERM");
+  });
+}
