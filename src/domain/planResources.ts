@@ -1,0 +1,286 @@
+/**
+ * Per-resource rules (DESIGN.md §1): every VM, uniform scale set and VNet gets an action or a skip reason.
+ *
+ * Rule order for VMs and scale sets: skip tag, invalid wave tag, managed resource group, provisioning state,
+ * ephemeral OS disk, power state. A `port25-wave` tag that is not an integer ≥ 0 skips the resource (reason
+ * skipTag): the tag says its owner wants it ordered, and cycling it in the wrong wave could take it down
+ * alongside what it depends on; the message names the bad value so it can be fixed and the run repeated.
+ */
+import type { Discovery, ResourceGroupInfo, ScaleSetInfo, VmInfo, VnetInfo } from "../contracts/discovery";
+import { resourceKey, tryParseArmResourceId } from "../contracts/ids";
+import { type RemediationOptions, TAGS, TEMP_SUBNET_PREFIX } from "../contracts/options";
+import type { ReasonCode } from "../contracts/outcome";
+import type { PlanEntry, PowerStep } from "../contracts/plan";
+import type { PowerState } from "../contracts/power";
+import { TRANSITIONAL_POWER_STATES } from "../contracts/power";
+import { allocateTemporarySubnet } from "./subnetAllocator";
+
+const CYCLE_STEPS: PowerStep[] = ["powerOff", "deallocate", "start"];
+const TRANSITIONAL_PROVISIONING = ["creating", "deleting"];
+
+type Tags = Readonly<Record<string, string>>;
+
+/** ARM tag names are case-insensitive. */
+function tagValue(tags: Tags, name: string): string | undefined {
+  const wanted = name.toLowerCase();
+  for (const [k, v] of Object.entries(tags)) if (k.toLowerCase() === wanted) return v.trim();
+  return undefined;
+}
+
+export function hasSkipTag(tags: Tags): boolean {
+  return tagValue(tags, TAGS.skip)?.toLowerCase() === "skip";
+}
+
+export function hasCanaryTag(tags: Tags): boolean {
+  return tagValue(tags, TAGS.canary)?.toLowerCase() === "true";
+}
+
+/** The wave tag: absent, a wave number, or the invalid text. */
+export function readWaveTag(tags: Tags): { wave?: number; invalid?: string } {
+  const raw = tagValue(tags, TAGS.wave);
+  if (raw === undefined) return {};
+  if (/^[0-9]{1,9}$/.test(raw)) return { wave: Number(raw) };
+  return { invalid: raw };
+}
+
+interface Owner {
+  description: string;
+  manualAction: string;
+}
+
+/** Names the service that owns a managed resource group, from its managedBy id. */
+export function describeOwner(managedBy: string): Owner {
+  const parsed = tryParseArmResourceId(managedBy);
+  if (typeof parsed === "string") return { description: `"${managedBy}"`, manualAction: "cycle its VMs through the owning service" };
+  const type = parsed.type.toLowerCase();
+  const name = `"${parsed.name}"`;
+  if (type === "microsoft.containerservice/managedclusters")
+    return { description: `AKS cluster ${name}`, manualAction: "stop and start the cluster or its node pools (az aks stop/start, az aks nodepool stop/start)" };
+  if (type === "microsoft.databricks/workspaces")
+    return { description: `Azure Databricks workspace ${name}`, manualAction: "restart the workspace's clusters from Databricks" };
+  if (type === "microsoft.solutions/applications")
+    return { description: `managed application ${name}`, manualAction: "ask the application's publisher, or restart it through the application" };
+  if (type === "microsoft.redhatopenshift/openshiftclusters")
+    return { description: `Azure Red Hat OpenShift cluster ${name}`, manualAction: "cycle the nodes through OpenShift" };
+  if (type === "microsoft.servicefabric/managedclusters")
+    return { description: `Service Fabric managed cluster ${name}`, manualAction: "restart the node types through Service Fabric" };
+  return { description: `${parsed.type} ${name}`, manualAction: "cycle its VMs through the owning service" };
+}
+
+interface Common {
+  resourceId: string;
+  kind: PlanEntry["kind"];
+  name: string;
+  resourceGroup: string;
+  location: string;
+}
+
+function skip(common: Common, reason: ReasonCode, message: string, extra: Partial<PlanEntry> = {}): PlanEntry {
+  return { ...common, ...extra, action: "skip", steps: [], canary: false, skipReason: reason, skipMessage: message };
+}
+
+/** Skips shared by VMs and scale sets; undefined when none applies. */
+function commonSkip(
+  common: Common,
+  what: string,
+  tags: Tags,
+  rg: ResourceGroupInfo | undefined,
+  provisioningState: string,
+  ephemeralOsDisk: boolean,
+  extra: Partial<PlanEntry>,
+): PlanEntry | undefined {
+  if (hasSkipTag(tags)) return skip(common, "skipTag", `${what} is tagged ${TAGS.skip}=skip`, extra);
+  const wave = readWaveTag(tags);
+  if (wave.invalid !== undefined)
+    return skip(common, "skipTag", `${what} has tag ${TAGS.wave}="${wave.invalid}", which is not an integer ≥ 0; fix the tag and run again`, extra);
+  if (rg?.managedBy !== undefined && rg.managedBy.trim() !== "") {
+    const owner = describeOwner(rg.managedBy);
+    return skip(
+      common,
+      "managedResourceGroup",
+      `resource group ${common.resourceGroup} is managed by ${owner.description} (${rg.managedBy}); ${owner.manualAction}`,
+      extra,
+    );
+  }
+  const prov = provisioningState.trim().toLowerCase();
+  if (prov === "failed")
+    return skip(common, "provisioningFailed", `${what} has provisioning state Failed; repair it, then cycle it manually or re-run`, extra);
+  if (TRANSITIONAL_PROVISIONING.includes(prov))
+    return skip(common, "transitionalState", `${what} is being ${prov === "creating" ? "created" : "deleted"} (provisioning state ${provisioningState})`, extra);
+  if (ephemeralOsDisk)
+    return skip(
+      common,
+      "ephemeralOsDisk",
+      `${what} has an ephemeral OS disk, which cannot be deallocated; redeploy or reimage it manually (whether that applies the new network policy is unverified)`,
+      extra,
+    );
+  return undefined;
+}
+
+function planVm(vm: VmInfo, rg: ResourceGroupInfo | undefined, options: RemediationOptions): PlanEntry {
+  const common: Common = { resourceId: vm.id, kind: "vm", name: vm.name, resourceGroup: vm.resourceGroup, location: vm.location };
+  const wave = readWaveTag(vm.tags);
+  const extra: Partial<PlanEntry> = {
+    stateBefore: vm.powerState,
+    networkWatcherAgent: vm.networkWatcherAgent,
+    ...(vm.availabilitySetId !== undefined ? { availabilitySetId: vm.availabilitySetId } : {}),
+    ...(vm.flexScaleSetId !== undefined ? { flexScaleSetId: vm.flexScaleSetId } : {}),
+    ...(vm.zone !== undefined ? { zone: vm.zone } : {}),
+    ...(wave.wave !== undefined ? { waveTag: wave.wave } : {}),
+    ...(vm.priority !== "Regular" ? { spot: true } : {}),
+  };
+  const what = `VM ${vm.name}`;
+  const early = commonSkip(common, what, vm.tags, rg, vm.provisioningState, vm.ephemeralOsDisk, extra);
+  if (early !== undefined) return early;
+  return powerRule(common, what, vm.powerState, options, extra);
+}
+
+function powerRule(common: Common, what: string, state: PowerState, options: RemediationOptions, extra: Partial<PlanEntry>): PlanEntry {
+  switch (state) {
+    case "running":
+      return { ...common, ...extra, action: "cycle", steps: [...CYCLE_STEPS], targetState: "running", canary: false };
+    case "stopped":
+      return options.restoreStoppedVms
+        ? { ...common, ...extra, action: "cycle", steps: ["deallocate", "start", "powerOff"], targetState: "stopped", canary: false }
+        : { ...common, ...extra, action: "cycle", steps: ["deallocate"], targetState: "deallocated", canary: false };
+    case "deallocated":
+      return skip(common, "alreadyDeallocated", `${what} is deallocated; it receives the new network policy at its next start`, extra);
+    case "unknown":
+      return skip(common, "unknownPowerState", `${what} reports no power state; check it (Resource Health) and re-run`, extra);
+    default:
+      if (TRANSITIONAL_POWER_STATES.includes(state))
+        return skip(common, "transitionalState", `${what} is ${state}; re-run once it has settled`, extra);
+      return skip(common, "unknownPowerState", `${what} is in power state ${String(state)}`, extra);
+  }
+}
+
+function planScaleSet(ss: ScaleSetInfo, rg: ResourceGroupInfo | undefined, options: RemediationOptions): PlanEntry {
+  const common: Common = { resourceId: ss.id, kind: "scaleSet", name: ss.name, resourceGroup: ss.resourceGroup, location: ss.location };
+  const wave = readWaveTag(ss.tags);
+  const counts = new Map<string, number>();
+  for (const i of ss.instances) counts.set(i.powerState, (counts.get(i.powerState) ?? 0) + 1);
+  const summary = [...counts.entries()].map(([s, n]) => `${s} ${n}`).join(", ");
+  const extra: Partial<PlanEntry> = {
+    stateBefore: summary === "" ? "no instances" : summary,
+    ...(wave.wave !== undefined ? { waveTag: wave.wave } : {}),
+  };
+  const what = `scale set ${ss.name}`;
+  const early = commonSkip(common, what, ss.tags, rg, ss.provisioningState, ss.ephemeralOsDisk, extra);
+  if (early !== undefined) return early;
+
+  // Instances mid-operation or failed are left alone; only settled running/stopped ones are acted on.
+  const settled = ss.instances.filter((i) => {
+    const p = i.provisioningState.trim().toLowerCase();
+    return p !== "failed" && !TRANSITIONAL_PROVISIONING.includes(p);
+  });
+  const running = settled.filter((i) => i.powerState === "running").map((i) => i.instanceId);
+  const stopped = settled.filter((i) => i.powerState === "stopped").map((i) => i.instanceId);
+  if (running.length === 0 && stopped.length === 0) {
+    return skip(common, "noRunningInstances", `${what} has no running or stopped instances (${summary === "" ? "no instances" : summary}); they receive the policy at their next start`, extra);
+  }
+  // `steps` apply to instanceIds; stoppedInstanceIds are deallocated (started and stopped again with restoreStoppedVms).
+  const steps: PowerStep[] = running.length > 0 ? [...CYCLE_STEPS] : options.restoreStoppedVms ? ["deallocate", "start", "powerOff"] : ["deallocate"];
+  const targetState: PowerState = running.length > 0 ? "running" : options.restoreStoppedVms ? "stopped" : "deallocated";
+  return {
+    ...common,
+    ...extra,
+    action: "cycle",
+    steps,
+    targetState,
+    canary: false,
+    instanceIds: running,
+    stoppedInstanceIds: stopped,
+  };
+}
+
+/** FNV-1a, 32 bits: a short stable suffix for the temporary subnet's name. */
+function shortHash(text: string): string {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) {
+    h ^= text.charCodeAt(i);
+    h = Math.imul(h, 0x01000193) >>> 0;
+  }
+  return h.toString(16).padStart(8, "0");
+}
+
+export function temporarySubnetName(vnet: VnetInfo, prefix: string): string {
+  const taken = new Set(vnet.subnets.map((s) => s.name.toLowerCase()));
+  for (let attempt = 0; ; attempt++) {
+    const name = `${TEMP_SUBNET_PREFIX}${shortHash(`${resourceKey(vnet.id)}|${prefix}|${attempt}`)}`;
+    if (!taken.has(name.toLowerCase())) return name;
+  }
+}
+
+function planVnet(vnet: VnetInfo, rg: ResourceGroupInfo | undefined, options: RemediationOptions): PlanEntry {
+  const common: Common = { resourceId: vnet.id, kind: "vnet", name: vnet.name, resourceGroup: vnet.resourceGroup, location: vnet.location };
+  const delegated = vnet.subnets.filter((s) => s.delegations.length > 0).map((s) => s.name);
+  const what = `VNet ${vnet.name}`;
+  if (delegated.length === 0) return skip(common, "noDelegatedSubnet", `${what} has no delegated subnet; nothing to refresh`);
+  const extra: Partial<PlanEntry> = { delegatedSubnets: delegated };
+  if (hasSkipTag(vnet.tags)) return skip(common, "skipTag", `${what} is tagged ${TAGS.skip}=skip`, extra);
+  if (rg?.managedBy !== undefined && rg.managedBy.trim() !== "") {
+    const owner = describeOwner(rg.managedBy);
+    return skip(
+      common,
+      "managedResourceGroup",
+      `resource group ${vnet.resourceGroup} is managed by ${owner.description} (${rg.managedBy}); add and remove a temporary subnet through the owning service`,
+      extra,
+    );
+  }
+  if (!options.refreshDelegatedSubnets)
+    return skip(common, "subnetRefreshDisabled", `${what} has delegated subnets (${delegated.join(", ")}) but refreshDelegatedSubnets is off; add and remove a temporary subnet manually`, extra);
+  const allocation = allocateTemporarySubnet(vnet);
+  if ("reason" in allocation) return skip(common, allocation.reason, allocation.message, extra);
+  return {
+    ...common,
+    ...extra,
+    action: "refreshSubnet",
+    steps: [],
+    canary: false,
+    tempSubnetPrefix: allocation.prefix,
+    tempSubnetName: temporarySubnetName(vnet, allocation.prefix),
+  };
+}
+
+function byKey<T extends { id: string }>(items: readonly T[]): T[] {
+  const seen = new Map<string, T>();
+  for (const item of items) {
+    const key = resourceKey(item.id);
+    if (!seen.has(key)) seen.set(key, item);
+  }
+  return [...seen.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, v]) => v);
+}
+
+/** Marks canaries: tagged ones, else (canaryProbe) the first eligible running VMs with the Network Watcher agent. */
+function markCanaries(entries: PlanEntry[], vmsById: ReadonlyMap<string, VmInfo>, options: RemediationOptions): void {
+  const runningVms = entries.filter((e) => e.kind === "vm" && e.action === "cycle" && e.stateBefore === "running");
+  const tagged = runningVms.filter((e) => hasCanaryTag(vmsById.get(resourceKey(e.resourceId))?.tags ?? {}));
+  if (tagged.length > 0) {
+    for (const e of tagged) e.canary = true;
+    return;
+  }
+  if (options.verification !== "canaryProbe") return;
+  // Prefer VMs whose absence hurts least and whose restart is least likely to fail: no availability set, not spot.
+  const rank = (e: PlanEntry): number => (e.availabilitySetId !== undefined ? 1 : 0) + (e.spot === true ? 2 : 0);
+  const candidates = runningVms
+    .filter((e) => e.networkWatcherAgent === true)
+    .sort((a, b) => rank(a) - rank(b) || (resourceKey(a.resourceId) < resourceKey(b.resourceId) ? -1 : 1));
+  for (const e of candidates.slice(0, options.canaryCount)) e.canary = true;
+}
+
+/** One entry per VM, uniform scale set and VNet (VMs, then scale sets, then VNets; each ordered by resource id). */
+export function planResources(discovery: Discovery, options: RemediationOptions): PlanEntry[] {
+  const groups = new Map<string, ResourceGroupInfo>();
+  for (const rg of discovery.resourceGroups) groups.set(rg.name.toLowerCase(), rg);
+  const rgOf = (name: string): ResourceGroupInfo | undefined => groups.get(name.toLowerCase());
+
+  const vms = byKey(discovery.vms);
+  const vmsById = new Map(vms.map((vm) => [resourceKey(vm.id), vm] as const));
+  const entries = [
+    ...vms.map((vm) => planVm(vm, rgOf(vm.resourceGroup), options)),
+    ...byKey(discovery.scaleSets).map((ss) => planScaleSet(ss, rgOf(ss.resourceGroup), options)),
+    ...byKey(discovery.vnets).map((vnet) => planVnet(vnet, rgOf(vnet.resourceGroup), options)),
+  ];
+  markCanaries(entries, vmsById, options);
+  return entries;
+}

@@ -1,0 +1,114 @@
+/** Orders the resources to cycle into waves and batches, and assembles the plan. */
+import type { Discovery } from "../contracts/discovery";
+import { resourceKey } from "../contracts/ids";
+import type { RemediationOptions } from "../contracts/options";
+import type { Caps, Plan, PlanEntry, Wave, WaveBatch } from "../contracts/plan";
+import { planResources } from "./planResources";
+
+function compareKeys(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/**
+ * Groups that must stay in one batch: VMs sharing an availability set or a flexible scale set (transitively),
+ * so that the per-group caps can be enforced inside one batch.
+ */
+function groupsOf(entries: readonly PlanEntry[]): PlanEntry[][] {
+  const parent = entries.map((_, i) => i);
+  const find = (i: number): number => {
+    let r = i;
+    while (parent[r] !== r) r = parent[r] ?? r;
+    let c = i;
+    while (parent[c] !== r) {
+      const next = parent[c] ?? r;
+      parent[c] = r;
+      c = next;
+    }
+    return r;
+  };
+  const firstWith = new Map<string, number>();
+  entries.forEach((e, i) => {
+    const keys = [
+      ...(e.availabilitySetId !== undefined ? [`as:${resourceKey(e.availabilitySetId)}`] : []),
+      ...(e.flexScaleSetId !== undefined ? [`fx:${resourceKey(e.flexScaleSetId)}`] : []),
+    ];
+    for (const k of keys) {
+      const j = firstWith.get(k);
+      if (j === undefined) firstWith.set(k, i);
+      else {
+        const a = find(i);
+        const b = find(j);
+        // The smaller index becomes the root, so group order follows first appearance.
+        if (a !== b) parent[Math.max(a, b)] = Math.min(a, b);
+      }
+    }
+  });
+  const groups = new Map<number, PlanEntry[]>();
+  entries.forEach((e, i) => {
+    const root = find(i);
+    const g = groups.get(root);
+    if (g === undefined) groups.set(root, [e]);
+    else g.push(e);
+  });
+  return [...groups.entries()].sort(([a], [b]) => a - b).map(([, g]) => g);
+}
+
+/** First-fit packing of whole groups into batches of at most batchSize; an oversized group gets its own batch. */
+function batchesOf(entries: readonly PlanEntry[], waveIndex: number, batchSize: number): WaveBatch[] {
+  const sorted = [...entries].sort((a, b) => compareKeys(resourceKey(a.resourceId), resourceKey(b.resourceId)));
+  const bins: string[][] = [];
+  for (const group of groupsOf(sorted)) {
+    const ids = group.map((e) => e.resourceId);
+    const bin = ids.length > batchSize ? undefined : bins.find((b) => b.length + ids.length <= batchSize);
+    if (bin === undefined) bins.push(ids);
+    else bin.push(...ids);
+  }
+  return bins.map((items, n) => ({ id: `w${waveIndex}b${n}`, items }));
+}
+
+/**
+ * Waves of the entries to cycle: canaries first (wave 0), then one wave per `port25-wave` tag value ascending,
+ * then the untagged ones. Refreshes and skips are not part of any wave.
+ */
+export function planWaves(entries: readonly PlanEntry[], options: RemediationOptions): Wave[] {
+  const cycle = entries.filter((e) => e.action === "cycle");
+  const canaries = cycle.filter((e) => e.canary);
+  const rest = cycle.filter((e) => !e.canary);
+  const tags = [...new Set(rest.flatMap((e) => (e.waveTag !== undefined ? [e.waveTag] : [])))].sort((a, b) => a - b);
+
+  const groups: { label: string; canary: boolean; entries: PlanEntry[] }[] = [
+    ...(canaries.length > 0 ? [{ label: "canary", canary: true, entries: canaries }] : []),
+    ...tags.map((t) => ({ label: `wave tag ${t}`, canary: false, entries: rest.filter((e) => e.waveTag === t) })),
+    { label: "untagged", canary: false, entries: rest.filter((e) => e.waveTag === undefined) },
+  ];
+  return groups
+    .filter((g) => g.entries.length > 0)
+    .map((g, index) => ({ index, label: g.label, canary: g.canary, batches: batchesOf(g.entries, index, options.batchSize) }));
+}
+
+export function capsFrom(options: RemediationOptions): Caps {
+  return {
+    maxConcurrency: options.maxConcurrency,
+    maxUnavailablePerAvailabilitySet: options.maxUnavailablePerAvailabilitySet,
+    maxUnavailablePerScaleSet: options.maxUnavailablePerScaleSet,
+  };
+}
+
+/** The whole plan: entries, waves, caps and counts. */
+export function buildPlan(discovery: Discovery, options: RemediationOptions): Plan {
+  const entries = planResources(discovery, options);
+  const count = (p: (e: PlanEntry) => boolean): number => entries.filter(p).length;
+  return {
+    entries,
+    waves: planWaves(entries, options),
+    caps: capsFrom(options),
+    counts: {
+      vms: count((e) => e.kind === "vm"),
+      scaleSets: count((e) => e.kind === "scaleSet"),
+      vnets: count((e) => e.kind === "vnet"),
+      toCycle: count((e) => e.action === "cycle"),
+      toRefresh: count((e) => e.action === "refreshSubnet"),
+      skipped: count((e) => e.action === "skip"),
+    },
+  };
+}

@@ -1,0 +1,28 @@
+/** Counts of per-resource outcomes, for progress and summaries. */
+import { resourceKey } from "../contracts/ids";
+import type { ReasonCode, ResourceOutcome } from "../contracts/outcome";
+import type { OutcomeCounts } from "../contracts/remediation";
+
+/** The latest outcome per resource (ids compared case-insensitively), so a re-reported resource counts once. */
+function latestPerResource(outcomes: readonly ResourceOutcome[]): ResourceOutcome[] {
+  const latest = new Map<string, ResourceOutcome>();
+  for (const o of outcomes) latest.set(resourceKey(o.resourceId), o);
+  return [...latest.values()];
+}
+
+/** Outcome counts against `total` resources; those without an outcome yet are pending. */
+export function countOutcomes(outcomes: readonly ResourceOutcome[], total: number): OutcomeCounts {
+  const counts = { cycled: 0, skipped: 0, failed: 0 };
+  for (const o of latestPerResource(outcomes)) counts[o.outcome]++;
+  const done = counts.cycled + counts.skipped + counts.failed;
+  return { total: Math.max(total, done), ...counts, pending: Math.max(0, total - done) };
+}
+
+/** Number of resources per reason code (outcomes without a reason, e.g. plain cycles, are not counted). */
+export function groupByReason(outcomes: readonly ResourceOutcome[]): Partial<Record<ReasonCode, number>> {
+  const byReason: Partial<Record<ReasonCode, number>> = {};
+  for (const o of latestPerResource(outcomes)) {
+    if (o.reasonCode !== undefined) byReason[o.reasonCode] = (byReason[o.reasonCode] ?? 0) + 1;
+  }
+  return byReason;
+}
