@@ -1,0 +1,161 @@
+// The Functions app on Flex Consumption (Node 22), its settings, and optional App Service authentication.
+param name string
+param planName string
+param location string
+param tags object = {}
+
+@description('Resource id of the user-assigned identity the app runs as.')
+param identityId string
+@description('Client id of that identity (AzureWebJobsStorage, DefaultAzureCredential, Application Insights).')
+param identityClientId string
+
+param storageAccountName string
+@description('Primary blob endpoint of the storage account, with its trailing slash.')
+param blobEndpoint string
+@description('Primary table endpoint of the storage account (audit tables).')
+param tableEndpoint string
+param deploymentContainerName string
+param applicationInsightsConnectionString string
+
+@minValue(40)
+@maxValue(1000)
+param maximumInstanceCount int = 40
+@allowed([
+  512
+  2048
+  4096
+])
+param instanceMemoryMB int = 2048
+
+@description('Resource Manager endpoint of the cloud the app runs in.')
+param armEndpoint string
+param taskHubName string
+param auditTablePrefix string
+param reverifySchedule string
+param autoRemediate bool
+param probeHost string
+
+param authEnabled bool
+@description('Client id of the Entra app registration that defines the app roles; used only when authEnabled.')
+param authClientId string
+
+// environment().resourceManager ends with a slash; the app's default and its URL joins expect none.
+var armEndpointBase = endsWith(armEndpoint, '/') ? substring(armEndpoint, 0, length(armEndpoint) - 1) : armEndpoint
+
+resource plan 'Microsoft.Web/serverfarms@2024-04-01' = {
+  name: planName
+  location: location
+  tags: tags
+  kind: 'functionapp'
+  sku: {
+    name: 'FC1'
+    tier: 'FlexConsumption'
+  }
+  properties: {
+    reserved: true
+  }
+}
+
+resource site 'Microsoft.Web/sites@2024-04-01' = {
+  name: name
+  location: location
+  tags: tags
+  kind: 'functionapp,linux'
+  identity: {
+    type: 'UserAssigned'
+    userAssignedIdentities: {
+      '${identityId}': {}
+    }
+  }
+  properties: {
+    serverFarmId: plan.id
+    httpsOnly: true
+    siteConfig: {
+      minTlsVersion: '1.2'
+      ftpsState: 'Disabled'
+    }
+    functionAppConfig: {
+      deployment: {
+        storage: {
+          type: 'blobContainer'
+          value: '${blobEndpoint}${deploymentContainerName}'
+          authentication: {
+            type: 'UserAssignedIdentity'
+            userAssignedIdentityResourceId: identityId
+          }
+        }
+      }
+      scaleAndConcurrency: {
+        maximumInstanceCount: maximumInstanceCount
+        instanceMemoryMB: instanceMemoryMB
+      }
+      runtime: {
+        name: 'node'
+        version: '22'
+      }
+    }
+  }
+
+  // Keys named exactly as src/config.ts parses them; Flex Consumption takes the worker runtime and version
+  // from functionAppConfig, so FUNCTIONS_WORKER_RUNTIME and FUNCTIONS_EXTENSION_VERSION are not set here.
+  resource appSettings 'config' = {
+    name: 'appsettings'
+    properties: {
+      AzureWebJobsStorage__accountName: storageAccountName
+      AzureWebJobsStorage__credential: 'managedidentity'
+      AzureWebJobsStorage__clientId: identityClientId
+      APPLICATIONINSIGHTS_CONNECTION_STRING: applicationInsightsConnectionString
+      APPLICATIONINSIGHTS_AUTHENTICATION_STRING: 'ClientId=${identityClientId};Authorization=AAD'
+      AZURE_CLIENT_ID: identityClientId
+      PORT25_ARM_ENDPOINT: armEndpointBase
+      PORT25_AUDIT_TABLE_ENDPOINT: tableEndpoint
+      PORT25_AUDIT_TABLE_PREFIX: auditTablePrefix
+      PORT25_REVERIFY_SCHEDULE: reverifySchedule
+      PORT25_AUTO_REMEDIATE: autoRemediate ? 'true' : 'false'
+      PORT25_AUTH_ENABLED: authEnabled ? 'true' : 'false'
+      PORT25_PROBE_HOST: probeHost
+      PORT25_TASK_HUB: taskHubName
+    }
+  }
+
+  // App Service authentication validates the Entra token and passes the caller's app roles to the triggers
+  // (x-ms-client-principal), which enforce Port25.Operator and Port25.Auditor when PORT25_AUTH_ENABLED is true.
+  resource authSettings 'config' = if (authEnabled) {
+    name: 'authsettingsV2'
+    properties: {
+      platform: {
+        enabled: true
+      }
+      globalValidation: {
+        requireAuthentication: true
+        unauthenticatedClientAction: 'Return401'
+      }
+      httpSettings: {
+        requireHttps: true
+      }
+      identityProviders: {
+        azureActiveDirectory: {
+          enabled: true
+          registration: {
+            clientId: authClientId
+            openIdIssuer: '${environment().authentication.loginEndpoint}${tenant().tenantId}/v2.0'
+          }
+          validation: {
+            allowedAudiences: [
+              'api://${authClientId}'
+              authClientId
+            ]
+          }
+        }
+      }
+      login: {
+        tokenStore: {
+          enabled: false
+        }
+      }
+    }
+  }
+}
+
+output name string = site.name
+output uri string = 'https://${site.properties.defaultHostName}'

@@ -1,0 +1,60 @@
+// The least-privilege custom role of the remediation identity. Its actions are exactly the values of ARM_ACTIONS
+// in src/azure/armActions.ts (test/infra checks it): change the gateway's table and this list together.
+targetScope = 'subscription'
+
+param environmentName string
+
+@description('Subscriptions where the role may be assigned (the subscriptions the app remediates).')
+param assignableSubscriptionIds array
+
+var actions = [
+  'Microsoft.Resources/subscriptions/read'
+  'Microsoft.Billing/billingProperty/read'
+  'Microsoft.Resources/subscriptions/resourceGroups/read'
+  'Microsoft.Compute/virtualMachines/read'
+  'Microsoft.Compute/virtualMachines/instanceView/read'
+  'Microsoft.Compute/virtualMachines/extensions/read'
+  'Microsoft.Compute/virtualMachines/powerOff/action'
+  'Microsoft.Compute/virtualMachines/deallocate/action'
+  'Microsoft.Compute/virtualMachines/start/action'
+  'Microsoft.Compute/virtualMachineScaleSets/read'
+  'Microsoft.Compute/virtualMachineScaleSets/virtualMachines/read'
+  'Microsoft.Compute/virtualMachineScaleSets/powerOff/action'
+  'Microsoft.Compute/virtualMachineScaleSets/deallocate/action'
+  'Microsoft.Compute/virtualMachineScaleSets/start/action'
+  'Microsoft.Compute/locations/operations/read'
+  'Microsoft.Network/virtualNetworks/read'
+  'Microsoft.Network/virtualNetworks/subnets/read'
+  'Microsoft.Network/virtualNetworks/subnets/write'
+  'Microsoft.Network/virtualNetworks/subnets/delete'
+  'Microsoft.Network/locations/operations/read'
+  'Microsoft.Network/networkWatchers/read'
+  'Microsoft.Network/networkWatchers/connectivityCheck/action'
+]
+
+// The definition lives in the deployment subscription, so that subscription is always one of its scopes.
+var scopeSubscriptionIds = union([
+  subscription().subscriptionId
+], assignableSubscriptionIds)
+
+resource role 'Microsoft.Authorization/roleDefinitions@2022-04-01' = {
+  // Role definition names are tenant-wide GUIDs; one role per azd environment.
+  name: guid(subscription().id, 'port25-remediation', environmentName)
+  properties: {
+    roleName: 'Port25 Remediation (${environmentName})'
+    description: 'Reads subscriptions, VMs, scale sets and VNets; powers off, deallocates and starts VMs and scale sets; adds and deletes temporary subnets; runs Network Watcher connectivity checks.'
+    type: 'CustomRole'
+    permissions: [
+      {
+        actions: actions
+        notActions: []
+        dataActions: []
+        notDataActions: []
+      }
+    ]
+    assignableScopes: [for id in scopeSubscriptionIds: '/subscriptions/${id}']
+  }
+}
+
+output roleDefinitionName string = role.name
+output roleDefinitionId string = role.id
