@@ -1,0 +1,50 @@
+/** Command-line parsing: node's parseArgs for the shape, zod for the values; every mistake names the flag. */
+import { parseArgs, type ParseArgsConfig } from "node:util";
+import type { z } from "zod";
+import { ensureError } from "../errors";
+
+/** Bad usage or input: exit code 2. */
+export class UsageError extends Error {
+  override readonly name = "UsageError";
+}
+
+export type OptionSpec = NonNullable<ParseArgsConfig["options"]>;
+
+export interface ParsedArgs {
+  values: Record<string, string | boolean | undefined>;
+  positionals: string[];
+}
+
+export function parseFlags(argv: string[], options: OptionSpec, allowPositionals = false): ParsedArgs {
+  try {
+    const { values, positionals } = parseArgs({ args: argv, options, strict: true, allowPositionals });
+    const flat: Record<string, string | boolean | undefined> = {};
+    for (const [k, v] of Object.entries(values)) {
+      flat[k] = Array.isArray(v) ? v.join(",") : v;
+    }
+    return { values: flat, positionals };
+  } catch (e) {
+    throw new UsageError(ensureError(e).message.replace(/\. To specify a positional argument.*$/s, ""));
+  }
+}
+
+/** Applies a zod schema to flag values; the error names each bad flag as --flag-name. */
+export function parseFlagValues<S extends z.ZodType>(schema: S, values: Record<string, unknown>): z.output<S> {
+  const r = schema.safeParse(values);
+  if (!r.success) {
+    const text = r.error.issues
+      .map((i) => {
+        const key = i.path[0];
+        const flag = typeof key === "string" ? `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}` : "(arguments)";
+        return `${flag}: ${i.message}`;
+      })
+      .join("; ");
+    throw new UsageError(text);
+  }
+  return r.data;
+}
+
+/** camelCase view of kebab-case flag names (parseArgs keeps them as written). */
+export function camelKeys(values: Record<string, string | boolean | undefined>): Record<string, string | boolean | undefined> {
+  return Object.fromEntries(Object.entries(values).map(([k, v]) => [k.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase()), v]));
+}
