@@ -33,8 +33,9 @@ var actions = [
 ]
 
 // The definition lives in the deployment subscription, so that subscription is always one of its scopes.
+var deploymentSubscriptionId = subscription().subscriptionId
 var scopeSubscriptionIds = union([
-  subscription().subscriptionId
+  deploymentSubscriptionId
 ], assignableSubscriptionIds)
 
 resource role 'Microsoft.Authorization/roleDefinitions@2022-04-01' = {

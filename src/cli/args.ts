@@ -2,6 +2,7 @@
 import { parseArgs, type ParseArgsConfig } from "node:util";
 import type { z } from "zod";
 import { ensureError } from "../errors";
+import { friendlyMessage } from "../contracts/parse";
 
 /** Bad usage or input: exit code 2. */
 export class UsageError extends Error {
@@ -36,7 +37,7 @@ export function parseFlagValues<S extends z.ZodType>(schema: S, values: Record<s
       .map((i) => {
         const key = i.path[0];
         const flag = typeof key === "string" ? `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}` : "(arguments)";
-        return `${flag}: ${i.message}`;
+        return `${flag}: ${friendlyMessage(i.message)}`;
       })
       .join("; ");
     throw new UsageError(text);

@@ -5,7 +5,7 @@ import { ValidationError, type FieldIssue } from "../errors";
 export function zodIssues(error: z.ZodError): FieldIssue[] {
   return error.issues.map((issue) => ({
     path: issue.path.map((p) => (typeof p === "number" ? `[${p}]` : String(p))).join(".").replace(/\.\[/g, "["),
-    message: issue.message,
+    message: friendlyMessage(issue.message),
   }));
 }
 
@@ -14,4 +14,10 @@ export function parseWith<S extends z.ZodType>(schema: S, value: unknown, what: 
   const result = schema.safeParse(value);
   if (!result.success) throw new ValidationError(what, zodIssues(result.error), result.error);
   return result.data;
+}
+
+/** zod's "Invalid input: expected string, received undefined" reads better as "is required (string)". */
+export function friendlyMessage(message: string): string {
+  const m = /^Invalid input: expected (.+), received undefined$/.exec(message);
+  return m ? `is required (${m[1] ?? "value"})` : message;
 }
