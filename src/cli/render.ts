@@ -1,0 +1,84 @@
+/** Human-readable renderings of a classification, a plan and a run's result. */
+import type { Classification } from "../contracts/classification";
+import type { Plan } from "../contracts/plan";
+import type { RemediationResult } from "../contracts/remediation";
+import { formatTable } from "./table";
+
+export function renderClassification(c: Classification): string {
+  const lines = [`Subscription: ${c.category} — ${c.reason}`];
+  if (c.warning) lines.push(`Warning: ${c.warning}`);
+  if (c.advice) lines.push(`Advice: ${c.advice}`);
+  if (c.missingPermission) lines.push(`Missing permission: ${c.missingPermission}`);
+  return lines.join("\n");
+}
+
+function countBy<T>(items: readonly T[], key: (t: T) => string): [string, number][] {
+  const m = new Map<string, number>();
+  for (const i of items) m.set(key(i), (m.get(key(i)) ?? 0) + 1);
+  return [...m.entries()].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
+}
+
+export function renderPlan(plan: Plan, detailed: boolean): string {
+  const c = plan.counts;
+  const out = [
+    `Plan: ${c.vms} VMs, ${c.scaleSets} uniform scale sets, ${c.vnets} VNets — ${c.toCycle} to cycle, ${c.toRefresh} VNets to refresh, ${c.skipped} skipped`,
+    `Caps: ${plan.caps.maxConcurrency} at once, ${plan.caps.maxUnavailablePerAvailabilitySet} per availability set, ${plan.caps.maxUnavailablePerScaleSet} per flexible scale set`,
+    `Waves: ${plan.waves.map((w) => `${w.label} (${w.batches.reduce((n, b) => n + b.items.length, 0)})`).join(", ") || "none"}`,
+  ];
+  const skipped = plan.entries.filter((e) => e.action === "skip");
+  if (skipped.length > 0) {
+    out.push("", formatTable(["skip reason", "resources"], countBy(skipped, (e) => e.skipReason ?? "unspecified")));
+  }
+  if (detailed) {
+    out.push(
+      "",
+      formatTable(
+        ["resource", "kind", "state", "action", "wave / reason"],
+        plan.entries.map((e) => [
+          `${e.resourceGroup}/${e.name}${e.canary ? " (canary)" : ""}`,
+          e.kind,
+          String(e.stateBefore ?? ""),
+          e.action === "skip" ? "skip" : e.action === "refreshSubnet" ? `temp subnet ${e.tempSubnetPrefix ?? ""}` : e.steps.join(" → "),
+          e.action === "skip" ? (e.skipMessage ?? e.skipReason ?? "") : e.waveTag !== undefined ? `wave tag ${e.waveTag}` : "",
+        ]),
+      ),
+    );
+  }
+  return out.join("\n");
+}
+
+export function renderSummary(result: RemediationResult, timing?: { simulatedSeconds: number; realSeconds: number }): string {
+  const s = result.summary;
+  const out = [
+    `Run ${s.runId}: ${s.status} — ${s.message}`,
+    renderClassification(result.classification),
+    "",
+    formatTable(
+      ["outcome", "resources"],
+      [
+        ["cycled", s.counts.cycled],
+        ["skipped", s.counts.skipped],
+        ["failed", s.counts.failed],
+        ["total", s.counts.total],
+      ],
+    ),
+  ];
+  const reasons = Object.entries(s.byReason).sort((a, b) => b[1] - a[1]);
+  if (reasons.length > 0) out.push("", formatTable(["reason", "resources"], reasons));
+  const failed = result.outcomes.filter((o) => o.outcome === "failed");
+  if (failed.length > 0) {
+    out.push("", "Failures:", ...failed.slice(0, 20).map((o) => `  ${o.resourceGroup}/${o.name}: ${o.reasonCode ?? ""} ${o.errorCode ?? ""} ${o.message ?? ""}`.trimEnd()));
+    if (failed.length > 20) out.push(`  … and ${failed.length - 20} more (see the report)`);
+  }
+  if (s.canary) out.push("", `Canary: ${s.canary.result} (${s.canary.verification}, probe ${s.canary.probeHost}:25)${s.canary.detail ? ` — ${s.canary.detail}` : ""}`);
+  for (const w of s.warnings) out.push(`Warning: ${w}`);
+  if (timing) out.push("", `Time: ${formatDuration(timing.simulatedSeconds)} simulated, ${timing.realSeconds.toFixed(1)} s real`);
+  return out.join("\n");
+}
+
+export function formatDuration(seconds: number): string {
+  const h = Math.floor(seconds / 3600);
+  const m = Math.floor((seconds % 3600) / 60);
+  const s = Math.round(seconds % 60);
+  return h > 0 ? `${h}h ${m}m ${s}s` : m > 0 ? `${m}m ${s}s` : `${s}s`;
+}
