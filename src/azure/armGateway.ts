@@ -1,0 +1,679 @@
+/** ArmGateway over the real SDK clients: every answer parsed into the plain-data contracts. */
+import type { InstanceViewStatus, VirtualMachine, VirtualMachineScaleSet, VirtualMachineScaleSetVM } from "@azure/arm-compute";
+import type { NetworkWatcher, Subnet, VirtualNetwork } from "@azure/arm-network";
+import type { ResourceGroup } from "@azure/arm-resources";
+import type { ServiceClient } from "@azure/core-client";
+import {
+  createHttpHeaders,
+  createPipelineRequest,
+  type HttpMethods,
+  type PipelineResponse,
+} from "@azure/core-rest-pipeline";
+import { z } from "zod";
+import {
+  BillingPropertySchema,
+  BillingReadSchema,
+  NetworkWatcherInfoSchema,
+  ResourceGroupInfoSchema,
+  ScaleSetInfoSchema,
+  SubscriptionInfoSchema,
+  VmInfoSchema,
+  VnetInfoSchema,
+  type BillingRead,
+  type NetworkWatcherInfo,
+  type ResourceGroupInfo,
+  type ScaleSetInfo,
+  type ScaleSetInstance,
+  type SubnetInfo,
+  type SubscriptionInfo,
+  type VmInfo,
+  type VnetInfo,
+} from "../contracts/discovery";
+import {
+  ConnectivityResultSchema,
+  OperationHandleSchema,
+  OperationStatusSchema,
+  ScaleSetStateSchema,
+  SubnetStateSchema,
+  VmStateSchema,
+  type ConnectivityResult,
+  type OperationHandle,
+  type OperationStatus,
+  type ScaleSetState,
+  type SubnetState,
+  type VmState,
+} from "../contracts/azure";
+import { tryParseArmResourceId, resourceKey, type ArmResourceId } from "../contracts/ids";
+import { parseWith } from "../contracts/parse";
+import type { PowerStep } from "../contracts/plan";
+import { powerStateFromStatuses, type PowerState } from "../contracts/power";
+import { AzureOperationError, ensureError } from "../errors";
+import { ARM_ACTIONS } from "./armActions";
+import type { ArmClients } from "./clients";
+import { armErrorFromBody, errorFromResponse, retryAfterSecondsFrom, toAzureOperationError } from "./errors";
+import type { ArmGateway } from "./gateway";
+
+/** api-version of the billing property REST API (no SDK major on Node 20 carries the 2024 fields). */
+export const BILLING_API_VERSION = "2024-04-01";
+/**
+ * api-version @azure/arm-network 36 sends. Network LROs are sent as raw requests through that client's own pipeline
+ * (its `begin*` methods poll once before returning); a contract test pins that the wire equals the SDK's.
+ */
+export const NETWORK_API_VERSION = "2025-05-01";
+
+const NETWORK_WATCHER_AGENT = /^NetworkWatcherAgent(Linux|Windows)$/i;
+/** Discovery reads instance views of this many scale sets at once. */
+const SCALE_SET_READ_CONCURRENCY = 4;
+
+export class ArmGatewayImpl implements ArmGateway {
+  constructor(private readonly clients: ArmClients) {}
+
+  getSubscription(subscriptionId: string): Promise<SubscriptionInfo> {
+    return this.call("getSubscription", async () => {
+      const s = await this.clients.subscriptions().subscriptions.get(subscriptionId);
+      return parseWith(
+        SubscriptionInfoSchema,
+        {
+          subscriptionId: s.subscriptionId ?? subscriptionId,
+          displayName: s.displayName ?? "",
+          state: s.state,
+          quotaId: s.subscriptionPolicies?.quotaId,
+        },
+        "subscription",
+      );
+    });
+  }
+
+  getBillingProperty(subscriptionId: string): Promise<BillingRead> {
+    return this.call("getBillingProperty", async () => {
+      const path = `/subscriptions/${encodeURIComponent(subscriptionId)}/providers/Microsoft.Billing/billingProperty/default`;
+      const response = await this.send(this.clients.generic(), "GET", `${path}?api-version=${BILLING_API_VERSION}`);
+      if (response.status === 200) {
+        const body = parseWith(BillingEnvelopeSchema, parseJson(response.bodyAsText), "billing property response");
+        return parseWith(BillingReadSchema, { status: "ok", property: body.properties }, "billing property");
+      }
+      if (response.status === 401 || response.status === 403 || response.status === 404) {
+        const armError = armErrorFromBody(response.bodyAsText ?? "");
+        const what = response.status === 404 ? "not found" : "not readable with this identity";
+        return parseWith(
+          BillingReadSchema,
+          {
+            status: "unreadable",
+            httpStatus: response.status,
+            code: armError.code ?? `Http${response.status}`,
+            message:
+              `The billing property of subscription ${subscriptionId} is ${what}` +
+              ` (${armError.message ?? `HTTP ${response.status}`}); reading it needs ${ARM_ACTIONS.readBillingProperty}.`,
+          },
+          "billing property",
+        );
+      }
+      throw errorFromResponse("getBillingProperty", response);
+    });
+  }
+
+  listResourceGroups(subscriptionId: string): Promise<ResourceGroupInfo[]> {
+    return this.call("listResourceGroups", async () => {
+      const groups = await collect<ResourceGroup>(this.clients.resources(subscriptionId).resourceGroups.list());
+      return groups.map((g) =>
+        parseWith(
+          ResourceGroupInfoSchema,
+          { id: g.id, name: g.name, location: g.location, managedBy: g.managedBy ?? undefined, tags: g.tags ?? {} },
+          "resource group",
+        ),
+      );
+    });
+  }
+
+  /**
+   * Two paged list calls for the whole subscription instead of one instance-view read per VM: the plain list
+   * gives the model (tags, disks, availability set, extensions), `statusOnly=true` gives every VM's power state
+   * (ARM returns only id, name and instance-view statuses in that mode). Joined by id.
+   */
+  listVms(subscriptionId: string): Promise<VmInfo[]> {
+    return this.call("listVms", async () => {
+      const vms = this.clients.compute(subscriptionId).virtualMachines;
+      const [models, statuses] = await Promise.all([
+        collect<VirtualMachine>(vms.listAll()),
+        collect<VirtualMachine>(vms.listAll({ statusOnly: "true" })),
+      ]);
+      const statusById = new Map(statuses.map((s) => [resourceKey(s.id ?? ""), s.instanceView?.statuses ?? []]));
+      return models.map((vm) => toVmInfo(vm, statusById.get(resourceKey(vm.id ?? "")) ?? []));
+    });
+  }
+
+  /** Uniform scale sets only: flexible ones appear as their member VMs in listVms. */
+  listScaleSets(subscriptionId: string): Promise<ScaleSetInfo[]> {
+    return this.call("listScaleSets", async () => {
+      const compute = this.clients.compute(subscriptionId);
+      const sets = await collect<VirtualMachineScaleSet>(compute.virtualMachineScaleSets.listAll());
+      const uniform = sets.filter((s) => (s.orchestrationMode ?? "Uniform").toLowerCase() === "uniform");
+      return mapLimit(uniform, SCALE_SET_READ_CONCURRENCY, async (set) => {
+        const id = requireId(set.id ?? "", "Microsoft.Compute/virtualMachineScaleSets");
+        const instances = await this.readScaleSetInstances(id);
+        const osDisk = set.virtualMachineProfile?.storageProfile?.osDisk;
+        return parseWith(
+          ScaleSetInfoSchema,
+          {
+            id: set.id,
+            name: set.name,
+            resourceGroup: id.resourceGroup,
+            location: set.location,
+            orchestrationMode: "Uniform",
+            ephemeralOsDisk: (osDisk?.diffDiskSettings?.option ?? "").toLowerCase() === "local",
+            provisioningState: set.provisioningState ?? "Unknown",
+            tags: set.tags ?? {},
+            instances,
+          },
+          "scale set",
+        );
+      });
+    });
+  }
+
+  listVnets(subscriptionId: string): Promise<VnetInfo[]> {
+    return this.call("listVnets", async () => {
+      const vnets = await collect<VirtualNetwork>(this.clients.network(subscriptionId).virtualNetworks.listAll());
+      return vnets.map(toVnetInfo);
+    });
+  }
+
+  listNetworkWatchers(subscriptionId: string): Promise<NetworkWatcherInfo[]> {
+    return this.call("listNetworkWatchers", async () => {
+      const watchers = await collect<NetworkWatcher>(this.clients.network(subscriptionId).networkWatchers.listAll());
+      return watchers.map((w) => {
+        const id = requireId(w.id ?? "", "Microsoft.Network/networkWatchers");
+        return parseWith(
+          NetworkWatcherInfoSchema,
+          { id: w.id, name: w.name ?? id.name, resourceGroup: id.resourceGroup, location: w.location },
+          "network watcher",
+        );
+      });
+    });
+  }
+
+  getVmState(vmId: string): Promise<VmState> {
+    return this.call("getVmState", async () => {
+      const id = requireId(vmId, "Microsoft.Compute/virtualMachines");
+      try {
+        const view = await this.clients.compute(id.subscriptionId).virtualMachines.instanceView(id.resourceGroup, id.name);
+        const statuses = view.statuses ?? [];
+        return parseWith(
+          VmStateSchema,
+          {
+            exists: true,
+            powerState: powerStateFromStatuses(statuses),
+            provisioningState: provisioningStateFromStatuses(statuses) ?? "Unknown",
+            powerStateTime: powerStateTime(statuses),
+          },
+          "VM state",
+        );
+      } catch (e) {
+        if (isNotFound(e)) return { exists: false, powerState: "unknown", provisioningState: "NotFound" };
+        throw e;
+      }
+    });
+  }
+
+  beginVmPowerOperation(vmId: string, step: PowerStep): Promise<OperationHandle> {
+    return this.call(`${step}Vm`, async () => {
+      const id = requireId(vmId, "Microsoft.Compute/virtualMachines");
+      const vms = this.clients.compute(id.subscriptionId).virtualMachines;
+      const initial = new InitialResponse();
+      const options = { onResponse: initial.capture };
+      // Each call sends the initial POST at once; awaiting submitted() (never the poller itself) stops there.
+      const poller =
+        step === "powerOff"
+          ? vms.powerOff(id.resourceGroup, id.name, options)
+          : step === "deallocate"
+            ? vms.deallocate(id.resourceGroup, id.name, options)
+            : vms.start(id.resourceGroup, id.name, options);
+      await poller.submitted();
+      return initial.handle();
+    });
+  }
+
+  getScaleSetState(scaleSetId: string): Promise<ScaleSetState> {
+    return this.call("getScaleSetState", async () => {
+      const id = requireId(scaleSetId, "Microsoft.Compute/virtualMachineScaleSets");
+      try {
+        const instances = await this.readScaleSetInstances(id);
+        return parseWith(
+          ScaleSetStateSchema,
+          {
+            exists: true,
+            instances: instances.map((i) => ({
+              instanceId: i.instanceId,
+              powerState: i.powerState,
+              provisioningState: i.provisioningState,
+            })),
+          },
+          "scale set state",
+        );
+      } catch (e) {
+        if (isNotFound(e)) return { exists: false, instances: [] };
+        throw e;
+      }
+    });
+  }
+
+  beginScaleSetPowerOperation(scaleSetId: string, step: PowerStep, instanceIds: string[]): Promise<OperationHandle> {
+    return this.call(`${step}ScaleSet`, async () => {
+      const id = requireId(scaleSetId, "Microsoft.Compute/virtualMachineScaleSets");
+      if (instanceIds.length === 0) {
+        // ARM applies a scale-set power operation to EVERY instance when no ids are given.
+        throw new AzureOperationError(`${step}ScaleSet`, "no instance ids given (ARM would act on every instance)", {
+          code: "InvalidRequest",
+          retryable: false,
+        });
+      }
+      const sets = this.clients.compute(id.subscriptionId).virtualMachineScaleSets;
+      const initial = new InitialResponse();
+      const options = { vmInstanceIDs: { instanceIds }, onResponse: initial.capture };
+      const poller =
+        step === "powerOff"
+          ? sets.powerOff(id.resourceGroup, id.name, options)
+          : step === "deallocate"
+            ? sets.deallocate(id.resourceGroup, id.name, options)
+            : sets.start(id.resourceGroup, id.name, options);
+      await poller.submitted();
+      return initial.handle();
+    });
+  }
+
+  /**
+   * One GET of the Azure-AsyncOperation URL (its body's `status`), or else of the Location URL (202 = running,
+   * 2xx = done, an error status = the operation's failure). Throttling and transient errors throw (retryable).
+   */
+  getOperationStatus(handle: OperationHandle): Promise<OperationStatus> {
+    return this.call("getOperationStatus", async () => {
+      const h = parseWith(OperationHandleSchema, handle, "operation handle");
+      if (h.completed) return { status: "Succeeded" };
+      const url = h.asyncOperationUrl ?? h.locationUrl;
+      if (url === undefined) throw invalidHandle("getOperationStatus", "it has neither an Azure-AsyncOperation nor a Location URL");
+      const response = await this.send(this.clients.generic(), "GET", this.onEndpoint(url, "getOperationStatus"));
+      const retryAfterSeconds = retryAfterSecondsFrom(response.headers);
+      const wait = retryAfterSeconds === undefined ? {} : { retryAfterSeconds };
+      if (h.asyncOperationUrl !== undefined) {
+        if (response.status !== 200 && response.status !== 202) throw errorFromResponse("getOperationStatus", response);
+        const body = parseWith(AsyncOperationBodySchema, parseJson(response.bodyAsText), "async operation response");
+        const status = asyncStatus(body.status ?? "InProgress");
+        if (status === "Failed" || status === "Canceled") {
+          const error = {
+            code: body.error?.code ?? (status === "Failed" ? "OperationFailed" : "OperationCanceled"),
+            message: body.error?.message ?? `The operation ended ${status}.`,
+          };
+          return parseWith(OperationStatusSchema, { status, error }, "operation status");
+        }
+        return parseWith(OperationStatusSchema, { status, ...(status === "InProgress" ? wait : {}) }, "operation status");
+      }
+      if (response.status === 202) return parseWith(OperationStatusSchema, { status: "InProgress", ...wait }, "operation status");
+      if (response.status >= 200 && response.status < 300) return { status: "Succeeded" };
+      const failure = errorFromResponse("getOperationStatus", response);
+      if (failure.retryable) throw failure;
+      return { status: "Failed", error: { code: failure.code, message: failure.message } };
+    });
+  }
+
+  getVnet(vnetId: string): Promise<VnetInfo | undefined> {
+    return this.call("getVnet", async () => {
+      const id = requireId(vnetId, "Microsoft.Network/virtualNetworks");
+      try {
+        return toVnetInfo(await this.clients.network(id.subscriptionId).virtualNetworks.get(id.resourceGroup, id.name));
+      } catch (e) {
+        if (isNotFound(e)) return undefined;
+        throw e;
+      }
+    });
+  }
+
+  getSubnet(vnetId: string, subnetName: string): Promise<SubnetState> {
+    return this.call("getSubnet", async () => {
+      const id = requireId(vnetId, "Microsoft.Network/virtualNetworks");
+      try {
+        const s = await this.clients.network(id.subscriptionId).subnets.get(id.resourceGroup, id.name, subnetName);
+        return parseWith(
+          SubnetStateSchema,
+          { exists: true, provisioningState: s.provisioningState, addressPrefix: s.addressPrefix ?? s.addressPrefixes?.[0] },
+          "subnet state",
+        );
+      } catch (e) {
+        if (isNotFound(e)) return { exists: false };
+        throw e;
+      }
+    });
+  }
+
+  beginCreateSubnet(vnetId: string, subnetName: string, addressPrefix: string): Promise<OperationHandle> {
+    return this.call("createSubnet", async () => {
+      const id = requireId(vnetId, "Microsoft.Network/virtualNetworks");
+      const response = await this.send(this.clients.network(id.subscriptionId), "PUT", subnetPath(id, subnetName), {
+        properties: { addressPrefix },
+      });
+      return handleFromResponse("createSubnet", response, [200, 201]);
+    });
+  }
+
+  beginDeleteSubnet(vnetId: string, subnetName: string): Promise<OperationHandle> {
+    return this.call("deleteSubnet", async () => {
+      const id = requireId(vnetId, "Microsoft.Network/virtualNetworks");
+      const response = await this.send(this.clients.network(id.subscriptionId), "DELETE", subnetPath(id, subnetName));
+      return handleFromResponse("deleteSubnet", response, [200, 202, 204]);
+    });
+  }
+
+  beginConnectivityCheck(watcher: NetworkWatcherInfo, vmId: string, host: string, port: number): Promise<OperationHandle> {
+    return this.call("connectivityCheck", async () => {
+      const w = requireId(watcher.id, "Microsoft.Network/networkWatchers");
+      requireId(vmId, "Microsoft.Compute/virtualMachines");
+      const path =
+        `/subscriptions/${w.subscriptionId}/resourceGroups/${encodeURIComponent(w.resourceGroup)}` +
+        `/providers/Microsoft.Network/networkWatchers/${encodeURIComponent(w.name)}/connectivityCheck?api-version=${NETWORK_API_VERSION}`;
+      const response = await this.send(this.clients.network(w.subscriptionId), "POST", path, {
+        source: { resourceId: vmId },
+        destination: { address: host, port },
+        protocol: "Tcp",
+      });
+      return handleFromResponse("connectivityCheck", response, [200, 202]);
+    });
+  }
+
+  getConnectivityResult(handle: OperationHandle): Promise<ConnectivityResult> {
+    return this.call("getConnectivityResult", async () => {
+      const h = parseWith(OperationHandleSchema, handle, "operation handle");
+      if (h.locationUrl === undefined) throw invalidHandle("getConnectivityResult", "it has no Location URL");
+      const response = await this.send(this.clients.generic(), "GET", this.onEndpoint(h.locationUrl, "getConnectivityResult"));
+      if (response.status === 202) {
+        throw new AzureOperationError("getConnectivityResult", "the connectivity check is still running", {
+          code: "OperationInProgress",
+          statusCode: 202,
+          retryable: true,
+          ...optionalRetryAfter(response),
+        });
+      }
+      if (response.status !== 200) throw errorFromResponse("getConnectivityResult", response);
+      const body = parseWith(ConnectivityBodySchema, parseJson(response.bodyAsText), "connectivity check response");
+      const status = body.connectionStatus ?? "Unknown";
+      const issues = (body.hops ?? []).flatMap((hop) =>
+        (hop.issues ?? []).map((i) => [i.origin, i.type].filter((part) => part !== undefined).join(": ")),
+      );
+      return parseWith(
+        ConnectivityResultSchema,
+        {
+          connectionStatus: status,
+          reachable: /^(reachable|connected)$/i.test(status),
+          issues,
+          probesSent: body.probesSent,
+          probesFailed: body.probesFailed,
+        },
+        "connectivity result",
+      );
+    });
+  }
+
+  private async readScaleSetInstances(id: ArmResourceId): Promise<ScaleSetInstance[]> {
+    const vms = await collect<VirtualMachineScaleSetVM>(
+      this.clients.compute(id.subscriptionId).virtualMachineScaleSetVMs.list(id.resourceGroup, id.name, { expand: "instanceView" }),
+    );
+    return vms.map((vm) => {
+      const statuses = vm.instanceView?.statuses ?? [];
+      return {
+        instanceId: vm.instanceId ?? vm.name ?? "",
+        powerState: powerStateFromStatuses(statuses),
+        provisioningState: vm.provisioningState ?? provisioningStateFromStatuses(statuses) ?? "Unknown",
+        ...optional("lastStartTime", runningSince(statuses)),
+      };
+    });
+  }
+
+  /** Sends one request through `client`'s pipeline (auth, user agent, transient retries) to a path on the endpoint. */
+  private send(client: ServiceClient, method: HttpMethods, pathOrUrl: string, body?: unknown): Promise<PipelineResponse> {
+    const url = pathOrUrl.startsWith("/") ? `${this.clients.connection.endpoint}${pathOrUrl}` : pathOrUrl;
+    const headers = createHttpHeaders({ accept: "application/json" });
+    if (body !== undefined) headers.set("content-type", "application/json; charset=utf-8");
+    const request = createPipelineRequest({
+      url,
+      method,
+      headers,
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+    return client.sendRequest(request);
+  }
+
+  /** Polling URLs come from ARM; refuse to send our token anywhere but the configured ARM origin. */
+  private onEndpoint(url: string, operation: string): string {
+    let origin: string;
+    try {
+      origin = new URL(url).origin;
+    } catch {
+      throw invalidHandle(operation, `"${url}" is not a URL`);
+    }
+    if (origin !== this.clients.connection.endpoint) {
+      throw invalidHandle(operation, `its URL is not on the ARM endpoint ${this.clients.connection.endpoint}`);
+    }
+    return url;
+  }
+
+  private async call<T>(operation: string, fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (e) {
+      throw toAzureOperationError(operation, e);
+    }
+  }
+}
+
+const BillingEnvelopeSchema = z.object({ properties: BillingPropertySchema.default({}) });
+
+const AsyncOperationBodySchema = z.object({
+  status: z.string().optional(),
+  error: z.object({ code: z.string().optional(), message: z.string().optional() }).optional(),
+});
+
+const ConnectivityBodySchema = z.object({
+  connectionStatus: z.string().optional(),
+  probesSent: z.number().optional(),
+  probesFailed: z.number().optional(),
+  hops: z
+    .array(z.object({ issues: z.array(z.object({ origin: z.string().optional(), type: z.string().optional() })).optional() }))
+    .optional(),
+});
+
+/** Records the initial LRO response an SDK call saw, and turns it into a handle. */
+class InitialResponse {
+  private response: PipelineResponse | undefined;
+  readonly capture = (raw: PipelineResponse): void => {
+    this.response = raw;
+  };
+  handle(): OperationHandle {
+    if (this.response === undefined) throw new Error("the SDK returned without a response to its initial request");
+    return handleFromResponse("beginOperation", this.response, [200, 201, 202, 204]);
+  }
+}
+
+/** A handle from ARM's answer to an LRO's initial request. */
+function handleFromResponse(operation: string, response: PipelineResponse, accepted: number[]): OperationHandle {
+  if (!accepted.includes(response.status)) throw errorFromResponse(operation, response);
+  const asyncOperationUrl = response.headers.get("azure-asyncoperation") ?? response.headers.get("operation-location");
+  const locationUrl = response.headers.get("location");
+  return parseWith(
+    OperationHandleSchema,
+    {
+      ...optional("asyncOperationUrl", asyncOperationUrl),
+      ...optional("locationUrl", locationUrl),
+      ...optionalRetryAfter(response),
+      // 200/201/204 without anything to poll means ARM finished synchronously.
+      completed: response.status !== 202 && asyncOperationUrl === undefined,
+    },
+    "operation handle",
+  );
+}
+
+function toVmInfo(vm: VirtualMachine, statuses: InstanceViewStatus[]): VmInfo {
+  const id = requireId(vm.id ?? "", "Microsoft.Compute/virtualMachines");
+  const extensions = vm.resources ?? [];
+  return parseWith(
+    VmInfoSchema,
+    {
+      id: vm.id,
+      name: vm.name ?? id.name,
+      resourceGroup: id.resourceGroup,
+      location: vm.location,
+      size: vm.hardwareProfile?.vmSize,
+      powerState: powerStateFromStatuses(statuses),
+      provisioningState: vm.provisioningState ?? provisioningStateFromStatuses(statuses) ?? "Unknown",
+      ephemeralOsDisk: (vm.storageProfile?.osDisk?.diffDiskSettings?.option ?? "").toLowerCase() === "local",
+      availabilitySetId: vm.availabilitySet?.id,
+      zone: vm.zones?.[0],
+      tags: vm.tags ?? {},
+      priority: normalisePriority(vm.priority),
+      flexScaleSetId: vm.virtualMachineScaleSet?.id,
+      networkWatcherAgent: extensions.some((ext) => NETWORK_WATCHER_AGENT.test(ext.typePropertiesType ?? ext.name ?? "")),
+      ...optional("lastStartTime", runningSince(statuses)),
+    },
+    "virtual machine",
+  );
+}
+
+function toVnetInfo(vnet: VirtualNetwork): VnetInfo {
+  const id = requireId(vnet.id ?? "", "Microsoft.Network/virtualNetworks");
+  return parseWith(
+    VnetInfoSchema,
+    {
+      id: vnet.id,
+      name: vnet.name ?? id.name,
+      resourceGroup: id.resourceGroup,
+      location: vnet.location,
+      addressPrefixes: vnet.addressSpace?.addressPrefixes ?? [],
+      ipamManaged: (vnet.addressSpace?.ipamPoolPrefixAllocations ?? []).length > 0,
+      subnets: (vnet.subnets ?? []).map(toSubnetInfo),
+      tags: vnet.tags ?? {},
+    },
+    "virtual network",
+  );
+}
+
+function toSubnetInfo(s: Subnet): SubnetInfo {
+  return {
+    id: s.id ?? "",
+    name: s.name ?? "",
+    ...optional("addressPrefix", s.addressPrefix),
+    ...optional("addressPrefixes", s.addressPrefixes),
+    delegations: (s.delegations ?? []).map((d) => d.serviceName ?? d.name ?? "").filter((n) => n !== ""),
+    ipamAllocatedPrefixes: (s.ipamPoolPrefixAllocations ?? []).flatMap((a) => a.allocatedAddressPrefixes ?? []),
+    ...optional("provisioningState", s.provisioningState),
+  };
+}
+
+function normalisePriority(priority: string | undefined): "Regular" | "Low" | "Spot" {
+  switch ((priority ?? "").toLowerCase()) {
+    case "spot":
+      return "Spot";
+    case "low":
+      return "Low";
+    default:
+      return "Regular";
+  }
+}
+
+/** `ProvisioningState/succeeded[/code]` → "Succeeded". */
+function provisioningStateFromStatuses(statuses: readonly InstanceViewStatus[]): string | undefined {
+  for (const s of statuses) {
+    const m = /^ProvisioningState\/([^/]+)/i.exec(s.code ?? "");
+    if (m?.[1] !== undefined) return m[1].charAt(0).toUpperCase() + m[1].slice(1);
+  }
+  return undefined;
+}
+
+function powerStateTime(statuses: readonly InstanceViewStatus[]): string | undefined {
+  const s = statuses.find((x) => /^PowerState\//i.test(x.code ?? ""));
+  return s?.time === undefined ? undefined : isoTime(s.time);
+}
+
+/** The time the VM entered PowerState/running, when ARM reports it (only the PowerState status counts). */
+function runningSince(statuses: readonly InstanceViewStatus[]): string | undefined {
+  const state: PowerState = powerStateFromStatuses(statuses);
+  return state === "running" ? powerStateTime(statuses) : undefined;
+}
+
+function isoTime(value: Date | string): string | undefined {
+  const d = value instanceof Date ? value : new Date(value);
+  return Number.isNaN(d.getTime()) ? undefined : d.toISOString();
+}
+
+function asyncStatus(status: string): OperationStatus["status"] {
+  const s = status.toLowerCase();
+  if (s === "succeeded") return "Succeeded";
+  if (s === "failed") return "Failed";
+  if (s === "canceled" || s === "cancelled") return "Canceled";
+  return "InProgress";
+}
+
+function requireId(value: string, type: string): ArmResourceId {
+  const id = tryParseArmResourceId(value);
+  if (typeof id === "string" || id.type.toLowerCase() !== type.toLowerCase()) {
+    throw new AzureOperationError("parseResourceId", `"${value}" is not a ${type} id${typeof id === "string" ? `: ${id}` : ""}`, {
+      code: "InvalidResourceId",
+      retryable: false,
+    });
+  }
+  return id;
+}
+
+function subnetPath(vnet: ArmResourceId, subnetName: string): string {
+  return (
+    `/subscriptions/${vnet.subscriptionId}/resourceGroups/${encodeURIComponent(vnet.resourceGroup)}` +
+    `/providers/Microsoft.Network/virtualNetworks/${encodeURIComponent(vnet.name)}` +
+    `/subnets/${encodeURIComponent(subnetName)}?api-version=${NETWORK_API_VERSION}`
+  );
+}
+
+function invalidHandle(operation: string, why: string): AzureOperationError {
+  return new AzureOperationError(operation, `invalid operation handle: ${why}`, { code: "InvalidOperationHandle", retryable: false });
+}
+
+function isNotFound(e: unknown): boolean {
+  return typeof e === "object" && e !== null && (e as { statusCode?: unknown }).statusCode === 404;
+}
+
+function optionalRetryAfter(response: PipelineResponse): { retryAfterSeconds?: number } {
+  return optional("retryAfterSeconds", retryAfterSecondsFrom(response.headers));
+}
+
+function optional<K extends string, V>(key: K, value: V | undefined | null): { [P in K]?: V } {
+  return (value === undefined || value === null ? {} : { [key]: value }) as { [P in K]?: V };
+}
+
+function parseJson(text: string | null | undefined): unknown {
+  if (text === undefined || text === null || text === "") return {};
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (e) {
+    throw new AzureOperationError("parseResponse", `ARM sent a body that is not JSON: ${ensureError(e).message}`, {
+      code: "UnexpectedResponse",
+      retryable: false,
+      cause: e,
+    });
+  }
+}
+
+async function collect<T>(iterable: AsyncIterable<T>): Promise<T[]> {
+  const out: T[] = [];
+  for await (const item of iterable) out.push(item);
+  return out;
+}
+
+/** Maps with at most `limit` calls in flight, keeping input order. */
+async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const results = new Array<R>(items.length);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) {
+      const i = next++;
+      const item = items[i];
+      if (item !== undefined) results[i] = await fn(item);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return results;
+}

@@ -1,0 +1,142 @@
+/** Maps whatever an ARM call throws (RestError, socket errors, bad bodies) to AzureOperationError. */
+import { isRestError, type PipelineResponse } from "@azure/core-rest-pipeline";
+import { AzureOperationError, isAzureOperationError, isValidationError } from "../errors";
+
+/** ARM error codes that mean "the resource is busy; the same request will succeed later". */
+const RETRYABLE_CODES = new Set(
+  ["AnotherOperationInProgress", "RetryableErrorDueToAnotherOperation", "OperationPreempted", "TooManyRequests"].map((c) =>
+    c.toLowerCase(),
+  ),
+);
+
+/** Socket-level failures: the request may never have reached ARM, so repeating it is safe for idempotent calls. */
+const NETWORK_ERROR_CODES = new Set([
+  "ETIMEDOUT",
+  "ESOCKETTIMEDOUT",
+  "ECONNREFUSED",
+  "ECONNRESET",
+  "ENOTFOUND",
+  "EAI_AGAIN",
+  "EPIPE",
+  "ENETUNREACH",
+  "EHOSTUNREACH",
+  "REQUEST_SEND_ERROR",
+]);
+
+/** Header access that both core-rest-pipeline's HttpHeaders and plain records satisfy. */
+export interface HeaderSource {
+  get(name: string): string | undefined;
+}
+
+/** Whether ARM's answer (status, code) is worth repeating later. */
+export function isRetryableArm(statusCode: number | undefined, code: string | undefined): boolean {
+  if (code !== undefined && RETRYABLE_CODES.has(code.toLowerCase())) return true;
+  if (statusCode === undefined) return code !== undefined && NETWORK_ERROR_CODES.has(code);
+  return statusCode === 408 || statusCode === 429 || (statusCode >= 500 && statusCode !== 501 && statusCode !== 505);
+}
+
+/**
+ * Seconds ARM asked us to wait: `retry-after-ms` / `x-ms-retry-after-ms` (milliseconds) win over `Retry-After`
+ * (delta-seconds or an HTTP date, the latter measured against `nowMs`). Rounded up, never negative.
+ */
+export function retryAfterSecondsFrom(headers: HeaderSource | undefined, nowMs: number = Date.now()): number | undefined {
+  if (headers === undefined) return undefined;
+  for (const name of ["retry-after-ms", "x-ms-retry-after-ms"]) {
+    const ms = Number.parseFloat(headers.get(name) ?? "");
+    if (Number.isFinite(ms) && ms >= 0) return Math.ceil(ms / 1000);
+  }
+  const value = headers.get("retry-after")?.trim();
+  if (value === undefined || value === "") return undefined;
+  if (/^\d+(\.\d+)?$/.test(value)) return Math.ceil(Number.parseFloat(value));
+  const at = Date.parse(value);
+  if (Number.isNaN(at)) return undefined;
+  return Math.max(0, Math.ceil((at - nowMs) / 1000));
+}
+
+/** ARM's `{ error: { code, message } }` (or a bare `{ code, message }`) from a body, if it has one. */
+export function armErrorFromBody(body: unknown): { code?: string; message?: string } {
+  const parsed = typeof body === "string" ? safeJson(body) : body;
+  if (!isRecord(parsed)) return {};
+  const inner = isRecord(parsed["error"]) ? parsed["error"] : parsed;
+  const code = typeof inner["code"] === "string" ? inner["code"] : undefined;
+  const message = typeof inner["message"] === "string" ? inner["message"] : undefined;
+  return { ...(code === undefined ? {} : { code }), ...(message === undefined ? {} : { message }) };
+}
+
+/** An error for an HTTP response the caller did not expect (used where the pipeline does not throw). */
+export function errorFromResponse(operation: string, response: PipelineResponse): AzureOperationError {
+  const body = armErrorFromBody(response.bodyAsText ?? "");
+  const code = body.code ?? httpCode(response.status);
+  const retryAfterSeconds = retryAfterSecondsFrom(response.headers);
+  return new AzureOperationError(operation, body.message ?? `HTTP ${response.status}`, {
+    code,
+    statusCode: response.status,
+    retryable: isRetryableArm(response.status, code),
+    ...(retryAfterSeconds === undefined ? {} : { retryAfterSeconds }),
+  });
+}
+
+/** Maps anything thrown while calling ARM to AzureOperationError (an AzureOperationError passes through). */
+export function toAzureOperationError(operation: string, error: unknown): AzureOperationError {
+  if (isAzureOperationError(error)) return error;
+  if (isRestError(error)) {
+    const statusCode = error.statusCode;
+    const fromBody = armErrorFromBody(error.response?.bodyAsText ?? undefined);
+    // RestError.code is ARM's error.code when the SDK parsed one; for socket errors it is the errno code.
+    const code = fromBody.code ?? error.code ?? (statusCode === undefined ? "RequestFailed" : httpCode(statusCode));
+    const retryAfterSeconds = retryAfterSecondsFrom(error.response?.headers);
+    return new AzureOperationError(operation, fromBody.message ?? error.message, {
+      code,
+      ...(statusCode === undefined ? {} : { statusCode }),
+      retryable: isRetryableArm(statusCode, code),
+      ...(retryAfterSeconds === undefined ? {} : { retryAfterSeconds }),
+      cause: error,
+    });
+  }
+  if (isValidationError(error)) {
+    return new AzureOperationError(operation, `unexpected response from ARM: ${error.message}`, {
+      code: "UnexpectedResponse",
+      retryable: false,
+      cause: error,
+    });
+  }
+  if (error instanceof Error) {
+    const errno = (error as Error & { code?: unknown }).code;
+    const code = typeof errno === "string" ? errno : error.name === "AbortError" ? "Aborted" : "Unknown";
+    return new AzureOperationError(operation, error.message, { code, retryable: isRetryableArm(undefined, code), cause: error });
+  }
+  return new AzureOperationError(operation, String(error), { code: "Unknown", retryable: false, cause: error });
+}
+
+function httpCode(status: number): string {
+  switch (status) {
+    case 400:
+      return "BadRequest";
+    case 401:
+      return "Unauthorized";
+    case 403:
+      return "Forbidden";
+    case 404:
+      return "NotFound";
+    case 408:
+      return "RequestTimeout";
+    case 409:
+      return "Conflict";
+    case 429:
+      return "TooManyRequests";
+    default:
+      return `Http${status}`;
+  }
+}
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return undefined;
+  }
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
