@@ -1,0 +1,105 @@
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import { ARM_ACTIONS } from "../../src/azure/armActions";
+import { INFRA_DIR, type Node, callee, loadBicep, objectProperties, parseBicep, resources } from "./bicep";
+import { compareRoleWithGateway, extractRoleActions } from "./roleCheck";
+
+const roleFile = loadBicep(path.join(INFRA_DIR, "app/remediation-role.bicep"));
+
+describe("remediation role vs the gateway's ARM actions", () => {
+  it("grants exactly the actions in ARM_ACTIONS, no more, no fewer", () => {
+    const comparison = compareRoleWithGateway(extractRoleActions(roleFile), ARM_ACTIONS);
+    expect(comparison).toMatchObject({ missingFromRole: [], notUsedByGateway: [], duplicatesInRole: [], wildcardsInRole: [] });
+    expect(comparison.matches).toBe(true);
+  });
+
+  it("reports an action the gateway calls but the role lacks", () => {
+    const gatewayWithExtra = { ...ARM_ACTIONS, restartVm: "Microsoft.Compute/virtualMachines/restart/action" };
+    const comparison = compareRoleWithGateway(extractRoleActions(roleFile), gatewayWithExtra);
+    expect(comparison.matches).toBe(false);
+    expect(comparison.missingFromRole).toEqual([
+      { operation: "restartVm", action: "Microsoft.Compute/virtualMachines/restart/action" },
+    ]);
+    expect(comparison.notUsedByGateway).toEqual([]);
+  });
+
+  it("reports an action the role grants that no gateway operation needs", () => {
+    const { deleteSubnet: _dropped, ...gatewayWithout } = ARM_ACTIONS;
+    const comparison = compareRoleWithGateway(extractRoleActions(roleFile), gatewayWithout);
+    expect(comparison.matches).toBe(false);
+    expect(comparison.notUsedByGateway).toEqual([ARM_ACTIONS.deleteSubnet]);
+  });
+
+  it("rejects wildcards and duplicates even when every action is covered", () => {
+    const actions = [...Object.values(ARM_ACTIONS), "Microsoft.Compute/*/read", ARM_ACTIONS.startVm];
+    const comparison = compareRoleWithGateway(actions, { ...ARM_ACTIONS, wide: "Microsoft.Compute/*/read" });
+    expect(comparison.wildcardsInRole).toEqual(["Microsoft.Compute/*/read"]);
+    expect(comparison.duplicatesInRole).toEqual([ARM_ACTIONS.startVm]);
+    expect(comparison.matches).toBe(false);
+  });
+
+  it("reads actions written inline as well as through a variable", () => {
+    const inline = parseBicep(
+      [
+        "targetScope = 'subscription'",
+        "resource r 'Microsoft.Authorization/roleDefinitions@2022-04-01' = {",
+        "  name: guid('x')",
+        "  properties: {",
+        "    permissions: [",
+        "      {",
+        "        actions: [",
+        "          'Microsoft.Network/virtualNetworks/read'",
+        "          // why: comments do not count as actions",
+        "          'Microsoft.Compute/virtualMachines/read'",
+        "        ]",
+        "      }",
+        "    ]",
+        "  }",
+        "}",
+      ].join("\n"),
+    );
+    expect(extractRoleActions(inline)).toEqual(["Microsoft.Network/virtualNetworks/read", "Microsoft.Compute/virtualMachines/read"]);
+  });
+
+  it("refuses an action built by interpolation (it could not be compared)", () => {
+    const dynamic = parseBicep(
+      [
+        "param rp string",
+        "resource r 'Microsoft.Authorization/roleDefinitions@2022-04-01' = {",
+        "  name: guid(rp)",
+        "  properties: {",
+        "    permissions: [",
+        "      {",
+        "        actions: [",
+        "          '${rp}/virtualMachines/read'",
+        "        ]",
+        "      }",
+        "    ]",
+        "  }",
+        "}",
+      ].join("\n"),
+    );
+    expect(() => extractRoleActions(dynamic)).toThrow(/not a plain string/);
+  });
+});
+
+describe("remediation role definition", () => {
+  const role = resources(roleFile).find((r) => r.target.startsWith("Microsoft.Authorization/roleDefinitions@"));
+  const props = role?.body ? objectProperties(role.body) : new Map<string, Node>();
+
+  it("is named by guid() and typed as a custom role", () => {
+    const name = props.get("name");
+    expect(name && callee(name)).toBe("guid");
+    expect(name?.text).toContain("environmentName");
+    const properties = props.get("properties");
+    expect(properties && objectProperties(properties).get("type")?.text).toBe("'CustomRole'");
+  });
+
+  it("is assignable at every target subscription (and the one it is defined in)", () => {
+    const properties = props.get("properties");
+    const scopes = properties ? objectProperties(properties).get("assignableScopes") : undefined;
+    expect(scopes?.type).toBe("for_statement");
+    expect(scopes?.text).toContain("'/subscriptions/${id}'");
+    expect(roleFile.source).toMatch(/union\(\[\s*deploymentSubscriptionId\s*\], assignableSubscriptionIds\)/);
+  });
+});
