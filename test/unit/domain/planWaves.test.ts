@@ -1,0 +1,176 @@
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { PlanSchema, type PlanEntry, type Wave } from "../../../src/contracts/plan";
+import { buildPlan, planWaves } from "../../../src/domain/planWaves";
+import { availabilitySet, discovery, flexSet, options, rgId, subnet, vm, vnet } from "./fixtures";
+
+function entry(name: string, extra: Partial<PlanEntry> = {}): PlanEntry {
+  return {
+    resourceId: `${rgId("rg")}/providers/Microsoft.Compute/virtualMachines/${name}`,
+    kind: "vm",
+    name,
+    resourceGroup: "rg",
+    location: "westeurope",
+    action: "cycle",
+    steps: ["powerOff", "deallocate", "start"],
+    canary: false,
+    ...extra,
+  };
+}
+
+const names = (w: Wave | undefined): string[][] => (w?.batches ?? []).map((b) => b.items.map((id) => id.split("/").pop() ?? ""));
+
+describe("planWaves", () => {
+  it("puts canaries first, then tagged waves ascending, then untagged, leaving out what is not cycled", () => {
+    const waves = planWaves(
+      [
+        entry("u1"),
+        entry("t5", { waveTag: 5 }),
+        entry("c", { canary: true, waveTag: 5 }),
+        entry("t0", { waveTag: 0 }),
+        entry("skip", { action: "skip", skipReason: "skipTag" }),
+        entry("net", { kind: "vnet", action: "refreshSubnet" }),
+      ],
+      options(),
+    );
+    expect(waves.map((w) => [w.index, w.label, w.canary])).toEqual([
+      [0, "canary", true],
+      [1, "wave tag 0", false],
+      [2, "wave tag 5", false],
+      [3, "untagged", false],
+    ]);
+    expect(waves.map((w) => names(w))).toEqual([[["c"]], [["t0"]], [["t5"]], [["u1"]]]);
+    expect(waves.flatMap((w) => w.batches.map((b) => b.id))).toEqual(["w0b0", "w1b0", "w2b0", "w3b0"]);
+  });
+
+  it("numbers waves from 0 when there is no canary", () => {
+    const waves = planWaves([entry("a", { waveTag: 2 }), entry("b")], options());
+    expect(waves.map((w) => [w.index, w.label])).toEqual([
+      [0, "wave tag 2"],
+      [1, "untagged"],
+    ]);
+  });
+
+  it("splits a wave into batches of batchSize without splitting an availability set", () => {
+    const as1 = availabilitySet("as1");
+    const entries = [entry("a"), entry("b", { availabilitySetId: as1 }), entry("c", { availabilitySetId: as1.toUpperCase() }), entry("d"), entry("e")];
+    const waves = planWaves(entries, options({ batchSize: 2 }));
+    expect(names(waves[0])).toEqual([["a", "d"], ["b", "c"], ["e"]]);
+  });
+
+  it("gives an oversized availability set or flexible scale set a batch of its own", () => {
+    const fx = flexSet("fx");
+    const entries = [entry("a"), ...["f1", "f2", "f3"].map((n) => entry(n, { flexScaleSetId: fx })), entry("z")];
+    const waves = planWaves(entries, options({ batchSize: 2 }));
+    expect(names(waves[0])).toEqual([["a", "z"], ["f1", "f2", "f3"]]);
+    expect(waves[0]?.batches.map((b) => b.id)).toEqual(["w0b0", "w0b1"]);
+  });
+
+  it("is deterministic whatever the input order", () => {
+    const entries = ["e", "a", "c", "b", "d"].map((n, i) => entry(n, { availabilitySetId: i % 2 === 0 ? availabilitySet("x") : undefined }));
+    expect(planWaves(entries, options({ batchSize: 2 }))).toEqual(planWaves([...entries].reverse(), options({ batchSize: 2 })));
+  });
+});
+
+describe("buildPlan", () => {
+  it("combines entries, waves, caps from the options and counts", () => {
+    const d = discovery({
+      vms: [vm("a"), vm("b", { powerState: "deallocated" }), vm("c", { networkWatcherAgent: true })],
+      vnets: [vnet("v", ["10.0.0.0/16"], [subnet("ase", "10.0.0.0/24", { delegations: ["Microsoft.Web/hostingEnvironments"] })])],
+    });
+    const plan = buildPlan(d, options({ maxConcurrency: 7, maxUnavailablePerScaleSet: 3 }));
+    expect(PlanSchema.parse(plan)).toEqual(plan);
+    expect(plan.caps).toEqual({ maxConcurrency: 7, maxUnavailablePerAvailabilitySet: 1, maxUnavailablePerScaleSet: 3 });
+    expect(plan.counts).toEqual({ vms: 3, scaleSets: 0, vnets: 1, toCycle: 2, toRefresh: 1, skipped: 1 });
+    expect(plan.waves.map((w) => [w.label, names(w)])).toEqual([
+      ["canary", [["c"]]],
+      ["untagged", [["a"]]],
+    ]);
+  });
+});
+
+const groupKeys = (e: PlanEntry | undefined): string[] => [
+  ...(e?.availabilitySetId !== undefined ? [`as:${e.availabilitySetId.toLowerCase()}`] : []),
+  ...(e?.flexScaleSetId !== undefined ? [`fx:${e.flexScaleSetId.toLowerCase()}`] : []),
+];
+
+/** True when the entries are connected through shared availability sets or flexible scale sets. */
+function isOneGroup(members: (PlanEntry | undefined)[]): boolean {
+  const reached = new Set<number>([0]);
+  const keys = new Set(groupKeys(members[0]));
+  for (let grew = true; grew; ) {
+    grew = false;
+    members.forEach((m, i) => {
+      if (!reached.has(i) && groupKeys(m).some((k) => keys.has(k))) {
+        reached.add(i);
+        for (const k of groupKeys(m)) keys.add(k);
+        grew = true;
+      }
+    });
+  }
+  return reached.size === members.length;
+}
+
+const AV_SETS = [undefined, "as1", "as2", "AS2", "as3"];
+const FLEX = [undefined, undefined, "fx1", "FX1", "fx2"];
+
+const entryArb = fc.record({
+  action: fc.constantFrom<PlanEntry["action"]>("cycle", "cycle", "cycle", "skip", "refreshSubnet"),
+  canary: fc.boolean(),
+  waveTag: fc.constantFrom(undefined, 0, 1, 3, 10),
+  av: fc.constantFrom(...AV_SETS),
+  fx: fc.constantFrom(...FLEX),
+});
+
+describe("planWaves properties", () => {
+  it("places every cycle entry in exactly one batch of one wave, respecting batch size and never splitting a group", () => {
+    fc.assert(
+      fc.property(fc.array(entryArb, { maxLength: 60 }), fc.integer({ min: 1, max: 8 }), (specs, batchSize) => {
+        const entries = specs.map((s, i) =>
+          entry(`vm${i}`, {
+            action: s.action,
+            canary: s.canary,
+            ...(s.waveTag !== undefined ? { waveTag: s.waveTag } : {}),
+            ...(s.av !== undefined ? { availabilitySetId: availabilitySet(s.av) } : {}),
+            ...(s.fx !== undefined ? { flexScaleSetId: flexSet(s.fx) } : {}),
+          }),
+        );
+        const waves = planWaves(entries, options({ batchSize }));
+        const byId = new Map(entries.map((e) => [e.resourceId, e]));
+
+        const seen = new Map<string, number>();
+        waves.forEach((w, wi) => {
+          expect(w.index).toBe(wi);
+          expect(w.batches.length).toBeGreaterThan(0);
+          const members = w.batches.flatMap((b) => b.items).map((id) => byId.get(id));
+          // A wave holds one kind: canaries, or one tag value, or untagged.
+          if (w.canary) expect(members.every((e) => e?.canary === true)).toBe(true);
+          else expect(new Set(members.map((e) => `${e?.canary}|${e?.waveTag}`)).size).toBe(1);
+
+          const batchOfGroup = new Map<string, string>();
+          w.batches.forEach((b, bi) => {
+            expect(b.id).toBe(`w${wi}b${bi}`);
+            expect(b.items.length).toBeGreaterThan(0);
+            for (const id of b.items) {
+              seen.set(id, (seen.get(id) ?? 0) + 1);
+              for (const k of groupKeys(byId.get(id))) {
+                const prior = batchOfGroup.get(k);
+                expect(prior === undefined || prior === b.id, `${k} split across ${prior} and ${b.id}`).toBe(true);
+                batchOfGroup.set(k, b.id);
+              }
+            }
+            // Only a batch holding one oversized group may exceed batchSize.
+            if (b.items.length > batchSize) expect(isOneGroup(b.items.map((id) => byId.get(id)))).toBe(true);
+          });
+        });
+        const cycle = entries.filter((e) => e.action === "cycle").map((e) => e.resourceId);
+        expect([...seen.keys()].sort()).toEqual([...cycle].sort());
+        expect([...seen.values()].every((n) => n === 1)).toBe(true);
+        // Canaries first, tagged waves ascending, untagged last.
+        const order = waves.map((w) => (w.canary ? -1 : (byId.get(w.batches[0]?.items[0] ?? "")?.waveTag ?? Infinity)));
+        expect(order).toEqual([...order].sort((a, b) => a - b));
+      }),
+      { numRuns: 300 },
+    );
+  });
+});
