@@ -22,6 +22,9 @@ param resourceGroupName string = ''
 @description('Subscriptions the app remediates. The custom role is made assignable there and assigned to the app identity.')
 param targetSubscriptionIds array = []
 
+@description('Assign the remediation role at each target subscription. False: the role is only made assignable there, for an owner to assign by hand.')
+param assignTargetRole bool = true
+
 @description('Turn on App Service authentication (Microsoft Entra ID) in front of the HTTP API.')
 param authEnabled bool = false
 
@@ -145,7 +148,7 @@ module remediationRole 'app/remediation-role.bicep' = {
   }
 }
 
-module targetAccess 'app/target-access.bicep' = [for targetSubscriptionId in targetSubscriptionIds: {
+module targetAccess 'app/target-access.bicep' = [for targetSubscriptionId in targetSubscriptionIds: if (assignTargetRole) {
   name: 'port25-access-${take(uniqueString(targetSubscriptionId, environmentName), 8)}'
   scope: subscription(targetSubscriptionId)
   params: {

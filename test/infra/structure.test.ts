@@ -70,12 +70,13 @@ describe("module wiring", () => {
     }
   });
 
-  it("assigns the remediation role once per target subscription, deployed at subscription(id)", () => {
+  it("assigns the remediation role once per target subscription (unless left to an owner), deployed at subscription(id)", () => {
     const access = modules(main).find((m) => m.target === "app/target-access.bicep");
     expect(access).toBeDefined();
     const loop = access?.node.namedChildren.find((c) => c.type === "for_statement");
     expect(loop?.namedChildren[1]?.text).toBe("targetSubscriptionIds");
     const loopVariable = loop?.childForFieldName("initializer")?.text;
+    expect(loop?.childForFieldName("body")?.namedChildren[0]?.text).toBe("(assignTargetRole)");
     const scope = access?.body ? objectProperties(access.body).get("scope") : undefined;
     expect(scope && callee(scope)).toBe("subscription");
     expect(scope && callArguments(scope).map((a) => a.text)).toEqual([loopVariable]);
