@@ -430,7 +430,7 @@ export class ArmGatewayImpl implements ArmGateway {
   private send(client: ServiceClient, method: HttpMethods, pathOrUrl: string, body?: unknown): Promise<PipelineResponse> {
     const url = pathOrUrl.startsWith("/") ? `${this.clients.connection.endpoint}${pathOrUrl}` : pathOrUrl;
     const headers = createHttpHeaders({ accept: "application/json" });
-    if (body !== undefined) headers.set("content-type", "application/json; charset=utf-8");
+    if (body !== undefined) headers.set("content-type", "application/json");
     const request = createPipelineRequest({
       url,
       method,

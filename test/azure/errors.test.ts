@@ -1,0 +1,117 @@
+import { createHttpHeaders, createPipelineRequest, RestError, type PipelineResponse } from "@azure/core-rest-pipeline";
+import { describe, expect, it } from "vitest";
+import { AzureOperationError, ValidationError } from "../../src/errors";
+import { isRetryableArm, retryAfterSecondsFrom, toAzureOperationError } from "../../src/azure/errors";
+
+function restError(status: number, body: unknown, headers: Record<string, string> = {}, code?: string): RestError {
+  const request = createPipelineRequest({ url: "https://management.azure.com/x" });
+  const response: PipelineResponse = {
+    request,
+    status,
+    headers: createHttpHeaders(headers),
+    bodyAsText: typeof body === "string" ? body : JSON.stringify(body),
+  };
+  return new RestError(`status ${status}`, { statusCode: status, response, request, ...(code === undefined ? {} : { code }) });
+}
+
+describe("toAzureOperationError", () => {
+  it("takes ARM's error code and message from the body and keeps the status", () => {
+    const e = toAzureOperationError("createSubnet", restError(400, { error: { code: "NetcfgSubnetRangesOverlap", message: "overlaps" } }));
+    expect(e).toBeInstanceOf(AzureOperationError);
+    expect(e.code).toBe("NetcfgSubnetRangesOverlap");
+    expect(e.statusCode).toBe(400);
+    expect(e.retryable).toBe(false);
+    expect(e.message).toBe("createSubnet failed: overlaps");
+    expect(e.operation).toBe("createSubnet");
+  });
+
+  it("marks a 429 retryable with its Retry-After in seconds", () => {
+    const e = toAzureOperationError("listVms", restError(429, { error: { code: "TooManyRequests", message: "slow down" } }, { "retry-after": "17" }));
+    expect(e).toMatchObject({ retryable: true, statusCode: 429, retryAfterSeconds: 17, code: "TooManyRequests" });
+  });
+
+  it("marks a 409 AnotherOperationInProgress retryable but a plain 409 conflict not", () => {
+    expect(toAzureOperationError("op", restError(409, { error: { code: "AnotherOperationInProgress", message: "busy" } })).retryable).toBe(true);
+    expect(toAzureOperationError("op", restError(409, { error: { code: "OperationNotAllowed", message: "no" } })).retryable).toBe(false);
+  });
+
+  it("marks RetryableErrorDueToAnotherOperation retryable whatever its status", () => {
+    const e = toAzureOperationError("op", restError(400, { error: { code: "RetryableErrorDueToAnotherOperation", message: "locked" } }));
+    expect(e.retryable).toBe(true);
+  });
+
+  it("marks 5xx and 408 retryable, but not 501 or 4xx", () => {
+    expect(toAzureOperationError("op", restError(503, "")).retryable).toBe(true);
+    expect(toAzureOperationError("op", restError(500, "")).retryable).toBe(true);
+    expect(toAzureOperationError("op", restError(408, "")).retryable).toBe(true);
+    expect(toAzureOperationError("op", restError(501, "")).retryable).toBe(false);
+    expect(toAzureOperationError("op", restError(403, "")).retryable).toBe(false);
+  });
+
+  it("falls back to an HTTP-named code when the body carries none", () => {
+    expect(toAzureOperationError("op", restError(404, "not json")).code).toBe("NotFound");
+    expect(toAzureOperationError("op", restError(502, "")).code).toBe("Http502");
+  });
+
+  it("uses the SDK's parsed code when the body was consumed", () => {
+    expect(toAzureOperationError("op", restError(409, "", {}, "Conflict")).code).toBe("Conflict");
+  });
+
+  it("treats socket errors without a response as retryable", () => {
+    const err = new RestError("socket hang up", { code: "ECONNRESET" });
+    const e = toAzureOperationError("op", err);
+    expect(e).toMatchObject({ code: "ECONNRESET", retryable: true, statusCode: undefined });
+  });
+
+  it("passes an AzureOperationError through unchanged", () => {
+    const original = new AzureOperationError("a", "b", { code: "X", retryable: true });
+    expect(toAzureOperationError("other", original)).toBe(original);
+  });
+
+  it("reports a body that failed our schema as a non-retryable UnexpectedResponse", () => {
+    const e = toAzureOperationError("listVms", new ValidationError("virtual machine", [{ path: "id", message: "bad" }]));
+    expect(e).toMatchObject({ code: "UnexpectedResponse", retryable: false });
+  });
+
+  it("wraps unknown throwables without losing them", () => {
+    const plain = toAzureOperationError("op", new Error("boom"));
+    expect(plain).toMatchObject({ code: "Unknown", retryable: false });
+    expect(plain.cause).toBeInstanceOf(Error);
+    expect(toAzureOperationError("op", "text").code).toBe("Unknown");
+  });
+});
+
+describe("retryAfterSecondsFrom", () => {
+  const headers = (h: Record<string, string>) => createHttpHeaders(h);
+
+  it("reads delta-seconds", () => {
+    expect(retryAfterSecondsFrom(headers({ "retry-after": "30" }))).toBe(30);
+  });
+
+  it("prefers millisecond headers and rounds them up", () => {
+    expect(retryAfterSecondsFrom(headers({ "retry-after-ms": "1500", "retry-after": "30" }))).toBe(2);
+    expect(retryAfterSecondsFrom(headers({ "x-ms-retry-after-ms": "200" }))).toBe(1);
+  });
+
+  it("measures an HTTP date against the given now", () => {
+    const now = Date.parse("2026-01-01T00:00:00Z");
+    expect(retryAfterSecondsFrom(headers({ "retry-after": "Thu, 01 Jan 2026 00:00:45 GMT" }), now)).toBe(45);
+    expect(retryAfterSecondsFrom(headers({ "retry-after": "Wed, 31 Dec 2025 23:00:00 GMT" }), now)).toBe(0);
+  });
+
+  it("ignores absent or garbage values", () => {
+    expect(retryAfterSecondsFrom(headers({}))).toBeUndefined();
+    expect(retryAfterSecondsFrom(headers({ "retry-after": "soon" }))).toBeUndefined();
+    expect(retryAfterSecondsFrom(undefined)).toBeUndefined();
+  });
+});
+
+describe("isRetryableArm", () => {
+  it("never retries a 400 with an ordinary code", () => {
+    expect(isRetryableArm(400, "InvalidRequestFormat")).toBe(false);
+  });
+  it("retries DNS failures but not unknown client-side codes", () => {
+    expect(isRetryableArm(undefined, "ENOTFOUND")).toBe(true);
+    expect(isRetryableArm(undefined, "Aborted")).toBe(false);
+  });
+});
