@@ -74,8 +74,9 @@ describe("scheduleNext simulated over random completion orders", () => {
           let step = 0;
           while (pending.length > 0 || inFlight.length > 0) {
             const next = scheduleNext(pending, inFlight, c);
+            const pendingIds = new Set(pending.map((p) => p.id));
             for (const item of next) {
-              expect(pending).toContain(item);
+              if (!pendingIds.has(item.id)) expect.fail(`${item.id} was not pending`);
               started.set(item.id, (started.get(item.id) ?? 0) + 1);
             }
             pending = pending.filter((p) => !next.includes(p));
@@ -90,7 +91,7 @@ describe("scheduleNext simulated over random completion orders", () => {
                 if (g !== undefined) counts.set(g, (counts.get(g) ?? 0) + 1);
               }
               const cap = key === "availabilitySetId" ? c.maxUnavailablePerAvailabilitySet : c.maxUnavailablePerScaleSet;
-              for (const n of counts.values()) expect(n).toBeLessThanOrEqual(cap);
+              for (const [g, n] of counts) if (n > cap) expect.fail(`${n} of ${g} in flight, cap ${cap}`);
             }
             // Progress: with nothing in flight, something must start; and the choice is maximal.
             if (pending.length > 0) expect(inFlight.length).toBeGreaterThan(0);
@@ -105,7 +106,7 @@ describe("scheduleNext simulated over random completion orders", () => {
           expect([...started.values()].every((n) => n === 1)).toBe(true);
         },
       ),
-      { numRuns: 300 },
+      { numRuns: 200 },
     );
   });
 });

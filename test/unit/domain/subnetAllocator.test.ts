@@ -27,6 +27,11 @@ describe("allocateTemporarySubnet", () => {
     expect(prefixOf(allocateTemporarySubnet(v))).toBe("10.0.0.48/29");
   });
 
+  it("treats a single occupied address as blocking its whole /29", () => {
+    expect(prefixOf(allocateTemporarySubnet(vnet("v", ["10.0.0.0/24"], [subnet("a", "10.0.0.0/32")])))).toBe("10.0.0.8/29");
+    expect(prefixOf(allocateTemporarySubnet(vnet("v", ["10.0.0.0/24"], [subnet("a", "10.0.0.7/32"), subnet("b", "10.0.0.8/32")])))).toBe("10.0.0.16/29");
+  });
+
   it("looks at every address space and picks the lowest free block across them", () => {
     const v = vnet("v", ["192.168.0.0/24", "10.1.0.0/29", "10.0.0.0/29"], [subnet("a", "10.0.0.0/29"), subnet("b", "192.168.0.0/25")]);
     expect(prefixOf(allocateTemporarySubnet(v))).toBe("10.1.0.0/29");
