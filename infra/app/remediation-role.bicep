@@ -28,6 +28,7 @@ var actions = [
   'Microsoft.Network/virtualNetworks/subnets/write'
   'Microsoft.Network/virtualNetworks/subnets/delete'
   'Microsoft.Network/locations/operations/read'
+  'Microsoft.Network/locations/operationResults/read'
   'Microsoft.Network/networkWatchers/read'
   'Microsoft.Network/networkWatchers/connectivityCheck/action'
 ]
