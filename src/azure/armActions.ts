@@ -23,6 +23,8 @@ export const ARM_ACTIONS = {
   writeSubnet: "Microsoft.Network/virtualNetworks/subnets/write",
   deleteSubnet: "Microsoft.Network/virtualNetworks/subnets/delete",
   readNetworkOperationStatus: "Microsoft.Network/locations/operations/read",
+  /** The connectivity check's result is read from its Location URL (…/locations/{region}/operationResults/{id}). */
+  readNetworkOperationResults: "Microsoft.Network/locations/operationResults/read",
   readNetworkWatchers: "Microsoft.Network/networkWatchers/read",
   connectivityCheck: "Microsoft.Network/networkWatchers/connectivityCheck/action",
 } as const;
