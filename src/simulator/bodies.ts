@@ -1,0 +1,324 @@
+/** ARM JSON bodies, shaped after the REST specs' examples (fields and nesting the SDK deserializers read). */
+import type { Scenario } from "./scenario";
+import { type Machine, type Operation, type PowerState, type RgRecord, type ScaleSetRecord, type SubnetState, type VmRecord, type VnetState, type WatcherRecord } from "./world";
+
+const iso = (ms: number): string => new Date(ms).toISOString();
+
+const POWER_DISPLAY: Record<PowerState, string> = {
+  starting: "VM starting",
+  running: "VM running",
+  stopping: "VM stopping",
+  stopped: "VM stopped",
+  deallocating: "VM deallocating",
+  deallocated: "VM deallocated",
+};
+
+export function subscriptionBody(s: Scenario["subscription"], tenantId: string): object {
+  return {
+    id: `/subscriptions/${s.id}`,
+    subscriptionId: s.id,
+    tenantId,
+    displayName: s.name,
+    state: s.state,
+    subscriptionPolicies: { locationPlacementId: "Public_2014-09-01", quotaId: s.quotaId, spendingLimit: "Off" },
+    authorizationSource: "RoleBased",
+    managedByTenants: [],
+    tags: {},
+  };
+}
+
+export function billingPropertyBody(subscriptionId: string, b: Exclude<Scenario["subscription"]["billing"], "forbidden">): object {
+  const properties: Record<string, unknown> = {
+    billingAccountAgreementType: b.agreementType,
+    subscriptionWorkloadType: b.workloadType,
+    billingAccountDisplayName: "Contoso",
+    billingAccountId: "/providers/Microsoft.Billing/billingAccounts/12345678",
+    subscriptionBillingStatus: "Active",
+    subscriptionBillingType: "Paid",
+  };
+  if (b.accountType !== undefined) properties["billingAccountType"] = b.accountType;
+  if (b.accountSubType !== undefined) properties["billingAccountSubType"] = b.accountSubType;
+  if (b.skuId !== undefined) properties["skuId"] = b.skuId;
+  if (b.skuDescription !== undefined) properties["skuDescription"] = b.skuDescription;
+  return { id: `/subscriptions/${subscriptionId}/providers/Microsoft.Billing/billingProperty/default`, name: "default", type: "Microsoft.Billing/billingProperty", properties };
+}
+
+export function resourceGroupBody(rg: RgRecord): object {
+  return {
+    id: rg.id,
+    name: rg.name,
+    type: "Microsoft.Resources/resourceGroups",
+    location: rg.location,
+    ...(rg.managedBy === undefined ? {} : { managedBy: rg.managedBy }),
+    tags: rg.tags,
+    properties: { provisioningState: "Succeeded" },
+  };
+}
+
+function statuses(m: Machine): object[] {
+  const prov = m.provisioningState.toLowerCase();
+  const provCode = m.provisioningError === undefined ? `ProvisioningState/${prov}` : `ProvisioningState/${prov}/${m.provisioningError}`;
+  return [
+    {
+      code: provCode,
+      level: m.provisioningState === "Failed" ? "Error" : "Info",
+      displayStatus: m.provisioningState === "Failed" ? "Provisioning failed" : m.provisioningState === "Updating" ? "Updating" : "Provisioning succeeded",
+      time: iso(m.powerSince),
+    },
+    { code: `PowerState/${m.power}`, level: "Info", displayStatus: POWER_DISPLAY[m.power], time: iso(m.powerSince) },
+  ];
+}
+
+const NW_AGENT = (os: "Linux" | "Windows"): { type: string; publisher: string; version: string } => ({
+  type: os === "Windows" ? "NetworkWatcherAgentWindows" : "NetworkWatcherAgentLinux",
+  publisher: "Microsoft.Azure.NetworkWatcher",
+  version: "1.4",
+});
+
+export function instanceViewBody(m: Machine, os: "Linux" | "Windows", computerName: string): object {
+  const agent = NW_AGENT(os);
+  const running = m.power === "running";
+  return {
+    computerName,
+    osName: os === "Windows" ? "Windows Server 2022 Datacenter" : "ubuntu",
+    osVersion: os === "Windows" ? "10.0.20348" : "22.04",
+    vmAgent: {
+      vmAgentVersion: os === "Windows" ? "2.7.41491.1102" : "2.10.0.8",
+      statuses: running
+        ? [{ code: "ProvisioningState/succeeded", level: "Info", displayStatus: "Ready", message: "Guest Agent is running", time: iso(m.powerSince) }]
+        : [],
+      extensionHandlers: m.networkWatcherAgent
+        ? [{ type: `${agent.publisher}.${agent.type}`, typeHandlerVersion: agent.version, status: { code: "ProvisioningState/succeeded", level: "Info", displayStatus: "Ready" } }]
+        : [],
+    },
+    disks: [
+      {
+        name: `${m.name}_OsDisk_1`,
+        statuses: [{ code: "ProvisioningState/succeeded", level: "Info", displayStatus: "Provisioning succeeded", time: iso(m.powerSince) }],
+      },
+    ],
+    extensions: m.networkWatcherAgent
+      ? [
+          {
+            name: "AzureNetworkWatcherExtension",
+            type: `${agent.publisher}.${agent.type}`,
+            typeHandlerVersion: agent.version,
+            statuses: [{ code: "ProvisioningState/succeeded", level: "Info", displayStatus: "Provisioning succeeded" }],
+          },
+        ]
+      : [],
+    hyperVGeneration: "V2",
+    statuses: statuses(m),
+  };
+}
+
+function osDisk(name: string, os: "Linux" | "Windows", ephemeral: boolean, diskId?: string): object {
+  return {
+    osType: os,
+    name,
+    createOption: "FromImage",
+    caching: ephemeral ? "ReadOnly" : "ReadWrite",
+    ...(ephemeral ? { diffDiskSettings: { option: "Local", placement: "CacheDisk" } } : {}),
+    managedDisk: { storageAccountType: ephemeral ? "Standard_LRS" : "Premium_LRS", ...(diskId === undefined ? {} : { id: diskId }) },
+    deleteOption: ephemeral ? "Delete" : "Detach",
+    diskSizeGB: 30,
+  };
+}
+
+function imageReference(os: "Linux" | "Windows"): object {
+  return os === "Windows"
+    ? { publisher: "MicrosoftWindowsServer", offer: "WindowsServer", sku: "2022-datacenter-azure-edition", version: "latest" }
+    : { publisher: "Canonical", offer: "0001-com-ubuntu-server-jammy", sku: "22_04-lts-gen2", version: "latest" };
+}
+
+export function vmBody(vm: VmRecord, withInstanceView: boolean): object {
+  const m = vm.machine;
+  const s = vm.spec;
+  const rgId = vm.id.slice(0, vm.id.indexOf("/providers/"));
+  const osDiskName = `${vm.name}_OsDisk_1`;
+  const agent = NW_AGENT(s.osType);
+  const properties: Record<string, unknown> = {
+    vmId: m.vmId,
+    ...(vm.availabilitySetId === undefined ? {} : { availabilitySet: { id: vm.availabilitySetId } }),
+    ...(vm.flexScaleSetId === undefined ? {} : { virtualMachineScaleSet: { id: vm.flexScaleSetId } }),
+    hardwareProfile: { vmSize: s.size },
+    storageProfile: {
+      imageReference: imageReference(s.osType),
+      osDisk: osDisk(osDiskName, s.osType, m.ephemeralOsDisk, m.ephemeralOsDisk ? undefined : `${rgId}/providers/Microsoft.Compute/disks/${osDiskName}`),
+      dataDisks: [],
+    },
+    osProfile: {
+      computerName: vm.name,
+      adminUsername: "azureuser",
+      ...(s.osType === "Windows"
+        ? { windowsConfiguration: { provisionVMAgent: true, enableAutomaticUpdates: true } }
+        : { linuxConfiguration: { disablePasswordAuthentication: true, provisionVMAgent: true } }),
+      secrets: [],
+      allowExtensionOperations: true,
+    },
+    networkProfile: { networkInterfaces: [{ id: `${rgId}/providers/Microsoft.Network/networkInterfaces/${vm.name}-nic`, properties: { primary: true } }] },
+    diagnosticsProfile: { bootDiagnostics: { enabled: true } },
+    ...(s.priority === "Regular" ? {} : { priority: s.priority, evictionPolicy: "Deallocate", billingProfile: { maxPrice: -1 } }),
+    provisioningState: m.provisioningState,
+    timeCreated: iso(vm.timeCreated),
+  };
+  if (withInstanceView) properties["instanceView"] = instanceViewBody(m, s.osType, vm.name);
+  return {
+    name: vm.name,
+    id: vm.id,
+    type: "Microsoft.Compute/virtualMachines",
+    location: m.location,
+    tags: s.tags,
+    ...(s.zone === undefined ? {} : { zones: [s.zone] }),
+    properties,
+    resources: m.networkWatcherAgent
+      ? [
+          {
+            name: "AzureNetworkWatcherExtension",
+            id: `${vm.id}/extensions/AzureNetworkWatcherExtension`,
+            type: "Microsoft.Compute/virtualMachines/extensions",
+            location: m.location,
+            properties: { autoUpgradeMinorVersion: true, provisioningState: "Succeeded", publisher: agent.publisher, type: agent.type, typeHandlerVersion: agent.version },
+          },
+        ]
+      : [],
+    ...(vm.flexScaleSetId === undefined ? {} : { managedBy: vm.flexScaleSetId }),
+  };
+}
+
+export function scaleSetBody(ss: ScaleSetRecord): object {
+  const s = ss.spec;
+  const uniform = s.orchestrationMode === "Uniform";
+  return {
+    name: ss.name,
+    id: ss.id,
+    type: "Microsoft.Compute/virtualMachineScaleSets",
+    location: ss.location,
+    tags: s.tags,
+    ...(uniform ? { sku: { name: s.size, tier: "Standard", capacity: ss.instanceList.length } } : {}),
+    ...(s.zones === undefined ? {} : { zones: s.zones }),
+    properties: {
+      orchestrationMode: s.orchestrationMode,
+      ...(uniform
+        ? {
+            upgradePolicy: { mode: "Manual" },
+            overprovision: false,
+            singlePlacementGroup: true,
+            virtualMachineProfile: {
+              osProfile: { computerNamePrefix: ss.name.slice(0, 9), adminUsername: "azureuser", linuxConfiguration: { disablePasswordAuthentication: true } },
+              storageProfile: { imageReference: imageReference("Linux"), osDisk: osDisk("", "Linux", s.ephemeralOsDisk) },
+            },
+          }
+        : { platformFaultDomainCount: 1, singlePlacementGroup: false }),
+      provisioningState: "Succeeded",
+      uniqueId: ss.uniqueId,
+      timeCreated: "2024-01-01T00:00:00.000Z",
+    },
+  };
+}
+
+export function scaleSetVmBody(ss: ScaleSetRecord, m: Machine, withInstanceView: boolean): object {
+  const id = `${ss.id}/virtualMachines/${m.instanceId ?? ""}`;
+  return {
+    name: m.name,
+    id,
+    type: "Microsoft.Compute/virtualMachineScaleSets/virtualMachines",
+    location: ss.location,
+    tags: ss.spec.tags,
+    instanceId: m.instanceId,
+    sku: { name: ss.spec.size, tier: "Standard" },
+    ...(ss.spec.zones === undefined ? {} : { zones: [ss.spec.zones[Number(m.instanceId ?? 0) % ss.spec.zones.length]] }),
+    properties: {
+      latestModelApplied: true,
+      modelDefinitionApplied: "VirtualMachineScaleSet",
+      vmId: m.vmId,
+      hardwareProfile: { vmSize: ss.spec.size },
+      storageProfile: { imageReference: imageReference("Linux"), osDisk: osDisk(`${m.name}_OsDisk_1`, "Linux", ss.spec.ephemeralOsDisk), dataDisks: [] },
+      osProfile: { computerName: `${ss.name.slice(0, 9)}${(m.instanceId ?? "0").padStart(6, "0")}`, adminUsername: "azureuser" },
+      networkProfile: { networkInterfaces: [{ id: `${id}/networkInterfaces/${ss.name}-nic`, properties: { primary: true } }] },
+      provisioningState: m.provisioningState,
+      ...(withInstanceView ? { instanceView: instanceViewBody(m, "Linux", m.name) } : {}),
+    },
+  };
+}
+
+function subnetBody(v: VnetState, s: SubnetState): object {
+  const id = `${v.id}/subnets/${s.name}`;
+  const props: Record<string, unknown> = { provisioningState: s.provisioningState };
+  if (s.addressPrefix !== undefined) props["addressPrefix"] = s.addressPrefix;
+  if (s.addressPrefixes !== undefined) props["addressPrefixes"] = s.addressPrefixes;
+  if (s.ipamAllocations.length > 0)
+    props["ipamPoolPrefixAllocations"] = s.ipamAllocations.map((a) => ({
+      pool: { id: a.poolId },
+      numberOfIpAddresses: a.numberOfIpAddresses ?? String(a.allocatedAddressPrefixes.length * 256),
+      allocatedAddressPrefixes: a.allocatedAddressPrefixes,
+    }));
+  if (s.inUse) props["ipConfigurations"] = [{ id: `${v.id.slice(0, v.id.indexOf("/providers/"))}/providers/Microsoft.Network/networkInterfaces/${s.name}-nic/ipConfigurations/ipconfig1` }];
+  props["delegations"] = s.delegations.map((serviceName, i) => ({
+    name: `delegation${i}`,
+    id: `${id}/delegations/delegation${i}`,
+    type: "Microsoft.Network/virtualNetworks/subnets/delegations",
+    properties: { serviceName, actions: ["Microsoft.Network/virtualNetworks/subnets/action"], provisioningState: "Succeeded" },
+  }));
+  if (s.serviceAssociationLinks.length > 0)
+    props["serviceAssociationLinks"] = s.serviceAssociationLinks.map((l, i) => {
+      const name = l.name ?? `link${i}`;
+      return {
+        name,
+        id: `${id}/serviceAssociationLinks/${name}`,
+        type: "Microsoft.Network/virtualNetworks/subnets/serviceAssociationLinks",
+        properties: { linkedResourceType: l.linkedResourceType, ...(l.link === undefined ? {} : { link: l.link }), allowDelete: l.allowDelete, locations: [v.location], provisioningState: "Succeeded" },
+      };
+    });
+  props["privateEndpointNetworkPolicies"] = "Disabled";
+  props["privateLinkServiceNetworkPolicies"] = "Enabled";
+  if (s.delegations.length > 0) props["purpose"] = s.delegations[0] === "Microsoft.Web/hostingEnvironments" ? "HostedWorkloads" : "";
+  return { name: s.name, id, etag: `W/"${s.etag.toString(16).padStart(8, "0")}-0000-0000-0000-000000000000"`, type: "Microsoft.Network/virtualNetworks/subnets", properties: props };
+}
+
+export { subnetBody };
+
+export function vnetBody(v: VnetState): object {
+  return {
+    name: v.name,
+    id: v.id,
+    etag: `W/"${v.etag.toString(16).padStart(8, "0")}-0000-0000-0000-000000000000"`,
+    type: "Microsoft.Network/virtualNetworks",
+    location: v.location,
+    tags: v.tags,
+    properties: {
+      provisioningState: "Succeeded",
+      resourceGuid: v.guid,
+      addressSpace: {
+        addressPrefixes: v.addressPrefixes,
+        ...(v.ipamPools.length > 0 ? { ipamPoolPrefixAllocations: v.ipamPools.map((id) => ({ pool: { id }, numberOfIpAddresses: "65536", allocatedAddressPrefixes: v.addressPrefixes })) } : {}),
+      },
+      subnets: [...v.subnets.values()].map((s) => subnetBody(v, s)),
+      virtualNetworkPeerings: [],
+      enableDdosProtection: false,
+    },
+  };
+}
+
+export function watcherBody(w: WatcherRecord): object {
+  return {
+    name: w.name,
+    id: w.id,
+    etag: 'W/"00000000-0000-0000-0000-000000000001"',
+    type: "Microsoft.Network/networkWatchers",
+    location: w.location,
+    tags: {},
+    properties: { provisioningState: "Succeeded" },
+  };
+}
+
+export function operationStatusBody(op: Operation, status: "InProgress" | "Succeeded" | "Failed"): object {
+  return {
+    name: op.id,
+    status,
+    startTime: iso(op.startedAt),
+    ...(status === "InProgress" ? {} : { endTime: iso(op.endsAt) }),
+    ...(status === "Failed" && op.failure !== undefined ? { error: { code: op.failure.code, message: op.failure.message } } : {}),
+  };
+}
+

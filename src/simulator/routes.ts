@@ -1,0 +1,396 @@
+/** The ARM paths the simulator serves: method + path template → operation name, API family and handler. */
+import { z } from "zod";
+import { ArmHttpError } from "./armError";
+import {
+  billingPropertyBody,
+  instanceViewBody,
+  operationStatusBody,
+  resourceGroupBody,
+  scaleSetBody,
+  scaleSetVmBody,
+  subnetBody,
+  subscriptionBody,
+  vmBody,
+  vnetBody,
+  watcherBody,
+} from "./bodies";
+import type { OperationName, ParsedFault, RequestContext } from "./faults";
+import type { Machine, Operation, PowerOp, RgRecord, ScaleSetRecord, VmRecord, VnetState, World } from "./world";
+
+export type ApiFamily = "subscriptions" | "resources" | "compute" | "network" | "billing";
+
+/** Accepted api-versions per family: what the installed SDKs send, plus recent releases, deliberately listed. */
+export const API_VERSIONS: Record<ApiFamily, readonly string[]> = {
+  subscriptions: ["2022-12-01", "2021-01-01", "2020-01-01", "2016-06-01"],
+  resources: ["2025-04-01", "2024-11-01", "2024-07-01", "2024-03-01", "2022-09-01", "2021-04-01"],
+  compute: ["2026-03-01", "2026-04-01", "2025-04-01", "2024-11-01", "2024-07-01", "2024-03-01"],
+  network: ["2025-05-01", "2026-01-01", "2025-03-01", "2025-01-01", "2024-10-01", "2024-07-01", "2024-05-01"],
+  billing: ["2024-04-01"],
+};
+
+export interface SimRequest {
+  method: string;
+  params: Record<string, string>;
+  query: URLSearchParams;
+  pathname: string;
+  body: unknown;
+  apiVersion: string;
+  ctx: RequestContext & { apiVersion: string; spike?: ParsedFault & { kind: "latencySpike" } };
+  now: number;
+  endpoint: string;
+}
+
+export interface SimResponse {
+  status: number;
+  body?: unknown;
+  headers?: Record<string, string>;
+}
+
+interface Route {
+  method: string;
+  segments: string[];
+  operation: OperationName;
+  family: ApiFamily;
+  handle: (w: World, r: SimRequest) => SimResponse;
+}
+
+const SUB = "subscriptions/{sub}";
+const RG = `${SUB}/resourcegroups/{rg}`;
+const CVM = `${RG}/providers/microsoft.compute/virtualmachines/{vm}`;
+const CSS = `${RG}/providers/microsoft.compute/virtualmachinescalesets/{ss}`;
+const NVN = `${RG}/providers/microsoft.network/virtualnetworks/{vnet}`;
+const NNW = `${RG}/providers/microsoft.network/networkwatchers/{nw}`;
+
+// ------------------------------------------------------------------ lookups (404s shaped like ARM's)
+
+function rgOr404(w: World, name: string): RgRecord {
+  const rg = w.rgs.get(name.toLowerCase());
+  if (rg === undefined) throw new ArmHttpError(404, "ResourceGroupNotFound", `Resource group '${name}' could not be found.`);
+  return rg;
+}
+
+function notFound(type: string, name: string, rg: string): ArmHttpError {
+  return new ArmHttpError(404, "ResourceNotFound", `The Resource '${type}/${name}' under resource group '${rg}' was not found. For more details please go to https://aka.ms/ARMResourceNotFoundFix`);
+}
+
+function idOf(w: World, rg: string, provider: string, type: string, name: string): string {
+  return `/subscriptions/${w.subscriptionId}/resourcegroups/${rg}/providers/${provider}/${type}/${name}`.toLowerCase();
+}
+
+function vmOr404(w: World, r: SimRequest): VmRecord {
+  const rg = rgOr404(w, r.params["rg"] ?? "");
+  const name = r.params["vm"] ?? "";
+  const vm = w.vms.get(idOf(w, rg.name, "microsoft.compute", "virtualmachines", name));
+  if (vm === undefined) throw notFound("Microsoft.Compute/virtualMachines", name, rg.name);
+  w.settleMachine(vm.machine, r.now);
+  return vm;
+}
+
+function scaleSetOr404(w: World, r: SimRequest): ScaleSetRecord {
+  const rg = rgOr404(w, r.params["rg"] ?? "");
+  const name = r.params["ss"] ?? "";
+  const ss = w.scaleSets.get(idOf(w, rg.name, "microsoft.compute", "virtualmachinescalesets", name));
+  if (ss === undefined) throw notFound("Microsoft.Compute/virtualMachineScaleSets", name, rg.name);
+  return ss;
+}
+
+function instanceOr404(w: World, r: SimRequest, ss: ScaleSetRecord): Machine {
+  const id = r.params["inst"] ?? "";
+  const m = ss.instances.get(id);
+  if (m === undefined) throw notFound(`Microsoft.Compute/virtualMachineScaleSets/${ss.name}/virtualMachines`, id, ss.resourceGroup);
+  w.settleMachine(m, r.now);
+  return m;
+}
+
+function vnetOr404(w: World, r: SimRequest): VnetState {
+  const rg = rgOr404(w, r.params["rg"] ?? "");
+  const name = r.params["vnet"] ?? "";
+  const v = w.vnets.get(idOf(w, rg.name, "microsoft.network", "virtualnetworks", name));
+  if (v === undefined) throw notFound("Microsoft.Network/virtualNetworks", name, rg.name);
+  w.settleVnet(v, r.now);
+  return v;
+}
+
+// ------------------------------------------------------------------ paging
+
+/** One page of `items` from $skiptoken, with an absolute nextLink that keeps api-version and the other query parameters. */
+function page<T>(r: SimRequest, w: World, items: readonly T[], render: (item: T) => unknown): SimResponse {
+  const size = w.scenario.behaviour.pageSize;
+  const token = r.query.get("$skiptoken");
+  const start = token === null ? 0 : Number.parseInt(Buffer.from(token, "base64url").toString("utf8"), 10);
+  if (!Number.isInteger(start) || start < 0) throw new ArmHttpError(400, "InvalidSkipToken", "The $skiptoken is not valid.");
+  const value = items.slice(start, start + size).map(render);
+  const body: { value: unknown[]; nextLink?: string } = { value };
+  if (start + size < items.length) {
+    const q = new URLSearchParams(r.query);
+    q.set("$skiptoken", Buffer.from(String(start + size), "utf8").toString("base64url"));
+    body.nextLink = `${r.endpoint}${r.pathname}?${q.toString()}`;
+  }
+  return { status: 200, body };
+}
+
+function wantsInstanceView(r: SimRequest): boolean {
+  return (r.query.get("$expand") ?? "").toLowerCase() === "instanceview" || (r.query.get("statusOnly") ?? "").toLowerCase() === "true";
+}
+
+// ------------------------------------------------------------------ long-running operations
+
+function asyncUrls(r: SimRequest, op: Operation): { azureAsync: string; location: string } {
+  const base = `${r.endpoint}/subscriptions/${r.params["sub"] ?? ""}/providers/${op.provider}/locations/${op.location}`;
+  const v = encodeURIComponent(op.apiVersion);
+  if (op.provider === "Microsoft.Compute")
+    return { azureAsync: `${base}/operations/${op.id}?p=${op.id.slice(0, 8)}&api-version=${v}`, location: `${base}/operations/${op.id}?p=${op.id.slice(0, 8)}&monitor=true&api-version=${v}` };
+  return { azureAsync: `${base}/operations/${op.id}?api-version=${v}`, location: `${base}/operationResults/${op.id}?api-version=${v}` };
+}
+
+function accepted(r: SimRequest, op: Operation, status = 202, body?: unknown, withLocation = true): SimResponse {
+  const u = asyncUrls(r, op);
+  const headers: Record<string, string> = { "azure-asyncoperation": u.azureAsync };
+  if (withLocation) headers["location"] = u.location;
+  return body === undefined ? { status, headers } : { status, headers, body };
+}
+
+function operationOr404(w: World, r: SimRequest, provider: Operation["provider"]): Operation {
+  const op = w.operations.get(r.params["op"] ?? "");
+  if (op === undefined || op.provider.toLowerCase() !== provider.toLowerCase())
+    throw new ArmHttpError(404, "OperationNotFound", `The operation '${r.params["op"] ?? ""}' was not found.`);
+  return op;
+}
+
+function operationStatus(w: World, r: SimRequest, provider: Operation["provider"]): SimResponse {
+  const op = operationOr404(w, r, provider);
+  return { status: 200, body: operationStatusBody(op, w.settleOperation(op, r.now)) };
+}
+
+/** The Location URL: 202 while running, then 200 (never 204: the modular compute poller rejects it) with the result. */
+function operationResult(w: World, r: SimRequest, provider: Operation["provider"]): SimResponse {
+  const op = operationOr404(w, r, provider);
+  const status = w.settleOperation(op, r.now);
+  if (status === "InProgress") return { status: 202, headers: { location: `${r.endpoint}${r.pathname}?${r.query.toString()}` } };
+  if (status === "Failed") {
+    const f = op.failure ?? { code: "InternalExecutionError", message: "The operation failed." };
+    return { status: f.code === "AllocationFailed" ? 409 : 500, body: { error: f } };
+  }
+  return op.result === undefined ? { status: 200 } : { status: 200, body: op.result };
+}
+
+const InstanceIdsBody = z.object({ instanceIds: z.array(z.string()).optional() }).loose().optional().nullable();
+
+function vmPower(kind: PowerOp) {
+  return (w: World, r: SimRequest): SimResponse => {
+    const vm = vmOr404(w, r);
+    return accepted(r, w.beginPower([vm.machine], kind, r.ctx, r.now));
+  };
+}
+
+function scaleSetPower(kind: PowerOp) {
+  return (w: World, r: SimRequest): SimResponse => {
+    const ss = scaleSetOr404(w, r);
+    if (ss.spec.orchestrationMode === "Flexible")
+      throw new ArmHttpError(400, "OperationNotAllowed", `Scale set '${ss.name}' uses Flexible orchestration: act on its member VMs.`);
+    const parsed = InstanceIdsBody.safeParse(r.body);
+    if (!parsed.success) throw new ArmHttpError(400, "InvalidRequestContent", "The request body must be {\"instanceIds\": [..]}.");
+    const ids = parsed.data?.instanceIds;
+    const machines: Machine[] = [];
+    if (ids === undefined || ids.length === 0) machines.push(...ss.instanceList);
+    else
+      for (const id of ids) {
+        const m = ss.instances.get(id);
+        if (m === undefined) throw new ArmHttpError(400, "InvalidParameter", `Instance id '${id}' is not a VM of scale set '${ss.name}'.`);
+        machines.push(m);
+      }
+    return accepted(r, w.beginPower(machines, kind, r.ctx, r.now));
+  };
+}
+
+// ------------------------------------------------------------------ subnets and connectivity
+
+const SubnetPutBody = z
+  .object({
+    properties: z
+      .object({
+        addressPrefix: z.string().optional(),
+        addressPrefixes: z.array(z.string()).optional(),
+        delegations: z.array(z.object({ properties: z.object({ serviceName: z.string() }).loose().optional(), serviceName: z.string().optional() }).loose()).optional(),
+      })
+      .loose(),
+  })
+  .loose();
+
+function putSubnet(w: World, r: SimRequest): SimResponse {
+  const v = vnetOr404(w, r);
+  const parsed = SubnetPutBody.safeParse(r.body);
+  if (!parsed.success) throw new ArmHttpError(400, "InvalidRequestFormat", `Cannot parse the request: ${parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`);
+  const p = parsed.data.properties;
+  const delegations = (p.delegations ?? []).map((d) => d.properties?.serviceName ?? d.serviceName ?? "").filter((s) => s !== "");
+  const body: { addressPrefix?: string; addressPrefixes?: string[]; delegations: string[] } = { delegations };
+  if (p.addressPrefix !== undefined) body.addressPrefix = p.addressPrefix;
+  if (p.addressPrefixes !== undefined) body.addressPrefixes = p.addressPrefixes;
+  const { op, subnet, created } = w.beginPutSubnet(v, r.params["subnet"] ?? "", body, r.ctx, r.now);
+  return accepted(r, op, created ? 201 : 200, subnetBody(v, subnet), false);
+}
+
+function deleteSubnet(w: World, r: SimRequest): SimResponse {
+  const v = vnetOr404(w, r);
+  const op = w.beginDeleteSubnet(v, r.params["subnet"] ?? "", r.ctx, r.now);
+  return op === undefined ? { status: 204 } : accepted(r, op, 202);
+}
+
+function getSubnet(w: World, r: SimRequest): SimResponse {
+  const v = vnetOr404(w, r);
+  const name = r.params["subnet"] ?? "";
+  const s = v.subnets.get(name.toLowerCase());
+  if (s === undefined) throw notFound(`Microsoft.Network/virtualNetworks/${v.name}/subnets`, name, v.resourceGroup);
+  return { status: 200, body: subnetBody(v, s) };
+}
+
+const ConnectivityBody = z
+  .object({
+    source: z.object({ resourceId: z.string().min(1) }).loose(),
+    destination: z.object({ address: z.string().min(1).optional(), resourceId: z.string().optional(), port: z.number().int().min(0).max(65535) }).loose(),
+    protocol: z.string().optional(),
+  })
+  .loose();
+
+function connectivityCheck(w: World, r: SimRequest): SimResponse {
+  const rg = rgOr404(w, r.params["rg"] ?? "");
+  const name = r.params["nw"] ?? "";
+  const nw = w.watchers.get(idOf(w, rg.name, "microsoft.network", "networkwatchers", name));
+  if (nw === undefined) throw notFound("Microsoft.Network/networkWatchers", name, rg.name);
+  const parsed = ConnectivityBody.safeParse(r.body);
+  if (!parsed.success) throw new ArmHttpError(400, "InvalidRequestFormat", `Cannot parse the request: ${parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`);
+  const b = parsed.data;
+  const op = w.beginConnectivityCheck(
+    nw,
+    { sourceId: b.source.resourceId, address: b.destination.address ?? b.destination.resourceId ?? "", port: b.destination.port, protocol: b.protocol ?? "Tcp" },
+    r.ctx,
+    r.now,
+  );
+  return accepted(r, op, 202);
+}
+
+// ------------------------------------------------------------------ the table
+
+function route(method: string, template: string, operation: OperationName, family: ApiFamily, handle: Route["handle"]): Route {
+  return { method, segments: template.split("/"), operation, family, handle };
+}
+
+export const ROUTES: readonly Route[] = [
+  route("GET", SUB, "getSubscription", "subscriptions", (w) => ({ status: 200, body: subscriptionBody(w.scenario.subscription, w.tenantId) })),
+  route("GET", `${SUB}/providers/microsoft.billing/billingproperty/default`, "getBillingProperty", "billing", (w) => {
+    const b = w.scenario.subscription.billing;
+    if (b === "forbidden")
+      throw new ArmHttpError(
+        403,
+        "AuthorizationFailed",
+        `The client does not have authorization to perform action 'Microsoft.Billing/billingProperty/read' over scope '/subscriptions/${w.subscriptionId}/providers/Microsoft.Billing/billingProperty/default' or the scope is invalid.`,
+      );
+    return { status: 200, body: billingPropertyBody(w.subscriptionId, b) };
+  }),
+  route("GET", `${SUB}/resourcegroups`, "listResourceGroups", "resources", (w, r) => page(r, w, w.rgList, resourceGroupBody)),
+  route("GET", RG, "getResourceGroup", "resources", (w, r) => ({ status: 200, body: resourceGroupBody(rgOr404(w, r.params["rg"] ?? "")) })),
+  // Virtual machines
+  route("GET", `${SUB}/providers/microsoft.compute/virtualmachines`, "listVms", "compute", (w, r) => {
+    const iv = wantsInstanceView(r);
+    return page(r, w, w.vmList, (vm) => (w.settleMachine(vm.machine, r.now), vmBody(vm, iv)));
+  }),
+  route("GET", `${RG}/providers/microsoft.compute/virtualmachines`, "listVms", "compute", (w, r) => {
+    const rg = rgOr404(w, r.params["rg"] ?? "");
+    const iv = wantsInstanceView(r);
+    return page(r, w, w.vmsByRg.get(rg.name.toLowerCase()) ?? [], (vm) => (w.settleMachine(vm.machine, r.now), vmBody(vm, iv)));
+  }),
+  route("GET", CVM, "getVm", "compute", (w, r) => ({ status: 200, body: vmBody(vmOr404(w, r), (r.query.get("$expand") ?? "").toLowerCase() === "instanceview") })),
+  route("GET", `${CVM}/instanceview`, "getVmInstanceView", "compute", (w, r) => {
+    const vm = vmOr404(w, r);
+    return { status: 200, body: instanceViewBody(vm.machine, vm.spec.osType, vm.name) };
+  }),
+  route("POST", `${CVM}/poweroff`, "vmPowerOff", "compute", vmPower("powerOff")),
+  route("POST", `${CVM}/deallocate`, "vmDeallocate", "compute", vmPower("deallocate")),
+  route("POST", `${CVM}/start`, "vmStart", "compute", vmPower("start")),
+  // Scale sets
+  route("GET", `${SUB}/providers/microsoft.compute/virtualmachinescalesets`, "listScaleSets", "compute", (w, r) => page(r, w, w.scaleSetList, scaleSetBody)),
+  route("GET", `${RG}/providers/microsoft.compute/virtualmachinescalesets`, "listScaleSets", "compute", (w, r) =>
+    page(r, w, w.scaleSetsByRg.get(rgOr404(w, r.params["rg"] ?? "").name.toLowerCase()) ?? [], scaleSetBody),
+  ),
+  route("GET", CSS, "getScaleSet", "compute", (w, r) => ({ status: 200, body: scaleSetBody(scaleSetOr404(w, r)) })),
+  route("GET", `${CSS}/virtualmachines`, "listScaleSetVms", "compute", (w, r) => {
+    const ss = scaleSetOr404(w, r);
+    const iv = (r.query.get("$expand") ?? "").toLowerCase() === "instanceview";
+    return page(r, w, ss.instanceList, (m) => (w.settleMachine(m, r.now), scaleSetVmBody(ss, m, iv)));
+  }),
+  route("GET", `${CSS}/virtualmachines/{inst}`, "getScaleSetVm", "compute", (w, r) => {
+    const ss = scaleSetOr404(w, r);
+    const iv = (r.query.get("$expand") ?? "").toLowerCase() === "instanceview";
+    return { status: 200, body: scaleSetVmBody(ss, instanceOr404(w, r, ss), iv) };
+  }),
+  route("GET", `${CSS}/virtualmachines/{inst}/instanceview`, "getScaleSetVm", "compute", (w, r) => {
+    const ss = scaleSetOr404(w, r);
+    const m = instanceOr404(w, r, ss);
+    return { status: 200, body: instanceViewBody(m, "Linux", m.name) };
+  }),
+  route("POST", `${CSS}/poweroff`, "scaleSetPowerOff", "compute", scaleSetPower("powerOff")),
+  route("POST", `${CSS}/deallocate`, "scaleSetDeallocate", "compute", scaleSetPower("deallocate")),
+  route("POST", `${CSS}/start`, "scaleSetStart", "compute", scaleSetPower("start")),
+  route("GET", `${SUB}/providers/microsoft.compute/locations/{loc}/operations/{op}`, "getOperationStatus", "compute", (w, r) =>
+    (r.query.get("monitor") ?? "").toLowerCase() === "true" ? operationResult(w, r, "Microsoft.Compute") : operationStatus(w, r, "Microsoft.Compute"),
+  ),
+  // Networking
+  route("GET", `${SUB}/providers/microsoft.network/virtualnetworks`, "listVnets", "network", (w, r) =>
+    page(r, w, w.vnetList, (v) => (w.settleVnet(v, r.now), vnetBody(v))),
+  ),
+  route("GET", `${RG}/providers/microsoft.network/virtualnetworks`, "listVnets", "network", (w, r) =>
+    page(r, w, w.vnetsByRg.get(rgOr404(w, r.params["rg"] ?? "").name.toLowerCase()) ?? [], (v) => (w.settleVnet(v, r.now), vnetBody(v))),
+  ),
+  route("GET", NVN, "getVnet", "network", (w, r) => ({ status: 200, body: vnetBody(vnetOr404(w, r)) })),
+  route("GET", `${NVN}/subnets`, "listSubnets", "network", (w, r) => {
+    const v = vnetOr404(w, r);
+    return page(r, w, [...v.subnets.values()], (s) => subnetBody(v, s));
+  }),
+  route("GET", `${NVN}/subnets/{subnet}`, "getSubnet", "network", getSubnet),
+  route("PUT", `${NVN}/subnets/{subnet}`, "putSubnet", "network", putSubnet),
+  route("DELETE", `${NVN}/subnets/{subnet}`, "deleteSubnet", "network", deleteSubnet),
+  route("GET", `${SUB}/providers/microsoft.network/networkwatchers`, "listNetworkWatchers", "network", (w, r) => page(r, w, w.watcherList, watcherBody)),
+  route("GET", `${RG}/providers/microsoft.network/networkwatchers`, "listNetworkWatchers", "network", (w, r) => {
+    const rg = rgOr404(w, r.params["rg"] ?? "").name.toLowerCase();
+    return page(r, w, w.watcherList.filter((x) => x.resourceGroup.toLowerCase() === rg), watcherBody);
+  }),
+  route("POST", `${NNW}/connectivitycheck`, "connectivityCheck", "network", connectivityCheck),
+  route("GET", `${SUB}/providers/microsoft.network/locations/{loc}/operations/{op}`, "getOperationStatus", "network", (w, r) => operationStatus(w, r, "Microsoft.Network")),
+  route("GET", `${SUB}/providers/microsoft.network/locations/{loc}/operationresults/{op}`, "getOperationResult", "network", (w, r) => operationResult(w, r, "Microsoft.Network")),
+];
+
+/** Finds the route for a method and path (segments compared case-insensitively); returns the bound parameters. */
+export function matchRoute(method: string, segments: readonly string[]): { route: Route; params: Record<string, string> } | undefined {
+  for (const r of ROUTES) {
+    if (r.method !== method || r.segments.length !== segments.length) continue;
+    const params: Record<string, string> = {};
+    let ok = true;
+    for (let i = 0; i < segments.length; i++) {
+      const t = r.segments[i] ?? "";
+      const s = segments[i] ?? "";
+      if (t.startsWith("{")) params[t.slice(1, -1)] = s;
+      else if (t !== s.toLowerCase()) {
+        ok = false;
+        break;
+      }
+    }
+    if (ok) return { route: r, params };
+  }
+  return undefined;
+}
+
+/** The most specific ARM 404 for a path no route serves. */
+export function unknownPath(w: World, segments: readonly string[]): ArmHttpError {
+  const lower = segments.map((s) => s.toLowerCase());
+  if (lower[2] === "resourcegroups" && lower[3] !== undefined && !w.rgs.has(lower[3]))
+    return new ArmHttpError(404, "ResourceGroupNotFound", `Resource group '${segments[3] ?? ""}' could not be found.`);
+  const p = lower.indexOf("providers");
+  if (p >= 0 && lower[p + 1] !== undefined && lower[p + 2] !== undefined) {
+    const ns = segments[p + 1] ?? "";
+    const type = segments[p + 2] ?? "";
+    const known = ROUTES.some((r) => r.segments.includes(ns.toLowerCase()) && r.segments.includes(type.toLowerCase()));
+    if (!known) return new ArmHttpError(404, "InvalidResourceType", `The resource type '${type}' could not be found in the namespace '${ns}' for api version in use.`);
+    return new ArmHttpError(404, "ResourceNotFound", `The resource '${segments.slice(p + 1).join("/")}' was not found.`);
+  }
+  return new ArmHttpError(404, "NotFound", `No HTTP resource was found that matches the request URI '/${segments.join("/")}'.`);
+}

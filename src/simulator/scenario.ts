@@ -1,0 +1,275 @@
+/** The scenario file: a simulated subscription's resources and the simulator's behaviour, validated with zod. */
+import { readFileSync } from "node:fs";
+import { z } from "zod";
+import { ensureError, ValidationError } from "../errors";
+import { parseWith } from "../contracts/parse";
+import { contains, overlaps, parseCidr, type Cidr } from "./cidr";
+import { FaultSpecSchema } from "./faults";
+
+const Guid = z.string().regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i, "must be a GUID");
+const Iso = z.iso.datetime({ offset: true });
+const Name = z.string().regex(/^[A-Za-z0-9][-\w.()]{0,79}$/, "must be a valid Azure resource name");
+const Location = z.string().regex(/^[a-z0-9]+$/, "must be a location name such as westeurope");
+const Tags = z.record(z.string(), z.string());
+const Cidr4 = z.string().refine((s) => typeof parseCidr(s) !== "string", { message: "must be IPv4 CIDR notation without host bits, e.g. 10.0.1.0/24" });
+const InitialPower = z.enum(["running", "stopped", "deallocated"]);
+
+const BillingSchema = z.union([
+  z.literal("forbidden"),
+  z
+    .object({
+      agreementType: z.enum(["EnterpriseAgreement", "MicrosoftCustomerAgreement", "MicrosoftOnlineServicesProgram", "MicrosoftPartnerAgreement", "Other"]),
+      workloadType: z.enum(["DevTest", "Production", "Internal", "None"]),
+      accountType: z.string().min(1).optional(),
+      accountSubType: z.string().min(1).optional(),
+      skuId: z.string().min(1).optional(),
+      skuDescription: z.string().min(1).optional(),
+    })
+    .strict(),
+]);
+
+const SubscriptionSchema = z
+  .object({
+    id: Guid,
+    name: z.string().min(1),
+    tenantId: Guid.optional(),
+    state: z.enum(["Enabled", "Warned", "PastDue", "Disabled", "Deleted"]).default("Enabled"),
+    quotaId: z.string().min(1),
+    billing: BillingSchema,
+  })
+  .strict();
+
+const ResourceGroupSchema = z
+  .object({ name: Name, location: Location, managedBy: z.string().min(1).optional(), tags: Tags.default({}) })
+  .strict();
+
+const VmSchema = z
+  .object({
+    name: Name,
+    resourceGroup: Name,
+    /** Defaults to the resource group's location. */
+    location: Location.optional(),
+    size: z.string().min(1).default("Standard_D2s_v5"),
+    osType: z.enum(["Linux", "Windows"]).default("Linux"),
+    power: InitialPower.default("running"),
+    provisioningState: z.enum(["Succeeded", "Failed", "Updating"]).default("Succeeded"),
+    ephemeralOsDisk: z.boolean().default(false),
+    /** Name of an availability set in the same resource group. */
+    availabilitySet: Name.optional(),
+    zone: z.enum(["1", "2", "3"]).optional(),
+    tags: Tags.default({}),
+    priority: z.enum(["Regular", "Low", "Spot"]).default("Regular"),
+    /** Name of a flexible scale set (declared in scaleSets) the VM belongs to. */
+    flexScaleSet: Name.optional(),
+    networkWatcherAgent: z.boolean().default(false),
+    /** When the VM was last allocated and started. */
+    lastStartTime: Iso.optional(),
+  })
+  .strict();
+
+const InstanceSchema = z
+  .object({ instanceId: z.string().regex(/^\d+$/, "must be a decimal instance id"), power: InitialPower.default("running"), lastStartTime: Iso.optional() })
+  .strict();
+
+const ScaleSetSchema = z
+  .object({
+    name: Name,
+    resourceGroup: Name,
+    location: Location.optional(),
+    orchestrationMode: z.enum(["Uniform", "Flexible"]).default("Uniform"),
+    size: z.string().min(1).default("Standard_D2s_v5"),
+    ephemeralOsDisk: z.boolean().default(false),
+    zones: z.array(z.enum(["1", "2", "3"])).optional(),
+    tags: Tags.default({}),
+    /** Uniform only: the instances; flexible members are VMs that name this set in `flexScaleSet`. */
+    instances: z.array(InstanceSchema).default([]),
+  })
+  .strict();
+
+const SubnetSchema = z
+  .object({
+    name: Name,
+    addressPrefix: Cidr4.optional(),
+    addressPrefixes: z.array(Cidr4).min(1).optional(),
+    /** Delegation service names, e.g. Microsoft.Web/hostingEnvironments. */
+    delegations: z.array(z.string().regex(/^[A-Za-z.]+\/[A-Za-z./]+$/, "must be a service name such as Microsoft.Web/hostingEnvironments")).default([]),
+    serviceAssociationLinks: z
+      .array(
+        z
+          .object({
+            name: Name.optional(),
+            linkedResourceType: z.string().min(1),
+            link: z.string().min(1).optional(),
+            allowDelete: z.boolean().default(false),
+          })
+          .strict(),
+      )
+      .default([]),
+    ipamAllocations: z
+      .array(z.object({ poolId: z.string().min(1), numberOfIpAddresses: z.string().regex(/^\d+$/).optional(), allocatedAddressPrefixes: z.array(Cidr4).min(1) }).strict())
+      .default([]),
+    /** Has NICs or other IP configurations: deleting it is refused with InUseSubnetCannotBeDeleted. */
+    inUse: z.boolean().default(false),
+  })
+  .strict();
+
+const VnetSchema = z
+  .object({
+    name: Name,
+    resourceGroup: Name,
+    location: Location.optional(),
+    addressPrefixes: z.array(Cidr4).min(1),
+    /** IPAM pool ids that manage the address space (addressSpace.ipamPoolPrefixAllocations). */
+    ipamPools: z.array(z.string().min(1)).default([]),
+    tags: Tags.default({}),
+    subnets: z.array(SubnetSchema).default([]),
+  })
+  .strict();
+
+const NetworkWatcherSchema = z
+  .object({ name: Name.optional(), resourceGroup: Name.default("NetworkWatcherRG"), location: Location })
+  .strict();
+
+const Seconds = z.number().nonnegative();
+const BucketSchema = z.object({ capacity: z.number().positive(), refillPerSecond: z.number().positive() }).strict();
+
+const BehaviourSchema = z
+  .object({
+    /** Simulated seconds each long-running operation takes (per VM or instance). */
+    latencies: z
+      .object({
+        powerOff: Seconds.default(30),
+        deallocate: Seconds.default(60),
+        start: Seconds.default(60),
+        subnetCreate: Seconds.default(10),
+        subnetDelete: Seconds.default(10),
+        connectivityCheck: Seconds.default(20),
+      })
+      .strict()
+      .prefault({}),
+    /** Relative jitter on every latency: 0.2 means ±20 %. */
+    jitter: z.number().min(0).max(1).default(0.2),
+    pageSize: z.number().int().min(1).max(1000).default(100),
+    /** Simulated seconds per real second when the simulator keeps its own clock. */
+    timeScale: z.number().positive().default(1),
+    /** Simulated time at start when the simulator keeps its own clock (default: now). */
+    startTime: Iso.optional(),
+    throttling: z
+      .object({
+        enabled: z.boolean().default(true),
+        reads: BucketSchema.default({ capacity: 250, refillPerSecond: 25 }),
+        writes: BucketSchema.default({ capacity: 200, refillPerSecond: 10 }),
+        deletes: BucketSchema.default({ capacity: 200, refillPerSecond: 10 }),
+      })
+      .strict()
+      .prefault({}),
+    /** What a second write on a VNet gets while one is in flight. */
+    vnetWriteConflict: z.enum(["409", "429", "either"]).default("either"),
+    faults: z.array(FaultSpecSchema).default([]),
+  })
+  .strict();
+
+export const ScenarioSchema = z
+  .object({
+    subscription: SubscriptionSchema,
+    exemption: z.object({ exempted: z.boolean(), effectiveAt: Iso.optional() }).strict(),
+    resourceGroups: z.array(ResourceGroupSchema).default([]),
+    vms: z.array(VmSchema).default([]),
+    scaleSets: z.array(ScaleSetSchema).default([]),
+    vnets: z.array(VnetSchema).default([]),
+    networkWatchers: z.array(NetworkWatcherSchema).default([]),
+    behaviour: BehaviourSchema.prefault({}),
+  })
+  .strict()
+  .superRefine(crossCheck);
+
+export type Scenario = z.output<typeof ScenarioSchema>;
+export type ScenarioInput = z.input<typeof ScenarioSchema>;
+export type ScenarioVm = Scenario["vms"][number];
+export type ScenarioScaleSet = Scenario["scaleSets"][number];
+export type ScenarioVnet = Scenario["vnets"][number];
+export type ScenarioSubnet = ScenarioVnet["subnets"][number];
+
+type Ctx = z.RefinementCtx<z.output<z.ZodObject>>;
+
+/** Rules that span fields: references resolve, names are unique, subnets fit their VNet. */
+function crossCheck(s: {
+  exemption: { exempted: boolean; effectiveAt?: string | undefined };
+  resourceGroups: { name: string }[];
+  vms: ScenarioVm[];
+  scaleSets: ScenarioScaleSet[];
+  vnets: ScenarioVnet[];
+  networkWatchers: { resourceGroup: string; location: string }[];
+}, ctx: Ctx): void {
+  const issue = (path: (string | number)[], message: string): void => ctx.addIssue({ code: "custom", path, message });
+  if (s.exemption.exempted && s.exemption.effectiveAt === undefined) issue(["exemption", "effectiveAt"], "is required when exempted is true");
+  const rgs = new Set<string>();
+  s.resourceGroups.forEach((rg, i) => {
+    const k = rg.name.toLowerCase();
+    if (rgs.has(k)) issue(["resourceGroups", i, "name"], `duplicate resource group "${rg.name}"`);
+    rgs.add(k);
+  });
+  const needRg = (path: (string | number)[], name: string): void => {
+    if (!rgs.has(name.toLowerCase())) issue(path, `resource group "${name}" is not declared in resourceGroups`);
+  };
+  const flex = new Set<string>();
+  const sets = new Set<string>();
+  s.scaleSets.forEach((ss, i) => {
+    needRg(["scaleSets", i, "resourceGroup"], ss.resourceGroup);
+    const k = `${ss.resourceGroup}/${ss.name}`.toLowerCase();
+    if (sets.has(k)) issue(["scaleSets", i, "name"], `duplicate scale set "${ss.name}" in "${ss.resourceGroup}"`);
+    sets.add(k);
+    if (ss.orchestrationMode === "Flexible") {
+      flex.add(k);
+      if (ss.instances.length > 0) issue(["scaleSets", i, "instances"], "a flexible scale set has no instances here: declare its members as vms with flexScaleSet");
+    }
+    const ids = new Set<string>();
+    ss.instances.forEach((inst, j) => {
+      if (ids.has(inst.instanceId)) issue(["scaleSets", i, "instances", j, "instanceId"], `duplicate instance id "${inst.instanceId}"`);
+      ids.add(inst.instanceId);
+    });
+  });
+  const vms = new Set<string>();
+  s.vms.forEach((vm, i) => {
+    needRg(["vms", i, "resourceGroup"], vm.resourceGroup);
+    const k = `${vm.resourceGroup}/${vm.name}`.toLowerCase();
+    if (vms.has(k)) issue(["vms", i, "name"], `duplicate VM "${vm.name}" in "${vm.resourceGroup}"`);
+    vms.add(k);
+    if (vm.flexScaleSet !== undefined && !flex.has(`${vm.resourceGroup}/${vm.flexScaleSet}`.toLowerCase()))
+      issue(["vms", i, "flexScaleSet"], `no flexible scale set "${vm.flexScaleSet}" in resource group "${vm.resourceGroup}"`);
+    if (vm.ephemeralOsDisk && vm.power === "deallocated") issue(["vms", i, "power"], "a VM with an ephemeral OS disk cannot be deallocated");
+  });
+  s.vnets.forEach((vnet, i) => {
+    needRg(["vnets", i, "resourceGroup"], vnet.resourceGroup);
+    const space = vnet.addressPrefixes.map((p) => parseCidr(p)).filter((c): c is Cidr => typeof c !== "string");
+    const taken: { cidr: Cidr; subnet: string }[] = [];
+    vnet.subnets.forEach((sn, j) => {
+      const at = ["vnets", i, "subnets", j];
+      if ((sn.addressPrefix === undefined) === (sn.addressPrefixes === undefined) && sn.ipamAllocations.length === 0)
+        issue(at, "needs exactly one of addressPrefix or addressPrefixes (or IPAM allocations)");
+      const prefixes = [...(sn.addressPrefix === undefined ? [] : [sn.addressPrefix]), ...(sn.addressPrefixes ?? []), ...sn.ipamAllocations.flatMap((a) => a.allocatedAddressPrefixes)];
+      for (const p of prefixes) {
+        const c = parseCidr(p);
+        if (typeof c === "string") continue;
+        if (!space.some((v) => contains(v, c))) issue(at, `prefix ${p} lies outside the VNet's address space`);
+        const clash = taken.find((t) => overlaps(t.cidr, c));
+        if (clash) issue(at, `prefix ${p} overlaps subnet "${clash.subnet}"`);
+        taken.push({ cidr: c, subnet: sn.name });
+      }
+    });
+  });
+  s.networkWatchers.forEach((nw, i) => needRg(["networkWatchers", i, "resourceGroup"], nw.resourceGroup));
+}
+
+/** Parses a scenario object, or reads and parses a JSON file; errors name the offending field. */
+export function loadScenario(pathOrObject: string | ScenarioInput | Scenario): Scenario {
+  if (typeof pathOrObject !== "string") return parseWith(ScenarioSchema, pathOrObject, "scenario");
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(pathOrObject, "utf8"));
+  } catch (e) {
+    const err = ensureError(e);
+    throw new ValidationError(`scenario file ${pathOrObject}`, [{ path: "", message: err.message }], err);
+  }
+  return parseWith(ScenarioSchema, raw, `scenario file ${pathOrObject}`);
+}

@@ -1,0 +1,217 @@
+/** The HTTPS front door: bearer check, api-version, throttling, request faults, routing, logging. */
+import { randomUUID } from "node:crypto";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { ensureError } from "../errors";
+import { ArmHttpError } from "./armError";
+import type { FaultEngine, OperationName, RequestKind } from "./faults";
+import { API_VERSIONS, matchRoute, unknownPath, type SimRequest, type SimResponse } from "./routes";
+import type { Throttler } from "./throttle";
+import type { SimClock, World } from "./world";
+
+export interface RequestLogEntry {
+  method: string;
+  /** Path without the query string, as sent. */
+  path: string;
+  apiVersion: string | undefined;
+  status: number;
+  /** Simulated epoch ms at receipt. */
+  at: number;
+  /** Real epoch ms at receipt. */
+  realMs: number;
+  /** Real milliseconds spent answering. */
+  durationMs: number;
+  kind: RequestKind;
+  operation?: OperationName;
+  /** Subscription named in the path, when there is one. */
+  subscriptionId?: string;
+  /** ARM error code of a failed request. */
+  errorCode?: string;
+}
+
+export interface FrontDoorDeps {
+  world: World;
+  clock: SimClock;
+  token: string;
+  throttler: Throttler;
+  faults: FaultEngine;
+  endpoint: () => string;
+  log: RequestLogEntry[];
+  counters: { requests: number; throttled: number };
+}
+
+function kindOf(method: string): RequestKind {
+  if (method === "GET" || method === "HEAD") return "read";
+  if (method === "DELETE") return "delete";
+  return "write";
+}
+
+function readBody(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    req.on("data", (c: Buffer) => chunks.push(c));
+    req.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
+    req.on("error", reject);
+  });
+}
+
+function safeDecode(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
+  }
+}
+
+const delay = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+export function createHandler(d: FrontDoorDeps): (req: IncomingMessage, res: ServerResponse) => void {
+  return (req, res) => {
+    handle(d, req, res).catch((e: unknown) => {
+      const err = ensureError(e);
+      if (!res.headersSent) {
+        res.writeHead(500, { "content-type": "application/json; charset=utf-8" });
+        res.end(JSON.stringify({ error: { code: "InternalServerError", message: err.message } }));
+      }
+    });
+  };
+}
+
+async function handle(d: FrontDoorDeps, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const realMs = Date.now();
+  const at = d.clock.now();
+  const method = (req.method ?? "GET").toUpperCase();
+  const url = new URL(req.url ?? "/", "https://127.0.0.1");
+  const segments = url.pathname.split("/").filter((s) => s !== "").map(safeDecode);
+  const apiVersion = url.searchParams.get("api-version") ?? undefined;
+  const kind = kindOf(method);
+  const entry: RequestLogEntry = { method, path: url.pathname, apiVersion, status: 0, at, realMs, durationMs: 0, kind };
+  if (segments[0]?.toLowerCase() === "subscriptions" && segments[1] !== undefined) entry.subscriptionId = segments[1].toLowerCase();
+  d.counters.requests += 1;
+
+  let response: SimResponse;
+  try {
+    const raw = method === "POST" || method === "PUT" || method === "PATCH" ? await readBody(req) : "";
+    response = await serve(d, { method, url, segments, apiVersion, kind, raw, authorization: req.headers.authorization, at, entry });
+  } catch (e) {
+    const err = e instanceof ArmHttpError ? e : new ArmHttpError(500, "InternalServerError", ensureError(e).message);
+    response = { status: err.status, body: err.body(), headers: err.headers };
+  }
+
+  const requestId = randomUUID();
+  const headers: Record<string, string> = {
+    "x-ms-request-id": requestId,
+    "x-ms-correlation-request-id": typeof req.headers["x-ms-client-request-id"] === "string" ? req.headers["x-ms-client-request-id"] : requestId,
+    "x-ms-routing-request-id": `LOCAL:${requestId}`,
+    ...d.throttler.headers(d.clock.now()),
+    ...response.headers,
+  };
+  entry.status = response.status;
+  if (response.status >= 400 && typeof response.body === "object" && response.body !== null && "error" in response.body) {
+    const code = (response.body as { error: { code?: unknown } }).error.code;
+    if (typeof code === "string") entry.errorCode = code;
+  }
+  entry.durationMs = Date.now() - realMs;
+  d.log.push(entry);
+  if (response.body === undefined) {
+    res.writeHead(response.status, { ...headers, "content-length": "0" });
+    res.end();
+    return;
+  }
+  const text = JSON.stringify(response.body);
+  res.writeHead(response.status, { ...headers, "content-type": "application/json; charset=utf-8", "content-length": String(Buffer.byteLength(text)) });
+  res.end(text);
+}
+
+interface Incoming {
+  method: string;
+  url: URL;
+  segments: string[];
+  apiVersion: string | undefined;
+  kind: RequestKind;
+  raw: string;
+  authorization: string | undefined;
+  at: number;
+  entry: RequestLogEntry;
+}
+
+async function serve(d: FrontDoorDeps, q: Incoming): Promise<SimResponse> {
+  const w = d.world;
+  // Authentication comes first at ARM's front door: nothing else is disclosed to an unknown caller.
+  if (q.authorization === undefined || q.authorization === "")
+    throw new ArmHttpError(401, "AuthenticationFailed", "Authentication failed. The 'Authorization' header is missing.");
+  if (q.authorization !== `Bearer ${d.token}`)
+    throw new ArmHttpError(401, "InvalidAuthenticationToken", "The access token is invalid.");
+  if (q.entry.subscriptionId !== undefined && q.entry.subscriptionId !== w.subscriptionId) {
+    if (q.segments.length === 2) throw new ArmHttpError(404, "SubscriptionNotFound", `The subscription '${q.segments[1] ?? ""}' could not be found.`);
+    throw new ArmHttpError(
+      403,
+      "AuthorizationFailed",
+      `The client does not have authorization to perform action over scope '${q.url.pathname}' or the scope is invalid.`,
+    );
+  }
+  if (q.apiVersion === undefined)
+    throw new ArmHttpError(400, "MissingApiVersionParameter", "The api-version query parameter (?api-version=) is required for all requests.");
+  const now = d.clock.now();
+  const budget = d.throttler.take(q.kind, now);
+  if (!budget.ok) {
+    d.counters.throttled += 1;
+    throw new ArmHttpError(
+      429,
+      "SubscriptionRequestsThrottled",
+      `Number of '${q.kind}' requests for subscription '${w.subscriptionId}' exceeded. Please try again after '${budget.retryAfterSeconds}' seconds.`,
+      { "retry-after": String(budget.retryAfterSeconds) },
+    );
+  }
+  const matched = matchRoute(q.method, q.segments);
+  if (matched === undefined) throw unknownPath(w, q.segments);
+  const { route, params } = matched;
+  q.entry.operation = route.operation;
+  if (!API_VERSIONS[route.family].includes(q.apiVersion))
+    throw new ArmHttpError(
+      400,
+      "InvalidApiVersionParameter",
+      `The api-version '${q.apiVersion}' is invalid. The supported versions are '${API_VERSIONS[route.family].join(",")}'.`,
+    );
+  const ctx = { operation: route.operation, kind: q.kind, path: q.url.pathname.toLowerCase(), apiVersion: q.apiVersion };
+  const spike = d.faults.take("latencySpike", ctx);
+  if (spike !== undefined && spike.responseDelayMs > 0) await delay(spike.responseDelayMs);
+  const storm = d.faults.take("throttleStorm", ctx);
+  if (storm !== undefined) {
+    d.counters.throttled += 1;
+    throw new ArmHttpError(
+      429,
+      "SubscriptionRequestsThrottled",
+      `Number of '${q.kind}' requests for subscription '${w.subscriptionId}' exceeded.`,
+      storm.retryAfterSeconds === null ? {} : { "retry-after": String(storm.retryAfterSeconds) },
+    );
+  }
+  const fiveXx = d.faults.take("http5xx", ctx);
+  if (fiveXx !== undefined)
+    throw new ArmHttpError(fiveXx.status, fiveXx.code ?? (fiveXx.status === 503 ? "ServiceUnavailable" : "InternalServerError"), "The server encountered a transient error. Retry the request.");
+  const conflict = d.faults.take("conflict", ctx);
+  if (conflict !== undefined) {
+    if (conflict.status === 429)
+      throw new ArmHttpError(429, conflict.code ?? "RetryableErrorDueToAnotherOperation", "Another operation on this or a dependent resource is in progress. Retry later.", { "retry-after": "1" });
+    throw new ArmHttpError(409, conflict.code ?? "AnotherOperationInProgress", "Another operation on this or dependent resource is in progress.");
+  }
+  let body: unknown = undefined;
+  if (q.raw.trim() !== "") {
+    try {
+      body = JSON.parse(q.raw);
+    } catch (e) {
+      throw new ArmHttpError(400, "InvalidRequestContent", `The request content was invalid and could not be deserialized: ${ensureError(e).message}`);
+    }
+  }
+  const request: SimRequest = {
+    method: q.method,
+    params,
+    query: q.url.searchParams,
+    pathname: q.url.pathname,
+    body,
+    apiVersion: q.apiVersion,
+    ctx: spike === undefined ? ctx : { ...ctx, spike },
+    now,
+    endpoint: d.endpoint(),
+  };
+  return route.handle(w, request);
+}

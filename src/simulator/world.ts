@@ -1,0 +1,635 @@
+/**
+ * The simulated subscription's state and its state machine. Power transitions are stored as
+ * (operation, start, end) and settled lazily against the clock, so a request costs O(resources touched).
+ */
+import { ArmHttpError } from "./armError";
+import { contains, overlaps, parseCidr, type Cidr } from "./cidr";
+import type { FaultEngine, OperationName, ParsedFault, RequestContext } from "./faults";
+import type { Rng } from "./rng";
+import type { Scenario, ScenarioSubnet } from "./scenario";
+
+export interface SimClock {
+  /** Epoch milliseconds. */
+  now(): number;
+}
+
+export type PowerState = "starting" | "running" | "stopping" | "stopped" | "deallocating" | "deallocated";
+export type StablePower = "running" | "stopped" | "deallocated";
+export type PowerOp = "powerOff" | "deallocate" | "start";
+
+export interface StateChange {
+  resourceId: string;
+  instanceId?: string;
+  from: string;
+  to: string;
+  /** Simulated epoch ms. */
+  at: number;
+}
+
+export interface OperationFailure {
+  code: string;
+  message: string;
+}
+
+interface Transition {
+  op: Operation;
+  kind: PowerOp;
+  from: StablePower;
+  transitional: PowerState;
+  target: StablePower;
+  endsAt: number;
+  failure?: OperationFailure & { revertTo: StablePower };
+}
+
+/** A VM or a uniform scale-set instance: anything with a power state. */
+export interface Machine {
+  resourceId: string;
+  instanceId?: string;
+  name: string;
+  location: string;
+  vmId: string;
+  ephemeralOsDisk: boolean;
+  networkWatcherAgent: boolean;
+  power: PowerState;
+  powerSince: number;
+  provisioningState: string;
+  provisioningError?: string;
+  /** Last time the machine entered PowerState/running. */
+  lastStartTime?: number;
+  /** Last time it was started from deallocated (i.e. placed on a host and given the current network policy). */
+  allocatedAt?: number;
+  pending?: Transition;
+  privateIp: string;
+}
+
+export interface SubnetState {
+  name: string;
+  addressPrefix?: string;
+  addressPrefixes?: string[];
+  delegations: string[];
+  serviceAssociationLinks: ScenarioSubnet["serviceAssociationLinks"];
+  ipamAllocations: ScenarioSubnet["ipamAllocations"];
+  inUse: boolean;
+  provisioningState: "Succeeded" | "Updating" | "Deleting" | "Failed";
+  etag: number;
+}
+
+export interface VnetState {
+  id: string;
+  name: string;
+  resourceGroup: string;
+  location: string;
+  addressPrefixes: string[];
+  ipamPools: string[];
+  tags: Record<string, string>;
+  guid: string;
+  subnets: Map<string, SubnetState>;
+  /** The write in flight on this VNet (ARM serialises writes per VNet). */
+  pending?: Operation;
+  etag: number;
+}
+
+export interface Operation {
+  id: string;
+  provider: "Microsoft.Compute" | "Microsoft.Network";
+  location: string;
+  name: OperationName;
+  apiVersion: string;
+  startedAt: number;
+  endsAt: number;
+  failure?: OperationFailure;
+  machines: Machine[];
+  subnetChange?: { vnet: VnetState; subnet: SubnetState; action: "create" | "update" | "delete"; previous?: SubnetState };
+  /** Body served by the operation's Location URL once it succeeded. */
+  result?: unknown;
+  settled: boolean;
+}
+
+export interface VmRecord {
+  id: string;
+  name: string;
+  resourceGroup: string;
+  spec: Scenario["vms"][number];
+  machine: Machine;
+  availabilitySetId?: string;
+  flexScaleSetId?: string;
+  timeCreated: number;
+}
+
+export interface ScaleSetRecord {
+  id: string;
+  name: string;
+  resourceGroup: string;
+  location: string;
+  spec: Scenario["scaleSets"][number];
+  uniqueId: string;
+  instances: Map<string, Machine>;
+  instanceList: Machine[];
+}
+
+export interface RgRecord {
+  id: string;
+  name: string;
+  location: string;
+  managedBy?: string;
+  tags: Record<string, string>;
+}
+
+export interface WatcherRecord {
+  id: string;
+  name: string;
+  resourceGroup: string;
+  location: string;
+}
+
+const TRANSITIONAL: Record<PowerOp, PowerState> = { powerOff: "stopping", deallocate: "deallocating", start: "starting" };
+const TARGET: Record<PowerOp, StablePower> = { powerOff: "stopped", deallocate: "deallocated", start: "running" };
+
+function isStable(p: PowerState): p is StablePower {
+  return p === "running" || p === "stopped" || p === "deallocated";
+}
+
+/** Seconds with ±jitter, as integer milliseconds. */
+function jittered(seconds: number, jitter: number, rng: Rng): number {
+  return Math.max(0, Math.round(seconds * 1000 * (1 + jitter * (2 * rng.next() - 1))));
+}
+
+export class World {
+  readonly subscriptionId: string;
+  readonly tenantId: string;
+  readonly rgs = new Map<string, RgRecord>();
+  readonly rgList: RgRecord[] = [];
+  readonly vms = new Map<string, VmRecord>();
+  readonly vmList: VmRecord[] = [];
+  readonly vmsByRg = new Map<string, VmRecord[]>();
+  readonly scaleSets = new Map<string, ScaleSetRecord>();
+  readonly scaleSetList: ScaleSetRecord[] = [];
+  readonly scaleSetsByRg = new Map<string, ScaleSetRecord[]>();
+  readonly vnets = new Map<string, VnetState>();
+  readonly vnetList: VnetState[] = [];
+  readonly vnetsByRg = new Map<string, VnetState[]>();
+  readonly watchers = new Map<string, WatcherRecord>();
+  readonly watcherList: WatcherRecord[] = [];
+  readonly operations = new Map<string, Operation>();
+  private readonly active = new Set<Operation>();
+  private readonly changes: StateChange[] = [];
+  readonly exemptionEffectiveAt: number | undefined;
+
+  constructor(
+    readonly scenario: Scenario,
+    private readonly rng: Rng,
+    private readonly faults: FaultEngine,
+    startedAt: number,
+  ) {
+    const sub = scenario.subscription.id.toLowerCase();
+    this.subscriptionId = sub;
+    this.tenantId = scenario.subscription.tenantId ?? rng.guid();
+    this.exemptionEffectiveAt =
+      scenario.exemption.exempted && scenario.exemption.effectiveAt !== undefined ? Date.parse(scenario.exemption.effectiveAt) : undefined;
+    const rgPrefix = `/subscriptions/${sub}/resourceGroups/`;
+    for (const rg of scenario.resourceGroups) {
+      const rec: RgRecord = { id: `${rgPrefix}${rg.name}`, name: rg.name, location: rg.location, tags: rg.tags };
+      if (rg.managedBy !== undefined) rec.managedBy = rg.managedBy;
+      this.rgs.set(rg.name.toLowerCase(), rec);
+      this.rgList.push(rec);
+    }
+    const rgOf = (name: string): RgRecord => {
+      const rec = this.rgs.get(name.toLowerCase());
+      if (rec === undefined) throw new Error(`resource group ${name} is not declared`);
+      return rec;
+    };
+    let ipCounter = 4;
+    const nextIp = (): string => {
+      const n = ipCounter++;
+      return `10.${(n >> 16) & 255}.${(n >> 8) & 255}.${n & 255}`;
+    };
+    for (const ss of scenario.scaleSets) {
+      const rg = rgOf(ss.resourceGroup);
+      const id = `${rgPrefix}${rg.name}/providers/Microsoft.Compute/virtualMachineScaleSets/${ss.name}`;
+      const location = ss.location ?? rg.location;
+      const rec: ScaleSetRecord = { id, name: ss.name, resourceGroup: rg.name, location, spec: ss, uniqueId: rng.guid(), instances: new Map(), instanceList: [] };
+      for (const inst of ss.instances) {
+        const last = inst.lastStartTime === undefined ? undefined : Date.parse(inst.lastStartTime);
+        const m: Machine = {
+          resourceId: id,
+          instanceId: inst.instanceId,
+          name: `${ss.name}_${inst.instanceId}`,
+          location,
+          vmId: rng.guid(),
+          ephemeralOsDisk: ss.ephemeralOsDisk,
+          networkWatcherAgent: false,
+          power: inst.power,
+          powerSince: last ?? startedAt,
+          provisioningState: "Succeeded",
+          privateIp: nextIp(),
+        };
+        if (last !== undefined) {
+          m.lastStartTime = last;
+          m.allocatedAt = last;
+        }
+        rec.instances.set(inst.instanceId, m);
+        rec.instanceList.push(m);
+      }
+      this.scaleSets.set(id.toLowerCase(), rec);
+      this.scaleSetList.push(rec);
+      pushTo(this.scaleSetsByRg, rg.name.toLowerCase(), rec);
+    }
+    for (const vm of scenario.vms) {
+      const rg = rgOf(vm.resourceGroup);
+      const id = `${rgPrefix}${rg.name}/providers/Microsoft.Compute/virtualMachines/${vm.name}`;
+      const last = vm.lastStartTime === undefined ? undefined : Date.parse(vm.lastStartTime);
+      const m: Machine = {
+        resourceId: id,
+        name: vm.name,
+        location: vm.location ?? rg.location,
+        vmId: rng.guid(),
+        ephemeralOsDisk: vm.ephemeralOsDisk,
+        networkWatcherAgent: vm.networkWatcherAgent,
+        power: vm.power,
+        powerSince: last ?? startedAt,
+        provisioningState: vm.provisioningState,
+        privateIp: nextIp(),
+      };
+      if (last !== undefined) {
+        m.lastStartTime = last;
+        m.allocatedAt = last;
+      }
+      const rec: VmRecord = { id, name: vm.name, resourceGroup: rg.name, spec: vm, machine: m, timeCreated: (last ?? startedAt) - 86_400_000 * 30 };
+      if (vm.availabilitySet !== undefined) rec.availabilitySetId = `${rgPrefix}${rg.name}/providers/Microsoft.Compute/availabilitySets/${vm.availabilitySet}`;
+      if (vm.flexScaleSet !== undefined) rec.flexScaleSetId = `${rgPrefix}${rg.name}/providers/Microsoft.Compute/virtualMachineScaleSets/${vm.flexScaleSet}`;
+      this.vms.set(id.toLowerCase(), rec);
+      this.vmList.push(rec);
+      pushTo(this.vmsByRg, rg.name.toLowerCase(), rec);
+    }
+    for (const vn of scenario.vnets) {
+      const rg = rgOf(vn.resourceGroup);
+      const id = `${rgPrefix}${rg.name}/providers/Microsoft.Network/virtualNetworks/${vn.name}`;
+      const state: VnetState = {
+        id,
+        name: vn.name,
+        resourceGroup: rg.name,
+        location: vn.location ?? rg.location,
+        addressPrefixes: vn.addressPrefixes,
+        ipamPools: vn.ipamPools,
+        tags: vn.tags,
+        guid: rng.guid(),
+        subnets: new Map(),
+        etag: 1,
+      };
+      for (const sn of vn.subnets) {
+        const s: SubnetState = {
+          name: sn.name,
+          delegations: sn.delegations,
+          serviceAssociationLinks: sn.serviceAssociationLinks,
+          ipamAllocations: sn.ipamAllocations,
+          inUse: sn.inUse,
+          provisioningState: "Succeeded",
+          etag: 1,
+        };
+        if (sn.addressPrefix !== undefined) s.addressPrefix = sn.addressPrefix;
+        if (sn.addressPrefixes !== undefined) s.addressPrefixes = sn.addressPrefixes;
+        state.subnets.set(sn.name.toLowerCase(), s);
+      }
+      this.vnets.set(id.toLowerCase(), state);
+      this.vnetList.push(state);
+      pushTo(this.vnetsByRg, rg.name.toLowerCase(), state);
+    }
+    for (const nw of scenario.networkWatchers) {
+      const rg = rgOf(nw.resourceGroup);
+      const name = nw.name ?? `NetworkWatcher_${nw.location}`;
+      const rec: WatcherRecord = { id: `${rgPrefix}${rg.name}/providers/Microsoft.Network/networkWatchers/${name}`, name, resourceGroup: rg.name, location: nw.location };
+      this.watchers.set(rec.id.toLowerCase(), rec);
+      this.watcherList.push(rec);
+    }
+  }
+
+  // ---------------------------------------------------------------- settling
+
+  /** Applies a machine's finished transition, if its end time has passed. */
+  settleMachine(m: Machine, now: number): void {
+    const t = m.pending;
+    if (t === undefined || now < t.endsAt) return;
+    const final = t.failure?.revertTo ?? t.target;
+    this.record(m, t.transitional, final, t.endsAt);
+    m.power = final;
+    m.powerSince = t.endsAt;
+    m.pending = undefined;
+    if (t.failure) {
+      m.provisioningState = "Failed";
+      m.provisioningError = t.failure.code;
+    } else {
+      m.provisioningState = "Succeeded";
+      m.provisioningError = undefined;
+      if (t.kind === "start") {
+        m.lastStartTime = t.endsAt;
+        if (t.from === "deallocated") m.allocatedAt = t.endsAt;
+      }
+    }
+  }
+
+  settleVnet(v: VnetState, now: number): void {
+    if (v.pending !== undefined) this.settleOperation(v.pending, now);
+  }
+
+  /** Settles whatever of the operation has finished; returns its status. */
+  settleOperation(op: Operation, now: number): "InProgress" | "Succeeded" | "Failed" {
+    if (!op.settled) {
+      for (const m of op.machines) if (m.pending?.op === op) this.settleMachine(m, now);
+      if (now >= op.endsAt) {
+        const change = op.subnetChange;
+        if (change !== undefined) this.finishSubnetChange(op, change);
+        op.settled = true;
+        this.active.delete(op);
+      }
+    }
+    if (!op.settled) return "InProgress";
+    return op.failure === undefined ? "Succeeded" : "Failed";
+  }
+
+  settleAll(now: number): void {
+    for (const op of [...this.active]) this.settleOperation(op, now);
+  }
+
+  private record(m: Machine, from: string, to: string, at: number): void {
+    const c: StateChange = { resourceId: m.resourceId, from, to, at };
+    if (m.instanceId !== undefined) c.instanceId = m.instanceId;
+    this.changes.push(c);
+  }
+
+  timeline(now: number, resourceId?: string): StateChange[] {
+    this.settleAll(now);
+    const key = resourceId?.toLowerCase();
+    const list = key === undefined ? [...this.changes] : this.changes.filter((c) => c.resourceId.toLowerCase() === key);
+    return list.sort((a, b) => a.at - b.at);
+  }
+
+  // ---------------------------------------------------------------- power operations
+
+  private newOperation(
+    provider: Operation["provider"],
+    location: string,
+    name: OperationName,
+    apiVersion: string,
+    now: number,
+  ): Operation {
+    const op: Operation = { id: this.rng.guid(), provider, location, name, apiVersion, startedAt: now, endsAt: now, machines: [], settled: false };
+    this.operations.set(op.id, op);
+    this.active.add(op);
+    return op;
+  }
+
+  /**
+   * Starts powerOff/deallocate/start on one VM or a set of scale-set instances. A machine already in the
+   * target state is a no-op; one already doing the same operation joins it (ARM answers retries idempotently).
+   */
+  beginPower(
+    machines: Machine[],
+    kind: PowerOp,
+    ctx: RequestContext & { apiVersion: string; spike?: ParsedFault & { kind: "latencySpike" } },
+    now: number,
+  ): Operation {
+    for (const m of machines) this.settleMachine(m, now);
+    const joined = machines.length > 0 && machines.every((m) => m.pending?.kind === kind) ? machines[0]?.pending?.op : undefined;
+    if (joined !== undefined && machines.every((m) => m.pending?.op === joined)) return joined;
+    for (const m of machines) {
+      if (m.pending !== undefined) {
+        throw new ArmHttpError(
+          409,
+          "AnotherOperationInProgress",
+          `Operation '${kind}' on '${m.name}' cannot run while operation '${m.pending.kind}' is in progress (power state ${m.power}).`,
+        );
+      }
+      if (kind === "deallocate" && m.ephemeralOsDisk) {
+        throw new ArmHttpError(409, "OperationNotAllowed", `Operation 'deallocate' is not supported for VM '${m.name}' because it has an ephemeral OS disk.`);
+      }
+    }
+    const first = machines[0];
+    const op = this.newOperation("Microsoft.Compute", first?.location ?? "westeurope", ctx.operation, ctx.apiVersion, now);
+    const movers = machines.filter((m) => m.power !== TARGET[kind] && !(kind === "powerOff" && m.power === "deallocated"));
+    if (movers.length === 0) return op;
+    const stuck = this.faults.take("stuckTransition", ctx);
+    const failed = this.faults.take("lroFailed", ctx);
+    const allocation = kind === "start" && movers.some((m) => m.power === "deallocated") ? this.faults.take("allocationFailure", ctx) : undefined;
+    const extra = ctx.spike === undefined ? 0 : ctx.spike.extraSeconds * 1000;
+    const base = this.scenario.behaviour.latencies[kind];
+    let endsAt = now;
+    for (const m of movers) {
+      const from = m.power as StablePower;
+      const t: Transition = {
+        op,
+        kind,
+        from,
+        transitional: TRANSITIONAL[kind],
+        target: TARGET[kind],
+        endsAt: stuck ? Number.POSITIVE_INFINITY : now + jittered(base, this.scenario.behaviour.jitter, this.rng) + extra,
+      };
+      if (failed) {
+        t.failure = { code: failed.code, message: `The operation '${kind}' on '${m.name}' failed with an internal error.`, revertTo: from };
+      } else if (allocation && from === "deallocated") {
+        t.failure = {
+          code: "AllocationFailed",
+          message: `Allocation failed. We do not have sufficient capacity for the requested VM size in this region. VM '${m.name}' stays deallocated.`,
+          revertTo: "deallocated",
+        };
+      }
+      this.record(m, from, t.transitional, now);
+      m.power = t.transitional;
+      m.powerSince = now;
+      m.provisioningState = "Updating";
+      m.pending = t;
+      op.machines.push(m);
+      endsAt = Math.max(endsAt, t.endsAt);
+      if (t.failure !== undefined && op.failure === undefined) op.failure = { code: t.failure.code, message: t.failure.message };
+    }
+    op.endsAt = endsAt;
+    return op;
+  }
+
+  // ---------------------------------------------------------------- subnets
+
+  /** Claims the VNet's write lock or refuses as ARM does while another write is in flight. */
+  private lockVnet(v: VnetState, now: number): void {
+    this.settleVnet(v, now);
+    const p = v.pending;
+    if (p === undefined || p.settled) return;
+    const mode = this.scenario.behaviour.vnetWriteConflict;
+    const use429 = mode === "429" || (mode === "either" && this.rng.next() < 0.5);
+    const wait = Number.isFinite(p.endsAt) ? Math.min(60, Math.max(1, Math.ceil((p.endsAt - now) / 1000))) : 60;
+    if (use429) {
+      throw new ArmHttpError(
+        429,
+        "RetryableErrorDueToAnotherOperation",
+        `Operation on virtual network '${v.name}' cannot be performed because another operation (${p.name}) on it or a dependent resource is in progress. Retry later.`,
+        { "retry-after": String(wait) },
+      );
+    }
+    throw new ArmHttpError(409, "AnotherOperationInProgress", `Another operation on this or dependent resource is in progress. Operation ${p.name} on virtual network '${v.name}' is still running.`);
+  }
+
+  private occupied(v: VnetState, except: string): { cidr: Cidr; subnet: string }[] {
+    const out: { cidr: Cidr; subnet: string }[] = [];
+    for (const [key, s] of v.subnets) {
+      if (key === except) continue;
+      for (const p of subnetPrefixes(s)) {
+        const c = parseCidr(p);
+        if (typeof c !== "string") out.push({ cidr: c, subnet: s.name });
+      }
+    }
+    return out;
+  }
+
+  beginPutSubnet(
+    v: VnetState,
+    name: string,
+    body: { addressPrefix?: string; addressPrefixes?: string[]; delegations: string[] },
+    ctx: RequestContext & { apiVersion: string; spike?: ParsedFault & { kind: "latencySpike" } },
+    now: number,
+  ): { op: Operation; subnet: SubnetState; created: boolean } {
+    this.lockVnet(v, now);
+    const prefixes = [...(body.addressPrefix === undefined ? [] : [body.addressPrefix]), ...(body.addressPrefixes ?? [])];
+    if (prefixes.length === 0) throw new ArmHttpError(400, "SubnetMissingAddressPrefix", `Subnet '${name}' must have an addressPrefix or addressPrefixes.`);
+    const space = v.addressPrefixes.map((p) => parseCidr(p)).filter((c): c is Cidr => typeof c !== "string");
+    const key = name.toLowerCase();
+    const others = this.occupied(v, key);
+    for (const p of prefixes) {
+      const c = parseCidr(p);
+      if (typeof c === "string") throw new ArmHttpError(400, "NetcfgInvalidSubnet", `Subnet '${name}' is not valid in virtual network '${v.name}': ${c}.`);
+      if (c.prefixLength > 29) throw new ArmHttpError(400, "NetcfgInvalidSubnet", `Subnet '${name}' prefix ${p} is smaller than the smallest supported subnet (/29).`);
+      if (!space.some((s) => contains(s, c)))
+        throw new ArmHttpError(400, "NetcfgSubnetRangeOutsideVnet", `Subnet '${name}' is not valid because its IP address range ${p} is outside the IP address range of virtual network '${v.name}'.`);
+      const clash = others.find((o) => overlaps(o.cidr, c));
+      if (clash) throw new ArmHttpError(400, "NetcfgSubnetRangesOverlap", `Subnet '${name}' is not valid because its IP address range ${p} overlaps with that of an existing subnet '${clash.subnet}' in virtual network '${v.name}'.`);
+    }
+    const previous = v.subnets.get(key);
+    if (previous?.provisioningState === "Deleting") throw new ArmHttpError(409, "AnotherOperationInProgress", `Subnet '${name}' is being deleted.`);
+    const subnet: SubnetState = {
+      name: previous?.name ?? name,
+      delegations: body.delegations,
+      serviceAssociationLinks: previous?.serviceAssociationLinks ?? [],
+      ipamAllocations: previous?.ipamAllocations ?? [],
+      inUse: previous?.inUse ?? false,
+      provisioningState: "Updating",
+      etag: (previous?.etag ?? 0) + 1,
+    };
+    if (body.addressPrefix !== undefined) subnet.addressPrefix = body.addressPrefix;
+    if (body.addressPrefixes !== undefined) subnet.addressPrefixes = body.addressPrefixes;
+    v.subnets.set(key, subnet);
+    v.etag += 1;
+    const op = this.newOperation("Microsoft.Network", v.location, ctx.operation, ctx.apiVersion, now);
+    op.subnetChange = previous === undefined ? { vnet: v, subnet, action: "create" } : { vnet: v, subnet, action: "update", previous };
+    this.finishNetworkOp(op, ctx, "subnetCreate", now);
+    v.pending = op;
+    return { op, subnet, created: previous === undefined };
+  }
+
+  beginDeleteSubnet(
+    v: VnetState,
+    name: string,
+    ctx: RequestContext & { apiVersion: string; spike?: ParsedFault & { kind: "latencySpike" } },
+    now: number,
+  ): Operation | undefined {
+    this.lockVnet(v, now);
+    const key = name.toLowerCase();
+    const subnet = v.subnets.get(key);
+    if (subnet === undefined) return undefined;
+    const blocking = subnet.serviceAssociationLinks.find((l) => !l.allowDelete);
+    if (subnet.inUse || blocking !== undefined) {
+      const by = blocking !== undefined ? `service association link to ${blocking.linkedResourceType}` : "IP configurations";
+      throw new ArmHttpError(400, "InUseSubnetCannotBeDeleted", `Subnet '${subnet.name}' is in use by ${by} and cannot be deleted. In order to delete the subnet, delete all the resources within the subnet.`);
+    }
+    subnet.provisioningState = "Deleting";
+    const op = this.newOperation("Microsoft.Network", v.location, ctx.operation, ctx.apiVersion, now);
+    op.subnetChange = { vnet: v, subnet, action: "delete" };
+    this.finishNetworkOp(op, ctx, "subnetDelete", now);
+    v.pending = op;
+    return op;
+  }
+
+  private finishNetworkOp(
+    op: Operation,
+    ctx: RequestContext & { spike?: ParsedFault & { kind: "latencySpike" } },
+    latency: "subnetCreate" | "subnetDelete" | "connectivityCheck",
+    now: number,
+  ): void {
+    const stuck = this.faults.take("stuckTransition", ctx);
+    const failed = this.faults.take("lroFailed", ctx);
+    const extra = ctx.spike === undefined ? 0 : ctx.spike.extraSeconds * 1000;
+    op.endsAt = stuck ? Number.POSITIVE_INFINITY : now + jittered(this.scenario.behaviour.latencies[latency], this.scenario.behaviour.jitter, this.rng) + extra;
+    if (failed) op.failure = { code: failed.code, message: `The operation ${op.name} failed with an internal error.` };
+  }
+
+  private finishSubnetChange(op: Operation, change: NonNullable<Operation["subnetChange"]>): void {
+    const { vnet, subnet, action } = change;
+    const key = subnet.name.toLowerCase();
+    if (vnet.pending === op) vnet.pending = undefined;
+    vnet.etag += 1;
+    if (op.failure !== undefined) {
+      if (action === "create") vnet.subnets.delete(key);
+      else if (action === "update" && change.previous) vnet.subnets.set(key, { ...change.previous, provisioningState: "Succeeded" });
+      else subnet.provisioningState = "Succeeded";
+      return;
+    }
+    if (action === "delete") vnet.subnets.delete(key);
+    else subnet.provisioningState = "Succeeded";
+  }
+
+  // ---------------------------------------------------------------- connectivity check
+
+  beginConnectivityCheck(
+    watcher: WatcherRecord,
+    body: { sourceId: string; address: string; port: number; protocol: string },
+    ctx: RequestContext & { apiVersion: string; spike?: ParsedFault & { kind: "latencySpike" } },
+    now: number,
+  ): Operation {
+    const vm = this.vms.get(body.sourceId.toLowerCase());
+    if (vm === undefined) throw new ArmHttpError(400, "InvalidSourceResource", `Source resource '${body.sourceId}' was not found or is not a virtual machine.`);
+    const m = vm.machine;
+    this.settleMachine(m, now);
+    if (m.location !== watcher.location)
+      throw new ArmHttpError(400, "InvalidSourceLocation", `Source VM '${vm.name}' is in ${m.location} but Network Watcher '${watcher.name}' watches ${watcher.location}.`);
+    if (m.power !== "running") throw new ArmHttpError(400, "VmNotRunning", `Source VM '${vm.name}' must be running (power state ${m.power}).`);
+    if (!m.networkWatcherAgent)
+      throw new ArmHttpError(400, "NetworkWatcherAgentNotInstalled", `The Network Watcher agent extension is not installed on source VM '${vm.name}'.`);
+    const op = this.newOperation("Microsoft.Network", watcher.location, ctx.operation, ctx.apiVersion, now);
+    this.finishNetworkOp(op, ctx, "connectivityCheck", now);
+    const eff = this.exemptionEffectiveAt;
+    const blocked = body.port === 25 && !(eff !== undefined && m.allocatedAt !== undefined && m.allocatedAt > eff);
+    const srcHop = this.rng.guid();
+    const dstHop = this.rng.guid();
+    const nicConfig = `${vm.id.replace(/\/providers\/Microsoft\.Compute\/virtualMachines\/.*$/, "")}/providers/Microsoft.Network/networkInterfaces/${vm.name}-nic/ipConfigurations/ipconfig1`;
+    op.result = {
+      hops: [
+        {
+          type: "Source",
+          id: srcHop,
+          address: m.privateIp,
+          resourceId: nicConfig,
+          nextHopIds: blocked ? [] : [dstHop],
+          issues: blocked
+            ? [{ origin: "Outbound", severity: "Error", type: "Platform", context: [{ port: "25" }, { reason: "Outbound SMTP (TCP 25) is blocked for this subscription or VM" }] }]
+            : [],
+        },
+        ...(blocked ? [] : [{ type: "Internet", id: dstHop, address: body.address, resourceId: "Internet", nextHopIds: [], issues: [] }]),
+      ],
+      connectionStatus: blocked ? "Unreachable" : "Reachable",
+      ...(blocked ? {} : { avgLatencyInMs: 12, minLatencyInMs: 9, maxLatencyInMs: 21 }),
+      probesSent: 30,
+      probesFailed: blocked ? 30 : 0,
+    };
+    return op;
+  }
+}
+
+export function subnetPrefixes(s: SubnetState): string[] {
+  return [...(s.addressPrefix === undefined ? [] : [s.addressPrefix]), ...(s.addressPrefixes ?? []), ...s.ipamAllocations.flatMap((a) => a.allocatedAddressPrefixes)];
+}
+
+export function isStablePower(p: PowerState): p is StablePower {
+  return isStable(p);
+}
+
+function pushTo<T>(map: Map<string, T[]>, key: string, value: T): void {
+  const list = map.get(key);
+  if (list === undefined) map.set(key, [value]);
+  else list.push(value);
+}
