@@ -264,8 +264,9 @@ function markCanaries(entries: PlanEntry[], vmsById: ReadonlyMap<string, VmInfo>
   const rank = (e: PlanEntry): number => (e.availabilitySetId !== undefined ? 1 : 0) + (e.spot === true ? 2 : 0);
   const candidates = runningVms
     .filter((e) => e.networkWatcherAgent === true)
-    .sort((a, b) => rank(a) - rank(b) || (resourceKey(a.resourceId) < resourceKey(b.resourceId) ? -1 : 1));
-  for (const e of candidates.slice(0, options.canaryCount)) e.canary = true;
+    .map((e) => ({ e, rank: rank(e), key: resourceKey(e.resourceId) }))
+    .sort((a, b) => a.rank - b.rank || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  for (const c of candidates.slice(0, options.canaryCount)) c.e.canary = true;
 }
 
 /** One entry per VM, uniform scale set and VNet (VMs, then scale sets, then VNets; each ordered by resource id). */

@@ -55,13 +55,25 @@ function groupsOf(entries: readonly PlanEntry[]): PlanEntry[][] {
 
 /** First-fit packing of whole groups into batches of at most batchSize; an oversized group gets its own batch. */
 function batchesOf(entries: readonly PlanEntry[], waveIndex: number, batchSize: number): WaveBatch[] {
-  const sorted = [...entries].sort((a, b) => compareKeys(resourceKey(a.resourceId), resourceKey(b.resourceId)));
+  const sorted = entries
+    .map((e) => ({ key: resourceKey(e.resourceId), e }))
+    .sort((a, b) => compareKeys(a.key, b.key))
+    .map((x) => x.e);
   const bins: string[][] = [];
+  // Bins before firstOpen are full, so the search for room starts there (keeps packing near-linear).
+  let firstOpen = 0;
   for (const group of groupsOf(sorted)) {
     const ids = group.map((e) => e.resourceId);
-    const bin = ids.length > batchSize ? undefined : bins.find((b) => b.length + ids.length <= batchSize);
+    let bin: string[] | undefined;
+    if (ids.length <= batchSize) {
+      for (let i = firstOpen; i < bins.length && bin === undefined; i++) {
+        const b = bins[i];
+        if (b !== undefined && b.length + ids.length <= batchSize) bin = b;
+      }
+    }
     if (bin === undefined) bins.push(ids);
     else bin.push(...ids);
+    while (firstOpen < bins.length && (bins[firstOpen]?.length ?? 0) >= batchSize) firstOpen++;
   }
   return bins.map((items, n) => ({ id: `w${waveIndex}b${n}`, items }));
 }
