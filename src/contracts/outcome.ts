@@ -24,6 +24,7 @@ export const ReasonCodeSchema = z.enum([
   // skips decided during the run
   "planOnly",
   "notExemptible",
+  "notBlocked", // port 25 is not blocked on this subscription: nothing to do
   "approvalTimedOut",
   "cancelled",
   "haltedByCanary",

@@ -70,6 +70,11 @@ export const ProgressSchema = z.object({
   counts: OutcomeCountsSchema,
   message: z.string().optional(),
   cancelRequested: z.boolean().optional(),
+  /**
+   * Instance ids of the wave batches running now. The cancel endpoint raises "cancel" to the run's instance
+   * first, then to each of these, so that batches stop starting new resources too.
+   */
+  activeBatches: z.array(z.string()).optional(),
 });
 export type Progress = z.output<typeof ProgressSchema>;
 
