@@ -1,0 +1,34 @@
+/** Turns the ARM failures a resource is expected to meet into data; anything else is rethrown. */
+import { ensureError, isAzureOperationError } from "../src/errors";
+import type { ArmFailure } from "../src/contracts/functions/common";
+
+const THROTTLE_CODES = new Set(["toomanyrequests", "retryableerrorduetoanotheroperation", "operationpreempted"]);
+const CONFLICT_CODES = new Set(["anotheroperationinprogress", "conflict", "operationnotallowed"]);
+
+/**
+ * 429 (or "locked by another operation") → throttled; 409 → conflict; 404 → notFound; any other 4xx → failed.
+ * 5xx, socket errors and bugs are rethrown: they are not a verdict on the resource, and the orchestration's
+ * activity retry handles them.
+ */
+export function toArmFailure(error: unknown): ArmFailure {
+  const e = ensureError(error);
+  if (!isAzureOperationError(e)) throw e;
+  const code = e.code;
+  const lower = code.toLowerCase();
+  const base = {
+    code,
+    message: e.message,
+    ...(e.statusCode !== undefined ? { statusCode: e.statusCode } : {}),
+    ...(e.retryAfterSeconds !== undefined ? { retryAfterSeconds: e.retryAfterSeconds } : {}),
+  };
+  if (e.statusCode === 429 || THROTTLE_CODES.has(lower)) return { status: "throttled", ...base };
+  if (e.statusCode === 409 && (CONFLICT_CODES.has(lower) || !isAllocationCode(code))) return { status: "conflict", ...base };
+  if (e.statusCode === 404) return { status: "notFound", ...base };
+  if (e.statusCode !== undefined && e.statusCode >= 400 && e.statusCode < 500) return { status: "failed", ...base };
+  throw e;
+}
+
+/** ARM's codes for "no capacity to place this VM" (start after deallocate can meet them). */
+export function isAllocationCode(code: string): boolean {
+  return /allocation|overconstrained|skunotavailable|capacity/i.test(code);
+}

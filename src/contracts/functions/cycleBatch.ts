@@ -1,0 +1,36 @@
+/** Orchestration contract: cycle one batch of a wave (at most batchSize resources) within its share of the caps. */
+import { z } from "zod";
+import { defineOrchestration } from "../define";
+import { CapsSchema, PlanEntrySchema } from "../plan";
+import { ResourceOutcomeSchema } from "../outcome";
+
+export const CycleBatchInput = z.object({
+  runId: z.string().min(1),
+  wave: z.number().int().min(0),
+  batchId: z.string().min(1),
+  /** The batch's entries, in plan order. */
+  entries: z.array(PlanEntrySchema),
+  /** This batch's share of the global cap, and the per-group caps (a batch never splits a group). */
+  caps: CapsSchema,
+  transitionTimeoutMinutes: z.number().int().min(1),
+  restoreStoppedVms: z.boolean().default(false),
+});
+export type CycleBatchInput = z.output<typeof CycleBatchInput>;
+
+export const CycleBatchOutput = z.object({
+  /** One outcome per entry: cycled, failed, or skipped "cancelled" when a cancel stopped it from starting. */
+  outcomes: z.array(ResourceOutcomeSchema),
+  cancelled: z.boolean(),
+});
+export type CycleBatchOutput = z.output<typeof CycleBatchOutput>;
+
+export const cycleBatchOrchestration = defineOrchestration("cycleBatch", CycleBatchInput, CycleBatchOutput);
+
+/**
+ * Instance id of a batch: derived from the run so the cancel endpoint can address it. The parent lists the
+ * batches it is running in its custom status (`activeBatches`); a cancel is raised to the parent first and then
+ * to each of those (see remediateSubscription).
+ */
+export function batchInstanceId(parentInstanceId: string, runId: string, batchId: string): string {
+  return `${parentInstanceId}:${runId}:${batchId}`;
+}

@@ -1,0 +1,47 @@
+/** Activity contract: one poll of a power step: the operation's status and/or the resource's power state. */
+import { z } from "zod";
+import { defineActivity } from "../define";
+import { OperationHandleSchema, OperationStatusSchema } from "../azure";
+import { ArmResourceIdSchema } from "../ids";
+import { PowerStateSchema } from "../power";
+import { ArmFailureSchema, CycleKindSchema } from "./common";
+
+export const ReadPowerStateInput = z.object({
+  resourceId: ArmResourceIdSchema,
+  kind: CycleKindSchema,
+  /** Scale sets: the instances of interest (all when absent). */
+  instanceIds: z.array(z.string().min(1)).optional(),
+  /**
+   * The operation to check first. While it is in progress the resource itself is not read (one request per
+   * poll); once it has ended, the resource is read when `readStateWhenDone` is set or the operation failed.
+   */
+  handle: OperationHandleSchema.optional(),
+  readStateWhenDone: z.boolean().default(true),
+});
+
+export const InstanceStateSchema = z.object({
+  instanceId: z.string(),
+  powerState: PowerStateSchema,
+  provisioningState: z.string(),
+});
+
+export const ReadPowerStateOutput = z.discriminatedUnion("status", [
+  z.object({
+    status: z.literal("ok"),
+    operation: OperationStatusSchema.optional(),
+    /** Present when the resource was read. */
+    resource: z
+      .object({
+        exists: z.boolean(),
+        /** VMs: the power state; scale sets: "unknown" (see instances). */
+        powerState: PowerStateSchema,
+        provisioningState: z.string().optional(),
+        instances: z.array(InstanceStateSchema).optional(),
+      })
+      .optional(),
+  }),
+  ArmFailureSchema,
+]);
+export type ReadPowerStateResult = z.output<typeof ReadPowerStateOutput>;
+
+export const readPowerStateActivity = defineActivity("readPowerState", ReadPowerStateInput, ReadPowerStateOutput);

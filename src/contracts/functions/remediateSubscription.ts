@@ -1,0 +1,10 @@
+/** Orchestration contract: the whole run for one subscription (DESIGN.md §1). */
+import { defineOrchestration } from "../define";
+import { REMEDIATE_SUBSCRIPTION } from "../names";
+import { RemediationInputSchema, RemediationResultSchema } from "../remediation";
+
+export const remediateSubscriptionOrchestration = defineOrchestration(
+  REMEDIATE_SUBSCRIPTION,
+  RemediationInputSchema,
+  RemediationResultSchema,
+);
