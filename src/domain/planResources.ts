@@ -127,6 +127,7 @@ function planVm(vm: VmInfo, rg: ResourceGroupInfo | undefined, options: Remediat
     ...(vm.flexScaleSetId !== undefined ? { flexScaleSetId: vm.flexScaleSetId } : {}),
     ...(vm.zone !== undefined ? { zone: vm.zone } : {}),
     ...(wave.wave !== undefined ? { waveTag: wave.wave } : {}),
+    // Low priority is the older name of Spot capacity: both can fail to start again after deallocation.
     ...(vm.priority !== "Regular" ? { spot: true } : {}),
   };
   const what = `VM ${vm.name}`;
