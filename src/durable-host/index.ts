@@ -1,0 +1,20 @@
+/** Public entry of the local durable host; see README.md next to this file. */
+export { createDurableHost, DurableHost } from "./host";
+export type {
+  ActivityCompletionInfo,
+  DurableHostOptions,
+  HostProgressEvent,
+  HostStats,
+  InstanceQuery,
+  InstanceStatus,
+  InstanceSummary,
+  RunOptions,
+  RunReport,
+  SchemaName,
+} from "./host";
+export { createVirtualClock, type VirtualClock } from "./clock";
+export { InstanceStore, type InstanceRecord, type FailureDetails } from "./store";
+export { DurableHostError, isDurableHostError } from "./hostError";
+export { installFunctionsCore } from "./functionsCore";
+export type { DurableClientData } from "./clientRpc";
+export { EventType, type HistoryEvent, type RuntimeStatus } from "./wire";

@@ -1,0 +1,540 @@
+/**
+ * The extension side of a replay: a port of what the Durable extension's out-of-proc shim and the Durable Task
+ * Framework do with the SDK's cumulative, id-less action list. Sequence ids are assigned in the order the .NET side
+ * makes its scheduling calls; history events are matched against them (non-determinism check), and the .NET
+ * semantics of Task.WhenAll (waits for every child), Task.WhenAny (never faults), retry interceptors and long timers
+ * decide what is new. Everything runs synchronously: continuations run inline as each history event is applied.
+ */
+import {
+  ActionType,
+  EventType,
+  ReplaySchema,
+  type Action,
+  type HistoryEvent,
+  type OrchestratorState,
+  type ReplaySchemaVersion,
+  type WireRetryOptions,
+} from "./wire";
+
+export interface ShimEnvironment {
+  readonly instanceId: string;
+  readonly orchestrationName: string;
+  readonly schema: ReplaySchemaVersion;
+  readonly maximumShortTimerMs: number;
+  readonly longRunningTimerIntervalMs: number;
+  isActivity(name: string): boolean;
+  isOrchestration(name: string): boolean;
+}
+
+export type ScheduledWork =
+  | { readonly kind: "activity"; readonly id: number; readonly name: string; readonly input: unknown }
+  | { readonly kind: "timer"; readonly id: number; readonly fireAt: number }
+  | {
+      readonly kind: "subOrchestration";
+      readonly id: number;
+      readonly name: string;
+      readonly instanceId: string;
+      readonly input: unknown;
+    };
+
+export type ShimOutcome =
+  | { readonly kind: "running"; readonly waitingForEvents: readonly string[] }
+  | { readonly kind: "completed"; readonly output: unknown }
+  | { readonly kind: "continuedAsNew"; readonly input: unknown }
+  | { readonly kind: "failed"; readonly errorType: string; readonly message: string; readonly details: string };
+
+export interface ShimResult {
+  /** Work the orchestrator scheduled in this episode, in sequence-id order. */
+  readonly newWork: readonly ScheduledWork[];
+  readonly outcome: ShimOutcome;
+  /** The custom status the SDK reported, when it reported one (otherwise the previous value stands). */
+  readonly customStatus: unknown;
+}
+
+/** The SDK's own failure, when its handler threw (state recovered from the `$OutOfProcData$` payload). */
+export interface SdkFailure {
+  readonly message: string;
+  readonly stack: string | undefined;
+}
+
+const DEFAULT_MAX_RETRY_INTERVAL_MS = 6 * 24 * 3600 * 1000;
+
+type NetState = "pending" | "completed" | "faulted" | "canceled";
+
+/** A .NET Task in miniature: settles once; continuations run inline, in registration order. */
+class NetTask {
+  state: NetState = "pending";
+  error: Error | undefined;
+  private continuations: (() => void)[] = [];
+
+  get done(): boolean {
+    return this.state !== "pending";
+  }
+  resolve(): void {
+    this.settle("completed");
+  }
+  reject(error: Error): void {
+    if (this.done) return;
+    this.error = error;
+    this.settle("faulted");
+  }
+  cancel(): void {
+    this.settle("canceled");
+  }
+  whenDone(callback: () => void): void {
+    if (this.done) callback();
+    else this.continuations.push(callback);
+  }
+  private settle(state: NetState): void {
+    if (this.done) return;
+    this.state = state;
+    const callbacks = this.continuations;
+    this.continuations = [];
+    for (const cb of callbacks) cb();
+  }
+}
+
+/** What fire-and-forget APIs (continueAsNew) hand back: already complete, and left out of V1's WhenAny. */
+const FIRE_AND_FORGET = new NetTask();
+FIRE_AND_FORGET.resolve();
+
+function whenAll(tasks: readonly NetTask[]): NetTask {
+  const all = new NetTask();
+  let remaining = tasks.length;
+  if (remaining === 0) {
+    all.resolve();
+    return all;
+  }
+  const onChild = (): void => {
+    remaining -= 1;
+    if (remaining > 0) return;
+    const faulted = tasks.find((t) => t.state === "faulted");
+    if (faulted) all.reject(faulted.error ?? new Error("A task failed"));
+    else if (tasks.some((t) => t.state === "canceled")) all.cancel();
+    else all.resolve();
+  };
+  for (const t of tasks) t.whenDone(onChild);
+  return all;
+}
+
+function whenAny(tasks: readonly NetTask[]): NetTask {
+  if (tasks.length === 0) throw new ExtensionError("Task.any was given no tasks; it would never complete.");
+  const any = new NetTask();
+  for (const t of tasks) t.whenDone(() => any.resolve());
+  return any;
+}
+
+/** An exception the extension itself raises while replaying the actions (fails the orchestration). */
+export class ExtensionError extends Error {
+  override readonly name = "ExtensionError";
+}
+
+class NonDeterminismError extends Error {
+  override readonly name = "NonDeterministicOrchestrationException";
+}
+
+type WorkKind = ScheduledWork["kind"];
+
+function describe(kind: WorkKind, name: string | undefined): string {
+  if (kind === "timer") return "a durable timer";
+  return `${kind === "activity" ? "activity" : "sub-orchestration"} '${name ?? "?"}'`;
+}
+
+function formatDuration(ms: number): string {
+  const days = Math.floor(ms / 86_400_000);
+  const rest = new Date(ms % 86_400_000).toISOString().slice(11, 19);
+  return `${days}.${rest}`;
+}
+
+class ExtensionReplay {
+  private idCounter = 0;
+  private nowMs = 0;
+  private readonly pending = new Map<number, ScheduledWork>();
+  private readonly open = new Map<number, NetTask>();
+  private readonly waiters = new Map<string, NetTask[]>();
+  private readonly buffered = new Map<string, number>();
+  private continueAsNew: { input: unknown } | undefined;
+  private programDone = false;
+  private failure: Error | undefined;
+
+  constructor(
+    private readonly env: ShimEnvironment,
+    private readonly state: OrchestratorState,
+  ) {}
+
+  run(history: readonly HistoryEvent[], sdkFailure: SdkFailure | undefined): ShimResult {
+    const customStatus = this.state.customStatus ?? undefined;
+    try {
+      for (const event of history) {
+        this.apply(event);
+        if (this.failure) break;
+      }
+    } catch (e) {
+      if (!(e instanceof NonDeterminismError)) throw e;
+      return {
+        newWork: [],
+        customStatus,
+        outcome: {
+          kind: "failed",
+          errorType: e.name,
+          message: `Non-Deterministic workflow detected: ${e.message}`,
+          details: "",
+        },
+      };
+    }
+    const name = this.env.orchestrationName;
+    if (this.failure) {
+      return {
+        newWork: [],
+        customStatus,
+        outcome: {
+          kind: "failed",
+          errorType: this.failure.name,
+          message: `Orchestrator function '${name}' failed: ${this.failure.message}`,
+          details: this.failure.stack ?? "",
+        },
+      };
+    }
+    const newWork = [...this.pending.values()].sort((a, b) => a.id - b.id);
+    if (!this.programDone) return { newWork, customStatus, outcome: { kind: "running", waitingForEvents: this.eventNames() } };
+    if (this.state.error !== undefined && this.state.error !== "") {
+      return {
+        newWork,
+        customStatus,
+        outcome: {
+          kind: "failed",
+          errorType: "OrchestrationFailureException",
+          message: `Orchestrator function '${name}' failed: ${this.state.error}`,
+          details: `Message: ${this.state.error}, StackTrace: ${sdkFailure?.stack ?? ""}`,
+        },
+      };
+    }
+    if (this.state.isDone) {
+      if (this.continueAsNew) return { newWork, customStatus, outcome: { kind: "continuedAsNew", input: this.continueAsNew.input } };
+      return { newWork, customStatus, outcome: { kind: "completed", output: this.state.output } };
+    }
+    return { newWork, customStatus, outcome: { kind: "running", waitingForEvents: this.eventNames() } };
+  }
+
+  private eventNames(): string[] {
+    return [...this.waiters.entries()].filter(([, q]) => q.length > 0).map(([n]) => n);
+  }
+
+  private apply(event: HistoryEvent): void {
+    switch (event.EventType) {
+      case EventType.OrchestratorStarted:
+        this.nowMs = Date.parse(event.Timestamp);
+        return;
+      case EventType.ExecutionStarted:
+        this.guard(() => this.startProgram());
+        return;
+      case EventType.TaskScheduled:
+        this.match(event.EventId, "activity", event.Name);
+        return;
+      case EventType.TimerCreated:
+        this.match(event.EventId, "timer", undefined);
+        return;
+      case EventType.SubOrchestrationInstanceCreated:
+        this.match(event.EventId, "subOrchestration", event.Name);
+        return;
+      case EventType.TaskCompleted:
+      case EventType.SubOrchestrationInstanceCompleted:
+        this.settle(event.TaskScheduledId, (t) => t.resolve());
+        return;
+      case EventType.TaskFailed:
+      case EventType.SubOrchestrationInstanceFailed:
+        this.settle(event.TaskScheduledId, (t) => t.reject(new Error(event.Reason ?? "task failed")));
+        return;
+      case EventType.TimerFired:
+        this.settle(event.TimerId, (t) => t.resolve());
+        return;
+      case EventType.EventRaised:
+        this.raise(event.Name ?? "");
+        return;
+      default:
+        return;
+    }
+  }
+
+  private guard(fn: () => void): void {
+    try {
+      fn();
+    } catch (e) {
+      if (e instanceof NonDeterminismError) throw e;
+      this.failure ??= e instanceof Error ? e : new Error(String(e));
+    }
+  }
+
+  private settle(id: number | undefined, fn: (task: NetTask) => void): void {
+    if (id === undefined) return;
+    const task = this.open.get(id);
+    // A completion nobody waits for (a canceled timer, a duplicate delivery) is ignored, as DTFx does.
+    if (!task) return;
+    this.open.delete(id);
+    this.guard(() => fn(task));
+  }
+
+  private match(id: number, kind: WorkKind, name: string | undefined): void {
+    const scheduled = this.pending.get(id);
+    const advice = "Was the orchestrator changed while instances were running, or does it branch on the clock, randomness, I/O or the environment?";
+    if (!scheduled) {
+      throw new NonDeterminismError(
+        `the history of '${this.env.instanceId}' has ${describe(kind, name)} with sequence id ${id}, but replaying the orchestrator did not schedule anything with that id. ${advice}`,
+      );
+    }
+    const scheduledName = scheduled.kind === "timer" ? undefined : scheduled.name;
+    if (scheduled.kind !== kind || scheduledName !== name) {
+      throw new NonDeterminismError(
+        `the history of '${this.env.instanceId}' has ${describe(kind, name)} with sequence id ${id}, but replaying the orchestrator scheduled ${describe(scheduled.kind, scheduledName)} with that id. ${advice}`,
+      );
+    }
+    this.pending.delete(id);
+  }
+
+  private raise(name: string): void {
+    const queue = this.waiters.get(name);
+    const waiter = queue?.shift();
+    if (waiter) {
+      this.guard(() => waiter.resolve());
+      return;
+    }
+    this.buffered.set(name, (this.buffered.get(name) ?? 0) + 1);
+  }
+
+  private startProgram(): void {
+    const actions = this.state.actions;
+    if (this.env.schema >= ReplaySchema.V2) {
+      if (actions.length !== 1) {
+        throw new ExtensionError(`With replay schema V2+, the actions array must have exactly one outer entry, got ${actions.length}`);
+      }
+      this.runSequential(actions[0] ?? [], 0);
+    } else {
+      this.runSets(actions, 0);
+    }
+  }
+
+  /** V2/V3: await each top-level action in turn; a faulted action does not stop the loop. */
+  private runSequential(list: readonly Action[], start: number): void {
+    for (let i = start; i < list.length; i++) {
+      const action = list[i];
+      if (!action) continue;
+      const task = this.invoke(action);
+      if (!task.done) {
+        task.whenDone(() => this.guard(() => this.runSequential(list, i + 1)));
+        return;
+      }
+    }
+    this.programDone = true;
+  }
+
+  /** V1: start every action of a yield, then await the first of them to finish. */
+  private runSets(sets: readonly (readonly Action[])[], start: number): void {
+    for (let s = start; s < sets.length; s++) {
+      const tasks = (sets[s] ?? []).map((a) => this.invoke(a)).filter((t) => t !== FIRE_AND_FORGET);
+      if (tasks.length === 0) continue;
+      const first = whenAny(tasks);
+      if (!first.done) {
+        first.whenDone(() => this.guard(() => this.runSets(sets, s + 1)));
+        return;
+      }
+    }
+    this.programDone = true;
+  }
+
+  private invoke(action: Action): NetTask {
+    switch (action.actionType) {
+      case ActionType.CallActivity:
+        return this.callActivity(requireName(action), action.input);
+      case ActionType.CallActivityWithRetry:
+        return this.withRetry(requireRetry(action), () => this.callActivity(requireName(action), action.input));
+      case ActionType.CallSubOrchestrator:
+        return this.callSubOrchestration(requireName(action), action.instanceId, action.input);
+      case ActionType.CallSubOrchestratorWithRetry:
+        return this.withRetry(requireRetry(action), () =>
+          this.callSubOrchestration(requireName(action), action.instanceId, action.input),
+        );
+      case ActionType.ContinueAsNew:
+        this.continueAsNew = { input: action.input };
+        return FIRE_AND_FORGET;
+      case ActionType.CreateTimer:
+        return this.createTimer(action);
+      case ActionType.WaitForExternalEvent:
+        return this.waitForEvent(action.externalEventName ?? "");
+      case ActionType.WhenAll:
+        return whenAll((action.compoundActions ?? []).map((a) => this.invoke(a)));
+      case ActionType.WhenAny:
+        return whenAny((action.compoundActions ?? []).map((a) => this.invoke(a)));
+      case ActionType.CallEntity:
+      case ActionType.SignalEntity:
+      case ActionType.ScheduledSignalEntity:
+      case ActionType.LockEntities:
+      case ActionType.ReleaseEntities:
+        throw new ExtensionError("Durable entities are not supported by the local durable host.");
+      case ActionType.CallHttp:
+        throw new ExtensionError("callHttp is not supported by the local durable host.");
+      default:
+        throw new ExtensionError(`Received an unexpected action type from the orchestrator: ${action.actionType}`);
+    }
+  }
+
+  private callActivity(name: string, input: unknown): NetTask {
+    if (!this.env.isActivity(name)) {
+      throw new ExtensionError(`The function '${name}' is not registered as an activity function in this app.`);
+    }
+    const id = this.idCounter++;
+    this.pending.set(id, { kind: "activity", id, name, input });
+    return this.openTask(id);
+  }
+
+  private callSubOrchestration(name: string, instanceId: string | undefined, input: unknown): NetTask {
+    if (!this.env.isOrchestration(name)) {
+      throw new ExtensionError(`The function '${name}' is not registered as an orchestrator function in this app.`);
+    }
+    if (instanceId !== undefined && instanceId === this.env.instanceId) {
+      throw new ExtensionError("A sub-orchestration cannot have the same instance ID as its parent.");
+    }
+    const id = this.idCounter++;
+    const childId = instanceId !== undefined && instanceId !== "" ? instanceId : `${this.env.instanceId}:${id}`;
+    this.pending.set(id, { kind: "subOrchestration", id, name, instanceId: childId, input });
+    return this.openTask(id);
+  }
+
+  private openTask(id: number): NetTask {
+    const task = new NetTask();
+    this.open.set(id, task);
+    return task;
+  }
+
+  private innerTimer(fireAt: number): { id: number; task: NetTask } {
+    const id = this.idCounter++;
+    this.pending.set(id, { kind: "timer", id, fireAt });
+    return { id, task: this.openTask(id) };
+  }
+
+  private cancelTimer(timer: { id: number; task: NetTask }): void {
+    // DTFx forgets a canceled timer's task, but the timer itself stays scheduled and still fires later.
+    this.open.delete(timer.id);
+    timer.task.cancel();
+  }
+
+  private createTimer(action: Action): NetTask {
+    const fireAt = Date.parse(action.fireAt ?? "");
+    if (!Number.isFinite(fireAt)) throw new ExtensionError(`CreateTimer action has an invalid fireAt: ${String(action.fireAt)}`);
+    const canceled = action.isCanceled === true;
+    const tooLong = fireAt - this.nowMs > this.env.maximumShortTimerMs;
+    if (tooLong && this.env.schema < ReplaySchema.V3) {
+      throw new ExtensionError(
+        `Durable timers longer than ${formatDuration(this.env.maximumShortTimerMs)} need replay schema V3; ` +
+          `this timer is ${formatDuration(fireAt - this.nowMs)} long.`,
+      );
+    }
+    if (!tooLong) {
+      const timer = this.innerTimer(fireAt);
+      if (canceled) this.cancelTimer(timer);
+      return timer.task;
+    }
+    // Long timer: a chain of sub-timers, each at most the long-running interval, the last one at fireAt.
+    const outer = new NetTask();
+    let current: { id: number; task: NetTask } | undefined;
+    const next = (): void => {
+      if (this.nowMs >= fireAt) {
+        outer.resolve();
+        return;
+      }
+      const remaining = fireAt - this.nowMs;
+      const at = remaining <= this.env.maximumShortTimerMs ? fireAt : this.nowMs + this.env.longRunningTimerIntervalMs;
+      const timer = this.innerTimer(at);
+      current = timer;
+      timer.task.whenDone(() => {
+        if (timer.task.state === "completed") next();
+        else outer.cancel();
+      });
+    };
+    next();
+    if (canceled && current) this.cancelTimer(current);
+    return outer;
+  }
+
+  private waitForEvent(name: string): NetTask {
+    const task = new NetTask();
+    const buffered = this.buffered.get(name) ?? 0;
+    if (buffered > 0) {
+      this.buffered.set(name, buffered - 1);
+      task.resolve();
+      return task;
+    }
+    const queue = this.waiters.get(name);
+    if (queue) queue.push(task);
+    else this.waiters.set(name, [task]);
+    return task;
+  }
+
+  /** DTFx RetryInterceptor: a timer after every failed attempt (the last one included), then the next attempt. */
+  private withRetry(options: WireRetryOptions, attempt: () => NetTask): NetTask {
+    const result = new NetTask();
+    const firstAttemptAt = this.nowMs;
+    const maxAttempts = options.maxNumberOfAttempts;
+    let retryCount = 0;
+    const run = (): void => {
+      if (retryCount >= maxAttempts) {
+        result.reject(new Error("retry attempts exhausted"));
+        return;
+      }
+      const task = attempt();
+      task.whenDone(() => {
+        if (task.state === "completed") {
+          result.resolve();
+          return;
+        }
+        const lastError = task.error ?? new Error("attempt canceled");
+        const delay = this.nextRetryDelay(options, retryCount, firstAttemptAt);
+        if (delay <= 0) {
+          result.reject(lastError);
+          return;
+        }
+        const timer = this.innerTimer(this.nowMs + delay);
+        timer.task.whenDone(() => {
+          retryCount += 1;
+          if (retryCount < maxAttempts) run();
+          else result.reject(lastError);
+        });
+      });
+    };
+    run();
+    return result;
+  }
+
+  private nextRetryDelay(options: WireRetryOptions, retryCount: number, firstAttemptAt: number): number {
+    const timeout = options.retryTimeoutInMilliseconds;
+    const expiration = timeout !== undefined && timeout > 0 ? firstAttemptAt + timeout : Number.POSITIVE_INFINITY;
+    if (this.nowMs >= expiration) return 0;
+    const delay = options.firstRetryIntervalInMilliseconds * Math.pow(options.backoffCoefficient ?? 1, retryCount);
+    const cap = options.maxRetryIntervalInMilliseconds ?? DEFAULT_MAX_RETRY_INTERVAL_MS;
+    return Math.round(delay < cap ? delay : cap);
+  }
+}
+
+function requireName(action: Action): string {
+  if (action.functionName === undefined || action.functionName === "") {
+    throw new ExtensionError(`Action of type ${action.actionType} has no function name`);
+  }
+  return action.functionName;
+}
+
+function requireRetry(action: Action): WireRetryOptions {
+  if (!action.retryOptions) throw new ExtensionError(`Action of type ${action.actionType} has no retry options`);
+  return action.retryOptions;
+}
+
+/**
+ * Replays `history` (past events followed by this episode's new ones) against the SDK's reported state, the way the
+ * extension does, and says what is new and how the orchestration stands.
+ */
+export function replayExtensionSide(
+  history: readonly HistoryEvent[],
+  state: OrchestratorState,
+  env: ShimEnvironment,
+  sdkFailure?: SdkFailure,
+): ShimResult {
+  return new ExtensionReplay(env, state).run(history, sdkFailure);
+}

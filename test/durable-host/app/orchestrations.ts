@@ -1,0 +1,158 @@
+/** Orchestrations of the durable-host test app: each exercises one feature of the host. */
+import * as df from "durable-functions";
+import type { OrchestrationContext } from "durable-functions";
+
+/** Flip to make `Drifting` schedule a different activity on replay. */
+export const drift = { variant: "a" as "a" | "b" };
+
+df.app.orchestration("FanOut", function* (context: OrchestrationContext) {
+  const n = context.df.getInput<number>();
+  const tasks = Array.from({ length: n }, (_, i) => context.df.callActivity("Echo", i));
+  const results = (yield context.df.Task.all(tasks)) as number[];
+  return { count: results.length, sum: results.reduce((a, b) => a + b, 0) };
+});
+
+df.app.orchestration("Hello", function* (context: OrchestrationContext) {
+  const names = ["Tokyo", "Seattle", "London"];
+  const out: string[] = [];
+  for (const name of names) out.push((yield context.df.callActivity("Greet", name)) as string);
+  context.df.setCustomStatus({ greeted: out.length });
+  return out;
+});
+
+df.app.orchestration("RetryTwice", function* (context: OrchestrationContext) {
+  const key = context.df.getInput<string>();
+  const retry = new df.RetryOptions(1000, 3);
+  const result: unknown = yield context.df.callActivityWithRetry("Flaky", retry, { key, failTimes: 2 });
+  return { result, finishedAt: context.df.currentUtcDateTime.toISOString() };
+});
+
+df.app.orchestration("RetryExhausted", function* (context: OrchestrationContext) {
+  const retry = new df.RetryOptions(500, 2);
+  try {
+    yield context.df.callActivityWithRetry("Boom", retry, "always");
+    return "unreachable";
+  } catch (e) {
+    return { caught: e instanceof Error ? e.message.split("\n")[0] : String(e) };
+  }
+});
+
+df.app.orchestration("ApprovalOrTimeout", function* (context: OrchestrationContext) {
+  const deadline = new Date(context.df.currentUtcDateTime.getTime() + 3600_000);
+  const timer = context.df.createTimer(deadline);
+  const approval = context.df.waitForExternalEvent("Approve");
+  context.df.setCustomStatus("waiting");
+  const winner: unknown = yield context.df.Task.any([approval, timer]);
+  if (winner === approval) {
+    timer.cancel();
+    context.df.setCustomStatus("approved");
+    return { approved: approval.result };
+  }
+  context.df.setCustomStatus("timedOut");
+  return { approved: false, at: context.df.currentUtcDateTime.toISOString() };
+});
+
+df.app.orchestration("FailingChild", function* (context: OrchestrationContext) {
+  yield context.df.callActivity("Boom", context.df.getInput<string>());
+  return "unreachable";
+});
+
+df.app.orchestration("ParentCatchesChild", function* (context: OrchestrationContext) {
+  try {
+    yield context.df.callSubOrchestrator("FailingChild", "from-parent", `${context.df.instanceId}-child`);
+    return { caught: null };
+  } catch (e) {
+    const message = e instanceof Error ? e.message : String(e);
+    const greeting: unknown = yield context.df.callActivity("Greet", "after-failure");
+    return { caught: message, greeting };
+  }
+});
+
+df.app.orchestration("ChildEcho", function* (context: OrchestrationContext) {
+  const input = context.df.getInput<{ value: number }>();
+  const doubled: unknown = yield context.df.callActivity("Double", input.value);
+  return { doubled, parent: context.df.parentInstanceId ?? null };
+});
+
+df.app.orchestration("ParentOfMany", function* (context: OrchestrationContext) {
+  const n = context.df.getInput<number>();
+  const children = Array.from({ length: n }, (_, i) => context.df.callSubOrchestrator("ChildEcho", { value: i }));
+  const results = (yield context.df.Task.all(children)) as { doubled: number }[];
+  return results.map((r) => r.doubled);
+});
+
+/** A child that fails on its first execution and succeeds on the next (state kept by the Flaky activity). */
+df.app.orchestration("FlakyChild", function* (context: OrchestrationContext) {
+  const out: unknown = yield context.df.callActivity("Flaky", { key: context.df.getInput<string>(), failTimes: 1 });
+  return out;
+});
+
+df.app.orchestration("SubWithRetry", function* (context: OrchestrationContext) {
+  const retry = new df.RetryOptions(2000, 3);
+  const out: unknown = yield context.df.callSubOrchestratorWithRetry("FlakyChild", retry, context.df.getInput<string>());
+  return out;
+});
+
+df.app.orchestration("Drifting", function* (context: OrchestrationContext) {
+  const first: unknown = yield context.df.callActivity(drift.variant === "a" ? "Echo" : "Double", 1);
+  const second: unknown = yield context.df.callActivity("Echo", 2);
+  return [first, second];
+});
+
+df.app.orchestration("Counter", function* (context: OrchestrationContext) {
+  const state = context.df.getInput<{ n: number; max: number }>();
+  context.df.setCustomStatus({ n: state.n });
+  yield context.df.callActivity("Echo", state.n);
+  if (state.n < state.max) {
+    context.df.continueAsNew({ n: state.n + 1, max: state.max });
+    return undefined;
+  }
+  return state.n;
+});
+
+df.app.orchestration("LongSleep", function* (context: OrchestrationContext) {
+  const start = context.df.currentUtcDateTime.getTime();
+  yield context.df.createTimer(new Date(start + 10 * 86_400_000));
+  return (context.df.currentUtcDateTime.getTime() - start) / 86_400_000;
+});
+
+df.app.orchestration("CountOnce", function* (context: OrchestrationContext) {
+  const out: unknown = yield context.df.callActivity("CountRuns", context.df.getInput<string>());
+  return out;
+});
+
+df.app.orchestration("Steps", function* (context: OrchestrationContext) {
+  const key = context.df.getInput<string>();
+  const results: unknown[] = [];
+  for (let i = 0; i < 3; i++) {
+    results.push(yield context.df.callActivity("CountRuns", `${key}:${i}`));
+    yield context.df.createTimer(new Date(context.df.currentUtcDateTime.getTime() + 60_000));
+  }
+  return results.length;
+});
+
+/** JS Task.all fails fast; the extension's WhenAll waits for every child before the next action is scheduled. */
+df.app.orchestration("FailFast", function* (context: OrchestrationContext) {
+  try {
+    yield context.df.Task.all([context.df.callActivity("Boom", "x"), context.df.callSubOrchestrator("LongChild", null)]);
+    return "unreachable";
+  } catch {
+    const after: unknown = yield context.df.callActivity("Greet", "recovered");
+    return after;
+  }
+});
+
+df.app.orchestration("LongChild", function* (context: OrchestrationContext) {
+  yield context.df.createTimer(new Date(context.df.currentUtcDateTime.getTime() + 5 * 60_000));
+  return "late";
+});
+
+df.app.orchestration("Throws", function* (context: OrchestrationContext) {
+  yield context.df.callActivity("Echo", "first");
+  throw new Error("orchestrator gave up");
+});
+
+df.app.orchestration("WaitForever", function* (context: OrchestrationContext) {
+  const data: unknown = yield context.df.waitForExternalEvent("Never");
+  return data;
+});
