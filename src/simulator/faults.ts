@@ -1,5 +1,6 @@
 /** Fault specifications (scenario `behaviour.faults` or injected at run time) and the seeded engine that fires them. */
 import { z } from "zod";
+import { parseWith } from "../contracts/parse";
 import type { Rng } from "./rng";
 
 /** Every operation the simulator serves, by name: what faults and the request log match on. */
@@ -143,7 +144,7 @@ export class FaultEngine {
   constructor(private readonly rng: Rng) {}
 
   add(spec: FaultSpec | ParsedFault): void {
-    const parsed = FaultSpecSchema.parse(spec);
+    const parsed = parseWith(FaultSpecSchema, spec, "fault");
     this.faults.push({ spec: parsed, remaining: parsed.count ?? Number.POSITIVE_INFINITY });
   }
 
