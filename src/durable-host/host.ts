@@ -126,7 +126,7 @@ export interface RunReport {
   readonly activitiesRun: number;
   readonly timersFired: number;
   readonly virtualTime: number;
-  /** Running instances waiting for an external event (and nothing else). */
+  /** Running instances waiting for an external event (possibly racing a timer). */
   readonly waitingForEvents: readonly (InstanceSummary & { readonly events: readonly string[] })[];
   /** Running instances with nothing pending at all: they can never finish (e.g. a retry timeout, upstream bug #629). */
   readonly stuck: readonly InstanceSummary[];
@@ -725,10 +725,11 @@ export class DurableHost {
     const waitingForEvents: (InstanceSummary & { events: string[] })[] = [];
     const stuck: InstanceSummary[] = [];
     for (const r of records) {
-      if (isTerminal(r.runtimeStatus) || busy.has(r.instanceId)) continue;
+      if (isTerminal(r.runtimeStatus) || r.inbox.length > 0) continue;
       const summary = { instanceId: r.instanceId, name: r.name, runtimeStatus: r.runtimeStatus };
+      // Waiting for an event counts even with a deadline timer pending: that is when a test raises it.
       if (r.waitingForEvents.length > 0) waitingForEvents.push({ ...summary, events: [...r.waitingForEvents] });
-      else stuck.push(summary);
+      else if (!busy.has(r.instanceId)) stuck.push(summary);
     }
     return { waitingForEvents, stuck };
   }

@@ -156,3 +156,11 @@ df.app.orchestration("WaitForever", function* (context: OrchestrationContext) {
   const data: unknown = yield context.df.waitForExternalEvent("Never");
   return data;
 });
+
+/** Retry timeout exceeded: the extension gives up without a timer while the SDK waits for one (upstream #629). */
+df.app.orchestration("RetryTimeout", function* (context: OrchestrationContext) {
+  const retry = new df.RetryOptions(1000, 5);
+  retry.retryTimeoutInMilliseconds = 1500;
+  yield context.df.callActivityWithRetry("Boom", retry, "timeout");
+  return "unreachable";
+});
