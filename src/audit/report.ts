@@ -1,0 +1,445 @@
+/**
+ * The HTML report of one audited run: a single self-contained page (inline CSS and SVG, no script,
+ * no external asset) that ops open after a run. Every value from the run is HTML-escaped: resource
+ * names, tags and messages come from the subscription and may contain markup.
+ */
+import type { AuditedRun, RunRecord } from "../contracts/audit";
+import type { ReasonCode, ResourceOutcome } from "../contracts/outcome";
+import type { CanaryResult } from "../contracts/remediation";
+
+export interface ReportOptions {
+  /** Shown in the footer; the renderer reads no clock, so the caller stamps it. */
+  generatedAt?: string;
+}
+
+export function escapeHtml(value: unknown): string {
+  return String(value)
+    .replace(/&/g, "&amp;")
+    .replace(/</g, "&lt;")
+    .replace(/>/g, "&gt;")
+    .replace(/"/g, "&quot;")
+    .replace(/'/g, "&#39;");
+}
+const e = escapeHtml;
+
+export const REASON_LABELS: Record<ReasonCode, string> = {
+  alreadyDeallocated: "Already deallocated (gets the policy at its next start)",
+  ephemeralOsDisk: "Ephemeral OS disk (cannot be deallocated; redeploy or reimage manually)",
+  managedResourceGroup: "In a managed resource group (the owning service must restart it)",
+  skipTag: "Tagged port25-remediation=skip",
+  transitionalState: "In a transitional power state",
+  provisioningFailed: "Provisioning failed",
+  unknownPowerState: "Power state unknown",
+  noRunningInstances: "No running instances",
+  noDelegatedSubnet: "No delegated subnet",
+  noFreeSubnetRange: "No free address range for a temporary subnet",
+  noIpv4AddressSpace: "No IPv4 address space",
+  ipamManaged: "Address space managed by IPAM",
+  subnetRefreshDisabled: "Subnet refresh turned off",
+  planOnly: "Plan only (nothing was changed)",
+  notExemptible: "Subscription not exemptible",
+  notBlocked: "Port 25 is not blocked on this subscription",
+  approvalTimedOut: "Approval timed out",
+  cancelled: "Cancelled",
+  haltedByCanary: "Halted: the canary could not reach port 25",
+  disappeared: "Disappeared during the run",
+  operationFailed: "Operation failed",
+  transitionTimedOut: "Power transition timed out",
+  allocationFailed: "Allocation failed",
+  throttled: "Throttled by Azure Resource Manager",
+  conflict: "Conflicting operation in progress",
+  canaryProbeFailed: "Canary probe failed",
+  unexpected: "Unexpected error",
+};
+
+const STATUS_TONE: Record<string, "good" | "warn" | "bad" | "info" | "muted"> = {
+  running: "info",
+  completed: "good",
+  completedWithFailures: "warn",
+  planned: "info",
+  refused: "bad",
+  nothingToDo: "muted",
+  halted: "bad",
+  cancelled: "muted",
+  approvalTimedOut: "muted",
+  exemptible: "good",
+  notBlocked: "muted",
+  blockedNotExemptible: "bad",
+  unknown: "warn",
+  reachable: "good",
+  unreachable: "bad",
+  skipped: "muted",
+  unavailable: "warn",
+  cycled: "good",
+  failed: "bad",
+};
+
+const STATUS_LABEL: Record<string, string> = {
+  completedWithFailures: "completed with failures",
+  nothingToDo: "nothing to do",
+  approvalTimedOut: "approval timed out",
+  notBlocked: "not blocked",
+  blockedNotExemptible: "blocked, not exemptible",
+};
+
+/** A coloured pill for a status-like value; `label` overrides the text shown. */
+function badge(value: string, label?: string): string {
+  return `<span class="badge tone-${STATUS_TONE[value] ?? "muted"}">${e(label ?? STATUS_LABEL[value] ?? value)}</span>`;
+}
+
+function parseTime(iso: string | undefined): number | undefined {
+  if (iso === undefined) return undefined;
+  const ms = Date.parse(iso);
+  return Number.isFinite(ms) ? ms : undefined;
+}
+
+/** "2026-11-26 10:05:00 UTC": ISO is unambiguous for ops in several time zones. */
+export function formatTime(iso: string | undefined): string {
+  const ms = parseTime(iso);
+  if (ms === undefined) return iso === undefined ? "—" : e(iso);
+  return e(`${new Date(ms).toISOString().replace("T", " ").replace(/\.\d+Z$/, "").replace(/Z$/, "")} UTC`);
+}
+
+export function formatDuration(ms: number): string {
+  const s = Math.max(0, Math.round(ms / 1000));
+  if (s < 60) return `${s} s`;
+  const m = Math.floor(s / 60);
+  if (m < 60) return `${m} min ${String(s % 60).padStart(2, "0")} s`;
+  const h = Math.floor(m / 60);
+  return `${h} h ${String(m % 60).padStart(2, "0")} min`;
+}
+
+function row(label: string, valueHtml: string): string {
+  return `<dt>${e(label)}</dt><dd>${valueHtml}</dd>`;
+}
+
+function detailString(o: ResourceOutcome, key: string): string | undefined {
+  const v = o.detail?.[key];
+  return typeof v === "string" ? v : undefined;
+}
+
+// ---- timeline ----
+
+interface Span {
+  outcome: ResourceOutcome;
+  start: number;
+  end: number;
+}
+
+/** VMs and scale sets acted on, with both ends of their power cycle known, in start order. */
+export function timelineSpans(outcomes: readonly ResourceOutcome[]): Span[] {
+  const spans: Span[] = [];
+  for (const o of outcomes) {
+    if (o.kind === "vnet" || o.outcome === "skipped") continue;
+    const start = parseTime(o.startedAt);
+    const end = parseTime(o.endedAt);
+    if (start === undefined || end === undefined) continue;
+    spans.push({ outcome: o, start, end: Math.max(start, end) });
+  }
+  return spans.sort((a, b) => a.start - b.start || a.outcome.name.localeCompare(b.outcome.name));
+}
+
+const TICK_STEPS_MS = [1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400].map((s) => s * 1000);
+
+function tickStep(rangeMs: number): number {
+  return TICK_STEPS_MS.find((step) => rangeMs / step <= 8) ?? 86_400_000 * Math.ceil(rangeMs / (8 * 86_400_000));
+}
+
+function tickLabel(ms: number, withDate: boolean): string {
+  const iso = new Date(ms).toISOString();
+  return withDate ? `${iso.slice(5, 10)} ${iso.slice(11, 16)}` : iso.slice(11, 19);
+}
+
+function truncate(text: string, max: number): string {
+  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
+}
+
+function renderTimeline(outcomes: readonly ResourceOutcome[]): string {
+  const spans = timelineSpans(outcomes);
+  const untimed = outcomes.filter(
+    (o) => o.kind !== "vnet" && o.outcome === "cycled" && (parseTime(o.startedAt) === undefined || parseTime(o.endedAt) === undefined),
+  ).length;
+  const note = untimed > 0 ? `<p class="note">${untimed} cycled resource(s) reported no start or end time and are not drawn.</p>` : "";
+  if (spans.length === 0) return `<p class="empty">No VM or scale set was power-cycled in this run.</p>${note}`;
+
+  const dense = spans.length > 400;
+  const rowH = dense ? 10 : 20;
+  const barH = dense ? 7 : 12;
+  const labelW = 230;
+  const chartW = 860;
+  const width = labelW + chartW + 20;
+  const top = 34;
+  const height = top + spans.length * rowH + 10;
+  const t0 = Math.min(...spans.map((s) => s.start));
+  const t1 = Math.max(...spans.map((s) => s.end), t0 + 1000);
+  const x = (ms: number): number => labelW + ((ms - t0) / (t1 - t0)) * chartW;
+  const step = tickStep(t1 - t0);
+  const withDate = t1 - t0 >= 86_400_000 || new Date(t0).toISOString().slice(0, 10) !== new Date(t1).toISOString().slice(0, 10);
+
+  const parts: string[] = [];
+  parts.push(`<rect class="plot" x="${labelW}" y="${top}" width="${chartW}" height="${spans.length * rowH}"/>`);
+  for (let t = Math.ceil(t0 / step) * step; t <= t1; t += step) {
+    const tx = x(t).toFixed(1);
+    parts.push(`<line class="grid" x1="${tx}" x2="${tx}" y1="${top - 4}" y2="${height - 10}"/>`);
+    parts.push(`<text class="tick" x="${tx}" y="${top - 10}" text-anchor="middle">${e(tickLabel(t, withDate))}</text>`);
+  }
+  parts.push(`<line class="axis" x1="${labelW}" x2="${labelW + chartW}" y1="${top}" y2="${top}"/>`);
+  spans.forEach((s, i) => {
+    const o = s.outcome;
+    const y = top + i * rowH;
+    const bx = x(s.start);
+    const bw = Math.max(2, x(s.end) - bx);
+    const what = `${o.kind === "scaleSet" ? "scale set" : "VM"} ${o.name} (${o.resourceGroup})`;
+    const title = `${what}: ${o.outcome}${o.reasonCode === undefined ? "" : ` (${o.reasonCode})`}, ${new Date(s.start).toISOString()} → ${new Date(s.end).toISOString()}, ${formatDuration(s.end - s.start)}${o.wave === undefined ? "" : `, wave ${o.wave}`}`;
+    if (i % 2 === 1) parts.push(`<rect class="stripe" x="0" y="${y}" width="${width}" height="${rowH}"/>`);
+    const label = `${o.canary === true ? "★ " : ""}${truncate(o.name, dense ? 40 : 30)}${o.kind === "scaleSet" ? " (scale set)" : ""}`;
+    if (!dense || spans.length <= 2000) {
+      parts.push(`<text class="label${dense ? " small" : ""}" x="${labelW - 8}" y="${(y + rowH / 2 + (dense ? 3 : 4)).toFixed(1)}" text-anchor="end">${e(label)}</text>`);
+    }
+    parts.push(
+      `<rect class="bar bar-${e(o.outcome)}" data-outcome="${e(o.outcome)}" data-resource="${e(o.resourceId)}" x="${bx.toFixed(1)}" y="${(y + (rowH - barH) / 2).toFixed(1)}" width="${bw.toFixed(1)}" height="${barH}" rx="2"><title>${e(title)}</title></rect>`,
+    );
+  });
+  const cycled = spans.filter((s) => s.outcome.outcome === "cycled").length;
+  const failed = spans.length - cycled;
+  const legend = `<div class="legend"><span><i class="swatch cycled"></i>cycled (${cycled})</span><span><i class="swatch failed"></i>failed (${failed})</span><span>★ canary</span><span>Bars run from the first power operation to the final state (UTC).</span></div>`;
+  return `${legend}<div class="timeline-wrap"><svg class="timeline" xmlns="http://www.w3.org/2000/svg" role="img" aria-label="Per-resource power-cycle timeline" viewBox="0 0 ${width} ${height}" width="${width}" height="${height}">${parts.join("")}</svg></div>${note}`;
+}
+
+// ---- sections ----
+
+function renderCounts(run: AuditedRun): string {
+  const c = run.run.summary?.counts ?? {
+    total: run.outcomes.length,
+    cycled: run.outcomes.filter((o) => o.outcome === "cycled").length,
+    skipped: run.outcomes.filter((o) => o.outcome === "skipped").length,
+    failed: run.outcomes.filter((o) => o.outcome === "failed").length,
+    pending: 0,
+  };
+  const card = (label: string, n: number, tone: string): string =>
+    `<div class="count tone-${tone}"><div class="n">${n}</div><div class="l">${e(label)}</div></div>`;
+  return `<section class="counts">${card("resources", c.total, "info")}${card("cycled", c.cycled, "good")}${card("skipped", c.skipped, "muted")}${card("failed", c.failed, c.failed > 0 ? "bad" : "muted")}${card("pending", c.pending, c.pending > 0 ? "warn" : "muted")}</section>`;
+}
+
+function renderRunPanel(r: RunRecord): string {
+  const s = r.summary;
+  const started = parseTime(s?.startedAt);
+  const ended = parseTime(s?.endedAt);
+  return `<div class="panel"><h2>Run</h2><dl>${[
+    row("Subscription", `<code>${e(r.subscriptionId)}</code>`),
+    row("Status", badge(r.status)),
+    row("Mode", e(r.mode)),
+    s === undefined ? "" : row("Outcome", e(s.message)),
+    row("Requested by", e(r.requestedBy)),
+    row("Requested at", formatTime(r.requestedAt)),
+    row("Started", formatTime(s?.startedAt)),
+    row("Ended", formatTime(s?.endedAt)),
+    started !== undefined && ended !== undefined ? row("Duration", e(formatDuration(ended - started))) : "",
+    row("Approval required", r.requireApproval ? "yes" : "no"),
+  ].join("")}</dl></div>`;
+}
+
+function renderClassification(r: RunRecord): string {
+  const c = r.classification;
+  if (c === undefined) return `<div class="panel"><h2>Classification</h2><p class="empty">Not recorded yet.</p></div>`;
+  const decided = c.decidedBy.length === 0 ? "" : `<ul class="facts">${c.decidedBy.map((d) => `<li><code>${e(d)}</code></li>`).join("")}</ul>`;
+  return `<div class="panel"><h2>Classification</h2><p>${badge(c.category)}</p><p>${e(c.reason)}</p>${decided}${
+    c.warning === undefined ? "" : `<p class="callout warn">${e(c.warning)}</p>`
+  }${c.advice === undefined ? "" : `<p class="callout info">${e(c.advice)}</p>`}${
+    c.missingPermission === undefined ? "" : `<p class="callout bad">Missing permission: <code>${e(c.missingPermission)}</code></p>`
+  }</div>`;
+}
+
+function renderAttestation(r: RunRecord): string {
+  const a = r.attestation;
+  return `<div class="panel"><h2>Exemption attestation</h2><dl>${row("Reference", e(a.reference))}${row("Approved by", e(a.approvedBy))}${row(
+    "Approved at",
+    formatTime(a.approvedAt),
+  )}</dl></div>`;
+}
+
+function renderCanary(canary: CanaryResult | undefined, outcomes: readonly ResourceOutcome[]): string {
+  if (canary === undefined) return `<div class="panel"><h2>Canary proof</h2><p class="empty">No canary result recorded.</p></div>`;
+  const names = canary.vmIds.map((id) => outcomes.find((o) => o.resourceId === id)?.name ?? id);
+  return `<div class="panel"><h2>Canary proof</h2><p>${badge(canary.result)}</p><dl>${row("Verification", e(canary.verification))}${row(
+    "Probe host",
+    `<code>${e(canary.probeHost)}</code> : 25`,
+  )}${row("Canary", names.length === 0 ? "—" : names.map((n) => e(n)).join(", "))}${canary.detail === undefined ? "" : row("Detail", e(canary.detail))}</dl></div>`;
+}
+
+function resourceCell(o: ResourceOutcome): string {
+  const kind = o.kind === "scaleSet" ? "scale set" : o.kind === "vnet" ? "VNet" : "VM";
+  return `<td><div class="res" title="${e(o.resourceId)}">${e(o.name)}</div><div class="sub">${e(kind)} · ${e(o.resourceGroup)}</div></td>`;
+}
+
+function renderFailures(outcomes: readonly ResourceOutcome[]): string {
+  const failed = outcomes.filter((o) => o.outcome === "failed");
+  const body =
+    failed.length === 0
+      ? `<p class="empty">No failures.</p>`
+      : `<table><thead><tr><th>Resource</th><th>Reason</th><th>Error code</th><th>Message</th><th>State</th><th>Operations</th></tr></thead><tbody>${failed
+          .map(
+            (o) =>
+              `<tr class="failure">${resourceCell(o)}<td>${e(o.reasonCode === undefined ? "—" : REASON_LABELS[o.reasonCode])}</td><td><code>${e(
+                o.errorCode ?? "—",
+              )}</code></td><td class="msg">${e(o.message ?? "")}</td><td>${e(String(o.stateBefore ?? "?"))} → ${e(String(o.stateAfter ?? "?"))}</td><td>${e(
+                o.actions.join(" → ") || "—",
+              )}</td></tr>`,
+          )
+          .join("")}</tbody></table>`;
+  return `<section><h2>Failures <span class="pill">${failed.length}</span></h2>${body}</section>`;
+}
+
+function renderSkips(outcomes: readonly ResourceOutcome[]): string {
+  const skipped = outcomes.filter((o) => o.outcome === "skipped");
+  const groups = new Map<string, ResourceOutcome[]>();
+  for (const o of skipped) {
+    const key = o.reasonCode ?? "unspecified";
+    groups.set(key, [...(groups.get(key) ?? []), o]);
+  }
+  const ordered = [...groups.entries()].sort((a, b) => b[1].length - a[1].length || a[0].localeCompare(b[0]));
+  const body =
+    skipped.length === 0
+      ? `<p class="empty">Nothing was skipped.</p>`
+      : ordered
+          .map(([reason, items]) => {
+            const label = reason in REASON_LABELS ? REASON_LABELS[reason as ReasonCode] : reason;
+            return `<details class="skip-group" data-reason="${e(reason)}"${ordered.length <= 4 ? " open" : ""}><summary><span class="reason">${e(label)}</span> <code>${e(
+              reason,
+            )}</code> <span class="pill">${items.length}</span></summary><table><thead><tr><th>Resource</th><th>Message</th></tr></thead><tbody>${items
+              .map((o) => `<tr>${resourceCell(o)}<td class="msg">${e(o.message ?? "")}</td></tr>`)
+              .join("")}</tbody></table></details>`;
+          })
+          .join("");
+  return `<section><h2>Skipped, by reason <span class="pill">${skipped.length}</span></h2>${body}</section>`;
+}
+
+function renderSubnets(outcomes: readonly ResourceOutcome[]): string {
+  const vnets = outcomes.filter((o) => o.kind === "vnet");
+  const body =
+    vnets.length === 0
+      ? `<p class="empty">No VNet with a delegated subnet needed a refresh.</p>`
+      : `<table><thead><tr><th>VNet</th><th>Result</th><th>Temporary subnet</th><th>Duration</th><th>Detail</th></tr></thead><tbody>${vnets
+          .map((o) => {
+            const name = detailString(o, "tempSubnetName");
+            const prefix = detailString(o, "tempSubnetPrefix");
+            const temp = name === undefined && prefix === undefined ? "—" : `<code>${e([name, prefix].filter((v) => v !== undefined).join(" "))}</code>`;
+            const start = parseTime(o.startedAt);
+            const end = parseTime(o.endedAt);
+            const duration = start !== undefined && end !== undefined ? formatDuration(end - start) : "—";
+            const what = o.outcome === "cycled" ? "added and removed" : o.outcome;
+            const reason = o.reasonCode === undefined ? "" : `${REASON_LABELS[o.reasonCode]}. `;
+            return `<tr class="vnet">${resourceCell(o)}<td>${badge(o.outcome, what)}</td><td>${temp}</td><td>${e(duration)}</td><td class="msg">${e(reason + (o.message ?? ""))}</td></tr>`;
+          })
+          .join("")}</tbody></table>`;
+  return `<section><h2>VNet subnet refresh <span class="pill">${vnets.length}</span></h2>${body}</section>`;
+}
+
+function renderWarnings(r: RunRecord): string {
+  const warnings = r.summary?.warnings ?? [];
+  if (warnings.length === 0) return "";
+  return `<section><h2>Warnings <span class="pill">${warnings.length}</span></h2><ul class="warnings">${warnings.map((w) => `<li>${e(w)}</li>`).join("")}</ul></section>`;
+}
+
+function renderPlanAndOptions(r: RunRecord): string {
+  const p = r.plan;
+  const plan =
+    p === undefined
+      ? `<p class="empty">No plan recorded.</p>`
+      : `<dl>${row("Digest (SHA-256)", `<code class="digest">${e(p.sha256)}</code>`)}${row(
+          "Resources",
+          e(`${p.counts.vms} VMs, ${p.counts.scaleSets} scale sets, ${p.counts.vnets} VNets`),
+        )}${row("Planned", e(`${p.counts.toCycle} to cycle, ${p.counts.toRefresh} VNets to refresh, ${p.counts.skipped} skipped`))}${row(
+          "Waves",
+          e(String(p.waves)),
+        )}${row("Caps", e(`concurrency ${p.caps.maxConcurrency}, per availability set ${p.caps.maxUnavailablePerAvailabilitySet}, per scale set ${p.caps.maxUnavailablePerScaleSet}`))}</dl>`;
+  const options = Object.entries(r.options)
+    .map(([k, v]) => row(k, `<code>${e(JSON.stringify(v))}</code>`))
+    .join("");
+  return `<section class="grid two"><div class="panel"><h2>Plan</h2>${plan}</div><div class="panel"><h2>Options</h2><dl class="options">${options}${row(
+    "probe host",
+    `<code>${e(r.probeHost)}</code>`,
+  )}</dl></div></section>`;
+}
+
+const CSS = `
+:root{--bg:#f5f7fa;--panel:#fff;--ink:#1f2933;--sub:#616e7c;--line:#e4e7eb;--good:#2e7d32;--good-bg:#e8f5e9;--warn:#b26a00;--warn-bg:#fff4e0;--bad:#c62828;--bad-bg:#fdecea;--info:#1565c0;--info-bg:#e3f0fc;--muted:#52606d;--muted-bg:#eef1f4}
+*{box-sizing:border-box}
+body{margin:0;background:var(--bg);color:var(--ink);font:14px/1.45 -apple-system,"Segoe UI",Roboto,"Helvetica Neue",Arial,sans-serif}
+header.top{background:#102a43;color:#fff;padding:20px 32px}
+header.top .brand{font-size:12px;letter-spacing:.08em;text-transform:uppercase;opacity:.75}
+header.top h1{margin:4px 0 0;font-size:22px;font-weight:600;display:flex;gap:12px;align-items:center;flex-wrap:wrap}
+header.top .runid{font-family:ui-monospace,Menlo,Consolas,monospace;font-weight:500}
+main{padding:24px 32px;max-width:1200px}
+section{margin:0 0 24px}
+h2{font-size:15px;margin:0 0 12px;color:#243b53;display:flex;align-items:center;gap:8px}
+.grid{display:grid;grid-template-columns:repeat(auto-fit,minmax(260px,1fr));gap:16px}
+.grid.two{grid-template-columns:repeat(auto-fit,minmax(420px,1fr))}
+.panel{background:var(--panel);border:1px solid var(--line);border-radius:8px;padding:16px 18px;box-shadow:0 1px 2px rgba(16,42,67,.05)}
+dl{display:grid;grid-template-columns:max-content 1fr;gap:6px 14px;margin:0}
+dt{color:var(--sub)}dd{margin:0;overflow-wrap:anywhere}
+code{font-family:ui-monospace,Menlo,Consolas,monospace;font-size:12.5px;background:#f0f4f8;padding:1px 4px;border-radius:3px;overflow-wrap:anywhere}
+.badge{display:inline-block;padding:2px 10px;border-radius:999px;font-size:12px;font-weight:600;text-transform:uppercase;letter-spacing:.03em}
+.tone-good{color:var(--good);background:var(--good-bg)}.tone-warn{color:var(--warn);background:var(--warn-bg)}.tone-bad{color:var(--bad);background:var(--bad-bg)}.tone-info{color:var(--info);background:var(--info-bg)}.tone-muted{color:var(--muted);background:var(--muted-bg)}
+header.top .badge{font-size:13px}
+.counts{display:grid;grid-template-columns:repeat(5,1fr);gap:12px}
+.count{border-radius:8px;padding:14px 16px;border:1px solid var(--line)}
+.count .n{font-size:28px;font-weight:700;line-height:1.1}.count .l{font-size:12px;text-transform:uppercase;letter-spacing:.05em;opacity:.85}
+.pill{display:inline-block;min-width:22px;padding:0 7px;border-radius:999px;background:#d9e2ec;color:#243b53;font-size:12px;text-align:center}
+.callout{padding:8px 10px;border-radius:6px;margin:8px 0 0}
+.callout.warn{background:var(--warn-bg);color:#7a4a00}.callout.info{background:var(--info-bg)}.callout.bad{background:var(--bad-bg)}
+ul.facts{margin:6px 0 0;padding-left:18px}
+table{width:100%;border-collapse:collapse;background:var(--panel);border:1px solid var(--line);border-radius:8px;overflow:hidden}
+th{background:#f0f4f8;color:#334e68;text-align:left;font-weight:600;font-size:12px;text-transform:uppercase;letter-spacing:.04em}
+th,td{padding:8px 10px;border-bottom:1px solid var(--line);vertical-align:top}
+tr:last-child td{border-bottom:0}
+.res{font-weight:600;overflow-wrap:anywhere}.sub{color:var(--sub);font-size:12px}
+td.msg{max-width:420px;overflow-wrap:anywhere;white-space:pre-wrap}
+details.skip-group{margin:0 0 10px}
+details.skip-group summary{cursor:pointer;padding:8px 10px;background:var(--panel);border:1px solid var(--line);border-radius:6px;margin-bottom:6px}
+.legend{display:flex;gap:18px;flex-wrap:wrap;color:var(--sub);font-size:12px;margin-bottom:8px;align-items:center}
+.swatch{display:inline-block;width:14px;height:10px;border-radius:2px;margin-right:6px;vertical-align:middle}
+.swatch.cycled{background:var(--good)}.swatch.failed{background:var(--bad)}
+.timeline-wrap{background:var(--panel);border:1px solid var(--line);border-radius:8px;padding:8px;overflow-x:auto}
+svg.timeline{display:block;font-family:inherit}
+svg .plot{fill:#fbfcfd}svg .stripe{fill:#f5f7fa;opacity:.6}
+svg .grid{stroke:#e4e7eb;stroke-width:1}svg .axis{stroke:#9aa5b1;stroke-width:1}
+svg .tick{font-size:11px;fill:#616e7c}svg .label{font-size:12px;fill:#243b53}svg .label.small{font-size:8px}
+svg .bar-cycled{fill:var(--good)}svg .bar-failed{fill:var(--bad)}
+.empty{color:var(--sub);font-style:italic;margin:0}
+.note{color:var(--sub);font-size:12px}
+ul.warnings{margin:0;padding-left:20px;background:var(--warn-bg);border-radius:8px;padding:10px 10px 10px 28px}
+code.digest{font-size:11.5px}
+footer{color:var(--sub);font-size:12px;padding:0 32px 24px}
+@media print{body{background:#fff}.timeline-wrap{overflow:visible}}
+`;
+
+export function renderRunReport(audited: AuditedRun, options: ReportOptions = {}): string {
+  const r = audited.run;
+  const title = `Port 25 remediation · ${r.subscriptionId} · ${r.status}`;
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:">
+<title>${e(title)}</title>
+<style>${CSS}</style>
+</head>
+<body>
+<header class="top"><div class="brand">Port 25 remediation report</div><h1><span>Run <span class="runid">${e(r.runId)}</span></span>${badge(r.status)}</h1></header>
+<main>
+${renderCounts(audited)}
+<section class="grid">${renderRunPanel(r)}${renderClassification(r)}${renderAttestation(r)}${renderCanary(r.summary?.canary, audited.outcomes)}</section>
+<section><h2>Timeline</h2>${renderTimeline(audited.outcomes)}</section>
+${renderFailures(audited.outcomes)}
+${renderSkips(audited.outcomes)}
+${renderSubnets(audited.outcomes)}
+${renderWarnings(r)}
+${renderPlanAndOptions(r)}
+</main>
+<footer>Audit record of run ${e(r.runId)}${options.generatedAt === undefined ? "" : ` · generated ${formatTime(options.generatedAt)}`}</footer>
+</body>
+</html>
+`;
+}
