@@ -63,7 +63,8 @@ export type HostProgressEvent =
       readonly instanceId: string;
       readonly name: string;
       readonly runtimeStatus: RuntimeStatus;
-      readonly previous: RuntimeStatus;
+      /** Undefined when the instance was just created. */
+      readonly previous: RuntimeStatus | undefined;
     }
   | {
       readonly type: "activityCompleted";
@@ -413,7 +414,7 @@ export class DurableHost {
     };
     this.store.set(record);
     this.ready.add(instanceId);
-    this.emit({ type: "statusChanged", instanceId, name, runtimeStatus: "Pending", previous: previous?.runtimeStatus ?? "Pending" });
+    this.emit({ type: "statusChanged", instanceId, name, runtimeStatus: "Pending", previous: previous?.runtimeStatus });
   }
 
   private requireLive(instanceId: string): InstanceRecord {
@@ -745,6 +746,7 @@ export class DurableHost {
     const started: HistoryEvent = { EventType: EventType.OrchestratorStarted, EventId: -1, IsPlayed: false, Timestamp: iso(now) };
     record.replays += 1;
     this.totals.episodes += 1;
+    let scheduled = 0;
     try {
       const terminated = inbox.find((e) => e.EventType === EventType.ExecutionTerminated);
       if (terminated) {
@@ -788,6 +790,7 @@ export class DurableHost {
         },
         invocation.sdkFailure,
       );
+      scheduled = result.newWork.length;
       if (result.customStatus !== undefined && result.customStatus !== null) {
         record.customStatus = JSON.parse(toJsonText(result.customStatus)) as unknown;
       }
@@ -801,7 +804,7 @@ export class DurableHost {
         runtimeStatus: record.runtimeStatus,
         replays: record.replays,
         historyLength: record.history.length,
-        newWork: 0,
+        newWork: scheduled,
       });
     }
   }
