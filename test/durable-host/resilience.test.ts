@@ -17,7 +17,7 @@ describe.each(["V3", "V1"] as const)("at-least-once and replay safety, schema %s
     const host = await track(
       testHost({ schema, dropActivityCompletion: (info) => info.name === "CountRuns" && info.attempt === 0 }),
     );
-    const { activityRuns } = await import("./app/activities");
+    const { activityRuns } = await import("./app/activities.js");
     const key = `drop-${schema}`;
     const id = host.startOrchestration("CountOnce", key);
     await host.runUntilIdle();
@@ -50,7 +50,7 @@ describe.each(["V3", "V1"] as const)("at-least-once and replay safety, schema %s
 
   it("fails an orchestrator whose replay diverges from its history with a clear message", async () => {
     const host = await track(testHost({ schema }));
-    const { drift } = await import("./app/orchestrations");
+    const { drift } = await import("./app/orchestrations.js");
     drift.variant = "a";
     const id = host.startOrchestration("Drifting");
     try {
