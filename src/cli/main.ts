@@ -3,6 +3,8 @@
 import { ensureError, isPort25Error } from "../errors";
 import { UsageError } from "./args";
 import { RemoteError } from "./remoteClient";
+import { planCommand, PLAN_HELP } from "./commands/plan";
+import { simulatorCommand, SIMULATOR_HELP } from "./commands/simulator";
 import { auditCommand, eventCommand, REMOTE_HELP, startCommand, statusCommand } from "./commands/remote";
 
 export interface CommandResult {
@@ -16,7 +18,15 @@ interface Command {
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
+const interrupted = (): Promise<void> =>
+  new Promise((resolve) => {
+    process.once("SIGINT", () => resolve());
+    process.once("SIGTERM", () => resolve());
+  });
+
 const COMMANDS: Record<string, Command> = {
+  plan: { help: PLAN_HELP, run: planCommand },
+  simulator: { help: SIMULATOR_HELP, run: (argv) => simulatorCommand(argv, interrupted()) },
   start: { help: REMOTE_HELP.start, run: startCommand },
   status: { help: REMOTE_HELP.status, run: (argv) => statusCommand(argv, sleep) },
   approve: { help: REMOTE_HELP.approve, run: (argv) => eventCommand(argv, "approve") },
