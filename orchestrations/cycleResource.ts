@@ -3,8 +3,8 @@
  * running VM) with the monitor pattern: begin the step, then durable timers between reads until the step's
  * target state, so no activity ever waits for Azure. Every failure ends as data in the outcome, never thrown.
  *
- * Polling: the first read comes near the step's usual duration (power off ~30 s, deallocate and start ~60 s, or
- * later if ARM's Retry-After says so), then every 15–20 s. While the operation runs a poll is one request
+ * Polling: the first read comes near the step's usual duration (later if ARM's Retry-After says so), then every
+ * 10–15 s. While the operation runs a poll is one request
  * (its status); the resource itself is read only to confirm the final state. A happy cycle costs about ten
  * ARM requests: per step a state read and the POST, then one status read, plus the final confirmation.
  */
@@ -21,9 +21,13 @@ import type { ReasonCode, ResourceOutcome } from "../src/contracts/outcome";
 import { ensureError } from "../src/errors";
 import { backoffSeconds, nowIso, outcomeBase, sleep, transientRetry } from "./shared";
 
-/** Seconds until the first read of a step, and between later reads. */
-const FIRST_POLL: Readonly<Record<PowerStep, number>> = { powerOff: 30, deallocate: 60, start: 60 };
-const NEXT_POLL: Readonly<Record<PowerStep, number>> = { powerOff: 15, deallocate: 20, start: 20 };
+/**
+ * Seconds until the first read of a step, and between later reads. The first read comes a little after the
+ * step's usual duration (power off ~30 s, deallocate and start ~60 s) so that it nearly always finds the step
+ * done: a VM then costs ten ARM requests, within the budget of twelve.
+ */
+const FIRST_POLL: Readonly<Record<PowerStep, number>> = { powerOff: 36, deallocate: 72, start: 72 };
+const NEXT_POLL: Readonly<Record<PowerStep, number>> = { powerOff: 10, deallocate: 15, start: 15 };
 /** Throttled or conflicting requests are retried this many times before the resource is reported failed. */
 const MAX_BUSY_ATTEMPTS = 8;
 

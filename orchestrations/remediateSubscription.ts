@@ -1,0 +1,526 @@
+/**
+ * The run for one subscription (DESIGN.md §1): verify → discover → plan → (approve) → subnets → canary → waves →
+ * report. One instance per subscription (remediationInstanceId). Every resource of the plan ends with exactly one
+ * outcome; nothing that is refused, planned only or halted writes to ARM beyond what is described below.
+ *
+ * Cancel ("cancel" event): stops what has not started — no new VNet refresh, wave or batch — while work in flight
+ * finishes, so no VM is left half-cycled. The run's custom status lists the batches in flight (`activeBatches`);
+ * the cancel endpoint raises "cancel" to this instance first and then to each of them, which stops them starting
+ * new resources. A batch created in the very instant the cancel arrives may miss its copy and finish its
+ * resources normally: every resource is still accounted for and left running.
+ *
+ * Canary: the plan's canary wave (tagged VMs, else the first eligible running VM with the Network Watcher agent)
+ * is cycled first, then TCP 25 is probed from each canary VM. Unreachable (or no verdict) halts the run with the
+ * canary running again and the rest of the fleet untouched. Temporary subnets are refreshed before the canary:
+ * they do not disrupt anything, and the canary's own network may depend on them. With verification
+ * "attestationOnly" the probe is skipped and the summary says so. When there are resources to cycle but no
+ * eligible canary, "canaryProbe" halts before touching any VM (tag a VM port25-canary=true with the Network
+ * Watcher agent installed, or choose "attestationOnly"); with nothing to cycle there is nothing to protect.
+ *
+ * Waves run in order. A wave's batches (which never split an availability set or flexible scale set) run in
+ * parallel as cycleBatch instances sharing the global cap; when a wave has more batches than the cap allows to
+ * run at once, they run in successive groups.
+ */
+import type { OrchestrationContext, Task } from "durable-functions";
+import type { z } from "zod";
+import { activityTask, parseActivityResult, registerOrchestration, subOrchestrationTask } from "../src/contracts/durable";
+import { parseWith } from "../src/contracts/parse";
+import type { ActivityDefinition } from "../src/contracts/define";
+import { remediateSubscriptionOrchestration } from "../src/contracts/functions/remediateSubscription";
+import { classifySubscriptionActivity } from "../src/contracts/functions/classifySubscription";
+import { discoverResourcesActivity } from "../src/contracts/functions/discoverResources";
+import { recordRunStartedActivity } from "../src/contracts/functions/recordRunStarted";
+import { recordRunCompletedActivity } from "../src/contracts/functions/recordRunCompleted";
+import { beginSmtpProbeActivity } from "../src/contracts/functions/beginSmtpProbe";
+import { readSmtpProbeActivity } from "../src/contracts/functions/readSmtpProbe";
+import { refreshVnetSubnetOrchestration } from "../src/contracts/functions/refreshVnetSubnet";
+import { batchInstanceId, cycleBatchOrchestration, CycleBatchOutput } from "../src/contracts/functions/cycleBatch";
+import { addSeconds } from "../src/contracts/functions/clock";
+import { APPROVE_EVENT, CANCEL_EVENT } from "../src/contracts/names";
+import { resourceKey } from "../src/contracts/ids";
+import type { Classification } from "../src/contracts/classification";
+import type { Discovery, NetworkWatcherInfo } from "../src/contracts/discovery";
+import type { Plan, PlanEntry, Wave } from "../src/contracts/plan";
+import { ResourceOutcomeSchema, type ReasonCode, type ResourceOutcome } from "../src/contracts/outcome";
+import type {
+  CanaryResult,
+  Phase,
+  Progress,
+  RemediationInput,
+  RemediationResult,
+  RunStatus,
+} from "../src/contracts/remediation";
+import { buildPlan } from "../src/domain/planWaves";
+import { countOutcomes, groupByReason } from "../src/domain/summarize";
+import { ensureError } from "../src/errors";
+import { nowIso, skippedOutcome, transientRetry } from "./shared";
+
+/** Batches of one wave running at once, at most (keeps the custom status small). */
+const MAX_PARALLEL_BATCHES = 50;
+const PROBE_FIRST_POLL_SECONDS = 20;
+const PROBE_NEXT_POLL_SECONDS = 10;
+const PROBE_DEADLINE_SECONDS = 600;
+
+/** Mutable state of one execution; rebuilt identically on every replay. */
+class Run {
+  cancelRequested = false;
+  phase: Phase = "verify";
+  wave: number | undefined;
+  waves: number | undefined;
+  activeBatches: string[] = [];
+  readonly outcomes = new Map<string, ResourceOutcome>();
+  readonly warnings: string[] = [];
+  total = 0;
+
+  constructor(
+    readonly context: OrchestrationContext,
+    readonly input: RemediationInput,
+  ) {}
+
+  record(o: ResourceOutcome): void {
+    this.outcomes.set(resourceKey(o.resourceId), o);
+  }
+
+  has(id: string): boolean {
+    return this.outcomes.has(resourceKey(id));
+  }
+
+  publish(message?: string): void {
+    const progress: Progress = {
+      runId: this.input.runId,
+      phase: this.phase,
+      ...(this.wave !== undefined ? { wave: this.wave } : {}),
+      ...(this.waves !== undefined ? { waves: this.waves } : {}),
+      counts: countOutcomes([...this.outcomes.values()], this.total),
+      ...(message !== undefined ? { message } : {}),
+      ...(this.cancelRequested ? { cancelRequested: true } : {}),
+      ...(this.activeBatches.length > 0 ? { activeBatches: this.activeBatches } : {}),
+    };
+    this.context.df.setCustomStatus(progress);
+  }
+
+  /**
+   * Waits for `task` while listening for "cancel". Every wait goes through here until a cancel arrives, so the
+   * event always meets the newest waiter (both the SDK and the extension hand an event to the latest one).
+   * After a cancel the task is still awaited: work in flight always finishes.
+   */
+  *await(task: Task): Generator<Task, unknown, unknown> {
+    if (!this.cancelRequested) {
+      const cancel = this.context.df.waitForExternalEvent(CANCEL_EVENT);
+      const first = yield this.context.df.Task.any([task, cancel]);
+      if (first === cancel) {
+        this.cancelRequested = true;
+        this.publish("cancel requested: finishing the work in flight");
+      }
+    }
+    if (!task.isCompleted && !task.isFaulted) yield task;
+    if (task.isFaulted) throw ensureError(task.result);
+    return task.result;
+  }
+
+  *activity<I extends z.ZodType, O extends z.ZodType>(def: ActivityDefinition<I, O>, input: z.input<I>): Generator<Task, z.output<O>, unknown> {
+    const raw = yield* this.await(activityTask(this.context, def, input, transientRetry()));
+    return parseActivityResult(def, raw);
+  }
+
+  *sleep(seconds: number): Generator<Task, void, unknown> {
+    yield* this.await(this.context.df.createTimer(addSeconds(this.context.df.currentUtcDateTime, Math.max(1, seconds))));
+  }
+}
+
+function normalRegion(location: string): string {
+  return location.replace(/\s+/g, "").toLowerCase();
+}
+
+/** Splits `cap` among batches in proportion to their sizes: each gets at least 1, none more than its size. */
+export function divideCap(sizes: readonly number[], cap: number): number[] {
+  const total = sizes.reduce((a, b) => a + b, 0);
+  const shares = sizes.map((s) => Math.max(1, Math.min(s, Math.floor((cap * s) / Math.max(1, total)))));
+  let left = cap - shares.reduce((a, b) => a + b, 0);
+  // Hand out what rounding left over, largest unmet batches first.
+  while (left > 0) {
+    let best = -1;
+    for (const [i, s] of sizes.entries()) {
+      const room = s - (shares[i] ?? 0);
+      if (room > 0 && (best < 0 || room > s - (shares[best] ?? 0))) best = i;
+    }
+    if (best < 0) break;
+    shares[best] = (shares[best] ?? 0) + 1;
+    left--;
+  }
+  return shares;
+}
+
+function* verify(run: Run): Generator<Task, Classification, unknown> {
+  try {
+    const out = yield* run.activity(classifySubscriptionActivity, { subscriptionId: run.input.subscriptionId });
+    return out.classification;
+  } catch (e) {
+    return {
+      category: "unknown",
+      reason: `the subscription could not be read: ${ensureError(e).message.slice(0, 500)}`,
+      decidedBy: ["subscription=unreadable"],
+      missingPermission: "Microsoft.Resources/subscriptions/read",
+    };
+  }
+}
+
+function* runVnets(context: OrchestrationContext, run: Run, entries: PlanEntry[]): Generator<Task, void, unknown> {
+  const cap = Math.max(1, run.input.options.maxConcurrency);
+  for (let start = 0; start < entries.length && !run.cancelRequested; start += cap) {
+    const group = entries.slice(start, start + cap);
+    const tasks = group.map((entry, i) =>
+      subOrchestrationTask(
+        context,
+        refreshVnetSubnetOrchestration,
+        { entry, transitionTimeoutMinutes: run.input.options.transitionTimeoutMinutes },
+        `${context.df.instanceId}:${run.input.runId}:vnet${start + i}`,
+      ),
+    );
+    yield* collect(run, group, tasks, (raw) => [parseWith(ResourceOutcomeSchema, raw, "output of refreshVnetSubnet")]);
+    run.publish();
+  }
+}
+
+/** Waits for a group of sub-orchestrations (cancel-aware) and records what each returned. */
+function* collect(
+  run: Run,
+  entriesPerTask: PlanEntry[] | PlanEntry[][],
+  tasks: Task[],
+  parse: (raw: unknown) => ResourceOutcome[],
+  onParsed?: (raw: unknown) => void,
+): Generator<Task, void, unknown> {
+  const all = run.context.df.Task.all(tasks);
+  try {
+    yield* run.await(all);
+  } catch {
+    // One child failed: the others still finish; each is read below.
+  }
+  for (const [i, task] of tasks.entries()) {
+    const owned = entriesPerTask[i];
+    const entries = owned === undefined ? [] : Array.isArray(owned) ? owned : [owned];
+    try {
+      const raw: unknown = task.isCompleted || task.isFaulted ? task.result : yield task;
+      if (task.isFaulted) throw ensureError(raw);
+      onParsed?.(raw);
+      for (const o of parse(raw)) run.record(o);
+    } catch (e) {
+      for (const entry of entries) {
+        if (run.has(entry.resourceId)) continue;
+        run.record({
+          resourceId: entry.resourceId,
+          kind: entry.kind,
+          name: entry.name,
+          resourceGroup: entry.resourceGroup,
+          outcome: "failed",
+          reasonCode: "unexpected",
+          message: ensureError(e).message.slice(0, 2000),
+          actions: [],
+        });
+      }
+    }
+  }
+}
+
+function* runWave(context: OrchestrationContext, run: Run, wave: Wave, byId: ReadonlyMap<string, PlanEntry>): Generator<Task, void, unknown> {
+  const caps = { maxConcurrency: run.input.options.maxConcurrency, maxUnavailablePerAvailabilitySet: run.input.options.maxUnavailablePerAvailabilitySet, maxUnavailablePerScaleSet: run.input.options.maxUnavailablePerScaleSet };
+  const parallel = Math.max(1, Math.min(caps.maxConcurrency, MAX_PARALLEL_BATCHES));
+  for (let start = 0; start < wave.batches.length && !run.cancelRequested; start += parallel) {
+    const group = wave.batches.slice(start, start + parallel);
+    const entries = group.map((b) => b.items.flatMap((id) => byId.get(resourceKey(id)) ?? []));
+    const shares = divideCap(entries.map((e) => e.length), caps.maxConcurrency);
+    const ids = group.map((b) => batchInstanceId(context.df.instanceId, run.input.runId, b.id));
+    const tasks = group.map((b, i) =>
+      subOrchestrationTask(
+        context,
+        cycleBatchOrchestration,
+        {
+          runId: run.input.runId,
+          wave: wave.index,
+          batchId: b.id,
+          entries: entries[i] ?? [],
+          caps: { ...caps, maxConcurrency: shares[i] ?? 1 },
+          transitionTimeoutMinutes: run.input.options.transitionTimeoutMinutes,
+          restoreStoppedVms: run.input.options.restoreStoppedVms,
+        },
+        ids[i],
+      ),
+    );
+    run.activeBatches = ids;
+    run.publish();
+    yield* collect(run, entries, tasks, (raw) => parseWith(CycleBatchOutput, raw, "output of cycleBatch").outcomes, (raw) => {
+      if (parseWith(CycleBatchOutput, raw, "output of cycleBatch").cancelled) run.cancelRequested = true;
+    });
+    run.activeBatches = [];
+    run.publish();
+  }
+}
+
+/** Probes TCP 25 from one canary VM; the verdict and a sentence on it. */
+function* probe(run: Run, vm: PlanEntry, watcher: NetworkWatcherInfo, host: string): Generator<Task, { ok: boolean; unavailable: boolean; detail: string }, unknown> {
+  const begun = yield* run.activity(beginSmtpProbeActivity, { vmId: vm.resourceId, watcher, host, port: 25 });
+  if (begun.status !== "started") {
+    return { ok: false, unavailable: true, detail: `the connectivity check from ${vm.name} could not start (${begun.code}: ${begun.message})` };
+  }
+  let waited = 0;
+  let wait = Math.max(PROBE_FIRST_POLL_SECONDS, begun.handle.retryAfterSeconds ?? 0);
+  while (waited < PROBE_DEADLINE_SECONDS) {
+    yield* run.sleep(wait);
+    waited += wait;
+    const r = yield* run.activity(readSmtpProbeActivity, { handle: begun.handle });
+    if (r.status === "done") {
+      const issues = r.result.issues.length > 0 ? `; issues: ${r.result.issues.join(", ")}` : "";
+      return r.result.reachable
+        ? { ok: true, unavailable: false, detail: `${vm.name} reached ${host}:25 (${r.result.connectionStatus})` }
+        : { ok: false, unavailable: false, detail: `${vm.name} could not reach ${host}:25 (${r.result.connectionStatus}${issues}); the exemption does not appear to be in effect` };
+    }
+    if (r.status === "checkFailed" || r.status === "failed" || r.status === "notFound") {
+      return { ok: false, unavailable: true, detail: `the connectivity check from ${vm.name} failed (${r.code}: ${r.message})` };
+    }
+    wait = Math.max(PROBE_NEXT_POLL_SECONDS, r.retryAfterSeconds ?? 0);
+  }
+  return { ok: false, unavailable: true, detail: `the connectivity check from ${vm.name} gave no verdict within ${PROBE_DEADLINE_SECONDS / 60} min` };
+}
+
+function* runCanary(
+  context: OrchestrationContext,
+  run: Run,
+  plan: Plan,
+  discovery: Discovery,
+  byId: ReadonlyMap<string, PlanEntry>,
+): Generator<Task, CanaryResult | undefined, unknown> {
+  const verification = run.input.options.verification;
+  const host = run.input.probeHost;
+  const canaryWave = plan.waves.find((w) => w.canary);
+  const toCycle = plan.entries.filter((e) => e.action === "cycle");
+  if (canaryWave === undefined) {
+    if (toCycle.length === 0) return { vmIds: [], probeHost: host, verification, result: "skipped", detail: "nothing to cycle, so nothing to prove first" };
+    if (verification === "attestationOnly") {
+      return { vmIds: [], probeHost: host, verification, result: "skipped", detail: "attestation only: no canary was cycled first and TCP 25 was not probed" };
+    }
+    return {
+      vmIds: [],
+      probeHost: host,
+      verification,
+      result: "unavailable",
+      detail:
+        "no eligible canary: no running VM is tagged port25-canary=true and none has the Network Watcher agent; " +
+        "tag one (with the agent installed) or start the run with verification attestationOnly",
+    };
+  }
+  run.phase = "canary";
+  run.wave = canaryWave.index;
+  run.publish();
+  yield* runWave(context, run, canaryWave, byId);
+  const canaries = canaryWave.batches.flatMap((b) => b.items.flatMap((id) => byId.get(resourceKey(id)) ?? []));
+  const vmIds = canaries.map((c) => c.resourceId);
+  const failed = canaries.filter((c) => run.outcomes.get(resourceKey(c.resourceId))?.outcome !== "cycled");
+  if (failed.length > 0) {
+    const names = failed.map((c) => `${c.name} (${run.outcomes.get(resourceKey(c.resourceId))?.message ?? "not cycled"})`).join("; ");
+    return { vmIds, probeHost: host, verification, result: run.cancelRequested ? "skipped" : "unavailable", detail: `the canary could not be cycled: ${names}` };
+  }
+  if (verification === "attestationOnly") {
+    return { vmIds, probeHost: host, verification, result: "skipped", detail: "attestation only: the canary was cycled first but TCP 25 was not probed" };
+  }
+  if (run.cancelRequested) return { vmIds, probeHost: host, verification, result: "skipped", detail: "cancelled before the probe" };
+  const details: string[] = [];
+  for (const vm of canaries.filter((c) => c.kind === "vm")) {
+    const watcher = discovery.networkWatchers.find((w) => normalRegion(w.location) === normalRegion(vm.location));
+    if (watcher === undefined) {
+      return { vmIds, probeHost: host, verification, result: "unavailable", detail: `no Network Watcher in region ${vm.location} to probe from ${vm.name}; enable Network Watcher there or use attestationOnly` };
+    }
+    const verdict = yield* probe(run, vm, watcher, host);
+    details.push(verdict.detail);
+    if (!verdict.ok) return { vmIds, probeHost: host, verification, result: verdict.unavailable ? "unavailable" : "unreachable", detail: details.join("; ") };
+  }
+  return { vmIds, probeHost: host, verification, result: "reachable", detail: details.join("; ") };
+}
+
+const UNTOUCHED_REASON: Partial<Record<RunStatus, ReasonCode>> = {
+  planned: "planOnly",
+  refused: "notExemptible",
+  nothingToDo: "notBlocked",
+  halted: "haltedByCanary",
+  cancelled: "cancelled",
+  approvalTimedOut: "approvalTimedOut",
+};
+
+function untouchedMessage(status: RunStatus, entry: PlanEntry): string {
+  switch (status) {
+    case "planned":
+      return entry.action === "refreshSubnet"
+        ? `plan only: would add and remove ${entry.tempSubnetName ?? "a temporary subnet"} (${entry.tempSubnetPrefix ?? "?"})`
+        : `plan only: would ${entry.steps.join(" → ")}`;
+    case "refused":
+      return "the subscription is not exemptible; nothing was changed";
+    case "nothingToDo":
+      return "port 25 is not blocked on this subscription; nothing to do";
+    case "halted":
+      return "the canary proof failed; the run halted before this resource";
+    case "approvalTimedOut":
+      return "the run was not approved in time; nothing was changed";
+    default:
+      return "the run was cancelled before this resource was started";
+  }
+}
+
+function statusMessage(status: RunStatus, classification: Classification, canary: CanaryResult | undefined, failed: number): string {
+  switch (status) {
+    case "refused":
+      return `Refused: ${classification.reason}.${classification.advice !== undefined ? ` ${classification.advice}` : ""}`;
+    case "nothingToDo":
+      return `Nothing to do: ${classification.reason}.`;
+    case "planned":
+      return "Plan only: nothing was changed.";
+    case "halted":
+      return `Halted by the canary proof: ${canary?.detail ?? "no verdict"}. The rest of the fleet was not touched.`;
+    case "cancelled":
+      return "Cancelled: work in flight finished; nothing else was started.";
+    case "approvalTimedOut":
+      return "The run was not approved in time; nothing was changed.";
+    case "completedWithFailures":
+      return `Completed with ${failed} failure(s); see the per-resource outcomes.`;
+    default:
+      return "Completed: every resource was cycled or skipped with a reason.";
+  }
+}
+
+export function* remediateSubscription(context: OrchestrationContext, input: RemediationInput): Generator<Task, RemediationResult, unknown> {
+  const run = new Run(context, input);
+  const startedAt = nowIso(context);
+  run.publish("verifying the subscription");
+
+  try {
+    const audit = yield* run.activity(recordRunStartedActivity, input);
+    if (!audit.recorded) run.warnings.push(`audit: ${audit.detail ?? "not recorded"}`);
+  } catch (e) {
+    run.warnings.push(`audit: the start of the run was not recorded (${ensureError(e).message.slice(0, 300)})`);
+  }
+
+  // 1 verify
+  const classification = yield* verify(run);
+  if (classification.warning !== undefined) run.warnings.push(classification.warning);
+  let status: RunStatus | undefined;
+  if (classification.category === "blockedNotExemptible") status = "refused";
+  else if (classification.category === "notBlocked") status = "nothingToDo";
+  else if (classification.category === "unknown" && !input.options.forceUnknownBilling) status = "refused";
+  else if (classification.category === "unknown") run.warnings.push(`billing unknown, forced by option: ${classification.reason}`);
+
+  // 2 discover (reads only; a refused run still accounts for every resource)
+  run.phase = "discover";
+  run.publish("discovering resources");
+  let plan: Plan | undefined;
+  let discovery: Discovery | undefined;
+  if (!run.cancelRequested) {
+    try {
+      discovery = yield* run.activity(discoverResourcesActivity, { subscriptionId: input.subscriptionId });
+    } catch (e) {
+      if (status === undefined) throw e;
+      run.warnings.push(`the resources could not be listed: ${ensureError(e).message.slice(0, 300)}`);
+    }
+  }
+
+  // 3 plan
+  if (discovery !== undefined) {
+    run.phase = "plan";
+    plan = buildPlan(discovery, input.options);
+    run.total = plan.entries.length;
+    for (const e of plan.entries) if (e.action === "skip") run.record(skippedOutcome(e, e.skipReason ?? "skipTag", e.skipMessage ?? "skipped by the plan"));
+    run.publish(`${plan.counts.toCycle} to cycle, ${plan.counts.toRefresh} VNets to refresh, ${plan.counts.skipped} skipped`);
+  }
+  if (status === undefined && run.cancelRequested) status = "cancelled";
+  if (status === undefined && input.mode === "plan") status = "planned";
+
+  // 4 approve
+  if (status === undefined && input.requireApproval) {
+    run.phase = "approve";
+    run.publish(`waiting up to ${input.options.approvalTimeoutMinutes} min for approval`);
+    const approve = context.df.waitForExternalEvent(APPROVE_EVENT);
+    const cancel = context.df.waitForExternalEvent(CANCEL_EVENT);
+    const timeout = context.df.createTimer(addSeconds(context.df.currentUtcDateTime, input.options.approvalTimeoutMinutes * 60));
+    const first = yield context.df.Task.any([approve, cancel, timeout]);
+    if (first !== timeout) timeout.cancel();
+    if (first === cancel) {
+      run.cancelRequested = true;
+      status = "cancelled";
+    } else if (first === timeout) {
+      status = "approvalTimedOut";
+    }
+  }
+
+  let canary: CanaryResult | undefined;
+  if (status === undefined && plan !== undefined && discovery !== undefined) {
+    const byId = new Map(plan.entries.map((e) => [resourceKey(e.resourceId), e] as const));
+    // 5 subnets
+    const vnets = plan.entries.filter((e) => e.action === "refreshSubnet");
+    if (vnets.length > 0) {
+      run.phase = "subnets";
+      run.publish(`refreshing ${vnets.length} VNet(s) with delegated subnets`);
+      yield* runVnets(context, run, vnets);
+    }
+    // 6 canary
+    if (!run.cancelRequested) {
+      canary = yield* runCanary(context, run, plan, discovery, byId);
+      if (canary?.result === "unreachable" || canary?.result === "unavailable") status = "halted";
+      if (canary?.verification === "attestationOnly") run.warnings.push("verification attestationOnly: TCP 25 was not probed; the exemption is taken on the attestation");
+    }
+    // 7 waves
+    const waves = plan.waves.filter((w) => !w.canary);
+    run.waves = plan.waves.length;
+    if (status === undefined) {
+      run.phase = "waves";
+      for (const wave of waves) {
+        if (run.cancelRequested) break;
+        run.wave = wave.index;
+        run.publish(`wave ${wave.index} (${wave.label})`);
+        yield* runWave(context, run, wave, byId);
+      }
+    }
+    if (status === undefined && run.cancelRequested) status = "cancelled";
+  }
+
+  // 8 report
+  run.phase = "report";
+  const outcomes: ResourceOutcome[] = (plan?.entries ?? []).map((entry) => {
+    const done = run.outcomes.get(resourceKey(entry.resourceId));
+    if (done !== undefined) return done;
+    const untouched = status !== undefined ? status : "cancelled";
+    return skippedOutcome(entry, UNTOUCHED_REASON[untouched] ?? "cancelled", untouchedMessage(untouched, entry));
+  });
+  const counts = countOutcomes(outcomes, outcomes.length);
+  const finalStatus: RunStatus = status ?? (counts.failed > 0 ? "completedWithFailures" : "completed");
+  const byOutcome = { cycled: counts.cycled, skipped: counts.skipped, failed: counts.failed };
+  const result: RemediationResult = {
+    summary: {
+      runId: input.runId,
+      subscriptionId: input.subscriptionId,
+      status: finalStatus,
+      mode: input.mode,
+      message: statusMessage(finalStatus, classification, canary, counts.failed),
+      startedAt,
+      endedAt: nowIso(context),
+      counts,
+      byReason: groupByReason(outcomes),
+      byOutcome,
+      ...(canary !== undefined ? { canary } : {}),
+      warnings: run.warnings,
+    },
+    classification,
+    ...(plan !== undefined ? { plan } : {}),
+    outcomes,
+    input,
+  };
+  run.publish(result.summary.message);
+  try {
+    const audit = yield* run.activity(recordRunCompletedActivity, result);
+    const note = `audit: ${audit.detail ?? "not recorded"}`;
+    if (!audit.recorded && !result.summary.warnings.includes(note)) result.summary.warnings.push(note);
+  } catch (e) {
+    result.summary.warnings.push(`audit: the result was not recorded (${ensureError(e).message.slice(0, 300)})`);
+  }
+  run.phase = "done";
+  run.publish(result.summary.message);
+  return result;
+}
+
+registerOrchestration(remediateSubscriptionOrchestration, remediateSubscription);
