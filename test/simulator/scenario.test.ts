@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -165,5 +165,22 @@ describe("generateFleet", () => {
     expect(f.scaleSets.some((s) => s.orchestrationMode === "Flexible")).toBe(true);
     expect(f.resourceGroups.some((g) => g.managedBy !== undefined)).toBe(true);
     expect(f.vnets.some((v) => v.subnets.some((s) => s.delegations.includes("Microsoft.Web/hostingEnvironments")) && !hasFree29(v))).toBe(true);
+  });
+});
+
+describe("docs/scenario.md", () => {
+  it("its minimal scenario and fault examples are valid", () => {
+    const doc = readFileSync(resolve(__dirname, "../../docs/scenario.md"), "utf8");
+    const blocks = [...doc.matchAll(/```json\n([\s\S]*?)```/g)].map((m) => m[1] ?? "");
+    expect(blocks).toHaveLength(2);
+    const minimal = loadScenario(JSON.parse(blocks[0] ?? "") as never);
+    expect(minimal.vms).toHaveLength(2);
+    const faults = JSON.parse(`{${blocks[1] ?? ""}}`) as { behaviour: unknown };
+    expect(loadScenario({ ...smallScenario(), behaviour: faults.behaviour } as never).behaviour.faults).toHaveLength(3);
+  });
+
+  it("quotes the error format a bad value produces", () => {
+    const issues = issuesOf(() => loadScenario({ ...smallScenario(), vms: [{ name: "vm", resourceGroup: "rg-a", power: "off" }] } as never));
+    expect(issues[0]).toMatch(/^vms\[0\]\.power: Invalid option: expected one of "running"\|"stopped"\|"deallocated"$/);
   });
 });
