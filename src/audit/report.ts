@@ -202,7 +202,7 @@ function renderTimeline(outcomes: readonly ResourceOutcome[]): string {
   });
   const cycled = spans.filter((s) => s.outcome.outcome === "cycled").length;
   const failed = spans.length - cycled;
-  const legend = `<div class="legend"><span><i class="swatch cycled"></i>cycled (${cycled})</span><span><i class="swatch failed"></i>failed (${failed})</span><span>★ canary</span><span>Bars run from the first power operation to the final state (UTC).</span></div>`;
+  const legend = `<div class="legend"><span><i class="swatch cycled"></i>VMs and scale sets power-cycled (${cycled})</span><span><i class="swatch failed"></i>failed (${failed})</span><span>★ canary</span><span>Bars run from the first power operation to the final state (UTC).</span></div>`;
   return `${legend}<div class="timeline-wrap"><svg class="timeline" xmlns="http://www.w3.org/2000/svg" role="img" aria-label="Per-resource power-cycle timeline" viewBox="0 0 ${width} ${height}" width="${width}" height="${height}">${parts.join("")}</svg></div>${note}`;
 }
 
@@ -373,13 +373,13 @@ header.top .runid{font-family:ui-monospace,Menlo,Consolas,monospace;font-weight:
 main{padding:24px 32px;max-width:1200px}
 section{margin:0 0 24px}
 h2{font-size:15px;margin:0 0 12px;color:#243b53;display:flex;align-items:center;gap:8px}
-.grid{display:grid;grid-template-columns:repeat(auto-fit,minmax(260px,1fr));gap:16px}
+.grid{display:grid;grid-template-columns:repeat(auto-fit,minmax(440px,1fr));gap:16px}
 .grid.two{grid-template-columns:repeat(auto-fit,minmax(420px,1fr))}
 .panel{background:var(--panel);border:1px solid var(--line);border-radius:8px;padding:16px 18px;box-shadow:0 1px 2px rgba(16,42,67,.05)}
 dl{display:grid;grid-template-columns:max-content 1fr;gap:6px 14px;margin:0}
 dt{color:var(--sub)}dd{margin:0;overflow-wrap:anywhere}
 code{font-family:ui-monospace,Menlo,Consolas,monospace;font-size:12.5px;background:#f0f4f8;padding:1px 4px;border-radius:3px;overflow-wrap:anywhere}
-.badge{display:inline-block;padding:2px 10px;border-radius:999px;font-size:12px;font-weight:600;text-transform:uppercase;letter-spacing:.03em}
+.badge{display:inline-block;white-space:nowrap;padding:2px 10px;border-radius:999px;font-size:12px;font-weight:600;text-transform:uppercase;letter-spacing:.03em}
 .tone-good{color:var(--good);background:var(--good-bg)}.tone-warn{color:var(--warn);background:var(--warn-bg)}.tone-bad{color:var(--bad);background:var(--bad-bg)}.tone-info{color:var(--info);background:var(--info-bg)}.tone-muted{color:var(--muted);background:var(--muted-bg)}
 header.top .badge{font-size:13px}
 .counts{display:grid;grid-template-columns:repeat(5,1fr);gap:12px}

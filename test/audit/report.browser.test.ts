@@ -1,0 +1,117 @@
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Page } from "playwright-core";
+import { z } from "zod";
+import { decodePng, launchChromium, pixelStats, type Browser } from "../support/browser";
+import { renderRunReport } from "../../src/audit/report";
+import { auditedFrom, outcomesFor, runResult, SUB_A } from "./fixtures";
+
+let browser: Browser;
+
+beforeAll(async () => {
+  browser = await launchChromium();
+});
+afterAll(async () => {
+  await browser?.close();
+});
+
+interface Loaded {
+  page: Page;
+  requests: string[];
+  problems: string[];
+}
+
+/** Opens the HTML as the page's document, recording any request it makes and any error it logs. */
+async function open(html: string): Promise<Loaded> {
+  const page = await browser.context.newPage();
+  const requests: string[] = [];
+  const problems: string[] = [];
+  page.on("request", (r) => requests.push(r.url()));
+  page.on("console", (m) => {
+    if (m.type() === "error" || m.type() === "warning") problems.push(m.text());
+  });
+  page.on("pageerror", (err) => problems.push(err.message));
+  await page.setContent(html, { waitUntil: "load" });
+  return { page, requests, problems };
+}
+
+describe("HTML run report in Chromium", () => {
+  it("renders with one timeline bar per power-cycled VM and scale set, and a non-blank screenshot", async () => {
+    const result = runResult({ vms: 60 });
+    const html = renderRunReport(auditedFrom(result), { generatedAt: "2026-11-26T12:00:00Z" });
+    const { page, requests, problems } = await open(html);
+    try {
+      const cycled = result.outcomes.filter((o) => o.outcome === "cycled" && o.kind !== "vnet").map((o) => o.resourceId);
+      const failed = result.outcomes.filter((o) => o.outcome === "failed").map((o) => o.resourceId);
+
+      expect(await page.title()).toContain("Port 25 remediation");
+      expect(await page.locator("svg.timeline").count()).toBe(1);
+      const bars: { id: string | null; outcome: string | null; w: number; h: number; y: number }[] = [];
+      for (const bar of await page.locator("svg.timeline rect.bar").all()) {
+        const box = await bar.boundingBox();
+        if (box === null) throw new Error("a timeline bar is not laid out");
+        bars.push({ id: await bar.getAttribute("data-resource"), outcome: await bar.getAttribute("data-outcome"), w: box.width, h: box.height, y: box.y });
+      }
+      expect(bars.filter((b) => b.outcome === "cycled").map((b) => b.id).sort()).toEqual([...cycled].sort());
+      expect(bars.filter((b) => b.outcome === "failed").map((b) => b.id).sort()).toEqual([...failed].sort());
+      // Laid out, visible, one per row.
+      for (const b of bars) {
+        expect(b.w).toBeGreaterThan(0);
+        expect(b.h).toBeGreaterThan(0);
+      }
+      expect(new Set(bars.map((b) => Math.round(b.y))).size).toBe(bars.length);
+      const fillOf = async (selector: string): Promise<string> =>
+        z.string().parse(await page.evaluate(`getComputedStyle(document.querySelector(${JSON.stringify(selector)})).fill`));
+      const cycledFill = await fillOf("svg.timeline rect.bar-cycled");
+      const failedFill = await fillOf("svg.timeline rect.bar-failed");
+      expect(cycledFill).not.toBe(failedFill);
+
+      expect(await page.locator("details.skip-group").count()).toBe(3);
+      expect(await page.locator("tr.failure").count()).toBe(failed.length);
+      expect(await page.locator("tr.vnet").count()).toBe(2);
+      expect(await page.locator("text=TCP 25 connected in 41 ms").count()).toBe(1);
+
+      // Self-contained: the page fetched nothing and the policy refused nothing.
+      expect(requests.filter((u) => !u.startsWith("about:") && !u.startsWith("data:"))).toEqual([]);
+      expect(problems).toEqual([]);
+
+      const shot = await page.screenshot({ fullPage: true });
+      if (process.env.PORT25_SCREENSHOT_DIR !== undefined) writeFileSync(join(process.env.PORT25_SCREENSHOT_DIR, "report.png"), shot);
+      const stats = pixelStats(decodePng(shot));
+      expect(stats.distinctColours).toBeGreaterThan(50);
+      expect(stats.nonBackgroundShare).toBeGreaterThan(0.05);
+      expect(stats.luminanceStdDev).toBeGreaterThan(10);
+    } finally {
+      await page.close();
+    }
+  });
+
+  it("tells a blank page from a rendered one (the screenshot check is not vacuous)", async () => {
+    const { page } = await open("<!doctype html><html><body style='background:#fff'></body></html>");
+    try {
+      const stats = pixelStats(decodePng(await page.screenshot()));
+      expect(stats.distinctColours).toBe(1);
+      expect(stats.nonBackgroundShare).toBe(0);
+    } finally {
+      await page.close();
+    }
+  });
+
+  it("shows markup in resource names as text and runs none of it", async () => {
+    const hostile = `<img src=x onerror="document.title='pwned'"><b>bold</b>`;
+    const outcomes = outcomesFor(SUB_A, 5).map((o, i) => (i === 1 ? { ...o, name: hostile, message: hostile } : o));
+    const html = renderRunReport(auditedFrom(runResult({ outcomes, message: hostile })));
+    const { page, requests } = await open(html);
+    try {
+      expect(await page.locator("img").count()).toBe(0);
+      expect(await page.locator("b").count()).toBe(0);
+      expect(await page.title()).not.toContain("pwned");
+      const labels = await page.locator("svg.timeline text.label").allTextContents();
+      expect(labels.some((l) => l.startsWith("<img src=x"))).toBe(true);
+      expect(requests.filter((u) => !u.startsWith("about:") && !u.startsWith("data:"))).toEqual([]);
+    } finally {
+      await page.close();
+    }
+  });
+});
