@@ -1,19 +1,17 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import type { Page } from "playwright-core";
 import { z } from "zod";
 import { decodePng, launchChromium, pixelStats, type Browser } from "../support/browser";
 import { renderRunReport } from "../../src/audit/report";
 import { auditedFrom, outcomesFor, runResult, SUB_A } from "./fixtures";
 
-let browser: Browser;
-
-beforeAll(async () => {
-  browser = await launchChromium();
-});
+// Launched on first use inside a test, so a missing Chromium fails every test by name rather than skipping them.
+let launched: Promise<Browser> | undefined;
+const browser = (): Promise<Browser> => (launched ??= launchChromium());
 afterAll(async () => {
-  await browser?.close();
+  if (launched !== undefined) await (await launched).close();
 });
 
 interface Loaded {
@@ -24,7 +22,7 @@ interface Loaded {
 
 /** Opens the HTML as the page's document, recording any request it makes and any error it logs. */
 async function open(html: string): Promise<Loaded> {
-  const page = await browser.context.newPage();
+  const page = await (await browser()).context.newPage();
   const requests: string[] = [];
   const problems: string[] = [];
   page.on("request", (r) => requests.push(r.url()));
