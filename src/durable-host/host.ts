@@ -100,8 +100,11 @@ export interface DurableHostOptions {
    * activity again, as the real host does when a work item's result is never recorded.
    */
   dropActivityCompletion?: (info: ActivityCompletionInfo) => boolean;
-  /** Order completions of a round reach the orchestrator: as they finished (default) or shuffled (seeded). */
-  completionOrder?: "finished" | "shuffled";
+  /**
+   * Order in which a round's completions reach the orchestrator: as they finished (default), reversed, or shuffled
+   * (seeded). Orchestrations must not depend on it; the real host guarantees no order either.
+   */
+  completionOrder?: "finished" | "reversed" | "shuffled";
   shuffleSeed?: number;
   onProgress?: (event: HostProgressEvent) => void;
   /** Receives `context.log` output of every function. Default: discarded. */
@@ -1060,6 +1063,7 @@ export class DurableHost {
     };
     const width = Math.max(1, Math.min(this.options.activityConcurrency ?? 32, batch.length));
     await Promise.all(Array.from({ length: width }, () => worker()));
+    if (this.options.completionOrder === "reversed") finished.reverse();
     if (this.options.completionOrder === "shuffled") {
       for (let i = finished.length - 1; i > 0; i--) {
         const j = Math.floor(this.random() * (i + 1));
