@@ -55,6 +55,11 @@ export function resourceGroupBody(rg: RgRecord): object {
   };
 }
 
+/** Time of the last known change, for statuses that always carry one. */
+function changedAt(m: Machine): string {
+  return iso(m.powerSince ?? m.createdAt);
+}
+
 function statuses(m: Machine): object[] {
   const prov = m.provisioningState.toLowerCase();
   const provCode = m.provisioningError === undefined ? `ProvisioningState/${prov}` : `ProvisioningState/${prov}/${m.provisioningError}`;
@@ -63,9 +68,10 @@ function statuses(m: Machine): object[] {
       code: provCode,
       level: m.provisioningState === "Failed" ? "Error" : "Info",
       displayStatus: m.provisioningState === "Failed" ? "Provisioning failed" : m.provisioningState === "Updating" ? "Updating" : "Provisioning succeeded",
-      time: iso(m.powerSince),
+      time: changedAt(m),
     },
-    { code: `PowerState/${m.power}`, level: "Info", displayStatus: POWER_DISPLAY[m.power], time: iso(m.powerSince) },
+    // ARM gives the power state no time when it does not know since when it holds.
+    { code: `PowerState/${m.power}`, level: "Info", displayStatus: POWER_DISPLAY[m.power], ...(m.powerSince === undefined ? {} : { time: iso(m.powerSince) }) },
   ];
 }
 
@@ -85,7 +91,7 @@ export function instanceViewBody(m: Machine, os: "Linux" | "Windows", computerNa
     vmAgent: {
       vmAgentVersion: os === "Windows" ? "2.7.41491.1102" : "2.10.0.8",
       statuses: running
-        ? [{ code: "ProvisioningState/succeeded", level: "Info", displayStatus: "Ready", message: "Guest Agent is running", time: iso(m.powerSince) }]
+        ? [{ code: "ProvisioningState/succeeded", level: "Info", displayStatus: "Ready", message: "Guest Agent is running", time: changedAt(m) }]
         : [],
       extensionHandlers: m.networkWatcherAgent
         ? [{ type: `${agent.publisher}.${agent.type}`, typeHandlerVersion: agent.version, status: { code: "ProvisioningState/succeeded", level: "Info", displayStatus: "Ready" } }]
@@ -94,7 +100,7 @@ export function instanceViewBody(m: Machine, os: "Linux" | "Windows", computerNa
     disks: [
       {
         name: `${m.name}_OsDisk_1`,
-        statuses: [{ code: "ProvisioningState/succeeded", level: "Info", displayStatus: "Provisioning succeeded", time: iso(m.powerSince) }],
+        statuses: [{ code: "ProvisioningState/succeeded", level: "Info", displayStatus: "Provisioning succeeded", time: changedAt(m) }],
       },
     ],
     extensions: m.networkWatcherAgent

@@ -51,7 +51,9 @@ export interface Machine {
   ephemeralOsDisk: boolean;
   networkWatcherAgent: boolean;
   power: PowerState;
-  powerSince: number;
+  /** When the current power state began; unknown for an initial state the scenario gave no time for. */
+  powerSince?: number;
+  createdAt: number;
   provisioningState: string;
   provisioningError?: string;
   /** Last time the machine entered PowerState/running. */
@@ -219,13 +221,14 @@ export class World {
           ephemeralOsDisk: ss.ephemeralOsDisk,
           networkWatcherAgent: false,
           power: inst.power,
-          powerSince: last ?? startedAt,
+          createdAt: (last ?? startedAt) - 30 * 86_400_000,
           provisioningState: "Succeeded",
           privateIp: nextIp(),
         };
         if (last !== undefined) {
           m.lastStartTime = last;
           m.allocatedAt = last;
+          if (inst.power === "running") m.powerSince = last;
         }
         rec.instances.set(inst.instanceId, m);
         rec.instanceList.push(m);
@@ -246,15 +249,16 @@ export class World {
         ephemeralOsDisk: vm.ephemeralOsDisk,
         networkWatcherAgent: vm.networkWatcherAgent,
         power: vm.power,
-        powerSince: last ?? startedAt,
+        createdAt: (last ?? startedAt) - 30 * 86_400_000,
         provisioningState: vm.provisioningState,
         privateIp: nextIp(),
       };
       if (last !== undefined) {
         m.lastStartTime = last;
         m.allocatedAt = last;
+        if (vm.power === "running") m.powerSince = last;
       }
-      const rec: VmRecord = { id, name: vm.name, resourceGroup: rg.name, spec: vm, machine: m, timeCreated: (last ?? startedAt) - 86_400_000 * 30 };
+      const rec: VmRecord = { id, name: vm.name, resourceGroup: rg.name, spec: vm, machine: m, timeCreated: m.createdAt };
       if (vm.availabilitySet !== undefined) rec.availabilitySetId = `${rgPrefix}${rg.name}/providers/Microsoft.Compute/availabilitySets/${vm.availabilitySet}`;
       if (vm.flexScaleSet !== undefined) rec.flexScaleSetId = `${rgPrefix}${rg.name}/providers/Microsoft.Compute/virtualMachineScaleSets/${vm.flexScaleSet}`;
       this.vms.set(id.toLowerCase(), rec);

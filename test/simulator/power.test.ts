@@ -63,6 +63,14 @@ describe("VM power state machine", () => {
     expect(str(power, "time")).toBe(new Date(c.clock.now()).toISOString());
   });
 
+  it("gives the power state a time only when it is known", async () => {
+    const unknown = (await c.call("GET", `${vmPath(c.sub, "rg-b", "vm-eph", "/instanceView")}?${COMPUTE}`)).body;
+    const known = (await c.call("GET", `${vmPath(c.sub, "rg-a", "vm1", "/instanceView")}?${COMPUTE}`)).body;
+    const powerStatus = (view: unknown): unknown => arr(view, "statuses").find((s) => str(s, "code").startsWith("PowerState/"));
+    expect(pick(powerStatus(unknown), "time")).toBeUndefined();
+    expect(pick(powerStatus(known), "time")).toBe("2026-02-01T00:00:00.000Z");
+  });
+
   it("treats an operation on a VM already in the target state as an immediate success", async () => {
     const r = await c.call("POST", `${vmPath(c.sub, "rg-a", "vm3", "/deallocate")}?${COMPUTE}`);
     expect(str((await c.follow(header(r, "azure-asyncoperation") ?? "")).body, "status")).toBe("Succeeded");
