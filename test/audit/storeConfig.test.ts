@@ -3,10 +3,6 @@ import type { TokenCredential } from "@azure/core-auth";
 import { createAuditStore, tableEndpointOf } from "../../src/audit/store";
 import { isConfigError } from "../../src/errors";
 
-const staticCredential: TokenCredential = {
-  getToken: () => Promise.resolve({ token: "t", expiresOnTimestamp: 0 }),
-};
-
 function configError(fn: () => unknown): string {
   try {
     fn();
@@ -48,11 +44,22 @@ describe("createAuditStore", () => {
     expect(
       configError(() => createAuditStore({ PORT25_AUDIT_TABLE_PREFIX: "p", PORT25_AUDIT_TABLE_ENDPOINT: "http://acct.table.core.windows.net" })),
     ).toMatch(/must be https/);
-    expect(() =>
-      createAuditStore(
-        { PORT25_AUDIT_TABLE_PREFIX: "p", PORT25_AUDIT_TABLE_ENDPOINT: "https://acct.table.core.windows.net" },
-        { credential: staticCredential },
-      ),
-    ).not.toThrow();
+  });
+
+  it("authenticates to a table endpoint with the identity's token for Azure Storage", async () => {
+    const scopes: string[] = [];
+    const credential: TokenCredential = {
+      getToken: (scope) => {
+        scopes.push(...(Array.isArray(scope) ? scope : [scope]));
+        return Promise.reject(new Error("identity unavailable in this test"));
+      },
+    };
+    // Port 9 on loopback: nothing listens, and the token is asked for before any connection is made.
+    const store = createAuditStore(
+      { PORT25_AUDIT_TABLE_PREFIX: "p", PORT25_AUDIT_TABLE_ENDPOINT: "https://127.0.0.1:9/acct" },
+      { credential },
+    );
+    await expect(store.ensureTables()).rejects.toThrow(/identity unavailable in this test/);
+    expect(scopes).toContain("https://storage.azure.com/.default");
   });
 });
