@@ -1,0 +1,185 @@
+/**
+ * The six invariants of a remediation run, checked against what the SIMULATOR saw (its state timeline, request
+ * log and final state) rather than what the product reports. Returns every violation; empty means all hold.
+ *
+ * 1. Every VM (and scale-set instance) that was running ends running, unless its resource is reported failed
+ *    with a reason (or skipped because it disappeared).
+ * 2. No VM that was deallocated, and no resource the run reports skipped, is started or stopped.
+ * 3. Never more VMs of one availability set (or flexible scale set) in transition at once than its cap, and
+ *    never more resources than the global cap.
+ * 4. Every temporary subnet that was created is deleted.
+ * 5. Every discovered resource (VM, uniform scale set, VNet) has exactly one outcome in the result.
+ * 6. A refused subscription or a plan-only run writes nothing to ARM; a halted run writes nothing beyond the
+ *    canary's own cycle, its probe and the temporary subnets (which precede the canary).
+ */
+import type { Scenario, SimulatorHandle, StateChange } from "../../src/simulator";
+import type { RemediationResult } from "../../src/contracts/remediation";
+import { TEMP_SUBNET_PREFIX } from "../../src/contracts/options";
+
+export interface Violation {
+  invariant: 1 | 2 | 3 | 4 | 5 | 6;
+  message: string;
+}
+
+const key = (id: string): string => id.replace(/\/+$/, "").toLowerCase();
+const machineKey = (c: { resourceId: string; instanceId?: string | undefined }): string =>
+  c.instanceId === undefined ? key(c.resourceId) : `${key(c.resourceId)}#${c.instanceId}`;
+
+interface Interval {
+  start: number;
+  end: number;
+}
+
+/** Busy interval of each machine: from its first to its last state change (a cycle is one contiguous stretch). */
+function busyIntervals(timeline: readonly StateChange[]): Map<string, Interval> {
+  const busy = new Map<string, Interval>();
+  for (const c of timeline) {
+    const k = machineKey(c);
+    const b = busy.get(k);
+    if (b === undefined) busy.set(k, { start: c.at, end: c.at });
+    else {
+      b.start = Math.min(b.start, c.at);
+      b.end = Math.max(b.end, c.at);
+    }
+  }
+  return busy;
+}
+
+/** Largest number of intervals overlapping at one instant (half-open: one ending when another starts is fine). */
+function maxOverlap(intervals: readonly Interval[]): { count: number; at: number } {
+  const points = intervals.flatMap((i) => [
+    { t: i.start, d: 1 },
+    { t: Math.max(i.end, i.start + 0.001), d: -1 },
+  ]);
+  points.sort((a, b) => a.t - b.t || a.d - b.d);
+  let cur = 0;
+  let best = { count: 0, at: 0 };
+  for (const p of points) {
+    cur += p.d;
+    if (cur > best.count) best = { count: cur, at: p.t };
+  }
+  return best;
+}
+
+function isWrite(entry: { kind: string }): boolean {
+  return entry.kind === "write" || entry.kind === "delete";
+}
+
+export function checkInvariants(sim: SimulatorHandle, result: RemediationResult, scenario: Scenario): Violation[] {
+  const violations: Violation[] = [];
+  const add = (invariant: Violation["invariant"], message: string): void => {
+    violations.push({ invariant, message });
+  };
+  const snapshot = sim.snapshot();
+  const timeline = sim.timeline();
+  const log = sim.requestLog();
+  const options = result.input.options;
+  const outcomeOf = new Map<string, RemediationResult["outcomes"][number][]>();
+  for (const o of result.outcomes) outcomeOf.set(key(o.resourceId), [...(outcomeOf.get(key(o.resourceId)) ?? []), o]);
+  const byMachine = new Map<string, StateChange[]>();
+  for (const c of timeline) byMachine.set(machineKey(c), [...(byMachine.get(machineKey(c)) ?? []), c]);
+
+  // Every machine: its owning resource, initial and final state.
+  const machines = [
+    ...snapshot.vms.map((vm) => ({ k: key(vm.id), resource: key(vm.id), name: vm.name, final: vm.powerState })),
+    ...snapshot.scaleSets.flatMap((ss) =>
+      ss.instances.map((i) => ({ k: `${key(ss.id)}#${i.instanceId ?? ""}`, resource: key(ss.id), name: `${ss.name}_${i.instanceId ?? ""}`, final: i.powerState })),
+    ),
+  ];
+
+  for (const m of machines) {
+    const changes = byMachine.get(m.k) ?? [];
+    const initial = changes[0]?.from ?? m.final;
+    const outcomes = outcomeOf.get(m.resource) ?? [];
+    const failed = outcomes.some((o) => (o.outcome === "failed" && o.reasonCode !== undefined) || o.reasonCode === "disappeared");
+    // 1
+    if (initial === "running" && m.final !== "running" && !failed) add(1, `${m.name} was running and ends ${m.final} without a reported failure`);
+    // 2
+    if (changes.length > 0 && initial === "deallocated") add(2, `${m.name} was deallocated but went ${changes.map((c) => c.to).join(" → ")}`);
+    if (changes.length > 0 && outcomes.some((o) => o.outcome === "skipped" && o.reasonCode !== "disappeared")) {
+      add(2, `${m.name} is reported skipped (${outcomes.map((o) => o.reasonCode ?? "").join(",")}) but went ${changes.map((c) => c.to).join(" → ")}`);
+    }
+  }
+
+  // 3: groups from the scenario (availability sets and flexible scale sets by resource group + name).
+  const busy = busyIntervals(timeline);
+  const vmIdByName = new Map(snapshot.vms.map((vm) => [`${vm.resourceGroup}/${vm.name}`.toLowerCase(), key(vm.id)] as const));
+  const groups = new Map<string, { cap: number; ids: string[] }>();
+  for (const vm of scenario.vms) {
+    const id = vmIdByName.get(`${vm.resourceGroup}/${vm.name}`.toLowerCase());
+    if (id === undefined) continue;
+    const g =
+      vm.availabilitySet !== undefined
+        ? { k: `as:${vm.resourceGroup}/${vm.availabilitySet}`.toLowerCase(), cap: options.maxUnavailablePerAvailabilitySet }
+        : vm.flexScaleSet !== undefined
+          ? { k: `fx:${vm.resourceGroup}/${vm.flexScaleSet}`.toLowerCase(), cap: options.maxUnavailablePerScaleSet }
+          : undefined;
+    if (g === undefined) continue;
+    const entry = groups.get(g.k) ?? { cap: g.cap, ids: [] };
+    entry.ids.push(id);
+    groups.set(g.k, entry);
+  }
+  for (const [name, g] of groups) {
+    const peak = maxOverlap(g.ids.flatMap((id) => busy.get(id) ?? []));
+    if (peak.count > g.cap) add(3, `${peak.count} VMs of ${name} were in transition at once at ${new Date(peak.at).toISOString()} (cap ${g.cap})`);
+  }
+  // Global: one interval per resource (a scale set's instances together).
+  const perResource = new Map<string, Interval>();
+  for (const [k, i] of busy) {
+    const r = k.split("#")[0] ?? k;
+    const cur = perResource.get(r);
+    perResource.set(r, cur === undefined ? { ...i } : { start: Math.min(cur.start, i.start), end: Math.max(cur.end, i.end) });
+  }
+  const globalPeak = maxOverlap([...perResource.values()]);
+  if (globalPeak.count > options.maxConcurrency) {
+    add(3, `${globalPeak.count} resources were in transition at once at ${new Date(globalPeak.at).toISOString()} (global cap ${options.maxConcurrency})`);
+  }
+
+  // 4
+  for (const v of snapshot.vnets) {
+    for (const s of v.subnets) if (s.name.startsWith(TEMP_SUBNET_PREFIX)) add(4, `temporary subnet ${s.name} is still in ${v.name}`);
+  }
+  const tempPath = (p: string): string | undefined => {
+    const m = /\/subnets\/([^/?]+)$/i.exec(p);
+    return m?.[1] !== undefined && decodeURIComponent(m[1]).startsWith(TEMP_SUBNET_PREFIX) ? p.toLowerCase() : undefined;
+  };
+  const created = new Set(log.filter((e) => e.method === "PUT" && e.status < 300 && tempPath(e.path) !== undefined).map((e) => e.path.toLowerCase()));
+  const deleted = new Set(log.filter((e) => e.method === "DELETE" && e.status < 300 && tempPath(e.path) !== undefined).map((e) => e.path.toLowerCase()));
+  for (const p of created) if (!deleted.has(p)) add(4, `temporary subnet ${p} was created but never deleted`);
+
+  // 5
+  const resources = [
+    ...snapshot.vms.map((vm) => ({ id: key(vm.id), name: vm.name })),
+    ...snapshot.scaleSets.filter((s) => s.orchestrationMode === "Uniform").map((s) => ({ id: key(s.id), name: s.name })),
+    ...snapshot.vnets.map((v) => ({ id: key(v.id), name: v.name })),
+  ];
+  if (result.plan !== undefined) {
+    for (const r of resources) {
+      const n = outcomeOf.get(r.id)?.length ?? 0;
+      if (n !== 1) add(5, `${r.name} has ${n} outcomes`);
+    }
+    const known = new Set(resources.map((r) => r.id));
+    for (const o of result.outcomes) if (!known.has(key(o.resourceId))) add(5, `outcome for a resource the subscription does not have: ${o.resourceId}`);
+  } else if (result.outcomes.length > 0) {
+    add(5, "outcomes were reported without a plan");
+  }
+
+  // 6
+  const status = result.summary.status;
+  const writes = log.filter(isWrite);
+  if (status === "refused" || status === "nothingToDo" || result.input.mode === "plan" || status === "approvalTimedOut") {
+    for (const w of writes) add(6, `${status} run wrote to ARM: ${w.method} ${w.path}`);
+  }
+  if (status === "halted") {
+    const canaries = new Set((result.summary.canary?.vmIds ?? []).map(key));
+    for (const w of writes) {
+      const p = key(w.path);
+      const allowed = tempPath(w.path) !== undefined || /\/networkwatchers\/[^/]+\/connectivitycheck$/.test(p) || [...canaries].some((c) => p.startsWith(`${c}/`));
+      if (!allowed) add(6, `halted run wrote beyond the canary: ${w.method} ${w.path}`);
+    }
+    for (const [k] of busy) {
+      if (!canaries.has(k.split("#")[0] ?? k)) add(6, `halted run changed the power state of ${k}`);
+    }
+  }
+  return violations;
+}
