@@ -248,7 +248,7 @@ export function scaleSetVmBody(ss: ScaleSetRecord, m: Machine, withInstanceView:
   };
 }
 
-function subnetBody(v: VnetState, s: SubnetState): object {
+export function subnetBody(v: VnetState, s: SubnetState): object {
   const id = `${v.id}/subnets/${s.name}`;
   const props: Record<string, unknown> = { provisioningState: s.provisioningState };
   if (s.addressPrefix !== undefined) props["addressPrefix"] = s.addressPrefix;
@@ -281,8 +281,6 @@ function subnetBody(v: VnetState, s: SubnetState): object {
   if (s.delegations.length > 0) props["purpose"] = s.delegations[0] === "Microsoft.Web/hostingEnvironments" ? "HostedWorkloads" : "";
   return { name: s.name, id, etag: `W/"${s.etag.toString(16).padStart(8, "0")}-0000-0000-0000-000000000000"`, type: "Microsoft.Network/virtualNetworks/subnets", properties: props };
 }
-
-export { subnetBody };
 
 export function vnetBody(v: VnetState): object {
   return {

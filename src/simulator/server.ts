@@ -91,7 +91,7 @@ async function handle(d: FrontDoorDeps, req: IncomingMessage, res: ServerRespons
   let response: SimResponse;
   try {
     const raw = method === "POST" || method === "PUT" || method === "PATCH" ? await readBody(req) : "";
-    response = await serve(d, { method, url, segments, apiVersion, kind, raw, authorization: req.headers.authorization, at, entry });
+    response = await serve(d, { method, url, segments, apiVersion, kind, raw, authorization: req.headers.authorization, entry });
   } catch (e) {
     const err = e instanceof ArmHttpError ? e : new ArmHttpError(500, "InternalServerError", ensureError(e).message);
     response = { status: err.status, body: err.body(), headers: err.headers };
@@ -130,7 +130,6 @@ interface Incoming {
   kind: RequestKind;
   raw: string;
   authorization: string | undefined;
-  at: number;
   entry: RequestLogEntry;
 }
 

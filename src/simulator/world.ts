@@ -147,10 +147,6 @@ export interface WatcherRecord {
 const TRANSITIONAL: Record<PowerOp, PowerState> = { powerOff: "stopping", deallocate: "deallocating", start: "starting" };
 const TARGET: Record<PowerOp, StablePower> = { powerOff: "stopped", deallocate: "deallocated", start: "running" };
 
-function isStable(p: PowerState): p is StablePower {
-  return p === "running" || p === "stopped" || p === "deallocated";
-}
-
 /** Seconds with ±jitter, as integer milliseconds. */
 function jittered(seconds: number, jitter: number, rng: Rng): number {
   return Math.max(0, Math.round(seconds * 1000 * (1 + jitter * (2 * rng.next() - 1))));
@@ -626,10 +622,6 @@ export class World {
 
 export function subnetPrefixes(s: SubnetState): string[] {
   return [...(s.addressPrefix === undefined ? [] : [s.addressPrefix]), ...(s.addressPrefixes ?? []), ...s.ipamAllocations.flatMap((a) => a.allocatedAddressPrefixes)];
-}
-
-export function isStablePower(p: PowerState): p is StablePower {
-  return isStable(p);
 }
 
 function pushTo<T>(map: Map<string, T[]>, key: string, value: T): void {
