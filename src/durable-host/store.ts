@@ -1,5 +1,29 @@
 /** Durable state of the local host: one record per orchestration instance (history plus undelivered messages). */
-import type { HistoryEvent, RuntimeStatus } from "./wire";
+import { z } from "zod";
+import { RuntimeStatusSchema, type HistoryEvent, type RuntimeStatus } from "./wire";
+
+// Only the fields the host relies on are checked; history events keep every other field as stored.
+const StoredEventSchema = z.looseObject({
+  EventType: z.number().int(),
+  EventId: z.number().int(),
+  IsPlayed: z.boolean(),
+  Timestamp: z.string(),
+});
+
+const StoredRecordSchema = z.looseObject({
+  instanceId: z.string(),
+  name: z.string(),
+  executionId: z.number().int(),
+  input: z.string().optional(),
+  runtimeStatus: RuntimeStatusSchema,
+  createdTime: z.number(),
+  lastUpdatedTime: z.number(),
+  history: z.array(StoredEventSchema),
+  inbox: z.array(StoredEventSchema),
+  waitingForEvents: z.array(z.string()),
+  replays: z.number().int(),
+  orchestratorCpuMs: z.number(),
+});
 
 export interface FailureDetails {
   errorType: string;
@@ -70,8 +94,9 @@ export class InstanceStore {
 
   static fromJSON(text: string): InstanceStore {
     const store = new InstanceStore();
-    const records = JSON.parse(text) as InstanceRecord[];
-    for (const r of records) store.set(r);
+    const records = z.array(StoredRecordSchema).parse(JSON.parse(text));
+    // The schema checked the shape the host depends on; the rest is the host's own serialized record.
+    for (const r of records) store.set(r as unknown as InstanceRecord);
     return store;
   }
 }

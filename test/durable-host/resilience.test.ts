@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { EventType, createDurableHost, type DurableHost } from "../../src/durable-host";
+import { EventType, InstanceStore, createDurableHost, type DurableHost } from "../../src/durable-host";
 import { APP_MODULES, START, eventsOf, testHost } from "./helpers";
 
 const hosts: DurableHost[] = [];
@@ -133,5 +133,29 @@ describe("durable host instrumentation", () => {
     host.startOrchestration("Steps", "clock");
     await host.runUntilIdle();
     expect(host.clock.now()).toBe(START + 3 * 60_000);
+  });
+});
+
+describe("durable host boundaries", () => {
+  it("fails an orchestration that calls an activity the app does not register", async () => {
+    const host = await track(testHost());
+    const id = host.startOrchestration("CallsMissing");
+    await host.runUntilIdle();
+    expect(host.getStatus(id)?.failureDetails?.errorMessage).toBe(
+      "Orchestrator function 'CallsMissing' failed: The function 'NoSuchActivity' is not registered as an activity function in this app.",
+    );
+  });
+
+  it("refuses a stored state that is not an instance table", () => {
+    expect(() => InstanceStore.fromJSON('[{"instanceId":"x"}]')).toThrow();
+  });
+
+  it("refuses to start an orchestration that is not registered, or a second live instance with the same id", async () => {
+    const host = await track(testHost());
+    expect(() => host.startOrchestration("Nope")).toThrow(expect.objectContaining({ code: "FunctionNotFound" }));
+    host.startOrchestration("WaitForever", undefined, { instanceId: "dup" });
+    expect(() => host.startOrchestration("WaitForever", undefined, { instanceId: "dup" })).toThrow(
+      expect.objectContaining({ statusCode: 409 }),
+    );
   });
 });

@@ -164,3 +164,8 @@ df.app.orchestration("RetryTimeout", function* (context: OrchestrationContext) {
   yield context.df.callActivityWithRetry("Boom", retry, "timeout");
   return "unreachable";
 });
+
+df.app.orchestration("CallsMissing", function* (context: OrchestrationContext) {
+  yield context.df.callActivity("NoSuchActivity", null);
+  return "unreachable";
+});
