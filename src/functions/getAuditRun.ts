@@ -1,0 +1,30 @@
+/** GET /api/audit/runs/{runId}[?format=html]: one audited run with every resource outcome, or its HTML report. */
+import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from "@azure/functions";
+import { z } from "zod";
+import { requireAuditStore } from "../audit/current";
+import { renderRunReport } from "../audit/report";
+import { errorResponse, handleErrors, jsonResponse, parseOr400, queryObject, requireRole } from "./http";
+
+const RunIdSchema = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$/, "must be a run id");
+const QuerySchema = z.object({ format: z.enum(["json", "html"]).default("json") }).strict();
+
+export async function getAuditRun(request: HttpRequest, _context: InvocationContext): Promise<HttpResponseInit> {
+  return handleErrors(async () => {
+    requireRole(request, "Port25.Auditor");
+    const runId = parseOr400(z.object({ runId: RunIdSchema }), { runId: request.params.runId ?? "" }, "route").runId;
+    const { format } = parseOr400(QuerySchema, queryObject(request), "query");
+    const run = await requireAuditStore().getRun(runId);
+    if (!run) return errorResponse(404, "NotFound", `No audited run ${runId}`);
+    if (format === "html") {
+      return { status: 200, body: renderRunReport(run), headers: { "content-type": "text/html; charset=utf-8" } };
+    }
+    return jsonResponse(200, run);
+  });
+}
+
+app.http("getAuditRun", {
+  route: "audit/runs/{runId}",
+  methods: ["GET"],
+  authLevel: "function",
+  handler: getAuditRun,
+});
