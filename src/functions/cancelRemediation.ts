@@ -1,0 +1,45 @@
+/**
+ * POST /api/remediations/{id}/cancel: graceful cancel. "cancel" goes to the run first (no new VNet, wave or batch
+ * starts), then to each wave batch it lists as active (no new VM starts); VMs in flight finish their cycle.
+ */
+import type { HttpRequest, HttpResponseInit, InvocationContext } from "@azure/functions";
+import * as df from "durable-functions";
+import { CANCEL_EVENT } from "../contracts/names";
+import { ProgressSchema } from "../contracts/remediation";
+import { callerIdentity, errorResponse, handleErrors, jsonResponse, requireRole } from "./http";
+import { isLive, statusUrls, tryGetStatus } from "./instances";
+import { InstanceIdParamSchema } from "./params";
+
+export async function cancelRemediation(
+  request: HttpRequest,
+  client: df.DurableClient,
+  _context: InvocationContext,
+): Promise<HttpResponseInit> {
+  return handleErrors(async () => {
+    requireRole(request, "Port25.Operator");
+    const instanceId = InstanceIdParamSchema.parse(request.params.id ?? "");
+    const status = await tryGetStatus(client, instanceId);
+    if (!status) return errorResponse(404, "NotFound", `No remediation instance ${instanceId}`);
+    if (!isLive(status)) return errorResponse(409, "NotRunning", `Remediation ${instanceId} is ${status.runtimeStatus}`);
+    const cancelledBy = callerIdentity(request);
+    await client.raiseEvent(instanceId, CANCEL_EVENT, { cancelledBy });
+    const progress = ProgressSchema.safeParse(status.customStatus);
+    const batches = progress.success ? (progress.data.activeBatches ?? []) : [];
+    const signalled: string[] = [];
+    for (const batchId of batches) {
+      const batch = await tryGetStatus(client, batchId);
+      if (batch && isLive(batch)) {
+        await client.raiseEvent(batchId, CANCEL_EVENT, { cancelledBy });
+        signalled.push(batchId);
+      }
+    }
+    return jsonResponse(202, { instanceId, cancelledBy, batchesSignalled: signalled, ...statusUrls(client, request, instanceId) });
+  });
+}
+
+df.app.client.http("cancelRemediation", {
+  route: "remediations/{id}/cancel",
+  methods: ["POST"],
+  authLevel: "function",
+  handler: cancelRemediation,
+});
