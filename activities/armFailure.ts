@@ -2,7 +2,8 @@
 import { ensureError, isAzureOperationError } from "../src/errors";
 import type { ArmFailure } from "../src/contracts/functions/common";
 
-const THROTTLE_CODES = new Set(["toomanyrequests", "retryableerrorduetoanotheroperation", "operationpreempted"]);
+/** ARM says "too many requests" in several ways (SubscriptionRequestsThrottled, TooManyRequests, …). */
+const THROTTLE_CODE = /throttl|toomanyrequests|retryableerrorduetoanotheroperation|operationpreempted/i;
 const CONFLICT_CODES = new Set(["anotheroperationinprogress", "conflict", "operationnotallowed"]);
 
 /**
@@ -21,7 +22,7 @@ export function toArmFailure(error: unknown): ArmFailure {
     ...(e.statusCode !== undefined ? { statusCode: e.statusCode } : {}),
     ...(e.retryAfterSeconds !== undefined ? { retryAfterSeconds: e.retryAfterSeconds } : {}),
   };
-  if (e.statusCode === 429 || THROTTLE_CODES.has(lower)) return { status: "throttled", ...base };
+  if (e.statusCode === 429 || THROTTLE_CODE.test(code)) return { status: "throttled", ...base };
   if (e.statusCode === 409 && (CONFLICT_CODES.has(lower) || !isAllocationCode(code))) return { status: "conflict", ...base };
   if (e.statusCode === 404) return { status: "notFound", ...base };
   if (e.statusCode !== undefined && e.statusCode >= 400 && e.statusCode < 500) return { status: "failed", ...base };

@@ -6,6 +6,8 @@ import {
   type DiscoverResourcesInput,
   type DiscoverResourcesOutput,
 } from "../src/contracts/functions/discoverResources";
+import { ensureError } from "../src/errors";
+import { toArmFailure } from "./armFailure";
 import { gateway } from "./deps";
 
 export async function discoverResources(
@@ -13,13 +15,17 @@ export async function discoverResources(
 ): Promise<z.input<typeof DiscoverResourcesOutput>> {
   const arm = gateway();
   const id = input.subscriptionId;
-  // Sequential on purpose: discovery is a burst of list calls, and ARM's read bucket is shared with the run.
-  const resourceGroups = await arm.listResourceGroups(id);
-  const vms = await arm.listVms(id);
-  const scaleSets = await arm.listScaleSets(id);
-  const vnets = await arm.listVnets(id);
-  const networkWatchers = await arm.listNetworkWatchers(id);
-  return { subscriptionId: id, resourceGroups, vms, scaleSets, vnets, networkWatchers };
+  try {
+    // Sequential on purpose: discovery is a burst of list calls, and ARM's read bucket is shared with the run.
+    const resourceGroups = await arm.listResourceGroups(id);
+    const vms = await arm.listVms(id);
+    const scaleSets = await arm.listScaleSets(id);
+    const vnets = await arm.listVnets(id);
+    const networkWatchers = await arm.listNetworkWatchers(id);
+    return { status: "ok", discovery: { subscriptionId: id, resourceGroups, vms, scaleSets, vnets, networkWatchers } };
+  } catch (e) {
+    return toArmFailure(ensureError(e));
+  }
 }
 
 registerActivity(discoverResourcesActivity, discoverResources);

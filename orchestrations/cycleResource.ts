@@ -33,7 +33,7 @@ const MAX_BUSY_ATTEMPTS = 8;
 
 type StepResult =
   | { ok: true; performed: boolean; state: string }
-  | { ok: false; outcome: "failed" | "skipped"; reasonCode: ReasonCode; message: string; errorCode?: string; state: string };
+  | { ok: false; outcome: "failed" | "skipped"; reasonCode: ReasonCode; message: string; errorCode?: string; state: string; performed?: boolean };
 
 /** One group of instances (or the VM itself) and the steps it goes through. */
 interface Track {
@@ -172,7 +172,7 @@ function* runStep(
   for (;;) {
     if (wait > 0) {
       const remaining = (deadline.getTime() - context.df.currentUtcDateTime.getTime()) / 1000;
-      if (remaining <= 0) return timedOut(state);
+      if (remaining <= 0) return { ...timedOut(state), performed };
       yield* sleep(context, Math.min(wait, remaining));
     }
     const read = yield* callActivity(
@@ -192,7 +192,7 @@ function* runStep(
         return { ok: false, outcome: "skipped", reasonCode: "disappeared", message: `${entry.name} disappeared during the run`, errorCode: read.code, state: "absent" };
       }
       if (read.status === "failed" || ++busy >= MAX_BUSY_ATTEMPTS * 2) {
-        return { ok: false, outcome: "failed", reasonCode: "operationFailed", message: `reading ${entry.name} failed: ${read.message}`, errorCode: read.code, state };
+        return { ok: false, performed, outcome: "failed", reasonCode: "operationFailed", message: `reading ${entry.name} failed: ${read.message}`, errorCode: read.code, state };
       }
       wait = backoffSeconds(busy, read.retryAfterSeconds);
       continue;
@@ -207,6 +207,7 @@ function* runStep(
       const code = op.error?.code ?? op.status;
       return {
         ok: false,
+        performed,
         outcome: "failed",
         reasonCode: failureReason(step, { code }, "operationFailed"),
         message: `${step} failed: ${op.error?.message ?? `the operation ended ${op.status}`}; last state ${state}`,
@@ -251,6 +252,7 @@ export function* cycleResource(context: OrchestrationContext, input: CycleResour
         const last = t === tracks.length - 1 && s === track.steps.length - 1;
         const r = yield* runStep(context, input, track, step, last, state);
         if (!r.ok) {
+          if (r.performed === true) actions.push(step);
           return {
             ...common,
             outcome: r.outcome,

@@ -53,7 +53,7 @@ import type {
 import { buildPlan } from "../src/domain/planWaves";
 import { countOutcomes, groupByReason } from "../src/domain/summarize";
 import { ensureError } from "../src/errors";
-import { nowIso, skippedOutcome, transientRetry } from "./shared";
+import { backoffSeconds, nowIso, skippedOutcome, transientRetry } from "./shared";
 
 /** Batches of one wave running at once, at most (keeps the custom status small). */
 const MAX_PARALLEL_BATCHES = 50;
@@ -151,17 +151,39 @@ export function divideCap(sizes: readonly number[], cap: number): number[] {
   return shares;
 }
 
+/** Reads that ARM throttles are repeated after its Retry-After (or a backoff), this many times at most. */
+const MAX_READ_ATTEMPTS = 10;
+
 function* verify(run: Run): Generator<Task, Classification, unknown> {
+  let why: string;
   try {
-    const out = yield* run.activity(classifySubscriptionActivity, { subscriptionId: run.input.subscriptionId });
-    return out.classification;
+    for (let attempt = 1; ; attempt++) {
+      const out = yield* run.activity(classifySubscriptionActivity, { subscriptionId: run.input.subscriptionId });
+      if (out.status === "ok") return out.classification;
+      why = `${out.code}: ${out.message}`;
+      if ((out.status !== "throttled" && out.status !== "conflict") || attempt >= MAX_READ_ATTEMPTS || run.cancelRequested) break;
+      yield* run.sleep(backoffSeconds(attempt, out.retryAfterSeconds));
+    }
   } catch (e) {
-    return {
-      category: "unknown",
-      reason: `the subscription could not be read: ${ensureError(e).message.slice(0, 500)}`,
-      decidedBy: ["subscription=unreadable"],
-      missingPermission: "Microsoft.Resources/subscriptions/read",
-    };
+    why = ensureError(e).message.slice(0, 500);
+  }
+  return {
+    category: "unknown",
+    reason: `the subscription could not be read (${why})`,
+    decidedBy: ["subscription=unreadable"],
+    missingPermission: "Microsoft.Resources/subscriptions/read",
+  };
+}
+
+/** Lists the subscription's resources, waiting out throttling; throws when it cannot. */
+function* discover(run: Run): Generator<Task, Discovery, unknown> {
+  for (let attempt = 1; ; attempt++) {
+    const out = yield* run.activity(discoverResourcesActivity, { subscriptionId: run.input.subscriptionId });
+    if (out.status === "ok") return out.discovery;
+    if ((out.status !== "throttled" && out.status !== "conflict") || attempt >= MAX_READ_ATTEMPTS) {
+      throw new Error(`listing the subscription's resources failed: ${out.code}: ${out.message}`);
+    }
+    yield* run.sleep(backoffSeconds(attempt, out.retryAfterSeconds));
   }
 }
 
@@ -413,7 +435,7 @@ export function* remediateSubscription(context: OrchestrationContext, input: Rem
   let discovery: Discovery | undefined;
   if (!run.cancelRequested) {
     try {
-      discovery = yield* run.activity(discoverResourcesActivity, { subscriptionId: input.subscriptionId });
+      discovery = yield* discover(run);
     } catch (e) {
       if (status === undefined) throw e;
       run.warnings.push(`the resources could not be listed: ${ensureError(e).message.slice(0, 300)}`);

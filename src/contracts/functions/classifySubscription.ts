@@ -4,13 +4,19 @@ import { defineActivity } from "../define";
 import { ClassificationSchema } from "../classification";
 import { BillingReadSchema, SubscriptionInfoSchema } from "../discovery";
 import { SubscriptionIdSchema } from "../ids";
+import { ArmFailureSchema } from "./common";
 
 export const ClassifySubscriptionInput = z.object({ subscriptionId: SubscriptionIdSchema });
-export const ClassifySubscriptionOutput = z.object({
-  classification: ClassificationSchema,
-  subscription: SubscriptionInfoSchema,
-  billing: BillingReadSchema,
-});
+/** Throttling (and a refused subscription read) come back as data; see discoverResources. */
+export const ClassifySubscriptionOutput = z.discriminatedUnion("status", [
+  z.object({
+    status: z.literal("ok"),
+    classification: ClassificationSchema,
+    subscription: SubscriptionInfoSchema,
+    billing: BillingReadSchema,
+  }),
+  ArmFailureSchema,
+]);
 
 export const classifySubscriptionActivity = defineActivity(
   "classifySubscription",

@@ -3,8 +3,13 @@ import { z } from "zod";
 import { defineActivity } from "../define";
 import { DiscoverySchema } from "../discovery";
 import { SubscriptionIdSchema } from "../ids";
+import { ArmFailureSchema } from "./common";
 
 export const DiscoverResourcesInput = z.object({ subscriptionId: SubscriptionIdSchema });
-export const DiscoverResourcesOutput = DiscoverySchema;
+/** Throttling comes back as data so the orchestration can wait Retry-After on a durable timer and list again. */
+export const DiscoverResourcesOutput = z.discriminatedUnion("status", [
+  z.object({ status: z.literal("ok"), discovery: DiscoverySchema }),
+  ArmFailureSchema,
+]);
 
 export const discoverResourcesActivity = defineActivity("discoverResources", DiscoverResourcesInput, DiscoverResourcesOutput);
