@@ -4,6 +4,7 @@ import { ensureError, isPort25Error } from "../errors";
 import { UsageError } from "./args";
 import { RemoteError } from "./remoteClient";
 import { planCommand, PLAN_HELP } from "./commands/plan";
+import { simulateCommand, SIMULATE_HELP } from "./commands/simulate";
 import { simulatorCommand, SIMULATOR_HELP } from "./commands/simulator";
 import { auditCommand, eventCommand, REMOTE_HELP, startCommand, statusCommand } from "./commands/remote";
 
@@ -25,6 +26,7 @@ const interrupted = (): Promise<void> =>
   });
 
 const COMMANDS: Record<string, Command> = {
+  simulate: { help: SIMULATE_HELP, run: simulateCommand },
   plan: { help: PLAN_HELP, run: planCommand },
   simulator: { help: SIMULATOR_HELP, run: (argv) => simulatorCommand(argv, interrupted()) },
   start: { help: REMOTE_HELP.start, run: startCommand },

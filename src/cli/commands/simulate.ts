@@ -1,0 +1,161 @@
+/** port25 simulate: the whole workflow on a simulated subscription, with progress, a summary and an HTML report. */
+import { mkdirSync, writeFileSync } from "node:fs";
+import { dirname, resolve } from "node:path";
+import { z } from "zod";
+import { camelKeys, parseFlags, parseFlagValues, UsageError } from "../args";
+import { startLocalStack, type LocalStack } from "../localStack";
+import { createProgressSink } from "../progress";
+import { renderSummary } from "../render";
+import { SimulateOutputSchema, type SimulateOutput } from "../simulateOutput";
+import { defaultScenarioPath } from "./simulator";
+import { generateFleet, loadScenario, type Scenario } from "../../simulator";
+import { renderRunReport } from "../../audit/report";
+import { requireAuditStore } from "../../audit/current";
+import type { RemediationResult, RunStatus } from "../../contracts/remediation";
+import type { CommandResult } from "../main";
+
+export const SIMULATE_HELP = `port25 simulate [--scenario FILE] [--vms N] [--seed S] [--time-scale X] [--mode plan|execute]
+                [--max-concurrency N] [--report FILE] [--json]
+  Runs the whole remediation on the built-in Azure simulator (default scenario: scenarios/demo.json, a realistic
+  fleet of about 60 VMs), with the real durable-functions engine, the real Azure SDK clients and a real Azurite for
+  the audit. Simulated time is virtual: a run that would take hours on Azure takes seconds. --vms N generates a
+  fleet of N VMs instead. --time-scale X paces the run at X simulated seconds per real second (to watch it).
+  Prints progress (a bar on a terminal), a summary and the path of the HTML report (default
+  reports/port25-<run id>.html). --json prints only the machine-readable result (docs/cli.md).
+  Exit codes: 0 the run completed without failures, 1 it ended with failures, was refused or halted, 2 bad usage.`;
+
+const Flags = z
+  .object({
+    scenario: z.string().min(1).optional(),
+    vms: z.coerce.number().int().min(1).max(20000).optional(),
+    seed: z.coerce.number().int().min(0).max(2 ** 31).default(1),
+    timeScale: z.coerce.number().positive().max(1e6).optional(),
+    mode: z.enum(["plan", "execute"]).default("execute"),
+    maxConcurrency: z.coerce.number().int().min(1).max(1000).optional(),
+    report: z.string().min(1).optional(),
+    json: z.boolean().default(false),
+  })
+  .strict();
+
+const FAILING: readonly RunStatus[] = ["completedWithFailures", "refused", "halted", "cancelled", "approvalTimedOut"];
+
+function loadOrUsage(path: string): Scenario {
+  try {
+    return loadScenario(resolve(path));
+  } catch (e) {
+    throw new UsageError(`--scenario ${path}: ${e instanceof Error ? e.message : String(e)}`);
+  }
+}
+
+const realSleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** Drives the host until the run ends, pacing virtual time when asked, and reporting progress. */
+async function drive(stack: LocalStack, timeScale: number | undefined, onTick: () => void): Promise<void> {
+  const realStart = Date.now();
+  for (;;) {
+    const until = timeScale === undefined ? undefined : stack.startedAt + (Date.now() - realStart) * timeScale;
+    const report = await stack.host.runUntilIdle({ maxEpisodes: 500, ...(until === undefined ? {} : { advanceTimersUpTo: until }) });
+    onTick();
+    const status = stack.host.getStatus(stack.instanceId)?.runtimeStatus;
+    if (status !== "Running" && status !== "Pending") return;
+    if (report.stoppedBy === "idle" && timeScale === undefined) {
+      if (report.stuck.length > 0 || report.waitingForEvents.length > 0) {
+        throw new Error(`the run stopped making progress (waiting: ${[...report.stuck, ...report.waitingForEvents].map((i) => i.instanceId).join(", ")})`);
+      }
+    }
+    if (timeScale !== undefined) await realSleep(100);
+  }
+}
+
+export async function simulateCommand(argv: string[]): Promise<CommandResult> {
+  const { values } = parseFlags(argv, {
+    scenario: { type: "string" },
+    vms: { type: "string" },
+    seed: { type: "string" },
+    "time-scale": { type: "string" },
+    mode: { type: "string" },
+    "max-concurrency": { type: "string" },
+    report: { type: "string" },
+    json: { type: "boolean" },
+  });
+  const f = parseFlagValues(Flags, camelKeys(values));
+  if (f.scenario !== undefined && f.vms !== undefined) throw new UsageError("--vms: cannot be combined with --scenario");
+  const source = f.vms !== undefined ? `generated fleet of ${f.vms} VMs (seed ${f.seed})` : (f.scenario ?? defaultScenarioPath());
+  const scenario = f.vms !== undefined ? generateFleet(f.vms, f.seed) : loadOrUsage(f.scenario ?? defaultScenarioPath());
+
+  const realStart = performance.now();
+  const sink = createProgressSink(process.stderr, !f.json);
+  if (!f.json) process.stderr.write(`Simulating ${source}: ${scenario.vms.length} VMs, ${scenario.scaleSets.length} scale sets, ${scenario.vnets.length} VNets\n`);
+  const stack = await startLocalStack({ scenario, seed: f.seed, audit: true });
+  let result: RemediationResult;
+  try {
+    stack.start({
+      mode: f.mode,
+      options: f.maxConcurrency === undefined ? {} : { maxConcurrency: f.maxConcurrency },
+    });
+    let lastDraw = 0;
+    await drive(stack, f.timeScale, () => {
+      const now = performance.now();
+      if (now - lastDraw < 100) return;
+      lastDraw = now;
+      const p = stack.progress();
+      if (p) sink.update(p);
+    });
+    const finalProgress = stack.progress();
+    if (finalProgress) sink.update(finalProgress);
+    sink.done();
+    result = stack.result();
+
+    const audited = await requireAuditStore().getRun(result.summary.runId);
+    let reportPath: string | null = null;
+    if (audited) {
+      reportPath = resolve(f.report ?? `reports/port25-${result.summary.runId}.html`);
+      mkdirSync(dirname(reportPath), { recursive: true });
+      writeFileSync(reportPath, renderRunReport(audited));
+    }
+    const stats = stack.host.stats();
+    const log = stack.sim.requestLog();
+    const output: SimulateOutput = SimulateOutputSchema.parse({
+      version: 1,
+      scenario: {
+        source,
+        subscriptionId: stack.sim.subscriptionId,
+        vms: scenario.vms.length,
+        scaleSets: scenario.scaleSets.length,
+        vnets: scenario.vnets.length,
+      },
+      summary: result.summary,
+      classification: result.classification,
+      outcomes: result.outcomes,
+      timing: {
+        simulatedSeconds: (Date.parse(result.summary.endedAt) - Date.parse(result.summary.startedAt)) / 1000,
+        realSeconds: (performance.now() - realStart) / 1000,
+      },
+      arm: {
+        requests: log.length,
+        throttled: log.filter((r) => r.status === 429).length,
+        writes: log.filter((r) => r.kind !== "read").length,
+      },
+      orchestration: {
+        instances: stats.instances.length,
+        maxHistoryEvents: Math.max(0, ...stats.instances.map((i) => i.historyLength)),
+        episodes: stats.instances.reduce((n, i) => n + i.replays, 0),
+      },
+      report: reportPath,
+    });
+    if (f.json) {
+      process.stdout.write(`${JSON.stringify(output)}\n`);
+    } else {
+      process.stdout.write(`\n${renderSummary(result, output.timing)}\n`);
+      process.stdout.write(
+        `ARM: ${output.arm.requests} requests (${output.arm.writes} writes, ${output.arm.throttled} throttled); ` +
+          `${output.orchestration.instances} orchestration instances, largest history ${output.orchestration.maxHistoryEvents} events\n`,
+      );
+      process.stdout.write(reportPath ? `Report: ${reportPath}\n` : "No audit record was written, so there is no report.\n");
+    }
+  } finally {
+    sink.done();
+    await stack.close();
+  }
+  return { exitCode: FAILING.includes(result.summary.status) ? 1 : 0 };
+}

@@ -1,0 +1,197 @@
+/**
+ * The product running locally in one process: the Azure simulator and the durable host on one virtual clock, the
+ * app settings pointing the real gateway at the simulator over HTTPS, optionally a real Azurite for the audit
+ * tables, and the product's orchestrations and activities imported into the host. Used by `port25 simulate`,
+ * the end-to-end tests, the chaos suite and the benchmarks.
+ */
+import "../durable-host/register";
+import { readdirSync } from "node:fs";
+import { extname, join, resolve } from "node:path";
+import { createDurableHost, createVirtualClock, type DurableHost, type DurableHostOptions } from "../durable-host";
+import { loadScenario, startSimulator, type Scenario, type ScenarioInput, type SimulatorHandle } from "../simulator";
+import { startAzurite, type LocalAzurite } from "../audit/localAzurite";
+import { resetConfig } from "../config";
+import { parseWith } from "../contracts/parse";
+import {
+  ProgressSchema,
+  RemediationInputSchema,
+  RemediationResultSchema,
+  remediationInstanceId,
+  type Progress,
+  type RemediationInput,
+  type RemediationResult,
+} from "../contracts/remediation";
+import type { RemediationOptionsInput } from "../contracts/options";
+import { APPROVE_EVENT, CANCEL_EVENT, REMEDIATE_SUBSCRIPTION } from "../contracts/names";
+
+/** The package root, whether running from src (tsx, vitest) or from dist (node). */
+const ROOT = __dirname.split(/[\\/]/).includes("dist") ? resolve(__dirname, "../../..") : resolve(__dirname, "../..");
+const CODE_ROOT = __dirname.split(/[\\/]/).includes("dist") ? resolve(ROOT, "dist") : ROOT;
+const SOURCE_EXT = extname(__filename);
+
+const ENV_KEYS = [
+  "PORT25_ARM_ENDPOINT",
+  "PORT25_ARM_CA_FILE",
+  "PORT25_ARM_STATIC_TOKEN",
+  "PORT25_AUDIT_TABLE_CONNECTION",
+  "PORT25_AUDIT_TABLE_ENDPOINT",
+] as const;
+
+export function packageRoot(): string {
+  return ROOT;
+}
+
+/** Every module of the function app under the given folders (default: orchestrations and activities). */
+export function appModules(dirs: readonly string[] = ["orchestrations", "activities"]): string[] {
+  return dirs.flatMap((dir) =>
+    readdirSync(join(CODE_ROOT, dir))
+      .filter((f) => extname(f) === SOURCE_EXT && !f.endsWith(".d.ts"))
+      .sort()
+      .map((f) => join(CODE_ROOT, dir, f)),
+  );
+}
+
+export interface LocalStackOptions {
+  scenario: ScenarioInput | Scenario | string;
+  seed?: number;
+  host?: Omit<DurableHostOptions, "clock">;
+  /** Start a real Azurite and point the audit store at it. */
+  audit?: boolean;
+  /** Extra app settings for the run. */
+  env?: Record<string, string>;
+  /** Also import the HTTP and timer triggers (src/functions). */
+  triggers?: boolean;
+}
+
+export interface StartOptions {
+  mode?: "plan" | "execute";
+  requireApproval?: boolean;
+  options?: RemediationOptionsInput;
+  probeHost?: string;
+  runId?: string;
+  requestedBy?: string;
+  attestation?: { reference: string; approvedBy: string; approvedAt: string };
+}
+
+export interface LocalStack {
+  sim: SimulatorHandle;
+  host: DurableHost;
+  scenario: Scenario;
+  azurite: LocalAzurite | undefined;
+  /** Virtual epoch ms when the stack started. */
+  startedAt: number;
+  instanceId: string;
+  /** Starts remediateSubscription for the scenario's subscription. */
+  start(opts?: StartOptions): RemediationInput;
+  progress(): Progress | undefined;
+  /** Raises "cancel" as the cancel endpoint does: the run first, then every batch its status lists. */
+  cancel(): void;
+  approve(): void;
+  /** The finished run's output; throws when the instance did not complete. */
+  result(): RemediationResult;
+  close(): Promise<void>;
+}
+
+/** Attestation used for simulated runs: the scenario's exemption time, or a day before the simulation. */
+export function simulatedAttestation(scenario: Scenario, now: number): { reference: string; approvedBy: string; approvedAt: string } {
+  return {
+    reference: "SIMULATED-EXEMPTION",
+    approvedBy: "port25 simulate",
+    approvedAt: scenario.exemption.effectiveAt ?? new Date(now - 24 * 3600 * 1000).toISOString(),
+  };
+}
+
+export async function startLocalStack(opts: LocalStackOptions): Promise<LocalStack> {
+  const scenario = loadScenario(opts.scenario);
+  const clock = createVirtualClock(scenario.behaviour.startTime ?? "2026-03-03T08:00:00Z");
+  const startedAt = clock.now();
+  const azurite = opts.audit ? await startAzurite() : undefined;
+  let sim: SimulatorHandle;
+  try {
+    sim = await startSimulator({ scenario, clock, seed: opts.seed ?? 7 });
+  } catch (e) {
+    await azurite?.stop();
+    throw e;
+  }
+  const saved = Object.fromEntries(ENV_KEYS.map((k) => [k, process.env[k]]));
+  for (const k of ENV_KEYS) delete process.env[k];
+  process.env.PORT25_ARM_ENDPOINT = sim.endpoint;
+  process.env.PORT25_ARM_CA_FILE = sim.caFile;
+  process.env.PORT25_ARM_STATIC_TOKEN = sim.token;
+  if (azurite) process.env.PORT25_AUDIT_TABLE_CONNECTION = azurite.connectionString;
+  for (const [k, v] of Object.entries(opts.env ?? {})) process.env[k] = v;
+  resetConfig();
+
+  const host = createDurableHost({ ...opts.host, clock });
+  const restore = async (): Promise<void> => {
+    await host.close();
+    await sim.close();
+    await azurite?.stop();
+    for (const k of ENV_KEYS) {
+      const v = saved[k];
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
+    }
+    resetConfig();
+  };
+  try {
+    await host.importApp(appModules(opts.triggers ? ["orchestrations", "activities", "src/functions"] : undefined));
+  } catch (e) {
+    await restore();
+    throw e;
+  }
+  const instanceId = remediationInstanceId(sim.subscriptionId);
+  const progress = (): Progress | undefined => {
+    const s = host.getStatus(instanceId);
+    if (s?.customStatus === undefined || s.customStatus === null) return undefined;
+    const p = ProgressSchema.safeParse(s.customStatus);
+    return p.success ? p.data : undefined;
+  };
+
+  return {
+    sim,
+    host,
+    scenario,
+    azurite,
+    startedAt,
+    instanceId,
+    start(o: StartOptions = {}): RemediationInput {
+      const input = parseWith(
+        RemediationInputSchema,
+        {
+          subscriptionId: sim.subscriptionId,
+          attestation: o.attestation ?? simulatedAttestation(scenario, clock.now()),
+          mode: o.mode ?? "execute",
+          requireApproval: o.requireApproval ?? false,
+          options: o.options ?? {},
+          requestedBy: o.requestedBy ?? "port25 simulate",
+          requestedAt: new Date(clock.now()).toISOString(),
+          probeHost: o.probeHost ?? "smtp.contoso.example",
+          runId: o.runId ?? `sim-${new Date(clock.now()).toISOString().replace(/[-:.]/g, "")}`,
+        },
+        "start input",
+      );
+      host.startOrchestration(REMEDIATE_SUBSCRIPTION, input, { instanceId });
+      return input;
+    },
+    progress,
+    cancel(): void {
+      host.raiseEvent(instanceId, CANCEL_EVENT);
+      for (const id of progress()?.activeBatches ?? []) {
+        const s = host.getStatus(id);
+        if (s !== undefined && (s.runtimeStatus === "Running" || s.runtimeStatus === "Pending")) host.raiseEvent(id, CANCEL_EVENT);
+      }
+    },
+    approve: () => host.raiseEvent(instanceId, APPROVE_EVENT),
+    result(): RemediationResult {
+      const s = host.getStatus(instanceId);
+      if (s?.runtimeStatus !== "Completed") {
+        throw new Error(
+          `run did not complete: ${s?.runtimeStatus ?? "absent"} ${JSON.stringify(s?.failureDetails ?? s?.customStatus ?? null).slice(0, 2000)}`,
+        );
+      }
+      return parseWith(RemediationResultSchema, s.output, "run output");
+    },
+    close: restore,
+  };
+}

@@ -1,0 +1,37 @@
+/** The machine-readable result of `port25 simulate --json` (documented in docs/cli.md). */
+import { z } from "zod";
+import { ClassificationSchema } from "../contracts/classification";
+import { ResourceOutcomeSchema } from "../contracts/outcome";
+import { RemediationSummarySchema } from "../contracts/remediation";
+
+export const SimulateOutputSchema = z.object({
+  /** Schema version of this document. */
+  version: z.literal(1),
+  scenario: z.object({
+    source: z.string(),
+    subscriptionId: z.string(),
+    vms: z.number().int(),
+    scaleSets: z.number().int(),
+    vnets: z.number().int(),
+  }),
+  summary: RemediationSummarySchema,
+  classification: ClassificationSchema,
+  outcomes: z.array(ResourceOutcomeSchema),
+  timing: z.object({
+    simulatedSeconds: z.number(),
+    realSeconds: z.number(),
+  }),
+  arm: z.object({
+    requests: z.number().int(),
+    throttled: z.number().int(),
+    writes: z.number().int(),
+  }),
+  orchestration: z.object({
+    instances: z.number().int(),
+    maxHistoryEvents: z.number().int(),
+    episodes: z.number().int(),
+  }),
+  /** Path of the HTML report (null when the run wrote no audit record). */
+  report: z.string().nullable(),
+});
+export type SimulateOutput = z.output<typeof SimulateOutputSchema>;
