@@ -36,6 +36,7 @@ export const REASON_LABELS: Record<ReasonCode, string> = {
   noIpv4AddressSpace: "No IPv4 address space",
   ipamManaged: "Address space managed by IPAM",
   subnetRefreshDisabled: "Subnet refresh turned off",
+  notSelected: "Not selected for this run (limited to other resources)",
   planOnly: "Plan only (nothing was changed)",
   notExemptible: "Subscription not exemptible",
   notBlocked: "Port 25 is not blocked on this subscription",

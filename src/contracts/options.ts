@@ -1,5 +1,9 @@
 /** Options of a remediation run (start request → orchestration input → planner). */
 import { z } from "zod";
+import { ArmResourceIdSchema } from "./ids";
+
+/** Most resources one run can be limited to (onlyResourceIds). */
+export const MAX_SELECTED_RESOURCES = 5000;
 
 export const RemediationOptionsSchema = z
   .object({
@@ -27,6 +31,11 @@ export const RemediationOptionsSchema = z
     forceUnknownBilling: z.boolean().default(false),
     /** VMs per wave batch (one sub-orchestration each); keeps histories short. */
     batchSize: z.number().int().min(1).max(200).default(100),
+    /**
+     * Limit the run to these resources (ARM ids, compared case-insensitively); every other resource is skipped
+     * with reason "notSelected". Used by re-verification to remediate only the stragglers it found.
+     */
+    onlyResourceIds: z.array(ArmResourceIdSchema).min(1).max(MAX_SELECTED_RESOURCES).optional(),
   })
   .strict();
 export type RemediationOptions = z.output<typeof RemediationOptionsSchema>;

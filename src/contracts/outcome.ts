@@ -21,6 +21,7 @@ export const ReasonCodeSchema = z.enum([
   "noIpv4AddressSpace",
   "ipamManaged",
   "subnetRefreshDisabled",
+  "notSelected", // the run was limited to other resources (options.onlyResourceIds)
   // skips decided during the run
   "planOnly",
   "notExemptible",

@@ -270,11 +270,24 @@ function markCanaries(entries: PlanEntry[], vmsById: ReadonlyMap<string, VmInfo>
   for (const c of candidates.slice(0, options.canaryCount)) c.e.canary = true;
 }
 
+/**
+ * With `onlyResourceIds`, every resource not listed becomes a "notSelected" skip, ahead of every other rule: the
+ * run was asked not to look at it. Its state is kept so the report still shows it.
+ */
+function deselect(entry: PlanEntry, selected: ReadonlySet<string> | undefined): PlanEntry {
+  if (selected === undefined || selected.has(resourceKey(entry.resourceId))) return entry;
+  const common: Common = { resourceId: entry.resourceId, kind: entry.kind, name: entry.name, resourceGroup: entry.resourceGroup, location: entry.location };
+  const extra: Partial<PlanEntry> = entry.stateBefore !== undefined ? { stateBefore: entry.stateBefore } : {};
+  const what = entry.kind === "vm" ? "VM" : entry.kind === "scaleSet" ? "scale set" : "VNet";
+  return skip(common, "notSelected", `${what} ${entry.name} is not among the resources this run was limited to`, extra);
+}
+
 /** One entry per VM, uniform scale set and VNet (VMs, then scale sets, then VNets; each ordered by resource id). */
 export function planResources(discovery: Discovery, options: RemediationOptions): PlanEntry[] {
   const groups = new Map<string, ResourceGroupInfo>();
   for (const rg of discovery.resourceGroups) groups.set(rg.name.toLowerCase(), rg);
   const rgOf = (name: string): ResourceGroupInfo | undefined => groups.get(name.toLowerCase());
+  const selected = options.onlyResourceIds === undefined ? undefined : new Set(options.onlyResourceIds.map(resourceKey));
 
   const vms = byKey(discovery.vms);
   const vmsById = new Map(vms.map((vm) => [resourceKey(vm.id), vm] as const));
@@ -282,7 +295,7 @@ export function planResources(discovery: Discovery, options: RemediationOptions)
     ...vms.map((vm) => planVm(vm, rgOf(vm.resourceGroup), options)),
     ...byKey(discovery.scaleSets).map((ss) => planScaleSet(ss, rgOf(ss.resourceGroup), options)),
     ...byKey(discovery.vnets).map((vnet) => planVnet(vnet, rgOf(vnet.resourceGroup), options)),
-  ];
+  ].map((entry) => deselect(entry, selected));
   markCanaries(entries, vmsById, options);
   return entries;
 }
