@@ -1,0 +1,159 @@
+/** The built `port25` command, spawned as users run it: simulate, plan, exit codes and bad input. */
+import { spawn } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { SimulateOutputSchema } from "../../src/cli/simulateOutput";
+import { startSimulator, type SimulatorHandle } from "../../src/simulator";
+
+const ROOT = resolve(__dirname, "../..");
+const CLI = join(ROOT, "dist/src/cli/main.js");
+const DEMO = join(ROOT, "scenarios/demo.json");
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+function port25(args: string[], env: Record<string, string> = {}): Promise<Run> {
+  return new Promise((done, fail) => {
+    const child = spawn(process.execPath, [CLI, ...args], {
+      cwd: ROOT,
+      env: { ...process.env, ...env, FORCE_COLOR: "0" },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+    child.on("error", fail);
+    child.on("close", (code) => done({ code, stdout, stderr }));
+  });
+}
+
+const work = mkdtempSync(join(tmpdir(), "port25-cli-"));
+
+/** The demo scenario with the subscription turned into pay-as-you-go Dev/Test (must be refused). */
+function paygScenarioFile(): string {
+  const demo = JSON.parse(readFileSync(DEMO, "utf8")) as { subscription: { billing: Record<string, unknown> } };
+  demo.subscription.billing = { agreementType: "MicrosoftOnlineServicesProgram", workloadType: "DevTest" };
+  const file = join(work, "payg.json");
+  writeFileSync(file, JSON.stringify(demo));
+  return file;
+}
+
+beforeAll(() => {
+  if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run \`npm run build\` first (npm test does)`);
+});
+
+describe("port25 simulate", () => {
+  it("runs the demo fleet and reports counts that match the scenario, as JSON that validates", async () => {
+    const report = join(work, "demo.html");
+    const r = await port25(["simulate", "--json", "--report", report]);
+    expect(r.stderr).toBe("");
+    expect(r.code).toBe(0);
+    const out = SimulateOutputSchema.parse(JSON.parse(r.stdout));
+    const demo = JSON.parse(readFileSync(DEMO, "utf8")) as {
+      vms: unknown[];
+      scaleSets: { orchestrationMode: string }[];
+      vnets: unknown[];
+    };
+    const resources = demo.vms.length + demo.scaleSets.filter((s) => s.orchestrationMode === "Uniform").length + demo.vnets.length;
+    expect(out.summary.counts.total).toBe(resources);
+    expect(out.outcomes).toHaveLength(resources);
+    expect(out.summary.counts.cycled + out.summary.counts.skipped + out.summary.counts.failed).toBe(resources);
+    expect(out.summary.status).toBe("completed");
+    expect(out.report).toBe(report);
+    expect(readFileSync(report, "utf8")).toContain("<svg");
+  });
+
+  it("prints a human summary with the report path", async () => {
+    const r = await port25(["simulate", "--report", join(work, "demo2.html")]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/Run \S+: completed/);
+    expect(r.stdout).toMatch(/cycled\s+\d+/);
+    expect(r.stdout).toContain(`Report: ${join(work, "demo2.html")}`);
+    expect(r.stderr).toMatch(/Simulating .*demo\.json/);
+  });
+
+  it("refuses a pay-as-you-go Dev/Test subscription with exit code 1 and no changes", async () => {
+    const r = await port25(["simulate", "--scenario", paygScenarioFile(), "--json"]);
+    expect(r.code).toBe(1);
+    const out = SimulateOutputSchema.parse(JSON.parse(r.stdout));
+    expect(out.summary.status).toBe("refused");
+    expect(out.classification.category).toBe("blockedNotExemptible");
+    expect(out.arm.writes).toBe(0);
+    expect(out.summary.counts.cycled).toBe(0);
+  });
+
+  it("generates and remediates a fleet of 1,000 VMs with --vms", async () => {
+    const r = await port25(["simulate", "--vms", "1000", "--json", "--report", join(work, "big.html")]);
+    expect(r.code === 0 || r.code === 1).toBe(true);
+    const out = SimulateOutputSchema.parse(JSON.parse(r.stdout));
+    expect(out.scenario.vms).toBe(1000);
+    expect(out.outcomes.filter((o) => o.kind === "vm")).toHaveLength(1000);
+    expect(out.summary.counts.pending).toBe(0);
+    expect(out.orchestration.maxHistoryEvents).toBeLessThanOrEqual(1000);
+  });
+});
+
+describe("port25 plan against a running simulator", () => {
+  let sim: SimulatorHandle;
+  beforeAll(async () => {
+    sim = await startSimulator({ scenario: DEMO });
+  });
+  afterAll(async () => {
+    await sim.close();
+  });
+
+  it("classifies the subscription and plans without writing anything", async () => {
+    const r = await port25(
+      ["plan", "--subscription", sim.subscriptionId, "--arm-endpoint", sim.endpoint, "--ca", sim.caFile, "--json"],
+      { PORT25_ARM_STATIC_TOKEN: sim.token },
+    );
+    expect(r.stderr).toBe("");
+    expect(r.code).toBe(0);
+    const out = JSON.parse(r.stdout) as { classification: { category: string }; plan: { entries: unknown[] } };
+    expect(out.classification.category).toBe("exemptible");
+    expect(out.plan.entries).toHaveLength(65);
+    expect(sim.requestLog().filter((e) => e.kind !== "read")).toEqual([]);
+  });
+});
+
+describe("bad usage exits 2 and names the flag or field", () => {
+  it.each([
+    [["simulate", "--bogus"], /--bogus/],
+    [["simulate", "--vms", "-3"], /--vms/],
+    [["simulate", "--vms", "10", "--scenario", DEMO], /--vms: cannot be combined/],
+    [["simulate", "--scenario", "/nonexistent/scenario.json"], /--scenario/],
+    [["plan", "--subscription", "not-a-guid"], /--subscription: must be a subscription GUID/],
+    [["launch"], /unknown command "launch"/],
+  ])("port25 %j", async (args, message) => {
+    const r = await port25(args);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(message);
+    expect(r.stdout).toBe("");
+  });
+
+  it("names the bad field of a scenario file", async () => {
+    const demo = JSON.parse(readFileSync(DEMO, "utf8")) as { vms: { power: string }[] };
+    const first = demo.vms[0];
+    if (!first) throw new Error("demo has no VMs");
+    first.power = "hovering";
+    const file = join(work, "bad.json");
+    writeFileSync(file, JSON.stringify(demo));
+    const r = await port25(["simulate", "--scenario", file]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/vms\[0\]\.power/);
+  });
+});
+
+describe("--help", () => {
+  it.each(["simulate", "plan", "simulator", "start", "status", "approve", "cancel", "audit"])("port25 %s --help", async (cmd) => {
+    const r = await port25([cmd, "--help"]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain(`port25 ${cmd}`);
+  });
+});
