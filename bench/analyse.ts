@@ -1,0 +1,213 @@
+/**
+ * Turns what one simulated run leaves behind (outcomes, the host's per-instance stats, the simulator's request log
+ * and timeline) into the benchmark's figures, including where the time between the bound and the run goes.
+ */
+import type { HostStats } from "../src/durable-host";
+import type { RequestLogEntry, StateChange } from "../src/simulator";
+import type { ResourceOutcome } from "../src/contracts/outcome";
+import { NOMINAL_CYCLE_SECONDS, WRITE_BUCKET, type FleetMetrics } from "./spec";
+
+type Orchestration = FleetMetrics["orchestration"];
+type Arm = FleetMetrics["arm"];
+type Time = FleetMetrics["time"];
+type Outcomes = FleetMetrics["outcomes"];
+
+const round = (x: number, digits = 2): number => (Number.isFinite(x) ? Number(x.toFixed(digits)) : 0);
+const ms = (iso: string | undefined): number | undefined => (iso === undefined ? undefined : Date.parse(iso));
+const mean = (xs: readonly number[]): number => (xs.length === 0 ? 0 : xs.reduce((a, b) => a + b, 0) / xs.length);
+
+/** Resources whose power cycle the run performed: the N of the bound. */
+export function cycledResources(outcomes: readonly ResourceOutcome[]): ResourceOutcome[] {
+  return outcomes.filter((o) => o.outcome === "cycled" && o.kind !== "vnet");
+}
+
+export function summariseOutcomes(outcomes: readonly ResourceOutcome[]): Outcomes {
+  const cycled = cycledResources(outcomes);
+  const failed = outcomes.filter((o) => o.outcome === "failed");
+  const failedByReason: Record<string, number> = {};
+  for (const o of failed) failedByReason[o.reasonCode ?? "unknown"] = (failedByReason[o.reasonCode ?? "unknown"] ?? 0) + 1;
+  return {
+    total: outcomes.length,
+    cycled: cycled.length,
+    cycledVms: cycled.filter((o) => o.kind === "vm").length,
+    cycledScaleSets: cycled.filter((o) => o.kind === "scaleSet").length,
+    cycledFullVms: cycled.filter((o) => o.kind === "vm" && o.actions.length >= 3).length,
+    failed: failed.length,
+    skipped: outcomes.filter((o) => o.outcome === "skipped").length,
+    failedByReason,
+    failedByThrottling: failed.filter((o) => o.reasonCode === "throttled" || o.errorCode === "SubscriptionRequestsThrottled").length,
+  };
+}
+
+export function summariseOrchestration(stats: HostStats, cycled: number): Orchestration {
+  const byName: Orchestration["byName"] = {};
+  let largest = { events: 0, instanceId: "", name: "" };
+  for (const i of stats.instances) {
+    const b = (byName[i.name] ??= { instances: 0, replays: 0, maxReplays: 0, maxHistory: 0, cpuMs: 0 });
+    b.instances += 1;
+    b.replays += i.replays;
+    b.maxReplays = Math.max(b.maxReplays, i.replays);
+    b.maxHistory = Math.max(b.maxHistory, i.historyLength);
+    b.cpuMs += i.orchestratorCpuMs;
+    if (i.historyLength > largest.events) largest = { events: i.historyLength, instanceId: i.instanceId, name: i.name };
+  }
+  for (const b of Object.values(byName)) b.cpuMs = round(b.cpuMs, 1);
+  const episodes = stats.instances.reduce((n, i) => n + i.replays, 0);
+  return {
+    instances: stats.instances.length,
+    episodes,
+    orchestratorCpuMs: round(stats.orchestratorCpuMs, 1),
+    orchestratorHandlerMs: round(stats.orchestratorHandlerMs, 1),
+    episodeMs: round(stats.episodeMs, 1),
+    replaysPerCycledVm: round(episodes / Math.max(1, cycled)),
+    maxHistory: largest,
+    byName,
+  };
+}
+
+/** When the fleet phase began: the first start of a resource outside the canary wave. */
+export function fleetStart(outcomes: readonly ResourceOutcome[]): number | undefined {
+  const starts = cycledResources(outcomes)
+    .filter((o) => o.canary !== true)
+    .flatMap((o) => ms(o.startedAt) ?? []);
+  return starts.length === 0 ? undefined : Math.min(...starts);
+}
+
+export function summariseArm(log: readonly RequestLogEntry[], cycled: number, fleetAt: number | undefined): Arm {
+  const byOperation: Record<string, number> = {};
+  for (const r of log) byOperation[r.operation ?? `${r.method} (unrouted)`] = (byOperation[r.operation ?? `${r.method} (unrouted)`] ?? 0) + 1;
+  const beforeFleet = fleetAt === undefined ? log.length : log.filter((r) => r.at < fleetAt).length;
+  const n = Math.max(1, cycled);
+  return {
+    requests: log.length,
+    reads: log.filter((r) => r.kind === "read").length,
+    writes: log.filter((r) => r.kind === "write").length,
+    deletes: log.filter((r) => r.kind === "delete").length,
+    throttled: log.filter((r) => r.status === 429).length,
+    beforeFleet,
+    perCycledVm: round(log.length / n),
+    fleetPerCycledVm: round((log.length - beforeFleet) / n),
+    byOperation: Object.fromEntries(Object.entries(byOperation).sort((a, b) => b[1] - a[1])),
+  };
+}
+
+/** Lower bound of a run's duration in seconds: N cycles at the cap, or 3N writes through ARM's write bucket. */
+export function lowerBound(n: number, concurrency: number): { concurrency: number; writes: number; bound: number } {
+  const byConcurrency = Math.ceil(n / Math.max(1, concurrency)) * NOMINAL_CYCLE_SECONDS;
+  const byWrites = Math.max(0, (3 * n - WRITE_BUCKET.capacity) / WRITE_BUCKET.refillPerSecond);
+  return { concurrency: byConcurrency, writes: byWrites, bound: Math.max(byConcurrency, byWrites) };
+}
+
+/** Time-weighted mean number of intervals open over [from, to]. */
+export function meanOverlap(intervals: readonly (readonly [number, number])[], from: number, to: number): number {
+  if (to <= from) return 0;
+  const total = intervals.reduce((s, [a, b]) => s + Math.max(0, Math.min(b, to) - Math.max(a, from)), 0);
+  return total / (to - from);
+}
+
+/**
+ * Splits each cycled VM's time in the run (its cycleResource instance, start to end) into Azure's own operation
+ * time (the simulator's transitional states) and the rest: before the first operation (reads, the POST, throttled
+ * retries), between operations (the wait until the poll that notices a step is done) and after the last one.
+ */
+export function perVmBreakdown(cycled: readonly ResourceOutcome[], timeline: readonly StateChange[]): Time["perVm"] {
+  const byResource = new Map<string, StateChange[]>();
+  for (const c of timeline) {
+    if (c.instanceId !== undefined) continue;
+    const key = c.resourceId.toLowerCase();
+    const list = byResource.get(key);
+    if (list) list.push(c);
+    else byResource.set(key, [c]);
+  }
+  const op: number[] = [];
+  const e2e: number[] = [];
+  const before: number[] = [];
+  const between: number[] = [];
+  const after: number[] = [];
+  for (const o of cycled) {
+    const start = ms(o.startedAt);
+    const end = ms(o.endedAt);
+    if (o.kind !== "vm" || start === undefined || end === undefined) continue;
+    const changes = (byResource.get(o.resourceId.toLowerCase()) ?? []).filter((c) => c.at >= start && c.at <= end).sort((a, b) => a.at - b.at);
+    let opMs = 0;
+    let first: number | undefined;
+    let last: number | undefined;
+    for (const [i, c] of changes.entries()) {
+      if (!c.to.endsWith("ing")) continue;
+      const done = changes.slice(i + 1).find((d) => d.from === c.to);
+      if (done === undefined) continue;
+      opMs += done.at - c.at;
+      first ??= c.at;
+      last = done.at;
+    }
+    if (first === undefined || last === undefined) continue;
+    op.push(opMs / 1000);
+    e2e.push((end - start) / 1000);
+    before.push((first - start) / 1000);
+    after.push((end - last) / 1000);
+    between.push((last - first - opMs) / 1000);
+  }
+  return {
+    samples: op.length,
+    meanOperationSeconds: round(mean(op), 1),
+    meanEndToEndSeconds: round(mean(e2e), 1),
+    meanBeforeFirstOpSeconds: round(mean(before), 1),
+    meanBetweenOpsSeconds: round(mean(between), 1),
+    meanAfterLastOpSeconds: round(mean(after), 1),
+  };
+}
+
+export function summariseTime(
+  outcomes: readonly ResourceOutcome[],
+  timeline: readonly StateChange[],
+  runStartedAt: number,
+  runEndedAt: number,
+  maxConcurrency: number,
+): Time {
+  const cycled = cycledResources(outcomes);
+  const b = lowerBound(cycled.length, maxConcurrency);
+  const simulated = (runEndedAt - runStartedAt) / 1000;
+  const fleetAt = fleetStart(outcomes) ?? runEndedAt;
+  const intervals = cycled
+    .filter((o) => o.canary !== true)
+    .flatMap((o): [number, number][] => {
+      const s = ms(o.startedAt);
+      const e = ms(o.endedAt);
+      return s === undefined || e === undefined ? [] : [[s, e]];
+    });
+  const fleetEnd = intervals.length === 0 ? runEndedAt : Math.max(...intervals.map(([, e]) => e));
+  const inFlight = meanOverlap(intervals, fleetAt, fleetEnd);
+
+  const waves = new Map<number, ResourceOutcome[]>();
+  for (const o of cycled) {
+    const w = o.wave ?? -1;
+    const list = waves.get(w);
+    if (list) list.push(o);
+    else waves.set(w, [o]);
+  }
+  const waveTimings = [...waves.entries()]
+    .map(([wave, list]) => {
+      const starts = list.flatMap((o) => ms(o.startedAt) ?? []);
+      const ends = list.flatMap((o) => ms(o.endedAt) ?? []);
+      const seconds = starts.length === 0 || ends.length === 0 ? 0 : (Math.max(...ends) - Math.min(...starts)) / 1000;
+      return { wave, canary: list.some((o) => o.canary === true), resources: list.length, seconds: round(seconds, 0), boundSeconds: lowerBound(list.length, maxConcurrency).bound };
+    })
+    .sort((x, y) => (x.canary === y.canary ? x.wave - y.wave : x.canary ? -1 : 1));
+
+  return {
+    simulatedSeconds: round(simulated, 0),
+    cycledForBound: cycled.length,
+    concurrencyBoundSeconds: b.concurrency,
+    writeBoundSeconds: b.writes,
+    boundSeconds: b.bound,
+    ratio: round(simulated / Math.max(1, b.bound), 3),
+    ratioToWriteBound: round(simulated / Math.max(1, b.writes), 3),
+    beforeFleetSeconds: round((fleetAt - runStartedAt) / 1000, 0),
+    fleetSeconds: round((fleetEnd - fleetAt) / 1000, 0),
+    waves: waveTimings,
+    sumOfWaveBoundsSeconds: waveTimings.filter((w) => !w.canary).reduce((s, w) => s + w.boundSeconds, 0),
+    meanInFlight: round(inFlight, 1),
+    utilisation: round(inFlight / Math.max(1, maxConcurrency), 3),
+    perVm: perVmBreakdown(cycled, timeline),
+  };
+}

@@ -1,0 +1,243 @@
+/** Renders bench/RESULTS.md and the targets summary from the JSON files the benchmark cases wrote. */
+import { execFileSync } from "node:child_process";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { cpus, loadavg, totalmem } from "node:os";
+import * as path from "node:path";
+import { z } from "zod";
+import { FleetMetricsSchema, FootprintSchema, NOMINAL_CYCLE_SECONDS, type FleetMetrics, type Footprint } from "./spec";
+
+export interface TargetCheck {
+  target: string;
+  value: string;
+  met: boolean | null;
+}
+
+export interface Summary {
+  generatedAt: string;
+  commit: string | null;
+  machine: string;
+  targets: TargetCheck[];
+}
+
+const DurableHostResultsSchema = z.object({
+  repeats: z.number(),
+  targetRatio: z.number(),
+  results: z.array(
+    z.object({
+      schema: z.string(),
+      completionOrder: z.string(),
+      sizes: z.record(z.string(), z.object({ replays: z.number(), historyLength: z.number(), orchestratorCpuMs: z.number(), elapsedMs: z.number() })),
+      cpuRatio5000to1000: z.number(),
+    }),
+  ),
+});
+
+const fmt = (x: number, digits = 0): string => x.toLocaleString("en-US", { minimumFractionDigits: digits, maximumFractionDigits: digits });
+const secs = (s: number): string => (s >= 3600 ? `${fmt(s)} s (${(s / 3600).toFixed(2)} h)` : `${fmt(s)} s`);
+const mark = (met: boolean | null): string => (met === null ? "–" : met ? "✅" : "❌");
+
+function readJson<T>(file: string, schema: z.ZodType<T>): T | undefined {
+  if (!existsSync(file)) return undefined;
+  const parsed = schema.safeParse(JSON.parse(readFileSync(file, "utf8")));
+  return parsed.success ? parsed.data : undefined;
+}
+
+function commit(): string | null {
+  try {
+    return execFileSync("git", ["rev-parse", "--short", "HEAD"], { cwd: path.resolve(__dirname, ".."), encoding: "utf8" }).trim();
+  } catch {
+    return null;
+  }
+}
+
+function table(head: string[], rows: string[][]): string {
+  return [`| ${head.join(" | ")} |`, `|${head.map(() => "---").join("|")}|`, ...rows.map((r) => `| ${r.join(" | ")} |`)].join("\n");
+}
+
+function targets(fleet: readonly FleetMetrics[], footprint: Footprint | undefined): TargetCheck[] {
+  const byLabel = (l: string): FleetMetrics | undefined => fleet.find((f) => f.label === l && f.status === "completed");
+  const small = byLabel("cost-500");
+  const large = byLabel("cost-5000");
+  const checks: TargetCheck[] = [];
+  if (small && large) {
+    const r = large.orchestration.orchestratorCpuMs / Math.max(1, small.orchestration.orchestratorCpuMs);
+    checks.push({ target: "orchestrator CPU, 5,000 VMs ≤ 12x the 500 case", value: `${r.toFixed(1)}x`, met: r <= 12 });
+  } else {
+    checks.push({ target: "orchestrator CPU, 5,000 VMs ≤ 12x the 500 case", value: "not measured", met: null });
+  }
+  const done = fleet.filter((f) => f.status === "completed");
+  const maxHistory = Math.max(0, ...fleet.map((f) => f.orchestration.maxHistory.events));
+  checks.push({ target: "no orchestration history above 1,000 events", value: `largest ${fmt(maxHistory)}`, met: fleet.length === 0 ? null : maxHistory <= 1000 });
+  const cost = done.filter((f) => f.label.startsWith("cost-"));
+  const perVm = Math.max(0, ...cost.map((f) => f.arm.perCycledVm));
+  checks.push({ target: "ARM requests per cycled VM ≤ 12", value: cost.length === 0 ? "not measured" : `at most ${perVm.toFixed(2)}`, met: cost.length === 0 ? null : perVm <= 12 });
+  for (const f of done) {
+    const wide = f.label.startsWith("wide-");
+    checks.push({
+      target: `${f.label}: simulated time within ${wide ? "1.25" : "1.15"}x of the bound`,
+      value: `${f.time.ratio.toFixed(2)}x (${fmt(f.time.simulatedSeconds)} s vs ${fmt(f.time.boundSeconds)} s)`,
+      met: f.time.ratio <= (wide ? 1.25 : 1.15),
+    });
+  }
+  const throttled = done.reduce((n, f) => n + f.outcomes.failedByThrottling, 0);
+  checks.push({ target: "no VM failed by throttling", value: `${throttled} failed`, met: done.length === 0 ? null : throttled === 0 });
+  for (const f of fleet.filter((x) => x.status !== "completed")) {
+    checks.push({ target: `${f.label} completes`, value: `${f.status}${f.error !== undefined ? `: ${f.error}` : ""}`, met: false });
+  }
+  if (footprint) {
+    checks.push({ target: "port25 simulate --vms 5000 under 3 minutes", value: `${footprint.realSeconds.toFixed(0)} s (${footprint.status})`, met: footprint.status === "completed" && footprint.realSeconds < 180 });
+    checks.push({ target: "port25 simulate --vms 5000 under 1.5 GiB", value: `${fmt(footprint.peakTreeRssMiB)} MiB`, met: footprint.peakTreeRssMiB > 0 ? footprint.peakTreeRssMiB < 1536 : null });
+  } else {
+    checks.push({ target: "port25 simulate --vms 5000 footprint", value: "not measured", met: null });
+  }
+  return checks;
+}
+
+export function renderResults(dir: string): { markdown: string; summary: Summary } {
+  const fleet = readdirSync(dir)
+    .filter((f) => /^fleet-.*\.json$/.test(f))
+    .flatMap((f) => readJson(path.join(dir, f), FleetMetricsSchema) ?? [])
+    .sort((a, b) => (a.label.split("-")[0] ?? "").localeCompare(b.label.split("-")[0] ?? "") || a.vms - b.vms);
+  const footprint = readJson(path.join(dir, "footprint-5000.json"), FootprintSchema);
+  const durable = readJson(path.join(dir, "durable-host.json"), DurableHostResultsSchema);
+  const cpu = cpus()[0]?.model ?? "unknown CPU";
+  const machine = `${cpus().length} × ${cpu}, ${fmt(totalmem() / 2 ** 30, 1)} GiB, Node ${process.version}, load average ${loadavg()[0]?.toFixed(1) ?? "?"} when rendered`;
+  const summary: Summary = { generatedAt: new Date().toISOString(), commit: commit(), machine, targets: targets(fleet, footprint) };
+
+  const cost = fleet.filter((f) => f.label.startsWith("cost-"));
+  const smallCpu = cost.find((f) => f.vms === 500)?.orchestration.orchestratorCpuMs;
+  const parts: string[] = [];
+  parts.push(
+    "# Benchmark results",
+    "",
+    `Generated by \`npm run bench\` (bench/run.ts) on ${summary.generatedAt.slice(0, 10)} at commit ${summary.commit ?? "unknown"}; ${machine}. ` +
+      "Generated fleets (`generateFleet(N, 11)`), realistic latencies (power off 30 s, deallocate 60 s, start 60 s, ±20 % jitter) and ARM's " +
+      "token buckets on (writes 200 + 10/s, reads 250 + 25/s). Method and analysis: [docs/performance.md](../docs/performance.md).",
+    "",
+    "## Targets",
+    "",
+    table(["", "target", "measured"], summary.targets.map((t) => [mark(t.met), t.target, t.value])),
+    "",
+    "## 1. Orchestration cost",
+    "",
+    table(
+      ["case", "VMs", "cycled", "orchestrator CPU", "vs 500", "episodes", "replays / cycled VM", "largest history", "instances", "real time", "peak RSS"],
+      fleet.map((f) => [
+        f.label,
+        fmt(f.vms),
+        fmt(f.outcomes.cycled),
+        `${fmt(f.orchestration.orchestratorCpuMs / 1000, 1)} s`,
+        f.label.startsWith("cost-") && smallCpu !== undefined ? `${(f.orchestration.orchestratorCpuMs / Math.max(1, smallCpu)).toFixed(1)}x` : "",
+        fmt(f.orchestration.episodes),
+        f.orchestration.replaysPerCycledVm.toFixed(2),
+        `${fmt(f.orchestration.maxHistory.events)} (${f.orchestration.maxHistory.name})`,
+        fmt(f.orchestration.instances),
+        `${fmt(f.real.seconds)} s`,
+        `${fmt(f.real.peakRssMiB)} MiB`,
+      ]),
+    ),
+    "",
+    "Episodes and CPU by orchestration:",
+    "",
+    table(
+      ["case", ...["remediateSubscription", "cycleBatch", "cycleResource", "refreshVnetSubnet"].map((n) => `${n} (instances / episodes / CPU / largest history)`)],
+      fleet.map((f) => [
+        f.label,
+        ...["remediateSubscription", "cycleBatch", "cycleResource", "refreshVnetSubnet"].map((n) => {
+          const b = f.orchestration.byName[n];
+          return b === undefined ? "–" : `${fmt(b.instances)} / ${fmt(b.replays)} / ${fmt(b.cpuMs / 1000, 1)} s / ${fmt(b.maxHistory)}`;
+        }),
+      ]),
+    ),
+    "",
+    "## 2. ARM requests per cycled VM",
+    "",
+    table(
+      ["case", "requests", "reads", "writes", "deletes", "429", "before the fleet", "per cycled VM", "fleet phase per cycled VM", "largest operations"],
+      fleet.map((f) => [
+        f.label,
+        fmt(f.arm.requests),
+        fmt(f.arm.reads),
+        fmt(f.arm.writes),
+        fmt(f.arm.deletes),
+        fmt(f.arm.throttled),
+        fmt(f.arm.beforeFleet),
+        f.arm.perCycledVm.toFixed(2),
+        f.arm.fleetPerCycledVm.toFixed(2),
+        Object.entries(f.arm.byOperation)
+          .slice(0, 4)
+          .map(([op, n]) => `${op} ${(n / Math.max(1, f.outcomes.cycled)).toFixed(2)}`)
+          .join(", "),
+      ]),
+    ),
+    "",
+    "## 3. Simulated wall time versus its bound",
+    "",
+    `Bound = max(ceil(N / cap) × ${NOMINAL_CYCLE_SECONDS} s, (3N − 200) / 10 s), N = resources cycled.`,
+    "",
+    table(
+      ["case", "cap", "N", "simulated", "bound (cap term / write term)", "ratio", "failed by throttling", "429s"],
+      fleet.map((f) => [
+        f.label,
+        fmt(f.maxConcurrency),
+        fmt(f.time.cycledForBound),
+        secs(f.time.simulatedSeconds),
+        `${fmt(f.time.boundSeconds)} s (${fmt(f.time.concurrencyBoundSeconds)} / ${fmt(f.time.writeBoundSeconds)})`,
+        `${f.time.ratio.toFixed(2)}x`,
+        fmt(f.outcomes.failedByThrottling),
+        fmt(f.arm.throttled),
+      ]),
+    ),
+    "",
+    "Where the time goes (per cycled VM: Azure's operations versus the VM's whole cycle; fleet: slots in use):",
+    "",
+    table(
+      ["case", "before the fleet", "fleet phase", "waves (resources: seconds / bound)", "mean in flight / cap", "VM cycle: operations / whole", "before 1st op / between ops / after last"],
+      fleet.map((f) => [
+        f.label,
+        `${fmt(f.time.beforeFleetSeconds)} s`,
+        `${fmt(f.time.fleetSeconds)} s`,
+        f.time.waves.map((w) => `${w.canary ? "canary" : `w${w.wave}`} ${w.resources}: ${fmt(w.seconds)}/${fmt(w.boundSeconds)}`).join("; "),
+        `${f.time.meanInFlight} / ${f.maxConcurrency} (${(f.time.utilisation * 100).toFixed(0)} %)`,
+        `${f.time.perVm.meanOperationSeconds} s / ${f.time.perVm.meanEndToEndSeconds} s`,
+        `${f.time.perVm.meanBeforeFirstOpSeconds} / ${f.time.perVm.meanBetweenOpsSeconds} / ${f.time.perVm.meanAfterLastOpSeconds} s`,
+      ]),
+    ),
+    "",
+    "## 4. Footprint of `port25 simulate --vms 5000`",
+    "",
+    footprint === undefined
+      ? "Not measured yet."
+      : table(
+          ["command", "status", "real time", "peak RSS (process tree)", "largest process (VmHWM)", "simulated", "ARM requests"],
+          [
+            [
+              `\`${footprint.command.replace(/ --report \S+/, "")}\``,
+              footprint.status + (footprint.runStatus !== null ? ` (${footprint.runStatus})` : ""),
+              `${fmt(footprint.realSeconds)} s`,
+              `${fmt(footprint.peakTreeRssMiB)} MiB`,
+              `${fmt(footprint.peakProcessHwmMiB)} MiB`,
+              footprint.simulatedSeconds === null ? "–" : secs(footprint.simulatedSeconds),
+              footprint.armRequests === null ? "–" : fmt(footprint.armRequests),
+            ],
+          ],
+        ),
+    "",
+    "## Durable host fan-out (bench/durableHost.ts)",
+    "",
+    durable === undefined
+      ? "Not measured yet."
+      : table(
+          ["schema", "completions", "1,000: CPU / replays / history", "5,000: CPU / replays / history", "CPU ratio"],
+          durable.results.map((r) => {
+            const cell = (n: string): string => {
+              const s = r.sizes[n];
+              return s === undefined ? "–" : `${s.orchestratorCpuMs.toFixed(1)} ms / ${s.replays} / ${fmt(s.historyLength)}`;
+            };
+            return [r.schema, r.completionOrder, cell("1000"), cell("5000"), `${r.cpuRatio5000to1000}x (target ≤ ${durable.targetRatio}x)`];
+          }),
+        ),
+    "",
+  );
+  return { markdown: parts.join("\n"), summary };
+}

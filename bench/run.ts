@@ -1,0 +1,119 @@
+/**
+ * `npm run bench`: every benchmark of the product, each in a process of its own under a real-time limit, then
+ * bench/RESULTS.md rendered from the JSON files in bench/results/. Figures are measured and printed, not asserted.
+ *
+ *   npx tsx bench/run.ts                      all cases (the 5,000-VM runs take minutes each)
+ *   npx tsx bench/run.ts --only cost-500,footprint-5000
+ *   npx tsx bench/run.ts --render             only re-render RESULTS.md from the stored JSON
+ */
+import { spawn } from "node:child_process";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import * as path from "node:path";
+import { parseArgs } from "node:util";
+import { ensureError } from "../src/errors";
+import { measureFootprint } from "./footprint";
+import { renderResults } from "./render";
+import { FleetMetricsSchema, type FleetCaseSpec } from "./spec";
+
+const ROOT = path.resolve(__dirname, "..");
+const RESULTS = path.join(__dirname, "results");
+
+/** Caps that let 500 VMs be down at once: the global cap, and groups no longer holding it back. */
+export const WIDE_OPTIONS = { maxConcurrency: 500, maxUnavailablePerAvailabilitySet: 100, maxUnavailablePerScaleSet: 1000 } as const;
+
+interface Case {
+  label: string;
+  run: () => Promise<void>;
+}
+
+function fleetCase(label: string, vms: number, options: Record<string, unknown>, realLimitSeconds: number): Case {
+  return {
+    label,
+    run: async () => {
+      const out = path.join(RESULTS, `fleet-${label}.json`);
+      const spec: FleetCaseSpec = { label, vms, seed: 11, options, realLimitSeconds, out };
+      // The case stops itself at its limit; the grace covers start-up and writing the figures.
+      await child(process.execPath, ["--import", "tsx", path.join(__dirname, "fleetCase.ts"), JSON.stringify(spec)], realLimitSeconds + 120);
+      const m = FleetMetricsSchema.parse(JSON.parse(readFileSync(out, "utf8")));
+      console.log(
+        `  ${m.status}: ${m.outcomes.cycled} cycled, orchestrator CPU ${(m.orchestration.orchestratorCpuMs / 1000).toFixed(1)} s, ` +
+          `${m.orchestration.replaysPerCycledVm} replays/VM, largest history ${m.orchestration.maxHistory.events}, ` +
+          `${m.arm.perCycledVm} ARM requests/VM, simulated ${m.time.simulatedSeconds} s vs bound ${m.time.boundSeconds} s (${m.time.ratio}x), ` +
+          `${m.real.seconds} s real`,
+      );
+    },
+  };
+}
+
+/** Runs a command with inherited output, killing its process group when it overruns. */
+function child(command: string, args: string[], limitSeconds: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const p = spawn(command, args, { cwd: ROOT, stdio: ["ignore", "inherit", "inherit"], detached: true });
+    const killer = setTimeout(() => {
+      if (p.pid !== undefined) process.kill(-p.pid, "SIGKILL");
+    }, limitSeconds * 1000);
+    p.on("error", reject);
+    p.on("close", (code, signal) => {
+      clearTimeout(killer);
+      if (code === 0) resolve();
+      else reject(new Error(`${path.basename(args.find((a) => a.endsWith(".ts")) ?? command)} ended with ${signal ?? `exit code ${String(code)}`}`));
+    });
+  });
+}
+
+const CASES: Case[] = [
+  fleetCase("cost-500", 500, {}, 300),
+  fleetCase("cost-2000", 2000, {}, 600),
+  fleetCase("cost-5000", 5000, {}, 1200),
+  fleetCase("wide-2000", 2000, WIDE_OPTIONS, 600),
+  fleetCase("wide-5000", 5000, WIDE_OPTIONS, 1200),
+  {
+    label: "footprint-5000",
+    run: async () => {
+      const f = await measureFootprint(5000, 600, ROOT);
+      writeFileSync(path.join(RESULTS, "footprint-5000.json"), `${JSON.stringify(f, null, 2)}\n`);
+      console.log(`  ${f.status}: ${f.realSeconds} s real, peak RSS ${f.peakTreeRssMiB} MiB (process tree), ${f.peakProcessHwmMiB} MiB (largest process)`);
+    },
+  },
+  {
+    label: "durable-host",
+    run: () => child(process.execPath, ["--import", "tsx", path.join(__dirname, "durableHost.ts")], 600),
+  },
+];
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({ options: { only: { type: "string" }, render: { type: "boolean", default: false } } });
+  const only = values.only?.split(",").map((s) => s.trim());
+  const unknown = (only ?? []).filter((l) => !CASES.some((c) => c.label === l));
+  if (unknown.length > 0) throw new Error(`unknown case ${unknown.join(", ")}; cases: ${CASES.map((c) => c.label).join(", ")}`);
+  mkdirSync(RESULTS, { recursive: true });
+  const failures: string[] = [];
+  if (!values.render) {
+    for (const c of CASES.filter((x) => only === undefined || only.includes(x.label))) {
+      console.log(`${c.label}`);
+      const t0 = Date.now();
+      try {
+        await c.run();
+      } catch (e) {
+        failures.push(`${c.label}: ${ensureError(e).message}`);
+        console.log(`  failed: ${ensureError(e).message}`);
+      }
+      console.log(`  (${((Date.now() - t0) / 1000).toFixed(0)} s)`);
+    }
+  }
+  const out = path.join(__dirname, "RESULTS.md");
+  const { markdown, summary } = renderResults(RESULTS);
+  writeFileSync(out, markdown);
+  writeFileSync(path.join(RESULTS, "summary.json"), `${JSON.stringify(summary, null, 2)}\n`);
+  console.log(`\n${summary.targets.map((t) => `${t.met === null ? "n/a " : t.met ? "met " : "MISS"}  ${t.target}: ${t.value}`).join("\n")}`);
+  console.log(`wrote ${path.relative(process.cwd(), out)}${existsSync(RESULTS) ? ` and ${path.relative(process.cwd(), RESULTS)}/*.json` : ""}`);
+  if (failures.length > 0) {
+    console.log(`cases that did not finish: ${failures.join("; ")}`);
+    process.exitCode = 1;
+  }
+}
+
+main().catch((e: unknown) => {
+  console.error(ensureError(e).message);
+  process.exitCode = 1;
+});

@@ -1,0 +1,127 @@
+/** Shapes exchanged between the benchmark entry (bench/run.ts) and the processes it starts, checked with zod. */
+import { z } from "zod";
+
+/** Seconds a VM's three power operations take on Azure at the scenario's nominal latencies (30 + 60 + 60). */
+export const NOMINAL_CYCLE_SECONDS = 150;
+/** ARM's subscription write bucket: capacity and refill per second (docs/scenario.md, throttling defaults). */
+export const WRITE_BUCKET = { capacity: 200, refillPerSecond: 10 } as const;
+
+export const FleetCaseSpecSchema = z
+  .object({
+    label: z.string().min(1),
+    vms: z.number().int().min(1),
+    seed: z.number().int().min(0),
+    /** Remediation options for the run (maxConcurrency and the per-group caps). */
+    options: z.record(z.string(), z.unknown()),
+    /** Real seconds after which the run is abandoned and reported as timed out. */
+    realLimitSeconds: z.number().positive(),
+    out: z.string().min(1),
+  })
+  .strict();
+export type FleetCaseSpec = z.output<typeof FleetCaseSpecSchema>;
+
+const Count = z.number().int().nonnegative();
+
+export const ByNameSchema = z.object({
+  instances: Count,
+  replays: Count,
+  maxReplays: Count,
+  maxHistory: Count,
+  cpuMs: z.number(),
+});
+
+export const WaveTimingSchema = z.object({
+  wave: z.number().int(),
+  canary: z.boolean(),
+  resources: Count,
+  seconds: z.number(),
+  boundSeconds: z.number(),
+});
+
+export const FleetMetricsSchema = z.object({
+  label: z.string(),
+  vms: Count,
+  seed: Count,
+  maxConcurrency: Count,
+  options: z.record(z.string(), z.unknown()),
+  status: z.enum(["completed", "timedOut", "error"]),
+  runStatus: z.string().nullable(),
+  error: z.string().optional(),
+  real: z.object({ seconds: z.number(), cpuUserSeconds: z.number(), cpuSystemSeconds: z.number(), peakRssMiB: z.number() }),
+  outcomes: z.object({
+    total: Count,
+    cycled: Count,
+    cycledVms: Count,
+    cycledScaleSets: Count,
+    cycledFullVms: Count,
+    failed: Count,
+    skipped: Count,
+    failedByReason: z.record(z.string(), Count),
+    failedByThrottling: Count,
+  }),
+  orchestration: z.object({
+    instances: Count,
+    episodes: Count,
+    orchestratorCpuMs: z.number(),
+    orchestratorHandlerMs: z.number(),
+    episodeMs: z.number(),
+    replaysPerCycledVm: z.number(),
+    maxHistory: z.object({ events: Count, instanceId: z.string(), name: z.string() }),
+    byName: z.record(z.string(), ByNameSchema),
+  }),
+  arm: z.object({
+    requests: Count,
+    reads: Count,
+    writes: Count,
+    deletes: Count,
+    throttled: Count,
+    beforeFleet: Count,
+    perCycledVm: z.number(),
+    fleetPerCycledVm: z.number(),
+    byOperation: z.record(z.string(), Count),
+  }),
+  time: z.object({
+    simulatedSeconds: z.number(),
+    cycledForBound: Count,
+    concurrencyBoundSeconds: z.number(),
+    writeBoundSeconds: z.number(),
+    boundSeconds: z.number(),
+    ratio: z.number(),
+    ratioToWriteBound: z.number(),
+    beforeFleetSeconds: z.number(),
+    fleetSeconds: z.number(),
+    waves: z.array(WaveTimingSchema),
+    sumOfWaveBoundsSeconds: z.number(),
+    /** Time-weighted mean of resources in their cycle during the fleet phase, and that over the cap. */
+    meanInFlight: z.number(),
+    utilisation: z.number(),
+    perVm: z.object({
+      samples: Count,
+      meanOperationSeconds: z.number(),
+      meanEndToEndSeconds: z.number(),
+      meanBeforeFirstOpSeconds: z.number(),
+      meanBetweenOpsSeconds: z.number(),
+      meanAfterLastOpSeconds: z.number(),
+    }),
+  }),
+});
+export type FleetMetrics = z.output<typeof FleetMetricsSchema>;
+
+export const FootprintSchema = z.object({
+  vms: Count,
+  command: z.string(),
+  status: z.enum(["completed", "timedOut", "error"]),
+  exitCode: z.number().int().nullable(),
+  error: z.string().optional(),
+  realSeconds: z.number(),
+  /** Highest sum of VmRSS over the process tree (simulate, tsx, Azurite), sampled. */
+  peakTreeRssMiB: z.number(),
+  /** Highest VmHWM of any one process of the tree (the kernel's own peak). */
+  peakProcessHwmMiB: z.number(),
+  samples: Count,
+  /** What `port25 simulate --json` reported about its own run. */
+  simulatedSeconds: z.number().nullable(),
+  armRequests: Count.nullable(),
+  runStatus: z.string().nullable(),
+});
+export type Footprint = z.output<typeof FootprintSchema>;
