@@ -2,11 +2,7 @@
 /** The port25 command: simulate, plan, the standalone simulator, and a client for the deployed app. */
 import { ensureError, isPort25Error } from "../errors";
 import { UsageError } from "./args";
-import { RemoteError } from "./remoteClient";
-import { planCommand, PLAN_HELP } from "./commands/plan";
-import { simulateCommand, SIMULATE_HELP } from "./commands/simulate";
-import { simulatorCommand, SIMULATOR_HELP } from "./commands/simulator";
-import { auditCommand, eventCommand, REMOTE_HELP, startCommand, statusCommand } from "./commands/remote";
+import { PLAN_HELP, REMOTE_HELP, SIMULATE_HELP, SIMULATOR_HELP } from "./help";
 
 export interface CommandResult {
   exitCode: 0 | 1 | 2;
@@ -14,6 +10,7 @@ export interface CommandResult {
 
 interface Command {
   help: string;
+  /** Loaded on demand: the simulator, the durable host and the SDKs are only imported by the commands using them. */
   run(argv: string[]): Promise<CommandResult>;
 }
 
@@ -26,14 +23,17 @@ const interrupted = (): Promise<void> =>
   });
 
 const COMMANDS: Record<string, Command> = {
-  simulate: { help: SIMULATE_HELP, run: simulateCommand },
-  plan: { help: PLAN_HELP, run: planCommand },
-  simulator: { help: SIMULATOR_HELP, run: (argv) => simulatorCommand(argv, interrupted()) },
-  start: { help: REMOTE_HELP.start, run: startCommand },
-  status: { help: REMOTE_HELP.status, run: (argv) => statusCommand(argv, sleep) },
-  approve: { help: REMOTE_HELP.approve, run: (argv) => eventCommand(argv, "approve") },
-  cancel: { help: REMOTE_HELP.cancel, run: (argv) => eventCommand(argv, "cancel") },
-  audit: { help: REMOTE_HELP.audit, run: auditCommand },
+  simulate: { help: SIMULATE_HELP, run: async (argv) => (await import("./commands/simulate.js")).simulateCommand(argv) },
+  plan: { help: PLAN_HELP, run: async (argv) => (await import("./commands/plan.js")).planCommand(argv) },
+  simulator: {
+    help: SIMULATOR_HELP,
+    run: async (argv) => (await import("./commands/simulator.js")).simulatorCommand(argv, interrupted()),
+  },
+  start: { help: REMOTE_HELP.start, run: async (argv) => (await import("./commands/remote.js")).startCommand(argv) },
+  status: { help: REMOTE_HELP.status, run: async (argv) => (await import("./commands/remote.js")).statusCommand(argv, sleep) },
+  approve: { help: REMOTE_HELP.approve, run: async (argv) => (await import("./commands/remote.js")).eventCommand(argv, "approve") },
+  cancel: { help: REMOTE_HELP.cancel, run: async (argv) => (await import("./commands/remote.js")).eventCommand(argv, "cancel") },
+  audit: { help: REMOTE_HELP.audit, run: async (argv) => (await import("./commands/remote.js")).auditCommand(argv) },
 };
 
 function usage(): string {
@@ -45,6 +45,16 @@ function usage(): string {
     "",
     "Run `port25 <command> --help` for details. Exit codes: 0 success, 1 run failed or refused, 2 bad usage.",
   ].join("\n");
+}
+
+/** Exit code for a failure: 2 for bad usage or input, 1 otherwise. */
+function report(name: string, e: unknown): number {
+  const err = ensureError(e);
+  process.stderr.write(`port25 ${name}: ${err.message}\n`);
+  if (e instanceof UsageError) return 2;
+  if (isPort25Error(e) && e.code === "ValidationFailed") return 2;
+  if (err.name === "RemoteError" && "status" in err && err.status === 400) return 2;
+  return 1;
 }
 
 export async function main(argv: string[]): Promise<number> {
@@ -65,20 +75,7 @@ export async function main(argv: string[]): Promise<number> {
   try {
     return (await command.run(rest)).exitCode;
   } catch (e) {
-    if (e instanceof UsageError) {
-      process.stderr.write(`port25 ${name}: ${e.message}\n`);
-      return 2;
-    }
-    if (isPort25Error(e) && e.code === "ValidationFailed") {
-      process.stderr.write(`port25 ${name}: ${e.message}\n`);
-      return 2;
-    }
-    if (e instanceof RemoteError) {
-      process.stderr.write(`port25 ${name}: ${e.message}\n`);
-      return e.status === 400 ? 2 : 1;
-    }
-    process.stderr.write(`port25 ${name}: ${ensureError(e).message}\n`);
-    return 1;
+    return report(name, e);
   }
 }
 

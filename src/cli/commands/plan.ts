@@ -11,12 +11,6 @@ import { buildPlan } from "../../domain/planWaves";
 import { renderClassification, renderPlan } from "../render";
 import type { CommandResult } from "../main";
 
-export const PLAN_HELP = `port25 plan --subscription ID [--arm-endpoint URL] [--ca FILE] [--max-concurrency N] [--all] [--json]
-  Read-only: classifies the subscription and prints what a run would do to every resource.
-  Signs in with DefaultAzureCredential (az login is enough). --arm-endpoint and --ca point it at another ARM
-  endpoint, e.g. the simulator started by \`port25 simulator\` (then set PORT25_ARM_STATIC_TOKEN as it prints).
-  --all lists every resource; otherwise counts by action and skip reason. Exit 1 when the subscription is refused.`;
-
 const PlanFlags = z
   .object({
     subscription: SubscriptionIdSchema,

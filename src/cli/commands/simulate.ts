@@ -14,16 +14,6 @@ import { requireAuditStore } from "../../audit/current";
 import type { RemediationResult, RunStatus } from "../../contracts/remediation";
 import type { CommandResult } from "../main";
 
-export const SIMULATE_HELP = `port25 simulate [--scenario FILE] [--vms N] [--seed S] [--time-scale X] [--mode plan|execute]
-                [--max-concurrency N] [--report FILE] [--json]
-  Runs the whole remediation on the built-in Azure simulator (default scenario: scenarios/demo.json, a realistic
-  fleet of about 60 VMs), with the real durable-functions engine, the real Azure SDK clients and a real Azurite for
-  the audit. Simulated time is virtual: a run that would take hours on Azure takes seconds. --vms N generates a
-  fleet of N VMs instead. --time-scale X paces the run at X simulated seconds per real second (to watch it).
-  Prints progress (a bar on a terminal), a summary and the path of the HTML report (default
-  reports/port25-<run id>.html). --json prints only the machine-readable result (docs/cli.md).
-  Exit codes: 0 the run completed without failures, 1 it ended with failures, was refused or halted, 2 bad usage.`;
-
 const Flags = z
   .object({
     scenario: z.string().min(1).optional(),

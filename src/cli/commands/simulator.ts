@@ -5,10 +5,6 @@ import { camelKeys, parseFlags, parseFlagValues, UsageError } from "../args";
 import type { CommandResult } from "../main";
 import { generateFleet, loadScenario, startSimulator } from "../../simulator/index";
 
-export const SIMULATOR_HELP = `port25 simulator [--scenario FILE] [--vms N] [--seed S] [--port P]
-  Runs the Azure simulator (HTTPS on 127.0.0.1) until interrupted, and prints its endpoint, subscription id,
-  CA file and token, with the environment to point \`port25 plan\` at it. Default scenario: scenarios/demo.json.`;
-
 const Flags = z
   .object({
     scenario: z.string().min(1).optional(),
