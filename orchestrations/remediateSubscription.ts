@@ -17,9 +17,8 @@
  * eligible canary, "canaryProbe" halts before touching any VM (tag a VM port25-canary=true with the Network
  * Watcher agent installed, or choose "attestationOnly"); with nothing to cycle there is nothing to protect.
  *
- * Waves run in order. A wave's batches (which never split an availability set or flexible scale set) run in
- * parallel as cycleBatch instances sharing the global cap; when a wave has more batches than the cap allows to
- * run at once, they run in successive groups.
+ * Waves run in order. A wave's resources are dealt into lanes (see lanes.ts), each a cycleBatch instance; the
+ * lanes run in parallel within the global cap, and in successive groups when a wave needs more of them.
  */
 import type { OrchestrationContext, Task } from "durable-functions";
 import type { z } from "zod";
@@ -53,10 +52,9 @@ import type {
 import { buildPlan } from "../src/domain/planWaves";
 import { countOutcomes, groupByReason } from "../src/domain/summarize";
 import { ensureError } from "../src/errors";
+import { dealLanes } from "./lanes";
 import { backoffSeconds, nowIso, skippedOutcome, transientRetry } from "./shared";
 
-/** Batches of one wave running at once, at most (keeps the custom status small). */
-const MAX_PARALLEL_BATCHES = 50;
 const PROBE_FIRST_POLL_SECONDS = 20;
 const PROBE_NEXT_POLL_SECONDS = 10;
 const PROBE_DEADLINE_SECONDS = 600;
@@ -130,25 +128,6 @@ class Run {
 
 function normalRegion(location: string): string {
   return location.replace(/\s+/g, "").toLowerCase();
-}
-
-/** Splits `cap` among batches in proportion to their sizes: each gets at least 1, none more than its size. */
-export function divideCap(sizes: readonly number[], cap: number): number[] {
-  const total = sizes.reduce((a, b) => a + b, 0);
-  const shares = sizes.map((s) => Math.max(1, Math.min(s, Math.floor((cap * s) / Math.max(1, total)))));
-  let left = cap - shares.reduce((a, b) => a + b, 0);
-  // Hand out what rounding left over, largest unmet batches first.
-  while (left > 0) {
-    let best = -1;
-    for (const [i, s] of sizes.entries()) {
-      const room = s - (shares[i] ?? 0);
-      if (room > 0 && (best < 0 || room > s - (shares[best] ?? 0))) best = i;
-    }
-    if (best < 0) break;
-    shares[best] = (shares[best] ?? 0) + 1;
-    left--;
-  }
-  return shares;
 }
 
 /** Reads that ARM throttles are repeated after its Retry-After (or a backoff), this many times at most. */
@@ -245,32 +224,33 @@ function* collect(
 }
 
 function* runWave(context: OrchestrationContext, run: Run, wave: Wave, byId: ReadonlyMap<string, PlanEntry>): Generator<Task, void, unknown> {
-  const caps = { maxConcurrency: run.input.options.maxConcurrency, maxUnavailablePerAvailabilitySet: run.input.options.maxUnavailablePerAvailabilitySet, maxUnavailablePerScaleSet: run.input.options.maxUnavailablePerScaleSet };
-  const parallel = Math.max(1, Math.min(caps.maxConcurrency, MAX_PARALLEL_BATCHES));
-  for (let start = 0; start < wave.batches.length && !run.cancelRequested; start += parallel) {
-    const group = wave.batches.slice(start, start + parallel);
-    const entries = group.map((b) => b.items.flatMap((id) => byId.get(resourceKey(id)) ?? []));
-    const shares = divideCap(entries.map((e) => e.length), caps.maxConcurrency);
-    const ids = group.map((b) => batchInstanceId(context.df.instanceId, run.input.runId, b.id));
-    const tasks = group.map((b, i) =>
+  const o = run.input.options;
+  const caps = { maxConcurrency: o.maxConcurrency, maxUnavailablePerAvailabilitySet: o.maxUnavailablePerAvailabilitySet, maxUnavailablePerScaleSet: o.maxUnavailablePerScaleSet };
+  const entries = wave.batches.flatMap((b) => b.items.flatMap((id) => byId.get(resourceKey(id)) ?? []));
+  const { lanes, parallel, shares } = dealLanes(entries, caps, o.batchSize);
+  for (let start = 0; start < lanes.length && !run.cancelRequested; start += parallel) {
+    const group = lanes.slice(start, start + parallel);
+    const laneIds = group.map((_, i) => `w${wave.index}l${start + i}`);
+    const ids = laneIds.map((id) => batchInstanceId(context.df.instanceId, run.input.runId, id));
+    const tasks = group.map((lane, i) =>
       subOrchestrationTask(
         context,
         cycleBatchOrchestration,
         {
           runId: run.input.runId,
           wave: wave.index,
-          batchId: b.id,
-          entries: entries[i] ?? [],
-          caps: { ...caps, maxConcurrency: shares[i] ?? 1 },
-          transitionTimeoutMinutes: run.input.options.transitionTimeoutMinutes,
-          restoreStoppedVms: run.input.options.restoreStoppedVms,
+          batchId: laneIds[i] ?? `w${wave.index}`,
+          entries: lane,
+          caps: { ...caps, maxConcurrency: shares[start + i] ?? 1 },
+          transitionTimeoutMinutes: o.transitionTimeoutMinutes,
+          restoreStoppedVms: o.restoreStoppedVms,
         },
         ids[i],
       ),
     );
     run.activeBatches = ids;
     run.publish();
-    yield* collect(run, entries, tasks, (raw) => parseWith(CycleBatchOutput, raw, "output of cycleBatch").outcomes, (raw) => {
+    yield* collect(run, group, tasks, (raw) => parseWith(CycleBatchOutput, raw, "output of cycleBatch").outcomes, (raw) => {
       if (parseWith(CycleBatchOutput, raw, "output of cycleBatch").cancelled) run.cancelRequested = true;
     });
     run.activeBatches = [];

@@ -44,6 +44,6 @@ describe(`a fleet of ${VMS} VMs`, () => {
     const cap = result.input.options.maxConcurrency;
     const cycleSeconds = 36 + 72 + 72;
     const simulated = (Date.parse(result.summary.endedAt) - Date.parse(result.summary.startedAt)) / 1000;
-    expect(simulated).toBeLessThan(Math.ceil(cycled / cap) * cycleSeconds * 1.5);
+    expect(simulated).toBeLessThan(Math.ceil(cycled / cap) * cycleSeconds * 1.2);
   });
 });

@@ -1,0 +1,365 @@
+/**
+ * Scheduled re-verification of a subscription after a completed run: re-classify it (a move away from the run's
+ * category means port 25 may be blocked again), find running machines not started since the exemption took
+ * effect (the last run's attestation.approvedAt), remove temporary subnets left behind, probe TCP 25 from a tagged
+ * canary when one is configured, record the result, and, with auto-remediation on, remediate the stragglers.
+ *
+ * The stragglers' run is a sub-orchestration with the remediation's own instance id (remediationInstanceId), not a
+ * client call from an activity: the instance id is the one-live-run-per-subscription lock, so the start endpoint
+ * answers 409 while it runs and this orchestration cannot start a second run beside a live one (the durable
+ * extension refuses to create a sub-orchestration whose id is live). It is created exactly once, where an activity
+ * calling the client could run twice. The cost: this instance stays live until the stragglers' run ends, and the
+ * next timer skips the subscription meanwhile. The record is written before that run starts, so it does not wait
+ * for it; it names the run's id, whose own audit record tells how it went.
+ *
+ * Leaked subnets: the timer starts this only while no run of the subscription is live, so every subnet with the
+ * temporary prefix is a leak. A run started over HTTP during the few minutes this takes could see its temporary
+ * subnet removed under it; that run then reports the VNet failed and names the subnet, and nothing is left behind.
+ */
+import type { OrchestrationContext, Task } from "durable-functions";
+import { callActivity, callSubOrchestration, registerOrchestration } from "../src/contracts/durable";
+import { parseWith } from "../src/contracts/parse";
+import {
+  reverifySubscriptionOrchestration,
+  type ReverifySubscriptionInput,
+  type ReverifySubscriptionOutput,
+} from "../src/contracts/functions/reverifySubscription";
+import { readLastRunActivity, type ReadLastRunResult } from "../src/contracts/functions/readLastRun";
+import { classifySubscriptionActivity } from "../src/contracts/functions/classifySubscription";
+import { discoverResourcesActivity } from "../src/contracts/functions/discoverResources";
+import { removeTemporarySubnetActivity } from "../src/contracts/functions/removeTemporarySubnet";
+import { readSubnetStateActivity } from "../src/contracts/functions/readSubnetState";
+import { beginSmtpProbeActivity } from "../src/contracts/functions/beginSmtpProbe";
+import { readSmtpProbeActivity } from "../src/contracts/functions/readSmtpProbe";
+import { recordReverificationActivity } from "../src/contracts/functions/recordReverification";
+import { remediateSubscriptionOrchestration } from "../src/contracts/functions/remediateSubscription";
+import { addSeconds } from "../src/contracts/functions/clock";
+import type { OperationHandle } from "../src/contracts/azure";
+import type { Classification } from "../src/contracts/classification";
+import type { Discovery, VmInfo } from "../src/contracts/discovery";
+import { MAX_SELECTED_RESOURCES, RemediationOptionsSchema } from "../src/contracts/options";
+import { RemediationInputSchema, remediationInstanceId, type CanaryResult, type RemediationInput } from "../src/contracts/remediation";
+import type { ReverificationRecord, Straggler } from "../src/contracts/reverify";
+import { hasCanaryTag } from "../src/domain/planResources";
+import { buildPlan } from "../src/domain/planWaves";
+import { findStragglers, findTemporarySubnets, type TemporarySubnet } from "../src/domain/stragglers";
+import { ensureError } from "../src/errors";
+import { backoffSeconds, nowIso, sleep, transientRetry } from "./shared";
+
+const MAX_READ_ATTEMPTS = 10;
+const SUBNET_POLL_SECONDS = 10;
+const SUBNET_DELETE_DEADLINE_SECONDS = 30 * 60;
+const MAX_DELETE_ATTEMPTS = 16;
+const MAX_DELETE_RESENDS = 3;
+const PROBE_FIRST_POLL_SECONDS = 20;
+const PROBE_NEXT_POLL_SECONDS = 10;
+const PROBE_DEADLINE_SECONDS = 600;
+
+type Found = Extract<ReadLastRunResult, { status: "found" }>;
+
+function publish(context: OrchestrationContext, phase: string): void {
+  context.df.setCustomStatus({ phase });
+}
+
+/** Classifies the subscription, waiting out throttling; "unknown" with the reason when it cannot be read. */
+function* classify(context: OrchestrationContext, subscriptionId: string): Generator<Task, Classification, unknown> {
+  let why: string;
+  try {
+    for (let attempt = 1; ; attempt++) {
+      const out = yield* callActivity(context, classifySubscriptionActivity, { subscriptionId }, transientRetry());
+      if (out.status === "ok") return out.classification;
+      why = `${out.code}: ${out.message}`;
+      if ((out.status !== "throttled" && out.status !== "conflict") || attempt >= MAX_READ_ATTEMPTS) break;
+      yield* sleep(context, backoffSeconds(attempt, out.retryAfterSeconds));
+    }
+  } catch (e) {
+    why = ensureError(e).message.slice(0, 500);
+  }
+  return {
+    category: "unknown",
+    reason: `the subscription could not be read (${why})`,
+    decidedBy: ["subscription=unreadable"],
+    missingPermission: "Microsoft.Resources/subscriptions/read",
+  };
+}
+
+/** Lists the subscription's resources, waiting out throttling; a message when it cannot. */
+function* discover(context: OrchestrationContext, subscriptionId: string): Generator<Task, Discovery | string, unknown> {
+  try {
+    for (let attempt = 1; ; attempt++) {
+      const out = yield* callActivity(context, discoverResourcesActivity, { subscriptionId }, transientRetry());
+      if (out.status === "ok") return out.discovery;
+      if ((out.status !== "throttled" && out.status !== "conflict") || attempt >= MAX_READ_ATTEMPTS) return `${out.code}: ${out.message}`;
+      yield* sleep(context, backoffSeconds(attempt, out.retryAfterSeconds));
+    }
+  } catch (e) {
+    return ensureError(e).message.slice(0, 500);
+  }
+}
+
+type Removal = { ok: true } | { ok: false; message: string };
+
+/** Deletes one leaked subnet and polls until it is gone (durable timers between polls). */
+function* removeSubnet(context: OrchestrationContext, subnet: TemporarySubnet): Generator<Task, Removal, unknown> {
+  const target = { vnetId: subnet.vnetId, subnetName: subnet.subnetName };
+  for (let resend = 0; resend <= MAX_DELETE_RESENDS; resend++) {
+    let handle: OperationHandle | undefined;
+    for (let attempt = 1; ; attempt++) {
+      const r = yield* callActivity(context, removeTemporarySubnetActivity, target, transientRetry());
+      if (r.status === "absent") return { ok: true };
+      if (r.status === "started" || r.status === "deleting") {
+        handle = r.status === "started" && !r.handle.completed ? r.handle : undefined;
+        break;
+      }
+      if ((r.status !== "throttled" && r.status !== "conflict") || attempt >= MAX_DELETE_ATTEMPTS) {
+        return { ok: false, message: `deleting ${subnet.subnetName} failed: ${r.code}: ${r.message}` };
+      }
+      yield* sleep(context, backoffSeconds(attempt, r.retryAfterSeconds));
+    }
+    const deadline = addSeconds(context.df.currentUtcDateTime, SUBNET_DELETE_DEADLINE_SECONDS);
+    let superseded = false;
+    for (let busy = 0; !superseded; ) {
+      if (context.df.currentUtcDateTime.getTime() >= deadline.getTime()) {
+        return { ok: false, message: `${subnet.subnetName} was not deleted within ${SUBNET_DELETE_DEADLINE_SECONDS / 60} min` };
+      }
+      yield* sleep(context, SUBNET_POLL_SECONDS);
+      const r = yield* callActivity(context, readSubnetStateActivity, { ...target, ...(handle !== undefined ? { handle } : {}) }, transientRetry());
+      if (r.status !== "ok") {
+        if (r.status === "notFound") return { ok: true };
+        if (r.status === "failed" || ++busy >= MAX_DELETE_ATTEMPTS) return { ok: false, message: `reading ${subnet.subnetName} failed: ${r.code}: ${r.message}` };
+        continue;
+      }
+      if (r.operation?.status === "Failed" || r.operation?.status === "Canceled") {
+        // Superseded by another write on the VNet: send the delete again.
+        superseded = true;
+        continue;
+      }
+      if (r.operation?.status === "Succeeded") handle = undefined;
+      if (r.subnet !== undefined && !r.subnet.exists) return { ok: true };
+    }
+  }
+  return { ok: false, message: `deleting ${subnet.subnetName} kept failing after ${MAX_DELETE_RESENDS + 1} attempts` };
+}
+
+function normalRegion(location: string): string {
+  return location.replace(/\s+/g, "").toLowerCase();
+}
+
+/**
+ * Probes TCP 25 from a tagged canary, when one is configured: a running VM tagged port25-canary=true with the
+ * Network Watcher agent, started since the exemption took effect (one started earlier is expected to fail).
+ */
+function* probeCanary(
+  context: OrchestrationContext,
+  discovery: Discovery,
+  stragglers: readonly Straggler[],
+  probeHost: string,
+): Generator<Task, CanaryResult, unknown> {
+  const base = { probeHost, verification: "canaryProbe" as const };
+  const tagged = discovery.vms.filter((vm) => hasCanaryTag(vm.tags));
+  if (tagged.length === 0) {
+    return {
+      ...base,
+      vmIds: [],
+      result: "skipped",
+      detail: "no canary configured: tag a VM port25-canary=true (with the Network Watcher agent) to have re-verification probe TCP 25 from it",
+    };
+  }
+  const stale = new Set(stragglers.map((s) => s.resourceId.toLowerCase()));
+  const eligible: VmInfo | undefined = tagged.find((vm) => vm.powerState === "running" && vm.networkWatcherAgent && !stale.has(vm.id.toLowerCase()));
+  if (eligible === undefined) {
+    return {
+      ...base,
+      vmIds: tagged.map((vm) => vm.id),
+      result: "unavailable",
+      detail: `no tagged canary can be probed: each is not running, lacks the Network Watcher agent, or was not started since the exemption (${tagged.map((vm) => vm.name).join(", ")})`,
+    };
+  }
+  const vmIds = [eligible.id];
+  const watcher = discovery.networkWatchers.find((w) => normalRegion(w.location) === normalRegion(eligible.location));
+  if (watcher === undefined) {
+    return { ...base, vmIds, result: "unavailable", detail: `no Network Watcher in region ${eligible.location} to probe from ${eligible.name}` };
+  }
+  const begun = yield* callActivity(context, beginSmtpProbeActivity, { vmId: eligible.id, watcher, host: probeHost, port: 25 }, transientRetry());
+  if (begun.status !== "started") {
+    return { ...base, vmIds, result: "unavailable", detail: `the connectivity check from ${eligible.name} could not start (${begun.code}: ${begun.message})` };
+  }
+  let waited = 0;
+  let wait = Math.max(PROBE_FIRST_POLL_SECONDS, begun.handle.retryAfterSeconds ?? 0);
+  while (waited < PROBE_DEADLINE_SECONDS) {
+    yield* sleep(context, wait);
+    waited += wait;
+    const r = yield* callActivity(context, readSmtpProbeActivity, { handle: begun.handle }, transientRetry());
+    if (r.status === "done") {
+      const issues = r.result.issues.length > 0 ? `; issues: ${r.result.issues.join(", ")}` : "";
+      return r.result.reachable
+        ? { ...base, vmIds, result: "reachable", detail: `${eligible.name} reached ${probeHost}:25 (${r.result.connectionStatus})` }
+        : { ...base, vmIds, result: "unreachable", detail: `${eligible.name} could not reach ${probeHost}:25 (${r.result.connectionStatus}${issues}); port 25 may be blocked again` };
+    }
+    if (r.status !== "inProgress") {
+      return { ...base, vmIds, result: "unavailable", detail: `the connectivity check from ${eligible.name} failed (${r.code}: ${r.message})` };
+    }
+    wait = Math.max(PROBE_NEXT_POLL_SECONDS, r.retryAfterSeconds ?? 0);
+  }
+  return { ...base, vmIds, result: "unavailable", detail: `the connectivity check from ${eligible.name} gave no verdict within ${PROBE_DEADLINE_SECONDS / 60} min` };
+}
+
+/** Why the stragglers are not remediated automatically, or undefined when they should be. */
+function holdBack(
+  classification: Classification,
+  categoryChanged: boolean,
+  canary: CanaryResult | undefined,
+  stragglers: readonly Straggler[],
+): string | undefined {
+  if (stragglers.length === 0) return "no stragglers";
+  if (classification.category !== "exemptible") return `the subscription is classified ${classification.category}, not exemptible`;
+  if (categoryChanged) return "the subscription's category changed since the last run";
+  if (canary?.result === "unreachable") return "the canary could not reach TCP 25: cycling would not help";
+  return undefined;
+}
+
+function compactStamp(iso: string): string {
+  return iso.replace(/[-:]/g, "").replace(/\.\d+Z$/, "Z");
+}
+
+export function* reverifySubscription(
+  context: OrchestrationContext,
+  input: ReverifySubscriptionInput,
+): Generator<Task, ReverifySubscriptionOutput, unknown> {
+  const at = nowIso(context);
+  const sub = input.subscriptionId;
+  const warnings: string[] = [];
+
+  publish(context, "reading the last run");
+  const last = yield* callActivity(context, readLastRunActivity, { runId: input.lastRunId }, transientRetry());
+  if (last.status !== "found") warnings.push(`the last run ${input.lastRunId} could not be read (${last.detail}); stragglers were not looked for`);
+  const found: Found | undefined = last.status === "found" ? last : undefined;
+
+  publish(context, "classifying");
+  const classification = yield* classify(context, sub);
+  const previousCategory = found?.category;
+  const categoryChanged = previousCategory !== undefined && classification.category !== previousCategory;
+  if (categoryChanged) {
+    warnings.push(`the subscription is now ${classification.category} (the last run was made under ${previousCategory}): ${classification.reason}; port 25 may be blocked again`);
+  }
+  if (classification.warning !== undefined) warnings.push(classification.warning);
+
+  publish(context, "discovering");
+  const listed = yield* discover(context, sub);
+  const discovery = typeof listed === "string" ? undefined : listed;
+  if (typeof listed === "string") warnings.push(`the resources could not be listed (${listed}); stragglers and leaked subnets were not looked for`);
+
+  const stragglers =
+    discovery !== undefined && found !== undefined
+      ? findStragglers(discovery, { exemptionEffectiveAt: found.attestation.approvedAt, resourceIds: found.resourceIds })
+      : [];
+
+  publish(context, "removing leaked subnets");
+  const leaked = discovery !== undefined ? findTemporarySubnets(discovery) : [];
+  const removed: string[] = [];
+  const failed: { subnetId: string; message: string }[] = [];
+  for (const subnet of leaked) {
+    let outcome: Removal;
+    try {
+      outcome = yield* removeSubnet(context, subnet);
+    } catch (e) {
+      outcome = { ok: false, message: ensureError(e).message.slice(0, 1000) };
+    }
+    if (outcome.ok) removed.push(subnet.subnetId);
+    else failed.push({ subnetId: subnet.subnetId, message: outcome.message });
+  }
+
+  let canaryProbe: CanaryResult | undefined;
+  if (discovery !== undefined) {
+    publish(context, "probing the canary");
+    canaryProbe = yield* probeCanary(context, discovery, stragglers, found?.probeHost ?? input.probeHost);
+    if (canaryProbe.result === "unreachable" || canaryProbe.result === "unavailable") warnings.push(`canary: ${canaryProbe.detail ?? canaryProbe.result}`);
+  }
+
+  // The stragglers' run, decided before the record so the record can name it.
+  let child: { instanceId: string; input: RemediationInput } | undefined;
+  if (input.autoRemediate && found !== undefined && discovery !== undefined) {
+    const why = holdBack(classification, categoryChanged, canaryProbe, stragglers);
+    if (why !== undefined && stragglers.length > 0) warnings.push(`auto-remediation held back: ${why}`);
+    if (why === undefined) {
+      if (stragglers.length > MAX_SELECTED_RESOURCES) warnings.push(`auto-remediation covers the first ${MAX_SELECTED_RESOURCES} of ${stragglers.length} stragglers`);
+      // The last run completed, so its proof (canary or attestation) stands: the stragglers are not probed again.
+      const options = RemediationOptionsSchema.parse({
+        ...found.options,
+        verification: "attestationOnly",
+        onlyResourceIds: stragglers.slice(0, MAX_SELECTED_RESOURCES).map((s) => s.resourceId),
+      });
+      const plan = buildPlan(discovery, options);
+      if (plan.counts.toCycle === 0) {
+        warnings.push("auto-remediation not started: the plan would skip every straggler (see each one's skip reason in a plan-only run)");
+      } else {
+        const runId = `${compactStamp(at)}-${context.df.newGuid(`${context.df.instanceId}:stragglers`).slice(0, 8)}`;
+        const childInput = parseWith(
+          RemediationInputSchema,
+          {
+            subscriptionId: sub,
+            attestation: found.attestation,
+            mode: "execute",
+            requireApproval: false,
+            options,
+            requestedBy: `${input.requestedBy} (re-verification ${context.df.instanceId})`.slice(0, 256),
+            requestedAt: at,
+            probeHost: found.probeHost,
+            runId,
+          },
+          "stragglers' run",
+        );
+        child = { instanceId: remediationInstanceId(sub), input: childInput };
+      }
+    }
+  }
+
+  const record: ReverificationRecord = {
+    subscriptionId: sub,
+    at,
+    lastRunId: input.lastRunId,
+    classification,
+    ...(previousCategory !== undefined ? { previousCategory } : {}),
+    categoryChanged,
+    stragglers,
+    leakedSubnets: { found: leaked.map((s) => s.subnetId), removed, failed },
+    ...(canaryProbe !== undefined ? { canaryProbe } : {}),
+    ...(child !== undefined ? { autoRemediationRunId: child.input.runId } : {}),
+    warnings,
+  };
+
+  publish(context, "recording");
+  let recorded = false;
+  let recordDetail: string | undefined;
+  try {
+    const w = yield* callActivity(context, recordReverificationActivity, record, transientRetry());
+    recorded = w.recorded;
+    recordDetail = w.detail;
+  } catch (e) {
+    recordDetail = `the record was not written (${ensureError(e).message.slice(0, 300)})`;
+  }
+
+  let autoRemediation: ReverifySubscriptionOutput["autoRemediation"];
+  if (child !== undefined) {
+    publish(context, "remediating the stragglers");
+    try {
+      const result = yield* callSubOrchestration(context, remediateSubscriptionOrchestration, child.input, child.instanceId);
+      autoRemediation = { instanceId: child.instanceId, runId: child.input.runId, status: result.summary.status, detail: result.summary.message };
+    } catch (e) {
+      const message = ensureError(e).message.slice(0, 500);
+      // The extension refuses a sub-orchestration whose id is live: a run started meanwhile covers the subscription.
+      const notStarted = /already exists/i.test(message);
+      autoRemediation = { instanceId: child.instanceId, runId: child.input.runId, status: notStarted ? "notStarted" : "failed", detail: message };
+    }
+  }
+
+  publish(context, "done");
+  return {
+    record,
+    recorded,
+    ...(recordDetail !== undefined ? { recordDetail } : {}),
+    ...(autoRemediation !== undefined ? { autoRemediation } : {}),
+  };
+}
+
+registerOrchestration(reverifySubscriptionOrchestration, reverifySubscription);
