@@ -4,7 +4,7 @@ import * as df from "durable-functions";
 import { APPROVE_EVENT } from "../contracts/names";
 import { callerIdentity, errorResponse, handleErrors, jsonResponse, requireRole } from "./http";
 import { isLive, statusUrls, tryGetStatus } from "./instances";
-import { InstanceIdParamSchema } from "./params";
+import { instanceIdParam } from "./params";
 
 export async function approveRemediation(
   request: HttpRequest,
@@ -13,7 +13,7 @@ export async function approveRemediation(
 ): Promise<HttpResponseInit> {
   return handleErrors(async () => {
     requireRole(request, "Port25.Operator");
-    const instanceId = InstanceIdParamSchema.parse(request.params.id ?? "");
+    const instanceId = instanceIdParam(request);
     const status = await tryGetStatus(client, instanceId);
     if (!status) return errorResponse(404, "NotFound", `No remediation instance ${instanceId}`);
     if (!isLive(status)) return errorResponse(409, "NotRunning", `Remediation ${instanceId} is ${status.runtimeStatus}`);

@@ -8,7 +8,7 @@ import { CANCEL_EVENT } from "../contracts/names";
 import { ProgressSchema } from "../contracts/remediation";
 import { callerIdentity, errorResponse, handleErrors, jsonResponse, requireRole } from "./http";
 import { isLive, statusUrls, tryGetStatus } from "./instances";
-import { InstanceIdParamSchema } from "./params";
+import { instanceIdParam } from "./params";
 
 export async function cancelRemediation(
   request: HttpRequest,
@@ -17,7 +17,7 @@ export async function cancelRemediation(
 ): Promise<HttpResponseInit> {
   return handleErrors(async () => {
     requireRole(request, "Port25.Operator");
-    const instanceId = InstanceIdParamSchema.parse(request.params.id ?? "");
+    const instanceId = instanceIdParam(request);
     const status = await tryGetStatus(client, instanceId);
     if (!status) return errorResponse(404, "NotFound", `No remediation instance ${instanceId}`);
     if (!isLive(status)) return errorResponse(409, "NotRunning", `Remediation ${instanceId} is ${status.runtimeStatus}`);

@@ -5,7 +5,7 @@ import { z } from "zod";
 import { ProgressSchema, RemediationResultSchema } from "../contracts/remediation";
 import { errorResponse, handleErrors, jsonResponse, requireRole } from "./http";
 import { statusUrls, tryGetStatus } from "./instances";
-import { InstanceIdParamSchema } from "./params";
+import { instanceIdParam } from "./params";
 
 export async function getRemediation(
   request: HttpRequest,
@@ -14,7 +14,7 @@ export async function getRemediation(
 ): Promise<HttpResponseInit> {
   return handleErrors(async () => {
     requireRole(request, "Port25.Auditor");
-    const instanceId = InstanceIdParamSchema.parse(request.params.id ?? "");
+    const instanceId = instanceIdParam(request);
     const status = await tryGetStatus(client, instanceId);
     if (!status) return errorResponse(404, "NotFound", `No remediation instance ${instanceId}`);
     const progress = ProgressSchema.safeParse(status.customStatus);

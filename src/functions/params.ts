@@ -1,5 +1,7 @@
 /** Route parameters of the remediation endpoints. */
+import type { HttpRequest } from "@azure/functions";
 import { z } from "zod";
+import { parseOr400 } from "./http";
 
 /** Instance ids are "port25-<subscription guid>"; accept the bare subscription id too. */
 export const InstanceIdParamSchema = z
@@ -15,3 +17,10 @@ export const InstanceIdParamSchema = z
       ),
   )
   .transform((s) => (s.startsWith("port25-") ? s : `port25-${s}`));
+
+const RouteSchema = z.object({ id: InstanceIdParamSchema });
+
+/** The route's instance id; a 400 naming "id" when it is not one of ours. */
+export function instanceIdParam(request: HttpRequest): string {
+  return parseOr400(RouteSchema, { id: request.params.id ?? "" }, "route").id;
+}
