@@ -17,7 +17,7 @@ afterEach(async () => {
   while (open.length > 0) await open.pop()?.close();
 });
 
-async function api(vms?: Parameters<typeof apiScenario>[0]["vms"]): Promise<ApiHost> {
+async function api(vms?: NonNullable<Parameters<typeof apiScenario>[0]>["vms"]): Promise<ApiHost> {
   const h = await startApiHost({ scenario: apiScenario(vms === undefined ? {} : { vms }), azuriteConnection: azurite.connectionString });
   open.push(h);
   return h;
