@@ -1,0 +1,66 @@
+/**
+ * Timer (schedule from the app setting PORT25_REVERIFY_SCHEDULE): starts reverifySubscription for every subscription
+ * whose latest run cycled the fleet, unless its re-verification or a remediation of it is live.
+ */
+import type { InvocationContext, Timer } from "@azure/functions";
+import * as df from "durable-functions";
+import { auditStoreIfConfigured } from "../audit/current";
+import { getConfig } from "../config";
+import { REVERIFY_SUBSCRIPTION } from "../contracts/names";
+import { parseWith } from "../contracts/parse";
+import { remediationInstanceId } from "../contracts/remediation";
+import { ReverifySubscriptionInput, reverifyInstanceId } from "../contracts/functions/reverifySubscription";
+import { ensureError } from "../errors";
+import { findLiveInstance } from "./instances";
+
+export interface ReverifySweep {
+  started: { subscriptionId: string; instanceId: string; lastRunId: string }[];
+  skipped: { subscriptionId: string; reason: "reverificationLive" | "remediationLive"; instanceId: string }[];
+  failed: { subscriptionId: string; message: string }[];
+  /** Set when nothing could be looked at (no audit store). */
+  note?: string;
+}
+
+export async function reverifySubscriptions(_timer: Timer, client: df.DurableClient, context: InvocationContext): Promise<ReverifySweep> {
+  const sweep: ReverifySweep = { started: [], skipped: [], failed: [] };
+  const store = auditStoreIfConfigured();
+  if (store === undefined) {
+    sweep.note = "no audit table is configured: there is no record of completed runs to re-verify";
+    context.warn(sweep.note);
+    return sweep;
+  }
+  const config = getConfig();
+  for (const due of await store.listCompletedSubscriptions()) {
+    const sub = due.subscriptionId;
+    try {
+      const instanceId = reverifyInstanceId(sub);
+      if (await findLiveInstance(client, instanceId)) {
+        sweep.skipped.push({ subscriptionId: sub, reason: "reverificationLive", instanceId });
+        continue;
+      }
+      const remediation = remediationInstanceId(sub);
+      if (await findLiveInstance(client, remediation)) {
+        sweep.skipped.push({ subscriptionId: sub, reason: "remediationLive", instanceId: remediation });
+        continue;
+      }
+      const input = parseWith(
+        ReverifySubscriptionInput,
+        { subscriptionId: sub, lastRunId: due.runId, autoRemediate: config.PORT25_AUTO_REMEDIATE, probeHost: config.PORT25_PROBE_HOST },
+        "re-verification input",
+      );
+      await client.startNew(REVERIFY_SUBSCRIPTION, { instanceId, input });
+      sweep.started.push({ subscriptionId: sub, instanceId, lastRunId: due.runId });
+    } catch (e) {
+      // One subscription's failure must not keep the others from being checked.
+      sweep.failed.push({ subscriptionId: sub, message: ensureError(e).message.slice(0, 500) });
+    }
+  }
+  context.log(`re-verification: ${sweep.started.length} started, ${sweep.skipped.length} skipped, ${sweep.failed.length} failed`);
+  return sweep;
+}
+
+df.app.client.timer("reverifySubscriptions", {
+  // An app-setting expression: the Functions host resolves it, so nothing is read at import time.
+  schedule: "%PORT25_REVERIFY_SCHEDULE%",
+  handler: reverifySubscriptions,
+});
