@@ -62,10 +62,12 @@ export function* cycleBatch(context: OrchestrationContext, input: CycleBatchInpu
   let pending = orderForCaps(input.entries, input.caps);
   const outcomes: ResourceOutcome[] = [];
   let cancelled = false;
+  // One waiter for the whole batch: whenever the event arrives, this task records it (see remediateSubscription).
+  const cancel = context.df.waitForExternalEvent(CANCEL_EVENT);
   const status = (): void => context.df.setCustomStatus({ batchId: input.batchId, total: input.entries.length, done: outcomes.length, cancelRequested: cancelled });
   status();
 
-  while (pending.length > 0 && !cancelled) {
+  while (pending.length > 0 && !(cancelled ||= cancel.isCompleted)) {
     const picked = new Set(scheduleNext(pending.map(schedItem), [], input.caps).map((s) => resourceKey(s.id)));
     // scheduleNext always admits at least one item when nothing is in flight; guard anyway against a stall.
     const round = picked.size > 0 ? pending.filter((e) => picked.has(resourceKey(e.resourceId))) : pending.slice(0, 1);
@@ -80,10 +82,8 @@ export function* cycleBatch(context: OrchestrationContext, input: CycleBatchInpu
         `${context.df.instanceId}:${indexOf.get(resourceKey(entry.resourceId)) ?? 0}`,
       ),
     );
-    const all = context.df.Task.all(tasks);
-    const cancel = context.df.waitForExternalEvent(CANCEL_EVENT);
-    const first = yield context.df.Task.any([all, cancel]);
-    if (first === cancel) cancelled = true;
+    yield context.df.Task.any([context.df.Task.all(tasks), cancel]);
+    cancelled ||= cancel.isCompleted;
 
     for (const [i, task] of tasks.entries()) {
       const entry = round[i];

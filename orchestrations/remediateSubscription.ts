@@ -3,11 +3,12 @@
  * report. One instance per subscription (remediationInstanceId). Every resource of the plan ends with exactly one
  * outcome; nothing that is refused, planned only or halted writes to ARM beyond what is described below.
  *
- * Cancel ("cancel" event): stops what has not started — no new VNet refresh, wave or batch — while work in flight
- * finishes, so no VM is left half-cycled. The run's custom status lists the batches in flight (`activeBatches`);
- * the cancel endpoint raises "cancel" to this instance first and then to each of them, which stops them starting
- * new resources. A batch created in the very instant the cancel arrives may miss its copy and finish its
- * resources normally: every resource is still accounted for and left running.
+ * Cancel ("cancel" event): stops what has not started — no new VNet refresh, wave or lane — while work in flight
+ * finishes, so no VM is left half-cycled. The run's custom status lists the lanes in flight (`activeBatches`); the
+ * cancel endpoint raises "cancel" to this instance first and then to each of them, which stops them starting new
+ * resources (a lane that misses its copy — created in the very instant of the cancel — finishes its resources
+ * normally; every resource is still accounted for and left running). The run keeps one "cancel" waiter for its
+ * whole life and checks it before starting anything, so the event counts wherever the run is blocked.
  *
  * Canary: the plan's canary wave (tagged VMs, else the first eligible running VM with the Network Watcher agent)
  * is cycled first, then TCP 25 is probed from each canary VM. Unreachable (or no verdict) halts the run with the
@@ -97,19 +98,33 @@ class Run {
     this.context.df.setCustomStatus(progress);
   }
 
+  private cancelTask: Task | undefined;
+
   /**
-   * Waits for `task` while listening for "cancel". Every wait goes through here until a cancel arrives, so the
-   * event always meets the newest waiter (both the SDK and the extension hand an event to the latest one).
-   * After a cancel the task is still awaited: work in flight always finishes.
+   * The run's one "cancel" waiter. A single waiter (rather than a fresh one per wait) means the event is never
+   * handed to a waiter nobody looks at any more: wherever the run is blocked when it arrives, this task records
+   * it, and the run checks it before starting anything new. Waiters use no sequence ids, so putting the same one
+   * in several Task.any calls is safe (unlike activities, timers and sub-orchestrations).
    */
+  cancel(): Task {
+    this.cancelTask ??= this.context.df.waitForExternalEvent(CANCEL_EVENT);
+    return this.cancelTask;
+  }
+
+  /** Whether a cancel has arrived (and says so in the custom status the first time it is seen). */
+  cancelled(): boolean {
+    if (!this.cancelRequested && this.cancel().isCompleted) {
+      this.cancelRequested = true;
+      this.publish("cancel requested: finishing the work in flight");
+    }
+    return this.cancelRequested;
+  }
+
+  /** Waits for `task`, waking early on a cancel; the task is still awaited, so work in flight always finishes. */
   *await(task: Task): Generator<Task, unknown, unknown> {
-    if (!this.cancelRequested) {
-      const cancel = this.context.df.waitForExternalEvent(CANCEL_EVENT);
-      const first = yield this.context.df.Task.any([task, cancel]);
-      if (first === cancel) {
-        this.cancelRequested = true;
-        this.publish("cancel requested: finishing the work in flight");
-      }
+    if (!this.cancelled()) {
+      yield this.context.df.Task.any([task, this.cancel()]);
+      this.cancelled();
     }
     if (!task.isCompleted && !task.isFaulted) yield task;
     if (task.isFaulted) throw ensureError(task.result);
@@ -140,7 +155,7 @@ function* verify(run: Run): Generator<Task, Classification, unknown> {
       const out = yield* run.activity(classifySubscriptionActivity, { subscriptionId: run.input.subscriptionId });
       if (out.status === "ok") return out.classification;
       why = `${out.code}: ${out.message}`;
-      if ((out.status !== "throttled" && out.status !== "conflict") || attempt >= MAX_READ_ATTEMPTS || run.cancelRequested) break;
+      if ((out.status !== "throttled" && out.status !== "conflict") || attempt >= MAX_READ_ATTEMPTS || run.cancelled()) break;
       yield* run.sleep(backoffSeconds(attempt, out.retryAfterSeconds));
     }
   } catch (e) {
@@ -168,7 +183,7 @@ function* discover(run: Run): Generator<Task, Discovery, unknown> {
 
 function* runVnets(context: OrchestrationContext, run: Run, entries: PlanEntry[]): Generator<Task, void, unknown> {
   const cap = Math.max(1, run.input.options.maxConcurrency);
-  for (let start = 0; start < entries.length && !run.cancelRequested; start += cap) {
+  for (let start = 0; start < entries.length && !run.cancelled(); start += cap) {
     const group = entries.slice(start, start + cap);
     const tasks = group.map((entry, i) =>
       subOrchestrationTask(
@@ -183,7 +198,12 @@ function* runVnets(context: OrchestrationContext, run: Run, entries: PlanEntry[]
   }
 }
 
-/** Waits for a group of sub-orchestrations (cancel-aware) and records what each returned. */
+/**
+ * Starts a group of sub-orchestrations and records what each returns, publishing progress as each finishes.
+ * The first wait covers them all (it is what schedules them) and wakes on the first to finish or on a cancel;
+ * after that each is awaited alone, in order — re-yielding a scheduled task alone adds no action, whereas putting
+ * it in a new Task.any would schedule it again (azure-functions-durable-js#574).
+ */
 function* collect(
   run: Run,
   entriesPerTask: PlanEntry[] | PlanEntry[][],
@@ -191,12 +211,8 @@ function* collect(
   parse: (raw: unknown) => ResourceOutcome[],
   onParsed?: (raw: unknown) => void,
 ): Generator<Task, void, unknown> {
-  const all = run.context.df.Task.all(tasks);
-  try {
-    yield* run.await(all);
-  } catch {
-    // One child failed: the others still finish; each is read below.
-  }
+  if (tasks.length === 0) return;
+  yield run.cancelled() ? run.context.df.Task.all(tasks) : run.context.df.Task.any([...tasks, run.cancel()]);
   for (const [i, task] of tasks.entries()) {
     const owned = entriesPerTask[i];
     const entries = owned === undefined ? [] : Array.isArray(owned) ? owned : [owned];
@@ -220,6 +236,8 @@ function* collect(
         });
       }
     }
+    run.cancelled();
+    run.publish();
   }
 }
 
@@ -228,7 +246,7 @@ function* runWave(context: OrchestrationContext, run: Run, wave: Wave, byId: Rea
   const caps = { maxConcurrency: o.maxConcurrency, maxUnavailablePerAvailabilitySet: o.maxUnavailablePerAvailabilitySet, maxUnavailablePerScaleSet: o.maxUnavailablePerScaleSet };
   const entries = wave.batches.flatMap((b) => b.items.flatMap((id) => byId.get(resourceKey(id)) ?? []));
   const { lanes, parallel, shares } = dealLanes(entries, caps, o.batchSize);
-  for (let start = 0; start < lanes.length && !run.cancelRequested; start += parallel) {
+  for (let start = 0; start < lanes.length && !run.cancelled(); start += parallel) {
     const group = lanes.slice(start, start + parallel);
     const laneIds = group.map((_, i) => `w${wave.index}l${start + i}`);
     const ids = laneIds.map((id) => batchInstanceId(context.df.instanceId, run.input.runId, id));
@@ -319,12 +337,12 @@ function* runCanary(
   const failed = canaries.filter((c) => run.outcomes.get(resourceKey(c.resourceId))?.outcome !== "cycled");
   if (failed.length > 0) {
     const names = failed.map((c) => `${c.name} (${run.outcomes.get(resourceKey(c.resourceId))?.message ?? "not cycled"})`).join("; ");
-    return { vmIds, probeHost: host, verification, result: run.cancelRequested ? "skipped" : "unavailable", detail: `the canary could not be cycled: ${names}` };
+    return { vmIds, probeHost: host, verification, result: run.cancelled() ? "skipped" : "unavailable", detail: `the canary could not be cycled: ${names}` };
   }
   if (verification === "attestationOnly") {
     return { vmIds, probeHost: host, verification, result: "skipped", detail: "attestation only: the canary was cycled first but TCP 25 was not probed" };
   }
-  if (run.cancelRequested) return { vmIds, probeHost: host, verification, result: "skipped", detail: "cancelled before the probe" };
+  if (run.cancelled()) return { vmIds, probeHost: host, verification, result: "skipped", detail: "cancelled before the probe" };
   const details: string[] = [];
   for (const vm of canaries.filter((c) => c.kind === "vm")) {
     const watcher = discovery.networkWatchers.find((w) => normalRegion(w.location) === normalRegion(vm.location));
@@ -413,7 +431,7 @@ export function* remediateSubscription(context: OrchestrationContext, input: Rem
   run.publish("discovering resources");
   let plan: Plan | undefined;
   let discovery: Discovery | undefined;
-  if (!run.cancelRequested) {
+  if (!run.cancelled()) {
     try {
       discovery = yield* discover(run);
     } catch (e) {
@@ -430,7 +448,7 @@ export function* remediateSubscription(context: OrchestrationContext, input: Rem
     for (const e of plan.entries) if (e.action === "skip") run.record(skippedOutcome(e, e.skipReason ?? "skipTag", e.skipMessage ?? "skipped by the plan"));
     run.publish(`${plan.counts.toCycle} to cycle, ${plan.counts.toRefresh} VNets to refresh, ${plan.counts.skipped} skipped`);
   }
-  if (status === undefined && run.cancelRequested) status = "cancelled";
+  if (status === undefined && run.cancelled()) status = "cancelled";
   if (status === undefined && input.mode === "plan") status = "planned";
 
   // 4 approve
@@ -438,7 +456,7 @@ export function* remediateSubscription(context: OrchestrationContext, input: Rem
     run.phase = "approve";
     run.publish(`waiting up to ${input.options.approvalTimeoutMinutes} min for approval`);
     const approve = context.df.waitForExternalEvent(APPROVE_EVENT);
-    const cancel = context.df.waitForExternalEvent(CANCEL_EVENT);
+    const cancel = run.cancel();
     const timeout = context.df.createTimer(addSeconds(context.df.currentUtcDateTime, input.options.approvalTimeoutMinutes * 60));
     const first = yield context.df.Task.any([approve, cancel, timeout]);
     if (first !== timeout) timeout.cancel();
@@ -461,7 +479,7 @@ export function* remediateSubscription(context: OrchestrationContext, input: Rem
       yield* runVnets(context, run, vnets);
     }
     // 6 canary
-    if (!run.cancelRequested) {
+    if (!run.cancelled()) {
       canary = yield* runCanary(context, run, plan, discovery, byId);
       if (canary?.result === "unreachable" || canary?.result === "unavailable") status = "halted";
       if (canary?.verification === "attestationOnly") run.warnings.push("verification attestationOnly: TCP 25 was not probed; the exemption is taken on the attestation");
@@ -472,13 +490,13 @@ export function* remediateSubscription(context: OrchestrationContext, input: Rem
     if (status === undefined) {
       run.phase = "waves";
       for (const wave of waves) {
-        if (run.cancelRequested) break;
+        if (run.cancelled()) break;
         run.wave = wave.index;
         run.publish(`wave ${wave.index} (${wave.label})`);
         yield* runWave(context, run, wave, byId);
       }
     }
-    if (status === undefined && run.cancelRequested) status = "cancelled";
+    if (status === undefined && run.cancelled()) status = "cancelled";
   }
 
   // 8 report

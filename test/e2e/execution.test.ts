@@ -183,6 +183,28 @@ describe("approval and cancel", () => {
   });
 });
 
+describe("a cancel that reaches only the run", () => {
+  it("lets the lanes in flight finish and starts no later wave", async () => {
+    const product = await startProductHost({
+      scenario: scenario({ vms: [...fleet(4, { tags: { "port25-wave": "1" } }), vm("late-01"), vm("late-02")] }),
+    });
+    open.push(product);
+    product.start({ options: { maxConcurrency: 2 } });
+    await product.run(Date.parse(START) + 9 * 60_000);
+    expect(product.progress()).toMatchObject({ phase: "waves", wave: 1 });
+    product.host.raiseEvent(product.instanceId, "cancel");
+    await product.run();
+    const result = product.result();
+    expect(result.summary.status).toBe("cancelled");
+    expect(checkInvariants(product.sim, result, product.scenario)).toEqual([]);
+    for (const n of ["app-001", "app-002", "app-003", "app-004"]) expect(outcome(result, n)).toMatchObject({ outcome: "cycled" });
+    for (const n of ["late-01", "late-02"]) {
+      expect(outcome(result, n)).toMatchObject({ outcome: "skipped", reasonCode: "cancelled" });
+      expect(product.sim.timeline(outcome(result, n).resourceId)).toEqual([]);
+    }
+  });
+});
+
 describe("ARM pushing back", () => {
   it("rides out a 429 storm by waiting Retry-After on durable timers", async () => {
     const { product, result } = await run({
