@@ -143,6 +143,13 @@ describe("scheduled re-verification through the timer trigger", () => {
       s.vms.push(vm("late-01", { lastStartTime: BEFORE_EXEMPTION }));
     });
     await sweep(h);
+    // While the stragglers' run is live it holds the subscription's remediation instance: a start over HTTP gets 409.
+    for (let i = 0; i < 60 && h.product.host.getStatus(remediationInstanceId(SUB))?.runtimeStatus !== "Running"; i++) {
+      await h.product.run(h.product.host.clock.now() + 30_000);
+    }
+    const meanwhile = await h.call("startRemediation", { method: "POST", path: "/api/remediations", body: startBody() });
+    expect(meanwhile.status).toBe(409);
+    expect(meanwhile.json).toMatchObject({ error: { code: "RunInProgress", details: { instanceId: remediationInstanceId(SUB) } } });
     await h.product.run();
 
     const out = reverifyOutput(h);

@@ -6,19 +6,27 @@ import { principalHeaders, startApiHost, type ApiHost, type ApiResponse } from "
 import { apiScenario, APPROVED_AT, startBody, SUB } from "./fixtures";
 
 let azurite: LocalAzurite;
+/** One host for every refused request: each test also checks that none of the earlier ones left a trace. */
+let shared: ApiHost;
 const open: ApiHost[] = [];
 
 beforeAll(async () => {
   azurite = await startAzurite();
+  shared = await startApiHost({ scenario: apiScenario(), azuriteConnection: azurite.connectionString });
 });
 afterAll(async () => {
+  await shared.close();
   await azurite.stop();
 });
 afterEach(async () => {
   while (open.length > 0) await open.pop()?.close();
 });
 
-async function api(env: Record<string, string> = {}): Promise<ApiHost> {
+function api(): ApiHost {
+  return shared;
+}
+
+async function ownApi(env: Record<string, string>): Promise<ApiHost> {
   const h = await startApiHost({ scenario: apiScenario(), azuriteConnection: azurite.connectionString, env });
   open.push(h);
   return h;
@@ -72,7 +80,7 @@ const BAD_BODIES: [string, unknown, string][] = [
 
 describe("bad requests are refused with 400 naming the field, and start nothing", () => {
   it.each(BAD_BODIES)("POST /api/remediations with %s", async (_what, body, field) => {
-    const h = await api();
+    const h = api();
     const r = await h.call("startRemediation", { method: "POST", path: "/api/remediations", body: typeof body === "string" ? body : JSON.stringify(body) });
     expect(r.status, r.text).toBe(400);
     const error = errorOf(r);
@@ -83,13 +91,13 @@ describe("bad requests are refused with 400 naming the field, and start nothing"
   });
 
   it("names the unknown top-level field in the message", async () => {
-    const h = await api();
+    const h = api();
     const r = await h.call("startRemediation", { method: "POST", path: "/api/remediations", body: startBody({ force: true }) });
     expect(errorOf(r).message).toContain("force");
   });
 
   it("answers 413 to a body over the limit, declared or not, and starts nothing", async () => {
-    const h = await api();
+    const h = api();
     const padded = JSON.stringify(startBody({ attestation: { ...attestation, reference: "R".repeat(MAX_REQUEST_BYTES) } }));
     const r = await h.call("startRemediation", { method: "POST", path: "/api/remediations", body: padded });
     expect(r.status).toBe(413);
@@ -115,7 +123,7 @@ describe("bad requests are refused with 400 naming the field, and start nothing"
     ["a repeated filter", `subscriptionId=${SUB}&subscriptionId=${SUB}`, "subscriptionId"],
     ["a continuation token over 2 KB", `continuationToken=${"a".repeat(2049)}`, "continuationToken"],
   ])("GET /api/audit/runs with %s", async (_what, query, field) => {
-    const h = await api();
+    const h = api();
     const r = await h.call("listAuditRuns", { path: `/api/audit/runs?${query}` });
     expect(r.status, r.text).toBe(400);
     expect(errorOf(r).details?.fields).toContain(field);
@@ -123,7 +131,7 @@ describe("bad requests are refused with 400 naming the field, and start nothing"
   });
 
   it("GET /api/audit/runs/{runId} refuses an unknown format and a malformed run id", async () => {
-    const h = await api();
+    const h = api();
     const format = await h.call("getAuditRun", { path: "/api/audit/runs/20260303T080000Z-abc?format=pdf", params: { runId: "20260303T080000Z-abc" } });
     expect(format.status).toBe(400);
     expect(errorOf(format).details?.fields).toContain("format");
@@ -137,7 +145,7 @@ describe("bad requests are refused with 400 naming the field, and start nothing"
     ["approveRemediation", "POST"],
     ["cancelRemediation", "POST"],
   ] as const)("%s refuses an instance id that is not one of ours with 400 naming it", async (name, method) => {
-    const h = await api();
+    const h = api();
     const r = await h.call(name, { method, path: "/api/remediations/not-an-instance", params: { id: "not-an-instance" } });
     expect(r.status, r.text).toBe(400);
     expect(errorOf(r).details?.fields).toContain("id");
@@ -145,15 +153,14 @@ describe("bad requests are refused with 400 naming the field, and start nothing"
   });
 
   it("answers 404 for an instance that does not exist", async () => {
-    const h = await api();
+    const h = api();
     const r = await h.call("getRemediation", { path: `/api/remediations/${SUB}`, params: { id: SUB } });
     expect(r.status).toBe(404);
   });
 });
 
 describe("access", () => {
-  it("registers every HTTP trigger with authLevel function, and the timer with the schedule app setting", async () => {
-    await api();
+  it("registers every HTTP trigger with authLevel function, and the timer with the schedule app setting", () => {
     const http = [...registeredFunctions().values()].filter((r) => r.kind === "http");
     expect(http.map((r) => r.name).sort()).toEqual(
       ["approveRemediation", "cancelRemediation", "getAuditRun", "getRemediation", "listAuditRuns", "startRemediation"].sort(),
@@ -169,7 +176,7 @@ describe("access", () => {
   });
 
   it("with PORT25_AUTH_ENABLED, refuses a caller without the operator role (403) or unsigned (401), and records the operator who starts", async () => {
-    const h = await api({ PORT25_AUTH_ENABLED: "true" });
+    const h = await ownApi({ PORT25_AUTH_ENABLED: "true" });
     const auditor = await h.call("startRemediation", { method: "POST", path: "/api/remediations", body: startBody(), headers: principalHeaders("dave@contoso.example", ["Port25.Auditor"]) });
     expect(auditor.status).toBe(403);
     expect(errorOf(auditor).message).toContain("Port25.Operator");
