@@ -1,7 +1,7 @@
 import { afterAll, describe, expect, it } from "vitest";
-import { runRemediation, type ProductHost } from "../support/productHost";
+import { runRemediation, startProductHost, type ProductHost } from "../support/productHost";
 import { checkInvariants } from "../support/invariants";
-import { fleet, scenario } from "./scenarios";
+import { fleet, scenario, START } from "./scenarios";
 
 const WRITERS = new Set(["beginPowerOperation", "addTemporarySubnet", "removeTemporarySubnet", "beginSmtpProbe"]);
 
@@ -38,5 +38,24 @@ describe("activities re-run after a lost completion", () => {
     expect(perTarget.size).toBe(17);
     expect([...perTarget.values()].every((n) => n === 1)).toBe(true);
     for (const o of result.outcomes.filter((x) => x.kind === "vm")) expect(o.actions).toEqual(["powerOff", "deallocate", "start"]);
+  });
+
+  it("a host restarted mid-wave carries every instance on from its stored history to the same end", async () => {
+    const restarted = await startProductHost({ scenario: scenario({ vms: fleet(8) }) });
+    try {
+      restarted.start({ options: { maxConcurrency: 3 } });
+      await restarted.run(Date.parse(START) + 7 * 60_000);
+      expect(restarted.progress()?.phase).toBe("waves");
+      await restarted.restartHost();
+      await restarted.run();
+      const result = restarted.result();
+      expect(result.summary.status).toBe("completed");
+      expect(result.summary.counts.cycled).toBe(9);
+      expect(checkInvariants(restarted.sim, result, restarted.scenario)).toEqual([]);
+      const posts = restarted.sim.requestLog().filter((e) => e.method === "POST" && !/connectivityCheck$/i.test(e.path));
+      expect(posts.length).toBe(27);
+    } finally {
+      await restarted.close();
+    }
   });
 });

@@ -52,6 +52,8 @@ export interface ProductHost {
   /** Runs until idle (or until `until`, virtual epoch ms). */
   run(until?: number): Promise<RunReport>;
   progress(): Progress | undefined;
+  /** Stops the durable host and starts a new one on the same stored histories, as after a crash or redeploy. */
+  restartHost(): Promise<void>;
   /** Raises "cancel" the way the cancel endpoint does: the run first, then every batch its status lists. */
   cancel(): void;
   approve(): void;
@@ -75,7 +77,7 @@ export async function startProductHost(opts: ProductHostOptions): Promise<Produc
   for (const [k, v] of Object.entries(opts.env ?? {})) process.env[k] = v;
   resetConfig();
 
-  const host = createDurableHost({ ...opts.host, clock });
+  let host = createDurableHost({ ...opts.host, clock });
   await host.importApp(appModules());
   const instanceId = remediationInstanceId(sim.subscriptionId);
 
@@ -88,7 +90,9 @@ export async function startProductHost(opts: ProductHostOptions): Promise<Produc
 
   return {
     sim,
-    host,
+    get host(): DurableHost {
+      return host;
+    },
     scenario,
     instanceId,
     start(o: StartOptions = {}): RemediationInput {
@@ -109,6 +113,12 @@ export async function startProductHost(opts: ProductHostOptions): Promise<Produc
       );
       host.startOrchestration(REMEDIATE_SUBSCRIPTION, input, { instanceId });
       return input;
+    },
+    async restartHost(): Promise<void> {
+      const store = host.store;
+      await host.close();
+      host = createDurableHost({ ...opts.host, clock, store });
+      await host.importApp(appModules());
     },
     run: (until?: number) => host.runUntilIdle(until === undefined ? {} : { advanceTimersUpTo: until }),
     progress,
