@@ -238,6 +238,25 @@ describe("ARM pushing back", () => {
     expect(result.summary.counts.cycled).toBe(7);
   });
 
+  it("retries an activity whose ARM calls keep failing with 5xx past the SDK's own retries", async () => {
+    const { product, result } = await run({
+      scenario: scenario({
+        behaviour: {
+          faults: [
+            { kind: "http5xx", status: 503, match: { operation: "listResourceGroups" }, count: 5 },
+            { kind: "http5xx", status: 500, match: { operation: "vmStart", resource: "app-01" }, count: 5 },
+          ],
+        },
+      }),
+    });
+    expect(result.summary.status).toBe("completed");
+    expect(product.sim.counters().faultsInjected["http5xx"]).toBe(10);
+    const starts = product.sim.requestLog().filter((e) => /\/app-01\/start$/.test(e.path)).map((e) => e.status);
+    expect(starts.filter((st) => st === 500)).toHaveLength(5);
+    expect(starts.filter((st) => st === 202)).toHaveLength(1);
+    expect(outcome(result, "app-01")).toMatchObject({ outcome: "cycled", actions: ["powerOff", "deallocate", "start"] });
+  });
+
   it("retries 409 conflicts on the temporary subnet and still removes it", async () => {
     const { product, result } = await run({
       scenario: scenario({
