@@ -196,6 +196,10 @@ function* probeCanary(
         ? { ...base, vmIds, result: "reachable", detail: `${eligible.name} reached ${probeHost}:25 (${r.result.connectionStatus})` }
         : { ...base, vmIds, result: "unreachable", detail: `${eligible.name} could not reach ${probeHost}:25 (${r.result.connectionStatus}${issues}); port 25 may be blocked again` };
     }
+    if (r.status === "throttled" || r.status === "conflict") {
+      wait = Math.max(PROBE_NEXT_POLL_SECONDS, r.retryAfterSeconds ?? 0);
+      continue;
+    }
     if (r.status !== "inProgress") {
       return { ...base, vmIds, result: "unavailable", detail: `the connectivity check from ${eligible.name} failed (${r.code}: ${r.message})` };
     }

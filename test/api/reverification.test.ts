@@ -123,6 +123,7 @@ describe("scheduled re-verification through the timer trigger", () => {
     expect(out.record.leakedSubnets).toEqual({ found: [leakedId], removed: [leakedId], failed: [] });
     expect(out.record).toMatchObject({ subscriptionId: SUB, lastRunId: runId, categoryChanged: false, previousCategory: "exemptible", classification: { category: "exemptible" } });
     expect(out.record.canaryProbe).toMatchObject({ result: "reachable", vmIds: [expect.stringMatching(/\/canary-01$/)] });
+    expect(sim.requestLog().filter((e) => e.method === "POST" && /connectivityCheck/i.test(e.path))).toHaveLength(1);
     expect(out.record.autoRemediationRunId).toBeUndefined();
     expect(out.autoRemediation).toBeUndefined();
 
@@ -180,10 +181,14 @@ describe("scheduled re-verification through the timer trigger", () => {
     const sim = await moveOn(h, (s) => {
       s.subscription = { ...s.subscription, quotaId: "PayAsYouGo_2014-09-01", billing: { agreementType: "MicrosoftOnlineServicesProgram", workloadType: "Production" } };
       s.vms.push(vm("late-01", { lastStartTime: BEFORE_EXEMPTION }));
+      // Nobody tags a canary any more: the probe is skipped, and the record says so.
+      s.vms = s.vms.map((v) => (v.name === "canary-01" ? { ...v, tags: {} } : v));
     });
     await sweep(h);
     await h.product.run();
     const out = reverifyOutput(h);
+    expect(out.record.canaryProbe).toMatchObject({ result: "skipped", vmIds: [], detail: expect.stringMatching(/^no canary configured/) });
+    expect(sim.requestLog().filter((e) => /connectivityCheck/i.test(e.path))).toEqual([]);
     expect(out.record).toMatchObject({ categoryChanged: true, previousCategory: "exemptible", classification: { category: "blockedNotExemptible" } });
     expect(out.record.warnings.join("\n")).toMatch(/port 25 may be blocked again/);
     expect(out.record.warnings.join("\n")).toMatch(/auto-remediation held back/);
