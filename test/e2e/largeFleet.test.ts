@@ -22,7 +22,7 @@ describe(`a fleet of ${VMS} VMs`, () => {
     console.log(
       `${VMS} VMs: ${(realMs / 1000).toFixed(1)} s real, ${virtualHours.toFixed(2)} h simulated, ${stats.episodes} episodes, ` +
         `${stats.activitiesRun} activities, ${product.sim.counters().requests} ARM requests, ${stats.instances.length} instances, ` +
-        `largest history ${JSON.stringify(product.maxHistory())}`,
+        `largest history ${JSON.stringify(product.maxHistory())}; host: orchestrator CPU ${Math.round(stats.orchestratorCpuMs)} ms, episodes ${Math.round(stats.episodeMs)} ms`,
     );
   }, 600_000);
   afterAll(async () => {
