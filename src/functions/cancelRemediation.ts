@@ -6,9 +6,8 @@ import type { HttpRequest, HttpResponseInit, InvocationContext } from "@azure/fu
 import * as df from "durable-functions";
 import { CANCEL_EVENT } from "../contracts/names";
 import { ProgressSchema } from "../contracts/remediation";
-import { callerIdentity, errorResponse, handleErrors, jsonResponse, requireRole } from "./http";
-import { isLive, statusUrls, tryGetStatus } from "./instances";
-import { instanceIdParam } from "./params";
+import { callerIdentity, handleErrors, jsonResponse, requireRole } from "./http";
+import { isLive, requireLiveInstance, statusUrls, tryGetStatus } from "./instances";
 
 export async function cancelRemediation(
   request: HttpRequest,
@@ -17,10 +16,7 @@ export async function cancelRemediation(
 ): Promise<HttpResponseInit> {
   return handleErrors(async () => {
     requireRole(request, "Port25.Operator");
-    const instanceId = instanceIdParam(request);
-    const status = await tryGetStatus(client, instanceId);
-    if (!status) return errorResponse(404, "NotFound", `No remediation instance ${instanceId}`);
-    if (!isLive(status)) return errorResponse(409, "NotRunning", `Remediation ${instanceId} is ${status.runtimeStatus}`);
+    const { instanceId, status } = await requireLiveInstance(client, request);
     const cancelledBy = callerIdentity(request);
     await client.raiseEvent(instanceId, CANCEL_EVENT, { cancelledBy });
     const progress = ProgressSchema.safeParse(status.customStatus);

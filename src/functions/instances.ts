@@ -2,6 +2,8 @@
 import type { HttpRequest } from "@azure/functions";
 import * as df from "durable-functions";
 import { ensureError } from "../errors";
+import { errorResponse, HttpProblem } from "./http";
+import { instanceIdParam } from "./params";
 
 const LIVE: readonly string[] = [
   df.OrchestrationRuntimeStatus.Running,
@@ -45,4 +47,19 @@ export function statusUrls(
   const origin = new URL(request.url).origin;
   const base = `${origin}/api/remediations/${encodeURIComponent(instanceId)}`;
   return { statusUrl: base, approveUrl: `${base}/approve`, cancelUrl: `${base}/cancel` };
+}
+
+/**
+ * The live remediation named by the route's {id}: its instance id and status. Throws the HTTP problem to answer
+ * otherwise (400 malformed id, 404 unknown, 409 no longer running).
+ */
+export async function requireLiveInstance(
+  client: df.DurableClient,
+  request: HttpRequest,
+): Promise<{ instanceId: string; status: df.DurableOrchestrationStatus }> {
+  const instanceId = instanceIdParam(request);
+  const status = await tryGetStatus(client, instanceId);
+  if (!status) throw new HttpProblem(errorResponse(404, "NotFound", `No remediation instance ${instanceId}`));
+  if (!isLive(status)) throw new HttpProblem(errorResponse(409, "NotRunning", `Remediation ${instanceId} is ${status.runtimeStatus}`));
+  return { instanceId, status };
 }
