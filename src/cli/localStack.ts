@@ -7,7 +7,14 @@
 import "../durable-host/register";
 import { readdirSync } from "node:fs";
 import { extname, join, resolve } from "node:path";
-import { createDurableHost, createVirtualClock, type DurableHost, type DurableHostOptions } from "../durable-host";
+import {
+  createDurableHost,
+  createVirtualClock,
+  type DurableHost,
+  type DurableHostOptions,
+  type HostStats,
+  type RunReport,
+} from "../durable-host";
 import { loadScenario, startSimulator, type Scenario, type ScenarioInput, type SimulatorHandle } from "../simulator";
 import { startAzurite, type LocalAzurite } from "../audit/localAzurite";
 import { resetConfig } from "../config";
@@ -75,7 +82,8 @@ export interface StartOptions {
 
 export interface LocalStack {
   sim: SimulatorHandle;
-  host: DurableHost;
+  /** The current durable host (a new object after restartHost). */
+  readonly host: DurableHost;
   scenario: Scenario;
   azurite: LocalAzurite | undefined;
   /** Virtual epoch ms when the stack started. */
@@ -83,7 +91,14 @@ export interface LocalStack {
   instanceId: string;
   /** Starts remediateSubscription for the scenario's subscription. */
   start(opts?: StartOptions): RemediationInput;
+  /** Runs until idle (or until `until`, virtual epoch ms). */
+  run(until?: number): Promise<RunReport>;
   progress(): Progress | undefined;
+  /** Stops the durable host and starts a new one on the same stored histories, as after a crash or redeploy. */
+  restartHost(): Promise<void>;
+  stats(): HostStats;
+  /** Largest history of any instance, with its name. */
+  maxHistory(): { instanceId: string; name: string; length: number };
   /** Raises "cancel" as the cancel endpoint does: the run first, then every batch its status lists. */
   cancel(): void;
   approve(): void;
@@ -122,7 +137,8 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
   for (const [k, v] of Object.entries(opts.env ?? {})) process.env[k] = v;
   resetConfig();
 
-  const host = createDurableHost({ ...opts.host, clock });
+  const modules = appModules(opts.triggers ? ["orchestrations", "activities", "src/functions"] : undefined);
+  let host = createDurableHost({ ...opts.host, clock });
   const restore = async (): Promise<void> => {
     await host.close();
     await sim.close();
@@ -135,7 +151,7 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
     resetConfig();
   };
   try {
-    await host.importApp(appModules(opts.triggers ? ["orchestrations", "activities", "src/functions"] : undefined));
+    await host.importApp(modules);
   } catch (e) {
     await restore();
     throw e;
@@ -150,7 +166,9 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
 
   return {
     sim,
-    host,
+    get host(): DurableHost {
+      return host;
+    },
     scenario,
     azurite,
     startedAt,
@@ -174,7 +192,22 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
       host.startOrchestration(REMEDIATE_SUBSCRIPTION, input, { instanceId });
       return input;
     },
+    run: (until?: number) => host.runUntilIdle(until === undefined ? {} : { advanceTimersUpTo: until }),
     progress,
+    async restartHost(): Promise<void> {
+      const store = host.store;
+      await host.close();
+      host = createDurableHost({ ...opts.host, clock, store });
+      await host.importApp(modules);
+    },
+    stats: () => host.stats(),
+    maxHistory() {
+      let best = { instanceId: "", name: "", length: 0 };
+      for (const i of host.stats().instances) {
+        if (i.historyLength > best.length) best = { instanceId: i.instanceId, name: i.name, length: i.historyLength };
+      }
+      return best;
+    },
     cancel(): void {
       host.raiseEvent(instanceId, CANCEL_EVENT);
       for (const id of progress()?.activeBatches ?? []) {
