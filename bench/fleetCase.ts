@@ -3,7 +3,10 @@
  * to end on the simulator with realistic latencies and ARM's token buckets on, measured, written as JSON to the
  * spec's `out` file. Usage: node --import tsx bench/fleetCase.ts '<FleetCaseSpec JSON>'
  */
+import { execFileSync } from "node:child_process";
 import { writeFileSync } from "node:fs";
+import { loadavg } from "node:os";
+import * as path from "node:path";
 import { performance } from "node:perf_hooks";
 import { startLocalStack, type LocalStack } from "../src/cli/localStack";
 import { generateFleet } from "../src/simulator";
@@ -19,6 +22,15 @@ const REALISTIC = {
   jitter: 0.2,
   throttling: { enabled: true, reads: { capacity: 250, refillPerSecond: 25 }, writes: { capacity: 200, refillPerSecond: 10 }, deletes: { capacity: 200, refillPerSecond: 10 } },
 } as const;
+
+function codeVersion(): { commit: string | null; uncommittedChanges: boolean } {
+  const git = (...args: string[]): string => execFileSync("git", args, { cwd: path.resolve(__dirname, ".."), encoding: "utf8" }).trim();
+  try {
+    return { commit: git("rev-parse", "--short", "HEAD"), uncommittedChanges: git("status", "--porcelain", "--", "orchestrations", "activities", "src") !== "" };
+  } catch {
+    return { commit: null, uncommittedChanges: false };
+  }
+}
 
 type Ended = { status: "completed" } | { status: "timedOut" } | { status: "error"; error: string };
 
@@ -36,6 +48,8 @@ async function drive(stack: LocalStack, deadline: number): Promise<Ended> {
 }
 
 export async function runFleetCase(spec: FleetCaseSpec): Promise<FleetMetrics> {
+  const code = codeVersion();
+  const load = loadavg()[0] ?? 0;
   const t0 = performance.now();
   const cpu0 = process.cpuUsage();
   const base = generateFleet(spec.vms, spec.seed);
@@ -66,6 +80,8 @@ export async function runFleetCase(spec: FleetCaseSpec): Promise<FleetMetrics> {
       status: ended.status,
       runStatus,
       ...(ended.status === "error" ? { error: ended.error } : {}),
+      code,
+      loadAverage: Number(load.toFixed(1)),
       real: {
         seconds: Number(((performance.now() - t0) / 1000).toFixed(1)),
         cpuUserSeconds: Number((cpu.user / 1e6).toFixed(1)),

@@ -47,6 +47,10 @@ export const FleetMetricsSchema = z.object({
   status: z.enum(["completed", "timedOut", "error"]),
   runStatus: z.string().nullable(),
   error: z.string().optional(),
+  /** The product code measured: HEAD, and whether orchestrations/activities/src had uncommitted changes. */
+  code: z.object({ commit: z.string().nullable(), uncommittedChanges: z.boolean() }).optional(),
+  /** One-minute load average when the case started (the machine may be shared). */
+  loadAverage: z.number().optional(),
   real: z.object({ seconds: z.number(), cpuUserSeconds: z.number(), cpuSystemSeconds: z.number(), peakRssMiB: z.number() }),
   outcomes: z.object({
     total: Count,
@@ -82,6 +86,7 @@ export const FleetMetricsSchema = z.object({
   }),
   time: z.object({
     simulatedSeconds: z.number(),
+    /** N of the bound: resources the run set out to cycle (cycled or failed). */
     cycledForBound: Count,
     concurrencyBoundSeconds: z.number(),
     writeBoundSeconds: z.number(),
