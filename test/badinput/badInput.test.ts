@@ -7,6 +7,8 @@ import { mkdtempSync, readdirSync, existsSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
+import fc from "fast-check";
+import { remediationInstanceId } from "../../src/contracts/remediation";
 import { main } from "../../src/cli/main";
 import { loadScenario } from "../../src/simulator";
 import { parseConfig } from "../../src/config";
@@ -256,6 +258,89 @@ const SETTINGS_CASES: { name: string; env: Record<string, string>; field: string
 describe("app settings are validated, naming the setting", () => {
   it.each(SETTINGS_CASES)("$name → $field", (c) => {
     expect(() => parseConfig(c.env)).toThrow(expect.objectContaining({ name: "ConfigError", message: expect.stringContaining(c.field) }));
+  });
+});
+
+// ------------------------------------------------------------------------------------------ fuzzing the start body
+
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const text = (min: number, max: number) => fc.string({ minLength: min, maxLength: max }).filter((t) => t.trim().length >= min);
+const pastIso = fc.date({ min: new Date("2020-01-01T00:00:00Z"), max: new Date(Date.now() - 3600_000), noInvalidDate: true }).map((d) => d.toISOString());
+
+const validBody = fc.record({
+  subscriptionId: fc.uuid(),
+  attestation: fc.record({ reference: text(3, 200), approvedBy: text(1, 200), approvedAt: pastIso }),
+  mode: fc.constantFrom("plan", "execute"),
+  requireApproval: fc.boolean(),
+  options: fc.record(
+    {
+      maxConcurrency: fc.integer({ min: 1, max: 1000 }),
+      maxUnavailablePerAvailabilitySet: fc.integer({ min: 1, max: 100 }),
+      transitionTimeoutMinutes: fc.integer({ min: 1, max: 240 }),
+      verification: fc.constantFrom("canaryProbe", "attestationOnly"),
+      probeHost: fc.domain(),
+    },
+    { requiredKeys: [] },
+  ),
+});
+type Body = Record<string, unknown>;
+
+const notAGuid = fc.string({ maxLength: 40 }).filter((t) => !GUID.test(t));
+const wrongType = fc.oneof(fc.integer(), fc.boolean(), fc.constant(null), fc.array(fc.integer(), { maxLength: 2 }), fc.constant({}));
+const unknownKey = fc.string({ minLength: 1, maxLength: 12 }).filter((k) => !["subscriptionId", "attestation", "mode", "requireApproval", "options", "__proto__"].includes(k));
+
+/** One way to break a valid body, and the field the rejection must name. */
+const mutation: fc.Arbitrary<{ field: string; apply: (b: Body) => Body }> = fc.oneof(
+  fc.constantFrom("subscriptionId", "attestation", "attestation.reference", "attestation.approvedBy", "attestation.approvedAt").map((field) => ({ field, apply: (b: Body) => withField(b, field, undefined) })),
+  fc
+    .tuple(fc.constantFrom("subscriptionId", "mode", "requireApproval", "attestation.approvedAt", "attestation.reference", "options.maxConcurrency"), wrongType)
+    // A boolean is the right type for requireApproval.
+    .filter(([field, v]) => !(field === "requireApproval" && typeof v === "boolean"))
+    .map(([field, v]) => ({ field, apply: (b: Body) => withField(b, field, v) })),
+  notAGuid.map((v) => ({ field: "subscriptionId", apply: (b: Body) => withField(b, "subscriptionId", v) })),
+  fc.date({ min: new Date("2100-01-01T00:00:00Z"), max: new Date("2999-01-01T00:00:00Z"), noInvalidDate: true }).map((d) => ({ field: "attestation.approvedAt", apply: (b: Body) => withField(b, "attestation.approvedAt", d.toISOString()) })),
+  fc.tuple(fc.constantFrom("", "attestation.", "options."), unknownKey).map(([at, k]) => ({ field: at === "" ? "(body)" : at.slice(0, -1), apply: (b: Body) => withField(b, `${at}${k}`, 1) })),
+);
+
+describe("fuzzing the start body", () => {
+  it("accepts every valid body with 202 and starts exactly that subscription's run", async () => {
+    await fc.assert(
+      fc.asyncProperty(validBody, async (b) => {
+        const res = await api.call("startRemediation", { method: "POST", path: "/api/remediations", body: JSON.stringify(b) });
+        expect(res.status).toBe(202);
+        const id = remediationInstanceId(b.subscriptionId);
+        expect(api.stack.host.listInstances().map((i) => i.instanceId)).toEqual([id]);
+        api.stack.host.purge(id);
+      }),
+      { numRuns: 60 },
+    );
+    await expectNothingHappened();
+  });
+
+  it("rejects every mutated body with 400 naming the field, never a 5xx, and starts nothing", async () => {
+    await fc.assert(
+      fc.asyncProperty(validBody, mutation, async (b, m) => {
+        const res = await api.call("startRemediation", { method: "POST", path: "/api/remediations", body: JSON.stringify(m.apply(b)) });
+        const started = api.stack.host.listInstances().map((i) => i.instanceId);
+        // Clean up before asserting, so a failing case leaves nothing for the shrinker's next try.
+        for (const id of started) api.stack.host.purge(id);
+        expect({ status: res.status, started }).toEqual({ status: 400, started: [] });
+        expect({ field: m.field, fields: errorOf(res.body).details?.fields }).toEqual({ field: m.field, fields: expect.arrayContaining([expect.stringMatching(new RegExp(`^${m.field.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}(\\.|\\[|$)`))]) });
+      }),
+      { numRuns: 150 },
+    );
+    await expectNothingHappened();
+  });
+
+  it("answers any JSON at all with a 4xx, never a 5xx", async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.jsonValue({ maxDepth: 3 }), async (v) => {
+        const res = await api.call("startRemediation", { method: "POST", path: "/api/remediations", body: JSON.stringify(v) ?? "null" });
+        expect([400, 413]).toContain(res.status);
+      }),
+      { numRuns: 150 },
+    );
+    await expectNothingHappened();
   });
 });
 
