@@ -1,0 +1,58 @@
+/**
+ * Minimal reproductions of product bugs the chaos suite found, kept out of `npm test` until they are fixed and run by
+ * `npm run chaos -- --known-bugs`. Each returns the invariant violations it provokes: empty once the bug is fixed.
+ */
+import { startLocalStack } from "../../src/cli/localStack";
+import type { ScenarioInput } from "../../src/simulator";
+import { checkInvariants, type Violation } from "../support/invariants";
+
+/** Long enough for any operation the run abandoned to finish (stuck ones never do). */
+export const SETTLE_MS = 3 * 3600_000;
+
+const vm = (name: string, extra: Record<string, unknown> = {}) => ({ name, resourceGroup: "rg-app", ...extra });
+
+/**
+ * timed-out-vm-frees-its-availability-set-slot: as-01's start takes 10 minutes longer than usual, its transition
+ * deadline is 3 minutes, so it is reported failed while still starting — and as-02, of the same availability set
+ * (cap 1), is powered off at once. Expected once fixed: no violation (as-02 waits until as-01 has settled).
+ */
+export async function reproduceTimedOutAvailabilitySetSlot(): Promise<Violation[]> {
+  const scenario: ScenarioInput = {
+    subscription: {
+      id: "5a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d",
+      name: "Repro Dev/Test",
+      quotaId: "MSDNDevTest_2014-09-01",
+      billing: { agreementType: "EnterpriseAgreement", workloadType: "DevTest", accountType: "Enterprise" },
+    },
+    exemption: { exempted: true, effectiveAt: "2026-03-02T09:00:00Z" },
+    resourceGroups: [
+      { name: "rg-app", location: "westeurope" },
+      { name: "NetworkWatcherRG", location: "westeurope" },
+    ],
+    networkWatchers: [{ location: "westeurope" }],
+    vms: [vm("canary-01", { networkWatcherAgent: true, tags: { "port25-canary": "true" } }), vm("as-01", { availabilitySet: "avset-web" }), vm("as-02", { availabilitySet: "avset-web" })],
+    behaviour: {
+      startTime: "2026-03-03T08:00:00Z",
+      jitter: 0,
+      faults: [{ kind: "latencySpike", match: { operation: "vmStart", resource: "as-01" }, extraSeconds: 600, count: 1 }],
+    },
+  };
+  const stack = await startLocalStack({ scenario });
+  try {
+    stack.start({ options: { transitionTimeoutMinutes: 3, maxUnavailablePerAvailabilitySet: 1 } });
+    await stack.host.runUntilIdle();
+    // Let operations the run gave up on settle, so the timeline shows how long each VM really was in transition.
+    stack.host.clock.advanceBy(SETTLE_MS);
+    if (process.env.PORT25_REPRO_DEBUG === "1") {
+      for (const o of stack.result().outcomes) console.log(o.name, o.outcome, o.reasonCode, o.message, o.startedAt, o.endedAt);
+      for (const c of stack.sim.timeline()) console.log(c.resourceId.split("/").pop(), c.from, c.to, new Date(c.at).toISOString());
+    }
+    return checkInvariants(stack.sim, stack.result(), stack.scenario);
+  } finally {
+    await stack.close();
+  }
+}
+
+export const KNOWN_BUG_REPRODUCTIONS: readonly { id: string; run: () => Promise<Violation[]> }[] = [
+  { id: "timed-out-vm-frees-its-availability-set-slot", run: reproduceTimedOutAvailabilitySetSlot },
+];
