@@ -350,7 +350,7 @@ function renderPlanAndOptions(r: RunRecord): string {
       : `<dl>${row("Digest (SHA-256)", `<code class="digest">${e(p.sha256)}</code>`)}${row(
           "Resources",
           e(`${p.counts.vms} VMs, ${p.counts.scaleSets} scale sets, ${p.counts.vnets} VNets`),
-        )}${row("Planned", e(`${p.counts.toCycle} to cycle, ${p.counts.toRefresh} VNets to refresh, ${p.counts.skipped} skipped`))}${row(
+        )}${row("Planned", e(`${p.counts.toCycle} to cycle, ${p.counts.toRefresh} VNet${p.counts.toRefresh === 1 ? "" : "s"} to refresh, ${p.counts.skipped} skipped`))}${row(
           "Waves",
           e(String(p.waves)),
         )}${row("Caps", e(`concurrency ${p.caps.maxConcurrency}, per availability set ${p.caps.maxUnavailablePerAvailabilitySet}, per scale set ${p.caps.maxUnavailablePerScaleSet}`))}</dl>`;

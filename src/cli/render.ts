@@ -21,7 +21,7 @@ function countBy<T>(items: readonly T[], key: (t: T) => string): [string, number
 export function renderPlan(plan: Plan, detailed: boolean): string {
   const c = plan.counts;
   const out = [
-    `Plan: ${c.vms} VMs, ${c.scaleSets} uniform scale sets, ${c.vnets} VNets — ${c.toCycle} to cycle, ${c.toRefresh} VNet(s) to refresh, ${c.skipped} skipped`,
+    `Plan: ${c.vms} VMs, ${c.scaleSets} uniform scale sets, ${c.vnets} VNets — ${c.toCycle} to cycle, ${c.toRefresh} VNet${c.toRefresh === 1 ? "" : "s"} to refresh, ${c.skipped} skipped`,
     `Caps: ${plan.caps.maxConcurrency} at once, ${plan.caps.maxUnavailablePerAvailabilitySet} per availability set, ${plan.caps.maxUnavailablePerScaleSet} per flexible scale set`,
     `Waves: ${plan.waves.map((w) => `${w.label} (${w.batches.reduce((n, b) => n + b.items.length, 0)})`).join(", ") || "none"}`,
   ];
