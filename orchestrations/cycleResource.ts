@@ -7,6 +7,10 @@
  * 10–15 s. While the operation runs a poll is one request
  * (its status); the resource itself is read only to confirm the final state. A happy cycle costs about ten
  * ARM requests: per step a state read and the POST, then one status read, plus the final confirmation.
+ *
+ * Throttling and conflicts are waited out until the step's deadline (transitionTimeoutMinutes), each wait ARM's
+ * Retry-After plus a spread fixed by a hash of the instance and the attempt, so that hundreds of resources
+ * throttled together come back spread out rather than all at once.
  */
 import type { OrchestrationContext, Task } from "durable-functions";
 import { callActivity, registerOrchestration } from "../src/contracts/durable";
@@ -19,7 +23,7 @@ import type { OperationHandle } from "../src/contracts/azure";
 import type { PlanEntry, PowerStep } from "../src/contracts/plan";
 import type { ReasonCode, ResourceOutcome } from "../src/contracts/outcome";
 import { ensureError } from "../src/errors";
-import { backoffSeconds, nowIso, outcomeBase, sleep, transientRetry } from "./shared";
+import { busyWaitSeconds, nowIso, outcomeBase, sleep, transientRetry } from "./shared";
 
 /**
  * Seconds until the first read of a step, and between later reads. The first read comes a little after the
@@ -28,8 +32,6 @@ import { backoffSeconds, nowIso, outcomeBase, sleep, transientRetry } from "./sh
  */
 const FIRST_POLL: Readonly<Record<PowerStep, number>> = { powerOff: 36, deallocate: 72, start: 72 };
 const NEXT_POLL: Readonly<Record<PowerStep, number>> = { powerOff: 10, deallocate: 15, start: 15 };
-/** Throttled or conflicting requests are retried this many times before the resource is reported failed. */
-const MAX_BUSY_ATTEMPTS = 8;
 
 type StepResult =
   | { ok: true; performed: boolean; state: string }
@@ -122,18 +124,18 @@ function* beginStep(
           state: lastState,
         };
       default:
-        // throttled or conflict: wait as ARM asked (or back off) and try again, within bounds.
-        if (attempt >= MAX_BUSY_ATTEMPTS || pastDeadline()) {
+        // throttled or conflict: wait as ARM asked, spread out, and try again until the step's deadline.
+        if (pastDeadline()) {
           return {
             ok: false,
             outcome: "failed",
             reasonCode: begun.status === "throttled" ? "throttled" : "conflict",
-            message: `${step} was still ${begun.status} after ${attempt} attempts: ${begun.message}`,
+            message: `${step} was still ${begun.status} after ${attempt} attempts, past its ${input.transitionTimeoutMinutes} min deadline: ${begun.message}`,
             errorCode: begun.code,
             state: lastState,
           };
         }
-        yield* sleep(context, backoffSeconds(attempt, begun.retryAfterSeconds));
+        yield* sleep(context, busyWaitSeconds(attempt, begun.retryAfterSeconds, `${context.df.instanceId}:${step}:begin`));
     }
   }
 }
@@ -191,10 +193,22 @@ function* runStep(
       if (read.status === "notFound") {
         return { ok: false, outcome: "skipped", reasonCode: "disappeared", message: `${entry.name} disappeared during the run`, errorCode: read.code, state: "absent" };
       }
-      if (read.status === "failed" || ++busy >= MAX_BUSY_ATTEMPTS * 2) {
+      if (read.status === "failed") {
         return { ok: false, performed, outcome: "failed", reasonCode: "operationFailed", message: `reading ${entry.name} failed: ${read.message}`, errorCode: read.code, state };
       }
-      wait = backoffSeconds(busy, read.retryAfterSeconds);
+      busy++;
+      if (pastDeadline()) {
+        return {
+          ok: false,
+          performed,
+          outcome: "failed",
+          reasonCode: read.status === "throttled" ? "throttled" : "conflict",
+          message: `reading ${entry.name} was still ${read.status} after ${busy} attempts, past the ${input.transitionTimeoutMinutes} min deadline of ${step}: ${read.message}`,
+          errorCode: read.code,
+          state,
+        };
+      }
+      wait = busyWaitSeconds(busy, read.retryAfterSeconds, `${context.df.instanceId}:${step}:read`);
       continue;
     }
     const seen = evaluate(step, kind, read);

@@ -32,6 +32,35 @@ export function backoffSeconds(attempt: number, retryAfterSeconds: number | unde
   return Math.min(10 * 2 ** Math.max(0, attempt - 1), 300);
 }
 
+/** A number in [0, 1) fixed by `seed`: FNV-1a over its characters, so replays get the same value. */
+export function spreadFraction(seed: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < seed.length; i++) {
+    h ^= seed.charCodeAt(i);
+    h = Math.imul(h, 0x01000193) >>> 0;
+  }
+  // A final avalanche so that seeds differing only in their last characters land far apart.
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b) >>> 0;
+  h ^= h >>> 13;
+  return (h >>> 0) / 0x1_0000_0000;
+}
+
+/** Longest spread added to a wait after throttling or a conflict. */
+export const MAX_BUSY_SPREAD_SECONDS = 60;
+
+/**
+ * The wait before retrying a throttled or conflicting request: ARM's Retry-After (else 5 s) plus a spread over a
+ * window doubling with each attempt up to a minute. Hundreds of callers throttled together otherwise come back
+ * together every Retry-After and meet the same empty bucket; spread by a hash of who is waiting (`seed`) they
+ * come back at about the rate ARM refills. Pure, so orchestrations replay it identically.
+ */
+export function busyWaitSeconds(attempt: number, retryAfterSeconds: number | undefined, seed: string): number {
+  const base = retryAfterSeconds !== undefined && retryAfterSeconds > 0 ? Math.min(retryAfterSeconds, 600) : 5;
+  const window = Math.min(MAX_BUSY_SPREAD_SECONDS, 2 ** Math.min(Math.max(1, attempt), 10));
+  return base + Math.round(spreadFraction(`${seed}#${attempt}`) * window * 10) / 10;
+}
+
 /** The outcome fields every record of a plan entry carries. */
 export function outcomeBase(entry: PlanEntry): Pick<ResourceOutcome, "resourceId" | "kind" | "name" | "resourceGroup"> {
   return { resourceId: entry.resourceId, kind: entry.kind, name: entry.name, resourceGroup: entry.resourceGroup };
