@@ -3,10 +3,10 @@
  * running VM) with the monitor pattern: begin the step, then durable timers between reads until the step's
  * target state, so no activity ever waits for Azure. Every failure ends as data in the outcome, never thrown.
  *
- * Polling: the first read comes near the step's usual duration (later if ARM's Retry-After says so), then every
- * 10–15 s. While the operation runs a poll is one request
- * (its status); the resource itself is read only to confirm the final state. A happy cycle costs about ten
- * ARM requests: per step a state read and the POST, then one status read, plus the final confirmation.
+ * Polling: the first read comes at the step's usual duration (later if ARM's Retry-After says so), then every
+ * tenth of it. While the operation runs a poll is one request (its status); the resource itself is read only to
+ * confirm the final state. A happy cycle costs about twelve ARM requests at most: per step a state read, the POST
+ * and one to three status reads, plus the final confirmation.
  *
  * Throttling and conflicts are waited out until the step's deadline (transitionTimeoutMinutes), each wait ARM's
  * Retry-After plus a spread fixed by a hash of the instance and the attempt, so that hundreds of resources
@@ -26,12 +26,13 @@ import { ensureError } from "../src/errors";
 import { busyWaitSeconds, nowIso, outcomeBase, sleep, transientRetry } from "./shared";
 
 /**
- * Seconds until the first read of a step, and between later reads. The first read comes a little after the
- * step's usual duration (power off ~30 s, deallocate and start ~60 s) so that it nearly always finds the step
- * done: a VM then costs ten ARM requests, within the budget of twelve.
+ * Seconds until the first read of a step, and between later reads. The first read comes at the step's usual
+ * duration (power off ~30 s, deallocate and start ~60 s), when about half of them are done; the rest are read
+ * every tenth of it (at least 5 s), so a step is noticed a few seconds after it ends rather than after its
+ * slowest case, for one or two more status reads per step.
  */
-const FIRST_POLL: Readonly<Record<PowerStep, number>> = { powerOff: 36, deallocate: 72, start: 72 };
-const NEXT_POLL: Readonly<Record<PowerStep, number>> = { powerOff: 10, deallocate: 15, start: 15 };
+const FIRST_POLL: Readonly<Record<PowerStep, number>> = { powerOff: 30, deallocate: 60, start: 60 };
+const NEXT_POLL: Readonly<Record<PowerStep, number>> = { powerOff: 5, deallocate: 6, start: 6 };
 
 type StepResult =
   | { ok: true; performed: boolean; state: string }

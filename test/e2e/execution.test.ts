@@ -190,7 +190,7 @@ describe("a cancel that reaches only the run", () => {
     });
     open.push(product);
     product.start({ options: { maxConcurrency: 2 } });
-    await product.run(Date.parse(START) + 9 * 60_000);
+    await product.run(Date.parse(START) + 7.5 * 60_000);
     expect(product.progress()).toMatchObject({ phase: "waves", wave: 1 });
     product.host.raiseEvent(product.instanceId, "cancel");
     await product.run();
