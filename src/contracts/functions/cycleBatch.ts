@@ -14,6 +14,11 @@ export const CycleBatchInput = z.object({
   caps: CapsSchema,
   transitionTimeoutMinutes: z.number().int().min(1),
   restoreStoppedVms: z.boolean().default(false),
+  /**
+   * Unique to the run's execution (its listing id): lets the batch keep its parsed outcomes between replays
+   * without mistaking another execution's for its own. Without it the batch parses them on every replay.
+   */
+  replayScope: z.string().min(1).optional(),
 });
 export type CycleBatchInput = z.output<typeof CycleBatchInput>;
 

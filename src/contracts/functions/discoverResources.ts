@@ -8,7 +8,15 @@ import { ArmFailureSchema } from "./common";
 export const DiscoverResourcesInput = z.object({ subscriptionId: SubscriptionIdSchema });
 /** Throttling comes back as data so the orchestration can wait Retry-After on a durable timer and list again. */
 export const DiscoverResourcesOutput = z.discriminatedUnion("status", [
-  z.object({ status: z.literal("ok"), discovery: DiscoverySchema }),
+  z.object({
+    status: z.literal("ok"),
+    discovery: DiscoverySchema,
+    /**
+     * A random id of this listing. Stored in the run's history with it, it tells one run's listing from another's
+     * even where their instance and run ids coincide, so what a run derives from it can be kept between replays.
+     */
+    listingId: z.string().min(1).optional(),
+  }),
   ArmFailureSchema,
 ]);
 
