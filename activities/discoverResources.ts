@@ -1,4 +1,5 @@
 /** Activity: read every resource group, VM, uniform scale set, VNet and Network Watcher of the subscription. */
+import { randomUUID } from "node:crypto";
 import type { z } from "zod";
 import { registerActivity } from "../src/functions/registerActivity";
 import {
@@ -22,7 +23,7 @@ export async function discoverResources(
     const scaleSets = await arm.listScaleSets(id);
     const vnets = await arm.listVnets(id);
     const networkWatchers = await arm.listNetworkWatchers(id);
-    return { status: "ok", discovery: { subscriptionId: id, resourceGroups, vms, scaleSets, vnets, networkWatchers } };
+    return { status: "ok", discovery: { subscriptionId: id, resourceGroups, vms, scaleSets, vnets, networkWatchers }, listingId: randomUUID() };
   } catch (e) {
     return toArmFailure(ensureError(e));
   }

@@ -22,9 +22,13 @@ import { CANCEL_EVENT } from "../src/contracts/names";
 import { resourceKey } from "../src/contracts/ids";
 import type { Caps, PlanEntry } from "../src/contracts/plan";
 import { ResourceOutcomeSchema, type ResourceOutcome } from "../src/contracts/outcome";
-import { scheduleNext } from "../src/domain/scheduler";
+import { scheduleNext, type SchedItem } from "../src/domain/scheduler";
 import { ensureError } from "../src/errors";
 import { nowIso, outcomeBase, skippedOutcome } from "./shared";
+import { ReplayMemo } from "./replayMemo";
+
+/** Each finished resource's parsed outcome, so a replay of a long lane does not parse them all again. */
+const outcomeMemo = new ReplayMemo<ResourceOutcome>(256);
 
 /** Plan order, except that members of the groups needing the most rounds come first (the critical path). */
 export function orderForCaps(entries: readonly PlanEntry[], caps: Caps): PlanEntry[] {
@@ -49,7 +53,7 @@ export function orderForCaps(entries: readonly PlanEntry[], caps: Caps): PlanEnt
     .map((x) => x.e);
 }
 
-function schedItem(e: PlanEntry): { id: string; availabilitySetId?: string; flexScaleSetId?: string } {
+function schedItem(e: PlanEntry): SchedItem {
   return {
     id: e.resourceId,
     ...(e.availabilitySetId !== undefined ? { availabilitySetId: e.availabilitySetId } : {}),
@@ -57,42 +61,59 @@ function schedItem(e: PlanEntry): { id: string; availabilitySetId?: string; flex
   };
 }
 
+/** A pending entry with what scheduling needs, built once per replay rather than once per round. */
+interface Slot {
+  entry: PlanEntry;
+  item: SchedItem;
+  /** Position in the lane's input: names its cycleResource instance. */
+  index: number;
+}
+
+/** The members of the next round: the next entry in a serial lane, else what scheduleNext admits. */
+function nextRound(pending: readonly Slot[], caps: Caps): Slot[] {
+  // With nothing in flight and a cap of 1, scheduleNext admits exactly the first entry.
+  if (caps.maxConcurrency <= 1) return pending.slice(0, 1);
+  const picked = new Set(scheduleNext(pending.map((s) => s.item), [], caps));
+  // scheduleNext always admits at least one item when nothing is in flight; guard anyway against a stall.
+  return picked.size > 0 ? pending.filter((s) => picked.has(s.item)) : pending.slice(0, 1);
+}
+
 export function* cycleBatch(context: OrchestrationContext, input: CycleBatchInput): Generator<Task, CycleBatchOutput, unknown> {
-  const indexOf = new Map(input.entries.map((e, i) => [resourceKey(e.resourceId), i] as const));
-  let pending = orderForCaps(input.entries, input.caps);
+  const indexOf = new Map(input.entries.map((e, i) => [e, i] as const));
+  let pending: Slot[] = orderForCaps(input.entries, input.caps).map((entry) => ({ entry, item: schedItem(entry), index: indexOf.get(entry) ?? 0 }));
   const outcomes: ResourceOutcome[] = [];
   let cancelled = false;
+  const memoScope = input.replayScope !== undefined ? `${input.replayScope}|${context.df.instanceId}` : undefined;
   // One waiter for the whole batch: whenever the event arrives, this task records it (see remediateSubscription).
   const cancel = context.df.waitForExternalEvent(CANCEL_EVENT);
   const status = (): void => context.df.setCustomStatus({ batchId: input.batchId, total: input.entries.length, done: outcomes.length, cancelRequested: cancelled });
   status();
 
   while (pending.length > 0 && !(cancelled ||= cancel.isCompleted)) {
-    const picked = new Set(scheduleNext(pending.map(schedItem), [], input.caps).map((s) => resourceKey(s.id)));
-    // scheduleNext always admits at least one item when nothing is in flight; guard anyway against a stall.
-    const round = picked.size > 0 ? pending.filter((e) => picked.has(resourceKey(e.resourceId))) : pending.slice(0, 1);
-    const chosen = new Set(round.map((e) => resourceKey(e.resourceId)));
-    pending = pending.filter((e) => !chosen.has(resourceKey(e.resourceId)));
+    const round = nextRound(pending, input.caps);
+    const chosen = new Set(round);
+    pending = pending.filter((s) => !chosen.has(s));
 
-    const tasks = round.map((entry) =>
+    const tasks = round.map(({ entry, index }) =>
       subOrchestrationTask(
         context,
         cycleResourceOrchestration,
         { entry, transitionTimeoutMinutes: input.transitionTimeoutMinutes, restoreStoppedVms: input.restoreStoppedVms, wave: input.wave },
-        `${context.df.instanceId}:${indexOf.get(resourceKey(entry.resourceId)) ?? 0}`,
+        `${context.df.instanceId}:${index}`,
       ),
     );
     yield context.df.Task.any([context.df.Task.all(tasks), cancel]);
     cancelled ||= cancel.isCompleted;
 
     for (const [i, task] of tasks.entries()) {
-      const entry = round[i];
+      const entry = round[i]?.entry;
       if (entry === undefined) continue;
       try {
         // Already-scheduled tasks are re-yielded alone: that adds no action, it only waits.
         const raw: unknown = task.isCompleted || task.isFaulted ? task.result : yield task;
         if (task.isFaulted) throw ensureError(raw);
-        outcomes.push(parseWith(ResourceOutcomeSchema, raw, "output of cycleResource"));
+        const parse = (): ResourceOutcome => parseWith(ResourceOutcomeSchema, raw, "output of cycleResource");
+        outcomes.push(memoScope === undefined ? parse() : outcomeMemo.get(memoScope, String(round[i]?.index ?? i), parse));
       } catch (e) {
         outcomes.push({
           ...outcomeBase(entry),
@@ -109,10 +130,11 @@ export function* cycleBatch(context: OrchestrationContext, input: CycleBatchInpu
     status();
   }
 
-  for (const entry of pending) {
+  for (const { entry } of pending) {
     outcomes.push(skippedOutcome(entry, "cancelled", "the run was cancelled before this resource was started", input.wave));
   }
   status();
+  if (memoScope !== undefined) outcomeMemo.drop(memoScope);
   return { outcomes, cancelled };
 }
 

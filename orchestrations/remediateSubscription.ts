@@ -54,11 +54,21 @@ import { buildPlan } from "../src/domain/planWaves";
 import { countOutcomes, groupByReason } from "../src/domain/summarize";
 import { ensureError } from "../src/errors";
 import { dealLanes } from "./lanes";
+import { ReplayMemo } from "./replayMemo";
 import { backoffSeconds, nowIso, skippedOutcome, transientRetry } from "./shared";
 
 const PROBE_FIRST_POLL_SECONDS = 20;
 const PROBE_NEXT_POLL_SECONDS = 10;
 const PROBE_DEADLINE_SECONDS = 600;
+
+/**
+ * What each replay of a run would otherwise redo over the whole fleet: parse the discovery, build the plan,
+ * parse every finished lane's outcomes. Scoped by the run (see replayMemo.ts).
+ */
+const MEMO_RUNS = 16;
+const discoveryMemo = new ReplayMemo<z.output<typeof discoverResourcesActivity.output>>(MEMO_RUNS);
+const planMemo = new ReplayMemo<Plan>(MEMO_RUNS);
+const laneMemo = new ReplayMemo<CycleBatchOutput>(MEMO_RUNS);
 
 /** Mutable state of one execution; rebuilt identically on every replay. */
 class Run {
@@ -136,6 +146,14 @@ class Run {
     return parseActivityResult(def, raw);
   }
 
+  /** Memo scope of this execution (see replayMemo.ts): its listing's random id, once the listing is in. */
+  memoScope: string | undefined;
+
+  /** `compute()`, kept between replays when this execution has a memo scope. */
+  memo<T>(memo: ReplayMemo<T>, key: string, compute: () => T): T {
+    return this.memoScope === undefined ? compute() : memo.get(this.memoScope, key, compute);
+  }
+
   *sleep(seconds: number): Generator<Task, void, unknown> {
     yield* this.await(this.context.df.createTimer(addSeconds(this.context.df.currentUtcDateTime, Math.max(1, seconds))));
   }
@@ -169,11 +187,25 @@ function* verify(run: Run): Generator<Task, Classification, unknown> {
   };
 }
 
+/** The listing id of a raw discoverResources result, read without parsing the whole listing. */
+function listingIdOf(raw: unknown): string | undefined {
+  if (typeof raw !== "object" || raw === null || !("listingId" in raw)) return undefined;
+  return typeof raw.listingId === "string" && raw.listingId.length > 0 ? raw.listingId : undefined;
+}
+
 /** Lists the subscription's resources, waiting out throttling; throws when it cannot. */
 function* discover(run: Run): Generator<Task, Discovery, unknown> {
   for (let attempt = 1; ; attempt++) {
-    const out = yield* run.activity(discoverResourcesActivity, { subscriptionId: run.input.subscriptionId });
-    if (out.status === "ok") return out.discovery;
+    const raw = yield* run.await(activityTask(run.context, discoverResourcesActivity, { subscriptionId: run.input.subscriptionId }, transientRetry()));
+    const listingId = listingIdOf(raw);
+    const out =
+      listingId === undefined
+        ? parseActivityResult(discoverResourcesActivity, raw)
+        : discoveryMemo.get(listingId, "discovery", () => parseActivityResult(discoverResourcesActivity, raw));
+    if (out.status === "ok") {
+      run.memoScope = out.listingId;
+      return out.discovery;
+    }
     if ((out.status !== "throttled" && out.status !== "conflict") || attempt >= MAX_READ_ATTEMPTS) {
       throw new Error(`listing the subscription's resources failed: ${out.code}: ${out.message}`);
     }
@@ -208,8 +240,7 @@ function* collect(
   run: Run,
   entriesPerTask: PlanEntry[] | PlanEntry[][],
   tasks: Task[],
-  parse: (raw: unknown) => ResourceOutcome[],
-  onParsed?: (raw: unknown) => void,
+  parse: (raw: unknown, index: number) => ResourceOutcome[],
 ): Generator<Task, void, unknown> {
   if (tasks.length === 0) return;
   yield run.cancelled() ? run.context.df.Task.all(tasks) : run.context.df.Task.any([...tasks, run.cancel()]);
@@ -219,8 +250,7 @@ function* collect(
     try {
       const raw: unknown = task.isCompleted || task.isFaulted ? task.result : yield task;
       if (task.isFaulted) throw ensureError(raw);
-      onParsed?.(raw);
-      for (const o of parse(raw)) run.record(o);
+      for (const o of parse(raw, i)) run.record(o);
     } catch (e) {
       for (const entry of entries) {
         if (run.has(entry.resourceId)) continue;
@@ -262,14 +292,17 @@ function* runWave(context: OrchestrationContext, run: Run, wave: Wave, byId: Rea
           caps: { ...caps, maxConcurrency: shares[start + i] ?? 1 },
           transitionTimeoutMinutes: o.transitionTimeoutMinutes,
           restoreStoppedVms: o.restoreStoppedVms,
+          ...(run.memoScope !== undefined ? { replayScope: run.memoScope } : {}),
         },
         ids[i],
       ),
     );
     run.activeBatches = ids;
     run.publish();
-    yield* collect(run, group, tasks, (raw) => parseWith(CycleBatchOutput, raw, "output of cycleBatch").outcomes, (raw) => {
-      if (parseWith(CycleBatchOutput, raw, "output of cycleBatch").cancelled) run.cancelRequested = true;
+    yield* collect(run, group, tasks, (raw, i) => {
+      const out = run.memo(laneMemo, ids[i] ?? `lane${i}`, () => parseWith(CycleBatchOutput, raw, "output of cycleBatch"));
+      if (out.cancelled) run.cancelRequested = true;
+      return out.outcomes;
     });
     run.activeBatches = [];
     run.publish();
@@ -443,7 +476,8 @@ export function* remediateSubscription(context: OrchestrationContext, input: Rem
   // 3 plan
   if (discovery !== undefined) {
     run.phase = "plan";
-    plan = buildPlan(discovery, input.options);
+    const found = discovery;
+    plan = run.memo(planMemo, "plan", () => buildPlan(found, input.options));
     run.total = plan.entries.length;
     for (const e of plan.entries) if (e.action === "skip") run.record(skippedOutcome(e, e.skipReason ?? "skipTag", e.skipMessage ?? "skipped by the plan"));
     run.publish(`${plan.counts.toCycle} to cycle, ${plan.counts.toRefresh} VNets to refresh, ${plan.counts.skipped} skipped`);
@@ -540,6 +574,8 @@ export function* remediateSubscription(context: OrchestrationContext, input: Rem
   }
   run.phase = "done";
   run.publish(result.summary.message);
+  const scope = run.memoScope;
+  if (scope !== undefined) for (const memo of [discoveryMemo, planMemo, laneMemo]) memo.drop(scope);
   return result;
 }
 
