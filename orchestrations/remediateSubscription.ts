@@ -193,8 +193,12 @@ function listingIdOf(raw: unknown): string | undefined {
   return typeof raw.listingId === "string" && raw.listingId.length > 0 ? raw.listingId : undefined;
 }
 
-/** Lists the subscription's resources, waiting out throttling; throws when it cannot. */
+/** How long discovery keeps waiting out throttling and conflicts before the run halts (orchestration time). */
+const DISCOVERY_BUDGET_SECONDS = 30 * 60;
+
+/** Lists the subscription's resources, waiting out throttling within a time budget; throws when it cannot. */
 function* discover(run: Run): Generator<Task, Discovery, unknown> {
+  const started = run.context.df.currentUtcDateTime.getTime();
   for (let attempt = 1; ; attempt++) {
     const raw = yield* run.await(activityTask(run.context, discoverResourcesActivity, { subscriptionId: run.input.subscriptionId }, transientRetry()));
     const listingId = listingIdOf(raw);
@@ -206,10 +210,12 @@ function* discover(run: Run): Generator<Task, Discovery, unknown> {
       run.memoScope = out.listingId;
       return out.discovery;
     }
-    if ((out.status !== "throttled" && out.status !== "conflict") || attempt >= MAX_READ_ATTEMPTS) {
-      throw new Error(`listing the subscription's resources failed: ${out.code}: ${out.message}`);
+    const wait = backoffSeconds(attempt, out.retryAfterSeconds);
+    const spent = (run.context.df.currentUtcDateTime.getTime() - started) / 1000;
+    if ((out.status !== "throttled" && out.status !== "conflict") || spent + wait > DISCOVERY_BUDGET_SECONDS || run.cancelled()) {
+      throw new Error(`listing the subscription's resources failed after ${attempt} attempt(s) over ${Math.round(spent / 60)} min: ${out.code}: ${out.message}`);
     }
-    yield* run.sleep(backoffSeconds(attempt, out.retryAfterSeconds));
+    yield* run.sleep(wait);
   }
 }
 
@@ -311,7 +317,15 @@ function* runWave(context: OrchestrationContext, run: Run, wave: Wave, byId: Rea
 
 /** Probes TCP 25 from one canary VM; the verdict and a sentence on it. */
 function* probe(run: Run, vm: PlanEntry, watcher: NetworkWatcherInfo, host: string): Generator<Task, { ok: boolean; unavailable: boolean; detail: string }, unknown> {
-  const begun = yield* run.activity(beginSmtpProbeActivity, { vmId: vm.resourceId, watcher, host, port: 25 });
+  let begun = yield* run.activity(beginSmtpProbeActivity, { vmId: vm.resourceId, watcher, host, port: 25 });
+  // A throttled or conflicting start is waited out (within the probe's deadline), not taken as a verdict.
+  for (let attempt = 1, spent = 0; begun.status === "throttled" || begun.status === "conflict"; attempt++) {
+    const wait = backoffSeconds(attempt, begun.retryAfterSeconds);
+    if (spent + wait > PROBE_DEADLINE_SECONDS) break;
+    yield* run.sleep(wait);
+    spent += wait;
+    begun = yield* run.activity(beginSmtpProbeActivity, { vmId: vm.resourceId, watcher, host, port: 25 });
+  }
   if (begun.status !== "started") {
     return { ok: false, unavailable: true, detail: `the connectivity check from ${vm.name} could not start (${begun.code}: ${begun.message})` };
   }
@@ -417,7 +431,13 @@ function untouchedMessage(status: RunStatus, entry: PlanEntry): string {
   }
 }
 
-function statusMessage(status: RunStatus, classification: Classification, canary: CanaryResult | undefined, failed: number): string {
+function statusMessage(
+  status: RunStatus,
+  classification: Classification,
+  canary: CanaryResult | undefined,
+  failed: number,
+  haltReason: string | undefined,
+): string {
   switch (status) {
     case "refused":
       return `Refused: ${classification.reason}.${classification.advice !== undefined ? ` ${classification.advice}` : ""}`;
@@ -426,7 +446,9 @@ function statusMessage(status: RunStatus, classification: Classification, canary
     case "planned":
       return "Plan only: nothing was changed.";
     case "halted":
-      return `Halted by the canary proof: ${canary?.detail ?? "no verdict"}. The rest of the fleet was not touched.`;
+      return haltReason !== undefined
+        ? `Halted before changing anything: ${haltReason}.`
+        : `Halted by the canary proof: ${canary?.detail ?? "no verdict"}. The rest of the fleet was not touched.`;
     case "cancelled":
       return "Cancelled: work in flight finished; nothing else was started.";
     case "approvalTimedOut":
@@ -464,12 +486,15 @@ export function* remediateSubscription(context: OrchestrationContext, input: Rem
   run.publish("discovering resources");
   let plan: Plan | undefined;
   let discovery: Discovery | undefined;
+  let haltReason: string | undefined;
   if (!run.cancelled()) {
     try {
       discovery = yield* discover(run);
     } catch (e) {
-      if (status === undefined) throw e;
-      run.warnings.push(`the resources could not be listed: ${ensureError(e).message.slice(0, 300)}`);
+      // Nothing has been changed yet: halt with a record rather than fail without one.
+      haltReason = `the resources could not be listed (${ensureError(e).message.slice(0, 300)})`;
+      run.warnings.push(haltReason);
+      status ??= "halted";
     }
   }
 
@@ -550,7 +575,7 @@ export function* remediateSubscription(context: OrchestrationContext, input: Rem
       subscriptionId: input.subscriptionId,
       status: finalStatus,
       mode: input.mode,
-      message: statusMessage(finalStatus, classification, canary, counts.failed),
+      message: statusMessage(finalStatus, classification, canary, counts.failed, haltReason),
       startedAt,
       endedAt: nowIso(context),
       counts,
