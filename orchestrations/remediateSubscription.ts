@@ -53,7 +53,7 @@ import type {
 import { buildPlan } from "../src/domain/planWaves";
 import { countOutcomes, groupByReason } from "../src/domain/summarize";
 import { ensureError } from "../src/errors";
-import { dealLanes } from "./lanes";
+import { dealLanes, type LanePlan } from "./lanes";
 import { ReplayMemo } from "./replayMemo";
 import { backoffSeconds, nowIso, skippedOutcome, transientRetry } from "./shared";
 
@@ -69,6 +69,7 @@ const MEMO_RUNS = 16;
 const discoveryMemo = new ReplayMemo<z.output<typeof discoverResourcesActivity.output>>(MEMO_RUNS);
 const planMemo = new ReplayMemo<Plan>(MEMO_RUNS);
 const laneMemo = new ReplayMemo<CycleBatchOutput>(MEMO_RUNS);
+const wavePlanMemo = new ReplayMemo<LanePlan>(MEMO_RUNS);
 
 /** Mutable state of one execution; rebuilt identically on every replay. */
 class Run {
@@ -86,8 +87,21 @@ class Run {
     readonly input: RemediationInput,
   ) {}
 
+  /** Outcomes recorded so far by kind, kept as they are recorded: progress is published thousands of times. */
+  private readonly tally = { cycled: 0, skipped: 0, failed: 0 };
+
   record(o: ResourceOutcome): void {
-    this.outcomes.set(resourceKey(o.resourceId), o);
+    const key = resourceKey(o.resourceId);
+    const before = this.outcomes.get(key);
+    if (before !== undefined) this.tally[before.outcome]--;
+    this.tally[o.outcome]++;
+    this.outcomes.set(key, o);
+  }
+
+  /** As countOutcomes over the recorded outcomes (one per resource), without walking them. */
+  private counts(): Progress["counts"] {
+    const done = this.tally.cycled + this.tally.skipped + this.tally.failed;
+    return { total: Math.max(this.total, done), ...this.tally, pending: Math.max(0, this.total - done) };
   }
 
   has(id: string): boolean {
@@ -100,7 +114,7 @@ class Run {
       phase: this.phase,
       ...(this.wave !== undefined ? { wave: this.wave } : {}),
       ...(this.waves !== undefined ? { waves: this.waves } : {}),
-      counts: countOutcomes([...this.outcomes.values()], this.total),
+      counts: this.counts(),
       ...(message !== undefined ? { message } : {}),
       ...(this.cancelRequested ? { cancelRequested: true } : {}),
       ...(this.activeBatches.length > 0 ? { activeBatches: this.activeBatches } : {}),
@@ -280,8 +294,13 @@ function* collect(
 function* runWave(context: OrchestrationContext, run: Run, wave: Wave, byId: ReadonlyMap<string, PlanEntry>): Generator<Task, void, unknown> {
   const o = run.input.options;
   const caps = { maxConcurrency: o.maxConcurrency, maxUnavailablePerAvailabilitySet: o.maxUnavailablePerAvailabilitySet, maxUnavailablePerScaleSet: o.maxUnavailablePerScaleSet };
-  const entries = wave.batches.flatMap((b) => b.items.flatMap((id) => byId.get(resourceKey(id)) ?? []));
-  const { lanes, parallel, shares } = dealLanes(entries, caps, o.batchSize);
+  const { lanes, parallel, shares } = run.memo(wavePlanMemo, `wave${wave.index}`, () =>
+    dealLanes(
+      wave.batches.flatMap((b) => b.items.flatMap((id) => byId.get(resourceKey(id)) ?? [])),
+      caps,
+      o.batchSize,
+    ),
+  );
   for (let start = 0; start < lanes.length && !run.cancelled(); start += parallel) {
     const group = lanes.slice(start, start + parallel);
     const laneIds = group.map((_, i) => `w${wave.index}l${start + i}`);
@@ -600,7 +619,7 @@ export function* remediateSubscription(context: OrchestrationContext, input: Rem
   run.phase = "done";
   run.publish(result.summary.message);
   const scope = run.memoScope;
-  if (scope !== undefined) for (const memo of [discoveryMemo, planMemo, laneMemo]) memo.drop(scope);
+  if (scope !== undefined) for (const memo of [discoveryMemo, planMemo, laneMemo, wavePlanMemo]) memo.drop(scope);
   return result;
 }
 
