@@ -53,6 +53,13 @@ export function orderForCaps(entries: readonly PlanEntry[], caps: Caps): PlanEnt
     .map((x) => x.e);
 }
 
+/** The availability group whose cap a resource counts against, if any. */
+function groupKey(e: PlanEntry): string | undefined {
+  if (e.availabilitySetId !== undefined) return `as:${resourceKey(e.availabilitySetId)}`;
+  if (e.flexScaleSetId !== undefined) return `fx:${resourceKey(e.flexScaleSetId)}`;
+  return undefined;
+}
+
 function schedItem(e: PlanEntry): SchedItem {
   return {
     id: e.resourceId,
@@ -126,6 +133,31 @@ export function* cycleBatch(context: OrchestrationContext, input: CycleBatchInpu
           ...(entry.canary ? { canary: true } : {}),
         });
       }
+    }
+    // A member that failed may still be down or in transition: taking down another member of its availability set
+    // (or flexible scale set) could exceed the group's cap, so the rest of the group stays running, untouched.
+    const failedGroups = new Map<string, string>();
+    for (const o of outcomes.slice(outcomes.length - round.length)) {
+      if (o.outcome !== "failed") continue;
+      const entry = round.find((s) => s.entry.resourceId === o.resourceId)?.entry;
+      const key = entry === undefined ? undefined : groupKey(entry);
+      if (key !== undefined) failedGroups.set(key, `${o.name} (${o.reasonCode ?? "failed"})`);
+    }
+    if (failedGroups.size > 0) {
+      pending = pending.filter(({ entry }) => {
+        const key = groupKey(entry);
+        const culprit = key === undefined ? undefined : failedGroups.get(key);
+        if (culprit === undefined) return true;
+        outcomes.push(
+          skippedOutcome(
+            entry,
+            "groupMemberFailed",
+            `not cycled: ${culprit}, a member of the same ${entry.availabilitySetId !== undefined ? "availability set" : "scale set"}, failed; cycle this VM once that one is healthy`,
+            input.wave,
+          ),
+        );
+        return false;
+      });
     }
     status();
   }

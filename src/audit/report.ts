@@ -37,6 +37,7 @@ export const REASON_LABELS: Record<ReasonCode, string> = {
   ipamManaged: "Address space managed by IPAM",
   subnetRefreshDisabled: "Subnet refresh turned off",
   notSelected: "Not selected for this run (limited to other resources)",
+  groupMemberFailed: "Left running: another member of its availability set failed",
   planOnly: "Plan only (nothing was changed)",
   notExemptible: "Subscription not exemptible",
   notBlocked: "Port 25 is not blocked on this subscription",

@@ -22,6 +22,7 @@ export const ReasonCodeSchema = z.enum([
   "ipamManaged",
   "subnetRefreshDisabled",
   "notSelected", // the run was limited to other resources (options.onlyResourceIds)
+  "groupMemberFailed", // another member of its availability set or flexible scale set failed: left running, untouched
   // skips decided during the run
   "planOnly",
   "notExemptible",

@@ -62,30 +62,8 @@ export interface KnownBug {
 }
 
 export const KNOWN_PRODUCT_BUGS: readonly KnownBug[] = [
-  {
-    id: "discovery-gives-up-under-throttling",
-    seeds: [4, 5, 7, 11].map((seed) => ({ seed, profile: "full" as const })),
-    summary:
-      "orchestrations/remediateSubscription.ts discover(): after MAX_READ_ATTEMPTS throttled attempts (each re-lists " +
-      "everything from scratch) the orchestrator throws, so the run ends Failed: no result, no outcomes, no audit record",
-    matches: (v) => v.check === "crash" && /listing the subscription's resources failed: \w*(Throttled|Retryable)/.test(v.message),
-  },
-  {
-    id: "timed-out-vm-frees-its-availability-set-slot",
-    seeds: [],
-    summary:
-      "a VM whose transition passes transitionTimeoutMinutes is reported failed and the next member of its availability " +
-      "set is started while the first is still transitioning, so two members are down at once (invariant 3); " +
-      "reproduced deterministically by reproduceTimedOutAvailabilitySetSlot (test/chaos/knownBugs.ts)",
-    matches: (v, { scenario, result }) => {
-      const m = /^\d+ VMs of as:([^/]+)\/(\S+) were in transition/.exec(v.message);
-      if (v.check !== "3" || m === undefined || m === null || result === undefined) return false;
-      const members = new Set(
-        scenario.vms.filter((vm) => vm.resourceGroup.toLowerCase() === m[1] && vm.availabilitySet?.toLowerCase() === m[2]).map((vm) => vm.name),
-      );
-      return result.outcomes.some((o) => members.has(o.name) && o.reasonCode === "transitionTimedOut");
-    },
-  },
+  // None open. Fixed: discovery-gives-up-under-throttling (seeds 4, 5, 7, 11) and
+  // timed-out-vm-frees-its-availability-set-slot (test/chaos/regressions.test.ts).
 ];
 
 function classify(v: ChaosViolation, ctx: { scenario: Scenario; result: RemediationResult | undefined }): ChaosViolation {

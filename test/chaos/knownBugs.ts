@@ -1,6 +1,6 @@
 /**
- * Minimal reproductions of product bugs the chaos suite found, kept out of `npm test` until they are fixed and run by
- * `npm run chaos -- --known-bugs`. Each returns the invariant violations it provokes: empty once the bug is fixed.
+ * Minimal reproductions of product bugs the chaos suite found. Each returns the invariant violations it provokes:
+ * empty once the bug is fixed, when it becomes a regression test (test/chaos/regressions.test.ts).
  */
 import { startLocalStack } from "../../src/cli/localStack";
 import type { ScenarioInput } from "../../src/simulator";
@@ -53,6 +53,5 @@ export async function reproduceTimedOutAvailabilitySetSlot(): Promise<Violation[
   }
 }
 
-export const KNOWN_BUG_REPRODUCTIONS: readonly { id: string; run: () => Promise<Violation[]> }[] = [
-  { id: "timed-out-vm-frees-its-availability-set-slot", run: reproduceTimedOutAvailabilitySetSlot },
-];
+/** Reproductions of open product bugs, replayed by `npm run chaos -- --known-bugs` (fixed ones live on as regression tests). */
+export const KNOWN_BUG_REPRODUCTIONS: readonly { id: string; run: () => Promise<Violation[]> }[] = [];
