@@ -96,7 +96,7 @@ describe("port25 simulate", () => {
     expect(out.outcomes.filter((o) => o.kind === "vm")).toHaveLength(1000);
     expect(out.summary.counts.pending).toBe(0);
     expect(out.orchestration.maxHistoryEvents).toBeLessThanOrEqual(1000);
-  });
+  }, 360_000);
 });
 
 describe("port25 plan against a running simulator", () => {
