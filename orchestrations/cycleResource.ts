@@ -22,8 +22,12 @@ import { addSeconds } from "../src/contracts/functions/clock";
 import type { OperationHandle } from "../src/contracts/azure";
 import type { PlanEntry, PowerStep } from "../src/contracts/plan";
 import type { ReasonCode, ResourceOutcome } from "../src/contracts/outcome";
+import { TRANSITIONAL_POWER_STATES } from "../src/contracts/power";
 import { ensureError } from "../src/errors";
 import { busyWaitSeconds, nowIso, outcomeBase, sleep, transientRetry } from "./shared";
+
+/** Poll interval while a resource that passed its deadline settles. */
+const SETTLE_POLL_SECONDS = 60;
 
 /**
  * Seconds until the first read of a step, and between later reads. The first read comes at the step's usual
@@ -153,6 +157,7 @@ function* runStep(
   const kind: CycleKind = entry.kind === "scaleSet" ? "scaleSet" : "vm";
   const deadline = addSeconds(context.df.currentUtcDateTime, input.transitionTimeoutMinutes * 60);
   const pastDeadline = (): boolean => context.df.currentUtcDateTime.getTime() >= deadline.getTime();
+  const graceDeadline = addSeconds(deadline, input.transitionTimeoutMinutes * 60);
   const timedOut = (state: string): StepResult => ({
     ok: false,
     outcome: "failed",
@@ -172,10 +177,20 @@ function* runStep(
   let wait = begun.firstWait;
   let state = lastState;
   let busy = 0;
+  /** ARM said the step's operation was still running at the last read (the power state is then not read). */
+  let opInProgress = true;
   for (;;) {
     if (wait > 0) {
-      const remaining = (deadline.getTime() - context.df.currentUtcDateTime.getTime()) / 1000;
-      if (remaining <= 0) return { ...timedOut(state), performed };
+      let remaining = (deadline.getTime() - context.df.currentUtcDateTime.getTime()) / 1000;
+      if (remaining <= 0) {
+        // Past the deadline but still in transition: keep this resource's slot (and its availability set's) held
+        // while it settles, for up to one more deadline, so nothing else of its group goes down meanwhile.
+        const grace = (graceDeadline.getTime() - context.df.currentUtcDateTime.getTime()) / 1000;
+        const settling = opInProgress || (TRANSITIONAL_POWER_STATES as readonly string[]).includes(state);
+        if (!settling || grace <= 0) return { ...timedOut(state), performed };
+        remaining = grace;
+        wait = Math.max(wait, SETTLE_POLL_SECONDS);
+      }
       yield* sleep(context, Math.min(wait, remaining));
     }
     const read = yield* callActivity(
@@ -218,6 +233,7 @@ function* runStep(
       return { ok: false, outcome: "skipped", reasonCode: "disappeared", message: `${entry.name} disappeared during the run`, state: "absent" };
     }
     const op = read.operation;
+    opInProgress = op?.status === "InProgress";
     if (op !== undefined && (op.status === "Failed" || op.status === "Canceled")) {
       const code = op.error?.code ?? op.status;
       return {
