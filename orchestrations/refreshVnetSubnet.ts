@@ -79,6 +79,9 @@ function* addSubnet(context: OrchestrationContext, input: RefreshVnetSubnetInput
   }
 }
 
+/** Polls without an operation in flight that find the subnet still present before the delete is sent again. */
+const RESEND_AFTER_POLLS = 6;
+
 function* removeSubnet(context: OrchestrationContext, input: RefreshVnetSubnetInput, name: string, resends = 0): Generator<Task, Phase, unknown> {
   const vnetId = input.entry.resourceId;
   let handle: OperationHandle | undefined;
@@ -95,6 +98,7 @@ function* removeSubnet(context: OrchestrationContext, input: RefreshVnetSubnetIn
     yield* sleep(context, backoffSeconds(attempt, r.retryAfterSeconds));
   }
   const deadline = addSeconds(context.df.currentUtcDateTime, input.transitionTimeoutMinutes * 60);
+  let lingering = 0;
   for (let busy = 0; ; ) {
     if (context.df.currentUtcDateTime.getTime() >= deadline.getTime()) {
       return { ok: false, reasonCode: "transitionTimedOut", message: `${name} was not deleted within ${input.transitionTimeoutMinutes} min` };
@@ -117,6 +121,10 @@ function* removeSubnet(context: OrchestrationContext, input: RefreshVnetSubnetIn
     }
     if (r.operation?.status === "Succeeded") handle = undefined;
     if (r.subnet !== undefined && !r.subnet.exists) return { ok: true };
+    // No delete in flight as far as ARM says, yet the subnet is still there: send the delete again, a few times.
+    if (handle === undefined && r.subnet?.exists === true && ++lingering % RESEND_AFTER_POLLS === 0 && resends < 3) {
+      return yield* removeSubnet(context, input, name, resends + 1);
+    }
   }
 }
 
