@@ -55,7 +55,7 @@ import { countOutcomes, groupByReason } from "../src/domain/summarize";
 import { ensureError } from "../src/errors";
 import { dealLanes, type LanePlan } from "./lanes";
 import { ReplayMemo } from "./replayMemo";
-import { backoffSeconds, nowIso, skippedOutcome, transientRetry } from "./shared";
+import { backoffSeconds, nowIso, skippedOutcome, transientRetry, unreadableSubscription } from "./shared";
 
 const PROBE_FIRST_POLL_SECONDS = 20;
 const PROBE_NEXT_POLL_SECONDS = 10;
@@ -193,12 +193,7 @@ function* verify(run: Run): Generator<Task, Classification, unknown> {
   } catch (e) {
     why = ensureError(e).message.slice(0, 500);
   }
-  return {
-    category: "unknown",
-    reason: `the subscription could not be read (${why})`,
-    decidedBy: ["subscription=unreadable"],
-    missingPermission: "Microsoft.Resources/subscriptions/read",
-  };
+  return unreadableSubscription(why);
 }
 
 /** The listing id of a raw discoverResources result, read without parsing the whole listing. */

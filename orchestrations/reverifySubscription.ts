@@ -44,7 +44,7 @@ import { hasCanaryTag } from "../src/domain/planResources";
 import { buildPlan } from "../src/domain/planWaves";
 import { findStragglers, findTemporarySubnets, type TemporarySubnet } from "../src/domain/stragglers";
 import { ensureError } from "../src/errors";
-import { backoffSeconds, nowIso, sleep, transientRetry } from "./shared";
+import { backoffSeconds, nowIso, sleep, transientRetry, unreadableSubscription } from "./shared";
 
 const MAX_READ_ATTEMPTS = 10;
 const SUBNET_POLL_SECONDS = 10;
@@ -75,12 +75,7 @@ function* classify(context: OrchestrationContext, subscriptionId: string): Gener
   } catch (e) {
     why = ensureError(e).message.slice(0, 500);
   }
-  return {
-    category: "unknown",
-    reason: `the subscription could not be read (${why})`,
-    decidedBy: ["subscription=unreadable"],
-    missingPermission: "Microsoft.Resources/subscriptions/read",
-  };
+  return unreadableSubscription(why);
 }
 
 /** Lists the subscription's resources, waiting out throttling; a message when it cannot. */

@@ -4,6 +4,7 @@ import type { OrchestrationContext, Task } from "durable-functions";
 import { addSeconds } from "../src/contracts/functions/clock";
 import type { PlanEntry } from "../src/contracts/plan";
 import type { ReasonCode, ResourceOutcome } from "../src/contracts/outcome";
+import type { Classification } from "../src/contracts/classification";
 
 /**
  * Retry for activities that throw (5xx after the SDK's own retries, socket errors): expected per-resource
@@ -77,5 +78,15 @@ export function skippedOutcome(entry: PlanEntry, reasonCode: ReasonCode, message
     ...(entry.stateBefore !== undefined ? { stateBefore: entry.stateBefore, stateAfter: entry.stateBefore } : {}),
     ...(wave !== undefined ? { wave } : {}),
     ...(entry.canary ? { canary: true } : {}),
+  };
+}
+
+/** The verdict when the subscription itself cannot be read: unknown, naming the permission to check first. */
+export function unreadableSubscription(why: string): Classification {
+  return {
+    category: "unknown",
+    reason: `the subscription could not be read (${why})`,
+    decidedBy: ["subscription=unreadable"],
+    missingPermission: "Microsoft.Resources/subscriptions/read",
   };
 }

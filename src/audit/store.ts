@@ -261,21 +261,7 @@ class TableAuditStore implements AuditStore {
     );
     await this.writeMany(this.outcomes, docs);
 
-    const record: RunRecord = {
-      runId: input.runId,
-      subscriptionId: input.subscriptionId,
-      status: summary.status,
-      mode: input.mode,
-      requireApproval: input.requireApproval,
-      requestedBy: input.requestedBy,
-      requestedAt: input.requestedAt,
-      attestation: input.attestation,
-      options: input.options,
-      probeHost: input.probeHost,
-      classification: result.classification,
-      ...(result.plan === undefined ? {} : { plan: planDigest(result.plan) }),
-      summary,
-    };
+    const record = runRecordOf(result);
     await this.writeRun(record, finalReplacesRunning);
     if (REVERIFIABLE_STATUSES.includes(record.status)) await this.markCompleted(record);
   }
@@ -503,6 +489,26 @@ function pageSizeOf(requested: number | undefined): number {
     throw new ValidationError("page size", [{ path: "pageSize", message: `must be an integer from 1 to ${MAX_PAGE_SIZE}` }]);
   }
   return size;
+}
+
+/** The final run record of a result: who, when, attestation, classification, plan digest, options, summary. */
+export function runRecordOf(result: RemediationResult): RunRecord {
+  const { input, summary } = result;
+  return {
+    runId: input.runId,
+    subscriptionId: input.subscriptionId,
+    status: summary.status,
+    mode: input.mode,
+    requireApproval: input.requireApproval,
+    requestedBy: input.requestedBy,
+    requestedAt: input.requestedAt,
+    attestation: input.attestation,
+    options: input.options,
+    probeHost: input.probeHost,
+    classification: result.classification,
+    ...(result.plan === undefined ? {} : { plan: planDigest(result.plan) }),
+    summary,
+  };
 }
 
 export function runSummaryOf(record: RunRecord): RunSummary {

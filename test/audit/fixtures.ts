@@ -4,7 +4,7 @@ import type { ResourceOutcome } from "../../src/contracts/outcome";
 import { RemediationOptionsSchema } from "../../src/contracts/options";
 import type { Plan } from "../../src/contracts/plan";
 import type { AuditedRun } from "../../src/contracts/audit";
-import { planDigest } from "../../src/audit/store";
+import { runRecordOf } from "../../src/audit/store";
 
 export const SUB_A = "11111111-2222-3333-4444-555555555555";
 export const SUB_B = "aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee";
@@ -161,23 +161,5 @@ export function runResult(options: { input?: Partial<RemediationInput>; vms?: nu
 
 /** The run as the audit store gives it back, built directly (for report tests that need no store). */
 export function auditedFrom(result: RemediationResult): AuditedRun {
-  const { input, summary } = result;
-  return {
-    run: {
-      runId: input.runId,
-      subscriptionId: input.subscriptionId,
-      status: summary.status,
-      mode: input.mode,
-      requireApproval: input.requireApproval,
-      requestedBy: input.requestedBy,
-      requestedAt: input.requestedAt,
-      attestation: input.attestation,
-      options: input.options,
-      probeHost: input.probeHost,
-      classification: result.classification,
-      ...(result.plan === undefined ? {} : { plan: planDigest(result.plan) }),
-      summary,
-    },
-    outcomes: result.outcomes,
-  };
+  return { run: runRecordOf(result), outcomes: result.outcomes };
 }
