@@ -7,6 +7,7 @@ import { HttpRequest } from "@azure/functions";
 import { TableClient, TableServiceClient } from "@azure/data-tables";
 import { startLocalStack, type LocalStack } from "../../src/cli/localStack";
 import type { ScenarioInput } from "../../src/simulator";
+import { scenario, SUBSCRIPTION_ID } from "../e2e/scenarios";
 import type { DurableHostOptions } from "../../src/durable-host";
 
 export const AUDIT_PREFIX = "badinput";
@@ -40,31 +41,11 @@ export interface ApiStack {
   close(): Promise<void>;
 }
 
-export const SUBSCRIPTION_ID = "5a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d";
+export { SUBSCRIPTION_ID };
 
-/** An exempted EA Dev/Test subscription with a canary and two VMs. */
+/** An exempted EA Dev/Test subscription with a canary and two VMs (the e2e suite's small scenario). */
 export function smallScenario(extra: Partial<ScenarioInput> = {}): ScenarioInput {
-  return {
-    subscription: {
-      id: SUBSCRIPTION_ID,
-      name: "Bad input Dev/Test",
-      quotaId: "MSDNDevTest_2014-09-01",
-      billing: { agreementType: "EnterpriseAgreement", workloadType: "DevTest", accountType: "Enterprise" },
-    },
-    exemption: { exempted: true, effectiveAt: "2026-03-02T09:00:00Z" },
-    resourceGroups: [
-      { name: "rg-app", location: "westeurope" },
-      { name: "NetworkWatcherRG", location: "westeurope" },
-    ],
-    networkWatchers: [{ location: "westeurope" }],
-    vms: [
-      { name: "canary-01", resourceGroup: "rg-app", networkWatcherAgent: true, tags: { "port25-canary": "true" } },
-      { name: "app-01", resourceGroup: "rg-app" },
-      { name: "app-02", resourceGroup: "rg-app" },
-    ],
-    behaviour: { startTime: "2026-03-03T08:00:00Z" },
-    ...extra,
-  };
+  return { ...scenario(), ...extra };
 }
 
 export async function startApiStack(opts: { scenario?: ScenarioInput; host?: Omit<DurableHostOptions, "clock">; env?: Record<string, string> } = {}): Promise<ApiStack> {

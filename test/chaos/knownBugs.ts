@@ -4,12 +4,12 @@
  */
 import { startLocalStack } from "../../src/cli/localStack";
 import type { ScenarioInput } from "../../src/simulator";
+import { scenario, vm } from "../e2e/scenarios";
 import { checkInvariants, type Violation } from "../support/invariants";
 
 /** Long enough for any operation the run abandoned to finish (stuck ones never do). */
 export const SETTLE_MS = 3 * 3600_000;
 
-const vm = (name: string, extra: Record<string, unknown> = {}) => ({ name, resourceGroup: "rg-app", ...extra });
 
 /**
  * timed-out-vm-frees-its-availability-set-slot: as-01's start takes 10 minutes longer than usual, its transition
@@ -17,27 +17,14 @@ const vm = (name: string, extra: Record<string, unknown> = {}) => ({ name, resou
  * (cap 1), is powered off at once. Expected once fixed: no violation (as-02 waits until as-01 has settled).
  */
 export async function reproduceTimedOutAvailabilitySetSlot(): Promise<Violation[]> {
-  const scenario: ScenarioInput = {
-    subscription: {
-      id: "5a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d",
-      name: "Repro Dev/Test",
-      quotaId: "MSDNDevTest_2014-09-01",
-      billing: { agreementType: "EnterpriseAgreement", workloadType: "DevTest", accountType: "Enterprise" },
-    },
-    exemption: { exempted: true, effectiveAt: "2026-03-02T09:00:00Z" },
-    resourceGroups: [
-      { name: "rg-app", location: "westeurope" },
-      { name: "NetworkWatcherRG", location: "westeurope" },
-    ],
-    networkWatchers: [{ location: "westeurope" }],
+  const input: ScenarioInput = scenario({
     vms: [vm("canary-01", { networkWatcherAgent: true, tags: { "port25-canary": "true" } }), vm("as-01", { availabilitySet: "avset-web" }), vm("as-02", { availabilitySet: "avset-web" })],
     behaviour: {
-      startTime: "2026-03-03T08:00:00Z",
       jitter: 0,
       faults: [{ kind: "latencySpike", match: { operation: "vmStart", resource: "as-01" }, extraSeconds: 600, count: 1 }],
     },
-  };
-  const stack = await startLocalStack({ scenario });
+  });
+  const stack = await startLocalStack({ scenario: input });
   try {
     stack.start({ options: { transitionTimeoutMinutes: 3, maxUnavailablePerAvailabilitySet: 1 } });
     await stack.host.runUntilIdle();
