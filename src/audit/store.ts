@@ -218,19 +218,7 @@ class TableAuditStore implements AuditStore {
   async recordRunStarted(raw: RemediationInput): Promise<void> {
     const input = parseWith(RemediationInputSchema, raw, "run start for the audit");
     await this.ensureTables();
-    const record: RunRecord = {
-      runId: input.runId,
-      subscriptionId: input.subscriptionId,
-      status: "running",
-      mode: input.mode,
-      requireApproval: input.requireApproval,
-      requestedBy: input.requestedBy,
-      requestedAt: input.requestedAt,
-      attestation: input.attestation,
-      options: input.options,
-      probeHost: input.probeHost,
-    };
-    await this.writeRun(record, startedAfterFinal);
+    await this.writeRun(requestRecordOf(input, "running"), startedAfterFinal);
   }
 
   async recordRunCompleted(raw: RemediationResult): Promise<void> {
@@ -491,13 +479,12 @@ function pageSizeOf(requested: number | undefined): number {
   return size;
 }
 
-/** The final run record of a result: who, when, attestation, classification, plan digest, options, summary. */
-export function runRecordOf(result: RemediationResult): RunRecord {
-  const { input, summary } = result;
+/** What a run record says about the request itself: who asked, when, with which attestation and options. */
+function requestRecordOf(input: RemediationInput, status: RunRecord["status"]): RunRecord {
   return {
     runId: input.runId,
     subscriptionId: input.subscriptionId,
-    status: summary.status,
+    status,
     mode: input.mode,
     requireApproval: input.requireApproval,
     requestedBy: input.requestedBy,
@@ -505,6 +492,14 @@ export function runRecordOf(result: RemediationResult): RunRecord {
     attestation: input.attestation,
     options: input.options,
     probeHost: input.probeHost,
+  };
+}
+
+/** The final run record of a result: who, when, attestation, classification, plan digest, options, summary. */
+export function runRecordOf(result: RemediationResult): RunRecord {
+  const { input, summary } = result;
+  return {
+    ...requestRecordOf(input, summary.status),
     classification: result.classification,
     ...(result.plan === undefined ? {} : { plan: planDigest(result.plan) }),
     summary,
