@@ -105,7 +105,13 @@ export function* cycleBatch(context: OrchestrationContext, input: CycleBatchInpu
       subOrchestrationTask(
         context,
         cycleResourceOrchestration,
-        { entry, transitionTimeoutMinutes: input.transitionTimeoutMinutes, restoreStoppedVms: input.restoreStoppedVms, wave: input.wave },
+        {
+          entry,
+          transitionTimeoutMinutes: input.transitionTimeoutMinutes,
+          restoreStoppedVms: input.restoreStoppedVms,
+          wave: input.wave,
+          ...(input.restoreTimeoutMinutes !== undefined ? { restoreTimeoutMinutes: input.restoreTimeoutMinutes } : {}),
+        },
         `${context.df.instanceId}:${index}`,
       ),
     );

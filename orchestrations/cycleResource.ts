@@ -11,6 +11,14 @@
  * Throttling and conflicts are waited out until the step's deadline (transitionTimeoutMinutes), each wait ARM's
  * Retry-After plus a spread fixed by a hash of the instance and the attempt, so that hundreds of resources
  * throttled together come back spread out rather than all at once.
+ *
+ * No VM left down (a saga with one compensation): once the run has taken a running machine down, any failure
+ * after that — a step that fails, times out, is refused, or an activity that keeps throwing — is followed by
+ * "bring it back up": wait for a transition in flight to settle, then start what is not running, retrying
+ * AllocationFailed and other refusals with backoff until the restore deadline (restoreTimeoutMinutes). A failed
+ * start that the restore gets through completes the cycle; any other failure stays "failed" with `restored`.
+ * What cannot be brought back by the deadline is reported `leftDown`, with the reason and the manual action.
+ * A step that failed with a code ARM marks as retryable is first sent again as it is.
  */
 import type { OrchestrationContext, Task } from "durable-functions";
 import { callActivity, registerOrchestration } from "../src/contracts/durable";
@@ -21,7 +29,7 @@ import { STEP_TARGET, stepSatisfied, type ArmFailure, type CycleKind } from "../
 import { addSeconds } from "../src/contracts/functions/clock";
 import type { OperationHandle } from "../src/contracts/azure";
 import type { PlanEntry, PowerStep } from "../src/contracts/plan";
-import type { ReasonCode, ResourceOutcome } from "../src/contracts/outcome";
+import type { LeftDown, ReasonCode, ResourceOutcome } from "../src/contracts/outcome";
 import { TRANSITIONAL_POWER_STATES } from "../src/contracts/power";
 import { ensureError } from "../src/errors";
 import { busyWaitSeconds, nowIso, outcomeBase, sleep, transientRetry } from "./shared";
@@ -41,28 +49,173 @@ const NEXT_POLL: Readonly<Record<PowerStep, number>> = { powerOff: 5, deallocate
 type StepResult =
   | { ok: true; performed: boolean; state: string }
   | { ok: false; outcome: "failed" | "skipped"; reasonCode: ReasonCode; message: string; errorCode?: string; state: string; performed?: boolean };
+type StepFailure = Extract<StepResult, { ok: false }>;
+
+/** Codes of a failed power operation that ARM documents as safe to send again unchanged. */
+const RETRYABLE_OPERATION_CODES: readonly string[] = ["RetryableError", "OperationPreempted"];
+/** Sends of one step when its operation keeps failing with a retryable code. */
+const MAX_STEP_ATTEMPTS = 3;
+
+/** Restore: first wait after a refused or failed start (doubling up to RESTORE_MAX_WAIT_SECONDS), and polls of a transition in flight. */
+const RESTORE_FIRST_WAIT_SECONDS = 60;
+const RESTORE_MAX_WAIT_SECONDS = 600;
+const RESTORE_SETTLE_POLL_SECONDS = 60;
+
+function isAllocationCode(code: string | undefined): boolean {
+  return code !== undefined && /allocation|overconstrained|skunotavailable|capacity/i.test(code);
+}
 
 /** One group of instances (or the VM itself) and the steps it goes through. */
 interface Track {
   instanceIds?: string[];
   steps: PowerStep[];
+  /** The machines were running before the run: once taken down, they must be brought back up. */
+  restore: boolean;
 }
 
 /** What a resource goes through: a VM its steps; a scale set its running instances, then its stopped ones. */
 function tracksOf(entry: PlanEntry, restoreStoppedVms: boolean): Track[] {
-  if (entry.kind === "vm") return [{ steps: entry.steps }];
+  if (entry.kind === "vm") return [{ steps: entry.steps, restore: entry.steps[0] === "powerOff" }];
   const running = entry.instanceIds ?? [];
   const stopped = entry.stoppedInstanceIds ?? [];
-  if (running.length === 0) return stopped.length > 0 ? [{ instanceIds: stopped, steps: entry.steps }] : [];
-  const tracks: Track[] = [{ instanceIds: running, steps: entry.steps }];
+  if (running.length === 0) return stopped.length > 0 ? [{ instanceIds: stopped, steps: entry.steps, restore: false }] : [];
+  const tracks: Track[] = [{ instanceIds: running, steps: entry.steps, restore: true }];
   if (stopped.length > 0) {
-    tracks.push({ instanceIds: stopped, steps: restoreStoppedVms ? ["deallocate", "start", "powerOff"] : ["deallocate"] });
+    tracks.push({ instanceIds: stopped, steps: restoreStoppedVms ? ["deallocate", "start", "powerOff"] : ["deallocate"], restore: false });
   }
   return tracks;
 }
 
+/** What an operator should do about a machine the run could not bring back, from ARM's code and its state. */
+export function manualActionFor(entry: PlanEntry, code: string | undefined, state: string, instanceIds: readonly string[] | undefined): string {
+  const target = entry.kind === "scaleSet" ? `instances ${(instanceIds ?? []).join(", ")} of ${entry.name}` : entry.name;
+  const startCmd =
+    entry.kind === "scaleSet"
+      ? `az vmss start -g ${entry.resourceGroup} -n ${entry.name} --instance-ids ${(instanceIds ?? []).join(" ")}`
+      : `az vm start -g ${entry.resourceGroup} -n ${entry.name}`;
+  if (isAllocationCode(code)) {
+    return `Azure has no capacity for the size of ${target} in its zone or region: start it again later (${startCmd}), or resize it to another size, or redeploy it to another zone or region.`;
+  }
+  if (code !== undefined && /policy|disallowed/i.test(code)) {
+    return `An Azure Policy refuses to start ${target}: have the policy owner grant an exemption, then start it (${startCmd}).`;
+  }
+  if (code !== undefined && /disk/i.test(code)) {
+    return `A disk of ${target} is missing or unusable: restore or reattach the disk (or redeploy from a backup), then start it (${startCmd}).`;
+  }
+  if ((TRANSITIONAL_POWER_STATES as readonly string[]).some((t) => state.includes(t))) {
+    return `${target} is stuck in ${state}: check its activity log, redeploy it (az vm redeploy) or open a support case, then start it (${startCmd}).`;
+  }
+  return `Start ${target} (${startCmd}) and check its activity log${code !== undefined ? ` for ${code}` : ""}.`;
+}
+
+type RestoreResult =
+  | { ok: true; attempts: number; wasDown: boolean }
+  | { ok: false; attempts: number; gone: true }
+  | { ok: false; attempts: number; gone?: false; leftDown: LeftDown };
+
+/**
+ * The compensation: brings the machines the run took down back to running, within restoreTimeoutMinutes. Reads
+ * first (idempotent, and a failed step may have left them anywhere); waits for a transition in flight to settle;
+ * starts what is stopped or deallocated; after a refused or failed start (AllocationFailed, a policy, a conflict)
+ * waits with backoff and tries again. Never throws.
+ */
+function* restore(
+  context: OrchestrationContext,
+  input: CycleResourceInput,
+  instanceIds: string[] | undefined,
+  cause: { message: string; errorCode?: string; state: string },
+  waitFirst: boolean,
+): Generator<Task, RestoreResult, unknown> {
+  const entry = input.entry;
+  const kind: CycleKind = entry.kind === "scaleSet" ? "scaleSet" : "vm";
+  const deadline = addSeconds(context.df.currentUtcDateTime, input.restoreTimeoutMinutes * 60);
+  const remaining = (): number => (deadline.getTime() - context.df.currentUtcDateTime.getTime()) / 1000;
+  let attempts = 0;
+  let wasDown = false;
+  let backoff = RESTORE_FIRST_WAIT_SECONDS;
+  let busy = 0;
+  let last: { reason: string; code?: string; state: string; ids?: string[] } = {
+    reason: cause.message,
+    ...(cause.errorCode !== undefined ? { code: cause.errorCode } : {}),
+    state: cause.state,
+    ...(instanceIds !== undefined ? { ids: instanceIds } : {}),
+  };
+  if (waitFirst) {
+    // Right after a refused start (AllocationFailed above all) an immediate retry meets the same answer.
+    yield* sleep(context, Math.min(backoff, Math.max(1, remaining())));
+    backoff = Math.min(backoff * 2, RESTORE_MAX_WAIT_SECONDS);
+  }
+  for (;;) {
+    let wait = backoff;
+    try {
+      const read = yield* callActivity(
+        context,
+        readPowerStateActivity,
+        { resourceId: entry.resourceId, kind, ...(instanceIds !== undefined ? { instanceIds } : {}), readStateWhenDone: true },
+        transientRetry(),
+      );
+      if (read.status === "notFound" || (read.status === "ok" && read.resource?.exists === false)) return { ok: false, attempts, gone: true };
+      if (read.status === "ok" && read.resource !== undefined) {
+        const machines: { id?: string; state: string }[] =
+          kind === "vm"
+            ? [{ state: read.resource.powerState }]
+            : (read.resource.instances ?? [])
+                .filter((i) => instanceIds === undefined || instanceIds.includes(i.instanceId))
+                .map((i) => ({ id: i.instanceId, state: i.powerState }));
+        const down = machines.filter((m) => m.state !== "running");
+        if (down.length === 0) return { ok: true, attempts, wasDown };
+        wasDown = true;
+        const ids = kind === "scaleSet" ? down.flatMap((m) => (m.id === undefined ? [] : [m.id])) : undefined;
+        const state = [...new Set(down.map((m) => m.state))].join("/");
+        if (down.some((m) => (TRANSITIONAL_POWER_STATES as readonly string[]).includes(m.state))) {
+          // A transition still in flight (a timed-out step, or someone else's): a start now would only conflict.
+          last = { reason: `${last.reason}; still ${state}`, ...(last.code !== undefined ? { code: last.code } : {}), state, ...(ids !== undefined ? { ids } : {}) };
+          wait = RESTORE_SETTLE_POLL_SECONDS;
+        } else {
+          attempts++;
+          const minutes = Math.max(1, Math.min(input.transitionTimeoutMinutes, Math.ceil(remaining() / 60)));
+          const r = yield* runStep(
+            context,
+            { ...input, transitionTimeoutMinutes: minutes },
+            { ...(ids !== undefined ? { instanceIds: ids } : {}), steps: ["start"], restore: true },
+            "start",
+            true,
+            state,
+          );
+          if (r.ok) continue; // read again: every machine must be seen running
+          if (r.reasonCode === "disappeared") return { ok: false, attempts, gone: true };
+          last = { reason: r.message, ...(r.errorCode !== undefined ? { code: r.errorCode } : {}), state: r.state, ...(ids !== undefined ? { ids } : {}) };
+          backoff = Math.min(backoff * 2, RESTORE_MAX_WAIT_SECONDS);
+        }
+      } else if (read.status !== "ok") {
+        busy++;
+        last = { ...last, reason: `reading ${entry.name} failed (${read.code}: ${read.message})` };
+        wait = read.status === "throttled" || read.status === "conflict" ? busyWaitSeconds(busy, read.retryAfterSeconds, `${context.df.instanceId}:restore`) : backoff;
+      }
+    } catch (e) {
+      // ARM unreachable even after the activity's retries: keep trying until the deadline.
+      last = { ...last, reason: `reading or starting ${entry.name} failed: ${ensureError(e).message.slice(0, 500)}` };
+    }
+    if (remaining() < wait) {
+      return {
+        ok: false,
+        attempts,
+        leftDown: {
+          reason: last.reason.slice(0, 2000),
+          ...(last.code !== undefined ? { errorCode: last.code } : {}),
+          state: last.state,
+          manualAction: manualActionFor(entry, last.code, last.state, last.ids),
+          ...(last.ids !== undefined ? { instanceIds: last.ids } : {}),
+          attempts,
+        },
+      };
+    }
+    yield* sleep(context, wait);
+  }
+}
+
 function failureReason(step: PowerStep, f: ArmFailure | { code: string }, fallback: ReasonCode): ReasonCode {
-  if (step === "start" && /allocation|overconstrained|skunotavailable|capacity/i.test(f.code)) return "allocationFailed";
+  if (step === "start" && isAllocationCode(f.code)) return "allocationFailed";
   return fallback;
 }
 
@@ -260,10 +413,29 @@ function* runStep(
   }
 }
 
+/** Sends one step, and sends it again while its operation fails with a code ARM marks as retryable. */
+function* attemptStep(
+  context: OrchestrationContext,
+  input: CycleResourceInput,
+  track: Track,
+  step: PowerStep,
+  confirm: boolean,
+  state: string,
+  actions: string[],
+): Generator<Task, StepResult, unknown> {
+  for (let attempt = 1; ; attempt++) {
+    const r = yield* runStep(context, input, track, step, confirm, state);
+    const retryable = !r.ok && r.outcome === "failed" && r.errorCode !== undefined && RETRYABLE_OPERATION_CODES.includes(r.errorCode);
+    if (!retryable || attempt >= MAX_STEP_ATTEMPTS) return r;
+    if (r.performed === true) actions.push(step);
+  }
+}
+
 export function* cycleResource(context: OrchestrationContext, input: CycleResourceInput): Generator<Task, ResourceOutcome, unknown> {
   const entry = input.entry;
   const startedAt = nowIso(context);
   const actions: string[] = [];
+  const notes: string[] = [];
   const common = {
     ...outcomeBase(entry),
     ...(entry.stateBefore !== undefined ? { stateBefore: entry.stateBefore } : {}),
@@ -276,52 +448,93 @@ export function* cycleResource(context: OrchestrationContext, input: CycleResour
     entry.kind === "scaleSet"
       ? { instanceIds: entry.instanceIds ?? [], stoppedInstanceIds: entry.stoppedInstanceIds ?? [] }
       : undefined;
+  const restoring = tracks.find((t) => t.restore);
   let state = entry.stateBefore ?? "unknown";
+  let failure: StepFailure | undefined;
   try {
-    for (const [t, track] of tracks.entries()) {
+    cycle: for (const [t, track] of tracks.entries()) {
       for (const [s, step] of track.steps.entries()) {
         const last = t === tracks.length - 1 && s === track.steps.length - 1;
-        const r = yield* runStep(context, input, track, step, last, state);
-        if (!r.ok) {
-          if (r.performed === true) actions.push(step);
-          return {
-            ...common,
-            outcome: r.outcome,
-            reasonCode: r.reasonCode,
-            message: r.message,
-            ...(r.errorCode !== undefined ? { errorCode: r.errorCode } : {}),
-            actions,
-            stateAfter: r.state,
-            endedAt: nowIso(context),
-            ...(detail !== undefined ? { detail } : {}),
-          };
+        const label = track.instanceIds !== undefined && tracks.length > 1 ? `${step}(${track.instanceIds.length})` : step;
+        const r = yield* attemptStep(context, input, track, step, last, state, actions);
+        if (r.ok) {
+          if (r.performed) actions.push(label);
+          state = r.state;
+          continue;
         }
-        if (r.performed) actions.push(track.instanceIds !== undefined && tracks.length > 1 ? `${step}(${track.instanceIds.length})` : step);
-        state = r.state;
+        if (r.performed === true) actions.push(label);
+        if (r.outcome === "failed" && step === "start" && track.restore) {
+          // The machines are deallocated (or settling): bringing them back is this very start, retried with backoff.
+          const back = yield* restore(context, input, track.instanceIds, r, true);
+          actions.push(...Array.from({ length: back.attempts }, () => label));
+          if (back.ok) {
+            notes.push(`${step} first failed (${r.errorCode ?? r.reasonCode}: ${r.message}); retried and running after ${back.attempts} more attempt(s)`);
+            state = "running";
+            continue;
+          }
+          if (back.gone !== true) return leftDownOutcome(r, back.leftDown);
+        }
+        failure = r;
+        break cycle;
       }
     }
   } catch (e) {
     // An activity kept throwing after its retries (ARM unreachable, a bug): report, never abort the run.
+    failure = { ok: false, outcome: "failed", reasonCode: "unexpected", message: ensureError(e).message.slice(0, 2000), state };
+  }
+
+  if (failure === undefined) {
     return {
       ...common,
-      outcome: "failed",
-      reasonCode: "unexpected",
-      message: ensureError(e).message.slice(0, 2000),
+      outcome: "cycled",
+      ...(entry.targetState === "stopped" ? { message: "restored to stopped" } : notes.length > 0 ? { message: notes.join("; ") } : {}),
       actions,
       stateAfter: state,
       endedAt: nowIso(context),
       ...(detail !== undefined ? { detail } : {}),
     };
   }
-  return {
+  const failed = failure;
+  const base = {
     ...common,
-    outcome: "cycled",
-    ...(entry.targetState === "stopped" ? { message: "restored to stopped" } : {}),
-    actions,
-    stateAfter: state,
-    endedAt: nowIso(context),
+    outcome: failed.outcome,
+    reasonCode: failed.reasonCode,
+    ...(failed.errorCode !== undefined ? { errorCode: failed.errorCode } : {}),
     ...(detail !== undefined ? { detail } : {}),
   };
+  if (failed.outcome === "failed" && restoring !== undefined) {
+    // The saga's compensation: whatever failed, what was running before the run is brought back up.
+    const back = yield* restore(context, input, restoring.instanceIds, failed, false);
+    actions.push(...Array.from({ length: back.attempts }, () => "start"));
+    if (!back.ok && back.gone !== true) return leftDownOutcome(failed, back.leftDown);
+    if (back.ok && back.wasDown) {
+      return {
+        ...base,
+        message: `${failed.message}; restored: started again and running (the cycle did not complete: run it again for this resource)`,
+        actions,
+        stateAfter: "running",
+        restored: true,
+        endedAt: nowIso(context),
+      };
+    }
+
+  }
+  return { ...base, message: failed.message, actions, stateAfter: failed.state, endedAt: nowIso(context) };
+
+  function leftDownOutcome(cause: StepFailure, leftDown: LeftDown): ResourceOutcome {
+    return {
+      ...common,
+      outcome: "failed",
+      reasonCode: cause.reasonCode,
+      message: `LEFT DOWN (${leftDown.state}): ${cause.message}; not brought back within ${input.restoreTimeoutMinutes} min (${leftDown.attempts} attempt(s)): ${leftDown.reason}`.slice(0, 4000),
+      ...(cause.errorCode !== undefined || leftDown.errorCode !== undefined ? { errorCode: leftDown.errorCode ?? cause.errorCode } : {}),
+      actions,
+      stateAfter: leftDown.state,
+      leftDown,
+      endedAt: nowIso(context),
+      ...(detail !== undefined ? { detail } : {}),
+    };
+  }
 }
 
 registerOrchestration(cycleResourceOrchestration, cycleResource);

@@ -51,7 +51,7 @@ import type {
   RunStatus,
 } from "../src/contracts/remediation";
 import { buildPlan } from "../src/domain/planWaves";
-import { countOutcomes, groupByReason } from "../src/domain/summarize";
+import { countOutcomes, groupByReason, leftDownResources } from "../src/domain/summarize";
 import { ensureError } from "../src/errors";
 import { dealLanes, type LanePlan } from "./lanes";
 import { ReplayMemo } from "./replayMemo";
@@ -89,19 +89,25 @@ class Run {
 
   /** Outcomes recorded so far by kind, kept as they are recorded: progress is published thousands of times. */
   private readonly tally = { cycled: 0, skipped: 0, failed: 0 };
+  /** Resources the run took down and could not bring back: counted apart, the figure an operator looks for first. */
+  private leftDown = 0;
 
   record(o: ResourceOutcome): void {
     const key = resourceKey(o.resourceId);
     const before = this.outcomes.get(key);
-    if (before !== undefined) this.tally[before.outcome]--;
+    if (before !== undefined) {
+      this.tally[before.outcome]--;
+      if (before.leftDown !== undefined) this.leftDown--;
+    }
     this.tally[o.outcome]++;
+    if (o.leftDown !== undefined) this.leftDown++;
     this.outcomes.set(key, o);
   }
 
   /** As countOutcomes over the recorded outcomes (one per resource), without walking them. */
   private counts(): Progress["counts"] {
     const done = this.tally.cycled + this.tally.skipped + this.tally.failed;
-    return { total: Math.max(this.total, done), ...this.tally, pending: Math.max(0, this.total - done) };
+    return { total: Math.max(this.total, done), ...this.tally, pending: Math.max(0, this.total - done), leftDown: this.leftDown };
   }
 
   has(id: string): boolean {
@@ -312,6 +318,7 @@ function* runWave(context: OrchestrationContext, run: Run, wave: Wave, byId: Rea
           caps: { ...caps, maxConcurrency: shares[start + i] ?? 1 },
           transitionTimeoutMinutes: o.transitionTimeoutMinutes,
           restoreStoppedVms: o.restoreStoppedVms,
+          restoreTimeoutMinutes: o.restoreTimeoutMinutes,
           ...(run.memoScope !== undefined ? { replayScope: run.memoScope } : {}),
         },
         ids[i],
@@ -583,13 +590,18 @@ export function* remediateSubscription(context: OrchestrationContext, input: Rem
   const counts = countOutcomes(outcomes, outcomes.length);
   const finalStatus: RunStatus = status ?? (counts.failed > 0 ? "completedWithFailures" : "completed");
   const byOutcome = { cycled: counts.cycled, skipped: counts.skipped, failed: counts.failed };
+  const leftDown = leftDownResources(outcomes);
+  const leftDownNote =
+    leftDown.length === 0
+      ? ""
+      : `${leftDown.length} resource(s) LEFT DOWN by the run, not brought back (${leftDown.map((d) => `${d.name}: ${d.state}`).join(", ")}): see the manual action of each. `;
   const result: RemediationResult = {
     summary: {
       runId: input.runId,
       subscriptionId: input.subscriptionId,
       status: finalStatus,
       mode: input.mode,
-      message: statusMessage(finalStatus, classification, canary, counts.failed, haltReason),
+      message: leftDownNote + statusMessage(finalStatus, classification, canary, counts.failed, haltReason),
       startedAt,
       endedAt: nowIso(context),
       counts,
@@ -597,6 +609,7 @@ export function* remediateSubscription(context: OrchestrationContext, input: Rem
       byOutcome,
       ...(canary !== undefined ? { canary } : {}),
       warnings: run.warnings,
+      leftDown,
     },
     classification,
     ...(plan !== undefined ? { plan } : {}),

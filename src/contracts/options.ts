@@ -25,6 +25,11 @@ export const RemediationOptionsSchema = z
     approvalTimeoutMinutes: z.number().int().min(1).max(7 * 24 * 60).default(24 * 60),
     /** Deadline for one power transition (power off, deallocate, start) before the VM is reported failed. */
     transitionTimeoutMinutes: z.number().int().min(1).max(240).default(30),
+    /**
+     * How long the run keeps trying to bring back a resource it took down when a later step failed (start again,
+     * AllocationFailed retried with backoff) before it reports the resource left down.
+     */
+    restoreTimeoutMinutes: z.number().int().min(1).max(24 * 60).default(60),
     /** Refresh VNets with delegated subnets (add and remove a temporary subnet). */
     refreshDelegatedSubnets: z.boolean().default(true),
     /** Go on when the billing property cannot be read (classification "unknown"). */

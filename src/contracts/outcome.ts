@@ -45,6 +45,34 @@ export type ReasonCode = z.output<typeof ReasonCodeSchema>;
 export const OutcomeKindSchema = z.enum(["cycled", "skipped", "failed"]);
 export type OutcomeKind = z.output<typeof OutcomeKindSchema>;
 
+/**
+ * A resource the run took down and could not bring back to its state before the run: the one outcome an operator
+ * must act on. `manualAction` says what to do (resize, another zone or size, redeploy); for a uniform scale set,
+ * `instanceIds` names the instances left down (the others are back).
+ */
+export const LeftDownSchema = z.object({
+  /** Why it could not be brought back (ARM's message, or the state it stayed in). */
+  reason: z.string().min(1),
+  /** ARM error code of the last attempt to bring it back, when ARM gave one. */
+  errorCode: z.string().optional(),
+  /** The power state it was left in. */
+  state: z.string(),
+  manualAction: z.string().min(1),
+  instanceIds: z.array(z.string()).optional(),
+  /** Attempts made to bring it back, within the restore deadline (restoreTimeoutMinutes). */
+  attempts: z.number().int().min(0),
+});
+export type LeftDown = z.output<typeof LeftDownSchema>;
+
+/** A left-down resource as the run's summary lists it (the first thing an operator must read). */
+export const LeftDownResourceSchema = LeftDownSchema.extend({
+  resourceId: z.string(),
+  kind: ResourceKindSchema,
+  name: z.string(),
+  resourceGroup: z.string(),
+});
+export type LeftDownResource = z.output<typeof LeftDownResourceSchema>;
+
 export const ResourceOutcomeSchema = z.object({
   resourceId: z.string(),
   kind: ResourceKindSchema,
@@ -66,5 +94,13 @@ export const ResourceOutcomeSchema = z.object({
   detail: z.record(z.string(), z.unknown()).optional(),
   wave: z.number().int().optional(),
   canary: z.boolean().optional(),
+  /**
+   * A step failed after the run had taken the resource down, and the run brought it back to its state before the
+   * run (started it again). The outcome stays "failed" (the cycle did not complete: run it again for this
+   * resource), but nothing is left down.
+   */
+  restored: z.boolean().optional(),
+  /** Set when the resource could not be brought back: it is down because of the run. */
+  leftDown: LeftDownSchema.optional(),
 });
 export type ResourceOutcome = z.output<typeof ResourceOutcomeSchema>;

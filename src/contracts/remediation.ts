@@ -4,7 +4,7 @@ import { SubscriptionIdSchema } from "./ids";
 import { RemediationOptionsSchema } from "./options";
 import { ClassificationSchema } from "./classification";
 import { PlanSchema } from "./plan";
-import { ResourceOutcomeSchema, OutcomeKindSchema } from "./outcome";
+import { LeftDownResourceSchema, ResourceOutcomeSchema, OutcomeKindSchema } from "./outcome";
 
 export const AttestationSchema = z
   .object({
@@ -58,6 +58,8 @@ export const OutcomeCountsSchema = z.object({
   skipped: z.number().int(),
   failed: z.number().int(),
   pending: z.number().int(),
+  /** Of the failed: resources the run took down and could not bring back (outcome `leftDown`). */
+  leftDown: z.number().int().optional(),
 });
 export type OutcomeCounts = z.output<typeof OutcomeCountsSchema>;
 
@@ -101,6 +103,8 @@ export const RemediationSummarySchema = z.object({
   byOutcome: z.record(OutcomeKindSchema, z.number().int()),
   canary: CanaryResultSchema.optional(),
   warnings: z.array(z.string()).default([]),
+  /** Resources the run took down and could not bring back, each with the reason and the manual action. */
+  leftDown: z.array(LeftDownResourceSchema).optional(),
 });
 export type RemediationSummary = z.output<typeof RemediationSummarySchema>;
 

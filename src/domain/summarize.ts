@@ -1,6 +1,6 @@
 /** Counts of per-resource outcomes, for progress and summaries. */
 import { resourceKey } from "../contracts/ids";
-import type { ReasonCode, ResourceOutcome } from "../contracts/outcome";
+import type { LeftDownResource, ReasonCode, ResourceOutcome } from "../contracts/outcome";
 import type { OutcomeCounts } from "../contracts/remediation";
 
 /** The latest outcome per resource (ids compared case-insensitively), so a re-reported resource counts once. */
@@ -13,9 +13,20 @@ function latestPerResource(outcomes: readonly ResourceOutcome[]): ResourceOutcom
 /** Outcome counts against `total` resources; those without an outcome yet are pending. */
 export function countOutcomes(outcomes: readonly ResourceOutcome[], total: number): OutcomeCounts {
   const counts = { cycled: 0, skipped: 0, failed: 0 };
-  for (const o of latestPerResource(outcomes)) counts[o.outcome]++;
+  let leftDown = 0;
+  for (const o of latestPerResource(outcomes)) {
+    counts[o.outcome]++;
+    if (o.leftDown !== undefined) leftDown++;
+  }
   const done = counts.cycled + counts.skipped + counts.failed;
-  return { total: Math.max(total, done), ...counts, pending: Math.max(0, total - done) };
+  return { total: Math.max(total, done), ...counts, pending: Math.max(0, total - done), leftDown };
+}
+
+/** The resources the run took down and could not bring back, with the reason and the manual action of each. */
+export function leftDownResources(outcomes: readonly ResourceOutcome[]): LeftDownResource[] {
+  return latestPerResource(outcomes).flatMap((o) =>
+    o.leftDown === undefined ? [] : [{ resourceId: o.resourceId, kind: o.kind, name: o.name, resourceGroup: o.resourceGroup, ...o.leftDown }],
+  );
 }
 
 /** Number of resources per reason code (outcomes without a reason, e.g. plain cycles, are not counted). */

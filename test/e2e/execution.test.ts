@@ -290,14 +290,15 @@ describe("ARM pushing back", () => {
     expect(product.sim.requestLog().filter((e) => /\/subnets\//i.test(e.path) && e.method !== "GET")).toEqual([]);
   });
 
-  it("reports a VM whose start fails on allocation as failed with ARM's code and carries on", async () => {
+  it("reports a VM whose start keeps failing on allocation left down, with ARM's code, and carries on", async () => {
     const { product, result } = await run({
-      scenario: scenario({ vms: fleet(3), behaviour: { faults: [{ kind: "allocationFailure", match: { resource: "app-002" }, count: 1 }] } }),
+      scenario: scenario({ vms: fleet(3), behaviour: { faults: [{ kind: "allocationFailure", match: { resource: "app-002" } }] } }),
+      options: { restoreTimeoutMinutes: 10 },
     });
     expect(result.summary.status).toBe("completedWithFailures");
     const failed = outcome(result, "app-002");
-    expect(failed).toMatchObject({ outcome: "failed", reasonCode: "allocationFailed", actions: ["powerOff", "deallocate", "start"] });
-    expect(failed.message).toMatch(/^start failed: .*allocation/i);
+    expect(failed).toMatchObject({ outcome: "failed", reasonCode: "allocationFailed", leftDown: { state: "deallocated" } });
+    expect(failed.message).toMatch(/^LEFT DOWN \(deallocated\): start failed: .*allocation/i);
     expect(failed.errorCode).toMatch(/Allocation/i);
     expect(failed.stateAfter).toBe("deallocated");
     expect(outcome(result, "app-003")).toMatchObject({ outcome: "cycled", stateAfter: "running" });

@@ -14,6 +14,8 @@ export const CycleBatchInput = z.object({
   caps: CapsSchema,
   transitionTimeoutMinutes: z.number().int().min(1),
   restoreStoppedVms: z.boolean().default(false),
+  /** Restore deadline of each resource (options.restoreTimeoutMinutes); cycleResource's default when absent. */
+  restoreTimeoutMinutes: z.number().int().min(1).optional(),
   /**
    * Unique to the run's execution (its listing id): lets the batch keep its parsed outcomes between replays
    * without mistaking another execution's for its own. Without it the batch parses them on every replay.

@@ -10,6 +10,8 @@ export const CycleResourceInput = z.object({
   /** Scale sets: stopped instances are deallocated, and with this on started and stopped again. */
   restoreStoppedVms: z.boolean().default(false),
   wave: z.number().int().min(0).optional(),
+  /** How long a resource the run took down is tried to be brought back before it is reported left down. */
+  restoreTimeoutMinutes: z.number().int().min(1).default(60),
 });
 export type CycleResourceInput = z.output<typeof CycleResourceInput>;
 
