@@ -218,9 +218,12 @@ function renderCounts(run: AuditedRun): string {
     failed: run.outcomes.filter((o) => o.outcome === "failed").length,
     pending: 0,
   };
+  const leftDown = c.leftDown ?? run.outcomes.filter((o) => o.leftDown !== undefined).length;
   const card = (label: string, n: number, tone: string): string =>
     `<div class="count tone-${tone}"><div class="n">${n}</div><div class="l">${e(label)}</div></div>`;
-  return `<section class="counts">${card("resources", c.total, "info")}${card("cycled", c.cycled, "good")}${card("skipped", c.skipped, "muted")}${card("failed", c.failed, c.failed > 0 ? "bad" : "muted")}${card("pending", c.pending, c.pending > 0 ? "warn" : "muted")}</section>`;
+  return `<section class="counts">${card("resources", c.total, "info")}${card("cycled", c.cycled, "good")}${card("skipped", c.skipped, "muted")}${card("failed", c.failed, c.failed > 0 ? "bad" : "muted")}${card("pending", c.pending, c.pending > 0 ? "warn" : "muted")}${
+    leftDown > 0 ? card("left down", leftDown, "bad") : ""
+  }</section>`;
 }
 
 function renderRunPanel(r: RunRecord): string {
@@ -284,12 +287,34 @@ function renderFailures(outcomes: readonly ResourceOutcome[]): string {
             (o) =>
               `<tr class="failure">${resourceCell(o)}<td>${e(o.reasonCode === undefined ? "—" : REASON_LABELS[o.reasonCode])}</td><td><code>${e(
                 o.errorCode ?? "—",
-              )}</code></td><td class="msg">${e(o.message ?? "")}</td><td>${e(String(o.stateBefore ?? "?"))} → ${e(String(o.stateAfter ?? "?"))}</td><td>${e(
-                o.actions.join(" → ") || "—",
-              )}</td></tr>`,
+              )}</code></td><td class="msg">${e(o.message ?? "")}</td><td>${e(String(o.stateBefore ?? "?"))} → ${e(String(o.stateAfter ?? "?"))}${
+                o.leftDown !== undefined ? ` ${badge("failed", "left down")}` : o.restored === true ? ` ${badge("cycled", "restored")}` : ""
+              }</td><td>${e(o.actions.join(" → ") || "—")}</td></tr>`,
           )
           .join("")}</tbody></table>`;
   return `<section><h2>Failures <span class="pill">${failed.length}</span></h2>${body}</section>`;
+}
+
+/**
+ * Resources the run took down and could not bring back: the first section of the report, before the counts,
+ * because each needs an operator now. Absent when there are none.
+ */
+export function renderLeftDown(outcomes: readonly ResourceOutcome[]): string {
+  const down = outcomes.filter((o) => o.leftDown !== undefined);
+  if (down.length === 0) return "";
+  const rows = down
+    .map((o) => {
+      const d = o.leftDown;
+      if (d === undefined) return "";
+      const instances = d.instanceIds === undefined ? "" : `<div class="sub">instances ${e(d.instanceIds.join(", "))}</div>`;
+      return `<tr class="left-down">${resourceCell(o)}<td><strong>${e(d.state)}</strong>${instances}</td><td><code>${e(d.errorCode ?? "—")}</code></td><td class="msg">${e(
+        d.reason,
+      )}</td><td class="msg"><strong>${e(d.manualAction)}</strong></td><td>${e(d.attempts)}</td></tr>`;
+    })
+    .join("");
+  return `<section class="left-down" id="left-down"><h2>Left down by this run <span class="pill bad">${down.length}</span></h2><p class="callout bad">The run took ${
+    down.length === 1 ? "this resource" : "these resources"
+  } down and could not bring ${down.length === 1 ? "it" : "them"} back within the restore deadline. Each needs the manual action below.</p><table><thead><tr><th>Resource</th><th>Left</th><th>Error code</th><th>Why</th><th>Manual action</th><th>Attempts</th></tr></thead><tbody>${rows}</tbody></table></section>`;
 }
 
 function renderSkips(outcomes: readonly ResourceOutcome[]): string {
@@ -384,7 +409,9 @@ code{font-family:ui-monospace,Menlo,Consolas,monospace;font-size:12.5px;backgrou
 .badge{display:inline-block;white-space:nowrap;padding:2px 10px;border-radius:999px;font-size:12px;font-weight:600;text-transform:uppercase;letter-spacing:.03em}
 .tone-good{color:var(--good);background:var(--good-bg)}.tone-warn{color:var(--warn);background:var(--warn-bg)}.tone-bad{color:var(--bad);background:var(--bad-bg)}.tone-info{color:var(--info);background:var(--info-bg)}.tone-muted{color:var(--muted);background:var(--muted-bg)}
 header.top .badge{font-size:13px}
-.counts{display:grid;grid-template-columns:repeat(5,1fr);gap:12px}
+.counts{display:grid;grid-template-columns:repeat(auto-fit,minmax(120px,1fr));gap:12px}
+section.left-down{border:2px solid var(--bad);border-radius:8px;padding:12px;background:var(--bad-bg)}
+section.left-down h2{color:var(--bad)}.pill.bad{background:var(--bad);color:#fff}
 .count{border-radius:8px;padding:14px 16px;border:1px solid var(--line)}
 .count .n{font-size:28px;font-weight:700;line-height:1.1}.count .l{font-size:12px;text-transform:uppercase;letter-spacing:.05em;opacity:.85}
 .pill{display:inline-block;min-width:22px;padding:0 7px;border-radius:999px;background:#d9e2ec;color:#243b53;font-size:12px;text-align:center}
@@ -431,6 +458,7 @@ export function renderRunReport(audited: AuditedRun, options: ReportOptions = {}
 <body>
 <header class="top"><div class="brand">Port 25 remediation report</div><h1><span>Run <span class="runid">${e(r.runId)}</span></span>${badge(r.status)}</h1></header>
 <main>
+${renderLeftDown(audited.outcomes)}
 ${renderCounts(audited)}
 <section class="grid">${renderRunPanel(r)}${renderClassification(r)}${renderAttestation(r)}${renderCanary(r.summary?.canary, audited.outcomes)}</section>
 <section><h2>Timeline</h2>${renderTimeline(audited.outcomes)}</section>

@@ -10,7 +10,7 @@ function describe(p: Progress): string {
   const c = p.counts;
   const done = c.cycled + c.skipped + c.failed;
   const wave = p.wave !== undefined && p.waves !== undefined ? ` wave ${p.wave}/${p.waves}` : "";
-  return `${p.phase}${wave} ${done}/${c.total} done (cycled ${c.cycled}, skipped ${c.skipped}, failed ${c.failed})${p.message ? ` — ${p.message}` : ""}`;
+  return `${p.phase}${wave} ${done}/${c.total} done (cycled ${c.cycled}, skipped ${c.skipped}, failed ${c.failed}${(c.leftDown ?? 0) > 0 ? `, LEFT DOWN ${c.leftDown ?? 0}` : ""})${p.message ? ` — ${p.message}` : ""}`;
 }
 
 export function createProgressSink(stream: NodeJS.WriteStream, enabled: boolean): ProgressSink {

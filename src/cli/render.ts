@@ -47,10 +47,34 @@ export function renderPlan(plan: Plan, detailed: boolean): string {
   return out.join("\n");
 }
 
+/**
+ * The resources the run took down and could not bring back, one line each with the reason and the manual action:
+ * printed first, before anything else about the run, because each needs an operator now.
+ */
+export function renderLeftDown(result: RemediationResult): string[] {
+  const down = result.summary.leftDown ?? leftDownOf(result);
+  if (down.length === 0) return [];
+  return [
+    `LEFT DOWN: ${down.length} resource(s) the run took down and could not bring back — act on each:`,
+    ...down.flatMap((d) => [
+      `  LEFT DOWN ${d.resourceGroup}/${d.name}${d.instanceIds !== undefined ? ` instances ${d.instanceIds.join(", ")}` : ""}: ${d.state}${d.errorCode !== undefined ? ` (${d.errorCode})` : ""} — ${d.reason}`,
+      `    manual action: ${d.manualAction}`,
+    ]),
+  ];
+}
+
+/** For results recorded before the summary listed them. */
+function leftDownOf(result: RemediationResult): NonNullable<RemediationResult["summary"]["leftDown"]> {
+  return result.outcomes.flatMap((o) => (o.leftDown === undefined ? [] : [{ resourceId: o.resourceId, kind: o.kind, name: o.name, resourceGroup: o.resourceGroup, ...o.leftDown }]));
+}
+
 export function renderSummary(result: RemediationResult, timing?: { simulatedSeconds: number; realSeconds: number }): string {
   const s = result.summary;
+  const leftDown = renderLeftDown(result);
+  const restored = result.outcomes.filter((o) => o.restored === true);
   const out = [
     `Run ${s.runId}: ${s.status} — ${s.message}`,
+    ...(leftDown.length > 0 ? ["", ...leftDown, ""] : []),
     renderClassification(result.classification),
     "",
     formatTable(
@@ -59,10 +83,17 @@ export function renderSummary(result: RemediationResult, timing?: { simulatedSec
         ["cycled", s.counts.cycled],
         ["skipped", s.counts.skipped],
         ["failed", s.counts.failed],
+        ...((s.counts.leftDown ?? 0) > 0 ? [["  of which LEFT DOWN", s.counts.leftDown ?? 0] as [string, number]] : []),
         ["total", s.counts.total],
       ],
     ),
   ];
+  if (restored.length > 0) {
+    out.push(
+      "",
+      `Restored: ${restored.length} resource(s) failed after the run took them down and were started again (not cycled: run again for them): ${restored.map((o) => o.name).join(", ")}`,
+    );
+  }
   const reasons = Object.entries(s.byReason).sort((a, b) => b[1] - a[1]);
   if (reasons.length > 0) out.push("", formatTable(["reason", "resources"], reasons));
   const failed = result.outcomes.filter((o) => o.outcome === "failed");

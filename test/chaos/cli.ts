@@ -75,7 +75,7 @@ export async function chaosMain(argv: string[]): Promise<number> {
       if (!a.quiet || r.violations.length > 0) {
         const faults = Object.entries(r.faultsInjected).map(([k, v]) => `${k}=${v}`).join(" ");
         process.stdout.write(
-          `seed ${seed}: ${r.vms} VMs, ${r.status}, cycled ${r.vmsCycled}, lost ${r.lostCompletions}, restarts ${r.hostRestarts}, retries ${r.retries}${faults ? `, ${faults}` : ""}${r.violations.length > 0 ? `, ${r.violations.length} VIOLATIONS` : ""}\n`,
+          `seed ${seed}: ${r.vms} VMs, ${r.status}, cycled ${r.vmsCycled}${r.leftDown > 0 ? `, LEFT DOWN ${r.leftDown}` : ""}, lost ${r.lostCompletions}, restarts ${r.hostRestarts}, retries ${r.retries}${faults ? `, ${faults}` : ""}${r.violations.length > 0 ? `, ${r.violations.length} VIOLATIONS` : ""}\n`,
         );
       }
       for (const v of r.violations) process.stdout.write(`  [${v.check}]${v.knownBug === undefined ? "" : ` (known bug ${v.knownBug})`} ${v.message}\n`);

@@ -78,6 +78,8 @@ export interface ChaosSeedResult {
   /** The run's own one-line summary (why it halted, was refused …). */
   message: string;
   vmsCycled: number;
+  /** Resources reported left down (the run took them down and could not bring them back), each with a reason. */
+  leftDown: number;
   faultsPlanned: Partial<Record<FaultKindName, number>>;
   faultsInjected: Record<string, number>;
   /** ARM requests re-sent after a 409, 429 or 5xx answer. */
@@ -190,11 +192,29 @@ function mutateFleet(base: Scenario, rng: Rng): Scenario {
   return loadScenario(s);
 }
 
+const POWER_STEP_OPERATIONS: readonly OperationName[] = ["vmPowerOff", "vmDeallocate", "vmStart", "scaleSetPowerOff", "scaleSetDeallocate", "scaleSetStart"];
+
+/**
+ * Faults that no retry within the run can get past, so that a machine they hit may rightly be left down: an
+ * allocation failure without a count (persistent), a transition that never ends. Any other left-down resource is
+ * one a retry could have brought back: a violation.
+ */
+export function mayBeLeftDown(resourceId: string, faults: readonly FaultSpec[]): boolean {
+  const id = resourceId.toLowerCase();
+  return faults.some(
+    (f) =>
+      ((f.kind === "allocationFailure" && f.count === undefined) || f.kind === "stuckTransition") &&
+      (f.match?.resource === undefined || id.includes(f.match.resource.toLowerCase())),
+  );
+}
+
 /** A random fault schedule over every kind the simulator can inject. */
 function faultSchedule(s: Scenario, rng: Rng, quick: boolean): FaultSpec[] {
   const cap = (n: number, quickMax: number): number => (quick ? Math.min(n, quickMax) : n);
   const vmNames = s.vms.map((v) => v.name);
   const someVm = (): string => pickOne(rng, vmNames);
+  // Mostly a fleet VM (the first VM is the tagged canary): a fault on the canary halts the run before the fleet.
+  const fleetVm = (): string => (vmNames.length > 1 && chance(rng, 0.85) ? pickOne(rng, vmNames.slice(1)) : someVm());
   const readOps: OperationName[] = ["listVms", "getVmInstanceView", "getOperationStatus", "listVnets", "getSubnet", "getScaleSetVm", "listScaleSetVms", "getBillingProperty"];
   const writeOps: OperationName[] = ["vmPowerOff", "vmDeallocate", "vmStart", "scaleSetPowerOff", "scaleSetDeallocate", "scaleSetStart", "putSubnet", "deleteSubnet", "connectivityCheck"];
   const makers: (() => FaultSpec)[] = [
@@ -204,6 +224,12 @@ function faultSchedule(s: Scenario, rng: Rng, quick: boolean): FaultSpec[] {
     () => ({ kind: "lroFailed", count: between(rng, 1, 3), ...(chance(rng, 0.5) ? { match: { resource: someVm() } } : { probability: 0.05 }) }),
     () => ({ kind: "stuckTransition", count: 1, match: { resource: someVm() } }),
     () => ({ kind: "allocationFailure", count: between(rng, 1, 2), ...(chance(rng, 0.5) ? { match: { resource: someVm() } } : { probability: 0.1 }) }),
+    // Failures on each power step after the VM went down, or as it goes down: the run must bring the VM back.
+    () => ({ kind: "lroFailed", count: between(rng, 1, 2), match: { operation: pickOne(rng, POWER_STEP_OPERATIONS), resource: fleetVm() } }),
+    // Repeated allocation failures, retried with backoff well within the default restore deadline (60 min).
+    () => ({ kind: "allocationFailure", count: between(rng, 2, 4), match: { resource: fleetVm() } }),
+    // Persistent: no count, so every start of that VM from deallocated fails; it must be reported left down.
+    () => ({ kind: "allocationFailure", match: { resource: fleetVm() } }),
     () => ({ kind: "latencySpike", extraSeconds: between(rng, 60, quick ? 300 : 1200), probability: 0.05 + rng.next() * 0.2, count: between(rng, 1, 20) }),
   ];
   const n = between(rng, 2, 7);
@@ -284,6 +310,7 @@ export async function runChaosSeed(seed: number, opts: ChaosOptions = {}): Promi
     status: "crash",
     message: "",
     vmsCycled: 0,
+    leftDown: 0,
     faultsPlanned,
     faultsInjected: {},
     retries: 0,
@@ -339,6 +366,16 @@ export async function runChaosSeed(seed: number, opts: ChaosOptions = {}): Promi
     base.status = result.summary.status;
     base.message = result.summary.message ?? "";
     base.vmsCycled = result.outcomes.filter((o) => o.outcome === "cycled" && /\/virtualmachines\//i.test(o.resourceId)).length;
+    const leftDown = result.outcomes.filter((o) => o.leftDown !== undefined);
+    base.leftDown = leftDown.length;
+    for (const o of leftDown) {
+      if (!mayBeLeftDown(o.resourceId, plan.faults)) {
+        violations.push({ check: "leftDown", message: `${o.name} is left down (${o.leftDown?.state ?? "?"}: ${o.leftDown?.reason ?? ""}) though no fault kept it down: a retry could have brought it back` });
+      }
+    }
+    if ((result.summary.counts.leftDown ?? 0) !== leftDown.length) {
+      violations.push({ check: "leftDown", message: `the summary counts ${result.summary.counts.leftDown ?? "no"} left down, the outcomes ${leftDown.length}` });
+    }
     for (const v of withoutRolledBackSubnets(stack.sim, checkInvariants(stack.sim, result, stack.scenario))) violations.push({ check: String(v.invariant), message: v.message });
     if (result.input.runId !== input.runId) violations.push({ check: "5", message: `result is for run ${result.input.runId}` });
     if (opts.auditConnection !== undefined) violations.push(...(await auditViolations(opts.auditConnection, prefix, result)));
@@ -365,6 +402,7 @@ export interface ChaosTotals {
   failingSeeds: number[];
   vms: number;
   vmsCycled: number;
+  leftDown: number;
   faultsInjected: Record<string, number>;
   retries: number;
   lostCompletions: number;
@@ -374,11 +412,12 @@ export interface ChaosTotals {
 }
 
 export function totals(results: readonly ChaosSeedResult[]): ChaosTotals {
-  const t: ChaosTotals = { seeds: 0, failingSeeds: [], vms: 0, vmsCycled: 0, faultsInjected: {}, retries: 0, lostCompletions: 0, hostRestarts: 0, violations: 0, statuses: {} };
+  const t: ChaosTotals = { seeds: 0, failingSeeds: [], vms: 0, vmsCycled: 0, leftDown: 0, faultsInjected: {}, retries: 0, lostCompletions: 0, hostRestarts: 0, violations: 0, statuses: {} };
   for (const r of results) {
     t.seeds += 1;
     t.vms += r.vms;
     t.vmsCycled += r.vmsCycled;
+    t.leftDown += r.leftDown;
     for (const [k, v] of Object.entries(r.faultsInjected)) t.faultsInjected[k] = (t.faultsInjected[k] ?? 0) + v;
     t.retries += r.retries;
     t.lostCompletions += r.lostCompletions;
@@ -396,6 +435,7 @@ export function renderTable(t: ChaosTotals): string {
     ["seeds", String(t.seeds)],
     ["VMs in fleets", String(t.vms)],
     ["VMs cycled", String(t.vmsCycled)],
+    ["left down (reported with reason and manual action)", String(t.leftDown)],
     ...Object.entries(t.faultsInjected)
       .sort(([a], [b]) => a.localeCompare(b))
       .map(([k, v]): [string, string] => [`faults injected: ${k}`, String(v)]),

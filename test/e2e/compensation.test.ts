@@ -7,6 +7,8 @@ import { runRemediation, type ProductHost } from "../support/productHost";
 import { checkInvariants } from "../support/invariants";
 import { startLocalStack, type LocalStack } from "../../src/cli/localStack";
 import { createAuditStore } from "../../src/audit/store";
+import { escapeHtml, renderRunReport } from "../../src/audit/report";
+import { renderSummary } from "../../src/cli/render";
 import type { RemediationResult } from "../../src/contracts/remediation";
 import type { FaultSpec } from "../../src/simulator";
 import { fleet, scenario, vm } from "./scenarios";
@@ -124,6 +126,15 @@ describe("a VM that cannot be brought back", () => {
     const audited = await createAuditStore({ PORT25_AUDIT_TABLE_CONNECTION: connection, PORT25_AUDIT_TABLE_PREFIX: "port25" }).getRun("left-down-1");
     expect(audited?.run.summary?.counts.leftDown).toBe(1);
     expect(audited?.outcomes.find((x) => x.name === "app-002")?.leftDown).toEqual(o.leftDown);
+    // The report of the audited run opens with it; the CLI's summary gives it its own line, first.
+    if (audited === undefined) throw new Error("the run is not in the audit store");
+    const html = renderRunReport(audited);
+    expect(html.indexOf('id="left-down"')).toBeGreaterThan(0);
+    expect(html.indexOf('id="left-down"')).toBeLessThan(html.indexOf('class="counts"'));
+    expect(html).toContain(escapeHtml(o.leftDown?.manualAction ?? "?"));
+    const text = renderSummary(result).split("\n");
+    expect(text[2]).toBe("LEFT DOWN: 1 resource(s) the run took down and could not bring back — act on each:");
+    expect(text[3]).toMatch(/^ {2}LEFT DOWN rg-app\/app-002: deallocated \(AllocationFailed\)/);
   });
 });
 

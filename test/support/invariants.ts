@@ -2,8 +2,9 @@
  * The six invariants of a remediation run, checked against what the SIMULATOR saw (its state timeline, request
  * log and final state) rather than what the product reports. Returns every violation; empty means all hold.
  *
- * 1. Every VM (and scale-set instance) that was running ends running, unless its resource is reported failed
- *    with a reason (or skipped because it disappeared).
+ * 1. Every VM (and scale-set instance) that was running ends running, unless its outcome says it was left down,
+ *    with a reason and a manual action (for a scale set, naming that instance). No other excuse: a failed
+ *    resource must have been brought back.
  * 2. No VM that was deallocated, and no resource the run reports skipped, is started or stopped.
  * 3. Never more VMs of one availability set (or flexible scale set) in transition at once than its cap, and
  *    never more resources than the global cap.
@@ -81,9 +82,15 @@ export function checkInvariants(sim: SimulatorHandle, result: RemediationResult,
 
   // Every machine: its owning resource, initial and final state.
   const machines = [
-    ...snapshot.vms.map((vm) => ({ k: key(vm.id), resource: key(vm.id), name: vm.name, final: vm.powerState })),
+    ...snapshot.vms.map((vm) => ({ k: key(vm.id), resource: key(vm.id), name: vm.name, final: vm.powerState, instanceId: undefined })),
     ...snapshot.scaleSets.flatMap((ss) =>
-      ss.instances.map((i) => ({ k: `${key(ss.id)}#${i.instanceId ?? ""}`, resource: key(ss.id), name: `${ss.name}_${i.instanceId ?? ""}`, final: i.powerState })),
+      ss.instances.map((i) => ({
+        k: `${key(ss.id)}#${i.instanceId ?? ""}`,
+        resource: key(ss.id),
+        name: `${ss.name}_${i.instanceId ?? ""}`,
+        final: i.powerState,
+        instanceId: i.instanceId,
+      })),
     ),
   ];
 
@@ -91,9 +98,15 @@ export function checkInvariants(sim: SimulatorHandle, result: RemediationResult,
     const changes = byMachine.get(m.k) ?? [];
     const initial = changes[0]?.from ?? m.final;
     const outcomes = outcomeOf.get(m.resource) ?? [];
-    const failed = outcomes.some((o) => (o.outcome === "failed" && o.reasonCode !== undefined) || o.reasonCode === "disappeared");
+    const leftDown = outcomes.some(
+      (o) =>
+        o.leftDown !== undefined &&
+        o.leftDown.reason.trim().length > 0 &&
+        o.leftDown.manualAction.trim().length > 0 &&
+        (m.instanceId === undefined || (o.leftDown.instanceIds ?? []).includes(m.instanceId)),
+    );
     // 1
-    if (initial === "running" && m.final !== "running" && !failed) add(1, `${m.name} was running and ends ${m.final} without a reported failure`);
+    if (initial === "running" && m.final !== "running" && !leftDown) add(1, `${m.name} was running and ends ${m.final}, and is not reported left down with a reason`);
     // 2
     if (changes.length > 0 && initial === "deallocated") add(2, `${m.name} was deallocated but went ${changes.map((c) => c.to).join(" → ")}`);
     if (changes.length > 0 && outcomes.some((o) => o.outcome === "skipped" && o.reasonCode !== "disappeared")) {

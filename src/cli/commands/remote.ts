@@ -92,10 +92,14 @@ export async function statusCommand(argv: string[], sleep: (ms: number) => Promi
       const s = body.summary;
       const text = s
         ? `${body.instanceId}: ${body.runtimeStatus}, run ${s.runId} ${s.status} — ${s.message}\n` +
-          formatTable(["outcome", "count"], [["cycled", s.counts.cycled], ["skipped", s.counts.skipped], ["failed", s.counts.failed]])
+          formatTable(
+            ["outcome", "count"],
+            [["cycled", s.counts.cycled], ["skipped", s.counts.skipped], ["failed", s.counts.failed], ...((s.counts.leftDown ?? 0) > 0 ? [["of which LEFT DOWN", s.counts.leftDown ?? 0] as [string, number]] : [])],
+          ) +
+          (s.leftDown ?? []).map((d) => `\nLEFT DOWN ${d.resourceGroup}/${d.name}: ${d.state} — ${d.reason}\n  manual action: ${d.manualAction}`).join("")
         : `${body.instanceId}: ${body.runtimeStatus}${body.progress ? ` (${body.progress.phase})` : ""}`;
       print(f.json, body, text);
-      const failed = s !== null && (s.status === "completedWithFailures" || s.status === "refused" || s.status === "halted");
+      const failed = s !== null && (s.status === "completedWithFailures" || s.status === "refused" || s.status === "halted" || (s.counts.leftDown ?? 0) > 0);
       return { exitCode: failed || body.runtimeStatus === "Failed" ? 1 : 0 };
     }
     await sleep(5000);

@@ -147,5 +147,6 @@ export async function simulateCommand(argv: string[]): Promise<CommandResult> {
     sink.done();
     await stack.close();
   }
-  return { exitCode: FAILING.includes(result.summary.status) ? 1 : 0 };
+  // A resource left down fails the command whatever the run's status (a cancelled or halted run included).
+  return { exitCode: FAILING.includes(result.summary.status) || (result.summary.counts.leftDown ?? 0) > 0 ? 1 : 0 };
 }
