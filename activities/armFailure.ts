@@ -2,12 +2,13 @@
 import { ensureError, isAzureOperationError } from "../src/errors";
 import type { ArmFailure } from "../src/contracts/functions/common";
 
-/** ARM says "too many requests" in several ways (SubscriptionRequestsThrottled, TooManyRequests, …). */
-const THROTTLE_CODE = /throttl|toomanyrequests|retryableerrorduetoanotheroperation|operationpreempted/i;
+/** ARM says "too many requests" in several ways (SubscriptionRequestsThrottled, TooManyRequests, RetryableError, …). */
+const THROTTLE_CODE = /throttl|toomanyrequests|^retryableerror|operationpreempted/i;
 const CONFLICT_CODES = new Set(["anotheroperationinprogress", "conflict", "operationnotallowed"]);
 
 /**
- * 429 (or "locked by another operation") → throttled; 409 → conflict; 404 → notFound; any other 4xx → failed.
+ * 429 (or "locked by another operation") → throttled; 409 → conflict, except an OperationNotAllowed that names a
+ * quota, a policy or an unsupported operation (final: failed); 404 → notFound; any other 4xx → failed.
  * 5xx, socket errors and bugs are rethrown: they are not a verdict on the resource, and the orchestration's
  * activity retry handles them.
  */
@@ -23,6 +24,8 @@ export function toArmFailure(error: unknown): ArmFailure {
     ...(e.retryAfterSeconds !== undefined ? { retryAfterSeconds: e.retryAfterSeconds } : {}),
   };
   if (e.statusCode === 429 || THROTTLE_CODE.test(code)) return { status: "throttled", ...base };
+  // A quota, a policy or an unsupported operation (see src/azure/errors.ts): final now, not after the deadline.
+  if (lower === "operationnotallowed" && !e.retryable) return { status: "failed", ...base };
   if (e.statusCode === 409 && (CONFLICT_CODES.has(lower) || !isAllocationCode(code))) return { status: "conflict", ...base };
   if (e.statusCode === 404) return { status: "notFound", ...base };
   if (e.statusCode !== undefined && e.statusCode >= 400 && e.statusCode < 500) return { status: "failed", ...base };

@@ -14,7 +14,7 @@ export async function beginSmtpProbe(
   input: z.output<typeof BeginSmtpProbeInput>,
 ): Promise<z.input<typeof BeginSmtpProbeOutput>> {
   try {
-    return { status: "started", handle: await gateway().beginConnectivityCheck(input.watcher, input.vmId, input.host, input.port) };
+    return await gateway().beginConnectivityCheck(input.watcher, input.vmId, input.host, input.port);
   } catch (e) {
     return toArmFailure(ensureError(e));
   }

@@ -31,15 +31,13 @@ import { classifySubscriptionActivity } from "../src/contracts/functions/classif
 import { discoverResourcesActivity } from "../src/contracts/functions/discoverResources";
 import { recordRunStartedActivity } from "../src/contracts/functions/recordRunStarted";
 import { recordRunCompletedActivity } from "../src/contracts/functions/recordRunCompleted";
-import { beginSmtpProbeActivity } from "../src/contracts/functions/beginSmtpProbe";
-import { readSmtpProbeActivity } from "../src/contracts/functions/readSmtpProbe";
 import { refreshVnetSubnetOrchestration } from "../src/contracts/functions/refreshVnetSubnet";
 import { batchInstanceId, cycleBatchOrchestration, CycleBatchOutput } from "../src/contracts/functions/cycleBatch";
 import { addSeconds } from "../src/contracts/functions/clock";
 import { APPROVE_EVENT, CANCEL_EVENT } from "../src/contracts/names";
 import { resourceKey } from "../src/contracts/ids";
 import type { Classification } from "../src/contracts/classification";
-import type { Discovery, NetworkWatcherInfo } from "../src/contracts/discovery";
+import type { Discovery } from "../src/contracts/discovery";
 import type { Plan, PlanEntry, Wave } from "../src/contracts/plan";
 import { ResourceOutcomeSchema, type ReasonCode, type ResourceOutcome } from "../src/contracts/outcome";
 import type {
@@ -54,12 +52,9 @@ import { buildPlan } from "../src/domain/planWaves";
 import { countOutcomes, groupByReason, leftDownResources } from "../src/domain/summarize";
 import { ensureError } from "../src/errors";
 import { dealLanes, type LanePlan } from "./lanes";
+import { probeSmtp, type ProbeFacts } from "./probeSmtp";
 import { ReplayMemo } from "./replayMemo";
 import { backoffSeconds, nowIso, skippedOutcome, transientRetry, unreadableSubscription } from "./shared";
-
-const PROBE_FIRST_POLL_SECONDS = 20;
-const PROBE_NEXT_POLL_SECONDS = 10;
-const PROBE_DEADLINE_SECONDS = 600;
 
 /**
  * What each replay of a run would otherwise redo over the whole fleet: parse the discovery, build the plan,
@@ -336,40 +331,6 @@ function* runWave(context: OrchestrationContext, run: Run, wave: Wave, byId: Rea
   }
 }
 
-/** Probes TCP 25 from one canary VM; the verdict and a sentence on it. */
-function* probe(run: Run, vm: PlanEntry, watcher: NetworkWatcherInfo, host: string): Generator<Task, { ok: boolean; unavailable: boolean; detail: string }, unknown> {
-  let begun = yield* run.activity(beginSmtpProbeActivity, { vmId: vm.resourceId, watcher, host, port: 25 });
-  // A throttled or conflicting start is waited out (within the probe's deadline), not taken as a verdict.
-  for (let attempt = 1, spent = 0; begun.status === "throttled" || begun.status === "conflict"; attempt++) {
-    const wait = backoffSeconds(attempt, begun.retryAfterSeconds);
-    if (spent + wait > PROBE_DEADLINE_SECONDS) break;
-    yield* run.sleep(wait);
-    spent += wait;
-    begun = yield* run.activity(beginSmtpProbeActivity, { vmId: vm.resourceId, watcher, host, port: 25 });
-  }
-  if (begun.status !== "started") {
-    return { ok: false, unavailable: true, detail: `the connectivity check from ${vm.name} could not start (${begun.code}: ${begun.message})` };
-  }
-  let waited = 0;
-  let wait = Math.max(PROBE_FIRST_POLL_SECONDS, begun.handle.retryAfterSeconds ?? 0);
-  while (waited < PROBE_DEADLINE_SECONDS) {
-    yield* run.sleep(wait);
-    waited += wait;
-    const r = yield* run.activity(readSmtpProbeActivity, { handle: begun.handle });
-    if (r.status === "done") {
-      const issues = r.result.issues.length > 0 ? `; issues: ${r.result.issues.join(", ")}` : "";
-      return r.result.reachable
-        ? { ok: true, unavailable: false, detail: `${vm.name} reached ${host}:25 (${r.result.connectionStatus})` }
-        : { ok: false, unavailable: false, detail: `${vm.name} could not reach ${host}:25 (${r.result.connectionStatus}${issues}); the exemption does not appear to be in effect` };
-    }
-    if (r.status === "checkFailed" || r.status === "failed" || r.status === "notFound") {
-      return { ok: false, unavailable: true, detail: `the connectivity check from ${vm.name} failed (${r.code}: ${r.message})` };
-    }
-    wait = Math.max(PROBE_NEXT_POLL_SECONDS, r.retryAfterSeconds ?? 0);
-  }
-  return { ok: false, unavailable: true, detail: `the connectivity check from ${vm.name} gave no verdict within ${PROBE_DEADLINE_SECONDS / 60} min` };
-}
-
 function* runCanary(
   context: OrchestrationContext,
   run: Run,
@@ -412,16 +373,22 @@ function* runCanary(
   }
   if (run.cancelled()) return { vmIds, probeHost: host, verification, result: "skipped", detail: "cancelled before the probe" };
   const details: string[] = [];
+  let last: ProbeFacts = {};
   for (const vm of canaries.filter((c) => c.kind === "vm")) {
     const watcher = discovery.networkWatchers.find((w) => normalRegion(w.location) === normalRegion(vm.location));
     if (watcher === undefined) {
       return { vmIds, probeHost: host, verification, result: "unavailable", detail: `no Network Watcher in region ${vm.location} to probe from ${vm.name}; enable Network Watcher there or use attestationOnly` };
     }
-    const verdict = yield* probe(run, vm, watcher, host);
+    const verdict = yield* probeSmtp(
+      context,
+      { vmId: vm.resourceId, vmName: vm.name, watcher, host, unreachableMeans: "the exemption does not appear to be in effect" },
+      (task) => run.await(task),
+    );
     details.push(verdict.detail);
-    if (!verdict.ok) return { vmIds, probeHost: host, verification, result: verdict.unavailable ? "unavailable" : "unreachable", detail: details.join("; ") };
+    last = verdict.facts;
+    if (verdict.result !== "reachable") return { vmIds, probeHost: host, verification, result: verdict.result, detail: details.join("; "), ...last };
   }
-  return { vmIds, probeHost: host, verification, result: "reachable", detail: details.join("; ") };
+  return { vmIds, probeHost: host, verification, result: "reachable", detail: details.join("; "), ...last };
 }
 
 const UNTOUCHED_REASON: Partial<Record<RunStatus, ReasonCode>> = {

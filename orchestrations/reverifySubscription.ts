@@ -27,14 +27,8 @@ import {
 import { readLastRunActivity, type ReadLastRunResult } from "../src/contracts/functions/readLastRun";
 import { classifySubscriptionActivity } from "../src/contracts/functions/classifySubscription";
 import { discoverResourcesActivity } from "../src/contracts/functions/discoverResources";
-import { removeTemporarySubnetActivity } from "../src/contracts/functions/removeTemporarySubnet";
-import { readSubnetStateActivity } from "../src/contracts/functions/readSubnetState";
-import { beginSmtpProbeActivity } from "../src/contracts/functions/beginSmtpProbe";
-import { readSmtpProbeActivity } from "../src/contracts/functions/readSmtpProbe";
 import { recordReverificationActivity } from "../src/contracts/functions/recordReverification";
 import { remediateSubscriptionOrchestration } from "../src/contracts/functions/remediateSubscription";
-import { addSeconds } from "../src/contracts/functions/clock";
-import type { OperationHandle } from "../src/contracts/azure";
 import type { Classification } from "../src/contracts/classification";
 import type { Discovery, VmInfo } from "../src/contracts/discovery";
 import { MAX_SELECTED_RESOURCES, RemediationOptionsSchema } from "../src/contracts/options";
@@ -42,18 +36,15 @@ import { RemediationInputSchema, remediationInstanceId, type CanaryResult, type 
 import type { ReverificationRecord, Straggler } from "../src/contracts/reverify";
 import { hasCanaryTag } from "../src/domain/planResources";
 import { buildPlan } from "../src/domain/planWaves";
-import { findStragglers, findTemporarySubnets, type TemporarySubnet } from "../src/domain/stragglers";
+import { findStragglers, findTemporarySubnets } from "../src/domain/stragglers";
 import { ensureError } from "../src/errors";
+import { probeSmtp } from "./probeSmtp";
 import { backoffSeconds, nowIso, sleep, transientRetry, unreadableSubscription } from "./shared";
+import { deleteTemporarySubnet, type SubnetStep } from "./temporarySubnet";
 
 const MAX_READ_ATTEMPTS = 10;
-const SUBNET_POLL_SECONDS = 10;
-const SUBNET_DELETE_DEADLINE_SECONDS = 30 * 60;
-const MAX_DELETE_ATTEMPTS = 16;
-const MAX_DELETE_RESENDS = 3;
-const PROBE_FIRST_POLL_SECONDS = 20;
-const PROBE_NEXT_POLL_SECONDS = 10;
-const PROBE_DEADLINE_SECONDS = 600;
+/** Time each send of a leaked subnet's delete has to take effect. */
+const SUBNET_DELETE_DEADLINE_MINUTES = 30;
 
 type Found = Extract<ReadLastRunResult, { status: "found" }>;
 
@@ -90,50 +81,6 @@ function* discover(context: OrchestrationContext, subscriptionId: string): Gener
   } catch (e) {
     return ensureError(e).message.slice(0, 500);
   }
-}
-
-type Removal = { ok: true } | { ok: false; message: string };
-
-/** Deletes one leaked subnet and polls until it is gone (durable timers between polls). */
-function* removeSubnet(context: OrchestrationContext, subnet: TemporarySubnet): Generator<Task, Removal, unknown> {
-  const target = { vnetId: subnet.vnetId, subnetName: subnet.subnetName };
-  for (let resend = 0; resend <= MAX_DELETE_RESENDS; resend++) {
-    let handle: OperationHandle | undefined;
-    for (let attempt = 1; ; attempt++) {
-      const r = yield* callActivity(context, removeTemporarySubnetActivity, target, transientRetry());
-      if (r.status === "absent") return { ok: true };
-      if (r.status === "started" || r.status === "deleting") {
-        handle = r.status === "started" && !r.handle.completed ? r.handle : undefined;
-        break;
-      }
-      if ((r.status !== "throttled" && r.status !== "conflict") || attempt >= MAX_DELETE_ATTEMPTS) {
-        return { ok: false, message: `deleting ${subnet.subnetName} failed: ${r.code}: ${r.message}` };
-      }
-      yield* sleep(context, backoffSeconds(attempt, r.retryAfterSeconds));
-    }
-    const deadline = addSeconds(context.df.currentUtcDateTime, SUBNET_DELETE_DEADLINE_SECONDS);
-    let superseded = false;
-    for (let busy = 0; !superseded; ) {
-      if (context.df.currentUtcDateTime.getTime() >= deadline.getTime()) {
-        return { ok: false, message: `${subnet.subnetName} was not deleted within ${SUBNET_DELETE_DEADLINE_SECONDS / 60} min` };
-      }
-      yield* sleep(context, SUBNET_POLL_SECONDS);
-      const r = yield* callActivity(context, readSubnetStateActivity, { ...target, ...(handle !== undefined ? { handle } : {}) }, transientRetry());
-      if (r.status !== "ok") {
-        if (r.status === "notFound") return { ok: true };
-        if (r.status === "failed" || ++busy >= MAX_DELETE_ATTEMPTS) return { ok: false, message: `reading ${subnet.subnetName} failed: ${r.code}: ${r.message}` };
-        continue;
-      }
-      if (r.operation?.status === "Failed" || r.operation?.status === "Canceled") {
-        // Superseded by another write on the VNet: send the delete again.
-        superseded = true;
-        continue;
-      }
-      if (r.operation?.status === "Succeeded") handle = undefined;
-      if (r.subnet !== undefined && !r.subnet.exists) return { ok: true };
-    }
-  }
-  return { ok: false, message: `deleting ${subnet.subnetName} kept failing after ${MAX_DELETE_RESENDS + 1} attempts` };
 }
 
 function normalRegion(location: string): string {
@@ -175,32 +122,14 @@ function* probeCanary(
   if (watcher === undefined) {
     return { ...base, vmIds, result: "unavailable", detail: `no Network Watcher in region ${eligible.location} to probe from ${eligible.name}` };
   }
-  const begun = yield* callActivity(context, beginSmtpProbeActivity, { vmId: eligible.id, watcher, host: probeHost, port: 25 }, transientRetry());
-  if (begun.status !== "started") {
-    return { ...base, vmIds, result: "unavailable", detail: `the connectivity check from ${eligible.name} could not start (${begun.code}: ${begun.message})` };
-  }
-  let waited = 0;
-  let wait = Math.max(PROBE_FIRST_POLL_SECONDS, begun.handle.retryAfterSeconds ?? 0);
-  while (waited < PROBE_DEADLINE_SECONDS) {
-    yield* sleep(context, wait);
-    waited += wait;
-    const r = yield* callActivity(context, readSmtpProbeActivity, { handle: begun.handle }, transientRetry());
-    if (r.status === "done") {
-      const issues = r.result.issues.length > 0 ? `; issues: ${r.result.issues.join(", ")}` : "";
-      return r.result.reachable
-        ? { ...base, vmIds, result: "reachable", detail: `${eligible.name} reached ${probeHost}:25 (${r.result.connectionStatus})` }
-        : { ...base, vmIds, result: "unreachable", detail: `${eligible.name} could not reach ${probeHost}:25 (${r.result.connectionStatus}${issues}); port 25 may be blocked again` };
-    }
-    if (r.status === "throttled" || r.status === "conflict") {
-      wait = Math.max(PROBE_NEXT_POLL_SECONDS, r.retryAfterSeconds ?? 0);
-      continue;
-    }
-    if (r.status !== "inProgress") {
-      return { ...base, vmIds, result: "unavailable", detail: `the connectivity check from ${eligible.name} failed (${r.code}: ${r.message})` };
-    }
-    wait = Math.max(PROBE_NEXT_POLL_SECONDS, r.retryAfterSeconds ?? 0);
-  }
-  return { ...base, vmIds, result: "unavailable", detail: `the connectivity check from ${eligible.name} gave no verdict within ${PROBE_DEADLINE_SECONDS / 60} min` };
+  const verdict = yield* probeSmtp(context, {
+    vmId: eligible.id,
+    vmName: eligible.name,
+    watcher,
+    host: probeHost,
+    unreachableMeans: "port 25 may be blocked again",
+  });
+  return { ...base, vmIds, result: verdict.result, detail: verdict.detail, ...verdict.facts };
 }
 
 /** Why the stragglers are not remediated automatically, or undefined when they should be. */
@@ -258,11 +187,11 @@ export function* reverifySubscription(
   const removed: string[] = [];
   const failed: { subnetId: string; message: string }[] = [];
   for (const subnet of leaked) {
-    let outcome: Removal;
+    let outcome: SubnetStep;
     try {
-      outcome = yield* removeSubnet(context, subnet);
+      outcome = yield* deleteTemporarySubnet(context, { vnetId: subnet.vnetId, subnetName: subnet.subnetName }, SUBNET_DELETE_DEADLINE_MINUTES);
     } catch (e) {
-      outcome = { ok: false, message: ensureError(e).message.slice(0, 1000) };
+      outcome = { ok: false, reasonCode: "unexpected", message: ensureError(e).message.slice(0, 1000) };
     }
     if (outcome.ok) removed.push(subnet.subnetId);
     else failed.push({ subnetId: subnet.subnetId, message: outcome.message });

@@ -31,12 +31,15 @@ import {
 } from "../contracts/discovery";
 import {
   ConnectivityResultSchema,
+  ConnectivityStartSchema,
   OperationHandleSchema,
   OperationStatusSchema,
   ScaleSetStateSchema,
   SubnetStateSchema,
   VmStateSchema,
   type ConnectivityResult,
+  type ConnectivityStart,
+  type ConnectivityVerdict,
   type OperationHandle,
   type OperationStatus,
   type ScaleSetState,
@@ -50,7 +53,7 @@ import { powerStateFromStatuses, type PowerState } from "../contracts/power";
 import { AzureOperationError, ensureError } from "../errors";
 import { ARM_ACTIONS } from "./armActions";
 import type { ArmClients } from "./clients";
-import { armErrorFromBody, errorFromResponse, retryAfterSecondsFrom, toAzureOperationError } from "./errors";
+import { armErrorFromBody, errorFromResponse, isBusyFailure, retryAfterSecondsFrom, toAzureOperationError } from "./errors";
 import type { ArmGateway } from "./gateway";
 
 /** api-version of the billing property REST API (no SDK major on Node 20 carries the 2024 fields). */
@@ -282,8 +285,10 @@ export class ArmGatewayImpl implements ArmGateway {
   }
 
   /**
-   * One GET of the Azure-AsyncOperation URL (its body's `status`), or else of the Location URL (202 = running,
-   * 2xx = done, an error status = the operation's failure). Throttling and transient errors throw (retryable).
+   * One GET of the Azure-AsyncOperation URL (its body's `status`), or else of the Location URL: 202 = running,
+   * 2xx = done, and an error status is the operation's failure (as the SDK's own poller reads it), except the
+   * front door's throttling and unavailability, which throw (retryable). When the Location is the deleted
+   * resource's own URL, 404 there = done and 200 = still there (its provisioningState says whether still deleting).
    */
   getOperationStatus(handle: OperationHandle): Promise<OperationStatus> {
     return this.call("getOperationStatus", async () => {
@@ -299,19 +304,32 @@ export class ArmGatewayImpl implements ArmGateway {
         const body = parseWith(AsyncOperationBodySchema, parseJson(response.bodyAsText), "async operation response");
         const status = asyncStatus(body.status ?? "InProgress");
         if (status === "Failed" || status === "Canceled") {
-          const error = {
-            code: body.error?.code ?? (status === "Failed" ? "OperationFailed" : "OperationCanceled"),
-            message: body.error?.message ?? `The operation ended ${status}.`,
-          };
-          return parseWith(OperationStatusSchema, { status, error }, "operation status");
+          return parseWith(
+            OperationStatusSchema,
+            {
+              status,
+              error: operationError(
+                body.error?.code ?? (status === "Failed" ? "OperationFailed" : "OperationCanceled"),
+                body.error?.message ?? `The operation ended ${status}.`,
+                body.error?.details ?? [],
+              ),
+            },
+            "operation status",
+          );
         }
         return parseWith(OperationStatusSchema, { status, ...(status === "InProgress" ? wait : {}) }, "operation status");
       }
+      if (h.locationIsResource === true) return resourceDeleteStatus(response, wait);
       if (response.status === 202) return parseWith(OperationStatusSchema, { status: "InProgress", ...wait }, "operation status");
       if (response.status >= 200 && response.status < 300) return { status: "Succeeded" };
+      if (LOCATION_POLL_TRANSIENT.has(response.status)) throw errorFromResponse("getOperationStatus", response);
+      const body = armErrorFromBody(response.bodyAsText ?? "");
       const failure = errorFromResponse("getOperationStatus", response);
-      if (failure.retryable) throw failure;
-      return { status: "Failed", error: { code: failure.code, message: failure.message } };
+      return parseWith(
+        OperationStatusSchema,
+        { status: "Failed", error: operationError(failure.code, body.message ?? failure.message, body.details ?? []) },
+        "operation status",
+      );
     });
   }
 
@@ -357,12 +375,18 @@ export class ArmGatewayImpl implements ArmGateway {
   beginDeleteSubnet(vnetId: string, subnetName: string): Promise<OperationHandle> {
     return this.call("deleteSubnet", async () => {
       const id = requireId(vnetId, "Microsoft.Network/virtualNetworks");
-      const response = await this.send(this.clients.network(id.subscriptionId), "DELETE", subnetPath(id, subnetName));
-      return handleFromResponse("deleteSubnet", response, [200, 202, 204]);
+      const path = subnetPath(id, subnetName);
+      const response = await this.send(this.clients.network(id.subscriptionId), "DELETE", path);
+      const handle = handleFromResponse("deleteSubnet", response, [200, 202, 204]);
+      // ARM may point the Location at the subnet itself: polling it is then a GET of the subnet, 404 = deleted.
+      return handle.locationUrl !== undefined && sameResource(handle.locationUrl, `${this.clients.connection.endpoint}${path}`)
+        ? { ...handle, locationIsResource: true }
+        : handle;
     });
   }
 
-  beginConnectivityCheck(watcher: NetworkWatcherInfo, vmId: string, host: string, port: number): Promise<OperationHandle> {
+  /** 200 carries the result at once; 202 gives a handle whose Location serves it once the check has finished. */
+  beginConnectivityCheck(watcher: NetworkWatcherInfo, vmId: string, host: string, port: number): Promise<ConnectivityStart> {
     return this.call("connectivityCheck", async () => {
       const w = requireId(watcher.id, "Microsoft.Network/networkWatchers");
       requireId(vmId, "Microsoft.Compute/virtualMachines");
@@ -374,7 +398,13 @@ export class ArmGatewayImpl implements ArmGateway {
         destination: { address: host, port },
         protocol: "Tcp",
       });
-      return handleFromResponse("connectivityCheck", response, [200, 202]);
+      if (response.status === 200) {
+        return parseWith(ConnectivityStartSchema, { status: "done", result: connectivityResultFrom(response) }, "connectivity check");
+      }
+      const handle = handleFromResponse("connectivityCheck", response, [202]);
+      // The result is served at the Location only; a 202 without one leaves nothing to read it from.
+      if (handle.locationUrl === undefined) throw invalidHandle("connectivityCheck", "ARM accepted the check (202) without a Location URL");
+      return parseWith(ConnectivityStartSchema, { status: "started", handle }, "connectivity check");
     });
   }
 
@@ -392,22 +422,7 @@ export class ArmGatewayImpl implements ArmGateway {
         });
       }
       if (response.status !== 200) throw errorFromResponse("getConnectivityResult", response);
-      const body = parseWith(ConnectivityBodySchema, parseJson(response.bodyAsText), "connectivity check response");
-      const status = body.connectionStatus ?? "Unknown";
-      const issues = (body.hops ?? []).flatMap((hop) =>
-        (hop.issues ?? []).map((i) => [i.origin, i.type].filter((part) => part !== undefined).join(": ")),
-      );
-      return parseWith(
-        ConnectivityResultSchema,
-        {
-          connectionStatus: status,
-          reachable: /^(reachable|connected)$/i.test(status),
-          issues,
-          probesSent: body.probesSent,
-          probesFailed: body.probesFailed,
-        },
-        "connectivity result",
-      );
+      return connectivityResultFrom(response);
     });
   }
 
@@ -465,9 +480,11 @@ export class ArmGatewayImpl implements ArmGateway {
 
 const BillingEnvelopeSchema = z.object({ properties: BillingPropertySchema.default({}) });
 
+const ArmErrorDetailSchema = z.object({ code: z.string().optional(), message: z.string().optional() }).loose();
+
 const AsyncOperationBodySchema = z.object({
   status: z.string().optional(),
-  error: z.object({ code: z.string().optional(), message: z.string().optional() }).optional(),
+  error: z.object({ code: z.string().optional(), message: z.string().optional(), details: z.array(ArmErrorDetailSchema).optional() }).optional(),
 });
 
 const ConnectivityBodySchema = z.object({
@@ -478,6 +495,81 @@ const ConnectivityBodySchema = z.object({
     .array(z.object({ issues: z.array(z.object({ origin: z.string().optional(), type: z.string().optional() })).optional() }))
     .optional(),
 });
+
+/** Statuses at a Location URL that are the front door's (throttled, unavailable), not the operation's failure. */
+const LOCATION_POLL_TRANSIENT = new Set([408, 429, 502, 503, 504]);
+
+/** An operation's failure, flagged retryable when it lost to another operation on the same resource. */
+function operationError(code: string, message: string, details: readonly { code?: string | undefined; message?: string | undefined }[]): OperationStatus["error"] {
+  const plain = details.map((d) => ({ ...optional("code", d.code), ...optional("message", d.message) }));
+  return { code, message, ...(isBusyFailure(code, message, plain) ? { retryable: true } : {}) };
+}
+
+const ResourceBodySchema = z.object({ properties: z.object({ provisioningState: z.string().optional() }).loose().optional() }).loose();
+
+/**
+ * A poll of a resource being deleted, at its own URL: 404 = deleted; 200 = still there, still deleting unless its
+ * provisioningState says the delete is over (Failed, or back to Succeeded: the delete did not happen, send it again).
+ */
+function resourceDeleteStatus(response: PipelineResponse, wait: { retryAfterSeconds?: number }): OperationStatus {
+  if (response.status === 404) return { status: "Succeeded" };
+  if (response.status === 200 || response.status === 202) {
+    const state = parseWith(ResourceBodySchema, parseJson(response.bodyAsText), "resource").properties?.provisioningState?.toLowerCase();
+    if (state === "failed") return { status: "Failed", error: { code: "DeleteFailed", message: "The resource ended in provisioning state Failed while being deleted." } };
+    if (state === "succeeded") {
+      return { status: "Failed", error: { code: "DeleteNotApplied", message: "The resource is still present and no longer being deleted.", retryable: true } };
+    }
+    return parseWith(OperationStatusSchema, { status: "InProgress", ...wait }, "operation status");
+  }
+  throw errorFromResponse("getOperationStatus", response);
+}
+
+/** Two URLs name the same ARM resource: same origin and path, compared case-insensitively, query ignored. */
+function sameResource(a: string, b: string): boolean {
+  try {
+    const ua = new URL(a);
+    const ub = new URL(b);
+    return ua.origin === ub.origin && decodeURIComponent(ua.pathname).toLowerCase() === decodeURIComponent(ub.pathname).toLowerCase();
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The connectivity check's verdict on the port. The spec's vocabulary is Connected | Disconnected | Degraded |
+ * Unknown; the CLI and PowerShell documentation show Reachable | Unreachable. Degraded means some probes failed: the
+ * platform's port-25 block drops every connection, so one probe through is a TCP handshake with the host, and the
+ * port is open (the loss is the path's); with every probe failed, or no counts, it is no better than Disconnected.
+ * Unknown (and any word the product does not know) is no verdict.
+ */
+export function connectivityVerdict(status: string, probesSent: number | undefined, probesFailed: number | undefined): ConnectivityVerdict {
+  switch (status.toLowerCase()) {
+    case "connected":
+    case "reachable":
+      return "reachable";
+    case "disconnected":
+    case "unreachable":
+      return "unreachable";
+    case "degraded":
+      return probesSent !== undefined && probesFailed !== undefined && probesSent > probesFailed ? "reachable" : "unreachable";
+    default:
+      return "inconclusive";
+  }
+}
+
+function connectivityResultFrom(response: PipelineResponse): ConnectivityResult {
+  const body = parseWith(ConnectivityBodySchema, parseJson(response.bodyAsText), "connectivity check response");
+  const status = body.connectionStatus ?? "Unknown";
+  const verdict = connectivityVerdict(status, body.probesSent, body.probesFailed);
+  const issues = (body.hops ?? []).flatMap((hop) =>
+    (hop.issues ?? []).map((i) => [i.origin, i.type].filter((part) => part !== undefined).join(": ")),
+  );
+  return parseWith(
+    ConnectivityResultSchema,
+    { connectionStatus: status, verdict, reachable: verdict === "reachable", issues, ...optional("probesSent", body.probesSent), ...optional("probesFailed", body.probesFailed) },
+    "connectivity result",
+  );
+}
 
 /** Records the initial LRO response an SDK call saw, and turns it into a handle. */
 class InitialResponse {

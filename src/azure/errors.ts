@@ -2,12 +2,36 @@
 import { isRestError, type PipelineResponse } from "@azure/core-rest-pipeline";
 import { AzureOperationError, isAzureOperationError, isValidationError } from "../errors";
 
-/** ARM error codes that mean "the resource is busy; the same request will succeed later". */
-const RETRYABLE_CODES = new Set(
-  ["AnotherOperationInProgress", "RetryableErrorDueToAnotherOperation", "OperationPreempted", "TooManyRequests"].map((c) =>
-    c.toLowerCase(),
-  ),
+/**
+ * ARM error codes that mean "the resource is busy; the same request will succeed later". The network RP answers a
+ * write on a locked VNet with 429 `RetryableError` carrying `RetryableErrorDueToAnotherOperation` in `details`, and
+ * ends an async operation `Failed` with `AnotherOperationInProgress` when another write won the lock.
+ */
+const BUSY_CODES = new Set(
+  [
+    "AnotherOperationInProgress",
+    "RetryableErrorDueToAnotherOperation",
+    "RetryableError",
+    "CanceledAndSupersededDueToAnotherOperation",
+    "OperationPreempted",
+    "TooManyRequests",
+  ].map((c) => c.toLowerCase()),
 );
+
+/**
+ * `OperationNotAllowed` covers both "not now" (another operation, throttling) and "never, as things stand" (quota,
+ * policy, an unsupported operation). These markers, in the message or in `details`, make it final: repeating the
+ * request until a deadline would only delay the same refusal.
+ */
+const FINAL_NOT_ALLOWED = /quota|exceed|polic|disallow|not supported|unsupported|marked for deletion|not allowed on|cannot be performed on a|spot eviction|ephemeral/i;
+const FINAL_DETAIL_CODES = /quota|policy|disallow|notsupported|sku/i;
+const BUSY_NOT_ALLOWED = /another operation|in progress|toomanyrequests|too many requests|throttl|try again|retry/i;
+
+/** ARM's `details[]` of an error body, as far as the product reads them. */
+export interface ArmErrorDetail {
+  code?: string;
+  message?: string;
+}
 
 /** Socket-level failures: the request may never have reached ARM, so repeating it is safe for idempotent calls. */
 const NETWORK_ERROR_CODES = new Set([
@@ -28,11 +52,41 @@ export interface HeaderSource {
   get(name: string): string | undefined;
 }
 
-/** Whether ARM's answer (status, code) is worth repeating later. */
-export function isRetryableArm(statusCode: number | undefined, code: string | undefined): boolean {
-  if (code !== undefined && RETRYABLE_CODES.has(code.toLowerCase())) return true;
+/** Whether ARM's answer (status, code, and for `OperationNotAllowed` its message and details) is worth repeating later. */
+export function isRetryableArm(
+  statusCode: number | undefined,
+  code: string | undefined,
+  body: { message?: string; details?: readonly ArmErrorDetail[] } = {},
+): boolean {
+  if (code !== undefined && code.toLowerCase() === "operationnotallowed" && statusCode !== 429) {
+    return !isFinalNotAllowed(body.message, body.details);
+  }
+  if (code !== undefined && BUSY_CODES.has(code.toLowerCase())) return true;
+  if (body.details?.some((d) => d.code !== undefined && BUSY_CODES.has(d.code.toLowerCase())) === true) return true;
   if (statusCode === undefined) return code !== undefined && NETWORK_ERROR_CODES.has(code);
   return statusCode === 408 || statusCode === 429 || (statusCode >= 500 && statusCode !== 501 && statusCode !== 505);
+}
+
+/**
+ * Whether an async operation that ended Failed with this error lost to another operation on the same resource, so
+ * that sending the request again is expected to succeed. Anything else (InternalExecutionError, AllocationFailed,
+ * a quota) is final.
+ */
+export function isBusyFailure(code: string, message?: string, details: readonly ArmErrorDetail[] = []): boolean {
+  const lower = code.toLowerCase();
+  if (lower === "operationnotallowed") return !isFinalNotAllowed(message, details) && BUSY_NOT_ALLOWED.test(`${message ?? ""} ${details.map((d) => `${d.code ?? ""} ${d.message ?? ""}`).join(" ")}`);
+  return BUSY_CODES.has(lower) || details.some((d) => d.code !== undefined && BUSY_CODES.has(d.code.toLowerCase()));
+}
+
+/**
+ * A final `OperationNotAllowed`: a quota, a policy or an unsupported operation named in the message or details.
+ * Without such a marker it is taken as "not now" (the product retries it within its deadline), as before.
+ */
+function isFinalNotAllowed(message: string | undefined, details: readonly ArmErrorDetail[] = []): boolean {
+  const text = [message ?? "", ...details.map((d) => d.message ?? "")].join(" ");
+  if (details.some((d) => d.code !== undefined && FINAL_DETAIL_CODES.test(d.code))) return true;
+  if (BUSY_NOT_ALLOWED.test(text) && !/quota|polic/i.test(text)) return false;
+  return FINAL_NOT_ALLOWED.test(text);
 }
 
 /**
@@ -53,14 +107,26 @@ export function retryAfterSecondsFrom(headers: HeaderSource | undefined, nowMs: 
   return Math.max(0, Math.ceil((at - nowMs) / 1000));
 }
 
-/** ARM's `{ error: { code, message } }` (or a bare `{ code, message }`) from a body, if it has one. */
-export function armErrorFromBody(body: unknown): { code?: string; message?: string } {
+/** ARM's `{ error: { code, message, details } }` (or a bare `{ code, message }`) from a body, if it has one. */
+export function armErrorFromBody(body: unknown): { code?: string; message?: string; details?: ArmErrorDetail[] } {
   const parsed = typeof body === "string" ? safeJson(body) : body;
   if (!isRecord(parsed)) return {};
   const inner = isRecord(parsed["error"]) ? parsed["error"] : parsed;
   const code = typeof inner["code"] === "string" ? inner["code"] : undefined;
   const message = typeof inner["message"] === "string" ? inner["message"] : undefined;
-  return { ...(code === undefined ? {} : { code }), ...(message === undefined ? {} : { message }) };
+  const rawDetails = inner["details"];
+  const details = Array.isArray(rawDetails) ? rawDetails.filter(isRecord).map(detailOf) : [];
+  return {
+    ...(code === undefined ? {} : { code }),
+    ...(message === undefined ? {} : { message }),
+    ...(details.length === 0 ? {} : { details }),
+  };
+}
+
+function detailOf(d: Record<string, unknown>): ArmErrorDetail {
+  const code = d["code"];
+  const message = d["message"];
+  return { ...(typeof code === "string" ? { code } : {}), ...(typeof message === "string" ? { message } : {}) };
 }
 
 /** An error for an HTTP response the caller did not expect (used where the pipeline does not throw). */
@@ -71,7 +137,7 @@ export function errorFromResponse(operation: string, response: PipelineResponse)
   return new AzureOperationError(operation, body.message ?? `HTTP ${response.status}`, {
     code,
     statusCode: response.status,
-    retryable: isRetryableArm(response.status, code),
+    retryable: isRetryableArm(response.status, code, body),
     ...(retryAfterSeconds === undefined ? {} : { retryAfterSeconds }),
   });
 }
@@ -88,7 +154,7 @@ export function toAzureOperationError(operation: string, error: unknown): AzureO
     return new AzureOperationError(operation, fromBody.message ?? error.message, {
       code,
       ...(statusCode === undefined ? {} : { statusCode }),
-      retryable: isRetryableArm(statusCode, code),
+      retryable: isRetryableArm(statusCode, code, { message: fromBody.message ?? error.message, details: fromBody.details ?? [] }),
       ...(retryAfterSeconds === undefined ? {} : { retryAfterSeconds }),
       cause: error,
     });

@@ -10,6 +10,7 @@ import type {
 } from "../contracts/discovery";
 import type {
   ConnectivityResult,
+  ConnectivityStart,
   OperationHandle,
   OperationStatus,
   ScaleSetState,
@@ -20,7 +21,8 @@ import type { PowerStep } from "../contracts/plan";
 
 /**
  * Every method throws AzureOperationError (src/errors.ts) on failure, with ARM's error code, the HTTP status,
- * `retryable` (429, 5xx, AnotherOperationInProgress, RetryableErrorDueToAnotherOperation) and Retry-After.
+ * `retryable` (429, 5xx, AnotherOperationInProgress, RetryableError[DueToAnotherOperation], an OperationNotAllowed
+ * that names no quota, policy or unsupported operation) and Retry-After.
  * `begin*` methods send the initial request only and return a handle; callers poll with `getOperationStatus`.
  */
 export interface ArmGateway {
@@ -46,8 +48,8 @@ export interface ArmGateway {
   beginCreateSubnet(vnetId: string, subnetName: string, addressPrefix: string): Promise<OperationHandle>;
   beginDeleteSubnet(vnetId: string, subnetName: string): Promise<OperationHandle>;
 
-  /** Starts a Network Watcher connectivity check from a VM to host:port over TCP. */
-  beginConnectivityCheck(watcher: NetworkWatcherInfo, vmId: string, host: string, port: number): Promise<OperationHandle>;
+  /** Starts a Network Watcher connectivity check from a VM to host:port over TCP: its result (200) or a handle (202). */
+  beginConnectivityCheck(watcher: NetworkWatcherInfo, vmId: string, host: string, port: number): Promise<ConnectivityStart>;
   /** The check's result once `getOperationStatus` says Succeeded (reads the Location URL). */
   getConnectivityResult(handle: OperationHandle): Promise<ConnectivityResult>;
 }

@@ -12,12 +12,27 @@ export const OperationHandleSchema = z.object({
   retryAfterSeconds: z.number().optional(),
   /** True when ARM finished the operation synchronously (200/204). */
   completed: z.boolean().default(false),
+  /**
+   * The Location URL is the deleted resource's own URL (a subnet DELETE may answer so): 404 there means the delete
+   * is done, 200 that the resource is still there.
+   */
+  locationIsResource: z.boolean().optional(),
 });
 export type OperationHandle = z.output<typeof OperationHandleSchema>;
 
 export const OperationStatusSchema = z.object({
   status: z.enum(["InProgress", "Succeeded", "Failed", "Canceled"]),
-  error: z.object({ code: z.string(), message: z.string() }).optional(),
+  error: z
+    .object({
+      code: z.string(),
+      message: z.string(),
+      /**
+       * The operation lost to another one on the same resource (AnotherOperationInProgress and kin): sending the same
+       * request again later is expected to succeed. Absent means final.
+       */
+      retryable: z.boolean().optional(),
+    })
+    .optional(),
   retryAfterSeconds: z.number().optional(),
 });
 export type OperationStatus = z.output<typeof OperationStatusSchema>;
@@ -46,12 +61,29 @@ export const SubnetStateSchema = z.object({
 });
 export type SubnetState = z.output<typeof SubnetStateSchema>;
 
+/**
+ * What a connectivity check says about TCP 25: "reachable" (Connected/Reachable, or Degraded with at least one probe
+ * through), "unreachable" (Disconnected/Unreachable, or every probe failed), "inconclusive" (Unknown, or a status
+ * the product does not know): no verdict either way.
+ */
+export const ConnectivityVerdictSchema = z.enum(["reachable", "unreachable", "inconclusive"]);
+export type ConnectivityVerdict = z.output<typeof ConnectivityVerdictSchema>;
+
 export const ConnectivityResultSchema = z.object({
   /** ARM's connectionStatus as given: Reachable/Unreachable (docs) or Connected/Disconnected/Degraded/Unknown (typings). */
   connectionStatus: z.string(),
+  verdict: ConnectivityVerdictSchema,
+  /** verdict === "reachable". */
   reachable: z.boolean(),
   issues: z.array(z.string()).default([]),
   probesSent: z.number().optional(),
   probesFailed: z.number().optional(),
 });
 export type ConnectivityResult = z.output<typeof ConnectivityResultSchema>;
+
+/** A started connectivity check: ARM either answered at once with the result (200) or gave a handle to poll (202). */
+export const ConnectivityStartSchema = z.discriminatedUnion("status", [
+  z.object({ status: z.literal("started"), handle: OperationHandleSchema }),
+  z.object({ status: z.literal("done"), result: ConnectivityResultSchema }),
+]);
+export type ConnectivityStart = z.output<typeof ConnectivityStartSchema>;

@@ -87,6 +87,10 @@ export const CanaryResultSchema = z.object({
   /** "reachable" | "unreachable" | "skipped" (attestation only) | "unavailable" (no eligible canary). */
   result: z.enum(["reachable", "unreachable", "skipped", "unavailable"]),
   detail: z.string().optional(),
+  /** The connectivity check's own words and counts behind the verdict, when a check ran to the end. */
+  connectionStatus: z.string().optional(),
+  probesSent: z.number().int().min(0).optional(),
+  probesFailed: z.number().int().min(0).optional(),
 });
 export type CanaryResult = z.output<typeof CanaryResultSchema>;
 

@@ -80,6 +80,8 @@ export const FaultSpecSchema = z.discriminatedUnion("kind", [
       ...common,
       status: z.union([z.literal(409), z.literal(429)]).default(409),
       code: z.string().min(1).optional(),
+      /** ARM's message, e.g. a quota refusal ("… exceeding approved standardDSv3Family Cores quota …"). */
+      message: z.string().min(1).optional(),
     })
     .strict(),
   z.object({ kind: z.literal("lroFailed"), ...common, code: z.string().min(1).default("InternalExecutionError") }).strict(),

@@ -88,7 +88,8 @@ export async function startSimulator(opts: SimulatorOptions): Promise<SimulatorH
   const rng = createRng(opts.seed ?? 1);
   const faults = new FaultEngine(rng);
   for (const f of b.faults) faults.add(f);
-  const world = new World(scenario, rng, faults, clock.now());
+  // The response shapes draw from their own stream: adding a draw never shifts the seed's jitter, ids or faults.
+  const world = new World(scenario, rng, faults, clock.now(), createRng(((opts.seed ?? 1) ^ 0x5bd1e995) >>> 0));
   const throttler = new Throttler(b.throttling.enabled, b.throttling, clock.now());
 
   const pems = await generate([{ name: "commonName", value: "127.0.0.1" }], {

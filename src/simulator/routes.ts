@@ -15,6 +15,7 @@ import {
   watcherBody,
 } from "./bodies";
 import type { OperationName, ParsedFault, RequestContext } from "./faults";
+import type { LroShape } from "./shapes";
 import type { Machine, Operation, PowerOp, RgRecord, ScaleSetRecord, VmRecord, VnetState, World } from "./world";
 
 export type ApiFamily = "subscriptions" | "resources" | "compute" | "network" | "billing";
@@ -143,11 +144,34 @@ function asyncUrls(r: SimRequest, op: Operation): { azureAsync: string; location
   return { azureAsync: `${base}/operations/${op.id}?api-version=${v}`, location: `${base}/operationResults/${op.id}?api-version=${v}` };
 }
 
-function accepted(r: SimRequest, op: Operation, status = 202, body?: unknown, withLocation = true): SimResponse {
+/**
+ * The first answer of a long-running operation in the chosen shape (shapes.ts). `status` and `body` are those of an
+ * asynchronous answer (202 unless a PUT's 200/201); a synchronous one is `syncStatus` with `syncBody`.
+ */
+function accepted(
+  r: SimRequest,
+  op: Operation,
+  shape: LroShape,
+  o: { status?: number; body?: unknown; syncStatus?: number; syncBody?: unknown } = {},
+): SimResponse {
+  if (shape === "synchronous") {
+    const body = o.syncBody ?? o.body;
+    return body === undefined ? { status: o.syncStatus ?? 200 } : { status: o.syncStatus ?? 200, body };
+  }
   const u = asyncUrls(r, op);
-  const headers: Record<string, string> = { "azure-asyncoperation": u.azureAsync };
-  if (withLocation) headers["location"] = u.location;
-  return body === undefined ? { status, headers } : { status, headers, body };
+  const headers: Record<string, string> = {};
+  if (shape === "azureAsyncOperation" || shape === "azureAsyncOperationAndLocation") headers["azure-asyncoperation"] = u.azureAsync;
+  if (shape === "location" || shape === "azureAsyncOperationAndLocation") headers["location"] = u.location;
+  // The resource's own URL, as the request named it (a GET there reads it; 404 once it is gone).
+  if (shape === "resourceLocation") headers["location"] = `${r.endpoint}${r.pathname}?api-version=${encodeURIComponent(r.apiVersion)}`;
+  const status = o.status ?? 202;
+  return o.body === undefined ? { status, headers } : { status, headers, body: o.body };
+}
+
+/** Shapes ARM allows for a Compute power action: 200 when it had nothing to do, else 202 with either header or both. */
+function powerShapes(op: Operation): LroShape[] {
+  const async: LroShape[] = ["location", "azureAsyncOperation", "azureAsyncOperationAndLocation"];
+  return op.machines.length === 0 && op.failure === undefined ? ["synchronous", ...async] : async;
 }
 
 function operationOr404(w: World, r: SimRequest, provider: Operation["provider"]): Operation {
@@ -162,14 +186,17 @@ function operationStatus(w: World, r: SimRequest, provider: Operation["provider"
   return { status: 200, body: operationStatusBody(op, w.settleOperation(op, r.now)) };
 }
 
-/** The Location URL: 202 while running, then 200 (never 204: the modular compute poller rejects it) with the result. */
+/**
+ * The Location URL: 202 while running, then 200 (never 204: the modular compute poller rejects it) with the result,
+ * or the operation's failure as an error status: 409 for a conflict it lost (allocation, another operation), else 500.
+ */
 function operationResult(w: World, r: SimRequest, provider: Operation["provider"]): SimResponse {
   const op = operationOr404(w, r, provider);
   const status = w.settleOperation(op, r.now);
   if (status === "InProgress") return { status: 202, headers: { location: `${r.endpoint}${r.pathname}?${r.query.toString()}` } };
   if (status === "Failed") {
     const f = op.failure ?? { code: "InternalExecutionError", message: "The operation failed." };
-    return { status: f.code === "AllocationFailed" ? 409 : 500, body: { error: f } };
+    return { status: /allocation|anotheroperation|retryable/i.test(f.code) ? 409 : 500, body: { error: f } };
   }
   return op.result === undefined ? { status: 200 } : { status: 200, body: op.result };
 }
@@ -179,7 +206,8 @@ const InstanceIdsBody = z.object({ instanceIds: z.array(z.string()).optional() }
 function vmPower(kind: PowerOp) {
   return (w: World, r: SimRequest): SimResponse => {
     const vm = vmOr404(w, r);
-    return accepted(r, w.beginPower([vm.machine], kind, r.ctx, r.now));
+    const op = w.beginPower([vm.machine], kind, r.ctx, r.now);
+    return accepted(r, op, w.shapes.lro(powerShapes(op)), { syncBody: {} });
   };
 }
 
@@ -199,7 +227,8 @@ function scaleSetPower(kind: PowerOp) {
         if (m === undefined) throw new ArmHttpError(400, "InvalidParameter", `Instance id '${id}' is not a VM of scale set '${ss.name}'.`);
         machines.push(m);
       }
-    return accepted(r, w.beginPower(machines, kind, r.ctx, r.now));
+    const op = w.beginPower(machines, kind, r.ctx, r.now);
+    return accepted(r, op, w.shapes.lro(powerShapes(op)), { syncBody: {} });
   };
 }
 
@@ -227,13 +256,17 @@ function putSubnet(w: World, r: SimRequest): SimResponse {
   if (p.addressPrefix !== undefined) body.addressPrefix = p.addressPrefix;
   if (p.addressPrefixes !== undefined) body.addressPrefixes = p.addressPrefixes;
   const { op, subnet, created } = w.beginPutSubnet(v, r.params["subnet"] ?? "", body, r.ctx, r.now);
-  return accepted(r, op, created ? 201 : 200, subnetBody(v, subnet), false);
+  // 200/201 with the subnet (Updating): with Azure-AsyncOperation (and Location), or with nothing to poll but the subnet.
+  const shape = w.shapes.lro(["synchronous", "azureAsyncOperation", "azureAsyncOperationAndLocation"]);
+  const status = created ? 201 : 200;
+  return accepted(r, op, shape, { status, body: subnetBody(v, subnet), syncStatus: status });
 }
 
 function deleteSubnet(w: World, r: SimRequest): SimResponse {
   const v = vnetOr404(w, r);
   const op = w.beginDeleteSubnet(v, r.params["subnet"] ?? "", r.ctx, r.now);
-  return op === undefined ? { status: 204 } : accepted(r, op, 202);
+  if (op === undefined) return { status: 204 };
+  return accepted(r, op, w.shapes.lro(["location", "resourceLocation", "azureAsyncOperation", "azureAsyncOperationAndLocation"]));
 }
 
 function getSubnet(w: World, r: SimRequest): SimResponse {
@@ -266,7 +299,11 @@ function connectivityCheck(w: World, r: SimRequest): SimResponse {
     r.ctx,
     r.now,
   );
-  return accepted(r, op, 202);
+  // 200 with the result when the check can finish at once; else 202 and the result at the Location (which a
+  // connectivity check always gives: its result is served there).
+  const shape = w.shapes.lro(["synchronous", "location", "azureAsyncOperationAndLocation"]);
+  if (shape === "synchronous" && w.completeNow(op, r.now)) return { status: 200, body: op.result };
+  return accepted(r, op, shape === "synchronous" ? "location" : shape);
 }
 
 // ------------------------------------------------------------------ the table

@@ -5,6 +5,7 @@ import { ensureError, ValidationError } from "../errors";
 import { parseWith } from "../contracts/parse";
 import { contains, overlaps, parseCidr, type Cidr } from "./cidr";
 import { FaultSpecSchema } from "./faults";
+import { ResponseShapesSchema } from "./shapes";
 
 const Guid = z.string().regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i, "must be a GUID");
 const Iso = z.iso.datetime({ offset: true });
@@ -165,6 +166,8 @@ const BehaviourSchema = z
       .prefault({}),
     /** What a second write on a VNet gets while one is in flight. */
     vnetWriteConflict: z.enum(["409", "429", "either"]).default("either"),
+    /** Answers where ARM allows several shapes: varied per request (seeded) unless pinned (shapes.ts). */
+    responseShapes: ResponseShapesSchema.prefault({}),
     faults: z.array(FaultSpecSchema).default([]),
   })
   .strict();

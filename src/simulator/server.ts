@@ -190,8 +190,8 @@ async function serve(d: FrontDoorDeps, q: Incoming): Promise<SimResponse> {
   const conflict = d.faults.take("conflict", ctx);
   if (conflict !== undefined) {
     if (conflict.status === 429)
-      throw new ArmHttpError(429, conflict.code ?? "RetryableErrorDueToAnotherOperation", "Another operation on this or a dependent resource is in progress. Retry later.", { "retry-after": "1" });
-    throw new ArmHttpError(409, conflict.code ?? "AnotherOperationInProgress", "Another operation on this or dependent resource is in progress.");
+      throw new ArmHttpError(429, conflict.code ?? "RetryableErrorDueToAnotherOperation", conflict.message ?? "Another operation on this or a dependent resource is in progress. Retry later.", { "retry-after": "1" });
+    throw new ArmHttpError(409, conflict.code ?? "AnotherOperationInProgress", conflict.message ?? "Another operation on this or dependent resource is in progress.");
   }
   let body: unknown = undefined;
   if (q.raw.trim() !== "") {

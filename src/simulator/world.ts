@@ -5,8 +5,9 @@
 import { ArmHttpError } from "./armError";
 import { contains, overlaps, parseCidr, type Cidr } from "./cidr";
 import type { FaultEngine, OperationName, ParsedFault, RequestContext } from "./faults";
-import type { Rng } from "./rng";
+import { createRng, type Rng } from "./rng";
 import type { Scenario, ScenarioSubnet } from "./scenario";
+import { ShapePicker } from "./shapes";
 
 export interface SimClock {
   /** Epoch milliseconds. */
@@ -172,13 +173,17 @@ export class World {
   private readonly active = new Set<Operation>();
   private readonly changes: StateChange[] = [];
   readonly exemptionEffectiveAt: number | undefined;
+  /** Picks among the answers ARM allows (its own stream, so that jitter and ids stay as the seed gave them). */
+  readonly shapes: ShapePicker;
 
   constructor(
     readonly scenario: Scenario,
     private readonly rng: Rng,
     private readonly faults: FaultEngine,
     startedAt: number,
+    shapeRng: Rng = createRng(0x5bd1e995),
   ) {
+    this.shapes = new ShapePicker(shapeRng, scenario.behaviour.responseShapes);
     const sub = scenario.subscription.id.toLowerCase();
     this.subscriptionId = sub;
     this.tenantId = scenario.subscription.tenantId ?? rng.guid();
@@ -456,11 +461,18 @@ export class World {
     const use429 = mode === "429" || (mode === "either" && this.rng.next() < 0.5);
     const wait = Number.isFinite(p.endsAt) ? Math.min(60, Math.max(1, Math.ceil((p.endsAt - now) / 1000))) : 60;
     if (use429) {
+      // As the network RP answers: a generic RetryableError at the top, the reason in details.
       throw new ArmHttpError(
         429,
-        "RetryableErrorDueToAnotherOperation",
-        `Operation on virtual network '${v.name}' cannot be performed because another operation (${p.name}) on it or a dependent resource is in progress. Retry later.`,
+        "RetryableError",
+        "A retryable error occurred.",
         { "retry-after": String(wait) },
+        [
+          {
+            code: "RetryableErrorDueToAnotherOperation",
+            message: `Operation PutSubnetOperation (${p.name}) on virtual network '${v.name}' cannot be performed because another operation on it or a dependent resource is in progress. Retry later.`,
+          },
+        ],
       );
     }
     throw new ArmHttpError(409, "AnotherOperationInProgress", `Another operation on this or dependent resource is in progress. Operation ${p.name} on virtual network '${v.name}' is still running.`);
@@ -573,6 +585,14 @@ export class World {
     else subnet.provisioningState = "Succeeded";
   }
 
+  /** Finishes a network operation at once (a synchronous answer), when nothing made it fail or hang. */
+  completeNow(op: Operation, now: number): boolean {
+    if (op.failure !== undefined || !Number.isFinite(op.endsAt)) return false;
+    op.endsAt = now;
+    this.settleOperation(op, now);
+    return true;
+  }
+
   // ---------------------------------------------------------------- connectivity check
 
   beginConnectivityCheck(
@@ -611,7 +631,7 @@ export class World {
         },
         ...(blocked ? [] : [{ type: "Internet", id: dstHop, address: body.address, resourceId: "Internet", nextHopIds: [], issues: [] }]),
       ],
-      connectionStatus: blocked ? "Unreachable" : "Reachable",
+      connectionStatus: this.shapes.connectionVocabulary() === "spec" ? (blocked ? "Disconnected" : "Connected") : blocked ? "Unreachable" : "Reachable",
       ...(blocked ? {} : { avgLatencyInMs: 12, minLatencyInMs: 9, maxLatencyInMs: 21 }),
       probesSent: 30,
       probesFailed: blocked ? 30 : 0,

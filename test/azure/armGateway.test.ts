@@ -4,7 +4,8 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { parseConfig } from "../../src/config";
 import { isAzureOperationError, type AzureOperationError } from "../../src/errors";
 import { ArmClients, armScopeFor, createArmConnection } from "../../src/azure/clients";
-import { ArmGatewayImpl, NETWORK_API_VERSION } from "../../src/azure/armGateway";
+import { ArmGatewayImpl, connectivityVerdict, NETWORK_API_VERSION } from "../../src/azure/armGateway";
+import { toArmFailure } from "../../activities/armFailure";
 import { armError, gatewayFor, startFakeArm, SUB, type FakeArm, type FakeReply, type RecordedRequest } from "./fakeArm";
 
 const RG = `/subscriptions/${SUB}/resourceGroups/rg1`;
@@ -72,8 +73,16 @@ describe("retries", () => {
     fake.setHandler(() => armError(409, "OperationNotAllowed", "conflict"));
     const { gateway } = gatewayFor(fake);
     const e = await failure(gateway.beginVmPowerOperation(VM1, "start"));
-    expect(e).toMatchObject({ code: "OperationNotAllowed", statusCode: 409, retryable: false, operation: "startVm" });
+    expect(e).toMatchObject({ code: "OperationNotAllowed", statusCode: 409, retryable: true, operation: "startVm" });
     expect(fake.requests).toHaveLength(1);
+  });
+
+  it("surfaces a quota refusal (409 OperationNotAllowed) as final", async () => {
+    fake.setHandler(() => armError(409, "OperationNotAllowed", "Operation could not be completed as it results in exceeding approved standardDSv3Family Cores quota."));
+    const { gateway } = gatewayFor(fake);
+    const e = await failure(gateway.beginVmPowerOperation(VM1, "start"));
+    expect(e).toMatchObject({ code: "OperationNotAllowed", statusCode: 409, retryable: false });
+    expect(toArmFailure(e)).toMatchObject({ status: "failed", code: "OperationNotAllowed" });
   });
 });
 
@@ -178,8 +187,48 @@ describe("long-running operations", () => {
     fake.setHandler(() => armError(400, "InUseSubnetCannotBeDeleted", "in use"));
     await expect(gateway.getOperationStatus({ locationUrl: `${fake.endpoint}/loc/1`, completed: false })).resolves.toEqual({
       status: "Failed",
-      error: { code: "InUseSubnetCannotBeDeleted", message: "getOperationStatus failed: in use" },
+      error: { code: "InUseSubnetCannotBeDeleted", message: "in use" },
     });
+    // The operation's own failure, after the pipeline's retries: a verdict, not a transient poll error.
+    fake.setHandler(() => armError(500, "InternalExecutionError", "failed"));
+    await expect(gateway.getOperationStatus({ locationUrl: `${fake.endpoint}/loc/1`, completed: false })).resolves.toMatchObject({ status: "Failed", error: { code: "InternalExecutionError" } });
+    fake.setHandler(() => armError(409, "AnotherOperationInProgress", "busy"));
+    await expect(gateway.getOperationStatus({ locationUrl: `${fake.endpoint}/loc/1`, completed: false })).resolves.toEqual({
+      status: "Failed",
+      error: { code: "AnotherOperationInProgress", message: "busy", retryable: true },
+    });
+  });
+
+  it("flags an async operation that ended Failed with AnotherOperationInProgress as retryable", async () => {
+    fake.setHandler(() => ({ status: 200, body: { status: "Failed", error: { code: "AnotherOperationInProgress", message: "Another operation on this or dependent resource is in progress." } } }));
+    const { gateway } = gatewayFor(fake);
+    await expect(gateway.getOperationStatus({ asyncOperationUrl: `${fake.endpoint}/op/1`, completed: false })).resolves.toEqual({
+      status: "Failed",
+      error: { code: "AnotherOperationInProgress", message: "Another operation on this or dependent resource is in progress.", retryable: true },
+    });
+  });
+
+  it("polls a subnet DELETE whose Location is the subnet itself: 200 Deleting = running, 404 = done, back to Succeeded = not applied", async () => {
+    const subnetUrl = `${VNET}/subnets/port25-tmp`;
+    fake.setHandler((req, base) =>
+      req.method === "DELETE" ? { status: 202, headers: { location: `${base}${subnetUrl}?api-version=${NETWORK_API_VERSION}` } } : { status: 500 },
+    );
+    const { gateway } = gatewayFor(fake);
+    const handle = await gateway.beginDeleteSubnet(VNET, "port25-tmp");
+    expect(handle).toMatchObject({ locationIsResource: true, completed: false });
+    fake.setHandler(() => ({ status: 200, body: { name: "port25-tmp", properties: { provisioningState: "Deleting" } } }));
+    await expect(gateway.getOperationStatus(handle)).resolves.toEqual({ status: "InProgress" });
+    fake.setHandler(() => armError(404, "NotFound", "gone"));
+    await expect(gateway.getOperationStatus(handle)).resolves.toEqual({ status: "Succeeded" });
+    fake.setHandler(() => ({ status: 200, body: { name: "port25-tmp", properties: { provisioningState: "Succeeded" } } }));
+    await expect(gateway.getOperationStatus(handle)).resolves.toMatchObject({ status: "Failed", error: { code: "DeleteNotApplied", retryable: true } });
+  });
+
+  it("takes a subnet DELETE's operationResults Location as an operation, not as the subnet", async () => {
+    fake.setHandler((req, base) => (req.method === "DELETE" ? { status: 202, headers: { location: `${base}/subscriptions/${SUB}/providers/Microsoft.Network/locations/eastus/operationResults/1` } } : { status: 500 }));
+    const { gateway } = gatewayFor(fake);
+    const handle = await gateway.beginDeleteSubnet(VNET, "port25-tmp");
+    expect(handle.locationIsResource).toBeUndefined();
   });
 
   it("throws a throttled status poll as retryable rather than calling the operation failed", async () => {
@@ -248,9 +297,9 @@ describe("network requests go out exactly as @azure/arm-network sends them", () 
     });
     const sdk = shape(firstRequest());
     fake.requests.length = 0;
-    const handle = await gateway.beginConnectivityCheck(WATCHER, VM1, "smtp.example.com", 25);
+    const started = await gateway.beginConnectivityCheck(WATCHER, VM1, "smtp.example.com", 25);
     expect(shape(firstRequest())).toEqual(sdk);
-    expect(handle.locationUrl).toBe(`${fake.endpoint}/loc/net`);
+    expect(started.status === "started" ? started.handle.locationUrl : undefined).toBe(`${fake.endpoint}/loc/net`);
   });
 });
 
@@ -354,11 +403,36 @@ describe("reads", () => {
     const { gateway } = gatewayFor(fake);
     await expect(gateway.getConnectivityResult({ locationUrl: `${fake.endpoint}/loc/c`, completed: false })).resolves.toEqual({
       connectionStatus: "Unreachable",
+      verdict: "unreachable",
       reachable: false,
       issues: ["Outbound: PortThrottled"],
       probesSent: 30,
       probesFailed: 30,
     });
+  });
+
+  it("takes a synchronous 200 from the connectivity check as its result, without polling", async () => {
+    fake.setHandler(() => ({ status: 200, body: { connectionStatus: "Connected", probesSent: 20, probesFailed: 0, hops: [] } }));
+    const { gateway } = gatewayFor(fake);
+    await expect(gateway.beginConnectivityCheck(WATCHER, VM1, "smtp.example.com", 25)).resolves.toEqual({
+      status: "done",
+      result: { connectionStatus: "Connected", verdict: "reachable", reachable: true, issues: [], probesSent: 20, probesFailed: 0 },
+    });
+    expect(fake.requests).toHaveLength(1);
+  });
+
+  it.each([
+    ["Reachable", 30, 0, "reachable"],
+    ["Connected", 30, 0, "reachable"],
+    ["Unreachable", 30, 30, "unreachable"],
+    ["Disconnected", 30, 30, "unreachable"],
+    ["Degraded", 30, 12, "reachable"],
+    ["Degraded", 30, 30, "unreachable"],
+    ["Degraded", undefined, undefined, "unreachable"],
+    ["Unknown", 0, 0, "inconclusive"],
+    ["SomethingNew", 30, 0, "inconclusive"],
+  ] as const)("reads connectionStatus %s (%s sent, %s failed) as %s", (status, sent, failed, verdict) => {
+    expect(connectivityVerdict(status, sent, failed)).toBe(verdict);
   });
 
   it("reports missing VMs, subnets and VNets as absent rather than failing", async () => {

@@ -1,7 +1,7 @@
 import { createHttpHeaders, createPipelineRequest, RestError, type PipelineResponse } from "@azure/core-rest-pipeline";
 import { describe, expect, it } from "vitest";
 import { AzureOperationError, ValidationError } from "../../src/errors";
-import { isRetryableArm, retryAfterSecondsFrom, toAzureOperationError } from "../../src/azure/errors";
+import { armErrorFromBody, isBusyFailure, isRetryableArm, retryAfterSecondsFrom, toAzureOperationError } from "../../src/azure/errors";
 
 function restError(status: number, body: unknown, headers: Record<string, string> = {}, code?: string): RestError {
   const request = createPipelineRequest({ url: "https://management.azure.com/x" });
@@ -32,7 +32,31 @@ describe("toAzureOperationError", () => {
 
   it("marks a 409 AnotherOperationInProgress retryable but a plain 409 conflict not", () => {
     expect(toAzureOperationError("op", restError(409, { error: { code: "AnotherOperationInProgress", message: "busy" } })).retryable).toBe(true);
-    expect(toAzureOperationError("op", restError(409, { error: { code: "OperationNotAllowed", message: "no" } })).retryable).toBe(false);
+    expect(toAzureOperationError("op", restError(409, { error: { code: "Conflict", message: "no" } })).retryable).toBe(false);
+  });
+
+  it("splits OperationNotAllowed: a quota, a policy or an unsupported operation is final, being busy is not", () => {
+    const notAllowed = (message: string, details?: unknown[]) =>
+      toAzureOperationError("startVm", restError(409, { error: { code: "OperationNotAllowed", message, ...(details === undefined ? {} : { details }) } })).retryable;
+    expect(notAllowed("Operation could not be completed as it results in exceeding approved standardDSv3Family Cores quota. Additional details - Deployment Model: Resource Manager, Location: westeurope, Current Limit: 10, Current Usage: 10, Additional Required: 2, (Minimum) New Limit Required: 12.")).toBe(false);
+    expect(notAllowed("The operation was refused.", [{ code: "QuotaExceeded", message: "Cores quota" }])).toBe(false);
+    expect(notAllowed("Resource 'vm1' was disallowed by policy.")).toBe(false);
+    expect(notAllowed("Operation 'deallocate' is not supported for VM 'vm1' because it has an ephemeral OS disk.")).toBe(false);
+    expect(notAllowed("Operation 'start' is not allowed on VM 'vm1' since another operation is in progress.")).toBe(true);
+    expect(notAllowed("The operation is not allowed right now.")).toBe(true);
+  });
+
+  it("reads 429 RetryableError with RetryableErrorDueToAnotherOperation in details as retryable, keeping ARM's codes", () => {
+    const body = { error: { code: "RetryableError", message: "A retryable error occurred.", details: [{ code: "RetryableErrorDueToAnotherOperation", message: "locked" }] } };
+    expect(armErrorFromBody(JSON.stringify(body))).toEqual({ code: "RetryableError", message: "A retryable error occurred.", details: [{ code: "RetryableErrorDueToAnotherOperation", message: "locked" }] });
+    expect(toAzureOperationError("createSubnet", restError(409, body))).toMatchObject({ code: "RetryableError", retryable: true });
+  });
+
+  it("tells an operation lost to another one from a final failure", () => {
+    expect(isBusyFailure("AnotherOperationInProgress", "Another operation on this or dependent resource is in progress.")).toBe(true);
+    expect(isBusyFailure("Failed", "x", [{ code: "RetryableErrorDueToAnotherOperation" }])).toBe(true);
+    expect(isBusyFailure("InternalExecutionError", "The operation failed.")).toBe(false);
+    expect(isBusyFailure("OperationNotAllowed", "exceeding approved Cores quota")).toBe(false);
   });
 
   it("marks RetryableErrorDueToAnotherOperation retryable whatever its status", () => {

@@ -11,6 +11,7 @@ import { createArmGateway, type ArmRetryOptions } from "../../src/azure/clients"
 import type { ArmGateway } from "../../src/azure/gateway";
 import type { OperationHandle, OperationStatus } from "../../src/contracts/azure";
 import { startSimulator, type ScenarioInput, type SimulatorHandle } from "../../src/simulator";
+import { toArmFailure } from "../../activities/armFailure";
 
 const SUB = "5c1d2e3f-4a5b-4c6d-8e7f-9a0b1c2d3e4f";
 const START = Date.parse("2026-03-01T12:00:00Z");
@@ -158,9 +159,10 @@ describe("long-running operations, started and polled through handles", () => {
     const [watcher] = await gateway.listNetworkWatchers(SUB);
     if (watcher === undefined) throw new Error("no network watcher");
     const probe = async () => {
-      const handle = await gateway.beginConnectivityCheck(watcher, vmId("canary"), "smtp.example.com", 25);
-      expect((await untilDone(handle)).final.status).toBe("Succeeded");
-      return gateway.getConnectivityResult(handle);
+      const started = await gateway.beginConnectivityCheck(watcher, vmId("canary"), "smtp.example.com", 25);
+      if (started.status === "done") return started.result;
+      expect((await untilDone(started.handle)).final.status).toBe("Succeeded");
+      return gateway.getConnectivityResult(started.handle);
     };
 
     const before = await probe();
@@ -171,7 +173,8 @@ describe("long-running operations, started and polled through handles", () => {
     for (const step of ["powerOff", "deallocate", "start"] as const) {
       const handle = await gateway.beginVmPowerOperation(vmId("canary"), step);
       expect(handle.completed).toBe(false);
-      expect(handle.asyncOperationUrl).toMatch(/\/providers\/Microsoft\.Compute\/locations\/eastus\/operations\//i);
+      // Azure-AsyncOperation, Location or both: the simulator varies the shape, the gateway polls whichever it got.
+      expect(handle.asyncOperationUrl ?? handle.locationUrl).toMatch(/\/providers\/Microsoft\.Compute\/locations\/eastus\/operations\//i);
       const transitional = await gateway.getVmState(vmId("canary"));
       expect(["stopping", "deallocating", "starting"]).toContain(transitional.powerState);
       const { final, polls } = await untilDone(handle);
@@ -273,5 +276,95 @@ describe("billing property forbidden", () => {
     } finally {
       await forbidden.close();
     }
+  });
+});
+
+describe("every long-running-operation shape the spec allows, through the real SDK clients", () => {
+  const shapes = ["synchronous", "location", "resourceLocation", "azureAsyncOperation", "azureAsyncOperationAndLocation"] as const;
+
+  it.each(shapes)("%s: power actions, subnet add and delete, and the connectivity check all reach their end", async (lro) => {
+    const base = scenario("ea");
+    const pinned = await startSimulator({ scenario: { ...base, behaviour: { ...base.behaviour, responseShapes: { lro } } }, clock, seed: 3 });
+    const g = gatewayOn(pinned);
+    const until = async (handle: OperationHandle): Promise<OperationStatus> => {
+      for (let polls = 1; polls <= 50; polls++) {
+        const status = await g.getOperationStatus(handle);
+        if (status.status !== "InProgress") return status;
+        now += (status.retryAfterSeconds ?? 10) * 1000;
+      }
+      throw new Error("operation did not finish within 50 polls");
+    };
+    try {
+      for (const step of ["deallocate", "start"] as const) {
+        expect(await until(await g.beginVmPowerOperation(vmId("web1"), step))).toEqual({ status: "Succeeded" });
+      }
+      await expect(g.getVmState(vmId("web1"))).resolves.toMatchObject({ powerState: "running" });
+
+      const create = await g.beginCreateSubnet(VNET, "port25-tmp", "10.10.200.0/29");
+      expect(await until(create)).toEqual({ status: "Succeeded" });
+      // A synchronous add names nothing to poll: the subnet itself says when it is ready.
+      for (let i = 0; i < 5 && (await g.getSubnet(VNET, "port25-tmp")).provisioningState !== "Succeeded"; i++) now += 10_000;
+      await expect(g.getSubnet(VNET, "port25-tmp")).resolves.toMatchObject({ exists: true, provisioningState: "Succeeded" });
+      const remove = await g.beginDeleteSubnet(VNET, "port25-tmp");
+      expect(remove.locationIsResource === true).toBe(lro === "resourceLocation");
+      expect(await until(remove)).toEqual({ status: "Succeeded" });
+      await expect(g.getSubnet(VNET, "port25-tmp")).resolves.toEqual({ exists: false });
+
+      const [watcher] = await g.listNetworkWatchers(SUB);
+      if (watcher === undefined) throw new Error("no network watcher");
+      const started = await g.beginConnectivityCheck(watcher, vmId("canary"), "smtp.example.com", 25);
+      expect(started.status).toBe(lro === "synchronous" ? "done" : "started");
+      const result = started.status === "done" ? started.result : (await until(started.handle), await g.getConnectivityResult(started.handle));
+      expect(result).toMatchObject({ verdict: "unreachable", reachable: false, probesSent: 30, probesFailed: 30 });
+      expect(result.connectionStatus).toMatch(/^(Unreachable|Disconnected)$/);
+    } finally {
+      await pinned.close();
+    }
+  });
+
+  it("finds a subnet delete that ARM rolled back, at the subnet's own URL, and says so rather than waiting forever", async () => {
+    const base = scenario("ea");
+    const pinned = await startSimulator({ scenario: { ...base, behaviour: { ...base.behaviour, responseShapes: { lro: "resourceLocation" } } }, clock, seed: 3 });
+    const g = gatewayOn(pinned);
+    try {
+      const create = await g.beginCreateSubnet(VNET, "port25-tmp", "10.10.200.0/29");
+      now += 60_000;
+      expect(await g.getOperationStatus(create)).toEqual({ status: "Succeeded" });
+      pinned.injectFault({ kind: "lroFailed", match: { operation: "deleteSubnet" }, count: 1 });
+      const remove = await g.beginDeleteSubnet(VNET, "port25-tmp");
+      expect(await g.getOperationStatus(remove)).toEqual({ status: "InProgress" });
+      now += 60_000;
+      expect(await g.getOperationStatus(remove)).toMatchObject({ status: "Failed", error: { code: "DeleteNotApplied", retryable: true } });
+    } finally {
+      await pinned.close();
+    }
+  });
+});
+
+describe("errors ARM returns on VNet writes and refusals, through the real SDK clients", () => {
+  it("reads a write on a locked VNet (429 RetryableError, RetryableErrorDueToAnotherOperation in details) as throttled", async () => {
+    const base = scenario("ea");
+    const locked = await startSimulator({ scenario: { ...base, behaviour: { ...base.behaviour, vnetWriteConflict: "429" } }, clock, seed: 5 });
+    const g = gatewayOn(locked);
+    try {
+      await g.beginCreateSubnet(VNET, "tmp-a", "10.10.201.0/29");
+      const e = await failure(g.beginCreateSubnet(VNET, "tmp-b", "10.10.202.0/29"));
+      expect(e).toMatchObject({ statusCode: 429, code: "RetryableError", retryable: true });
+      expect(e.retryAfterSeconds).toBeGreaterThan(0);
+      expect(toArmFailure(e)).toMatchObject({ status: "throttled", code: "RetryableError" });
+    } finally {
+      await locked.close();
+    }
+  });
+
+  it("reads a quota refusal (409 OperationNotAllowed) as final, and a busy one as a conflict to wait out", async () => {
+    const quota = "Operation could not be completed as it results in exceeding approved standardDSv3Family Cores quota. Additional details - Location: eastus, Current Limit: 4, Current Usage: 4, Additional Required: 2.";
+    sim.injectFault({ kind: "conflict", status: 409, code: "OperationNotAllowed", message: quota, count: 1, match: { operation: "vmStart", resource: "dealloc1" } });
+    const refused = await failure(gateway.beginVmPowerOperation(vmId("dealloc1"), "start"));
+    expect(refused).toMatchObject({ statusCode: 409, code: "OperationNotAllowed", retryable: false });
+    expect(toArmFailure(refused)).toMatchObject({ status: "failed", code: "OperationNotAllowed" });
+    sim.injectFault({ kind: "conflict", status: 409, code: "OperationNotAllowed", message: "Operation 'start' is not allowed on VM 'dealloc1' since another operation is in progress.", count: 1, match: { operation: "vmStart", resource: "dealloc1" } });
+    const busy = await failure(gateway.beginVmPowerOperation(vmId("dealloc1"), "start"));
+    expect(toArmFailure(busy)).toMatchObject({ status: "conflict", code: "OperationNotAllowed" });
   });
 });

@@ -141,6 +141,8 @@ export function smallScenario(overrides: Partial<ScenarioInput> = {}): ScenarioI
       jitter: 0,
       latencies: { powerOff: 30, deallocate: 60, start: 60, subnetCreate: 10, subnetDelete: 10, connectivityCheck: 20 },
       vnetWriteConflict: "409",
+      // These tests read the documented headers and words of one shape; shapes.test.ts covers the seeded variety.
+      responseShapes: { lro: "azureAsyncOperationAndLocation", connectionStatus: "cli" },
     },
   };
   return { ...base, ...overrides };

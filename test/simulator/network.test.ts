@@ -52,7 +52,7 @@ describe("subnets", () => {
     expect((await put("t2", "10.0.200.8/29")).status).toBe(201);
   });
 
-  it("answers 429 RetryableErrorDueToAnotherOperation with Retry-After when configured so", async () => {
+  it("answers 429 RetryableError with RetryableErrorDueToAnotherOperation in details and Retry-After when configured so", async () => {
     const base = smallScenario();
     const c429 = await connect({ ...base, behaviour: { ...base.behaviour, vnetWriteConflict: "429" } });
     try {
@@ -60,7 +60,8 @@ describe("subnets", () => {
       await c429.call("PUT", `${path}/a?${NETWORK}`, { properties: { addressPrefix: "10.0.200.0/29" } });
       c429.clock.advance(4);
       const r = await c429.call("DELETE", `${path}/ase?${NETWORK}`);
-      expect([r.status, str(r.body, "error.code"), header(r, "retry-after")]).toEqual([429, "RetryableErrorDueToAnotherOperation", "6"]);
+      expect([r.status, str(r.body, "error.code"), header(r, "retry-after")]).toEqual([429, "RetryableError", "6"]);
+      expect(str(r.body, "error.details.0.code")).toBe("RetryableErrorDueToAnotherOperation");
     } finally {
       await c429.sim.close();
     }

@@ -1,7 +1,7 @@
 /** Activity contract: start a Network Watcher connectivity check from a VM to host:25 over TCP. */
 import { z } from "zod";
 import { defineActivity } from "../define";
-import { OperationHandleSchema } from "../azure";
+import { ConnectivityResultSchema, OperationHandleSchema } from "../azure";
 import { NetworkWatcherInfoSchema } from "../discovery";
 import { ArmResourceIdSchema } from "../ids";
 import { ArmFailureSchema } from "./common";
@@ -18,6 +18,8 @@ export const BeginSmtpProbeInput = z.object({
 
 export const BeginSmtpProbeOutput = z.discriminatedUnion("status", [
   z.object({ status: z.literal("started"), handle: OperationHandleSchema }),
+  /** ARM answered with the result at once (200). */
+  z.object({ status: z.literal("done"), result: ConnectivityResultSchema }),
   ArmFailureSchema,
 ]);
 export type BeginSmtpProbeResult = z.output<typeof BeginSmtpProbeOutput>;

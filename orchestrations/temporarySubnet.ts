@@ -1,0 +1,94 @@
+/**
+ * Deleting a temporary subnet, one implementation for the VNet refresh (its compensation) and the re-verification's
+ * leak sweep: send the delete, poll until the subnet is gone, and send it again when ARM lost it — an operation that
+ * ended Failed or Canceled, or a subnet still there with no delete in flight.
+ */
+import type { OrchestrationContext, Task } from "durable-functions";
+import { callActivity } from "../src/contracts/durable";
+import { readSubnetStateActivity } from "../src/contracts/functions/readSubnetState";
+import { removeTemporarySubnetActivity } from "../src/contracts/functions/removeTemporarySubnet";
+import { addSeconds } from "../src/contracts/functions/clock";
+import type { OperationHandle } from "../src/contracts/azure";
+import type { ReasonCode } from "../src/contracts/outcome";
+import { backoffSeconds, sleep, transientRetry } from "./shared";
+
+export const SUBNET_POLL_SECONDS = 10;
+/** A leaked subnet is worse than a slow run: throttled or conflicting sends and reads are repeated this often. */
+export const MAX_SUBNET_DELETE_ATTEMPTS = 16;
+/** Sends of the delete after ARM lost one (Failed, Canceled, or the subnet lingering with nothing in flight). */
+const MAX_RESENDS = 3;
+/** Sends after an operation lost to another one on the VNet (AnotherOperationInProgress): expected to pass later. */
+const MAX_BUSY_RESENDS = 8;
+/** Polls without an operation in flight that find the subnet still present before the delete is sent again. */
+const RESEND_AFTER_POLLS = 6;
+
+export interface SubnetTarget {
+  vnetId: string;
+  subnetName: string;
+}
+
+export type SubnetStep = { ok: true } | { ok: false; reasonCode: ReasonCode; message: string; errorCode?: string };
+
+/** Deletes the subnet and waits until it is gone; each send has `timeoutMinutes` to take effect. */
+export function* deleteTemporarySubnet(context: OrchestrationContext, target: SubnetTarget, timeoutMinutes: number): Generator<Task, SubnetStep, unknown> {
+  const name = target.subnetName;
+  let resends = 0;
+  let busyResends = 0;
+  for (;;) {
+    // 1. Send (the activity reads first: absent is done, Deleting is left to finish).
+    let handle: OperationHandle | undefined;
+    for (let attempt = 1; ; attempt++) {
+      const r = yield* callActivity(context, removeTemporarySubnetActivity, target, transientRetry());
+      if (r.status === "absent") return { ok: true };
+      if (r.status === "started" || r.status === "deleting") {
+        handle = r.status === "started" && !r.handle.completed ? r.handle : undefined;
+        break;
+      }
+      if (r.status === "failed" || r.status === "notFound" || attempt >= MAX_SUBNET_DELETE_ATTEMPTS) {
+        return { ok: false, reasonCode: r.status === "throttled" || r.status === "conflict" ? r.status : "operationFailed", message: `deleting ${name} failed: ${r.message}`, errorCode: r.code };
+      }
+      yield* sleep(context, backoffSeconds(attempt, r.retryAfterSeconds));
+    }
+    // 2. Poll until gone, or until ARM says this send is over without it.
+    const deadline = addSeconds(context.df.currentUtcDateTime, timeoutMinutes * 60);
+    let lingering = 0;
+    let resend = false;
+    for (let busy = 0; !resend; ) {
+      if (context.df.currentUtcDateTime.getTime() >= deadline.getTime()) {
+        return { ok: false, reasonCode: "transitionTimedOut", message: `${name} was not deleted within ${timeoutMinutes} min` };
+      }
+      yield* sleep(context, SUBNET_POLL_SECONDS);
+      const r = yield* callActivity(context, readSubnetStateActivity, { ...target, ...(handle !== undefined ? { handle } : {}) }, transientRetry());
+      if (r.status !== "ok") {
+        if (r.status === "notFound") return { ok: true };
+        if (r.status === "failed" || ++busy >= MAX_SUBNET_DELETE_ATTEMPTS) {
+          return { ok: false, reasonCode: "operationFailed", message: `reading ${name} failed: ${r.message}`, errorCode: r.code };
+        }
+        continue;
+      }
+      const op = r.operation;
+      if (op?.status === "Failed" || op?.status === "Canceled") {
+        // Lost to another write on the VNet: that one ends, then ours goes through. Anything else: a few more sends.
+        const lostToAnother = op.error?.retryable === true && busyResends < MAX_BUSY_RESENDS;
+        if (!lostToAnother && resends >= MAX_RESENDS) {
+          return { ok: false, reasonCode: "operationFailed", message: `deleting ${name} failed: ${op.error?.message ?? op.status}`, errorCode: op.error?.code ?? op.status };
+        }
+        if (lostToAnother) {
+          busyResends++;
+          yield* sleep(context, backoffSeconds(busyResends, undefined));
+        } else {
+          resends++;
+        }
+        resend = true;
+        continue;
+      }
+      if (op?.status === "Succeeded") handle = undefined;
+      if (r.subnet !== undefined && !r.subnet.exists) return { ok: true };
+      // No delete in flight as far as ARM says, yet the subnet is still there: send the delete again, a few times.
+      if (handle === undefined && r.subnet?.exists === true && ++lingering % RESEND_AFTER_POLLS === 0 && resends < MAX_RESENDS) {
+        resends++;
+        resend = true;
+      }
+    }
+  }
+}
