@@ -11,10 +11,11 @@
  * whole life and checks it before starting anything, so the event counts wherever the run is blocked.
  *
  * Canary: the plan's canary wave (tagged VMs, else the first eligible running VM with the Network Watcher agent)
- * is cycled first, then TCP 25 is probed from each canary VM. Unreachable (or no verdict) halts the run with the
- * canary running again and the rest of the fleet untouched. Temporary subnets are refreshed before the canary:
- * they do not disrupt anything, and the canary's own network may depend on them. With verification
- * "attestationOnly" the probe is skipped and the summary says so. When there are resources to cycle but no
+ * is cycled first, then TCP 25 is probed from each canary VM (probeSmtp.ts, shared with the re-verification).
+ * Unreachable (or no verdict) halts the run with the canary running again and the rest of the fleet untouched.
+ * Temporary subnets are refreshed before the canary: they do not disrupt anything, and the canary's own network
+ * may depend on them. With verification "attestationOnly" the probe is skipped and the summary says so. When
+ * there are resources to cycle but no
  * eligible canary, "canaryProbe" halts before touching any VM (tag a VM port25-canary=true with the Network
  * Watcher agent installed, or choose "attestationOnly"); with nothing to cycle there is nothing to protect.
  *

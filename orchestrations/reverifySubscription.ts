@@ -2,7 +2,9 @@
  * Scheduled re-verification of a subscription after a completed run: re-classify it (a move away from the run's
  * category means port 25 may be blocked again), find running machines not started since the exemption took
  * effect (the last run's attestation.approvedAt), remove temporary subnets left behind, probe TCP 25 from a tagged
- * canary when one is configured, record the result, and, with auto-remediation on, remediate the stragglers.
+ * canary when one is configured, record the result, and, with auto-remediation on, remediate the stragglers. The
+ * probe and the subnet deletion are the remediation's own (probeSmtp.ts, temporarySubnet.ts), so the two cannot
+ * drift apart.
  *
  * The stragglers' run is a sub-orchestration with the remediation's own instance id (remediationInstanceId), not a
  * client call from an activity: the instance id is the one-live-run-per-subscription lock, so the start endpoint

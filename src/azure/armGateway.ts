@@ -53,7 +53,7 @@ import { powerStateFromStatuses, type PowerState } from "../contracts/power";
 import { AzureOperationError, ensureError } from "../errors";
 import { ARM_ACTIONS } from "./armActions";
 import type { ArmClients } from "./clients";
-import { armErrorFromBody, errorFromResponse, isBusyFailure, retryAfterSecondsFrom, toAzureOperationError } from "./errors";
+import { armErrorFromBody, errorFromResponse, isBusyFailure, retryAfterSecondsFrom, toAzureOperationError, type ArmErrorDetail } from "./errors";
 import type { ArmGateway } from "./gateway";
 
 /** api-version of the billing property REST API (no SDK major on Node 20 carries the 2024 fields). */
@@ -500,9 +500,8 @@ const ConnectivityBodySchema = z.object({
 const LOCATION_POLL_TRANSIENT = new Set([408, 429, 502, 503, 504]);
 
 /** An operation's failure, flagged retryable when it lost to another operation on the same resource. */
-function operationError(code: string, message: string, details: readonly { code?: string | undefined; message?: string | undefined }[]): OperationStatus["error"] {
-  const plain = details.map((d) => ({ ...optional("code", d.code), ...optional("message", d.message) }));
-  return { code, message, ...(isBusyFailure(code, message, plain) ? { retryable: true } : {}) };
+function operationError(code: string, message: string, details: readonly ArmErrorDetail[]): OperationStatus["error"] {
+  return { code, message, ...(isBusyFailure(code, message, details) ? { retryable: true } : {}) };
 }
 
 const ResourceBodySchema = z.object({ properties: z.object({ provisioningState: z.string().optional() }).loose().optional() }).loose();
