@@ -15,9 +15,9 @@
  * Unreachable (or no verdict) halts the run with the canary running again and the rest of the fleet untouched.
  * Temporary subnets are refreshed before the canary: they do not disrupt anything, and the canary's own network
  * may depend on them. With verification "attestationOnly" the probe is skipped and the summary says so. When
- * there are resources to cycle but no
- * eligible canary, "canaryProbe" halts before touching any VM (tag a VM port25-canary=true with the Network
- * Watcher agent installed, or choose "attestationOnly"); with nothing to cycle there is nothing to protect.
+ * there are resources to cycle but no eligible canary, "canaryProbe" halts before touching any VM (tag a VM
+ * port25-canary=true with the Network Watcher agent installed, or choose "attestationOnly"); with nothing to
+ * cycle there is nothing to protect.
  *
  * Waves run in order. A wave's resources are dealt into lanes (see lanes.ts), each a cycleBatch instance; the
  * lanes run in parallel within the global cap, and in successive groups when a wave needs more of them.
