@@ -472,7 +472,10 @@ export function* cycleResource(context: OrchestrationContext, input: CycleResour
             state = "running";
             continue;
           }
-          if (back.gone !== true) return leftDownOutcome(r, back.leftDown);
+          if (back.gone === true) {
+            return { ...common, outcome: "skipped", reasonCode: "disappeared", message: `${entry.name} disappeared while being started again`, actions, stateAfter: "absent", endedAt: nowIso(context) };
+          }
+          return leftDownOutcome(r, back.leftDown);
         }
         failure = r;
         break cycle;
@@ -517,7 +520,6 @@ export function* cycleResource(context: OrchestrationContext, input: CycleResour
         endedAt: nowIso(context),
       };
     }
-
   }
   return { ...base, message: failed.message, actions, stateAfter: failed.state, endedAt: nowIso(context) };
 
