@@ -12,6 +12,7 @@ import type { NetworkWatcherInfo } from "../src/contracts/discovery";
 import { beginSmtpProbeActivity, SMTP_PORT } from "../src/contracts/functions/beginSmtpProbe";
 import { readSmtpProbeActivity } from "../src/contracts/functions/readSmtpProbe";
 import { addSeconds } from "../src/contracts/functions/clock";
+import { ensureError } from "../src/errors";
 import { backoffSeconds, transientRetry } from "./shared";
 
 export const PROBE_FIRST_POLL_SECONDS = 20;
@@ -68,8 +69,19 @@ function* pause(context: OrchestrationContext, awaitTask: TaskAwaiter, seconds: 
   yield* awaitTask(context.df.createTimer(addSeconds(context.df.currentUtcDateTime, Math.max(1, seconds))));
 }
 
-/** Probes TCP 25 from one VM; never throws for anything ARM answers (activities that keep throwing do). */
+/**
+ * Probes TCP 25 from one VM. Never throws: an activity that keeps failing past its retries (ARM's 5xx, an answer
+ * the gateway cannot use) leaves the probe without a verdict, which halts a remediation like any other.
+ */
 export function* probeSmtp(context: OrchestrationContext, target: ProbeTarget, awaitTask: TaskAwaiter = yieldTask): Generator<Task, ProbeVerdict, unknown> {
+  try {
+    return yield* probe(context, target, awaitTask);
+  } catch (e) {
+    return { result: "unavailable", detail: `the connectivity check from ${target.vmName} could not be run (${ensureError(e).message.slice(0, 500)})`, facts: {} };
+  }
+}
+
+function* probe(context: OrchestrationContext, target: ProbeTarget, awaitTask: TaskAwaiter): Generator<Task, ProbeVerdict, unknown> {
   const { vmName, host } = target;
   const input = { vmId: target.vmId, watcher: target.watcher, host, port: SMTP_PORT };
   const deadline = addSeconds(context.df.currentUtcDateTime, PROBE_DEADLINE_SECONDS).getTime();

@@ -67,6 +67,17 @@ describe("every long-running-operation shape ARM allows", () => {
   });
 });
 
+describe("a connectivity check without a verdict", () => {
+  it("halts the run, canary up and fleet untouched, when the check keeps failing past every retry", async () => {
+    const { product, result } = await run(scenario({ vms: fleet(2), behaviour: { faults: [{ kind: "http5xx", status: 500, match: { operation: "connectivityCheck" } }] } }));
+    expect(result.summary.status).toBe("halted");
+    expect(result.summary.canary).toMatchObject({ result: "unavailable" });
+    expect(result.summary.canary?.detail).toMatch(/could not be run/);
+    expect(outcome(result, "canary-01")).toMatchObject({ outcome: "cycled", stateAfter: "running" });
+    for (const n of ["app-001", "app-002"]) expect(product.sim.timeline(outcome(result, n).resourceId)).toEqual([]);
+  });
+});
+
 describe("errors ARM returns on VNet writes", () => {
   it("sends the temporary subnet's add again when ARM ends it Failed with AnotherOperationInProgress", async () => {
     const { product, result } = await run(
