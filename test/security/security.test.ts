@@ -90,7 +90,8 @@ describe("security", () => {
           faults: [
             { kind: "http5xx", status: 503, count: 2 },
             { kind: "conflict", status: 409, count: 2 },
-            { kind: "allocationFailure", match: { resource: "app-02" }, count: 1 },
+            // Persistent: app-02 is left down, so its reason and manual action travel through every record too.
+            { kind: "allocationFailure", match: { resource: "app-02" } },
             { kind: "throttleStorm", retryAfterSeconds: 2, probability: 0.2, count: 5, match: { operation: ["getVmInstanceView", "getOperationStatus"] } },
           ],
         },
@@ -99,7 +100,7 @@ describe("security", () => {
     });
     const own = (name: string): string => `/subscriptions/${SUBSCRIPTION_ID}/resourceGroups/rg-app/providers/Microsoft.Compute/virtualMachines/${name}`;
     // A start that names a VM of another subscription among its resources: the run must not reach for it.
-    const body = { ...validStartBody(), options: { maxConcurrency: 5, onlyResourceIds: [own("canary-01"), own("app-01"), OTHER_VM, own("app-02")] } };
+    const body = { ...validStartBody(), options: { maxConcurrency: 5, restoreTimeoutMinutes: 10, onlyResourceIds: [own("canary-01"), own("app-01"), OTHER_VM, own("app-02")] } };
     const started = await api.call("startRemediation", { method: "POST", path: "/api/remediations", body: JSON.stringify(body) });
     expect(started.status).toBe(202);
     await api.stack.host.runUntilIdle();
@@ -120,7 +121,7 @@ describe("security", () => {
 
   it("ran the remediation it inspects, with failures and retries, within the invariants", () => {
     expect(result.summary.status).toBe("completedWithFailures");
-    expect(result.outcomes.find((o) => o.name === "app-02")).toMatchObject({ outcome: "failed", reasonCode: "allocationFailed" });
+    expect(result.outcomes.find((o) => o.name === "app-02")).toMatchObject({ outcome: "failed", reasonCode: "allocationFailed", leftDown: { state: "deallocated" } });
     expect(api.stack.sim.requestLog().some((e) => e.status === 409 || e.status === 503)).toBe(true);
     expect(checkInvariants(api.stack.sim, result, api.stack.scenario)).toEqual([]);
   });
