@@ -55,7 +55,7 @@ import { ensureError } from "../src/errors";
 import { dealLanes, type LanePlan } from "./lanes";
 import { probeSmtp, type ProbeFacts } from "./probeSmtp";
 import { ReplayMemo } from "./replayMemo";
-import { backoffSeconds, nowIso, skippedOutcome, transientRetry, unreadableSubscription } from "./shared";
+import { backoffSeconds, classifyWithWaits, nowIso, skippedOutcome, transientRetry } from "./shared";
 
 /**
  * What each replay of a run would otherwise redo over the whole fleet: parse the discovery, build the plan,
@@ -179,23 +179,12 @@ function normalRegion(location: string): string {
   return location.replace(/\s+/g, "").toLowerCase();
 }
 
-/** Reads that ARM throttles are repeated after its Retry-After (or a backoff), this many times at most. */
-const MAX_READ_ATTEMPTS = 10;
-
-function* verify(run: Run): Generator<Task, Classification, unknown> {
-  let why: string;
-  try {
-    for (let attempt = 1; ; attempt++) {
-      const out = yield* run.activity(classifySubscriptionActivity, { subscriptionId: run.input.subscriptionId });
-      if (out.status === "ok") return out.classification;
-      why = `${out.code}: ${out.message}`;
-      if ((out.status !== "throttled" && out.status !== "conflict") || attempt >= MAX_READ_ATTEMPTS || run.cancelled()) break;
-      yield* run.sleep(backoffSeconds(attempt, out.retryAfterSeconds));
-    }
-  } catch (e) {
-    why = ensureError(e).message.slice(0, 500);
-  }
-  return unreadableSubscription(why);
+function verify(run: Run): Generator<Task, Classification, unknown> {
+  return classifyWithWaits(
+    () => run.activity(classifySubscriptionActivity, { subscriptionId: run.input.subscriptionId }),
+    (seconds) => run.sleep(seconds),
+    () => run.cancelled(),
+  );
 }
 
 /** The listing id of a raw discoverResources result, read without parsing the whole listing. */

@@ -41,10 +41,9 @@ import { buildPlan } from "../src/domain/planWaves";
 import { findStragglers, findTemporarySubnets } from "../src/domain/stragglers";
 import { ensureError } from "../src/errors";
 import { probeSmtp } from "./probeSmtp";
-import { backoffSeconds, nowIso, sleep, transientRetry, unreadableSubscription } from "./shared";
+import { backoffSeconds, classifyWithWaits, MAX_READ_ATTEMPTS, nowIso, sleep, transientRetry } from "./shared";
 import { deleteTemporarySubnet, type SubnetStep } from "./temporarySubnet";
 
-const MAX_READ_ATTEMPTS = 10;
 /** Time each send of a leaked subnet's delete has to take effect. */
 const SUBNET_DELETE_DEADLINE_MINUTES = 30;
 
@@ -54,21 +53,12 @@ function publish(context: OrchestrationContext, phase: string): void {
   context.df.setCustomStatus({ phase });
 }
 
-/** Classifies the subscription, waiting out throttling; "unknown" with the reason when it cannot be read. */
-function* classify(context: OrchestrationContext, subscriptionId: string): Generator<Task, Classification, unknown> {
-  let why: string;
-  try {
-    for (let attempt = 1; ; attempt++) {
-      const out = yield* callActivity(context, classifySubscriptionActivity, { subscriptionId }, transientRetry());
-      if (out.status === "ok") return out.classification;
-      why = `${out.code}: ${out.message}`;
-      if ((out.status !== "throttled" && out.status !== "conflict") || attempt >= MAX_READ_ATTEMPTS) break;
-      yield* sleep(context, backoffSeconds(attempt, out.retryAfterSeconds));
-    }
-  } catch (e) {
-    why = ensureError(e).message.slice(0, 500);
-  }
-  return unreadableSubscription(why);
+/** Classifies the subscription as a remediation does (orchestrations/shared.ts). */
+function classify(context: OrchestrationContext, subscriptionId: string): Generator<Task, Classification, unknown> {
+  return classifyWithWaits(
+    () => callActivity(context, classifySubscriptionActivity, { subscriptionId }, transientRetry()),
+    (seconds) => sleep(context, seconds),
+  );
 }
 
 /** Lists the subscription's resources, waiting out throttling; a message when it cannot. */

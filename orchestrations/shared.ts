@@ -1,10 +1,13 @@
 /** Small deterministic helpers shared by the orchestrations (timers, retries, outcome records). */
 import * as df from "durable-functions";
+import type { z } from "zod";
 import type { OrchestrationContext, Task } from "durable-functions";
 import { addSeconds } from "../src/contracts/functions/clock";
 import type { PlanEntry } from "../src/contracts/plan";
 import type { ReasonCode, ResourceOutcome } from "../src/contracts/outcome";
 import type { Classification } from "../src/contracts/classification";
+import type { ClassifySubscriptionOutput } from "../src/contracts/functions/classifySubscription";
+import { ensureError } from "../src/errors";
 
 /**
  * Retry for activities that throw (5xx after the SDK's own retries, socket errors): expected per-resource
@@ -89,4 +92,33 @@ export function unreadableSubscription(why: string): Classification {
     decidedBy: ["subscription=unreadable"],
     missingPermission: "Microsoft.Resources/subscriptions/read",
   };
+}
+
+/** Reads that ARM throttles are repeated after its Retry-After (or a backoff), this many times at most. */
+export const MAX_READ_ATTEMPTS = 10;
+
+/**
+ * Step 1 of both orchestrations, one implementation: classify the subscription, waiting out throttling and
+ * conflicts; when it cannot be read, "unknown" with the reason. `read` calls the classifySubscription activity and
+ * `wait` sleeps on a durable timer, each the caller's own way (a remediation's are cancel-aware); `stop` ends the
+ * waiting early (a cancel).
+ */
+export function* classifyWithWaits(
+  read: () => Generator<Task, z.output<typeof ClassifySubscriptionOutput>, unknown>,
+  wait: (seconds: number) => Generator<Task, void, unknown>,
+  stop: () => boolean = () => false,
+): Generator<Task, Classification, unknown> {
+  let why: string;
+  try {
+    for (let attempt = 1; ; attempt++) {
+      const out = yield* read();
+      if (out.status === "ok") return out.classification;
+      why = `${out.code}: ${out.message}`;
+      if ((out.status !== "throttled" && out.status !== "conflict") || attempt >= MAX_READ_ATTEMPTS || stop()) break;
+      yield* wait(backoffSeconds(attempt, out.retryAfterSeconds));
+    }
+  } catch (e) {
+    why = ensureError(e).message.slice(0, 500);
+  }
+  return unreadableSubscription(why);
 }
