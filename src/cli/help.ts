@@ -20,6 +20,15 @@ export const SIMULATOR_HELP = `port25 simulator [--scenario FILE] [--vms N] [--s
   Runs the Azure simulator (HTTPS on 127.0.0.1) until interrupted, and prints its endpoint, subscription id,
   CA file and token, with the environment to point \`port25 plan\` at it. Default scenario: scenarios/demo.json.`;
 
+export const SERVE_HELP = `port25 serve [--scenario FILE | --vms N] [--seed S] [--port P] [--time-scale X]
+  Serves the function app's HTTP API on http://127.0.0.1:P (default 7071; 0 for any free port) until interrupted:
+  the app's own HTTP triggers, routes, function keys, bodies and status codes, run by the local durable host against
+  the Azure simulator (default scenario: scenarios/demo.json) and a real Azurite for the audit. Prints the base URL, a
+  function key generated at start (x-functions-key header or ?code=; any other key gets 401), a master key for the
+  admin API (POST /admin/functions/reverifySubscriptions runs the re-verification timer now) and the commands to try:
+  start, status --watch, approve, cancel and audit with --app http://127.0.0.1:P --key KEY.
+  --time-scale X runs X simulated seconds per real second (default 60), from the wall clock at start.`;
+
 export const REMOTE_HELP = {
   start: `port25 start --app URL --subscription ID --attestation-ref REF --approved-by NAME --approved-at ISO
              [--mode plan|execute] [--require-approval] [--max-concurrency N] [--attestation-only] [--key KEY] [--json]

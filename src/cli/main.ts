@@ -1,8 +1,8 @@
 #!/usr/bin/env node
-/** The port25 command: simulate, plan, the standalone simulator, and a client for the deployed app. */
+/** The port25 command: simulate, plan, the standalone simulator, the app's HTTP API served locally, and a client for the deployed app. */
 import { ensureError, isPort25Error } from "../errors";
 import { UsageError } from "./args";
-import { PLAN_HELP, REMOTE_HELP, SIMULATE_HELP, SIMULATOR_HELP } from "./help";
+import { PLAN_HELP, REMOTE_HELP, SERVE_HELP, SIMULATE_HELP, SIMULATOR_HELP } from "./help";
 
 export interface CommandResult {
   exitCode: 0 | 1 | 2;
@@ -28,6 +28,10 @@ const COMMANDS: Record<string, Command> = {
   simulator: {
     help: SIMULATOR_HELP,
     run: async (argv) => (await import("./commands/simulator.js")).simulatorCommand(argv, interrupted()),
+  },
+  serve: {
+    help: SERVE_HELP,
+    run: async (argv) => (await import("./commands/serve.js")).serveCommand(argv, interrupted()),
   },
   start: { help: REMOTE_HELP.start, run: async (argv) => (await import("./commands/remote.js")).startCommand(argv) },
   status: { help: REMOTE_HELP.status, run: async (argv) => (await import("./commands/remote.js")).statusCommand(argv, sleep) },

@@ -1,0 +1,168 @@
+/**
+ * port25 serve: the function app's HTTP API on 127.0.0.1, served by the local durable host with the product's own
+ * triggers, orchestrations and activities, against the Azure simulator and a real Azurite (src/cli/localStack.ts,
+ * as `simulate`: the app reaches the simulator only through its settings — ARM endpoint, CA file, static token).
+ * Virtual time runs at --time-scale simulated seconds per real second, from the wall clock at start, so a run can be
+ * watched, approved and cancelled with the remote commands (`start`, `status --watch`, `approve`, `cancel`, `audit`).
+ */
+import { relative, resolve } from "node:path";
+import { z } from "zod";
+import { camelKeys, parseFlags, parseFlagValues, UsageError } from "../args";
+import { packageRoot, startLocalStack, type LocalStack } from "../localStack";
+import { generateKeys, routePrefixFrom, startHttpFront, type HttpFront } from "../serveHttp";
+import { defaultScenarioPath } from "./simulator";
+import { generateFleet, loadScenario, type Scenario } from "../../simulator";
+import { ensureError } from "../../errors";
+import type { CommandResult } from "../main";
+
+export const DEFAULT_SERVE_PORT = 7071;
+export const DEFAULT_TIME_SCALE = 60;
+
+const Flags = z
+  .object({
+    scenario: z.string().min(1).optional(),
+    vms: z.coerce.number().int().min(1).max(20000).optional(),
+    seed: z.coerce.number().int().min(0).max(2 ** 31).default(1),
+    port: z.coerce.number().int().min(0).max(65535).default(DEFAULT_SERVE_PORT),
+    timeScale: z.coerce.number().positive().max(1e6).default(DEFAULT_TIME_SCALE),
+  })
+  .strict();
+
+/** Real milliseconds between two turns of the host loop when it is idle. */
+const TICK_MS = 50;
+
+const realSleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+function loadOrUsage(path: string): Scenario {
+  try {
+    return loadScenario(resolve(path));
+  } catch (e) {
+    throw new UsageError(`--scenario ${path}: ${ensureError(e).message}`);
+  }
+}
+
+/** How the user ran this command, for the commands printed to try (a clone runs the sources with tsx). */
+function invocation(): string {
+  const builtMain = __filename.split(/[\\/]/).includes("dist");
+  if (!builtMain) return "npm run port25 --";
+  const main = relative(process.cwd(), resolve(__dirname, "../main.js"));
+  return `node ${main.startsWith(".") || main.startsWith("/") ? main : `./${main}`}`;
+}
+
+/**
+ * Drives the durable host in the background: virtual time follows the wall clock times `timeScale`, timers fire
+ * when their time comes, and work started through the API (starts, events) is picked up within a tick.
+ */
+function pace(stack: LocalStack, timeScale: number, log: (line: string) => void): { stop(): Promise<void> } {
+  const clock = stack.host.clock;
+  const real0 = Date.now();
+  const virtual0 = clock.now();
+  let stopping = false;
+  const loop = (async () => {
+    while (!stopping) {
+      const until = virtual0 + (Date.now() - real0) * timeScale;
+      try {
+        const report = await stack.host.runUntilIdle({ advanceTimersUpTo: until, maxEpisodes: 200 });
+        clock.advanceTo(until);
+        if (report.stoppedBy === "idle") await realSleep(TICK_MS);
+      } catch (e) {
+        log(`durable host: ${ensureError(e).message}`);
+        await realSleep(1000);
+      }
+    }
+  })();
+  return {
+    async stop(): Promise<void> {
+      stopping = true;
+      await loop;
+    },
+  };
+}
+
+export async function serveCommand(argv: string[], until: Promise<void>): Promise<CommandResult> {
+  const { values } = parseFlags(argv, {
+    scenario: { type: "string" },
+    vms: { type: "string" },
+    seed: { type: "string" },
+    port: { type: "string" },
+    "time-scale": { type: "string" },
+  });
+  const f = parseFlagValues(Flags, camelKeys(values));
+  if (f.scenario !== undefined && f.vms !== undefined) throw new UsageError("--vms: cannot be combined with --scenario");
+  const source = f.vms !== undefined ? `a generated fleet of ${f.vms} VMs (seed ${f.seed})` : (f.scenario ?? defaultScenarioPath());
+  const loaded = f.vms !== undefined ? generateFleet(f.vms, f.seed) : loadOrUsage(f.scenario ?? defaultScenarioPath());
+  // Virtual time starts at the wall clock, so the starter's timestamps (wall clock) and the runs' (virtual) agree.
+  const startedAt = new Date(Math.floor(Date.now() / 1000) * 1000);
+  const scenario: Scenario = { ...loaded, behaviour: { ...loaded.behaviour, startTime: startedAt.toISOString() } };
+
+  const out = (line: string): void => {
+    process.stdout.write(`${line}\n`);
+  };
+  const log = (line: string): void => out(`[${new Date().toISOString().slice(11, 19)}] ${line}`);
+  process.stderr.write(`Starting the simulator (${source}), Azurite and the local durable host…\n`);
+  const stack = await startLocalStack({
+    scenario,
+    seed: f.seed,
+    audit: true,
+    triggers: true,
+    host: {
+      log: (level, fn, ...args) => {
+        if (level === "trace" || level === "debug") return;
+        log(`${fn}${level === "information" ? "" : ` ${level}`}: ${args.map((a) => (typeof a === "string" ? a : JSON.stringify(a))).join(" ")}`);
+      },
+    },
+  });
+  const keys = generateKeys();
+  let front: HttpFront;
+  try {
+    front = await startHttpFront({ host: stack.host, keys, port: f.port, routePrefix: routePrefixFrom(packageRoot()), log });
+  } catch (e) {
+    await stack.close();
+    const err = ensureError(e);
+    if ("code" in err && err.code === "EADDRINUSE") {
+      throw new UsageError(`--port: ${f.port} is in use; choose another port (--port 0 takes any free one)`);
+    }
+    throw err;
+  }
+  const driver = pace(stack, f.timeScale, log);
+
+  const app = front.origin;
+  const sub = stack.sim.subscriptionId;
+  const effective = scenario.exemption.effectiveAt;
+  const approvedAt = effective !== undefined && Date.parse(effective) <= startedAt.getTime() ? effective : new Date(startedAt.getTime() - 86_400_000).toISOString();
+  const cli = invocation();
+  const base = `--app ${app} --key ${keys.functionKey}`;
+  out(
+    [
+      `port25 serve: the function app's HTTP API at ${app}/api`,
+      `  simulated subscription ${sub}: ${scenario.vms.length} VMs, ${scenario.scaleSets.length} scale sets, ${scenario.vnets.length} VNets (${source})`,
+      `  time: ${f.timeScale} simulated seconds per real second, from ${startedAt.toISOString()}`,
+      "",
+      `Function key: ${keys.functionKey}`,
+      "  (header x-functions-key, or ?code=; any other key gets 401)",
+      `Master key:   ${keys.masterKey}`,
+      `  (admin API: POST ${app}/admin/functions/reverifySubscriptions runs the re-verification timer now)`,
+      "",
+      "Routes:",
+      ...front.routes.map((r) => `  ${r.methods.join(",").padEnd(5)} /api/${r.template}  (${r.functionName})`),
+      "",
+      "Try:",
+      `  ${cli} start ${base} --subscription ${sub} --require-approval --attestation-ref REQ-25-0001 --approved-by you@contoso.example --approved-at ${approvedAt}`,
+      `  ${cli} status ${base} --id ${sub} --watch`,
+      `  ${cli} approve ${base} --id ${sub}`,
+      `Then: ${cli} audit ${base}`,
+      "",
+      "Press Ctrl+C to stop.",
+      "",
+    ].join("\n"),
+  );
+
+  await until;
+  out("Stopping…");
+  await front.close();
+  await driver.stop();
+  const c = stack.sim.counters();
+  await stack.close();
+  out(`Stopped after ${c.requests} ARM requests (${c.throttled} throttled).`);
+  return { exitCode: 0 };
+}
