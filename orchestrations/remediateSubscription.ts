@@ -36,6 +36,7 @@ import { refreshVnetSubnetOrchestration } from "../src/contracts/functions/refre
 import { batchInstanceId, cycleBatchOrchestration, CycleBatchOutput } from "../src/contracts/functions/cycleBatch";
 import { addSeconds } from "../src/contracts/functions/clock";
 import { APPROVE_EVENT, CANCEL_EVENT } from "../src/contracts/names";
+import { ApproveEventSchema, CancelEventSchema, type Decision } from "../src/contracts/events";
 import { resourceKey } from "../src/contracts/ids";
 import type { Classification } from "../src/contracts/classification";
 import type { Discovery } from "../src/contracts/discovery";
@@ -137,6 +138,14 @@ class Run {
     return this.cancelTask;
   }
 
+  /** Who cancelled and when, once the cancel has arrived. */
+  cancellation(): Decision | undefined {
+    const task = this.cancel();
+    if (!task.isCompleted) return undefined;
+    const event = CancelEventSchema.safeParse(task.result);
+    return event.success ? { by: event.data.cancelledBy, at: event.data.cancelledAt } : unrecordedDecision(this.context);
+  }
+
   /** Whether a cancel has arrived (and says so in the custom status the first time it is seen). */
   cancelled(): boolean {
     if (!this.cancelRequested && this.cancel().isCompleted) {
@@ -175,6 +184,14 @@ class Run {
   }
 }
 
+/**
+ * An approve or cancel event whose payload is not the endpoints' (raised some other way): it still counts, but who
+ * sent it is not known, and the record says so rather than guess.
+ */
+function unrecordedDecision(context: OrchestrationContext): Decision {
+  return { by: "unknown (the event did not name its sender)", at: nowIso(context) };
+}
+
 function normalRegion(location: string): string {
   return location.replace(/\s+/g, "").toLowerCase();
 }
@@ -200,7 +217,7 @@ const DISCOVERY_BUDGET_SECONDS = 30 * 60;
 function* discover(run: Run): Generator<Task, Discovery, unknown> {
   const started = run.context.df.currentUtcDateTime.getTime();
   for (let attempt = 1; ; attempt++) {
-    const raw = yield* run.await(activityTask(run.context, discoverResourcesActivity, { subscriptionId: run.input.subscriptionId }, transientRetry()));
+    const raw = yield* run.await(activityTask(run.context, discoverResourcesActivity, { subscriptionId: run.input.subscriptionId, options: run.input.options }, transientRetry()));
     const listingId = listingIdOf(raw);
     const out =
       listingId === undefined
@@ -489,6 +506,7 @@ export function* remediateSubscription(context: OrchestrationContext, input: Rem
   if (status === undefined && input.mode === "plan") status = "planned";
 
   // 4 approve
+  let approval: Decision | undefined;
   if (status === undefined && input.requireApproval) {
     run.phase = "approve";
     run.publish(`waiting up to ${input.options.approvalTimeoutMinutes} min for approval`);
@@ -502,6 +520,9 @@ export function* remediateSubscription(context: OrchestrationContext, input: Rem
       status = "cancelled";
     } else if (first === timeout) {
       status = "approvalTimedOut";
+    } else {
+      const event = ApproveEventSchema.safeParse(approve.result);
+      approval = event.success ? { by: event.data.approvedBy, at: event.data.approvedAt } : unrecordedDecision(context);
     }
   }
 
@@ -548,6 +569,7 @@ export function* remediateSubscription(context: OrchestrationContext, input: Rem
   const finalStatus: RunStatus = status ?? (counts.failed > 0 ? "completedWithFailures" : "completed");
   const byOutcome = { cycled: counts.cycled, skipped: counts.skipped, failed: counts.failed };
   const leftDown = leftDownResources(outcomes);
+  const cancellation = run.cancellation();
   const leftDownNote =
     leftDown.length === 0
       ? ""
@@ -567,6 +589,8 @@ export function* remediateSubscription(context: OrchestrationContext, input: Rem
       ...(canary !== undefined ? { canary } : {}),
       warnings: run.warnings,
       leftDown,
+      ...(approval !== undefined ? { approval } : {}),
+      ...(cancellation !== undefined ? { cancellation } : {}),
     },
     classification,
     ...(plan !== undefined ? { plan } : {}),

@@ -99,15 +99,24 @@ export function isAzureOperationError(e: unknown): e is AzureOperationError {
   return e instanceof AzureOperationError;
 }
 
-/** Turns anything thrown into an Error, so every catch block handles one type. */
+/** What a thrown non-Error value is, by type only: "string", "null", "array", "object (Foo)". */
+function describeThrown(value: unknown): string {
+  if (value === null) return "null";
+  if (Array.isArray(value)) return "array";
+  if (typeof value === "object") {
+    const ctor: unknown = Object.getPrototypeOf(value) === null ? undefined : (value as { constructor?: unknown }).constructor;
+    const name = typeof ctor === "function" ? ctor.name : "";
+    return name !== "" && name !== "Object" && /^[A-Za-z_$][\w$]{0,63}$/.test(name) ? `object (${name})` : "object";
+  }
+  return typeof value;
+}
+
+/**
+ * Turns anything thrown into an Error, so every catch block handles one type. A value that is not an Error (a
+ * string, a response body, a settings object) may carry a token or a connection string, and messages travel to
+ * callers, logs and audit records: it becomes a generic message that names only its type.
+ */
 export function ensureError(value: unknown): Error {
   if (value instanceof Error) return value;
-  if (typeof value === "string") return new Error(value);
-  let text: string;
-  try {
-    text = JSON.stringify(value) ?? String(value);
-  } catch {
-    text = String(value);
-  }
-  return new Error(`Non-error value thrown: ${text}`);
+  return new Error(`A non-Error value was thrown (${describeThrown(value)}); its content is withheld`);
 }

@@ -30,6 +30,10 @@ import {
 } from "../contracts/remediation";
 import type { RemediationOptionsInput } from "../contracts/options";
 import { APPROVE_EVENT, CANCEL_EVENT, REMEDIATE_SUBSCRIPTION } from "../contracts/names";
+import { ApproveEventSchema, CancelEventSchema, type ApproveEvent, type CancelEvent } from "../contracts/events";
+
+/** Who approves or cancels a run of the local stack (the person at the keyboard). */
+const LOCAL_OPERATOR = "local operator";
 
 /** The package root, whether running from src (tsx, vitest) or from dist (node). */
 const ROOT = __dirname.split(/[\\/]/).includes("dist") ? resolve(__dirname, "../../..") : resolve(__dirname, "../..");
@@ -99,9 +103,13 @@ export interface LocalStack {
   stats(): HostStats;
   /** Largest history of any instance, with its name. */
   maxHistory(): { instanceId: string; name: string; length: number };
-  /** Raises "cancel" as the cancel endpoint does: the run first, then every batch its status lists. */
-  cancel(): void;
-  approve(): void;
+  /**
+   * Raises "cancel" as the cancel endpoint does: the run first, then every batch its status lists; recorded as
+   * cancelled by `by` (default "local operator") at the virtual clock's time.
+   */
+  cancel(by?: string): void;
+  /** Approves the run waiting for approval, recorded as approved by `by` at the virtual clock's time. */
+  approve(by?: string): void;
   /** The finished run's output; throws when the instance did not complete. */
   result(): RemediationResult;
   close(): Promise<void>;
@@ -208,14 +216,18 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
       }
       return best;
     },
-    cancel(): void {
-      host.raiseEvent(instanceId, CANCEL_EVENT);
+    cancel(by = LOCAL_OPERATOR): void {
+      const event: CancelEvent = CancelEventSchema.parse({ cancelledBy: by, cancelledAt: new Date(host.clock.now()).toISOString() });
+      host.raiseEvent(instanceId, CANCEL_EVENT, event);
       for (const id of progress()?.activeBatches ?? []) {
         const s = host.getStatus(id);
-        if (s !== undefined && (s.runtimeStatus === "Running" || s.runtimeStatus === "Pending")) host.raiseEvent(id, CANCEL_EVENT);
+        if (s !== undefined && (s.runtimeStatus === "Running" || s.runtimeStatus === "Pending")) host.raiseEvent(id, CANCEL_EVENT, event);
       }
     },
-    approve: () => host.raiseEvent(instanceId, APPROVE_EVENT),
+    approve: (by = LOCAL_OPERATOR) => {
+      const event: ApproveEvent = ApproveEventSchema.parse({ approvedBy: by, approvedAt: new Date(host.clock.now()).toISOString() });
+      host.raiseEvent(instanceId, APPROVE_EVENT, event);
+    },
     result(): RemediationResult {
       const s = host.getStatus(instanceId);
       if (s?.runtimeStatus !== "Completed") {

@@ -4,6 +4,7 @@ import { SubscriptionIdSchema } from "./ids";
 import { RemediationOptionsSchema } from "./options";
 import { ClassificationSchema } from "./classification";
 import { PlanSchema } from "./plan";
+import { DecisionSchema } from "./events";
 import { LeftDownResourceSchema, ResourceOutcomeSchema, OutcomeKindSchema } from "./outcome";
 
 export const AttestationSchema = z
@@ -109,6 +110,10 @@ export const RemediationSummarySchema = z.object({
   warnings: z.array(z.string()).default([]),
   /** Resources the run took down and could not bring back, each with the reason and the manual action. */
   leftDown: z.array(LeftDownResourceSchema).optional(),
+  /** Who released the run waiting for approval, and when. */
+  approval: DecisionSchema.optional(),
+  /** Who cancelled the run, and when (also when the cancel came while it waited for approval). */
+  cancellation: DecisionSchema.optional(),
 });
 export type RemediationSummary = z.output<typeof RemediationSummarySchema>;
 

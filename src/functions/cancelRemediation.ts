@@ -5,6 +5,7 @@
 import type { HttpRequest, HttpResponseInit, InvocationContext } from "@azure/functions";
 import * as df from "durable-functions";
 import { CANCEL_EVENT } from "../contracts/names";
+import { CancelEventSchema } from "../contracts/events";
 import { ProgressSchema } from "../contracts/remediation";
 import { callerIdentity, handleErrors, jsonResponse, requireRole } from "./http";
 import { isLive, requireLiveInstance, statusUrls, tryGetStatus } from "./instances";
@@ -12,24 +13,24 @@ import { isLive, requireLiveInstance, statusUrls, tryGetStatus } from "./instanc
 export async function cancelRemediation(
   request: HttpRequest,
   client: df.DurableClient,
-  _context: InvocationContext,
+  context: InvocationContext,
 ): Promise<HttpResponseInit> {
-  return handleErrors(async () => {
+  return handleErrors(context, async () => {
     requireRole(request, "Port25.Operator");
     const { instanceId, status } = await requireLiveInstance(client, request);
-    const cancelledBy = callerIdentity(request);
-    await client.raiseEvent(instanceId, CANCEL_EVENT, { cancelledBy });
+    const event = CancelEventSchema.parse({ cancelledBy: callerIdentity(request), cancelledAt: new Date().toISOString() });
+    await client.raiseEvent(instanceId, CANCEL_EVENT, event);
     const progress = ProgressSchema.safeParse(status.customStatus);
     const batches = progress.success ? (progress.data.activeBatches ?? []) : [];
     const signalled: string[] = [];
     for (const batchId of batches) {
       const batch = await tryGetStatus(client, batchId);
       if (batch && isLive(batch)) {
-        await client.raiseEvent(batchId, CANCEL_EVENT, { cancelledBy });
+        await client.raiseEvent(batchId, CANCEL_EVENT, event);
         signalled.push(batchId);
       }
     }
-    return jsonResponse(202, { instanceId, cancelledBy, batchesSignalled: signalled, ...statusUrls(client, request, instanceId) });
+    return jsonResponse(202, { instanceId, ...event, batchesSignalled: signalled, ...statusUrls(client, request, instanceId) });
   });
 }
 

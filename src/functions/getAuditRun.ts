@@ -8,8 +8,8 @@ import { errorResponse, handleErrors, jsonResponse, parseOr400, queryObject, req
 const RunIdSchema = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$/, "must be a run id");
 const QuerySchema = z.object({ format: z.enum(["json", "html"]).default("json") }).strict();
 
-export async function getAuditRun(request: HttpRequest, _context: InvocationContext): Promise<HttpResponseInit> {
-  return handleErrors(async () => {
+export async function getAuditRun(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
+  return handleErrors(context, async () => {
     requireRole(request, "Port25.Auditor");
     const runId = parseOr400(z.object({ runId: RunIdSchema }), { runId: request.params.runId ?? "" }, "route").runId;
     const { format } = parseOr400(QuerySchema, queryObject(request), "query");

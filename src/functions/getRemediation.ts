@@ -10,9 +10,9 @@ import { instanceIdParam } from "./params";
 export async function getRemediation(
   request: HttpRequest,
   client: df.DurableClient,
-  _context: InvocationContext,
+  context: InvocationContext,
 ): Promise<HttpResponseInit> {
-  return handleErrors(async () => {
+  return handleErrors(context, async () => {
     requireRole(request, "Port25.Auditor");
     const instanceId = instanceIdParam(request);
     const status = await tryGetStatus(client, instanceId);

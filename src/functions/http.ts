@@ -1,5 +1,5 @@
 /** Shared pieces of the HTTP triggers: JSON errors, bounded body reading, caller identity and roles. */
-import type { HttpRequest, HttpResponseInit } from "@azure/functions";
+import type { HttpRequest, HttpResponseInit, InvocationContext } from "@azure/functions";
 import { z } from "zod";
 import { getConfig } from "../config";
 import { ensureError, isPort25Error, isValidationError, type FieldIssue } from "../errors";
@@ -111,15 +111,27 @@ export function requireRole(request: HttpRequest, role: Role): void {
   if (!roles.includes(role)) throw new HttpProblem(errorResponse(403, "Forbidden", `The caller lacks the app role ${role}`));
 }
 
-/** Runs a handler body, mapping thrown problems to JSON error responses. */
-export async function handleErrors(body: () => Promise<HttpResponseInit>): Promise<HttpResponseInit> {
+/**
+ * Runs a handler body, mapping thrown problems to JSON error responses. A failure nobody anticipated is answered
+ * 500 (503 when retryable) with the invocation id only: the error's own text may hold ARM's wording, a URL with a
+ * token or a connection string, so it goes to the function's log under that id, never to the caller.
+ */
+export async function handleErrors(context: InvocationContext, body: () => Promise<HttpResponseInit>): Promise<HttpResponseInit> {
   try {
     return await body();
   } catch (e) {
     if (e instanceof HttpProblem) return e.response;
     if (isValidationError(e)) return validationResponse("input", e.issues);
-    if (isPort25Error(e)) return errorResponse(e.retryable ? 503 : 500, e.code, e.message);
     const err = ensureError(e);
-    return errorResponse(500, "InternalError", err.message);
+    const retryable = isPort25Error(e) && e.retryable;
+    const code = isPort25Error(e) ? e.code : "InternalError";
+    const invocationId = context.invocationId;
+    context.error(`${context.functionName} invocation ${invocationId} failed: ${err.name}: ${err.message}`, err.stack ?? "");
+    return errorResponse(
+      retryable ? 503 : 500,
+      code,
+      `${retryable ? "A service the app depends on is unavailable; try again." : "The request failed inside the app."} Quote invocation id ${invocationId} to find it in the app's logs.`,
+      { invocationId },
+    );
   }
 }

@@ -4,8 +4,8 @@ import { AuditQuerySchema } from "../contracts/startRequest";
 import { requireAuditStore } from "../audit/current";
 import { handleErrors, jsonResponse, parseOr400, queryObject, requireRole } from "./http";
 
-export async function listAuditRuns(request: HttpRequest, _context: InvocationContext): Promise<HttpResponseInit> {
-  return handleErrors(async () => {
+export async function listAuditRuns(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
+  return handleErrors(context, async () => {
     requireRole(request, "Port25.Auditor");
     const query = parseOr400(AuditQuerySchema, queryObject(request), "query");
     const page = await requireAuditStore().listRuns(query);

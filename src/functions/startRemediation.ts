@@ -2,6 +2,7 @@
 import { randomUUID } from "node:crypto";
 import type { HttpRequest, HttpResponseInit, InvocationContext } from "@azure/functions";
 import * as df from "durable-functions";
+import { z } from "zod";
 import { getConfig } from "../config";
 import { RemediationInputSchema, remediationInstanceId } from "../contracts/remediation";
 import { MAX_REQUEST_BYTES, StartRequestSchema } from "../contracts/startRequest";
@@ -17,7 +18,7 @@ import {
   requireRole,
   validationResponse,
 } from "./http";
-import { findLiveInstance, statusUrls } from "./instances";
+import { findLiveInstance, isLive, statusUrls } from "./instances";
 
 /** Clock skew tolerated on attestation.approvedAt. */
 const FUTURE_SKEW_MS = 5 * 60 * 1000;
@@ -27,12 +28,22 @@ export function newRunId(now: Date): string {
   return `${stamp}-${randomUUID().slice(0, 8)}`;
 }
 
+const RunIdOfInput = z.object({ runId: z.string() });
+
+/** The live instance's status and the run id in its input, when the instance is live. */
+async function liveRunOf(client: df.DurableClient, instanceId: string): Promise<{ status: df.DurableOrchestrationStatus; runId: string | undefined } | undefined> {
+  const status = await client.getStatus(instanceId, { showInput: true });
+  if (!status.instanceId || !isLive(status)) return undefined;
+  const input = RunIdOfInput.safeParse(status.input);
+  return { status, runId: input.success ? input.data.runId : undefined };
+}
+
 export async function startRemediation(
   request: HttpRequest,
   client: df.DurableClient,
-  _context: InvocationContext,
+  context: InvocationContext,
 ): Promise<HttpResponseInit> {
-  return handleErrors(async () => {
+  return handleErrors(context, async () => {
     requireRole(request, "Port25.Operator");
     const body = await readJsonBody(request, MAX_REQUEST_BYTES);
     const start = parseOr400(StartRequestSchema, body, "request body");
@@ -43,13 +54,13 @@ export async function startRemediation(
       );
     }
     const instanceId = remediationInstanceId(start.subscriptionId);
-    const live = await findLiveInstance(client, instanceId);
-    if (live) {
-      return errorResponse(409, "RunInProgress", `A remediation of subscription ${start.subscriptionId} is already ${live.runtimeStatus}`, {
+    const conflict = (live: df.DurableOrchestrationStatus): HttpResponseInit =>
+      errorResponse(409, "RunInProgress", `A remediation of subscription ${start.subscriptionId} is already ${live.runtimeStatus}`, {
         instanceId,
         ...statusUrls(client, request, instanceId),
       });
-    }
+    const live = await findLiveInstance(client, instanceId);
+    if (live) return conflict(live);
     const config = getConfig();
     const input = RemediationInputSchema.parse({
       subscriptionId: start.subscriptionId,
@@ -62,7 +73,16 @@ export async function startRemediation(
       probeHost: start.options.probeHost ?? config.PORT25_PROBE_HOST,
       runId: newRunId(now),
     });
-    await client.startNew(REMEDIATE_SUBSCRIPTION, { instanceId, input });
+    try {
+      await client.startNew(REMEDIATE_SUBSCRIPTION, { instanceId, input });
+    } catch (e) {
+      // The check above and the start are two calls: a start of the same subscription in between wins, and the
+      // extension refuses ours because the instance exists. Whatever words it refuses in, the instance tells:
+      // live with another run's id → that run won (409); live with ours → our start went through after all.
+      const winner = await liveRunOf(client, instanceId);
+      if (winner === undefined) throw e;
+      if (winner.runId !== input.runId) return conflict(winner.status);
+    }
     const urls = statusUrls(client, request, instanceId);
     return jsonResponse(
       202,
