@@ -99,6 +99,8 @@ export async function serveCommand(argv: string[], until: Promise<void>): Promis
     process.stdout.write(`${line}\n`);
   };
   const log = (line: string): void => out(`[${new Date().toISOString().slice(11, 19)}] ${line}`);
+  const routePrefix = routePrefixFrom(packageRoot());
+  const prefix = routePrefix === "" ? "" : `${routePrefix}/`;
   process.stderr.write(`Starting the simulator (${source}), Azurite and the local durable host…\n`);
   const stack = await startLocalStack({
     scenario,
@@ -115,7 +117,7 @@ export async function serveCommand(argv: string[], until: Promise<void>): Promis
   const keys = generateKeys();
   let front: HttpFront;
   try {
-    front = await startHttpFront({ host: stack.host, keys, port: f.port, routePrefix: routePrefixFrom(packageRoot()), log });
+    front = await startHttpFront({ host: stack.host, keys, port: f.port, routePrefix, log });
   } catch (e) {
     await stack.close();
     const err = ensureError(e);
@@ -134,7 +136,7 @@ export async function serveCommand(argv: string[], until: Promise<void>): Promis
   const base = `--app ${app} --key ${keys.functionKey}`;
   out(
     [
-      `port25 serve: the function app's HTTP API at ${app}/api`,
+      `port25 serve: the function app's HTTP API at ${app}/${routePrefix}`,
       `  simulated subscription ${sub}: ${scenario.vms.length} VMs, ${scenario.scaleSets.length} scale sets, ${scenario.vnets.length} VNets (${source})`,
       `  time: ${f.timeScale} simulated seconds per real second, from ${startedAt.toISOString()}`,
       "",
@@ -144,7 +146,9 @@ export async function serveCommand(argv: string[], until: Promise<void>): Promis
       `  (admin API: POST ${app}/admin/functions/reverifySubscriptions runs the re-verification timer now)`,
       "",
       "Routes:",
-      ...front.routes.map((r) => `  ${r.methods.join(",").padEnd(5)} /api/${r.template}  (${r.functionName})`),
+      ...[...front.routes]
+        .sort((a, b) => a.template.localeCompare(b.template))
+        .map((r) => `  ${r.methods.join(",").padEnd(5)} ${app}/${prefix}${r.template}  (${r.functionName})`),
       "",
       "Try:",
       `  ${cli} start ${base} --subscription ${sub} --require-approval --attestation-ref REQ-25-0001 --approved-by you@contoso.example --approved-at ${approvedAt}`,

@@ -1,0 +1,284 @@
+/**
+ * `port25 serve` over real HTTP, driven by the built CLI as a user drives it: the remote commands (start, status
+ * --watch, approve, cancel, audit) against --app http://127.0.0.1:P --key K, and raw requests for the status codes.
+ * Virtual time runs at 600 simulated seconds per real second, so the approval wait (24 h) lasts 144 s of real time
+ * and a VM's cycle (about 3 min) a third of a second; every wait polls with a bounded number of attempts.
+ */
+import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { z } from "zod";
+import { AuditedRunSchema } from "../../src/contracts/audit";
+import { ProgressSchema, RemediationSummarySchema } from "../../src/contracts/remediation";
+import { fleet, scenario, SUBSCRIPTION_ID } from "../e2e/scenarios";
+
+const ROOT = resolve(__dirname, "../..");
+const CLI = join(ROOT, "dist/src/cli/main.js");
+const TIME_SCALE = 600;
+const VMS = 24;
+const work = mkdtempSync(join(tmpdir(), "port25-serve-"));
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+interface Proc {
+  child: ChildProcessWithoutNullStreams;
+  out: { stdout: string; stderr: string };
+  exited: Promise<Run>;
+}
+
+function spawnCli(args: string[]): Proc {
+  const child = spawn(process.execPath, [CLI, ...args], { cwd: ROOT, env: { ...process.env, FORCE_COLOR: "0", PORT25_FUNCTION_KEY: "" } });
+  const out = { stdout: "", stderr: "" };
+  child.stdout.on("data", (d: Buffer) => (out.stdout += d.toString()));
+  child.stderr.on("data", (d: Buffer) => (out.stderr += d.toString()));
+  const exited = new Promise<Run>((done, fail) => {
+    child.on("error", fail);
+    child.on("close", (code) => done({ code, ...out }));
+  });
+  return { child, out, exited };
+}
+
+const port25 = (args: string[]): Promise<Run> => spawnCli(args).exited;
+
+/** Polls `probe` every `everyMs` until it returns a value, at most `attempts` times. */
+async function poll<T>(what: string, probe: () => T | undefined | Promise<T | undefined>, attempts: number, everyMs = 100): Promise<T> {
+  for (let i = 0; i < attempts; i++) {
+    const v = await probe();
+    if (v !== undefined) return v;
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+  throw new Error(`gave up waiting for ${what} after ${attempts} attempts`);
+}
+
+let server: Proc;
+let app = "";
+let key = "";
+let masterKey = "";
+const auth = (): string[] => ["--app", app, "--key", key];
+
+const StatusSchema = z.object({
+  instanceId: z.string(),
+  runtimeStatus: z.string(),
+  progress: ProgressSchema.nullable(),
+  summary: RemediationSummarySchema.nullable(),
+});
+
+async function status(): Promise<z.output<typeof StatusSchema>> {
+  const res = await fetch(`${app}/api/remediations/${SUBSCRIPTION_ID}`, { headers: { "x-functions-key": key } });
+  expect(res.status).toBe(200);
+  return StatusSchema.parse(await res.json());
+}
+
+const live = (s: { runtimeStatus: string }): boolean => s.runtimeStatus === "Running" || s.runtimeStatus === "Pending";
+
+function startArgs(extra: string[] = []): string[] {
+  return [
+    "start",
+    ...auth(),
+    "--subscription",
+    SUBSCRIPTION_ID,
+    "--attestation-ref",
+    "REQ-25-0001",
+    "--approved-by",
+    "ops@contoso.example",
+    "--approved-at",
+    "2026-03-02T09:00:00Z",
+    ...extra,
+  ];
+}
+
+beforeAll(async () => {
+  if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run \`npm run build\` first (npm test does)`);
+  const file = join(work, "scenario.json");
+  writeFileSync(file, JSON.stringify(scenario({ vms: fleet(VMS) })));
+  server = spawnCli(["serve", "--scenario", file, "--port", "0", "--time-scale", String(TIME_SCALE)]);
+  await poll(
+    "serve to print its keys",
+    () => {
+      if (server.child.exitCode !== null) throw new Error(`serve exited ${server.child.exitCode}: ${server.out.stderr}`);
+      return /Press Ctrl\+C/.test(server.out.stdout) ? true : undefined;
+    },
+    1200,
+  );
+  app = /HTTP API at (http:\/\/127\.0\.0\.1:\d+)\/api/.exec(server.out.stdout)?.[1] ?? "";
+  key = /Function key: (\S+)/.exec(server.out.stdout)?.[1] ?? "";
+  masterKey = /Master key:\s+(\S+)/.exec(server.out.stdout)?.[1] ?? "";
+  expect(app).not.toBe("");
+  expect(key).toMatch(/^[A-Za-z0-9_-]{40,}$/);
+  expect(masterKey).not.toBe(key);
+});
+
+afterAll(async () => {
+  if (server.child.exitCode === null) {
+    server.child.kill("SIGKILL");
+    await server.exited;
+  }
+});
+
+describe("port25 serve", () => {
+  it("prints the base URL, the key, every route and the three commands to try", () => {
+    const out = server.out.stdout;
+    for (const route of ["/api/remediations ", "/api/remediations/{id} ", "/api/remediations/{id}/approve", "/api/remediations/{id}/cancel", "/api/audit/runs ", "/api/audit/runs/{runId}"]) {
+      expect(out).toContain(route);
+    }
+    expect(out).toMatch(new RegExp(`start --app ${app} --key ${key} --subscription ${SUBSCRIPTION_ID} --require-approval`));
+    expect(out).toMatch(/status --app \S+ --key \S+ --id \S+ --watch/);
+    expect(out).toMatch(/approve --app \S+ --key \S+ --id \S+/);
+  });
+
+  it("answers 401 with no body to a missing or wrong key, and 404 to an unknown route or method", async () => {
+    const url = `${app}/api/remediations/${SUBSCRIPTION_ID}`;
+    const none = await fetch(url);
+    expect(none.status).toBe(401);
+    expect(await none.text()).toBe("");
+    expect((await fetch(url, { headers: { "x-functions-key": "not-the-key" } })).status).toBe(401);
+    expect((await fetch(`${url}?code=not-the-key`)).status).toBe(401);
+    expect((await fetch(`${url}?code=${encodeURIComponent(key)}`)).status).toBe(404); // no run yet: the app's own 404
+    expect((await fetch(url, { headers: { "x-functions-key": masterKey } })).status).toBe(404);
+    expect((await fetch(`${app}/api/nothing-here`, { headers: { "x-functions-key": key } })).status).toBe(404);
+    expect((await fetch(url, { method: "DELETE", headers: { "x-functions-key": key } })).status).toBe(404);
+
+    const bad = await port25(["status", "--app", app, "--key", "not-the-key", "--id", SUBSCRIPTION_ID]);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(/401/);
+    expect(server.out.stdout).not.toContain("not-the-key"); // keys in the query string are masked in the log
+  });
+
+  it("answers the app's own 400 naming the field", async () => {
+    const res = await fetch(`${app}/api/remediations`, {
+      method: "POST",
+      headers: { "x-functions-key": key, "content-type": "application/json" },
+      body: JSON.stringify({ subscriptionId: SUBSCRIPTION_ID, attestation: { reference: "REQ-25-0001", approvedBy: "ops" } }),
+    });
+    expect(res.status).toBe(400);
+    const body = z.object({ error: z.object({ code: z.string(), details: z.object({ fields: z.array(z.string()) }) }) }).parse(await res.json());
+    expect(body.error.code).toBe("ValidationFailed");
+    expect(body.error.details.fields).toContain("attestation.approvedAt");
+  });
+
+  it("runs an approval flow: start with --require-approval, a second start gets 409, watch, approve, audit", async () => {
+    const started = await port25(startArgs(["--require-approval"]));
+    expect(started.stderr).toBe("");
+    expect(started.code).toBe(0);
+    const runId = /Started run (\S+)/.exec(started.stdout)?.[1] ?? "";
+    expect(runId).not.toBe("");
+    expect(started.stdout).toContain(`Status: ${app}/api/remediations/port25-${SUBSCRIPTION_ID}`);
+
+    await poll("the run to wait for approval", async () => ((await status()).progress?.phase === "approve" ? true : undefined), 300);
+
+    const second = await port25(startArgs());
+    expect(second.code).toBe(1);
+    expect(second.stderr).toMatch(/RunInProgress/);
+    const raw = await fetch(`${app}/api/remediations`, {
+      method: "POST",
+      headers: { "x-functions-key": key, "content-type": "application/json" },
+      body: JSON.stringify({ subscriptionId: SUBSCRIPTION_ID, attestation: { reference: "REQ-25-0001", approvedBy: "ops", approvedAt: "2026-03-02T09:00:00Z" } }),
+    });
+    expect(raw.status).toBe(409);
+    expect(z.object({ error: z.object({ code: z.string() }) }).parse(await raw.json()).error.code).toBe("RunInProgress");
+
+    const watch = spawnCli(["status", ...auth(), "--id", SUBSCRIPTION_ID, "--watch"]);
+    await poll("status --watch to show the approval wait", () => (/^approve /m.test(watch.out.stderr) ? true : undefined), 300);
+    const approved = await port25(["approve", ...auth(), "--id", SUBSCRIPTION_ID]);
+    expect(approved.code).toBe(0);
+    expect(approved.stdout).toContain(`Approved ${SUBSCRIPTION_ID}`);
+
+    const watched = await watch.exited;
+    expect(watched.code).toBe(0);
+    expect(watched.stdout).toContain(`port25-${SUBSCRIPTION_ID}: Completed, run ${runId} completed`);
+    expect(watched.stdout).toMatch(new RegExp(`cycled\\s+${VMS + 1}\\b`));
+    expect(watched.stderr).toMatch(new RegExp(`^approve \\d+/${VMS + 1} done`, "m"));
+
+    const listed = await port25(["audit", ...auth(), "--json"]);
+    expect(listed.code).toBe(0);
+    const rows = z.array(z.object({ runId: z.string(), status: z.string() }).loose()).parse(JSON.parse(listed.stdout));
+    expect(rows.find((r) => r.runId === runId)?.status).toBe("completed");
+
+    const one = await port25(["audit", ...auth(), "--run", runId]);
+    expect(one.code).toBe(0);
+    const audited = AuditedRunSchema.parse(JSON.parse(one.stdout));
+    expect(audited.run.runId).toBe(runId);
+    expect(audited.run.requireApproval).toBe(true);
+    expect(audited.run.summary?.status).toBe("completed");
+    expect(audited.outcomes).toHaveLength(VMS + 1);
+
+    const html = join(work, "report.html");
+    const report = await port25(["audit", ...auth(), "--run", runId, "--html", html]);
+    expect(report.code).toBe(0);
+    expect(readFileSync(html, "utf8")).toMatch(/^<!doctype html>/i);
+  });
+
+  it("cancels a run mid-wave: VMs in flight finish, none is left down, the rest is untouched", async () => {
+    const started = await port25(startArgs(["--max-concurrency", "1"]));
+    expect(started.code).toBe(0);
+    await poll(
+      "the canary and a first VM of the wave to be cycled",
+      async () => {
+        const s = await status();
+        return s.progress?.phase === "waves" && s.progress.counts.cycled >= 2 ? true : undefined;
+      },
+      600,
+      50,
+    );
+    const cancelled = await port25(["cancel", ...auth(), "--id", SUBSCRIPTION_ID]);
+    expect(cancelled.code).toBe(0);
+    expect(cancelled.stdout).toContain(`Cancellation requested for ${SUBSCRIPTION_ID}`);
+
+    const done = await poll("the run to end", async () => {
+      const s = await status();
+      return live(s) ? undefined : s;
+    }, 600);
+    expect(done.runtimeStatus).toBe("Completed");
+    const summary = done.summary;
+    expect(summary?.status).toBe("cancelled");
+    expect(summary?.counts.leftDown ?? 0).toBe(0);
+    expect(summary?.counts.failed).toBe(0);
+    expect(summary?.counts.cycled).toBeGreaterThanOrEqual(2); // the canary and at least one VM of the wave
+    expect(summary?.counts.cycled).toBeLessThan(VMS + 1);
+
+    const final = await port25(["status", ...auth(), "--id", SUBSCRIPTION_ID]);
+    expect(final.stdout).toMatch(/Completed, run \S+ cancelled/);
+
+    const cancelAgain = await fetch(`${app}/api/remediations/${SUBSCRIPTION_ID}/cancel`, { method: "POST", headers: { "x-functions-key": key } });
+    expect(cancelAgain.status).toBe(409);
+  });
+
+  it("runs the re-verification timer through the admin API, with the master key only", async () => {
+    const url = `${app}/admin/functions/reverifySubscriptions`;
+    const init = (k: string): RequestInit => ({ method: "POST", headers: { "x-functions-key": k, "content-type": "application/json" }, body: "{}" });
+    expect((await fetch(url, init(key))).status).toBe(401);
+    expect((await fetch(url, { method: "POST" })).status).toBe(401);
+    expect((await fetch(`${app}/admin/functions/startRemediation`, init(masterKey))).status).toBe(404);
+    const res = await fetch(url, init(masterKey));
+    expect(res.status).toBe(202);
+    await poll("the sweep to be logged", () => (/reverifySubscriptions: 1 started \(port25-reverify-/.test(server.out.stdout) ? true : undefined), 100);
+  });
+
+  it("stops cleanly on Ctrl+C: the host, the simulator and Azurite", async () => {
+    const pid = server.child.pid ?? 0;
+    const childrenFile = `/proc/${pid}/task/${pid}/children`;
+    // Linux names a process's children (Azurite is one); elsewhere only the exit is checked.
+    const children = existsSync(childrenFile) ? readFileSync(childrenFile, "utf8").split(/\s+/).filter((p) => p !== "").map(Number) : [];
+    if (existsSync(childrenFile)) expect(children.length).toBeGreaterThan(0);
+    server.child.kill("SIGINT");
+    const r = await server.exited;
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/Stopped after \d+ ARM requests/);
+    expect((await fetch(`${app}/api/audit/runs`).then(() => "answered", () => "refused"))).toBe("refused");
+    const alive = children.filter((p) => {
+      try {
+        process.kill(p, 0);
+        return true;
+      } catch {
+        return false;
+      }
+    });
+    expect(alive).toEqual([]);
+  });
+});
