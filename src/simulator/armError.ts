@@ -6,12 +6,12 @@ export class ArmHttpError extends Error {
     readonly code: string,
     message: string,
     readonly headers: Record<string, string> = {},
-    readonly details: readonly { code: string; message: string }[] = [],
+    readonly details: readonly { code: string; message: string; target?: string }[] = [],
   ) {
     super(message);
   }
 
-  body(): { error: { code: string; message: string; details?: { code: string; message: string }[] } } {
+  body(): { error: { code: string; message: string; details?: { code: string; message: string; target?: string }[] } } {
     return { error: { code: this.code, message: this.message, ...(this.details.length > 0 ? { details: [...this.details] } : {}) } };
   }
 }

@@ -10,7 +10,7 @@ import { FaultEngine, type FaultSpec } from "./faults";
 import { createRng } from "./rng";
 import { loadScenario, type Scenario, type ScenarioInput } from "./scenario";
 import { createHandler, type RequestLogEntry } from "./server";
-import { Throttler } from "./throttle";
+import { ComputeThrottler, Throttler } from "./throttle";
 import { subnetPrefixes, World, type PowerState, type SimClock, type StateChange } from "./world";
 
 export { loadScenario, ScenarioSchema, type Scenario, type ScenarioInput } from "./scenario";
@@ -91,6 +91,7 @@ export async function startSimulator(opts: SimulatorOptions): Promise<SimulatorH
   // The response shapes draw from their own stream: adding a draw never shifts the seed's jitter, ids or faults.
   const world = new World(scenario, rng, faults, clock.now(), createRng(((opts.seed ?? 1) ^ 0x5bd1e995) >>> 0));
   const throttler = new Throttler(b.throttling.enabled, b.throttling, clock.now());
+  const compute = new ComputeThrottler(b.computeThrottling);
 
   const pems = await generate([{ name: "commonName", value: "127.0.0.1" }], {
     keyType: "ec",
@@ -114,7 +115,7 @@ export async function startSimulator(opts: SimulatorOptions): Promise<SimulatorH
   let endpoint = "";
   const server: Server = createServer(
     { key: pems.private, cert: pems.cert, keepAlive: true, keepAliveTimeout: 30_000 },
-    createHandler({ world, clock, token, throttler, faults, endpoint: () => endpoint, log, counters }),
+    createHandler({ world, clock, token, throttler, compute, faults, endpoint: () => endpoint, log, counters }),
   );
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);

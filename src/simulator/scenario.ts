@@ -5,6 +5,7 @@ import { ensureError, ValidationError } from "../errors";
 import { parseWith } from "../contracts/parse";
 import { contains, overlaps, parseCidr, type Cidr } from "./cidr";
 import { FaultSpecSchema } from "./faults";
+import { COMPUTE_POLICY_NAMES } from "./throttle";
 import { ResponseShapesSchema } from "./shapes";
 
 const Guid = z.string().regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i, "must be a GUID");
@@ -133,6 +134,7 @@ const NetworkWatcherSchema = z
 
 const Seconds = z.number().nonnegative();
 const BucketSchema = z.object({ capacity: z.number().positive(), refillPerSecond: z.number().positive() }).strict();
+const MinuteBucketSchema = z.object({ capacity: z.number().int().positive(), refillPerMinute: z.number().int().positive() }).strict();
 
 const BehaviourSchema = z
   .object({
@@ -161,6 +163,24 @@ const BehaviourSchema = z
         reads: BucketSchema.default({ capacity: 250, refillPerSecond: 25 }),
         writes: BucketSchema.default({ capacity: 200, refillPerSecond: 10 }),
         deletes: BucketSchema.default({ capacity: 200, refillPerSecond: 10 }),
+      })
+      .strict()
+      .prefault({}),
+    /**
+     * Microsoft.Compute's own throttling (compute-throttling-limits.md), on top of `throttling`: per region, per
+     * resource and per subscription token buckets per policy, refilled once a minute. `scale` multiplies every
+     * published limit; `overrides` replaces single buckets (e.g. a tight per-VM budget in a test).
+     */
+    computeThrottling: z
+      .object({
+        enabled: z.boolean().default(true),
+        scale: z.number().positive().default(1),
+        overrides: z
+          .partialRecord(
+            z.enum(COMPUTE_POLICY_NAMES),
+            z.object({ resource: MinuteBucketSchema.optional(), subscription: MinuteBucketSchema.optional() }).strict(),
+          )
+          .default({}),
       })
       .strict()
       .prefault({}),

@@ -5,7 +5,7 @@ import { ensureError } from "../errors";
 import { ArmHttpError } from "./armError";
 import type { FaultEngine, OperationName, RequestKind } from "./faults";
 import { API_VERSIONS, matchRoute, unknownPath, type SimRequest, type SimResponse } from "./routes";
-import type { Throttler } from "./throttle";
+import type { ComputeCharge, ComputeThrottler, Throttler } from "./throttle";
 import type { SimClock, World } from "./world";
 
 export interface RequestLogEntry {
@@ -26,6 +26,8 @@ export interface RequestLogEntry {
   subscriptionId?: string;
   /** ARM error code of a failed request. */
   errorCode?: string;
+  /** Whose budget refused the request: ARM's subscription buckets or Microsoft.Compute's own policies. */
+  throttledBy?: "subscription" | "compute";
 }
 
 export interface FrontDoorDeps {
@@ -33,6 +35,7 @@ export interface FrontDoorDeps {
   clock: SimClock;
   token: string;
   throttler: Throttler;
+  compute: ComputeThrottler;
   faults: FaultEngine;
   endpoint: () => string;
   log: RequestLogEntry[];
@@ -89,13 +92,15 @@ async function handle(d: FrontDoorDeps, req: IncomingMessage, res: ServerRespons
   d.counters.requests += 1;
 
   let response: SimResponse;
+  const extra: Incoming["extra"] = {};
   try {
     const raw = method === "POST" || method === "PUT" || method === "PATCH" ? await readBody(req) : "";
-    response = await serve(d, { method, url, segments, apiVersion, kind, raw, authorization: req.headers.authorization, entry });
+    response = await serve(d, { method, url, segments, apiVersion, kind, raw, authorization: req.headers.authorization, entry, extra });
   } catch (e) {
     const err = e instanceof ArmHttpError ? e : new ArmHttpError(500, "InternalServerError", ensureError(e).message);
     response = { status: err.status, body: err.body(), headers: err.headers };
   }
+  if (extra.computeHeaders !== undefined) response = { ...response, headers: { ...extra.computeHeaders, ...response.headers } };
 
   const requestId = randomUUID();
   const headers: Record<string, string> = {
@@ -131,6 +136,8 @@ interface Incoming {
   raw: string;
   authorization: string | undefined;
   entry: RequestLogEntry;
+  /** Headers every answer to this request carries, whatever it is (Compute's remaining budgets). */
+  extra: { computeHeaders?: Record<string, string> };
 }
 
 async function serve(d: FrontDoorDeps, q: Incoming): Promise<SimResponse> {
@@ -154,6 +161,7 @@ async function serve(d: FrontDoorDeps, q: Incoming): Promise<SimResponse> {
   const budget = d.throttler.take(q.kind, now);
   if (!budget.ok) {
     d.counters.throttled += 1;
+    q.entry.throttledBy = "subscription";
     throw new ArmHttpError(
       429,
       "SubscriptionRequestsThrottled",
@@ -171,6 +179,30 @@ async function serve(d: FrontDoorDeps, q: Incoming): Promise<SimResponse> {
       "InvalidApiVersionParameter",
       `The api-version '${q.apiVersion}' is invalid. The supported versions are '${API_VERSIONS[route.family].join(",")}'.`,
     );
+  // Microsoft.Compute's own buckets, behind ARM's: the route's operation tells the policy.
+  const charge = d.compute.enabled ? computeChargeOf(w, route.operation, route.family, params) : undefined;
+  if (charge !== undefined) {
+    const verdict = d.compute.take(charge, now);
+    q.extra.computeHeaders = verdict.headers;
+    if (!verdict.ok) {
+      d.counters.throttled += 1;
+      q.entry.throttledBy = "compute";
+      const detail = {
+        operationGroup: verdict.operationGroup,
+        startTime: verdict.startTime,
+        endTime: verdict.endTime,
+        allowedRequestCount: verdict.allowedRequestCount,
+        measuredRequestCount: verdict.measuredRequestCount,
+      };
+      throw new ArmHttpError(
+        429,
+        "OperationNotAllowed",
+        "The server rejected the request because too many requests have been received for this subscription.",
+        { "retry-after": String(verdict.retryAfterSeconds) },
+        [{ code: "TooManyRequests", target: verdict.operationGroup, message: JSON.stringify(detail) }],
+      );
+    }
+  }
   const ctx = { operation: route.operation, kind: q.kind, path: q.url.pathname.toLowerCase(), apiVersion: q.apiVersion };
   const spike = d.faults.take("latencySpike", ctx);
   if (spike !== undefined && spike.responseDelayMs > 0) await delay(spike.responseDelayMs);
@@ -213,4 +245,49 @@ async function serve(d: FrontDoorDeps, q: Incoming): Promise<SimResponse> {
     endpoint: d.endpoint(),
   };
   return route.handle(w, request);
+}
+
+/**
+ * The Compute policy a request falls under (compute-throttling-limits.md), the resource whose own bucket it
+ * draws on (none where the page says only the subscription's limit applies) and its region. Lists are charged
+ * to one bucket for the whole subscription whatever the region (at least as strict as one per region).
+ * Operations the page does not name (a scale set's VM list) are charged as the scale set's High Cost Get.
+ */
+export function computeChargeOf(w: World, operation: OperationName, family: string, params: Record<string, string>): ComputeCharge | undefined {
+  const rgPath = `/subscriptions/${params["sub"] ?? ""}/resourcegroups/${params["rg"] ?? ""}/providers/microsoft.compute`.toLowerCase();
+  const vmId = `${rgPath}/virtualmachines/${params["vm"] ?? ""}`.toLowerCase();
+  const ssId = `${rgPath}/virtualmachinescalesets/${params["ss"] ?? ""}`.toLowerCase();
+  const vmRegion = (): string => w.vms.get(vmId)?.machine.location ?? "unknown";
+  const ssRegion = (): string => w.scaleSets.get(ssId)?.location ?? "unknown";
+  const vm = (policy: ComputeCharge["policy"]): ComputeCharge => ({ policy, resourceKey: vmId, region: vmRegion() });
+  switch (operation) {
+    case "getVm":
+    case "getVmInstanceView":
+      return vm("LowCostGet");
+    case "vmPowerOff":
+    case "vmStart":
+      return vm("UpdateVM");
+    case "vmDeallocate":
+      return vm("DeleteVM");
+    case "listVms":
+      return { policy: "HighCostGet", region: "all" };
+    case "getScaleSet":
+      return { policy: "LowCostGetVMScaleSet", resourceKey: ssId, region: ssRegion() };
+    case "listScaleSets":
+    case "listScaleSetVms":
+      return { policy: "HighCostGetVMScaleSet", region: "all" };
+    case "getScaleSetVm":
+      return { policy: "GetVMScaleSetVM", resourceKey: `${ssId}/virtualmachines/${(params["inst"] ?? "").toLowerCase()}`, region: ssRegion() };
+    case "scaleSetPowerOff":
+      return { policy: "DeleteVMScaleSet", region: ssRegion() };
+    case "scaleSetDeallocate":
+      return { policy: "DeleteVMScaleSet", resourceKey: ssId, region: ssRegion() };
+    case "scaleSetStart":
+      return { policy: "UpdateVMScaleSet", region: ssRegion() };
+    case "getOperationStatus":
+      // Network's operations share the name; only Compute's path is charged.
+      return family === "compute" ? { policy: "GetOperation", resourceKey: (params["op"] ?? "").toLowerCase(), region: params["loc"] ?? "unknown" } : undefined;
+    default:
+      return undefined;
+  }
 }

@@ -5,11 +5,12 @@ import { join } from "node:path";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { simulateCommand } from "../../src/cli/commands/simulate";
 import { SimulateOutputSchema } from "../../src/cli/simulateOutput";
+import type { FaultSpec } from "../../src/simulator";
 import { fleet, scenario } from "../e2e/scenarios";
 
 const work = mkdtempSync(join(tmpdir(), "port25-left-down-"));
 
-function scenarioFile(name: string, faults: NonNullable<Parameters<typeof scenario>[0]["behaviour"]>["faults"]): string {
+function scenarioFile(name: string, faults: FaultSpec[]): string {
   const file = join(work, `${name}.json`);
   writeFileSync(file, JSON.stringify(scenario({ vms: fleet(3), behaviour: { faults } })));
   return file;
