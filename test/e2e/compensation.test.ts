@@ -138,6 +138,21 @@ describe("a VM that cannot be brought back", () => {
   });
 });
 
+describe("scenarios/no-vm-left-down.json", () => {
+  it("ends with every VM running but the one Azure never has capacity for, which is reported left down", async () => {
+    const { product, result } = await run({ scenario: "scenarios/no-vm-left-down.json" });
+    // A deallocate that ended Failed: started again. A start that failed once on allocation: retried.
+    expect(outcome(result, "api-01")).toMatchObject({ outcome: "failed", restored: true, stateAfter: "running" });
+    expect(outcome(result, "api-02")).toMatchObject({ outcome: "cycled", stateAfter: "running" });
+    expect(outcome(result, "vmss-workers")).toMatchObject({ outcome: "cycled", stateAfter: "running" });
+    expect(outcome(result, "batch-01").leftDown).toMatchObject({ state: "deallocated", errorCode: "AllocationFailed" });
+    const down = product.sim.snapshot().vms.filter((v) => v.powerState !== "running").map((v) => v.name);
+    expect(down).toEqual(["batch-01"]);
+    expect(product.sim.snapshot().scaleSets[0]?.instances.map((i) => i.powerState)).toEqual(["running", "running"]);
+    expect(result.summary.counts).toMatchObject({ cycled: 4, failed: 2, leftDown: 1 });
+  });
+});
+
 describe("a uniform scale set", () => {
   const uniform = (faults: FaultSpec[]) =>
     scenario({
