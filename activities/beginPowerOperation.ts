@@ -12,6 +12,7 @@ import {
 } from "../src/contracts/functions/beginPowerOperation";
 import { stepInTransition, stepSatisfied } from "../src/contracts/functions/common";
 import type { PowerState } from "../src/contracts/power";
+import { withPacing } from "../src/azure/pacing";
 import { ValidationError, ensureError } from "../src/errors";
 import { toArmFailure } from "./armFailure";
 import { gateway } from "./deps";
@@ -21,7 +22,9 @@ type Output = z.input<typeof BeginPowerOperationOutput>;
 
 export async function beginPowerOperation(input: Input): Promise<Output> {
   try {
-    return input.kind === "vm" ? await beginOnVm(input) : await beginOnScaleSet(input);
+    const { value, paceSeconds } = await withPacing(() => (input.kind === "vm" ? beginOnVm(input) : beginOnScaleSet(input)));
+    // ARM's rate-limit headers said a budget of this resource is nearly spent: the orchestration waits before polling.
+    return paceSeconds > 0 && (value.status === "started" || value.status === "inTransition") ? { ...value, paceSeconds } : value;
   } catch (e) {
     return toArmFailure(ensureError(e));
   }

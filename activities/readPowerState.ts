@@ -7,6 +7,7 @@ import {
   type ReadPowerStateOutput,
 } from "../src/contracts/functions/readPowerState";
 import type { OperationStatus } from "../src/contracts/azure";
+import { withPacing } from "../src/azure/pacing";
 import { ensureError } from "../src/errors";
 import { toArmFailure } from "./armFailure";
 import { gateway } from "./deps";
@@ -14,19 +15,25 @@ import { gateway } from "./deps";
 type Input = z.output<typeof ReadPowerStateInput>;
 type Output = z.input<typeof ReadPowerStateOutput>;
 
+/** The read, with the wait ARM's rate-limit headers ask for before the next one (pacing.ts). */
 export async function readPowerState(input: Input): Promise<Output> {
   try {
-    let operation: OperationStatus | undefined;
-    if (input.handle !== undefined) {
-      operation = await gateway().getOperationStatus(input.handle);
-      // While the operation runs, its status is all a poll needs: one request.
-      if (operation.status === "InProgress") return { status: "ok", operation };
-      if (operation.status === "Succeeded" && !input.readStateWhenDone) return { status: "ok", operation };
-    }
-    return { status: "ok", ...(operation !== undefined ? { operation } : {}), resource: await readResource(input) };
+    const { value, paceSeconds } = await withPacing(() => read(input));
+    return paceSeconds > 0 ? { ...value, paceSeconds } : value;
   } catch (e) {
     return toArmFailure(ensureError(e));
   }
+}
+
+async function read(input: Input): Promise<Extract<Output, { status: "ok" }>> {
+  let operation: OperationStatus | undefined;
+  if (input.handle !== undefined) {
+    operation = await gateway().getOperationStatus(input.handle);
+    // While the operation runs, its status is all a poll needs: one request.
+    if (operation.status === "InProgress") return { status: "ok", operation };
+    if (operation.status === "Succeeded" && !input.readStateWhenDone) return { status: "ok", operation };
+  }
+  return { status: "ok", ...(operation !== undefined ? { operation } : {}), resource: await readResource(input) };
 }
 
 async function readResource(input: Input): Promise<NonNullable<Extract<Output, { status: "ok" }>["resource"]>> {

@@ -261,13 +261,14 @@ function* beginStep(
         return { ok: true, performed: false, state: begun.state };
       case "inTransition":
         // Already under way (a re-run after a lost completion): watch the state, there is no operation to poll.
-        return { ...(track.instanceIds !== undefined ? { instanceIds: track.instanceIds } : {}), firstWait: NEXT_POLL[step] };
+        return { ...(track.instanceIds !== undefined ? { instanceIds: track.instanceIds } : {}), firstWait: Math.max(NEXT_POLL[step], begun.paceSeconds ?? 0) };
       case "started": {
         const ids = begun.instanceIds ?? track.instanceIds;
         return {
           ...(begun.handle.completed ? {} : { handle: begun.handle }),
           ...(ids !== undefined ? { instanceIds: ids } : {}),
-          firstWait: begun.handle.completed ? 0 : Math.max(FIRST_POLL[step], begun.handle.retryAfterSeconds ?? 0),
+          // ARM's Retry-After and the pace its rate-limit headers ask for (pacing.ts) only ever lengthen the wait.
+          firstWait: begun.handle.completed ? (begun.paceSeconds ?? 0) : Math.max(FIRST_POLL[step], begun.handle.retryAfterSeconds ?? 0, begun.paceSeconds ?? 0),
         };
       }
       case "notFound":
@@ -405,11 +406,8 @@ function* runStep(
       if (seen === undefined) return { ok: true, performed, state: STEP_TARGET[step] };
     }
     if (seen?.done === true) return { ok: true, performed, state: seen.state };
-    if (op?.status === "InProgress") {
-      wait = Math.max(NEXT_POLL[step], op.retryAfterSeconds ?? 0);
-    } else {
-      wait = NEXT_POLL[step];
-    }
+    // The next poll: ARM's Retry-After and the pace its rate-limit headers ask for only ever lengthen it.
+    wait = Math.max(NEXT_POLL[step], op?.status === "InProgress" ? (op.retryAfterSeconds ?? 0) : 0, read.paceSeconds ?? 0);
   }
 }
 

@@ -15,6 +15,7 @@ import { getConfig, type Config } from "../config";
 import { ConfigError, ensureError } from "../errors";
 import type { ArmGateway } from "./gateway";
 import { ArmGatewayImpl } from "./armGateway";
+import { PACING_POLICY_NAME, pacingPolicy } from "./pacing";
 
 /**
  * In-SDK retries. Only transient failures (408, 5xx other than 501/505, socket errors) are retried here, with a
@@ -122,11 +123,16 @@ export function transientRetryPolicy(options: ArmRetryOptions): PipelinePolicy {
   return { name: TRANSIENT_RETRY_POLICY_NAME, sendRequest: (request, next) => inner.sendRequest(request, next) };
 }
 
-/** Replaces the SDK's default retry policy (which sleeps on 429 Retry-After) with the transient-only one. */
+/**
+ * Replaces the SDK's default retry policy (which sleeps on 429 Retry-After) with the transient-only one, and reads
+ * the rate-limit headers of every response (retries included) for pacing (pacing.ts).
+ */
 export function useTransientRetries(pipeline: Pipeline, options: ArmRetryOptions): void {
   pipeline.removePolicy({ name: DEFAULT_RETRY_POLICY_NAME });
   pipeline.removePolicy({ name: TRANSIENT_RETRY_POLICY_NAME });
+  pipeline.removePolicy({ name: PACING_POLICY_NAME });
   pipeline.addPolicy(transientRetryPolicy(options), { phase: "Retry" });
+  pipeline.addPolicy(pacingPolicy(), { afterPhase: "Retry" });
 }
 
 function isTransientStatus(response: PipelineResponse): boolean {

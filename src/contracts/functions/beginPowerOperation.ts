@@ -5,7 +5,7 @@ import { OperationHandleSchema } from "../azure";
 import { ArmResourceIdSchema } from "../ids";
 import { PowerStepSchema } from "../plan";
 import { PowerStateSchema } from "../power";
-import { ArmFailureSchema, CycleKindSchema } from "./common";
+import { ArmFailureSchema, CycleKindSchema, PaceSecondsSchema } from "./common";
 
 export const BeginPowerOperationInput = z.object({
   resourceId: ArmResourceIdSchema,
@@ -22,11 +22,13 @@ export const BeginPowerOperationOutput = z.discriminatedUnion("status", [
     handle: OperationHandleSchema,
     stateBefore: PowerStateSchema,
     instanceIds: z.array(z.string()).optional(),
+    /** ARM's rate-limit headers say a budget of this resource is nearly spent: wait this long before polling. */
+    paceSeconds: PaceSecondsSchema,
   }),
   /** Already in or past the step's target state: nothing was sent. */
   z.object({ status: z.literal("alreadyDone"), state: PowerStateSchema }),
   /** The step's transition is already under way (e.g. a re-run after a lost completion): nothing was sent. */
-  z.object({ status: z.literal("inTransition"), state: PowerStateSchema }),
+  z.object({ status: z.literal("inTransition"), state: PowerStateSchema, paceSeconds: PaceSecondsSchema }),
   ArmFailureSchema,
 ]);
 export type BeginPowerOperationResult = z.output<typeof BeginPowerOperationOutput>;

@@ -4,7 +4,7 @@ import { defineActivity } from "../define";
 import { OperationHandleSchema, OperationStatusSchema } from "../azure";
 import { ArmResourceIdSchema } from "../ids";
 import { PowerStateSchema } from "../power";
-import { ArmFailureSchema, CycleKindSchema } from "./common";
+import { ArmFailureSchema, CycleKindSchema, PaceSecondsSchema } from "./common";
 
 export const ReadPowerStateInput = z.object({
   resourceId: ArmResourceIdSchema,
@@ -29,6 +29,8 @@ export const ReadPowerStateOutput = z.discriminatedUnion("status", [
   z.object({
     status: z.literal("ok"),
     operation: OperationStatusSchema.optional(),
+    /** ARM's rate-limit headers say a budget of this resource is nearly spent: wait this long before the next read. */
+    paceSeconds: PaceSecondsSchema,
     /** Present when the resource was read. */
     resource: z
       .object({

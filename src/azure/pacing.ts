@@ -1,0 +1,104 @@
+/**
+ * Pacing from ARM's rate-limit headers instead of waiting for 429s. Every response's
+ * `x-ms-ratelimit-remaining-resource` (Microsoft.Compute's buckets: `Microsoft.Compute/<bucket>;<count>`, one
+ * entry per policy that applied) and `x-ms-ratelimit-remaining-subscription-*` (ARM's own buckets) is read by a
+ * pipeline policy on every client. An activity that wraps its ARM calls in `withPacing` learns how long to wait
+ * before the next request on the same resource; it never sleeps itself: the orchestration waits on a durable timer.
+ */
+import { AsyncLocalStorage } from "node:async_hooks";
+import type { PipelinePolicy } from "@azure/core-rest-pipeline";
+import { z } from "zod";
+import type { HeaderSource } from "./errors";
+
+export const PACING_POLICY_NAME = "port25RateLimitPacingPolicy";
+
+/** One bucket's remaining count, as a response stated it. */
+export interface RateBudget {
+  /** `Microsoft.Compute/LowCostGetResource`, `subscription-reads`, … */
+  bucket: string;
+  remaining: number;
+  /** Compute's buckets refill once a minute; ARM's subscription buckets every second. */
+  refill: "minute" | "second";
+}
+
+/**
+ * At or below this many tokens a Compute bucket is treated as spent: the next request on the resource waits for
+ * the bucket's next refill, which Compute grants once a minute.
+ */
+export const COMPUTE_LOW_WATER = 1;
+export const COMPUTE_REFILL_SECONDS = 60;
+/** At or below this many tokens ARM's subscription bucket is treated as spent; it refills every second. */
+export const SUBSCRIPTION_LOW_WATER = 5;
+export const SUBSCRIPTION_PACE_SECONDS = 5;
+
+const ComputeEntrySchema = z.object({ bucket: z.string().regex(/^[A-Za-z0-9.]+\/[A-Za-z0-9]+$/), remaining: z.coerce.number().int().nonnegative() });
+const CountSchema = z.coerce.number().int().nonnegative();
+
+/** `Microsoft.Compute/LowCostGetResource;35,Microsoft.Compute/LowCostGetSubscriptionMaximum;23999` → budgets. Malformed entries are skipped. */
+export function parseRemainingResource(value: string | undefined): RateBudget[] {
+  if (value === undefined || value.trim() === "") return [];
+  const out: RateBudget[] = [];
+  for (const entry of value.split(",")) {
+    const [bucket, count] = entry.trim().split(";");
+    const parsed = ComputeEntrySchema.safeParse({ bucket: bucket?.trim(), remaining: count?.trim() === "" ? undefined : count?.trim() });
+    if (parsed.success) out.push({ ...parsed.data, refill: "minute" });
+  }
+  return out;
+}
+
+const SUBSCRIPTION_HEADERS = ["reads", "writes", "deletes"] as const;
+
+/** Every budget a response states: Compute's per-policy buckets and ARM's subscription buckets. */
+export function budgetsFromHeaders(headers: HeaderSource): RateBudget[] {
+  const out = parseRemainingResource(headers.get("x-ms-ratelimit-remaining-resource"));
+  for (const kind of SUBSCRIPTION_HEADERS) {
+    const raw = headers.get(`x-ms-ratelimit-remaining-subscription-${kind}`);
+    if (raw === undefined || raw.trim() === "") continue;
+    const parsed = CountSchema.safeParse(raw.trim());
+    if (parsed.success) out.push({ bucket: `subscription-${kind}`, remaining: parsed.data, refill: "second" });
+  }
+  return out;
+}
+
+/** Seconds to wait before the next request the budgets cover: 0 while none is nearly spent. */
+export function paceSecondsFor(budgets: readonly RateBudget[]): number {
+  let pace = 0;
+  for (const b of budgets) {
+    if (b.refill === "minute" && b.remaining <= COMPUTE_LOW_WATER) pace = Math.max(pace, COMPUTE_REFILL_SECONDS);
+    if (b.refill === "second" && b.remaining <= SUBSCRIPTION_LOW_WATER) pace = Math.max(pace, SUBSCRIPTION_PACE_SECONDS);
+  }
+  return pace;
+}
+
+interface Recorder {
+  paceSeconds: number;
+  budgets: RateBudget[];
+}
+const current = new AsyncLocalStorage<Recorder>();
+
+/**
+ * Runs `fn` and returns what it returned with the pace every response it caused asks for (the largest), and the
+ * budgets the last response stated. Responses outside any `withPacing` are not recorded.
+ */
+export async function withPacing<T>(fn: () => Promise<T>): Promise<{ value: T; paceSeconds: number; budgets: RateBudget[] }> {
+  const recorder: Recorder = { paceSeconds: 0, budgets: [] };
+  const value = await current.run(recorder, fn);
+  return { value, paceSeconds: recorder.paceSeconds, budgets: recorder.budgets };
+}
+
+/** Records the budgets of every response (retries included) into the enclosing `withPacing`. */
+export function pacingPolicy(): PipelinePolicy {
+  return {
+    name: PACING_POLICY_NAME,
+    async sendRequest(request, next) {
+      const response = await next(request);
+      const recorder = current.getStore();
+      if (recorder !== undefined) {
+        const budgets = budgetsFromHeaders(response.headers);
+        recorder.budgets = budgets;
+        recorder.paceSeconds = Math.max(recorder.paceSeconds, paceSecondsFor(budgets));
+      }
+      return response;
+    },
+  };
+}
