@@ -43,6 +43,9 @@ export default tseslint.config(
         { name: "setInterval", message: "Use context.df.createTimer." },
         { name: "process", message: "Orchestrations must not read the environment." },
         { name: "fetch", message: "Orchestrations must not do I/O." },
+        { name: "crypto", message: "Orchestrations must be deterministic: random ids and hashes differ on every replay; use context.df.newGuid or an activity." },
+        { name: "performance", message: "Orchestrations must not read a clock; use context.df.currentUtcDateTime." },
+        { name: "Intl", message: "Locale data differs between workers; format outside the orchestration." },
       ],
       "no-restricted-properties": [
         "error",
@@ -50,7 +53,33 @@ export default tseslint.config(
         { object: "Date", property: "now", message: "Use context.df.currentUtcDateTime." },
         { object: "process", property: "env", message: "Orchestrations must not read the environment." },
       ],
+      // State kept at module scope survives between replays in one worker and is absent on another: an orchestration
+      // that reads it behaves differently depending on where it replays. Only replayMemo.ts's documented memo (values
+      // that are pure functions of the history) may live there.
+      "no-restricted-syntax": [
+        "error",
+        ...["Program > VariableDeclaration", "Program > ExportNamedDeclaration > VariableDeclaration"].flatMap((decl) => [
+          { selector: `${decl}[kind!='const']`, message: "No module-level let/var in orchestrations: it is state that does not replay." },
+          {
+            selector: `${decl} > VariableDeclarator > NewExpression[callee.name!='ReplayMemo']`,
+            message: "No module-level mutable containers in orchestrations (only the replay memo of replayMemo.ts).",
+          },
+          {
+            selector: `${decl} > VariableDeclarator:not([id.typeAnnotation.typeAnnotation.typeName.name='Readonly']):not([id.typeAnnotation.typeAnnotation.operator='readonly']) > :matches(ObjectExpression, ArrayExpression)`,
+            message: "A module-level object or array in an orchestration must be read-only (a Readonly<…> or readonly type, or `as const`).",
+          },
+        ]),
+        {
+          selector: "CallExpression[callee.property.name=/^(toLocale[A-Za-z]*|localeCompare)$/]",
+          message: "Locale data differs between workers; compare and format without locales in orchestrations.",
+        },
+      ],
     },
+  },
+  {
+    // The documented replay memo: values that are pure functions of an instance's history (see the file).
+    files: ["orchestrations/replayMemo.ts"],
+    rules: { "no-restricted-syntax": "off" },
   },
   {
     files: ["src/domain/**/*.ts", "src/contracts/**/*.ts"],

@@ -398,7 +398,7 @@ function* runCanary(
   return { vmIds, probeHost: host, verification, result: "reachable", detail: details.join("; "), ...last };
 }
 
-const UNTOUCHED_REASON: Partial<Record<RunStatus, ReasonCode>> = {
+const UNTOUCHED_REASON: Readonly<Partial<Record<RunStatus, ReasonCode>>> = {
   planned: "planOnly",
   refused: "notExemptible",
   nothingToDo: "notBlocked",

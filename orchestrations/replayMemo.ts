@@ -6,11 +6,17 @@
  * compute again — the history under a given key never changes — so determinism is untouched: another process,
  * or this one after eviction, simply computes it afresh. Callers must treat the values as read-only.
  */
+
+/** Every memo of the process (a handful, created at import), so that a test can start every replay cold. */
+const every = new Set<{ clear(): void; readonly size: number }>();
+
 export class ReplayMemo<T> {
   private readonly scopes = new Map<string, Map<string, T>>();
 
   /** `maxScopes`: instances remembered at once; the least recently used is forgotten first. */
-  constructor(private readonly maxScopes: number) {}
+  constructor(private readonly maxScopes: number) {
+    every.add(this);
+  }
 
   /** The value under (`scope`, `key`), computed by `compute` the first time. */
   get(scope: string, key: string, compute: () => T): T {
@@ -36,4 +42,30 @@ export class ReplayMemo<T> {
   drop(scope: string): void {
     this.scopes.delete(scope);
   }
+
+  /** Values held, over every scope. */
+  get size(): number {
+    let n = 0;
+    for (const values of this.scopes.values()) n += values.size;
+    return n;
+  }
+
+  /** Forgets everything. */
+  clear(): void {
+    this.scopes.clear();
+  }
+}
+
+/**
+ * Forgets every memoised value, as if the next replay ran in another worker (or after this one evicted them);
+ * returns how many values were dropped. The product never calls it: tests do, before every replay, to prove the
+ * orchestrations give the same results without the memo.
+ */
+export function forgetReplayMemos(): number {
+  let dropped = 0;
+  for (const memo of every) {
+    dropped += memo.size;
+    memo.clear();
+  }
+  return dropped;
 }

@@ -101,6 +101,12 @@ export interface DurableHostOptions {
    */
   dropActivityCompletion?: (info: ActivityCompletionInfo) => boolean;
   /**
+   * Called before each orchestrator episode replays its history. A test drops in-process caches here to replay
+   * every episode as a worker that has never seen the instance would (the real host moves instances between
+   * workers at will).
+   */
+  beforeReplay?: (info: { instanceId: string; name: string }) => void;
+  /**
    * Order in which a round's completions reach the orchestrator: as they finished (default), reversed, or shuffled
    * (seeded). Orchestrations must not depend on it; the real host guarantees no order either.
    */
@@ -769,6 +775,7 @@ export class DurableHost {
         return;
       }
       const fullHistory = record.history.concat(newEvents);
+      this.options.beforeReplay?.({ instanceId: record.instanceId, name: record.name });
       const invocation = await this.invokeOrchestrator(registration, record, fullHistory);
       if ("crash" in invocation) {
         this.commit(record, newEvents, [], {
