@@ -317,6 +317,9 @@ export function watcherBody(w: WatcherRecord): object {
 }
 
 export function operationStatusBody(op: Operation, status: "InProgress" | "Succeeded" | "Failed"): object {
+  // Network's Azure-AsyncOperation body is AzureAsyncOperationResult (network.json): status and error, nothing else.
+  if (op.provider === "Microsoft.Network")
+    return { status, ...(status === "Failed" && op.failure !== undefined ? { error: { code: op.failure.code, message: op.failure.message } } : {}) };
   return {
     name: op.id,
     status,
