@@ -27,6 +27,7 @@ export const REASON_LABELS: Record<ReasonCode, string> = {
   ephemeralOsDisk: "Ephemeral OS disk (cannot be deallocated; redeploy or reimage manually)",
   managedResourceGroup: "In a managed resource group (the owning service must restart it)",
   skipTag: "Tagged port25-remediation=skip",
+  invalidWaveTag: "Tag port25-wave is not an integer ≥ 0 (fix the tag and run again)",
   transitionalState: "In a transitional power state",
   provisioningFailed: "Provisioning failed",
   unknownPowerState: "Power state unknown",
@@ -156,7 +157,62 @@ function truncate(text: string, max: number): string {
   return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
 }
 
-function renderTimeline(outcomes: readonly ResourceOutcome[]): string {
+/**
+ * How a bar is drawn: a VM that was stopped before the run ends stopped (restoreStoppedVms) or deallocated, not
+ * running: cycled as planned, but drawn apart so that nobody reads it as "back up".
+ */
+function barKind(o: ResourceOutcome): "cycled" | "stopped" | "failed" | "skipped" {
+  if (o.outcome === "cycled" && o.kind === "vm" && o.stateAfter !== undefined && o.stateAfter !== "running") return "stopped";
+  return o.outcome;
+}
+
+/** One instance of a uniform scale set: its state before the run and after it. */
+interface InstanceState {
+  id: string;
+  before: string;
+  after: string;
+}
+
+function stringList(o: ResourceOutcome, key: string): string[] {
+  const v = o.detail?.[key];
+  return Array.isArray(v) ? v.filter((x): x is string => typeof x === "string") : [];
+}
+
+/**
+ * A uniform scale set's instances after the run, from what the run recorded: the running ones were cycled and are
+ * running again (unless left down, or the run failed before bringing them back); the stopped ones were deallocated
+ * and left deallocated, or restored to stopped with restoreStoppedVms.
+ */
+export function instanceStates(o: ResourceOutcome, restoreStoppedVms: boolean): InstanceState[] {
+  const down = new Set(o.leftDown?.instanceIds ?? []);
+  const backUp = o.outcome === "cycled" || o.restored === true;
+  const running = stringList(o, "instanceIds").map((id) => ({
+    id,
+    before: "running",
+    after: down.has(id) ? (o.leftDown?.state ?? "down") : backUp ? "running" : String(o.stateAfter ?? "unknown"),
+  }));
+  const stopped = stringList(o, "stoppedInstanceIds").map((id) => ({
+    id,
+    before: "stopped",
+    after: o.outcome === "cycled" ? (restoreStoppedVms ? "stopped" : "deallocated") : String(o.stateAfter ?? "unknown"),
+  }));
+  return [...running, ...stopped];
+}
+
+function renderScaleSets(outcomes: readonly ResourceOutcome[], restoreStoppedVms: boolean): string {
+  const sets = outcomes.filter((o) => o.kind === "scaleSet" && o.outcome !== "skipped");
+  if (sets.length === 0) return "";
+  const rows = sets
+    .map((o) => {
+      const states = instanceStates(o, restoreStoppedVms);
+      const cells = states.length === 0 ? "—" : states.map((s) => `<span class="instance" data-instance="${e(s.id)}" data-state-after="${e(s.after)}"><code>${e(s.id)}</code> ${e(s.before)} → <strong>${e(s.after)}</strong></span>`).join("<br>");
+      return `<tr class="scale-set">${resourceCell(o)}<td>${badge(o.outcome)}</td><td>${cells}</td></tr>`;
+    })
+    .join("");
+  return `<section><h2>Scale sets, per instance <span class="pill">${sets.length}</span></h2><table><thead><tr><th>Scale set</th><th>Result</th><th>Instances: before → after the run</th></tr></thead><tbody>${rows}</tbody></table></section>`;
+}
+
+function renderTimeline(outcomes: readonly ResourceOutcome[], restoreStoppedVms: boolean): string {
   const spans = timelineSpans(outcomes);
   const untimed = outcomes.filter(
     (o) => o.kind !== "vnet" && o.outcome === "cycled" && (parseTime(o.startedAt) === undefined || parseTime(o.endedAt) === undefined),
@@ -195,16 +251,22 @@ function renderTimeline(outcomes: readonly ResourceOutcome[]): string {
     const title = `${what}: ${o.outcome}${o.reasonCode === undefined ? "" : ` (${o.reasonCode})`}, ${new Date(s.start).toISOString()} → ${new Date(s.end).toISOString()}, ${formatDuration(s.end - s.start)}${o.wave === undefined ? "" : `, wave ${o.wave}`}`;
     if (i % 2 === 1) parts.push(`<rect class="stripe" x="0" y="${y}" width="${width}" height="${rowH}"/>`);
     const label = `${o.canary === true ? "★ " : ""}${truncate(o.name, dense ? 40 : 30)}${o.kind === "scaleSet" ? " (scale set)" : ""}`;
+    const drawn = barKind(o);
+    const instances = o.kind === "scaleSet" ? instanceStates(o, restoreStoppedVms) : [];
+    const fullTitle = instances.length === 0 ? title : `${title}; instances: ${instances.map((s) => `${s.id} ${s.after}`).join(", ")}`;
     if (!dense || spans.length <= 2000) {
       parts.push(`<text class="label${dense ? " small" : ""}" x="${labelW - 8}" y="${(y + rowH / 2 + (dense ? 3 : 4)).toFixed(1)}" text-anchor="end">${e(label)}</text>`);
     }
     parts.push(
-      `<rect class="bar bar-${e(o.outcome)}" data-outcome="${e(o.outcome)}" data-resource="${e(o.resourceId)}" x="${bx.toFixed(1)}" y="${(y + (rowH - barH) / 2).toFixed(1)}" width="${bw.toFixed(1)}" height="${barH}" rx="2"><title>${e(title)}</title></rect>`,
+      `<rect class="bar bar-${drawn}" data-outcome="${e(o.outcome)}" data-resource="${e(o.resourceId)}"${o.stateAfter === undefined ? "" : ` data-state-after="${e(o.stateAfter)}"`} x="${bx.toFixed(1)}" y="${(y + (rowH - barH) / 2).toFixed(1)}" width="${bw.toFixed(1)}" height="${barH}" rx="2"><title>${e(fullTitle)}</title></rect>`,
     );
   });
-  const cycled = spans.filter((s) => s.outcome.outcome === "cycled").length;
-  const failed = spans.length - cycled;
-  const legend = `<div class="legend"><span><i class="swatch cycled"></i>VMs and scale sets power-cycled (${cycled})</span><span><i class="swatch failed"></i>failed (${failed})</span><span>★ canary</span><span>Bars run from the first power operation to the final state (UTC).</span></div>`;
+  const cycled = spans.filter((s) => barKind(s.outcome) === "cycled").length;
+  const parked = spans.filter((s) => barKind(s.outcome) === "stopped").length;
+  const failed = spans.length - cycled - parked;
+  const legend = `<div class="legend"><span><i class="swatch cycled"></i>VMs and scale sets power-cycled, running again (${cycled})</span>${
+    parked > 0 ? `<span><i class="swatch stopped"></i>stopped before the run: deallocated, left ${restoreStoppedVms ? "stopped" : "deallocated"} (${parked})</span>` : ""
+  }<span><i class="swatch failed"></i>failed (${failed})</span><span>★ canary</span><span>Bars run from the first power operation to the final state (UTC).</span></div>`;
   return `${legend}<div class="timeline-wrap"><svg class="timeline" xmlns="http://www.w3.org/2000/svg" role="img" aria-label="Per-resource power-cycle timeline" viewBox="0 0 ${width} ${height}" width="${width}" height="${height}">${parts.join("")}</svg></div>${note}`;
 }
 
@@ -350,8 +412,9 @@ function renderSubnets(outcomes: readonly ResourceOutcome[]): string {
       ? `<p class="empty">No VNet with a delegated subnet needed a refresh.</p>`
       : `<table><thead><tr><th>VNet</th><th>Result</th><th>Temporary subnet</th><th>Duration</th><th>Detail</th></tr></thead><tbody>${vnets
           .map((o) => {
-            const name = detailString(o, "tempSubnetName");
-            const prefix = detailString(o, "tempSubnetPrefix");
+            // As refreshVnetSubnet records them.
+            const name = detailString(o, "tempSubnet");
+            const prefix = detailString(o, "prefix");
             const temp = name === undefined && prefix === undefined ? "—" : `<code>${e([name, prefix].filter((v) => v !== undefined).join(" "))}</code>`;
             const start = parseTime(o.startedAt);
             const end = parseTime(o.endedAt);
@@ -430,13 +493,13 @@ details.skip-group{margin:0 0 10px}
 details.skip-group summary{cursor:pointer;padding:8px 10px;background:var(--panel);border:1px solid var(--line);border-radius:6px;margin-bottom:6px}
 .legend{display:flex;gap:18px;flex-wrap:wrap;color:var(--sub);font-size:12px;margin-bottom:8px;align-items:center}
 .swatch{display:inline-block;width:14px;height:10px;border-radius:2px;margin-right:6px;vertical-align:middle}
-.swatch.cycled{background:var(--good)}.swatch.failed{background:var(--bad)}
+.swatch.cycled{background:var(--good)}.swatch.failed{background:var(--bad)}.swatch.stopped{background:#fff;border:1.5px dashed var(--muted)}
 .timeline-wrap{background:var(--panel);border:1px solid var(--line);border-radius:8px;padding:8px;overflow-x:auto}
 svg.timeline{display:block;font-family:inherit}
 svg .plot{fill:#fbfcfd}svg .stripe{fill:#f5f7fa;opacity:.6}
 svg .grid{stroke:#e4e7eb;stroke-width:1}svg .axis{stroke:#9aa5b1;stroke-width:1}
 svg .tick{font-size:11px;fill:#616e7c}svg .label{font-size:12px;fill:#243b53}svg .label.small{font-size:8px}
-svg .bar-cycled{fill:var(--good)}svg .bar-failed{fill:var(--bad)}
+svg .bar-cycled{fill:var(--good)}svg .bar-failed{fill:var(--bad)}svg .bar-stopped{fill:#fff;stroke:var(--muted);stroke-width:1.5;stroke-dasharray:4 2}
 .empty{color:var(--sub);font-style:italic;margin:0}
 .note{color:var(--sub);font-size:12px}
 ul.warnings{margin:0;padding-left:20px;background:var(--warn-bg);border-radius:8px;padding:10px 10px 10px 28px}
@@ -463,7 +526,8 @@ export function renderRunReport(audited: AuditedRun, options: ReportOptions = {}
 ${renderLeftDown(audited.outcomes)}
 ${renderCounts(audited)}
 <section class="grid">${renderRunPanel(r)}${renderClassification(r)}${renderAttestation(r)}${renderCanary(r.summary?.canary, audited.outcomes)}</section>
-<section><h2>Timeline</h2>${renderTimeline(audited.outcomes)}</section>
+<section><h2>Timeline</h2>${renderTimeline(audited.outcomes, r.options.restoreStoppedVms)}</section>
+${renderScaleSets(audited.outcomes, r.options.restoreStoppedVms)}
 ${renderFailures(audited.outcomes)}
 ${renderSkips(audited.outcomes)}
 ${renderSubnets(audited.outcomes)}

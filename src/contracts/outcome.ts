@@ -12,6 +12,7 @@ export const ReasonCodeSchema = z.enum([
   "ephemeralOsDisk",
   "managedResourceGroup",
   "skipTag",
+  "invalidWaveTag", // port25-wave is not an integer ≥ 0: skipped rather than cycled in a guessed wave
   "transitionalState",
   "provisioningFailed",
   "unknownPowerState",

@@ -3,7 +3,7 @@
  *
  * Rule order for VMs and scale sets: skip tag, invalid wave tag, managed resource group, provisioning state,
  * ephemeral OS disk, power state. A `port25-wave` tag that is not an integer ≥ 0 skips the resource (reason
- * skipTag): the tag says its owner wants it ordered, and cycling it in the wrong wave could take it down
+ * invalidWaveTag): the tag says its owner wants it ordered, and cycling it in the wrong wave could take it down
  * alongside what it depends on; the message names the bad value so it can be fixed and the run repeated.
  */
 import type { Discovery, ResourceGroupInfo, ScaleSetInfo, VmInfo, VnetInfo } from "../contracts/discovery";
@@ -92,7 +92,7 @@ function commonSkip(
   if (hasSkipTag(tags)) return skip(common, "skipTag", `${what} is tagged ${TAGS.skip}=skip`, extra);
   const wave = readWaveTag(tags);
   if (wave.invalid !== undefined)
-    return skip(common, "skipTag", `${what} has tag ${TAGS.wave}="${wave.invalid}", which is not an integer ≥ 0; fix the tag and run again`, extra);
+    return skip(common, "invalidWaveTag", `${what} has tag ${TAGS.wave}="${wave.invalid}", which is not an integer ≥ 0; fix the tag and run again`, extra);
   if (rg?.managedBy !== undefined && rg.managedBy.trim() !== "") {
     const owner = describeOwner(rg.managedBy);
     return skip(

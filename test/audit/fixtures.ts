@@ -91,7 +91,7 @@ export function outcomesFor(sub: string, vms: number): ResourceOutcome[] {
     resourceGroup: "rg-net",
     outcome: "cycled",
     actions: ["addSubnet", "deleteSubnet"],
-    detail: { tempSubnetName: "port25-temp-1a2b", tempSubnetPrefix: "10.0.255.248/29" },
+    detail: { tempSubnet: "port25-temp-1a2b", prefix: "10.0.255.248/29" },
     startedAt: iso(T0 - 60_000),
     endedAt: iso(T0 - 20_000),
   });

@@ -72,7 +72,7 @@ describe("planResources: VMs", () => {
 
   it.each(["two", "-1", "1.5", ""])("skips a VM whose wave tag %j is not an integer ≥ 0, naming the value", (value) => {
     const e = only(planResources(discovery({ vms: [vm("a", { tags: { "port25-wave": value } })] }), options()));
-    skipped(e, "skipTag");
+    skipped(e, "invalidWaveTag");
     expect(e.skipMessage).toContain(`"${value.trim()}"`);
   });
 
