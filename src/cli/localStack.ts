@@ -5,6 +5,7 @@
  * the end-to-end tests, the chaos suite and the benchmarks.
  */
 import "../durable-host/register";
+import { randomBytes } from "node:crypto";
 import { readdirSync } from "node:fs";
 import { extname, join, resolve } from "node:path";
 import {
@@ -193,7 +194,7 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
           requestedBy: o.requestedBy ?? "port25 simulate",
           requestedAt: new Date(clock.now()).toISOString(),
           probeHost: o.probeHost ?? "smtp.contoso.example",
-          runId: o.runId ?? `sim-${new Date(clock.now()).toISOString().replace(/[-:.]/g, "")}`,
+          runId: o.runId ?? simulatedRunId(clock.now()),
         },
         "start input",
       );
@@ -239,4 +240,12 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
     },
     close: restore,
   };
+}
+
+/**
+ * A run id unique to this run: the simulated start time (which repeats: every simulation starts at the scenario's
+ * clock) and random hex, so a second run never reuses the first one's audit record or report file.
+ */
+export function simulatedRunId(startMs: number): string {
+  return `sim-${new Date(startMs).toISOString().replace(/[-:.]/g, "")}-${randomBytes(4).toString("hex")}`;
 }

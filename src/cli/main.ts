@@ -40,14 +40,27 @@ const COMMANDS: Record<string, Command> = {
   audit: { help: REMOTE_HELP.audit, run: async (argv) => (await import("./commands/remote.js")).auditCommand(argv) },
 };
 
+/** The synopsis lines of a help text: its first line and the indented continuation lines of the flags. */
+export function synopsis(help: string): string[] {
+  const [first = "", ...rest] = help.split("\n");
+  const more: string[] = [];
+  for (const line of rest) {
+    if (!/^ {3,}\S/.test(line)) break;
+    more.push(line);
+  }
+  return [first, ...more];
+}
+
 function usage(): string {
   return [
     "port25 — remediate the outbound SMTP (port 25) exemption of an Enterprise Dev/Test subscription",
     "",
     "Commands:",
-    ...Object.values(COMMANDS).map((c) => `  ${c.help.split("\n")[0] ?? ""}`),
+    ...Object.values(COMMANDS).flatMap((c) => synopsis(c.help).map((line) => `  ${line}`)),
     "",
-    "Run `port25 <command> --help` for details. Exit codes: 0 success, 1 run failed or refused, 2 bad usage.",
+    "Run `port25 <command> --help` for details.",
+    "Exit codes: 0 success; 1 the run ended with failures, left a resource down, was refused, halted, cancelled or not",
+    "approved in time (or the app answered with an error); 2 bad usage or input.",
   ].join("\n");
 }
 

@@ -1,42 +1,80 @@
-/** Progress display: a redrawn bar on a TTY, plain lines otherwise (only when something changed). */
-import type { Progress } from "../contracts/remediation";
+/**
+ * Progress display: a redrawn bar on a TTY, plain lines otherwise (only when something changed). The final line
+ * is drawn from the run's summary, so it carries the run's end status and every resource's outcome.
+ *
+ * Waves are numbered in run order, 1-based, over the plan's waves (`plan.waves`); the canary is its own phase
+ * ("canary") and is wave 1 of that count when the run has one. The plan names each wave by its tag.
+ */
+import type { Progress, RemediationSummary } from "../contracts/remediation";
 
 export interface ProgressSink {
   update(p: Progress): void;
+  /** Draws the final line from the summary (replacing the last progress line on a TTY). */
+  finish(summary: RemediationSummary): void;
   done(): void;
 }
 
-function describe(p: Progress): string {
-  const c = p.counts;
+interface Counts {
+  total: number;
+  cycled: number;
+  skipped: number;
+  failed: number;
+  leftDown?: number | undefined;
+}
+
+function tally(c: Counts): string {
   const done = c.cycled + c.skipped + c.failed;
-  const wave = p.wave !== undefined && p.waves !== undefined ? ` wave ${p.wave}/${p.waves}` : "";
-  return `${p.phase}${wave} ${done}/${c.total} done (cycled ${c.cycled}, skipped ${c.skipped}, failed ${c.failed}${(c.leftDown ?? 0) > 0 ? `, LEFT DOWN ${c.leftDown ?? 0}` : ""})${p.message ? ` — ${p.message}` : ""}`;
+  return `${done}/${c.total} done (cycled ${c.cycled}, skipped ${c.skipped}, failed ${c.failed}${(c.leftDown ?? 0) > 0 ? `, LEFT DOWN ${c.leftDown ?? 0}` : ""})`;
+}
+
+/** "canary", "waves: wave 3/6", "subnets", …; no wave number outside the canary and waves phases. */
+export function describePhase(p: Pick<Progress, "phase" | "wave" | "waves">): string {
+  if (p.phase === "waves" && p.wave !== undefined && p.waves !== undefined) return `waves: wave ${p.wave + 1}/${p.waves}`;
+  return p.phase;
+}
+
+export function describe(p: Progress): string {
+  return `${describePhase(p)} ${tally(p.counts)}${p.message ? ` — ${p.message}` : ""}`;
+}
+
+export function describeEnd(s: RemediationSummary): string {
+  return `${s.status}: ${tally(s.counts)}`;
 }
 
 export function createProgressSink(stream: NodeJS.WriteStream, enabled: boolean): ProgressSink {
   let last = "";
+  let finished = false;
   const tty = stream.isTTY === true;
+  const cols = (): number => (stream.columns > 0 ? stream.columns : 120);
+  const draw = (text: string, fraction: number): void => {
+    if (tty) {
+      const width = 28;
+      const filled = Math.round(Math.min(1, Math.max(0, fraction)) * width);
+      const bar = "█".repeat(filled) + "░".repeat(Math.max(0, width - filled));
+      const line = `[${bar}] ${text}`.slice(0, cols() - 1);
+      stream.write(`\r${line.padEnd(Math.min(cols() - 1, last.length))}`);
+      last = line;
+    } else {
+      if (text !== last) stream.write(`${text}\n`);
+      last = text;
+    }
+  };
+  const fraction = (c: Counts): number => (c.total === 0 ? 1 : (c.cycled + c.skipped + c.failed) / c.total);
   return {
     update(p) {
-      if (!enabled) return;
-      const c = p.counts;
-      const done = c.cycled + c.skipped + c.failed;
-      if (tty) {
-        const width = 28;
-        const filled = c.total === 0 ? width : Math.round((done / c.total) * width);
-        const bar = "█".repeat(filled) + "░".repeat(Math.max(0, width - filled));
-        const text = `\r[${bar}] ${describe(p)}`;
-        const cols = stream.columns > 0 ? stream.columns : 120;
-        stream.write(text.slice(0, cols + 1).padEnd(Math.min(cols, last.length)));
-        last = text;
-      } else {
-        const text = describe(p);
-        if (text !== last) stream.write(`${text}\n`);
-        last = text;
-      }
+      // The end is drawn by finish(), from the summary.
+      if (!enabled || finished || p.phase === "done") return;
+      draw(describe(p), fraction(p.counts));
+    },
+    finish(summary) {
+      if (!enabled || finished) return;
+      draw(describeEnd(summary), fraction(summary.counts));
+      finished = true;
+      if (tty) stream.write("\n");
     },
     done() {
-      if (enabled && tty && last !== "") stream.write("\n");
+      if (enabled && tty && !finished && last !== "") stream.write("\n");
+      finished = true;
     },
   };
 }

@@ -9,6 +9,7 @@ import { RemediationOptionsSchema } from "../../contracts/options";
 import { classifySubscription } from "../../domain/classify";
 import { buildPlan } from "../../domain/planWaves";
 import { renderClassification, renderPlan } from "../render";
+import { fitLines } from "../table";
 import type { CommandResult } from "../main";
 
 const PlanFlags = z
@@ -38,7 +39,10 @@ export async function planCommand(argv: string[]): Promise<CommandResult> {
     ...(f.ca ? { PORT25_ARM_CA_FILE: f.ca } : {}),
   });
   const arm = createArmGateway(config);
-  const [subscription, billing] = await Promise.all([arm.getSubscription(f.subscription), arm.getBillingProperty(f.subscription)]);
+  const loopback = f.armEndpoint !== undefined && /^https:\/\/(127\.0\.0\.1|localhost|\[::1\])(:|\/|$)/.test(f.armEndpoint);
+  const [subscription, billing] = await Promise.all([arm.getSubscription(f.subscription), arm.getBillingProperty(f.subscription)]).catch((e: unknown) => {
+    throw isSignInFailure(e) ? new Error(signInAdvice(loopback)) : e;
+  });
   const classification = classifySubscription(billing, subscription);
   const options = RemediationOptionsSchema.parse(f.maxConcurrency === undefined ? {} : { maxConcurrency: f.maxConcurrency });
   const discovery = await discoverSubscription(arm, f.subscription);
@@ -47,8 +51,24 @@ export async function planCommand(argv: string[]): Promise<CommandResult> {
   if (f.json) {
     process.stdout.write(`${JSON.stringify({ subscription, classification, plan }, null, 2)}\n`);
   } else {
-    process.stdout.write(`${subscription.displayName} (${subscription.subscriptionId})\n${renderClassification(classification)}\n\n${renderPlan(plan, f.all)}\n`);
+    process.stdout.write(`${fitLines(`${subscription.displayName} (${subscription.subscriptionId})\n${renderClassification(classification)}\n\n${renderPlan(plan, f.all)}`)}\n`);
     if (refused) process.stdout.write("\nA run would be refused: nothing would be changed.\n");
   }
   return { exitCode: refused ? 1 : 0 };
+}
+
+/** DefaultAzureCredential found no usable credential (its error lists every credential of the chain it tried). */
+export function isSignInFailure(e: unknown): boolean {
+  for (let err: unknown = e, depth = 0; err instanceof Error && depth < 5; err = err.cause, depth++) {
+    if (err.name === "CredentialUnavailableError" || err.name === "AggregateAuthenticationError" || err.name === "AuthenticationRequiredError") return true;
+    if (/ChainedTokenCredential authentication failed|CredentialUnavailableError/.test(err.message)) return true;
+  }
+  return false;
+}
+
+/** One line: what to do when there is no credential. */
+export function signInAdvice(loopback: boolean): string {
+  return loopback
+    ? "no credential for this endpoint: set PORT25_ARM_STATIC_TOKEN to the token `port25 simulator` printed, in the shell that runs plan"
+    : "not signed in to Azure: run `az login` (DefaultAzureCredential also takes azd auth login, a managed identity or AZURE_CLIENT_ID/AZURE_TENANT_ID/AZURE_CLIENT_SECRET), then run plan again";
 }

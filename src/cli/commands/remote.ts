@@ -4,6 +4,7 @@ import { z } from "zod";
 import { camelKeys, parseFlags, parseFlagValues, type OptionSpec } from "../args";
 import { callApi, RemoteFlagsSchema } from "../remoteClient";
 import { createProgressSink } from "../progress";
+import { FAILING_STATUSES } from "../invocation";
 import { formatTable } from "../table";
 import { ProgressSchema, RemediationSummarySchema } from "../../contracts/remediation";
 import { RemediationOptionsSchema } from "../../contracts/options";
@@ -88,8 +89,9 @@ export async function statusCommand(argv: string[], sleep: (ms: number) => Promi
     if (body.progress) sink.update(body.progress);
     const live = body.runtimeStatus === "Running" || body.runtimeStatus === "Pending";
     if (!f.watch || !live) {
-      sink.done();
       const s = body.summary;
+      if (s) sink.finish(s);
+      sink.done();
       const text = s
         ? `${body.instanceId}: ${body.runtimeStatus}, run ${s.runId} ${s.status} — ${s.message}\n` +
           formatTable(
@@ -99,7 +101,7 @@ export async function statusCommand(argv: string[], sleep: (ms: number) => Promi
           (s.leftDown ?? []).map((d) => `\nLEFT DOWN ${d.resourceGroup}/${d.name}: ${d.state} — ${d.reason}\n  manual action: ${d.manualAction}`).join("")
         : `${body.instanceId}: ${body.runtimeStatus}${body.progress ? ` (${body.progress.phase})` : ""}`;
       print(f.json, body, text);
-      const failed = s !== null && (s.status === "completedWithFailures" || s.status === "refused" || s.status === "halted" || (s.counts.leftDown ?? 0) > 0);
+      const failed = s !== null && (FAILING_STATUSES.includes(s.status) || (s.counts.leftDown ?? 0) > 0);
       return { exitCode: failed || body.runtimeStatus === "Failed" ? 1 : 0 };
     }
     await sleep(5000);

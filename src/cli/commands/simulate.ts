@@ -7,11 +7,13 @@ import { startLocalStack, type LocalStack } from "../localStack";
 import { createProgressSink } from "../progress";
 import { renderSummary } from "../render";
 import { SimulateOutputSchema, type SimulateOutput } from "../simulateOutput";
-import { defaultScenarioPath } from "./simulator";
-import { generateFleet, loadScenario, type Scenario } from "../../simulator";
+import { defaultScenarioPath, loadScenarioFlag } from "./simulator";
+import { displayPath, FAILING_STATUSES } from "../invocation";
+import { plural } from "../plural";
+import { generateFleet, type Scenario } from "../../simulator";
 import { renderRunReport } from "../../audit/report";
 import { requireAuditStore } from "../../audit/current";
-import type { RemediationResult, RunStatus } from "../../contracts/remediation";
+import type { RemediationResult } from "../../contracts/remediation";
 import type { CommandResult } from "../main";
 
 const Flags = z
@@ -27,14 +29,20 @@ const Flags = z
   })
   .strict();
 
-const FAILING: readonly RunStatus[] = ["completedWithFailures", "refused", "halted", "cancelled", "approvalTimedOut"];
+/**
+ * What a scenario holds, counted as the plan counts resources: VMs (flexible scale-set members included), uniform
+ * scale sets (each one resource; flexible ones are not resources of their own), VNets.
+ */
+export function scenarioCounts(scenario: Scenario): { vms: number; scaleSets: number; vnets: number } {
+  return {
+    vms: scenario.vms.length,
+    scaleSets: scenario.scaleSets.filter((s) => s.orchestrationMode === "Uniform").length,
+    vnets: scenario.vnets.length,
+  };
+}
 
-function loadOrUsage(path: string): Scenario {
-  try {
-    return loadScenario(resolve(path));
-  } catch (e) {
-    throw new UsageError(`--scenario ${path}: ${e instanceof Error ? e.message : String(e)}`);
-  }
+export function describeScenario(c: { vms: number; scaleSets: number; vnets: number }): string {
+  return `${plural(c.vms, "VM")}, ${plural(c.scaleSets, "uniform scale set")}, ${plural(c.vnets, "VNet")}`;
 }
 
 const realSleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -71,11 +79,12 @@ export async function simulateCommand(argv: string[]): Promise<CommandResult> {
   const f = parseFlagValues(Flags, camelKeys(values));
   if (f.scenario !== undefined && f.vms !== undefined) throw new UsageError("--vms: cannot be combined with --scenario");
   const source = f.vms !== undefined ? `generated fleet of ${f.vms} VMs (seed ${f.seed})` : (f.scenario ?? defaultScenarioPath());
-  const scenario = f.vms !== undefined ? generateFleet(f.vms, f.seed) : loadOrUsage(f.scenario ?? defaultScenarioPath());
+  const scenario = f.vms !== undefined ? generateFleet(f.vms, f.seed) : loadScenarioFlag(f.scenario ?? defaultScenarioPath());
 
   const realStart = performance.now();
   const sink = createProgressSink(process.stderr, !f.json);
-  if (!f.json) process.stderr.write(`Simulating ${source}: ${scenario.vms.length} VMs, ${scenario.scaleSets.length} scale sets, ${scenario.vnets.length} VNets\n`);
+  const counts = scenarioCounts(scenario);
+  if (!f.json) process.stderr.write(`Simulating ${f.vms !== undefined ? source : displayPath(source)}: ${describeScenario(counts)}\n`);
   const stack = await startLocalStack({ scenario, seed: f.seed, audit: true });
   let result: RemediationResult;
   try {
@@ -91,10 +100,8 @@ export async function simulateCommand(argv: string[]): Promise<CommandResult> {
       const p = stack.progress();
       if (p) sink.update(p);
     });
-    const finalProgress = stack.progress();
-    if (finalProgress) sink.update(finalProgress);
-    sink.done();
     result = stack.result();
+    sink.finish(result.summary);
 
     const audited = await requireAuditStore().getRun(result.summary.runId);
     let reportPath: string | null = null;
@@ -110,9 +117,7 @@ export async function simulateCommand(argv: string[]): Promise<CommandResult> {
       scenario: {
         source,
         subscriptionId: stack.sim.subscriptionId,
-        vms: scenario.vms.length,
-        scaleSets: scenario.scaleSets.length,
-        vnets: scenario.vnets.length,
+        ...counts,
       },
       summary: result.summary,
       classification: result.classification,
@@ -138,15 +143,15 @@ export async function simulateCommand(argv: string[]): Promise<CommandResult> {
     } else {
       process.stdout.write(`\n${renderSummary(result, output.timing)}\n`);
       process.stdout.write(
-        `ARM: ${output.arm.requests} requests (${output.arm.writes} writes, ${output.arm.throttled} throttled); ` +
-          `${output.orchestration.instances} orchestration instances, largest history ${output.orchestration.maxHistoryEvents} events\n`,
+        `ARM: ${plural(output.arm.requests, "request")} (${plural(output.arm.writes, "write")}, ${output.arm.throttled} throttled); ` +
+          `${plural(output.orchestration.instances, "orchestration instance")}, largest history ${plural(output.orchestration.maxHistoryEvents, "event")}\n`,
       );
-      process.stdout.write(reportPath ? `Report: ${reportPath}\n` : "No audit record was written, so there is no report.\n");
+      process.stdout.write(reportPath ? `Report: ${displayPath(reportPath)}\n` : "No audit record was written, so there is no report.\n");
     }
   } finally {
     sink.done();
     await stack.close();
   }
   // A resource left down fails the command whatever the run's status (a cancelled or halted run included).
-  return { exitCode: FAILING.includes(result.summary.status) || (result.summary.counts.leftDown ?? 0) > 0 ? 1 : 0 };
+  return { exitCode: FAILING_STATUSES.includes(result.summary.status) || (result.summary.counts.leftDown ?? 0) > 0 ? 1 : 0 };
 }

@@ -1,0 +1,222 @@
+/**
+ * The built `port25` command as a new user meets it: the commands it prints are run exactly as printed, run ids
+ * never repeat, tables fit the terminal, the progress ends on the run's own status, and errors take one line.
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { z } from "zod";
+import { SimulateOutputSchema } from "../../src/cli/simulateOutput";
+import { formatTable, wrapText } from "../../src/cli/table";
+import { startSimulator, type SimulatorHandle } from "../../src/simulator";
+
+const ROOT = resolve(__dirname, "../..");
+const CLI = join(ROOT, "dist/src/cli/main.js");
+const DEMO = join(ROOT, "scenarios/demo.json");
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+function collect(child: ChildProcess): Promise<Run> {
+  return new Promise((done, fail) => {
+    let stdout = "";
+    let stderr = "";
+    child.stdout?.on("data", (d: Buffer) => (stdout += d.toString()));
+    child.stderr?.on("data", (d: Buffer) => (stderr += d.toString()));
+    child.on("error", fail);
+    child.on("close", (code) => done({ code, stdout, stderr }));
+  });
+}
+
+function port25(args: string[], opts: { env?: Record<string, string | undefined>; cwd?: string } = {}): Promise<Run> {
+  const env: Record<string, string | undefined> = { ...process.env, FORCE_COLOR: "0", ...opts.env };
+  return collect(spawn(process.execPath, [CLI, ...args], { cwd: opts.cwd ?? ROOT, env, stdio: ["ignore", "pipe", "pipe"] }));
+}
+
+/** Runs lines in a POSIX shell, as a user pastes them. */
+function shell(lines: string[], env: Record<string, string | undefined> = process.env): Promise<Run> {
+  return collect(spawn("/bin/sh", ["-e", "-c", lines.join("\n")], { cwd: ROOT, env: { ...env, FORCE_COLOR: "0" }, stdio: ["ignore", "pipe", "pipe"] }));
+}
+
+const work = mkdtempSync(join(tmpdir(), "port25-first-hour-"));
+
+beforeAll(() => {
+  if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run \`npm run build\` first (npm test does)`);
+});
+
+describe("port25 simulator prints commands that work where the user stands", () => {
+  let child: ChildProcess;
+  let printed = "";
+
+  beforeAll(async () => {
+    child = spawn(process.execPath, [CLI, "simulator", "--port", "0"], { cwd: ROOT, env: { ...process.env, FORCE_COLOR: "0" }, stdio: ["ignore", "pipe", "pipe"] });
+    printed = await new Promise<string>((done, fail) => {
+      let out = "";
+      const timer = setTimeout(() => fail(new Error(`the simulator printed no instructions: ${out}`)), 30_000);
+      child.stdout?.on("data", (d: Buffer) => {
+        out += d.toString();
+        if (out.includes("Press Ctrl+C")) {
+          clearTimeout(timer);
+          done(out);
+        }
+      });
+      child.on("error", fail);
+    });
+  }, 40_000);
+
+  afterAll(async () => {
+    if (child.exitCode === null) {
+      const closed = new Promise((r) => child.once("close", r));
+      child.kill("SIGINT");
+      await closed;
+    }
+  });
+
+  /** The indented lines after "Point port25 plan at it". */
+  function commands(): string[] {
+    const lines = printed.split("\n");
+    const at = lines.findIndex((l) => l.startsWith("Point port25 plan at it"));
+    const out: string[] = [];
+    for (const l of lines.slice(at + 1)) {
+      if (!l.startsWith("  ")) break;
+      out.push(l.trim());
+    }
+    return out;
+  }
+
+  it("prints an export line and a plan command for this checkout", () => {
+    const [exportLine, plan] = commands();
+    expect(exportLine).toMatch(/^export PORT25_ARM_STATIC_TOKEN=\S+$/);
+    // Run from the build: node and the path of the built CLI, relative to the directory it was started in.
+    expect(plan).toMatch(/^node \.\/dist\/src\/cli\/main\.js plan --subscription \S+ --arm-endpoint https:\/\/127\.0\.0\.1:\d+ --ca \S+$/);
+  });
+
+  it("runs the printed lines exactly as printed, in a shell without port25 on the PATH: plan succeeds", async () => {
+    const env = { ...process.env, PORT25_ARM_STATIC_TOKEN: undefined };
+    const r = await shell(commands(), env);
+    expect(r.stderr).toBe("");
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^Plan: 60 VMs, 2 uniform scale sets, 3 VNets/m);
+  });
+
+  it("without the token, plan says in one line what to do", async () => {
+    const plan = commands()[1] ?? "";
+    const r = await shell([plan], { ...process.env, PORT25_ARM_STATIC_TOKEN: undefined });
+    expect(r.code).toBe(1);
+    expect(r.stdout).toBe("");
+    expect(r.stderr.trim().split("\n")).toEqual([expect.stringMatching(/^port25 plan: .*PORT25_ARM_STATIC_TOKEN/)]);
+  });
+});
+
+describe("port25 plan --all fits the terminal", () => {
+  let sim: SimulatorHandle;
+  const env = (): Record<string, string> => ({ PORT25_ARM_STATIC_TOKEN: sim.token });
+  const args = (): string[] => ["plan", "--subscription", sim.subscriptionId, "--arm-endpoint", sim.endpoint, "--ca", sim.caFile];
+
+  beforeAll(async () => {
+    sim = await startSimulator({ scenario: DEMO });
+  });
+  afterAll(async () => {
+    await sim.close();
+  });
+
+  it("no line is wider than 100 columns when stdout is not a terminal, and --json keeps every message whole", async () => {
+    const text = await port25([...args(), "--all"], { env: env() });
+    expect(text.code).toBe(0);
+    const widest = Math.max(...text.stdout.split("\n").map((l) => l.length));
+    expect(widest).toBeLessThanOrEqual(100);
+    expect(text.stdout).toMatch(/^resource\s+kind\s+state\s+action\s+wave \/ reason$/m);
+
+    const json = await port25([...args(), "--json"], { env: env() });
+    const plan = z.object({ plan: z.object({ entries: z.array(z.object({ skipMessage: z.string().optional() })) }) }).parse(JSON.parse(json.stdout));
+    const messages = plan.plan.entries.flatMap((e) => (e.skipMessage === undefined ? [] : [e.skipMessage]));
+    const longest = messages.reduce((a, b) => (b.length > a.length ? b : a), "");
+    expect(longest.length).toBeGreaterThan(100);
+    // The text output holds the same words, wrapped over lines of its column (a word wider than it is cut).
+    for (const word of longest.split(" ").filter((w) => w.length <= 12)) expect(text.stdout).toContain(word);
+  });
+});
+
+describe("formatTable", () => {
+  it("wraps the widest column to fit and keeps numbers right-aligned", () => {
+    const long = "a message that is much longer than the width of the terminal allows ".repeat(4).trim();
+    const out = formatTable(["name", "count", "message"], [["vm-01", 3, long], ["vm-02", 12, "short"]], 60);
+    const lines = out.split("\n");
+    expect(Math.max(...lines.map((l) => l.length))).toBeLessThanOrEqual(60);
+    expect(lines.filter((l) => l.startsWith("vm-01"))).toHaveLength(1);
+    expect(lines.join(" ").replace(/\s+/g, " ")).toContain("much longer than the");
+    expect(lines.find((l) => l.startsWith("vm-02"))).toMatch(/^vm-02 {2,}12 {2}short$/);
+  });
+
+  it("leaves a table that fits as it is", () => {
+    expect(formatTable(["a", "b"], [["x", 1]], 100)).toBe("a  b\n─  ─\nx  1");
+  });
+
+  it("cuts a word longer than the column", () => {
+    expect(wrapText("x".repeat(25), 10)).toEqual(["x".repeat(10), "x".repeat(10), "x".repeat(5)]);
+  });
+});
+
+describe("port25 simulate, twice", () => {
+  it("gives each run its own id and report file; the banner counts as the plan does; the last progress line is the run's end", async () => {
+    const cwd = mkdtempSync(join(work, "cwd-"));
+    const first = await port25(["simulate"], { cwd });
+    const second = await port25(["simulate", "--json"], { cwd });
+    expect(first.code).toBe(0);
+    expect(second.code).toBe(0);
+    const out = SimulateOutputSchema.parse(JSON.parse(second.stdout));
+    const firstId = /^Run (\S+): completed/m.exec(first.stdout)?.[1];
+    expect(firstId).toBeDefined();
+    expect(out.summary.runId).not.toBe(firstId);
+    // Paths are printed relative to the working directory.
+    expect(first.stdout).toContain(`Report: reports/port25-${firstId ?? ""}.html`);
+    expect(out.report).toBe(join(cwd, `reports/port25-${out.summary.runId}.html`));
+    expect(readFileSync(join(cwd, `reports/port25-${firstId ?? ""}.html`), "utf8")).toContain(firstId);
+    expect(readFileSync(out.report ?? "", "utf8")).toContain(out.summary.runId);
+
+    expect(first.stderr.split("\n")[0]).toMatch(/^Simulating \S*demo\.json: 60 VMs, 2 uniform scale sets, 3 VNets$/);
+    expect(out.scenario.scaleSets).toBe(2);
+    const progress = first.stderr.trim().split("\n");
+    expect(progress.at(-1)).toBe("completed: 65/65 done (cycled 56, skipped 9, failed 0)");
+    expect(first.stderr).not.toMatch(/wave \d+\/\d+ 65\/65/);
+  }, 120_000);
+
+  it("ends a refused run's progress on its status with every resource counted, in the singular where it is one", async () => {
+    const demo = JSON.parse(readFileSync(DEMO, "utf8")) as { subscription: { billing: Record<string, unknown> } };
+    demo.subscription.billing = { agreementType: "MicrosoftOnlineServicesProgram", workloadType: "DevTest" };
+    const file = join(work, "payg.json");
+    writeFileSync(file, JSON.stringify(demo));
+    const r = await port25(["simulate", "--scenario", file, "--report", join(work, "payg.html")]);
+    expect(r.code).toBe(1);
+    expect(r.stderr.trim().split("\n").at(-1)).toMatch(/^refused: 65\/65 done \(cycled 0, skipped 65, failed 0\)$/);
+    expect(r.stdout).toMatch(/; 1 orchestration instance, largest history \d+ events/);
+  }, 60_000);
+});
+
+describe("messages a new user meets", () => {
+  it("a missing scenario file is named, with exit code 2", async () => {
+    const r = await port25(["simulate", "--scenario", "no-such-scenario.json"]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe("port25 simulate: --scenario no-such-scenario.json: no such file\n");
+  });
+
+  it("a scenario file that is not JSON is named, with exit code 2", async () => {
+    const file = join(work, "broken.json");
+    writeFileSync(file, "{ not json");
+    const r = await port25(["simulate", "--scenario", file]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/--scenario .*broken\.json: not valid JSON/);
+  });
+
+  it("the top-level help lists every flag of every command, and exit code 1 for halted runs", async () => {
+    const r = await port25(["--help"]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/port25 simulate .*\n\s+.*--report FILE\] \[--json\]/);
+    expect(r.stdout).toMatch(/halted/);
+  });
+});
