@@ -151,7 +151,7 @@ describe("bad usage exits 2 and names the flag or field", () => {
 });
 
 describe("--help", () => {
-  it.each(["simulate", "plan", "simulator", "start", "status", "approve", "cancel", "audit"])("port25 %s --help", async (cmd) => {
+  it.each(["simulate", "plan", "simulator", "serve", "start", "status", "approve", "cancel", "audit"])("port25 %s --help", async (cmd) => {
     const r = await port25([cmd, "--help"]);
     expect(r.code).toBe(0);
     expect(r.stdout).toContain(`port25 ${cmd}`);

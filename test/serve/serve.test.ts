@@ -150,6 +150,14 @@ describe("port25 serve", () => {
     expect(server.out.stdout).not.toContain("not-the-key"); // keys in the query string are masked in the log
   });
 
+  it("the remote commands take http only for a loopback host: the key never crosses a network in clear", async () => {
+    const r = await port25(["status", "--app", "http://port25.contoso.example", "--key", key, "--id", SUBSCRIPTION_ID]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/--app: must be https \(http only for a loopback host/);
+    const local = await port25(["status", "--app", app, "--key", key, "--id", SUBSCRIPTION_ID]);
+    expect(local.stderr).toMatch(/NotFound/); // reached the app (no run yet)
+  });
+
   it("answers the app's own 400 naming the field", async () => {
     const res = await fetch(`${app}/api/remediations`, {
       method: "POST",
