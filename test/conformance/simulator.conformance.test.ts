@@ -8,7 +8,8 @@ import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { matchRoute, ROUTES } from "../../src/simulator/routes";
 import { captureAll, type Exchange } from "./capture";
-import { SpecSet, type Json, type KnownDeviation } from "./openapi";
+import { KNOWN_DEVIATIONS } from "./deviations";
+import { SpecSet, type Json } from "./openapi";
 
 const specs = new SpecSet(join(__dirname, "specs"));
 
@@ -21,20 +22,6 @@ const SUBSCRIPTIONS = "specification/resources/resource-manager/Microsoft.Resour
 const BILLING = "specification/billing/resource-manager/Microsoft.Billing/stable/2024-04-01/billingProperty.json";
 const ACTIVITY_LOG = "specification/monitor/resource-manager/Microsoft.Insights/stable/2015-04-01/activityLogs_API.json";
 
-/**
- * Where Azure's wire form is documented to depart from its own definition. Each entry cites its source; nothing
- * else is excused.
- */
-export const KNOWN_DEVIATIONS: readonly KnownDeviation[] = [
-  {
-    // VirtualMachineExtension allOf TrackedResource requires `location`, but VM list/get responses carry a VM's
-    // extensions as `{ "id": … }` only (reference/azure-facts.md §5c; Azure/azure-sdk-for-net#13378; `az vm list`).
-    path: /\.resources\[\d+\]$/,
-    kind: "missingRequired",
-    property: "location",
-    reason: "VM child extension resources are ids only in VM responses",
-  },
-];
 
 type Expect = { def: [file: string, name: string] } | { empty: true; allowEmptyObject?: boolean };
 

@@ -1,0 +1,243 @@
+/**
+ * The official x-ms-examples of the operations the product calls, as fixtures (examples/, each with its source path
+ * and commit in `x-source`):
+ * (a) the gateway parses each, served through an HTTPS stand-in (test/azure/fakeArm.ts) with the real SDK clients;
+ * (b) the simulator's default bodies have the same shape: every property path both give has the same JSON type,
+ *     and every path only the simulator gives is one the OpenAPI definition declares (the simulator may omit what
+ *     Azure gives, never invent).
+ */
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { classifySubscription } from "../../src/domain/classify";
+import { armError, gatewayFor, startFakeArm, type FakeArm, type FakeReply, type RecordedRequest } from "../azure/fakeArm";
+import { connect, type Client } from "../simulator/helpers";
+import { COMPUTE, conformanceScenario, NETWORK } from "./capture";
+import { KNOWN_DEVIATIONS } from "./deviations";
+import { SpecSet, type Json } from "./openapi";
+
+const DIR = join(__dirname, "examples");
+const specs = new SpecSet(join(__dirname, "specs"));
+
+interface Example {
+  "x-source": { source: string; commit: string };
+  responses: Record<string, { body?: Json; headers?: Record<string, string> }>;
+}
+
+function example(name: string): Example {
+  return JSON.parse(readFileSync(join(DIR, name), "utf8")) as Example;
+}
+
+function body(name: string, status = "200"): Json {
+  const b = example(name).responses[status]?.body;
+  if (b === undefined) throw new Error(`${name} has no ${status} body`);
+  return b;
+}
+
+/**
+ * An example's body as Azure would fill it for subscription `sub`: the examples' placeholder subscription ids
+ * ("{subscription-id}", "{subscriptionId}", "subid") become the GUID asked for; nothing else changes.
+ */
+function served(name: string, sub: string, status = "200"): Json {
+  const text = JSON.stringify(body(name, status))
+    .replaceAll("{subscription-id}", sub)
+    .replaceAll("{subscriptionId}", sub)
+    .replaceAll("/subscriptions/subid/", `/subscriptions/${sub}/`);
+  return JSON.parse(text) as Json;
+}
+
+/** Every property path of a JSON value (array elements folded to `[]`) with the JSON type found there. */
+export function pathTypes(v: Json | undefined, path = "$", out = new Map<string, Set<string>>()): Map<string, Set<string>> {
+  const type = v === null ? "null" : Array.isArray(v) ? "array" : typeof v;
+  const isMap = /\.(tags|claims|properties\.settings)$/.test(path); // free-form maps: only the container's type counts
+  if (v === undefined) return out;
+  out.set(path, new Set([...(out.get(path) ?? []), type]));
+  if (Array.isArray(v)) for (const item of v) pathTypes(item, `${path}[]`, out);
+  else if (v !== null && typeof v === "object" && !isMap) for (const [k, x] of Object.entries(v)) pathTypes(x, `${path}.${k}`, out);
+  return out;
+}
+
+/** Paths both give with different JSON types (the example's `null` matches anything: ARM's way of saying "not set"). */
+function typeMismatches(exampleBody: Json, simulated: Json): string[] {
+  const ex = pathTypes(exampleBody);
+  const sim = pathTypes(simulated);
+  const out: string[] = [];
+  for (const [p, types] of sim) {
+    const want = ex.get(p);
+    if (want === undefined || want.has("null")) continue;
+    for (const t of types) if (!want.has(t)) out.push(`${p}: simulator gives ${t}, the example ${[...want].join("/")}`);
+  }
+  return out;
+}
+
+const COMPUTE_RP = "specification/compute/resource-manager/Microsoft.Compute/Compute/stable/2026-03-01/ComputeRP.json";
+const NET = "specification/network/resource-manager/Microsoft.Network/stable/2025-05-01";
+
+describe("the x-ms-example fixtures", () => {
+  it("each names its source path and commit in azure-rest-api-specs", () => {
+    const files = readdirSync(DIR).filter((f) => f.endsWith(".json"));
+    expect(files.length).toBeGreaterThanOrEqual(9);
+    for (const f of files) expect(example(f)["x-source"]).toMatchObject({ source: expect.stringMatching(/^Azure\/azure-rest-api-specs specification\//), commit: expect.stringMatching(/^[0-9a-f]{40}$/) });
+  });
+});
+
+describe("the gateway parses Microsoft's examples (served over HTTPS to the real SDK clients)", () => {
+  let fake: FakeArm;
+  const SUB = "291bba3f-e0a5-47bc-a099-3bdcb2a50a05";
+  const route = (handlers: [RegExp, (req: RecordedRequest) => FakeReply][]) => (req: RecordedRequest): FakeReply => {
+    for (const [re, h] of handlers) if (re.test(`${req.method} ${req.path}`)) return h(req);
+    return armError(404, "NotFound", `no example for ${req.method} ${req.path}`);
+  };
+  beforeAll(async () => {
+    fake = await startFakeArm(() => armError(500, "NotConfigured"));
+  });
+  afterAll(() => fake.close());
+
+  it("GetSubscription → the subscription's name, state and quota", async () => {
+    fake.setHandler(route([[/^GET \/subscriptions\/[^/]+$/, () => ({ status: 200, body: served("resources.GetSubscription.json", SUB) })]]));
+    const { gateway } = gatewayFor(fake);
+    await expect(gateway.getSubscription(SUB)).resolves.toMatchObject({ subscriptionId: SUB, displayName: "Example Subscription", state: "Enabled", quotaId: "Internal_2014-09-01" });
+  });
+
+  it("billingPropertyGetMCA → a self-serve MCA (account type Business), classified from its fields", async () => {
+    fake.setHandler(route([[/billingProperty\/default$/i, () => ({ status: 200, body: served("billing.billingPropertyGetMCA.json", SUB) })]]));
+    const { gateway } = gatewayFor(fake);
+    const billing = await gateway.getBillingProperty(SUB);
+    expect(billing).toMatchObject({ status: "ok", property: { billingAccountAgreementType: "MicrosoftCustomerAgreement", billingAccountType: "Business", subscriptionWorkloadType: "Production", skuId: "0001" } });
+    const c = classifySubscription(billing, { subscriptionId: SUB, displayName: "Example Subscription" });
+    expect(c.category).not.toBe("unknown");
+    expect(JSON.stringify(c)).toContain("MicrosoftCustomerAgreement");
+  });
+
+  it("VirtualMachine_Get (as the one VM of a list) with the InstanceView example's statuses → VmInfo", async () => {
+    const vm = served("compute.VirtualMachine_Get.json", SUB) as { id: string };
+    const view = served("compute.VirtualMachine_Get_InstanceView.json", SUB) as { statuses: Json };
+    fake.setHandler(
+      route([
+        [
+          /^GET \/subscriptions\/[^/]+\/providers\/Microsoft\.Compute\/virtualMachines$/i,
+          (req) =>
+            req.query["statusOnly"] === "true"
+              ? { status: 200, body: { value: [{ id: vm.id, properties: { instanceView: { statuses: view.statuses } } }] } }
+              : { status: 200, body: { value: [vm] } },
+        ],
+        [/\/extensions$/i, () => ({ status: 200, body: { value: [] } })],
+      ]),
+    );
+    const { gateway } = gatewayFor(fake);
+    const [info, ...rest] = await gateway.listVms(SUB);
+    expect(rest).toEqual([]);
+    expect(info).toMatchObject({
+      name: "myVM",
+      location: "West US",
+      size: "Standard_DS3_v2",
+      powerState: "running",
+      provisioningState: "Succeeded",
+      ephemeralOsDisk: false,
+      tags: { myTag1: "tagValue1" },
+    });
+    expect(info?.resourceGroup.toLowerCase()).toBe("myresourcegroup");
+    expect(info?.availabilitySetId?.toLowerCase()).toContain("/availabilitysets/my-availabilityset");
+    // The instance view example gives PowerState no time: nothing may be made up from it.
+    expect((info as Record<string, unknown> | undefined)?.["lastStartTime"]).toBeUndefined();
+  });
+
+  it("VirtualMachine_ListAll_MinimumSet_Gen (ids and locations only) → one VmInfo per VM, or a clear refusal", async () => {
+    fake.setHandler(route([[/virtualMachines$/i, () => ({ status: 200, body: served("compute.VirtualMachine_ListAll_MinimumSet_Gen.json", SUB) })]]));
+    const { gateway } = gatewayFor(fake);
+    const result = await gateway.listVms(SUB).then(
+      (vms) => ({ vms }),
+      (e: unknown) => ({ error: e instanceof Error ? e.message : String(e) }),
+    );
+    if ("vms" in result) for (const v of result.vms) expect(v.location).toBe("eastus");
+    else expect(result.error).toMatch(/virtualMachineName|id|name/i);
+  });
+
+  it("VirtualMachine_Get_InstanceView → running, with no power-state time", async () => {
+    fake.setHandler(route([[/instanceView$/i, () => ({ status: 200, body: served("compute.VirtualMachine_Get_InstanceView.json", SUB) })]]));
+    const { gateway } = gatewayFor(fake);
+    const state = await gateway.getVmState(`/subscriptions/${SUB}/resourceGroups/myResourceGroup/providers/Microsoft.Compute/virtualMachines/myVM`);
+    expect(state).toMatchObject({ exists: true, powerState: "running", provisioningState: "Succeeded" });
+    expect((state as Record<string, unknown>)["powerStateTime"]).toBeUndefined();
+  });
+
+  it("SubnetGet → the subnet exists, provisioning Succeeded", async () => {
+    fake.setHandler(route([[/\/subnets\/subnet1$/i, () => ({ status: 200, body: served("network.SubnetGet.json", SUB) })]]));
+    const { gateway } = gatewayFor(fake);
+    const state = await gateway.getSubnet(`/subscriptions/${SUB}/resourceGroups/subnet-test/providers/Microsoft.Network/virtualNetworks/vnetname`, "subnet1");
+    expect(state).toMatchObject({ exists: true, provisioningState: "Succeeded" });
+  });
+
+  it("NetworkWatcherListAll → both watchers with their regions", async () => {
+    fake.setHandler(route([[/networkWatchers$/i, () => ({ status: 200, body: served("network.NetworkWatcherListAll.json", SUB) })]]));
+    const { gateway } = gatewayFor(fake);
+    const watchers = await gateway.listNetworkWatchers(SUB);
+    expect(watchers.map((w) => [w.name, w.location, w.resourceGroup.toLowerCase()])).toEqual([
+      ["nw1", "eastus", "rg1"],
+      ["nw2", "westus", "rg1"],
+    ]);
+  });
+
+  it("NetworkWatcherConnectivityCheck (200, synchronous) → a reachable verdict with the probe counts", async () => {
+    fake.setHandler(route([[/connectivityCheck$/i, () => ({ status: 200, body: served("network.NetworkWatcherConnectivityCheck.json", SUB) })]]));
+    const { gateway } = gatewayFor(fake);
+    const watcher = { id: `/subscriptions/${SUB}/resourceGroups/rg1/providers/Microsoft.Network/networkWatchers/nw1`, name: "nw1", resourceGroup: "rg1", location: "eastus" };
+    const start = await gateway.beginConnectivityCheck(watcher, `/subscriptions/${SUB}/resourceGroups/rg2/providers/Microsoft.Compute/virtualMachines/vm1`, "192.168.100.4", 3389);
+    expect(start).toMatchObject({ status: "done", result: { connectionStatus: "Connected", verdict: "reachable", reachable: true, probesSent: 100, probesFailed: 0 } });
+  });
+
+  it("VirtualMachine_PowerOff: 200 with no body, or 202 with a lower-case location header", () => {
+    const ex = example("compute.VirtualMachine_PowerOff_MinimumSet_Gen.json");
+    expect(ex.responses["200"]?.body).toBeUndefined();
+    expect(Object.keys(ex.responses["202"]?.headers ?? {})).toEqual(["location"]);
+  });
+});
+
+describe("the simulator's default bodies have the shape of Microsoft's examples", () => {
+  let c: Client;
+  const SIM_SUB = "11111111-2222-4333-8444-555555555555";
+  const vmPath = `/subscriptions/${SIM_SUB}/resourceGroups/rg-a/providers/Microsoft.Compute/virtualMachines/win1`;
+  beforeAll(async () => {
+    c = await connect(conformanceScenario({ lro: "varied", connectionStatus: "spec" }), 5);
+  });
+  afterAll(() => c.sim.close());
+
+  const get = async (path: string): Promise<Json> => (await c.call("GET", path)).body as Json;
+  const cases: [example: string, def: [string, string], simulated: () => Promise<Json>][] = [
+    ["compute.VirtualMachine_Get.json", [COMPUTE_RP, "VirtualMachine"], () => get(`${vmPath}?${COMPUTE}`)],
+    ["compute.VirtualMachine_Get_InstanceView.json", [COMPUTE_RP, "VirtualMachineInstanceView"], () => get(`${vmPath}/instanceView?${COMPUTE}`)],
+    ["compute.VirtualMachine_ListAll_MinimumSet_Gen.json", [COMPUTE_RP, "VirtualMachineListResult"], () => get(`/subscriptions/${SIM_SUB}/providers/Microsoft.Compute/virtualMachines?${COMPUTE}`)],
+    ["network.SubnetGet.json", [`${NET}/virtualNetwork.json`, "Subnet"], () => get(`/subscriptions/${SIM_SUB}/resourceGroups/rg-a/providers/Microsoft.Network/virtualNetworks/vnet1/subnets/multi?${NETWORK}`)],
+    ["network.NetworkWatcherListAll.json", [`${NET}/networkWatcher.json`, "NetworkWatcherListResult"], () => get(`/subscriptions/${SIM_SUB}/providers/Microsoft.Network/networkWatchers?${NETWORK}`)],
+    [
+      "network.NetworkWatcherConnectivityCheck.json",
+      [`${NET}/networkWatcher.json`, "ConnectivityInformation"],
+      async () => {
+        const r = await c.call("POST", `/subscriptions/${SIM_SUB}/resourceGroups/NetworkWatcherRG/providers/Microsoft.Network/networkWatchers/NetworkWatcher_westeurope/connectivityCheck?${NETWORK}`, {
+          source: { resourceId: vmPath },
+          destination: { address: "mx.example.com", port: 443 },
+        });
+        if (r.status === 200) return r.body as Json;
+        const location = r.headers["location"];
+        c.clock.advance(60);
+        return (await c.follow(Array.isArray(location) ? (location[0] ?? "") : (location ?? ""))).body as Json;
+      },
+    ],
+    ["resources.GetSubscription.json", ["specification/resources/resource-manager/Microsoft.Resources/stable/2022-12-01/subscriptions.json", "Subscription"], () => get(`/subscriptions/${SIM_SUB}?api-version=2022-12-01`)],
+    [
+      "billing.billingPropertyGetMCA.json",
+      ["specification/billing/resource-manager/Microsoft.Billing/stable/2024-04-01/billingProperty.json", "BillingProperty"],
+      () => get(`/subscriptions/${SIM_SUB}/providers/Microsoft.Billing/billingProperty/default?api-version=2024-04-01`),
+    ],
+  ];
+
+  it.each(cases)("%s: same JSON types where both give a field; the simulator's own fields are declared by the definition", async (name, [file, def], simulated) => {
+    const sim = await simulated();
+    expect(typeMismatches(body(name), sim)).toEqual([]);
+    expect(specs.validate(specs.definition(file, def), sim, KNOWN_DEVIATIONS)).toEqual([]);
+  });
+
+  it("the shape comparison catches a type that differs", () => {
+    expect(typeMismatches({ a: { b: "x" }, n: [1] }, { a: { b: 1 }, n: ["1"] })).toEqual(["$.a.b: simulator gives number, the example string", "$.n[]: simulator gives string, the example number"]);
+  });
+});
