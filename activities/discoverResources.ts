@@ -1,4 +1,7 @@
-/** Activity: read every resource group, VM, uniform scale set, VNet and Network Watcher of the subscription. */
+/**
+ * Activity: read every resource group, VM, uniform scale set, VNet and Network Watcher of the subscription, and the
+ * extensions of the canary candidates (src/azure/discover.ts).
+ */
 import { randomUUID } from "node:crypto";
 import type { z } from "zod";
 import { registerActivity } from "../src/functions/registerActivity";
@@ -7,6 +10,8 @@ import {
   type DiscoverResourcesInput,
   type DiscoverResourcesOutput,
 } from "../src/contracts/functions/discoverResources";
+import { discoverSubscription } from "../src/azure/discover";
+import { RemediationOptionsSchema } from "../src/contracts/options";
 import { ensureError } from "../src/errors";
 import { toArmFailure } from "./armFailure";
 import { gateway } from "./deps";
@@ -14,16 +19,10 @@ import { gateway } from "./deps";
 export async function discoverResources(
   input: z.output<typeof DiscoverResourcesInput>,
 ): Promise<z.input<typeof DiscoverResourcesOutput>> {
-  const arm = gateway();
-  const id = input.subscriptionId;
   try {
-    // Sequential on purpose: discovery is a burst of list calls, and ARM's read bucket is shared with the run.
-    const resourceGroups = await arm.listResourceGroups(id);
-    const vms = await arm.listVms(id);
-    const scaleSets = await arm.listScaleSets(id);
-    const vnets = await arm.listVnets(id);
-    const networkWatchers = await arm.listNetworkWatchers(id);
-    return { status: "ok", discovery: { subscriptionId: id, resourceGroups, vms, scaleSets, vnets, networkWatchers }, listingId: randomUUID() };
+    const options = input.options ?? RemediationOptionsSchema.parse({});
+    const discovery = await discoverSubscription(gateway(), input.subscriptionId, options);
+    return { status: "ok", discovery, listingId: randomUUID() };
   } catch (e) {
     return toArmFailure(ensureError(e));
   }

@@ -1,8 +1,50 @@
-/** Activity: the last completed run as re-verification needs it (exemption time, options, resources it covered). */
+/**
+ * Activity: the last completed run as re-verification needs it (exemption time, options, resources it covered), and
+ * what every run of the subscription since the exemption took effect cycled, and when (the audit's own record of
+ * starts from deallocated: ARM keeps no "last started" time).
+ */
 import type { z } from "zod";
 import { registerActivity } from "../src/functions/registerActivity";
 import { readLastRunActivity, type ReadLastRunInput, type ReadLastRunOutput } from "../src/contracts/functions/readLastRun";
+import type { AuditedRun } from "../src/contracts/audit";
+import { resourceKey } from "../src/contracts/ids";
+import type { CycledResource } from "../src/contracts/reverify";
+import type { AuditStore } from "../src/audit/store";
 import { auditStore } from "./deps";
+
+/** Runs read for their outcomes at most (newest first). */
+const MAX_RUNS = 100;
+/** Runs requested up to this long before the exemption are read too (a run can outlast its request by hours). */
+const LOOKBACK_MS = 86_400_000;
+
+/** What a run cycled at or after `effectiveAtMs`: each resource it deallocated, with its scale-set instances. */
+export function cycledBy(audited: AuditedRun, effectiveAtMs: number): CycledResource[] {
+  const out: CycledResource[] = [];
+  for (const o of audited.outcomes) {
+    if (o.outcome !== "cycled" || (o.kind !== "vm" && o.kind !== "scaleSet") || o.startedAt === undefined) continue;
+    const at = Date.parse(o.startedAt);
+    if (Number.isNaN(at) || at < effectiveAtMs) continue;
+    let instanceIds: string[] | undefined;
+    if (o.kind === "scaleSet") {
+      const d = o.detail ?? {};
+      const list = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x): x is string => typeof x === "string") : []);
+      instanceIds = [...list(d["instanceIds"]), ...list(d["stoppedInstanceIds"])];
+    }
+    out.push({ resourceId: o.resourceId, ...(instanceIds !== undefined ? { instanceIds } : {}), at: o.startedAt, runId: audited.run.runId });
+  }
+  return out;
+}
+
+async function otherRuns(store: AuditStore, subscriptionId: string, from: string, except: string): Promise<string[]> {
+  const ids: string[] = [];
+  let token: string | undefined;
+  do {
+    const page = await store.listRuns({ subscriptionId, from, pageSize: MAX_RUNS, ...(token !== undefined ? { continuationToken: token } : {}) });
+    for (const r of page.runs) if (r.runId !== except && r.mode === "execute" && ids.length < MAX_RUNS - 1) ids.push(r.runId);
+    token = page.continuationToken;
+  } while (token !== undefined && ids.length < MAX_RUNS - 1);
+  return ids;
+}
 
 export async function readLastRun(input: z.output<typeof ReadLastRunInput>): Promise<z.input<typeof ReadLastRunOutput>> {
   const store = auditStore();
@@ -12,6 +54,16 @@ export async function readLastRun(input: z.output<typeof ReadLastRunInput>): Pro
   const audited = await store.getRun(input.runId);
   if (audited === undefined) return { status: "notFound", detail: `the audit store has no run ${input.runId}` };
   const { run, outcomes } = audited;
+  const effectiveAtMs = Date.parse(run.attestation.approvedAt);
+  const known = new Map(outcomes.map((o) => [resourceKey(o.resourceId), o.resourceId] as const));
+  const cycled = cycledBy(audited, effectiveAtMs);
+  const others = await otherRuns(store, run.subscriptionId, new Date(effectiveAtMs - LOOKBACK_MS).toISOString(), run.runId);
+  for (const runId of others) {
+    const other = await store.getRun(runId);
+    if (other === undefined) continue;
+    for (const o of other.outcomes) if (!known.has(resourceKey(o.resourceId))) known.set(resourceKey(o.resourceId), o.resourceId);
+    cycled.push(...cycledBy(other, effectiveAtMs));
+  }
   return {
     status: "found",
     runId: run.runId,
@@ -20,7 +72,9 @@ export async function readLastRun(input: z.output<typeof ReadLastRunInput>): Pro
     options: run.options,
     probeHost: run.probeHost,
     ...(run.classification !== undefined ? { category: run.classification.category } : {}),
-    resourceIds: outcomes.map((o) => o.resourceId),
+    resourceIds: [...known.values()],
+    cycled,
+    runsRead: 1 + others.length,
   };
 }
 

@@ -34,6 +34,9 @@ param authClientId string = ''
 @description('Start a remediation on its own for stragglers found by the scheduled re-verification.')
 param autoRemediate bool = false
 
+@description('Let that auto-remediation include resources whose start since the exemption cannot be established.')
+param autoRemediateUnknownStarts bool = false
+
 @description('Six-field NCRONTAB schedule of the re-verification.')
 param reverifySchedule string = '0 0 6 * * *'
 
@@ -130,6 +133,7 @@ module api 'app/api.bicep' = {
     auditTablePrefix: auditTablePrefix
     reverifySchedule: reverifySchedule
     autoRemediate: autoRemediate
+    autoRemediateUnknownStarts: autoRemediateUnknownStarts
     probeHost: probeHost
     authEnabled: authEnabled
     authClientId: authClientId

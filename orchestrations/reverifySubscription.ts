@@ -38,7 +38,8 @@ import { RemediationInputSchema, remediationInstanceId, type CanaryResult, type 
 import type { ReverificationRecord, Straggler } from "../src/contracts/reverify";
 import { hasCanaryTag } from "../src/domain/planResources";
 import { buildPlan } from "../src/domain/planWaves";
-import { findStragglers, findTemporarySubnets } from "../src/domain/stragglers";
+import { readPowerEventsActivity } from "../src/contracts/functions/readPowerEvents";
+import { activityLogWindow, autoRemediable, findStragglers, findTemporarySubnets, type ActivityLogView } from "../src/domain/stragglers";
 import { ensureError } from "../src/errors";
 import { probeSmtp } from "./probeSmtp";
 import { backoffSeconds, classifyWithWaits, MAX_READ_ATTEMPTS, nowIso, sleep, transientRetry } from "./shared";
@@ -67,6 +68,24 @@ function* discover(context: OrchestrationContext, subscriptionId: string): Gener
     for (let attempt = 1; ; attempt++) {
       const out = yield* callActivity(context, discoverResourcesActivity, { subscriptionId }, transientRetry());
       if (out.status === "ok") return out.discovery;
+      if ((out.status !== "throttled" && out.status !== "conflict") || attempt >= MAX_READ_ATTEMPTS) return `${out.code}: ${out.message}`;
+      yield* sleep(context, backoffSeconds(attempt, out.retryAfterSeconds));
+    }
+  } catch (e) {
+    return ensureError(e).message.slice(0, 500);
+  }
+}
+
+/**
+ * The Activity Log's deallocate and start events over its whole retention, waiting out throttling; the reason
+ * instead when it cannot be read (every start not otherwise established is then reported startUnknown).
+ */
+function* readActivityLog(context: OrchestrationContext, subscriptionId: string, at: string, exemptionEffectiveAt: string): Generator<Task, ActivityLogView | string, unknown> {
+  const { from, to } = activityLogWindow(at);
+  try {
+    for (let attempt = 1; ; attempt++) {
+      const out = yield* callActivity(context, readPowerEventsActivity, { subscriptionId, from, to, exemptionEffectiveAt }, transientRetry());
+      if (out.status === "ok") return { from: out.from, to: out.to, events: out.events };
       if ((out.status !== "throttled" && out.status !== "conflict") || attempt >= MAX_READ_ATTEMPTS) return `${out.code}: ${out.message}`;
       yield* sleep(context, backoffSeconds(attempt, out.retryAfterSeconds));
     }
@@ -169,10 +188,25 @@ export function* reverifySubscription(
   const discovery = typeof listed === "string" ? undefined : listed;
   if (typeof listed === "string") warnings.push(`the resources could not be listed (${listed}); stragglers and leaked subnets were not looked for`);
 
-  const stragglers =
-    discovery !== undefined && found !== undefined
-      ? findStragglers(discovery, { exemptionEffectiveAt: found.attestation.approvedAt, resourceIds: found.resourceIds })
-      : [];
+  let stragglers: Straggler[] = [];
+  if (discovery !== undefined && found !== undefined) {
+    publish(context, "reading the Activity Log");
+    const log = yield* readActivityLog(context, sub, at, found.attestation.approvedAt);
+    if (typeof log === "string") warnings.push(`the Activity Log could not be read (${log}); starts not recorded by a run are reported unknown`);
+    stragglers = findStragglers(discovery, {
+      exemptionEffectiveAt: found.attestation.approvedAt,
+      resourceIds: found.resourceIds,
+      cycled: found.cycled,
+      ...(typeof log === "string" ? { activityLogUnreadable: log } : { activityLog: log }),
+    });
+    const unknown = stragglers.filter((st) => st.reason === "startUnknown").length;
+    if (unknown > 0) {
+      warnings.push(
+        `${unknown} running resource(s) whose start since the exemption cannot be established (startUnknown)` +
+          (input.autoRemediateUnknownStarts ? "" : ": not remediated automatically; check them, or allow it with PORT25_AUTO_REMEDIATE_UNKNOWN"),
+      );
+    }
+  }
 
   publish(context, "removing leaked subnets");
   const leaked = discovery !== undefined ? findTemporarySubnets(discovery) : [];
@@ -199,15 +233,17 @@ export function* reverifySubscription(
   // The stragglers' run, decided before the record so the record can name it.
   let child: { instanceId: string; input: RemediationInput } | undefined;
   if (input.autoRemediate && found !== undefined && discovery !== undefined) {
-    const why = holdBack(classification, categoryChanged, canaryProbe, stragglers);
-    if (why !== undefined && stragglers.length > 0) warnings.push(`auto-remediation held back: ${why}`);
+    // Only established stale starts by default: an unknown start is not proof that a VM needs taking down.
+    const remediable = autoRemediable(stragglers, input.autoRemediateUnknownStarts);
+    const why = holdBack(classification, categoryChanged, canaryProbe, remediable);
+    if (why !== undefined && remediable.length > 0) warnings.push(`auto-remediation held back: ${why}`);
     if (why === undefined) {
-      if (stragglers.length > MAX_SELECTED_RESOURCES) warnings.push(`auto-remediation covers the first ${MAX_SELECTED_RESOURCES} of ${stragglers.length} stragglers`);
+      if (remediable.length > MAX_SELECTED_RESOURCES) warnings.push(`auto-remediation covers the first ${MAX_SELECTED_RESOURCES} of ${remediable.length} stragglers`);
       // The last run completed, so its proof (canary or attestation) stands: the stragglers are not probed again.
       const options = RemediationOptionsSchema.parse({
         ...found.options,
         verification: "attestationOnly",
-        onlyResourceIds: stragglers.slice(0, MAX_SELECTED_RESOURCES).map((s) => s.resourceId),
+        onlyResourceIds: remediable.slice(0, MAX_SELECTED_RESOURCES).map((s) => s.resourceId),
       });
       const plan = buildPlan(discovery, options);
       if (plan.counts.toCycle === 0) {

@@ -33,6 +33,8 @@ export const ConfigSchema = z
       .default("0 0 6 * * *"),
     /** Start a remediation for stragglers found by the re-verification. */
     PORT25_AUTO_REMEDIATE: bool.default(false),
+    /** Let that auto-remediation include stragglers whose start since the exemption cannot be established. */
+    PORT25_AUTO_REMEDIATE_UNKNOWN: bool.default(false),
     /** Enforce App Service authentication roles (operator, auditor) in the HTTP triggers. */
     PORT25_AUTH_ENABLED: bool.default(false),
     /** Host probed on TCP 25 by the canary when a run does not name one. */

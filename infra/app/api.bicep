@@ -33,6 +33,7 @@ param taskHubName string
 param auditTablePrefix string
 param reverifySchedule string
 param autoRemediate bool
+param autoRemediateUnknownStarts bool
 param probeHost string
 
 param authEnabled bool
@@ -112,6 +113,7 @@ resource site 'Microsoft.Web/sites@2024-04-01' = {
       PORT25_AUDIT_TABLE_PREFIX: auditTablePrefix
       PORT25_REVERIFY_SCHEDULE: reverifySchedule
       PORT25_AUTO_REMEDIATE: autoRemediate ? 'true' : 'false'
+      PORT25_AUTO_REMEDIATE_UNKNOWN: autoRemediateUnknownStarts ? 'true' : 'false'
       PORT25_AUTH_ENABLED: authEnabled ? 'true' : 'false'
       PORT25_PROBE_HOST: probeHost
       PORT25_TASK_HUB: taskHubName

@@ -31,6 +31,7 @@ var actions = [
   'Microsoft.Network/locations/operationResults/read'
   'Microsoft.Network/networkWatchers/read'
   'Microsoft.Network/networkWatchers/connectivityCheck/action'
+  'Microsoft.Insights/eventtypes/values/read'
 ]
 
 // The definition lives in the deployment subscription, so that subscription is always one of its scopes.
@@ -44,7 +45,7 @@ resource role 'Microsoft.Authorization/roleDefinitions@2022-04-01' = {
   name: guid(subscription().id, 'port25-remediation', environmentName)
   properties: {
     roleName: 'Port25 Remediation (${environmentName})'
-    description: 'Reads subscriptions, VMs, scale sets and VNets; powers off, deallocates and starts VMs and scale sets; adds and deletes temporary subnets; runs Network Watcher connectivity checks.'
+    description: 'Reads subscriptions, VMs, scale sets and VNets; powers off, deallocates and starts VMs and scale sets; adds and deletes temporary subnets; runs Network Watcher connectivity checks; reads power events from the Activity Log.'
     type: 'CustomRole'
     permissions: [
       {

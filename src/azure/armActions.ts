@@ -27,6 +27,8 @@ export const ARM_ACTIONS = {
   readNetworkOperationResults: "Microsoft.Network/locations/operationResults/read",
   readNetworkWatchers: "Microsoft.Network/networkWatchers/read",
   connectivityCheck: "Microsoft.Network/networkWatchers/connectivityCheck/action",
+  /** Re-verification reads deallocate and start events from the Activity Log. */
+  readActivityLog: "Microsoft.Insights/eventtypes/values/read",
 } as const;
 
 export type ArmActionKey = keyof typeof ARM_ACTIONS;

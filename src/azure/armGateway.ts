@@ -1,5 +1,5 @@
 /** ArmGateway over the real SDK clients: every answer parsed into the plain-data contracts. */
-import type { InstanceViewStatus, VirtualMachine, VirtualMachineScaleSet, VirtualMachineScaleSetVM } from "@azure/arm-compute";
+import type { InstanceViewStatus, VirtualMachine, VirtualMachineExtension, VirtualMachineScaleSet, VirtualMachineScaleSetVM } from "@azure/arm-compute";
 import type { NetworkWatcher, Subnet, VirtualNetwork } from "@azure/arm-network";
 import type { ResourceGroup } from "@azure/arm-resources";
 import type { ServiceClient } from "@azure/core-client";
@@ -14,18 +14,22 @@ import {
   BillingPropertySchema,
   BillingReadSchema,
   NetworkWatcherInfoSchema,
+  PowerEventSchema,
   ResourceGroupInfoSchema,
   ScaleSetInfoSchema,
   SubscriptionInfoSchema,
+  VmExtensionInfoSchema,
   VmInfoSchema,
   VnetInfoSchema,
   type BillingRead,
   type NetworkWatcherInfo,
+  type PowerEvent,
   type ResourceGroupInfo,
   type ScaleSetInfo,
   type ScaleSetInstance,
   type SubnetInfo,
   type SubscriptionInfo,
+  type VmExtensionInfo,
   type VmInfo,
   type VnetInfo,
 } from "../contracts/discovery";
@@ -49,7 +53,7 @@ import {
 import { tryParseArmResourceId, resourceKey, type ArmResourceId } from "../contracts/ids";
 import { parseWith } from "../contracts/parse";
 import type { PowerStep } from "../contracts/plan";
-import { powerStateFromStatuses, type PowerState } from "../contracts/power";
+import { powerStateFromStatuses } from "../contracts/power";
 import { AzureOperationError, ensureError } from "../errors";
 import { ARM_ACTIONS } from "./armActions";
 import type { ArmClients } from "./clients";
@@ -64,7 +68,10 @@ export const BILLING_API_VERSION = "2024-04-01";
  */
 export const NETWORK_API_VERSION = "2025-05-01";
 
-const NETWORK_WATCHER_AGENT = /^NetworkWatcherAgent(Linux|Windows)$/i;
+/** api-version of the Activity Log (Microsoft.Insights event data). */
+export const ACTIVITY_LOG_API_VERSION = "2015-04-01";
+/** Pages of the Activity Log followed at most (each holds up to ARM's page size of events). */
+const ACTIVITY_LOG_MAX_PAGES = 500;
 /** Discovery reads instance views of this many scale sets at once. */
 const SCALE_SET_READ_CONCURRENCY = 4;
 
@@ -130,8 +137,9 @@ export class ArmGatewayImpl implements ArmGateway {
 
   /**
    * Two paged list calls for the whole subscription instead of one instance-view read per VM: the plain list
-   * gives the model (tags, disks, availability set, extensions), `statusOnly=true` gives every VM's power state
-   * (ARM returns only id, name and instance-view statuses in that mode). Joined by id.
+   * gives the model (tags, disks, availability set, timeCreated), `statusOnly=true` gives every VM's power state
+   * (ARM returns only id, name and instance-view statuses in that mode). Joined by id. Extensions are not read
+   * here: a listing carries them as ids only.
    */
   listVms(subscriptionId: string): Promise<VmInfo[]> {
     return this.call("listVms", async () => {
@@ -142,6 +150,43 @@ export class ArmGatewayImpl implements ArmGateway {
       ]);
       const statusById = new Map(statuses.map((s) => [resourceKey(s.id ?? ""), s.instanceView?.statuses ?? []]));
       return models.map((vm) => toVmInfo(vm, statusById.get(resourceKey(vm.id ?? "")) ?? []));
+    });
+  }
+
+  listVmExtensions(vmId: string): Promise<VmExtensionInfo[]> {
+    return this.call("listVmExtensions", async () => {
+      const id = requireId(vmId, "Microsoft.Compute/virtualMachines");
+      const list = await this.clients.compute(id.subscriptionId).virtualMachineExtensions.list(id.resourceGroup, id.name);
+      return (list.value ?? []).map((ext: VirtualMachineExtension) =>
+        parseWith(
+          VmExtensionInfoSchema,
+          { name: ext.name ?? "", ...optional("publisher", ext.publisher), ...optional("type", ext.typePropertiesType) },
+          "VM extension",
+        ),
+      );
+    });
+  }
+
+  listPowerEvents(subscriptionId: string, from: string, to: string): Promise<PowerEvent[]> {
+    return this.call("listPowerEvents", async () => {
+      const filter = `eventTimestamp ge '${from}' and eventTimestamp le '${to}' and resourceProvider eq 'Microsoft.Compute'`;
+      const select = "eventTimestamp,operationName,status,resourceId";
+      const query = new URLSearchParams({ "api-version": ACTIVITY_LOG_API_VERSION, $filter: filter, $select: select });
+      let url: string | undefined =
+        `/subscriptions/${encodeURIComponent(subscriptionId)}/providers/Microsoft.Insights/eventtypes/management/values?${query.toString().replace(/\+/g, "%20")}`;
+      const events: PowerEvent[] = [];
+      for (let pages = 0; url !== undefined; pages++) {
+        if (pages >= ACTIVITY_LOG_MAX_PAGES) throw new AzureOperationError("listPowerEvents", `the Activity Log has more than ${ACTIVITY_LOG_MAX_PAGES} pages`, { code: "TooManyPages", retryable: false });
+        const response = await this.send(this.clients.generic(), "GET", url);
+        if (response.status !== 200) throw errorFromResponse("listPowerEvents", response);
+        const page = parseWith(EventPageSchema, parseJson(response.bodyAsText), "Activity Log page");
+        for (const e of page.value) {
+          const event = powerEventOf(e);
+          if (event !== undefined) events.push(event);
+        }
+        url = page.nextLink === undefined || page.nextLink === null || page.nextLink === "" ? undefined : this.onEndpoint(page.nextLink, "listPowerEvents");
+      }
+      return events.sort((a, b) => Date.parse(a.at) - Date.parse(b.at));
     });
   }
 
@@ -207,7 +252,6 @@ export class ArmGatewayImpl implements ArmGateway {
             exists: true,
             powerState: powerStateFromStatuses(statuses),
             provisioningState: provisioningStateFromStatuses(statuses) ?? "Unknown",
-            powerStateTime: powerStateTime(statuses),
           },
           "VM state",
         );
@@ -436,7 +480,7 @@ export class ArmGatewayImpl implements ArmGateway {
         instanceId: vm.instanceId ?? vm.name ?? "",
         powerState: powerStateFromStatuses(statuses),
         provisioningState: vm.provisioningState ?? provisioningStateFromStatuses(statuses) ?? "Unknown",
-        ...optional("lastStartTime", runningSince(statuses)),
+        ...optional("timeCreated", vm.timeCreated === undefined ? undefined : isoTime(vm.timeCreated)),
       };
     });
   }
@@ -602,7 +646,6 @@ function handleFromResponse(operation: string, response: PipelineResponse, accep
 
 function toVmInfo(vm: VirtualMachine, statuses: InstanceViewStatus[]): VmInfo {
   const id = requireId(vm.id ?? "", "Microsoft.Compute/virtualMachines");
-  const extensions = vm.resources ?? [];
   return parseWith(
     VmInfoSchema,
     {
@@ -619,8 +662,7 @@ function toVmInfo(vm: VirtualMachine, statuses: InstanceViewStatus[]): VmInfo {
       tags: vm.tags ?? {},
       priority: normalisePriority(vm.priority),
       flexScaleSetId: vm.virtualMachineScaleSet?.id,
-      networkWatcherAgent: extensions.some((ext) => NETWORK_WATCHER_AGENT.test(ext.typePropertiesType ?? ext.name ?? "")),
-      ...optional("lastStartTime", runningSince(statuses)),
+      ...optional("timeCreated", vm.timeCreated === undefined ? undefined : isoTime(vm.timeCreated)),
     },
     "virtual machine",
   );
@@ -676,15 +718,38 @@ function provisioningStateFromStatuses(statuses: readonly InstanceViewStatus[]):
   return undefined;
 }
 
-function powerStateTime(statuses: readonly InstanceViewStatus[]): string | undefined {
-  const s = statuses.find((x) => /^PowerState\//i.test(x.code ?? ""));
-  return s?.time === undefined ? undefined : isoTime(s.time);
-}
+const EventPageSchema = z.object({
+  value: z.array(z.unknown()).default([]),
+  nextLink: z.string().nullable().optional(),
+});
 
-/** The time the VM entered PowerState/running, when ARM reports it (only the PowerState status counts). */
-function runningSince(statuses: readonly InstanceViewStatus[]): string | undefined {
-  const state: PowerState = powerStateFromStatuses(statuses);
-  return state === "running" ? powerStateTime(statuses) : undefined;
+const LocalizableSchema = z.object({ value: z.string() }).loose();
+
+/** The fields of an Activity Log event that re-verification reads (EventData in activityLogs_API.json). */
+const EventDataSchema = z
+  .object({
+    eventTimestamp: z.string(),
+    operationName: LocalizableSchema,
+    status: LocalizableSchema.optional(),
+    resourceId: z.string().optional(),
+    /** `{resourceId}/events/{eventDataId}/ticks/{ticks}`: the resource when resourceId is not selected. */
+    id: z.string().optional(),
+  })
+  .loose();
+
+/** Succeeded power operations, by operationName (case-insensitive): VMs, scale sets, scale-set instances. */
+const POWER_OPERATIONS = /^microsoft\.compute\/(virtualmachines|virtualmachinescalesets|virtualmachinescalesets\/virtualmachines)\/(deallocate|start)\/action$/i;
+
+function powerEventOf(raw: unknown): PowerEvent | undefined {
+  const parsed = EventDataSchema.safeParse(raw);
+  if (!parsed.success) return undefined;
+  const e = parsed.data;
+  const m = POWER_OPERATIONS.exec(e.operationName.value);
+  if (m === null || (e.status?.value ?? "").toLowerCase() !== "succeeded") return undefined;
+  const resourceId = e.resourceId ?? (e.id !== undefined ? e.id.replace(/\/events\/.*$/i, "") : undefined);
+  const at = isoTime(e.eventTimestamp);
+  if (resourceId === undefined || resourceId === "" || at === undefined) return undefined;
+  return parseWith(PowerEventSchema, { resourceId, operation: (m[2] ?? "").toLowerCase(), at }, "Activity Log event");
 }
 
 function isoTime(value: Date | string): string | undefined {

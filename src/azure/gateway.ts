@@ -2,9 +2,11 @@
 import type {
   BillingRead,
   NetworkWatcherInfo,
+  PowerEvent,
   ResourceGroupInfo,
   ScaleSetInfo,
   SubscriptionInfo,
+  VmExtensionInfo,
   VmInfo,
   VnetInfo,
 } from "../contracts/discovery";
@@ -30,8 +32,18 @@ export interface ArmGateway {
   /** Never throws for 401/403/404: returns `{status:"unreadable"}` with the missing permission named. */
   getBillingProperty(subscriptionId: string): Promise<BillingRead>;
   listResourceGroups(subscriptionId: string): Promise<ResourceGroupInfo[]>;
-  /** Every VM (flexible scale-set members included) with its power state. */
+  /**
+   * Every VM (flexible scale-set members included) with its power state and `timeCreated`. The Network Watcher
+   * agent is left unread (undefined): ARM's listings name extensions by id only (listVmExtensions reads them).
+   */
   listVms(subscriptionId: string): Promise<VmInfo[]>;
+  /** A VM's extensions, from its extensions list (`GET …/virtualMachines/{vm}/extensions`). */
+  listVmExtensions(vmId: string): Promise<VmExtensionInfo[]>;
+  /**
+   * Succeeded deallocate and start events of VMs, scale sets and scale-set instances in the Activity Log
+   * (Microsoft.Insights, kept 90 days) between `from` and `to`, oldest first; every page followed.
+   */
+  listPowerEvents(subscriptionId: string, from: string, to: string): Promise<PowerEvent[]>;
   /** Uniform scale sets with their instances' power states. */
   listScaleSets(subscriptionId: string): Promise<ScaleSetInfo[]>;
   listVnets(subscriptionId: string): Promise<VnetInfo[]>;

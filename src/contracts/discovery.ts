@@ -56,10 +56,16 @@ export const VmInfoSchema = z.object({
   priority: z.enum(["Regular", "Low", "Spot"]).default("Regular"),
   /** Flexible scale set the VM belongs to (its members are cycled as VMs). */
   flexScaleSetId: z.string().optional(),
-  /** Network Watcher agent extension installed (needed for the canary probe). */
-  networkWatcherAgent: z.boolean(),
-  /** When the VM last entered PowerState/running, if known (instance view status time). */
-  lastStartTime: z.iso.datetime({ offset: true }).optional(),
+  /**
+   * Network Watcher agent extension installed (needed for the canary probe). Undefined when not read: ARM's VM
+   * listings name extensions by id only, so discovery reads the extensions of canary candidates alone.
+   */
+  networkWatcherAgent: z.boolean().optional(),
+  /**
+   * When the VM resource was created (the model's `timeCreated`). ARM gives no "last started" time: the instance
+   * view's PowerState carries none, so re-verification establishes starts from this, the audit and the Activity Log.
+   */
+  timeCreated: z.iso.datetime({ offset: true }).optional(),
 });
 export type VmInfo = z.output<typeof VmInfoSchema>;
 
@@ -67,7 +73,8 @@ export const ScaleSetInstanceSchema = z.object({
   instanceId: z.string(),
   powerState: PowerStateSchema,
   provisioningState: ProvisioningStateSchema,
-  lastStartTime: z.iso.datetime({ offset: true }).optional(),
+  /** When the instance was created (`timeCreated`), when ARM says. */
+  timeCreated: z.iso.datetime({ offset: true }).optional(),
 });
 export type ScaleSetInstance = z.output<typeof ScaleSetInstanceSchema>;
 
@@ -128,3 +135,23 @@ export const DiscoverySchema = z.object({
   networkWatchers: z.array(NetworkWatcherInfoSchema),
 });
 export type Discovery = z.output<typeof DiscoverySchema>;
+
+/** One extension of a VM as the extensions list (or the instance view) gives it. */
+export const VmExtensionInfoSchema = z.object({
+  name: z.string(),
+  /** The handler's publisher, e.g. Microsoft.Azure.NetworkWatcher. */
+  publisher: z.string().optional(),
+  /** The handler's type, e.g. NetworkWatcherAgentLinux. */
+  type: z.string().optional(),
+});
+export type VmExtensionInfo = z.output<typeof VmExtensionInfoSchema>;
+
+/** A power operation recorded in the Activity Log (Microsoft.Insights), reduced to what re-verification uses. */
+export const PowerEventSchema = z.object({
+  /** The resource the event is about: a VM, a scale set, or a scale-set instance. */
+  resourceId: z.string(),
+  operation: z.enum(["deallocate", "start"]),
+  /** Only events with status Succeeded are kept. */
+  at: z.iso.datetime({ offset: true }),
+});
+export type PowerEvent = z.output<typeof PowerEventSchema>;

@@ -10,12 +10,30 @@ export const StragglerSchema = z.object({
   kind: z.enum(["vm", "scaleSet"]),
   name: z.string(),
   resourceGroup: z.string(),
-  /** "createdAfterRun": did not exist when the run discovered the fleet; "notStartedSinceRun": existed but was not restarted. */
-  reason: z.enum(["createdAfterRun", "notStartedSinceRun"]),
-  /** When the resource was created or last started, when ARM says. */
+  /**
+   * "notStartedSinceRun": a run knew it, and it has not been started from deallocated since the exemption took effect;
+   * "createdAfterRun": the same, for a resource no run gave an outcome (listed only later);
+   * "startUnknown": whether it was started from deallocated since the exemption cannot be established (the Activity
+   * Log does not reach back that far, or could not be read, or shows a start it cannot attribute). Never
+   * auto-remediated unless asked (autoRemediateUnknownStarts).
+   */
+  reason: z.enum(["createdAfterRun", "notStartedSinceRun", "startUnknown"]),
+  /** Its last start known from the Activity Log, if any. */
   since: z.iso.datetime({ offset: true }).optional(),
+  /** Why its start could not be established (startUnknown). */
+  detail: z.string().optional(),
 });
 export type Straggler = z.output<typeof StragglerSchema>;
+
+/** A resource a run deallocated (and, if it was running, started again) at `at`, from the audit store. */
+export const CycledResourceSchema = z.object({
+  resourceId: z.string(),
+  /** For a uniform scale set: the instances the run deallocated. */
+  instanceIds: z.array(z.string()).optional(),
+  at: z.iso.datetime({ offset: true }),
+  runId: z.string(),
+});
+export type CycledResource = z.output<typeof CycledResourceSchema>;
 
 export const LeakedSubnetsSchema = z.object({
   /** Temporary subnets (our naming prefix) older than the run, found still present. */

@@ -118,7 +118,8 @@ function commonSkip(
 }
 
 function planVm(vm: VmInfo, rg: ResourceGroupInfo | undefined, options: RemediationOptions): PlanEntry {
-  const common: Common = { resourceId: vm.id, kind: "vm", name: vm.name, resourceGroup: vm.resourceGroup, location: vm.location };
+  // The group as the resource-group list spells it (Microsoft.Compute upper-cases it in ids).
+  const common: Common = { resourceId: vm.id, kind: "vm", name: vm.name, resourceGroup: rg?.name ?? vm.resourceGroup, location: vm.location };
   const wave = readWaveTag(vm.tags);
   const extra: Partial<PlanEntry> = {
     stateBefore: vm.powerState,
@@ -156,7 +157,8 @@ function powerRule(common: Common, what: string, state: PowerState, options: Rem
 }
 
 function planScaleSet(ss: ScaleSetInfo, rg: ResourceGroupInfo | undefined, options: RemediationOptions): PlanEntry {
-  const common: Common = { resourceId: ss.id, kind: "scaleSet", name: ss.name, resourceGroup: ss.resourceGroup, location: ss.location };
+  // The group as the resource-group list spells it (Microsoft.Compute upper-cases it in ids).
+  const common: Common = { resourceId: ss.id, kind: "scaleSet", name: ss.name, resourceGroup: rg?.name ?? ss.resourceGroup, location: ss.location };
   const wave = readWaveTag(ss.tags);
   const counts = new Map<string, number>();
   for (const i of ss.instances) counts.set(i.powerState, (counts.get(i.powerState) ?? 0) + 1);
@@ -213,7 +215,8 @@ export function temporarySubnetName(vnet: VnetInfo, prefix: string): string {
 }
 
 function planVnet(vnet: VnetInfo, rg: ResourceGroupInfo | undefined, options: RemediationOptions): PlanEntry {
-  const common: Common = { resourceId: vnet.id, kind: "vnet", name: vnet.name, resourceGroup: vnet.resourceGroup, location: vnet.location };
+  // The group as the resource-group list spells it (Microsoft.Compute upper-cases it in ids).
+  const common: Common = { resourceId: vnet.id, kind: "vnet", name: vnet.name, resourceGroup: rg?.name ?? vnet.resourceGroup, location: vnet.location };
   const delegated = vnet.subnets.filter((s) => s.delegations.length > 0).map((s) => s.name);
   const what = `VNet ${vnet.name}`;
   if (delegated.length === 0) return skip(common, "noDelegatedSubnet", `${what} has no delegated subnet; nothing to refresh`);
@@ -252,22 +255,53 @@ function byKey<T extends { id: string }>(items: readonly T[]): T[] {
   return [...seen.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, v]) => v);
 }
 
+/** Prefer VMs whose absence hurts least and whose restart is least likely to fail: no availability set, not spot. */
+function canaryRank(e: PlanEntry): number {
+  return (e.availabilitySetId !== undefined ? 1 : 0) + (e.spot === true ? 2 : 0);
+}
+
+function byRankThenId(entries: readonly PlanEntry[]): PlanEntry[] {
+  return entries
+    .map((e) => ({ e, rank: canaryRank(e), key: resourceKey(e.resourceId) }))
+    .sort((a, b) => a.rank - b.rank || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))
+    .map((c) => c.e);
+}
+
+function runningVmsToCycle(entries: readonly PlanEntry[]): PlanEntry[] {
+  return entries.filter((e) => e.kind === "vm" && e.action === "cycle" && e.stateBefore === "running");
+}
+
 /** Marks canaries: tagged ones, else (canaryProbe) the first eligible running VMs with the Network Watcher agent. */
 function markCanaries(entries: PlanEntry[], vmsById: ReadonlyMap<string, VmInfo>, options: RemediationOptions): void {
-  const runningVms = entries.filter((e) => e.kind === "vm" && e.action === "cycle" && e.stateBefore === "running");
+  const runningVms = runningVmsToCycle(entries);
   const tagged = runningVms.filter((e) => hasCanaryTag(vmsById.get(resourceKey(e.resourceId))?.tags ?? {}));
   if (tagged.length > 0) {
     for (const e of tagged) e.canary = true;
     return;
   }
   if (options.verification !== "canaryProbe") return;
-  // Prefer VMs whose absence hurts least and whose restart is least likely to fail: no availability set, not spot.
-  const rank = (e: PlanEntry): number => (e.availabilitySetId !== undefined ? 1 : 0) + (e.spot === true ? 2 : 0);
-  const candidates = runningVms
-    .filter((e) => e.networkWatcherAgent === true)
-    .map((e) => ({ e, rank: rank(e), key: resourceKey(e.resourceId) }))
-    .sort((a, b) => a.rank - b.rank || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
-  for (const c of candidates.slice(0, options.canaryCount)) c.e.canary = true;
+  const candidates = byRankThenId(runningVms.filter((e) => e.networkWatcherAgent === true));
+  for (const e of candidates.slice(0, options.canaryCount)) e.canary = true;
+}
+
+/**
+ * The VMs whose extensions discovery should read, in order, so that the plan can choose its canaries: running VMs
+ * the plan would cycle, tagged `port25-canary=true` first (their agent decides whether they can be probed), then
+ * the others in the order the canary choice prefers them. Empty when no probe needs an agent (attestationOnly and
+ * no tagged VM). Computed from a discovery whose agents are not read yet.
+ */
+export function canaryCandidates(discovery: Discovery, options: RemediationOptions): string[] {
+  const running = runningVmsToCycle(planResources(discovery, options));
+  const tags = new Map(discovery.vms.map((vm) => [resourceKey(vm.id), vm.tags] as const));
+  const tagged = running.filter((e) => hasCanaryTag(tags.get(resourceKey(e.resourceId)) ?? {}));
+  if (tagged.length > 0) return byRankThenId(tagged).map((e) => e.resourceId);
+  if (options.verification !== "canaryProbe") return [];
+  return byRankThenId(running).map((e) => e.resourceId);
+}
+
+/** The Network Watcher agent, whatever the extension is named: publisher Microsoft.Azure.NetworkWatcher, type NetworkWatcherAgentLinux or …Windows. */
+export function isNetworkWatcherAgent(ext: { publisher?: string | undefined; type?: string | undefined }): boolean {
+  return (ext.publisher ?? "").toLowerCase() === "microsoft.azure.networkwatcher" && /^NetworkWatcherAgent(Linux|Windows)$/i.test(ext.type ?? "");
 }
 
 /**

@@ -45,7 +45,13 @@ export async function reverifySubscriptions(_timer: Timer, client: df.DurableCli
       }
       const input = parseWith(
         ReverifySubscriptionInput,
-        { subscriptionId: sub, lastRunId: due.runId, autoRemediate: config.PORT25_AUTO_REMEDIATE, probeHost: config.PORT25_PROBE_HOST },
+        {
+          subscriptionId: sub,
+          lastRunId: due.runId,
+          autoRemediate: config.PORT25_AUTO_REMEDIATE,
+          autoRemediateUnknownStarts: config.PORT25_AUTO_REMEDIATE_UNKNOWN,
+          probeHost: config.PORT25_PROBE_HOST,
+        },
         "re-verification input",
       );
       await client.startNew(REVERIFY_SUBSCRIPTION, { instanceId, input });

@@ -1,8 +1,24 @@
 /** ARM JSON bodies, shaped after the REST specs' examples (fields and nesting the SDK deserializers read). */
 import type { Scenario } from "./scenario";
-import { type Machine, type Operation, type PowerState, type RgRecord, type ScaleSetRecord, type SubnetState, type VmRecord, type VnetState, type WatcherRecord } from "./world";
+import {
+  computeResourceId,
+  type ActivityEvent,
+  type Machine,
+  type Operation,
+  type PowerState,
+  type RgRecord,
+  type ScaleSetRecord,
+  type SimExtension,
+  type SubnetState,
+  type VmRecord,
+  type VnetState,
+  type WatcherRecord,
+} from "./world";
 
 const iso = (ms: number): string => new Date(ms).toISOString();
+
+/** Ids in Microsoft.Compute's bodies carry the resource group upper-cased, whatever the group's own spelling (azure-facts §5c). */
+const computeId = computeResourceId;
 
 const POWER_DISPLAY: Record<PowerState, string> = {
   starting: "VM starting",
@@ -70,19 +86,13 @@ function statuses(m: Machine): object[] {
       displayStatus: m.provisioningState === "Failed" ? "Provisioning failed" : m.provisioningState === "Updating" ? "Updating" : "Provisioning succeeded",
       time: changedAt(m),
     },
-    // ARM gives the power state no time when it does not know since when it holds.
-    { code: `PowerState/${m.power}`, level: "Info", displayStatus: POWER_DISPLAY[m.power], ...(m.powerSince === undefined ? {} : { time: iso(m.powerSince) }) },
+    // As in every official instance view: only the provisioning state has a time, the power state never.
+    { code: `PowerState/${m.power}`, level: "Info", displayStatus: POWER_DISPLAY[m.power] },
   ];
 }
 
-const NW_AGENT = (os: "Linux" | "Windows"): { type: string; publisher: string; version: string } => ({
-  type: os === "Windows" ? "NetworkWatcherAgentWindows" : "NetworkWatcherAgentLinux",
-  publisher: "Microsoft.Azure.NetworkWatcher",
-  version: "1.4",
-});
-
-export function instanceViewBody(m: Machine, os: "Linux" | "Windows", computerName: string): object {
-  const agent = NW_AGENT(os);
+/** The instance view of a VM (its extensions given) or of a scale-set instance (none). */
+export function instanceViewBody(m: Machine, os: "Linux" | "Windows", computerName: string, extensions: readonly SimExtension[] = []): object {
   const running = m.power === "running";
   return {
     computerName,
@@ -93,9 +103,11 @@ export function instanceViewBody(m: Machine, os: "Linux" | "Windows", computerNa
       statuses: running
         ? [{ code: "ProvisioningState/succeeded", level: "Info", displayStatus: "Ready", message: "Guest Agent is running", time: changedAt(m) }]
         : [],
-      extensionHandlers: m.networkWatcherAgent
-        ? [{ type: `${agent.publisher}.${agent.type}`, typeHandlerVersion: agent.version, status: { code: "ProvisioningState/succeeded", level: "Info", displayStatus: "Ready" } }]
-        : [],
+      extensionHandlers: extensions.map((e) => ({
+        type: `${e.publisher}.${e.type}`,
+        typeHandlerVersion: e.version,
+        status: { code: "ProvisioningState/succeeded", level: "Info", displayStatus: "Ready" },
+      })),
     },
     disks: [
       {
@@ -103,16 +115,12 @@ export function instanceViewBody(m: Machine, os: "Linux" | "Windows", computerNa
         statuses: [{ code: "ProvisioningState/succeeded", level: "Info", displayStatus: "Provisioning succeeded", time: changedAt(m) }],
       },
     ],
-    extensions: m.networkWatcherAgent
-      ? [
-          {
-            name: "AzureNetworkWatcherExtension",
-            type: `${agent.publisher}.${agent.type}`,
-            typeHandlerVersion: agent.version,
-            statuses: [{ code: "ProvisioningState/succeeded", level: "Info", displayStatus: "Provisioning succeeded" }],
-          },
-        ]
-      : [],
+    extensions: extensions.map((e) => ({
+      name: e.name,
+      type: `${e.publisher}.${e.type}`,
+      typeHandlerVersion: e.version,
+      statuses: [{ code: "ProvisioningState/succeeded", level: "Info", displayStatus: "Provisioning succeeded" }],
+    })),
     hyperVGeneration: "V2",
     statuses: statuses(m),
   };
@@ -137,16 +145,30 @@ function imageReference(os: "Linux" | "Windows"): object {
     : { publisher: "Canonical", offer: "0001-com-ubuntu-server-jammy", sku: "22_04-lts-gen2", version: "latest" };
 }
 
-export function vmBody(vm: VmRecord, withInstanceView: boolean): object {
+/** One extension as the extensions list (and a single VM's GET) gives it. */
+export function extensionBody(vm: VmRecord, e: SimExtension): object {
+  return {
+    name: e.name,
+    id: `${computeId(vm.id)}/extensions/${e.name}`,
+    type: "Microsoft.Compute/virtualMachines/extensions",
+    location: vm.machine.location,
+    properties: { autoUpgradeMinorVersion: true, provisioningState: "Succeeded", publisher: e.publisher, type: e.type, typeHandlerVersion: e.version },
+  };
+}
+
+/**
+ * A VM. `listed`: as a list answer gives it, extensions by id only (`resources: [{ id }]`, no name or type: what
+ * `az vm list` and the SDKs see); a single GET gives them whole.
+ */
+export function vmBody(vm: VmRecord, withInstanceView: boolean, listed = false): object {
   const m = vm.machine;
   const s = vm.spec;
-  const rgId = vm.id.slice(0, vm.id.indexOf("/providers/"));
+  const rgId = computeId(vm.id.slice(0, vm.id.indexOf("/providers/")));
   const osDiskName = `${vm.name}_OsDisk_1`;
-  const agent = NW_AGENT(s.osType);
   const properties: Record<string, unknown> = {
     vmId: m.vmId,
-    ...(vm.availabilitySetId === undefined ? {} : { availabilitySet: { id: vm.availabilitySetId } }),
-    ...(vm.flexScaleSetId === undefined ? {} : { virtualMachineScaleSet: { id: vm.flexScaleSetId } }),
+    ...(vm.availabilitySetId === undefined ? {} : { availabilitySet: { id: computeId(vm.availabilitySetId) } }),
+    ...(vm.flexScaleSetId === undefined ? {} : { virtualMachineScaleSet: { id: computeId(vm.flexScaleSetId) } }),
     hardwareProfile: { vmSize: s.size },
     storageProfile: {
       imageReference: imageReference(s.osType),
@@ -162,33 +184,23 @@ export function vmBody(vm: VmRecord, withInstanceView: boolean): object {
       secrets: [],
       allowExtensionOperations: true,
     },
-    networkProfile: { networkInterfaces: [{ id: `${rgId}/providers/Microsoft.Network/networkInterfaces/${vm.name}-nic`, properties: { primary: true } }] },
+    networkProfile: { networkInterfaces: [{ id: `${vm.id.slice(0, vm.id.indexOf("/providers/"))}/providers/Microsoft.Network/networkInterfaces/${vm.name}-nic`, properties: { primary: true } }] },
     diagnosticsProfile: { bootDiagnostics: { enabled: true } },
     ...(s.priority === "Regular" ? {} : { priority: s.priority, evictionPolicy: "Deallocate", billingProfile: { maxPrice: -1 } }),
     provisioningState: m.provisioningState,
     timeCreated: iso(vm.timeCreated),
   };
-  if (withInstanceView) properties["instanceView"] = instanceViewBody(m, s.osType, vm.name);
+  if (withInstanceView) properties["instanceView"] = instanceViewBody(m, s.osType, vm.name, vm.extensions);
   return {
     name: vm.name,
-    id: vm.id,
+    id: computeId(vm.id),
     type: "Microsoft.Compute/virtualMachines",
     location: m.location,
     tags: s.tags,
     ...(s.zone === undefined ? {} : { zones: [s.zone] }),
     properties,
-    resources: m.networkWatcherAgent
-      ? [
-          {
-            name: "AzureNetworkWatcherExtension",
-            id: `${vm.id}/extensions/AzureNetworkWatcherExtension`,
-            type: "Microsoft.Compute/virtualMachines/extensions",
-            location: m.location,
-            properties: { autoUpgradeMinorVersion: true, provisioningState: "Succeeded", publisher: agent.publisher, type: agent.type, typeHandlerVersion: agent.version },
-          },
-        ]
-      : [],
-    ...(vm.flexScaleSetId === undefined ? {} : { managedBy: vm.flexScaleSetId }),
+    resources: vm.extensions.map((e) => (listed ? { id: `${computeId(vm.id)}/extensions/${e.name}` } : extensionBody(vm, e))),
+    ...(vm.flexScaleSetId === undefined ? {} : { managedBy: computeId(vm.flexScaleSetId) }),
   };
 }
 
@@ -197,7 +209,7 @@ export function scaleSetBody(ss: ScaleSetRecord): object {
   const uniform = s.orchestrationMode === "Uniform";
   return {
     name: ss.name,
-    id: ss.id,
+    id: computeId(ss.id),
     type: "Microsoft.Compute/virtualMachineScaleSets",
     location: ss.location,
     tags: s.tags,
@@ -224,7 +236,7 @@ export function scaleSetBody(ss: ScaleSetRecord): object {
 }
 
 export function scaleSetVmBody(ss: ScaleSetRecord, m: Machine, withInstanceView: boolean): object {
-  const id = `${ss.id}/virtualMachines/${m.instanceId ?? ""}`;
+  const id = computeId(`${ss.id}/virtualMachines/${m.instanceId ?? ""}`);
   return {
     name: m.name,
     id,
@@ -243,6 +255,7 @@ export function scaleSetVmBody(ss: ScaleSetRecord, m: Machine, withInstanceView:
       osProfile: { computerName: `${ss.name.slice(0, 9)}${(m.instanceId ?? "0").padStart(6, "0")}`, adminUsername: "azureuser" },
       networkProfile: { networkInterfaces: [{ id: `${id}/networkInterfaces/${ss.name}-nic`, properties: { primary: true } }] },
       provisioningState: m.provisioningState,
+      timeCreated: iso(m.createdAt),
       ...(withInstanceView ? { instanceView: instanceViewBody(m, "Linux", m.name) } : {}),
     },
   };
@@ -329,3 +342,37 @@ export function operationStatusBody(op: Operation, status: "InProgress" | "Succe
   };
 }
 
+
+/** One Activity Log entry (EventData of activityLogs_API.json, 2015-04-01): what ARM records for a power operation. */
+export function activityEventBody(e: ActivityEvent, subscriptionId: string, tenantId: string): Record<string, unknown> {
+  const ticks = BigInt(e.at) * 10_000n + 621_355_968_000_000_000n;
+  const started = e.status === "Started";
+  const operation = { value: e.operationName, localizedValue: e.operationName };
+  return {
+    authorization: { action: e.operationName, scope: e.resourceId },
+    caller: "port25@contoso.example",
+    channels: "Operation",
+    claims: {},
+    correlationId: e.correlationId,
+    description: "",
+    eventDataId: e.eventDataId,
+    eventName: started ? { value: "BeginRequest", localizedValue: "Begin request" } : { value: "EndRequest", localizedValue: "End request" },
+    category: { value: "Administrative", localizedValue: "Administrative" },
+    httpRequest: { clientRequestId: e.correlationId, clientIpAddress: "203.0.113.10", method: "POST" },
+    id: `${e.resourceId}/events/${e.eventDataId}/ticks/${ticks.toString()}`,
+    level: e.status === "Failed" ? "Error" : "Informational",
+    resourceGroupName: e.resourceGroup,
+    resourceProviderName: { value: "Microsoft.Compute", localizedValue: "Microsoft.Compute" },
+    resourceId: e.resourceId,
+    resourceType: { value: e.resourceType, localizedValue: e.resourceType },
+    operationId: e.correlationId,
+    operationName: operation,
+    properties: started ? { eventCategory: "Administrative", entity: e.resourceId } : { statusCode: e.status === "Succeeded" ? "OK" : "InternalServerError" },
+    status: { value: e.status, localizedValue: e.status },
+    subStatus: started ? { value: "", localizedValue: "" } : e.status === "Succeeded" ? { value: "OK", localizedValue: "OK (HTTP Status Code: 200)" } : { value: "InternalServerError", localizedValue: "Internal Server Error (HTTP Status Code: 500)" },
+    eventTimestamp: iso(e.at),
+    submissionTimestamp: iso(e.submittedAt),
+    subscriptionId,
+    tenantId,
+  };
+}

@@ -12,6 +12,7 @@ export const OPERATION_NAMES = [
   "listVms",
   "getVm",
   "getVmInstanceView",
+  "listVmExtensions",
   "vmPowerOff",
   "vmDeallocate",
   "vmStart",
@@ -32,6 +33,7 @@ export const OPERATION_NAMES = [
   "connectivityCheck",
   "getOperationStatus",
   "getOperationResult",
+  "listActivityLog",
 ] as const;
 export type OperationName = (typeof OPERATION_NAMES)[number];
 export const OperationNameSchema = z.enum(OPERATION_NAMES);

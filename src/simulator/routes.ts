@@ -2,7 +2,9 @@
 import { z } from "zod";
 import { ArmHttpError } from "./armError";
 import {
+  activityEventBody,
   billingPropertyBody,
+  extensionBody,
   instanceViewBody,
   operationStatusBody,
   resourceGroupBody,
@@ -16,9 +18,9 @@ import {
 } from "./bodies";
 import type { OperationName, ParsedFault, RequestContext } from "./faults";
 import type { LroShape } from "./shapes";
-import type { Machine, Operation, PowerOp, RgRecord, ScaleSetRecord, VmRecord, VnetState, World } from "./world";
+import { ACTIVITY_LOG_RETENTION_MS, type ActivityEvent, type Machine, type Operation, type PowerOp, type RgRecord, type ScaleSetRecord, type VmRecord, type VnetState, type World } from "./world";
 
-export type ApiFamily = "subscriptions" | "resources" | "compute" | "network" | "billing";
+export type ApiFamily = "subscriptions" | "resources" | "compute" | "network" | "billing" | "insights";
 
 /** Accepted api-versions per family: what the installed SDKs send, plus recent releases, deliberately listed. */
 export const API_VERSIONS: Record<ApiFamily, readonly string[]> = {
@@ -27,6 +29,7 @@ export const API_VERSIONS: Record<ApiFamily, readonly string[]> = {
   compute: ["2026-03-01", "2026-04-01", "2025-04-01", "2024-11-01", "2024-07-01", "2024-03-01"],
   network: ["2025-05-01", "2026-01-01", "2025-03-01", "2025-01-01", "2024-10-01", "2024-07-01", "2024-05-01"],
   billing: ["2024-04-01"],
+  insights: ["2015-04-01"],
 };
 
 export interface SimRequest {
@@ -306,6 +309,55 @@ function connectivityCheck(w: World, r: SimRequest): SimResponse {
   return accepted(r, op, shape === "synchronous" ? "location" : shape);
 }
 
+// ------------------------------------------------------------------ the Activity Log
+
+/** The only $filter shapes the Activity Log accepts (activityLogs_API.json): a time range, then at most one of these. */
+const ACTIVITY_FILTER =
+  /^eventTimestamp ge '([^']+)' and eventTimestamp le '([^']+)'(?: and (resourceGroupName|resourceUri|resourceProvider|correlationId) eq '([^']+)')?$/;
+const ACTIVITY_SELECTABLE = new Set([
+  "authorization", "claims", "correlationId", "description", "eventDataId", "eventName", "eventTimestamp", "httpRequest", "level",
+  "operationId", "operationName", "properties", "resourceGroupName", "resourceProviderName", "resourceId", "status",
+  "submissionTimestamp", "subStatus", "subscriptionId",
+]);
+
+function badActivityQuery(message: string): ArmHttpError {
+  return new ArmHttpError(400, "BadRequest", message);
+}
+
+/**
+ * Events recorded from the simulator's own power timeline (Started, then Succeeded or Failed), newest first, paged.
+ * As strict as the service: a $filter is required, in one of the documented shapes only; the range may not start
+ * more than 90 days back (the retention); events appear once submitted (a couple of minutes after they happen).
+ */
+function activityLog(w: World, r: SimRequest): SimResponse {
+  const filter = r.query.get("$filter");
+  if (filter === null || filter.trim() === "") throw badActivityQuery("The $filter query parameter is required: eventTimestamp ge '<start>' and eventTimestamp le '<end>'.");
+  const m = ACTIVITY_FILTER.exec(filter.trim());
+  if (m === null) throw badActivityQuery(`The $filter '${filter}' is not supported. Only a time range, optionally with resourceGroupName, resourceUri, resourceProvider or correlationId eq, is allowed.`);
+  const from = Date.parse(m[1] ?? "");
+  const to = Date.parse(m[2] ?? "");
+  if (Number.isNaN(from) || Number.isNaN(to) || from > to) throw badActivityQuery(`The time range of the $filter '${filter}' is not valid.`);
+  if (from < r.now - ACTIVITY_LOG_RETENTION_MS) throw badActivityQuery("The start time of the query must be within the last 90 days.");
+  const field = m[3];
+  const value = (m[4] ?? "").toLowerCase();
+  const matches = (e: ActivityEvent): boolean => {
+    if (field === undefined) return true;
+    if (field === "resourceGroupName") return e.resourceGroup.toLowerCase() === value;
+    if (field === "resourceUri") return e.resourceId.toLowerCase() === value.replace(/\/+$/, "");
+    if (field === "resourceProvider") return value === "microsoft.compute";
+    return e.correlationId.toLowerCase() === value;
+  };
+  const selectRaw = r.query.get("$select");
+  const select = selectRaw === null || selectRaw.trim() === "" ? undefined : selectRaw.split(",").map((x) => x.trim());
+  for (const name of select ?? []) if (!ACTIVITY_SELECTABLE.has(name)) throw badActivityQuery(`The $select property '${name}' is not supported.`);
+  const events = w.activityEvents(r.now).filter((e) => e.at >= from && e.at <= to && matches(e));
+  return page(r, w, events, (e) => {
+    const body = activityEventBody(e, w.subscriptionId, w.tenantId);
+    if (select === undefined) return body;
+    return Object.fromEntries(Object.entries(body).filter(([k]) => select.includes(k)));
+  });
+}
+
 // ------------------------------------------------------------------ the table
 
 function route(method: string, template: string, operation: OperationName, family: ApiFamily, handle: Route["handle"]): Route {
@@ -329,17 +381,22 @@ export const ROUTES: readonly Route[] = [
   // Virtual machines
   route("GET", `${SUB}/providers/microsoft.compute/virtualmachines`, "listVms", "compute", (w, r) => {
     const iv = wantsInstanceView(r);
-    return page(r, w, w.vmList, (vm) => (w.settleMachine(vm.machine, r.now), vmBody(vm, iv)));
+    return page(r, w, w.vmList, (vm) => (w.settleMachine(vm.machine, r.now), vmBody(vm, iv, true)));
   }),
   route("GET", `${RG}/providers/microsoft.compute/virtualmachines`, "listVms", "compute", (w, r) => {
     const rg = rgOr404(w, r.params["rg"] ?? "");
     const iv = wantsInstanceView(r);
-    return page(r, w, w.vmsByRg.get(rg.name.toLowerCase()) ?? [], (vm) => (w.settleMachine(vm.machine, r.now), vmBody(vm, iv)));
+    return page(r, w, w.vmsByRg.get(rg.name.toLowerCase()) ?? [], (vm) => (w.settleMachine(vm.machine, r.now), vmBody(vm, iv, true)));
   }),
   route("GET", CVM, "getVm", "compute", (w, r) => ({ status: 200, body: vmBody(vmOr404(w, r), (r.query.get("$expand") ?? "").toLowerCase() === "instanceview") })),
   route("GET", `${CVM}/instanceview`, "getVmInstanceView", "compute", (w, r) => {
     const vm = vmOr404(w, r);
-    return { status: 200, body: instanceViewBody(vm.machine, vm.spec.osType, vm.name) };
+    return { status: 200, body: instanceViewBody(vm.machine, vm.spec.osType, vm.name, vm.extensions) };
+  }),
+  // Not paged: VirtualMachineExtensionsListResult has no nextLink.
+  route("GET", `${CVM}/extensions`, "listVmExtensions", "compute", (w, r) => {
+    const vm = vmOr404(w, r);
+    return { status: 200, body: { value: vm.extensions.map((e) => extensionBody(vm, e)) } };
   }),
   route("POST", `${CVM}/poweroff`, "vmPowerOff", "compute", vmPower("powerOff")),
   route("POST", `${CVM}/deallocate`, "vmDeallocate", "compute", vmPower("deallocate")),
@@ -394,6 +451,8 @@ export const ROUTES: readonly Route[] = [
   route("POST", `${NNW}/connectivitycheck`, "connectivityCheck", "network", connectivityCheck),
   route("GET", `${SUB}/providers/microsoft.network/locations/{loc}/operations/{op}`, "getOperationStatus", "network", (w, r) => operationStatus(w, r, "Microsoft.Network")),
   route("GET", `${SUB}/providers/microsoft.network/locations/{loc}/operationresults/{op}`, "getOperationResult", "network", (w, r) => operationResult(w, r, "Microsoft.Network")),
+  // Activity Log
+  route("GET", `${SUB}/providers/microsoft.insights/eventtypes/management/values`, "listActivityLog", "insights", activityLog),
 ];
 
 /** Finds the route for a method and path (segments compared case-insensitively); returns the bound parameters. */

@@ -64,8 +64,13 @@ const VmSchema = z
     /** Name of a flexible scale set (declared in scaleSets) the VM belongs to. */
     flexScaleSet: Name.optional(),
     networkWatcherAgent: z.boolean().default(false),
-    /** When the VM was last allocated and started. */
+    /**
+     * When the VM was last allocated and started: its Activity Log holds a Succeeded deallocate and start then
+     * (when within the log's 90 days). The instance view never says it (ARM gives PowerState no time).
+     */
     lastStartTime: Iso.optional(),
+    /** When the VM resource was created (`timeCreated`); default 30 days before lastStartTime, or before the simulation starts. */
+    timeCreated: Iso.optional(),
   })
   .strict();
 

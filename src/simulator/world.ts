@@ -27,6 +27,35 @@ export interface StateChange {
   at: number;
 }
 
+/** One entry of the Activity Log (Microsoft.Insights event data), recorded from the power timeline. */
+export interface ActivityEvent {
+  eventDataId: string;
+  /** The resource as Microsoft.Compute names it (resource group upper-cased). */
+  resourceId: string;
+  resourceGroup: string;
+  resourceType: string;
+  operationName: string;
+  status: "Started" | "Succeeded" | "Failed";
+  correlationId: string;
+  /** Simulated epoch ms. */
+  at: number;
+  /** When the event became queryable (the log lags the operation). */
+  submittedAt: number;
+}
+
+/** A VM extension as the extensions list serves it. */
+export interface SimExtension {
+  name: string;
+  publisher: string;
+  type: string;
+  version: string;
+}
+
+/** How long the Activity Log keeps events. */
+export const ACTIVITY_LOG_RETENTION_MS = 90 * 86_400_000;
+/** How long an event takes to become queryable. */
+export const ACTIVITY_LOG_LAG_MS = 2 * 60_000;
+
 export interface OperationFailure {
   code: string;
   message: string;
@@ -106,6 +135,8 @@ export interface Operation {
   /** Body served by the operation's Location URL once it succeeded. */
   result?: unknown;
   settled: boolean;
+  /** The Activity Log entry a power operation writes when it ends. */
+  activity?: Omit<ActivityEvent, "eventDataId" | "status" | "at" | "submittedAt">;
 }
 
 export interface VmRecord {
@@ -117,6 +148,8 @@ export interface VmRecord {
   availabilitySetId?: string;
   flexScaleSetId?: string;
   timeCreated: number;
+  /** Its extensions (the Network Watcher agent under one of the names people give it). */
+  extensions: SimExtension[];
 }
 
 export interface ScaleSetRecord {
@@ -172,6 +205,8 @@ export class World {
   readonly operations = new Map<string, Operation>();
   private readonly active = new Set<Operation>();
   private readonly changes: StateChange[] = [];
+  /** The Activity Log: power operations' Started and Succeeded/Failed events, oldest first. */
+  private readonly activityLog: ActivityEvent[] = [];
   readonly exemptionEffectiveAt: number | undefined;
   /** Picks among the answers ARM allows (its own stream, so that jitter and ids stay as the seed gave them). */
   readonly shapes: ShapePicker;
@@ -230,6 +265,7 @@ export class World {
           m.lastStartTime = last;
           m.allocatedAt = last;
           if (inst.power === "running") m.powerSince = last;
+          this.recordHistory(`${id}/virtualMachines/${inst.instanceId}`, rg.name, "Microsoft.Compute/virtualMachineScaleSets/virtualMachines", last, startedAt);
         }
         rec.instances.set(inst.instanceId, m);
         rec.instanceList.push(m);
@@ -250,7 +286,7 @@ export class World {
         ephemeralOsDisk: vm.ephemeralOsDisk,
         networkWatcherAgent: vm.networkWatcherAgent,
         power: vm.power,
-        createdAt: (last ?? startedAt) - 30 * 86_400_000,
+        createdAt: vm.timeCreated !== undefined ? Date.parse(vm.timeCreated) : (last ?? startedAt) - 30 * 86_400_000,
         provisioningState: vm.provisioningState,
         privateIp: nextIp(),
       };
@@ -259,7 +295,8 @@ export class World {
         m.allocatedAt = last;
         if (vm.power === "running") m.powerSince = last;
       }
-      const rec: VmRecord = { id, name: vm.name, resourceGroup: rg.name, spec: vm, machine: m, timeCreated: m.createdAt };
+      const rec: VmRecord = { id, name: vm.name, resourceGroup: rg.name, spec: vm, machine: m, timeCreated: m.createdAt, extensions: extensionsOf(id, vm.osType, vm.networkWatcherAgent) };
+      if (last !== undefined) this.recordHistory(id, rg.name, "Microsoft.Compute/virtualMachines", last, startedAt);
       if (vm.availabilitySet !== undefined) rec.availabilitySetId = `${rgPrefix}${rg.name}/providers/Microsoft.Compute/availabilitySets/${vm.availabilitySet}`;
       if (vm.flexScaleSet !== undefined) rec.flexScaleSetId = `${rgPrefix}${rg.name}/providers/Microsoft.Compute/virtualMachineScaleSets/${vm.flexScaleSet}`;
       this.vms.set(id.toLowerCase(), rec);
@@ -345,6 +382,7 @@ export class World {
         if (change !== undefined) this.finishSubnetChange(op, change);
         op.settled = true;
         this.active.delete(op);
+        if (op.activity !== undefined) this.logActivity(op.activity, op.failure === undefined ? "Succeeded" : "Failed", op.endsAt);
       }
     }
     if (!op.settled) return "InProgress";
@@ -359,6 +397,31 @@ export class World {
     const c: StateChange = { resourceId: m.resourceId, from, to, at };
     if (m.instanceId !== undefined) c.instanceId = m.instanceId;
     this.changes.push(c);
+  }
+
+  /** Activity Log events queryable at `now` (submitted, within the retention), newest first. */
+  activityEvents(now: number): ActivityEvent[] {
+    this.settleAll(now);
+    return this.activityLog.filter((e) => e.submittedAt <= now && e.at >= now - ACTIVITY_LOG_RETENTION_MS).sort((a, b) => b.at - a.at);
+  }
+
+  private logActivity(base: NonNullable<Operation["activity"]>, status: ActivityEvent["status"], at: number): void {
+    this.activityLog.push({ ...base, resourceId: computeResourceId(base.resourceId), resourceGroup: base.resourceGroup.toUpperCase(), eventDataId: this.eventGuid(), status, at, submittedAt: at + ACTIVITY_LOG_LAG_MS });
+  }
+
+  /** Event ids from their own counter, so that logging never shifts the seed's draws. */
+  private eventCounter = 0;
+  private eventGuid(): string {
+    const n = (this.eventCounter++).toString(16).padStart(12, "0");
+    return `e0e0e0e0-0000-4000-8000-${n}`;
+  }
+
+  /** A machine's history before the simulation: deallocated, then started at `startedAtMs`, both already queryable. */
+  private recordHistory(resourceId: string, resourceGroup: string, type: string, startedAtMs: number, simulationStart: number): void {
+    for (const [kind, at] of [["deallocate", startedAtMs - 5 * 60_000], ["start", startedAtMs]] as const) {
+      const base = { resourceId, resourceGroup, resourceType: type, operationName: `${type}/${kind}/action`, correlationId: this.eventGuid() };
+      this.activityLog.push({ ...base, resourceId: computeResourceId(resourceId), resourceGroup: resourceGroup.toUpperCase(), eventDataId: this.eventGuid(), status: "Succeeded", at, submittedAt: Math.min(at + ACTIVITY_LOG_LAG_MS, simulationStart) });
+    }
   }
 
   timeline(now: number, resourceId?: string): StateChange[] {
@@ -410,6 +473,19 @@ export class World {
     }
     const first = machines[0];
     const op = this.newOperation("Microsoft.Compute", first?.location ?? "westeurope", ctx.operation, ctx.apiVersion, now);
+    if (first !== undefined) {
+      // The Activity Log records the operation on the resource the request named: the VM, or the scale set.
+      const scaleSet = first.instanceId !== undefined;
+      const type = scaleSet ? "Microsoft.Compute/virtualMachineScaleSets" : "Microsoft.Compute/virtualMachines";
+      op.activity = {
+        resourceId: first.resourceId,
+        resourceGroup: resourceGroupOf(first.resourceId),
+        resourceType: type,
+        operationName: `${type}/${kind}/action`,
+        correlationId: op.id,
+      };
+      this.logActivity(op.activity, "Started", now);
+    }
     const movers = machines.filter((m) => m.power !== TARGET[kind] && !(kind === "powerOff" && m.power === "deallocated"));
     if (movers.length === 0) return op;
     const stuck = this.faults.take("stuckTransition", ctx);
@@ -642,6 +718,43 @@ export class World {
 
 export function subnetPrefixes(s: SubnetState): string[] {
   return [...(s.addressPrefix === undefined ? [] : [s.addressPrefix]), ...(s.addressPrefixes ?? []), ...s.ipamAllocations.flatMap((a) => a.allocatedAddressPrefixes)];
+}
+
+/** The resource group named in a resource id. */
+function resourceGroupOf(id: string): string {
+  return /\/resourceGroups\/([^/]+)/i.exec(id)?.[1] ?? "";
+}
+
+/** An id as Microsoft.Compute writes it: the resource group upper-cased. */
+export function computeResourceId(id: string): string {
+  return id.replace(/^(\/subscriptions\/[^/]+\/resourceGroups\/)([^/]+)/i, (_all: string, head: string, rg: string) => `${head}${rg.toUpperCase()}`);
+}
+
+/** Names people give the Network Watcher agent's extension (the portal's is AzureNetworkWatcherExtension). */
+const AGENT_EXTENSION_NAMES = ["AzureNetworkWatcherExtension", "NetworkWatcherAgent", "Microsoft.Azure.NetworkWatcher.NetworkWatcherAgent", "networkwatcher", "nw-agent"];
+
+/** FNV-1a of a string: a VM's own seed, so its extensions do not depend on (or shift) the world's draws. */
+function hashOf(text: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193) >>> 0;
+  return h;
+}
+
+/** A VM's extensions, seeded by its id: the agent (when installed) under a varying name, and sometimes others. */
+function extensionsOf(vmId: string, os: "Linux" | "Windows", agent: boolean): SimExtension[] {
+  const rng = createRng(hashOf(vmId.toLowerCase()));
+  const out: SimExtension[] = [];
+  if (rng.next() < 0.5) {
+    out.push(os === "Windows"
+      ? { name: "AzureMonitorWindowsAgent", publisher: "Microsoft.Azure.Monitor", type: "AzureMonitorWindowsAgent", version: "1.22" }
+      : { name: "AzureMonitorLinuxAgent", publisher: "Microsoft.Azure.Monitor", type: "AzureMonitorLinuxAgent", version: "1.29" });
+  }
+  const pick = AGENT_EXTENSION_NAMES[rng.int(AGENT_EXTENSION_NAMES.length)] ?? "AzureNetworkWatcherExtension";
+  if (agent) {
+    const type = os === "Windows" ? "NetworkWatcherAgentWindows" : "NetworkWatcherAgentLinux";
+    out.push({ name: pick.endsWith("NetworkWatcherAgent") ? `${pick}${os}` : pick, publisher: "Microsoft.Azure.NetworkWatcher", type, version: "1.4" });
+  }
+  return out;
 }
 
 function pushTo<T>(map: Map<string, T[]>, key: string, value: T): void {

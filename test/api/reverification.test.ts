@@ -117,8 +117,10 @@ describe("scheduled re-verification through the timer trigger", () => {
 
     const out = reverifyOutput(h);
     const late = sim.snapshot().vms.find((v) => v.name === "late-01");
+    // Compute writes the group upper-cased in ids; the record names the group as the group list spells it.
+    expect(late?.id).toContain("/resourceGroups/rg-app/");
     expect(out.record.stragglers).toEqual([
-      { resourceId: late?.id, kind: "vm", name: "late-01", resourceGroup: "rg-app", reason: "createdAfterRun", since: new Date(BEFORE_EXEMPTION).toISOString() },
+      { resourceId: late?.id.replace("/resourceGroups/rg-app/", "/resourceGroups/RG-APP/"), kind: "vm", name: "late-01", resourceGroup: "rg-app", reason: "createdAfterRun", since: new Date(BEFORE_EXEMPTION).toISOString() },
     ]);
     expect(out.record.leakedSubnets).toEqual({ found: [leakedId], removed: [leakedId], failed: [] });
     expect(out.record).toMatchObject({ subscriptionId: SUB, lastRunId: runId, categoryChanged: false, previousCategory: "exemptible", classification: { category: "exemptible" } });
@@ -174,6 +176,43 @@ describe("scheduled re-verification through the timer trigger", () => {
     const again = reverifyOutput(h);
     expect(again.record.stragglers).toEqual([]);
     expect(again.autoRemediation).toBeUndefined();
+  });
+
+  it("establishes starts from what Azure records (timeCreated, the audit, the Activity Log), and never auto-remediates an unknown start", async () => {
+    const { h } = await afterOneRun({ PORT25_AUTO_REMEDIATE: "true" });
+    const now = new Date(h.product.host.clock.now()).toISOString();
+    const sim = await moveOn(h, (s) => {
+      s.vms.push(vm("late-01", { lastStartTime: BEFORE_EXEMPTION })); // the log shows no start since the exemption
+      s.vms.push(vm("ancient-01", { lastStartTime: "2025-10-01T08:00:00Z" })); // its last deallocation is past the log's 90 days
+      s.vms.push(vm("new-01", { timeCreated: now, lastStartTime: now })); // created since the exemption
+    });
+    // ancient-01 is restarted from stopped after the exemption: a start the log cannot tell from one from deallocated.
+    const ancient = sim.snapshot().vms.find((v) => v.name === "ancient-01")?.id ?? "";
+    const arm = getArmGateway();
+    await arm.beginVmPowerOperation(ancient, "powerOff");
+    h.product.host.clock.advanceBy(10 * 60_000);
+    await arm.beginVmPowerOperation(ancient, "start");
+    h.product.host.clock.advanceBy(10 * 60_000);
+    expect(sim.snapshot().vms.find((v) => v.name === "ancient-01")?.powerState).toBe("running");
+    const manual = sim.requestLog().length;
+
+    await sweep(h);
+    await h.product.run();
+    const out = reverifyOutput(h);
+    // The VMs the run cycled are not stragglers: the PowerState has no time on Azure, and none is needed.
+    expect(out.record.stragglers.map((st) => [st.name, st.reason])).toEqual([
+      ["ancient-01", "startUnknown"],
+      ["late-01", "createdAfterRun"],
+    ]);
+    expect(out.record.stragglers[0]?.detail).toMatch(/past the Activity Log's window/);
+    expect(out.record.warnings.join("\n")).toMatch(/1 running resource\(s\) whose start since the exemption cannot be established/);
+    expect(out.autoRemediation).toMatchObject({ status: "completed" });
+    const audited = await h.audit.getRun(out.autoRemediation?.runId ?? "");
+    expect(audited?.run.options.onlyResourceIds).toEqual([expect.stringMatching(/\/late-01$/)]);
+    const cycledNow = powerRequests(sim).slice(2);
+    expect(sim.requestLog().slice(0, manual).filter((e) => e.method === "POST" && /\/(powerOff|deallocate|start)$/.test(e.path))).toHaveLength(2);
+    expect(cycledNow.length).toBeGreaterThan(0);
+    expect(cycledNow.every((p) => p.includes("/late-01/"))).toBe(true);
   });
 
   it("flags a subscription that is no longer EA Dev/Test and holds auto-remediation back", async () => {

@@ -304,7 +304,7 @@ describe("network requests go out exactly as @azure/arm-network sends them", () 
 });
 
 describe("reads", () => {
-  it("joins the model list with the statusOnly list into VMs with power states", async () => {
+  it("joins the model list with the statusOnly list into VMs with power states and timeCreated, leaving the agent unread", async () => {
     const vm = (name: string, extra: Record<string, unknown> = {}, props: Record<string, unknown> = {}) => ({
       id: `${RG}/providers/Microsoft.Compute/virtualMachines/${name}`,
       name,
@@ -312,20 +312,22 @@ describe("reads", () => {
       ...extra,
       properties: { provisioningState: "Succeeded", hardwareProfile: { vmSize: "Standard_B2s" }, ...props },
     });
-    const status = (name: string, power: string, time?: string) => ({
+    // As ARM answers: only the provisioning state has a time; extensions listed by id only.
+    const status = (name: string, power: string) => ({
       id: `${RG.toUpperCase()}/providers/Microsoft.Compute/virtualMachines/${name}`,
       name,
-      properties: { instanceView: { statuses: [{ code: "ProvisioningState/succeeded" }, { code: `PowerState/${power}`, ...(time === undefined ? {} : { time }) }] } },
+      properties: { instanceView: { statuses: [{ code: "ProvisioningState/succeeded", time: "2026-02-01T10:00:00Z" }, { code: `PowerState/${power}` }] } },
     });
     fake.setHandler((req) => {
-      if (req.query.statusOnly === "true") return { status: 200, body: { value: [status("vm1", "running", "2026-02-01T10:00:00Z"), status("vm2", "deallocated")] } };
+      if (req.query.statusOnly === "true") return { status: 200, body: { value: [status("vm1", "running"), status("vm2", "deallocated")] } };
       return {
         status: 200,
         body: {
           value: [
-            vm("vm1", { zones: ["2"], tags: { env: "dev" }, resources: [{ id: "x", name: "nwa", properties: { publisher: "Microsoft.Azure.NetworkWatcher", type: "NetworkWatcherAgentLinux" } }] }, {
+            vm("vm1", { zones: ["2"], tags: { env: "dev" }, resources: [{ id: `${RG}/providers/Microsoft.Compute/virtualMachines/vm1/extensions/AzureNetworkWatcherExtension` }] }, {
               availabilitySet: { id: `${RG}/providers/Microsoft.Compute/availabilitySets/as1` },
               priority: "Spot",
+              timeCreated: "2025-11-01T10:00:00Z",
             }),
             vm("vm2", {}, {
               storageProfile: { osDisk: { diffDiskSettings: { option: "Local", placement: "CacheDisk" } } },
@@ -352,13 +354,12 @@ describe("reads", () => {
         zone: "2",
         tags: { env: "dev" },
         priority: "Spot",
-        networkWatcherAgent: true,
-        lastStartTime: "2026-02-01T10:00:00.000Z",
+        timeCreated: "2025-11-01T10:00:00.000Z",
       },
-      expect.objectContaining({ name: "vm2", powerState: "deallocated", ephemeralOsDisk: true, flexScaleSetId: `${RG}/providers/Microsoft.Compute/virtualMachineScaleSets/flex1`, networkWatcherAgent: false, priority: "Regular" }),
+      expect.objectContaining({ name: "vm2", powerState: "deallocated", ephemeralOsDisk: true, flexScaleSetId: `${RG}/providers/Microsoft.Compute/virtualMachineScaleSets/flex1`, priority: "Regular" }),
       expect.objectContaining({ name: "vm3", powerState: "unknown" }),
     ]);
-    expect(vms[1]?.lastStartTime).toBeUndefined();
+    expect(vms.map((v) => v.networkWatcherAgent)).toEqual([undefined, undefined, undefined]);
     expect(fake.requests.map((r) => r.query.statusOnly ?? "none").sort()).toEqual(["none", "true"]);
   });
 

@@ -53,22 +53,28 @@ describe("VM power state machine", () => {
     ]);
   });
 
-  it("records lastStartTime when a deallocated VM is started", async () => {
+  it("records lastStartTime when a deallocated VM is started, and the instance view gives PowerState no time", async () => {
     await c.call("POST", `${vmPath(c.sub, "rg-a", "vm3", "/start")}?${COMPUTE}`);
     c.clock.advance(60);
     const vm = c.sim.snapshot().vms.find((v) => v.name === "vm3");
     expect(vm).toMatchObject({ powerState: "running", lastStartTime: new Date(c.clock.now()).toISOString(), lastAllocatedAt: new Date(c.clock.now()).toISOString() });
     const view = (await c.call("GET", `${vmPath(c.sub, "rg-a", "vm3", "/instanceView")}?${COMPUTE}`)).body;
     const power = arr(view, "statuses").find((s) => str(s, "code") === "PowerState/running");
-    expect(str(power, "time")).toBe(new Date(c.clock.now()).toISOString());
+    expect(pick(power, "time")).toBeUndefined();
   });
 
-  it("gives the power state a time only when it is known", async () => {
-    const unknown = (await c.call("GET", `${vmPath(c.sub, "rg-b", "vm-eph", "/instanceView")}?${COMPUTE}`)).body;
-    const known = (await c.call("GET", `${vmPath(c.sub, "rg-a", "vm1", "/instanceView")}?${COMPUTE}`)).body;
-    const powerStatus = (view: unknown): unknown => arr(view, "statuses").find((s) => str(s, "code").startsWith("PowerState/"));
-    expect(pick(powerStatus(unknown), "time")).toBeUndefined();
-    expect(pick(powerStatus(known), "time")).toBe("2026-02-01T00:00:00.000Z");
+  it("gives only the provisioning state a time, never the power state, as every official instance view", async () => {
+    for (const [rg, name] of [["rg-b", "vm-eph"], ["rg-a", "vm1"]] as const) {
+      const view = (await c.call("GET", `${vmPath(c.sub, rg, name, "/instanceView")}?${COMPUTE}`)).body;
+      const statuses = arr(view, "statuses");
+      expect(pick(statuses.find((s) => str(s, "code").startsWith("PowerState/")), "time")).toBeUndefined();
+      expect(typeof pick(statuses.find((s) => str(s, "code").startsWith("ProvisioningState/")), "time")).toBe("string");
+      const listed = (await c.call("GET", `/subscriptions/${c.sub}/providers/Microsoft.Compute/virtualMachines?statusOnly=true&${COMPUTE}`)).body;
+      for (const v of arr(listed, "value")) {
+        const ps = arr(pick(v, "properties.instanceView"), "statuses").find((s) => str(s, "code").startsWith("PowerState/"));
+        expect(pick(ps, "time")).toBeUndefined();
+      }
+    }
   });
 
   it("treats an operation on a VM already in the target state as an immediate success", async () => {
@@ -95,7 +101,28 @@ describe("VM power state machine", () => {
     const eph = (await c.call("GET", `${vmPath(c.sub, "rg-b", "vm-eph")}?${COMPUTE}`)).body;
     expect(pick(eph, "properties.storageProfile.osDisk.diffDiskSettings")).toEqual({ option: "Local", placement: "CacheDisk" });
     const withAgent = (await c.call("GET", `${vmPath(c.sub, "rg-a", "vm1")}?${COMPUTE}`)).body;
-    expect(pick(withAgent, "resources.0.properties.publisher")).toBe("Microsoft.Azure.NetworkWatcher");
+    const agent = arr(withAgent, "resources").find((e) => pick(e, "properties.publisher") === "Microsoft.Azure.NetworkWatcher");
+    expect(pick(agent, "properties.type")).toBe("NetworkWatcherAgentLinux");
+  });
+
+  it("lists a VM's extensions by id only, and serves them whole on the extensions list", async () => {
+    const listed = (await c.call("GET", `/subscriptions/${c.sub}/providers/Microsoft.Compute/virtualMachines?${COMPUTE}`)).body;
+    const vm1 = arr(listed, "value").find((v) => str(v, "name") === "vm1");
+    const resources = arr(vm1, "resources");
+    expect(resources.length).toBeGreaterThan(0);
+    for (const r of resources) expect(Object.keys(r as object)).toEqual(["id"]);
+    const list = (await c.call("GET", `${vmPath(c.sub, "rg-a", "vm1", "/extensions")}?${COMPUTE}`)).body;
+    const agent = arr(list, "value").find((e) => pick(e, "properties.publisher") === "Microsoft.Azure.NetworkWatcher");
+    expect(pick(agent, "properties.type")).toBe("NetworkWatcherAgentLinux");
+    expect(`${vmPath(c.sub, "rg-a", "vm1")}/extensions/${str(agent, "name")}`.toLowerCase()).toBe(str(agent, "id").toLowerCase());
+    expect(arr((await c.call("GET", `${vmPath(c.sub, "rg-a", "vm3", "/extensions")}?${COMPUTE}`)).body, "value").filter((e) => pick(e, "properties.publisher") === "Microsoft.Azure.NetworkWatcher")).toEqual([]);
+  });
+
+  it("writes Microsoft.Compute ids with the resource group upper-cased", async () => {
+    const vm1 = (await c.call("GET", `${vmPath(c.sub, "rg-a", "vm1")}?${COMPUTE}`)).body;
+    expect(str(vm1, "id")).toBe(`/subscriptions/${c.sub}/resourceGroups/RG-A/providers/Microsoft.Compute/virtualMachines/vm1`);
+    const listed = (await c.call("GET", `/subscriptions/${c.sub}/providers/Microsoft.Compute/virtualMachines?${COMPUTE}`)).body;
+    for (const v of arr(listed, "value")) expect(str(v, "id")).toMatch(/\/resourceGroups\/RG-[AB]\//);
   });
 });
 

@@ -45,7 +45,7 @@ export async function planCommand(argv: string[]): Promise<CommandResult> {
   });
   const classification = classifySubscription(billing, subscription);
   const options = RemediationOptionsSchema.parse(f.maxConcurrency === undefined ? {} : { maxConcurrency: f.maxConcurrency });
-  const discovery = await discoverSubscription(arm, f.subscription);
+  const discovery = await discoverSubscription(arm, f.subscription, options);
   const plan = buildPlan(discovery, options);
   const refused = classification.category === "blockedNotExemptible" || classification.category === "unknown";
   if (f.json) {

@@ -3,9 +3,14 @@ import { z } from "zod";
 import { defineActivity } from "../define";
 import { DiscoverySchema } from "../discovery";
 import { SubscriptionIdSchema } from "../ids";
+import { RemediationOptionsSchema } from "../options";
 import { ArmFailureSchema } from "./common";
 
-export const DiscoverResourcesInput = z.object({ subscriptionId: SubscriptionIdSchema });
+export const DiscoverResourcesInput = z.object({
+  subscriptionId: SubscriptionIdSchema,
+  /** The run's options: which VMs are canary candidates, and how many canaries are wanted (defaults when absent). */
+  options: RemediationOptionsSchema.optional(),
+});
 /** Throttling comes back as data so the orchestration can wait Retry-After on a durable timer and list again. */
 export const DiscoverResourcesOutput = z.discriminatedUnion("status", [
   z.object({

@@ -5,6 +5,7 @@ import { CategorySchema } from "../classification";
 import { SubscriptionIdSchema } from "../ids";
 import { RemediationOptionsSchema } from "../options";
 import { AttestationSchema } from "../remediation";
+import { CycledResourceSchema } from "../reverify";
 
 export const ReadLastRunInput = z.object({ runId: z.string().min(1).max(128) });
 
@@ -18,8 +19,15 @@ export const ReadLastRunOutput = z.discriminatedUnion("status", [
     options: RemediationOptionsSchema,
     probeHost: z.string(),
     category: CategorySchema.optional(),
-    /** Every resource the run gave an outcome, whatever the outcome. */
+    /** Every resource the run, or any run of the subscription since the exemption, gave an outcome. */
     resourceIds: z.array(z.string()),
+    /**
+     * What the runs since the exemption took effect (every one, not only the last) deallocated: each resource a run
+     * cycled, with the time its cycle began (at or after the exemption) and, for a scale set, the instances.
+     */
+    cycled: z.array(CycledResourceSchema).default([]),
+    /** Runs whose outcomes were read for `cycled` (this one included). */
+    runsRead: z.number().int().min(0).default(1),
   }),
   /** No audit table is configured, or it has no such run. */
   z.object({ status: z.enum(["notConfigured", "notFound"]), detail: z.string() }),

@@ -12,6 +12,11 @@ export const ReverifySubscriptionInput = z.object({
   lastRunId: z.string().min(1).max(128),
   /** Start a remediation limited to the stragglers found (app setting PORT25_AUTO_REMEDIATE). */
   autoRemediate: z.boolean().default(false),
+  /**
+   * Let auto-remediation include stragglers whose start since the exemption cannot be established (startUnknown;
+   * app setting PORT25_AUTO_REMEDIATE_UNKNOWN). Off by default: only established stale starts are remediated.
+   */
+  autoRemediateUnknownStarts: z.boolean().default(false),
   /** Host probed on TCP 25 when the last run names none (the app setting PORT25_PROBE_HOST, resolved by the starter). */
   probeHost: z.string().min(1).max(253).default("smtp.office365.com"),
   /** Who asked: the timer, or a caller's identity. */
