@@ -5,9 +5,10 @@
  * Virtual time runs at --time-scale simulated seconds per real second, from the wall clock at start, so a run can be
  * watched, approved and cancelled with the remote commands (`start`, `status --watch`, `approve`, `cancel`, `audit`).
  */
-import { relative, resolve } from "node:path";
+import { resolve } from "node:path";
 import { z } from "zod";
 import { camelKeys, parseFlags, parseFlagValues, UsageError } from "../args";
+import { displayPath, invocation } from "../invocation";
 import { packageRoot, startLocalStack, type LocalStack } from "../localStack";
 import { generateKeys, routePrefixFrom, startHttpFront, type HttpFront } from "../serveHttp";
 import { defaultScenarioPath } from "./simulator";
@@ -39,14 +40,6 @@ function loadOrUsage(path: string): Scenario {
   } catch (e) {
     throw new UsageError(`--scenario ${path}: ${ensureError(e).message}`);
   }
-}
-
-/** How the user ran this command, for the commands printed to try (a clone runs the sources with tsx). */
-function invocation(): string {
-  const builtMain = __filename.split(/[\\/]/).includes("dist");
-  if (!builtMain) return "npm run port25 --";
-  const main = relative(process.cwd(), resolve(__dirname, "../main.js"));
-  return `node ${main.startsWith(".") || main.startsWith("/") ? main : `./${main}`}`;
 }
 
 /**
@@ -89,7 +82,7 @@ export async function serveCommand(argv: string[], until: Promise<void>): Promis
   });
   const f = parseFlagValues(Flags, camelKeys(values));
   if (f.scenario !== undefined && f.vms !== undefined) throw new UsageError("--vms: cannot be combined with --scenario");
-  const source = f.vms !== undefined ? `a generated fleet of ${f.vms} VMs (seed ${f.seed})` : (f.scenario ?? defaultScenarioPath());
+  const source = f.vms !== undefined ? `a generated fleet of ${f.vms} VMs (seed ${f.seed})` : displayPath(resolve(f.scenario ?? defaultScenarioPath()));
   const loaded = f.vms !== undefined ? generateFleet(f.vms, f.seed) : loadOrUsage(f.scenario ?? defaultScenarioPath());
   // Virtual time starts at the wall clock, so the starter's timestamps (wall clock) and the runs' (virtual) agree.
   const startedAt = new Date(Math.floor(Date.now() / 1000) * 1000);
