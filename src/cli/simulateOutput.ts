@@ -24,6 +24,8 @@ export const SimulateOutputSchema = z.object({
   arm: z.object({
     requests: z.number().int(),
     throttled: z.number().int(),
+    /** 429s from Microsoft.Compute's own policies (the rest are ARM's subscription buckets and injected storms). */
+    computeThrottled: z.number().int(),
     writes: z.number().int(),
   }),
   orchestration: z.object({
