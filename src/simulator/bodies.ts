@@ -351,7 +351,6 @@ export function activityEventBody(e: ActivityEvent, subscriptionId: string, tena
   return {
     authorization: { action: e.operationName, scope: e.resourceId },
     caller: "port25@contoso.example",
-    channels: "Operation",
     claims: {},
     correlationId: e.correlationId,
     description: "",
