@@ -36,13 +36,16 @@ function body(name: string, status = "200"): Json {
 
 /**
  * An example's body as Azure would fill it for subscription `sub`: the examples' placeholder subscription ids
- * ("{subscription-id}", "{subscriptionId}", "subid") become the GUID asked for; nothing else changes.
+ * ("{subscription-id}", "{subscriptionId}", "subid") become the GUID asked for, and the generated examples'
+ * "{resourceGroupName}"/"{virtualMachineName}" a valid name; nothing else changes.
  */
 function served(name: string, sub: string, status = "200"): Json {
   const text = JSON.stringify(body(name, status))
     .replaceAll("{subscription-id}", sub)
     .replaceAll("{subscriptionId}", sub)
-    .replaceAll("/subscriptions/subid/", `/subscriptions/${sub}/`);
+    .replaceAll("/subscriptions/subid/", `/subscriptions/${sub}/`)
+    .replaceAll("{resourceGroupName}", "rg1")
+    .replaceAll("{virtualMachineName}", "vm1");
   return JSON.parse(text) as Json;
 }
 
@@ -76,7 +79,7 @@ const NET = "specification/network/resource-manager/Microsoft.Network/stable/202
 describe("the x-ms-example fixtures", () => {
   it("each names its source path and commit in azure-rest-api-specs", () => {
     const files = readdirSync(DIR).filter((f) => f.endsWith(".json"));
-    expect(files.length).toBeGreaterThanOrEqual(9);
+    expect(files.length).toBeGreaterThanOrEqual(11);
     for (const f of files) expect(example(f)["x-source"]).toMatchObject({ source: expect.stringMatching(/^Azure\/azure-rest-api-specs specification\//), commit: expect.stringMatching(/^[0-9a-f]{40}$/) });
   });
 });
@@ -142,15 +145,12 @@ describe("the gateway parses Microsoft's examples (served over HTTPS to the real
     expect((info as Record<string, unknown> | undefined)?.["lastStartTime"]).toBeUndefined();
   });
 
-  it("VirtualMachine_ListAll_MinimumSet_Gen (ids and locations only) → one VmInfo per VM, or a clear refusal", async () => {
+  it("VirtualMachine_ListAll_MinimumSet_Gen (ids and locations only) → VMs named from their ids, power and provisioning unknown", async () => {
     fake.setHandler(route([[/virtualMachines$/i, () => ({ status: 200, body: served("compute.VirtualMachine_ListAll_MinimumSet_Gen.json", SUB) })]]));
     const { gateway } = gatewayFor(fake);
-    const result = await gateway.listVms(SUB).then(
-      (vms) => ({ vms }),
-      (e: unknown) => ({ error: e instanceof Error ? e.message : String(e) }),
-    );
-    if ("vms" in result) for (const v of result.vms) expect(v.location).toBe("eastus");
-    else expect(result.error).toMatch(/virtualMachineName|id|name/i);
+    const vms = await gateway.listVms(SUB);
+    expect(vms).toHaveLength(2);
+    for (const v of vms) expect(v).toMatchObject({ name: "vm1", resourceGroup: "rg1", location: "eastus", powerState: "unknown", provisioningState: "Unknown" });
   });
 
   it("VirtualMachine_Get_InstanceView → running, with no power-state time", async () => {
@@ -159,6 +159,18 @@ describe("the gateway parses Microsoft's examples (served over HTTPS to the real
     const state = await gateway.getVmState(`/subscriptions/${SUB}/resourceGroups/myResourceGroup/providers/Microsoft.Compute/virtualMachines/myVM`);
     expect(state).toMatchObject({ exists: true, powerState: "running", provisioningState: "Succeeded" });
     expect((state as Record<string, unknown>)["powerStateTime"]).toBeUndefined();
+  });
+
+  it("VirtualMachineScaleSetVM_Get_InstanceView (nulls where unset, PowerState time null) → instance 0 running, Succeeded", async () => {
+    const view = served("compute.VirtualMachineScaleSetVM_Get_InstanceViewAutoPlacedOnDedicatedHostGroup.json", SUB);
+    const ss = `/subscriptions/${SUB}/resourceGroups/myResourceGroup/providers/Microsoft.Compute/virtualMachineScaleSets/myVirtualMachineScaleSet`;
+    // The example's instance view, as the `$expand=instanceView` of the scale set's one VM.
+    fake.setHandler(
+      route([[/\/virtualMachines$/i, () => ({ status: 200, body: { value: [{ id: `${ss}/virtualMachines/0`, name: "myVirtualMachineScaleSet_0", instanceId: "0", location: "westus", properties: { instanceView: view } }] } })]]),
+    );
+    const { gateway } = gatewayFor(fake);
+    const state = await gateway.getScaleSetState(ss);
+    expect(state).toEqual({ exists: true, instances: [{ instanceId: "0", powerState: "running", provisioningState: "Succeeded" }] });
   });
 
   it("SubnetGet → the subnet exists, provisioning Succeeded", async () => {
@@ -186,11 +198,27 @@ describe("the gateway parses Microsoft's examples (served over HTTPS to the real
     expect(start).toMatchObject({ status: "done", result: { connectionStatus: "Connected", verdict: "reachable", reachable: true, probesSent: 100, probesFailed: 0 } });
   });
 
-  it("VirtualMachine_PowerOff: 200 with no body, or 202 with a lower-case location header", () => {
-    const ex = example("compute.VirtualMachine_PowerOff_MinimumSet_Gen.json");
-    expect(ex.responses["200"]?.body).toBeUndefined();
-    expect(Object.keys(ex.responses["202"]?.headers ?? {})).toEqual(["location"]);
-  });
+  it.each(["compute.VirtualMachine_PowerOff_MinimumSet_Gen.json", "compute.VirtualMachine_Deallocate_MinimumSet_Gen.json"])(
+    "%s: 200 with no body, or 202 with a lower-case location header; the gateway starts it either way",
+    async (name) => {
+      const ex = example(name);
+      expect(ex.responses["200"]?.body).toBeUndefined();
+      expect(Object.keys(ex.responses["202"]?.headers ?? {})).toEqual(["location"]);
+      const vmId = `/subscriptions/${SUB}/resourceGroups/rgcompute/providers/Microsoft.Compute/virtualMachines/vm1`;
+      const step = name.includes("PowerOff") ? "powerOff" : "deallocate";
+      const { gateway } = gatewayFor(fake);
+      for (const status of [200, 202]) {
+        fake.setHandler((req, endpoint) =>
+          req.method === "POST"
+            ? status === 200
+              ? { status: 200 }
+              : { status: 202, headers: { location: `${endpoint}/subscriptions/${SUB}/providers/Microsoft.Compute/locations/eastus/operations/op1?monitor=true&api-version=2026-03-01` } }
+            : { status: 200 },
+        );
+        await expect(gateway.beginVmPowerOperation(vmId, step)).resolves.toBeDefined();
+      }
+    },
+  );
 });
 
 describe("the simulator's default bodies have the shape of Microsoft's examples", () => {
@@ -206,6 +234,11 @@ describe("the simulator's default bodies have the shape of Microsoft's examples"
   const cases: [example: string, def: [string, string], simulated: () => Promise<Json>][] = [
     ["compute.VirtualMachine_Get.json", [COMPUTE_RP, "VirtualMachine"], () => get(`${vmPath}?${COMPUTE}`)],
     ["compute.VirtualMachine_Get_InstanceView.json", [COMPUTE_RP, "VirtualMachineInstanceView"], () => get(`${vmPath}/instanceView?${COMPUTE}`)],
+    [
+      "compute.VirtualMachineScaleSetVM_Get_InstanceViewAutoPlacedOnDedicatedHostGroup.json",
+      [COMPUTE_RP, "VirtualMachineScaleSetVMInstanceView"],
+      () => get(`/subscriptions/${SIM_SUB}/resourceGroups/rg-b/providers/Microsoft.Compute/virtualMachineScaleSets/uni/virtualMachines/0/instanceView?${COMPUTE}`),
+    ],
     ["compute.VirtualMachine_ListAll_MinimumSet_Gen.json", [COMPUTE_RP, "VirtualMachineListResult"], () => get(`/subscriptions/${SIM_SUB}/providers/Microsoft.Compute/virtualMachines?${COMPUTE}`)],
     ["network.SubnetGet.json", [`${NET}/virtualNetwork.json`, "Subnet"], () => get(`/subscriptions/${SIM_SUB}/resourceGroups/rg-a/providers/Microsoft.Network/virtualNetworks/vnet1/subnets/multi?${NETWORK}`)],
     ["network.NetworkWatcherListAll.json", [`${NET}/networkWatcher.json`, "NetworkWatcherListResult"], () => get(`/subscriptions/${SIM_SUB}/providers/Microsoft.Network/networkWatchers?${NETWORK}`)],
