@@ -1,6 +1,7 @@
 /**
- * Cycles one lane of a wave (about batchSize resources at most; see lanes.ts) within its share of the global cap,
- * as a sub-orchestration so that no history grows with the fleet. With a share of 1 the lane is serial.
+ * Cycles one lane of a wave as the plan dealt it (about batchSize resources at most; see src/domain/lanes.ts) within
+ * its share of the global cap, as a sub-orchestration so that no history grows with the fleet. With a share of 1 the
+ * lane is serial.
  *
  * Scheduling runs in rounds: scheduleNext picks what may start under the caps, those start together (one
  * cycleResource instance each) and the round ends when all have finished. Members of the groups that need the

@@ -19,8 +19,9 @@
  * port25-canary=true with the Network Watcher agent installed, or choose "attestationOnly"); with nothing to
  * cycle there is nothing to protect.
  *
- * Waves run in order. A wave's resources are dealt into lanes (see lanes.ts), each a cycleBatch instance; the
- * lanes run in parallel within the global cap, and in successive groups when a wave needs more of them.
+ * Waves run in order. The plan deals each wave's resources into lanes (src/domain/lanes.ts), each a cycleBatch
+ * instance run exactly as planned; the lanes run in parallel within the global cap, and in successive groups when a
+ * wave needs more of them.
  */
 import type { OrchestrationContext, Task } from "durable-functions";
 import type { z } from "zod";
@@ -53,7 +54,6 @@ import type {
 import { buildPlan } from "../src/domain/planWaves";
 import { countOutcomes, groupByReason, leftDownResources } from "../src/domain/summarize";
 import { ensureError } from "../src/errors";
-import { dealLanes, type LanePlan } from "./lanes";
 import { probeSmtp, type ProbeFacts } from "./probeSmtp";
 import { ReplayMemo } from "./replayMemo";
 import { backoffSeconds, classifyWithWaits, nowIso, skippedOutcome, transientRetry } from "./shared";
@@ -66,7 +66,7 @@ const MEMO_RUNS = 16;
 const discoveryMemo = new ReplayMemo<z.output<typeof discoverResourcesActivity.output>>(MEMO_RUNS);
 const planMemo = new ReplayMemo<Plan>(MEMO_RUNS);
 const laneMemo = new ReplayMemo<CycleBatchOutput>(MEMO_RUNS);
-const wavePlanMemo = new ReplayMemo<LanePlan>(MEMO_RUNS);
+const waveEntriesMemo = new ReplayMemo<PlanEntry[][]>(MEMO_RUNS);
 
 /** Mutable state of one execution; rebuilt identically on every replay. */
 class Run {
@@ -294,19 +294,16 @@ function* collect(
   }
 }
 
+/** Runs the wave's lanes exactly as the plan dealt them (planWaves.ts): `parallel` at a time, in plan order. */
 function* runWave(context: OrchestrationContext, run: Run, wave: Wave, byId: ReadonlyMap<string, PlanEntry>): Generator<Task, void, unknown> {
   const o = run.input.options;
   const caps = { maxConcurrency: o.maxConcurrency, maxUnavailablePerAvailabilitySet: o.maxUnavailablePerAvailabilitySet, maxUnavailablePerScaleSet: o.maxUnavailablePerScaleSet };
-  const { lanes, parallel, shares } = run.memo(wavePlanMemo, `wave${wave.index}`, () =>
-    dealLanes(
-      wave.batches.flatMap((b) => b.items.flatMap((id) => byId.get(resourceKey(id)) ?? [])),
-      caps,
-      o.batchSize,
-    ),
-  );
+  const lanes = run.memo(waveEntriesMemo, `wave${wave.index}`, () => wave.batches.map((b) => b.items.flatMap((id) => byId.get(resourceKey(id)) ?? [])));
+  const parallel = Math.max(1, wave.parallel);
   for (let start = 0; start < lanes.length && !run.cancelled(); start += parallel) {
     const group = lanes.slice(start, start + parallel);
-    const laneIds = group.map((_, i) => `w${wave.index}l${start + i}`);
+    const planned = wave.batches.slice(start, start + parallel);
+    const laneIds = planned.map((b) => b.id);
     const ids = laneIds.map((id) => batchInstanceId(context.df.instanceId, run.input.runId, id));
     const tasks = group.map((lane, i) =>
       subOrchestrationTask(
@@ -317,7 +314,7 @@ function* runWave(context: OrchestrationContext, run: Run, wave: Wave, byId: Rea
           wave: wave.index,
           batchId: laneIds[i] ?? `w${wave.index}`,
           entries: lane,
-          caps: { ...caps, maxConcurrency: shares[start + i] ?? 1 },
+          caps: { ...caps, maxConcurrency: planned[i]?.share ?? 1 },
           transitionTimeoutMinutes: o.transitionTimeoutMinutes,
           restoreStoppedVms: o.restoreStoppedVms,
           restoreTimeoutMinutes: o.restoreTimeoutMinutes,
@@ -608,7 +605,7 @@ export function* remediateSubscription(context: OrchestrationContext, input: Rem
   run.phase = "done";
   run.publish(result.summary.message);
   const scope = run.memoScope;
-  if (scope !== undefined) for (const memo of [discoveryMemo, planMemo, laneMemo, wavePlanMemo]) memo.drop(scope);
+  if (scope !== undefined) for (const memo of [discoveryMemo, planMemo, laneMemo, waveEntriesMemo]) memo.drop(scope);
   return result;
 }
 

@@ -23,7 +23,14 @@ export function renderPlan(plan: Plan, detailed: boolean): string {
   const out = [
     `Plan: ${c.vms} VMs, ${c.scaleSets} uniform scale sets, ${c.vnets} VNets — ${c.toCycle} to cycle, ${c.toRefresh} VNet${c.toRefresh === 1 ? "" : "s"} to refresh, ${c.skipped} skipped`,
     `Caps: ${plan.caps.maxConcurrency} at once, ${plan.caps.maxUnavailablePerAvailabilitySet} per availability set, ${plan.caps.maxUnavailablePerScaleSet} per flexible scale set`,
-    `Waves: ${plan.waves.map((w) => `${w.label} (${w.batches.reduce((n, b) => n + b.items.length, 0)})`).join(", ") || "none"}`,
+    `Waves: ${
+      plan.waves
+        .map((w) => {
+          const n = w.batches.reduce((sum, b) => sum + b.items.length, 0);
+          return `${w.label} (${n} in ${w.batches.length} lane${w.batches.length === 1 ? "" : "s"}, ${Math.min(w.parallel, w.batches.length)} at once)`;
+        })
+        .join(", ") || "none"
+    }`,
   ];
   const skipped = plan.entries.filter((e) => e.action === "skip");
   if (skipped.length > 0) {

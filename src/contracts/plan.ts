@@ -40,11 +40,14 @@ export const PlanEntrySchema = z.object({
 });
 export type PlanEntry = z.output<typeof PlanEntrySchema>;
 
+/** A lane of a wave: one cycleBatch instance, run exactly as planned. */
 export const WaveBatchSchema = z.object({
-  /** Stable id, e.g. "w1b0". */
+  /** Stable id, e.g. "w1l0"; names the lane's cycleBatch instance. */
   id: z.string(),
-  /** Resource ids (VMs and uniform scale sets) in this batch, in scheduling order. */
+  /** Resource ids (VMs and uniform scale sets) in this lane, in plan order. */
   items: z.array(z.string()),
+  /** The lane's share of the global cap: 1 (serial) unless the cap exceeds the lanes that may run at once. */
+  share: z.number().int().min(1).default(1),
 });
 export type WaveBatch = z.output<typeof WaveBatchSchema>;
 
@@ -53,8 +56,14 @@ export const WaveSchema = z.object({
   /** "canary", "wave tag 3", "untagged". */
   label: z.string(),
   canary: z.boolean().default(false),
-  /** Batches never split an availability set or flexible scale set across two batches of one wave. */
+  /**
+   * The wave's lanes, run `parallel` at a time in this order (src/domain/lanes.ts). With serial lanes (share 1) an
+   * availability set or flexible scale set with a cap of k is spread over at most k lanes, so at most k of its
+   * members are ever down together; with shared caps a group stays in one lane, which enforces its cap itself.
+   */
   batches: z.array(WaveBatchSchema),
+  /** Lanes of this wave in flight at once. */
+  parallel: z.number().int().min(1).default(1),
 });
 export type Wave = z.output<typeof WaveSchema>;
 

@@ -1,5 +1,6 @@
 /**
- * How a wave is run: its resources are dealt into lanes, each lane one cycleBatch instance.
+ * How a wave is run: its resources are dealt into lanes, each lane one cycleBatch instance. The plan deals them
+ * (planWaves.ts), so the lanes the plan shows and the audit digests are exactly the lanes that run.
  *
  * With a global cap of c (≤ MAX_LANES) a wave runs c serial lanes at once: one resource in flight per lane keeps
  * the global cap by construction, and an availability set (or flexible scale set) with a cap of k is split over
@@ -10,8 +11,8 @@
  * Above MAX_LANES the cap is shared among MAX_LANES lanes and groups stay whole, each lane enforcing the group
  * caps itself.
  */
-import { resourceKey } from "../src/contracts/ids";
-import type { Caps, PlanEntry } from "../src/contracts/plan";
+import { resourceKey } from "../contracts/ids";
+import type { Caps, PlanEntry } from "../contracts/plan";
 
 /** Lanes of one wave in flight at most (each is listed in the run's custom status for cancel). */
 export const MAX_LANES = 50;

@@ -1,8 +1,9 @@
-/** Orders the resources to cycle into waves and batches, and assembles the plan. */
+/** Orders the resources to cycle into waves and the lanes each wave runs in, and assembles the plan. */
 import type { Discovery } from "../contracts/discovery";
 import { resourceKey } from "../contracts/ids";
 import type { RemediationOptions } from "../contracts/options";
 import type { Caps, Plan, PlanEntry, Wave, WaveBatch } from "../contracts/plan";
+import { dealLanes } from "./lanes";
 import { planResources } from "./planResources";
 
 function compareKeys(a: string, b: string): number {
@@ -53,18 +54,21 @@ function groupsOf(entries: readonly PlanEntry[]): PlanEntry[][] {
   return [...groups.entries()].sort(([a], [b]) => a - b).map(([, g]) => g);
 }
 
-/** First-fit packing of whole groups into batches of at most batchSize; an oversized group gets its own batch. */
-function batchesOf(entries: readonly PlanEntry[], waveIndex: number, batchSize: number): WaveBatch[] {
+/**
+ * The wave's resources in dealing order: sorted by id, members of an availability set or flexible scale set
+ * together (first-fit packing of whole groups into bins of batchSize, read back bin by bin).
+ */
+function dealingOrder(entries: readonly PlanEntry[], batchSize: number): PlanEntry[] {
   const sorted = entries
     .map((e) => ({ key: resourceKey(e.resourceId), e }))
     .sort((a, b) => compareKeys(a.key, b.key))
     .map((x) => x.e);
-  const bins: string[][] = [];
+  const bins: PlanEntry[][] = [];
   // Bins before firstOpen are full, so the search for room starts there (keeps packing near-linear).
   let firstOpen = 0;
   for (const group of groupsOf(sorted)) {
-    const ids = group.map((e) => e.resourceId);
-    let bin: string[] | undefined;
+    const ids = group;
+    let bin: PlanEntry[] | undefined;
     if (ids.length <= batchSize) {
       for (let i = firstOpen; i < bins.length && bin === undefined; i++) {
         const b = bins[i];
@@ -75,12 +79,21 @@ function batchesOf(entries: readonly PlanEntry[], waveIndex: number, batchSize: 
     else bin.push(...ids);
     while (firstOpen < bins.length && (bins[firstOpen]?.length ?? 0) >= batchSize) firstOpen++;
   }
-  return bins.map((items, n) => ({ id: `w${waveIndex}b${n}`, items }));
+  return bins.flat();
+}
+
+/** The lanes of one wave, as the run executes them (lanes.ts): ids `w<wave>l<lane>`, members in running order. */
+function lanesOf(entries: readonly PlanEntry[], waveIndex: number, options: RemediationOptions): { batches: WaveBatch[]; parallel: number } {
+  const { lanes, parallel, shares } = dealLanes(dealingOrder(entries, options.batchSize), capsFrom(options), options.batchSize);
+  return {
+    parallel,
+    batches: lanes.map((lane, n) => ({ id: `w${waveIndex}l${n}`, items: lane.map((e) => e.resourceId), share: shares[n] ?? 1 })),
+  };
 }
 
 /**
  * Waves of the entries to cycle: canaries first (wave 0), then one wave per `port25-wave` tag value ascending,
- * then the untagged ones. Refreshes and skips are not part of any wave.
+ * then the untagged ones, each dealt into the lanes it runs in. Refreshes and skips are not part of any wave.
  */
 export function planWaves(entries: readonly PlanEntry[], options: RemediationOptions): Wave[] {
   const cycle = entries.filter((e) => e.action === "cycle");
@@ -95,7 +108,7 @@ export function planWaves(entries: readonly PlanEntry[], options: RemediationOpt
   ];
   return groups
     .filter((g) => g.entries.length > 0)
-    .map((g, index) => ({ index, label: g.label, canary: g.canary, batches: batchesOf(g.entries, index, options.batchSize) }));
+    .map((g, index) => ({ index, label: g.label, canary: g.canary, ...lanesOf(g.entries, index, options) }));
 }
 
 export function capsFrom(options: RemediationOptions): Caps {

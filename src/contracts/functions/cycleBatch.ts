@@ -10,7 +10,7 @@ export const CycleBatchInput = z.object({
   batchId: z.string().min(1),
   /** The batch's entries, in plan order. */
   entries: z.array(PlanEntrySchema),
-  /** This batch's share of the global cap, and the per-group caps (a batch never splits a group). */
+  /** This lane's share of the global cap (the plan's `share`), and the per-group caps it enforces within the lane. */
   caps: CapsSchema,
   transitionTimeoutMinutes: z.number().int().min(1),
   restoreStoppedVms: z.boolean().default(false),

@@ -40,7 +40,7 @@ describe("planWaves", () => {
       [3, "untagged", false],
     ]);
     expect(waves.map((w) => names(w))).toEqual([[["c"]], [["t0"]], [["t5"]], [["u1"]]]);
-    expect(waves.flatMap((w) => w.batches.map((b) => b.id))).toEqual(["w0b0", "w1b0", "w2b0", "w3b0"]);
+    expect(waves.flatMap((w) => w.batches.map((b) => b.id))).toEqual(["w0l0", "w1l0", "w2l0", "w3l0"]);
   });
 
   it("numbers waves from 0 when there is no canary", () => {
@@ -51,19 +51,36 @@ describe("planWaves", () => {
     ]);
   });
 
-  it("splits a wave into batches of batchSize without splitting an availability set", () => {
+  it("deals a wave into serial lanes, an availability set with a cap of 1 in one lane", () => {
     const as1 = availabilitySet("as1");
     const entries = [entry("a"), entry("b", { availabilitySetId: as1 }), entry("c", { availabilitySetId: as1.toUpperCase() }), entry("d"), entry("e")];
-    const waves = planWaves(entries, options({ batchSize: 2 }));
-    expect(names(waves[0])).toEqual([["a", "d"], ["b", "c"], ["e"]]);
+    const [wave] = planWaves(entries, options({ batchSize: 2, maxConcurrency: 3 }));
+    expect(wave?.parallel).toBe(3);
+    expect(names(wave)).toEqual([["b", "c"], ["a", "e"], ["d"]]);
+    expect(wave?.batches.map((b) => [b.id, b.share])).toEqual([
+      ["w0l0", 1],
+      ["w0l1", 1],
+      ["w0l2", 1],
+    ]);
   });
 
-  it("gives an oversized availability set or flexible scale set a batch of its own", () => {
+  it("spreads a flexible scale set with a cap of k over at most k lanes", () => {
     const fx = flexSet("fx");
-    const entries = [entry("a"), ...["f1", "f2", "f3"].map((n) => entry(n, { flexScaleSetId: fx })), entry("z")];
-    const waves = planWaves(entries, options({ batchSize: 2 }));
-    expect(names(waves[0])).toEqual([["a", "z"], ["f1", "f2", "f3"]]);
-    expect(waves[0]?.batches.map((b) => b.id)).toEqual(["w0b0", "w0b1"]);
+    const entries = [entry("a"), ...["f1", "f2", "f3", "f4"].map((n) => entry(n, { flexScaleSetId: fx })), entry("z")];
+    const [wave] = planWaves(entries, options({ maxConcurrency: 10, maxUnavailablePerScaleSet: 2 }));
+    const withFlex = (wave?.batches ?? []).filter((b) => b.items.some((id) => id.endsWith("/f1") || id.endsWith("/f2") || id.endsWith("/f3") || id.endsWith("/f4")));
+    expect(withFlex).toHaveLength(2);
+    expect(names(wave).flat().sort()).toEqual(["a", "f1", "f2", "f3", "f4", "z"]);
+  });
+
+  it("shares a cap above the lane limit among lanes that keep each group whole", () => {
+    const as1 = availabilitySet("as1");
+    const entries = [...Array.from({ length: 120 }, (_, i) => entry(`v${String(i).padStart(3, "0")}`)), ...["s1", "s2", "s3"].map((n) => entry(n, { availabilitySetId: as1 }))];
+    const [wave] = planWaves(entries, options({ maxConcurrency: 100, batchSize: 100 }));
+    expect(wave?.parallel).toBe(50);
+    const lanes = wave?.batches ?? [];
+    expect(lanes.filter((b) => b.items.some((id) => /\/s\d$/.test(id)))).toHaveLength(1);
+    expect(lanes.slice(0, 50).reduce((n, b) => n + b.share, 0)).toBeLessThanOrEqual(100);
   });
 
   it("is deterministic whatever the input order", () => {
@@ -94,23 +111,6 @@ const groupKeys = (e: PlanEntry | undefined): string[] => [
   ...(e?.flexScaleSetId !== undefined ? [`fx:${e.flexScaleSetId.toLowerCase()}`] : []),
 ];
 
-/** True when the entries are connected through shared availability sets or flexible scale sets. */
-function isOneGroup(members: (PlanEntry | undefined)[]): boolean {
-  const reached = new Set<number>([0]);
-  const keys = new Set(groupKeys(members[0]));
-  for (let grew = true; grew; ) {
-    grew = false;
-    members.forEach((m, i) => {
-      if (!reached.has(i) && groupKeys(m).some((k) => keys.has(k))) {
-        reached.add(i);
-        for (const k of groupKeys(m)) keys.add(k);
-        grew = true;
-      }
-    });
-  }
-  return reached.size === members.length;
-}
-
 const AV_SETS = [undefined, "as1", "as2", "AS2", "as3"];
 const FLEX = [undefined, undefined, "fx1", "FX1", "fx2"];
 
@@ -123,19 +123,19 @@ const entryArb = fc.record({
 });
 
 describe("planWaves properties", () => {
-  it("places every cycle entry in exactly one batch of one wave, respecting batch size and never splitting a group", () => {
+  it("places every cycle entry in exactly one lane of one wave, a group with a cap of k in at most k serial lanes", () => {
     fc.assert(
-      fc.property(fc.array(entryArb, { maxLength: 60 }), fc.integer({ min: 1, max: 8 }), (specs, batchSize) => {
+      fc.property(fc.array(entryArb, { maxLength: 60 }), fc.integer({ min: 1, max: 8 }), fc.integer({ min: 1, max: 6 }), fc.integer({ min: 1, max: 3 }), (specs, batchSize, maxConcurrency, groupCap) => {
         const entries = specs.map((s, i) =>
           entry(`vm${i}`, {
             action: s.action,
             canary: s.canary,
             ...(s.waveTag !== undefined ? { waveTag: s.waveTag } : {}),
-            ...(s.av !== undefined ? { availabilitySetId: availabilitySet(s.av) } : {}),
-            ...(s.fx !== undefined ? { flexScaleSetId: flexSet(s.fx) } : {}),
+            // Azure puts a VM in an availability set or in a scale set, never both (the properties exclude each other).
+            ...(s.av !== undefined ? { availabilitySetId: availabilitySet(s.av) } : s.fx !== undefined ? { flexScaleSetId: flexSet(s.fx) } : {}),
           }),
         );
-        const waves = planWaves(entries, options({ batchSize }));
+        const waves = planWaves(entries, options({ batchSize, maxConcurrency, maxUnavailablePerAvailabilitySet: groupCap, maxUnavailablePerScaleSet: groupCap }));
         const byId = new Map(entries.map((e) => [e.resourceId, e]));
 
         const seen = new Map<string, number>();
@@ -147,21 +147,20 @@ describe("planWaves properties", () => {
           if (w.canary) expect(members.every((e) => e?.canary === true)).toBe(true);
           else expect(new Set(members.map((e) => `${e?.canary}|${e?.waveTag}`)).size).toBe(1);
 
-          const batchOfGroup = new Map<string, string>();
+          expect(w.parallel).toBe(maxConcurrency);
+          const lanesOfGroup = new Map<string, Set<string>>();
           w.batches.forEach((b, bi) => {
-            expect(b.id).toBe(`w${wi}b${bi}`);
+            expect(b.id).toBe(`w${wi}l${bi}`);
             expect(b.items.length).toBeGreaterThan(0);
+            // Serial lanes: one resource of a lane in flight keeps the global cap.
+            expect(b.share).toBe(1);
             for (const id of b.items) {
               seen.set(id, (seen.get(id) ?? 0) + 1);
-              for (const k of groupKeys(byId.get(id))) {
-                const prior = batchOfGroup.get(k);
-                expect(prior === undefined || prior === b.id, `${k} split across ${prior} and ${b.id}`).toBe(true);
-                batchOfGroup.set(k, b.id);
-              }
+              for (const k of groupKeys(byId.get(id))) lanesOfGroup.set(k, (lanesOfGroup.get(k) ?? new Set()).add(b.id));
             }
-            // Only a batch holding one oversized group may exceed batchSize.
-            if (b.items.length > batchSize) expect(isOneGroup(b.items.map((id) => byId.get(id)))).toBe(true);
           });
+          // A group's members are down together only from different lanes: at most its cap of them.
+          for (const [k, lanes] of lanesOfGroup) expect(lanes.size, `${k} in ${[...lanes].join(", ")}`).toBeLessThanOrEqual(groupCap);
         });
         const cycle = entries.filter((e) => e.action === "cycle").map((e) => e.resourceId);
         expect([...seen.keys()].sort()).toEqual([...cycle].sort());
