@@ -48,6 +48,8 @@ function loadOrUsage(path: string): Scenario {
  */
 function pace(stack: LocalStack, timeScale: number, log: (line: string) => void): { stop(): Promise<void> } {
   const clock = stack.host.clock;
+  // Starting took a few seconds of wall clock: virtual time catches up, so it never runs behind the wall clock.
+  clock.advanceTo(Date.now());
   const real0 = Date.now();
   const virtual0 = clock.now();
   let stopping = false;
@@ -131,7 +133,7 @@ export async function serveCommand(argv: string[], until: Promise<void>): Promis
     [
       `port25 serve: the function app's HTTP API at ${app}/${routePrefix}`,
       `  simulated subscription ${sub}: ${scenario.vms.length} VMs, ${scenario.scaleSets.length} scale sets, ${scenario.vnets.length} VNets (${source})`,
-      `  time: ${f.timeScale} simulated seconds per real second, from ${startedAt.toISOString()}`,
+      `  time: ${f.timeScale} simulated seconds per real second, from ${new Date(stack.host.clock.now()).toISOString()}`,
       "",
       `Function key: ${keys.functionKey}`,
       "  (header x-functions-key, or ?code=; any other key gets 401)",
