@@ -37,7 +37,7 @@ function body(name: string, status = "200"): Json {
 /**
  * An example's body as Azure would fill it for subscription `sub`: the examples' placeholder subscription ids
  * ("{subscription-id}", "{subscriptionId}", "subid") become the GUID asked for, and the generated examples'
- * "{resourceGroupName}"/"{virtualMachineName}" a valid name; nothing else changes.
+ * "{resourceGroupName}"/"{virtualMachineName}"/"{virtualMachineScaleSetName}" a valid name; nothing else changes.
  */
 function served(name: string, sub: string, status = "200"): Json {
   const text = JSON.stringify(body(name, status))
@@ -45,7 +45,8 @@ function served(name: string, sub: string, status = "200"): Json {
     .replaceAll("{subscriptionId}", sub)
     .replaceAll("/subscriptions/subid/", `/subscriptions/${sub}/`)
     .replaceAll("{resourceGroupName}", "rg1")
-    .replaceAll("{virtualMachineName}", "vm1");
+    .replaceAll("{virtualMachineName}", "vm1")
+    .replaceAll("{virtualMachineScaleSetName}", "ss1");
   return JSON.parse(text) as Json;
 }
 
@@ -79,7 +80,7 @@ const NET = "specification/network/resource-manager/Microsoft.Network/stable/202
 describe("the x-ms-example fixtures", () => {
   it("each names its source path and commit in azure-rest-api-specs", () => {
     const files = readdirSync(DIR).filter((f) => f.endsWith(".json"));
-    expect(files.length).toBeGreaterThanOrEqual(11);
+    expect(files.length).toBeGreaterThanOrEqual(13);
     for (const f of files) expect(example(f)["x-source"]).toMatchObject({ source: expect.stringMatching(/^Azure\/azure-rest-api-specs specification\//), commit: expect.stringMatching(/^[0-9a-f]{40}$/) });
   });
 });
@@ -173,6 +174,29 @@ describe("the gateway parses Microsoft's examples (served over HTTPS to the real
     expect(state).toEqual({ exists: true, instances: [{ instanceId: "0", powerState: "running", provisioningState: "Succeeded" }] });
   });
 
+  it("CreateResourceGroup's ResourceGroup body (as the one group of a list) → the group", async () => {
+    fake.setHandler(route([[/\/resourcegroups$/i, () => ({ status: 200, body: { value: [served("resources.CreateResourceGroup.json", SUB)] } })]]));
+    const { gateway } = gatewayFor(fake);
+    const groups = await gateway.listResourceGroups(SUB);
+    expect(groups).toHaveLength(1);
+    expect(groups[0]).toMatchObject({ name: "my-resource-group", location: "eastus" });
+  });
+
+  // KNOWN GATEWAY GAP (reported, src/azure is not this suite's to change): a scale set listed without `name` (the
+  // spec makes it optional; this example omits it) fails the whole listScaleSets with "name: is required", where
+  // listVms names a VM from its id. `it.fails` until the gateway does the same for scale sets; then make it `it`.
+  it.fails("VirtualMachineScaleSet_ListAll_MinimumSet_Gen (id and location only) → the scale set, named from its id", async () => {
+    fake.setHandler(
+      route([
+        [/virtualMachineScaleSets$/i, () => ({ status: 200, body: served("compute.VirtualMachineScaleSet_ListAll_MinimumSet_Gen.json", SUB) })],
+        [/\/virtualMachines$/i, () => ({ status: 200, body: { value: [] } })],
+      ]),
+    );
+    const { gateway } = gatewayFor(fake);
+    const sets = await gateway.listScaleSets(SUB);
+    expect(sets.map((x) => [x.name, x.resourceGroup, x.location])).toEqual([["ss1", "rg1", "westus"]]);
+  });
+
   it("SubnetGet → the subnet exists, provisioning Succeeded", async () => {
     fake.setHandler(route([[/\/subnets\/subnet1$/i, () => ({ status: 200, body: served("network.SubnetGet.json", SUB) })]]));
     const { gateway } = gatewayFor(fake);
@@ -255,6 +279,12 @@ describe("the simulator's default bodies have the shape of Microsoft's examples"
         c.clock.advance(60);
         return (await c.follow(Array.isArray(location) ? (location[0] ?? "") : (location ?? ""))).body as Json;
       },
+    ],
+    ["resources.CreateResourceGroup.json", ["specification/resources/resource-manager/Microsoft.Resources/stable/2025-04-01/resources.json", "ResourceGroup"], () => get(`/subscriptions/${SIM_SUB}/resourcegroups/rg-a?api-version=2025-04-01`)],
+    [
+      "compute.VirtualMachineScaleSet_ListAll_MinimumSet_Gen.json",
+      [COMPUTE_RP, "VirtualMachineScaleSetListWithLinkResult"],
+      () => get(`/subscriptions/${SIM_SUB}/providers/Microsoft.Compute/virtualMachineScaleSets?${COMPUTE}`),
     ],
     ["resources.GetSubscription.json", ["specification/resources/resource-manager/Microsoft.Resources/stable/2022-12-01/subscriptions.json", "Subscription"], () => get(`/subscriptions/${SIM_SUB}?api-version=2022-12-01`)],
     [
