@@ -19,8 +19,8 @@ param location string
 @description('Resource group name; empty means rg-<environmentName>.')
 param resourceGroupName string = ''
 
-@description('Subscriptions the app remediates. The custom role is made assignable there and assigned to the app identity.')
-param targetSubscriptionIds array = []
+@description('Subscriptions the app remediates, as a JSON array of subscription ids (empty: none yet). The custom role is made assignable there and assigned to the app identity. A string, so that azd passes the environment value, set or unset, as it is.')
+param targetSubscriptionIdsJson string = '[]'
 
 @description('Assign the remediation role at each target subscription. False: the role is only made assignable there, for an owner to assign by hand.')
 param assignTargetRole bool = true
@@ -28,7 +28,7 @@ param assignTargetRole bool = true
 @description('Turn on App Service authentication (Microsoft Entra ID) in front of the HTTP API.')
 param authEnabled bool = false
 
-@description('Client id of the Entra app registration that carries the Port25.Operator and Port25.Auditor app roles. Required when authEnabled.')
+@description('Client id of the Entra app registration that carries the Port25.Operator and Port25.Auditor app roles. Required when authEnabled: the deployment fails without it.')
 param authClientId string = ''
 
 @description('Start a remediation on its own for stragglers found by the scheduled re-verification.')
@@ -53,6 +53,12 @@ param auditTablePrefix string = 'port25'
 @minValue(40)
 @maxValue(1000)
 param maximumInstanceCount int = 40
+
+// An empty or blank value is no target; anything else must be a JSON array (concat fails the deployment otherwise).
+var targetSubscriptionIds = empty(trim(targetSubscriptionIdsJson)) ? [] : concat([], json(targetSubscriptionIdsJson))
+
+// Authentication without the app registration's client id would deploy an app that answers 401 to every caller.
+var checkedAuthClientId = authEnabled && empty(trim(authClientId)) ? fail('authEnabled is true but authClientId is empty: set PORT25_AUTH_CLIENT_ID to the client id of the app registration (docs/deploy.md), or set PORT25_AUTH_ENABLED to false.') : trim(authClientId)
 
 var resourceToken = toLower(uniqueString(subscription().id, environmentName, location))
 var tags = {
@@ -122,8 +128,8 @@ module api 'app/api.bicep' = {
     })
     identityId: identity.outputs.id
     identityClientId: identity.outputs.clientId
-    storageAccountName: storage.outputs.name
     blobEndpoint: storage.outputs.blobEndpoint
+    queueEndpoint: storage.outputs.queueEndpoint
     tableEndpoint: storage.outputs.tableEndpoint
     deploymentContainerName: deploymentContainerName
     applicationInsightsConnectionString: monitoring.outputs.applicationInsightsConnectionString
@@ -136,7 +142,7 @@ module api 'app/api.bicep' = {
     autoRemediateUnknownStarts: autoRemediateUnknownStarts
     probeHost: probeHost
     authEnabled: authEnabled
-    authClientId: authClientId
+    authClientId: checkedAuthClientId
   }
   // The host starts with identity-based storage; its roles must exist before the first start.
   dependsOn: [

@@ -9,10 +9,11 @@ param identityId string
 @description('Client id of that identity (AzureWebJobsStorage, DefaultAzureCredential, Application Insights).')
 param identityClientId string
 
-param storageAccountName string
 @description('Primary blob endpoint of the storage account, with its trailing slash.')
 param blobEndpoint string
-@description('Primary table endpoint of the storage account (audit tables).')
+@description('Primary queue endpoint of the storage account (Durable Functions task hub).')
+param queueEndpoint string
+@description('Primary table endpoint of the storage account (task hub, audit tables).')
 param tableEndpoint string
 param deploymentContainerName string
 param applicationInsightsConnectionString string
@@ -102,7 +103,11 @@ resource site 'Microsoft.Web/sites@2024-04-01' = {
   resource appSettings 'config' = {
     name: 'appsettings'
     properties: {
-      AzureWebJobsStorage__accountName: storageAccountName
+      // Service URIs rather than the account name: the account name implies the public cloud's storage suffix,
+      // the URIs are the account's own endpoints in any cloud.
+      AzureWebJobsStorage__blobServiceUri: blobEndpoint
+      AzureWebJobsStorage__queueServiceUri: queueEndpoint
+      AzureWebJobsStorage__tableServiceUri: tableEndpoint
       AzureWebJobsStorage__credential: 'managedidentity'
       AzureWebJobsStorage__clientId: identityClientId
       APPLICATIONINSIGHTS_CONNECTION_STRING: applicationInsightsConnectionString

@@ -41,10 +41,12 @@ var scopeSubscriptionIds = union([
 ], assignableSubscriptionIds)
 
 resource role 'Microsoft.Authorization/roleDefinitions@2022-04-01' = {
-  // Role definition names are tenant-wide GUIDs; one role per azd environment.
+  // Role definition names (GUIDs) and display names are both unique in the tenant: one role per hosting
+  // subscription and azd environment, and the display name carries the same GUID, so that two hosting
+  // subscriptions with the same environment name never collide.
   name: guid(subscription().id, 'port25-remediation', environmentName)
   properties: {
-    roleName: 'Port25 Remediation (${environmentName})'
+    roleName: 'Port25 Remediation (${environmentName}, ${guid(subscription().id, 'port25-remediation', environmentName)})'
     description: 'Reads subscriptions, VMs, scale sets and VNets; powers off, deallocates and starts VMs and scale sets; adds and deletes temporary subnets; runs Network Watcher connectivity checks; reads power events from the Activity Log.'
     type: 'CustomRole'
     permissions: [

@@ -76,7 +76,14 @@ describe("Function app settings", () => {
   });
 
   it("connects the host to storage with the user-assigned identity, never a connection string", () => {
-    expect(settings.get("AzureWebJobsStorage__accountName")?.text).toBe("storageAccountName");
+    // The account's own endpoints, which sovereign clouds need (an account name implies the public cloud's suffix).
+    expect(settings.get("AzureWebJobsStorage__blobServiceUri")?.text).toBe("blobEndpoint");
+    expect(settings.get("AzureWebJobsStorage__queueServiceUri")?.text).toBe("queueEndpoint");
+    expect(settings.get("AzureWebJobsStorage__tableServiceUri")?.text).toBe("tableEndpoint");
+    expect(settings.has("AzureWebJobsStorage__accountName")).toBe(false);
+    expect(apiArguments.get("blobEndpoint")?.text).toBe("storage.outputs.blobEndpoint");
+    expect(apiArguments.get("queueEndpoint")?.text).toBe("storage.outputs.queueEndpoint");
+    expect(apiArguments.get("tableEndpoint")?.text).toBe("storage.outputs.tableEndpoint");
     expect(stringValue(settings.get("AzureWebJobsStorage__credential"))).toBe("managedidentity");
     expect(settings.get("AzureWebJobsStorage__clientId")?.text).toBe("identityClientId");
     expect(settings.get("AZURE_CLIENT_ID")?.text).toBe("identityClientId");
