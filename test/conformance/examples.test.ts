@@ -80,7 +80,7 @@ const NET = "specification/network/resource-manager/Microsoft.Network/stable/202
 describe("the x-ms-example fixtures", () => {
   it("each names its source path and commit in azure-rest-api-specs", () => {
     const files = readdirSync(DIR).filter((f) => f.endsWith(".json"));
-    expect(files.length).toBeGreaterThanOrEqual(13);
+    expect(files.length).toBeGreaterThanOrEqual(19);
     for (const f of files) expect(example(f)["x-source"]).toMatchObject({ source: expect.stringMatching(/^Azure\/azure-rest-api-specs specification\//), commit: expect.stringMatching(/^[0-9a-f]{40}$/) });
   });
 });
@@ -197,6 +197,44 @@ describe("the gateway parses Microsoft's examples (served over HTTPS to the real
     expect(sets.map((x) => [x.name, x.resourceGroup, x.location])).toEqual([["ss1", "rg1", "westus"]]);
   });
 
+  it("VirtualNetworkListAll → the VNets with their address spaces and subnets", async () => {
+    fake.setHandler(route([[/virtualNetworks$/i, () => ({ status: 200, body: served("network.VirtualNetworkListAll.json", SUB) })]]));
+    const { gateway } = gatewayFor(fake);
+    const vnets = await gateway.listVnets(SUB);
+    expect(vnets.map((v) => [v.name, v.resourceGroup.toLowerCase(), v.location, v.addressPrefixes, v.subnets.map((x) => [x.name, x.addressPrefix, x.provisioningState])])).toEqual([
+      ["vnet1", "rg1", "westus", ["10.0.0.0/8"], [["test-1", "10.0.0.0/24", "Succeeded"]]],
+      ["vnet2", "rg2", "westus", ["10.0.0.0/16"], []],
+    ]);
+  });
+
+  it("VirtualMachineExtension_List_MinimumSet_Gen (a body of {}) → no extensions", async () => {
+    fake.setHandler(route([[/\/extensions$/i, () => ({ status: 200, body: served("compute.VirtualMachineExtension_List_MinimumSet_Gen.json", SUB) })]]));
+    const { gateway } = gatewayFor(fake);
+    await expect(gateway.listVmExtensions(`/subscriptions/${SUB}/resourceGroups/rgcompute/providers/Microsoft.Compute/virtualMachines/vm1`)).resolves.toEqual([]);
+  });
+
+  it("GetActivityLogsFiltered (a support-ticket write) → no power events", async () => {
+    // Its nextLink is a placeholder ("https://management.azure.com/####…") that names no page: left out.
+    const page = served("insights.GetActivityLogsFiltered.json", SUB) as { value: Json };
+    fake.setHandler(route([[/eventtypes\/management\/values$/i, () => ({ status: 200, body: { value: page.value } })]]));
+    const { gateway } = gatewayFor(fake);
+    await expect(gateway.listPowerEvents(SUB, "2015-01-21T20:00:00Z", "2015-01-23T20:00:00Z")).resolves.toEqual([]);
+  });
+
+  it("VirtualMachineScaleSet_PowerOff_MinimumSet_Gen: 200 with no body, or 202 with a lower-case location; the gateway starts it either way", async () => {
+    const ex = example("compute.VirtualMachineScaleSet_PowerOff_MinimumSet_Gen.json");
+    expect(ex.responses["200"]?.body).toBeUndefined();
+    const { gateway } = gatewayFor(fake);
+    for (const status of [200, 202]) {
+      fake.setHandler((req, endpoint) =>
+        req.method === "POST" && status === 202
+          ? { status: 202, headers: { location: `${endpoint}/subscriptions/${SUB}/providers/Microsoft.Compute/locations/westus/operations/op2?monitor=true&api-version=2026-03-01` } }
+          : { status: 200 },
+      );
+      await expect(gateway.beginScaleSetPowerOperation(`/subscriptions/${SUB}/resourceGroups/rgcompute/providers/Microsoft.Compute/virtualMachineScaleSets/a`, "powerOff", ["0"])).resolves.toBeDefined();
+    }
+  });
+
   it("SubnetGet → the subnet exists, provisioning Succeeded", async () => {
     fake.setHandler(route([[/\/subnets\/subnet1$/i, () => ({ status: 200, body: served("network.SubnetGet.json", SUB) })]]));
     const { gateway } = gatewayFor(fake);
@@ -222,14 +260,14 @@ describe("the gateway parses Microsoft's examples (served over HTTPS to the real
     expect(start).toMatchObject({ status: "done", result: { connectionStatus: "Connected", verdict: "reachable", reachable: true, probesSent: 100, probesFailed: 0 } });
   });
 
-  it.each(["compute.VirtualMachine_PowerOff_MinimumSet_Gen.json", "compute.VirtualMachine_Deallocate_MinimumSet_Gen.json"])(
+  it.each(["compute.VirtualMachine_PowerOff_MinimumSet_Gen.json", "compute.VirtualMachine_Deallocate_MinimumSet_Gen.json", "compute.VirtualMachine_Start_MinimumSet_Gen.json"])(
     "%s: 200 with no body, or 202 with a lower-case location header; the gateway starts it either way",
     async (name) => {
       const ex = example(name);
       expect(ex.responses["200"]?.body).toBeUndefined();
       expect(Object.keys(ex.responses["202"]?.headers ?? {})).toEqual(["location"]);
       const vmId = `/subscriptions/${SUB}/resourceGroups/rgcompute/providers/Microsoft.Compute/virtualMachines/vm1`;
-      const step = name.includes("PowerOff") ? "powerOff" : "deallocate";
+      const step = name.includes("PowerOff") ? "powerOff" : name.includes("Start") ? "start" : "deallocate";
       const { gateway } = gatewayFor(fake);
       for (const status of [200, 202]) {
         fake.setHandler((req, endpoint) =>
@@ -265,6 +303,21 @@ describe("the simulator's default bodies have the shape of Microsoft's examples"
     ],
     ["compute.VirtualMachine_ListAll_MinimumSet_Gen.json", [COMPUTE_RP, "VirtualMachineListResult"], () => get(`/subscriptions/${SIM_SUB}/providers/Microsoft.Compute/virtualMachines?${COMPUTE}`)],
     ["network.SubnetGet.json", [`${NET}/virtualNetwork.json`, "Subnet"], () => get(`/subscriptions/${SIM_SUB}/resourceGroups/rg-a/providers/Microsoft.Network/virtualNetworks/vnet1/subnets/multi?${NETWORK}`)],
+    ["network.SubnetList.json", [`${NET}/virtualNetwork.json`, "SubnetListResult"], () => get(`/subscriptions/${SIM_SUB}/resourceGroups/rg-a/providers/Microsoft.Network/virtualNetworks/vnet1/subnets?${NETWORK}`)],
+    ["network.VirtualNetworkListAll.json", [`${NET}/virtualNetwork.json`, "VirtualNetworkListResult"], () => get(`/subscriptions/${SIM_SUB}/providers/Microsoft.Network/virtualNetworks?${NETWORK}`)],
+    ["compute.VirtualMachineExtension_List_MinimumSet_Gen.json", [COMPUTE_RP, "VirtualMachineExtensionsListResult"], () => get(`${vmPath}/extensions?${COMPUTE}`)],
+    [
+      "insights.GetActivityLogsFiltered.json",
+      ["specification/monitor/resource-manager/Microsoft.Insights/stable/2015-04-01/activityLogs_API.json", "EventDataCollection"],
+      async () => {
+        // A power operation to record (on a VM the other cases do not read).
+        await c.call("POST", `/subscriptions/${SIM_SUB}/resourceGroups/rg-a/providers/Microsoft.Compute/virtualMachines/lin-stopped/deallocate?${COMPUTE}`);
+        c.clock.advance(600);
+        const now = c.clock.now();
+        const filter = `eventTimestamp ge '${new Date(now - 86_400_000).toISOString()}' and eventTimestamp le '${new Date(now).toISOString()}' and resourceGroupName eq 'rg-a'`;
+        return get(`/subscriptions/${SIM_SUB}/providers/microsoft.insights/eventtypes/management/values?api-version=2015-04-01&$filter=${encodeURIComponent(filter)}`);
+      },
+    ],
     ["network.NetworkWatcherListAll.json", [`${NET}/networkWatcher.json`, "NetworkWatcherListResult"], () => get(`/subscriptions/${SIM_SUB}/providers/Microsoft.Network/networkWatchers?${NETWORK}`)],
     [
       "network.NetworkWatcherConnectivityCheck.json",
