@@ -5,9 +5,10 @@
  * The definitions are extracts of Azure/azure-rest-api-specs kept under specs/ (sources in SOURCES.md).
  */
 import { join } from "node:path";
-import { beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { matchRoute, ROUTES } from "../../src/simulator/routes";
-import { captureAll, type Exchange } from "./capture";
+import { connect, type Client } from "../simulator/helpers";
+import { captureAll, conformanceScenario, type Exchange } from "./capture";
 import { KNOWN_DEVIATIONS } from "./deviations";
 import { SpecSet, type Json } from "./openapi";
 
@@ -164,5 +165,21 @@ describe("the validator is strict where the brief says it must be", () => {
 
   it("every stored spec file names its source path and commit", () => {
     expect(specs.files().filter((f) => specs.source(f) === undefined)).toEqual([]);
+  });
+});
+
+describe("known gaps (reported; `it.fails` until fixed, then make them `it`)", () => {
+  let c: Client;
+  beforeAll(async () => {
+    c = await connect(conformanceScenario({ lro: "varied", connectionStatus: "spec" }), 3);
+  });
+  afterAll(() => c.sim.close());
+
+  // activityLogs_API.json (2015-04-01) defines the Activity Log's error as a flat ErrorResponse { code, message };
+  // the simulator wraps it in ARM's { error: { … } } (and the gateway's listPowerEvents reads that wrapping).
+  it.fails("an Activity Log 400 is the definition's flat ErrorResponse", async () => {
+    const r = await c.call("GET", `/subscriptions/${c.sub}/providers/microsoft.insights/eventtypes/management/values?api-version=2015-04-01&$filter=bad`);
+    expect(r.status).toBe(400);
+    expect(specs.validate(specs.definition(ACTIVITY_LOG, "ErrorResponse"), r.body as Json)).toEqual([]);
   });
 });
