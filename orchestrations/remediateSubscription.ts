@@ -560,6 +560,10 @@ export function* remediateSubscription(context: OrchestrationContext, input: Rem
     const done = run.outcomes.get(resourceKey(entry.resourceId));
     if (done !== undefined) return done;
     const untouched = status !== undefined ? status : "cancelled";
+    // A refused run of an unclassified subscription says so: it is unknown, not known to be non-exemptible.
+    if (untouched === "refused" && classification.category === "unknown") {
+      return skippedOutcome(entry, "subscriptionUnknown", "the subscription could not be classified (see the classification); nothing was changed");
+    }
     return skippedOutcome(entry, UNTOUCHED_REASON[untouched] ?? "cancelled", untouchedMessage(untouched, entry));
   });
   const counts = countOutcomes(outcomes, outcomes.length);

@@ -41,6 +41,7 @@ export const REASON_LABELS: Record<ReasonCode, string> = {
   groupMemberFailed: "Left running: another member of its availability set failed",
   planOnly: "Plan only (nothing was changed)",
   notExemptible: "Subscription not exemptible",
+  subscriptionUnknown: "Subscription not classified (unknown)",
   notBlocked: "Port 25 is not blocked on this subscription",
   approvalTimedOut: "Approval timed out",
   cancelled: "Cancelled",

@@ -27,6 +27,7 @@ export const ReasonCodeSchema = z.enum([
   // skips decided during the run
   "planOnly",
   "notExemptible",
+  "subscriptionUnknown", // the subscription could not be classified (billing property unreadable or incomplete): refused
   "notBlocked", // port 25 is not blocked on this subscription: nothing to do
   "approvalTimedOut",
   "cancelled",

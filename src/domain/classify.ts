@@ -56,9 +56,11 @@ function blocked(f: Fields, reason: string, decidedBy: string[]): Classification
 }
 
 function unreadable(billing: BillingRead | undefined, sub: SubscriptionInfo): Classification {
+  // A refusal for want of the permission is said once, with the permission: ARM's own text repeats it.
+  const denied = billing?.status === "unreadable" && (billing.httpStatus === 403 || billing.message.includes(BILLING_READ_PERMISSION));
   const detail =
     billing?.status === "unreadable"
-      ? `the billing property could not be read (${billing.httpStatus !== undefined ? `HTTP ${billing.httpStatus}, ` : ""}${billing.code}: ${billing.message})`
+      ? `the billing property could not be read (${billing.httpStatus !== undefined ? `HTTP ${billing.httpStatus}, ` : ""}${billing.code}${denied ? "" : `: ${billing.message}`})`
       : "the billing property was not read";
   return {
     category: "unknown",
@@ -75,7 +77,7 @@ function enterprise(f: Fields, label: string, decided: string[], mcaE: boolean):
   if (same(f.workload, "Production")) {
     return {
       category: "notBlocked",
-      reason: `${label} + workload Production: outbound port 25 is not blocked here, nothing to do`,
+      reason: `${label} + workload Production: outbound port 25 is not blocked here`,
       decidedBy,
       ...base(f),
     };

@@ -53,6 +53,10 @@ describe("runs that must not touch the subscription", () => {
     expect(result.classification.category).toBe("unknown");
     expect(result.classification.missingPermission).toBe("Microsoft.Billing/billingProperty/read");
     expect(result.summary.message).toContain("Microsoft.Billing/billingProperty/read");
+    // Named once, not repeated from ARM's own error text.
+    expect(result.summary.message.split("Microsoft.Billing/billingProperty/read")).toHaveLength(2);
+    // Unknown is not "not exemptible": every resource says the subscription could not be classified.
+    expect(result.outcomes.every((o) => o.outcome === "skipped" && o.reasonCode === "subscriptionUnknown")).toBe(true);
     expect(writes(product)).toEqual([]);
     expect(checkInvariants(product.sim, result, product.scenario)).toEqual([]);
   });

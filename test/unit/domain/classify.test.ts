@@ -201,8 +201,20 @@ describe("classifySubscription: unknown", () => {
   it("names the missing permission when the billing property is forbidden", () => {
     const c = classifySubscription({ status: "unreadable", httpStatus: 403, code: "AuthorizationFailed", message: "denied" }, sub(DEVTEST_QUOTA));
     expect(c).toMatchObject({ category: "unknown", missingPermission: BILLING_READ_PERMISSION, quotaId: DEVTEST_QUOTA });
-    expect(c.reason).toContain("HTTP 403, AuthorizationFailed: denied");
-    expect(c.reason).toContain(BILLING_READ_PERMISSION);
+    expect(c.reason).toContain("(HTTP 403, AuthorizationFailed)");
+    // ARM's text of a 403 repeats the permission: the reason names it once, in its advice.
+    expect(c.reason.split(BILLING_READ_PERMISSION)).toHaveLength(2);
+  });
+
+  it("keeps ARM's text when the billing property failed for another reason", () => {
+    const c = classifySubscription({ status: "unreadable", httpStatus: 500, code: "InternalServerError", message: "try later" }, sub(DEVTEST_QUOTA));
+    expect(c.reason).toContain("(HTTP 500, InternalServerError: try later)");
+  });
+
+  it("says nothing to do once: the summary does (Nothing to do: <reason>)", () => {
+    const c = classifySubscription(ok({ billingAccountAgreementType: "EnterpriseAgreement", subscriptionWorkloadType: "Production" }), sub());
+    expect(c.category).toBe("notBlocked");
+    expect(c.reason).not.toMatch(/nothing to do/i);
   });
 
   it("names the missing permission when the billing property was not read at all", () => {
