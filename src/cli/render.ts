@@ -2,6 +2,7 @@
 import type { Classification } from "../contracts/classification";
 import type { Plan } from "../contracts/plan";
 import type { RemediationResult } from "../contracts/remediation";
+import { plural } from "./plural";
 import { formatTable } from "./table";
 
 export function renderClassification(c: Classification): string {
@@ -21,7 +22,7 @@ function countBy<T>(items: readonly T[], key: (t: T) => string): [string, number
 export function renderPlan(plan: Plan, detailed: boolean): string {
   const c = plan.counts;
   const out = [
-    `Plan: ${c.vms} VMs, ${c.scaleSets} uniform scale sets, ${c.vnets} VNets — ${c.toCycle} to cycle, ${c.toRefresh} VNet${c.toRefresh === 1 ? "" : "s"} to refresh, ${c.skipped} skipped`,
+    `Plan: ${plural(c.vms, "VM")}, ${plural(c.scaleSets, "uniform scale set")}, ${plural(c.vnets, "VNet")} — ${c.toCycle} to cycle, ${plural(c.toRefresh, "VNet")} to refresh, ${c.skipped} skipped`,
     `Caps: ${plan.caps.maxConcurrency} at once, ${plan.caps.maxUnavailablePerAvailabilitySet} per availability set, ${plan.caps.maxUnavailablePerScaleSet} per flexible scale set`,
     `Waves: ${
       plan.waves

@@ -9,6 +9,7 @@ import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
 import { SimulateOutputSchema } from "../../src/cli/simulateOutput";
+import { plural } from "../../src/cli/plural";
 import { formatTable, wrapText } from "../../src/cli/table";
 import { startSimulator, type SimulatorHandle } from "../../src/simulator";
 
@@ -159,6 +160,12 @@ describe("formatTable", () => {
 
   it("cuts a word longer than the column", () => {
     expect(wrapText("x".repeat(25), 10)).toEqual(["x".repeat(10), "x".repeat(10), "x".repeat(5)]);
+  });
+});
+
+describe("plural", () => {
+  it("counts in the singular only for one", () => {
+    expect([plural(0, "VM"), plural(1, "uniform scale set"), plural(2, "VNet"), plural(1000, "request")]).toEqual(["0 VMs", "1 uniform scale set", "2 VNets", "1,000 requests"]);
   });
 });
 
