@@ -6,9 +6,8 @@
 import type { z } from "zod";
 import { registerActivity } from "../src/functions/registerActivity";
 import { readLastRunActivity, type ReadLastRunInput, type ReadLastRunOutput } from "../src/contracts/functions/readLastRun";
-import type { AuditedRun } from "../src/contracts/audit";
 import { resourceKey } from "../src/contracts/ids";
-import type { CycledResource } from "../src/contracts/reverify";
+import { cycledBy } from "../src/domain/stragglers";
 import type { AuditStore } from "../src/audit/store";
 import { auditStore } from "./deps";
 
@@ -16,24 +15,6 @@ import { auditStore } from "./deps";
 const MAX_RUNS = 100;
 /** Runs requested up to this long before the exemption are read too (a run can outlast its request by hours). */
 const LOOKBACK_MS = 86_400_000;
-
-/** What a run cycled at or after `effectiveAtMs`: each resource it deallocated, with its scale-set instances. */
-export function cycledBy(audited: AuditedRun, effectiveAtMs: number): CycledResource[] {
-  const out: CycledResource[] = [];
-  for (const o of audited.outcomes) {
-    if (o.outcome !== "cycled" || (o.kind !== "vm" && o.kind !== "scaleSet") || o.startedAt === undefined) continue;
-    const at = Date.parse(o.startedAt);
-    if (Number.isNaN(at) || at < effectiveAtMs) continue;
-    let instanceIds: string[] | undefined;
-    if (o.kind === "scaleSet") {
-      const d = o.detail ?? {};
-      const list = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x): x is string => typeof x === "string") : []);
-      instanceIds = [...list(d["instanceIds"]), ...list(d["stoppedInstanceIds"])];
-    }
-    out.push({ resourceId: o.resourceId, ...(instanceIds !== undefined ? { instanceIds } : {}), at: o.startedAt, runId: audited.run.runId });
-  }
-  return out;
-}
 
 async function otherRuns(store: AuditStore, subscriptionId: string, from: string, except: string): Promise<string[]> {
   const ids: string[] = [];
@@ -56,13 +37,13 @@ export async function readLastRun(input: z.output<typeof ReadLastRunInput>): Pro
   const { run, outcomes } = audited;
   const effectiveAtMs = Date.parse(run.attestation.approvedAt);
   const known = new Map(outcomes.map((o) => [resourceKey(o.resourceId), o.resourceId] as const));
-  const cycled = cycledBy(audited, effectiveAtMs);
+  const cycled = cycledBy(run.runId, outcomes, effectiveAtMs);
   const others = await otherRuns(store, run.subscriptionId, new Date(effectiveAtMs - LOOKBACK_MS).toISOString(), run.runId);
   for (const runId of others) {
     const other = await store.getRun(runId);
     if (other === undefined) continue;
     for (const o of other.outcomes) if (!known.has(resourceKey(o.resourceId))) known.set(resourceKey(o.resourceId), o.resourceId);
-    cycled.push(...cycledBy(other, effectiveAtMs));
+    cycled.push(...cycledBy(other.run.runId, other.outcomes, effectiveAtMs));
   }
   return {
     status: "found",

@@ -171,9 +171,9 @@ export class ArmGatewayImpl implements ArmGateway {
     return this.call("listPowerEvents", async () => {
       const filter = `eventTimestamp ge '${from}' and eventTimestamp le '${to}' and resourceProvider eq 'Microsoft.Compute'`;
       const select = "eventTimestamp,operationName,status,resourceId";
-      const query = new URLSearchParams({ "api-version": ACTIVITY_LOG_API_VERSION, $filter: filter, $select: select });
-      let url: string | undefined =
-        `/subscriptions/${encodeURIComponent(subscriptionId)}/providers/Microsoft.Insights/eventtypes/management/values?${query.toString().replace(/\+/g, "%20")}`;
+      // As the SDKs send it: `$filter` and `$select` literally, their values percent-encoded.
+      const query = `api-version=${ACTIVITY_LOG_API_VERSION}&$filter=${encodeURIComponent(filter)}&$select=${encodeURIComponent(select)}`;
+      let url: string | undefined = `/subscriptions/${encodeURIComponent(subscriptionId)}/providers/Microsoft.Insights/eventtypes/management/values?${query}`;
       const events: PowerEvent[] = [];
       for (let pages = 0; url !== undefined; pages++) {
         if (pages >= ACTIVITY_LOG_MAX_PAGES) throw new AzureOperationError("listPowerEvents", `the Activity Log has more than ${ACTIVITY_LOG_MAX_PAGES} pages`, { code: "TooManyPages", retryable: false });

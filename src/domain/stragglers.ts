@@ -18,6 +18,7 @@
 import type { Discovery, PowerEvent, ScaleSetInfo, VmInfo } from "../contracts/discovery";
 import { resourceKey } from "../contracts/ids";
 import { TEMP_SUBNET_PREFIX } from "../contracts/options";
+import type { ResourceOutcome } from "../contracts/outcome";
 import type { CycledResource, Straggler } from "../contracts/reverify";
 
 /** The Activity Log as read: the window it covers and the Succeeded deallocate/start events in it. */
@@ -284,4 +285,22 @@ export function relevantPowerEvents(events: readonly PowerEvent[], exemptionEffe
     out.push(...sorted.slice(Math.max(0, first - 1)));
   }
   return out.sort((a, b) => Date.parse(a.at) - Date.parse(b.at));
+}
+
+/** What a run cycled at or after `effectiveAtMs`: each resource it deallocated, with its scale-set instances. */
+export function cycledBy(runId: string, outcomes: readonly ResourceOutcome[], effectiveAtMs: number): CycledResource[] {
+  const out: CycledResource[] = [];
+  for (const o of outcomes) {
+    if (o.outcome !== "cycled" || (o.kind !== "vm" && o.kind !== "scaleSet") || o.startedAt === undefined) continue;
+    const at = Date.parse(o.startedAt);
+    if (Number.isNaN(at) || at < effectiveAtMs) continue;
+    let instanceIds: string[] | undefined;
+    if (o.kind === "scaleSet") {
+      const d = o.detail ?? {};
+      const list = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x): x is string => typeof x === "string") : []);
+      instanceIds = [...list(d["instanceIds"]), ...list(d["stoppedInstanceIds"])];
+    }
+    out.push({ resourceId: o.resourceId, ...(instanceIds !== undefined ? { instanceIds } : {}), at: o.startedAt, runId });
+  }
+  return out;
 }

@@ -1,9 +1,10 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { PowerEvent, VmInfo } from "../../../src/contracts/discovery";
+import type { ResourceOutcome } from "../../../src/contracts/outcome";
 import { TEMP_SUBNET_PREFIX } from "../../../src/contracts/options";
 import type { PowerState } from "../../../src/contracts/power";
-import { autoRemediable, findStragglers, findTemporarySubnets, relevantPowerEvents, type LastRunView } from "../../../src/domain/stragglers";
+import { autoRemediable, cycledBy, findStragglers, findTemporarySubnets, relevantPowerEvents, type LastRunView } from "../../../src/domain/stragglers";
 import { discovery, scaleSet, subnet, vm, vnet } from "./fixtures";
 
 const EFFECTIVE = "2026-03-02T09:00:00Z";
@@ -217,5 +218,43 @@ describe("findTemporarySubnets", () => {
 
   it("finds none in a subscription without VNets", () => {
     expect(findTemporarySubnets(discovery())).toEqual([]);
+  });
+});
+
+describe("cycledBy: what the audit says a run deallocated", () => {
+  const outcome = (name: string, extra: Partial<ResourceOutcome>): ResourceOutcome => ({
+    resourceId: vm(name).id,
+    kind: "vm",
+    name,
+    resourceGroup: "rg-app",
+    outcome: "cycled",
+    actions: ["powerOff", "deallocate", "start"],
+    startedAt: AFTER,
+    ...extra,
+  });
+
+  it("keeps cycled VMs and scale sets (with every instance deallocated) whose cycle began at or after the exemption", () => {
+    const ss = scaleSet("ss");
+    const outcomes: ResourceOutcome[] = [
+      outcome("a", {}),
+      outcome("b", { startedAt: BEFORE }),
+      outcome("c", { outcome: "failed", reasonCode: "operationFailed" }),
+      outcome("d", { outcome: "skipped", reasonCode: "alreadyDeallocated", startedAt: undefined }),
+      { ...outcome("ss", { kind: "scaleSet", detail: { instanceIds: ["0", "1"], stoppedInstanceIds: ["3"] } }), resourceId: ss.id },
+    ];
+    expect(cycledBy("r1", outcomes, Date.parse(EFFECTIVE))).toEqual([
+      { resourceId: vm("a").id, at: AFTER, runId: "r1" },
+      { resourceId: ss.id, instanceIds: ["0", "1", "3"], at: AFTER, runId: "r1" },
+    ]);
+  });
+
+  it("feeds findStragglers across runs: a VM cycled by an earlier run since the exemption is not a straggler", () => {
+    const a = vm("a");
+    const b = vm("b");
+    const earlier = cycledBy("r1", [outcome("a", {})], Date.parse(EFFECTIVE));
+    const latest = cycledBy("r2", [outcome("b", {})], Date.parse(EFFECTIVE));
+    const found = findStragglers(discovery({ vms: [a, b] }), lastRun([a, b], [], { cycled: [...earlier, ...latest] }));
+    expect(found).toEqual([]);
+    expect(findStragglers(discovery({ vms: [a, b] }), lastRun([a, b], [], { cycled: latest })).map((s) => s.name)).toEqual(["a"]);
   });
 });
