@@ -251,7 +251,8 @@ async function serve(d: FrontDoorDeps, q: Incoming): Promise<SimResponse> {
  * The Compute policy a request falls under (compute-throttling-limits.md), the resource whose own bucket it
  * draws on (none where the page says only the subscription's limit applies) and its region. Lists are charged
  * to one bucket for the whole subscription whatever the region (at least as strict as one per region).
- * Operations the page does not name (a scale set's VM list) are charged as the scale set's High Cost Get.
+ * Operations the page does not name are charged like their neighbours: a VM's extension list as its Low Cost Get
+ * (the page names Extensions - Get), a scale set's VM list as the scale set's High Cost Get.
  */
 export function computeChargeOf(w: World, operation: OperationName, family: string, params: Record<string, string>): ComputeCharge | undefined {
   const rgPath = `/subscriptions/${params["sub"] ?? ""}/resourcegroups/${params["rg"] ?? ""}/providers/microsoft.compute`.toLowerCase();
@@ -263,6 +264,7 @@ export function computeChargeOf(w: World, operation: OperationName, family: stri
   switch (operation) {
     case "getVm":
     case "getVmInstanceView":
+    case "listVmExtensions":
       return vm("LowCostGet");
     case "vmPowerOff":
     case "vmStart":

@@ -1,10 +1,10 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { COMPUTE, connect, header, pick, smallScenario, str, vmPath, type Client } from "./helpers";
+import { COMPUTE, connect, header, pick, smallScenario, str, vmPath, type Client, type Reply } from "./helpers";
 import { COMPUTE_POLICIES, MinuteBucket } from "../../src/simulator/throttle";
 import type { ScenarioInput } from "../../src/simulator";
 
 /** `Microsoft.Compute/<bucket>;<count>` entries of x-ms-ratelimit-remaining-resource, as a record. */
-function remaining(r: { headers: Record<string, string | string[] | undefined> }): Record<string, number> {
+function remaining(r: Reply): Record<string, number> {
   const out: Record<string, number> = {};
   for (const entry of (header(r, "x-ms-ratelimit-remaining-resource") ?? "").split(",")) {
     const m = /^Microsoft\.Compute\/([A-Za-z]+);(\d+)$/.exec(entry.trim());
@@ -64,6 +64,9 @@ describe("Compute's own throttling (per policy, per resource and per subscriptio
 
     const dealloc = await c.call("POST", `${vmPath(c.sub, "rg-a", "vm2", "/deallocate")}?${COMPUTE}`);
     expect(remaining(dealloc)).toEqual({ DeleteVMResource: 11, DeleteVMSubscriptionMaximum: 1499 });
+
+    const extensions = await c.call("GET", `${vmPath(c.sub, "rg-a", "vm1", "/extensions")}?${COMPUTE}`);
+    expect(remaining(extensions)).toEqual({ LowCostGetResource: 34, LowCostGetSubscriptionMaximum: 23998 });
 
     // Network answers carry no Compute policy.
     const vnet = await c.call("GET", `/subscriptions/${c.sub}/resourceGroups/rg-a/providers/Microsoft.Network/virtualNetworks/vnet1?api-version=2025-05-01`);
