@@ -120,7 +120,7 @@ export function planFor(entries: number): Plan {
       steps: ["powerOff" as const, "deallocate" as const, "start" as const],
       canary: false,
     })),
-    waves: [{ index: 0, label: "untagged", canary: false, batches: [{ id: "w0b0", items: [] }] }],
+    waves: [{ index: 0, label: "untagged", canary: false, batches: [{ id: "w0l0", items: [], share: 1 }], parallel: 1 }],
     caps: { maxConcurrency: 20, maxUnavailablePerAvailabilitySet: 1, maxUnavailablePerScaleSet: 5 },
     counts: { vms: entries, scaleSets: 0, vnets: 0, toCycle: entries, toRefresh: 0, skipped: 0 },
   };
