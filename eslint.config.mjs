@@ -68,6 +68,10 @@ export default tseslint.config(
             selector: `${decl} > VariableDeclarator:not([id.typeAnnotation.typeAnnotation.typeName.name='Readonly']):not([id.typeAnnotation.typeAnnotation.operator='readonly']) > :matches(ObjectExpression, ArrayExpression)`,
             message: "A module-level object or array in an orchestration must be read-only (a Readonly<…> or readonly type, or `as const`).",
           },
+          {
+            selector: `${decl} > VariableDeclarator > :matches(TSSatisfiesExpression, TSAsExpression:not([typeAnnotation.typeName.name='const'])) > :matches(ObjectExpression, ArrayExpression)`,
+            message: "A module-level object or array in an orchestration must be read-only (`as const`, or a Readonly<…> or readonly type).",
+          },
         ]),
         {
           selector: "CallExpression[callee.property.name=/^(toLocale[A-Za-z]*|localeCompare)$/]",

@@ -47,6 +47,8 @@ describe("the orchestration lint", () => {
     ["a module-level Set", "export const seen = new Set<string>();"],
     ["a module-level array", "const seen: string[] = [];\nexport const f = (k: string): number => seen.push(k);"],
     ["a module-level object", "const counts: Record<string, number> = {};\nexport const f = (k: string): number => (counts[k] = (counts[k] ?? 0) + 1);"],
+    ["a module-level array cast to a mutable type", "const seen = [] as string[];\nexport const f = (k: string): number => seen.push(k);"],
+    ["a module-level object that only satisfies a type", "const counts = {} satisfies Record<string, number>;\nexport const f = (): object => counts;"],
     ["Math.random()", "export const f = (): number => Math.random();"],
     ["Date.now()", "export const f = (): number => Date.now();"],
   ])("refuses %s in an orchestration", (_what, code) => {
