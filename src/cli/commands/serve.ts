@@ -11,8 +11,9 @@ import { camelKeys, parseFlags, parseFlagValues, UsageError } from "../args";
 import { displayPath, invocation } from "../invocation";
 import { packageRoot, startLocalStack, type LocalStack } from "../localStack";
 import { generateKeys, routePrefixFrom, startHttpFront, type HttpFront } from "../serveHttp";
-import { defaultScenarioPath } from "./simulator";
-import { generateFleet, loadScenario, type Scenario } from "../../simulator";
+import { defaultScenarioPath, loadScenarioFlag } from "./simulator";
+import { describeScenario, scenarioCounts } from "./simulate";
+import { generateFleet, type Scenario } from "../../simulator";
 import { ensureError } from "../../errors";
 import type { CommandResult } from "../main";
 
@@ -33,14 +34,6 @@ const Flags = z
 const TICK_MS = 50;
 
 const realSleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
-function loadOrUsage(path: string): Scenario {
-  try {
-    return loadScenario(resolve(path));
-  } catch (e) {
-    throw new UsageError(`--scenario ${path}: ${ensureError(e).message}`);
-  }
-}
 
 /**
  * Drives the durable host in the background: virtual time follows the wall clock times `timeScale`, timers fire
@@ -85,7 +78,7 @@ export async function serveCommand(argv: string[], until: Promise<void>): Promis
   const f = parseFlagValues(Flags, camelKeys(values));
   if (f.scenario !== undefined && f.vms !== undefined) throw new UsageError("--vms: cannot be combined with --scenario");
   const source = f.vms !== undefined ? `a generated fleet of ${f.vms} VMs (seed ${f.seed})` : displayPath(resolve(f.scenario ?? defaultScenarioPath()));
-  const loaded = f.vms !== undefined ? generateFleet(f.vms, f.seed) : loadOrUsage(f.scenario ?? defaultScenarioPath());
+  const loaded = f.vms !== undefined ? generateFleet(f.vms, f.seed) : loadScenarioFlag(f.scenario ?? defaultScenarioPath());
   // Virtual time starts at the wall clock, so the starter's timestamps (wall clock) and the runs' (virtual) agree.
   const startedAt = new Date(Math.floor(Date.now() / 1000) * 1000);
   const scenario: Scenario = { ...loaded, behaviour: { ...loaded.behaviour, startTime: startedAt.toISOString() } };
@@ -132,7 +125,7 @@ export async function serveCommand(argv: string[], until: Promise<void>): Promis
   out(
     [
       `port25 serve: the function app's HTTP API at ${app}/${routePrefix}`,
-      `  simulated subscription ${sub}: ${scenario.vms.length} VMs, ${scenario.scaleSets.length} scale sets, ${scenario.vnets.length} VNets (${source})`,
+      `  simulated subscription ${sub}: ${describeScenario(scenarioCounts(scenario))} (${source})`,
       `  time: ${f.timeScale} simulated seconds per real second, from ${new Date(stack.host.clock.now()).toISOString()}`,
       "",
       `Function key: ${keys.functionKey}`,
