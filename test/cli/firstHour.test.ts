@@ -205,6 +205,21 @@ describe("port25 simulate, twice", () => {
   }, 60_000);
 });
 
+describe("port25 simulate, halted by the canary", () => {
+  it("ends the progress on halted with every resource counted, the skipped ones included", async () => {
+    const demo = JSON.parse(readFileSync(DEMO, "utf8")) as { exemption: { exempted: boolean; effectiveAt?: string } };
+    demo.exemption = { exempted: false };
+    const file = join(work, "not-exempted.json");
+    writeFileSync(file, JSON.stringify(demo));
+    const r = await port25(["simulate", "--scenario", file, "--report", join(work, "halted.html")]);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/^Run \S+: halted/m);
+    const last = r.stderr.trim().split("\n").at(-1) ?? "";
+    expect(last).toMatch(/^halted: 65\/65 done \(cycled \d+, skipped \d+, failed \d+\)$/);
+    expect(r.stderr).not.toMatch(/wave \d+\/\d+ \d+\/65 done[^\n]*\n?$/);
+  }, 60_000);
+});
+
 describe("messages a new user meets", () => {
   it("a missing scenario file is named, with exit code 2", async () => {
     const r = await port25(["simulate", "--scenario", "no-such-scenario.json"]);
