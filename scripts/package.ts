@@ -147,7 +147,8 @@ export function buildPackage(opts: { root?: string; zip?: string; log?: (line: s
   rmSync(zip, { force: true });
   execFileSync("zip", ["-qr", "-X", zip, "."], { cwd: out, stdio: ["ignore", "ignore", "inherit"] });
   const zipBytes = statSync(zip).size;
-  log(`${relative(process.cwd(), zip) || zip}: ${mib(zipBytes)} zipped`);
+  const shown = relative(process.cwd(), zip);
+  log(`${shown.startsWith("..") || shown === "" ? zip : shown}: ${mib(zipBytes)} zipped`);
   return { dir: out, ...size, zipBytes };
 }
 
