@@ -8,6 +8,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
+import { isSignInFailure, signInAdvice } from "../../src/cli/commands/plan";
 import { SimulateOutputSchema } from "../../src/cli/simulateOutput";
 import { plural } from "../../src/cli/plural";
 import { formatTable, wrapText } from "../../src/cli/table";
@@ -111,6 +112,23 @@ describe("port25 simulator prints commands that work where the user stands", () 
     expect(r.code).toBe(1);
     expect(r.stdout).toBe("");
     expect(r.stderr.trim().split("\n")).toEqual([expect.stringMatching(/^port25 plan: .*PORT25_ARM_STATIC_TOKEN/)]);
+  });
+});
+
+describe("plan's sign-in advice", () => {
+  it("recognises DefaultAzureCredential's failure, however the gateway wrapped it", () => {
+    const chain = new Error("ChainedTokenCredential authentication failed.\nCredentialUnavailableError: Azure CLI could not be found.");
+    chain.name = "AggregateAuthenticationError";
+    expect(isSignInFailure(chain)).toBe(true);
+    expect(isSignInFailure(new Error("getSubscription failed", { cause: chain }))).toBe(true);
+    expect(isSignInFailure(new Error("getSubscription failed: ChainedTokenCredential authentication failed."))).toBe(true);
+    expect(isSignInFailure(new Error("getSubscription failed: SubscriptionNotFound"))).toBe(false);
+  });
+
+  it("says in one line what to do: az login for Azure, the token for the simulator", () => {
+    expect(signInAdvice(false)).toMatch(/^not signed in to Azure: run `az login`/);
+    expect(signInAdvice(true)).toMatch(/PORT25_ARM_STATIC_TOKEN/);
+    expect([signInAdvice(false), signInAdvice(true)].every((l) => !l.includes("\n"))).toBe(true);
   });
 });
 
