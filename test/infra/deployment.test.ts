@@ -145,7 +145,7 @@ describe("deployment package", () => {
       .map((l) => l.trim())
       .filter((l) => l !== "" && !l.startsWith("#"));
     const ignored = readFileSync(path.join(ROOT, ".gitignore"), "utf8").split("\n");
-    // A literal file name that names nothing here is a typo (as vitest.config.ts for vitest.config.mts was).
+    // A literal file name that names nothing here is a typo (vitest.config.ts where the file is vitest.config.mts).
     const literalFiles = patterns.filter((p) => !/[*?[]/.test(p) && !p.endsWith("/") && !p.startsWith(".") && p.includes("."));
     expect(literalFiles.filter((p) => !existsSync(path.join(ROOT, p)) && !ignored.includes(p))).toEqual([]);
     expect(patterns).toEqual(expect.arrayContaining(["vitest.config.mts", "scenarios/", "scripts/", "__azurite_db_*", "__blobstorage__/", "__queuestorage__/", ".azurite/"]));
