@@ -1,7 +1,9 @@
 /**
  * Deleting a temporary subnet, one implementation for the VNet refresh (its compensation) and the re-verification's
  * leak sweep: send the delete, poll until the subnet is gone, and send it again when ARM lost it — an operation that
- * ended Failed or Canceled, or a subnet still there with no delete in flight.
+ * ended Failed or Canceled, or a subnet still there with no delete in flight. A send past its deadline that ARM still
+ * reports in progress is not abandoned: it is watched for up to one more deadline, since once nobody watches it, an
+ * operation that then ends Failed leaves the subnet behind with nothing to send the delete again.
  */
 import type { OrchestrationContext, Task } from "durable-functions";
 import { callActivity } from "../src/contracts/durable";
@@ -29,7 +31,10 @@ export interface SubnetTarget {
 
 export type SubnetStep = { ok: true } | { ok: false; reasonCode: ReasonCode; message: string; errorCode?: string };
 
-/** Deletes the subnet and waits until it is gone; each send has `timeoutMinutes` to take effect. */
+/**
+ * Deletes the subnet and waits until it is gone; each send has `timeoutMinutes` to take effect, and one ARM still
+ * reports in progress then (its operation InProgress, or the subnet Deleting) up to `timeoutMinutes` more.
+ */
 export function* deleteTemporarySubnet(context: OrchestrationContext, target: SubnetTarget, timeoutMinutes: number): Generator<Task, SubnetStep, unknown> {
   const name = target.subnetName;
   let resends = 0;
@@ -51,11 +56,18 @@ export function* deleteTemporarySubnet(context: OrchestrationContext, target: Su
     }
     // 2. Poll until gone, or until ARM says this send is over without it.
     const deadline = addSeconds(context.df.currentUtcDateTime, timeoutMinutes * 60);
+    const lastChance = addSeconds(deadline, timeoutMinutes * 60);
+    /** The last read showed this delete still running in ARM: past the deadline it is watched, not abandoned. */
+    let inFlight = false;
     let lingering = 0;
     let resend = false;
     for (let busy = 0; !resend; ) {
-      if (context.df.currentUtcDateTime.getTime() >= deadline.getTime()) {
-        return { ok: false, reasonCode: "transitionTimedOut", message: `${name} was not deleted within ${timeoutMinutes} min` };
+      const now = context.df.currentUtcDateTime.getTime();
+      if (now >= deadline.getTime() && !(inFlight && now < lastChance.getTime())) {
+        const message = inFlight
+          ? `${name} was still being deleted after ${2 * timeoutMinutes} min`
+          : `${name} was not deleted within ${timeoutMinutes} min`;
+        return { ok: false, reasonCode: "transitionTimedOut", message };
       }
       yield* sleep(context, SUBNET_POLL_SECONDS);
       const r = yield* callActivity(context, readSubnetStateActivity, { ...target, ...(handle !== undefined ? { handle } : {}) }, transientRetry());
@@ -67,6 +79,7 @@ export function* deleteTemporarySubnet(context: OrchestrationContext, target: Su
         continue;
       }
       const op = r.operation;
+      inFlight = op?.status === "InProgress" || r.subnet?.provisioningState?.toLowerCase() === "deleting";
       if (op?.status === "Failed" || op?.status === "Canceled") {
         // Lost to another write on the VNet: that one ends, then ours goes through. Anything else: a few more sends.
         const lostToAnother = op.error?.retryable === true && busyResends < MAX_BUSY_RESENDS;
