@@ -3,6 +3,7 @@ import type { Discovery, ResourceGroupInfo, VmInfo } from "../contracts/discover
 import { resourceKey } from "../contracts/ids";
 import { RemediationOptionsSchema, type RemediationOptions } from "../contracts/options";
 import { canaryCandidates, isNetworkWatcherAgent } from "../domain/planResources";
+import { isAzureOperationError } from "../errors";
 import type { ArmGateway } from "./gateway";
 
 /** Extension reads beyond the canaries wanted: candidates without the agent are skipped, up to this many. */
@@ -32,7 +33,7 @@ export function withListedGroupNames(discovery: Discovery): Discovery {
  * until `canaryCount` of them have the Network Watcher agent, at most canaryCount + EXTRA_EXTENSION_READS reads.
  * Every other VM keeps `networkWatcherAgent` undefined (not read), which the canary choice treats as absent.
  */
-export async function readCanaryAgents(arm: ArmGateway, discovery: Discovery, options: RemediationOptions): Promise<Discovery> {
+export async function readCanaryAgents(arm: Pick<ArmGateway, "listVmExtensions">, discovery: Discovery, options: RemediationOptions): Promise<Discovery> {
   const candidates = canaryCandidates(discovery, options);
   if (candidates.length === 0) return discovery;
   const found = new Map<string, boolean>();
@@ -40,8 +41,14 @@ export async function readCanaryAgents(arm: ArmGateway, discovery: Discovery, op
   let withAgent = 0;
   for (const id of candidates) {
     if (found.size >= maxReads || withAgent >= options.canaryCount) break;
-    const extensions = await arm.listVmExtensions(id);
-    const agent = extensions.some(isNetworkWatcherAgent);
+    let agent: boolean;
+    try {
+      agent = (await arm.listVmExtensions(id)).some(isNetworkWatcherAgent);
+    } catch (e) {
+      // Deleted since it was listed: it cannot be a canary. Anything else (throttling above all) fails discovery.
+      if (!isAzureOperationError(e) || e.statusCode !== 404) throw e;
+      agent = false;
+    }
     found.set(resourceKey(id), agent);
     if (agent) withAgent++;
   }

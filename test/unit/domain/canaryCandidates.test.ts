@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { withListedGroupNames } from "../../../src/azure/discover";
+import { readCanaryAgents, withListedGroupNames } from "../../../src/azure/discover";
+import { AzureOperationError } from "../../../src/errors";
 import { canaryCandidates, isNetworkWatcherAgent, planResources } from "../../../src/domain/planResources";
 import { buildPlan } from "../../../src/domain/planWaves";
 import { availabilitySet, discovery, options, resourceGroup, vm } from "./fixtures";
@@ -70,5 +71,26 @@ describe("resource-group names", () => {
     expect(planResources(d, options()).map((e) => e.resourceGroup)).toEqual(["Rg-App", "Rg-App"]);
     expect(withListedGroupNames(d).vms.map((v) => v.resourceGroup)).toEqual(["Rg-App", "Rg-App"]);
     expect(withListedGroupNames(d).vms.map((v) => v.id)).toEqual(d.vms.map((v) => v.id));
+  });
+});
+
+describe("readCanaryAgents", () => {
+  it("reads in candidate order until enough canaries, takes a VM deleted meanwhile (404) as no canary, and fails on anything else", async () => {
+    const d = discovery({ vms: [unread("a"), unread("b"), unread("c"), unread("d")] });
+    const read: string[] = [];
+    const arm = {
+      listVmExtensions: (id: string): Promise<{ name: string; publisher?: string; type?: string }[]> => {
+        const name = id.split("/").pop() ?? "";
+        read.push(name);
+        if (name === "a") return Promise.reject(new AzureOperationError("listVmExtensions", "gone", { code: "ResourceNotFound", statusCode: 404, retryable: false }));
+        if (name === "c") return Promise.resolve([{ name: "nw-agent", publisher: "Microsoft.Azure.NetworkWatcher", type: "NetworkWatcherAgentLinux" }]);
+        return Promise.resolve([{ name: "AzureMonitorLinuxAgent", publisher: "Microsoft.Azure.Monitor", type: "AzureMonitorLinuxAgent" }]);
+      },
+    };
+    const out = await readCanaryAgents(arm, d, options());
+    expect(read).toEqual(["a", "b", "c"]);
+    expect(out.vms.map((v) => v.networkWatcherAgent)).toEqual([false, false, true, undefined]);
+    const throttled = { listVmExtensions: () => Promise.reject(new AzureOperationError("listVmExtensions", "slow down", { code: "TooManyRequests", statusCode: 429, retryable: true })) };
+    await expect(readCanaryAgents(throttled, d, options())).rejects.toThrow(/slow down/);
   });
 });
