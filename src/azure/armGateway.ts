@@ -204,7 +204,8 @@ export class ArmGatewayImpl implements ArmGateway {
           ScaleSetInfoSchema,
           {
             id: set.id,
-            name: set.name,
+            // ARM's definition makes `name` optional (its own minimal example omits it): the id always names it.
+            name: set.name ?? id.name,
             resourceGroup: id.resourceGroup,
             location: set.location,
             orchestrationMode: "Uniform",

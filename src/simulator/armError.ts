@@ -1,6 +1,11 @@
 /** An ARM-shaped HTTP error the simulator answers with: status, `{error:{code,message,details?}}` and extra headers. */
 export class ArmHttpError extends Error {
   override readonly name = "ArmHttpError";
+  /**
+   * Services whose definition gives a flat `{code, message}` error (the Activity Log's ErrorResponse) answer that
+   * way instead of ARM's `{error: {…}}`; clients must read both.
+   */
+  flat = false;
   constructor(
     readonly status: number,
     readonly code: string,
@@ -11,7 +16,8 @@ export class ArmHttpError extends Error {
     super(message);
   }
 
-  body(): { error: { code: string; message: string; details?: { code: string; message: string; target?: string }[] } } {
+  body(): { error: { code: string; message: string; details?: { code: string; message: string; target?: string }[] } } | { code: string; message: string } {
+    if (this.flat) return { code: this.code, message: this.message };
     return { error: { code: this.code, message: this.message, ...(this.details.length > 0 ? { details: [...this.details] } : {}) } };
   }
 }

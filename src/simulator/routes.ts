@@ -321,7 +321,9 @@ const ACTIVITY_SELECTABLE = new Set([
 ]);
 
 function badActivityQuery(message: string): ArmHttpError {
-  return new ArmHttpError(400, "BadRequest", message);
+  const e = new ArmHttpError(400, "BadRequest", message);
+  e.flat = true;
+  return e;
 }
 
 /**

@@ -65,6 +65,13 @@ function safeDecode(segment: string): string {
   }
 }
 
+function errorCodeOf(body: unknown): string | undefined {
+  if (typeof body !== "object" || body === null) return undefined;
+  const inner: unknown = "error" in body ? body.error : body;
+  if (typeof inner !== "object" || inner === null || !("code" in inner)) return undefined;
+  return typeof inner.code === "string" ? inner.code : undefined;
+}
+
 const delay = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 export function createHandler(d: FrontDoorDeps): (req: IncomingMessage, res: ServerResponse) => void {
@@ -111,9 +118,10 @@ async function handle(d: FrontDoorDeps, req: IncomingMessage, res: ServerRespons
     ...response.headers,
   };
   entry.status = response.status;
-  if (response.status >= 400 && typeof response.body === "object" && response.body !== null && "error" in response.body) {
-    const code = (response.body as { error: { code?: unknown } }).error.code;
-    if (typeof code === "string") entry.errorCode = code;
+  if (response.status >= 400) {
+    // ARM's {error: {code}} or a service's flat {code} (the Activity Log).
+    const code = errorCodeOf(response.body);
+    if (code !== undefined) entry.errorCode = code;
   }
   entry.durationMs = Date.now() - realMs;
   d.log.push(entry);
