@@ -8,6 +8,7 @@
 import { writeFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { z } from "zod";
+import { ensureError } from "../../src/errors";
 import { startAzurite } from "../../src/audit/localAzurite";
 import { KNOWN_BUG_REPRODUCTIONS } from "./knownBugs";
 import { KNOWN_PRODUCT_BUGS, renderTable, replayCommand, runChaosSeed, totals, type ChaosSeedResult } from "./harness";
@@ -27,23 +28,47 @@ const ArgsSchema = z
   .strict()
   .refine((a) => a.minVms === undefined || a.maxVms === undefined || a.minVms <= a.maxVms, { message: "--min-vms must not exceed --max-vms", path: ["minVms"] });
 
+const USAGE = `Usage: npm run chaos -- [--seeds N] [--from S] [--seed S] [--quick] [--min-vms A] [--max-vms B] [--json FILE] [--quiet] [--known-bugs]
+  --seeds N       run N seeds (default 20), starting at --from (default 1)
+  --seed S        run seed S alone (the replay command a failing seed prints)
+  --quick         the bounded profile of the npm test slice (smaller fleets)
+  --min-vms A, --max-vms B   fleet size range of the full profile
+  --json FILE     write every seed's result as JSON
+  --quiet         print only failing seeds and the summary
+  --known-bugs    replay the seeds of every known product bug
+Exit codes: 0 no violation, 1 a violation, 2 bad usage.
+`;
+
+const CHAOS_OPTIONS = {
+  seeds: { type: "string" },
+  from: { type: "string" },
+  seed: { type: "string" },
+  "min-vms": { type: "string" },
+  "max-vms": { type: "string" },
+  json: { type: "string" },
+  quiet: { type: "boolean" },
+  quick: { type: "boolean" },
+  "known-bugs": { type: "boolean" },
+} as const;
+
 /** Runs the command; resolves to the exit code (0 clean, 1 a violation, 2 bad usage). */
 export async function chaosMain(argv: string[]): Promise<number> {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      seeds: { type: "string" },
-      from: { type: "string" },
-      seed: { type: "string" },
-      "min-vms": { type: "string" },
-      "max-vms": { type: "string" },
-      json: { type: "string" },
-      quiet: { type: "boolean" },
-      quick: { type: "boolean" },
-      "known-bugs": { type: "boolean" },
-    },
-    strict: true,
-  });
+  if (argv.includes("--help") || argv.includes("-h")) {
+    process.stdout.write(USAGE);
+    return 0;
+  }
+  let values: Record<string, string | boolean | undefined>;
+  try {
+    ({ values } = parseArgs({ args: argv, options: CHAOS_OPTIONS, strict: true }));
+  } catch (e) {
+    // An unknown or malformed flag: name it and show the usage, no stack.
+    process.stderr.write(`chaos: ${ensureError(e).message}\n${USAGE}`);
+    return 2;
+  }
+  return runChaos(values);
+}
+
+async function runChaos(values: Record<string, string | boolean | undefined>): Promise<number> {
   const { "min-vms": minVms, "max-vms": maxVms, "known-bugs": knownBugs, ...rest } = values;
   const parsed = ArgsSchema.safeParse({ ...rest, minVms, maxVms, knownBugs });
   if (!parsed.success) {
