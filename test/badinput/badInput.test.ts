@@ -297,8 +297,9 @@ const mutation: fc.Arbitrary<{ field: string; apply: (b: Body) => Body }> = fc.o
   fc.constantFrom("subscriptionId", "attestation", "attestation.reference", "attestation.approvedBy", "attestation.approvedAt").map((field) => ({ field, apply: (b: Body) => withField(b, field, undefined) })),
   fc
     .tuple(fc.constantFrom("subscriptionId", "mode", "requireApproval", "attestation.approvedAt", "attestation.reference", "options.maxConcurrency"), wrongType)
-    // A boolean is the right type for requireApproval.
+    // A boolean is the right type for requireApproval, and an integer from 1 to 1000 a valid maxConcurrency.
     .filter(([field, v]) => !(field === "requireApproval" && typeof v === "boolean"))
+    .filter(([field, v]) => !(field === "options.maxConcurrency" && typeof v === "number" && Number.isInteger(v) && v >= 1 && v <= 1000))
     .map(([field, v]) => ({ field, apply: (b: Body) => withField(b, field, v) })),
   notAGuid.map((v) => ({ field: "subscriptionId", apply: (b: Body) => withField(b, "subscriptionId", v) })),
   fc.date({ min: new Date("2100-01-01T00:00:00Z"), max: new Date("2999-01-01T00:00:00Z"), noInvalidDate: true }).map((d) => ({ field: "attestation.approvedAt", apply: (b: Body) => withField(b, "attestation.approvedAt", d.toISOString()) })),
