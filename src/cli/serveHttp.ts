@@ -190,7 +190,7 @@ function loggedPath(url: URL): string {
 export interface HttpFrontOptions {
   host: DurableHost;
   keys: FunctionKeys;
-  /** 0: any free port. */
+  /** 0 lets the system pick a free port. */
   port: number;
   routePrefix: string;
   /** One line per request, and what the admin API ran. */
