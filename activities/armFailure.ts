@@ -4,7 +4,6 @@ import type { ArmFailure } from "../src/contracts/functions/common";
 
 /** ARM says "too many requests" in several ways (SubscriptionRequestsThrottled, TooManyRequests, RetryableError, …). */
 const THROTTLE_CODE = /throttl|toomanyrequests|^retryableerror|operationpreempted/i;
-const CONFLICT_CODES = new Set(["anotheroperationinprogress", "conflict", "operationnotallowed"]);
 
 /**
  * 429 (or "locked by another operation") → throttled; 409 → conflict, except an OperationNotAllowed that names a
@@ -26,7 +25,7 @@ export function toArmFailure(error: unknown): ArmFailure {
   if (e.statusCode === 429 || THROTTLE_CODE.test(code)) return { status: "throttled", ...base };
   // A quota, a policy or an unsupported operation (see src/azure/errors.ts): final now, not after the deadline.
   if (lower === "operationnotallowed" && !e.retryable) return { status: "failed", ...base };
-  if (e.statusCode === 409 && (CONFLICT_CODES.has(lower) || !isAllocationCode(code))) return { status: "conflict", ...base };
+  if (e.statusCode === 409 && !isAllocationCode(code)) return { status: "conflict", ...base };
   if (e.statusCode === 404) return { status: "notFound", ...base };
   if (e.statusCode !== undefined && e.statusCode >= 400 && e.statusCode < 500) return { status: "failed", ...base };
   throw e;

@@ -81,7 +81,7 @@ interface Slot {
 function nextRound(pending: readonly Slot[], caps: Caps): Slot[] {
   // With nothing in flight and a cap of 1, scheduleNext admits exactly the first entry.
   if (caps.maxConcurrency <= 1) return pending.slice(0, 1);
-  const picked = new Set(scheduleNext(pending.map((s) => s.item), [], caps));
+  const picked = new Set(scheduleNext(pending.map((s) => s.item), caps));
   // scheduleNext always admits at least one item when nothing is in flight; guard anyway against a stall.
   return picked.size > 0 ? pending.filter((s) => picked.has(s.item)) : pending.slice(0, 1);
 }

@@ -325,7 +325,6 @@ function* runStep(
   if ("ok" in begun) return begun;
   let handle = begun.handle;
   const instanceIds = begun.instanceIds;
-  const performed = true;
 
   // 2. Monitor: timer, read, until the target state or the deadline.
   let wait = begun.firstWait;
@@ -341,7 +340,7 @@ function* runStep(
         // while it settles, for up to one more deadline, so nothing else of its group goes down meanwhile.
         const grace = (graceDeadline.getTime() - context.df.currentUtcDateTime.getTime()) / 1000;
         const settling = opInProgress || (TRANSITIONAL_POWER_STATES as readonly string[]).includes(state);
-        if (!settling || grace <= 0) return { ...timedOut(state), performed };
+        if (!settling || grace <= 0) return { ...timedOut(state), performed: true };
         remaining = grace;
         wait = Math.max(wait, SETTLE_POLL_SECONDS);
       }
@@ -364,13 +363,13 @@ function* runStep(
         return { ok: false, outcome: "skipped", reasonCode: "disappeared", message: `${entry.name} disappeared during the run`, errorCode: read.code, state: "absent" };
       }
       if (read.status === "failed") {
-        return { ok: false, performed, outcome: "failed", reasonCode: "operationFailed", message: `reading ${entry.name} failed: ${read.message}`, errorCode: read.code, state };
+        return { ok: false, performed: true, outcome: "failed", reasonCode: "operationFailed", message: `reading ${entry.name} failed: ${read.message}`, errorCode: read.code, state };
       }
       busy++;
       if (pastDeadline()) {
         return {
           ok: false,
-          performed,
+          performed: true,
           outcome: "failed",
           reasonCode: read.status === "throttled" ? "throttled" : "conflict",
           message: `reading ${entry.name} was still ${read.status} after ${busy} attempts, past the ${input.transitionTimeoutMinutes} min deadline of ${step}: ${read.message}`,
@@ -392,7 +391,7 @@ function* runStep(
       const code = op.error?.code ?? op.status;
       return {
         ok: false,
-        performed,
+        performed: true,
         outcome: "failed",
         reasonCode: failureReason(step, { code }, "operationFailed"),
         message: `${step} failed: ${op.error?.message ?? `the operation ended ${op.status}`}; last state ${state}`,
@@ -403,9 +402,9 @@ function* runStep(
     if (op?.status === "Succeeded") {
       handle = undefined;
       // Without a read, ARM's word that the operation succeeded is the state.
-      if (seen === undefined) return { ok: true, performed, state: STEP_TARGET[step] };
+      if (seen === undefined) return { ok: true, performed: true, state: STEP_TARGET[step] };
     }
-    if (seen?.done === true) return { ok: true, performed, state: seen.state };
+    if (seen?.done === true) return { ok: true, performed: true, state: seen.state };
     // The next poll: ARM's Retry-After and the pace its rate-limit headers ask for only ever lengthen it.
     wait = Math.max(NEXT_POLL[step], op?.status === "InProgress" ? (op.retryAfterSeconds ?? 0) : 0, read.paceSeconds ?? 0);
   }

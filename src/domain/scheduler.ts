@@ -13,21 +13,16 @@ function bump(map: Map<string, number>, key: string | undefined): void {
 }
 
 /**
- * Returns the pending items, in their order, that may start now so that in-flight items stay within
+ * Returns the pending items, in their order, that may start together (nothing else in flight) within
  * maxConcurrency overall, maxUnavailablePerAvailabilitySet per availability set and maxUnavailablePerScaleSet
  * per flexible scale set. An item held back by its group's cap does not hold back the items behind it.
- * Group ids compare case-insensitively; an item already in flight (or listed twice) is returned at most once.
+ * Group ids compare case-insensitively; an item listed twice is returned at most once.
  */
-export function scheduleNext(pending: readonly SchedItem[], inFlight: readonly SchedItem[], caps: Caps): SchedItem[] {
+export function scheduleNext(pending: readonly SchedItem[], caps: Caps): SchedItem[] {
   const perAvSet = new Map<string, number>();
   const perFlex = new Map<string, number>();
   const busy = new Set<string>();
-  for (const item of inFlight) {
-    busy.add(resourceKey(item.id));
-    bump(perAvSet, item.availabilitySetId !== undefined ? resourceKey(item.availabilitySetId) : undefined);
-    bump(perFlex, item.flexScaleSetId !== undefined ? resourceKey(item.flexScaleSetId) : undefined);
-  }
-  let running = busy.size;
+  let running = 0;
   const chosen: SchedItem[] = [];
   for (const item of pending) {
     if (running >= caps.maxConcurrency) break;
