@@ -91,6 +91,16 @@ describe("scheduleNext simulated in rounds", () => {
             }
             // Progress: every round starts something while items are pending.
             expect(next.length).toBeGreaterThan(0);
+            // Maximal: an item left pending is held back by a cap the round reached.
+            const inGroup = (key: "availabilitySetId" | "flexScaleSetId", g: string | undefined): number =>
+              g === undefined ? 0 : next.filter((i) => i[key]?.toLowerCase() === g.toLowerCase()).length;
+            for (const left of pending) {
+              const held =
+                next.length >= c.maxConcurrency ||
+                (left.availabilitySetId !== undefined && inGroup("availabilitySetId", left.availabilitySetId) >= c.maxUnavailablePerAvailabilitySet) ||
+                (left.flexScaleSetId !== undefined && inGroup("flexScaleSetId", left.flexScaleSetId) >= c.maxUnavailablePerScaleSet);
+              if (!held) expect.fail(`${left.id} could have started in this round`);
+            }
           }
           expect(started.size).toBe(specs.length);
           expect([...started.values()].every((n) => n === 1)).toBe(true);
