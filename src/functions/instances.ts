@@ -15,10 +15,9 @@ const LIVE: readonly string[] = [
 export async function tryGetStatus(
   client: df.DurableClient,
   instanceId: string,
-  showInput = false,
 ): Promise<df.DurableOrchestrationStatus | undefined> {
   try {
-    const status = await client.getStatus(instanceId, { showInput });
+    const status = await client.getStatus(instanceId, { showInput: false });
     return status.instanceId ? status : undefined;
   } catch (e) {
     const message = ensureError(e).message;
@@ -57,10 +56,9 @@ export function statusUrls(
 export async function requireLiveInstance(
   client: df.DurableClient,
   request: HttpRequest,
-  showInput = false,
 ): Promise<{ instanceId: string; status: df.DurableOrchestrationStatus }> {
   const instanceId = instanceIdParam(request);
-  const status = await tryGetStatus(client, instanceId, showInput);
+  const status = await tryGetStatus(client, instanceId);
   if (!status) throw new HttpProblem(errorResponse(404, "NotFound", `No remediation instance ${instanceId}`));
   if (!isLive(status)) throw new HttpProblem(errorResponse(409, "NotRunning", `Remediation ${instanceId} is ${status.runtimeStatus}`));
   return { instanceId, status };
