@@ -37,7 +37,7 @@ import { refreshVnetSubnetOrchestration } from "../src/contracts/functions/refre
 import { batchInstanceId, cycleBatchOrchestration, CycleBatchOutput } from "../src/contracts/functions/cycleBatch";
 import { addSeconds } from "../src/contracts/functions/clock";
 import { APPROVE_EVENT, CANCEL_EVENT } from "../src/contracts/names";
-import { ApproveEventSchema, CancelEventSchema, type Decision } from "../src/contracts/events";
+import { ApproveEventSchema, approvalDecision, CancelEventSchema, cancellationDecision, type Decision } from "../src/contracts/events";
 import { resourceKey } from "../src/contracts/ids";
 import type { Classification } from "../src/contracts/classification";
 import type { Discovery } from "../src/contracts/discovery";
@@ -143,7 +143,7 @@ class Run {
     const task = this.cancel();
     if (!task.isCompleted) return undefined;
     const event = CancelEventSchema.safeParse(task.result);
-    return event.success ? { by: event.data.cancelledBy, at: event.data.cancelledAt } : unrecordedDecision(this.context);
+    return event.success ? cancellationDecision(event.data) : unrecordedDecision(this.context);
   }
 
   /** Whether a cancel has arrived (and says so in the custom status the first time it is seen). */
@@ -519,7 +519,7 @@ export function* remediateSubscription(context: OrchestrationContext, input: Rem
       status = "approvalTimedOut";
     } else {
       const event = ApproveEventSchema.safeParse(approve.result);
-      approval = event.success ? { by: event.data.approvedBy, at: event.data.approvedAt } : unrecordedDecision(context);
+      approval = event.success ? approvalDecision(event.data) : unrecordedDecision(context);
     }
   }
 

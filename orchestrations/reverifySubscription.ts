@@ -35,6 +35,7 @@ import type { Classification } from "../src/contracts/classification";
 import type { Discovery, VmInfo } from "../src/contracts/discovery";
 import { MAX_SELECTED_RESOURCES, RemediationOptionsSchema } from "../src/contracts/options";
 import { RemediationInputSchema, remediationInstanceId, type CanaryResult, type RemediationInput } from "../src/contracts/remediation";
+import { SYSTEM_REVERIFICATION } from "../src/contracts/events";
 import type { ReverificationRecord, Straggler } from "../src/contracts/reverify";
 import { hasCanaryTag } from "../src/domain/planResources";
 import { buildPlan } from "../src/domain/planWaves";
@@ -258,7 +259,9 @@ export function* reverifySubscription(
             mode: "execute",
             requireApproval: false,
             options,
-            requestedBy: `${input.requestedBy} (re-verification ${context.df.instanceId})`.slice(0, 256),
+            // The system starts this run, never a person: no one can approve or be blamed for it as theirs.
+            requestedBy: SYSTEM_REVERIFICATION,
+            requestedById: `${SYSTEM_REVERIFICATION}/${context.df.instanceId}`.slice(0, 256),
             requestedAt: at,
             probeHost: found.probeHost,
             runId,

@@ -31,8 +31,10 @@ export const RunRecordSchema = z.object({
   mode: ModeSchema,
   requireApproval: z.boolean(),
   requestedBy: z.string(),
+  requestedById: z.string().optional(),
   requestedAt: z.iso.datetime({ offset: true }),
   attestation: AttestationSchema,
+  allowSelfApproval: z.boolean().optional(),
   options: RemediationOptionsSchema,
   probeHost: z.string(),
   /** Set once the run has completed. */

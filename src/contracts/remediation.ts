@@ -28,8 +28,15 @@ export const RemediationInputSchema = z.object({
   mode: ModeSchema.default("execute"),
   requireApproval: z.boolean().default(false),
   options: RemediationOptionsSchema.default(RemediationOptionsSchema.parse({})),
-  /** Caller identity recorded with the run. */
+  /**
+   * Who started the run: the authenticated principal's name (App Service authentication), or the system identity of
+   * the re-verification. Not the exemption's approver, which is `attestation.approvedBy`.
+   */
   requestedBy: z.string().max(256).default("unknown"),
+  /** The starter's principal id (Entra object id), which the four-eyes rule compares with the approver's. */
+  requestedById: z.string().max(256).optional(),
+  /** The starter may also approve (single-operator lab); absent means no. Recorded with the run. */
+  allowSelfApproval: z.boolean().optional(),
   requestedAt: z.iso.datetime({ offset: true }),
   /** Probe host resolved by the starter (options.probeHost or the app setting). */
   probeHost: z.string().min(1),

@@ -1,4 +1,7 @@
-/** Body of POST /api/remediations. */
+/**
+ * Body of POST /api/remediations. It says what to remediate and on what authority (the exemption's attestation); it
+ * never says who is starting: the starter is the authenticated principal (src/functions/http.ts).
+ */
 import { z } from "zod";
 import { SubscriptionIdSchema } from "./ids";
 import { AttestationSchema, ModeSchema } from "./remediation";
@@ -10,6 +13,11 @@ export const StartRequestSchema = z
     attestation: AttestationSchema,
     mode: ModeSchema.default("execute"),
     requireApproval: z.boolean().default(false),
+    /**
+     * With requireApproval, let the starter approve their own run (a single-operator lab). Off by default: the
+     * approver must be a different principal (403 SelfApprovalRefused). Recorded with the run.
+     */
+    allowSelfApproval: z.boolean().default(false),
     options: RemediationOptionsSchema.default(RemediationOptionsSchema.parse({})),
   })
   .strict();

@@ -2,14 +2,26 @@
  * POST /api/remediations/{id}/approve: release a run that waits for approval. Only a run in its approval phase can
  * be approved: anything else is a 409 naming the phase, so an approval never lands unseen on a run that did not ask
  * for one (or has gone past it).
+ *
+ * Four eyes: the approver is the authenticated caller and must be a different principal from the run's starter
+ * (403 SelfApprovalRefused), unless the start request set `allowSelfApproval` (a single-operator lab), in which case
+ * the approval is recorded as a self-approval.
  */
 import type { HttpRequest, HttpResponseInit, InvocationContext } from "@azure/functions";
 import * as df from "durable-functions";
+import { z } from "zod";
 import { APPROVE_EVENT } from "../contracts/names";
 import { ApproveEventSchema } from "../contracts/events";
 import { ProgressSchema } from "../contracts/remediation";
-import { callerIdentity, errorResponse, handleErrors, jsonResponse, requireRole } from "./http";
+import { errorResponse, handleErrors, jsonResponse, requireRole, samePrincipal } from "./http";
 import { requireLiveInstance, statusUrls } from "./instances";
+
+/** What the approval needs from the run's input: its starter and whether they may approve. */
+const StarterOfInput = z.object({
+  requestedBy: z.string(),
+  requestedById: z.string().optional(),
+  allowSelfApproval: z.boolean().default(false),
+});
 
 export async function approveRemediation(
   request: HttpRequest,
@@ -17,8 +29,8 @@ export async function approveRemediation(
   context: InvocationContext,
 ): Promise<HttpResponseInit> {
   return handleErrors(context, async () => {
-    requireRole(request, "Port25.Operator");
-    const { instanceId, status } = await requireLiveInstance(client, request);
+    const caller = requireRole(request, "Port25.Operator");
+    const { instanceId, status } = await requireLiveInstance(client, request, true);
     const progress = ProgressSchema.safeParse(status.customStatus);
     const phase = progress.success ? progress.data.phase : "starting";
     if (phase !== "approve") {
@@ -28,7 +40,25 @@ export async function approveRemediation(
         ...statusUrls(client, request, instanceId),
       });
     }
-    const event = ApproveEventSchema.parse({ approvedBy: callerIdentity(request), approvedAt: new Date().toISOString() });
+    // A run whose input does not name its starter cannot show the approver is someone else: refused like a self-approval.
+    const starter = StarterOfInput.safeParse(status.input);
+    const self = !starter.success || samePrincipal(caller, { name: starter.data.requestedBy, id: starter.data.requestedById });
+    if (self && !(starter.success && starter.data.allowSelfApproval)) {
+      const startedBy = starter.success ? starter.data.requestedBy : "unknown";
+      return errorResponse(
+        403,
+        "SelfApprovalRefused",
+        `Remediation ${instanceId} was started by ${startedBy}: its approver must be a different principal (four eyes). ` +
+          "A single-operator lab can start the run with allowSelfApproval: true.",
+        { instanceId, startedBy, approver: caller.name },
+      );
+    }
+    const event = ApproveEventSchema.parse({
+      approvedBy: caller.name,
+      ...(caller.id === undefined ? {} : { approvedById: caller.id }),
+      approvedAt: new Date().toISOString(),
+      ...(self ? { selfApproval: true } : {}),
+    });
     await client.raiseEvent(instanceId, APPROVE_EVENT, event);
     return jsonResponse(202, { instanceId, ...event, ...statusUrls(client, request, instanceId) });
   });

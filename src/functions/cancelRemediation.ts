@@ -7,7 +7,7 @@ import * as df from "durable-functions";
 import { CANCEL_EVENT } from "../contracts/names";
 import { CancelEventSchema } from "../contracts/events";
 import { ProgressSchema } from "../contracts/remediation";
-import { callerIdentity, handleErrors, jsonResponse, requireRole } from "./http";
+import { handleErrors, jsonResponse, requireRole } from "./http";
 import { isLive, requireLiveInstance, statusUrls, tryGetStatus } from "./instances";
 
 export async function cancelRemediation(
@@ -16,9 +16,13 @@ export async function cancelRemediation(
   context: InvocationContext,
 ): Promise<HttpResponseInit> {
   return handleErrors(context, async () => {
-    requireRole(request, "Port25.Operator");
+    const caller = requireRole(request, "Port25.Operator");
     const { instanceId, status } = await requireLiveInstance(client, request);
-    const event = CancelEventSchema.parse({ cancelledBy: callerIdentity(request), cancelledAt: new Date().toISOString() });
+    const event = CancelEventSchema.parse({
+      cancelledBy: caller.name,
+      ...(caller.id === undefined ? {} : { cancelledById: caller.id }),
+      cancelledAt: new Date().toISOString(),
+    });
     await client.raiseEvent(instanceId, CANCEL_EVENT, event);
     const progress = ProgressSchema.safeParse(status.customStatus);
     const batches = progress.success ? (progress.data.activeBatches ?? []) : [];

@@ -76,39 +76,129 @@ export function queryObject(request: HttpRequest): Record<string, string> {
 
 export type Role = "Port25.Operator" | "Port25.Auditor";
 
+/**
+ * App Service authentication's `x-ms-client-principal` (base64 JSON): the validated token's claims, with the claim
+ * types that carry the name and the roles. The Static Web Apps shape (userId, userDetails, userRoles) is read too.
+ */
 const ClientPrincipalSchema = z.object({
-  claims: z.array(z.object({ typ: z.string().optional(), val: z.string().optional() })).optional(),
-  userDetails: z.string().optional(),
+  auth_typ: z.string().max(64).optional(),
+  name_typ: z.string().max(256).optional(),
+  role_typ: z.string().max(256).optional(),
+  claims: z.array(z.object({ typ: z.string().max(256), val: z.string().max(4096) })).max(500).default([]),
+  userId: z.string().max(256).optional(),
+  userDetails: z.string().max(256).optional(),
+  userRoles: z.array(z.string().max(256)).max(500).optional(),
 });
 type ClientPrincipal = z.output<typeof ClientPrincipalSchema>;
 
-/** App Service authentication's x-ms-client-principal header (base64 JSON), when present and well-formed. */
+/** A header App Service authentication sets: one trimmed, printable value of bounded length, or absent. */
+const PrincipalHeaderSchema = z
+  .string()
+  .trim()
+  .max(256)
+  .regex(/^[\x20-\x7e\u00a0-\uffff]*$/, "must be printable")
+  .transform((v) => (v === "" ? undefined : v))
+  .optional();
+
+/** Bounded: a principal is a few KB; anything far larger is not the platform's header. */
+const MAX_PRINCIPAL_HEADER = 64 * 1024;
+
+const OBJECT_ID_CLAIMS = ["http://schemas.microsoft.com/identity/claims/objectidentifier", "oid"];
+const NAME_CLAIMS = ["preferred_username", "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/upn", "upn", "name", "appid", "azp"];
+const ROLE_CLAIMS = ["roles", "http://schemas.microsoft.com/ws/2008/06/identity/claims/role"];
+
+function header(request: HttpRequest, name: string): string | undefined {
+  const parsed = PrincipalHeaderSchema.safeParse(request.headers.get(name) ?? undefined);
+  if (!parsed.success) throw new HttpProblem(errorResponse(400, "ValidationFailed", `Header ${name} is malformed`, { fields: [name] }));
+  return parsed.data;
+}
+
+/** The decoded `x-ms-client-principal`, undefined when absent; a header that is there but malformed is a 401. */
 function decodePrincipal(request: HttpRequest): ClientPrincipal | undefined {
   const raw = request.headers.get("x-ms-client-principal");
-  if (!raw) return undefined;
+  if (raw === null || raw.trim() === "") return undefined;
+  const malformed = (): HttpProblem => new HttpProblem(errorResponse(401, "Unauthenticated", "The client principal sent by App Service authentication is malformed"));
+  if (raw.length > MAX_PRINCIPAL_HEADER) throw malformed();
+  let json: unknown;
   try {
-    const parsed = ClientPrincipalSchema.safeParse(JSON.parse(Buffer.from(raw, "base64").toString("utf8")));
-    return parsed.success ? parsed.data : undefined;
+    json = JSON.parse(Buffer.from(raw, "base64").toString("utf8"));
   } catch {
-    return undefined;
+    throw malformed();
   }
+  const parsed = ClientPrincipalSchema.safeParse(json);
+  if (!parsed.success) throw malformed();
+  return parsed.data;
 }
 
-/** The caller as App Service authentication names them, else "anonymous-key-holder". */
+/** Who is calling, as the run and the audit record it. */
+export interface Caller {
+  /** Display name (UPN, preferred_username, or the app id of an application caller). */
+  readonly name: string;
+  /** Stable principal id (Entra object id) when the platform gives one; the four-eyes rule compares it. */
+  readonly id: string | undefined;
+  /** Roles held, from the principal's role claims. */
+  readonly roles: readonly string[];
+  /** True when App Service authentication vouched for the caller (PORT25_AUTH_ENABLED). */
+  readonly authenticated: boolean;
+}
+
+/** The caller when nothing names them: whoever holds a function key. */
+export const FUNCTION_KEY_HOLDER = "function-key-holder";
+
+function claim(principal: ClientPrincipal | undefined, types: readonly string[]): string | undefined {
+  for (const typ of types) {
+    const found = principal?.claims.find((c) => c.typ === typ && c.val.trim() !== "");
+    if (found) return found.val.trim().slice(0, 256);
+  }
+  return undefined;
+}
+
+/**
+ * The caller, from App Service authentication's headers (never from the request body). With PORT25_AUTH_ENABLED the
+ * platform sets these headers from the validated token and removes any the client sent; a request without them did
+ * not come through authentication, and is a 401. Without it (function keys only, the documented opt-out), the headers
+ * are whatever the key holder sends: recorded as given, `function-key-holder` when absent.
+ */
+export function callerPrincipal(request: HttpRequest): Caller {
+  const authEnabled = getConfig().PORT25_AUTH_ENABLED;
+  const principal = decodePrincipal(request);
+  const headerName = header(request, "x-ms-client-principal-name");
+  const headerId = header(request, "x-ms-client-principal-id");
+  const id = headerId ?? claim(principal, OBJECT_ID_CLAIMS) ?? principal?.userId?.trim().slice(0, 256);
+  const name =
+    headerName ?? claim(principal, principal?.name_typ ? [principal.name_typ, ...NAME_CLAIMS] : NAME_CLAIMS) ?? principal?.userDetails?.trim().slice(0, 256) ?? id;
+  const roleTypes = principal?.role_typ ? [principal.role_typ, ...ROLE_CLAIMS] : ROLE_CLAIMS;
+  const roles = [...(principal?.claims.filter((c) => roleTypes.includes(c.typ)).map((c) => c.val) ?? []), ...(principal?.userRoles ?? [])];
+  if (authEnabled) {
+    if (principal === undefined || name === undefined || name === "") {
+      throw new HttpProblem(errorResponse(401, "Unauthenticated", "Sign-in is required: the request carries no principal from App Service authentication"));
+    }
+    return { name, id, roles, authenticated: true };
+  }
+  return { name: name && name !== "" ? name : FUNCTION_KEY_HOLDER, id, roles, authenticated: false };
+}
+
+/** The caller's name as recorded with a decision. */
 export function callerIdentity(request: HttpRequest): string {
-  const name = request.headers.get("x-ms-client-principal-name");
-  if (name && name.trim() !== "") return name.trim().slice(0, 256);
-  const principal = decodePrincipal(request);
-  return principal?.userDetails?.slice(0, 256) ?? "function-key-holder";
+  return callerPrincipal(request).name;
 }
 
-/** With PORT25_AUTH_ENABLED, the caller must hold `role` (app role claim from App Service authentication). */
-export function requireRole(request: HttpRequest, role: Role): void {
-  if (!getConfig().PORT25_AUTH_ENABLED) return;
-  const principal = decodePrincipal(request);
-  if (!principal) throw new HttpProblem(errorResponse(401, "Unauthenticated", "Sign-in is required"));
-  const roles = (principal.claims ?? []).filter((c) => c.typ === "roles" || c.typ?.endsWith("/role")).map((c) => c.val);
-  if (!roles.includes(role)) throw new HttpProblem(errorResponse(403, "Forbidden", `The caller lacks the app role ${role}`));
+/**
+ * The caller, who must hold `role` when PORT25_AUTH_ENABLED (app role claim from App Service authentication): 401
+ * without a principal, 403 without the role. Without authentication every key holder may call.
+ */
+export function requireRole(request: HttpRequest, role: Role): Caller {
+  const caller = callerPrincipal(request);
+  if (caller.authenticated && !caller.roles.includes(role)) {
+    throw new HttpProblem(errorResponse(403, "Forbidden", `The caller ${caller.name} lacks the app role ${role}`, { requiredRole: role }));
+  }
+  return caller;
+}
+
+/** Same principal: by id when both have one, else by name (case-insensitive, as UPNs compare). */
+export function samePrincipal(a: { name: string; id: string | undefined }, b: { name: string; id: string | undefined }): boolean {
+  if (a.id !== undefined && b.id !== undefined) return a.id.toLowerCase() === b.id.toLowerCase();
+  return a.name.toLowerCase() === b.name.toLowerCase();
 }
 
 /**

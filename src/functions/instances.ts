@@ -15,9 +15,10 @@ const LIVE: readonly string[] = [
 export async function tryGetStatus(
   client: df.DurableClient,
   instanceId: string,
+  showInput = false,
 ): Promise<df.DurableOrchestrationStatus | undefined> {
   try {
-    const status = await client.getStatus(instanceId, { showInput: false });
+    const status = await client.getStatus(instanceId, { showInput });
     return status.instanceId ? status : undefined;
   } catch (e) {
     const message = ensureError(e).message;
@@ -56,9 +57,10 @@ export function statusUrls(
 export async function requireLiveInstance(
   client: df.DurableClient,
   request: HttpRequest,
+  showInput = false,
 ): Promise<{ instanceId: string; status: df.DurableOrchestrationStatus }> {
   const instanceId = instanceIdParam(request);
-  const status = await tryGetStatus(client, instanceId);
+  const status = await tryGetStatus(client, instanceId, showInput);
   if (!status) throw new HttpProblem(errorResponse(404, "NotFound", `No remediation instance ${instanceId}`));
   if (!isLive(status)) throw new HttpProblem(errorResponse(409, "NotRunning", `Remediation ${instanceId} is ${status.runtimeStatus}`));
   return { instanceId, status };

@@ -6,6 +6,7 @@ import type { InvocationContext, Timer } from "@azure/functions";
 import * as df from "durable-functions";
 import { auditStoreIfConfigured } from "../audit/current";
 import { getConfig } from "../config";
+import { SYSTEM_REVERIFICATION } from "../contracts/events";
 import { REVERIFY_SUBSCRIPTION } from "../contracts/names";
 import { parseWith } from "../contracts/parse";
 import { remediationInstanceId } from "../contracts/remediation";
@@ -51,6 +52,8 @@ export async function reverifySubscriptions(_timer: Timer, client: df.DurableCli
           autoRemediate: config.PORT25_AUTO_REMEDIATE,
           autoRemediateUnknownStarts: config.PORT25_AUTO_REMEDIATE_UNKNOWN,
           probeHost: config.PORT25_PROBE_HOST,
+          // The timer acts as the system, never as a person: a stragglers' run it starts is recorded as this identity.
+          requestedBy: SYSTEM_REVERIFICATION,
         },
         "re-verification input",
       );

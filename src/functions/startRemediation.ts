@@ -8,7 +8,6 @@ import { RemediationInputSchema, remediationInstanceId } from "../contracts/reme
 import { MAX_REQUEST_BYTES, StartRequestSchema } from "../contracts/startRequest";
 import { REMEDIATE_SUBSCRIPTION } from "../contracts/names";
 import {
-  callerIdentity,
   errorResponse,
   handleErrors,
   HttpProblem,
@@ -44,7 +43,7 @@ export async function startRemediation(
   context: InvocationContext,
 ): Promise<HttpResponseInit> {
   return handleErrors(context, async () => {
-    requireRole(request, "Port25.Operator");
+    const caller = requireRole(request, "Port25.Operator");
     const body = await readJsonBody(request, MAX_REQUEST_BYTES);
     const start = parseOr400(StartRequestSchema, body, "request body");
     const now = new Date();
@@ -67,8 +66,12 @@ export async function startRemediation(
       attestation: start.attestation,
       mode: start.mode,
       requireApproval: start.requireApproval,
+      ...(start.allowSelfApproval ? { allowSelfApproval: true } : {}),
       options: start.options,
-      requestedBy: callerIdentity(request),
+      // The starter is the authenticated principal; attestation.approvedBy is the exemption's approver, a claim about
+      // the exemption recorded as given.
+      requestedBy: caller.name,
+      ...(caller.id === undefined ? {} : { requestedById: caller.id }),
       requestedAt: now.toISOString(),
       probeHost: start.options.probeHost ?? config.PORT25_PROBE_HOST,
       runId: newRunId(now),
@@ -86,7 +89,15 @@ export async function startRemediation(
     const urls = statusUrls(client, request, instanceId);
     return jsonResponse(
       202,
-      { instanceId, runId: input.runId, subscriptionId: input.subscriptionId, mode: input.mode, ...urls },
+      {
+        instanceId,
+        runId: input.runId,
+        subscriptionId: input.subscriptionId,
+        mode: input.mode,
+        requestedBy: input.requestedBy,
+        ...(input.requireApproval ? { requireApproval: true, allowSelfApproval: input.allowSelfApproval === true } : {}),
+        ...urls,
+      },
       { location: urls.statusUrl },
     );
   });

@@ -161,7 +161,7 @@ describe("scheduled re-verification through the timer trigger", () => {
     expect(out.record.autoRemediationRunId).toBe(auto?.runId);
 
     const audited = await h.audit.getRun(auto?.runId ?? "");
-    expect(audited?.run).toMatchObject({ status: "completed", requestedBy: expect.stringContaining(`re-verification ${REVERIFY}`), attestation: { approvedAt: APPROVED_AT } });
+    expect(audited?.run).toMatchObject({ status: "completed", requestedBy: "system:reverification", requestedById: `system:reverification/${REVERIFY}`, attestation: { approvedAt: APPROVED_AT } });
     expect(audited?.run.options.onlyResourceIds).toEqual([expect.stringMatching(/\/late-01$/)]);
     const outcomes = Object.fromEntries((audited?.outcomes ?? []).map((o) => [o.name, o.reasonCode ?? o.outcome]));
     expect(outcomes).toEqual({ "canary-01": "notSelected", "app-01": "notSelected", "app-02": "notSelected", "app-03": "notSelected", "old-01": "notSelected", "late-01": "cycled", "vnet-app": "notSelected" });
