@@ -1,0 +1,198 @@
+/**
+ * Who may power-cycle a subscription, and who is on the record: with App Service authentication on, the triggers take
+ * the caller from the platform's principal headers (never from the body), demand the app role, and keep four eyes on
+ * a run that requires approval.
+ */
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { startAzurite, type LocalAzurite } from "../support/azurite";
+import { remediationInstanceId } from "../../src/contracts/remediation";
+import { startApiHost, type ApiHost, type ApiResponse } from "./apiHost";
+import { apiScenario, startBody, SUB } from "./fixtures";
+
+let azurite: LocalAzurite;
+const open: ApiHost[] = [];
+
+beforeAll(async () => {
+  azurite = await startAzurite();
+});
+afterAll(async () => {
+  await azurite.stop();
+});
+afterEach(async () => {
+  while (open.length > 0) await open.pop()?.close();
+});
+
+async function api(env: Record<string, string> = { PORT25_AUTH_ENABLED: "true" }): Promise<ApiHost> {
+  const h = await startApiHost({ scenario: apiScenario(), azuriteConnection: azurite.connectionString, env });
+  open.push(h);
+  return h;
+}
+
+const INSTANCE = remediationInstanceId(SUB);
+const OID = "http://schemas.microsoft.com/identity/claims/objectidentifier";
+
+interface Person {
+  name: string;
+  oid: string;
+  roles: readonly string[];
+}
+const ALICE: Person = { name: "alice@contoso.example", oid: "0a1b2c3d-0000-4000-8000-00000000a11c", roles: ["Port25.Operator"] };
+const BOB: Person = { name: "bob@contoso.example", oid: "0a1b2c3d-0000-4000-8000-000000000b0b", roles: ["Port25.Operator"] };
+const DAVE: Person = { name: "dave@contoso.example", oid: "0a1b2c3d-0000-4000-8000-00000000da7e", roles: ["Port25.Auditor"] };
+
+/** The headers App Service authentication sets for a signed-in caller (AAD v2 token, app roles in `roles`). */
+function signedIn(p: Person, nameHeader = p.name): Record<string, string> {
+  const principal = {
+    auth_typ: "aad",
+    name_typ: "preferred_username",
+    role_typ: "roles",
+    claims: [{ typ: OID, val: p.oid }, { typ: "preferred_username", val: p.name }, ...p.roles.map((val) => ({ typ: "roles", val }))],
+  };
+  return {
+    "x-ms-client-principal": Buffer.from(JSON.stringify(principal), "utf8").toString("base64"),
+    "x-ms-client-principal-name": nameHeader,
+    "x-ms-client-principal-id": p.oid,
+  };
+}
+
+function start(h: ApiHost, headers: Record<string, string>, extra: Record<string, unknown> = {}): Promise<ApiResponse> {
+  return h.call("startRemediation", { method: "POST", path: "/api/remediations", body: startBody({ requireApproval: true, ...extra }), headers });
+}
+function approve(h: ApiHost, headers: Record<string, string>): Promise<ApiResponse> {
+  return h.call("approveRemediation", { method: "POST", path: `/api/remediations/${INSTANCE}/approve`, params: { id: INSTANCE }, headers });
+}
+function cancel(h: ApiHost, headers: Record<string, string>): Promise<ApiResponse> {
+  return h.call("cancelRemediation", { method: "POST", path: `/api/remediations/${INSTANCE}/cancel`, params: { id: INSTANCE }, headers });
+}
+function errorOf(r: ApiResponse): { code: string; message: string; details?: Record<string, unknown> } {
+  return (r.json as { error: { code: string; message: string; details?: Record<string, unknown> } }).error;
+}
+const runFor = (h: ApiHost, minutes: number) => h.product.run(h.product.host.clock.now() + minutes * 60_000);
+
+describe("authentication on (the deployed default)", () => {
+  it("answers 401 to every trigger without a principal, and to a malformed one, before anything happens", async () => {
+    const h = await api();
+    const calls: [string, () => Promise<ApiResponse>][] = [
+      ["start", () => h.call("startRemediation", { method: "POST", path: "/api/remediations", body: startBody() })],
+      ["start, name header only", () => h.call("startRemediation", { method: "POST", path: "/api/remediations", body: startBody(), headers: { "x-ms-client-principal-name": ALICE.name } })],
+      ["start, malformed principal", () => h.call("startRemediation", { method: "POST", path: "/api/remediations", body: startBody(), headers: { "x-ms-client-principal": "not base64 json {" } })],
+      ["start, principal of the wrong shape", () => h.call("startRemediation", { method: "POST", path: "/api/remediations", body: startBody(), headers: { "x-ms-client-principal": Buffer.from(JSON.stringify({ claims: "admin" })).toString("base64") } })],
+      ["approve", () => approve(h, {})],
+      ["cancel", () => cancel(h, {})],
+      ["status", () => h.call("getRemediation", { path: `/api/remediations/${INSTANCE}`, params: { id: INSTANCE } })],
+      ["audit", () => h.call("listAuditRuns", { path: "/api/audit/runs" })],
+    ];
+    for (const [what, call] of calls) {
+      const r = await call();
+      expect(r.status, what).toBe(401);
+      expect(errorOf(r).code, what).toBe("Unauthenticated");
+    }
+    expect(h.product.host.listInstances({})).toEqual([]);
+    expect(h.product.sim.requestLog()).toEqual([]);
+  });
+
+  it("answers 403 to a signed-in caller without the role the endpoint needs", async () => {
+    const h = await api();
+    const auditorStarts = await start(h, signedIn(DAVE));
+    expect(auditorStarts.status).toBe(403);
+    expect(errorOf(auditorStarts)).toMatchObject({ code: "Forbidden", details: { requiredRole: "Port25.Operator" } });
+    const noRoles = await start(h, signedIn({ ...BOB, roles: [] }));
+    expect(noRoles.status).toBe(403);
+    const operatorReadsAudit = await h.call("listAuditRuns", { path: "/api/audit/runs", headers: signedIn(ALICE) });
+    expect(operatorReadsAudit.status).toBe(403);
+    expect(errorOf(operatorReadsAudit).message).toContain("Port25.Auditor");
+    expect(h.product.host.listInstances({})).toEqual([]);
+  });
+
+  it("refuses a request body that tries to name the starter: the starter is the principal", async () => {
+    const h = await api();
+    const r = await start(h, signedIn(ALICE), { requestedBy: "bob@contoso.example" });
+    expect(r.status).toBe(400);
+    expect(errorOf(r).details).toMatchObject({ fields: expect.arrayContaining(["(body)"]) as unknown });
+  });
+
+  it("refuses self-approval with the reason (by principal id, whatever the display name), then records starter, approver and exemption approver apart", async () => {
+    const h = await api();
+    const started = await start(h, signedIn(ALICE));
+    expect(started.status, started.text).toBe(202);
+    expect(started.json).toMatchObject({ requestedBy: ALICE.name, requireApproval: true, allowSelfApproval: false });
+    const { runId } = started.json as { runId: string };
+    await runFor(h, 5);
+    expect(h.product.progress()).toMatchObject({ phase: "approve" });
+
+    const self = await approve(h, signedIn(ALICE));
+    expect(self.status).toBe(403);
+    expect(errorOf(self)).toMatchObject({ code: "SelfApprovalRefused", details: { startedBy: ALICE.name, approver: ALICE.name } });
+    expect(errorOf(self).message).toMatch(/different principal.*allowSelfApproval/s);
+    // Another display name does not make another person: the object id decides.
+    const disguised = await approve(h, signedIn(ALICE, "Alice (second account)"));
+    expect(disguised.status).toBe(403);
+    expect(errorOf(disguised).code).toBe("SelfApprovalRefused");
+    const auditor = await approve(h, signedIn(DAVE));
+    expect(auditor.status).toBe(403);
+    expect(errorOf(auditor).code).toBe("Forbidden");
+    expect(h.product.progress()).toMatchObject({ phase: "approve" });
+
+    const approved = await approve(h, signedIn(BOB));
+    expect(approved.status, approved.text).toBe(202);
+    expect(approved.json).toMatchObject({ approvedBy: BOB.name, approvedById: BOB.oid });
+    expect(approved.json).not.toHaveProperty("selfApproval");
+    await h.product.run();
+
+    const summary = h.product.result().summary;
+    expect(summary).toMatchObject({ status: "completed", approval: { by: BOB.name, byId: BOB.oid } });
+    expect(summary.approval?.selfApproval).toBeUndefined();
+    const audited = await h.audit.getRun(runId);
+    expect(audited?.run).toMatchObject({
+      requestedBy: ALICE.name,
+      requestedById: ALICE.oid,
+      // The exemption's approver is what the attestation says, kept apart from the run's starter and approver.
+      attestation: { approvedBy: "network-ops@contoso.example" },
+      summary: { approval: { by: BOB.name, byId: BOB.oid } },
+    });
+    expect(audited?.run.allowSelfApproval).toBeUndefined();
+  });
+
+  it("lets a single-operator lab approve its own run when the start asks for it, and records the self-approval", async () => {
+    const h = await api();
+    const started = await start(h, signedIn(ALICE), { allowSelfApproval: true });
+    expect(started.status, started.text).toBe(202);
+    expect(started.json).toMatchObject({ allowSelfApproval: true });
+    const { runId } = started.json as { runId: string };
+    await runFor(h, 5);
+    const approved = await approve(h, signedIn(ALICE));
+    expect(approved.status, approved.text).toBe(202);
+    expect(approved.json).toMatchObject({ approvedBy: ALICE.name, approvedById: ALICE.oid, selfApproval: true });
+    await h.product.run();
+    const audited = await h.audit.getRun(runId);
+    expect(audited?.run).toMatchObject({
+      allowSelfApproval: true,
+      requestedById: ALICE.oid,
+      summary: { status: "completed", approval: { by: ALICE.name, byId: ALICE.oid, selfApproval: true } },
+    });
+  });
+
+  it("records the canceller as the principal", async () => {
+    const h = await api();
+    expect((await start(h, signedIn(ALICE))).status).toBe(202);
+    await runFor(h, 5);
+    const cancelled = await cancel(h, signedIn(BOB));
+    expect(cancelled.status, cancelled.text).toBe(202);
+    expect(cancelled.json).toMatchObject({ cancelledBy: BOB.name, cancelledById: BOB.oid });
+    await h.product.run();
+    expect(h.product.result().summary).toMatchObject({ status: "cancelled", cancellation: { by: BOB.name, byId: BOB.oid } });
+  });
+});
+
+describe("function keys only (authEnabled=false, the opt-out)", () => {
+  it("cannot tell two key holders apart: an approval by the same (unnamed) key holder is a self-approval", async () => {
+    const h = await api({ PORT25_AUTH_ENABLED: "false" });
+    const started = await start(h, {});
+    expect(started.status, started.text).toBe(202);
+    expect(started.json).toMatchObject({ requestedBy: "function-key-holder" });
+    await runFor(h, 5);
+    const self = await approve(h, {});
+    expect(self.status).toBe(403);
+    expect(errorOf(self).code).toBe("SelfApprovalRefused");
+  });
+});
