@@ -25,11 +25,14 @@ param targetSubscriptionIdsJson string = '[]'
 @description('Assign the remediation role at each target subscription. False: the role is only made assignable there, for an owner to assign by hand.')
 param assignTargetRole bool = true
 
-@description('Turn on App Service authentication (Microsoft Entra ID) in front of the HTTP API.')
-param authEnabled bool = false
+@description('App Service authentication (Microsoft Entra ID) in front of the HTTP API, with the app roles Port25.Operator and Port25.Auditor. On by default; false leaves function keys alone (closed networks only, docs/deploy.md).')
+param authEnabled bool = true
 
-@description('Client id of the Entra app registration that carries the Port25.Operator and Port25.Auditor app roles. Required when authEnabled: the deployment fails without it.')
+@description('Client id of an existing app registration to use instead of the one the deployment creates; it must define both app roles (checked at deployment). Empty: the deployment creates and maintains the registration.')
 param authClientId string = ''
+
+@description('Object id of the principal running the deployment (azd sets AZURE_PRINCIPAL_ID): owner of the created registration and its first Port25.Operator.')
+param deployerPrincipalId string = ''
 
 @description('Start a remediation on its own for stragglers found by the scheduled re-verification.')
 param autoRemediate bool = false
@@ -56,9 +59,6 @@ param maximumInstanceCount int = 40
 
 // An empty or blank value is no target; anything else must be a JSON array (concat fails the deployment otherwise).
 var targetSubscriptionIds = empty(trim(targetSubscriptionIdsJson)) ? [] : concat([], json(targetSubscriptionIdsJson))
-
-// Authentication without the app registration's client id would deploy an app that answers 401 to every caller.
-var checkedAuthClientId = authEnabled && empty(trim(authClientId)) ? fail('authEnabled is true but authClientId is empty: set PORT25_AUTH_CLIENT_ID to the client id of the app registration (docs/deploy.md), or set PORT25_AUTH_ENABLED to false.') : trim(authClientId)
 
 var resourceToken = toLower(uniqueString(subscription().id, environmentName, location))
 var tags = {
@@ -116,6 +116,34 @@ module rbac 'app/rbac.bicep' = {
   }
 }
 
+// With authentication on, the deployment creates the app registration (Microsoft Graph Bicep extension) unless one is
+// given, in which case it checks that registration defines the app roles.
+var createAppRegistration = authEnabled && empty(trim(authClientId))
+var checkAppRegistration = authEnabled && !empty(trim(authClientId))
+
+module appRegistration 'app/entra.bicep' = if (createAppRegistration) {
+  name: 'app-registration'
+  scope: rg
+  params: {
+    uniqueName: 'port25-${resourceToken}'
+    displayName: 'port25-remediation (${environmentName})'
+    operatorPrincipalId: trim(deployerPrincipalId)
+  }
+}
+
+module existingAppRegistration 'app/entra-existing.bicep' = if (checkAppRegistration) {
+  name: 'app-registration-check'
+  scope: rg
+  params: {
+    clientId: trim(authClientId)
+  }
+}
+
+var registrationClientId = createAppRegistration ? appRegistration!.outputs.clientId : checkAppRegistration ? existingAppRegistration!.outputs.clientId : ''
+
+// Authentication without a working app registration would deploy an app that answers 401 to every caller.
+var checkedAuthClientId = authEnabled && empty(registrationClientId) ? fail('authEnabled is true but no app registration was created or found: unset PORT25_AUTH_CLIENT_ID to let the deployment create it (docs/deploy.md), set it to the client id of a registration with the Port25 app roles, or set PORT25_AUTH_ENABLED to false for function keys alone.') : registrationClientId
+
 module api 'app/api.bicep' = {
   name: 'api'
   scope: rg
@@ -143,6 +171,7 @@ module api 'app/api.bicep' = {
     probeHost: probeHost
     authEnabled: authEnabled
     authClientId: checkedAuthClientId
+    authIdentifierUri: createAppRegistration ? appRegistration!.outputs.identifierUri : ''
   }
   // The host starts with identity-based storage; its roles must exist before the first start.
   dependsOn: [
@@ -177,3 +206,6 @@ output PORT25_IDENTITY_CLIENT_ID string = identity.outputs.clientId
 output PORT25_IDENTITY_PRINCIPAL_ID string = identity.outputs.principalId
 output PORT25_ROLE_DEFINITION_NAME string = remediationRole.outputs.roleDefinitionName
 output PORT25_STORAGE_ACCOUNT string = storage.outputs.name
+// What a caller asks Entra for a token to the API (docs/deploy.md); empty with function keys alone.
+output PORT25_API_CLIENT_ID string = checkedAuthClientId
+output PORT25_API_SCOPE string = createAppRegistration ? '${appRegistration!.outputs.identifierUri}/user_impersonation' : authEnabled ? '${checkedAuthClientId}/.default' : ''

@@ -40,6 +40,16 @@ param probeHost string
 param authEnabled bool
 @description('Client id of the Entra app registration that defines the app roles; used only when authEnabled.')
 param authClientId string
+@description('Application ID URI of that registration, when the deployment created it (a further accepted audience).')
+param authIdentifierUri string = ''
+
+// Tokens for the API name it by client id (v2 tokens), or by an Application ID URI (v1 tokens).
+var authAudiences = union([
+  authClientId
+  'api://${authClientId}'
+], empty(authIdentifierUri) ? [] : [
+  authIdentifierUri
+])
 
 // environment().resourceManager ends with a slash; the app's default and its URL joins expect none.
 var armEndpointBase = endsWith(armEndpoint, '/') ? substring(armEndpoint, 0, length(armEndpoint) - 1) : armEndpoint
@@ -148,10 +158,7 @@ resource site 'Microsoft.Web/sites@2024-04-01' = {
             openIdIssuer: '${environment().authentication.loginEndpoint}${tenant().tenantId}/v2.0'
           }
           validation: {
-            allowedAudiences: [
-              'api://${authClientId}'
-              authClientId
-            ]
+            allowedAudiences: authAudiences
           }
         }
       }

@@ -114,7 +114,8 @@ describe("Function app settings", () => {
     }
     expect(unresolved.sort()).toEqual(Object.keys(fromOutputs).sort());
     const config = parseConfig({ ...env, ...fromOutputs });
-    expect(config.PORT25_AUTH_ENABLED).toBe(false);
+    // Secure by default: the deployed app enforces the app roles unless the deployment opts out.
+    expect(config.PORT25_AUTH_ENABLED).toBe(true);
     expect(config.PORT25_AUTO_REMEDIATE).toBe(false);
     expect(config.PORT25_TASK_HUB).toBe("port25");
   });
@@ -140,6 +141,11 @@ describe("App Service authentication", () => {
     expect(properties?.get("globalValidation")?.text).toMatch(/requireAuthentication: true\s+unauthenticatedClientAction: 'Return401'/);
     const aad = properties?.get("identityProviders")?.text ?? "";
     expect(aad).toContain("clientId: authClientId");
-    expect(aad).toContain("'api://${authClientId}'");
+    expect(aad).toContain("allowedAudiences: authAudiences");
+    const audiences = api.source.slice(api.source.indexOf("var authAudiences"));
+    expect(audiences).toMatch(/^var authAudiences = union\(\[\s+authClientId\s+'api:\/\/\$\{authClientId\}'\s+\], empty\(authIdentifierUri\) \? \[\] : \[\s+authIdentifierUri\s+\]\)/);
+    // No token store and no login flow: the API only validates bearer tokens, so no client secret exists anywhere.
+    expect(properties?.get("login")?.text).toMatch(/tokenStore: \{\s+enabled: false\s+\}/);
+    expect(aad).not.toMatch(/clientSecret/);
   });
 });

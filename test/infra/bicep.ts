@@ -38,12 +38,24 @@ export interface BicepFile {
   readonly absolutePath: string;
   readonly source: string;
   readonly root: Node;
+  /** Extensions the file imports (`extension microsoftGraphV1`), by the alias bicepconfig.json gives them. */
+  readonly extensions: readonly string[];
 }
 
+/** `extension <alias>` at the start of a line: Bicep's import of an extension (the grammar predates the keyword). */
+const EXTENSION_STATEMENT = /^extension[ \t]+([A-Za-z_][A-Za-z0-9_]*)[ \t]*(?=\r?\n|$)/gm;
+
 export function parseBicep(source: string, name = "<inline>", absolutePath = name): BicepFile {
+  // tree-sitter-bicep does not know the `extension` statement: its lines are blanked (same length, so every position
+  // stays where it is) and the aliases kept beside the tree.
+  const extensions: string[] = [];
+  const parsed = source.replace(EXTENSION_STATEMENT, (statement, alias: string) => {
+    extensions.push(alias);
+    return " ".repeat(statement.length);
+  });
   // An explicit buffer size keeps large files in one chunk.
-  const tree = bicepParser().parse(source, null, { bufferSize: source.length * 4 + 1024 });
-  return { name, absolutePath, source, root: tree.rootNode };
+  const tree = bicepParser().parse(parsed, null, { bufferSize: parsed.length * 4 + 1024 });
+  return { name, absolutePath, source, root: tree.rootNode, extensions };
 }
 
 export function loadBicep(absolutePath: string): BicepFile {

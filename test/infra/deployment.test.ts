@@ -37,16 +37,107 @@ describe("target subscriptions", () => {
 });
 
 describe("App Service authentication", () => {
-  it("is refused at deployment when enabled without the app registration's client id", () => {
+  it("is on by default, in the template and in what azd passes when the environment says nothing", () => {
+    const param = params(main).find((p) => p.name === "authEnabled");
+    expect(param?.defaultValue?.text).toBe("true");
+    const file = z.object({ parameters: z.record(z.string(), z.object({ value: z.string() })) }).parse(JSON.parse(readFileSync(path.join(INFRA_DIR, "main.parameters.json"), "utf8")));
+    expect(file.parameters.authEnabled?.value).toBe("${PORT25_AUTH_ENABLED=true}");
+    expect(file.parameters.authClientId?.value).toBe("${PORT25_AUTH_CLIENT_ID=}");
+    // azd sets AZURE_PRINCIPAL_ID to the signed-in principal: the first operator.
+    expect(file.parameters.deployerPrincipalId?.value).toBe("${AZURE_PRINCIPAL_ID=}");
+  });
+
+  it("creates the app registration when none is given, checks a given one, and passes the api module only their client id", () => {
+    expect(variable(main, "createAppRegistration")?.text).toBe("authEnabled && empty(trim(authClientId))");
+    expect(variable(main, "checkAppRegistration")?.text).toBe("authEnabled && !empty(trim(authClientId))");
+    const create = modules(main).find((m) => m.target === "app/entra.bicep");
+    const check = modules(main).find((m) => m.target === "app/entra-existing.bicep");
+    const condition = (node: Node | undefined) => node?.namedChildren.find((c) => c.type === "if_statement")?.namedChildren[0]?.text;
+    expect(condition(create?.node)).toBe("(createAppRegistration)");
+    expect(condition(check?.node)).toBe("(checkAppRegistration)");
+    expect(moduleArguments("app/entra.bicep").get("operatorPrincipalId")?.text).toBe("trim(deployerPrincipalId)");
+    expect(moduleArguments("app/entra-existing.bicep").get("clientId")?.text).toBe("trim(authClientId)");
+    expect(variable(main, "registrationClientId")?.text).toBe(
+      "createAppRegistration ? appRegistration!.outputs.clientId : checkAppRegistration ? existingAppRegistration!.outputs.clientId : ''",
+    );
+  });
+
+  it("is refused at deployment when enabled without a working registration", () => {
     const passed = moduleArguments("app/api.bicep").get("authClientId");
     expect(passed?.text).toBe("checkedAuthClientId");
     const check = variable(main, "checkedAuthClientId");
     expect(check?.type).toBe("ternary_expression");
     const [condition, whenTrue, whenFalse] = check?.namedChildren ?? [];
-    expect(condition?.text).toBe("authEnabled && empty(trim(authClientId))");
+    expect(condition?.text).toBe("authEnabled && empty(registrationClientId)");
     expect(whenTrue && callee(whenTrue)).toBe("fail");
-    expect(whenTrue && stringValue(callArguments(whenTrue)[0])).toMatch(/PORT25_AUTH_CLIENT_ID/);
-    expect(whenFalse?.text).toBe("trim(authClientId)");
+    expect(whenTrue && stringValue(callArguments(whenTrue)[0])).toMatch(/PORT25_AUTH_CLIENT_ID.*PORT25_AUTH_ENABLED/);
+    expect(whenFalse?.text).toBe("registrationClientId");
+  });
+
+  it("a given registration without both enabled app roles fails the deployment, naming the missing ones", () => {
+    const existing = loadBicep(path.join(INFRA_DIR, "app/entra-existing.bicep"));
+    expect(existing.extensions).toEqual(["microsoftGraphV1"]);
+    const sp = resources(existing).find((r) => r.target === "Microsoft.Graph/servicePrincipals@v1.0");
+    expect(sp?.existing).toBe(true);
+    expect(sp?.body && objectProperties(sp.body).get("appId")?.text).toBe("clientId");
+    expect(variable(existing, "requiredRoles")?.text).toBe("map(loadJsonContent('../auth/app-roles.json'), r => r.value)");
+    expect(variable(existing, "missingRoles")?.text).toBe("filter(requiredRoles, r => !contains(definedRoles, r))");
+    const output = descendants(existing.root, "output_declaration").find((o) => o.namedChildren[0]?.text === "clientId");
+    const value = output?.namedChildren[output.namedChildren.length - 1];
+    expect(value?.type).toBe("ternary_expression");
+    expect(value?.namedChildren[0]?.text).toBe("empty(missingRoles)");
+    const whenMissing = value?.namedChildren[2];
+    expect(whenMissing && callee(whenMissing)).toBe("fail");
+  });
+});
+
+describe("the created app registration (Microsoft Graph Bicep extension)", () => {
+  const entra = loadBicep(path.join(INFRA_DIR, "app/entra.bicep"));
+  const byType = (type: string) => resources(entra).find((r) => r.target === `Microsoft.Graph/${type}@v1.0` && !r.existing);
+  const props = (type: string) => {
+    const r = byType(type);
+    return r?.body ? objectProperties(r.body) : new Map<string, Node>();
+  };
+  const BicepConfig = z.object({ extensions: z.record(z.string(), z.string()) });
+
+  it("imports the Graph v1.0 extension at its GA version, by the alias bicepconfig.json gives it", () => {
+    expect(entra.extensions).toEqual(["microsoftGraphV1"]);
+    const config = BicepConfig.parse(JSON.parse(readFileSync(path.join(INFRA_DIR, "bicepconfig.json"), "utf8")));
+    expect(config.extensions.microsoftGraphV1).toBe("br:mcr.microsoft.com/bicep/extensions/microsoftgraph/v1.0:1.0.0");
+  });
+
+  it("defines the app roles of infra/auth/app-roles.json, keyed by a unique name so a second azd up updates it", () => {
+    const app = props("applications");
+    expect(app.get("uniqueName")?.text).toBe("uniqueName");
+    expect(stringValue(app.get("signInAudience"))).toBe("AzureADMyOrg");
+    expect(app.get("appRoles")?.text).toBe("appRoles");
+    expect(variable(entra, "appRoles")?.text).toBe("loadJsonContent('../auth/app-roles.json')");
+    expect(app.get("api")?.text).toMatch(/requestedAccessTokenVersion: 2/);
+    expect(moduleArguments("app/entra.bicep").get("uniqueName")?.text).toBe("'port25-${resourceToken}'");
+  });
+
+  it("issues tokens only to principals holding an app role, and makes the deploying principal an Operator", () => {
+    const sp = props("servicePrincipals");
+    expect(sp.get("appId")?.text).toBe("application.appId");
+    expect(sp.get("appRoleAssignmentRequired")?.text).toBe("true");
+    const assignment = byType("appRoleAssignedTo");
+    expect(assignment?.node.namedChildren.find((c) => c.type === "if_statement")?.namedChildren[0]?.text).toBe("(!empty(operatorPrincipalId))");
+    const a = props("appRoleAssignedTo");
+    expect(a.get("appRoleId")?.text).toBe("operatorRole.id");
+    expect(a.get("principalId")?.text).toBe("operatorPrincipalId");
+    expect(a.get("resourceId")?.text).toBe("servicePrincipal.id");
+    expect(variable(entra, "operatorRole")?.text).toBe("filter(appRoles, r => r.value == 'Port25.Operator')[0]");
+    // One assignment, and only of the Operator role: the Auditor is someone else's decision.
+    expect(resources(entra).filter((r) => r.target.startsWith("Microsoft.Graph/appRoleAssignedTo@"))).toHaveLength(1);
+  });
+
+  it("pre-authorizes only the Azure CLI, for the one user scope in infra/auth/api.json", () => {
+    const Api = z.object({
+      scope: z.object({ id: z.uuid(), value: z.literal("user_impersonation"), type: z.literal("User"), isEnabled: z.literal(true) }).loose(),
+      preAuthorizedClients: z.array(z.object({ name: z.string(), appId: z.uuid() })),
+    });
+    const api = Api.parse(JSON.parse(readFileSync(path.join(INFRA_DIR, "auth/api.json"), "utf8")));
+    expect(api.preAuthorizedClients).toEqual([{ name: "Azure CLI", appId: "04b07795-8ddb-461a-bbee-02f9e1bf7b46" }]);
   });
 });
 

@@ -10,7 +10,9 @@ import {
   callee,
   descendants,
   loadBicep,
+  modules,
   objectProperties,
+  parseBicep,
   resources,
   stringLiterals,
   stringValue,
@@ -121,5 +123,102 @@ describe("app identity's data-plane roles", () => {
     expect(descendants(main.root, "resource_declaration").map((r) => r.namedChildren[1]?.text)).toEqual([
       "'Microsoft.Resources/resourceGroups@2024-03-01'",
     ]);
+  });
+});
+
+/**
+ * Least privilege across the whole of infra/: every role assignment any template makes, wherever it is, is one of
+ * these and nothing else. A new assignment, a broader role, or a narrower role at a broader scope fails here.
+ */
+describe("least privilege: every role assignment in infra/", () => {
+  const STORAGE_DATA_ROLES = [
+    // The Functions host's documented role for identity-based AzureWebJobsStorage (leases, keys, the deployment
+    // package the platform reads with the identity) and the Durable task hub's blobs.
+    "Storage Blob Data Owner",
+    "Storage Queue Data Contributor", // task hub queues
+    "Storage Table Data Contributor", // task hub history and instances; the audit tables
+  ];
+  const ALLOWED: Readonly<Record<string, { scope: string; roles: readonly string[] }>> = {
+    "app/rbac.bicep storageAssignments": { scope: "storage", roles: STORAGE_DATA_ROLES },
+    "app/rbac.bicep telemetryAssignment": { scope: "applicationInsights", roles: ["Monitoring Metrics Publisher"] },
+    // The custom role, at a target subscription: its actions are exactly the gateway's table (remediationRole.test.ts).
+    "app/target-access.bicep assignment": { scope: "(the deployment's subscription)", roles: ["<roleDefinitionName>"] },
+  };
+
+  const found = files.flatMap((file) =>
+    roleAssignments(file).map((a) => {
+      const body = a.body ? objectProperties(a.body) : undefined;
+      return {
+        key: `${file.name} ${a.symbol}`,
+        scope: body?.get("scope")?.text ?? "(the deployment's subscription)",
+        roles: grantedRoles(file, a),
+      };
+    }),
+  );
+
+  it("are exactly the storage data roles on the app's own storage account, telemetry publishing, and the custom role at the targets", () => {
+    expect(found.map((f) => f.key).sort()).toEqual(Object.keys(ALLOWED).sort());
+    for (const f of found) {
+      const allowed = ALLOWED[f.key];
+      expect(f.scope, f.key).toBe(allowed?.scope);
+      expect(f.roles.map((id) => BUILT_IN_ROLES[id] ?? id), f.key).toEqual(allowed?.roles);
+    }
+  });
+
+  it("the storage assignments are on the account the deployment creates for the app, nothing wider", () => {
+    const storage = resources(rbac).find((r) => r.symbol === "storage");
+    expect(storage?.existing).toBe(true);
+    expect(storage?.target).toMatch(/^Microsoft\.Storage\/storageAccounts@/);
+    const main = loadBicep(path.join(INFRA_DIR, "main.bicep"));
+    const rbacModule = modules(main).find((m) => m.target === "app/rbac.bicep");
+    const passed = rbacModule?.body ? objectProperties(rbacModule.body).get("params") : undefined;
+    const args = passed ? objectProperties(passed) : new Map<string, Node>();
+    expect(args.get("storageAccountName")?.text).toBe("storage.outputs.name");
+    expect(args.get("principalId")?.text).toBe("identity.outputs.principalId");
+    expect(rbacModule?.body && objectProperties(rbacModule.body).get("scope")?.text).toBe("rg");
+  });
+
+  it("the custom role is the only one assigned at a subscription, and only at the target subscriptions, to the app identity", () => {
+    const main = loadBicep(path.join(INFRA_DIR, "main.bicep"));
+    const access = modules(main).find((m) => m.target === "app/target-access.bicep");
+    const passed = access?.body ? objectProperties(access.body).get("params") : undefined;
+    const args = passed ? objectProperties(passed) : new Map<string, Node>();
+    expect(args.get("roleDefinitionName")?.text).toBe("remediationRole.outputs.roleDefinitionName");
+    expect(args.get("principalId")?.text).toBe("identity.outputs.principalId");
+    const loop = access?.node.namedChildren.find((c) => c.type === "for_statement");
+    expect(loop?.namedChildren[1]?.text).toBe("targetSubscriptionIds");
+    // Nothing in the templates assigns a role to the hosting subscription or the resource group.
+    const hostingScoped = found.filter((f) => f.key !== "app/target-access.bicep assignment" && !["storage", "applicationInsights"].includes(f.scope));
+    expect(hostingScoped).toEqual([]);
+  });
+
+  it("the custom role is defined once, by the remediation-role module, and no other role definition exists", () => {
+    const definitions = files.flatMap((f) =>
+      resources(f)
+        .filter((r) => r.target.startsWith("Microsoft.Authorization/roleDefinitions@") && !r.existing)
+        .map((r) => `${f.name} ${r.symbol}`),
+    );
+    expect(definitions).toHaveLength(1);
+    expect(definitions[0]).toMatch(/^app\/remediation-role\.bicep /);
+  });
+
+  it("fails on an assignment that is not on the list (the check is not vacuous)", () => {
+    const broad = parseBicep(
+      [
+        "param principalId string",
+        "var owner = '8e3af657-a8ff-443c-a75c-2fe8c4bcb635'",
+        "resource a 'Microsoft.Authorization/roleAssignments@2022-04-01' = {",
+        "  name: guid(subscription().id, principalId, owner)",
+        "  properties: {",
+        "    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', owner)",
+        "    principalId: principalId",
+        "  }",
+        "}",
+      ].join("\n"),
+      "app/broad.bicep",
+    );
+    const extra = roleAssignments(broad).map((a) => ({ key: `${broad.name} ${a.symbol}`, roles: grantedRoles(broad, a) }));
+    expect(extra).toEqual([{ key: "app/broad.bicep a", roles: ["8e3af657-a8ff-443c-a75c-2fe8c4bcb635"] }]);
+    expect(Object.keys(ALLOWED)).not.toContain(extra[0]?.key);
   });
 });
