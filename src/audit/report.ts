@@ -304,8 +304,15 @@ function renderRunPanel(r: RunRecord): string {
     row("Ended", formatTime(s?.endedAt)),
     started !== undefined && ended !== undefined ? row("Duration", e(formatDuration(ended - started))) : "",
     row("Approval required", r.requireApproval ? "yes" : "no"),
-    s?.approval === undefined ? "" : row("Approved by", `${e(s.approval.by)} at ${formatTime(s.approval.at)}`),
-    s?.cancellation === undefined ? "" : row("Cancelled by", `${e(s.cancellation.by)} at ${formatTime(s.cancellation.at)}`),
+    s?.approval === undefined
+      ? ""
+      : row(
+          "Approved by",
+          `${e(s.approval.by)} at ${formatTime(s.approval.at)}${s.approval.selfApproval ? " (self-approval, allowed by the run)" : ""}${s.approval.unverified ? " (unverified: authentication was off)" : ""}`,
+        ),
+    s?.cancellation === undefined
+      ? ""
+      : row("Cancelled by", `${e(s.cancellation.by)} at ${formatTime(s.cancellation.at)}${s.cancellation.unverified ? " (unverified: authentication was off)" : ""}`),
   ].join("")}</dl></div>`;
 }
 

@@ -31,15 +31,16 @@ export const SERVE_HELP = `port25 serve [--scenario FILE | --vms N] [--seed S] [
 
 export const REMOTE_HELP = {
   start: `port25 start --app URL --subscription ID --attestation-ref REF --approved-by NAME --approved-at ISO
-             [--mode plan|execute] [--require-approval] [--max-concurrency N] [--attestation-only] [--key KEY] [--json]
-  Starts a remediation on the deployed app (function key from --key or PORT25_FUNCTION_KEY).`,
-  status: `port25 status --app URL --id INSTANCE|SUBSCRIPTION [--watch] [--key KEY] [--json]
+             [--mode plan|execute] [--require-approval] [--max-concurrency N] [--attestation-only] [--key KEY] [--token TOKEN] [--json]
+  Starts a remediation on the deployed app (function key from --key or PORT25_FUNCTION_KEY; with authentication on,
+  the deployed default, an Entra access token for the API from --token or PORT25_API_TOKEN).`,
+  status: `port25 status --app URL --id INSTANCE|SUBSCRIPTION [--watch] [--key KEY] [--token TOKEN] [--json]
   Shows a run's progress; --watch follows it with a progress bar until it ends.`,
-  approve: `port25 approve --app URL --id INSTANCE|SUBSCRIPTION [--key KEY]
+  approve: `port25 approve --app URL --id INSTANCE|SUBSCRIPTION [--key KEY] [--token TOKEN]
   Approves a run that waits for approval.`,
-  cancel: `port25 cancel --app URL --id INSTANCE|SUBSCRIPTION [--key KEY]
+  cancel: `port25 cancel --app URL --id INSTANCE|SUBSCRIPTION [--key KEY] [--token TOKEN]
   Cancels a run gracefully: no VM is left half-cycled.`,
-  audit: `port25 audit --app URL [--subscription ID] [--from ISO] [--to ISO] [--run RUN_ID [--html FILE]] [--key KEY] [--json]
+  audit: `port25 audit --app URL [--subscription ID] [--from ISO] [--to ISO] [--run RUN_ID [--html FILE]] [--key KEY] [--token TOKEN] [--json]
   Lists audited runs, or shows one (--html writes its report to FILE).`,
 } as const;
 

@@ -21,10 +21,18 @@ export const ApproveEventSchema = z.object({
   approvedAt: When,
   /** Set when the approver is the starter, which the run's `allowSelfApproval` permitted (single-operator lab). */
   selfApproval: z.literal(true).optional(),
+  /** Set when authentication is off (function keys only): the approver's name is as declared, nobody vouched for it. */
+  unverified: z.literal(true).optional(),
 });
 export type ApproveEvent = z.output<typeof ApproveEventSchema>;
 
-export const CancelEventSchema = z.object({ cancelledBy: Who, cancelledById: WhoId.optional(), cancelledAt: When });
+export const CancelEventSchema = z.object({
+  cancelledBy: Who,
+  cancelledById: WhoId.optional(),
+  cancelledAt: When,
+  /** As for an approval: authentication was off, the canceller's name is as declared. */
+  unverified: z.literal(true).optional(),
+});
 export type CancelEvent = z.output<typeof CancelEventSchema>;
 
 /** A human decision on the record: who made it (name and principal id) and when (the time the endpoint received it). */
@@ -34,6 +42,8 @@ export const DecisionSchema = z.object({
   at: z.string(),
   /** The approver was the starter, allowed by the start request's `allowSelfApproval`. */
   selfApproval: z.literal(true).optional(),
+  /** Authentication was off (function keys only): who decided is as declared, not verified. */
+  unverified: z.literal(true).optional(),
 });
 export type Decision = z.output<typeof DecisionSchema>;
 
@@ -44,10 +54,16 @@ export function approvalDecision(event: ApproveEvent): Decision {
     ...(event.approvedById === undefined ? {} : { byId: event.approvedById }),
     at: event.approvedAt,
     ...(event.selfApproval ? { selfApproval: true as const } : {}),
+    ...(event.unverified ? { unverified: true as const } : {}),
   };
 }
 
 /** The decision a cancel event records. */
 export function cancellationDecision(event: CancelEvent): Decision {
-  return { by: event.cancelledBy, ...(event.cancelledById === undefined ? {} : { byId: event.cancelledById }), at: event.cancelledAt };
+  return {
+    by: event.cancelledBy,
+    ...(event.cancelledById === undefined ? {} : { byId: event.cancelledById }),
+    at: event.cancelledAt,
+    ...(event.unverified ? { unverified: true as const } : {}),
+  };
 }

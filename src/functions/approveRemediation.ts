@@ -5,7 +5,9 @@
  *
  * Four eyes: the approver is the authenticated caller and must be a different principal from the run's starter
  * (403 SelfApprovalRefused), unless the start request set `allowSelfApproval` (a single-operator lab), in which case
- * the approval is recorded as a self-approval.
+ * the approval is recorded as a self-approval. With function keys only (authentication off, the documented opt-out)
+ * nobody's identity is vouched for: a caller who declares the starter's own name is still refused, and an approval
+ * between key holders who declare no name is accepted and recorded as unverified.
  */
 import type { HttpRequest, HttpResponseInit, InvocationContext } from "@azure/functions";
 import * as df from "durable-functions";
@@ -13,7 +15,7 @@ import { z } from "zod";
 import { APPROVE_EVENT } from "../contracts/names";
 import { ApproveEventSchema } from "../contracts/events";
 import { ProgressSchema } from "../contracts/remediation";
-import { errorResponse, handleErrors, jsonResponse, requireRole, samePrincipal } from "./http";
+import { errorResponse, FUNCTION_KEY_HOLDER, handleErrors, jsonResponse, requireRole, samePrincipal } from "./http";
 import { requireLiveInstance, statusUrls } from "./instances";
 
 /** What the approval needs from the run's input: its starter and whether they may approve. */
@@ -42,7 +44,8 @@ export async function approveRemediation(
     }
     // A run whose input does not name its starter cannot show the approver is someone else: refused like a self-approval.
     const starter = StarterOfInput.safeParse(status.input);
-    const self = !starter.success || samePrincipal(caller, { name: starter.data.requestedBy, id: starter.data.requestedById });
+    const anonymous = !caller.authenticated && caller.name === FUNCTION_KEY_HOLDER && starter.success && starter.data.requestedBy === FUNCTION_KEY_HOLDER;
+    const self = !starter.success || (!anonymous && samePrincipal(caller, { name: starter.data.requestedBy, id: starter.data.requestedById }));
     if (self && !(starter.success && starter.data.allowSelfApproval)) {
       const startedBy = starter.success ? starter.data.requestedBy : "unknown";
       return errorResponse(
@@ -58,6 +61,7 @@ export async function approveRemediation(
       ...(caller.id === undefined ? {} : { approvedById: caller.id }),
       approvedAt: new Date().toISOString(),
       ...(self ? { selfApproval: true } : {}),
+      ...(caller.authenticated ? {} : { unverified: true }),
     });
     await client.raiseEvent(instanceId, APPROVE_EVENT, event);
     return jsonResponse(202, { instanceId, ...event, ...statusUrls(client, request, instanceId) });

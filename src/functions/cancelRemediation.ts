@@ -22,6 +22,7 @@ export async function cancelRemediation(
       cancelledBy: caller.name,
       ...(caller.id === undefined ? {} : { cancelledById: caller.id }),
       cancelledAt: new Date().toISOString(),
+      ...(caller.authenticated ? {} : { unverified: true }),
     });
     await client.raiseEvent(instanceId, CANCEL_EVENT, event);
     const progress = ProgressSchema.safeParse(status.customStatus);

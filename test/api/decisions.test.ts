@@ -66,13 +66,14 @@ describe("approve and cancel are on the record", () => {
     expect(errorOf(late).message).toMatch(/phase "(subnets|canary|waves|report)"/);
     await h.product.run();
 
-    const decision = { by: "bob@contoso.example", at: approvedAt };
+    // Function keys only: the names are as the callers declared them, and the record says so.
+    const decision = { by: "bob@contoso.example", at: approvedAt, unverified: true };
     expect(h.product.result().summary).toMatchObject({ status: "completed", approval: decision });
     expect(h.product.result().summary.cancellation).toBeUndefined();
     const audited = await h.audit.getRun(runId);
     expect(audited?.run.summary?.approval).toEqual(decision);
     const html = await h.call("getAuditRun", { path: `/api/audit/runs/${runId}?format=html`, params: { runId } });
-    expect(html.text).toMatch(/<dt>Approved by<\/dt><dd>bob@contoso\.example at \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC<\/dd>/);
+    expect(html.text).toMatch(/<dt>Approved by<\/dt><dd>bob@contoso\.example at \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC \(unverified: authentication was off\)<\/dd>/);
     expect(html.text).not.toContain("mallory");
 
     const after = await approve(h, "bob@contoso.example");
@@ -90,7 +91,7 @@ describe("approve and cancel are on the record", () => {
     const cancelledAt = (cancelled.json as { cancelledAt: string }).cancelledAt;
     await h.product.run();
 
-    const decision = { by: "carol@contoso.example", at: cancelledAt };
+    const decision = { by: "carol@contoso.example", at: cancelledAt, unverified: true };
     expect(h.product.result().summary).toMatchObject({ status: "cancelled", cancellation: decision });
     expect(h.product.result().summary.approval).toBeUndefined();
     expect((await h.audit.getRun(runId))?.run.summary?.cancellation).toEqual(decision);

@@ -185,14 +185,34 @@ describe("authentication on (the deployed default)", () => {
 });
 
 describe("function keys only (authEnabled=false, the opt-out)", () => {
-  it("cannot tell two key holders apart: an approval by the same (unnamed) key holder is a self-approval", async () => {
+  it("vouches for nobody: an approval between unnamed key holders is accepted and recorded as unverified", async () => {
     const h = await api({ PORT25_AUTH_ENABLED: "false" });
     const started = await start(h, {});
     expect(started.status, started.text).toBe(202);
     expect(started.json).toMatchObject({ requestedBy: "function-key-holder" });
     await runFor(h, 5);
-    const self = await approve(h, {});
+    const approved = await approve(h, {});
+    expect(approved.status, approved.text).toBe(202);
+    expect(approved.json).toMatchObject({ approvedBy: "function-key-holder", unverified: true });
+    expect(approved.json).not.toHaveProperty("selfApproval");
+    await h.product.run();
+    const runId = (started.json as { runId: string }).runId;
+    expect((await h.audit.getRun(runId))?.run.summary?.approval).toMatchObject({ by: "function-key-holder", unverified: true });
+    const html = await h.call("getAuditRun", { path: `/api/audit/runs/${runId}?format=html`, params: { runId } });
+    expect(html.text).toContain("(unverified: authentication was off)");
+  });
+
+  it("still refuses a key holder who declares the starter's own name", async () => {
+    const h = await api({ PORT25_AUTH_ENABLED: "false" });
+    const started = await start(h, { "x-ms-client-principal-name": ALICE.name });
+    expect(started.status, started.text).toBe(202);
+    expect(started.json).toMatchObject({ requestedBy: ALICE.name });
+    await runFor(h, 5);
+    const self = await approve(h, { "x-ms-client-principal-name": ALICE.name.toUpperCase() });
     expect(self.status).toBe(403);
     expect(errorOf(self).code).toBe("SelfApprovalRefused");
+    const other = await approve(h, { "x-ms-client-principal-name": BOB.name });
+    expect(other.status, other.text).toBe(202);
+    expect(other.json).toMatchObject({ approvedBy: BOB.name, unverified: true });
   });
 });

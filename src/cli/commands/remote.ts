@@ -14,6 +14,7 @@ import type { CommandResult } from "../main";
 const remoteOptions: OptionSpec = {
   app: { type: "string" },
   key: { type: "string" },
+  token: { type: "string" },
   json: { type: "boolean" },
   help: { type: "boolean", short: "h" },
 };
