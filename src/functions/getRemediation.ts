@@ -13,7 +13,8 @@ export async function getRemediation(
   context: InvocationContext,
 ): Promise<HttpResponseInit> {
   return handleErrors(context, async () => {
-    requireRole(request, "Port25.Auditor");
+    // Operators follow the runs they start and approve; auditors read them.
+    requireRole(request, ["Port25.Operator", "Port25.Auditor"]);
     const instanceId = instanceIdParam(request);
     const status = await tryGetStatus(client, instanceId);
     if (!status) return errorResponse(404, "NotFound", `No remediation instance ${instanceId}`);

@@ -184,13 +184,18 @@ export function callerIdentity(request: HttpRequest): string {
 }
 
 /**
- * The caller, who must hold `role` when PORT25_AUTH_ENABLED (app role claim from App Service authentication): 401
- * without a principal, 403 without the role. Without authentication every key holder may call.
+ * The caller, who must hold `role` (or one of the roles given) when PORT25_AUTH_ENABLED (app role claim from App
+ * Service authentication): 401 without a principal, 403 without the role. Without authentication every key holder
+ * may call.
  */
-export function requireRole(request: HttpRequest, role: Role): Caller {
+export function requireRole(request: HttpRequest, role: Role | readonly [Role, ...Role[]]): Caller {
   const caller = callerPrincipal(request);
-  if (caller.authenticated && !caller.roles.includes(role)) {
-    throw new HttpProblem(errorResponse(403, "Forbidden", `The caller ${caller.name} lacks the app role ${role}`, { requiredRole: role }));
+  const accepted: readonly Role[] = typeof role === "string" ? [role] : role;
+  if (caller.authenticated && !accepted.some((r) => caller.roles.includes(r))) {
+    const named = accepted.join(" or ");
+    throw new HttpProblem(
+      errorResponse(403, "Forbidden", `The caller ${caller.name} lacks the app role ${named}`, { requiredRole: typeof role === "string" ? role : named }),
+    );
   }
   return caller;
 }

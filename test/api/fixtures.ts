@@ -57,3 +57,26 @@ export function startBody(extra: Record<string, unknown> = {}): Record<string, u
     ...extra,
   };
 }
+
+const OID = "http://schemas.microsoft.com/identity/claims/objectidentifier";
+
+export interface Person {
+  name: string;
+  oid: string;
+  roles: readonly string[];
+}
+
+/** The headers App Service authentication sets for a signed-in caller (AAD v2 token, app roles in `roles`). */
+export function signedIn(p: Person, nameHeader = p.name): Record<string, string> {
+  const principal = {
+    auth_typ: "aad",
+    name_typ: "preferred_username",
+    role_typ: "roles",
+    claims: [{ typ: OID, val: p.oid }, { typ: "preferred_username", val: p.name }, ...p.roles.map((val) => ({ typ: "roles", val }))],
+  };
+  return {
+    "x-ms-client-principal": Buffer.from(JSON.stringify(principal), "utf8").toString("base64"),
+    "x-ms-client-principal-name": nameHeader,
+    "x-ms-client-principal-id": p.oid,
+  };
+}

@@ -7,7 +7,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { startAzurite, type LocalAzurite } from "../support/azurite";
 import { remediationInstanceId } from "../../src/contracts/remediation";
 import { startApiHost, type ApiHost, type ApiResponse } from "./apiHost";
-import { apiScenario, startBody, SUB } from "./fixtures";
+import { apiScenario, signedIn, startBody, SUB, type Person } from "./fixtures";
 
 let azurite: LocalAzurite;
 const open: ApiHost[] = [];
@@ -29,31 +29,9 @@ async function api(env: Record<string, string> = { PORT25_AUTH_ENABLED: "true" }
 }
 
 const INSTANCE = remediationInstanceId(SUB);
-const OID = "http://schemas.microsoft.com/identity/claims/objectidentifier";
-
-interface Person {
-  name: string;
-  oid: string;
-  roles: readonly string[];
-}
 const ALICE: Person = { name: "alice@contoso.example", oid: "0a1b2c3d-0000-4000-8000-00000000a11c", roles: ["Port25.Operator"] };
 const BOB: Person = { name: "bob@contoso.example", oid: "0a1b2c3d-0000-4000-8000-000000000b0b", roles: ["Port25.Operator"] };
 const DAVE: Person = { name: "dave@contoso.example", oid: "0a1b2c3d-0000-4000-8000-00000000da7e", roles: ["Port25.Auditor"] };
-
-/** The headers App Service authentication sets for a signed-in caller (AAD v2 token, app roles in `roles`). */
-function signedIn(p: Person, nameHeader = p.name): Record<string, string> {
-  const principal = {
-    auth_typ: "aad",
-    name_typ: "preferred_username",
-    role_typ: "roles",
-    claims: [{ typ: OID, val: p.oid }, { typ: "preferred_username", val: p.name }, ...p.roles.map((val) => ({ typ: "roles", val }))],
-  };
-  return {
-    "x-ms-client-principal": Buffer.from(JSON.stringify(principal), "utf8").toString("base64"),
-    "x-ms-client-principal-name": nameHeader,
-    "x-ms-client-principal-id": p.oid,
-  };
-}
 
 function start(h: ApiHost, headers: Record<string, string>, extra: Record<string, unknown> = {}): Promise<ApiResponse> {
   return h.call("startRemediation", { method: "POST", path: "/api/remediations", body: startBody({ requireApproval: true, ...extra }), headers });

@@ -4,57 +4,21 @@
  * Virtual time runs at 600 simulated seconds per real second, so the approval wait (24 h) lasts 144 s of real time
  * and a VM's cycle (about 3 min) a third of a second; every wait polls with a bounded number of attempts.
  */
-import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
 import { AuditedRunSchema } from "../../src/contracts/audit";
 import { ProgressSchema, RemediationSummarySchema } from "../../src/contracts/remediation";
 import { fleet, scenario, SUBSCRIPTION_ID } from "../e2e/scenarios";
+import { poll, spawnCli, startServe, type Proc, type Run } from "./serveProcess";
 
-const ROOT = resolve(__dirname, "../..");
-const CLI = join(ROOT, "dist/src/cli/main.js");
 const TIME_SCALE = 600;
 const VMS = 24;
 const work = mkdtempSync(join(tmpdir(), "port25-serve-"));
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-interface Proc {
-  child: ChildProcessWithoutNullStreams;
-  out: { stdout: string; stderr: string };
-  exited: Promise<Run>;
-}
-
-function spawnCli(args: string[]): Proc {
-  const child = spawn(process.execPath, [CLI, ...args], { cwd: ROOT, env: { ...process.env, FORCE_COLOR: "0", PORT25_FUNCTION_KEY: "" } });
-  const out = { stdout: "", stderr: "" };
-  child.stdout.on("data", (d: Buffer) => (out.stdout += d.toString()));
-  child.stderr.on("data", (d: Buffer) => (out.stderr += d.toString()));
-  const exited = new Promise<Run>((done, fail) => {
-    child.on("error", fail);
-    child.on("close", (code) => done({ code, ...out }));
-  });
-  return { child, out, exited };
-}
-
 const port25 = (args: string[]): Promise<Run> => spawnCli(args).exited;
-
-/** Polls `probe` every `everyMs` until it returns a value, at most `attempts` times. */
-async function poll<T>(what: string, probe: () => T | undefined | Promise<T | undefined>, attempts: number, everyMs = 100): Promise<T> {
-  for (let i = 0; i < attempts; i++) {
-    const v = await probe();
-    if (v !== undefined) return v;
-    await new Promise((r) => setTimeout(r, everyMs));
-  }
-  throw new Error(`gave up waiting for ${what} after ${attempts} attempts`);
-}
 
 let server: Proc;
 let app = "";
@@ -94,24 +58,11 @@ function startArgs(extra: string[] = []): string[] {
 }
 
 beforeAll(async () => {
-  if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run \`npm run build\` first (npm test does)`);
   const file = join(work, "scenario.json");
   writeFileSync(file, JSON.stringify(scenario({ vms: fleet(VMS) })));
-  server = spawnCli(["serve", "--scenario", file, "--port", "0", "--time-scale", String(TIME_SCALE)]);
-  await poll(
-    "serve to print its keys",
-    () => {
-      if (server.child.exitCode !== null) throw new Error(`serve exited ${server.child.exitCode}: ${server.out.stderr}`);
-      return /Press Ctrl\+C/.test(server.out.stdout) ? true : undefined;
-    },
-    1200,
-  );
-  app = /HTTP API at (http:\/\/127\.0\.0\.1:\d+)\/api/.exec(server.out.stdout)?.[1] ?? "";
-  key = /Function key: (\S+)/.exec(server.out.stdout)?.[1] ?? "";
-  masterKey = /Master key:\s+(\S+)/.exec(server.out.stdout)?.[1] ?? "";
-  expect(app).not.toBe("");
-  expect(key).toMatch(/^[A-Za-z0-9_-]{40,}$/);
-  expect(masterKey).not.toBe(key);
+  const served = await startServe(file, TIME_SCALE);
+  server = served.proc;
+  ({ app, key, masterKey } = served);
 });
 
 afterAll(async () => {
