@@ -4,9 +4,7 @@ import { ensureError, isPort25Error } from "../errors";
 import { UsageError } from "./args";
 import { PLAN_HELP, REMOTE_HELP, SERVE_HELP, SIMULATE_HELP, SIMULATOR_HELP } from "./help";
 
-export interface CommandResult {
-  exitCode: 0 | 1 | 2;
-}
+import type { CommandResult } from "./command";
 
 interface Command {
   help: string;

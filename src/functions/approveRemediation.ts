@@ -39,7 +39,7 @@ export async function approveRemediation(
       return errorResponse(409, "NotWaitingForApproval", `Remediation ${instanceId} is not waiting for approval: it is in phase "${phase}"`, {
         instanceId,
         phase,
-        ...statusUrls(client, request, instanceId),
+        ...statusUrls(request, instanceId),
       });
     }
     // A run whose input does not name its starter cannot show the approver is someone else: refused like a self-approval.
@@ -64,7 +64,7 @@ export async function approveRemediation(
       ...(caller.authenticated ? {} : { unverified: true }),
     });
     await client.raiseEvent(instanceId, APPROVE_EVENT, event);
-    return jsonResponse(202, { instanceId, ...event, ...statusUrls(client, request, instanceId) });
+    return jsonResponse(202, { instanceId, ...event, ...statusUrls(request, instanceId) });
   });
 }
 

@@ -35,7 +35,7 @@ export async function cancelRemediation(
         signalled.push(batchId);
       }
     }
-    return jsonResponse(202, { instanceId, ...event, batchesSignalled: signalled, ...statusUrls(client, request, instanceId) });
+    return jsonResponse(202, { instanceId, ...event, batchesSignalled: signalled, ...statusUrls(request, instanceId) });
   });
 }
 

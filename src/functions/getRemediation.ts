@@ -28,7 +28,7 @@ export async function getRemediation(
       progress: progress.success ? progress.data : null,
       summary: result.success ? result.data.summary : null,
       failure: status.runtimeStatus === df.OrchestrationRuntimeStatus.Failed ? z.string().catch("failed").parse(status.output) : null,
-      ...statusUrls(client, request, instanceId),
+      ...statusUrls(request, instanceId),
     });
   });
 }

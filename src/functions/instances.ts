@@ -41,7 +41,6 @@ export function isLive(status: df.DurableOrchestrationStatus): boolean {
 
 /** Our own API's URLs for an instance (status, approve, cancel), relative to the request's origin. */
 export function statusUrls(
-  _client: df.DurableClient,
   request: HttpRequest,
   instanceId: string,
 ): { statusUrl: string; approveUrl: string; cancelUrl: string } {

@@ -56,7 +56,7 @@ export async function startRemediation(
     const conflict = (live: df.DurableOrchestrationStatus): HttpResponseInit =>
       errorResponse(409, "RunInProgress", `A remediation of subscription ${start.subscriptionId} is already ${live.runtimeStatus}`, {
         instanceId,
-        ...statusUrls(client, request, instanceId),
+        ...statusUrls(request, instanceId),
       });
     const live = await findLiveInstance(client, instanceId);
     if (live) return conflict(live);
@@ -86,7 +86,7 @@ export async function startRemediation(
       if (winner === undefined) throw e;
       if (winner.runId !== input.runId) return conflict(winner.status);
     }
-    const urls = statusUrls(client, request, instanceId);
+    const urls = statusUrls(request, instanceId);
     return jsonResponse(
       202,
       {

@@ -10,7 +10,7 @@ import { classifySubscription } from "../../domain/classify";
 import { buildPlan } from "../../domain/planWaves";
 import { renderClassification, renderPlan } from "../render";
 import { fitLines } from "../table";
-import type { CommandResult } from "../main";
+import type { CommandResult } from "../command";
 
 const PlanFlags = z
   .object({

@@ -9,7 +9,7 @@ import { formatTable } from "../table";
 import { ProgressSchema, RemediationSummarySchema } from "../../contracts/remediation";
 import { RemediationOptionsSchema } from "../../contracts/options";
 import { SubscriptionIdSchema } from "../../contracts/ids";
-import type { CommandResult } from "../main";
+import type { CommandResult } from "../command";
 
 const remoteOptions: OptionSpec = {
   app: { type: "string" },

@@ -15,7 +15,7 @@ import { defaultScenarioPath, loadScenarioFlag } from "./simulator";
 import { describeScenario, scenarioCounts } from "./simulate";
 import { generateFleet, type Scenario } from "../../simulator";
 import { ensureError } from "../../errors";
-import type { CommandResult } from "../main";
+import type { CommandResult } from "../command";
 
 export const DEFAULT_SERVE_PORT = 7071;
 export const DEFAULT_TIME_SCALE = 60;

@@ -14,7 +14,7 @@ import { generateFleet, type Scenario } from "../../simulator";
 import { renderRunReport } from "../../audit/report";
 import { requireAuditStore } from "../../audit/current";
 import type { RemediationResult } from "../../contracts/remediation";
-import type { CommandResult } from "../main";
+import type { CommandResult } from "../command";
 
 const Flags = z
   .object({

@@ -4,7 +4,7 @@ import { resolve } from "node:path";
 import { z } from "zod";
 import { camelKeys, parseFlags, parseFlagValues, UsageError } from "../args";
 import { displayPath, invocation, shellQuote } from "../invocation";
-import type { CommandResult } from "../main";
+import type { CommandResult } from "../command";
 import { generateFleet, loadScenario, startSimulator, type Scenario, type ScenarioInput } from "../../simulator/index";
 import { ensureError } from "../../errors";
 
