@@ -7,6 +7,36 @@ const bool = z
   .enum(["true", "false", "1", "0"])
   .transform((v) => v === "true" || v === "1");
 
+/** A webhook address: https, or http to this machine (a local receiver). Messages never quote it: it is a secret. */
+const WebhookUrlSchema = z.string().refine((value) => {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return false;
+  }
+  return url.protocol === "https:" || (url.protocol === "http:" && LOOPBACK_HOST.test(url.hostname));
+}, "each webhook must be an https URL (http only to 127.0.0.1, localhost or [::1])");
+
+const LOOPBACK_HOST = /^(127\.\d+\.\d+\.\d+|localhost|\[::1\])$/i;
+
+/** A list of webhook URLs: a JSON array, or addresses separated by spaces, commas or semicolons. */
+export const WebhookListSchema = z
+  .string()
+  .transform((text, ctx) => {
+    const trimmed = text.trim();
+    if (!trimmed.startsWith("[")) return trimmed.split(/[\s,;]+/).filter((u) => u.length > 0);
+    try {
+      const parsed: unknown = JSON.parse(trimmed);
+      if (Array.isArray(parsed) && parsed.every((u) => typeof u === "string")) return parsed;
+    } catch {
+      // reported below
+    }
+    ctx.addIssue({ code: "custom", message: "must be a JSON array of URLs, or URLs separated by spaces or commas" });
+    return z.NEVER;
+  })
+  .pipe(z.array(WebhookUrlSchema).max(10, "at most 10 webhooks"));
+
 const LOOPBACK = /^https:\/\/(127\.\d+\.\d+\.\d+|localhost|\[::1\])(:\d+)?(\/|$)/i;
 
 export const ConfigSchema = z
@@ -39,6 +69,15 @@ export const ConfigSchema = z
     PORT25_AUTH_ENABLED: bool.default(false),
     /** Host probed on TCP 25 by the canary when a run does not name one. */
     PORT25_PROBE_HOST: z.string().min(1).max(253).default("smtp.office365.com"),
+    /** Webhooks told of every event (secrets: they embed the receiver's token; never logged). */
+    PORT25_NOTIFY_WEBHOOKS: WebhookListSchema.default([]),
+    /** Body of the webhook posts: the message as JSON, or a Teams or Slack incoming-webhook payload. */
+    PORT25_NOTIFY_FORMAT: z.enum(["json", "teams", "slack"]).default("json"),
+    /** Each webhook request's time limit. */
+    PORT25_NOTIFY_TIMEOUT_MS: z.coerce.number().int().min(50).max(60_000).default(5_000),
+    /** The app's public address, for the links in notifications; else https://WEBSITE_HOSTNAME (set by App Service). */
+    PORT25_PUBLIC_URL: z.url({ protocol: /^https?$/ }).optional(),
+    WEBSITE_HOSTNAME: z.string().regex(/^[A-Za-z0-9.-]+(:\d+)?$/).optional(),
     PORT25_TASK_HUB: z.string().regex(/^[A-Za-z][A-Za-z0-9]{2,44}$/).default("port25"),
   })
   .superRefine((cfg, ctx) => {
