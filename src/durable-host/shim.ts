@@ -9,6 +9,7 @@ import {
   ActionType,
   EventType,
   ReplaySchema,
+  timeSpan,
   type Action,
   type HistoryEvent,
   type OrchestratorState,
@@ -138,12 +139,6 @@ type WorkKind = ScheduledWork["kind"];
 function describe(kind: WorkKind, name: string | undefined): string {
   if (kind === "timer") return "a durable timer";
   return `${kind === "activity" ? "activity" : "sub-orchestration"} '${name ?? "?"}'`;
-}
-
-function formatDuration(ms: number): string {
-  const days = Math.floor(ms / 86_400_000);
-  const rest = new Date(ms % 86_400_000).toISOString().slice(11, 19);
-  return `${days}.${rest}`;
 }
 
 class ExtensionReplay {
@@ -424,8 +419,8 @@ class ExtensionReplay {
     const tooLong = fireAt - this.nowMs > this.env.maximumShortTimerMs;
     if (tooLong && this.env.schema < ReplaySchema.V3) {
       throw new ExtensionError(
-        `Durable timers longer than ${formatDuration(this.env.maximumShortTimerMs)} need replay schema V3; ` +
-          `this timer is ${formatDuration(fireAt - this.nowMs)} long.`,
+        `Durable timers longer than ${timeSpan(this.env.maximumShortTimerMs)} need replay schema V3; ` +
+          `this timer is ${timeSpan(fireAt - this.nowMs)} long.`,
       );
     }
     if (!tooLong) {
