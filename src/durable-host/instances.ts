@@ -95,31 +95,25 @@ function requireLive(state: HostState, instanceId: string): InstanceRecord {
   return record;
 }
 
-/** Queues an external event whose data is JSON text; 404 (unknown instance) or 410 (already finished). */
-export function queueEvent(state: HostState, instanceId: string, eventName: string, dataText: string | undefined): void {
+/** Puts a message in a live instance's inbox; 404 (unknown instance) or 410 (already finished). */
+function queueMessage(state: HostState, instanceId: string, event: Omit<HistoryEvent, "EventId" | "IsPlayed" | "Timestamp">): void {
   const record = requireLive(state, instanceId);
-  record.inbox.push({
-    EventType: EventType.EventRaised,
-    EventId: -1,
-    IsPlayed: false,
-    Timestamp: iso(state.clock.now()),
-    Name: eventName,
-    ...(dataText === undefined || dataText === "" ? {} : { Input: dataText }),
-  });
+  record.inbox.push({ EventId: -1, IsPlayed: false, Timestamp: iso(state.clock.now()), ...event });
   state.ready.add(instanceId);
 }
 
-/** Queues a termination, which takes effect at the instance's next episode; 404 / 410 as for events. */
-export function queueTermination(state: HostState, instanceId: string, reason: string): void {
-  const record = requireLive(state, instanceId);
-  record.inbox.push({
-    EventType: EventType.ExecutionTerminated,
-    EventId: -1,
-    IsPlayed: false,
-    Timestamp: iso(state.clock.now()),
-    Input: toJsonText(reason),
+/** Queues an external event whose data is JSON text. */
+export function queueEvent(state: HostState, instanceId: string, eventName: string, dataText: string | undefined): void {
+  queueMessage(state, instanceId, {
+    EventType: EventType.EventRaised,
+    Name: eventName,
+    ...(dataText === undefined || dataText === "" ? {} : { Input: dataText }),
   });
-  state.ready.add(instanceId);
+}
+
+/** Queues a termination, which takes effect at the instance's next episode. */
+export function queueTermination(state: HostState, instanceId: string, reason: string): void {
+  queueMessage(state, instanceId, { EventType: EventType.ExecutionTerminated, Input: toJsonText(reason) });
 }
 
 export function purgeInstance(state: HostState, instanceId: string): boolean {
