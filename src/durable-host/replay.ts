@@ -69,7 +69,7 @@ export async function runEpisode(state: HostState, record: InstanceRecord): Prom
     }
     const result = replayExtensionSide(
       fullHistory,
-      invocation.state,
+      invocation.sdkState,
       {
         instanceId: record.instanceId,
         orchestrationName: record.name,
@@ -113,7 +113,7 @@ async function invokeOrchestrator(
   registration: Registration,
   record: InstanceRecord,
   fullHistory: readonly HistoryEvent[],
-): Promise<{ state: OrchestratorState; sdkFailure?: { message: string; stack: string | undefined } } | { crash: Error }> {
+): Promise<{ sdkState: OrchestratorState; sdkFailure?: { message: string; stack: string | undefined } } | { crash: Error }> {
   const pastCount = record.history.length;
   // The payload crosses the wire as JSON; a fresh parse also keeps the SDK from mutating our history.
   const payloadText = JSON.stringify({
@@ -149,11 +149,11 @@ async function invokeOrchestrator(
     if (at < 0) return { crash: thrown };
     const parsed = OrchestratorStateSchema.safeParse(tryJsonParse(thrown.message.slice(at + OUT_OF_PROC_DATA_LABEL.length)));
     if (!parsed.success) return { crash: thrown };
-    return { state: parsed.data, sdkFailure: { message: thrown.message.slice(0, at), stack: thrown.stack } };
+    return { sdkState: parsed.data, sdkFailure: { message: thrown.message.slice(0, at), stack: thrown.stack } };
   }
   const parsed = OrchestratorStateSchema.safeParse(tryJsonParse(toJsonText(returned)));
   if (!parsed.success) {
     return { crash: new Error(`the orchestrator returned something that is not an orchestrator state: ${parsed.error.message}`) };
   }
-  return { state: parsed.data };
+  return { sdkState: parsed.data };
 }
