@@ -6,7 +6,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from "node:net";
 import { z } from "zod";
 import { ensureError } from "../errors";
-import type { DurableHost, InstanceQuery, InstanceStatus } from "./host";
+import type { InstanceOperations, InstanceQuery, InstanceStatus } from "./types";
 import { DurableHostError, isDurableHostError } from "./hostError";
 import { RuntimeStatusSchema, isTerminal } from "./wire";
 
@@ -80,7 +80,7 @@ export class ClientRpcServer {
   private readonly listening: Promise<number>;
 
   constructor(
-    private readonly host: DurableHost,
+    private readonly host: InstanceOperations,
     private readonly taskHubName: string,
   ) {
     this.server = createServer((req, res) => void this.handle(req, res));

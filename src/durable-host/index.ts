@@ -11,7 +11,7 @@ export type {
   RunOptions,
   RunReport,
   SchemaName,
-} from "./host";
+} from "./types";
 export { createVirtualClock, type VirtualClock } from "./clock";
 export { InstanceStore, type InstanceRecord, type FailureDetails } from "./store";
 export { DurableHostError, isDurableHostError } from "./hostError";

@@ -9,12 +9,14 @@ import {
   ActionType,
   EventType,
   ReplaySchema,
+  timeSpan,
   type Action,
   type HistoryEvent,
   type OrchestratorState,
   type ReplaySchemaVersion,
   type WireRetryOptions,
 } from "./wire";
+import { ExtensionError, FIRE_AND_FORGET, NetTask, whenAll, whenAny } from "./netTask";
 
 export interface ShimEnvironment {
   readonly instanceId: string;
@@ -59,76 +61,6 @@ export interface SdkFailure {
 
 const DEFAULT_MAX_RETRY_INTERVAL_MS = 6 * 24 * 3600 * 1000;
 
-type NetState = "pending" | "completed" | "faulted" | "canceled";
-
-/** A .NET Task in miniature: settles once; continuations run inline, in registration order. */
-class NetTask {
-  state: NetState = "pending";
-  error: Error | undefined;
-  private continuations: (() => void)[] = [];
-
-  get done(): boolean {
-    return this.state !== "pending";
-  }
-  resolve(): void {
-    this.settle("completed");
-  }
-  reject(error: Error): void {
-    if (this.done) return;
-    this.error = error;
-    this.settle("faulted");
-  }
-  cancel(): void {
-    this.settle("canceled");
-  }
-  whenDone(callback: () => void): void {
-    if (this.done) callback();
-    else this.continuations.push(callback);
-  }
-  private settle(state: NetState): void {
-    if (this.done) return;
-    this.state = state;
-    const callbacks = this.continuations;
-    this.continuations = [];
-    for (const cb of callbacks) cb();
-  }
-}
-
-/** What fire-and-forget APIs (continueAsNew) hand back: already complete, and left out of V1's WhenAny. */
-const FIRE_AND_FORGET = new NetTask();
-FIRE_AND_FORGET.resolve();
-
-function whenAll(tasks: readonly NetTask[]): NetTask {
-  const all = new NetTask();
-  let remaining = tasks.length;
-  if (remaining === 0) {
-    all.resolve();
-    return all;
-  }
-  const onChild = (): void => {
-    remaining -= 1;
-    if (remaining > 0) return;
-    const faulted = tasks.find((t) => t.state === "faulted");
-    if (faulted) all.reject(faulted.error ?? new Error("A task failed"));
-    else if (tasks.some((t) => t.state === "canceled")) all.cancel();
-    else all.resolve();
-  };
-  for (const t of tasks) t.whenDone(onChild);
-  return all;
-}
-
-function whenAny(tasks: readonly NetTask[]): NetTask {
-  if (tasks.length === 0) throw new ExtensionError("Task.any was given no tasks; it would never complete.");
-  const any = new NetTask();
-  for (const t of tasks) t.whenDone(() => any.resolve());
-  return any;
-}
-
-/** An exception the extension itself raises while replaying the actions (fails the orchestration). */
-export class ExtensionError extends Error {
-  override readonly name = "ExtensionError";
-}
-
 class NonDeterminismError extends Error {
   override readonly name = "NonDeterministicOrchestrationException";
 }
@@ -138,12 +70,6 @@ type WorkKind = ScheduledWork["kind"];
 function describe(kind: WorkKind, name: string | undefined): string {
   if (kind === "timer") return "a durable timer";
   return `${kind === "activity" ? "activity" : "sub-orchestration"} '${name ?? "?"}'`;
-}
-
-function formatDuration(ms: number): string {
-  const days = Math.floor(ms / 86_400_000);
-  const rest = new Date(ms % 86_400_000).toISOString().slice(11, 19);
-  return `${days}.${rest}`;
 }
 
 class ExtensionReplay {
@@ -424,8 +350,8 @@ class ExtensionReplay {
     const tooLong = fireAt - this.nowMs > this.env.maximumShortTimerMs;
     if (tooLong && this.env.schema < ReplaySchema.V3) {
       throw new ExtensionError(
-        `Durable timers longer than ${formatDuration(this.env.maximumShortTimerMs)} need replay schema V3; ` +
-          `this timer is ${formatDuration(fireAt - this.nowMs)} long.`,
+        `Durable timers longer than ${timeSpan(this.env.maximumShortTimerMs)} need replay schema V3; ` +
+          `this timer is ${timeSpan(fireAt - this.nowMs)} long.`,
       );
     }
     if (!tooLong) {

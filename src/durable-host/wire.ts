@@ -166,3 +166,22 @@ export function tryJsonParse(text: string): unknown {
 export function toJsonText(value: unknown): string {
   return JSON.stringify(value === undefined ? null : value) ?? "null";
 }
+
+/** Parses stored JSON text; an absent value reads as `null`, as the SDK sees it. */
+export function parseJsonText(text: string | undefined): unknown {
+  if (text === undefined) return null;
+  return JSON.parse(text) as unknown;
+}
+
+/** An event timestamp: ISO 8601 text of virtual epoch milliseconds. */
+export function iso(ms: number): string {
+  return new Date(ms).toISOString();
+}
+
+export const DAY_MS = 86_400_000;
+
+/** .NET TimeSpan text ("d.hh:mm:ss"), the form the extension sends timer settings and durations in. */
+export function timeSpan(ms: number): string {
+  const days = Math.floor(ms / DAY_MS);
+  return `${days}.${new Date(ms % DAY_MS).toISOString().slice(11, 19)}`;
+}

@@ -1,0 +1,168 @@
+/**
+ * Instance management, the durable client's side of the store: creating instances, queueing external events and
+ * terminations, purging, and reading statuses. The loop runs whatever these queue.
+ */
+import { randomUUID } from "node:crypto";
+import { DurableHostError } from "./hostError";
+import type { HostState } from "./hostState";
+import type { InstanceRecord } from "./store";
+import type { InstanceQuery, InstanceStatus } from "./types";
+import { EventType, isTerminal, iso, parseJsonText, toJsonText, type HistoryEvent } from "./wire";
+
+/** Creates an instance (replacing a finished one with the same id) with `ExecutionStarted` in its inbox. */
+export function createInstance(
+  state: HostState,
+  name: string,
+  instanceId: string,
+  inputText: string | undefined,
+  parent: InstanceRecord["parent"],
+  previous: InstanceRecord | undefined,
+): void {
+  const now = state.clock.now();
+  const started: HistoryEvent = {
+    EventType: EventType.ExecutionStarted,
+    EventId: -1,
+    IsPlayed: false,
+    Timestamp: iso(now),
+    Name: name,
+    Version: "",
+    ...(inputText === undefined ? {} : { Input: inputText }),
+    ...(parent
+      ? {
+          ParentInstance: {
+            Name: state.store.get(parent.instanceId)?.name ?? "",
+            OrchestrationInstance: { InstanceId: parent.instanceId },
+            TaskScheduleId: parent.taskScheduledId,
+          },
+        }
+      : {}),
+  };
+  const record: InstanceRecord = {
+    instanceId,
+    name,
+    executionId: (previous?.executionId ?? 0) + 1,
+    input: inputText,
+    runtimeStatus: "Pending",
+    createdTime: now,
+    lastUpdatedTime: now,
+    output: null,
+    customStatus: null,
+    failureDetails: undefined,
+    history: [],
+    inbox: [started],
+    parent,
+    waitingForEvents: [],
+    replays: 0,
+    orchestratorCpuMs: 0,
+  };
+  state.store.set(record);
+  state.ready.add(instanceId);
+  state.progress.emit({ type: "statusChanged", instanceId, name, runtimeStatus: "Pending", previous: previous?.runtimeStatus });
+}
+
+/** Starts an orchestration: 400 if no orchestrator has that name, 409 if a live instance has that id. */
+export function startInstance(state: HostState, name: string, inputText: string | undefined, instanceId?: string): string {
+  const registration = state.registry.lookup(name, "orchestration");
+  if (!registration) {
+    throw new DurableHostError(`No orchestrator function named '${name}' is registered`, {
+      code: "FunctionNotFound",
+      statusCode: 400,
+    });
+  }
+  const id = instanceId ?? randomUUID().replace(/-/g, "");
+  const existing = state.store.get(id);
+  if (existing && !isTerminal(existing.runtimeStatus)) {
+    throw new DurableHostError(`An instance with ID '${id}' already exists and is ${existing.runtimeStatus}`, {
+      code: "InstanceExists",
+      statusCode: 409,
+    });
+  }
+  createInstance(state, registration.name, id, inputText, undefined, existing);
+  return id;
+}
+
+function requireLive(state: HostState, instanceId: string): InstanceRecord {
+  const record = state.store.get(instanceId);
+  if (!record) {
+    throw new DurableHostError(`No instance with ID '${instanceId}'`, { code: "InstanceNotFound", statusCode: 404 });
+  }
+  if (isTerminal(record.runtimeStatus)) {
+    throw new DurableHostError(`Instance '${instanceId}' has already ${record.runtimeStatus.toLowerCase()}`, {
+      code: "InstanceGone",
+      statusCode: 410,
+    });
+  }
+  return record;
+}
+
+/** Puts a message in a live instance's inbox; 404 (unknown instance) or 410 (already finished). */
+function queueMessage(state: HostState, instanceId: string, event: Omit<HistoryEvent, "EventId" | "IsPlayed" | "Timestamp">): void {
+  const record = requireLive(state, instanceId);
+  record.inbox.push({ EventId: -1, IsPlayed: false, Timestamp: iso(state.clock.now()), ...event });
+  state.ready.add(instanceId);
+}
+
+/** Queues an external event whose data is JSON text. */
+export function queueEvent(state: HostState, instanceId: string, eventName: string, dataText: string | undefined): void {
+  queueMessage(state, instanceId, {
+    EventType: EventType.EventRaised,
+    Name: eventName,
+    ...(dataText === undefined || dataText === "" ? {} : { Input: dataText }),
+  });
+}
+
+/** Queues a termination, which takes effect at the instance's next episode. */
+export function queueTermination(state: HostState, instanceId: string, reason: string): void {
+  queueMessage(state, instanceId, { EventType: EventType.ExecutionTerminated, Input: toJsonText(reason) });
+}
+
+export function purgeInstance(state: HostState, instanceId: string): boolean {
+  const record = state.store.get(instanceId);
+  if (!record) return false;
+  state.store.delete(instanceId);
+  state.ready.delete(instanceId);
+  return true;
+}
+
+export function purgeInstances(state: HostState, query: InstanceQuery): number {
+  const matches = listInstances(state, query);
+  for (const m of matches) purgeInstance(state, m.instanceId);
+  return matches.length;
+}
+
+export function instanceStatus(state: HostState, instanceId: string): InstanceStatus | undefined {
+  const record = state.store.get(instanceId);
+  return record ? statusOf(record) : undefined;
+}
+
+/** What `getStatusAll` / `getStatusBy` return: every instance matching all the query's filters. */
+export function listInstances(state: HostState, query: InstanceQuery): InstanceStatus[] {
+  const from = query.createdTimeFrom === undefined ? undefined : new Date(query.createdTimeFrom).getTime();
+  const to = query.createdTimeTo === undefined ? undefined : new Date(query.createdTimeTo).getTime();
+  const out: InstanceStatus[] = [];
+  for (const r of state.store.all()) {
+    if (query.runtimeStatus && query.runtimeStatus.length > 0 && !query.runtimeStatus.includes(r.runtimeStatus)) continue;
+    if (from !== undefined && r.createdTime < from) continue;
+    if (to !== undefined && r.createdTime > to) continue;
+    if (query.name !== undefined && r.name.toLowerCase() !== query.name.toLowerCase()) continue;
+    out.push(statusOf(r));
+  }
+  return out;
+}
+
+function statusOf(r: InstanceRecord): InstanceStatus {
+  return {
+    instanceId: r.instanceId,
+    name: r.name,
+    runtimeStatus: r.runtimeStatus,
+    input: parseJsonText(r.input),
+    output: r.output,
+    customStatus: r.customStatus,
+    failureDetails: r.failureDetails,
+    createdTime: new Date(r.createdTime),
+    lastUpdatedTime: new Date(r.lastUpdatedTime),
+    parentInstanceId: r.parent?.instanceId,
+    history: r.history.map((e) => ({ ...e })),
+    replays: r.replays,
+  };
+}

@@ -1,0 +1,159 @@
+/**
+ * One orchestrator episode: the binding payload the extension would send, the SDK's own handler replaying the
+ * orchestrator, the extension side of the replay (`shim.ts`), and the commit of what it decided.
+ */
+import { performance } from "node:perf_hooks";
+import { ensureError } from "../errors";
+import { commit, commitTerminated } from "./commit";
+import type { Registration } from "./functionsCore";
+import { setStatus, type HostState } from "./hostState";
+import { invocationContext } from "./registry";
+import { replayExtensionSide } from "./shim";
+import { cpuMs } from "./stats";
+import type { InstanceRecord } from "./store";
+import {
+  DAY_MS,
+  EventType,
+  OUT_OF_PROC_DATA_LABEL,
+  OrchestratorStateSchema,
+  ReplaySchema,
+  iso,
+  parseJsonText,
+  timeSpan,
+  toJsonText,
+  tryJsonParse,
+  type HistoryEvent,
+  type OrchestratorState,
+} from "./wire";
+
+/** Runs one episode of the instance over its inbox, then commits the outcome. */
+export async function runEpisode(state: HostState, record: InstanceRecord): Promise<void> {
+  const episodeStart = performance.now();
+  const inbox = record.inbox;
+  record.inbox = [];
+  const now = state.clock.now();
+  if (state.options.episodeTickMs) state.clock.advanceBy(state.options.episodeTickMs);
+  const started: HistoryEvent = { EventType: EventType.OrchestratorStarted, EventId: -1, IsPlayed: false, Timestamp: iso(now) };
+  record.replays += 1;
+  state.totals.episodes += 1;
+  let scheduled = 0;
+  try {
+    const terminated = inbox.find((e) => e.EventType === EventType.ExecutionTerminated);
+    if (terminated) {
+      commitTerminated(state, record, started, terminated);
+      return;
+    }
+    const newEvents = [started, ...inbox];
+    if (record.runtimeStatus === "Pending") setStatus(state, record, "Running");
+    const registration = state.registry.lookup(record.name, "orchestration");
+    if (!registration) {
+      commit(state, record, newEvents, [], {
+        kind: "failed",
+        errorType: "FunctionNotFound",
+        message: `The orchestrator function '${record.name}' is not registered in this host`,
+        details: "",
+      });
+      return;
+    }
+    const fullHistory = record.history.concat(newEvents);
+    state.options.beforeReplay?.({ instanceId: record.instanceId, name: record.name });
+    const invocation = await invokeOrchestrator(state, registration, record, fullHistory);
+    if ("crash" in invocation) {
+      commit(state, record, newEvents, [], {
+        kind: "failed",
+        errorType: invocation.crash.name,
+        message: `Orchestrator function '${record.name}' failed: ${invocation.crash.message}`,
+        details: invocation.crash.stack ?? "",
+      });
+      return;
+    }
+    const result = replayExtensionSide(
+      fullHistory,
+      invocation.sdkState,
+      {
+        instanceId: record.instanceId,
+        orchestrationName: record.name,
+        schema: state.schema,
+        maximumShortTimerMs: maximumShortTimerMs(state),
+        longRunningTimerIntervalMs: longRunningTimerIntervalMs(state),
+        isActivity: (n) => state.registry.lookup(n, "activity") !== undefined,
+        isOrchestration: (n) => state.registry.lookup(n, "orchestration") !== undefined,
+      },
+      invocation.sdkFailure,
+    );
+    scheduled = result.newWork.length;
+    if (result.customStatus !== undefined && result.customStatus !== null) {
+      record.customStatus = JSON.parse(toJsonText(result.customStatus)) as unknown;
+    }
+    commit(state, record, newEvents, result.newWork, result.outcome);
+  } finally {
+    state.totals.episodeMs += performance.now() - episodeStart;
+    state.progress.emit({
+      type: "episode",
+      instanceId: record.instanceId,
+      name: record.name,
+      runtimeStatus: record.runtimeStatus,
+      replays: record.replays,
+      historyLength: record.history.length,
+      newWork: scheduled,
+    });
+  }
+}
+
+function maximumShortTimerMs(state: HostState): number {
+  return state.options.maximumShortTimerMs ?? 6 * DAY_MS;
+}
+
+function longRunningTimerIntervalMs(state: HostState): number {
+  return state.options.longRunningTimerIntervalMs ?? 3 * DAY_MS;
+}
+
+async function invokeOrchestrator(
+  state: HostState,
+  registration: Registration,
+  record: InstanceRecord,
+  fullHistory: readonly HistoryEvent[],
+): Promise<{ sdkState: OrchestratorState; sdkFailure?: { message: string; stack: string | undefined } } | { crash: Error }> {
+  const pastCount = record.history.length;
+  // The payload crosses the wire as JSON; a fresh parse also keeps the SDK from mutating our history.
+  const payloadText = JSON.stringify({
+    history: fullHistory.map((e, i) => (i < pastCount ? { ...e, IsPlayed: true } : e)),
+    input: parseJsonText(record.input),
+    instanceId: record.instanceId,
+    isReplaying: pastCount > 0,
+    parentInstanceId: record.parent?.instanceId ?? null,
+    upperSchemaVersion: Math.min(state.schema, ReplaySchema.V2),
+    upperSchemaVersionNew: state.schema,
+    longRunningTimerIntervalDuration: timeSpan(longRunningTimerIntervalMs(state)),
+    maximumShortTimerDuration: timeSpan(maximumShortTimerMs(state)),
+    defaultHttpAsyncRequestSleepTimeMillseconds: 30000,
+  });
+  const payload = JSON.parse(payloadText) as unknown;
+  // A fresh context per episode: the SDK only builds context.df when it is undefined.
+  const context = invocationContext(registration, state.options.log);
+  const cpu0 = cpuMs();
+  const t0 = performance.now();
+  let returned: unknown;
+  let thrown: Error | undefined;
+  try {
+    returned = await registration.handler(payload, context);
+  } catch (e) {
+    thrown = ensureError(e);
+  }
+  const spentCpu = cpuMs() - cpu0;
+  state.totals.orchestratorCpuMs += spentCpu;
+  state.totals.orchestratorHandlerMs += performance.now() - t0;
+  record.orchestratorCpuMs += spentCpu;
+  if (thrown) {
+    const at = thrown.message.indexOf(OUT_OF_PROC_DATA_LABEL);
+    if (at < 0) return { crash: thrown };
+    const parsed = OrchestratorStateSchema.safeParse(tryJsonParse(thrown.message.slice(at + OUT_OF_PROC_DATA_LABEL.length)));
+    if (!parsed.success) return { crash: thrown };
+    return { sdkState: parsed.data, sdkFailure: { message: thrown.message.slice(0, at), stack: thrown.stack } };
+  }
+  const parsed = OrchestratorStateSchema.safeParse(tryJsonParse(toJsonText(returned)));
+  if (!parsed.success) {
+    return { crash: new Error(`the orchestrator returned something that is not an orchestrator state: ${parsed.error.message}`) };
+  }
+  return { sdkState: parsed.data };
+}
