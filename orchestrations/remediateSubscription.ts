@@ -55,6 +55,8 @@ import { buildPlan } from "../src/domain/planWaves";
 import { countOutcomes, groupByReason, leftDownResources } from "../src/domain/summarize";
 import { ensureError } from "../src/errors";
 import { probeSmtp, type ProbeFacts } from "./probeSmtp";
+import { announce } from "./notify";
+import { completionEvent } from "../src/domain/notifications";
 import { ReplayMemo } from "./replayMemo";
 import { backoffSeconds, classifyWithWaits, nowIso, skippedOutcome, transientRetry } from "./shared";
 
@@ -102,7 +104,7 @@ class Run {
   }
 
   /** As countOutcomes over the recorded outcomes (one per resource), without walking them. */
-  private counts(): Progress["counts"] {
+  progressCounts(): Progress["counts"] {
     const done = this.tally.cycled + this.tally.skipped + this.tally.failed;
     return { total: Math.max(this.total, done), ...this.tally, pending: Math.max(0, this.total - done), leftDown: this.leftDown };
   }
@@ -117,7 +119,7 @@ class Run {
       phase: this.phase,
       ...(this.wave !== undefined ? { wave: this.wave } : {}),
       ...(this.waves !== undefined ? { waves: this.waves } : {}),
-      counts: this.counts(),
+      counts: this.progressCounts(),
       ...(message !== undefined ? { message } : {}),
       ...(this.cancelRequested ? { cancelRequested: true } : {}),
       ...(this.activeBatches.length > 0 ? { activeBatches: this.activeBatches } : {}),
@@ -507,6 +509,11 @@ export function* remediateSubscription(context: OrchestrationContext, input: Rem
   if (status === undefined && input.requireApproval) {
     run.phase = "approve";
     run.publish(`waiting up to ${input.options.approvalTimeoutMinutes} min for approval`);
+    if (plan !== undefined) {
+      const deadline = addSeconds(context.df.currentUtcDateTime, input.options.approvalTimeoutMinutes * 60).toISOString();
+      const counts = { total: plan.entries.length, toCycle: plan.counts.toCycle, toRefresh: plan.counts.toRefresh, skipped: plan.counts.skipped };
+      yield* announce(context, { type: "approvalNeeded", runId: input.runId, instanceId: context.df.instanceId, subscriptionId: input.subscriptionId, at: nowIso(context), deadline, requestedBy: input.requestedBy, counts });
+    }
     const approve = context.df.waitForExternalEvent(APPROVE_EVENT);
     const cancel = run.cancel();
     const timeout = context.df.createTimer(addSeconds(context.df.currentUtcDateTime, input.options.approvalTimeoutMinutes * 60));
@@ -536,7 +543,10 @@ export function* remediateSubscription(context: OrchestrationContext, input: Rem
     // 6 canary
     if (!run.cancelled()) {
       canary = yield* runCanary(context, run, plan, discovery, byId);
-      if (canary?.result === "unreachable" || canary?.result === "unavailable") status = "halted";
+      if (canary?.result === "unreachable" || canary?.result === "unavailable") {
+        status = "halted";
+        yield* announce(context, { type: "canaryHalted", runId: input.runId, instanceId: context.df.instanceId, subscriptionId: input.subscriptionId, at: nowIso(context), result: canary.result, detail: canary.detail ?? canary.result, counts: run.progressCounts() });
+      }
       if (canary?.verification === "attestationOnly") run.warnings.push("verification attestationOnly: TCP 25 was not probed; the exemption is taken on the attestation");
     }
     // 7 waves
@@ -608,6 +618,7 @@ export function* remediateSubscription(context: OrchestrationContext, input: Rem
   }
   run.phase = "done";
   run.publish(result.summary.message);
+  yield* announce(context, completionEvent(context.df.instanceId, result));
   const scope = run.memoScope;
   if (scope !== undefined) for (const memo of [discoveryMemo, planMemo, laneMemo, waveEntriesMemo]) memo.drop(scope);
   return result;

@@ -43,6 +43,8 @@ import { readPowerEventsActivity } from "../src/contracts/functions/readPowerEve
 import { activityLogWindow, autoRemediable, findStragglers, findTemporarySubnets, type ActivityLogView } from "../src/domain/stragglers";
 import { ensureError } from "../src/errors";
 import { probeSmtp } from "./probeSmtp";
+import { announce } from "./notify";
+import { reverificationEvents } from "../src/domain/notifications";
 import { backoffSeconds, classifyWithWaits, MAX_READ_ATTEMPTS, nowIso, sleep, transientRetry } from "./shared";
 import { deleteTemporarySubnet, type SubnetStep } from "./temporarySubnet";
 
@@ -296,6 +298,10 @@ export function* reverifySubscription(
     recordDetail = w.detail;
   } catch (e) {
     recordDetail = `the record was not written (${ensureError(e).message.slice(0, 300)})`;
+  }
+
+  for (const event of reverificationEvents(record, child !== undefined ? { runId: child.input.runId, instanceId: child.instanceId } : undefined)) {
+    yield* announce(context, event);
   }
 
   let autoRemediation: ReverifySubscriptionOutput["autoRemediation"];

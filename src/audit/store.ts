@@ -8,6 +8,7 @@
  *                      partition "completed", row subscriptionId: the latest run that cycled the fleet.
  * - `<prefix>outcomes` partition runId, row resourceId: one entity per resource outcome.
  * - `<prefix>reverify` partition subscriptionId, row <inverted at>: re-verification records.
+ * - `<prefix>notify`   partition runId, row notification key: how each notification of the run went.
  * Keys go through encodeKey (ARM ids contain '/'). Every table also has the "~parts" partition for
  * documents too large for one entity (see documents.ts).
  *
@@ -43,6 +44,7 @@ import {
   type RunSummary,
 } from "../contracts/audit";
 import { ReverificationRecordSchema, type ReverificationRecord, type ReverificationRecordInput } from "../contracts/reverify";
+import { NotificationRecordSchema, type NotificationRecord } from "../contracts/notification";
 import type { Plan } from "../contracts/plan";
 import { SubscriptionIdSchema } from "../contracts/ids";
 import { decodeDocument, encodeDocument, PARTS_PARTITION, storedJson, type EncodedDocument, type Entity } from "./documents";
@@ -75,6 +77,10 @@ export interface AuditStore {
   /** Writes every resource outcome, then the final run record. Idempotent for identical content. */
   recordRunCompleted(result: RemediationResult): Promise<void>;
   recordReverification(record: ReverificationRecordInput): Promise<void>;
+  /** How one notification of a run went (one record per run and event type; a replay writes the same record). */
+  recordNotification(record: NotificationRecord): Promise<void>;
+  /** The notifications of a run, oldest first. */
+  listNotifications(runId: string): Promise<NotificationRecord[]>;
   /** Runs newest first, by subscription or across all, optionally within a requestedAt range. */
   listRuns(query?: ListRunsQuery): Promise<RunPage>;
   getRun(runId: string): Promise<AuditedRun | undefined>;
@@ -120,8 +126,8 @@ export function tableEndpointOf(connectionString: string): string | undefined {
   return `${protocol}://${account}.table.${suffix}`;
 }
 
-export function auditTableNames(prefix: string): { runs: string; outcomes: string; reverify: string } {
-  return { runs: `${prefix}runs`, outcomes: `${prefix}outcomes`, reverify: `${prefix}reverify` };
+export function auditTableNames(prefix: string): { runs: string; outcomes: string; reverify: string; notify: string } {
+  return { runs: `${prefix}runs`, outcomes: `${prefix}outcomes`, reverify: `${prefix}reverify`, notify: `${prefix}notify` };
 }
 
 /**
@@ -142,7 +148,7 @@ export function createAuditStore(config: AuditStoreConfig, deps: AuditStoreDepen
     }
     const make = (table: string): TableClient =>
       TableClient.fromConnectionString(connection, table, { allowInsecureConnection: insecure });
-    return new TableAuditStore(make(names.runs), make(names.outcomes), make(names.reverify));
+    return new TableAuditStore(make(names.runs), make(names.outcomes), make(names.reverify), make(names.notify));
   }
   const endpoint = config.PORT25_AUDIT_TABLE_ENDPOINT;
   if (endpoint === undefined) {
@@ -157,7 +163,7 @@ export function createAuditStore(config: AuditStoreConfig, deps: AuditStoreDepen
     deps.credential ??
     new DefaultAzureCredential(config.AZURE_CLIENT_ID === undefined ? {} : { managedIdentityClientId: config.AZURE_CLIENT_ID });
   const make = (table: string): TableClient => new TableClient(endpoint, table, credential);
-  return new TableAuditStore(make(names.runs), make(names.outcomes), make(names.reverify));
+  return new TableAuditStore(make(names.runs), make(names.outcomes), make(names.reverify), make(names.notify));
 }
 
 /** SHA-256 of the plan's JSON, with the counts an auditor reads without the plan itself. */
@@ -202,10 +208,11 @@ class TableAuditStore implements AuditStore {
     private readonly runs: TableClient,
     private readonly outcomes: TableClient,
     private readonly reverify: TableClient,
+    private readonly notify: TableClient,
   ) {}
 
   ensureTables(): Promise<void> {
-    this.tablesReady ??= Promise.all([this.runs.createTable(), this.outcomes.createTable(), this.reverify.createTable()]).then(
+    this.tablesReady ??= Promise.all([this.runs.createTable(), this.outcomes.createTable(), this.reverify.createTable(), this.notify.createTable()]).then(
       () => undefined,
       (e: unknown) => {
         this.tablesReady = undefined;
@@ -259,6 +266,23 @@ class TableAuditStore implements AuditStore {
     await this.ensureTables();
     const doc = encodeDocument(record.subscriptionId, invertedTime(record.at), storedJson(record), { at: record.at });
     await this.writeDocument(this.reverify, doc, refuse);
+  }
+
+  async recordNotification(raw: NotificationRecord): Promise<void> {
+    const record = parseWith(NotificationRecordSchema, raw, "notification record");
+    await this.ensureTables();
+    const doc = encodeDocument(encodeKey(record.runId), encodeKey(record.key), storedJson(record), { status: record.status, subscriptionId: record.subscriptionId });
+    await this.writeDocument(this.notify, doc, refuse);
+  }
+
+  async listNotifications(runId: string): Promise<NotificationRecord[]> {
+    await this.ensureTables();
+    const out: NotificationRecord[] = [];
+    const entities = this.notify.listEntities<Record<string, unknown>>({ queryOptions: { filter: `PartitionKey eq '${encodeKey(runId)}'` } });
+    for await (const entity of entities) {
+      out.push(parseWith(NotificationRecordSchema, JSON.parse(await this.read(this.notify, entity)), "stored notification record"));
+    }
+    return out.sort((a, b) => a.at.localeCompare(b.at) || a.type.localeCompare(b.type));
   }
 
   async listRuns(query: ListRunsQuery = {}): Promise<RunPage> {

@@ -155,9 +155,22 @@ export type NotificationMessage = z.output<typeof NotificationMessageSchema>;
  */
 export const EVENT_TRACE_PREFIX = "Port25Event ";
 
+const RUN_EVENTS: readonly NotificationType[] = ["approvalNeeded", "canaryHalted", "runCompleted", "runRefused"];
+
+/**
+ * The notification's key under its run: the event type for a run's own events (each happens once per run), the
+ * type and the check's time for a re-verification's (a subscription is re-verified again and again against the
+ * same last run).
+ */
+export function notificationKey(event: NotificationEvent): string {
+  return RUN_EVENTS.includes(event.type) ? event.type : `${event.type}@${event.at.replace(/[-:.]/g, "")}`;
+}
+
 /** How one notification went, kept in the audit under its run: every webhook by index, never by address. */
 export const NotificationRecordSchema = z.object({
   runId: z.string().min(1),
+  /** notificationKey of the event. */
+  key: z.string().min(1).max(200),
   subscriptionId: SubscriptionIdSchema,
   type: NotificationTypeSchema,
   /** When the event happened (orchestration time). */
