@@ -46,6 +46,21 @@ param reverifySchedule string = '0 0 6 * * *'
 @description('Host the canary probes on TCP 25 when a run does not name one.')
 param probeHost string = 'smtp.office365.com'
 
+@description('Email addresses the alert rules notify (approval needed, canary halted, resources left down), as a JSON array (empty: none yet). A string, as targetSubscriptionIdsJson.')
+param alertEmailsJson string = '[]'
+
+@secure()
+@description('Webhooks told of every notification event, as a JSON array of https URLs (empty: none). Secret: the URLs embed their receivers\' tokens.')
+param notifyWebhooks string = ''
+
+@description('Body of the webhook posts: json (the event as JSON), teams (Adaptive Card) or slack (incoming-webhook text).')
+@allowed([
+  'json'
+  'teams'
+  'slack'
+])
+param notifyFormat string = 'json'
+
 @description('Durable Functions task hub name (letters and digits).')
 param taskHubName string = 'port25'
 
@@ -59,6 +74,8 @@ param maximumInstanceCount int = 40
 
 // An empty or blank value is no target; anything else must be a JSON array (concat fails the deployment otherwise).
 var targetSubscriptionIds = empty(trim(targetSubscriptionIdsJson)) ? [] : concat([], json(targetSubscriptionIdsJson))
+
+var alertEmails = empty(trim(alertEmailsJson)) ? [] : concat([], json(alertEmailsJson))
 
 var resourceToken = toLower(uniqueString(subscription().id, environmentName, location))
 var tags = {
@@ -92,6 +109,18 @@ module monitoring 'app/monitoring.bicep' = {
     applicationInsightsName: 'appi-port25-${resourceToken}'
     location: location
     tags: tags
+  }
+}
+
+module alerts 'app/alerts.bicep' = {
+  name: 'alerts'
+  scope: rg
+  params: {
+    applicationInsightsName: monitoring.outputs.applicationInsightsName
+    location: location
+    tags: tags
+    actionGroupName: 'ag-port25-${resourceToken}'
+    alertEmails: alertEmails
   }
 }
 
@@ -169,6 +198,8 @@ module api 'app/api.bicep' = {
     autoRemediate: autoRemediate
     autoRemediateUnknownStarts: autoRemediateUnknownStarts
     probeHost: probeHost
+    notifyWebhooks: notifyWebhooks
+    notifyFormat: notifyFormat
     authEnabled: authEnabled
     authClientId: checkedAuthClientId
     authIdentifierUri: createAppRegistration ? appRegistration!.outputs.identifierUri : ''

@@ -36,6 +36,10 @@ param reverifySchedule string
 param autoRemediate bool
 param autoRemediateUnknownStarts bool
 param probeHost string
+@secure()
+@description('Webhooks (JSON array of URLs) told of every notification event; secret: the URLs embed tokens.')
+param notifyWebhooks string = ''
+param notifyFormat string = 'json'
 
 param authEnabled bool
 @description('Client id of the Entra app registration that defines the app roles; used only when authEnabled.')
@@ -131,6 +135,11 @@ resource site 'Microsoft.Web/sites@2024-04-01' = {
       PORT25_AUTO_REMEDIATE_UNKNOWN: autoRemediateUnknownStarts ? 'true' : 'false'
       PORT25_AUTH_ENABLED: authEnabled ? 'true' : 'false'
       PORT25_PROBE_HOST: probeHost
+      PORT25_NOTIFY_WEBHOOKS: notifyWebhooks
+      PORT25_NOTIFY_FORMAT: notifyFormat
+      PORT25_NOTIFY_TIMEOUT_MS: '5000'
+      // Links in notifications: the app's own address (a Flex Consumption host name carries a unique suffix).
+      PORT25_PUBLIC_URL: 'https://${site.properties.defaultHostName}'
       PORT25_TASK_HUB: taskHubName
     }
   }

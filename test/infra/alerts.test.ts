@@ -1,0 +1,93 @@
+/** The deployment notifies without any webhook: an action group and alert rules on the app's notification events. */
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import { z } from "zod";
+import { EVENT_TRACE_PREFIX, NotificationTypeSchema } from "../../src/contracts/notification";
+import { INFRA_DIR, type BicepFile, type Node, loadBicep, modules, objectProperties, params, resources, stringValue, variable } from "./bicep";
+
+const main = loadBicep(path.join(INFRA_DIR, "main.bicep"));
+const api = loadBicep(path.join(INFRA_DIR, "app/api.bicep"));
+const alerts = loadBicep(path.join(INFRA_DIR, "app/alerts.bicep"));
+
+function props(node: Node | undefined): Map<string, Node> {
+  return node ? objectProperties(node) : new Map<string, Node>();
+}
+
+function moduleParams(file: BicepFile, target: string): Map<string, Node> {
+  const mod = modules(file).find((m) => m.target === target);
+  return props(mod?.body ? objectProperties(mod.body).get("params") : undefined);
+}
+
+function isSecure(file: BicepFile, name: string): boolean {
+  const p = params(file).find((q) => q.name === name);
+  const decorators = p?.node.previousNamedSibling;
+  return decorators?.type === "decorators" && /@secure\(\)/.test(decorators.text);
+}
+
+describe("the action group", () => {
+  const group = resources(alerts).find((r) => r.target.startsWith("Microsoft.Insights/actionGroups@"));
+  const body = props(group?.body);
+
+  it("is global and has an email receiver for each address of the alertEmails parameter", () => {
+    expect(stringValue(body.get("location"))).toBe("Global");
+    const receivers = props(body.get("properties")).get("emailReceivers");
+    expect(receivers?.text).toMatch(/^\[for \(email, i\) in alertEmails:/);
+    expect(receivers?.text).toMatch(/emailAddress: email/);
+    expect((stringValue(props(body.get("properties")).get("groupShortName")) ?? "").length).toBeLessThanOrEqual(12);
+  });
+
+  it("takes its addresses from the azd parameter PORT25_ALERT_EMAILS, a JSON array passed as a string", () => {
+    expect(moduleParams(main, "app/alerts.bicep").get("alertEmails")?.text).toBe("alertEmails");
+    expect(variable(main, "alertEmails")?.text).toBe("empty(trim(alertEmailsJson)) ? [] : concat([], json(alertEmailsJson))");
+    const parameters = z
+      .object({ parameters: z.record(z.string(), z.object({ value: z.unknown() })) })
+      .parse(JSON.parse(readFileSync(path.join(INFRA_DIR, "main.parameters.json"), "utf8")));
+    expect(parameters.parameters["alertEmailsJson"]?.value).toBe("${PORT25_ALERT_EMAILS=[]}");
+  });
+});
+
+describe("the alert rules", () => {
+  const rules = resources(alerts).filter((r) => r.target.startsWith("Microsoft.Insights/scheduledQueryRules@"));
+  const events = stringValue(variable(alerts, "events")) ?? "";
+  const list = variable(alerts, "rules")?.text ?? "";
+
+  it("read the events the app logs: trace lines with the contract's prefix, the JSON after it", () => {
+    expect(events).toContain(`message startswith "${EVENT_TRACE_PREFIX}"`);
+    expect(events).toContain(`substring(message, ${EVENT_TRACE_PREFIX.length})`);
+  });
+
+  it("alert on approval needed, canary halted and resources left down, one alert per run", () => {
+    const types = [...list.matchAll(/type == "(\w+)"/g)].map((m) => m[1]);
+    expect(types).toEqual(["approvalNeeded", "canaryHalted", "runCompleted"]);
+    for (const t of types) expect(NotificationTypeSchema.options).toContain(t);
+    expect(list).toMatch(/type == "runCompleted" and toint\(event\.counts\.leftDown\) > 0/);
+    expect(rules).toHaveLength(1);
+    const rule = rules[0];
+    expect(readFileSync(alerts.absolutePath, "utf8")).toMatch(/resource alertRules '[^']+' = \[for rule in rules: \{/);
+    const body = rule?.body?.text ?? "";
+    expect(body).toMatch(/scopes: \[\s*applicationInsights\.id\s*\]/);
+    expect(body).toMatch(/actionGroups: \[\s*actionGroup\.id\s*\]/);
+    expect(body).toMatch(/name: 'runId'/);
+  });
+
+  it("are deployed by main.bicep against the app's Application Insights", () => {
+    expect(moduleParams(main, "app/alerts.bicep").get("applicationInsightsName")?.text).toBe("monitoring.outputs.applicationInsightsName");
+  });
+});
+
+describe("webhooks", () => {
+  it("are a secure parameter from main.bicep to the app setting, never an output", () => {
+    expect(isSecure(main, "notifyWebhooks")).toBe(true);
+    expect(isSecure(api, "notifyWebhooks")).toBe(true);
+    expect(moduleParams(main, "app/api.bicep").get("notifyWebhooks")?.text).toBe("notifyWebhooks");
+    for (const file of [main, api, alerts]) {
+      const outputs = file.root.namedChildren.filter((n) => n.type === "output_declaration");
+      expect(outputs.filter((o) => /notifyWebhooks|NOTIFY_WEBHOOKS/.test(o.text))).toEqual([]);
+    }
+  });
+
+  it("reach the app setting the config parses", () => {
+    expect(readFileSync(api.absolutePath, "utf8")).toMatch(/PORT25_NOTIFY_WEBHOOKS: notifyWebhooks/);
+  });
+});
