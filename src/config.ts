@@ -8,7 +8,7 @@ const bool = z
   .transform((v) => v === "true" || v === "1");
 
 /** A webhook address: https, or http to this machine (a local receiver). Messages never quote it: it is a secret. */
-const WebhookUrlSchema = z.string().refine((value) => {
+export const WebhookUrlSchema = z.string().refine((value) => {
   let url: URL;
   try {
     url = new URL(value);

@@ -1,13 +1,15 @@
 /** Help texts, kept apart from the commands so that `--help` loads nothing heavy. */
 
 export const SIMULATE_HELP = `port25 simulate [--scenario FILE] [--vms N] [--seed S] [--time-scale X] [--mode plan|execute]
-                [--max-concurrency N] [--report FILE] [--json]
+                [--max-concurrency N] [--report FILE] [--json] [--notify URL [--notify-format json|teams|slack]]
   Runs the whole remediation on the built-in Azure simulator (default scenario: scenarios/demo.json, a realistic
   fleet of about 60 VMs), with the real durable-functions engine, the real Azure SDK clients and a real Azurite for
   the audit. Simulated time is virtual: a run that would take hours on Azure takes seconds. --vms N generates a
   fleet of N VMs instead. --time-scale X paces the run at X simulated seconds per real second (to watch it).
   Prints progress (a bar on a terminal), a summary and the path of the HTML report (default
   reports/port25-<run id>.html). --json prints only the machine-readable result (docs/cli.md).
+  --notify URL posts the run's notifications (approval needed, canary halted, run completed or refused) to that
+  webhook as the deployed app does (https, or http to 127.0.0.1/localhost), in the --notify-format body (json).
   Exit codes: 0 the run completed without failures, 1 it ended with failures, was refused or halted, 2 bad usage.`;
 
 export const PLAN_HELP = `port25 plan --subscription ID [--arm-endpoint URL] [--ca FILE] [--max-concurrency N] [--all] [--json]

@@ -4,7 +4,10 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { SimulateOutputSchema } from "../../src/cli/simulateOutput";
+import { NotificationMessageSchema } from "../../src/contracts/notification";
 import { startSimulator, type SimulatorHandle } from "../../src/simulator";
 
 const ROOT = resolve(__dirname, "../..");
@@ -122,18 +125,49 @@ describe("port25 plan against a running simulator", () => {
   });
 });
 
+describe("port25 simulate --notify", () => {
+  it("posts the run's notifications to a local webhook, in the format asked for", async () => {
+    const received: { path: string; body: unknown }[] = [];
+    const server = createServer((req, res) => {
+      let body = "";
+      req.on("data", (d: Buffer) => (body += d.toString()));
+      req.on("end", () => {
+        received.push({ path: req.url ?? "", body: JSON.parse(body) as unknown });
+        res.writeHead(204).end();
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    try {
+      const { port } = server.address() as AddressInfo;
+      const json = await port25(["simulate", "--scenario", paygScenarioFile(), "--json", "--notify", `http://127.0.0.1:${port}/hook`]);
+      expect(json.code).toBe(1);
+      const out = SimulateOutputSchema.parse(JSON.parse(json.stdout));
+      expect(received.map((r) => r.path)).toEqual(["/hook"]);
+      expect(NotificationMessageSchema.parse(received[0]?.body)).toMatchObject({ type: "runRefused", runId: out.summary.runId, category: "blockedNotExemptible", links: {} });
+      const slack = await port25(["simulate", "--scenario", paygScenarioFile(), "--notify", `http://127.0.0.1:${port}/slack`, "--notify-format", "slack"]);
+      expect(slack.code).toBe(1);
+      expect(received[1]).toEqual({ path: "/slack", body: { text: expect.stringMatching(/^\*Port 25 remediation refused on subscription /) as unknown } });
+    } finally {
+      await new Promise<void>((r) => server.close(() => r()));
+    }
+  });
+});
+
 describe("bad usage exits 2 and names the flag or field", () => {
   it.each([
     [["simulate", "--bogus"], /--bogus/],
     [["simulate", "--vms", "-3"], /--vms/],
     [["simulate", "--vms", "10", "--scenario", DEMO], /--vms: cannot be combined/],
     [["simulate", "--scenario", "/nonexistent/scenario.json"], /--scenario/],
+    [["simulate", "--notify", "http://hooks.example.net/T0KEN"], /--notify: each webhook must be an https URL/],
+    [["simulate", "--notify", "https://hooks.example.net/T0KEN", "--notify-format", "xml"], /--notify-format/],
     [["plan", "--subscription", "not-a-guid"], /--subscription: must be a subscription GUID/],
     [["launch"], /unknown command "launch"/],
   ])("port25 %j", async (args, message) => {
     const r = await port25(args);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(message);
+    expect(r.stderr).not.toContain("T0KEN");
     expect(r.stdout).toBe("");
   });
 

@@ -15,6 +15,7 @@ import { renderRunReport } from "../../audit/report";
 import { requireAuditStore } from "../../audit/current";
 import type { RemediationResult } from "../../contracts/remediation";
 import type { CommandResult } from "../command";
+import { WebhookUrlSchema } from "../../config";
 
 const Flags = z
   .object({
@@ -26,6 +27,8 @@ const Flags = z
     maxConcurrency: z.coerce.number().int().min(1).max(1000).optional(),
     report: z.string().min(1).optional(),
     json: z.boolean().default(false),
+    notify: WebhookUrlSchema.optional(),
+    notifyFormat: z.enum(["json", "teams", "slack"]).default("json"),
   })
   .strict();
 
@@ -75,6 +78,8 @@ export async function simulateCommand(argv: string[]): Promise<CommandResult> {
     "max-concurrency": { type: "string" },
     report: { type: "string" },
     json: { type: "boolean" },
+    notify: { type: "string" },
+    "notify-format": { type: "string" },
   });
   const f = parseFlagValues(Flags, camelKeys(values));
   if (f.scenario !== undefined && f.vms !== undefined) throw new UsageError("--vms: cannot be combined with --scenario");
@@ -85,7 +90,8 @@ export async function simulateCommand(argv: string[]): Promise<CommandResult> {
   const sink = createProgressSink(process.stderr, !f.json);
   const counts = scenarioCounts(scenario);
   if (!f.json) process.stderr.write(`Simulating ${f.vms !== undefined ? source : displayPath(source)}: ${describeScenario(counts)}\n`);
-  const stack = await startLocalStack({ scenario, seed: f.seed, audit: true });
+  const notify: Record<string, string> = f.notify === undefined ? {} : { PORT25_NOTIFY_WEBHOOKS: f.notify, PORT25_NOTIFY_FORMAT: f.notifyFormat };
+  const stack = await startLocalStack({ scenario, seed: f.seed, audit: true, env: notify });
   let result: RemediationResult;
   try {
     stack.start({
@@ -101,6 +107,9 @@ export async function simulateCommand(argv: string[]): Promise<CommandResult> {
       if (p) sink.update(p);
     });
     result = stack.result();
+    // The run does not wait for its notifications; the simulation does, so that the last one is sent (or has
+    // failed every attempt) before the stack stops.
+    if (f.notify !== undefined) await stack.host.runUntilIdle();
     sink.finish(result.summary);
 
     const audited = await requireAuditStore().getRun(result.summary.runId);
