@@ -9,6 +9,8 @@ import { afterEach, describe, expect, it } from "vitest";
 import { startLocalStack, type LocalStack, type LocalStackOptions } from "../../src/cli/localStack";
 import { createAuditStore } from "../../src/audit/store";
 import { EVENT_TRACE_PREFIX, NotificationMessageSchema, type NotificationMessage, type NotificationRecord } from "../../src/contracts/notification";
+import { TEMP_SUBNET_PREFIX } from "../../src/contracts/options";
+import { REVERIFY_SUBSCRIPTION } from "../../src/contracts/names";
 import { checkInvariants } from "../support/invariants";
 import { TEST_ATTESTATION } from "../support/productHost";
 import { fleet, scenario, START, SUBSCRIPTION_ID } from "./scenarios";
@@ -191,6 +193,34 @@ describe("a refused run", () => {
     await stack.run();
     expect(stack.result().summary.status).toBe("refused");
     expect(receiver.messages()).toEqual([expect.objectContaining({ type: "runRefused", category: "blockedNotExemptible", advice: expect.stringMatching(/587/) as unknown })]);
+  });
+});
+
+describe("the re-verification", () => {
+  it("posts leakedSubnetsRemoved when it removes a temporary subnet a run left behind", async () => {
+    const receiver = await Receiver.start("ok");
+    open.push(receiver);
+    const leaked = `${TEMP_SUBNET_PREFIX}leaked01`;
+    const { stack } = await stackWith(receiver, {
+      scenario: scenario({
+        vnets: [{ name: "vnet-app", resourceGroup: "rg-app", addressPrefixes: ["10.0.0.0/16"], subnets: [{ name: "default", addressPrefix: "10.0.0.0/24" }, { name: leaked, addressPrefix: "10.0.9.0/29" }] }],
+      }),
+    });
+    stack.host.startOrchestration(REVERIFY_SUBSCRIPTION, { subscriptionId: SUBSCRIPTION_ID, lastRunId: "run-earlier", probeHost: "smtp.contoso.example" }, { instanceId: "reverify-notify" });
+    await stack.run();
+    expect(stack.host.getStatus("reverify-notify")?.runtimeStatus).toBe("Completed");
+    const vnetId = stack.sim.snapshot().vnets[0]?.id ?? "";
+    expect(receiver.messages()).toEqual([
+      expect.objectContaining({
+        type: "leakedSubnetsRemoved",
+        runId: "run-earlier",
+        subscriptionId: SUBSCRIPTION_ID,
+        removed: [`${vnetId}/subnets/${leaked}`],
+        removedCount: 1,
+        failedCount: 0,
+        links: { report: `${PUBLIC_URL}/api/audit/runs/run-earlier?format=html` },
+      }),
+    ]);
   });
 });
 
