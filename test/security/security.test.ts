@@ -64,6 +64,9 @@ function simGet(api: ApiStack, path: string): Promise<{ status: number; code: st
   });
 }
 
+/** The token a notification webhook's address embeds (Teams and Slack URLs carry theirs in the path). */
+const WEBHOOK_TOKEN = "whk-T0KEN-9f8e7d6c5b4a";
+
 describe("security", () => {
   let api: ApiStack;
   const hostLog: string[] = [];
@@ -96,6 +99,8 @@ describe("security", () => {
           ],
         },
       }),
+      // A webhook whose address embeds a token, and that refuses every post: its failures are logged and audited.
+      env: { PORT25_NOTIFY_WEBHOOKS: `https://127.0.0.1:1/hooks/${WEBHOOK_TOKEN}`, PORT25_NOTIFY_TIMEOUT_MS: "500" },
       host: { log: (level, fn, ...args) => void hostLog.push(`${level} ${fn} ${args.map((a) => (typeof a === "string" ? a : JSON.stringify(a) ?? String(a))).join(" ")}`) },
     });
     const own = (name: string): string => `/subscriptions/${SUBSCRIPTION_ID}/resourceGroups/rg-app/providers/Microsoft.Compute/virtualMachines/${name}`;
@@ -173,8 +178,8 @@ describe("security", () => {
     expect(refused.map((e) => e.status).sort()).toEqual([403, 404]);
   });
 
-  it("keeps the ARM token and the storage key out of logs, histories, audit records and API answers", async () => {
-    const secrets = [api.stack.sim.token, AZURITE_ACCOUNT_KEY, AZURITE_ACCOUNT_KEY.slice(0, 24)];
+  it("keeps the ARM token, the storage key and the webhooks' addresses out of logs, histories, audit records and API answers", async () => {
+    const secrets = [api.stack.sim.token, AZURITE_ACCOUNT_KEY, AZURITE_ACCOUNT_KEY.slice(0, 24), WEBHOOK_TOKEN, "127.0.0.1:1/"];
     const connection = api.stack.azurite?.connectionString ?? "";
     const { TableClient, TableServiceClient } = await import("@azure/data-tables");
     const entities: string[] = [];
@@ -193,9 +198,10 @@ describe("security", () => {
       apiAnswers: answers.join("\n"),
       status: JSON.stringify(api.stack.host.listInstances()),
     };
-    // What is read is the real thing: each record of the run names it. (The app writes nothing through context.log
-    // today, so the host log is empty; the check guards whatever logging comes later.)
-    for (const where of ["auditEntities", "histories", "apiAnswers", "status"]) expect(haystacks[where]).toContain(result.input.runId);
+    // What is read is the real thing: each record of the run names it, the host log through the notification events.
+    for (const where of ["hostLog", "auditEntities", "histories", "apiAnswers", "status"]) expect(haystacks[where]).toContain(result.input.runId);
+    // The webhook's failures are on the record, by index and error.
+    expect(haystacks["auditEntities"]).toMatch(/"status":"failed"/);
     for (const [where, text] of Object.entries(haystacks)) {
       for (const secret of secrets) expect({ where, leaked: text.includes(secret) }).toEqual({ where, leaked: false });
       expect({ where, bearer: /Bearer\s+[A-Za-z0-9._~+/-]{10,}/.test(text) }).toEqual({ where, bearer: false });
