@@ -76,6 +76,8 @@ const STATUS_TONE: Record<string, "good" | "warn" | "bad" | "info" | "muted"> = 
   unavailable: "warn",
   cycled: "good",
   failed: "bad",
+  delivered: "good",
+  noWebhooks: "muted",
 };
 
 const STATUS_LABEL: Record<string, string> = {
@@ -441,6 +443,19 @@ function renderWarnings(r: RunRecord): string {
   return `<section><h2>Warnings <span class="pill">${warnings.length}</span></h2><ul class="warnings">${warnings.map((w) => `<li>${e(w)}</li>`).join("")}</ul></section>`;
 }
 
+/** Who was told, and how it went: each notification's webhooks by their place in the setting, never by address. */
+function renderNotifications(notifications: AuditedRun["notifications"]): string {
+  if (notifications === undefined || notifications.length === 0) return "";
+  const rows = notifications
+    .map((n) => {
+      const failed = n.failed.map((f) => `webhook #${f.index + 1}: ${f.error}`).join("; ");
+      const result = n.status === "noWebhooks" ? "Application Insights only" : `${n.delivered}/${n.webhooks} delivered${failed === "" ? "" : ` (${failed})`}`;
+      return `<tr><td>${e(n.type)}</td><td>${formatTime(n.at)}</td><td>${badge(n.status)}</td><td>${e(result)}</td><td>${n.attempts}</td></tr>`;
+    })
+    .join("");
+  return `<section id="notifications"><h2>Notifications <span class="pill">${notifications.length}</span></h2><table><thead><tr><th>Event</th><th>At</th><th>Status</th><th>Webhooks</th><th>Attempts</th></tr></thead><tbody>${rows}</tbody></table></section>`;
+}
+
 function renderPlanAndOptions(r: RunRecord): string {
   const p = r.plan;
   const plan =
@@ -540,6 +555,7 @@ ${renderFailures(audited.outcomes)}
 ${renderSkips(audited.outcomes)}
 ${renderSubnets(audited.outcomes)}
 ${renderWarnings(r)}
+${renderNotifications(audited.notifications)}
 ${renderPlanAndOptions(r)}
 </main>
 <footer>Audit record of run ${e(r.runId)}${options.generatedAt === undefined ? "" : ` · generated ${formatTime(options.generatedAt)}`}</footer>

@@ -317,7 +317,8 @@ class TableAuditStore implements AuditStore {
       docs.push(parseWith(OutcomeDocSchema, JSON.parse(await this.read(this.outcomes, entity)), "stored resource outcome"));
     }
     docs.sort((a, b) => a.seq - b.seq);
-    return { run, outcomes: docs.map((d) => d.outcome) };
+    const notifications = await this.listNotifications(runId);
+    return { run, outcomes: docs.map((d) => d.outcome), ...(notifications.length > 0 ? { notifications } : {}) };
   }
 
   async listReverifications(subscriptionId: string, query: ListReverificationsQuery = {}): Promise<ReverificationPage> {

@@ -6,6 +6,7 @@ import { RemediationOptionsSchema } from "./options";
 import { ResourceOutcomeSchema } from "./outcome";
 import { AttestationSchema, ModeSchema, OutcomeCountsSchema, RemediationSummarySchema, RunStatusSchema } from "./remediation";
 import { PlanSchema } from "./plan";
+import { NotificationRecordSchema } from "./notification";
 
 /** A run's status in the audit: "running" until the final record replaces it. */
 export const AuditStatusSchema = z.enum(["running", ...RunStatusSchema.options]);
@@ -72,6 +73,8 @@ export type RunPage = z.output<typeof RunPageSchema>;
 export const AuditedRunSchema = z.object({
   run: RunRecordSchema,
   outcomes: z.array(ResourceOutcomeSchema),
+  /** How each of the run's notifications went (absent: none recorded). */
+  notifications: z.array(NotificationRecordSchema).optional(),
 });
 export type AuditedRun = z.output<typeof AuditedRunSchema>;
 

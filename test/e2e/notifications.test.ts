@@ -8,6 +8,7 @@ import type { AddressInfo, Socket } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
 import { startLocalStack, type LocalStack, type LocalStackOptions } from "../../src/cli/localStack";
 import { createAuditStore } from "../../src/audit/store";
+import { renderRunReport } from "../../src/audit/report";
 import { EVENT_TRACE_PREFIX, NotificationMessageSchema, type NotificationMessage, type NotificationRecord } from "../../src/contracts/notification";
 import { TEMP_SUBNET_PREFIX } from "../../src/contracts/options";
 import { REVERIFY_SUBSCRIPTION } from "../../src/contracts/names";
@@ -262,6 +263,15 @@ describe("a receiver that fails or hangs", () => {
     // The retries waited on durable timers after the run had ended: 30 s, 2 min and 8 min.
     expect(Date.parse(record?.finishedAt ?? "") - Date.parse(withReceiver.endedAt)).toBeGreaterThanOrEqual((30 + 120 + 480) * 1000);
     expect(JSON.stringify(records)).not.toContain(SECRET);
+    // The audited run carries them, and its report shows them.
+    const store = createAuditStore({ PORT25_AUDIT_TABLE_CONNECTION: withReceiver.stack.azurite?.connectionString ?? "", PORT25_AUDIT_TABLE_PREFIX: "port25" });
+    const audited = await store.getRun("notify-receiver");
+    expect(audited?.notifications).toEqual(records);
+    if (audited === undefined) throw new Error("the run is not in the audit");
+    const html = renderRunReport(audited);
+    expect(html).toContain('id="notifications"');
+    expect(html).toContain(`webhook #1: ${error}`);
+    expect(html).not.toContain(SECRET);
     expect(JSON.stringify(records)).not.toContain("127.0.0.1");
     expect(withReceiver.logs.join("\n")).not.toContain(SECRET);
   });
