@@ -1,6 +1,31 @@
 /** Turns the ARM failures a resource is expected to meet into data; anything else is rethrown. */
 import { ensureError, isAzureOperationError } from "../src/errors";
 import type { ArmFailure } from "../src/contracts/functions/common";
+import type { ArmGateway } from "../src/azure/gateway";
+
+/**
+ * The one way an activity calls ARM: `body` runs with the gateway, and a failure the resource is expected to meet
+ * comes back as data (toArmFailure) while anything else is rethrown for the orchestration's activity retry.
+ * `onFailure` turns such a failure into the activity's own answer where it means the goal is met.
+ */
+export function callArm<T>(gateway: ArmGateway, body: (arm: ArmGateway) => Promise<T>): Promise<T | ArmFailure>;
+export function callArm<T, F>(
+  gateway: ArmGateway,
+  body: (arm: ArmGateway) => Promise<T>,
+  onFailure: (failure: ArmFailure) => F,
+): Promise<T | F>;
+export async function callArm<T, F>(
+  gateway: ArmGateway,
+  body: (arm: ArmGateway) => Promise<T>,
+  onFailure?: (failure: ArmFailure) => F,
+): Promise<T | F | ArmFailure> {
+  try {
+    return await body(gateway);
+  } catch (e) {
+    const failure = toArmFailure(e);
+    return onFailure === undefined ? failure : onFailure(failure);
+  }
+}
 
 /** ARM says "too many requests" in several ways (SubscriptionRequestsThrottled, TooManyRequests, RetryableError, …). */
 const THROTTLE_CODE = /throttl|toomanyrequests|^retryableerror|operationpreempted/i;

@@ -56,7 +56,7 @@ import type { PowerStep } from "../contracts/plan";
 import { powerStateFromStatuses } from "../contracts/power";
 import { AzureOperationError, ensureError } from "../errors";
 import { ARM_ACTIONS } from "./armActions";
-import type { ArmClients } from "./clients";
+import type { ArmClientSet } from "./clientSet";
 import { armErrorFromBody, errorFromResponse, isBusyFailure, retryAfterSecondsFrom, toAzureOperationError, type ArmErrorDetail } from "./errors";
 import type { ArmGateway } from "./gateway";
 
@@ -76,7 +76,7 @@ const ACTIVITY_LOG_MAX_PAGES = 500;
 const SCALE_SET_READ_CONCURRENCY = 4;
 
 export class ArmGatewayImpl implements ArmGateway {
-  constructor(private readonly clients: ArmClients) {}
+  constructor(private readonly clients: ArmClientSet) {}
 
   getSubscription(subscriptionId: string): Promise<SubscriptionInfo> {
     return this.call("getSubscription", async () => {
