@@ -13,9 +13,8 @@ import {
 import { stepInTransition, stepSatisfied } from "../src/contracts/functions/common";
 import type { PowerState } from "../src/contracts/power";
 import type { ArmGateway } from "../src/azure/gateway";
-import { withPacing } from "../src/azure/pacing";
 import { ValidationError } from "../src/errors";
-import { callArm } from "./armFailure";
+import { callArmPaced } from "./armFailure";
 import type { ActivityDeps } from "./deps";
 
 type Input = z.output<typeof BeginPowerOperationInput>;
@@ -23,11 +22,12 @@ type Output = z.input<typeof BeginPowerOperationOutput>;
 
 export function beginPowerOperation({ gateway }: ActivityDeps): BoundActivity {
   return bindActivity(beginPowerOperationActivity, (input) =>
-    callArm(gateway, async (arm): Promise<Output> => {
-      const { value, paceSeconds } = await withPacing(() => (input.kind === "vm" ? beginOnVm(arm, input) : beginOnScaleSet(arm, input)));
-      // ARM's rate-limit headers said a budget of this resource is nearly spent: the orchestration waits before polling.
-      return paceSeconds > 0 && (value.status === "started" || value.status === "inTransition") ? { ...value, paceSeconds } : value;
-    }),
+    callArmPaced(
+      gateway,
+      (arm) => (input.kind === "vm" ? beginOnVm(arm, input) : beginOnScaleSet(arm, input)),
+      // Only a step under way is polled next.
+      (value) => value.status === "started" || value.status === "inTransition",
+    ),
   );
 }
 

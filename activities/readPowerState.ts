@@ -8,21 +8,15 @@ import {
 } from "../src/contracts/functions/readPowerState";
 import type { OperationStatus } from "../src/contracts/azure";
 import type { ArmGateway } from "../src/azure/gateway";
-import { withPacing } from "../src/azure/pacing";
-import { callArm } from "./armFailure";
+import { callArmPaced } from "./armFailure";
 import type { ActivityDeps } from "./deps";
 
 type Input = z.output<typeof ReadPowerStateInput>;
 type Output = z.input<typeof ReadPowerStateOutput>;
 
-/** The read, with the wait ARM's rate-limit headers ask for before the next one (pacing.ts). */
+/** The read, with the wait ARM's rate-limit headers ask for before the next one. */
 export function readPowerState({ gateway }: ActivityDeps): BoundActivity {
-  return bindActivity(readPowerStateActivity, (input) =>
-    callArm(gateway, async (arm): Promise<Output> => {
-      const { value, paceSeconds } = await withPacing(() => read(arm, input));
-      return paceSeconds > 0 ? { ...value, paceSeconds } : value;
-    }),
-  );
+  return bindActivity(readPowerStateActivity, (input) => callArmPaced(gateway, (arm) => read(arm, input)));
 }
 
 async function read(arm: ArmGateway, input: Input): Promise<Extract<Output, { status: "ok" }>> {
