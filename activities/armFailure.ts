@@ -1,6 +1,48 @@
 /** Turns the ARM failures a resource is expected to meet into data; anything else is rethrown. */
 import { ensureError, isAzureOperationError } from "../src/errors";
 import type { ArmFailure } from "../src/contracts/functions/common";
+import type { ArmGateway } from "../src/azure/gateway";
+import { withPacing } from "../src/azure/pacing";
+
+/**
+ * The one way an activity calls ARM: `body` runs with the gateway, and a failure the resource is expected to meet
+ * comes back as data (toArmFailure) while anything else is rethrown for the orchestration's activity retry.
+ * `onFailure` turns such a failure into the activity's own answer where it means the goal is met.
+ */
+export function callArm<T>(gateway: ArmGateway, body: (arm: ArmGateway) => Promise<T>): Promise<T | ArmFailure>;
+export function callArm<T, F>(
+  gateway: ArmGateway,
+  body: (arm: ArmGateway) => Promise<T>,
+  onFailure: (failure: ArmFailure) => F,
+): Promise<T | F>;
+export async function callArm<T, F>(
+  gateway: ArmGateway,
+  body: (arm: ArmGateway) => Promise<T>,
+  onFailure?: (failure: ArmFailure) => F,
+): Promise<T | F | ArmFailure> {
+  try {
+    return await body(gateway);
+  } catch (e) {
+    const failure = toArmFailure(e);
+    return onFailure === undefined ? failure : onFailure(failure);
+  }
+}
+
+/**
+ * callArm for an answer after which the orchestration sends another request on the same resource: when ARM's
+ * rate-limit headers said a budget is nearly spent (src/azure/pacing.ts), the wait they ask for comes back as
+ * `paceSeconds` on the answers `paces` picks, and the orchestration waits that long on its durable timer.
+ */
+export function callArmPaced<T extends object>(
+  gateway: ArmGateway,
+  body: (arm: ArmGateway) => Promise<T>,
+  paces: (value: T) => boolean = () => true,
+): Promise<T | (T & { paceSeconds: number }) | ArmFailure> {
+  return callArm(gateway, async (arm) => {
+    const { value, paceSeconds } = await withPacing(() => body(arm));
+    return paceSeconds > 0 && paces(value) ? { ...value, paceSeconds } : value;
+  });
+}
 
 /** ARM says "too many requests" in several ways (SubscriptionRequestsThrottled, TooManyRequests, RetryableError, …). */
 const THROTTLE_CODE = /throttl|toomanyrequests|^retryableerror|operationpreempted/i;

@@ -4,7 +4,7 @@
  * a lost completion sends nothing twice. Throttling, conflicts and ARM's refusals come back as data.
  */
 import type { z } from "zod";
-import { registerActivity } from "../src/functions/registerActivity";
+import { bindActivity, type BoundActivity } from "../src/functions/registerActivity";
 import {
   beginPowerOperationActivity,
   type BeginPowerOperationInput,
@@ -12,26 +12,26 @@ import {
 } from "../src/contracts/functions/beginPowerOperation";
 import { stepInTransition, stepSatisfied } from "../src/contracts/functions/common";
 import type { PowerState } from "../src/contracts/power";
-import { withPacing } from "../src/azure/pacing";
-import { ValidationError, ensureError } from "../src/errors";
-import { toArmFailure } from "./armFailure";
-import { gateway } from "./deps";
+import type { ArmGateway } from "../src/azure/gateway";
+import { ValidationError } from "../src/errors";
+import { callArmPaced } from "./armFailure";
+import type { ActivityDeps } from "./deps";
 
 type Input = z.output<typeof BeginPowerOperationInput>;
 type Output = z.input<typeof BeginPowerOperationOutput>;
 
-export async function beginPowerOperation(input: Input): Promise<Output> {
-  try {
-    const { value, paceSeconds } = await withPacing(() => (input.kind === "vm" ? beginOnVm(input) : beginOnScaleSet(input)));
-    // ARM's rate-limit headers said a budget of this resource is nearly spent: the orchestration waits before polling.
-    return paceSeconds > 0 && (value.status === "started" || value.status === "inTransition") ? { ...value, paceSeconds } : value;
-  } catch (e) {
-    return toArmFailure(ensureError(e));
-  }
+export function beginPowerOperation({ gateway }: ActivityDeps): BoundActivity {
+  return bindActivity(beginPowerOperationActivity, (input) =>
+    callArmPaced(
+      gateway,
+      (arm) => (input.kind === "vm" ? beginOnVm(arm, input) : beginOnScaleSet(arm, input)),
+      // Only a step under way is polled next.
+      (value) => value.status === "started" || value.status === "inTransition",
+    ),
+  );
 }
 
-async function beginOnVm(input: Input): Promise<Output> {
-  const arm = gateway();
+async function beginOnVm(arm: ArmGateway, input: Input): Promise<Output> {
   const state = await arm.getVmState(input.resourceId);
   if (!state.exists) return notFound(input.resourceId);
   if (stepSatisfied(input.step, state.powerState)) return { status: "alreadyDone", state: state.powerState };
@@ -40,14 +40,13 @@ async function beginOnVm(input: Input): Promise<Output> {
   return { status: "started", handle, stateBefore: state.powerState };
 }
 
-async function beginOnScaleSet(input: Input): Promise<Output> {
+async function beginOnScaleSet(arm: ArmGateway, input: Input): Promise<Output> {
   const wanted = input.instanceIds ?? [];
   if (wanted.length === 0) {
     throw new ValidationError("input of beginPowerOperation", [
       { path: "instanceIds", message: "a scale-set step needs the instance ids it applies to" },
     ]);
   }
-  const arm = gateway();
   const state = await arm.getScaleSetState(input.resourceId);
   if (!state.exists) return notFound(input.resourceId);
   const byId = new Map(state.instances.map((i) => [i.instanceId, i.powerState] as const));
@@ -77,5 +76,3 @@ function commonState(states: readonly PowerState[]): PowerState {
 function notFound(resourceId: string): Output {
   return { status: "notFound", code: "ResourceNotFound", message: `${resourceId} no longer exists`, statusCode: 404 };
 }
-
-registerActivity(beginPowerOperationActivity, beginPowerOperation);

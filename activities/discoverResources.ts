@@ -3,29 +3,19 @@
  * extensions of the canary candidates (src/azure/discover.ts).
  */
 import { randomUUID } from "node:crypto";
-import type { z } from "zod";
-import { registerActivity } from "../src/functions/registerActivity";
-import {
-  discoverResourcesActivity,
-  type DiscoverResourcesInput,
-  type DiscoverResourcesOutput,
-} from "../src/contracts/functions/discoverResources";
+import { bindActivity, type BoundActivity } from "../src/functions/registerActivity";
+import { discoverResourcesActivity } from "../src/contracts/functions/discoverResources";
 import { discoverSubscription } from "../src/azure/discover";
 import { RemediationOptionsSchema } from "../src/contracts/options";
-import { ensureError } from "../src/errors";
-import { toArmFailure } from "./armFailure";
-import { gateway } from "./deps";
+import { callArm } from "./armFailure";
+import type { ActivityDeps } from "./deps";
 
-export async function discoverResources(
-  input: z.output<typeof DiscoverResourcesInput>,
-): Promise<z.input<typeof DiscoverResourcesOutput>> {
-  try {
-    const options = input.options ?? RemediationOptionsSchema.parse({});
-    const discovery = await discoverSubscription(gateway(), input.subscriptionId, options);
-    return { status: "ok", discovery, listingId: randomUUID() };
-  } catch (e) {
-    return toArmFailure(ensureError(e));
-  }
+export function discoverResources({ gateway }: ActivityDeps): BoundActivity {
+  return bindActivity(discoverResourcesActivity, (input) =>
+    callArm(gateway, async (arm) => {
+      const options = input.options ?? RemediationOptionsSchema.parse({});
+      const discovery = await discoverSubscription(arm, input.subscriptionId, options);
+      return { status: "ok" as const, discovery, listingId: randomUUID() };
+    }),
+  );
 }
-
-registerActivity(discoverResourcesActivity, discoverResources);

@@ -4,12 +4,12 @@
  * starts from deallocated: ARM keeps no "last started" time).
  */
 import type { z } from "zod";
-import { registerActivity } from "../src/functions/registerActivity";
+import { bindActivity, type BoundActivity } from "../src/functions/registerActivity";
 import { readLastRunActivity, type ReadLastRunInput, type ReadLastRunOutput } from "../src/contracts/functions/readLastRun";
 import { resourceKey } from "../src/contracts/ids";
 import { cycledBy } from "../src/domain/stragglers";
 import type { AuditStore } from "../src/audit/store";
-import { auditStore } from "./deps";
+import { NO_AUDIT_TABLE, type ActivityDeps } from "./deps";
 
 /** Runs read for their outcomes at most (newest first). */
 const MAX_RUNS = 100;
@@ -27,11 +27,13 @@ async function otherRuns(store: AuditStore, subscriptionId: string, from: string
   return ids;
 }
 
-export async function readLastRun(input: z.output<typeof ReadLastRunInput>): Promise<z.input<typeof ReadLastRunOutput>> {
-  const store = auditStore();
-  if (store === undefined) {
-    return { status: "notConfigured", detail: "no audit table is configured (PORT25_AUDIT_TABLE_CONNECTION or PORT25_AUDIT_TABLE_ENDPOINT)" };
-  }
+export function readLastRun({ auditStore }: ActivityDeps): BoundActivity {
+  return bindActivity(readLastRunActivity, (input) =>
+    auditStore === undefined ? Promise.resolve({ status: "notConfigured" as const, detail: NO_AUDIT_TABLE }) : read(auditStore, input),
+  );
+}
+
+async function read(store: AuditStore, input: z.output<typeof ReadLastRunInput>): Promise<z.input<typeof ReadLastRunOutput>> {
   const audited = await store.getRun(input.runId);
   if (audited === undefined) return { status: "notFound", detail: `the audit store has no run ${input.runId}` };
   const { run, outcomes } = audited;
@@ -58,5 +60,3 @@ export async function readLastRun(input: z.output<typeof ReadLastRunInput>): Pro
     runsRead: 1 + others.length,
   };
 }
-
-registerActivity(readLastRunActivity, readLastRun);

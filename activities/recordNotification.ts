@@ -1,16 +1,9 @@
-/** Activity: the audit record of one notification, under its run (idempotent by run and event type). */
-import type { z } from "zod";
-import { registerActivity } from "../src/functions/registerActivity";
-import type { AuditWriteOutput } from "../src/contracts/functions/recordRunStarted";
+/** Activity: the audit record of one notification, under its run (a replay writes the same record). */
+import type { BoundActivity } from "../src/functions/registerActivity";
 import { recordNotificationActivity } from "../src/contracts/functions/recordNotification";
-import type { NotificationRecord } from "../src/contracts/notification";
-import { auditStore } from "./deps";
+import { auditWrite } from "./auditWrite";
+import type { ActivityDeps } from "./deps";
 
-export async function recordNotification(input: NotificationRecord): Promise<z.input<typeof AuditWriteOutput>> {
-  const store = auditStore();
-  if (store === undefined) return { recorded: false, detail: "no audit table is configured (PORT25_AUDIT_TABLE_CONNECTION or PORT25_AUDIT_TABLE_ENDPOINT)" };
-  await store.recordNotification(input);
-  return { recorded: true };
+export function recordNotification(deps: ActivityDeps): BoundActivity {
+  return auditWrite(deps, recordNotificationActivity, (store, input) => store.recordNotification(input));
 }
-
-registerActivity(recordNotificationActivity, recordNotification);

@@ -1,29 +1,21 @@
 /** Activity: delete the temporary subnet; absent counts as done and one already being deleted is left to finish. */
-import type { z } from "zod";
-import { registerActivity } from "../src/functions/registerActivity";
-import {
-  removeTemporarySubnetActivity,
-  type RemoveTemporarySubnetInput,
-  type RemoveTemporarySubnetOutput,
-} from "../src/contracts/functions/removeTemporarySubnet";
-import { ensureError } from "../src/errors";
-import { toArmFailure } from "./armFailure";
-import { gateway } from "./deps";
+import { bindActivity, type BoundActivity } from "../src/functions/registerActivity";
+import { removeTemporarySubnetActivity } from "../src/contracts/functions/removeTemporarySubnet";
+import { callArm } from "./armFailure";
+import type { ActivityDeps } from "./deps";
 
-export async function removeTemporarySubnet(
-  input: z.output<typeof RemoveTemporarySubnetInput>,
-): Promise<z.input<typeof RemoveTemporarySubnetOutput>> {
-  try {
-    const arm = gateway();
-    const existing = await arm.getSubnet(input.vnetId, input.subnetName);
-    if (!existing.exists) return { status: "absent" };
-    if (existing.provisioningState?.toLowerCase() === "deleting") return { status: "deleting" };
-    return { status: "started", handle: await arm.beginDeleteSubnet(input.vnetId, input.subnetName) };
-  } catch (e) {
-    const failure = toArmFailure(ensureError(e));
-    // Deleted between our read and our request: the goal is met.
-    return failure.status === "notFound" ? { status: "absent" } : failure;
-  }
+export function removeTemporarySubnet({ gateway }: ActivityDeps): BoundActivity {
+  return bindActivity(removeTemporarySubnetActivity, (input) =>
+    callArm(
+      gateway,
+      async (arm) => {
+        const existing = await arm.getSubnet(input.vnetId, input.subnetName);
+        if (!existing.exists) return { status: "absent" as const };
+        if (existing.provisioningState?.toLowerCase() === "deleting") return { status: "deleting" as const };
+        return { status: "started" as const, handle: await arm.beginDeleteSubnet(input.vnetId, input.subnetName) };
+      },
+      // Deleted between our read and our request: the goal is met.
+      (failure) => (failure.status === "notFound" ? { status: "absent" as const } : failure),
+    ),
+  );
 }
-
-registerActivity(removeTemporarySubnetActivity, removeTemporarySubnet);

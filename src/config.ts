@@ -100,9 +100,17 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
   return result.data;
 }
 
+/** Whether an audit table is configured (a local run without Azurite has none). */
+export function auditTableConfigured(config: Config): boolean {
+  return config.PORT25_AUDIT_TABLE_CONNECTION !== undefined || config.PORT25_AUDIT_TABLE_ENDPOINT !== undefined;
+}
+
 let cached: Config | undefined;
 
-/** The process's configuration, parsed on first use. */
+/**
+ * The process's configuration, parsed on first use: what the Functions app's entry points read (the triggers, and
+ * activities/register.ts, which builds the activities' dependencies from it once).
+ */
 export function getConfig(): Config {
   cached ??= parseConfig(process.env);
   return cached;

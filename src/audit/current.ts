@@ -1,5 +1,5 @@
 /** The process's audit store, built from the app settings and rebuilt when they change (resetConfig). */
-import { getConfig, type Config } from "../config";
+import { auditTableConfigured, getConfig, type Config } from "../config";
 import { ConfigError } from "../errors";
 import { createAuditStore, type AuditStore } from "./store";
 
@@ -8,7 +8,7 @@ let cached: { config: Config; store: AuditStore } | undefined;
 /** The audit store, or undefined when no audit table is configured. */
 export function auditStoreIfConfigured(): AuditStore | undefined {
   const config = getConfig();
-  if (config.PORT25_AUDIT_TABLE_CONNECTION === undefined && config.PORT25_AUDIT_TABLE_ENDPOINT === undefined) return undefined;
+  if (!auditTableConfigured(config)) return undefined;
   if (cached?.config !== config) cached = { config, store: createAuditStore(config) };
   return cached.store;
 }

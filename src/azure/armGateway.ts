@@ -56,7 +56,7 @@ import type { PowerStep } from "../contracts/plan";
 import { powerStateFromStatuses } from "../contracts/power";
 import { AzureOperationError, ensureError } from "../errors";
 import { ARM_ACTIONS } from "./armActions";
-import type { ArmClients } from "./clients";
+import type { ArmClientSet } from "./clientSet";
 import { armErrorFromBody, errorFromResponse, isBusyFailure, retryAfterSecondsFrom, toAzureOperationError, type ArmErrorDetail } from "./errors";
 import type { ArmGateway } from "./gateway";
 
@@ -76,7 +76,7 @@ const ACTIVITY_LOG_MAX_PAGES = 500;
 const SCALE_SET_READ_CONCURRENCY = 4;
 
 export class ArmGatewayImpl implements ArmGateway {
-  constructor(private readonly clients: ArmClients) {}
+  constructor(private readonly clients: ArmClientSet) {}
 
   getSubscription(subscriptionId: string): Promise<SubscriptionInfo> {
     return this.call("getSubscription", async () => {
@@ -266,18 +266,7 @@ export class ArmGatewayImpl implements ArmGateway {
   beginVmPowerOperation(vmId: string, step: PowerStep): Promise<OperationHandle> {
     return this.call(`${step}Vm`, async () => {
       const id = requireId(vmId, "Microsoft.Compute/virtualMachines");
-      const vms = this.clients.compute(id.subscriptionId).virtualMachines;
-      const initial = new InitialResponse();
-      const options = { onResponse: initial.capture };
-      // Each call sends the initial POST at once; awaiting submitted() (never the poller itself) stops there.
-      const poller =
-        step === "powerOff"
-          ? vms.powerOff(id.resourceGroup, id.name, options)
-          : step === "deallocate"
-            ? vms.deallocate(id.resourceGroup, id.name, options)
-            : vms.start(id.resourceGroup, id.name, options);
-      await poller.submitted();
-      return initial.handle();
+      return beginPowerStep(this.clients.compute(id.subscriptionId).virtualMachines, step, id, {});
     });
   }
 
@@ -315,17 +304,7 @@ export class ArmGatewayImpl implements ArmGateway {
           retryable: false,
         });
       }
-      const sets = this.clients.compute(id.subscriptionId).virtualMachineScaleSets;
-      const initial = new InitialResponse();
-      const options = { vmInstanceIDs: { instanceIds }, onResponse: initial.capture };
-      const poller =
-        step === "powerOff"
-          ? sets.powerOff(id.resourceGroup, id.name, options)
-          : step === "deallocate"
-            ? sets.deallocate(id.resourceGroup, id.name, options)
-            : sets.start(id.resourceGroup, id.name, options);
-      await poller.submitted();
-      return initial.handle();
+      return beginPowerStep(this.clients.compute(id.subscriptionId).virtualMachineScaleSets, step, id, { vmInstanceIDs: { instanceIds } });
     });
   }
 
@@ -334,6 +313,20 @@ export class ArmGatewayImpl implements ArmGateway {
    * 2xx = done, and an error status is the operation's failure (as the SDK's own poller reads it), except the
    * front door's throttling and unavailability, which throw (retryable). When the Location is the deleted
    * resource's own URL, 404 there = done and 200 = still there (its provisioningState says whether still deleting).
+
+   *
+   * Polling is ours rather than the SDKs' resumable pollers (`restorePoller` in arm-compute, `resumeFrom` in
+   * arm-network), for these reasons:
+   * - The handle lives in orchestration history, which a replay reads back, possibly after an upgrade: ours is plain
+   *   data under a zod schema (OperationHandleSchema); a serialised poller is core-lro's own opaque state, in two
+   *   formats here (compute is on core-lro 3, network on core-lro 2), free to change with any SDK release.
+   * - One request per poll, timed by the orchestration: a durable timer between polls, paced from Retry-After and
+   *   the rate-limit headers (pacing.ts). A restored poller sleeps inside the activity between requests (holding a
+   *   worker), and compute's sends a further GET of the Location URL once the status says done.
+   * - The token goes only to the configured ARM origin (onEndpoint): a poller GETs whatever URL the headers name.
+   * - ARM's answers are read as ARM sends them: a Location that is the deleted resource itself (404 = done), 204
+   *   on a final Location GET (which compute 24's poller rejects), and error statuses as the operation's failure
+   *   while the front door's throttling stays retryable.
    */
   getOperationStatus(handle: OperationHandle): Promise<OperationStatus> {
     return this.call("getOperationStatus", async () => {
@@ -616,6 +609,22 @@ function connectivityResultFrom(response: PipelineResponse): ConnectivityResult 
 }
 
 /** Records the initial LRO response an SDK call saw, and turns it into a handle. */
+/** The SDK's power operations of VMs or of scale sets: one method per step, named as the step. */
+type PowerOperations<O> = Record<
+  PowerStep,
+  (resourceGroup: string, name: string, options: O & { onResponse: (raw: PipelineResponse) => void }) => { submitted(): Promise<unknown> }
+>;
+
+/**
+ * Sends a power step's initial request through the SDK and returns a handle to poll. Each SDK method sends its
+ * initial POST at once; awaiting submitted() (never the poller itself) stops there.
+ */
+async function beginPowerStep<O extends object>(operations: PowerOperations<O>, step: PowerStep, id: ArmResourceId, options: O): Promise<OperationHandle> {
+  const initial = new InitialResponse();
+  await operations[step](id.resourceGroup, id.name, { ...options, onResponse: initial.capture }).submitted();
+  return initial.handle();
+}
+
 class InitialResponse {
   private response: PipelineResponse | undefined;
   readonly capture = (raw: PipelineResponse): void => {

@@ -11,11 +11,14 @@ import { ComputeManagementClient } from "@azure/arm-compute";
 import { NetworkManagementClient } from "@azure/arm-network";
 import { ResourceManagementClient } from "@azure/arm-resources";
 import { SubscriptionClient } from "@azure/arm-resources-subscriptions";
-import { getConfig, type Config } from "../config";
+import type { Config } from "../config";
 import { ConfigError, ensureError } from "../errors";
 import type { ArmGateway } from "./gateway";
 import { ArmGatewayImpl } from "./armGateway";
 import { PACING_POLICY_NAME, pacingPolicy } from "./pacing";
+import type { ArmClientSet, ArmConnection, ArmRetryOptions } from "./clientSet";
+
+export type { ArmConnection, ArmRetryOptions } from "./clientSet";
 
 /**
  * In-SDK retries. Only transient failures (408, 5xx other than 501/505, socket errors) are retried here, with a
@@ -23,14 +26,6 @@ import { PACING_POLICY_NAME, pacingPolicy } from "./pacing";
  * SDK: they surface as AzureOperationError (retryable, retryAfterSeconds) so the orchestrator waits on a durable
  * timer. Sleeping inside an activity would hold a worker and, on the simulator, ignore its virtual clock.
  */
-export interface ArmRetryOptions {
-  /** Retries after the first attempt (0 disables in-SDK retries). */
-  maxRetries: number;
-  /** Delay before the first retry; doubles per retry, with jitter in [½, 1]. */
-  retryDelayInMs: number;
-  maxRetryDelayInMs: number;
-}
-
 export const DEFAULT_ARM_RETRY: ArmRetryOptions = { maxRetries: 3, retryDelayInMs: 400, maxRetryDelayInMs: 4_000 };
 
 /** What the factory takes besides config: test and host seams (no simulator-specific switches). */
@@ -40,18 +35,6 @@ export interface ArmClientDeps {
   retry?: Partial<ArmRetryOptions>;
   /** PEM text of the CA that signs the ARM endpoint's certificate; overrides reading PORT25_ARM_CA_FILE. */
   caPem?: string;
-}
-
-/** Everything every client needs, resolved once from config. */
-export interface ArmConnection {
-  /** ARM origin without a trailing slash, e.g. https://management.azure.com. */
-  endpoint: string;
-  /** AAD scope of ARM tokens for that endpoint. */
-  scope: string;
-  credential: TokenCredential;
-  /** The CA (PEM) that signs the ARM endpoint's certificate, trusted instead of Node's roots, when configured. */
-  caPem: string | undefined;
-  retry: ArmRetryOptions;
 }
 
 export const TRANSIENT_RETRY_POLICY_NAME = "port25TransientRetryPolicy";
@@ -145,7 +128,7 @@ function hasRetryAfter(response: PipelineResponse): boolean {
 }
 
 /** The SDK clients of one connection, built lazily and cached per subscription. */
-export class ArmClients {
+export class ArmClients implements ArmClientSet {
   readonly connection: ArmConnection;
   private readonly computeClients = new Map<string, ComputeManagementClient>();
   private readonly networkClients = new Map<string, NetworkManagementClient>();
@@ -239,16 +222,7 @@ function cached<T>(map: Map<string, T>, key: string, make: () => T): T {
   return value;
 }
 
-/** Builds a gateway for `config`. */
+/** Builds a gateway for `config`: each caller builds its own and hands it to what needs it. */
 export function createArmGateway(config: Config, deps: ArmClientDeps = {}): ArmGateway {
   return new ArmGatewayImpl(new ArmClients(createArmConnection(config, deps)));
-}
-
-let cachedGateway: { config: Config; gateway: ArmGateway } | undefined;
-
-/** The process's gateway, rebuilt when the configuration object changes (resetConfig). */
-export function getArmGateway(): ArmGateway {
-  const config = getConfig();
-  if (cachedGateway?.config !== config) cachedGateway = { config, gateway: createArmGateway(config) };
-  return cachedGateway.gateway;
 }

@@ -1,8 +1,8 @@
 /**
  * The product running locally in one process: the Azure simulator and the durable host on one virtual clock, the
- * app settings pointing the real gateway at the simulator over HTTPS, optionally a real Azurite for the audit
- * tables, and the product's orchestrations and activities imported into the host. Used by `port25 simulate`,
- * the end-to-end tests, the chaos suite and the benchmarks.
+ * activities handed a real gateway pointed at that simulator over HTTPS and, optionally, an audit store on a real
+ * Azurite of their own, and the product's orchestrations imported into the host. Several stacks can run in one
+ * process at once. Used by `port25 simulate`, the end-to-end tests, the chaos suite and the benchmarks.
  */
 import "../durable-host/register";
 import { randomBytes } from "node:crypto";
@@ -18,7 +18,10 @@ import {
 } from "../durable-host";
 import { loadScenario, startSimulator, type Scenario, type ScenarioInput, type SimulatorHandle } from "../simulator";
 import { startAzurite, type LocalAzurite } from "../audit/localAzurite";
-import { resetConfig } from "../config";
+import { parseConfig, resetConfig } from "../config";
+import { registerActivities } from "../functions/registerActivity";
+import { createActivities } from "../../activities";
+import { activityDepsFrom, type ActivityDeps } from "../../activities/deps";
 import { parseWith } from "../contracts/parse";
 import {
   ProgressSchema,
@@ -41,24 +44,24 @@ const ROOT = __dirname.split(/[\\/]/).includes("dist") ? resolve(__dirname, "../
 const CODE_ROOT = __dirname.split(/[\\/]/).includes("dist") ? resolve(ROOT, "dist") : ROOT;
 const SOURCE_EXT = extname(__filename);
 
-const ENV_KEYS = [
+/** App settings a stack always sets for itself (the rest come from LocalStackOptions.env or their defaults). */
+const OWN_KEYS = [
   "PORT25_ARM_ENDPOINT",
   "PORT25_ARM_CA_FILE",
   "PORT25_ARM_STATIC_TOKEN",
   "PORT25_AUDIT_TABLE_CONNECTION",
   "PORT25_AUDIT_TABLE_ENDPOINT",
-  "PORT25_NOTIFY_WEBHOOKS",
-  "PORT25_NOTIFY_FORMAT",
-  "PORT25_NOTIFY_TIMEOUT_MS",
-  "PORT25_PUBLIC_URL",
 ] as const;
 
 export function packageRoot(): string {
   return ROOT;
 }
 
-/** Every module of the function app under the given folders (default: orchestrations and activities). */
-export function appModules(dirs: readonly string[] = ["orchestrations", "activities"]): string[] {
+/**
+ * Every module of the function app under the given folders (default: the orchestrations). The activities are not
+ * imported from their folder: a stack registers them with its own dependencies (adoptActivities below).
+ */
+export function appModules(dirs: readonly string[] = ["orchestrations"]): string[] {
   return dirs.flatMap((dir) =>
     readdirSync(join(CODE_ROOT, dir))
       .filter((f) => extname(f) === SOURCE_EXT && !f.endsWith(".d.ts"))
@@ -73,9 +76,13 @@ export interface LocalStackOptions {
   host?: Omit<DurableHostOptions, "clock">;
   /** Start a real Azurite and point the audit store at it. */
   audit?: boolean;
-  /** Extra app settings for the run. */
+  /** Extra app settings for the run (the activities' dependencies are built from them). */
   env?: Record<string, string>;
-  /** Also import the HTTP and timer triggers (src/functions). */
+  /**
+   * Also import the HTTP and timer triggers (src/functions). The triggers read the process's app settings, as in
+   * the Functions worker, so the stack then writes its settings to process.env until it closes: one such stack
+   * per process at a time.
+   */
   triggers?: boolean;
 }
 
@@ -98,6 +105,15 @@ export interface LocalStack {
   /** Virtual epoch ms when the stack started. */
   startedAt: number;
   instanceId: string;
+  /** What the stack's activities reach the outside world through: its own gateway and audit store. */
+  readonly deps: ActivityDeps;
+  /**
+   * Hands the activities a gateway pointed at another simulator (the world moved on), as a redeploy with new app
+   * settings would; the stack still closes only its own simulator.
+   */
+  pointAt(sim: SimulatorHandle): void;
+  /** Takes the stack's orchestrations and activities into another host (a restart with options of the caller's). */
+  adopt(host: DurableHost): void;
   /** Starts remediateSubscription for the scenario's subscription. */
   start(opts?: StartOptions): RemediationInput;
   /** Runs until idle (or until `until`, virtual epoch ms). */
@@ -141,30 +157,36 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
     await azurite?.stop();
     throw e;
   }
-  const saved = Object.fromEntries(ENV_KEYS.map((k) => [k, process.env[k]]));
-  for (const k of ENV_KEYS) delete process.env[k];
-  process.env.PORT25_ARM_ENDPOINT = sim.endpoint;
-  process.env.PORT25_ARM_CA_FILE = sim.caFile;
-  process.env.PORT25_ARM_STATIC_TOKEN = sim.token;
-  if (azurite) process.env.PORT25_AUDIT_TABLE_CONNECTION = azurite.connectionString;
-  for (const [k, v] of Object.entries(opts.env ?? {})) process.env[k] = v;
-  resetConfig();
+  const ownSettings = (target: SimulatorHandle): Record<string, string> => ({
+    ...opts.env,
+    PORT25_ARM_ENDPOINT: target.endpoint,
+    PORT25_ARM_CA_FILE: target.caFile,
+    PORT25_ARM_STATIC_TOKEN: target.token,
+    ...(azurite ? { PORT25_AUDIT_TABLE_CONNECTION: azurite.connectionString } : {}),
+  });
+  let settings = ownSettings(sim);
+  let deps: ActivityDeps;
+  try {
+    deps = activityDepsFrom(parseConfig(settings));
+  } catch (e) {
+    await sim.close();
+    await azurite?.stop();
+    throw e;
+  }
+  const published = opts.triggers ? publishSettings(() => settings) : undefined;
 
-  const modules = appModules(opts.triggers ? ["orchestrations", "activities", "src/functions"] : undefined);
+  const modules = appModules(opts.triggers ? ["orchestrations", "src/functions"] : undefined);
   let host = createDurableHost({ ...opts.host, clock });
   const restore = async (): Promise<void> => {
     await host.close();
     await sim.close();
     await azurite?.stop();
-    for (const k of ENV_KEYS) {
-      const v = saved[k];
-      if (v === undefined) delete process.env[k];
-      else process.env[k] = v;
-    }
-    resetConfig();
+    published?.restore();
   };
+  const adoptActivities = (target: DurableHost): void => adoptWithActivities(target, deps);
   try {
     await host.importApp(modules);
+    adoptActivities(host);
   } catch (e) {
     await restore();
     throw e;
@@ -186,6 +208,16 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
     azurite,
     startedAt,
     instanceId,
+    get deps(): ActivityDeps {
+      return deps;
+    },
+    pointAt(target: SimulatorHandle): void {
+      settings = ownSettings(target);
+      deps = activityDepsFrom(parseConfig(settings));
+      published?.publish();
+      adoptActivities(host);
+    },
+    adopt: adoptActivities,
     start(o: StartOptions = {}): RemediationInput {
       const input = parseWith(
         RemediationInputSchema,
@@ -212,6 +244,7 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
       await host.close();
       host = createDurableHost({ ...opts.host, clock, store });
       await host.importApp(modules);
+      adoptActivities(host);
     },
     stats: () => host.stats(),
     maxHistory() {
@@ -243,6 +276,46 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
       return parseWith(RemediationResultSchema, s.output, "run output");
     },
     close: restore,
+  };
+}
+
+/**
+ * Registers activities bound to `deps` and has `host` take them. Registration goes through the process-wide
+ * registry the Functions programming model has (one app per worker process); each durable host keeps its own copy
+ * of the handlers, taken when it adopts them. Registering and adopting in one synchronous step means no other
+ * stack's registration can come between them, so every host runs the activities of its own stack.
+ */
+function adoptWithActivities(host: DurableHost, deps: ActivityDeps): void {
+  registerActivities(createActivities(deps));
+  host.adoptRegistrations();
+}
+
+/**
+ * Writes a stack's app settings to process.env for the triggers, which read the process's settings; restore()
+ * puts back what was there.
+ */
+function publishSettings(current: () => Record<string, string>): { publish(): void; restore(): void } {
+  const saved = new Map<string, string | undefined>();
+  const publish = (): void => {
+    const settings = current();
+    for (const k of [...OWN_KEYS, ...Object.keys(settings)]) {
+      if (!saved.has(k)) saved.set(k, process.env[k]);
+      const v = settings[k];
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
+    }
+    resetConfig();
+  };
+  publish();
+  return {
+    publish,
+    restore(): void {
+      for (const [k, v] of saved) {
+        if (v === undefined) delete process.env[k];
+        else process.env[k] = v;
+      }
+      resetConfig();
+    },
   };
 }
 

@@ -1,4 +1,7 @@
-/** The one way activities are registered: input parsed before the implementation runs, output checked after. */
+/**
+ * The one way activities are registered: each is bound to its dependencies first (activities/index.ts), its input
+ * parsed before the implementation runs and its output checked after.
+ */
 import * as df from "durable-functions";
 import type { InvocationContext } from "@azure/functions";
 import type { z } from "zod";
@@ -10,15 +13,27 @@ export type ActivityImpl<I extends z.ZodType, O extends z.ZodType> = (
   context: InvocationContext,
 ) => Promise<z.input<O>>;
 
-export function registerActivity<I extends z.ZodType, O extends z.ZodType>(
-  def: ActivityDefinition<I, O>,
-  impl: ActivityImpl<I, O>,
-): void {
-  df.app.activity(def.name, {
+/** An activity bound to its dependencies: its name and a handler that parses what crosses the boundary. */
+export interface BoundActivity {
+  readonly name: string;
+  readonly handler: (raw: unknown, context: InvocationContext) => Promise<unknown>;
+}
+
+export function bindActivity<I extends z.ZodType, O extends z.ZodType>(def: ActivityDefinition<I, O>, impl: ActivityImpl<I, O>): BoundActivity {
+  return {
+    name: def.name,
     handler: async (raw: unknown, context: InvocationContext): Promise<z.output<O>> => {
       const input = parseWith(def.input, raw, `input of ${def.name}`);
       const output = await impl(input, context);
       return parseWith(def.output, output, `output of ${def.name}`);
     },
-  });
+  };
+}
+
+/**
+ * Registers the activities with the Functions app. Registration is process-wide (the Functions worker loads one
+ * app per process): a later registration of the same name replaces the earlier one.
+ */
+export function registerActivities(activities: readonly BoundActivity[]): void {
+  for (const a of activities) df.app.activity(a.name, { handler: a.handler });
 }

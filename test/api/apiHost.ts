@@ -8,7 +8,6 @@ import { readdirSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { HttpRequest } from "@azure/functions";
 import { startProductHost, type ProductHost, type ProductHostOptions } from "../support/productHost";
-import { resetConfig } from "../../src/config";
 import { createAuditStore, type AuditStore } from "../../src/audit/store";
 
 const FUNCTIONS_DIR = resolve(__dirname, "../../src/functions");
@@ -59,9 +58,7 @@ export async function startApiHost(
     PORT25_AUDIT_TABLE_PREFIX: prefix,
     ...opts.env,
   };
-  const saved = Object.fromEntries(Object.keys(env).map((k) => [k, process.env[k]]));
-  const product = await startProductHost({ ...opts, env });
-  await product.host.importApp(triggerModules());
+  const product = await startProductHost({ ...opts, env, triggers: true });
   const audit = createAuditStore({ PORT25_AUDIT_TABLE_CONNECTION: opts.azuriteConnection, PORT25_AUDIT_TABLE_PREFIX: prefix });
 
   return {
@@ -87,14 +84,7 @@ export async function startApiHost(
       }
       return { status: response.status, headers: response.headers, text, json };
     },
-    async close(): Promise<void> {
-      await product.close();
-      for (const [k, v] of Object.entries(saved)) {
-        if (v === undefined) delete process.env[k];
-        else process.env[k] = v;
-      }
-      resetConfig();
-    },
+    close: () => product.close(),
   };
 }
 

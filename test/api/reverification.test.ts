@@ -10,8 +10,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { startAzurite, type LocalAzurite } from "../support/azurite";
 import { startSimulator, type ScenarioInput, type SimulatorHandle } from "../../src/simulator";
-import { getArmGateway } from "../../src/azure/clients";
-import { resetConfig } from "../../src/config";
 import { parseWith } from "../../src/contracts/parse";
 import { remediationInstanceId } from "../../src/contracts/remediation";
 import { ReverifySubscriptionOutput, reverifyInstanceId } from "../../src/contracts/functions/reverifySubscription";
@@ -67,10 +65,7 @@ async function moveOn(h: ApiHost, change: (s: ScenarioInput & { vms: NonNullable
   change(scenario);
   const sim = await startSimulator({ scenario, clock: h.product.host.clock, seed: 11 });
   sims.push(sim);
-  process.env.PORT25_ARM_ENDPOINT = sim.endpoint;
-  process.env.PORT25_ARM_CA_FILE = sim.caFile;
-  process.env.PORT25_ARM_STATIC_TOKEN = sim.token;
-  resetConfig();
+  h.product.pointAt(sim);
   return sim;
 }
 
@@ -78,7 +73,7 @@ async function moveOn(h: ApiHost, change: (s: ScenarioInput & { vms: NonNullable
 async function leakSubnet(h: ApiHost, sim: SimulatorHandle): Promise<string> {
   const vnet = sim.snapshot().vnets.find((v) => v.name === "vnet-app");
   if (vnet === undefined) throw new Error("vnet-app missing");
-  await getArmGateway().beginCreateSubnet(vnet.id, LEAKED, "10.20.9.0/29");
+  await h.product.deps.gateway.beginCreateSubnet(vnet.id, LEAKED, "10.20.9.0/29");
   h.product.host.clock.advanceBy(60_000);
   const created = sim.snapshot().vnets.find((v) => v.name === "vnet-app")?.subnets.find((s) => s.name === LEAKED);
   expect(created?.provisioningState).toBe("Succeeded");
@@ -188,7 +183,7 @@ describe("scheduled re-verification through the timer trigger", () => {
     });
     // ancient-01 is restarted from stopped after the exemption: a start the log cannot tell from one from deallocated.
     const ancient = sim.snapshot().vms.find((v) => v.name === "ancient-01")?.id ?? "";
-    const arm = getArmGateway();
+    const arm = h.product.deps.gateway;
     await arm.beginVmPowerOperation(ancient, "powerOff");
     h.product.host.clock.advanceBy(10 * 60_000);
     await arm.beginVmPowerOperation(ancient, "start");

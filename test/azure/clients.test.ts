@@ -1,13 +1,12 @@
 import { DefaultAzureCredential } from "@azure/identity";
-import { afterEach, describe, expect, it } from "vitest";
-import { parseConfig, resetConfig } from "../../src/config";
+import { describe, expect, it } from "vitest";
+import { parseConfig } from "../../src/config";
 import { isConfigError } from "../../src/errors";
 import {
   ArmClients,
   createArmConnection,
   credentialFromConfig,
   DEFAULT_ARM_RETRY,
-  getArmGateway,
   TRANSIENT_RETRY_POLICY_NAME,
 } from "../../src/azure/clients";
 
@@ -68,23 +67,5 @@ describe("ArmClients", () => {
   it("reuses one client per subscription, whatever the id's case", () => {
     expect(clients.compute(SUB.toUpperCase())).toBe(clients.compute(SUB));
     expect(clients.network(SUB)).not.toBe(clients.network("00000000-0000-0000-0000-000000000002"));
-  });
-});
-
-describe("getArmGateway", () => {
-  afterEach(() => {
-    delete process.env.PORT25_ARM_ENDPOINT;
-    delete process.env.PORT25_ARM_STATIC_TOKEN;
-    resetConfig();
-  });
-
-  it("returns the same gateway until the configuration is reset", () => {
-    process.env.PORT25_ARM_ENDPOINT = "https://127.0.0.1:9";
-    process.env.PORT25_ARM_STATIC_TOKEN = "t";
-    resetConfig();
-    const first = getArmGateway();
-    expect(getArmGateway()).toBe(first);
-    resetConfig();
-    expect(getArmGateway()).not.toBe(first);
   });
 });

@@ -337,7 +337,6 @@ export async function runChaosSeed(seed: number, opts: ChaosOptions = {}): Promi
     return drop;
   };
   const prefix = `chaos${seed}`;
-  const savedPrefix = process.env.PORT25_AUDIT_TABLE_PREFIX;
   let stack: LocalStack | undefined;
   let host: DurableHost | undefined;
   let result: RemediationResult | undefined;
@@ -362,7 +361,7 @@ export async function runChaosSeed(seed: number, opts: ChaosOptions = {}): Promi
       const stored = host.store.clone();
       await host.close();
       host = createDurableHost({ store: stored, clock: host.clock, dropActivityCompletion, completionOrder: "shuffled", shuffleSeed: seed + base.hostRestarts + 1 });
-      host.adoptRegistrations();
+      stack.adopt(host);
       base.hostRestarts += 1;
     }
     report = await host.runUntilIdle({ maxEpisodes: Math.max(1, budget - episodes) });
@@ -412,8 +411,6 @@ export async function runChaosSeed(seed: number, opts: ChaosOptions = {}): Promi
       if (host !== undefined && host !== stack.host) await host.close();
       await stack.close();
     }
-    if (savedPrefix === undefined) delete process.env.PORT25_AUDIT_TABLE_PREFIX;
-    else process.env.PORT25_AUDIT_TABLE_PREFIX = savedPrefix;
   }
   base.violations = base.violations.map((v) => classify(v, { scenario: plan.scenario, result }));
   base.lostCompletions = lost;

@@ -4,7 +4,6 @@
  * again. Started straight on the durable host (no audit store: the last run is unknown, so there are no stragglers).
  */
 import { afterEach, describe, expect, it } from "vitest";
-import { getArmGateway } from "../../src/azure/clients";
 import { parseWith } from "../../src/contracts/parse";
 import { TEMP_SUBNET_PREFIX } from "../../src/contracts/options";
 import { REVERIFY_SUBSCRIPTION } from "../../src/contracts/names";
@@ -67,7 +66,7 @@ describe("re-verification shares the remediation's probe and subnet removal", ()
     // A delete already under way (Deleting) that ARM will end Failed, leaving the subnet in place.
     product.sim.injectFault({ kind: "lroFailed", match: { operation: "deleteSubnet" }, count: 1 });
     const vnetId = product.sim.snapshot().vnets[0]?.id ?? "";
-    await getArmGateway().beginDeleteSubnet(vnetId, LEAKED);
+    await product.deps.gateway.beginDeleteSubnet(vnetId, LEAKED);
     const out = await reverify(product);
     expect(out.record.leakedSubnets.removed).toEqual([`${vnetId}/subnets/${LEAKED}`]);
     expect(out.record.leakedSubnets.failed).toEqual([]);

@@ -12,7 +12,6 @@ import { displayPath, FAILING_STATUSES } from "../invocation";
 import { plural } from "../plural";
 import { generateFleet, type Scenario } from "../../simulator";
 import { renderRunReport } from "../../audit/report";
-import { requireAuditStore } from "../../audit/current";
 import type { RemediationResult } from "../../contracts/remediation";
 import type { CommandResult } from "../command";
 import { WebhookUrlSchema } from "../../config";
@@ -112,7 +111,7 @@ export async function simulateCommand(argv: string[]): Promise<CommandResult> {
     if (f.notify !== undefined) await stack.host.runUntilIdle();
     sink.finish(result.summary);
 
-    const audited = await requireAuditStore().getRun(result.summary.runId);
+    const audited = await stack.deps.auditStore?.getRun(result.summary.runId);
     let reportPath: string | null = null;
     if (audited) {
       reportPath = resolve(f.report ?? `reports/port25-${result.summary.runId}.html`);

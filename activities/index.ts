@@ -1,0 +1,45 @@
+/**
+ * The activities of the app, built from the dependencies they are handed (as Temporal's `createActivities(clients)`):
+ * nothing here reads app settings or keeps process-wide state, so two sets can live in one process.
+ */
+import type { BoundActivity } from "../src/functions/registerActivity";
+import type { ActivityDeps } from "./deps";
+import { addTemporarySubnet } from "./addTemporarySubnet";
+import { beginPowerOperation } from "./beginPowerOperation";
+import { beginSmtpProbe } from "./beginSmtpProbe";
+import { classifySubscription } from "./classifySubscription";
+import { discoverResources } from "./discoverResources";
+import { readLastRun } from "./readLastRun";
+import { readPowerEvents } from "./readPowerEvents";
+import { readPowerState } from "./readPowerState";
+import { readSmtpProbe } from "./readSmtpProbe";
+import { readSubnetState } from "./readSubnetState";
+import { recordNotification } from "./recordNotification";
+import { recordReverification } from "./recordReverification";
+import { recordRunCompleted } from "./recordRunCompleted";
+import { recordRunStarted } from "./recordRunStarted";
+import { removeTemporarySubnet } from "./removeTemporarySubnet";
+import { sendNotification } from "./sendNotification";
+
+const ACTIVITIES: readonly ((deps: ActivityDeps) => BoundActivity)[] = [
+  addTemporarySubnet,
+  beginPowerOperation,
+  beginSmtpProbe,
+  classifySubscription,
+  discoverResources,
+  readLastRun,
+  readPowerEvents,
+  readPowerState,
+  readSmtpProbe,
+  readSubnetState,
+  recordNotification,
+  recordReverification,
+  recordRunCompleted,
+  recordRunStarted,
+  removeTemporarySubnet,
+  sendNotification,
+];
+
+export function createActivities(deps: ActivityDeps): readonly BoundActivity[] {
+  return ACTIVITIES.map((make) => make(deps));
+}
