@@ -95,6 +95,8 @@ export async function serveCommand(argv: string[], until: Promise<void>): Promis
     seed: f.seed,
     audit: true,
     triggers: true,
+    // The links in notifications (logged as Port25Event lines) point at this API when its port is known up front.
+    ...(f.port !== 0 ? { env: { PORT25_PUBLIC_URL: `http://127.0.0.1:${f.port}` } } : {}),
     host: {
       log: (level, fn, ...args) => {
         if (level === "trace" || level === "debug") return;
