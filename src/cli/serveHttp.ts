@@ -17,6 +17,7 @@ import { z } from "zod";
 import type { DurableHost } from "../durable-host";
 import { registeredFunctions, type Registration } from "../durable-host/functionsCore";
 import { ensureError } from "../errors";
+import { BodyTooLarge, readRequestBody } from "../httpBody";
 
 /** Bodies larger than this are refused before reaching a trigger (the triggers' own limit is far lower). */
 export const MAX_FRONT_BODY_BYTES = 1024 * 1024;
@@ -147,30 +148,6 @@ export function authorized(level: AuthLevel, key: string | undefined, keys: Func
   return level === "function" && sameSecret(key, keys.functionKey);
 }
 
-class BodyTooLarge extends Error {}
-
-function readBody(req: IncomingMessage, maxBytes: number): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    let failed = false;
-    req.on("data", (chunk: Buffer) => {
-      if (failed) return;
-      size += chunk.length;
-      if (size > maxBytes) {
-        failed = true;
-        reject(new BodyTooLarge());
-        return;
-      }
-      chunks.push(chunk);
-    });
-    req.on("end", () => {
-      if (!failed) resolve(Buffer.concat(chunks));
-    });
-    req.on("error", reject);
-  });
-}
-
 function headerRecord(req: IncomingMessage): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(req.headers)) {
@@ -271,7 +248,7 @@ export async function startHttpFront(opts: HttpFrontOptions): Promise<HttpFront>
         return { status: 401, fn: name };
       }
       try {
-        await readBody(req, MAX_FRONT_BODY_BYTES);
+        await readRequestBody(req, MAX_FRONT_BODY_BYTES);
         const result = await opts.host.invokeTimer(name);
         opts.log(`${name}: ${describeTimerResult(result)}`);
       } catch (e) {
@@ -304,7 +281,7 @@ export async function startHttpFront(opts: HttpFrontOptions): Promise<HttpFront>
     }
     let body: Buffer;
     try {
-      body = await readBody(req, MAX_FRONT_BODY_BYTES);
+      body = await readRequestBody(req, MAX_FRONT_BODY_BYTES);
     } catch (e) {
       if (!(e instanceof BodyTooLarge)) throw e;
       const message = JSON.stringify({ error: { code: "PayloadTooLarge", message: `Request body exceeds ${MAX_FRONT_BODY_BYTES} bytes` } });

@@ -9,6 +9,7 @@ import { ensureError } from "../errors";
 import type { InstanceOperations, InstanceQuery, InstanceStatus } from "./types";
 import { DurableHostError, isDurableHostError } from "./hostError";
 import { RuntimeStatusSchema, isTerminal } from "./wire";
+import { readRequestBody } from "../httpBody";
 
 /** What the extension hands a function through its `durableClient` input binding. */
 export interface DurableClientData {
@@ -54,15 +55,6 @@ function wireStatus(s: InstanceStatus, showHistory: boolean, showInput: boolean)
     lastUpdatedTime: s.lastUpdatedTime.toISOString(),
     ...(showHistory ? { history: s.history } : {}),
   };
-}
-
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on("data", (c: Buffer) => chunks.push(c));
-    req.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
-    req.on("error", reject);
-  });
 }
 
 function checkJson(text: string): string | undefined {
@@ -153,7 +145,7 @@ export class ClientRpcServer {
     const query = queryResult.data;
     const method = req.method ?? "GET";
     const [head, id, action, eventName] = parts;
-    const body = method === "POST" ? await readBody(req) : "";
+    const body = method === "POST" ? (await readRequestBody(req)).toString("utf8") : "";
 
     if (head === "orchestrators" && method === "POST" && id) {
       const instanceId = this.host.startWithInputText(id, checkJson(body), action || undefined);

@@ -7,6 +7,7 @@ import type { FaultEngine, OperationName, RequestKind } from "./faults";
 import { API_VERSIONS, matchRoute, unknownPath, type SimRequest, type SimResponse } from "./routes";
 import type { ComputeCharge, ComputeThrottler, Throttler } from "./throttle";
 import type { SimClock, World } from "./world";
+import { readRequestBody } from "../httpBody";
 
 export interface RequestLogEntry {
   method: string;
@@ -46,15 +47,6 @@ function kindOf(method: string): RequestKind {
   if (method === "GET" || method === "HEAD") return "read";
   if (method === "DELETE") return "delete";
   return "write";
-}
-
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on("data", (c: Buffer) => chunks.push(c));
-    req.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
-    req.on("error", reject);
-  });
 }
 
 function safeDecode(segment: string): string {
@@ -101,7 +93,7 @@ async function handle(d: FrontDoorDeps, req: IncomingMessage, res: ServerRespons
   let response: SimResponse;
   const extra: Incoming["extra"] = {};
   try {
-    const raw = method === "POST" || method === "PUT" || method === "PATCH" ? await readBody(req) : "";
+    const raw = method === "POST" || method === "PUT" || method === "PATCH" ? (await readRequestBody(req)).toString("utf8") : "";
     response = await serve(d, { method, url, segments, apiVersion, kind, raw, authorization: req.headers.authorization, entry, extra });
   } catch (e) {
     const err = e instanceof ArmHttpError ? e : new ArmHttpError(500, "InternalServerError", ensureError(e).message);
