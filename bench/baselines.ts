@@ -10,8 +10,10 @@
  * Virtual time: the SDK sleeps on real timers (its poller's interval, its retry policy's Retry-After), which would
  * ignore the simulator's clock. So the scripts poll by hand — each operation's poller is polled every 2 s of
  * virtual time, the SDK poller's default interval when ARM sends no Retry-After (the simulator sends none on
- * power operations) — and the SDK's default retry policy is replaced by the same rule run on the virtual clock:
- * a 429 (or 503) is retried after its Retry-After (else 1, 2, 4 s), at most 3 times, then the call fails.
+ * power operations) — and the SDK's default retry policy is replaced, in the pipeline, by the same rule run on the
+ * virtual clock:
+ * a 429 (or 503) is retried after its Retry-After (else 1, 2, 4 s …), at most 3 times (the SDK's default), then
+ * the call fails; a variant of the all-at-once script retries without limit, as a script that waits 429s out.
  * A VM whose script fails is not taken further (a real script would stop there or carry on without it).
  *
  * Usage: node --import tsx bench/baselines.ts '<BaselineSpec JSON>'
@@ -20,7 +22,7 @@ import { writeFileSync } from "node:fs";
 import { loadavg } from "node:os";
 import { performance } from "node:perf_hooks";
 import { ComputeManagementClient } from "@azure/arm-compute";
-import { isRestError } from "@azure/core-rest-pipeline";
+import { isRestError, type PipelinePolicy } from "@azure/core-rest-pipeline";
 import { createVirtualClock, type VirtualClock } from "../src/durable-host/clock";
 import { generateFleet, startSimulator, type Scenario, type SimulatorHandle } from "../src/simulator";
 import { createArmConnection } from "../src/azure/clients";
@@ -32,8 +34,6 @@ import { BaselineMetricsSchema, BaselineSpecSchema, type BaselineMetrics, type B
 
 /** The SDK poller's default interval (core-lro) when the service sends no Retry-After. */
 const POLL_MS = 2000;
-/** The SDK's default retry count (core-rest-pipeline's defaultRetryPolicy). */
-const SDK_MAX_RETRIES = 3;
 
 type Step = "powerOff" | "deallocate" | "start";
 const STEPS: readonly Step[] = ["powerOff", "deallocate", "start"];
@@ -98,37 +98,47 @@ export function scriptTargets(scenario: Scenario): Target[] {
 
 class Counters {
   throttled = 0;
-  requests = 0;
+  constructor(readonly maxRetries: number) {}
 }
 
-/** One SDK call under the SDK's own 429 rule, run on the virtual clock. */
-async function withSdkRetry<T>(sched: VirtualScheduler, counters: Counters, call: () => Promise<T>): Promise<T> {
-  for (let attempt = 0; ; attempt++) {
-    try {
-      return await call();
-    } catch (e) {
-      const status = isRestError(e) ? e.statusCode : undefined;
-      if ((status !== 429 && status !== 503) || attempt >= SDK_MAX_RETRIES) throw e;
-      counters.throttled++;
-      const header = isRestError(e) ? e.response?.headers.get("retry-after") : undefined;
-      const seconds = header !== undefined && /^\d+$/.test(header) ? Number(header) : 2 ** attempt;
-      await sched.sleep(seconds * 1000);
-    }
+/** Why a call failed, in a few words: the HTTP status and ARM's code, or the error's name. */
+function failureKey(e: unknown): string {
+  if (isRestError(e)) {
+    const status = e.statusCode === 429 ? "429 after the retries" : String(e.statusCode ?? "no status");
+    return `${status}${e.code !== undefined ? ` ${e.code}` : ""}`;
   }
+  return ensureError(e).message.slice(0, 80);
+}
+
+/**
+ * The SDK's default retry rule for throttling (core-rest-pipeline's throttlingRetryStrategy: 429 or 503 retried
+ * after Retry-After, else with exponential backoff, at most `maxRetries` times), as a pipeline policy in the same
+ * place, sleeping on the virtual clock instead of a real timer. Polls and initial requests both go through it.
+ */
+function virtualRetryPolicy(sched: VirtualScheduler, counters: Counters): PipelinePolicy {
+  return {
+    name: "virtualClockThrottlingRetry",
+    async sendRequest(request, next) {
+      for (let attempt = 0; ; attempt++) {
+        const response = await next(request);
+        if ((response.status !== 429 && response.status !== 503) || attempt >= counters.maxRetries) return response;
+        counters.throttled++;
+        const header = response.headers.get("retry-after");
+        const seconds = header !== undefined && /^\d+$/.test(header) ? Number(header) : Math.min(64, 2 ** attempt);
+        await sched.sleep(seconds * 1000);
+      }
+    },
+  };
 }
 
 /** One power operation of one VM, begun and polled to its end (beginXAndWait, on the virtual clock). */
-async function runStep(sched: VirtualScheduler, client: ComputeManagementClient, counters: Counters, vm: Target, step: Step): Promise<void> {
+async function runStep(sched: VirtualScheduler, client: ComputeManagementClient, vm: Target, step: Step): Promise<void> {
   const vms = client.virtualMachines;
-  // Wrapped: a poller is itself awaitable (it would wait for the end, on real timers).
-  const { poller } = await withSdkRetry(sched, counters, async () => {
-    const p = step === "powerOff" ? vms.powerOff(vm.resourceGroup, vm.name) : step === "deallocate" ? vms.deallocate(vm.resourceGroup, vm.name) : vms.start(vm.resourceGroup, vm.name);
-    await p.submitted();
-    return { poller: p };
-  });
+  const poller = step === "powerOff" ? vms.powerOff(vm.resourceGroup, vm.name) : step === "deallocate" ? vms.deallocate(vm.resourceGroup, vm.name) : vms.start(vm.resourceGroup, vm.name);
+  await poller.submitted();
   while (!poller.isDone) {
     await sched.sleep(POLL_MS);
-    await withSdkRetry(sched, counters, () => poller.poll());
+    await poller.poll();
   }
   const status = poller.operationState?.status;
   if (status !== "succeeded") throw new Error(`${step} of ${vm.name} ended ${String(status)}`);
@@ -151,22 +161,22 @@ export async function runBaseline(spec: BaselineSpec): Promise<BaselineMetrics> 
       credentials: { scopes: [connection.scope] },
       ...(connection.caPem !== undefined ? { tlsOptions: { ca: [connection.caPem] } } : {}),
     });
-    // Its retry policy sleeps on real timers; withSdkRetry applies the same rule on the virtual clock.
-    client.pipeline.removePolicy({ name: "defaultRetryPolicy" });
-
     const all = scriptTargets(scenario);
     const targets = spec.script === "sequential" && spec.sample !== undefined ? all.slice(0, spec.sample) : all;
-    const counters = new Counters();
+    const counters = new Counters(spec.maxRetries);
     const sched = new VirtualScheduler(clock);
+    // Its retry policy sleeps on real timers: the same rule, on the virtual clock, takes its place.
+    client.pipeline.removePolicy({ name: "defaultRetryPolicy" });
+    client.pipeline.addPolicy(virtualRetryPolicy(sched, counters), { phase: "Retry" });
     const failed = new Map<string, string>();
     const started = clock.now();
     if (spec.script === "sequential") {
       await sched.all([0], async () => {
         for (const vm of targets) {
           try {
-            for (const step of STEPS) await runStep(sched, client, counters, vm, step);
+            for (const step of STEPS) await runStep(sched, client, vm, step);
           } catch (e) {
-            failed.set(vm.name, ensureError(e).message.slice(0, 200));
+            failed.set(vm.name, failureKey(e));
           }
         }
       });
@@ -176,9 +186,9 @@ export async function runBaseline(spec: BaselineSpec): Promise<BaselineMetrics> 
           targets.filter((vm) => !failed.has(vm.name)),
           async (vm) => {
             try {
-              await runStep(sched, client, counters, vm, step);
+              await runStep(sched, client, vm, step);
             } catch (e) {
-              failed.set(vm.name, `${step}: ${ensureError(e).message.slice(0, 200)}`);
+              failed.set(vm.name, `${step}: ${failureKey(e)}`);
             }
           },
         );
@@ -190,15 +200,12 @@ export async function runBaseline(spec: BaselineSpec): Promise<BaselineMetrics> 
     const names = new Set(targets.map((t) => t.name));
     const leftDown = snapshot.vms.filter((v) => names.has(v.name) && v.powerState !== "running").length;
     const simulatedSeconds = (ended - started) / 1000;
-    const failures = [...failed.values()];
     const reasons: Record<string, number> = {};
-    for (const f of failures) {
-      const key = /\b(\d{3})\b|ended (\w+)/.exec(f)?.[0] ?? f.slice(0, 60);
-      reasons[key] = (reasons[key] ?? 0) + 1;
-    }
+    for (const key of failed.values()) reasons[key] = (reasons[key] ?? 0) + 1;
     return BaselineMetricsSchema.parse({
       label: spec.label,
       script: spec.script,
+      maxRetries: spec.maxRetries,
       vms: spec.vms,
       seed: spec.seed,
       targets: targets.length,

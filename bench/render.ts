@@ -59,7 +59,7 @@ function table(head: string[], rows: string[][]): string {
 /** The product at 500 VMs against the scripts users would run instead (issue targets: ≥ 20x (a); ≤ 1.2x (b), safely). */
 function baselineTargets(fleet: readonly FleetMetrics[], baselines: readonly BaselineMetrics[]): TargetCheck[] {
   const sequential = baselines.find((b) => b.script === "sequential" && b.vms === 500);
-  const allAtOnce = baselines.find((b) => b.script === "allAtOnce" && b.vms === 500);
+  const allAtOnce = baselines.filter((b) => b.script === "allAtOnce" && b.vms === 500);
   const ours = fleet.filter((f) => f.vms === 500 && f.status === "completed");
   const checks: TargetCheck[] = [];
   for (const f of ours) {
@@ -68,13 +68,13 @@ function baselineTargets(fleet: readonly FleetMetrics[], baselines: readonly Bas
       const a = sequential.extrapolatedSeconds ?? sequential.simulatedSeconds;
       checks.push({ target: `${f.label}: at least 20x faster than the sequential script`, value: `${(a / Math.max(1, t)).toFixed(1)}x (${fmt(t)} s vs ${fmt(a)} s)`, met: a / Math.max(1, t) >= 20 });
     }
-    if (allAtOnce !== undefined) {
+    for (const b of allAtOnce) {
       const down = f.availabilitySets?.fullyDown;
       const safe = f.outcomes.failed === 0 && down === 0;
-      const ratio = t / Math.max(1, allAtOnce.simulatedSeconds);
+      const ratio = t / Math.max(1, b.simulatedSeconds);
       checks.push({
-        target: `${f.label}: within 1.2x of the all-at-once script, no VM failed, no availability set fully down`,
-        value: `${ratio.toFixed(2)}x (${fmt(t)} s vs ${fmt(allAtOnce.simulatedSeconds)} s); ${f.outcomes.failed} failed; ${down === undefined ? "?" : down} sets fully down`,
+        target: `${f.label}: within 1.2x of the all-at-once script${b.maxRetries > 3 ? " that waits 429s out" : ""}, no VM failed, no availability set fully down`,
+        value: `${ratio.toFixed(2)}x (${fmt(t)} s vs ${fmt(b.simulatedSeconds)} s, in which ${fmt(b.vmsFailed)} VMs failed); ours: ${f.outcomes.failed} failed, ${down === undefined ? "?" : down} sets fully down`,
         met: ratio <= 1.2 && safe,
       });
     }
@@ -273,7 +273,7 @@ export function renderResults(dir: string): { markdown: string; summary: Summary
           ["run", "VMs", "simulated", "429s", "VMs failed", "VMs left down", "availability sets fully down", "ARM requests", "real"],
           [
             ...baselines.map((b) => [
-              `${b.script === "sequential" ? "(a) sequential script" : "(b) all-at-once script"}`,
+              b.script === "sequential" ? "(a) sequential script" : `(b) all-at-once script${b.maxRetries > 3 ? ", retrying 429s until done" : " (SDK: 429 retried 3 times)"}`,
               b.targets < b.fleetTargets ? `${fmt(b.targets)} of ${fmt(b.fleetTargets)}` : fmt(b.targets),
               b.extrapolatedSeconds !== null ? `${secs(b.simulatedSeconds)} measured; ${secs(b.extrapolatedSeconds)} for all ${fmt(b.fleetTargets)} (extrapolated)` : secs(b.simulatedSeconds),
               fmt(b.throttled),

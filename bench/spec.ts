@@ -139,6 +139,8 @@ export const BaselineSpecSchema = z
     script: z.enum(["sequential", "allAtOnce"]),
     vms: z.number().int().min(1),
     seed: z.number().int().min(0),
+    /** Retries of a throttled call: the SDK's default 3, or more for a script that waits 429s out. */
+    maxRetries: z.number().int().min(0).default(3),
     /** Sequential only: cycle the first `sample` targets and scale the time to all of them. */
     sample: z.number().int().min(1).optional(),
     out: z.string().min(1),
@@ -153,6 +155,7 @@ export type AvailabilitySetsDown = z.output<typeof AvailabilitySetsDownSchema>;
 export const BaselineMetricsSchema = z.object({
   label: z.string(),
   script: z.enum(["sequential", "allAtOnce"]),
+  maxRetries: Count.default(3),
   vms: Count,
   seed: Count,
   /** VMs the script cycled, and how many the fleet holds (they differ for a sample). */
