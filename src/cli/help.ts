@@ -1,13 +1,12 @@
 /** Help texts, kept apart from the commands so that `--help` loads nothing heavy. */
 
 export const SIMULATE_HELP = `port25 simulate [--scenario FILE] [--vms N] [--seed S] [--time-scale X] [--mode plan|execute]
-                [--max-concurrency N] [--running-vm-cycle powerOffDeallocateStart|deallocateStart]
-                [--report FILE] [--json]
+                [--max-concurrency N] [--running-vm-cycle C] [--report FILE] [--json]
   Runs the whole remediation on the built-in Azure simulator (default scenario: scenarios/demo.json, a realistic
   fleet of about 60 VMs), with the real durable-functions engine, the real Azure SDK clients and a real Azurite for
   the audit. Simulated time is virtual: a run that would take hours on Azure takes seconds. --vms N generates a
   fleet of N VMs instead. --running-vm-cycle deallocateStart cycles a running VM with two writes (deallocate, then
-  start) instead of three (power off, deallocate, start: the default). --time-scale X paces the run at X simulated seconds per real second (to watch it).
+  start) instead of three (powerOffDeallocateStart, the default: power off, deallocate, start). --time-scale X paces the run at X simulated seconds per real second (to watch it).
   Prints progress (a bar on a terminal), a summary and the path of the HTML report (default
   reports/port25-<run id>.html). --json prints only the machine-readable result (docs/cli.md).
   Exit codes: 0 the run completed without failures, 1 it ended with failures, was refused or halted, 2 bad usage.`;
