@@ -14,6 +14,7 @@ import { generateFleet, type Scenario } from "../../simulator";
 import { renderRunReport } from "../../audit/report";
 import type { RemediationResult } from "../../contracts/remediation";
 import type { CommandResult } from "../command";
+import { RunningVmCycleSchema } from "../../contracts/options";
 
 const Flags = z
   .object({
@@ -23,6 +24,7 @@ const Flags = z
     timeScale: z.coerce.number().positive().max(1e6).optional(),
     mode: z.enum(["plan", "execute"]).default("execute"),
     maxConcurrency: z.coerce.number().int().min(1).max(1000).optional(),
+    runningVmCycle: RunningVmCycleSchema.optional(),
     report: z.string().min(1).optional(),
     json: z.boolean().default(false),
   })
@@ -72,6 +74,7 @@ export async function simulateCommand(argv: string[]): Promise<CommandResult> {
     "time-scale": { type: "string" },
     mode: { type: "string" },
     "max-concurrency": { type: "string" },
+    "running-vm-cycle": { type: "string" },
     report: { type: "string" },
     json: { type: "boolean" },
   });
@@ -89,7 +92,10 @@ export async function simulateCommand(argv: string[]): Promise<CommandResult> {
   try {
     stack.start({
       mode: f.mode,
-      options: f.maxConcurrency === undefined ? {} : { maxConcurrency: f.maxConcurrency },
+      options: {
+        ...(f.maxConcurrency === undefined ? {} : { maxConcurrency: f.maxConcurrency }),
+        ...(f.runningVmCycle === undefined ? {} : { runningVmCycle: f.runningVmCycle }),
+      },
     });
     let lastDraw = 0;
     await drive(stack, f.timeScale, () => {
