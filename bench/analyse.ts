@@ -3,9 +3,10 @@
  * and timeline) into the benchmark's figures, including where the time between the bound and the run goes.
  */
 import type { HostStats } from "../src/durable-host";
-import type { RequestLogEntry, StateChange } from "../src/simulator";
+import type { RequestLogEntry, Scenario, SimState, StateChange } from "../src/simulator";
 import type { ResourceOutcome } from "../src/contracts/outcome";
-import { NOMINAL_CYCLE_SECONDS, WRITE_BUCKET, type FleetMetrics } from "./spec";
+import type { RunningVmCycle } from "../src/contracts/options";
+import { NOMINAL_CYCLE_SECONDS, WRITE_BUCKET, type AvailabilitySetsDown, type FleetMetrics } from "./spec";
 
 type Orchestration = FleetMetrics["orchestration"];
 type Arm = FleetMetrics["arm"];
@@ -95,10 +96,20 @@ export function summariseArm(log: readonly RequestLogEntry[], cycled: number, fl
   };
 }
 
-/** Lower bound of a run's duration in seconds: N cycles at the cap, or 3N writes through ARM's write bucket. */
-export function lowerBound(n: number, concurrency: number): { concurrency: number; writes: number; bound: number } {
-  const byConcurrency = Math.ceil(n / Math.max(1, concurrency)) * NOMINAL_CYCLE_SECONDS;
-  const byWrites = Math.max(0, (3 * n - WRITE_BUCKET.capacity) / WRITE_BUCKET.refillPerSecond);
+/** A running VM's cycle: its writes, and the seconds Azure's operations take at the scenario's nominal latencies. */
+export interface CycleShape {
+  writes: number;
+  seconds: number;
+}
+export const CYCLE_SHAPES: Readonly<Record<RunningVmCycle, CycleShape>> = {
+  powerOffDeallocateStart: { writes: 3, seconds: NOMINAL_CYCLE_SECONDS },
+  deallocateStart: { writes: 2, seconds: NOMINAL_CYCLE_SECONDS - 30 },
+};
+
+/** Lower bound of a run's duration in seconds: N cycles at the cap, or N cycles' writes through ARM's write bucket. */
+export function lowerBound(n: number, concurrency: number, shape: CycleShape = CYCLE_SHAPES.powerOffDeallocateStart): { concurrency: number; writes: number; bound: number } {
+  const byConcurrency = Math.ceil(n / Math.max(1, concurrency)) * shape.seconds;
+  const byWrites = Math.max(0, (shape.writes * n - WRITE_BUCKET.capacity) / WRITE_BUCKET.refillPerSecond);
   return { concurrency: byConcurrency, writes: byWrites, bound: Math.max(byConcurrency, byWrites) };
 }
 
@@ -167,11 +178,12 @@ export function summariseTime(
   runStartedAt: number,
   runEndedAt: number,
   maxConcurrency: number,
+  shape: CycleShape = CYCLE_SHAPES.powerOffDeallocateStart,
 ): Time {
   const cycled = cycledResources(outcomes);
   // A resource that failed was still meant to be cycled: leaving it out would make the bound easier to meet.
   const attempted = outcomes.filter((o) => o.kind !== "vnet" && (o.outcome === "cycled" || o.outcome === "failed")).length;
-  const b = lowerBound(attempted, maxConcurrency);
+  const b = lowerBound(attempted, maxConcurrency, shape);
   const simulated = (runEndedAt - runStartedAt) / 1000;
   const fleetAt = fleetStart(outcomes) ?? runEndedAt;
   const intervals = cycled
@@ -196,7 +208,7 @@ export function summariseTime(
       const starts = list.flatMap((o) => ms(o.startedAt) ?? []);
       const ends = list.flatMap((o) => ms(o.endedAt) ?? []);
       const seconds = starts.length === 0 || ends.length === 0 ? 0 : (Math.max(...ends) - Math.min(...starts)) / 1000;
-      return { wave, canary: list.some((o) => o.canary === true), resources: list.length, seconds: round(seconds, 0), boundSeconds: lowerBound(list.length, maxConcurrency).bound };
+      return { wave, canary: list.some((o) => o.canary === true), resources: list.length, seconds: round(seconds, 0), boundSeconds: lowerBound(list.length, maxConcurrency, shape).bound };
     })
     .sort((x, y) => (x.canary === y.canary ? x.wave - y.wave : x.canary ? -1 : 1));
 
@@ -216,4 +228,40 @@ export function summariseTime(
     utilisation: round(inFlight / Math.max(1, maxConcurrency), 3),
     perVm: perVmBreakdown(cycled, timeline),
   };
+}
+
+/**
+ * Availability sets of two or more VMs, and how many of them had every member down (not running) at the same
+ * moment during the run, from the simulator's timeline. A set whose members were all down before the run began
+ * counts only if a member went down again while the rest were down.
+ */
+export function availabilitySetsFullyDown(scenario: Scenario, state: SimState, timeline: readonly StateChange[]): AvailabilitySetsDown {
+  const idOf = new Map(state.vms.map((v) => [`${v.resourceGroup.toLowerCase()}/${v.name.toLowerCase()}`, v.id.toLowerCase()] as const));
+  const sets = new Map<string, { members: Set<string>; down: number }>();
+  const setOf = new Map<string, string>();
+  for (const vm of scenario.vms) {
+    if (vm.availabilitySet === undefined) continue;
+    const key = `${vm.resourceGroup.toLowerCase()}/${vm.availabilitySet.toLowerCase()}`;
+    const id = idOf.get(`${vm.resourceGroup.toLowerCase()}/${vm.name.toLowerCase()}`);
+    if (id === undefined) continue;
+    const set = sets.get(key) ?? { members: new Set<string>(), down: 0 };
+    set.members.add(id);
+    if (vm.power !== "running") set.down++;
+    sets.set(key, set);
+    setOf.set(id, key);
+  }
+  const fullyDown = new Set<string>();
+  const changes = timeline.filter((c) => c.instanceId === undefined && setOf.has(c.resourceId.toLowerCase())).sort((a, b) => a.at - b.at);
+  for (const c of changes) {
+    const key = setOf.get(c.resourceId.toLowerCase()) ?? "";
+    const set = sets.get(key);
+    if (set === undefined) continue;
+    if (c.from === "running" && c.to !== "running") {
+      set.down++;
+      if (set.members.size >= 2 && set.down >= set.members.size) fullyDown.add(key);
+    } else if (c.from !== "running" && c.to === "running") {
+      set.down--;
+    }
+  }
+  return { sets: [...sets.values()].filter((s) => s.members.size >= 2).length, fullyDown: fullyDown.size };
 }

@@ -13,11 +13,11 @@ import { generateFleet } from "../src/simulator";
 import { ensureError } from "../src/errors";
 import { RemediationOptionsSchema } from "../src/contracts/options";
 import type { RemediationResult } from "../src/contracts/remediation";
-import { cycledResources, fleetStart, summariseArm, summariseOrchestration, summariseOutcomes, summariseTime } from "./analyse";
+import { availabilitySetsFullyDown, CYCLE_SHAPES, cycledResources, fleetStart, summariseArm, summariseOrchestration, summariseOutcomes, summariseTime } from "./analyse";
 import { FleetCaseSpecSchema, FleetMetricsSchema, type FleetCaseSpec, type FleetMetrics } from "./spec";
 
 /** The behaviour the figures assume, stated here rather than inherited from the simulator's defaults. */
-const REALISTIC = {
+export const REALISTIC = {
   latencies: { powerOff: 30, deallocate: 60, start: 60, subnetCreate: 10, subnetDelete: 10, connectivityCheck: 20 },
   jitter: 0.2,
   throttling: { enabled: true, reads: { capacity: 250, refillPerSecond: 25 }, writes: { capacity: 200, refillPerSecond: 10 }, deletes: { capacity: 200, refillPerSecond: 10 } },
@@ -92,7 +92,8 @@ export async function runFleetCase(spec: FleetCaseSpec): Promise<FleetMetrics> {
       outcomes: summariseOutcomes(outcomes),
       orchestration: summariseOrchestration(stack.host.stats(), cycled),
       arm: summariseArm(log, cycled, fleetStart(outcomes)),
-      time: summariseTime(outcomes, stack.sim.timeline(), startedAt, endedAt, options.maxConcurrency),
+      availabilitySets: availabilitySetsFullyDown(scenario, stack.sim.snapshot(), stack.sim.timeline()),
+      time: summariseTime(outcomes, stack.sim.timeline(), startedAt, endedAt, options.maxConcurrency, CYCLE_SHAPES[options.runningVmCycle]),
     };
     return FleetMetricsSchema.parse(metrics);
   } finally {

@@ -2,7 +2,8 @@
  * `npm run bench`: every benchmark of the product, each in a process of its own under a real-time limit, then
  * bench/RESULTS.md rendered from the JSON files in bench/results/. Figures are measured and printed, not asserted.
  *
- *   npx tsx bench/run.ts                      all cases (the 5,000-VM runs take minutes each)
+ *   npx tsx bench/run.ts                      all cases (the 5,000- and 20,000-VM runs take minutes each)
+ *   npx tsx bench/run.ts --quick              the 500-VM cases and the scripts users would run instead (a few minutes)
  *   npx tsx bench/run.ts --only cost-500,footprint-5000
  *   npx tsx bench/run.ts --render             only re-render RESULTS.md from the stored JSON
  */
@@ -13,7 +14,7 @@ import { parseArgs } from "node:util";
 import { ensureError } from "../src/errors";
 import { measureFootprint } from "./footprint";
 import { renderResults } from "./render";
-import { FleetMetricsSchema, type FleetCaseSpec } from "./spec";
+import { BaselineMetricsSchema, FleetMetricsSchema, type BaselineSpec, type FleetCaseSpec } from "./spec";
 
 const ROOT = path.resolve(__dirname, "..");
 const RESULTS = path.join(__dirname, "results");
@@ -21,14 +22,51 @@ const RESULTS = path.join(__dirname, "results");
 /** Caps that let 500 VMs be down at once: the global cap, and groups no longer holding it back. */
 export const WIDE_OPTIONS = { maxConcurrency: 500, maxUnavailablePerAvailabilitySet: 100, maxUnavailablePerScaleSet: 1000 } as const;
 
+/** 500 at once, one member of an availability set at a time (the default), two-write cycles. */
+export const FAST_OPTIONS = { maxConcurrency: 500, runningVmCycle: "deallocateStart" } as const;
+
+/** The same caps, with a running VM cycled in two writes (deallocate, start). */
+export const WIDE_DEALLOCATE_OPTIONS = { ...WIDE_OPTIONS, runningVmCycle: "deallocateStart" } as const;
+
 interface Case {
   label: string;
   run: () => Promise<void>;
+  /** Part of --quick. */
+  quick?: boolean;
+}
+
+function baselineCase(label: string, script: BaselineSpec["script"], vms: number, realLimitSeconds: number, maxRetries = 3): Case {
+  return {
+    label,
+    quick: true,
+    run: async () => {
+      const out = path.join(RESULTS, `baseline-${label}.json`);
+      const spec: BaselineSpec = { label, script, vms, seed: 11, out, maxRetries };
+      await child(process.execPath, ["--import", "tsx", path.join(__dirname, "baselines.ts"), JSON.stringify(spec)], realLimitSeconds);
+      const m = BaselineMetricsSchema.parse(JSON.parse(readFileSync(out, "utf8")));
+      console.log(
+        `  ${m.script}: ${m.targets} VMs, simulated ${m.simulatedSeconds} s${m.extrapolatedSeconds !== null ? ` (${m.extrapolatedSeconds} s for all ${m.fleetTargets})` : ""}, ` +
+          `${m.throttled} 429s, ${m.vmsFailed} VMs failed, ${m.availabilitySets.fullyDown} of ${m.availabilitySets.sets} availability sets fully down, ${m.realSeconds} s real`,
+      );
+    },
+  };
+}
+
+function footprintCase(vms: number, limitSeconds: number): Case {
+  return {
+    label: `footprint-${vms}`,
+    run: async () => {
+      const f = await measureFootprint(vms, limitSeconds, ROOT);
+      writeFileSync(path.join(RESULTS, `footprint-${vms}.json`), `${JSON.stringify(f, null, 2)}\n`);
+      console.log(`  ${f.status}: ${f.realSeconds} s real, peak RSS ${f.peakTreeRssMiB} MiB (process tree), ${f.peakProcessHwmMiB} MiB (largest process)`);
+    },
+  };
 }
 
 function fleetCase(label: string, vms: number, options: Record<string, unknown>, realLimitSeconds: number): Case {
   return {
     label,
+    quick: vms <= 500,
     run: async () => {
       const out = path.join(RESULTS, `fleet-${label}.json`);
       const spec: FleetCaseSpec = { label, vms, seed: 11, options, realLimitSeconds, out };
@@ -63,18 +101,20 @@ function child(command: string, args: string[], limitSeconds: number): Promise<v
 
 const CASES: Case[] = [
   fleetCase("cost-500", 500, {}, 300),
+  fleetCase("cost-500-deallocate", 500, { runningVmCycle: "deallocateStart" }, 300),
+  fleetCase("wide-500", 500, WIDE_OPTIONS, 300),
+  fleetCase("wide-500-deallocate", 500, WIDE_DEALLOCATE_OPTIONS, 300),
+  fleetCase("fast-500", 500, FAST_OPTIONS, 300),
+  baselineCase("sequential-500", "sequential", 500, 900),
+  baselineCase("allAtOnce-500", "allAtOnce", 500, 600),
+  baselineCase("allAtOnceRetrying-500", "allAtOnce", 500, 600, 1000),
   fleetCase("cost-2000", 2000, {}, 600),
   fleetCase("cost-5000", 5000, {}, 1200),
   fleetCase("wide-2000", 2000, WIDE_OPTIONS, 600),
   fleetCase("wide-5000", 5000, WIDE_OPTIONS, 1200),
-  {
-    label: "footprint-5000",
-    run: async () => {
-      const f = await measureFootprint(5000, 600, ROOT);
-      writeFileSync(path.join(RESULTS, "footprint-5000.json"), `${JSON.stringify(f, null, 2)}\n`);
-      console.log(`  ${f.status}: ${f.realSeconds} s real, peak RSS ${f.peakTreeRssMiB} MiB (process tree), ${f.peakProcessHwmMiB} MiB (largest process)`);
-    },
-  },
+  fleetCase("wide-5000-deallocate", 5000, WIDE_DEALLOCATE_OPTIONS, 1200),
+  footprintCase(5000, 600),
+  footprintCase(20000, 1800),
   {
     label: "durable-host",
     run: () => child(process.execPath, ["--import", "tsx", path.join(__dirname, "durableHost.ts")], 600),
@@ -82,14 +122,14 @@ const CASES: Case[] = [
 ];
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { only: { type: "string" }, render: { type: "boolean", default: false } } });
+  const { values } = parseArgs({ options: { only: { type: "string" }, quick: { type: "boolean", default: false }, render: { type: "boolean", default: false } } });
   const only = values.only?.split(",").map((s) => s.trim());
   const unknown = (only ?? []).filter((l) => !CASES.some((c) => c.label === l));
   if (unknown.length > 0) throw new Error(`unknown case ${unknown.join(", ")}; cases: ${CASES.map((c) => c.label).join(", ")}`);
   mkdirSync(RESULTS, { recursive: true });
   const failures: string[] = [];
   if (!values.render) {
-    for (const c of CASES.filter((x) => only === undefined || only.includes(x.label))) {
+    for (const c of CASES.filter((x) => (only === undefined || only.includes(x.label)) && (!values.quick || x.quick === true))) {
       console.log(`${c.label}`);
       const t0 = Date.now();
       try {

@@ -84,6 +84,8 @@ export const FleetMetricsSchema = z.object({
     fleetPerCycledVm: z.number(),
     byOperation: z.record(z.string(), Count),
   }),
+  /** Availability sets that had every member down at once (absent in results measured before it was counted). */
+  availabilitySets: z.lazy(() => AvailabilitySetsDownSchema).optional(),
   time: z.object({
     simulatedSeconds: z.number(),
     /** N of the bound: resources the run set out to cycle (cycled or failed). */
@@ -130,3 +132,48 @@ export const FootprintSchema = z.object({
   runStatus: z.string().nullable(),
 });
 export type Footprint = z.output<typeof FootprintSchema>;
+
+export const BaselineSpecSchema = z
+  .object({
+    label: z.string().min(1),
+    script: z.enum(["sequential", "allAtOnce"]),
+    vms: z.number().int().min(1),
+    seed: z.number().int().min(0),
+    /** Retries of a throttled call: the SDK's default 3, or more for a script that waits 429s out. */
+    maxRetries: z.number().int().min(0).default(3),
+    /** Sequential only: cycle the first `sample` targets and scale the time to all of them. */
+    sample: z.number().int().min(1).optional(),
+    out: z.string().min(1),
+  })
+  .strict();
+export type BaselineSpec = z.output<typeof BaselineSpecSchema>;
+
+/** Availability sets of two or more members, and how many had every member down at the same time. */
+export const AvailabilitySetsDownSchema = z.object({ sets: Count, fullyDown: Count });
+export type AvailabilitySetsDown = z.output<typeof AvailabilitySetsDownSchema>;
+
+export const BaselineMetricsSchema = z.object({
+  label: z.string(),
+  script: z.enum(["sequential", "allAtOnce"]),
+  maxRetries: Count.default(3),
+  vms: Count,
+  seed: Count,
+  /** VMs the script cycled, and how many the fleet holds (they differ for a sample). */
+  targets: Count,
+  fleetTargets: Count,
+  status: z.enum(["completed", "timedOut", "error"]),
+  error: z.string().optional(),
+  loadAverage: z.number().optional(),
+  realSeconds: z.number(),
+  simulatedSeconds: z.number(),
+  extrapolatedSeconds: z.number().nullable(),
+  requests: Count,
+  throttled: Count,
+  retriedAfter429: Count,
+  vmsFailed: Count,
+  failedBy: z.record(z.string(), Count),
+  /** Targets not running when the script ended. */
+  vmsLeftDown: Count,
+  availabilitySets: AvailabilitySetsDownSchema,
+});
+export type BaselineMetrics = z.output<typeof BaselineMetricsSchema>;

@@ -75,7 +75,8 @@ interface Track {
 
 /** What a resource goes through: a VM its steps; a scale set its running instances, then its stopped ones. */
 function tracksOf(entry: PlanEntry, restoreStoppedVms: boolean): Track[] {
-  if (entry.kind === "vm") return [{ steps: entry.steps, restore: entry.steps[0] === "powerOff" }];
+  // A running VM is powered off first, or deallocated straight away (runningVmCycle "deallocateStart").
+  if (entry.kind === "vm") return [{ steps: entry.steps, restore: entry.steps[0] === "powerOff" || entry.stateBefore === "running" }];
   const running = entry.instanceIds ?? [];
   const stopped = entry.stoppedInstanceIds ?? [];
   if (running.length === 0) return stopped.length > 0 ? [{ instanceIds: stopped, steps: entry.steps, restore: false }] : [];

@@ -4,10 +4,11 @@
  * outcome; nothing that is refused, planned only or halted writes to ARM beyond what is described below.
  *
  * Cancel ("cancel" event): stops what has not started — no new VNet refresh, wave or lane — while work in flight
- * finishes, so no VM is left half-cycled. The run's custom status lists the lanes in flight (`activeBatches`); the
- * cancel endpoint raises "cancel" to this instance first and then to each of them, which stops them starting new
- * resources (a lane that misses its copy — created in the very instant of the cancel — finishes its resources
- * normally; every resource is still accounted for and left running). The run keeps one "cancel" waiter for its
+ * finishes, so no VM is left half-cycled. The run's custom status lists the wave in flight (`activeBatches`), whose
+ * own status lists its lanes in flight; the cancel endpoint raises "cancel" to this instance first, then to the wave,
+ * then to each of its lanes, which stops them starting new lanes and resources (a wave or lane that misses its copy —
+ * created in the very instant of the cancel — runs its resources normally; every resource is still accounted for
+ * and left running, and no later wave starts). The run keeps one "cancel" waiter for its
  * whole life and checks it before starting anything, so the event counts wherever the run is blocked.
  *
  * Canary: the plan's canary wave (tagged VMs, else the first eligible running VM with the Network Watcher agent)
@@ -19,9 +20,9 @@
  * port25-canary=true with the Network Watcher agent installed, or choose "attestationOnly"); with nothing to
  * cycle there is nothing to protect.
  *
- * Waves run in order. The plan deals each wave's resources into lanes (src/domain/lanes.ts), each a cycleBatch
- * instance run exactly as planned; the lanes run in parallel within the global cap, and in successive groups when a
- * wave needs more of them.
+ * Waves run in order, each a runWave sub-orchestration (so this history holds a few events per wave, not per lane).
+ * The plan deals each wave's resources into lanes (src/domain/lanes.ts), each a cycleBatch instance run exactly as
+ * planned; the lanes run in parallel within the global cap, and in successive groups when a wave needs more of them.
  */
 import type { OrchestrationContext, Task } from "durable-functions";
 import type { z } from "zod";
@@ -34,7 +35,7 @@ import { discoverResourcesActivity } from "../src/contracts/functions/discoverRe
 import { recordRunStartedActivity } from "../src/contracts/functions/recordRunStarted";
 import { recordRunCompletedActivity } from "../src/contracts/functions/recordRunCompleted";
 import { refreshVnetSubnetOrchestration } from "../src/contracts/functions/refreshVnetSubnet";
-import { batchInstanceId, cycleBatchOrchestration, CycleBatchOutput } from "../src/contracts/functions/cycleBatch";
+import { RunWaveOutput, runWaveOrchestration, waveInstanceId } from "../src/contracts/functions/runWave";
 import { addSeconds } from "../src/contracts/functions/clock";
 import { APPROVE_EVENT, CANCEL_EVENT } from "../src/contracts/names";
 import { ApproveEventSchema, approvalDecision, CancelEventSchema, cancellationDecision, type Decision } from "../src/contracts/events";
@@ -67,7 +68,7 @@ import { backoffSeconds, classifyWithWaits, nowIso, skippedOutcome, transientRet
 const MEMO_RUNS = 16;
 const discoveryMemo = new ReplayMemo<z.output<typeof discoverResourcesActivity.output>>(MEMO_RUNS);
 const planMemo = new ReplayMemo<Plan>(MEMO_RUNS);
-const laneMemo = new ReplayMemo<CycleBatchOutput>(MEMO_RUNS);
+const waveMemo = new ReplayMemo<RunWaveOutput>(MEMO_RUNS);
 const waveEntriesMemo = new ReplayMemo<PlanEntry[][]>(MEMO_RUNS);
 
 /** Mutable state of one execution; rebuilt identically on every replay. */
@@ -296,45 +297,43 @@ function* collect(
   }
 }
 
-/** Runs the wave's lanes exactly as the plan dealt them (planWaves.ts): `parallel` at a time, in plan order. */
+/**
+ * Runs a wave as its own sub-orchestration (runWave.ts), which runs the lanes exactly as the plan dealt them
+ * (planWaves.ts), `parallel` at a time, in plan order. The run lists the wave as its active batch; the wave lists
+ * its lanes in flight.
+ */
 function* runWave(context: OrchestrationContext, run: Run, wave: Wave, byId: ReadonlyMap<string, PlanEntry>): Generator<Task, void, unknown> {
   const o = run.input.options;
   const caps = { maxConcurrency: o.maxConcurrency, maxUnavailablePerAvailabilitySet: o.maxUnavailablePerAvailabilitySet, maxUnavailablePerScaleSet: o.maxUnavailablePerScaleSet };
   const lanes = run.memo(waveEntriesMemo, `wave${wave.index}`, () => wave.batches.map((b) => b.items.flatMap((id) => byId.get(resourceKey(id)) ?? [])));
-  const parallel = Math.max(1, wave.parallel);
-  for (let start = 0; start < lanes.length && !run.cancelled(); start += parallel) {
-    const group = lanes.slice(start, start + parallel);
-    const planned = wave.batches.slice(start, start + parallel);
-    const laneIds = planned.map((b) => b.id);
-    const ids = laneIds.map((id) => batchInstanceId(context.df.instanceId, run.input.runId, id));
-    const tasks = group.map((lane, i) =>
-      subOrchestrationTask(
-        context,
-        cycleBatchOrchestration,
-        {
-          runId: run.input.runId,
-          wave: wave.index,
-          batchId: laneIds[i] ?? `w${wave.index}`,
-          entries: lane,
-          caps: { ...caps, maxConcurrency: planned[i]?.share ?? 1 },
-          transitionTimeoutMinutes: o.transitionTimeoutMinutes,
-          restoreStoppedVms: o.restoreStoppedVms,
-          restoreTimeoutMinutes: o.restoreTimeoutMinutes,
-          ...(run.memoScope !== undefined ? { replayScope: run.memoScope } : {}),
-        },
-        ids[i],
-      ),
-    );
-    run.activeBatches = ids;
-    run.publish();
-    yield* collect(run, group, tasks, (raw, i) => {
-      const out = run.memo(laneMemo, ids[i] ?? `lane${i}`, () => parseWith(CycleBatchOutput, raw, "output of cycleBatch"));
-      if (out.cancelled) run.cancelRequested = true;
-      return out.outcomes;
-    });
-    run.activeBatches = [];
-    run.publish();
-  }
+  if (lanes.length === 0 || run.cancelled()) return;
+  const id = waveInstanceId(context.df.instanceId, run.input.runId, wave.index);
+  const task = subOrchestrationTask(
+    context,
+    runWaveOrchestration,
+    {
+      runId: run.input.runId,
+      runInstanceId: context.df.instanceId,
+      wave: wave.index,
+      lanes: wave.batches.map((b, i) => ({ id: b.id, share: b.share, entries: lanes[i] ?? [] })),
+      parallel: Math.max(1, wave.parallel),
+      caps,
+      transitionTimeoutMinutes: o.transitionTimeoutMinutes,
+      restoreStoppedVms: o.restoreStoppedVms,
+      restoreTimeoutMinutes: o.restoreTimeoutMinutes,
+      ...(run.memoScope !== undefined ? { replayScope: run.memoScope } : {}),
+    },
+    id,
+  );
+  run.activeBatches = [id];
+  run.publish();
+  yield* collect(run, [lanes.flat()], [task], (raw) => {
+    const out = run.memo(waveMemo, id, () => parseWith(RunWaveOutput, raw, "output of runWave"));
+    if (out.cancelled) run.cancelRequested = true;
+    return out.outcomes;
+  });
+  run.activeBatches = [];
+  run.publish();
 }
 
 function* runCanary(
@@ -620,7 +619,7 @@ export function* remediateSubscription(context: OrchestrationContext, input: Rem
   run.publish(result.summary.message);
   yield* announce(context, completionEvent(context.df.instanceId, result));
   const scope = run.memoScope;
-  if (scope !== undefined) for (const memo of [discoveryMemo, planMemo, laneMemo, waveEntriesMemo]) memo.drop(scope);
+  if (scope !== undefined) for (const memo of [discoveryMemo, planMemo, waveMemo, waveEntriesMemo]) memo.drop(scope);
   return result;
 }
 

@@ -1,18 +1,21 @@
 /** Help texts, kept apart from the commands so that `--help` loads nothing heavy. */
 
 export const SIMULATE_HELP = `port25 simulate [--scenario FILE] [--vms N] [--seed S] [--time-scale X] [--mode plan|execute]
-                [--max-concurrency N] [--report FILE] [--json] [--notify URL [--notify-format json|teams|slack]]
+                [--max-concurrency N] [--running-vm-cycle C] [--report FILE] [--json]
+                [--notify URL [--notify-format json|teams|slack]]
   Runs the whole remediation on the built-in Azure simulator (default scenario: scenarios/demo.json, a realistic
   fleet of about 60 VMs), with the real durable-functions engine, the real Azure SDK clients and a real Azurite for
   the audit. Simulated time is virtual: a run that would take hours on Azure takes seconds. --vms N generates a
-  fleet of N VMs instead. --time-scale X paces the run at X simulated seconds per real second (to watch it).
+  fleet of N VMs instead. --running-vm-cycle deallocateStart cycles a running VM with two writes (deallocate, then
+  start) instead of three (powerOffDeallocateStart, the default: power off, deallocate, start). --time-scale X paces the run at X simulated seconds per real second (to watch it).
   Prints progress (a bar on a terminal), a summary and the path of the HTML report (default
   reports/port25-<run id>.html). --json prints only the machine-readable result (docs/cli.md).
   --notify URL posts the run's notifications (approval needed, canary halted, run completed or refused) to that
   webhook as the deployed app does (https, or http to 127.0.0.1/localhost), in the --notify-format body (json).
   Exit codes: 0 the run completed without failures, 1 it ended with failures, was refused or halted, 2 bad usage.`;
 
-export const PLAN_HELP = `port25 plan --subscription ID [--arm-endpoint URL] [--ca FILE] [--max-concurrency N] [--all] [--json]
+export const PLAN_HELP = `port25 plan --subscription ID [--arm-endpoint URL] [--ca FILE] [--max-concurrency N]
+             [--running-vm-cycle powerOffDeallocateStart|deallocateStart] [--all] [--json]
   Read-only: classifies the subscription and prints what a run would do to every resource.
   Signs in with DefaultAzureCredential (az login is enough). --arm-endpoint and --ca point it at another ARM
   endpoint, e.g. the simulator started by \`port25 simulator\` (then set PORT25_ARM_STATIC_TOKEN as it prints).
@@ -34,6 +37,7 @@ export const SERVE_HELP = `port25 serve [--scenario FILE | --vms N] [--seed S] [
 export const REMOTE_HELP = {
   start: `port25 start --app URL --subscription ID --attestation-ref REF --approved-by NAME --approved-at ISO
              [--mode plan|execute] [--require-approval] [--max-concurrency N] [--attestation-only] [--key KEY] [--token TOKEN] [--json]
+             [--running-vm-cycle powerOffDeallocateStart|deallocateStart]
   Starts a remediation on the deployed app (function key from --key or PORT25_FUNCTION_KEY; with authentication on,
   the deployed default, an Entra access token for the API from --token or PORT25_API_TOKEN).`,
   status: `port25 status --app URL --id INSTANCE|SUBSCRIPTION [--watch] [--key KEY] [--token TOKEN] [--json]

@@ -34,6 +34,7 @@ import {
 } from "../contracts/remediation";
 import type { RemediationOptionsInput } from "../contracts/options";
 import { APPROVE_EVENT, CANCEL_EVENT, REMEDIATE_SUBSCRIPTION } from "../contracts/names";
+import { activeLanesOf, withWaveCounts } from "../contracts/functions/runWave";
 import { ApproveEventSchema, CancelEventSchema, type ApproveEvent, type CancelEvent } from "../contracts/events";
 
 /** Who approves or cancels a run of the local stack (the person at the keyboard). */
@@ -196,7 +197,9 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
     const s = host.getStatus(instanceId);
     if (s?.customStatus === undefined || s.customStatus === null) return undefined;
     const p = ProgressSchema.safeParse(s.customStatus);
-    return p.success ? p.data : undefined;
+    if (!p.success) return undefined;
+    // The running wave counts its finished lanes in its own status until it ends.
+    return withWaveCounts(p.data, (p.data.activeBatches ?? []).map((id) => host.getStatus(id)?.customStatus));
   };
 
   return {
@@ -257,9 +260,15 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
     cancel(by = LOCAL_OPERATOR): void {
       const event: CancelEvent = CancelEventSchema.parse({ cancelledBy: by, cancelledAt: new Date(host.clock.now()).toISOString() });
       host.raiseEvent(instanceId, CANCEL_EVENT, event);
-      for (const id of progress()?.activeBatches ?? []) {
+      const live = (id: string): boolean => {
         const s = host.getStatus(id);
-        if (s !== undefined && (s.runtimeStatus === "Running" || s.runtimeStatus === "Pending")) host.raiseEvent(id, CANCEL_EVENT, event);
+        return s !== undefined && (s.runtimeStatus === "Running" || s.runtimeStatus === "Pending");
+      };
+      // The run's active wave, then the lanes it lists (as the cancel endpoint does).
+      for (const id of progress()?.activeBatches ?? []) {
+        if (!live(id)) continue;
+        host.raiseEvent(id, CANCEL_EVENT, event);
+        for (const lane of activeLanesOf(host.getStatus(id)?.customStatus)) if (live(lane)) host.raiseEvent(lane, CANCEL_EVENT, event);
       }
     },
     approve: (by = LOCAL_OPERATOR) => {

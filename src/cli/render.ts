@@ -24,6 +24,7 @@ export function renderPlan(plan: Plan, detailed: boolean): string {
   const out = [
     `Plan: ${plural(c.vms, "VM")}, ${plural(c.scaleSets, "uniform scale set")}, ${plural(c.vnets, "VNet")} — ${c.toCycle} to cycle, ${plural(c.toRefresh, "VNet")} to refresh, ${c.skipped} skipped`,
     `Caps: ${plan.caps.maxConcurrency} at once, ${plan.caps.maxUnavailablePerAvailabilitySet} per availability set, ${plan.caps.maxUnavailablePerScaleSet} per flexible scale set`,
+    `Running VMs: ${plan.runningVmCycle === "deallocateStart" ? "deallocate → start (two writes)" : "power off → deallocate → start"}`,
     `Waves: ${
       plan.waves
         .map((w) => {

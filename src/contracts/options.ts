@@ -2,6 +2,14 @@
 import { z } from "zod";
 import { ArmResourceIdSchema } from "./ids";
 
+/**
+ * How a running VM (or a scale set's running instances) is cycled: "powerOffDeallocateStart" (three writes: power
+ * off, then deallocate, then start) or "deallocateStart" (two writes: deallocate shuts the machine down and releases
+ * its compute in one operation, then start). Stopped machines are unaffected.
+ */
+export const RunningVmCycleSchema = z.enum(["powerOffDeallocateStart", "deallocateStart"]);
+export type RunningVmCycle = z.output<typeof RunningVmCycleSchema>;
+
 /** Most resources one run can be limited to (onlyResourceIds). */
 export const MAX_SELECTED_RESOURCES = 5000;
 
@@ -13,6 +21,8 @@ export const RemediationOptionsSchema = z
     maxUnavailablePerAvailabilitySet: z.number().int().min(1).max(100).default(1),
     /** Never more members of one flexible scale set down at once. */
     maxUnavailablePerScaleSet: z.number().int().min(1).max(1000).default(5),
+    /** The steps of a running VM's cycle (see RunningVmCycleSchema); the default powers it off first. */
+    runningVmCycle: RunningVmCycleSchema.default("powerOffDeallocateStart"),
     /** A VM that was stopped (allocated) is deallocated; with this on, it is started and stopped again. */
     restoreStoppedVms: z.boolean().default(false),
     /** "canaryProbe": prove TCP 25 from the canary before the fleet; "attestationOnly": trust the attestation. */

@@ -2,6 +2,7 @@
 import { z } from "zod";
 import { PowerStateSchema } from "./power";
 import { ReasonCodeSchema, ResourceKindSchema } from "./outcome";
+import { RunningVmCycleSchema } from "./options";
 
 export const PowerStepSchema = z.enum(["powerOff", "deallocate", "start"]);
 export type PowerStep = z.output<typeof PowerStepSchema>;
@@ -78,6 +79,8 @@ export const PlanSchema = z.object({
   entries: z.array(PlanEntrySchema),
   waves: z.array(WaveSchema),
   caps: CapsSchema,
+  /** The steps a running VM goes through in this plan (the run's option; absent in plans made before it existed: powerOffDeallocateStart). */
+  runningVmCycle: RunningVmCycleSchema.optional(),
   counts: z.object({
     vms: z.number().int(),
     scaleSets: z.number().int(),

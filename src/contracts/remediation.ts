@@ -81,8 +81,9 @@ export const ProgressSchema = z.object({
   message: z.string().optional(),
   cancelRequested: z.boolean().optional(),
   /**
-   * Instance ids of the wave batches running now. The cancel endpoint raises "cancel" to the run's instance
-   * first, then to each of these, so that batches stop starting new resources too.
+   * Instance id of the wave running now (a runWave instance, whose own status lists its lanes in flight). The
+   * cancel endpoint raises "cancel" to the run's instance first, then to the wave, then to its lanes, so that
+   * neither starts anything new.
    */
   activeBatches: z.array(z.string()).optional(),
 });

@@ -15,7 +15,10 @@ import type { PowerState } from "../contracts/power";
 import { TRANSITIONAL_POWER_STATES } from "../contracts/power";
 import { allocateTemporarySubnet } from "./subnetAllocator";
 
-const CYCLE_STEPS: PowerStep[] = ["powerOff", "deallocate", "start"];
+/** The steps of a running machine's cycle: powered off first (the default), or deallocated straight away. */
+export function runningSteps(options: Pick<RemediationOptions, "runningVmCycle">): PowerStep[] {
+  return options.runningVmCycle === "deallocateStart" ? ["deallocate", "start"] : ["powerOff", "deallocate", "start"];
+}
 const TRANSITIONAL_PROVISIONING = ["creating", "deleting"];
 
 type Tags = Readonly<Record<string, string>>;
@@ -140,7 +143,7 @@ function planVm(vm: VmInfo, rg: ResourceGroupInfo | undefined, options: Remediat
 function powerRule(common: Common, what: string, state: PowerState, options: RemediationOptions, extra: Partial<PlanEntry>): PlanEntry {
   switch (state) {
     case "running":
-      return { ...common, ...extra, action: "cycle", steps: [...CYCLE_STEPS], targetState: "running", canary: false };
+      return { ...common, ...extra, action: "cycle", steps: runningSteps(options), targetState: "running", canary: false };
     case "stopped":
       return options.restoreStoppedVms
         ? { ...common, ...extra, action: "cycle", steps: ["deallocate", "start", "powerOff"], targetState: "stopped", canary: false }
@@ -182,7 +185,7 @@ function planScaleSet(ss: ScaleSetInfo, rg: ResourceGroupInfo | undefined, optio
     return skip(common, "noRunningInstances", `${what} has no running or stopped instances (${summary === "" ? "no instances" : summary}); they receive the policy at their next start`, extra);
   }
   // `steps` apply to instanceIds; stoppedInstanceIds are deallocated (started and stopped again with restoreStoppedVms).
-  const steps: PowerStep[] = running.length > 0 ? [...CYCLE_STEPS] : options.restoreStoppedVms ? ["deallocate", "start", "powerOff"] : ["deallocate"];
+  const steps: PowerStep[] = running.length > 0 ? runningSteps(options) : options.restoreStoppedVms ? ["deallocate", "start", "powerOff"] : ["deallocate"];
   const targetState: PowerState = running.length > 0 ? "running" : options.restoreStoppedVms ? "stopped" : "deallocated";
   return {
     ...common,

@@ -127,6 +127,7 @@ export function buildPlan(discovery: Discovery, options: RemediationOptions): Pl
     entries,
     waves: planWaves(entries, options),
     caps: capsFrom(options),
+    runningVmCycle: options.runningVmCycle,
     counts: {
       vms: count((e) => e.kind === "vm"),
       scaleSets: count((e) => e.kind === "scaleSet"),

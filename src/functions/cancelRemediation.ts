@@ -1,12 +1,14 @@
 /**
- * POST /api/remediations/{id}/cancel: graceful cancel. "cancel" goes to the run first (no new VNet, wave or batch
- * starts), then to each wave batch it lists as active (no new VM starts); VMs in flight finish their cycle.
+ * POST /api/remediations/{id}/cancel: graceful cancel. "cancel" goes to the run first (no new VNet or wave starts),
+ * then to the wave it lists as active (no new lane starts), then to each lane the wave lists as active (no new VM
+ * starts); VMs in flight finish their cycle.
  */
 import type { HttpRequest, HttpResponseInit, InvocationContext } from "@azure/functions";
 import * as df from "durable-functions";
 import { CANCEL_EVENT } from "../contracts/names";
 import { CancelEventSchema } from "../contracts/events";
 import { ProgressSchema } from "../contracts/remediation";
+import { activeLanesOf } from "../contracts/functions/runWave";
 import { handleErrors, jsonResponse, requireRole } from "./http";
 import { isLive, requireLiveInstance, statusUrls, tryGetStatus } from "./instances";
 
@@ -28,11 +30,20 @@ export async function cancelRemediation(
     const progress = ProgressSchema.safeParse(status.customStatus);
     const batches = progress.success ? (progress.data.activeBatches ?? []) : [];
     const signalled: string[] = [];
+    // The run's active wave first, then the lanes it lists: a wave told first starts no lane after this.
     for (const batchId of batches) {
       const batch = await tryGetStatus(client, batchId);
       if (batch && isLive(batch)) {
         await client.raiseEvent(batchId, CANCEL_EVENT, event);
         signalled.push(batchId);
+        const again = await tryGetStatus(client, batchId);
+        for (const laneId of activeLanesOf(again?.customStatus)) {
+          const lane = await tryGetStatus(client, laneId);
+          if (lane && isLive(lane)) {
+            await client.raiseEvent(laneId, CANCEL_EVENT, event);
+            signalled.push(laneId);
+          }
+        }
       }
     }
     return jsonResponse(202, { instanceId, ...event, batchesSignalled: signalled, ...statusUrls(request, instanceId) });

@@ -2,7 +2,8 @@
 import type { HttpRequest, HttpResponseInit, InvocationContext } from "@azure/functions";
 import * as df from "durable-functions";
 import { z } from "zod";
-import { ProgressSchema, RemediationResultSchema } from "../contracts/remediation";
+import { ProgressSchema, RemediationResultSchema, type Progress } from "../contracts/remediation";
+import { withWaveCounts } from "../contracts/functions/runWave";
 import { errorResponse, handleErrors, jsonResponse, requireRole } from "./http";
 import { statusUrls, tryGetStatus } from "./instances";
 import { instanceIdParam } from "./params";
@@ -18,14 +19,20 @@ export async function getRemediation(
     const instanceId = instanceIdParam(request);
     const status = await tryGetStatus(client, instanceId);
     if (!status) return errorResponse(404, "NotFound", `No remediation instance ${instanceId}`);
-    const progress = ProgressSchema.safeParse(status.customStatus);
+    const parsed = ProgressSchema.safeParse(status.customStatus);
+    let progress: Progress | null = parsed.success ? parsed.data : null;
+    if (progress !== null && (progress.activeBatches ?? []).length > 0) {
+      // The running wave counts its finished lanes in its own status until it ends.
+      const waves = await Promise.all((progress.activeBatches ?? []).map((id) => tryGetStatus(client, id)));
+      progress = withWaveCounts(progress, waves.map((w) => w?.customStatus));
+    }
     const result = RemediationResultSchema.safeParse(status.output);
     return jsonResponse(200, {
       instanceId,
       runtimeStatus: status.runtimeStatus,
       createdTime: status.createdTime,
       lastUpdatedTime: status.lastUpdatedTime,
-      progress: progress.success ? progress.data : null,
+      progress,
       summary: result.success ? result.data.summary : null,
       failure: status.runtimeStatus === df.OrchestrationRuntimeStatus.Failed ? z.string().catch("failed").parse(status.output) : null,
       ...statusUrls(request, instanceId),

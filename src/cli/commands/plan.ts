@@ -5,7 +5,7 @@ import { parseConfig } from "../../config";
 import { createArmGateway } from "../../azure/clients";
 import { discoverSubscription } from "../../azure/discover";
 import { SubscriptionIdSchema } from "../../contracts/ids";
-import { RemediationOptionsSchema } from "../../contracts/options";
+import { RemediationOptionsSchema, RunningVmCycleSchema } from "../../contracts/options";
 import { classifySubscription } from "../../domain/classify";
 import { buildPlan } from "../../domain/planWaves";
 import { renderClassification, renderPlan } from "../render";
@@ -18,6 +18,7 @@ const PlanFlags = z
     armEndpoint: z.url({ protocol: /^https$/ }).optional(),
     ca: z.string().min(1).optional(),
     maxConcurrency: z.coerce.number().int().min(1).max(1000).optional(),
+    runningVmCycle: RunningVmCycleSchema.optional(),
     all: z.boolean().default(false),
     json: z.boolean().default(false),
   })
@@ -29,6 +30,7 @@ export async function planCommand(argv: string[]): Promise<CommandResult> {
     "arm-endpoint": { type: "string" },
     ca: { type: "string" },
     "max-concurrency": { type: "string" },
+    "running-vm-cycle": { type: "string" },
     all: { type: "boolean" },
     json: { type: "boolean" },
   });
@@ -44,7 +46,10 @@ export async function planCommand(argv: string[]): Promise<CommandResult> {
     throw isSignInFailure(e) ? new Error(signInAdvice(loopback)) : e;
   });
   const classification = classifySubscription(billing, subscription);
-  const options = RemediationOptionsSchema.parse(f.maxConcurrency === undefined ? {} : { maxConcurrency: f.maxConcurrency });
+  const options = RemediationOptionsSchema.parse({
+    ...(f.maxConcurrency === undefined ? {} : { maxConcurrency: f.maxConcurrency }),
+    ...(f.runningVmCycle === undefined ? {} : { runningVmCycle: f.runningVmCycle }),
+  });
   const discovery = await discoverSubscription(arm, f.subscription, options);
   const plan = buildPlan(discovery, options);
   const refused = classification.category === "blockedNotExemptible" || classification.category === "unknown";

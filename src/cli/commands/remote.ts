@@ -7,7 +7,7 @@ import { createProgressSink } from "../progress";
 import { FAILING_STATUSES } from "../invocation";
 import { formatTable } from "../table";
 import { ProgressSchema, RemediationSummarySchema } from "../../contracts/remediation";
-import { RemediationOptionsSchema } from "../../contracts/options";
+import { RemediationOptionsSchema, RunningVmCycleSchema } from "../../contracts/options";
 import { SubscriptionIdSchema } from "../../contracts/ids";
 import type { CommandResult } from "../command";
 
@@ -40,6 +40,7 @@ export async function startCommand(argv: string[]): Promise<CommandResult> {
     mode: { type: "string" },
     "require-approval": { type: "boolean" },
     "max-concurrency": { type: "string" },
+    "running-vm-cycle": { type: "string" },
     "attestation-only": { type: "boolean" },
   });
   const f = parseFlagValues(
@@ -51,6 +52,7 @@ export async function startCommand(argv: string[]): Promise<CommandResult> {
       mode: z.enum(["plan", "execute"]).default("execute"),
       requireApproval: z.boolean().default(false),
       maxConcurrency: z.coerce.number().int().min(1).max(1000).optional(),
+      runningVmCycle: RunningVmCycleSchema.optional(),
       attestationOnly: z.boolean().default(false),
       json: z.boolean().default(false),
       help: z.boolean().optional(),
@@ -59,6 +61,7 @@ export async function startCommand(argv: string[]): Promise<CommandResult> {
   );
   const options = RemediationOptionsSchema.parse({
     ...(f.maxConcurrency === undefined ? {} : { maxConcurrency: f.maxConcurrency }),
+    ...(f.runningVmCycle === undefined ? {} : { runningVmCycle: f.runningVmCycle }),
     verification: f.attestationOnly ? "attestationOnly" : "canaryProbe",
   });
   const body = {

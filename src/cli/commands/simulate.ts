@@ -15,6 +15,7 @@ import { renderRunReport } from "../../audit/report";
 import type { RemediationResult } from "../../contracts/remediation";
 import type { CommandResult } from "../command";
 import { WebhookUrlSchema } from "../../config";
+import { RunningVmCycleSchema } from "../../contracts/options";
 
 const Flags = z
   .object({
@@ -24,6 +25,7 @@ const Flags = z
     timeScale: z.coerce.number().positive().max(1e6).optional(),
     mode: z.enum(["plan", "execute"]).default("execute"),
     maxConcurrency: z.coerce.number().int().min(1).max(1000).optional(),
+    runningVmCycle: RunningVmCycleSchema.optional(),
     report: z.string().min(1).optional(),
     json: z.boolean().default(false),
     notify: WebhookUrlSchema.optional(),
@@ -75,6 +77,7 @@ export async function simulateCommand(argv: string[]): Promise<CommandResult> {
     "time-scale": { type: "string" },
     mode: { type: "string" },
     "max-concurrency": { type: "string" },
+    "running-vm-cycle": { type: "string" },
     report: { type: "string" },
     json: { type: "boolean" },
     notify: { type: "string" },
@@ -95,7 +98,10 @@ export async function simulateCommand(argv: string[]): Promise<CommandResult> {
   try {
     stack.start({
       mode: f.mode,
-      options: f.maxConcurrency === undefined ? {} : { maxConcurrency: f.maxConcurrency },
+      options: {
+        ...(f.maxConcurrency === undefined ? {} : { maxConcurrency: f.maxConcurrency }),
+        ...(f.runningVmCycle === undefined ? {} : { runningVmCycle: f.runningVmCycle }),
+      },
     });
     let lastDraw = 0;
     await drive(stack, f.timeScale, () => {

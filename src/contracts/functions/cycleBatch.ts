@@ -34,9 +34,9 @@ export type CycleBatchOutput = z.output<typeof CycleBatchOutput>;
 export const cycleBatchOrchestration = defineOrchestration("cycleBatch", CycleBatchInput, CycleBatchOutput);
 
 /**
- * Instance id of a batch: derived from the run so the cancel endpoint can address it. The parent lists the
- * batches it is running in its custom status (`activeBatches`); a cancel is raised to the parent first and then
- * to each of those (see remediateSubscription).
+ * Instance id of a batch: derived from the run so the cancel endpoint can address it. The wave running it lists
+ * the batches in flight in its custom status (`activeBatches`); a cancel is raised to the run first, then to its
+ * wave, then to each of those (see remediateSubscription and runWave).
  */
 export function batchInstanceId(parentInstanceId: string, runId: string, batchId: string): string {
   return `${parentInstanceId}:${runId}:${batchId}`;

@@ -1,0 +1,110 @@
+/**
+ * Runs one wave: its lanes (cycleBatch instances, src/domain/lanes.ts) exactly as the plan dealt them, `parallel` at
+ * a time in plan order. A sub-orchestration of the run, so that the run's history holds a few events per wave and
+ * this one a few per lane: lanes finishing one by one each add an episode to the history of the instance waiting
+ * for them, and no history then grows with the fleet beyond the lanes of one wave.
+ *
+ * Cancel: "cancel" (raised by the cancel endpoint to the run, then to the run's active wave, then to the lanes the
+ * wave lists in its custom status) stops new lanes; lanes in flight finish. The custom status also counts the
+ * outcomes of finished lanes, which the status readers add to the run's progress.
+ */
+import type { OrchestrationContext, Task } from "durable-functions";
+import { parseWith } from "../src/contracts/parse";
+import { registerOrchestration, subOrchestrationTask } from "../src/contracts/durable";
+import { batchInstanceId, cycleBatchOrchestration, CycleBatchOutput } from "../src/contracts/functions/cycleBatch";
+import { runWaveOrchestration, type RunWaveInput, type RunWaveOutput, type WaveStatus } from "../src/contracts/functions/runWave";
+import { CANCEL_EVENT } from "../src/contracts/names";
+import { resourceKey } from "../src/contracts/ids";
+import type { ResourceOutcome } from "../src/contracts/outcome";
+import { ensureError } from "../src/errors";
+import { ReplayMemo } from "./replayMemo";
+
+/** Each finished lane's parsed output, so a replay does not parse them all again. */
+const laneMemo = new ReplayMemo<CycleBatchOutput>(64);
+
+export function* runWave(context: OrchestrationContext, input: RunWaveInput): Generator<Task, RunWaveOutput, unknown> {
+  const outcomes: ResourceOutcome[] = [];
+  const seen = new Set<string>();
+  const counts: WaveStatus["counts"] = { cycled: 0, skipped: 0, failed: 0, leftDown: 0 };
+  let cancelled = false;
+  let active: string[] = [];
+  const memoScope = input.replayScope !== undefined ? `${input.replayScope}|${context.df.instanceId}` : undefined;
+  // One waiter for the whole wave: whenever the event arrives, this task records it (see remediateSubscription).
+  const cancel = context.df.waitForExternalEvent(CANCEL_EVENT);
+  const record = (o: ResourceOutcome): void => {
+    const key = resourceKey(o.resourceId);
+    if (seen.has(key)) return;
+    seen.add(key);
+    outcomes.push(o);
+    counts[o.outcome]++;
+    if (o.leftDown !== undefined) counts.leftDown++;
+  };
+  const status = (): void => {
+    const s: WaveStatus = { wave: input.wave, activeBatches: active, counts, ...(cancelled ? { cancelRequested: true } : {}) };
+    context.df.setCustomStatus(s);
+  };
+  const parallel = Math.max(1, input.parallel);
+
+  for (let start = 0; start < input.lanes.length && !(cancelled ||= cancel.isCompleted); start += parallel) {
+    const group = input.lanes.slice(start, start + parallel);
+    const ids = group.map((lane) => batchInstanceId(input.runInstanceId, input.runId, lane.id));
+    const tasks = group.map((lane, i) =>
+      subOrchestrationTask(
+        context,
+        cycleBatchOrchestration,
+        {
+          runId: input.runId,
+          wave: input.wave,
+          batchId: lane.id,
+          entries: lane.entries,
+          caps: { ...input.caps, maxConcurrency: lane.share },
+          transitionTimeoutMinutes: input.transitionTimeoutMinutes,
+          restoreStoppedVms: input.restoreStoppedVms,
+          ...(input.restoreTimeoutMinutes !== undefined ? { restoreTimeoutMinutes: input.restoreTimeoutMinutes } : {}),
+          ...(input.replayScope !== undefined ? { replayScope: input.replayScope } : {}),
+        },
+        ids[i],
+      ),
+    );
+    active = ids;
+    status();
+    // The first wait covers them all (it is what schedules them) and wakes on the first to finish or on a cancel;
+    // after that each is awaited alone, in order: re-yielding a scheduled task alone adds no action, whereas a new
+    // Task.any over it would schedule it again (azure-functions-durable-js#574).
+    yield cancelled ? context.df.Task.all(tasks) : context.df.Task.any([...tasks, cancel]);
+    for (const [i, task] of tasks.entries()) {
+      const lane = group[i];
+      if (lane === undefined) continue;
+      try {
+        const raw: unknown = task.isCompleted || task.isFaulted ? task.result : yield task;
+        if (task.isFaulted) throw ensureError(raw);
+        const parse = (): CycleBatchOutput => parseWith(CycleBatchOutput, raw, "output of cycleBatch");
+        const out = memoScope === undefined ? parse() : laneMemo.get(memoScope, lane.id, parse);
+        if (out.cancelled) cancelled = true;
+        for (const o of out.outcomes) record(o);
+      } catch (e) {
+        for (const entry of lane.entries) {
+          record({
+            resourceId: entry.resourceId,
+            kind: entry.kind,
+            name: entry.name,
+            resourceGroup: entry.resourceGroup,
+            outcome: "failed",
+            reasonCode: "unexpected",
+            message: ensureError(e).message.slice(0, 2000),
+            actions: [],
+            wave: input.wave,
+          });
+        }
+      }
+      cancelled ||= cancel.isCompleted;
+      status();
+    }
+    active = [];
+    status();
+  }
+  if (memoScope !== undefined) laneMemo.drop(memoScope);
+  return { outcomes, cancelled };
+}
+
+registerOrchestration(runWaveOrchestration, runWave);

@@ -1,0 +1,79 @@
+/**
+ * Orchestration contract: run one wave's lanes (cycleBatch instances) as the plan dealt them, `parallel` at a time.
+ * A sub-orchestration of its own, so that the run's history holds a few events per wave rather than per lane.
+ */
+import { z } from "zod";
+import { defineOrchestration } from "../define";
+import { CapsSchema, PlanEntrySchema } from "../plan";
+import { CycleBatchOutput } from "./cycleBatch";
+import type { Progress } from "../remediation";
+
+export const WaveLaneSchema = z.object({
+  /** The plan's lane id (e.g. "w1l0"): names the lane's cycleBatch instance. */
+  id: z.string().min(1),
+  /** The lane's share of the global cap. */
+  share: z.number().int().min(1),
+  entries: z.array(PlanEntrySchema),
+});
+
+export const RunWaveInput = z.object({
+  runId: z.string().min(1),
+  /** The run's instance id: lanes are named after it (batchInstanceId), as the cancel endpoint expects. */
+  runInstanceId: z.string().min(1),
+  wave: z.number().int().min(0),
+  lanes: z.array(WaveLaneSchema),
+  /** Lanes in flight at once. */
+  parallel: z.number().int().min(1),
+  /** The run's caps; each lane gets its share of maxConcurrency. */
+  caps: CapsSchema,
+  transitionTimeoutMinutes: z.number().int().min(1),
+  restoreStoppedVms: z.boolean().default(false),
+  restoreTimeoutMinutes: z.number().int().min(1).optional(),
+  /** The run's memo scope (see cycleBatch's replayScope). */
+  replayScope: z.string().min(1).optional(),
+});
+export type RunWaveInput = z.output<typeof RunWaveInput>;
+
+/** One outcome per resource of the lanes the wave started; lanes a cancel kept from starting have none. */
+export const RunWaveOutput = CycleBatchOutput;
+export type RunWaveOutput = z.output<typeof RunWaveOutput>;
+
+export const runWaveOrchestration = defineOrchestration("runWave", RunWaveInput, RunWaveOutput);
+
+/**
+ * Custom status of a wave: its lanes in flight (the cancel endpoint raises "cancel" to each of them after the
+ * wave itself) and the outcomes of its finished lanes so far (added to the run's counts by the status readers).
+ */
+export const WaveStatusSchema = z.object({
+  wave: z.number().int().min(0),
+  activeBatches: z.array(z.string()),
+  counts: z.object({ cycled: z.number().int(), skipped: z.number().int(), failed: z.number().int(), leftDown: z.number().int() }),
+  cancelRequested: z.boolean().optional(),
+});
+export type WaveStatus = z.output<typeof WaveStatusSchema>;
+
+/** Instance id of a wave, derived from the run (lane ids are "w<n>l<m>", so the two never meet). */
+export function waveInstanceId(runInstanceId: string, runId: string, wave: number): string {
+  return `${runInstanceId}:${runId}:wave${wave}`;
+}
+
+/** The run's progress with the finished lanes of its running waves counted, from the waves' custom statuses. */
+export function withWaveCounts(progress: Progress, waveStatuses: readonly unknown[]): Progress {
+  const counts = { ...progress.counts };
+  for (const raw of waveStatuses) {
+    const w = WaveStatusSchema.safeParse(raw);
+    if (!w.success) continue;
+    counts.cycled += w.data.counts.cycled;
+    counts.skipped += w.data.counts.skipped;
+    counts.failed += w.data.counts.failed;
+    counts.leftDown = (counts.leftDown ?? 0) + w.data.counts.leftDown;
+    counts.pending = Math.max(0, counts.pending - (w.data.counts.cycled + w.data.counts.skipped + w.data.counts.failed));
+  }
+  return { ...progress, counts };
+}
+
+/** The lanes a wave lists as in flight, from its custom status (none when it lists nothing readable). */
+export function activeLanesOf(waveStatus: unknown): string[] {
+  const w = WaveStatusSchema.safeParse(waveStatus);
+  return w.success ? w.data.activeBatches : [];
+}
