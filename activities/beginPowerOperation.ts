@@ -12,6 +12,8 @@ import {
 } from "../src/contracts/functions/beginPowerOperation";
 import { stepInTransition, stepSatisfied } from "../src/contracts/functions/common";
 import type { PowerState } from "../src/contracts/power";
+import type { OperationHandle } from "../src/contracts/azure";
+import type { ArmGateway } from "../src/azure/gateway";
 import { withPacing } from "../src/azure/pacing";
 import { ValidationError, ensureError } from "../src/errors";
 import { toArmFailure } from "./armFailure";
@@ -30,14 +32,47 @@ export async function beginPowerOperation(input: Input): Promise<Output> {
   }
 }
 
+/**
+ * Sends made on a state the orchestration handed in (no read first), by resource, step and the time the send was
+ * scheduled: a re-run after a lost completion on this worker returns the first answer rather than sending again. A
+ * re-run elsewhere (the worker died) sends once more: ARM joins a power action already under way, or answers one
+ * already done as a no-op.
+ */
+const sentOnKnownState = new WeakMap<ArmGateway, Map<string, Output>>();
+const SENT_JOURNAL_SIZE = 20_000;
+
+function journalOf(arm: ArmGateway): Map<string, Output> {
+  let j = sentOnKnownState.get(arm);
+  if (j === undefined) {
+    j = new Map();
+    sentOnKnownState.set(arm, j);
+  }
+  return j;
+}
+
 async function beginOnVm(input: Input): Promise<Output> {
   const arm = gateway();
+  if (input.knownState !== undefined) {
+    const journal = journalOf(arm);
+    const key = `${input.resourceId.toLowerCase()}|${input.step}|${input.requestedAt ?? ""}`;
+    const sent = input.requestedAt !== undefined ? journal.get(key) : undefined;
+    if (sent !== undefined) return sent;
+    const answer = await decide(input, input.knownState, () => arm.beginVmPowerOperation(input.resourceId, input.step));
+    if (input.requestedAt !== undefined && answer.status === "started") {
+      if (journal.size >= SENT_JOURNAL_SIZE) journal.delete(journal.keys().next().value ?? "");
+      journal.set(key, answer);
+    }
+    return answer;
+  }
   const state = await arm.getVmState(input.resourceId);
   if (!state.exists) return notFound(input.resourceId);
-  if (stepSatisfied(input.step, state.powerState)) return { status: "alreadyDone", state: state.powerState };
-  if (stepInTransition(input.step, state.powerState)) return { status: "inTransition", state: state.powerState };
-  const handle = await arm.beginVmPowerOperation(input.resourceId, input.step);
-  return { status: "started", handle, stateBefore: state.powerState };
+  return decide(input, state.powerState, () => arm.beginVmPowerOperation(input.resourceId, input.step));
+}
+
+async function decide(input: Input, state: PowerState, send: () => Promise<OperationHandle>): Promise<Output> {
+  if (stepSatisfied(input.step, state)) return { status: "alreadyDone", state };
+  if (stepInTransition(input.step, state)) return { status: "inTransition", state };
+  return { status: "started", handle: await send(), stateBefore: state };
 }
 
 async function beginOnScaleSet(input: Input): Promise<Output> {
