@@ -256,9 +256,10 @@ function* beginStep(
   knownState: PowerState | undefined,
 ): Generator<Task, StepResult | Monitor, unknown> {
   const entry = input.entry;
+  let trusted = knownState;
   for (let attempt = 1; ; attempt++) {
-    // The state just observed spares the activity its own read, on the first send only: a refusal means it was wrong.
-    const known = attempt === 1 && kind === "vm" && knownState !== undefined ? { knownState, requestedAt: nowIso(context) } : {};
+    // The state just observed spares the activity its own read, until a conflict says it was wrong (throttling does not).
+    const known = kind === "vm" && trusted !== undefined ? { knownState: trusted, requestedAt: nowIso(context) } : {};
     const begun = yield* callActivity(
       context,
       beginPowerOperationActivity,
@@ -293,6 +294,7 @@ function* beginStep(
         };
       default:
         // throttled or conflict: wait as ARM asked, spread out, and try again until the step's deadline.
+        if (begun.status === "conflict") trusted = undefined;
         if (pastDeadline()) {
           return {
             ok: false,

@@ -18,8 +18,11 @@ export const HIGH_COST_GET_PER_MINUTE = 300;
 const HIGH_COST_GET_SHARE = 0.8;
 /** Shortest time between two listings of a subscription. */
 export const MIN_LISTING_INTERVAL_SECONDS = 5;
-/** How far back a poll counts as demand: every VM in flight polls at least this often. */
-export const DEMAND_WINDOW_SECONDS = 60;
+/**
+ * How far back a poll counts as demand: about one cycle (150 s) and then some, so that the VMs of the previous step
+ * still count when the next step's first polls arrive.
+ */
+export const DEMAND_WINDOW_SECONDS = 180;
 /**
  * Requests a second a VM in flight costs when read on its own: about nine reads (operation status and instance view)
  * over a 150 s cycle. A listing is taken when its own rate (pages / interval) is no more than this times the VMs in
