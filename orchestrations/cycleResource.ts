@@ -4,9 +4,13 @@
  * target state, so no activity ever waits for Azure. Every failure ends as data in the outcome, never thrown.
  *
  * Polling: the first read comes at the step's usual duration (later if ARM's Retry-After says so), then every
- * tenth of it. While the operation runs a poll is one request (its status); the resource itself is read only to
- * confirm the final state. A happy cycle costs about twelve ARM requests at most: per step a state read, the POST
- * and one to three status reads, plus the final confirmation.
+ * tenth of it. A VM's poll is answered from the subscription's shared status listing when many VMs are in flight
+ * (one listing serves every poll of the next few seconds; the next poll waits until it is renewed), else by the
+ * VM's own reads: the operation's status while it runs, the resource itself to confirm the final state. Anything
+ * the listing cannot vouch for (missing, failed, no sign of the step) is read on the VM itself, so every failure
+ * below is met as before. A step's send skips its state read when the poll before it just saw the state. A happy
+ * cycle then costs three POSTs and a share of the listings (under one read at hundreds of VMs in flight); read on
+ * its own, about nine requests: per step the POST and one to three status reads, plus the final confirmation.
  *
  * Throttling and conflicts are waited out until the step's deadline (transitionTimeoutMinutes), each wait ARM's
  * Retry-After plus a spread fixed by a hash of the instance and the attempt, so that hundreds of resources
