@@ -24,11 +24,12 @@ export const MIN_LISTING_INTERVAL_SECONDS = 5;
  */
 export const DEMAND_WINDOW_SECONDS = 180;
 /**
- * Requests a second a VM in flight costs when read on its own: about nine reads (operation status and instance view)
- * over a 150 s cycle. A listing is taken when its own rate (pages / interval) is no more than this times the VMs in
- * flight.
+ * Requests a second a VM that polled within the demand window costs when read on its own: about six reads (the
+ * operation's status, then the final state) over a 150 s cycle is 0.04 a second for a VM in flight, and the window
+ * (180 s) counts about twice the VMs in flight when they come and go. A listing is taken when its own rate
+ * (pages / interval) is no more than this times the VMs counted.
  */
-export const PER_RESOURCE_READS_PER_SECOND = 0.06;
+export const PER_RESOURCE_READS_PER_SECOND = 0.02;
 /** Wait after a listing failed before another is tried (ARM's Retry-After when longer). */
 const FAILED_LISTING_HOLD_SECONDS = 5;
 

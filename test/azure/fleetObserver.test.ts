@@ -79,7 +79,7 @@ describe("the fleet observer", () => {
   });
 
   it("lists only when one listing per interval costs no more than reading the VMs in flight one by one", () => {
-    // 5,000 VMs (100 pages every 25 s) pay off from 67 VMs in flight; 500 VMs (10 pages every 5 s) from 34.
+    // 5,000 VMs (100 pages every 25 s) pay off from 200 VMs counted; 500 VMs (10 pages every 5 s) from 100.
     expect(listingPaysOff(100, 25, 500)).toBe(true);
     expect(listingPaysOff(100, 25, 20)).toBe(false);
     expect(listingPaysOff(10, 5, 20)).toBe(false);
