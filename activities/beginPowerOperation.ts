@@ -1,7 +1,8 @@
 /**
  * Activity: one power step (power off, deallocate, start) on a VM or on instances of a uniform scale set.
- * Reads the current state first and sends the request only where the step is still needed, so a re-run after
- * a lost completion sends nothing twice. Throttling, conflicts and ARM's refusals come back as data.
+ * Reads the current state first (or takes the state the orchestration's last poll just saw, `knownState`) and sends
+ * the request only where the step is still needed, so a re-run after a lost completion sends nothing twice.
+ * Throttling, conflicts and ARM's refusals come back as data.
  */
 import type { z } from "zod";
 import { bindActivity, type BoundActivity } from "../src/functions/registerActivity";
@@ -12,6 +13,7 @@ import {
 } from "../src/contracts/functions/beginPowerOperation";
 import { stepInTransition, stepSatisfied } from "../src/contracts/functions/common";
 import type { PowerState } from "../src/contracts/power";
+import type { OperationHandle } from "../src/contracts/azure";
 import type { ArmGateway } from "../src/azure/gateway";
 import { ValidationError } from "../src/errors";
 import { callArmPaced } from "./armFailure";
@@ -21,23 +23,47 @@ type Input = z.output<typeof BeginPowerOperationInput>;
 type Output = z.input<typeof BeginPowerOperationOutput>;
 
 export function beginPowerOperation({ gateway }: ActivityDeps): BoundActivity {
+  const journal: SentJournal = new Map();
   return bindActivity(beginPowerOperationActivity, (input) =>
     callArmPaced(
       gateway,
-      (arm) => (input.kind === "vm" ? beginOnVm(arm, input) : beginOnScaleSet(arm, input)),
+      (arm) => (input.kind === "vm" ? beginOnVm(arm, input, journal) : beginOnScaleSet(arm, input)),
       // Only a step under way is polled next.
       (value) => value.status === "started" || value.status === "inTransition",
     ),
   );
 }
 
-async function beginOnVm(arm: ArmGateway, input: Input): Promise<Output> {
+/**
+ * Sends made on a state the orchestration handed in (no read first), by resource, step and the time the send was
+ * scheduled: a re-run after a lost completion on this worker returns the first answer rather than sending again. A
+ * re-run elsewhere (the worker died) sends once more: ARM joins a power action already under way, or answers one
+ * already done as a no-op. One journal per built activity set, bounded.
+ */
+type SentJournal = Map<string, Output>;
+const SENT_JOURNAL_SIZE = 20_000;
+
+async function beginOnVm(arm: ArmGateway, input: Input, journal: SentJournal): Promise<Output> {
+  if (input.knownState !== undefined) {
+    const key = `${input.resourceId.toLowerCase()}|${input.step}|${input.requestedAt ?? ""}`;
+    const sent = input.requestedAt !== undefined ? journal.get(key) : undefined;
+    if (sent !== undefined) return sent;
+    const answer = await decide(input, input.knownState, () => arm.beginVmPowerOperation(input.resourceId, input.step));
+    if (input.requestedAt !== undefined && answer.status === "started") {
+      if (journal.size >= SENT_JOURNAL_SIZE) journal.delete(journal.keys().next().value ?? "");
+      journal.set(key, answer);
+    }
+    return answer;
+  }
   const state = await arm.getVmState(input.resourceId);
   if (!state.exists) return notFound(input.resourceId);
-  if (stepSatisfied(input.step, state.powerState)) return { status: "alreadyDone", state: state.powerState };
-  if (stepInTransition(input.step, state.powerState)) return { status: "inTransition", state: state.powerState };
-  const handle = await arm.beginVmPowerOperation(input.resourceId, input.step);
-  return { status: "started", handle, stateBefore: state.powerState };
+  return decide(input, state.powerState, () => arm.beginVmPowerOperation(input.resourceId, input.step));
+}
+
+async function decide(input: Input, state: PowerState, send: () => Promise<OperationHandle>): Promise<Output> {
+  if (stepSatisfied(input.step, state)) return { status: "alreadyDone", state };
+  if (stepInTransition(input.step, state)) return { status: "inTransition", state };
+  return { status: "started", handle: await send(), stateBefore: state };
 }
 
 async function beginOnScaleSet(arm: ArmGateway, input: Input): Promise<Output> {

@@ -9,6 +9,7 @@ import { beginPowerOperation } from "./beginPowerOperation";
 import { beginSmtpProbe } from "./beginSmtpProbe";
 import { classifySubscription } from "./classifySubscription";
 import { discoverResources } from "./discoverResources";
+import { observePowerState } from "./observePowerState";
 import { readLastRun } from "./readLastRun";
 import { readPowerEvents } from "./readPowerEvents";
 import { readPowerState } from "./readPowerState";
@@ -27,6 +28,7 @@ const ACTIVITIES: readonly ((deps: ActivityDeps) => BoundActivity)[] = [
   beginSmtpProbe,
   classifySubscription,
   discoverResources,
+  observePowerState,
   readLastRun,
   readPowerEvents,
   readPowerState,

@@ -16,7 +16,12 @@ type Output = z.input<typeof ReadPowerStateOutput>;
 
 /** The read, with the wait ARM's rate-limit headers ask for before the next one. */
 export function readPowerState({ gateway }: ActivityDeps): BoundActivity {
-  return bindActivity(readPowerStateActivity, (input) => callArmPaced(gateway, (arm) => read(arm, input)));
+  return bindActivity(readPowerStateActivity, (input) => readPowerStateWith(gateway, input));
+}
+
+/** The poll itself (also what observePowerState falls back to when the shared listing cannot answer). */
+export function readPowerStateWith(gateway: ArmGateway, input: Input): Promise<z.input<typeof ReadPowerStateOutput>> {
+  return callArmPaced(gateway, (arm) => read(arm, input));
 }
 
 async function read(arm: ArmGateway, input: Input): Promise<Extract<Output, { status: "ok" }>> {

@@ -4,9 +4,13 @@
  * target state, so no activity ever waits for Azure. Every failure ends as data in the outcome, never thrown.
  *
  * Polling: the first read comes at the step's usual duration (later if ARM's Retry-After says so), then every
- * tenth of it. While the operation runs a poll is one request (its status); the resource itself is read only to
- * confirm the final state. A happy cycle costs about twelve ARM requests at most: per step a state read, the POST
- * and one to three status reads, plus the final confirmation.
+ * tenth of it. A VM's poll is answered from the subscription's shared status listing when many VMs are in flight
+ * (one listing serves every poll of the next few seconds; the next poll waits until it is renewed), else by the
+ * VM's own reads: the operation's status while it runs, the resource itself to confirm the final state. Anything
+ * the listing cannot vouch for (missing, failed, no sign of the step) is read on the VM itself, so every failure
+ * below is met as before. A step's send skips its state read when the poll before it just saw the state. A happy
+ * cycle then costs three POSTs and a share of the listings (under one read at hundreds of VMs in flight); read on
+ * its own, about nine requests: per step the POST and one to three status reads, plus the final confirmation.
  *
  * Throttling and conflicts are waited out until the step's deadline (transitionTimeoutMinutes), each wait ARM's
  * Retry-After plus a spread fixed by a hash of the instance and the attempt, so that hundreds of resources
@@ -25,12 +29,13 @@ import { callActivity, registerOrchestration } from "../src/contracts/durable";
 import { cycleResourceOrchestration, type CycleResourceInput } from "../src/contracts/functions/cycleResource";
 import { beginPowerOperationActivity } from "../src/contracts/functions/beginPowerOperation";
 import { readPowerStateActivity, type ReadPowerStateResult } from "../src/contracts/functions/readPowerState";
+import { observePowerStateActivity, type ObservePowerStateResult } from "../src/contracts/functions/observePowerState";
 import { STEP_TARGET, stepSatisfied, type ArmFailure, type CycleKind } from "../src/contracts/functions/common";
 import { addSeconds } from "../src/contracts/functions/clock";
 import type { OperationHandle } from "../src/contracts/azure";
 import type { PlanEntry, PowerStep } from "../src/contracts/plan";
 import type { LeftDown, ReasonCode, ResourceOutcome } from "../src/contracts/outcome";
-import { TRANSITIONAL_POWER_STATES } from "../src/contracts/power";
+import { TRANSITIONAL_POWER_STATES, type PowerState } from "../src/contracts/power";
 import { ensureError } from "../src/errors";
 import { busyWaitSeconds, nowIso, outcomeBase, sleep, transientRetry } from "./shared";
 
@@ -215,6 +220,11 @@ function* restore(
   }
 }
 
+/** A power state no transition is under way in. */
+function isStable(state: string | undefined): state is "running" | "stopped" | "deallocated" {
+  return state === "running" || state === "stopped" || state === "deallocated";
+}
+
 function failureReason(step: PowerStep, f: ArmFailure | { code: string }, fallback: ReasonCode): ReasonCode {
   if (step === "start" && isAllocationCode(f.code)) return "allocationFailed";
   return fallback;
@@ -248,13 +258,17 @@ function* beginStep(
   step: PowerStep,
   lastState: string,
   pastDeadline: () => boolean,
+  knownState: PowerState | undefined,
 ): Generator<Task, StepResult | Monitor, unknown> {
   const entry = input.entry;
+  let trusted = knownState;
   for (let attempt = 1; ; attempt++) {
+    // The state just observed spares the activity its own read, until a conflict says it was wrong (throttling does not).
+    const known = kind === "vm" && trusted !== undefined ? { knownState: trusted, requestedAt: nowIso(context) } : {};
     const begun = yield* callActivity(
       context,
       beginPowerOperationActivity,
-      { resourceId: entry.resourceId, kind, step, ...(track.instanceIds !== undefined ? { instanceIds: track.instanceIds } : {}) },
+      { resourceId: entry.resourceId, kind, step, ...(track.instanceIds !== undefined ? { instanceIds: track.instanceIds } : {}), ...known },
       transientRetry(),
     );
     switch (begun.status) {
@@ -285,6 +299,7 @@ function* beginStep(
         };
       default:
         // throttled or conflict: wait as ARM asked, spread out, and try again until the step's deadline.
+        if (begun.status === "conflict") trusted = undefined;
         if (pastDeadline()) {
           return {
             ok: false,
@@ -307,6 +322,7 @@ function* runStep(
   step: PowerStep,
   confirm: boolean,
   lastState: string,
+  knownState?: PowerState,
 ): Generator<Task, StepResult, unknown> {
   const entry = input.entry;
   const kind: CycleKind = entry.kind === "scaleSet" ? "scaleSet" : "vm";
@@ -322,8 +338,10 @@ function* runStep(
   });
 
   // 1. Begin the step (idempotent: the activity reads first and sends only what is still needed).
-  const begun = yield* beginStep(context, input, kind, track, step, lastState, pastDeadline);
+  const begun = yield* beginStep(context, input, kind, track, step, lastState, pastDeadline, knownState);
   if ("ok" in begun) return begun;
+  /** What a poll sees must have been read after this: the step was sent (or found under way) by then. */
+  const begunAt = nowIso(context);
   let handle = begun.handle;
   const instanceIds = begun.instanceIds;
 
@@ -347,18 +365,30 @@ function* runStep(
       }
       yield* sleep(context, Math.min(wait, remaining));
     }
-    const read = yield* callActivity(
-      context,
-      readPowerStateActivity,
-      {
-        resourceId: entry.resourceId,
-        kind,
-        ...(instanceIds !== undefined ? { instanceIds } : {}),
-        ...(handle !== undefined ? { handle } : {}),
-        readStateWhenDone: confirm,
-      },
-      transientRetry(),
-    );
+    const readInput = {
+      resourceId: entry.resourceId,
+      kind,
+      ...(instanceIds !== undefined ? { instanceIds } : {}),
+      ...(handle !== undefined ? { handle } : {}),
+      readStateWhenDone: confirm,
+    };
+    // A VM is observed with the fleet (one shared status listing for every VM polled about now, when that is cheaper
+    // than reading each); the activity reads the VM itself whenever the listing does not settle the question.
+    let read: ReadPowerStateResult;
+    /** Seconds until the shared listing is renewed: polling before then would see the same states. */
+    let fresh = 0;
+    if (kind === "vm") {
+      const observed: ObservePowerStateResult = yield* callActivity(
+        context,
+        observePowerStateActivity,
+        { ...readInput, step, asOf: nowIso(context), notBefore: begunAt },
+        transientRetry(),
+      );
+      if (observed.status === "ok") fresh = observed.freshForSeconds ?? 0;
+      read = observed;
+    } else {
+      read = yield* callActivity(context, readPowerStateActivity, readInput, transientRetry());
+    }
     if (read.status !== "ok") {
       if (read.status === "notFound") {
         return { ok: false, outcome: "skipped", reasonCode: "disappeared", message: `${entry.name} disappeared during the run`, errorCode: read.code, state: "absent" };
@@ -407,7 +437,7 @@ function* runStep(
     }
     if (seen?.done === true) return { ok: true, performed: true, state: seen.state };
     // The next poll: ARM's Retry-After and the pace its rate-limit headers ask for only ever lengthen it.
-    wait = Math.max(NEXT_POLL[step], op?.status === "InProgress" ? (op.retryAfterSeconds ?? 0) : 0, read.paceSeconds ?? 0);
+    wait = Math.max(NEXT_POLL[step], op?.status === "InProgress" ? (op.retryAfterSeconds ?? 0) : 0, read.paceSeconds ?? 0, fresh);
   }
 }
 
@@ -420,9 +450,10 @@ function* attemptStep(
   confirm: boolean,
   state: string,
   actions: string[],
+  knownState: PowerState | undefined,
 ): Generator<Task, StepResult, unknown> {
   for (let attempt = 1; ; attempt++) {
-    const r = yield* runStep(context, input, track, step, confirm, state);
+    const r = yield* runStep(context, input, track, step, confirm, state, attempt === 1 ? knownState : undefined);
     const retryable = !r.ok && r.outcome === "failed" && r.errorCode !== undefined && RETRYABLE_OPERATION_CODES.includes(r.errorCode);
     if (!retryable || attempt >= MAX_STEP_ATTEMPTS) return r;
     if (r.performed === true) actions.push(step);
@@ -448,18 +479,26 @@ export function* cycleResource(context: OrchestrationContext, input: CycleResour
       : undefined;
   const restoring = tracks.find((t) => t.restore);
   let state = entry.stateBefore ?? "unknown";
+  /**
+   * A VM's state as last seen, handed to the next step's send so that it need not read first: the plan's listing
+   * for the first step, then what the poll that saw each step end read. Stale is harmless: ARM answers a step
+   * already done or under way as a no-op or by joining it, anything else with a conflict, and the send then reads.
+   */
+  let known: PowerState | undefined = entry.kind === "vm" && isStable(entry.stateBefore) ? entry.stateBefore : undefined;
   let failure: StepFailure | undefined;
   try {
     cycle: for (const [t, track] of tracks.entries()) {
       for (const [s, step] of track.steps.entries()) {
         const last = t === tracks.length - 1 && s === track.steps.length - 1;
         const label = track.instanceIds !== undefined && tracks.length > 1 ? `${step}(${track.instanceIds.length})` : step;
-        const r = yield* attemptStep(context, input, track, step, last, state, actions);
+        const r: StepResult = yield* attemptStep(context, input, track, step, last, state, actions, known);
         if (r.ok) {
           if (r.performed) actions.push(label);
           state = r.state;
+          known = entry.kind === "vm" && isStable(r.state) ? r.state : undefined;
           continue;
         }
+        known = undefined;
         if (r.performed === true) actions.push(label);
         if (r.outcome === "failed" && step === "start" && track.restore) {
           // The machines are deallocated (or settling): bringing them back is this very start, retried with backoff.

@@ -40,6 +40,7 @@ import {
   OperationStatusSchema,
   ScaleSetStateSchema,
   SubnetStateSchema,
+  VmPowerListingSchema,
   VmStateSchema,
   type ConnectivityResult,
   type ConnectivityStart,
@@ -48,6 +49,7 @@ import {
   type OperationStatus,
   type ScaleSetState,
   type SubnetState,
+  type VmPowerListing,
   type VmState,
 } from "../contracts/azure";
 import { tryParseArmResourceId, resourceKey, type ArmResourceId } from "../contracts/ids";
@@ -238,6 +240,28 @@ export class ArmGatewayImpl implements ArmGateway {
           "network watcher",
         );
       });
+    });
+  }
+
+  listVmPowerStates(subscriptionId: string): Promise<VmPowerListing> {
+    return this.call("listVmPowerStates", async () => {
+      const vms: VmPowerListing["vms"] = [];
+      let pages = 0;
+      for await (const page of this.clients.compute(subscriptionId).virtualMachines.listAll({ statusOnly: "true" }).byPage()) {
+        pages++;
+        for (const vm of page) {
+          if (vm.id === undefined) continue;
+          const statuses = vm.instanceView?.statuses ?? [];
+          const provisioning = provisioningStatusFromStatuses(statuses);
+          vms.push({
+            id: vm.id,
+            powerState: powerStateFromStatuses(statuses),
+            provisioningState: provisioning?.state ?? vm.provisioningState ?? "Unknown",
+            ...optional("provisioningCode", provisioning?.code),
+          });
+        }
+      }
+      return parseWith(VmPowerListingSchema, { vms, pages: Math.max(1, pages) }, "VM status listing");
     });
   }
 
@@ -717,6 +741,15 @@ function normalisePriority(priority: string | undefined): "Regular" | "Low" | "S
     default:
       return "Regular";
   }
+}
+
+/** `ProvisioningState/failed/AllocationFailed` → { state: "Failed", code: "AllocationFailed" }. */
+function provisioningStatusFromStatuses(statuses: readonly InstanceViewStatus[]): { state: string; code?: string } | undefined {
+  for (const s of statuses) {
+    const m = /^ProvisioningState\/([^/]+)(?:\/(.+))?$/i.exec(s.code ?? "");
+    if (m?.[1] !== undefined) return { state: m[1].charAt(0).toUpperCase() + m[1].slice(1), ...(m[2] !== undefined ? { code: m[2] } : {}) };
+  }
+  return undefined;
 }
 
 /** `ProvisioningState/succeeded[/code]` → "Succeeded". */

@@ -17,6 +17,7 @@ import type {
   OperationStatus,
   ScaleSetState,
   SubnetState,
+  VmPowerListing,
   VmState,
 } from "../contracts/azure";
 import type { PowerStep } from "../contracts/plan";
@@ -49,6 +50,11 @@ export interface ArmGateway {
   listVnets(subscriptionId: string): Promise<VnetInfo[]>;
   listNetworkWatchers(subscriptionId: string): Promise<NetworkWatcherInfo[]>;
 
+  /**
+   * The run-time status of every VM of the subscription, from one paged `statusOnly=true` listing
+   * (VirtualMachines_ListAll; Compute's High Cost Get, one token a page): power state and provisioning state only.
+   */
+  listVmPowerStates(subscriptionId: string): Promise<VmPowerListing>;
   getVmState(vmId: string): Promise<VmState>;
   beginVmPowerOperation(vmId: string, step: PowerStep): Promise<OperationHandle>;
   getScaleSetState(scaleSetId: string): Promise<ScaleSetState>;

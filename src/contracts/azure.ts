@@ -87,3 +87,22 @@ export const ConnectivityStartSchema = z.discriminatedUnion("status", [
   z.object({ status: z.literal("done"), result: ConnectivityResultSchema }),
 ]);
 export type ConnectivityStart = z.output<typeof ConnectivityStartSchema>;
+
+/** One VM of a status-only listing: its power state and provisioning state, as the instance view's statuses say. */
+export const VmPowerStatusSchema = z.object({
+  id: z.string().min(1),
+  powerState: PowerStateSchema,
+  /** `ProvisioningState/<state>[/<code>]`: the state ("Succeeded", "Updating", "Failed"…), "Unknown" when absent. */
+  provisioningState: z.string().min(1),
+  /** The code after the state, e.g. `ProvisioningState/failed/AllocationFailed`. */
+  provisioningCode: z.string().optional(),
+});
+export type VmPowerStatus = z.output<typeof VmPowerStatusSchema>;
+
+/** Every VM of a subscription with its run-time status, read in one paged listing. */
+export const VmPowerListingSchema = z.object({
+  vms: z.array(VmPowerStatusSchema),
+  /** Requests (pages) the listing took. */
+  pages: z.number().int().min(1),
+});
+export type VmPowerListing = z.output<typeof VmPowerListingSchema>;

@@ -117,9 +117,16 @@ function vnetOr404(w: World, r: SimRequest): VnetState {
 
 // ------------------------------------------------------------------ paging
 
+/**
+ * Virtual machines per page of a VM listing. Not documented; Azure's VM lists have been reported to page at 50
+ * (Azure/azure-sdk-for-node#4769, Azure/azure-powershell#3227, apache/libcloud#1824), so the simulator never pages
+ * them more generously than that, whatever the scenario's `pageSize`.
+ */
+export const VM_LIST_PAGE_SIZE = 50;
+
 /** One page of `items` from $skiptoken, with an absolute nextLink that keeps api-version and the other query parameters. */
-function page<T>(r: SimRequest, w: World, items: readonly T[], render: (item: T) => unknown): SimResponse {
-  const size = w.scenario.behaviour.pageSize;
+function page<T>(r: SimRequest, w: World, items: readonly T[], render: (item: T) => unknown, maxPageSize = Number.POSITIVE_INFINITY): SimResponse {
+  const size = Math.min(w.scenario.behaviour.pageSize, maxPageSize);
   const token = r.query.get("$skiptoken");
   const start = token === null ? 0 : Number.parseInt(Buffer.from(token, "base64url").toString("utf8"), 10);
   if (!Number.isInteger(start) || start < 0) throw new ArmHttpError(400, "InvalidSkipToken", "The $skiptoken is not valid.");
@@ -133,8 +140,30 @@ function page<T>(r: SimRequest, w: World, items: readonly T[], render: (item: T)
   return { status: 200, body };
 }
 
-function wantsInstanceView(r: SimRequest): boolean {
-  return (r.query.get("$expand") ?? "").toLowerCase() === "instanceview" || (r.query.get("statusOnly") ?? "").toLowerCase() === "true";
+/** `'virtualMachineScaleSet/id' eq '<id>'`: the only $filter a VM listing accepts (VirtualMachines_List and _ListAll). */
+const VM_LIST_FILTER = /^\s*'?virtualMachineScaleSet\/id'?\s+eq\s+'([^']+)'\s*$/i;
+
+/**
+ * A VM listing as Compute serves it: `$filter` only by flexible scale set; `$expand=instanceView` only with such a
+ * filter ("this can only be specified if a valid $filter option is specified"); `statusOnly=true` only on the
+ * subscription's listing (VirtualMachines_ListAll), where it adds each VM's instance view. VirtualMachines_List (a
+ * resource group's) has no statusOnly parameter: there it is ignored, and gives no power state.
+ */
+function vmListing(w: World, r: SimRequest, vms: readonly VmRecord[], subscriptionWide: boolean): SimResponse {
+  const filter = r.query.get("$filter");
+  let selected = vms;
+  if (filter !== null) {
+    const m = VM_LIST_FILTER.exec(filter);
+    if (m === null) throw new ArmHttpError(400, "InvalidParameter", `The value of parameter '$filter' is invalid: only 'virtualMachineScaleSet/id' eq '<id>' is supported.`);
+    const ss = (m[1] ?? "").toLowerCase();
+    selected = vms.filter((vm) => vm.flexScaleSetId?.toLowerCase() === ss);
+  }
+  const expand = (r.query.get("$expand") ?? "").toLowerCase();
+  if (expand !== "" && expand !== "instanceview") throw new ArmHttpError(400, "InvalidParameter", `The value '${r.query.get("$expand") ?? ""}' of parameter '$expand' is not valid.`);
+  if (expand === "instanceview" && filter === null)
+    throw new ArmHttpError(400, "InvalidParameter", "The parameter '$expand=instanceView' can only be specified with a valid '$filter'.");
+  const iv = expand === "instanceview" || (subscriptionWide && (r.query.get("statusOnly") ?? "").toLowerCase() === "true");
+  return page(r, w, selected, (vm) => (w.settleMachine(vm.machine, r.now), vmBody(vm, iv, true)), VM_LIST_PAGE_SIZE);
 }
 
 // ------------------------------------------------------------------ long-running operations
@@ -381,15 +410,10 @@ export const ROUTES: readonly Route[] = [
   route("GET", `${SUB}/resourcegroups`, "listResourceGroups", "resources", (w, r) => page(r, w, w.rgList, resourceGroupBody)),
   route("GET", RG, "getResourceGroup", "resources", (w, r) => ({ status: 200, body: resourceGroupBody(rgOr404(w, r.params["rg"] ?? "")) })),
   // Virtual machines
-  route("GET", `${SUB}/providers/microsoft.compute/virtualmachines`, "listVms", "compute", (w, r) => {
-    const iv = wantsInstanceView(r);
-    return page(r, w, w.vmList, (vm) => (w.settleMachine(vm.machine, r.now), vmBody(vm, iv, true)));
-  }),
-  route("GET", `${RG}/providers/microsoft.compute/virtualmachines`, "listVms", "compute", (w, r) => {
-    const rg = rgOr404(w, r.params["rg"] ?? "");
-    const iv = wantsInstanceView(r);
-    return page(r, w, w.vmsByRg.get(rg.name.toLowerCase()) ?? [], (vm) => (w.settleMachine(vm.machine, r.now), vmBody(vm, iv, true)));
-  }),
+  route("GET", `${SUB}/providers/microsoft.compute/virtualmachines`, "listVms", "compute", (w, r) => vmListing(w, r, w.vmList, true)),
+  route("GET", `${RG}/providers/microsoft.compute/virtualmachines`, "listVms", "compute", (w, r) =>
+    vmListing(w, r, w.vmsByRg.get(rgOr404(w, r.params["rg"] ?? "").name.toLowerCase()) ?? [], false),
+  ),
   route("GET", CVM, "getVm", "compute", (w, r) => ({ status: 200, body: vmBody(vmOr404(w, r), (r.query.get("$expand") ?? "").toLowerCase() === "instanceview") })),
   route("GET", `${CVM}/instanceview`, "getVmInstanceView", "compute", (w, r) => {
     const vm = vmOr404(w, r);

@@ -112,6 +112,20 @@ describe("reads", () => {
     });
   });
 
+  it("lists every VM's run-time status in one paged statusOnly listing (ListAll), each page a High Cost Get", async () => {
+    const before = sim.requestLog().length;
+    const listing = await gateway.listVmPowerStates(SUB);
+    const pages = sim.requestLog().slice(before);
+    expect(pages.every((r) => r.operation === "listVms" && r.status === 200 && r.path.toLowerCase().endsWith(`/subscriptions/${SUB}/providers/microsoft.compute/virtualmachines`))).toBe(true);
+    expect(listing.pages).toBe(pages.length);
+    expect(listing.pages).toBeGreaterThanOrEqual(3);
+    const byName = new Map(listing.vms.map((v) => [v.id.split("/").pop() ?? "", v]));
+    expect(byName.size).toBe(7);
+    expect(byName.get("stopped1")).toMatchObject({ powerState: "stopped", provisioningState: "Succeeded" });
+    expect(byName.get("dealloc1")).toMatchObject({ powerState: "deallocated" });
+    expect(byName.get("canary")).toMatchObject({ powerState: "running" });
+  });
+
   it("pages through every VM (3+ pages each for models and statuses) and reports each VM's power state and shape", async () => {
     const before = sim.requestLog().length;
     const vms = await gateway.listVms(SUB);

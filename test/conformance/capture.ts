@@ -141,7 +141,9 @@ async function reads(r: Recorder): Promise<void> {
   await r.call("GET", `/subscriptions/${SUB}/providers/Microsoft.Billing/billingProperty/default?api-version=2024-04-01`);
   await r.list(`/subscriptions/${SUB}/resourcegroups?api-version=2025-04-01`);
   await r.call("GET", `/subscriptions/${SUB}/resourcegroups/rg-b?api-version=2025-04-01`);
-  for (const q of [COMPUTE, `${COMPUTE}&$expand=instanceView`, `${COMPUTE}&statusOnly=true`]) {
+  const byFlex = `$filter=${encodeURIComponent(`'virtualMachineScaleSet/id' eq '${ss("flex")}'`)}`;
+  // `$expand=instanceView` needs a valid `$filter` (answered 400 without one); statusOnly is the subscription list's.
+  for (const q of [COMPUTE, `${COMPUTE}&$expand=instanceView`, `${COMPUTE}&statusOnly=true`, `${COMPUTE}&${byFlex}`, `${COMPUTE}&${byFlex}&$expand=instanceView`]) {
     await r.list(`/subscriptions/${SUB}/providers/Microsoft.Compute/virtualMachines?${q}`);
     await r.list(`/subscriptions/${SUB}/resourceGroups/rg-a/providers/Microsoft.Compute/virtualMachines?${q}`);
   }

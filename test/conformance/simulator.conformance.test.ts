@@ -7,7 +7,7 @@
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { matchRoute, ROUTES } from "../../src/simulator/routes";
-import { connect, type Client } from "../simulator/helpers";
+import { arr, connect, generateFleet, pick, str, type Client } from "../simulator/helpers";
 import { captureAll, conformanceScenario, type Exchange } from "./capture";
 import { KNOWN_DEVIATIONS } from "./deviations";
 import { SpecSet, type Json } from "./openapi";
@@ -181,5 +181,60 @@ describe("error shapes of services outside ARM's common envelope", () => {
     const r = await c.call("GET", `/subscriptions/${c.sub}/providers/microsoft.insights/eventtypes/management/values?api-version=2015-04-01&$filter=bad`);
     expect(r.status).toBe(400);
     expect(specs.validate(specs.definition(ACTIVITY_LOG, "ErrorResponse"), r.body as Json)).toEqual([]);
+  });
+});
+
+describe("the VM listing the run observes power states through (VirtualMachines_ListAll with statusOnly=true)", () => {
+  let c: Client;
+  const COMPUTE_Q = "api-version=2026-03-01";
+  beforeAll(async () => {
+    // Larger than a page at any page size the scenario could ask for: 130 VMs over four resource groups.
+    const fleet = generateFleet(130, 5);
+    c = await connect({ ...fleet, behaviour: { ...fleet.behaviour, pageSize: 1000 } }, 5);
+  });
+  afterAll(() => c.sim.close());
+
+  async function listAll(path: string): Promise<{ pages: unknown[]; sizes: number[]; nextLinks: string[] }> {
+    const pages: unknown[] = [];
+    const sizes: number[] = [];
+    const nextLinks: string[] = [];
+    let r = await c.call("GET", path);
+    for (;;) {
+      expect(r.status).toBe(200);
+      pages.push(r.body);
+      sizes.push(arr(r.body, "value").length);
+      const next = pick(r.body, "nextLink");
+      if (typeof next !== "string") break;
+      nextLinks.push(next);
+      r = await c.follow(next);
+    }
+    return { pages, sizes, nextLinks };
+  }
+
+  it("pages at most 50 VMs, every page a VirtualMachineListResult with each VM's instance-view statuses, nextLinks keeping statusOnly", async () => {
+    const { pages, sizes, nextLinks } = await listAll(`/subscriptions/${c.sub}/providers/Microsoft.Compute/virtualMachines?${COMPUTE_Q}&statusOnly=true`);
+    expect(sizes).toEqual([50, 50, 30]);
+    for (const next of nextLinks) expect(new URL(next).searchParams.get("statusOnly")).toBe("true");
+    const failures = pages.flatMap((p) => specs.validate(specs.definition(COMPUTE_RP, "VirtualMachineListResult"), p as Json, KNOWN_DEVIATIONS));
+    expect(failures).toEqual([]);
+    const codes = pages.flatMap((p) => arr(p, "value").map((vm) => (pick(vm, "properties.instanceView.statuses") as { code: string }[]).map((s) => s.code.split("/")[0])));
+    expect(codes.every((cs) => cs.includes("PowerState") && cs.includes("ProvisioningState"))).toBe(true);
+  });
+
+  it("a resource group's listing (VirtualMachines_List) has no statusOnly parameter: it gives no power state", async () => {
+    const rg = str(await c.call("GET", `/subscriptions/${c.sub}/resourcegroups?api-version=2025-04-01`).then((r) => r.body), "value.0.name");
+    const { pages } = await listAll(`/subscriptions/${c.sub}/resourceGroups/${rg}/providers/Microsoft.Compute/virtualMachines?${COMPUTE_Q}&statusOnly=true`);
+    const vms = pages.flatMap((p) => arr(p, "value"));
+    expect(vms.length).toBeGreaterThan(0);
+    expect(vms.filter((vm) => pick(vm, "properties.instanceView") !== undefined)).toEqual([]);
+  });
+
+  it("$expand=instanceView needs a valid $filter, and $filter only takes a flexible scale set's id", async () => {
+    const base = `/subscriptions/${c.sub}/providers/Microsoft.Compute/virtualMachines?${COMPUTE_Q}`;
+    for (const q of ["$expand=instanceView", `$filter=${encodeURIComponent("name eq 'x'")}`, "$expand=userData"]) {
+      const r = await c.call("GET", `${base}&${q}`);
+      expect([r.status, str(r.body, "error.code")]).toEqual([400, "InvalidParameter"]);
+      expect(specs.validate(specs.definition(COMPUTE_COMMON, "CloudError"), r.body as Json)).toEqual([]);
+    }
   });
 });

@@ -216,7 +216,8 @@ describe("ARM pushing back", () => {
             { kind: "throttleStorm", match: { operation: "listVms" }, count: 2, retryAfterSeconds: 3 },
             {
               kind: "throttleStorm",
-              match: { operation: ["vmPowerOff", "vmDeallocate", "vmStart", "getVmInstanceView", "getOperationStatus"] },
+              // Polls read the shared status listing (listVms) or, when it fails or cannot tell, each VM.
+              match: { operation: ["vmPowerOff", "vmDeallocate", "vmStart", "listVms", "getVmInstanceView", "getOperationStatus"] },
               probability: 0.3,
               count: 60,
               retryAfterSeconds: 7,

@@ -13,6 +13,17 @@ export const BeginPowerOperationInput = z.object({
   step: PowerStepSchema,
   /** Scale sets only: the instances the step applies to. */
   instanceIds: z.array(z.string().min(1)).optional(),
+  /**
+   * VMs: the power state a read made since the previous step began has just shown (the poll that saw that step end).
+   * The activity then sends the step without reading the VM first; ARM answers a step already done or under way as
+   * a no-op or by joining it, and anything else with a conflict, after which the orchestration reads again.
+   */
+  knownState: PowerStateSchema.optional(),
+  /**
+   * With knownState: the orchestration time this send was scheduled at. A re-run of the same send after a lost
+   * completion, on the same worker, answers as the first run did instead of sending again.
+   */
+  requestedAt: z.iso.datetime().optional(),
 });
 
 export const BeginPowerOperationOutput = z.discriminatedUnion("status", [

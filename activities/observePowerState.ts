@@ -1,0 +1,71 @@
+/**
+ * Activity: one poll of a VM's power step, answered from the subscription's shared status listing when that is the
+ * cheaper way to observe the VMs in flight (src/azure/fleetObserver.ts), else by the VM's own reads.
+ */
+import type { z } from "zod";
+import { bindActivity, type BoundActivity } from "../src/functions/registerActivity";
+import {
+  observePowerStateActivity,
+  type ObservePowerStateInput,
+  type ObservePowerStateOutput,
+} from "../src/contracts/functions/observePowerState";
+import { stepInTransition, stepSatisfied } from "../src/contracts/functions/common";
+import { tryParseArmResourceId } from "../src/contracts/ids";
+import type { ArmGateway } from "../src/azure/gateway";
+import { FleetObserver, type ListingResult } from "../src/azure/fleetObserver";
+import { withPacing } from "../src/azure/pacing";
+import { readPowerStateWith } from "./readPowerState";
+import type { ActivityDeps } from "./deps";
+
+type Input = z.output<typeof ObservePowerStateInput>;
+type Output = z.input<typeof ObservePowerStateOutput>;
+
+/** The observer of one gateway: shared by every poll the activity set it belongs to runs. */
+function observerFor(arm: ArmGateway): FleetObserver {
+  return new FleetObserver(async (subscriptionId): Promise<ListingResult> => {
+    const { value, budgets } = await withPacing(() => arm.listVmPowerStates(subscriptionId));
+    const highCostGet = budgets.find((b) => /HighCostGet/i.test(b.bucket) && !/VMScaleSet/i.test(b.bucket));
+    return { listing: value, ...(highCostGet !== undefined ? { highCostGetRemaining: highCostGet.remaining } : {}) };
+  });
+}
+
+export function observePowerState({ gateway }: ActivityDeps): BoundActivity {
+  const observer = observerFor(gateway);
+  return bindActivity(observePowerStateActivity, (input) => observe(gateway, observer, input));
+}
+
+async function observe(arm: ArmGateway, observer: FleetObserver, input: Input): Promise<Output> {
+  const id = tryParseArmResourceId(input.resourceId);
+  if (input.kind !== "vm" || typeof id === "string") return ownReads(arm, input);
+  const asOf = Date.parse(input.asOf);
+  let observed;
+  try {
+    observed = await observer.observe(id.subscriptionId, input.resourceId, asOf, Date.parse(input.notBefore));
+  } catch {
+    // The listing failed (throttled, unavailable): this poll reads the VM itself; the observer waits before listing again.
+    return ownReads(arm, input);
+  }
+  if (observed.kind === "perResource") return ownReads(arm, input);
+  const s = observed.status;
+  // Missing, no power state (ARM: "in some rare situations"), or failed: the VM's own reads say what happened.
+  if (s === undefined || s.powerState === "unknown" || s.provisioningState.toLowerCase() === "failed") return ownReads(arm, input);
+  // No sign of the step (still in the state it started from, or somewhere unexpected): ask the operation itself.
+  if (input.step !== undefined && !stepSatisfied(input.step, s.powerState) && !stepInTransition(input.step, s.powerState)) return ownReads(arm, input);
+  return {
+    status: "ok",
+    observedBy: "listing",
+    resource: { exists: true, powerState: s.powerState, provisioningState: s.provisioningState },
+    freshForSeconds: Math.max(0, Math.min(600, Math.ceil((observed.freshUntil - asOf) / 1000))),
+  };
+}
+
+async function ownReads(arm: ArmGateway, input: Input): Promise<Output> {
+  const r = await readPowerStateWith(arm, {
+    resourceId: input.resourceId,
+    kind: input.kind,
+    ...(input.instanceIds !== undefined ? { instanceIds: input.instanceIds } : {}),
+    ...(input.handle !== undefined ? { handle: input.handle } : {}),
+    readStateWhenDone: input.readStateWhenDone,
+  });
+  return r.status === "ok" ? { ...r, observedBy: "resource" } : r;
+}

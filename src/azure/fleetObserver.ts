@@ -1,0 +1,146 @@
+/**
+ * Observes the power states of many VMs at once: one paged `statusOnly=true` listing of the subscription
+ * (VirtualMachines_ListAll) answers every poll made within a few seconds of it, instead of an operation-status and an
+ * instance-view read per VM and poll. The listing is taken only when it costs fewer requests than reading the VMs in
+ * flight one by one would; otherwise the caller reads them itself.
+ *
+ * Times are the callers' (an orchestration's replay-safe clock, passed in), never this process's own, so the same
+ * rules hold under a virtual clock. A listing is stamped with the time of the poll that asked for it; as it is sent
+ * after that poll was made, its states are at least that recent.
+ */
+import type { VmPowerListing, VmPowerStatus } from "../contracts/azure";
+import { resourceKey } from "../contracts/ids";
+import { AzureOperationError } from "../errors";
+
+/** Compute's High Cost Get budget (list, list all) per subscription and minute; one token per page. */
+export const HIGH_COST_GET_PER_MINUTE = 300;
+/** Fraction of that budget the listings may use: the rest is left to discovery and to anyone else. */
+const HIGH_COST_GET_SHARE = 0.8;
+/** Shortest time between two listings of a subscription. */
+export const MIN_LISTING_INTERVAL_SECONDS = 5;
+/**
+ * How far back a poll counts as demand: about one cycle (150 s) and then some, so that the VMs of the previous step
+ * still count when the next step's first polls arrive.
+ */
+export const DEMAND_WINDOW_SECONDS = 180;
+/**
+ * Requests a second a VM that polled within the demand window costs when read on its own: about six reads (the
+ * operation's status, then the final state) over a 150 s cycle is 0.04 a second for a VM in flight, and the window
+ * (180 s) counts about twice the VMs in flight when they come and go. A listing is taken when its own rate
+ * (pages / interval) is no more than this times the VMs counted.
+ */
+export const PER_RESOURCE_READS_PER_SECOND = 0.02;
+/** Wait after a listing failed before another is tried (ARM's Retry-After when longer). */
+const FAILED_LISTING_HOLD_SECONDS = 5;
+
+export interface Listing {
+  /** Caller time (epoch ms) of the poll that asked for it: its states are at least this recent. */
+  takenAt: number;
+  pages: number;
+  /** Seconds the next listing must wait, from the pages it takes and Compute's remaining High Cost Get budget. */
+  intervalSeconds: number;
+  byId: ReadonlyMap<string, VmPowerStatus>;
+}
+
+export type Observation =
+  | { kind: "listed"; takenAt: number; freshUntil: number; status: VmPowerStatus | undefined }
+  /** Reading the VMs in flight one by one is cheaper than listing the whole subscription now. */
+  | { kind: "perResource" };
+
+/** What a listing returned, and what Compute's rate-limit headers said of its High Cost Get budget afterwards. */
+export interface ListingResult {
+  listing: VmPowerListing;
+  highCostGetRemaining?: number;
+}
+
+interface SubscriptionState {
+  latest?: Listing;
+  inFlight?: { takenAt: number; promise: Promise<Listing> };
+  failed?: { until: number; error: unknown };
+  /** Last poll time of each VM that asked (resource key → caller time). */
+  demand: Map<string, number>;
+}
+
+/** Seconds until the next listing may be taken: its pages against the share of High Cost Get it may use. */
+export function listingIntervalSeconds(pages: number, highCostGetRemaining: number | undefined): number {
+  const perMinute = HIGH_COST_GET_PER_MINUTE * HIGH_COST_GET_SHARE;
+  let seconds = Math.max(MIN_LISTING_INTERVAL_SECONDS, Math.ceil((pages * 60) / perMinute));
+  // Not enough tokens left for another listing: Compute refills its buckets once a minute.
+  if (highCostGetRemaining !== undefined && highCostGetRemaining < pages) seconds = Math.max(seconds, 60);
+  return seconds;
+}
+
+/** Whether one listing every interval costs fewer requests than reading `inFlight` VMs one by one. */
+export function listingPaysOff(pages: number, intervalSeconds: number, inFlight: number): boolean {
+  return pages / intervalSeconds <= PER_RESOURCE_READS_PER_SECOND * inFlight;
+}
+
+export class FleetObserver {
+  private readonly subscriptions = new Map<string, SubscriptionState>();
+
+  constructor(private readonly list: (subscriptionId: string) => Promise<ListingResult>) {}
+
+  /**
+   * The VM's status from a listing taken no earlier than `notBefore` (a poll must see what happened after the step it
+   * watches began) and no longer ago than the listing interval at `asOf`; or "perResource" when listing does not pay.
+   * A listing already under way is shared. Throws what the listing threw (AzureOperationError).
+   */
+  async observe(subscriptionId: string, resourceId: string, asOf: number, notBefore: number): Promise<Observation> {
+    const sub = this.state(subscriptionId);
+    sub.demand.set(resourceKey(resourceId), asOf);
+    for (const [id, at] of sub.demand) if (at < asOf - DEMAND_WINDOW_SECONDS * 1000) sub.demand.delete(id);
+
+    const usable = (l: Listing): boolean => l.takenAt >= notBefore && asOf < l.takenAt + l.intervalSeconds * 1000;
+    let listing = sub.latest !== undefined && usable(sub.latest) ? sub.latest : undefined;
+    if (listing === undefined) {
+      if (sub.inFlight !== undefined && sub.inFlight.takenAt >= notBefore) {
+        listing = await sub.inFlight.promise;
+      } else {
+        if (sub.failed !== undefined && asOf < sub.failed.until) throw sub.failed.error;
+        // Before the first listing its cost is unknown: take one, then decide from its pages.
+        const last = sub.latest;
+        if (last !== undefined && !listingPaysOff(last.pages, last.intervalSeconds, sub.demand.size)) return { kind: "perResource" };
+        listing = await this.take(subscriptionId, sub, Math.max(asOf, notBefore));
+      }
+    }
+    return { kind: "listed", takenAt: listing.takenAt, freshUntil: listing.takenAt + listing.intervalSeconds * 1000, status: listing.byId.get(resourceKey(resourceId)) };
+  }
+
+  private state(subscriptionId: string): SubscriptionState {
+    const key = subscriptionId.toLowerCase();
+    let s = this.subscriptions.get(key);
+    if (s === undefined) {
+      s = { demand: new Map() };
+      this.subscriptions.set(key, s);
+    }
+    return s;
+  }
+
+  private take(subscriptionId: string, sub: SubscriptionState, takenAt: number): Promise<Listing> {
+    const promise = this.list(subscriptionId).then(
+      (r): Listing => {
+        const listing: Listing = {
+          takenAt,
+          pages: r.listing.pages,
+          intervalSeconds: listingIntervalSeconds(r.listing.pages, r.highCostGetRemaining),
+          byId: new Map(r.listing.vms.map((v) => [resourceKey(v.id), v] as const)),
+        };
+        if (sub.latest === undefined || sub.latest.takenAt <= takenAt) sub.latest = listing;
+        sub.failed = undefined;
+        return listing;
+      },
+      (e: unknown): never => {
+        const wait = e instanceof AzureOperationError && e.retryAfterSeconds !== undefined ? Math.max(e.retryAfterSeconds, FAILED_LISTING_HOLD_SECONDS) : FAILED_LISTING_HOLD_SECONDS;
+        sub.failed = { until: takenAt + wait * 1000, error: e };
+        throw e;
+      },
+    );
+    const entry = { takenAt, promise };
+    sub.inFlight = entry;
+    const clear = (): void => {
+      if (sub.inFlight === entry) sub.inFlight = undefined;
+    };
+    promise.then(clear, clear);
+    return promise;
+  }
+}

@@ -1,0 +1,35 @@
+/**
+ * Activity contract: one poll of a VM's power step through the fleet's shared status listing
+ * (src/azure/fleetObserver.ts), falling back to the VM's own reads (readPowerState) whenever the listing does not
+ * settle the question: listing would cost more than reading, the VM is missing from it, its power state is unknown,
+ * its provisioning failed, or it shows no sign of the step.
+ */
+import { z } from "zod";
+import { defineActivity } from "../define";
+import { PowerStepSchema } from "../plan";
+import { ReadPowerStateInput, ReadPowerStateOutput } from "./readPowerState";
+
+export const ObservePowerStateInput = ReadPowerStateInput.extend({
+  /** The step being watched; absent for a plain read of the state (before a VM's first step). */
+  step: PowerStepSchema.optional(),
+  /** The orchestration's current time: how recent a shared listing must be. */
+  asOf: z.iso.datetime(),
+  /** A listing taken before this time (the step's begin) cannot show the step, and is not used. */
+  notBefore: z.iso.datetime(),
+});
+export type ObservePowerStateInput = z.output<typeof ObservePowerStateInput>;
+
+const [ReadOk, ReadFailure] = ReadPowerStateOutput.options;
+
+export const ObservePowerStateOutput = z.discriminatedUnion("status", [
+  ReadOk.extend({
+    /** "listing": from the shared listing (no operation status read); "resource": the VM's own reads. */
+    observedBy: z.enum(["listing", "resource"]).default("resource"),
+    /** Seconds until the shared listing is renewed: polling sooner sees the same states. */
+    freshForSeconds: z.number().int().min(0).max(600).optional(),
+  }),
+  ReadFailure,
+]);
+export type ObservePowerStateResult = z.output<typeof ObservePowerStateOutput>;
+
+export const observePowerStateActivity = defineActivity("observePowerState", ObservePowerStateInput, ObservePowerStateOutput);

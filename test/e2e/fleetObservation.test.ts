@@ -1,0 +1,97 @@
+/**
+ * Observing the fleet rather than each VM: with hundreds of VMs in flight their polls are answered from one shared
+ * statusOnly listing of the subscription, so a cycled VM costs at most three ARM reads, polls included; a VM the
+ * listing cannot vouch for (its start failed, its provisioning failed) is read on its own and handled as before.
+ */
+import { afterEach, describe, expect, it } from "vitest";
+import { runRemediation, type ProductHost } from "../support/productHost";
+import { checkInvariants } from "../support/invariants";
+import type { RemediationResult } from "../../src/contracts/remediation";
+import type { FaultSpec } from "../../src/simulator";
+import { fleet, scenario } from "./scenarios";
+
+const open: ProductHost[] = [];
+afterEach(async () => {
+  while (open.length > 0) await open.pop()?.close();
+});
+
+/** Azure's nominal step times and ARM's subscription buckets, as the benchmark states them. */
+const REALISTIC = {
+  latencies: { powerOff: 30, deallocate: 60, start: 60, subnetCreate: 10, subnetDelete: 10, connectivityCheck: 20 },
+  jitter: 0.2,
+  throttling: { enabled: true, reads: { capacity: 250, refillPerSecond: 25 }, writes: { capacity: 200, refillPerSecond: 10 }, deletes: { capacity: 200, refillPerSecond: 10 } },
+} as const;
+
+async function run(vms: number, maxConcurrency: number, faults: FaultSpec[] = [], restoreTimeoutMinutes?: number) {
+  const r = await runRemediation({
+    scenario: scenario({ vms: fleet(vms), behaviour: { ...REALISTIC, faults } }),
+    options: { maxConcurrency, ...(restoreTimeoutMinutes !== undefined ? { restoreTimeoutMinutes } : {}) },
+  });
+  open.push(r.product);
+  expect(checkInvariants(r.product.sim, r.result, r.product.scenario)).toEqual([]);
+  return r;
+}
+
+function outcome(result: RemediationResult, name: string) {
+  const o = result.outcomes.find((x) => x.name === name);
+  if (o === undefined) throw new Error(`no outcome for ${name}`);
+  return o;
+}
+
+/** Reads (GETs) of the whole run, by the simulator's operation name. */
+function readsByOperation(product: ProductHost): Map<string, number> {
+  const by = new Map<string, number>();
+  for (const e of product.sim.requestLog()) if (e.method === "GET") by.set(e.operation ?? "other", (by.get(e.operation ?? "other") ?? 0) + 1);
+  return by;
+}
+
+describe("a wave with hundreds of VMs in flight", () => {
+  it("observes them together: at most three ARM reads per cycled VM, polls included, every VM cycled", async () => {
+    const { product, result } = await run(300, 300);
+    expect(result.summary.status).toBe("completed");
+    expect(result.summary.counts).toMatchObject({ cycled: 301, failed: 0, leftDown: 0 });
+    const reads = readsByOperation(product);
+    const total = [...reads.values()].reduce((a, b) => a + b, 0);
+    // The shared listing did the polling: its pages outnumber the VMs' own reads.
+    const own = (reads.get("getVmInstanceView") ?? 0) + (reads.get("getOperationStatus") ?? 0);
+    expect(reads.get("listVms") ?? 0).toBeGreaterThan(own);
+    expect(total / result.summary.counts.cycled).toBeLessThanOrEqual(3);
+    // Three writes accepted each (those ARM's write bucket turned away were sent again), none throttled by Compute.
+    expect(product.sim.requestLog().filter((e) => e.method === "POST" && e.status < 300 && /\/virtualMachines\/app-/i.test(e.path))).toHaveLength(900);
+    expect(product.sim.requestLog().filter((e) => e.throttledBy === "compute")).toEqual([]);
+  }, 300_000);
+
+  it("hands a VM whose start fails to its own reads, which retry the start and bring it back; one that never starts is reported left down", async () => {
+    const { product, result } = await run(
+      200,
+      200,
+      [
+        { kind: "allocationFailure", match: { resource: "app-007" }, count: 1 },
+        { kind: "allocationFailure", match: { resource: "app-011" } },
+      ],
+      15,
+    );
+    expect(outcome(result, "app-007")).toMatchObject({ outcome: "cycled", stateAfter: "running", actions: ["powerOff", "deallocate", "start", "start"] });
+    expect(outcome(result, "app-007").message).toMatch(/AllocationFailed.*retried and running/);
+    const stuck = outcome(result, "app-011");
+    expect(stuck).toMatchObject({ outcome: "failed", reasonCode: "allocationFailed", errorCode: "AllocationFailed", stateAfter: "deallocated" });
+    expect(stuck.leftDown).toMatchObject({ state: "deallocated", errorCode: "AllocationFailed" });
+    expect(result.summary.counts).toMatchObject({ cycled: 200, failed: 1, leftDown: 1 });
+    // The failed start was read on the VM itself: its operation's status says why.
+    const ownReads = product.sim.requestLog().filter((e) => e.method === "GET" && (e.operation === "getOperationStatus" || /\/app-007\/instanceView$/i.test(e.path)));
+    expect(ownReads.length).toBeGreaterThan(0);
+    expect(product.sim.requestLog().filter((e) => e.operation === "listVms").length).toBeGreaterThan(0);
+  }, 300_000);
+});
+
+describe("a few VMs in flight at a time", () => {
+  it("reads each VM itself when listing the subscription would cost more", async () => {
+    const { product, result } = await run(120, 4);
+    expect(result.summary.counts).toMatchObject({ cycled: 121, failed: 0 });
+    const reads = readsByOperation(product);
+    // Discovery lists the VMs twice (models and status) and the first poll lists once more to learn the listing's
+    // cost: three pages; every later poll was the VM's own read.
+    expect(reads.get("listVms") ?? 0).toBeLessThanOrEqual(3 * 3);
+    expect((reads.get("getOperationStatus") ?? 0) + (reads.get("getVmInstanceView") ?? 0)).toBeGreaterThan(121 * 3);
+  }, 300_000);
+});
