@@ -49,6 +49,7 @@ import type {
   Phase,
   Progress,
   RemediationInput,
+  RemediationOutput,
   RemediationResult,
   RunStatus,
 } from "../src/contracts/remediation";
@@ -453,7 +454,7 @@ function statusMessage(
   }
 }
 
-export function* remediateSubscription(context: OrchestrationContext, input: RemediationInput): Generator<Task, RemediationResult, unknown> {
+export function* remediateSubscription(context: OrchestrationContext, input: RemediationInput): Generator<Task, RemediationOutput, unknown> {
   const run = new Run(context, input);
   const startedAt = nowIso(context);
   run.publish("verifying the subscription");
@@ -608,8 +609,11 @@ export function* remediateSubscription(context: OrchestrationContext, input: Rem
     input,
   };
   run.publish(result.summary.message);
+  // The full record (plan, every outcome, input) is written once, through the activity; the run returns its summary.
+  let recorded = false;
   try {
     const audit = yield* run.activity(recordRunCompletedActivity, result);
+    recorded = audit.recorded;
     const note = `audit: ${audit.detail ?? "not recorded"}`;
     if (!audit.recorded && !result.summary.warnings.includes(note)) result.summary.warnings.push(note);
   } catch (e) {
@@ -620,7 +624,7 @@ export function* remediateSubscription(context: OrchestrationContext, input: Rem
   yield* announce(context, completionEvent(context.df.instanceId, result));
   const scope = run.memoScope;
   if (scope !== undefined) for (const memo of [discoveryMemo, planMemo, waveMemo, waveEntriesMemo]) memo.drop(scope);
-  return result;
+  return { summary: result.summary, recorded };
 }
 
 registerOrchestration(remediateSubscriptionOrchestration, remediateSubscription);

@@ -11,9 +11,11 @@ import { extname, join, resolve } from "node:path";
 import {
   createDurableHost,
   createVirtualClock,
+  EventType,
   type DurableHost,
   type DurableHostOptions,
   type HostStats,
+  type InstanceStatus,
   type RunReport,
 } from "../durable-host";
 import { loadScenario, startSimulator, type Scenario, type ScenarioInput, type SimulatorHandle } from "../simulator";
@@ -26,6 +28,7 @@ import { parseWith } from "../contracts/parse";
 import {
   ProgressSchema,
   RemediationInputSchema,
+  RemediationOutputSchema,
   RemediationResultSchema,
   remediationInstanceId,
   type Progress,
@@ -36,6 +39,7 @@ import type { RemediationOptionsInput } from "../contracts/options";
 import { APPROVE_EVENT, CANCEL_EVENT, REMEDIATE_SUBSCRIPTION } from "../contracts/names";
 import { activeLanesOf, withWaveCounts } from "../contracts/functions/runWave";
 import { ApproveEventSchema, CancelEventSchema, type ApproveEvent, type CancelEvent } from "../contracts/events";
+import { recordRunCompletedActivity } from "../contracts/functions/recordRunCompleted";
 
 /** Who approves or cancels a run of the local stack (the person at the keyboard). */
 const LOCAL_OPERATOR = "local operator";
@@ -132,7 +136,10 @@ export interface LocalStack {
   cancel(by?: string): void;
   /** Approves the run waiting for approval, recorded as approved by `by` at the virtual clock's time. */
   approve(by?: string): void;
-  /** The finished run's output; throws when the instance did not complete. */
+  /**
+   * The finished run's full record (plan, every outcome, input) with the summary it returned: the run writes the
+   * record once, as recordRunCompleted's input, and returns only its summary. Throws when the instance did not complete.
+   */
   result(): RemediationResult;
   close(): Promise<void>;
 }
@@ -282,7 +289,7 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
           `run did not complete: ${s?.runtimeStatus ?? "absent"} ${JSON.stringify(s?.failureDetails ?? s?.customStatus ?? null).slice(0, 2000)}`,
         );
       }
-      return parseWith(RemediationResultSchema, s.output, "run output");
+      return fullRecord(s);
     },
     close: restore,
   };
@@ -334,4 +341,13 @@ function publishSettings(current: () => Record<string, string>): { publish(): vo
  */
 export function simulatedRunId(startMs: number): string {
   return `sim-${new Date(startMs).toISOString().replace(/[-:.]/g, "")}-${randomBytes(4).toString("hex")}`;
+}
+
+/** A completed run's full record: recordRunCompleted's input in its history, with the summary the run returned. */
+function fullRecord(status: InstanceStatus): RemediationResult {
+  const output = parseWith(RemediationOutputSchema, status.output, "run output");
+  const scheduled = status.history.find((e) => e.EventType === EventType.TaskScheduled && e.Name === recordRunCompletedActivity.name);
+  if (scheduled?.Input === undefined) throw new Error(`run ${status.instanceId} has no record of its result: ${recordRunCompletedActivity.name} was never scheduled`);
+  const record = parseWith(RemediationResultSchema, JSON.parse(scheduled.Input) as unknown, `input of ${recordRunCompletedActivity.name}`);
+  return { ...record, summary: output.summary };
 }

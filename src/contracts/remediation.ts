@@ -134,6 +134,18 @@ export const RemediationResultSchema = z.object({
 });
 export type RemediationResult = z.output<typeof RemediationResultSchema>;
 
+/**
+ * What the run's orchestration returns: its summary and whether the full record (RemediationResult: plan, every
+ * outcome, input) reached the audit. The full record is written once, as the input of recordRunCompleted; the status
+ * endpoint reads only this.
+ */
+export const RemediationOutputSchema = z.object({
+  summary: RemediationSummarySchema,
+  /** The full record is in the audit store. */
+  recorded: z.boolean(),
+});
+export type RemediationOutput = z.output<typeof RemediationOutputSchema>;
+
 /** Orchestration instance id for a subscription: one live run per subscription. */
 export function remediationInstanceId(subscriptionId: string): string {
   return `port25-${subscriptionId.toLowerCase()}`;

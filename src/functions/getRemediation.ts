@@ -2,7 +2,7 @@
 import type { HttpRequest, HttpResponseInit, InvocationContext } from "@azure/functions";
 import * as df from "durable-functions";
 import { z } from "zod";
-import { ProgressSchema, RemediationResultSchema, type Progress } from "../contracts/remediation";
+import { ProgressSchema, RemediationOutputSchema, type Progress } from "../contracts/remediation";
 import { withWaveCounts } from "../contracts/functions/runWave";
 import { errorResponse, handleErrors, jsonResponse, requireRole } from "./http";
 import { statusUrls, tryGetStatus } from "./instances";
@@ -26,7 +26,7 @@ export async function getRemediation(
       const waves = await Promise.all((progress.activeBatches ?? []).map((id) => tryGetStatus(client, id)));
       progress = withWaveCounts(progress, waves.map((w) => w?.customStatus));
     }
-    const result = RemediationResultSchema.safeParse(status.output);
+    const result = RemediationOutputSchema.safeParse(status.output);
     return jsonResponse(200, {
       instanceId,
       runtimeStatus: status.runtimeStatus,

@@ -75,6 +75,12 @@ describe("remediation over HTTP with the audit on Azurite", () => {
 
     const done = await h.call("getRemediation", { path: `/api/remediations/${INSTANCE}`, params: { id: INSTANCE } });
     expect(done.json).toMatchObject({ runtimeStatus: "Completed", summary: { status: "completed", runId: started.runId } });
+    // The big record is written once, through the audit activity: the run itself returns only its summary.
+    const output = h.product.host.getStatus(INSTANCE)?.output;
+    expect(Object.keys(output as object).sort()).toEqual(["recorded", "summary"]);
+    expect(output).toMatchObject({ recorded: true });
+    const records = h.product.host.getStatus(INSTANCE)?.history.filter((e) => e.Input?.includes('"outcomes":[') === true) ?? [];
+    expect(records.map((e) => e.Name)).toEqual(["recordRunCompleted"]);
 
     // The audit, read back over the API from Azurite.
     const listed = await h.call("listAuditRuns", { path: `/api/audit/runs?subscriptionId=${SUB}` });
