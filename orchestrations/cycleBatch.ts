@@ -25,7 +25,7 @@ import type { Caps, PlanEntry } from "../src/contracts/plan";
 import { ResourceOutcomeSchema, type ResourceOutcome } from "../src/contracts/outcome";
 import { scheduleNext, type SchedItem } from "../src/domain/scheduler";
 import { ensureError } from "../src/errors";
-import { nowIso, outcomeBase, skippedOutcome } from "./shared";
+import { nowIso, skippedOutcome, unexpectedOutcome } from "./shared";
 import { ReplayMemo } from "./replayMemo";
 
 /** Each finished resource's parsed outcome, so a replay of a long lane does not parse them all again. */
@@ -129,16 +129,7 @@ export function* cycleBatch(context: OrchestrationContext, input: CycleBatchInpu
         const parse = (): ResourceOutcome => parseWith(ResourceOutcomeSchema, raw, "output of cycleResource");
         outcomes.push(memoScope === undefined ? parse() : outcomeMemo.get(memoScope, String(round[i]?.index ?? i), parse));
       } catch (e) {
-        outcomes.push({
-          ...outcomeBase(entry),
-          outcome: "failed",
-          reasonCode: "unexpected",
-          message: ensureError(e).message.slice(0, 2000),
-          actions: [],
-          wave: input.wave,
-          endedAt: nowIso(context),
-          ...(entry.canary ? { canary: true } : {}),
-        });
+        outcomes.push(unexpectedOutcome(entry, e, { ...(input.wave !== undefined ? { wave: input.wave } : {}), endedAt: nowIso(context) }));
       }
     }
     // A member that failed may still be down or in transition: taking down another member of its availability set

@@ -60,7 +60,7 @@ import { probeSmtp, type ProbeFacts } from "./probeSmtp";
 import { announce } from "./notify";
 import { completionEvent } from "../src/domain/notifications";
 import { ReplayMemo } from "./replayMemo";
-import { backoffSeconds, classifyWithWaits, nowIso, skippedOutcome, transientRetry } from "./shared";
+import { backoffSeconds, classifyWithWaits, nowIso, skippedOutcome, transientRetry, unexpectedOutcome } from "./shared";
 
 /**
  * What each replay of a run would otherwise redo over the whole fleet: parse the discovery, build the plan,
@@ -279,19 +279,7 @@ function* collect(
       if (task.isFaulted) throw ensureError(raw);
       for (const o of parse(raw, i)) run.record(o);
     } catch (e) {
-      for (const entry of entries) {
-        if (run.has(entry.resourceId)) continue;
-        run.record({
-          resourceId: entry.resourceId,
-          kind: entry.kind,
-          name: entry.name,
-          resourceGroup: entry.resourceGroup,
-          outcome: "failed",
-          reasonCode: "unexpected",
-          message: ensureError(e).message.slice(0, 2000),
-          actions: [],
-        });
-      }
+      for (const entry of entries) if (!run.has(entry.resourceId)) run.record(unexpectedOutcome(entry, e));
     }
     run.cancelled();
     run.publish();

@@ -18,6 +18,7 @@ import { resourceKey } from "../src/contracts/ids";
 import type { ResourceOutcome } from "../src/contracts/outcome";
 import { ensureError } from "../src/errors";
 import { ReplayMemo } from "./replayMemo";
+import { unexpectedOutcome } from "./shared";
 
 /** Each finished lane's parsed output, so a replay does not parse them all again. */
 const laneMemo = new ReplayMemo<CycleBatchOutput>(64);
@@ -83,19 +84,7 @@ export function* runWave(context: OrchestrationContext, input: RunWaveInput): Ge
         if (out.cancelled) cancelled = true;
         for (const o of out.outcomes) record(o);
       } catch (e) {
-        for (const entry of lane.entries) {
-          record({
-            resourceId: entry.resourceId,
-            kind: entry.kind,
-            name: entry.name,
-            resourceGroup: entry.resourceGroup,
-            outcome: "failed",
-            reasonCode: "unexpected",
-            message: ensureError(e).message.slice(0, 2000),
-            actions: [],
-            wave: input.wave,
-          });
-        }
+        for (const entry of lane.entries) record(unexpectedOutcome(entry, e, { wave: input.wave }));
       }
       cancelled ||= cancel.isCompleted;
       status();

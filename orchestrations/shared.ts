@@ -84,6 +84,23 @@ export function skippedOutcome(entry: PlanEntry, reasonCode: ReasonCode, message
   };
 }
 
+/**
+ * A "failed" outcome for an entry whose sub-orchestration threw (a bug, or the engine gave up): reported, never
+ * silently lost. `endedAt` when the caller knows the time.
+ */
+export function unexpectedOutcome(entry: PlanEntry, error: unknown, extra: { wave?: number; endedAt?: string } = {}): ResourceOutcome {
+  return {
+    ...outcomeBase(entry),
+    outcome: "failed",
+    reasonCode: "unexpected",
+    message: ensureError(error).message.slice(0, 2000),
+    actions: [],
+    ...(extra.wave !== undefined ? { wave: extra.wave } : {}),
+    ...(extra.endedAt !== undefined ? { endedAt: extra.endedAt } : {}),
+    ...(entry.canary ? { canary: true } : {}),
+  };
+}
+
 /** The verdict when the subscription itself cannot be read: unknown, naming the permission to check first. */
 export function unreadableSubscription(why: string): Classification {
   return {

@@ -1,26 +1,13 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { startAzurite, type LocalAzurite } from "../support/azurite";
+import { describe, expect, it } from "vitest";
 import { remediationInstanceId } from "../../src/contracts/remediation";
-import { startApiHost, type ApiHost, type ApiResponse } from "./apiHost";
+import { type ApiHost, type ApiResponse } from "./apiHost";
+import { apiHosts } from "./apiHosts";
 import { apiScenario, startBody, SUB } from "./fixtures";
 
-let azurite: LocalAzurite;
-const open: ApiHost[] = [];
-
-beforeAll(async () => {
-  azurite = await startAzurite();
-});
-afterAll(async () => {
-  await azurite.stop();
-});
-afterEach(async () => {
-  while (open.length > 0) await open.pop()?.close();
-});
+const hosts = apiHosts();
 
 async function api(): Promise<ApiHost> {
-  const h = await startApiHost({ scenario: apiScenario(), azuriteConnection: azurite.connectionString });
-  open.push(h);
-  return h;
+  return hosts.start({ scenario: apiScenario() });
 }
 
 const INSTANCE = remediationInstanceId(SUB);

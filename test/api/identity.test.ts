@@ -3,29 +3,16 @@
  * the caller from the platform's principal headers (never from the body), demand the app role, and keep four eyes on
  * a run that requires approval.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { startAzurite, type LocalAzurite } from "../support/azurite";
+import { describe, expect, it } from "vitest";
 import { remediationInstanceId } from "../../src/contracts/remediation";
-import { startApiHost, type ApiHost, type ApiResponse } from "./apiHost";
+import { type ApiHost, type ApiResponse } from "./apiHost";
+import { apiHosts } from "./apiHosts";
 import { apiScenario, signedIn, startBody, SUB, type Person } from "./fixtures";
 
-let azurite: LocalAzurite;
-const open: ApiHost[] = [];
-
-beforeAll(async () => {
-  azurite = await startAzurite();
-});
-afterAll(async () => {
-  await azurite.stop();
-});
-afterEach(async () => {
-  while (open.length > 0) await open.pop()?.close();
-});
+const hosts = apiHosts();
 
 async function api(env: Record<string, string> = { PORT25_AUTH_ENABLED: "true" }): Promise<ApiHost> {
-  const h = await startApiHost({ scenario: apiScenario(), azuriteConnection: azurite.connectionString, env });
-  open.push(h);
-  return h;
+  return hosts.start({ scenario: apiScenario(), env });
 }
 
 const INSTANCE = remediationInstanceId(SUB);

@@ -1,26 +1,13 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { startAzurite, type LocalAzurite } from "../support/azurite";
+import { describe, expect, it } from "vitest";
 import { remediationInstanceId } from "../../src/contracts/remediation";
-import { BASE_URL, startApiHost, type ApiHost } from "./apiHost";
+import { BASE_URL, type ApiHost } from "./apiHost";
+import { apiHosts } from "./apiHosts";
 import { apiScenario, startBody, SUB, vm } from "./fixtures";
 
-let azurite: LocalAzurite;
-const open: ApiHost[] = [];
-
-beforeAll(async () => {
-  azurite = await startAzurite();
-});
-afterAll(async () => {
-  await azurite.stop();
-});
-afterEach(async () => {
-  while (open.length > 0) await open.pop()?.close();
-});
+const hosts = apiHosts();
 
 async function api(vms?: NonNullable<Parameters<typeof apiScenario>[0]>["vms"]): Promise<ApiHost> {
-  const h = await startApiHost({ scenario: apiScenario(vms === undefined ? {} : { vms }), azuriteConnection: azurite.connectionString });
-  open.push(h);
-  return h;
+  return hosts.start({ scenario: apiScenario(vms === undefined ? {} : { vms }) });
 }
 
 const INSTANCE = remediationInstanceId(SUB);

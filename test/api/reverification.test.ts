@@ -7,31 +7,18 @@
  * snapshot) plus the change; the app settings are pointed at it, as if the subscription had moved on. The leaked
  * subnet is created through the real gateway (SDK over HTTPS) against that simulator.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { startAzurite, type LocalAzurite } from "../support/azurite";
+import { describe, expect, it } from "vitest";
 import { startSimulator, type ScenarioInput, type SimulatorHandle } from "../../src/simulator";
 import { parseWith } from "../../src/contracts/parse";
 import { remediationInstanceId } from "../../src/contracts/remediation";
 import { ReverifySubscriptionOutput, reverifyInstanceId } from "../../src/contracts/functions/reverifySubscription";
 import type { ReverifySweep } from "../../src/functions/reverifySubscriptions";
 import { TEMP_SUBNET_PREFIX } from "../../src/contracts/options";
-import { startApiHost, type ApiHost } from "./apiHost";
+import type { ApiHost } from "./apiHost";
+import { apiHosts } from "./apiHosts";
 import { APPROVED_AT, BEFORE_EXEMPTION, SUB, apiScenario, startBody, vm } from "./fixtures";
 
-let azurite: LocalAzurite;
-const open: ApiHost[] = [];
-const sims: SimulatorHandle[] = [];
-
-beforeAll(async () => {
-  azurite = await startAzurite();
-});
-afterAll(async () => {
-  await azurite.stop();
-});
-afterEach(async () => {
-  while (open.length > 0) await open.pop()?.close();
-  while (sims.length > 0) await sims.pop()?.close();
-});
+const hosts = apiHosts();
 
 const LEAKED = `${TEMP_SUBNET_PREFIX}leaked01`;
 const REVERIFY = reverifyInstanceId(SUB);
@@ -42,8 +29,7 @@ const REVERIFY = reverifyInstanceId(SUB);
  * run here and upset the audit's "latest completed run"); starting over HTTP is covered by remediationApi.test.ts.
  */
 async function afterOneRun(env: Record<string, string> = {}): Promise<{ h: ApiHost; runId: string }> {
-  const h = await startApiHost({ scenario: apiScenario(), azuriteConnection: azurite.connectionString, env });
-  open.push(h);
+  const h = await hosts.start({ scenario: apiScenario(), env });
   const input = h.product.start();
   await h.product.run();
   expect(h.product.result().summary.status).toBe("completed");
@@ -64,7 +50,7 @@ async function moveOn(h: ApiHost, change: (s: ScenarioInput & { vms: NonNullable
   });
   change(scenario);
   const sim = await startSimulator({ scenario, clock: h.product.host.clock, seed: 11 });
-  sims.push(sim);
+  hosts.track(sim);
   h.product.pointAt(sim);
   return sim;
 }

@@ -2,8 +2,8 @@
  * No VM left down: whatever fails after the run took a machine down, it is brought back to running, or reported
  * left down with the reason and the manual action — checked against the simulator's own state and timeline.
  */
-import { afterEach, describe, expect, it } from "vitest";
-import { runRemediation, type ProductHost } from "../support/productHost";
+import { describe, expect, it } from "vitest";
+import type { ProductHost } from "../support/productHost";
 import { checkInvariants } from "../support/invariants";
 import { startLocalStack, type LocalStack } from "../../src/cli/localStack";
 import { createAuditStore } from "../../src/audit/store";
@@ -12,24 +12,7 @@ import { renderSummary } from "../../src/cli/render";
 import type { RemediationResult } from "../../src/contracts/remediation";
 import type { FaultSpec } from "../../src/simulator";
 import { fleet, scenario, vm } from "./scenarios";
-
-const open: { close(): Promise<void> }[] = [];
-afterEach(async () => {
-  while (open.length > 0) await open.pop()?.close();
-});
-
-async function run(...args: Parameters<typeof runRemediation>) {
-  const r = await runRemediation(...args);
-  open.push(r.product);
-  expect(checkInvariants(r.product.sim, r.result, r.product.scenario)).toEqual([]);
-  return r;
-}
-
-function outcome(result: RemediationResult, name: string) {
-  const o = result.outcomes.find((x) => x.name === name);
-  if (o === undefined) throw new Error(`no outcome for ${name}`);
-  return o;
-}
+import { outcome, run, track } from "./checkedRuns";
 
 function powerOf(product: ProductHost | LocalStack, name: string): string | undefined {
   return product.sim.snapshot().vms.find((v) => v.name === name)?.powerState;
@@ -99,7 +82,7 @@ describe("a VM that cannot be brought back", () => {
       scenario: withFaults([{ kind: "allocationFailure", match: { resource: "app-002" } }]),
       audit: true,
     });
-    open.push(stack);
+    track(stack);
     stack.start({ options: { restoreTimeoutMinutes: 20 }, runId: "left-down-1" });
     await stack.run();
     const result = stack.result();

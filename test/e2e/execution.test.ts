@@ -1,26 +1,9 @@
-import { afterEach, describe, expect, it } from "vitest";
-import { runRemediation, startProductHost, type ProductHost } from "../support/productHost";
+import { describe, expect, it } from "vitest";
+import { startProductHost, type ProductHost } from "../support/productHost";
 import { checkInvariants } from "../support/invariants";
 import type { RemediationResult } from "../../src/contracts/remediation";
 import { fleet, scenario, START, vm } from "./scenarios";
-
-const open: ProductHost[] = [];
-afterEach(async () => {
-  while (open.length > 0) await open.pop()?.close();
-});
-
-async function run(...args: Parameters<typeof runRemediation>) {
-  const r = await runRemediation(...args);
-  open.push(r.product);
-  expect(checkInvariants(r.product.sim, r.result, r.product.scenario)).toEqual([]);
-  return r;
-}
-
-function outcome(result: RemediationResult, name: string) {
-  const o = result.outcomes.find((x) => x.name === name);
-  if (o === undefined) throw new Error(`no outcome for ${name}`);
-  return o;
-}
+import { outcome, run, track } from "./checkedRuns";
 
 function span(product: ProductHost, result: RemediationResult, names: string[]): { first: number; last: number } {
   const ats = names.flatMap((n) => product.sim.timeline(outcome(result, n).resourceId).map((c) => c.at));
@@ -145,7 +128,7 @@ describe("the canary proof", () => {
 describe("approval and cancel", () => {
   it("waits for approval, then runs", async () => {
     const product = await startProductHost({ scenario: scenario() });
-    open.push(product);
+    track(product);
     product.start({ requireApproval: true });
     await product.run(Date.parse(START) + 10 * 60_000);
     expect(product.progress()?.phase).toBe("approve");
@@ -160,7 +143,7 @@ describe("approval and cancel", () => {
 
   it("cancel mid-wave lets the VMs in flight finish, starts no other and accounts for every VM", async () => {
     const product = await startProductHost({ scenario: scenario({ vms: fleet(24) }) });
-    open.push(product);
+    track(product);
     product.start({ options: { maxConcurrency: 4 } });
     await product.run(Date.parse(START) + 12 * 60_000);
     expect(product.progress()?.phase).toBe("waves");
@@ -188,7 +171,7 @@ describe("a cancel that reaches only the run", () => {
     const product = await startProductHost({
       scenario: scenario({ vms: [...fleet(4, { tags: { "port25-wave": "1" } }), vm("late-01"), vm("late-02")] }),
     });
-    open.push(product);
+    track(product);
     product.start({ options: { maxConcurrency: 2 } });
     await product.run(Date.parse(START) + 7.5 * 60_000);
     expect(product.progress()).toMatchObject({ phase: "waves", wave: 1 });

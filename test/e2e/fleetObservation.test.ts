@@ -3,17 +3,12 @@
  * statusOnly listing of the subscription, so a cycled VM costs at most three ARM reads, polls included; a VM the
  * listing cannot vouch for (its start failed, its provisioning failed) is read on its own and handled as before.
  */
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { runRemediation, type ProductHost } from "../support/productHost";
 import { checkInvariants } from "../support/invariants";
-import type { RemediationResult } from "../../src/contracts/remediation";
 import type { FaultSpec } from "../../src/simulator";
 import { fleet, scenario } from "./scenarios";
-
-const open: ProductHost[] = [];
-afterEach(async () => {
-  while (open.length > 0) await open.pop()?.close();
-});
+import { outcome, track } from "./checkedRuns";
 
 /** Azure's nominal step times and ARM's subscription buckets, as the benchmark states them. */
 const REALISTIC = {
@@ -27,15 +22,9 @@ async function run(vms: number, maxConcurrency: number, faults: FaultSpec[] = []
     scenario: scenario({ vms: fleet(vms), behaviour: { ...REALISTIC, faults } }),
     options: { maxConcurrency, ...(restoreTimeoutMinutes !== undefined ? { restoreTimeoutMinutes } : {}) },
   });
-  open.push(r.product);
+  track(r.product);
   expect(checkInvariants(r.product.sim, r.result, r.product.scenario)).toEqual([]);
   return r;
-}
-
-function outcome(result: RemediationResult, name: string) {
-  const o = result.outcomes.find((x) => x.name === name);
-  if (o === undefined) throw new Error(`no outcome for ${name}`);
-  return o;
 }
 
 /** Reads (GETs) of the whole run, by the simulator's operation name. */

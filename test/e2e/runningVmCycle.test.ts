@@ -3,30 +3,12 @@
  * instead of three — and a VM it took down is still brought back or reported left down. Checked against the
  * simulator's request log, state and timeline.
  */
-import { afterEach, describe, expect, it } from "vitest";
-import { runRemediation, type ProductHost } from "../support/productHost";
-import { checkInvariants } from "../support/invariants";
+import { describe, expect, it } from "vitest";
+import type { ProductHost } from "../support/productHost";
 import type { RemediationResult } from "../../src/contracts/remediation";
 import type { FaultSpec } from "../../src/simulator";
 import { fleet, scenario, vm } from "./scenarios";
-
-const open: { close(): Promise<void> }[] = [];
-afterEach(async () => {
-  while (open.length > 0) await open.pop()?.close();
-});
-
-async function run(...args: Parameters<typeof runRemediation>) {
-  const r = await runRemediation(...args);
-  open.push(r.product);
-  expect(checkInvariants(r.product.sim, r.result, r.product.scenario)).toEqual([]);
-  return r;
-}
-
-function outcome(result: RemediationResult, name: string) {
-  const o = result.outcomes.find((x) => x.name === name);
-  if (o === undefined) throw new Error(`no outcome for ${name}`);
-  return o;
-}
+import { outcome, run } from "./checkedRuns";
 
 /** The power actions ARM received for one VM, in order (the last path segment of each accepted write). */
 function writesTo(product: ProductHost, name: string): string[] {

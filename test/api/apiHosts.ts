@@ -1,0 +1,41 @@
+/**
+ * What the API test files share: one Azurite for the file, and every API host (or other closable) a test opens,
+ * closed after that test. Call at the top of a file.
+ */
+import { afterAll, afterEach, beforeAll } from "vitest";
+import { startAzurite, type LocalAzurite } from "../support/azurite";
+import { startApiHost, type ApiHost } from "./apiHost";
+
+type HostOptions = Omit<Parameters<typeof startApiHost>[0], "azuriteConnection">;
+
+export interface ApiHosts {
+  /** Starts an API host on the file's Azurite; closed after the test. */
+  start(opts: HostOptions): Promise<ApiHost>;
+  /** Closes `closable` after the current test (in the reverse order of tracking). */
+  track<T extends { close(): Promise<void> }>(closable: T): T;
+}
+
+export function apiHosts(): ApiHosts {
+  let azurite: LocalAzurite | undefined;
+  const open: { close(): Promise<void> }[] = [];
+  beforeAll(async () => {
+    azurite = await startAzurite();
+  });
+  afterAll(async () => {
+    await azurite?.stop();
+  });
+  afterEach(async () => {
+    while (open.length > 0) await open.pop()?.close();
+  });
+  const track = <T extends { close(): Promise<void> }>(closable: T): T => {
+    open.push(closable);
+    return closable;
+  };
+  return {
+    track,
+    async start(opts) {
+      if (azurite === undefined) throw new Error("apiHosts(): Azurite is not running (call apiHosts() at the top of the file)");
+      return track(await startApiHost({ ...opts, azuriteConnection: azurite.connectionString }));
+    },
+  };
+}
