@@ -344,7 +344,7 @@ export function simulatedRunId(startMs: number): string {
 }
 
 /** A completed run's full record: recordRunCompleted's input in its history, with the summary the run returned. */
-function fullRecord(status: InstanceStatus): RemediationResult {
+export function fullRecord(status: InstanceStatus): RemediationResult {
   const output = parseWith(RemediationOutputSchema, status.output, "run output");
   const scheduled = status.history.find((e) => e.EventType === EventType.TaskScheduled && e.Name === recordRunCompletedActivity.name);
   if (scheduled?.Input === undefined) throw new Error(`run ${status.instanceId} has no record of its result: ${recordRunCompletedActivity.name} was never scheduled`);

@@ -7,10 +7,9 @@ import { createHash } from "node:crypto";
 import { createDurableHost, type DurableHost, type RunReport } from "../../src/durable-host";
 import { generateFleet, loadScenario, type FaultSpec, type OperationName, type Scenario } from "../../src/simulator";
 import { createRng, type Rng } from "../../src/simulator/rng";
-import { startLocalStack, type LocalStack } from "../../src/cli/localStack";
+import { fullRecord, startLocalStack, type LocalStack } from "../../src/cli/localStack";
 import { createAuditStore } from "../../src/audit/store";
-import { parseWith } from "../../src/contracts/parse";
-import { RemediationResultSchema, type RemediationInput, type RemediationResult } from "../../src/contracts/remediation";
+import type { RemediationInput, RemediationResult } from "../../src/contracts/remediation";
 import type { RemediationOptionsInput } from "../../src/contracts/options";
 import { TAGS } from "../../src/contracts/options";
 import { resourceKey } from "../../src/contracts/ids";
@@ -289,7 +288,7 @@ function readResult(host: DurableHost, instanceId: string): RemediationResult {
   if (s?.runtimeStatus !== "Completed") {
     throw new Error(`run did not complete: ${s?.runtimeStatus ?? "absent"} ${JSON.stringify(s?.failureDetails ?? null).slice(0, 1500)}`);
   }
-  return parseWith(RemediationResultSchema, s.output, "run output");
+  return fullRecord(s);
 }
 
 /** Every resource outcome of the result must be in the audit store, with the same outcome. */
