@@ -1,11 +1,11 @@
 /**
  * Activity: read every resource group, VM, uniform scale set, VNet and Network Watcher of the subscription, and the
- * extensions of the canary candidates (src/azure/discover.ts).
+ * extensions of the canary candidates (src/azure/discover.ts); or all but the VMs, which listVmPages reads.
  */
 import { randomUUID } from "node:crypto";
 import { bindActivity, type BoundActivity } from "../src/functions/registerActivity";
 import { discoverResourcesActivity } from "../src/contracts/functions/discoverResources";
-import { discoverSubscription } from "../src/azure/discover";
+import { discoverAllButVms, discoverSubscription } from "../src/azure/discover";
 import { RemediationOptionsSchema } from "../src/contracts/options";
 import { callArm } from "./armFailure";
 import type { ActivityDeps } from "./deps";
@@ -14,7 +14,7 @@ export function discoverResources({ gateway }: ActivityDeps): BoundActivity {
   return bindActivity(discoverResourcesActivity, (input) =>
     callArm(gateway, async (arm) => {
       const options = input.options ?? RemediationOptionsSchema.parse({});
-      const discovery = await discoverSubscription(arm, input.subscriptionId, options);
+      const discovery = input.vms === "separately" ? await discoverAllButVms(arm, input.subscriptionId) : await discoverSubscription(arm, input.subscriptionId, options);
       return { status: "ok" as const, discovery, listingId: randomUUID() };
     }),
   );

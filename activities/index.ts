@@ -9,7 +9,9 @@ import { beginPowerOperation } from "./beginPowerOperation";
 import { beginSmtpProbe } from "./beginSmtpProbe";
 import { classifySubscription } from "./classifySubscription";
 import { discoverResources } from "./discoverResources";
+import { listVmPages } from "./listVmPages";
 import { observePowerState } from "./observePowerState";
+import { readCanaryAgents } from "./readCanaryAgents";
 import { readLastRun } from "./readLastRun";
 import { readPowerEvents } from "./readPowerEvents";
 import { readPowerState } from "./readPowerState";
@@ -28,7 +30,9 @@ const ACTIVITIES: readonly ((deps: ActivityDeps) => BoundActivity)[] = [
   beginSmtpProbe,
   classifySubscription,
   discoverResources,
+  listVmPages,
   observePowerState,
+  readCanaryAgents,
   readLastRun,
   readPowerEvents,
   readPowerState,

@@ -31,7 +31,6 @@ import { parseWith } from "../src/contracts/parse";
 import type { ActivityDefinition } from "../src/contracts/define";
 import { remediateSubscriptionOrchestration } from "../src/contracts/functions/remediateSubscription";
 import { classifySubscriptionActivity } from "../src/contracts/functions/classifySubscription";
-import { discoverResourcesActivity } from "../src/contracts/functions/discoverResources";
 import { recordRunStartedActivity } from "../src/contracts/functions/recordRunStarted";
 import { recordRunCompletedActivity } from "../src/contracts/functions/recordRunCompleted";
 import { refreshVnetSubnetOrchestration } from "../src/contracts/functions/refreshVnetSubnet";
@@ -59,15 +58,15 @@ import { ensureError } from "../src/errors";
 import { probeSmtp, type ProbeFacts } from "./probeSmtp";
 import { announce } from "./notify";
 import { completionEvent } from "../src/domain/notifications";
+import { discoverSubscription, discoveryMemo } from "./discovery";
 import { ReplayMemo } from "./replayMemo";
-import { backoffSeconds, classifyWithWaits, nowIso, skippedOutcome, transientRetry, unexpectedOutcome } from "./shared";
+import { classifyWithWaits, nowIso, skippedOutcome, transientRetry, unexpectedOutcome } from "./shared";
 
 /**
  * What each replay of a run would otherwise redo over the whole fleet: parse the discovery, build the plan,
  * parse every finished lane's outcomes. Scoped by the run (see replayMemo.ts).
  */
 const MEMO_RUNS = 16;
-const discoveryMemo = new ReplayMemo<z.output<typeof discoverResourcesActivity.output>>(MEMO_RUNS);
 const planMemo = new ReplayMemo<Plan>(MEMO_RUNS);
 const waveMemo = new ReplayMemo<RunWaveOutput>(MEMO_RUNS);
 const waveEntriesMemo = new ReplayMemo<PlanEntry[][]>(MEMO_RUNS);
@@ -208,36 +207,24 @@ function verify(run: Run): Generator<Task, Classification, unknown> {
   );
 }
 
-/** The listing id of a raw discoverResources result, read without parsing the whole listing. */
-function listingIdOf(raw: unknown): string | undefined {
-  if (typeof raw !== "object" || raw === null || !("listingId" in raw)) return undefined;
-  return typeof raw.listingId === "string" && raw.listingId.length > 0 ? raw.listingId : undefined;
-}
-
-/** How long discovery keeps waiting out throttling and conflicts before the run halts (orchestration time). */
+/** How long discovery keeps waiting out throttling and conflicts without progress before the run halts. */
 const DISCOVERY_BUDGET_SECONDS = 30 * 60;
 
-/** Lists the subscription's resources, waiting out throttling within a time budget; throws when it cannot. */
+/** Lists the subscription's resources (orchestrations/discovery.ts); throws when it cannot. */
 function* discover(run: Run): Generator<Task, Discovery, unknown> {
-  const started = run.context.df.currentUtcDateTime.getTime();
-  for (let attempt = 1; ; attempt++) {
-    const raw = yield* run.await(activityTask(run.context, discoverResourcesActivity, { subscriptionId: run.input.subscriptionId, options: run.input.options }, transientRetry()));
-    const listingId = listingIdOf(raw);
-    const out =
-      listingId === undefined
-        ? parseActivityResult(discoverResourcesActivity, raw)
-        : discoveryMemo.get(listingId, "discovery", () => parseActivityResult(discoverResourcesActivity, raw));
-    if (out.status === "ok") {
-      run.memoScope = out.listingId;
-      return out.discovery;
-    }
-    const wait = backoffSeconds(attempt, out.retryAfterSeconds);
-    const spent = (run.context.df.currentUtcDateTime.getTime() - started) / 1000;
-    if ((out.status !== "throttled" && out.status !== "conflict") || spent + wait > DISCOVERY_BUDGET_SECONDS || run.cancelled()) {
-      throw new Error(`listing the subscription's resources failed after ${attempt} attempt(s) over ${Math.round(spent / 60)} min: ${out.code}: ${out.message}`);
-    }
-    yield* run.sleep(wait);
-  }
+  const { discovery, listingId } = yield* discoverSubscription(
+    {
+      call: (def, input) => run.await(activityTask(run.context, def, input, transientRetry())),
+      sleep: (seconds) => run.sleep(seconds),
+      nowMs: () => run.context.df.currentUtcDateTime.getTime(),
+      cancelled: () => run.cancelled(),
+    },
+    run.input.subscriptionId,
+    run.input.options,
+    DISCOVERY_BUDGET_SECONDS,
+  );
+  run.memoScope = listingId;
+  return discovery;
 }
 
 function* runVnets(context: OrchestrationContext, run: Run, entries: PlanEntry[]): Generator<Task, void, unknown> {

@@ -19,7 +19,8 @@
  * subnet removed under it; that run then reports the VNet failed and names the subnet, and nothing is left behind.
  */
 import type { OrchestrationContext, Task } from "durable-functions";
-import { callActivity, callSubOrchestration, registerOrchestration } from "../src/contracts/durable";
+import { activityTask, callActivity, callSubOrchestration, registerOrchestration } from "../src/contracts/durable";
+import type { ActivityDefinition } from "../src/contracts/define";
 import { parseWith } from "../src/contracts/parse";
 import {
   reverifySubscriptionOrchestration,
@@ -28,7 +29,7 @@ import {
 } from "../src/contracts/functions/reverifySubscription";
 import { readLastRunActivity, type ReadLastRunResult } from "../src/contracts/functions/readLastRun";
 import { classifySubscriptionActivity } from "../src/contracts/functions/classifySubscription";
-import { discoverResourcesActivity } from "../src/contracts/functions/discoverResources";
+import { discoverSubscription } from "./discovery";
 import { recordReverificationActivity } from "../src/contracts/functions/recordReverification";
 import { remediateSubscriptionOrchestration } from "../src/contracts/functions/remediateSubscription";
 import type { Classification } from "../src/contracts/classification";
@@ -65,18 +66,32 @@ function classify(context: OrchestrationContext, subscriptionId: string): Genera
   );
 }
 
-/** Lists the subscription's resources, waiting out throttling; a message when it cannot. */
+/** Lists the subscription's resources (orchestrations/discovery.ts), waiting out throttling; a message when it cannot. */
 function* discover(context: OrchestrationContext, subscriptionId: string): Generator<Task, Discovery | string, unknown> {
   try {
-    for (let attempt = 1; ; attempt++) {
-      const out = yield* callActivity(context, discoverResourcesActivity, { subscriptionId }, transientRetry());
-      if (out.status === "ok") return out.discovery;
-      if ((out.status !== "throttled" && out.status !== "conflict") || attempt >= MAX_READ_ATTEMPTS) return `${out.code}: ${out.message}`;
-      yield* sleep(context, backoffSeconds(attempt, out.retryAfterSeconds));
-    }
+    const { discovery } = yield* discoverSubscription(
+      {
+        call: (def, input) => callRaw(context, def, input),
+        sleep: (seconds) => sleep(context, seconds),
+        nowMs: () => context.df.currentUtcDateTime.getTime(),
+        cancelled: () => false,
+      },
+      subscriptionId,
+      RemediationOptionsSchema.parse({}),
+      DISCOVERY_BUDGET_SECONDS,
+    );
+    return discovery;
   } catch (e) {
     return ensureError(e).message.slice(0, 500);
   }
+}
+
+/** How long discovery keeps waiting out throttling and conflicts without progress. */
+const DISCOVERY_BUDGET_SECONDS = 30 * 60;
+
+function* callRaw(context: OrchestrationContext, def: ActivityDefinition, input: unknown): Generator<Task, unknown, unknown> {
+  const raw: unknown = yield activityTask(context, def, input, transientRetry());
+  return raw;
 }
 
 /**

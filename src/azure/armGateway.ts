@@ -50,6 +50,7 @@ import {
   type ScaleSetState,
   type SubnetState,
   type VmPowerListing,
+  type VmPowerStatus,
   type VmState,
 } from "../contracts/azure";
 import { tryParseArmResourceId, resourceKey, type ArmResourceId } from "../contracts/ids";
@@ -60,7 +61,7 @@ import { AzureOperationError, ensureError } from "../errors";
 import { ARM_ACTIONS } from "./armActions";
 import type { ArmClientSet } from "./clientSet";
 import { armErrorFromBody, errorFromResponse, isBusyFailure, retryAfterSecondsFrom, toAzureOperationError, type ArmErrorDetail } from "./errors";
-import type { ArmGateway } from "./gateway";
+import type { ArmGateway, VmListPage } from "./gateway";
 
 /** api-version of the billing property REST API (no SDK major on Node 20 carries the 2024 fields). */
 export const BILLING_API_VERSION = "2024-04-01";
@@ -153,6 +154,30 @@ export class ArmGatewayImpl implements ArmGateway {
       const statusById = new Map(statuses.map((s) => [resourceKey(s.id ?? ""), s.instanceView?.statuses ?? []]));
       return models.map((vm) => toVmInfo(vm, statusById.get(resourceKey(vm.id ?? "")) ?? []));
     });
+  }
+
+  listVmModelPage(subscriptionId: string, nextLink?: string): Promise<VmListPage<VmInfo>> {
+    return this.call("listVms", async () => {
+      const page = await this.firstPage(this.clients.compute(subscriptionId).virtualMachines.listAll(), nextLink);
+      return { items: page.items.map((vm) => toVmInfo(vm, [])), ...optional("nextLink", page.nextLink) };
+    });
+  }
+
+  listVmStatusPage(subscriptionId: string, nextLink?: string): Promise<VmListPage<VmPowerStatus>> {
+    return this.call("listVmPowerStates", async () => {
+      const page = await this.firstPage(this.clients.compute(subscriptionId).virtualMachines.listAll({ statusOnly: "true" }), nextLink);
+      return { items: page.items.flatMap((vm) => (vm.id === undefined ? [] : [vmPowerStatus(vm.id, vm)])), ...optional("nextLink", page.nextLink) };
+    });
+  }
+
+  /** One page of an SDK listing, from its start or from a nextLink on ARM's endpoint. */
+  private async firstPage<T>(listing: PagedListing<T>, nextLink: string | undefined): Promise<{ items: T[]; nextLink: string | undefined }> {
+    const from = nextLink === undefined ? undefined : this.onEndpoint(nextLink, "listVms");
+    const pages = listing.byPage(from === undefined ? {} : { continuationToken: from });
+    const first = await pages.next();
+    if (first.done === true) return { items: [], nextLink: undefined };
+    const next = (first.value as T[] & { continuationToken?: string }).continuationToken;
+    return { items: first.value, nextLink: next === undefined || next === "" ? undefined : this.onEndpoint(next, "listVms") };
   }
 
   listVmExtensions(vmId: string): Promise<VmExtensionInfo[]> {
@@ -250,15 +275,7 @@ export class ArmGatewayImpl implements ArmGateway {
       for await (const page of this.clients.compute(subscriptionId).virtualMachines.listAll({ statusOnly: "true" }).byPage()) {
         pages++;
         for (const vm of page) {
-          if (vm.id === undefined) continue;
-          const statuses = vm.instanceView?.statuses ?? [];
-          const provisioning = provisioningStatusFromStatuses(statuses);
-          vms.push({
-            id: vm.id,
-            powerState: powerStateFromStatuses(statuses),
-            provisioningState: provisioning?.state ?? vm.provisioningState ?? "Unknown",
-            ...optional("provisioningCode", provisioning?.code),
-          });
+          if (vm.id !== undefined) vms.push(vmPowerStatus(vm.id, vm));
         }
       }
       return parseWith(VmPowerListingSchema, { vms, pages: Math.max(1, pages) }, "VM status listing");
@@ -676,6 +693,22 @@ function handleFromResponse(operation: string, response: PipelineResponse, accep
     },
     "operation handle",
   );
+}
+
+/** What the SDK's paged listings offer: pages, from the start or from a continuation token (ARM's nextLink). */
+interface PagedListing<T> {
+  byPage(settings?: { continuationToken?: string }): AsyncIterableIterator<T[]>;
+}
+
+function vmPowerStatus(id: string, vm: VirtualMachine): VmPowerStatus {
+  const statuses = vm.instanceView?.statuses ?? [];
+  const provisioning = provisioningStatusFromStatuses(statuses);
+  return {
+    id,
+    powerState: powerStateFromStatuses(statuses),
+    provisioningState: provisioning?.state ?? vm.provisioningState ?? "Unknown",
+    ...optional("provisioningCode", provisioning?.code),
+  };
 }
 
 function toVmInfo(vm: VirtualMachine, statuses: InstanceViewStatus[]): VmInfo {

@@ -1,32 +1,12 @@
 /** Discovery: everything the planner needs from one subscription, read through the gateway. */
-import type { Discovery, ResourceGroupInfo, VmInfo } from "../contracts/discovery";
-import { resourceKey } from "../contracts/ids";
+import type { Discovery } from "../contracts/discovery";
 import { RemediationOptionsSchema, type RemediationOptions } from "../contracts/options";
 import { canaryCandidates, isNetworkWatcherAgent } from "../domain/planResources";
 import { isAzureOperationError } from "../errors";
+import { EXTRA_EXTENSION_READS, withAgents, withListedGroupNames } from "../domain/discovery";
 import type { ArmGateway } from "./gateway";
 
-/** Extension reads beyond the canaries wanted: candidates without the agent are skipped, up to this many. */
-export const EXTRA_EXTENSION_READS = 10;
-
-/**
- * Resource-group names as the resource-group list spells them. Microsoft.Compute upper-cases the group in the ids
- * it returns (so a VM's group parsed from its id reads "RG-APP"); plans and reports show the group's own name.
- */
-export function withListedGroupNames(discovery: Discovery): Discovery {
-  const names = new Map(discovery.resourceGroups.map((rg: ResourceGroupInfo) => [rg.name.toLowerCase(), rg.name] as const));
-  const listed = <T extends { resourceGroup: string }>(item: T): T => {
-    const name = names.get(item.resourceGroup.toLowerCase());
-    return name === undefined || name === item.resourceGroup ? item : { ...item, resourceGroup: name };
-  };
-  return {
-    ...discovery,
-    vms: discovery.vms.map(listed),
-    scaleSets: discovery.scaleSets.map(listed),
-    vnets: discovery.vnets.map(listed),
-    networkWatchers: discovery.networkWatchers.map(listed),
-  };
-}
+export { EXTRA_EXTENSION_READS, withAgents, withListedGroupNames };
 
 /**
  * Reads the extensions of the canary candidates (canaryCandidates: tagged canaries first, then the preferred order)
@@ -36,11 +16,18 @@ export function withListedGroupNames(discovery: Discovery): Discovery {
 export async function readCanaryAgents(arm: Pick<ArmGateway, "listVmExtensions">, discovery: Discovery, options: RemediationOptions): Promise<Discovery> {
   const candidates = canaryCandidates(discovery, options);
   if (candidates.length === 0) return discovery;
-  const found = new Map<string, boolean>();
-  const maxReads = options.canaryCount + EXTRA_EXTENSION_READS;
+  return withAgents(discovery, await readAgents(arm, candidates.slice(0, options.canaryCount + EXTRA_EXTENSION_READS), options.canaryCount));
+}
+
+/**
+ * Reads the extensions of `candidates` in order until `wanted` of them have the Network Watcher agent; what was
+ * read, by VM id. A VM deleted since it was listed counts as without the agent.
+ */
+export async function readAgents(arm: Pick<ArmGateway, "listVmExtensions">, candidates: readonly string[], wanted: number): Promise<{ id: string; agent: boolean }[]> {
+  const found: { id: string; agent: boolean }[] = [];
   let withAgent = 0;
   for (const id of candidates) {
-    if (found.size >= maxReads || withAgent >= options.canaryCount) break;
+    if (withAgent >= wanted) break;
     let agent: boolean;
     try {
       agent = (await arm.listVmExtensions(id)).some(isNetworkWatcherAgent);
@@ -49,14 +36,22 @@ export async function readCanaryAgents(arm: Pick<ArmGateway, "listVmExtensions">
       if (!isAzureOperationError(e) || e.statusCode !== 404) throw e;
       agent = false;
     }
-    found.set(resourceKey(id), agent);
+    found.push({ id, agent });
     if (agent) withAgent++;
   }
-  const vms = discovery.vms.map((vm: VmInfo) => {
-    const agent = found.get(resourceKey(vm.id));
-    return agent === undefined ? vm : { ...vm, networkWatcherAgent: agent };
-  });
-  return { ...discovery, vms };
+  return found;
+}
+
+/**
+ * Everything of the subscription but its VMs (resource groups, scale sets, VNets, Network Watchers): the VMs are
+ * listed page by page (listVmPages) and their canaries' extensions read once they are in (readAgents).
+ */
+export async function discoverAllButVms(arm: ArmGateway, subscriptionId: string): Promise<Discovery> {
+  const resourceGroups = await arm.listResourceGroups(subscriptionId);
+  const scaleSets = await arm.listScaleSets(subscriptionId);
+  const vnets = await arm.listVnets(subscriptionId);
+  const networkWatchers = await arm.listNetworkWatchers(subscriptionId);
+  return withListedGroupNames({ subscriptionId, resourceGroups, vms: [], scaleSets, vnets, networkWatchers });
 }
 
 export async function discoverSubscription(arm: ArmGateway, subscriptionId: string, options: RemediationOptions = RemediationOptionsSchema.parse({})): Promise<Discovery> {

@@ -18,6 +18,7 @@ import type {
   ScaleSetState,
   SubnetState,
   VmPowerListing,
+  VmPowerStatus,
   VmState,
 } from "../contracts/azure";
 import type { PowerStep } from "../contracts/plan";
@@ -28,6 +29,12 @@ import type { PowerStep } from "../contracts/plan";
  * that names no quota, policy or unsupported operation) and Retry-After.
  * `begin*` methods send the initial request only and return a handle; callers poll with `getOperationStatus`.
  */
+/** A page of a paged listing and where the next one is (absent after the last). */
+export interface VmListPage<T> {
+  items: T[];
+  nextLink?: string;
+}
+
 export interface ArmGateway {
   getSubscription(subscriptionId: string): Promise<SubscriptionInfo>;
   /** Never throws for 401/403/404: returns `{status:"unreadable"}` with the missing permission named. */
@@ -38,6 +45,13 @@ export interface ArmGateway {
    * agent is left unread (undefined): ARM's listings name extensions by id only (listVmExtensions reads them).
    */
   listVms(subscriptionId: string): Promise<VmInfo[]>;
+  /**
+   * One page of the subscription's VM listing (VirtualMachines_ListAll): from the start, or from a `nextLink`
+   * an earlier page returned (only ARM's own endpoint is followed). `model` gives each VM's model with its power
+   * state unknown; `status` (`statusOnly=true`) gives every VM's power and provisioning state only.
+   */
+  listVmModelPage(subscriptionId: string, nextLink?: string): Promise<VmListPage<VmInfo>>;
+  listVmStatusPage(subscriptionId: string, nextLink?: string): Promise<VmListPage<VmPowerStatus>>;
   /** A VM's extensions, from its extensions list (`GET …/virtualMachines/{vm}/extensions`). */
   listVmExtensions(vmId: string): Promise<VmExtensionInfo[]>;
   /**

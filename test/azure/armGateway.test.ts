@@ -244,6 +244,26 @@ describe("long-running operations", () => {
     expect(e.code).toBe("InvalidOperationHandle");
     expect(fake.requests).toHaveLength(0);
   });
+
+  it("reads the VM listing one page at a time, from its nextLink, and follows no nextLink off the ARM endpoint", async () => {
+    const vm = (name: string) => ({ id: `/subscriptions/${SUB}/resourceGroups/rg/providers/Microsoft.Compute/virtualMachines/${name}`, name, location: "eastus" });
+    fake.setHandler((req, base) =>
+      req.query["$skiptoken"] !== undefined
+        ? { status: 200, body: { value: [vm("b")] } }
+        : { status: 200, body: { value: [vm("a")], nextLink: `${base}/subscriptions/${SUB}/providers/Microsoft.Compute/virtualMachines?api-version=2024-07-01&$skiptoken=p2` } },
+    );
+    const { gateway } = gatewayFor(fake);
+    const first = await gateway.listVmModelPage(SUB);
+    expect(first.items.map((v) => v.name)).toEqual(["a"]);
+    expect(fake.requests).toHaveLength(1);
+    const second = await gateway.listVmModelPage(SUB, first.nextLink);
+    expect(second).toMatchObject({ items: [{ name: "b", powerState: "unknown" }] });
+    expect(second.nextLink).toBeUndefined();
+    expect(fake.requests).toHaveLength(2);
+    const e = await failure(gateway.listVmStatusPage(SUB, "https://evil.example/subscriptions/x/providers/Microsoft.Compute/virtualMachines?$skiptoken=p2"));
+    expect(e.code).toBe("InvalidOperationHandle");
+    expect(fake.requests).toHaveLength(2);
+  });
 });
 
 describe("network requests go out exactly as @azure/arm-network sends them", () => {

@@ -10,6 +10,11 @@ export const DiscoverResourcesInput = z.object({
   subscriptionId: SubscriptionIdSchema,
   /** The run's options: which VMs are canary candidates, and how many canaries are wanted (defaults when absent). */
   options: RemediationOptionsSchema.optional(),
+  /**
+   * `separately`: leave the VMs out (`vms` is empty): the orchestration lists them page by page (listVmPages)
+   * and reads the canaries' extensions after (readCanaryAgents). `listed`: all in this one call.
+   */
+  vms: z.enum(["listed", "separately"]).default("listed"),
 });
 /** Throttling comes back as data so the orchestration can wait Retry-After on a durable timer and list again. */
 export const DiscoverResourcesOutput = z.discriminatedUnion("status", [
