@@ -158,7 +158,7 @@ export async function simulateCommand(argv: string[]): Promise<CommandResult> {
     } else {
       process.stdout.write(`\n${renderSummary(result, output.timing)}\n`);
       process.stdout.write(
-        `ARM: ${plural(output.arm.requests, "request")} (${plural(output.arm.writes, "write")}, ${output.arm.throttled} throttled, ${output.arm.computeThrottled} of them by Compute); ` +
+        `ARM: ${plural(output.arm.requests, "request")} (${plural(output.arm.writes, "write")}, ${output.arm.throttled.toLocaleString("en-US")} throttled, ${output.arm.computeThrottled.toLocaleString("en-US")} of them by Compute); ` +
           `${plural(output.orchestration.instances, "orchestration instance")}, largest history ${plural(output.orchestration.maxHistoryEvents, "event")}\n`,
       );
       process.stdout.write(reportPath ? `Report: ${displayPath(reportPath)}\n` : "No audit record was written, so there is no report.\n");
