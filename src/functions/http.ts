@@ -178,11 +178,6 @@ export function callerPrincipal(request: HttpRequest): Caller {
   return { name: name && name !== "" ? name : FUNCTION_KEY_HOLDER, id, roles, authenticated: false };
 }
 
-/** The caller's name as recorded with a decision. */
-export function callerIdentity(request: HttpRequest): string {
-  return callerPrincipal(request).name;
-}
-
 /**
  * The caller, who must hold `role` (or one of the roles given) when PORT25_AUTH_ENABLED (app role claim from App
  * Service authentication): 401 without a principal, 403 without the role. Without authentication every key holder
