@@ -61,7 +61,7 @@ import { AzureOperationError, ensureError } from "../errors";
 import { ARM_ACTIONS } from "./armActions";
 import type { ArmClientSet } from "./clientSet";
 import { armErrorFromBody, errorFromResponse, isBusyFailure, retryAfterSecondsFrom, toAzureOperationError, type ArmErrorDetail } from "./errors";
-import type { ArmGateway, VmListPage } from "./gateway";
+import type { ArmGateway, ManagementGroupSubscription, VmListPage } from "./gateway";
 
 /** api-version of the billing property REST API (no SDK major on Node 20 carries the 2024 fields). */
 export const BILLING_API_VERSION = "2024-04-01";
@@ -80,6 +80,10 @@ const SCALE_SET_READ_CONCURRENCY = 4;
 
 export class ArmGatewayImpl implements ArmGateway {
   constructor(private readonly clients: ArmClientSet) {}
+
+  listManagementGroupSubscriptions(managementGroupId: string): Promise<ManagementGroupSubscription[]> {
+    return Promise.reject(new Error(`listing the subscriptions of management group ${managementGroupId} is not implemented yet`));
+  }
 
   getSubscription(subscriptionId: string): Promise<SubscriptionInfo> {
     return this.call("getSubscription", async () => {

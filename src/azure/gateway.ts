@@ -30,12 +30,25 @@ import type { PowerStep } from "../contracts/plan";
  * `begin*` methods send the initial request only and return a handle; callers poll with `getOperationStatus`.
  */
 /** A page of a paged listing and where the next one is (absent after the last). */
+/** A subscription found under a management group: its id, display name and the management group directly above it. */
+export interface ManagementGroupSubscription {
+  subscriptionId: string;
+  displayName: string;
+  /** The id (name) of the management group it sits in directly. */
+  parentManagementGroupId?: string;
+}
+
 export interface VmListPage<T> {
   items: T[];
   nextLink?: string;
 }
 
 export interface ArmGateway {
+  /**
+   * Every subscription under a management group, at any depth (Management Groups API, descendants; every page
+   * followed): id and display name, each once.
+   */
+  listManagementGroupSubscriptions(managementGroupId: string): Promise<ManagementGroupSubscription[]>;
   getSubscription(subscriptionId: string): Promise<SubscriptionInfo>;
   /** Never throws for 401/403/404: returns `{status:"unreadable"}` with the missing permission named. */
   getBillingProperty(subscriptionId: string): Promise<BillingRead>;

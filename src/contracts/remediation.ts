@@ -42,6 +42,8 @@ export const RemediationInputSchema = z.object({
   probeHost: z.string().min(1),
   /** Run id (also the audit key); the starter derives it. */
   runId: z.string().min(1),
+  /** The campaign that started this run, when one did (its audit record links the two). */
+  campaign: z.object({ campaignId: z.string().min(1), instanceId: z.string().min(1) }).optional(),
 });
 export type RemediationInput = z.output<typeof RemediationInputSchema>;
 

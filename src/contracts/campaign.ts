@@ -1,0 +1,212 @@
+/**
+ * A campaign: one remediation per subscription of a set (given by id, or every subscription under a management
+ * group), run in parallel up to a cap on concurrent subscriptions, with one view and one audit record. Each
+ * exemptible subscription runs as its own remediateSubscription instance (remediationInstanceId: one live run per
+ * subscription, whoever started it); the others are reported with their reason and left alone.
+ */
+import { z } from "zod";
+import { SubscriptionIdSchema } from "./ids";
+import { AttestationSchema, ModeSchema, OutcomeCountsSchema, RunStatusSchema } from "./remediation";
+import { CategorySchema } from "./classification";
+import { RemediationOptionsSchema } from "./options";
+import { DecisionSchema } from "./events";
+
+/**
+ * A management group id (its name, not its display name): up to 90 letters, digits, hyphens, underscores, periods
+ * and parentheses, not ending in a period (Microsoft.Management naming rules).
+ */
+export const ManagementGroupIdSchema = z
+  .string()
+  .regex(/^[-\w.()]{1,90}$/, "must be a management group id (up to 90 letters, digits, -, _, . or parentheses)")
+  .refine((s) => !s.endsWith("."), { message: "must not end with a period" });
+
+/** Most subscriptions one campaign takes (a management group with more is refused, naming the count). */
+export const MAX_CAMPAIGN_SUBSCRIPTIONS = 500;
+/** Most subscriptions remediated at once by one campaign. */
+export const MAX_CONCURRENT_SUBSCRIPTIONS = 50;
+/** Subscriptions one lane takes in a round: bounds each lane's history (a few events per subscription). */
+export const LANE_MEMBERS_MAX = 40;
+
+const SubscriptionListSchema = z
+  .array(SubscriptionIdSchema)
+  .min(1, "must name at least one subscription")
+  .max(MAX_CAMPAIGN_SUBSCRIPTIONS, `must name at most ${MAX_CAMPAIGN_SUBSCRIPTIONS} subscriptions`)
+  .refine((ids) => new Set(ids).size === ids.length, { message: "must not name a subscription twice" });
+
+export const CampaignTargetSchema = z.discriminatedUnion("kind", [
+  z.object({ kind: z.literal("managementGroup"), managementGroupId: ManagementGroupIdSchema }).strict(),
+  z.object({ kind: z.literal("subscriptions"), subscriptionIds: SubscriptionListSchema }).strict(),
+]);
+export type CampaignTarget = z.output<typeof CampaignTargetSchema>;
+
+/** Body of POST /api/campaigns: exactly one of `subscriptionIds` and `managementGroupId`. */
+export const CampaignStartRequestSchema = z
+  .object({
+    subscriptionIds: SubscriptionListSchema.optional(),
+    managementGroupId: ManagementGroupIdSchema.optional(),
+    /** The exemption's approval: one reference for the set (each subscription's run records it). */
+    attestation: AttestationSchema,
+    mode: ModeSchema.default("execute"),
+    /** Each subscription's run waits for approval of its own plan (approve the campaign to release all waiting). */
+    requireApproval: z.boolean().default(false),
+    allowSelfApproval: z.boolean().default(false),
+    /** Subscriptions remediated at once (ARM's budgets are per subscription, so these do not slow each other). */
+    maxConcurrentSubscriptions: z.number().int().min(1).max(MAX_CONCURRENT_SUBSCRIPTIONS).default(5),
+    /** The options of every subscription's run. */
+    options: RemediationOptionsSchema.default(RemediationOptionsSchema.parse({})),
+  })
+  .strict()
+  .superRefine((v, ctx) => {
+    const given = (v.subscriptionIds !== undefined ? 1 : 0) + (v.managementGroupId !== undefined ? 1 : 0);
+    if (given !== 1) {
+      ctx.addIssue({
+        code: "custom",
+        path: [v.managementGroupId !== undefined ? "managementGroupId" : "subscriptionIds"],
+        message: "give exactly one of subscriptionIds and managementGroupId",
+      });
+    }
+  });
+export type CampaignStartRequest = z.output<typeof CampaignStartRequestSchema>;
+
+/** The campaign's target as the start request names it. */
+export function targetOf(request: CampaignStartRequest): CampaignTarget {
+  return request.managementGroupId !== undefined
+    ? { kind: "managementGroup", managementGroupId: request.managementGroupId }
+    : { kind: "subscriptions", subscriptionIds: request.subscriptionIds ?? [] };
+}
+
+/** What every subscription's run is started with (its RemediationInput less the subscription and run id). */
+export const RunTemplateSchema = z.object({
+  attestation: AttestationSchema,
+  mode: ModeSchema,
+  requireApproval: z.boolean(),
+  allowSelfApproval: z.boolean().optional(),
+  options: RemediationOptionsSchema,
+  requestedBy: z.string().max(256),
+  requestedById: z.string().max(256).optional(),
+  requestedAt: z.iso.datetime({ offset: true }),
+  probeHost: z.string().min(1),
+});
+export type RunTemplate = z.output<typeof RunTemplateSchema>;
+
+/** Input of remediateCampaign: the validated start request, stamped by the starter. */
+export const CampaignInputSchema = z.object({
+  campaignId: z.string().regex(/^[A-Za-z0-9-]{1,64}$/, "must be letters, digits and hyphens"),
+  target: CampaignTargetSchema,
+  maxConcurrentSubscriptions: z.number().int().min(1).max(MAX_CONCURRENT_SUBSCRIPTIONS),
+  run: RunTemplateSchema,
+});
+export type CampaignInput = z.output<typeof CampaignInputSchema>;
+
+/** Instance id of a campaign (never a subscription's: those are port25-<GUID>). */
+export function campaignInstanceId(campaignId: string): string {
+  return `port25-campaign-${campaignId.toLowerCase()}`;
+}
+
+/** Run id of a subscription's run in a campaign: the campaign's id and the subscription's first block. */
+export function campaignRunId(campaignId: string, subscriptionId: string, index: number): string {
+  return `${campaignId}-${subscriptionId.slice(0, 8).toLowerCase()}-${index}`;
+}
+
+/**
+ * Where a subscription of the campaign stands:
+ * - pending: not started yet (waiting for its turn);
+ * - notExemptible: classified blocked-not-exemptible or unknown: reported with the reason, left alone;
+ * - nothingToDo: port 25 is not blocked there: left alone;
+ * - alreadyRunning: another run of the subscription was live: reported, not started twice;
+ * - running: its run is live (follow it at /api/remediations/{runInstanceId});
+ * - done: its run ended (`runStatus`, `counts`);
+ * - cancelled: the campaign (or this subscription) was cancelled before its run started;
+ * - failed: its run could not be started or ended without a result (`message`).
+ */
+export const MemberStateSchema = z.enum(["pending", "notExemptible", "nothingToDo", "alreadyRunning", "running", "done", "cancelled", "failed"]);
+export type MemberState = z.output<typeof MemberStateSchema>;
+
+export const CampaignMemberSchema = z.object({
+  subscriptionId: SubscriptionIdSchema,
+  displayName: z.string().max(256).optional(),
+  state: MemberStateSchema,
+  category: CategorySchema.optional(),
+  /** Why it was left alone, or what went wrong (bounded). */
+  reason: z.string().max(1000).optional(),
+  advice: z.string().max(1000).optional(),
+  /** The run's instance (remediationInstanceId) — also for alreadyRunning: the live run's. */
+  runInstanceId: z.string().optional(),
+  runId: z.string().optional(),
+  runStatus: RunStatusSchema.optional(),
+  counts: OutcomeCountsSchema.optional(),
+  startedAt: z.string().optional(),
+  endedAt: z.string().optional(),
+  /** The run's full record reached the audit store. */
+  recorded: z.boolean().optional(),
+});
+export type CampaignMember = z.output<typeof CampaignMemberSchema>;
+
+export const CampaignStatusSchema = z.enum(["completed", "completedWithFailures", "cancelled", "halted"]);
+export type CampaignStatus = z.output<typeof CampaignStatusSchema>;
+
+export const CampaignPhaseSchema = z.enum(["resolve", "runs", "report", "done"]);
+export type CampaignPhase = z.output<typeof CampaignPhaseSchema>;
+
+/** Subscriptions by state and the resources of every run summed. */
+export const CampaignTotalsSchema = z.object({
+  subscriptions: z.number().int().min(0),
+  byState: z.record(MemberStateSchema, z.number().int().min(0)),
+  resources: OutcomeCountsSchema,
+});
+export type CampaignTotals = z.output<typeof CampaignTotalsSchema>;
+
+/** Custom status of remediateCampaign: small (16 KB cap); the members are in the lanes' statuses. */
+export const CampaignProgressSchema = z.object({
+  campaignId: z.string(),
+  phase: CampaignPhaseSchema,
+  subscriptions: z.number().int().min(0),
+  /** The lanes in flight (campaignLane instances, whose statuses list their members). */
+  lanes: z.array(z.string()),
+  /** Members of finished lanes (earlier rounds). */
+  finished: z.array(CampaignMemberSchema).optional(),
+  message: z.string().optional(),
+  cancelRequested: z.boolean().optional(),
+});
+export type CampaignProgress = z.output<typeof CampaignProgressSchema>;
+
+export const CampaignSummarySchema = z.object({
+  campaignId: z.string(),
+  target: CampaignTargetSchema,
+  status: CampaignStatusSchema,
+  mode: ModeSchema,
+  message: z.string(),
+  startedAt: z.string(),
+  endedAt: z.string(),
+  requestedBy: z.string(),
+  members: z.array(CampaignMemberSchema),
+  totals: CampaignTotalsSchema,
+  cancellation: DecisionSchema.optional(),
+  warnings: z.array(z.string()).default([]),
+});
+export type CampaignSummary = z.output<typeof CampaignSummarySchema>;
+
+/** What remediateCampaign returns: its summary and whether it reached the audit store. */
+export const CampaignOutputSchema = z.object({ summary: CampaignSummarySchema, recorded: z.boolean() });
+export type CampaignOutput = z.output<typeof CampaignOutputSchema>;
+
+/** The audit record of a campaign: its summary and what it was started with. */
+export const CampaignRecordSchema = z.object({ summary: CampaignSummarySchema, input: CampaignInputSchema });
+export type CampaignRecord = z.output<typeof CampaignRecordSchema>;
+
+/** Subscriptions by state and the resources of their runs, from the members. */
+export function campaignTotals(members: readonly CampaignMember[]): CampaignTotals {
+  const byState: Record<MemberState, number> = { pending: 0, notExemptible: 0, nothingToDo: 0, alreadyRunning: 0, running: 0, done: 0, cancelled: 0, failed: 0 };
+  const resources = { total: 0, cycled: 0, skipped: 0, failed: 0, pending: 0, leftDown: 0 };
+  for (const m of members) {
+    byState[m.state] += 1;
+    if (m.counts === undefined) continue;
+    resources.total += m.counts.total;
+    resources.cycled += m.counts.cycled;
+    resources.skipped += m.counts.skipped;
+    resources.failed += m.counts.failed;
+    resources.pending += m.counts.pending;
+    resources.leftDown += m.counts.leftDown ?? 0;
+  }
+  return { subscriptions: members.length, byState, resources };
+}

@@ -1,0 +1,86 @@
+/**
+ * Contracts of the campaign's durable functions: the campaign itself, its lanes, and the activities they call
+ * (listing a management group's subscriptions, finding a subscription's live run, the campaign's audit record).
+ */
+import { z } from "zod";
+import { defineActivity, defineOrchestration } from "../define";
+import { SubscriptionIdSchema } from "../ids";
+import {
+  CampaignInputSchema,
+  CampaignMemberSchema,
+  CampaignOutputSchema,
+  CampaignRecordSchema,
+  ManagementGroupIdSchema,
+  RunTemplateSchema,
+} from "../campaign";
+import { ArmFailureSchema } from "./common";
+import { AuditWriteOutput } from "./recordRunStarted";
+import { REMEDIATE_CAMPAIGN } from "../names";
+
+export const remediateCampaignOrchestration = defineOrchestration(REMEDIATE_CAMPAIGN, CampaignInputSchema, CampaignOutputSchema);
+
+/** A subscription the campaign takes: its id and, when the listing named it, its display name. */
+export const CampaignSubscriptionSchema = z.object({
+  subscriptionId: SubscriptionIdSchema,
+  displayName: z.string().max(256).optional(),
+});
+export type CampaignSubscription = z.output<typeof CampaignSubscriptionSchema>;
+
+export const CampaignLaneInput = z.object({
+  campaignId: z.string().min(1),
+  campaignInstanceId: z.string().min(1),
+  lane: z.number().int().min(0),
+  /** The lane's subscriptions, taken one after another, each with its index in the campaign (its run id's suffix). */
+  members: z.array(CampaignSubscriptionSchema.extend({ index: z.number().int().min(0) })).max(1000),
+  run: RunTemplateSchema,
+});
+export type CampaignLaneInput = z.output<typeof CampaignLaneInput>;
+
+export const CampaignLaneOutput = z.object({ members: z.array(CampaignMemberSchema), cancelled: z.boolean() });
+export type CampaignLaneOutput = z.output<typeof CampaignLaneOutput>;
+
+export const campaignLaneOrchestration = defineOrchestration("campaignLane", CampaignLaneInput, CampaignLaneOutput);
+
+/** Custom status of a lane: its members as they stand, and the run in flight. */
+export const LaneStatusSchema = z.object({
+  lane: z.number().int().min(0),
+  members: z.array(CampaignMemberSchema),
+  activeRun: z.string().optional(),
+  cancelRequested: z.boolean().optional(),
+});
+export type LaneStatus = z.output<typeof LaneStatusSchema>;
+
+/** Instance id of a lane of a campaign, in round `round`. */
+export function laneInstanceId(campaignInstanceId: string, round: number, lane: number): string {
+  return `${campaignInstanceId}:r${round}l${lane}`;
+}
+
+/** Name of the event that cancels one subscription of a campaign before its run starts. */
+export function cancelMemberEvent(subscriptionId: string): string {
+  return `cancel-${subscriptionId.toLowerCase()}`;
+}
+
+export const ListManagementGroupSubscriptionsInput = z.object({ managementGroupId: ManagementGroupIdSchema });
+export const ListManagementGroupSubscriptionsOutput = z.discriminatedUnion("status", [
+  z.object({ status: z.literal("ok"), subscriptions: z.array(CampaignSubscriptionSchema) }),
+  ArmFailureSchema,
+]);
+export const listManagementGroupSubscriptionsActivity = defineActivity(
+  "listManagementGroupSubscriptions",
+  ListManagementGroupSubscriptionsInput,
+  ListManagementGroupSubscriptionsOutput,
+);
+
+/** The live run of a subscription, whoever started it (none when its instance is not running). */
+export const FindLiveRunInput = z.object({ subscriptionId: SubscriptionIdSchema });
+export const FindLiveRunOutput = z.object({
+  live: z.boolean(),
+  instanceId: z.string(),
+  runtimeStatus: z.string().optional(),
+  runId: z.string().optional(),
+  requestedBy: z.string().optional(),
+});
+export const findLiveRunActivity = defineActivity("findLiveRun", FindLiveRunInput, FindLiveRunOutput);
+
+export const recordCampaignStartedActivity = defineActivity("recordCampaignStarted", CampaignInputSchema, AuditWriteOutput);
+export const recordCampaignCompletedActivity = defineActivity("recordCampaignCompleted", CampaignRecordSchema, AuditWriteOutput);
