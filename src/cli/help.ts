@@ -14,12 +14,17 @@ export const SIMULATE_HELP = `port25 simulate [--scenario FILE] [--vms N] [--see
   webhook as the deployed app does (https, or http to 127.0.0.1/localhost), in the --notify-format body (json).
   Exit codes: 0 the run completed without failures, 1 it ended with failures, was refused or halted, 2 bad usage.`;
 
-export const PLAN_HELP = `port25 plan --subscription ID [--arm-endpoint URL] [--ca FILE] [--max-concurrency N]
-             [--running-vm-cycle powerOffDeallocateStart|deallocateStart] [--all] [--json]
+export const PLAN_HELP = `port25 plan (--subscription ID | --management-group ID) [--arm-endpoint URL] [--ca FILE]
+             [--max-concurrency N] [--running-vm-cycle powerOffDeallocateStart|deallocateStart] [--all] [--json]
   Read-only: classifies the subscription and prints what a run would do to every resource.
+  --management-group ID does so for every subscription beneath the group (at any depth), a few at a time, as a
+  campaign would take them: one row per subscription (category, what would be cycled, or why it would be left
+  alone, VNets to refresh, resources skipped) and the totals; --all adds each exemptible subscription's plan.
   Signs in with DefaultAzureCredential (az login is enough). --arm-endpoint and --ca point it at another ARM
   endpoint, e.g. the simulator started by \`port25 simulator\` (then set PORT25_ARM_STATIC_TOKEN as it prints).
-  --all lists every resource; otherwise counts by action and skip reason. Exit 1 when the subscription is refused.`;
+  --all lists every resource; otherwise counts by action and skip reason. Exit 1 when the subscription is refused;
+  with --management-group, exit 0 when at least one subscription is exemptible (the others are reported and would
+  be left alone), 1 when none is.`;
 
 export const SIMULATOR_HELP = `port25 simulator [--scenario FILE] [--vms N] [--seed S] [--port P]
   Runs the Azure simulator (HTTPS on 127.0.0.1) until interrupted, and prints its endpoint, subscription id,
