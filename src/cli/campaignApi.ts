@@ -8,7 +8,6 @@ import {
   CampaignSummarySchema,
   CampaignTargetSchema,
   CampaignTotalsSchema,
-  MemberStateSchema,
 } from "../contracts/campaign";
 import { ModeSchema, PhaseSchema } from "../contracts/remediation";
 
@@ -50,10 +49,12 @@ export const CampaignStatusBodySchema = z.object({
   instanceId: z.string().min(1),
   campaignId: z.string().min(1),
   runtimeStatus: z.string(),
-  /** The campaign's phase (resolve, runs, report, done); kept as text so that a new phase still displays. */
+  /** The campaign's phase (starting, resolve, runs, report, done); kept as text so that a new phase still displays. */
   phase: z.string(),
-  message: z.string().optional(),
+  message: z.string().nullish(),
   cancelRequested: z.boolean().optional(),
+  /** Why the campaign's orchestration failed (runtimeStatus Failed). */
+  failure: z.string().nullish(),
   members: z.array(StatusMemberSchema),
   totals: CampaignTotalsSchema,
   summary: CampaignSummarySchema.nullable(),
@@ -64,8 +65,9 @@ export type CampaignStatusBody = z.output<typeof CampaignStatusBodySchema>;
 /** 202 of POST /api/campaigns/{instanceId}/approve. */
 export const CampaignApprovedSchema = z.object({
   instanceId: z.string().min(1),
+  approvedBy: z.string().optional(),
   approved: z.array(z.object({ subscriptionId: z.string(), runInstanceId: z.string() })),
-  notWaiting: z.array(z.object({ subscriptionId: z.string(), state: MemberStateSchema, phase: z.string().optional() })),
+  notWaiting: z.array(z.object({ subscriptionId: z.string(), state: z.string(), phase: z.string().optional() })),
   refused: z.array(z.object({ subscriptionId: z.string(), code: z.string(), message: z.string() })),
 });
 export type CampaignApproved = z.output<typeof CampaignApprovedSchema>;
@@ -75,6 +77,8 @@ export const CampaignCancelledSchema = z.object({
   instanceId: z.string().min(1),
   cancelledBy: z.string(),
   cancelledAt: z.string(),
+  /** Authentication was off: the canceller's name is as declared. */
+  unverified: z.literal(true).optional(),
   runsSignalled: z.array(z.string()),
   pendingCancelled: z.array(z.string()),
 });

@@ -41,40 +41,51 @@ export function describeCampaignEnd(summary: CampaignSummary): { text: string; f
   return { text: `${summary.status}: ${plural(summary.totals.subscriptions, "subscription")}; resources ${describeResources(summary.totals)}`, fraction: 1 };
 }
 
-/** What a member's run is doing or how it ended; "approve" is spelled out, since it needs someone. */
-function runColumn(m: StatusMember): string {
-  if (m.runStatus !== undefined) return m.runStatus;
-  if (m.state !== "running") return "";
-  if (m.phase === "approve") return "waiting for approval";
-  return m.phase ?? "starting";
-}
-
 /** A port25 command line as the user can paste it (the invocation and --app prefixed to the arguments). */
 export type CommandLine = (args: string) => string;
 
-/** Why a subscription was left alone or what went wrong; for alreadyRunning, the live run to follow instead. */
-function reasonColumn(m: CampaignMember): string {
-  const reason = m.reason ?? "";
-  if (m.state === "alreadyRunning" && m.runInstanceId !== undefined) return `${reason}${reason ? " " : ""}(live run ${m.runInstanceId})`.trim();
-  if (m.state === "notExemptible" && m.category !== undefined && !reason.includes(m.category)) return `${m.category}: ${reason}`;
-  return reason;
+/**
+ * Where the subscription stands, in one short cell: its run's status once it ended, its run's phase while it runs
+ * ("awaiting approval" when it waits for someone), its state otherwise.
+ */
+function stateColumn(m: StatusMember): string {
+  if (m.runStatus !== undefined) return m.runStatus;
+  if (m.state !== "running") return m.state;
+  return m.phase === "approve" ? "awaiting approval" : `running (${m.phase ?? "starting"})`;
 }
 
-export function renderMembers(members: readonly StatusMember[]): string {
-  return formatTable(
-    ["subscription", "id", "state", "run", "cycled", "skipped", "failed", "left down", "reason"],
+/** Why a subscription was left alone or what went wrong; for alreadyRunning, the live run to follow instead. */
+function reasonOf(m: CampaignMember): string | undefined {
+  const reason = m.reason ?? "";
+  if (m.state === "alreadyRunning") return `${reason}${m.runInstanceId !== undefined ? `${reason ? " " : ""}(live run ${m.runInstanceId})` : ""}`;
+  if (reason === "") return undefined;
+  return m.category !== undefined && m.state === "notExemptible" ? `${m.category}: ${reason}` : reason;
+}
+
+/**
+ * A row per subscription (its id never cut: it is what --subscription takes), then why each subscription left alone
+ * (or failed) was, one line each: reasons are sentences, too long for a column.
+ */
+export function renderMembers(members: readonly StatusMember[], maxWidth?: number): string {
+  const table = formatTable(
+    ["name", "id", "state", "cycled", "skipped", "failed", "left down"],
     members.map((m) => [
       m.displayName ?? "",
       m.subscriptionId,
-      m.state,
-      runColumn(m),
+      stateColumn(m),
       m.counts?.cycled ?? "",
       m.counts?.skipped ?? "",
       m.counts?.failed ?? "",
       m.counts === undefined ? "" : (m.counts.leftDown ?? 0),
-      reasonColumn(m),
     ]),
+    maxWidth,
+    [1],
   );
+  const reasons = members.flatMap((m) => {
+    const r = reasonOf(m);
+    return r === undefined ? [] : [`  ${m.displayName ?? m.subscriptionId}${m.displayName !== undefined ? ` (${m.subscriptionId})` : ""}, ${m.state}: ${r}`];
+  });
+  return reasons.length > 0 ? `${table}\n\nLeft alone or failed, and why:\n${reasons.join("\n")}` : table;
 }
 
 /** The subscriptions whose runs left resources down: printed first, since each needs an operator now. */
@@ -98,7 +109,8 @@ export function renderCampaignStatus(body: CampaignStatusBody, command: CommandL
   const totals = s?.totals ?? body.totals;
   const heading = s
     ? `Campaign ${body.campaignId} (${body.instanceId}): ${s.status} — ${s.message}`
-    : `Campaign ${body.campaignId} (${body.instanceId}): ${body.runtimeStatus}, phase ${body.phase}${body.cancelRequested === true ? ", cancellation requested" : ""}${body.message ? ` — ${body.message}` : ""}`;
+    : `Campaign ${body.campaignId} (${body.instanceId}): ${body.runtimeStatus}, phase ${body.phase}${body.cancelRequested === true ? ", cancellation requested" : ""}` +
+      `${body.message ? ` — ${body.message}` : ""}${body.failure ? ` — failed: ${body.failure}` : ""}`;
   const leftDown = leftDownLines(members, command);
   const out = [heading, ...(leftDown.length > 0 ? ["", ...leftDown] : []), ""];
   out.push(members.length > 0 ? renderMembers(members) : "No subscriptions listed yet.");
@@ -114,7 +126,7 @@ export function renderCampaignStatus(body: CampaignStatusBody, command: CommandL
 /** `approve` of a campaign: what was approved, what was not waiting, what was refused and why. */
 export function renderApproved(a: CampaignApproved): string {
   const out: string[] = [];
-  if (a.approved.length > 0) out.push(`Approved ${plural(a.approved.length, "subscription")}:`, ...a.approved.map((x) => `  ${x.subscriptionId}: run ${x.runInstanceId}`));
+  if (a.approved.length > 0) out.push(`Approved ${plural(a.approved.length, "subscription")}${a.approvedBy !== undefined ? ` as ${a.approvedBy}` : ""}:`, ...a.approved.map((x) => `  ${x.subscriptionId}: run ${x.runInstanceId}`));
   if (a.notWaiting.length > 0) {
     out.push(`Not waiting for approval (${a.notWaiting.length}):`, ...a.notWaiting.map((x) => `  ${x.subscriptionId}: ${x.state}${x.phase !== undefined ? `, phase ${x.phase}` : ""}`));
   }
@@ -126,7 +138,7 @@ export function renderApproved(a: CampaignApproved): string {
 /** `cancel` of a campaign: who, when, the runs signalled and the subscriptions that will not start. */
 export function renderCancelled(c: CampaignCancelled): string {
   return [
-    `Cancellation of ${c.instanceId} requested by ${c.cancelledBy} at ${c.cancelledAt}.`,
+    `Cancellation of ${c.instanceId} requested by ${c.cancelledBy}${c.unverified === true ? " (unverified: authentication is off)" : ""} at ${c.cancelledAt}.`,
     c.runsSignalled.length > 0
       ? `Runs signalled to stop gracefully (${c.runsSignalled.length}; no VM is left half-cycled): ${c.runsSignalled.join(", ")}`
       : "No run was in flight.",

@@ -5,7 +5,7 @@ import { camelKeys, parseFlags, parseFlagValues, UsageError, type OptionSpec } f
 import { callApi, RemoteFlagsSchema, type RemoteOptions } from "../remoteClient";
 import { createLineSink, createProgressSink } from "../progress";
 import { FAILING_STATUSES, invocation, shellQuote } from "../invocation";
-import { formatTable } from "../table";
+import { fitLines, formatTable } from "../table";
 import {
   CAMPAIGN_INSTANCE_PREFIX,
   CampaignApprovedSchema,
@@ -269,7 +269,7 @@ async function campaignStatus(f: IdFlagValues, instanceId: string, sleep: (ms: n
       sink.end(end.text, end.fraction);
     }
     sink.done();
-    print(f.json, body, renderCampaignStatus(body, commandLine(f.app)));
+    print(f.json, body, fitLines(renderCampaignStatus(body, commandLine(f.app))));
     const s = body.summary;
     const failed = s !== null && (s.status !== "completed" || (s.totals.resources.leftDown ?? 0) > 0);
     return { exitCode: failed || body.runtimeStatus === "Failed" || body.runtimeStatus === "Terminated" ? 1 : 0 };
@@ -392,7 +392,7 @@ async function auditCampaign(f: AuditFlagValues & RemoteOptions, given: string):
     return { exitCode: 0 };
   }
   const res = await callApi(f, "GET", path);
-  print(f.json, res, renderCampaignRecord(campaignId, parseAnswer(CampaignAuditSchema, res, "the campaign's audit record")));
+  print(f.json, res, fitLines(renderCampaignRecord(campaignId, parseAnswer(CampaignAuditSchema, res, "the campaign's audit record"))));
   return { exitCode: 0 };
 }
 
