@@ -113,34 +113,41 @@ export async function planSubscriptions(
   return { managementGroupId, subscriptions: entries, totals };
 }
 
-/** What a campaign would do with the subscription, in a few words. */
-function verdict(e: GroupPlanEntry): string {
+/** Why a campaign would leave the subscription alone (or why it could not be planned); undefined when it is planned. */
+function reasonOf(e: GroupPlanEntry): string | undefined {
   if (e.error !== undefined) return `could not be read: ${e.error}`;
   const c = e.classification;
-  if (!c) return "";
-  if (e.plan) return `${e.plan.counts.toCycle} to cycle`;
-  if (c.category === "notBlocked") return `left alone (nothing to do): ${c.reason}`;
-  return `left alone: ${c.reason}${c.missingPermission !== undefined ? ` (missing permission ${c.missingPermission})` : ""}`;
+  if (!c || e.plan) return undefined;
+  const why = `${c.reason}${c.missingPermission !== undefined ? ` (missing permission ${c.missingPermission})` : ""}`;
+  return c.category === "notBlocked" ? `nothing to do: ${why}` : why;
 }
 
-export function renderGroupPlan(g: GroupPlan): string {
+/** One row per subscription (the id never cut: it is what `plan --subscription` takes), the reasons, the totals. */
+export function renderGroupPlan(g: GroupPlan, maxWidth?: number): string {
   const t = g.totals;
   const table = formatTable(
-    ["subscription", "id", "category", "to cycle / reason", "VNets to refresh", "skipped"],
+    ["name", "id", "category", "to cycle", "VNets to refresh", "skipped"],
     g.subscriptions.map((e) => [
       e.displayName,
       e.subscriptionId,
       e.error !== undefined ? "error" : (e.classification?.category ?? ""),
-      verdict(e),
+      e.plan ? e.plan.counts.toCycle : "",
       e.plan ? e.plan.counts.toRefresh : "",
       e.plan ? e.plan.counts.skipped : "",
     ]),
+    maxWidth,
+    [1],
   );
+  const reasons = g.subscriptions.flatMap((e) => {
+    const r = reasonOf(e);
+    return r === undefined ? [] : [`  ${e.displayName} (${e.subscriptionId}): ${r}`];
+  });
   const leftAlone = t.notExemptible + t.unknown + t.notBlocked;
   return [
     `Management group ${g.managementGroupId}: ${plural(t.subscriptions, "subscription")}`,
     "",
     table,
+    ...(reasons.length > 0 ? ["", "Left alone, and why:", ...reasons] : []),
     "",
     `Exemptible: ${t.exemptible} — ${t.toCycle} to cycle, ${plural(t.toRefresh, "VNet")} to refresh, ${t.skipped} skipped`,
     `Left alone: ${leftAlone} (not exemptible ${t.notExemptible}, unknown ${t.unknown}, not blocked ${t.notBlocked})${t.errors > 0 ? `; could not be read: ${t.errors}` : ""}`,
