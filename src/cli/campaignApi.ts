@@ -84,17 +84,20 @@ export const CampaignCancelledSchema = z.object({
 });
 export type CampaignCancelled = z.output<typeof CampaignCancelledSchema>;
 
-/** A row of GET /api/audit/campaigns (extra fields kept for --json). */
+/** A row of GET /api/audit/campaigns (every field kept for --json). */
 export const CampaignRowSchema = z
   .object({
     campaignId: z.string(),
-    status: z.string().optional(),
+    status: z.string(),
     mode: z.string().optional(),
-    target: CampaignTargetSchema.optional(),
+    requestedBy: z.string().optional(),
+    requestedAt: z.string().optional(),
+    target: z.enum(["managementGroup", "subscriptions"]).optional(),
+    managementGroupId: z.string().optional(),
+    /** Subscriptions named by the request, or found under the management group once the campaign ended. */
+    subscriptions: z.number().int().min(0).optional(),
     startedAt: z.string().optional(),
     endedAt: z.string().optional(),
-    requestedBy: z.string().optional(),
-    subscriptions: z.number().int().optional(),
   })
   .loose();
 export type CampaignRow = z.output<typeof CampaignRowSchema>;
@@ -110,6 +113,8 @@ export const CampaignListPageSchema = z.object({
  */
 export const CampaignAuditSchema = z
   .object({
+    /** "running" until the final record replaces it, then the campaign's status. */
+    status: z.string().optional(),
     summary: CampaignSummarySchema.nullable().optional(),
     input: z
       .object({ campaignId: z.string(), target: CampaignTargetSchema, run: z.object({ requestedBy: z.string(), requestedAt: z.string(), mode: ModeSchema }).loose() })

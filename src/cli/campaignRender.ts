@@ -1,6 +1,6 @@
 /** Text renderings of a campaign: its status (a row per subscription and the totals), approvals and cancellations. */
 import type { CampaignMember, CampaignSummary, CampaignTarget, CampaignTotals, MemberState } from "../contracts/campaign";
-import type { CampaignApproved, CampaignAudit, CampaignCancelled, CampaignStatusBody, StatusMember } from "./campaignApi";
+import type { CampaignApproved, CampaignAudit, CampaignCancelled, CampaignRow, CampaignStatusBody, StatusMember } from "./campaignApi";
 import { plural } from "./plural";
 import { formatTable } from "./table";
 
@@ -154,7 +154,7 @@ export function renderCampaignRecord(campaignId: string, record: CampaignAudit):
   if (!s) {
     const i = record.input;
     return i
-      ? `Campaign ${campaignId} on ${describeTarget(i.target)}: started ${i.run.requestedAt} by ${i.run.requestedBy} (mode ${i.run.mode}); not ended yet, so no summary.`
+      ? `Campaign ${campaignId} on ${describeTarget(i.target)}: ${record.status ?? "running"}; started ${i.run.requestedAt} by ${i.run.requestedBy} (mode ${i.run.mode}); no summary until it ends.`
       : `Campaign ${campaignId}: recorded without a summary yet.`;
   }
   const out = [
@@ -171,4 +171,11 @@ export function renderCampaignRecord(campaignId: string, record: CampaignAudit):
   const reports = (record.runs ?? []).filter((r) => r.reportUrl !== undefined);
   if (reports.length > 0) out.push("", "Run reports:", ...reports.map((r) => `  ${r.subscriptionId} ${r.runId}: ${r.reportUrl ?? ""}`));
   return out.join("\n");
+}
+
+/** The target column of the campaign listing: the group, or how many subscriptions. */
+export function describeListedTarget(row: CampaignRow): string {
+  if (row.target === "managementGroup") return `management group ${row.managementGroupId ?? "?"}${row.subscriptions !== undefined ? ` (${plural(row.subscriptions, "subscription")})` : ""}`;
+  if (row.target === "subscriptions") return row.subscriptions !== undefined ? plural(row.subscriptions, "subscription") : "subscriptions";
+  return "";
 }

@@ -464,11 +464,24 @@ describe("port25 audit of campaigns", () => {
     expect(readFileSync(file, "utf8")).toBe("<!doctype html><title>campaign</title>");
   });
 
+  it("says a campaign still going has no summary yet, with what it was started with", async () => {
+    const input = {
+      campaignId: CAMPAIGN,
+      target: { kind: "subscriptions", subscriptionIds: [SUB_A, SUB_B] },
+      maxConcurrentSubscriptions: 2,
+      run: { attestation: { reference: "REQ-25-0001", approvedBy: "ann", approvedAt: "2026-03-02T09:00:00Z" }, mode: "plan", requireApproval: false, options: {}, requestedBy: "ann@contoso.example", requestedAt: "2026-03-02T09:01:00.000Z", probeHost: "smtp.example" },
+    };
+    answer(`GET /api/audit/campaigns/${CAMPAIGN}`, { status: 200, body: { campaignId: CAMPAIGN, status: "running", input, runs: [] } });
+    const r = await port25(["audit", ...remote(), "--campaign", CAMPAIGN]);
+    expect(r.code).toBe(0);
+    expect(squash(r.stdout)).toBe(`Campaign ${CAMPAIGN} on 2 subscriptions: running; started 2026-03-02T09:01:00.000Z by ann@contoso.example (mode plan); no summary until it ends. `);
+  });
+
   it("lists the campaigns of a period, every page followed", async () => {
     answer(
       "GET /api/audit/campaigns",
-      { status: 200, body: { campaigns: [{ campaignId: "c-1", status: "completed", target: { kind: "managementGroup", managementGroupId: "mg-dev" }, startedAt: "2026-03-01T08:00:00Z", requestedBy: "ann" }], continuationToken: "page2" } },
-      { status: 200, body: { campaigns: [{ campaignId: "c-2", status: "cancelled", target: { kind: "subscriptions", subscriptionIds: [SUB_A, SUB_B] }, startedAt: "2026-03-02T08:00:00Z", requestedBy: "bob" }], continuationToken: null } },
+      { status: 200, body: { campaigns: [{ campaignId: "c-1", status: "completed", mode: "execute", target: "managementGroup", managementGroupId: "mg-dev", subscriptions: 4, requestedAt: "2026-03-01T07:59:59Z", startedAt: "2026-03-01T08:00:00Z", requestedBy: "ann", attestationReference: "REQ-1" }], continuationToken: "page2" } },
+      { status: 200, body: { campaigns: [{ campaignId: "c-2", status: "running", mode: "plan", target: "subscriptions", subscriptions: 2, requestedAt: "2026-03-02T08:00:00Z", requestedBy: "bob", attestationReference: "REQ-2" }] } },
     );
     const r = await port25(["audit", ...remote(), "--campaigns", "--from", "2026-03-01T00:00:00Z", "--to", "2026-03-03T00:00:00Z"]);
     expect(r.code).toBe(0);
@@ -476,7 +489,7 @@ describe("port25 audit of campaigns", () => {
       "/api/audit/campaigns?from=2026-03-01T00%3A00%3A00Z&to=2026-03-03T00%3A00%3A00Z",
       "/api/audit/campaigns?from=2026-03-01T00%3A00%3A00Z&to=2026-03-03T00%3A00%3A00Z&continuationToken=page2",
     ]);
-    expect(r.stdout).toMatch(/c-1\s+management group mg-dev\s+completed\s+2026-03-01T08:00:00Z\s+ann/);
-    expect(r.stdout).toMatch(/c-2\s+2 subscriptions\s+cancelled/);
+    expect(squash(r.stdout)).toMatch(/c-1 management group mg-dev \(4 subscriptions\) completed 2026-03-01T08:00:00Z ann/);
+    expect(r.stdout).toMatch(/c-2\s+2 subscriptions\s+running\s+2026-03-02T08:00:00Z\s+bob/);
   });
 });

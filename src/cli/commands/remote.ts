@@ -22,6 +22,7 @@ import {
 import {
   describeCampaignEnd,
   describeCampaignProgress,
+  describeListedTarget,
   describeTarget,
   renderApproved,
   renderCampaignRecord,
@@ -416,7 +417,7 @@ async function listCampaigns(f: AuditFlagValues & RemoteOptions): Promise<Comman
       ? "No campaign recorded in that period."
       : formatTable(
           ["campaign", "target", "status", "started", "by"],
-          rows.map((r) => [r.campaignId, r.target === undefined ? "" : describeTarget(r.target), r.status ?? "", r.startedAt ?? "", r.requestedBy ?? ""]),
+          rows.map((r) => [r.campaignId, describeListedTarget(r), r.status, r.startedAt ?? r.requestedAt ?? "", r.requestedBy ?? ""]),
         ),
   );
   return { exitCode: 0 };
