@@ -63,12 +63,13 @@ function reasonOf(m: CampaignMember): string | undefined {
 }
 
 /**
- * A row per subscription (its id never cut: it is what --subscription takes), then why each subscription left alone
- * (or failed) was, one line each: reasons are sentences, too long for a column.
+ * A row per subscription (its id and state never cut: the id is what --subscription takes), "down" counting the
+ * resources its run left down; then why each subscription left alone (or failed) was, one line each: reasons are
+ * sentences, too long for a column.
  */
 export function renderMembers(members: readonly StatusMember[], maxWidth?: number): string {
   const table = formatTable(
-    ["name", "id", "state", "cycled", "skipped", "failed", "left down"],
+    ["name", "id", "state", "cycled", "skipped", "failed", "down"],
     members.map((m) => [
       m.displayName ?? "",
       m.subscriptionId,
@@ -79,7 +80,7 @@ export function renderMembers(members: readonly StatusMember[], maxWidth?: numbe
       m.counts === undefined ? "" : (m.counts.leftDown ?? 0),
     ]),
     maxWidth,
-    [1],
+    [1, 2],
   );
   const reasons = members.flatMap((m) => {
     const r = reasonOf(m);
@@ -169,7 +170,7 @@ export function renderCampaignRecord(campaignId: string, record: CampaignAudit):
   if (s.cancellation) out.push(`Cancelled by ${s.cancellation.by} at ${s.cancellation.at}`);
   for (const w of s.warnings) out.push(`Warning: ${w}`);
   const reports = (record.runs ?? []).filter((r) => r.reportUrl !== undefined);
-  if (reports.length > 0) out.push("", "Run reports:", ...reports.map((r) => `  ${r.subscriptionId} ${r.runId}: ${r.reportUrl ?? ""}`));
+  if (reports.length > 0) out.push("", "Run reports:", ...reports.map((r) => `  ${r.subscriptionId}: ${r.reportUrl ?? ""}`));
   return out.join("\n");
 }
 

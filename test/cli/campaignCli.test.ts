@@ -454,7 +454,7 @@ describe("port25 audit of campaigns", () => {
     expect(squash(r.stdout)).toContain(`Campaign ${CAMPAIGN} on management group mg-dev: completed — 2 subscriptions`);
     expect(r.stdout).toMatch(/dev-east\s+\S+\s+completed\s+10\s+2\s+0\s+0/);
     expect(squash(r.stdout)).toContain(` prod-mca (${SUB_C}), notExemptible: blockedNotExemptible: MCA production`);
-    expect(r.stdout).toContain(`  ${SUB_A} r-a: http://app/api/audit/runs/r-a?format=html`);
+    expect(r.stdout).toContain(`  ${SUB_A}: http://app/api/audit/runs/r-a?format=html`);
 
     answer(`GET /api/audit/campaigns/${CAMPAIGN}`, { status: 200, text: "<!doctype html><title>campaign</title>" });
     const file = join(work, "campaign.html");
