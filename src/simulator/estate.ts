@@ -170,6 +170,11 @@ function fromScenario(s: Scenario): Estate {
   };
 }
 
+/** Parses a parsed JSON document that is either an estate or a single-subscription scenario. */
+export function parseEstate(raw: unknown, what: string): Estate {
+  return parseAny(raw, what);
+}
+
 function parseAny(raw: unknown, what: string): Estate {
   return isEstateInput(raw) ? fromEstate(parseWith(EstateSchema, raw, what)) : fromScenario(parseWith(ScenarioSchema, raw, what));
 }

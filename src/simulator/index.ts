@@ -18,7 +18,7 @@ import { subnetPrefixes, World, type PowerState, type SimClock, type StateChange
 export { loadScenario, ScenarioSchema, type Scenario, type ScenarioInput } from "./scenario";
 export { FaultSpecSchema, OPERATION_NAMES, type FaultSpec, type OperationName } from "./faults";
 export { generateEstate, generateFleet, type EstateOptions } from "./fleet";
-export { EstateSchema, isEstateInput, loadEstate, type Estate, type EstateGroup, type EstateInput, type EstateScenario } from "./estate";
+export { EstateSchema, isEstateInput, loadEstate, parseEstate, type Estate, type EstateGroup, type EstateInput, type EstateScenario } from "./estate";
 export { DESCENDANTS_PAGE_SIZE, MANAGEMENT_GROUPS_API_VERSIONS } from "./tenant";
 export { API_VERSIONS } from "./routes";
 export type { RequestLogEntry } from "./server";
@@ -75,6 +75,12 @@ export interface SimManagementGroup {
   subscriptionIds: string[];
 }
 
+export interface SimSubscription {
+  id: string;
+  displayName: string;
+  managementGroup?: string;
+}
+
 export interface SimCounters {
   requests: number;
   throttled: number;
@@ -92,6 +98,8 @@ export interface SimulatorHandle {
   subscriptionId: string;
   /** Every subscription served, in declaration order (lower case). */
   subscriptionIds: string[];
+  /** The same subscriptions with their display names and the group each sits in directly. */
+  subscriptions: SimSubscription[];
   tenantId: string;
   /** The management-group hierarchy (empty for a single-subscription scenario). */
   managementGroups: SimManagementGroup[];
@@ -208,6 +216,11 @@ export async function startSimulator(opts: SimulatorOptions): Promise<SimulatorH
     token,
     subscriptionId: first.subscriptionId,
     subscriptionIds: worlds.map((w) => w.subscriptionId),
+    subscriptions: estate.subscriptions.map((s) => ({
+      id: s.scenario.subscription.id.toLowerCase(),
+      displayName: s.scenario.subscription.name,
+      ...(s.managementGroup === undefined ? {} : { managementGroup: s.managementGroup }),
+    })),
     tenantId: first.tenantId,
     managementGroups: groups,
     requestLog: () => [...log],
