@@ -110,7 +110,9 @@ export function matchTenantRoute(method: string, segments: readonly string[]): {
 /**
  * ManagementGroups_GetDescendants: paged by `$skiptoken` with an absolute nextLink, `$top` narrowing a page. A group
  * the tenant does not have is refused as ARM refuses a scope the caller holds no role on: 403 AuthorizationFailed
- * naming the action and the scope (Azure does not tell a missing group from one the caller may not read).
+ * naming the action and the scope. Azure answers a missing group so (Azure/azure-rest-api-specs#9549: a GET of a
+ * management group that does not exist is 403 AuthorizationFailed, even for an owner); a caller with rights at the
+ * tenant root may see 404 NotFound instead, which the simulator never gives (403 is the stricter of the two).
  */
 export function listDescendants(h: Hierarchy, groupId: string, r: TenantRequest): SimResponse {
   if (!MANAGEMENT_GROUPS_API_VERSIONS.includes(r.apiVersion))
