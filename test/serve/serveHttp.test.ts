@@ -63,6 +63,8 @@ describe("the app's route table", () => {
         .map((r) => `${r.methods.join(",")} ${r.template} ${r.functionName} ${r.authLevel}`)
         .sort();
       expect(table).toEqual([
+        "GET audit/campaigns listAuditCampaigns function",
+        "GET audit/campaigns/{campaignId} getAuditCampaign function",
         "GET audit/runs listAuditRuns function",
         "GET audit/runs/{runId} getAuditRun function",
         "GET remediations/{id} getRemediation function",
