@@ -44,7 +44,7 @@ const STATE_LABEL: Record<MemberState, string> = {
   nothingToDo: "nothing to do",
   alreadyRunning: "already running",
   running: "running",
-  done: "remediated",
+  done: "run finished",
   cancelled: "cancelled",
   failed: "failed",
 };
