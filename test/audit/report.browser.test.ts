@@ -127,7 +127,8 @@ describe("HTML run report in Chromium", () => {
     try {
       expect(await page.title()).toContain("Port 25 remediation campaign");
       expect(await page.locator("tr.member").count()).toBe(members.length);
-      const links = await page.locator("a.run-link").evaluateAll((as) => as.map((a) => a.getAttribute("href")));
+      const links: (string | null)[] = [];
+      for (const a of await page.locator("a.run-link").all()) links.push(await a.getAttribute("href"));
       expect(links).toEqual(members.flatMap((m) => (m.runId === undefined ? [] : [`../runs/${m.runId}?format=html`])));
       // The left-down section is laid out above the counts, and drawn in the alarm colour.
       const leftDown = await page.locator("section.left-down").boundingBox();
