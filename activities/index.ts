@@ -9,6 +9,8 @@ import { beginPowerOperation } from "./beginPowerOperation";
 import { beginSmtpProbe } from "./beginSmtpProbe";
 import { classifySubscription } from "./classifySubscription";
 import { discoverResources } from "./discoverResources";
+import { findLiveRun } from "./findLiveRun";
+import { listManagementGroupSubscriptions } from "./listManagementGroupSubscriptions";
 import { listVmPages } from "./listVmPages";
 import { observePowerState } from "./observePowerState";
 import { readCanaryAgents } from "./readCanaryAgents";
@@ -32,6 +34,8 @@ const ACTIVITIES: readonly ((deps: ActivityDeps) => BoundActivity)[] = [
   beginSmtpProbe,
   classifySubscription,
   discoverResources,
+  findLiveRun,
+  listManagementGroupSubscriptions,
   listVmPages,
   observePowerState,
   readCanaryAgents,

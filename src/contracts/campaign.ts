@@ -163,8 +163,8 @@ export const CampaignProgressSchema = z.object({
   subscriptions: z.number().int().min(0),
   /** The lanes in flight (campaignLane instances, whose statuses list their members). */
   lanes: z.array(z.string()),
-  /** Members of finished lanes (earlier rounds). */
-  finished: z.array(CampaignMemberSchema).optional(),
+  /** Lanes of earlier rounds, finished (their statuses list their members as they ended). */
+  finishedLanes: z.array(z.string()).optional(),
   message: z.string().optional(),
   cancelRequested: z.boolean().optional(),
 });

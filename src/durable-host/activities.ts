@@ -50,7 +50,12 @@ async function runActivity(state: HostState, item: ActivityItem): Promise<Histor
     const raw = JSON.parse(item.inputText) as unknown;
     // The worker hands string inputs through tryJsonParse; the SDK stringified them once already.
     const input = typeof raw === "string" ? tryJsonParse(raw) : raw;
-    const output = await registration.handler(input, invocationContext(registration, state.options.log));
+    const context = invocationContext(registration, state.options.log);
+    // An activity may declare a durable client input, as any function may (it then reads instances' statuses).
+    if (registration.durableClientBinding !== undefined && state.durableClient !== undefined) {
+      context.extraInputs.set(registration.durableClientBinding, await state.durableClient());
+    }
+    const output = await registration.handler(input, context);
     return { ...base, EventType: EventType.TaskCompleted, Result: toJsonText(output) };
   } catch (e) {
     const error = ensureError(e);

@@ -47,6 +47,7 @@ export class DurableHost implements InstanceOperations {
     this.store = this.state.store;
     this.scheduler = new Scheduler(this.state);
     this.triggers = new Triggers(this.state, this);
+    this.state.durableClient = () => this.triggers.durableClientData();
     recoverFromStore(this.state);
   }
 

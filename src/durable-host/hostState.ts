@@ -2,6 +2,7 @@
  * What every job of one host shares: its options, clock, store, functions, pending work, totals and listeners, and
  * the two changes they all make to an instance: delivering it a message and setting its status.
  */
+import type { DurableClientData } from "./clientRpc";
 import { createVirtualClock, type VirtualClock } from "./clock";
 import { DurableHostError } from "./hostError";
 import { Progress } from "./progress";
@@ -44,6 +45,8 @@ export interface HostState {
   activityQueue: ActivityItem[];
   timers: TimerItem[];
   closed: boolean;
+  /** The `durableClient` binding's data, for activities that declare one (set by the triggers' owner). */
+  durableClient: (() => Promise<DurableClientData>) | undefined;
 }
 
 const SCHEMAS: Record<SchemaName, ReplaySchemaVersion> = { V1: ReplaySchema.V1, V2: ReplaySchema.V2, V3: ReplaySchema.V3 };
@@ -63,6 +66,7 @@ export function createHostState(options: DurableHostOptions): HostState {
     activityQueue: [],
     timers: [],
     closed: false,
+    durableClient: undefined,
   };
 }
 

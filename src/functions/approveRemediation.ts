@@ -13,9 +13,9 @@ import type { HttpRequest, HttpResponseInit, InvocationContext } from "@azure/fu
 import * as df from "durable-functions";
 import { z } from "zod";
 import { APPROVE_EVENT } from "../contracts/names";
-import { ApproveEventSchema } from "../contracts/events";
+import { ApproveEventSchema, type ApproveEvent } from "../contracts/events";
 import { ProgressSchema } from "../contracts/remediation";
-import { errorResponse, FUNCTION_KEY_HOLDER, handleErrors, jsonResponse, requireRole, samePrincipal } from "./http";
+import { errorResponse, FUNCTION_KEY_HOLDER, handleErrors, jsonResponse, requireRole, samePrincipal, type Caller } from "./http";
 import { requireLiveInstance, statusUrls } from "./instances";
 
 /** What the approval needs from the run's input: its starter and whether they may approve. */
@@ -25,6 +25,44 @@ const StarterOfInput = z.object({
   allowSelfApproval: z.boolean().default(false),
 });
 
+/**
+ * The approval `caller` may give the live run `instanceId` (its status read with its input): the event to raise, or
+ * the HTTP answer refusing it (409 not waiting for approval, 403 four eyes). One rule for a run approved alone or
+ * with its campaign.
+ */
+export function approvalFor(
+  request: HttpRequest,
+  caller: Caller,
+  instanceId: string,
+  status: df.DurableOrchestrationStatus,
+): { event: ApproveEvent } | { refused: HttpResponseInit; code: string; message: string } {
+  const progress = ProgressSchema.safeParse(status.customStatus);
+  const phase = progress.success ? progress.data.phase : "starting";
+  if (phase !== "approve") {
+    const message = `Remediation ${instanceId} is not waiting for approval: it is in phase "${phase}"`;
+    return { code: "NotWaitingForApproval", message, refused: errorResponse(409, "NotWaitingForApproval", message, { instanceId, phase, ...statusUrls(request, instanceId) }) };
+  }
+  // A run whose input does not name its starter cannot show the approver is someone else: refused like a self-approval.
+  const starter = StarterOfInput.safeParse(status.input);
+  const anonymous = !caller.authenticated && caller.name === FUNCTION_KEY_HOLDER && starter.success && starter.data.requestedBy === FUNCTION_KEY_HOLDER;
+  const self = !starter.success || (!anonymous && samePrincipal(caller, { name: starter.data.requestedBy, id: starter.data.requestedById }));
+  if (self && !(starter.success && starter.data.allowSelfApproval)) {
+    const startedBy = starter.success ? starter.data.requestedBy : "unknown";
+    const message =
+      `Remediation ${instanceId} was started by ${startedBy}: its approver must be a different principal (four eyes). ` +
+      "A single-operator lab can start the run with allowSelfApproval: true.";
+    return { code: "SelfApprovalRefused", message, refused: errorResponse(403, "SelfApprovalRefused", message, { instanceId, startedBy, approver: caller.name }) };
+  }
+  const event = ApproveEventSchema.parse({
+    approvedBy: caller.name,
+    ...(caller.id === undefined ? {} : { approvedById: caller.id }),
+    approvedAt: new Date().toISOString(),
+    ...(self ? { selfApproval: true } : {}),
+    ...(caller.authenticated ? {} : { unverified: true }),
+  });
+  return { event };
+}
+
 export async function approveRemediation(
   request: HttpRequest,
   client: df.DurableClient,
@@ -33,38 +71,10 @@ export async function approveRemediation(
   return handleErrors(context, async () => {
     const caller = requireRole(request, "Port25.Operator");
     const { instanceId, status } = await requireLiveInstance(client, request, true);
-    const progress = ProgressSchema.safeParse(status.customStatus);
-    const phase = progress.success ? progress.data.phase : "starting";
-    if (phase !== "approve") {
-      return errorResponse(409, "NotWaitingForApproval", `Remediation ${instanceId} is not waiting for approval: it is in phase "${phase}"`, {
-        instanceId,
-        phase,
-        ...statusUrls(request, instanceId),
-      });
-    }
-    // A run whose input does not name its starter cannot show the approver is someone else: refused like a self-approval.
-    const starter = StarterOfInput.safeParse(status.input);
-    const anonymous = !caller.authenticated && caller.name === FUNCTION_KEY_HOLDER && starter.success && starter.data.requestedBy === FUNCTION_KEY_HOLDER;
-    const self = !starter.success || (!anonymous && samePrincipal(caller, { name: starter.data.requestedBy, id: starter.data.requestedById }));
-    if (self && !(starter.success && starter.data.allowSelfApproval)) {
-      const startedBy = starter.success ? starter.data.requestedBy : "unknown";
-      return errorResponse(
-        403,
-        "SelfApprovalRefused",
-        `Remediation ${instanceId} was started by ${startedBy}: its approver must be a different principal (four eyes). ` +
-          "A single-operator lab can start the run with allowSelfApproval: true.",
-        { instanceId, startedBy, approver: caller.name },
-      );
-    }
-    const event = ApproveEventSchema.parse({
-      approvedBy: caller.name,
-      ...(caller.id === undefined ? {} : { approvedById: caller.id }),
-      approvedAt: new Date().toISOString(),
-      ...(self ? { selfApproval: true } : {}),
-      ...(caller.authenticated ? {} : { unverified: true }),
-    });
-    await client.raiseEvent(instanceId, APPROVE_EVENT, event);
-    return jsonResponse(202, { instanceId, ...event, ...statusUrls(request, instanceId) });
+    const decision = approvalFor(request, caller, instanceId, status);
+    if ("refused" in decision) return decision.refused;
+    await client.raiseEvent(instanceId, APPROVE_EVENT, decision.event);
+    return jsonResponse(202, { instanceId, ...decision.event, ...statusUrls(request, instanceId) });
   });
 }
 

@@ -6,11 +6,54 @@
 import type { HttpRequest, HttpResponseInit, InvocationContext } from "@azure/functions";
 import * as df from "durable-functions";
 import { CANCEL_EVENT } from "../contracts/names";
-import { CancelEventSchema } from "../contracts/events";
+import { CancelEventSchema, type CancelEvent } from "../contracts/events";
 import { ProgressSchema } from "../contracts/remediation";
 import { activeLanesOf } from "../contracts/functions/runWave";
-import { handleErrors, jsonResponse, requireRole } from "./http";
+import { handleErrors, jsonResponse, requireRole, type Caller } from "./http";
 import { isLive, requireLiveInstance, statusUrls, tryGetStatus } from "./instances";
+
+/**
+ * Raises `event` as "cancel" to the live run `instanceId`, then to the wave its status lists as active, then to each
+ * lane that wave lists: nothing new starts, work in flight finishes. Returns the waves and lanes signalled.
+ */
+export async function cancelRunCascade(
+  client: df.DurableClient,
+  instanceId: string,
+  status: df.DurableOrchestrationStatus,
+  event: CancelEvent,
+): Promise<string[]> {
+  await client.raiseEvent(instanceId, CANCEL_EVENT, event);
+  const progress = ProgressSchema.safeParse(status.customStatus);
+  const batches = progress.success ? (progress.data.activeBatches ?? []) : [];
+  const signalled: string[] = [];
+  // The run's active wave first, then the lanes it lists: a wave told first starts no lane after this.
+  for (const batchId of batches) {
+    const batch = await tryGetStatus(client, batchId);
+    if (batch && isLive(batch)) {
+      await client.raiseEvent(batchId, CANCEL_EVENT, event);
+      signalled.push(batchId);
+      const again = await tryGetStatus(client, batchId);
+      for (const laneId of activeLanesOf(again?.customStatus)) {
+        const lane = await tryGetStatus(client, laneId);
+        if (lane && isLive(lane)) {
+          await client.raiseEvent(laneId, CANCEL_EVENT, event);
+          signalled.push(laneId);
+        }
+      }
+    }
+  }
+  return signalled;
+}
+
+/** The cancel event `caller` raises, stamped now. */
+export function cancelEventOf(caller: Caller): CancelEvent {
+  return CancelEventSchema.parse({
+    cancelledBy: caller.name,
+    ...(caller.id === undefined ? {} : { cancelledById: caller.id }),
+    cancelledAt: new Date().toISOString(),
+    ...(caller.authenticated ? {} : { unverified: true }),
+  });
+}
 
 export async function cancelRemediation(
   request: HttpRequest,
@@ -20,32 +63,8 @@ export async function cancelRemediation(
   return handleErrors(context, async () => {
     const caller = requireRole(request, "Port25.Operator");
     const { instanceId, status } = await requireLiveInstance(client, request);
-    const event = CancelEventSchema.parse({
-      cancelledBy: caller.name,
-      ...(caller.id === undefined ? {} : { cancelledById: caller.id }),
-      cancelledAt: new Date().toISOString(),
-      ...(caller.authenticated ? {} : { unverified: true }),
-    });
-    await client.raiseEvent(instanceId, CANCEL_EVENT, event);
-    const progress = ProgressSchema.safeParse(status.customStatus);
-    const batches = progress.success ? (progress.data.activeBatches ?? []) : [];
-    const signalled: string[] = [];
-    // The run's active wave first, then the lanes it lists: a wave told first starts no lane after this.
-    for (const batchId of batches) {
-      const batch = await tryGetStatus(client, batchId);
-      if (batch && isLive(batch)) {
-        await client.raiseEvent(batchId, CANCEL_EVENT, event);
-        signalled.push(batchId);
-        const again = await tryGetStatus(client, batchId);
-        for (const laneId of activeLanesOf(again?.customStatus)) {
-          const lane = await tryGetStatus(client, laneId);
-          if (lane && isLive(lane)) {
-            await client.raiseEvent(laneId, CANCEL_EVENT, event);
-            signalled.push(laneId);
-          }
-        }
-      }
-    }
+    const event = cancelEventOf(caller);
+    const signalled = await cancelRunCascade(client, instanceId, status, event);
     return jsonResponse(202, { instanceId, ...event, batchesSignalled: signalled, ...statusUrls(request, instanceId) });
   });
 }

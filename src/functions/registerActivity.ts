@@ -17,11 +17,18 @@ export type ActivityImpl<I extends z.ZodType, O extends z.ZodType> = (
 export interface BoundActivity {
   readonly name: string;
   readonly handler: (raw: unknown, context: InvocationContext) => Promise<unknown>;
+  /** The activity reads orchestration instances through a durable client input binding (`df.getClient(context)`). */
+  readonly durableClient?: boolean;
 }
 
-export function bindActivity<I extends z.ZodType, O extends z.ZodType>(def: ActivityDefinition<I, O>, impl: ActivityImpl<I, O>): BoundActivity {
+export function bindActivity<I extends z.ZodType, O extends z.ZodType>(
+  def: ActivityDefinition<I, O>,
+  impl: ActivityImpl<I, O>,
+  opts: { durableClient?: boolean } = {},
+): BoundActivity {
   return {
     name: def.name,
+    ...(opts.durableClient === true ? { durableClient: true } : {}),
     handler: async (raw: unknown, context: InvocationContext): Promise<z.output<O>> => {
       const input = parseWith(def.input, raw, `input of ${def.name}`);
       const output = await impl(input, context);
@@ -35,5 +42,7 @@ export function bindActivity<I extends z.ZodType, O extends z.ZodType>(def: Acti
  * app per process): a later registration of the same name replaces the earlier one.
  */
 export function registerActivities(activities: readonly BoundActivity[]): void {
-  for (const a of activities) df.app.activity(a.name, { handler: a.handler });
+  for (const a of activities) {
+    df.app.activity(a.name, { handler: a.handler, ...(a.durableClient === true ? { extraInputs: [df.input.durableClient()] } : {}) });
+  }
 }

@@ -27,6 +27,13 @@ export function newRunId(now: Date): string {
   return `${stamp}-${randomUUID().slice(0, 8)}`;
 }
 
+/** 400 when the exemption's approval is dated in the future (beyond clock skew). */
+export function refuseFutureApproval(approvedAt: string, now: Date): void {
+  if (Date.parse(approvedAt) > now.getTime() + FUTURE_SKEW_MS) {
+    throw new HttpProblem(validationResponse("request body", [{ path: "attestation.approvedAt", message: "must not be in the future" }]));
+  }
+}
+
 const RunIdOfInput = z.object({ runId: z.string() });
 
 /** The live instance's status and the run id in its input, when the instance is live. */
@@ -47,11 +54,7 @@ export async function startRemediation(
     const body = await readJsonBody(request, MAX_REQUEST_BYTES);
     const start = parseOr400(StartRequestSchema, body, "request body");
     const now = new Date();
-    if (Date.parse(start.attestation.approvedAt) > now.getTime() + FUTURE_SKEW_MS) {
-      throw new HttpProblem(
-        validationResponse("request body", [{ path: "attestation.approvedAt", message: "must not be in the future" }]),
-      );
-    }
+    refuseFutureApproval(start.attestation.approvedAt, now);
     const instanceId = remediationInstanceId(start.subscriptionId);
     const conflict = (live: df.DurableOrchestrationStatus): HttpResponseInit =>
       errorResponse(409, "RunInProgress", `A remediation of subscription ${start.subscriptionId} is already ${live.runtimeStatus}`, {

@@ -1,0 +1,206 @@
+/**
+ * One lane of a campaign: its subscriptions, one after another. The campaign runs as many lanes at once as its cap
+ * on concurrent subscriptions, so a slow subscription holds back only its own lane, and each lane's history holds a
+ * few events per subscription (LANE_MEMBERS_MAX bounds it).
+ *
+ * For each subscription, in order:
+ * 1. classified (all of the lane's at once when the lane starts, so the view shows every verdict early): blocked
+ *    and not exemptible, or unknown (unless the run's options force unknown billing), → reported with the reason and
+ *    left alone; not blocked → nothing to do;
+ * 2. a live run of the subscription (started by hand, by another campaign or by the re-verification) → reported
+ *    `alreadyRunning` with that run's id, never started twice;
+ * 3. otherwise its run starts as a sub-orchestration under the subscription's own instance id
+ *    (remediationInstanceId), so every endpoint of a run (status, approve, cancel) works on it as on any run, and the
+ *    one-live-run-per-subscription rule holds against starts from anywhere.
+ *
+ * Cancel: "cancel" stops the lane starting anything new; `cancel-<subscription>` (cancelMemberEvent) keeps one
+ * subscription from starting. A run in flight is cancelled through its own instance (the campaign's cancel endpoint
+ * does both), and the lane waits for it to end, so nothing is left half-done.
+ */
+import type { OrchestrationContext, Task } from "durable-functions";
+import { activityTask, parseActivityResult, registerOrchestration, subOrchestrationTask } from "../src/contracts/durable";
+import { parseWith } from "../src/contracts/parse";
+import {
+  campaignLaneOrchestration,
+  cancelMemberEvent,
+  findLiveRunActivity,
+  type CampaignLaneInput,
+  type CampaignLaneOutput,
+  type LaneStatus,
+} from "../src/contracts/functions/campaign";
+import { campaignRunId, type CampaignMember } from "../src/contracts/campaign";
+import { classifySubscriptionActivity } from "../src/contracts/functions/classifySubscription";
+import { remediateSubscriptionOrchestration } from "../src/contracts/functions/remediateSubscription";
+import { CANCEL_EVENT } from "../src/contracts/names";
+import { CancelEventSchema } from "../src/contracts/events";
+import { remediationInstanceId, RemediationOutputSchema, type RemediationInput } from "../src/contracts/remediation";
+import type { Classification } from "../src/contracts/classification";
+import { ensureError } from "../src/errors";
+import { classifyWithWaits, nowIso, sleep, transientRetry, unreadableSubscription } from "./shared";
+
+/** A start refused because the instance exists (the engine's words vary; the instance id and "exists" do not). */
+const ALREADY_EXISTS = /already exists/i;
+
+function who(raw: unknown): string {
+  const event = CancelEventSchema.safeParse(raw);
+  return event.success ? event.data.cancelledBy : "an operator";
+}
+
+/** The member a verdict leaves alone, or undefined when the subscription's run should start. */
+function leftAlone(member: CampaignMember, c: Classification, forceUnknown: boolean): CampaignMember | undefined {
+  const base = { ...member, category: c.category, reason: c.reason.slice(0, 1000), ...(c.advice !== undefined ? { advice: c.advice.slice(0, 1000) } : {}) };
+  if (c.category === "blockedNotExemptible") return { ...base, state: "notExemptible" };
+  if (c.category === "unknown" && !forceUnknown) {
+    const permission = c.missingPermission !== undefined ? ` (check ${c.missingPermission})` : "";
+    return { ...base, state: "notExemptible", reason: `${c.reason}${permission}`.slice(0, 1000) };
+  }
+  if (c.category === "notBlocked") return { ...base, state: "nothingToDo" };
+  return undefined;
+}
+
+export function* campaignLane(context: OrchestrationContext, input: CampaignLaneInput): Generator<Task, CampaignLaneOutput, unknown> {
+  const members: CampaignMember[] = input.members.map((m) => ({
+    subscriptionId: m.subscriptionId,
+    ...(m.displayName !== undefined ? { displayName: m.displayName } : {}),
+    state: "pending",
+  }));
+  // One waiter for the lane and one per subscription, for the lane's whole life: an event is recorded whenever it
+  // arrives, and checked before each start.
+  const cancel = context.df.waitForExternalEvent(CANCEL_EVENT);
+  const memberCancels = input.members.map((m) => context.df.waitForExternalEvent(cancelMemberEvent(m.subscriptionId)));
+  let activeRun: string | undefined;
+  const publish = (): void => {
+    const status: LaneStatus = {
+      lane: input.lane,
+      members,
+      ...(activeRun !== undefined ? { activeRun } : {}),
+      ...(cancel.isCompleted ? { cancelRequested: true } : {}),
+    };
+    context.df.setCustomStatus(status);
+  };
+  publish();
+
+  // 1 classify every subscription of the lane at once; a throttled or conflicting one is waited out alone below.
+  const first = input.members.map((m) => activityTask(context, classifySubscriptionActivity, { subscriptionId: m.subscriptionId }, transientRetry()));
+  if (first.length > 0) {
+    try {
+      yield context.df.Task.all(first);
+    } catch {
+      // A read that kept failing: that subscription is unknown (below); the others' answers are in.
+    }
+  }
+  for (const [i, task] of first.entries()) {
+    const m = input.members[i];
+    if (m === undefined) continue;
+    let verdict: Classification;
+    if (task.isFaulted) {
+      verdict = unreadableSubscription(ensureError(task.result).message.slice(0, 300));
+    } else {
+      const raw: unknown = task.isCompleted ? task.result : yield task;
+      const out = parseActivityResult(classifySubscriptionActivity, raw);
+      if (out.status === "ok") {
+        verdict = out.classification;
+        const member = members[i];
+        if (member !== undefined && member.displayName === undefined && out.subscription.displayName !== "") members[i] = { ...member, displayName: out.subscription.displayName.slice(0, 256) };
+      } else {
+        let again = true;
+        verdict = yield* classifyWithWaits(
+          function* () {
+            if (again) {
+              again = false;
+              return out;
+            }
+            const next: unknown = yield activityTask(context, classifySubscriptionActivity, { subscriptionId: m.subscriptionId }, transientRetry());
+            return parseActivityResult(classifySubscriptionActivity, next);
+          },
+          (seconds) => sleep(context, seconds),
+          () => cancel.isCompleted,
+        );
+      }
+    }
+    const member = members[i];
+    if (member === undefined) continue;
+    const alone = leftAlone(member, verdict, input.run.options.forceUnknownBilling);
+    if (alone !== undefined) members[i] = alone;
+    else members[i] = { ...member, category: verdict.category };
+  }
+  publish();
+
+  // 2-3 each subscription in turn
+  for (const [i, m] of input.members.entries()) {
+    const member = members[i];
+    if (member === undefined || member.state !== "pending") continue;
+    const memberCancel = memberCancels[i];
+    if (cancel.isCompleted || memberCancel?.isCompleted === true) {
+      const by = who(cancel.isCompleted ? cancel.result : memberCancel?.result);
+      members[i] = { ...member, state: "cancelled", reason: `cancelled by ${by} before its run started; nothing was changed` };
+      publish();
+      continue;
+    }
+    const live = parseActivityResult(findLiveRunActivity, yield activityTask(context, findLiveRunActivity, { subscriptionId: m.subscriptionId }, transientRetry()));
+    if (live.live) {
+      members[i] = {
+        ...member,
+        state: "alreadyRunning",
+        runInstanceId: live.instanceId,
+        ...(live.runId !== undefined ? { runId: live.runId } : {}),
+        reason: `a run of this subscription${live.runId !== undefined ? ` (${live.runId})` : ""}${live.requestedBy !== undefined ? ` started by ${live.requestedBy}` : ""} is ${live.runtimeStatus ?? "live"}: not started twice`,
+      };
+      publish();
+      continue;
+    }
+    const runInstanceId = remediationInstanceId(m.subscriptionId);
+    const runInput: RemediationInput = {
+      subscriptionId: m.subscriptionId,
+      attestation: input.run.attestation,
+      mode: input.run.mode,
+      requireApproval: input.run.requireApproval,
+      ...(input.run.allowSelfApproval === true ? { allowSelfApproval: true } : {}),
+      options: input.run.options,
+      requestedBy: input.run.requestedBy,
+      ...(input.run.requestedById !== undefined ? { requestedById: input.run.requestedById } : {}),
+      requestedAt: input.run.requestedAt,
+      probeHost: input.run.probeHost,
+      runId: campaignRunId(input.campaignId, m.subscriptionId, m.index),
+      campaign: { campaignId: input.campaignId, instanceId: input.campaignInstanceId },
+    };
+    const startedAt = nowIso(context);
+    members[i] = { ...member, state: "running", runInstanceId, runId: runInput.runId, startedAt };
+    activeRun = runInstanceId;
+    publish();
+    const task = subOrchestrationTask(context, remediateSubscriptionOrchestration, runInput, runInstanceId);
+    try {
+      const raw: unknown = yield task;
+      const out = parseWith(RemediationOutputSchema, raw, "output of remediateSubscription");
+      members[i] = {
+        ...member,
+        state: "done",
+        runInstanceId,
+        runId: runInput.runId,
+        runStatus: out.summary.status,
+        counts: out.summary.counts,
+        startedAt: out.summary.startedAt,
+        endedAt: out.summary.endedAt,
+        recorded: out.recorded,
+        ...(out.summary.status !== "completed" && out.summary.status !== "planned" ? { reason: out.summary.message.slice(0, 1000) } : {}),
+      };
+    } catch (e) {
+      const message = ensureError(e).message;
+      members[i] = ALREADY_EXISTS.test(message)
+        ? { ...member, state: "alreadyRunning", runInstanceId, reason: "a run of this subscription started at the same moment: not started twice" }
+        : {
+            ...member,
+            state: "failed",
+            runInstanceId,
+            runId: runInput.runId,
+            endedAt: nowIso(context),
+            reason: `the run ended without a result: ${message.slice(0, 800)} (see /api/remediations/${runInstanceId} and the run's audit record)`,
+          };
+    }
+    activeRun = undefined;
+    publish();
+  }
+  return { members, cancelled: cancel.isCompleted };
+}
+
+registerOrchestration(campaignLaneOrchestration, campaignLane);

@@ -1,0 +1,247 @@
+/**
+ * A campaign (src/contracts/campaign.ts): resolve its subscriptions (the list given, or every subscription under a
+ * management group), deal them into lanes (campaignLane.ts) — as many lanes as the cap on concurrent subscriptions,
+ * each taking its subscriptions one after another — and report every subscription: left alone with its reason,
+ * already running, or run to its end with its counts. Many subscriptions take several rounds of lanes, so that no
+ * lane's history grows beyond LANE_MEMBERS_MAX subscriptions.
+ *
+ * Cancel ("cancel", raised by the campaign's cancel endpoint, which also cancels the lanes and every run in flight):
+ * no further round starts; subscriptions not started are reported cancelled; runs in flight finish their work in
+ * flight as a cancelled run does.
+ */
+import type { OrchestrationContext, Task } from "durable-functions";
+import { activityTask, parseActivityResult, registerOrchestration, subOrchestrationTask } from "../src/contracts/durable";
+import { parseWith } from "../src/contracts/parse";
+import {
+  campaignLaneOrchestration,
+  CampaignLaneOutput,
+  laneInstanceId,
+  listManagementGroupSubscriptionsActivity,
+  recordCampaignCompletedActivity,
+  recordCampaignStartedActivity,
+  remediateCampaignOrchestration,
+  type CampaignSubscription,
+} from "../src/contracts/functions/campaign";
+import {
+  campaignTotals,
+  LANE_MEMBERS_MAX,
+  MAX_CAMPAIGN_SUBSCRIPTIONS,
+  type CampaignInput,
+  type CampaignMember,
+  type CampaignOutput,
+  type CampaignPhase,
+  type CampaignProgress,
+  type CampaignStatus,
+  type CampaignSummary,
+  type CampaignTotals,
+} from "../src/contracts/campaign";
+import { CANCEL_EVENT } from "../src/contracts/names";
+import { cancellationDecision, CancelEventSchema, type Decision } from "../src/contracts/events";
+import type { RunStatus } from "../src/contracts/remediation";
+import { ensureError } from "../src/errors";
+import { backoffSeconds, MAX_READ_ATTEMPTS, nowIso, sleep, transientRetry } from "./shared";
+
+/** Run statuses that mean the subscription's run did not do all it set out to do. */
+const UNFINISHED: readonly RunStatus[] = ["completedWithFailures", "halted", "approvalTimedOut", "refused", "cancelled"];
+
+type Resolved = { subscriptions: CampaignSubscription[] } | { halt: string };
+
+/** The campaign's subscriptions: the list given, or the management group's, waiting out throttling. */
+function* resolve(context: OrchestrationContext, input: CampaignInput): Generator<Task, Resolved, unknown> {
+  const target = input.target;
+  if (target.kind === "subscriptions") return { subscriptions: target.subscriptionIds.map((subscriptionId) => ({ subscriptionId })) };
+  for (let attempt = 1; ; attempt++) {
+    let raw: unknown;
+    try {
+      raw = yield activityTask(context, listManagementGroupSubscriptionsActivity, { managementGroupId: target.managementGroupId }, transientRetry());
+    } catch (e) {
+      return { halt: `the subscriptions of management group ${target.managementGroupId} could not be listed (${ensureError(e).message.slice(0, 300)})` };
+    }
+    const out = parseActivityResult(listManagementGroupSubscriptionsActivity, raw);
+    if (out.status === "ok") {
+      if (out.subscriptions.length === 0) return { halt: `management group ${target.managementGroupId} has no subscriptions beneath it (or none this identity can read)` };
+      if (out.subscriptions.length > MAX_CAMPAIGN_SUBSCRIPTIONS) {
+        return { halt: `management group ${target.managementGroupId} has ${out.subscriptions.length} subscriptions beneath it; a campaign takes at most ${MAX_CAMPAIGN_SUBSCRIPTIONS}: start campaigns on its child groups` };
+      }
+      return { subscriptions: out.subscriptions };
+    }
+    const retryable = out.status === "throttled" || out.status === "conflict";
+    if (!retryable || attempt >= MAX_READ_ATTEMPTS) {
+      const permission = out.statusCode === 403 ? " (the identity needs Microsoft.Management/managementGroups/descendants/read at the group: see docs/deploy.md)" : "";
+      return { halt: `the subscriptions of management group ${target.managementGroupId} could not be listed: ${out.code}: ${out.message.slice(0, 300)}${permission}` };
+    }
+    yield* sleep(context, backoffSeconds(attempt, out.retryAfterSeconds));
+  }
+}
+
+/** Subscriptions dealt round-robin into at most `lanes` lanes, each subscription keeping its index in the campaign. */
+function deal<T>(items: readonly T[], lanes: number): T[][] {
+  const out: T[][] = Array.from({ length: Math.min(lanes, items.length) }, () => []);
+  items.forEach((item, i) => out[i % out.length]?.push(item));
+  return out;
+}
+
+function statusOf(members: readonly CampaignMember[], cancelled: boolean, halt: string | undefined): CampaignStatus {
+  if (halt !== undefined) return "halted";
+  if (cancelled) return "cancelled";
+  const troubled = members.some((m) => m.state === "failed" || (m.runStatus !== undefined && UNFINISHED.includes(m.runStatus)) || (m.counts?.leftDown ?? 0) > 0);
+  return troubled ? "completedWithFailures" : "completed";
+}
+
+function messageOf(status: CampaignStatus, totals: CampaignTotals, halt: string | undefined): string {
+  if (halt !== undefined) return `Halted before starting any run: ${halt}.`;
+  const s = totals.byState;
+  const r = totals.resources;
+  const parts = [
+    `${totals.subscriptions} subscription(s): ${s.done} run`,
+    s.running > 0 ? `${s.running} still running` : "",
+    s.notExemptible > 0 ? `${s.notExemptible} not exemptible (left alone)` : "",
+    s.nothingToDo > 0 ? `${s.nothingToDo} with nothing to do` : "",
+    s.alreadyRunning > 0 ? `${s.alreadyRunning} already running (not started twice)` : "",
+    s.cancelled > 0 ? `${s.cancelled} cancelled before their run` : "",
+    s.failed > 0 ? `${s.failed} failed` : "",
+  ].filter((p) => p !== "");
+  const leftDown = (r.leftDown ?? 0) > 0 ? `${r.leftDown} resource(s) LEFT DOWN: see the runs' reports. ` : "";
+  const head = status === "cancelled" ? "Cancelled: runs in flight finished; nothing else was started. " : status === "completedWithFailures" ? "Completed with failures. " : "Completed. ";
+  return `${leftDown}${head}${parts.join(", ")}; resources: ${r.cycled} cycled, ${r.skipped} skipped, ${r.failed} failed.`;
+}
+
+export function* remediateCampaign(context: OrchestrationContext, input: CampaignInput): Generator<Task, CampaignOutput, unknown> {
+  const instanceId = context.df.instanceId;
+  const startedAt = nowIso(context);
+  const warnings: string[] = [];
+  const cancel = context.df.waitForExternalEvent(CANCEL_EVENT);
+  let phase: CampaignPhase = "resolve";
+  let subscriptions = 0;
+  let lanes: string[] = [];
+  const finishedLanes: string[] = [];
+  const publish = (message?: string): void => {
+    const progress: CampaignProgress = {
+      campaignId: input.campaignId,
+      phase,
+      subscriptions,
+      lanes,
+      ...(finishedLanes.length > 0 ? { finishedLanes } : {}),
+      ...(message !== undefined ? { message } : {}),
+      ...(cancel.isCompleted ? { cancelRequested: true } : {}),
+    };
+    context.df.setCustomStatus(progress);
+  };
+  publish(input.target.kind === "managementGroup" ? `listing the subscriptions of management group ${input.target.managementGroupId}` : "starting");
+
+  try {
+    const audit = parseActivityResult(recordCampaignStartedActivity, yield activityTask(context, recordCampaignStartedActivity, input, transientRetry()));
+    if (!audit.recorded) warnings.push(`audit: ${audit.detail ?? "not recorded"}`);
+  } catch (e) {
+    warnings.push(`audit: the start of the campaign was not recorded (${ensureError(e).message.slice(0, 300)})`);
+  }
+
+  const resolved = yield* resolve(context, input);
+  const halt = "halt" in resolved ? resolved.halt : undefined;
+  const found = "subscriptions" in resolved ? resolved.subscriptions : [];
+  subscriptions = found.length;
+  const members: CampaignMember[] = [];
+
+  // Rounds of lanes: each lane takes at most LANE_MEMBERS_MAX subscriptions.
+  phase = "runs";
+  const cap = Math.max(1, input.maxConcurrentSubscriptions);
+  const perRound = cap * LANE_MEMBERS_MAX;
+  const indexed = found.map((s, index) => ({ ...s, index }));
+  for (let start = 0, round = 0; start < indexed.length; start += perRound, round++) {
+    const roundMembers = indexed.slice(start, start + perRound);
+    if (cancel.isCompleted) {
+      const by = CancelEventSchema.safeParse(cancel.result);
+      for (const m of roundMembers) {
+        members.push({
+          subscriptionId: m.subscriptionId,
+          ...(m.displayName !== undefined ? { displayName: m.displayName } : {}),
+          state: "cancelled",
+          reason: `cancelled by ${by.success ? by.data.cancelledBy : "an operator"} before its run started; nothing was changed`,
+        });
+      }
+      continue;
+    }
+    const dealt = deal(roundMembers, cap);
+    const ids = dealt.map((_, lane) => laneInstanceId(instanceId, round, lane));
+    const tasks = dealt.map((laneMembers, lane) =>
+      subOrchestrationTask(
+        context,
+        campaignLaneOrchestration,
+        { campaignId: input.campaignId, campaignInstanceId: instanceId, lane, members: laneMembers, run: input.run },
+        ids[lane],
+      ),
+    );
+    lanes = ids;
+    publish(`${subscriptions} subscription(s), up to ${cap} at once${indexed.length > perRound ? ` (round ${round + 1})` : ""}`);
+    try {
+      yield context.df.Task.all(tasks);
+    } catch {
+      // A lane that failed is reported below; the others are awaited one by one.
+    }
+    const roundOut: CampaignMember[] = [];
+    for (const [lane, task] of tasks.entries()) {
+      const laneMembers = dealt[lane] ?? [];
+      try {
+        const raw: unknown = task.isCompleted || task.isFaulted ? task.result : yield task;
+        if (task.isFaulted) throw ensureError(raw);
+        roundOut.push(...parseWith(CampaignLaneOutput, raw, "output of campaignLane").members);
+      } catch (e) {
+        const why = ensureError(e).message.slice(0, 600);
+        for (const m of laneMembers) {
+          roundOut.push({
+            subscriptionId: m.subscriptionId,
+            ...(m.displayName !== undefined ? { displayName: m.displayName } : {}),
+            state: "failed",
+            reason: `its lane failed (${why}); if its run started, see /api/remediations/port25-${m.subscriptionId}`,
+          });
+        }
+      }
+    }
+    // Back into the campaign's order.
+    const order = new Map(roundMembers.map((m, i) => [m.subscriptionId, i] as const));
+    roundOut.sort((a, b) => (order.get(a.subscriptionId) ?? 0) - (order.get(b.subscriptionId) ?? 0));
+    members.push(...roundOut);
+    finishedLanes.push(...ids);
+    lanes = [];
+    publish();
+  }
+
+  phase = "report";
+  const totals = campaignTotals(members);
+  const cancelled = cancel.isCompleted;
+  const status = statusOf(members, cancelled, halt);
+  let cancellation: Decision | undefined;
+  if (cancelled) {
+    const event = CancelEventSchema.safeParse(cancel.result);
+    cancellation = event.success ? cancellationDecision(event.data) : { by: "unknown (the event did not name its sender)", at: nowIso(context) };
+  }
+  const summary: CampaignSummary = {
+    campaignId: input.campaignId,
+    target: input.target,
+    status,
+    mode: input.run.mode,
+    message: messageOf(status, totals, halt),
+    startedAt,
+    endedAt: nowIso(context),
+    requestedBy: input.run.requestedBy,
+    members,
+    totals,
+    ...(cancellation !== undefined ? { cancellation } : {}),
+    warnings,
+  };
+  publish(summary.message);
+  let recorded = false;
+  try {
+    const audit = parseActivityResult(recordCampaignCompletedActivity, yield activityTask(context, recordCampaignCompletedActivity, { summary, input }, transientRetry()));
+    recorded = audit.recorded;
+    const note = `audit: ${audit.detail ?? "not recorded"}`;
+    if (!audit.recorded && !summary.warnings.includes(note)) summary.warnings.push(note);
+  } catch (e) {
+    summary.warnings.push(`audit: the campaign's result was not recorded (${ensureError(e).message.slice(0, 300)})`);
+  }
+  phase = "done";
+  publish(summary.message);
+  return { summary, recorded };
+}
+
+registerOrchestration(remediateCampaignOrchestration, remediateCampaign);

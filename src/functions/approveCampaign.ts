@@ -1,0 +1,69 @@
+/**
+ * POST /api/campaigns/{id}/approve[?subscriptionId=]: approve every run of the campaign that waits for approval now
+ * (each by the run's own rules: four eyes, waiting in its approval phase), or one subscription's run. A run that
+ * reaches its approval later waits for its own approval: approve the campaign again, or that subscription.
+ */
+import type { HttpRequest, HttpResponseInit, InvocationContext } from "@azure/functions";
+import * as df from "durable-functions";
+import { z } from "zod";
+import { APPROVE_EVENT } from "../contracts/names";
+import { SubscriptionIdSchema } from "../contracts/ids";
+import { errorResponse, handleErrors, jsonResponse, parseOr400, queryObject, requireRole } from "./http";
+import { tryGetStatus, isLive } from "./instances";
+import { approvalFor } from "./approveRemediation";
+import { campaignIdParam, campaignUrls, memberOf, readCampaign, requireLiveCampaign } from "./campaignView";
+
+export const MemberQuerySchema = z.object({ subscriptionId: SubscriptionIdSchema.optional() }).strict();
+
+export async function approveCampaign(request: HttpRequest, client: df.DurableClient, context: InvocationContext): Promise<HttpResponseInit> {
+  return handleErrors(context, async () => {
+    const caller = requireRole(request, "Port25.Operator");
+    const instanceId = campaignIdParam(request);
+    const query = parseOr400(MemberQuerySchema, queryObject(request), "query");
+    const { status, view } = await readCampaign(client, instanceId);
+    requireLiveCampaign(status, instanceId);
+    const targets = query.subscriptionId !== undefined ? [memberOf(view, query.subscriptionId)] : view.members;
+    const approved: { subscriptionId: string; runInstanceId: string }[] = [];
+    const notWaiting: { subscriptionId: string; state: string; phase?: string }[] = [];
+    const refused: { subscriptionId: string; code: string; message: string }[] = [];
+    for (const m of targets) {
+      if (m.state !== "running" || m.runInstanceId === undefined) {
+        notWaiting.push({ subscriptionId: m.subscriptionId, state: m.state });
+        continue;
+      }
+      const run = await tryGetStatus(client, m.runInstanceId, true);
+      if (run === undefined || !isLive(run)) {
+        notWaiting.push({ subscriptionId: m.subscriptionId, state: m.state, ...(m.phase !== undefined ? { phase: m.phase } : {}) });
+        continue;
+      }
+      const decision = approvalFor(request, caller, m.runInstanceId, run);
+      if ("refused" in decision) {
+        if (query.subscriptionId !== undefined) return decision.refused;
+        if (decision.code === "NotWaitingForApproval") notWaiting.push({ subscriptionId: m.subscriptionId, state: m.state, ...(m.phase !== undefined ? { phase: m.phase } : {}) });
+        else refused.push({ subscriptionId: m.subscriptionId, code: decision.code, message: decision.message });
+        continue;
+      }
+      await client.raiseEvent(m.runInstanceId, APPROVE_EVENT, decision.event);
+      approved.push({ subscriptionId: m.subscriptionId, runInstanceId: m.runInstanceId });
+    }
+    if (query.subscriptionId !== undefined && approved.length === 0) {
+      const m = targets[0];
+      return errorResponse(409, "NotWaitingForApproval", `Subscription ${query.subscriptionId} of campaign ${instanceId} has no run waiting for approval: it is ${m?.state ?? "unknown"}`, {
+        instanceId,
+        subscriptionId: query.subscriptionId,
+        state: m?.state,
+      });
+    }
+    if (approved.length === 0 && refused.length > 0) {
+      return errorResponse(403, refused[0]?.code ?? "SelfApprovalRefused", refused.map((r) => r.message).join(" "), { instanceId, refused, notWaiting });
+    }
+    return jsonResponse(202, { instanceId, approvedBy: caller.name, approved, notWaiting, refused, ...campaignUrls(request, instanceId, view.campaignId) });
+  });
+}
+
+df.app.client.http("approveCampaign", {
+  route: "campaigns/{id}/approve",
+  methods: ["POST"],
+  authLevel: "function",
+  handler: approveCampaign,
+});

@@ -1,0 +1,22 @@
+/** GET /api/campaigns/{id}: the campaign's one view — every subscription's state and counts, and the totals. */
+import type { HttpRequest, HttpResponseInit, InvocationContext } from "@azure/functions";
+import * as df from "durable-functions";
+import { handleErrors, jsonResponse, requireRole } from "./http";
+import { campaignIdParam, campaignUrls, readCampaign } from "./campaignView";
+
+export async function getCampaign(request: HttpRequest, client: df.DurableClient, context: InvocationContext): Promise<HttpResponseInit> {
+  return handleErrors(context, async () => {
+    requireRole(request, ["Port25.Operator", "Port25.Auditor"]);
+    const instanceId = campaignIdParam(request);
+    const { view } = await readCampaign(client, instanceId);
+    const { activeLanes: _lanes, ...shown } = view;
+    return jsonResponse(200, { ...shown, ...campaignUrls(request, instanceId, view.campaignId) });
+  });
+}
+
+df.app.client.http("getCampaign", {
+  route: "campaigns/{id}",
+  methods: ["GET"],
+  authLevel: "function",
+  handler: getCampaign,
+});

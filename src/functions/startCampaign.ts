@@ -1,0 +1,95 @@
+/**
+ * POST /api/campaigns: validate the request, refuse a second live campaign over the same target (409), start
+ * remediateCampaign. Subscriptions already running are the campaign's to report (each is checked just before its
+ * turn), never started twice.
+ */
+import type { HttpRequest, HttpResponseInit, InvocationContext } from "@azure/functions";
+import * as df from "durable-functions";
+import { getConfig } from "../config";
+import {
+  campaignInstanceId,
+  CampaignInputSchema,
+  CampaignStartRequestSchema,
+  targetOf,
+  type CampaignTarget,
+} from "../contracts/campaign";
+import { MAX_REQUEST_BYTES } from "../contracts/startRequest";
+import { REMEDIATE_CAMPAIGN } from "../contracts/names";
+import { errorResponse, handleErrors, jsonResponse, parseOr400, readJsonBody, requireRole } from "./http";
+import { newRunId, refuseFutureApproval } from "./startRemediation";
+import { campaignUrls } from "./campaignView";
+
+/** Two targets that would remediate the same subscriptions: the same management group, or lists that share one. */
+function overlaps(a: CampaignTarget, b: CampaignTarget): boolean {
+  if (a.kind === "managementGroup" && b.kind === "managementGroup") return a.managementGroupId.toLowerCase() === b.managementGroupId.toLowerCase();
+  if (a.kind === "subscriptions" && b.kind === "subscriptions") return a.subscriptionIds.some((s) => b.subscriptionIds.includes(s));
+  return false;
+}
+
+export async function startCampaign(request: HttpRequest, client: df.DurableClient, context: InvocationContext): Promise<HttpResponseInit> {
+  return handleErrors(context, async () => {
+    const caller = requireRole(request, "Port25.Operator");
+    const body = await readJsonBody(request, MAX_REQUEST_BYTES);
+    const start = parseOr400(CampaignStartRequestSchema, body, "request body");
+    const now = new Date();
+    refuseFutureApproval(start.attestation.approvedAt, now);
+    const target = targetOf(start);
+    const live = await client.getStatusBy({
+      runtimeStatus: [df.OrchestrationRuntimeStatus.Running, df.OrchestrationRuntimeStatus.Pending, df.OrchestrationRuntimeStatus.Suspended],
+    });
+    for (const other of live) {
+      if (other.name !== REMEDIATE_CAMPAIGN) continue;
+      const input = CampaignInputSchema.safeParse(other.input);
+      if (!input.success || !overlaps(target, input.data.target)) continue;
+      return errorResponse(409, "CampaignInProgress", `Campaign ${other.instanceId} over ${describe(input.data.target)} is already ${other.runtimeStatus}`, {
+        instanceId: other.instanceId,
+        ...campaignUrls(request, other.instanceId, input.data.campaignId),
+      });
+    }
+    const campaignId = newRunId(now);
+    const input = CampaignInputSchema.parse({
+      campaignId,
+      target,
+      maxConcurrentSubscriptions: start.maxConcurrentSubscriptions,
+      run: {
+        attestation: start.attestation,
+        mode: start.mode,
+        requireApproval: start.requireApproval,
+        ...(start.allowSelfApproval ? { allowSelfApproval: true } : {}),
+        options: start.options,
+        requestedBy: caller.name,
+        ...(caller.id === undefined ? {} : { requestedById: caller.id }),
+        requestedAt: now.toISOString(),
+        probeHost: start.options.probeHost ?? getConfig().PORT25_PROBE_HOST,
+      },
+    });
+    const instanceId = campaignInstanceId(campaignId);
+    await client.startNew(REMEDIATE_CAMPAIGN, { instanceId, input });
+    const urls = campaignUrls(request, instanceId, campaignId);
+    return jsonResponse(
+      202,
+      {
+        instanceId,
+        campaignId,
+        target,
+        mode: input.run.mode,
+        requestedBy: input.run.requestedBy,
+        maxConcurrentSubscriptions: input.maxConcurrentSubscriptions,
+        ...(input.run.requireApproval ? { requireApproval: true, allowSelfApproval: input.run.allowSelfApproval === true } : {}),
+        ...urls,
+      },
+      { location: urls.statusUrl },
+    );
+  });
+}
+
+function describe(target: CampaignTarget): string {
+  return target.kind === "managementGroup" ? `management group ${target.managementGroupId}` : `${target.subscriptionIds.length} subscription(s)`;
+}
+
+df.app.client.http("startCampaign", {
+  route: "campaigns",
+  methods: ["POST"],
+  authLevel: "function",
+  handler: startCampaign,
+});
