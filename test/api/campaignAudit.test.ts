@@ -220,3 +220,52 @@ describe("campaign audit over HTTP", () => {
     }
   });
 });
+
+describe("a campaign started over HTTP, audited by its own orchestration", () => {
+  it("records its start and its summary, lists its runs by campaign, and serves a report whose links lead to each run's report", async () => {
+    const h = await hosts.start({ scenario: apiScenario() });
+    const started = await h.call("startCampaign", {
+      method: "POST",
+      path: "/api/campaigns",
+      body: { subscriptionIds: [SUB, OTHER_SUB], attestation },
+      headers: { "x-ms-client-principal-name": "carol@contoso.example" },
+    });
+    expect(started.status, started.text).toBe(202);
+    const { campaignId, reportUrl } = started.json as { campaignId: string; reportUrl: string };
+    expect(reportUrl).toBe(`${BASE_URL}/api/audit/campaigns/${campaignId}?format=html`);
+    await h.product.run();
+
+    const path = `/api/audit/campaigns/${campaignId}`;
+    const json = await h.call("getAuditCampaign", { path, params: { campaignId } });
+    expect(json.status, json.text).toBe(200);
+    const campaign = json.json as {
+      status: string;
+      input: { run: { requestedBy: string } };
+      summary: { members: { subscriptionId: string; state: string; runId?: string }[] };
+      runs: { subscriptionId: string; runId: string; auditUrl: string; reportUrl: string }[];
+    };
+    expect(campaign.input.run.requestedBy).toBe("carol@contoso.example");
+    expect(campaign.status).not.toBe("running");
+    const ran = campaign.summary.members.find((m) => m.subscriptionId === SUB);
+    expect(ran?.state).toBe("done");
+    const runId = ran?.runId ?? "";
+    expect(campaign.runs).toContainEqual({ subscriptionId: SUB, runId, auditUrl: `${BASE_URL}/api/audit/runs/${runId}`, reportUrl: `${BASE_URL}/api/audit/runs/${runId}?format=html` });
+    const alone = campaign.summary.members.find((m) => m.subscriptionId === OTHER_SUB);
+    expect(alone?.state).not.toBe("done");
+
+    const byCampaign = await h.call("listAuditRuns", { path: `/api/audit/runs?campaignId=${campaignId}` });
+    expect((byCampaign.json as { runs: { runId: string; campaignId?: string }[] }).runs).toEqual([expect.objectContaining({ runId, campaignId })]);
+
+    const report = await h.call("getAuditCampaign", { path: `${path}?format=html`, params: { campaignId } });
+    const [link] = hrefs(report.text, "run-link");
+    const runReportUrl = new URL(link ?? "", reportUrl);
+    expect(runReportUrl.href).toBe(`${BASE_URL}/api/audit/runs/${runId}?format=html`);
+    const runReport = await h.call("getAuditRun", { path: `${runReportUrl.pathname}${runReportUrl.search}`, params: { runId } });
+    expect(runReport.status).toBe(200);
+    const [back] = hrefs(runReport.text, "campaign-link");
+    expect(new URL(back ?? "", runReportUrl).href).toBe(reportUrl);
+
+    const listed = await h.call("listAuditCampaigns", { path: "/api/audit/campaigns" });
+    expect(listed.json).toMatchObject({ campaigns: [{ campaignId, status: campaign.status, subscriptions: 2 }] });
+  });
+});
