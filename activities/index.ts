@@ -19,6 +19,8 @@ import { readPowerEvents } from "./readPowerEvents";
 import { readPowerState } from "./readPowerState";
 import { readSmtpProbe } from "./readSmtpProbe";
 import { readSubnetState } from "./readSubnetState";
+import { recordCampaignCompleted } from "./recordCampaignCompleted";
+import { recordCampaignStarted } from "./recordCampaignStarted";
 import { recordNotification } from "./recordNotification";
 import { recordReverification } from "./recordReverification";
 import { recordRunCompleted } from "./recordRunCompleted";
@@ -42,6 +44,8 @@ const ACTIVITIES: readonly ((deps: ActivityDeps) => BoundActivity)[] = [
   readPowerState,
   readSmtpProbe,
   readSubnetState,
+  recordCampaignCompleted,
+  recordCampaignStarted,
   recordNotification,
   recordReverification,
   recordRunCompleted,

@@ -22,6 +22,9 @@ param resourceGroupName string = ''
 @description('Subscriptions the app remediates, as a JSON array of subscription ids (empty: none yet). The custom role is made assignable there and assigned to the app identity. A string, so that azd passes the environment value, set or unset, as it is.')
 param targetSubscriptionIdsJson string = '[]'
 
+@description('Management groups campaigns run over, as a JSON array of management group ids (empty: none). The custom role is made assignable there; an owner of each group assigns it to the app identity at the group (docs/deploy.md), which covers every subscription beneath. A string, as targetSubscriptionIdsJson.')
+param targetManagementGroupIdsJson string = '[]'
+
 @description('Assign the remediation role at each target subscription. False: the role is only made assignable there, for an owner to assign by hand.')
 param assignTargetRole bool = true
 
@@ -74,6 +77,7 @@ param maximumInstanceCount int = 40
 
 // An empty or blank value is no target; anything else must be a JSON array (concat fails the deployment otherwise).
 var targetSubscriptionIds = empty(trim(targetSubscriptionIdsJson)) ? [] : concat([], json(targetSubscriptionIdsJson))
+var targetManagementGroupIds = empty(trim(targetManagementGroupIdsJson)) ? [] : concat([], json(targetManagementGroupIdsJson))
 
 var alertEmails = empty(trim(alertEmailsJson)) ? [] : concat([], json(alertEmailsJson))
 
@@ -215,6 +219,7 @@ module remediationRole 'app/remediation-role.bicep' = {
   params: {
     environmentName: environmentName
     assignableSubscriptionIds: targetSubscriptionIds
+    assignableManagementGroupIds: targetManagementGroupIds
   }
 }
 

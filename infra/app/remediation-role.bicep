@@ -7,6 +7,9 @@ param environmentName string
 @description('Subscriptions where the role may be assigned (the subscriptions the app remediates).')
 param assignableSubscriptionIds array
 
+@description('Management groups where the role may be assigned: for campaigns over a management group, assign it there, so that it covers every subscription beneath and lets the app list them (the descendants read is checked at the group).')
+param assignableManagementGroupIds array = []
+
 var actions = [
   'Microsoft.Resources/subscriptions/read'
   'Microsoft.Billing/billingProperty/read'
@@ -32,6 +35,7 @@ var actions = [
   'Microsoft.Network/networkWatchers/read'
   'Microsoft.Network/networkWatchers/connectivityCheck/action'
   'Microsoft.Insights/eventtypes/values/read'
+  'Microsoft.Management/managementGroups/descendants/read'
 ]
 
 // The definition lives in the deployment subscription, so that subscription is always one of its scopes.
@@ -39,6 +43,8 @@ var deploymentSubscriptionId = subscription().subscriptionId
 var scopeSubscriptionIds = union([
   deploymentSubscriptionId
 ], assignableSubscriptionIds)
+var subscriptionScopes = [for id in scopeSubscriptionIds: '/subscriptions/${id}']
+var managementGroupScopes = [for id in assignableManagementGroupIds: '/providers/Microsoft.Management/managementGroups/${id}']
 
 resource role 'Microsoft.Authorization/roleDefinitions@2022-04-01' = {
   // Role definition names (GUIDs) and display names are both unique in the tenant: one role per hosting
@@ -47,7 +53,7 @@ resource role 'Microsoft.Authorization/roleDefinitions@2022-04-01' = {
   name: guid(subscription().id, 'port25-remediation', environmentName)
   properties: {
     roleName: 'Port25 Remediation (${environmentName}, ${guid(subscription().id, 'port25-remediation', environmentName)})'
-    description: 'Reads subscriptions, VMs, scale sets and VNets; powers off, deallocates and starts VMs and scale sets; adds and deletes temporary subnets; runs Network Watcher connectivity checks; reads power events from the Activity Log.'
+    description: 'Reads subscriptions, VMs, scale sets and VNets; powers off, deallocates and starts VMs and scale sets; adds and deletes temporary subnets; runs Network Watcher connectivity checks; reads power events from the Activity Log; lists the subscriptions under a management group.'
     type: 'CustomRole'
     permissions: [
       {
@@ -57,7 +63,7 @@ resource role 'Microsoft.Authorization/roleDefinitions@2022-04-01' = {
         notDataActions: []
       }
     ]
-    assignableScopes: [for id in scopeSubscriptionIds: '/subscriptions/${id}']
+    assignableScopes: concat(subscriptionScopes, managementGroupScopes)
   }
 }
 

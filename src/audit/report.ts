@@ -10,6 +10,17 @@ import type { CanaryResult } from "../contracts/remediation";
 export interface ReportOptions {
   /** Shown in the footer; the renderer reads no clock, so the caller stamps it. */
   generatedAt?: string;
+  /**
+   * Address of the audit API (`https://<app>/api/audit`) for the report's links to other audit pages. Absent, links
+   * are relative to the report's own address (`/api/audit/runs/{runId}`, `/api/audit/campaigns/{campaignId}`).
+   */
+  auditBase?: string;
+}
+
+/** The audit page of a run or a campaign, as a link from a report served at `/api/audit/<kind>s/<id>`. */
+export function auditLink(kind: "runs" | "campaigns", id: string, options: ReportOptions, format: "html" | "json" = "html"): string {
+  const base = options.auditBase === undefined ? ".." : options.auditBase.replace(/\/+$/, "");
+  return `${base}/${kind}/${encodeURIComponent(id)}${format === "html" ? "?format=html" : ""}`;
 }
 
 export function escapeHtml(value: unknown): string {
@@ -76,6 +87,10 @@ const STATUS_TONE: Record<string, "good" | "warn" | "bad" | "info" | "muted"> = 
   unavailable: "warn",
   cycled: "good",
   failed: "bad",
+  pending: "info",
+  notExemptible: "bad",
+  alreadyRunning: "warn",
+  done: "good",
   delivered: "good",
   noWebhooks: "muted",
 };
@@ -86,14 +101,16 @@ const STATUS_LABEL: Record<string, string> = {
   approvalTimedOut: "approval timed out",
   notBlocked: "not blocked",
   blockedNotExemptible: "blocked, not exemptible",
+  notExemptible: "not exemptible",
+  alreadyRunning: "already running",
 };
 
 /** A coloured pill for a status-like value; `label` overrides the text shown. */
-function badge(value: string, label?: string): string {
+export function badge(value: string, label?: string): string {
   return `<span class="badge tone-${STATUS_TONE[value] ?? "muted"}">${e(label ?? STATUS_LABEL[value] ?? value)}</span>`;
 }
 
-function parseTime(iso: string | undefined): number | undefined {
+export function parseTime(iso: string | undefined): number | undefined {
   if (iso === undefined) return undefined;
   const ms = Date.parse(iso);
   return Number.isFinite(ms) ? ms : undefined;
@@ -115,7 +132,7 @@ export function formatDuration(ms: number): string {
   return `${h} h ${String(m % 60).padStart(2, "0")} min`;
 }
 
-function row(label: string, valueHtml: string): string {
+export function row(label: string, valueHtml: string): string {
   return `<dt>${e(label)}</dt><dd>${valueHtml}</dd>`;
 }
 
@@ -291,12 +308,15 @@ function renderCounts(run: AuditedRun): string {
   }</section>`;
 }
 
-function renderRunPanel(r: RunRecord): string {
+function renderRunPanel(r: RunRecord, options: ReportOptions): string {
   const s = r.summary;
   const started = parseTime(s?.startedAt);
   const ended = parseTime(s?.endedAt);
   return `<div class="panel"><h2>Run</h2><dl>${[
     row("Subscription", `<code>${e(r.subscriptionId)}</code>`),
+    r.campaign === undefined
+      ? ""
+      : row("Campaign", `<a class="campaign-link" href="${e(auditLink("campaigns", r.campaign.campaignId, options))}">${e(r.campaign.campaignId)}</a>`),
     row("Status", badge(r.status)),
     row("Mode", e(r.mode)),
     s === undefined ? "" : row("Outcome", e(s.message)),
@@ -477,7 +497,7 @@ function renderPlanAndOptions(r: RunRecord): string {
   )}</dl></div></section>`;
 }
 
-const CSS = `
+export const REPORT_CSS = `
 :root{--bg:#f5f7fa;--panel:#fff;--ink:#1f2933;--sub:#616e7c;--line:#e4e7eb;--good:#2e7d32;--good-bg:#e8f5e9;--warn:#b26a00;--warn-bg:#fff4e0;--bad:#c62828;--bad-bg:#fdecea;--info:#1565c0;--info-bg:#e3f0fc;--muted:#52606d;--muted-bg:#eef1f4}
 *{box-sizing:border-box}
 body{margin:0;background:var(--bg);color:var(--ink);font:14px/1.45 -apple-system,"Segoe UI",Roboto,"Helvetica Neue",Arial,sans-serif}
@@ -528,6 +548,8 @@ svg .bar-cycled{fill:var(--good)}svg .bar-failed{fill:var(--bad)}svg .bar-stoppe
 ul.warnings{margin:0;padding-left:20px;background:var(--warn-bg);border-radius:8px;padding:10px 10px 10px 28px}
 code.digest{font-size:11.5px}
 footer{color:var(--sub);font-size:12px;padding:0 32px 24px}
+a{color:var(--info)}
+td.num{text-align:right;font-variant-numeric:tabular-nums}
 @media print{body{background:#fff}.timeline-wrap{overflow:visible}}
 `;
 
@@ -541,14 +563,14 @@ export function renderRunReport(audited: AuditedRun, options: ReportOptions = {}
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:">
 <title>${e(title)}</title>
-<style>${CSS}</style>
+<style>${REPORT_CSS}</style>
 </head>
 <body>
 <header class="top"><div class="brand">Port 25 remediation report</div><h1><span>Run <span class="runid">${e(r.runId)}</span></span>${badge(r.status)}</h1></header>
 <main>
 ${renderLeftDown(audited.outcomes)}
 ${renderCounts(audited)}
-<section class="grid">${renderRunPanel(r)}${renderClassification(r)}${renderAttestation(r)}${renderCanary(r.summary?.canary, audited.outcomes)}</section>
+<section class="grid">${renderRunPanel(r, options)}${renderClassification(r)}${renderAttestation(r)}${renderCanary(r.summary?.canary, audited.outcomes)}</section>
 <section><h2>Timeline</h2>${renderTimeline(audited.outcomes, r.options.restoreStoppedVms)}</section>
 ${renderScaleSets(audited.outcomes, r.options.restoreStoppedVms)}
 ${renderFailures(audited.outcomes)}

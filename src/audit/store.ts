@@ -3,18 +3,21 @@
  *
  * Tables (prefix from PORT25_AUDIT_TABLE_PREFIX):
  * - `<prefix>runs`     partition "run", row runId: the run record;
- *                      partition "sub-<subscription>" and "all", row <inverted requestedAt>_<runId>: listing lines
- *                      (newest first, by subscription or across all);
+ *                      partition "sub-<subscription>", "campaign-<campaignId>" (runs a campaign started) and "all",
+ *                      row <inverted requestedAt>_<runId>: listing lines (newest first, by subscription, by campaign
+ *                      or across all);
  *                      partition "completed", row subscriptionId: the latest run that cycled the fleet.
  * - `<prefix>outcomes` partition runId, row resourceId: one entity per resource outcome.
  * - `<prefix>reverify` partition subscriptionId, row <inverted at>: re-verification records.
  * - `<prefix>notify`   partition runId, row notification key: how each notification of the run went.
+ * - `<prefix>campaigns` partition "campaign", row campaignId: the campaign (its input; its summary once ended);
+ *                      partition "all", row <inverted requestedAt>_<campaignId>: listing lines, newest first.
  * Keys go through encodeKey (ARM ids contain '/'). Every table also has the "~parts" partition for
  * documents too large for one entity (see documents.ts).
  *
  * Records are append-only: created once; a repeated write with identical content succeeds (a replayed
- * activity), a write with different content is refused. The one transition allowed is a run's
- * "running" record (and its listing lines) being replaced by its final record, guarded by ETag.
+ * activity), a write with different content is refused. The one transition allowed is a run's (or a
+ * campaign's) "running" record (and its listing lines) being replaced by its final record, guarded by ETag.
  */
 import { createHash } from "node:crypto";
 import { TableClient, type TableEntity, type TransactionAction } from "@azure/data-tables";
@@ -31,12 +34,17 @@ import {
 } from "../contracts/remediation";
 import { ResourceOutcomeSchema, type ResourceOutcome } from "../contracts/outcome";
 import {
+  AuditedCampaignSchema,
   AuditStatusSchema,
+  CampaignListingSchema,
   CompletedSubscriptionSchema,
   REVERIFIABLE_STATUSES,
   RunRecordSchema,
   RunSummarySchema,
+  type AuditedCampaign,
   type AuditedRun,
+  type CampaignListing,
+  type CampaignPage,
   type CompletedSubscription,
   type PlanDigest,
   type RunPage,
@@ -47,12 +55,29 @@ import { ReverificationRecordSchema, type ReverificationRecord, type Reverificat
 import { NotificationRecordSchema, type NotificationRecord } from "../contracts/notification";
 import type { Plan } from "../contracts/plan";
 import { SubscriptionIdSchema } from "../contracts/ids";
+import {
+  CampaignInputSchema,
+  CampaignRecordSchema,
+  type CampaignInput,
+  type CampaignRecord,
+} from "../contracts/campaign";
+import { CampaignIdSchema } from "../contracts/startRequest";
 import { decodeDocument, encodeDocument, PARTS_PARTITION, storedJson, type EncodedDocument, type Entity } from "./documents";
 import { encodeKey, invertedTime, invertedTimeRange } from "./keys";
 
 export interface ListRunsQuery {
   subscriptionId?: string;
+  /** Only the runs this campaign started (with subscriptionId: that subscription's run in the campaign). */
+  campaignId?: string;
   /** Inclusive bounds on the run's requestedAt (ISO 8601). */
+  from?: string;
+  to?: string;
+  pageSize?: number;
+  continuationToken?: string;
+}
+
+export interface ListCampaignsQuery {
+  /** Inclusive bounds on the campaign's requestedAt (ISO 8601). */
   from?: string;
   to?: string;
   pageSize?: number;
@@ -87,6 +112,14 @@ export interface AuditStore {
   listReverifications(subscriptionId: string, query?: ListReverificationsQuery): Promise<ReverificationPage>;
   /** Subscriptions whose fleet a run has cycled, each with its latest such run (for the re-verification timer). */
   listCompletedSubscriptions(): Promise<CompletedSubscription[]>;
+  /** Records a campaign as "running". Idempotent; a no-op once the campaign's final record exists. */
+  recordCampaignStarted(input: CampaignInput): Promise<void>;
+  /** The campaign's final record (its summary and input). Idempotent for identical content. */
+  recordCampaignCompleted(record: CampaignRecord): Promise<void>;
+  /** The campaign: its input, and its summary once it has ended; undefined when the audit has no such campaign. */
+  getCampaign(campaignId: string): Promise<AuditedCampaign | undefined>;
+  /** Campaigns newest first, optionally within a requestedAt range. */
+  listCampaigns(query?: ListCampaignsQuery): Promise<CampaignPage>;
 }
 
 export interface AuditStoreConfig {
@@ -126,8 +159,34 @@ export function tableEndpointOf(connectionString: string): string | undefined {
   return `${protocol}://${account}.table.${suffix}`;
 }
 
-export function auditTableNames(prefix: string): { runs: string; outcomes: string; reverify: string; notify: string } {
-  return { runs: `${prefix}runs`, outcomes: `${prefix}outcomes`, reverify: `${prefix}reverify`, notify: `${prefix}notify` };
+export interface AuditTableNames {
+  runs: string;
+  outcomes: string;
+  reverify: string;
+  notify: string;
+  campaigns: string;
+}
+
+export function auditTableNames(prefix: string): AuditTableNames {
+  return {
+    runs: `${prefix}runs`,
+    outcomes: `${prefix}outcomes`,
+    reverify: `${prefix}reverify`,
+    notify: `${prefix}notify`,
+    campaigns: `${prefix}campaigns`,
+  };
+}
+
+type AuditTables = { [K in keyof AuditTableNames]: TableClient };
+
+function tablesOf(names: AuditTableNames, make: (table: string) => TableClient): AuditTables {
+  return {
+    runs: make(names.runs),
+    outcomes: make(names.outcomes),
+    reverify: make(names.reverify),
+    notify: make(names.notify),
+    campaigns: make(names.campaigns),
+  };
 }
 
 /**
@@ -148,7 +207,7 @@ export function createAuditStore(config: AuditStoreConfig, deps: AuditStoreDepen
     }
     const make = (table: string): TableClient =>
       TableClient.fromConnectionString(connection, table, { allowInsecureConnection: insecure });
-    return new TableAuditStore(make(names.runs), make(names.outcomes), make(names.reverify), make(names.notify));
+    return new TableAuditStore(tablesOf(names, make));
   }
   const endpoint = config.PORT25_AUDIT_TABLE_ENDPOINT;
   if (endpoint === undefined) {
@@ -163,7 +222,7 @@ export function createAuditStore(config: AuditStoreConfig, deps: AuditStoreDepen
     deps.credential ??
     new DefaultAzureCredential(config.AZURE_CLIENT_ID === undefined ? {} : { managedIdentityClientId: config.AZURE_CLIENT_ID });
   const make = (table: string): TableClient => new TableClient(endpoint, table, credential);
-  return new TableAuditStore(make(names.runs), make(names.outcomes), make(names.reverify), make(names.notify));
+  return new TableAuditStore(tablesOf(names, make));
 }
 
 /** SHA-256 of the plan's JSON, with the counts an auditor reads without the plan itself. */
@@ -180,7 +239,11 @@ const P_RUN = "run";
 const P_ALL = "all";
 const P_COMPLETED = "completed";
 const subscriptionPartition = (subscriptionId: string): string => `sub-${subscriptionId.toLowerCase()}`;
-const listingRowKey = (requestedAt: string, runId: string): string => `${invertedTime(requestedAt)}_${encodeKey(runId)}`;
+/** Campaign ids are compared without case, as their instance ids are (campaignInstanceId). */
+const campaignKey = (campaignId: string): string => encodeKey(campaignId.toLowerCase());
+const campaignPartition = (campaignId: string): string => `campaign-${campaignKey(campaignId)}`;
+const listingRowKey = (requestedAt: string, id: string): string => `${invertedTime(requestedAt)}_${encodeKey(id)}`;
+const P_CAMPAIGN = "campaign";
 
 const OutcomeDocSchema = z.object({ seq: z.number().int().min(0), outcome: ResourceOutcomeSchema });
 
@@ -204,15 +267,22 @@ function statusCodeOf(e: unknown): number | undefined {
 class TableAuditStore implements AuditStore {
   private tablesReady: Promise<void> | undefined;
 
-  constructor(
-    private readonly runs: TableClient,
-    private readonly outcomes: TableClient,
-    private readonly reverify: TableClient,
-    private readonly notify: TableClient,
-  ) {}
+  private readonly runs: TableClient;
+  private readonly outcomes: TableClient;
+  private readonly reverify: TableClient;
+  private readonly notify: TableClient;
+  private readonly campaigns: TableClient;
+
+  constructor(private readonly tables: AuditTables) {
+    this.runs = tables.runs;
+    this.outcomes = tables.outcomes;
+    this.reverify = tables.reverify;
+    this.notify = tables.notify;
+    this.campaigns = tables.campaigns;
+  }
 
   ensureTables(): Promise<void> {
-    this.tablesReady ??= Promise.all([this.runs.createTable(), this.outcomes.createTable(), this.reverify.createTable(), this.notify.createTable()]).then(
+    this.tablesReady ??= Promise.all(Object.values(this.tables).map((t) => t.createTable())).then(
       () => undefined,
       (e: unknown) => {
         this.tablesReady = undefined;
@@ -289,10 +359,14 @@ class TableAuditStore implements AuditStore {
     const pageSize = pageSizeOf(query.pageSize);
     const subscriptionId =
       query.subscriptionId === undefined ? undefined : parseWith(SubscriptionIdSchema, query.subscriptionId, "subscriptionId");
+    const campaignId = query.campaignId === undefined ? undefined : parseWith(CampaignIdSchema, query.campaignId, "campaignId");
     await this.ensureTables();
-    const partition = subscriptionId === undefined ? P_ALL : subscriptionPartition(subscriptionId);
+    const partition =
+      campaignId !== undefined ? campaignPartition(campaignId) : subscriptionId === undefined ? P_ALL : subscriptionPartition(subscriptionId);
     const range = invertedTimeRange(query.from, query.to);
     const clauses = [`PartitionKey eq '${partition}'`];
+    // Both given: the campaign's lines, narrowed to the subscription (a GUID, so safe in the filter).
+    if (campaignId !== undefined && subscriptionId !== undefined) clauses.push(`subscriptionId eq '${subscriptionId}'`);
     if (range.ge !== undefined) clauses.push(`RowKey ge '${range.ge}'`);
     if (range.lt !== undefined) clauses.push(`RowKey lt '${range.lt}'`);
     const page = await this.firstPage(this.runs, clauses.join(" and "), pageSize, query.continuationToken);
@@ -342,7 +416,60 @@ class TableAuditStore implements AuditStore {
     return out;
   }
 
+  async recordCampaignStarted(raw: CampaignInput): Promise<void> {
+    const input = parseWith(CampaignInputSchema, raw, "campaign start for the audit");
+    await this.ensureTables();
+    await this.writeCampaign({ campaignId: input.campaignId, status: "running", input }, startedAfterFinal);
+  }
+
+  async recordCampaignCompleted(raw: CampaignRecord): Promise<void> {
+    const record = parseWith(CampaignRecordSchema, raw, "campaign record for the audit");
+    if (record.summary.campaignId !== record.input.campaignId) {
+      throw new ValidationError("campaign record for the audit", [
+        { path: "summary.campaignId", message: `names campaign ${record.summary.campaignId}, the input ${record.input.campaignId}` },
+      ]);
+    }
+    await this.ensureTables();
+    await this.writeCampaign(
+      { campaignId: record.input.campaignId, status: record.summary.status, input: record.input, summary: record.summary },
+      finalReplacesRunning,
+    );
+  }
+
+  async getCampaign(campaignId: string): Promise<AuditedCampaign | undefined> {
+    const id = parseWith(CampaignIdSchema, campaignId, "campaignId");
+    await this.ensureTables();
+    const head = await this.getEntity(this.campaigns, P_CAMPAIGN, campaignKey(id));
+    if (head === undefined) return undefined;
+    return parseWith(AuditedCampaignSchema, JSON.parse(await this.read(this.campaigns, head)), "stored campaign");
+  }
+
+  async listCampaigns(query: ListCampaignsQuery = {}): Promise<CampaignPage> {
+    const pageSize = pageSizeOf(query.pageSize);
+    await this.ensureTables();
+    const range = invertedTimeRange(query.from, query.to);
+    const clauses = [`PartitionKey eq '${P_ALL}'`];
+    if (range.ge !== undefined) clauses.push(`RowKey ge '${range.ge}'`);
+    if (range.lt !== undefined) clauses.push(`RowKey lt '${range.lt}'`);
+    const page = await this.firstPage(this.campaigns, clauses.join(" and "), pageSize, query.continuationToken);
+    const campaigns: CampaignListing[] = [];
+    for (const entity of page.entities) {
+      campaigns.push(parseWith(CampaignListingSchema, JSON.parse(await this.read(this.campaigns, entity)), "stored campaign listing"));
+    }
+    return page.continuationToken === undefined ? { campaigns } : { campaigns, continuationToken: page.continuationToken };
+  }
+
   // ---- writing ----
+
+  /** The campaign's record, then its listing line. */
+  private async writeCampaign(campaign: AuditedCampaign, onConflict: OnConflict): Promise<void> {
+    const parsed = parseWith(AuditedCampaignSchema, campaign, "campaign record");
+    const requestedAt = parsed.input.run.requestedAt;
+    const scalars = { status: parsed.status, requestedAt };
+    await this.writeDocument(this.campaigns, encodeDocument(P_CAMPAIGN, campaignKey(parsed.campaignId), storedJson(parsed), scalars), onConflict);
+    const line = storedJson(campaignListingOf(parsed));
+    await this.writeDocument(this.campaigns, encodeDocument(P_ALL, listingRowKey(requestedAt, parsed.campaignId.toLowerCase()), line, scalars), onConflict);
+  }
 
   /** The run record, then its two listing lines (by subscription, across all). */
   private async writeRun(record: RunRecord, onConflict: OnConflict): Promise<void> {
@@ -351,7 +478,9 @@ class TableAuditStore implements AuditStore {
     await this.writeDocument(this.runs, encodeDocument(P_RUN, encodeKey(parsed.runId), storedJson(parsed), scalars), onConflict);
     const summaryJson = storedJson(runSummaryOf(parsed));
     const rowKey = listingRowKey(parsed.requestedAt, parsed.runId);
-    for (const partition of [subscriptionPartition(parsed.subscriptionId), P_ALL]) {
+    const partitions = [subscriptionPartition(parsed.subscriptionId), P_ALL];
+    if (parsed.campaign !== undefined) partitions.push(campaignPartition(parsed.campaign.campaignId));
+    for (const partition of partitions) {
       await this.writeDocument(this.runs, encodeDocument(partition, rowKey, summaryJson, scalars), onConflict);
     }
   }
@@ -519,6 +648,7 @@ function requestRecordOf(input: RemediationInput, status: RunRecord["status"]): 
     attestation: input.attestation,
     options: input.options,
     probeHost: input.probeHost,
+    ...(input.campaign === undefined ? {} : { campaign: input.campaign }),
   };
 }
 
@@ -548,6 +678,28 @@ export function runSummaryOf(record: RunRecord): RunSummary {
     endedAt: s?.endedAt,
     counts: s?.counts,
     message: s?.message,
+    campaignId: record.campaign?.campaignId,
+  });
+}
+
+/** The listing line of a campaign: who, when, what, and (once ended) how it went; never its members. */
+export function campaignListingOf(c: AuditedCampaign): CampaignListing {
+  const { input, summary } = c;
+  const target = input.target;
+  return CampaignListingSchema.parse({
+    campaignId: c.campaignId,
+    status: c.status,
+    mode: input.run.mode,
+    requestedBy: input.run.requestedBy,
+    requestedAt: input.run.requestedAt,
+    attestationReference: input.run.attestation.reference,
+    target: target.kind,
+    managementGroupId: target.kind === "managementGroup" ? target.managementGroupId : undefined,
+    subscriptions: summary?.totals.subscriptions ?? (target.kind === "subscriptions" ? target.subscriptionIds.length : undefined),
+    startedAt: summary?.startedAt,
+    endedAt: summary?.endedAt,
+    message: summary?.message,
+    totals: summary?.totals,
   });
 }
 

@@ -29,6 +29,11 @@ export const ARM_ACTIONS = {
   connectivityCheck: "Microsoft.Network/networkWatchers/connectivityCheck/action",
   /** Re-verification reads deallocate and start events from the Activity Log. */
   readActivityLog: "Microsoft.Insights/eventtypes/values/read",
+  /**
+   * A campaign over a management group lists the subscriptions beneath it (ManagementGroups_GetDescendants). ARM
+   * checks it at the group: the role must be assigned at that management group (or above it).
+   */
+  readManagementGroupDescendants: "Microsoft.Management/managementGroups/descendants/read",
 } as const;
 
 export type ArmActionKey = keyof typeof ARM_ACTIONS;

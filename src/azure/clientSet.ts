@@ -8,6 +8,7 @@ import type { ComputeManagementClient } from "@azure/arm-compute";
 import type { NetworkManagementClient } from "@azure/arm-network";
 import type { ResourceManagementClient } from "@azure/arm-resources";
 import type { SubscriptionClient } from "@azure/arm-resources-subscriptions";
+import type { ManagementGroupsAPI } from "@azure/arm-managementgroups";
 
 /** In-SDK retry options; see DEFAULT_ARM_RETRY and transientRetryStrategy in src/azure/clients.ts. */
 export interface ArmRetryOptions {
@@ -37,6 +38,8 @@ export interface ArmClientSet {
   network(subscriptionId: string): NetworkManagementClient;
   resources(subscriptionId: string): ResourceManagementClient;
   subscriptions(): SubscriptionClient;
+  /** The Management Groups API (tenant level: a management group's descendants). */
+  managementGroups(): ManagementGroupsAPI;
   /** A bare authenticated client for REST calls no SDK covers (billing property, operation-status URLs). */
   generic(): ServiceClient;
 }

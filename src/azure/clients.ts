@@ -11,6 +11,7 @@ import { ComputeManagementClient } from "@azure/arm-compute";
 import { NetworkManagementClient } from "@azure/arm-network";
 import { ResourceManagementClient } from "@azure/arm-resources";
 import { SubscriptionClient } from "@azure/arm-resources-subscriptions";
+import { ManagementGroupsAPI } from "@azure/arm-managementgroups";
 import type { Config } from "../config";
 import { ConfigError, ensureError } from "../errors";
 import type { ArmGateway } from "./gateway";
@@ -134,6 +135,7 @@ export class ArmClients implements ArmClientSet {
   private readonly networkClients = new Map<string, NetworkManagementClient>();
   private readonly resourceClients = new Map<string, ResourceManagementClient>();
   private subscriptionClient: SubscriptionClient | undefined;
+  private managementGroupsClient: ManagementGroupsAPI | undefined;
   private genericClient: ServiceClient | undefined;
 
   constructor(connection: ArmConnection) {
@@ -192,6 +194,15 @@ export class ArmClients implements ArmClientSet {
       this.subscriptionClient = client;
     }
     return this.subscriptionClient;
+  }
+
+  managementGroups(): ManagementGroupsAPI {
+    if (this.managementGroupsClient === undefined) {
+      const client = new ManagementGroupsAPI(this.connection.credential, this.classicOptions());
+      useTransientRetries(client.pipeline, this.connection.retry);
+      this.managementGroupsClient = client;
+    }
+    return this.managementGroupsClient;
   }
 
   /** A bare authenticated client for REST calls no SDK covers (billing property, operation-status URLs). */

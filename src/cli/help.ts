@@ -26,9 +26,12 @@ export const PLAN_HELP = `port25 plan (--subscription ID | --management-group ID
   with --management-group, exit 0 when at least one subscription is exemptible (the others are reported and would
   be left alone), 1 when none is.`;
 
-export const SIMULATOR_HELP = `port25 simulator [--scenario FILE] [--vms N] [--seed S] [--port P]
+export const SIMULATOR_HELP = `port25 simulator [--scenario FILE] [--vms N] [--subscriptions N] [--seed S] [--port P]
   Runs the Azure simulator (HTTPS on 127.0.0.1) until interrupted, and prints its endpoint, subscription id,
-  CA file and token, with the environment to point \`port25 plan\` at it. Default scenario: scenarios/demo.json.`;
+  CA file and token, with the environment to point \`port25 plan\` at it. Default scenario: scenarios/demo.json.
+  FILE may be an estate (several subscriptions under management groups, e.g. scenarios/estate.json): then it
+  prints the group tree with each group's subscriptions. --subscriptions N generates an estate of N subscriptions
+  of --vms VMs each (default 20).`;
 
 export const SERVE_HELP = `port25 serve [--scenario FILE | --vms N] [--seed S] [--port P] [--time-scale X]
   Serves the function app's HTTP API on http://127.0.0.1:P (default 7071; 0 for any free port) until interrupted:

@@ -4,9 +4,17 @@ import { SubscriptionIdSchema } from "./ids";
 import { ClassificationSchema, CategorySchema } from "./classification";
 import { RemediationOptionsSchema } from "./options";
 import { ResourceOutcomeSchema } from "./outcome";
-import { AttestationSchema, ModeSchema, OutcomeCountsSchema, RemediationSummarySchema, RunStatusSchema } from "./remediation";
+import {
+  AttestationSchema,
+  ModeSchema,
+  OutcomeCountsSchema,
+  RemediationInputSchema,
+  RemediationSummarySchema,
+  RunStatusSchema,
+} from "./remediation";
 import { PlanSchema } from "./plan";
 import { NotificationRecordSchema } from "./notification";
+import { CampaignInputSchema, CampaignStatusSchema, CampaignSummarySchema, CampaignTotalsSchema } from "./campaign";
 
 /** A run's status in the audit: "running" until the final record replaces it. */
 export const AuditStatusSchema = z.enum(["running", ...RunStatusSchema.options]);
@@ -38,6 +46,8 @@ export const RunRecordSchema = z.object({
   allowSelfApproval: z.boolean().optional(),
   options: RemediationOptionsSchema,
   probeHost: z.string(),
+  /** The campaign that started the run (absent on a run started on its own, and on records older than campaigns). */
+  campaign: RemediationInputSchema.shape.campaign,
   /** Set once the run has completed. */
   classification: ClassificationSchema.optional(),
   plan: PlanDigestSchema.optional(),
@@ -59,6 +69,8 @@ export const RunSummarySchema = z.object({
   endedAt: z.string().optional(),
   counts: OutcomeCountsSchema.optional(),
   message: z.string().optional(),
+  /** The campaign that started the run, when one did. */
+  campaignId: z.string().optional(),
 });
 export type RunSummary = z.output<typeof RunSummarySchema>;
 
@@ -88,3 +100,43 @@ export const CompletedSubscriptionSchema = z.object({
   category: CategorySchema.optional(),
 });
 export type CompletedSubscription = z.output<typeof CompletedSubscriptionSchema>;
+
+/** A campaign's status in the audit: "running" until its final record replaces it. */
+export const CampaignAuditStatusSchema = z.enum(["running", ...CampaignStatusSchema.options]);
+export type CampaignAuditStatus = z.output<typeof CampaignAuditStatusSchema>;
+
+/** A campaign as the audit holds it: what it was started with and, once it has ended, its summary. */
+export const AuditedCampaignSchema = z.object({
+  campaignId: z.string(),
+  status: CampaignAuditStatusSchema,
+  input: CampaignInputSchema,
+  /** Absent while the campaign runs (only its start is recorded). */
+  summary: CampaignSummarySchema.optional(),
+});
+export type AuditedCampaign = z.output<typeof AuditedCampaignSchema>;
+
+/** One line of a campaign listing (the members are in the campaign's own record). */
+export const CampaignListingSchema = z.object({
+  campaignId: z.string(),
+  status: CampaignAuditStatusSchema,
+  mode: ModeSchema,
+  requestedBy: z.string(),
+  requestedAt: z.iso.datetime({ offset: true }),
+  attestationReference: z.string(),
+  target: z.enum(["managementGroup", "subscriptions"]),
+  managementGroupId: z.string().optional(),
+  /** Subscriptions named by the request, or (for a management group) found once the campaign has ended. */
+  subscriptions: z.number().int().min(0).optional(),
+  startedAt: z.string().optional(),
+  endedAt: z.string().optional(),
+  message: z.string().optional(),
+  totals: CampaignTotalsSchema.optional(),
+});
+export type CampaignListing = z.output<typeof CampaignListingSchema>;
+
+export const CampaignPageSchema = z.object({
+  campaigns: z.array(CampaignListingSchema),
+  /** Opaque; pass back to get the next page. Absent on the last page. */
+  continuationToken: z.string().optional(),
+});
+export type CampaignPage = z.output<typeof CampaignPageSchema>;

@@ -6,6 +6,7 @@ import { z } from "zod";
 import { SubscriptionIdSchema } from "./ids";
 import { AttestationSchema, ModeSchema } from "./remediation";
 import { RemediationOptionsSchema } from "./options";
+import { CampaignInputSchema } from "./campaign";
 
 export const StartRequestSchema = z
   .object({
@@ -26,10 +27,15 @@ export type StartRequest = z.output<typeof StartRequestSchema>;
 /** Largest request body the API accepts. */
 export const MAX_REQUEST_BYTES = 32 * 1024;
 
+/** A campaign id as CampaignInput takes it: letters, digits and hyphens. */
+export const CampaignIdSchema = CampaignInputSchema.shape.campaignId;
+
 /** Query of GET /api/audit/runs. */
 export const AuditQuerySchema = z
   .object({
     subscriptionId: SubscriptionIdSchema.optional(),
+    /** Only the runs the campaign started. */
+    campaignId: CampaignIdSchema.optional(),
     from: z.iso.datetime({ offset: true }).optional(),
     to: z.iso.datetime({ offset: true }).optional(),
     pageSize: z.coerce.number().int().min(1).max(200).default(50),
@@ -41,3 +47,18 @@ export const AuditQuerySchema = z
     path: ["from"],
   });
 export type AuditQuery = z.output<typeof AuditQuerySchema>;
+
+/** Query of GET /api/audit/campaigns. */
+export const CampaignAuditQuerySchema = z
+  .object({
+    from: z.iso.datetime({ offset: true }).optional(),
+    to: z.iso.datetime({ offset: true }).optional(),
+    pageSize: z.coerce.number().int().min(1).max(200).default(50),
+    continuationToken: z.string().max(2048).optional(),
+  })
+  .strict()
+  .refine((q) => q.from === undefined || q.to === undefined || Date.parse(q.from) <= Date.parse(q.to), {
+    message: "from must not be after to",
+    path: ["from"],
+  });
+export type CampaignAuditQuery = z.output<typeof CampaignAuditQuerySchema>;

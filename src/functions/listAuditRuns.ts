@@ -1,4 +1,4 @@
-/** GET /api/audit/runs?subscriptionId=&from=&to=&pageSize=&continuationToken=: audited runs, newest first. */
+/** GET /api/audit/runs?subscriptionId=&campaignId=&from=&to=&pageSize=&continuationToken=: audited runs, newest first. */
 import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from "@azure/functions";
 import { AuditQuerySchema } from "../contracts/startRequest";
 import { requireAuditStore } from "../audit/current";

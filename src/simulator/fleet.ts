@@ -1,6 +1,7 @@
 /** Builds realistic fleets of any size (for `--vms N`, benchmarks and chaos runs) from a seed. */
 import { TAGS } from "../contracts/options";
 import { createRng } from "./rng";
+import { EstateSchema, type EstateScenario, type EstateSubscriptionInput } from "./estate";
 import { ScenarioSchema, type Scenario, type ScenarioInput } from "./scenario";
 
 type VmInput = NonNullable<ScenarioInput["vms"]>[number];
@@ -21,11 +22,11 @@ function iso(ms: number): string {
  * a uniform and a flexible scale set, an AKS-managed group, VNets with delegated subnets (one full), and
  * Network Watchers in every region used. Same n and seed → same scenario.
  */
-export function generateFleet(n: number, seed = 1): Scenario {
+export function generateFleet(n: number, seed = 1, as: { subscriptionId?: string; name?: string } = {}): Scenario {
   if (!Number.isInteger(n) || n < 1) throw new RangeError("generateFleet: n must be a positive integer");
   const rng = createRng(seed);
   const pick = <T>(xs: readonly T[]): T => xs[rng.int(xs.length)] as T;
-  const subscriptionId = "6b1f3c2a-8d4e-4f6a-9b0c-1d2e3f405162";
+  const subscriptionId = as.subscriptionId ?? "6b1f3c2a-8d4e-4f6a-9b0c-1d2e3f405162";
   const rgCount = Math.max(1, Math.ceil(n / 40));
   const rgs: NonNullable<ScenarioInput["resourceGroups"]> = [];
   const used = new Set<string>();
@@ -93,7 +94,7 @@ export function generateFleet(n: number, seed = 1): Scenario {
   const scenario: ScenarioInput = {
     subscription: {
       id: subscriptionId,
-      name: "Contoso Dev/Test (generated)",
+      name: as.name ?? "Contoso Dev/Test (generated)",
       quotaId: "MSDNDevTest_2014-09-01",
       billing: { agreementType: "EnterpriseAgreement", workloadType: "DevTest", accountType: "Enterprise", skuDescription: "Enterprise Dev/Test" },
     },
@@ -159,4 +160,77 @@ function fleetVnets(extra: number): NonNullable<ScenarioInput["vnets"]> {
     ],
   }));
   return [ase, apps, plain, ...more];
+}
+
+export interface EstateOptions {
+  /** Subscriptions in the estate. */
+  subscriptions: number;
+  /** VMs in each subscription's generated fleet. */
+  vmsPerSubscription: number;
+  seed?: number;
+  /**
+   * With 4 or more subscriptions, the last is an MCA Production subscription (not blocked: nothing to remediate)
+   * and the one before it has a billing property the identity may not read (classified unknown). Default true.
+   */
+  nonExemptible?: boolean;
+}
+
+/** Ids of the generated estate's groups: the root and its two children. */
+export const ESTATE_GROUPS = { root: "mg-contoso", devTest: "mg-contoso-devtest", production: "mg-contoso-production" } as const;
+
+/**
+ * An estate of `subscriptions` generated fleets of `vmsPerSubscription` VMs each under a root management group with
+ * two child groups (Dev/Test and Production): distinct subscription ids and names, mostly EA Dev/Test subscriptions
+ * with the exemption, every fifth directly under the root, and (unless `nonExemptible` is false, and with at least
+ * four subscriptions) one MCA Production subscription and one whose billing property cannot be read. Same options →
+ * same estate.
+ */
+export function generateEstate(o: EstateOptions): EstateScenario {
+  const n = o.subscriptions;
+  const m = o.vmsPerSubscription;
+  if (!Number.isInteger(n) || n < 1) throw new RangeError("generateEstate: subscriptions must be a positive integer");
+  if (!Number.isInteger(m) || m < 1) throw new RangeError("generateEstate: vmsPerSubscription must be a positive integer");
+  const seed = o.seed ?? 1;
+  const ids = createRng((seed ^ 0x3c6ef372) >>> 0);
+  const tenantId = ids.guid();
+  const special = (o.nonExemptible ?? true) && n >= 4;
+  const taken = new Set<string>();
+  const subscriptions: EstateSubscriptionInput[] = [];
+  for (let k = 0; k < n; k++) {
+    let id = ids.guid();
+    while (taken.has(id)) id = ids.guid();
+    taken.add(id);
+    const label = String(k + 1).padStart(2, "0");
+    const production = special && k === n - 1;
+    const unreadable = special && k === n - 2;
+    const name = production ? `Contoso Production ${label}` : `Contoso Dev/Test ${label}`;
+    // The fleet's own startTime and timeScale give way to the estate's one clock.
+    const { behaviour, ...fleet } = generateFleet(m, (seed + Math.imul(k + 1, 0x9e3779b1)) >>> 0, { subscriptionId: id, name });
+    const { startTime: _startTime, timeScale: _timeScale, ...ownBehaviour } = behaviour;
+    const sub: EstateSubscriptionInput = {
+      ...fleet,
+      behaviour: ownBehaviour,
+      managementGroup: production ? ESTATE_GROUPS.production : k % 5 === 4 ? ESTATE_GROUPS.root : ESTATE_GROUPS.devTest,
+    };
+    if (production) {
+      sub.subscription = {
+        ...fleet.subscription,
+        quotaId: "EnterpriseAgreement_2014-09-01",
+        billing: { agreementType: "MicrosoftCustomerAgreement", workloadType: "Production", accountType: "Enterprise" },
+      };
+      sub.exemption = { exempted: false };
+    }
+    if (unreadable) sub.subscription = { ...fleet.subscription, billing: "forbidden" };
+    subscriptions.push(sub);
+  }
+  return EstateSchema.parse({
+    tenantId,
+    managementGroups: [
+      { id: ESTATE_GROUPS.root, displayName: "Contoso" },
+      { id: ESTATE_GROUPS.devTest, displayName: "Contoso Dev/Test", parent: ESTATE_GROUPS.root },
+      { id: ESTATE_GROUPS.production, displayName: "Contoso Production", parent: ESTATE_GROUPS.root },
+    ],
+    subscriptions,
+    behaviour: { startTime: iso(EFFECTIVE_AT + 86_400_000) },
+  });
 }

@@ -8,21 +8,28 @@ import { join } from "node:path";
 import { generate } from "selfsigned";
 import { FaultEngine, type FaultSpec } from "./faults";
 import { createRng } from "./rng";
-import { loadScenario, type Scenario, type ScenarioInput } from "./scenario";
-import { createHandler, type RequestLogEntry } from "./server";
+import { loadEstate, type Estate, type EstateInput, type EstateScenario } from "./estate";
+import type { Scenario, ScenarioInput } from "./scenario";
+import { createHandler, type RequestLogEntry, type SubscriptionHost } from "./server";
+import { Hierarchy } from "./tenant";
 import { ComputeThrottler, Throttler } from "./throttle";
 import { subnetPrefixes, World, type PowerState, type SimClock, type StateChange } from "./world";
 
 export { loadScenario, ScenarioSchema, type Scenario, type ScenarioInput } from "./scenario";
 export { FaultSpecSchema, OPERATION_NAMES, type FaultSpec, type OperationName } from "./faults";
-export { generateFleet } from "./fleet";
+export { generateEstate, generateFleet, type EstateOptions } from "./fleet";
+export { EstateSchema, isEstateInput, loadEstate, parseEstate, type Estate, type EstateGroup, type EstateInput, type EstateScenario } from "./estate";
+export { DESCENDANTS_PAGE_SIZE, MANAGEMENT_GROUPS_API_VERSIONS } from "./tenant";
 export { API_VERSIONS } from "./routes";
 export type { RequestLogEntry } from "./server";
 export type { PowerState, SimClock, StateChange } from "./world";
 
 export interface SimulatorOptions {
-  /** A scenario object or the path of a JSON scenario file. */
-  scenario: Scenario | ScenarioInput | string;
+  /**
+   * What to serve: a single-subscription scenario, or an estate (several subscriptions under management groups),
+   * as an object or the path of a JSON file.
+   */
+  scenario: Scenario | ScenarioInput | EstateInput | EstateScenario | Estate | string;
   /** Default: real time scaled by `behaviour.timeScale`, starting at `behaviour.startTime` (or now). */
   clock?: SimClock;
   /** Default 0: a free port. */
@@ -59,6 +66,27 @@ export interface SimState {
   operationsInProgress: number;
 }
 
+/** A management group the simulator serves, with the subscriptions directly in it. */
+export interface SimManagementGroup {
+  id: string;
+  displayName: string;
+  /** The parent's id; absent for the root. */
+  parent?: string;
+  subscriptionIds: string[];
+}
+
+export interface SimSubscription {
+  id: string;
+  displayName: string;
+  managementGroup?: string;
+}
+
+export interface SimCounters {
+  requests: number;
+  throttled: number;
+  faultsInjected: Record<string, number>;
+}
+
 export interface SimulatorHandle {
   /** https://127.0.0.1:PORT */
   endpoint: string;
@@ -66,12 +94,26 @@ export interface SimulatorHandle {
   caFile: string;
   /** The only bearer token accepted. */
   token: string;
+  /** The first subscription served. */
   subscriptionId: string;
+  /** Every subscription served, in declaration order (lower case). */
+  subscriptionIds: string[];
+  /** The same subscriptions with their display names and the group each sits in directly. */
+  subscriptions: SimSubscription[];
+  tenantId: string;
+  /** The management-group hierarchy (empty for a single-subscription scenario). */
+  managementGroups: SimManagementGroup[];
   requestLog(): RequestLogEntry[];
+  /** Power-state changes, oldest first: of one resource, or of every subscription's resources. */
   timeline(resourceId?: string): StateChange[];
-  snapshot(): SimState;
-  injectFault(f: FaultSpec): void;
-  counters(): { requests: number; throttled: number; faultsInjected: Record<string, number> };
+  /** One subscription's state (default: the first). */
+  snapshot(subscriptionId?: string): SimState;
+  /** Arms a fault in one subscription (default: the first). */
+  injectFault(f: FaultSpec, subscriptionId?: string): void;
+  /** Totals over the whole endpoint (tenant-level requests included). */
+  counters(): SimCounters;
+  /** Per subscription (lower-case id), requests to its paths only. */
+  countersBySubscription(): Record<string, SimCounters>;
   close(): Promise<void>;
 }
 
@@ -82,16 +124,40 @@ export function scaledClock(start: number, timeScale: number): SimClock {
 }
 
 export async function startSimulator(opts: SimulatorOptions): Promise<SimulatorHandle> {
-  const scenario = loadScenario(opts.scenario);
-  const b = scenario.behaviour;
-  const clock = opts.clock ?? scaledClock(b.startTime === undefined ? Date.now() : Date.parse(b.startTime), b.timeScale);
-  const rng = createRng(opts.seed ?? 1);
-  const faults = new FaultEngine(rng);
-  for (const f of b.faults) faults.add(f);
-  // The response shapes draw from their own stream: adding a draw never shifts the seed's jitter, ids or faults.
-  const world = new World(scenario, rng, faults, clock.now(), createRng(((opts.seed ?? 1) ^ 0x5bd1e995) >>> 0));
-  const throttler = new Throttler(b.throttling.enabled, b.throttling, clock.now());
-  const compute = new ComputeThrottler(b.computeThrottling);
+  const estate = loadEstate(opts.scenario);
+  const seed = opts.seed ?? 1;
+  const clock = opts.clock ?? scaledClock(estate.clock.startTime === undefined ? Date.now() : Date.parse(estate.clock.startTime), estate.clock.timeScale);
+  // Subscription k draws from its own streams; the first keeps the seed's own (a single scenario replays as before).
+  const tenantRng = createRng((seed ^ 0x7e4a11) >>> 0);
+  const tenantId = estate.tenantId ?? (estate.subscriptions.length > 1 ? tenantRng.guid() : undefined);
+  const hosts = new Map<string, SubscriptionHost>();
+  for (const [k, { scenario }] of estate.subscriptions.entries()) {
+    const b = scenario.behaviour;
+    const subSeed = k === 0 ? seed : (seed + Math.imul(k, 0x9e3779b1)) >>> 0;
+    const rng = createRng(subSeed);
+    const faults = new FaultEngine(rng);
+    for (const f of b.faults) faults.add(f);
+    const own = tenantId === undefined || scenario.subscription.tenantId !== undefined ? scenario : { ...scenario, subscription: { ...scenario.subscription, tenantId } };
+    // The response shapes draw from their own stream: adding a draw never shifts the seed's jitter, ids or faults.
+    const world = new World(own, rng, faults, clock.now(), createRng((subSeed ^ 0x5bd1e995) >>> 0));
+    hosts.set(world.subscriptionId, {
+      world,
+      throttler: new Throttler(b.throttling.enabled, b.throttling, clock.now()),
+      compute: new ComputeThrottler(b.computeThrottling),
+      faults,
+      counters: { requests: 0, throttled: 0 },
+    });
+  }
+  const worlds = [...hosts.values()].map((h) => h.world);
+  const first = worlds[0];
+  if (first === undefined) throw new Error("an estate serves at least one subscription");
+  const tt = estate.tenantThrottling;
+  const tenant = { hierarchy: new Hierarchy(estate), throttler: new Throttler(tt.enabled, tt, clock.now(), "tenant") };
+  const hostOf = (subscriptionId: string | undefined): SubscriptionHost => {
+    const h = hosts.get((subscriptionId ?? first.subscriptionId).toLowerCase());
+    if (h === undefined) throw new RangeError(`the simulator serves no subscription ${subscriptionId ?? ""} (it serves ${[...hosts.keys()].join(", ")})`);
+    return h;
+  };
 
   const pems = await generate([{ name: "commonName", value: "127.0.0.1" }], {
     keyType: "ec",
@@ -115,7 +181,7 @@ export async function startSimulator(opts: SimulatorOptions): Promise<SimulatorH
   let endpoint = "";
   const server: Server = createServer(
     { key: pems.private, cert: pems.cert, keepAlive: true, keepAliveTimeout: 30_000 },
-    createHandler({ world, clock, token, throttler, compute, faults, endpoint: () => endpoint, log, counters }),
+    createHandler({ subscriptions: hosts, tenant, clock, token, endpoint: () => endpoint, log, counters }),
   );
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
@@ -131,15 +197,41 @@ export async function startSimulator(opts: SimulatorOptions): Promise<SimulatorH
     return s;
   };
 
+  const groups: SimManagementGroup[] = estate.managementGroups.map((g) => ({
+    id: g.id,
+    displayName: g.displayName,
+    ...(g.parent === undefined ? {} : { parent: g.parent }),
+    subscriptionIds: estate.subscriptions.filter((s) => s.managementGroup?.toLowerCase() === g.id.toLowerCase()).map((s) => s.scenario.subscription.id.toLowerCase()),
+  }));
+  const fired = (engines: readonly FaultEngine[]): Record<string, number> => {
+    const out: Record<string, number> = {};
+    for (const e of engines) for (const [k, v] of Object.entries(e.fired)) out[k] = (out[k] ?? 0) + v;
+    return out;
+  };
+
   return {
     endpoint,
     caPem: pems.cert,
     caFile,
     token,
-    subscriptionId: world.subscriptionId,
+    subscriptionId: first.subscriptionId,
+    subscriptionIds: worlds.map((w) => w.subscriptionId),
+    subscriptions: estate.subscriptions.map((s) => ({
+      id: s.scenario.subscription.id.toLowerCase(),
+      displayName: s.scenario.subscription.name,
+      ...(s.managementGroup === undefined ? {} : { managementGroup: s.managementGroup }),
+    })),
+    tenantId: first.tenantId,
+    managementGroups: groups,
     requestLog: () => [...log],
-    timeline: (resourceId) => world.timeline(clock.now(), resourceId),
-    snapshot: () => {
+    timeline: (resourceId) => {
+      const now = clock.now();
+      const sub = resourceId === undefined ? undefined : /^\/subscriptions\/([^/]+)/i.exec(resourceId)?.[1]?.toLowerCase();
+      if (sub !== undefined) return hosts.get(sub)?.world.timeline(now, resourceId) ?? [];
+      return worlds.flatMap((w) => w.timeline(now, resourceId)).sort((a, b) => a.at - b.at);
+    },
+    snapshot: (subscriptionId) => {
+      const world = hostOf(subscriptionId).world;
       const now = clock.now();
       world.settleAll(now);
       return {
@@ -163,8 +255,10 @@ export async function startSimulator(opts: SimulatorOptions): Promise<SimulatorH
         operationsInProgress: [...world.operations.values()].filter((o) => !o.settled).length,
       };
     },
-    injectFault: (f) => faults.add(f),
-    counters: () => ({ requests: counters.requests, throttled: counters.throttled, faultsInjected: { ...faults.fired } }),
+    injectFault: (f, subscriptionId) => hostOf(subscriptionId).faults.add(f),
+    counters: () => ({ requests: counters.requests, throttled: counters.throttled, faultsInjected: fired([...hosts.values()].map((h) => h.faults)) }),
+    countersBySubscription: () =>
+      Object.fromEntries([...hosts.entries()].map(([id, h]) => [id, { requests: h.counters.requests, throttled: h.counters.throttled, faultsInjected: fired([h.faults]) }])),
     close: async () => {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));

@@ -502,9 +502,9 @@ export function matchRoute(method: string, segments: readonly string[]): { route
 }
 
 /** The most specific ARM 404 for a path no route serves. */
-export function unknownPath(w: World, segments: readonly string[]): ArmHttpError {
+export function unknownPath(w: World | undefined, segments: readonly string[]): ArmHttpError {
   const lower = segments.map((s) => s.toLowerCase());
-  if (lower[2] === "resourcegroups" && lower[3] !== undefined && !w.rgs.has(lower[3]))
+  if (w !== undefined && lower[2] === "resourcegroups" && lower[3] !== undefined && !w.rgs.has(lower[3]))
     return new ArmHttpError(404, "ResourceGroupNotFound", `Resource group '${segments[3] ?? ""}' could not be found.`);
   const p = lower.indexOf("providers");
   if (p >= 0 && lower[p + 1] !== undefined && lower[p + 2] !== undefined) {

@@ -8,8 +8,8 @@ import { FaultSpecSchema } from "./faults";
 import { COMPUTE_POLICY_NAMES } from "./throttle";
 import { ResponseShapesSchema } from "./shapes";
 
-const Guid = z.string().regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i, "must be a GUID");
-const Iso = z.iso.datetime({ offset: true });
+export const Guid = z.string().regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i, "must be a GUID");
+export const Iso = z.iso.datetime({ offset: true });
 const Name = z.string().regex(/^[A-Za-z0-9][-\w.()]{0,79}$/, "must be a valid Azure resource name");
 const Location = z.string().regex(/^[a-z0-9]+$/, "must be a location name such as westeurope");
 const Tags = z.record(z.string(), z.string());
@@ -138,10 +138,10 @@ const NetworkWatcherSchema = z
   .strict();
 
 const Seconds = z.number().nonnegative();
-const BucketSchema = z.object({ capacity: z.number().positive(), refillPerSecond: z.number().positive() }).strict();
+export const BucketSchema = z.object({ capacity: z.number().positive(), refillPerSecond: z.number().positive() }).strict();
 const MinuteBucketSchema = z.object({ capacity: z.number().int().positive(), refillPerMinute: z.number().int().positive() }).strict();
 
-const BehaviourSchema = z
+export const BehaviourSchema = z
   .object({
     /** Simulated seconds each long-running operation takes (per VM or instance). */
     latencies: z
@@ -197,17 +197,19 @@ const BehaviourSchema = z
   })
   .strict();
 
+/** A subscription's resources: shared by the single-subscription scenario and each subscription of an estate. */
+export const SubscriptionContents = {
+  subscription: SubscriptionSchema,
+  exemption: z.object({ exempted: z.boolean(), effectiveAt: Iso.optional() }).strict(),
+  resourceGroups: z.array(ResourceGroupSchema).default([]),
+  vms: z.array(VmSchema).default([]),
+  scaleSets: z.array(ScaleSetSchema).default([]),
+  vnets: z.array(VnetSchema).default([]),
+  networkWatchers: z.array(NetworkWatcherSchema).default([]),
+};
+
 export const ScenarioSchema = z
-  .object({
-    subscription: SubscriptionSchema,
-    exemption: z.object({ exempted: z.boolean(), effectiveAt: Iso.optional() }).strict(),
-    resourceGroups: z.array(ResourceGroupSchema).default([]),
-    vms: z.array(VmSchema).default([]),
-    scaleSets: z.array(ScaleSetSchema).default([]),
-    vnets: z.array(VnetSchema).default([]),
-    networkWatchers: z.array(NetworkWatcherSchema).default([]),
-    behaviour: BehaviourSchema.prefault({}),
-  })
+  .object({ ...SubscriptionContents, behaviour: BehaviourSchema.prefault({}) })
   .strict()
   .superRefine(crossCheck);
 
@@ -221,7 +223,7 @@ export type ScenarioSubnet = ScenarioVnet["subnets"][number];
 type Ctx = z.RefinementCtx<z.output<z.ZodObject>>;
 
 /** Rules that span fields: references resolve, names are unique, subnets fit their VNet. */
-function crossCheck(s: {
+export function crossCheck(s: {
   exemption: { exempted: boolean; effectiveAt?: string | undefined };
   resourceGroups: { name: string }[];
   vms: ScenarioVm[];

@@ -6,6 +6,7 @@ import { ArmHttpError } from "./armError";
 import type { FaultEngine, OperationName, RequestKind } from "./faults";
 import { API_VERSIONS, matchRoute, unknownPath, type SimRequest, type SimResponse } from "./routes";
 import type { ComputeCharge, ComputeThrottler, Throttler } from "./throttle";
+import { listDescendants, matchTenantRoute, type Hierarchy } from "./tenant";
 import type { SimClock, World } from "./world";
 import { readRequestBody } from "../httpBody";
 
@@ -22,25 +23,40 @@ export interface RequestLogEntry {
   /** Real milliseconds spent answering. */
   durationMs: number;
   kind: RequestKind;
-  operation?: OperationName;
+  operation?: OperationName | "listManagementGroupDescendants";
   /** Subscription named in the path, when there is one. */
   subscriptionId?: string;
   /** ARM error code of a failed request. */
   errorCode?: string;
-  /** Whose budget refused the request: ARM's subscription buckets or Microsoft.Compute's own policies. */
-  throttledBy?: "subscription" | "compute";
+  /** Whose budget refused the request: ARM's subscription or tenant buckets, or Microsoft.Compute's own policies. */
+  throttledBy?: "subscription" | "tenant" | "compute";
 }
 
-export interface FrontDoorDeps {
+export interface RequestCounters {
+  requests: number;
+  throttled: number;
+}
+
+/** One subscription as the front door serves it: its resources, its own ARM and Compute budgets and its faults. */
+export interface SubscriptionHost {
   world: World;
-  clock: SimClock;
-  token: string;
   throttler: Throttler;
   compute: ComputeThrottler;
   faults: FaultEngine;
+  counters: RequestCounters;
+}
+
+export interface FrontDoorDeps {
+  /** By lower-cased subscription id. */
+  subscriptions: ReadonlyMap<string, SubscriptionHost>;
+  /** Tenant-level routes (management groups) and the tenant's own budget. */
+  tenant: { hierarchy: Hierarchy; throttler: Throttler };
+  clock: SimClock;
+  token: string;
   endpoint: () => string;
   log: RequestLogEntry[];
-  counters: { requests: number; throttled: number };
+  /** Totals over every subscription and the tenant. */
+  counters: RequestCounters;
 }
 
 function kindOf(method: string): RequestKind {
@@ -88,13 +104,15 @@ async function handle(d: FrontDoorDeps, req: IncomingMessage, res: ServerRespons
   const kind = kindOf(method);
   const entry: RequestLogEntry = { method, path: url.pathname, apiVersion, status: 0, at, realMs, durationMs: 0, kind };
   if (segments[0]?.toLowerCase() === "subscriptions" && segments[1] !== undefined) entry.subscriptionId = segments[1].toLowerCase();
+  const host = entry.subscriptionId === undefined ? undefined : d.subscriptions.get(entry.subscriptionId);
   d.counters.requests += 1;
+  if (host !== undefined) host.counters.requests += 1;
 
   let response: SimResponse;
   const extra: Incoming["extra"] = {};
   try {
     const raw = method === "POST" || method === "PUT" || method === "PATCH" ? (await readRequestBody(req)).toString("utf8") : "";
-    response = await serve(d, { method, url, segments, apiVersion, kind, raw, authorization: req.headers.authorization, entry, extra });
+    response = await serve(d, host, { method, url, segments, apiVersion, kind, raw, authorization: req.headers.authorization, entry, extra });
   } catch (e) {
     const err = e instanceof ArmHttpError ? e : new ArmHttpError(500, "InternalServerError", ensureError(e).message);
     response = { status: err.status, body: err.body(), headers: err.headers };
@@ -106,7 +124,8 @@ async function handle(d: FrontDoorDeps, req: IncomingMessage, res: ServerRespons
     "x-ms-request-id": requestId,
     "x-ms-correlation-request-id": typeof req.headers["x-ms-client-request-id"] === "string" ? req.headers["x-ms-client-request-id"] : requestId,
     "x-ms-routing-request-id": `LOCAL:${requestId}`,
-    ...d.throttler.headers(d.clock.now()),
+    // The budget the request drew on: its subscription's, or the tenant's for a path outside any subscription.
+    ...(host !== undefined ? host.throttler.headers(d.clock.now()) : entry.subscriptionId === undefined ? d.tenant.throttler.headers(d.clock.now()) : {}),
     ...response.headers,
   };
   entry.status = response.status;
@@ -140,14 +159,14 @@ interface Incoming {
   extra: { computeHeaders?: Record<string, string> };
 }
 
-async function serve(d: FrontDoorDeps, q: Incoming): Promise<SimResponse> {
-  const w = d.world;
+async function serve(d: FrontDoorDeps, host: SubscriptionHost | undefined, q: Incoming): Promise<SimResponse> {
   // Authentication comes first at ARM's front door: nothing else is disclosed to an unknown caller.
   if (q.authorization === undefined || q.authorization === "")
     throw new ArmHttpError(401, "AuthenticationFailed", "Authentication failed. The 'Authorization' header is missing.");
   if (q.authorization !== `Bearer ${d.token}`)
     throw new ArmHttpError(401, "InvalidAuthenticationToken", "The access token is invalid.");
-  if (q.entry.subscriptionId !== undefined && q.entry.subscriptionId !== w.subscriptionId) {
+  if (q.entry.subscriptionId === undefined) return serveTenant(d, q);
+  if (host === undefined) {
     if (q.segments.length === 2) throw new ArmHttpError(404, "SubscriptionNotFound", `The subscription '${q.segments[1] ?? ""}' could not be found.`);
     throw new ArmHttpError(
       403,
@@ -155,12 +174,49 @@ async function serve(d: FrontDoorDeps, q: Incoming): Promise<SimResponse> {
       `The client does not have authorization to perform action over scope '${q.url.pathname}' or the scope is invalid.`,
     );
   }
+  return serveSubscription(d, host, q);
+}
+
+/** A path outside any subscription: the tenant's budget, then the tenant-level routes (management groups). */
+function serveTenant(d: FrontDoorDeps, q: Incoming): SimResponse {
+  if (q.apiVersion === undefined)
+    throw new ArmHttpError(400, "MissingApiVersionParameter", "The api-version query parameter (?api-version=) is required for all requests.");
+  const budget = d.tenant.throttler.take(q.kind, d.clock.now());
+  if (!budget.ok) {
+    d.counters.throttled += 1;
+    q.entry.throttledBy = "tenant";
+    throw new ArmHttpError(
+      429,
+      "TenantRequestsThrottled",
+      `Number of '${q.kind}' requests for the tenant exceeded. Please try again after '${budget.retryAfterSeconds}' seconds.`,
+      { "retry-after": String(budget.retryAfterSeconds) },
+    );
+  }
+  const matched = matchTenantRoute(q.method, q.segments);
+  if (matched === undefined) throw unknownPath(undefined, q.segments);
+  q.entry.operation = matched.operation;
+  return listDescendants(d.tenant.hierarchy, matched.groupId, {
+    method: q.method,
+    segments: q.segments,
+    query: q.url.searchParams,
+    pathname: q.url.pathname,
+    apiVersion: q.apiVersion,
+    endpoint: d.endpoint(),
+  });
+}
+
+async function serveSubscription(d: FrontDoorDeps, host: SubscriptionHost, q: Incoming): Promise<SimResponse> {
+  const w = host.world;
+  const throttled = (): void => {
+    d.counters.throttled += 1;
+    host.counters.throttled += 1;
+  };
   if (q.apiVersion === undefined)
     throw new ArmHttpError(400, "MissingApiVersionParameter", "The api-version query parameter (?api-version=) is required for all requests.");
   const now = d.clock.now();
-  const budget = d.throttler.take(q.kind, now);
+  const budget = host.throttler.take(q.kind, now);
   if (!budget.ok) {
-    d.counters.throttled += 1;
+    throttled();
     q.entry.throttledBy = "subscription";
     throw new ArmHttpError(
       429,
@@ -180,12 +236,12 @@ async function serve(d: FrontDoorDeps, q: Incoming): Promise<SimResponse> {
       `The api-version '${q.apiVersion}' is invalid. The supported versions are '${API_VERSIONS[route.family].join(",")}'.`,
     );
   // Microsoft.Compute's own buckets, behind ARM's: the route's operation tells the policy.
-  const charge = d.compute.enabled ? computeChargeOf(w, route.operation, route.family, params) : undefined;
+  const charge = host.compute.enabled ? computeChargeOf(w, route.operation, route.family, params) : undefined;
   if (charge !== undefined) {
-    const verdict = d.compute.take(charge, now);
+    const verdict = host.compute.take(charge, now);
     q.extra.computeHeaders = verdict.headers;
     if (!verdict.ok) {
-      d.counters.throttled += 1;
+      throttled();
       q.entry.throttledBy = "compute";
       const detail = {
         operationGroup: verdict.operationGroup,
@@ -204,11 +260,12 @@ async function serve(d: FrontDoorDeps, q: Incoming): Promise<SimResponse> {
     }
   }
   const ctx = { operation: route.operation, kind: q.kind, path: q.url.pathname.toLowerCase(), apiVersion: q.apiVersion };
-  const spike = d.faults.take("latencySpike", ctx);
+  const faults = host.faults;
+  const spike = faults.take("latencySpike", ctx);
   if (spike !== undefined && spike.responseDelayMs > 0) await delay(spike.responseDelayMs);
-  const storm = d.faults.take("throttleStorm", ctx);
+  const storm = faults.take("throttleStorm", ctx);
   if (storm !== undefined) {
-    d.counters.throttled += 1;
+    throttled();
     throw new ArmHttpError(
       429,
       "SubscriptionRequestsThrottled",
@@ -216,10 +273,10 @@ async function serve(d: FrontDoorDeps, q: Incoming): Promise<SimResponse> {
       storm.retryAfterSeconds === null ? {} : { "retry-after": String(storm.retryAfterSeconds) },
     );
   }
-  const fiveXx = d.faults.take("http5xx", ctx);
+  const fiveXx = faults.take("http5xx", ctx);
   if (fiveXx !== undefined)
     throw new ArmHttpError(fiveXx.status, fiveXx.code ?? (fiveXx.status === 503 ? "ServiceUnavailable" : "InternalServerError"), "The server encountered a transient error. Retry the request.");
-  const conflict = d.faults.take("conflict", ctx);
+  const conflict = faults.take("conflict", ctx);
   if (conflict !== undefined) {
     if (conflict.status === 429)
       throw new ArmHttpError(429, conflict.code ?? "RetryableErrorDueToAnotherOperation", conflict.message ?? "Another operation on this or a dependent resource is in progress. Retry later.", { "retry-after": "1" });

@@ -42,15 +42,21 @@ export class TokenBucket {
 
 export class Throttler {
   private readonly buckets: Record<RequestKind, TokenBucket>;
+  /**
+   * A subscription's buckets (reads, writes, deletes), or the tenant's (reads and writes: a tenant-level delete
+   * draws on the writes bucket), each named in its own `x-ms-ratelimit-remaining-<scope>-*` headers.
+   */
   constructor(
     readonly enabled: boolean,
-    config: Record<"reads" | "writes" | "deletes", BucketConfig>,
+    config: Record<"reads" | "writes", BucketConfig> & { deletes?: BucketConfig },
     now: number,
+    readonly scope: "subscription" | "tenant" = "subscription",
   ) {
+    const writes = new TokenBucket(config.writes, now);
     this.buckets = {
       read: new TokenBucket(config.reads, now),
-      write: new TokenBucket(config.writes, now),
-      delete: new TokenBucket(config.deletes, now),
+      write: writes,
+      delete: config.deletes === undefined ? writes : new TokenBucket(config.deletes, now),
     };
   }
 
@@ -60,6 +66,11 @@ export class Throttler {
   }
 
   headers(now: number): Record<string, string> {
+    if (this.scope === "tenant")
+      return {
+        "x-ms-ratelimit-remaining-tenant-reads": String(this.buckets.read.remaining(now)),
+        "x-ms-ratelimit-remaining-tenant-writes": String(this.buckets.write.remaining(now)),
+      };
     return {
       "x-ms-ratelimit-remaining-subscription-reads": String(this.buckets.read.remaining(now)),
       "x-ms-ratelimit-remaining-subscription-writes": String(this.buckets.write.remaining(now)),

@@ -163,7 +163,20 @@ describe("access", () => {
   it("registers every HTTP trigger with authLevel function, and the timer with the schedule app setting", () => {
     const http = [...registeredFunctions().values()].filter((r) => r.kind === "http");
     expect(http.map((r) => r.name).sort()).toEqual(
-      ["approveRemediation", "cancelRemediation", "getAuditRun", "getRemediation", "listAuditRuns", "startRemediation"].sort(),
+      [
+        "approveCampaign",
+        "approveRemediation",
+        "cancelCampaign",
+        "cancelRemediation",
+        "getAuditCampaign",
+        "getAuditRun",
+        "getCampaign",
+        "getRemediation",
+        "listAuditCampaigns",
+        "listAuditRuns",
+        "startCampaign",
+        "startRemediation",
+      ].sort(),
     );
     for (const r of http) {
       const trigger = Object.values(r.metadata.bindings).find((b) => b.type === "httpTrigger");

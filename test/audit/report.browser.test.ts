@@ -5,7 +5,9 @@ import type { Page } from "playwright-core";
 import { z } from "zod";
 import { decodePng, launchChromium, pixelStats, type Browser } from "../support/browser";
 import { renderRunReport } from "../../src/audit/report";
+import { renderCampaignReport } from "../../src/audit/campaignReport";
 import { auditedFrom, outcomesFor, runResult, SUB_A } from "./fixtures";
+import { campaignMembers, campaignRecord } from "./campaignFixtures";
 
 // Launched on first use inside a test, so a missing Chromium fails every test by name rather than skipping them.
 let launched: Promise<Browser> | undefined;
@@ -108,6 +110,44 @@ describe("HTML run report in Chromium", () => {
       const labels = await page.locator("svg.timeline text.label").allTextContents();
       expect(labels.some((l) => l.startsWith("<img src=x"))).toBe(true);
       expect(requests.filter((u) => !u.startsWith("about:") && !u.startsWith("data:"))).toEqual([]);
+    } finally {
+      await page.close();
+    }
+  });
+
+  it("renders a campaign's report: the left-down section first, a row and a run link per subscription, markup shown as text", async () => {
+    const hostile = `<img src=x onerror="document.title='pwned'"><b>bold</b>`;
+    const members = campaignMembers().map((m, i) => (i === 2 ? { ...m, displayName: hostile, reason: hostile } : m));
+    const record = campaignRecord({ members });
+    const html = renderCampaignReport(
+      { campaignId: record.input.campaignId, status: record.summary.status, input: record.input, summary: record.summary },
+      { generatedAt: "2026-11-26T12:00:00Z" },
+    );
+    const { page, requests, problems } = await open(html);
+    try {
+      expect(await page.title()).toContain("Port 25 remediation campaign");
+      expect(await page.locator("tr.member").count()).toBe(members.length);
+      const links: (string | null)[] = [];
+      for (const a of await page.locator("a.run-link").all()) links.push(await a.getAttribute("href"));
+      expect(links).toEqual(members.flatMap((m) => (m.runId === undefined ? [] : [`../runs/${m.runId}?format=html`])));
+      // The left-down section is laid out above the counts, and drawn in the alarm colour.
+      const leftDown = await page.locator("section.left-down").boundingBox();
+      const counts = await page.locator("div.counts").first().boundingBox();
+      if (leftDown === null || counts === null) throw new Error("sections not laid out");
+      expect(leftDown.y).toBeLessThan(counts.y);
+      const border = z.string().parse(await page.evaluate(`getComputedStyle(document.querySelector("section.left-down")).borderTopColor`));
+      expect(border).toBe("rgb(198, 40, 40)");
+      expect(await page.locator("img").count()).toBe(0);
+      expect(await page.locator("b").count()).toBe(0);
+      expect(await page.title()).not.toContain("pwned");
+      expect(await page.locator("tr.member", { hasText: "<b>bold</b>" }).count()).toBe(1);
+      expect(requests.filter((u) => !u.startsWith("about:") && !u.startsWith("data:"))).toEqual([]);
+      expect(problems).toEqual([]);
+      const shot = await page.screenshot({ fullPage: true });
+      if (process.env.PORT25_SCREENSHOT_DIR !== undefined) writeFileSync(join(process.env.PORT25_SCREENSHOT_DIR, "campaign-report.png"), shot);
+      const stats = pixelStats(decodePng(shot));
+      expect(stats.distinctColours).toBeGreaterThan(50);
+      expect(stats.nonBackgroundShare).toBeGreaterThan(0.05);
     } finally {
       await page.close();
     }

@@ -53,6 +53,7 @@ describe("ArmClients", () => {
     network: clients.network(SUB).pipeline,
     resources: clients.resources(SUB).pipeline,
     subscriptions: clients.subscriptions().pipeline,
+    managementGroups: clients.managementGroups().pipeline,
     generic: clients.generic().pipeline,
   };
 

@@ -34,6 +34,16 @@ describe("target subscriptions", () => {
     expect(ids?.text).toBe("empty(trim(targetSubscriptionIdsJson)) ? [] : concat([], json(targetSubscriptionIdsJson))");
     expect(moduleArguments("app/remediation-role.bicep").get("assignableSubscriptionIds")?.text).toBe("targetSubscriptionIds");
   });
+
+  it("target management groups reach the role's assignable scopes the same way", () => {
+    const param = params(main).find((p) => p.name === "targetManagementGroupIdsJson");
+    expect(param?.node.namedChildren.find((c) => c.type === "type")?.text).toBe("string");
+    expect(param?.defaultValue && stringValue(param.defaultValue)).toBe("[]");
+    const file = z.object({ parameters: z.record(z.string(), z.object({ value: z.string() })) }).parse(JSON.parse(readFileSync(path.join(INFRA_DIR, "main.parameters.json"), "utf8")));
+    expect(file.parameters.targetManagementGroupIdsJson?.value).toBe("${PORT25_TARGET_MANAGEMENT_GROUP_IDS=[]}");
+    expect(variable(main, "targetManagementGroupIds")?.text).toBe("empty(trim(targetManagementGroupIdsJson)) ? [] : concat([], json(targetManagementGroupIdsJson))");
+    expect(moduleArguments("app/remediation-role.bicep").get("assignableManagementGroupIds")?.text).toBe("targetManagementGroupIds");
+  });
 });
 
 describe("App Service authentication", () => {

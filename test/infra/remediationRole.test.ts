@@ -1,7 +1,7 @@
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { ARM_ACTIONS } from "../../src/azure/armActions";
-import { INFRA_DIR, type Node, callee, loadBicep, objectProperties, parseBicep, resources } from "./bicep";
+import { INFRA_DIR, type Node, callee, loadBicep, objectProperties, parseBicep, resources, variable } from "./bicep";
 import { compareRoleWithGateway, extractRoleActions } from "./roleCheck";
 
 const roleFile = loadBicep(path.join(INFRA_DIR, "app/remediation-role.bicep"));
@@ -95,11 +95,20 @@ describe("remediation role definition", () => {
     expect(properties && objectProperties(properties).get("type")?.text).toBe("'CustomRole'");
   });
 
-  it("is assignable at every target subscription (and the one it is defined in)", () => {
+  it("is assignable at every target subscription (and the one it is defined in) and every target management group", () => {
     const properties = props.get("properties");
     const scopes = properties ? objectProperties(properties).get("assignableScopes") : undefined;
-    expect(scopes?.type).toBe("for_statement");
-    expect(scopes?.text).toContain("'/subscriptions/${id}'");
+    expect(scopes?.text).toBe("concat(subscriptionScopes, managementGroupScopes)");
+    const subscriptionScopes = variable(roleFile, "subscriptionScopes");
+    expect(subscriptionScopes?.type).toBe("for_statement");
+    expect(subscriptionScopes?.text).toBe("[for id in scopeSubscriptionIds: '/subscriptions/${id}']");
+    expect(variable(roleFile, "managementGroupScopes")?.text).toBe("[for id in assignableManagementGroupIds: '/providers/Microsoft.Management/managementGroups/${id}']");
     expect(roleFile.source).toMatch(/union\(\[\s*deploymentSubscriptionId\s*\], assignableSubscriptionIds\)/);
+    expect(roleFile.source).toMatch(/param assignableManagementGroupIds array = \[\]/);
+  });
+
+  it("grants the management-group descendants read a campaign over a management group needs", () => {
+    expect(extractRoleActions(roleFile)).toContain("Microsoft.Management/managementGroups/descendants/read");
+    expect(ARM_ACTIONS.readManagementGroupDescendants).toBe("Microsoft.Management/managementGroups/descendants/read");
   });
 });

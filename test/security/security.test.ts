@@ -134,7 +134,16 @@ describe("security", () => {
   it("has no anonymous trigger: every HTTP function of the app requires a key", () => {
     const triggers = httpTriggers();
     expect(triggers.map((t) => t.reg.name).sort()).toEqual(
-      expect.arrayContaining(["approveRemediation", "cancelRemediation", "getAuditRun", "getRemediation", "listAuditRuns", "startRemediation"]),
+      expect.arrayContaining([
+        "approveRemediation",
+        "cancelRemediation",
+        "getAuditCampaign",
+        "getAuditRun",
+        "getRemediation",
+        "listAuditCampaigns",
+        "listAuditRuns",
+        "startRemediation",
+      ]),
     );
     for (const { reg, trigger } of triggers) expect({ name: reg.name, authLevel: trigger.authLevel }).toEqual({ name: reg.name, authLevel: expect.stringMatching(/^(function|admin)$/) });
     // Every other registration is a durable trigger, which has no public endpoint at all.
@@ -142,11 +151,13 @@ describe("security", () => {
   });
 
   it("routes no write to the audit: POST, PUT, PATCH and DELETE on the audit routes reach no function", () => {
-    for (const path of ["audit/runs", "audit/runs/some-run", "audit/runs/some-run/outcomes", "audit"]) {
+    for (const path of ["audit/runs", "audit/runs/some-run", "audit/runs/some-run/outcomes", "audit/campaigns", "audit/campaigns/some-campaign", "audit"]) {
       for (const method of ["POST", "PUT", "PATCH", "DELETE"]) expect({ method, path, to: routeOf(method, path) }).toEqual({ method, path, to: [] });
     }
     expect(routeOf("GET", "audit/runs")).toEqual(["listAuditRuns"]);
     expect(routeOf("GET", "audit/runs/some-run")).toEqual(["getAuditRun"]);
+    expect(routeOf("GET", "audit/campaigns")).toEqual(["listAuditCampaigns"]);
+    expect(routeOf("GET", "audit/campaigns/some-campaign")).toEqual(["getAuditCampaign"]);
   });
 
   it("refuses to overwrite an audited run with different content, even from inside the app", async () => {

@@ -63,9 +63,15 @@ describe("the app's route table", () => {
         .map((r) => `${r.methods.join(",")} ${r.template} ${r.functionName} ${r.authLevel}`)
         .sort();
       expect(table).toEqual([
+        "GET audit/campaigns listAuditCampaigns function",
+        "GET audit/campaigns/{campaignId} getAuditCampaign function",
         "GET audit/runs listAuditRuns function",
         "GET audit/runs/{runId} getAuditRun function",
+        "GET campaigns/{id} getCampaign function",
         "GET remediations/{id} getRemediation function",
+        "POST campaigns startCampaign function",
+        "POST campaigns/{id}/approve approveCampaign function",
+        "POST campaigns/{id}/cancel cancelCampaign function",
         "POST remediations startRemediation function",
         "POST remediations/{id}/approve approveRemediation function",
         "POST remediations/{id}/cancel cancelRemediation function",

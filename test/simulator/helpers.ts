@@ -1,6 +1,6 @@
 /** Test helpers: a manual simulated clock and a tiny HTTPS client that trusts the simulator's CA. */
 import { Agent, request } from "node:https";
-import { generateFleet, startSimulator, type ScenarioInput, type SimClock, type SimulatorHandle } from "../../src/simulator/index";
+import { generateFleet, startSimulator, type ScenarioInput, type SimClock, type SimulatorHandle, type SimulatorOptions } from "../../src/simulator/index";
 
 export class ManualClock implements SimClock {
   constructor(public t = Date.parse("2026-03-03T08:00:00Z")) {}
@@ -54,7 +54,7 @@ export interface Client {
   follow(url: string): Promise<Reply>;
 }
 
-export async function connect(scenario: ScenarioInput, seed = 7): Promise<Client> {
+export async function connect(scenario: Exclude<SimulatorOptions["scenario"], string>, seed = 7): Promise<Client> {
   const clock = new ManualClock();
   const sim = await startSimulator({ scenario, clock, seed });
   const agent = new Agent({ keepAlive: true, ca: sim.caPem });

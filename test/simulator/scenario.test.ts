@@ -5,7 +5,7 @@ import { describe, expect, it } from "vitest";
 import { TAGS } from "../../src/contracts/options";
 import { isValidationError } from "../../src/errors";
 import { parseCidr, overlaps, contains } from "../../src/simulator/cidr";
-import { generateFleet, loadScenario, type Scenario } from "../../src/simulator/index";
+import { generateFleet, loadScenario, parseEstate, type Scenario } from "../../src/simulator/index";
 import { smallScenario } from "./helpers";
 
 const DEMO = resolve(__dirname, "../../scenarios/demo.json");
@@ -172,11 +172,15 @@ describe("docs/scenario.md", () => {
   it("its minimal scenario and fault examples are valid", () => {
     const doc = readFileSync(resolve(__dirname, "../../docs/scenario.md"), "utf8");
     const blocks = [...doc.matchAll(/```json\n([\s\S]*?)```/g)].map((m) => m[1] ?? "");
-    expect(blocks).toHaveLength(2);
+    expect(blocks).toHaveLength(3);
     const minimal = loadScenario(JSON.parse(blocks[0] ?? "") as never);
     expect(minimal.vms).toHaveLength(2);
     const faults = JSON.parse(`{${blocks[1] ?? ""}}`) as { behaviour: unknown };
     expect(loadScenario({ ...smallScenario(), behaviour: faults.behaviour } as never).behaviour.faults).toHaveLength(3);
+    const raw: unknown = JSON.parse(blocks[2] ?? "");
+    const estate = parseEstate(raw, "the documented estate");
+    expect(estate.subscriptions.map((x) => x.managementGroup)).toEqual(["mg-contoso-devtest", "mg-contoso"]);
+    expect(estate.clock).toEqual({ startTime: "2026-03-03T08:00:00Z", timeScale: 60 });
   });
 
   it("quotes the error format a bad value produces", () => {

@@ -5,39 +5,66 @@ import { z } from "zod";
 import { camelKeys, parseFlags, parseFlagValues, UsageError } from "../args";
 import { displayPath, invocation, shellQuote } from "../invocation";
 import type { CommandResult } from "../command";
-import { generateFleet, loadScenario, startSimulator, type Scenario, type ScenarioInput } from "../../simulator/index";
+import {
+  generateEstate,
+  generateFleet,
+  isEstateInput,
+  loadScenario,
+  parseEstate,
+  startSimulator,
+  type Estate,
+  type Scenario,
+  type ScenarioInput,
+  type SimManagementGroup,
+  type SimulatorHandle,
+} from "../../simulator/index";
 import { ensureError } from "../../errors";
 
 const Flags = z
   .object({
     scenario: z.string().min(1).optional(),
     vms: z.coerce.number().int().min(1).max(20000).optional(),
+    subscriptions: z.coerce.number().int().min(1).max(500).optional(),
     seed: z.coerce.number().int().min(0).default(1),
     port: z.coerce.number().int().min(0).max(65535).default(0),
   })
   .strict();
 
+/** VMs per generated subscription when --subscriptions is given without --vms. */
+const DEFAULT_VMS_PER_SUBSCRIPTION = 20;
+
 export async function simulatorCommand(argv: string[], until: Promise<void>): Promise<CommandResult> {
   const { values } = parseFlags(argv, {
     scenario: { type: "string" },
     vms: { type: "string" },
+    subscriptions: { type: "string" },
     seed: { type: "string" },
     port: { type: "string" },
   });
   const f = parseFlagValues(Flags, camelKeys(values));
   if (f.scenario !== undefined && f.vms !== undefined) throw new UsageError("--vms: cannot be combined with --scenario");
-  const scenario = f.vms !== undefined ? generateFleet(f.vms, f.seed) : loadScenarioFlag(f.scenario ?? defaultScenarioPath());
+  if (f.scenario !== undefined && f.subscriptions !== undefined) throw new UsageError("--subscriptions: cannot be combined with --scenario");
+  const scenario =
+    f.subscriptions !== undefined
+      ? generateEstate({ subscriptions: f.subscriptions, vmsPerSubscription: f.vms ?? DEFAULT_VMS_PER_SUBSCRIPTION, seed: f.seed })
+      : f.vms !== undefined
+        ? generateFleet(f.vms, f.seed)
+        : loadEstateFlag(f.scenario ?? defaultScenarioPath());
   const sim = await startSimulator({ scenario, port: f.port, seed: f.seed });
   const plan = `${invocation()} plan --subscription ${sim.subscriptionId} --arm-endpoint ${sim.endpoint} --ca ${shellQuote(displayPath(sim.caFile))}`;
+  const served =
+    sim.subscriptionIds.length === 1 && sim.managementGroups.length === 0
+      ? [`  subscription id: ${sim.subscriptionId}`, `  CA file:         ${sim.caFile}`]
+      : estateLines(sim);
   process.stdout.write(
     [
       `Azure simulator listening at ${sim.endpoint}`,
-      `  subscription id: ${sim.subscriptionId}`,
-      `  CA file:         ${sim.caFile}`,
+      ...served,
       "",
       "Point port25 plan at it (in another shell, in this directory):",
       `  export PORT25_ARM_STATIC_TOKEN=${shellQuote(sim.token)}`,
       `  ${plan}`,
+      ...(sim.subscriptionIds.length > 1 ? ["(or --subscription any subscription id above)"] : []),
       "",
       "Press Ctrl+C to stop.",
       "",
@@ -48,6 +75,23 @@ export async function simulatorCommand(argv: string[], until: Promise<void>): Pr
   await sim.close();
   process.stdout.write(`Stopped after ${c.requests} requests (${c.throttled} throttled).\n`);
   return { exitCode: 0 };
+}
+
+/** The tenant, the management-group tree (each group with its subscriptions) and any subscription outside it. */
+function estateLines(sim: SimulatorHandle): string[] {
+  const names = new Map(sim.subscriptions.map((s) => [s.id, s.displayName]));
+  const lines = [`  tenant id:       ${sim.tenantId}`, `  CA file:         ${sim.caFile}`, `  ${sim.managementGroups.length} management groups, ${sim.subscriptionIds.length} subscriptions:`];
+  const children = (parent: string | undefined): SimManagementGroup[] => sim.managementGroups.filter((g) => g.parent === parent);
+  const walk = (g: SimManagementGroup, depth: number): void => {
+    const pad = "  ".repeat(depth + 2);
+    lines.push(`${pad}${g.id} (${g.displayName})`);
+    for (const s of g.subscriptionIds) lines.push(`${pad}  ${s}  ${names.get(s) ?? ""}`);
+    for (const c of children(g.id)) walk(c, depth + 1);
+  };
+  for (const root of children(undefined)) walk(root, 0);
+  const placed = new Set(sim.managementGroups.flatMap((g) => g.subscriptionIds));
+  for (const s of sim.subscriptionIds.filter((id) => !placed.has(id))) lines.push(`    ${s}  ${names.get(s) ?? ""}`);
+  return lines;
 }
 
 /** scenarios/ next to the package root, whether running from src (tsx) or dist. */
@@ -78,8 +122,34 @@ export function loadScenarioFlag(path: string): Scenario {
   } catch (e) {
     throw new UsageError(`--scenario ${path}: not valid JSON (${ensureError(e).message})`);
   }
+  if (isEstateInput(raw)) throw new UsageError(`--scenario ${path}: is an estate (several subscriptions); this command runs one subscription's scenario (\`port25 simulator\` serves an estate)`);
   try {
     return loadScenario(raw as ScenarioInput);
+  } catch (e) {
+    throw new UsageError(`--scenario ${path}: ${ensureError(e).message}`);
+  }
+}
+
+/** As loadScenarioFlag, for an estate or a single-subscription scenario (what `port25 simulator` serves). */
+export function loadEstateFlag(path: string): Estate {
+  const file = resolve(path);
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch (e) {
+    const code = e instanceof Error && "code" in e ? String(e.code) : "";
+    throw new UsageError(
+      `--scenario ${path}: ${code === "ENOENT" ? "no such file" : code === "EISDIR" ? "is a directory, not a scenario file" : `cannot be read (${ensureError(e).message})`}`,
+    );
+  }
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (e) {
+    throw new UsageError(`--scenario ${path}: not valid JSON (${ensureError(e).message})`);
+  }
+  try {
+    return parseEstate(raw, isEstateInput(raw) ? "estate" : "scenario");
   } catch (e) {
     throw new UsageError(`--scenario ${path}: ${ensureError(e).message}`);
   }

@@ -1,0 +1,74 @@
+/**
+ * GET /api/audit/campaigns/{campaignId}[?format=html]: one audited campaign (what it was started with, its summary
+ * once it has ended, and a link to every run it started), or its HTML report.
+ */
+import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from "@azure/functions";
+import { z } from "zod";
+import { requireAuditStore } from "../audit/current";
+import { renderCampaignReport } from "../audit/campaignReport";
+import type { AuditStore } from "../audit/store";
+import type { AuditedCampaign, RunSummary } from "../contracts/audit";
+import { MAX_CAMPAIGN_SUBSCRIPTIONS } from "../contracts/campaign";
+import { CampaignIdSchema } from "../contracts/startRequest";
+import { errorResponse, handleErrors, jsonResponse, parseOr400, queryObject, requireRole } from "./http";
+
+const QuerySchema = z.object({ format: z.enum(["json", "html"]).default("json") }).strict();
+
+/** Most runs read for a campaign still going: one per subscription, with room for the pages' slack. */
+const MAX_RUNS_READ = 2 * MAX_CAMPAIGN_SUBSCRIPTIONS;
+
+/** A run of the campaign with the addresses of its audit record and report. */
+export interface CampaignRunLink {
+  subscriptionId: string;
+  runId: string;
+  auditUrl: string;
+  reportUrl: string;
+}
+
+/** The runs the campaign has started so far, newest first, from the audit's listing by campaign. */
+async function recordedRuns(store: AuditStore, campaignId: string): Promise<RunSummary[]> {
+  const runs: RunSummary[] = [];
+  let token: string | undefined;
+  do {
+    const page = await store.listRuns({ campaignId, pageSize: MAX_CAMPAIGN_SUBSCRIPTIONS, ...(token === undefined ? {} : { continuationToken: token }) });
+    runs.push(...page.runs);
+    token = page.continuationToken;
+  } while (token !== undefined && runs.length < MAX_RUNS_READ);
+  return runs;
+}
+
+/** Every run the campaign names: its members' runs once it has ended, the runs recorded so far before. */
+function runLinks(request: HttpRequest, campaign: AuditedCampaign, runs: readonly RunSummary[]): CampaignRunLink[] {
+  const origin = new URL(request.url).origin;
+  const named =
+    campaign.summary === undefined
+      ? runs.map((r) => ({ subscriptionId: r.subscriptionId, runId: r.runId }))
+      : campaign.summary.members.flatMap((m) => (m.runId === undefined ? [] : [{ subscriptionId: m.subscriptionId, runId: m.runId }]));
+  return named.map(({ subscriptionId, runId }) => {
+    const auditUrl = `${origin}/api/audit/runs/${encodeURIComponent(runId)}`;
+    return { subscriptionId, runId, auditUrl, reportUrl: `${auditUrl}?format=html` };
+  });
+}
+
+export async function getAuditCampaign(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
+  return handleErrors(context, async () => {
+    requireRole(request, "Port25.Auditor");
+    const { campaignId } = parseOr400(z.object({ campaignId: CampaignIdSchema }), { campaignId: request.params.campaignId ?? "" }, "route");
+    const { format } = parseOr400(QuerySchema, queryObject(request), "query");
+    const store = requireAuditStore();
+    const campaign = await store.getCampaign(campaignId);
+    if (!campaign) return errorResponse(404, "NotFound", `No audited campaign ${campaignId}`);
+    const runs = campaign.summary === undefined ? await recordedRuns(store, campaign.campaignId) : [];
+    if (format === "html") {
+      return { status: 200, body: renderCampaignReport(campaign, { runs }), headers: { "content-type": "text/html; charset=utf-8" } };
+    }
+    return jsonResponse(200, { ...campaign, runs: runLinks(request, campaign, runs) });
+  });
+}
+
+app.http("getAuditCampaign", {
+  route: "audit/campaigns/{campaignId}",
+  methods: ["GET"],
+  authLevel: "function",
+  handler: getAuditCampaign,
+});
