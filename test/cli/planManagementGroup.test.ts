@@ -8,6 +8,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest
 import { z } from "zod";
 import { main } from "../../src/cli/main";
 import { startSimulator, type SimulatorHandle } from "../../src/simulator";
+import { ESTATE_GROUPS, generateEstate } from "../../src/simulator/fleet";
 import { CategorySchema } from "../../src/contracts/classification";
 
 const ESTATE = join(resolve(__dirname, "../.."), "scenarios/estate.json");
@@ -45,8 +46,8 @@ afterEach(() => {
   vi.unstubAllEnvs();
 });
 
-async function port25(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  vi.stubEnv("PORT25_ARM_STATIC_TOKEN", sim.token);
+async function port25(args: string[], on: SimulatorHandle = sim): Promise<{ code: number; stdout: string; stderr: string }> {
+  vi.stubEnv("PORT25_ARM_STATIC_TOKEN", on.token);
   let stdout = "";
   let stderr = "";
   vi.spyOn(process.stdout, "write").mockImplementation((chunk: string | Uint8Array) => {
@@ -58,7 +59,7 @@ async function port25(args: string[]): Promise<{ code: number; stdout: string; s
     return true;
   });
   try {
-    const code = await main([...args, "--arm-endpoint", sim.endpoint, "--ca", sim.caFile]);
+    const code = await main([...args, "--arm-endpoint", on.endpoint, "--ca", on.caFile]);
     return { code, stdout, stderr };
   } finally {
     vi.restoreAllMocks();
@@ -100,6 +101,15 @@ describe("port25 plan --management-group against the estate", () => {
     expect(r.stdout).toContain("A campaign on this group would run 3 remediations and leave 1 subscription(s) alone.");
   });
 
+  it("--all adds each exemptible subscription's own plan, resource by resource", async () => {
+    const r = await port25(["plan", "--management-group", "mg-contoso-devtest", "--all"]);
+    expect(r.code).toBe(0);
+    for (const [name, id] of [["Contoso Web Dev/Test", WEB], ["Contoso Sandbox", SANDBOX]]) {
+      expect(r.stdout).toMatch(new RegExp(`\\n${name} \\(${id}\\)\\nPlan: \\d+ VMs?, `));
+    }
+    expect(r.stdout).toMatch(/resource\s+kind\s+state\s+action/);
+  });
+
   it("takes a nested group's subscriptions only", async () => {
     const r = await port25(["plan", "--management-group", "mg-contoso-devtest", "--json"]);
     expect(r.code).toBe(0);
@@ -111,5 +121,34 @@ describe("port25 plan --management-group against the estate", () => {
     expect(r.code).toBe(1);
     expect(r.stdout).toBe("");
     expect(r.stderr).toMatch(/^port25 plan: .*mg-elsewhere/);
+  });
+});
+
+describe("port25 plan --management-group on a generated estate", () => {
+  let estate: SimulatorHandle;
+  beforeAll(async () => {
+    // Five subscriptions: three EA Dev/Test, one whose billing property cannot be read, one MCA production (alone in
+    // its own group).
+    estate = await startSimulator({ scenario: generateEstate({ subscriptions: 5, vmsPerSubscription: 2, seed: 7 }) });
+  });
+  afterAll(async () => {
+    await estate.close();
+  });
+
+  it("reports the subscription whose billing cannot be read as unknown, naming the permission", async () => {
+    const r = await port25(["plan", "--management-group", ESTATE_GROUPS.root], estate);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain("Exemptible: 3 — ");
+    expect(r.stdout).toContain("Left alone: 2 (not exemptible 0, unknown 1, not blocked 1)");
+    expect(r.stdout.replace(/\s+/g, " ")).toMatch(/Contoso Dev\/Test 04 \([0-9a-f-]{36}\): .*Microsoft\.Billing\/billingProperty\/read/);
+  });
+
+  it("exits 1 when no subscription of the group is exemptible: a campaign would remediate nothing", async () => {
+    const r = await port25(["plan", "--management-group", ESTATE_GROUPS.production], estate);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain("A campaign would remediate nothing here: no subscription is exemptible.");
+    const json = await port25(["plan", "--management-group", ESTATE_GROUPS.production, "--json"], estate);
+    expect(json.code).toBe(1);
+    expect(GroupJson.parse(JSON.parse(json.stdout)).totals).toMatchObject({ subscriptions: 1, exemptible: 0, notBlocked: 1 });
   });
 });
