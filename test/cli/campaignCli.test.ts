@@ -8,6 +8,7 @@ import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
+import { z } from "zod";
 import { main } from "../../src/cli/main";
 import { statusCommand } from "../../src/cli/commands/remote";
 import { campaignTotals, CampaignStartRequestSchema, type CampaignMember, type CampaignSummary } from "../../src/contracts/campaign";
@@ -105,6 +106,9 @@ async function port25(args: string[]): Promise<Ran> {
   }
 }
 
+/** The JSON body of the n-th request the app received. */
+const sentBody = (n: number): Record<string, unknown> => z.record(z.string(), z.unknown()).parse(JSON.parse(seen[n]?.body ?? ""));
+
 /** Text with its line wraps undone (prose longer than the width is wrapped, continued indented). */
 const squash = (text: string): string => text.replace(/\s+/g, " ");
 
@@ -132,7 +136,7 @@ const urls = {
 };
 
 /** A live campaign's status as GET /api/campaigns/{id} answers it: totals from the members, as the app counts them. */
-function runningBody(members: CampaignMember[], phase = "runs"): unknown {
+function runningBody(members: CampaignMember[], phase = "runs"): Record<string, unknown> {
   return { instanceId: INSTANCE, campaignId: CAMPAIGN, runtimeStatus: "Running", phase, message: null, cancelRequested: false, members, totals: campaignTotals(members), summary: null, failure: null, ...urls };
 }
 
@@ -215,7 +219,7 @@ describe("port25 start with a campaign target", () => {
     expect(r.code).toBe(0);
     expect(seen).toHaveLength(1);
     expect(seen[0]).toMatchObject({ method: "POST", url: "/api/campaigns", headers: { "x-functions-key": "k1", "content-type": "application/json" } });
-    const body = JSON.parse(seen[0]?.body ?? "") as Record<string, unknown>;
+    const body = sentBody(0);
     expect(body).toMatchObject({
       managementGroupId: "mg-dev",
       attestation: { reference: "REQ-25-0001", approvedBy: "ann@contoso.example", approvedAt: "2026-03-02T09:00:00Z" },
@@ -239,7 +243,7 @@ describe("port25 start with a campaign target", () => {
     answer("POST /api/campaigns", started({ kind: "subscriptions", subscriptionIds: [SUB_A, SUB_B] }));
     const r = await port25(["start", ...remote(), "--subscriptions", `${SUB_A.toUpperCase()}, ${SUB_B}`, ...attestation, "--allow-self-approval", "--json"]);
     expect(r.code).toBe(0);
-    const body = JSON.parse(seen[0]?.body ?? "") as Record<string, unknown>;
+    const body = sentBody(0);
     expect(body).toMatchObject({ subscriptionIds: [SUB_A, SUB_B], maxConcurrentSubscriptions: 5, requireApproval: false, allowSelfApproval: true });
     expect(body).not.toHaveProperty("managementGroupId");
     expect(JSON.parse(r.stdout)).toMatchObject({ instanceId: INSTANCE, campaignId: CAMPAIGN });
@@ -248,7 +252,7 @@ describe("port25 start with a campaign target", () => {
     const single = await port25(["start", ...remote(), "--subscription", SUB_C, ...attestation]);
     expect(single.code).toBe(0);
     expect(seen[1]?.url).toBe("/api/remediations");
-    const runBody = JSON.parse(seen[1]?.body ?? "") as Record<string, unknown>;
+    const runBody = sentBody(1);
     expect(runBody).toMatchObject({ subscriptionId: SUB_C, requireApproval: false });
     expect(runBody).not.toHaveProperty("maxConcurrentSubscriptions");
     expect(single.stdout).toContain("Started run run-1");
@@ -326,6 +330,17 @@ describe("port25 status of a campaign", () => {
     ];
     answer(`GET /api/campaigns/${INSTANCE}`, { status: 200, body: completedBody(ended, "completed") });
     expect((await port25(["status", ...remote(), "--campaign", CAMPAIGN])).code).toBe(0);
+  });
+
+  it("says why a campaign's orchestration failed, and exits 1", async () => {
+    answer(`GET /api/campaigns/${INSTANCE}`, {
+      status: 200,
+      body: { ...runningBody([]), runtimeStatus: "Failed", phase: "starting", failure: "Orchestrator function 'remediateCampaign' failed: boom" },
+    });
+    const r = await port25(["status", ...remote(), "--campaign", CAMPAIGN]);
+    expect(r.code).toBe(1);
+    expect(squash(r.stdout)).toContain(`Campaign ${CAMPAIGN} (${INSTANCE}): Failed, phase starting — failed: Orchestrator function 'remediateCampaign' failed: boom`);
+    expect(r.stdout).toContain("No subscriptions listed yet.");
   });
 
   it("--watch follows the campaign, a progress line per change, until it ends", async () => {
