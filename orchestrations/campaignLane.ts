@@ -29,7 +29,8 @@ import {
   type LaneStatus,
 } from "../src/contracts/functions/campaign";
 import { campaignRunId, type CampaignMember } from "../src/contracts/campaign";
-import { classifySubscriptionActivity } from "../src/contracts/functions/classifySubscription";
+import { classifySubscriptionActivity, type ClassifySubscriptionOutput } from "../src/contracts/functions/classifySubscription";
+import type { z } from "zod";
 import { remediateSubscriptionOrchestration } from "../src/contracts/functions/remediateSubscription";
 import { CANCEL_EVENT } from "../src/contracts/names";
 import { CancelEventSchema } from "../src/contracts/events";
@@ -81,42 +82,46 @@ export function* campaignLane(context: OrchestrationContext, input: CampaignLane
   publish();
 
   // 1 classify every subscription of the lane at once; a throttled or conflicting one is waited out alone below.
+  // The first wait also holds the cancel waiters: a waiter the orchestration never yielded is never handed its event.
   const first = input.members.map((m) => activityTask(context, classifySubscriptionActivity, { subscriptionId: m.subscriptionId }, transientRetry()));
-  if (first.length > 0) {
-    try {
-      yield context.df.Task.all(first);
-    } catch {
-      // A read that kept failing: that subscription is unknown (below); the others' answers are in.
-    }
-  }
+  if (first.length > 0) yield context.df.Task.any([...first, cancel, ...memberCancels]);
   for (const [i, task] of first.entries()) {
     const m = input.members[i];
     if (m === undefined) continue;
     let verdict: Classification;
-    if (task.isFaulted) {
-      verdict = unreadableSubscription(ensureError(task.result).message.slice(0, 300));
+    let out: z.output<typeof ClassifySubscriptionOutput> | undefined;
+    let failure = "no answer";
+    try {
+      // Each is awaited alone after the first wait: a scheduled task in a new Task.any would be scheduled again.
+      const raw: unknown = task.isCompleted || task.isFaulted ? task.result : yield task;
+      if (task.isFaulted) throw ensureError(raw);
+      out = parseActivityResult(classifySubscriptionActivity, raw);
+    } catch (e) {
+      // A read that kept failing: that subscription is unknown; the others' answers stand.
+      out = undefined;
+      failure = ensureError(e).message.slice(0, 300);
+    }
+    if (out !== undefined && out.status === "ok") {
+      verdict = out.classification;
+      const member = members[i];
+      if (member !== undefined && member.displayName === undefined && out.subscription.displayName !== "") members[i] = { ...member, displayName: out.subscription.displayName.slice(0, 256) };
+    } else if (out !== undefined) {
+      const firstAnswer = out;
+      let again = true;
+      verdict = yield* classifyWithWaits(
+        function* () {
+          if (again) {
+            again = false;
+            return firstAnswer;
+          }
+          const next: unknown = yield activityTask(context, classifySubscriptionActivity, { subscriptionId: m.subscriptionId }, transientRetry());
+          return parseActivityResult(classifySubscriptionActivity, next);
+        },
+        (seconds) => sleep(context, seconds),
+        () => cancel.isCompleted,
+      );
     } else {
-      const raw: unknown = task.isCompleted ? task.result : yield task;
-      const out = parseActivityResult(classifySubscriptionActivity, raw);
-      if (out.status === "ok") {
-        verdict = out.classification;
-        const member = members[i];
-        if (member !== undefined && member.displayName === undefined && out.subscription.displayName !== "") members[i] = { ...member, displayName: out.subscription.displayName.slice(0, 256) };
-      } else {
-        let again = true;
-        verdict = yield* classifyWithWaits(
-          function* () {
-            if (again) {
-              again = false;
-              return out;
-            }
-            const next: unknown = yield activityTask(context, classifySubscriptionActivity, { subscriptionId: m.subscriptionId }, transientRetry());
-            return parseActivityResult(classifySubscriptionActivity, next);
-          },
-          (seconds) => sleep(context, seconds),
-          () => cancel.isCompleted,
-        );
-      }
+      verdict = unreadableSubscription(failure);
     }
     const member = members[i];
     if (member === undefined) continue;

@@ -173,11 +173,9 @@ export function* remediateCampaign(context: OrchestrationContext, input: Campaig
     );
     lanes = ids;
     publish(`${subscriptions} subscription(s), up to ${cap} at once${indexed.length > perRound ? ` (round ${round + 1})` : ""}`);
-    try {
-      yield context.df.Task.all(tasks);
-    } catch {
-      // A lane that failed is reported below; the others are awaited one by one.
-    }
+    // The first wait covers every lane and the cancel waiter (which then records the event whenever it arrives);
+    // after it each lane is awaited alone, so a lane that failed is reported below and the others still awaited.
+    yield context.df.Task.any([...tasks, cancel]);
     const roundOut: CampaignMember[] = [];
     for (const [lane, task] of tasks.entries()) {
       const laneMembers = dealt[lane] ?? [];

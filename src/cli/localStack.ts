@@ -18,7 +18,7 @@ import {
   type InstanceStatus,
   type RunReport,
 } from "../durable-host";
-import { loadScenario, startSimulator, type Scenario, type ScenarioInput, type SimulatorHandle } from "../simulator";
+import { loadEstate, startSimulator, type Estate, type EstateInput, type Scenario, type ScenarioInput, type SimulatorHandle } from "../simulator";
 import { startAzurite, type LocalAzurite } from "../audit/localAzurite";
 import { parseConfig, resetConfig } from "../config";
 import { registerActivities } from "../functions/registerActivity";
@@ -40,6 +40,15 @@ import { APPROVE_EVENT, CANCEL_EVENT, REMEDIATE_SUBSCRIPTION } from "../contract
 import { activeLanesOf, withWaveCounts } from "../contracts/functions/runWave";
 import { ApproveEventSchema, CancelEventSchema, type ApproveEvent, type CancelEvent } from "../contracts/events";
 import { recordRunCompletedActivity } from "../contracts/functions/recordRunCompleted";
+import {
+  campaignInstanceId,
+  CampaignInputSchema,
+  CampaignOutputSchema,
+  type CampaignInput,
+  type CampaignOutput,
+  type CampaignTarget,
+} from "../contracts/campaign";
+import { REMEDIATE_CAMPAIGN } from "../contracts/names";
 
 /** Who approves or cancels a run of the local stack (the person at the keyboard). */
 const LOCAL_OPERATOR = "local operator";
@@ -76,7 +85,8 @@ export function appModules(dirs: readonly string[] = ["orchestrations"]): string
 }
 
 export interface LocalStackOptions {
-  scenario: ScenarioInput | Scenario | string;
+  /** A single subscription's scenario, or an estate (several subscriptions under management groups). */
+  scenario: ScenarioInput | Scenario | EstateInput | Estate | string;
   seed?: number;
   host?: Omit<DurableHostOptions, "clock">;
   /** Start a real Azurite and point the audit store at it. */
@@ -101,11 +111,21 @@ export interface StartOptions {
   attestation?: { reference: string; approvedBy: string; approvedAt: string };
 }
 
+export interface CampaignStartOptions extends Omit<StartOptions, "runId"> {
+  /** Default: the estate's root management group, or its subscriptions when it has no groups. */
+  target?: CampaignTarget;
+  maxConcurrentSubscriptions?: number;
+  campaignId?: string;
+}
+
 export interface LocalStack {
   sim: SimulatorHandle;
   /** The current durable host (a new object after restartHost). */
   readonly host: DurableHost;
+  /** The first subscription's scenario (the only one, unless the stack serves an estate). */
   scenario: Scenario;
+  /** Every subscription the simulator serves, and their management groups. */
+  estate: Estate;
   azurite: LocalAzurite | undefined;
   /** Virtual epoch ms when the stack started. */
   startedAt: number;
@@ -121,6 +141,10 @@ export interface LocalStack {
   adopt(host: DurableHost): void;
   /** Starts remediateSubscription for the scenario's subscription. */
   start(opts?: StartOptions): RemediationInput;
+  /** Starts remediateCampaign over the estate (or `opts.target`); its instance id is campaignInstanceId(campaignId). */
+  startCampaign(opts?: CampaignStartOptions): CampaignInput;
+  /** A finished campaign's output; throws when the instance did not complete. */
+  campaignResult(campaignId: string): CampaignOutput;
   /** Runs until idle (or until `until`, virtual epoch ms). */
   run(until?: number): Promise<RunReport>;
   progress(): Progress | undefined;
@@ -153,14 +177,30 @@ export function simulatedAttestation(scenario: Scenario, now: number): { referen
   };
 }
 
+/** The attestation of a simulated campaign: dated at the latest exemption of the estate (every one in effect). */
+function estateAttestation(estate: Estate, now: number): { reference: string; approvedBy: string; approvedAt: string } {
+  const times = estate.subscriptions.flatMap((s) => (s.scenario.exemption.effectiveAt !== undefined ? [s.scenario.exemption.effectiveAt] : []));
+  const latest = times.sort().at(-1);
+  return { reference: "SIMULATED-EXEMPTION", approvedBy: "port25 simulate", approvedAt: latest ?? new Date(now - 24 * 3600 * 1000).toISOString() };
+}
+
+/** What a simulated campaign covers by default: the estate's root group, else every subscription it serves. */
+function estateTarget(estate: Estate, sim: SimulatorHandle): CampaignTarget {
+  const root = estate.managementGroups.find((g) => g.parent === undefined);
+  return root !== undefined ? { kind: "managementGroup", managementGroupId: root.id } : { kind: "subscriptions", subscriptionIds: sim.subscriptionIds };
+}
+
 export async function startLocalStack(opts: LocalStackOptions): Promise<LocalStack> {
-  const scenario = loadScenario(opts.scenario);
-  const clock = createVirtualClock(scenario.behaviour.startTime ?? "2026-03-03T08:00:00Z");
+  const estate = loadEstate(opts.scenario);
+  const first = estate.subscriptions[0];
+  if (first === undefined) throw new Error("the scenario serves no subscription");
+  const scenario = first.scenario;
+  const clock = createVirtualClock(estate.clock.startTime ?? scenario.behaviour.startTime ?? "2026-03-03T08:00:00Z");
   const startedAt = clock.now();
   const azurite = opts.audit ? await startAzurite() : undefined;
   let sim: SimulatorHandle;
   try {
-    sim = await startSimulator({ scenario, clock, seed: opts.seed ?? 7 });
+    sim = await startSimulator({ scenario: estate, clock, seed: opts.seed ?? 7 });
   } catch (e) {
     await azurite?.stop();
     throw e;
@@ -215,6 +255,7 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
       return host;
     },
     scenario,
+    estate,
     azurite,
     startedAt,
     instanceId,
@@ -246,6 +287,38 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
       );
       host.startOrchestration(REMEDIATE_SUBSCRIPTION, input, { instanceId });
       return input;
+    },
+    startCampaign(o: CampaignStartOptions = {}): CampaignInput {
+      const now = clock.now();
+      const campaignId = o.campaignId ?? simulatedRunId(now).replace(/^sim-/, "camp-");
+      const input = parseWith(
+        CampaignInputSchema,
+        {
+          campaignId,
+          target: o.target ?? estateTarget(estate, sim),
+          maxConcurrentSubscriptions: o.maxConcurrentSubscriptions ?? 5,
+          run: {
+            attestation: o.attestation ?? estateAttestation(estate, now),
+            mode: o.mode ?? "execute",
+            requireApproval: o.requireApproval ?? false,
+            options: RemediationInputSchema.shape.options.parse(o.options ?? {}),
+            requestedBy: o.requestedBy ?? "port25 simulate",
+            requestedAt: new Date(now).toISOString(),
+            probeHost: o.probeHost ?? "smtp.contoso.example",
+          },
+        },
+        "campaign input",
+      );
+      host.startOrchestration(REMEDIATE_CAMPAIGN, input, { instanceId: campaignInstanceId(campaignId) });
+      return input;
+    },
+    campaignResult(campaignId: string): CampaignOutput {
+      const id = campaignInstanceId(campaignId);
+      const s = host.getStatus(id);
+      if (s?.runtimeStatus !== "Completed") {
+        throw new Error(`campaign did not complete: ${s?.runtimeStatus ?? "absent"} ${JSON.stringify(s?.failureDetails ?? s?.customStatus ?? null).slice(0, 2000)}`);
+      }
+      return parseWith(CampaignOutputSchema, s.output, "campaign output");
     },
     run: (until?: number) => host.runUntilIdle(until === undefined ? {} : { advanceTimersUpTo: until }),
     progress,
