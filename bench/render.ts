@@ -4,7 +4,7 @@ import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { cpus, loadavg, totalmem } from "node:os";
 import * as path from "node:path";
 import { z } from "zod";
-import { BaselineMetricsSchema, FleetMetricsSchema, FootprintSchema, NOMINAL_CYCLE_SECONDS, type BaselineMetrics, type FleetMetrics, type Footprint } from "./spec";
+import { BaselineMetricsSchema, CampaignMetricsSchema, FleetMetricsSchema, FootprintSchema, NOMINAL_CYCLE_SECONDS, type BaselineMetrics, type CampaignMetrics, type FleetMetrics, type Footprint } from "./spec";
 
 export interface TargetCheck {
   target: string;
@@ -136,6 +136,21 @@ function targets(fleet: readonly FleetMetrics[], footprint: Footprint | undefine
   return checks;
 }
 
+/** The campaign targets of issue 16: every resource accounted for, no history above 1,000 events. */
+function campaignTargets(campaigns: readonly CampaignMetrics[]): TargetCheck[] {
+  return campaigns
+    .filter((c) => c.subscriptions >= 50)
+    .flatMap((c): TargetCheck[] => {
+      const name = `campaign of ${c.subscriptions} subscriptions × ${c.vmsPerSubscription} VMs`;
+      if (c.status !== "completed" || c.orchestration === undefined) return [{ target: `${name} completes`, value: c.status, met: false }];
+      const accounted = c.everySubscriptionOnce === true && (c.subscriptionsUnaccounted ?? []).length === 0;
+      return [
+        { target: `${name}: every resource accounted for`, value: accounted ? `yes (${fmt(c.resources?.total ?? 0)} resources)` : `no: ${(c.subscriptionsUnaccounted ?? []).join(", ")}`, met: accounted },
+        { target: `${name}: no orchestration history above 1,000 events`, value: `largest ${fmt(c.orchestration.maxHistoryEvents)} (${c.orchestration.maxHistoryInstance.replace(/:.*/, ":…")})`, met: c.orchestration.maxHistoryEvents <= 1000 },
+      ];
+    });
+}
+
 export function renderResults(dir: string): { markdown: string; summary: Summary } {
   const fleet = readdirSync(dir)
     .filter((f) => /^fleet-.*\.json$/.test(f))
@@ -151,9 +166,18 @@ export function renderResults(dir: string): { markdown: string; summary: Summary
     .flatMap((f) => readJson(path.join(dir, f), BaselineMetricsSchema) ?? [])
     .sort((a, b) => a.vms - b.vms || a.script.localeCompare(b.script));
   const durable = readJson(path.join(dir, "durable-host.json"), DurableHostResultsSchema);
+  const campaigns = readdirSync(dir)
+    .filter((f) => /^campaign-\d+x\d+\.json$/.test(f))
+    .flatMap((f) => readJson(path.join(dir, f), CampaignMetricsSchema) ?? [])
+    .sort((a, b) => a.subscriptions * a.vmsPerSubscription - b.subscriptions * b.vmsPerSubscription);
   const cpu = cpus()[0]?.model ?? "unknown CPU";
   const machine = `${cpus().length} × ${cpu}, ${fmt(totalmem() / 2 ** 30, 1)} GiB, Node ${process.version}, load average ${loadavg()[0]?.toFixed(1) ?? "?"} when rendered`;
-  const summary: Summary = { generatedAt: new Date().toISOString(), commit: commit(), machine, targets: [...targets(fleet, footprint), ...largeFootprintTargets(footprints), ...baselineTargets(fleet, baselines)] };
+  const summary: Summary = {
+    generatedAt: new Date().toISOString(),
+    commit: commit(),
+    machine,
+    targets: [...targets(fleet, footprint), ...largeFootprintTargets(footprints), ...baselineTargets(fleet, baselines), ...campaignTargets(campaigns)],
+  };
 
   const cost = fleet.filter((f) => f.label.startsWith("cost-"));
   const smallCpu = cost.find((f) => f.vms === 500)?.orchestration.orchestratorCpuMs;
@@ -325,6 +349,28 @@ export function renderResults(dir: string): { markdown: string; summary: Summary
               footprint.simulatedSeconds === null ? "–" : secs(footprint.simulatedSeconds),
               footprint.armRequests === null ? "–" : fmt(footprint.armRequests),
             ]),
+        ),
+    "",
+    "## 6. Campaigns: many subscriptions at once (bench/campaignCase.ts)",
+    "",
+    campaigns.length === 0
+      ? "Not measured yet."
+      : table(
+          ["campaign", "status", "subscriptions (by state)", "resources", "every resource accounted", "simulated", "real", "CPU", "peak RSS", "ARM requests (most to one subscription)", "429s", "largest history (the campaign's)"],
+          campaigns.map((c) => [
+            `\`port25 simulate --subscriptions ${c.subscriptions} --vms ${c.vmsPerSubscription} --max-concurrent-subscriptions ${c.maxConcurrentSubscriptions}\``,
+            c.status === "completed" ? (c.campaignStatus ?? "?") : `${c.status}${c.error !== undefined ? `: ${c.error.slice(0, 120)}` : ""}`,
+            c.byState === undefined ? "–" : Object.entries(c.byState).filter(([, n]) => n > 0).map(([s, n]) => `${s} ${n}`).join(", "),
+            c.resources === undefined ? "–" : `${fmt(c.resources.cycled)} cycled, ${fmt(c.resources.skipped)} skipped, ${fmt(c.resources.failed)} failed, ${fmt(c.resources.leftDown ?? 0)} left down`,
+            c.everySubscriptionOnce === undefined ? "–" : c.everySubscriptionOnce && (c.subscriptionsUnaccounted ?? []).length === 0 ? "yes" : `NO (${(c.subscriptionsUnaccounted ?? []).length} subscriptions)`,
+            c.simulatedSeconds === undefined ? "–" : secs(c.simulatedSeconds),
+            `${fmt(c.realSeconds)} s`,
+            c.cpuSeconds === undefined ? "–" : `${fmt(c.cpuSeconds)} s`,
+            c.peakRssMiB === undefined ? "–" : `${fmt(c.peakRssMiB)} MiB`,
+            c.arm === undefined ? "–" : `${fmt(c.arm.requests)} (${fmt(c.arm.maxPerSubscription)})`,
+            c.arm === undefined ? "–" : fmt(c.arm.throttled),
+            c.orchestration === undefined ? "–" : `${fmt(c.orchestration.maxHistoryEvents)} (${fmt(c.orchestration.campaignHistoryEvents)})`,
+          ]),
         ),
     "",
     "## Durable host fan-out (bench/durableHost.ts)",

@@ -14,7 +14,7 @@ import { parseArgs } from "node:util";
 import { ensureError } from "../src/errors";
 import { measureFootprint } from "./footprint";
 import { renderResults } from "./render";
-import { BaselineMetricsSchema, FleetMetricsSchema, type BaselineSpec, type FleetCaseSpec } from "./spec";
+import { BaselineMetricsSchema, CampaignMetricsSchema, FleetMetricsSchema, type BaselineSpec, type CampaignCaseSpec, type FleetCaseSpec } from "./spec";
 
 const ROOT = path.resolve(__dirname, "..");
 const RESULTS = path.join(__dirname, "results");
@@ -83,6 +83,26 @@ function fleetCase(label: string, vms: number, options: Record<string, unknown>,
   };
 }
 
+function campaignCase(subscriptions: number, vmsPerSubscription: number, maxConcurrentSubscriptions: number, realLimitSeconds: number): Case {
+  const label = `campaign-${subscriptions}x${vmsPerSubscription}`;
+  return {
+    label,
+    quick: subscriptions * vmsPerSubscription <= 1000,
+    run: async () => {
+      const out = path.join(RESULTS, `${label}.json`);
+      const spec: CampaignCaseSpec = { label, subscriptions, vmsPerSubscription, maxConcurrentSubscriptions, seed: 11, realLimitSeconds, out };
+      await child(process.execPath, ["--import", "tsx", path.join(__dirname, "campaignCase.ts"), JSON.stringify(spec)], realLimitSeconds + 120);
+      const m = CampaignMetricsSchema.parse(JSON.parse(readFileSync(out, "utf8")));
+      console.log(
+        m.status !== "completed"
+          ? `  ${m.status}: ${m.error ?? ""}`
+          : `  ${m.campaignStatus ?? "?"}: ${m.resources?.cycled ?? 0} cycled in ${m.subscriptions} subscriptions, simulated ${m.simulatedSeconds ?? 0} s, ` +
+              `${m.realSeconds.toFixed(0)} s real, ${m.cpuSeconds?.toFixed(0) ?? "?"} s CPU, ${m.arm?.requests ?? 0} ARM requests, largest history ${m.orchestration?.maxHistoryEvents ?? 0}`,
+      );
+    },
+  };
+}
+
 /** Runs a command with inherited output, killing its process group when it overruns. */
 function child(command: string, args: string[], limitSeconds: number): Promise<void> {
   return new Promise((resolve, reject) => {
@@ -113,6 +133,8 @@ const CASES: Case[] = [
   fleetCase("wide-2000", 2000, WIDE_OPTIONS, 600),
   fleetCase("wide-5000", 5000, WIDE_OPTIONS, 1200),
   fleetCase("wide-5000-deallocate", 5000, WIDE_DEALLOCATE_OPTIONS, 1200),
+  campaignCase(10, 50, 10, 600),
+  campaignCase(50, 200, 50, 1800),
   footprintCase(5000, 600),
   footprintCase(20000, 1800),
   {

@@ -177,3 +177,41 @@ export const BaselineMetricsSchema = z.object({
   availabilitySets: AvailabilitySetsDownSchema,
 });
 export type BaselineMetrics = z.output<typeof BaselineMetricsSchema>;
+
+export const CampaignCaseSpecSchema = z
+  .object({
+    label: z.string().min(1),
+    subscriptions: z.number().int().min(1),
+    vmsPerSubscription: z.number().int().min(1),
+    maxConcurrentSubscriptions: z.number().int().min(1),
+    seed: z.number().int().min(0),
+    realLimitSeconds: z.number().positive(),
+    out: z.string().min(1),
+  })
+  .strict();
+export type CampaignCaseSpec = z.output<typeof CampaignCaseSpecSchema>;
+
+export const CampaignMetricsSchema = z.object({
+  label: z.string(),
+  subscriptions: Count,
+  vmsPerSubscription: Count,
+  maxConcurrentSubscriptions: Count,
+  status: z.enum(["completed", "timedOut", "error"]),
+  error: z.string().optional(),
+  campaignStatus: z.string().optional(),
+  byState: z.record(z.string(), Count).optional(),
+  resources: z.object({ total: Count, cycled: Count, skipped: Count, failed: Count, pending: Count, leftDown: Count.optional() }).optional(),
+  /** Every subscription of the estate is a member exactly once. */
+  everySubscriptionOnce: z.boolean().optional(),
+  /** Members whose run's counts do not account for every resource of their subscription (or left alone without a reason). */
+  subscriptionsUnaccounted: z.array(z.string()).optional(),
+  simulatedSeconds: z.number().optional(),
+  realSeconds: z.number(),
+  cpuSeconds: z.number().optional(),
+  peakRssMiB: z.number().optional(),
+  arm: z.object({ requests: Count, throttled: Count, computeThrottled: Count, writes: Count, maxPerSubscription: Count }).optional(),
+  orchestration: z
+    .object({ instances: Count, maxHistoryEvents: Count, maxHistoryInstance: z.string(), campaignHistoryEvents: Count, episodes: Count })
+    .optional(),
+});
+export type CampaignMetrics = z.output<typeof CampaignMetricsSchema>;

@@ -47,7 +47,14 @@ export const CampaignSimulateOutputSchema = z.object({
   kind: z.literal("campaign"),
   scenario: z.object({ source: z.string(), subscriptions: z.number().int(), managementGroups: z.number().int(), vms: z.number().int() }),
   summary: CampaignSummarySchema,
-  timing: z.object({ simulatedSeconds: z.number(), realSeconds: z.number(), cpuSeconds: z.number() }),
+  timing: z.object({
+    simulatedSeconds: z.number(),
+    realSeconds: z.number(),
+    /** User and system CPU of the process (simulator, durable host, Azurite's client side). */
+    cpuSeconds: z.number(),
+    /** Largest resident set of the process so far. */
+    peakRssMiB: z.number(),
+  }),
   arm: z.object({
     requests: z.number().int(),
     throttled: z.number().int(),
@@ -164,6 +171,7 @@ export async function simulateCampaign(s: CampaignSimulation): Promise<CommandRe
         simulatedSeconds: (Date.parse(summary.endedAt) - Date.parse(summary.startedAt)) / 1000,
         realSeconds: (performance.now() - realStart) / 1000,
         cpuSeconds: (cpu.user + cpu.system) / 1e6,
+        peakRssMiB: Math.round(process.resourceUsage().maxRSS / 1024),
       },
       arm: {
         requests: log.length,
