@@ -3,6 +3,7 @@
 export const SIMULATE_HELP = `port25 simulate [--scenario FILE] [--vms N] [--seed S] [--time-scale X] [--mode plan|execute]
                 [--max-concurrency N] [--running-vm-cycle C] [--report FILE] [--json]
                 [--notify URL [--notify-format json|teams|slack]]
+                [--subscriptions N [--vms M]] [--max-concurrent-subscriptions N]
   Runs the whole remediation on the built-in Azure simulator (default scenario: scenarios/demo.json, a realistic
   fleet of about 60 VMs), with the real durable-functions engine, the real Azure SDK clients and a real Azurite for
   the audit. Simulated time is virtual: a run that would take hours on Azure takes seconds. --vms N generates a
@@ -12,6 +13,10 @@ export const SIMULATE_HELP = `port25 simulate [--scenario FILE] [--vms N] [--see
   reports/port25-<run id>.html). --json prints only the machine-readable result (docs/cli.md).
   --notify URL posts the run's notifications (approval needed, canary halted, run completed or refused) to that
   webhook as the deployed app does (https, or http to 127.0.0.1/localhost), in the --notify-format body (json).
+  On an estate (--scenario scenarios/estate.json: several subscriptions under management groups), or with
+  --subscriptions N (a generated estate of N subscriptions of --vms M VMs each, default 20), it runs a campaign over
+  the estate's root management group, up to --max-concurrent-subscriptions (default 5) subscriptions at once: a table
+  per subscription, totals, and the campaign's report with every run's beside it (docs/cli.md).
   Exit codes: 0 the run completed without failures, 1 it ended with failures, was refused or halted, 2 bad usage.`;
 
 export const PLAN_HELP = `port25 plan (--subscription ID | --management-group ID) [--arm-endpoint URL] [--ca FILE]
@@ -34,6 +39,7 @@ export const SIMULATOR_HELP = `port25 simulator [--scenario FILE] [--vms N] [--s
   of --vms VMs each (default 20).`;
 
 export const SERVE_HELP = `port25 serve [--scenario FILE | --vms N] [--seed S] [--port P] [--time-scale X]
+  (--scenario may name an estate, e.g. scenarios/estate.json: campaigns over its management groups)
   Serves the function app's HTTP API on http://127.0.0.1:P (default 7071; 0 for any free port) until interrupted:
   the app's own HTTP triggers, routes, function keys, bodies and status codes, run by the local durable host against
   the Azure simulator (default scenario: scenarios/demo.json) and a real Azurite for the audit. Prints the base URL, a
