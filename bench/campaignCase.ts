@@ -5,7 +5,8 @@
  * Usage: tsx bench/campaignCase.ts '<CampaignCaseSpec JSON>'
  */
 import { spawn } from "node:child_process";
-import { writeFileSync } from "node:fs";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { loadEstate, generateEstate } from "../src/simulator";
 import { CampaignSimulateOutputSchema } from "../src/cli/commands/simulateCampaign";
@@ -39,7 +40,7 @@ async function main(): Promise<void> {
     "--seed", String(spec.seed),
     "--max-concurrent-subscriptions", String(spec.maxConcurrentSubscriptions),
     "--json",
-    "--report", path.join(path.dirname(spec.out), "campaign-report", "campaign.html"),
+    "--report", path.join(mkdtempSync(path.join(tmpdir(), "port25-bench-campaign-")), "campaign.html"),
   ];
   const started = Date.now();
   const r = await runCli(args, spec.realLimitSeconds);
