@@ -11,7 +11,7 @@ import { REMEDIATE_CAMPAIGN, REMEDIATE_SUBSCRIPTION } from "../../src/contracts/
 import { remediationInstanceId, type RemediationResult } from "../../src/contracts/remediation";
 import { EventType, type DurableHost } from "../../src/durable-host";
 import { ESTATE_GROUPS } from "../../src/simulator/fleet";
-import { generateEstate, loadEstate, type Estate, type EstateScenario } from "../../src/simulator";
+import { DESCENDANTS_PAGE_SIZE, generateEstate, loadEstate, type Estate, type EstateScenario } from "../../src/simulator";
 import { startAzurite, type LocalAzurite } from "../support/azurite";
 import { checkSubscriptionInvariants, trackLiveRuns, writesTo } from "../support/estate";
 import { BASE_URL, startApiHost, type ApiHost, type ApiResponse } from "../api/apiHost";
@@ -309,6 +309,8 @@ describe("cancelling one subscription of a campaign over HTTP", () => {
     const subs = bySubscription(end.members);
     expect(subs.get(target.subscriptionId)).toMatchObject({ state: "done", runStatus: "cancelled" });
     const cancelledRun = runOf(h.product.host, { subscriptionId: target.subscriptionId, state: "done", runInstanceId: remediationInstanceId(target.subscriptionId) });
+    // Cancelled mid-way: some of its resources were never cycled, and say why.
+    expect(cancelledRun.outcomes.filter((o) => o.outcome === "skipped" && o.reasonCode === "cancelled").length).toBeGreaterThan(0);
     expect(cancelledRun.summary.cancellation).toMatchObject({ by: "carol@contoso.example" });
     // Graceful: nothing left down or half-cycled in the cancelled subscription.
     expect(checkSubscriptionInvariants(h.product.sim, h.product.estate, cancelledRun)).toEqual([]);
@@ -333,6 +335,9 @@ describe("history at scale", () => {
     await stack.run();
     const out = stack.campaignResult(input.campaignId);
     expect(out.summary.totals.subscriptions).toBe(50);
+    // 50 subscriptions and 2 groups beneath the root: three pages of descendants, each subscription taken once.
+    expect(stack.sim.requestLog().filter((e) => e.operation === "listManagementGroupDescendants" && e.status === 200).length).toBeGreaterThanOrEqual(Math.ceil(52 / DESCENDANTS_PAGE_SIZE));
+    expect(new Set(out.summary.members.map((m) => m.subscriptionId)).size).toBe(50);
     expect(out.summary.totals.byState).toMatchObject({ done: 48, notExemptible: 1, nothingToDo: 1 });
     expect(out.summary.members.filter((m) => m.state === "done").every((m) => m.runStatus === "completed" && m.counts?.pending === 0)).toBe(true);
 
