@@ -37,7 +37,9 @@ export function parseFlagValues<S extends z.ZodType>(schema: S, values: Record<s
       .map((i) => {
         const key = i.path[0];
         const flag = typeof key === "string" ? `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}` : "(arguments)";
-        return `${flag}: ${friendlyMessage(i.message)}`;
+        // A list flag (--subscriptions a,b,c) names the item at fault, counted from 1.
+        const item = i.path.slice(1).find((p) => typeof p === "number");
+        return `${flag}${typeof item === "number" ? ` (item ${item + 1})` : ""}: ${friendlyMessage(i.message)}`;
       })
       .join("; ");
     throw new UsageError(text);

@@ -14,12 +14,17 @@ export const SIMULATE_HELP = `port25 simulate [--scenario FILE] [--vms N] [--see
   webhook as the deployed app does (https, or http to 127.0.0.1/localhost), in the --notify-format body (json).
   Exit codes: 0 the run completed without failures, 1 it ended with failures, was refused or halted, 2 bad usage.`;
 
-export const PLAN_HELP = `port25 plan --subscription ID [--arm-endpoint URL] [--ca FILE] [--max-concurrency N]
-             [--running-vm-cycle powerOffDeallocateStart|deallocateStart] [--all] [--json]
+export const PLAN_HELP = `port25 plan (--subscription ID | --management-group ID) [--arm-endpoint URL] [--ca FILE]
+             [--max-concurrency N] [--running-vm-cycle powerOffDeallocateStart|deallocateStart] [--all] [--json]
   Read-only: classifies the subscription and prints what a run would do to every resource.
+  --management-group ID does so for every subscription beneath the group (at any depth), a few at a time, as a
+  campaign would take them: one row per subscription (category, what would be cycled, or why it would be left
+  alone, VNets to refresh, resources skipped) and the totals; --all adds each exemptible subscription's plan.
   Signs in with DefaultAzureCredential (az login is enough). --arm-endpoint and --ca point it at another ARM
   endpoint, e.g. the simulator started by \`port25 simulator\` (then set PORT25_ARM_STATIC_TOKEN as it prints).
-  --all lists every resource; otherwise counts by action and skip reason. Exit 1 when the subscription is refused.`;
+  --all lists every resource; otherwise counts by action and skip reason. Exit 1 when the subscription is refused;
+  with --management-group, exit 0 when at least one subscription is exemptible (the others are reported and would
+  be left alone), 1 when none is.`;
 
 export const SIMULATOR_HELP = `port25 simulator [--scenario FILE] [--vms N] [--subscriptions N] [--seed S] [--port P]
   Runs the Azure simulator (HTTPS on 127.0.0.1) until interrupted, and prints its endpoint, subscription id,
@@ -38,18 +43,35 @@ export const SERVE_HELP = `port25 serve [--scenario FILE | --vms N] [--seed S] [
   --time-scale X runs X simulated seconds per real second (default 60), from the wall clock at start.`;
 
 export const REMOTE_HELP = {
-  start: `port25 start --app URL --subscription ID --attestation-ref REF --approved-by NAME --approved-at ISO
-             [--mode plan|execute] [--require-approval] [--max-concurrency N] [--attestation-only] [--key KEY] [--token TOKEN] [--json]
-             [--running-vm-cycle powerOffDeallocateStart|deallocateStart]
+  start: `port25 start --app URL (--subscription ID | --subscriptions ID,ID,… | --management-group ID)
+             --attestation-ref REF --approved-by NAME --approved-at ISO [--mode plan|execute]
+             [--require-approval] [--allow-self-approval] [--max-concurrency N] [--max-concurrent-subscriptions N]
+             [--attestation-only] [--running-vm-cycle powerOffDeallocateStart|deallocateStart]
+             [--key KEY] [--token TOKEN] [--json]
   Starts a remediation on the deployed app (function key from --key or PORT25_FUNCTION_KEY; with authentication on,
-  the deployed default, an Entra access token for the API from --token or PORT25_API_TOKEN).`,
-  status: `port25 status --app URL --id INSTANCE|SUBSCRIPTION [--watch] [--key KEY] [--token TOKEN] [--json]
-  Shows a run's progress; --watch follows it with a progress bar until it ends.`,
-  approve: `port25 approve --app URL --id INSTANCE|SUBSCRIPTION [--key KEY] [--token TOKEN]
-  Approves a run that waits for approval.`,
-  cancel: `port25 cancel --app URL --id INSTANCE|SUBSCRIPTION [--key KEY] [--token TOKEN]
-  Cancels a run gracefully: no VM is left half-cycled.`,
-  audit: `port25 audit --app URL [--subscription ID] [--from ISO] [--to ISO] [--run RUN_ID [--html FILE]] [--key KEY] [--token TOKEN] [--json]
-  Lists audited runs, or shows one (--html writes its report to FILE).`,
+  the deployed default, an Entra access token for the API from --token or PORT25_API_TOKEN). Exactly one target:
+  --subscription ID starts one run; --subscriptions (comma-separated ids, at most 500) or --management-group (every
+  subscription beneath it, at any depth) starts a campaign: each subscription classified, those not exemptible
+  reported and left alone, each exemptible one run as its own remediation, --max-concurrent-subscriptions at once
+  (default 5, at most 50). The attestation, mode, approval and run options apply to every run of the campaign;
+  with --require-approval each run waits for approval of its own plan. Prints the campaign id and the commands
+  to follow, approve and cancel it. --allow-self-approval lets the starter approve (a single-operator lab).`,
+  status: `port25 status --app URL (--id INSTANCE|SUBSCRIPTION | --campaign ID) [--watch] [--key KEY] [--token TOKEN] [--json]
+  Shows a run's progress, or a campaign's (--campaign ID, or --id port25-campaign-…): a row per subscription
+  (name, id, state, its run's status or phase, cycled, skipped, failed, left down, why it was left alone) and the
+  totals. --watch follows it with a progress bar until it ends. Exit 1 when the run or campaign ended otherwise
+  than completed, or left a resource down.`,
+  approve: `port25 approve --app URL (--id INSTANCE|SUBSCRIPTION | --campaign ID [--subscription ID]) [--key KEY] [--token TOKEN] [--json]
+  Approves a run that waits for approval; for a campaign, every run of it that waits (--subscription: that
+  subscription's run only), printing what was approved, what was not waiting and what was refused and why.
+  Exit 1 when nothing was approved or a run refused the approval (four eyes: the approver must not be the starter).`,
+  cancel: `port25 cancel --app URL (--id INSTANCE|SUBSCRIPTION | --campaign ID [--subscription ID]) [--key KEY] [--token TOKEN] [--json]
+  Cancels a run gracefully: no VM is left half-cycled. For a campaign: every run in flight is signalled and no
+  further subscription starts (--subscription: that subscription only); prints the runs signalled and the
+  subscriptions cancelled before their run started.`,
+  audit: `port25 audit --app URL [--subscription ID] [--from ISO] [--to ISO] [--run RUN_ID [--html FILE]]
+             [--campaign ID [--html FILE]] [--campaigns [--from ISO] [--to ISO]] [--key KEY] [--token TOKEN] [--json]
+  Lists audited runs, or shows one (--html writes its report to FILE). --campaign shows a campaign's record (a row
+  per subscription, links to each run's report; --html writes the campaign's report); --campaigns lists campaigns.
+  Needs the Port25.Auditor role where authentication is on.`,
 } as const;
-

@@ -57,8 +57,8 @@ function usage(): string {
     ...Object.values(COMMANDS).flatMap((c) => synopsis(c.help).map((line) => `  ${line}`)),
     "",
     "Run `port25 <command> --help` for details.",
-    "Exit codes: 0 success; 1 the run ended with failures, left a resource down, was refused, halted, cancelled or not",
-    "approved in time (or the app answered with an error); 2 bad usage or input.",
+    "Exit codes: 0 success; 1 the run (or campaign) ended with failures, left a resource down, was refused, halted,",
+    "cancelled or not approved in time (or the app answered with an error); 2 bad usage or input.",
   ].join("\n");
 }
 

@@ -41,7 +41,15 @@ export function describeEnd(s: RemediationSummary): string {
   return `${s.status}: ${tally(s.counts)}`;
 }
 
-export function createProgressSink(stream: NodeJS.WriteStream, enabled: boolean): ProgressSink {
+/** A line redrawn in place on a TTY (with a bar), or printed when it changed otherwise; finished by `end`. */
+export interface LineSink {
+  show(text: string, fraction: number): void;
+  /** Draws the last line (replacing the current one on a TTY); nothing is drawn after it. */
+  end(text: string, fraction: number): void;
+  done(): void;
+}
+
+export function createLineSink(stream: NodeJS.WriteStream, enabled: boolean): LineSink {
   let last = "";
   let finished = false;
   const tty = stream.isTTY === true;
@@ -59,22 +67,38 @@ export function createProgressSink(stream: NodeJS.WriteStream, enabled: boolean)
       last = text;
     }
   };
-  const fraction = (c: Counts): number => (c.total === 0 ? 1 : (c.cycled + c.skipped + c.failed) / c.total);
   return {
-    update(p) {
-      // The end is drawn by finish(), from the summary.
-      if (!enabled || finished || p.phase === "done") return;
-      draw(describe(p), fraction(p.counts));
-    },
-    finish(summary) {
+    show(text, fraction) {
       if (!enabled || finished) return;
-      draw(describeEnd(summary), fraction(summary.counts));
+      draw(text, fraction);
+    },
+    end(text, fraction) {
+      if (!enabled || finished) return;
+      draw(text, fraction);
       finished = true;
       if (tty) stream.write("\n");
     },
     done() {
       if (enabled && tty && !finished && last !== "") stream.write("\n");
       finished = true;
+    },
+  };
+}
+
+export function createProgressSink(stream: NodeJS.WriteStream, enabled: boolean): ProgressSink {
+  const line = createLineSink(stream, enabled);
+  const fraction = (c: Counts): number => (c.total === 0 ? 1 : (c.cycled + c.skipped + c.failed) / c.total);
+  return {
+    update(p) {
+      // The end is drawn by finish(), from the summary.
+      if (p.phase === "done") return;
+      line.show(describe(p), fraction(p.counts));
+    },
+    finish(summary) {
+      line.end(describeEnd(summary), fraction(summary.counts));
+    },
+    done() {
+      line.done();
     },
   };
 }

@@ -26,11 +26,11 @@ export function wrapText(text: string, width: number): string[] {
   return lines;
 }
 
-/** Column widths that fit `maxWidth`: the widest columns give up space first, down to MIN_COLUMN. */
-function fitWidths(natural: number[], headers: string[], maxWidth: number): number[] {
+/** Column widths that fit `maxWidth`: the widest columns give up space first, down to MIN_COLUMN; `keep` never do. */
+function fitWidths(natural: number[], headers: string[], maxWidth: number, keep: readonly number[]): number[] {
   const widths = [...natural];
   const total = (): number => widths.reduce((a, b) => a + b, 0) + GAP * (widths.length - 1);
-  const floor = (i: number): number => Math.min(natural[i] ?? 0, Math.max(MIN_COLUMN, (headers[i] ?? "").length));
+  const floor = (i: number): number => (keep.includes(i) ? (natural[i] ?? 0) : Math.min(natural[i] ?? 0, Math.max(MIN_COLUMN, (headers[i] ?? "").length)));
   while (total() > maxWidth) {
     let widest = -1;
     for (let i = 0; i < widths.length; i++) {
@@ -44,10 +44,14 @@ function fitWidths(natural: number[], headers: string[], maxWidth: number): numb
   return widths;
 }
 
-export function formatTable(headers: string[], rows: (string | number)[][], maxWidth: number = terminalWidth()): string {
+/**
+ * A table fitted to `maxWidth`. The columns of `keep` (indexes) are never narrowed: ids a user copies must not be
+ * cut over two lines.
+ */
+export function formatTable(headers: string[], rows: (string | number)[][], maxWidth: number = terminalWidth(), keep: readonly number[] = []): string {
   const text = rows.map((r) => r.map(String));
   const natural = headers.map((h, i) => Math.max(h.length, ...text.map((r) => (r[i] ?? "").length)));
-  const widths = fitWidths(natural, headers, maxWidth);
+  const widths = fitWidths(natural, headers, maxWidth, keep);
   const numeric = headers.map((_, i) => rows.length > 0 && rows.every((r) => typeof r[i] === "number"));
   const render = (cells: string[], header: boolean): string[] => {
     const wrapped = cells.map((c, i) => wrapText(c, widths[i] ?? c.length));

@@ -47,6 +47,8 @@ describe("port25 simulator with an estate", () => {
       "          7c1e4b2a-3d5f-4a6b-8c9d-0e1f2a3b4c54  Contoso Sandbox",
     ]);
     expect(out).toMatch(/plan --subscription 7c1e4b2a-3d5f-4a6b-8c9d-0e1f2a3b4c51 --arm-endpoint https:\/\/127\.0\.0\.1:\d+ --ca /);
+    // The whole estate at once: the root group's plan (test/cli/planManagementGroup.test.ts runs it).
+    expect(out).toMatch(/^Or every subscription under a management group at once:\n {2}\S.* plan --management-group mg-contoso --arm-endpoint https:\/\/127\.0\.0\.1:\d+ --ca \S+$/m);
     expect(out).toMatch(/Stopped after 0 requests \(0 throttled\)\./);
   });
 

@@ -1,10 +1,17 @@
-/** port25 plan: read-only classification and per-resource plan of a subscription (real Azure or the simulator). */
+/**
+ * port25 plan: read-only classification and per-resource plan of a subscription, or of every subscription under a
+ * management group (real Azure or the simulator).
+ */
 import { z } from "zod";
-import { camelKeys, parseFlags, parseFlagValues } from "../args";
+import { camelKeys, parseFlags, parseFlagValues, UsageError } from "../args";
 import { parseConfig } from "../../config";
 import { createArmGateway } from "../../azure/clients";
 import { discoverSubscription } from "../../azure/discover";
 import { SubscriptionIdSchema } from "../../contracts/ids";
+import { ManagementGroupIdSchema } from "../../contracts/campaign";
+import type { ArmGateway } from "../../azure/gateway";
+import type { RemediationOptions } from "../../contracts/options";
+import { planSubscriptions, renderGroupPlan } from "../planGroup";
 import { RemediationOptionsSchema, RunningVmCycleSchema } from "../../contracts/options";
 import { classifySubscription } from "../../domain/classify";
 import { buildPlan } from "../../domain/planWaves";
@@ -14,7 +21,8 @@ import type { CommandResult } from "../command";
 
 const PlanFlags = z
   .object({
-    subscription: SubscriptionIdSchema,
+    subscription: SubscriptionIdSchema.optional(),
+    managementGroup: ManagementGroupIdSchema.optional(),
     armEndpoint: z.url({ protocol: /^https$/ }).optional(),
     ca: z.string().min(1).optional(),
     maxConcurrency: z.coerce.number().int().min(1).max(1000).optional(),
@@ -27,6 +35,7 @@ const PlanFlags = z
 export async function planCommand(argv: string[]): Promise<CommandResult> {
   const { values } = parseFlags(argv, {
     subscription: { type: "string" },
+    "management-group": { type: "string" },
     "arm-endpoint": { type: "string" },
     ca: { type: "string" },
     "max-concurrency": { type: "string" },
@@ -34,6 +43,10 @@ export async function planCommand(argv: string[]): Promise<CommandResult> {
     all: { type: "boolean" },
     json: { type: "boolean" },
   });
+  const given = ["subscription", "management-group"].filter((k) => values[k] !== undefined);
+  if (given.length !== 1) {
+    throw new UsageError(`--subscription, --management-group: give exactly one (${given.length === 0 ? "none given" : "got both"})`);
+  }
   const f = parseFlagValues(PlanFlags, camelKeys(values));
   const config = parseConfig({
     ...process.env,
@@ -42,15 +55,18 @@ export async function planCommand(argv: string[]): Promise<CommandResult> {
   });
   const arm = createArmGateway(config);
   const loopback = f.armEndpoint !== undefined && /^https:\/\/(127\.0\.0\.1|localhost|\[::1\])(:|\/|$)/.test(f.armEndpoint);
-  const [subscription, billing] = await Promise.all([arm.getSubscription(f.subscription), arm.getBillingProperty(f.subscription)]).catch((e: unknown) => {
+  const signIn = (e: unknown): never => {
     throw isSignInFailure(e) ? new Error(signInAdvice(loopback)) : e;
-  });
-  const classification = classifySubscription(billing, subscription);
+  };
   const options = RemediationOptionsSchema.parse({
     ...(f.maxConcurrency === undefined ? {} : { maxConcurrency: f.maxConcurrency }),
     ...(f.runningVmCycle === undefined ? {} : { runningVmCycle: f.runningVmCycle }),
   });
-  const discovery = await discoverSubscription(arm, f.subscription, options);
+  if (f.managementGroup !== undefined) return planGroup(arm, f.managementGroup, options, f.all, f.json, signIn);
+  const subscriptionId = f.subscription ?? "";
+  const [subscription, billing] = await Promise.all([arm.getSubscription(subscriptionId), arm.getBillingProperty(subscriptionId)]).catch(signIn);
+  const classification = classifySubscription(billing, subscription);
+  const discovery = await discoverSubscription(arm, subscriptionId, options);
   const plan = buildPlan(discovery, options);
   const refused = classification.category === "blockedNotExemptible" || classification.category === "unknown";
   if (f.json) {
@@ -60,6 +76,31 @@ export async function planCommand(argv: string[]): Promise<CommandResult> {
     if (refused) process.stdout.write("\nA run would be refused: nothing would be changed.\n");
   }
   return { exitCode: refused ? 1 : 0 };
+}
+
+/**
+ * Every subscription under the group, classified, and each exemptible one planned. Exit 0 when at least one is
+ * exemptible (the others are what a campaign would leave alone), 1 when none is (or the group has none).
+ */
+async function planGroup(
+  arm: ArmGateway,
+  managementGroupId: string,
+  options: RemediationOptions,
+  all: boolean,
+  json: boolean,
+  signIn: (e: unknown) => never,
+): Promise<CommandResult> {
+  const listed = await arm.listManagementGroupSubscriptions(managementGroupId).catch(signIn);
+  const group = await planSubscriptions(arm, managementGroupId, listed, options, isSignInFailure).catch(signIn);
+  if (json) {
+    process.stdout.write(`${JSON.stringify(group, null, 2)}\n`);
+  } else {
+    const details = all
+      ? group.subscriptions.flatMap((e) => (e.plan ? ["", `${e.displayName} (${e.subscriptionId})`, renderPlan(e.plan, true)] : []))
+      : [];
+    process.stdout.write(`${fitLines([renderGroupPlan(group), ...details].join("\n"))}\n`);
+  }
+  return { exitCode: group.totals.exemptible > 0 ? 0 : 1 };
 }
 
 /** DefaultAzureCredential found no usable credential (its error lists every credential of the chain it tried). */

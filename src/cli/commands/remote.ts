@@ -1,14 +1,46 @@
-/** start | status | approve | cancel | audit: the deployed app's HTTP API from the command line. */
+/** start | status | approve | cancel | audit: the deployed app's HTTP API from the command line, for runs and campaigns. */
 import { writeFileSync } from "node:fs";
 import { z } from "zod";
-import { camelKeys, parseFlags, parseFlagValues, type OptionSpec } from "../args";
-import { callApi, RemoteFlagsSchema } from "../remoteClient";
-import { createProgressSink } from "../progress";
-import { FAILING_STATUSES } from "../invocation";
-import { formatTable } from "../table";
+import { camelKeys, parseFlags, parseFlagValues, UsageError, type OptionSpec } from "../args";
+import { callApi, RemoteFlagsSchema, type RemoteOptions } from "../remoteClient";
+import { createLineSink, createProgressSink } from "../progress";
+import { FAILING_STATUSES, invocation, shellQuote } from "../invocation";
+import { fitLines, formatTable } from "../table";
+import {
+  CAMPAIGN_INSTANCE_PREFIX,
+  CampaignApprovedSchema,
+  CampaignCancelledSchema,
+  CampaignIdSchema,
+  CampaignListPageSchema,
+  CampaignAuditSchema,
+  CampaignStartedSchema,
+  CampaignStatusBodySchema,
+  isCampaignInstanceId,
+  type CampaignRow,
+  type CampaignStarted,
+} from "../campaignApi";
+import {
+  describeCampaignEnd,
+  describeCampaignProgress,
+  describeListedTarget,
+  describeTarget,
+  renderApproved,
+  renderCampaignRecord,
+  renderCampaignStatus,
+  renderCancelled,
+  type CommandLine,
+} from "../campaignRender";
 import { ProgressSchema, RemediationSummarySchema } from "../../contracts/remediation";
 import { RemediationOptionsSchema, RunningVmCycleSchema } from "../../contracts/options";
 import { SubscriptionIdSchema } from "../../contracts/ids";
+import {
+  campaignInstanceId,
+  CampaignStartRequestSchema,
+  ManagementGroupIdSchema,
+  MAX_CAMPAIGN_SUBSCRIPTIONS,
+  MAX_CONCURRENT_SUBSCRIPTIONS,
+} from "../../contracts/campaign";
+import { parseWith } from "../../contracts/parse";
 import type { CommandResult } from "../command";
 
 const remoteOptions: OptionSpec = {
@@ -30,66 +62,175 @@ function print(json: boolean, value: unknown, text: string): void {
   process.stdout.write(json ? `${JSON.stringify(value, null, 2)}\n` : `${text}\n`);
 }
 
+/** An answer of the app read with its schema: one of another shape is an error (exit 1) naming the field. */
+function parseAnswer<S extends z.ZodType>(schema: S, value: unknown, what: string): z.output<S> {
+  const r = schema.safeParse(value);
+  if (!r.success) {
+    const fields = r.error.issues.map((i) => `${i.path.join(".") || "(body)"}: ${i.message}`).join("; ");
+    throw new Error(`the app answered ${what} in an unexpected shape (${fields})`);
+  }
+  return r.data;
+}
+
+/** The port25 command lines to paste next: the same invocation and --app (the key and token stay out of the output). */
+function commandLine(app: string): CommandLine {
+  return (args) => {
+    const [verb = "", ...rest] = args.split(" ");
+    return [invocation(), verb, "--app", shellQuote(app), ...rest].join(" ");
+  };
+}
+
+/** The flags of which exactly one must be given; the error names them all. */
+function exactlyOne(values: Record<string, unknown>, flags: readonly string[], hint: string): string {
+  const given = flags.filter((k) => values[k] !== undefined);
+  const [only] = given;
+  if (given.length !== 1 || only === undefined) {
+    throw new UsageError(`${flags.map((k) => `--${k}`).join(", ")}: give exactly one (${given.length === 0 ? "none given" : `got ${given.map((k) => `--${k}`).join(" and ")}`}): ${hint}`);
+  }
+  return only;
+}
+
+/** --subscriptions a,b,c: each a subscription GUID, at least one, none twice. */
+const SubscriptionListFlag = z
+  .string()
+  .transform((s) => s.split(",").map((x) => x.trim()).filter((x) => x !== ""))
+  .pipe(
+    z
+      .array(SubscriptionIdSchema)
+      .min(1, "must name at least one subscription (comma-separated ids)")
+      .max(MAX_CAMPAIGN_SUBSCRIPTIONS, `must name at most ${MAX_CAMPAIGN_SUBSCRIPTIONS} subscriptions`)
+      .refine((ids) => new Set(ids).size === ids.length, { message: "must not name a subscription twice" }),
+  );
+
+const StartFlags = RemoteFlagsSchema.extend({
+  subscription: SubscriptionIdSchema.optional(),
+  subscriptions: SubscriptionListFlag.optional(),
+  managementGroup: ManagementGroupIdSchema.optional(),
+  attestationRef: z.string().min(3),
+  approvedBy: z.string().min(1),
+  approvedAt: z.iso.datetime({ offset: true }),
+  mode: z.enum(["plan", "execute"]).default("execute"),
+  requireApproval: z.boolean().default(false),
+  allowSelfApproval: z.boolean().default(false),
+  maxConcurrency: z.coerce.number().int().min(1).max(1000).optional(),
+  maxConcurrentSubscriptions: z.coerce.number().int().min(1).max(MAX_CONCURRENT_SUBSCRIPTIONS).optional(),
+  runningVmCycle: RunningVmCycleSchema.optional(),
+  attestationOnly: z.boolean().default(false),
+  json: z.boolean().default(false),
+  help: z.boolean().optional(),
+});
+
 export async function startCommand(argv: string[]): Promise<CommandResult> {
   const { values } = parseFlags(argv, {
     ...remoteOptions,
     subscription: { type: "string" },
+    subscriptions: { type: "string" },
+    "management-group": { type: "string" },
     "attestation-ref": { type: "string" },
     "approved-by": { type: "string" },
     "approved-at": { type: "string" },
     mode: { type: "string" },
     "require-approval": { type: "boolean" },
+    "allow-self-approval": { type: "boolean" },
     "max-concurrency": { type: "string" },
+    "max-concurrent-subscriptions": { type: "string" },
     "running-vm-cycle": { type: "string" },
     "attestation-only": { type: "boolean" },
   });
-  const f = parseFlagValues(
-    RemoteFlagsSchema.extend({
-      subscription: SubscriptionIdSchema,
-      attestationRef: z.string().min(3),
-      approvedBy: z.string().min(1),
-      approvedAt: z.iso.datetime({ offset: true }),
-      mode: z.enum(["plan", "execute"]).default("execute"),
-      requireApproval: z.boolean().default(false),
-      maxConcurrency: z.coerce.number().int().min(1).max(1000).optional(),
-      runningVmCycle: RunningVmCycleSchema.optional(),
-      attestationOnly: z.boolean().default(false),
-      json: z.boolean().default(false),
-      help: z.boolean().optional(),
-    }),
-    camelKeys(values),
-  );
+  const target = exactlyOne(values, ["subscription", "subscriptions", "management-group"], "--subscription starts one run, --subscriptions or --management-group a campaign");
+  if (target === "subscription" && values["max-concurrent-subscriptions"] !== undefined) {
+    throw new UsageError("--max-concurrent-subscriptions: only for a campaign (--subscriptions or --management-group)");
+  }
+  const f = parseFlagValues(StartFlags, camelKeys(values));
   const options = RemediationOptionsSchema.parse({
     ...(f.maxConcurrency === undefined ? {} : { maxConcurrency: f.maxConcurrency }),
     ...(f.runningVmCycle === undefined ? {} : { runningVmCycle: f.runningVmCycle }),
     verification: f.attestationOnly ? "attestationOnly" : "canaryProbe",
   });
-  const body = {
-    subscriptionId: f.subscription,
-    attestation: { reference: f.attestationRef, approvedBy: f.approvedBy, approvedAt: f.approvedAt },
-    mode: f.mode,
-    requireApproval: f.requireApproval,
-    options,
-  };
-  const res = await callApi(f, "POST", "/api/remediations", body);
-  const parsed = z.object({ instanceId: z.string(), runId: z.string(), statusUrl: z.string() }).parse(res);
-  print(f.json, res, `Started run ${parsed.runId} (instance ${parsed.instanceId})\nStatus: ${parsed.statusUrl}`);
+  const attestation = { reference: f.attestationRef, approvedBy: f.approvedBy, approvedAt: f.approvedAt };
+  if (f.subscription !== undefined) {
+    const body = {
+      subscriptionId: f.subscription,
+      attestation,
+      mode: f.mode,
+      requireApproval: f.requireApproval,
+      ...(f.allowSelfApproval ? { allowSelfApproval: true } : {}),
+      options,
+    };
+    const res = await callApi(f, "POST", "/api/remediations", body);
+    const parsed = parseAnswer(z.object({ instanceId: z.string(), runId: z.string(), statusUrl: z.string() }), res, "the start of the run");
+    print(f.json, res, `Started run ${parsed.runId} (instance ${parsed.instanceId})\nStatus: ${parsed.statusUrl}`);
+    return { exitCode: 0 };
+  }
+  const body = parseWith(
+    CampaignStartRequestSchema,
+    {
+      ...(f.managementGroup !== undefined ? { managementGroupId: f.managementGroup } : { subscriptionIds: f.subscriptions }),
+      attestation,
+      mode: f.mode,
+      requireApproval: f.requireApproval,
+      allowSelfApproval: f.allowSelfApproval,
+      ...(f.maxConcurrentSubscriptions === undefined ? {} : { maxConcurrentSubscriptions: f.maxConcurrentSubscriptions }),
+      options,
+    },
+    "campaign start request",
+  );
+  const res = await callApi(f, "POST", "/api/campaigns", body);
+  const started = parseAnswer(CampaignStartedSchema, res, "the start of the campaign");
+  print(f.json, res, renderStarted(started, f.requireApproval, commandLine(f.app), f.key !== undefined));
   return { exitCode: 0 };
 }
 
+/** What `start` prints for a campaign: its id, what it covers, and the commands to follow it. */
+function renderStarted(c: CampaignStarted, requireApproval: boolean, command: CommandLine, keyFlag: boolean): string {
+  const lines = [
+    `Started campaign ${c.campaignId} (instance ${c.instanceId}) on ${describeTarget(c.target)}: mode ${c.mode}, ` +
+      `up to ${c.maxConcurrentSubscriptions} subscription(s) at once, requested by ${c.requestedBy}.`,
+    `Status: ${c.statusUrl}`,
+    "",
+    "Next:",
+    `  follow it:        ${command(`status --id ${c.instanceId} --watch`)}`,
+    ...(requireApproval ? [`  approve the runs: ${command(`approve --id ${c.instanceId}`)}   (each subscription's run waits for approval of its plan)`] : []),
+    `  cancel it:        ${command(`cancel --id ${c.instanceId}`)}`,
+    `  its report:       ${command(`audit --campaign ${c.campaignId} --html campaign-${c.campaignId}.html`)}   (once it has ended)`,
+  ];
+  if (keyFlag) lines.push("  (each with --key KEY, or PORT25_FUNCTION_KEY set; and --token TOKEN, or PORT25_API_TOKEN, where the app needs one)");
+  return lines.join("\n");
+}
+
 const IdFlags = RemoteFlagsSchema.extend({
-  id: z.string().min(1),
+  id: z.string().min(1).optional(),
+  campaign: CampaignIdSchema.optional(),
+  subscription: SubscriptionIdSchema.optional(),
   json: z.boolean().default(false),
   watch: z.boolean().default(false),
   help: z.boolean().optional(),
 });
+type IdFlagValues = z.output<typeof IdFlags>;
+
+type Target = { kind: "run"; id: string } | { kind: "campaign"; instanceId: string };
+
+/** --id (a run's instance or subscription, or a campaign's instance) or --campaign (a campaign's id). */
+function targetOf(f: IdFlagValues, values: Record<string, unknown>): Target {
+  exactlyOne(values, ["id", "campaign"], "--id names a run (its instance or subscription) or a campaign's instance, --campaign a campaign's id");
+  if (f.campaign !== undefined) {
+    const id = f.campaign.toLowerCase().startsWith(CAMPAIGN_INSTANCE_PREFIX) ? f.campaign.slice(CAMPAIGN_INSTANCE_PREFIX.length) : f.campaign;
+    return { kind: "campaign", instanceId: campaignInstanceId(id) };
+  }
+  const id = f.id ?? "";
+  return isCampaignInstanceId(id) ? { kind: "campaign", instanceId: id.toLowerCase() } : { kind: "run", id };
+}
+
+const campaignPath = (instanceId: string): string => `/api/campaigns/${encodeURIComponent(instanceId)}`;
 
 export async function statusCommand(argv: string[], sleep: (ms: number) => Promise<void>): Promise<CommandResult> {
-  const { values } = parseFlags(argv, { ...remoteOptions, id: { type: "string" }, watch: { type: "boolean" } });
+  const { values } = parseFlags(argv, { ...remoteOptions, id: { type: "string" }, campaign: { type: "string" }, watch: { type: "boolean" } });
   const f = parseFlagValues(IdFlags, camelKeys(values));
+  const target = targetOf(f, values);
+  if (target.kind === "campaign") return campaignStatus(f, target.instanceId, sleep);
   const sink = createProgressSink(process.stderr, f.watch);
   for (;;) {
-    const body = StatusBodySchema.parse(await callApi(f, "GET", `/api/remediations/${encodeURIComponent(f.id)}`));
+    const body = parseAnswer(StatusBodySchema, await callApi(f, "GET", `/api/remediations/${encodeURIComponent(target.id)}`), "the run's status");
     if (body.progress) sink.update(body.progress);
     const live = body.runtimeStatus === "Running" || body.runtimeStatus === "Pending";
     if (!f.watch || !live) {
@@ -112,17 +253,76 @@ export async function statusCommand(argv: string[], sleep: (ms: number) => Promi
   }
 }
 
+/** A campaign's status, once or (--watch) until it ends. Exit 1 unless it completed with nothing left down. */
+async function campaignStatus(f: IdFlagValues, instanceId: string, sleep: (ms: number) => Promise<void>): Promise<CommandResult> {
+  const sink = createLineSink(process.stderr, f.watch);
+  for (;;) {
+    const body = parseAnswer(CampaignStatusBodySchema, await callApi(f, "GET", campaignPath(instanceId)), "the campaign's status");
+    const live = body.runtimeStatus === "Running" || body.runtimeStatus === "Pending";
+    if (f.watch && live) {
+      const p = describeCampaignProgress(body);
+      sink.show(p.text, p.fraction);
+      await sleep(5000);
+      continue;
+    }
+    if (body.summary) {
+      const end = describeCampaignEnd(body.summary);
+      sink.end(end.text, end.fraction);
+    }
+    sink.done();
+    print(f.json, body, fitLines(renderCampaignStatus(body, commandLine(f.app))));
+    const s = body.summary;
+    const failed = s !== null && (s.status !== "completed" || (s.totals.resources.leftDown ?? 0) > 0);
+    return { exitCode: failed || body.runtimeStatus === "Failed" || body.runtimeStatus === "Terminated" ? 1 : 0 };
+  }
+}
+
 export async function eventCommand(argv: string[], action: "approve" | "cancel"): Promise<CommandResult> {
-  const { values } = parseFlags(argv, { ...remoteOptions, id: { type: "string" } });
+  const { values } = parseFlags(argv, { ...remoteOptions, id: { type: "string" }, campaign: { type: "string" }, subscription: { type: "string" } });
   const f = parseFlagValues(IdFlags, camelKeys(values));
-  const res = await callApi(f, "POST", `/api/remediations/${encodeURIComponent(f.id)}/${action}`);
-  print(f.json, res, action === "approve" ? `Approved ${f.id}` : `Cancellation requested for ${f.id}`);
+  const target = targetOf(f, values);
+  if (target.kind === "run") {
+    if (f.subscription !== undefined) {
+      throw new UsageError(`--subscription: only with a campaign (--campaign ID, or --id ${CAMPAIGN_INSTANCE_PREFIX}…); a run is named by --id alone`);
+    }
+    const res = await callApi(f, "POST", `/api/remediations/${encodeURIComponent(target.id)}/${action}`);
+    print(f.json, res, action === "approve" ? `Approved ${target.id}` : `Cancellation requested for ${target.id}`);
+    return { exitCode: 0 };
+  }
+  const query = f.subscription === undefined ? "" : `?subscriptionId=${encodeURIComponent(f.subscription)}`;
+  const res = await callApi(f, "POST", `${campaignPath(target.instanceId)}/${action}${query}`);
+  if (action === "approve") {
+    const a = parseAnswer(CampaignApprovedSchema, res, "the approval");
+    print(f.json, res, renderApproved(a));
+    // Nothing released, or a run refused its approval (four eyes): the operator has something to do.
+    return { exitCode: a.refused.length > 0 || a.approved.length === 0 ? 1 : 0 };
+  }
+  print(f.json, res, renderCancelled(parseAnswer(CampaignCancelledSchema, res, "the cancellation")));
   return { exitCode: 0 };
 }
 
 const RunRowSchema = z
   .object({ runId: z.string(), subscriptionId: z.string(), status: z.string(), startedAt: z.string().optional(), requestedBy: z.string().optional() })
   .loose();
+
+const AuditFlags = RemoteFlagsSchema.extend({
+  subscription: SubscriptionIdSchema.optional(),
+  from: z.iso.datetime({ offset: true }).optional(),
+  to: z.iso.datetime({ offset: true }).optional(),
+  run: z.string().min(1).optional(),
+  campaign: CampaignIdSchema.optional(),
+  campaigns: z.boolean().default(false),
+  html: z.string().min(1).optional(),
+  json: z.boolean().default(false),
+  help: z.boolean().optional(),
+});
+type AuditFlagValues = z.output<typeof AuditFlags>;
+
+/** Flags that cannot go together: the error names both. */
+function refuseTogether(values: Record<string, unknown>, flag: string, others: readonly string[], why: string): void {
+  const clash = others.find((o) => values[o] !== undefined);
+  if (values[flag] !== undefined && clash !== undefined) throw new UsageError(`--${flag}: cannot be combined with --${clash} (${why})`);
+}
 
 export async function auditCommand(argv: string[]): Promise<CommandResult> {
   const { values } = parseFlags(argv, {
@@ -131,20 +331,19 @@ export async function auditCommand(argv: string[]): Promise<CommandResult> {
     from: { type: "string" },
     to: { type: "string" },
     run: { type: "string" },
+    campaign: { type: "string" },
+    campaigns: { type: "boolean" },
     html: { type: "string" },
   });
-  const f = parseFlagValues(
-    RemoteFlagsSchema.extend({
-      subscription: SubscriptionIdSchema.optional(),
-      from: z.iso.datetime({ offset: true }).optional(),
-      to: z.iso.datetime({ offset: true }).optional(),
-      run: z.string().min(1).optional(),
-      html: z.string().min(1).optional(),
-      json: z.boolean().default(false),
-      help: z.boolean().optional(),
-    }),
-    camelKeys(values),
-  );
+  refuseTogether(values, "campaign", ["run", "campaigns", "subscription", "from", "to"], "--campaign shows one campaign");
+  refuseTogether(values, "campaigns", ["run", "subscription", "html"], "--campaigns lists campaigns, filtered by --from and --to");
+  refuseTogether(values, "run", ["subscription", "from", "to"], "--run shows one run");
+  if (values.html !== undefined && values.run === undefined && values.campaign === undefined) {
+    throw new UsageError("--html: only with --run RUN_ID or --campaign ID (the report of one run or campaign)");
+  }
+  const f = parseFlagValues(AuditFlags, camelKeys(values));
+  if (f.campaign !== undefined) return auditCampaign(f, f.campaign);
+  if (f.campaigns) return listCampaigns(f);
   if (f.run) {
     if (f.html) {
       const page = await callApi(f, "GET", `/api/audit/runs/${encodeURIComponent(f.run)}?format=html`);
@@ -164,9 +363,11 @@ export async function auditCommand(argv: string[]): Promise<CommandResult> {
   let token: string | undefined;
   do {
     if (token) q.set("continuationToken", token);
-    const page = z
-      .object({ runs: z.array(RunRowSchema), continuationToken: z.string().optional().nullable() })
-      .parse(await callApi(f, "GET", `/api/audit/runs?${q.toString()}`));
+    const page = parseAnswer(
+      z.object({ runs: z.array(RunRowSchema), continuationToken: z.string().optional().nullable() }),
+      await callApi(f, "GET", `/api/audit/runs?${q.toString()}`),
+      "the list of runs",
+    );
     rows.push(...page.runs);
     token = page.continuationToken ?? undefined;
   } while (token);
@@ -177,6 +378,47 @@ export async function auditCommand(argv: string[]): Promise<CommandResult> {
       ["run", "subscription", "status", "started", "by"],
       rows.map((r) => [r.runId, r.subscriptionId, r.status, r.startedAt ?? "", r.requestedBy ?? ""]),
     ),
+  );
+  return { exitCode: 0 };
+}
+
+/** One campaign's audit record (--html FILE: its report). */
+async function auditCampaign(f: AuditFlagValues & RemoteOptions, given: string): Promise<CommandResult> {
+  const campaignId = given.toLowerCase().startsWith(CAMPAIGN_INSTANCE_PREFIX) ? given.slice(CAMPAIGN_INSTANCE_PREFIX.length) : given;
+  const path = `/api/audit/campaigns/${encodeURIComponent(campaignId)}`;
+  if (f.html !== undefined) {
+    const page = await callApi(f, "GET", `${path}?format=html`);
+    writeFileSync(f.html, typeof page === "string" ? page : JSON.stringify(page));
+    process.stdout.write(`Report written to ${f.html}\n`);
+    return { exitCode: 0 };
+  }
+  const res = await callApi(f, "GET", path);
+  print(f.json, res, fitLines(renderCampaignRecord(campaignId, parseAnswer(CampaignAuditSchema, res, "the campaign's audit record"))));
+  return { exitCode: 0 };
+}
+
+/** The audited campaigns, every page followed (--from/--to filter by start time). */
+async function listCampaigns(f: AuditFlagValues & RemoteOptions): Promise<CommandResult> {
+  const q = new URLSearchParams();
+  if (f.from) q.set("from", f.from);
+  if (f.to) q.set("to", f.to);
+  const rows: CampaignRow[] = [];
+  let token: string | undefined;
+  do {
+    if (token) q.set("continuationToken", token);
+    const page = parseAnswer(CampaignListPageSchema, await callApi(f, "GET", `/api/audit/campaigns?${q.toString()}`), "the list of campaigns");
+    rows.push(...page.campaigns);
+    token = page.continuationToken ?? undefined;
+  } while (token);
+  print(
+    f.json,
+    rows,
+    rows.length === 0
+      ? "No campaign recorded in that period."
+      : formatTable(
+          ["campaign", "target", "status", "started", "by"],
+          rows.map((r) => [r.campaignId, describeListedTarget(r), r.status, r.startedAt ?? r.requestedAt ?? "", r.requestedBy ?? ""]),
+        ),
   );
   return { exitCode: 0 };
 }

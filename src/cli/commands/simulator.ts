@@ -65,6 +65,7 @@ export async function simulatorCommand(argv: string[], until: Promise<void>): Pr
       `  export PORT25_ARM_STATIC_TOKEN=${shellQuote(sim.token)}`,
       `  ${plan}`,
       ...(sim.subscriptionIds.length > 1 ? ["(or --subscription any subscription id above)"] : []),
+      ...groupPlan(sim),
       "",
       "Press Ctrl+C to stop.",
       "",
@@ -75,6 +76,16 @@ export async function simulatorCommand(argv: string[], until: Promise<void>): Pr
   await sim.close();
   process.stdout.write(`Stopped after ${c.requests} requests (${c.throttled} throttled).\n`);
   return { exitCode: 0 };
+}
+
+/** For an estate: the plan of every subscription under its root group, as a campaign over it would take them. */
+function groupPlan(sim: SimulatorHandle): string[] {
+  const root = sim.managementGroups.find((g) => g.parent === undefined);
+  if (root === undefined) return [];
+  return [
+    "Or every subscription under a management group at once:",
+    `  ${invocation()} plan --management-group ${root.id} --arm-endpoint ${sim.endpoint} --ca ${shellQuote(displayPath(sim.caFile))}`,
+  ];
 }
 
 /** The tenant, the management-group tree (each group with its subscriptions) and any subscription outside it. */
