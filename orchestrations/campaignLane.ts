@@ -24,6 +24,7 @@ import {
   campaignLaneOrchestration,
   cancelMemberEvent,
   findLiveRunActivity,
+  laneStatusMember,
   type CampaignLaneInput,
   type CampaignLaneOutput,
   type LaneStatus,
@@ -73,7 +74,7 @@ export function* campaignLane(context: OrchestrationContext, input: CampaignLane
   const publish = (): void => {
     const status: LaneStatus = {
       lane: input.lane,
-      members,
+      members: members.map(laneStatusMember),
       ...(activeRun !== undefined ? { activeRun } : {}),
       ...(cancel.isCompleted ? { cancelRequested: true } : {}),
     };

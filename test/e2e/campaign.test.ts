@@ -6,10 +6,11 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
 import { startLocalStack, fullRecord, type LocalStack } from "../../src/cli/localStack";
-import { CampaignMemberSchema, CampaignSummarySchema, campaignInstanceId, type CampaignMember, type CampaignOutput } from "../../src/contracts/campaign";
+import { CampaignMemberSchema, CampaignSummarySchema, campaignInstanceId, LANE_MEMBERS_MAX, type CampaignMember, type CampaignOutput } from "../../src/contracts/campaign";
 import { REMEDIATE_CAMPAIGN, REMEDIATE_SUBSCRIPTION } from "../../src/contracts/names";
 import { remediationInstanceId, type RemediationResult } from "../../src/contracts/remediation";
 import { EventType, type DurableHost } from "../../src/durable-host";
+import { MAX_CUSTOM_STATUS_KB } from "../../src/durable-host/replay";
 import { ESTATE_GROUPS } from "../../src/simulator/fleet";
 import { DESCENDANTS_PAGE_SIZE, generateEstate, loadEstate, type Estate, type EstateScenario } from "../../src/simulator";
 import { startAzurite, type LocalAzurite } from "../support/azurite";
@@ -324,6 +325,32 @@ describe("cancelling one subscription of a campaign over HTTP", () => {
     }
     expect(subs.get(beside.subscriptionId)?.runStatus).toBe("completed");
     expect(end.summary?.cancellation).toBeUndefined();
+  });
+});
+
+describe("statuses within the extension's 16 KB", () => {
+  it("keeps every lane's custom status under the cap, however long its reasons, over rounds of full lanes", async () => {
+    // One lane at a time, two rounds: the first lane takes LANE_MEMBERS_MAX subscriptions, each reported at length.
+    const n = LANE_MEMBERS_MAX + 2;
+    const stack = await localStack(generateEstate({ subscriptions: n, vmsPerSubscription: 1, seed: 31 }));
+    const largest = new Map<string, number>();
+    const stop = stack.host.on((e) => {
+      if (e.type !== "episode") return;
+      const text = JSON.stringify(stack.host.getStatus(e.instanceId)?.customStatus ?? null);
+      largest.set(e.name, Math.max(largest.get(e.name) ?? 0, text.length));
+    });
+    const input = stack.startCampaign({ maxConcurrentSubscriptions: 1 });
+    await stack.run();
+    stop();
+    const out = stack.campaignResult(input.campaignId);
+    expect(out.summary.members).toHaveLength(n);
+    expect(out.summary.totals.byState).toMatchObject({ done: n - 2, notExemptible: 1, nothingToDo: 1, failed: 0 });
+    expect(stack.stats().instances.filter((i) => i.name === "campaignLane").map((i) => i.runtimeStatus)).toEqual(["Completed", "Completed"]);
+    // Every status the host stored is below the cap (the host fails an orchestration above it, as the extension does).
+    for (const [name, chars] of largest) expect(chars * 2, name).toBeLessThan((MAX_CUSTOM_STATUS_KB + 1) * 1024);
+    // The full reasons are in the campaign's result, not cut to fit a status.
+    const unreadable = out.summary.members.find((m) => m.state === "notExemptible");
+    expect(unreadable?.reason?.length ?? 0).toBeGreaterThan(200);
   });
 });
 
