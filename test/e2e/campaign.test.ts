@@ -328,6 +328,34 @@ describe("cancelling one subscription of a campaign over HTTP", () => {
   });
 });
 
+describe("a campaign larger than one round of lanes", () => {
+  it("counts the subscriptions waiting for a later round in its view, and says why one of them is not listed yet", async () => {
+    const n = LANE_MEMBERS_MAX + 2;
+    const h = await apiHost(generateEstate({ subscriptions: n, vmsPerSubscription: 1, seed: 32, nonExemptible: false }));
+    const started = await startOverHttp(h, { managementGroupId: ESTATE_GROUPS.root, maxConcurrentSubscriptions: 1 });
+    const QueuedViewSchema = ViewSchema.extend({ queued: z.number(), totals: z.object({ subscriptions: z.number(), byState: z.record(z.string(), z.number()) }) });
+    let first: z.output<typeof QueuedViewSchema> | undefined;
+    await stepUntil(h.product.host, async () => {
+      const r = await h.call("getCampaign", { path: `/api/campaigns/${started.instanceId}`, params: { id: started.instanceId } });
+      first = QueuedViewSchema.parse(r.json);
+      return first.members[0]?.state === "running";
+    }, "the first round's first run started");
+    expect(first?.members).toHaveLength(LANE_MEMBERS_MAX);
+    expect(first?.queued).toBe(2);
+    expect(first?.totals).toMatchObject({ subscriptions: n, byState: { running: 1, pending: n - 1 } });
+    const listed = new Set(first?.members.map((m) => m.subscriptionId));
+    const waiting = h.product.sim.subscriptionIds.find((id) => !listed.has(id)) ?? "";
+    const r = await cancelMember(h, started.instanceId, waiting);
+    expect(r.status, r.text).toBe(404);
+    expect(r.json).toMatchObject({ error: { code: "NotFound", details: { queued: 2 } } });
+    expect(r.text).toMatch(/2 of its subscriptions wait for a later round of lanes/);
+    await h.product.run();
+    const end = await view(h, started.instanceId);
+    expect(end.members).toHaveLength(n);
+    expect(end.members.every((m) => m.state === "done" && m.runStatus === "completed")).toBe(true);
+  });
+});
+
 describe("statuses within the extension's 16 KB", () => {
   it("keeps every lane's custom status under the cap, however long its reasons, over rounds of full lanes", async () => {
     // One lane at a time, two rounds: the first lane takes LANE_MEMBERS_MAX subscriptions, each reported at length.
