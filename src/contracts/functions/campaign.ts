@@ -15,6 +15,7 @@ import {
   type CampaignMember,
 } from "../campaign";
 import { ArmFailureSchema } from "./common";
+import { fitJson } from "../statusText";
 import { AuditWriteOutput } from "./recordRunStarted";
 import { REMEDIATE_CAMPAIGN } from "../names";
 
@@ -48,19 +49,6 @@ export const campaignLaneOrchestration = defineOrchestration("campaignLane", Cam
  * 8,192 characters), whatever the reasons' length: a member is then at most about 750 characters.
  */
 export const LANE_STATUS_TEXT_MAX = { displayName: 64, reason: 160, runInstanceId: 64, runId: 90, time: 40 } as const;
-
-/** The longest start of `text` whose JSON form (quotes and escapes included) takes at most `max` characters. */
-function fitJson(text: string, max: number): string {
-  if (JSON.stringify(text).length <= max) return text;
-  let lo = 0;
-  let hi = text.length - 1;
-  while (lo < hi) {
-    const mid = Math.ceil((lo + hi) / 2);
-    if (JSON.stringify(text.slice(0, mid)).length <= max) lo = mid;
-    else hi = mid - 1;
-  }
-  return text.slice(0, lo);
-}
 
 /**
  * A member as its lane's custom status shows it while the campaign runs: its texts cut to LANE_STATUS_TEXT_MAX, and
