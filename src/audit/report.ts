@@ -15,10 +15,16 @@ export interface ReportOptions {
    * are relative to the report's own address (`/api/audit/runs/{runId}`, `/api/audit/campaigns/{campaignId}`).
    */
   auditBase?: string;
+  /**
+   * Link other reports as files beside this one, named as `port25 simulate` writes them (`port25-<run id>.html`,
+   * `port25-campaign-<campaign id>.html`), rather than as audit API pages.
+   */
+  files?: boolean;
 }
 
 /** The audit page of a run or a campaign, as a link from a report served at `/api/audit/<kind>s/<id>`. */
 export function auditLink(kind: "runs" | "campaigns", id: string, options: ReportOptions, format: "html" | "json" = "html"): string {
+  if (options.files === true && format === "html") return `port25-${kind === "campaigns" ? "campaign-" : ""}${encodeURIComponent(id)}.html`;
   const base = options.auditBase === undefined ? ".." : options.auditBase.replace(/\/+$/, "");
   return `${base}/${kind}/${encodeURIComponent(id)}${format === "html" ? "?format=html" : ""}`;
 }

@@ -290,7 +290,7 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
     },
     startCampaign(o: CampaignStartOptions = {}): CampaignInput {
       const now = clock.now();
-      const campaignId = o.campaignId ?? simulatedRunId(now).replace(/^sim-/, "camp-");
+      const campaignId = o.campaignId ?? simulatedRunId(now);
       const input = parseWith(
         CampaignInputSchema,
         {

@@ -31,7 +31,18 @@ export interface FunctionKeys {
 
 /** Keys shaped like the Functions host's: 32 random bytes, URL-safe base64. */
 export function generateKeys(): FunctionKeys {
-  return { functionKey: randomBytes(32).toString("base64url"), masterKey: randomBytes(32).toString("base64url") };
+  return { functionKey: newKey(), masterKey: newKey() };
+}
+
+/**
+ * 256 random bits, base64url, never starting with "-": the printed commands pass the key as `--key KEY`, and a
+ * value starting with a dash would read as another flag.
+ */
+function newKey(): string {
+  for (;;) {
+    const key = randomBytes(32).toString("base64url");
+    if (!key.startsWith("-")) return key;
+  }
 }
 
 type AuthLevel = "anonymous" | "function" | "admin";

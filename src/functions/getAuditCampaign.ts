@@ -12,7 +12,11 @@ import { MAX_CAMPAIGN_SUBSCRIPTIONS } from "../contracts/campaign";
 import { CampaignIdSchema } from "../contracts/startRequest";
 import { errorResponse, handleErrors, jsonResponse, parseOr400, queryObject, requireRole } from "./http";
 
-const QuerySchema = z.object({ format: z.enum(["json", "html"]).default("json") }).strict();
+/**
+ * `links=absolute` makes the report's links to other audit pages absolute (this API's address), for a report saved
+ * to a file (`port25 audit --html`); relative by default, as the report is served.
+ */
+const QuerySchema = z.object({ format: z.enum(["json", "html"]).default("json"), links: z.enum(["relative", "absolute"]).default("relative") }).strict();
 
 /** Most runs read for a campaign still going: one per subscription, with room for the pages' slack. */
 const MAX_RUNS_READ = 2 * MAX_CAMPAIGN_SUBSCRIPTIONS;
@@ -54,13 +58,14 @@ export async function getAuditCampaign(request: HttpRequest, context: Invocation
   return handleErrors(context, async () => {
     requireRole(request, "Port25.Auditor");
     const { campaignId } = parseOr400(z.object({ campaignId: CampaignIdSchema }), { campaignId: request.params.campaignId ?? "" }, "route");
-    const { format } = parseOr400(QuerySchema, queryObject(request), "query");
+    const { format, links } = parseOr400(QuerySchema, queryObject(request), "query");
+    const linking = links === "absolute" ? { auditBase: `${new URL(request.url).origin}/api/audit` } : {};
     const store = requireAuditStore();
     const campaign = await store.getCampaign(campaignId);
     if (!campaign) return errorResponse(404, "NotFound", `No audited campaign ${campaignId}`);
     const runs = campaign.summary === undefined ? await recordedRuns(store, campaign.campaignId) : [];
     if (format === "html") {
-      return { status: 200, body: renderCampaignReport(campaign, { runs }), headers: { "content-type": "text/html; charset=utf-8" } };
+      return { status: 200, body: renderCampaignReport(campaign, { runs, ...linking }), headers: { "content-type": "text/html; charset=utf-8" } };
     }
     return jsonResponse(200, { ...campaign, runs: runLinks(request, campaign, runs) });
   });

@@ -6,17 +6,22 @@ import { renderRunReport } from "../audit/report";
 import { errorResponse, handleErrors, jsonResponse, parseOr400, queryObject, requireRole } from "./http";
 
 const RunIdSchema = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$/, "must be a run id");
-const QuerySchema = z.object({ format: z.enum(["json", "html"]).default("json") }).strict();
+/**
+ * `links=absolute` makes the report's links to other audit pages absolute (this API's address), for a report saved
+ * to a file (`port25 audit --html`); relative by default, as the report is served.
+ */
+const QuerySchema = z.object({ format: z.enum(["json", "html"]).default("json"), links: z.enum(["relative", "absolute"]).default("relative") }).strict();
 
 export async function getAuditRun(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
   return handleErrors(context, async () => {
     requireRole(request, "Port25.Auditor");
     const runId = parseOr400(z.object({ runId: RunIdSchema }), { runId: request.params.runId ?? "" }, "route").runId;
-    const { format } = parseOr400(QuerySchema, queryObject(request), "query");
+    const { format, links } = parseOr400(QuerySchema, queryObject(request), "query");
+    const linking = links === "absolute" ? { auditBase: `${new URL(request.url).origin}/api/audit` } : {};
     const run = await requireAuditStore().getRun(runId);
     if (!run) return errorResponse(404, "NotFound", `No audited run ${runId}`);
     if (format === "html") {
-      return { status: 200, body: renderRunReport(run), headers: { "content-type": "text/html; charset=utf-8" } };
+      return { status: 200, body: renderRunReport(run, linking), headers: { "content-type": "text/html; charset=utf-8" } };
     }
     return jsonResponse(200, run);
   });

@@ -475,7 +475,7 @@ describe("port25 audit of campaigns", () => {
     const file = join(work, "campaign.html");
     const html = await port25(["audit", ...remote(), "--campaign", INSTANCE, "--html", file]);
     expect(html.code).toBe(0);
-    expect(seen.at(-1)?.url).toBe(`/api/audit/campaigns/${CAMPAIGN}?format=html`);
+    expect(seen.at(-1)?.url).toBe(`/api/audit/campaigns/${CAMPAIGN}?format=html&links=absolute`);
     expect(readFileSync(file, "utf8")).toBe("<!doctype html><title>campaign</title>");
   });
 

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { SimulateOutputSchema } from "../../src/cli/simulateOutput";
+import { CampaignSimulateOutputSchema } from "../../src/cli/commands/simulateCampaign";
 import { NotificationMessageSchema } from "../../src/contracts/notification";
 import { startSimulator, type SimulatorHandle } from "../../src/simulator";
 
@@ -122,6 +123,41 @@ describe("port25 plan against a running simulator", () => {
     expect(out.classification.category).toBe("exemptible");
     expect(out.plan.entries).toHaveLength(65);
     expect(sim.requestLog().filter((e) => e.kind !== "read")).toEqual([]);
+  });
+});
+
+describe("port25 simulate on an estate: a campaign", () => {
+  it("runs the demo estate as one campaign over its root group and writes the campaign's report with every run's beside it", async () => {
+    const report = join(work, "estate", "campaign.html");
+    const r = await port25(["simulate", "--scenario", "scenarios/estate.json", "--json", "--report", report]);
+    expect(r.stderr).toBe("");
+    expect(r.code, r.stdout).toBe(0);
+    const out = CampaignSimulateOutputSchema.parse(JSON.parse(r.stdout));
+    const estate = JSON.parse(readFileSync(join(ROOT, "scenarios/estate.json"), "utf8")) as { subscriptions: { subscription: { id: string }; vms: unknown[] }[] };
+    expect(out.summary.target).toEqual({ kind: "managementGroup", managementGroupId: "mg-contoso" });
+    expect(out.summary.members.map((m) => m.subscriptionId).sort()).toEqual(estate.subscriptions.map((x) => x.subscription.id.toLowerCase()).sort());
+    expect(out.scenario.vms).toBe(estate.subscriptions.reduce((n, x) => n + x.vms.length, 0));
+    const runs = out.summary.members.filter((m) => m.state === "done");
+    expect(runs.length).toBeGreaterThan(1);
+    expect(out.reports).toEqual({ campaign: report, runs: runs.length });
+    const html = readFileSync(report, "utf8");
+    for (const m of runs) {
+      // Each run's report sits beside the campaign's, and the campaign's links to it as a file.
+      expect(html).toContain(`href="port25-${m.runId ?? ""}.html"`);
+      expect(readFileSync(join(work, "estate", `port25-${m.runId ?? ""}.html`), "utf8")).toContain(`port25-campaign-${out.summary.campaignId}.html`);
+    }
+  });
+
+  it("generates an estate with --subscriptions, names each subscription left alone with its reason, and refuses --subscriptions with --scenario", async () => {
+    const r = await port25(["simulate", "--subscriptions", "5", "--vms", "4", "--max-concurrent-subscriptions", "2", "--report", join(work, "gen", "c.html")]);
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/5 subscriptions under 3 management groups, 20 VMs; a campaign, up to 2 subscriptions at once/);
+    expect(r.stdout).toMatch(/over management group mg-contoso: completed/);
+    expect(r.stdout).toMatch(/Contoso Production 05 \([0-9a-f-]+\), nothingToDo: /);
+    expect(r.stdout).toMatch(/Contoso Dev\/Test 04 \([0-9a-f-]+\), notExemptible: unknown: /);
+    const bad = await port25(["simulate", "--subscriptions", "3", "--scenario", "scenarios/estate.json"]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/--subscriptions: cannot be combined with --scenario/);
   });
 });
 

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { UsageError } from "../../src/cli/args";
-import { loadEstateFlag, loadScenarioFlag, simulatorCommand } from "../../src/cli/commands/simulator";
+import { loadEstateFlag, simulatorCommand } from "../../src/cli/commands/simulator";
 
 const ESTATE = resolve(__dirname, "../../scenarios/estate.json");
 const work = mkdtempSync(join(tmpdir(), "port25-estate-cli-"));
@@ -81,9 +81,5 @@ describe("scenario files", () => {
     writeFileSync(file, JSON.stringify(estate));
     expect(() => loadEstateFlag(file)).toThrow(UsageError);
     expect(() => loadEstateFlag(file)).toThrow(/subscriptions\[0\]\.managementGroup: management group "mg-missing" is not declared/);
-  });
-
-  it("tells a single-subscription command that an estate is not its kind of file", () => {
-    expect(() => loadScenarioFlag(ESTATE)).toThrow(/is an estate \(several subscriptions\)/);
   });
 });

@@ -346,7 +346,7 @@ export async function auditCommand(argv: string[]): Promise<CommandResult> {
   if (f.campaigns) return listCampaigns(f);
   if (f.run) {
     if (f.html) {
-      const page = await callApi(f, "GET", `/api/audit/runs/${encodeURIComponent(f.run)}?format=html`);
+      const page = await callApi(f, "GET", `/api/audit/runs/${encodeURIComponent(f.run)}?format=html&links=absolute`);
       writeFileSync(f.html, typeof page === "string" ? page : JSON.stringify(page));
       process.stdout.write(`Report written to ${f.html}\n`);
       return { exitCode: 0 };
@@ -387,7 +387,8 @@ async function auditCampaign(f: AuditFlagValues & RemoteOptions, given: string):
   const campaignId = given.toLowerCase().startsWith(CAMPAIGN_INSTANCE_PREFIX) ? given.slice(CAMPAIGN_INSTANCE_PREFIX.length) : given;
   const path = `/api/audit/campaigns/${encodeURIComponent(campaignId)}`;
   if (f.html !== undefined) {
-    const page = await callApi(f, "GET", `${path}?format=html`);
+    // Saved to a file, the report links the app's audit pages by their full address.
+    const page = await callApi(f, "GET", `${path}?format=html&links=absolute`);
     writeFileSync(f.html, typeof page === "string" ? page : JSON.stringify(page));
     process.stdout.write(`Report written to ${f.html}\n`);
     return { exitCode: 0 };

@@ -11,9 +11,9 @@ import { camelKeys, parseFlags, parseFlagValues, UsageError } from "../args";
 import { displayPath, invocation } from "../invocation";
 import { packageRoot, startLocalStack, type LocalStack } from "../localStack";
 import { generateKeys, routePrefixFrom, startHttpFront, type HttpFront } from "../serveHttp";
-import { defaultScenarioPath, loadScenarioFlag } from "./simulator";
+import { defaultScenarioPath, loadEstateFlag } from "./simulator";
 import { describeScenario, scenarioCounts } from "./simulate";
-import { generateFleet, type Scenario } from "../../simulator";
+import { generateFleet, loadEstate, type Estate } from "../../simulator";
 import { ensureError } from "../../errors";
 import type { CommandResult } from "../command";
 
@@ -78,10 +78,13 @@ export async function serveCommand(argv: string[], until: Promise<void>): Promis
   const f = parseFlagValues(Flags, camelKeys(values));
   if (f.scenario !== undefined && f.vms !== undefined) throw new UsageError("--vms: cannot be combined with --scenario");
   const source = f.vms !== undefined ? `a generated fleet of ${f.vms} VMs (seed ${f.seed})` : displayPath(resolve(f.scenario ?? defaultScenarioPath()));
-  const loaded = f.vms !== undefined ? generateFleet(f.vms, f.seed) : loadScenarioFlag(f.scenario ?? defaultScenarioPath());
+  const loaded = loadEstate(f.vms !== undefined ? generateFleet(f.vms, f.seed) : loadEstateFlag(f.scenario ?? defaultScenarioPath()));
   // Virtual time starts at the wall clock, so the starter's timestamps (wall clock) and the runs' (virtual) agree.
   const startedAt = new Date(Math.floor(Date.now() / 1000) * 1000);
-  const scenario: Scenario = { ...loaded, behaviour: { ...loaded.behaviour, startTime: startedAt.toISOString() } };
+  const estate: Estate = { ...loaded, clock: { ...loaded.clock, startTime: startedAt.toISOString() } };
+  const scenario = estate.subscriptions[0]?.scenario;
+  if (scenario === undefined) throw new UsageError(`--scenario ${f.scenario ?? defaultScenarioPath()}: serves no subscription`);
+  const root = estate.managementGroups.find((g) => g.parent === undefined);
 
   const out = (line: string): void => {
     process.stdout.write(`${line}\n`);
@@ -91,7 +94,7 @@ export async function serveCommand(argv: string[], until: Promise<void>): Promis
   const prefix = routePrefix === "" ? "" : `${routePrefix}/`;
   process.stderr.write(`Starting the simulator (${source}), Azurite and the local durable host…\n`);
   const stack = await startLocalStack({
-    scenario,
+    scenario: estate,
     seed: f.seed,
     audit: true,
     triggers: true,
@@ -120,14 +123,22 @@ export async function serveCommand(argv: string[], until: Promise<void>): Promis
 
   const app = front.origin;
   const sub = stack.sim.subscriptionId;
-  const effective = scenario.exemption.effectiveAt;
+  const effective = estate.subscriptions
+    .flatMap((x) => (x.scenario.exemption.effectiveAt !== undefined ? [x.scenario.exemption.effectiveAt] : []))
+    .sort()
+    .at(-1);
   const approvedAt = effective !== undefined && Date.parse(effective) <= startedAt.getTime() ? effective : new Date(startedAt.getTime() - 86_400_000).toISOString();
   const cli = invocation();
   const base = `--app ${app} --key ${keys.functionKey}`;
   out(
     [
       `port25 serve: the function app's HTTP API at ${app}/${routePrefix}`,
-      `  simulated subscription ${sub}: ${describeScenario(scenarioCounts(scenario))} (${source})`,
+      ...(estate.subscriptions.length === 1
+        ? [`  simulated subscription ${sub}: ${describeScenario(scenarioCounts(scenario))} (${source})`]
+        : [
+            `  simulated estate (${source}): ${estate.subscriptions.length} subscriptions under ${estate.managementGroups.length} management groups${root !== undefined ? `, root ${root.id}` : ""}`,
+            ...estate.subscriptions.map((x) => `    ${x.scenario.subscription.id.toLowerCase()}  ${x.scenario.subscription.name}${x.managementGroup !== undefined ? ` (in ${x.managementGroup})` : ""}: ${describeScenario(scenarioCounts(x.scenario))}`),
+          ]),
       `  time: ${f.timeScale} simulated seconds per real second, from ${new Date(stack.host.clock.now()).toISOString()}`,
       "",
       `Function key: ${keys.functionKey}`,
@@ -141,9 +152,16 @@ export async function serveCommand(argv: string[], until: Promise<void>): Promis
         .map((r) => `  ${r.methods.join(",").padEnd(5)} ${app}/${prefix}${r.template}  (${r.functionName})`),
       "",
       "Try:",
-      `  ${cli} start ${base} --subscription ${sub} --require-approval --attestation-ref REQ-25-0001 --approved-by you@contoso.example --approved-at ${approvedAt}`,
-      `  ${cli} status ${base} --id ${sub} --watch`,
-      `  ${cli} approve ${base} --id ${sub}`,
+      ...(root !== undefined
+        ? [
+            `  ${cli} start ${base} --management-group ${root.id} --attestation-ref REQ-25-0001 --approved-by you@contoso.example --approved-at ${approvedAt}`,
+            "  (start prints the campaign's status, approve and cancel commands)",
+          ]
+        : [
+            `  ${cli} start ${base} --subscription ${sub} --require-approval --attestation-ref REQ-25-0001 --approved-by you@contoso.example --approved-at ${approvedAt}`,
+            `  ${cli} status ${base} --id ${sub} --watch`,
+            `  ${cli} approve ${base} --id ${sub}`,
+          ]),
       `Then: ${cli} audit ${base}`,
       "",
       "Press Ctrl+C to stop.",

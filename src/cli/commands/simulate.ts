@@ -7,10 +7,12 @@ import { startLocalStack, type LocalStack } from "../localStack";
 import { createProgressSink } from "../progress";
 import { renderSummary } from "../render";
 import { SimulateOutputSchema, type SimulateOutput } from "../simulateOutput";
-import { defaultScenarioPath, loadScenarioFlag } from "./simulator";
+import { defaultScenarioPath, loadEstateFlag } from "./simulator";
+import { simulateCampaign } from "./simulateCampaign";
+import { MAX_CAMPAIGN_SUBSCRIPTIONS, MAX_CONCURRENT_SUBSCRIPTIONS } from "../../contracts/campaign";
 import { displayPath, FAILING_STATUSES } from "../invocation";
 import { plural } from "../plural";
-import { generateFleet, type Scenario } from "../../simulator";
+import { generateEstate, generateFleet, loadEstate, type Scenario } from "../../simulator";
 import { renderRunReport } from "../../audit/report";
 import type { RemediationResult } from "../../contracts/remediation";
 import type { CommandResult } from "../command";
@@ -21,6 +23,9 @@ const Flags = z
   .object({
     scenario: z.string().min(1).optional(),
     vms: z.coerce.number().int().min(1).max(20000).optional(),
+    /** Generate an estate of this many subscriptions (each a fleet of --vms VMs) and run a campaign over it. */
+    subscriptions: z.coerce.number().int().min(1).max(MAX_CAMPAIGN_SUBSCRIPTIONS).optional(),
+    maxConcurrentSubscriptions: z.coerce.number().int().min(1).max(MAX_CONCURRENT_SUBSCRIPTIONS).default(5),
     seed: z.coerce.number().int().min(0).max(2 ** 31).default(1),
     timeScale: z.coerce.number().positive().max(1e6).optional(),
     mode: z.enum(["plan", "execute"]).default("execute"),
@@ -73,6 +78,8 @@ export async function simulateCommand(argv: string[]): Promise<CommandResult> {
   const { values } = parseFlags(argv, {
     scenario: { type: "string" },
     vms: { type: "string" },
+    subscriptions: { type: "string" },
+    "max-concurrent-subscriptions": { type: "string" },
     seed: { type: "string" },
     "time-scale": { type: "string" },
     mode: { type: "string" },
@@ -84,25 +91,48 @@ export async function simulateCommand(argv: string[]): Promise<CommandResult> {
     "notify-format": { type: "string" },
   });
   const f = parseFlagValues(Flags, camelKeys(values));
-  if (f.scenario !== undefined && f.vms !== undefined) throw new UsageError("--vms: cannot be combined with --scenario");
+  if (f.scenario !== undefined && (f.vms !== undefined || f.subscriptions !== undefined)) {
+    throw new UsageError(`--${f.vms !== undefined ? "vms" : "subscriptions"}: cannot be combined with --scenario`);
+  }
+  const notify: Record<string, string> = f.notify === undefined ? {} : { PORT25_NOTIFY_WEBHOOKS: f.notify, PORT25_NOTIFY_FORMAT: f.notifyFormat };
+  const options = {
+    ...(f.maxConcurrency === undefined ? {} : { maxConcurrency: f.maxConcurrency }),
+    ...(f.runningVmCycle === undefined ? {} : { runningVmCycle: f.runningVmCycle }),
+  };
+  // An estate (several subscriptions, management groups) runs as a campaign.
+  const estate =
+    f.subscriptions !== undefined
+      ? loadEstate(generateEstate({ subscriptions: f.subscriptions, vmsPerSubscription: f.vms ?? 20, seed: f.seed }))
+      : f.vms === undefined
+        ? loadEstateFlag(f.scenario ?? defaultScenarioPath())
+        : undefined;
+  if (estate !== undefined && (estate.managementGroups.length > 0 || estate.subscriptions.length > 1)) {
+    const source = f.subscriptions !== undefined ? `generated estate of ${f.subscriptions} subscriptions × ${f.vms ?? 20} VMs (seed ${f.seed})` : displayPath(f.scenario ?? defaultScenarioPath());
+    return simulateCampaign({
+      estate,
+      source,
+      seed: f.seed,
+      mode: f.mode,
+      options,
+      maxConcurrentSubscriptions: f.maxConcurrentSubscriptions,
+      report: f.report,
+      json: f.json,
+      env: notify,
+    });
+  }
   const source = f.vms !== undefined ? `generated fleet of ${f.vms} VMs (seed ${f.seed})` : (f.scenario ?? defaultScenarioPath());
-  const scenario = f.vms !== undefined ? generateFleet(f.vms, f.seed) : loadScenarioFlag(f.scenario ?? defaultScenarioPath());
+  const first = estate?.subscriptions[0]?.scenario;
+  const scenario = f.vms !== undefined ? generateFleet(f.vms, f.seed) : first;
+  if (scenario === undefined) throw new UsageError(`--scenario ${f.scenario ?? defaultScenarioPath()}: serves no subscription`);
 
   const realStart = performance.now();
   const sink = createProgressSink(process.stderr, !f.json);
   const counts = scenarioCounts(scenario);
   if (!f.json) process.stderr.write(`Simulating ${f.vms !== undefined ? source : displayPath(source)}: ${describeScenario(counts)}\n`);
-  const notify: Record<string, string> = f.notify === undefined ? {} : { PORT25_NOTIFY_WEBHOOKS: f.notify, PORT25_NOTIFY_FORMAT: f.notifyFormat };
   const stack = await startLocalStack({ scenario, seed: f.seed, audit: true, env: notify });
   let result: RemediationResult;
   try {
-    stack.start({
-      mode: f.mode,
-      options: {
-        ...(f.maxConcurrency === undefined ? {} : { maxConcurrency: f.maxConcurrency }),
-        ...(f.runningVmCycle === undefined ? {} : { runningVmCycle: f.runningVmCycle }),
-      },
-    });
+    stack.start({ mode: f.mode, options });
     let lastDraw = 0;
     await drive(stack, f.timeScale, () => {
       const now = performance.now();

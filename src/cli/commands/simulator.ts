@@ -9,12 +9,9 @@ import {
   generateEstate,
   generateFleet,
   isEstateInput,
-  loadScenario,
   parseEstate,
   startSimulator,
   type Estate,
-  type Scenario,
-  type ScenarioInput,
   type SimManagementGroup,
   type SimulatorHandle,
 } from "../../simulator/index";
@@ -113,35 +110,9 @@ export function defaultScenarioPath(): string {
 }
 
 /**
- * Loads the scenario named by --scenario; every problem is a usage error that names the flag and the file: a
- * missing or unreadable file, a file that is not JSON, or the bad fields of the scenario.
+ * Loads the scenario named by --scenario, an estate or a single subscription's; every problem is a usage error that
+ * names the flag and the file: a missing or unreadable file, a file that is not JSON, or the bad fields.
  */
-export function loadScenarioFlag(path: string): Scenario {
-  const file = resolve(path);
-  let text: string;
-  try {
-    text = readFileSync(file, "utf8");
-  } catch (e) {
-    const code = e instanceof Error && "code" in e ? String(e.code) : "";
-    throw new UsageError(
-      `--scenario ${path}: ${code === "ENOENT" ? "no such file" : code === "EISDIR" ? "is a directory, not a scenario file" : `cannot be read (${ensureError(e).message})`}`,
-    );
-  }
-  let raw: unknown;
-  try {
-    raw = JSON.parse(text);
-  } catch (e) {
-    throw new UsageError(`--scenario ${path}: not valid JSON (${ensureError(e).message})`);
-  }
-  if (isEstateInput(raw)) throw new UsageError(`--scenario ${path}: is an estate (several subscriptions); this command runs one subscription's scenario (\`port25 simulator\` serves an estate)`);
-  try {
-    return loadScenario(raw as ScenarioInput);
-  } catch (e) {
-    throw new UsageError(`--scenario ${path}: ${ensureError(e).message}`);
-  }
-}
-
-/** As loadScenarioFlag, for an estate or a single-subscription scenario (what `port25 simulator` serves). */
 export function loadEstateFlag(path: string): Estate {
   const file = resolve(path);
   let text: string;

@@ -1,0 +1,214 @@
+/**
+ * port25 simulate on an estate: a campaign over the estate's root management group (or its subscriptions), on the
+ * built-in simulator with the real engine, SDK clients and Azurite; progress, a table per subscription, totals, the
+ * campaign's HTML report and every run's.
+ */
+import { mkdirSync, writeFileSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import { z } from "zod";
+import { startLocalStack, type LocalStack } from "../localStack";
+import { createLineSink } from "../progress";
+import { describeCampaignEnd, describeCampaignProgress, describeTarget, renderMembers } from "../campaignRender";
+import { displayPath } from "../invocation";
+import { plural } from "../plural";
+import { fitLines } from "../table";
+import { renderCampaignReport } from "../../audit/campaignReport";
+import { renderRunReport } from "../../audit/report";
+import {
+  campaignInstanceId,
+  CampaignProgressSchema,
+  CampaignSummarySchema,
+  campaignTotals,
+  type CampaignMember,
+  type CampaignSummary,
+} from "../../contracts/campaign";
+import { LaneStatusSchema } from "../../contracts/functions/campaign";
+import { ProgressSchema, type Phase } from "../../contracts/remediation";
+import { withWaveCounts } from "../../contracts/functions/runWave";
+import type { RemediationOptionsInput } from "../../contracts/options";
+import type { Estate } from "../../simulator";
+import type { CommandResult } from "../command";
+
+export interface CampaignSimulation {
+  estate: Estate;
+  source: string;
+  seed: number;
+  mode: "plan" | "execute";
+  options: RemediationOptionsInput;
+  maxConcurrentSubscriptions: number;
+  report: string | undefined;
+  json: boolean;
+  env: Record<string, string>;
+}
+
+/** The machine-readable result of `port25 simulate --json` on an estate (docs/cli.md). */
+export const CampaignSimulateOutputSchema = z.object({
+  version: z.literal(1),
+  kind: z.literal("campaign"),
+  scenario: z.object({ source: z.string(), subscriptions: z.number().int(), managementGroups: z.number().int(), vms: z.number().int() }),
+  summary: CampaignSummarySchema,
+  timing: z.object({ simulatedSeconds: z.number(), realSeconds: z.number(), cpuSeconds: z.number() }),
+  arm: z.object({
+    requests: z.number().int(),
+    throttled: z.number().int(),
+    computeThrottled: z.number().int(),
+    writes: z.number().int(),
+    /** Most requests sent to one subscription (ARM's budgets are per subscription). */
+    maxPerSubscription: z.number().int(),
+  }),
+  orchestration: z.object({
+    instances: z.number().int(),
+    maxHistoryEvents: z.number().int(),
+    maxHistoryInstance: z.string(),
+    campaignHistoryEvents: z.number().int(),
+    episodes: z.number().int(),
+  }),
+  reports: z.object({ campaign: z.string().nullable(), runs: z.number().int() }),
+});
+export type CampaignSimulateOutput = z.output<typeof CampaignSimulateOutputSchema>;
+
+type Member = CampaignMember & { phase?: Phase };
+
+/** Every subscription of the campaign as it stands now, from the campaign's lanes and each running run. */
+function membersNow(stack: LocalStack, campaignId: string): { members: Member[]; phase: string; message: string | undefined } {
+  const host = stack.host;
+  const progress = CampaignProgressSchema.safeParse(host.getStatus(campaignInstanceId(campaignId))?.customStatus);
+  if (!progress.success) return { members: [], phase: "starting", message: undefined };
+  const members = [...(progress.data.finishedLanes ?? []), ...progress.data.lanes].flatMap((lane) => {
+    const s = LaneStatusSchema.safeParse(host.getStatus(lane)?.customStatus);
+    return s.success ? s.data.members : [];
+  });
+  return {
+    phase: progress.data.phase,
+    message: progress.data.message,
+    members: members.map((m): Member => {
+      if (m.state !== "running" || m.runInstanceId === undefined) return m;
+      const run = ProgressSchema.safeParse(host.getStatus(m.runInstanceId)?.customStatus);
+      if (!run.success) return m;
+      const p = withWaveCounts(run.data, (run.data.activeBatches ?? []).map((id) => host.getStatus(id)?.customStatus));
+      return { ...m, phase: p.phase, counts: p.counts };
+    }),
+  };
+}
+
+export async function simulateCampaign(s: CampaignSimulation): Promise<CommandResult> {
+  const realStart = performance.now();
+  const cpuStart = process.cpuUsage();
+  const subs = s.estate.subscriptions.length;
+  const vms = s.estate.subscriptions.reduce((n, x) => n + x.scenario.vms.length, 0);
+  if (!s.json) {
+    process.stderr.write(
+      `Simulating ${s.source}: ${plural(subs, "subscription")} under ${plural(s.estate.managementGroups.length, "management group")}, ${plural(vms, "VM")}; ` +
+        `a campaign, up to ${s.maxConcurrentSubscriptions} subscriptions at once\n`,
+    );
+  }
+  const stack = await startLocalStack({ scenario: s.estate, seed: s.seed, audit: true, env: s.env });
+  const sink = createLineSink(process.stderr, !s.json);
+  let summary: CampaignSummary;
+  try {
+    const input = stack.startCampaign({ mode: s.mode, options: s.options, maxConcurrentSubscriptions: s.maxConcurrentSubscriptions });
+    const id = campaignInstanceId(input.campaignId);
+    let lastDraw = 0;
+    for (;;) {
+      const report = await stack.host.runUntilIdle({ maxEpisodes: 500 });
+      const now = performance.now();
+      if (now - lastDraw >= 100) {
+        lastDraw = now;
+        const m = membersNow(stack, input.campaignId);
+        const line = describeCampaignProgress({ phase: m.phase, totals: campaignTotals(m.members), ...(m.message !== undefined ? { message: m.message } : {}) });
+        sink.show(line.text, line.fraction);
+      }
+      const status = stack.host.getStatus(id)?.runtimeStatus;
+      if (status !== "Running" && status !== "Pending") break;
+      if (report.stoppedBy === "idle" && (report.stuck.length > 0 || report.waitingForEvents.length > 0)) {
+        throw new Error(`the campaign stopped making progress (waiting: ${[...report.stuck, ...report.waitingForEvents].map((i) => i.instanceId).slice(0, 10).join(", ")})`);
+      }
+    }
+    summary = stack.campaignResult(input.campaignId).summary;
+    // Runs do not wait for their notifications; the simulation does, so the last one is sent before the stack stops.
+    await stack.host.runUntilIdle();
+    const end = describeCampaignEnd(summary);
+    sink.end(end.text, end.fraction);
+
+    // The campaign's report and each run's, side by side, linked as files.
+    const store = stack.deps.auditStore;
+    let campaignReport: string | null = null;
+    let runReports = 0;
+    const audited = await store?.getCampaign(input.campaignId);
+    if (store !== undefined && audited !== undefined) {
+      campaignReport = resolve(s.report ?? `reports/port25-campaign-${input.campaignId}.html`);
+      const dir = dirname(campaignReport);
+      mkdirSync(dir, { recursive: true });
+      writeFileSync(campaignReport, renderCampaignReport(audited, { files: true }));
+      for (const m of summary.members) {
+        if (m.runId === undefined || m.state !== "done") continue;
+        const run = await store.getRun(m.runId);
+        if (run === undefined) continue;
+        writeFileSync(join(dir, `port25-${m.runId}.html`), renderRunReport(run, { files: true }));
+        runReports++;
+      }
+    }
+
+    const stats = stack.host.stats();
+    const log = stack.sim.requestLog();
+    const bySub = new Map<string, number>();
+    for (const e of log) if (e.subscriptionId !== undefined) bySub.set(e.subscriptionId, (bySub.get(e.subscriptionId) ?? 0) + 1);
+    const biggest = stats.instances.reduce((best, i) => (i.historyLength > best.historyLength ? i : best), { instanceId: "", historyLength: 0 });
+    const cpu = process.cpuUsage(cpuStart);
+    const output: CampaignSimulateOutput = CampaignSimulateOutputSchema.parse({
+      version: 1,
+      kind: "campaign",
+      scenario: { source: s.source, subscriptions: subs, managementGroups: s.estate.managementGroups.length, vms },
+      summary,
+      timing: {
+        simulatedSeconds: (Date.parse(summary.endedAt) - Date.parse(summary.startedAt)) / 1000,
+        realSeconds: (performance.now() - realStart) / 1000,
+        cpuSeconds: (cpu.user + cpu.system) / 1e6,
+      },
+      arm: {
+        requests: log.length,
+        throttled: log.filter((r) => r.status === 429).length,
+        computeThrottled: log.filter((r) => r.throttledBy === "compute").length,
+        writes: log.filter((r) => r.kind !== "read").length,
+        maxPerSubscription: Math.max(0, ...bySub.values()),
+      },
+      orchestration: {
+        instances: stats.instances.length,
+        maxHistoryEvents: biggest.historyLength,
+        maxHistoryInstance: biggest.instanceId,
+        campaignHistoryEvents: stats.instances.find((i) => i.instanceId === id)?.historyLength ?? 0,
+        episodes: stats.instances.reduce((n, i) => n + i.replays, 0),
+      },
+      reports: { campaign: campaignReport, runs: runReports },
+    });
+    if (s.json) {
+      process.stdout.write(`${JSON.stringify(output)}\n`);
+    } else {
+      const t = output.timing;
+      process.stdout.write(
+        `\n${fitLines(
+          [
+            `Campaign ${summary.campaignId} over ${describeTarget(summary.target)}: ${summary.status}`,
+            summary.message,
+            "",
+            renderMembers(summary.members),
+            "",
+            `Simulated ${Math.round(t.simulatedSeconds).toLocaleString("en-US")} s in ${t.realSeconds.toFixed(1)} s real (${t.cpuSeconds.toFixed(1)} s CPU).`,
+            `ARM: ${plural(output.arm.requests, "request")} (${plural(output.arm.writes, "write")}, ${output.arm.throttled.toLocaleString("en-US")} throttled, ` +
+              `${output.arm.computeThrottled.toLocaleString("en-US")} of them by Compute; at most ${output.arm.maxPerSubscription.toLocaleString("en-US")} to one subscription); ` +
+              `${plural(output.orchestration.instances, "orchestration instance")}, largest history ${plural(output.orchestration.maxHistoryEvents, "event")} (the campaign's ${output.orchestration.campaignHistoryEvents})`,
+          ].join("\n"),
+        )}\n`,
+      );
+      process.stdout.write(
+        campaignReport !== null
+          ? `Report: ${displayPath(campaignReport)} (with ${plural(runReports, "run report")} beside it)\n`
+          : "No audit record was written, so there is no report.\n",
+      );
+    }
+  } finally {
+    sink.done();
+    await stack.close();
+  }
+  return { exitCode: summary.status === "completed" && (summary.totals.resources.leftDown ?? 0) === 0 ? 0 : 1 };
+}
