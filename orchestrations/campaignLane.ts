@@ -1,7 +1,8 @@
 /**
  * One lane of a campaign: its subscriptions, one after another. The campaign runs as many lanes at once as its cap
- * on concurrent subscriptions, so a slow subscription holds back only its own lane, and each lane's history holds a
- * few events per subscription (LANE_MEMBERS_MAX bounds it).
+ * on concurrent subscriptions, so a slow subscription holds back only its own lane. Each lane's history holds a
+ * few events per subscription, and its custom status one short line per subscription (laneStatusMember), under the
+ * extension's 16 KB cap: LANE_MEMBERS_MAX bounds both.
  *
  * For each subscription, in order:
  * 1. classified (all of the lane's at once when the lane starts, so the view shows every verdict early): blocked
@@ -24,6 +25,7 @@ import {
   campaignLaneOrchestration,
   cancelMemberEvent,
   findLiveRunActivity,
+  laneStatusMember,
   type CampaignLaneInput,
   type CampaignLaneOutput,
   type LaneStatus,
@@ -73,7 +75,7 @@ export function* campaignLane(context: OrchestrationContext, input: CampaignLane
   const publish = (): void => {
     const status: LaneStatus = {
       lane: input.lane,
-      members,
+      members: members.map(laneStatusMember),
       ...(activeRun !== undefined ? { activeRun } : {}),
       ...(cancel.isCompleted ? { cancelRequested: true } : {}),
     };

@@ -61,12 +61,20 @@ import { completionEvent } from "../src/domain/notifications";
 import { discoverSubscription, discoveryMemo } from "./discovery";
 import { ReplayMemo } from "./replayMemo";
 import { classifyWithWaits, nowIso, skippedOutcome, transientRetry, unexpectedOutcome } from "./shared";
+import { shortenForStatus } from "../src/contracts/statusText";
 
 /**
  * What each replay of a run would otherwise redo over the whole fleet: parse the discovery, build the plan,
  * parse every finished lane's outcomes. Scoped by the run (see replayMemo.ts).
  */
 const MEMO_RUNS = 16;
+
+/**
+ * Longest message (JSON characters) the run's custom status carries: the summary's message names every resource
+ * left down, which can pass the extension's 16 KB cap on custom status and fail the run; the summary, the audit and
+ * the report keep it whole.
+ */
+const PROGRESS_MESSAGE_MAX = 1000;
 const planMemo = new ReplayMemo<Plan>(MEMO_RUNS);
 const waveMemo = new ReplayMemo<RunWaveOutput>(MEMO_RUNS);
 const waveEntriesMemo = new ReplayMemo<PlanEntry[][]>(MEMO_RUNS);
@@ -121,7 +129,7 @@ class Run {
       ...(this.wave !== undefined ? { wave: this.wave } : {}),
       ...(this.waves !== undefined ? { waves: this.waves } : {}),
       counts: this.progressCounts(),
-      ...(message !== undefined ? { message } : {}),
+      ...(message !== undefined ? { message: shortenForStatus(message, PROGRESS_MESSAGE_MAX) } : {}),
       ...(this.cancelRequested ? { cancelRequested: true } : {}),
       ...(this.activeBatches.length > 0 ? { activeBatches: this.activeBatches } : {}),
     };

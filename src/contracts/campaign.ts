@@ -24,8 +24,12 @@ export const ManagementGroupIdSchema = z
 export const MAX_CAMPAIGN_SUBSCRIPTIONS = 500;
 /** Most subscriptions remediated at once by one campaign. */
 export const MAX_CONCURRENT_SUBSCRIPTIONS = 50;
-/** Subscriptions one lane takes in a round: bounds each lane's history (a few events per subscription). */
-export const LANE_MEMBERS_MAX = 40;
+/**
+ * Subscriptions one lane takes in a round: bounds each lane's history (a few events per subscription) and its custom
+ * status, which lists them (laneStatusMember: at most about 750 characters each, under the extension's cap of 16 KB
+ * of UTF-16 text, 8,192 characters, for the whole status).
+ */
+export const LANE_MEMBERS_MAX = 10;
 
 const SubscriptionListSchema = z
   .array(SubscriptionIdSchema)

@@ -83,7 +83,14 @@ export async function runEpisode(state: HostState, record: InstanceRecord): Prom
     );
     scheduled = result.newWork.length;
     if (result.customStatus !== undefined && result.customStatus !== null) {
-      record.customStatus = JSON.parse(toJsonText(result.customStatus)) as unknown;
+      const text = toJsonText(result.customStatus);
+      const tooLarge = customStatusTooLarge(text);
+      if (tooLarge !== undefined) {
+        scheduled = 0;
+        commit(state, record, newEvents, [], { kind: "failed", errorType: "System.ArgumentException", message: tooLarge, details: "" });
+        return;
+      }
+      record.customStatus = JSON.parse(text) as unknown;
     }
     commit(state, record, newEvents, result.newWork, result.outcome);
   } finally {
@@ -98,6 +105,20 @@ export async function runEpisode(state: HostState, record: InstanceRecord): Prom
       newWork: scheduled,
     });
   }
+}
+
+/** The extension's cap on an orchestrator's custom status: 16 KB of UTF-16 JSON text, whole kilobytes compared. */
+export const MAX_CUSTOM_STATUS_KB = 16;
+
+/**
+ * Why the extension fails an episode whose custom status is too large, or undefined when it fits. The extension
+ * (RemoteOrchestratorContext.SetResult, out-of-process workers) measures the JSON text in UTF-16 bytes, truncates to
+ * whole kilobytes, and fails the orchestration above 16 KB (azure-functions-durable-extension PR #3113): JavaScript
+ * strings are UTF-16 code units, so the text's length counts the same bytes.
+ */
+export function customStatusTooLarge(jsonText: string): string | undefined {
+  const kb = Math.floor((jsonText.length * 2) / 1024);
+  return kb > MAX_CUSTOM_STATUS_KB ? `CustomStatus is too large: limit = ${MAX_CUSTOM_STATUS_KB} KB (UTF-16), actual = ${kb} KB.` : undefined;
 }
 
 function maximumShortTimerMs(state: HostState): number {

@@ -59,6 +59,17 @@ export interface CampaignView {
   failure: string | null;
   /** The lanes in flight (the cancel endpoint signals them). */
   activeLanes: string[];
+  /**
+   * Subscriptions of the campaign waiting for a later round of lanes: not listed in `members` until their round
+   * starts, counted in `totals` as pending.
+   */
+  queued: number;
+}
+
+/** The totals with the subscriptions still waiting for their round counted as pending. */
+function withQueued(totals: CampaignTotals, queued: number): CampaignTotals {
+  if (queued === 0) return totals;
+  return { ...totals, subscriptions: totals.subscriptions + queued, byState: { ...totals.byState, pending: totals.byState.pending + queued } };
 }
 
 const CampaignIdOfInput = z.object({ campaignId: z.string() });
@@ -77,6 +88,7 @@ export async function readCampaign(client: df.DurableClient, instanceId: string)
   const campaignId = output.success ? output.data.summary.campaignId : progress.success ? progress.data.campaignId : input.success ? input.data.campaignId : instanceId.replace(/^port25-campaign-/, "");
   let members: CampaignViewMember[] = [];
   let activeLanes: string[] = [];
+  let queued = 0;
   if (output.success) {
     members = output.data.summary.members;
   } else if (progress.success) {
@@ -88,6 +100,7 @@ export async function readCampaign(client: df.DurableClient, instanceId: string)
       return s.success ? s.data.members : [];
     });
     members = await Promise.all(found.map((m) => withRunProgress(client, m)));
+    queued = Math.max(0, progress.data.subscriptions - members.length);
   }
   return {
     status,
@@ -101,10 +114,11 @@ export async function readCampaign(client: df.DurableClient, instanceId: string)
       message: progress.success ? (progress.data.message ?? null) : null,
       cancelRequested: progress.success && progress.data.cancelRequested === true,
       members,
-      totals: output.success ? output.data.summary.totals : campaignTotals(members),
+      totals: output.success ? output.data.summary.totals : withQueued(campaignTotals(members), queued),
       summary: output.success ? output.data.summary : null,
       failure: status.runtimeStatus === df.OrchestrationRuntimeStatus.Failed ? z.string().catch("failed").parse(status.output) : null,
       activeLanes,
+      queued,
     },
   };
 }
@@ -132,6 +146,12 @@ export function requireLiveCampaign(status: df.DurableOrchestrationStatus, insta
 /** The member for `subscriptionId` (the `subscriptionId` query parameter), or a 404 naming it. */
 export function memberOf(view: CampaignView, subscriptionId: string): CampaignViewMember {
   const m = view.members.find((x) => x.subscriptionId === subscriptionId.toLowerCase());
-  if (m === undefined) throw new HttpProblem(errorResponse(404, "NotFound", `Subscription ${subscriptionId} is not (yet) part of campaign ${view.instanceId}`));
+  if (m === undefined) {
+    const later =
+      view.queued > 0
+        ? `; ${view.queued} of its subscriptions wait for a later round of lanes and are listed, and can be approved or cancelled one by one, once their round starts (cancel the whole campaign to keep every one of them from starting)`
+        : "";
+    throw new HttpProblem(errorResponse(404, "NotFound", `Subscription ${subscriptionId} is not (yet) part of campaign ${view.instanceId}${later}`, { queued: view.queued }));
+  }
   return m;
 }

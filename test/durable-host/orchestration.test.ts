@@ -119,6 +119,20 @@ describe.each(["V3", "V1"] as const)("durable host, replay schema %s", (schema) 
     expect(status?.output).toBe("Orchestrator function 'Throws' failed: orchestrator gave up");
   });
 
+  it("fails an episode whose custom status exceeds 16 KB of UTF-16 text, as the extension does, and keeps one that fits", async () => {
+    host = await testHost({ schema });
+    // 8,703 characters are 17,406 UTF-16 bytes: 16 KB once truncated; 8,704 are 17 KB.
+    const fits = host.startOrchestration("BigStatus", 8703);
+    const over = host.startOrchestration("BigStatus", 8704);
+    await host.runUntilIdle();
+    expect(host.getStatus(fits)).toMatchObject({ runtimeStatus: "Completed", output: "Hello, status!" });
+    const failed = host.getStatus(over);
+    expect(failed?.runtimeStatus).toBe("Failed");
+    expect(failed?.failureDetails?.errorMessage).toBe("CustomStatus is too large: limit = 16 KB (UTF-16), actual = 17 KB.");
+    // The episode's work was never scheduled.
+    expect((failed?.history ?? []).some((e) => e.EventType === EventType.TaskScheduled)).toBe(false);
+  });
+
   it("waits for every Task.all sibling before the next action under V2+, and only for the first under V1", async () => {
     host = await testHost({ schema });
     const id = host.startOrchestration("FailFast");

@@ -121,6 +121,29 @@ describe("a VM that cannot be brought back", () => {
   });
 });
 
+describe("many VMs that cannot be brought back", () => {
+  it("completes and is audited, the status it publishes within the extension's 16 KB however long the list", async () => {
+    // 120 VMs with 60-character names, none of which Azure can start again: the summary names every one.
+    const names = Array.from({ length: 120 }, (_, i) => `app-with-a-deliberately-long-name-to-fill-the-list-${String(i + 1).padStart(5, "0")}`);
+    const stack = await startLocalStack({
+      scenario: scenario({ vms: [vm("canary-01", { networkWatcherAgent: true, tags: { "port25-canary": "true" } }), ...names.map((n) => vm(n))], behaviour: { faults: [{ kind: "allocationFailure", match: { resource: "app-with-a-deliberately" } }] } }),
+      audit: true,
+    });
+    track(stack);
+    stack.start({ options: { restoreTimeoutMinutes: 2, maxConcurrency: 40 }, runId: "left-down-many" });
+    await stack.run();
+    const result = stack.result();
+    expect(checkInvariants(stack.sim, result, stack.scenario)).toEqual([]);
+    expect(result.summary.counts.leftDown).toBe(120);
+    // The summary (and so the audit and the report) names every one; the status says how many and stays small.
+    for (const n of names) expect(result.summary.message).toContain(`${n}: deallocated`);
+    expect(JSON.stringify(stack.host.getStatus(stack.instanceId)?.customStatus).length * 2).toBeLessThan(16 * 1024);
+    expect(stack.progress()?.message).toMatch(/^120 resource\(s\) LEFT DOWN/);
+    const audited = await createAuditStore({ PORT25_AUDIT_TABLE_CONNECTION: stack.azurite?.connectionString ?? "", PORT25_AUDIT_TABLE_PREFIX: "port25" }).getRun("left-down-many");
+    expect(audited?.run.summary?.counts.leftDown).toBe(120);
+  });
+});
+
 describe("scenarios/no-vm-left-down.json", () => {
   it("ends with every VM running but the one Azure never has capacity for, which is reported left down", async () => {
     const { product, result } = await run({ scenario: "scenarios/no-vm-left-down.json" });

@@ -12,8 +12,10 @@ import {
   CampaignRecordSchema,
   ManagementGroupIdSchema,
   RunTemplateSchema,
+  type CampaignMember,
 } from "../campaign";
 import { ArmFailureSchema } from "./common";
+import { fitJson } from "../statusText";
 import { AuditWriteOutput } from "./recordRunStarted";
 import { REMEDIATE_CAMPAIGN } from "../names";
 
@@ -41,7 +43,35 @@ export type CampaignLaneOutput = z.output<typeof CampaignLaneOutput>;
 
 export const campaignLaneOrchestration = defineOrchestration("campaignLane", CampaignLaneInput, CampaignLaneOutput);
 
-/** Custom status of a lane: its members as they stand, and the run in flight. */
+/**
+ * Most JSON characters a text field of a member takes in its lane's custom status (laneStatusMember). With
+ * LANE_MEMBERS_MAX members a lane's status stays below the extension's cap on custom status (16 KB of UTF-16 text,
+ * 8,192 characters), whatever the reasons' length: a member is then at most about 750 characters.
+ */
+export const LANE_STATUS_TEXT_MAX = { displayName: 64, reason: 160, runInstanceId: 64, runId: 90, time: 40 } as const;
+
+/**
+ * A member as its lane's custom status shows it while the campaign runs: its texts cut to LANE_STATUS_TEXT_MAX, and
+ * without its advice, end time and audit flag. The lane's output (and so the campaign's summary and audit) keeps
+ * every member whole.
+ */
+export function laneStatusMember(m: CampaignMember): CampaignMember {
+  const t = LANE_STATUS_TEXT_MAX;
+  return {
+    subscriptionId: m.subscriptionId,
+    ...(m.displayName !== undefined ? { displayName: fitJson(m.displayName, t.displayName) } : {}),
+    state: m.state,
+    ...(m.category !== undefined ? { category: m.category } : {}),
+    ...(m.reason !== undefined ? { reason: fitJson(m.reason, t.reason) } : {}),
+    ...(m.runInstanceId !== undefined ? { runInstanceId: fitJson(m.runInstanceId, t.runInstanceId) } : {}),
+    ...(m.runId !== undefined ? { runId: fitJson(m.runId, t.runId) } : {}),
+    ...(m.runStatus !== undefined ? { runStatus: m.runStatus } : {}),
+    ...(m.counts !== undefined ? { counts: m.counts } : {}),
+    ...(m.startedAt !== undefined ? { startedAt: fitJson(m.startedAt, t.time) } : {}),
+  };
+}
+
+/** Custom status of a lane: its members as they stand (laneStatusMember), and the run in flight. */
 export const LaneStatusSchema = z.object({
   lane: z.number().int().min(0),
   members: z.array(CampaignMemberSchema),

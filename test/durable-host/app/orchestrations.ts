@@ -169,3 +169,11 @@ df.app.orchestration("CallsMissing", function* (context: OrchestrationContext) {
   yield context.df.callActivity("NoSuchActivity", null);
   return "unreachable";
 });
+
+/** Sets a custom status of `input` characters of JSON text, then calls one activity. */
+df.app.orchestration("BigStatus", function* (context: OrchestrationContext) {
+  const chars = Number(context.df.getInput());
+  context.df.setCustomStatus("x".repeat(Math.max(0, chars - 2)));
+  const greeting: unknown = yield context.df.callActivity("Greet", "status");
+  return greeting;
+});
