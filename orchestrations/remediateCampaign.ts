@@ -114,14 +114,14 @@ export function* remediateCampaign(context: OrchestrationContext, input: Campaig
   let phase: CampaignPhase = "resolve";
   let subscriptions = 0;
   let lanes: string[] = [];
-  const finishedLanes: string[] = [];
+  const finishedRounds: number[] = [];
   const publish = (message?: string): void => {
     const progress: CampaignProgress = {
       campaignId: input.campaignId,
       phase,
       subscriptions,
       lanes,
-      ...(finishedLanes.length > 0 ? { finishedLanes } : {}),
+      ...(finishedRounds.length > 0 ? { finishedRounds } : {}),
       ...(message !== undefined ? { message } : {}),
       ...(cancel.isCompleted ? { cancelRequested: true } : {}),
     };
@@ -199,7 +199,7 @@ export function* remediateCampaign(context: OrchestrationContext, input: Campaig
     const order = new Map(roundMembers.map((m, i) => [m.subscriptionId, i] as const));
     roundOut.sort((a, b) => (order.get(a.subscriptionId) ?? 0) - (order.get(b.subscriptionId) ?? 0));
     members.push(...roundOut);
-    finishedLanes.push(...ids);
+    finishedRounds.push(ids.length);
     lanes = [];
     publish();
   }

@@ -167,8 +167,11 @@ export const CampaignProgressSchema = z.object({
   subscriptions: z.number().int().min(0),
   /** The lanes in flight (campaignLane instances, whose statuses list their members). */
   lanes: z.array(z.string()),
-  /** Lanes of earlier rounds, finished (their statuses list their members as they ended). */
-  finishedLanes: z.array(z.string()).optional(),
+  /**
+   * The lanes of each finished round, counted (round r's lanes are laneInstanceId(campaign, r, 0…n-1)); their
+   * statuses list their members as they ended. Counts rather than ids keep the status small at 500 subscriptions.
+   */
+  finishedRounds: z.array(z.number().int().min(1)).optional(),
   message: z.string().optional(),
   cancelRequested: z.boolean().optional(),
 });

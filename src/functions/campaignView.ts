@@ -16,7 +16,7 @@ import {
   type CampaignSummary,
   type CampaignTotals,
 } from "../contracts/campaign";
-import { LaneStatusSchema } from "../contracts/functions/campaign";
+import { campaignLaneIds, LaneStatusSchema } from "../contracts/functions/campaign";
 import { withWaveCounts } from "../contracts/functions/runWave";
 import { PhaseSchema, ProgressSchema, type Phase } from "../contracts/remediation";
 import { errorResponse, HttpProblem, parseOr400 } from "./http";
@@ -93,7 +93,7 @@ export async function readCampaign(client: df.DurableClient, instanceId: string)
     members = output.data.summary.members;
   } else if (progress.success) {
     activeLanes = progress.data.lanes;
-    const laneIds = [...(progress.data.finishedLanes ?? []), ...progress.data.lanes];
+    const laneIds = campaignLaneIds(instanceId, progress.data);
     const lanes = await Promise.all(laneIds.map((id) => tryGetStatus(client, id)));
     const found: CampaignMember[] = lanes.flatMap((lane) => {
       const s = LaneStatusSchema.safeParse(lane?.customStatus);

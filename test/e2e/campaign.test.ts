@@ -349,6 +349,15 @@ describe("a campaign larger than one round of lanes", () => {
     expect(r.status, r.text).toBe(404);
     expect(r.json).toMatchObject({ error: { code: "NotFound", details: { queued: 2 } } });
     expect(r.text).toMatch(/2 of its subscriptions wait for a later round of lanes/);
+    // In the second round the first round's lane (finished) is still read: every subscription is listed, none queued.
+    let second: z.output<typeof QueuedViewSchema> | undefined;
+    await stepUntil(h.product.host, async () => {
+      const again = await h.call("getCampaign", { path: `/api/campaigns/${started.instanceId}`, params: { id: started.instanceId } });
+      second = QueuedViewSchema.parse(again.json);
+      return second.queued === 0 && second.members.some((m) => m.state === "running");
+    }, "the second round's first run started");
+    expect(second?.members).toHaveLength(n);
+    expect(second?.members.filter((m) => m.state === "done")).toHaveLength(LANE_MEMBERS_MAX);
     await h.product.run();
     const end = await view(h, started.instanceId);
     expect(end.members).toHaveLength(n);

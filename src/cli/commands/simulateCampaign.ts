@@ -22,7 +22,7 @@ import {
   type CampaignMember,
   type CampaignSummary,
 } from "../../contracts/campaign";
-import { LaneStatusSchema } from "../../contracts/functions/campaign";
+import { campaignLaneIds, LaneStatusSchema } from "../../contracts/functions/campaign";
 import { ProgressSchema, type Phase } from "../../contracts/remediation";
 import { withWaveCounts } from "../../contracts/functions/runWave";
 import type { RemediationOptionsInput } from "../../contracts/options";
@@ -81,7 +81,7 @@ function membersNow(stack: LocalStack, campaignId: string): { members: Member[];
   const host = stack.host;
   const progress = CampaignProgressSchema.safeParse(host.getStatus(campaignInstanceId(campaignId))?.customStatus);
   if (!progress.success) return { members: [], phase: "starting", message: undefined };
-  const members = [...(progress.data.finishedLanes ?? []), ...progress.data.lanes].flatMap((lane) => {
+  const members = campaignLaneIds(campaignInstanceId(campaignId), progress.data).flatMap((lane) => {
     const s = LaneStatusSchema.safeParse(host.getStatus(lane)?.customStatus);
     return s.success ? s.data.members : [];
   });

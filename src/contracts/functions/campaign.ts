@@ -13,6 +13,7 @@ import {
   ManagementGroupIdSchema,
   RunTemplateSchema,
   type CampaignMember,
+  type CampaignProgress,
 } from "../campaign";
 import { ArmFailureSchema } from "./common";
 import { fitJson } from "../statusText";
@@ -83,6 +84,12 @@ export type LaneStatus = z.output<typeof LaneStatusSchema>;
 /** Instance id of a lane of a campaign, in round `round`. */
 export function laneInstanceId(campaignInstanceId: string, round: number, lane: number): string {
   return `${campaignInstanceId}:r${round}l${lane}`;
+}
+
+/** Every lane of the campaign so far, finished rounds first: the instances whose statuses list its subscriptions. */
+export function campaignLaneIds(campaignInstanceId: string, progress: { lanes: CampaignProgress["lanes"]; finishedRounds?: CampaignProgress["finishedRounds"] }): string[] {
+  const finished = (progress.finishedRounds ?? []).flatMap((lanes, round) => Array.from({ length: lanes }, (_, lane) => laneInstanceId(campaignInstanceId, round, lane)));
+  return [...finished, ...progress.lanes];
 }
 
 /** Name of the event that cancels one subscription of a campaign before its run starts. */
