@@ -1,11 +1,11 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { TableClient } from "@azure/data-tables";
+import { describe, expect, it } from "vitest";
 import { InvocationContext } from "@azure/functions";
 import { activityDepsFrom, NO_AUDIT_TABLE } from "../../activities/deps";
 import { recordCampaignStarted } from "../../activities/recordCampaignStarted";
 import { recordCampaignCompleted } from "../../activities/recordCampaignCompleted";
 import { parseConfig } from "../../src/config";
-import { startAzurite, type LocalAzurite } from "../support/azurite";
+import { auditTables } from "../support/auditTables";
+import { rejection } from "../support/rejections";
 import { auditTableNames, createAuditStore, type AuditStore } from "../../src/audit/store";
 import { entitySizeBytes, MAX_ENTITY_BYTES } from "../../src/audit/documents";
 import { isPreconditionError, isValidationError } from "../../src/errors";
@@ -13,40 +13,7 @@ import { campaignInstanceId } from "../../src/contracts/campaign";
 import { campaignInput, campaignMembers, campaignRecord, CAMPAIGN_SUBS } from "./campaignFixtures";
 import { runInput, runResult, SUB_A, SUB_B } from "./fixtures";
 
-let azurite: LocalAzurite;
-let tableCounter = 0;
-
-beforeAll(async () => {
-  azurite = await startAzurite();
-});
-afterAll(async () => {
-  await azurite.stop();
-});
-
-function freshStore(): { store: AuditStore; prefix: string } {
-  tableCounter += 1;
-  const prefix = `c${tableCounter}x${Date.now().toString(36)}`;
-  return {
-    store: createAuditStore({ PORT25_AUDIT_TABLE_CONNECTION: azurite.connectionString, PORT25_AUDIT_TABLE_PREFIX: prefix }),
-    prefix,
-  };
-}
-
-async function rawEntities(table: string): Promise<Record<string, unknown>[]> {
-  const out: Record<string, unknown>[] = [];
-  const client = TableClient.fromConnectionString(azurite.connectionString, table, { allowInsecureConnection: true });
-  for await (const e of client.listEntities<Record<string, unknown>>()) out.push(e);
-  return out;
-}
-
-async function rejection(p: Promise<unknown>): Promise<unknown> {
-  try {
-    await p;
-  } catch (e) {
-    return e;
-  }
-  throw new Error("expected the promise to reject");
-}
+const { connectionString, freshPrefix, freshStore, rawEntities } = auditTables("c");
 
 const campaignLink = (campaignId: string): { campaignId: string; instanceId: string } => ({ campaignId, instanceId: campaignInstanceId(campaignId) });
 
@@ -255,14 +222,13 @@ describe("recordCampaignStarted and recordCampaignCompleted activities", () => {
   const context = new InvocationContext({ invocationId: "inv-1", functionName: "recordCampaignCompleted" });
 
   it("write through the audit store, and a replay answers the same", async () => {
-    tableCounter += 1;
-    const prefix = `a${tableCounter}x${Date.now().toString(36)}`;
-    const deps = activityDepsFrom(parseConfig({ PORT25_AUDIT_TABLE_CONNECTION: azurite.connectionString, PORT25_AUDIT_TABLE_PREFIX: prefix }));
+    const prefix = freshPrefix("a");
+    const deps = activityDepsFrom(parseConfig({ PORT25_AUDIT_TABLE_CONNECTION: connectionString(), PORT25_AUDIT_TABLE_PREFIX: prefix }));
     const record = campaignRecord();
     expect(await recordCampaignStarted(deps).handler(record.input, context)).toEqual({ recorded: true });
     expect(await recordCampaignCompleted(deps).handler(record, context)).toEqual({ recorded: true });
     expect(await recordCampaignCompleted(deps).handler(record, context)).toEqual({ recorded: true });
-    const store = createAuditStore({ PORT25_AUDIT_TABLE_CONNECTION: azurite.connectionString, PORT25_AUDIT_TABLE_PREFIX: prefix });
+    const store = createAuditStore({ PORT25_AUDIT_TABLE_CONNECTION: connectionString(), PORT25_AUDIT_TABLE_PREFIX: prefix });
     expect((await store.getCampaign(record.input.campaignId))?.summary).toEqual(record.summary);
   });
 

@@ -1,8 +1,8 @@
 import { createHash } from "node:crypto";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { TableClient } from "@azure/data-tables";
-import { startAzurite, type LocalAzurite } from "../support/azurite";
-import { auditTableNames, createAuditStore, type AuditStore } from "../../src/audit/store";
+import { describe, expect, it } from "vitest";
+import { auditTables } from "../support/auditTables";
+import { rejection } from "../support/rejections";
+import { auditTableNames, type AuditStore } from "../../src/audit/store";
 import { entitySizeBytes, MAX_ENTITY_BYTES, MAX_PROPERTY_BYTES } from "../../src/audit/documents";
 import { encodeKey } from "../../src/audit/keys";
 import { isPreconditionError, isValidationError } from "../../src/errors";
@@ -10,45 +10,8 @@ import type { RemediationResult } from "../../src/contracts/remediation";
 import type { ReverificationRecordInput } from "../../src/contracts/reverify";
 import { outcomesFor, planFor, runInput, runResult, SUB_A, SUB_B } from "./fixtures";
 
-let azurite: LocalAzurite;
-let tableCounter = 0;
-
-beforeAll(async () => {
-  azurite = await startAzurite();
-});
-afterAll(async () => {
-  await azurite.stop();
-});
-
 /** Each test gets its own tables, so no test sees another's records. */
-function freshStore(): { store: AuditStore; prefix: string } {
-  tableCounter += 1;
-  const prefix = `t${tableCounter}x${Date.now().toString(36)}`;
-  return {
-    store: createAuditStore({ PORT25_AUDIT_TABLE_CONNECTION: azurite.connectionString, PORT25_AUDIT_TABLE_PREFIX: prefix }),
-    prefix,
-  };
-}
-
-function rawClient(table: string): TableClient {
-  return TableClient.fromConnectionString(azurite.connectionString, table, { allowInsecureConnection: true });
-}
-
-async function rawEntities(table: string, filter?: string): Promise<Record<string, unknown>[]> {
-  const out: Record<string, unknown>[] = [];
-  const it = rawClient(table).listEntities<Record<string, unknown>>(filter === undefined ? {} : { queryOptions: { filter } });
-  for await (const e of it) out.push(e);
-  return out;
-}
-
-async function rejection(p: Promise<unknown>): Promise<unknown> {
-  try {
-    await p;
-  } catch (e) {
-    return e;
-  }
-  throw new Error("expected the promise to reject");
-}
+const { freshStore, rawClient, rawEntities } = auditTables("t");
 
 function withMessage(result: RemediationResult, message: string): RemediationResult {
   return { ...result, summary: { ...result.summary, message } };
