@@ -2,7 +2,7 @@
 import type { GetTokenOptions } from "@azure/core-auth";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { parseConfig } from "../../src/config";
-import { isAzureOperationError, type AzureOperationError } from "../../src/errors";
+import { azureFailure } from "../support/rejections";
 import { ArmClients, armScopeFor, createArmConnection } from "../../src/azure/clients";
 import { ArmGatewayImpl, connectivityVerdict, NETWORK_API_VERSION } from "../../src/azure/armGateway";
 import { toArmFailure } from "../../activities/armFailure";
@@ -24,23 +24,13 @@ beforeEach(() => {
   fake.requests.length = 0;
 });
 
-async function failure(p: Promise<unknown>): Promise<AzureOperationError> {
-  try {
-    await p;
-  } catch (e) {
-    if (isAzureOperationError(e)) return e;
-    throw e;
-  }
-  throw new Error("expected the call to fail");
-}
-
 const emptyList: FakeReply = { status: 200, body: { value: [] } };
 
 describe("retries", () => {
   it("surfaces a 429 at once, retryable with ARM's Retry-After, instead of sleeping in the SDK", async () => {
     fake.setHandler(() => armError(429, "TooManyRequests", "throttled", { "retry-after": "1" }));
     const { gateway } = gatewayFor(fake);
-    const e = await failure(gateway.listVnets(SUB));
+    const e = await azureFailure(gateway.listVnets(SUB));
     expect(e).toMatchObject({ code: "TooManyRequests", statusCode: 429, retryable: true, retryAfterSeconds: 1 });
     expect(fake.requests).toHaveLength(1);
   });
@@ -48,7 +38,7 @@ describe("retries", () => {
   it("surfaces a 503 that carries Retry-After without retrying it in the SDK", async () => {
     fake.setHandler(() => armError(503, "ServiceUnavailable", "later", { "retry-after": "30" }));
     const { gateway } = gatewayFor(fake);
-    const e = await failure(gateway.listNetworkWatchers(SUB));
+    const e = await azureFailure(gateway.listNetworkWatchers(SUB));
     expect(e).toMatchObject({ statusCode: 503, retryable: true, retryAfterSeconds: 30 });
     expect(fake.requests).toHaveLength(1);
   });
@@ -64,7 +54,7 @@ describe("retries", () => {
   it("gives up after maxRetries and reports the last status", async () => {
     fake.setHandler(() => armError(502, "BadGateway"));
     const { gateway } = gatewayFor(fake, { maxRetries: 1, retryDelayInMs: 1, maxRetryDelayInMs: 1 });
-    const e = await failure(gateway.listVnets(SUB));
+    const e = await azureFailure(gateway.listVnets(SUB));
     expect(e).toMatchObject({ statusCode: 502, retryable: true });
     expect(fake.requests).toHaveLength(2);
   });
@@ -72,7 +62,7 @@ describe("retries", () => {
   it("surfaces a 409 with ARM's code and no retry", async () => {
     fake.setHandler(() => armError(409, "OperationNotAllowed", "conflict"));
     const { gateway } = gatewayFor(fake);
-    const e = await failure(gateway.beginVmPowerOperation(VM1, "start"));
+    const e = await azureFailure(gateway.beginVmPowerOperation(VM1, "start"));
     expect(e).toMatchObject({ code: "OperationNotAllowed", statusCode: 409, retryable: true, operation: "startVm" });
     expect(fake.requests).toHaveLength(1);
   });
@@ -80,7 +70,7 @@ describe("retries", () => {
   it("surfaces a quota refusal (409 OperationNotAllowed) as final", async () => {
     fake.setHandler(() => armError(409, "OperationNotAllowed", "Operation could not be completed as it results in exceeding approved standardDSv3Family Cores quota."));
     const { gateway } = gatewayFor(fake);
-    const e = await failure(gateway.beginVmPowerOperation(VM1, "start"));
+    const e = await azureFailure(gateway.beginVmPowerOperation(VM1, "start"));
     expect(e).toMatchObject({ code: "OperationNotAllowed", statusCode: 409, retryable: false });
     expect(toArmFailure(e)).toMatchObject({ status: "failed", code: "OperationNotAllowed" });
   });
@@ -114,7 +104,7 @@ describe("credential and endpoint", () => {
   it("refuses a self-signed endpoint when the CA is not configured", async () => {
     const config = parseConfig({ PORT25_ARM_ENDPOINT: fake.endpoint, PORT25_ARM_STATIC_TOKEN: "t" });
     const gateway = new ArmGatewayImpl(new ArmClients(createArmConnection(config, { retry: { maxRetries: 0 } })));
-    const e = await failure(gateway.listVnets(SUB));
+    const e = await azureFailure(gateway.listVnets(SUB));
     expect(e.code).toMatch(/SELF_SIGNED|CERT/);
     expect(fake.requests).toHaveLength(0);
   });
@@ -152,7 +142,7 @@ describe("long-running operations", () => {
 
   it("refuses a scale-set power operation without instance ids (ARM would hit every instance)", async () => {
     const { gateway } = gatewayFor(fake);
-    const e = await failure(gateway.beginScaleSetPowerOperation(`${RG}/providers/Microsoft.Compute/virtualMachineScaleSets/ss1`, "deallocate", []));
+    const e = await azureFailure(gateway.beginScaleSetPowerOperation(`${RG}/providers/Microsoft.Compute/virtualMachineScaleSets/ss1`, "deallocate", []));
     expect(e.code).toBe("InvalidRequest");
     expect(fake.requests).toHaveLength(0);
   });
@@ -234,13 +224,13 @@ describe("long-running operations", () => {
   it("throws a throttled status poll as retryable rather than calling the operation failed", async () => {
     fake.setHandler(() => armError(429, "TooManyRequests", "slow", { "retry-after": "3" }));
     const { gateway } = gatewayFor(fake);
-    const e = await failure(gateway.getOperationStatus({ asyncOperationUrl: `${fake.endpoint}/op/1`, completed: false }));
+    const e = await azureFailure(gateway.getOperationStatus({ asyncOperationUrl: `${fake.endpoint}/op/1`, completed: false }));
     expect(e).toMatchObject({ retryable: true, retryAfterSeconds: 3 });
   });
 
   it("never sends the token to a polling URL off the ARM endpoint", async () => {
     const { gateway } = gatewayFor(fake);
-    const e = await failure(gateway.getOperationStatus({ asyncOperationUrl: "https://evil.example/op/1", completed: false }));
+    const e = await azureFailure(gateway.getOperationStatus({ asyncOperationUrl: "https://evil.example/op/1", completed: false }));
     expect(e.code).toBe("InvalidOperationHandle");
     expect(fake.requests).toHaveLength(0);
   });
@@ -260,7 +250,7 @@ describe("long-running operations", () => {
     expect(second).toMatchObject({ items: [{ name: "b", powerState: "unknown" }] });
     expect(second.nextLink).toBeUndefined();
     expect(fake.requests).toHaveLength(2);
-    const e = await failure(gateway.listVmStatusPage(SUB, "https://evil.example/subscriptions/x/providers/Microsoft.Compute/virtualMachines?$skiptoken=p2"));
+    const e = await azureFailure(gateway.listVmStatusPage(SUB, "https://evil.example/subscriptions/x/providers/Microsoft.Compute/virtualMachines?$skiptoken=p2"));
     expect(e.code).toBe("InvalidOperationHandle");
     expect(fake.requests).toHaveLength(2);
   });
@@ -408,7 +398,7 @@ describe("reads", () => {
   it("throws (retryable) when the billing property read is throttled", async () => {
     fake.setHandler(() => armError(429, "TooManyRequests", "slow", { "retry-after": "4" }));
     const { gateway } = gatewayFor(fake);
-    await expect(failure(gateway.getBillingProperty(SUB))).resolves.toMatchObject({ retryable: true, retryAfterSeconds: 4 });
+    await expect(azureFailure(gateway.getBillingProperty(SUB))).resolves.toMatchObject({ retryable: true, retryAfterSeconds: 4 });
   });
 
   it("maps a connectivity result with its hop issues", async () => {
@@ -466,7 +456,7 @@ describe("reads", () => {
 
   it("rejects an id of the wrong resource type before calling ARM", async () => {
     const { gateway } = gatewayFor(fake);
-    await expect(failure(gateway.getVmState(VNET))).resolves.toMatchObject({ code: "InvalidResourceId" });
+    await expect(azureFailure(gateway.getVmState(VNET))).resolves.toMatchObject({ code: "InvalidResourceId" });
     expect(fake.requests).toHaveLength(0);
   });
 });

@@ -6,7 +6,7 @@
 import { ComputeManagementClient } from "@azure/arm-compute";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseConfig } from "../../src/config";
-import { isAzureOperationError, type AzureOperationError } from "../../src/errors";
+import { azureFailure } from "../support/rejections";
 import { createArmGateway, type ArmRetryOptions } from "../../src/azure/clients";
 import type { ArmGateway } from "../../src/azure/gateway";
 import type { OperationHandle, OperationStatus } from "../../src/contracts/azure";
@@ -91,16 +91,6 @@ async function untilDone(handle: OperationHandle): Promise<{ final: OperationSta
     now += (status.retryAfterSeconds ?? 10) * 1000;
   }
   throw new Error("operation did not finish within 50 polls");
-}
-
-async function failure(p: Promise<unknown>): Promise<AzureOperationError> {
-  try {
-    await p;
-  } catch (e) {
-    if (isAzureOperationError(e)) return e;
-    throw e;
-  }
-  throw new Error("expected the call to fail");
 }
 
 describe("reads", () => {
@@ -241,13 +231,13 @@ describe("long-running operations, started and polled through handles", () => {
 
 describe("errors ARM returns", () => {
   it("refuses an overlapping subnet with NetcfgSubnetRangesOverlap", async () => {
-    const e = await failure(gateway.beginCreateSubnet(VNET, "clash", "10.10.0.8/29"));
+    const e = await azureFailure(gateway.beginCreateSubnet(VNET, "clash", "10.10.0.8/29"));
     expect(e).toMatchObject({ code: "NetcfgSubnetRangesOverlap", statusCode: 400, retryable: false });
   });
 
   it("surfaces a second write on a busy VNet as a retryable 409 with ARM's code", async () => {
     const first = await gateway.beginCreateSubnet(VNET, "tmp-a", "10.10.201.0/29");
-    const e = await failure(gateway.beginCreateSubnet(VNET, "tmp-b", "10.10.202.0/29"));
+    const e = await azureFailure(gateway.beginCreateSubnet(VNET, "tmp-b", "10.10.202.0/29"));
     expect(e).toMatchObject({ statusCode: 409, code: "AnotherOperationInProgress", retryable: true });
     await untilDone(first);
     await untilDone(await gateway.beginDeleteSubnet(VNET, "tmp-a"));
@@ -256,7 +246,7 @@ describe("errors ARM returns", () => {
   it("surfaces a 429 with its Retry-After instead of sleeping, and the next call succeeds", async () => {
     sim.injectFault({ kind: "throttleStorm", count: 1, retryAfterSeconds: 7, match: { operation: "listVnets" } });
     const before = sim.requestLog().length;
-    const e = await failure(gateway.listVnets(SUB));
+    const e = await azureFailure(gateway.listVnets(SUB));
     expect(e).toMatchObject({ statusCode: 429, retryable: true, retryAfterSeconds: 7 });
     expect(sim.requestLog().slice(before).filter((r) => r.operation === "listVnets")).toHaveLength(1);
     await expect(gateway.listVnets(SUB)).resolves.toHaveLength(1);
@@ -364,7 +354,7 @@ describe("errors ARM returns on VNet writes and refusals, through the real SDK c
     const g = gatewayOn(locked);
     try {
       await g.beginCreateSubnet(VNET, "tmp-a", "10.10.201.0/29");
-      const e = await failure(g.beginCreateSubnet(VNET, "tmp-b", "10.10.202.0/29"));
+      const e = await azureFailure(g.beginCreateSubnet(VNET, "tmp-b", "10.10.202.0/29"));
       expect(e).toMatchObject({ statusCode: 429, code: "RetryableError", retryable: true });
       expect(e.retryAfterSeconds).toBeGreaterThan(0);
       expect(toArmFailure(e)).toMatchObject({ status: "throttled", code: "RetryableError" });
@@ -376,11 +366,11 @@ describe("errors ARM returns on VNet writes and refusals, through the real SDK c
   it("reads a quota refusal (409 OperationNotAllowed) as final, and a busy one as a conflict to wait out", async () => {
     const quota = "Operation could not be completed as it results in exceeding approved standardDSv3Family Cores quota. Additional details - Location: eastus, Current Limit: 4, Current Usage: 4, Additional Required: 2.";
     sim.injectFault({ kind: "conflict", status: 409, code: "OperationNotAllowed", message: quota, count: 1, match: { operation: "vmStart", resource: "dealloc1" } });
-    const refused = await failure(gateway.beginVmPowerOperation(vmId("dealloc1"), "start"));
+    const refused = await azureFailure(gateway.beginVmPowerOperation(vmId("dealloc1"), "start"));
     expect(refused).toMatchObject({ statusCode: 409, code: "OperationNotAllowed", retryable: false });
     expect(toArmFailure(refused)).toMatchObject({ status: "failed", code: "OperationNotAllowed" });
     sim.injectFault({ kind: "conflict", status: 409, code: "OperationNotAllowed", message: "Operation 'start' is not allowed on VM 'dealloc1' since another operation is in progress.", count: 1, match: { operation: "vmStart", resource: "dealloc1" } });
-    const busy = await failure(gateway.beginVmPowerOperation(vmId("dealloc1"), "start"));
+    const busy = await azureFailure(gateway.beginVmPowerOperation(vmId("dealloc1"), "start"));
     expect(toArmFailure(busy)).toMatchObject({ status: "conflict", code: "OperationNotAllowed" });
   });
 });

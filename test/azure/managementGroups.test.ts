@@ -5,22 +5,13 @@
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { parseConfig } from "../../src/config";
-import { isAzureOperationError, type AzureOperationError } from "../../src/errors";
+import { isAzureOperationError } from "../../src/errors";
+import { azureFailure } from "../support/rejections";
 import { createArmGateway } from "../../src/azure/clients";
 import type { ArmGateway } from "../../src/azure/gateway";
 import { DESCENDANTS_PAGE_SIZE, generateEstate, startSimulator, type EstateScenario, type SimulatorHandle } from "../../src/simulator";
 import { ESTATE_GROUPS } from "../../src/simulator/fleet";
 import { FAST_RETRY, gatewayFor, startFakeArm, type FakeArm } from "./fakeArm";
-
-async function failure(p: Promise<unknown>): Promise<AzureOperationError> {
-  try {
-    await p;
-  } catch (e) {
-    if (isAzureOperationError(e)) return e;
-    throw e;
-  }
-  throw new Error("expected the call to fail");
-}
 
 describe("listManagementGroupSubscriptions against the simulator", () => {
   let sim: SimulatorHandle;
@@ -64,7 +55,7 @@ describe("listManagementGroupSubscriptions against the simulator", () => {
   });
 
   it("maps an unknown group to a non-retryable AuthorizationFailed naming the scope", async () => {
-    const e = await failure(gateway.listManagementGroupSubscriptions("mg-nowhere"));
+    const e = await azureFailure(gateway.listManagementGroupSubscriptions("mg-nowhere"));
     expect(e).toMatchObject({ operation: "listManagementGroupSubscriptions", code: "AuthorizationFailed", statusCode: 403, retryable: false });
     expect(e.message).toContain("/providers/Microsoft.Management/managementGroups/mg-nowhere");
   });
@@ -117,7 +108,7 @@ describe("listManagementGroupSubscriptions against a scripted endpoint", () => {
     fake.requests.length = 0;
     fake.setHandler(() => ({ status: 200, body: { value: [subscription(S1, "root")], nextLink: "https://attacker.example/providers/Microsoft.Management/managementGroups/root/descendants?$skiptoken=x" } }));
     const { gateway } = gatewayFor(fake);
-    const e = await failure(gateway.listManagementGroupSubscriptions("root"));
+    const e = await azureFailure(gateway.listManagementGroupSubscriptions("root"));
     expect(e.operation).toBe("listManagementGroupSubscriptions");
     expect(e.message).toContain("not on the ARM endpoint");
     expect(fake.requests).toHaveLength(1);
@@ -126,7 +117,7 @@ describe("listManagementGroupSubscriptions against a scripted endpoint", () => {
   it("reports a malformed descendant as an unexpected response", async () => {
     fake.setHandler(() => ({ status: 200, body: { value: [{ name: "x" }] } }));
     const { gateway } = gatewayFor(fake);
-    const e = await failure(gateway.listManagementGroupSubscriptions("root"));
+    const e = await azureFailure(gateway.listManagementGroupSubscriptions("root"));
     expect(e).toMatchObject({ code: "UnexpectedResponse", retryable: false });
   });
 });
