@@ -11,6 +11,8 @@ type HostOptions = Omit<Parameters<typeof startApiHost>[0], "azuriteConnection">
 export interface ApiHosts {
   /** Starts an API host on the file's Azurite; closed after the test. */
   start(opts: HostOptions): Promise<ApiHost>;
+  /** Starts an API host on the file's Azurite that the caller closes (one host for all the tests of a describe). */
+  startShared(opts: HostOptions): Promise<ApiHost>;
   /** Closes `closable` after the current test (in the reverse order of tracking). */
   track<T extends { close(): Promise<void> }>(closable: T): T;
 }
@@ -31,11 +33,15 @@ export function apiHosts(): ApiHosts {
     open.push(closable);
     return closable;
   };
+  const startShared = (opts: HostOptions): Promise<ApiHost> => {
+    if (azurite === undefined) throw new Error("apiHosts(): Azurite is not running (call apiHosts() at the top of the file)");
+    return startApiHost({ ...opts, azuriteConnection: azurite.connectionString });
+  };
   return {
     track,
+    startShared,
     async start(opts) {
-      if (azurite === undefined) throw new Error("apiHosts(): Azurite is not running (call apiHosts() at the top of the file)");
-      return track(await startApiHost({ ...opts, azuriteConnection: azurite.connectionString }));
+      return track(await startShared(opts));
     },
   };
 }

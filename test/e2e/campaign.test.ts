@@ -3,7 +3,7 @@
  * clients against the simulator over HTTPS (management groups included), the real HTTP triggers, and the audit in a
  * real Azurite. Checked against what the simulator saw, subscription by subscription.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
 import { startLocalStack, fullRecord, type LocalStack } from "../../src/cli/localStack";
 import { CampaignMemberSchema, CampaignSummarySchema, campaignInstanceId, LANE_MEMBERS_MAX, type CampaignMember, type CampaignOutput } from "../../src/contracts/campaign";
@@ -13,9 +13,9 @@ import { EventType, type DurableHost } from "../../src/durable-host";
 import { MAX_CUSTOM_STATUS_KB } from "../../src/durable-host/replay";
 import { ESTATE_GROUPS } from "../../src/simulator/fleet";
 import { DESCENDANTS_PAGE_SIZE, generateEstate, loadEstate, type Estate, type EstateScenario } from "../../src/simulator";
-import { startAzurite, type LocalAzurite } from "../support/azurite";
 import { checkSubscriptionInvariants, trackLiveRuns, writesTo } from "../support/estate";
-import { BASE_URL, startApiHost, type ApiHost, type ApiResponse } from "../api/apiHost";
+import { BASE_URL, type ApiHost, type ApiResponse } from "../api/apiHost";
+import { apiHosts } from "../api/apiHosts";
 
 const ATTESTATION = { reference: "REQ-25-0316", approvedBy: "network-ops@contoso.example", approvedAt: "2026-03-02T09:00:00Z" };
 const CAROL = { "x-ms-client-principal-name": "carol@contoso.example" };
@@ -30,30 +30,15 @@ type View = z.output<typeof ViewSchema>;
 const StartedSchema = z.object({ instanceId: z.string(), campaignId: z.string(), reportUrl: z.string() });
 const CancelledSchema = z.object({ runsSignalled: z.array(z.string()), pendingCancelled: z.array(z.string()) });
 
-let azurite: LocalAzurite | undefined;
-const open: { close(): Promise<void> }[] = [];
-beforeAll(async () => {
-  azurite = await startAzurite();
-});
-afterAll(async () => {
-  await azurite?.stop();
-});
-afterEach(async () => {
-  while (open.length > 0) await open.pop()?.close();
-});
+const hosts = apiHosts();
 
 /** The product with its HTTP triggers, serving `estate`, its audit on the file's Azurite; closed after the test. */
-async function apiHost(estate: EstateScenario | Estate): Promise<ApiHost> {
-  if (azurite === undefined) throw new Error("Azurite is not running");
-  const h = await startApiHost({ scenario: estate, azuriteConnection: azurite.connectionString });
-  open.push(h);
-  return h;
+function apiHost(estate: EstateScenario | Estate): Promise<ApiHost> {
+  return hosts.start({ scenario: estate });
 }
 
 async function localStack(estate: EstateScenario | Estate): Promise<LocalStack> {
-  const stack = await startLocalStack({ scenario: estate });
-  open.push(stack);
-  return stack;
+  return hosts.track(await startLocalStack({ scenario: estate }));
 }
 
 /**
@@ -112,8 +97,7 @@ describe("a campaign over a management group of a generated estate", () => {
   let summary: CampaignOutput["summary"];
 
   beforeAll(async () => {
-    if (azurite === undefined) throw new Error("Azurite is not running");
-    h = await startApiHost({ scenario: estate, azuriteConnection: azurite.connectionString });
+    h = await hosts.startShared({ scenario: estate });
     started = await startOverHttp(h, { managementGroupId: ESTATE_GROUPS.root, maxConcurrentSubscriptions: 3 });
     await h.product.run();
     summary = h.product.campaignResult(started.campaignId).summary;
