@@ -10,6 +10,7 @@ import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { z } from "zod";
 import { main } from "../../src/cli/main";
+import { captureStdio } from "../support/stdio";
 import { statusCommand } from "../../src/cli/commands/remote";
 import { campaignTotals, CampaignStartRequestSchema, type CampaignMember, type CampaignSummary } from "../../src/contracts/campaign";
 
@@ -81,23 +82,9 @@ interface Ran {
   stderr: string;
 }
 
-function capture(): { out: () => string; err: () => string } {
-  let stdout = "";
-  let stderr = "";
-  vi.spyOn(process.stdout, "write").mockImplementation((chunk: string | Uint8Array) => {
-    stdout += typeof chunk === "string" ? chunk : Buffer.from(chunk).toString();
-    return true;
-  });
-  vi.spyOn(process.stderr, "write").mockImplementation((chunk: string | Uint8Array) => {
-    stderr += typeof chunk === "string" ? chunk : Buffer.from(chunk).toString();
-    return true;
-  });
-  return { out: () => stdout, err: () => stderr };
-}
-
 /** `port25 <args>` in-process, as main() runs it (errors reported, exit codes mapped). */
 async function port25(args: string[]): Promise<Ran> {
-  const c = capture();
+  const c = captureStdio();
   try {
     const code = await main(args);
     return { code, stdout: c.out(), stderr: c.err() };
@@ -348,7 +335,7 @@ describe("port25 status of a campaign", () => {
     const second = [member(SUB_A, "done", { runStatus: "completed", counts: counts(5, 1, 0) }), member(SUB_B, "running", { phase: "waves", counts: counts(2, 0, 0) }), member(SUB_C, "notExemptible", { reason: "MCA" })];
     const last = [member(SUB_A, "done", { runStatus: "completed", counts: counts(5, 1, 0) }), member(SUB_B, "done", { runStatus: "completed", counts: counts(4, 0, 0) }), member(SUB_C, "notExemptible", { reason: "MCA" })];
     answer(`GET /api/campaigns/${INSTANCE}`, { status: 200, body: runningBody(first) }, { status: 200, body: runningBody(second) }, { status: 200, body: completedBody(last, "completed") });
-    const c = capture();
+    const c = captureStdio();
     let sleeps = 0;
     const { exitCode } = await statusCommand([...remote(), "--campaign", CAMPAIGN, "--watch"], () => {
       sleeps++;

@@ -7,6 +7,7 @@ import { join, resolve } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { z } from "zod";
 import { main } from "../../src/cli/main";
+import { captureStdio } from "../support/stdio";
 import { startSimulator, type SimulatorHandle } from "../../src/simulator";
 import { ESTATE_GROUPS, generateEstate } from "../../src/simulator/fleet";
 import { CategorySchema } from "../../src/contracts/classification";
@@ -48,19 +49,10 @@ afterEach(() => {
 
 async function port25(args: string[], on: SimulatorHandle = sim): Promise<{ code: number; stdout: string; stderr: string }> {
   vi.stubEnv("PORT25_ARM_STATIC_TOKEN", on.token);
-  let stdout = "";
-  let stderr = "";
-  vi.spyOn(process.stdout, "write").mockImplementation((chunk: string | Uint8Array) => {
-    stdout += typeof chunk === "string" ? chunk : Buffer.from(chunk).toString();
-    return true;
-  });
-  vi.spyOn(process.stderr, "write").mockImplementation((chunk: string | Uint8Array) => {
-    stderr += typeof chunk === "string" ? chunk : Buffer.from(chunk).toString();
-    return true;
-  });
+  const c = captureStdio();
   try {
     const code = await main([...args, "--arm-endpoint", on.endpoint, "--ca", on.caFile]);
-    return { code, stdout, stderr };
+    return { code, stdout: c.out(), stderr: c.err() };
   } finally {
     vi.restoreAllMocks();
   }
