@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
 import { fleet, scenario, SUBSCRIPTION_ID } from "../e2e/scenarios";
-import { poll, spawnCli, startServe, type Served, type Run } from "../serve/serveProcess";
+import { ATTESTATION_ARGS, poll, spawnCli, startServe, type Served, type Run } from "../serve/serveProcess";
 import { CampaignStatusBodySchema } from "../../src/cli/campaignApi";
 
 const VMS = 12;
@@ -31,12 +31,7 @@ const startArgs = (): string[] => [
   "--require-approval",
   "--max-concurrent-subscriptions",
   "2",
-  "--attestation-ref",
-  "REQ-25-0001",
-  "--approved-by",
-  "ops@contoso.example",
-  "--approved-at",
-  "2026-03-02T09:00:00Z",
+  ...ATTESTATION_ARGS,
 ];
 
 async function campaignStatus(instanceId: string): Promise<z.output<typeof CampaignStatusBodySchema>> {

@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
-import { spawnCli, startServe, type Served, type Run } from "../serve/serveProcess";
+import { ATTESTATION_ARGS, spawnCli, startServe, type Served, type Run } from "../serve/serveProcess";
 import { CampaignStatusBodySchema } from "../../src/cli/campaignApi";
 
 const ESTATE = join(__dirname, "../../scenarios/estate.json");
@@ -36,7 +36,7 @@ describe("a campaign over a management group, from the command line against port
     const root = estate.managementGroups.find((g) => g.parent === undefined)?.id ?? "";
     const started = await port25([
       "start", ...auth(), "--management-group", root, "--max-concurrent-subscriptions", "2",
-      "--attestation-ref", "REQ-25-0001", "--approved-by", "ops@contoso.example", "--approved-at", "2026-03-02T09:00:00Z",
+      ...ATTESTATION_ARGS,
     ]);
     expect(started.stderr).toBe("");
     expect(started.code).toBe(0);

@@ -12,7 +12,7 @@ import { z } from "zod";
 import { AuditedRunSchema } from "../../src/contracts/audit";
 import { ProgressSchema, RemediationSummarySchema } from "../../src/contracts/remediation";
 import { fleet, scenario, SUBSCRIPTION_ID } from "../e2e/scenarios";
-import { poll, spawnCli, startServe, type Proc, type Run } from "./serveProcess";
+import { ATTESTATION_ARGS, poll, spawnCli, startServe, type Proc, type Run } from "./serveProcess";
 
 const TIME_SCALE = 600;
 const VMS = 24;
@@ -47,12 +47,7 @@ function startArgs(extra: string[] = []): string[] {
     ...auth(),
     "--subscription",
     SUBSCRIPTION_ID,
-    "--attestation-ref",
-    "REQ-25-0001",
-    "--approved-by",
-    "ops@contoso.example",
-    "--approved-at",
-    "2026-03-02T09:00:00Z",
+    ...ATTESTATION_ARGS,
     ...extra,
   ];
 }

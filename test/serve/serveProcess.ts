@@ -7,6 +7,9 @@ import { expect } from "vitest";
 export const ROOT = resolve(__dirname, "../..");
 export const CLI = join(ROOT, "dist/src/cli/main.js");
 
+/** The attestation flags of `port25 start` in the serve tests. */
+export const ATTESTATION_ARGS: readonly string[] = ["--attestation-ref", "REQ-25-0001", "--approved-by", "ops@contoso.example", "--approved-at", "2026-03-02T09:00:00Z"];
+
 export interface Run {
   code: number | null;
   stdout: string;
