@@ -30,13 +30,13 @@ import {
   type CampaignLaneOutput,
   type LaneStatus,
 } from "../src/contracts/functions/campaign";
-import { campaignRunId, type CampaignMember } from "../src/contracts/campaign";
+import { campaignRunId, runInputOf, type CampaignMember } from "../src/contracts/campaign";
 import { classifySubscriptionActivity, type ClassifySubscriptionOutput } from "../src/contracts/functions/classifySubscription";
 import type { z } from "zod";
 import { remediateSubscriptionOrchestration } from "../src/contracts/functions/remediateSubscription";
 import { CANCEL_EVENT } from "../src/contracts/names";
 import { CancelEventSchema } from "../src/contracts/events";
-import { remediationInstanceId, RemediationOutputSchema, type RemediationInput } from "../src/contracts/remediation";
+import { remediationInstanceId, RemediationOutputSchema } from "../src/contracts/remediation";
 import type { Classification } from "../src/contracts/classification";
 import { ensureError } from "../src/errors";
 import { classifyWithWaits, nowIso, sleep, transientRetry, unreadableSubscription } from "./shared";
@@ -157,20 +157,10 @@ export function* campaignLane(context: OrchestrationContext, input: CampaignLane
       continue;
     }
     const runInstanceId = remediationInstanceId(m.subscriptionId);
-    const runInput: RemediationInput = {
-      subscriptionId: m.subscriptionId,
-      attestation: input.run.attestation,
-      mode: input.run.mode,
-      requireApproval: input.run.requireApproval,
-      ...(input.run.allowSelfApproval === true ? { allowSelfApproval: true } : {}),
-      options: input.run.options,
-      requestedBy: input.run.requestedBy,
-      ...(input.run.requestedById !== undefined ? { requestedById: input.run.requestedById } : {}),
-      requestedAt: input.run.requestedAt,
-      probeHost: input.run.probeHost,
-      runId: campaignRunId(input.campaignId, m.subscriptionId, m.index),
-      campaign: { campaignId: input.campaignId, instanceId: input.campaignInstanceId },
-    };
+    const runInput = runInputOf(input.run, m.subscriptionId, campaignRunId(input.campaignId, m.subscriptionId, m.index), {
+      campaignId: input.campaignId,
+      instanceId: input.campaignInstanceId,
+    });
     const startedAt = nowIso(context);
     members[i] = { ...member, state: "running", runInstanceId, runId: runInput.runId, startedAt };
     activeRun = runInstanceId;

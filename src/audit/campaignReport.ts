@@ -6,7 +6,7 @@
 import type { AuditedCampaign, RunSummary } from "../contracts/audit";
 import { campaignTotals, type CampaignMember, type CampaignTotals, type MemberState } from "../contracts/campaign";
 import type { OutcomeCounts } from "../contracts/remediation";
-import { auditLink, badge, escapeHtml, formatDuration, formatTime, parseTime, REPORT_CSS, row, type ReportOptions } from "./report";
+import { auditLink, badge, escapeHtml, formatDuration, formatTime, parseTime, reportPage, row, type ReportOptions } from "./report";
 
 const e = escapeHtml;
 
@@ -210,29 +210,22 @@ export function renderCampaignReport(campaign: AuditedCampaign, options: Campaig
   const lines = linesOf(campaign, options.runs ?? []);
   const running = campaign.summary === undefined;
   const totals = campaign.summary?.totals ?? campaignTotals(lines.map((l): CampaignMember => ({ subscriptionId: l.subscriptionId, state: l.state, ...(l.counts === undefined ? {} : { counts: l.counts }) })));
-  const title = `Port 25 remediation campaign · ${campaign.campaignId} · ${campaign.status}`;
-  return `<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:">
-<title>${e(title)}</title>
-<style>${REPORT_CSS}</style>
-</head>
-<body>
-<header class="top"><div class="brand">Port 25 remediation campaign report</div><h1><span>Campaign <span class="runid">${e(campaign.campaignId)}</span></span>${badge(campaign.status)}</h1></header>
-<main>
-${running ? `<p class="callout info">The campaign is still running: this page shows its start and the runs recorded so far.</p>` : ""}
-${renderLeftDown(lines, options)}
-${renderCounts(totals, running)}
-<section class="grid">${renderCampaignPanel(campaign)}${renderAttestation(campaign)}</section>
-${renderSubscriptions(lines, options, running)}
-${renderWarnings(campaign.summary?.warnings ?? [])}
-${renderOptions(campaign)}
-</main>
-<footer>Audit record of campaign ${e(campaign.campaignId)}${options.generatedAt === undefined ? "" : ` · generated ${formatTime(options.generatedAt)}`}</footer>
-</body>
-</html>
-`;
+  return reportPage({
+    title: `Port 25 remediation campaign · ${campaign.campaignId} · ${campaign.status}`,
+    brand: "Port 25 remediation campaign report",
+    kind: "Campaign",
+    id: campaign.campaignId,
+    status: campaign.status,
+    sections: [
+      running ? `<p class="callout info">The campaign is still running: this page shows its start and the runs recorded so far.</p>` : "",
+      renderLeftDown(lines, options),
+      renderCounts(totals, running),
+      `<section class="grid">${renderCampaignPanel(campaign)}${renderAttestation(campaign)}</section>`,
+      renderSubscriptions(lines, options, running),
+      renderWarnings(campaign.summary?.warnings ?? []),
+      renderOptions(campaign),
+    ],
+    footer: `Audit record of campaign ${campaign.campaignId}`,
+    generatedAt: options.generatedAt,
+  });
 }

@@ -503,7 +503,7 @@ function renderPlanAndOptions(r: RunRecord): string {
   )}</dl></div></section>`;
 }
 
-export const REPORT_CSS = `
+const REPORT_CSS = `
 :root{--bg:#f5f7fa;--panel:#fff;--ink:#1f2933;--sub:#616e7c;--line:#e4e7eb;--good:#2e7d32;--good-bg:#e8f5e9;--warn:#b26a00;--warn-bg:#fff4e0;--bad:#c62828;--bad-bg:#fdecea;--info:#1565c0;--info-bg:#e3f0fc;--muted:#52606d;--muted-bg:#eef1f4}
 *{box-sizing:border-box}
 body{margin:0;background:var(--bg);color:var(--ink);font:14px/1.45 -apple-system,"Segoe UI",Roboto,"Helvetica Neue",Arial,sans-serif}
@@ -559,35 +559,53 @@ td.num{text-align:right;font-variant-numeric:tabular-nums}
 @media print{body{background:#fff}.timeline-wrap{overflow:visible}}
 `;
 
-export function renderRunReport(audited: AuditedRun, options: ReportOptions = {}): string {
-  const r = audited.run;
-  const title = `Port 25 remediation · ${r.subscriptionId} · ${r.status}`;
+/**
+ * One self-contained report page: the head (a CSP that allows no script and no outside asset, the shared CSS), the
+ * banner with what the page is about and its status, the sections, and the footer naming the audit record.
+ */
+export function reportPage(page: { title: string; brand: string; kind: string; id: string; status: string; sections: readonly string[]; footer: string; generatedAt: string | undefined }): string {
   return `<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:">
-<title>${e(title)}</title>
+<title>${e(page.title)}</title>
 <style>${REPORT_CSS}</style>
 </head>
 <body>
-<header class="top"><div class="brand">Port 25 remediation report</div><h1><span>Run <span class="runid">${e(r.runId)}</span></span>${badge(r.status)}</h1></header>
+<header class="top"><div class="brand">${e(page.brand)}</div><h1><span>${e(page.kind)} <span class="runid">${e(page.id)}</span></span>${badge(page.status)}</h1></header>
 <main>
-${renderLeftDown(audited.outcomes)}
-${renderCounts(audited)}
-<section class="grid">${renderRunPanel(r, options)}${renderClassification(r)}${renderAttestation(r)}${renderCanary(r.summary?.canary, audited.outcomes)}</section>
-<section><h2>Timeline</h2>${renderTimeline(audited.outcomes, r.options.restoreStoppedVms)}</section>
-${renderScaleSets(audited.outcomes, r.options.restoreStoppedVms)}
-${renderFailures(audited.outcomes)}
-${renderSkips(audited.outcomes)}
-${renderSubnets(audited.outcomes)}
-${renderWarnings(r)}
-${renderNotifications(audited.notifications)}
-${renderPlanAndOptions(r)}
+${page.sections.join("\n")}
 </main>
-<footer>Audit record of run ${e(r.runId)}${options.generatedAt === undefined ? "" : ` · generated ${formatTime(options.generatedAt)}`}</footer>
+<footer>${e(page.footer)}${page.generatedAt === undefined ? "" : ` · generated ${formatTime(page.generatedAt)}`}</footer>
 </body>
 </html>
 `;
+}
+
+export function renderRunReport(audited: AuditedRun, options: ReportOptions = {}): string {
+  const r = audited.run;
+  return reportPage({
+    title: `Port 25 remediation · ${r.subscriptionId} · ${r.status}`,
+    brand: "Port 25 remediation report",
+    kind: "Run",
+    id: r.runId,
+    status: r.status,
+    sections: [
+      renderLeftDown(audited.outcomes),
+      renderCounts(audited),
+      `<section class="grid">${renderRunPanel(r, options)}${renderClassification(r)}${renderAttestation(r)}${renderCanary(r.summary?.canary, audited.outcomes)}</section>`,
+      `<section><h2>Timeline</h2>${renderTimeline(audited.outcomes, r.options.restoreStoppedVms)}</section>`,
+      renderScaleSets(audited.outcomes, r.options.restoreStoppedVms),
+      renderFailures(audited.outcomes),
+      renderSkips(audited.outcomes),
+      renderSubnets(audited.outcomes),
+      renderWarnings(r),
+      renderNotifications(audited.notifications),
+      renderPlanAndOptions(r),
+    ],
+    footer: `Audit record of run ${r.runId}`,
+    generatedAt: options.generatedAt,
+  });
 }

@@ -1,4 +1,5 @@
 /** ArmGateway over the real SDK clients: every answer parsed into the plain-data contracts. */
+import { mapLimit } from "../concurrency";
 import type { InstanceViewStatus, VirtualMachine, VirtualMachineExtension, VirtualMachineScaleSet, VirtualMachineScaleSetVM } from "@azure/arm-compute";
 import type { NetworkWatcher, Subnet, VirtualNetwork } from "@azure/arm-network";
 import type { ResourceGroup } from "@azure/arm-resources";
@@ -953,17 +954,3 @@ async function collect<T>(iterable: AsyncIterable<T>): Promise<T[]> {
   return out;
 }
 
-/** Maps with at most `limit` calls in flight, keeping input order. */
-async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const results = new Array<R>(items.length);
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < items.length) {
-      const i = next++;
-      const item = items[i];
-      if (item !== undefined) results[i] = await fn(item);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return results;
-}

@@ -3,6 +3,7 @@
  * campaign would take them: each classified, each exemptible one discovered and planned (the per-subscription plan
  * code), a few subscriptions at a time (ARM's read budgets are per subscription; the token and the machine are not).
  */
+import { mapLimit } from "../concurrency";
 import type { ArmGateway, ManagementGroupSubscription } from "../azure/gateway";
 import { discoverSubscription } from "../azure/discover";
 import type { Classification } from "../contracts/classification";
@@ -49,20 +50,6 @@ export interface GroupPlan {
   totals: GroupPlanTotals;
 }
 
-/** Runs `fn` over `items`, at most `limit` at a time; the results in the items' order. */
-export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const results: R[] = new Array<R>(items.length);
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < items.length) {
-      const i = next++;
-      const item = items[i];
-      if (item !== undefined) results[i] = await fn(item);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return results;
-}
 
 async function planOne(arm: ArmGateway, s: ManagementGroupSubscription, options: RemediationOptions, rethrow: (e: unknown) => boolean): Promise<GroupPlanEntry> {
   const entry: GroupPlanEntry = {

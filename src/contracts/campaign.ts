@@ -6,7 +6,7 @@
  */
 import { z } from "zod";
 import { SubscriptionIdSchema } from "./ids";
-import { AttestationSchema, ModeSchema, OutcomeCountsSchema, RunStatusSchema } from "./remediation";
+import { AttestationSchema, ModeSchema, OutcomeCountsSchema, RunStatusSchema, type RemediationInput } from "./remediation";
 import { CategorySchema } from "./classification";
 import { RemediationOptionsSchema } from "./options";
 import { DecisionSchema } from "./events";
@@ -92,6 +92,24 @@ export const RunTemplateSchema = z.object({
   probeHost: z.string().min(1),
 });
 export type RunTemplate = z.output<typeof RunTemplateSchema>;
+
+/** A subscription's run from the template: the one shape of a run's input, whoever starts it. */
+export function runInputOf(run: RunTemplate, subscriptionId: string, runId: string, campaign?: { campaignId: string; instanceId: string }): RemediationInput {
+  return {
+    subscriptionId,
+    attestation: run.attestation,
+    mode: run.mode,
+    requireApproval: run.requireApproval,
+    ...(run.allowSelfApproval === true ? { allowSelfApproval: true } : {}),
+    options: run.options,
+    requestedBy: run.requestedBy,
+    ...(run.requestedById !== undefined ? { requestedById: run.requestedById } : {}),
+    requestedAt: run.requestedAt,
+    probeHost: run.probeHost,
+    runId,
+    ...(campaign !== undefined ? { campaign } : {}),
+  };
+}
 
 /** Input of remediateCampaign: the validated start request, stamped by the starter. */
 export const CampaignInputSchema = z.object({

@@ -5,24 +5,16 @@
  */
 import type { HttpRequest, HttpResponseInit, InvocationContext } from "@azure/functions";
 import * as df from "durable-functions";
-import { z } from "zod";
 import { APPROVE_EVENT } from "../contracts/names";
-import { SubscriptionIdSchema } from "../contracts/ids";
-import { errorResponse, handleErrors, jsonResponse, parseOr400, queryObject, requireRole } from "./http";
+import { errorResponse, handleErrors, jsonResponse } from "./http";
 import { tryGetStatus, isLive } from "./instances";
 import { approvalFor } from "./approveRemediation";
-import { campaignIdParam, campaignUrls, memberOf, readCampaign, requireLiveCampaign } from "./campaignView";
-
-export const MemberQuerySchema = z.object({ subscriptionId: SubscriptionIdSchema.optional() }).strict();
+import { campaignDecision, campaignUrls, memberOf } from "./campaignView";
 
 export async function approveCampaign(request: HttpRequest, client: df.DurableClient, context: InvocationContext): Promise<HttpResponseInit> {
   return handleErrors(context, async () => {
-    const caller = requireRole(request, "Port25.Operator");
-    const instanceId = campaignIdParam(request);
-    const query = parseOr400(MemberQuerySchema, queryObject(request), "query");
-    const { status, view } = await readCampaign(client, instanceId);
-    requireLiveCampaign(status, instanceId);
-    const targets = query.subscriptionId !== undefined ? [memberOf(view, query.subscriptionId)] : view.members;
+    const { caller, instanceId, view, subscriptionId } = await campaignDecision(request, client);
+    const targets = subscriptionId !== undefined ? [memberOf(view, subscriptionId)] : view.members;
     const approved: { subscriptionId: string; runInstanceId: string }[] = [];
     const notWaiting: { subscriptionId: string; state: string; phase?: string }[] = [];
     const refused: { subscriptionId: string; code: string; message: string }[] = [];
@@ -38,7 +30,7 @@ export async function approveCampaign(request: HttpRequest, client: df.DurableCl
       }
       const decision = approvalFor(request, caller, m.runInstanceId, run);
       if ("refused" in decision) {
-        if (query.subscriptionId !== undefined) return decision.refused;
+        if (subscriptionId !== undefined) return decision.refused;
         if (decision.code === "NotWaitingForApproval") notWaiting.push({ subscriptionId: m.subscriptionId, state: m.state, ...(m.phase !== undefined ? { phase: m.phase } : {}) });
         else refused.push({ subscriptionId: m.subscriptionId, code: decision.code, message: decision.message });
         continue;
@@ -46,11 +38,11 @@ export async function approveCampaign(request: HttpRequest, client: df.DurableCl
       await client.raiseEvent(m.runInstanceId, APPROVE_EVENT, decision.event);
       approved.push({ subscriptionId: m.subscriptionId, runInstanceId: m.runInstanceId });
     }
-    if (query.subscriptionId !== undefined && approved.length === 0) {
+    if (subscriptionId !== undefined && approved.length === 0) {
       const m = targets[0];
-      return errorResponse(409, "NotWaitingForApproval", `Subscription ${query.subscriptionId} of campaign ${instanceId} has no run waiting for approval: it is ${m?.state ?? "unknown"}`, {
+      return errorResponse(409, "NotWaitingForApproval", `Subscription ${subscriptionId} of campaign ${instanceId} has no run waiting for approval: it is ${m?.state ?? "unknown"}`, {
         instanceId,
-        subscriptionId: query.subscriptionId,
+        subscriptionId: subscriptionId,
         state: m?.state,
       });
     }

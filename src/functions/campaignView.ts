@@ -19,7 +19,8 @@ import {
 import { campaignLaneIds, LaneStatusSchema } from "../contracts/functions/campaign";
 import { withWaveCounts } from "../contracts/functions/runWave";
 import { PhaseSchema, ProgressSchema, type Phase } from "../contracts/remediation";
-import { errorResponse, HttpProblem, parseOr400 } from "./http";
+import { errorResponse, HttpProblem, parseOr400, queryObject, requireRole, type Caller } from "./http";
+import { SubscriptionIdSchema } from "../contracts/ids";
 import { isLive, tryGetStatus } from "./instances";
 
 /** A campaign's instance id (port25-campaign-<id>) or its bare campaign id. */
@@ -139,7 +140,7 @@ async function withRunProgress(client: df.DurableClient, member: CampaignMember)
 }
 
 /** The campaign must be live for approve and cancel: 409 NotRunning otherwise. */
-export function requireLiveCampaign(status: df.DurableOrchestrationStatus, instanceId: string): void {
+function requireLiveCampaign(status: df.DurableOrchestrationStatus, instanceId: string): void {
   if (!isLive(status)) throw new HttpProblem(errorResponse(409, "NotRunning", `Campaign ${instanceId} is ${status.runtimeStatus}`));
 }
 
@@ -154,4 +155,19 @@ export function memberOf(view: CampaignView, subscriptionId: string): CampaignVi
     throw new HttpProblem(errorResponse(404, "NotFound", `Subscription ${subscriptionId} is not (yet) part of campaign ${view.instanceId}${later}`, { queued: view.queued }));
   }
   return m;
+}
+
+const MemberQuerySchema = z.object({ subscriptionId: SubscriptionIdSchema.optional() }).strict();
+
+/**
+ * What approve and cancel of a campaign start from: the caller (an Operator), the live campaign named by the route
+ * (400 malformed, 404 unknown, 409 over), its view, and the one subscription the `subscriptionId` query names.
+ */
+export async function campaignDecision(request: HttpRequest, client: df.DurableClient): Promise<{ caller: Caller; instanceId: string; view: CampaignView; subscriptionId: string | undefined }> {
+  const caller = requireRole(request, "Port25.Operator");
+  const instanceId = campaignIdParam(request);
+  const query = parseOr400(MemberQuerySchema, queryObject(request), "query");
+  const { status, view } = await readCampaign(client, instanceId);
+  requireLiveCampaign(status, instanceId);
+  return { caller, instanceId, view, subscriptionId: query.subscriptionId };
 }

@@ -7,20 +7,15 @@ import type { HttpRequest, HttpResponseInit, InvocationContext } from "@azure/fu
 import * as df from "durable-functions";
 import { CANCEL_EVENT } from "../contracts/names";
 import { cancelMemberEvent } from "../contracts/functions/campaign";
-import { errorResponse, handleErrors, jsonResponse, parseOr400, queryObject, requireRole } from "./http";
+import { errorResponse, handleErrors, jsonResponse } from "./http";
 import { isLive, tryGetStatus } from "./instances";
 import { cancelEventOf, cancelRunCascade } from "./cancelRemediation";
-import { MemberQuerySchema } from "./approveCampaign";
-import { campaignIdParam, campaignUrls, memberOf, readCampaign, requireLiveCampaign, type CampaignViewMember } from "./campaignView";
+import { campaignDecision, campaignUrls, memberOf, readCampaign, type CampaignViewMember } from "./campaignView";
 import { LaneStatusSchema } from "../contracts/functions/campaign";
 
 export async function cancelCampaign(request: HttpRequest, client: df.DurableClient, context: InvocationContext): Promise<HttpResponseInit> {
   return handleErrors(context, async () => {
-    const caller = requireRole(request, "Port25.Operator");
-    const instanceId = campaignIdParam(request);
-    const query = parseOr400(MemberQuerySchema, queryObject(request), "query");
-    const { status, view } = await readCampaign(client, instanceId);
-    requireLiveCampaign(status, instanceId);
+    const { caller, instanceId, view, subscriptionId } = await campaignDecision(request, client);
     const event = cancelEventOf(caller);
     const runsSignalled: string[] = [];
     const pendingCancelled: string[] = [];
@@ -31,8 +26,8 @@ export async function cancelCampaign(request: HttpRequest, client: df.DurableCli
       await cancelRunCascade(client, m.runInstanceId, run, event);
       runsSignalled.push(m.runInstanceId);
     };
-    if (query.subscriptionId !== undefined) {
-      const m = memberOf(view, query.subscriptionId);
+    if (subscriptionId !== undefined) {
+      const m = memberOf(view, subscriptionId);
       if (m.state === "running") {
         await cancelRun(m);
       } else if (m.state === "pending") {

@@ -5,7 +5,6 @@
  */
 import type { HttpRequest, HttpResponseInit, InvocationContext } from "@azure/functions";
 import * as df from "durable-functions";
-import { getConfig } from "../config";
 import {
   campaignInstanceId,
   CampaignInputSchema,
@@ -16,7 +15,7 @@ import {
 import { MAX_REQUEST_BYTES } from "../contracts/startRequest";
 import { REMEDIATE_CAMPAIGN } from "../contracts/names";
 import { errorResponse, handleErrors, jsonResponse, parseOr400, readJsonBody, requireRole } from "./http";
-import { newRunId, refuseFutureApproval } from "./startRemediation";
+import { newRunId, refuseFutureApproval, runTemplateOf } from "./startRemediation";
 import { campaignUrls } from "./campaignView";
 
 /** Two targets that would remediate the same subscriptions: the same management group, or lists that share one. */
@@ -51,17 +50,7 @@ export async function startCampaign(request: HttpRequest, client: df.DurableClie
       campaignId,
       target,
       maxConcurrentSubscriptions: start.maxConcurrentSubscriptions,
-      run: {
-        attestation: start.attestation,
-        mode: start.mode,
-        requireApproval: start.requireApproval,
-        ...(start.allowSelfApproval ? { allowSelfApproval: true } : {}),
-        options: start.options,
-        requestedBy: caller.name,
-        ...(caller.id === undefined ? {} : { requestedById: caller.id }),
-        requestedAt: now.toISOString(),
-        probeHost: start.options.probeHost ?? getConfig().PORT25_PROBE_HOST,
-      },
+      run: runTemplateOf(start, caller, now),
     });
     const instanceId = campaignInstanceId(campaignId);
     await client.startNew(REMEDIATE_CAMPAIGN, { instanceId, input });

@@ -5,7 +5,8 @@ import * as df from "durable-functions";
 import { z } from "zod";
 import { getConfig } from "../config";
 import { RemediationInputSchema, remediationInstanceId } from "../contracts/remediation";
-import { MAX_REQUEST_BYTES, StartRequestSchema } from "../contracts/startRequest";
+import { MAX_REQUEST_BYTES, StartRequestSchema, type StartRequest } from "../contracts/startRequest";
+import { runInputOf, RunTemplateSchema, type RunTemplate } from "../contracts/campaign";
 import { REMEDIATE_SUBSCRIPTION } from "../contracts/names";
 import {
   errorResponse,
@@ -16,6 +17,7 @@ import {
   readJsonBody,
   requireRole,
   validationResponse,
+  type Caller,
 } from "./http";
 import { findLiveInstance, isLive, statusUrls } from "./instances";
 
@@ -32,6 +34,25 @@ export function refuseFutureApproval(approvedAt: string, now: Date): void {
   if (Date.parse(approvedAt) > now.getTime() + FUTURE_SKEW_MS) {
     throw new HttpProblem(validationResponse("request body", [{ path: "attestation.approvedAt", message: "must not be in the future" }]));
   }
+}
+
+/**
+ * What a start request and its caller make of a run, or of every run of a campaign: all of the run's input but the
+ * subscription and the run id. The starter is the authenticated principal; attestation.approvedBy is the exemption's
+ * approver, a claim about the exemption recorded as given.
+ */
+export function runTemplateOf(start: Pick<StartRequest, "attestation" | "mode" | "requireApproval" | "allowSelfApproval" | "options">, caller: Caller, now: Date): RunTemplate {
+  return RunTemplateSchema.parse({
+    attestation: start.attestation,
+    mode: start.mode,
+    requireApproval: start.requireApproval,
+    ...(start.allowSelfApproval ? { allowSelfApproval: true } : {}),
+    options: start.options,
+    requestedBy: caller.name,
+    ...(caller.id === undefined ? {} : { requestedById: caller.id }),
+    requestedAt: now.toISOString(),
+    probeHost: start.options.probeHost ?? getConfig().PORT25_PROBE_HOST,
+  });
 }
 
 const RunIdOfInput = z.object({ runId: z.string() });
@@ -63,22 +84,7 @@ export async function startRemediation(
       });
     const live = await findLiveInstance(client, instanceId);
     if (live) return conflict(live);
-    const config = getConfig();
-    const input = RemediationInputSchema.parse({
-      subscriptionId: start.subscriptionId,
-      attestation: start.attestation,
-      mode: start.mode,
-      requireApproval: start.requireApproval,
-      ...(start.allowSelfApproval ? { allowSelfApproval: true } : {}),
-      options: start.options,
-      // The starter is the authenticated principal; attestation.approvedBy is the exemption's approver, a claim about
-      // the exemption recorded as given.
-      requestedBy: caller.name,
-      ...(caller.id === undefined ? {} : { requestedById: caller.id }),
-      requestedAt: now.toISOString(),
-      probeHost: start.options.probeHost ?? config.PORT25_PROBE_HOST,
-      runId: newRunId(now),
-    });
+    const input = RemediationInputSchema.parse(runInputOf(runTemplateOf(start, caller, now), start.subscriptionId, newRunId(now)));
     try {
       await client.startNew(REMEDIATE_SUBSCRIPTION, { instanceId, input });
     } catch (e) {

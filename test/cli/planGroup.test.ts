@@ -12,7 +12,8 @@ import { buildPlan } from "../../src/domain/planWaves";
 import { RemediationOptionsSchema } from "../../src/contracts/options";
 import type { ArmGateway } from "../../src/azure/gateway";
 import { isAzureOperationError } from "../../src/errors";
-import { mapLimit, planSubscriptions, renderGroupPlan } from "../../src/cli/planGroup";
+import { planSubscriptions, renderGroupPlan } from "../../src/cli/planGroup";
+import { mapLimit } from "../../src/concurrency";
 
 const DEMO = join(resolve(__dirname, "../.."), "scenarios/demo.json");
 const MISSING = "99999999-9999-4999-8999-999999999999";
