@@ -1,5 +1,6 @@
 /** Shapes exchanged between the benchmark entry (bench/run.ts) and the processes it starts, checked with zod. */
 import { z } from "zod";
+import { OutcomeCountsSchema } from "../src/contracts/remediation";
 
 /** Seconds a VM's three power operations take on Azure at the scenario's nominal latencies (30 + 60 + 60). */
 export const NOMINAL_CYCLE_SECONDS = 150;
@@ -200,7 +201,7 @@ export const CampaignMetricsSchema = z.object({
   error: z.string().optional(),
   campaignStatus: z.string().optional(),
   byState: z.record(z.string(), Count).optional(),
-  resources: z.object({ total: Count, cycled: Count, skipped: Count, failed: Count, pending: Count, leftDown: Count.optional() }).optional(),
+  resources: OutcomeCountsSchema.optional(),
   /** Every subscription of the estate is a member exactly once. */
   everySubscriptionOnce: z.boolean().optional(),
   /** Members whose run's counts do not account for every resource of their subscription (or left alone without a reason). */

@@ -51,7 +51,7 @@ async function runActivity(state: HostState, item: ActivityItem): Promise<Histor
     // The worker hands string inputs through tryJsonParse; the SDK stringified them once already.
     const input = typeof raw === "string" ? tryJsonParse(raw) : raw;
     const context = invocationContext(registration, state.options.log);
-    // An activity may declare a durable client input, as any function may (it then reads instances' statuses).
+    // An activity may declare a durable client input, like every other kind of function (it then reads instances' statuses).
     if (registration.durableClientBinding !== undefined && state.durableClient !== undefined) {
       context.extraInputs.set(registration.durableClientBinding, await state.durableClient());
     }
