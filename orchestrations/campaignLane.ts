@@ -1,11 +1,10 @@
 /**
- * One lane of a campaign: its subscriptions, one after another. The campaign runs as many lanes at once as its cap
- * on concurrent subscriptions, so a slow subscription holds back only its own lane. Each lane's history holds a
- * few events per subscription, and its custom status one short line per subscription (laneStatusMember), under the
- * extension's 16 KB cap: LANE_MEMBERS_MAX bounds both.
+ * One lane of a campaign's queue (campaignQueue.ts): up to LANE_MEMBERS_MAX subscriptions, one after another; a
+ * queue runs its lanes one at a time. Each lane's history holds a few events per subscription, and its custom status
+ * one short line per subscription (laneStatusMember), under the extension's 16 KB cap: LANE_MEMBERS_MAX bounds both.
  *
  * For each subscription, in order:
- * 1. classified (all of the lane's at once when the lane starts, so the view shows every verdict early): blocked
+ * 1. classified (all of the lane's at once when the lane starts, so the view shows their verdicts early): blocked
  *    and not exemptible, or unknown (unless the run's options force unknown billing), → reported with the reason and
  *    left alone; not blocked → nothing to do;
  * 2. a live run of the subscription (started by hand, by another campaign or by the re-verification) → reported

@@ -1,21 +1,21 @@
 /**
  * A campaign (src/contracts/campaign.ts): resolve its subscriptions (the list given, or every subscription under a
- * management group), deal them into lanes (campaignLane.ts) — as many lanes as the cap on concurrent subscriptions,
- * each taking its subscriptions one after another — and report every subscription: left alone with its reason,
- * already running, or run to its end with its counts. Many subscriptions take several rounds of lanes, so that no
- * lane's history grows beyond LANE_MEMBERS_MAX subscriptions.
+ * management group), deal them into queues (campaignQueue.ts) — as many as the cap on concurrent subscriptions, each
+ * taking its subscriptions one after another, in lanes of LANE_MEMBERS_MAX (campaignLane.ts) so that no history
+ * grows with the estate — and report every subscription: left alone with its reason, already running, cancelled
+ * before its run, or run to its end with its counts.
  *
- * Cancel ("cancel", raised by the campaign's cancel endpoint, which also cancels the lanes and every run in flight):
- * no further round starts; subscriptions not started are reported cancelled; runs in flight finish their work in
- * flight as a cancelled run does.
+ * Cancel ("cancel", raised by the campaign's cancel endpoint, which also cancels the queues, their lanes in flight
+ * and every run in flight): no subscription starts after it; those not started are reported cancelled; runs in
+ * flight finish their work in flight as a cancelled run does.
  */
 import type { OrchestrationContext, Task } from "durable-functions";
 import { activityTask, parseActivityResult, registerOrchestration, subOrchestrationTask } from "../src/contracts/durable";
 import { parseWith } from "../src/contracts/parse";
 import {
-  campaignLaneOrchestration,
-  CampaignLaneOutput,
-  laneInstanceId,
+  campaignQueueOrchestration,
+  CampaignQueueOutput,
+  queueInstanceId,
   listManagementGroupSubscriptionsActivity,
   recordCampaignCompletedActivity,
   recordCampaignStartedActivity,
@@ -24,7 +24,6 @@ import {
 } from "../src/contracts/functions/campaign";
 import {
   campaignTotals,
-  LANE_MEMBERS_MAX,
   MAX_CAMPAIGN_SUBSCRIPTIONS,
   type CampaignInput,
   type CampaignMember,
@@ -113,15 +112,13 @@ export function* remediateCampaign(context: OrchestrationContext, input: Campaig
   const cancel = context.df.waitForExternalEvent(CANCEL_EVENT);
   let phase: CampaignPhase = "resolve";
   let subscriptions = 0;
-  let lanes: string[] = [];
-  const finishedRounds: number[] = [];
+  let queues: string[] = [];
   const publish = (message?: string): void => {
     const progress: CampaignProgress = {
       campaignId: input.campaignId,
       phase,
       subscriptions,
-      lanes,
-      ...(finishedRounds.length > 0 ? { finishedRounds } : {}),
+      queues,
       ...(message !== undefined ? { message } : {}),
       ...(cancel.isCompleted ? { cancelRequested: true } : {}),
     };
@@ -142,67 +139,47 @@ export function* remediateCampaign(context: OrchestrationContext, input: Campaig
   subscriptions = found.length;
   const members: CampaignMember[] = [];
 
-  // Rounds of lanes: each lane takes at most LANE_MEMBERS_MAX subscriptions.
+  // Queues, as many as the cap, each taking its subscriptions lane after lane.
   phase = "runs";
   const cap = Math.max(1, input.maxConcurrentSubscriptions);
-  const perRound = cap * LANE_MEMBERS_MAX;
   const indexed = found.map((s, index) => ({ ...s, index }));
-  for (let start = 0, round = 0; start < indexed.length; start += perRound, round++) {
-    const roundMembers = indexed.slice(start, start + perRound);
-    if (cancel.isCompleted) {
-      const by = CancelEventSchema.safeParse(cancel.result);
-      for (const m of roundMembers) {
+  const dealt = deal(indexed, cap);
+  queues = dealt.map((_, q) => queueInstanceId(instanceId, q));
+  const tasks = dealt.map((queueMembers, q) =>
+    subOrchestrationTask(
+      context,
+      campaignQueueOrchestration,
+      { campaignId: input.campaignId, campaignInstanceId: instanceId, queue: q, members: queueMembers, run: input.run },
+      queues[q],
+    ),
+  );
+  if (tasks.length > 0) {
+    publish(`${subscriptions} subscription(s), up to ${cap} at once`);
+    // The first wait covers every queue and the cancel waiter (which then records the event whenever it arrives);
+    // after it each queue is awaited alone, so a queue that failed is reported below and the others still awaited.
+    yield context.df.Task.any([...tasks, cancel]);
+  }
+  for (const [q, task] of tasks.entries()) {
+    try {
+      const raw: unknown = task.isCompleted || task.isFaulted ? task.result : yield task;
+      if (task.isFaulted) throw ensureError(raw);
+      members.push(...parseWith(CampaignQueueOutput, raw, "output of campaignQueue").members);
+    } catch (e) {
+      const why = ensureError(e).message.slice(0, 600);
+      for (const m of dealt[q] ?? []) {
         members.push({
           subscriptionId: m.subscriptionId,
           ...(m.displayName !== undefined ? { displayName: m.displayName } : {}),
-          state: "cancelled",
-          reason: `cancelled by ${by.success ? by.data.cancelledBy : "an operator"} before its run started; nothing was changed`,
+          state: "failed",
+          reason: `its queue failed (${why}); if its run started, see /api/remediations/port25-${m.subscriptionId}`,
         });
       }
-      continue;
     }
-    const dealt = deal(roundMembers, cap);
-    const ids = dealt.map((_, lane) => laneInstanceId(instanceId, round, lane));
-    const tasks = dealt.map((laneMembers, lane) =>
-      subOrchestrationTask(
-        context,
-        campaignLaneOrchestration,
-        { campaignId: input.campaignId, campaignInstanceId: instanceId, lane, members: laneMembers, run: input.run },
-        ids[lane],
-      ),
-    );
-    lanes = ids;
-    publish(`${subscriptions} subscription(s), up to ${cap} at once${indexed.length > perRound ? ` (round ${round + 1})` : ""}`);
-    // The first wait covers every lane and the cancel waiter (which then records the event whenever it arrives);
-    // after it each lane is awaited alone, so a lane that failed is reported below and the others still awaited.
-    yield context.df.Task.any([...tasks, cancel]);
-    const roundOut: CampaignMember[] = [];
-    for (const [lane, task] of tasks.entries()) {
-      const laneMembers = dealt[lane] ?? [];
-      try {
-        const raw: unknown = task.isCompleted || task.isFaulted ? task.result : yield task;
-        if (task.isFaulted) throw ensureError(raw);
-        roundOut.push(...parseWith(CampaignLaneOutput, raw, "output of campaignLane").members);
-      } catch (e) {
-        const why = ensureError(e).message.slice(0, 600);
-        for (const m of laneMembers) {
-          roundOut.push({
-            subscriptionId: m.subscriptionId,
-            ...(m.displayName !== undefined ? { displayName: m.displayName } : {}),
-            state: "failed",
-            reason: `its lane failed (${why}); if its run started, see /api/remediations/port25-${m.subscriptionId}`,
-          });
-        }
-      }
-    }
-    // Back into the campaign's order.
-    const order = new Map(roundMembers.map((m, i) => [m.subscriptionId, i] as const));
-    roundOut.sort((a, b) => (order.get(a.subscriptionId) ?? 0) - (order.get(b.subscriptionId) ?? 0));
-    members.push(...roundOut);
-    finishedRounds.push(ids.length);
-    lanes = [];
-    publish();
   }
+  // Back into the campaign's order.
+  const order = new Map(indexed.map((m, i) => [m.subscriptionId, i] as const));
+  members.sort((a, b) => (order.get(a.subscriptionId) ?? 0) - (order.get(b.subscriptionId) ?? 0));
+  publish();
 
   phase = "report";
   const totals = campaignTotals(members);

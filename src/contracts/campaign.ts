@@ -25,7 +25,7 @@ export const MAX_CAMPAIGN_SUBSCRIPTIONS = 500;
 /** Most subscriptions remediated at once by one campaign. */
 export const MAX_CONCURRENT_SUBSCRIPTIONS = 50;
 /**
- * Subscriptions one lane takes in a round: bounds each lane's history (a few events per subscription) and its custom
+ * Subscriptions one lane of a queue takes: bounds each lane's history (a few events per subscription) and its custom
  * status, which lists them (laneStatusMember: at most about 750 characters each, under the extension's cap of 16 KB
  * of UTF-16 text, 8,192 characters, for the whole status).
  */
@@ -183,13 +183,11 @@ export const CampaignProgressSchema = z.object({
   campaignId: z.string(),
   phase: CampaignPhaseSchema,
   subscriptions: z.number().int().min(0),
-  /** The lanes in flight (campaignLane instances, whose statuses list their members). */
-  lanes: z.array(z.string()),
   /**
-   * The lanes of each finished round, counted (round r's lanes are laneInstanceId(campaign, r, 0…n-1)); their
-   * statuses list their members as they ended. Counts rather than ids keep the status small at 500 subscriptions.
+   * The campaign's queues (campaignQueue instances: their inputs list their subscriptions, their lanes' statuses
+   * where each stands).
    */
-  finishedRounds: z.array(z.number().int().min(1)).optional(),
+  queues: z.array(z.string()),
   message: z.string().optional(),
   cancelRequested: z.boolean().optional(),
 });

@@ -16,7 +16,7 @@ import {
   type CampaignSummary,
   type CampaignTotals,
 } from "../contracts/campaign";
-import { campaignLaneIds, LaneStatusSchema } from "../contracts/functions/campaign";
+import { CampaignQueueInput, CampaignQueueOutput, laneInstanceId, LaneStatusSchema, QueueStatusSchema } from "../contracts/functions/campaign";
 import { withWaveCounts } from "../contracts/functions/runWave";
 import { PhaseSchema, ProgressSchema, type Phase } from "../contracts/remediation";
 import { errorResponse, HttpProblem, parseOr400, queryObject, requireRole, type Caller } from "./http";
@@ -58,19 +58,62 @@ export interface CampaignView {
   totals: CampaignTotals;
   summary: CampaignSummary | null;
   failure: string | null;
-  /** The lanes in flight (the cancel endpoint signals them). */
-  activeLanes: string[];
-  /**
-   * Subscriptions of the campaign waiting for a later round of lanes: not listed in `members` until their round
-   * starts, counted in `totals` as pending.
-   */
-  queued: number;
+  /** The queues and lanes in flight (the cancel endpoint signals them). */
+  active: string[];
+  /** For each pending subscription, the instance that would start it: its lane when listed there, else its queue. */
+  holders: Map<string, string>;
 }
 
-/** The totals with the subscriptions still waiting for their round counted as pending. */
-function withQueued(totals: CampaignTotals, queued: number): CampaignTotals {
-  if (queued === 0) return totals;
-  return { ...totals, subscriptions: totals.subscriptions + queued, byState: { ...totals.byState, pending: totals.byState.pending + queued } };
+/** An instance's status as a durable client (or the local host) gives it. */
+export interface StatusRead {
+  runtimeStatus: string;
+  input?: unknown;
+  customStatus?: unknown;
+  output?: unknown;
+}
+export type ReadStatus = (instanceId: string, showInput: boolean) => Promise<StatusRead | undefined>;
+
+const LIVE_STATUSES: readonly string[] = ["Running", "Pending", "Suspended"];
+
+/**
+ * Every subscription of a running campaign where it stands, from its queues (their inputs list every subscription;
+ * their statuses, how many lanes have started and who was cancelled ahead) and their lanes (whose statuses list
+ * their subscriptions as they stand), each running one with its run's phase and counts.
+ */
+export async function liveMembers(read: ReadStatus, campaignInstanceId: string, queues: readonly string[]): Promise<{ members: CampaignViewMember[]; active: string[]; holders: Map<string, string> }> {
+  const members: CampaignViewMember[] = [];
+  const active: string[] = [];
+  const holders = new Map<string, string>();
+  for (const queueId of queues) {
+    const q = await read(queueId, true);
+    const input = CampaignQueueInput.safeParse(q?.input);
+    if (q === undefined || !input.success) continue;
+    const ended = CampaignQueueOutput.safeParse(q.output);
+    if (q.runtimeStatus === "Completed" && ended.success) {
+      members.push(...ended.data.members);
+      continue;
+    }
+    if (LIVE_STATUSES.includes(q.runtimeStatus)) active.push(queueId);
+    const status = QueueStatusSchema.safeParse(q.customStatus);
+    const listed = new Map<string, { member: CampaignMember; lane: string; live: boolean }>();
+    for (let l = 0; l < (status.success ? status.data.lanes : 0); l++) {
+      const laneId = laneInstanceId(campaignInstanceId, input.data.queue, l);
+      const lane = await read(laneId, false);
+      const live = lane !== undefined && LIVE_STATUSES.includes(lane.runtimeStatus);
+      if (live) active.push(laneId);
+      const s = LaneStatusSchema.safeParse(lane?.customStatus);
+      for (const m of s.success ? s.data.members : []) listed.set(m.subscriptionId, { member: m, lane: laneId, live });
+    }
+    const ahead = new Set(status.success ? status.data.cancelled : []);
+    for (const m of input.data.members) {
+      const found = listed.get(m.subscriptionId);
+      const base = { subscriptionId: m.subscriptionId, ...(m.displayName !== undefined ? { displayName: m.displayName } : {}) };
+      const member: CampaignMember = found?.member ?? (ahead.has(m.subscriptionId) ? { ...base, state: "cancelled", reason: "cancelled before its run started" } : { ...base, state: "pending" });
+      if (member.state === "pending") holders.set(m.subscriptionId, found?.live === true ? found.lane : queueId);
+      members.push(await withRunProgress(read, member));
+    }
+  }
+  return { members, active, holders };
 }
 
 const CampaignIdOfInput = z.object({ campaignId: z.string() });
@@ -88,20 +131,15 @@ export async function readCampaign(client: df.DurableClient, instanceId: string)
   const progress = CampaignProgressSchema.safeParse(status.customStatus);
   const campaignId = output.success ? output.data.summary.campaignId : progress.success ? progress.data.campaignId : input.success ? input.data.campaignId : instanceId.replace(/^port25-campaign-/, "");
   let members: CampaignViewMember[] = [];
-  let activeLanes: string[] = [];
-  let queued = 0;
+  let active: string[] = [];
+  let holders = new Map<string, string>();
   if (output.success) {
     members = output.data.summary.members;
   } else if (progress.success) {
-    activeLanes = progress.data.lanes;
-    const laneIds = campaignLaneIds(instanceId, progress.data);
-    const lanes = await Promise.all(laneIds.map((id) => tryGetStatus(client, id)));
-    const found: CampaignMember[] = lanes.flatMap((lane) => {
-      const s = LaneStatusSchema.safeParse(lane?.customStatus);
-      return s.success ? s.data.members : [];
-    });
-    members = await Promise.all(found.map((m) => withRunProgress(client, m)));
-    queued = Math.max(0, progress.data.subscriptions - members.length);
+    const live = await liveMembers((id, showInput) => tryGetStatus(client, id, showInput), instanceId, progress.data.queues);
+    members = live.members;
+    active = live.active;
+    holders = live.holders;
   }
   return {
     status,
@@ -115,24 +153,24 @@ export async function readCampaign(client: df.DurableClient, instanceId: string)
       message: progress.success ? (progress.data.message ?? null) : null,
       cancelRequested: progress.success && progress.data.cancelRequested === true,
       members,
-      totals: output.success ? output.data.summary.totals : withQueued(campaignTotals(members), queued),
+      totals: output.success ? output.data.summary.totals : campaignTotals(members),
       summary: output.success ? output.data.summary : null,
       failure: status.runtimeStatus === df.OrchestrationRuntimeStatus.Failed ? z.string().catch("failed").parse(status.output) : null,
-      activeLanes,
-      queued,
+      active,
+      holders,
     },
   };
 }
 
 /** A running member with its run's phase and counts as they stand (the running wave's finished lanes counted). */
-async function withRunProgress(client: df.DurableClient, member: CampaignMember): Promise<CampaignViewMember> {
+async function withRunProgress(read: ReadStatus, member: CampaignMember): Promise<CampaignViewMember> {
   if (member.state !== "running" || member.runInstanceId === undefined) return member;
-  const run = await tryGetStatus(client, member.runInstanceId);
+  const run = await read(member.runInstanceId, false);
   const parsed = ProgressSchema.safeParse(run?.customStatus);
   if (!parsed.success) return member;
   let progress = parsed.data;
   if ((progress.activeBatches ?? []).length > 0) {
-    const waves = await Promise.all((progress.activeBatches ?? []).map((id) => tryGetStatus(client, id)));
+    const waves = await Promise.all((progress.activeBatches ?? []).map((id) => read(id, false)));
     progress = withWaveCounts(progress, waves.map((w) => w?.customStatus));
   }
   const phase: Phase = progress.phase;
@@ -148,11 +186,8 @@ function requireLiveCampaign(status: df.DurableOrchestrationStatus, instanceId: 
 export function memberOf(view: CampaignView, subscriptionId: string): CampaignViewMember {
   const m = view.members.find((x) => x.subscriptionId === subscriptionId.toLowerCase());
   if (m === undefined) {
-    const later =
-      view.queued > 0
-        ? `; ${view.queued} of its subscriptions wait for a later round of lanes and are listed, and can be approved or cancelled one by one, once their round starts (cancel the whole campaign to keep every one of them from starting)`
-        : "";
-    throw new HttpProblem(errorResponse(404, "NotFound", `Subscription ${subscriptionId} is not (yet) part of campaign ${view.instanceId}${later}`, { queued: view.queued }));
+    const listing = view.phase === "resolve" || view.phase === "starting" ? " (its subscriptions are being listed: try again in a moment)" : "";
+    throw new HttpProblem(errorResponse(404, "NotFound", `Subscription ${subscriptionId} is not part of campaign ${view.instanceId}${listing}`));
   }
   return m;
 }

@@ -11,7 +11,6 @@ import { errorResponse, handleErrors, jsonResponse } from "./http";
 import { isLive, tryGetStatus } from "./instances";
 import { cancelEventOf, cancelRunCascade } from "./cancelRemediation";
 import { campaignDecision, campaignUrls, memberOf, readCampaign, type CampaignViewMember } from "./campaignView";
-import { LaneStatusSchema } from "../contracts/functions/campaign";
 
 export async function cancelCampaign(request: HttpRequest, client: df.DurableClient, context: InvocationContext): Promise<HttpResponseInit> {
   return handleErrors(context, async () => {
@@ -31,10 +30,17 @@ export async function cancelCampaign(request: HttpRequest, client: df.DurableCli
       if (m.state === "running") {
         await cancelRun(m);
       } else if (m.state === "pending") {
-        const lane = await laneOf(client, view.activeLanes, m.subscriptionId);
-        if (lane !== undefined) {
-          await client.raiseEvent(lane, cancelMemberEvent(m.subscriptionId), event);
+        // Its lane if one lists it, else its queue: whichever would start it keeps it from starting.
+        const holder = view.holders.get(m.subscriptionId);
+        if (holder !== undefined) {
+          await client.raiseEvent(holder, cancelMemberEvent(m.subscriptionId), event);
           pendingCancelled.push(m.subscriptionId);
+          // Its queue may have handed it to a lane meanwhile: read again and tell that lane, or cancel its run.
+          const reread = (await readCampaign(client, instanceId)).view;
+          const again = memberOf(reread, m.subscriptionId);
+          const now = reread.holders.get(m.subscriptionId);
+          if (again.state === "running") await cancelRun(again);
+          else if (now !== undefined && now !== holder) await client.raiseEvent(now, cancelMemberEvent(m.subscriptionId), event);
         }
       }
       if (runsSignalled.length === 0 && pendingCancelled.length === 0) {
@@ -45,18 +51,25 @@ export async function cancelCampaign(request: HttpRequest, client: df.DurableCli
         });
       }
     } else {
-      // The campaign first (no further round), then its lanes (no further subscription), then the runs in flight.
+      // The campaign first, then its queues and lanes in flight (no further subscription starts), then the runs.
       await client.raiseEvent(instanceId, CANCEL_EVENT, event);
-      for (const lane of view.activeLanes) {
-        const s = await tryGetStatus(client, lane);
-        if (s !== undefined && isLive(s)) await client.raiseEvent(lane, CANCEL_EVENT, event);
-      }
+      const signalled = new Set<string>();
+      const signal = async (ids: readonly string[]): Promise<void> => {
+        for (const id of ids) {
+          if (signalled.has(id)) continue;
+          const s = await tryGetStatus(client, id);
+          if (s !== undefined && isLive(s)) await client.raiseEvent(id, CANCEL_EVENT, event);
+          signalled.add(id);
+        }
+      };
+      await signal(view.active);
       for (const m of view.members) {
         if (m.state === "running") await cancelRun(m);
         else if (m.state === "pending") pendingCancelled.push(m.subscriptionId);
       }
-      // A lane may have started a run between the read above and its cancel: read again and cancel that run too.
+      // A queue may have started a lane, or a lane a run, between the read above and its cancel: read again.
       const again = await readCampaign(client, instanceId);
+      await signal(again.view.active);
       for (const m of again.view.members) {
         if (m.state !== "running" || m.runInstanceId === undefined || runsSignalled.includes(m.runInstanceId)) continue;
         await cancelRun(m);
@@ -66,16 +79,6 @@ export async function cancelCampaign(request: HttpRequest, client: df.DurableCli
     }
     return jsonResponse(202, { instanceId, ...event, runsSignalled, pendingCancelled, ...campaignUrls(request, instanceId, view.campaignId) });
   });
-}
-
-/** The live lane whose status lists the subscription. */
-async function laneOf(client: df.DurableClient, lanes: readonly string[], subscriptionId: string): Promise<string | undefined> {
-  for (const id of lanes) {
-    const s = await tryGetStatus(client, id);
-    const lane = LaneStatusSchema.safeParse(s?.customStatus);
-    if (s !== undefined && isLive(s) && lane.success && lane.data.members.some((m) => m.subscriptionId === subscriptionId)) return id;
-  }
-  return undefined;
 }
 
 df.app.client.http("cancelCampaign", {

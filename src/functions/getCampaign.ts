@@ -9,7 +9,7 @@ export async function getCampaign(request: HttpRequest, client: df.DurableClient
     requireRole(request, ["Port25.Operator", "Port25.Auditor"]);
     const instanceId = campaignIdParam(request);
     const { view } = await readCampaign(client, instanceId);
-    const { activeLanes: _lanes, ...shown } = view;
+    const { active: _active, holders: _holders, ...shown } = view;
     return jsonResponse(200, { ...shown, ...campaignUrls(request, instanceId, view.campaignId) });
   });
 }

@@ -25,6 +25,7 @@ const ViewSchema = z.object({
   runtimeStatus: z.string(),
   members: z.array(CampaignMemberSchema.extend({ phase: z.string().optional() })),
   summary: CampaignSummarySchema.nullable(),
+  totals: z.object({ subscriptions: z.number(), byState: z.record(z.string(), z.number()) }),
 });
 type View = z.output<typeof ViewSchema>;
 const StartedSchema = z.object({ instanceId: z.string(), campaignId: z.string(), reportUrl: z.string() });
@@ -312,40 +313,34 @@ describe("cancelling one subscription of a campaign over HTTP", () => {
   });
 });
 
-describe("a campaign larger than one round of lanes", () => {
-  it("counts the subscriptions waiting for a later round in its view, and says why one of them is not listed yet", async () => {
+describe("a campaign whose queue takes several lanes", () => {
+  it("lists every subscription from the start, and cancels one whose lane has not started: it never starts, the others run", async () => {
     const n = LANE_MEMBERS_MAX + 2;
     const h = await apiHost(generateEstate({ subscriptions: n, vmsPerSubscription: 1, seed: 32, nonExemptible: false }));
     const started = await startOverHttp(h, { managementGroupId: ESTATE_GROUPS.root, maxConcurrentSubscriptions: 1 });
-    const QueuedViewSchema = ViewSchema.extend({ queued: z.number(), totals: z.object({ subscriptions: z.number(), byState: z.record(z.string(), z.number()) }) });
-    let first: z.output<typeof QueuedViewSchema> | undefined;
+    let first: z.output<typeof ViewSchema> | undefined;
     await stepUntil(h.product.host, async () => {
-      const r = await h.call("getCampaign", { path: `/api/campaigns/${started.instanceId}`, params: { id: started.instanceId } });
-      first = QueuedViewSchema.parse(r.json);
-      return first.members[0]?.state === "running";
-    }, "the first round's first run started");
-    expect(first?.members).toHaveLength(LANE_MEMBERS_MAX);
-    expect(first?.queued).toBe(2);
+      first = await view(h, started.instanceId);
+      return first.members.some((m) => m.state === "running");
+    }, "the first lane's first run started");
+    // One queue (cap 1): its first lane takes LANE_MEMBERS_MAX subscriptions, the last two wait for the second lane,
+    // and every one of them is listed (pending) with the totals counting all n.
+    expect(first?.members).toHaveLength(n);
     expect(first?.totals).toMatchObject({ subscriptions: n, byState: { running: 1, pending: n - 1 } });
-    const listed = new Set(first?.members.map((m) => m.subscriptionId));
-    const waiting = h.product.sim.subscriptionIds.find((id) => !listed.has(id)) ?? "";
-    const r = await cancelMember(h, started.instanceId, waiting);
-    expect(r.status, r.text).toBe(404);
-    expect(r.json).toMatchObject({ error: { code: "NotFound", details: { queued: 2 } } });
-    expect(r.text).toMatch(/2 of its subscriptions wait for a later round of lanes/);
-    // In the second round the first round's lane (finished) is still read: every subscription is listed, none queued.
-    let second: z.output<typeof QueuedViewSchema> | undefined;
-    await stepUntil(h.product.host, async () => {
-      const again = await h.call("getCampaign", { path: `/api/campaigns/${started.instanceId}`, params: { id: started.instanceId } });
-      second = QueuedViewSchema.parse(again.json);
-      return second.queued === 0 && second.members.some((m) => m.state === "running");
-    }, "the second round's first run started");
-    expect(second?.members).toHaveLength(n);
-    expect(second?.members.filter((m) => m.state === "done")).toHaveLength(LANE_MEMBERS_MAX);
+    const last = first?.members.at(-1)?.subscriptionId ?? "";
+    expect(first?.members.at(-1)?.state).toBe("pending");
+    const r = await cancelMember(h, started.instanceId, last);
+    expect(r.status, r.text).toBe(202);
+    expect(r.json).toMatchObject({ pendingCancelled: [last], runsSignalled: [] });
     await h.product.run();
     const end = await view(h, started.instanceId);
     expect(end.members).toHaveLength(n);
-    expect(end.members.every((m) => m.state === "done" && m.runStatus === "completed")).toBe(true);
+    const byId = new Map(end.members.map((m) => [m.subscriptionId, m]));
+    expect(byId.get(last)).toMatchObject({ state: "cancelled" });
+    expect(byId.get(last)?.reason).toMatch(/before its run started/);
+    expect(writesTo(h.product.sim, last)).toEqual([]);
+    expect(h.product.host.getStatus(remediationInstanceId(last))).toBeUndefined();
+    expect(end.members.filter((m) => m.state === "done" && m.runStatus === "completed")).toHaveLength(n - 1);
   });
 });
 

@@ -22,9 +22,7 @@ import {
   type CampaignMember,
   type CampaignSummary,
 } from "../../contracts/campaign";
-import { campaignLaneIds, LaneStatusSchema } from "../../contracts/functions/campaign";
-import { ProgressSchema, type Phase } from "../../contracts/remediation";
-import { withWaveCounts } from "../../contracts/functions/runWave";
+import { liveMembers } from "../../functions/campaignView";
 import type { RemediationOptionsInput } from "../../contracts/options";
 import type { Estate } from "../../simulator";
 import type { CommandResult } from "../command";
@@ -74,28 +72,14 @@ export const CampaignSimulateOutputSchema = z.object({
 });
 export type CampaignSimulateOutput = z.output<typeof CampaignSimulateOutputSchema>;
 
-type Member = CampaignMember & { phase?: Phase };
-
-/** Every subscription of the campaign as it stands now, from the campaign's lanes and each running run. */
-function membersNow(stack: LocalStack, campaignId: string): { members: Member[]; phase: string; message: string | undefined } {
+/** Every subscription of the campaign as it stands now (the view the status endpoint gives, read from the host). */
+async function membersNow(stack: LocalStack, campaignId: string): Promise<{ members: CampaignMember[]; phase: string; message: string | undefined }> {
   const host = stack.host;
-  const progress = CampaignProgressSchema.safeParse(host.getStatus(campaignInstanceId(campaignId))?.customStatus);
+  const instanceId = campaignInstanceId(campaignId);
+  const progress = CampaignProgressSchema.safeParse(host.getStatus(instanceId)?.customStatus);
   if (!progress.success) return { members: [], phase: "starting", message: undefined };
-  const members = campaignLaneIds(campaignInstanceId(campaignId), progress.data).flatMap((lane) => {
-    const s = LaneStatusSchema.safeParse(host.getStatus(lane)?.customStatus);
-    return s.success ? s.data.members : [];
-  });
-  return {
-    phase: progress.data.phase,
-    message: progress.data.message,
-    members: members.map((m): Member => {
-      if (m.state !== "running" || m.runInstanceId === undefined) return m;
-      const run = ProgressSchema.safeParse(host.getStatus(m.runInstanceId)?.customStatus);
-      if (!run.success) return m;
-      const p = withWaveCounts(run.data, (run.data.activeBatches ?? []).map((id) => host.getStatus(id)?.customStatus));
-      return { ...m, phase: p.phase, counts: p.counts };
-    }),
-  };
+  const live = await liveMembers((id) => Promise.resolve(host.getStatus(id)), instanceId, progress.data.queues);
+  return { phase: progress.data.phase, message: progress.data.message, members: live.members };
 }
 
 export async function simulateCampaign(s: CampaignSimulation): Promise<CommandResult> {
@@ -121,7 +105,7 @@ export async function simulateCampaign(s: CampaignSimulation): Promise<CommandRe
       const now = performance.now();
       if (now - lastDraw >= 100) {
         lastDraw = now;
-        const m = membersNow(stack, input.campaignId);
+        const m = await membersNow(stack, input.campaignId);
         const line = describeCampaignProgress({ phase: m.phase, totals: campaignTotals(m.members), ...(m.message !== undefined ? { message: m.message } : {}) });
         sink.show(line.text, line.fraction);
       }

@@ -13,7 +13,6 @@ import {
   ManagementGroupIdSchema,
   RunTemplateSchema,
   type CampaignMember,
-  type CampaignProgress,
 } from "../campaign";
 import { ArmFailureSchema } from "./common";
 import { fitJson } from "../statusText";
@@ -81,15 +80,46 @@ export const LaneStatusSchema = z.object({
 });
 export type LaneStatus = z.output<typeof LaneStatusSchema>;
 
-/** Instance id of a lane of a campaign, in round `round`. */
-export function laneInstanceId(campaignInstanceId: string, round: number, lane: number): string {
-  return `${campaignInstanceId}:r${round}l${lane}`;
+/**
+ * A queue of the campaign: its share of the subscriptions, run lane after lane (campaignLane, LANE_MEMBERS_MAX
+ * subscriptions each) so that no history grows with the estate. The campaign runs as many queues as its cap on
+ * concurrent subscriptions. The input lists every subscription of the queue, which is where the campaign's view
+ * finds the subscriptions whose lane has not started.
+ */
+export const CampaignQueueInput = z.object({
+  campaignId: z.string().min(1),
+  campaignInstanceId: z.string().min(1),
+  queue: z.number().int().min(0),
+  members: CampaignLaneInput.shape.members,
+  run: RunTemplateSchema,
+});
+export type CampaignQueueInput = z.output<typeof CampaignQueueInput>;
+
+export const CampaignQueueOutput = CampaignLaneOutput;
+export type CampaignQueueOutput = z.output<typeof CampaignQueueOutput>;
+
+export const campaignQueueOrchestration = defineOrchestration("campaignQueue", CampaignQueueInput, CampaignQueueOutput);
+
+/** Most subscriptions a queue's status names as cancelled before their lane (further ones show when the queue ends). */
+export const QUEUE_STATUS_CANCELLED_MAX = 100;
+
+/** Custom status of a queue: how many of its lanes have started, and its subscriptions cancelled before their lane. */
+export const QueueStatusSchema = z.object({
+  queue: z.number().int().min(0),
+  lanes: z.number().int().min(0),
+  cancelled: z.array(SubscriptionIdSchema).max(QUEUE_STATUS_CANCELLED_MAX),
+  cancelRequested: z.boolean().optional(),
+});
+export type QueueStatus = z.output<typeof QueueStatusSchema>;
+
+/** Instance id of a queue of a campaign. */
+export function queueInstanceId(campaignInstanceId: string, queue: number): string {
+  return `${campaignInstanceId}:q${queue}`;
 }
 
-/** Every lane of the campaign so far, finished rounds first: the instances whose statuses list its subscriptions. */
-export function campaignLaneIds(campaignInstanceId: string, progress: { lanes: CampaignProgress["lanes"]; finishedRounds?: CampaignProgress["finishedRounds"] }): string[] {
-  const finished = (progress.finishedRounds ?? []).flatMap((lanes, round) => Array.from({ length: lanes }, (_, lane) => laneInstanceId(campaignInstanceId, round, lane)));
-  return [...finished, ...progress.lanes];
+/** Instance id of a queue's `lane`-th lane. */
+export function laneInstanceId(campaignInstanceId: string, queue: number, lane: number): string {
+  return `${queueInstanceId(campaignInstanceId, queue)}l${lane}`;
 }
 
 /** Name of the event that cancels one subscription of a campaign before its run starts. */

@@ -1,0 +1,97 @@
+/**
+ * One queue of a campaign: its share of the subscriptions, taken one after another in lanes of LANE_MEMBERS_MAX
+ * (campaignLane.ts), one lane at a time, so that neither this history nor a lane's grows with the estate. The
+ * campaign runs as many queues as its cap on concurrent subscriptions: a slow subscription holds back only its queue.
+ *
+ * Cancel: "cancel" keeps every subscription whose lane has not started from starting (reported cancelled); a lane in
+ * flight is told by the cancel endpoint itself. `cancel-<subscription>` (cancelMemberEvent) keeps one subscription
+ * whose lane has not started from starting; one whose lane has started is cancelled through that lane.
+ */
+import type { OrchestrationContext, Task } from "durable-functions";
+import { registerOrchestration, subOrchestrationTask } from "../src/contracts/durable";
+import { parseWith } from "../src/contracts/parse";
+import {
+  campaignLaneOrchestration,
+  CampaignLaneOutput,
+  campaignQueueOrchestration,
+  cancelMemberEvent,
+  laneInstanceId,
+  QUEUE_STATUS_CANCELLED_MAX,
+  type CampaignQueueInput,
+  type CampaignQueueOutput,
+  type QueueStatus,
+} from "../src/contracts/functions/campaign";
+import { LANE_MEMBERS_MAX, type CampaignMember } from "../src/contracts/campaign";
+import { CANCEL_EVENT } from "../src/contracts/names";
+import { CancelEventSchema } from "../src/contracts/events";
+import { ensureError } from "../src/errors";
+
+function who(raw: unknown): string {
+  const event = CancelEventSchema.safeParse(raw);
+  return event.success ? event.data.cancelledBy : "an operator";
+}
+
+export function* campaignQueue(context: OrchestrationContext, input: CampaignQueueInput): Generator<Task, CampaignQueueOutput, unknown> {
+  // One waiter for the queue and one per subscription, for the queue's whole life (held by every wait below).
+  const cancel = context.df.waitForExternalEvent(CANCEL_EVENT);
+  const memberCancels = new Map(input.members.map((m) => [m.subscriptionId, context.df.waitForExternalEvent(cancelMemberEvent(m.subscriptionId))] as const));
+  const out: CampaignMember[] = [];
+  const cancelledAhead: string[] = [];
+  let lanes = 0;
+  const publish = (): void => {
+    const status: QueueStatus = { queue: input.queue, lanes, cancelled: cancelledAhead.slice(0, QUEUE_STATUS_CANCELLED_MAX), ...(cancel.isCompleted ? { cancelRequested: true } : {}) };
+    context.df.setCustomStatus(status);
+  };
+  publish();
+  for (let start = 0; start < input.members.length; start += LANE_MEMBERS_MAX) {
+    const go: CampaignQueueInput["members"] = [];
+    for (const m of input.members.slice(start, start + LANE_MEMBERS_MAX)) {
+      const own = memberCancels.get(m.subscriptionId);
+      if (!cancel.isCompleted && own?.isCompleted !== true) {
+        go.push(m);
+        continue;
+      }
+      out.push({
+        subscriptionId: m.subscriptionId,
+        ...(m.displayName !== undefined ? { displayName: m.displayName } : {}),
+        state: "cancelled",
+        reason: `cancelled by ${who(cancel.isCompleted ? cancel.result : own?.result)} before its run started; nothing was changed`,
+      });
+    }
+    if (go.length === 0) continue;
+    const task = subOrchestrationTask(
+      context,
+      campaignLaneOrchestration,
+      { campaignId: input.campaignId, campaignInstanceId: input.campaignInstanceId, lane: input.queue, members: go, run: input.run },
+      laneInstanceId(input.campaignInstanceId, input.queue, lanes),
+    );
+    lanes++;
+    publish();
+    // The first wait holds the waiters (a waiter never yielded is never handed its event); the lane is then awaited
+    // alone: a scheduled task in a new Task.any would be scheduled again.
+    yield context.df.Task.any([task, cancel, ...memberCancels.values()]);
+    try {
+      const raw: unknown = task.isCompleted || task.isFaulted ? task.result : yield task;
+      if (task.isFaulted) throw ensureError(raw);
+      out.push(...parseWith(CampaignLaneOutput, raw, "output of campaignLane").members);
+    } catch (e) {
+      const why = ensureError(e).message.slice(0, 600);
+      for (const m of go) {
+        out.push({
+          subscriptionId: m.subscriptionId,
+          ...(m.displayName !== undefined ? { displayName: m.displayName } : {}),
+          state: "failed",
+          reason: `its lane failed (${why}); if its run started, see /api/remediations/port25-${m.subscriptionId}`,
+        });
+      }
+    }
+    // Subscriptions cancelled one by one while this lane ran, whose lane is still to come.
+    for (const m of input.members.slice(start + LANE_MEMBERS_MAX)) {
+      if (memberCancels.get(m.subscriptionId)?.isCompleted === true && !cancelledAhead.includes(m.subscriptionId)) cancelledAhead.push(m.subscriptionId);
+    }
+    publish();
+  }
+  return { members: out, cancelled: cancel.isCompleted };
+}
+
+registerOrchestration(campaignQueueOrchestration, campaignQueue);
