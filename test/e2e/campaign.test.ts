@@ -344,6 +344,37 @@ describe("a campaign whose queue takes several lanes", () => {
   });
 });
 
+describe("cancelling a campaign whose queue takes several lanes", () => {
+  it("cancels the run in flight gracefully and keeps every other subscription, in this lane or a later one, from starting", async () => {
+    const n = LANE_MEMBERS_MAX + 2;
+    const h = await apiHost(generateEstate({ subscriptions: n, vmsPerSubscription: 1, seed: 33, nonExemptible: false }));
+    const started = await startOverHttp(h, { managementGroupId: ESTATE_GROUPS.root, maxConcurrentSubscriptions: 1 });
+    let running = "";
+    await stepUntil(h.product.host, async () => {
+      running = (await view(h, started.instanceId)).members.find((m) => m.state === "running")?.subscriptionId ?? "";
+      return running !== "";
+    }, "the first run started");
+    const r = await h.call("cancelCampaign", { method: "POST", path: `/api/campaigns/${started.instanceId}/cancel`, params: { id: started.instanceId }, headers: CAROL });
+    expect(r.status, r.text).toBe(202);
+    expect(CancelledSchema.parse(r.json).runsSignalled).toEqual([remediationInstanceId(running)]);
+    await h.product.run();
+    const end = await view(h, started.instanceId);
+    expect(end.summary?.status).toBe("cancelled");
+    expect(end.members).toHaveLength(n);
+    for (const m of end.members) {
+      if (m.subscriptionId === running) {
+        expect(m).toMatchObject({ state: "done", runStatus: "cancelled" });
+        continue;
+      }
+      expect(m, m.subscriptionId).toMatchObject({ state: "cancelled" });
+      expect(writesTo(h.product.sim, m.subscriptionId), m.subscriptionId).toEqual([]);
+      expect(h.product.host.getStatus(remediationInstanceId(m.subscriptionId)), m.subscriptionId).toBeUndefined();
+    }
+    // Graceful: nothing left down or half-cycled where the run was in flight.
+    expect(end.summary?.totals.resources.leftDown ?? 0).toBe(0);
+  });
+});
+
 describe("statuses within the extension's 16 KB", () => {
   it("keeps every lane's custom status under the cap, however long its reasons, over rounds of full lanes", async () => {
     // One lane at a time, two rounds: the first lane takes LANE_MEMBERS_MAX subscriptions, each reported at length.
