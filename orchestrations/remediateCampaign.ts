@@ -38,21 +38,28 @@ import { CANCEL_EVENT } from "../src/contracts/names";
 import { cancellationDecision, CancelEventSchema, type Decision } from "../src/contracts/events";
 import type { RunStatus } from "../src/contracts/remediation";
 import { ensureError } from "../src/errors";
-import { backoffSeconds, MAX_READ_ATTEMPTS, nowIso, sleep, transientRetry } from "./shared";
+import { backoffSeconds, MAX_READ_ATTEMPTS, nowIso, transientRetry } from "./shared";
+import { addSeconds } from "../src/contracts/functions/clock";
 
 /** Run statuses that mean the subscription's run did not do all it set out to do. */
 const UNFINISHED: readonly RunStatus[] = ["completedWithFailures", "halted", "approvalTimedOut", "refused", "cancelled"];
 
 type Resolved = { subscriptions: CampaignSubscription[] } | { halt: string };
 
-/** The campaign's subscriptions: the list given, or the management group's, waiting out throttling. */
-function* resolve(context: OrchestrationContext, input: CampaignInput): Generator<Task, Resolved, unknown> {
+/** Waits for a task the campaign's own way (holding its cancel waiter): its result, or it throws. */
+type Hold = (task: Task) => Generator<Task, unknown, unknown>;
+
+/**
+ * The campaign's subscriptions: the list given, or the management group's, waiting out throttling (`hold` waits,
+ * `cancelled` stops the waiting).
+ */
+function* resolve(context: OrchestrationContext, input: CampaignInput, hold: Hold, cancelled: () => boolean): Generator<Task, Resolved, unknown> {
   const target = input.target;
   if (target.kind === "subscriptions") return { subscriptions: target.subscriptionIds.map((subscriptionId) => ({ subscriptionId })) };
   for (let attempt = 1; ; attempt++) {
     let raw: unknown;
     try {
-      raw = yield activityTask(context, listManagementGroupSubscriptionsActivity, { managementGroupId: target.managementGroupId }, transientRetry());
+      raw = yield* hold(activityTask(context, listManagementGroupSubscriptionsActivity, { managementGroupId: target.managementGroupId }, transientRetry()));
     } catch (e) {
       return { halt: `the subscriptions of management group ${target.managementGroupId} could not be listed (${ensureError(e).message.slice(0, 300)})` };
     }
@@ -65,11 +72,11 @@ function* resolve(context: OrchestrationContext, input: CampaignInput): Generato
       return { subscriptions: out.subscriptions };
     }
     const retryable = out.status === "throttled" || out.status === "conflict";
-    if (!retryable || attempt >= MAX_READ_ATTEMPTS) {
+    if (!retryable || attempt >= MAX_READ_ATTEMPTS || cancelled()) {
       const permission = out.statusCode === 403 ? " (the identity needs Microsoft.Management/managementGroups/descendants/read at the group: see docs/deploy.md)" : "";
       return { halt: `the subscriptions of management group ${target.managementGroupId} could not be listed: ${out.code}: ${out.message.slice(0, 300)}${permission}` };
     }
-    yield* sleep(context, backoffSeconds(attempt, out.retryAfterSeconds));
+    yield* hold(context.df.createTimer(addSeconds(context.df.currentUtcDateTime, Math.max(1, backoffSeconds(attempt, out.retryAfterSeconds)))));
   }
 }
 
@@ -81,14 +88,14 @@ function deal<T>(items: readonly T[], lanes: number): T[][] {
 }
 
 function statusOf(members: readonly CampaignMember[], cancelled: boolean, halt: string | undefined): CampaignStatus {
-  if (halt !== undefined) return "halted";
   if (cancelled) return "cancelled";
+  if (halt !== undefined) return "halted";
   const troubled = members.some((m) => m.state === "failed" || (m.runStatus !== undefined && UNFINISHED.includes(m.runStatus)) || (m.counts?.leftDown ?? 0) > 0);
   return troubled ? "completedWithFailures" : "completed";
 }
 
 function messageOf(status: CampaignStatus, totals: CampaignTotals, halt: string | undefined): string {
-  if (halt !== undefined) return `Halted before starting any run: ${halt}.`;
+  if (halt !== undefined) return `${status === "cancelled" ? "Cancelled" : "Halted"} before starting any run: ${halt}.`;
   const s = totals.byState;
   const r = totals.resources;
   const parts = [
@@ -125,15 +132,22 @@ export function* remediateCampaign(context: OrchestrationContext, input: Campaig
     context.df.setCustomStatus(progress);
   };
   publish(input.target.kind === "managementGroup" ? `listing the subscriptions of management group ${input.target.managementGroupId}` : "starting");
+  // Every wait before the queues holds the cancel waiter too: a waiter never yielded is never handed its event.
+  const hold: Hold = function* (task) {
+    if (!cancel.isCompleted) yield context.df.Task.any([task, cancel]);
+    if (!task.isCompleted && !task.isFaulted) yield task;
+    if (task.isFaulted) throw ensureError(task.result);
+    return task.result;
+  };
 
   try {
-    const audit = parseActivityResult(recordCampaignStartedActivity, yield activityTask(context, recordCampaignStartedActivity, input, transientRetry()));
+    const audit = parseActivityResult(recordCampaignStartedActivity, yield* hold(activityTask(context, recordCampaignStartedActivity, input, transientRetry())));
     if (!audit.recorded) warnings.push(`audit: ${audit.detail ?? "not recorded"}`);
   } catch (e) {
     warnings.push(`audit: the start of the campaign was not recorded (${ensureError(e).message.slice(0, 300)})`);
   }
 
-  const resolved = yield* resolve(context, input);
+  const resolved = yield* resolve(context, input, hold, () => cancel.isCompleted);
   const halt = "halt" in resolved ? resolved.halt : undefined;
   const found = "subscriptions" in resolved ? resolved.subscriptions : [];
   subscriptions = found.length;
@@ -143,7 +157,19 @@ export function* remediateCampaign(context: OrchestrationContext, input: Campaig
   phase = "runs";
   const cap = Math.max(1, input.maxConcurrentSubscriptions);
   const indexed = found.map((s, index) => ({ ...s, index }));
-  const dealt = deal(indexed, cap);
+  // Cancelled before any queue started: every subscription is reported cancelled, nothing is started.
+  const dealt = cancel.isCompleted ? [] : deal(indexed, cap);
+  if (cancel.isCompleted) {
+    const by = CancelEventSchema.safeParse(cancel.result);
+    for (const m of indexed) {
+      members.push({
+        subscriptionId: m.subscriptionId,
+        ...(m.displayName !== undefined ? { displayName: m.displayName } : {}),
+        state: "cancelled",
+        reason: `cancelled by ${by.success ? by.data.cancelledBy : "an operator"} before its run started; nothing was changed`,
+      });
+    }
+  }
   queues = dealt.map((_, q) => queueInstanceId(instanceId, q));
   const tasks = dealt.map((queueMembers, q) =>
     subOrchestrationTask(

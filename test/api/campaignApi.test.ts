@@ -133,6 +133,23 @@ describe("a campaign over HTTP", () => {
     expect((again.json as { error: { code: string } }).error.code).toBe("NotRunning");
   });
 
+  it("cancels a campaign before it has listed or started anything: every subscription reported cancelled, none started", async () => {
+    const h = await hosts.start({ scenario: apiScenario() });
+    const started = await startCampaign(h);
+    // Nothing has run yet: the campaign is still pending when the cancel arrives.
+    const cancelled = await post(h, "cancelCampaign", started.instanceId, "carol@contoso.example");
+    expect(cancelled.status, cancelled.text).toBe(202);
+    await h.product.run();
+    const v = await view(h, started.instanceId);
+    expect(v.summary).toMatchObject({ status: "cancelled", cancellation: { by: "carol@contoso.example" } });
+    expect(v.members.map((m) => [m.subscriptionId, m.state])).toEqual([
+      [SUB, "cancelled"],
+      [FOREIGN, "cancelled"],
+    ]);
+    expect(h.product.host.getStatus(RUN)).toBeUndefined();
+    expect(writes(h)).toEqual([]);
+  });
+
   it("refuses a second live campaign over the same subscriptions (409) and bad requests (400 naming the field)", async () => {
     const h = await hosts.start({ scenario: apiScenario() });
     const first = await startCampaign(h, campaignBody({ requireApproval: true }));
