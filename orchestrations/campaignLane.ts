@@ -29,12 +29,10 @@ import {
   type CampaignLaneOutput,
   type LaneStatus,
 } from "../src/contracts/functions/campaign";
-import { campaignRunId, runInputOf, type CampaignMember } from "../src/contracts/campaign";
-import { classifySubscriptionActivity, type ClassifySubscriptionOutput } from "../src/contracts/functions/classifySubscription";
-import type { z } from "zod";
+import { campaignRunId, cancelledBeforeRun, runInputOf, type CampaignMember } from "../src/contracts/campaign";
+import { classifySubscriptionActivity } from "../src/contracts/functions/classifySubscription";
 import { remediateSubscriptionOrchestration } from "../src/contracts/functions/remediateSubscription";
 import { CANCEL_EVENT } from "../src/contracts/names";
-import { CancelEventSchema } from "../src/contracts/events";
 import { remediationInstanceId, RemediationOutputSchema } from "../src/contracts/remediation";
 import type { Classification } from "../src/contracts/classification";
 import { ensureError } from "../src/errors";
@@ -42,11 +40,6 @@ import { classifyWithWaits, nowIso, sleep, transientRetry, unreadableSubscriptio
 
 /** A start refused because the instance exists (the engine's words vary; the instance id and "exists" do not). */
 const ALREADY_EXISTS = /already exists/i;
-
-function who(raw: unknown): string {
-  const event = CancelEventSchema.safeParse(raw);
-  return event.success ? event.data.cancelledBy : "an operator";
-}
 
 /** The member a verdict leaves alone, or undefined when the subscription's run should start. */
 function leftAlone(member: CampaignMember, c: Classification, forceUnknown: boolean): CampaignMember | undefined {
@@ -90,39 +83,32 @@ export function* campaignLane(context: OrchestrationContext, input: CampaignLane
     const m = input.members[i];
     if (m === undefined) continue;
     let verdict: Classification;
-    let out: z.output<typeof ClassifySubscriptionOutput> | undefined;
-    let failure = "no answer";
     try {
       // Each is awaited alone after the first wait: a scheduled task in a new Task.any would be scheduled again.
       const raw: unknown = task.isCompleted || task.isFaulted ? task.result : yield task;
       if (task.isFaulted) throw ensureError(raw);
-      out = parseActivityResult(classifySubscriptionActivity, raw);
+      const out = parseActivityResult(classifySubscriptionActivity, raw);
+      if (out.status === "ok") {
+        verdict = out.classification;
+        const member = members[i];
+        if (member !== undefined && member.displayName === undefined && out.subscription.displayName !== "") members[i] = { ...member, displayName: out.subscription.displayName.slice(0, 256) };
+      } else {
+        // Throttled or in conflict: waited out as the run's own verification does, starting from this answer.
+        let answer: typeof out | undefined = out;
+        verdict = yield* classifyWithWaits(
+          function* () {
+            const given = answer;
+            answer = undefined;
+            if (given !== undefined) return given;
+            return parseActivityResult(classifySubscriptionActivity, yield activityTask(context, classifySubscriptionActivity, { subscriptionId: m.subscriptionId }, transientRetry()));
+          },
+          (seconds) => sleep(context, seconds),
+          () => cancel.isCompleted,
+        );
+      }
     } catch (e) {
       // A read that kept failing: that subscription is unknown; the others' answers stand.
-      out = undefined;
-      failure = ensureError(e).message.slice(0, 300);
-    }
-    if (out !== undefined && out.status === "ok") {
-      verdict = out.classification;
-      const member = members[i];
-      if (member !== undefined && member.displayName === undefined && out.subscription.displayName !== "") members[i] = { ...member, displayName: out.subscription.displayName.slice(0, 256) };
-    } else if (out !== undefined) {
-      const firstAnswer = out;
-      let again = true;
-      verdict = yield* classifyWithWaits(
-        function* () {
-          if (again) {
-            again = false;
-            return firstAnswer;
-          }
-          const next: unknown = yield activityTask(context, classifySubscriptionActivity, { subscriptionId: m.subscriptionId }, transientRetry());
-          return parseActivityResult(classifySubscriptionActivity, next);
-        },
-        (seconds) => sleep(context, seconds),
-        () => cancel.isCompleted,
-      );
-    } else {
-      verdict = unreadableSubscription(failure);
+      verdict = unreadableSubscription(ensureError(e).message.slice(0, 300));
     }
     const member = members[i];
     if (member === undefined) continue;
@@ -138,8 +124,7 @@ export function* campaignLane(context: OrchestrationContext, input: CampaignLane
     if (member === undefined || member.state !== "pending") continue;
     const memberCancel = memberCancels[i];
     if (cancel.isCompleted || memberCancel?.isCompleted === true) {
-      const by = who(cancel.isCompleted ? cancel.result : memberCancel?.result);
-      members[i] = { ...member, state: "cancelled", reason: `cancelled by ${by} before its run started; nothing was changed` };
+      members[i] = { ...cancelledBeforeRun(member, cancel.isCompleted ? cancel.result : memberCancel?.result), ...(member.category !== undefined ? { category: member.category } : {}) };
       publish();
       continue;
     }

@@ -21,15 +21,9 @@ import {
   type CampaignQueueOutput,
   type QueueStatus,
 } from "../src/contracts/functions/campaign";
-import { LANE_MEMBERS_MAX, type CampaignMember } from "../src/contracts/campaign";
+import { cancelledBeforeRun, failedWithHolder, LANE_MEMBERS_MAX, type CampaignMember } from "../src/contracts/campaign";
 import { CANCEL_EVENT } from "../src/contracts/names";
-import { CancelEventSchema } from "../src/contracts/events";
 import { ensureError } from "../src/errors";
-
-function who(raw: unknown): string {
-  const event = CancelEventSchema.safeParse(raw);
-  return event.success ? event.data.cancelledBy : "an operator";
-}
 
 export function* campaignQueue(context: OrchestrationContext, input: CampaignQueueInput): Generator<Task, CampaignQueueOutput, unknown> {
   // One waiter for the queue and one per subscription, for the queue's whole life (held by every wait below).
@@ -51,12 +45,7 @@ export function* campaignQueue(context: OrchestrationContext, input: CampaignQue
         go.push(m);
         continue;
       }
-      out.push({
-        subscriptionId: m.subscriptionId,
-        ...(m.displayName !== undefined ? { displayName: m.displayName } : {}),
-        state: "cancelled",
-        reason: `cancelled by ${who(cancel.isCompleted ? cancel.result : own?.result)} before its run started; nothing was changed`,
-      });
+      out.push(cancelledBeforeRun(m, cancel.isCompleted ? cancel.result : own?.result));
     }
     if (go.length === 0) continue;
     const task = subOrchestrationTask(
@@ -75,15 +64,7 @@ export function* campaignQueue(context: OrchestrationContext, input: CampaignQue
       if (task.isFaulted) throw ensureError(raw);
       out.push(...parseWith(CampaignLaneOutput, raw, "output of campaignLane").members);
     } catch (e) {
-      const why = ensureError(e).message.slice(0, 600);
-      for (const m of go) {
-        out.push({
-          subscriptionId: m.subscriptionId,
-          ...(m.displayName !== undefined ? { displayName: m.displayName } : {}),
-          state: "failed",
-          reason: `its lane failed (${why}); if its run started, see /api/remediations/port25-${m.subscriptionId}`,
-        });
-      }
+      for (const m of go) out.push(failedWithHolder(m, "lane", ensureError(e).message));
     }
     // Subscriptions cancelled one by one while this lane ran, whose lane is still to come.
     for (const m of input.members.slice(start + LANE_MEMBERS_MAX)) {

@@ -23,7 +23,9 @@ import {
   type CampaignSubscription,
 } from "../src/contracts/functions/campaign";
 import {
+  cancelledBeforeRun,
   campaignTotals,
+  failedWithHolder,
   MAX_CAMPAIGN_SUBSCRIPTIONS,
   type CampaignInput,
   type CampaignMember,
@@ -80,9 +82,9 @@ function* resolve(context: OrchestrationContext, input: CampaignInput, hold: Hol
   }
 }
 
-/** Subscriptions dealt round-robin into at most `lanes` lanes, each subscription keeping its index in the campaign. */
-function deal<T>(items: readonly T[], lanes: number): T[][] {
-  const out: T[][] = Array.from({ length: Math.min(lanes, items.length) }, () => []);
+/** Subscriptions dealt round-robin into at most `queues` queues, each subscription keeping its index in the campaign. */
+function deal<T>(items: readonly T[], queues: number): T[][] {
+  const out: T[][] = Array.from({ length: Math.min(queues, items.length) }, () => []);
   items.forEach((item, i) => out[i % out.length]?.push(item));
   return out;
 }
@@ -159,17 +161,7 @@ export function* remediateCampaign(context: OrchestrationContext, input: Campaig
   const indexed = found.map((s, index) => ({ ...s, index }));
   // Cancelled before any queue started: every subscription is reported cancelled, nothing is started.
   const dealt = cancel.isCompleted ? [] : deal(indexed, cap);
-  if (cancel.isCompleted) {
-    const by = CancelEventSchema.safeParse(cancel.result);
-    for (const m of indexed) {
-      members.push({
-        subscriptionId: m.subscriptionId,
-        ...(m.displayName !== undefined ? { displayName: m.displayName } : {}),
-        state: "cancelled",
-        reason: `cancelled by ${by.success ? by.data.cancelledBy : "an operator"} before its run started; nothing was changed`,
-      });
-    }
-  }
+  if (cancel.isCompleted) for (const m of indexed) members.push(cancelledBeforeRun(m, cancel.result));
   queues = dealt.map((_, q) => queueInstanceId(instanceId, q));
   const tasks = dealt.map((queueMembers, q) =>
     subOrchestrationTask(
@@ -191,15 +183,7 @@ export function* remediateCampaign(context: OrchestrationContext, input: Campaig
       if (task.isFaulted) throw ensureError(raw);
       members.push(...parseWith(CampaignQueueOutput, raw, "output of campaignQueue").members);
     } catch (e) {
-      const why = ensureError(e).message.slice(0, 600);
-      for (const m of dealt[q] ?? []) {
-        members.push({
-          subscriptionId: m.subscriptionId,
-          ...(m.displayName !== undefined ? { displayName: m.displayName } : {}),
-          state: "failed",
-          reason: `its queue failed (${why}); if its run started, see /api/remediations/port25-${m.subscriptionId}`,
-        });
-      }
+      for (const m of dealt[q] ?? []) members.push(failedWithHolder(m, "queue", ensureError(e).message));
     }
   }
   // Back into the campaign's order.

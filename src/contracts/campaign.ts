@@ -6,10 +6,10 @@
  */
 import { z } from "zod";
 import { SubscriptionIdSchema } from "./ids";
-import { AttestationSchema, ModeSchema, OutcomeCountsSchema, RunStatusSchema, type RemediationInput } from "./remediation";
+import { AttestationSchema, ModeSchema, OutcomeCountsSchema, remediationInstanceId, RunStatusSchema, type RemediationInput } from "./remediation";
 import { CategorySchema } from "./classification";
 import { RemediationOptionsSchema } from "./options";
-import { DecisionSchema } from "./events";
+import { CancelEventSchema, DecisionSchema } from "./events";
 
 /**
  * A management group id (its name, not its display name): up to 90 letters, digits, hyphens, underscores, periods
@@ -178,7 +178,7 @@ export const CampaignTotalsSchema = z.object({
 });
 export type CampaignTotals = z.output<typeof CampaignTotalsSchema>;
 
-/** Custom status of remediateCampaign: small (16 KB cap); the members are in the lanes' statuses. */
+/** Custom status of remediateCampaign: small (16 KB cap); the members are in its queues' inputs and their lanes' statuses. */
 export const CampaignProgressSchema = z.object({
   campaignId: z.string(),
   phase: CampaignPhaseSchema,
@@ -216,6 +216,27 @@ export type CampaignOutput = z.output<typeof CampaignOutputSchema>;
 /** The audit record of a campaign: its summary and what it was started with. */
 export const CampaignRecordSchema = z.object({ summary: CampaignSummarySchema, input: CampaignInputSchema });
 export type CampaignRecord = z.output<typeof CampaignRecordSchema>;
+
+/** A subscription whose run never started because `cancelEvent` (a cancel event's payload) came first. */
+export function cancelledBeforeRun(m: { subscriptionId: string; displayName?: string | undefined }, cancelEvent: unknown): CampaignMember {
+  const event = CancelEventSchema.safeParse(cancelEvent);
+  return {
+    subscriptionId: m.subscriptionId,
+    ...(m.displayName !== undefined ? { displayName: m.displayName } : {}),
+    state: "cancelled",
+    reason: `cancelled by ${event.success ? event.data.cancelledBy : "an operator"} before its run started; nothing was changed`,
+  };
+}
+
+/** A subscription whose lane or queue (`holder`) failed: reported, with where its run, if it started, can be seen. */
+export function failedWithHolder(m: { subscriptionId: string; displayName?: string | undefined }, holder: "lane" | "queue", why: string): CampaignMember {
+  return {
+    subscriptionId: m.subscriptionId,
+    ...(m.displayName !== undefined ? { displayName: m.displayName } : {}),
+    state: "failed",
+    reason: `its ${holder} failed (${why.slice(0, 600)}); if its run started, see /api/remediations/${remediationInstanceId(m.subscriptionId)}`,
+  };
+}
 
 /** Subscriptions by state and the resources of their runs, from the members. */
 export function campaignTotals(members: readonly CampaignMember[]): CampaignTotals {

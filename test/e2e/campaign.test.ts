@@ -401,6 +401,24 @@ describe("statuses within the extension's 16 KB", () => {
   });
 });
 
+describe("classification under throttling", () => {
+  it("waits out a throttled subscription read in its lane and runs the subscription, rather than calling it unknown", async () => {
+    const stack = await localStack(generateEstate({ subscriptions: 2, vmsPerSubscription: 2, seed: 41, nonExemptible: false }));
+    const [throttled, other] = stack.sim.subscriptionIds;
+    // Each 429 reaches the activity as "throttled"; the lane waits on a timer and reads again (up to MAX_READ_ATTEMPTS).
+    stack.sim.injectFault({ kind: "throttleStorm", match: { operation: "getSubscription" }, count: 4, retryAfterSeconds: 5 }, throttled);
+    const input = stack.startCampaign({ maxConcurrentSubscriptions: 2 });
+    await stack.run();
+    const out = stack.campaignResult(input.campaignId);
+    const refused = stack.sim.requestLog().filter((e) => e.subscriptionId === throttled && e.operation === "getSubscription" && e.status === 429);
+    expect(refused.length).toBe(4);
+    expect(out.summary.members.map((m) => [m.subscriptionId, m.state, m.category, m.runStatus])).toEqual([
+      [throttled, "done", "exemptible", "completed"],
+      [other, "done", "exemptible", "completed"],
+    ]);
+  });
+});
+
 describe("history at scale", () => {
   it("keeps every instance of a 50-subscription campaign under 1,000 events, the campaign's own by its lanes", async () => {
     const stack = await localStack(generateEstate({ subscriptions: 50, vmsPerSubscription: 4, seed: 21 }));
