@@ -8,7 +8,7 @@ import { z } from "zod";
 import { bindActivity, type BoundActivity } from "../src/functions/registerActivity";
 import { findLiveRunActivity } from "../src/contracts/functions/campaign";
 import { remediationInstanceId } from "../src/contracts/remediation";
-import { isLive, tryGetStatus } from "../src/functions/instances";
+import { findLiveInstance } from "../src/functions/instances";
 
 const StarterOfInput = z.object({ runId: z.string().optional(), requestedBy: z.string().optional() });
 
@@ -17,8 +17,8 @@ export function findLiveRun(): BoundActivity {
     findLiveRunActivity,
     async (input, context) => {
       const instanceId = remediationInstanceId(input.subscriptionId);
-      const status = await tryGetStatus(df.getClient(context), instanceId, true);
-      if (status === undefined || !isLive(status)) return { live: false, instanceId };
+      const status = await findLiveInstance(df.getClient(context), instanceId, true);
+      if (status === undefined) return { live: false, instanceId };
       const starter = StarterOfInput.safeParse(status.input);
       return {
         live: true,

@@ -6,6 +6,7 @@ import type { HttpRequest } from "@azure/functions";
 import * as df from "durable-functions";
 import { z } from "zod";
 import {
+  cancelledBeforeRun,
   campaignInstanceId,
   CampaignMemberSchema,
   CampaignOutputSchema,
@@ -73,8 +74,6 @@ export interface StatusRead {
 }
 export type ReadStatus = (instanceId: string, showInput: boolean) => Promise<StatusRead | undefined>;
 
-const LIVE_STATUSES: readonly string[] = ["Running", "Pending", "Suspended"];
-
 /**
  * Every subscription of a running campaign where it stands, from its queues (their inputs list every subscription;
  * their statuses, how many lanes have started and who was cancelled ahead) and their lanes (whose statuses list
@@ -93,25 +92,31 @@ export async function liveMembers(read: ReadStatus, campaignInstanceId: string, 
       members.push(...ended.data.members);
       continue;
     }
-    if (LIVE_STATUSES.includes(q.runtimeStatus)) active.push(queueId);
+    if (isLive(q)) active.push(queueId);
     const status = QueueStatusSchema.safeParse(q.customStatus);
     const listed = new Map<string, { member: CampaignMember; lane: string; live: boolean }>();
-    for (let l = 0; l < (status.success ? status.data.lanes : 0); l++) {
-      const laneId = laneInstanceId(campaignInstanceId, input.data.queue, l);
-      const lane = await read(laneId, false);
-      const live = lane !== undefined && LIVE_STATUSES.includes(lane.runtimeStatus);
+    const laneIds = Array.from({ length: status.success ? status.data.lanes : 0 }, (_, l) => laneInstanceId(campaignInstanceId, input.data.queue, l));
+    const lanes = await Promise.all(laneIds.map((id) => read(id, false)));
+    for (const [l, laneId] of laneIds.entries()) {
+      const lane = lanes[l];
+      const live = lane !== undefined && isLive(lane);
       if (live) active.push(laneId);
       const s = LaneStatusSchema.safeParse(lane?.customStatus);
       for (const m of s.success ? s.data.members : []) listed.set(m.subscriptionId, { member: m, lane: laneId, live });
     }
     const ahead = new Set(status.success ? status.data.cancelled : []);
-    for (const m of input.data.members) {
+    const queueMembers = input.data.members.map((m): CampaignMember => {
       const found = listed.get(m.subscriptionId);
-      const base = { subscriptionId: m.subscriptionId, ...(m.displayName !== undefined ? { displayName: m.displayName } : {}) };
-      const member: CampaignMember = found?.member ?? (ahead.has(m.subscriptionId) ? { ...base, state: "cancelled", reason: "cancelled before its run started" } : { ...base, state: "pending" });
-      if (member.state === "pending") holders.set(m.subscriptionId, found?.live === true ? found.lane : queueId);
-      members.push(await withRunProgress(read, member));
+      if (found !== undefined) return found.member;
+      // Cancelled ahead of its lane: the queue records who when it reaches it; until then, the same words.
+      if (ahead.has(m.subscriptionId)) return cancelledBeforeRun(m, undefined);
+      return { subscriptionId: m.subscriptionId, ...(m.displayName !== undefined ? { displayName: m.displayName } : {}), state: "pending" };
+    });
+    for (const m of queueMembers) {
+      const found = listed.get(m.subscriptionId);
+      if (m.state === "pending") holders.set(m.subscriptionId, found?.live === true ? found.lane : queueId);
     }
+    members.push(...(await Promise.all(queueMembers.map((m) => withRunProgress(read, m)))));
   }
   return { members, active, holders };
 }
@@ -129,7 +134,7 @@ export async function readCampaign(client: df.DurableClient, instanceId: string)
   const input = CampaignIdOfInput.safeParse(status.input);
   const output = CampaignOutputSchema.safeParse(status.output);
   const progress = CampaignProgressSchema.safeParse(status.customStatus);
-  const campaignId = output.success ? output.data.summary.campaignId : progress.success ? progress.data.campaignId : input.success ? input.data.campaignId : instanceId.replace(/^port25-campaign-/, "");
+  const campaignId = input.success ? input.data.campaignId : instanceId.replace(/^port25-campaign-/, "");
   let members: CampaignViewMember[] = [];
   let active: string[] = [];
   let holders = new Map<string, string>();

@@ -30,12 +30,14 @@ export async function tryGetStatus(
 export async function findLiveInstance(
   client: df.DurableClient,
   instanceId: string,
+  showInput = false,
 ): Promise<df.DurableOrchestrationStatus | undefined> {
-  const status = await tryGetStatus(client, instanceId);
-  return status && LIVE.includes(status.runtimeStatus) ? status : undefined;
+  const status = await tryGetStatus(client, instanceId, showInput);
+  return status && isLive(status) ? status : undefined;
 }
 
-export function isLive(status: df.DurableOrchestrationStatus): boolean {
+/** Pending, running or suspended: the instance may still act. */
+export function isLive(status: { runtimeStatus: string }): boolean {
   return LIVE.includes(status.runtimeStatus);
 }
 

@@ -116,7 +116,28 @@ describe("a campaign over HTTP", () => {
     expect(h.product.result().summary.approval).toMatchObject({ by: "bob@contoso.example" });
   });
 
-  it("cancels the whole campaign: the run in flight is cancelled gracefully and nothing else starts", async () => {
+  it("approves one subscription's run by the run's own rules: the starter is refused, another operator releases it", async () => {
+    const h = await hosts.start({ scenario: apiScenario() });
+    const started = await startCampaign(h, campaignBody({ requireApproval: true }));
+    // Before the campaign has listed its subscriptions, it says so.
+    const early = await post(h, "approveCampaign", started.instanceId, "bob@contoso.example", SUB);
+    expect(early.status, early.text).toBe(404);
+    expect(early.text).toMatch(/being listed/);
+    await runFor(h, 5);
+    const self = await post(h, "approveCampaign", started.instanceId, "alice@contoso.example", SUB);
+    expect(self.status, self.text).toBe(403);
+    expect((self.json as { error: { code: string } }).error.code).toBe("SelfApprovalRefused");
+    const alone = await post(h, "approveCampaign", started.instanceId, "bob@contoso.example", FOREIGN);
+    expect(alone.status, alone.text).toBe(409);
+    const ok = await post(h, "approveCampaign", started.instanceId, "bob@contoso.example", SUB);
+    expect(ok.status, ok.text).toBe(202);
+    expect(ok.json).toMatchObject({ approved: [{ subscriptionId: SUB, runInstanceId: RUN }], notWaiting: [], refused: [] });
+    await h.product.run();
+    expect(h.product.result().summary).toMatchObject({ status: "completed", approval: { by: "bob@contoso.example" } });
+    expect(writes(h).length).toBeGreaterThan(0);
+  });
+
+  it("cancels the whole campaign while its run waits for approval: the run is cancelled, nothing is written", async () => {
     const h = await hosts.start({ scenario: apiScenario() });
     const started = await startCampaign(h, campaignBody({ requireApproval: true }));
     await runFor(h, 5);

@@ -90,7 +90,8 @@ describe("a campaign from the command line, against port25 serve", () => {
     expect(ended.summary).not.toBeNull();
     const summary = ended.summary;
     if (!summary) return;
-    expect(watched.code).toBe(summary.status === "completed" ? 0 : 1);
+    expect(summary.status).toBe("completed");
+    expect(watched.code).toBe(0);
     expect(watched.stderr).toMatch(new RegExp(`^${summary.status}: 2 subscriptions; resources cycled \\d+`, "m"));
     const done = summary.members.find((m) => m.subscriptionId === SUBSCRIPTION_ID);
     expect(done).toMatchObject({ state: "done", runStatus: "completed" });

@@ -49,7 +49,8 @@ describe("a campaign over a management group, from the command line against port
     const summary = ended.summary;
     expect(summary).not.toBeNull();
     if (summary === null) return;
-    expect(watched.code).toBe(summary.status === "completed" ? 0 : 1);
+    expect(summary.status).toBe("completed");
+    expect(watched.code).toBe(0);
     // Every subscription of the estate sits under the root, at some depth: each is a member once.
     expect(summary.members.map((m) => m.subscriptionId).sort()).toEqual(estate.subscriptions.map((s) => s.subscription.id.toLowerCase()).sort());
     const nested = estate.subscriptions.find((s) => s.managementGroup !== root);
