@@ -22,7 +22,7 @@ param resourceGroupName string = ''
 @description('Subscriptions the app remediates, as a JSON array of subscription ids (empty: none yet). The custom role is made assignable there and assigned to the app identity. A string, so that azd passes the environment value, set or unset, as it is.')
 param targetSubscriptionIdsJson string = '[]'
 
-@description('Management groups campaigns run over, as a JSON array of management group ids (empty: none). The custom role is made assignable there; an owner of each group assigns it to the app identity at the group (docs/deploy.md), which covers every subscription beneath. A string, as targetSubscriptionIdsJson.')
+@description('The management group campaigns run over, as a JSON array of at most one management group id (empty: none; Azure allows one management group in a custom role\'s assignable scopes: choose the group above every subscription to remediate). The custom role is made assignable there; an owner of the group assigns it to the app identity at the group (docs/deploy.md), which covers every subscription beneath. A string, as targetSubscriptionIdsJson.')
 param targetManagementGroupIdsJson string = '[]'
 
 @description('Assign the remediation role at each target subscription. False: the role is only made assignable there, for an owner to assign by hand.')

@@ -7,7 +7,8 @@ param environmentName string
 @description('Subscriptions where the role may be assigned (the subscriptions the app remediates).')
 param assignableSubscriptionIds array
 
-@description('Management groups where the role may be assigned: for campaigns over a management group, assign it there, so that it covers every subscription beneath and lets the app list them (the descendants read is checked at the group).')
+@description('The management group where the role may be assigned (at most one: Azure allows one management group in a custom role\'s assignable scopes): for campaigns over a management group, assign it there, so that it covers every subscription beneath and lets the app list them (the descendants read is checked at the group).')
+@maxLength(1)
 param assignableManagementGroupIds array = []
 
 var actions = [

@@ -23,13 +23,6 @@ import type {
 } from "../contracts/azure";
 import type { PowerStep } from "../contracts/plan";
 
-/**
- * Every method throws AzureOperationError (src/errors.ts) on failure, with ARM's error code, the HTTP status,
- * `retryable` (429, 5xx, AnotherOperationInProgress, RetryableError[DueToAnotherOperation], an OperationNotAllowed
- * that names no quota, policy or unsupported operation) and Retry-After.
- * `begin*` methods send the initial request only and return a handle; callers poll with `getOperationStatus`.
- */
-/** A page of a paged listing and where the next one is (absent after the last). */
 /** A subscription found under a management group: its id, display name and the management group directly above it. */
 export interface ManagementGroupSubscription {
   subscriptionId: string;
@@ -38,11 +31,18 @@ export interface ManagementGroupSubscription {
   parentManagementGroupId?: string;
 }
 
+/** A page of a paged listing and where the next one is (absent after the last). */
 export interface VmListPage<T> {
   items: T[];
   nextLink?: string;
 }
 
+/**
+ * Every method throws AzureOperationError (src/errors.ts) on failure, with ARM's error code, the HTTP status,
+ * `retryable` (429, 5xx, AnotherOperationInProgress, RetryableError[DueToAnotherOperation], an OperationNotAllowed
+ * that names no quota, policy or unsupported operation) and Retry-After.
+ * `begin*` methods send the initial request only and return a handle; callers poll with `getOperationStatus`.
+ */
 export interface ArmGateway {
   /**
    * Every subscription under a management group, at any depth (Management Groups API, descendants; every page

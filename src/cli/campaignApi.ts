@@ -8,18 +8,16 @@ import {
   CampaignSummarySchema,
   CampaignTargetSchema,
   CampaignTotalsSchema,
+  CAMPAIGN_INSTANCE_PREFIX,
 } from "../contracts/campaign";
 import { ModeSchema, PhaseSchema } from "../contracts/remediation";
-
-/** Campaign instance ids (campaignInstanceId): never a subscription's run, which is port25-<GUID>. */
-export const CAMPAIGN_INSTANCE_PREFIX = "port25-campaign-";
 
 export function isCampaignInstanceId(id: string): boolean {
   return id.toLowerCase().startsWith(CAMPAIGN_INSTANCE_PREFIX);
 }
 
-/** A campaign id, as campaigns are named (CampaignInputSchema.campaignId). */
-export const CampaignIdSchema = z.string().regex(/^[A-Za-z0-9-]{1,64}$/, "must be a campaign id (letters, digits and hyphens, as `start` prints it)");
+/** A campaign id, as campaigns are named. */
+export { CampaignIdSchema } from "../contracts/startRequest";
 
 const Urls = {
   statusUrl: z.string(),

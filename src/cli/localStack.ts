@@ -18,7 +18,7 @@ import {
   type InstanceStatus,
   type RunReport,
 } from "../durable-host";
-import { loadEstate, startSimulator, type Estate, type EstateInput, type Scenario, type ScenarioInput, type SimulatorHandle } from "../simulator";
+import { latestExemption, loadEstate, rootGroup, startSimulator, type Estate, type EstateInput, type Scenario, type ScenarioInput, type SimulatorHandle } from "../simulator";
 import { startAzurite, type LocalAzurite } from "../audit/localAzurite";
 import { parseConfig, resetConfig } from "../config";
 import { registerActivities } from "../functions/registerActivity";
@@ -168,25 +168,17 @@ export interface LocalStack {
   close(): Promise<void>;
 }
 
-/** Attestation used for simulated runs: the scenario's exemption time, or a day before the simulation. */
-export function simulatedAttestation(scenario: Scenario, now: number): { reference: string; approvedBy: string; approvedAt: string } {
-  return {
-    reference: "SIMULATED-EXEMPTION",
-    approvedBy: "port25 simulate",
-    approvedAt: scenario.exemption.effectiveAt ?? new Date(now - 24 * 3600 * 1000).toISOString(),
-  };
-}
-
-/** The attestation of a simulated campaign: dated at the latest exemption of the estate (every one in effect). */
-function estateAttestation(estate: Estate, now: number): { reference: string; approvedBy: string; approvedAt: string } {
-  const times = estate.subscriptions.flatMap((s) => (s.scenario.exemption.effectiveAt !== undefined ? [s.scenario.exemption.effectiveAt] : []));
-  const latest = times.sort().at(-1);
-  return { reference: "SIMULATED-EXEMPTION", approvedBy: "port25 simulate", approvedAt: latest ?? new Date(now - 24 * 3600 * 1000).toISOString() };
+/**
+ * Attestation used for simulated runs and campaigns: dated at the exemption (for an estate the latest, so that every
+ * one is in effect), or a day before the simulation when nothing is exempted.
+ */
+export function simulatedAttestation(exemptedAt: string | undefined, now: number): { reference: string; approvedBy: string; approvedAt: string } {
+  return { reference: "SIMULATED-EXEMPTION", approvedBy: "port25 simulate", approvedAt: exemptedAt ?? new Date(now - 24 * 3600 * 1000).toISOString() };
 }
 
 /** What a simulated campaign covers by default: the estate's root group, else every subscription it serves. */
 function estateTarget(estate: Estate, sim: SimulatorHandle): CampaignTarget {
-  const root = estate.managementGroups.find((g) => g.parent === undefined);
+  const root = rootGroup(estate.managementGroups);
   return root !== undefined ? { kind: "managementGroup", managementGroupId: root.id } : { kind: "subscriptions", subscriptionIds: sim.subscriptionIds };
 }
 
@@ -274,7 +266,7 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
         RemediationInputSchema,
         {
           subscriptionId: sim.subscriptionId,
-          attestation: o.attestation ?? simulatedAttestation(scenario, clock.now()),
+          attestation: o.attestation ?? simulatedAttestation(scenario.exemption.effectiveAt, clock.now()),
           mode: o.mode ?? "execute",
           requireApproval: o.requireApproval ?? false,
           options: o.options ?? {},
@@ -298,7 +290,7 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
           target: o.target ?? estateTarget(estate, sim),
           maxConcurrentSubscriptions: o.maxConcurrentSubscriptions ?? 5,
           run: {
-            attestation: o.attestation ?? estateAttestation(estate, now),
+            attestation: o.attestation ?? simulatedAttestation(latestExemption(estate), now),
             mode: o.mode ?? "execute",
             requireApproval: o.requireApproval ?? false,
             options: RemediationInputSchema.shape.options.parse(o.options ?? {}),

@@ -31,7 +31,7 @@ export const MAX_CONCURRENT_SUBSCRIPTIONS = 50;
  */
 export const LANE_MEMBERS_MAX = 10;
 
-const SubscriptionListSchema = z
+export const SubscriptionListSchema = z
   .array(SubscriptionIdSchema)
   .min(1, "must name at least one subscription")
   .max(MAX_CAMPAIGN_SUBSCRIPTIONS, `must name at most ${MAX_CAMPAIGN_SUBSCRIPTIONS} subscriptions`)
@@ -120,9 +120,17 @@ export const CampaignInputSchema = z.object({
 });
 export type CampaignInput = z.output<typeof CampaignInputSchema>;
 
-/** Instance id of a campaign (never a subscription's: those are port25-<GUID>). */
+/** What every campaign instance id starts with (never a subscription's run: those are port25-<GUID>). */
+export const CAMPAIGN_INSTANCE_PREFIX = "port25-campaign-";
+
+/** Instance id of a campaign. */
 export function campaignInstanceId(campaignId: string): string {
-  return `port25-campaign-${campaignId.toLowerCase()}`;
+  return `${CAMPAIGN_INSTANCE_PREFIX}${campaignId.toLowerCase()}`;
+}
+
+/** The campaign id in `given`, which is a campaign id or a campaign's instance id. */
+export function campaignIdOf(given: string): string {
+  return given.toLowerCase().startsWith(CAMPAIGN_INSTANCE_PREFIX) ? given.slice(CAMPAIGN_INSTANCE_PREFIX.length) : given;
 }
 
 /** Run id of a subscription's run in a campaign: the campaign's id and the subscription's first block. */

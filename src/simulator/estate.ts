@@ -106,14 +106,17 @@ function hierarchyCheck(e: {
     }
   });
   const subs = new Set<string>();
+  let tenant = e.tenantId;
   e.subscriptions.forEach((s, i) => {
     if (!groups.has(s.managementGroup.toLowerCase())) issue(["subscriptions", i, "managementGroup"], `management group "${s.managementGroup}" is not declared in managementGroups`);
     const k = s.subscription.id.toLowerCase();
     if (subs.has(k)) issue(["subscriptions", i, "subscription", "id"], `duplicate subscription "${s.subscription.id}"`);
     subs.add(k);
+    // One endpoint, one token: one tenant. The estate's, else the first a subscription names.
     const t = s.subscription.tenantId;
-    if (t !== undefined && e.tenantId !== undefined && t.toLowerCase() !== e.tenantId.toLowerCase())
-      issue(["subscriptions", i, "subscription", "tenantId"], `must be the estate's tenantId ${e.tenantId} (or left out)`);
+    if (t !== undefined && tenant !== undefined && t.toLowerCase() !== tenant.toLowerCase())
+      issue(["subscriptions", i, "subscription", "tenantId"], `must be the estate's tenant ${tenant} (or left out): an estate is one tenant`);
+    tenant ??= t;
   });
 }
 
@@ -145,13 +148,15 @@ export function isEstateInput(v: unknown): boolean {
 }
 
 function fromEstate(e: EstateScenario): Estate {
+  // The estate's tenant, else the one a subscription names (hierarchyCheck refuses a second).
+  const tenantId = (e.tenantId ?? e.subscriptions.find((s) => s.subscription.tenantId !== undefined)?.subscription.tenantId)?.toLowerCase();
   return {
     kind: "estate",
-    tenantId: e.tenantId?.toLowerCase(),
+    tenantId,
     managementGroups: e.managementGroups.map((g) => ({ id: g.id, displayName: g.displayName ?? g.id, ...(g.parent === undefined ? {} : { parent: g.parent }) })),
     subscriptions: e.subscriptions.map(({ managementGroup, behaviour, ...contents }) => {
       const clock = { timeScale: e.behaviour.timeScale, ...(e.behaviour.startTime === undefined ? {} : { startTime: e.behaviour.startTime }) };
-      const subscription = e.tenantId === undefined ? contents.subscription : { ...contents.subscription, tenantId: e.tenantId };
+      const subscription = tenantId === undefined ? contents.subscription : { ...contents.subscription, tenantId };
       return { managementGroup, scenario: { ...contents, subscription, behaviour: { ...behaviour, ...clock } } };
     }),
     clock: { startTime: e.behaviour.startTime, timeScale: e.behaviour.timeScale },
@@ -166,7 +171,7 @@ function fromScenario(s: Scenario): Estate {
     managementGroups: [],
     subscriptions: [{ managementGroup: undefined, scenario: s }],
     clock: { startTime: s.behaviour.startTime, timeScale: s.behaviour.timeScale },
-    tenantThrottling: { enabled: s.behaviour.throttling.enabled, reads: { capacity: 250, refillPerSecond: 25 }, writes: { capacity: 200, refillPerSecond: 10 } },
+    tenantThrottling: TenantThrottlingSchema.parse({ enabled: s.behaviour.throttling.enabled }),
   };
 }
 
@@ -196,4 +201,17 @@ export function loadEstate(input: string | Estate | EstateInput | EstateScenario
     throw new ValidationError(`scenario file ${input}`, [{ path: "", message: err.message }], err);
   }
   return parseAny(raw, `${isEstateInput(raw) ? "estate" : "scenario"} file ${input}`);
+}
+
+/** The root of a management-group hierarchy (none for a single subscription's scenario). */
+export function rootGroup<G extends { id: string; parent?: string | undefined }>(groups: readonly G[]): G | undefined {
+  return groups.find((g) => g.parent === undefined);
+}
+
+/** When every exempted subscription of the estate is exempted: the latest exemption's effective time, if any. */
+export function latestExemption(estate: Estate): string | undefined {
+  return estate.subscriptions
+    .flatMap((s) => (s.scenario.exemption.effectiveAt !== undefined ? [s.scenario.exemption.effectiveAt] : []))
+    .sort()
+    .at(-1);
 }

@@ -18,7 +18,7 @@ import { subnetPrefixes, World, type PowerState, type SimClock, type StateChange
 export { loadScenario, ScenarioSchema, type Scenario, type ScenarioInput } from "./scenario";
 export { FaultSpecSchema, OPERATION_NAMES, type FaultSpec, type OperationName } from "./faults";
 export { generateEstate, generateFleet, type EstateOptions } from "./fleet";
-export { EstateSchema, isEstateInput, loadEstate, parseEstate, type Estate, type EstateGroup, type EstateInput, type EstateScenario } from "./estate";
+export { EstateSchema, isEstateInput, latestExemption, loadEstate, parseEstate, rootGroup, type Estate, type EstateGroup, type EstateInput, type EstateScenario } from "./estate";
 export { DESCENDANTS_PAGE_SIZE, MANAGEMENT_GROUPS_API_VERSIONS } from "./tenant";
 export { API_VERSIONS } from "./routes";
 export type { RequestLogEntry } from "./server";

@@ -222,3 +222,11 @@ describe("least privilege: every role assignment in infra/", () => {
     expect(Object.keys(ALLOWED)).not.toContain(extra[0]?.key);
   });
 });
+
+describe("the custom role's management group", () => {
+  it("takes at most one management group as an assignable scope, as Azure allows one per custom role", async () => {
+    const { readFile } = await import("node:fs/promises");
+    const role = await readFile(path.join(__dirname, "../../infra/app/remediation-role.bicep"), "utf8");
+    expect(role).toMatch(/@maxLength\(1\)\s*\nparam assignableManagementGroupIds array/);
+  });
+});

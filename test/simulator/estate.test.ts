@@ -82,7 +82,14 @@ describe("estate scenario validation", () => {
     const foreign = sub(B, "Sub B", "child");
     foreign.subscription = { ...foreign.subscription, tenantId: "12345678-0000-4000-8000-000000000000" };
     expect(issuesOf(estate({ subscriptions: [sub(A, "A", "root"), foreign] }))).toEqual([
-      "subscriptions[1].subscription.tenantId: must be the estate's tenantId 99999999-0000-4000-8000-000000000009 (or left out)",
+      "subscriptions[1].subscription.tenantId: must be the estate's tenant 99999999-0000-4000-8000-000000000009 (or left out): an estate is one tenant",
+    ]);
+    // Without an estate tenant, the first subscription that names one sets it: two tenants behind one endpoint are refused.
+    const first = sub(A, "A", "root");
+    first.subscription = { ...first.subscription, tenantId: "aaaaaaaa-0000-4000-8000-000000000000" };
+    const { tenantId: _none, ...tenantless } = estate({ subscriptions: [first, foreign] });
+    expect(issuesOf(tenantless)).toEqual([
+      "subscriptions[1].subscription.tenantId: must be the estate's tenant aaaaaaaa-0000-4000-8000-000000000000 (or left out): an estate is one tenant",
     ]);
     // Only the estate keeps a clock: a subscription's own timeScale is refused (read from a file, as a user writes it).
     const file = join(mkdtempSync(join(tmpdir(), "estate-")), "estate.json");

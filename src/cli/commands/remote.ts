@@ -7,7 +7,6 @@ import { createLineSink, createProgressSink } from "../progress";
 import { FAILING_STATUSES, invocation, shellQuote } from "../invocation";
 import { fitLines, formatTable } from "../table";
 import {
-  CAMPAIGN_INSTANCE_PREFIX,
   CampaignApprovedSchema,
   CampaignCancelledSchema,
   CampaignIdSchema,
@@ -37,7 +36,9 @@ import {
   campaignInstanceId,
   CampaignStartRequestSchema,
   ManagementGroupIdSchema,
-  MAX_CAMPAIGN_SUBSCRIPTIONS,
+  CAMPAIGN_INSTANCE_PREFIX,
+  campaignIdOf,
+  SubscriptionListSchema,
   MAX_CONCURRENT_SUBSCRIPTIONS,
 } from "../../contracts/campaign";
 import { parseWith } from "../../contracts/parse";
@@ -90,17 +91,11 @@ function exactlyOne(values: Record<string, unknown>, flags: readonly string[], h
   return only;
 }
 
-/** --subscriptions a,b,c: each a subscription GUID, at least one, none twice. */
+/** --subscriptions a,b,c: the campaign's list, as the start request takes it (each a GUID, at least one, none twice). */
 const SubscriptionListFlag = z
   .string()
   .transform((s) => s.split(",").map((x) => x.trim()).filter((x) => x !== ""))
-  .pipe(
-    z
-      .array(SubscriptionIdSchema)
-      .min(1, "must name at least one subscription (comma-separated ids)")
-      .max(MAX_CAMPAIGN_SUBSCRIPTIONS, `must name at most ${MAX_CAMPAIGN_SUBSCRIPTIONS} subscriptions`)
-      .refine((ids) => new Set(ids).size === ids.length, { message: "must not name a subscription twice" }),
-  );
+  .pipe(SubscriptionListSchema);
 
 const StartFlags = RemoteFlagsSchema.extend({
   subscription: SubscriptionIdSchema.optional(),
@@ -214,8 +209,7 @@ type Target = { kind: "run"; id: string } | { kind: "campaign"; instanceId: stri
 function targetOf(f: IdFlagValues, values: Record<string, unknown>): Target {
   exactlyOne(values, ["id", "campaign"], "--id names a run (its instance or subscription) or a campaign's instance, --campaign a campaign's id");
   if (f.campaign !== undefined) {
-    const id = f.campaign.toLowerCase().startsWith(CAMPAIGN_INSTANCE_PREFIX) ? f.campaign.slice(CAMPAIGN_INSTANCE_PREFIX.length) : f.campaign;
-    return { kind: "campaign", instanceId: campaignInstanceId(id) };
+    return { kind: "campaign", instanceId: campaignInstanceId(campaignIdOf(f.campaign)) };
   }
   const id = f.id ?? "";
   return isCampaignInstanceId(id) ? { kind: "campaign", instanceId: id.toLowerCase() } : { kind: "run", id };
@@ -384,7 +378,7 @@ export async function auditCommand(argv: string[]): Promise<CommandResult> {
 
 /** One campaign's audit record (--html FILE: its report). */
 async function auditCampaign(f: AuditFlagValues & RemoteOptions, given: string): Promise<CommandResult> {
-  const campaignId = given.toLowerCase().startsWith(CAMPAIGN_INSTANCE_PREFIX) ? given.slice(CAMPAIGN_INSTANCE_PREFIX.length) : given;
+  const campaignId = campaignIdOf(given);
   const path = `/api/audit/campaigns/${encodeURIComponent(campaignId)}`;
   if (f.html !== undefined) {
     // Saved to a file, the report links the app's audit pages by their full address.

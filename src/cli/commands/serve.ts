@@ -13,7 +13,7 @@ import { packageRoot, startLocalStack, type LocalStack } from "../localStack";
 import { generateKeys, routePrefixFrom, startHttpFront, type HttpFront } from "../serveHttp";
 import { defaultScenarioPath, loadEstateFlag } from "./simulator";
 import { describeScenario, scenarioCounts } from "./simulate";
-import { generateFleet, loadEstate, type Estate } from "../../simulator";
+import { generateFleet, latestExemption, loadEstate, rootGroup, type Estate } from "../../simulator";
 import { ensureError } from "../../errors";
 import type { CommandResult } from "../command";
 
@@ -84,7 +84,7 @@ export async function serveCommand(argv: string[], until: Promise<void>): Promis
   const estate: Estate = { ...loaded, clock: { ...loaded.clock, startTime: startedAt.toISOString() } };
   const scenario = estate.subscriptions[0]?.scenario;
   if (scenario === undefined) throw new UsageError(`--scenario ${f.scenario ?? defaultScenarioPath()}: serves no subscription`);
-  const root = estate.managementGroups.find((g) => g.parent === undefined);
+  const root = rootGroup(estate.managementGroups);
 
   const out = (line: string): void => {
     process.stdout.write(`${line}\n`);
@@ -123,10 +123,7 @@ export async function serveCommand(argv: string[], until: Promise<void>): Promis
 
   const app = front.origin;
   const sub = stack.sim.subscriptionId;
-  const effective = estate.subscriptions
-    .flatMap((x) => (x.scenario.exemption.effectiveAt !== undefined ? [x.scenario.exemption.effectiveAt] : []))
-    .sort()
-    .at(-1);
+  const effective = latestExemption(estate);
   const approvedAt = effective !== undefined && Date.parse(effective) <= startedAt.getTime() ? effective : new Date(startedAt.getTime() - 86_400_000).toISOString();
   const cli = invocation();
   const base = `--app ${app} --key ${keys.functionKey}`;

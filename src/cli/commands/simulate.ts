@@ -7,7 +7,7 @@ import { startLocalStack, type LocalStack } from "../localStack";
 import { createProgressSink } from "../progress";
 import { renderSummary } from "../render";
 import { SimulateOutputSchema, type SimulateOutput } from "../simulateOutput";
-import { defaultScenarioPath, loadEstateFlag } from "./simulator";
+import { DEFAULT_VMS_PER_SUBSCRIPTION, defaultScenarioPath, loadEstateFlag } from "./simulator";
 import { simulateCampaign } from "./simulateCampaign";
 import { MAX_CAMPAIGN_SUBSCRIPTIONS, MAX_CONCURRENT_SUBSCRIPTIONS } from "../../contracts/campaign";
 import { displayPath, FAILING_STATUSES } from "../invocation";
@@ -102,12 +102,12 @@ export async function simulateCommand(argv: string[]): Promise<CommandResult> {
   // An estate (several subscriptions, management groups) runs as a campaign.
   const estate =
     f.subscriptions !== undefined
-      ? loadEstate(generateEstate({ subscriptions: f.subscriptions, vmsPerSubscription: f.vms ?? 20, seed: f.seed }))
+      ? loadEstate(generateEstate({ subscriptions: f.subscriptions, vmsPerSubscription: f.vms ?? DEFAULT_VMS_PER_SUBSCRIPTION, seed: f.seed }))
       : f.vms === undefined
         ? loadEstateFlag(f.scenario ?? defaultScenarioPath())
         : undefined;
   if (estate !== undefined && (estate.managementGroups.length > 0 || estate.subscriptions.length > 1)) {
-    const source = f.subscriptions !== undefined ? `generated estate of ${f.subscriptions} subscriptions × ${f.vms ?? 20} VMs (seed ${f.seed})` : displayPath(f.scenario ?? defaultScenarioPath());
+    const source = f.subscriptions !== undefined ? `generated estate of ${f.subscriptions} subscriptions × ${f.vms ?? DEFAULT_VMS_PER_SUBSCRIPTION} VMs (seed ${f.seed})` : displayPath(f.scenario ?? defaultScenarioPath());
     return simulateCampaign({
       estate,
       source,

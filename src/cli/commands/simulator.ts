@@ -5,11 +5,13 @@ import { z } from "zod";
 import { camelKeys, parseFlags, parseFlagValues, UsageError } from "../args";
 import { displayPath, invocation, shellQuote } from "../invocation";
 import type { CommandResult } from "../command";
+import { MAX_CAMPAIGN_SUBSCRIPTIONS } from "../../contracts/campaign";
 import {
   generateEstate,
   generateFleet,
   isEstateInput,
   parseEstate,
+  rootGroup,
   startSimulator,
   type Estate,
   type SimManagementGroup,
@@ -21,14 +23,14 @@ const Flags = z
   .object({
     scenario: z.string().min(1).optional(),
     vms: z.coerce.number().int().min(1).max(20000).optional(),
-    subscriptions: z.coerce.number().int().min(1).max(500).optional(),
+    subscriptions: z.coerce.number().int().min(1).max(MAX_CAMPAIGN_SUBSCRIPTIONS).optional(),
     seed: z.coerce.number().int().min(0).default(1),
     port: z.coerce.number().int().min(0).max(65535).default(0),
   })
   .strict();
 
 /** VMs per generated subscription when --subscriptions is given without --vms. */
-const DEFAULT_VMS_PER_SUBSCRIPTION = 20;
+export const DEFAULT_VMS_PER_SUBSCRIPTION = 20;
 
 export async function simulatorCommand(argv: string[], until: Promise<void>): Promise<CommandResult> {
   const { values } = parseFlags(argv, {
@@ -77,7 +79,7 @@ export async function simulatorCommand(argv: string[], until: Promise<void>): Pr
 
 /** For an estate: the plan of every subscription under its root group, as a campaign over it would take them. */
 function groupPlan(sim: SimulatorHandle): string[] {
-  const root = sim.managementGroups.find((g) => g.parent === undefined);
+  const root = rootGroup(sim.managementGroups);
   if (root === undefined) return [];
   return [
     "Or every subscription under a management group at once:",
