@@ -6,7 +6,7 @@
 import type { AuditedCampaign, RunSummary } from "../contracts/audit";
 import { campaignTotals, type CampaignMember, type CampaignTotals, type MemberState } from "../contracts/campaign";
 import type { OutcomeCounts } from "../contracts/remediation";
-import { auditLink, badge, escapeHtml, formatDuration, formatTime, parseTime, reportPage, row, type ReportOptions } from "./report";
+import { auditLink, badge, escapeHtml, formatDuration, formatTime, optionList, parseTime, renderAttestation, renderWarnings, reportPage, row, type ReportOptions } from "./report";
 
 const e = escapeHtml;
 
@@ -153,13 +153,6 @@ function renderCampaignPanel(c: AuditedCampaign): string {
   ].join("")}</dl></div>`;
 }
 
-function renderAttestation(c: AuditedCampaign): string {
-  const a = c.input.run.attestation;
-  return `<div class="panel"><h2>Exemption attestation</h2><dl>${row("Reference", e(a.reference))}${row("Approved by", e(a.approvedBy))}${row(
-    "Approved at",
-    formatTime(a.approvedAt),
-  )}</dl><p class="note">Every subscription's run records this attestation.</p></div>`;
-}
 
 function subscriptionCell(l: Line): string {
   return `<td>${l.displayName === undefined ? "" : `<div class="res">${e(l.displayName)}</div>`}<div class="${l.displayName === undefined ? "res" : "sub"}"><code>${e(
@@ -194,16 +187,8 @@ function renderSubscriptions(lines: readonly Line[], options: ReportOptions, run
   return `<section id="subscriptions"><h2>Every subscription <span class="pill">${lines.length}</span></h2><table><thead><tr><th>Subscription</th><th>State</th><th>Category, and why it was left alone</th><th>Run (its report)</th><th>Resources</th></tr></thead><tbody>${rows}</tbody></table></section>`;
 }
 
-function renderWarnings(warnings: readonly string[]): string {
-  if (warnings.length === 0) return "";
-  return `<section><h2>Warnings <span class="pill">${warnings.length}</span></h2><ul class="warnings">${warnings.map((w) => `<li>${e(w)}</li>`).join("")}</ul></section>`;
-}
-
 function renderOptions(c: AuditedCampaign): string {
-  const options = Object.entries(c.input.run.options)
-    .map(([k, v]) => row(k, `<code>${e(JSON.stringify(v))}</code>`))
-    .join("");
-  return `<section class="panel"><h2>Options of every run</h2><dl class="options">${options}${row("probe host", `<code>${e(c.input.run.probeHost)}</code>`)}</dl></section>`;
+  return `<section class="panel"><h2>Options of every run</h2>${optionList(c.input.run.options, c.input.run.probeHost)}</section>`;
 }
 
 export function renderCampaignReport(campaign: AuditedCampaign, options: CampaignReportOptions = {}): string {
@@ -220,7 +205,7 @@ export function renderCampaignReport(campaign: AuditedCampaign, options: Campaig
       running ? `<p class="callout info">The campaign is still running: this page shows its start and the runs recorded so far.</p>` : "",
       renderLeftDown(lines, options),
       renderCounts(totals, running),
-      `<section class="grid">${renderCampaignPanel(campaign)}${renderAttestation(campaign)}</section>`,
+      `<section class="grid">${renderCampaignPanel(campaign)}${renderAttestation(campaign.input.run.attestation, `<p class="note">Every subscription's run records this attestation.</p>`)}</section>`,
       renderSubscriptions(lines, options, running),
       renderWarnings(campaign.summary?.warnings ?? []),
       renderOptions(campaign),

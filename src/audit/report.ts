@@ -5,7 +5,7 @@
  */
 import type { AuditedRun, RunRecord } from "../contracts/audit";
 import type { ReasonCode, ResourceOutcome } from "../contracts/outcome";
-import type { CanaryResult } from "../contracts/remediation";
+import type { Attestation, CanaryResult } from "../contracts/remediation";
 
 export interface ReportOptions {
   /** Shown in the footer; the renderer reads no clock, so the caller stamps it. */
@@ -355,12 +355,12 @@ function renderClassification(r: RunRecord): string {
   }</div>`;
 }
 
-function renderAttestation(r: RunRecord): string {
-  const a = r.attestation;
+/** The exemption's attestation panel, with a note under it when given (already HTML). */
+export function renderAttestation(a: Attestation, note = ""): string {
   return `<div class="panel"><h2>Exemption attestation</h2><dl>${row("Reference", e(a.reference))}${row("Approved by", e(a.approvedBy))}${row(
     "Approved at",
     formatTime(a.approvedAt),
-  )}</dl></div>`;
+  )}</dl>${note}</div>`;
 }
 
 function renderCanary(canary: CanaryResult | undefined, outcomes: readonly ResourceOutcome[]): string {
@@ -463,8 +463,7 @@ function renderSubnets(outcomes: readonly ResourceOutcome[]): string {
   return `<section><h2>VNet subnet refresh <span class="pill">${vnets.length}</span></h2>${body}</section>`;
 }
 
-function renderWarnings(r: RunRecord): string {
-  const warnings = r.summary?.warnings ?? [];
+export function renderWarnings(warnings: readonly string[]): string {
   if (warnings.length === 0) return "";
   return `<section><h2>Warnings <span class="pill">${warnings.length}</span></h2><ul class="warnings">${warnings.map((w) => `<li>${e(w)}</li>`).join("")}</ul></section>`;
 }
@@ -494,13 +493,15 @@ function renderPlanAndOptions(r: RunRecord): string {
           "Waves",
           e(String(p.waves)),
         )}${row("Caps", e(`concurrency ${p.caps.maxConcurrency}, per availability set ${p.caps.maxUnavailablePerAvailabilitySet}, per scale set ${p.caps.maxUnavailablePerScaleSet}`))}</dl>`;
-  const options = Object.entries(r.options)
+  return `<section class="grid two"><div class="panel"><h2>Plan</h2>${plan}</div><div class="panel"><h2>Options</h2>${optionList(r.options, r.probeHost)}</div></section>`;
+}
+
+/** A run's options (every one, as recorded) and the probe host it resolved. */
+export function optionList(options: Record<string, unknown>, probeHost: string): string {
+  const rows = Object.entries(options)
     .map(([k, v]) => row(k, `<code>${e(JSON.stringify(v))}</code>`))
     .join("");
-  return `<section class="grid two"><div class="panel"><h2>Plan</h2>${plan}</div><div class="panel"><h2>Options</h2><dl class="options">${options}${row(
-    "probe host",
-    `<code>${e(r.probeHost)}</code>`,
-  )}</dl></div></section>`;
+  return `<dl class="options">${rows}${row("probe host", `<code>${e(probeHost)}</code>`)}</dl>`;
 }
 
 const REPORT_CSS = `
@@ -595,13 +596,13 @@ export function renderRunReport(audited: AuditedRun, options: ReportOptions = {}
     sections: [
       renderLeftDown(audited.outcomes),
       renderCounts(audited),
-      `<section class="grid">${renderRunPanel(r, options)}${renderClassification(r)}${renderAttestation(r)}${renderCanary(r.summary?.canary, audited.outcomes)}</section>`,
+      `<section class="grid">${renderRunPanel(r, options)}${renderClassification(r)}${renderAttestation(r.attestation)}${renderCanary(r.summary?.canary, audited.outcomes)}</section>`,
       `<section><h2>Timeline</h2>${renderTimeline(audited.outcomes, r.options.restoreStoppedVms)}</section>`,
       renderScaleSets(audited.outcomes, r.options.restoreStoppedVms),
       renderFailures(audited.outcomes),
       renderSkips(audited.outcomes),
       renderSubnets(audited.outcomes),
-      renderWarnings(r),
+      renderWarnings(r.summary?.warnings ?? []),
       renderNotifications(audited.notifications),
       renderPlanAndOptions(r),
     ],
