@@ -113,7 +113,7 @@ export function runInputOf(run: RunTemplate, subscriptionId: string, runId: stri
 
 /** Input of remediateCampaign: the validated start request, stamped by the starter. */
 export const CampaignInputSchema = z.object({
-  campaignId: z.string().regex(/^[A-Za-z0-9-]{1,64}$/, "must be letters, digits and hyphens"),
+  campaignId: z.string().regex(/^[A-Za-z0-9-]{1,64}$/, "must be a campaign id (letters, digits and hyphens, as `port25 start` prints it)"),
   target: CampaignTargetSchema,
   maxConcurrentSubscriptions: z.number().int().min(1).max(MAX_CONCURRENT_SUBSCRIPTIONS),
   run: RunTemplateSchema,
