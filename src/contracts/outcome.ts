@@ -32,7 +32,12 @@ export const ReasonCodeSchema = z.enum([
   "approvalTimedOut",
   "cancelled",
   "haltedByCanary",
-  "disappeared",
+  "disappeared", // deleted by someone else during the run
+  "changedByOther", // someone else stopped, deallocated or started it after planning: left as they chose
+  "evicted", // a spot VM the platform evicted during the run
+  "createdAfterPlan", // created after the plan: it starts under the new network policy already
+  "resourceLocked", // a management lock (ReadOnly, or CanNotDelete for a delete) blocks the write
+  "deniedByPolicy", // an Azure Policy assignment denied the write (RequestDisallowedByPolicy)
   // failures
   "operationFailed",
   "transitionTimedOut",
