@@ -65,8 +65,20 @@ export const ConfigSchema = z
     PORT25_AUTO_REMEDIATE: bool.default(false),
     /** Let that auto-remediation include stragglers whose start since the exemption cannot be established. */
     PORT25_AUTO_REMEDIATE_UNKNOWN: bool.default(false),
-    /** Enforce App Service authentication roles (operator, auditor) in the HTTP triggers. */
-    PORT25_AUTH_ENABLED: bool.default(false),
+    /**
+     * Enforce App Service authentication roles (operator, auditor) in the HTTP triggers. Unset, it is on wherever the
+     * app runs on App Service (WEBSITE_SITE_NAME or WEBSITE_INSTANCE_ID set by the platform) and off elsewhere: in Azure
+     * a missing setting fails closed, never open.
+     */
+    PORT25_AUTH_ENABLED: bool.optional(),
+    /**
+     * Set by App Service itself ("True") when its authentication (Easy Auth) is on for the app: the same signal
+     * Microsoft.Identity.Web's AppServicesAuthenticationInformation reads. Only the platform's front end removes
+     * client-sent x-ms-client-principal headers, so the triggers trust those headers only when it says so.
+     */
+    WEBSITE_AUTH_ENABLED: z.string().optional(),
+    WEBSITE_SITE_NAME: z.string().optional(),
+    WEBSITE_INSTANCE_ID: z.string().optional(),
     /** Host probed on TCP 25 by the canary when a run does not name one. */
     PORT25_PROBE_HOST: z.string().min(1).max(253).default("smtp.office365.com"),
     /** Webhooks told of every event (secrets: they embed the receiver's token; never logged). */
@@ -91,6 +103,21 @@ export const ConfigSchema = z
   });
 
 export type Config = z.output<typeof ConfigSchema>;
+
+/** Whether the triggers enforce App Service authentication: the setting, or on App Service when it is unset. */
+export function authRequired(config: Config): boolean {
+  return config.PORT25_AUTH_ENABLED ?? onAppService(config);
+}
+
+/** The platform's own marks of an App Service (Functions) host. */
+export function onAppService(config: Config): boolean {
+  return config.WEBSITE_SITE_NAME !== undefined || config.WEBSITE_INSTANCE_ID !== undefined;
+}
+
+/** App Service says its authentication is on for this app (WEBSITE_AUTH_ENABLED, compared as the platform writes it: "True"). */
+export function platformAuthOn(config: Config): boolean {
+  return config.WEBSITE_AUTH_ENABLED?.toLowerCase() === "true";
+}
 
 /** Parses the given environment; throws one ConfigError listing every bad key. */
 export function parseConfig(env: Record<string, string | undefined>): Config {

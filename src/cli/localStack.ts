@@ -67,6 +67,20 @@ const OWN_KEYS = [
   "PORT25_AUDIT_TABLE_ENDPOINT",
 ] as const;
 
+/**
+ * The settings App Service itself would add. The local stack's HTTP front end plays App Service authentication (it
+ * hands the triggers the client-principal headers of loopback callers), so with PORT25_AUTH_ENABLED on it says so as
+ * the platform does, WEBSITE_AUTH_ENABLED=True, unless the caller set that signal itself.
+ */
+function platformSettings(env: Record<string, string> | undefined): Record<string, string> {
+  const given = env ?? {};
+  // The stack's own settings first, then the process's (port25 serve takes the operator's environment).
+  const auth = given.PORT25_AUTH_ENABLED ?? process.env.PORT25_AUTH_ENABLED;
+  const on = auth === "true" || auth === "1";
+  const signalled = (given.WEBSITE_AUTH_ENABLED ?? process.env.WEBSITE_AUTH_ENABLED) !== undefined;
+  return on && !signalled ? { ...given, WEBSITE_AUTH_ENABLED: "True" } : { ...given };
+}
+
 export function packageRoot(): string {
   return ROOT;
 }
@@ -198,7 +212,7 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
     throw e;
   }
   const ownSettings = (target: SimulatorHandle): Record<string, string> => ({
-    ...opts.env,
+    ...platformSettings(opts.env),
     PORT25_ARM_ENDPOINT: target.endpoint,
     PORT25_ARM_CA_FILE: target.caFile,
     PORT25_ARM_STATIC_TOKEN: target.token,

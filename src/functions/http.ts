@@ -1,7 +1,7 @@
 /** Shared pieces of the HTTP triggers: JSON errors, bounded body reading, caller identity and roles. */
 import type { HttpRequest, HttpResponseInit, InvocationContext } from "@azure/functions";
 import { z } from "zod";
-import { getConfig } from "../config";
+import { authRequired, getConfig, platformAuthOn } from "../config";
 import { ensureError, isPort25Error, isValidationError, type FieldIssue } from "../errors";
 import { zodIssues } from "../contracts/parse";
 
@@ -160,7 +160,22 @@ function claim(principal: ClientPrincipal | undefined, types: readonly string[])
  * are whatever the key holder sends: recorded as given, `function-key-holder` when absent.
  */
 export function callerPrincipal(request: HttpRequest): Caller {
-  const authEnabled = getConfig().PORT25_AUTH_ENABLED;
+  const config = getConfig();
+  const authEnabled = authRequired(config);
+  if (authEnabled && !platformAuthOn(config)) {
+    // Without the platform's front end, x-ms-client-principal is whatever a function-key holder sends: refuse rather
+    // than let anyone claim any identity and role.
+    throw new HttpProblem(
+      errorResponse(
+        503,
+        "AuthenticationMisconfigured",
+        "The app enforces sign-in (PORT25_AUTH_ENABLED, or unset on App Service) but App Service authentication is off for it " +
+          "(the platform does not set WEBSITE_AUTH_ENABLED=True), so caller identities cannot be trusted. Turn App Service " +
+          "authentication on for the function app (Authentication: require authentication), or set PORT25_AUTH_ENABLED=false " +
+          "to rely on function keys alone (docs/deploy.md).",
+      ),
+    );
+  }
   const principal = decodePrincipal(request);
   const headerName = header(request, "x-ms-client-principal-name");
   const headerId = header(request, "x-ms-client-principal-id");

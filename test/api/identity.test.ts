@@ -181,3 +181,32 @@ describe("function keys only (authEnabled=false, the opt-out)", () => {
     expect(other.json).toMatchObject({ approvedBy: BOB.name, unverified: true });
   });
 });
+
+describe("authentication that fails closed", () => {
+  it("answers 503 AuthenticationMisconfigured, and starts nothing, when sign-in is enforced but App Service authentication is off", async () => {
+    const h = await api({ PORT25_AUTH_ENABLED: "true", WEBSITE_AUTH_ENABLED: "False" });
+    const forged = await start(h, signedIn(ALICE));
+    expect(forged.status, forged.text).toBe(503);
+    expect(errorOf(forged).code).toBe("AuthenticationMisconfigured");
+    expect(errorOf(forged).message).toMatch(/WEBSITE_AUTH_ENABLED/);
+    const status = await h.call("getRemediation", { path: `/api/remediations/${INSTANCE}`, params: { id: INSTANCE }, headers: signedIn(ALICE) });
+    expect(status.status).toBe(503);
+    expect(h.product.host.getStatus(INSTANCE)).toBeUndefined();
+  });
+
+  it("on App Service with PORT25_AUTH_ENABLED unset, enforces sign-in: a forged principal without the platform's signal is refused", async () => {
+    const h = await api({ WEBSITE_SITE_NAME: "func-port25", WEBSITE_INSTANCE_ID: "0123abcd" });
+    const forged = await start(h, signedIn(ALICE));
+    expect(forged.status, forged.text).toBe(503);
+    expect(errorOf(forged).code).toBe("AuthenticationMisconfigured");
+  });
+
+  it("on App Service with PORT25_AUTH_ENABLED unset and authentication on, demands a principal", async () => {
+    const h = await api({ WEBSITE_SITE_NAME: "func-port25", WEBSITE_AUTH_ENABLED: "True" });
+    const anonymous = await start(h, {});
+    expect(anonymous.status, anonymous.text).toBe(401);
+    const started = await start(h, signedIn(ALICE));
+    expect(started.status, started.text).toBe(202);
+    expect(started.json).toMatchObject({ requestedBy: ALICE.name });
+  });
+});

@@ -23,6 +23,9 @@ const LOCAL_ONLY = {
 /** Settings App Service sets on its own; a template must not. */
 const PLATFORM_SET = {
   WEBSITE_HOSTNAME: "the app's default host name, the notification links' fallback",
+  WEBSITE_AUTH_ENABLED: "True exactly when App Service authentication is on: the triggers trust principal headers only then",
+  WEBSITE_SITE_NAME: "the app's name: marks an App Service host, where PORT25_AUTH_ENABLED unset means on",
+  WEBSITE_INSTANCE_ID: "the worker instance: marks an App Service host too",
 } as const satisfies Partial<Record<keyof typeof ConfigSchema.shape, string>>;
 
 const main = loadBicep(path.join(INFRA_DIR, "main.bicep"));
