@@ -1,6 +1,7 @@
 /** The remediation run: its start request, progress and result. */
 import { z } from "zod";
 import { SubscriptionIdSchema } from "./ids";
+import { printable } from "./text";
 import { RemediationOptionsSchema } from "./options";
 import { ClassificationSchema } from "./classification";
 import { PlanSchema } from "./plan";
@@ -10,9 +11,9 @@ import { LeftDownResourceSchema, ResourceOutcomeSchema, OutcomeKindSchema } from
 export const AttestationSchema = z
   .object({
     /** Reference of the exemption approval or of the Diagnose-and-Solve result (ticket, diagnostic id). */
-    reference: z.string().trim().min(3, "must name the approval or diagnostic reference").max(200),
+    reference: printable(z.string().trim().min(3, "must name the approval or diagnostic reference").max(200)),
     /** Who approved the exemption. */
-    approvedBy: z.string().trim().min(1, "must name the approver").max(200),
+    approvedBy: printable(z.string().trim().min(1, "must name the approver").max(200)),
     /** When the exemption was approved (ISO 8601); not in the future. */
     approvedAt: z.iso.datetime({ offset: true }),
   })

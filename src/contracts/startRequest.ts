@@ -30,6 +30,23 @@ export const MAX_REQUEST_BYTES = 32 * 1024;
 /** A campaign id as CampaignInput takes it: letters, digits and hyphens. */
 export const CampaignIdSchema = CampaignInputSchema.shape.campaignId;
 
+/**
+ * A page's continuation token as the audit list returned it: Azure Tables' next partition and row keys, as base64
+ * JSON (@azure/data-tables). Anything else is a 400 here, not a parse failure inside the table client.
+ */
+export const ContinuationTokenSchema = z
+  .string()
+  .max(2048)
+  .regex(/^[A-Za-z0-9+/]+={0,2}$/, "must be a continuationToken returned by a previous page")
+  .refine((token) => {
+    try {
+      const decoded: unknown = JSON.parse(atob(token));
+      return typeof decoded === "object" && decoded !== null && typeof (decoded as { nextPartitionKey?: unknown }).nextPartitionKey === "string";
+    } catch {
+      return false;
+    }
+  }, "must be a continuationToken returned by a previous page");
+
 /** Query of GET /api/audit/runs. */
 export const AuditQuerySchema = z
   .object({
@@ -39,10 +56,11 @@ export const AuditQuerySchema = z
     from: z.iso.datetime({ offset: true }).optional(),
     to: z.iso.datetime({ offset: true }).optional(),
     pageSize: z.coerce.number().int().min(1).max(200).default(50),
-    continuationToken: z.string().max(2048).optional(),
+    continuationToken: ContinuationTokenSchema.optional(),
   })
   .strict()
-  .refine((q) => q.from === undefined || q.to === undefined || q.from <= q.to, {
+  // Instants, not strings: "2026-03-03T10:00:00+02:00" is before "2026-03-03T09:00:00Z".
+  .refine((q) => q.from === undefined || q.to === undefined || Date.parse(q.from) <= Date.parse(q.to), {
     message: "from must not be after to",
     path: ["from"],
   });
@@ -54,7 +72,7 @@ export const CampaignAuditQuerySchema = z
     from: z.iso.datetime({ offset: true }).optional(),
     to: z.iso.datetime({ offset: true }).optional(),
     pageSize: z.coerce.number().int().min(1).max(200).default(50),
-    continuationToken: z.string().max(2048).optional(),
+    continuationToken: ContinuationTokenSchema.optional(),
   })
   .strict()
   .refine((q) => q.from === undefined || q.to === undefined || Date.parse(q.from) <= Date.parse(q.to), {

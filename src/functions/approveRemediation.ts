@@ -15,7 +15,7 @@ import { z } from "zod";
 import { APPROVE_EVENT } from "../contracts/names";
 import { ApproveEventSchema, type ApproveEvent } from "../contracts/events";
 import { ProgressSchema } from "../contracts/remediation";
-import { errorResponse, FUNCTION_KEY_HOLDER, handleErrors, jsonResponse, requireRole, samePrincipal, type Caller } from "./http";
+import { type Caller, errorResponse, FUNCTION_KEY_HOLDER, handleErrors, jsonResponse, refuseQuery, requireRole, samePrincipal } from "./http";
 import { requireLiveInstance, statusUrls } from "./instances";
 
 /** What the approval needs from the run's input: its starter and whether they may approve. */
@@ -70,6 +70,7 @@ export async function approveRemediation(
 ): Promise<HttpResponseInit> {
   return handleErrors(context, async () => {
     const caller = requireRole(request, "Port25.Operator");
+    refuseQuery(request);
     const { instanceId, status } = await requireLiveInstance(client, request, true);
     const decision = approvalFor(request, caller, instanceId, status);
     if ("refused" in decision) return decision.refused;

@@ -9,7 +9,7 @@ import { CANCEL_EVENT } from "../contracts/names";
 import { CancelEventSchema, type CancelEvent } from "../contracts/events";
 import { ProgressSchema } from "../contracts/remediation";
 import { activeLanesOf } from "../contracts/functions/runWave";
-import { handleErrors, jsonResponse, requireRole, type Caller } from "./http";
+import { type Caller, handleErrors, jsonResponse, refuseQuery, requireRole } from "./http";
 import { isLive, requireLiveInstance, statusUrls, tryGetStatus } from "./instances";
 
 /**
@@ -62,6 +62,7 @@ export async function cancelRemediation(
 ): Promise<HttpResponseInit> {
   return handleErrors(context, async () => {
     const caller = requireRole(request, "Port25.Operator");
+    refuseQuery(request);
     const { instanceId, status } = await requireLiveInstance(client, request);
     const event = cancelEventOf(caller);
     const signalled = await cancelRunCascade(client, instanceId, status, event);

@@ -4,6 +4,7 @@ import { z } from "zod";
 import { authRequired, getConfig, platformAuthOn } from "../config";
 import { ensureError, isPort25Error, isValidationError, type FieldIssue } from "../errors";
 import { zodIssues } from "../contracts/parse";
+import { unprintableIn } from "../contracts/text";
 
 export interface ApiErrorBody {
   error: { code: string; message: string; details?: unknown };
@@ -72,6 +73,16 @@ export function queryObject(request: HttpRequest): Record<string, string> {
     out[k] = v;
   }
   return out;
+}
+
+const NoQuerySchema = z.object({}).strict();
+
+/**
+ * A POST route that takes no query parameters refuses any (400 naming them) rather than ignore them: a caller who
+ * adds `?dryrun=1` to an approval must not have it approved for real. The function key (`code`) is the platform's.
+ */
+export function refuseQuery(request: HttpRequest): void {
+  parseOr400(NoQuerySchema, queryObject(request), "query");
 }
 
 export type Role = "Port25.Operator" | "Port25.Auditor";
@@ -182,6 +193,15 @@ export function callerPrincipal(request: HttpRequest): Caller {
   const id = headerId ?? claim(principal, OBJECT_ID_CLAIMS) ?? principal?.userId?.trim().slice(0, 256);
   const name =
     headerName ?? claim(principal, principal?.name_typ ? [principal.name_typ, ...NAME_CLAIMS] : NAME_CLAIMS) ?? principal?.userDetails?.trim().slice(0, 256) ?? id;
+  // A name or id echoed into logs, the audit and reports: control characters would forge lines there.
+  for (const [field, value] of [["x-ms-client-principal-name", name], ["x-ms-client-principal-id", id]] as const) {
+    const bad = value === undefined ? undefined : unprintableIn(value);
+    if (bad !== undefined) {
+      throw new HttpProblem(
+        errorResponse(400, "ValidationFailed", `The caller's ${field} must not contain control or bidirectional-override characters (found ${bad})`, { fields: [field] }),
+      );
+    }
+  }
   const roleTypes = principal?.role_typ ? [principal.role_typ, ...ROLE_CLAIMS] : ROLE_CLAIMS;
   const roles = [...(principal?.claims.filter((c) => roleTypes.includes(c.typ)).map((c) => c.val) ?? []), ...(principal?.userRoles ?? [])];
   if (authEnabled) {

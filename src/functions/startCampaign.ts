@@ -14,7 +14,7 @@ import {
 } from "../contracts/campaign";
 import { MAX_REQUEST_BYTES } from "../contracts/startRequest";
 import { REMEDIATE_CAMPAIGN } from "../contracts/names";
-import { errorResponse, handleErrors, jsonResponse, parseOr400, readJsonBody, requireRole } from "./http";
+import { errorResponse, handleErrors, jsonResponse, parseOr400, readJsonBody, refuseQuery, requireRole } from "./http";
 import { newRunId, refuseFutureApproval, runTemplateOf } from "./startRemediation";
 import { campaignUrls } from "./campaignView";
 
@@ -28,6 +28,7 @@ function overlaps(a: CampaignTarget, b: CampaignTarget): boolean {
 export async function startCampaign(request: HttpRequest, client: df.DurableClient, context: InvocationContext): Promise<HttpResponseInit> {
   return handleErrors(context, async () => {
     const caller = requireRole(request, "Port25.Operator");
+    refuseQuery(request);
     const body = await readJsonBody(request, MAX_REQUEST_BYTES);
     const start = parseOr400(CampaignStartRequestSchema, body, "request body");
     const now = new Date();

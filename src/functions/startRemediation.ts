@@ -8,17 +8,7 @@ import { RemediationInputSchema, remediationInstanceId } from "../contracts/reme
 import { MAX_REQUEST_BYTES, StartRequestSchema, type StartRequest } from "../contracts/startRequest";
 import { runInputOf, RunTemplateSchema, type RunTemplate } from "../contracts/campaign";
 import { REMEDIATE_SUBSCRIPTION } from "../contracts/names";
-import {
-  errorResponse,
-  handleErrors,
-  HttpProblem,
-  jsonResponse,
-  parseOr400,
-  readJsonBody,
-  requireRole,
-  validationResponse,
-  type Caller,
-} from "./http";
+import { type Caller, errorResponse, handleErrors, HttpProblem, jsonResponse, parseOr400, readJsonBody, refuseQuery, requireRole, validationResponse } from "./http";
 import { findLiveInstance, isLive, statusUrls } from "./instances";
 
 /** Clock skew tolerated on attestation.approvedAt. */
@@ -72,6 +62,7 @@ export async function startRemediation(
 ): Promise<HttpResponseInit> {
   return handleErrors(context, async () => {
     const caller = requireRole(request, "Port25.Operator");
+    refuseQuery(request);
     const body = await readJsonBody(request, MAX_REQUEST_BYTES);
     const start = parseOr400(StartRequestSchema, body, "request body");
     const now = new Date();

@@ -87,6 +87,10 @@ const START_BODY_CASES: { name: string; body: string; field: string; status?: nu
     body: body("options.onlyResourceIds", [`/subscriptions/${SUBSCRIPTION_ID}/resourceGroups/rg';DROP TABLE runs;--/providers/Microsoft.Compute/virtualMachines/vm`]),
     field: "options.onlyResourceIds[0]",
   },
+  { name: "an escape sequence in the attestation reference", body: body("attestation.reference", "REQ-1\u001b[2J\u001b[31m"), field: "attestation.reference" },
+  { name: "a forged log line (CR/LF) in the attestation reference", body: body("attestation.reference", "REQ-1\r\n2026-03-02 INFO approved by ciso"), field: "attestation.reference" },
+  { name: "a NUL in the approver", body: body("attestation.approvedBy", "ops\u0000admin"), field: "attestation.approvedBy" },
+  { name: "a bidirectional override in the approver", body: body("attestation.approvedBy", "ops\u202Etxt.exe"), field: "attestation.approvedBy" },
   { name: "an oversized body", body: body("attestation.reference", "x".repeat(MAX_REQUEST_BYTES)), field: "exceeds", status: 413 },
 ];
 
@@ -111,16 +115,46 @@ describe("POST /api/remediations rejects a bad body, naming the field, and start
 
 // ------------------------------------------------------------------------------- query strings and route ids
 
-const ROUTE_CASES: { name: string; fn: string; method: string; path: string; params?: Record<string, string>; field: string }[] = [
+const ROUTE_CASES: {
+  name: string;
+  fn: string;
+  method: string;
+  path: string;
+  params?: Record<string, string>;
+  headers?: Record<string, string>;
+  field: string;
+  /** An unknown parameter: reported against the query as a whole, its name in the message. */
+  unknown?: true;
+}[] = [
   { name: "a subscription filter that is not a GUID", fn: "listAuditRuns", method: "GET", path: "/api/audit/runs?subscriptionId=abc", field: "subscriptionId" },
   { name: "a from date that is not a date", fn: "listAuditRuns", method: "GET", path: "/api/audit/runs?from=last-week", field: "from" },
   { name: "a from after to", fn: "listAuditRuns", method: "GET", path: "/api/audit/runs?from=2026-03-02T00:00:00Z&to=2026-03-01T00:00:00Z", field: "from" },
   { name: "a zero page size", fn: "listAuditRuns", method: "GET", path: "/api/audit/runs?pageSize=0", field: "pageSize" },
   { name: "a page size that is not a number", fn: "listAuditRuns", method: "GET", path: "/api/audit/runs?pageSize=ten", field: "pageSize" },
   { name: "a huge page size", fn: "listAuditRuns", method: "GET", path: "/api/audit/runs?pageSize=100000", field: "pageSize" },
-  { name: "an unknown query parameter", fn: "listAuditRuns", method: "GET", path: "/api/audit/runs?$filter=PartitionKey%20ne%20''", field: "$filter" },
+  { name: "an unknown query parameter", fn: "listAuditRuns", method: "GET", path: "/api/audit/runs?$filter=PartitionKey%20ne%20''", field: "$filter", unknown: true },
   { name: "a repeated filter", fn: "listAuditRuns", method: "GET", path: `/api/audit/runs?subscriptionId=${SUBSCRIPTION_ID}&subscriptionId=${SUBSCRIPTION_ID}`, field: "subscriptionId" },
   { name: "an oversized continuation token", fn: "listAuditRuns", method: "GET", path: `/api/audit/runs?continuationToken=${"t".repeat(3000)}`, field: "continuationToken" },
+  { name: "a continuation token that is not one", fn: "listAuditRuns", method: "GET", path: "/api/audit/runs?continuationToken=not-a-token", field: "continuationToken" },
+  { name: "a continuation token of base64 that is not a page's", fn: "listAuditRuns", method: "GET", path: "/api/audit/runs?continuationToken=Zm9vYmFy", field: "continuationToken" },
+  { name: "a campaign listing's continuation token that is not one", fn: "listAuditCampaigns", method: "GET", path: "/api/audit/campaigns?continuationToken=%7B%7D", field: "continuationToken" },
+  {
+    name: "a from after to once offsets are read (earlier as text)",
+    fn: "listAuditRuns",
+    method: "GET",
+    path: "/api/audit/runs?from=2026-03-02T01:00:00Z&to=2026-03-02T02:00:00%2B03:00",
+    field: "from",
+  },
+  { name: "an approval with a query parameter it does not take", fn: "approveRemediation", method: "POST", path: `/api/remediations/port25-${SUBSCRIPTION_ID}/approve?dryrun=1`, params: { id: `port25-${SUBSCRIPTION_ID}` }, field: "dryrun", unknown: true },
+  { name: "a cancel with a query parameter it does not take", fn: "cancelRemediation", method: "POST", path: `/api/remediations/port25-${SUBSCRIPTION_ID}/cancel?force=true`, params: { id: `port25-${SUBSCRIPTION_ID}` }, field: "force", unknown: true },
+  {
+    name: "a caller name carrying an escape sequence",
+    fn: "listAuditRuns",
+    method: "GET",
+    path: "/api/audit/runs",
+    headers: { "x-ms-client-principal-name": "eve\u001b[2J\u001b[1;1Hadmin" },
+    field: "x-ms-client-principal-name",
+  },
   { name: "a run id with a path traversal", fn: "getAuditRun", method: "GET", path: "/api/audit/runs/x", params: { runId: "../../runs" }, field: "runId" },
   { name: "a run id with a table-query injection", fn: "getAuditRun", method: "GET", path: "/api/audit/runs/x", params: { runId: "x' or PartitionKey ne '" }, field: "runId" },
   { name: "an unknown report format", fn: "getAuditRun", method: "GET", path: "/api/audit/runs/r1?format=pdf", params: { runId: "r1" }, field: "format" },
@@ -130,7 +164,7 @@ const ROUTE_CASES: { name: string; fn: string; method: string; path: string; par
   { name: "an unknown campaign report format", fn: "getAuditCampaign", method: "GET", path: "/api/audit/campaigns/c1?format=pdf", params: { campaignId: "c1" }, field: "format" },
   { name: "a campaign listing from after to", fn: "listAuditCampaigns", method: "GET", path: "/api/audit/campaigns?from=2026-03-02T00:00:00Z&to=2026-03-01T00:00:00Z", field: "from" },
   { name: "a huge campaign page size", fn: "listAuditCampaigns", method: "GET", path: "/api/audit/campaigns?pageSize=100000", field: "pageSize" },
-  { name: "an unknown campaign listing parameter", fn: "listAuditCampaigns", method: "GET", path: "/api/audit/campaigns?$filter=PartitionKey%20ne%20''", field: "$filter" },
+  { name: "an unknown campaign listing parameter", fn: "listAuditCampaigns", method: "GET", path: "/api/audit/campaigns?$filter=PartitionKey%20ne%20''", field: "$filter", unknown: true },
   { name: "a status id that is not an instance id", fn: "getRemediation", method: "GET", path: "/api/remediations/x", params: { id: "not-an-instance" }, field: "id" },
   { name: "an approve id with a path", fn: "approveRemediation", method: "POST", path: "/api/remediations/x/approve", params: { id: `port25-${SUBSCRIPTION_ID}/../other` }, field: "id" },
   { name: "a cancel id that is empty", fn: "cancelRemediation", method: "POST", path: "/api/remediations//cancel", params: { id: "" }, field: "id" },
@@ -140,12 +174,17 @@ describe("query strings and route ids are validated, naming the parameter", () =
   afterEach(expectNothingHappened);
 
   it.each(ROUTE_CASES)("$fn: $name → $field", async (c) => {
-    const res = await api.call(c.fn, { method: c.method, path: c.path, ...(c.params === undefined ? {} : { params: c.params }) });
+    const res = await api.call(c.fn, {
+      method: c.method,
+      path: c.path,
+      ...(c.params === undefined ? {} : { params: c.params }),
+      ...(c.headers === undefined ? {} : { headers: c.headers }),
+    });
     expect(res.status).toBe(400);
     const err = errorOf(res.body);
     expect(err.message).toContain(c.field);
     // An unknown parameter is reported against the query as a whole (its name is in the message).
-    if (c.field !== "$filter") expect(err.details?.fields).toContain(c.field);
+    if (c.unknown !== true) expect(err.details?.fields).toContain(c.field);
   });
 });
 
