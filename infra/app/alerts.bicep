@@ -11,8 +11,12 @@ param actionGroupName string
 @description('Email addresses the action group notifies (may be empty: receivers can be added to the group later).')
 param alertEmails array = []
 
-@description('How often each rule looks, and over how long a window (ISO 8601 duration).')
-param evaluationFrequency string = 'PT5M'
+@description('How often each rule looks, in minutes.')
+param evaluationFrequencyMinutes int = 5
+
+@description('How far back each rule reads, in minutes: the evaluation period plus room for Application Insights ingestion delay (typically under 3 minutes, sometimes much longer; Learn "Log data ingestion time in Azure Monitor"). An allowed log-alert window size.')
+@allowed([15, 30, 45, 60, 120])
+param lookBackMinutes int = 30
 
 resource applicationInsights 'Microsoft.Insights/components@2020-02-02' existing = {
   name: applicationInsightsName
@@ -33,8 +37,10 @@ resource actionGroup 'Microsoft.Insights/actionGroups@2023-01-01' = {
   }
 }
 
-// Every rule reads the same events: the trace lines of the one contract, parsed once here.
-var events = 'traces | where message startswith "Port25Event " | extend event = parse_json(substring(message, 12)) | extend type = tostring(event.type), runId = tostring(event.runId), subscriptionId = tostring(event.subscriptionId), title = tostring(event.title)'
+// Every rule reads the same events: the trace lines of the one contract, parsed once here. The window reaches back
+// lookBackMinutes by event time, so an event ingested late is still inside it; each evaluation counts only what was
+// ingested since the previous one, so no event is missed for arriving late and none alerts twice.
+var events = 'traces | where ingestion_time() > ago(${evaluationFrequencyMinutes}m) | where message startswith "Port25Event " | extend event = parse_json(substring(message, 12)) | extend type = tostring(event.type), runId = tostring(event.runId), subscriptionId = tostring(event.subscriptionId), title = tostring(event.title)'
 
 var rules = [
   {
@@ -72,8 +78,8 @@ resource alertRules 'Microsoft.Insights/scheduledQueryRules@2021-08-01' = [for r
     scopes: [
       applicationInsights.id
     ]
-    evaluationFrequency: evaluationFrequency
-    windowSize: evaluationFrequency
+    evaluationFrequency: 'PT${evaluationFrequencyMinutes}M'
+    windowSize: 'PT${lookBackMinutes}M'
     criteria: {
       allOf: [
         {

@@ -4,6 +4,7 @@ import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import { EVENT_TRACE_PREFIX, NotificationTypeSchema } from "../../src/contracts/notification";
+import { sendNotificationActivity } from "../../src/contracts/functions/sendNotification";
 import { INFRA_DIR, type BicepFile, type Node, loadBicep, modules, objectProperties, params, resources, stringValue, variable } from "./bicep";
 
 const main = loadBicep(path.join(INFRA_DIR, "main.bicep"));
@@ -49,7 +50,8 @@ describe("the action group", () => {
 
 describe("the alert rules", () => {
   const rules = resources(alerts).filter((r) => r.target.startsWith("Microsoft.Insights/scheduledQueryRules@"));
-  const events = stringValue(variable(alerts, "events")) ?? "";
+  // An interpolated string (the ingestion window): read as written.
+  const events = variable(alerts, "events")?.text ?? "";
   const list = variable(alerts, "rules")?.text ?? "";
 
   it("read the events the app logs: trace lines with the contract's prefix, the JSON after it", () => {
@@ -89,5 +91,42 @@ describe("webhooks", () => {
 
   it("reach the app setting the config parses", () => {
     expect(readFileSync(api.absolutePath, "utf8")).toMatch(/PORT25_NOTIFY_WEBHOOKS: notifyWebhooks/);
+  });
+});
+
+describe("the events the rules read are all kept", () => {
+  const host = z
+    .object({
+      logging: z.object({
+        logLevel: z.record(z.string(), z.string()),
+        applicationInsights: z.object({ samplingSettings: z.object({ isEnabled: z.boolean(), excludedTypes: z.string() }) }),
+      }),
+    })
+    .parse(JSON.parse(readFileSync(path.join(INFRA_DIR, "..", "host.json"), "utf8")));
+
+  it("excludes traces (the events' telemetry type) and exceptions from adaptive sampling, not only requests", () => {
+    const excluded = host.logging.applicationInsights.samplingSettings.excludedTypes.split(";");
+    expect(excluded).toEqual(expect.arrayContaining(["Request", "Trace", "Exception"]));
+  });
+
+  it("logs the function that writes the events at Information, and bounds every other trace at Warning", () => {
+    // The events are written by the sendNotification activity (activities/sendNotification.ts) with context.log.
+    expect(sendNotificationActivity.name).toBe("sendNotification");
+    const levels = host.logging.logLevel;
+    expect(levels[`Function.${sendNotificationActivity.name}.User`]).toBe("Information");
+    expect(levels["Function"]).toBe("Warning");
+    expect(levels["default"]).toBe("Warning");
+  });
+
+  it("give each rule a window longer than its period, and count each event once by its ingestion time", () => {
+    const frequency = Number(params(alerts).find((p) => p.name === "evaluationFrequencyMinutes")?.defaultValue?.text);
+    const lookBack = Number(params(alerts).find((p) => p.name === "lookBackMinutes")?.defaultValue?.text);
+    expect(frequency).toBeGreaterThan(0);
+    expect(lookBack).toBeGreaterThanOrEqual(frequency + 10);
+    const events = variable(alerts, "events")?.text ?? "";
+    expect(events).toContain("ingestion_time() > ago(${evaluationFrequencyMinutes}m)");
+    const body = resources(alerts).find((r) => r.target.startsWith("Microsoft.Insights/scheduledQueryRules@"))?.body?.text ?? "";
+    expect(body).toMatch(/evaluationFrequency: 'PT\$\{evaluationFrequencyMinutes\}M'/);
+    expect(body).toMatch(/windowSize: 'PT\$\{lookBackMinutes\}M'/);
   });
 });
