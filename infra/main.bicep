@@ -70,6 +70,9 @@ param taskHubName string = 'port25'
 @description('Prefix of the audit table names.')
 param auditTablePrefix string = 'port25'
 
+@description('Lock the storage account that holds the audit tables against deletion (CanNotDelete). `azd down` then stops at the lock: docs/deploy.md says how to keep the audit and tear the rest down.')
+param protectAudit bool = true
+
 @description('Upper bound of Flex Consumption instances.')
 @minValue(40)
 @maxValue(1000)
@@ -136,6 +139,7 @@ module storage 'app/storage.bicep' = {
     location: location
     tags: tags
     deploymentContainerName: deploymentContainerName
+    protectAudit: protectAudit
   }
 }
 
@@ -177,6 +181,18 @@ var registrationClientId = createAppRegistration ? appRegistration!.outputs.clie
 // Authentication without a working app registration would deploy an app that answers 401 to every caller.
 var checkedAuthClientId = authEnabled && empty(registrationClientId) ? fail('authEnabled is true but no app registration was created or found: unset PORT25_AUTH_CLIENT_ID to let the deployment create it (docs/deploy.md), set it to the client id of a registration with the Port25 app roles, or set PORT25_AUTH_ENABLED to false for function keys alone.') : registrationClientId
 
+module keyVault 'app/keyvault.bicep' = {
+  name: 'key-vault'
+  scope: rg
+  params: {
+    name: 'kv-port25-${take(resourceToken, 13)}'
+    location: location
+    tags: tags
+    principalId: identity.outputs.principalId
+    notifyWebhooks: notifyWebhooks
+  }
+}
+
 module api 'app/api.bicep' = {
   name: 'api'
   scope: rg
@@ -202,7 +218,7 @@ module api 'app/api.bicep' = {
     autoRemediate: autoRemediate
     autoRemediateUnknownStarts: autoRemediateUnknownStarts
     probeHost: probeHost
-    notifyWebhooks: notifyWebhooks
+    notifyWebhooksSecretUri: keyVault.outputs.webhooksSecretUri
     notifyFormat: notifyFormat
     authEnabled: authEnabled
     authClientId: checkedAuthClientId
@@ -211,6 +227,7 @@ module api 'app/api.bicep' = {
   // The host starts with identity-based storage; its roles must exist before the first start.
   dependsOn: [
     rbac
+    keyVault
   ]
 }
 

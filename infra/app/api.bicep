@@ -36,9 +36,8 @@ param reverifySchedule string
 param autoRemediate bool
 param autoRemediateUnknownStarts bool
 param probeHost string
-@secure()
-@description('Webhooks (JSON array of URLs) told of every notification event; secret: the URLs embed tokens.')
-param notifyWebhooks string = ''
+@description('Versionless URI of the Key Vault secret holding the webhooks (a JSON array of URLs that embed tokens).')
+param notifyWebhooksSecretUri string
 param notifyFormat string = 'json'
 
 param authEnabled bool
@@ -86,6 +85,8 @@ resource site 'Microsoft.Web/sites@2024-04-01' = {
   properties: {
     serverFarmId: plan.id
     httpsOnly: true
+    // Key Vault references resolve with the user-assigned identity (the default would be a system-assigned one).
+    keyVaultReferenceIdentity: identityId
     siteConfig: {
       minTlsVersion: '1.2'
       ftpsState: 'Disabled'
@@ -135,7 +136,9 @@ resource site 'Microsoft.Web/sites@2024-04-01' = {
       PORT25_AUTO_REMEDIATE_UNKNOWN: autoRemediateUnknownStarts ? 'true' : 'false'
       PORT25_AUTH_ENABLED: authEnabled ? 'true' : 'false'
       PORT25_PROBE_HOST: probeHost
-      PORT25_NOTIFY_WEBHOOKS: notifyWebhooks
+      // A Key Vault reference, resolved by the platform with keyVaultReferenceIdentity: the URLs never sit in the
+      // site's configuration.
+      PORT25_NOTIFY_WEBHOOKS: '@Microsoft.KeyVault(SecretUri=${notifyWebhooksSecretUri})'
       PORT25_NOTIFY_FORMAT: notifyFormat
       PORT25_NOTIFY_TIMEOUT_MS: '5000'
       // Links in notifications: the app's own address (a Flex Consumption host name carries a unique suffix).

@@ -4,6 +4,9 @@ param location string
 param tags object = {}
 param deploymentContainerName string
 
+@description('Put a CanNotDelete lock on the account: the audit tables outlive a mistaken delete or `azd down` (docs/deploy.md, "Keeping the audit").')
+param protectAudit bool = true
+
 resource storage 'Microsoft.Storage/storageAccounts@2023-05-01' = {
   name: name
   location: location
@@ -36,6 +39,18 @@ resource storage 'Microsoft.Storage/storageAccounts@2023-05-01' = {
         publicAccess: 'None'
       }
     }
+  }
+}
+
+// The audit tables live here. A CanNotDelete lock leaves every read and write (data plane and configuration) as it
+// is but refuses to delete the account, or the resource group around it (Learn "Lock your resources to protect your
+// infrastructure"); removing the lock is a deliberate act of someone with Microsoft.Authorization/locks/delete.
+resource auditLock 'Microsoft.Authorization/locks@2020-05-01' = if (protectAudit) {
+  name: 'port25-keep-audit'
+  scope: storage
+  properties: {
+    level: 'CanNotDelete'
+    notes: 'Holds the port25-remediation audit tables. Export or move them before removing this lock (docs/deploy.md, Keeping the audit).'
   }
 }
 

@@ -79,18 +79,35 @@ describe("the alert rules", () => {
 });
 
 describe("webhooks", () => {
-  it("are a secure parameter from main.bicep to the app setting, never an output", () => {
+  const keyVault = loadBicep(path.join(INFRA_DIR, "app/keyvault.bicep"));
+
+  it("are a secure parameter from main.bicep to the Key Vault, never an output nor a plain app setting", () => {
     expect(isSecure(main, "notifyWebhooks")).toBe(true);
-    expect(isSecure(api, "notifyWebhooks")).toBe(true);
-    expect(moduleParams(main, "app/api.bicep").get("notifyWebhooks")?.text).toBe("notifyWebhooks");
-    for (const file of [main, api, alerts]) {
+    expect(isSecure(keyVault, "notifyWebhooks")).toBe(true);
+    expect(moduleParams(main, "app/keyvault.bicep").get("notifyWebhooks")?.text).toBe("notifyWebhooks");
+    expect(params(api).map((p) => p.name)).not.toContain("notifyWebhooks");
+    for (const file of [main, api, alerts, keyVault]) {
       const outputs = file.root.namedChildren.filter((n) => n.type === "output_declaration");
       expect(outputs.filter((o) => /notifyWebhooks|NOTIFY_WEBHOOKS/.test(o.text))).toEqual([]);
     }
   });
 
-  it("reach the app setting the config parses", () => {
-    expect(readFileSync(api.absolutePath, "utf8")).toMatch(/PORT25_NOTIFY_WEBHOOKS: notifyWebhooks/);
+  it("reach the app setting the config parses as a Key Vault reference, resolved with the app's user-assigned identity", () => {
+    const source = readFileSync(api.absolutePath, "utf8");
+    expect(source).toMatch(/PORT25_NOTIFY_WEBHOOKS: '@Microsoft\.KeyVault\(SecretUri=\$\{notifyWebhooksSecretUri\}\)'/);
+    expect(source).toMatch(/keyVaultReferenceIdentity: identityId/);
+    expect(moduleParams(main, "app/api.bicep").get("notifyWebhooksSecretUri")?.text).toBe("keyVault.outputs.webhooksSecretUri");
+  });
+
+  it("live in a vault that takes Azure RBAC only, with purge protection, and always holds the secret the reference names", () => {
+    const vault = resources(keyVault).find((r) => r.target.startsWith("Microsoft.KeyVault/vaults@"));
+    const properties = props(props(vault?.body).get("properties"));
+    expect(properties.get("enableRbacAuthorization")?.text).toBe("true");
+    expect(properties.get("enablePurgeProtection")?.text).toBe("true");
+    expect(properties.has("accessPolicies")).toBe(false);
+    const secret = resources(keyVault).find((r) => r.target.startsWith("Microsoft.KeyVault/vaults/secrets@"));
+    expect(secret?.existing).toBe(false);
+    expect(props(props(secret?.body).get("properties")).get("value")?.text).toBe("empty(trim(notifyWebhooks)) ? '[]' : notifyWebhooks");
   });
 });
 

@@ -112,6 +112,8 @@ describe("Function app settings", () => {
       PORT25_AUDIT_TABLE_ENDPOINT: "https://stport25example.table.core.windows.net/",
       PORT25_ARM_ENDPOINT: "https://management.azure.com",
       PORT25_PUBLIC_URL: "https://func-port25-example.azurewebsites.net",
+      // A Key Vault reference: the platform resolves it to the secret, by default an empty list (infra/app/keyvault.bicep).
+      PORT25_NOTIFY_WEBHOOKS: "[]",
     };
     const env: Record<string, string> = {};
     const unresolved: string[] = [];

@@ -26,6 +26,7 @@ const BUILT_IN_ROLES: Readonly<Record<string, string>> = {
   "974c5e8b-45b9-4653-ba55-5f855dd0fb88": "Storage Queue Data Contributor",
   "0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3": "Storage Table Data Contributor",
   "3913510d-42f4-4e42-8a64-420c390055eb": "Monitoring Metrics Publisher",
+  "4633458b-17de-408a-b874-0445c86b69e6": "Key Vault Secrets User",
 };
 
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -141,6 +142,8 @@ describe("least privilege: every role assignment in infra/", () => {
   const ALLOWED: Readonly<Record<string, { scope: string; roles: readonly string[] }>> = {
     "app/rbac.bicep storageAssignments": { scope: "storage", roles: STORAGE_DATA_ROLES },
     "app/rbac.bicep telemetryAssignment": { scope: "applicationInsights", roles: ["Monitoring Metrics Publisher"] },
+    // Reading the webhooks' secret through the app setting's Key Vault reference: that vault only, secrets only.
+    "app/keyvault.bicep secretsUser": { scope: "vault", roles: ["Key Vault Secrets User"] },
     // The custom role, at a target subscription: its actions are exactly the gateway's table (remediationRole.test.ts).
     "app/target-access.bicep assignment": { scope: "(the deployment's subscription)", roles: ["<roleDefinitionName>"] },
   };
@@ -188,7 +191,7 @@ describe("least privilege: every role assignment in infra/", () => {
     const loop = access?.node.namedChildren.find((c) => c.type === "for_statement");
     expect(loop?.namedChildren[1]?.text).toBe("targetSubscriptionIds");
     // Nothing in the templates assigns a role to the hosting subscription or the resource group.
-    const hostingScoped = found.filter((f) => f.key !== "app/target-access.bicep assignment" && !["storage", "applicationInsights"].includes(f.scope));
+    const hostingScoped = found.filter((f) => f.key !== "app/target-access.bicep assignment" && !["storage", "applicationInsights", "vault"].includes(f.scope));
     expect(hostingScoped).toEqual([]);
   });
 

@@ -92,3 +92,22 @@ describe("app roles for App Service authentication", () => {
     expect(new Set(roles.map((r) => r.id)).size).toBe(roles.length);
   });
 });
+
+describe("the audit outlives a mistaken delete", () => {
+  const storage = allBicepFiles().find((f) => f.name === "app/storage.bicep");
+
+  it("locks the storage account that holds the audit tables CanNotDelete, unless the deployment opts out", () => {
+    const locks = storage ? resources(storage).filter((r) => r.target.startsWith("Microsoft.Authorization/locks@")) : [];
+    expect(locks).toHaveLength(1);
+    const lock = locks[0];
+    const body = lock?.body ? objectProperties(lock.body) : new Map<string, never>();
+    expect(body.get("scope")?.text).toBe("storage");
+    const properties = body.get("properties");
+    expect(properties ? objectProperties(properties).get("level")?.text : undefined).toBe("'CanNotDelete'");
+    expect(lock?.node.text).toMatch(/= if \(protectAudit\) \{/);
+    const parameters = z
+      .object({ parameters: z.record(z.string(), z.object({ value: z.unknown() })) })
+      .parse(JSON.parse(readFileSync(path.join(INFRA_DIR, "main.parameters.json"), "utf8")));
+    expect(parameters.parameters["protectAudit"]?.value).toBe("${PORT25_PROTECT_AUDIT=true}");
+  });
+});
