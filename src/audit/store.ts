@@ -12,6 +12,8 @@
  * - `<prefix>notify`   partition runId, row notification key: how each notification of the run went.
  * - `<prefix>campaigns` partition "campaign", row campaignId: the campaign (its input; its summary once ended);
  *                      partition "all", row <inverted requestedAt>_<campaignId>: listing lines, newest first.
+ * - `<prefix>refusals` partition "refusal", row <inverted at>_<id>: refused actions (who tried what, and the answer).
+ * - `<prefix>ledger`   the hash chains over every final record (ledger.ts).
  * Keys go through encodeKey (ARM ids contain '/'). Every table also has the "~parts" partition for
  * documents too large for one entity (see documents.ts).
  *
@@ -64,6 +66,18 @@ import {
 import { CampaignIdSchema } from "../contracts/startRequest";
 import { decodeDocument, encodeDocument, PARTS_PARTITION, storedJson, type EncodedDocument, type Entity } from "./documents";
 import { encodeKey, invertedTime, invertedTimeRange } from "./keys";
+import {
+  AuditLedger,
+  CAMPAIGNS_CHAIN,
+  REFUSALS_CHAIN,
+  sha256,
+  subscriptionChain,
+  type AuditLink,
+  type AuditRecordRef,
+  type AuditVerification,
+  type ChainedRecord,
+} from "./ledger";
+import { RefusalRecordSchema, type RefusalRecord } from "../contracts/refusal";
 
 export interface ListRunsQuery {
   subscriptionId?: string;
@@ -99,9 +113,9 @@ export interface AuditStore {
   ensureTables(): Promise<void>;
   /** Records a run as "running". Idempotent; a no-op once the run's final record exists. */
   recordRunStarted(input: RemediationInput): Promise<void>;
-  /** Writes every resource outcome, then the final run record. Idempotent for identical content. */
-  recordRunCompleted(result: RemediationResult): Promise<void>;
-  recordReverification(record: ReverificationRecordInput): Promise<void>;
+  /** Writes every resource outcome, then the final run record, and chains it. Idempotent for identical content. */
+  recordRunCompleted(result: RemediationResult): Promise<AuditLink>;
+  recordReverification(record: ReverificationRecordInput): Promise<AuditLink>;
   /** How one notification of a run went (one record per run and event type; a replay writes the same record). */
   recordNotification(record: NotificationRecord): Promise<void>;
   /** The notifications of a run, oldest first. */
@@ -114,8 +128,17 @@ export interface AuditStore {
   listCompletedSubscriptions(): Promise<CompletedSubscription[]>;
   /** Records a campaign as "running". Idempotent; a no-op once the campaign's final record exists. */
   recordCampaignStarted(input: CampaignInput): Promise<void>;
-  /** The campaign's final record (its summary and input). Idempotent for identical content. */
-  recordCampaignCompleted(record: CampaignRecord): Promise<void>;
+  /** The campaign's final record (its summary and input), chained. Idempotent for identical content. */
+  recordCampaignCompleted(record: CampaignRecord): Promise<AuditLink>;
+  /** An action the API refused (401, 403, 409): who tried what, and the answer. Chained with the other refusals. */
+  recordRefusal(record: RefusalRecord): Promise<AuditLink>;
+  /** Refused actions, newest first. */
+  listRefusals(pageSize?: number): Promise<RefusalRecord[]>;
+  /**
+   * Checks the hash chains against the records as stored now: any record changed, removed or reordered, any link
+   * altered or removed, any final record no link vouches for. Optionally only one subscription's chain.
+   */
+  verify(subscriptionId?: string): Promise<AuditVerification>;
   /** The campaign: its input, and its summary once it has ended; undefined when the audit has no such campaign. */
   getCampaign(campaignId: string): Promise<AuditedCampaign | undefined>;
   /** Campaigns newest first, optionally within a requestedAt range. */
@@ -165,6 +188,8 @@ export interface AuditTableNames {
   reverify: string;
   notify: string;
   campaigns: string;
+  refusals: string;
+  ledger: string;
 }
 
 export function auditTableNames(prefix: string): AuditTableNames {
@@ -174,6 +199,8 @@ export function auditTableNames(prefix: string): AuditTableNames {
     reverify: `${prefix}reverify`,
     notify: `${prefix}notify`,
     campaigns: `${prefix}campaigns`,
+    refusals: `${prefix}refusals`,
+    ledger: `${prefix}ledger`,
   };
 }
 
@@ -186,6 +213,8 @@ function tablesOf(names: AuditTableNames, make: (table: string) => TableClient):
     reverify: make(names.reverify),
     notify: make(names.notify),
     campaigns: make(names.campaigns),
+    refusals: make(names.refusals),
+    ledger: make(names.ledger),
   };
 }
 
@@ -244,6 +273,7 @@ const campaignKey = (campaignId: string): string => encodeKey(campaignId.toLower
 const campaignPartition = (campaignId: string): string => `campaign-${campaignKey(campaignId)}`;
 const listingRowKey = (requestedAt: string, id: string): string => `${invertedTime(requestedAt)}_${encodeKey(id)}`;
 const P_CAMPAIGN = "campaign";
+const P_REFUSAL = "refusal";
 
 const OutcomeDocSchema = z.object({ seq: z.number().int().min(0), outcome: ResourceOutcomeSchema });
 
@@ -272,6 +302,8 @@ class TableAuditStore implements AuditStore {
   private readonly reverify: TableClient;
   private readonly notify: TableClient;
   private readonly campaigns: TableClient;
+  private readonly refusals: TableClient;
+  private readonly ledger: AuditLedger;
 
   constructor(private readonly tables: AuditTables) {
     this.runs = tables.runs;
@@ -279,6 +311,8 @@ class TableAuditStore implements AuditStore {
     this.reverify = tables.reverify;
     this.notify = tables.notify;
     this.campaigns = tables.campaigns;
+    this.refusals = tables.refusals;
+    this.ledger = new AuditLedger(tables.ledger);
   }
 
   ensureTables(): Promise<void> {
@@ -292,13 +326,80 @@ class TableAuditStore implements AuditStore {
     return this.tablesReady;
   }
 
+  async recordRefusal(raw: RefusalRecord): Promise<AuditLink> {
+    const record = parseWith(RefusalRecordSchema, raw, "refusal record");
+    await this.ensureTables();
+    const doc = encodeDocument(P_REFUSAL, `${invertedTime(record.at)}_${encodeKey(record.id)}`, storedJson(record), { at: record.at, status: record.status });
+    await this.writeDocument(this.refusals, doc, refuse);
+    const ref: AuditRecordRef = { table: "refusals", partitionKey: doc.head.partitionKey, rowKey: doc.head.rowKey };
+    return this.ledger.append(REFUSALS_CHAIN, "refusal", ref, sha256(doc.json), record.at);
+  }
+
+  async listRefusals(pageSize?: number): Promise<RefusalRecord[]> {
+    await this.ensureTables();
+    const page = await this.firstPage(this.refusals, `PartitionKey eq '${P_REFUSAL}'`, pageSizeOf(pageSize), undefined);
+    const out: RefusalRecord[] = [];
+    for (const entity of page.entities) out.push(parseWith(RefusalRecordSchema, JSON.parse(await this.read(this.refusals, entity)), "stored refusal"));
+    return out;
+  }
+
+  async verify(subscriptionId?: string): Promise<AuditVerification> {
+    const sub = subscriptionId === undefined ? undefined : parseWith(SubscriptionIdSchema, subscriptionId, "subscriptionId");
+    await this.ensureTables();
+    const records: ChainedRecord[] = [];
+    const finals = (e: Record<string, unknown>): boolean => statusOf(e) !== "running";
+    const runFilter = sub === undefined ? `PartitionKey eq '${P_RUN}'` : `PartitionKey eq '${P_RUN}' and subscriptionId eq '${sub}'`;
+    for await (const e of this.runs.listEntities<Record<string, unknown>>({ queryOptions: { filter: runFilter } })) {
+      if (finals(e) && typeof e.subscriptionId === "string") {
+        records.push({ chain: subscriptionChain(e.subscriptionId), ref: { table: "runs", partitionKey: P_RUN, rowKey: String(e.rowKey) } });
+      }
+    }
+    const reverifyFilter = sub === undefined ? `PartitionKey ne '${PARTS_PARTITION}'` : `PartitionKey eq '${sub}'`;
+    for await (const e of this.reverify.listEntities<Record<string, unknown>>({ queryOptions: { filter: reverifyFilter } })) {
+      records.push({ chain: subscriptionChain(String(e.partitionKey)), ref: { table: "reverify", partitionKey: String(e.partitionKey), rowKey: String(e.rowKey) } });
+    }
+    if (sub === undefined) {
+      for await (const e of this.campaigns.listEntities<Record<string, unknown>>({ queryOptions: { filter: `PartitionKey eq '${P_CAMPAIGN}'` } })) {
+        if (finals(e)) records.push({ chain: CAMPAIGNS_CHAIN, ref: { table: "campaigns", partitionKey: P_CAMPAIGN, rowKey: String(e.rowKey) } });
+      }
+      for await (const e of this.refusals.listEntities<Record<string, unknown>>({ queryOptions: { filter: `PartitionKey eq '${P_REFUSAL}'` } })) {
+        records.push({ chain: REFUSALS_CHAIN, ref: { table: "refusals", partitionKey: P_REFUSAL, rowKey: String(e.rowKey) } });
+      }
+    }
+    // A record whose own stored hash no longer matches (edited by hand) reads as a text no link can vouch for.
+    const readRecord = async (ref: AuditRecordRef): Promise<string | undefined> => {
+      try {
+        return await this.storedRecord(ref);
+      } catch (e) {
+        return `unreadable: ${ensureError(e).message}`;
+      }
+    };
+    return this.ledger.verify(readRecord, records, sub === undefined ? undefined : subscriptionChain(sub));
+  }
+
+  /** A chained record as stored now (a run's with its outcomes, in order), or undefined when it is gone. */
+  private async storedRecord(ref: AuditRecordRef): Promise<string | undefined> {
+    const client = this.tables[ref.table];
+    const head = await this.getEntity(client, ref.partitionKey, ref.rowKey);
+    if (head === undefined) return undefined;
+    const json = await this.read(client, head);
+    if (ref.table !== "runs") return json;
+    const outcomes: { seq: number; json: string }[] = [];
+    for await (const e of this.outcomes.listEntities<Record<string, unknown>>({ queryOptions: { filter: `PartitionKey eq '${ref.rowKey}'` } })) {
+      const text = await this.read(this.outcomes, e);
+      outcomes.push({ seq: parseWith(OutcomeDocSchema, JSON.parse(text), "stored outcome").seq, json: text });
+    }
+    outcomes.sort((a, b) => a.seq - b.seq);
+    return [json, ...outcomes.map((o) => o.json)].join("\n");
+  }
+
   async recordRunStarted(raw: RemediationInput): Promise<void> {
     const input = parseWith(RemediationInputSchema, raw, "run start for the audit");
     await this.ensureTables();
     await this.writeRun(requestRecordOf(input, "running"), startedAfterFinal);
   }
 
-  async recordRunCompleted(raw: RemediationResult): Promise<void> {
+  async recordRunCompleted(raw: RemediationResult): Promise<AuditLink> {
     const result = parseWith(RemediationResultSchema, raw, "run result for the audit");
     const { input, summary } = result;
     if (summary.runId !== input.runId || summary.subscriptionId !== input.subscriptionId) {
@@ -329,13 +430,19 @@ class TableAuditStore implements AuditStore {
     const record = runRecordOf(result);
     await this.writeRun(record, finalReplacesRunning);
     if (REVERIFIABLE_STATUSES.includes(record.status)) await this.markCompleted(record);
+    const ref: AuditRecordRef = { table: "runs", partitionKey: P_RUN, rowKey: encodeKey(record.runId) };
+    const stored = await this.storedRecord(ref);
+    if (stored === undefined) throw new PreconditionError(`The run record ${record.runId} vanished while it was being chained`, "AuditWriteContention");
+    return this.ledger.append(subscriptionChain(record.subscriptionId), "run", ref, sha256(stored), summary.endedAt);
   }
 
-  async recordReverification(raw: ReverificationRecordInput): Promise<void> {
+  async recordReverification(raw: ReverificationRecordInput): Promise<AuditLink> {
     const record = parseWith(ReverificationRecordSchema, raw, "re-verification record");
     await this.ensureTables();
     const doc = encodeDocument(record.subscriptionId, invertedTime(record.at), storedJson(record), { at: record.at });
     await this.writeDocument(this.reverify, doc, refuse);
+    const ref: AuditRecordRef = { table: "reverify", partitionKey: doc.head.partitionKey, rowKey: doc.head.rowKey };
+    return this.ledger.append(subscriptionChain(record.subscriptionId), "reverification", ref, sha256(doc.json), record.at);
   }
 
   async recordNotification(raw: NotificationRecord): Promise<void> {
@@ -422,7 +529,7 @@ class TableAuditStore implements AuditStore {
     await this.writeCampaign({ campaignId: input.campaignId, status: "running", input }, startedAfterFinal);
   }
 
-  async recordCampaignCompleted(raw: CampaignRecord): Promise<void> {
+  async recordCampaignCompleted(raw: CampaignRecord): Promise<AuditLink> {
     const record = parseWith(CampaignRecordSchema, raw, "campaign record for the audit");
     if (record.summary.campaignId !== record.input.campaignId) {
       throw new ValidationError("campaign record for the audit", [
@@ -434,6 +541,10 @@ class TableAuditStore implements AuditStore {
       { campaignId: record.input.campaignId, status: record.summary.status, input: record.input, summary: record.summary },
       finalReplacesRunning,
     );
+    const ref: AuditRecordRef = { table: "campaigns", partitionKey: P_CAMPAIGN, rowKey: campaignKey(record.input.campaignId) };
+    const stored = await this.storedRecord(ref);
+    if (stored === undefined) throw new PreconditionError(`The campaign record ${record.input.campaignId} vanished while it was being chained`, "AuditWriteContention");
+    return this.ledger.append(CAMPAIGNS_CHAIN, "campaign", ref, sha256(stored), record.summary.endedAt);
   }
 
   async getCampaign(campaignId: string): Promise<AuditedCampaign | undefined> {

@@ -76,8 +76,10 @@ export const REMOTE_HELP = {
   further subscription starts (--subscription: that subscription only); prints the runs signalled and the
   subscriptions cancelled before their run started.`,
   audit: `port25 audit --app URL [--subscription ID] [--from ISO] [--to ISO] [--run RUN_ID [--html FILE]]
-             [--campaign ID [--html FILE]] [--campaigns [--from ISO] [--to ISO]] [--key KEY] [--token TOKEN] [--json]
+             [--campaign ID [--html FILE]] [--campaigns [--from ISO] [--to ISO]] [--verify [--subscription ID]]
+             [--key KEY] [--token TOKEN] [--json]
   Lists audited runs, or shows one (--html writes its report to FILE). --campaign shows a campaign's record (a row
   per subscription, links to each run's report; --html writes the campaign's report); --campaigns lists campaigns.
-  Needs the Port25.Auditor role where authentication is on.`,
+  --verify checks the audit's hash chains (every record, or one --subscription's): exit 0 when whole, 1 naming
+  every record changed, removed or reordered. Needs the Port25.Auditor role where authentication is on.`,
 } as const;

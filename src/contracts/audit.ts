@@ -16,6 +16,12 @@ import { PlanSchema } from "./plan";
 import { NotificationRecordSchema } from "./notification";
 import { CampaignInputSchema, CampaignStatusSchema, CampaignSummarySchema, CampaignTotalsSchema } from "./campaign";
 
+/**
+ * The fixed start of the trace line each link of the audit's hash chains is logged as (src/audit/ledger.ts), the link's
+ * JSON after it: Application Insights keeps a copy of every chain that the audit tables' writers cannot rewrite.
+ */
+export const AUDIT_TRACE_PREFIX = "Port25Audit ";
+
 /** A run's status in the audit: "running" until the final record replaces it. */
 export const AuditStatusSchema = z.enum(["running", ...RunStatusSchema.options]);
 export type AuditStatus = z.output<typeof AuditStatusSchema>;

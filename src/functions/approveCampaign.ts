@@ -50,7 +50,7 @@ export async function approveCampaign(request: HttpRequest, client: df.DurableCl
       return errorResponse(403, refused[0]?.code ?? "SelfApprovalRefused", refused.map((r) => r.message).join(" "), { instanceId, refused, notWaiting });
     }
     return jsonResponse(202, { instanceId, approvedBy: caller.name, approved, notWaiting, refused, ...campaignUrls(request, instanceId, view.campaignId) });
-  });
+  }, request);
 }
 
 df.app.client.http("approveCampaign", {

@@ -76,7 +76,7 @@ export async function approveRemediation(
     if ("refused" in decision) return decision.refused;
     await client.raiseEvent(instanceId, APPROVE_EVENT, decision.event);
     return jsonResponse(202, { instanceId, ...decision.event, ...statusUrls(request, instanceId) });
-  });
+  }, request);
 }
 
 df.app.client.http("approveRemediation", {

@@ -78,7 +78,7 @@ export async function cancelCampaign(request: HttpRequest, client: df.DurableCli
       }
     }
     return jsonResponse(202, { instanceId, ...event, runsSignalled, pendingCancelled, ...campaignUrls(request, instanceId, view.campaignId) });
-  });
+  }, request);
 }
 
 df.app.client.http("cancelCampaign", {

@@ -67,7 +67,7 @@ export async function cancelRemediation(
     const event = cancelEventOf(caller);
     const signalled = await cancelRunCascade(client, instanceId, status, event);
     return jsonResponse(202, { instanceId, ...event, batchesSignalled: signalled, ...statusUrls(request, instanceId) });
-  });
+  }, request);
 }
 
 df.app.client.http("cancelRemediation", {

@@ -5,6 +5,9 @@ import { authRequired, getConfig, platformAuthOn } from "../config";
 import { ensureError, isPort25Error, isValidationError, type FieldIssue } from "../errors";
 import { zodIssues } from "../contracts/parse";
 import { unprintableIn } from "../contracts/text";
+import { AUDIT_TRACE_PREFIX } from "../contracts/audit";
+import { RefusalRecordSchema, type RefusalRecord } from "../contracts/refusal";
+import { auditStoreIfConfigured } from "../audit/current";
 
 export interface ApiErrorBody {
   error: { code: string; message: string; details?: unknown };
@@ -240,8 +243,17 @@ export function samePrincipal(a: { name: string; id: string | undefined }, b: { 
  * Runs a handler body, mapping thrown problems to JSON error responses. A failure nobody anticipated is answered
  * 500 (503 when retryable) with the invocation id only: the error's own text may hold ARM's wording, a URL with a
  * token or a connection string, so it goes to the function's log under that id, never to the caller.
+ *
+ * With `attempt` (the request of an action: start, approve, cancel), a refusal — 401, 403 or 409 — is recorded in the
+ * audit with who tried what (src/audit/ledger.ts chains it), and logged as an audit trace line.
  */
-export async function handleErrors(context: InvocationContext, body: () => Promise<HttpResponseInit>): Promise<HttpResponseInit> {
+export async function handleErrors(context: InvocationContext, body: () => Promise<HttpResponseInit>, attempt?: HttpRequest): Promise<HttpResponseInit> {
+  const response = await answer(context, body);
+  if (attempt !== undefined && REFUSALS.includes(response.status ?? 200)) await recordRefused(context, attempt, response);
+  return response;
+}
+
+async function answer(context: InvocationContext, body: () => Promise<HttpResponseInit>): Promise<HttpResponseInit> {
   try {
     return await body();
   } catch (e) {
@@ -258,5 +270,42 @@ export async function handleErrors(context: InvocationContext, body: () => Promi
       `${retryable ? "A service the app depends on is unavailable; try again." : "The request failed inside the app."} Quote invocation id ${invocationId} to find it in the app's logs.`,
       { invocationId },
     );
+  }
+}
+
+/** The answers that refuse an action and go on the record. */
+const REFUSALS: readonly number[] = [401, 403, 409];
+
+const ErrorBodySchema = z.object({ error: z.object({ code: z.string(), message: z.string() }) });
+
+/** Who tried, as far as the request says: the caller when it can be read, else the name it declared (unverified). */
+function refusalCaller(request: HttpRequest): RefusalRecord["caller"] {
+  try {
+    const c = callerPrincipal(request);
+    return { name: c.name.slice(0, 256), ...(c.id === undefined ? {} : { id: c.id.slice(0, 256) }), authenticated: c.authenticated };
+  } catch {
+    const declared = header(request, "x-ms-client-principal-name");
+    return { name: declared !== undefined && unprintableIn(declared) === undefined ? declared.slice(0, 256) : "anonymous", authenticated: false };
+  }
+}
+
+/** Best effort: a refusal the audit cannot take is logged as a warning, never turned into a different answer. */
+async function recordRefused(context: InvocationContext, request: HttpRequest, response: HttpResponseInit): Promise<void> {
+  try {
+    const error = ErrorBodySchema.safeParse(response.jsonBody);
+    const record = RefusalRecordSchema.parse({
+      id: context.invocationId,
+      at: new Date().toISOString(),
+      status: response.status,
+      code: error.success ? error.data.error.code.slice(0, 100) : "Refused",
+      message: error.success ? error.data.error.message.slice(0, 2000) : "",
+      action: { function: context.functionName.slice(0, 100), method: request.method.slice(0, 10), path: new URL(request.url).pathname.slice(0, 500) },
+      caller: refusalCaller(request),
+    });
+    const store = auditStoreIfConfigured();
+    const link = store === undefined ? undefined : await store.recordRefusal(record);
+    context.log(`${AUDIT_TRACE_PREFIX}${JSON.stringify(link ?? { refusal: record })}`);
+  } catch (e) {
+    context.warn(`${context.functionName}: the refused action could not be recorded in the audit: ${ensureError(e).message.slice(0, 500)}`);
   }
 }

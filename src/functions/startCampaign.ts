@@ -70,7 +70,7 @@ export async function startCampaign(request: HttpRequest, client: df.DurableClie
       },
       { location: urls.statusUrl },
     );
-  });
+  }, request);
 }
 
 function describe(target: CampaignTarget): string {

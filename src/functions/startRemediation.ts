@@ -100,7 +100,7 @@ export async function startRemediation(
       },
       { location: urls.statusUrl },
     );
-  });
+  }, request);
 }
 
 df.app.client.http("startRemediation", {

@@ -116,6 +116,25 @@ describe("authentication on (the deployed default)", () => {
       summary: { approval: { by: BOB.name, byId: BOB.oid } },
     });
     expect(audited?.run.allowSelfApproval).toBeUndefined();
+
+    // Every refusal is on the record, with who tried what, and chained with the rest of the audit.
+    const refusals = await h.audit.listRefusals();
+    expect(refusals.map((r) => [r.status, r.code, r.action.function, r.caller.id, r.caller.name]).sort()).toEqual(
+      [
+        [403, "Forbidden", "approveRemediation", DAVE.oid, DAVE.name],
+        [403, "SelfApprovalRefused", "approveRemediation", ALICE.oid, ALICE.name],
+        [403, "SelfApprovalRefused", "approveRemediation", ALICE.oid, "Alice (second account)"],
+      ].sort(),
+    );
+    expect(refusals.every((r) => r.caller.authenticated && r.action.path === `/api/remediations/${INSTANCE}/approve`)).toBe(true);
+    const verified = await h.call("verifyAudit", { path: "/api/audit/verify", headers: signedIn(DAVE) });
+    expect(verified.status, verified.text).toBe(200);
+    expect(verified.json).toMatchObject({ ok: true, problems: [] });
+    expect((verified.json as { chains: { chain: string; links: number }[] }).chains).toEqual(
+      expect.arrayContaining([expect.objectContaining({ chain: "refusals", links: 3 })]),
+    );
+    const notAuditor = await h.call("verifyAudit", { path: "/api/audit/verify", headers: signedIn(BOB) });
+    expect(notAuditor.status).toBe(403);
   });
 
   it("lets a single-operator lab approve its own run when the start asks for it, and records the self-approval", async () => {

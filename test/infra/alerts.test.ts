@@ -131,6 +131,10 @@ describe("the events the rules read are all kept", () => {
     expect(sendNotificationActivity.name).toBe("sendNotification");
     const levels = host.logging.logLevel;
     expect(levels[`Function.${sendNotificationActivity.name}.User`]).toBe("Information");
+    // The functions that write the audit chain's trace lines (activities/auditWrite.ts, refusals in src/functions/http.ts).
+    for (const fn of ["recordRunCompleted", "recordReverification", "recordCampaignCompleted", "startRemediation", "approveRemediation", "cancelRemediation", "startCampaign", "approveCampaign", "cancelCampaign"]) {
+      expect(levels[`Function.${fn}.User`], fn).toBe("Information");
+    }
     expect(levels["Function"]).toBe("Warning");
     expect(levels["default"]).toBe("Warning");
   });

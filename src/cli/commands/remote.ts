@@ -1,6 +1,7 @@
 /** start | status | approve | cancel | audit: the deployed app's HTTP API from the command line, for runs and campaigns. */
 import { writeFileSync } from "node:fs";
 import { z } from "zod";
+import { AuditVerificationSchema } from "../../audit/ledger";
 import { camelKeys, parseFlags, parseFlagValues, UsageError, type OptionSpec } from "../args";
 import { callApi, RemoteFlagsSchema, type RemoteOptions } from "../remoteClient";
 import { createLineSink, createProgressSink } from "../progress";
@@ -306,6 +307,7 @@ const AuditFlags = RemoteFlagsSchema.extend({
   run: z.string().min(1).optional(),
   campaign: CampaignIdSchema.optional(),
   campaigns: z.boolean().default(false),
+  verify: z.boolean().default(false),
   html: z.string().min(1).optional(),
   json: z.boolean().default(false),
   help: z.boolean().optional(),
@@ -327,8 +329,10 @@ export async function auditCommand(argv: string[]): Promise<CommandResult> {
     run: { type: "string" },
     campaign: { type: "string" },
     campaigns: { type: "boolean" },
+    verify: { type: "boolean" },
     html: { type: "string" },
   });
+  refuseTogether(values, "verify", ["run", "campaign", "campaigns", "from", "to", "html"], "--verify checks every record, or one --subscription's");
   refuseTogether(values, "campaign", ["run", "campaigns", "subscription", "from", "to"], "--campaign shows one campaign");
   refuseTogether(values, "campaigns", ["run", "subscription", "html"], "--campaigns lists campaigns, filtered by --from and --to");
   refuseTogether(values, "run", ["subscription", "from", "to"], "--run shows one run");
@@ -336,6 +340,7 @@ export async function auditCommand(argv: string[]): Promise<CommandResult> {
     throw new UsageError("--html: only with --run RUN_ID or --campaign ID (the report of one run or campaign)");
   }
   const f = parseFlagValues(AuditFlags, camelKeys(values));
+  if (f.verify) return verifyAudit(f);
   if (f.campaign !== undefined) return auditCampaign(f, f.campaign);
   if (f.campaigns) return listCampaigns(f);
   if (f.run) {
@@ -374,6 +379,20 @@ export async function auditCommand(argv: string[]): Promise<CommandResult> {
     ),
   );
   return { exitCode: 0 };
+}
+
+/** The audit's hash chains checked by the app: exit 0 when whole, 1 naming every record changed, removed or reordered. */
+async function verifyAudit(f: AuditFlagValues & RemoteOptions): Promise<CommandResult> {
+  const q = new URLSearchParams();
+  if (f.subscription) q.set("subscriptionId", f.subscription);
+  const v = parseAnswer(AuditVerificationSchema, await callApi(f, "GET", `/api/audit/verify${q.size > 0 ? `?${q.toString()}` : ""}`), "the audit verification");
+  const head = v.ok
+    ? `The audit is whole: ${v.records} record(s) in ${v.chains.length} chain(s), every link and record as written.`
+    : `THE AUDIT HAS BEEN TAMPERED WITH: ${v.problems.length} problem(s) in ${v.records} record(s).`;
+  const problems = v.problems.map((p) => `  ${p.problem} in ${p.chain}${p.seq === undefined ? "" : ` #${p.seq}`}${p.ref === undefined ? "" : ` (${p.ref.table} ${p.ref.rowKey})`}: ${p.detail}`);
+  const heads = v.chains.map((c) => `  ${c.chain}: ${c.links} link(s), head #${c.headSeq} ${c.headDigest}`);
+  print(f.json, v, [head, ...problems, "Chain heads (compare with the Port25Audit lines in Application Insights):", ...heads].join("\n"));
+  return { exitCode: v.ok ? 0 : 1 };
 }
 
 /** One campaign's audit record (--html FILE: its report). */
