@@ -25,7 +25,13 @@ export function parseFlags(argv: string[], options: OptionSpec, allowPositionals
     }
     return { values: flat, positionals };
   } catch (e) {
-    throw new UsageError(ensureError(e).message.replace(/\. To specify a positional argument.*$/s, ""));
+    const message = ensureError(e).message;
+    // A value that starts with a dash (--vms -5) reads as another flag: say so in one line, naming the flag.
+    const dashed = /^Option '(--[\w-]+)' argument is ambiguous/.exec(message);
+    if (dashed?.[1] !== undefined) {
+      throw new UsageError(`${dashed[1]}: its value starts with a dash, so it reads as another flag; write ${dashed[1]}=VALUE if that is the value you mean`);
+    }
+    throw new UsageError(message.replace(/\. To specify a positional argument.*$/s, ""));
   }
 }
 

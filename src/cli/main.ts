@@ -1,5 +1,8 @@
 #!/usr/bin/env node
 /** The port25 command: simulate, plan, the standalone simulator, the app's HTTP API served locally, and a client for the deployed app. */
+import { readFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { z } from "zod";
 import { ensureError, isPort25Error } from "../errors";
 import { UsageError } from "./args";
 import { PLAN_HELP, REMOTE_HELP, SERVE_HELP, SIMULATE_HELP, SIMULATOR_HELP } from "./help";
@@ -56,10 +59,39 @@ function usage(): string {
     "Commands:",
     ...Object.values(COMMANDS).flatMap((c) => synopsis(c.help).map((line) => `  ${line}`)),
     "",
-    "Run `port25 <command> --help` for details.",
+    "Run `port25 <command> --help` for details; `port25 --version` prints the version.",
     "Exit codes: 0 success; 1 the run (or campaign) ended with failures, left a resource down, was refused, halted,",
     "cancelled or not approved in time (or the app answered with an error); 2 bad usage or input.",
   ].join("\n");
+}
+
+/** The package's version, from its package.json (run from src or from dist). */
+function packageVersion(): string {
+  const root = __dirname.split(/[\\/]/).includes("dist") ? resolve(__dirname, "../../..") : resolve(__dirname, "../..");
+  const parsed = z.object({ version: z.string() }).safeParse(JSON.parse(readFileSync(join(root, "package.json"), "utf8")));
+  return parsed.success ? parsed.data.version : "unknown";
+}
+
+/** The command a mistyped one most likely meant: within two edits, or the only one it starts. */
+function nearestCommand(typed: string): string | undefined {
+  const names = Object.keys(COMMANDS);
+  const scored = names.map((n) => ({ n, d: editDistance(typed.toLowerCase(), n) })).sort((a, b) => a.d - b.d);
+  const best = scored[0];
+  if (best !== undefined && best.d <= 2) return best.n;
+  const prefixed = names.filter((n) => n.startsWith(typed.toLowerCase()));
+  return prefixed.length === 1 ? prefixed[0] : undefined;
+}
+
+function editDistance(a: string, b: string): number {
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const row = [i];
+    for (let j = 1; j <= b.length; j++) {
+      row.push(Math.min((prev[j] ?? 0) + 1, (row[j - 1] ?? 0) + 1, (prev[j - 1] ?? 0) + (a[i - 1] === b[j - 1] ? 0 : 1)));
+    }
+    prev = row;
+  }
+  return prev[b.length] ?? 0;
 }
 
 /** Exit code for a failure: 2 for bad usage or input, 1 otherwise. */
@@ -78,9 +110,14 @@ export async function main(argv: string[]): Promise<number> {
     process.stdout.write(`${usage()}\n`);
     return name === undefined ? 2 : 0;
   }
+  if (name === "--version" || name === "-v" || name === "version") {
+    process.stdout.write(`port25 ${packageVersion()}\n`);
+    return 0;
+  }
   const command = COMMANDS[name];
   if (!command) {
-    process.stderr.write(`port25: unknown command "${name}"\n\n${usage()}\n`);
+    const near = nearestCommand(name);
+    process.stderr.write(`port25: unknown command "${name}"${near === undefined ? "" : ` — did you mean "${near}"?`}\n\n${usage()}\n`);
     return 2;
   }
   if (rest.includes("--help") || rest.includes("-h")) {

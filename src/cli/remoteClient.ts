@@ -4,6 +4,7 @@
  */
 import { z } from "zod";
 import { UsageError } from "./args";
+import { ensureError } from "../errors";
 
 export interface RemoteOptions {
   app: string;
@@ -16,12 +17,30 @@ const LOOPBACK_HOST = /^(127\.\d{1,3}\.\d{1,3}\.\d{1,3}|localhost|\[::1\])$/i;
 
 export const RemoteFlagsSchema = z.object({
   app: z
-    .url({ protocol: /^https?$/ })
-    .refine((u) => {
-      const url = new URL(u);
-      return url.protocol === "https:" || LOOPBACK_HOST.test(url.hostname);
-    }, "must be https (http only for a loopback host such as 127.0.0.1, as `port25 serve` prints)")
-    .transform((u) => u.replace(/\/+$/, "")),
+    .string()
+    .trim()
+    .transform((raw, ctx) => {
+      let url: URL | undefined;
+      try {
+        url = new URL(raw);
+      } catch {
+        url = undefined;
+      }
+      if (url === undefined || (url.protocol !== "http:" && url.protocol !== "https:")) {
+        ctx.addIssue({
+          code: "custom",
+          message: `must be the app's address with its scheme, such as http://127.0.0.1:7071 (as \`port25 serve\` prints it) or https://func-port25-….azurewebsites.net; got "${raw}"`,
+        });
+        return z.NEVER;
+      }
+      if (url.protocol !== "https:" && !LOOPBACK_HOST.test(url.hostname)) {
+        ctx.addIssue({ code: "custom", message: "must be https (http only for a loopback host such as 127.0.0.1, as `port25 serve` prints)" });
+        return z.NEVER;
+      }
+      // The address may be given with the API's route prefix, as `port25 serve` prints it: the client adds /api itself.
+      const path = url.pathname.replace(/\/+$/, "").replace(/\/api$/i, "");
+      return `${url.origin}${path}`;
+    }),
   key: z.string().min(1).optional(),
   token: z
     .string()
@@ -42,15 +61,23 @@ export async function callApi(opts: RemoteOptions, method: "GET" | "POST", path:
   const key = opts.key ?? process.env.PORT25_FUNCTION_KEY;
   if (!key) throw new UsageError("--key: a function key is required (or set PORT25_FUNCTION_KEY)");
   const token = opts.token ?? (process.env.PORT25_API_TOKEN?.trim() || undefined);
-  const response = await fetch(`${opts.app}${path}`, {
-    method,
-    headers: {
-      "x-functions-key": key,
-      ...(token === undefined ? {} : { authorization: `Bearer ${token}` }),
-      ...(body === undefined ? {} : { "content-type": "application/json" }),
-    },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
+  let response: Response;
+  try {
+    response = await fetch(`${opts.app}${path}`, {
+      method,
+      headers: {
+        "x-functions-key": key,
+        ...(token === undefined ? {} : { authorization: `Bearer ${token}` }),
+        ...(body === undefined ? {} : { "content-type": "application/json" }),
+      },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+  } catch (e) {
+    // fetch says only "fetch failed": name the address and the system's reason (ECONNREFUSED, ENOTFOUND, …).
+    const cause = ensureError(e).cause;
+    const reason = typeof cause === "object" && cause !== null && "code" in cause && typeof cause.code === "string" ? cause.code : ensureError(e).message;
+    throw new RemoteError(0, `could not reach the app at ${opts.app} (${reason}): is it running (\`port25 serve\` prints its address), and is --app right?`);
+  }
   const text = await response.text();
   let parsed: unknown = text;
   try {

@@ -197,6 +197,8 @@ const CLI_CASES: { name: string; argv: string[]; flag: string }[] = [
   { name: "a negative time scale", argv: ["simulate", "--time-scale", "-5"], flag: "--time-scale" },
   { name: "a scenario file that does not exist", argv: ["simulate", "--scenario", "/nonexistent/port25-scenario.json"], flag: "--scenario" },
   { name: "an unknown flag", argv: ["simulate", "--delete-everything"], flag: "--delete-everything" },
+  { name: "a negative fleet size (a value starting with a dash)", argv: ["simulate", "--vms", "-5"], flag: "--vms" },
+  { name: "an app address without its scheme", argv: ["audit", "--app", "127.0.0.1:7391", "--key", "k"], flag: "--app" },
   { name: "a plan subscription that is not a GUID", argv: ["plan", "--subscription", "not-a-guid"], flag: "--subscription" },
   {
     name: "a start with an empty attestation reference",

@@ -198,7 +198,9 @@ describe("bad usage exits 2 and names the flag or field", () => {
     [["simulate", "--notify", "http://hooks.example.net/T0KEN"], /--notify: each webhook must be an https URL/],
     [["simulate", "--notify", "https://hooks.example.net/T0KEN", "--notify-format", "xml"], /--notify-format/],
     [["plan", "--subscription", "not-a-guid"], /--subscription: must be a subscription GUID/],
-    [["launch"], /unknown command "launch"/],
+    [["launch"], /unknown command "launch"\n/],
+    [["simulat"], /unknown command "simulat" — did you mean "simulate"\?/],
+    [["aprove", "--app", "http://127.0.0.1:1"], /unknown command "aprove" — did you mean "approve"\?/],
   ])("port25 %j", async (args, message) => {
     const r = await port25(args);
     expect(r.code).toBe(2);
@@ -217,6 +219,15 @@ describe("bad usage exits 2 and names the flag or field", () => {
     const r = await port25(["simulate", "--scenario", file]);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/vms\[0\]\.power/);
+  });
+});
+
+describe("--version", () => {
+  it("prints the package's version and exits 0", async () => {
+    const { version } = JSON.parse(readFileSync(join(__dirname, "../../package.json"), "utf8")) as { version: string };
+    const r = await port25(["--version"]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe(`port25 ${version}\n`);
   });
 });
 

@@ -7,10 +7,12 @@ import { callApi, RemoteError, RemoteFlagsSchema } from "../../src/cli/remoteCli
 let server: Server;
 let app: string;
 const seen: IncomingHttpHeaders[] = [];
+const urls: string[] = [];
 
 beforeAll(async () => {
   server = createServer((req, res) => {
     seen.push(req.headers);
+    urls.push(req.url ?? "");
     // As App Service authentication answers a request without a valid token: 401, empty body.
     if (req.headers.authorization !== "Bearer good.token-value") {
       res.writeHead(401).end();
@@ -45,5 +47,24 @@ describe("the remote client", () => {
     const bad = RemoteFlagsSchema.safeParse({ app, key: "k1", token: "Bearer abc" });
     expect(bad.success).toBe(false);
     expect(bad.error?.issues[0]).toMatchObject({ path: ["token"], message: expect.stringMatching(/without the word Bearer/) });
+  });
+
+  it("takes the app's address as `port25 serve` prints it, with the API's /api prefix, without doubling it", async () => {
+    const flags = RemoteFlagsSchema.parse({ app: `${app}/api/`, key: "k1", token: "good.token-value" });
+    expect(flags.app).toBe(app);
+    await callApi(flags, "GET", "/api/audit/runs");
+    expect(urls.at(-1)).toBe("/api/audit/runs");
+  });
+
+  it("names the address and the system's reason when nothing answers there", async () => {
+    const closed = createServer();
+    await new Promise<void>((done) => closed.listen(0, "127.0.0.1", done));
+    const port = (closed.address() as AddressInfo).port;
+    await new Promise<void>((done) => closed.close(() => done()));
+    const err = await callApi(RemoteFlagsSchema.parse({ app: `http://127.0.0.1:${port}`, key: "k1" }), "GET", "/api/audit/runs").catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(RemoteError);
+    expect((err as RemoteError).message).toBe(
+      `could not reach the app at http://127.0.0.1:${port} (ECONNREFUSED): is it running (\`port25 serve\` prints its address), and is --app right?`,
+    );
   });
 });
