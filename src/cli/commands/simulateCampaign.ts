@@ -153,7 +153,7 @@ export async function simulateCampaign(s: CampaignSimulation): Promise<CommandRe
       summary,
       timing: {
         simulatedSeconds: (Date.parse(summary.endedAt) - Date.parse(summary.startedAt)) / 1000,
-        realSeconds: (performance.now() - realStart) / 1000,
+        realSeconds: Math.round((performance.now() - realStart) / 100) / 10,
         cpuSeconds: (cpu.user + cpu.system) / 1e6,
         peakRssMiB: Math.round(process.resourceUsage().maxRSS / 1024),
       },
