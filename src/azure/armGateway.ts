@@ -297,8 +297,10 @@ export class ArmGatewayImpl implements ArmGateway {
         const response = await this.send(this.clients.generic(), "GET", url);
         if (response.status !== 200) {
           const e = errorFromResponse("listLocks", response);
-          if (response.status === 401 || response.status === 403)
-            throw new AzureOperationError("listLocks", `${e.message} (reading management locks needs ${ARM_ACTIONS.readLocks})`, { code: e.code, statusCode: response.status, retryable: false, cause: e });
+          if (response.status === 401 || response.status === 403) {
+            const said = armErrorFromBody(response.bodyAsText ?? "").message ?? `HTTP ${response.status}`;
+            throw new AzureOperationError("listLocks", `${said} (reading management locks needs ${ARM_ACTIONS.readLocks})`, { code: e.code, statusCode: response.status, retryable: false, cause: e });
+          }
           throw e;
         }
         const page = parseWith(LockPageSchema, parseJson(response.bodyAsText), "management lock page");
