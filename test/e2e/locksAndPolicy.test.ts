@@ -120,6 +120,27 @@ describe("a lock added during the run", () => {
     expect(product.sim.snapshot().vms.find((v) => v.name === "app-001")?.powerState).toBe("deallocated");
   });
 
+  it("refuses the deallocate after the powerOff: the compensation's one start is refused too, and the VM is reported left down stopped", async () => {
+    let locked = false;
+    const { product, result } = await runWith(withVnet(), (w) => {
+      const begin = w.beginPower.bind(w);
+      w.beginPower = (machines, kind, ctx, now) => {
+        const op = begin(machines, kind, ctx, now);
+        if (!locked && kind === "powerOff" && machines.some((m) => m.name === "app-002")) {
+          locked = true;
+          w.addLock({ name: "late-freeze", level: "ReadOnly", scope: "subscription" });
+        }
+        return op;
+      };
+    });
+    const o = outcome(result, "app-002");
+    expect(o).toMatchObject({ outcome: "failed", reasonCode: "resourceLocked", stateAfter: "stopped" });
+    expect(o.leftDown).toMatchObject({ state: "stopped", errorCode: "ScopeLocked" });
+    expect(o.leftDown?.manualAction).toContain(`on /subscriptions/${SUBSCRIPTION_ID} refuses starting app-002`);
+    expect(requests(product, "POST", /\/app-002\/deallocate$/i)).toBe(1);
+    expect(requests(product, "POST", /\/app-002\/start$/i)).toBe(1);
+  });
+
   it("keeps the temporary subnet: reported LEFT BEHIND, loudly, with the lock and the delete command", async () => {
     const { product, result } = await runWith(withVnet(), (w) => {
       const put = w.beginPutSubnet.bind(w);
