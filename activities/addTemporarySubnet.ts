@@ -15,7 +15,7 @@ export function addTemporarySubnet({ gateway }: ActivityDeps): BoundActivity {
           ...(existing.addressPrefix !== undefined ? { addressPrefix: existing.addressPrefix } : {}),
         };
       }
-      return { status: "started" as const, handle: await arm.beginCreateSubnet(input.vnetId, input.subnetName, input.addressPrefix) };
+      return { status: "started" as const, handle: await arm.beginCreateSubnet(input.vnetId, input.subnetName, input.addressPrefix, input.networkSecurityGroupId) };
     }),
   );
 }

@@ -1,6 +1,7 @@
 /** Turns the ARM failures a resource is expected to meet into data; anything else is rethrown. */
 import { ensureError, isAzureOperationError } from "../src/errors";
 import type { ArmFailure } from "../src/contracts/functions/common";
+import { governanceReason } from "../src/contracts/outcome";
 import type { ArmGateway } from "../src/azure/gateway";
 import { withPacing } from "../src/azure/pacing";
 
@@ -48,8 +49,9 @@ export function callArmPaced<T extends object>(
 const THROTTLE_CODE = /throttl|toomanyrequests|^retryableerror|operationpreempted/i;
 
 /**
- * 429 (or "locked by another operation") → throttled; 409 → conflict, except an OperationNotAllowed that names a
- * quota, a policy or an unsupported operation (final: failed); 404 → notFound; any other 4xx → failed.
+ * 429 (or "locked by another operation") → throttled; 409 → conflict, except ScopeLocked (a management lock) and an
+ * OperationNotAllowed that names a quota, a policy or an unsupported operation (final: failed); 404 → notFound; any
+ * other 4xx (a policy's 403 RequestDisallowedByPolicy among them) → failed.
  * 5xx, socket errors and bugs are rethrown: they are not a verdict on the resource, and the orchestration's
  * activity retry handles them.
  */
@@ -65,6 +67,9 @@ export function toArmFailure(error: unknown): ArmFailure {
     ...(e.retryAfterSeconds !== undefined ? { retryAfterSeconds: e.retryAfterSeconds } : {}),
   };
   if (e.statusCode === 429 || THROTTLE_CODE.test(code)) return { status: "throttled", ...base };
+  // A management lock (409 ScopeLocked) or a policy deny (403 RequestDisallowedByPolicy): the owner's decision,
+  // final at once, never waited out as a conflict.
+  if (governanceReason(code) !== undefined) return { status: "failed", ...base };
   // A quota, a policy or an unsupported operation (see src/azure/errors.ts): final now, not after the deadline.
   if (lower === "operationnotallowed" && !e.retryable) return { status: "failed", ...base };
   if (e.statusCode === 409 && !isAllocationCode(code)) return { status: "conflict", ...base };

@@ -34,7 +34,7 @@ import { STEP_TARGET, stepSatisfied, type ArmFailure, type CycleKind } from "../
 import { addSeconds } from "../src/contracts/functions/clock";
 import type { OperationHandle } from "../src/contracts/azure";
 import type { PlanEntry, PowerStep } from "../src/contracts/plan";
-import type { LeftDown, ReasonCode, ResourceOutcome } from "../src/contracts/outcome";
+import { governanceReason, lockManualAction, type LeftDown, type ReasonCode, type ResourceOutcome } from "../src/contracts/outcome";
 import { TRANSITIONAL_POWER_STATES, type PowerState } from "../src/contracts/power";
 import { ensureError } from "../src/errors";
 import { busyWaitSeconds, nowIso, outcomeBase, sleep, transientRetry } from "./shared";
@@ -93,12 +93,16 @@ function tracksOf(entry: PlanEntry, restoreStoppedVms: boolean): Track[] {
 }
 
 /** What an operator should do about a machine the run could not bring back, from ARM's code and its state. */
-export function manualActionFor(entry: PlanEntry, code: string | undefined, state: string, instanceIds: readonly string[] | undefined): string {
+export function manualActionFor(entry: PlanEntry, code: string | undefined, state: string, instanceIds: readonly string[] | undefined, message?: string): string {
   const target = entry.kind === "scaleSet" ? `instances ${(instanceIds ?? []).join(", ")} of ${entry.name}` : entry.name;
   const startCmd =
     entry.kind === "scaleSet"
       ? `az vmss start -g ${entry.resourceGroup} -n ${entry.name} --instance-ids ${(instanceIds ?? []).join(" ")}`
       : `az vm start -g ${entry.resourceGroup} -n ${entry.name}`;
+  if (governanceReason(code) === "resourceLocked") {
+    // ARM names the locked scope, not the lock: the lock's id is <scope>/providers/Microsoft.Authorization/locks/<name>.
+    return `${lockManualAction(message, `starting ${target}`)} start it (${startCmd}).`;
+  }
   if (isAllocationCode(code)) {
     return `Azure has no capacity for the size of ${target} in its zone or region: start it again later (${startCmd}), or resize it to another size, or redeploy it to another zone or region.`;
   }
@@ -191,6 +195,8 @@ function* restore(
           if (r.ok) continue; // read again: every machine must be seen running
           if (r.reasonCode === "disappeared") return { ok: false, attempts, gone: true };
           last = { reason: r.message, ...(r.errorCode !== undefined ? { code: r.errorCode } : {}), state: r.state, ...(ids !== undefined ? { ids } : {}) };
+          // A management lock stays until its owner removes it: left down now, with the lock in the manual action.
+          if (r.reasonCode === "resourceLocked") return { ok: false, attempts, leftDown: leftDownOf(entry, last, attempts) };
           backoff = Math.min(backoff * 2, RESTORE_MAX_WAIT_SECONDS);
         }
       } else if (read.status !== "ok") {
@@ -202,22 +208,21 @@ function* restore(
       // ARM unreachable even after the activity's retries: keep trying until the deadline.
       last = { ...last, reason: `reading or starting ${entry.name} failed: ${ensureError(e).message.slice(0, 500)}` };
     }
-    if (remaining() < wait) {
-      return {
-        ok: false,
-        attempts,
-        leftDown: {
-          reason: last.reason.slice(0, 2000),
-          ...(last.code !== undefined ? { errorCode: last.code } : {}),
-          state: last.state,
-          manualAction: manualActionFor(entry, last.code, last.state, last.ids),
-          ...(last.ids !== undefined ? { instanceIds: last.ids } : {}),
-          attempts,
-        },
-      };
-    }
+    if (remaining() < wait) return { ok: false, attempts, leftDown: leftDownOf(entry, last, attempts) };
     yield* sleep(context, wait);
   }
+}
+
+/** What the restore reports of machines it could not bring back: the last reason, state and the manual action. */
+function leftDownOf(entry: PlanEntry, last: { reason: string; code?: string; state: string; ids?: string[] }, attempts: number): LeftDown {
+  return {
+    reason: last.reason.slice(0, 2000),
+    ...(last.code !== undefined ? { errorCode: last.code } : {}),
+    state: last.state,
+    manualAction: manualActionFor(entry, last.code, last.state, last.ids, last.reason),
+    ...(last.ids !== undefined ? { instanceIds: last.ids } : {}),
+    attempts,
+  };
 }
 
 /** A power state no transition is under way in. */
@@ -227,7 +232,7 @@ function isStable(state: string | undefined): state is "running" | "stopped" | "
 
 function failureReason(step: PowerStep, f: ArmFailure | { code: string }, fallback: ReasonCode): ReasonCode {
   if (step === "start" && isAllocationCode(f.code)) return "allocationFailed";
-  return fallback;
+  return governanceReason(f.code) ?? fallback;
 }
 
 /** The state a read shows, and whether the step is done there. */
@@ -500,6 +505,11 @@ export function* cycleResource(context: OrchestrationContext, input: CycleResour
         }
         known = undefined;
         if (r.performed === true) actions.push(label);
+        if (r.outcome === "failed" && step === "start" && track.restore && r.reasonCode === "resourceLocked") {
+          // The start itself is what a lock refuses: retrying it cannot succeed while the lock stands.
+          const ids = track.instanceIds;
+          return leftDownOutcome(r, leftDownOf(entry, { reason: r.message, ...(r.errorCode !== undefined ? { code: r.errorCode } : {}), state: r.state, ...(ids !== undefined ? { ids } : {}) }, 0));
+        }
         if (r.outcome === "failed" && step === "start" && track.restore) {
           // The machines are deallocated (or settling): bringing them back is this very start, retried with backoff.
           const back = yield* restore(context, input, track.instanceIds, r, true);
@@ -534,7 +544,11 @@ export function* cycleResource(context: OrchestrationContext, input: CycleResour
       ...(detail !== undefined ? { detail } : {}),
     };
   }
-  const failed = failure;
+  // Refused by a lock or a policy before the run changed anything: the owner's answer, as the plan would have given.
+  const failed: StepFailure =
+    actions.length === 0 && (failure.reasonCode === "resourceLocked" || failure.reasonCode === "deniedByPolicy")
+      ? { ...failure, outcome: "skipped", message: `${failure.message}; nothing was changed. ${failure.reasonCode === "resourceLocked" ? `${lockManualAction(failure.message, `powering ${entry.name} off or deallocating it`)} run again for this resource` : "ask the policy's owner for an exemption, then run again for this resource"}` }
+      : failure;
   const base = {
     ...common,
     outcome: failed.outcome,

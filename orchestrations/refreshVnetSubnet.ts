@@ -13,7 +13,7 @@ import { addTemporarySubnetActivity } from "../src/contracts/functions/addTempor
 import { readSubnetStateActivity } from "../src/contracts/functions/readSubnetState";
 import { addSeconds } from "../src/contracts/functions/clock";
 import type { OperationHandle } from "../src/contracts/azure";
-import type { ResourceOutcome } from "../src/contracts/outcome";
+import { governanceReason, lockManualAction, type ResourceOutcome } from "../src/contracts/outcome";
 import { ensureError } from "../src/errors";
 import { backoffSeconds, nowIso, outcomeBase, skippedOutcome, sleep, transientRetry } from "./shared";
 import { deleteTemporarySubnet, type SubnetStep } from "./temporarySubnet";
@@ -32,7 +32,8 @@ function* addSubnet(context: OrchestrationContext, input: RefreshVnetSubnetInput
     // 1. Send (the activity reads first: a subnet of that name, from a re-run, is watched rather than re-sent).
     let handle: OperationHandle | undefined;
     for (; ; attempt++) {
-      const r = yield* callActivity(context, addTemporarySubnetActivity, { vnetId, subnetName: name, addressPrefix: prefix }, transientRetry());
+      const nsg = input.entry.tempSubnetNetworkSecurityGroupId;
+      const r = yield* callActivity(context, addTemporarySubnetActivity, { vnetId, subnetName: name, addressPrefix: prefix, ...(nsg !== undefined ? { networkSecurityGroupId: nsg } : {}) }, transientRetry());
       if (r.status === "started") {
         handle = r.handle.completed ? undefined : r.handle;
         break;
@@ -42,7 +43,9 @@ function* addSubnet(context: OrchestrationContext, input: RefreshVnetSubnetInput
         break;
       }
       if (r.status === "failed" || r.status === "notFound") {
-        return { ok: false, reasonCode: r.status === "notFound" ? "disappeared" : "operationFailed", message: `adding ${name} (${prefix}) was refused: ${r.message}`, errorCode: r.code };
+        // A lock or a policy deny is the owner's answer: final, with its own reason.
+        const reasonCode = r.status === "notFound" ? "disappeared" : (governanceReason(r.code) ?? "operationFailed");
+        return { ok: false, reasonCode, message: `adding ${name} (${prefix}) was refused: ${r.message}`, errorCode: r.code };
       }
       if (attempt >= MAX_ADD_ATTEMPTS) {
         return { ok: false, reasonCode: r.status, message: `adding ${name} was still ${r.status} after ${attempt} attempts: ${r.message}`, errorCode: r.code };
@@ -112,20 +115,40 @@ export function* refreshVnetSubnet(context: OrchestrationContext, input: Refresh
     removed = { ok: false, reasonCode: "unexpected", message: `deleting ${name}: ${ensureError(e).message.slice(0, 1000)}` };
   }
   actions.push("removeSubnet");
-  const detail = { tempSubnet: name, prefix };
+  const nsgId = entry.tempSubnetNetworkSecurityGroupId;
+  const detail = { tempSubnet: name, prefix, ...(nsgId !== undefined ? { networkSecurityGroupId: nsgId } : {}) };
   const base = { ...outcomeBase(entry), actions, startedAt, endedAt: nowIso(context), detail };
   if (!removed.ok) {
     const why = added.ok ? "" : ` (the add had failed too: ${added.message})`;
+    const command = `az network vnet subnet delete --resource-group ${entry.resourceGroup} --vnet-name ${entry.name} --name ${name}`;
+    const locked = removed.reasonCode === "resourceLocked";
+    // Loud: the subnet is reported left behind in the outcome, the summary's warnings and the report, with the command.
+    const todo = locked ? `${lockManualAction(removed.message, `deleting ${name}`)} delete it: ${command}` : `delete it manually: ${command}`;
     return {
       ...base,
+      detail: { ...detail, leftBehind: { subnet: name, vnet: entry.name, resourceGroup: entry.resourceGroup, command, manualAction: todo } },
       outcome: "failed",
       reasonCode: removed.reasonCode,
-      message: `temporary subnet ${name} may be left in ${entry.name}; delete it manually. ${removed.message}${why}`,
+      message: `temporary subnet ${name} ${locked ? "LEFT BEHIND" : "may be left"} in ${entry.name}; ${todo}. ${removed.message}${why}`,
       ...(removed.errorCode !== undefined ? { errorCode: removed.errorCode } : {}),
     };
   }
   if (!added.ok) {
     if (added.reasonCode === "disappeared") return { ...base, outcome: "skipped", reasonCode: "disappeared", message: `${entry.name} disappeared during the run` };
+    // Refused before anything changed (a lock added after planning, a policy deny), and nothing is left behind.
+    if (added.reasonCode === "resourceLocked" || added.reasonCode === "deniedByPolicy") {
+      const then =
+        added.reasonCode === "resourceLocked"
+          ? `${lockManualAction(added.message, `adding ${name}`)} run again for this VNet`
+          : "ask the policy's owner for an exemption for the temporary subnet (or give the delegated subnet a network security group the temporary subnet can carry), then run again for this VNet";
+      return {
+        ...base,
+        outcome: "skipped",
+        reasonCode: added.reasonCode,
+        message: `${added.message}; nothing was left behind. ${then}`,
+        ...(added.errorCode !== undefined ? { errorCode: added.errorCode } : {}),
+      };
+    }
     return { ...base, outcome: "failed", reasonCode: added.reasonCode, message: added.message, ...(added.errorCode !== undefined ? { errorCode: added.errorCode } : {}) };
   }
   return { ...base, outcome: "cycled", message: `added and removed ${name} (${prefix})` };

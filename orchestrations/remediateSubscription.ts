@@ -53,7 +53,7 @@ import type {
   RunStatus,
 } from "../src/contracts/remediation";
 import { buildPlan } from "../src/domain/planWaves";
-import { countOutcomes, groupByReason, leftDownResources } from "../src/domain/summarize";
+import { countOutcomes, groupByReason, leftBehindSubnets, leftDownResources } from "../src/domain/summarize";
 import { ensureError } from "../src/errors";
 import { probeSmtp, type ProbeFacts } from "./probeSmtp";
 import { announce } from "./notify";
@@ -564,10 +564,13 @@ export function* remediateSubscription(context: OrchestrationContext, input: Rem
   const byOutcome = { cycled: counts.cycled, skipped: counts.skipped, failed: counts.failed };
   const leftDown = leftDownResources(outcomes);
   const cancellation = run.cancellation();
+  const leftBehind = leftBehindSubnets(outcomes);
+  for (const line of leftBehind) if (!run.warnings.includes(line)) run.warnings.push(line);
   const leftDownNote =
-    leftDown.length === 0
+    (leftDown.length === 0
       ? ""
-      : `${leftDown.length} resource(s) LEFT DOWN by the run, not brought back (${leftDown.map((d) => `${d.name}: ${d.state}`).join(", ")}): see the manual action of each. `;
+      : `${leftDown.length} resource(s) LEFT DOWN by the run, not brought back (${leftDown.map((d) => `${d.name}: ${d.state}`).join(", ")}): see the manual action of each. `) +
+    (leftBehind.length === 0 ? "" : `${leftBehind.length} temporary subnet(s) LEFT BEHIND: see the warnings for the command that deletes each. `);
   const result: RemediationResult = {
     summary: {
       runId: input.runId,

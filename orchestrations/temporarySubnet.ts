@@ -11,7 +11,7 @@ import { readSubnetStateActivity } from "../src/contracts/functions/readSubnetSt
 import { removeTemporarySubnetActivity } from "../src/contracts/functions/removeTemporarySubnet";
 import { addSeconds } from "../src/contracts/functions/clock";
 import type { OperationHandle } from "../src/contracts/azure";
-import type { ReasonCode } from "../src/contracts/outcome";
+import { governanceReason, type ReasonCode } from "../src/contracts/outcome";
 import { backoffSeconds, sleep, transientRetry } from "./shared";
 
 export const SUBNET_POLL_SECONDS = 10;
@@ -50,7 +50,9 @@ export function* deleteTemporarySubnet(context: OrchestrationContext, target: Su
         break;
       }
       if (r.status === "failed" || r.status === "notFound" || attempt >= MAX_SUBNET_DELETE_ATTEMPTS) {
-        return { ok: false, reasonCode: r.status === "throttled" || r.status === "conflict" ? r.status : "operationFailed", message: `deleting ${name} failed: ${r.message}`, errorCode: r.code };
+        // A lock (ScopeLocked) is final: the subnet stays until its owner removes the lock.
+        const reasonCode = r.status === "throttled" || r.status === "conflict" ? r.status : (governanceReason(r.code) ?? "operationFailed");
+        return { ok: false, reasonCode, message: `deleting ${name} failed: ${r.message}`, errorCode: r.code };
       }
       yield* sleep(context, backoffSeconds(attempt, r.retryAfterSeconds));
     }

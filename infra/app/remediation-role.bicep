@@ -37,6 +37,8 @@ var actions = [
   'Microsoft.Network/networkWatchers/connectivityCheck/action'
   'Microsoft.Insights/eventtypes/values/read'
   'Microsoft.Management/managementGroups/descendants/read'
+  'Microsoft.Authorization/locks/read'
+  'Microsoft.Network/networkSecurityGroups/join/action'
 ]
 
 // The definition lives in the deployment subscription, so that subscription is always one of its scopes.
@@ -54,7 +56,7 @@ resource role 'Microsoft.Authorization/roleDefinitions@2022-04-01' = {
   name: guid(subscription().id, 'port25-remediation', environmentName)
   properties: {
     roleName: 'Port25 Remediation (${environmentName}, ${guid(subscription().id, 'port25-remediation', environmentName)})'
-    description: 'Reads subscriptions, VMs, scale sets and VNets; powers off, deallocates and starts VMs and scale sets; adds and deletes temporary subnets; runs Network Watcher connectivity checks; reads power events from the Activity Log; lists the subscriptions under a management group.'
+    description: 'Reads subscriptions, VMs, scale sets and VNets; powers off, deallocates and starts VMs and scale sets; adds and deletes temporary subnets; runs Network Watcher connectivity checks; reads power events from the Activity Log; lists the subscriptions under a management group; reads management locks; attaches a delegated subnet\'s network security group to the temporary subnet.'
     type: 'CustomRole'
     permissions: [
       {

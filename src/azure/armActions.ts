@@ -34,6 +34,10 @@ export const ARM_ACTIONS = {
    * checks it at the group: the role must be assigned at that management group (or above it).
    */
   readManagementGroupDescendants: "Microsoft.Management/managementGroups/descendants/read",
+  /** Discovery lists the subscription's management locks, so that the plan skips what a lock would refuse. */
+  readLocks: "Microsoft.Authorization/locks/read",
+  /** The temporary subnet carries the delegated subnet's network security group (a landing zone's policy may demand one). */
+  joinNetworkSecurityGroup: "Microsoft.Network/networkSecurityGroups/join/action",
 } as const;
 
 export type ArmActionKey = keyof typeof ARM_ACTIONS;

@@ -15,6 +15,7 @@ import { z } from "zod";
 import {
   BillingPropertySchema,
   BillingReadSchema,
+  LockInfoSchema,
   NetworkWatcherInfoSchema,
   PowerEventSchema,
   ResourceGroupInfoSchema,
@@ -24,6 +25,7 @@ import {
   VmInfoSchema,
   VnetInfoSchema,
   type BillingRead,
+  type LockInfo,
   type NetworkWatcherInfo,
   type PowerEvent,
   type ResourceGroupInfo,
@@ -72,6 +74,11 @@ export const BILLING_API_VERSION = "2024-04-01";
  * (its `begin*` methods poll once before returning); a contract test pins that the wire equals the SDK's.
  */
 export const NETWORK_API_VERSION = "2025-05-01";
+
+/** api-version of management locks (Microsoft.Authorization/locks; locks.json's newest stable version). */
+export const LOCKS_API_VERSION = "2020-05-01";
+/** Pages of management locks followed at most. */
+const LOCKS_MAX_PAGES = 100;
 
 /** api-version of the Activity Log (Microsoft.Insights event data). */
 export const ACTIVITY_LOG_API_VERSION = "2015-04-01";
@@ -273,6 +280,43 @@ export class ArmGatewayImpl implements ArmGateway {
         url = page.nextLink === undefined || page.nextLink === null || page.nextLink === "" ? undefined : this.onEndpoint(page.nextLink, "listPowerEvents");
       }
       return events.sort((a, b) => Date.parse(a.at) - Date.parse(b.at));
+    });
+  }
+
+  /**
+   * ManagementLocks_ListAtSubscriptionLevel (raw REST, api-version 2020-05-01; no SDK on Node 20 is installed for
+   * it): every lock of the subscription, whatever its scope (the subscription's listing holds resource groups' and
+   * resources' locks too, as its x-ms-example shows), every page followed. Needs Microsoft.Authorization/locks/read.
+   */
+  listLocks(subscriptionId: string): Promise<LockInfo[]> {
+    return this.call("listLocks", async () => {
+      let url: string | undefined = `/subscriptions/${encodeURIComponent(subscriptionId)}/providers/Microsoft.Authorization/locks?api-version=${LOCKS_API_VERSION}`;
+      const locks: LockInfo[] = [];
+      for (let pages = 0; url !== undefined; pages++) {
+        if (pages >= LOCKS_MAX_PAGES) throw new AzureOperationError("listLocks", `the subscription has more than ${LOCKS_MAX_PAGES} pages of locks`, { code: "TooManyPages", retryable: false });
+        const response = await this.send(this.clients.generic(), "GET", url);
+        if (response.status !== 200) {
+          const e = errorFromResponse("listLocks", response);
+          if (response.status === 401 || response.status === 403) {
+            const said = armErrorFromBody(response.bodyAsText ?? "").message ?? `HTTP ${response.status}`;
+            throw new AzureOperationError("listLocks", `${said} (reading management locks needs ${ARM_ACTIONS.readLocks})`, { code: e.code, statusCode: response.status, retryable: false, cause: e });
+          }
+          throw e;
+        }
+        const page = parseWith(LockPageSchema, parseJson(response.bodyAsText), "management lock page");
+        for (const l of page.value) {
+          const at = l.id.toLowerCase().lastIndexOf("/providers/microsoft.authorization/locks/");
+          locks.push(
+            parseWith(
+              LockInfoSchema,
+              { id: l.id, name: l.name ?? l.id.slice(l.id.lastIndexOf("/") + 1), level: l.properties.level, scope: at < 0 ? "" : l.id.slice(0, at), ...optional("notes", l.properties.notes ?? undefined) },
+              "management lock",
+            ),
+          );
+        }
+        url = page.nextLink === undefined || page.nextLink === null || page.nextLink === "" ? undefined : this.onEndpoint(page.nextLink, "listLocks");
+      }
+      return locks;
     });
   }
 
@@ -500,11 +544,11 @@ export class ArmGatewayImpl implements ArmGateway {
     });
   }
 
-  beginCreateSubnet(vnetId: string, subnetName: string, addressPrefix: string): Promise<OperationHandle> {
+  beginCreateSubnet(vnetId: string, subnetName: string, addressPrefix: string, networkSecurityGroupId?: string): Promise<OperationHandle> {
     return this.call("createSubnet", async () => {
       const id = requireId(vnetId, "Microsoft.Network/virtualNetworks");
       const response = await this.send(this.clients.network(id.subscriptionId), "PUT", subnetPath(id, subnetName), {
-        properties: { addressPrefix },
+        properties: { addressPrefix, ...(networkSecurityGroupId === undefined ? {} : { networkSecurityGroup: { id: networkSecurityGroupId } }) },
       });
       return handleFromResponse("createSubnet", response, [200, 201]);
     });
@@ -821,6 +865,7 @@ function toSubnetInfo(s: Subnet): SubnetInfo {
     delegations: (s.delegations ?? []).map((d) => d.serviceName ?? d.name ?? "").filter((n) => n !== ""),
     ipamAllocatedPrefixes: (s.ipamPoolPrefixAllocations ?? []).flatMap((a) => a.allocatedAddressPrefixes ?? []),
     ...optional("provisioningState", s.provisioningState),
+    ...optional("networkSecurityGroupId", s.networkSecurityGroup?.id),
   };
 }
 
@@ -852,6 +897,20 @@ function provisioningStateFromStatuses(statuses: readonly InstanceViewStatus[]):
   }
   return undefined;
 }
+
+/** A page of ManagementLockListResult (locks.json): each lock's id, name and level. */
+const LockPageSchema = z.object({
+  value: z
+    .array(
+      z.object({
+        id: z.string().min(1),
+        name: z.string().optional(),
+        properties: z.object({ level: z.string(), notes: z.string().nullable().optional() }).loose(),
+      }).loose(),
+    )
+    .default([]),
+  nextLink: z.string().nullable().optional(),
+});
 
 const EventPageSchema = z.object({
   value: z.array(z.unknown()).default([]),

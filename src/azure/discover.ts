@@ -51,7 +51,8 @@ export async function discoverAllButVms(arm: ArmGateway, subscriptionId: string)
   const scaleSets = await arm.listScaleSets(subscriptionId);
   const vnets = await arm.listVnets(subscriptionId);
   const networkWatchers = await arm.listNetworkWatchers(subscriptionId);
-  return withListedGroupNames({ subscriptionId, resourceGroups, vms: [], scaleSets, vnets, networkWatchers });
+  const locks = await arm.listLocks(subscriptionId);
+  return withListedGroupNames({ subscriptionId, resourceGroups, vms: [], scaleSets, vnets, networkWatchers, locks });
 }
 
 export async function discoverSubscription(arm: ArmGateway, subscriptionId: string, options: RemediationOptions = RemediationOptionsSchema.parse({})): Promise<Discovery> {
@@ -61,6 +62,7 @@ export async function discoverSubscription(arm: ArmGateway, subscriptionId: stri
   const scaleSets = await arm.listScaleSets(subscriptionId);
   const vnets = await arm.listVnets(subscriptionId);
   const networkWatchers = await arm.listNetworkWatchers(subscriptionId);
-  const listed = withListedGroupNames({ subscriptionId, resourceGroups, vms, scaleSets, vnets, networkWatchers });
+  const locks = await arm.listLocks(subscriptionId);
+  const listed = withListedGroupNames({ subscriptionId, resourceGroups, vms, scaleSets, vnets, networkWatchers, locks });
   return readCanaryAgents(arm, listed, options);
 }

@@ -107,8 +107,55 @@ export function retryAfterSecondsFrom(headers: HeaderSource | undefined, nowMs: 
   return Math.max(0, Math.ceil((at - nowMs) / 1000));
 }
 
+/**
+ * The assignment and definition an Azure Policy deny names in `additionalInfo[]` (type `PolicyViolation`; Learn
+ * "Azure Policy effects: deny", and the field names real answers carry: policyAssignmentName, …DisplayName, …Id,
+ * policyDefinitionDisplayName, …Id).
+ */
+export interface PolicyViolation {
+  assignmentName?: string;
+  assignmentDisplayName?: string;
+  assignmentId?: string;
+  definitionDisplayName?: string;
+  definitionId?: string;
+}
+
+function policyViolationsOf(additionalInfo: unknown): PolicyViolation[] {
+  if (!Array.isArray(additionalInfo)) return [];
+  return additionalInfo.filter(isRecord).flatMap((entry) => {
+    const info = entry["info"];
+    const type = entry["type"];
+    if (typeof type !== "string" || type.toLowerCase() !== "policyviolation" || !isRecord(info)) return [];
+    const text = (k: string): Record<string, string> => (typeof info[k] === "string" && info[k] !== "" ? { [k]: info[k] } : {});
+    const v = { ...text("policyAssignmentName"), ...text("policyAssignmentDisplayName"), ...text("policyAssignmentId"), ...text("policyDefinitionDisplayName"), ...text("policyDefinitionId") };
+    return [
+      {
+        ...(v["policyAssignmentName"] === undefined ? {} : { assignmentName: v["policyAssignmentName"] }),
+        ...(v["policyAssignmentDisplayName"] === undefined ? {} : { assignmentDisplayName: v["policyAssignmentDisplayName"] }),
+        ...(v["policyAssignmentId"] === undefined ? {} : { assignmentId: v["policyAssignmentId"] }),
+        ...(v["policyDefinitionDisplayName"] === undefined ? {} : { definitionDisplayName: v["policyDefinitionDisplayName"] }),
+        ...(v["policyDefinitionId"] === undefined ? {} : { definitionId: v["policyDefinitionId"] }),
+      },
+    ];
+  });
+}
+
+/**
+ * A policy deny said plainly: the assignment (display name, name, id) and definition from `additionalInfo`, which
+ * an operator needs to ask for an exemption; ARM's own message (a JSON list) when the body carries none.
+ */
+export function policyDenialMessage(message: string | undefined, violations: readonly PolicyViolation[]): string | undefined {
+  if (violations.length === 0) return message;
+  const named = violations.map((v) => {
+    const assignment = `'${v.assignmentDisplayName ?? v.assignmentName ?? "?"}'${v.assignmentName !== undefined && v.assignmentName !== v.assignmentDisplayName ? ` (${v.assignmentName})` : ""}`;
+    const definition = v.definitionDisplayName !== undefined || v.definitionId !== undefined ? `, definition '${v.definitionDisplayName ?? v.definitionId ?? ""}'` : "";
+    return `policy assignment ${assignment}${v.assignmentId !== undefined ? ` [${v.assignmentId}]` : ""}${definition}`;
+  });
+  return `denied by Azure Policy: ${named.join("; ")}`;
+}
+
 /** ARM's `{ error: { code, message, details } }` (or a bare `{ code, message }`) from a body, if it has one. */
-export function armErrorFromBody(body: unknown): { code?: string; message?: string; details?: ArmErrorDetail[] } {
+export function armErrorFromBody(body: unknown): { code?: string; message?: string; details?: ArmErrorDetail[]; policy?: PolicyViolation[] } {
   const parsed = typeof body === "string" ? safeJson(body) : body;
   if (!isRecord(parsed)) return {};
   const inner = isRecord(parsed["error"]) ? parsed["error"] : parsed;
@@ -116,10 +163,12 @@ export function armErrorFromBody(body: unknown): { code?: string; message?: stri
   const message = typeof inner["message"] === "string" ? inner["message"] : undefined;
   const rawDetails = inner["details"];
   const details = Array.isArray(rawDetails) ? rawDetails.filter(isRecord).map(detailOf) : [];
+  const policy = policyViolationsOf(inner["additionalInfo"]);
   return {
     ...(code === undefined ? {} : { code }),
     ...(message === undefined ? {} : { message }),
     ...(details.length === 0 ? {} : { details }),
+    ...(policy.length === 0 ? {} : { policy }),
   };
 }
 
@@ -134,7 +183,7 @@ export function errorFromResponse(operation: string, response: PipelineResponse)
   const body = armErrorFromBody(response.bodyAsText ?? "");
   const code = body.code ?? httpCode(response.status);
   const retryAfterSeconds = retryAfterSecondsFrom(response.headers);
-  return new AzureOperationError(operation, body.message ?? `HTTP ${response.status}`, {
+  return new AzureOperationError(operation, policyDenialMessage(body.message, body.policy ?? []) ?? `HTTP ${response.status}`, {
     code,
     statusCode: response.status,
     retryable: isRetryableArm(response.status, code, body),
@@ -151,7 +200,7 @@ export function toAzureOperationError(operation: string, error: unknown): AzureO
     // RestError.code is ARM's error.code when the SDK parsed one; for socket errors it is the errno code.
     const code = fromBody.code ?? error.code ?? (statusCode === undefined ? "RequestFailed" : httpCode(statusCode));
     const retryAfterSeconds = retryAfterSecondsFrom(error.response?.headers);
-    return new AzureOperationError(operation, fromBody.message ?? error.message, {
+    return new AzureOperationError(operation, policyDenialMessage(fromBody.message, fromBody.policy ?? []) ?? error.message, {
       code,
       ...(statusCode === undefined ? {} : { statusCode }),
       retryable: isRetryableArm(statusCode, code, { message: fromBody.message ?? error.message, details: fromBody.details ?? [] }),

@@ -1,6 +1,7 @@
 /** The ARM gateway: every Azure operation the product performs, as plain data in and out. */
 import type {
   BillingRead,
+  LockInfo,
   NetworkWatcherInfo,
   PowerEvent,
   ResourceGroupInfo,
@@ -76,6 +77,8 @@ export interface ArmGateway {
   listScaleSets(subscriptionId: string): Promise<ScaleSetInfo[]>;
   listVnets(subscriptionId: string): Promise<VnetInfo[]>;
   listNetworkWatchers(subscriptionId: string): Promise<NetworkWatcherInfo[]>;
+  /** Every management lock of the subscription, at any scope (each with the scope it locks), every page followed. */
+  listLocks(subscriptionId: string): Promise<LockInfo[]>;
 
   /**
    * The run-time status of every VM of the subscription, from one paged `statusOnly=true` listing
@@ -90,7 +93,8 @@ export interface ArmGateway {
 
   getVnet(vnetId: string): Promise<VnetInfo | undefined>;
   getSubnet(vnetId: string, subnetName: string): Promise<SubnetState>;
-  beginCreateSubnet(vnetId: string, subnetName: string, addressPrefix: string): Promise<OperationHandle>;
+  /** The subnet carries `networkSecurityGroupId` when given (joining it needs networkSecurityGroups/join/action). */
+  beginCreateSubnet(vnetId: string, subnetName: string, addressPrefix: string, networkSecurityGroupId?: string): Promise<OperationHandle>;
   beginDeleteSubnet(vnetId: string, subnetName: string): Promise<OperationHandle>;
 
   /** Starts a Network Watcher connectivity check from a VM to host:port over TCP: its result (200) or a handle (202). */

@@ -102,6 +102,8 @@ export const SubnetInfoSchema = z.object({
   /** Prefixes allocated from IPAM pools to this subnet. */
   ipamAllocatedPrefixes: z.array(z.string()).default([]),
   provisioningState: z.string().optional(),
+  /** Its network security group's id (properties.networkSecurityGroup.id), when it has one. */
+  networkSecurityGroupId: z.string().optional(),
 });
 export type SubnetInfo = z.output<typeof SubnetInfoSchema>;
 
@@ -126,6 +128,20 @@ export const NetworkWatcherInfoSchema = z.object({
 });
 export type NetworkWatcherInfo = z.output<typeof NetworkWatcherInfoSchema>;
 
+/**
+ * A management lock (Microsoft.Authorization/locks, 2020-05-01): its id names its scope, `<scope>/providers/
+ * Microsoft.Authorization/locks/<name>`; it applies to that scope and everything below it.
+ */
+export const LockInfoSchema = z.object({
+  id: z.string().min(1),
+  name: z.string().min(1),
+  level: z.enum(["ReadOnly", "CanNotDelete", "NotSpecified"]).or(z.string()),
+  /** The locked scope (the subscription, a resource group or a resource), as the lock's id gives it. */
+  scope: z.string(),
+  notes: z.string().optional(),
+});
+export type LockInfo = z.output<typeof LockInfoSchema>;
+
 export const DiscoverySchema = z.object({
   subscriptionId: SubscriptionIdSchema,
   resourceGroups: z.array(ResourceGroupInfoSchema),
@@ -133,6 +149,8 @@ export const DiscoverySchema = z.object({
   scaleSets: z.array(ScaleSetInfoSchema),
   vnets: z.array(VnetInfoSchema),
   networkWatchers: z.array(NetworkWatcherInfoSchema),
+  /** Every management lock of the subscription, whatever its scope; undefined when not read. */
+  locks: z.array(LockInfoSchema).optional(),
 });
 export type Discovery = z.output<typeof DiscoverySchema>;
 

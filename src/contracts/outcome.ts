@@ -111,3 +111,29 @@ export const ResourceOutcomeSchema = z.object({
   leftDown: LeftDownSchema.optional(),
 });
 export type ResourceOutcome = z.output<typeof ResourceOutcomeSchema>;
+
+/**
+ * ARM's answers that are the subscription owner's decision, not a state to wait out: a management lock
+ * (409 `ScopeLocked`; Learn "Lock your resources to protect your infrastructure") and an Azure Policy deny (403
+ * `RequestDisallowedByPolicy`). Each has its own reason; neither is retried.
+ */
+export function governanceReason(code: string | undefined): Extract<ReasonCode, "resourceLocked" | "deniedByPolicy"> | undefined {
+  const lower = (code ?? "").toLowerCase();
+  if (lower === "scopelocked") return "resourceLocked";
+  if (lower === "requestdisallowedbypolicy") return "deniedByPolicy";
+  return undefined;
+}
+
+/** The scopes a `ScopeLocked` message names ("… because following scope(s) are locked: '<scope>'[,'<scope>']…"). */
+export function lockedScopesOf(message: string | undefined): string[] {
+  const tail = /following scope\(s\) are locked: (.*?)(?:\. Please remove the lock|$)/i.exec(message ?? "")?.[1] ?? "";
+  return [...tail.matchAll(/'([^']+)'/g)].flatMap((m) => (m[1] === undefined ? [] : [m[1]]));
+}
+
+/** What to do about a management lock ARM named by its scope: find it there, remove it, run again. */
+export function lockManualAction(message: string | undefined, what: string): string {
+  const scopes = lockedScopesOf(message);
+  const where = scopes.length === 0 ? "on it or a scope above it" : `on ${scopes.join(", ")}`;
+  const list = scopes.length === 0 ? "az lock list" : scopes.map((s) => `az lock list --query "[?starts_with(id, '${s}/providers/Microsoft.Authorization/locks/')]"`).join("; ");
+  return `A management lock ${where} refuses ${what}: find it (${list}), remove it with az lock delete --ids <the lock's id> (or ask its owner), then`;
+}

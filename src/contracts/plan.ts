@@ -36,6 +36,8 @@ export const PlanEntrySchema = z.object({
   tempSubnetPrefix: z.string().optional(),
   tempSubnetName: z.string().optional(),
   delegatedSubnets: z.array(z.string()).optional(),
+  /** VNets: the network security group the temporary subnet carries (a delegated subnet's), when one has one. */
+  tempSubnetNetworkSecurityGroupId: z.string().optional(),
   spot: z.boolean().optional(),
   networkWatcherAgent: z.boolean().optional(),
 });

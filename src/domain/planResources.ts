@@ -6,7 +6,7 @@
  * invalidWaveTag): the tag says its owner wants it ordered, and cycling it in the wrong wave could take it down
  * alongside what it depends on; the message names the bad value so it can be fixed and the run repeated.
  */
-import type { Discovery, ResourceGroupInfo, ScaleSetInfo, VmInfo, VnetInfo } from "../contracts/discovery";
+import type { Discovery, LockInfo, ResourceGroupInfo, ScaleSetInfo, VmInfo, VnetInfo } from "../contracts/discovery";
 import { resourceKey, tryParseArmResourceId } from "../contracts/ids";
 import { type RemediationOptions, TAGS, TEMP_SUBNET_PREFIX } from "../contracts/options";
 import type { ReasonCode } from "../contracts/outcome";
@@ -238,6 +238,9 @@ function planVnet(vnet: VnetInfo, rg: ResourceGroupInfo | undefined, options: Re
     return skip(common, "subnetRefreshDisabled", `${what} has delegated subnets (${delegated.join(", ")}) but refreshDelegatedSubnets is off; add and remove a temporary subnet manually`, extra);
   const allocation = allocateTemporarySubnet(vnet);
   if ("reason" in allocation) return skip(common, allocation.reason, allocation.message, extra);
+  // The temporary subnet carries the NSG of a delegated subnet it sits beside, so that a landing zone's
+  // Deny-Subnet-Without-Nsg assignment lets it through (joining it needs networkSecurityGroups/join/action).
+  const nsg = vnet.subnets.find((s) => s.delegations.length > 0 && s.networkSecurityGroupId !== undefined)?.networkSecurityGroupId;
   return {
     ...common,
     ...extra,
@@ -246,7 +249,49 @@ function planVnet(vnet: VnetInfo, rg: ResourceGroupInfo | undefined, options: Re
     canary: false,
     tempSubnetPrefix: allocation.prefix,
     tempSubnetName: temporarySubnetName(vnet, allocation.prefix),
+    ...(nsg !== undefined ? { tempSubnetNetworkSecurityGroupId: nsg } : {}),
   };
+}
+
+/**
+ * Management locks (Learn "Lock your resources to protect your infrastructure") inherit down: a lock on the
+ * subscription, the resource's group or the resource itself applies. ReadOnly refuses every POST action (a VM's
+ * or scale set's powerOff, deallocate, start) and every subnet write; CanNotDelete refuses deletes, so on a VNet
+ * (or above it) the temporary subnet could be added but never removed. Such a resource is not touched.
+ */
+function blockingLock(entry: PlanEntry, locks: readonly LockInfo[]): LockInfo | undefined {
+  if (entry.action === "skip") return undefined;
+  const id = resourceKey(entry.resourceId);
+  const applies = (l: LockInfo): boolean => {
+    const scope = resourceKey(l.scope);
+    return scope !== "" && (id === scope || id.startsWith(`${scope}/`));
+  };
+  const blocks = (l: LockInfo): boolean => l.level.toLowerCase() === "readonly" || (entry.kind === "vnet" && l.level.toLowerCase() === "cannotdelete");
+  // ReadOnly first: it is the one to remove even where a CanNotDelete lock also stands.
+  const found = locks.filter((l) => applies(l) && blocks(l));
+  return found.find((l) => l.level.toLowerCase() === "readonly") ?? found[0];
+}
+
+/** The skip a blocking lock makes, naming the lock and what to do. */
+function lockedSkip(entry: PlanEntry, lock: LockInfo): PlanEntry {
+  const common: Common = { resourceId: entry.resourceId, kind: entry.kind, name: entry.name, resourceGroup: entry.resourceGroup, location: entry.location };
+  const extra: Partial<PlanEntry> = {
+    ...(entry.stateBefore !== undefined ? { stateBefore: entry.stateBefore } : {}),
+    ...(entry.delegatedSubnets !== undefined ? { delegatedSubnets: entry.delegatedSubnets } : {}),
+  };
+  const what = entry.kind === "vm" ? `VM ${entry.name}` : entry.kind === "scaleSet" ? `scale set ${entry.name}` : `VNet ${entry.name}`;
+  const blocked =
+    entry.kind === "vnet"
+      ? lock.level.toLowerCase() === "readonly"
+        ? "refuses adding the temporary subnet"
+        : "would refuse deleting the temporary subnet (it would be left behind)"
+      : "refuses powerOff, deallocate and start";
+  return skip(
+    common,
+    "resourceLocked",
+    `${what}: management lock '${lock.name}' (${lock.level}) on ${lock.scope} ${blocked}; remove it (az lock delete --ids ${lock.id}) or ask its owner, then run again for this resource`,
+    extra,
+  );
 }
 
 function byKey<T extends { id: string }>(items: readonly T[]): T[] {
@@ -328,11 +373,17 @@ export function planResources(discovery: Discovery, options: RemediationOptions)
 
   const vms = byKey(discovery.vms);
   const vmsById = new Map(vms.map((vm) => [resourceKey(vm.id), vm] as const));
+  const locks = discovery.locks ?? [];
   const entries = [
     ...vms.map((vm) => planVm(vm, rgOf(vm.resourceGroup), options)),
     ...byKey(discovery.scaleSets).map((ss) => planScaleSet(ss, rgOf(ss.resourceGroup), options)),
     ...byKey(discovery.vnets).map((vnet) => planVnet(vnet, rgOf(vnet.resourceGroup), options)),
-  ].map((entry) => deselect(entry, selected));
+  ]
+    .map((entry) => {
+      const lock = locks.length === 0 ? undefined : blockingLock(entry, locks);
+      return lock === undefined ? entry : lockedSkip(entry, lock);
+    })
+    .map((entry) => deselect(entry, selected));
   markCanaries(entries, vmsById, options);
   return entries;
 }

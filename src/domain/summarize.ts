@@ -37,3 +37,17 @@ export function groupByReason(outcomes: readonly ResourceOutcome[]): Partial<Rec
   }
   return byReason;
 }
+
+/**
+ * Temporary subnets the run could not delete (a management lock on the VNet or above it, or a delete that kept
+ * failing), each as one line with the command that deletes it: the outcome's `detail.leftBehind`.
+ */
+export function leftBehindSubnets(outcomes: readonly ResourceOutcome[]): string[] {
+  return latestPerResource(outcomes).flatMap((o) => {
+    const lb = o.detail?.["leftBehind"];
+    if (typeof lb !== "object" || lb === null) return [];
+    const subnet = "subnet" in lb && typeof lb.subnet === "string" ? lb.subnet : "?";
+    const todo = "manualAction" in lb && typeof lb.manualAction === "string" ? lb.manualAction : "";
+    return [`temporary subnet ${subnet} LEFT BEHIND in VNet ${o.name} (${o.resourceGroup}): ${todo}`];
+  });
+}

@@ -6,6 +6,10 @@ export class ArmHttpError extends Error {
    * way instead of ARM's `{error: {…}}`; clients must read both.
    */
   flat = false;
+  /** ARM's `target` (e.g. the resource a policy denied). */
+  target: string | undefined = undefined;
+  /** ARM's `additionalInfo[]` (e.g. a policy violation's assignment and definition). */
+  additionalInfo: readonly { type: string; info: unknown }[] = [];
   constructor(
     readonly status: number,
     readonly code: string,
@@ -16,8 +20,18 @@ export class ArmHttpError extends Error {
     super(message);
   }
 
-  body(): { error: { code: string; message: string; details?: { code: string; message: string; target?: string }[] } } | { code: string; message: string } {
+  body():
+    | { error: { code: string; message: string; target?: string; details?: { code: string; message: string; target?: string }[]; additionalInfo?: { type: string; info: unknown }[] } }
+    | { code: string; message: string } {
     if (this.flat) return { code: this.code, message: this.message };
-    return { error: { code: this.code, message: this.message, ...(this.details.length > 0 ? { details: [...this.details] } : {}) } };
+    return {
+      error: {
+        code: this.code,
+        message: this.message,
+        ...(this.target === undefined ? {} : { target: this.target }),
+        ...(this.details.length > 0 ? { details: [...this.details] } : {}),
+        ...(this.additionalInfo.length > 0 ? { additionalInfo: [...this.additionalInfo] } : {}),
+      },
+    };
   }
 }

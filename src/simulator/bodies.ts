@@ -272,6 +272,7 @@ export function subnetBody(v: VnetState, s: SubnetState): object {
       numberOfIpAddresses: a.numberOfIpAddresses ?? String(a.allocatedAddressPrefixes.length * 256),
       allocatedAddressPrefixes: a.allocatedAddressPrefixes,
     }));
+  if (s.networkSecurityGroupId !== undefined) props["networkSecurityGroup"] = { id: s.networkSecurityGroupId };
   if (s.inUse) props["ipConfigurations"] = [{ id: `${v.id.slice(0, v.id.indexOf("/providers/"))}/providers/Microsoft.Network/networkInterfaces/${s.name}-nic/ipConfigurations/ipconfig1` }];
   props["delegations"] = s.delegations.map((serviceName, i) => ({
     name: `delegation${i}`,

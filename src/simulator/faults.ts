@@ -34,6 +34,7 @@ export const OPERATION_NAMES = [
   "getOperationStatus",
   "getOperationResult",
   "listActivityLog",
+  "listLocks",
 ] as const;
 export type OperationName = (typeof OPERATION_NAMES)[number];
 export const OperationNameSchema = z.enum(OPERATION_NAMES);

@@ -22,7 +22,7 @@ export { EstateSchema, isEstateInput, latestExemption, loadEstate, parseEstate, 
 export { DESCENDANTS_PAGE_SIZE, MANAGEMENT_GROUPS_API_VERSIONS } from "./tenant";
 export { API_VERSIONS } from "./routes";
 export type { RequestLogEntry } from "./server";
-export type { PowerState, SimClock, StateChange } from "./world";
+export type { PowerState, SimClock, StateChange, World } from "./world";
 
 export interface SimulatorOptions {
   /**
@@ -110,6 +110,8 @@ export interface SimulatorHandle {
   snapshot(subscriptionId?: string): SimState;
   /** Arms a fault in one subscription (default: the first). */
   injectFault(f: FaultSpec, subscriptionId?: string): void;
+  /** One subscription's world (default: the first), for changes others make during a run (World.addLock, …). */
+  world(subscriptionId?: string): World;
   /** Totals over the whole endpoint (tenant-level requests included). */
   counters(): SimCounters;
   /** Per subscription (lower-case id), requests to its paths only. */
@@ -256,6 +258,7 @@ export async function startSimulator(opts: SimulatorOptions): Promise<SimulatorH
       };
     },
     injectFault: (f, subscriptionId) => hostOf(subscriptionId).faults.add(f),
+    world: (subscriptionId) => hostOf(subscriptionId).world,
     counters: () => ({ requests: counters.requests, throttled: counters.throttled, faultsInjected: fired([...hosts.values()].map((h) => h.faults)) }),
     countersBySubscription: () =>
       Object.fromEntries([...hosts.entries()].map(([id, h]) => [id, { requests: h.counters.requests, throttled: h.counters.throttled, faultsInjected: fired([h.faults]) }])),

@@ -17,10 +17,11 @@ import {
   watcherBody,
 } from "./bodies";
 import type { OperationName, ParsedFault, RequestContext } from "./faults";
+import { lockBody } from "./governance";
 import type { LroShape } from "./shapes";
 import { ACTIVITY_LOG_RETENTION_MS, type ActivityEvent, type Machine, type Operation, type PowerOp, type RgRecord, type ScaleSetRecord, type VmRecord, type VnetState, type World } from "./world";
 
-export type ApiFamily = "subscriptions" | "resources" | "compute" | "network" | "billing" | "insights";
+export type ApiFamily = "subscriptions" | "resources" | "compute" | "network" | "billing" | "insights" | "authorization";
 
 /** Accepted api-versions per family: what the installed SDKs send, plus recent releases, deliberately listed. */
 export const API_VERSIONS: Record<ApiFamily, readonly string[]> = {
@@ -30,6 +31,8 @@ export const API_VERSIONS: Record<ApiFamily, readonly string[]> = {
   network: ["2025-05-01", "2026-01-01", "2025-03-01", "2025-01-01", "2024-10-01", "2024-07-01", "2024-05-01"],
   billing: ["2024-04-01"],
   insights: ["2015-04-01"],
+  // Management locks (locks.json): the stable versions; @azure/arm-locks 2.x sends 2016-09-01, the REST reference 2020-05-01.
+  authorization: ["2020-05-01", "2016-09-01"],
 };
 
 export interface SimRequest {
@@ -273,6 +276,7 @@ const SubnetPutBody = z
         addressPrefix: z.string().optional(),
         addressPrefixes: z.array(z.string()).optional(),
         delegations: z.array(z.object({ properties: z.object({ serviceName: z.string() }).loose().optional(), serviceName: z.string().optional() }).loose()).optional(),
+        networkSecurityGroup: z.object({ id: z.string().min(1) }).loose().nullable().optional(),
       })
       .loose(),
   })
@@ -284,9 +288,13 @@ function putSubnet(w: World, r: SimRequest): SimResponse {
   if (!parsed.success) throw new ArmHttpError(400, "InvalidRequestFormat", `Cannot parse the request: ${parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`);
   const p = parsed.data.properties;
   const delegations = (p.delegations ?? []).map((d) => d.properties?.serviceName ?? d.serviceName ?? "").filter((s) => s !== "");
-  const body: { addressPrefix?: string; addressPrefixes?: string[]; delegations: string[] } = { delegations };
+  const body: { addressPrefix?: string; addressPrefixes?: string[]; delegations: string[]; networkSecurityGroupId?: string } = { delegations };
   if (p.addressPrefix !== undefined) body.addressPrefix = p.addressPrefix;
   if (p.addressPrefixes !== undefined) body.addressPrefixes = p.addressPrefixes;
+  const nsgId = p.networkSecurityGroup?.id;
+  if (nsgId !== undefined) body.networkSecurityGroupId = nsgId;
+  // Azure Policy is evaluated by ARM before the network RP sees the request.
+  w.governance.evaluateSubnetPut(v.resourceGroup, r.params["subnet"] ?? "", nsgId);
   const { op, subnet, created } = w.beginPutSubnet(v, r.params["subnet"] ?? "", body, r.ctx, r.now);
   // 200/201 with the subnet (Updating): with Azure-AsyncOperation (and Location), or with nothing to poll but the subnet.
   const shape = w.shapes.lro(["synchronous", "azureAsyncOperation", "azureAsyncOperationAndLocation"]);
@@ -389,6 +397,24 @@ function activityLog(w: World, r: SimRequest): SimResponse {
   });
 }
 
+// ------------------------------------------------------------------ management locks
+
+/**
+ * ManagementLocks_ListAtSubscriptionLevel / _ListAtResourceGroupLevel / _ListAtResourceLevel (locks.json,
+ * 2020-05-01): the locks at the scope and below it, paged. The resource's own path is checked as ARM does: its
+ * resource group must exist (the resource itself need not be one the simulator models).
+ */
+function listLocks(w: World, r: SimRequest): SimResponse {
+  if (r.query.get("$filter") !== null) throw new ArmHttpError(400, "InvalidFilter", "The $filter is not supported by this listing.");
+  const rg = r.params["rg"];
+  let scope = `/subscriptions/${w.subscriptionId}`;
+  if (rg !== undefined) {
+    scope += `/resourceGroups/${rgOr404(w, rg).name}`;
+    if (r.params["ns"] !== undefined) scope += `/providers/${r.params["ns"]}/${r.params["type"] ?? ""}/${r.params["name"] ?? ""}`;
+  }
+  return page(r, w, w.governance.locksAtOrBelow(scope), lockBody);
+}
+
 // ------------------------------------------------------------------ the table
 
 function route(method: string, template: string, operation: OperationName, family: ApiFamily, handle: Route["handle"]): Route {
@@ -479,6 +505,10 @@ export const ROUTES: readonly Route[] = [
   route("GET", `${SUB}/providers/microsoft.network/locations/{loc}/operationresults/{op}`, "getOperationResult", "network", (w, r) => operationResult(w, r, "Microsoft.Network")),
   // Activity Log
   route("GET", `${SUB}/providers/microsoft.insights/eventtypes/management/values`, "listActivityLog", "insights", activityLog),
+  // Management locks
+  route("GET", `${SUB}/providers/microsoft.authorization/locks`, "listLocks", "authorization", listLocks),
+  route("GET", `${RG}/providers/microsoft.authorization/locks`, "listLocks", "authorization", listLocks),
+  route("GET", `${RG}/providers/{ns}/{type}/{name}/providers/microsoft.authorization/locks`, "listLocks", "authorization", listLocks),
 ];
 
 /** Finds the route for a method and path (segments compared case-insensitively); returns the bound parameters. */

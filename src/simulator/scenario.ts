@@ -5,6 +5,7 @@ import { ensureError, ValidationError } from "../errors";
 import { parseWith } from "../contracts/parse";
 import { contains, overlaps, parseCidr, type Cidr } from "./cidr";
 import { FaultSpecSchema } from "./faults";
+import { LockSchema, NsgSchema, PolicyAssignmentSchema } from "./governance";
 import { COMPUTE_POLICY_NAMES } from "./throttle";
 import { ResponseShapesSchema } from "./shapes";
 
@@ -117,6 +118,11 @@ const SubnetSchema = z
       .default([]),
     /** Has NICs or other IP configurations: deleting it is refused with InUseSubnetCannotBeDeleted. */
     inUse: z.boolean().default(false),
+    /**
+     * Its network security group: a name (in the VNet's resource group) or {name, resourceGroup}. The NSG exists
+     * as a resource in the VNet's region.
+     */
+    networkSecurityGroup: z.union([Name, z.object({ name: Name, resourceGroup: Name }).strict()]).optional(),
   })
   .strict();
 
@@ -206,6 +212,12 @@ export const SubscriptionContents = {
   scaleSets: z.array(ScaleSetSchema).default([]),
   vnets: z.array(VnetSchema).default([]),
   networkWatchers: z.array(NetworkWatcherSchema).default([]),
+  /** Management locks (ReadOnly or CanNotDelete) on the subscription, a resource group or a resource (governance.ts). */
+  locks: z.array(LockSchema).default([]),
+  /** Azure Policy assignments the simulator evaluates (the ALZ Deny-Subnet-Without-Nsg definition; governance.ts). */
+  policyAssignments: z.array(PolicyAssignmentSchema).default([]),
+  /** Network security groups besides those subnets name (which exist anyway). */
+  networkSecurityGroups: z.array(NsgSchema).default([]),
 };
 
 export const ScenarioSchema = z
@@ -230,6 +242,9 @@ export function crossCheck(s: {
   scaleSets: ScenarioScaleSet[];
   vnets: ScenarioVnet[];
   networkWatchers: { resourceGroup: string; location: string }[];
+  locks?: { scope: "subscription" | { resourceGroup: string } }[];
+  policyAssignments?: { scope: "subscription" | { resourceGroup: string } }[];
+  networkSecurityGroups?: { resourceGroup: string }[];
 }, ctx: Ctx): void {
   const issue = (path: (string | number)[], message: string): void => ctx.addIssue({ code: "custom", path, message });
   if (s.exemption.exempted && s.exemption.effectiveAt === undefined) issue(["exemption", "effectiveAt"], "is required when exempted is true");
@@ -289,6 +304,19 @@ export function crossCheck(s: {
     });
   });
   s.networkWatchers.forEach((nw, i) => needRg(["networkWatchers", i, "resourceGroup"], nw.resourceGroup));
+  s.locks?.forEach((l, i) => {
+    if (l.scope !== "subscription") needRg(["locks", i, "scope", "resourceGroup"], l.scope.resourceGroup);
+  });
+  s.policyAssignments?.forEach((a, i) => {
+    if (a.scope !== "subscription") needRg(["policyAssignments", i, "scope", "resourceGroup"], a.scope.resourceGroup);
+  });
+  s.networkSecurityGroups?.forEach((n, i) => needRg(["networkSecurityGroups", i, "resourceGroup"], n.resourceGroup));
+  s.vnets.forEach((vnet, i) =>
+    vnet.subnets.forEach((sn, j) => {
+      const nsg = sn.networkSecurityGroup;
+      if (nsg !== undefined && typeof nsg !== "string") needRg(["vnets", i, "subnets", j, "networkSecurityGroup", "resourceGroup"], nsg.resourceGroup);
+    }),
+  );
 }
 
 /** Parses a scenario object, or reads and parses a JSON file; errors name the offending field. */

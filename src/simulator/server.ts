@@ -235,6 +235,8 @@ async function serveSubscription(d: FrontDoorDeps, host: SubscriptionHost, q: In
       "InvalidApiVersionParameter",
       `The api-version '${q.apiVersion}' is invalid. The supported versions are '${API_VERSIONS[route.family].join(",")}'.`,
     );
+  // Management locks are ARM's own check, before any resource provider (and its buckets) sees the request.
+  w.governance.enforce(q.method, q.url.pathname);
   // Microsoft.Compute's own buckets, behind ARM's: the route's operation tells the policy.
   const charge = host.compute.enabled ? computeChargeOf(w, route.operation, route.family, params) : undefined;
   if (charge !== undefined) {

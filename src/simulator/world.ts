@@ -5,6 +5,7 @@
 import { ArmHttpError } from "./armError";
 import { contains, overlaps, parseCidr, type Cidr } from "./cidr";
 import type { FaultEngine, OperationName, ParsedFault, RequestContext } from "./faults";
+import { Governance, type LockInput, type PolicyAssignmentInput } from "./governance";
 import { createRng, type Rng } from "./rng";
 import type { Scenario, ScenarioSubnet } from "./scenario";
 import { ShapePicker } from "./shapes";
@@ -102,6 +103,8 @@ export interface SubnetState {
   serviceAssociationLinks: ScenarioSubnet["serviceAssociationLinks"];
   ipamAllocations: ScenarioSubnet["ipamAllocations"];
   inUse: boolean;
+  /** Its network security group's id, when it has one. */
+  networkSecurityGroupId?: string;
   provisioningState: "Succeeded" | "Updating" | "Deleting" | "Failed";
   etag: number;
 }
@@ -171,6 +174,14 @@ export interface RgRecord {
   tags: Record<string, string>;
 }
 
+/** A network security group: it exists, so a subnet may name it. */
+export interface NsgRecord {
+  id: string;
+  name: string;
+  resourceGroup: string;
+  location: string;
+}
+
 export interface WatcherRecord {
   id: string;
   name: string;
@@ -203,6 +214,10 @@ export class World {
   readonly watchers = new Map<string, WatcherRecord>();
   readonly watcherList: WatcherRecord[] = [];
   readonly operations = new Map<string, Operation>();
+  /** Network security groups by lower-cased id. */
+  readonly nsgs = new Map<string, NsgRecord>();
+  /** Management locks and policy assignments, enforced at the front door and on subnet writes (governance.ts). */
+  readonly governance: Governance;
   private readonly active = new Set<Operation>();
   private readonly changes: StateChange[] = [];
   /** The Activity Log: power operations' Started and Succeeded/Failed events, oldest first. */
@@ -225,6 +240,7 @@ export class World {
     this.exemptionEffectiveAt =
       scenario.exemption.exempted && scenario.exemption.effectiveAt !== undefined ? Date.parse(scenario.exemption.effectiveAt) : undefined;
     const rgPrefix = `/subscriptions/${sub}/resourceGroups/`;
+    this.governance = new Governance(sub, (name) => this.rgs.get(name.toLowerCase())?.name);
     for (const rg of scenario.resourceGroups) {
       const rec: RgRecord = { id: `${rgPrefix}${rg.name}`, name: rg.name, location: rg.location, tags: rg.tags };
       if (rg.managedBy !== undefined) rec.managedBy = rg.managedBy;
@@ -330,12 +346,23 @@ export class World {
         };
         if (sn.addressPrefix !== undefined) s.addressPrefix = sn.addressPrefix;
         if (sn.addressPrefixes !== undefined) s.addressPrefixes = sn.addressPrefixes;
+        const nsg = sn.networkSecurityGroup;
+        if (nsg !== undefined) {
+          const named = typeof nsg === "string" ? { name: nsg, resourceGroup: rg.name } : nsg;
+          s.networkSecurityGroupId = this.addNsg(named.name, rgOf(named.resourceGroup).name, state.location).id;
+        }
         state.subnets.set(sn.name.toLowerCase(), s);
       }
       this.vnets.set(id.toLowerCase(), state);
       this.vnetList.push(state);
       pushTo(this.vnetsByRg, rg.name.toLowerCase(), state);
     }
+    for (const n of scenario.networkSecurityGroups) {
+      const rg = rgOf(n.resourceGroup);
+      this.addNsg(n.name, rg.name, n.location ?? rg.location);
+    }
+    for (const l of scenario.locks) this.governance.addLock(l);
+    for (const a of scenario.policyAssignments) this.governance.addPolicyAssignment(a);
     for (const nw of scenario.networkWatchers) {
       const rg = rgOf(nw.resourceGroup);
       const name = nw.name ?? `NetworkWatcher_${nw.location}`;
@@ -343,6 +370,37 @@ export class World {
       this.watchers.set(rec.id.toLowerCase(), rec);
       this.watcherList.push(rec);
     }
+  }
+
+  // ---------------------------------------------------------------- locks, policy, NSGs (what others change)
+
+  private addNsg(name: string, resourceGroup: string, location: string): NsgRecord {
+    const id = `/subscriptions/${this.subscriptionId}/resourceGroups/${resourceGroup}/providers/Microsoft.Network/networkSecurityGroups/${name}`;
+    const known = this.nsgs.get(id.toLowerCase());
+    if (known !== undefined) return known;
+    const rec: NsgRecord = { id, name, resourceGroup, location };
+    this.nsgs.set(id.toLowerCase(), rec);
+    return rec;
+  }
+
+  /** Someone puts a management lock (the scenario's `locks[]` shape); one of that name at that scope is replaced. */
+  addLock(lock: LockInput): void {
+    this.governance.addLock(lock);
+  }
+
+  /** Someone removes a lock (named as in `locks[]`); whether there was one. */
+  removeLock(lock: Pick<LockInput, "name" | "scope">): boolean {
+    return this.governance.removeLock(lock);
+  }
+
+  /** Someone assigns a policy (the scenario's `policyAssignments[]` shape). */
+  addPolicyAssignment(assignment: PolicyAssignmentInput): void {
+    this.governance.addPolicyAssignment(assignment);
+  }
+
+  /** Someone removes an assignment (named as in `policyAssignments[]`); whether there was one. */
+  removePolicyAssignment(assignment: Pick<PolicyAssignmentInput, "name" | "scope">): boolean {
+    return this.governance.removePolicyAssignment(assignment);
   }
 
   // ---------------------------------------------------------------- settling
@@ -569,11 +627,23 @@ export class World {
   beginPutSubnet(
     v: VnetState,
     name: string,
-    body: { addressPrefix?: string; addressPrefixes?: string[]; delegations: string[] },
+    body: { addressPrefix?: string; addressPrefixes?: string[]; delegations: string[]; networkSecurityGroupId?: string },
     ctx: RequestContext & { apiVersion: string; spike?: ParsedFault & { kind: "latencySpike" } },
     now: number,
   ): { op: Operation; subnet: SubnetState; created: boolean } {
     this.lockVnet(v, now);
+    let nsg: NsgRecord | undefined;
+    if (body.networkSecurityGroupId !== undefined) {
+      // The network RP resolves the reference: an NSG that does not exist, or lives in another region, is refused
+      // (InvalidResourceReference, as azure-cli and terraform threads capture it).
+      nsg = this.nsgs.get(body.networkSecurityGroupId.toLowerCase());
+      if (nsg === undefined || nsg.location !== v.location)
+        throw new ArmHttpError(
+          400,
+          "InvalidResourceReference",
+          `Resource ${body.networkSecurityGroupId} referenced by resource ${v.id}/subnets/${name} was not found. Please make sure that the referenced resource exists, and that both resources are in the same region.`,
+        );
+    }
     const prefixes = [...(body.addressPrefix === undefined ? [] : [body.addressPrefix]), ...(body.addressPrefixes ?? [])];
     if (prefixes.length === 0) throw new ArmHttpError(400, "SubnetMissingAddressPrefix", `Subnet '${name}' must have an addressPrefix or addressPrefixes.`);
     const space = v.addressPrefixes.map((p) => parseCidr(p)).filter((c): c is Cidr => typeof c !== "string");
@@ -601,6 +671,7 @@ export class World {
     };
     if (body.addressPrefix !== undefined) subnet.addressPrefix = body.addressPrefix;
     if (body.addressPrefixes !== undefined) subnet.addressPrefixes = body.addressPrefixes;
+    if (nsg !== undefined) subnet.networkSecurityGroupId = nsg.id;
     v.subnets.set(key, subnet);
     v.etag += 1;
     const op = this.newOperation("Microsoft.Network", v.location, ctx.operation, ctx.apiVersion, now);

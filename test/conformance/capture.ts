@@ -70,6 +70,12 @@ export function conformanceScenario(shapes: ResponseShapes): ScenarioInput {
       },
     ],
     networkWatchers: [{ location: "westeurope" }],
+    // Locks that no write below runs into: the listings' bodies only.
+    locks: [
+      { name: "rg-b-nodelete", level: "CanNotDelete", scope: { resourceGroup: "rg-b" }, notes: "platform" },
+      { name: "vm-ro", level: "ReadOnly", scope: { resourceGroup: "rg-b", type: "Microsoft.Compute/virtualMachines", name: "lin-failed" } },
+      { name: "vm-nodelete", level: "CanNotDelete", scope: { resourceGroup: "rg-a", type: "Microsoft.Compute/virtualMachines", name: "win1" } },
+    ],
     behaviour: {
       jitter: 0,
       pageSize: 2,
@@ -178,6 +184,10 @@ async function reads(r: Recorder): Promise<void> {
   const log = `/subscriptions/${SUB}/providers/microsoft.insights/eventtypes/management/values?api-version=2015-04-01`;
   await r.ifServed("GET", `${log}&$filter=${encodeURIComponent(range)}`);
   await r.ifServed("GET", `${log}&$filter=${encodeURIComponent(`${range} and resourceGroupName eq 'rg-a'`)}&$select=${encodeURIComponent("eventTimestamp,operationName,status,resourceId")}`);
+  // Management locks at each scope (ManagementLocks_ListAtSubscriptionLevel, _ListAtResourceGroupLevel, _ListAtResourceLevel).
+  await r.list(`/subscriptions/${SUB}/providers/Microsoft.Authorization/locks?api-version=2020-05-01`);
+  await r.list(`/subscriptions/${SUB}/resourceGroups/rg-b/providers/Microsoft.Authorization/locks?api-version=2020-05-01`);
+  await r.list(`${vm("rg-a", "win1")}/providers/Microsoft.Authorization/locks?api-version=2020-05-01`);
   // Errors ARM answers on these routes.
   await r.call("GET", `${vm("rg-a", "nope")}?${COMPUTE}`);
   await r.call("GET", `${vnet("rg-a", "vnet1", "/subnets/nope")}?${NETWORK}`);

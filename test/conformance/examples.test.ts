@@ -44,6 +44,7 @@ function served(name: string, sub: string, status = "200"): Json {
     .replaceAll("{subscription-id}", sub)
     .replaceAll("{subscriptionId}", sub)
     .replaceAll("/subscriptions/subid/", `/subscriptions/${sub}/`)
+    .replaceAll("/subscriptions/subscriptionId/", `/subscriptions/${sub}/`)
     .replaceAll("{resourceGroupName}", "rg1")
     .replaceAll("{virtualMachineName}", "vm1")
     .replaceAll("{virtualMachineScaleSetName}", "ss1");
@@ -233,6 +234,14 @@ describe("the gateway parses Microsoft's examples (served over HTTPS to the real
     }
   });
 
+  it("ManagementLocks_ListAtSubscriptionLevel → a resource group's ReadOnly lock, its scope read from its id", async () => {
+    fake.setHandler(route([[/^GET \/subscriptions\/[^/]+\/providers\/Microsoft\.Authorization\/locks$/i, () => ({ status: 200, body: served("authorization.ManagementLocks_ListAtSubscriptionLevel.json", SUB) })]]));
+    const { gateway } = gatewayFor(fake);
+    await expect(gateway.listLocks(SUB)).resolves.toEqual([
+      { id: `/subscriptions/${SUB}/resourceGroups/resourcegroupname/providers/Microsoft.Authorization/locks/testlock`, name: "testlock", level: "ReadOnly", scope: `/subscriptions/${SUB}/resourceGroups/resourcegroupname` },
+    ]);
+  });
+
   it("SubnetGet → the subnet exists, provisioning Succeeded", async () => {
     fake.setHandler(route([[/\/subnets\/subnet1$/i, () => ({ status: 200, body: served("network.SubnetGet.json", SUB) })]]));
     const { gateway } = gatewayFor(fake);
@@ -338,6 +347,11 @@ describe("the simulator's default bodies have the shape of Microsoft's examples"
       () => get(`/subscriptions/${SIM_SUB}/providers/Microsoft.Compute/virtualMachineScaleSets?${COMPUTE}`),
     ],
     ["resources.GetSubscription.json", ["specification/resources/resource-manager/Microsoft.Resources/stable/2022-12-01/subscriptions.json", "Subscription"], () => get(`/subscriptions/${SIM_SUB}?api-version=2022-12-01`)],
+    [
+      "authorization.ManagementLocks_ListAtSubscriptionLevel.json",
+      ["specification/resources/resource-manager/Microsoft.Authorization/stable/2020-05-01/locks.json", "ManagementLockListResult"],
+      () => get(`/subscriptions/${SIM_SUB}/providers/Microsoft.Authorization/locks?api-version=2020-05-01`),
+    ],
     [
       "billing.billingPropertyGetMCA.json",
       ["specification/billing/resource-manager/Microsoft.Billing/stable/2024-04-01/billingProperty.json", "BillingProperty"],

@@ -22,6 +22,7 @@ const RESOURCES = "specification/resources/resource-manager/Microsoft.Resources/
 const SUBSCRIPTIONS = "specification/resources/resource-manager/Microsoft.Resources/stable/2022-12-01/subscriptions.json";
 const BILLING = "specification/billing/resource-manager/Microsoft.Billing/stable/2024-04-01/billingProperty.json";
 const ACTIVITY_LOG = "specification/monitor/resource-manager/Microsoft.Insights/stable/2015-04-01/activityLogs_API.json";
+const LOCKS = "specification/resources/resource-manager/Microsoft.Authorization/stable/2020-05-01/locks.json";
 
 
 type Expect = { def: [file: string, name: string] } | { empty: true; allowEmptyObject?: boolean };
@@ -42,6 +43,9 @@ function expected(method: string, template: string, status: number, query: URLSe
     "GET subscriptions/{}/resourcegroups/{}/providers/microsoft.compute/virtualmachines/{}/instanceview": () => compute("VirtualMachineInstanceView"),
     "GET subscriptions/{}/resourcegroups/{}/providers/microsoft.compute/virtualmachines/{}/extensions": () => compute("VirtualMachineExtensionsListResult"),
     "GET subscriptions/{}/providers/microsoft.insights/eventtypes/management/values": () => ({ def: [ACTIVITY_LOG, "EventDataCollection"] }),
+    "GET subscriptions/{}/providers/microsoft.authorization/locks": () => ({ def: [LOCKS, "ManagementLockListResult"] }),
+    "GET subscriptions/{}/resourcegroups/{}/providers/microsoft.authorization/locks": () => ({ def: [LOCKS, "ManagementLockListResult"] }),
+    "GET subscriptions/{}/resourcegroups/{}/providers/{}/{}/{}/providers/microsoft.authorization/locks": () => ({ def: [LOCKS, "ManagementLockListResult"] }),
     "GET subscriptions/{}/providers/microsoft.compute/virtualmachinescalesets": () => compute("VirtualMachineScaleSetListWithLinkResult"),
     "GET subscriptions/{}/resourcegroups/{}/providers/microsoft.compute/virtualmachinescalesets": () => compute("VirtualMachineScaleSetListResult"),
     "GET subscriptions/{}/resourcegroups/{}/providers/microsoft.compute/virtualmachinescalesets/{}": () => compute("VirtualMachineScaleSet"),

@@ -1,5 +1,9 @@
 import path from "node:path";
-import { describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ARM_ACTIONS } from "../../src/azure/armActions";
+import { isAzureOperationError } from "../../src/errors";
+import { gatewayFor, startFakeArm, type FakeArm, type FakeReply } from "../azure/fakeArm";
+import { extractRoleActions } from "./roleCheck";
 import {
   INFRA_DIR,
   type BicepFile,
@@ -231,5 +235,74 @@ describe("the custom role's management group", () => {
     const { readFile } = await import("node:fs/promises");
     const role = await readFile(path.join(__dirname, "../../infra/app/remediation-role.bicep"), "utf8");
     expect(role).toMatch(/@maxLength\(1\)\s*\nparam assignableManagementGroupIds array/);
+  });
+});
+
+/**
+ * The two actions the locks and policy work added, each shown needed: an endpoint that authorizes as Resource Manager
+ * does (the caller's actions against the request's, the linked NSG's join checked on a subnet write and refused with
+ * `LinkedAuthorizationFailed`, as Learn's "Azure permissions for networking" and real answers have it) serves the
+ * gateway; with the role's actions both calls pass, without either one its call is refused.
+ */
+describe("the role's lock read and NSG join are each needed", () => {
+  const roleActions = extractRoleActions(loadBicep(path.join(INFRA_DIR, "app/remediation-role.bicep")));
+  const SUB = "00000000-0000-0000-0000-000000000001";
+  const VNET = `/subscriptions/${SUB}/resourceGroups/rg-net/providers/Microsoft.Network/virtualNetworks/vnet1`;
+  const NSG = `/subscriptions/${SUB}/resourceGroups/rg-net/providers/Microsoft.Network/networkSecurityGroups/nsg-app`;
+  let fake: FakeArm;
+  let granted: readonly string[] = [];
+  afterAll(() => fake.close());
+
+  const denied = (action: string, scope: string, code = "AuthorizationFailed"): FakeReply => ({
+    status: 403,
+    body: { error: { code, message: `The client does not have authorization to perform action '${action}' over scope '${scope}' or the scope is invalid.` } },
+  });
+
+  beforeAll(async () => {
+    fake = await startFakeArm((req) => {
+      if (req.method === "GET" && /\/providers\/Microsoft\.Authorization\/locks$/i.test(req.path)) {
+        if (!granted.includes(ARM_ACTIONS.readLocks)) return denied(ARM_ACTIONS.readLocks, `/subscriptions/${SUB}`);
+        return { status: 200, body: { value: [{ id: `/subscriptions/${SUB}/resourceGroups/rg-net/providers/Microsoft.Authorization/locks/keep`, name: "keep", type: "Microsoft.Authorization/locks", properties: { level: "CanNotDelete" } }] } };
+      }
+      if (req.method === "PUT" && /\/subnets\/[^/]+$/i.test(req.path)) {
+        if (!granted.includes(ARM_ACTIONS.writeSubnet)) return denied(ARM_ACTIONS.writeSubnet, req.path);
+        const body = JSON.parse(req.body) as { properties?: { networkSecurityGroup?: { id?: string } } };
+        const nsg = body.properties?.networkSecurityGroup?.id;
+        if (nsg !== undefined && !granted.includes(ARM_ACTIONS.joinNetworkSecurityGroup))
+          return denied(ARM_ACTIONS.joinNetworkSecurityGroup, nsg, "LinkedAuthorizationFailed");
+        return { status: 201, body: { id: `${VNET}/subnets/tmp`, name: "tmp", properties: { addressPrefix: "10.0.9.0/29", provisioningState: "Succeeded", ...(nsg === undefined ? {} : { networkSecurityGroup: { id: nsg } }) } } };
+      }
+      return { status: 404, body: { error: { code: "NotFound", message: req.path } } };
+    });
+  });
+
+  it("the role grants both", () => {
+    expect(roleActions).toEqual(expect.arrayContaining([ARM_ACTIONS.readLocks, ARM_ACTIONS.joinNetworkSecurityGroup]));
+  });
+
+  it("listing the subscription's locks passes with the role and is refused without Microsoft.Authorization/locks/read", async () => {
+    const { gateway } = gatewayFor(fake);
+    granted = roleActions;
+    expect((await gateway.listLocks(SUB)).map((l) => [l.name, l.level, l.scope])).toEqual([["keep", "CanNotDelete", `/subscriptions/${SUB}/resourceGroups/rg-net`]]);
+    granted = roleActions.filter((a) => a !== ARM_ACTIONS.readLocks);
+    const e = await gateway.listLocks(SUB).then(
+      () => undefined,
+      (x: unknown) => x,
+    );
+    expect(isAzureOperationError(e) ? [e.code, e.message] : e).toEqual(["AuthorizationFailed", expect.stringContaining(`needs ${ARM_ACTIONS.readLocks}`)]);
+  });
+
+  it("creating the temporary subnet with the delegated subnet's NSG passes with the role and is refused without the join action", async () => {
+    const { gateway } = gatewayFor(fake);
+    granted = roleActions;
+    await gateway.beginCreateSubnet(VNET, "port25-tmp-1", "10.0.9.0/29", NSG);
+    const sent = fake.requests.filter((r) => r.method === "PUT").at(-1);
+    expect(JSON.parse(sent?.body ?? "{}")).toEqual({ properties: { addressPrefix: "10.0.9.0/29", networkSecurityGroup: { id: NSG } } });
+    granted = roleActions.filter((a) => a !== ARM_ACTIONS.joinNetworkSecurityGroup);
+    const e = await gateway.beginCreateSubnet(VNET, "port25-tmp-1", "10.0.9.0/29", NSG).then(
+      () => undefined,
+      (x: unknown) => x,
+    );
+    expect(isAzureOperationError(e) ? [e.code, e.statusCode] : e).toEqual(["LinkedAuthorizationFailed", 403]);
   });
 });

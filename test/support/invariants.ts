@@ -8,7 +8,8 @@
  * 2. No VM that was deallocated, and no resource the run reports skipped, is started or stopped.
  * 3. Never more VMs of one availability set (or flexible scale set) in transition at once than its cap, and
  *    never more resources than the global cap.
- * 4. Every temporary subnet that was created is deleted.
+ * 4. Every temporary subnet that was created is deleted, unless its VNet's outcome reports it left behind
+ *    (`detail.leftBehind` naming it, with the command that deletes it): a management lock can keep it.
  * 5. Every discovered resource (VM, uniform scale set, VNet) has exactly one outcome in the result.
  * 6. A refused subscription or a plan-only run writes nothing to ARM; a halted run writes nothing beyond the
  *    canary's own cycle, its probe and the temporary subnets (which precede the canary).
@@ -149,8 +150,17 @@ export function checkInvariants(sim: SimulatorHandle, result: RemediationResult,
   }
 
   // 4
+  const reportedLeftBehind = new Set(
+    result.outcomes.flatMap((o) => {
+      const lb = o.detail?.["leftBehind"];
+      const subnet = typeof lb === "object" && lb !== null && "subnet" in lb && typeof lb.subnet === "string" ? lb.subnet : undefined;
+      const command = typeof lb === "object" && lb !== null && "command" in lb && typeof lb.command === "string" ? lb.command : "";
+      return subnet !== undefined && command.includes(subnet) ? [`${key(o.resourceId)}/subnets/${subnet.toLowerCase()}`] : [];
+    }),
+  );
   for (const v of snapshot.vnets) {
-    for (const s of v.subnets) if (s.name.startsWith(TEMP_SUBNET_PREFIX)) add(4, `temporary subnet ${s.name} is still in ${v.name}`);
+    for (const s of v.subnets)
+      if (s.name.startsWith(TEMP_SUBNET_PREFIX) && !reportedLeftBehind.has(`${key(v.id)}/subnets/${s.name.toLowerCase()}`)) add(4, `temporary subnet ${s.name} is still in ${v.name}`);
   }
   const tempPath = (p: string): string | undefined => {
     const m = /\/subnets\/([^/?]+)$/i.exec(p);
@@ -158,7 +168,7 @@ export function checkInvariants(sim: SimulatorHandle, result: RemediationResult,
   };
   const created = new Set(log.filter((e) => e.method === "PUT" && e.status < 300 && tempPath(e.path) !== undefined).map((e) => e.path.toLowerCase()));
   const deleted = new Set(log.filter((e) => e.method === "DELETE" && e.status < 300 && tempPath(e.path) !== undefined).map((e) => e.path.toLowerCase()));
-  for (const p of created) if (!deleted.has(p)) add(4, `temporary subnet ${p} was created but never deleted`);
+  for (const p of created) if (!deleted.has(p) && ![...reportedLeftBehind].some((r) => p.endsWith(r.slice(r.indexOf("/resourcegroups/"))))) add(4, `temporary subnet ${p} was created but never deleted`);
 
   // 5
   const resources = [

@@ -17,6 +17,8 @@ export const AddTemporarySubnetInput = z.object({
   vnetId: ArmResourceIdSchema,
   subnetName: TempSubnetNameSchema,
   addressPrefix: z.string().regex(/^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$/, "must be an IPv4 CIDR"),
+  /** The network security group the subnet carries (a landing zone's policy may deny a subnet without one). */
+  networkSecurityGroupId: ArmResourceIdSchema.optional(),
 });
 
 export const AddTemporarySubnetOutput = z.discriminatedUnion("status", [
