@@ -17,6 +17,7 @@ import { readCanaryAgents } from "./readCanaryAgents";
 import { readLastRun } from "./readLastRun";
 import { readPowerEvents } from "./readPowerEvents";
 import { readPowerState } from "./readPowerState";
+import { readRun } from "./readRun";
 import { readSmtpProbe } from "./readSmtpProbe";
 import { readSubnetState } from "./readSubnetState";
 import { recordCampaignCompleted } from "./recordCampaignCompleted";
@@ -27,6 +28,8 @@ import { recordRunCompleted } from "./recordRunCompleted";
 import { recordRunStarted } from "./recordRunStarted";
 import { removeTemporarySubnet } from "./removeTemporarySubnet";
 import { sendNotification } from "./sendNotification";
+import { signalRunEnded } from "./signalRunEnded";
+import { startRun } from "./startRun";
 
 const ACTIVITIES: readonly ((deps: ActivityDeps) => BoundActivity)[] = [
   addTemporarySubnet,
@@ -42,6 +45,7 @@ const ACTIVITIES: readonly ((deps: ActivityDeps) => BoundActivity)[] = [
   readLastRun,
   readPowerEvents,
   readPowerState,
+  readRun,
   readSmtpProbe,
   readSubnetState,
   recordCampaignCompleted,
@@ -52,6 +56,8 @@ const ACTIVITIES: readonly ((deps: ActivityDeps) => BoundActivity)[] = [
   recordRunStarted,
   removeTemporarySubnet,
   sendNotification,
+  signalRunEnded,
+  startRun,
 ];
 
 export function createActivities(deps: ActivityDeps): readonly BoundActivity[] {
