@@ -41,6 +41,7 @@ import { activeLanesOf, withWaveCounts } from "../contracts/functions/runWave";
 import { ApproveEventSchema, CancelEventSchema, type ApproveEvent, type CancelEvent } from "../contracts/events";
 import { recordRunCompletedActivity } from "../contracts/functions/recordRunCompleted";
 import {
+  campaignIdFor,
   campaignInstanceId,
   CampaignInputSchema,
   CampaignOutputSchema,
@@ -282,12 +283,14 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
     },
     startCampaign(o: CampaignStartOptions = {}): CampaignInput {
       const now = clock.now();
-      const campaignId = o.campaignId ?? simulatedRunId(now);
+      const target = o.target ?? estateTarget(estate, sim);
+      // As the HTTP starter does: the campaign's instance is named by its target (campaignIdFor).
+      const campaignId = o.campaignId ?? campaignIdFor(target, simulatedRunId(now));
       const input = parseWith(
         CampaignInputSchema,
         {
           campaignId,
-          target: o.target ?? estateTarget(estate, sim),
+          target,
           maxConcurrentSubscriptions: o.maxConcurrentSubscriptions ?? 5,
           run: {
             attestation: o.attestation ?? simulatedAttestation(latestExemption(estate), now),

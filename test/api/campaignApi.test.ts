@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
-import { CampaignMemberSchema, CampaignSummarySchema } from "../../src/contracts/campaign";
+import { campaignInstanceId, campaignInstanceIdOf, CampaignMemberSchema, CampaignSummarySchema } from "../../src/contracts/campaign";
 import { remediationInstanceId } from "../../src/contracts/remediation";
 import { type ApiHost, type ApiResponse } from "./apiHost";
 import { apiHosts } from "./apiHosts";
@@ -60,7 +60,8 @@ describe("a campaign over HTTP", () => {
   it("classifies each subscription: runs the exemptible one as its own instance and reports the other with its reason", async () => {
     const h = await hosts.start({ scenario: apiScenario() });
     const started = await startCampaign(h);
-    expect(started.instanceId).toBe(`port25-campaign-${started.campaignId.toLowerCase()}`);
+    expect(started.instanceId).toBe(campaignInstanceId(started.campaignId));
+    expect(started.instanceId).toBe(campaignInstanceIdOf({ kind: "subscriptions", subscriptionIds: [SUB, FOREIGN] }));
     await h.product.run();
     const v = await view(h, started.instanceId);
     expect(v.runtimeStatus).toBe("Completed");
