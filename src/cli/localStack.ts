@@ -6,7 +6,7 @@
  */
 import "../durable-host/register";
 import { randomBytes } from "node:crypto";
-import { readdirSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { extname, join, resolve } from "node:path";
 import {
   createDurableHost,
@@ -17,6 +17,8 @@ import {
   type HostStats,
   type InstanceStatus,
   type RunReport,
+  versioningFromHostJson,
+  type VersioningSettings,
 } from "../durable-host";
 import { latestExemption, loadEstate, rootGroup, startSimulator, type Estate, type EstateInput, type Scenario, type ScenarioInput, type SimulatorHandle } from "../simulator";
 import { startAzurite, type LocalAzurite } from "../audit/localAzurite";
@@ -67,6 +69,14 @@ const OWN_KEYS = [
   "PORT25_AUDIT_TABLE_CONNECTION",
   "PORT25_AUDIT_TABLE_ENDPOINT",
 ] as const;
+
+/**
+ * host.json's orchestration versioning settings (defaultVersion, versionMatchStrategy, versionFailureStrategy): the
+ * local host applies them as the Durable extension does on Azure (docs/architecture.md).
+ */
+export function appVersioning(): VersioningSettings {
+  return versioningFromHostJson(JSON.parse(readFileSync(join(packageRoot(), "host.json"), "utf8")));
+}
 
 export function packageRoot(): string {
   return ROOT;
@@ -217,7 +227,7 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
   const published = opts.triggers ? publishSettings(() => settings) : undefined;
 
   const modules = appModules(opts.triggers ? ["orchestrations", "src/functions"] : undefined);
-  let host = createDurableHost({ ...opts.host, clock });
+  let host = createDurableHost({ versioning: appVersioning(), ...opts.host, clock });
   const restore = async (): Promise<void> => {
     await host.close();
     await sim.close();
@@ -320,7 +330,7 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
     async restartHost(): Promise<void> {
       const store = host.store;
       await host.close();
-      host = createDurableHost({ ...opts.host, clock, store });
+      host = createDurableHost({ versioning: appVersioning(), ...opts.host, clock, store });
       await host.importApp(modules);
       adoptActivities(host);
     },

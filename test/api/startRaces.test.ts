@@ -9,6 +9,7 @@ import { campaignInstanceId, campaignInstanceIdOf } from "../../src/contracts/ca
 import { REMEDIATE_CAMPAIGN, REMEDIATE_SUBSCRIPTION } from "../../src/contracts/names";
 import { remediationInstanceId } from "../../src/contracts/remediation";
 import { apiHosts } from "./apiHosts";
+import { appVersioning } from "../../src/cli/localStack";
 import { apiScenario, APPROVED_AT, startBody, SUB } from "./fixtures";
 
 const hosts = apiHosts();
@@ -32,6 +33,9 @@ describe("parallel starts of the same target", () => {
     expect(h.product.host.listInstances({ name: REMEDIATE_SUBSCRIPTION }).map((s) => s.instanceId)).toEqual([remediationInstanceId(SUB)]);
     expect(h.product.host.getStatus(remediationInstanceId(SUB))?.input).toMatchObject({ runId: winner.runId });
     for (const refused of answers.filter((a) => a.status === 409)) expect(refused.json).toMatchObject({ error: { code: "RunInProgress" } });
+    // The local host gives the run host.json's defaultVersion, as the extension does.
+    expect(appVersioning().defaultVersion).not.toBe("");
+    expect(h.product.host.getStatus(remediationInstanceId(SUB))?.version).toBe(appVersioning().defaultVersion);
   });
 
   it("give one 202 and nineteen 409s for a campaign, whose instance id is its target's, however the target is spelt", async () => {
