@@ -295,7 +295,7 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
       const now = clock.now();
       const target = o.target ?? estateTarget(estate, sim);
       // As the HTTP starter does: the campaign's instance is named by its target (campaignIdFor).
-      const campaignId = o.campaignId ?? campaignIdFor(target, simulatedRunId(now));
+      const campaignId = o.campaignId ?? campaignIdFor(target, `sim-${new Date(now).toISOString().replace(/[-:]/g, "").replace(/\.\d+Z$/, "Z")}-${randomBytes(2).toString("hex")}`);
       const input = parseWith(
         CampaignInputSchema,
         {

@@ -123,6 +123,9 @@ export type CampaignInput = z.output<typeof CampaignInputSchema>;
 /** What every campaign instance id starts with (never a subscription's run: those are port25-<GUID>). */
 export const CAMPAIGN_INSTANCE_PREFIX = "port25-campaign-";
 
+/** Hex digits of a target's key. */
+const TARGET_KEY_LENGTH = 12;
+
 /** The text a target is keyed by: the same however the request spells it (case, order of the subscriptions). */
 function canonicalTarget(target: CampaignTarget): string {
   return target.kind === "managementGroup"
@@ -146,11 +149,13 @@ function fnv1a64(text: string): string {
  * instance is refused: Learn "Singleton orchestrators in Durable Functions", Azure/durabletask#325).
  */
 export function campaignTargetKey(target: CampaignTarget): string {
-  return fnv1a64(canonicalTarget(target));
+  // 48 bits: two targets of one estate sharing a key is vanishingly rare, and would only refuse a start (409), never
+  // run two campaigns as one; shorter ids keep the report links that carry them on one line.
+  return fnv1a64(canonicalTarget(target)).slice(0, TARGET_KEY_LENGTH);
 }
 
 /**
- * A campaign's id: `<when and a nonce>-<its target's key>`. The first part keeps every campaign's audit record its
+ * A campaign's id: `<when and a nonce>-<its target's key>`, e.g. `20260303T080000Z-1f2e-0123456789ab`. The first part keeps every campaign's audit record its
  * own; the key ties the id to the campaign's instance (campaignInstanceId).
  */
 export function campaignIdFor(target: CampaignTarget, stampAndNonce: string): string {
@@ -162,7 +167,7 @@ export function campaignInstanceIdOf(target: CampaignTarget): string {
   return `${CAMPAIGN_INSTANCE_PREFIX}${campaignTargetKey(target)}`;
 }
 
-const TARGET_KEY_SUFFIX = /-([0-9a-f]{16})$/i;
+const TARGET_KEY_SUFFIX = /-([0-9a-f]{12})$/i;
 
 /**
  * Instance id of a campaign: `port25-campaign-<target key>` for an id made by campaignIdFor (or a bare target key);

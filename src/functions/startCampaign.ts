@@ -58,7 +58,7 @@ export async function startCampaign(request: HttpRequest, client: df.DurableClie
       const answer = conflict(other);
       if (answer !== undefined) return answer;
     }
-    const campaignId = campaignIdFor(target, newRunId(now));
+    const campaignId = campaignIdFor(target, newRunId(now, 4));
     const input = CampaignInputSchema.parse({
       campaignId,
       target,
