@@ -9,7 +9,6 @@ import { beginPowerOperation } from "./beginPowerOperation";
 import { beginSmtpProbe } from "./beginSmtpProbe";
 import { classifySubscription } from "./classifySubscription";
 import { discoverResources } from "./discoverResources";
-import { findLiveRun } from "./findLiveRun";
 import { listManagementGroupSubscriptions } from "./listManagementGroupSubscriptions";
 import { listVmPages } from "./listVmPages";
 import { observePowerState } from "./observePowerState";
@@ -37,7 +36,6 @@ const ACTIVITIES: readonly ((deps: ActivityDeps) => BoundActivity)[] = [
   beginSmtpProbe,
   classifySubscription,
   discoverResources,
-  findLiveRun,
   listManagementGroupSubscriptions,
   listVmPages,
   observePowerState,

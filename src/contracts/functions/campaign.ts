@@ -1,6 +1,7 @@
 /**
  * Contracts of the campaign's durable functions: the campaign itself, its lanes, and the activities they call
- * (listing a management group's subscriptions, finding a subscription's live run, the campaign's audit record).
+ * (listing a management group's subscriptions, the campaign's audit record; a subscription's run is started and
+ * followed through runStart.ts).
  */
 import { z } from "zod";
 import { defineActivity, defineOrchestration } from "../define";
@@ -141,17 +142,6 @@ export const listManagementGroupSubscriptionsActivity = defineActivity(
   ListManagementGroupSubscriptionsInput,
   ListManagementGroupSubscriptionsOutput,
 );
-
-/** The live run of a subscription, whoever started it (none when its instance is not running). */
-export const FindLiveRunInput = z.object({ subscriptionId: SubscriptionIdSchema });
-export const FindLiveRunOutput = z.object({
-  live: z.boolean(),
-  instanceId: z.string(),
-  runtimeStatus: z.string().optional(),
-  runId: z.string().optional(),
-  requestedBy: z.string().optional(),
-});
-export const findLiveRunActivity = defineActivity("findLiveRun", FindLiveRunInput, FindLiveRunOutput);
 
 export const recordCampaignStartedActivity = defineActivity("recordCampaignStarted", CampaignInputSchema, AuditWriteOutput);
 export const recordCampaignCompletedActivity = defineActivity("recordCampaignCompleted", CampaignRecordSchema, AuditWriteOutput);
