@@ -15,6 +15,8 @@ import { startRun } from "../../../activities/startRun";
 import { followRun, startRunOf } from "../../../orchestrations/runStart";
 import { RemediationInputSchema } from "../../../src/contracts/remediation";
 import { REMEDIATE_SUBSCRIPTION } from "../../../src/contracts/names";
+import { runEndedEvent } from "../../../src/contracts/functions/runStart";
+import { runResult } from "../../audit/fixtures";
 
 const START = Date.UTC(2026, 2, 3, 8, 0, 0);
 const SUB = "3f2a9c1e-5b7d-4e8f-9a1b-2c3d4e5f6a7b";
@@ -80,6 +82,17 @@ describe("starting a subscription's run from an orchestration", () => {
       again: { status: "alreadyRunning", runtimeStatus: "Running", runId: "by-hand", requestedBy: "alice@contoso.example" },
     });
     expect(h.getStatus(RUN_INSTANCE)?.input).toMatchObject({ runId: "by-hand" });
+  });
+
+  it("hears the run's end from its runEnded event, with its output, without waiting for a read", async () => {
+    const h = await newHost();
+    h.startOrchestration("startAndFollow", { runId: "r1", deadlineMinutes: 48 * 60 }, { instanceId: "lane" });
+    await h.runUntilIdle({ advanceTimersUpTo: START + 5 * 60_000 });
+    const summary = runResult({ input: { runId: "r1", subscriptionId: SUB } }).summary;
+    h.raiseEvent("lane", runEndedEvent("r1"), { summary, recorded: true });
+    await h.runUntilIdle({ advanceTimersUpTo: START + 5 * 60_000 });
+    expect(h.getStatus("lane")).toMatchObject({ runtimeStatus: "Completed", output: { followed: { kind: "completed", output: { recorded: true, summary: { runId: "r1" } } } } });
+    expect(h.getStatus("lane")?.history.filter((e) => e.Name === "readRun")).toEqual([]);
   });
 
   it("learns of a run that ended without telling (failed, terminated) from its instance, within the poll interval", async () => {
