@@ -9,7 +9,6 @@ import { beginPowerOperation } from "./beginPowerOperation";
 import { beginSmtpProbe } from "./beginSmtpProbe";
 import { classifySubscription } from "./classifySubscription";
 import { discoverResources } from "./discoverResources";
-import { findLiveRun } from "./findLiveRun";
 import { listManagementGroupSubscriptions } from "./listManagementGroupSubscriptions";
 import { listVmPages } from "./listVmPages";
 import { observePowerState } from "./observePowerState";
@@ -17,6 +16,7 @@ import { readCanaryAgents } from "./readCanaryAgents";
 import { readLastRun } from "./readLastRun";
 import { readPowerEvents } from "./readPowerEvents";
 import { readPowerState } from "./readPowerState";
+import { readRun } from "./readRun";
 import { readSmtpProbe } from "./readSmtpProbe";
 import { readSubnetState } from "./readSubnetState";
 import { recordCampaignCompleted } from "./recordCampaignCompleted";
@@ -27,6 +27,8 @@ import { recordRunCompleted } from "./recordRunCompleted";
 import { recordRunStarted } from "./recordRunStarted";
 import { removeTemporarySubnet } from "./removeTemporarySubnet";
 import { sendNotification } from "./sendNotification";
+import { signalRunEnded } from "./signalRunEnded";
+import { startRun } from "./startRun";
 
 const ACTIVITIES: readonly ((deps: ActivityDeps) => BoundActivity)[] = [
   addTemporarySubnet,
@@ -34,7 +36,6 @@ const ACTIVITIES: readonly ((deps: ActivityDeps) => BoundActivity)[] = [
   beginSmtpProbe,
   classifySubscription,
   discoverResources,
-  findLiveRun,
   listManagementGroupSubscriptions,
   listVmPages,
   observePowerState,
@@ -42,6 +43,7 @@ const ACTIVITIES: readonly ((deps: ActivityDeps) => BoundActivity)[] = [
   readLastRun,
   readPowerEvents,
   readPowerState,
+  readRun,
   readSmtpProbe,
   readSubnetState,
   recordCampaignCompleted,
@@ -52,6 +54,8 @@ const ACTIVITIES: readonly ((deps: ActivityDeps) => BoundActivity)[] = [
   recordRunStarted,
   removeTemporarySubnet,
   sendNotification,
+  signalRunEnded,
+  startRun,
 ];
 
 export function createActivities(deps: ActivityDeps): readonly BoundActivity[] {

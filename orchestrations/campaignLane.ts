@@ -9,21 +9,20 @@
  *    left alone; not blocked → nothing to do;
  * 2. a live run of the subscription (started by hand, by another campaign or by the re-verification) → reported
  *    `alreadyRunning` with that run's id, never started twice;
- * 3. otherwise its run starts as a sub-orchestration under the subscription's own instance id
- *    (remediationInstanceId), so every endpoint of a run (status, approve, cancel) works on it as on any run, and the
- *    one-live-run-per-subscription rule holds against starts from anywhere.
+ * 3. otherwise its run starts under the subscription's own instance id (remediationInstanceId), so every endpoint of a
+ *    run (status, approve, cancel) works on it as on any run, and the one-live-run-per-subscription rule holds against
+ *    starts from anywhere. It is started through the durable client, not as a sub-orchestration, and followed to its
+ *    end with a deadline (orchestrations/runStart.ts, docs/architecture.md).
  *
  * Cancel: "cancel" stops the lane starting anything new; `cancel-<subscription>` (cancelMemberEvent) keeps one
  * subscription from starting. A run in flight is cancelled through its own instance (the campaign's cancel endpoint
  * does both), and the lane waits for it to end, so nothing is left half-done.
  */
 import type { OrchestrationContext, Task } from "durable-functions";
-import { activityTask, parseActivityResult, registerOrchestration, subOrchestrationTask } from "../src/contracts/durable";
-import { parseWith } from "../src/contracts/parse";
+import { activityTask, parseActivityResult, registerOrchestration } from "../src/contracts/durable";
 import {
   campaignLaneOrchestration,
   cancelMemberEvent,
-  findLiveRunActivity,
   laneStatusMember,
   type CampaignLaneInput,
   type CampaignLaneOutput,
@@ -31,15 +30,12 @@ import {
 } from "../src/contracts/functions/campaign";
 import { campaignRunId, cancelledBeforeRun, runInputOf, type CampaignMember } from "../src/contracts/campaign";
 import { classifySubscriptionActivity } from "../src/contracts/functions/classifySubscription";
-import { remediateSubscriptionOrchestration } from "../src/contracts/functions/remediateSubscription";
 import { CANCEL_EVENT } from "../src/contracts/names";
-import { remediationInstanceId, RemediationOutputSchema } from "../src/contracts/remediation";
+import { remediationInstanceId } from "../src/contracts/remediation";
 import type { Classification } from "../src/contracts/classification";
 import { ensureError } from "../src/errors";
 import { classifyWithWaits, nowIso, sleep, transientRetry, unreadableSubscription } from "./shared";
-
-/** A start refused because the instance exists (the engine's words vary; the instance id and "exists" do not). */
-const ALREADY_EXISTS = /already exists/i;
+import { followRun, runDeadlineMinutes, startRunOf } from "./runStart";
 
 /** The member a verdict leaves alone, or undefined when the subscription's run should start. */
 function leftAlone(member: CampaignMember, c: Classification, forceUnknown: boolean): CampaignMember | undefined {
@@ -128,55 +124,69 @@ export function* campaignLane(context: OrchestrationContext, input: CampaignLane
       publish();
       continue;
     }
-    const live = parseActivityResult(findLiveRunActivity, yield activityTask(context, findLiveRunActivity, { subscriptionId: m.subscriptionId }, transientRetry()));
-    if (live.live) {
-      members[i] = {
-        ...member,
-        state: "alreadyRunning",
-        runInstanceId: live.instanceId,
-        ...(live.runId !== undefined ? { runId: live.runId } : {}),
-        reason: `a run of this subscription${live.runId !== undefined ? ` (${live.runId})` : ""}${live.requestedBy !== undefined ? ` started by ${live.requestedBy}` : ""} is ${live.runtimeStatus ?? "live"}: not started twice`,
-      };
-      publish();
-      continue;
-    }
+    // 2-3 the live check and the start in one activity, right before the start: the engine refuses a start under a
+    // live id (orchestrations/runStart.ts), so a run started from anywhere meanwhile is reported, never doubled.
     const runInstanceId = remediationInstanceId(m.subscriptionId);
     const runInput = runInputOf(input.run, m.subscriptionId, campaignRunId(input.campaignId, m.subscriptionId, m.index), {
       campaignId: input.campaignId,
       instanceId: input.campaignInstanceId,
     });
+    const start = yield* startRunOf(context, runInstanceId, runInput);
+    if (start.status === "alreadyRunning") {
+      members[i] = {
+        ...member,
+        state: "alreadyRunning",
+        runInstanceId,
+        ...(start.runId !== undefined ? { runId: start.runId } : {}),
+        reason: `a run of this subscription${start.runId !== undefined ? ` (${start.runId})` : ""}${start.requestedBy !== undefined ? ` started by ${start.requestedBy}` : ""} is ${start.runtimeStatus}: not started twice`,
+      };
+      publish();
+      continue;
+    }
     const startedAt = nowIso(context);
     members[i] = { ...member, state: "running", runInstanceId, runId: runInput.runId, startedAt };
     activeRun = runInstanceId;
     publish();
-    const task = subOrchestrationTask(context, remediateSubscriptionOrchestration, runInput, runInstanceId);
-    try {
-      const raw: unknown = yield task;
-      const out = parseWith(RemediationOutputSchema, raw, "output of remediateSubscription");
-      members[i] = {
-        ...member,
-        state: "done",
-        runInstanceId,
-        runId: runInput.runId,
-        runStatus: out.summary.status,
-        counts: out.summary.counts,
-        startedAt: out.summary.startedAt,
-        endedAt: out.summary.endedAt,
-        recorded: out.recorded,
-        ...(out.summary.status !== "completed" && out.summary.status !== "planned" ? { reason: out.summary.message.slice(0, 1000) } : {}),
-      };
-    } catch (e) {
-      const message = ensureError(e).message;
-      members[i] = ALREADY_EXISTS.test(message)
-        ? { ...member, state: "alreadyRunning", runInstanceId, reason: "a run of this subscription started at the same moment: not started twice" }
-        : {
-            ...member,
-            state: "failed",
-            runInstanceId,
-            runId: runInput.runId,
-            endedAt: nowIso(context),
-            reason: `the run ended without a result: ${message.slice(0, 800)} (see /api/remediations/${runInstanceId} and the run's audit record)`,
-          };
+    const deadlineMinutes = runDeadlineMinutes(runInput);
+    const followed = yield* followRun(context, { instanceId: runInstanceId, runId: runInput.runId, deadlineMinutes }, [cancel, ...memberCancels]);
+    switch (followed.kind) {
+      case "completed": {
+        const out = followed.output;
+        members[i] = {
+          ...member,
+          state: "done",
+          runInstanceId,
+          runId: runInput.runId,
+          runStatus: out.summary.status,
+          counts: out.summary.counts,
+          startedAt: out.summary.startedAt,
+          endedAt: out.summary.endedAt,
+          recorded: out.recorded,
+          ...(out.summary.status !== "completed" && out.summary.status !== "planned" ? { reason: out.summary.message.slice(0, 1000) } : {}),
+        };
+        break;
+      }
+      case "ended":
+        members[i] = {
+          ...member,
+          state: "failed",
+          runInstanceId,
+          runId: runInput.runId,
+          endedAt: nowIso(context),
+          reason: `the run ended without a result: ${followed.message.slice(0, 800)} (see /api/remediations/${runInstanceId} and the run's audit record)`,
+        };
+        break;
+      case "deadline":
+        // The run goes on by itself and writes its own audit record; the campaign stops following it.
+        members[i] = {
+          ...member,
+          state: "running",
+          runInstanceId,
+          runId: runInput.runId,
+          startedAt,
+          reason: `still ${followed.runtimeStatus} after ${Math.round(followed.minutes / 60)} hours, when the campaign stopped following it: follow it at /api/remediations/${runInstanceId}; its audit record tells how it ended`,
+        };
+        break;
     }
     activeRun = undefined;
     publish();

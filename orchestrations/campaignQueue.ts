@@ -52,7 +52,7 @@ export function* campaignQueue(context: OrchestrationContext, input: CampaignQue
       context,
       campaignLaneOrchestration,
       { campaignId: input.campaignId, campaignInstanceId: input.campaignInstanceId, lane: input.queue, members: go, run: input.run },
-      laneInstanceId(input.campaignInstanceId, input.queue, lanes),
+      laneInstanceId(context.df.instanceId, lanes),
     );
     lanes++;
     publish();

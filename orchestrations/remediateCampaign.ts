@@ -162,7 +162,7 @@ export function* remediateCampaign(context: OrchestrationContext, input: Campaig
   // Cancelled before any queue started: every subscription is reported cancelled, nothing is started.
   const dealt = cancel.isCompleted ? [] : deal(indexed, cap);
   if (cancel.isCompleted) for (const m of indexed) members.push(cancelledBeforeRun(m, cancel.result));
-  queues = dealt.map((_, q) => queueInstanceId(instanceId, q));
+  queues = dealt.map((_, q) => queueInstanceId(instanceId, input.campaignId, q));
   const tasks = dealt.map((queueMembers, q) =>
     subOrchestrationTask(
       context,

@@ -26,7 +26,8 @@
  */
 import type { OrchestrationContext, Task } from "durable-functions";
 import type { z } from "zod";
-import { activityTask, parseActivityResult, registerOrchestration, subOrchestrationTask } from "../src/contracts/durable";
+import { activityTask, callActivity, parseActivityResult, registerOrchestration, subOrchestrationTask } from "../src/contracts/durable";
+import { signalRunEndedActivity } from "../src/contracts/functions/runStart";
 import { parseWith } from "../src/contracts/parse";
 import type { ActivityDefinition } from "../src/contracts/define";
 import { remediateSubscriptionOrchestration } from "../src/contracts/functions/remediateSubscription";
@@ -608,9 +609,19 @@ export function* remediateSubscription(context: OrchestrationContext, input: Rem
   run.phase = "done";
   run.publish(result.summary.message);
   yield* announce(context, completionEvent(context.df.instanceId, result));
+  const output = { summary: result.summary, recorded };
+  if (input.waiter !== undefined) {
+    // The instance that started this run (a lane, a re-verification) waits for this event; should it not arrive,
+    // the waiter reads this instance (orchestrations/runStart.ts).
+    try {
+      yield* callActivity(context, signalRunEndedActivity, { waiterInstanceId: input.waiter.instanceId, runId: input.runId, output }, transientRetry());
+    } catch {
+      // Not told: the waiter's read of this instance finds the run ended within its poll interval.
+    }
+  }
   const scope = run.memoScope;
   if (scope !== undefined) for (const memo of [discoveryMemo, planMemo, waveMemo, waveEntriesMemo]) memo.drop(scope);
-  return { summary: result.summary, recorded };
+  return output;
 }
 
 registerOrchestration(remediateSubscriptionOrchestration, remediateSubscription);

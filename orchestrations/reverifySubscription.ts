@@ -6,20 +6,20 @@
  * probe and the subnet deletion are the remediation's own (probeSmtp.ts, temporarySubnet.ts), so the two cannot
  * drift apart.
  *
- * The stragglers' run is a sub-orchestration with the remediation's own instance id (remediationInstanceId), not a
- * client call from an activity: the instance id is the one-live-run-per-subscription lock, so the start endpoint
- * answers 409 while it runs and this orchestration cannot start a second run beside a live one (the durable
- * extension refuses to create a sub-orchestration whose id is live). It is created exactly once, where an activity
- * calling the client could run twice. The cost: this instance stays live until the stragglers' run ends, and the
- * next timer skips the subscription meanwhile. The record is written before that run starts, so it does not wait
- * for it; it names the run's id, whose own audit record tells how it went.
+ * The stragglers' run takes the remediation's own instance id (remediationInstanceId), the one-live-run-per-subscription
+ * lock, so the start endpoint answers 409 while it runs. It is started through the durable client (startRun), which
+ * refuses an id that is live, never as a sub-orchestration, whose start under a live id the engine documents no answer
+ * for (orchestrations/runStart.ts); startRun is idempotent by run id, so an activity run twice starts it once. This
+ * instance then follows the run to its end, with a deadline, so the next timer skips the subscription meanwhile. The
+ * record is written before that run starts, so it does not wait for it; it names the run's id, whose own audit record
+ * tells how it went.
  *
  * Leaked subnets: the timer starts this only while no run of the subscription is live, so every subnet with the
  * temporary prefix is a leak. A run started over HTTP during the few minutes this takes could see its temporary
  * subnet removed under it; that run then reports the VNet failed and names the subnet, and nothing is left behind.
  */
 import type { OrchestrationContext, Task } from "durable-functions";
-import { activityTask, callActivity, callSubOrchestration, registerOrchestration } from "../src/contracts/durable";
+import { activityTask, callActivity, registerOrchestration } from "../src/contracts/durable";
 import type { ActivityDefinition } from "../src/contracts/define";
 import { parseWith } from "../src/contracts/parse";
 import {
@@ -31,7 +31,6 @@ import { readLastRunActivity, type ReadLastRunResult } from "../src/contracts/fu
 import { classifySubscriptionActivity } from "../src/contracts/functions/classifySubscription";
 import { discoverSubscription } from "./discovery";
 import { recordReverificationActivity } from "../src/contracts/functions/recordReverification";
-import { remediateSubscriptionOrchestration } from "../src/contracts/functions/remediateSubscription";
 import type { Classification } from "../src/contracts/classification";
 import type { Discovery, VmInfo } from "../src/contracts/discovery";
 import { MAX_SELECTED_RESOURCES, RemediationOptionsSchema } from "../src/contracts/options";
@@ -48,6 +47,7 @@ import { announce } from "./notify";
 import { reverificationEvents } from "../src/domain/notifications";
 import { backoffSeconds, classifyWithWaits, MAX_READ_ATTEMPTS, nowIso, sleep, transientRetry } from "./shared";
 import { deleteTemporarySubnet, type SubnetStep } from "./temporarySubnet";
+import { followRun, runDeadlineMinutes, startRunOf } from "./runStart";
 
 /** Time each send of a leaked subnet's delete has to take effect. */
 const SUBNET_DELETE_DEADLINE_MINUTES = 30;
@@ -322,14 +322,29 @@ export function* reverifySubscription(
   let autoRemediation: ReverifySubscriptionOutput["autoRemediation"];
   if (child !== undefined) {
     publish(context, "remediating the stragglers");
-    try {
-      const result = yield* callSubOrchestration(context, remediateSubscriptionOrchestration, child.input, child.instanceId);
-      autoRemediation = { instanceId: child.instanceId, runId: child.input.runId, status: result.summary.status, detail: result.summary.message };
-    } catch (e) {
-      const message = ensureError(e).message.slice(0, 500);
-      // The extension refuses a sub-orchestration whose id is live: a run started meanwhile covers the subscription.
-      const notStarted = /already exists/i.test(message);
-      autoRemediation = { instanceId: child.instanceId, runId: child.input.runId, status: notStarted ? "notStarted" : "failed", detail: message };
+    // The live check and the start in one activity, the engine refusing a start under a live id; then the run is
+    // followed to its end with a deadline (orchestrations/runStart.ts).
+    const start = yield* startRunOf(context, child.instanceId, child.input);
+    if (start.status === "alreadyRunning") {
+      autoRemediation = {
+        instanceId: child.instanceId,
+        runId: child.input.runId,
+        status: "notStarted",
+        detail: `a run of this subscription${start.runId !== undefined ? ` (${start.runId})` : ""} is ${start.runtimeStatus}: it covers the stragglers`,
+      };
+    } else {
+      const followed = yield* followRun(context, { instanceId: child.instanceId, runId: child.input.runId, deadlineMinutes: runDeadlineMinutes(child.input) });
+      autoRemediation =
+        followed.kind === "completed"
+          ? { instanceId: child.instanceId, runId: child.input.runId, status: followed.output.summary.status, detail: followed.output.summary.message }
+          : followed.kind === "ended"
+            ? { instanceId: child.instanceId, runId: child.input.runId, status: "failed", detail: followed.message.slice(0, 500) }
+            : {
+                instanceId: child.instanceId,
+                runId: child.input.runId,
+                status: "stillRunning",
+                detail: `still ${followed.runtimeStatus} after ${Math.round(followed.minutes / 60)} hours: follow it at /api/remediations/${child.instanceId}; its audit record tells how it ended`,
+              };
     }
   }
 

@@ -6,7 +6,7 @@
  */
 import "../durable-host/register";
 import { randomBytes } from "node:crypto";
-import { readdirSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { extname, join, resolve } from "node:path";
 import {
   createDurableHost,
@@ -17,6 +17,8 @@ import {
   type HostStats,
   type InstanceStatus,
   type RunReport,
+  versioningFromHostJson,
+  type VersioningSettings,
 } from "../durable-host";
 import { latestExemption, loadEstate, rootGroup, startSimulator, type Estate, type EstateInput, type Scenario, type ScenarioInput, type SimulatorHandle } from "../simulator";
 import { startAzurite, type LocalAzurite } from "../audit/localAzurite";
@@ -41,6 +43,7 @@ import { activeLanesOf, withWaveCounts } from "../contracts/functions/runWave";
 import { ApproveEventSchema, CancelEventSchema, type ApproveEvent, type CancelEvent } from "../contracts/events";
 import { recordRunCompletedActivity } from "../contracts/functions/recordRunCompleted";
 import {
+  campaignIdFor,
   campaignInstanceId,
   CampaignInputSchema,
   CampaignOutputSchema,
@@ -79,6 +82,14 @@ function platformSettings(env: Record<string, string> | undefined): Record<strin
   const on = auth === "true" || auth === "1";
   const signalled = (given.WEBSITE_AUTH_ENABLED ?? process.env.WEBSITE_AUTH_ENABLED) !== undefined;
   return on && !signalled ? { ...given, WEBSITE_AUTH_ENABLED: "True" } : { ...given };
+}
+
+/**
+ * host.json's orchestration versioning settings (defaultVersion, versionMatchStrategy, versionFailureStrategy): the
+ * local host applies them as the Durable extension does on Azure (docs/architecture.md).
+ */
+export function appVersioning(): VersioningSettings {
+  return versioningFromHostJson(JSON.parse(readFileSync(join(packageRoot(), "host.json"), "utf8")));
 }
 
 export function packageRoot(): string {
@@ -230,7 +241,7 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
   const published = opts.triggers ? publishSettings(() => settings) : undefined;
 
   const modules = appModules(opts.triggers ? ["orchestrations", "src/functions"] : undefined);
-  let host = createDurableHost({ ...opts.host, clock });
+  let host = createDurableHost({ versioning: appVersioning(), ...opts.host, clock });
   const restore = async (): Promise<void> => {
     await host.close();
     await sim.close();
@@ -296,12 +307,14 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
     },
     startCampaign(o: CampaignStartOptions = {}): CampaignInput {
       const now = clock.now();
-      const campaignId = o.campaignId ?? simulatedRunId(now);
+      const target = o.target ?? estateTarget(estate, sim);
+      // As the HTTP starter does: the campaign's instance is named by its target (campaignIdFor).
+      const campaignId = o.campaignId ?? campaignIdFor(target, `sim-${new Date(now).toISOString().replace(/[-:]/g, "").replace(/\.\d+Z$/, "Z")}-${randomBytes(2).toString("hex")}`);
       const input = parseWith(
         CampaignInputSchema,
         {
           campaignId,
-          target: o.target ?? estateTarget(estate, sim),
+          target,
           maxConcurrentSubscriptions: o.maxConcurrentSubscriptions ?? 5,
           run: {
             attestation: o.attestation ?? simulatedAttestation(latestExemption(estate), now),
@@ -331,7 +344,7 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
     async restartHost(): Promise<void> {
       const store = host.store;
       await host.close();
-      host = createDurableHost({ ...opts.host, clock, store });
+      host = createDurableHost({ versioning: appVersioning(), ...opts.host, clock, store });
       await host.importApp(modules);
       adoptActivities(host);
     },

@@ -123,12 +123,65 @@ export type CampaignInput = z.output<typeof CampaignInputSchema>;
 /** What every campaign instance id starts with (never a subscription's run: those are port25-<GUID>). */
 export const CAMPAIGN_INSTANCE_PREFIX = "port25-campaign-";
 
-/** Instance id of a campaign. */
-export function campaignInstanceId(campaignId: string): string {
-  return `${CAMPAIGN_INSTANCE_PREFIX}${campaignId.toLowerCase()}`;
+/** Hex digits of a target's key. */
+const TARGET_KEY_LENGTH = 12;
+
+/** The text a target is keyed by: the same however the request spells it (case, order of the subscriptions). */
+function canonicalTarget(target: CampaignTarget): string {
+  return target.kind === "managementGroup"
+    ? `mg:${target.managementGroupId.toLowerCase()}`
+    : `subscriptions:${target.subscriptionIds.map((s) => s.toLowerCase()).sort().join(",")}`;
 }
 
-/** The campaign id in `given`, which is a campaign id or a campaign's instance id. */
+/** 64-bit FNV-1a of `text`, as 16 hex digits: pure, so the starter and every reader derive the same key. */
+function fnv1a64(text: string): string {
+  let h = 0xcbf29ce484222325n;
+  for (const byte of new TextEncoder().encode(text)) {
+    h ^= BigInt(byte);
+    h = (h * 0x100000001b3n) & 0xffffffffffffffffn;
+  }
+  return h.toString(16).padStart(16, "0");
+}
+
+/**
+ * The key of a campaign's target, which names its instance: two starts over the same target get the same instance
+ * id, so the engine itself lets only one of them be live (a client start under the id of a Running or Pending
+ * instance is refused: Learn "Singleton orchestrators in Durable Functions", Azure/durabletask#325).
+ */
+export function campaignTargetKey(target: CampaignTarget): string {
+  // 48 bits: two targets of one estate sharing a key is vanishingly rare, and would only refuse a start (409), never
+  // run two campaigns as one; shorter ids keep the report links that carry them on one line.
+  return fnv1a64(canonicalTarget(target)).slice(0, TARGET_KEY_LENGTH);
+}
+
+/**
+ * A campaign's id: `<when and a nonce>-<its target's key>`, e.g. `20260303T080000Z-1f2e-0123456789ab`. The first part keeps every campaign's audit record its
+ * own; the key ties the id to the campaign's instance (campaignInstanceId).
+ */
+export function campaignIdFor(target: CampaignTarget, stampAndNonce: string): string {
+  return `${stampAndNonce}-${campaignTargetKey(target)}`;
+}
+
+/** Instance id of the campaign over `target`, whatever its campaign id: the one a start takes. */
+export function campaignInstanceIdOf(target: CampaignTarget): string {
+  return `${CAMPAIGN_INSTANCE_PREFIX}${campaignTargetKey(target)}`;
+}
+
+const TARGET_KEY_SUFFIX = /-([0-9a-f]{12})$/i;
+
+/**
+ * Instance id of a campaign: `port25-campaign-<target key>` for an id made by campaignIdFor (or a bare target key);
+ * an id of the earlier form, without the key, names its instance as it always did.
+ */
+export function campaignInstanceId(campaignId: string): string {
+  const key = TARGET_KEY_SUFFIX.exec(campaignId)?.[1];
+  return `${CAMPAIGN_INSTANCE_PREFIX}${(key ?? campaignId).toLowerCase()}`;
+}
+
+/**
+ * The campaign id in `given`, which is a campaign id or a campaign's instance id (whose suffix, a target key, leads
+ * back to the same instance through campaignInstanceId, though not to one audit record).
+ */
 export function campaignIdOf(given: string): string {
   return given.toLowerCase().startsWith(CAMPAIGN_INSTANCE_PREFIX) ? given.slice(CAMPAIGN_INSTANCE_PREFIX.length) : given;
 }

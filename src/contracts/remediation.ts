@@ -45,6 +45,11 @@ export const RemediationInputSchema = z.object({
   runId: z.string().min(1),
   /** The campaign that started this run, when one did (its audit record links the two). */
   campaign: z.object({ campaignId: z.string().min(1), instanceId: z.string().min(1) }).optional(),
+  /**
+   * The instance that started this run and waits for its end (a campaign's lane, a re-verification): told with the
+   * runEnded event when the run ends (docs/architecture.md, "Starting a subscription's run from an orchestration").
+   */
+  waiter: z.object({ instanceId: z.string().min(1) }).optional(),
 });
 export type RemediationInput = z.output<typeof RemediationInputSchema>;
 

@@ -39,6 +39,7 @@ const QuerySchema = z.object({
   createdTimeFrom: isoDate.optional(),
   createdTimeTo: isoDate.optional(),
   reason: z.string().optional(),
+  version: z.string().optional(),
 });
 
 type Reply = { status: number; body?: unknown };
@@ -148,10 +149,18 @@ export class ClientRpcServer {
     const body = method === "POST" ? (await readRequestBody(req)).toString("utf8") : "";
 
     if (head === "orchestrators" && method === "POST" && id) {
-      const instanceId = this.host.startWithInputText(id, checkJson(body), action || undefined);
+      const instanceId = this.host.startWithInputText(id, checkJson(body), action || undefined, query.version);
       const data = await this.clientData();
       const links = Object.fromEntries(Object.entries(data.managementUrls).map(([k, v]) => [k, v.replace("INSTANCEID", instanceId)]));
       return { status: 202, body: { ...links, id: instanceId } };
+    }
+    if (head === "entities") {
+      // A 404 here would read as "no such entity" to the client (readEntityState answers { entityExists: false }):
+      // the host does not run entities, so it says that instead of answering as if it did.
+      throw new DurableHostError(
+        `Durable entities are not supported by the local durable host (${method === "GET" ? "readEntityState" : "signalEntity"} of ${id ?? "?"}/${action ?? "?"})`,
+        { code: "NotSupported", statusCode: 501 },
+      );
     }
     if (head !== "instances") return { status: 404, body: { message: `No route for ${url.pathname}` } };
 

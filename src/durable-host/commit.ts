@@ -6,6 +6,7 @@ import { createInstance } from "./instances";
 import { deliver, setStatus, type HostState } from "./hostState";
 import type { ScheduledWork, ShimOutcome } from "./shim";
 import type { InstanceRecord } from "./store";
+import { instanceVersion } from "./versioning";
 import { EventType, OrchestrationStatusCode, isTerminal, iso, parseJsonText, toJsonText, type HistoryEvent } from "./wire";
 
 /** A termination: the execution ends without running the orchestrator; the reason is its output. */
@@ -56,7 +57,7 @@ export function commit(
           Timestamp: ts,
           Name: w.name,
           InstanceId: w.instanceId,
-          Version: "",
+          Version: w.version ?? state.versioning.defaultVersion,
           Input: toJsonText(w.input),
         });
         break;
@@ -115,12 +116,14 @@ export function commit(
     case "continuedAsNew": {
       // A new execution: fresh history, the new input, unprocessed events dropped.
       const inputText = toJsonText(outcome.input);
+      const version = instanceVersion(record);
       record.executionId += 1;
       record.input = inputText;
       record.history = [];
       record.waitingForEvents = [];
       record.inbox = [
-        { EventType: EventType.ExecutionStarted, EventId: -1, IsPlayed: false, Timestamp: ts, Name: record.name, Version: "", Input: inputText },
+        // The new execution keeps the instance's version.
+        { EventType: EventType.ExecutionStarted, EventId: -1, IsPlayed: false, Timestamp: ts, Name: record.name, Version: version, Input: inputText },
       ];
       state.ready.add(record.instanceId);
       setStatus(state, record, "ContinuedAsNew");
@@ -148,6 +151,11 @@ function schedule(state: HostState, record: InstanceRecord, work: ScheduledWork)
     case "subOrchestration": {
       const existing = state.store.get(work.instanceId);
       if (existing && !isTerminal(existing.runtimeStatus)) {
+        // The extension documents no failure for this start: the message to the live instance is dropped and the
+        // parent has been reported to wait forever (azure-functions-durable-extension#746); an opt-in guard that
+        // fails the parent's task instead is proposed in durabletask#1402. "ignored" plays the first, "failed" the
+        // second; the live instance is left as it is either way.
+        if (state.options.subOrchestrationIdInUse !== "failed") return;
         deliver(state, record.instanceId, record.executionId, {
           EventType: EventType.SubOrchestrationInstanceFailed,
           TaskScheduledId: work.id,
@@ -163,6 +171,8 @@ function schedule(state: HostState, record: InstanceRecord, work: ScheduledWork)
         toJsonText(work.input),
         { instanceId: record.instanceId, taskScheduledId: work.id, executionId: record.executionId },
         existing,
+        // Sub-orchestrations get the version asked for, else the worker's defaultVersion (as new instances do).
+        work.version ?? state.versioning.defaultVersion,
       );
       return;
     }

@@ -72,14 +72,15 @@ export class DurableHost implements InstanceOperations {
 
   // ---------------------------------------------------------------- instance management
 
-  startOrchestration(name: string, input?: unknown, opts: { instanceId?: string } = {}): string {
-    return this.startWithInputText(name, input === undefined ? undefined : toJsonText(input), opts.instanceId);
+  /** Starts an instance; its version is `opts.version`, else the host's defaultVersion. */
+  startOrchestration(name: string, input?: unknown, opts: { instanceId?: string; version?: string } = {}): string {
+    return this.startWithInputText(name, input === undefined ? undefined : toJsonText(input), opts.instanceId, opts.version);
   }
 
   /** Starts an instance from the JSON text of its input (what the client API receives). */
-  startWithInputText(name: string, inputText: string | undefined, instanceId?: string): string {
+  startWithInputText(name: string, inputText: string | undefined, instanceId?: string, version?: string): string {
     assertOpen(this.state);
-    const id = startInstance(this.state, name, inputText, instanceId);
+    const id = startInstance(this.state, name, inputText, instanceId, version);
     this.scheduler.notifyWork();
     return id;
   }

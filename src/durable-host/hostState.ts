@@ -10,6 +10,7 @@ import { FunctionRegistry } from "./registry";
 import { createTotals, type Totals } from "./stats";
 import { InstanceStore, type InstanceRecord } from "./store";
 import type { DurableHostOptions, SchemaName } from "./types";
+import { VersioningSettingsSchema, type VersioningSettings } from "./versioning";
 import { ReplaySchema, isTerminal, iso, type HistoryEvent, type ReplaySchemaVersion, type RuntimeStatus } from "./wire";
 
 /** A scheduled activity waiting for the next round. */
@@ -36,6 +37,7 @@ export interface HostState {
   readonly clock: VirtualClock;
   readonly store: InstanceStore;
   readonly schema: ReplaySchemaVersion;
+  readonly versioning: VersioningSettings;
   readonly registry: FunctionRegistry;
   readonly progress: Progress;
   readonly totals: Totals;
@@ -59,6 +61,7 @@ export function createHostState(options: DurableHostOptions): HostState {
     clock: options.clock ?? createVirtualClock(options.startTime),
     store: options.store ?? new InstanceStore(),
     schema: SCHEMAS[options.schema ?? "V3"],
+    versioning: VersioningSettingsSchema.parse(options.versioning ?? {}),
     registry: new FunctionRegistry(),
     progress,
     totals: createTotals(),

@@ -18,3 +18,4 @@ export { DurableHostError, isDurableHostError } from "./hostError";
 export { installFunctionsCore } from "./functionsCore";
 export type { DurableClientData } from "./clientRpc";
 export { EventType, type HistoryEvent, type RuntimeStatus } from "./wire";
+export { compareVersions, versioningFromHostJson, type VersioningOptions, type VersioningSettings } from "./versioning";

@@ -7,6 +7,7 @@ import { DurableHostError } from "./hostError";
 import type { HostState } from "./hostState";
 import type { InstanceRecord } from "./store";
 import type { InstanceQuery, InstanceStatus } from "./types";
+import { instanceVersion } from "./versioning";
 import { EventType, isTerminal, iso, parseJsonText, toJsonText, type HistoryEvent } from "./wire";
 
 /** Creates an instance (replacing a finished one with the same id) with `ExecutionStarted` in its inbox. */
@@ -17,6 +18,7 @@ export function createInstance(
   inputText: string | undefined,
   parent: InstanceRecord["parent"],
   previous: InstanceRecord | undefined,
+  version: string,
 ): void {
   const now = state.clock.now();
   const started: HistoryEvent = {
@@ -25,7 +27,7 @@ export function createInstance(
     IsPlayed: false,
     Timestamp: iso(now),
     Name: name,
-    Version: "",
+    Version: version,
     ...(inputText === undefined ? {} : { Input: inputText }),
     ...(parent
       ? {
@@ -60,8 +62,13 @@ export function createInstance(
   state.progress.emit({ type: "statusChanged", instanceId, name, runtimeStatus: "Pending", previous: previous?.runtimeStatus });
 }
 
-/** Starts an orchestration: 400 if no orchestrator has that name, 409 if a live instance has that id. */
-export function startInstance(state: HostState, name: string, inputText: string | undefined, instanceId?: string): string {
+/**
+ * Starts an orchestration: 400 if no orchestrator has that name, 409 if a live instance has that id. The client
+ * refuses an explicit id whose instance is Running, Pending or Suspended, the extension's default
+ * (`overridableExistingInstanceStates: NonRunningStates`, Azure/durabletask#325): the singleton rule the product's
+ * one-live-run-per-target relies on. The instance's version is the start's, else the host's defaultVersion.
+ */
+export function startInstance(state: HostState, name: string, inputText: string | undefined, instanceId?: string, version?: string): string {
   const registration = state.registry.lookup(name, "orchestration");
   if (!registration) {
     throw new DurableHostError(`No orchestrator function named '${name}' is registered`, {
@@ -77,7 +84,7 @@ export function startInstance(state: HostState, name: string, inputText: string 
       statusCode: 409,
     });
   }
-  createInstance(state, registration.name, id, inputText, undefined, existing);
+  createInstance(state, registration.name, id, inputText, undefined, existing, version ?? state.versioning.defaultVersion);
   return id;
 }
 
@@ -162,6 +169,7 @@ function statusOf(r: InstanceRecord): InstanceStatus {
     createdTime: new Date(r.createdTime),
     lastUpdatedTime: new Date(r.lastUpdatedTime),
     parentInstanceId: r.parent?.instanceId,
+    version: instanceVersion(r),
     history: r.history.map((e) => ({ ...e })),
     replays: r.replays,
   };

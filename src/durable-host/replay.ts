@@ -10,6 +10,7 @@ import { setStatus, type HostState } from "./hostState";
 import { invocationContext } from "./registry";
 import { replayExtensionSide } from "./shim";
 import { cpuMs } from "./stats";
+import { instanceVersion, versionAccepted, versionMismatchMessage } from "./versioning";
 import type { InstanceRecord } from "./store";
 import {
   DAY_MS,
@@ -28,6 +29,22 @@ import {
 
 /** Runs one episode of the instance over its inbox, then commits the outcome. */
 export async function runEpisode(state: HostState, record: InstanceRecord): Promise<void> {
+  const version = instanceVersion(record);
+  if (!versionAccepted(state.versioning, version)) {
+    // Reject: the work stays where it is for a worker whose version fits (a host built with other settings picks it
+    // up from the store); Fail: the instance fails with the mismatch named.
+    if (state.versioning.versionFailureStrategy === "Reject") return;
+    const at = iso(state.clock.now());
+    const inbox = record.inbox;
+    record.inbox = [];
+    commit(state, record, [{ EventType: EventType.OrchestratorStarted, EventId: -1, IsPlayed: false, Timestamp: at }, ...inbox], [], {
+      kind: "failed",
+      errorType: "VersionMismatch",
+      message: versionMismatchMessage(state.versioning, version),
+      details: "",
+    });
+    return;
+  }
   const episodeStart = performance.now();
   const inbox = record.inbox;
   record.inbox = [];

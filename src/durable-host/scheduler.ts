@@ -6,6 +6,7 @@
 import { activityRunner } from "./activities";
 import { assertOpen, isCurrent, type ActivityItem, type HostState, type TimerItem } from "./hostState";
 import { runEpisode } from "./replay";
+import { instanceVersion, versionAccepted } from "./versioning";
 import type { InstanceSummary, RunOptions, RunReport } from "./types";
 import { EventType, isTerminal, iso } from "./wire";
 
@@ -175,7 +176,7 @@ export class Scheduler {
   }
 
   /** The running instances that wait for an event, and those that wait for nothing and can never finish. */
-  private idleReport(): Pick<RunReport, "waitingForEvents" | "stuck"> {
+  private idleReport(): Pick<RunReport, "waitingForEvents" | "stuck" | "rejectedByVersion"> {
     const state = this.state;
     const busy = new Set<string>();
     for (const id of state.ready) busy.add(id);
@@ -188,6 +189,12 @@ export class Scheduler {
     }
     const waitingForEvents: (InstanceSummary & { events: string[] })[] = [];
     const stuck: InstanceSummary[] = [];
+    const rejectedByVersion: (InstanceSummary & { version: string })[] = [];
+    for (const r of records) {
+      if (!isTerminal(r.runtimeStatus) && r.inbox.length > 0 && !versionAccepted(state.versioning, instanceVersion(r))) {
+        rejectedByVersion.push({ instanceId: r.instanceId, name: r.name, runtimeStatus: r.runtimeStatus, version: instanceVersion(r) });
+      }
+    }
     for (const r of records) {
       if (isTerminal(r.runtimeStatus) || r.inbox.length > 0) continue;
       const summary = { instanceId: r.instanceId, name: r.name, runtimeStatus: r.runtimeStatus };
@@ -195,6 +202,6 @@ export class Scheduler {
       if (r.waitingForEvents.length > 0) waitingForEvents.push({ ...summary, events: [...r.waitingForEvents] });
       else if (!busy.has(r.instanceId)) stuck.push(summary);
     }
-    return { waitingForEvents, stuck };
+    return { waitingForEvents, stuck, rejectedByVersion };
   }
 }

@@ -37,6 +37,8 @@ export type ScheduledWork =
       readonly name: string;
       readonly instanceId: string;
       readonly input: unknown;
+      /** The version the orchestrator asked for; undefined: the host's defaultVersion. */
+      readonly version: string | undefined;
     };
 
 export type ShimOutcome =
@@ -274,10 +276,10 @@ class ExtensionReplay {
       case ActionType.CallActivityWithRetry:
         return this.withRetry(requireRetry(action), () => this.callActivity(requireName(action), action.input));
       case ActionType.CallSubOrchestrator:
-        return this.callSubOrchestration(requireName(action), action.instanceId, action.input);
+        return this.callSubOrchestration(requireName(action), action.instanceId, action.input, action.version);
       case ActionType.CallSubOrchestratorWithRetry:
         return this.withRetry(requireRetry(action), () =>
-          this.callSubOrchestration(requireName(action), action.instanceId, action.input),
+          this.callSubOrchestration(requireName(action), action.instanceId, action.input, action.version),
         );
       case ActionType.ContinueAsNew:
         this.continueAsNew = { input: action.input };
@@ -312,7 +314,7 @@ class ExtensionReplay {
     return this.openTask(id);
   }
 
-  private callSubOrchestration(name: string, instanceId: string | undefined, input: unknown): NetTask {
+  private callSubOrchestration(name: string, instanceId: string | undefined, input: unknown, version: string | undefined): NetTask {
     if (!this.env.isOrchestration(name)) {
       throw new ExtensionError(`The function '${name}' is not registered as an orchestrator function in this app.`);
     }
@@ -321,7 +323,7 @@ class ExtensionReplay {
     }
     const id = this.idCounter++;
     const childId = instanceId !== undefined && instanceId !== "" ? instanceId : `${this.env.instanceId}:${id}`;
-    this.pending.set(id, { kind: "subOrchestration", id, name, instanceId: childId, input });
+    this.pending.set(id, { kind: "subOrchestration", id, name, instanceId: childId, input, version: version === "" ? undefined : version });
     return this.openTask(id);
   }
 

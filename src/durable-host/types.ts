@@ -5,6 +5,7 @@
 import type { VirtualClock } from "./clock";
 import type { FailureDetails, InstanceStore } from "./store";
 import type { HistoryEvent, RuntimeStatus } from "./wire";
+import type { VersioningOptions } from "./versioning";
 
 export type SchemaName = "V1" | "V2" | "V3";
 
@@ -84,6 +85,18 @@ export interface DurableHostOptions {
   onProgress?: (event: HostProgressEvent) => void;
   /** Receives `context.log` output of every function. Default: discarded. */
   log?: HostLogger;
+  /**
+   * host.json's orchestration versioning settings (`defaultVersion`, `versionMatchStrategy`,
+   * `versionFailureStrategy`); absent ones take the documented defaults (no default version, CurrentOrOlder, Reject).
+   */
+  versioning?: VersioningOptions;
+  /**
+   * What happens to a sub-orchestration started under the id of a live instance. The extension documents no failure
+   * for it, and parents have been reported to wait forever (azure-functions-durable-extension#746, durabletask#1402):
+   * "ignored" (default) drops the start, so the parent never hears back; "failed" fails the parent's task, as an
+   * opt-in guard would. The product must work under both.
+   */
+  subOrchestrationIdInUse?: "ignored" | "failed";
 }
 
 export interface RunOptions {
@@ -109,6 +122,8 @@ export interface RunReport {
   readonly waitingForEvents: readonly (InstanceSummary & { readonly events: readonly string[] })[];
   /** Running instances with nothing pending at all: they can never finish (e.g. a retry timeout, upstream bug #629). */
   readonly stuck: readonly InstanceSummary[];
+  /** Instances with work this host left alone because their version does not match its versioning settings (Reject). */
+  readonly rejectedByVersion: readonly (InstanceSummary & { readonly version: string })[];
 }
 
 export interface InstanceStatus {
@@ -122,6 +137,8 @@ export interface InstanceStatus {
   readonly createdTime: Date;
   readonly lastUpdatedTime: Date;
   readonly parentInstanceId: string | undefined;
+  /** The version the instance was created with ("" when none). */
+  readonly version: string;
   readonly history: readonly HistoryEvent[];
   readonly replays: number;
 }
@@ -158,7 +175,7 @@ export interface HostStats {
 /** The host's instance operations, as the loopback client API calls them. */
 export interface InstanceOperations {
   /** Starts an instance from the JSON text of its input; 400 for an unknown orchestrator, 409 for a live id. */
-  startWithInputText(name: string, inputText: string | undefined, instanceId?: string): string;
+  startWithInputText(name: string, inputText: string | undefined, instanceId?: string, version?: string): string;
   getStatus(instanceId: string): InstanceStatus | undefined;
   listInstances(query?: InstanceQuery): InstanceStatus[];
   /** Delivers an external event whose data is JSON text; 404 (unknown instance) or 410 (already finished). */

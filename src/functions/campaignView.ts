@@ -79,7 +79,7 @@ export type ReadStatus = (instanceId: string, showInput: boolean) => Promise<Sta
  * their statuses, how many lanes have started and who was cancelled ahead) and their lanes (whose statuses list
  * their subscriptions as they stand), each running one with its run's phase and counts.
  */
-export async function liveMembers(read: ReadStatus, campaignInstanceId: string, queues: readonly string[]): Promise<{ members: CampaignViewMember[]; active: string[]; holders: Map<string, string> }> {
+export async function liveMembers(read: ReadStatus, queues: readonly string[]): Promise<{ members: CampaignViewMember[]; active: string[]; holders: Map<string, string> }> {
   const members: CampaignViewMember[] = [];
   const active: string[] = [];
   const holders = new Map<string, string>();
@@ -95,7 +95,7 @@ export async function liveMembers(read: ReadStatus, campaignInstanceId: string, 
     if (isLive(q)) active.push(queueId);
     const status = QueueStatusSchema.safeParse(q.customStatus);
     const listed = new Map<string, { member: CampaignMember; lane: string; live: boolean }>();
-    const laneIds = Array.from({ length: status.success ? status.data.lanes : 0 }, (_, l) => laneInstanceId(campaignInstanceId, input.data.queue, l));
+    const laneIds = Array.from({ length: status.success ? status.data.lanes : 0 }, (_, l) => laneInstanceId(queueId, l));
     const lanes = await Promise.all(laneIds.map((id) => read(id, false)));
     for (const [l, laneId] of laneIds.entries()) {
       const lane = lanes[l];
@@ -141,7 +141,7 @@ export async function readCampaign(client: df.DurableClient, instanceId: string)
   if (output.success) {
     members = output.data.summary.members;
   } else if (progress.success) {
-    const live = await liveMembers((id, showInput) => tryGetStatus(client, id, showInput), instanceId, progress.data.queues);
+    const live = await liveMembers((id, showInput) => tryGetStatus(client, id, showInput), progress.data.queues);
     members = live.members;
     active = live.active;
     holders = live.holders;

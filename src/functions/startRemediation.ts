@@ -14,9 +14,10 @@ import { findLiveInstance, isLive, statusUrls } from "./instances";
 /** Clock skew tolerated on attestation.approvedAt. */
 const FUTURE_SKEW_MS = 5 * 60 * 1000;
 
-export function newRunId(now: Date): string {
+/** `<time>-<nonce>`: the time to the second and `nonceDigits` random hex digits. */
+export function newRunId(now: Date, nonceDigits = 8): string {
   const stamp = now.toISOString().replace(/[-:]/g, "").replace(/\.\d+Z$/, "Z");
-  return `${stamp}-${randomUUID().slice(0, 8)}`;
+  return `${stamp}-${randomUUID().replace(/-/g, "").slice(0, nonceDigits)}`;
 }
 
 /** 400 when the exemption's approval is dated in the future (beyond clock skew). */

@@ -4,8 +4,11 @@
  */
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
-import { CampaignMemberSchema, CampaignSummarySchema } from "../../src/contracts/campaign";
+import { campaignInstanceId, campaignInstanceIdOf, CampaignMemberSchema, CampaignSummarySchema } from "../../src/contracts/campaign";
 import { remediationInstanceId } from "../../src/contracts/remediation";
+import { laneInstanceId, queueInstanceId } from "../../src/contracts/functions/campaign";
+import { runEndedEvent } from "../../src/contracts/functions/runStart";
+import { EventType } from "../../src/durable-host";
 import { type ApiHost, type ApiResponse } from "./apiHost";
 import { apiHosts } from "./apiHosts";
 import { apiScenario, APPROVED_AT, startBody, SUB } from "./fixtures";
@@ -60,7 +63,8 @@ describe("a campaign over HTTP", () => {
   it("classifies each subscription: runs the exemptible one as its own instance and reports the other with its reason", async () => {
     const h = await hosts.start({ scenario: apiScenario() });
     const started = await startCampaign(h);
-    expect(started.instanceId).toBe(`port25-campaign-${started.campaignId.toLowerCase()}`);
+    expect(started.instanceId).toBe(campaignInstanceId(started.campaignId));
+    expect(started.instanceId).toBe(campaignInstanceIdOf({ kind: "subscriptions", subscriptionIds: [SUB, FOREIGN] }));
     await h.product.run();
     const v = await view(h, started.instanceId);
     expect(v.runtimeStatus).toBe("Completed");
@@ -68,6 +72,10 @@ describe("a campaign over HTTP", () => {
     expect(bySub.get(SUB)).toMatchObject({ state: "done", category: "exemptible", runInstanceId: RUN, runStatus: "completed" });
     expect(bySub.get(SUB)?.counts).toMatchObject({ total: 6, failed: 0, pending: 0 });
     expect(bySub.get(FOREIGN)).toMatchObject({ state: "notExemptible", category: "unknown" });
+    // The run told its lane of its end (runEnded, with its output): the lane did not wait for a read of the instance.
+    const lane = h.product.host.getStatus(laneInstanceId(queueInstanceId(started.instanceId, started.campaignId, 0), 0));
+    expect(lane?.history.filter((e) => e.EventType === EventType.EventRaised).map((e) => e.Name)).toContain(runEndedEvent(z.string().parse(bySub.get(SUB)?.runId)));
+    expect(lane?.history.filter((e) => e.Name === "readRun")).toEqual([]);
     expect(bySub.get(FOREIGN)?.reason).toMatch(/could not be read.*SubscriptionNotFound/);
     expect(bySub.get(FOREIGN)?.runInstanceId).toBeUndefined();
     expect(v.summary).toMatchObject({ status: "completed", requestedBy: "alice@contoso.example" });

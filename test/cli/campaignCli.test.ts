@@ -459,6 +459,8 @@ describe("port25 audit of campaigns", () => {
     expect(r.stdout).toContain(`  ${SUB_A}: http://app/api/audit/runs/r-a?format=html`);
 
     answer(`GET /api/audit/campaigns/${CAMPAIGN}`, { status: 200, text: "<!doctype html><title>campaign</title>" });
+    // Given the instance id (every campaign over a target shares it), the CLI reads the campaign id from its view.
+    answer(`GET /api/campaigns/${INSTANCE}`, { status: 200, body: { instanceId: INSTANCE, campaignId: CAMPAIGN } });
     const file = join(work, "campaign.html");
     const html = await port25(["audit", ...remote(), "--campaign", INSTANCE, "--html", file]);
     expect(html.code).toBe(0);

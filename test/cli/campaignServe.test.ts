@@ -12,6 +12,7 @@ import { z } from "zod";
 import { fleet, scenario, SUBSCRIPTION_ID } from "../e2e/scenarios";
 import { ATTESTATION_ARGS, poll, spawnCli, startServe, type Served, type Run } from "../serve/serveProcess";
 import { CampaignStatusBodySchema } from "../../src/cli/campaignApi";
+import { campaignInstanceId } from "../../src/contracts/campaign";
 
 const VMS = 12;
 /** A subscription the token cannot read: the campaign reports it and leaves it alone. */
@@ -56,7 +57,7 @@ describe("a campaign from the command line, against port25 serve", () => {
     expect(started.code).toBe(0);
     const instanceId = /\(instance (port25-campaign-\S+)\)/.exec(started.stdout)?.[1] ?? "";
     const campaignId = /Started campaign (\S+)/.exec(started.stdout)?.[1] ?? "";
-    expect(instanceId).toBe(`port25-campaign-${campaignId.toLowerCase()}`);
+    expect(instanceId).toBe(campaignInstanceId(campaignId));
     expect(started.stdout).toContain(`status --app ${served.app} --id ${instanceId} --watch`);
 
     const waiting = await poll(

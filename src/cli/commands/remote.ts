@@ -397,7 +397,11 @@ async function verifyAudit(f: AuditFlagValues & RemoteOptions): Promise<CommandR
 
 /** One campaign's audit record (--html FILE: its report). */
 async function auditCampaign(f: AuditFlagValues & RemoteOptions, given: string): Promise<CommandResult> {
-  const campaignId = campaignIdOf(given);
+  // An instance id names the campaign over a target (every campaign of that target shares it): its view names the
+  // campaign id, which keys the audit record.
+  const campaignId = given.toLowerCase().startsWith(CAMPAIGN_INSTANCE_PREFIX)
+    ? parseAnswer(z.object({ campaignId: z.string() }), await callApi(f, "GET", `/api/campaigns/${encodeURIComponent(given)}`), "the campaign's view").campaignId
+    : campaignIdOf(given);
   const path = `/api/audit/campaigns/${encodeURIComponent(campaignId)}`;
   if (f.html !== undefined) {
     // Saved to a file, the report links the app's audit pages by their full address.

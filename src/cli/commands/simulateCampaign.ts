@@ -78,7 +78,7 @@ async function membersNow(stack: LocalStack, campaignId: string): Promise<{ memb
   const instanceId = campaignInstanceId(campaignId);
   const progress = CampaignProgressSchema.safeParse(host.getStatus(instanceId)?.customStatus);
   if (!progress.success) return { members: [], phase: "starting", message: undefined };
-  const live = await liveMembers((id) => Promise.resolve(host.getStatus(id)), instanceId, progress.data.queues);
+  const live = await liveMembers((id) => Promise.resolve(host.getStatus(id)), progress.data.queues);
   return { phase: progress.data.phase, message: progress.data.message, members: live.members };
 }
 

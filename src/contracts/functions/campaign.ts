@@ -1,6 +1,7 @@
 /**
  * Contracts of the campaign's durable functions: the campaign itself, its lanes, and the activities they call
- * (listing a management group's subscriptions, finding a subscription's live run, the campaign's audit record).
+ * (listing a management group's subscriptions, the campaign's audit record; a subscription's run is started and
+ * followed through runStart.ts).
  */
 import { z } from "zod";
 import { defineActivity, defineOrchestration } from "../define";
@@ -112,14 +113,18 @@ export const QueueStatusSchema = z.object({
 });
 export type QueueStatus = z.output<typeof QueueStatusSchema>;
 
-/** Instance id of a queue of a campaign. */
-export function queueInstanceId(campaignInstanceId: string, queue: number): string {
-  return `${campaignInstanceId}:q${queue}`;
+/**
+ * Instance id of a queue of a campaign. It names the campaign id as well as the campaign's instance, which every
+ * campaign over the same target shares: a queue left running by a terminated campaign never has the id a later
+ * campaign's queue is started under (a sub-orchestration start under a live id is never answered: docs/architecture.md).
+ */
+export function queueInstanceId(campaignInstanceId: string, campaignId: string, queue: number): string {
+  return `${campaignInstanceId}:${campaignId.toLowerCase()}:q${queue}`;
 }
 
 /** Instance id of a queue's `lane`-th lane. */
-export function laneInstanceId(campaignInstanceId: string, queue: number, lane: number): string {
-  return `${queueInstanceId(campaignInstanceId, queue)}l${lane}`;
+export function laneInstanceId(queueInstanceId: string, lane: number): string {
+  return `${queueInstanceId}l${lane}`;
 }
 
 /** Name of the event that cancels one subscription of a campaign before its run starts. */
@@ -137,17 +142,6 @@ export const listManagementGroupSubscriptionsActivity = defineActivity(
   ListManagementGroupSubscriptionsInput,
   ListManagementGroupSubscriptionsOutput,
 );
-
-/** The live run of a subscription, whoever started it (none when its instance is not running). */
-export const FindLiveRunInput = z.object({ subscriptionId: SubscriptionIdSchema });
-export const FindLiveRunOutput = z.object({
-  live: z.boolean(),
-  instanceId: z.string(),
-  runtimeStatus: z.string().optional(),
-  runId: z.string().optional(),
-  requestedBy: z.string().optional(),
-});
-export const findLiveRunActivity = defineActivity("findLiveRun", FindLiveRunInput, FindLiveRunOutput);
 
 export const recordCampaignStartedActivity = defineActivity("recordCampaignStarted", CampaignInputSchema, AuditWriteOutput);
 export const recordCampaignCompletedActivity = defineActivity("recordCampaignCompleted", CampaignRecordSchema, AuditWriteOutput);

@@ -177,3 +177,34 @@ df.app.orchestration("BigStatus", function* (context: OrchestrationContext) {
   const greeting: unknown = yield context.df.callActivity("Greet", "status");
   return greeting;
 });
+
+/**
+ * A breaking change made the documented way: instances of version "1.0" keep the old step, newer ones take the new
+ * one. Waits for "Go" between the two, so a test can stop a host mid-run and continue on another.
+ */
+df.app.orchestration("Versioned", function* (context: OrchestrationContext) {
+  const first: unknown = yield context.df.callActivity("Greet", "first");
+  yield context.df.waitForExternalEvent("Go");
+  const second: unknown = context.df.version === "1.0" ? yield context.df.callActivity("Greet", "old step") : yield context.df.callActivity("Echo", "new step");
+  const child: unknown = yield context.df.callSubOrchestrator("VersionOfChild", null);
+  return { version: context.df.version, first, second, child };
+});
+
+df.app.orchestration("VersionOfChild", function* (context: OrchestrationContext) {
+  yield context.df.callActivity("Echo", null);
+  return context.df.version;
+});
+
+/** Waits for its child, whose instance id the input names, racing a deadline of one hour. */
+df.app.orchestration("ParentWithDeadline", function* (context: OrchestrationContext) {
+  const childId = context.df.getInput<string>();
+  const child = context.df.callSubOrchestrator("ChildEcho", { value: 21 }, childId);
+  const deadline = context.df.createTimer(new Date(context.df.currentUtcDateTime.getTime() + 3_600_000));
+  // Task.any never faults: a failed child wins the race as a faulted task.
+  const winner: unknown = yield context.df.Task.any([child, deadline]);
+  if (winner === deadline) return { outcome: "deadline" };
+  deadline.cancel();
+  const result: unknown = child.result;
+  if (child.isFaulted) return { outcome: "failed", message: result instanceof Error ? result.message : String(result) };
+  return { outcome: "answered", result };
+});

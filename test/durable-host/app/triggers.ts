@@ -40,6 +40,15 @@ df.app.client.http("ManageInstance", {
         const all = await client.getStatusBy({ runtimeStatus: [df.OrchestrationRuntimeStatus.Completed] });
         return { jsonBody: all.map((s) => s.instanceId).sort() };
       }
+      case "startVersioned":
+        return { jsonBody: { id: await client.startNew("Versioned", { instanceId: id, version: request.query.get("version") ?? "" }) } };
+      case "readEntity":
+        try {
+          const state = await client.readEntityState(new df.EntityId("Counter", id));
+          return { jsonBody: { entityExists: state.entityExists } };
+        } catch (e) {
+          return { status: 500, jsonBody: { error: e instanceof Error ? e.message : String(e) } };
+        }
       default:
         return { status: 400 };
     }

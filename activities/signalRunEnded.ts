@@ -1,0 +1,25 @@
+/**
+ * Activity: tells the instance waiting for a run (its lane, a re-verification) that the run ended, with its output,
+ * as an external event. A waiter that has ended (404, 410) is not an error: nobody is waiting any more.
+ */
+import * as df from "durable-functions";
+import { bindActivity, type BoundActivity } from "../src/functions/registerActivity";
+import { runEndedEvent, signalRunEndedActivity } from "../src/contracts/functions/runStart";
+import { ensureError } from "../src/errors";
+
+export function signalRunEnded(): BoundActivity {
+  return bindActivity(
+    signalRunEndedActivity,
+    async ({ waiterInstanceId, runId, output }, context) => {
+      try {
+        await df.getClient(context).raiseEvent(waiterInstanceId, runEndedEvent(runId), output);
+        return { delivered: true };
+      } catch (e) {
+        const message = ensureError(e).message;
+        if (/No instance with ID|\b404\b/i.test(message)) return { delivered: false, detail: message.slice(0, 300) };
+        throw e;
+      }
+    },
+    { durableClient: true },
+  );
+}
