@@ -178,6 +178,9 @@ export interface WatcherRecord {
   location: string;
 }
 
+/** The first api-version whose scale-set powerOff refuses deallocated instances (Azure/azure-rest-api-specs#31426). */
+const SCALE_SET_POWER_OFF_REFUSAL_API_VERSION = "2024-07-01";
+
 const TRANSITIONAL: Record<PowerOp, PowerState> = { powerOff: "stopping", deallocate: "deallocating", start: "starting" };
 const TARGET: Record<PowerOp, StablePower> = { powerOff: "stopped", deallocate: "deallocated", start: "running" };
 
@@ -447,6 +450,30 @@ export class World {
   }
 
   /**
+   * Azure refuses powerOff of a VM that is deallocated or being deallocated: 409 OperationNotAllowed, "Operation
+   * 'powerOff' is not allowed on VM '<name>' since the VM is either deallocated or marked to be deallocated"
+   * (hashicorp/terraform-provider-azurerm#28218, microsoft/AzureTRE#4135). The REST spec says the same of a scale set
+   * with such an instance, and of its instances, from api-version 2024-07-01 (Azure/azure-rest-api-specs#31426);
+   * earlier api-versions are not held to it.
+   */
+  private refusePowerOffOfDeallocated(machines: readonly Machine[], apiVersion: string): void {
+    const refused = machines.filter((m) => m.power === "deallocated" || m.power === "deallocating" || m.pending?.kind === "deallocate");
+    const first = refused[0];
+    if (first === undefined) return;
+    if (first.instanceId === undefined) {
+      throw new ArmHttpError(409, "OperationNotAllowed", `Operation 'powerOff' is not allowed on VM '${first.name}' since the VM is either deallocated or marked to be deallocated.`);
+    }
+    if (apiVersion < SCALE_SET_POWER_OFF_REFUSAL_API_VERSION) return;
+    const set = /\/virtualMachineScaleSets\/([^/]+)/i.exec(first.resourceId)?.[1] ?? first.name;
+    const ids = refused.map((m) => m.instanceId ?? "").join(", ");
+    throw new ArmHttpError(
+      409,
+      "OperationNotAllowed",
+      `Operation 'powerOff' is not allowed on VM scale set '${set}' since its virtual machine(s) ${ids} are either deallocated or marked to be deallocated.`,
+    );
+  }
+
+  /**
    * Starts powerOff/deallocate/start on one VM or a set of scale-set instances. A machine already in the
    * target state is a no-op; one already doing the same operation joins it (ARM answers retries idempotently).
    */
@@ -457,6 +484,7 @@ export class World {
     now: number,
   ): Operation {
     for (const m of machines) this.settleMachine(m, now);
+    if (kind === "powerOff") this.refusePowerOffOfDeallocated(machines, ctx.apiVersion);
     const joined = machines.length > 0 && machines.every((m) => m.pending?.kind === kind) ? machines[0]?.pending?.op : undefined;
     if (joined !== undefined && machines.every((m) => m.pending?.op === joined)) return joined;
     for (const m of machines) {
@@ -486,7 +514,7 @@ export class World {
       };
       this.logActivity(op.activity, "Started", now);
     }
-    const movers = machines.filter((m) => m.power !== TARGET[kind] && !(kind === "powerOff" && m.power === "deallocated"));
+    const movers = machines.filter((m) => m.power !== TARGET[kind]);
     if (movers.length === 0) return op;
     const stuck = this.faults.take("stuckTransition", ctx);
     const failed = this.faults.take("lroFailed", ctx);
