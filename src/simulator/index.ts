@@ -13,6 +13,7 @@ import type { Scenario, ScenarioInput } from "./scenario";
 import { createHandler, type RequestLogEntry, type SubscriptionHost } from "./server";
 import { Hierarchy } from "./tenant";
 import { ComputeThrottler, Throttler } from "./throttle";
+import { ActorEngine } from "./actors";
 import { subnetPrefixes, World, type PowerState, type SimClock, type StateChange } from "./world";
 
 export { loadScenario, ScenarioSchema, type Scenario, type ScenarioInput } from "./scenario";
@@ -140,6 +141,7 @@ export async function startSimulator(opts: SimulatorOptions): Promise<SimulatorH
     const own = tenantId === undefined || scenario.subscription.tenantId !== undefined ? scenario : { ...scenario, subscription: { ...scenario.subscription, tenantId } };
     // The response shapes draw from their own stream: adding a draw never shifts the seed's jitter, ids or faults.
     const world = new World(own, rng, faults, clock.now(), createRng((subSeed ^ 0x5bd1e995) >>> 0));
+    if (own.actors.length > 0) world.actors = new ActorEngine(own.actors, clock.now(), world.subscriptionId);
     hosts.set(world.subscriptionId, {
       world,
       throttler: new Throttler(b.throttling.enabled, b.throttling, clock.now()),

@@ -214,6 +214,8 @@ async function serveSubscription(d: FrontDoorDeps, host: SubscriptionHost, q: In
   if (q.apiVersion === undefined)
     throw new ArmHttpError(400, "MissingApiVersionParameter", "The api-version query parameter (?api-version=) is required for all requests.");
   const now = d.clock.now();
+  // Other actors' events due by now take effect first, each at its own time (actors.ts).
+  w.settleActors(now);
   const budget = host.throttler.take(q.kind, now);
   if (!budget.ok) {
     throttled();
@@ -259,6 +261,9 @@ async function serveSubscription(d: FrontDoorDeps, host: SubscriptionHost, q: In
       );
     }
   }
+  // The product's first write on a VM: events scripted for that moment land just before it is handled.
+  if (q.method !== "GET" && params["vm"] !== undefined && params["rg"] !== undefined)
+    w.touch(`/subscriptions/${w.subscriptionId}/resourcegroups/${params["rg"]}/providers/microsoft.compute/virtualmachines/${params["vm"]}`, now);
   const ctx = { operation: route.operation, kind: q.kind, path: q.url.pathname.toLowerCase(), apiVersion: q.apiVersion };
   const faults = host.faults;
   const spike = faults.take("latencySpike", ctx);
