@@ -52,6 +52,8 @@ export const ACTOR_KINDS: { [K in ActorKind]: Handler<Extract<ActorEvent, { kind
 export interface ActorRecord {
   index: number;
   kind: ActorKind;
+  /** The VM acted on (as the scenario names it: the group's own spelling). */
+  resourceId: string;
   at: number;
   outcome: "done" | "refused";
   refused?: string;
@@ -109,6 +111,7 @@ export class ActorEngine implements ActorHooks {
   private fire(w: World, p: Pending, at: number): void {
     const e = p.event;
     const vm = e.kind === "create" ? undefined : w.findVm(e.resourceGroup, e.vm);
+    const resourceId = vm?.id ?? (e.kind === "create" ? w.vmIdOf(String(e.vm["resourceGroup"]), String(e.vm["name"])) : w.vmIdOf(e.resourceGroup, e.vm));
     const handler = ACTOR_KINDS[e.kind] as Handler<ActorEvent>;
     const result = handler(w, { event: e, vm, at });
     if (result.busyUntil !== undefined) {
@@ -117,9 +120,9 @@ export class ActorEngine implements ActorHooks {
         this.queue.push({ ...p, due: Math.max(result.busyUntil, at) });
         return;
       }
-      this.log.push({ index: p.index, kind: e.kind, at, outcome: "refused", refused: "AnotherOperationInProgress" });
+      this.log.push({ index: p.index, kind: e.kind, resourceId, at, outcome: "refused", refused: "AnotherOperationInProgress" });
       return;
     }
-    this.log.push({ index: p.index, kind: e.kind, at, outcome: result.refused === undefined ? "done" : "refused", ...(result.refused !== undefined ? { refused: result.refused } : {}) });
+    this.log.push({ index: p.index, kind: e.kind, resourceId, at, outcome: result.refused === undefined ? "done" : "refused", ...(result.refused !== undefined ? { refused: result.refused } : {}) });
   }
 }

@@ -13,7 +13,7 @@ import type { Scenario, ScenarioInput } from "./scenario";
 import { createHandler, type RequestLogEntry, type SubscriptionHost } from "./server";
 import { Hierarchy } from "./tenant";
 import { ComputeThrottler, Throttler } from "./throttle";
-import { ActorEngine } from "./actors";
+import { ActorEngine, type ActorRecord } from "./actors";
 import { subnetPrefixes, World, type PowerState, type SimClock, type StateChange } from "./world";
 
 export { loadScenario, ScenarioSchema, type Scenario, type ScenarioInput } from "./scenario";
@@ -105,6 +105,8 @@ export interface SimulatorHandle {
   /** The management-group hierarchy (empty for a single-subscription scenario). */
   managementGroups: SimManagementGroup[];
   requestLog(): RequestLogEntry[];
+  /** What the scenario's other actors did so far (actors.ts), in the order they acted; each subscription's in turn. */
+  actorLog(): ActorRecord[];
   /** Power-state changes, oldest first: of one resource, or of every subscription's resources. */
   timeline(resourceId?: string): StateChange[];
   /** One subscription's state (default: the first). */
@@ -226,6 +228,13 @@ export async function startSimulator(opts: SimulatorOptions): Promise<SimulatorH
     tenantId: first.tenantId,
     managementGroups: groups,
     requestLog: () => [...log],
+    actorLog: () => {
+      const now = clock.now();
+      return worlds.flatMap((w) => {
+        w.settleAll(now);
+        return w.actors instanceof ActorEngine ? [...w.actors.log] : [];
+      });
+    },
     timeline: (resourceId) => {
       const now = clock.now();
       const sub = resourceId === undefined ? undefined : /^\/subscriptions\/([^/]+)/i.exec(resourceId)?.[1]?.toLowerCase();

@@ -405,9 +405,14 @@ export class World {
     this.actors?.fireTouch(this, resourceId.toLowerCase(), now);
   }
 
+  /** A VM's resource id, whether or not it exists. */
+  vmIdOf(resourceGroup: string, name: string): string {
+    return `/subscriptions/${this.subscriptionId}/resourceGroups/${resourceGroup}/providers/Microsoft.Compute/virtualMachines/${name}`;
+  }
+
   /** A VM by resource group and name, if it (still) exists. */
   findVm(resourceGroup: string, name: string): VmRecord | undefined {
-    return this.vms.get(`/subscriptions/${this.subscriptionId}/resourcegroups/${resourceGroup}/providers/microsoft.compute/virtualmachines/${name}`.toLowerCase());
+    return this.vms.get(this.vmIdOf(resourceGroup, name).toLowerCase());
   }
 
   /**

@@ -66,6 +66,9 @@ function isWrite(entry: { kind: string }): boolean {
   return entry.kind === "write" || entry.kind === "delete";
 }
 
+/** Reasons that say another actor decided a resource's state. */
+const OTHERS_REASONS: ReadonlySet<string> = new Set(["changedByOther", "evicted", "disappeared", "createdAfterPlan"]);
+
 export function checkInvariants(sim: SimulatorHandle, result: RemediationResult, scenario: Scenario): Violation[] {
   const violations: Violation[] = [];
   const add = (invariant: Violation["invariant"], message: string): void => {
@@ -77,6 +80,9 @@ export function checkInvariants(sim: SimulatorHandle, result: RemediationResult,
   const options = result.input.options;
   const outcomeOf = new Map<string, RemediationResult["outcomes"][number][]>();
   for (const o of result.outcomes) outcomeOf.set(key(o.resourceId), [...(outcomeOf.get(key(o.resourceId)) ?? []), o]);
+  // Other actors (owners, the platform): what they did, by VM. Their changes are theirs, not the run's.
+  const others = new Map<string, { kind: string; at: number }[]>();
+  for (const a of sim.actorLog()) if (a.outcome === "done") others.set(key(a.resourceId), [...(others.get(key(a.resourceId)) ?? []), { kind: a.kind, at: a.at }]);
   const byMachine = new Map<string, StateChange[]>();
   for (const c of timeline) byMachine.set(machineKey(c), [...(byMachine.get(machineKey(c)) ?? []), c]);
 
@@ -105,6 +111,20 @@ export function checkInvariants(sim: SimulatorHandle, result: RemediationResult,
         o.leftDown.manualAction.trim().length > 0 &&
         (m.instanceId === undefined || (o.leftDown.instanceIds ?? []).includes(m.instanceId)),
     );
+    const acted = m.instanceId === undefined ? others.get(m.resource) : undefined;
+    if (acted !== undefined) {
+      // 1 and 2 with other actors: it ends as they left it (or is reported otherwise), and the run never starts a
+      // VM someone else stopped, deallocated or evicted before the run's first write on it.
+      const last = acted[acted.length - 1]?.kind ?? "";
+      const theirs: Record<string, string> = { stop: "stopped", deallocate: "deallocated", evict: "deallocated", start: "running", create: "running" };
+      const said = outcomes.some((o) => o.reasonCode !== undefined && OTHERS_REASONS.has(o.reasonCode)) || leftDown;
+      if (!said && m.final !== "running" && m.final !== theirs[last]) add(1, `${m.name} ends ${m.final} after ${acted.map((a) => a.kind).join(", ")} by others, and no outcome says why`);
+      const firstWrite = log.find((e) => e.method === "POST" && key(e.path).startsWith(`${m.resource}/`))?.at ?? Number.POSITIVE_INFINITY;
+      const downedFirst = acted.find((a) => (a.kind === "stop" || a.kind === "deallocate" || a.kind === "evict") && a.at <= firstWrite);
+      const started = log.filter((e) => e.method === "POST" && key(e.path) === `${m.resource}/start` && e.status < 300 && downedFirst !== undefined && e.at >= downedFirst.at);
+      if (started.length > 0) add(2, `${m.name} was ${downedFirst?.kind ?? "stopped"} by someone else before the run touched it, and the run started it`);
+      continue;
+    }
     // 1
     if (initial === "running" && m.final !== "running" && !leftDown) add(1, `${m.name} was running and ends ${m.final}, and is not reported left down with a reason`);
     // 2
@@ -171,7 +191,8 @@ export function checkInvariants(sim: SimulatorHandle, result: RemediationResult,
       const n = outcomeOf.get(r.id)?.length ?? 0;
       if (n !== 1) add(5, `${r.name} has ${n} outcomes`);
     }
-    const known = new Set(resources.map((r) => r.id));
+    // A VM others deleted during the run keeps its one outcome (disappeared, evicted).
+    const known = new Set([...resources.map((r) => r.id), ...others.keys()]);
     for (const o of result.outcomes) if (!known.has(key(o.resourceId))) add(5, `outcome for a resource the subscription does not have: ${o.resourceId}`);
   } else if (result.outcomes.length > 0) {
     add(5, "outcomes were reported without a plan");
