@@ -8,7 +8,10 @@
  * (one listing serves every poll of the next few seconds; the next poll waits until it is renewed), else by the
  * VM's own reads: the operation's status while it runs, the resource itself to confirm the final state. Anything
  * the listing cannot vouch for (missing, failed, no sign of the step) is read on the VM itself, so every failure
- * below is met as before. A step's send skips its state read when the poll before it just saw the state. A happy
+ * below is met as before. A resource's first write always reads first and compares with the plan: what someone else
+ * stopped, deallocated, started, deleted or evicted since is left as they chose, with its own reason (changedByOther,
+ * disappeared, evicted) and who and when from the Activity Log. A later step's send skips its state read when the poll
+ * before it just saw the state. A happy
  * cycle then costs three POSTs and a share of the listings (under one read at hundreds of VMs in flight); read on
  * its own, about nine requests: per step the POST and one to three status reads, plus the final confirmation.
  *

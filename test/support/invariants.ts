@@ -119,8 +119,11 @@ export function checkInvariants(sim: SimulatorHandle, result: RemediationResult,
       const theirs: Record<string, string> = { stop: "stopped", deallocate: "deallocated", evict: "deallocated", start: "running", create: "running" };
       const said = outcomes.some((o) => o.reasonCode !== undefined && OTHERS_REASONS.has(o.reasonCode)) || leftDown;
       if (!said && m.final !== "running" && m.final !== theirs[last]) add(1, `${m.name} ends ${m.final} after ${acted.map((a) => a.kind).join(", ")} by others, and no outcome says why`);
+      // What the run's read before its first write could see: a stop landing between that read and the powerOff is
+      // joined by Azure (the same action already under way), indistinguishable from the run's own.
       const firstWrite = log.find((e) => e.method === "POST" && key(e.path).startsWith(`${m.resource}/`))?.at ?? Number.POSITIVE_INFINITY;
-      const downedFirst = acted.find((a) => (a.kind === "stop" || a.kind === "deallocate" || a.kind === "evict") && a.at <= firstWrite);
+      const readBefore = Math.max(Number.NEGATIVE_INFINITY, ...log.filter((e) => e.method === "GET" && e.at <= firstWrite && key(e.path).startsWith(m.resource)).map((e) => e.at));
+      const downedFirst = acted.find((a) => (a.kind === "stop" || a.kind === "deallocate" || a.kind === "evict") && (a.at <= readBefore || (a.kind !== "stop" && a.at <= firstWrite)));
       const started = log.filter((e) => e.method === "POST" && key(e.path) === `${m.resource}/start` && e.status < 300 && downedFirst !== undefined && e.at >= downedFirst.at);
       if (started.length > 0) add(2, `${m.name} was ${downedFirst?.kind ?? "stopped"} by someone else before the run touched it, and the run started it`);
       continue;
@@ -135,7 +138,8 @@ export function checkInvariants(sim: SimulatorHandle, result: RemediationResult,
   }
 
   // 3: groups from the scenario (availability sets and flexible scale sets by resource group + name).
-  const busy = busyIntervals(timeline);
+  // Transitions of VMs other actors moved are not the run's: they count toward no cap and no halted run's writes.
+  const busy = busyIntervals(timeline.filter((c) => c.instanceId !== undefined || !others.has(key(c.resourceId))));
   const vmIdByName = new Map(snapshot.vms.map((vm) => [`${vm.resourceGroup}/${vm.name}`.toLowerCase(), key(vm.id)] as const));
   const groups = new Map<string, { cap: number; ids: string[] }>();
   for (const vm of scenario.vms) {
