@@ -117,7 +117,9 @@ export function checkInvariants(sim: SimulatorHandle, result: RemediationResult,
       // VM someone else stopped, deallocated or evicted before the run's first write on it.
       const last = acted[acted.length - 1]?.kind ?? "";
       const theirs: Record<string, string> = { stop: "stopped", deallocate: "deallocated", evict: "deallocated", start: "running", create: "running" };
-      const said = outcomes.some((o) => o.reasonCode !== undefined && OTHERS_REASONS.has(o.reasonCode)) || leftDown;
+      // Said: another actor's reason, left down, or the run's own outcome naming the state it ends in (an owner's
+      // no-op, e.g. a stop of a VM already stopped, leaves the run's plan for it standing).
+      const said = outcomes.some((o) => (o.reasonCode !== undefined && OTHERS_REASONS.has(o.reasonCode)) || o.stateAfter === m.final) || leftDown;
       if (!said && m.final !== "running" && m.final !== theirs[last]) add(1, `${m.name} ends ${m.final} after ${acted.map((a) => a.kind).join(", ")} by others, and no outcome says why`);
       // What the run's read before its first write could see: a stop landing between that read and the powerOff is
       // joined by Azure (the same action already under way), indistinguishable from the run's own.
