@@ -2,7 +2,9 @@
  * Activity: one power step (power off, deallocate, start) on a VM or on instances of a uniform scale set.
  * Reads the current state first (or takes the state the orchestration's last poll just saw, `knownState`) and sends
  * the request only where the step is still needed, so a re-run after a lost completion sends nothing twice.
- * Throttling, conflicts and ARM's refusals come back as data.
+ * Throttling, conflicts and ARM's refusals come back as data. On a resource's first write (`expectedState`) it always
+ * reads, and sends nothing when someone else has changed the resource since the plan: the product never powers off,
+ * deallocates or starts a machine on a state its owner has since changed.
  */
 import type { z } from "zod";
 import { bindActivity, type BoundActivity } from "../src/functions/registerActivity";
@@ -44,20 +46,33 @@ type SentJournal = Map<string, Output>;
 const SENT_JOURNAL_SIZE = 20_000;
 
 async function beginOnVm(arm: ArmGateway, input: Input, journal: SentJournal): Promise<Output> {
+  if (input.expectedState !== undefined) {
+    const key = `${input.resourceId.toLowerCase()}|${input.step}|${input.requestedAt ?? ""}`;
+    const sent = input.requestedAt !== undefined ? journal.get(key) : undefined;
+    if (sent !== undefined) return sent;
+    const state = await arm.getVmState(input.resourceId);
+    if (!state.exists) return notFound(input.resourceId);
+    if (state.powerState !== input.expectedState) return { status: "changed", state: state.powerState };
+    const answer = await decide(input, state.powerState, () => arm.beginVmPowerOperation(input.resourceId, input.step));
+    if (input.requestedAt !== undefined && answer.status === "started") remember(journal, key, answer);
+    return answer;
+  }
   if (input.knownState !== undefined) {
     const key = `${input.resourceId.toLowerCase()}|${input.step}|${input.requestedAt ?? ""}`;
     const sent = input.requestedAt !== undefined ? journal.get(key) : undefined;
     if (sent !== undefined) return sent;
     const answer = await decide(input, input.knownState, () => arm.beginVmPowerOperation(input.resourceId, input.step));
-    if (input.requestedAt !== undefined && answer.status === "started") {
-      if (journal.size >= SENT_JOURNAL_SIZE) journal.delete(journal.keys().next().value ?? "");
-      journal.set(key, answer);
-    }
+    if (input.requestedAt !== undefined && answer.status === "started") remember(journal, key, answer);
     return answer;
   }
   const state = await arm.getVmState(input.resourceId);
   if (!state.exists) return notFound(input.resourceId);
   return decide(input, state.powerState, () => arm.beginVmPowerOperation(input.resourceId, input.step));
+}
+
+function remember(journal: SentJournal, key: string, answer: Output): void {
+  if (journal.size >= SENT_JOURNAL_SIZE) journal.delete(journal.keys().next().value ?? "");
+  journal.set(key, answer);
 }
 
 async function decide(input: Input, state: PowerState, send: () => Promise<OperationHandle>): Promise<Output> {
@@ -79,6 +94,11 @@ async function beginOnScaleSet(arm: ArmGateway, input: Input): Promise<Output> {
   // Instances that vanished (scale-in) need nothing more.
   const present = wanted.filter((id) => byId.has(id));
   const states = present.map((id) => byId.get(id) ?? "unknown");
+  if (input.expectedState !== undefined) {
+    // A first write: instances someone else changed since the plan make the whole set theirs for this run.
+    const changed = present.filter((id) => byId.get(id) !== input.expectedState);
+    if (changed.length > 0) return { status: "changed", state: commonState(changed.map((id) => byId.get(id) ?? "unknown")), instanceIds: changed };
+  }
   const todo = present.filter((id) => {
     const s = byId.get(id) ?? "unknown";
     return !stepSatisfied(input.step, s) && !stepInTransition(input.step, s);

@@ -8,7 +8,10 @@
  * (one listing serves every poll of the next few seconds; the next poll waits until it is renewed), else by the
  * VM's own reads: the operation's status while it runs, the resource itself to confirm the final state. Anything
  * the listing cannot vouch for (missing, failed, no sign of the step) is read on the VM itself, so every failure
- * below is met as before. A step's send skips its state read when the poll before it just saw the state. A happy
+ * below is met as before. A resource's first write always reads first and compares with the plan: what someone else
+ * stopped, deallocated, started, deleted or evicted since is left as they chose, with its own reason (changedByOther,
+ * disappeared, evicted) and who and when from the Activity Log. A later step's send skips its state read when the poll
+ * before it just saw the state. A happy
  * cycle then costs three POSTs and a share of the listings (under one read at hundreds of VMs in flight); read on
  * its own, about nine requests: per step the POST and one to three status reads, plus the final confirmation.
  *
@@ -29,6 +32,8 @@ import { callActivity, registerOrchestration } from "../src/contracts/durable";
 import { cycleResourceOrchestration, type CycleResourceInput } from "../src/contracts/functions/cycleResource";
 import { beginPowerOperationActivity } from "../src/contracts/functions/beginPowerOperation";
 import { readPowerStateActivity, type ReadPowerStateResult } from "../src/contracts/functions/readPowerState";
+import { readPowerEventsActivity } from "../src/contracts/functions/readPowerEvents";
+import type { PowerEvent } from "../src/contracts/discovery";
 import { observePowerStateActivity, type ObservePowerStateResult } from "../src/contracts/functions/observePowerState";
 import { STEP_TARGET, stepSatisfied, type ArmFailure, type CycleKind } from "../src/contracts/functions/common";
 import { addSeconds } from "../src/contracts/functions/clock";
@@ -53,7 +58,17 @@ const NEXT_POLL: Readonly<Record<PowerStep, number>> = { powerOff: 5, deallocate
 
 type StepResult =
   | { ok: true; performed: boolean; state: string }
-  | { ok: false; outcome: "failed" | "skipped"; reasonCode: ReasonCode; message: string; errorCode?: string; state: string; performed?: boolean };
+  | {
+      ok: false;
+      outcome: "failed" | "skipped";
+      reasonCode: ReasonCode;
+      message: string;
+      errorCode?: string;
+      state: string;
+      performed?: boolean;
+      /** Someone else changed the resource since the plan (or deleted it): from the plan's state to this one. */
+      changedFrom?: string;
+    };
 type StepFailure = Extract<StepResult, { ok: false }>;
 
 /** Codes of a failed power operation that ARM documents as safe to send again unchanged. */
@@ -264,12 +279,19 @@ function* beginStep(
   lastState: string,
   pastDeadline: () => boolean,
   knownState: PowerState | undefined,
+  expected: PowerState | undefined,
 ): Generator<Task, StepResult | Monitor, unknown> {
   const entry = input.entry;
   let trusted = knownState;
   for (let attempt = 1; ; attempt++) {
-    // The state just observed spares the activity its own read, until a conflict says it was wrong (throttling does not).
-    const known = kind === "vm" && trusted !== undefined ? { knownState: trusted, requestedAt: nowIso(context) } : {};
+    // The resource's first write always reads, against the plan's state (someone else may have acted since the plan);
+    // later steps may send on the state the last poll just saw, until a conflict says it was wrong (throttling does not).
+    const known =
+      expected !== undefined
+        ? { expectedState: expected, requestedAt: nowIso(context) }
+        : kind === "vm" && trusted !== undefined
+          ? { knownState: trusted, requestedAt: nowIso(context) }
+          : {};
     const begun = yield* callActivity(
       context,
       beginPowerOperationActivity,
@@ -277,6 +299,18 @@ function* beginStep(
       transientRetry(),
     );
     switch (begun.status) {
+      case "changed": {
+        const from = expected ?? lastState;
+        const which = begun.instanceIds !== undefined ? `instance(s) ${begun.instanceIds.join(", ")} of ${entry.name}` : entry.name;
+        return {
+          ok: false,
+          outcome: "skipped",
+          reasonCode: "changedByOther",
+          message: `${which} was ${from} when planned and is ${begun.state} now: someone else changed it since the plan; nothing was sent`,
+          state: begun.state,
+          changedFrom: from,
+        };
+      }
       case "alreadyDone":
         return { ok: true, performed: false, state: begun.state };
       case "inTransition":
@@ -292,8 +326,26 @@ function* beginStep(
         };
       }
       case "notFound":
-        return { ok: false, outcome: "skipped", reasonCode: "disappeared", message: `${entry.name} disappeared during the run`, errorCode: begun.code, state: "absent" };
+        return { ok: false, outcome: "skipped", reasonCode: "disappeared", message: `${entry.name} disappeared during the run`, errorCode: begun.code, state: "absent", changedFrom: expected ?? lastState };
       case "failed":
+        if (step === "powerOff" && begun.code.toLowerCase() === "operationnotallowed") {
+          // Azure refuses powerOff of a VM deallocated or being deallocated (azure-facts §5d): someone deallocated it
+          // between our read and our request. Read again, and leave it as they chose.
+          const raced = yield* readAfterRefusal(context, entry, kind, track.instanceIds);
+          if (raced === "gone") return { ok: false, outcome: "skipped", reasonCode: "disappeared", message: `${entry.name} disappeared during the run`, state: "absent", changedFrom: expected ?? lastState };
+          if (raced !== undefined && (raced.includes("deallocat") || (expected !== undefined && raced !== expected))) {
+            const from = expected ?? lastState;
+            return {
+              ok: false,
+              outcome: "skipped",
+              reasonCode: "changedByOther",
+              message: `${entry.name} was ${from} when planned and is ${raced} now: someone else changed it since the plan (Azure refused powerOff: ${begun.message}); nothing was sent`,
+              errorCode: begun.code,
+              state: raced,
+              changedFrom: from,
+            };
+          }
+        }
         return {
           ok: false,
           outcome: "failed",
@@ -320,6 +372,27 @@ function* beginStep(
   }
 }
 
+/** The state read after a refusal: a VM's power state, the named instances' states, "gone", or undefined when unreadable. */
+function* readAfterRefusal(
+  context: OrchestrationContext,
+  entry: PlanEntry,
+  kind: CycleKind,
+  instanceIds: string[] | undefined,
+): Generator<Task, string | undefined, unknown> {
+  const read = yield* callActivity(
+    context,
+    readPowerStateActivity,
+    { resourceId: entry.resourceId, kind, ...(instanceIds !== undefined ? { instanceIds } : {}), readStateWhenDone: true },
+    transientRetry(),
+  );
+  if (read.status === "notFound") return "gone";
+  if (read.status !== "ok" || read.resource === undefined) return undefined;
+  if (!read.resource.exists) return "gone";
+  if (kind === "vm") return read.resource.powerState;
+  const states = [...new Set((read.resource.instances ?? []).map((i) => i.powerState))];
+  return states.join("/");
+}
+
 function* runStep(
   context: OrchestrationContext,
   input: CycleResourceInput,
@@ -328,6 +401,7 @@ function* runStep(
   confirm: boolean,
   lastState: string,
   knownState?: PowerState,
+  expected?: PowerState,
 ): Generator<Task, StepResult, unknown> {
   const entry = input.entry;
   const kind: CycleKind = entry.kind === "scaleSet" ? "scaleSet" : "vm";
@@ -343,7 +417,7 @@ function* runStep(
   });
 
   // 1. Begin the step (idempotent: the activity reads first and sends only what is still needed).
-  const begun = yield* beginStep(context, input, kind, track, step, lastState, pastDeadline, knownState);
+  const begun = yield* beginStep(context, input, kind, track, step, lastState, pastDeadline, knownState, expected);
   if ("ok" in begun) return begun;
   /** What a poll sees must have been read after this: the step was sent (or found under way) by then. */
   const begunAt = nowIso(context);
@@ -456,9 +530,10 @@ function* attemptStep(
   state: string,
   actions: string[],
   knownState: PowerState | undefined,
+  expected: PowerState | undefined,
 ): Generator<Task, StepResult, unknown> {
   for (let attempt = 1; ; attempt++) {
-    const r = yield* runStep(context, input, track, step, confirm, state, attempt === 1 ? knownState : undefined);
+    const r = yield* runStep(context, input, track, step, confirm, state, attempt === 1 ? knownState : undefined, attempt === 1 ? expected : undefined);
     const retryable = !r.ok && r.outcome === "failed" && r.errorCode !== undefined && RETRYABLE_OPERATION_CODES.includes(r.errorCode);
     if (!retryable || attempt >= MAX_STEP_ATTEMPTS) return r;
     if (r.performed === true) actions.push(step);
@@ -485,18 +560,19 @@ export function* cycleResource(context: OrchestrationContext, input: CycleResour
   const restoring = tracks.find((t) => t.restore);
   let state = entry.stateBefore ?? "unknown";
   /**
-   * A VM's state as last seen, handed to the next step's send so that it need not read first: the plan's listing
-   * for the first step, then what the poll that saw each step end read. Stale is harmless: ARM answers a step
-   * already done or under way as a no-op or by joining it, anything else with a conflict, and the send then reads.
+   * A VM's state as last seen, handed to the next step's send so that it need not read first: what the poll that
+   * saw the previous step end read. Never the plan's listing: the first write reads and compares with the plan
+   * (`expectedOf`), since an owner, a schedule or the platform may have acted since.
    */
-  let known: PowerState | undefined = entry.kind === "vm" && isStable(entry.stateBefore) ? entry.stateBefore : undefined;
+  let known: PowerState | undefined;
   let failure: StepFailure | undefined;
   try {
     cycle: for (const [t, track] of tracks.entries()) {
       for (const [s, step] of track.steps.entries()) {
         const last = t === tracks.length - 1 && s === track.steps.length - 1;
         const label = track.instanceIds !== undefined && tracks.length > 1 ? `${step}(${track.instanceIds.length})` : step;
-        const r: StepResult = yield* attemptStep(context, input, track, step, last, state, actions, known);
+        const expected = t === 0 && s === 0 ? expectedOf(entry, track) : undefined;
+        const r: StepResult = yield* attemptStep(context, input, track, step, last, state, actions, known, expected);
         if (r.ok) {
           if (r.performed) actions.push(label);
           state = r.state;
@@ -533,6 +609,22 @@ export function* cycleResource(context: OrchestrationContext, input: CycleResour
     failure = { ok: false, outcome: "failed", reasonCode: "unexpected", message: ensureError(e).message.slice(0, 2000), state };
   }
 
+  if (failure !== undefined && ((failure.changedFrom !== undefined && actions.length === 0) || (failure.reasonCode === "disappeared" && entry.spot === true))) {
+    // Someone else acted since the plan and nothing was sent: their choice stands, with who and when where readable.
+    const other = yield* whoChanged(context, entry, failure);
+    return {
+      ...common,
+      outcome: "skipped",
+      reasonCode: other.reasonCode,
+      message: other.message,
+      ...(failure.errorCode !== undefined ? { errorCode: failure.errorCode } : {}),
+      actions,
+      stateAfter: failure.state,
+      endedAt: nowIso(context),
+      ...(detail !== undefined ? { detail } : {}),
+    };
+  }
+
   if (failure === undefined) {
     return {
       ...common,
@@ -556,7 +648,10 @@ export function* cycleResource(context: OrchestrationContext, input: CycleResour
     ...(failed.errorCode !== undefined ? { errorCode: failed.errorCode } : {}),
     ...(detail !== undefined ? { detail } : {}),
   };
-  if (failed.outcome === "failed" && restoring !== undefined) {
+  // The compensation starts only what this run took down: a step refused before anything was performed leaves the
+  // machine as it is (someone else may have stopped it meanwhile). An activity that kept throwing may have sent.
+  const tookDown = actions.length > 0 || failed.performed === true || failed.reasonCode === "unexpected";
+  if (failed.outcome === "failed" && restoring !== undefined && tookDown) {
     // The saga's compensation: whatever failed, what was running before the run is brought back up.
     const back = yield* restore(context, input, restoring.instanceIds, failed, false);
     actions.push(...Array.from({ length: back.attempts }, () => "start"));
@@ -590,6 +685,68 @@ export function* cycleResource(context: OrchestrationContext, input: CycleResour
       ...(detail !== undefined ? { detail } : {}),
     };
   }
+}
+
+/** The state a resource's first write expects: the plan's, for a VM; running or stopped instances, for a scale set. */
+function expectedOf(entry: PlanEntry, track: Track): PowerState | undefined {
+  if (entry.kind === "scaleSet") return track.restore ? "running" : "stopped";
+  return isStable(entry.stateBefore) ? entry.stateBefore : undefined;
+}
+
+/** The operations that explain a change to a state: what to look for in the Activity Log. */
+function operationsTowards(state: string): readonly PowerEvent["operation"][] {
+  if (state === "absent") return ["delete", "evictSpotVM"];
+  if (state.includes("deallocat")) return ["deallocate", "evictSpotVM"];
+  if (state.includes("stop")) return ["powerOff"];
+  if (state.includes("start") || state.includes("running")) return ["start"];
+  return ["powerOff", "deallocate", "start", "delete", "evictSpotVM"];
+}
+
+/** How far back the Activity Log is searched for who changed a resource (the log keeps 90 days). */
+const WHO_CHANGED_WINDOW_SECONDS = 2 * 86_400;
+
+/**
+ * Names who changed a resource and when, from its Activity Log events (Microsoft.Insights; `caller`), and tells a
+ * spot VM the platform evicted (`evictSpotVM`, the operation public Activity Log captures show for an eviction) from
+ * one its owner deallocated or deleted. The log lags its events by minutes: a change just made may not be there
+ * yet, and the message says so. A spot VM found deallocated or gone with no owner's event is taken as evicted.
+ */
+function* whoChanged(
+  context: OrchestrationContext,
+  entry: PlanEntry,
+  change: StepFailure,
+): Generator<Task, { reasonCode: ReasonCode; message: string }, unknown> {
+  const to = nowIso(context);
+  const from = addSeconds(context.df.currentUtcDateTime, -WHO_CHANGED_WINDOW_SECONDS).toISOString();
+  const subscriptionId = /^\/subscriptions\/([^/]+)/i.exec(entry.resourceId)?.[1] ?? "";
+  let event: PowerEvent | undefined;
+  let unreadable: string | undefined;
+  try {
+    const read = yield* callActivity(context, readPowerEventsActivity, { subscriptionId, from, to, resourceId: entry.resourceId }, transientRetry());
+    if (read.status === "ok") {
+      const wanted = operationsTowards(change.state);
+      event = [...read.events].reverse().find((e) => wanted.includes(e.operation));
+    } else unreadable = `${read.code}: ${read.message}`;
+  } catch (e) {
+    unreadable = ensureError(e).message.slice(0, 300);
+  }
+  const gone = change.state === "absent";
+  const downState = gone || change.state.includes("deallocat");
+  const evicted = entry.spot === true && downState && (event === undefined || event.operation === "evictSpotVM");
+  const who =
+    event !== undefined
+      ? `; the Activity Log shows ${event.operation} by ${event.caller ?? "an unnamed caller"} at ${event.at}`
+      : unreadable !== undefined
+        ? `; the Activity Log could not be read (${unreadable})`
+        : "; the Activity Log does not show who yet (it lags by minutes)";
+  if (evicted) {
+    return {
+      reasonCode: "evicted",
+      message: `${entry.name} is a spot VM ${gone ? "deleted" : `found ${change.state}`} since the plan: evicted by the platform${event === undefined ? " (no owner's action in the Activity Log)" : ""}; left as Azure left it, not started${who}`,
+    };
+  }
+  if (gone) return { reasonCode: "disappeared", message: `${entry.name} was deleted during the run${who}` };
+  return { reasonCode: "changedByOther", message: `${change.message}${who}` };
 }
 
 registerOrchestration(cycleResourceOrchestration, cycleResource);

@@ -61,7 +61,9 @@ import { announce } from "./notify";
 import { completionEvent } from "../src/domain/notifications";
 import { discoverSubscription, discoveryMemo } from "./discovery";
 import { ReplayMemo } from "./replayMemo";
-import { classifyWithWaits, nowIso, skippedOutcome, transientRetry, unexpectedOutcome } from "./shared";
+import { backoffSeconds, classifyWithWaits, nowIso, skippedOutcome, transientRetry, unexpectedOutcome } from "./shared";
+import { listVmPagesActivity } from "../src/contracts/functions/listVmPages";
+import type { VmPowerStatus } from "../src/contracts/azure";
 import { shortenForStatus } from "../src/contracts/statusText";
 
 /**
@@ -438,6 +440,56 @@ function statusMessage(
   }
 }
 
+/** Pages of the closing VM listing read per activity call, and the waits it may spend on throttling before giving up. */
+const LATE_LISTING_MAX_WAITS = 5;
+
+/**
+ * The VMs the subscription holds at the end of the run that the plan did not list: created after the plan, so
+ * started under the new network policy (the exemption is in place). One statusOnly listing, followed page by page;
+ * when ARM keeps refusing it, the run says so in a warning rather than wait on.
+ */
+function* createdAfterPlan(run: Run, subscriptionId: string, plan: Plan): Generator<Task, ResourceOutcome[], unknown> {
+  const planned = new Set(plan.entries.map((e) => resourceKey(e.resourceId)));
+  const found: VmPowerStatus[] = [];
+  let nextLink: string | undefined;
+  let waits = 0;
+  for (;;) {
+    const page = yield* run.activity(listVmPagesActivity, { subscriptionId, view: "status", ...(nextLink !== undefined ? { nextLink } : {}) });
+    if (page.status !== "ok") {
+      if ((page.status === "throttled" || page.status === "conflict") && waits < LATE_LISTING_MAX_WAITS) {
+        waits++;
+        yield* run.sleep(backoffSeconds(waits, page.retryAfterSeconds));
+        continue;
+      }
+      run.warnings.push(`VMs created after the plan could not be listed (${page.code}: ${page.message.slice(0, 300)})`);
+      break;
+    }
+    found.push(...page.statuses);
+    nextLink = page.nextLink;
+    if (nextLink === undefined) break;
+    if (page.retryAfterSeconds !== undefined) yield* run.sleep(page.retryAfterSeconds);
+  }
+  const at = nowIso(run.context);
+  return found
+    .filter((s) => !planned.has(resourceKey(s.id)))
+    .map((s) => {
+      const name = /\/virtualMachines\/([^/]+)$/i.exec(s.id)?.[1] ?? s.id;
+      const resourceGroup = /\/resourceGroups\/([^/]+)/i.exec(s.id)?.[1] ?? "";
+      return {
+        resourceId: s.id,
+        kind: "vm" as const,
+        name,
+        resourceGroup,
+        outcome: "skipped" as const,
+        reasonCode: "createdAfterPlan" as const,
+        message: `${name} was created after the plan: it started under the new network policy already (the exemption is in place); nothing was sent`,
+        actions: [],
+        stateAfter: s.powerState,
+        endedAt: at,
+      };
+    });
+}
+
 export function* remediateSubscription(context: OrchestrationContext, input: RemediationInput): Generator<Task, RemediationOutput, unknown> {
   const run = new Run(context, input);
   const startedAt = nowIso(context);
@@ -560,6 +612,10 @@ export function* remediateSubscription(context: OrchestrationContext, input: Rem
     }
     return skippedOutcome(entry, UNTOUCHED_REASON[untouched] ?? "cancelled", untouchedMessage(untouched, entry));
   });
+  if (status === undefined && plan !== undefined) {
+    // VMs created after the plan start under the new network policy already: listed once, never touched.
+    outcomes.push(...(yield* createdAfterPlan(run, input.subscriptionId, plan)));
+  }
   const counts = countOutcomes(outcomes, outcomes.length);
   const finalStatus: RunStatus = status ?? (counts.failed > 0 ? "completedWithFailures" : "completed");
   const byOutcome = { cycled: counts.cycled, skipped: counts.skipped, failed: counts.failed };

@@ -320,6 +320,30 @@ export class ArmGatewayImpl implements ArmGateway {
     });
   }
 
+  listResourcePowerEvents(resourceId: string, from: string, to: string): Promise<PowerEvent[]> {
+    return this.call("listPowerEvents", async () => {
+      const id = requireId(resourceId, "Microsoft.Compute/virtualMachines");
+      // The documented `resourceUri eq` shape (activityLogs_API.json), with the caller selected.
+      const filter = `eventTimestamp ge '${from}' and eventTimestamp le '${to}' and resourceUri eq '${resourceId}'`;
+      const select = "eventTimestamp,operationName,status,resourceId,caller";
+      const query = `api-version=${ACTIVITY_LOG_API_VERSION}&$filter=${encodeURIComponent(filter)}&$select=${encodeURIComponent(select)}`;
+      let url: string | undefined = `/subscriptions/${encodeURIComponent(id.subscriptionId)}/providers/Microsoft.Insights/eventtypes/management/values?${query}`;
+      const events: PowerEvent[] = [];
+      for (let pages = 0; url !== undefined; pages++) {
+        if (pages >= ACTIVITY_LOG_MAX_PAGES) throw new AzureOperationError("listPowerEvents", `the Activity Log has more than ${ACTIVITY_LOG_MAX_PAGES} pages`, { code: "TooManyPages", retryable: false });
+        const response = await this.send(this.clients.generic(), "GET", url);
+        if (response.status !== 200) throw errorFromResponse("listPowerEvents", response);
+        const page = parseWith(EventPageSchema, parseJson(response.bodyAsText), "Activity Log page");
+        for (const e of page.value) {
+          const event = resourceEventOf(e);
+          if (event !== undefined) events.push(event);
+        }
+        url = page.nextLink === undefined || page.nextLink === null || page.nextLink === "" ? undefined : this.onEndpoint(page.nextLink, "listPowerEvents");
+      }
+      return events.sort((a, b) => Date.parse(a.at) - Date.parse(b.at));
+    });
+  }
+
   /** Uniform scale sets only: flexible ones appear as their member VMs in listVms. */
   listScaleSets(subscriptionId: string): Promise<ScaleSetInfo[]> {
     return this.call("listScaleSets", async () => {
@@ -928,8 +952,28 @@ const EventDataSchema = z
     resourceId: z.string().optional(),
     /** `{resourceId}/events/{eventDataId}/ticks/{ticks}`: the resource when resourceId is not selected. */
     id: z.string().optional(),
+    caller: z.string().optional(),
   })
   .loose();
+
+/** A resource's power events, any actor (microsoft.compute/…/evictSpotVM/action is the platform's spot eviction). */
+const RESOURCE_POWER_OPERATIONS = /^microsoft\.compute\/(virtualmachines|virtualmachinescalesets|virtualmachinescalesets\/virtualmachines)(?:\/(powerOff|deallocate|start|evictSpotVM)\/action|\/(delete))$/i;
+const RESOURCE_OPERATION_NAMES = { poweroff: "powerOff", deallocate: "deallocate", start: "start", evictspotvm: "evictSpotVM", delete: "delete" } as const;
+
+function resourceEventOf(raw: unknown): PowerEvent | undefined {
+  const parsed = EventDataSchema.safeParse(raw);
+  if (!parsed.success) return undefined;
+  const e = parsed.data;
+  const m = RESOURCE_POWER_OPERATIONS.exec(e.operationName.value);
+  const status = (e.status?.value ?? "").toLowerCase();
+  if (m === null || (status !== "succeeded" && status !== "started" && status !== "accepted")) return undefined;
+  const name = (m[2] ?? m[3] ?? "").toLowerCase();
+  const operation = name in RESOURCE_OPERATION_NAMES ? RESOURCE_OPERATION_NAMES[name as keyof typeof RESOURCE_OPERATION_NAMES] : undefined;
+  const resourceId = e.resourceId ?? (e.id !== undefined ? e.id.replace(/\/events\/.*$/i, "") : undefined);
+  const at = isoTime(e.eventTimestamp);
+  if (operation === undefined || resourceId === undefined || resourceId === "" || at === undefined) return undefined;
+  return parseWith(PowerEventSchema, { resourceId, operation, at, ...(e.caller !== undefined && e.caller !== "" ? { caller: e.caller } : {}) }, "Activity Log event");
+}
 
 /** Succeeded power operations, by operationName (case-insensitive): VMs, scale sets, scale-set instances. */
 const POWER_OPERATIONS = /^microsoft\.compute\/(virtualmachines|virtualmachinescalesets|virtualmachinescalesets\/virtualmachines)\/(deallocate|start)\/action$/i;

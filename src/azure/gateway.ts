@@ -73,6 +73,11 @@ export interface ArmGateway {
    * (Microsoft.Insights, kept 90 days) between `from` and `to`, oldest first; every page followed.
    */
   listPowerEvents(subscriptionId: string, from: string, to: string): Promise<PowerEvent[]>;
+  /**
+   * One resource's power events (powerOff, deallocate, start, delete, evictSpotVM; Started or Succeeded) between
+   * `from` and `to`, oldest first, with the caller: who changed a resource during a run, and when.
+   */
+  listResourcePowerEvents(resourceId: string, from: string, to: string): Promise<PowerEvent[]>;
   /** Uniform scale sets with their instances' power states. */
   listScaleSets(subscriptionId: string): Promise<ScaleSetInfo[]>;
   listVnets(subscriptionId: string): Promise<VnetInfo[]>;

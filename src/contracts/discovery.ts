@@ -168,8 +168,14 @@ export type VmExtensionInfo = z.output<typeof VmExtensionInfoSchema>;
 export const PowerEventSchema = z.object({
   /** The resource the event is about: a VM, a scale set, or a scale-set instance. */
   resourceId: z.string(),
-  operation: z.enum(["deallocate", "start"]),
-  /** Only events with status Succeeded are kept. */
+  /**
+   * Subscription-wide reads keep deallocate and start only. A read of one resource's events (who changed it during
+   * a run) also keeps powerOff, delete and the platform's evictSpotVM.
+   */
+  operation: z.enum(["deallocate", "start", "powerOff", "delete", "evictSpotVM"]),
+  /** Subscription-wide reads keep Succeeded events only; a read of one resource also keeps Started ones. */
   at: z.iso.datetime({ offset: true }),
+  /** Who: the event's `caller` (a UPN, an application id, or the platform), when the log gave it. */
+  caller: z.string().optional(),
 });
 export type PowerEvent = z.output<typeof PowerEventSchema>;

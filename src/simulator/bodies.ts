@@ -186,7 +186,7 @@ export function vmBody(vm: VmRecord, withInstanceView: boolean, listed = false):
     },
     networkProfile: { networkInterfaces: [{ id: `${vm.id.slice(0, vm.id.indexOf("/providers/"))}/providers/Microsoft.Network/networkInterfaces/${vm.name}-nic`, properties: { primary: true } }] },
     diagnosticsProfile: { bootDiagnostics: { enabled: true } },
-    ...(s.priority === "Regular" ? {} : { priority: s.priority, evictionPolicy: "Deallocate", billingProfile: { maxPrice: -1 } }),
+    ...(s.priority === "Regular" ? {} : { priority: s.priority, evictionPolicy: s.evictionPolicy ?? "Deallocate", billingProfile: { maxPrice: -1 } }),
     provisioningState: m.provisioningState,
     timeCreated: iso(vm.timeCreated),
   };
@@ -345,20 +345,36 @@ export function operationStatusBody(op: Operation, status: "InProgress" | "Succe
 
 
 /** One Activity Log entry (EventData of activityLogs_API.json, 2015-04-01): what ARM records for a power operation. */
+/** The caller the Activity Log names for the product's own requests. */
+export const PRODUCT_CALLER = "port25@contoso.example";
+
+/** The claims of the product's token, as the Activity Log shows them: audience, issuer, the app (a subset). */
+function productClaims(tenantId: string): Record<string, string> {
+  return {
+    aud: "https://management.core.windows.net/",
+    iss: `https://sts.windows.net/${tenantId}/`,
+    appid: "0d4c2a51-7e6b-4c1a-9f33-2b8a6d5e7c10",
+    appidacr: "2",
+    "http://schemas.microsoft.com/identity/claims/objectidentifier": "6f1c8e2a-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
+  };
+}
+
 export function activityEventBody(e: ActivityEvent, subscriptionId: string, tenantId: string): Record<string, unknown> {
   const ticks = BigInt(e.at) * 10_000n + 621_355_968_000_000_000n;
   const started = e.status === "Started";
   const operation = { value: e.operationName, localizedValue: e.operationName };
   return {
     authorization: { action: e.operationName, scope: e.resourceId },
-    caller: "port25@contoso.example",
-    claims: {},
+    // Who acted (EventData.caller, claims in activityLogs_API.json): the product's identity for its own requests,
+    // a person's UPN and token claims for an owner's action, the platform for an eviction.
+    caller: e.caller ?? PRODUCT_CALLER,
+    claims: e.claims ?? productClaims(tenantId),
     correlationId: e.correlationId,
     description: "",
     eventDataId: e.eventDataId,
     eventName: started ? { value: "BeginRequest", localizedValue: "Begin request" } : { value: "EndRequest", localizedValue: "End request" },
     category: { value: "Administrative", localizedValue: "Administrative" },
-    httpRequest: { clientRequestId: e.correlationId, clientIpAddress: "203.0.113.10", method: "POST" },
+    httpRequest: { clientRequestId: e.correlationId, clientIpAddress: "203.0.113.10", method: e.httpMethod ?? "POST" },
     id: `${e.resourceId}/events/${e.eventDataId}/ticks/${ticks.toString()}`,
     level: e.status === "Failed" ? "Error" : "Informational",
     resourceGroupName: e.resourceGroup,

@@ -13,6 +13,7 @@ import type { Scenario, ScenarioInput } from "./scenario";
 import { createHandler, type RequestLogEntry, type SubscriptionHost } from "./server";
 import { Hierarchy } from "./tenant";
 import { ComputeThrottler, Throttler } from "./throttle";
+import { ActorEngine, type ActorRecord } from "./actors";
 import { subnetPrefixes, World, type PowerState, type SimClock, type StateChange } from "./world";
 
 export { loadScenario, ScenarioSchema, type Scenario, type ScenarioInput } from "./scenario";
@@ -104,6 +105,8 @@ export interface SimulatorHandle {
   /** The management-group hierarchy (empty for a single-subscription scenario). */
   managementGroups: SimManagementGroup[];
   requestLog(): RequestLogEntry[];
+  /** What the scenario's other actors did so far (actors.ts), in the order they acted; each subscription's in turn. */
+  actorLog(): ActorRecord[];
   /** Power-state changes, oldest first: of one resource, or of every subscription's resources. */
   timeline(resourceId?: string): StateChange[];
   /** One subscription's state (default: the first). */
@@ -142,6 +145,7 @@ export async function startSimulator(opts: SimulatorOptions): Promise<SimulatorH
     const own = tenantId === undefined || scenario.subscription.tenantId !== undefined ? scenario : { ...scenario, subscription: { ...scenario.subscription, tenantId } };
     // The response shapes draw from their own stream: adding a draw never shifts the seed's jitter, ids or faults.
     const world = new World(own, rng, faults, clock.now(), createRng((subSeed ^ 0x5bd1e995) >>> 0));
+    if (own.actors.length > 0) world.actors = new ActorEngine(own.actors, clock.now(), world.subscriptionId);
     hosts.set(world.subscriptionId, {
       world,
       throttler: new Throttler(b.throttling.enabled, b.throttling, clock.now()),
@@ -226,6 +230,13 @@ export async function startSimulator(opts: SimulatorOptions): Promise<SimulatorH
     tenantId: first.tenantId,
     managementGroups: groups,
     requestLog: () => [...log],
+    actorLog: () => {
+      const now = clock.now();
+      return worlds.flatMap((w) => {
+        w.settleAll(now);
+        return w.actors instanceof ActorEngine ? [...w.actors.log] : [];
+      });
+    },
     timeline: (resourceId) => {
       const now = clock.now();
       const sub = resourceId === undefined ? undefined : /^\/subscriptions\/([^/]+)/i.exec(resourceId)?.[1]?.toLowerCase();

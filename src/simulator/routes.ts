@@ -352,7 +352,7 @@ function connectivityCheck(w: World, r: SimRequest): SimResponse {
 const ACTIVITY_FILTER =
   /^eventTimestamp ge '([^']+)' and eventTimestamp le '([^']+)'(?: and (resourceGroupName|resourceUri|resourceProvider|correlationId) eq '([^']+)')?$/;
 const ACTIVITY_SELECTABLE = new Set([
-  "authorization", "claims", "correlationId", "description", "eventDataId", "eventName", "eventTimestamp", "httpRequest", "level",
+  "authorization", "caller", "category", "claims", "correlationId", "id", "resourceType", "tenantId", "description", "eventDataId", "eventName", "eventTimestamp", "httpRequest", "level",
   "operationId", "operationName", "properties", "resourceGroupName", "resourceProviderName", "resourceId", "status",
   "submissionTimestamp", "subStatus", "subscriptionId",
 ]);

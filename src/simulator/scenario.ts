@@ -8,6 +8,7 @@ import { FaultSpecSchema } from "./faults";
 import { LockSchema, NsgSchema, PolicyAssignmentSchema } from "./governance";
 import { COMPUTE_POLICY_NAMES } from "./throttle";
 import { ResponseShapesSchema } from "./shapes";
+import { ActorEventSchema, type ActorEvent } from "./actorSchema";
 
 export const Guid = z.string().regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i, "must be a GUID");
 export const Iso = z.iso.datetime({ offset: true });
@@ -46,7 +47,7 @@ const ResourceGroupSchema = z
   .object({ name: Name, location: Location, managedBy: z.string().min(1).optional(), tags: Tags.default({}) })
   .strict();
 
-const VmSchema = z
+export const VmSchema = z
   .object({
     name: Name,
     resourceGroup: Name,
@@ -62,6 +63,8 @@ const VmSchema = z
     zone: z.enum(["1", "2", "3"]).optional(),
     tags: Tags.default({}),
     priority: z.enum(["Regular", "Low", "Spot"]).default("Regular"),
+    /** Spot and Low priority only: what an eviction does (Azure's default is Deallocate). */
+    evictionPolicy: z.enum(["Deallocate", "Delete"]).optional(),
     /** Name of a flexible scale set (declared in scaleSets) the VM belongs to. */
     flexScaleSet: Name.optional(),
     networkWatcherAgent: z.boolean().default(false),
@@ -218,6 +221,8 @@ export const SubscriptionContents = {
   policyAssignments: z.array(PolicyAssignmentSchema).default([]),
   /** Network security groups besides those subnets name (which exist anyway). */
   networkSecurityGroups: z.array(NsgSchema).default([]),
+  /** Other actors: owners and the platform acting during a run (actorSchema.ts, docs/scenario.md "Other actors"). */
+  actors: z.array(ActorEventSchema).default([]),
 };
 
 export const ScenarioSchema = z
@@ -245,6 +250,7 @@ export function crossCheck(s: {
   locks?: { scope: "subscription" | { resourceGroup: string } }[];
   policyAssignments?: { scope: "subscription" | { resourceGroup: string } }[];
   networkSecurityGroups?: { resourceGroup: string }[];
+  actors?: ActorEvent[];
 }, ctx: Ctx): void {
   const issue = (path: (string | number)[], message: string): void => ctx.addIssue({ code: "custom", path, message });
   if (s.exemption.exempted && s.exemption.effectiveAt === undefined) issue(["exemption", "effectiveAt"], "is required when exempted is true");
@@ -317,6 +323,46 @@ export function crossCheck(s: {
       if (nsg !== undefined && typeof nsg !== "string") needRg(["vnets", i, "subnets", j, "networkSecurityGroup", "resourceGroup"], nsg.resourceGroup);
     }),
   );
+  const declared = new Map(s.vms.map((vm) => [`${vm.resourceGroup}/${vm.name}`.toLowerCase(), vm] as const));
+  const created = new Set<string>();
+  (s.actors ?? []).forEach((a, i) => {
+    const at = ["actors", i];
+    if (a.kind === "create") {
+      const parsed = VmSchema.safeParse(a.vm);
+      if (!parsed.success) {
+        for (const e of parsed.error.issues) issue([...at, "vm", ...e.path.map((p) => (typeof p === "symbol" ? String(p) : p))], e.message);
+        return;
+      }
+      const k = `${parsed.data.resourceGroup}/${parsed.data.name}`.toLowerCase();
+      needRg([...at, "vm", "resourceGroup"], parsed.data.resourceGroup);
+      if (declared.has(k) || created.has(k)) issue([...at, "vm", "name"], `VM "${parsed.data.name}" already exists in "${parsed.data.resourceGroup}"`);
+      created.add(k);
+      if ("firstTouch" in a.when) issue([...at, "when"], "a created VM cannot wait for the product's first write on it: give at or afterSeconds");
+      return;
+    }
+    if (!("resourceGroup" in a)) {
+      // A lock or a policy assignment: its scope's group must exist; a first touch names the VM it waits for.
+      const scope = a.kind === "addLock" || a.kind === "removeLock" ? a.lock.scope : (a.assignment.scope ?? "subscription");
+      const field = a.kind === "addLock" || a.kind === "removeLock" ? "lock" : "assignment";
+      if (scope !== "subscription") needRg([...at, field, "scope", "resourceGroup"], scope.resourceGroup);
+      if ("firstTouch" in a.when) {
+        if (a.when.resourceGroup === undefined) issue([...at, "when", "resourceGroup"], "is required with firstTouch on a lock or policy event (the VM's resource group)");
+        else if (!declared.has(`${a.when.resourceGroup}/${a.when.firstTouch}`.toLowerCase())) issue([...at, "when", "firstTouch"], `no VM "${a.when.firstTouch}" to wait for a first write on`);
+      }
+      return;
+    }
+    const k = `${a.resourceGroup}/${a.vm}`.toLowerCase();
+    const vm = declared.get(k);
+    if (vm === undefined && !created.has(k)) issue([...at, "vm"], `no VM "${a.vm}" in resource group "${a.resourceGroup}" (vms[] or an earlier create)`);
+    if (a.kind === "evict" && vm !== undefined && vm.priority === "Regular") issue([...at, "vm"], `VM "${a.vm}" is not a spot VM (priority Regular): only Spot and Low priority VMs are evicted`);
+    if ("firstTouch" in a.when) {
+      const tk = `${a.when.resourceGroup ?? a.resourceGroup}/${a.when.firstTouch}`.toLowerCase();
+      if (!declared.has(tk)) issue([...at, "when", "firstTouch"], `no VM "${a.when.firstTouch}" to wait for a first write on`);
+    }
+  });
+  s.vms.forEach((vm, i) => {
+    if (vm.evictionPolicy !== undefined && vm.priority === "Regular") issue(["vms", i, "evictionPolicy"], "only a Spot or Low priority VM has an eviction policy");
+  });
 }
 
 /** Parses a scenario object, or reads and parses a JSON file; errors name the offending field. */

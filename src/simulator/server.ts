@@ -214,6 +214,8 @@ async function serveSubscription(d: FrontDoorDeps, host: SubscriptionHost, q: In
   if (q.apiVersion === undefined)
     throw new ArmHttpError(400, "MissingApiVersionParameter", "The api-version query parameter (?api-version=) is required for all requests.");
   const now = d.clock.now();
+  // Other actors' events due by now take effect first, each at its own time (actors.ts).
+  w.settleActors(now);
   const budget = host.throttler.take(q.kind, now);
   if (!budget.ok) {
     throttled();
@@ -235,6 +237,10 @@ async function serveSubscription(d: FrontDoorDeps, host: SubscriptionHost, q: In
       "InvalidApiVersionParameter",
       `The api-version '${q.apiVersion}' is invalid. The supported versions are '${API_VERSIONS[route.family].join(",")}'.`,
     );
+  // The product's first write on a VM: events scripted for that moment land just before it is handled
+  // (a lock put then already refuses it).
+  if (q.method !== "GET" && params["vm"] !== undefined && params["rg"] !== undefined)
+    w.touch(`/subscriptions/${w.subscriptionId}/resourcegroups/${params["rg"]}/providers/microsoft.compute/virtualmachines/${params["vm"]}`, now);
   // Management locks are ARM's own check, before any resource provider (and its buckets) sees the request.
   w.governance.enforce(q.method, q.url.pathname);
   // Microsoft.Compute's own buckets, behind ARM's: the route's operation tells the policy.

@@ -7,7 +7,7 @@ import { contains, overlaps, parseCidr, type Cidr } from "./cidr";
 import type { FaultEngine, OperationName, ParsedFault, RequestContext } from "./faults";
 import { Governance, type LockInput, type PolicyAssignmentInput } from "./governance";
 import { createRng, type Rng } from "./rng";
-import type { Scenario, ScenarioSubnet } from "./scenario";
+import { VmSchema, type Scenario, type ScenarioSubnet, type ScenarioVm } from "./scenario";
 import { ShapePicker } from "./shapes";
 
 export interface SimClock {
@@ -28,6 +28,30 @@ export interface StateChange {
   at: number;
 }
 
+/** Who an Activity Log event names: its `caller` and the token `claims` it was made with (Microsoft.Insights EventData). */
+export interface Actor {
+  caller?: string;
+  claims?: Record<string, string>;
+}
+
+/** What the World asks of the other actors' engine (actors.ts). */
+export interface ActorHooks {
+  fireDue(w: World, now: number): void;
+  fireTouch(w: World, resourceKey: string, now: number): void;
+}
+
+/** What an actor's event met: done, refused as Azure would refuse it, or to be tried again once an operation ends. */
+export interface ActorResult {
+  busyUntil?: number;
+  refused?: string;
+}
+
+/** The platform, as the Activity Log names it for an eviction. UNVERIFIED: the caller Azure records for evictSpotVM. */
+const PLATFORM: Actor = { caller: "Microsoft.Compute", claims: {} };
+/** A spot VM's eviction notice: at least 30 seconds (Scheduled Events' Preempt), then it is deallocated. */
+const SPOT_EVICTION_NOTICE_MS = 30_000;
+const OWNER_OPERATION: Record<PowerOp, OperationName> = { powerOff: "vmPowerOff", deallocate: "vmDeallocate", start: "vmStart" };
+
 /** One entry of the Activity Log (Microsoft.Insights event data), recorded from the power timeline. */
 export interface ActivityEvent {
   eventDataId: string;
@@ -42,6 +66,11 @@ export interface ActivityEvent {
   at: number;
   /** When the event became queryable (the log lags the operation). */
   submittedAt: number;
+  /** Who: absent for the product's own requests (the simulator's default caller). */
+  caller?: string;
+  claims?: Record<string, string>;
+  /** The request's method: POST for actions (the default), DELETE and PUT for deletes and creates. */
+  httpMethod?: string;
 }
 
 /** A VM extension as the extensions list serves it. */
@@ -189,6 +218,9 @@ export interface WatcherRecord {
   location: string;
 }
 
+/** The first api-version whose scale-set powerOff refuses deallocated instances (Azure/azure-rest-api-specs#31426). */
+const SCALE_SET_POWER_OFF_REFUSAL_API_VERSION = "2024-07-01";
+
 const TRANSITIONAL: Record<PowerOp, PowerState> = { powerOff: "stopping", deallocate: "deallocating", start: "starting" };
 const TARGET: Record<PowerOp, StablePower> = { powerOff: "stopped", deallocate: "deallocated", start: "running" };
 
@@ -252,11 +284,7 @@ export class World {
       if (rec === undefined) throw new Error(`resource group ${name} is not declared`);
       return rec;
     };
-    let ipCounter = 4;
-    const nextIp = (): string => {
-      const n = ipCounter++;
-      return `10.${(n >> 16) & 255}.${(n >> 8) & 255}.${n & 255}`;
-    };
+    const nextIp = (): string => this.nextIp();
     for (const ss of scenario.scaleSets) {
       const rg = rgOf(ss.resourceGroup);
       const id = `${rgPrefix}${rg.name}/providers/Microsoft.Compute/virtualMachineScaleSets/${ss.name}`;
@@ -290,35 +318,7 @@ export class World {
       this.scaleSetList.push(rec);
       pushTo(this.scaleSetsByRg, rg.name.toLowerCase(), rec);
     }
-    for (const vm of scenario.vms) {
-      const rg = rgOf(vm.resourceGroup);
-      const id = `${rgPrefix}${rg.name}/providers/Microsoft.Compute/virtualMachines/${vm.name}`;
-      const last = vm.lastStartTime === undefined ? undefined : Date.parse(vm.lastStartTime);
-      const m: Machine = {
-        resourceId: id,
-        name: vm.name,
-        location: vm.location ?? rg.location,
-        vmId: rng.guid(),
-        ephemeralOsDisk: vm.ephemeralOsDisk,
-        networkWatcherAgent: vm.networkWatcherAgent,
-        power: vm.power,
-        createdAt: vm.timeCreated !== undefined ? Date.parse(vm.timeCreated) : (last ?? startedAt) - 30 * 86_400_000,
-        provisioningState: vm.provisioningState,
-        privateIp: nextIp(),
-      };
-      if (last !== undefined) {
-        m.lastStartTime = last;
-        m.allocatedAt = last;
-        if (vm.power === "running") m.powerSince = last;
-      }
-      const rec: VmRecord = { id, name: vm.name, resourceGroup: rg.name, spec: vm, machine: m, timeCreated: m.createdAt, extensions: extensionsOf(id, vm.osType, vm.networkWatcherAgent) };
-      if (last !== undefined) this.recordHistory(id, rg.name, "Microsoft.Compute/virtualMachines", last, startedAt);
-      if (vm.availabilitySet !== undefined) rec.availabilitySetId = `${rgPrefix}${rg.name}/providers/Microsoft.Compute/availabilitySets/${vm.availabilitySet}`;
-      if (vm.flexScaleSet !== undefined) rec.flexScaleSetId = `${rgPrefix}${rg.name}/providers/Microsoft.Compute/virtualMachineScaleSets/${vm.flexScaleSet}`;
-      this.vms.set(id.toLowerCase(), rec);
-      this.vmList.push(rec);
-      pushTo(this.vmsByRg, rg.name.toLowerCase(), rec);
-    }
+    for (const vm of scenario.vms) this.addVm(vm, startedAt);
     for (const vn of scenario.vnets) {
       const rg = rgOf(vn.resourceGroup);
       const id = `${rgPrefix}${rg.name}/providers/Microsoft.Network/virtualNetworks/${vn.name}`;
@@ -403,6 +403,172 @@ export class World {
     return this.governance.removePolicyAssignment(assignment);
   }
 
+  private ipCounter = 4;
+  private nextIp(): string {
+    const n = this.ipCounter++;
+    return `10.${(n >> 16) & 255}.${(n >> 8) & 255}.${n & 255}`;
+  }
+
+  /** Adds a VM (from the scenario, or created during the run); its history, when it has one, goes to the Activity Log. */
+  private addVm(vm: ScenarioVm, startedAt: number): VmRecord {
+    const rg = this.rgs.get(vm.resourceGroup.toLowerCase());
+    if (rg === undefined) throw new Error(`resource group ${vm.resourceGroup} is not declared`);
+    const rgPrefix = `/subscriptions/${this.subscriptionId}/resourceGroups/`;
+    const id = `${rgPrefix}${rg.name}/providers/Microsoft.Compute/virtualMachines/${vm.name}`;
+    const last = vm.lastStartTime === undefined ? undefined : Date.parse(vm.lastStartTime);
+    const m: Machine = {
+      resourceId: id,
+      name: vm.name,
+      location: vm.location ?? rg.location,
+      vmId: this.rng.guid(),
+      ephemeralOsDisk: vm.ephemeralOsDisk,
+      networkWatcherAgent: vm.networkWatcherAgent,
+      power: vm.power,
+      createdAt: vm.timeCreated !== undefined ? Date.parse(vm.timeCreated) : (last ?? startedAt) - 30 * 86_400_000,
+      provisioningState: vm.provisioningState,
+      privateIp: this.nextIp(),
+    };
+    if (last !== undefined) {
+      m.lastStartTime = last;
+      m.allocatedAt = last;
+      if (vm.power === "running") m.powerSince = last;
+    }
+    const rec: VmRecord = { id, name: vm.name, resourceGroup: rg.name, spec: vm, machine: m, timeCreated: m.createdAt, extensions: extensionsOf(id, vm.osType, vm.networkWatcherAgent) };
+    if (last !== undefined) this.recordHistory(id, rg.name, "Microsoft.Compute/virtualMachines", last, startedAt);
+    if (vm.availabilitySet !== undefined) rec.availabilitySetId = `${rgPrefix}${rg.name}/providers/Microsoft.Compute/availabilitySets/${vm.availabilitySet}`;
+    if (vm.flexScaleSet !== undefined) rec.flexScaleSetId = `${rgPrefix}${rg.name}/providers/Microsoft.Compute/virtualMachineScaleSets/${vm.flexScaleSet}`;
+    this.vms.set(id.toLowerCase(), rec);
+    this.vmList.push(rec);
+    pushTo(this.vmsByRg, rg.name.toLowerCase(), rec);
+    return rec;
+  }
+
+  // ---------------------------------------------------------------- other actors (actors.ts scripts them)
+
+  /** The scenario's other actors (actors.ts): owners and the platform, fired lazily against the clock like everything else. */
+  actors: ActorHooks | undefined;
+
+  /** A created VM's fields, as `vms[]` takes them (the scenario was checked when loaded). */
+  createdVmSpec(raw: Record<string, unknown>): ScenarioVm {
+    return VmSchema.parse(raw);
+  }
+
+  /** Fires the other actors' events due by `now` (each at its own time). */
+  settleActors(now: number): void {
+    this.actors?.fireDue(this, now);
+  }
+
+  /** The product's first write on a VM: the events scripted for that moment take effect before it is handled. */
+  touch(resourceId: string, now: number): void {
+    this.actors?.fireTouch(this, resourceId.toLowerCase(), now);
+  }
+
+  /** A VM's resource id, whether or not it exists. */
+  vmIdOf(resourceGroup: string, name: string): string {
+    return `/subscriptions/${this.subscriptionId}/resourceGroups/${resourceGroup}/providers/Microsoft.Compute/virtualMachines/${name}`;
+  }
+
+  /** A VM by resource group and name, if it (still) exists. */
+  findVm(resourceGroup: string, name: string): VmRecord | undefined {
+    return this.vms.get(this.vmIdOf(resourceGroup, name).toLowerCase());
+  }
+
+  /**
+   * An owner's power action on a VM (portal, CLI, an auto-shutdown schedule), as Azure takes it: an action meeting
+   * an operation in flight waits until that ends (`busyUntil`: the portal refuses with a conflict and people try
+   * again); a powerOff of a deallocated VM is refused like ours; a VM already there is left as it is.
+   */
+  ownerPower(vm: VmRecord, kind: PowerOp, actor: Actor, at: number): ActorResult {
+    const m = vm.machine;
+    this.settleMachine(m, at);
+    if (m.pending !== undefined) return { busyUntil: m.pending.endsAt };
+    if (kind === "powerOff" && (m.power === "deallocated" || m.power === "deallocating")) return { refused: "OperationNotAllowed" };
+    const type = "Microsoft.Compute/virtualMachines";
+    const op = this.newOperation("Microsoft.Compute", m.location, OWNER_OPERATION[kind], "2024-07-01", at);
+    op.activity = { resourceId: vm.id, resourceGroup: vm.resourceGroup, resourceType: type, operationName: `${type}/${kind}/action`, correlationId: op.id, ...actor };
+    this.logActivity(op.activity, "Started", at);
+    if (m.power === TARGET[kind]) {
+      op.endsAt = at;
+      return {};
+    }
+    op.endsAt = this.transition(op, m, kind, at, jittered(this.scenario.behaviour.latencies[kind], this.scenario.behaviour.jitter, this.rng));
+    return {};
+  }
+
+  /**
+   * A spot VM evicted by the platform: deallocated (about 30 seconds after the notice the VM receives through Scheduled
+   * Events) or deleted, as its evictionPolicy says. The Activity Log records `Microsoft.Compute/virtualMachines/evictSpotVM/action`
+   * (the operation public Activity Log captures show for a real eviction; the scale-set form
+   * `Microsoft.Compute/virtualMachineScaleSets/evictSpotVM/action`). UNVERIFIED: the caller Azure records for it.
+   */
+  evictSpotVm(vm: VmRecord, at: number): ActorResult {
+    const m = vm.machine;
+    this.settleMachine(m, at);
+    if (m.pending !== undefined) return { busyUntil: m.pending.endsAt };
+    if (m.power !== "running" && m.power !== "stopped") return { refused: "NotAllocated" };
+    const type = "Microsoft.Compute/virtualMachines";
+    const activity = { resourceId: vm.id, resourceGroup: vm.resourceGroup, resourceType: type, operationName: `${type}/evictSpotVM/action`, ...PLATFORM };
+    if (vm.spec.evictionPolicy === "Delete") {
+      this.logActivity({ ...activity, correlationId: this.eventGuid() }, "Succeeded", at);
+      this.removeVm(vm, at);
+      return {};
+    }
+    const op = this.newOperation("Microsoft.Compute", m.location, "vmDeallocate", "2024-07-01", at);
+    op.activity = { ...activity, correlationId: op.id };
+    this.logActivity(op.activity, "Started", at);
+    op.endsAt = this.transition(op, m, "deallocate", at, SPOT_EVICTION_NOTICE_MS);
+    return {};
+  }
+
+  /** An owner deletes a VM: gone from every read at once (ARM answers 404 from then on), recorded in the Activity Log. */
+  deleteVm(vm: VmRecord, actor: Actor, at: number): ActorResult {
+    const m = vm.machine;
+    this.settleMachine(m, at);
+    if (m.pending !== undefined) return { busyUntil: m.pending.endsAt };
+    const type = "Microsoft.Compute/virtualMachines";
+    this.logActivity({ resourceId: vm.id, resourceGroup: vm.resourceGroup, resourceType: type, operationName: `${type}/delete`, correlationId: this.eventGuid(), httpMethod: "DELETE", ...actor }, "Succeeded", at);
+    this.removeVm(vm, at);
+    return {};
+  }
+
+  /** Someone creates a VM during the run: it starts running at once, allocated after the exemption if there is one. */
+  createVm(spec: ScenarioVm, actor: Actor, at: number): ActorResult {
+    if (this.findVm(spec.resourceGroup, spec.name) !== undefined) return { refused: "AlreadyExists" };
+    const rec = this.addVm({ ...spec, timeCreated: new Date(at).toISOString(), lastStartTime: undefined }, at);
+    const m = rec.machine;
+    m.power = "running";
+    m.powerSince = at;
+    m.lastStartTime = at;
+    m.allocatedAt = at;
+    this.record(m, "absent", "running", at);
+    const type = "Microsoft.Compute/virtualMachines";
+    this.logActivity({ resourceId: rec.id, resourceGroup: rec.resourceGroup, resourceType: type, operationName: `${type}/write`, correlationId: this.eventGuid(), httpMethod: "PUT", ...actor }, "Succeeded", at);
+    return {};
+  }
+
+  private removeVm(vm: VmRecord, at: number): void {
+    this.record(vm.machine, vm.machine.power, "absent", at);
+    this.vms.delete(vm.id.toLowerCase());
+    const i = this.vmList.indexOf(vm);
+    if (i >= 0) this.vmList.splice(i, 1);
+    const byRg = this.vmsByRg.get(vm.resourceGroup.toLowerCase());
+    const j = byRg?.indexOf(vm) ?? -1;
+    if (byRg !== undefined && j >= 0) byRg.splice(j, 1);
+  }
+
+  /** Puts a machine into a step's transition, ending `latencyMs` later; returns when it ends. */
+  private transition(op: Operation, m: Machine, kind: PowerOp, at: number, latencyMs: number): number {
+    const from = m.power as StablePower;
+    const t: Transition = { op, kind, from, transitional: TRANSITIONAL[kind], target: TARGET[kind], endsAt: at + latencyMs };
+    this.record(m, from, t.transitional, at);
+    m.power = t.transitional;
+    m.powerSince = at;
+    m.provisioningState = "Updating";
+    m.pending = t;
+    op.machines.push(m);
+    return t.endsAt;
+  }
+
   // ---------------------------------------------------------------- settling
 
   /** Applies a machine's finished transition, if its end time has passed. */
@@ -448,6 +614,7 @@ export class World {
   }
 
   settleAll(now: number): void {
+    this.settleActors(now);
     for (const op of [...this.active]) this.settleOperation(op, now);
   }
 
@@ -505,6 +672,30 @@ export class World {
   }
 
   /**
+   * Azure refuses powerOff of a VM that is deallocated or being deallocated: 409 OperationNotAllowed, "Operation
+   * 'powerOff' is not allowed on VM '<name>' since the VM is either deallocated or marked to be deallocated"
+   * (hashicorp/terraform-provider-azurerm#28218, microsoft/AzureTRE#4135). The REST spec says the same of a scale set
+   * with such an instance, and of its instances, from api-version 2024-07-01 (Azure/azure-rest-api-specs#31426);
+   * earlier api-versions are not held to it.
+   */
+  private refusePowerOffOfDeallocated(machines: readonly Machine[], apiVersion: string): void {
+    const refused = machines.filter((m) => m.power === "deallocated" || m.power === "deallocating" || m.pending?.kind === "deallocate");
+    const first = refused[0];
+    if (first === undefined) return;
+    if (first.instanceId === undefined) {
+      throw new ArmHttpError(409, "OperationNotAllowed", `Operation 'powerOff' is not allowed on VM '${first.name}' since the VM is either deallocated or marked to be deallocated.`);
+    }
+    if (apiVersion < SCALE_SET_POWER_OFF_REFUSAL_API_VERSION) return;
+    const set = /\/virtualMachineScaleSets\/([^/]+)/i.exec(first.resourceId)?.[1] ?? first.name;
+    const ids = refused.map((m) => m.instanceId ?? "").join(", ");
+    throw new ArmHttpError(
+      409,
+      "OperationNotAllowed",
+      `Operation 'powerOff' is not allowed on VM scale set '${set}' since its virtual machine(s) ${ids} are either deallocated or marked to be deallocated.`,
+    );
+  }
+
+  /**
    * Starts powerOff/deallocate/start on one VM or a set of scale-set instances. A machine already in the
    * target state is a no-op; one already doing the same operation joins it (ARM answers retries idempotently).
    */
@@ -515,6 +706,7 @@ export class World {
     now: number,
   ): Operation {
     for (const m of machines) this.settleMachine(m, now);
+    if (kind === "powerOff") this.refusePowerOffOfDeallocated(machines, ctx.apiVersion);
     const joined = machines.length > 0 && machines.every((m) => m.pending?.kind === kind) ? machines[0]?.pending?.op : undefined;
     if (joined !== undefined && machines.every((m) => m.pending?.op === joined)) return joined;
     for (const m of machines) {
@@ -544,7 +736,7 @@ export class World {
       };
       this.logActivity(op.activity, "Started", now);
     }
-    const movers = machines.filter((m) => m.power !== TARGET[kind] && !(kind === "powerOff" && m.power === "deallocated"));
+    const movers = machines.filter((m) => m.power !== TARGET[kind]);
     if (movers.length === 0) return op;
     const stuck = this.faults.take("stuckTransition", ctx);
     const failed = this.faults.take("lroFailed", ctx);

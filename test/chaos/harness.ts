@@ -244,6 +244,34 @@ function faultSchedule(s: Scenario, rng: Rng, quick: boolean): FaultSpec[] {
   return Array.from({ length: n }, () => pickOne(rng, makers)());
 }
 
+/**
+ * Other actors for a seed: a few owners' moves (stop, deallocate, start, delete), a spot eviction when the fleet has
+ * a spot VM, a VM created during the run; each at a time or at the run's first write on the VM. Drawn from their own
+ * stream, so a seed's fleet, faults and disruptions stay what they were.
+ */
+export function actorSchedule(scenario: Scenario, seed: number): Scenario["actors"] {
+  const rng = createRng((seed * 104_729 + 3) >>> 0);
+  const vms = scenario.vms.slice(1).filter((v) => v.flexScaleSet === undefined);
+  const out: Scenario["actors"] = [];
+  const used = new Set<string>();
+  // At the run's first write only where Azure's answer tells the run (a deallocate refuses its powerOff, a delete 404s).
+  const when = (name: string, kind: string): Scenario["actors"][number]["when"] =>
+    (kind === "deallocate" || kind === "delete") && chance(rng, 0.35) ? { firstTouch: name } : { afterSeconds: between(rng, 0, 1800) };
+  const n = between(rng, 0, 4);
+  for (let i = 0; i < n && vms.length > 0; i++) {
+    const vm = pickOne(rng, vms);
+    if (vm === undefined || used.has(vm.name)) continue;
+    used.add(vm.name);
+    const kind = (vm.ephemeralOsDisk ? pickOne(rng, ["stop", "start", "delete"] as const) : pickOne(rng, ["stop", "deallocate", "start", "delete"] as const)) ?? "stop";
+    out.push({ kind, vm: vm.name, resourceGroup: vm.resourceGroup, when: when(vm.name, kind), caller: `owner-${rng.int(9)}@contoso.example` });
+  }
+  const spot = vms.find((v) => v.priority !== "Regular" && !used.has(v.name));
+  if (spot !== undefined && chance(rng, 0.7)) out.push({ kind: "evict", vm: spot.name, resourceGroup: spot.resourceGroup, when: { afterSeconds: between(rng, 0, 1800) } });
+  const rg = scenario.vms[0]?.resourceGroup;
+  if (rg !== undefined && chance(rng, 0.3)) out.push({ kind: "create", vm: { name: `chaos-late-${rng.int(1000)}`, resourceGroup: rg }, when: { afterSeconds: between(rng, 0, 1800) }, caller: "creator@contoso.example" });
+  return out;
+}
+
 /** Everything random about one seed, decided up front (the same seed always gives the same plan). */
 export function planSeed(seed: number, opts: ChaosOptions = {}): ChaosPlan {
   const rng = createRng(seed * 7919 + 17);
@@ -251,7 +279,8 @@ export function planSeed(seed: number, opts: ChaosOptions = {}): ChaosPlan {
   const vms = between(rng, opts.minVms ?? (quick ? 5 : 10), opts.maxVms ?? (quick ? 10 : 200));
   const scenario = mutateFleet(generateFleet(vms, seed), rng);
   const faults = faultSchedule(scenario, rng, quick);
-  const withFaults = loadScenario({ ...scenario, behaviour: { ...scenario.behaviour, faults } });
+  const actors = actorSchedule(scenario, seed);
+  const withFaults = loadScenario({ ...scenario, actors, behaviour: { ...scenario.behaviour, faults } });
   const options: RemediationOptionsInput = {
     maxConcurrency: between(rng, 2, 25),
     maxUnavailablePerAvailabilitySet: between(rng, 1, 2),

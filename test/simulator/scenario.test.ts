@@ -172,7 +172,7 @@ describe("docs/scenario.md", () => {
   it("its minimal scenario and fault examples are valid", () => {
     const doc = readFileSync(resolve(__dirname, "../../docs/scenario.md"), "utf8");
     const blocks = [...doc.matchAll(/```json\n([\s\S]*?)```/g)].map((m) => m[1] ?? "");
-    expect(blocks).toHaveLength(3);
+    expect(blocks).toHaveLength(4);
     const minimal = loadScenario(JSON.parse(blocks[0] ?? "") as never);
     expect(minimal.vms).toHaveLength(2);
     const faults = JSON.parse(`{${blocks[1] ?? ""}}`) as { behaviour: unknown };
@@ -181,6 +181,10 @@ describe("docs/scenario.md", () => {
     const estate = parseEstate(raw, "the documented estate");
     expect(estate.subscriptions.map((x) => x.managementGroup)).toEqual(["mg-contoso-devtest", "mg-contoso"]);
     expect(estate.clock).toEqual({ startTime: "2026-03-03T08:00:00Z", timeScale: 60 });
+    // The other actors' example plays against the shipped estate-moves fleet.
+    const actors = JSON.parse(`{${blocks[3] ?? ""}}`) as { actors: unknown };
+    const moves = JSON.parse(readFileSync(resolve(__dirname, "../../scenarios/estate-moves.json"), "utf8")) as Record<string, unknown>;
+    expect(loadScenario({ ...moves, actors: actors.actors } as never).actors.map((a) => a.kind)).toEqual(["deallocate", "stop", "evict", "create"]);
   });
 
   it("quotes the error format a bad value produces", () => {

@@ -67,6 +67,9 @@ function isWrite(entry: { kind: string }): boolean {
   return entry.kind === "write" || entry.kind === "delete";
 }
 
+/** Reasons that say another actor decided a resource's state. */
+const OTHERS_REASONS: ReadonlySet<string> = new Set(["changedByOther", "evicted", "disappeared", "createdAfterPlan"]);
+
 export function checkInvariants(sim: SimulatorHandle, result: RemediationResult, scenario: Scenario): Violation[] {
   const violations: Violation[] = [];
   const add = (invariant: Violation["invariant"], message: string): void => {
@@ -78,6 +81,9 @@ export function checkInvariants(sim: SimulatorHandle, result: RemediationResult,
   const options = result.input.options;
   const outcomeOf = new Map<string, RemediationResult["outcomes"][number][]>();
   for (const o of result.outcomes) outcomeOf.set(key(o.resourceId), [...(outcomeOf.get(key(o.resourceId)) ?? []), o]);
+  // Other actors (owners, the platform): what they did, by VM. Their changes are theirs, not the run's.
+  const others = new Map<string, { kind: string; at: number }[]>();
+  for (const a of sim.actorLog()) if (a.outcome === "done") others.set(key(a.resourceId), [...(others.get(key(a.resourceId)) ?? []), { kind: a.kind, at: a.at }]);
   const byMachine = new Map<string, StateChange[]>();
   for (const c of timeline) byMachine.set(machineKey(c), [...(byMachine.get(machineKey(c)) ?? []), c]);
 
@@ -106,6 +112,25 @@ export function checkInvariants(sim: SimulatorHandle, result: RemediationResult,
         o.leftDown.manualAction.trim().length > 0 &&
         (m.instanceId === undefined || (o.leftDown.instanceIds ?? []).includes(m.instanceId)),
     );
+    const acted = m.instanceId === undefined ? others.get(m.resource) : undefined;
+    if (acted !== undefined) {
+      // 1 and 2 with other actors: it ends as they left it (or is reported otherwise), and the run never starts a
+      // VM someone else stopped, deallocated or evicted before the run's first write on it.
+      const last = acted[acted.length - 1]?.kind ?? "";
+      const theirs: Record<string, string> = { stop: "stopped", deallocate: "deallocated", evict: "deallocated", start: "running", create: "running" };
+      // Said: another actor's reason, left down, or the run's own outcome naming the state it ends in (an owner's
+      // no-op, e.g. a stop of a VM already stopped, leaves the run's plan for it standing).
+      const said = outcomes.some((o) => (o.reasonCode !== undefined && OTHERS_REASONS.has(o.reasonCode)) || o.stateAfter === m.final) || leftDown;
+      if (!said && m.final !== "running" && m.final !== theirs[last]) add(1, `${m.name} ends ${m.final} after ${acted.map((a) => a.kind).join(", ")} by others, and no outcome says why`);
+      // What the run's read before its first write could see: a stop landing between that read and the powerOff is
+      // joined by Azure (the same action already under way), indistinguishable from the run's own.
+      const firstWrite = log.find((e) => e.method === "POST" && key(e.path).startsWith(`${m.resource}/`))?.at ?? Number.POSITIVE_INFINITY;
+      const readBefore = Math.max(Number.NEGATIVE_INFINITY, ...log.filter((e) => e.method === "GET" && e.at <= firstWrite && key(e.path).startsWith(m.resource)).map((e) => e.at));
+      const downedFirst = acted.find((a) => (a.kind === "stop" || a.kind === "deallocate" || a.kind === "evict") && (a.at <= readBefore || (a.kind !== "stop" && a.at <= firstWrite)));
+      const started = log.filter((e) => e.method === "POST" && key(e.path) === `${m.resource}/start` && e.status < 300 && downedFirst !== undefined && e.at >= downedFirst.at);
+      if (started.length > 0) add(2, `${m.name} was ${downedFirst?.kind ?? "stopped"} by someone else before the run touched it, and the run started it`);
+      continue;
+    }
     // 1
     if (initial === "running" && m.final !== "running" && !leftDown) add(1, `${m.name} was running and ends ${m.final}, and is not reported left down with a reason`);
     // 2
@@ -116,7 +141,8 @@ export function checkInvariants(sim: SimulatorHandle, result: RemediationResult,
   }
 
   // 3: groups from the scenario (availability sets and flexible scale sets by resource group + name).
-  const busy = busyIntervals(timeline);
+  // Transitions of VMs other actors moved are not the run's: they count toward no cap and no halted run's writes.
+  const busy = busyIntervals(timeline.filter((c) => c.instanceId !== undefined || !others.has(key(c.resourceId))));
   const vmIdByName = new Map(snapshot.vms.map((vm) => [`${vm.resourceGroup}/${vm.name}`.toLowerCase(), key(vm.id)] as const));
   const groups = new Map<string, { cap: number; ids: string[] }>();
   for (const vm of scenario.vms) {
@@ -177,11 +203,17 @@ export function checkInvariants(sim: SimulatorHandle, result: RemediationResult,
     ...snapshot.vnets.map((v) => ({ id: key(v.id), name: v.name })),
   ];
   if (result.plan !== undefined) {
+    // A VM created during the run is listed once when the run completes; a run that stopped early does not list it.
+    // (or one created after that listing).
+    const lastListing = Math.max(0, ...log.filter((e) => e.operation === "listVms").map((e) => e.at));
+    const completed = result.summary.status === "completed" || result.summary.status === "completedWithFailures";
+    const unlisted = new Set(sim.actorLog().filter((a) => a.kind === "create" && a.outcome === "done" && (!completed || a.at >= lastListing)).map((a) => key(a.resourceId)));
     for (const r of resources) {
       const n = outcomeOf.get(r.id)?.length ?? 0;
-      if (n !== 1) add(5, `${r.name} has ${n} outcomes`);
+      if (n !== 1 && !(n === 0 && unlisted.has(r.id))) add(5, `${r.name} has ${n} outcomes`);
     }
-    const known = new Set(resources.map((r) => r.id));
+    // A VM others deleted during the run keeps its one outcome (disappeared, evicted).
+    const known = new Set([...resources.map((r) => r.id), ...others.keys()]);
     for (const o of result.outcomes) if (!known.has(key(o.resourceId))) add(5, `outcome for a resource the subscription does not have: ${o.resourceId}`);
   } else if (result.outcomes.length > 0) {
     add(5, "outcomes were reported without a plan");

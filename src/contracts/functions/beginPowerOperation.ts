@@ -24,6 +24,13 @@ export const BeginPowerOperationInput = z.object({
    * completion, on the same worker, answers as the first run did instead of sending again.
    */
   requestedAt: z.iso.datetime().optional(),
+  /**
+   * The first write on a resource: the state the plan listed (for a scale set, that each named instance is in). The
+   * activity then always reads first, and when the read shows another state (someone else stopped, deallocated,
+   * started or is changing it since the plan) sends nothing and answers `changed`. With `requestedAt`, a re-run
+   * after a lost completion on the same worker answers as the first run did.
+   */
+  expectedState: PowerStateSchema.optional(),
 });
 
 export const BeginPowerOperationOutput = z.discriminatedUnion("status", [
@@ -38,6 +45,11 @@ export const BeginPowerOperationOutput = z.discriminatedUnion("status", [
   }),
   /** Already in or past the step's target state: nothing was sent. */
   z.object({ status: z.literal("alreadyDone"), state: PowerStateSchema }),
+  /**
+   * Not in the state the plan listed (expectedState): someone else acted since the plan, and nothing was sent.
+   * `instanceIds`: for a scale set, the instances found otherwise.
+   */
+  z.object({ status: z.literal("changed"), state: PowerStateSchema, instanceIds: z.array(z.string()).optional() }),
   /** The step's transition is already under way (e.g. a re-run after a lost completion): nothing was sent. */
   z.object({ status: z.literal("inTransition"), state: PowerStateSchema, paceSeconds: PaceSecondsSchema }),
   ArmFailureSchema,

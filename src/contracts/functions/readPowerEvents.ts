@@ -2,7 +2,7 @@
 import { z } from "zod";
 import { defineActivity } from "../define";
 import { PowerEventSchema } from "../discovery";
-import { SubscriptionIdSchema } from "../ids";
+import { ArmResourceIdSchema, SubscriptionIdSchema } from "../ids";
 import { ArmFailureSchema } from "./common";
 
 export const ReadPowerEventsInput = z.object({
@@ -11,7 +11,15 @@ export const ReadPowerEventsInput = z.object({
   from: z.iso.datetime({ offset: true }),
   to: z.iso.datetime({ offset: true }),
   /** When the exemption took effect: only the events that can tell a start since then from deallocated are kept. */
-  exemptionEffectiveAt: z.iso.datetime({ offset: true }),
+  exemptionEffectiveAt: z.iso.datetime({ offset: true }).optional(),
+  /**
+   * One resource instead of the subscription: its power events (powerOff, deallocate, start, delete, evictSpotVM),
+   * Started or Succeeded, with the caller, unreduced: who changed it during a run, and when.
+   */
+  resourceId: ArmResourceIdSchema.optional(),
+}).refine((i) => (i.exemptionEffectiveAt === undefined) !== (i.resourceId === undefined), {
+  message: "give exemptionEffectiveAt (the subscription's events) or resourceId (one resource's), not both",
+  path: ["resourceId"],
 });
 
 export const ReadPowerEventsOutput = z.discriminatedUnion("status", [
