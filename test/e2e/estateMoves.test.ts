@@ -55,8 +55,28 @@ describe("scenarios/estate-moves.json", () => {
     expect(writesTo(product, "dev-erin")).toEqual([]);
     // The rest is cycled; every reason counted; nothing failed or left down.
     expect(outcome(result, "build-01")).toMatchObject({ outcome: "cycled", stateAfter: "running" });
-    expect(result.summary.counts).toMatchObject({ total: 8, cycled: 2, skipped: 6, failed: 0, leftDown: 0 });
-    expect(result.summary.byReason).toMatchObject({ changedByOther: 2, evicted: 1, disappeared: 1, createdAfterPlan: 1, alreadyDeallocated: 1 });
+    // A lock at planning: skipped by the plan, nothing sent. A lock put at the first write: refused, final, never down.
+    expect(outcome(result, "ledger-01")).toMatchObject({ outcome: "skipped", reasonCode: "resourceLocked" });
+    expect(outcome(result, "ledger-01").message).toMatch(/finance-freeze/);
+    expect(writesTo(product, "ledger-01")).toEqual([]);
+    expect(outcome(result, "web-01")).toMatchObject({ outcome: "skipped", reasonCode: "resourceLocked", actions: [] });
+    expect(outcome(result, "web-01").leftDown).toBeUndefined();
+    expect(powerOf(product, "web-01")).toBe("running");
+    // A landing-zone policy: denied where the delegated subnet has no NSG, allowed where the temporary subnet carries one.
+    expect(outcome(result, "vnet-apps")).toMatchObject({ outcome: "skipped", reasonCode: "deniedByPolicy" });
+    expect(outcome(result, "vnet-apps").message).toMatch(/Subnets should have a Network Security Group|Deny-Subnet-Without-Nsg/);
+    expect(outcome(result, "vnet-integration")).toMatchObject({ outcome: "cycled" });
+    expect(product.sim.snapshot().vnets.flatMap((v) => v.subnets.map((sn) => sn.name)).filter((n) => n.startsWith("port25-temp"))).toEqual([]);
+    expect(result.summary.counts).toMatchObject({ total: 12, cycled: 3, skipped: 9, failed: 0, leftDown: 0 });
+    expect(result.summary.byReason).toMatchObject({
+      changedByOther: 2,
+      evicted: 1,
+      disappeared: 1,
+      createdAfterPlan: 1,
+      alreadyDeallocated: 1,
+      resourceLocked: 2,
+      deniedByPolicy: 1,
+    });
     const html = renderRunReport({ run: runRecordOf(result), outcomes: result.outcomes });
     expect(html).toContain("Created after the plan");
     expect(html).toContain("dev-erin");
