@@ -62,7 +62,7 @@ import { powerStateFromStatuses } from "../contracts/power";
 import { AzureOperationError, ensureError } from "../errors";
 import { ARM_ACTIONS } from "./armActions";
 import type { ArmClientSet } from "./clientSet";
-import { armErrorFromBody, errorFromResponse, isBusyFailure, retryAfterSecondsFrom, toAzureOperationError, type ArmErrorDetail } from "./errors";
+import { armErrorFromBody, errorFromResponse, isBusyFailure, retryAfterSecondsFrom, toAzureOperationError, unwrapArmError, type ArmErrorDetail } from "./errors";
 import type { ArmGateway, ManagementGroupSubscription, VmListPage } from "./gateway";
 
 /** api-version of the billing property REST API (no SDK major on Node 20 carries the 2024 fields). */
@@ -638,7 +638,9 @@ const ConnectivityBodySchema = z.object({
 const LOCATION_POLL_TRANSIENT = new Set([408, 429, 502, 503, 504]);
 
 /** An operation's failure, flagged retryable when it lost to another operation on the same resource. */
-function operationError(code: string, message: string, details: readonly ArmErrorDetail[]): OperationStatus["error"] {
+function operationError(wrapped: string, wrappedMessage: string, details: readonly ArmErrorDetail[]): OperationStatus["error"] {
+  // A wrapper (ResourceOperationFailure) is read as the code it wraps, so an allocation failure is one.
+  const { code, message } = unwrapArmError({ code: wrapped, message: wrappedMessage, details });
   return { code, message, ...(isBusyFailure(code, message, details) ? { retryable: true } : {}) };
 }
 

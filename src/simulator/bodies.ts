@@ -338,7 +338,9 @@ export function operationStatusBody(op: Operation, status: "InProgress" | "Succe
     status,
     startTime: iso(op.startedAt),
     ...(status === "InProgress" ? {} : { endTime: iso(op.endsAt) }),
-    ...(status === "Failed" && op.failure !== undefined ? { error: { code: op.failure.code, message: op.failure.message } } : {}),
+    ...(status === "Failed" && op.failure !== undefined
+      ? { error: { code: op.failure.code, message: op.failure.message, ...(op.failure.details !== undefined ? { details: op.failure.details } : {}) } }
+      : {}),
   };
 }
 

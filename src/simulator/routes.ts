@@ -228,7 +228,8 @@ function operationResult(w: World, r: SimRequest, provider: Operation["provider"
   if (status === "InProgress") return { status: 202, headers: { location: `${r.endpoint}${r.pathname}?${r.query.toString()}` } };
   if (status === "Failed") {
     const f = op.failure ?? { code: "InternalExecutionError", message: "The operation failed." };
-    return { status: /allocation|anotheroperation|retryable/i.test(f.code) ? 409 : 500, body: { error: f } };
+    const codes = [f.code, ...(f.details ?? []).map((d) => d.code)].join(" ");
+    return { status: /allocation|anotheroperation|retryable/i.test(codes) ? 409 : 500, body: { error: f } };
   }
   return op.result === undefined ? { status: 200 } : { status: 200, body: op.result };
 }

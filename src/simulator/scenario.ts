@@ -186,6 +186,15 @@ export const BehaviourSchema = z
             z.object({ resource: MinuteBucketSchema.optional(), subscription: MinuteBucketSchema.optional() }).strict(),
           )
           .default({}),
+        /** The 3- and 30-minute windows of single policies (requests per subscription and region); throttle.ts. */
+        windows: z
+          .partialRecord(
+            z.enum(COMPUTE_POLICY_NAMES),
+            z.object({ threeMin: z.number().int().min(1).optional(), thirtyMin: z.number().int().min(1).optional() }).strict(),
+          )
+          .default({}),
+        /** Entries of x-ms-ratelimit-remaining-resource: the windows real answers show, the page's buckets, or both. */
+        header: z.enum(["windows", "buckets", "both"]).default("both"),
       })
       .strict()
       .prefault({}),

@@ -59,6 +59,8 @@ export const ACTIVITY_LOG_LAG_MS = 2 * 60_000;
 export interface OperationFailure {
   code: string;
   message: string;
+  /** The real cause when `code` is a wrapper (ResourceOperationFailure): ARM's `error.details`. */
+  details?: { code: string; message: string }[];
 }
 
 interface Transition {
@@ -358,7 +360,8 @@ export class World {
     m.pending = undefined;
     if (t.failure) {
       m.provisioningState = "Failed";
-      m.provisioningError = t.failure.code;
+      // The instance view names the real cause (ProvisioningState/failed/AllocationFailed), wrapped or not.
+      m.provisioningError = t.failure.details?.[0]?.code ?? t.failure.code;
     } else {
       m.provisioningState = "Succeeded";
       m.provisioningError = undefined;
@@ -507,11 +510,14 @@ export class World {
       if (failed) {
         t.failure = { code: failed.code, message: `The operation '${kind}' on '${m.name}' failed with an internal error.`, revertTo: from };
       } else if (allocation && from === "deallocated") {
-        t.failure = {
-          code: "AllocationFailed",
-          message: `Allocation failed. We do not have sufficient capacity for the requested VM size in this region. VM '${m.name}' stays deallocated.`,
-          revertTo: "deallocated",
+        const cause = {
+          code: allocation.code,
+          message: `Allocation failed (${allocation.code}). We do not have sufficient capacity for the requested VM size in this region. VM '${m.name}' stays deallocated.`,
         };
+        t.failure =
+          allocation.wrappedIn === undefined
+            ? { ...cause, revertTo: "deallocated" }
+            : { code: allocation.wrappedIn, message: `The resource operation completed with terminal provisioning state 'Failed'.`, details: [cause], revertTo: "deallocated" };
       }
       this.record(m, from, t.transitional, now);
       m.power = t.transitional;
@@ -520,7 +526,9 @@ export class World {
       m.pending = t;
       op.machines.push(m);
       endsAt = Math.max(endsAt, t.endsAt);
-      if (t.failure !== undefined && op.failure === undefined) op.failure = { code: t.failure.code, message: t.failure.message };
+      if (t.failure !== undefined && op.failure === undefined) {
+        op.failure = { code: t.failure.code, message: t.failure.message, ...(t.failure.details !== undefined ? { details: t.failure.details } : {}) };
+      }
     }
     op.endsAt = endsAt;
     return op;
