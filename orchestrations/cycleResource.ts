@@ -37,6 +37,7 @@ import type { PlanEntry, PowerStep } from "../src/contracts/plan";
 import type { LeftDown, ReasonCode, ResourceOutcome } from "../src/contracts/outcome";
 import { TRANSITIONAL_POWER_STATES, type PowerState } from "../src/contracts/power";
 import { ensureError } from "../src/errors";
+import { LONGEST_DOCUMENTED_RETRY_AFTER_SECONDS } from "../src/contracts/azure";
 import { busyWaitSeconds, nowIso, outcomeBase, sleep, transientRetry } from "./shared";
 
 /** Poll interval while a resource that passed its deadline settles. */
@@ -65,6 +66,12 @@ const MAX_STEP_ATTEMPTS = 3;
 const RESTORE_FIRST_WAIT_SECONDS = 60;
 const RESTORE_MAX_WAIT_SECONDS = 600;
 const RESTORE_SETTLE_POLL_SECONDS = 60;
+/**
+ * Throttling never ends a restore: however short restoreTimeoutMinutes is, a restore held up by 429s keeps going
+ * until it has waited out Compute's longest documented Retry-After (1,200 s, SupportArticles
+ * `troubleshooting-throttling-errors.md`) and had time for a start after it. Throttling is "not yet", not "no".
+ */
+export const RESTORE_THROTTLED_FLOOR_SECONDS = LONGEST_DOCUMENTED_RETRY_AFTER_SECONDS + 10 * 60;
 
 function isAllocationCode(code: string | undefined): boolean {
   return code !== undefined && /allocation|overconstrained|skunotavailable|capacity/i.test(code);
@@ -135,7 +142,10 @@ function* restore(
   const entry = input.entry;
   const kind: CycleKind = entry.kind === "scaleSet" ? "scaleSet" : "vm";
   const deadline = addSeconds(context.df.currentUtcDateTime, input.restoreTimeoutMinutes * 60);
-  const remaining = (): number => (deadline.getTime() - context.df.currentUtcDateTime.getTime()) / 1000;
+  const throttledDeadline = addSeconds(context.df.currentUtcDateTime, Math.max(input.restoreTimeoutMinutes * 60, RESTORE_THROTTLED_FLOOR_SECONDS));
+  /** The last obstacle was throttling: the restore then runs to throttledDeadline. */
+  let throttled = false;
+  const remaining = (): number => ((throttled ? throttledDeadline : deadline).getTime() - context.df.currentUtcDateTime.getTime()) / 1000;
   let attempts = 0;
   let wasDown = false;
   let backoff = RESTORE_FIRST_WAIT_SECONDS;
@@ -191,10 +201,12 @@ function* restore(
           if (r.ok) continue; // read again: every machine must be seen running
           if (r.reasonCode === "disappeared") return { ok: false, attempts, gone: true };
           last = { reason: r.message, ...(r.errorCode !== undefined ? { code: r.errorCode } : {}), state: r.state, ...(ids !== undefined ? { ids } : {}) };
+          throttled = r.reasonCode === "throttled";
           backoff = Math.min(backoff * 2, RESTORE_MAX_WAIT_SECONDS);
         }
       } else if (read.status !== "ok") {
         busy++;
+        throttled = read.status === "throttled";
         last = { ...last, reason: `reading ${entry.name} failed (${read.code}: ${read.message})` };
         wait = read.status === "throttled" || read.status === "conflict" ? busyWaitSeconds(busy, read.retryAfterSeconds, `${context.df.instanceId}:restore`) : backoff;
       }

@@ -9,6 +9,7 @@ import { AsyncLocalStorage } from "node:async_hooks";
 import type { PipelinePolicy } from "@azure/core-rest-pipeline";
 import { z } from "zod";
 import type { HeaderSource } from "./errors";
+import { LONGEST_DOCUMENTED_RETRY_AFTER_SECONDS } from "../contracts/azure";
 
 export const PACING_POLICY_NAME = "port25RateLimitPacingPolicy";
 
@@ -42,7 +43,7 @@ export const SUBSCRIPTION_PACE_SECONDS = 5;
  * (a 429 then says exactly how long).
  */
 export const WINDOW_PACE_FLOOR_SECONDS = 10;
-export const LONGEST_DOCUMENTED_RETRY_AFTER_SECONDS = 1200;
+export { LONGEST_DOCUMENTED_RETRY_AFTER_SECONDS };
 
 const ComputeEntrySchema = z.object({ bucket: z.string().regex(/^[A-Za-z0-9.]+\/[A-Za-z0-9]+$/), remaining: z.coerce.number().int().nonnegative() });
 const CountSchema = z.coerce.number().int().nonnegative();

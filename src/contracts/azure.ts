@@ -2,6 +2,13 @@
 import { z } from "zod";
 import { PowerStateSchema } from "./power";
 
+/**
+ * The longest wait Compute documents for a throttled request: its 429 example carries `Retry-After: 1200`
+ * (SupportArticles `support/azure/virtual-machines/windows/troubleshooting-throttling-errors.md`). Deadlines that
+ * must survive throttling outlast it.
+ */
+export const LONGEST_DOCUMENTED_RETRY_AFTER_SECONDS = 1200;
+
 /** A started ARM long-running operation, to be polled later (monitor pattern: nobody waits inside an activity). */
 export const OperationHandleSchema = z.object({
   /** Azure-AsyncOperation URL (preferred for status) when ARM gave one. */
