@@ -1,6 +1,13 @@
 /** ArmGateway over the real SDK clients: every answer parsed into the plain-data contracts. */
 import { mapLimit } from "../concurrency";
-import type { InstanceViewStatus, VirtualMachine, VirtualMachineExtension, VirtualMachineScaleSet, VirtualMachineScaleSetVM } from "@azure/arm-compute";
+import type {
+  InstanceViewStatus,
+  VirtualMachine,
+  VirtualMachineExtension,
+  VirtualMachineInstanceView,
+  VirtualMachineScaleSet,
+  VirtualMachineScaleSetVM,
+} from "@azure/arm-compute";
 import type { NetworkWatcher, Subnet, VirtualNetwork } from "@azure/arm-network";
 import type { ResourceGroup } from "@azure/arm-resources";
 import type { ServiceClient } from "@azure/core-client";
@@ -42,6 +49,7 @@ import {
   OperationStatusSchema,
   ScaleSetStateSchema,
   SubnetStateSchema,
+  VmAgentReadinessSchema,
   VmPowerListingSchema,
   VmStateSchema,
   type ConnectivityResult,
@@ -51,6 +59,7 @@ import {
   type OperationStatus,
   type ScaleSetState,
   type SubnetState,
+  type VmAgentReadiness,
   type VmPowerListing,
   type VmPowerStatus,
   type VmState,
@@ -59,6 +68,7 @@ import { tryParseArmResourceId, resourceKey, type ArmResourceId } from "../contr
 import { parseWith } from "../contracts/parse";
 import type { PowerStep } from "../contracts/plan";
 import { powerStateFromStatuses } from "../contracts/power";
+import { isNetworkWatcherAgent } from "../domain/planResources";
 import { AzureOperationError, ensureError } from "../errors";
 import { ARM_ACTIONS } from "./armActions";
 import type { ArmClientSet } from "./clientSet";
@@ -250,6 +260,19 @@ export class ArmGatewayImpl implements ArmGateway {
           "VM extension",
         ),
       );
+    });
+  }
+
+  getVmAgentReadiness(vmId: string): Promise<VmAgentReadiness> {
+    return this.call("getVmAgentReadiness", async () => {
+      const id = requireId(vmId, "Microsoft.Compute/virtualMachines");
+      try {
+        const view = await this.clients.compute(id.subscriptionId).virtualMachines.instanceView(id.resourceGroup, id.name);
+        return parseWith(VmAgentReadinessSchema, agentReadinessOf(view), "VM agent readiness");
+      } catch (e) {
+        if (isNotFound(e)) return { exists: false, powerState: "unknown", vmAgent: "unknown", networkWatcherAgent: "absent", detail: "the VM no longer exists" };
+        throw e;
+      }
     });
   }
 
@@ -633,6 +656,38 @@ const ConnectivityBodySchema = z.object({
     .array(z.object({ issues: z.array(z.object({ origin: z.string().optional(), type: z.string().optional() })).optional() }))
     .optional(),
 });
+
+/** A status reports success: `ProvisioningState/succeeded` (the agent "Ready", an extension "Provisioning succeeded"). */
+function succeeded(statuses: readonly InstanceViewStatus[] | undefined): boolean {
+  return (statuses ?? []).some((s) => (s.code ?? "").toLowerCase() === "provisioningstate/succeeded");
+}
+
+function describeStatuses(what: string, statuses: readonly InstanceViewStatus[] | undefined): string {
+  const first = statuses?.[0];
+  if (first === undefined) return `${what} reports no status`;
+  return `${what} ${first.displayStatus ?? first.code ?? "?"}${first.message !== undefined ? `: ${first.message}` : ""}`;
+}
+
+/**
+ * Readiness from an instance view. The Network Watcher agent is found by its instance view's `type`
+ * (`Microsoft.Azure.NetworkWatcher.NetworkWatcherAgentLinux|Windows`, publisher and type joined), whatever its name.
+ */
+function agentReadinessOf(view: VirtualMachineInstanceView): VmAgentReadiness {
+  const statuses = view.statuses ?? [];
+  const agentStatuses = view.vmAgent?.statuses;
+  const vmAgent = succeeded(agentStatuses) ? "ready" : (agentStatuses ?? []).length > 0 ? "notReady" : "unknown";
+  const nw = (view.extensions ?? []).find((e) => {
+    const type = e.type ?? "";
+    const dot = type.lastIndexOf(".");
+    return isNetworkWatcherAgent({ publisher: dot < 0 ? "" : type.slice(0, dot), type: dot < 0 ? type : type.slice(dot + 1) });
+  });
+  const networkWatcherAgent = nw === undefined ? "absent" : succeeded(nw.statuses) ? "ready" : "notReady";
+  const detail = [
+    describeStatuses("VM agent", agentStatuses),
+    nw === undefined ? "no Network Watcher agent extension reported" : describeStatuses(`extension ${nw.name ?? "Network Watcher agent"}`, nw.statuses),
+  ].join("; ");
+  return { exists: true, powerState: powerStateFromStatuses(statuses), vmAgent, networkWatcherAgent, detail: detail.slice(0, 500) };
+}
 
 /** Statuses at a Location URL that are the front door's (throttled, unavailable), not the operation's failure. */
 const LOCATION_POLL_TRANSIENT = new Set([408, 429, 502, 503, 504]);

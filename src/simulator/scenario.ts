@@ -198,6 +198,20 @@ export const BehaviourSchema = z
       })
       .strict()
       .prefault({}),
+    /**
+     * Guest agents after a start: the VM agent reports Ready `afterStartSeconds` after PowerState/running, its
+     * extensions (the Network Watcher agent) `extensionsAfterAgentSeconds` later (both ± jitter). Until then the
+     * instance view says Not Ready and a connectivity check from the VM answers `checkAnswer`: "unknown"
+     * (Unknown with an AgentStopped issue), "failed" (the operation fails) or "either".
+     */
+    agentReady: z
+      .object({
+        afterStartSeconds: Seconds.default(180),
+        extensionsAfterAgentSeconds: Seconds.default(30),
+        checkAnswer: z.enum(["unknown", "failed", "either"]).default("either"),
+      })
+      .strict()
+      .prefault({}),
     /** What a second write on a VNet gets while one is in flight. */
     vnetWriteConflict: z.enum(["409", "429", "either"]).default("either"),
     /** Answers where ARM allows several shapes: varied per request (seeded) unless pinned (shapes.ts). */

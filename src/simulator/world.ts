@@ -94,6 +94,12 @@ export interface Machine {
   allocatedAt?: number;
   pending?: Transition;
   privateIp: string;
+  /**
+   * After a start, when the VM agent reports Ready and when its extensions (the Network Watcher agent) report
+   * provisioned: minutes after PowerState/running (behaviour.agentReady). Unset = ready since before the run.
+   */
+  agentReadyAt?: number;
+  extensionsReadyAt?: number;
 }
 
 export interface SubnetState {
@@ -368,8 +374,21 @@ export class World {
       if (t.kind === "start") {
         m.lastStartTime = t.endsAt;
         if (t.from === "deallocated") m.allocatedAt = t.endsAt;
+        this.bootAgents(m, t.endsAt);
       }
     }
+  }
+
+  /**
+   * A machine that just reached running has a guest still booting: its VM agent reports Ready minutes later, and
+   * the extensions after it (azure-facts §5d: PowerState/running comes before the agent and extensions are
+   * ready). Jitter is drawn from the machine's own seed, so the world's draws do not shift.
+   */
+  private bootAgents(m: Machine, runningAt: number): void {
+    const a = this.scenario.behaviour.agentReady;
+    const rng = createRng(hashOf(`${m.vmId}|${runningAt}`));
+    m.agentReadyAt = runningAt + jittered(a.afterStartSeconds, this.scenario.behaviour.jitter, rng);
+    m.extensionsReadyAt = m.agentReadyAt + jittered(a.extensionsAfterAgentSeconds, this.scenario.behaviour.jitter, rng);
   }
 
   settleVnet(v: VnetState, now: number): void {
@@ -679,6 +698,37 @@ export class World {
 
   // ---------------------------------------------------------------- connectivity check
 
+  /**
+   * A check from a VM whose Network Watcher agent is not ready yet: no verdict. Either the answer the REST spec
+   * allows for it (networkWatcher.json: `connectionStatus: Unknown`, and an `AgentStopped` issue, one of the
+   * spec's IssueType values, on the source hop, nothing probed), or the operation fails, as the spec's `default`
+   * error response allows (no documented code: a generic InternalServerError). `behaviour.agentReady.checkAnswer`
+   * picks; "either" varies by a hash of the VM and the time, so the world's draws do not shift.
+   */
+  private agentNotReadyAnswer(op: Operation, vm: VmRecord, address: string, now: number): void {
+    const mode = this.scenario.behaviour.agentReady.checkAnswer;
+    const fail = mode === "failed" || (mode === "either" && hashOf(`${vm.machine.vmId}|check|${now}`) % 2 === 1);
+    if (fail) {
+      op.failure = { code: "InternalServerError", message: `The connectivity check from '${vm.name}' to '${address}' could not be completed.` };
+      return;
+    }
+    op.result = {
+      hops: [
+        {
+          type: "Source",
+          id: this.rng.guid(),
+          address: vm.machine.privateIp,
+          resourceId: vm.id,
+          nextHopIds: [],
+          issues: [{ origin: "Local", severity: "Error", type: "AgentStopped", context: [] }],
+        },
+      ],
+      connectionStatus: "Unknown",
+      probesSent: 0,
+      probesFailed: 0,
+    };
+  }
+
   beginConnectivityCheck(
     watcher: WatcherRecord,
     body: { sourceId: string; address: string; port: number; protocol: string },
@@ -696,6 +746,10 @@ export class World {
       throw new ArmHttpError(400, "NetworkWatcherAgentNotInstalled", `The Network Watcher agent extension is not installed on source VM '${vm.name}'.`);
     const op = this.newOperation("Microsoft.Network", watcher.location, ctx.operation, ctx.apiVersion, now);
     this.finishNetworkOp(op, ctx, "connectivityCheck", now);
+    if (m.extensionsReadyAt !== undefined && now < m.extensionsReadyAt) {
+      this.agentNotReadyAnswer(op, vm, body.address, now);
+      return op;
+    }
     const eff = this.exemptionEffectiveAt;
     const blocked = body.port === 25 && !(eff !== undefined && m.allocatedAt !== undefined && m.allocatedAt > eff);
     const srcHop = this.rng.guid();
