@@ -208,6 +208,8 @@ export const BehaviourSchema = z
       .object({
         afterStartSeconds: Seconds.default(180),
         extensionsAfterAgentSeconds: Seconds.default(30),
+        /** A check can still find the agent stopped this long after its extension reports provisioned. */
+        checksAfterExtensionsSeconds: Seconds.default(0),
         checkAnswer: z.enum(["unknown", "failed", "either"]).default("either"),
       })
       .strict()

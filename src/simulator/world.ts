@@ -100,6 +100,8 @@ export interface Machine {
    */
   agentReadyAt?: number;
   extensionsReadyAt?: number;
+  /** When a connectivity check from it can run (the agent answering, not only reported provisioned). */
+  checksReadyAt?: number;
 }
 
 export interface SubnetState {
@@ -389,6 +391,7 @@ export class World {
     const rng = createRng(hashOf(`${m.vmId}|${runningAt}`));
     m.agentReadyAt = runningAt + jittered(a.afterStartSeconds, this.scenario.behaviour.jitter, rng);
     m.extensionsReadyAt = m.agentReadyAt + jittered(a.extensionsAfterAgentSeconds, this.scenario.behaviour.jitter, rng);
+    m.checksReadyAt = m.extensionsReadyAt + jittered(a.checksAfterExtensionsSeconds, this.scenario.behaviour.jitter, rng);
   }
 
   settleVnet(v: VnetState, now: number): void {
@@ -746,7 +749,7 @@ export class World {
       throw new ArmHttpError(400, "NetworkWatcherAgentNotInstalled", `The Network Watcher agent extension is not installed on source VM '${vm.name}'.`);
     const op = this.newOperation("Microsoft.Network", watcher.location, ctx.operation, ctx.apiVersion, now);
     this.finishNetworkOp(op, ctx, "connectivityCheck", now);
-    if (m.extensionsReadyAt !== undefined && now < m.extensionsReadyAt) {
+    if (m.checksReadyAt !== undefined && now < m.checksReadyAt) {
       this.agentNotReadyAnswer(op, vm, body.address, now);
       return op;
     }
