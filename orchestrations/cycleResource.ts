@@ -54,7 +54,7 @@ const NEXT_POLL: Readonly<Record<PowerStep, number>> = { powerOff: 5, deallocate
 
 type StepResult =
   | { ok: true; performed: boolean; state: string }
-  | { ok: false; outcome: "failed" | "skipped"; reasonCode: ReasonCode; message: string; errorCode?: string; state: string; performed?: boolean };
+  | { ok: false; outcome: "failed" | "skipped"; reasonCode: ReasonCode; message: string; errorCode?: string; state: string; performed?: boolean; retryAfterSeconds?: number };
 type StepFailure = Extract<StepResult, { ok: false }>;
 
 /** Codes of a failed power operation that ARM documents as safe to send again unchanged. */
@@ -202,6 +202,8 @@ function* restore(
           if (r.reasonCode === "disappeared") return { ok: false, attempts, gone: true };
           last = { reason: r.message, ...(r.errorCode !== undefined ? { code: r.errorCode } : {}), state: r.state, ...(ids !== undefined ? { ids } : {}) };
           throttled = r.reasonCode === "throttled";
+          // Never sooner than ARM's Retry-After: a throttled start is sent again only once the wait it asked for is over.
+          wait = Math.max(backoff, r.retryAfterSeconds !== undefined ? busyWaitSeconds(1, r.retryAfterSeconds, `${context.df.instanceId}:restore`) : 0);
           backoff = Math.min(backoff * 2, RESTORE_MAX_WAIT_SECONDS);
         }
       } else if (read.status !== "ok") {
@@ -320,6 +322,7 @@ function* beginStep(
             message: `${step} was still ${begun.status} after ${attempt} attempts, past its ${input.transitionTimeoutMinutes} min deadline: ${begun.message}`,
             errorCode: begun.code,
             state: lastState,
+            ...(begun.retryAfterSeconds !== undefined ? { retryAfterSeconds: begun.retryAfterSeconds } : {}),
           };
         }
         yield* sleep(context, busyWaitSeconds(attempt, begun.retryAfterSeconds, `${context.df.instanceId}:${step}:begin`));
@@ -418,6 +421,7 @@ function* runStep(
           message: `reading ${entry.name} was still ${read.status} after ${busy} attempts, past the ${input.transitionTimeoutMinutes} min deadline of ${step}: ${read.message}`,
           errorCode: read.code,
           state,
+          ...(read.retryAfterSeconds !== undefined ? { retryAfterSeconds: read.retryAfterSeconds } : {}),
         };
       }
       wait = busyWaitSeconds(busy, read.retryAfterSeconds, `${context.df.instanceId}:${step}:read`);
