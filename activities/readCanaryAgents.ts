@@ -6,7 +6,7 @@ import { bindActivity, type BoundActivity } from "../src/functions/registerActiv
 import { readCanaryAgentsActivity } from "../src/contracts/functions/readCanaryAgents";
 import { readAgents } from "../src/azure/discover";
 import type { ArmGateway } from "../src/azure/gateway";
-import { callArm } from "./armFailure";
+import { callArm, callArmPaced } from "./armFailure";
 import type { ActivityDeps } from "./deps";
 
 async function readReadiness(arm: ArmGateway, vmIds: readonly string[]): Promise<{ id: string; agent: boolean; ready: boolean; detail: string }[]> {
@@ -21,9 +21,9 @@ async function readReadiness(arm: ArmGateway, vmIds: readonly string[]): Promise
 
 export function readCanaryAgents({ gateway }: ActivityDeps): BoundActivity {
   return bindActivity(readCanaryAgentsActivity, (input) =>
-    callArm(gateway, async (arm) => ({
-      status: "ok" as const,
-      agents: input.readiness === true ? await readReadiness(arm, input.vmIds) : await readAgents(arm, input.vmIds, input.wanted),
-    })),
+    input.readiness === true
+      ? // Read again later on the same VM: its Low Cost Get budget's pace comes back with the answer.
+        callArmPaced(gateway, async (arm) => ({ status: "ok" as const, agents: await readReadiness(arm, input.vmIds) }))
+      : callArm(gateway, async (arm) => ({ status: "ok" as const, agents: await readAgents(arm, input.vmIds, input.wanted) })),
   );
 }

@@ -366,6 +366,8 @@ function* runStep(
   let busy = 0;
   /** ARM said the step's operation was still running at the last read (the power state is then not read). */
   let opInProgress = true;
+  /** No read goes out before this (epoch ms): the last throttled read's Retry-After, whatever the deadline. */
+  let notBefore = 0;
   for (;;) {
     if (wait > 0) {
       let remaining = (deadline.getTime() - context.df.currentUtcDateTime.getTime()) / 1000;
@@ -380,6 +382,8 @@ function* runStep(
       }
       yield* sleep(context, Math.min(wait, remaining));
     }
+    const owed = (notBefore - context.df.currentUtcDateTime.getTime()) / 1000;
+    if (owed > 0) yield* sleep(context, owed);
     const readInput = {
       resourceId: entry.resourceId,
       kind,
@@ -425,6 +429,7 @@ function* runStep(
         };
       }
       wait = busyWaitSeconds(busy, read.retryAfterSeconds, `${context.df.instanceId}:${step}:read`);
+      if (read.retryAfterSeconds !== undefined) notBefore = context.df.currentUtcDateTime.getTime() + read.retryAfterSeconds * 1000;
       continue;
     }
     const seen = evaluate(step, kind, read);

@@ -26,7 +26,7 @@ export const PROBE_FIRST_POLL_SECONDS = 20;
 export const PROBE_NEXT_POLL_SECONDS = 10;
 /** Time the probe may take, from its first start attempt to its verdict. */
 export const PROBE_DEADLINE_SECONDS = 600;
-/** Waits between reads of a starting canary's agents: 30 s, then doubling up to 2 min. */
+/** Waits before and between reads of a starting canary's agents: 30 s, then 60 s, doubling up to 2 min. */
 export const AGENT_FIRST_WAIT_SECONDS = 30;
 export const AGENT_MAX_WAIT_SECONDS = 120;
 /** Waits before probing again after an answer without a verdict: 30 s, then doubling up to 4 min. */
@@ -119,15 +119,18 @@ function* probeStartedVm(context: OrchestrationContext, target: ProbeTarget, tim
   const left = (): number => (deadline - context.df.currentUtcDateTime.getTime()) / 1000;
   const minutes = Math.round(timeoutSeconds / 60);
 
-  // 1. The agents: one instance-view read now, then with backoff until both report ready.
+  // 1. The agents: read the instance view after a first wait (they report minutes after the start, and the cycle's
+  // own reads of the VM have just drawn on its Low Cost Get budget), then with backoff until both report ready.
   let state: string;
+  yield* pause(context, awaitTask, AGENT_FIRST_WAIT_SECONDS);
   for (let attempt = 1; ; attempt++) {
     const read = yield* call(context, awaitTask, readCanaryAgentsActivity, { vmIds: [target.vmId], wanted: 1, readiness: true });
-    let wait = Math.min(AGENT_FIRST_WAIT_SECONDS * 2 ** (attempt - 1), AGENT_MAX_WAIT_SECONDS);
+    let wait = Math.min(AGENT_FIRST_WAIT_SECONDS * 2 ** attempt, AGENT_MAX_WAIT_SECONDS);
     if (read.status === "ok") {
       const a = read.agents[0];
       if (a?.ready === true) break;
       state = a?.detail ?? "not reported";
+      wait = Math.max(wait, read.paceSeconds ?? 0);
     } else if (read.status === "throttled" || read.status === "conflict") {
       state = `reading it was ${read.status} (${read.code})`;
       wait = Math.max(wait, backoffSeconds(attempt, read.retryAfterSeconds));

@@ -5,7 +5,7 @@
 import { z } from "zod";
 import { defineActivity } from "../define";
 import { ArmResourceIdSchema } from "../ids";
-import { ArmFailureSchema } from "./common";
+import { ArmFailureSchema, PaceSecondsSchema } from "./common";
 
 export const ReadCanaryAgentsInput = z.object({
   /** Candidates in the order they are preferred (canaryCandidates), already cut to the reads allowed. */
@@ -33,6 +33,8 @@ export const ReadCanaryAgentsOutput = z.discriminatedUnion("status", [
         detail: z.string().max(500).optional(),
       }),
     ),
+    /** With `readiness`: wait this long before reading the same VM again (its rate-limit budget is nearly spent). */
+    paceSeconds: PaceSecondsSchema,
   }),
   ArmFailureSchema,
 ]);
