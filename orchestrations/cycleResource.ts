@@ -42,6 +42,7 @@ import type { PlanEntry, PowerStep } from "../src/contracts/plan";
 import { governanceReason, lockManualAction, type LeftDown, type ReasonCode, type ResourceOutcome } from "../src/contracts/outcome";
 import { TRANSITIONAL_POWER_STATES, type PowerState } from "../src/contracts/power";
 import { ensureError } from "../src/errors";
+import { LONGEST_DOCUMENTED_RETRY_AFTER_SECONDS } from "../src/contracts/azure";
 import { busyWaitSeconds, nowIso, outcomeBase, sleep, transientRetry } from "./shared";
 
 /** Poll interval while a resource that passed its deadline settles. */
@@ -68,6 +69,8 @@ type StepResult =
       performed?: boolean;
       /** Someone else changed the resource since the plan (or deleted it): from the plan's state to this one. */
       changedFrom?: string;
+      /** ARM's Retry-After on a throttled step: never sent again sooner. */
+      retryAfterSeconds?: number;
     };
 type StepFailure = Extract<StepResult, { ok: false }>;
 
@@ -80,6 +83,12 @@ const MAX_STEP_ATTEMPTS = 3;
 const RESTORE_FIRST_WAIT_SECONDS = 60;
 const RESTORE_MAX_WAIT_SECONDS = 600;
 const RESTORE_SETTLE_POLL_SECONDS = 60;
+/**
+ * Throttling never ends a restore: however short restoreTimeoutMinutes is, a restore held up by 429s keeps going
+ * until it has waited out Compute's longest documented Retry-After (1,200 s, SupportArticles
+ * `troubleshooting-throttling-errors.md`) and had time for a start after it. Throttling is "not yet", not "no".
+ */
+export const RESTORE_THROTTLED_FLOOR_SECONDS = LONGEST_DOCUMENTED_RETRY_AFTER_SECONDS + 10 * 60;
 
 function isAllocationCode(code: string | undefined): boolean {
   return code !== undefined && /allocation|overconstrained|skunotavailable|capacity/i.test(code);
@@ -154,7 +163,10 @@ function* restore(
   const entry = input.entry;
   const kind: CycleKind = entry.kind === "scaleSet" ? "scaleSet" : "vm";
   const deadline = addSeconds(context.df.currentUtcDateTime, input.restoreTimeoutMinutes * 60);
-  const remaining = (): number => (deadline.getTime() - context.df.currentUtcDateTime.getTime()) / 1000;
+  const throttledDeadline = addSeconds(context.df.currentUtcDateTime, Math.max(input.restoreTimeoutMinutes * 60, RESTORE_THROTTLED_FLOOR_SECONDS));
+  /** The last obstacle was throttling: the restore then runs to throttledDeadline. */
+  let throttled = false;
+  const remaining = (): number => ((throttled ? throttledDeadline : deadline).getTime() - context.df.currentUtcDateTime.getTime()) / 1000;
   let attempts = 0;
   let wasDown = false;
   let backoff = RESTORE_FIRST_WAIT_SECONDS;
@@ -212,10 +224,14 @@ function* restore(
           last = { reason: r.message, ...(r.errorCode !== undefined ? { code: r.errorCode } : {}), state: r.state, ...(ids !== undefined ? { ids } : {}) };
           // A management lock stays until its owner removes it: left down now, with the lock in the manual action.
           if (r.reasonCode === "resourceLocked") return { ok: false, attempts, leftDown: leftDownOf(entry, last, attempts) };
+          throttled = r.reasonCode === "throttled";
+          // Never sooner than ARM's Retry-After: a throttled start is sent again only once the wait it asked for is over.
+          wait = Math.max(backoff, r.retryAfterSeconds !== undefined ? busyWaitSeconds(1, r.retryAfterSeconds, `${context.df.instanceId}:restore`) : 0);
           backoff = Math.min(backoff * 2, RESTORE_MAX_WAIT_SECONDS);
         }
       } else if (read.status !== "ok") {
         busy++;
+        throttled = read.status === "throttled";
         last = { ...last, reason: `reading ${entry.name} failed (${read.code}: ${read.message})` };
         wait = read.status === "throttled" || read.status === "conflict" ? busyWaitSeconds(busy, read.retryAfterSeconds, `${context.df.instanceId}:restore`) : backoff;
       }
@@ -365,6 +381,7 @@ function* beginStep(
             message: `${step} was still ${begun.status} after ${attempt} attempts, past its ${input.transitionTimeoutMinutes} min deadline: ${begun.message}`,
             errorCode: begun.code,
             state: lastState,
+            ...(begun.retryAfterSeconds !== undefined ? { retryAfterSeconds: begun.retryAfterSeconds } : {}),
           };
         }
         yield* sleep(context, busyWaitSeconds(attempt, begun.retryAfterSeconds, `${context.df.instanceId}:${step}:begin`));
@@ -430,6 +447,8 @@ function* runStep(
   let busy = 0;
   /** ARM said the step's operation was still running at the last read (the power state is then not read). */
   let opInProgress = true;
+  /** No read goes out before this (epoch ms): the last throttled read's Retry-After, whatever the deadline. */
+  let notBefore = 0;
   for (;;) {
     if (wait > 0) {
       let remaining = (deadline.getTime() - context.df.currentUtcDateTime.getTime()) / 1000;
@@ -444,6 +463,8 @@ function* runStep(
       }
       yield* sleep(context, Math.min(wait, remaining));
     }
+    const owed = (notBefore - context.df.currentUtcDateTime.getTime()) / 1000;
+    if (owed > 0) yield* sleep(context, owed);
     const readInput = {
       resourceId: entry.resourceId,
       kind,
@@ -485,9 +506,11 @@ function* runStep(
           message: `reading ${entry.name} was still ${read.status} after ${busy} attempts, past the ${input.transitionTimeoutMinutes} min deadline of ${step}: ${read.message}`,
           errorCode: read.code,
           state,
+          ...(read.retryAfterSeconds !== undefined ? { retryAfterSeconds: read.retryAfterSeconds } : {}),
         };
       }
       wait = busyWaitSeconds(busy, read.retryAfterSeconds, `${context.df.instanceId}:${step}:read`);
+      if (read.retryAfterSeconds !== undefined) notBefore = context.df.currentUtcDateTime.getTime() + read.retryAfterSeconds * 1000;
       continue;
     }
     const seen = evaluate(step, kind, read);

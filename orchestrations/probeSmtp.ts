@@ -2,6 +2,12 @@
  * The TCP 25 probe, one implementation for the remediation's canary proof and the scheduled re-verification: start
  * a Network Watcher connectivity check from a VM to host:25, wait out throttling and conflicts at its start and while
  * polling (within one deadline), and turn ARM's answer into a verdict with the probe counts behind it.
+ *
+ * A canary just cycled is running minutes before its guest is: the VM agent and the Network Watcher agent report
+ * ready later (instance view), and a check meanwhile answers `Unknown` with an `AgentStopped` issue on the source
+ * hop, or fails (azure-facts §5d; IssueType in the Network Watcher REST spec). So, for such a VM, the probe first
+ * waits for both agents to report ready, then probes, and probes again with backoff while the answer has no
+ * verdict, all within agentReadyTimeoutSeconds; only then does it give up, saying which it was.
  */
 import type { OrchestrationContext, Task } from "durable-functions";
 import type { z } from "zod";
@@ -11,6 +17,7 @@ import type { ConnectivityResult } from "../src/contracts/azure";
 import type { NetworkWatcherInfo } from "../src/contracts/discovery";
 import { beginSmtpProbeActivity, SMTP_PORT } from "../src/contracts/functions/beginSmtpProbe";
 import { readSmtpProbeActivity } from "../src/contracts/functions/readSmtpProbe";
+import { readCanaryAgentsActivity } from "../src/contracts/functions/readCanaryAgents";
 import { addSeconds } from "../src/contracts/functions/clock";
 import { ensureError } from "../src/errors";
 import { backoffSeconds, transientRetry } from "./shared";
@@ -19,6 +26,12 @@ export const PROBE_FIRST_POLL_SECONDS = 20;
 export const PROBE_NEXT_POLL_SECONDS = 10;
 /** Time the probe may take, from its first start attempt to its verdict. */
 export const PROBE_DEADLINE_SECONDS = 600;
+/** Waits before and between reads of a starting canary's agents: 30 s, then 60 s, doubling up to 2 min. */
+export const AGENT_FIRST_WAIT_SECONDS = 30;
+export const AGENT_MAX_WAIT_SECONDS = 120;
+/** Waits before probing again after an answer without a verdict: 30 s, then doubling up to 4 min. */
+export const REPROBE_FIRST_WAIT_SECONDS = 30;
+export const REPROBE_MAX_WAIT_SECONDS = 240;
 
 export interface ProbeTarget {
   vmId: string;
@@ -28,6 +41,11 @@ export interface ProbeTarget {
   host: string;
   /** What "unreachable" means for the caller, appended to the verdict's sentence. */
   unreachableMeans: string;
+  /**
+   * The VM was just started (a canary): wait for its agents to report ready, and probe again an answer without a
+   * verdict, until this many seconds have passed. Absent: one probe, as for a VM running long since.
+   */
+  agentReadyTimeoutSeconds?: number;
 }
 
 /** The connectivity check's own words and counts, when it ran to the end (recorded with the verdict). */
@@ -42,7 +60,12 @@ export interface ProbeVerdict {
   result: "reachable" | "unreachable" | "unavailable";
   detail: string;
   facts: ProbeFacts;
+  /** Why there is no "reachable": TCP 25 did not get through, the agent never became ready, or no verdict. */
+  cause?: "portUnreachable" | "agentNotReady" | "noVerdict";
 }
+
+/** One probe's verdict, and whether a fresh check later may give one (an Unknown answer, a failed check). */
+type Attempt = ProbeVerdict & { again?: "agentStopped" | "checkFailed" };
 
 /**
  * How the caller waits for a task: the remediation wakes early on a cancel (and still finishes the task), the
@@ -75,18 +98,79 @@ function* pause(context: OrchestrationContext, awaitTask: TaskAwaiter, seconds: 
  */
 export function* probeSmtp(context: OrchestrationContext, target: ProbeTarget, awaitTask: TaskAwaiter = yieldTask): Generator<Task, ProbeVerdict, unknown> {
   try {
-    return yield* probe(context, target, awaitTask);
+    if (target.agentReadyTimeoutSeconds === undefined) {
+      const { again: _again, ...verdict } = yield* probe(context, target, awaitTask);
+      return verdict;
+    }
+    return yield* probeStartedVm(context, target, target.agentReadyTimeoutSeconds, awaitTask);
   } catch (e) {
-    return { result: "unavailable", detail: `the connectivity check from ${target.vmName} could not be run (${ensureError(e).message.slice(0, 500)})`, facts: {} };
+    return { result: "unavailable", detail: `the connectivity check from ${target.vmName} could not be run (${ensureError(e).message.slice(0, 500)})`, facts: {}, cause: "noVerdict" };
   }
 }
 
-function* probe(context: OrchestrationContext, target: ProbeTarget, awaitTask: TaskAwaiter): Generator<Task, ProbeVerdict, unknown> {
+/**
+ * A VM just started: wait until its instance view says the VM agent and the Network Watcher agent are ready, then
+ * probe; an answer without a verdict (Unknown / AgentStopped, a failed check) is probed again with backoff. All of
+ * it within `timeoutSeconds`: past that, the verdict says the agent never became ready, or that no check gave one.
+ */
+function* probeStartedVm(context: OrchestrationContext, target: ProbeTarget, timeoutSeconds: number, awaitTask: TaskAwaiter): Generator<Task, ProbeVerdict, unknown> {
+  const { vmName } = target;
+  const deadline = addSeconds(context.df.currentUtcDateTime, timeoutSeconds).getTime();
+  const left = (): number => (deadline - context.df.currentUtcDateTime.getTime()) / 1000;
+  const minutes = Math.round(timeoutSeconds / 60);
+
+  // 1. The agents: read the instance view after a first wait (they report minutes after the start, and the cycle's
+  // own reads of the VM have just drawn on its Low Cost Get budget), then with backoff until both report ready.
+  let state: string;
+  yield* pause(context, awaitTask, AGENT_FIRST_WAIT_SECONDS);
+  for (let attempt = 1; ; attempt++) {
+    const read = yield* call(context, awaitTask, readCanaryAgentsActivity, { vmIds: [target.vmId], wanted: 1, readiness: true });
+    let wait = Math.min(AGENT_FIRST_WAIT_SECONDS * 2 ** attempt, AGENT_MAX_WAIT_SECONDS);
+    if (read.status === "ok") {
+      const a = read.agents[0];
+      if (a?.ready === true) break;
+      state = a?.detail ?? "not reported";
+      wait = Math.max(wait, read.paceSeconds ?? 0);
+    } else if (read.status === "throttled" || read.status === "conflict") {
+      state = `reading it was ${read.status} (${read.code})`;
+      wait = Math.max(wait, backoffSeconds(attempt, read.retryAfterSeconds));
+    } else {
+      return { result: "unavailable", detail: `the agents of ${vmName} could not be read (${read.code}: ${read.message})`, facts: {}, cause: "noVerdict" };
+    }
+    if (wait > left()) {
+      return {
+        result: "unavailable",
+        detail: `the Network Watcher agent on ${vmName} never became ready within ${minutes} min of its start (${state}); TCP 25 was not probed`,
+        facts: {},
+        cause: "agentNotReady",
+      };
+    }
+    yield* pause(context, awaitTask, wait);
+  }
+
+  // 2. The probe, again while an answer has no verdict and time is left.
+  for (let attempt = 1; ; attempt++) {
+    const { again, ...verdict } = yield* probe(context, target, awaitTask);
+    if (again === undefined) return verdict;
+    const wait = Math.min(REPROBE_FIRST_WAIT_SECONDS * 2 ** (attempt - 1), REPROBE_MAX_WAIT_SECONDS);
+    if (wait > left()) {
+      const why = again === "agentStopped" ? "every check answered that the agent was not running (AgentStopped)" : "no check gave a verdict";
+      return {
+        ...verdict,
+        detail: `${verdict.detail}; ${why} in ${attempt} check(s) within ${minutes} min of the start`,
+        cause: again === "agentStopped" ? "agentNotReady" : "noVerdict",
+      };
+    }
+    yield* pause(context, awaitTask, wait);
+  }
+}
+
+function* probe(context: OrchestrationContext, target: ProbeTarget, awaitTask: TaskAwaiter): Generator<Task, Attempt, unknown> {
   const { vmName, host } = target;
   const input = { vmId: target.vmId, watcher: target.watcher, host, port: SMTP_PORT };
   const deadline = addSeconds(context.df.currentUtcDateTime, PROBE_DEADLINE_SECONDS).getTime();
   const left = (): number => (deadline - context.df.currentUtcDateTime.getTime()) / 1000;
-  const noVerdict = (): ProbeVerdict => ({ result: "unavailable", detail: `the connectivity check from ${vmName} gave no verdict within ${PROBE_DEADLINE_SECONDS / 60} min`, facts: {} });
+  const noVerdict = (): Attempt => ({ result: "unavailable", detail: `the connectivity check from ${vmName} gave no verdict within ${PROBE_DEADLINE_SECONDS / 60} min`, facts: {}, cause: "noVerdict" });
 
   let begun = yield* call(context, awaitTask, beginSmtpProbeActivity, input);
   // A throttled or conflicting start is waited out within the deadline, not taken as a verdict.
@@ -98,7 +182,7 @@ function* probe(context: OrchestrationContext, target: ProbeTarget, awaitTask: T
   }
   if (begun.status === "done") return verdictOf(target, begun.result);
   if (begun.status !== "started") {
-    return { result: "unavailable", detail: `the connectivity check from ${vmName} could not start (${begun.code}: ${begun.message})`, facts: {} };
+    return { result: "unavailable", detail: `the connectivity check from ${vmName} could not start (${begun.code}: ${begun.message})`, facts: {}, cause: "noVerdict" };
   }
   let wait = Math.max(PROBE_FIRST_POLL_SECONDS, begun.handle.retryAfterSeconds ?? 0);
   while (left() > 0) {
@@ -108,9 +192,11 @@ function* probe(context: OrchestrationContext, target: ProbeTarget, awaitTask: T
       case "done":
         return verdictOf(target, r.result);
       case "checkFailed":
+        // The check itself ended Failed (Azure may fail one while the agent is not ready): a later one may answer.
+        return { result: "unavailable", detail: `the connectivity check from ${vmName} failed (${r.code}: ${r.message})`, facts: {}, cause: "noVerdict", again: "checkFailed" };
       case "failed":
       case "notFound":
-        return { result: "unavailable", detail: `the connectivity check from ${vmName} failed (${r.code}: ${r.message})`, facts: {} };
+        return { result: "unavailable", detail: `the connectivity check from ${vmName} failed (${r.code}: ${r.message})`, facts: {}, cause: "noVerdict" };
       default:
         // In progress, or the poll itself was throttled or conflicted: poll again, as ARM asked.
         wait = Math.max(PROBE_NEXT_POLL_SECONDS, r.retryAfterSeconds ?? 0);
@@ -119,7 +205,12 @@ function* probe(context: OrchestrationContext, target: ProbeTarget, awaitTask: T
   return noVerdict();
 }
 
-function verdictOf(target: ProbeTarget, r: ConnectivityResult): ProbeVerdict {
+/** An issue the check reports when the source VM's agent is not running: no verdict yet, not a closed port. */
+function agentStopped(r: ConnectivityResult): boolean {
+  return r.issues.some((i) => /(^|: )AgentStopped$/i.test(i));
+}
+
+function verdictOf(target: ProbeTarget, r: ConnectivityResult): Attempt {
   const counts =
     r.probesSent !== undefined ? `; ${r.probesSent} probe(s) sent, ${r.probesFailed ?? 0} failed` : "";
   const facts: ProbeFacts = {
@@ -133,9 +224,21 @@ function verdictOf(target: ProbeTarget, r: ConnectivityResult): ProbeVerdict {
       return { result: "reachable", detail: `${target.vmName} reached ${where} (${r.connectionStatus}${counts})`, facts };
     case "unreachable": {
       const issues = r.issues.length > 0 ? `; issues: ${r.issues.join(", ")}` : "";
-      return { result: "unreachable", detail: `${target.vmName} could not reach ${where} (${r.connectionStatus}${counts}${issues}); ${target.unreachableMeans}`, facts };
+      if (agentStopped(r)) {
+        // Every probe failed because the agent that sends them is not running: that says nothing of port 25.
+        return { result: "unavailable", detail: `the connectivity check from ${target.vmName} to ${where} gave no verdict (${r.connectionStatus}${counts}${issues})`, facts, cause: "agentNotReady", again: "agentStopped" };
+      }
+      return { result: "unreachable", detail: `${target.vmName} could not reach ${where} (${r.connectionStatus}${counts}${issues}); ${target.unreachableMeans}`, facts, cause: "portUnreachable" };
     }
-    default:
-      return { result: "unavailable", detail: `the connectivity check from ${target.vmName} to ${where} gave no verdict (${r.connectionStatus}${counts})`, facts };
+    default: {
+      const issues = r.issues.length > 0 ? `; issues: ${r.issues.join(", ")}` : "";
+      return {
+        result: "unavailable",
+        detail: `the connectivity check from ${target.vmName} to ${where} gave no verdict (${r.connectionStatus}${counts}${issues})`,
+        facts,
+        // Unknown says nothing either way: a check from a freshly started VM may give a verdict later.
+        ...(agentStopped(r) ? { cause: "agentNotReady" as const, again: "agentStopped" as const } : { cause: "noVerdict" as const, again: "checkFailed" as const }),
+      };
+    }
   }
 }

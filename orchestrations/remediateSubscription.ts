@@ -373,12 +373,22 @@ function* runCanary(
     }
     const verdict = yield* probeSmtp(
       context,
-      { vmId: vm.resourceId, vmName: vm.name, watcher, host, unreachableMeans: "the exemption does not appear to be in effect" },
+      {
+        vmId: vm.resourceId,
+        vmName: vm.name,
+        watcher,
+        host,
+        unreachableMeans: "the exemption does not appear to be in effect",
+        // Just cycled: its agents report ready minutes after it runs (probeSmtp waits, and probes again, until then).
+        agentReadyTimeoutSeconds: run.input.options.agentReadyTimeoutMinutes * 60,
+      },
       (task) => run.await(task),
     );
     details.push(verdict.detail);
     last = verdict.facts;
-    if (verdict.result !== "reachable") return { vmIds, probeHost: host, verification, result: verdict.result, detail: details.join("; "), ...last };
+    if (verdict.result !== "reachable") {
+      return { vmIds, probeHost: host, verification, result: verdict.result, detail: details.join("; "), ...last, ...(verdict.cause !== undefined ? { haltCause: verdict.cause } : {}) };
+    }
   }
   return { vmIds, probeHost: host, verification, result: "reachable", detail: details.join("; "), ...last };
 }

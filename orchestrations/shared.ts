@@ -30,9 +30,16 @@ export function nowIso(context: OrchestrationContext): string {
   return context.df.currentUtcDateTime.toISOString();
 }
 
+/**
+ * The longest Retry-After honoured as given: Compute's documented 429 example asks for 1,200 s, and a 30-minute
+ * window can take up to 1,800 s to end (SupportArticles `troubleshooting-throttling-errors.md`). A request is never
+ * sent again before the Retry-After it met; only an absurd value is cut to this.
+ */
+export const MAX_RETRY_AFTER_SECONDS = 1800;
+
 /** Exponential backoff (10 s, 20 s, 40 s … capped at 5 min), or ARM's Retry-After when it gave one. */
 export function backoffSeconds(attempt: number, retryAfterSeconds: number | undefined): number {
-  if (retryAfterSeconds !== undefined && retryAfterSeconds > 0) return Math.min(retryAfterSeconds, 600);
+  if (retryAfterSeconds !== undefined && retryAfterSeconds > 0) return Math.min(retryAfterSeconds, MAX_RETRY_AFTER_SECONDS);
   return Math.min(10 * 2 ** Math.max(0, attempt - 1), 300);
 }
 
@@ -60,7 +67,7 @@ export const MAX_BUSY_SPREAD_SECONDS = 60;
  * come back at about the rate ARM refills. Pure, so orchestrations replay it identically.
  */
 export function busyWaitSeconds(attempt: number, retryAfterSeconds: number | undefined, seed: string): number {
-  const base = retryAfterSeconds !== undefined && retryAfterSeconds > 0 ? Math.min(retryAfterSeconds, 600) : 5;
+  const base = retryAfterSeconds !== undefined && retryAfterSeconds > 0 ? Math.min(retryAfterSeconds, MAX_RETRY_AFTER_SECONDS) : 5;
   const window = Math.min(MAX_BUSY_SPREAD_SECONDS, 2 ** Math.min(Math.max(1, attempt), 10));
   return base + Math.round(spreadFraction(`${seed}#${attempt}`) * window * 10) / 10;
 }

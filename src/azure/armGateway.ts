@@ -1,6 +1,13 @@
 /** ArmGateway over the real SDK clients: every answer parsed into the plain-data contracts. */
 import { mapLimit } from "../concurrency";
-import type { InstanceViewStatus, VirtualMachine, VirtualMachineExtension, VirtualMachineScaleSet, VirtualMachineScaleSetVM } from "@azure/arm-compute";
+import type {
+  InstanceViewStatus,
+  VirtualMachine,
+  VirtualMachineExtension,
+  VirtualMachineInstanceView,
+  VirtualMachineScaleSet,
+  VirtualMachineScaleSetVM,
+} from "@azure/arm-compute";
 import type { NetworkWatcher, Subnet, VirtualNetwork } from "@azure/arm-network";
 import type { ResourceGroup } from "@azure/arm-resources";
 import type { ServiceClient } from "@azure/core-client";
@@ -44,6 +51,7 @@ import {
   OperationStatusSchema,
   ScaleSetStateSchema,
   SubnetStateSchema,
+  VmAgentReadinessSchema,
   VmPowerListingSchema,
   VmStateSchema,
   type ConnectivityResult,
@@ -53,6 +61,7 @@ import {
   type OperationStatus,
   type ScaleSetState,
   type SubnetState,
+  type VmAgentReadiness,
   type VmPowerListing,
   type VmPowerStatus,
   type VmState,
@@ -61,10 +70,11 @@ import { tryParseArmResourceId, resourceKey, type ArmResourceId } from "../contr
 import { parseWith } from "../contracts/parse";
 import type { PowerStep } from "../contracts/plan";
 import { powerStateFromStatuses } from "../contracts/power";
+import { isNetworkWatcherAgent } from "../domain/planResources";
 import { AzureOperationError, ensureError } from "../errors";
 import { ARM_ACTIONS } from "./armActions";
 import type { ArmClientSet } from "./clientSet";
-import { armErrorFromBody, errorFromResponse, isBusyFailure, retryAfterSecondsFrom, toAzureOperationError, type ArmErrorDetail } from "./errors";
+import { armErrorFromBody, errorFromResponse, isBusyFailure, retryAfterSecondsFrom, toAzureOperationError, unwrapArmError, type ArmErrorDetail } from "./errors";
 import type { ArmGateway, ManagementGroupSubscription, VmListPage } from "./gateway";
 
 /** api-version of the billing property REST API (no SDK major on Node 20 carries the 2024 fields). */
@@ -257,6 +267,19 @@ export class ArmGatewayImpl implements ArmGateway {
           "VM extension",
         ),
       );
+    });
+  }
+
+  getVmAgentReadiness(vmId: string): Promise<VmAgentReadiness> {
+    return this.call("getVmAgentReadiness", async () => {
+      const id = requireId(vmId, "Microsoft.Compute/virtualMachines");
+      try {
+        const view = await this.clients.compute(id.subscriptionId).virtualMachines.instanceView(id.resourceGroup, id.name);
+        return parseWith(VmAgentReadinessSchema, agentReadinessOf(view), "VM agent readiness");
+      } catch (e) {
+        if (isNotFound(e)) return { exists: false, powerState: "unknown", vmAgent: "unknown", networkWatcherAgent: "absent", detail: "the VM no longer exists" };
+        throw e;
+      }
     });
   }
 
@@ -702,11 +725,45 @@ const ConnectivityBodySchema = z.object({
     .optional(),
 });
 
+/** A status reports success: `ProvisioningState/succeeded` (the agent "Ready", an extension "Provisioning succeeded"). */
+function succeeded(statuses: readonly InstanceViewStatus[] | undefined): boolean {
+  return (statuses ?? []).some((s) => (s.code ?? "").toLowerCase() === "provisioningstate/succeeded");
+}
+
+function describeStatuses(what: string, statuses: readonly InstanceViewStatus[] | undefined): string {
+  const first = statuses?.[0];
+  if (first === undefined) return `${what} reports no status`;
+  return `${what} ${first.displayStatus ?? first.code ?? "?"}${first.message !== undefined ? `: ${first.message}` : ""}`;
+}
+
+/**
+ * Readiness from an instance view. The Network Watcher agent is found by its instance view's `type`
+ * (`Microsoft.Azure.NetworkWatcher.NetworkWatcherAgentLinux|Windows`, publisher and type joined), whatever its name.
+ */
+function agentReadinessOf(view: VirtualMachineInstanceView): VmAgentReadiness {
+  const statuses = view.statuses ?? [];
+  const agentStatuses = view.vmAgent?.statuses;
+  const vmAgent = succeeded(agentStatuses) ? "ready" : (agentStatuses ?? []).length > 0 ? "notReady" : "unknown";
+  const nw = (view.extensions ?? []).find((e) => {
+    const type = e.type ?? "";
+    const dot = type.lastIndexOf(".");
+    return isNetworkWatcherAgent({ publisher: dot < 0 ? "" : type.slice(0, dot), type: dot < 0 ? type : type.slice(dot + 1) });
+  });
+  const networkWatcherAgent = nw === undefined ? "absent" : succeeded(nw.statuses) ? "ready" : "notReady";
+  const detail = [
+    describeStatuses("VM agent", agentStatuses),
+    nw === undefined ? "no Network Watcher agent extension reported" : describeStatuses(`extension ${nw.name ?? "Network Watcher agent"}`, nw.statuses),
+  ].join("; ");
+  return { exists: true, powerState: powerStateFromStatuses(statuses), vmAgent, networkWatcherAgent, detail: detail.slice(0, 500) };
+}
+
 /** Statuses at a Location URL that are the front door's (throttled, unavailable), not the operation's failure. */
 const LOCATION_POLL_TRANSIENT = new Set([408, 429, 502, 503, 504]);
 
 /** An operation's failure, flagged retryable when it lost to another operation on the same resource. */
-function operationError(code: string, message: string, details: readonly ArmErrorDetail[]): OperationStatus["error"] {
+function operationError(wrapped: string, wrappedMessage: string, details: readonly ArmErrorDetail[]): OperationStatus["error"] {
+  // A wrapper (ResourceOperationFailure) is read as the code it wraps, so an allocation failure is one.
+  const { code, message } = unwrapArmError({ code: wrapped, message: wrappedMessage, details });
   return { code, message, ...(isBusyFailure(code, message, details) ? { retryable: true } : {}) };
 }
 

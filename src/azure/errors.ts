@@ -154,7 +154,27 @@ export function policyDenialMessage(message: string | undefined, violations: rea
   return `denied by Azure Policy: ${named.join("; ")}`;
 }
 
-/** ARM's `{ error: { code, message, details } }` (or a bare `{ code, message }`) from a body, if it has one. */
+/**
+ * Codes that only wrap the real one, which ARM then gives in `details` (an allocation failure arrives as
+ * `ResourceOperationFailure` or `ResourceDeploymentFailure` with `AllocationFailed`, `ZonalAllocationFailed`,
+ * `OverconstrainedAllocationRequest` … inside: Azure/azure-cli#2401, MicrosoftDocs/azure-docs#41402).
+ */
+const WRAPPER_CODES = new Set(["resourceoperationfailure", "resourcedeploymentfailure", "deploymentfailed"]);
+const ALLOCATION_DETAIL = /allocation|overconstrained/i;
+
+/**
+ * The error as its real code: a wrapper is replaced by the code in its details (an allocation code first), the
+ * message then says both. Anything else is returned as it is.
+ */
+export function unwrapArmError<E extends { code: string; message: string; details?: readonly ArmErrorDetail[] }>(error: E): E {
+  if (!WRAPPER_CODES.has(error.code.toLowerCase())) return error;
+  const withCode = (error.details ?? []).filter((d): d is ArmErrorDetail & { code: string } => d.code !== undefined && d.code !== "");
+  const inner = withCode.find((d) => ALLOCATION_DETAIL.test(d.code)) ?? withCode[0];
+  if (inner === undefined) return error;
+  return { ...error, code: inner.code, message: `${inner.message ?? inner.code} (${error.code}: ${error.message})` };
+}
+
+/** ARM's `{ error: { code, message, details } }` (or a bare `{ code, message }`) from a body, if it has one; a wrapper code read as the one it wraps. */
 export function armErrorFromBody(body: unknown): { code?: string; message?: string; details?: ArmErrorDetail[]; policy?: PolicyViolation[] } {
   const parsed = typeof body === "string" ? safeJson(body) : body;
   if (!isRecord(parsed)) return {};
@@ -164,12 +184,15 @@ export function armErrorFromBody(body: unknown): { code?: string; message?: stri
   const rawDetails = inner["details"];
   const details = Array.isArray(rawDetails) ? rawDetails.filter(isRecord).map(detailOf) : [];
   const policy = policyViolationsOf(inner["additionalInfo"]);
-  return {
+  const read = {
     ...(code === undefined ? {} : { code }),
     ...(message === undefined ? {} : { message }),
     ...(details.length === 0 ? {} : { details }),
     ...(policy.length === 0 ? {} : { policy }),
   };
+  if (code === undefined) return read;
+  const unwrapped = unwrapArmError({ ...read, code, message: message ?? code });
+  return unwrapped === read ? read : unwrapped;
 }
 
 function detailOf(d: Record<string, unknown>): ArmErrorDetail {

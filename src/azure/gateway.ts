@@ -19,6 +19,7 @@ import type {
   ScaleSetState,
   SubnetState,
   VmPowerListing,
+  VmAgentReadiness,
   VmPowerStatus,
   VmState,
 } from "../contracts/azure";
@@ -68,6 +69,11 @@ export interface ArmGateway {
   listVmStatusPage(subscriptionId: string, nextLink?: string): Promise<VmListPage<VmPowerStatus>>;
   /** A VM's extensions, from its extensions list (`GET …/virtualMachines/{vm}/extensions`). */
   listVmExtensions(vmId: string): Promise<VmExtensionInfo[]>;
+  /**
+   * Whether a VM's VM agent and Network Watcher agent extension report ready, from its instance view (Compute's
+   * Low Cost Get: one request). A VM that does not exist answers `exists: false`.
+   */
+  getVmAgentReadiness(vmId: string): Promise<VmAgentReadiness>;
   /**
    * Succeeded deallocate and start events of VMs, scale sets and scale-set instances in the Activity Log
    * (Microsoft.Insights, kept 90 days) between `from` and `to`, oldest first; every page followed.

@@ -2,6 +2,13 @@
 import { z } from "zod";
 import { PowerStateSchema } from "./power";
 
+/**
+ * The longest wait Compute documents for a throttled request: its 429 example carries `Retry-After: 1200`
+ * (SupportArticles `support/azure/virtual-machines/windows/troubleshooting-throttling-errors.md`). Deadlines that
+ * must survive throttling outlast it.
+ */
+export const LONGEST_DOCUMENTED_RETRY_AFTER_SECONDS = 1200;
+
 /** A started ARM long-running operation, to be polled later (monitor pattern: nobody waits inside an activity). */
 export const OperationHandleSchema = z.object({
   /** Azure-AsyncOperation URL (preferred for status) when ARM gave one. */
@@ -106,3 +113,20 @@ export const VmPowerListingSchema = z.object({
   pages: z.number().int().min(1),
 });
 export type VmPowerListing = z.output<typeof VmPowerListingSchema>;
+
+/**
+ * Whether a VM's guest is ready to run a connectivity check, from its instance view: the VM agent's status
+ * (`vmAgent.statuses`: `ProvisioningState/succeeded` "Ready", or `ProvisioningState/Unavailable` "Not Ready" while
+ * the guest boots) and the Network Watcher agent extension's (`extensions[].statuses`). A VM reports
+ * PowerState/running minutes before either is ready (azure-facts §5d).
+ */
+export const VmAgentReadinessSchema = z.object({
+  exists: z.boolean(),
+  powerState: PowerStateSchema,
+  vmAgent: z.enum(["ready", "notReady", "unknown"]),
+  /** "absent": the instance view reports no Network Watcher agent extension (none, or not reported yet). */
+  networkWatcherAgent: z.enum(["ready", "notReady", "absent"]),
+  /** What the statuses say, for the record ("VM agent Not Ready: VM status blob is found but not yet populated."). */
+  detail: z.string(),
+});
+export type VmAgentReadiness = z.output<typeof VmAgentReadinessSchema>;

@@ -40,6 +40,12 @@ export const RemediationOptionsSchema = z
      * AllocationFailed retried with backoff) before it reports the resource left down.
      */
     restoreTimeoutMinutes: z.number().int().min(1).max(24 * 60).default(60),
+    /**
+     * How long a canary's probe may wait, from the end of its cycle, for the VM agent and the Network Watcher agent
+     * to report ready and for a connectivity check to give a verdict (an `Unknown` / `AgentStopped` answer, or a
+     * failed check, is probed again with backoff until then). Agents report minutes after PowerState/running.
+     */
+    agentReadyTimeoutMinutes: z.number().int().min(1).max(120).default(20),
     /** Refresh VNets with delegated subnets (add and remove a temporary subnet). */
     refreshDelegatedSubnets: z.boolean().default(true),
     /** Go on when the billing property cannot be read (classification "unknown"). */

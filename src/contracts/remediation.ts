@@ -108,6 +108,12 @@ export const CanaryResultSchema = z.object({
   connectionStatus: z.string().optional(),
   probesSent: z.number().int().min(0).optional(),
   probesFailed: z.number().int().min(0).optional(),
+  /**
+   * Why a probe gave no "reachable": "portUnreachable" (the check ran and TCP 25 did not get through),
+   * "agentNotReady" (the canary's VM agent or Network Watcher agent never reported ready, or every check answered
+   * Unknown / AgentStopped, within agentReadyTimeoutMinutes), "noVerdict" (the check could not run or failed).
+   */
+  haltCause: z.enum(["portUnreachable", "agentNotReady", "noVerdict"]).optional(),
 });
 export type CanaryResult = z.output<typeof CanaryResultSchema>;
 

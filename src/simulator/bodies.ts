@@ -91,23 +91,45 @@ function statuses(m: Machine): object[] {
   ];
 }
 
-/** The instance view of a VM (its extensions given) or of a scale-set instance (none). */
-export function instanceViewBody(m: Machine, os: "Linux" | "Windows", computerName: string, extensions: readonly SimExtension[] = []): object {
+/**
+ * The instance view of a VM (its extensions given) or of a scale-set instance (none), as it reads at `now`. Right
+ * after a start the guest is still booting: the VM agent reports as in the spec's example
+ * `VirtualMachineScaleSetVM_Get_InstanceViewAutoPlacedOnDedicatedHostGroup` (`ProvisioningState/Unavailable`,
+ * Warning, "Not Ready", version "Unknown", no extensions reported), then Ready with its extensions still
+ * transitioning, then everything provisioned (Machine.agentReadyAt, extensionsReadyAt).
+ */
+export function instanceViewBody(
+  m: Machine,
+  os: "Linux" | "Windows",
+  computerName: string,
+  extensions: readonly SimExtension[] = [],
+  now: number = Number.POSITIVE_INFINITY,
+): object {
   const running = m.power === "running";
+  const agentReady = running && (m.agentReadyAt === undefined || now >= m.agentReadyAt);
+  const extensionsReady = agentReady && (m.extensionsReadyAt === undefined || now >= m.extensionsReadyAt);
+  const extensionStatus = extensionsReady
+    ? { code: "ProvisioningState/succeeded", level: "Info", displayStatus: "Provisioning succeeded" }
+    : { code: "ProvisioningState/transitioning", level: "Info", displayStatus: "Transitioning" };
+  const booting = running && !agentReady;
   return {
     computerName,
     osName: os === "Windows" ? "Windows Server 2022 Datacenter" : "ubuntu",
     osVersion: os === "Windows" ? "10.0.20348" : "22.04",
     vmAgent: {
-      vmAgentVersion: os === "Windows" ? "2.7.41491.1102" : "2.10.0.8",
-      statuses: running
-        ? [{ code: "ProvisioningState/succeeded", level: "Info", displayStatus: "Ready", message: "Guest Agent is running", time: changedAt(m) }]
-        : [],
-      extensionHandlers: extensions.map((e) => ({
-        type: `${e.publisher}.${e.type}`,
-        typeHandlerVersion: e.version,
-        status: { code: "ProvisioningState/succeeded", level: "Info", displayStatus: "Ready" },
-      })),
+      vmAgentVersion: booting ? "Unknown" : os === "Windows" ? "2.7.41491.1102" : "2.10.0.8",
+      statuses: booting
+        ? [{ code: "ProvisioningState/Unavailable", level: "Warning", displayStatus: "Not Ready", message: "VM status blob is found but not yet populated.", time: changedAt(m) }]
+        : running
+          ? [{ code: "ProvisioningState/succeeded", level: "Info", displayStatus: "Ready", message: "Guest Agent is running", time: iso(m.agentReadyAt ?? Date.parse(changedAt(m))) }]
+          : [],
+      extensionHandlers: booting
+        ? []
+        : extensions.map((e) => ({
+            type: `${e.publisher}.${e.type}`,
+            typeHandlerVersion: e.version,
+            status: extensionsReady ? { code: "ProvisioningState/succeeded", level: "Info", displayStatus: "Ready" } : { code: "ProvisioningState/transitioning", level: "Info", displayStatus: "Transitioning" },
+          })),
     },
     disks: [
       {
@@ -115,12 +137,14 @@ export function instanceViewBody(m: Machine, os: "Linux" | "Windows", computerNa
         statuses: [{ code: "ProvisioningState/succeeded", level: "Info", displayStatus: "Provisioning succeeded", time: changedAt(m) }],
       },
     ],
-    extensions: extensions.map((e) => ({
-      name: e.name,
-      type: `${e.publisher}.${e.type}`,
-      typeHandlerVersion: e.version,
-      statuses: [{ code: "ProvisioningState/succeeded", level: "Info", displayStatus: "Provisioning succeeded" }],
-    })),
+    extensions: booting
+      ? []
+      : extensions.map((e) => ({
+          name: e.name,
+          type: `${e.publisher}.${e.type}`,
+          typeHandlerVersion: e.version,
+          statuses: [extensionStatus],
+        })),
     hyperVGeneration: "V2",
     statuses: statuses(m),
   };
@@ -160,7 +184,7 @@ export function extensionBody(vm: VmRecord, e: SimExtension): object {
  * A VM. `listed`: as a list answer gives it, extensions by id only (`resources: [{ id }]`, no name or type: what
  * `az vm list` and the SDKs see); a single GET gives them whole.
  */
-export function vmBody(vm: VmRecord, withInstanceView: boolean, listed = false): object {
+export function vmBody(vm: VmRecord, withInstanceView: boolean, listed = false, now: number = Number.POSITIVE_INFINITY): object {
   const m = vm.machine;
   const s = vm.spec;
   const rgId = computeId(vm.id.slice(0, vm.id.indexOf("/providers/")));
@@ -190,7 +214,7 @@ export function vmBody(vm: VmRecord, withInstanceView: boolean, listed = false):
     provisioningState: m.provisioningState,
     timeCreated: iso(vm.timeCreated),
   };
-  if (withInstanceView) properties["instanceView"] = instanceViewBody(m, s.osType, vm.name, vm.extensions);
+  if (withInstanceView) properties["instanceView"] = instanceViewBody(m, s.osType, vm.name, vm.extensions, now);
   return {
     name: vm.name,
     id: computeId(vm.id),
@@ -235,7 +259,7 @@ export function scaleSetBody(ss: ScaleSetRecord): object {
   };
 }
 
-export function scaleSetVmBody(ss: ScaleSetRecord, m: Machine, withInstanceView: boolean): object {
+export function scaleSetVmBody(ss: ScaleSetRecord, m: Machine, withInstanceView: boolean, now: number = Number.POSITIVE_INFINITY): object {
   const id = computeId(`${ss.id}/virtualMachines/${m.instanceId ?? ""}`);
   return {
     name: m.name,
@@ -256,7 +280,7 @@ export function scaleSetVmBody(ss: ScaleSetRecord, m: Machine, withInstanceView:
       networkProfile: { networkInterfaces: [{ id: `${id}/networkInterfaces/${ss.name}-nic`, properties: { primary: true } }] },
       provisioningState: m.provisioningState,
       timeCreated: iso(m.createdAt),
-      ...(withInstanceView ? { instanceView: instanceViewBody(m, "Linux", m.name) } : {}),
+      ...(withInstanceView ? { instanceView: instanceViewBody(m, "Linux", m.name, [], now) } : {}),
     },
   };
 }
@@ -339,7 +363,9 @@ export function operationStatusBody(op: Operation, status: "InProgress" | "Succe
     status,
     startTime: iso(op.startedAt),
     ...(status === "InProgress" ? {} : { endTime: iso(op.endsAt) }),
-    ...(status === "Failed" && op.failure !== undefined ? { error: { code: op.failure.code, message: op.failure.message } } : {}),
+    ...(status === "Failed" && op.failure !== undefined
+      ? { error: { code: op.failure.code, message: op.failure.message, ...(op.failure.details !== undefined ? { details: op.failure.details } : {}) } }
+      : {}),
   };
 }
 

@@ -41,6 +41,9 @@ export const OperationNameSchema = z.enum(OPERATION_NAMES);
 
 export type RequestKind = "read" | "write" | "delete";
 
+/** Codes a start from deallocated can fail with when the region or zone has no capacity. */
+export const ALLOCATION_CODES = ["AllocationFailed", "ZonalAllocationFailed", "OverconstrainedAllocationRequest", "OverconstrainedZonalAllocationRequest"] as const;
+
 const MatchSchema = z
   .object({
     /** Only these operations (default depends on the fault kind). */
@@ -89,7 +92,16 @@ export const FaultSpecSchema = z.discriminatedUnion("kind", [
     .strict(),
   z.object({ kind: z.literal("lroFailed"), ...common, code: z.string().min(1).default("InternalExecutionError") }).strict(),
   z.object({ kind: z.literal("stuckTransition"), ...common }).strict(),
-  z.object({ kind: z.literal("allocationFailure"), ...common }).strict(),
+  z
+    .object({
+      kind: z.literal("allocationFailure"),
+      ...common,
+      /** The allocation code Compute gives (Azure/azure-cli#2401, MicrosoftDocs/azure-docs#41402). */
+      code: z.enum(ALLOCATION_CODES).default("AllocationFailed"),
+      /** Wrap it as some answers do: this code at the top, the allocation code only in `details`. */
+      wrappedIn: z.enum(["ResourceOperationFailure", "ResourceDeploymentFailure"]).optional(),
+    })
+    .strict(),
   z
     .object({
       kind: z.literal("latencySpike"),

@@ -166,7 +166,7 @@ function vmListing(w: World, r: SimRequest, vms: readonly VmRecord[], subscripti
   if (expand === "instanceview" && filter === null)
     throw new ArmHttpError(400, "InvalidParameter", "The parameter '$expand=instanceView' can only be specified with a valid '$filter'.");
   const iv = expand === "instanceview" || (subscriptionWide && (r.query.get("statusOnly") ?? "").toLowerCase() === "true");
-  return page(r, w, selected, (vm) => (w.settleMachine(vm.machine, r.now), vmBody(vm, iv, true)), VM_LIST_PAGE_SIZE);
+  return page(r, w, selected, (vm) => (w.settleMachine(vm.machine, r.now), vmBody(vm, iv, true, r.now)), VM_LIST_PAGE_SIZE);
 }
 
 // ------------------------------------------------------------------ long-running operations
@@ -231,7 +231,8 @@ function operationResult(w: World, r: SimRequest, provider: Operation["provider"
   if (status === "InProgress") return { status: 202, headers: { location: `${r.endpoint}${r.pathname}?${r.query.toString()}` } };
   if (status === "Failed") {
     const f = op.failure ?? { code: "InternalExecutionError", message: "The operation failed." };
-    return { status: /allocation|anotheroperation|retryable/i.test(f.code) ? 409 : 500, body: { error: f } };
+    const codes = [f.code, ...(f.details ?? []).map((d) => d.code)].join(" ");
+    return { status: /allocation|anotheroperation|retryable/i.test(codes) ? 409 : 500, body: { error: f } };
   }
   return op.result === undefined ? { status: 200 } : { status: 200, body: op.result };
 }
@@ -440,10 +441,10 @@ export const ROUTES: readonly Route[] = [
   route("GET", `${RG}/providers/microsoft.compute/virtualmachines`, "listVms", "compute", (w, r) =>
     vmListing(w, r, w.vmsByRg.get(rgOr404(w, r.params["rg"] ?? "").name.toLowerCase()) ?? [], false),
   ),
-  route("GET", CVM, "getVm", "compute", (w, r) => ({ status: 200, body: vmBody(vmOr404(w, r), (r.query.get("$expand") ?? "").toLowerCase() === "instanceview") })),
+  route("GET", CVM, "getVm", "compute", (w, r) => ({ status: 200, body: vmBody(vmOr404(w, r), (r.query.get("$expand") ?? "").toLowerCase() === "instanceview", false, r.now) })),
   route("GET", `${CVM}/instanceview`, "getVmInstanceView", "compute", (w, r) => {
     const vm = vmOr404(w, r);
-    return { status: 200, body: instanceViewBody(vm.machine, vm.spec.osType, vm.name, vm.extensions) };
+    return { status: 200, body: instanceViewBody(vm.machine, vm.spec.osType, vm.name, vm.extensions, r.now) };
   }),
   // Not paged: VirtualMachineExtensionsListResult has no nextLink.
   route("GET", `${CVM}/extensions`, "listVmExtensions", "compute", (w, r) => {
@@ -462,17 +463,17 @@ export const ROUTES: readonly Route[] = [
   route("GET", `${CSS}/virtualmachines`, "listScaleSetVms", "compute", (w, r) => {
     const ss = scaleSetOr404(w, r);
     const iv = (r.query.get("$expand") ?? "").toLowerCase() === "instanceview";
-    return page(r, w, ss.instanceList, (m) => (w.settleMachine(m, r.now), scaleSetVmBody(ss, m, iv)));
+    return page(r, w, ss.instanceList, (m) => (w.settleMachine(m, r.now), scaleSetVmBody(ss, m, iv, r.now)));
   }),
   route("GET", `${CSS}/virtualmachines/{inst}`, "getScaleSetVm", "compute", (w, r) => {
     const ss = scaleSetOr404(w, r);
     const iv = (r.query.get("$expand") ?? "").toLowerCase() === "instanceview";
-    return { status: 200, body: scaleSetVmBody(ss, instanceOr404(w, r, ss), iv) };
+    return { status: 200, body: scaleSetVmBody(ss, instanceOr404(w, r, ss), iv, r.now) };
   }),
   route("GET", `${CSS}/virtualmachines/{inst}/instanceview`, "getScaleSetVm", "compute", (w, r) => {
     const ss = scaleSetOr404(w, r);
     const m = instanceOr404(w, r, ss);
-    return { status: 200, body: instanceViewBody(m, "Linux", m.name) };
+    return { status: 200, body: instanceViewBody(m, "Linux", m.name, [], r.now) };
   }),
   route("POST", `${CSS}/poweroff`, "scaleSetPowerOff", "compute", scaleSetPower("powerOff")),
   route("POST", `${CSS}/deallocate`, "scaleSetDeallocate", "compute", scaleSetPower("deallocate")),

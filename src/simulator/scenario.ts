@@ -195,6 +195,31 @@ export const BehaviourSchema = z
             z.object({ resource: MinuteBucketSchema.optional(), subscription: MinuteBucketSchema.optional() }).strict(),
           )
           .default({}),
+        /** The 3- and 30-minute windows of single policies (requests per subscription and region); throttle.ts. */
+        windows: z
+          .partialRecord(
+            z.enum(COMPUTE_POLICY_NAMES),
+            z.object({ threeMin: z.number().int().min(1).optional(), thirtyMin: z.number().int().min(1).optional() }).strict(),
+          )
+          .default({}),
+        /** Entries of x-ms-ratelimit-remaining-resource: the windows real answers show, the page's buckets, or both. */
+        header: z.enum(["windows", "buckets", "both"]).default("both"),
+      })
+      .strict()
+      .prefault({}),
+    /**
+     * Guest agents after a start: the VM agent reports Ready `afterStartSeconds` after PowerState/running, its
+     * extensions (the Network Watcher agent) `extensionsAfterAgentSeconds` later (both ± jitter). Until then the
+     * instance view says Not Ready and a connectivity check from the VM answers `checkAnswer`: "unknown"
+     * (Unknown with an AgentStopped issue), "failed" (the operation fails) or "either".
+     */
+    agentReady: z
+      .object({
+        afterStartSeconds: Seconds.default(180),
+        extensionsAfterAgentSeconds: Seconds.default(30),
+        /** A check can still find the agent stopped this long after its extension reports provisioned. */
+        checksAfterExtensionsSeconds: Seconds.default(0),
+        checkAnswer: z.enum(["unknown", "failed", "either"]).default("either"),
       })
       .strict()
       .prefault({}),

@@ -172,12 +172,98 @@ export class MinuteBucket {
   }
 }
 
+/**
+ * The counting windows real Compute answers name in `x-ms-ratelimit-remaining-resource`, two per policy:
+ * `Microsoft.Compute/HighCostGet3Min;133,Microsoft.Compute/HighCostGet30Min;657`,
+ * `Microsoft.Compute/PutVM3Min;239,Microsoft.Compute/PutVM30Min;1199`, `…/LowCostGet3Min;3989,…/LowCostGet30Min;31790`
+ * (captured in public SDK tests and issue threads: Azure/azure-libraries-for-java#1252, the SupportArticles page
+ * `troubleshooting-throttling-errors.md`). A window admits `threeMin` (`thirtyMin`) requests per subscription and
+ * region in each fixed 3-minute (30-minute) period, counted from its first request.
+ */
+export interface WindowLimits {
+  threeMin: number;
+  thirtyMin: number;
+}
+
+/** The name a policy's windows carry on real responses (the captured ones; the policy's own name otherwise). */
+export const COMPUTE_WINDOW_NAMES: Readonly<Record<ComputePolicyName, string>> = {
+  UpdateVM: "PutVM",
+  DeleteVM: "DeleteVM",
+  LowCostGet: "LowCostGet",
+  HighCostGet: "HighCostGet",
+  GetOperation: "GetOperation",
+  UpdateVMScaleSet: "UpdateVMScaleSet",
+  DeleteVMScaleSet: "DeleteVMScaleSet",
+  LowCostGetVMScaleSet: "LowCostGetVMScaleSet",
+  HighCostGetVMScaleSet: "HighCostGetVMScaleSet",
+  GetVMScaleSetVM: "GetVMScaleSetVM",
+};
+
+/**
+ * The Retry-After of a 429 when a 30-minute window is spent: at most 1,200 s, the value of the documented example
+ * (SupportArticles `troubleshooting-throttling-errors.md`); a client that comes back before the window ends is
+ * refused again with the time still left.
+ */
+export const THIRTY_MIN_RETRY_AFTER_CAP_SECONDS = 1200;
+
+/** Which entries Compute answers carry: the windows real responses show, the page's buckets, or both. */
+export type ComputeHeaderForm = "windows" | "buckets" | "both";
+
 /** Scenario knobs: off, every limit scaled, or single policies replaced. */
 export interface ComputeThrottlingConfig {
   enabled: boolean;
   /** Multiplies every capacity and refill (at least 1 token each). */
   scale: number;
   overrides: Partial<Record<ComputePolicyName, { resource?: MinuteBucketConfig | undefined; subscription?: MinuteBucketConfig | undefined }>>;
+  /** Per-policy window limits; a policy not named gets windowsOf(its subscription bucket). */
+  windows?: Partial<Record<ComputePolicyName, Partial<WindowLimits>>> | undefined;
+  header?: ComputeHeaderForm | undefined;
+}
+
+/**
+ * Default windows: the most the policy's subscription bucket can admit in 3 and in 30 minutes (burst plus a refill
+ * a minute), so that by default the windows only report and the page's buckets decide. Older subscriptions show
+ * far tighter windows (PutVM3Min 240, PutVM30Min 1200 in the captures): set them with `windows`.
+ */
+export function windowsOf(subscription: MinuteBucketConfig): WindowLimits {
+  return { threeMin: subscription.capacity + 3 * subscription.refillPerMinute, thirtyMin: subscription.capacity + 30 * subscription.refillPerMinute };
+}
+
+/** A fixed counting window: `limit` requests per `lengthMs`, periods counted from the first request. */
+class CountingWindow {
+  private period = 0;
+  private count = 0;
+  constructor(
+    readonly limit: number,
+    readonly lengthMs: number,
+    private readonly createdAt: number,
+  ) {}
+
+  private roll(now: number): void {
+    const period = Math.floor(Math.max(0, now - this.createdAt) / this.lengthMs);
+    if (period !== this.period) {
+      this.period = period;
+      this.count = 0;
+    }
+  }
+
+  available(now: number): number {
+    this.roll(now);
+    return Math.max(0, this.limit - this.count);
+  }
+
+  take(): void {
+    this.count += 1;
+  }
+
+  startOf(now: number): number {
+    this.roll(now);
+    return this.createdAt + this.period * this.lengthMs;
+  }
+
+  secondsToEnd(now: number): number {
+    return Math.max(1, Math.ceil((this.startOf(now) + this.lengthMs - now) / 1000));
+  }
 }
 
 export type ComputeVerdict =
@@ -201,6 +287,7 @@ export function computeBucketName(policy: ComputePolicyName, scope: "resource" |
 
 export class ComputeThrottler {
   private readonly buckets = new Map<string, MinuteBucket>();
+  private readonly windowMap = new Map<string, CountingWindow>();
   /** Requests each bucket was asked for in its current minute (admitted or not): a 429's measuredRequestCount. */
   private readonly measured = new Map<string, { minute: number; count: number }>();
   constructor(private readonly config: ComputeThrottlingConfig) {}
@@ -218,6 +305,21 @@ export class ComputeThrottler {
     });
     const resource = o?.resource ?? (base.resource === undefined ? undefined : scaled(base.resource));
     return { ...(resource !== undefined ? { resource } : {}), subscription: o?.subscription ?? scaled(base.subscription) };
+  }
+
+  windowLimits(policy: ComputePolicyName): WindowLimits {
+    const base = windowsOf(this.limits(policy).subscription);
+    const o = this.config.windows?.[policy];
+    return { threeMin: o?.threeMin ?? base.threeMin, thirtyMin: o?.thirtyMin ?? base.thirtyMin };
+  }
+
+  private window(key: string, limit: number, lengthMs: number, now: number): CountingWindow {
+    let w = this.windowMap.get(key);
+    if (w === undefined) {
+      w = new CountingWindow(limit, lengthMs, now);
+      this.windowMap.set(key, w);
+    }
+    return w;
   }
 
   private bucket(key: string, config: MinuteBucketConfig, now: number): MinuteBucket {
@@ -243,16 +345,45 @@ export class ComputeThrottler {
     }
     const subKey = `${region}|${charge.policy}|s`;
     applied.push({ name: computeBucketName(charge.policy, "subscription"), key: subKey, bucket: this.bucket(subKey, limits.subscription, now) });
+    const wl = this.windowLimits(charge.policy);
+    const windowName = COMPUTE_WINDOW_NAMES[charge.policy];
+    const windows = [
+      { name: `${windowName}3Min`, window: this.window(`${region}|${charge.policy}|w3`, wl.threeMin, 3 * 60_000, now) },
+      { name: `${windowName}30Min`, window: this.window(`${region}|${charge.policy}|w30`, wl.thirtyMin, 30 * 60_000, now) },
+    ];
     const minute = Math.floor(now / 60_000);
     for (const a of applied) {
       const m = this.measured.get(a.key);
       this.measured.set(a.key, m?.minute === minute ? { minute, count: m.count + 1 } : { minute, count: 1 });
     }
     const empty = applied.filter((a) => a.bucket.available(now) < 1);
-    if (empty.length === 0) for (const a of applied) a.bucket.take();
-    const headers = {
-      "x-ms-ratelimit-remaining-resource": applied.map((a) => `Microsoft.Compute/${a.name};${a.bucket.available(now)}`).join(","),
-    };
+    const spent = windows.filter((w) => w.window.available(now) < 1);
+    if (empty.length === 0 && spent.length === 0) {
+      for (const a of applied) a.bucket.take();
+      for (const w of windows) w.window.take();
+    }
+    const form = this.config.header ?? "both";
+    const entries = [
+      ...(form === "buckets" ? [] : windows.map((w) => `Microsoft.Compute/${w.name};${w.window.available(now)}`)),
+      ...(form === "windows" ? [] : applied.map((a) => `Microsoft.Compute/${a.name};${a.bucket.available(now)}`)),
+    ];
+    const headers = { "x-ms-ratelimit-remaining-resource": entries.join(",") };
+    // A spent window names itself in the 429; the 30-minute one asks for the longest wait (capped as documented).
+    const longWindow = spent.find((w) => w.name.endsWith("30Min")) ?? spent[0];
+    if (longWindow !== undefined) {
+      const toEnd = longWindow.window.secondsToEnd(now);
+      const retryAfterSeconds = longWindow.name.endsWith("30Min") ? Math.min(THIRTY_MIN_RETRY_AFTER_CAP_SECONDS, toEnd) : toEnd;
+      return {
+        ok: false,
+        headers,
+        retryAfterSeconds: Math.max(retryAfterSeconds, ...empty.map((a) => a.bucket.secondsToRefill(now))),
+        operationGroup: longWindow.name,
+        allowedRequestCount: longWindow.window.limit,
+        measuredRequestCount: longWindow.window.limit + 1,
+        startTime: new Date(longWindow.window.startOf(now)).toISOString(),
+        endTime: new Date(longWindow.window.startOf(now) + longWindow.window.lengthMs).toISOString(),
+      };
+    }
     const first = empty[0];
     if (first === undefined) return { ok: true, headers };
     const retryAfterSeconds = Math.max(...empty.map((a) => a.bucket.secondsToRefill(now)));

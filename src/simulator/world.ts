@@ -89,6 +89,8 @@ export const ACTIVITY_LOG_LAG_MS = 2 * 60_000;
 export interface OperationFailure {
   code: string;
   message: string;
+  /** The real cause when `code` is a wrapper (ResourceOperationFailure): ARM's `error.details`. */
+  details?: { code: string; message: string }[];
 }
 
 interface Transition {
@@ -122,6 +124,14 @@ export interface Machine {
   allocatedAt?: number;
   pending?: Transition;
   privateIp: string;
+  /**
+   * After a start, when the VM agent reports Ready and when its extensions (the Network Watcher agent) report
+   * provisioned: minutes after PowerState/running (behaviour.agentReady). Unset = ready since before the run.
+   */
+  agentReadyAt?: number;
+  extensionsReadyAt?: number;
+  /** When a connectivity check from it can run (the agent answering, not only reported provisioned). */
+  checksReadyAt?: number;
 }
 
 export interface SubnetState {
@@ -582,15 +592,30 @@ export class World {
     m.pending = undefined;
     if (t.failure) {
       m.provisioningState = "Failed";
-      m.provisioningError = t.failure.code;
+      // The instance view names the real cause (ProvisioningState/failed/AllocationFailed), wrapped or not.
+      m.provisioningError = t.failure.details?.[0]?.code ?? t.failure.code;
     } else {
       m.provisioningState = "Succeeded";
       m.provisioningError = undefined;
       if (t.kind === "start") {
         m.lastStartTime = t.endsAt;
         if (t.from === "deallocated") m.allocatedAt = t.endsAt;
+        this.bootAgents(m, t.endsAt);
       }
     }
+  }
+
+  /**
+   * A machine that just reached running has a guest still booting: its VM agent reports Ready minutes later, and
+   * the extensions after it (azure-facts §5d: PowerState/running comes before the agent and extensions are
+   * ready). Jitter is drawn from the machine's own seed, so the world's draws do not shift.
+   */
+  private bootAgents(m: Machine, runningAt: number): void {
+    const a = this.scenario.behaviour.agentReady;
+    const rng = createRng(hashOf(`${m.vmId}|${runningAt}`));
+    m.agentReadyAt = runningAt + jittered(a.afterStartSeconds, this.scenario.behaviour.jitter, rng);
+    m.extensionsReadyAt = m.agentReadyAt + jittered(a.extensionsAfterAgentSeconds, this.scenario.behaviour.jitter, rng);
+    m.checksReadyAt = m.extensionsReadyAt + jittered(a.checksAfterExtensionsSeconds, this.scenario.behaviour.jitter, rng);
   }
 
   settleVnet(v: VnetState, now: number): void {
@@ -757,11 +782,14 @@ export class World {
       if (failed) {
         t.failure = { code: failed.code, message: `The operation '${kind}' on '${m.name}' failed with an internal error.`, revertTo: from };
       } else if (allocation && from === "deallocated") {
-        t.failure = {
-          code: "AllocationFailed",
-          message: `Allocation failed. We do not have sufficient capacity for the requested VM size in this region. VM '${m.name}' stays deallocated.`,
-          revertTo: "deallocated",
+        const cause = {
+          code: allocation.code,
+          message: `Allocation failed (${allocation.code}). We do not have sufficient capacity for the requested VM size in this region. VM '${m.name}' stays deallocated.`,
         };
+        t.failure =
+          allocation.wrappedIn === undefined
+            ? { ...cause, revertTo: "deallocated" }
+            : { code: allocation.wrappedIn, message: `The resource operation completed with terminal provisioning state 'Failed'.`, details: [cause], revertTo: "deallocated" };
       }
       this.record(m, from, t.transitional, now);
       m.power = t.transitional;
@@ -770,7 +798,9 @@ export class World {
       m.pending = t;
       op.machines.push(m);
       endsAt = Math.max(endsAt, t.endsAt);
-      if (t.failure !== undefined && op.failure === undefined) op.failure = { code: t.failure.code, message: t.failure.message };
+      if (t.failure !== undefined && op.failure === undefined) {
+        op.failure = { code: t.failure.code, message: t.failure.message, ...(t.failure.details !== undefined ? { details: t.failure.details } : {}) };
+      }
     }
     op.endsAt = endsAt;
     return op;
@@ -934,6 +964,37 @@ export class World {
 
   // ---------------------------------------------------------------- connectivity check
 
+  /**
+   * A check from a VM whose Network Watcher agent is not ready yet: no verdict. Either the answer the REST spec
+   * allows for it (networkWatcher.json: `connectionStatus: Unknown`, and an `AgentStopped` issue, one of the
+   * spec's IssueType values, on the source hop, nothing probed), or the operation fails, as the spec's `default`
+   * error response allows (no documented code: a generic InternalServerError). `behaviour.agentReady.checkAnswer`
+   * picks; "either" varies by a hash of the VM and the time, so the world's draws do not shift.
+   */
+  private agentNotReadyAnswer(op: Operation, vm: VmRecord, address: string, now: number): void {
+    const mode = this.scenario.behaviour.agentReady.checkAnswer;
+    const fail = mode === "failed" || (mode === "either" && hashOf(`${vm.machine.vmId}|check|${now}`) % 2 === 1);
+    if (fail) {
+      op.failure = { code: "InternalServerError", message: `The connectivity check from '${vm.name}' to '${address}' could not be completed.` };
+      return;
+    }
+    op.result = {
+      hops: [
+        {
+          type: "Source",
+          id: this.rng.guid(),
+          address: vm.machine.privateIp,
+          resourceId: vm.id,
+          nextHopIds: [],
+          issues: [{ origin: "Local", severity: "Error", type: "AgentStopped", context: [] }],
+        },
+      ],
+      connectionStatus: "Unknown",
+      probesSent: 0,
+      probesFailed: 0,
+    };
+  }
+
   beginConnectivityCheck(
     watcher: WatcherRecord,
     body: { sourceId: string; address: string; port: number; protocol: string },
@@ -951,6 +1012,10 @@ export class World {
       throw new ArmHttpError(400, "NetworkWatcherAgentNotInstalled", `The Network Watcher agent extension is not installed on source VM '${vm.name}'.`);
     const op = this.newOperation("Microsoft.Network", watcher.location, ctx.operation, ctx.apiVersion, now);
     this.finishNetworkOp(op, ctx, "connectivityCheck", now);
+    if (m.checksReadyAt !== undefined && now < m.checksReadyAt) {
+      this.agentNotReadyAnswer(op, vm, body.address, now);
+      return op;
+    }
     const eff = this.exemptionEffectiveAt;
     const blocked = body.port === 25 && !(eff !== undefined && m.allocatedAt !== undefined && m.allocatedAt > eff);
     const srcHop = this.rng.guid();

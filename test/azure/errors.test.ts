@@ -139,3 +139,34 @@ describe("isRetryableArm", () => {
     expect(isRetryableArm(undefined, "Aborted")).toBe(false);
   });
 });
+
+describe("wrapped failures", () => {
+  const wrapped = (wrapper: string, inner: string) => ({
+    error: {
+      code: wrapper,
+      message: "The resource operation completed with terminal provisioning state 'Failed'.",
+      details: [{ code: inner, message: `Allocation failed (${inner}).` }],
+    },
+  });
+
+  it.each(["AllocationFailed", "ZonalAllocationFailed", "OverconstrainedAllocationRequest", "OverconstrainedZonalAllocationRequest"])(
+    "reads ResourceOperationFailure wrapping %s as that code, keeping the wrapper in the message",
+    (inner) => {
+      const body = armErrorFromBody(wrapped("ResourceOperationFailure", inner));
+      expect(body.code).toBe(inner);
+      expect(body.message).toContain("ResourceOperationFailure");
+      const e = toAzureOperationError("startVm", restError(409, wrapped("ResourceDeploymentFailure", inner)));
+      expect(e.code).toBe(inner);
+      expect(e.retryable).toBe(false);
+    },
+  );
+
+  it("prefers the allocation code among several details, and leaves a wrapper with no detail code as it is", () => {
+    const body = {
+      error: { code: "ResourceDeploymentFailure", message: "failed", details: [{ code: "Conflict", message: "x" }, { code: "ZonalAllocationFailed", message: "y" }] },
+    };
+    expect(armErrorFromBody(body).code).toBe("ZonalAllocationFailed");
+    expect(armErrorFromBody({ error: { code: "ResourceOperationFailure", message: "failed" } }).code).toBe("ResourceOperationFailure");
+    expect(armErrorFromBody({ error: { code: "AllocationFailed", message: "plain" } })).toEqual({ code: "AllocationFailed", message: "plain" });
+  });
+});

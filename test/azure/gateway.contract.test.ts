@@ -189,6 +189,8 @@ describe("long-running operations, started and polled through handles", () => {
       await expect(gateway.getVmState(vmId("canary"))).resolves.toMatchObject({ exists: true, powerState: expectedAfter[step], provisioningState: "Succeeded" });
     }
 
+    // The guest's agents report ready minutes after PowerState/running; only then can the check run from it.
+    now += 300_000;
     const after = await probe();
     expect(after).toMatchObject({ connectionStatus: "Reachable", reachable: true, issues: [] });
     const seen = sim.timeline(vmId("canary")).map((c) => c.to);

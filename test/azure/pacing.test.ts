@@ -16,9 +16,34 @@ describe("rate-limit headers", () => {
       { bucket: "Microsoft.Compute/LowCostGetSubscriptionMaximum", remaining: 23999, refill: "minute" },
     ]);
     expect(parseRemainingResource("Microsoft.Compute/HighCostGet3Min;159,garbage,Microsoft.Compute/X;-1,Microsoft.Compute/Y;")).toEqual([
-      { bucket: "Microsoft.Compute/HighCostGet3Min", remaining: 159, refill: "minute" },
+      { bucket: "Microsoft.Compute/HighCostGet3Min", remaining: 159, refill: "window", windowSeconds: 180 },
     ]);
     expect(parseRemainingResource(undefined)).toEqual([]);
+  });
+
+  it("reads the two windows real Compute answers carry per policy", () => {
+    expect(parseRemainingResource("Microsoft.Compute/HighCostGet3Min;133,Microsoft.Compute/HighCostGet30Min;657")).toEqual([
+      { bucket: "Microsoft.Compute/HighCostGet3Min", remaining: 133, refill: "window", windowSeconds: 180 },
+      { bucket: "Microsoft.Compute/HighCostGet30Min", remaining: 657, refill: "window", windowSeconds: 1800 },
+    ]);
+    // Both forms in one answer: each entry keeps its own kind.
+    expect(parseRemainingResource("Microsoft.Compute/PutVM3Min;239,Microsoft.Compute/PutVM30Min;1199,Microsoft.Compute/UpdateVMResource;11").map((b) => b.refill)).toEqual([
+      "window",
+      "window",
+      "minute",
+    ]);
+  });
+
+  it("paces by the tighter of a policy's two windows, and not at all while both have plenty left", () => {
+    expect(paceSecondsFor(parseRemainingResource("Microsoft.Compute/HighCostGet3Min;133,Microsoft.Compute/HighCostGet30Min;657"))).toBe(0);
+    // 30 left of three minutes is 6 s apart (under the floor); 20 left of thirty minutes is 86 s apart: that decides.
+    expect(paceSecondsFor(parseRemainingResource("Microsoft.Compute/PutVM3Min;30,Microsoft.Compute/PutVM30Min;20"))).toBe(86);
+    // The three-minute window spent, the thirty-minute one fine: wait out most of three minutes.
+    expect(paceSecondsFor(parseRemainingResource("Microsoft.Compute/PutVM3Min;0,Microsoft.Compute/PutVM30Min;900"))).toBe(180);
+    // The thirty-minute window spent: as long as the longest documented Retry-After, no longer.
+    expect(paceSecondsFor(parseRemainingResource("Microsoft.Compute/PutVM3Min;200,Microsoft.Compute/PutVM30Min;0"))).toBe(1200);
+    // A window and a token bucket in one answer: the longer wait wins.
+    expect(paceSecondsFor(parseRemainingResource("Microsoft.Compute/GetOperation3Min;100,Microsoft.Compute/GetOperationResource;1"))).toBe(60);
   });
 
   it("reads ARM's subscription buckets too", () => {

@@ -222,6 +222,21 @@ async function writes(r: Recorder): Promise<void> {
       const first = await r.call("POST", `${WATCHER}/connectivityCheck?${NETWORK}`, { source: { resourceId: source }, destination: { address: "mx.example.com", port } });
       await r.settle(first);
     }
+  // A guest still booting after a start: its instance view while the agent is Not Ready and while the extensions
+  // transition, and a connectivity check from it (Unknown with AgentStopped, or a failed operation).
+  // (Each settle moves the clock 3 minutes; the agents report 144–216 s after running, the extensions 24–36 s later.)
+  const recycle = async (): Promise<void> => {
+    await r.settle(await r.call("POST", `${vm("rg-a", "win1", "/deallocate")}?${COMPUTE}`));
+    await r.settle(await r.call("POST", `${vm("rg-a", "win1", "/start")}?${COMPUTE}`));
+  };
+  await recycle();
+  await r.settle(await r.call("POST", `${WATCHER}/connectivityCheck?${NETWORK}`, { source: { resourceId: vm("rg-a", "win1") }, destination: { address: "mx.example.com", port: 25 } }));
+  await recycle();
+  for (let i = 0; i < 8; i++) {
+    await r.call("GET", `${vm("rg-a", "win1", "/instanceView")}?${COMPUTE}`);
+    await r.call("GET", `${vm("rg-a", "win1")}?${COMPUTE}&$expand=instanceView`);
+    r.c.clock.advance(20);
+  }
 }
 
 /** Records every exchange of the reads (once) and of the writes under each LRO shape and connectivity vocabulary. */

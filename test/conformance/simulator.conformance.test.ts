@@ -120,8 +120,17 @@ function check(e: Exchange): Checked {
 
 describe("the simulator's bodies conform to Microsoft's OpenAPI definitions", () => {
   let checked: Checked[] = [];
+  let exchanges: Exchange[] = [];
   beforeAll(async () => {
-    checked = (await captureAll()).map(check);
+    exchanges = await captureAll();
+    checked = exchanges.map(check);
+  });
+
+  it("validates a guest still booting: the agent Not Ready, and a check from it without a verdict", () => {
+    const text = exchanges.map((e) => JSON.stringify(e.body ?? null));
+    expect(text.some((t) => t.includes('"ProvisioningState/Unavailable"'))).toBe(true);
+    expect(text.some((t) => t.includes('"ProvisioningState/transitioning"'))).toBe(true);
+    expect(text.some((t) => t.includes('"AgentStopped"') || t.includes('"InternalServerError"'))).toBe(true);
   });
 
   it("exercises every route the simulator serves", () => {

@@ -54,6 +54,8 @@ describe("bodies carry the fields and nesting of the REST specs' examples", () =
     c.clock.advance(120);
     await c.call("POST", `${vmPath(c.sub, "rg-a", "win1", "/start")}?${COMPUTE}`);
     c.clock.advance(120);
+    // The guest's agents report ready minutes after the start (behaviour.agentReady); the examples show them ready.
+    c.clock.advance(300);
   });
   afterAll(() => c.sim.close());
 

@@ -118,6 +118,8 @@ describe("connectivity check", () => {
     await c.call("POST", `${vmPath(c.sub, "rg-a", vm, "/start")}?${COMPUTE}`);
     c.clock.advance(60);
   };
+  /** Past the time a started VM's agents take to report ready (behaviour.agentReady: 180 s + 30 s, ±20 %). */
+  const agentsUp = (): void => c.clock.advance(300);
 
   it("lists the Network Watchers", async () => {
     const r = await c.call("GET", `/subscriptions/${c.sub}/providers/Microsoft.Network/networkWatchers?${NETWORK}`);
@@ -133,6 +135,7 @@ describe("connectivity check", () => {
 
   it("reports TCP 25 reachable once the VM was deallocated and started after the exemption", async () => {
     await cycle("vm1");
+    agentsUp();
     const r = await check("vm1");
     expect(pick(r.result, "connectionStatus")).toBe("Reachable");
     expect(arr(r.result, "hops.0.issues")).toEqual([]);
@@ -142,6 +145,7 @@ describe("connectivity check", () => {
     await c.sim.close();
     c = await connect(smallScenario({ exemption: { exempted: false } }));
     await cycle("vm1");
+    agentsUp();
     expect(pick((await check("vm1")).result, "connectionStatus")).toBe("Unreachable");
   });
 

@@ -21,7 +21,7 @@ export type ArmFailure = z.output<typeof ArmFailureSchema>;
  * Seconds an activity's answer asks the orchestration to wait before the next request on the same resource,
  * because ARM's rate-limit headers said a budget was nearly spent (src/azure/pacing.ts). Absent = no need.
  */
-export const PaceSecondsSchema = z.number().int().min(0).max(600).optional();
+export const PaceSecondsSchema = z.number().int().min(0).max(1800).optional();
 
 export const CycleKindSchema = z.enum(["vm", "scaleSet"]);
 export type CycleKind = z.output<typeof CycleKindSchema>;
