@@ -5,6 +5,7 @@ import { canaryCandidates, isNetworkWatcherAgent } from "../domain/planResources
 import { isAzureOperationError } from "../errors";
 import { EXTRA_EXTENSION_READS, withAgents, withListedGroupNames } from "../domain/discovery";
 import type { ArmGateway } from "./gateway";
+import { needsNetworkReads } from "../domain/egress";
 
 export { EXTRA_EXTENSION_READS, withAgents, withListedGroupNames };
 
@@ -51,7 +52,7 @@ export async function discoverAllButVms(arm: ArmGateway, subscriptionId: string)
   const scaleSets = await arm.listScaleSets(subscriptionId);
   const vnets = await arm.listVnets(subscriptionId);
   const networkWatchers = await arm.listNetworkWatchers(subscriptionId);
-  return withListedGroupNames({ subscriptionId, resourceGroups, vms: [], scaleSets, vnets, networkWatchers });
+  return withListedGroupNames({ subscriptionId, resourceGroups, vms: [], scaleSets, vnets, networkWatchers, ...(await readEgress(arm, subscriptionId, vnets)) });
 }
 
 export async function discoverSubscription(arm: ArmGateway, subscriptionId: string, options: RemediationOptions = RemediationOptionsSchema.parse({})): Promise<Discovery> {
@@ -61,6 +62,19 @@ export async function discoverSubscription(arm: ArmGateway, subscriptionId: stri
   const scaleSets = await arm.listScaleSets(subscriptionId);
   const vnets = await arm.listVnets(subscriptionId);
   const networkWatchers = await arm.listNetworkWatchers(subscriptionId);
-  const listed = withListedGroupNames({ subscriptionId, resourceGroups, vms, scaleSets, vnets, networkWatchers });
+  const listed = withListedGroupNames({ subscriptionId, resourceGroups, vms, scaleSets, vnets, networkWatchers, ...(await readEgress(arm, subscriptionId, vnets)) });
   return readCanaryAgents(arm, listed, options);
+}
+
+/**
+ * The route tables and NICs that decide the VMs' egress paths, each listed once for the subscription (never per VM),
+ * and only when a subnet has a route table or NAT gateway or a VNet uses a remote gateway: otherwise every subnet
+ * routes 0.0.0.0/0 to the Internet by its system routes, and the VNet listing already says so.
+ */
+export async function readEgress(arm: Pick<ArmGateway, "listNics" | "listRouteTables">, subscriptionId: string, vnets: Discovery["vnets"]): Promise<Pick<Discovery, "nics" | "routeTables">> {
+  const need = needsNetworkReads(vnets);
+  if (!need.nics) return {};
+  const routeTables = need.routeTables ? await arm.listRouteTables(subscriptionId) : [];
+  const nics = await arm.listNics(subscriptionId);
+  return { nics, routeTables };
 }

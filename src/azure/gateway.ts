@@ -22,6 +22,7 @@ import type {
   VmState,
 } from "../contracts/azure";
 import type { PowerStep } from "../contracts/plan";
+import type { NicInfo, RouteTableInfo } from "../contracts/egress";
 
 /** A subscription found under a management group: its id, display name and the management group directly above it. */
 export interface ManagementGroupSubscription {
@@ -76,6 +77,10 @@ export interface ArmGateway {
   listScaleSets(subscriptionId: string): Promise<ScaleSetInfo[]>;
   listVnets(subscriptionId: string): Promise<VnetInfo[]>;
   listNetworkWatchers(subscriptionId: string): Promise<NetworkWatcherInfo[]>;
+  /** Every NIC of the subscription, reduced to the subnets of its IP configurations. */
+  listNics(subscriptionId: string): Promise<NicInfo[]>;
+  /** Every route table of the subscription with its user routes. */
+  listRouteTables(subscriptionId: string): Promise<RouteTableInfo[]>;
 
   /**
    * The run-time status of every VM of the subscription, from one paged `statusOnly=true` listing

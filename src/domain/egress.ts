@@ -173,6 +173,16 @@ function optionalSub(id: string): { hopSubscriptionId?: string } {
   return sub === undefined ? {} : { hopSubscriptionId: sub };
 }
 
+/** The path of every VM when no subnet has a route table or NAT gateway and no VNet uses a remote gateway. */
+export const SYSTEM_DIRECT: EgressPath = { key: "internet", kind: "internet", direct: true, source: "system", basis: "routes", hop: "the Internet" };
+
+/** Which of the subscription's NICs and route tables must be listed for the egress paths (none when all are direct). */
+export function needsNetworkReads(vnets: readonly VnetInfo[]): { nics: boolean; routeTables: boolean } {
+  const routeTables = vnets.some((v) => v.subnets.some((s) => s.routeTableId !== undefined));
+  const other = vnets.some((v) => v.subnets.some((s) => s.natGatewayId !== undefined) || (v.peerings ?? []).some((p) => p.useRemoteGateways));
+  return { nics: routeTables || other, routeTables };
+}
+
 /** The path of a VM whose subnet is not among the listed VNets: system routes assumed, and said so. */
 export const ASSUMED_DIRECT: EgressPath = { key: "internet", kind: "internet", direct: true, source: "system", basis: "assumed", hop: "the Internet (subnet not read: system routes assumed)" };
 
@@ -181,6 +191,11 @@ export const ASSUMED_DIRECT: EgressPath = { key: "internet", kind: "internet", d
  * that NIC's first IP configuration's subnet; a scale set → its network profile's first subnet.
  */
 export function egressPaths(discovery: Discovery): Map<string, EgressPath> {
+  const out = new Map<string, EgressPath>();
+  if (discovery.nics === undefined && !needsNetworkReads(discovery.vnets).nics) {
+    for (const r of [...discovery.vms, ...discovery.scaleSets]) out.set(resourceKey(r.id), SYSTEM_DIRECT);
+    return out;
+  }
   const subnets = new Map<string, SubnetContext>();
   const tables = new Map((discovery.routeTables ?? []).map((t) => [resourceKey(t.id), t] as const));
   for (const vnet of discovery.vnets) {
@@ -194,7 +209,6 @@ export function egressPaths(discovery: Discovery): Map<string, EgressPath> {
     const ctx = subnetId === undefined ? undefined : subnets.get(resourceKey(subnetId));
     return ctx === undefined ? ASSUMED_DIRECT : egressOfSubnet(ctx);
   };
-  const out = new Map<string, EgressPath>();
   for (const vm of discovery.vms) {
     const first = vm.nicIds?.[0];
     const nic = first === undefined ? undefined : nics.get(resourceKey(first));
