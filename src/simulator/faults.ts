@@ -34,6 +34,8 @@ export const OPERATION_NAMES = [
   "getOperationStatus",
   "getOperationResult",
   "listActivityLog",
+  "listNics",
+  "listRouteTables",
 ] as const;
 export type OperationName = (typeof OPERATION_NAMES)[number];
 export const OperationNameSchema = z.enum(OPERATION_NAMES);
