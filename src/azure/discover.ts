@@ -1,7 +1,7 @@
 /** Discovery: everything the planner needs from one subscription, read through the gateway. */
 import type { Discovery } from "../contracts/discovery";
 import { RemediationOptionsSchema, type RemediationOptions } from "../contracts/options";
-import { canaryCandidates, isNetworkWatcherAgent } from "../domain/planResources";
+import { canaryReads, isNetworkWatcherAgent } from "../domain/planResources";
 import { isAzureOperationError } from "../errors";
 import { EXTRA_EXTENSION_READS, withAgents, withListedGroupNames } from "../domain/discovery";
 import type { ArmGateway } from "./gateway";
@@ -10,14 +10,15 @@ import { needsNetworkReads } from "../domain/egress";
 export { EXTRA_EXTENSION_READS, withAgents, withListedGroupNames };
 
 /**
- * Reads the extensions of the canary candidates (canaryCandidates: tagged canaries first, then the preferred order)
- * until `canaryCount` of them have the Network Watcher agent, at most canaryCount + EXTRA_EXTENSION_READS reads.
+ * Reads the extensions of the canary candidates (canaryReads: tagged canaries first, then the preferred order, in
+ * turn across egress paths) until enough have the Network Watcher agent, at most canaryCount + EXTRA_EXTENSION_READS
+ * reads per path.
  * Every other VM keeps `networkWatcherAgent` undefined (not read), which the canary choice treats as absent.
  */
 export async function readCanaryAgents(arm: Pick<ArmGateway, "listVmExtensions">, discovery: Discovery, options: RemediationOptions): Promise<Discovery> {
-  const candidates = canaryCandidates(discovery, options);
-  if (candidates.length === 0) return discovery;
-  return withAgents(discovery, await readAgents(arm, candidates.slice(0, options.canaryCount + EXTRA_EXTENSION_READS), options.canaryCount));
+  const reads = canaryReads(discovery, options);
+  if (reads.vmIds.length === 0) return discovery;
+  return withAgents(discovery, await readAgents(arm, reads.vmIds, reads.wanted));
 }
 
 /**

@@ -1,5 +1,6 @@
 /** The remediation run: its start request, progress and result. */
 import { z } from "zod";
+import { PathVerdictSchema } from "./egress";
 import { SubscriptionIdSchema } from "./ids";
 import { RemediationOptionsSchema } from "./options";
 import { ClassificationSchema } from "./classification";
@@ -102,6 +103,8 @@ export const CanaryResultSchema = z.object({
   connectionStatus: z.string().optional(),
   probesSent: z.number().int().min(0).optional(),
   probesFailed: z.number().int().min(0).optional(),
+  /** One verdict per egress path holding resources to cycle: whether TCP 25 leaves by it, and what is on it. */
+  paths: z.array(PathVerdictSchema).optional(),
 });
 export type CanaryResult = z.output<typeof CanaryResultSchema>;
 
