@@ -300,7 +300,7 @@ export class ArmGatewayImpl implements ArmGateway {
             provisioningState: set.provisioningState ?? "Unknown",
             tags: set.tags ?? {},
             instances,
-            subnetIds: scaleSetSubnets(set),
+            ...(set.virtualMachineProfile?.networkProfile === undefined ? {} : { subnetIds: scaleSetSubnets(set) }),
           },
           "scale set",
         );
@@ -830,9 +830,13 @@ function toVmInfo(vm: VirtualMachine, statuses: InstanceViewStatus[]): VmInfo {
       flexScaleSetId: vm.virtualMachineScaleSet?.id,
       ...optional("timeCreated", vm.timeCreated === undefined ? undefined : isoTime(vm.timeCreated)),
       // The primary NIC first: its subnet's routes decide the VM's default egress.
-      nicIds: [...(vm.networkProfile?.networkInterfaces ?? [])]
-        .sort((a, b) => Number(b.primary === true) - Number(a.primary === true))
-        .flatMap((n) => (n.id === undefined ? [] : [n.id])),
+      ...(vm.networkProfile?.networkInterfaces === undefined
+        ? {}
+        : {
+            nicIds: [...vm.networkProfile.networkInterfaces]
+              .sort((a, b) => Number(b.primary === true) - Number(a.primary === true))
+              .flatMap((n) => (n.id === undefined ? [] : [n.id])),
+          }),
     },
     "virtual machine",
   );
