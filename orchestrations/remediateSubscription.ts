@@ -423,8 +423,6 @@ function* runCanary(
   if (!directProven) {
     return { vmIds, probeHost: host, verification, result: "skipped", detail: `no resource to cycle routes directly to the internet: ${verdicts.map(describeVerdict).join("; ")}`, paths: verdicts };
   }
-  const elsewhere = verdicts.filter((v) => !v.path.direct || v.result !== "reachable");
-  if (elsewhere.length > 0) details.push(...elsewhere.map(describeVerdict));
   return { vmIds, probeHost: host, verification, result: "reachable", detail: details.join("; "), ...last, paths: verdicts };
 }
 
