@@ -37,6 +37,8 @@ var actions = [
   'Microsoft.Network/networkWatchers/connectivityCheck/action'
   'Microsoft.Insights/eventtypes/values/read'
   'Microsoft.Management/managementGroups/descendants/read'
+  'Microsoft.Network/routeTables/read'
+  'Microsoft.Network/networkInterfaces/read'
 ]
 
 // The definition lives in the deployment subscription, so that subscription is always one of its scopes.

@@ -34,6 +34,12 @@ export const ARM_ACTIONS = {
    * checks it at the group: the role must be assigned at that management group (or above it).
    */
   readManagementGroupDescendants: "Microsoft.Management/managementGroups/descendants/read",
+  /**
+   * Egress paths: the subscription's route tables (a subnet's user routes) and NICs (a VM's subnet), each listed once
+   * (Learn "Virtual network traffic routing"; peerings come with virtualNetworks/read).
+   */
+  readRouteTables: "Microsoft.Network/routeTables/read",
+  readNetworkInterfaces: "Microsoft.Network/networkInterfaces/read",
 } as const;
 
 export type ArmActionKey = keyof typeof ARM_ACTIONS;
