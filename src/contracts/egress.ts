@@ -87,3 +87,18 @@ export const PathVerdictSchema = z.object({
   resources: z.array(z.string()),
 });
 export type PathVerdict = z.output<typeof PathVerdictSchema>;
+
+/** A resource's egress path as a run recorded it. */
+export const RecordedEgressSchema = z.object({ resourceId: z.string(), name: z.string(), path: EgressPathSchema });
+export type RecordedEgress = z.output<typeof RecordedEgressSchema>;
+
+/** A resource whose egress path changed since the run (a route table added, edited or removed), and what that means. */
+export const EgressChangeSchema = z.object({
+  resourceId: z.string(),
+  name: z.string(),
+  before: EgressPathSchema,
+  after: EgressPathSchema,
+  /** What the change means for port 25, in one sentence. */
+  meaning: z.string(),
+});
+export type EgressChange = z.output<typeof EgressChangeSchema>;

@@ -8,7 +8,7 @@
  * the path decides what the canary proves.
  */
 import type { Discovery, SubnetInfo, VnetInfo } from "../contracts/discovery";
-import type { EgressPath, PeeringInfo, RouteTableInfo } from "../contracts/egress";
+import type { EgressChange, EgressPath, PeeringInfo, RecordedEgress, RouteTableInfo } from "../contracts/egress";
 import { resourceKey } from "../contracts/ids";
 import { blockSize, parseCidr } from "./cidr";
 
@@ -223,4 +223,32 @@ export function describeEgress(path: EgressPath): string {
   const where = path.hopSubscriptionId !== undefined ? ` in subscription ${path.hopSubscriptionId}` : "";
   if (path.direct) return `direct: ${path.hop}${path.basis === "assumed" ? "" : ` (${path.source} route)`}`;
   return `via ${path.hop}${where} (${path.source} route${path.routeName !== undefined ? ` ${path.routeName}` : ""}${path.basis === "possible" ? ", unconfirmed" : ""})`;
+}
+
+/** What moving from one path to another means for port 25. */
+export function egressChangeMeaning(before: EgressPath, after: EgressPath): string {
+  const where = (p: EgressPath): string => (p.hopSubscriptionId === undefined ? p.hop : `${p.hop} in subscription ${p.hopSubscriptionId}`);
+  if (before.direct && !after.direct) {
+    return `its traffic to the internet now leaves through ${where(after)}: port 25 no longer rests on this subscription's exemption but on what that hop lets out`;
+  }
+  if (!before.direct && after.direct) {
+    return `its traffic now goes straight to the internet (${after.hop}): the exemption now governs its port 25 (it was cycled by the run, so TCP 25 should go out; the canary probe proves it)`;
+  }
+  if (!before.direct) return `port 25 now depends on ${where(after)} instead of ${where(before)}`;
+  return `it still goes straight to the internet, now by ${after.hop} instead of ${before.hop}: the exemption still applies`;
+}
+
+/**
+ * The VMs and scale sets whose egress path differs from the one the run recorded (a route table added, edited or
+ * removed since). Resources gone or new since the run are not changes of path; a path only assumed now (its subnet
+ * not read) is no evidence of a change.
+ */
+export function egressChanges(recorded: readonly RecordedEgress[], now: ReadonlyMap<string, EgressPath>): EgressChange[] {
+  const out: EgressChange[] = [];
+  for (const r of recorded) {
+    const after = now.get(resourceKey(r.resourceId));
+    if (after === undefined || after.basis === "assumed" || r.path.basis === "assumed" || after.key === r.path.key) continue;
+    out.push({ resourceId: r.resourceId, name: r.name, before: r.path, after, meaning: egressChangeMeaning(r.path, after) });
+  }
+  return out;
 }

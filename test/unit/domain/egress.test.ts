@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
-import { egressOfSubnet, egressPaths, parseIpv4, selectRoute, type CandidateRoute, type RouteSource } from "../../../src/domain/egress";
+import { egressChanges, egressOfSubnet, egressPaths, parseIpv4, selectRoute, type CandidateRoute, type RouteSource } from "../../../src/domain/egress";
 import type { RouteTableInfo } from "../../../src/contracts/egress";
 import { discovery, scaleSet, subnet, vm, vnet } from "./fixtures";
 
@@ -143,5 +143,33 @@ describe("egress paths of a discovery", () => {
     expect(of(d.vms[1]!.id)?.kind).toBe("virtualAppliance");
     expect(of(d.vms[2]!.id)).toMatchObject({ kind: "internet", basis: "assumed" });
     expect(of(d.scaleSets[0]!.id)?.key).toBe("appliance:10.100.0.4");
+  });
+});
+
+describe("re-verification: egress path changed since the run", () => {
+  const rt = table([{ name: "fw", addressPrefix: "0.0.0.0/0", nextHopType: "VirtualAppliance", nextHopIpAddress: "10.100.0.4" }]);
+  const build = (routeTableId: string | undefined) => {
+    const v = vnet("spoke", ["10.1.0.0/16"], [subnet("app", "10.1.1.0/24", { id: "/vnet/spoke/subnets/app", ...(routeTableId !== undefined ? { routeTableId } : {}) })], hubPeering(false));
+    return discovery({ vms: [vm("app-01", { nicIds: ["/nic/app-01"] })], vnets: [v], nics: [{ id: "/nic/app-01", subnetIds: ["/vnet/spoke/subnets/app"] }], routeTables: [rt] });
+  };
+  const recordOf = (d: ReturnType<typeof build>) => [...egressPaths(d)].map(([id, path]) => ({ resourceId: id, name: "app-01", path }));
+
+  it("notices a route table added since the run and says port 25 now rests on the hub's appliance", () => {
+    const changes = egressChanges(recordOf(build(undefined)), egressPaths(build(rt.id)));
+    expect(changes).toHaveLength(1);
+    expect(changes[0]).toMatchObject({ name: "app-01", before: { kind: "internet" }, after: { kind: "virtualAppliance" } });
+    expect(changes[0]?.meaning).toContain("no longer rests on this subscription's exemption");
+    expect(changes[0]?.meaning).toContain(HUB_SUB);
+  });
+
+  it("notices the route removed again and says the exemption now governs port 25", () => {
+    const [change] = egressChanges(recordOf(build(rt.id)), egressPaths(build(undefined)));
+    expect(change?.meaning).toContain("the exemption now governs its port 25");
+  });
+
+  it("reports nothing when the path is the same, or when the subnet can no longer be read", () => {
+    expect(egressChanges(recordOf(build(rt.id)), egressPaths(build(rt.id)))).toEqual([]);
+    const unread = discovery({ vms: [vm("app-01", { nicIds: ["/nic/gone"] })], vnets: build(rt.id).vnets, nics: [], routeTables: [rt] });
+    expect(egressChanges(recordOf(build(undefined)), egressPaths(unread))).toEqual([]);
   });
 });
