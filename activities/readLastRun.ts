@@ -58,5 +58,6 @@ async function read(store: AuditStore, input: z.output<typeof ReadLastRunInput>)
     resourceIds: [...known.values()],
     cycled,
     runsRead: 1 + others.length,
+    egress: outcomes.flatMap((o) => (o.egress === undefined ? [] : [{ resourceId: o.resourceId, name: o.name, path: o.egress }])),
   };
 }

@@ -15,14 +15,14 @@ import { listVmPagesActivity } from "../src/contracts/functions/listVmPages";
 import { readCanaryAgentsActivity } from "../src/contracts/functions/readCanaryAgents";
 import type { RemediationOptions } from "../src/contracts/options";
 import { parseActivityResult } from "../src/contracts/durable";
-import { EXTRA_EXTENSION_READS, joinVmListings, withAgents, withListedGroupNames } from "../src/domain/discovery";
-import { canaryCandidates } from "../src/domain/planResources";
+import { joinVmListings, withAgents, withListedGroupNames } from "../src/domain/discovery";
+import { canaryReads } from "../src/domain/planResources";
 import { ReplayMemo } from "./replayMemo";
 import { backoffSeconds } from "./shared";
 
 /** The listings of recent instances, kept between replays (replayMemo.ts); scoped by the listing's random id. */
 export const discoveryMemo = new ReplayMemo<Discovery>(16);
-const candidatesMemo = new ReplayMemo<string[]>(16);
+const candidatesMemo = new ReplayMemo<{ vmIds: string[]; wanted: number }>(16);
 
 /** What discovery needs from the orchestration it runs in. */
 export interface DiscoverySteps {
@@ -117,10 +117,10 @@ export function* discoverSubscription(steps: DiscoverySteps, subscriptionId: str
   });
 
   // The canaries' extensions.
-  const candidates = memo(candidatesMemo, "candidates", () => canaryCandidates(listed, options).slice(0, options.canaryCount + EXTRA_EXTENSION_READS));
-  if (candidates.length === 0) return { discovery: listed, listingId };
+  const reads = memo(candidatesMemo, "candidates", () => canaryReads(listed, options));
+  if (reads.vmIds.length === 0) return { discovery: listed, listingId };
   for (;;) {
-    const raw = yield* steps.call(readCanaryAgentsActivity, { vmIds: candidates, wanted: options.canaryCount });
+    const raw = yield* steps.call(readCanaryAgentsActivity, { vmIds: reads.vmIds, wanted: reads.wanted });
     const out = parseActivityResult(readCanaryAgentsActivity, raw);
     if (out.status === "ok") return { discovery: memo(discoveryMemo, "discovery", () => withAgents(listed, out.agents)), listingId };
     yield* waitOut(out);

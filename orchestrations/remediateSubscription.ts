@@ -57,6 +57,9 @@ import { buildPlan } from "../src/domain/planWaves";
 import { countOutcomes, groupByReason, leftBehindSubnets, leftDownResources } from "../src/domain/summarize";
 import { ensureError } from "../src/errors";
 import { probeSmtp, type ProbeFacts } from "./probeSmtp";
+import type { PathVerdict } from "../src/contracts/egress";
+import { describeVerdict, hopWithSubscription, pathsNotOut, pathsToProve, pathVerdict } from "../src/domain/canaryPaths";
+import { pathKeyOf } from "../src/domain/planResources";
 import { announce } from "./notify";
 import { completionEvent } from "../src/domain/notifications";
 import { discoverSubscription, discoveryMemo } from "./discovery";
@@ -364,33 +367,84 @@ function* runCanary(
     return { vmIds, probeHost: host, verification, result: "skipped", detail: "attestation only: the canary was cycled first but TCP 25 was not probed" };
   }
   if (run.cancelled()) return { vmIds, probeHost: host, verification, result: "skipped", detail: "cancelled before the probe" };
+  // One proof per egress path (src/domain/canaryPaths.ts): direct paths first, whose failure halts the run as it
+  // always did; a path through an appliance or gateway gets its verdict and the run goes on.
   const details: string[] = [];
   let last: ProbeFacts = {};
-  for (const vm of canaries.filter((c) => c.kind === "vm")) {
-    const watcher = discovery.networkWatchers.find((w) => normalRegion(w.location) === normalRegion(vm.location));
-    if (watcher === undefined) {
-      return { vmIds, probeHost: host, verification, result: "unavailable", detail: `no Network Watcher in region ${vm.location} to probe from ${vm.name}; enable Network Watcher there or use attestationOnly` };
+  const verdicts: PathVerdict[] = [];
+  const groups = pathsToProve(plan.entries);
+  let directProven = false;
+  for (const group of groups) {
+    const onPath = canaries.filter((c) => c.kind === "vm" && pathKeyOf(c) === group.path.key);
+    if (onPath.length === 0) {
+      verdicts.push(pathVerdict(group, undefined, undefined));
+      continue;
     }
-    const verdict = yield* probeSmtp(
-      context,
-      {
-        vmId: vm.resourceId,
-        vmName: vm.name,
-        watcher,
-        host,
-        unreachableMeans: "the exemption does not appear to be in effect",
-        // Just cycled: its agents report ready minutes after it runs (probeSmtp waits, and probes again, until then).
-        agentReadyTimeoutSeconds: run.input.options.agentReadyTimeoutMinutes * 60,
-      },
-      (task) => run.await(task),
-    );
-    details.push(verdict.detail);
-    last = verdict.facts;
-    if (verdict.result !== "reachable") {
-      return { vmIds, probeHost: host, verification, result: verdict.result, detail: details.join("; "), ...last, ...(verdict.cause !== undefined ? { haltCause: verdict.cause } : {}) };
+    let verdict: PathVerdict | undefined;
+    for (const vm of onPath) {
+      const canary = { vmId: vm.resourceId, name: vm.name };
+      const watcher = discovery.networkWatchers.find((w) => normalRegion(w.location) === normalRegion(vm.location));
+      if (watcher === undefined) {
+        const detail = `no Network Watcher in region ${vm.location} to probe from ${vm.name}; enable Network Watcher there or use attestationOnly`;
+        if (group.path.direct) return { vmIds, probeHost: host, verification, result: "unavailable", detail, paths: [...verdicts, pathVerdict(group, canary, { result: "unavailable", detail })] };
+        verdict = pathVerdict(group, canary, { result: "unavailable", detail });
+        break;
+      }
+      const probe = yield* probeSmtp(
+        context,
+        {
+          vmId: vm.resourceId,
+          vmName: vm.name,
+          watcher,
+          host,
+          unreachableMeans: group.path.direct ? "the exemption does not appear to be in effect" : `its traffic leaves through ${hopWithSubscription(group.path)}, which does not let it out`,
+          // Just cycled: its agents report ready minutes after it runs (probeSmtp waits, and probes again, until then).
+          agentReadyTimeoutSeconds: run.input.options.agentReadyTimeoutMinutes * 60,
+        },
+        (task) => run.await(task),
+      );
+      verdict = pathVerdict(group, canary, probe);
+      if (group.path.direct) {
+        details.push(probe.detail);
+        last = probe.facts;
+        if (probe.result !== "reachable") {
+          return {
+            vmIds,
+            probeHost: host,
+            verification,
+            result: probe.result,
+            detail: details.join("; "),
+            ...last,
+            ...(probe.cause !== undefined ? { haltCause: probe.cause } : {}),
+            paths: [...verdicts, verdict],
+          };
+        }
+        directProven = true;
+      } else if (probe.result !== "reachable") {
+        break;
+      }
     }
+    if (verdict !== undefined) verdicts.push(verdict);
   }
-  return { vmIds, probeHost: host, verification, result: "reachable", detail: details.join("; "), ...last };
+  if (!directProven && groups.some((g) => g.path.direct)) {
+    return {
+      vmIds,
+      probeHost: host,
+      verification,
+      result: "unavailable",
+      detail: "no canary routes directly to the internet, so the exemption itself is unproven: tag a running VM on a direct path port25-canary=true (with the Network Watcher agent) or use attestationOnly",
+      paths: verdicts,
+    };
+  }
+  if (!directProven) {
+    return { vmIds, probeHost: host, verification, result: "skipped", detail: `no resource to cycle routes directly to the internet: ${verdicts.map(describeVerdict).join("; ")}`, paths: verdicts };
+  }
+  return { vmIds, probeHost: host, verification, result: "reachable", detail: details.join("; "), ...last, paths: verdicts };
+}
+
+/** The outcome with the resource's egress path from the plan, so that the record says where its port 25 goes. */
+function withEgress(entry: PlanEntry, outcome: ResourceOutcome): ResourceOutcome {
+  return entry.egress === undefined ? outcome : { ...outcome, egress: entry.egress };
 }
 
 const UNTOUCHED_REASON: Readonly<Partial<Record<RunStatus, ReasonCode>>> = {
@@ -444,9 +498,9 @@ function statusMessage(
     case "approvalTimedOut":
       return "The run was not approved in time; nothing was changed.";
     case "completedWithFailures":
-      return `Completed with ${failed} failure(s); see the per-resource outcomes.`;
+      return `Completed with ${failed} failure(s); see the per-resource outcomes.${pathsNotOut(canary?.paths)}`;
     default:
-      return "Completed: every resource was cycled or skipped with a reason.";
+      return `Completed: every resource was cycled or skipped with a reason.${pathsNotOut(canary?.paths)}`;
   }
 }
 
@@ -612,7 +666,8 @@ export function* remediateSubscription(context: OrchestrationContext, input: Rem
 
   // 8 report
   run.phase = "report";
-  const outcomes: ResourceOutcome[] = (plan?.entries ?? []).map((entry) => {
+  const outcomes: ResourceOutcome[] = (plan?.entries ?? []).map((entry) => withEgress(entry, outcomeOf(entry)));
+  function outcomeOf(entry: PlanEntry): ResourceOutcome {
     const done = run.outcomes.get(resourceKey(entry.resourceId));
     if (done !== undefined) return done;
     const untouched = status !== undefined ? status : "cancelled";
@@ -621,7 +676,7 @@ export function* remediateSubscription(context: OrchestrationContext, input: Rem
       return skippedOutcome(entry, "subscriptionUnknown", "the subscription could not be classified (see the classification); nothing was changed");
     }
     return skippedOutcome(entry, UNTOUCHED_REASON[untouched] ?? "cancelled", untouchedMessage(untouched, entry));
-  });
+  }
   if (status === undefined && plan !== undefined) {
     // VMs created after the plan start under the new network policy already: listed once, never touched.
     outcomes.push(...(yield* createdAfterPlan(run, input.subscriptionId, plan)));

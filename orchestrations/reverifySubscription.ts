@@ -30,6 +30,7 @@ import {
 import { readLastRunActivity, type ReadLastRunResult } from "../src/contracts/functions/readLastRun";
 import { classifySubscriptionActivity } from "../src/contracts/functions/classifySubscription";
 import { discoverSubscription } from "./discovery";
+import { egressChanges, egressPaths } from "../src/domain/egress";
 import { recordReverificationActivity } from "../src/contracts/functions/recordReverification";
 import type { Classification } from "../src/contracts/classification";
 import type { Discovery, VmInfo } from "../src/contracts/discovery";
@@ -226,6 +227,10 @@ export function* reverifySubscription(
     }
   }
 
+  // Egress paths moved since the run (a route table added or edited): what each move means for port 25.
+  const egressMoves = discovery !== undefined && found !== undefined ? egressChanges(found.egress, egressPaths(discovery)) : [];
+  for (const move of egressMoves) warnings.push(`egress path of ${move.name} changed since the run: ${move.meaning}`);
+
   publish(context, "removing leaked subnets");
   const leaked = discovery !== undefined ? findTemporarySubnets(discovery) : [];
   const removed: string[] = [];
@@ -301,6 +306,7 @@ export function* reverifySubscription(
     leakedSubnets: { found: leaked.map((s) => s.subnetId), removed, failed },
     ...(canaryProbe !== undefined ? { canaryProbe } : {}),
     ...(child !== undefined ? { autoRemediationRunId: child.input.runId } : {}),
+    ...(egressMoves.length > 0 ? { egressChanges: egressMoves } : {}),
     warnings,
   };
 

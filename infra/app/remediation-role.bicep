@@ -39,6 +39,8 @@ var actions = [
   'Microsoft.Management/managementGroups/descendants/read'
   'Microsoft.Authorization/locks/read'
   'Microsoft.Network/networkSecurityGroups/join/action'
+  'Microsoft.Network/routeTables/read'
+  'Microsoft.Network/networkInterfaces/read'
 ]
 
 // The definition lives in the deployment subscription, so that subscription is always one of its scopes.

@@ -6,6 +6,9 @@
 import type { AuditedRun, RunRecord } from "../contracts/audit";
 import type { ReasonCode, ResourceOutcome } from "../contracts/outcome";
 import type { Attestation, CanaryResult } from "../contracts/remediation";
+import type { EgressPath, PathVerdict } from "../contracts/egress";
+import { describeEgress } from "../domain/egress";
+import { hopWithSubscription } from "../domain/canaryPaths";
 
 export interface ReportOptions {
   /** Shown in the footer; the renderer reads no clock, so the caller stamps it. */
@@ -101,6 +104,8 @@ const STATUS_TONE: Record<string, "good" | "warn" | "bad" | "info" | "muted"> = 
   pending: "info",
   notExemptible: "bad",
   alreadyRunning: "warn",
+  blockedAtHop: "warn",
+  noCanary: "warn",
   done: "good",
   delivered: "good",
   noWebhooks: "muted",
@@ -368,6 +373,42 @@ export function renderAttestation(a: Attestation, note = ""): string {
   )}</dl>${note}</div>`;
 }
 
+const PATH_RESULT_LABELS: Readonly<Record<PathVerdict["result"], string>> = {
+  reachable: "TCP 25 goes out",
+  blockedAtHop: "exempted here, blocked at the hop",
+  unreachable: "blocked: the exemption is not in effect",
+  unavailable: "no verdict",
+  noCanary: "not proven (no canary)",
+  skipped: "not probed",
+};
+
+/**
+ * Where each VM's and scale set's traffic to the internet leaves, path by path, with the canary's verdict of each
+ * path: the exemption covers only traffic routed directly to the internet, so a VM cycled behind a firewall or a
+ * gateway is reported as such, not as proven.
+ */
+function renderEgress(canary: CanaryResult | undefined, outcomes: readonly ResourceOutcome[]): string {
+  const withPath = outcomes.filter((o): o is ResourceOutcome & { egress: EgressPath } => o.egress !== undefined);
+  if (withPath.length === 0) return "";
+  const verdicts = new Map((canary?.paths ?? []).map((v) => [v.path.key, v] as const));
+  const groups = new Map<string, { path: EgressPath; items: ResourceOutcome[] }>();
+  for (const o of withPath) {
+    const g = groups.get(o.egress.key);
+    if (g === undefined) groups.set(o.egress.key, { path: o.egress, items: [o] });
+    else g.items.push(o);
+  }
+  const rows = [...groups.values()]
+    .map(({ path, items }) => {
+      const v = verdicts.get(path.key);
+      const verdict = v === undefined ? "—" : `${badge(v.result, PATH_RESULT_LABELS[v.result])}${v.canaryName === undefined ? "" : ` <span class="sub">canary ${e(v.canaryName)}</span>`}`;
+      const where = path.direct ? e(describeEgress(path)) : `${e(describeEgress(path))}${v?.result === "blockedAtHop" ? `<div class="sub">exempted here, blocked at ${e(hopWithSubscription(path))}</div>` : ""}`;
+      const names = items.map((o) => `${e(o.name)} <span class="sub">(${e(o.outcome)})</span>`).join(", ");
+      return `<tr><td class="msg">${where}</td><td>${verdict}</td><td class="msg">${names}</td></tr>`;
+    })
+    .join("");
+  return `<section id="egress"><h2>Egress paths <span class="pill">${groups.size}</span></h2><p>The exemption applies only to traffic routed directly to the internet; behind an appliance, a firewall or a gateway, port 25 is what that hop allows.</p><table><thead><tr><th>Path</th><th>Port 25</th><th>Resources</th></tr></thead><tbody>${rows}</tbody></table></section>`;
+}
+
 function renderCanary(canary: CanaryResult | undefined, outcomes: readonly ResourceOutcome[]): string {
   if (canary === undefined) return `<div class="panel"><h2>Canary proof</h2><p class="empty">No canary result recorded.</p></div>`;
   const names = canary.vmIds.map((id) => outcomes.find((o) => o.resourceId === id)?.name ?? id);
@@ -606,6 +647,7 @@ export function renderRunReport(audited: AuditedRun, options: ReportOptions = {}
       renderScaleSets(audited.outcomes, r.options.restoreStoppedVms),
       renderFailures(audited.outcomes),
       renderSkips(audited.outcomes),
+      renderEgress(r.summary?.canary, audited.outcomes),
       renderSubnets(audited.outcomes),
       renderWarnings(r.summary?.warnings ?? []),
       renderNotifications(audited.notifications),

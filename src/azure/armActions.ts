@@ -38,6 +38,12 @@ export const ARM_ACTIONS = {
   readLocks: "Microsoft.Authorization/locks/read",
   /** The temporary subnet carries the delegated subnet's network security group (a landing zone's policy may demand one). */
   joinNetworkSecurityGroup: "Microsoft.Network/networkSecurityGroups/join/action",
+  /**
+   * Egress paths: the subscription's route tables (a subnet's user routes) and NICs (a VM's subnet), each listed once
+   * (Learn "Virtual network traffic routing"; peerings come with virtualNetworks/read).
+   */
+  readRouteTables: "Microsoft.Network/routeTables/read",
+  readNetworkInterfaces: "Microsoft.Network/networkInterfaces/read",
 } as const;
 
 export type ArmActionKey = keyof typeof ARM_ACTIONS;

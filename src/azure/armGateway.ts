@@ -8,7 +8,7 @@ import type {
   VirtualMachineScaleSet,
   VirtualMachineScaleSetVM,
 } from "@azure/arm-compute";
-import type { NetworkWatcher, Subnet, VirtualNetwork } from "@azure/arm-network";
+import type { NetworkInterface, NetworkWatcher, RouteTable, Subnet, VirtualNetwork, VirtualNetworkPeering } from "@azure/arm-network";
 import type { ResourceGroup } from "@azure/arm-resources";
 import type { ServiceClient } from "@azure/core-client";
 import { getContinuationToken } from "@azure/arm-managementgroups";
@@ -44,6 +44,7 @@ import {
   type VmInfo,
   type VnetInfo,
 } from "../contracts/discovery";
+import { NicInfoSchema, RouteTableInfoSchema, type NicInfo, type PeeringInfo, type RouteTableInfo } from "../contracts/egress";
 import {
   ConnectivityResultSchema,
   ConnectivityStartSchema,
@@ -390,6 +391,7 @@ export class ArmGatewayImpl implements ArmGateway {
             provisioningState: set.provisioningState ?? "Unknown",
             tags: set.tags ?? {},
             instances,
+            ...(set.virtualMachineProfile?.networkProfile === undefined ? {} : { subnetIds: scaleSetSubnets(set) }),
           },
           "scale set",
         );
@@ -401,6 +403,44 @@ export class ArmGatewayImpl implements ArmGateway {
     return this.call("listVnets", async () => {
       const vnets = await collect<VirtualNetwork>(this.clients.network(subscriptionId).virtualNetworks.listAll());
       return vnets.map(toVnetInfo);
+    });
+  }
+
+  /** Every NIC of the subscription (NetworkInterfaces_ListAll, paged): one listing instead of one read per VM. */
+  listNics(subscriptionId: string): Promise<NicInfo[]> {
+    return this.call("listNics", async () => {
+      const nics = await collect<NetworkInterface>(this.clients.network(subscriptionId).networkInterfaces.listAll());
+      return nics.map((nic) =>
+        parseWith(
+          NicInfoSchema,
+          { id: nic.id ?? "", subnetIds: (nic.ipConfigurations ?? []).flatMap((c) => (c.subnet?.id === undefined ? [] : [c.subnet.id])) },
+          "network interface",
+        ),
+      );
+    });
+  }
+
+  /** Every route table of the subscription with its user routes (RouteTables_ListAll, paged). */
+  listRouteTables(subscriptionId: string): Promise<RouteTableInfo[]> {
+    return this.call("listRouteTables", async () => {
+      const tables = await collect<RouteTable>(this.clients.network(subscriptionId).routeTables.listAll());
+      return tables.map((t) =>
+        parseWith(
+          RouteTableInfoSchema,
+          {
+            id: t.id ?? "",
+            name: t.name ?? "",
+            disableBgpRoutePropagation: t.disableBgpRoutePropagation ?? false,
+            routes: (t.routes ?? []).map((r) => ({
+              name: r.name ?? "",
+              addressPrefix: r.addressPrefix ?? "",
+              nextHopType: r.nextHopType ?? "None",
+              ...optional("nextHopIpAddress", r.nextHopIpAddress),
+            })),
+          },
+          "route table",
+        ),
+      );
     });
   }
 
@@ -914,6 +954,14 @@ function toVmInfo(vm: VirtualMachine, statuses: InstanceViewStatus[]): VmInfo {
       priority: normalisePriority(vm.priority),
       flexScaleSetId: vm.virtualMachineScaleSet?.id,
       ...optional("timeCreated", vm.timeCreated === undefined ? undefined : isoTime(vm.timeCreated)),
+      // The primary NIC first: its subnet's routes decide the VM's default egress.
+      ...(vm.networkProfile?.networkInterfaces === undefined
+        ? {}
+        : {
+            nicIds: [...vm.networkProfile.networkInterfaces]
+              .sort((a, b) => Number(b.primary === true) - Number(a.primary === true))
+              .flatMap((n) => (n.id === undefined ? [] : [n.id])),
+          }),
     },
     "virtual machine",
   );
@@ -932,6 +980,7 @@ function toVnetInfo(vnet: VirtualNetwork): VnetInfo {
       ipamManaged: (vnet.addressSpace?.ipamPoolPrefixAllocations ?? []).length > 0,
       subnets: (vnet.subnets ?? []).map(toSubnetInfo),
       tags: vnet.tags ?? {},
+      peerings: (vnet.virtualNetworkPeerings ?? []).flatMap(toPeeringInfo),
     },
     "virtual network",
   );
@@ -947,7 +996,29 @@ function toSubnetInfo(s: Subnet): SubnetInfo {
     ipamAllocatedPrefixes: (s.ipamPoolPrefixAllocations ?? []).flatMap((a) => a.allocatedAddressPrefixes ?? []),
     ...optional("provisioningState", s.provisioningState),
     ...optional("networkSecurityGroupId", s.networkSecurityGroup?.id),
+    ...optional("routeTableId", s.routeTable?.id),
+    ...optional("natGatewayId", s.natGateway?.id),
   };
+}
+
+function toPeeringInfo(p: VirtualNetworkPeering): PeeringInfo[] {
+  const remote = p.remoteVirtualNetwork?.id;
+  if (remote === undefined) return [];
+  return [
+    {
+      name: p.name ?? "",
+      remoteVnetId: remote,
+      remoteAddressPrefixes: p.remoteVirtualNetworkAddressSpace?.addressPrefixes ?? p.remoteAddressSpace?.addressPrefixes ?? [],
+      useRemoteGateways: p.useRemoteGateways ?? false,
+      ...optional("peeringState", p.peeringState),
+    },
+  ];
+}
+
+/** A scale set's subnets, from its network profile (the primary configuration first). */
+function scaleSetSubnets(set: VirtualMachineScaleSet): string[] {
+  const configs = [...(set.virtualMachineProfile?.networkProfile?.networkInterfaceConfigurations ?? [])].sort((a, b) => Number(b.primary === true) - Number(a.primary === true));
+  return configs.flatMap((c) => (c.ipConfigurations ?? []).flatMap((ip) => (ip.subnet?.id === undefined ? [] : [ip.subnet.id])));
 }
 
 function normalisePriority(priority: string | undefined): "Regular" | "Low" | "Spot" {

@@ -1,22 +1,24 @@
 /** Discovery: everything the planner needs from one subscription, read through the gateway. */
 import type { Discovery } from "../contracts/discovery";
 import { RemediationOptionsSchema, type RemediationOptions } from "../contracts/options";
-import { canaryCandidates, isNetworkWatcherAgent } from "../domain/planResources";
+import { canaryReads, isNetworkWatcherAgent } from "../domain/planResources";
 import { isAzureOperationError } from "../errors";
 import { EXTRA_EXTENSION_READS, withAgents, withListedGroupNames } from "../domain/discovery";
 import type { ArmGateway } from "./gateway";
+import { needsNetworkReads } from "../domain/egress";
 
 export { EXTRA_EXTENSION_READS, withAgents, withListedGroupNames };
 
 /**
- * Reads the extensions of the canary candidates (canaryCandidates: tagged canaries first, then the preferred order)
- * until `canaryCount` of them have the Network Watcher agent, at most canaryCount + EXTRA_EXTENSION_READS reads.
+ * Reads the extensions of the canary candidates (canaryReads: tagged canaries first, then the preferred order, in
+ * turn across egress paths) until enough have the Network Watcher agent, at most canaryCount + EXTRA_EXTENSION_READS
+ * reads per path.
  * Every other VM keeps `networkWatcherAgent` undefined (not read), which the canary choice treats as absent.
  */
 export async function readCanaryAgents(arm: Pick<ArmGateway, "listVmExtensions">, discovery: Discovery, options: RemediationOptions): Promise<Discovery> {
-  const candidates = canaryCandidates(discovery, options);
-  if (candidates.length === 0) return discovery;
-  return withAgents(discovery, await readAgents(arm, candidates.slice(0, options.canaryCount + EXTRA_EXTENSION_READS), options.canaryCount));
+  const reads = canaryReads(discovery, options);
+  if (reads.vmIds.length === 0) return discovery;
+  return withAgents(discovery, await readAgents(arm, reads.vmIds, reads.wanted));
 }
 
 /**
@@ -52,7 +54,7 @@ export async function discoverAllButVms(arm: ArmGateway, subscriptionId: string)
   const vnets = await arm.listVnets(subscriptionId);
   const networkWatchers = await arm.listNetworkWatchers(subscriptionId);
   const locks = await arm.listLocks(subscriptionId);
-  return withListedGroupNames({ subscriptionId, resourceGroups, vms: [], scaleSets, vnets, networkWatchers, locks });
+  return withListedGroupNames({ subscriptionId, resourceGroups, vms: [], scaleSets, vnets, networkWatchers, locks, ...(await readEgress(arm, subscriptionId, vnets)) });
 }
 
 export async function discoverSubscription(arm: ArmGateway, subscriptionId: string, options: RemediationOptions = RemediationOptionsSchema.parse({})): Promise<Discovery> {
@@ -63,6 +65,19 @@ export async function discoverSubscription(arm: ArmGateway, subscriptionId: stri
   const vnets = await arm.listVnets(subscriptionId);
   const networkWatchers = await arm.listNetworkWatchers(subscriptionId);
   const locks = await arm.listLocks(subscriptionId);
-  const listed = withListedGroupNames({ subscriptionId, resourceGroups, vms, scaleSets, vnets, networkWatchers, locks });
+  const listed = withListedGroupNames({ subscriptionId, resourceGroups, vms, scaleSets, vnets, networkWatchers, locks, ...(await readEgress(arm, subscriptionId, vnets)) });
   return readCanaryAgents(arm, listed, options);
+}
+
+/**
+ * The route tables and NICs that decide the VMs' egress paths, each listed once for the subscription (never per VM),
+ * and only when a subnet has a route table or NAT gateway or a VNet uses a remote gateway: otherwise every subnet
+ * routes 0.0.0.0/0 to the Internet by its system routes, and the VNet listing already says so.
+ */
+export async function readEgress(arm: Pick<ArmGateway, "listNics" | "listRouteTables">, subscriptionId: string, vnets: Discovery["vnets"]): Promise<Pick<Discovery, "nics" | "routeTables">> {
+  const need = needsNetworkReads(vnets);
+  if (!need.nics) return {};
+  const routeTables = need.routeTables ? await arm.listRouteTables(subscriptionId) : [];
+  const nics = await arm.listNics(subscriptionId);
+  return { nics, routeTables };
 }

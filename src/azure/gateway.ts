@@ -24,6 +24,7 @@ import type {
   VmState,
 } from "../contracts/azure";
 import type { PowerStep } from "../contracts/plan";
+import type { NicInfo, RouteTableInfo } from "../contracts/egress";
 
 /** A subscription found under a management group: its id, display name and the management group directly above it. */
 export interface ManagementGroupSubscription {
@@ -90,6 +91,10 @@ export interface ArmGateway {
   listNetworkWatchers(subscriptionId: string): Promise<NetworkWatcherInfo[]>;
   /** Every management lock of the subscription, at any scope (each with the scope it locks), every page followed. */
   listLocks(subscriptionId: string): Promise<LockInfo[]>;
+  /** Every NIC of the subscription, reduced to the subnets of its IP configurations. */
+  listNics(subscriptionId: string): Promise<NicInfo[]>;
+  /** Every route table of the subscription with its user routes. */
+  listRouteTables(subscriptionId: string): Promise<RouteTableInfo[]>;
 
   /**
    * The run-time status of every VM of the subscription, from one paged `statusOnly=true` listing

@@ -3,6 +3,8 @@ import type { Classification } from "../contracts/classification";
 import type { Plan } from "../contracts/plan";
 import type { RemediationResult } from "../contracts/remediation";
 import { plural } from "./plural";
+import { describeEgress } from "../domain/egress";
+import { describeVerdict } from "../domain/canaryPaths";
 import { formatTable } from "./table";
 
 export function renderClassification(c: Classification): string {
@@ -34,6 +36,12 @@ export function renderPlan(plan: Plan, detailed: boolean): string {
         .join(", ") || "none"
     }`,
   ];
+  // Egress paths: said only when some traffic does not go straight to the internet (the exemption covers only that).
+  const routed = plan.entries.filter((e) => e.egress !== undefined);
+  const showEgress = routed.some((e) => e.egress?.direct === false || e.egress?.basis === "assumed");
+  if (showEgress) {
+    out.push(`Egress paths: ${countBy(routed, (e) => (e.egress === undefined ? "" : describeEgress(e.egress))).map(([p, n]) => `${p} — ${plural(n, "resource")}`).join("; ")}`);
+  }
   const skipped = plan.entries.filter((e) => e.action === "skip");
   if (skipped.length > 0) {
     out.push("", formatTable(["skip reason", "resources"], countBy(skipped, (e) => e.skipReason ?? "unspecified")));
@@ -42,13 +50,14 @@ export function renderPlan(plan: Plan, detailed: boolean): string {
     out.push(
       "",
       formatTable(
-        ["resource", "kind", "state", "action", "wave / reason"],
+        ["resource", "kind", "state", "action", "wave / reason", ...(showEgress ? ["egress"] : [])],
         plan.entries.map((e) => [
           `${e.resourceGroup}/${e.name}${e.canary ? " (canary)" : ""}`,
           e.kind,
           String(e.stateBefore ?? ""),
           e.action === "skip" ? "skip" : e.action === "refreshSubnet" ? `temp subnet ${e.tempSubnetPrefix ?? ""}` : e.steps.join(" → "),
           e.action === "skip" ? (e.skipMessage ?? e.skipReason ?? "") : e.waveTag !== undefined ? `wave tag ${e.waveTag}` : "",
+          ...(showEgress ? [e.egress === undefined ? "" : describeEgress(e.egress)] : []),
         ]),
       ),
     );
@@ -111,6 +120,8 @@ export function renderSummary(result: RemediationResult, timing?: { simulatedSec
     if (failed.length > 20) out.push(`  … and ${failed.length - 20} more (see the report)`);
   }
   if (s.canary) out.push("", `Canary: ${s.canary.result} (${s.canary.verification}, probe ${s.canary.probeHost}:25)${s.canary.detail ? ` — ${s.canary.detail}` : ""}`);
+  const paths = s.canary?.paths ?? [];
+  if (paths.length > 1 || paths.some((v) => !v.path.direct)) out.push("Port 25 by egress path:", ...paths.map((v) => `  ${describeVerdict(v)}`));
   for (const w of s.warnings) out.push(`Warning: ${w}`);
   if (timing) out.push("", `Time: ${formatDuration(timing.simulatedSeconds)} simulated, ${timing.realSeconds.toFixed(1)} s real`);
   return out.join("\n");

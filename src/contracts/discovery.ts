@@ -2,6 +2,7 @@
 import { z } from "zod";
 import { ArmResourceIdSchema, SubscriptionIdSchema } from "./ids";
 import { PowerStateSchema, ProvisioningStateSchema } from "./power";
+import { NicInfoSchema, PeeringInfoSchema, RouteTableInfoSchema } from "./egress";
 
 export const TagsSchema = z.record(z.string(), z.string());
 
@@ -66,6 +67,8 @@ export const VmInfoSchema = z.object({
    * view's PowerState carries none, so re-verification establishes starts from this, the audit and the Activity Log.
    */
   timeCreated: z.iso.datetime({ offset: true }).optional(),
+  /** The VM's NICs (networkProfile.networkInterfaces), the primary first: its subnet decides its egress path. */
+  nicIds: z.array(z.string()).optional(),
 });
 export type VmInfo = z.output<typeof VmInfoSchema>;
 
@@ -89,6 +92,8 @@ export const ScaleSetInfoSchema = z.object({
   provisioningState: ProvisioningStateSchema,
   tags: TagsSchema,
   instances: z.array(ScaleSetInstanceSchema),
+  /** Subnets of the network profile's IP configurations, the primary NIC's first: they decide the egress path. */
+  subnetIds: z.array(z.string()).optional(),
 });
 export type ScaleSetInfo = z.output<typeof ScaleSetInfoSchema>;
 
@@ -104,6 +109,10 @@ export const SubnetInfoSchema = z.object({
   provisioningState: z.string().optional(),
   /** Its network security group's id (properties.networkSecurityGroup.id), when it has one. */
   networkSecurityGroupId: z.string().optional(),
+  /** The route table associated with the subnet (its user routes override the system routes). */
+  routeTableId: z.string().optional(),
+  /** The NAT gateway associated with the subnet (it takes the subnet's outbound internet traffic). */
+  natGatewayId: z.string().optional(),
 });
 export type SubnetInfo = z.output<typeof SubnetInfoSchema>;
 
@@ -117,6 +126,8 @@ export const VnetInfoSchema = z.object({
   ipamManaged: z.boolean().default(false),
   subnets: z.array(SubnetInfoSchema),
   tags: TagsSchema.default({}),
+  /** Its peerings (remote address space, useRemoteGateways): routes to peered VNets and the hub's gateway. */
+  peerings: z.array(PeeringInfoSchema).optional(),
 });
 export type VnetInfo = z.output<typeof VnetInfoSchema>;
 
@@ -151,6 +162,9 @@ export const DiscoverySchema = z.object({
   networkWatchers: z.array(NetworkWatcherInfoSchema),
   /** Every management lock of the subscription, whatever its scope; undefined when not read. */
   locks: z.array(LockInfoSchema).optional(),
+  /** The subscription's NICs and route tables, listed once each (not per VM): they give each VM's egress path. */
+  nics: z.array(NicInfoSchema).optional(),
+  routeTables: z.array(RouteTableInfoSchema).optional(),
 });
 export type Discovery = z.output<typeof DiscoverySchema>;
 

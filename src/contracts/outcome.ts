@@ -1,5 +1,6 @@
 /** Per-resource outcome: every discovered resource ends with exactly one. */
 import { z } from "zod";
+import { EgressPathSchema } from "./egress";
 import { PowerStateSchema } from "./power";
 
 export const ResourceKindSchema = z.enum(["vm", "scaleSet", "vnet"]);
@@ -109,6 +110,8 @@ export const ResourceOutcomeSchema = z.object({
   restored: z.boolean().optional(),
   /** Set when the resource could not be brought back: it is down because of the run. */
   leftDown: LeftDownSchema.optional(),
+  /** VMs and scale sets: their egress path, from the plan (the port-25 verdict of the path is the canary's, per path). */
+  egress: EgressPathSchema.optional(),
 });
 export type ResourceOutcome = z.output<typeof ResourceOutcomeSchema>;
 

@@ -3,6 +3,7 @@ import { z } from "zod";
 import { PowerStateSchema } from "./power";
 import { ReasonCodeSchema, ResourceKindSchema } from "./outcome";
 import { RunningVmCycleSchema } from "./options";
+import { EgressPathSchema } from "./egress";
 
 export const PowerStepSchema = z.enum(["powerOff", "deallocate", "start"]);
 export type PowerStep = z.output<typeof PowerStepSchema>;
@@ -40,6 +41,8 @@ export const PlanEntrySchema = z.object({
   tempSubnetNetworkSecurityGroupId: z.string().optional(),
   spot: z.boolean().optional(),
   networkWatcherAgent: z.boolean().optional(),
+  /** VMs and scale sets: where their internet-bound traffic leaves (src/domain/egress.ts). */
+  egress: EgressPathSchema.optional(),
 });
 export type PlanEntry = z.output<typeof PlanEntrySchema>;
 

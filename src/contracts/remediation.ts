@@ -1,5 +1,6 @@
 /** The remediation run: its start request, progress and result. */
 import { z } from "zod";
+import { PathVerdictSchema } from "./egress";
 import { SubscriptionIdSchema } from "./ids";
 import { printable } from "./text";
 import { RemediationOptionsSchema } from "./options";
@@ -114,6 +115,8 @@ export const CanaryResultSchema = z.object({
    * Unknown / AgentStopped, within agentReadyTimeoutMinutes), "noVerdict" (the check could not run or failed).
    */
   haltCause: z.enum(["portUnreachable", "agentNotReady", "noVerdict"]).optional(),
+  /** One verdict per egress path holding resources to cycle: whether TCP 25 leaves by it, and what is on it. */
+  paths: z.array(PathVerdictSchema).optional(),
 });
 export type CanaryResult = z.output<typeof CanaryResultSchema>;
 

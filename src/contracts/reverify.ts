@@ -1,5 +1,6 @@
 /** The record a scheduled re-verification leaves in the audit store. */
 import { z } from "zod";
+import { EgressChangeSchema } from "./egress";
 import { SubscriptionIdSchema } from "./ids";
 import { CategorySchema, ClassificationSchema } from "./classification";
 import { CanaryResultSchema } from "./remediation";
@@ -59,6 +60,8 @@ export const ReverificationRecordSchema = z.object({
   canaryProbe: CanaryResultSchema.optional(),
   /** Set when auto-remediation was on and a run was started for the stragglers. */
   autoRemediationRunId: z.string().optional(),
+  /** VMs and scale sets whose egress path changed since the run, each with what it means for port 25. */
+  egressChanges: z.array(EgressChangeSchema).optional(),
   warnings: z.array(z.string()).default([]),
 });
 export type ReverificationRecord = z.output<typeof ReverificationRecordSchema>;

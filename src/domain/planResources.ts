@@ -14,6 +14,8 @@ import type { PlanEntry, PowerStep } from "../contracts/plan";
 import type { PowerState } from "../contracts/power";
 import { TRANSITIONAL_POWER_STATES } from "../contracts/power";
 import { allocateTemporarySubnet } from "./subnetAllocator";
+import { egressPaths } from "./egress";
+import { EXTRA_EXTENSION_READS } from "./discovery";
 
 /** The steps of a running machine's cycle: powered off first (the default), or deallocated straight away. */
 export function runningSteps(options: Pick<RemediationOptions, "runningVmCycle">): PowerStep[] {
@@ -319,17 +321,41 @@ function runningVmsToCycle(entries: readonly PlanEntry[]): PlanEntry[] {
   return entries.filter((e) => e.kind === "vm" && e.action === "cycle" && e.stateBefore === "running");
 }
 
-/** Marks canaries: tagged ones, else (canaryProbe) the first eligible running VMs with the Network Watcher agent. */
+/** The egress path key of an entry ("internet" when it has none: a plan made before paths were read). */
+export function pathKeyOf(e: PlanEntry): string {
+  return e.egress?.key ?? "internet";
+}
+
+/** Entries grouped by egress path, in the order the paths first appear. */
+function byPath(entries: readonly PlanEntry[]): PlanEntry[][] {
+  const groups = new Map<string, PlanEntry[]>();
+  for (const e of entries) {
+    const key = pathKeyOf(e);
+    const list = groups.get(key);
+    if (list === undefined) groups.set(key, [e]);
+    else list.push(e);
+  }
+  return [...groups.values()];
+}
+
+/**
+ * Marks canaries, one choice per egress path (the exemption covers only traffic routed directly to the internet,
+ * so each path is proven apart): tagged VMs are canaries; on a path with none tagged, (canaryProbe) the first
+ * eligible running VMs with the Network Watcher agent. With every VM on one path this is the choice it always was.
+ */
 function markCanaries(entries: PlanEntry[], vmsById: ReadonlyMap<string, VmInfo>, options: RemediationOptions): void {
   const runningVms = runningVmsToCycle(entries);
-  const tagged = runningVms.filter((e) => hasCanaryTag(vmsById.get(resourceKey(e.resourceId))?.tags ?? {}));
-  if (tagged.length > 0) {
-    for (const e of tagged) e.canary = true;
-    return;
+  const isTagged = (e: PlanEntry): boolean => hasCanaryTag(vmsById.get(resourceKey(e.resourceId))?.tags ?? {});
+  for (const path of byPath(runningVms)) {
+    const tagged = path.filter(isTagged);
+    if (tagged.length > 0) {
+      for (const e of tagged) e.canary = true;
+      continue;
+    }
+    if (options.verification !== "canaryProbe") continue;
+    const candidates = byRankThenId(path.filter((e) => e.networkWatcherAgent === true));
+    for (const e of candidates.slice(0, options.canaryCount)) e.canary = true;
   }
-  if (options.verification !== "canaryProbe") return;
-  const candidates = byRankThenId(runningVms.filter((e) => e.networkWatcherAgent === true));
-  for (const e of candidates.slice(0, options.canaryCount)) e.canary = true;
 }
 
 /**
@@ -339,12 +365,36 @@ function markCanaries(entries: PlanEntry[], vmsById: ReadonlyMap<string, VmInfo>
  * no tagged VM). Computed from a discovery whose agents are not read yet.
  */
 export function canaryCandidates(discovery: Discovery, options: RemediationOptions): string[] {
-  const running = runningVmsToCycle(planResources(discovery, options));
+  return canaryCandidatesByPath(discovery, options).flat();
+}
+
+/** canaryCandidates, one list per egress path. */
+function canaryCandidatesByPath(discovery: Discovery, options: RemediationOptions): string[][] {
   const tags = new Map(discovery.vms.map((vm) => [resourceKey(vm.id), vm.tags] as const));
-  const tagged = running.filter((e) => hasCanaryTag(tags.get(resourceKey(e.resourceId)) ?? {}));
-  if (tagged.length > 0) return byRankThenId(tagged).map((e) => e.resourceId);
-  if (options.verification !== "canaryProbe") return [];
-  return byRankThenId(running).map((e) => e.resourceId);
+  const isTagged = (e: PlanEntry): boolean => hasCanaryTag(tags.get(resourceKey(e.resourceId)) ?? {});
+  const out: string[][] = [];
+  for (const path of byPath(runningVmsToCycle(planResources(discovery, options)))) {
+    const tagged = path.filter(isTagged);
+    if (tagged.length > 0) out.push(byRankThenId(tagged).map((e) => e.resourceId));
+    else if (options.verification === "canaryProbe") out.push(byRankThenId(path).map((e) => e.resourceId));
+  }
+  return out;
+}
+
+const MAX_CANARY_READS = 200;
+
+/**
+ * The extension reads discovery makes for the canary choice: up to canaryCount + EXTRA_EXTENSION_READS candidates
+ * of each egress path, taken in turn across paths, and how many with the agent are enough. With one path that is
+ * the first `canaryCount` found; with several every candidate listed is read, so that each path finds its own.
+ */
+export function canaryReads(discovery: Discovery, options: RemediationOptions): { vmIds: string[]; wanted: number } {
+  const perPath = canaryCandidatesByPath(discovery, options).map((ids) => ids.slice(0, options.canaryCount + EXTRA_EXTENSION_READS));
+  const vmIds: string[] = [];
+  for (let i = 0; perPath.some((ids) => i < ids.length); i++) for (const ids of perPath) if (i < ids.length) vmIds.push(ids[i] as string);
+  // The activity takes at most MAX_CANARY_READS ids (a bound on one activity's ARM reads).
+  vmIds.splice(MAX_CANARY_READS);
+  return { vmIds, wanted: perPath.length <= 1 ? options.canaryCount : vmIds.length };
 }
 
 /** The Network Watcher agent, whatever the extension is named: publisher Microsoft.Azure.NetworkWatcher, type NetworkWatcherAgentLinux or …Windows. */
@@ -374,6 +424,11 @@ export function planResources(discovery: Discovery, options: RemediationOptions)
   const vms = byKey(discovery.vms);
   const vmsById = new Map(vms.map((vm) => [resourceKey(vm.id), vm] as const));
   const locks = discovery.locks ?? [];
+  const paths = egressPaths(discovery);
+  const withEgress = (entry: PlanEntry): PlanEntry => {
+    const egress = paths.get(resourceKey(entry.resourceId));
+    return egress === undefined ? entry : { ...entry, egress };
+  };
   const entries = [
     ...vms.map((vm) => planVm(vm, rgOf(vm.resourceGroup), options)),
     ...byKey(discovery.scaleSets).map((ss) => planScaleSet(ss, rgOf(ss.resourceGroup), options)),
@@ -383,7 +438,7 @@ export function planResources(discovery: Discovery, options: RemediationOptions)
       const lock = locks.length === 0 ? undefined : blockingLock(entry, locks);
       return lock === undefined ? entry : lockedSkip(entry, lock);
     })
-    .map((entry) => deselect(entry, selected));
+    .map((entry) => withEgress(deselect(entry, selected)));
   markCanaries(entries, vmsById, options);
   return entries;
 }

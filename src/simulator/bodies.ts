@@ -4,6 +4,7 @@ import {
   computeResourceId,
   type ActivityEvent,
   type Machine,
+  type NicRecord,
   type Operation,
   type PowerState,
   type RgRecord,
@@ -249,6 +250,9 @@ export function scaleSetBody(ss: ScaleSetRecord): object {
             virtualMachineProfile: {
               osProfile: { computerNamePrefix: ss.name.slice(0, 9), adminUsername: "azureuser", linuxConfiguration: { disablePasswordAuthentication: true } },
               storageProfile: { imageReference: imageReference("Linux"), osDisk: osDisk("", "Linux", s.ephemeralOsDisk) },
+              ...(ss.subnetId === undefined
+                ? {}
+                : { networkProfile: { networkInterfaceConfigurations: [{ name: `${ss.name}-nic`, properties: { primary: true, ipConfigurations: [{ name: "ipconfig1", properties: { subnet: { id: ss.subnetId } } }] } }] } }),
             },
           }
         : { platformFaultDomainCount: 1, singlePlacementGroup: false }),
@@ -297,6 +301,8 @@ export function subnetBody(v: VnetState, s: SubnetState): object {
       allocatedAddressPrefixes: a.allocatedAddressPrefixes,
     }));
   if (s.networkSecurityGroupId !== undefined) props["networkSecurityGroup"] = { id: s.networkSecurityGroupId };
+  if (s.routeTableId !== undefined) props["routeTable"] = { id: s.routeTableId };
+  if (s.natGatewayId !== undefined) props["natGateway"] = { id: s.natGatewayId };
   if (s.inUse) props["ipConfigurations"] = [{ id: `${v.id.slice(0, v.id.indexOf("/providers/"))}/providers/Microsoft.Network/networkInterfaces/${s.name}-nic/ipConfigurations/ipconfig1` }];
   props["delegations"] = s.delegations.map((serviceName, i) => ({
     name: `delegation${i}`,
@@ -336,8 +342,77 @@ export function vnetBody(v: VnetState): object {
         ...(v.ipamPools.length > 0 ? { ipamPoolPrefixAllocations: v.ipamPools.map((id) => ({ pool: { id }, numberOfIpAddresses: "65536", allocatedAddressPrefixes: v.addressPrefixes })) } : {}),
       },
       subnets: [...v.subnets.values()].map((s) => subnetBody(v, s)),
-      virtualNetworkPeerings: [],
+      virtualNetworkPeerings: v.peerings.map((p) => ({
+        name: p.name,
+        id: `${v.id}/virtualNetworkPeerings/${p.name}`,
+        etag: 'W/"00000000-0000-0000-0000-000000000001"',
+        type: "Microsoft.Network/virtualNetworks/virtualNetworkPeerings",
+        properties: {
+          allowVirtualNetworkAccess: true,
+          allowForwardedTraffic: true,
+          allowGatewayTransit: false,
+          useRemoteGateways: p.useRemoteGateways,
+          remoteVirtualNetwork: { id: p.remoteVirtualNetworkId },
+          remoteAddressSpace: { addressPrefixes: p.remoteAddressPrefixes },
+          remoteVirtualNetworkAddressSpace: { addressPrefixes: p.remoteAddressPrefixes },
+          peeringState: "Connected",
+          peeringSyncLevel: "FullyInSync",
+          provisioningState: "Succeeded",
+        },
+      })),
       enableDdosProtection: false,
+    },
+  };
+}
+
+/** A VM's NIC (NetworkInterfaces_ListAll): one IP configuration in the VM's subnet. */
+export function nicBody(n: NicRecord): object {
+  // A VM the scenario places in no subnet sits in its resource group's default VNet, which the scenario does not list.
+  const subnetId = n.subnetId ?? `${n.id.slice(0, n.id.indexOf("/providers/"))}/providers/Microsoft.Network/virtualNetworks/${n.resourceGroup}-vnet/subnets/default`;
+  return {
+    name: n.name,
+    id: n.id,
+    etag: 'W/"00000000-0000-0000-0000-000000000001"',
+    type: "Microsoft.Network/networkInterfaces",
+    location: n.location,
+    properties: {
+      provisioningState: "Succeeded",
+      ipConfigurations: [
+        {
+          name: "ipconfig1",
+          id: `${n.id}/ipConfigurations/ipconfig1`,
+          etag: 'W/"00000000-0000-0000-0000-000000000001"',
+          type: "Microsoft.Network/networkInterfaces/ipConfigurations",
+          properties: { privateIPAddress: n.vm.machine.privateIp, privateIPAllocationMethod: "Dynamic", subnet: { id: subnetId }, primary: true, privateIPAddressVersion: "IPv4", provisioningState: "Succeeded" },
+        },
+      ],
+      virtualMachine: { id: computeResourceId(n.vm.id) },
+      primary: true,
+      nicType: "Standard",
+    },
+  };
+}
+
+/** A route table with its user routes and the subnets associated with it (RouteTables_ListAll). */
+export function routeTableBody(subscriptionId: string, t: Scenario["routeTables"][number], location: string, subnets: string[]): object {
+  const id = `/subscriptions/${subscriptionId}/resourceGroups/${t.resourceGroup}/providers/Microsoft.Network/routeTables/${t.name}`;
+  return {
+    name: t.name,
+    id,
+    etag: 'W/"00000000-0000-0000-0000-000000000001"',
+    type: "Microsoft.Network/routeTables",
+    location: t.location ?? location,
+    properties: {
+      disableBgpRoutePropagation: t.disableBgpRoutePropagation,
+      routes: t.routes.map((r) => ({
+        name: r.name,
+        id: `${id}/routes/${r.name}`,
+        etag: 'W/"00000000-0000-0000-0000-000000000001"',
+        type: "Microsoft.Network/routeTables/routes",
+        properties: { addressPrefix: r.addressPrefix, nextHopType: r.nextHopType, ...(r.nextHopIpAddress === undefined ? {} : { nextHopIpAddress: r.nextHopIpAddress }), provisioningState: "Succeeded", hasBgpOverride: false },
+      })),
+      subnets: subnets.map((sid) => ({ id: sid })),
+      provisioningState: "Succeeded",
     },
   };
 }

@@ -35,6 +35,8 @@ export const OPERATION_NAMES = [
   "getOperationResult",
   "listActivityLog",
   "listLocks",
+  "listNics",
+  "listRouteTables",
 ] as const;
 export type OperationName = (typeof OPERATION_NAMES)[number];
 export const OperationNameSchema = z.enum(OPERATION_NAMES);

@@ -14,6 +14,8 @@ import {
   subscriptionBody,
   vmBody,
   vnetBody,
+  nicBody,
+  routeTableBody,
   watcherBody,
 } from "./bodies";
 import type { OperationName, ParsedFault, RequestContext } from "./faults";
@@ -326,6 +328,15 @@ const ConnectivityBody = z
   })
   .loose();
 
+function routeTableLocation(w: World, rg: string): string {
+  return w.rgs.get(rg.toLowerCase())?.location ?? "";
+}
+
+/** The subnets a route table is associated with, as its `subnets` lists them. */
+function associatedSubnets(w: World, table: string): string[] {
+  return w.vnetList.flatMap((v) => [...v.subnets.values()].filter((s) => s.routeTableId?.toLowerCase().endsWith(`/routetables/${table.toLowerCase()}`) === true).map((s) => `${v.id}/subnets/${s.name}`));
+}
+
 function connectivityCheck(w: World, r: SimRequest): SimResponse {
   const rg = rgOr404(w, r.params["rg"] ?? "");
   const name = r.params["nw"] ?? "";
@@ -502,6 +513,8 @@ export const ROUTES: readonly Route[] = [
     return page(r, w, w.watcherList.filter((x) => x.resourceGroup.toLowerCase() === rg), watcherBody);
   }),
   route("POST", `${NNW}/connectivitycheck`, "connectivityCheck", "network", connectivityCheck),
+  route("GET", `${SUB}/providers/microsoft.network/networkinterfaces`, "listNics", "network", (w, r) => page(r, w, w.nicList, nicBody)),
+  route("GET", `${SUB}/providers/microsoft.network/routetables`, "listRouteTables", "network", (w, r) => page(r, w, w.scenario.routeTables, (t) => routeTableBody(w.subscriptionId, t, routeTableLocation(w, t.resourceGroup), associatedSubnets(w, t.name)))),
   route("GET", `${SUB}/providers/microsoft.network/locations/{loc}/operations/{op}`, "getOperationStatus", "network", (w, r) => operationStatus(w, r, "Microsoft.Network")),
   route("GET", `${SUB}/providers/microsoft.network/locations/{loc}/operationresults/{op}`, "getOperationResult", "network", (w, r) => operationResult(w, r, "Microsoft.Network")),
   // Activity Log

@@ -75,6 +75,8 @@ export const VmSchema = z
     lastStartTime: Iso.optional(),
     /** When the VM resource was created (`timeCreated`); default 30 days before lastStartTime, or before the simulation starts. */
     timeCreated: Iso.optional(),
+    /** The subnet of its NIC, "vnet/subnet" (a VNet declared in vnets); its routes decide the VM's egress. */
+    subnet: z.string().regex(/^[^/]+\/[^/]+$/, "must be vnet/subnet").optional(),
   })
   .strict();
 
@@ -94,6 +96,8 @@ const ScaleSetSchema = z
     tags: Tags.default({}),
     /** Uniform only: the instances; flexible members are VMs that name this set in `flexScaleSet`. */
     instances: z.array(InstanceSchema).default([]),
+    /** The subnet of its network profile, "vnet/subnet". */
+    subnet: z.string().regex(/^[^/]+\/[^/]+$/, "must be vnet/subnet").optional(),
   })
   .strict();
 
@@ -126,6 +130,71 @@ const SubnetSchema = z
      * as a resource in the VNet's region.
      */
     networkSecurityGroup: z.union([Name, z.object({ name: Name, resourceGroup: Name }).strict()]).optional(),
+    /** Name of a route table (declared in routeTables) associated with the subnet. */
+    routeTable: Name.optional(),
+    /** Name of a NAT gateway (declared in natGateways) associated with the subnet. */
+    natGateway: Name.optional(),
+  })
+  .strict();
+
+/** REST RouteNextHopType (Microsoft.Network routeTable.json). */
+const NextHopType = z.enum(["VirtualNetworkGateway", "VnetLocal", "Internet", "VirtualAppliance", "VirtualApplianceEcmp", "None"]);
+const Ipv4 = z.string().regex(/^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/, "must be an IPv4 address");
+
+const RouteSchema = z
+  .object({ name: Name, addressPrefix: Cidr4, nextHopType: NextHopType, nextHopIpAddress: Ipv4.optional() })
+  .strict()
+  .refine((r) => (r.nextHopType === "VirtualAppliance" || r.nextHopType === "VirtualApplianceEcmp") === (r.nextHopIpAddress !== undefined), {
+    message: "nextHopIpAddress is required for a VirtualAppliance next hop, and only for it",
+  });
+
+const RouteTableSchema = z
+  .object({
+    name: Name,
+    resourceGroup: Name,
+    location: Location.optional(),
+    /** "Propagate gateway routes" off: routes learnt over BGP do not reach the associated subnets. */
+    disableBgpRoutePropagation: z.boolean().default(false),
+    routes: z.array(RouteSchema).default([]),
+  })
+  .strict();
+
+const NatGatewaySchema = z.object({ name: Name, resourceGroup: Name, location: Location.optional() }).strict();
+
+/** What a gateway does with TCP 25 it carries: on-premises egress decides, so "blocked" unless said otherwise. */
+const GatewaySchema = z
+  .object({
+    port25: z.enum(["open", "blocked"]).default("blocked"),
+    /** Advertises 0.0.0.0/0 over BGP (forced tunnelling for peered spokes that use this gateway). */
+    advertisesDefaultRoute: z.boolean().default(false),
+  })
+  .strict();
+
+/** A peering to a VNet of another subscription (a hub), as the spoke's VNet lists it. */
+const PeeringSchema = z
+  .object({
+    name: Name,
+    remoteVirtualNetworkId: z.string().regex(/^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/Microsoft\.Network\/virtualNetworks\/[^/]+$/i, "must be a VNet resource id"),
+    remoteAddressPrefixes: z.array(Cidr4).min(1),
+    useRemoteGateways: z.boolean().default(false),
+    /** The hub's gateway, when useRemoteGateways (what it advertises and what it does with port 25). */
+    remoteGateway: GatewaySchema.optional(),
+  })
+  .strict();
+
+/**
+ * What sits at a next-hop address outside this subscription's VMs (an Azure Firewall or an appliance, typically in a
+ * hub VNet of another subscription), and whether TCP 25 leaves through it. Azure Firewall sends port 25 out only
+ * under its own subscription's limits (Learn "Troubleshoot outbound SMTP connectivity").
+ */
+const NextHopSchema = z
+  .object({
+    address: Ipv4,
+    name: Name,
+    type: z.enum(["AzureFirewall", "VirtualAppliance"]),
+    /** Its resource id (the firewall, or the appliance's NIC IP configuration), shown as the connectivity check's hop. */
+    resourceId: z.string().min(1).optional(),
+    port25: z.enum(["open", "blocked"]),
   })
   .strict();
 
@@ -139,6 +208,9 @@ const VnetSchema = z
     ipamPools: z.array(z.string().min(1)).default([]),
     tags: Tags.default({}),
     subnets: z.array(SubnetSchema).default([]),
+    peerings: z.array(PeeringSchema).optional(),
+    /** A VPN/ExpressRoute gateway in this VNet (forced tunnelling through it goes on-premises). */
+    gateway: GatewaySchema.optional(),
   })
   .strict();
 
@@ -248,6 +320,10 @@ export const SubscriptionContents = {
   networkSecurityGroups: z.array(NsgSchema).default([]),
   /** Other actors: owners and the platform acting during a run (actorSchema.ts, docs/scenario.md "Other actors"). */
   actors: z.array(ActorEventSchema).default([]),
+  routeTables: z.array(RouteTableSchema).default([]),
+  natGateways: z.array(NatGatewaySchema).default([]),
+  /** Appliances and firewalls at next-hop addresses (usually in a peered hub of another subscription). */
+  nextHops: z.array(NextHopSchema).default([]),
 };
 
 export const ScenarioSchema = z
@@ -276,6 +352,8 @@ export function crossCheck(s: {
   policyAssignments?: { scope: "subscription" | { resourceGroup: string } }[];
   networkSecurityGroups?: { resourceGroup: string }[];
   actors?: ActorEvent[];
+  routeTables?: { name: string; resourceGroup: string }[];
+  natGateways?: { name: string; resourceGroup: string }[];
 }, ctx: Ctx): void {
   const issue = (path: (string | number)[], message: string): void => ctx.addIssue({ code: "custom", path, message });
   if (s.exemption.exempted && s.exemption.effectiveAt === undefined) issue(["exemption", "effectiveAt"], "is required when exempted is true");
@@ -387,6 +465,42 @@ export function crossCheck(s: {
   });
   s.vms.forEach((vm, i) => {
     if (vm.evictionPolicy !== undefined && vm.priority === "Regular") issue(["vms", i, "evictionPolicy"], "only a Spot or Low priority VM has an eviction policy");
+  });
+  checkRouting(s, issue, needRg);
+}
+
+/** Route tables, NAT gateways and subnets named by VMs and scale sets resolve; names are unique (they are looked up by name). */
+function checkRouting(
+  s: { vms: ScenarioVm[]; scaleSets: ScenarioScaleSet[]; vnets: ScenarioVnet[]; routeTables?: { name: string; resourceGroup: string }[]; natGateways?: { name: string; resourceGroup: string }[] },
+  issue: (path: (string | number)[], message: string) => void,
+  needRg: (path: (string | number)[], name: string) => void,
+): void {
+  const names = (list: { name: string }[] | undefined, field: string): Set<string> => {
+    const seen = new Set<string>();
+    (list ?? []).forEach((x, i) => {
+      const k = x.name.toLowerCase();
+      if (seen.has(k)) issue([field, i, "name"], `duplicate ${field} name "${x.name}" (subnets name them without a resource group)`);
+      seen.add(k);
+    });
+    return seen;
+  };
+  const tables = names(s.routeTables, "routeTables");
+  const nats = names(s.natGateways, "natGateways");
+  (s.routeTables ?? []).forEach((t, i) => needRg(["routeTables", i, "resourceGroup"], t.resourceGroup));
+  (s.natGateways ?? []).forEach((t, i) => needRg(["natGateways", i, "resourceGroup"], t.resourceGroup));
+  const subnets = new Set<string>();
+  s.vnets.forEach((vnet, i) =>
+    vnet.subnets.forEach((sn, j) => {
+      subnets.add(`${vnet.name}/${sn.name}`.toLowerCase());
+      if (sn.routeTable !== undefined && !tables.has(sn.routeTable.toLowerCase())) issue(["vnets", i, "subnets", j, "routeTable"], `no route table "${sn.routeTable}" in routeTables`);
+      if (sn.natGateway !== undefined && !nats.has(sn.natGateway.toLowerCase())) issue(["vnets", i, "subnets", j, "natGateway"], `no NAT gateway "${sn.natGateway}" in natGateways`);
+    }),
+  );
+  s.vms.forEach((vm, i) => {
+    if (vm.subnet !== undefined && !subnets.has(vm.subnet.toLowerCase())) issue(["vms", i, "subnet"], `no subnet "${vm.subnet}" among the vnets`);
+  });
+  s.scaleSets.forEach((ss, i) => {
+    if (ss.subnet !== undefined && !subnets.has(ss.subnet.toLowerCase())) issue(["scaleSets", i, "subnet"], `no subnet "${ss.subnet}" among the vnets`);
   });
 }
 

@@ -9,6 +9,7 @@ import { Governance, type LockInput, type PolicyAssignmentInput } from "./govern
 import { createRng, type Rng } from "./rng";
 import { VmSchema, type Scenario, type ScenarioSubnet, type ScenarioVm } from "./scenario";
 import { ShapePicker } from "./shapes";
+import { egressOf, findSubnet, type SimEgress } from "./egress";
 
 export interface SimClock {
   /** Epoch milliseconds. */
@@ -146,6 +147,8 @@ export interface SubnetState {
   networkSecurityGroupId?: string;
   provisioningState: "Succeeded" | "Updating" | "Deleting" | "Failed";
   etag: number;
+  routeTableId?: string;
+  natGatewayId?: string;
 }
 
 export interface VnetState {
@@ -158,6 +161,7 @@ export interface VnetState {
   tags: Record<string, string>;
   guid: string;
   subnets: Map<string, SubnetState>;
+  peerings: NonNullable<Scenario["vnets"][number]["peerings"]>;
   /** The write in flight on this VNet (ARM serialises writes per VNet). */
   pending?: Operation;
   etag: number;
@@ -203,6 +207,8 @@ export interface ScaleSetRecord {
   uniqueId: string;
   instances: Map<string, Machine>;
   instanceList: Machine[];
+  /** The subnet of its network profile, when the scenario gives one. */
+  subnetId?: string;
 }
 
 export interface RgRecord {
@@ -219,6 +225,17 @@ export interface NsgRecord {
   name: string;
   resourceGroup: string;
   location: string;
+}
+
+/** A VM's NIC (one per VM, named after it), in the subnet the scenario gives the VM. */
+export interface NicRecord {
+  id: string;
+  name: string;
+  resourceGroup: string;
+  location: string;
+  vm: VmRecord;
+  /** The subnet's id; undefined when the scenario gives the VM none. */
+  subnetId?: string;
 }
 
 export interface WatcherRecord {
@@ -255,6 +272,8 @@ export class World {
   readonly vnetsByRg = new Map<string, VnetState[]>();
   readonly watchers = new Map<string, WatcherRecord>();
   readonly watcherList: WatcherRecord[] = [];
+  readonly nics = new Map<string, NicRecord>();
+  readonly nicList: NicRecord[] = [];
   readonly operations = new Map<string, Operation>();
   /** Network security groups by lower-cased id. */
   readonly nsgs = new Map<string, NsgRecord>();
@@ -343,6 +362,7 @@ export class World {
         guid: rng.guid(),
         subnets: new Map(),
         etag: 1,
+        peerings: vn.peerings ?? [],
       };
       for (const sn of vn.subnets) {
         const s: SubnetState = {
@@ -361,6 +381,10 @@ export class World {
           const named = typeof nsg === "string" ? { name: nsg, resourceGroup: rg.name } : nsg;
           s.networkSecurityGroupId = this.addNsg(named.name, rgOf(named.resourceGroup).name, state.location).id;
         }
+        const table = sn.routeTable === undefined ? undefined : scenario.routeTables.find((t) => t.name.toLowerCase() === sn.routeTable?.toLowerCase());
+        if (table !== undefined) s.routeTableId = `${rgPrefix}${rgOf(table.resourceGroup).name}/providers/Microsoft.Network/routeTables/${table.name}`;
+        const nat = sn.natGateway === undefined ? undefined : scenario.natGateways.find((t) => t.name.toLowerCase() === sn.natGateway?.toLowerCase());
+        if (nat !== undefined) s.natGatewayId = `${rgPrefix}${rgOf(nat.resourceGroup).name}/providers/Microsoft.Network/natGateways/${nat.name}`;
         state.subnets.set(sn.name.toLowerCase(), s);
       }
       this.vnets.set(id.toLowerCase(), state);
@@ -373,6 +397,22 @@ export class World {
     }
     for (const l of scenario.locks) this.governance.addLock(l);
     for (const a of scenario.policyAssignments) this.governance.addPolicyAssignment(a);
+    const subnetIdOf = (ref: string | undefined): string | undefined => {
+      const found = findSubnet(scenario, ref);
+      return found === undefined ? undefined : `${rgPrefix}${rgOf(found.vnet.resourceGroup).name}/providers/Microsoft.Network/virtualNetworks/${found.vnet.name}/subnets/${found.subnet.name}`;
+    };
+    for (const ss of this.scaleSetList) {
+      const subnetId = subnetIdOf(ss.spec.subnet);
+      if (subnetId !== undefined) ss.subnetId = subnetId;
+    }
+    for (const vm of this.vmList) {
+      const id = `${rgPrefix}${vm.resourceGroup}/providers/Microsoft.Network/networkInterfaces/${vm.name}-nic`;
+      const nic: NicRecord = { id, name: `${vm.name}-nic`, resourceGroup: vm.resourceGroup, location: vm.machine.location, vm };
+      const subnetId = subnetIdOf(vm.spec.subnet);
+      if (subnetId !== undefined) nic.subnetId = subnetId;
+      this.nics.set(id.toLowerCase(), nic);
+      this.nicList.push(nic);
+    }
     for (const nw of scenario.networkWatchers) {
       const rg = rgOf(nw.resourceGroup);
       const name = nw.name ?? `NetworkWatcher_${nw.location}`;
@@ -1016,31 +1056,63 @@ export class World {
       this.agentNotReadyAnswer(op, vm, body.address, now);
       return op;
     }
+    op.result = this.connectivityAlong(vm, egressOf(this.scenario, findSubnet(this.scenario, vm.spec.subnet)), body);
+    return op;
+  }
+
+  /**
+   * A connectivity check's answer along the VM's egress path (Learn "Connection troubleshoot overview": hop types
+   * Source, VirtualAppliance, VnetLocal, Internet). Direct to the internet, TCP 25 passes once the VM was allocated
+   * after the exemption took effect; through an appliance or firewall, what that hop does with port 25 decides; a
+   * forced tunnel ends at the gateway (on-premises egress is unknown here: "blocked" unless the scenario opens it);
+   * a route to None drops it at the source.
+   */
+  private connectivityAlong(vm: VmRecord, path: SimEgress, body: { address: string; port: number }): unknown {
+    const m = vm.machine;
     const eff = this.exemptionEffectiveAt;
-    const blocked = body.port === 25 && !(eff !== undefined && m.allocatedAt !== undefined && m.allocatedAt > eff);
-    const srcHop = this.rng.guid();
-    const dstHop = this.rng.guid();
+    const smtp = body.port === 25;
+    const exempt = eff !== undefined && m.allocatedAt !== undefined && m.allocatedAt > eff;
     const nicConfig = `${vm.id.replace(/\/providers\/Microsoft\.Compute\/virtualMachines\/.*$/, "")}/providers/Microsoft.Network/networkInterfaces/${vm.name}-nic/ipConfigurations/ipconfig1`;
-    op.result = {
-      hops: [
-        {
-          type: "Source",
-          id: srcHop,
-          address: m.privateIp,
-          resourceId: nicConfig,
-          nextHopIds: blocked ? [] : [dstHop],
-          issues: blocked
-            ? [{ origin: "Outbound", severity: "Error", type: "Platform", context: [{ port: "25" }, { reason: "Outbound SMTP (TCP 25) is blocked for this subscription or VM" }] }]
-            : [],
-        },
-        ...(blocked ? [] : [{ type: "Internet", id: dstHop, address: body.address, resourceId: "Internet", nextHopIds: [], issues: [] }]),
-      ],
+    // Two ids drawn whatever the path, as for a direct path, so that a scenario without routes draws as it always did.
+    const srcHop = this.rng.guid();
+    const internetHop = this.rng.guid();
+    type Hop = { type: string; id: string; address: string; resourceId: string; nextHopIds: string[]; issues: unknown[] };
+    const hops: Hop[] = [{ type: "Source", id: srcHop, address: m.privateIp, resourceId: nicConfig, nextHopIds: [], issues: [] }];
+    const source = hops[0] as Hop;
+    let last = source;
+    const append = (hop: Omit<Hop, "id" | "nextHopIds">, id: string = this.rng.guid()): Hop => {
+      const next: Hop = { ...hop, id, nextHopIds: [] };
+      last.nextHopIds = [next.id];
+      hops.push(next);
+      last = next;
+      return next;
+    };
+    let blocked: boolean;
+    switch (path.kind) {
+      case "internet":
+        blocked = smtp && !exempt;
+        if (blocked) source.issues = [{ origin: "Outbound", severity: "Error", type: "Platform", context: [{ port: "25" }, { reason: "Outbound SMTP (TCP 25) is blocked for this subscription or VM" }] }];
+        break;
+      case "appliance":
+        append({ type: "VirtualAppliance", address: path.address, resourceId: path.at?.resourceId ?? "Unknown", issues: [] });
+        blocked = smtp && path.at?.port25 !== "open";
+        break;
+      case "gateway":
+        append({ type: "VirtualNetworkGateway", address: "", resourceId: "Unknown", issues: [] });
+        blocked = smtp && path.gateway?.port25 !== "open";
+        break;
+      default:
+        blocked = true;
+        source.issues = [{ origin: "Outbound", severity: "Error", type: "UserDefinedRoute", context: [{ route: path.route }, { nextHopType: "None" }] }];
+    }
+    if (!blocked) append({ type: "Internet", address: body.address, resourceId: "Internet", issues: [] }, internetHop);
+    return {
+      hops,
       connectionStatus: this.shapes.connectionVocabulary() === "spec" ? (blocked ? "Disconnected" : "Connected") : blocked ? "Unreachable" : "Reachable",
       ...(blocked ? {} : { avgLatencyInMs: 12, minLatencyInMs: 9, maxLatencyInMs: 21 }),
       probesSent: 30,
       probesFailed: blocked ? 30 : 0,
     };
-    return op;
   }
 }
 

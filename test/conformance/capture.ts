@@ -36,7 +36,7 @@ export function conformanceScenario(shapes: ResponseShapes): ScenarioInput {
       { name: "NetworkWatcherRG", location: "westeurope" },
     ],
     vms: [
-      { name: "win1", resourceGroup: "rg-a", osType: "Windows", availabilitySet: "avset-1", networkWatcherAgent: true, tags: { app: "x" }, lastStartTime: "2026-02-01T00:00:00Z" },
+      { name: "win1", resourceGroup: "rg-a", osType: "Windows", availabilitySet: "avset-1", networkWatcherAgent: true, tags: { app: "x" }, lastStartTime: "2026-02-01T00:00:00Z", subnet: "vnet1/used" },
       { name: "lin-stopped", resourceGroup: "rg-a", power: "stopped", zone: "2" },
       { name: "lin-dealloc", resourceGroup: "rg-a", power: "deallocated", priority: "Spot" },
       { name: "lin-eph", resourceGroup: "rg-b", ephemeralOsDisk: true, networkWatcherAgent: true, lastStartTime: "2026-02-01T00:00:00Z" },
@@ -55,7 +55,7 @@ export function conformanceScenario(shapes: ResponseShapes): ScenarioInput {
         addressPrefixes: ["10.0.0.0/16"],
         tags: { net: "1" },
         subnets: [
-          { name: "used", addressPrefix: "10.0.0.0/24", inUse: true },
+          { name: "used", addressPrefix: "10.0.0.0/24", inUse: true, routeTable: "rt-egress", natGateway: "nat-egress" },
           { name: "ase", addressPrefix: "10.0.1.0/24", delegations: ["Microsoft.Web/hostingEnvironments"] },
           { name: "linked", addressPrefix: "10.0.2.0/24", serviceAssociationLinks: [{ linkedResourceType: "Microsoft.Web/hostingEnvironments", link: "/subscriptions/x/resourceGroups/y/providers/Microsoft.Web/hostingEnvironments/z" }] },
           { name: "multi", addressPrefixes: ["10.0.3.0/24", "10.0.4.0/24"] },
@@ -76,6 +76,17 @@ export function conformanceScenario(shapes: ResponseShapes): ScenarioInput {
       { name: "vm-ro", level: "ReadOnly", scope: { resourceGroup: "rg-b", type: "Microsoft.Compute/virtualMachines", name: "lin-failed" } },
       { name: "vm-nodelete", level: "CanNotDelete", scope: { resourceGroup: "rg-a", type: "Microsoft.Compute/virtualMachines", name: "win1" } },
     ],
+    routeTables: [
+      {
+        name: "rt-egress",
+        resourceGroup: "rg-a",
+        routes: [
+          { name: "default-via-fw", addressPrefix: "0.0.0.0/0", nextHopType: "VirtualAppliance", nextHopIpAddress: "10.100.0.4" },
+          { name: "onprem", addressPrefix: "192.168.0.0/16", nextHopType: "VirtualNetworkGateway" },
+        ],
+      },
+    ],
+    natGateways: [{ name: "nat-egress", resourceGroup: "rg-a" }],
     behaviour: {
       jitter: 0,
       pageSize: 2,
@@ -177,6 +188,8 @@ async function reads(r: Recorder): Promise<void> {
   await r.call("GET", `${vnet("rg-b", "vnet-ipam", "/subnets/from-pool")}?${NETWORK}`);
   await r.list(`/subscriptions/${SUB}/providers/Microsoft.Network/networkWatchers?${NETWORK}`);
   await r.list(`/subscriptions/${SUB}/resourceGroups/NetworkWatcherRG/providers/Microsoft.Network/networkWatchers?${NETWORK}`);
+  await r.list(`/subscriptions/${SUB}/providers/Microsoft.Network/networkInterfaces?${NETWORK}`);
+  await r.list(`/subscriptions/${SUB}/providers/Microsoft.Network/routeTables?${NETWORK}`);
   // Routes being added while this suite was written: exercised as soon as the simulator serves them.
   for (const [rg, name] of [["rg-a", "win1"], ["rg-b", "lin-failed"]] as const) await r.ifServed("GET", `${vm(rg, name, "/extensions")}?${COMPUTE}`);
   const now = r.c.clock.now();

@@ -65,6 +65,8 @@ function expected(method: string, template: string, status: number, query: URLSe
     "PUT subscriptions/{}/resourcegroups/{}/providers/microsoft.network/virtualnetworks/{}/subnets/{}": () => net("virtualNetwork.json", "Subnet"),
     "DELETE subscriptions/{}/resourcegroups/{}/providers/microsoft.network/virtualnetworks/{}/subnets/{}": () => ({ empty: true }),
     "GET subscriptions/{}/providers/microsoft.network/networkwatchers": () => net("networkWatcher.json", "NetworkWatcherListResult"),
+    "GET subscriptions/{}/providers/microsoft.network/networkinterfaces": () => net("networkInterface.json", "NetworkInterfaceListResult"),
+    "GET subscriptions/{}/providers/microsoft.network/routetables": () => net("routeTable.json", "RouteTableListResult"),
     "GET subscriptions/{}/resourcegroups/{}/providers/microsoft.network/networkwatchers": () => net("networkWatcher.json", "NetworkWatcherListResult"),
     "POST subscriptions/{}/resourcegroups/{}/providers/microsoft.network/networkwatchers/{}/connectivitycheck": () =>
       status === 200 ? net("networkWatcher.json", "ConnectivityInformation") : { empty: true },

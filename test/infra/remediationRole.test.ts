@@ -107,6 +107,13 @@ describe("remediation role definition", () => {
     expect(roleFile.source).toMatch(/param assignableManagementGroupIds array = \[\]/);
   });
 
+  it("grants the route-table and NIC reads the egress paths need, and no write on either", () => {
+    const actions = extractRoleActions(roleFile);
+    expect(actions).toEqual(expect.arrayContaining(["Microsoft.Network/routeTables/read", "Microsoft.Network/networkInterfaces/read"]));
+    expect(actions.filter((a) => /^Microsoft\.Network\/(routeTables|networkInterfaces)\//.test(a))).toEqual(["Microsoft.Network/routeTables/read", "Microsoft.Network/networkInterfaces/read"]);
+    expect([ARM_ACTIONS.readRouteTables, ARM_ACTIONS.readNetworkInterfaces]).toEqual(["Microsoft.Network/routeTables/read", "Microsoft.Network/networkInterfaces/read"]);
+  });
+
   it("grants the management-group descendants read a campaign over a management group needs", () => {
     expect(extractRoleActions(roleFile)).toContain("Microsoft.Management/managementGroups/descendants/read");
     expect(ARM_ACTIONS.readManagementGroupDescendants).toBe("Microsoft.Management/managementGroups/descendants/read");

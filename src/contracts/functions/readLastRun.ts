@@ -6,6 +6,7 @@ import { SubscriptionIdSchema } from "../ids";
 import { RemediationOptionsSchema } from "../options";
 import { AttestationSchema } from "../remediation";
 import { CycledResourceSchema } from "../reverify";
+import { RecordedEgressSchema } from "../egress";
 
 export const ReadLastRunInput = z.object({ runId: z.string().min(1).max(128) });
 
@@ -28,6 +29,8 @@ export const ReadLastRunOutput = z.discriminatedUnion("status", [
     cycled: z.array(CycledResourceSchema).default([]),
     /** Runs whose outcomes were read for `cycled` (this one included). */
     runsRead: z.number().int().min(0).default(1),
+    /** The egress path of each VM and scale set as the last run recorded it (runs before paths were read: none). */
+    egress: z.array(RecordedEgressSchema).default([]),
   }),
   /** No audit table is configured, or it has no such run. */
   z.object({ status: z.enum(["notConfigured", "notFound"]), detail: z.string() }),
