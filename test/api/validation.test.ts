@@ -176,6 +176,7 @@ describe("access", () => {
         "listAuditRuns",
         "startCampaign",
         "startRemediation",
+        "verifyAudit",
       ].sort(),
     );
     for (const r of http) {

@@ -7,7 +7,7 @@ import { createHash } from "node:crypto";
 import { createDurableHost, type DurableHost, type RunReport } from "../../src/durable-host";
 import { generateFleet, loadScenario, type FaultSpec, type OperationName, type Scenario } from "../../src/simulator";
 import { createRng, type Rng } from "../../src/simulator/rng";
-import { fullRecord, startLocalStack, type LocalStack } from "../../src/cli/localStack";
+import { appVersioning, fullRecord, startLocalStack, type LocalStack } from "../../src/cli/localStack";
 import { createAuditStore } from "../../src/audit/store";
 import type { RemediationInput, RemediationResult } from "../../src/contracts/remediation";
 import type { RemediationOptionsInput } from "../../src/contracts/options";
@@ -388,7 +388,15 @@ export async function runChaosSeed(seed: number, opts: ChaosOptions = {}): Promi
       // A restart: the old host stops; a new one on the same clock resumes every instance from the stored histories.
       const stored = host.store.clone();
       await host.close();
-      host = createDurableHost({ store: stored, clock: host.clock, dropActivityCompletion, completionOrder: "shuffled", shuffleSeed: seed + base.hostRestarts + 1 });
+      // The same app restarted: the same host.json versioning as the stack's first host (a new worker of the same release).
+      host = createDurableHost({
+        store: stored,
+        clock: host.clock,
+        dropActivityCompletion,
+        completionOrder: "shuffled",
+        shuffleSeed: seed + base.hostRestarts + 1,
+        versioning: appVersioning(),
+      });
       stack.adopt(host);
       base.hostRestarts += 1;
     }

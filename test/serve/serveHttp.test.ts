@@ -67,6 +67,7 @@ describe("the app's route table", () => {
         "GET audit/campaigns/{campaignId} getAuditCampaign function",
         "GET audit/runs listAuditRuns function",
         "GET audit/runs/{runId} getAuditRun function",
+        "GET audit/verify verifyAudit function",
         "GET campaigns/{id} getCampaign function",
         "GET remediations/{id} getRemediation function",
         "POST campaigns startCampaign function",
