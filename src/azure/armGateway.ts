@@ -290,20 +290,9 @@ export class ArmGatewayImpl implements ArmGateway {
       const select = "eventTimestamp,operationName,status,resourceId";
       // As the SDKs send it: `$filter` and `$select` literally, their values percent-encoded.
       const query = `api-version=${ACTIVITY_LOG_API_VERSION}&$filter=${encodeURIComponent(filter)}&$select=${encodeURIComponent(select)}`;
-      let url: string | undefined = `/subscriptions/${encodeURIComponent(subscriptionId)}/providers/Microsoft.Insights/eventtypes/management/values?${query}`;
-      const events: PowerEvent[] = [];
-      for (let pages = 0; url !== undefined; pages++) {
-        if (pages >= ACTIVITY_LOG_MAX_PAGES) throw new AzureOperationError("listPowerEvents", `the Activity Log has more than ${ACTIVITY_LOG_MAX_PAGES} pages`, { code: "TooManyPages", retryable: false });
-        const response = await this.send(this.clients.generic(), "GET", url);
-        if (response.status !== 200) throw errorFromResponse("listPowerEvents", response);
-        const page = parseWith(EventPageSchema, parseJson(response.bodyAsText), "Activity Log page");
-        for (const e of page.value) {
-          const event = powerEventOf(e);
-          if (event !== undefined) events.push(event);
-        }
-        url = page.nextLink === undefined || page.nextLink === null || page.nextLink === "" ? undefined : this.onEndpoint(page.nextLink, "listPowerEvents");
-      }
-      return events.sort((a, b) => Date.parse(a.at) - Date.parse(b.at));
+      const url = `/subscriptions/${encodeURIComponent(subscriptionId)}/providers/Microsoft.Insights/eventtypes/management/values?${query}`;
+      const items = await this.rawListing("listPowerEvents", url, { maxPages: ACTIVITY_LOG_MAX_PAGES, what: "the Activity Log" }, EventPageSchema);
+      return items.flatMap((e) => powerEventOf(e) ?? []).sort((a, b) => Date.parse(a.at) - Date.parse(b.at));
     });
   }
 
@@ -314,33 +303,22 @@ export class ArmGatewayImpl implements ArmGateway {
    */
   listLocks(subscriptionId: string): Promise<LockInfo[]> {
     return this.call("listLocks", async () => {
-      let url: string | undefined = `/subscriptions/${encodeURIComponent(subscriptionId)}/providers/Microsoft.Authorization/locks?api-version=${LOCKS_API_VERSION}`;
-      const locks: LockInfo[] = [];
-      for (let pages = 0; url !== undefined; pages++) {
-        if (pages >= LOCKS_MAX_PAGES) throw new AzureOperationError("listLocks", `the subscription has more than ${LOCKS_MAX_PAGES} pages of locks`, { code: "TooManyPages", retryable: false });
-        const response = await this.send(this.clients.generic(), "GET", url);
-        if (response.status !== 200) {
-          const e = errorFromResponse("listLocks", response);
-          if (response.status === 401 || response.status === 403) {
-            const said = armErrorFromBody(response.bodyAsText ?? "").message ?? `HTTP ${response.status}`;
-            throw new AzureOperationError("listLocks", `${said} (reading management locks needs ${ARM_ACTIONS.readLocks})`, { code: e.code, statusCode: response.status, retryable: false, cause: e });
-          }
-          throw e;
-        }
-        const page = parseWith(LockPageSchema, parseJson(response.bodyAsText), "management lock page");
-        for (const l of page.value) {
-          const at = l.id.toLowerCase().lastIndexOf("/providers/microsoft.authorization/locks/");
-          locks.push(
-            parseWith(
-              LockInfoSchema,
-              { id: l.id, name: l.name ?? l.id.slice(l.id.lastIndexOf("/") + 1), level: l.properties.level, scope: at < 0 ? "" : l.id.slice(0, at), ...optional("notes", l.properties.notes ?? undefined) },
-              "management lock",
-            ),
-          );
-        }
-        url = page.nextLink === undefined || page.nextLink === null || page.nextLink === "" ? undefined : this.onEndpoint(page.nextLink, "listLocks");
-      }
-      return locks;
+      const url = `/subscriptions/${encodeURIComponent(subscriptionId)}/providers/Microsoft.Authorization/locks?api-version=${LOCKS_API_VERSION}`;
+      const refused = (response: PipelineResponse): Error => {
+        const e = errorFromResponse("listLocks", response);
+        if (response.status !== 401 && response.status !== 403) return e;
+        const said = armErrorFromBody(response.bodyAsText ?? "").message ?? `HTTP ${response.status}`;
+        return new AzureOperationError("listLocks", `${said} (reading management locks needs ${ARM_ACTIONS.readLocks})`, { code: e.code, statusCode: response.status, retryable: false, cause: e });
+      };
+      const items = await this.rawListing("listLocks", url, { maxPages: LOCKS_MAX_PAGES, what: "the subscription's locks", refused }, LockPageSchema);
+      return items.map((l) => {
+        const at = l.id.toLowerCase().lastIndexOf("/providers/microsoft.authorization/locks/");
+        return parseWith(
+          LockInfoSchema,
+          { id: l.id, name: l.name ?? l.id.slice(l.id.lastIndexOf("/") + 1), level: l.properties.level, scope: at < 0 ? "" : l.id.slice(0, at), ...optional("notes", l.properties.notes ?? undefined) },
+          "management lock",
+        );
+      });
     });
   }
 
@@ -351,20 +329,9 @@ export class ArmGatewayImpl implements ArmGateway {
       const filter = `eventTimestamp ge '${from}' and eventTimestamp le '${to}' and resourceUri eq '${resourceId}'`;
       const select = "eventTimestamp,operationName,status,resourceId,caller";
       const query = `api-version=${ACTIVITY_LOG_API_VERSION}&$filter=${encodeURIComponent(filter)}&$select=${encodeURIComponent(select)}`;
-      let url: string | undefined = `/subscriptions/${encodeURIComponent(id.subscriptionId)}/providers/Microsoft.Insights/eventtypes/management/values?${query}`;
-      const events: PowerEvent[] = [];
-      for (let pages = 0; url !== undefined; pages++) {
-        if (pages >= ACTIVITY_LOG_MAX_PAGES) throw new AzureOperationError("listPowerEvents", `the Activity Log has more than ${ACTIVITY_LOG_MAX_PAGES} pages`, { code: "TooManyPages", retryable: false });
-        const response = await this.send(this.clients.generic(), "GET", url);
-        if (response.status !== 200) throw errorFromResponse("listPowerEvents", response);
-        const page = parseWith(EventPageSchema, parseJson(response.bodyAsText), "Activity Log page");
-        for (const e of page.value) {
-          const event = resourceEventOf(e);
-          if (event !== undefined) events.push(event);
-        }
-        url = page.nextLink === undefined || page.nextLink === null || page.nextLink === "" ? undefined : this.onEndpoint(page.nextLink, "listPowerEvents");
-      }
-      return events.sort((a, b) => Date.parse(a.at) - Date.parse(b.at));
+      const url = `/subscriptions/${encodeURIComponent(id.subscriptionId)}/providers/Microsoft.Insights/eventtypes/management/values?${query}`;
+      const items = await this.rawListing("listPowerEvents", url, { maxPages: ACTIVITY_LOG_MAX_PAGES, what: "the Activity Log" }, EventPageSchema);
+      return items.flatMap((e) => resourceEventOf(e) ?? []).sort((a, b) => Date.parse(a.at) - Date.parse(b.at));
     });
   }
 
@@ -722,6 +689,29 @@ export class ArmGatewayImpl implements ArmGateway {
       ...(body === undefined ? {} : { body: JSON.stringify(body) }),
     });
     return client.sendRequest(request);
+  }
+
+  /**
+   * Every item of a raw-REST listing (ARM's `{ value, nextLink }` pages), each next page followed on the ARM endpoint,
+   * at most `maxPages`; an answer other than 200 becomes the error `refused` makes of it.
+   */
+  private async rawListing<T>(
+    operation: string,
+    firstUrl: string,
+    opts: { maxPages: number; what: string; refused?: (response: PipelineResponse) => Error },
+    schema: z.ZodType<{ value: T[]; nextLink?: string | null | undefined }>,
+  ): Promise<T[]> {
+    const items: T[] = [];
+    let url: string | undefined = firstUrl;
+    for (let pages = 0; url !== undefined; pages++) {
+      if (pages >= opts.maxPages) throw new AzureOperationError(operation, `${opts.what} has more than ${opts.maxPages} pages`, { code: "TooManyPages", retryable: false });
+      const response = await this.send(this.clients.generic(), "GET", url);
+      if (response.status !== 200) throw (opts.refused ?? ((r: PipelineResponse) => errorFromResponse(operation, r)))(response);
+      const page = parseWith(schema, parseJson(response.bodyAsText), `${opts.what} (a page)`);
+      items.push(...page.value);
+      url = page.nextLink === undefined || page.nextLink === null || page.nextLink === "" ? undefined : this.onEndpoint(page.nextLink, operation);
+    }
+    return items;
   }
 
   /** Polling URLs come from ARM; refuse to send our token anywhere but the configured ARM origin. */

@@ -1,10 +1,9 @@
 /** `port25 audit --verify`: asks the app to check the audit's chains, and exits 1 naming whatever was tampered with. */
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { main } from "../../src/cli/main";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { AuditVerification } from "../../src/audit/ledger";
-import { captureStdio } from "../support/stdio";
+import { runPort25 } from "../support/stdio";
 
 const SUB = "11111111-2222-3333-4444-555555555555";
 let server: Server;
@@ -24,15 +23,7 @@ afterAll(async () => {
   await new Promise<void>((done) => server.close(() => done()));
 });
 
-async function run(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const c = captureStdio();
-  try {
-    const code = await main(args);
-    return { code, stdout: c.out(), stderr: c.err() };
-  } finally {
-    vi.restoreAllMocks();
-  }
-}
+const run = runPort25;
 
 const head = { chain: `sub-${SUB}`, links: 4, headSeq: 4, headDigest: "a".repeat(64) };
 

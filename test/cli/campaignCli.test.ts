@@ -9,8 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { z } from "zod";
-import { main } from "../../src/cli/main";
-import { captureStdio } from "../support/stdio";
+import { captureStdio, runPort25 } from "../support/stdio";
 import { statusCommand } from "../../src/cli/commands/remote";
 import { campaignTotals, CampaignStartRequestSchema, type CampaignMember, type CampaignSummary } from "../../src/contracts/campaign";
 
@@ -83,15 +82,7 @@ interface Ran {
 }
 
 /** `port25 <args>` in-process, as main() runs it (errors reported, exit codes mapped). */
-async function port25(args: string[]): Promise<Ran> {
-  const c = captureStdio();
-  try {
-    const code = await main(args);
-    return { code, stdout: c.out(), stderr: c.err() };
-  } finally {
-    vi.restoreAllMocks();
-  }
-}
+const port25 = (args: string[]): Promise<Ran> => runPort25(args);
 
 /** The JSON body of the n-th request the app received. */
 const sentBody = (n: number): Record<string, unknown> => z.record(z.string(), z.unknown()).parse(JSON.parse(seen[n]?.body ?? ""));
