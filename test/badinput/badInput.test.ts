@@ -199,6 +199,9 @@ const CLI_CASES: { name: string; argv: string[]; flag: string }[] = [
   { name: "an unknown flag", argv: ["simulate", "--delete-everything"], flag: "--delete-everything" },
   { name: "a negative fleet size (a value starting with a dash)", argv: ["simulate", "--vms", "-5"], flag: "--vms" },
   { name: "an app address without its scheme", argv: ["audit", "--app", "127.0.0.1:7391", "--key", "k"], flag: "--app" },
+  { name: "a CA file that does not exist", argv: ["plan", "--subscription", SUBSCRIPTION_ID, "--ca", "/nonexistent/port25-ca.pem"], flag: "--ca" },
+  { name: "a notification format without a webhook", argv: ["simulate", "--notify-format", "teams"], flag: "--notify-format" },
+  { name: "a concurrency of subscriptions for one subscription", argv: ["simulate", "--max-concurrent-subscriptions", "3"], flag: "--max-concurrent-subscriptions" },
   { name: "a plan subscription that is not a GUID", argv: ["plan", "--subscription", "not-a-guid"], flag: "--subscription" },
   {
     name: "a start with an empty attestation reference",

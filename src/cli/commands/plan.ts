@@ -2,6 +2,7 @@
  * port25 plan: read-only classification and per-resource plan of a subscription, or of every subscription under a
  * management group (real Azure or the simulator).
  */
+import { existsSync } from "node:fs";
 import { z } from "zod";
 import { camelKeys, parseFlags, parseFlagValues, UsageError } from "../args";
 import { parseConfig } from "../../config";
@@ -48,6 +49,8 @@ export async function planCommand(argv: string[]): Promise<CommandResult> {
     throw new UsageError(`--subscription, --management-group: give exactly one (${given.length === 0 ? "none given" : "got both"})`);
   }
   const f = parseFlagValues(PlanFlags, camelKeys(values));
+  // The CA file is the user's flag: a missing one is named as the flag (usage, exit 2), not as an app setting.
+  if (f.ca !== undefined && !existsSync(f.ca)) throw new UsageError(`--ca: no such file: ${f.ca}`);
   const config = parseConfig({
     ...process.env,
     ...(f.armEndpoint ? { PORT25_ARM_ENDPOINT: f.armEndpoint } : {}),

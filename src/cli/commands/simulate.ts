@@ -91,6 +91,8 @@ export async function simulateCommand(argv: string[]): Promise<CommandResult> {
     "notify-format": { type: "string" },
   });
   const f = parseFlagValues(Flags, camelKeys(values));
+  // A flag that would be silently ignored is refused, naming what it needs.
+  if (values["notify-format"] !== undefined && f.notify === undefined) throw new UsageError("--notify-format: only with --notify URL (the webhook it formats for)");
   if (f.scenario !== undefined && (f.vms !== undefined || f.subscriptions !== undefined)) {
     throw new UsageError(`--${f.vms !== undefined ? "vms" : "subscriptions"}: cannot be combined with --scenario`);
   }
@@ -119,6 +121,9 @@ export async function simulateCommand(argv: string[]): Promise<CommandResult> {
       json: f.json,
       env: notify,
     });
+  }
+  if (values["max-concurrent-subscriptions"] !== undefined) {
+    throw new UsageError("--max-concurrent-subscriptions: only for an estate (a scenario of several subscriptions, or --subscriptions N): this scenario serves one subscription");
   }
   const source = f.vms !== undefined ? `generated fleet of ${f.vms} VMs (seed ${f.seed})` : (f.scenario ?? defaultScenarioPath());
   const first = estate?.subscriptions[0]?.scenario;
