@@ -233,6 +233,7 @@ export const BehaviourSchema = z
         subnetCreate: Seconds.default(10),
         subnetDelete: Seconds.default(10),
         connectivityCheck: Seconds.default(20),
+        effectiveRouteTable: Seconds.default(10),
       })
       .strict()
       .prefault({}),
