@@ -44,6 +44,11 @@ export const ARM_ACTIONS = {
    */
   readRouteTables: "Microsoft.Network/routeTables/read",
   readNetworkInterfaces: "Microsoft.Network/networkInterfaces/read",
+  /**
+   * The canary's path is confirmed from its NIC's effective routes (NetworkInterfaces_GetEffectiveRouteTable, a POST:
+   * Learn "Diagnose a virtual machine routing problem" lists this action for viewing effective routes).
+   */
+  readEffectiveRoutes: "Microsoft.Network/networkInterfaces/effectiveRouteTable/action",
 } as const;
 
 export type ArmActionKey = keyof typeof ARM_ACTIONS;
