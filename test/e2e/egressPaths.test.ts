@@ -128,6 +128,21 @@ describe("egress paths", () => {
     ]);
     expect(paths[0]?.confirmation?.detail).toContain("InternalServerError");
   });
+
+  it("keeps the computed path and names the missing action when the role may not read effective routes (403)", async () => {
+    const { product, result } = await runRemediation({ scenario: hubSpoke((s) => ({ ...s, behaviour: { ...s.behaviour, deniedOperations: ["getEffectiveRouteTable"] } })) });
+    open.push(product);
+    expect(result.summary.status).toBe("completed");
+    const paths = result.summary.canary?.paths ?? [];
+    expect(paths.map((p) => [p.path.kind, p.path.basis, p.confirmation?.status, p.result])).toEqual([
+      ["internet", "routes", "unconfirmed", "reachable"],
+      ["virtualAppliance", "routes", "unconfirmed", "blockedAtHop"],
+      ["virtualNetworkGateway", "routes", "unconfirmed", "blockedAtHop"],
+    ]);
+    expect(paths[1]?.confirmation?.detail).toContain("403 AuthorizationFailed; the role needs Microsoft.Network/networkInterfaces/effectiveRouteTable/action");
+    // A refusal is final: one request per path, not retried.
+    expect(product.sim.requestLog().filter((e) => e.operation === "getEffectiveRouteTable").map((e) => e.status)).toEqual([403, 403, 403]);
+  });
 });
 
 /** The spoke's peering uses the hub's gateways; the gateway advertises a default route over BGP or not. */
