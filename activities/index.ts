@@ -13,6 +13,7 @@ import { listManagementGroupSubscriptions } from "./listManagementGroupSubscript
 import { listVmPages } from "./listVmPages";
 import { observePowerState } from "./observePowerState";
 import { readCanaryAgents } from "./readCanaryAgents";
+import { readEffectiveRoutes } from "./readEffectiveRoutes";
 import { readLastRun } from "./readLastRun";
 import { readPowerEvents } from "./readPowerEvents";
 import { readPowerState } from "./readPowerState";
@@ -40,6 +41,7 @@ const ACTIVITIES: readonly ((deps: ActivityDeps) => BoundActivity)[] = [
   listVmPages,
   observePowerState,
   readCanaryAgents,
+  readEffectiveRoutes,
   readLastRun,
   readPowerEvents,
   readPowerState,

@@ -18,7 +18,7 @@ import { FleetCaseSpecSchema, FleetMetricsSchema, type FleetCaseSpec, type Fleet
 
 /** The behaviour the figures assume, stated here rather than inherited from the simulator's defaults. */
 export const REALISTIC = {
-  latencies: { powerOff: 30, deallocate: 60, start: 60, subnetCreate: 10, subnetDelete: 10, connectivityCheck: 20 },
+  latencies: { powerOff: 30, deallocate: 60, start: 60, subnetCreate: 10, subnetDelete: 10, connectivityCheck: 20, effectiveRouteTable: 10 },
   jitter: 0.2,
   throttling: { enabled: true, reads: { capacity: 250, refillPerSecond: 25 }, writes: { capacity: 200, refillPerSecond: 10 }, deletes: { capacity: 200, refillPerSecond: 10 } },
 } as const;

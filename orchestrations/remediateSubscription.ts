@@ -57,7 +57,8 @@ import { buildPlan } from "../src/domain/planWaves";
 import { countOutcomes, groupByReason, leftBehindSubnets, leftDownResources } from "../src/domain/summarize";
 import { ensureError } from "../src/errors";
 import { probeSmtp, type ProbeFacts } from "./probeSmtp";
-import type { PathVerdict } from "../src/contracts/egress";
+import type { PathConfirmation, PathVerdict } from "../src/contracts/egress";
+import { confirmPath } from "./confirmEgress";
 import { describeVerdict, hopWithSubscription, pathsNotOut, pathsToProve, pathVerdict } from "../src/domain/canaryPaths";
 import { pathKeyOf } from "../src/domain/planResources";
 import { announce } from "./notify";
@@ -381,13 +382,24 @@ function* runCanary(
       continue;
     }
     let verdict: PathVerdict | undefined;
+    // The first canary's NIC's effective routes confirm (or contradict) the path; a "possible" path through a hub's
+    // gateway is settled either way, and may turn out direct. Read only where discovery read the network (route
+    // tables, NAT gateways or remote gateways exist): elsewhere every path is the system route to the Internet.
+    let confirmation: PathConfirmation | undefined;
+    const nicId = discovery.nics === undefined ? undefined : discovery.vms.find((v) => resourceKey(v.id) === resourceKey(onPath[0]?.resourceId ?? ""))?.nicIds?.[0];
+    if (nicId !== undefined) {
+      const confirmed = yield* confirmPath(context, (task) => run.await(task), nicId, group.path);
+      confirmation = confirmed.confirmation;
+      group.path = confirmed.path;
+    }
+    const withConfirmation = (v: PathVerdict): PathVerdict => (confirmation === undefined ? v : { ...v, confirmation });
     for (const vm of onPath) {
       const canary = { vmId: vm.resourceId, name: vm.name };
       const watcher = discovery.networkWatchers.find((w) => normalRegion(w.location) === normalRegion(vm.location));
       if (watcher === undefined) {
         const detail = `no Network Watcher in region ${vm.location} to probe from ${vm.name}; enable Network Watcher there or use attestationOnly`;
-        if (group.path.direct) return { vmIds, probeHost: host, verification, result: "unavailable", detail, paths: [...verdicts, pathVerdict(group, canary, { result: "unavailable", detail })] };
-        verdict = pathVerdict(group, canary, { result: "unavailable", detail });
+        if (group.path.direct) return { vmIds, probeHost: host, verification, result: "unavailable", detail, paths: [...verdicts, withConfirmation(pathVerdict(group, canary, { result: "unavailable", detail }))] };
+        verdict = withConfirmation(pathVerdict(group, canary, { result: "unavailable", detail }));
         break;
       }
       const probe = yield* probeSmtp(
@@ -403,7 +415,7 @@ function* runCanary(
         },
         (task) => run.await(task),
       );
-      verdict = pathVerdict(group, canary, probe);
+      verdict = withConfirmation(pathVerdict(group, canary, probe));
       if (group.path.direct) {
         details.push(probe.detail);
         last = probe.facts;

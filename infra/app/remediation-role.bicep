@@ -41,6 +41,7 @@ var actions = [
   'Microsoft.Network/networkSecurityGroups/join/action'
   'Microsoft.Network/routeTables/read'
   'Microsoft.Network/networkInterfaces/read'
+  'Microsoft.Network/networkInterfaces/effectiveRouteTable/action'
 ]
 
 // The definition lives in the deployment subscription, so that subscription is always one of its scopes.

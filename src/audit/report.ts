@@ -387,6 +387,20 @@ const PATH_RESULT_LABELS: Readonly<Record<PathVerdict["result"], string>> = {
  * path: the exemption covers only traffic routed directly to the internet, so a VM cycled behind a firewall or a
  * gateway is reported as such, not as proven.
  */
+/** How sure the path is: confirmed from the canary's effective routes, or computed from route tables (and why). */
+function egressBasis(computed: EgressPath, v: PathVerdict | undefined): string {
+  switch (v?.confirmation?.status) {
+    case "confirmed":
+      return `confirmed from the canary's effective routes: ${v.confirmation.detail}`;
+    case "disagrees":
+      return `computed from route tables; the effective routes disagree: ${v.confirmation.detail}`;
+    case "unconfirmed":
+      return `computed from route tables, not confirmed: ${v.confirmation.detail}`;
+    default:
+      return computed.basis === "possible" ? "possible (a peered hub's gateway may advertise a default route), not confirmed" : computed.basis === "assumed" ? "assumed (subnet not read)" : "computed from route tables";
+  }
+}
+
 function renderEgress(canary: CanaryResult | undefined, outcomes: readonly ResourceOutcome[]): string {
   const withPath = outcomes.filter((o): o is ResourceOutcome & { egress: EgressPath } => o.egress !== undefined);
   if (withPath.length === 0) return "";
@@ -398,10 +412,14 @@ function renderEgress(canary: CanaryResult | undefined, outcomes: readonly Resou
     else g.items.push(o);
   }
   const rows = [...groups.values()]
-    .map(({ path, items }) => {
-      const v = verdicts.get(path.key);
+    .map(({ path: computed, items }) => {
+      // A path the canary's effective routes settled (a "possible" hub gateway found direct) has a new key: its
+      // verdict is the one naming these resources.
+      const v = verdicts.get(computed.key) ?? canary?.paths?.find((p) => items.some((o) => p.resources.includes(o.name)));
+      const path = v?.confirmation?.status === "confirmed" ? v.path : computed;
       const verdict = v === undefined ? "—" : `${badge(v.result, PATH_RESULT_LABELS[v.result])}${v.canaryName === undefined ? "" : ` <span class="sub">canary ${e(v.canaryName)}</span>`}`;
-      const where = path.direct ? e(describeEgress(path)) : `${e(describeEgress(path))}${v?.result === "blockedAtHop" ? `<div class="sub">exempted here, blocked at ${e(hopWithSubscription(path))}</div>` : ""}`;
+      const basis = `<div class="sub">${e(egressBasis(computed, v))}</div>`;
+      const where = (path.direct ? e(describeEgress(path)) : `${e(describeEgress(path))}${v?.result === "blockedAtHop" ? `<div class="sub">exempted here, blocked at ${e(hopWithSubscription(path))}</div>` : ""}`) + basis;
       const names = items.map((o) => `${e(o.name)} <span class="sub">(${e(o.outcome)})</span>`).join(", ");
       return `<tr><td class="msg">${where}</td><td>${verdict}</td><td class="msg">${names}</td></tr>`;
     })

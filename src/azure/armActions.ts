@@ -44,6 +44,12 @@ export const ARM_ACTIONS = {
    */
   readRouteTables: "Microsoft.Network/routeTables/read",
   readNetworkInterfaces: "Microsoft.Network/networkInterfaces/read",
+  /**
+   * The canary's path is confirmed from its NIC's effective routes (NetworkInterfaces_GetEffectiveRouteTable, a POST;
+   * Learn "Create, change, or delete a network interface" and "Create, change, or delete an Azure route table",
+   * Permissions: "Get network interface effective route table").
+   */
+  readEffectiveRoutes: "Microsoft.Network/networkInterfaces/effectiveRouteTable/action",
 } as const;
 
 export type ArmActionKey = keyof typeof ARM_ACTIONS;

@@ -44,10 +44,11 @@ import {
   type VmInfo,
   type VnetInfo,
 } from "../contracts/discovery";
-import { NicInfoSchema, RouteTableInfoSchema, type NicInfo, type PeeringInfo, type RouteTableInfo } from "../contracts/egress";
+import { EffectiveRouteSchema, NicInfoSchema, RouteTableInfoSchema, type EffectiveRoute, type NicInfo, type PeeringInfo, type RouteTableInfo } from "../contracts/egress";
 import {
   ConnectivityResultSchema,
   ConnectivityStartSchema,
+  EffectiveRoutesStartSchema,
   OperationHandleSchema,
   OperationStatusSchema,
   ScaleSetStateSchema,
@@ -58,6 +59,7 @@ import {
   type ConnectivityResult,
   type ConnectivityStart,
   type ConnectivityVerdict,
+  type EffectiveRoutesStart,
   type OperationHandle,
   type OperationStatus,
   type ScaleSetState,
@@ -662,6 +664,43 @@ export class ArmGatewayImpl implements ArmGateway {
     });
   }
 
+  /**
+   * NetworkInterfaces_GetEffectiveRouteTable (network.json: POST, 200 or 202, final state via Location). Raw REST, as
+   * the connectivity check: the orchestration polls on its own timers, not an SDK poller's sleeps. Azure answers 400
+   * for a NIC whose VM is not running; a role without networkInterfaces/effectiveRouteTable/action gets 403.
+   */
+  beginGetEffectiveRoutes(nicId: string): Promise<EffectiveRoutesStart> {
+    return this.call("getEffectiveRoutes", async () => {
+      const id = requireId(nicId, "Microsoft.Network/networkInterfaces");
+      const path =
+        `/subscriptions/${id.subscriptionId}/resourceGroups/${encodeURIComponent(id.resourceGroup)}` +
+        `/providers/Microsoft.Network/networkInterfaces/${encodeURIComponent(id.name)}/effectiveRouteTable?api-version=${NETWORK_API_VERSION}`;
+      const response = await this.send(this.clients.network(id.subscriptionId), "POST", path);
+      if (response.status === 200) return parseWith(EffectiveRoutesStartSchema, { status: "done", routes: effectiveRoutesFrom(response) }, "effective routes");
+      const handle = handleFromResponse("getEffectiveRoutes", response, [202]);
+      if (handle.locationUrl === undefined) throw invalidHandle("getEffectiveRoutes", "ARM accepted the read (202) without a Location URL");
+      return parseWith(EffectiveRoutesStartSchema, { status: "started", handle }, "effective routes");
+    });
+  }
+
+  getEffectiveRoutesResult(handle: OperationHandle): Promise<EffectiveRoute[]> {
+    return this.call("getEffectiveRoutesResult", async () => {
+      const h = parseWith(OperationHandleSchema, handle, "operation handle");
+      if (h.locationUrl === undefined) throw invalidHandle("getEffectiveRoutesResult", "it has no Location URL");
+      const response = await this.send(this.clients.generic(), "GET", this.onEndpoint(h.locationUrl, "getEffectiveRoutesResult"));
+      if (response.status === 202) {
+        throw new AzureOperationError("getEffectiveRoutesResult", "the effective-routes read is still running", {
+          code: "OperationInProgress",
+          statusCode: 202,
+          retryable: true,
+          ...optionalRetryAfter(response),
+        });
+      }
+      if (response.status !== 200) throw errorFromResponse("getEffectiveRoutesResult", response);
+      return effectiveRoutesFrom(response);
+    });
+  }
+
   private async readScaleSetInstances(id: ArmResourceId): Promise<ScaleSetInstance[]> {
     const vms = await collect<VirtualMachineScaleSetVM>(
       this.clients.compute(id.subscriptionId).virtualMachineScaleSetVMs.list(id.resourceGroup, id.name, { expand: "instanceView" }),
@@ -735,6 +774,13 @@ export class ArmGatewayImpl implements ArmGateway {
       throw toAzureOperationError(operation, e);
     }
   }
+}
+
+const EffectiveRouteListSchema = z.object({ value: z.array(EffectiveRouteSchema).default([]) });
+
+/** The `{ value: [EffectiveRoute] }` body of an effective-routes answer. */
+function effectiveRoutesFrom(response: PipelineResponse): EffectiveRoute[] {
+  return parseWith(EffectiveRouteListSchema, parseJson(response.bodyAsText), "effective routes").value;
 }
 
 const BillingEnvelopeSchema = z.object({ properties: BillingPropertySchema.default({}) });

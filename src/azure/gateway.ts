@@ -24,7 +24,8 @@ import type {
   VmState,
 } from "../contracts/azure";
 import type { PowerStep } from "../contracts/plan";
-import type { NicInfo, RouteTableInfo } from "../contracts/egress";
+import type { EffectiveRoute, NicInfo, RouteTableInfo } from "../contracts/egress";
+import type { EffectiveRoutesStart } from "../contracts/azure";
 
 /** A subscription found under a management group: its id, display name and the management group directly above it. */
 export interface ManagementGroupSubscription {
@@ -117,4 +118,9 @@ export interface ArmGateway {
   beginConnectivityCheck(watcher: NetworkWatcherInfo, vmId: string, host: string, port: number): Promise<ConnectivityStart>;
   /** The check's result once `getOperationStatus` says Succeeded (reads the Location URL). */
   getConnectivityResult(handle: OperationHandle): Promise<ConnectivityResult>;
+
+  /** Starts reading a NIC's effective routes (its VM must be running): the list (200) or a handle (202). */
+  beginGetEffectiveRoutes(nicId: string): Promise<EffectiveRoutesStart>;
+  /** The list once `getOperationStatus` says Succeeded (reads the Location URL). */
+  getEffectiveRoutesResult(handle: OperationHandle): Promise<EffectiveRoute[]>;
 }

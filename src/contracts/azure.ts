@@ -1,5 +1,6 @@
 /** Plain-data shapes of the ARM gateway's operations (no SDK types leak out of src/azure). */
 import { z } from "zod";
+import { EffectiveRouteSchema } from "./egress";
 import { PowerStateSchema } from "./power";
 
 /**
@@ -94,6 +95,13 @@ export const ConnectivityStartSchema = z.discriminatedUnion("status", [
   z.object({ status: z.literal("done"), result: ConnectivityResultSchema }),
 ]);
 export type ConnectivityStart = z.output<typeof ConnectivityStartSchema>;
+
+/** A started read of a NIC's effective routes: the list at once (200), or a handle whose Location serves it (202). */
+export const EffectiveRoutesStartSchema = z.discriminatedUnion("status", [
+  z.object({ status: z.literal("started"), handle: OperationHandleSchema }),
+  z.object({ status: z.literal("done"), routes: z.array(EffectiveRouteSchema) }),
+]);
+export type EffectiveRoutesStart = z.output<typeof EffectiveRoutesStartSchema>;
 
 /** One VM of a status-only listing: its power state and provisioning state, as the instance view's statuses say. */
 export const VmPowerStatusSchema = z.object({

@@ -75,6 +75,32 @@ export const EgressPathSchema = z.object({
 });
 export type EgressPath = z.output<typeof EgressPathSchema>;
 
+/**
+ * One route of a NIC's effective routes (NetworkInterfaces_GetEffectiveRouteTable, network.json `EffectiveRoute`):
+ * who made it (Default = system, User, VirtualNetworkGateway = learnt over BGP), whether Azure uses it (Active) or
+ * another route for the same prefix overrides it (Invalid), its prefixes and next hop.
+ */
+export const EffectiveRouteSchema = z.object({
+  name: z.string().optional(),
+  source: z.string().default("Unknown"),
+  state: z.string().default("Active"),
+  addressPrefix: z.array(z.string()).default([]),
+  nextHopIpAddress: z.array(z.string()).default([]),
+  nextHopType: z.string().default("None"),
+});
+export type EffectiveRoute = z.output<typeof EffectiveRouteSchema>;
+
+/**
+ * What the canary's NIC's effective routes said of its path: "confirmed" (the winning default route is the path's
+ * hop: the verdict's path then has basis effectiveRoutes), "disagrees" (they name another hop than the route tables:
+ * both named in `detail`), "unconfirmed" (they could not be read: `detail` says why; the computed path stands).
+ */
+export const PathConfirmationSchema = z.object({
+  status: z.enum(["confirmed", "disagrees", "unconfirmed"]),
+  detail: z.string(),
+});
+export type PathConfirmation = z.output<typeof PathConfirmationSchema>;
+
 /** The canary verdict of one egress path: whether TCP 25 leaves by it, and the VMs on it. */
 export const PathVerdictSchema = z.object({
   path: EgressPathSchema,
@@ -85,6 +111,8 @@ export const PathVerdictSchema = z.object({
   detail: z.string(),
   /** The VMs and scale sets to cycle on this path, by name. */
   resources: z.array(z.string()),
+  /** The canary's effective routes against the path read from route tables (absent when not read). */
+  confirmation: PathConfirmationSchema.optional(),
 });
 export type PathVerdict = z.output<typeof PathVerdictSchema>;
 

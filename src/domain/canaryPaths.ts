@@ -51,9 +51,23 @@ export function pathVerdict(group: PathGroup, canary: { vmId: string; name: stri
   return { ...base, result: "blockedAtHop", detail: `exempted here, blocked at ${hopWithSubscription(group.path)}: ${probe.detail}` };
 }
 
+/** What the canary's effective routes said of the path, in brackets (nothing when they were not read). */
+function confirmationNote(v: PathVerdict): string {
+  switch (v.confirmation?.status) {
+    case "confirmed":
+      return " [path confirmed by effective routes]";
+    case "disagrees":
+      return ` [${v.confirmation.detail}]`;
+    case "unconfirmed":
+      return " [path computed from route tables, effective routes not read]";
+    default:
+      return "";
+  }
+}
+
 /** One line per path for the run's summary and the CLI. */
 export function describeVerdict(v: PathVerdict): string {
-  const on = `${v.resources.length} resource(s): ${v.resources.join(", ")}`;
+  const on = `${v.resources.length} resource(s): ${v.resources.join(", ")}${confirmationNote(v)}`;
   const where = v.path.direct ? `direct (${v.path.hop})` : `via ${hopWithSubscription(v.path)}`;
   switch (v.result) {
     case "reachable":

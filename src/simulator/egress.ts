@@ -96,3 +96,28 @@ export function egressOf(scenario: Scenario, ref: SubnetRef | undefined): SimEgr
       return { kind: "none", route: route === undefined ? "(no route)" : route.name };
   }
 }
+
+/**
+ * A subnet's effective routes as NetworkInterfaces_GetEffectiveRouteTable lists them (network.json
+ * `EffectiveRoute`: source Default/User/VirtualNetworkGateway, state Active/Invalid, addressPrefix and
+ * nextHopIpAddress as lists). For each prefix one route is Active, the one Azure uses (user over BGP over system,
+ * Learn "Virtual network traffic routing"); the others for the same prefix are listed Invalid, as Azure lists a
+ * system route a user route overrides. Routes of different prefixes all stay Active: the longest match is picked
+ * per packet.
+ */
+export function effectiveRoutesOf(routes: readonly SimRoute[]): unknown[] {
+  const winner = new Map<string, SimRoute>();
+  for (const r of routes) {
+    const best = winner.get(r.addressPrefix);
+    if (best === undefined || RANK[r.source] < RANK[best.source]) winner.set(r.addressPrefix, r);
+  }
+  return routes.map((r) => ({
+    ...(r.name !== "" ? { name: r.name } : {}),
+    disableBgpRoutePropagation: false,
+    source: r.source,
+    state: winner.get(r.addressPrefix) === r ? "Active" : "Invalid",
+    addressPrefix: [r.addressPrefix],
+    nextHopIpAddress: r.nextHopIpAddress === undefined ? [] : [r.nextHopIpAddress],
+    nextHopType: r.nextHopType,
+  }));
+}

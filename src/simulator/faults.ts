@@ -37,6 +37,7 @@ export const OPERATION_NAMES = [
   "listLocks",
   "listNics",
   "listRouteTables",
+  "getEffectiveRouteTable",
 ] as const;
 export type OperationName = (typeof OPERATION_NAMES)[number];
 export const OperationNameSchema = z.enum(OPERATION_NAMES);
@@ -129,6 +130,7 @@ const LRO_OPERATIONS: readonly OperationName[] = [
   "putSubnet",
   "deleteSubnet",
   "connectivityCheck",
+  "getEffectiveRouteTable",
 ];
 const POWER_OPERATIONS: readonly OperationName[] = LRO_OPERATIONS.filter((o) => o.startsWith("vm") || o.startsWith("scaleSet"));
 

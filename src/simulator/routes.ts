@@ -358,6 +358,21 @@ function connectivityCheck(w: World, r: SimRequest): SimResponse {
   return accepted(r, op, shape === "synchronous" ? "location" : shape);
 }
 
+/**
+ * POST …/networkInterfaces/{nic}/effectiveRouteTable (NetworkInterfaces_GetEffectiveRouteTable, network.json:
+ * 200 or 202, final state via Location): 202 and the `{ value: [EffectiveRoute] }` list at the Location once done.
+ */
+function effectiveRouteTable(w: World, r: SimRequest): SimResponse {
+  const rg = rgOr404(w, r.params["rg"] ?? "");
+  const name = r.params["nic"] ?? "";
+  const nic = w.nics.get(idOf(w, rg.name, "microsoft.network", "networkinterfaces", name)) ?? w.nicList.find((n) => n.resourceGroup.toLowerCase() === rg.name.toLowerCase() && n.name.toLowerCase() === name.toLowerCase());
+  if (nic === undefined) throw notFound("Microsoft.Network/networkInterfaces", name, rg.name);
+  const op = w.beginEffectiveRouteTable(nic, r.ctx, r.now);
+  const shape = w.shapes.lro(["synchronous", "location", "azureAsyncOperationAndLocation"]);
+  if (shape === "synchronous" && w.completeNow(op, r.now)) return { status: 200, body: op.result };
+  return accepted(r, op, shape === "synchronous" ? "location" : shape);
+}
+
 // ------------------------------------------------------------------ the Activity Log
 
 /** The only $filter shapes the Activity Log accepts (activityLogs_API.json): a time range, then at most one of these. */
@@ -514,6 +529,7 @@ export const ROUTES: readonly Route[] = [
   }),
   route("POST", `${NNW}/connectivitycheck`, "connectivityCheck", "network", connectivityCheck),
   route("GET", `${SUB}/providers/microsoft.network/networkinterfaces`, "listNics", "network", (w, r) => page(r, w, w.nicList, nicBody)),
+  route("POST", `${RG}/providers/microsoft.network/networkinterfaces/{nic}/effectiveroutetable`, "getEffectiveRouteTable", "network", effectiveRouteTable),
   route("GET", `${SUB}/providers/microsoft.network/routetables`, "listRouteTables", "network", (w, r) => page(r, w, w.scenario.routeTables, (t) => routeTableBody(w.subscriptionId, t, routeTableLocation(w, t.resourceGroup), associatedSubnets(w, t.name)))),
   route("GET", `${SUB}/providers/microsoft.network/locations/{loc}/operations/{op}`, "getOperationStatus", "network", (w, r) => operationStatus(w, r, "Microsoft.Network")),
   route("GET", `${SUB}/providers/microsoft.network/locations/{loc}/operationresults/{op}`, "getOperationResult", "network", (w, r) => operationResult(w, r, "Microsoft.Network")),

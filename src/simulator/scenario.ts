@@ -4,7 +4,7 @@ import { z } from "zod";
 import { ensureError, ValidationError } from "../errors";
 import { parseWith } from "../contracts/parse";
 import { contains, overlaps, parseCidr, type Cidr } from "./cidr";
-import { FaultSpecSchema } from "./faults";
+import { FaultSpecSchema, OperationNameSchema } from "./faults";
 import { LockSchema, NsgSchema, PolicyAssignmentSchema } from "./governance";
 import { COMPUTE_POLICY_NAMES } from "./throttle";
 import { ResponseShapesSchema } from "./shapes";
@@ -233,6 +233,7 @@ export const BehaviourSchema = z
         subnetCreate: Seconds.default(10),
         subnetDelete: Seconds.default(10),
         connectivityCheck: Seconds.default(20),
+        effectiveRouteTable: Seconds.default(10),
       })
       .strict()
       .prefault({}),
@@ -300,6 +301,11 @@ export const BehaviourSchema = z
     /** Answers where ARM allows several shapes: varied per request (seeded) unless pinned (shapes.ts). */
     responseShapes: ResponseShapesSchema.prefault({}),
     faults: z.array(FaultSpecSchema).default([]),
+    /**
+     * Operations the product's role is not granted: ARM answers 403 AuthorizationFailed, naming the action where the
+     * simulator knows it (server.ts). For a role assigned without an action the product needs.
+     */
+    deniedOperations: z.array(OperationNameSchema).default([]),
   })
   .strict();
 

@@ -59,6 +59,14 @@ export interface FrontDoorDeps {
   counters: RequestCounters;
 }
 
+/** The authorization action of an operation a scenario may deny (behaviour.deniedOperations), where it is known. */
+const DENIED_ACTIONS: Partial<Record<OperationName, string>> = {
+  getEffectiveRouteTable: "Microsoft.Network/networkInterfaces/effectiveRouteTable/action",
+  connectivityCheck: "Microsoft.Network/networkWatchers/connectivityCheck/action",
+  listRouteTables: "Microsoft.Network/routeTables/read",
+  listNics: "Microsoft.Network/networkInterfaces/read",
+};
+
 function kindOf(method: string): RequestKind {
   if (method === "GET" || method === "HEAD") return "read";
   if (method === "DELETE") return "delete";
@@ -242,6 +250,15 @@ async function serveSubscription(d: FrontDoorDeps, host: SubscriptionHost, q: In
   if (q.method !== "GET" && params["vm"] !== undefined && params["rg"] !== undefined)
     w.touch(`/subscriptions/${w.subscriptionId}/resourcegroups/${params["rg"]}/providers/microsoft.compute/virtualmachines/${params["vm"]}`, now);
   // Management locks are ARM's own check, before any resource provider (and its buckets) sees the request.
+  // ARM's role check: an operation the scenario's role is not granted is refused before any resource provider sees it.
+  if (w.scenario.behaviour.deniedOperations.includes(route.operation)) {
+    const action = DENIED_ACTIONS[route.operation];
+    throw new ArmHttpError(
+      403,
+      "AuthorizationFailed",
+      `The client does not have authorization to perform action '${action ?? route.operation}' over scope '${q.url.pathname}' or the scope is invalid. If access was recently granted, please refresh your credentials.`,
+    );
+  }
   w.governance.enforce(q.method, q.url.pathname);
   // Microsoft.Compute's own buckets, behind ARM's: the route's operation tells the policy.
   const charge = host.compute.enabled ? computeChargeOf(w, route.operation, route.family, params) : undefined;

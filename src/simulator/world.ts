@@ -9,7 +9,7 @@ import { Governance, type LockInput, type PolicyAssignmentInput } from "./govern
 import { createRng, type Rng } from "./rng";
 import { VmSchema, type Scenario, type ScenarioSubnet, type ScenarioVm } from "./scenario";
 import { ShapePicker } from "./shapes";
-import { egressOf, findSubnet, type SimEgress } from "./egress";
+import { effectiveRoutesOf, egressOf, findSubnet, routesOf, type SimEgress } from "./egress";
 
 export interface SimClock {
   /** Epoch milliseconds. */
@@ -969,7 +969,7 @@ export class World {
   private finishNetworkOp(
     op: Operation,
     ctx: RequestContext & { spike?: ParsedFault & { kind: "latencySpike" } },
-    latency: "subnetCreate" | "subnetDelete" | "connectivityCheck",
+    latency: "subnetCreate" | "subnetDelete" | "connectivityCheck" | "effectiveRouteTable",
     now: number,
   ): void {
     const stuck = this.faults.take("stuckTransition", ctx);
@@ -1000,6 +1000,33 @@ export class World {
     op.endsAt = now;
     this.settleOperation(op, now);
     return true;
+  }
+
+  // ---------------------------------------------------------------- effective routes
+
+  /**
+   * NetworkInterfaces_GetEffectiveRouteTable: long-running (202, result at the Location), from the routes the
+   * simulator routes the VM by. Azure answers only for a NIC attached to a running VM: 400
+   * NicMustBeAttachedToRunningVmToGetEffectiveRoutes otherwise (the code as `az network nic
+   * show-effective-route-table` reports it; its sibling NicMustBeAttachedToRunningVmToGetEffectiveSecurityGroups is a
+   * 400 in Azure/azure-xplat-cli's recorded tests; cloud-custodian/cloud-custodian#3694: an orphan NIC or a stopped
+   * VM's NIC gets an error).
+   */
+  beginEffectiveRouteTable(nic: NicRecord, ctx: RequestContext & { apiVersion: string; spike?: ParsedFault & { kind: "latencySpike" } }, now: number): Operation {
+    const m = nic.vm.machine;
+    this.settleMachine(m, now);
+    if (m.power !== "running")
+      throw new ArmHttpError(
+        400,
+        "NicMustBeAttachedToRunningVmToGetEffectiveRoutes",
+        `A network interface must be attached to a running virtual machine to get effective routes. The network interface ${nic.id} is not attached to a running virtual machine.`,
+      );
+    const op = this.newOperation("Microsoft.Network", nic.location, ctx.operation, ctx.apiVersion, now);
+    this.finishNetworkOp(op, ctx, "effectiveRouteTable", now);
+    const ref = findSubnet(this.scenario, nic.vm.spec.subnet);
+    const routes = ref === undefined ? [{ name: "", addressPrefix: "0.0.0.0/0", nextHopType: "Internet", source: "Default" as const }] : routesOf(this.scenario, ref);
+    op.result = { value: effectiveRoutesOf(routes) };
+    return op;
   }
 
   // ---------------------------------------------------------------- connectivity check

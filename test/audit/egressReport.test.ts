@@ -33,4 +33,33 @@ describe("the report's egress paths", () => {
   it("has no egress section for a run recorded before paths were read", () => {
     expect(renderRunReport(auditedFrom(runResult({ outcomes: [vm("a"), vm("b")] })))).not.toContain('id="egress"');
   });
+
+  it("says which paths the canary's effective routes confirmed and which stand as computed from route tables, and why", () => {
+    const result = runResult({ outcomes: [vm("app-direct-01", direct), vm("app-hub-01", hub)] });
+    result.summary.canary = {
+      ...(result.summary.canary ?? { vmIds: [], probeHost: "smtp.example", verification: "canaryProbe", result: "reachable" }),
+      paths: [
+        { path: { ...direct, basis: "effectiveRoutes" }, result: "reachable", canaryName: "app-direct-01", detail: "reached", resources: ["app-direct-01"], confirmation: { status: "confirmed", detail: "the NIC's effective routes send internet traffic to Internet" } },
+        { path: hub, result: "blockedAtHop", canaryName: "app-hub-01", detail: "blocked", resources: ["app-hub-01"], confirmation: { status: "unconfirmed", detail: "effective routes not read (403 AuthorizationFailed)" } },
+      ],
+    };
+    const html = renderRunReport(auditedFrom(result));
+    const section = html.slice(html.indexOf('<section id="egress">'), html.indexOf("</section>", html.indexOf('<section id="egress">')));
+    expect(section).toMatch(/the Internet.*confirmed from the canary&#39;s effective routes|the Internet.*confirmed from the canary's effective routes/s);
+    expect(section).toMatch(/appliance 10\.100\.0\.4.*computed from route tables, not confirmed: effective routes not read \(403 AuthorizationFailed\)/s);
+  });
+
+  it("shows a hub-gateway path the effective routes found direct under its confirmed path, with its verdict", () => {
+    const possible: EgressPath = { key: "gateway:hub", kind: "virtualNetworkGateway", direct: false, source: "bgp", basis: "possible", hop: "the gateway of peered VNet vnet-hub (useRemoteGateways), if it advertises a default route" };
+    const result = runResult({ outcomes: [vm("app-spoke-01", possible)] });
+    result.summary.canary = {
+      ...(result.summary.canary ?? { vmIds: [], probeHost: "smtp.example", verification: "canaryProbe", result: "reachable" }),
+      paths: [{ path: { ...direct, basis: "effectiveRoutes" }, result: "reachable", canaryName: "app-spoke-01", detail: "reached", resources: ["app-spoke-01"], confirmation: { status: "confirmed", detail: "direct" } }],
+    };
+    const html = renderRunReport(auditedFrom(result));
+    const section = html.slice(html.indexOf('<section id="egress">'), html.indexOf("</section>", html.indexOf('<section id="egress">')));
+    expect(section).toContain("direct: the Internet");
+    expect(section).not.toContain("if it advertises");
+    expect(section).toContain("canary app-spoke-01");
+  });
 });

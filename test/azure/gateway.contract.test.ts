@@ -376,3 +376,21 @@ describe("errors ARM returns on VNet writes and refusals, through the real SDK c
     expect(toArmFailure(busy)).toMatchObject({ status: "conflict", code: "OperationNotAllowed" });
   });
 });
+
+describe("a NIC's effective routes, started and polled through a handle", () => {
+  const nicId = (name: string) => `/subscriptions/${SUB}/resourceGroups/rg-app/providers/Microsoft.Network/networkInterfaces/${name}-nic`;
+
+  it("reads a running VM's effective routes: the system default route to the Internet, Active", async () => {
+    const started = await gateway.beginGetEffectiveRoutes(nicId("web1"));
+    const routes = started.status === "done" ? started.routes : ((await untilDone(started.handle)).final.status === "Succeeded" ? await gateway.getEffectiveRoutesResult(started.handle) : []);
+    expect(routes.filter((r) => r.addressPrefix.includes("0.0.0.0/0")).map((r) => [r.source, r.state, r.nextHopType])).toEqual([["Default", "Active", "Internet"]]);
+  });
+
+  it("turns Azure's 400 for a NIC whose VM is not running into a final failure, not a retry", async () => {
+    const failure = await gateway.beginGetEffectiveRoutes(nicId("dealloc1")).then(
+      () => undefined,
+      (e: unknown) => toArmFailure(e),
+    );
+    expect(failure).toMatchObject({ status: "failed", code: "NicMustBeAttachedToRunningVmToGetEffectiveRoutes", statusCode: 400 });
+  });
+});

@@ -90,7 +90,7 @@ export function conformanceScenario(shapes: ResponseShapes): ScenarioInput {
     behaviour: {
       jitter: 0,
       pageSize: 2,
-      latencies: { powerOff: 30, deallocate: 60, start: 60, subnetCreate: 10, subnetDelete: 10, connectivityCheck: 20 },
+      latencies: { powerOff: 30, deallocate: 60, start: 60, subnetCreate: 10, subnetDelete: 10, connectivityCheck: 20, effectiveRouteTable: 10 },
       throttling: { enabled: false },
       computeThrottling: { enabled: false },
       vnetWriteConflict: "409",
@@ -235,6 +235,8 @@ async function writes(r: Recorder): Promise<void> {
       const first = await r.call("POST", `${WATCHER}/connectivityCheck?${NETWORK}`, { source: { resourceId: source }, destination: { address: "mx.example.com", port } });
       await r.settle(first);
     }
+  // A running VM's NIC's effective routes (NetworkInterfaces_GetEffectiveRouteTable), polled to its list.
+  await r.settle(await r.call("POST", `/subscriptions/${SUB}/resourceGroups/rg-a/providers/Microsoft.Network/networkInterfaces/win1-nic/effectiveRouteTable?${NETWORK}`));
   // A guest still booting after a start: its instance view while the agent is Not Ready and while the extensions
   // transition, and a connectivity check from it (Unknown with AgentStopped, or a failed operation).
   // (Each settle moves the clock 3 minutes; the agents report 144–216 s after running, the extensions 24–36 s later.)

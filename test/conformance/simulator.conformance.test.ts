@@ -28,7 +28,10 @@ const LOCKS = "specification/resources/resource-manager/Microsoft.Authorization/
 type Expect = { def: [file: string, name: string] } | { empty: true; allowEmptyObject?: boolean };
 
 /** What a 2xx answer of a route must be: a definition, or no body (Compute's power actions: nothing or `{}`). */
-function expected(method: string, template: string, status: number, query: URLSearchParams, hasBody: boolean): Expect {
+function expected(method: string, template: string, status: number, query: URLSearchParams, body: Json | undefined): Expect {
+  const hasBody = body !== undefined;
+  // A network operation's Location serves a connectivity check's result or a NIC's effective routes ({ value: [..] }).
+  const routeList = body !== null && typeof body === "object" && !Array.isArray(body) && "value" in body;
   const key = `${method} ${template.replace(/\{[a-z]+\}/g, "{}")}`;
   const compute = (name: string): Expect => ({ def: [COMPUTE_RP, name] });
   const net = (file: string, name: string): Expect => ({ def: [`${NET}/${file}`, name] });
@@ -73,7 +76,9 @@ function expected(method: string, template: string, status: number, query: URLSe
     "GET subscriptions/{}/providers/microsoft.network/locations/{}/operations/{}": () => net("network.json", "AzureAsyncOperationResult"),
     // The Location of a network operation: 202 while running, then the result (a connectivity check's) or nothing.
     "GET subscriptions/{}/providers/microsoft.network/locations/{}/operationresults/{}": () =>
-      status === 200 && hasBody ? net("networkWatcher.json", "ConnectivityInformation") : { empty: true },
+      status === 200 && hasBody ? (routeList ? net("networkInterface.json", "EffectiveRouteListResult") : net("networkWatcher.json", "ConnectivityInformation")) : { empty: true },
+    "POST subscriptions/{}/resourcegroups/{}/providers/microsoft.network/networkinterfaces/{}/effectiveroutetable": () =>
+      status === 200 ? net("networkInterface.json", "EffectiveRouteListResult") : { empty: true },
   };
   for (const kind of ["poweroff", "deallocate", "start"]) {
     table[`POST subscriptions/{}/resourcegroups/{}/providers/microsoft.compute/virtualmachines/{}/${kind}`] = () => ({ empty: true, allowEmptyObject: true });
@@ -109,7 +114,7 @@ function check(e: Exchange): Checked {
     const [file, name] = errorDefinition(template);
     return { label, template, failures: specs.validate(specs.definition(file, name), body).map((f) => `${label}: ${f}`) };
   }
-  const exp = expected(e.method, template, e.status, e.url.searchParams, body !== undefined);
+  const exp = expected(e.method, template, e.status, e.url.searchParams, body);
   if ("empty" in exp) {
     const isEmptyObject = body !== null && typeof body === "object" && !Array.isArray(body) && Object.keys(body).length === 0;
     const ok = body === undefined || (exp.allowEmptyObject === true && isEmptyObject);

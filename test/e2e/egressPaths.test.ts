@@ -81,4 +81,74 @@ describe("egress paths", () => {
     expect(result.outcomes.filter((o) => o.kind === "vm").map((o) => o.egress?.key)).toEqual(["internet", "internet", "internet"]);
     expect(result.summary.canary?.paths?.map((p) => p.result)).toEqual(["reachable"]);
   });
+
+  it("confirms each canary's path from its NIC's effective routes, one read per path", async () => {
+    const { product, result } = await runRemediation({ scenario: hubSpoke() });
+    open.push(product);
+    const paths = result.summary.canary?.paths ?? [];
+    expect(paths.map((p) => [p.path.kind, p.path.basis, p.confirmation?.status])).toEqual([
+      ["internet", "effectiveRoutes", "confirmed"],
+      ["virtualAppliance", "effectiveRoutes", "confirmed"],
+      ["virtualNetworkGateway", "effectiveRoutes", "confirmed"],
+    ]);
+    expect(paths[1]?.confirmation?.detail).toContain("VirtualAppliance 10.100.0.4 (user route 0.0.0.0/0 default-via-hub-firewall)");
+    const reads = product.sim.requestLog().filter((e) => e.operation === "getEffectiveRouteTable");
+    expect(reads.map((e) => e.path.split("/").slice(-2, -1)[0])).toEqual(["app-direct-01-nic", "app-hub-01-nic", "app-tunnel-01-nic"]);
+  });
+
+  it("settles a spoke that uses the hub's gateways as force-tunnelled when the gateway advertises a default route", async () => {
+    const { product, result } = await runRemediation({ scenario: hubSpoke(remoteGateways(true)) });
+    open.push(product);
+    const direct = result.outcomes.find((o) => o.name === "app-direct-02");
+    expect(direct?.egress?.basis).toBe("possible");
+    const verdict = result.summary.canary?.paths?.find((p) => p.resources.includes("app-direct-02"));
+    expect([verdict?.path.kind, verdict?.path.basis, verdict?.confirmation?.status, verdict?.result]).toEqual(["virtualNetworkGateway", "effectiveRoutes", "confirmed", "blockedAtHop"]);
+    expect(verdict?.confirmation?.detail).toContain("force-tunnelled");
+  });
+
+  it("settles a spoke that uses the hub's gateways as direct when the gateway advertises no default route, and proves the exemption there", async () => {
+    const { product, result } = await runRemediation({ scenario: hubSpoke(remoteGateways(false)) });
+    open.push(product);
+    const verdict = result.summary.canary?.paths?.find((p) => p.resources.includes("app-direct-02"));
+    expect([verdict?.path.kind, verdict?.path.direct, verdict?.path.basis, verdict?.confirmation?.status, verdict?.result]).toEqual(["internet", true, "effectiveRoutes", "confirmed", "reachable"]);
+    expect(result.summary.canary?.result).toBe("reachable");
+  });
+
+  it("keeps the computed path, says why, and goes on when the effective routes cannot be read", async () => {
+    const { product, result } = await runRemediation({
+      scenario: hubSpoke((s) => ({ ...s, behaviour: { ...s.behaviour, faults: [{ kind: "lroFailed", code: "InternalServerError", match: { operation: "getEffectiveRouteTable" } }] } })),
+    });
+    open.push(product);
+    expect(result.summary.status).toBe("completed");
+    const paths = result.summary.canary?.paths ?? [];
+    expect(paths.map((p) => [p.path.basis, p.confirmation?.status, p.result])).toEqual([
+      ["routes", "unconfirmed", "reachable"],
+      ["routes", "unconfirmed", "blockedAtHop"],
+      ["routes", "unconfirmed", "blockedAtHop"],
+    ]);
+    expect(paths[0]?.confirmation?.detail).toContain("InternalServerError");
+  });
+
+  it("keeps the computed path and names the missing action when the role may not read effective routes (403)", async () => {
+    const { product, result } = await runRemediation({ scenario: hubSpoke((s) => ({ ...s, behaviour: { ...s.behaviour, deniedOperations: ["getEffectiveRouteTable"] } })) });
+    open.push(product);
+    expect(result.summary.status).toBe("completed");
+    const paths = result.summary.canary?.paths ?? [];
+    expect(paths.map((p) => [p.path.kind, p.path.basis, p.confirmation?.status, p.result])).toEqual([
+      ["internet", "routes", "unconfirmed", "reachable"],
+      ["virtualAppliance", "routes", "unconfirmed", "blockedAtHop"],
+      ["virtualNetworkGateway", "routes", "unconfirmed", "blockedAtHop"],
+    ]);
+    expect(paths[1]?.confirmation?.detail).toContain("403 AuthorizationFailed; the role needs Microsoft.Network/networkInterfaces/effectiveRouteTable/action");
+    // A refusal is final: one request per path, not retried.
+    expect(product.sim.requestLog().filter((e) => e.operation === "getEffectiveRouteTable").map((e) => e.status)).toEqual([403, 403, 403]);
+  });
 });
+
+/** The spoke's peering uses the hub's gateways; the gateway advertises a default route over BGP or not. */
+function remoteGateways(advertisesDefaultRoute: boolean): (s: ScenarioInput) => ScenarioInput {
+  return (s) => ({
+    ...s,
+    vnets: (s.vnets ?? []).map((v) => ({ ...v, peerings: (v.peerings ?? []).map((p) => ({ ...p, useRemoteGateways: true, remoteGateway: { port25: "blocked" as const, advertisesDefaultRoute } })) })),
+  });
+}

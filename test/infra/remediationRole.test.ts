@@ -110,8 +110,17 @@ describe("remediation role definition", () => {
   it("grants the route-table and NIC reads the egress paths need, and no write on either", () => {
     const actions = extractRoleActions(roleFile);
     expect(actions).toEqual(expect.arrayContaining(["Microsoft.Network/routeTables/read", "Microsoft.Network/networkInterfaces/read"]));
-    expect(actions.filter((a) => /^Microsoft\.Network\/(routeTables|networkInterfaces)\//.test(a))).toEqual(["Microsoft.Network/routeTables/read", "Microsoft.Network/networkInterfaces/read"]);
+    expect(actions.filter((a) => /^Microsoft\.Network\/(routeTables|networkInterfaces)\/[^/]+$/.test(a))).toEqual(["Microsoft.Network/routeTables/read", "Microsoft.Network/networkInterfaces/read"]);
     expect([ARM_ACTIONS.readRouteTables, ARM_ACTIONS.readNetworkInterfaces]).toEqual(["Microsoft.Network/routeTables/read", "Microsoft.Network/networkInterfaces/read"]);
+  });
+
+  it("grants the effective-routes action a canary's path is confirmed by, and no other NIC action", () => {
+    const actions = extractRoleActions(roleFile);
+    expect(actions).toContain("Microsoft.Network/networkInterfaces/effectiveRouteTable/action");
+    expect(ARM_ACTIONS.readEffectiveRoutes).toBe("Microsoft.Network/networkInterfaces/effectiveRouteTable/action");
+    expect(actions.filter((a) => a.startsWith("Microsoft.Network/networkInterfaces/"))).toEqual(["Microsoft.Network/networkInterfaces/read", "Microsoft.Network/networkInterfaces/effectiveRouteTable/action"]);
+    const { readEffectiveRoutes: _dropped, ...without } = ARM_ACTIONS;
+    expect(compareRoleWithGateway(actions, without).notUsedByGateway).toEqual(["Microsoft.Network/networkInterfaces/effectiveRouteTable/action"]);
   });
 
   it("grants the management-group descendants read a campaign over a management group needs", () => {

@@ -142,7 +142,7 @@ describe("scenario validation", () => {
 
   it("fills realistic behaviour defaults", () => {
     const s = loadScenario({ ...smallScenario(), behaviour: {} });
-    expect(s.behaviour.latencies).toEqual({ powerOff: 30, deallocate: 60, start: 60, subnetCreate: 10, subnetDelete: 10, connectivityCheck: 20 });
+    expect(s.behaviour.latencies).toEqual({ powerOff: 30, deallocate: 60, start: 60, subnetCreate: 10, subnetDelete: 10, connectivityCheck: 20, effectiveRouteTable: 10 });
     expect(s.behaviour.throttling.reads).toEqual({ capacity: 250, refillPerSecond: 25 });
     expect(s.behaviour.throttling.writes).toEqual({ capacity: 200, refillPerSecond: 10 });
   });
