@@ -6,6 +6,8 @@ import { isAzureOperationError } from "../errors";
 import { EXTRA_EXTENSION_READS, withAgents, withListedGroupNames } from "../domain/discovery";
 import type { ArmGateway } from "./gateway";
 import { needsNetworkReads } from "../domain/egress";
+import { groupsToCheck } from "../domain/subnetPermissions";
+import type { GroupPermissions } from "../contracts/discovery";
 
 export { EXTRA_EXTENSION_READS, withAgents, withListedGroupNames };
 
@@ -54,7 +56,8 @@ export async function discoverAllButVms(arm: ArmGateway, subscriptionId: string)
   const vnets = await arm.listVnets(subscriptionId);
   const networkWatchers = await arm.listNetworkWatchers(subscriptionId);
   const locks = await arm.listLocks(subscriptionId);
-  return withListedGroupNames({ subscriptionId, resourceGroups, vms: [], scaleSets, vnets, networkWatchers, locks, ...(await readEgress(arm, subscriptionId, vnets)) });
+  const subnetPermissions = await readSubnetPermissions(arm, subscriptionId, vnets);
+  return withListedGroupNames({ subscriptionId, resourceGroups, vms: [], scaleSets, vnets, networkWatchers, locks, subnetPermissions, ...(await readEgress(arm, subscriptionId, vnets)) });
 }
 
 export async function discoverSubscription(arm: ArmGateway, subscriptionId: string, options: RemediationOptions = RemediationOptionsSchema.parse({})): Promise<Discovery> {
@@ -65,7 +68,8 @@ export async function discoverSubscription(arm: ArmGateway, subscriptionId: stri
   const vnets = await arm.listVnets(subscriptionId);
   const networkWatchers = await arm.listNetworkWatchers(subscriptionId);
   const locks = await arm.listLocks(subscriptionId);
-  const listed = withListedGroupNames({ subscriptionId, resourceGroups, vms, scaleSets, vnets, networkWatchers, locks, ...(await readEgress(arm, subscriptionId, vnets)) });
+  const subnetPermissions = await readSubnetPermissions(arm, subscriptionId, vnets);
+  const listed = withListedGroupNames({ subscriptionId, resourceGroups, vms, scaleSets, vnets, networkWatchers, locks, subnetPermissions, ...(await readEgress(arm, subscriptionId, vnets)) });
   return readCanaryAgents(arm, listed, options);
 }
 
@@ -80,4 +84,28 @@ export async function readEgress(arm: Pick<ArmGateway, "listNics" | "listRouteTa
   const routeTables = need.routeTables ? await arm.listRouteTables(subscriptionId) : [];
   const nics = await arm.listNics(subscriptionId);
   return { nics, routeTables };
+}
+
+/**
+ * The app identity's permissions at each resource group holding a VNet with a delegated subnet: one request per
+ * group (Permissions - List For Resource Group), so that the plan skips a VNet whose group the subnet role was not
+ * granted at instead of failing its subnet write. A refusal (401/403) marks the group unreadable, which the plan
+ * treats as not writable; anything else (throttling above all) fails discovery as every read does.
+ */
+export async function readSubnetPermissions(
+  arm: Pick<ArmGateway, "listResourceGroupPermissions">,
+  subscriptionId: string,
+  vnets: Discovery["vnets"],
+): Promise<GroupPermissions[]> {
+  const out: GroupPermissions[] = [];
+  for (const id of groupsToCheck(vnets)) {
+    const group = id.slice(id.lastIndexOf("/") + 1);
+    try {
+      out.push({ resourceGroupId: id, permissions: await arm.listResourceGroupPermissions(subscriptionId, group) });
+    } catch (e) {
+      if (!isAzureOperationError(e) || (e.statusCode !== 401 && e.statusCode !== 403)) throw e;
+      out.push({ resourceGroupId: id, permissions: [], unreadable: `${e.code ?? "refused"}: ${e.message}` });
+    }
+  }
+  return out;
 }
