@@ -7,7 +7,11 @@ import { EXTRA_EXTENSION_READS, withAgents, withListedGroupNames } from "../doma
 import type { ArmGateway } from "./gateway";
 import { needsNetworkReads } from "../domain/egress";
 import { groupsToCheck } from "../domain/subnetPermissions";
-import type { GroupPermissions } from "../contracts/discovery";
+import type { GroupPermissions, SubnetGrant } from "../contracts/discovery";
+
+function grantOf(grant: SubnetGrant | undefined): Pick<Discovery, "subnetGrant"> {
+  return grant === undefined || (grant.assignee === undefined && grant.roleName === undefined) ? {} : { subnetGrant: grant };
+}
 
 export { EXTRA_EXTENSION_READS, withAgents, withListedGroupNames };
 
@@ -50,17 +54,17 @@ export async function readAgents(arm: Pick<ArmGateway, "listVmExtensions">, cand
  * Everything of the subscription but its VMs (resource groups, scale sets, VNets, Network Watchers): the VMs are
  * listed page by page (listVmPages) and their canaries' extensions read once they are in (readAgents).
  */
-export async function discoverAllButVms(arm: ArmGateway, subscriptionId: string): Promise<Discovery> {
+export async function discoverAllButVms(arm: ArmGateway, subscriptionId: string, subnetGrant?: SubnetGrant): Promise<Discovery> {
   const resourceGroups = await arm.listResourceGroups(subscriptionId);
   const scaleSets = await arm.listScaleSets(subscriptionId);
   const vnets = await arm.listVnets(subscriptionId);
   const networkWatchers = await arm.listNetworkWatchers(subscriptionId);
   const locks = await arm.listLocks(subscriptionId);
   const subnetPermissions = await readSubnetPermissions(arm, subscriptionId, vnets);
-  return withListedGroupNames({ subscriptionId, resourceGroups, vms: [], scaleSets, vnets, networkWatchers, locks, subnetPermissions, ...(await readEgress(arm, subscriptionId, vnets)) });
+  return withListedGroupNames({ subscriptionId, resourceGroups, vms: [], scaleSets, vnets, networkWatchers, locks, subnetPermissions, ...grantOf(subnetGrant), ...(await readEgress(arm, subscriptionId, vnets)) });
 }
 
-export async function discoverSubscription(arm: ArmGateway, subscriptionId: string, options: RemediationOptions = RemediationOptionsSchema.parse({})): Promise<Discovery> {
+export async function discoverSubscription(arm: ArmGateway, subscriptionId: string, options: RemediationOptions = RemediationOptionsSchema.parse({}), subnetGrant?: SubnetGrant): Promise<Discovery> {
   // Sequential on purpose: discovery is a burst of list calls, and ARM's read bucket is shared with the run.
   const resourceGroups = await arm.listResourceGroups(subscriptionId);
   const vms = await arm.listVms(subscriptionId);
@@ -69,7 +73,7 @@ export async function discoverSubscription(arm: ArmGateway, subscriptionId: stri
   const networkWatchers = await arm.listNetworkWatchers(subscriptionId);
   const locks = await arm.listLocks(subscriptionId);
   const subnetPermissions = await readSubnetPermissions(arm, subscriptionId, vnets);
-  const listed = withListedGroupNames({ subscriptionId, resourceGroups, vms, scaleSets, vnets, networkWatchers, locks, subnetPermissions, ...(await readEgress(arm, subscriptionId, vnets)) });
+  const listed = withListedGroupNames({ subscriptionId, resourceGroups, vms, scaleSets, vnets, networkWatchers, locks, subnetPermissions, ...grantOf(subnetGrant), ...(await readEgress(arm, subscriptionId, vnets)) });
   return readCanaryAgents(arm, listed, options);
 }
 

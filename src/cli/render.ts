@@ -46,6 +46,12 @@ export function renderPlan(plan: Plan, detailed: boolean): string {
   if (skipped.length > 0) {
     out.push("", formatTable(["skip reason", "resources"], countBy(skipped, (e) => e.skipReason ?? "unspecified")));
   }
+  // VNets the app may not change subnets of: said always (not only with --all), with the command that grants it.
+  const ungranted = skipped.filter((e) => e.skipReason === "noSubnetPermission");
+  if (ungranted.length > 0) {
+    out.push("", `${plural(ungranted.length, "VNet")} with delegated subnets need the subnet role at their resource group (never attempted without it):`);
+    for (const e of ungranted) out.push(`  ${e.resourceGroup}/${e.name}`, `    ${e.grantCommand ?? e.skipMessage ?? ""}`);
+  }
   if (detailed) {
     out.push(
       "",

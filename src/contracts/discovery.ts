@@ -166,7 +166,7 @@ export const GroupPermissionsSchema = z.object({
 export type GroupPermissions = z.output<typeof GroupPermissionsSchema>;
 
 /** Who the subnet role is granted to and under which name, for the command a `noSubnetPermission` skip prints. */
-export const SubnetGrantSchema = z.object({ assignee: z.string().min(1), roleName: z.string().min(1) });
+export const SubnetGrantSchema = z.object({ assignee: z.string().min(1).optional(), roleName: z.string().min(1).optional() });
 export type SubnetGrant = z.output<typeof SubnetGrantSchema>;
 
 export const DiscoverySchema = z.object({

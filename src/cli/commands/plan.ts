@@ -4,7 +4,7 @@
  */
 import { z } from "zod";
 import { camelKeys, parseFlags, parseFlagValues, UsageError } from "../args";
-import { parseConfig } from "../../config";
+import { parseConfig, subnetGrantOf } from "../../config";
 import { createArmGateway } from "../../azure/clients";
 import { discoverSubscription } from "../../azure/discover";
 import { SubscriptionIdSchema } from "../../contracts/ids";
@@ -66,7 +66,7 @@ export async function planCommand(argv: string[]): Promise<CommandResult> {
   const subscriptionId = f.subscription ?? "";
   const [subscription, billing] = await Promise.all([arm.getSubscription(subscriptionId), arm.getBillingProperty(subscriptionId)]).catch(signIn);
   const classification = classifySubscription(billing, subscription);
-  const discovery = await discoverSubscription(arm, subscriptionId, options);
+  const discovery = await discoverSubscription(arm, subscriptionId, options, subnetGrantOf(config));
   const plan = buildPlan(discovery, options);
   const refused = classification.category === "blockedNotExemptible" || classification.category === "unknown";
   if (f.json) {
