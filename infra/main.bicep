@@ -224,6 +224,8 @@ module api 'app/api.bicep' = {
     autoRemediate: autoRemediate
     autoRemediateUnknownStarts: autoRemediateUnknownStarts
     probeHost: probeHost
+    identityPrincipalId: identity.outputs.principalId
+    subnetRoleName: subnetRole.outputs.roleName
     notifyWebhooksSecretUri: keyVault.outputs.webhooksSecretUri
     notifyFormat: notifyFormat
     authEnabled: authEnabled
