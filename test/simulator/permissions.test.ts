@@ -5,6 +5,10 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { NETWORK, connect, smallScenario, type Client } from "./helpers";
 import { actionMatches, isAllowed } from "../../src/simulator/permissions";
+import { parseConfig } from "../../src/config";
+import { ArmClients, createArmConnection } from "../../src/azure/clients";
+import { ArmGatewayImpl } from "../../src/azure/armGateway";
+import { isAzureOperationError } from "../../src/errors";
 
 const PERMISSIONS = "api-version=2022-04-01";
 
@@ -54,6 +58,37 @@ describe("permissions at a resource group", () => {
     c = await connect(smallScenario({ permissions: [{ resourceGroup: "rg-a", actions: ["Microsoft.Network/virtualNetworks/subnets/*"] }] }));
     const put = await c.call("PUT", `/subscriptions/${c.sub}/resourceGroups/rg-a/providers/Microsoft.Network/virtualNetworks/vnet1/subnets/tmp?${NETWORK}`, { properties: { addressPrefix: "10.0.9.0/29" } });
     expect([200, 201]).toContain(put.status);
+  });
+});
+
+describe("the gateway's permission read against the simulator", () => {
+  let c: Client;
+  afterEach(() => c.sim.close());
+
+  it("follows every page of the group's entries through the raw REST path, and a missing group fails with 404", async () => {
+    const base = smallScenario({
+      permissions: [
+        { resourceGroup: "rg-a", actions: ["Microsoft.Compute/*"] },
+        { resourceGroup: "rg-a", actions: ["Microsoft.Network/virtualNetworks/subnets/write"] },
+        { resourceGroup: "rg-a", actions: ["Microsoft.Network/virtualNetworks/subnets/delete"], notActions: ["Microsoft.Network/virtualNetworks/subnets/write"] },
+      ],
+    });
+    c = await connect({ ...base, behaviour: { ...base.behaviour, pageSize: 2 } });
+    // The gateway configured as production configures it, pointed at the simulator with its token and CA.
+    const config = parseConfig({ PORT25_ARM_ENDPOINT: c.sim.endpoint, PORT25_ARM_STATIC_TOKEN: c.sim.token });
+    const gateway = new ArmGatewayImpl(new ArmClients(createArmConnection(config, { caPem: c.sim.caPem, retry: { maxRetries: 0, retryDelayInMs: 1, maxRetryDelayInMs: 1 } })));
+    expect(await gateway.listResourceGroupPermissions(c.sub, "rg-a")).toEqual([
+      { actions: ["Microsoft.Compute/*"], notActions: [] },
+      { actions: ["Microsoft.Network/virtualNetworks/subnets/write"], notActions: [] },
+      { actions: ["Microsoft.Network/virtualNetworks/subnets/delete"], notActions: ["Microsoft.Network/virtualNetworks/subnets/write"] },
+    ]);
+    const pages = c.sim.requestLog().filter((e) => /\/permissions$/i.test(e.path));
+    expect(pages).toHaveLength(2);
+    const e = await gateway.listResourceGroupPermissions(c.sub, "rg-missing").then(
+      () => undefined,
+      (x: unknown) => x,
+    );
+    expect(isAzureOperationError(e) ? e.statusCode : e).toBe(404);
   });
 });
 
