@@ -7,7 +7,7 @@
  * alongside what it depends on; the message names the bad value so it can be fixed and the run repeated.
  */
 import type { Discovery, LockInfo, ResourceGroupInfo, ScaleSetInfo, VmInfo, VnetInfo } from "../contracts/discovery";
-import { grantCommand, missingSubnetActions, resourceGroupIdOf } from "./subnetPermissions";
+import { grantCommand, missingSubnetGrants } from "./subnetPermissions";
 import { resourceKey, tryParseArmResourceId } from "../contracts/ids";
 import { type RemediationOptions, TAGS, TEMP_SUBNET_PREFIX } from "../contracts/options";
 import type { ReasonCode } from "../contracts/outcome";
@@ -304,15 +304,16 @@ function lockedSkip(entry: PlanEntry, lock: LockInfo): PlanEntry {
  */
 function withoutSubnetPermission(entry: PlanEntry, discovery: Discovery): PlanEntry {
   if (entry.kind !== "vnet" || entry.action === "skip") return entry;
-  const lack = missingSubnetActions(discovery, entry.resourceId);
-  if (lack === undefined || lack.missing.length === 0) return entry;
-  const group = resourceGroupIdOf(entry.resourceId);
-  const command = grantCommand(discovery, group);
+  const lacks = missingSubnetGrants(discovery, entry.resourceId, entry.tempSubnetNetworkSecurityGroupId);
+  if (lacks === undefined || lacks.length === 0) return entry;
+  const commands = lacks.map((g) => grantCommand(discovery, g.resourceGroupId));
   const common: Common = { resourceId: entry.resourceId, kind: entry.kind, name: entry.name, resourceGroup: entry.resourceGroup, location: entry.location };
-  const why = lack.unreadable === undefined ? `lacks ${lack.missing.join(" and ")}` : `could not be checked for ${lack.missing.join(" and ")} (${lack.unreadable})`;
-  return skip(common, "noSubnetPermission", `VNet ${entry.name}: the app identity ${why} at resource group ${group}; grant the subnet role there (${command}), then run again for this VNet`, {
+  const why = lacks
+    .map((g) => (g.unreadable === undefined ? `lacks ${g.missing.join(" and ")}` : `could not be checked for ${g.missing.join(" and ")} (${g.unreadable})`) + ` at resource group ${g.resourceGroupId}`)
+    .join("; it ");
+  return skip(common, "noSubnetPermission", `VNet ${entry.name}: the app identity ${why}; grant the subnet role there (${commands.join(" && ")}), then run again for this VNet`, {
     ...(entry.delegatedSubnets !== undefined ? { delegatedSubnets: entry.delegatedSubnets } : {}),
-    grantCommand: command,
+    grantCommand: commands.join(" && "),
   });
 }
 

@@ -5,7 +5,7 @@
  */
 import type { Discovery, GroupPermissions, VnetInfo } from "../contracts/discovery";
 import { resourceKey } from "../contracts/ids";
-import { SUBNET_REFRESH_ACTIONS } from "../azure/armActions";
+import { ARM_ACTIONS, SUBNET_REFRESH_ACTIONS } from "../azure/armActions";
 
 /** The name the deployment gives the subnet role (infra/app/subnet-role.bicep), when the app was not told it. */
 export const SUBNET_ROLE_NAME_PATTERN = "Port25 Subnet Refresh (<environment>, <guid>)";
@@ -27,28 +27,65 @@ export function resourceGroupIdOf(vnetId: string): string {
   return m?.[1] ?? vnetId;
 }
 
-/** The resource groups whose permissions discovery reads: those holding a VNet with a delegated subnet, once each. */
+/**
+ * The resource groups whose permissions discovery reads, once each: those holding a VNet with a delegated subnet, and
+ * those holding a delegated subnet's network security group (the temporary subnet carries it, and Azure checks the
+ * join on the NSG: Learn "Azure permissions for networking").
+ */
 export function groupsToCheck(vnets: readonly VnetInfo[]): string[] {
   const seen = new Map<string, string>();
-  for (const v of vnets) {
-    if (!v.subnets.some((s) => s.delegations.length > 0)) continue;
-    const id = resourceGroupIdOf(v.id);
+  const add = (id: string): void => {
     if (!seen.has(resourceKey(id))) seen.set(resourceKey(id), id);
+  };
+  for (const v of vnets) {
+    const delegated = v.subnets.filter((s) => s.delegations.length > 0);
+    if (delegated.length === 0) continue;
+    add(resourceGroupIdOf(v.id));
+    for (const s of delegated) if (s.networkSecurityGroupId !== undefined) add(resourceGroupIdOf(s.networkSecurityGroupId));
   }
   return [...seen.values()];
 }
 
+/** What one resource group lacks of the actions asked there. */
+export interface MissingGrant {
+  readonly resourceGroupId: string;
+  readonly missing: string[];
+  /** Set when the group's permissions could not be read (every action asked counts as missing). */
+  readonly unreadable?: string;
+}
+
+function lacking(discovery: Required<Pick<Discovery, "subnetPermissions">>, groupId: string, actions: readonly string[]): MissingGrant | undefined {
+  const key = resourceKey(groupId);
+  const group = discovery.subnetPermissions.find((g) => resourceKey(g.resourceGroupId) === key);
+  if (group === undefined) return { resourceGroupId: groupId, missing: [...actions], unreadable: "not read" };
+  if (group.unreadable !== undefined) return { resourceGroupId: groupId, missing: [...actions], unreadable: group.unreadable };
+  const missing = actions.filter((a) => !allows(group.permissions, a));
+  return missing.length === 0 ? undefined : { resourceGroupId: groupId, missing };
+}
+
 /**
- * What a VNet's group lacks for the subnet refresh: the missing actions (empty: allowed), or undefined when the
+ * What the subnet refresh of a VNet lacks, per resource group: subnet write and delete at the VNet's group, and the
+ * NSG join at the group of the NSG the temporary subnet carries (when it has one). Empty: allowed. Undefined when the
  * permissions were not read (older discoveries: no check, as before).
  */
-export function missingSubnetActions(discovery: Pick<Discovery, "subnetPermissions">, vnetId: string): { missing: string[]; unreadable?: string } | undefined {
+export function missingSubnetGrants(discovery: Pick<Discovery, "subnetPermissions">, vnetId: string, nsgId?: string): MissingGrant[] | undefined {
   if (discovery.subnetPermissions === undefined) return undefined;
-  const key = resourceKey(resourceGroupIdOf(vnetId));
-  const group = discovery.subnetPermissions.find((g) => resourceKey(g.resourceGroupId) === key);
-  if (group === undefined) return { missing: [...SUBNET_REFRESH_ACTIONS], unreadable: "not read" };
-  if (group.unreadable !== undefined) return { missing: [...SUBNET_REFRESH_ACTIONS], unreadable: group.unreadable };
-  return { missing: SUBNET_REFRESH_ACTIONS.filter((a) => !allows(group.permissions, a)) };
+  const read = { subnetPermissions: discovery.subnetPermissions };
+  const vnetGroup = resourceGroupIdOf(vnetId);
+  const nsgGroup = nsgId === undefined ? undefined : resourceGroupIdOf(nsgId);
+  const out: MissingGrant[] = [];
+  if (nsgGroup !== undefined && resourceKey(nsgGroup) === resourceKey(vnetGroup)) {
+    const here = lacking(read, vnetGroup, [...SUBNET_REFRESH_ACTIONS, ARM_ACTIONS.joinNetworkSecurityGroup]);
+    if (here !== undefined) out.push(here);
+    return out;
+  }
+  const here = lacking(read, vnetGroup, SUBNET_REFRESH_ACTIONS);
+  if (here !== undefined) out.push(here);
+  if (nsgGroup !== undefined) {
+    const there = lacking(read, nsgGroup, [ARM_ACTIONS.joinNetworkSecurityGroup]);
+    if (there !== undefined) out.push(there);
+  }
+  return out;
 }
 
 /** The command that grants the subnet role at a group. */

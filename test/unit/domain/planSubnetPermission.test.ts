@@ -67,6 +67,28 @@ describe("planResources: subnet permission at the VNet's resource group", () => 
     expect(e.skipMessage).toContain("could not be checked");
   });
 
+  it("the temporary subnet carries the delegated subnet's NSG: the join is checked at the NSG's group, and its command names that group", () => {
+    const nsg = `${rgId("rg-sec")}/providers/Microsoft.Network/networkSecurityGroups/nsg-ase`;
+    const withNsg = vnet("vnet1", ["10.0.0.0/16"], [subnet("ase", "10.0.0.0/24", { delegations: ASE, networkSecurityGroupId: nsg })]);
+    expect(groupsToCheck([withNsg])).toEqual([rgId("rg-net"), rgId("rg-sec")]);
+    const d = discovery({ vnets: [withNsg], subnetPermissions: [granted("rg-net", [WRITE, DELETE]), granted("rg-sec", ["*/read"])], subnetGrant: GRANT });
+    const e = entry(planResources(d, options()), "vnet1");
+    expect(e.skipReason).toBe("noSubnetPermission");
+    expect(e.skipMessage).toContain(`lacks Microsoft.Network/networkSecurityGroups/join/action at resource group ${rgId("rg-sec")}`);
+    expect(e.grantCommand).toBe(`az role assignment create --assignee ${GRANT.assignee} --role "${GRANT.roleName}" --scope ${rgId("rg-sec")}`);
+    const joined = discovery({ vnets: [withNsg], subnetPermissions: [granted("rg-net", [WRITE, DELETE]), granted("rg-sec", ["Microsoft.Network/networkSecurityGroups/join/action"])] });
+    expect(entry(planResources(joined, options()), "vnet1").action).toBe("refreshSubnet");
+  });
+
+  it("an NSG in the VNet's own group: one group, one command, naming every missing action", () => {
+    const nsg = `${rgId("rg-net")}/providers/Microsoft.Network/networkSecurityGroups/nsg-ase`;
+    const withNsg = vnet("vnet1", ["10.0.0.0/16"], [subnet("ase", "10.0.0.0/24", { delegations: ASE, networkSecurityGroupId: nsg })]);
+    const d = discovery({ vnets: [withNsg], subnetPermissions: [granted("rg-net", [WRITE])] });
+    const e = entry(planResources(d, options()), "vnet1");
+    expect(e.skipMessage).toContain(`lacks ${DELETE} and Microsoft.Network/networkSecurityGroups/join/action at resource group ${rgId("rg-net")}`);
+    expect(e.grantCommand?.match(/az role assignment create/g)).toHaveLength(1);
+  });
+
   it("a discovery that did not read permissions plans as before (no check)", () => {
     expect(entry(planResources(discovery({ vnets: [aseVnet("vnet1")] }), options()), "vnet1").action).toBe("refreshSubnet");
   });
