@@ -6,7 +6,10 @@
 import { describe, expect, it } from "vitest";
 import type { ScenarioInput } from "../../src/simulator";
 import { fleet, scenario, SUBSCRIPTION_ID } from "./scenarios";
-import { outcome, run } from "./checkedRuns";
+import { outcome, run, track } from "./checkedRuns";
+import { startProductHost } from "../support/productHost";
+import { checkInvariants } from "../support/invariants";
+import { ArmHttpError } from "../../src/simulator/armError";
 
 const ASE = ["Microsoft.Web/hostingEnvironments"];
 
@@ -49,5 +52,31 @@ describe("the subnet role at a VNet's resource group", () => {
     const reads = log.filter((e) => e.method === "GET" && /\/providers\/Microsoft\.Authorization\/permissions$/i.test(e.path)).map((e) => e.path.toLowerCase());
     expect(new Set(reads)).toEqual(new Set([`/subscriptions/${SUBSCRIPTION_ID}/resourcegroups/rg-net/providers/microsoft.authorization/permissions`, `/subscriptions/${SUBSCRIPTION_ID}/resourcegroups/rg-spoke/providers/microsoft.authorization/permissions`]));
     expect(result.summary.byReason["noSubnetPermission"]).toBe(1);
+  });
+});
+
+describe("the subnet role revoked after planning", () => {
+  it("the refused add is final: skipped noSubnetPermission, sent once, nothing left behind", async () => {
+    const product = track(await startProductHost({ scenario: twoVnets({}) }));
+    const w = product.sim.world();
+    // ARM authorizes before the network RP sees the request: the refusal ARM gives a caller without the action.
+    w.beginPutSubnet = (v) => {
+      throw new ArmHttpError(
+        403,
+        "AuthorizationFailed",
+        `The client does not have authorization to perform action 'Microsoft.Network/virtualNetworks/subnets/write' over scope '${v.id}/subnets/x' or the scope is invalid.`,
+      );
+    };
+    product.start();
+    await product.run();
+    const result = product.result();
+    expect(checkInvariants(product.sim, result, product.scenario)).toEqual([]);
+    for (const name of ["vnet-granted", "vnet-ungranted"]) {
+      expect(outcome(result, name)).toMatchObject({ outcome: "skipped", reasonCode: "noSubnetPermission", errorCode: "AuthorizationFailed" });
+      expect(outcome(result, name).message).toContain("'Microsoft.Network/virtualNetworks/subnets/write'");
+      expect(outcome(result, name).message).toContain("nothing was left behind");
+    }
+    const puts = product.sim.requestLog().filter((e) => e.method === "PUT" && /\/subnets\//i.test(e.path));
+    expect(puts).toHaveLength(2);
   });
 });
