@@ -6,7 +6,8 @@
 import type { ArmGateway } from "../src/azure/gateway";
 import { createArmGateway, type ArmClientDeps } from "../src/azure/clients";
 import { createAuditStore, type AuditStore } from "../src/audit/store";
-import { auditTableConfigured, type Config } from "../src/config";
+import { auditTableConfigured, subnetGrantOf, type Config } from "../src/config";
+import type { SubnetGrant } from "../src/contracts/discovery";
 import type { NotifierDeps } from "../src/notify/webhooks";
 
 export interface ActivityDeps {
@@ -15,6 +16,8 @@ export interface ActivityDeps {
   readonly auditStore: AuditStore | undefined;
   /** Where notifications go besides the log: the webhooks, their format and the links' base address. */
   readonly notifier: NotifierDeps;
+  /** Who the subnet role is granted to and its name, for the command a `noSubnetPermission` skip names. */
+  readonly subnetGrant?: SubnetGrant;
 }
 
 /** The dependencies the app settings in `config` describe. */
@@ -23,6 +26,7 @@ export function activityDepsFrom(config: Config, arm: ArmClientDeps = {}): Activ
     gateway: createArmGateway(config, arm),
     auditStore: auditTableConfigured(config) ? createAuditStore(config) : undefined,
     notifier: notifierFrom(config),
+    subnetGrant: subnetGrantOf(config),
   };
 }
 

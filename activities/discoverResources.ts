@@ -10,11 +10,11 @@ import { RemediationOptionsSchema } from "../src/contracts/options";
 import { callArm } from "./armFailure";
 import type { ActivityDeps } from "./deps";
 
-export function discoverResources({ gateway }: ActivityDeps): BoundActivity {
+export function discoverResources({ gateway, subnetGrant }: ActivityDeps): BoundActivity {
   return bindActivity(discoverResourcesActivity, (input) =>
     callArm(gateway, async (arm) => {
       const options = input.options ?? RemediationOptionsSchema.parse({});
-      const discovery = input.vms === "separately" ? await discoverAllButVms(arm, input.subscriptionId) : await discoverSubscription(arm, input.subscriptionId, options);
+      const discovery = input.vms === "separately" ? await discoverAllButVms(arm, input.subscriptionId, subnetGrant) : await discoverSubscription(arm, input.subscriptionId, options, subnetGrant);
       return { status: "ok" as const, discovery, listingId: randomUUID() };
     }),
   );

@@ -1,5 +1,6 @@
 // The port25-remediation deployment: one resource group with the Functions app and its dependencies, plus
-// the least-privilege remediation role, assigned to the app's identity at every target subscription.
+// the least-privilege remediation role, assigned to the app's identity at every target subscription, and the subnet
+// role, assigned only at the resource groups of delegated-subnet VNets the operator lists.
 targetScope = 'subscription'
 
 @minLength(1)
@@ -24,6 +25,9 @@ param targetSubscriptionIdsJson string = '[]'
 
 @description('The management group campaigns run over, as a JSON array of at most one management group id (empty: none; Azure allows one management group in a custom role\'s assignable scopes: choose the group above every subscription to remediate). The custom role is made assignable there; an owner of the group assigns it to the app identity at the group (docs/deploy.md), which covers every subscription beneath. A string, as targetSubscriptionIdsJson.')
 param targetManagementGroupIdsJson string = '[]'
+
+@description('Resource groups holding VNets with delegated subnets, as a JSON array of resource-group ids (/subscriptions/…/resourceGroups/…; empty: none). The subnet role (adding and deleting the temporary subnet) is assigned to the app identity there and nowhere else; a VNet in any other group is planned "no permission" with the command that grants it. A string, as targetSubscriptionIdsJson.')
+param subnetResourceGroupIdsJson string = '[]'
 
 @description('Assign the remediation role at each target subscription. False: the role is only made assignable there, for an owner to assign by hand.')
 param assignTargetRole bool = true
@@ -81,6 +85,8 @@ param maximumInstanceCount int = 40
 // An empty or blank value is no target; anything else must be a JSON array (concat fails the deployment otherwise).
 var targetSubscriptionIds = empty(trim(targetSubscriptionIdsJson)) ? [] : concat([], json(targetSubscriptionIdsJson))
 var targetManagementGroupIds = empty(trim(targetManagementGroupIdsJson)) ? [] : concat([], json(targetManagementGroupIdsJson))
+
+var subnetResourceGroupIds = empty(trim(subnetResourceGroupIdsJson)) ? [] : concat([], json(subnetResourceGroupIdsJson))
 
 var alertEmails = empty(trim(alertEmailsJson)) ? [] : concat([], json(alertEmailsJson))
 
@@ -218,6 +224,8 @@ module api 'app/api.bicep' = {
     autoRemediate: autoRemediate
     autoRemediateUnknownStarts: autoRemediateUnknownStarts
     probeHost: probeHost
+    identityPrincipalId: identity.outputs.principalId
+    subnetRoleName: subnetRole.outputs.roleName
     notifyWebhooksSecretUri: keyVault.outputs.webhooksSecretUri
     notifyFormat: notifyFormat
     authEnabled: authEnabled
@@ -249,6 +257,26 @@ module targetAccess 'app/target-access.bicep' = [for targetSubscriptionId in tar
   }
 }]
 
+module subnetRole 'app/subnet-role.bicep' = {
+  name: 'subnet-role'
+  params: {
+    environmentName: environmentName
+    assignableSubscriptionIds: targetSubscriptionIds
+    assignableManagementGroupIds: targetManagementGroupIds
+    assignableResourceGroupIds: subnetResourceGroupIds
+  }
+}
+
+// Subnet rights only where subnets change: at each listed resource group (/subscriptions/{id}/resourceGroups/{name}).
+module subnetAccess 'app/subnet-access.bicep' = [for subnetResourceGroupId in subnetResourceGroupIds: if (assignTargetRole) {
+  name: 'port25-subnets-${take(uniqueString(subnetResourceGroupId, environmentName), 8)}'
+  scope: resourceGroup(split(subnetResourceGroupId, '/')[2], split(subnetResourceGroupId, '/')[4])
+  params: {
+    principalId: identity.outputs.principalId
+    roleDefinitionName: subnetRole.outputs.roleDefinitionName
+  }
+}]
+
 output AZURE_LOCATION string = location
 output AZURE_TENANT_ID string = tenant().tenantId
 output AZURE_RESOURCE_GROUP string = rg.name
@@ -258,6 +286,8 @@ output SERVICE_API_URI string = api.outputs.uri
 output PORT25_IDENTITY_CLIENT_ID string = identity.outputs.clientId
 output PORT25_IDENTITY_PRINCIPAL_ID string = identity.outputs.principalId
 output PORT25_ROLE_DEFINITION_NAME string = remediationRole.outputs.roleDefinitionName
+output PORT25_SUBNET_ROLE_DEFINITION_NAME string = subnetRole.outputs.roleDefinitionName
+output PORT25_SUBNET_ROLE_NAME string = subnetRole.outputs.roleName
 output PORT25_STORAGE_ACCOUNT string = storage.outputs.name
 // What a caller asks Entra for a token to the API (docs/deploy.md); empty with function keys alone.
 output PORT25_API_CLIENT_ID string = checkedAuthClientId

@@ -44,7 +44,10 @@ function* addSubnet(context: OrchestrationContext, input: RefreshVnetSubnetInput
       }
       if (r.status === "failed" || r.status === "notFound") {
         // A lock or a policy deny is the owner's answer: final, with its own reason.
-        const reasonCode = r.status === "notFound" ? "disappeared" : (governanceReason(r.code) ?? "operationFailed");
+        // So is a refusal for want of the subnet role (revoked since the plan read the group's permissions): 403
+        // AuthorizationFailed, or LinkedAuthorizationFailed for the NSG's join; nothing was added.
+        const unauthorized = /^(Linked)?AuthorizationFailed$/i.test(r.code ?? "");
+        const reasonCode = r.status === "notFound" ? "disappeared" : (governanceReason(r.code) ?? (unauthorized ? "noSubnetPermission" : "operationFailed"));
         return { ok: false, reasonCode, message: `adding ${name} (${prefix}) was refused: ${r.message}`, errorCode: r.code };
       }
       if (attempt >= MAX_ADD_ATTEMPTS) {
@@ -136,11 +139,13 @@ export function* refreshVnetSubnet(context: OrchestrationContext, input: Refresh
   if (!added.ok) {
     if (added.reasonCode === "disappeared") return { ...base, outcome: "skipped", reasonCode: "disappeared", message: `${entry.name} disappeared during the run` };
     // Refused before anything changed (a lock added after planning, a policy deny), and nothing is left behind.
-    if (added.reasonCode === "resourceLocked" || added.reasonCode === "deniedByPolicy") {
+    if (added.reasonCode === "resourceLocked" || added.reasonCode === "deniedByPolicy" || added.reasonCode === "noSubnetPermission") {
       const then =
         added.reasonCode === "resourceLocked"
           ? `${lockManualAction(added.message, `adding ${name}`)} run again for this VNet`
-          : "ask the policy's owner for an exemption for the temporary subnet (or give the delegated subnet a network security group the temporary subnet can carry), then run again for this VNet";
+          : added.reasonCode === "noSubnetPermission"
+            ? "grant the subnet role at the resource group the refusal names (docs/deploy.md, \"Subnet rights only where subnets change\"; `port25 plan` prints the command), then run again for this VNet"
+            : "ask the policy's owner for an exemption for the temporary subnet (or give the delegated subnet a network security group the temporary subnet can carry), then run again for this VNet";
       return {
         ...base,
         outcome: "skipped",

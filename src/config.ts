@@ -2,6 +2,7 @@
 import { z } from "zod";
 import { ConfigError } from "./errors";
 import { zodIssues } from "./contracts/parse";
+import type { SubnetGrant } from "./contracts/discovery";
 
 const bool = z
   .enum(["true", "false", "1", "0"])
@@ -49,6 +50,9 @@ export const ConfigSchema = z
     PORT25_ARM_STATIC_TOKEN: z.string().min(1).optional(),
     /** Client id of the user-assigned managed identity (DefaultAzureCredential reads it). */
     AZURE_CLIENT_ID: z.string().uuid().optional(),
+    /** The app identity's principal id and the subnet role's name (azd outputs), for the grant command a plan prints. */
+    PORT25_IDENTITY_PRINCIPAL_ID: z.string().uuid().optional(),
+    PORT25_SUBNET_ROLE_NAME: z.string().min(1).max(200).optional(),
     /** Audit tables: a connection string (local, Azurite) or a table endpoint (identity-based, Azure). */
     PORT25_AUDIT_TABLE_CONNECTION: z.string().min(1).optional(),
     PORT25_AUDIT_TABLE_ENDPOINT: z.url().optional(),
@@ -146,4 +150,13 @@ export function getConfig(): Config {
 /** Forgets the parsed configuration (tests and the local host change the environment between runs). */
 export function resetConfig(): void {
   cached = undefined;
+}
+
+/**
+ * Who the subnet role is granted to and its name, for the `az role assignment create` a plan prints: the principal
+ * id, else the managed identity's client id (az resolves either to the service principal), and the role's name.
+ */
+export function subnetGrantOf(config: Pick<Config, "PORT25_IDENTITY_PRINCIPAL_ID" | "AZURE_CLIENT_ID" | "PORT25_SUBNET_ROLE_NAME">): SubnetGrant {
+  const assignee = config.PORT25_IDENTITY_PRINCIPAL_ID ?? config.AZURE_CLIENT_ID;
+  return { ...(assignee === undefined ? {} : { assignee }), ...(config.PORT25_SUBNET_ROLE_NAME === undefined ? {} : { roleName: config.PORT25_SUBNET_ROLE_NAME }) };
 }

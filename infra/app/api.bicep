@@ -36,6 +36,9 @@ param reverifySchedule string
 param autoRemediate bool
 param autoRemediateUnknownStarts bool
 param probeHost string
+@description('Principal id of the app identity and the subnet role\'s name: the grant command a plan prints for a VNet whose group lacks the role.')
+param identityPrincipalId string
+param subnetRoleName string
 @description('Versionless URI of the Key Vault secret holding the webhooks (a JSON array of URLs that embed tokens).')
 param notifyWebhooksSecretUri string
 param notifyFormat string = 'json'
@@ -136,6 +139,8 @@ resource site 'Microsoft.Web/sites@2024-04-01' = {
       PORT25_AUTO_REMEDIATE_UNKNOWN: autoRemediateUnknownStarts ? 'true' : 'false'
       PORT25_AUTH_ENABLED: authEnabled ? 'true' : 'false'
       PORT25_PROBE_HOST: probeHost
+      PORT25_IDENTITY_PRINCIPAL_ID: identityPrincipalId
+      PORT25_SUBNET_ROLE_NAME: subnetRoleName
       // A Key Vault reference, resolved by the platform with keyVaultReferenceIdentity: the URLs never sit in the
       // site's configuration.
       PORT25_NOTIFY_WEBHOOKS: '@Microsoft.KeyVault(SecretUri=${notifyWebhooksSecretUri})'

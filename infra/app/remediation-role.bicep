@@ -1,5 +1,6 @@
-// The least-privilege custom role of the remediation identity. Its actions are exactly the values of ARM_ACTIONS
-// in src/azure/armActions.ts (test/infra checks it): change the gateway's table and this list together.
+// The least-privilege custom role of the remediation identity at its targets: reads and power. Its actions are
+// exactly the ARM_ACTIONS whose ARM_ACTION_ROLE is `target` (src/azure/armActions.ts; test/infra checks it). Subnet
+// writes live in subnet-role.bicep, assigned only at the resource groups of delegated-subnet VNets.
 targetScope = 'subscription'
 
 param environmentName string
@@ -29,8 +30,6 @@ var actions = [
   'Microsoft.Compute/locations/operations/read'
   'Microsoft.Network/virtualNetworks/read'
   'Microsoft.Network/virtualNetworks/subnets/read'
-  'Microsoft.Network/virtualNetworks/subnets/write'
-  'Microsoft.Network/virtualNetworks/subnets/delete'
   'Microsoft.Network/locations/operations/read'
   'Microsoft.Network/locations/operationResults/read'
   'Microsoft.Network/networkWatchers/read'
@@ -38,7 +37,6 @@ var actions = [
   'Microsoft.Insights/eventtypes/values/read'
   'Microsoft.Management/managementGroups/descendants/read'
   'Microsoft.Authorization/locks/read'
-  'Microsoft.Network/networkSecurityGroups/join/action'
   'Microsoft.Network/routeTables/read'
   'Microsoft.Network/networkInterfaces/read'
   'Microsoft.Network/networkInterfaces/effectiveRouteTable/action'
@@ -59,7 +57,7 @@ resource role 'Microsoft.Authorization/roleDefinitions@2022-04-01' = {
   name: guid(subscription().id, 'port25-remediation', environmentName)
   properties: {
     roleName: 'Port25 Remediation (${environmentName}, ${guid(subscription().id, 'port25-remediation', environmentName)})'
-    description: 'Reads subscriptions, VMs, scale sets and VNets; powers off, deallocates and starts VMs and scale sets; adds and deletes temporary subnets; runs Network Watcher connectivity checks; reads power events from the Activity Log; lists the subscriptions under a management group; reads management locks; attaches a delegated subnet\'s network security group to the temporary subnet.'
+    description: 'Reads subscriptions, VMs, scale sets and VNets; powers off, deallocates and starts VMs and scale sets; runs Network Watcher connectivity checks; reads power events from the Activity Log; lists the subscriptions under a management group; reads management locks.'
     type: 'CustomRole'
     permissions: [
       {

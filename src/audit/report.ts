@@ -72,6 +72,7 @@ export const REASON_LABELS: Record<ReasonCode, string> = {
   createdAfterPlan: "Created after the plan (starts under the new policy already)",
   resourceLocked: "Blocked by a resource lock",
   deniedByPolicy: "Denied by an Azure Policy assignment",
+  noSubnetPermission: "No permission to change subnets in its resource group (subnet role not granted)",
   operationFailed: "Operation failed",
   transitionTimedOut: "Power transition timed out",
   allocationFailed: "Allocation failed",

@@ -1,6 +1,7 @@
 /**
- * Every ARM authorization action the gateway needs. The custom role in infra/ is checked against this table
- * (one source of truth): adding a gateway operation without its action here, or here without the role, fails a test.
+ * Every ARM authorization action the gateway needs. The two custom roles in infra/ are checked against this table
+ * and ARM_ACTION_ROLE (one source of truth): adding a gateway operation without its action here, or here without its
+ * role, fails a test.
  */
 export const ARM_ACTIONS = {
   readSubscription: "Microsoft.Resources/subscriptions/read",
@@ -53,3 +54,51 @@ export const ARM_ACTIONS = {
 } as const;
 
 export type ArmActionKey = keyof typeof ARM_ACTIONS;
+
+/**
+ * Which custom role grants each action. `target`: the role assigned at the target subscriptions (and management
+ * group): reads and power. `subnet`: the role assigned only at the resource groups of delegated-subnet VNets, so
+ * that subnet writes are not granted on every VNet of every target. Learn "Add, change, or delete a virtual network
+ * subnet" (Permissions): creating a subnet needs virtualNetworks/subnets/write, deleting it …/subnets/delete,
+ * associating a network security group networkSecurityGroups/join/action. virtualNetworks/subnets/join/action is
+ * what a NIC or service needs to be placed in a subnet; the temporary subnet holds nothing, so it is not granted.
+ */
+export const ARM_ACTION_ROLE: Readonly<Record<ArmActionKey, "target" | "subnet">> = {
+  readSubscription: "target",
+  readBillingProperty: "target",
+  readResourceGroups: "target",
+  readVms: "target",
+  readVmInstanceView: "target",
+  readVmExtensions: "target",
+  powerOffVm: "target",
+  deallocateVm: "target",
+  startVm: "target",
+  readScaleSets: "target",
+  readScaleSetVms: "target",
+  powerOffScaleSet: "target",
+  deallocateScaleSet: "target",
+  startScaleSet: "target",
+  readOperationStatus: "target",
+  readVnets: "target",
+  readSubnets: "target",
+  writeSubnet: "subnet",
+  deleteSubnet: "subnet",
+  readNetworkOperationStatus: "target",
+  readNetworkOperationResults: "target",
+  readNetworkWatchers: "target",
+  connectivityCheck: "target",
+  readActivityLog: "target",
+  readManagementGroupDescendants: "target",
+  readLocks: "target",
+  joinNetworkSecurityGroup: "subnet",
+  readRouteTables: "target",
+  readNetworkInterfaces: "target",
+};
+
+/** The actions of one custom role, by operation (the gateway's table filtered by ARM_ACTION_ROLE). */
+export function roleActions(role: "target" | "subnet"): Partial<Record<ArmActionKey, string>> {
+  return Object.fromEntries((Object.keys(ARM_ACTIONS) as ArmActionKey[]).filter((k) => ARM_ACTION_ROLE[k] === role).map((k) => [k, ARM_ACTIONS[k]]));
+}
+
+/** The subnet actions a VNet's resource group must grant before the plan lets a run refresh its delegated subnets. */
+export const SUBNET_REFRESH_ACTIONS = [ARM_ACTIONS.writeSubnet, ARM_ACTIONS.deleteSubnet] as const;

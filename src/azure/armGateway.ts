@@ -32,6 +32,7 @@ import {
   VmInfoSchema,
   VnetInfoSchema,
   type BillingRead,
+  type GroupPermissions,
   type LockInfo,
   type NetworkWatcherInfo,
   type PowerEvent,
@@ -92,6 +93,8 @@ export const NETWORK_API_VERSION = "2025-05-01";
 export const LOCKS_API_VERSION = "2020-05-01";
 /** Pages of management locks followed at most. */
 const LOCKS_MAX_PAGES = 100;
+/** api-version of Permissions - List For Resource Group (Microsoft.Authorization permissions, newest stable). */
+export const PERMISSIONS_API_VERSION = "2022-04-01";
 
 /** api-version of the Activity Log (Microsoft.Insights event data). */
 export const ACTIVITY_LOG_API_VERSION = "2015-04-01";
@@ -321,6 +324,28 @@ export class ArmGatewayImpl implements ArmGateway {
           "management lock",
         );
       });
+    });
+  }
+
+  /**
+   * Permissions - List For Resource Group (raw REST, api-version 2022-04-01; Learn "Permissions - List For Resource
+   * Group": "Gets all permissions the caller has for a resource group"): the caller's own actions and notActions
+   * there, one entry per role, every page followed. It lists the caller's own permissions, so the roles grant no
+   * action for it; a refusal is reported as such (discovery then treats the group as not writable).
+   */
+  listResourceGroupPermissions(subscriptionId: string, resourceGroup: string): Promise<GroupPermissions["permissions"]> {
+    return this.call("listPermissions", async () => {
+      let url: string | undefined = `/subscriptions/${encodeURIComponent(subscriptionId)}/resourceGroups/${encodeURIComponent(resourceGroup)}/providers/Microsoft.Authorization/permissions?api-version=${PERMISSIONS_API_VERSION}`;
+      const entries: GroupPermissions["permissions"] = [];
+      for (let pages = 0; url !== undefined; pages++) {
+        if (pages >= LOCKS_MAX_PAGES) throw new AzureOperationError("listPermissions", `the resource group has more than ${LOCKS_MAX_PAGES} pages of permissions`, { code: "TooManyPages", retryable: false });
+        const response = await this.send(this.clients.generic(), "GET", url);
+        if (response.status !== 200) throw errorFromResponse("listPermissions", response);
+        const page = parseWith(PermissionPageSchema, parseJson(response.bodyAsText), "permission page");
+        for (const p of page.value) entries.push({ actions: p.actions ?? [], notActions: p.notActions ?? [] });
+        url = page.nextLink === undefined || page.nextLink === null || page.nextLink === "" ? undefined : this.onEndpoint(page.nextLink, "listPermissions");
+      }
+      return entries;
     });
   }
 
@@ -1097,6 +1122,12 @@ const LockPageSchema = z.object({
       }).loose(),
     )
     .default([]),
+  nextLink: z.string().nullable().optional(),
+});
+
+/** A page of PermissionGetResult (authorization's permissions spec): each Permission's actions and notActions. */
+const PermissionPageSchema = z.object({
+  value: z.array(z.object({ actions: z.array(z.string()).nullable().optional().transform((v) => v ?? undefined), notActions: z.array(z.string()).nullable().optional().transform((v) => v ?? undefined) }).loose()).default([]),
   nextLink: z.string().nullable().optional(),
 });
 

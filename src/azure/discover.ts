@@ -6,6 +6,12 @@ import { isAzureOperationError } from "../errors";
 import { EXTRA_EXTENSION_READS, withAgents, withListedGroupNames } from "../domain/discovery";
 import type { ArmGateway } from "./gateway";
 import { needsNetworkReads } from "../domain/egress";
+import { groupsToCheck } from "../domain/subnetPermissions";
+import type { GroupPermissions, SubnetGrant } from "../contracts/discovery";
+
+function grantOf(grant: SubnetGrant | undefined): Pick<Discovery, "subnetGrant"> {
+  return grant === undefined || (grant.assignee === undefined && grant.roleName === undefined) ? {} : { subnetGrant: grant };
+}
 
 export { EXTRA_EXTENSION_READS, withAgents, withListedGroupNames };
 
@@ -48,16 +54,17 @@ export async function readAgents(arm: Pick<ArmGateway, "listVmExtensions">, cand
  * Everything of the subscription but its VMs (resource groups, scale sets, VNets, Network Watchers): the VMs are
  * listed page by page (listVmPages) and their canaries' extensions read once they are in (readAgents).
  */
-export async function discoverAllButVms(arm: ArmGateway, subscriptionId: string): Promise<Discovery> {
+export async function discoverAllButVms(arm: ArmGateway, subscriptionId: string, subnetGrant?: SubnetGrant): Promise<Discovery> {
   const resourceGroups = await arm.listResourceGroups(subscriptionId);
   const scaleSets = await arm.listScaleSets(subscriptionId);
   const vnets = await arm.listVnets(subscriptionId);
   const networkWatchers = await arm.listNetworkWatchers(subscriptionId);
   const locks = await arm.listLocks(subscriptionId);
-  return withListedGroupNames({ subscriptionId, resourceGroups, vms: [], scaleSets, vnets, networkWatchers, locks, ...(await readEgress(arm, subscriptionId, vnets)) });
+  const subnetPermissions = await readSubnetPermissions(arm, subscriptionId, vnets);
+  return withListedGroupNames({ subscriptionId, resourceGroups, vms: [], scaleSets, vnets, networkWatchers, locks, subnetPermissions, ...grantOf(subnetGrant), ...(await readEgress(arm, subscriptionId, vnets)) });
 }
 
-export async function discoverSubscription(arm: ArmGateway, subscriptionId: string, options: RemediationOptions = RemediationOptionsSchema.parse({})): Promise<Discovery> {
+export async function discoverSubscription(arm: ArmGateway, subscriptionId: string, options: RemediationOptions = RemediationOptionsSchema.parse({}), subnetGrant?: SubnetGrant): Promise<Discovery> {
   // Sequential on purpose: discovery is a burst of list calls, and ARM's read bucket is shared with the run.
   const resourceGroups = await arm.listResourceGroups(subscriptionId);
   const vms = await arm.listVms(subscriptionId);
@@ -65,7 +72,8 @@ export async function discoverSubscription(arm: ArmGateway, subscriptionId: stri
   const vnets = await arm.listVnets(subscriptionId);
   const networkWatchers = await arm.listNetworkWatchers(subscriptionId);
   const locks = await arm.listLocks(subscriptionId);
-  const listed = withListedGroupNames({ subscriptionId, resourceGroups, vms, scaleSets, vnets, networkWatchers, locks, ...(await readEgress(arm, subscriptionId, vnets)) });
+  const subnetPermissions = await readSubnetPermissions(arm, subscriptionId, vnets);
+  const listed = withListedGroupNames({ subscriptionId, resourceGroups, vms, scaleSets, vnets, networkWatchers, locks, subnetPermissions, ...grantOf(subnetGrant), ...(await readEgress(arm, subscriptionId, vnets)) });
   return readCanaryAgents(arm, listed, options);
 }
 
@@ -80,4 +88,28 @@ export async function readEgress(arm: Pick<ArmGateway, "listNics" | "listRouteTa
   const routeTables = need.routeTables ? await arm.listRouteTables(subscriptionId) : [];
   const nics = await arm.listNics(subscriptionId);
   return { nics, routeTables };
+}
+
+/**
+ * The app identity's permissions at each resource group holding a VNet with a delegated subnet: one request per
+ * group (Permissions - List For Resource Group), so that the plan skips a VNet whose group the subnet role was not
+ * granted at instead of failing its subnet write. A refusal (401/403) marks the group unreadable, which the plan
+ * treats as not writable; anything else (throttling above all) fails discovery as every read does.
+ */
+export async function readSubnetPermissions(
+  arm: Pick<ArmGateway, "listResourceGroupPermissions">,
+  subscriptionId: string,
+  vnets: Discovery["vnets"],
+): Promise<GroupPermissions[]> {
+  const out: GroupPermissions[] = [];
+  for (const id of groupsToCheck(vnets)) {
+    const group = id.slice(id.lastIndexOf("/") + 1);
+    try {
+      out.push({ resourceGroupId: id, permissions: await arm.listResourceGroupPermissions(subscriptionId, group) });
+    } catch (e) {
+      if (!isAzureOperationError(e) || (e.statusCode !== 401 && e.statusCode !== 403)) throw e;
+      out.push({ resourceGroupId: id, permissions: [], unreadable: `${e.code ?? "refused"}: ${e.message}` });
+    }
+  }
+  return out;
 }

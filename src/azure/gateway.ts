@@ -1,6 +1,7 @@
 /** The ARM gateway: every Azure operation the product performs, as plain data in and out. */
 import type {
   BillingRead,
+  GroupPermissions,
   LockInfo,
   NetworkWatcherInfo,
   PowerEvent,
@@ -92,6 +93,8 @@ export interface ArmGateway {
   listNetworkWatchers(subscriptionId: string): Promise<NetworkWatcherInfo[]>;
   /** Every management lock of the subscription, at any scope (each with the scope it locks), every page followed. */
   listLocks(subscriptionId: string): Promise<LockInfo[]>;
+  /** The caller's own permission entries (actions, notActions) at a resource group, every page followed. */
+  listResourceGroupPermissions(subscriptionId: string, resourceGroup: string): Promise<GroupPermissions["permissions"]>;
   /** Every NIC of the subscription, reduced to the subnets of its IP configurations. */
   listNics(subscriptionId: string): Promise<NicInfo[]>;
   /** Every route table of the subscription with its user routes. */

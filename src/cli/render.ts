@@ -21,6 +21,19 @@ function countBy<T>(items: readonly T[], key: (t: T) => string): [string, number
   return [...m.entries()].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
 }
 
+/**
+ * The VNets the app may not change subnets of, each with the command that grants the subnet role at its group: said
+ * always (not only with --all), and printed unwrapped so that each command can be copied as it stands.
+ */
+export function renderGrantCommands(plan: Plan): string {
+  const ungranted = plan.entries.filter((e) => e.action === "skip" && e.skipReason === "noSubnetPermission");
+  if (ungranted.length === 0) return "";
+  const one = ungranted.length === 1;
+  const out = [`${plural(ungranted.length, "VNet")} with delegated subnets ${one ? "needs" : "need"} the subnet role at ${one ? "its" : "their"} resource group (never attempted without it):`];
+  for (const e of ungranted) out.push(`  ${e.resourceGroup}/${e.name}`, `    ${e.grantCommand ?? e.skipMessage ?? ""}`);
+  return out.join("\n");
+}
+
 export function renderPlan(plan: Plan, detailed: boolean): string {
   const c = plan.counts;
   const out = [

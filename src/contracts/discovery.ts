@@ -153,6 +153,22 @@ export const LockInfoSchema = z.object({
 });
 export type LockInfo = z.output<typeof LockInfoSchema>;
 
+/**
+ * The app identity's own permissions at one resource group (Permissions - List For Resource Group,
+ * Microsoft.Authorization 2022-04-01): one entry per role it holds there, each with actions and notActions.
+ */
+export const GroupPermissionsSchema = z.object({
+  resourceGroupId: z.string().min(1),
+  permissions: z.array(z.object({ actions: z.array(z.string()), notActions: z.array(z.string()).default([]) })),
+  /** The listing was refused: nothing is known of the group, so no subnet there is written. */
+  unreadable: z.string().optional(),
+});
+export type GroupPermissions = z.output<typeof GroupPermissionsSchema>;
+
+/** Who the subnet role is granted to and under which name, for the command a `noSubnetPermission` skip prints. */
+export const SubnetGrantSchema = z.object({ assignee: z.string().min(1).optional(), roleName: z.string().min(1).optional() });
+export type SubnetGrant = z.output<typeof SubnetGrantSchema>;
+
 export const DiscoverySchema = z.object({
   subscriptionId: SubscriptionIdSchema,
   resourceGroups: z.array(ResourceGroupInfoSchema),
@@ -165,6 +181,10 @@ export const DiscoverySchema = z.object({
   /** The subscription's NICs and route tables, listed once each (not per VM): they give each VM's egress path. */
   nics: z.array(NicInfoSchema).optional(),
   routeTables: z.array(RouteTableInfoSchema).optional(),
+  /** The permissions of each resource group holding a VNet with a delegated subnet; undefined when not read. */
+  subnetPermissions: z.array(GroupPermissionsSchema).optional(),
+  /** The subnet role and its assignee, as the deployment configured them; undefined: named generically. */
+  subnetGrant: SubnetGrantSchema.optional(),
 });
 export type Discovery = z.output<typeof DiscoverySchema>;
 

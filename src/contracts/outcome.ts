@@ -39,6 +39,7 @@ export const ReasonCodeSchema = z.enum([
   "createdAfterPlan", // created after the plan: it starts under the new network policy already
   "resourceLocked", // a management lock (ReadOnly, or CanNotDelete for a delete) blocks the write
   "deniedByPolicy", // an Azure Policy assignment denied the write (RequestDisallowedByPolicy)
+  "noSubnetPermission", // the app identity lacks subnet write or delete at the VNet's resource group: never attempted
   // failures
   "operationFailed",
   "transitionTimedOut",

@@ -43,6 +43,8 @@ export const PlanEntrySchema = z.object({
   networkWatcherAgent: z.boolean().optional(),
   /** VMs and scale sets: where their internet-bound traffic leaves (src/domain/egress.ts). */
   egress: EgressPathSchema.optional(),
+  /** VNets skipped `noSubnetPermission`: the command that grants the subnet role at the VNet's resource group. */
+  grantCommand: z.string().optional(),
 });
 export type PlanEntry = z.output<typeof PlanEntrySchema>;
 

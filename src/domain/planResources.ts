@@ -7,6 +7,7 @@
  * alongside what it depends on; the message names the bad value so it can be fixed and the run repeated.
  */
 import type { Discovery, LockInfo, ResourceGroupInfo, ScaleSetInfo, VmInfo, VnetInfo } from "../contracts/discovery";
+import { grantCommand, missingSubnetGrants } from "./subnetPermissions";
 import { resourceKey, tryParseArmResourceId } from "../contracts/ids";
 import { type RemediationOptions, TAGS, TEMP_SUBNET_PREFIX } from "../contracts/options";
 import type { ReasonCode } from "../contracts/outcome";
@@ -296,6 +297,26 @@ function lockedSkip(entry: PlanEntry, lock: LockInfo): PlanEntry {
   );
 }
 
+/**
+ * A VNet whose resource group does not grant the app subnet write and delete (the subnet role, assigned only where
+ * the operator listed the group) is never attempted: it is skipped naming what is missing and the command that
+ * grants the role there.
+ */
+function withoutSubnetPermission(entry: PlanEntry, discovery: Discovery): PlanEntry {
+  if (entry.kind !== "vnet" || entry.action === "skip") return entry;
+  const lacks = missingSubnetGrants(discovery, entry.resourceId, entry.tempSubnetNetworkSecurityGroupId);
+  if (lacks === undefined || lacks.length === 0) return entry;
+  const commands = lacks.map((g) => grantCommand(discovery, g.resourceGroupId));
+  const common: Common = { resourceId: entry.resourceId, kind: entry.kind, name: entry.name, resourceGroup: entry.resourceGroup, location: entry.location };
+  const why = lacks
+    .map((g) => (g.unreadable === undefined ? `lacks ${g.missing.join(" and ")}` : `could not be checked for ${g.missing.join(" and ")} (${g.unreadable})`) + ` at resource group ${g.resourceGroupId}`)
+    .join("; it ");
+  return skip(common, "noSubnetPermission", `VNet ${entry.name}: the app identity ${why}; grant the subnet role there (${commands.join(" && ")}), then run again for this VNet`, {
+    ...(entry.delegatedSubnets !== undefined ? { delegatedSubnets: entry.delegatedSubnets } : {}),
+    grantCommand: commands.join(" && "),
+  });
+}
+
 function byKey<T extends { id: string }>(items: readonly T[]): T[] {
   const seen = new Map<string, T>();
   for (const item of items) {
@@ -438,6 +459,7 @@ export function planResources(discovery: Discovery, options: RemediationOptions)
       const lock = locks.length === 0 ? undefined : blockingLock(entry, locks);
       return lock === undefined ? entry : lockedSkip(entry, lock);
     })
+    .map((entry) => withoutSubnetPermission(entry, discovery))
     .map((entry) => withEgress(deselect(entry, selected)));
   markCanaries(entries, vmsById, options);
   return entries;

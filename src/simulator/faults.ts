@@ -35,6 +35,7 @@ export const OPERATION_NAMES = [
   "getOperationResult",
   "listActivityLog",
   "listLocks",
+  "listPermissions",
   "listNics",
   "listRouteTables",
   "getEffectiveRouteTable",

@@ -20,10 +20,11 @@ import {
 } from "./bodies";
 import type { OperationName, ParsedFault, RequestContext } from "./faults";
 import { lockBody } from "./governance";
+import { authorize, permissionsOf } from "./permissions";
 import type { LroShape } from "./shapes";
 import { ACTIVITY_LOG_RETENTION_MS, type ActivityEvent, type Machine, type Operation, type PowerOp, type RgRecord, type ScaleSetRecord, type VmRecord, type VnetState, type World } from "./world";
 
-export type ApiFamily = "subscriptions" | "resources" | "compute" | "network" | "billing" | "insights" | "authorization";
+export type ApiFamily = "subscriptions" | "resources" | "compute" | "network" | "billing" | "insights" | "authorization" | "permissions";
 
 /** Accepted api-versions per family: what the installed SDKs send, plus recent releases, deliberately listed. */
 export const API_VERSIONS: Record<ApiFamily, readonly string[]> = {
@@ -35,6 +36,8 @@ export const API_VERSIONS: Record<ApiFamily, readonly string[]> = {
   insights: ["2015-04-01"],
   // Management locks (locks.json): the stable versions; @azure/arm-locks 2.x sends 2016-09-01, the REST reference 2020-05-01.
   authorization: ["2020-05-01", "2016-09-01"],
+  // Permissions - List For Resource Group (authorization's permissions spec): its newest stable version only.
+  permissions: ["2022-04-01"],
 };
 
 export interface SimRequest {
@@ -296,7 +299,12 @@ function putSubnet(w: World, r: SimRequest): SimResponse {
   if (p.addressPrefixes !== undefined) body.addressPrefixes = p.addressPrefixes;
   const nsgId = p.networkSecurityGroup?.id;
   if (nsgId !== undefined) body.networkSecurityGroupId = nsgId;
-  // Azure Policy is evaluated by ARM before the network RP sees the request.
+  // ARM authorizes the caller first (RBAC), then evaluates Azure Policy, before the network RP sees the request.
+  authorize(w.scenario.permissions, v.resourceGroup, "Microsoft.Network/virtualNetworks/subnets/write", subnetScope(w, v.resourceGroup, v.name, r.params["subnet"] ?? ""));
+  if (nsgId !== undefined) {
+    const nsgGroup = /\/resourcegroups\/([^/]+)\//i.exec(nsgId)?.[1] ?? v.resourceGroup;
+    authorize(w.scenario.permissions, nsgGroup, "Microsoft.Network/networkSecurityGroups/join/action", nsgId);
+  }
   w.governance.evaluateSubnetPut(v.resourceGroup, r.params["subnet"] ?? "", nsgId);
   const { op, subnet, created } = w.beginPutSubnet(v, r.params["subnet"] ?? "", body, r.ctx, r.now);
   // 200/201 with the subnet (Updating): with Azure-AsyncOperation (and Location), or with nothing to poll but the subnet.
@@ -307,6 +315,7 @@ function putSubnet(w: World, r: SimRequest): SimResponse {
 
 function deleteSubnet(w: World, r: SimRequest): SimResponse {
   const v = vnetOr404(w, r);
+  authorize(w.scenario.permissions, v.resourceGroup, "Microsoft.Network/virtualNetworks/subnets/delete", subnetScope(w, v.resourceGroup, v.name, r.params["subnet"] ?? ""));
   const op = w.beginDeleteSubnet(v, r.params["subnet"] ?? "", r.ctx, r.now);
   if (op === undefined) return { status: 204 };
   return accepted(r, op, w.shapes.lro(["location", "resourceLocation", "azureAsyncOperation", "azureAsyncOperationAndLocation"]));
@@ -442,6 +451,21 @@ function listLocks(w: World, r: SimRequest): SimResponse {
   return page(r, w, w.governance.locksAtOrBelow(scope), lockBody);
 }
 
+// ------------------------------------------------------------------ the caller's permissions
+
+function subnetScope(w: World, rg: string, vnet: string, subnet: string): string {
+  return `/subscriptions/${w.subscriptionId}/resourceGroups/${rg}/providers/Microsoft.Network/virtualNetworks/${vnet}/subnets/${subnet}`;
+}
+
+/**
+ * Permissions - List For Resource Group (2022-04-01): the caller's own actions and notActions at the group, one
+ * entry per role, paged as a PermissionGetResult; the group must exist.
+ */
+function listPermissions(w: World, r: SimRequest): SimResponse {
+  const rg = rgOr404(w, r.params["rg"] ?? "");
+  return page(r, w, permissionsOf(w.scenario.permissions, rg.name), (e) => ({ actions: e.actions, notActions: e.notActions, dataActions: [], notDataActions: [] }));
+}
+
 // ------------------------------------------------------------------ the table
 
 function route(method: string, template: string, operation: OperationName, family: ApiFamily, handle: Route["handle"]): Route {
@@ -537,6 +561,7 @@ export const ROUTES: readonly Route[] = [
   route("GET", `${SUB}/providers/microsoft.insights/eventtypes/management/values`, "listActivityLog", "insights", activityLog),
   // Management locks
   route("GET", `${SUB}/providers/microsoft.authorization/locks`, "listLocks", "authorization", listLocks),
+  route("GET", `${RG}/providers/microsoft.authorization/permissions`, "listPermissions", "permissions", listPermissions),
   route("GET", `${RG}/providers/microsoft.authorization/locks`, "listLocks", "authorization", listLocks),
   route("GET", `${RG}/providers/{ns}/{type}/{name}/providers/microsoft.authorization/locks`, "listLocks", "authorization", listLocks),
 ];

@@ -1,5 +1,6 @@
 /** The scenario file: a simulated subscription's resources and the simulator's behaviour, validated with zod. */
 import { readFileSync } from "node:fs";
+import { PermissionGrantSchema } from "./permissions";
 import { z } from "zod";
 import { ensureError, ValidationError } from "../errors";
 import { parseWith } from "../contracts/parse";
@@ -322,6 +323,11 @@ export const SubscriptionContents = {
   locks: z.array(LockSchema).default([]),
   /** Azure Policy assignments the simulator evaluates (the ALZ Deny-Subnet-Without-Nsg definition; governance.ts). */
   policyAssignments: z.array(PolicyAssignmentSchema).default([]),
+  /**
+   * The app identity's permissions per resource group (permissions.ts): what Permissions - List For Resource Group
+   * answers and what subnet writes and deletes are checked against. A group not named grants every action.
+   */
+  permissions: z.array(PermissionGrantSchema).default([]),
   /** Network security groups besides those subnets name (which exist anyway). */
   networkSecurityGroups: z.array(NsgSchema).default([]),
   /** Other actors: owners and the platform acting during a run (actorSchema.ts, docs/scenario.md "Other actors"). */
@@ -357,6 +363,7 @@ export function crossCheck(s: {
   locks?: { scope: "subscription" | { resourceGroup: string } }[];
   policyAssignments?: { scope: "subscription" | { resourceGroup: string } }[];
   networkSecurityGroups?: { resourceGroup: string }[];
+  permissions?: { resourceGroup: string }[];
   actors?: ActorEvent[];
   routeTables?: { name: string; resourceGroup: string }[];
   natGateways?: { name: string; resourceGroup: string }[];
@@ -426,6 +433,7 @@ export function crossCheck(s: {
     if (a.scope !== "subscription") needRg(["policyAssignments", i, "scope", "resourceGroup"], a.scope.resourceGroup);
   });
   s.networkSecurityGroups?.forEach((n, i) => needRg(["networkSecurityGroups", i, "resourceGroup"], n.resourceGroup));
+  s.permissions?.forEach((g, i) => needRg(["permissions", i, "resourceGroup"], g.resourceGroup));
   s.vnets.forEach((vnet, i) =>
     vnet.subnets.forEach((sn, j) => {
       const nsg = sn.networkSecurityGroup;

@@ -201,6 +201,8 @@ async function reads(r: Recorder): Promise<void> {
   await r.list(`/subscriptions/${SUB}/providers/Microsoft.Authorization/locks?api-version=2020-05-01`);
   await r.list(`/subscriptions/${SUB}/resourceGroups/rg-b/providers/Microsoft.Authorization/locks?api-version=2020-05-01`);
   await r.list(`${vm("rg-a", "win1")}/providers/Microsoft.Authorization/locks?api-version=2020-05-01`);
+  // The caller's own permissions at a group (Permissions_ListForResourceGroup).
+  await r.list(`/subscriptions/${SUB}/resourceGroups/rg-b/providers/Microsoft.Authorization/permissions?api-version=2022-04-01`);
   // Errors ARM answers on these routes.
   await r.call("GET", `${vm("rg-a", "nope")}?${COMPUTE}`);
   await r.call("GET", `${vnet("rg-a", "vnet1", "/subnets/nope")}?${NETWORK}`);

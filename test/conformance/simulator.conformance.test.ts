@@ -23,6 +23,7 @@ const SUBSCRIPTIONS = "specification/resources/resource-manager/Microsoft.Resour
 const BILLING = "specification/billing/resource-manager/Microsoft.Billing/stable/2024-04-01/billingProperty.json";
 const ACTIVITY_LOG = "specification/monitor/resource-manager/Microsoft.Insights/stable/2015-04-01/activityLogs_API.json";
 const LOCKS = "specification/resources/resource-manager/Microsoft.Authorization/stable/2020-05-01/locks.json";
+const PERMISSIONS = "specification/authorization/resource-manager/Microsoft.Authorization/stable/2022-04-01/authorization-RoleDefinitionsCalls.json";
 
 
 type Expect = { def: [file: string, name: string] } | { empty: true; allowEmptyObject?: boolean };
@@ -49,6 +50,7 @@ function expected(method: string, template: string, status: number, query: URLSe
     "GET subscriptions/{}/providers/microsoft.authorization/locks": () => ({ def: [LOCKS, "ManagementLockListResult"] }),
     "GET subscriptions/{}/resourcegroups/{}/providers/microsoft.authorization/locks": () => ({ def: [LOCKS, "ManagementLockListResult"] }),
     "GET subscriptions/{}/resourcegroups/{}/providers/{}/{}/{}/providers/microsoft.authorization/locks": () => ({ def: [LOCKS, "ManagementLockListResult"] }),
+    "GET subscriptions/{}/resourcegroups/{}/providers/microsoft.authorization/permissions": () => ({ def: [PERMISSIONS, "PermissionGetResult"] }),
     "GET subscriptions/{}/providers/microsoft.compute/virtualmachinescalesets": () => compute("VirtualMachineScaleSetListWithLinkResult"),
     "GET subscriptions/{}/resourcegroups/{}/providers/microsoft.compute/virtualmachinescalesets": () => compute("VirtualMachineScaleSetListResult"),
     "GET subscriptions/{}/resourcegroups/{}/providers/microsoft.compute/virtualmachinescalesets/{}": () => compute("VirtualMachineScaleSet"),

@@ -114,6 +114,9 @@ describe("Function app settings", () => {
       PORT25_PUBLIC_URL: "https://func-port25-example.azurewebsites.net",
       // A Key Vault reference: the platform resolves it to the secret, by default an empty list (infra/app/keyvault.bicep).
       PORT25_NOTIFY_WEBHOOKS: "[]",
+      // The app identity and the subnet role (deployment outputs): the grant command a plan prints.
+      PORT25_IDENTITY_PRINCIPAL_ID: "00000000-0000-4000-8000-000000000001",
+      PORT25_SUBNET_ROLE_NAME: "Port25 Subnet Refresh (dev, 00000000-0000-4000-8000-000000000002)",
     };
     const env: Record<string, string> = {};
     const unresolved: string[] = [];

@@ -150,6 +150,8 @@ describe("least privilege: every role assignment in infra/", () => {
     "app/keyvault.bicep secretsUser": { scope: "vault", roles: ["Key Vault Secrets User"] },
     // The custom role, at a target subscription: its actions are exactly the gateway's table (remediationRole.test.ts).
     "app/target-access.bicep assignment": { scope: "(the deployment's subscription)", roles: ["<roleDefinitionName>"] },
+    // The subnet role, at a listed resource group of delegated-subnet VNets only (subnet-access.bicep is resource-group scoped).
+    "app/subnet-access.bicep assignment": { scope: "(the deployment's subscription)", roles: ["<roleDefinitionName>"] },
   };
 
   const found = files.flatMap((file) =>
@@ -195,18 +197,47 @@ describe("least privilege: every role assignment in infra/", () => {
     const loop = access?.node.namedChildren.find((c) => c.type === "for_statement");
     expect(loop?.namedChildren[1]?.text).toBe("targetSubscriptionIds");
     // Nothing in the templates assigns a role to the hosting subscription or the resource group.
-    const hostingScoped = found.filter((f) => f.key !== "app/target-access.bicep assignment" && !["storage", "applicationInsights", "vault"].includes(f.scope));
+    const hostingScoped = found.filter((f) => !["app/target-access.bicep assignment", "app/subnet-access.bicep assignment"].includes(f.key) && !["storage", "applicationInsights", "vault"].includes(f.scope));
     expect(hostingScoped).toEqual([]);
   });
 
-  it("the custom role is defined once, by the remediation-role module, and no other role definition exists", () => {
+  it("the subnet role is assigned only at the listed resource groups, each at its own group, to the app identity", () => {
+    const main = loadBicep(path.join(INFRA_DIR, "main.bicep"));
+    const access = modules(main).find((m) => m.target === "app/subnet-access.bicep");
+    const body = access?.body ? objectProperties(access.body) : new Map<string, Node>();
+    const passed = body.get("params");
+    const args = passed ? objectProperties(passed) : new Map<string, Node>();
+    expect(args.get("roleDefinitionName")?.text).toBe("subnetRole.outputs.roleDefinitionName");
+    expect(args.get("principalId")?.text).toBe("identity.outputs.principalId");
+    const loop = access?.node.namedChildren.find((c) => c.type === "for_statement");
+    expect(loop?.namedChildren[1]?.text).toBe("subnetResourceGroupIds");
+    // Deployed at the group the id names (subscription segment 2, group segment 4), never at a subscription.
+    expect(body.get("scope")?.text).toBe("resourceGroup(split(subnetResourceGroupId, '/')[2], split(subnetResourceGroupId, '/')[4])");
+    expect(variable(main, "subnetResourceGroupIds")?.text).toBe("empty(trim(subnetResourceGroupIdsJson)) ? [] : concat([], json(subnetResourceGroupIdsJson))");
+    const file = loadBicep(path.join(INFRA_DIR, "app/subnet-access.bicep"));
+    expect(file.source).toMatch(/^targetScope = 'resourceGroup'$/m);
+    const assignment = roleAssignments(file)[0];
+    const name = assignment?.body ? objectProperties(assignment.body).get("name") : undefined;
+    expect(name?.text).toBe("guid(resourceGroup().id, principalId, roleDefinitionName)");
+    // The target role's assignment module is at the subscriptions and grants the target role, not the subnet one.
+    const targets = modules(main).find((m) => m.target === "app/target-access.bicep");
+    const targetParams = targets?.body ? objectProperties(targets.body).get("params") : undefined;
+    expect(targetParams && objectProperties(targetParams).get("roleDefinitionName")?.text).toBe("remediationRole.outputs.roleDefinitionName");
+  });
+
+  it("the operator lists the subnet groups through the azd parameter PORT25_SUBNET_RESOURCE_GROUP_IDS", async () => {
+    const { readFile } = await import("node:fs/promises");
+    const parameters = JSON.parse(await readFile(path.join(INFRA_DIR, "main.parameters.json"), "utf8")) as { parameters: Record<string, { value: string }> };
+    expect(parameters.parameters["subnetResourceGroupIdsJson"]?.value).toBe("${PORT25_SUBNET_RESOURCE_GROUP_IDS=[]}");
+  });
+
+  it("the two custom roles are defined once each, by the remediation-role and subnet-role modules, and no other role definition exists", () => {
     const definitions = files.flatMap((f) =>
       resources(f)
         .filter((r) => r.target.startsWith("Microsoft.Authorization/roleDefinitions@") && !r.existing)
         .map((r) => `${f.name} ${r.symbol}`),
     );
-    expect(definitions).toHaveLength(1);
-    expect(definitions[0]).toMatch(/^app\/remediation-role\.bicep /);
+    expect(definitions.sort()).toEqual(["app/remediation-role.bicep role", "app/subnet-role.bicep role"]);
   });
 
   it("fails on an assignment that is not on the list (the check is not vacuous)", () => {
@@ -245,7 +276,11 @@ describe("the custom role's management group", () => {
  * gateway; with the role's actions both calls pass, without either one its call is refused.
  */
 describe("the role's lock read and NSG join are each needed", () => {
-  const roleActions = extractRoleActions(loadBicep(path.join(INFRA_DIR, "app/remediation-role.bicep")));
+  // The app holds both roles where it refreshes a VNet's subnets: the target role's reads and the subnet role's writes.
+  const roleActions = [
+    ...extractRoleActions(loadBicep(path.join(INFRA_DIR, "app/remediation-role.bicep"))),
+    ...extractRoleActions(loadBicep(path.join(INFRA_DIR, "app/subnet-role.bicep"))),
+  ];
   const SUB = "00000000-0000-0000-0000-000000000001";
   const VNET = `/subscriptions/${SUB}/resourceGroups/rg-net/providers/Microsoft.Network/virtualNetworks/vnet1`;
   const NSG = `/subscriptions/${SUB}/resourceGroups/rg-net/providers/Microsoft.Network/networkSecurityGroups/nsg-app`;
@@ -276,7 +311,7 @@ describe("the role's lock read and NSG join are each needed", () => {
     });
   });
 
-  it("the role grants both", () => {
+  it("the roles grant both", () => {
     expect(roleActions).toEqual(expect.arrayContaining([ARM_ACTIONS.readLocks, ARM_ACTIONS.joinNetworkSecurityGroup]));
   });
 

@@ -66,7 +66,9 @@ describe("module wiring", () => {
     for (const mod of modules(main)) {
       const target = loadBicep(moduleFile(main, mod.target));
       const scope = mod.body ? objectProperties(mod.body).get("scope") : undefined;
-      if (targetScope(target) === "resourceGroup") expect(scope?.text, mod.symbol).toBe("rg");
+      // The subnet role's assignments go to the operator's listed groups; every other module to the app's own group.
+      const expected = mod.target === "app/subnet-access.bicep" ? "resourceGroup(split(subnetResourceGroupId, '/')[2], split(subnetResourceGroupId, '/')[4])" : "rg";
+      if (targetScope(target) === "resourceGroup") expect(scope?.text, mod.symbol).toBe(expected);
     }
   });
 

@@ -172,17 +172,21 @@ describe("docs/scenario.md", () => {
   it("its minimal scenario and fault examples are valid", () => {
     const doc = readFileSync(resolve(__dirname, "../../docs/scenario.md"), "utf8");
     const blocks = [...doc.matchAll(/```json\n([\s\S]*?)```/g)].map((m) => m[1] ?? "");
-    expect(blocks).toHaveLength(4);
+    expect(blocks).toHaveLength(5);
     const minimal = loadScenario(JSON.parse(blocks[0] ?? "") as never);
     expect(minimal.vms).toHaveLength(2);
-    const faults = JSON.parse(`{${blocks[1] ?? ""}}`) as { behaviour: unknown };
+    // The permissions example: a group that grants reads and Compute, not subnet writes.
+    const permissions = JSON.parse(`{${blocks[1] ?? ""}}`) as { permissions: unknown };
+    const withGrants = loadScenario({ ...smallScenario({ resourceGroups: [...(smallScenario().resourceGroups ?? []), { name: "rg-spoke", location: "westeurope" }] }), permissions: permissions.permissions } as never);
+    expect(withGrants.permissions).toEqual([{ resourceGroup: "rg-spoke", actions: ["Microsoft.Network/virtualNetworks/read", "Microsoft.Compute/*"], notActions: [] }]);
+    const faults = JSON.parse(`{${blocks[2] ?? ""}}`) as { behaviour: unknown };
     expect(loadScenario({ ...smallScenario(), behaviour: faults.behaviour } as never).behaviour.faults).toHaveLength(3);
-    const raw: unknown = JSON.parse(blocks[2] ?? "");
+    const raw: unknown = JSON.parse(blocks[3] ?? "");
     const estate = parseEstate(raw, "the documented estate");
     expect(estate.subscriptions.map((x) => x.managementGroup)).toEqual(["mg-contoso-devtest", "mg-contoso"]);
     expect(estate.clock).toEqual({ startTime: "2026-03-03T08:00:00Z", timeScale: 60 });
     // The other actors' example plays against the shipped estate-moves fleet.
-    const actors = JSON.parse(`{${blocks[3] ?? ""}}`) as { actors: unknown };
+    const actors = JSON.parse(`{${blocks[4] ?? ""}}`) as { actors: unknown };
     const moves = JSON.parse(readFileSync(resolve(__dirname, "../../scenarios/estate-moves.json"), "utf8")) as Record<string, unknown>;
     expect(loadScenario({ ...moves, actors: actors.actors } as never).actors.map((a) => a.kind)).toEqual(["deallocate", "stop", "evict", "create"]);
   });

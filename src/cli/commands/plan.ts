@@ -5,7 +5,7 @@
 import { existsSync } from "node:fs";
 import { z } from "zod";
 import { camelKeys, parseFlags, parseFlagValues, UsageError } from "../args";
-import { parseConfig } from "../../config";
+import { parseConfig, subnetGrantOf } from "../../config";
 import { createArmGateway } from "../../azure/clients";
 import { discoverSubscription } from "../../azure/discover";
 import { SubscriptionIdSchema } from "../../contracts/ids";
@@ -16,7 +16,7 @@ import { planSubscriptions, renderGroupPlan } from "../planGroup";
 import { RemediationOptionsSchema, RunningVmCycleSchema } from "../../contracts/options";
 import { classifySubscription } from "../../domain/classify";
 import { buildPlan } from "../../domain/planWaves";
-import { renderClassification, renderPlan } from "../render";
+import { renderClassification, renderGrantCommands, renderPlan } from "../render";
 import { fitLines } from "../table";
 import type { CommandResult } from "../command";
 
@@ -69,13 +69,15 @@ export async function planCommand(argv: string[]): Promise<CommandResult> {
   const subscriptionId = f.subscription ?? "";
   const [subscription, billing] = await Promise.all([arm.getSubscription(subscriptionId), arm.getBillingProperty(subscriptionId)]).catch(signIn);
   const classification = classifySubscription(billing, subscription);
-  const discovery = await discoverSubscription(arm, subscriptionId, options);
+  const discovery = await discoverSubscription(arm, subscriptionId, options, subnetGrantOf(config));
   const plan = buildPlan(discovery, options);
   const refused = classification.category === "blockedNotExemptible" || classification.category === "unknown";
   if (f.json) {
     process.stdout.write(`${JSON.stringify({ subscription, classification, plan }, null, 2)}\n`);
   } else {
     process.stdout.write(`${fitLines(`${subscription.displayName} (${subscription.subscriptionId})\n${renderClassification(classification)}\n\n${renderPlan(plan, f.all)}`)}\n`);
+    const grants = renderGrantCommands(plan);
+    if (grants !== "") process.stdout.write(`\n${grants}\n`);
     if (refused) process.stdout.write("\nA run would be refused: nothing would be changed.\n");
   }
   return { exitCode: refused ? 1 : 0 };
@@ -102,6 +104,11 @@ async function planGroup(
       ? group.subscriptions.flatMap((e) => (e.plan ? ["", `${e.displayName} (${e.subscriptionId})`, renderPlan(e.plan, true)] : []))
       : [];
     process.stdout.write(`${fitLines([renderGroupPlan(group), ...details].join("\n"))}\n`);
+    const grants = group.subscriptions.flatMap((e) => {
+      const text = e.plan ? renderGrantCommands(e.plan) : "";
+      return text === "" ? [] : [`${e.displayName} (${e.subscriptionId})`, text];
+    });
+    if (grants.length > 0) process.stdout.write(`\n${grants.join("\n")}\n`);
   }
   return { exitCode: group.totals.exemptible > 0 ? 0 : 1 };
 }
