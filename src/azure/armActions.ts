@@ -93,6 +93,7 @@ export const ARM_ACTION_ROLE: Readonly<Record<ArmActionKey, "target" | "subnet">
   joinNetworkSecurityGroup: "subnet",
   readRouteTables: "target",
   readNetworkInterfaces: "target",
+  readEffectiveRoutes: "target",
 };
 
 /** The actions of one custom role, by operation (the gateway's table filtered by ARM_ACTION_ROLE). */
