@@ -1,5 +1,5 @@
 /**
- * The run for one subscription (DESIGN.md §1): verify → discover → plan → (approve) → subnets → canary → waves →
+ * The run for one subscription (docs/architecture.md, "The workflow"): verify → discover → plan → (approve) → subnets → canary → waves →
  * report. One instance per subscription (remediationInstanceId). Every resource of the plan ends with exactly one
  * outcome; nothing that is refused, planned only or halted writes to ARM beyond what is described below.
  *

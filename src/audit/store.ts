@@ -135,8 +135,8 @@ export interface AuditStore {
   /** Refused actions, newest first. */
   listRefusals(pageSize?: number): Promise<RefusalRecord[]>;
   /**
-   * Checks the hash chains against the records as stored now: any record changed, removed or reordered, any link
-   * altered or removed, any final record no link vouches for. Optionally only one subscription's chain.
+   * Checks the hash chains against the records as stored now: each record changed, removed or reordered, each link
+   * altered or removed, each final record no link vouches for. Optionally only one subscription's chain.
    */
   verify(subscriptionId?: string): Promise<AuditVerification>;
   /** The campaign: its input, and its summary once it has ended; undefined when the audit has no such campaign. */

@@ -1,4 +1,4 @@
-/** The verdict on a subscription (DESIGN.md §1 decision table). */
+/** The verdict on a subscription (docs/architecture.md, "Classification"). */
 import { z } from "zod";
 
 export const CategorySchema = z.enum(["exemptible", "notBlocked", "blockedNotExemptible", "unknown"]);

@@ -1,4 +1,4 @@
-/** The verdict on a subscription from its billing property (DESIGN.md §1 decision table). */
+/** The verdict on a subscription from its billing property (docs/architecture.md, "Classification"). */
 import type { Classification } from "../contracts/classification";
 import type { BillingProperty, BillingRead, SubscriptionInfo } from "../contracts/discovery";
 

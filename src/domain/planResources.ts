@@ -1,5 +1,5 @@
 /**
- * Per-resource rules (DESIGN.md §1): every VM, uniform scale set and VNet gets an action or a skip reason.
+ * Per-resource rules (docs/architecture.md, "Per-resource rules"): every VM, uniform scale set and VNet gets an action or a skip reason.
  *
  * Rule order for VMs and scale sets: skip tag, invalid wave tag, managed resource group, provisioning state,
  * ephemeral OS disk, power state. A `port25-wave` tag that is not an integer ≥ 0 skips the resource (reason

@@ -1,4 +1,4 @@
-/** Orchestration contract: the whole run for one subscription (DESIGN.md §1). */
+/** Orchestration contract: the whole run for one subscription (docs/architecture.md, "The workflow"). */
 import { defineOrchestration } from "../define";
 import { REMEDIATE_SUBSCRIPTION } from "../names";
 import { RemediationInputSchema, RemediationOutputSchema } from "../remediation";
