@@ -53,7 +53,7 @@ import type {
   RemediationResult,
   RunStatus,
 } from "../src/contracts/remediation";
-import { buildPlan } from "../src/domain/planWaves";
+import { buildPlan, capsFrom } from "../src/domain/planWaves";
 import { countOutcomes, groupByReason, leftBehindSubnets, leftDownResources } from "../src/domain/summarize";
 import { ensureError } from "../src/errors";
 import { probeSmtp, type ProbeFacts } from "./probeSmtp";
@@ -295,7 +295,7 @@ function* collect(
  */
 function* runWave(context: OrchestrationContext, run: Run, wave: Wave, byId: ReadonlyMap<string, PlanEntry>): Generator<Task, void, unknown> {
   const o = run.input.options;
-  const caps = { maxConcurrency: o.maxConcurrency, maxUnavailablePerAvailabilitySet: o.maxUnavailablePerAvailabilitySet, maxUnavailablePerScaleSet: o.maxUnavailablePerScaleSet };
+  const caps = capsFrom(o);
   const lanes = run.memo(waveEntriesMemo, `wave${wave.index}`, () => wave.batches.map((b) => b.items.flatMap((id) => byId.get(resourceKey(id)) ?? [])));
   if (lanes.length === 0 || run.cancelled()) return;
   const id = waveInstanceId(context.df.instanceId, run.input.runId, wave.index);
