@@ -1,9 +1,8 @@
 /** Help texts, kept apart from the commands so that `--help` loads nothing heavy. */
 
 export const SIMULATE_HELP = `port25 simulate [--scenario FILE] [--vms N] [--seed S] [--time-scale X] [--mode plan|execute]
-                [--max-concurrency N] [--running-vm-cycle C] [--availability-set-rule member|updateDomain]
-                [--report FILE] [--json]
-                [--notify URL [--notify-format json|teams|slack]]
+                [--max-concurrency N] [--running-vm-cycle C] [--report FILE] [--json]
+                [--availability-set-rule member|updateDomain] [--notify URL [--notify-format json|teams|slack]]
                 [--subscriptions N [--vms M]] [--max-concurrent-subscriptions N]
   Runs the whole remediation on the built-in Azure simulator (default scenario: scenarios/demo.json, a realistic
   fleet of about 60 VMs), with the real durable-functions engine, the real Azure SDK clients and a real Azurite for
@@ -11,7 +10,8 @@ export const SIMULATE_HELP = `port25 simulate [--scenario FILE] [--vms N] [--see
   fleet of N VMs instead. --running-vm-cycle deallocateStart cycles a running VM with two writes (deallocate, then
   start) instead of three (powerOffDeallocateStart, the default: power off, deallocate, start).
   --availability-set-rule updateDomain takes an availability set's members down one update domain at a time, all
-  of a domain together (as Azure's planned maintenance does); member (the default) one member at a time. --time-scale X paces the run at X simulated seconds per real second (to watch it).
+  of a domain together (as Azure's planned maintenance does); member (the default) one member at a time.
+  --time-scale X paces the run at X simulated seconds per real second (to watch it).
   Prints progress (a bar on a terminal), a summary and the path of the HTML report (default
   reports/port25-<run id>.html). --json prints only the machine-readable result (docs/cli.md).
   --notify URL posts the run's notifications (approval needed, canary halted, run completed or refused) to that
