@@ -148,32 +148,41 @@ export function honestWaves(outcomes: readonly ResourceOutcome[], plan: Plan | u
     .map(([wave, w]) => ({ wave, canary: w.canary, resources: w.items.length, setRounds: Math.max(0, ...availabilitySetRounds(w.items, caps).values()) }));
 }
 
+/** What the honest bound needs besides the waves: the run's cap, cycle, rule, and the fixed steps around the canary. */
+export interface HonestBoundInput {
+  concurrency: number;
+  shape: CycleShape;
+  rule: AvailabilitySetRule;
+  /**
+   * Seconds from the canary's start to its probe's verdict beyond its cycle: the guest agents reporting ready after
+   * the start (the scenario's behaviour.agentReady), then the connectivity check.
+   */
+  probeSeconds: number;
+  /** Seconds of a delegated-subnet refresh (temporary subnet added, then deleted), which precedes the canary; 0 when none. */
+  subnetSeconds: number;
+  simulatedSeconds: number;
+}
+
 /**
- * The honest bound: the canary's wave and its probe, then each wave in order — they never overlap — at the largest
- * of its floors: ceil(N / cap) cycle times; its writes through ARM's write bucket; the reads that must see each
- * resource after each step, 50 VMs a listing page, through ARM's read bucket; and its largest availability set's
- * rounds under the run's rule (one member at a time, or one update domain at a time), each a cycle time. Each
- * wave is given a full bucket, so the sum stays a lower bound.
+ * The honest bound: the subnet refresh and the canary's wave with its probe, then each wave in order — they never
+ * overlap — at the largest of its floors: ceil(N / cap) cycle times; its writes through ARM's write bucket; the
+ * reads that must see each resource after each step, 50 VMs a listing page, through ARM's read bucket; and its
+ * largest availability set's rounds under the run's rule (one member at a time, or one update domain at a time),
+ * each a cycle time. Each wave is given a full bucket, so the sum stays a lower bound.
  */
-export function honestBound(
-  waves: readonly HonestWaveInput[],
-  concurrency: number,
-  shape: CycleShape,
-  probeSeconds: number,
-  rule: AvailabilitySetRule,
-  simulatedSeconds: number,
-): HonestBound {
+export function honestBound(waves: readonly HonestWaveInput[], o: HonestBoundInput): HonestBound {
+  const { shape } = o;
   const terms = waves.map((w) => {
-    const capSeconds = Math.ceil(w.resources / Math.max(1, concurrency)) * shape.seconds;
+    const capSeconds = Math.ceil(w.resources / Math.max(1, o.concurrency)) * shape.seconds;
     const writeFloorSeconds = Math.max(0, (shape.writes * w.resources - WRITE_BUCKET.capacity) / WRITE_BUCKET.refillPerSecond);
     const readFloorSeconds = Math.max(0, (Math.ceil((shape.writes * w.resources) / LISTING_PAGE_VMS) - READ_BUCKET.capacity) / READ_BUCKET.refillPerSecond);
     const setSeconds = w.setRounds * shape.seconds;
-    const boundSeconds = Math.max(capSeconds, writeFloorSeconds, readFloorSeconds, setSeconds) + (w.canary ? probeSeconds : 0);
+    const boundSeconds = Math.max(capSeconds, writeFloorSeconds, readFloorSeconds, setSeconds) + (w.canary ? o.subnetSeconds + o.probeSeconds : 0);
     return { wave: w.wave, canary: w.canary, resources: w.resources, capSeconds, writeFloorSeconds: round(writeFloorSeconds, 1), readFloorSeconds: round(readFloorSeconds, 1), setRounds: w.setRounds, setSeconds, boundSeconds: round(boundSeconds, 1) };
   });
   const canarySeconds = terms.filter((t) => t.canary).reduce((s, t) => s + t.boundSeconds, 0);
   const boundSeconds = round(terms.reduce((s, t) => s + t.boundSeconds, 0), 0);
-  return { availabilitySetRule: rule, canarySeconds, waves: terms, boundSeconds, ratio: round(simulatedSeconds / Math.max(1, boundSeconds), 3) };
+  return { availabilitySetRule: o.rule, canarySeconds, waves: terms, boundSeconds, ratio: round(o.simulatedSeconds / Math.max(1, boundSeconds), 3) };
 }
 
 /** Time-weighted mean number of intervals open over [from, to]. */

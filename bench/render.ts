@@ -256,7 +256,7 @@ export function renderResults(dir: string): { markdown: string; summary: Summary
     "",
     "## 3. Simulated wall time versus its bound",
     "",
-    "Bound = the canary (its cycle and its probe) + Σ over the waves in order of max(ceil(Nw / cap) cycle times, Nw's writes " +
+    "Bound = the canary (a delegated-subnet refresh before it, its cycle, the guest agents' readiness after its start and its connectivity check) + Σ over the waves in order of max(ceil(Nw / cap) cycle times, Nw's writes " +
       "through ARM's write bucket, the reads that see each VM after each step (50 a listing page) through the read bucket, the " +
       "rounds of the wave's largest availability set under the run's rule — members over the per-set cap, or its update " +
       `domains — in cycle times), a cycle being ${NOMINAL_CYCLE_SECONDS} s (120 s with deallocateStart). ` +

@@ -58,8 +58,8 @@ export const HonestWaveSchema = z.object({
 });
 
 /**
- * The bound a run is measured against: the canary (its cycle and its probe) plus, over the waves in order, the
- * largest of each wave's floors (bench/analyse.ts honestBound).
+ * The bound a run is measured against: the canary (the subnet refresh before it, its cycle, the agents' readiness
+ * and its probe) plus, over the waves in order, the largest of each wave's floors (bench/analyse.ts honestBound).
  */
 export const HonestBoundSchema = z.object({
   availabilitySetRule: z.enum(["member", "updateDomain"]),
