@@ -6,6 +6,8 @@ import { availabilitySetRounds, scheduleNext, type SchedItem } from "../../../sr
 import { buildPlan } from "../../../src/domain/planWaves";
 import { joinVmListings } from "../../../src/domain/discovery";
 import { orderForCaps } from "../../../orchestrations/cycleBatch";
+import { renderPlan } from "../../../src/cli/render";
+import { RemediationOptionsSchema } from "../../../src/contracts/options";
 import { availabilitySet, discovery, options, vm } from "./fixtures";
 
 const byDomain = (maxConcurrency: number): Caps => ({ maxConcurrency, maxUnavailablePerAvailabilitySet: 1, maxUnavailablePerScaleSet: 5, availabilitySetRule: "updateDomain" });
@@ -126,6 +128,20 @@ describe("planning by update domain", () => {
     const entries = (lanes[setLane]?.items ?? []).flatMap((id) => plan.entries.filter((e) => resourceKey(e.resourceId) === resourceKey(id)));
     const order = orderForCaps(entries, { ...plan.caps, maxConcurrency: lanes[setLane]?.share ?? 1 }).map((e) => e.name);
     expect(order.indexOf("web-2")).toBe(order.indexOf("web-0") + 1);
+  });
+
+  it("shows the rule, each member's domain and the member it cannot place in the plan's text", () => {
+    const text = renderPlan(buildPlan(fleet, options({ availabilitySetRule: "updateDomain" })), true);
+    expect(text).toMatch(/^Caps: 20 at once, one update domain per availability set, 5 per flexible scale set$/m);
+    expect(text).toMatch(/Availability sets: rg-app\/web-3: update domain unknown/);
+    expect(text).toMatch(/web-1 .*update domain 1/);
+    expect(renderPlan(buildPlan(fleet, options()), true)).toMatch(/^Caps: 20 at once, 1 per availability set, /m);
+  });
+
+  it("takes the rule from a start body, one member by default, and refuses any other value", () => {
+    expect(RemediationOptionsSchema.parse({}).availabilitySetRule).toBe("member");
+    expect(RemediationOptionsSchema.parse({ availabilitySetRule: "updateDomain" }).availabilitySetRule).toBe("updateDomain");
+    expect(RemediationOptionsSchema.safeParse({ availabilitySetRule: "faultDomain" }).success).toBe(false);
   });
 
   it("reads the update domain from the status listing it joins to the model", () => {
