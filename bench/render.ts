@@ -296,7 +296,8 @@ export function renderResults(dir: string): { markdown: string; summary: Summary
                 [`set ${w.setRounds} rounds`, w.setSeconds],
               ] as const;
               const top = by.reduce((a, b) => (b[1] > a[1] ? b : a));
-              const measured = f.time.waves.find((m) => m.wave === w.wave && m.canary === w.canary)?.seconds;
+              // The canary's measured span is its cycle alone; its term also holds the subnet refresh and the probe.
+              const measured = w.canary ? undefined : f.time.waves.find((m) => m.wave === w.wave && m.canary === w.canary)?.seconds;
               return `${w.canary ? "canary" : `w${w.wave}`} ${w.resources}: ${measured === undefined ? "" : `${fmt(measured)}/`}${fmt(w.boundSeconds)} (${top[0]})`;
             })
             .join("; "),
