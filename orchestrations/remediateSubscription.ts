@@ -25,7 +25,7 @@
  * planned; the lanes run in parallel within the global cap, and in successive groups when a wave needs more of them.
  */
 import type { OrchestrationContext, Task } from "durable-functions";
-import { activityTask, callActivity, registerOrchestration } from "../src/contracts/durable";
+import { activityTask, callActivity, registerOrchestration } from "./toolkit/calls";
 import { signalRunEndedActivity } from "../src/contracts/functions/runStart";
 import { remediateSubscriptionOrchestration } from "../src/contracts/functions/remediateSubscription";
 import { classifySubscriptionActivity } from "../src/contracts/functions/classifySubscription";
