@@ -40,6 +40,7 @@ export function renderPlan(plan: Plan, detailed: boolean): string {
     `Plan: ${plural(c.vms, "VM")}, ${plural(c.scaleSets, "uniform scale set")}, ${plural(c.vnets, "VNet")} — ${c.toCycle} to cycle, ${plural(c.toRefresh, "VNet")} to refresh, ${c.skipped} skipped`,
     `Caps: ${plan.caps.maxConcurrency} at once, ${plan.caps.maxUnavailablePerAvailabilitySet} per availability set, ${plan.caps.maxUnavailablePerScaleSet} per flexible scale set`,
     `Running VMs: ${plan.runningVmCycle === "deallocateStart" ? "deallocate → start (two writes)" : "power off → deallocate → start"}`,
+    ...(plan.resourceGroups === undefined ? [] : [`Limited to resource groups: ${plan.resourceGroups.join(", ")} (every other resource is skipped, not selected)`]),
     `Waves: ${
       plan.waves
         .map((w) => {
