@@ -31,12 +31,28 @@ export const PLAN_HELP = `port25 plan (--subscription ID | --management-group ID
   with --management-group, exit 0 when at least one subscription is exemptible (the others are reported and would
   be left alone), 1 when none is.`;
 
-export const SIMULATOR_HELP = `port25 simulator [--scenario FILE] [--vms N] [--subscriptions N] [--seed S] [--port P]
+export const RUN_HELP = `port25 run --subscription ID --attestation-ref REF --approved-by NAME --approved-at ISO
+           [--mode plan|execute] [--resource-group RG]... [--max-concurrency N] [--running-vm-cycle C]
+           [--state DIR] [--report FILE] [--yes] [--json] [--arm-endpoint URL --ca FILE] [--time-scale X]
+  Runs the remediation itself from this machine: the product's own workflow on an embedded durable host, against
+  Azure (DefaultAzureCredential: az login is enough) or any ARM-compatible endpoint (--arm-endpoint/--ca, e.g. the
+  simulator started by \`port25 simulator\`, with PORT25_ARM_STATIC_TOKEN set as it prints). Classifies and plans the
+  subscription, prints the plan, and asks you to type the subscription's name to go on (--yes skips the question;
+  without a terminal and without --yes it refuses). --resource-group (repeatable) limits the plan and the run to
+  those groups. State (the run and its audit) is kept in --state DIR (default .port25/): the same command again
+  resumes a run that was stopped or killed, or prints the summary of one that ended. Ctrl+C pauses (exit 130).
+  --time-scale X (a simulator on this machine only) runs the clock X times real time, following the simulator's.
+  Prints progress, the summary and the HTML report's path (default DIR/reports/). status, approve, cancel and audit
+  take --state DIR to act on it (docs/cli.md). Exit codes as simulate; 130 paused.`;
+
+export const SIMULATOR_HELP = `port25 simulator [--scenario FILE] [--vms N] [--subscriptions N] [--seed S] [--port P] [--time-scale X] [--request-log FILE]
   Runs the Azure simulator (HTTPS on 127.0.0.1) until interrupted, and prints its endpoint, subscription id,
   CA file and token, with the environment to point \`port25 plan\` at it. Default scenario: scenarios/demo.json.
   FILE may be an estate (several subscriptions under management groups, e.g. scenarios/estate.json): then it
   prints the group tree with each group's subscriptions. --subscriptions N generates an estate of N subscriptions
-  of --vms VMs each (default 20).`;
+  of --vms VMs each (default 20). --time-scale X runs the simulated clock X times real time (its Date header says
+  the simulated time; port25 run --time-scale X follows it) and prints the port25 run line to paste.
+  --request-log FILE writes every request it answered (a JSON array) to FILE when it stops.`;
 
 export const SERVE_HELP = `port25 serve [--scenario FILE | --vms N] [--seed S] [--port P] [--time-scale X]
   (--scenario may name an estate, e.g. scenarios/estate.json: campaigns over its management groups)
