@@ -82,20 +82,23 @@ export const REMOTE_HELP = {
   Shows a run's progress, or a campaign's (--campaign ID, or --id port25-campaign-…): a row per subscription
   (name, id, state, its run's status or phase, cycled, skipped, failed, left down, why it was left alone) and the
   totals. --watch follows it with a progress bar until it ends. Exit 1 when the run or campaign ended otherwise
-  than completed, or left a resource down.`,
+  than completed, or left a resource down. With --state DIR instead of --app: the run \`port25 run\` keeps in DIR.`,
   approve: `port25 approve --app URL (--id INSTANCE|SUBSCRIPTION | --campaign ID [--subscription ID]) [--key KEY] [--token TOKEN] [--json]
   Approves a run that waits for approval; for a campaign, every run of it that waits (--subscription: that
   subscription's run only), printing what was approved, what was not waiting and what was refused and why.
-  Exit 1 when nothing was approved or a run refused the approval (four eyes: the approver must not be the starter).`,
+  Exit 1 when nothing was approved or a run refused the approval (four eyes: the approver must not be the starter).
+  With --state DIR instead of --app: approves the paused run \`port25 run\` keeps in DIR (run it again to go on).`,
   cancel: `port25 cancel --app URL (--id INSTANCE|SUBSCRIPTION | --campaign ID [--subscription ID]) [--key KEY] [--token TOKEN] [--json]
   Cancels a run gracefully: no VM is left half-cycled. For a campaign: every run in flight is signalled and no
   further subscription starts (--subscription: that subscription only); prints the runs signalled and the
-  subscriptions cancelled before their run started.`,
+  subscriptions cancelled before their run started. With --state DIR instead of --app: cancels the paused run
+  \`port25 run\` keeps in DIR; the same \`port25 run\` command then lets it finish cancelling.`,
   audit: `port25 audit --app URL [--subscription ID] [--from ISO] [--to ISO] [--run RUN_ID [--html FILE]]
              [--campaign ID [--html FILE]] [--campaigns [--from ISO] [--to ISO]] [--verify [--subscription ID]]
              [--key KEY] [--token TOKEN] [--json]
   Lists audited runs, or shows one (--html writes its report to FILE). --campaign shows a campaign's record (a row
   per subscription, links to each run's report; --html writes the campaign's report); --campaigns lists campaigns.
   --verify checks the audit's hash chains (every record, or one --subscription's): exit 0 when whole, 1 naming
-  every record changed, removed or reordered. Needs the Port25.Auditor role where authentication is on.`,
+  every record changed, removed or reordered. Needs the Port25.Auditor role where authentication is on.
+  With --state DIR [--run RUN_ID] [--html FILE] [--json] instead of --app: the audit \`port25 run\` keeps in DIR.`,
 } as const;

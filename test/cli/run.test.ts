@@ -111,7 +111,7 @@ async function startSimulator(name: string): Promise<Simulator> {
   const tokenLine = await proc.line((l) => l.includes("export PORT25_ARM_STATIC_TOKEN="));
   const runLine = await proc.line((l) => l.includes(" run --subscription "));
   const token = words(tokenLine.trim().replace(/^export PORT25_ARM_STATIC_TOKEN=/, ""))[0] ?? "";
-  const runArgs = words(runLine.slice(runLine.indexOf(" run ") + 1)).slice(1);
+  const runArgs = words(runLine.slice(runLine.indexOf(" run --subscription ") + 1)).slice(1);
   return {
     proc,
     token,
@@ -182,7 +182,7 @@ describe("port25 run against port25 simulator --time-scale 600", () => {
         const [u, a] = await Promise.all([uninterrupted.ended, again.ended]);
         expect(u.code, u.stderr.slice(-2000)).toBe(0);
         expect(a.code, a.stderr.slice(-2000)).toBe(0);
-        expect(a.stderr).toContain("resuming run");
+        expect(a.stderr).toContain('"event":"resuming"');
         expect(a.stderr).not.toContain('"event":"plan"');
 
         const plainOutcomes = outcomesOf(u.stdout);
@@ -212,8 +212,11 @@ describe("port25 run against port25 simulator --time-scale 600", () => {
         const args = ["run", ...sim.runArgs, "--yes", "--json", "--state", state];
         const first = port25(args, { PORT25_ARM_STATIC_TOKEN: sim.token });
         await first.line((l) => l.startsWith('{"event":"progress"'));
+        // Frozen, the first is certainly still running (and holding the state) while the second starts.
+        first.child.kill("SIGSTOP");
         const second = await port25(args, { PORT25_ARM_STATIC_TOKEN: sim.token }).ended;
-        expect(second.code).toBe(1);
+        first.child.kill("SIGCONT");
+        expect(second.code, second.stderr).toBe(1);
         expect(second.stderr).toMatch(new RegExp(`in use by process ${String(first.child.pid)}\\b`));
         expect((await first.ended).code).toBe(0);
       } finally {

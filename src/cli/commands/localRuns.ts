@@ -49,7 +49,7 @@ export async function localCommand(argv: string[], verb: "status" | "approve" | 
       process.stdout.write(f.json ? `${JSON.stringify({ instanceId: p.instanceId, runtimeStatus: "Running", progress: p.progress, asOf: p.at })}\n` : `${text}\n`);
       return { exitCode: 0 };
     }
-    throw new Error(`${e.message}${verb === "status" ? "" : `; ${verb} acts on a paused run: press Ctrl+C in that terminal first`}`);
+    throw new Error(`${e.message}${verb === "status" ? "" : `; ${verb} acts on a paused run: press Ctrl+C in that terminal first`}`, { cause: e });
   }
   try {
     const { host } = state;
