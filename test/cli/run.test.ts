@@ -200,11 +200,11 @@ describe("port25 run against port25 simulator --time-scale 600", () => {
         killed.proc.child.kill("SIGKILL");
       }
     },
-    300_000,
+    600_000,
   );
 
   it(
-    "refuses a second port25 run on the same state while the first runs, naming the holder; the first still completes",
+    "refuses a second port25 run on the same state while the first runs, naming the holder; Ctrl+C pauses the first (exit 130) and the same command resumes it to the end",
     async () => {
       const sim = await startSimulator("second");
       try {
@@ -218,12 +218,21 @@ describe("port25 run against port25 simulator --time-scale 600", () => {
         first.child.kill("SIGCONT");
         expect(second.code, second.stderr).toBe(1);
         expect(second.stderr).toMatch(new RegExp(`in use by process ${String(first.child.pid)}\\b`));
-        expect((await first.ended).code).toBe(0);
+
+        // Ctrl+C pauses: exit 130, the line that resumes it; that line resumes and completes the run.
+        first.child.kill("SIGINT");
+        const paused = await first.ended;
+        expect(paused.code, paused.stderr.slice(-2000)).toBe(130);
+        expect(paused.stderr).toContain("Resume it with the same command:");
+        const resumed = await port25(args, { PORT25_ARM_STATIC_TOKEN: sim.token }).ended;
+        expect(resumed.code, resumed.stderr.slice(-2000)).toBe(0);
+        expect(resumed.stderr).toContain('"event":"resuming"');
+        outcomesOf(resumed.stdout);
       } finally {
         sim.proc.child.kill("SIGKILL");
       }
     },
-    300_000,
+    600_000,
   );
 });
 
