@@ -187,7 +187,17 @@ describe("port25 run against port25 simulator --time-scale 600", () => {
 
         const plainOutcomes = outcomesOf(u.stdout);
         expect([...plainOutcomes.values()].filter((o) => o === "cycled").length).toBeGreaterThan(0);
-        expect(outcomesOf(a.stdout)).toEqual(plainOutcomes);
+        const resumedOutcomes = outcomesOf(a.stdout);
+        expect(resumedOutcomes).toEqual(plainOutcomes);
+
+        // The audit kept across the kill holds the whole record: every outcome, once.
+        const audit = await port25(["audit", "--state", killedState, "--json"]).ended;
+        expect(audit.code, audit.stderr).toBe(0);
+        const audited = z.object({ outcomes: z.array(z.object({ resourceId: z.string(), outcome: z.string() }).loose()) }).loose().parse(JSON.parse(audit.stdout));
+        expect(new Map(audited.outcomes.map((o) => [o.resourceId.toLowerCase(), o.outcome]))).toEqual(
+          new Map([...resumedOutcomes].map(([id, o]) => [id, o.split(":")[0]])),
+        );
+        expect(audited.outcomes).toHaveLength(resumedOutcomes.size);
 
         const [plainLog, killedLog] = await Promise.all([plain.stop(), killed.stop()]);
         const plainWrites = powerWrites(plainLog);
