@@ -20,8 +20,10 @@ export const SIMULATE_HELP = `port25 simulate [--scenario FILE] [--vms N] [--see
   Exit codes: 0 the run completed without failures, 1 it ended with failures, was refused or halted, 2 bad usage.`;
 
 export const PLAN_HELP = `port25 plan (--subscription ID | --management-group ID) [--arm-endpoint URL] [--ca FILE]
-             [--max-concurrency N] [--running-vm-cycle powerOffDeallocateStart|deallocateStart] [--all] [--json]
-  Read-only: classifies the subscription and prints what a run would do to every resource.
+             [--max-concurrency N] [--running-vm-cycle powerOffDeallocateStart|deallocateStart] [--resource-group RG]...
+             [--all] [--json]
+  Read-only: classifies the subscription and prints what a run would do to every resource (--resource-group: a
+  run limited to those groups; every other resource is shown skipped, not selected).
   --management-group ID does so for every subscription beneath the group (at any depth), a few at a time, as a
   campaign would take them: one row per subscription (category, what would be cycled, or why it would be left
   alone, VNets to refresh, resources skipped) and the totals; --all adds each exemptible subscription's plan.

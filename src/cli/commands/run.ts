@@ -14,7 +14,7 @@ import { parseConfig, subnetGrantOf } from "../../config";
 import { createArmGateway } from "../../azure/clients";
 import { discoverSubscription } from "../../azure/discover";
 import { SubscriptionIdSchema } from "../../contracts/ids";
-import { MAX_SELECTED_RESOURCE_GROUPS, RemediationOptionsSchema, ResourceGroupNameSchema, RunningVmCycleSchema } from "../../contracts/options";
+import { RemediationOptionsSchema, RunningVmCycleSchema } from "../../contracts/options";
 import { RemediationInputSchema, remediationInstanceId, type RemediationResult } from "../../contracts/remediation";
 import { runInputOf } from "../../contracts/campaign";
 import { REMEDIATE_SUBSCRIPTION } from "../../contracts/names";
@@ -29,16 +29,11 @@ import { displayPath, FAILING_STATUSES, invocation, shellQuote } from "../invoca
 import { fullRecord } from "../localStack";
 import { isLiveOn, progressOf } from "../localRun";
 import { defaultStateDir, openState, readRunRecord, writeAtomic, writeRunRecord, type OpenedState } from "../runState";
-import { isSignInFailure, signInAdvice } from "./plan";
+import { isSignInFailure, ResourceGroupsFlag, signInAdvice } from "./plan";
 import { ensureError } from "../../errors";
 import type { CommandResult } from "../command";
 
 const LOOPBACK = /^https:\/\/(127\.\d+\.\d+\.\d+|localhost|\[::1\])(:\d+)?(\/|$)/i;
-
-const ResourceGroupsFlag = z
-  .string()
-  .transform((s) => s.split(",").map((x) => x.trim()).filter((x) => x !== ""))
-  .pipe(z.array(ResourceGroupNameSchema).min(1).max(MAX_SELECTED_RESOURCE_GROUPS));
 
 const RunFlags = z
   .object({
