@@ -16,7 +16,7 @@
  */
 import type { OrchestrationContext, Task } from "durable-functions";
 import { parseWith } from "../src/contracts/parse";
-import { registerOrchestration, subOrchestrationTask } from "../src/contracts/durable";
+import { registerOrchestration, subOrchestrationTask } from "./toolkit/calls";
 import { cycleBatchOrchestration, type CycleBatchInput, type CycleBatchOutput } from "../src/contracts/functions/cycleBatch";
 import { cycleResourceOrchestration } from "../src/contracts/functions/cycleResource";
 import { CANCEL_EVENT } from "../src/contracts/names";

@@ -3,7 +3,7 @@
  * group of refreshVnetSubnet instances at a time, and each wave, one runWave sub-orchestration.
  */
 import type { OrchestrationContext, Task } from "durable-functions";
-import { subOrchestrationTask } from "../src/contracts/durable";
+import { subOrchestrationTask } from "./toolkit/calls";
 import { parseWith } from "../src/contracts/parse";
 import { refreshVnetSubnetOrchestration } from "../src/contracts/functions/refreshVnetSubnet";
 import { RunWaveOutput, runWaveOrchestration, waveInstanceId } from "../src/contracts/functions/runWave";

@@ -8,7 +8,8 @@ import { runInputOf } from "../contracts/campaign";
 import { newRunId, runTemplateOf } from "./runTemplate";
 import { REMEDIATE_SUBSCRIPTION } from "../contracts/names";
 import { errorResponse, handleErrors, HttpProblem, jsonResponse, parseOr400, readJsonBody, refuseQuery, requireRole, validationResponse } from "./http";
-import { findLiveInstance, isLive, statusUrls } from "./instances";
+import { findLiveInstance, statusUrls } from "./instances";
+import { isLive } from "../domain/campaignMembers";
 
 /** Clock skew tolerated on attestation.approvedAt. */
 const FUTURE_SKEW_MS = 5 * 60 * 1000;

@@ -1,12 +1,6 @@
 /** Compute reads: VMs, their extensions and agents, uniform scale sets, power-state listings (Microsoft.Compute). */
 import { mapLimit } from "../../concurrency";
-import type {
-  InstanceViewStatus,
-  VirtualMachine,
-  VirtualMachineExtension,
-  VirtualMachineInstanceView,
-  VirtualMachineScaleSet,
-} from "@azure/arm-compute";
+import type { InstanceViewStatus, VirtualMachine, VirtualMachineExtension, VirtualMachineInstanceView, VirtualMachineScaleSet } from "@azure/arm-compute";
 import {
   ScaleSetInfoSchema,
   VmExtensionInfoSchema,
