@@ -55,7 +55,10 @@ function parseJsonFile(file: string, text: string): unknown {
     return JSON.parse(text) as unknown;
   } catch (e) {
     const message = e instanceof Error ? e.message : String(e);
-    const truncated = /end of JSON input/i.test(message);
+    // A file cut short fails where the text ends: "Unexpected end of JSON input", or an unterminated string or
+    // value reported at the last position.
+    const position = /position (\d+)/.exec(message)?.[1];
+    const truncated = /end of JSON input/i.test(message) || (position !== undefined && Number(position) >= text.trimEnd().length - 1);
     throw corrupt(file, truncated ? `the JSON ends early (truncated at byte ${Buffer.byteLength(text)}): ${message}` : `not valid JSON: ${message}`);
   }
 }

@@ -174,7 +174,7 @@ describe("a crash between the files of one write", () => {
   const parentFile = instanceFileName("flow/1");
   const childFile = instanceFileName("flow/1:child");
 
-  async function finish(stateDir: string): Promise<{ result: unknown; effects: string[] }> {
+  async function finish(stateDir: string): Promise<{ result: unknown; effects: string[]; childNotices: number }> {
     const effects = path.join(path.dirname(stateDir), "effects-after");
     process.env.CRASH_EFFECTS_FILE = effects;
     const host = createDurableHost({ stateDir });
@@ -182,7 +182,9 @@ describe("a crash between the files of one write", () => {
       await host.importApp([path.join(__dirname, "crash", "app.ts")]);
       await host.runUntilIdle();
       const result = Object.fromEntries(FLOW_IDS.map((id) => [id, { status: host.getStatus(id)?.runtimeStatus, output: host.getStatus(id)?.output }]));
-      return { result, effects: effectsIn(effects) };
+      const history = host.getStatus("flow/1")?.history ?? [];
+      const childNotices = history.filter((e) => e.EventType === EventType.SubOrchestrationInstanceCompleted).length;
+      return { result, effects: effectsIn(effects), childNotices };
     } finally {
       delete process.env.CRASH_EFFECTS_FILE;
       await host.close();
@@ -200,23 +202,28 @@ describe("a crash between the files of one write", () => {
 
   it("tells a parent the outcome of a child whose file finished when the parent's file did not hear of it", async () => {
     const waiting = await stateAt("activity:flow/1#child-b");
-    const stateDir = await stateAt("activity:flow/1#last");
+    // The child finished at the virtual time its result arrived; the parent, told in the same round, waits on its timer.
+    const stateDir = await stateAt("clock:3");
     const parentBefore = JSON.parse(fs.readFileSync(path.join(waiting, "instances", parentFile), "utf8")) as { record: { history: HistoryEvent[] } };
     expect(parentBefore.record.history.some((e) => e.EventType === EventType.SubOrchestrationInstanceCompleted)).toBe(false);
     fs.copyFileSync(path.join(waiting, "instances", parentFile), path.join(stateDir, "instances", parentFile));
-    const { result, effects } = await finish(stateDir);
+    const { result, effects, childNotices } = await finish(stateDir);
     expect(result).toEqual(expected());
+    expect(childNotices).toBe(1);
     // The finished child did not run again; only the parent's next activity ran.
     expect(effects.filter((l) => l.startsWith("flow/1#"))).toEqual(["flow/1#last"]);
   }, 60_000);
 
   it("delivers a child's outcome once when the parent's file recorded it and the child's file had not finished", async () => {
     const waiting = await stateAt("activity:flow/1#child-b");
-    const stateDir = await stateAt("activity:flow/1#last");
+    // The third clock jump is to the parent's timer after the child: the parent recorded the child's outcome and waits.
+    const stateDir = await stateAt("clock:3");
     fs.copyFileSync(path.join(waiting, "instances", childFile), path.join(stateDir, "instances", childFile));
-    const { result, effects } = await finish(stateDir);
+    const { result, effects, childNotices } = await finish(stateDir);
     expect(result).toEqual(expected());
     expect(effects.filter((l) => l.startsWith("flow/1#")).sort()).toEqual(["flow/1#child-b", "flow/1#last"]);
+    // The child finished a second time; its parent's history holds its outcome once.
+    expect(childNotices).toBe(1);
   }, 60_000);
 });
 
