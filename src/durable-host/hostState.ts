@@ -127,7 +127,9 @@ export function persist(state: HostState, final = false): void {
 
 /** The archive finished instances leave memory for: the state directory, else deflated JSON in memory. */
 export function archiveFor(store: InstanceStore, disk: StateDirectory | undefined): void {
-  store.useArchive(disk ?? new DeflatedArchive());
+  // A store handed from one host to the next keeps the archive its finished instances went to.
+  if (disk) store.useArchive(disk);
+  else if (!store.hasArchive()) store.useArchive(new DeflatedArchive());
 }
 
 export function assertOpen(state: HostState): void {

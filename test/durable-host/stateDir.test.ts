@@ -252,6 +252,26 @@ describe("a state directory of finished instances", () => {
   });
 });
 
+describe("finished instances without a state directory", () => {
+  it("leave memory for deflated records that a host given the same store still reads", async () => {
+    const first = createDurableHost({ startTime: Date.UTC(2025, 0, 6, 8, 0, 0) });
+    await first.importApp([path.join(__dirname, "crash", "app.ts")]);
+    first.startOrchestration("crashFlow", undefined, { instanceId: "memory/1" });
+    await first.runUntilIdle();
+    expect([...first.store.instances.keys()]).toEqual([]);
+    await first.close();
+    const second = createDurableHost({ store: first.store });
+    try {
+      const child = second.getStatus("memory/1:child");
+      expect(child?.runtimeStatus).toBe("Completed");
+      expect(child?.output).toEqual(["done:memory/1#child-a", "done:memory/1#child-b"]);
+      expect(second.store.clone().get("memory/1")?.history.length).toBeGreaterThan(0);
+    } finally {
+      await second.close();
+    }
+  });
+});
+
 describe("a corrupt state file", () => {
   const cases = [
     ["a truncated file", (text: string) => text.slice(0, Math.floor(text.length / 2)), /JSON ends early \(truncated at byte \d+\)/],
