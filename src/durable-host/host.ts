@@ -195,7 +195,7 @@ export class DurableHost implements InstanceOperations {
     if (!this.state.closed) {
       await this.scheduler.close();
       try {
-        persist(this.state);
+        persist(this.state, true);
       } finally {
         this.state.disk?.close();
       }

@@ -92,7 +92,7 @@ export function createHostState(options: DurableHostOptions, disk: StateDirector
  * (or deflated in memory without a state directory). Called before the host acts on what changed: before a round's
  * activities run, after their results are delivered, at the end of a run, and before an API call answers.
  */
-export function persist(state: HostState): void {
+export function persist(state: HostState, final = false): void {
   const store = state.store;
   const { changed, removed } = store.takeChanges();
   const now = state.clock.now();
@@ -106,8 +106,10 @@ export function persist(state: HostState): void {
       // An episode in flight has taken its messages out of the inbox; until its commit they belong there.
       records.push(inFlight?.instanceId === id ? { ...r, inbox: [...inFlight.inbox, ...r.inbox] } : r);
     }
+    // The clock goes with the instances written: a clock that moved with nothing else changed acts on nothing (the
+    // timers it reached fire again at the same times after a restart), and `close` writes it at the end.
     const clockMoved = now !== state.writtenNow;
-    if (records.length > 0 || removed.length > 0 || clockMoved) {
+    if (records.length > 0 || removed.length > 0 || (clockMoved && final)) {
       try {
         disk.write(records, removed, clockMoved ? now : undefined);
       } catch (e) {
@@ -125,7 +127,9 @@ export function persist(state: HostState): void {
 
 /** The archive finished instances leave memory for: the state directory, else deflated JSON in memory. */
 export function archiveFor(store: InstanceStore, disk: StateDirectory | undefined): void {
-  store.useArchive(disk ?? new DeflatedArchive());
+  // A store handed from one host to the next keeps the archive its finished instances went to.
+  if (disk) store.useArchive(disk);
+  else if (!store.hasArchive()) store.useArchive(new DeflatedArchive());
 }
 
 export function assertOpen(state: HostState): void {

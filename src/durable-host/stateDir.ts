@@ -55,7 +55,10 @@ function parseJsonFile(file: string, text: string): unknown {
     return JSON.parse(text) as unknown;
   } catch (e) {
     const message = e instanceof Error ? e.message : String(e);
-    const truncated = /end of JSON input/i.test(message);
+    // A file cut short fails where the text ends: "Unexpected end of JSON input", or an unterminated string or
+    // value reported at the last position.
+    const position = /position (\d+)/.exec(message)?.[1];
+    const truncated = /end of JSON input/i.test(message) || (position !== undefined && Number(position) >= text.trimEnd().length - 1);
     throw corrupt(file, truncated ? `the JSON ends early (truncated at byte ${Buffer.byteLength(text)}): ${message}` : `not valid JSON: ${message}`);
   }
 }
@@ -98,7 +101,8 @@ function writeTemp(file: string, text: string): string {
   const fd = fs.openSync(temp, "w");
   try {
     fs.writeSync(fd, text);
-    fs.fsyncSync(fd);
+    // fdatasync flushes the data and the size, all a rename-into-place needs, without the other metadata.
+    fs.fdatasyncSync(fd);
   } finally {
     fs.closeSync(fd);
   }
@@ -214,6 +218,11 @@ export class StateDirectory implements FinishedArchive {
       if (!name.endsWith(".json")) continue;
       records.push(this.readFile(path.join(this.instancesDir, name)));
     }
+    // The clock never reads back earlier than the newest time an instance recorded (an episode must not see time
+    // go back from its history).
+    for (const r of records) {
+      now = Math.max(now ?? r.lastUpdatedTime, r.lastUpdatedTime, lastTimestamp(r.history), lastTimestamp(r.inbox));
+    }
     return { records, now };
   }
 
@@ -240,8 +249,9 @@ export class StateDirectory implements FinishedArchive {
         if ((e as NodeJS.ErrnoException).code !== "ENOENT") throw e;
       }
     }
+    // meta.json's rename is not fsynced on its own: an older clock read back is moved forward to the newest time the
+    // instance files hold (see `loadAll`), so it costs no directory fsync of its own.
     if (records.length > 0 || removed.length > 0) fsyncDir(this.instancesDir);
-    if (now !== undefined) fsyncDir(this.dir);
   }
 
   // FinishedArchive: a finished instance's file is already on disk when it leaves memory.
@@ -286,6 +296,15 @@ export class StateDirectory implements FinishedArchive {
     }
     return record;
   }
+}
+
+function lastTimestamp(events: readonly { Timestamp: string }[]): number {
+  let latest = Number.NEGATIVE_INFINITY;
+  for (const e of events) {
+    const t = Date.parse(e.Timestamp);
+    if (t > latest) latest = t;
+  }
+  return latest;
 }
 
 function readIfExists(file: string): string | undefined {

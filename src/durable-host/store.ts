@@ -147,6 +147,10 @@ export class InstanceStore {
     this.archive = archive;
   }
 
+  hasArchive(): boolean {
+    return this.archive !== undefined;
+  }
+
   /** The full record: from memory, or read back from the archive (a copy: changing it changes nothing). */
   get(instanceId: string): InstanceRecord | undefined {
     const live = this.instances.get(instanceId);

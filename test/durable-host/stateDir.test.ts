@@ -164,6 +164,69 @@ describe("a host killed with SIGKILL resumes from its state directory", () => {
   }, 60_000);
 });
 
+describe("a crash between the files of one write", () => {
+  /** The state a kill at `killAt` leaves, in a directory of its own. */
+  async function stateAt(killAt: string): Promise<string> {
+    const dir = freshDir(killAt);
+    await runChild(path.join(dir, "state"), path.join(dir, "effects"), killAt);
+    return path.join(dir, "state");
+  }
+  const parentFile = instanceFileName("flow/1");
+  const childFile = instanceFileName("flow/1:child");
+
+  async function finish(stateDir: string): Promise<{ result: unknown; effects: string[]; childNotices: number }> {
+    const effects = path.join(path.dirname(stateDir), "effects-after");
+    process.env.CRASH_EFFECTS_FILE = effects;
+    const host = createDurableHost({ stateDir });
+    try {
+      await host.importApp([path.join(__dirname, "crash", "app.ts")]);
+      await host.runUntilIdle();
+      const result = Object.fromEntries(FLOW_IDS.map((id) => [id, { status: host.getStatus(id)?.runtimeStatus, output: host.getStatus(id)?.output }]));
+      const history = host.getStatus("flow/1")?.history ?? [];
+      const childNotices = history.filter((e) => e.EventType === EventType.SubOrchestrationInstanceCompleted).length;
+      return { result, effects: effectsIn(effects), childNotices };
+    } finally {
+      delete process.env.CRASH_EFFECTS_FILE;
+      await host.close();
+    }
+  }
+  const expected = (): unknown => (baseline.result as { result: unknown }).result;
+
+  it("starts a child again when its parent's file recorded the start and the child's file never was written", async () => {
+    const stateDir = await stateAt("activity:flow/1#child-a");
+    fs.unlinkSync(path.join(stateDir, "instances", childFile));
+    const { result, effects } = await finish(stateDir);
+    expect(result).toEqual(expected());
+    expect(effects.filter((l) => l.startsWith("flow/1#"))).toEqual(["flow/1#child-a", "flow/1#child-b", "flow/1#last"]);
+  }, 60_000);
+
+  it("tells a parent the outcome of a child whose file finished when the parent's file did not hear of it", async () => {
+    const waiting = await stateAt("activity:flow/1#child-b");
+    // The child finished at the virtual time its result arrived; the parent, told in the same round, waits on its timer.
+    const stateDir = await stateAt("clock:3");
+    const parentBefore = JSON.parse(fs.readFileSync(path.join(waiting, "instances", parentFile), "utf8")) as { record: { history: HistoryEvent[] } };
+    expect(parentBefore.record.history.some((e) => e.EventType === EventType.SubOrchestrationInstanceCompleted)).toBe(false);
+    fs.copyFileSync(path.join(waiting, "instances", parentFile), path.join(stateDir, "instances", parentFile));
+    const { result, effects, childNotices } = await finish(stateDir);
+    expect(result).toEqual(expected());
+    expect(childNotices).toBe(1);
+    // The finished child did not run again; only the parent's next activity ran.
+    expect(effects.filter((l) => l.startsWith("flow/1#"))).toEqual(["flow/1#last"]);
+  }, 60_000);
+
+  it("delivers a child's outcome once when the parent's file recorded it and the child's file had not finished", async () => {
+    const waiting = await stateAt("activity:flow/1#child-b");
+    // The third clock jump is to the parent's timer after the child: the parent recorded the child's outcome and waits.
+    const stateDir = await stateAt("clock:3");
+    fs.copyFileSync(path.join(waiting, "instances", childFile), path.join(stateDir, "instances", childFile));
+    const { result, effects, childNotices } = await finish(stateDir);
+    expect(result).toEqual(expected());
+    expect(effects.filter((l) => l.startsWith("flow/1#")).sort()).toEqual(["flow/1#child-b", "flow/1#last"]);
+    // The child finished a second time; its parent's history holds its outcome once.
+    expect(childNotices).toBe(1);
+  }, 60_000);
+});
+
 describe("a state directory of finished instances", () => {
   let host: DurableHost | undefined;
   afterEach(async () => {
@@ -186,6 +249,26 @@ describe("a state directory of finished instances", () => {
     host = createDurableHost({ stateDir });
     expect(host.getStatus("flow:2:child")).toBeUndefined();
     expect(host.getStatus("flow:2")?.runtimeStatus).toBe("Completed");
+  });
+});
+
+describe("finished instances without a state directory", () => {
+  it("leave memory for deflated records that a host given the same store still reads", async () => {
+    const first = createDurableHost({ startTime: Date.UTC(2025, 0, 6, 8, 0, 0) });
+    await first.importApp([path.join(__dirname, "crash", "app.ts")]);
+    first.startOrchestration("crashFlow", undefined, { instanceId: "memory/1" });
+    await first.runUntilIdle();
+    expect([...first.store.instances.keys()]).toEqual([]);
+    await first.close();
+    const second = createDurableHost({ store: first.store });
+    try {
+      const child = second.getStatus("memory/1:child");
+      expect(child?.runtimeStatus).toBe("Completed");
+      expect(child?.output).toEqual(["done:memory/1#child-a", "done:memory/1#child-b"]);
+      expect(second.store.clone().get("memory/1")?.history.length).toBeGreaterThan(0);
+    } finally {
+      await second.close();
+    }
   });
 });
 

@@ -46,6 +46,7 @@ df.app.orchestration("crashFlow", function* (context: OrchestrationContext): Gen
   yield context.df.createTimer(new Date(context.df.currentUtcDateTime.getTime() + 60 * 60_000));
   const fan = yield context.df.Task.all([0, 1, 2, 3].map((i) => context.df.callActivity("crashEffect", `${id}#fan-${i}`)));
   const child = yield context.df.callSubOrchestrator("crashChild", id, `${id}:child`);
+  yield context.df.createTimer(new Date(context.df.currentUtcDateTime.getTime() + 5 * 60_000));
   const last = yield context.df.callActivity("crashEffect", `${id}#last`);
   return { first, fan, child, last, finishedAt: context.df.currentUtcDateTime.toISOString() };
 });
