@@ -37,7 +37,7 @@ export const PLAN_HELP = `port25 plan (--subscription ID | --management-group ID
   be left alone), 1 when none is.`;
 
 export const RUN_HELP = `port25 run --subscription ID --attestation-ref REF --approved-by NAME --approved-at ISO
-           [--mode plan|execute] [--resource-group RG]... [--max-concurrency N] [--running-vm-cycle C]
+           [--mode plan|execute] [--resource-group RG]... [--max-concurrency N] [--running-vm-cycle C] [--availability-set-rule R]
            [--state DIR] [--report FILE] [--yes] [--json] [--arm-endpoint URL --ca FILE] [--time-scale X]
   Runs the remediation itself from this machine: the product's own workflow on an embedded durable host, against
   Azure (DefaultAzureCredential: az login is enough) or any ARM-compatible endpoint (--arm-endpoint/--ca, e.g. the

@@ -14,7 +14,7 @@ import { parseConfig, subnetGrantOf } from "../../config";
 import { createArmGateway } from "../../azure/clients";
 import { discoverSubscription } from "../../azure/discover";
 import { SubscriptionIdSchema } from "../../contracts/ids";
-import { RemediationOptionsSchema, RunningVmCycleSchema } from "../../contracts/options";
+import { AvailabilitySetRuleSchema, RemediationOptionsSchema, RunningVmCycleSchema } from "../../contracts/options";
 import { RemediationInputSchema, remediationInstanceId, type RemediationResult } from "../../contracts/remediation";
 import { runInputOf } from "../../contracts/campaign";
 import { REMEDIATE_SUBSCRIPTION } from "../../contracts/names";
@@ -45,6 +45,7 @@ const RunFlags = z
     resourceGroup: ResourceGroupsFlag.optional(),
     maxConcurrency: z.coerce.number().int().min(1).max(1000).optional(),
     runningVmCycle: RunningVmCycleSchema.optional(),
+    availabilitySetRule: AvailabilitySetRuleSchema.optional(),
     state: z.string().min(1).optional(),
     report: z.string().min(1).optional(),
     yes: z.boolean().default(false),
@@ -100,6 +101,7 @@ export async function runCommand(argv: string[], interrupted: Promise<void>): Pr
     "resource-group": { type: "string", multiple: true },
     "max-concurrency": { type: "string" },
     "running-vm-cycle": { type: "string" },
+    "availability-set-rule": { type: "string" },
     state: { type: "string" },
     report: { type: "string" },
     yes: { type: "boolean" },
@@ -186,6 +188,7 @@ async function planAndStart(
   const options = RemediationOptionsSchema.parse({
     ...(f.maxConcurrency === undefined ? {} : { maxConcurrency: f.maxConcurrency }),
     ...(f.runningVmCycle === undefined ? {} : { runningVmCycle: f.runningVmCycle }),
+    ...(f.availabilitySetRule === undefined ? {} : { availabilitySetRule: f.availabilitySetRule }),
     ...(f.resourceGroup === undefined ? {} : { resourceGroups: f.resourceGroup }),
   });
   const [subscription, billing] = await Promise.all([arm.getSubscription(f.subscription), arm.getBillingProperty(f.subscription)]).catch(signIn);
