@@ -4,6 +4,7 @@ import { defineActivity } from "../define";
 import { OperationHandleSchema, OperationStatusSchema } from "../azure";
 import { ArmResourceIdSchema } from "../ids";
 import { PowerStateSchema } from "../power";
+import { PowerStepSchema } from "../plan";
 import { ArmFailureSchema, CycleKindSchema, PaceSecondsSchema } from "./common";
 
 export const ReadPowerStateInput = z.object({
@@ -17,6 +18,12 @@ export const ReadPowerStateInput = z.object({
    */
   handle: OperationHandleSchema.optional(),
   readStateWhenDone: z.boolean().default(true),
+  /**
+   * The step watched. With `readStateWhenDone`, a VM's own state is read first: the target state both ends the
+   * step and confirms it in one request, a transitional one says it still runs; only a state showing no sign of
+   * the step sends the read on to the operation, for its error.
+   */
+  step: PowerStepSchema.optional(),
 });
 
 export const InstanceStateSchema = z.object({
