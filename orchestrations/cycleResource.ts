@@ -445,9 +445,10 @@ function* runStep(
 ): Generator<Task, StepResult, unknown> {
   const entry = input.entry;
   const kind: CycleKind = entry.kind === "scaleSet" ? "scaleSet" : "vm";
-  const deadline = addSeconds(context.df.currentUtcDateTime, input.transitionTimeoutMinutes * 60);
+  /** The send's deadline, then (once ARM accepted it, perhaps after a long Retry-After) the transition's own. */
+  let deadline = addSeconds(context.df.currentUtcDateTime, input.transitionTimeoutMinutes * 60);
   const pastDeadline = (): boolean => context.df.currentUtcDateTime.getTime() >= deadline.getTime();
-  const graceDeadline = addSeconds(deadline, input.transitionTimeoutMinutes * 60);
+  let graceDeadline = addSeconds(deadline, input.transitionTimeoutMinutes * 60);
   const timedOut = (state: string): StepResult => ({
     ok: false,
     outcome: "failed",
@@ -467,6 +468,8 @@ function* runStep(
   /** No read goes out before this (epoch ms): the last throttled read's Retry-After, whatever the deadline. */
   let notBefore = 0;
   let seen: { state: string; done: boolean } | undefined;
+  /** Polls of this send so far: only the first reads the VM's own state first (see ReadPowerStateInput). */
+  let polls = 0;
 
   return yield* monitor<StepPoll, StepResult>(context, {
     // 1. Begin the step (idempotent: the activity reads first and sends only what is still needed).
@@ -474,6 +477,10 @@ function* runStep(
       const begun = yield* beginStep(context, input, kind, track, step, lastState, pastDeadline, knownState, expected);
       if ("ok" in begun) return { end: begun };
       begunAt = nowIso(context);
+      // The transition gets its full time from the moment ARM accepted it, however long the send waited.
+      deadline = addSeconds(context.df.currentUtcDateTime, input.transitionTimeoutMinutes * 60);
+      graceDeadline = addSeconds(deadline, input.transitionTimeoutMinutes * 60);
+      polls = 0;
       handle = begun.handle;
       instanceIds = begun.instanceIds;
       if (watch.vouchedByNext && kind === "vm" && begun.handle !== undefined) {
@@ -506,7 +513,7 @@ function* runStep(
         ...(instanceIds !== undefined ? { instanceIds } : {}),
         ...(handle !== undefined ? { handle } : {}),
         readStateWhenDone: watch.confirm,
-        step,
+        ...(polls++ === 0 ? { stateFirstFor: step } : {}),
       };
       // A VM is observed with the fleet (one shared status listing for every VM polled about now, when that is cheaper
       // than reading each); the activity reads the VM itself whenever the listing does not settle the question.

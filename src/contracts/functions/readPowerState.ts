@@ -19,11 +19,12 @@ export const ReadPowerStateInput = z.object({
   handle: OperationHandleSchema.optional(),
   readStateWhenDone: z.boolean().default(true),
   /**
-   * The step watched. With `readStateWhenDone`, a VM's own state is read first: the target state both ends the
-   * step and confirms it in one request, a transitional one says it still runs; only a state showing no sign of
-   * the step sends the read on to the operation, for its error.
+   * The first poll of a cycle's last step: with `readStateWhenDone`, a VM's own state is read first — its target
+   * both ends the step and confirms it in one request, a transitional state says it still runs — and the operation
+   * only when the state shows no sign of the step (for its error). Later polls read the operation: a VM's instance
+   * view allows about 12 reads in 3 minutes (Compute's Low Cost Get per VM), an operation's status its own budget.
    */
-  step: PowerStepSchema.optional(),
+  stateFirstFor: PowerStepSchema.optional(),
 });
 
 export const InstanceStateSchema = z.object({
