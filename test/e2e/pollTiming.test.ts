@@ -24,8 +24,9 @@ describe("polls timed by what is known", () => {
     const { product, result } = await run({ scenario: scenario({ vms: fleet(1), behaviour: NOMINAL }) });
     expect(outcome(result, "app-001")).toMatchObject({ outcome: "cycled", stateAfter: "running", actions: ["powerOff", "deallocate", "start"] });
     expect(onVm(product, "app-001").map((r) => r.operation)).toEqual(["getVmInstanceView", "vmPowerOff", "vmDeallocate", "vmStart", "getVmInstanceView"]);
-    // One operation-status read per VM (its deallocate's), the canary's and app-001's: the power offs and starts are not.
-    expect(product.sim.requestLog().filter((e) => e.operation === "getOperationStatus" && /microsoft.compute/i.test(e.path))).toHaveLength(2);
+    // At most one operation-status read per VM (its deallocate's; a poll the shared listing answered needs none): the
+    // power offs and starts are never read that way.
+    expect(product.sim.requestLog().filter((e) => e.operation === "getOperationStatus" && /microsoft.compute/i.test(e.path)).length).toBeLessThanOrEqual(2);
     expect(product.sim.requestLog().filter((e) => e.status === 409)).toEqual([]);
   });
 
