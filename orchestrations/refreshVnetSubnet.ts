@@ -8,7 +8,7 @@
  */
 import type { OrchestrationContext, Task } from "durable-functions";
 import type { z } from "zod";
-import { callActivity, registerOrchestration } from "../src/contracts/durable";
+import { callActivity, registerOrchestration } from "./toolkit/calls";
 import { refreshVnetSubnetOrchestration, type RefreshVnetSubnetInput } from "../src/contracts/functions/refreshVnetSubnet";
 import { addTemporarySubnetActivity } from "../src/contracts/functions/addTemporarySubnet";
 import { readSubnetStateActivity } from "../src/contracts/functions/readSubnetState";

@@ -28,7 +28,7 @@
  * subscriptionWaves.ts; the canary step, subscriptionCanary.ts; the waits they share, toolkit/.
  */
 import type { OrchestrationContext, Task } from "durable-functions";
-import { activityTask, callActivity, registerOrchestration } from "../src/contracts/durable";
+import { activityTask, callActivity, registerOrchestration } from "./toolkit/calls";
 import { signalRunEndedActivity } from "../src/contracts/functions/runStart";
 import { remediateSubscriptionOrchestration } from "../src/contracts/functions/remediateSubscription";
 import { classifySubscriptionActivity } from "../src/contracts/functions/classifySubscription";

@@ -7,7 +7,7 @@
  */
 import type { OrchestrationContext, Task } from "durable-functions";
 import type { z } from "zod";
-import { callActivity } from "../src/contracts/durable";
+import { callActivity } from "./toolkit/calls";
 import { readSubnetStateActivity } from "../src/contracts/functions/readSubnetState";
 import { removeTemporarySubnetActivity } from "../src/contracts/functions/removeTemporarySubnet";
 import { addSeconds } from "../src/contracts/functions/clock";
