@@ -1,5 +1,5 @@
 /**
- * Polls timed by what is known of a power step (orchestrations/cycleResource.ts through the durable monitor): the
+ * Polls timed by what is known of a power step (orchestrations/cycleSend.ts and cycleStep.ts through the durable monitor): the
  * first read near the end of the step's usual duration, no poll of a power off that a deallocate follows, and the
  * last step read on the VM itself. Checked against the simulator's request log, with Azure's nominal step times.
  */

@@ -2,7 +2,7 @@
 import { describe, expect, it } from "vitest";
 import { RemediationOptionsSchema } from "../../../src/contracts/options";
 import { LONGEST_DOCUMENTED_RETRY_AFTER_SECONDS } from "../../../src/contracts/azure";
-import { RESTORE_THROTTLED_FLOOR_SECONDS } from "../../../orchestrations/cycleResource";
+import { RESTORE_THROTTLED_FLOOR_SECONDS } from "../../../orchestrations/cycleRestore";
 import { MAX_RETRY_AFTER_SECONDS } from "../../../orchestrations/shared";
 import { PaceSecondsSchema } from "../../../src/contracts/functions/common";
 

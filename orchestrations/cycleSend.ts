@@ -1,0 +1,206 @@
+/**
+ * Sending one power step of a resource's cycle (orchestrations/cycleResource.ts): the send itself, waited out through
+ * throttling and conflicts until the step's deadline, and what a refusal or a change by someone else means. The
+ * result is either how the step ended (nothing left to watch) or what to watch (orchestrations/cycleStep.ts).
+ */
+import type { OrchestrationContext, Task } from "durable-functions";
+import { callActivity } from "./toolkit/calls";
+import type { CycleResourceInput } from "../src/contracts/functions/cycleResource";
+import { beginPowerOperationActivity } from "../src/contracts/functions/beginPowerOperation";
+import { readPowerStateActivity } from "../src/contracts/functions/readPowerState";
+import type { ArmFailure, CycleKind } from "../src/contracts/functions/common";
+import type { OperationHandle } from "../src/contracts/azure";
+import type { PlanEntry, PowerStep } from "../src/contracts/plan";
+import { governanceReason, type ReasonCode } from "../src/contracts/outcome";
+import type { PowerState } from "../src/contracts/power";
+import { busyWaitSeconds, nowIso, sleep, transientRetry } from "./shared";
+
+/**
+ * Seconds until the first read of a step, and between later reads. The first read comes when nearly every step of
+ * its kind is done — its usual duration (power off ~30 s, deallocate and start ~60 s) and the fifth more by which
+ * one often runs long — so that one read per step is the rule rather than two or three; the rare step still
+ * running then is read every tenth of its usual duration (at least 5 s).
+ */
+const FIRST_POLL: Readonly<Record<PowerStep, number>> = { powerOff: 36, deallocate: 72, start: 72 };
+export const NEXT_POLL: Readonly<Record<PowerStep, number>> = { powerOff: 5, deallocate: 6, start: 6 };
+
+/** How a step ended: reached its target, or failed or was skipped, with the reason. */
+export type StepResult =
+  | { ok: true; performed: boolean; state: string }
+  | {
+      ok: false;
+      outcome: "failed" | "skipped";
+      reasonCode: ReasonCode;
+      message: string;
+      errorCode?: string;
+      state: string;
+      performed?: boolean;
+      /** Someone else changed the resource since the plan (or deleted it): from the plan's state to this one. */
+      changedFrom?: string;
+      /** ARM's Retry-After on a throttled step: never sent again sooner. */
+      retryAfterSeconds?: number;
+    };
+export type StepFailure = Extract<StepResult, { ok: false }>;
+
+/** ARM refused a start for want of capacity: the size is not available now in the zone or region. */
+export function isAllocationCode(code: string | undefined): boolean {
+  return code !== undefined && /allocation|overconstrained|skunotavailable|capacity/i.test(code);
+}
+
+/** One group of instances (or the VM itself) and the steps it goes through. */
+export interface Track {
+  instanceIds?: string[];
+  steps: PowerStep[];
+  /** The machines were running before the run: once taken down, they must be brought back up. */
+  restore: boolean;
+}
+
+/** A power state no transition is under way in. */
+export function isStable(state: string | undefined): state is "running" | "stopped" | "deallocated" {
+  return state === "running" || state === "stopped" || state === "deallocated";
+}
+
+/** The reason code of a failed step: capacity for a start, a lock or a policy, else the fallback. */
+export function failureReason(step: PowerStep, f: ArmFailure | { code: string }, fallback: ReasonCode): ReasonCode {
+  if (step === "start" && isAllocationCode(f.code)) return "allocationFailed";
+  return governanceReason(f.code) ?? fallback;
+}
+
+/** What a step sent is watched through: its operation (unless done at once), its instances, the first wait. */
+interface Monitor {
+  handle?: OperationHandle;
+  instanceIds?: string[];
+  firstWait: number;
+}
+
+/** What a step's send is told. */
+interface SendOptions {
+  input: CycleResourceInput;
+  kind: CycleKind;
+  track: Track;
+  step: PowerStep;
+  /** The state the step starts from, as last seen. */
+  lastState: string;
+  /** The step's deadline has passed: throttling and conflicts are no longer waited out. */
+  pastDeadline: () => boolean;
+  /** The state the last poll just saw, so the send need not read first. */
+  knownState: PowerState | undefined;
+  /** The state the plan expects (the resource's first write): anything else was changed by someone else. */
+  expected: PowerState | undefined;
+}
+
+/** Sends the step (retrying throttling and conflicts); a StepResult when nothing is left to monitor. */
+export function* beginStep(context: OrchestrationContext, options: SendOptions): Generator<Task, StepResult | Monitor, unknown> {
+  const { input, kind, track, step, lastState, pastDeadline, knownState, expected } = options;
+  const entry = input.entry;
+  let trusted = knownState;
+  for (let attempt = 1; ; attempt++) {
+    // The resource's first write always reads, against the plan's state (someone else may have acted since the plan);
+    // later steps may send on the state the last poll just saw, until a conflict says it was wrong (throttling does not).
+    const known =
+      expected !== undefined
+        ? { expectedState: expected, requestedAt: nowIso(context) }
+        : kind === "vm" && trusted !== undefined
+          ? { knownState: trusted, requestedAt: nowIso(context) }
+          : {};
+    const begun = yield* callActivity(
+      context,
+      beginPowerOperationActivity,
+      { resourceId: entry.resourceId, kind, step, ...(track.instanceIds !== undefined ? { instanceIds: track.instanceIds } : {}), ...known },
+      transientRetry(),
+    );
+    switch (begun.status) {
+      case "changed": {
+        const from = expected ?? lastState;
+        const which = begun.instanceIds !== undefined ? `instance(s) ${begun.instanceIds.join(", ")} of ${entry.name}` : entry.name;
+        return {
+          ok: false,
+          outcome: "skipped",
+          reasonCode: "changedByOther",
+          message: `${which} was ${from} when planned and is ${begun.state} now: someone else changed it since the plan; nothing was sent`,
+          state: begun.state,
+          changedFrom: from,
+        };
+      }
+      case "alreadyDone":
+        return { ok: true, performed: false, state: begun.state };
+      case "inTransition":
+        // Already under way (a re-run after a lost completion): watch the state, there is no operation to poll.
+        return { ...(track.instanceIds !== undefined ? { instanceIds: track.instanceIds } : {}), firstWait: Math.max(NEXT_POLL[step], begun.paceSeconds ?? 0) };
+      case "started": {
+        const ids = begun.instanceIds ?? track.instanceIds;
+        return {
+          ...(begun.handle.completed ? {} : { handle: begun.handle }),
+          ...(ids !== undefined ? { instanceIds: ids } : {}),
+          // ARM's Retry-After and the pace its rate-limit headers ask for (pacing.ts) only ever lengthen the wait.
+          firstWait: begun.handle.completed ? (begun.paceSeconds ?? 0) : Math.max(FIRST_POLL[step], begun.handle.retryAfterSeconds ?? 0, begun.paceSeconds ?? 0),
+        };
+      }
+      case "notFound":
+        return { ok: false, outcome: "skipped", reasonCode: "disappeared", message: `${entry.name} disappeared during the run`, errorCode: begun.code, state: "absent", changedFrom: expected ?? lastState };
+      case "failed":
+        if (step === "powerOff" && begun.code.toLowerCase() === "operationnotallowed") {
+          // Azure refuses powerOff of a VM deallocated or being deallocated (azure-facts §5d): someone deallocated it
+          // between our read and our request. Read again, and leave it as they chose.
+          const raced = yield* readAfterRefusal(context, entry, kind, track.instanceIds);
+          if (raced === "gone") return { ok: false, outcome: "skipped", reasonCode: "disappeared", message: `${entry.name} disappeared during the run`, state: "absent", changedFrom: expected ?? lastState };
+          if (raced !== undefined && (raced.includes("deallocat") || (expected !== undefined && raced !== expected))) {
+            const from = expected ?? lastState;
+            return {
+              ok: false,
+              outcome: "skipped",
+              reasonCode: "changedByOther",
+              message: `${entry.name} was ${from} when planned and is ${raced} now: someone else changed it since the plan (Azure refused powerOff: ${begun.message}); nothing was sent`,
+              errorCode: begun.code,
+              state: raced,
+              changedFrom: from,
+            };
+          }
+        }
+        return {
+          ok: false,
+          outcome: "failed",
+          reasonCode: failureReason(step, begun, "operationFailed"),
+          message: `${step} was refused: ${begun.message}`,
+          errorCode: begun.code,
+          state: lastState,
+        };
+      default:
+        // throttled or conflict: wait as ARM asked, spread out, and try again until the step's deadline.
+        if (begun.status === "conflict") trusted = undefined;
+        if (pastDeadline()) {
+          return {
+            ok: false,
+            outcome: "failed",
+            reasonCode: begun.status === "throttled" ? "throttled" : "conflict",
+            message: `${step} was still ${begun.status} after ${attempt} attempts, past its ${input.transitionTimeoutMinutes} min deadline: ${begun.message}`,
+            errorCode: begun.code,
+            state: lastState,
+            ...(begun.retryAfterSeconds !== undefined ? { retryAfterSeconds: begun.retryAfterSeconds } : {}),
+          };
+        }
+        yield* sleep(context, busyWaitSeconds(attempt, begun.retryAfterSeconds, `${context.df.instanceId}:${step}:begin`));
+    }
+  }
+}
+
+/** The state read after a refusal: a VM's power state, the named instances' states, "gone", or undefined when unreadable. */
+function* readAfterRefusal(
+  context: OrchestrationContext,
+  entry: PlanEntry,
+  kind: CycleKind,
+  instanceIds: string[] | undefined,
+): Generator<Task, string | undefined, unknown> {
+  const read = yield* callActivity(
+    context,
+    readPowerStateActivity,
+    { resourceId: entry.resourceId, kind, ...(instanceIds !== undefined ? { instanceIds } : {}), readStateWhenDone: true },
+    transientRetry(),
+  );
+  if (read.status === "notFound") return "gone";
+  if (read.status !== "ok" || read.resource === undefined) return undefined;
+  if (!read.resource.exists) return "gone";
+  if (kind === "vm") return read.resource.powerState;
+  const states = [...new Set((read.resource.instances ?? []).map((i) => i.powerState))];
+  return states.join("/");
+}

@@ -1,0 +1,244 @@
+/**
+ * One power step of a resource's cycle, sent (orchestrations/cycleSend.ts) and then watched with the durable monitor
+ * (orchestrations/toolkit/monitor.ts) until the step's target state, its failure or its deadline; and the same step
+ * sent again while its operation fails with a code ARM marks as retryable.
+ */
+import type { OrchestrationContext, Task } from "durable-functions";
+import { callActivity } from "./toolkit/calls";
+import type { CycleResourceInput } from "../src/contracts/functions/cycleResource";
+import { readPowerStateActivity, type ReadPowerStateResult } from "../src/contracts/functions/readPowerState";
+import { observePowerStateActivity, type ObservePowerStateResult } from "../src/contracts/functions/observePowerState";
+import { STEP_TARGET, stepSatisfied, type CycleKind } from "../src/contracts/functions/common";
+import { addSeconds } from "../src/contracts/functions/clock";
+import type { OperationHandle } from "../src/contracts/azure";
+import type { PowerStep } from "../src/contracts/plan";
+import { TRANSITIONAL_POWER_STATES, type PowerState } from "../src/contracts/power";
+import { busyWaitSeconds, nowIso, sleep, transientRetry } from "./shared";
+import { monitor } from "./toolkit/monitor";
+import { beginStep, failureReason, NEXT_POLL, type StepResult, type Track } from "./cycleSend";
+
+/** Poll interval while a resource that passed its deadline settles. */
+const SETTLE_POLL_SECONDS = 60;
+
+/** Codes of a failed power operation that ARM documents as safe to send again unchanged. */
+const RETRYABLE_OPERATION_CODES: readonly string[] = ["RetryableError", "OperationPreempted"];
+/** Sends of one step when its operation keeps failing with a retryable code. */
+const MAX_STEP_ATTEMPTS = 3;
+
+/** The state a read shows, and whether the step is done there. */
+function evaluate(step: PowerStep, kind: CycleKind, read: Extract<ReadPowerStateResult, { status: "ok" }>): { state: string; done: boolean } | undefined {
+  const r = read.resource;
+  if (r === undefined) return undefined;
+  if (kind === "vm") return { state: r.powerState, done: stepSatisfied(step, r.powerState) };
+  const instances = r.instances ?? [];
+  const states = [...new Set(instances.map((i) => i.powerState))];
+  return {
+    state: states.length === 1 ? (states[0] ?? "unknown") : states.join("/") || "no instances",
+    done: instances.every((i) => stepSatisfied(step, i.powerState)),
+  };
+}
+
+/** What one poll of a step brought back: the read, and how long the shared listing it came from stays current. */
+interface StepPoll {
+  read: ReadPowerStateResult;
+  /** Seconds until the shared listing is renewed: polling before then would see the same states. */
+  fresh: number;
+}
+
+/** How a step is watched once sent. */
+interface StepWatch {
+  /** The poll that saw the step's target also confirms the resource's state (the last step of a cycle). */
+  confirm: boolean;
+  /**
+   * The next step is a VM's deallocate, which ARM takes from any power state ("shuts down the virtual machine and
+   * releases the compute resources", VirtualMachines_Deallocate): no poll of this power off, the deallocate is sent
+   * once it has had its usual time and its own poll vouches for both (a send that meets the power off still running
+   * is answered with a conflict and sent again after a read).
+   */
+  vouchedByNext: boolean;
+}
+
+/** What one step is told: the resource, the instances and the step, how to watch it, and what is known of its state. */
+interface StepOptions {
+  input: CycleResourceInput;
+  track: Track;
+  step: PowerStep;
+  watch: StepWatch;
+  /** The state the step starts from, as last seen. */
+  lastState: string;
+  /** The state the last poll just saw, so the send need not read first. */
+  knownState?: PowerState | undefined;
+  /** The state the plan expects (the resource's first write): anything else was changed by someone else. */
+  expected?: PowerState | undefined;
+}
+
+/** Sends one step and watches it to its target state, its failure or its deadline. */
+export function* runStep(context: OrchestrationContext, options: StepOptions): Generator<Task, StepResult, unknown> {
+  const { input, track, step, watch, lastState, knownState, expected } = options;
+  const entry = input.entry;
+  const kind: CycleKind = entry.kind === "scaleSet" ? "scaleSet" : "vm";
+  /** The send's deadline, then (once ARM accepted it, perhaps after a long Retry-After) the transition's own. */
+  let deadline = addSeconds(context.df.currentUtcDateTime, input.transitionTimeoutMinutes * 60);
+  const pastDeadline = (): boolean => context.df.currentUtcDateTime.getTime() >= deadline.getTime();
+  let graceDeadline = addSeconds(deadline, input.transitionTimeoutMinutes * 60);
+  const timedOut = (state: string): StepResult => ({
+    ok: false,
+    outcome: "failed",
+    reasonCode: "transitionTimedOut",
+    message: `${step} did not reach ${STEP_TARGET[step]} within ${input.transitionTimeoutMinutes} min; last state ${state}`,
+    state,
+  });
+
+  /** What a poll sees must have been read after this: the step was sent (or found under way) by then. */
+  let begunAt = nowIso(context);
+  let handle: OperationHandle | undefined;
+  let instanceIds: string[] | undefined;
+  let state = lastState;
+  let busy = 0;
+  /** ARM said the step's operation was still running at the last read (the power state is then not read). */
+  let opInProgress = true;
+  /** No read goes out before this (epoch ms): the last throttled read's Retry-After, whatever the deadline. */
+  let notBefore = 0;
+  let seen: { state: string; done: boolean } | undefined;
+  /** Polls of this send so far: only the first reads the VM's own state first (see ReadPowerStateInput). */
+  let polls = 0;
+
+  return yield* monitor<StepPoll, StepResult>(context, {
+    // 1. Begin the step (idempotent: the activity reads first and sends only what is still needed).
+    *begin() {
+      const begun = yield* beginStep(context, { input, kind, track, step, lastState, pastDeadline, knownState, expected });
+      if ("ok" in begun) return { end: begun };
+      begunAt = nowIso(context);
+      // The transition gets its full time from the moment ARM accepted it, however long the send waited.
+      deadline = addSeconds(context.df.currentUtcDateTime, input.transitionTimeoutMinutes * 60);
+      graceDeadline = addSeconds(deadline, input.transitionTimeoutMinutes * 60);
+      polls = 0;
+      handle = begun.handle;
+      instanceIds = begun.instanceIds;
+      if (watch.vouchedByNext && kind === "vm" && begun.handle !== undefined) {
+        yield* sleep(context, begun.firstWait);
+        return { end: { ok: true, performed: true, state: STEP_TARGET[step] } };
+      }
+      return { wait: begun.firstWait };
+    },
+    // 2. Before each wait: the deadline, and one timer for both the poll's pace and a Retry-After still owed.
+    beforeWait(wait) {
+      const now = context.df.currentUtcDateTime.getTime();
+      const owed = Math.max(0, (notBefore - now) / 1000);
+      if (wait <= 0) return { wait: owed };
+      let remaining = (deadline.getTime() - now) / 1000;
+      if (remaining <= 0) {
+        // Past the deadline but still in transition: keep this resource's slot (and its availability set's) held
+        // while it settles, for up to one more deadline, so nothing else of its group goes down meanwhile.
+        const grace = (graceDeadline.getTime() - now) / 1000;
+        const settling = opInProgress || (TRANSITIONAL_POWER_STATES as readonly string[]).includes(state);
+        if (!settling || grace <= 0) return { end: { ...timedOut(state), performed: true } };
+        remaining = grace;
+        wait = Math.max(wait, SETTLE_POLL_SECONDS);
+      }
+      return { wait: Math.max(Math.min(wait, remaining), owed) };
+    },
+    *readStatus() {
+      const readInput = {
+        resourceId: entry.resourceId,
+        kind,
+        ...(instanceIds !== undefined ? { instanceIds } : {}),
+        ...(handle !== undefined ? { handle } : {}),
+        readStateWhenDone: watch.confirm,
+        ...(polls++ === 0 ? { stateFirstFor: step } : {}),
+      };
+      // A VM is observed with the fleet (one shared status listing for every VM polled about now, when that is cheaper
+      // than reading each); the activity reads the VM itself whenever the listing does not settle the question.
+      let poll: StepPoll;
+      if (kind === "vm") {
+        const observed: ObservePowerStateResult = yield* callActivity(
+          context,
+          observePowerStateActivity,
+          { ...readInput, asOf: nowIso(context), notBefore: begunAt },
+          transientRetry(),
+        );
+        poll = { read: observed, fresh: observed.status === "ok" ? (observed.freshForSeconds ?? 0) : 0 };
+      } else {
+        poll = { read: yield* callActivity(context, readPowerStateActivity, readInput, transientRetry()), fresh: 0 };
+      }
+      const read = poll.read;
+      if (read.status === "ok") {
+        seen = evaluate(step, kind, read);
+        if (seen !== undefined) state = seen.state;
+        opInProgress = read.operation?.status === "InProgress";
+        if (read.operation?.status === "Succeeded") handle = undefined;
+      } else if (read.status === "throttled" || read.status === "conflict") {
+        busy++;
+        if (read.retryAfterSeconds !== undefined) notBefore = context.df.currentUtcDateTime.getTime() + read.retryAfterSeconds * 1000;
+      }
+      return poll;
+    },
+    readError({ read }) {
+      if (read.status !== "ok") {
+        if (read.status === "notFound") {
+          return { end: { ok: false, outcome: "skipped", reasonCode: "disappeared", message: `${entry.name} disappeared during the run`, errorCode: read.code, state: "absent" } };
+        }
+        if (read.status === "failed") {
+          return { end: { ok: false, performed: true, outcome: "failed", reasonCode: "operationFailed", message: `reading ${entry.name} failed: ${read.message}`, errorCode: read.code, state } };
+        }
+        if (!pastDeadline()) return undefined;
+        return {
+          end: {
+            ok: false,
+            performed: true,
+            outcome: "failed",
+            reasonCode: read.status === "throttled" ? "throttled" : "conflict",
+            message: `reading ${entry.name} was still ${read.status} after ${busy} attempts, past the ${input.transitionTimeoutMinutes} min deadline of ${step}: ${read.message}`,
+            errorCode: read.code,
+            state,
+            ...(read.retryAfterSeconds !== undefined ? { retryAfterSeconds: read.retryAfterSeconds } : {}),
+          },
+        };
+      }
+      if (read.resource !== undefined && !read.resource.exists) {
+        return { end: { ok: false, outcome: "skipped", reasonCode: "disappeared", message: `${entry.name} disappeared during the run`, state: "absent" } };
+      }
+      const op = read.operation;
+      if (op !== undefined && (op.status === "Failed" || op.status === "Canceled")) {
+        const code = op.error?.code ?? op.status;
+        return {
+          end: {
+            ok: false,
+            performed: true,
+            outcome: "failed",
+            reasonCode: failureReason(step, { code }, "operationFailed"),
+            message: `${step} failed: ${op.error?.message ?? `the operation ended ${op.status}`}; last state ${state}`,
+            errorCode: code,
+            state,
+          },
+        };
+      }
+      return undefined;
+    },
+    isDone({ read }) {
+      if (read.status !== "ok") return undefined;
+      // Without a read of the resource, ARM's word that the operation succeeded is the state.
+      if (read.operation?.status === "Succeeded" && seen === undefined) return { ok: true, performed: true, state: STEP_TARGET[step] };
+      return seen?.done === true ? { ok: true, performed: true, state: seen.state } : undefined;
+    },
+    // The next poll: ARM's Retry-After and the pace its rate-limit headers ask for only ever lengthen it.
+    nextWait({ read, fresh }) {
+      if (read.status !== "ok") return busyWaitSeconds(busy, read.retryAfterSeconds, `${context.df.instanceId}:${step}:read`);
+      const op = read.operation;
+      return Math.max(NEXT_POLL[step], op?.status === "InProgress" ? (op.retryAfterSeconds ?? 0) : 0, read.paceSeconds ?? 0, fresh);
+    },
+  });
+}
+/** Sends one step, and sends it again while its operation fails with a code ARM marks as retryable. */
+export function* attemptStep(
+  context: OrchestrationContext,
+  options: StepOptions & { actions: string[] },
+): Generator<Task, StepResult, unknown> {
+  const { actions, knownState, expected, step, ...rest } = options;
+  for (let attempt = 1; ; attempt++) {
+    const r = yield* runStep(context, { ...rest, step, knownState: attempt === 1 ? knownState : undefined, expected: attempt === 1 ? expected : undefined });
+    const retryable = !r.ok && r.outcome === "failed" && r.errorCode !== undefined && RETRYABLE_OPERATION_CODES.includes(r.errorCode);
+    if (!retryable || attempt >= MAX_STEP_ATTEMPTS) return r;
+    if (r.performed === true) actions.push(step);
+  }
+}
