@@ -1,33 +1,34 @@
 /**
- * Cycles one VM or uniform scale set through its plan's power steps (power off → deallocate → start for a
- * running VM) with the monitor pattern: begin the step, then durable timers between reads until the step's
- * target state, so no activity ever waits for Azure. Every failure ends as data in the outcome, never thrown.
+ * Cycles one VM or uniform scale set through its plan's power steps (power off → deallocate → start for a running VM)
+ * with the monitor pattern: begin the step, then durable timers between reads until the step's target state, so no
+ * activity ever waits for Azure. Every failure ends as data in the outcome, never thrown.
  *
  * Sending and polling (orchestrations/cycleSend.ts, orchestrations/cycleStep.ts; the loop is orchestrations/toolkit/
  * monitor.ts), timed by what is known of the step: the first read comes near the end of the step's usual duration
- * (later if ARM's Retry-After says so), then every tenth of it. A VM's poll is answered from the subscription's shared status listing when many VMs are in flight (one listing serves every poll of the
- * next few seconds; the next poll waits until it is renewed), else by the VM's own reads: the operation's status
- * while it runs; on the last step the VM's own state, which ends and confirms the cycle in one read. Anything the
- * listing cannot vouch for (missing, failed, no sign of the step) is read on the VM itself, so every failure below
- * is met as before. A VM's power off is not polled when a deallocate follows: ARM deallocates from any power state,
- * and the deallocate's own poll vouches for both. A resource's first write always reads first and compares with
- * the plan: what someone else stopped, deallocated, started, deleted or evicted since is left as they chose, with
- * its own reason (changedByOther, disappeared, evicted) and who and when from the Activity Log. A later step's send
- * skips its state read when the poll before it just saw the state. A happy cycle read on its own then costs the
- * read before the first write, one request per step sent, and one read per step polled: six for power off →
- * deallocate → start, five for deallocate → start.
+ * (later if ARM's Retry-After says so), then every tenth of it. A VM's poll is answered from the subscription's shared
+ * status listing when many VMs are in flight (one listing serves every poll of the next few seconds; the next poll
+ * waits until it is renewed), else by the VM's own reads: the operation's status while it runs; on the last step the
+ * VM's own state, which ends and confirms the cycle in one read. Anything the listing cannot vouch for (missing,
+ * failed, no sign of the step) is read on the VM itself, so every failure below is met as before. A VM's power off is
+ * not polled when a deallocate follows: ARM deallocates from any power state, and the deallocate's own poll vouches for
+ * both. A resource's first write always reads first and compares with the plan: what someone else stopped, deallocated,
+ * started, deleted or evicted since is left as they chose, with its own reason (changedByOther, disappeared, evicted)
+ * and who and when from the Activity Log. A later step's send skips its state read when the poll before it just saw the
+ * state. A happy cycle read on its own then costs the read before the first write, one request per step sent, and one
+ * read per step polled: six for power off → deallocate → start, five for deallocate → start.
  *
  * Throttling and conflicts are waited out until the step's deadline (transitionTimeoutMinutes), each wait ARM's
- * Retry-After plus a spread fixed by a hash of the instance and the attempt, so that hundreds of resources
- * throttled together come back spread out rather than all at once.
+ * Retry-After plus a spread fixed by a hash of the instance and the attempt, so that hundreds of resources throttled
+ * together come back spread out rather than all at once.
  *
  * No VM left down (a saga with one compensation, orchestrations/cycleRestore.ts): once the run has taken a running
- * machine down, any failure after that — a step that fails, times out, is refused, or an activity that keeps throwing — is followed by
- * "bring it back up": wait for a transition in flight to settle, then start what is not running, retrying
- * AllocationFailed and other refusals with backoff until the restore deadline (restoreTimeoutMinutes). A failed
- * start that the restore gets through completes the cycle; any other failure stays "failed" with `restored`.
- * What cannot be brought back by the deadline is reported `leftDown`, with the reason and the manual action.
- * A step that failed with a code ARM marks as retryable is first sent again as it is.
+ * machine down, any failure after that — a step that fails, times out, is refused, or an activity that keeps throwing —
+ * is followed by "bring it back up": wait for a transition in flight to settle, then start what is not running,
+ * retrying AllocationFailed and other refusals with backoff until the restore deadline (restoreTimeoutMinutes). A
+ * failed start that the restore gets through completes the cycle; any other failure stays "failed" with `restored`.
+ * What cannot be brought back by the deadline is reported `leftDown`, with the reason and the manual action. A step
+ * that failed with a code ARM marks as retryable is first sent again as it is.
+ *
  */
 import type { OrchestrationContext, Task } from "durable-functions";
 import { callActivity, registerOrchestration } from "./toolkit/calls";
