@@ -760,6 +760,7 @@ function requestRecordOf(input: RemediationInput, status: RunRecord["status"]): 
     options: input.options,
     probeHost: input.probeHost,
     ...(input.campaign === undefined ? {} : { campaign: input.campaign }),
+    ...(input.clock === undefined ? {} : { clock: input.clock }),
   };
 }
 
@@ -790,6 +791,7 @@ export function runSummaryOf(record: RunRecord): RunSummary {
     counts: s?.counts,
     message: s?.message,
     campaignId: record.campaign?.campaignId,
+    clock: record.clock,
   });
 }
 
@@ -811,6 +813,7 @@ export function campaignListingOf(c: AuditedCampaign): CampaignListing {
     endedAt: summary?.endedAt,
     message: summary?.message,
     totals: summary?.totals,
+    clock: input.run.clock,
   });
 }
 

@@ -5,6 +5,7 @@
 import type { HttpRequest } from "@azure/functions";
 import * as df from "durable-functions";
 import { z } from "zod";
+import { ClockKindSchema, type ClockKind } from "../contracts/clock";
 import {
   cancelledBeforeRun,
   campaignInstanceId,
@@ -59,6 +60,8 @@ export interface CampaignView {
   totals: CampaignTotals;
   summary: CampaignSummary | null;
   failure: string | null;
+  /** The clock that stamped the campaign's times ("simulated" on a local stack); absent: the wall clock. */
+  clock?: ClockKind;
   /** The queues and lanes in flight (the cancel endpoint signals them). */
   active: string[];
   /** For each pending subscription, the instance that would start it: its lane when listed there, else its queue. */
@@ -121,7 +124,7 @@ export async function liveMembers(read: ReadStatus, queues: readonly string[]): 
   return { members, active, holders };
 }
 
-const CampaignIdOfInput = z.object({ campaignId: z.string() });
+const CampaignIdOfInput = z.object({ campaignId: z.string(), run: z.object({ clock: ClockKindSchema.optional() }).optional() });
 
 function iso(value: Date | string | undefined): string {
   return value === undefined ? "" : value instanceof Date ? value.toISOString() : value;
@@ -161,6 +164,7 @@ export async function readCampaign(client: df.DurableClient, instanceId: string)
       totals: output.success ? output.data.summary.totals : campaignTotals(members),
       summary: output.success ? output.data.summary : null,
       failure: status.runtimeStatus === df.OrchestrationRuntimeStatus.Failed ? z.string().catch("failed").parse(status.output) : null,
+      ...(input.success && input.data.run?.clock !== undefined ? { clock: input.data.run.clock } : {}),
       active,
       holders,
     },

@@ -11,6 +11,7 @@ import { ProgressSchema } from "../contracts/remediation";
 import { activeLanesOf } from "../contracts/functions/runWave";
 import { type Caller, handleErrors, jsonResponse, refuseQuery, requireRole } from "./http";
 import { isLive, requireLiveInstance, statusUrls, tryGetStatus } from "./instances";
+import { triggerClock } from "./clock";
 
 /**
  * Raises `event` as "cancel" to the live run `instanceId`, then to the wave its status lists as active, then to each
@@ -50,7 +51,7 @@ export function cancelEventOf(caller: Caller): CancelEvent {
   return CancelEventSchema.parse({
     cancelledBy: caller.name,
     ...(caller.id === undefined ? {} : { cancelledById: caller.id }),
-    cancelledAt: new Date().toISOString(),
+    cancelledAt: triggerClock().now().toISOString(),
     ...(caller.authenticated ? {} : { unverified: true }),
   });
 }

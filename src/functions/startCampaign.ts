@@ -20,6 +20,7 @@ import { errorResponse, handleErrors, jsonResponse, parseOr400, readJsonBody, re
 import { newRunId, refuseFutureApproval, runTemplateOf } from "./startRemediation";
 import { campaignUrls } from "./campaignView";
 import { findLiveInstance } from "./instances";
+import { triggerClock } from "./clock";
 
 /** Two targets that would remediate the same subscriptions: the same management group, or lists that share one. */
 function overlaps(a: CampaignTarget, b: CampaignTarget): boolean {
@@ -34,7 +35,8 @@ export async function startCampaign(request: HttpRequest, client: df.DurableClie
     refuseQuery(request);
     const body = await readJsonBody(request, MAX_REQUEST_BYTES);
     const start = parseOr400(CampaignStartRequestSchema, body, "request body");
-    const now = new Date();
+    const clock = triggerClock();
+    const now = clock.now();
     refuseFutureApproval(start.attestation.approvedAt, now);
     const target = targetOf(start);
     // A campaign over the same target is refused by the engine itself: the instance id is the target's key, and a
@@ -64,7 +66,7 @@ export async function startCampaign(request: HttpRequest, client: df.DurableClie
       campaignId,
       target,
       maxConcurrentSubscriptions: start.maxConcurrentSubscriptions,
-      run: runTemplateOf(start, caller, now),
+      run: runTemplateOf(start, caller, now, clock.kind),
     });
     try {
       await client.startNew(REMEDIATE_CAMPAIGN, { instanceId, input });

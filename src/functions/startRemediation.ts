@@ -10,6 +10,8 @@ import { runInputOf, RunTemplateSchema, type RunTemplate } from "../contracts/ca
 import { REMEDIATE_SUBSCRIPTION } from "../contracts/names";
 import { type Caller, errorResponse, handleErrors, HttpProblem, jsonResponse, parseOr400, readJsonBody, refuseQuery, requireRole, validationResponse } from "./http";
 import { findLiveInstance, isLive, statusUrls } from "./instances";
+import { triggerClock } from "./clock";
+import type { ClockKind } from "../contracts/clock";
 
 /** Clock skew tolerated on attestation.approvedAt. */
 const FUTURE_SKEW_MS = 5 * 60 * 1000;
@@ -32,7 +34,12 @@ export function refuseFutureApproval(approvedAt: string, now: Date): void {
  * subscription and the run id. The starter is the authenticated principal; attestation.approvedBy is the exemption's
  * approver, a claim about the exemption recorded as given.
  */
-export function runTemplateOf(start: Pick<StartRequest, "attestation" | "mode" | "requireApproval" | "allowSelfApproval" | "options">, caller: Caller, now: Date): RunTemplate {
+export function runTemplateOf(
+  start: Pick<StartRequest, "attestation" | "mode" | "requireApproval" | "allowSelfApproval" | "options">,
+  caller: Caller,
+  now: Date,
+  clock: ClockKind = "wall",
+): RunTemplate {
   return RunTemplateSchema.parse({
     attestation: start.attestation,
     mode: start.mode,
@@ -43,6 +50,7 @@ export function runTemplateOf(start: Pick<StartRequest, "attestation" | "mode" |
     ...(caller.id === undefined ? {} : { requestedById: caller.id }),
     requestedAt: now.toISOString(),
     probeHost: start.options.probeHost ?? getConfig().PORT25_PROBE_HOST,
+    clock,
   });
 }
 
@@ -66,7 +74,8 @@ export async function startRemediation(
     refuseQuery(request);
     const body = await readJsonBody(request, MAX_REQUEST_BYTES);
     const start = parseOr400(StartRequestSchema, body, "request body");
-    const now = new Date();
+    const clock = triggerClock();
+    const now = clock.now();
     refuseFutureApproval(start.attestation.approvedAt, now);
     const instanceId = remediationInstanceId(start.subscriptionId);
     const conflict = (live: df.DurableOrchestrationStatus): HttpResponseInit =>
@@ -76,7 +85,7 @@ export async function startRemediation(
       });
     const live = await findLiveInstance(client, instanceId);
     if (live) return conflict(live);
-    const input = RemediationInputSchema.parse(runInputOf(runTemplateOf(start, caller, now), start.subscriptionId, newRunId(now)));
+    const input = RemediationInputSchema.parse(runInputOf(runTemplateOf(start, caller, now, clock.kind), start.subscriptionId, newRunId(now)));
     try {
       await client.startNew(REMEDIATE_SUBSCRIPTION, { instanceId, input });
     } catch (e) {
