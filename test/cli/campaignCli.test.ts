@@ -455,7 +455,7 @@ describe("port25 audit of campaigns", () => {
     expect(squash(r.stdout)).toContain(`Campaign ${CAMPAIGN} on management group mg-dev: completed — 2 subscriptions`);
     expect(r.stdout).toMatch(/dev-east\s+\S+\s+completed\s+10\s+2\s+0\s+0/);
     expect(squash(r.stdout)).toContain(` prod-mca (${SUB_C}), notExemptible: blockedNotExemptible: MCA production`);
-    expect(r.stdout).toMatch(/\n  # [0-9a-f-]+\n  \S.* audit --app \S+ --key k1 --run r-a --html run-r-a\.html\n/);
+    expect(r.stdout).toMatch(/\n {2}# [0-9a-f-]+\n {2}\S.* audit --app \S+ --key k1 --run r-a --html run-r-a\.html\n/);
     expect(r.stdout).not.toContain("?format=html");
 
     answer(`GET /api/audit/campaigns/${CAMPAIGN}`, { status: 200, text: "<!doctype html><title>campaign</title>" });
