@@ -17,10 +17,17 @@ export function timeCell(iso: string | undefined): string {
   return Number.isNaN(ms) ? iso : new Date(ms).toISOString().replace(/\.\d+Z$/, "Z");
 }
 
-/** A status cell: the status, and "(simulated)" when its times come from a simulation's virtual clock. */
-export function statusCell(status: string, clock: ClockKind | undefined): string {
-  return clock === "simulated" ? `${status} (simulated)` : status;
+/**
+ * A time cell of a listing: the time, marked `*` when a simulation's virtual clock stamped it (SIMULATED_LIST_NOTE
+ * under the table says so). A double-click selects the time without the mark.
+ */
+export function listedTimeCell(iso: string | undefined, clock: ClockKind | undefined): string {
+  const cell = timeCell(iso);
+  return cell !== "" && clock === "simulated" ? `${cell}*` : cell;
 }
+
+/** Under a listing with simulated times. */
+export const SIMULATED_LIST_NOTE = "* simulated: on the simulation's virtual clock (port25 serve or simulate), consistent with each other, not with the calendar.";
 
 /** Said under a table or record whose times include a simulation's. */
 export const SIMULATED_TIMES_NOTE =
@@ -45,11 +52,11 @@ export function renderRunList(rows: readonly RunRow[], maxWidth?: number): strin
   if (rows.length === 0) return "No run recorded in that period.";
   const table = formatTable(
     ["run", "subscription", "started", "status", "by"],
-    rows.map((r) => [r.runId, r.subscriptionId, timeCell(r.startedAt ?? r.requestedAt), statusCell(r.status, r.clock), r.requestedBy ?? ""]),
+    rows.map((r) => [r.runId, r.subscriptionId, listedTimeCell(r.startedAt ?? r.requestedAt, r.clock), r.status, r.requestedBy ?? ""]),
     maxWidth,
     [0, 1, 2],
   );
-  return rows.some((r) => r.clock === "simulated") ? `${table}\n${SIMULATED_TIMES_NOTE}` : table;
+  return rows.some((r) => r.clock === "simulated") ? `${table}\n${SIMULATED_LIST_NOTE}` : table;
 }
 
 function reasonLabel(reason: string): string {

@@ -27,7 +27,7 @@ export function wrapText(text: string, width: number): string[] {
 }
 
 /** Where the columns of `keep` leave too little room, the others may wrap down to this width. */
-const LAST_RESORT_COLUMN = 6;
+const LAST_RESORT_COLUMN = 9;
 
 /**
  * Column widths that fit `maxWidth`: the widest columns give up space first, down to MIN_COLUMN (and, when the

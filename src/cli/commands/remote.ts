@@ -44,7 +44,7 @@ import {
 } from "../../contracts/campaign";
 import { parseWith } from "../../contracts/parse";
 import { ClockKindSchema } from "../../contracts/clock";
-import { renderAuditedRun, renderRunList, SIMULATED_TIMES_NOTE, statusCell, timeCell } from "../auditRender";
+import { listedTimeCell, renderAuditedRun, renderRunList, SIMULATED_LIST_NOTE, SIMULATED_TIMES_NOTE, timeCell } from "../auditRender";
 import { AuditedRunSchema } from "../../contracts/audit";
 import type { CommandResult } from "../command";
 
@@ -494,11 +494,11 @@ async function listCampaigns(f: AuditFlagValues & RemoteOptions): Promise<Comman
       ? "No campaign recorded in that period."
       : formatTable(
           ["campaign", "target", "status", "started", "by"],
-          rows.map((r) => [r.campaignId, describeListedTarget(r), statusCell(r.status, r.clock), timeCell(r.startedAt ?? r.requestedAt), r.requestedBy ?? ""]),
+          rows.map((r) => [r.campaignId, describeListedTarget(r), r.status, listedTimeCell(r.startedAt ?? r.requestedAt, r.clock), r.requestedBy ?? ""]),
           undefined,
           // The campaign id and its time are copied into the next command: never cut.
           [0, 3],
-        ) + (rows.some((r) => r.clock === "simulated") ? `\n${SIMULATED_TIMES_NOTE}` : ""),
+        ) + (rows.some((r) => r.clock === "simulated") ? `\n${SIMULATED_LIST_NOTE}` : ""),
   );
   return { exitCode: 0 };
 }
