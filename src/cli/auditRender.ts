@@ -123,6 +123,6 @@ export function renderAuditedRun(audited: AuditedRun, verification: AuditVerific
   } else {
     out.push(`Ledger: TAMPERED — ${plural(verification.problems.length, "problem")}:`, ...verification.problems.map((p) => `  ${p.problem} in ${p.chain}${p.seq === undefined ? "" : ` #${p.seq}`}: ${p.detail}`));
   }
-  out.push("", `Report: ${reportCommand}`);
+  out.push("", "Report:", `  ${reportCommand}`);
   return out.join("\n");
 }
