@@ -120,7 +120,7 @@ describe("what port25 serve prints, pasted as printed", () => {
     const report = commandsIn(shown.stdout.slice(shown.stdout.indexOf("Report:")));
     expect(report).toHaveLength(1);
     await succeeds(report[0] ?? "");
-    expect(readFileSync(join(ROOT, `run-${runId}.html`), "utf8")).toContain("SIMULATED: times are the simulation's virtual clock");
+    expect(readFileSync(join(ROOT, `run-${runId}.html`), "utf8")).toContain("SIMULATED: times are the simulation&#39;s virtual clock");
   }, 240_000);
 
   it("a campaign's Next: commands each succeed pasted as printed, and its record's report commands too", async () => {
