@@ -23,7 +23,7 @@ import {
 import { latestExemption, loadEstate, rootGroup, startSimulator, type Estate, type EstateInput, type Scenario, type ScenarioInput, type SimulatorHandle } from "../simulator";
 import { startAzurite, type LocalAzurite } from "../audit/localAzurite";
 import { parseConfig, resetConfig } from "../config";
-import { registerActivities } from "../functions/registerActivity";
+import { registerActivities } from "../../activities/binding";
 import { createActivities } from "../../activities";
 import { activityDepsFrom, type ActivityDeps } from "../../activities/deps";
 import { parseWith } from "../contracts/parse";
@@ -400,7 +400,7 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
  * of the handlers, taken when it adopts them. Registering and adopting in one synchronous step means no other
  * stack's registration can come between them, so every host runs the activities of its own stack.
  */
-function adoptWithActivities(host: DurableHost, deps: ActivityDeps): void {
+export function adoptWithActivities(host: DurableHost, deps: ActivityDeps): void {
   registerActivities(createActivities(deps));
   host.adoptRegistrations();
 }

@@ -10,8 +10,33 @@ import { ArmResourceIdSchema } from "./ids";
 export const RunningVmCycleSchema = z.enum(["powerOffDeallocateStart", "deallocateStart"]);
 export type RunningVmCycle = z.output<typeof RunningVmCycleSchema>;
 
+/**
+ * How the members of one availability set may go down: "member" (the default) — at most
+ * maxUnavailablePerAvailabilitySet members at once; "updateDomain" — the members of one update domain together,
+ * the set's next domain only once that one is back, as Azure's own planned maintenance takes a set ("only one update
+ * domain is rebooted at a time": Learn, "Availability sets overview",
+ * https://learn.microsoft.com/azure/virtual-machines/availability-set-overview). The domain is the VM's
+ * `instanceView.platformUpdateDomain`; a member whose domain is unknown is cycled alone.
+ */
+export const AvailabilitySetRuleSchema = z.enum(["member", "updateDomain"]);
+export type AvailabilitySetRule = z.output<typeof AvailabilitySetRuleSchema>;
+
 /** Most resources one run can be limited to (onlyResourceIds). */
 export const MAX_SELECTED_RESOURCES = 5000;
+
+/** Most resource groups one run can be limited to (resourceGroups). */
+export const MAX_SELECTED_RESOURCE_GROUPS = 100;
+
+/**
+ * A resource group name as ARM allows it: 1-90 characters, letters, digits, underscores, hyphens, periods and
+ * parentheses, not ending in a period (learn.microsoft.com/azure/azure-resource-manager/management/resource-name-rules#microsoftresources).
+ */
+export const ResourceGroupNameSchema = z
+  .string()
+  .min(1)
+  .max(90)
+  .regex(/^[-\w.()\p{L}\p{N}]+$/u, "must be a resource group name (letters, digits, _ - . ( ))")
+  .refine((s) => !s.endsWith("."), "must not end in a period");
 
 export const RemediationOptionsSchema = z
   .object({
@@ -19,6 +44,8 @@ export const RemediationOptionsSchema = z
     maxConcurrency: z.number().int().min(1).max(1000).default(20),
     /** Never more VMs of one availability set down at once. */
     maxUnavailablePerAvailabilitySet: z.number().int().min(1).max(100).default(1),
+    /** Members or update domains (see AvailabilitySetRuleSchema); under "updateDomain" the member cap above is not used. */
+    availabilitySetRule: AvailabilitySetRuleSchema.default("member"),
     /** Never more members of one flexible scale set down at once. */
     maxUnavailablePerScaleSet: z.number().int().min(1).max(1000).default(5),
     /** The steps of a running VM's cycle (see RunningVmCycleSchema); the default powers it off first. */
@@ -57,6 +84,12 @@ export const RemediationOptionsSchema = z
      * with reason "notSelected". Used by re-verification to remediate only the stragglers it found.
      */
     onlyResourceIds: z.array(ArmResourceIdSchema).min(1).max(MAX_SELECTED_RESOURCES).optional(),
+    /**
+     * Limit the run to the resources of these resource groups (names compared case-insensitively, as ARM does); every
+     * other resource is skipped with reason "notSelected". Discovery still reads the whole subscription: a VM's VNet,
+     * route table or NAT gateway may sit in another group, and its egress path is judged from them.
+     */
+    resourceGroups: z.array(ResourceGroupNameSchema).min(1).max(MAX_SELECTED_RESOURCE_GROUPS).optional(),
   })
   .strict();
 export type RemediationOptions = z.output<typeof RemediationOptionsSchema>;

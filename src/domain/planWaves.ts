@@ -116,6 +116,8 @@ export function capsFrom(options: RemediationOptions): Caps {
     maxConcurrency: options.maxConcurrency,
     maxUnavailablePerAvailabilitySet: options.maxUnavailablePerAvailabilitySet,
     maxUnavailablePerScaleSet: options.maxUnavailablePerScaleSet,
+    // Absent under the default rule, so the caps of a default run read as they always have.
+    ...(options.availabilitySetRule === "updateDomain" ? { availabilitySetRule: options.availabilitySetRule } : {}),
   };
 }
 
@@ -128,6 +130,7 @@ export function buildPlan(discovery: Discovery, options: RemediationOptions): Pl
     waves: planWaves(entries, options),
     caps: capsFrom(options),
     runningVmCycle: options.runningVmCycle,
+    ...(options.resourceGroups === undefined ? {} : { resourceGroups: options.resourceGroups }),
     counts: {
       vms: count((e) => e.kind === "vm"),
       scaleSets: count((e) => e.kind === "scaleSet"),

@@ -17,7 +17,8 @@ import {
 import { MAX_REQUEST_BYTES } from "../contracts/startRequest";
 import { REMEDIATE_CAMPAIGN } from "../contracts/names";
 import { errorResponse, handleErrors, jsonResponse, parseOr400, readJsonBody, refuseQuery, requireRole } from "./http";
-import { newRunId, refuseFutureApproval, runTemplateOf } from "./startRemediation";
+import { refuseFutureApproval } from "./startRemediation";
+import { newRunId, runTemplateOf } from "./runTemplate";
 import { campaignUrls } from "./campaignView";
 import { findLiveInstance } from "./instances";
 import { triggerClock } from "./clock";
@@ -66,7 +67,7 @@ export async function startCampaign(request: HttpRequest, client: df.DurableClie
       campaignId,
       target,
       maxConcurrentSubscriptions: start.maxConcurrentSubscriptions,
-      run: runTemplateOf(start, caller, now, clock.kind),
+      run: runTemplateOf(start, caller, now, undefined, clock.kind),
     });
     try {
       await client.startNew(REMEDIATE_CAMPAIGN, { instanceId, input });
