@@ -3,6 +3,7 @@
  * no external asset) that ops open after a run. Every value from the run is HTML-escaped: resource
  * names, tags and messages come from the subscription and may contain markup.
  */
+import type { ClockKind } from "../contracts/clock";
 import type { AuditedRun, RunRecord } from "../contracts/audit";
 import type { ReasonCode, ResourceOutcome } from "../contracts/outcome";
 import type { Attestation, CanaryResult } from "../contracts/remediation";
@@ -652,11 +653,16 @@ ${page.sections.join("\n")}
 `;
 }
 
+/** Said in the banner of a simulated run's or campaign's report: its times are the simulation's, not the calendar's. */
+export function simulatedNote(clock: ClockKind | undefined): string {
+  return clock === "simulated" ? " · SIMULATED: times are the simulation's virtual clock" : "";
+}
+
 export function renderRunReport(audited: AuditedRun, options: ReportOptions = {}): string {
   const r = audited.run;
   return reportPage({
     title: `Port 25 remediation · ${r.subscriptionId} · ${r.status}`,
-    brand: "Port 25 remediation report",
+    brand: `Port 25 remediation report${simulatedNote(r.clock)}`,
     kind: "Run",
     id: r.runId,
     status: r.status,

@@ -52,6 +52,7 @@ import {
   type CampaignTarget,
 } from "../contracts/campaign";
 import { REMEDIATE_CAMPAIGN } from "../contracts/names";
+import { useTriggerClock } from "../functions/clock";
 
 /** Who approves or cancels a run of the local stack (the person at the keyboard). */
 const LOCAL_OPERATOR = "local operator";
@@ -239,6 +240,9 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
     throw e;
   }
   const published = opts.triggers ? publishSettings(() => settings) : undefined;
+  // The triggers stamp requests, approvals and refusals with the stack's virtual clock, as the orchestrations stamp
+  // the runs: one time line, marked simulated.
+  const restoreClock = opts.triggers ? useTriggerClock({ now: () => new Date(clock.now()), kind: "simulated" }) : undefined;
 
   const modules = appModules(opts.triggers ? ["orchestrations", "src/functions"] : undefined);
   let host = createDurableHost({ versioning: appVersioning(), ...opts.host, clock });
@@ -247,6 +251,7 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
     await sim.close();
     await azurite?.stop();
     published?.restore();
+    restoreClock?.();
   };
   const adoptActivities = (target: DurableHost): void => adoptWithActivities(target, deps);
   try {
@@ -299,6 +304,7 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
           requestedAt: new Date(clock.now()).toISOString(),
           probeHost: o.probeHost ?? "smtp.contoso.example",
           runId: o.runId ?? simulatedRunId(clock.now()),
+          clock: "simulated",
         },
         "start input",
       );
@@ -324,6 +330,7 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
             requestedBy: o.requestedBy ?? "port25 simulate",
             requestedAt: new Date(now).toISOString(),
             probeHost: o.probeHost ?? "smtp.contoso.example",
+            clock: "simulated",
           },
         },
         "campaign input",
