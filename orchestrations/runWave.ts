@@ -86,6 +86,9 @@ export function* runWave(context: OrchestrationContext, input: RunWaveInput): Ge
       } catch (e) {
         for (const entry of lane.entries) record(unexpectedOutcome(entry, e, { wave: input.wave }));
       }
+      // A lane counted here leaves the list, so the status readers, which add the listed lanes' own counts, never
+      // count its resources twice.
+      active = ids.slice(i + 1);
       cancelled ||= cancel.isCompleted;
       status();
     }

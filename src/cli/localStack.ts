@@ -262,8 +262,11 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
     if (s?.customStatus === undefined || s.customStatus === null) return undefined;
     const p = ProgressSchema.safeParse(s.customStatus);
     if (!p.success) return undefined;
-    // The running wave counts its finished lanes in its own status until it ends.
-    return withWaveCounts(p.data, (p.data.activeBatches ?? []).map((id) => host.getStatus(id)?.customStatus));
+    // The running wave counts its finished lanes in its own status until it ends, and each lane in flight its
+    // finished resources, so progress moves as each resource finishes.
+    const waves = (p.data.activeBatches ?? []).map((id) => host.getStatus(id)?.customStatus);
+    const lanes = waves.flatMap((w) => activeLanesOf(w)).map((id) => host.getStatus(id)?.customStatus);
+    return withWaveCounts(p.data, waves, lanes);
   };
 
   return {

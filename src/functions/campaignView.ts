@@ -18,7 +18,7 @@ import {
   type CampaignTotals,
 } from "../contracts/campaign";
 import { CampaignQueueInput, CampaignQueueOutput, laneInstanceId, LaneStatusSchema, QueueStatusSchema } from "../contracts/functions/campaign";
-import { withWaveCounts } from "../contracts/functions/runWave";
+import { activeLanesOf, withWaveCounts } from "../contracts/functions/runWave";
 import { PhaseSchema, ProgressSchema, type Phase } from "../contracts/remediation";
 import { errorResponse, HttpProblem, parseOr400, queryObject, requireRole, type Caller } from "./http";
 import { SubscriptionIdSchema } from "../contracts/ids";
@@ -167,7 +167,7 @@ export async function readCampaign(client: df.DurableClient, instanceId: string)
   };
 }
 
-/** A running member with its run's phase and counts as they stand (the running wave's finished lanes counted). */
+/** A running member with its run's phase and counts as they stand (the running wave's finished resources counted). */
 async function withRunProgress(read: ReadStatus, member: CampaignMember): Promise<CampaignViewMember> {
   if (member.state !== "running" || member.runInstanceId === undefined) return member;
   const run = await read(member.runInstanceId, false);
@@ -176,7 +176,8 @@ async function withRunProgress(read: ReadStatus, member: CampaignMember): Promis
   let progress = parsed.data;
   if ((progress.activeBatches ?? []).length > 0) {
     const waves = await Promise.all((progress.activeBatches ?? []).map((id) => read(id, false)));
-    progress = withWaveCounts(progress, waves.map((w) => w?.customStatus));
+    const lanes = await Promise.all(waves.flatMap((w) => activeLanesOf(w?.customStatus)).map((id) => read(id, false)));
+    progress = withWaveCounts(progress, waves.map((w) => w?.customStatus), lanes.map((l) => l?.customStatus));
   }
   const phase: Phase = progress.phase;
   return { ...member, phase, counts: progress.counts };
