@@ -23,6 +23,11 @@ export interface ReportOptions {
    * `port25-campaign-<campaign id>.html`), rather than as audit API pages.
    */
   files?: boolean;
+  /**
+   * Shown first, as an alarm: why this report is partial (a simulation interrupted before its run ended, whose
+   * record holds only the resources that had finished).
+   */
+  notice?: { title: string; text: string };
 }
 
 /** The audit page of a run or a campaign, as a link from a report served at `/api/audit/<kind>s/<id>`. */
@@ -659,6 +664,7 @@ export function renderRunReport(audited: AuditedRun, options: ReportOptions = {}
     id: r.runId,
     status: r.status,
     sections: [
+      options.notice === undefined ? "" : `<section class="left-down" id="notice"><h2>${e(options.notice.title)}</h2><p class="callout bad">${e(options.notice.text)}</p></section>`,
       renderLeftDown(audited.outcomes),
       renderCounts(audited),
       `<section class="grid">${renderRunPanel(r, options)}${renderClassification(r)}${renderAttestation(r.attestation)}${renderCanary(r.summary?.canary, audited.outcomes)}</section>`,
