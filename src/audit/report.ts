@@ -9,6 +9,7 @@ import type { Attestation, CanaryResult } from "../contracts/remediation";
 import type { EgressPath, PathVerdict } from "../contracts/egress";
 import { describeEgress } from "../domain/egress";
 import { hopWithSubscription } from "../domain/canaryPaths";
+import { plural } from "../cli/plural";
 
 export interface ReportOptions {
   /** Shown in the footer; the renderer reads no clock, so the caller stamps it. */
@@ -125,6 +126,9 @@ const STATUS_LABEL: Record<string, string> = {
   blockedNotExemptible: "blocked, not exemptible",
   notExemptible: "not exemptible",
   alreadyRunning: "already running",
+  noWebhooks: "no webhooks",
+  blockedAtHop: "blocked at a hop",
+  noCanary: "no canary",
 };
 
 /** A coloured pill for a status-like value; `label` overrides the text shown. */
@@ -254,62 +258,131 @@ function renderScaleSets(outcomes: readonly ResourceOutcome[], restoreStoppedVms
   return `<section><h2>Scale sets, per instance <span class="pill">${sets.length}</span></h2><table><thead><tr><th>Scale set</th><th>Result</th><th>Instances: before → after the run</th></tr></thead><tbody>${rows}</tbody></table></section>`;
 }
 
+/** Above this many bars the timeline draws one row per wave, each wave's bars a click away (`<details>`). */
+export const TIMELINE_AGGREGATE_ABOVE = 200;
+
+const waveName = (wave: number | undefined): string => (wave === undefined ? "no wave" : `wave ${wave}`);
+
+/** The spans of each wave, in wave order (resources without a wave last). */
+function byWave(spans: readonly Span[]): { wave: number | undefined; spans: Span[] }[] {
+  const groups = new Map<number | undefined, Span[]>();
+  for (const s of spans) groups.set(s.outcome.wave, [...(groups.get(s.outcome.wave) ?? []), s]);
+  return [...groups.entries()]
+    .sort(([a], [b]) => (a ?? Number.MAX_SAFE_INTEGER) - (b ?? Number.MAX_SAFE_INTEGER))
+    .map(([wave, list]) => ({ wave, spans: list }));
+}
+
+interface TimelineRow {
+  label: string;
+  title: string;
+  start: number;
+  end: number;
+  kind: "cycled" | "stopped" | "failed" | "skipped";
+  attrs: string;
+  /** The first row of a wave: a separator and the wave's name are drawn above it. */
+  waveStart?: string;
+}
+
 function renderTimeline(outcomes: readonly ResourceOutcome[], restoreStoppedVms: boolean): string {
   const spans = timelineSpans(outcomes);
   const untimed = outcomes.filter(
     (o) => o.kind !== "vnet" && o.outcome === "cycled" && (parseTime(o.startedAt) === undefined || parseTime(o.endedAt) === undefined),
   ).length;
-  const note = untimed > 0 ? `<p class="note">${untimed} cycled resource(s) reported no start or end time and are not drawn.</p>` : "";
+  const note = untimed > 0 ? `<p class="note">${plural(untimed, "cycled resource")} reported no start or end time and ${untimed === 1 ? "is" : "are"} not drawn.</p>` : "";
   if (spans.length === 0) return `<p class="empty">No VM or scale set was power-cycled in this run.</p>${note}`;
 
-  const dense = spans.length > 400;
-  const rowH = dense ? 10 : 20;
-  const barH = dense ? 7 : 12;
+  const waves = byWave(spans);
+  const aggregate = spans.length > TIMELINE_AGGREGATE_ABOVE;
+  const rows: TimelineRow[] = [];
+  for (const w of waves) {
+    if (aggregate) {
+      const kinds = w.spans.map((x) => barKind(x.outcome));
+      const failed = kinds.filter((k) => k === "failed").length;
+      const parked = kinds.filter((k) => k === "stopped").length;
+      const start = Math.min(...w.spans.map((x) => x.start));
+      const end = Math.max(...w.spans.map((x) => x.end));
+      const counts = [`${w.spans.length - failed - parked} running again`, ...(parked > 0 ? [`${parked} left ${restoreStoppedVms ? "stopped" : "deallocated"}`] : []), ...(failed > 0 ? [`${failed} failed`] : [])].join(", ");
+      rows.push({
+        label: `${waveName(w.wave)} · ${plural(w.spans.length, "resource")}`,
+        title: `${waveName(w.wave)}: ${plural(w.spans.length, "resource")} (${counts}), ${new Date(start).toISOString()} → ${new Date(end).toISOString()}, ${formatDuration(end - start)}`,
+        start,
+        end,
+        kind: failed > 0 ? "failed" : "cycled",
+        attrs: ` data-wave="${e(waveName(w.wave))}" data-resources="${w.spans.length}"`,
+      });
+      continue;
+    }
+    w.spans.forEach((sp, i) => {
+      const o = sp.outcome;
+      const what = `${o.kind === "scaleSet" ? "scale set" : "VM"} ${o.name} (${o.resourceGroup})`;
+      const title = `${what}: ${o.outcome}${o.reasonCode === undefined ? "" : ` (${o.reasonCode})`}, ${new Date(sp.start).toISOString()} → ${new Date(sp.end).toISOString()}, ${formatDuration(sp.end - sp.start)}${o.wave === undefined ? "" : `, wave ${o.wave}`}`;
+      const instances = o.kind === "scaleSet" ? instanceStates(o, restoreStoppedVms) : [];
+      rows.push({
+        label: `${o.canary === true ? "★ " : ""}${truncate(o.name, 30)}${o.kind === "scaleSet" ? " (scale set)" : ""}`,
+        title: instances.length === 0 ? title : `${title}; instances: ${instances.map((x) => `${x.id} ${x.after}`).join(", ")}`,
+        start: sp.start,
+        end: sp.end,
+        kind: barKind(o),
+        attrs: ` data-outcome="${e(o.outcome)}" data-resource="${e(o.resourceId)}"${o.stateAfter === undefined ? "" : ` data-state-after="${e(o.stateAfter)}"`}`,
+        ...(i === 0 && waves.length > 1 ? { waveStart: waveName(w.wave) } : {}),
+      });
+    });
+  }
+
+  const rowH = 20;
+  const barH = 12;
   const labelW = 230;
   const chartW = 860;
   const width = labelW + chartW + 20;
   const top = 34;
-  const height = top + spans.length * rowH + 10;
-  const t0 = Math.min(...spans.map((s) => s.start));
-  const t1 = Math.max(...spans.map((s) => s.end), t0 + 1000);
+  const height = top + rows.length * rowH + 10;
+  const t0 = Math.min(...spans.map((x) => x.start));
+  const t1 = Math.max(...spans.map((x) => x.end), t0 + 1000);
   const x = (ms: number): number => labelW + ((ms - t0) / (t1 - t0)) * chartW;
   const step = tickStep(t1 - t0);
   const withDate = t1 - t0 >= 86_400_000 || new Date(t0).toISOString().slice(0, 10) !== new Date(t1).toISOString().slice(0, 10);
 
   const parts: string[] = [];
-  parts.push(`<rect class="plot" x="${labelW}" y="${top}" width="${chartW}" height="${spans.length * rowH}"/>`);
+  parts.push(`<rect class="plot" x="${labelW}" y="${top}" width="${chartW}" height="${rows.length * rowH}"/>`);
   for (let t = Math.ceil(t0 / step) * step; t <= t1; t += step) {
     const tx = x(t).toFixed(1);
     parts.push(`<line class="grid" x1="${tx}" x2="${tx}" y1="${top - 4}" y2="${height - 10}"/>`);
     parts.push(`<text class="tick" x="${tx}" y="${top - 10}" text-anchor="middle">${e(tickLabel(t, withDate))}</text>`);
   }
   parts.push(`<line class="axis" x1="${labelW}" x2="${labelW + chartW}" y1="${top}" y2="${top}"/>`);
-  spans.forEach((s, i) => {
-    const o = s.outcome;
+  rows.forEach((r, i) => {
     const y = top + i * rowH;
-    const bx = x(s.start);
-    const bw = Math.max(2, x(s.end) - bx);
-    const what = `${o.kind === "scaleSet" ? "scale set" : "VM"} ${o.name} (${o.resourceGroup})`;
-    const title = `${what}: ${o.outcome}${o.reasonCode === undefined ? "" : ` (${o.reasonCode})`}, ${new Date(s.start).toISOString()} → ${new Date(s.end).toISOString()}, ${formatDuration(s.end - s.start)}${o.wave === undefined ? "" : `, wave ${o.wave}`}`;
+    const bx = x(r.start);
+    const bw = Math.max(2, x(r.end) - bx);
     if (i % 2 === 1) parts.push(`<rect class="stripe" x="0" y="${y}" width="${width}" height="${rowH}"/>`);
-    const label = `${o.canary === true ? "★ " : ""}${truncate(o.name, dense ? 40 : 30)}${o.kind === "scaleSet" ? " (scale set)" : ""}`;
-    const drawn = barKind(o);
-    const instances = o.kind === "scaleSet" ? instanceStates(o, restoreStoppedVms) : [];
-    const fullTitle = instances.length === 0 ? title : `${title}; instances: ${instances.map((s) => `${s.id} ${s.after}`).join(", ")}`;
-    if (!dense || spans.length <= 2000) {
-      parts.push(`<text class="label${dense ? " small" : ""}" x="${labelW - 8}" y="${(y + rowH / 2 + (dense ? 3 : 4)).toFixed(1)}" text-anchor="end">${e(label)}</text>`);
-    }
+    if (r.waveStart !== undefined && i > 0) parts.push(`<line class="wave-sep" x1="0" x2="${width}" y1="${y}" y2="${y}"><title>${e(r.waveStart)}</title></line>`);
+    if (r.waveStart !== undefined) parts.push(`<text class="wave-name" x="${labelW + chartW + 16}" y="${(y + rowH / 2 + 4).toFixed(1)}" text-anchor="end">${e(r.waveStart)}</text>`);
+    parts.push(`<text class="label" x="${labelW - 8}" y="${(y + rowH / 2 + 4).toFixed(1)}" text-anchor="end">${e(r.label)}</text>`);
     parts.push(
-      `<rect class="bar bar-${drawn}" data-outcome="${e(o.outcome)}" data-resource="${e(o.resourceId)}"${o.stateAfter === undefined ? "" : ` data-state-after="${e(o.stateAfter)}"`} x="${bx.toFixed(1)}" y="${(y + (rowH - barH) / 2).toFixed(1)}" width="${bw.toFixed(1)}" height="${barH}" rx="2"><title>${e(fullTitle)}</title></rect>`,
+      `<rect class="bar bar-${r.kind}"${r.attrs} x="${bx.toFixed(1)}" y="${(y + (rowH - barH) / 2).toFixed(1)}" width="${bw.toFixed(1)}" height="${barH}" rx="2"><title>${e(r.title)}</title></rect>`,
     );
   });
-  const cycled = spans.filter((s) => barKind(s.outcome) === "cycled").length;
-  const parked = spans.filter((s) => barKind(s.outcome) === "stopped").length;
+  const cycled = spans.filter((sp) => barKind(sp.outcome) === "cycled").length;
+  const parked = spans.filter((sp) => barKind(sp.outcome) === "stopped").length;
   const failed = spans.length - cycled - parked;
-  const legend = `<div class="legend"><span><i class="swatch cycled"></i>VMs and scale sets power-cycled, running again (${cycled})</span>${
+  // The "cycled" tile counts every cycled resource: the VMs and scale sets drawn here and the VNets refreshed.
+  const vnets = outcomes.filter((o) => o.kind === "vnet" && o.outcome === "cycled").length;
+  const legend = `<div class="legend"><span>cycled: ${cycled + parked + vnets}${vnets > 0 ? ` (${plural(vnets, "VNet")} refreshed, not drawn)` : ""}</span><span><i class="swatch cycled"></i>power-cycled, running again (${cycled})</span>${
     parked > 0 ? `<span><i class="swatch stopped"></i>stopped before the run: deallocated, left ${restoreStoppedVms ? "stopped" : "deallocated"} (${parked})</span>` : ""
-  }<span><i class="swatch failed"></i>failed (${failed})</span><span>★ canary</span><span>Bars run from the first power operation to the final state (UTC).</span></div>`;
-  return `${legend}<div class="timeline-wrap"><svg class="timeline" xmlns="http://www.w3.org/2000/svg" role="img" aria-label="Per-resource power-cycle timeline" viewBox="0 0 ${width} ${height}" width="${width}" height="${height}">${parts.join("")}</svg></div>${note}`;
+  }<span><i class="swatch failed"></i>failed (${failed})</span><span>★ canary</span><span>${
+    aggregate ? `One row per wave (${plural(spans.length, "bar")} would be too many to read); each wave's resources are listed below.` : "Bars run from the first power operation to the final state (UTC)."
+  }</span></div>`;
+  const detail = aggregate
+    ? `<div class="wave-detail">${waves
+        .map(
+          (w) =>
+            `<details data-wave="${e(waveName(w.wave))}"><summary>${e(waveName(w.wave))}: ${plural(w.spans.length, "resource")}</summary><table><thead><tr><th>Resource</th><th>Result</th><th>Start (UTC)</th><th>Took</th></tr></thead><tbody>${w.spans
+              .map((sp) => `<tr>${resourceCell(sp.outcome)}<td>${badge(sp.outcome.outcome)}</td><td>${e(new Date(sp.start).toISOString().slice(11, 19))}</td><td>${e(formatDuration(sp.end - sp.start))}</td></tr>`)
+              .join("")}</tbody></table></details>`,
+        )
+        .join("")}</div>`
+    : "";
+  return `${legend}<div class="timeline-wrap"><svg class="timeline" xmlns="http://www.w3.org/2000/svg" role="img" aria-label="Power-cycle timeline${aggregate ? ", per wave" : ""}" viewBox="0 0 ${width} ${height}" width="${width}" height="${height}">${parts.join("")}</svg></div>${detail}${note}`;
 }
 
 // ---- sections ----
@@ -455,7 +528,7 @@ function renderFailures(outcomes: readonly ResourceOutcome[]): string {
       : `<table><thead><tr><th>Resource</th><th>Reason</th><th>Error code</th><th>Message</th><th>State</th><th>Operations</th></tr></thead><tbody>${failed
           .map(
             (o) =>
-              `<tr class="failure">${resourceCell(o)}<td>${e(o.reasonCode === undefined ? "—" : REASON_LABELS[o.reasonCode])}</td><td><code>${e(
+              `<tr class="failure">${resourceCell(o)}<td>${e(o.reasonCode === undefined ? "—" : REASON_LABELS[o.reasonCode])}</td><td><code class="err">${e(
                 o.errorCode ?? "—",
               )}</code></td><td class="msg">${e(o.message ?? "")}</td><td>${e(String(o.stateBefore ?? "?"))} → ${e(String(o.stateAfter ?? "?"))}${
                 o.leftDown !== undefined ? ` ${badge("failed", "left down")}` : o.restored === true ? ` ${badge("cycled", "restored")}` : ""
@@ -477,7 +550,7 @@ export function renderLeftDown(outcomes: readonly ResourceOutcome[]): string {
       const d = o.leftDown;
       if (d === undefined) return "";
       const instances = d.instanceIds === undefined ? "" : `<div class="sub">instances ${e(d.instanceIds.join(", "))}</div>`;
-      return `<tr class="left-down">${resourceCell(o)}<td><strong>${e(d.state)}</strong>${instances}</td><td><code>${e(d.errorCode ?? "—")}</code></td><td class="msg">${e(
+      return `<tr class="left-down">${resourceCell(o)}<td><strong>${e(d.state)}</strong>${instances}</td><td><code class="err">${e(d.errorCode ?? "—")}</code></td><td class="msg">${e(
         d.reason,
       )}</td><td class="msg"><strong>${e(d.manualAction)}</strong></td><td>${e(d.attempts)}</td></tr>`;
     })
@@ -558,8 +631,8 @@ function renderPlanAndOptions(r: RunRecord): string {
       ? `<p class="empty">No plan recorded.</p>`
       : `<dl>${row("Digest (SHA-256)", `<code class="digest">${e(p.sha256)}</code>`)}${row(
           "Resources",
-          e(`${p.counts.vms} VMs, ${p.counts.scaleSets} scale sets, ${p.counts.vnets} VNets`),
-        )}${row("Planned", e(`${p.counts.toCycle} to cycle, ${p.counts.toRefresh} VNet${p.counts.toRefresh === 1 ? "" : "s"} to refresh, ${p.counts.skipped} skipped`))}${row(
+          e(`${plural(p.counts.vms, "VM")}, ${plural(p.counts.scaleSets, "scale set")}, ${plural(p.counts.vnets, "VNet")}`),
+        )}${row("Planned", e(`${p.counts.toCycle} to cycle, ${plural(p.counts.toRefresh, "VNet")} to refresh, ${p.counts.skipped} skipped`))}${row(
           "Waves",
           e(String(p.waves)),
         )}${row("Caps", e(`concurrency ${p.caps.maxConcurrency}, per availability set ${p.caps.maxUnavailablePerAvailabilitySet}, per scale set ${p.caps.maxUnavailablePerScaleSet}`))}</dl>`;
@@ -569,7 +642,7 @@ function renderPlanAndOptions(r: RunRecord): string {
 /** A run's options (every one, as recorded) and the probe host it resolved. */
 export function optionList(options: Record<string, unknown>, probeHost: string): string {
   const rows = Object.entries(options)
-    .map(([k, v]) => row(k, `<code>${e(JSON.stringify(v))}</code>`))
+    .map(([k, v]) => row(k, `<code>${e(typeof v === "string" ? v : JSON.stringify(v))}</code>`))
     .join("");
   return `<dl class="options">${rows}${row("probe host", `<code>${e(probeHost)}</code>`)}</dl>`;
 }
@@ -609,6 +682,7 @@ th,td{padding:8px 10px;border-bottom:1px solid var(--line);vertical-align:top}
 tr:last-child td{border-bottom:0}
 .res{font-weight:600;overflow-wrap:anywhere}.sub{color:var(--sub);font-size:12px}
 td.msg{max-width:420px;overflow-wrap:anywhere;white-space:pre-wrap}
+code.err{white-space:nowrap;overflow-wrap:normal}
 details.skip-group{margin:0 0 10px}
 details.skip-group summary{cursor:pointer;padding:8px 10px;background:var(--panel);border:1px solid var(--line);border-radius:6px;margin-bottom:6px}
 .legend{display:flex;gap:18px;flex-wrap:wrap;color:var(--sub);font-size:12px;margin-bottom:8px;align-items:center}
@@ -618,7 +692,8 @@ details.skip-group summary{cursor:pointer;padding:8px 10px;background:var(--pane
 svg.timeline{display:block;font-family:inherit}
 svg .plot{fill:#fbfcfd}svg .stripe{fill:#f5f7fa;opacity:.6}
 svg .grid{stroke:#e4e7eb;stroke-width:1}svg .axis{stroke:#9aa5b1;stroke-width:1}
-svg .tick{font-size:11px;fill:#616e7c}svg .label{font-size:12px;fill:#243b53}svg .label.small{font-size:8px}
+svg .tick{font-size:11px;fill:#616e7c}svg .label{font-size:12px;fill:#243b53}svg .wave-name{font-size:11px;fill:#616e7c;font-style:italic}svg .wave-sep{stroke:#9aa5b1;stroke-width:1;stroke-dasharray:4 3}
+.wave-detail details{margin:6px 0}.wave-detail summary{cursor:pointer;font-weight:600}
 svg .bar-cycled{fill:var(--good)}svg .bar-failed{fill:var(--bad)}svg .bar-stopped{fill:#fff;stroke:var(--muted);stroke-width:1.5;stroke-dasharray:4 2}
 .empty{color:var(--sub);font-style:italic;margin:0}
 .note{color:var(--sub);font-size:12px}
