@@ -29,24 +29,27 @@ import {
   type LaneStatus,
 } from "../src/contracts/functions/campaign";
 import { campaignRunId, cancelledBeforeRun, runInputOf, type CampaignMember } from "../src/contracts/campaign";
-import { classifySubscriptionActivity } from "../src/contracts/functions/classifySubscription";
+import type { z } from "zod";
+import { classifySubscriptionActivity, type ClassifySubscriptionOutput } from "../src/contracts/functions/classifySubscription";
 import { CANCEL_EVENT } from "../src/contracts/names";
 import { remediationInstanceId } from "../src/contracts/remediation";
 import type { Classification } from "../src/contracts/classification";
-import { ensureError } from "../src/errors";
 import { classifyWithWaits, nowIso, sleep, transientRetry, unreadableSubscription } from "./shared";
 import { followRun, runDeadlineMinutes, startRunOf } from "./runStart";
+import { awaitGroup } from "./toolkit/groupWait";
+import { classificationDecision } from "./toolkit/decision";
 
-/** The member a verdict leaves alone, or undefined when the subscription's run should start. */
+type ClassifyAnswer = z.output<typeof ClassifySubscriptionOutput>;
+
+/** The member a verdict leaves alone (toolkit/decision.ts), or undefined when the subscription's run should start. */
 function leftAlone(member: CampaignMember, c: Classification, forceUnknown: boolean): CampaignMember | undefined {
   const base = { ...member, category: c.category, reason: c.reason.slice(0, 1000), ...(c.advice !== undefined ? { advice: c.advice.slice(0, 1000) } : {}) };
-  if (c.category === "blockedNotExemptible") return { ...base, state: "notExemptible" };
-  if (c.category === "unknown" && !forceUnknown) {
-    const permission = c.missingPermission !== undefined ? ` (check ${c.missingPermission})` : "";
-    return { ...base, state: "notExemptible", reason: `${c.reason}${permission}`.slice(0, 1000) };
-  }
-  if (c.category === "notBlocked") return { ...base, state: "nothingToDo" };
-  return undefined;
+  const decided = classificationDecision(c, forceUnknown);
+  if (decided === "nothingToDo") return { ...base, state: "nothingToDo" };
+  if (decided !== "refuse") return undefined;
+  // An unknown verdict names the permission to check first.
+  const permission = c.category === "unknown" && c.missingPermission !== undefined ? ` (check ${c.missingPermission})` : "";
+  return { ...base, state: "notExemptible", reason: `${c.reason}${permission}`.slice(0, 1000) };
 }
 
 export function* campaignLane(context: OrchestrationContext, input: CampaignLaneInput): Generator<Task, CampaignLaneOutput, unknown> {
@@ -71,40 +74,38 @@ export function* campaignLane(context: OrchestrationContext, input: CampaignLane
   };
   publish();
 
-  // 1 classify every subscription of the lane at once; a throttled or conflicting one is waited out alone below.
-  // The first wait also holds the cancel waiters: a waiter the orchestration never yielded is never handed its event.
+  // 1 classify every subscription of the lane at once, as a group (toolkit/groupWait.ts) whose wait also holds the
+  // cancel waiters: a waiter the orchestration never yielded is never handed its event. A throttled or conflicting
+  // answer is waited out alone below.
   const first = input.members.map((m) => activityTask(context, classifySubscriptionActivity, { subscriptionId: m.subscriptionId }, transientRetry()));
-  if (first.length > 0) yield context.df.Task.any([...first, cancel, ...memberCancels]);
-  for (const [i, task] of first.entries()) {
-    const m = input.members[i];
-    if (m === undefined) continue;
+  const answers: (ClassifyAnswer | Error)[] = [];
+  yield* awaitGroup(context, first, [cancel, ...memberCancels], {
+    done: (raw, i) => (answers[i] = parseActivityResult(classifySubscriptionActivity, raw)),
+    failed: (e, i) => (answers[i] = e),
+  });
+  for (const [i, m] of input.members.entries()) {
+    const out = answers[i];
     let verdict: Classification;
-    try {
-      // Each is awaited alone after the first wait: a scheduled task in a new Task.any would be scheduled again.
-      const raw: unknown = task.isCompleted || task.isFaulted ? task.result : yield task;
-      if (task.isFaulted) throw ensureError(raw);
-      const out = parseActivityResult(classifySubscriptionActivity, raw);
-      if (out.status === "ok") {
-        verdict = out.classification;
-        const member = members[i];
-        if (member !== undefined && member.displayName === undefined && out.subscription.displayName !== "") members[i] = { ...member, displayName: out.subscription.displayName.slice(0, 256) };
-      } else {
-        // Throttled or in conflict: waited out as the run's own verification does, starting from this answer.
-        let answer: typeof out | undefined = out;
-        verdict = yield* classifyWithWaits(
-          function* () {
-            const given = answer;
-            answer = undefined;
-            if (given !== undefined) return given;
-            return parseActivityResult(classifySubscriptionActivity, yield activityTask(context, classifySubscriptionActivity, { subscriptionId: m.subscriptionId }, transientRetry()));
-          },
-          (seconds) => sleep(context, seconds),
-          () => cancel.isCompleted,
-        );
-      }
-    } catch (e) {
+    if (out === undefined || out instanceof Error) {
       // A read that kept failing: that subscription is unknown; the others' answers stand.
-      verdict = unreadableSubscription(ensureError(e).message.slice(0, 300));
+      verdict = unreadableSubscription((out ?? new Error("no answer")).message.slice(0, 300));
+    } else if (out.status === "ok") {
+      verdict = out.classification;
+      const member = members[i];
+      if (member !== undefined && member.displayName === undefined && out.subscription.displayName !== "") members[i] = { ...member, displayName: out.subscription.displayName.slice(0, 256) };
+    } else {
+      // Throttled or in conflict: waited out as the run's own verification does, starting from this answer.
+      let answer: ClassifyAnswer | undefined = out;
+      verdict = yield* classifyWithWaits(
+        function* () {
+          const given = answer;
+          answer = undefined;
+          if (given !== undefined) return given;
+          return parseActivityResult(classifySubscriptionActivity, yield activityTask(context, classifySubscriptionActivity, { subscriptionId: m.subscriptionId }, transientRetry()));
+        },
+        (seconds) => sleep(context, seconds),
+        () => cancel.isCompleted,
+      );
     }
     const member = members[i];
     if (member === undefined) continue;

@@ -23,7 +23,7 @@ import {
 } from "../src/contracts/functions/campaign";
 import { cancelledBeforeRun, failedWithHolder, LANE_MEMBERS_MAX, type CampaignMember } from "../src/contracts/campaign";
 import { CANCEL_EVENT } from "../src/contracts/names";
-import { ensureError } from "../src/errors";
+import { awaitGroup } from "./toolkit/groupWait";
 
 export function* campaignQueue(context: OrchestrationContext, input: CampaignQueueInput): Generator<Task, CampaignQueueOutput, unknown> {
   // One waiter for the queue and one per subscription, for the queue's whole life (held by every wait below).
@@ -56,16 +56,13 @@ export function* campaignQueue(context: OrchestrationContext, input: CampaignQue
     );
     lanes++;
     publish();
-    // The first wait holds the waiters (a waiter never yielded is never handed its event); the lane is then awaited
-    // alone: a scheduled task in a new Task.any would be scheduled again.
-    yield context.df.Task.any([task, cancel, ...memberCancels.values()]);
-    try {
-      const raw: unknown = task.isCompleted || task.isFaulted ? task.result : yield task;
-      if (task.isFaulted) throw ensureError(raw);
-      out.push(...parseWith(CampaignLaneOutput, raw, "output of campaignLane").members);
-    } catch (e) {
-      for (const m of go) out.push(failedWithHolder(m, "lane", ensureError(e).message));
-    }
+    // The lane's wait holds the waiters too (toolkit/groupWait.ts): a waiter never yielded is never handed its event.
+    yield* awaitGroup(context, [task], [cancel, ...memberCancels.values()], {
+      done: (raw) => out.push(...parseWith(CampaignLaneOutput, raw, "output of campaignLane").members),
+      failed: (e) => {
+        for (const m of go) out.push(failedWithHolder(m, "lane", e.message));
+      },
+    });
     // Subscriptions cancelled one by one while this lane ran, whose lane is still to come.
     for (const m of input.members.slice(start + LANE_MEMBERS_MAX)) {
       if (memberCancels.get(m.subscriptionId)?.isCompleted === true && !cancelledAhead.includes(m.subscriptionId)) cancelledAhead.push(m.subscriptionId);

@@ -10,6 +10,7 @@
  * flight finish their work in flight as a cancelled run does.
  */
 import type { OrchestrationContext, Task } from "durable-functions";
+import type { z } from "zod";
 import { activityTask, parseActivityResult, registerOrchestration, subOrchestrationTask } from "../src/contracts/durable";
 import { parseWith } from "../src/contracts/parse";
 import {
@@ -17,6 +18,7 @@ import {
   CampaignQueueOutput,
   queueInstanceId,
   listManagementGroupSubscriptionsActivity,
+  type ListManagementGroupSubscriptionsOutput,
   recordCampaignCompletedActivity,
   recordCampaignStartedActivity,
   remediateCampaignOrchestration,
@@ -40,7 +42,11 @@ import { CANCEL_EVENT } from "../src/contracts/names";
 import { cancellationDecision, CancelEventSchema, type Decision } from "../src/contracts/events";
 import type { RunStatus } from "../src/contracts/remediation";
 import { ensureError } from "../src/errors";
-import { backoffSeconds, MAX_READ_ATTEMPTS, nowIso, transientRetry } from "./shared";
+import { MAX_READ_ATTEMPTS, nowIso, transientRetry } from "./shared";
+import { writeAudit } from "./toolkit/auditWrite";
+import { awaitUnlessCancelled } from "./toolkit/cancelAwareWait";
+import { awaitGroup } from "./toolkit/groupWait";
+import { retryWhileBusy } from "./toolkit/retry";
 import { addSeconds } from "../src/contracts/functions/clock";
 
 /** Run statuses that mean the subscription's run did not do all it set out to do. */
@@ -58,28 +64,29 @@ type Hold = (task: Task) => Generator<Task, unknown, unknown>;
 function* resolve(context: OrchestrationContext, input: CampaignInput, hold: Hold, cancelled: () => boolean): Generator<Task, Resolved, unknown> {
   const target = input.target;
   if (target.kind === "subscriptions") return { subscriptions: target.subscriptionIds.map((subscriptionId) => ({ subscriptionId })) };
-  for (let attempt = 1; ; attempt++) {
-    let raw: unknown;
-    try {
-      raw = yield* hold(activityTask(context, listManagementGroupSubscriptionsActivity, { managementGroupId: target.managementGroupId }, transientRetry()));
-    } catch (e) {
-      return { halt: `the subscriptions of management group ${target.managementGroupId} could not be listed (${ensureError(e).message.slice(0, 300)})` };
-    }
-    const out = parseActivityResult(listManagementGroupSubscriptionsActivity, raw);
-    if (out.status === "ok") {
-      if (out.subscriptions.length === 0) return { halt: `management group ${target.managementGroupId} has no subscriptions beneath it (or none this identity can read)` };
-      if (out.subscriptions.length > MAX_CAMPAIGN_SUBSCRIPTIONS) {
-        return { halt: `management group ${target.managementGroupId} has ${out.subscriptions.length} subscriptions beneath it; a campaign takes at most ${MAX_CAMPAIGN_SUBSCRIPTIONS}: start campaigns on its child groups` };
-      }
-      return { subscriptions: out.subscriptions };
-    }
-    const retryable = out.status === "throttled" || out.status === "conflict";
-    if (!retryable || attempt >= MAX_READ_ATTEMPTS || cancelled()) {
-      const permission = out.statusCode === 403 ? " (the identity needs Microsoft.Management/managementGroups/descendants/read at the group: see docs/deploy.md)" : "";
-      return { halt: `the subscriptions of management group ${target.managementGroupId} could not be listed: ${out.code}: ${out.message.slice(0, 300)}${permission}` };
-    }
-    yield* hold(context.df.createTimer(addSeconds(context.df.currentUtcDateTime, Math.max(1, backoffSeconds(attempt, out.retryAfterSeconds)))));
+  let out: z.output<typeof ListManagementGroupSubscriptionsOutput>;
+  try {
+    ({ last: out } = yield* retryWhileBusy(
+      function* (): Generator<Task, z.output<typeof ListManagementGroupSubscriptionsOutput>, unknown> {
+        return parseActivityResult(listManagementGroupSubscriptionsActivity, yield* hold(activityTask(context, listManagementGroupSubscriptionsActivity, { managementGroupId: target.managementGroupId }, transientRetry())));
+      },
+      function* (seconds) {
+        yield* hold(context.df.createTimer(addSeconds(context.df.currentUtcDateTime, Math.max(1, seconds))));
+      },
+      { maxAttempts: MAX_READ_ATTEMPTS, stop: cancelled },
+    ));
+  } catch (e) {
+    return { halt: `the subscriptions of management group ${target.managementGroupId} could not be listed (${ensureError(e).message.slice(0, 300)})` };
   }
+  if (out.status !== "ok") {
+    const permission = out.statusCode === 403 ? " (the identity needs Microsoft.Management/managementGroups/descendants/read at the group: see docs/deploy.md)" : "";
+    return { halt: `the subscriptions of management group ${target.managementGroupId} could not be listed: ${out.code}: ${out.message.slice(0, 300)}${permission}` };
+  }
+  if (out.subscriptions.length === 0) return { halt: `management group ${target.managementGroupId} has no subscriptions beneath it (or none this identity can read)` };
+  if (out.subscriptions.length > MAX_CAMPAIGN_SUBSCRIPTIONS) {
+    return { halt: `management group ${target.managementGroupId} has ${out.subscriptions.length} subscriptions beneath it; a campaign takes at most ${MAX_CAMPAIGN_SUBSCRIPTIONS}: start campaigns on its child groups` };
+  }
+  return { subscriptions: out.subscriptions };
 }
 
 /** Subscriptions dealt round-robin into at most `queues` queues, each subscription keeping its index in the campaign. */
@@ -134,20 +141,16 @@ export function* remediateCampaign(context: OrchestrationContext, input: Campaig
     context.df.setCustomStatus(progress);
   };
   publish(input.target.kind === "managementGroup" ? `listing the subscriptions of management group ${input.target.managementGroupId}` : "starting");
-  // Every wait before the queues holds the cancel waiter too: a waiter never yielded is never handed its event.
-  const hold: Hold = function* (task) {
-    if (!cancel.isCompleted) yield context.df.Task.any([task, cancel]);
-    if (!task.isCompleted && !task.isFaulted) yield task;
-    if (task.isFaulted) throw ensureError(task.result);
-    return task.result;
-  };
+  // Every wait before the queues holds the cancel waiter too (toolkit/cancelAwareWait.ts).
+  const hold: Hold = (task) => awaitUnlessCancelled(context, task, cancel, () => cancel.isCompleted);
 
-  try {
-    const audit = parseActivityResult(recordCampaignStartedActivity, yield* hold(activityTask(context, recordCampaignStartedActivity, input, transientRetry())));
-    if (!audit.recorded) warnings.push(`audit: ${audit.detail ?? "not recorded"}`);
-  } catch (e) {
-    warnings.push(`audit: the start of the campaign was not recorded (${ensureError(e).message.slice(0, 300)})`);
-  }
+  yield* writeAudit(
+    function* () {
+      return parseActivityResult(recordCampaignStartedActivity, yield* hold(activityTask(context, recordCampaignStartedActivity, input, transientRetry())));
+    },
+    "the start of the campaign",
+    warnings,
+  );
 
   const resolved = yield* resolve(context, input, hold, () => cancel.isCompleted);
   const halt = "halt" in resolved ? resolved.halt : undefined;
@@ -171,21 +174,15 @@ export function* remediateCampaign(context: OrchestrationContext, input: Campaig
       queues[q],
     ),
   );
-  if (tasks.length > 0) {
-    publish(`${subscriptions} subscription(s), up to ${cap} at once`);
-    // The first wait covers every queue and the cancel waiter (which then records the event whenever it arrives);
-    // after it each queue is awaited alone, so a queue that failed is reported below and the others still awaited.
-    yield context.df.Task.any([...tasks, cancel]);
-  }
-  for (const [q, task] of tasks.entries()) {
-    try {
-      const raw: unknown = task.isCompleted || task.isFaulted ? task.result : yield task;
-      if (task.isFaulted) throw ensureError(raw);
-      members.push(...parseWith(CampaignQueueOutput, raw, "output of campaignQueue").members);
-    } catch (e) {
-      for (const m of dealt[q] ?? []) members.push(failedWithHolder(m, "queue", ensureError(e).message));
-    }
-  }
+  if (tasks.length > 0) publish(`${subscriptions} subscription(s), up to ${cap} at once`);
+  // The queues are waited on as a group (toolkit/groupWait.ts) whose wait holds the cancel waiter, which then
+  // records the event whenever it arrives; a queue that failed is reported and the others still awaited.
+  yield* awaitGroup(context, tasks, [cancel], {
+    done: (raw) => members.push(...parseWith(CampaignQueueOutput, raw, "output of campaignQueue").members),
+    failed: (e, q) => {
+      for (const m of dealt[q] ?? []) members.push(failedWithHolder(m, "queue", e.message));
+    },
+  });
   // Back into the campaign's order.
   const order = new Map(indexed.map((m, i) => [m.subscriptionId, i] as const));
   members.sort((a, b) => (order.get(a.subscriptionId) ?? 0) - (order.get(b.subscriptionId) ?? 0));
@@ -215,15 +212,13 @@ export function* remediateCampaign(context: OrchestrationContext, input: Campaig
     warnings,
   };
   publish(summary.message);
-  let recorded = false;
-  try {
-    const audit = parseActivityResult(recordCampaignCompletedActivity, yield activityTask(context, recordCampaignCompletedActivity, { summary, input }, transientRetry()));
-    recorded = audit.recorded;
-    const note = `audit: ${audit.detail ?? "not recorded"}`;
-    if (!audit.recorded && !summary.warnings.includes(note)) summary.warnings.push(note);
-  } catch (e) {
-    summary.warnings.push(`audit: the campaign's result was not recorded (${ensureError(e).message.slice(0, 300)})`);
-  }
+  const { recorded } = yield* writeAudit(
+    function* () {
+      return parseActivityResult(recordCampaignCompletedActivity, yield activityTask(context, recordCampaignCompletedActivity, { summary, input }, transientRetry()));
+    },
+    "the campaign's result",
+    summary.warnings,
+  );
   phase = "done";
   publish(summary.message);
   return { summary, recorded };

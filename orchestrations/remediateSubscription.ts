@@ -25,194 +25,40 @@
  * planned; the lanes run in parallel within the global cap, and in successive groups when a wave needs more of them.
  */
 import type { OrchestrationContext, Task } from "durable-functions";
-import type { z } from "zod";
-import { activityTask, callActivity, parseActivityResult, registerOrchestration, subOrchestrationTask } from "../src/contracts/durable";
+import { activityTask, callActivity, registerOrchestration } from "../src/contracts/durable";
 import { signalRunEndedActivity } from "../src/contracts/functions/runStart";
-import { parseWith } from "../src/contracts/parse";
-import type { ActivityDefinition } from "../src/contracts/define";
 import { remediateSubscriptionOrchestration } from "../src/contracts/functions/remediateSubscription";
 import { classifySubscriptionActivity } from "../src/contracts/functions/classifySubscription";
 import { recordRunStartedActivity } from "../src/contracts/functions/recordRunStarted";
 import { recordRunCompletedActivity } from "../src/contracts/functions/recordRunCompleted";
-import { refreshVnetSubnetOrchestration } from "../src/contracts/functions/refreshVnetSubnet";
-import { RunWaveOutput, runWaveOrchestration, waveInstanceId } from "../src/contracts/functions/runWave";
 import { addSeconds } from "../src/contracts/functions/clock";
-import { APPROVE_EVENT, CANCEL_EVENT } from "../src/contracts/names";
-import { ApproveEventSchema, approvalDecision, CancelEventSchema, cancellationDecision, type Decision } from "../src/contracts/events";
+import { APPROVE_EVENT } from "../src/contracts/names";
+import { ApproveEventSchema, approvalDecision, type Decision } from "../src/contracts/events";
 import { resourceKey } from "../src/contracts/ids";
 import type { Classification } from "../src/contracts/classification";
 import type { Discovery } from "../src/contracts/discovery";
-import type { Plan, PlanEntry, Wave } from "../src/contracts/plan";
-import { ResourceOutcomeSchema, type ReasonCode, type ResourceOutcome } from "../src/contracts/outcome";
-import type {
-  CanaryResult,
-  Phase,
-  Progress,
-  RemediationInput,
-  RemediationOutput,
-  RemediationResult,
-  RunStatus,
-} from "../src/contracts/remediation";
+import type { Plan, PlanEntry } from "../src/contracts/plan";
+import type { ReasonCode, ResourceOutcome } from "../src/contracts/outcome";
+import type { CanaryResult, RemediationInput, RemediationOutput, RemediationResult, RunStatus } from "../src/contracts/remediation";
 import { buildPlan } from "../src/domain/planWaves";
 import { countOutcomes, groupByReason, leftBehindSubnets, leftDownResources } from "../src/domain/summarize";
 import { ensureError } from "../src/errors";
-import { probeSmtp, type ProbeFacts } from "./probeSmtp";
-import type { PathConfirmation, PathVerdict } from "../src/contracts/egress";
-import { confirmPath } from "./confirmEgress";
-import { describeVerdict, hopWithSubscription, pathsNotOut, pathsToProve, pathVerdict } from "../src/domain/canaryPaths";
-import { pathKeyOf } from "../src/domain/planResources";
+import { pathsNotOut } from "../src/domain/canaryPaths";
 import { announce } from "./notify";
 import { completionEvent } from "../src/domain/notifications";
 import { discoverSubscription, discoveryMemo } from "./discovery";
 import { ReplayMemo } from "./replayMemo";
-import { backoffSeconds, classifyWithWaits, nowIso, skippedOutcome, transientRetry, unexpectedOutcome } from "./shared";
+import { classifyWithWaits, nowIso, skippedOutcome, transientRetry } from "./shared";
 import { listVmPagesActivity } from "../src/contracts/functions/listVmPages";
 import type { VmPowerStatus } from "../src/contracts/azure";
-import { shortenForStatus } from "../src/contracts/statusText";
+import { MEMO_RUNS, Run, unrecordedDecision } from "./subscriptionRun";
+import { dropWaveMemos, runVnets, runWave } from "./subscriptionWaves";
+import { runCanary } from "./subscriptionCanary";
+import { writeAudit } from "./toolkit/auditWrite";
+import { classificationDecision } from "./toolkit/decision";
+import { retryWhileBusy } from "./toolkit/retry";
 
-/**
- * What each replay of a run would otherwise redo over the whole fleet: parse the discovery, build the plan,
- * parse every finished lane's outcomes. Scoped by the run (see replayMemo.ts).
- */
-const MEMO_RUNS = 16;
-
-/**
- * Longest message (JSON characters) the run's custom status carries: the summary's message names every resource
- * left down, which can pass the extension's 16 KB cap on custom status and fail the run; the summary, the audit and
- * the report keep it whole.
- */
-const PROGRESS_MESSAGE_MAX = 1000;
 const planMemo = new ReplayMemo<Plan>(MEMO_RUNS);
-const waveMemo = new ReplayMemo<RunWaveOutput>(MEMO_RUNS);
-const waveEntriesMemo = new ReplayMemo<PlanEntry[][]>(MEMO_RUNS);
-
-/** Mutable state of one execution; rebuilt identically on every replay. */
-class Run {
-  cancelRequested = false;
-  phase: Phase = "verify";
-  wave: number | undefined;
-  waves: number | undefined;
-  activeBatches: string[] = [];
-  readonly outcomes = new Map<string, ResourceOutcome>();
-  readonly warnings: string[] = [];
-  total = 0;
-
-  constructor(
-    readonly context: OrchestrationContext,
-    readonly input: RemediationInput,
-  ) {}
-
-  /** Outcomes recorded so far by kind, kept as they are recorded: progress is published thousands of times. */
-  private readonly tally = { cycled: 0, skipped: 0, failed: 0 };
-  /** Resources the run took down and could not bring back: counted apart, the figure an operator looks for first. */
-  private leftDown = 0;
-
-  record(o: ResourceOutcome): void {
-    const key = resourceKey(o.resourceId);
-    const before = this.outcomes.get(key);
-    if (before !== undefined) {
-      this.tally[before.outcome]--;
-      if (before.leftDown !== undefined) this.leftDown--;
-    }
-    this.tally[o.outcome]++;
-    if (o.leftDown !== undefined) this.leftDown++;
-    this.outcomes.set(key, o);
-  }
-
-  /** As countOutcomes over the recorded outcomes (one per resource), without walking them. */
-  progressCounts(): Progress["counts"] {
-    const done = this.tally.cycled + this.tally.skipped + this.tally.failed;
-    return { total: Math.max(this.total, done), ...this.tally, pending: Math.max(0, this.total - done), leftDown: this.leftDown };
-  }
-
-  has(id: string): boolean {
-    return this.outcomes.has(resourceKey(id));
-  }
-
-  publish(message?: string): void {
-    const progress: Progress = {
-      runId: this.input.runId,
-      phase: this.phase,
-      ...(this.wave !== undefined ? { wave: this.wave } : {}),
-      ...(this.waves !== undefined ? { waves: this.waves } : {}),
-      counts: this.progressCounts(),
-      ...(message !== undefined ? { message: shortenForStatus(message, PROGRESS_MESSAGE_MAX) } : {}),
-      ...(this.cancelRequested ? { cancelRequested: true } : {}),
-      ...(this.activeBatches.length > 0 ? { activeBatches: this.activeBatches } : {}),
-    };
-    this.context.df.setCustomStatus(progress);
-  }
-
-  private cancelTask: Task | undefined;
-
-  /**
-   * The run's one "cancel" waiter. A single waiter (rather than a fresh one per wait) means the event is never
-   * handed to a waiter nobody looks at any more: wherever the run is blocked when it arrives, this task records
-   * it, and the run checks it before starting anything new. Waiters use no sequence ids, so putting the same one
-   * in several Task.any calls is safe (unlike activities, timers and sub-orchestrations).
-   */
-  cancel(): Task {
-    this.cancelTask ??= this.context.df.waitForExternalEvent(CANCEL_EVENT);
-    return this.cancelTask;
-  }
-
-  /** Who cancelled and when, once the cancel has arrived. */
-  cancellation(): Decision | undefined {
-    const task = this.cancel();
-    if (!task.isCompleted) return undefined;
-    const event = CancelEventSchema.safeParse(task.result);
-    return event.success ? cancellationDecision(event.data) : unrecordedDecision(this.context);
-  }
-
-  /** Whether a cancel has arrived (and says so in the custom status the first time it is seen). */
-  cancelled(): boolean {
-    if (!this.cancelRequested && this.cancel().isCompleted) {
-      this.cancelRequested = true;
-      this.publish("cancel requested: finishing the work in flight");
-    }
-    return this.cancelRequested;
-  }
-
-  /** Waits for `task`, waking early on a cancel; the task is still awaited, so work in flight always finishes. */
-  *await(task: Task): Generator<Task, unknown, unknown> {
-    if (!this.cancelled()) {
-      yield this.context.df.Task.any([task, this.cancel()]);
-      this.cancelled();
-    }
-    if (!task.isCompleted && !task.isFaulted) yield task;
-    if (task.isFaulted) throw ensureError(task.result);
-    return task.result;
-  }
-
-  *activity<I extends z.ZodType, O extends z.ZodType>(def: ActivityDefinition<I, O>, input: z.input<I>): Generator<Task, z.output<O>, unknown> {
-    const raw = yield* this.await(activityTask(this.context, def, input, transientRetry()));
-    return parseActivityResult(def, raw);
-  }
-
-  /** Memo scope of this execution (see replayMemo.ts): its listing's random id, once the listing is in. */
-  memoScope: string | undefined;
-
-  /** `compute()`, kept between replays when this execution has a memo scope. */
-  memo<T>(memo: ReplayMemo<T>, key: string, compute: () => T): T {
-    return this.memoScope === undefined ? compute() : memo.get(this.memoScope, key, compute);
-  }
-
-  *sleep(seconds: number): Generator<Task, void, unknown> {
-    yield* this.await(this.context.df.createTimer(addSeconds(this.context.df.currentUtcDateTime, Math.max(1, seconds))));
-  }
-}
-
-/**
- * An approve or cancel event whose payload is not the endpoints' (raised some other way): it still counts, but who
- * sent it is not known, and the record says so rather than guess.
- */
-function unrecordedDecision(context: OrchestrationContext): Decision {
-  return { by: "unknown (the event did not name its sender)", at: nowIso(context) };
-}
-
-function normalRegion(location: string): string {
-  return location.replace(/\s+/g, "").toLowerCase();
-}
 
 function verify(run: Run): Generator<Task, Classification, unknown> {
   return classifyWithWaits(
@@ -240,218 +86,6 @@ function* discover(run: Run): Generator<Task, Discovery, unknown> {
   );
   run.memoScope = listingId;
   return discovery;
-}
-
-function* runVnets(context: OrchestrationContext, run: Run, entries: PlanEntry[]): Generator<Task, void, unknown> {
-  const cap = Math.max(1, run.input.options.maxConcurrency);
-  for (let start = 0; start < entries.length && !run.cancelled(); start += cap) {
-    const group = entries.slice(start, start + cap);
-    const tasks = group.map((entry, i) =>
-      subOrchestrationTask(
-        context,
-        refreshVnetSubnetOrchestration,
-        { entry, transitionTimeoutMinutes: run.input.options.transitionTimeoutMinutes },
-        `${context.df.instanceId}:${run.input.runId}:vnet${start + i}`,
-      ),
-    );
-    yield* collect(run, group, tasks, (raw) => [parseWith(ResourceOutcomeSchema, raw, "output of refreshVnetSubnet")]);
-    run.publish();
-  }
-}
-
-/**
- * Starts a group of sub-orchestrations and records what each returns, publishing progress as each finishes.
- * The first wait covers them all (it is what schedules them) and wakes on the first to finish or on a cancel;
- * after that each is awaited alone, in order — re-yielding a scheduled task alone adds no action, whereas putting
- * it in a new Task.any would schedule it again (azure-functions-durable-js#574).
- */
-function* collect(
-  run: Run,
-  entriesPerTask: PlanEntry[] | PlanEntry[][],
-  tasks: Task[],
-  parse: (raw: unknown, index: number) => ResourceOutcome[],
-): Generator<Task, void, unknown> {
-  if (tasks.length === 0) return;
-  yield run.cancelled() ? run.context.df.Task.all(tasks) : run.context.df.Task.any([...tasks, run.cancel()]);
-  for (const [i, task] of tasks.entries()) {
-    const owned = entriesPerTask[i];
-    const entries = owned === undefined ? [] : Array.isArray(owned) ? owned : [owned];
-    try {
-      const raw: unknown = task.isCompleted || task.isFaulted ? task.result : yield task;
-      if (task.isFaulted) throw ensureError(raw);
-      for (const o of parse(raw, i)) run.record(o);
-    } catch (e) {
-      for (const entry of entries) if (!run.has(entry.resourceId)) run.record(unexpectedOutcome(entry, e));
-    }
-    run.cancelled();
-    run.publish();
-  }
-}
-
-/**
- * Runs a wave as its own sub-orchestration (runWave.ts), which runs the lanes exactly as the plan dealt them
- * (planWaves.ts), `parallel` at a time, in plan order. The run lists the wave as its active batch; the wave lists
- * its lanes in flight.
- */
-function* runWave(context: OrchestrationContext, run: Run, wave: Wave, byId: ReadonlyMap<string, PlanEntry>): Generator<Task, void, unknown> {
-  const o = run.input.options;
-  const caps = { maxConcurrency: o.maxConcurrency, maxUnavailablePerAvailabilitySet: o.maxUnavailablePerAvailabilitySet, maxUnavailablePerScaleSet: o.maxUnavailablePerScaleSet };
-  const lanes = run.memo(waveEntriesMemo, `wave${wave.index}`, () => wave.batches.map((b) => b.items.flatMap((id) => byId.get(resourceKey(id)) ?? [])));
-  if (lanes.length === 0 || run.cancelled()) return;
-  const id = waveInstanceId(context.df.instanceId, run.input.runId, wave.index);
-  const task = subOrchestrationTask(
-    context,
-    runWaveOrchestration,
-    {
-      runId: run.input.runId,
-      runInstanceId: context.df.instanceId,
-      wave: wave.index,
-      lanes: wave.batches.map((b, i) => ({ id: b.id, share: b.share, entries: lanes[i] ?? [] })),
-      parallel: Math.max(1, wave.parallel),
-      caps,
-      transitionTimeoutMinutes: o.transitionTimeoutMinutes,
-      restoreStoppedVms: o.restoreStoppedVms,
-      restoreTimeoutMinutes: o.restoreTimeoutMinutes,
-      ...(run.memoScope !== undefined ? { replayScope: run.memoScope } : {}),
-    },
-    id,
-  );
-  run.activeBatches = [id];
-  run.publish();
-  yield* collect(run, [lanes.flat()], [task], (raw) => {
-    const out = run.memo(waveMemo, id, () => parseWith(RunWaveOutput, raw, "output of runWave"));
-    if (out.cancelled) run.cancelRequested = true;
-    return out.outcomes;
-  });
-  run.activeBatches = [];
-  run.publish();
-}
-
-function* runCanary(
-  context: OrchestrationContext,
-  run: Run,
-  plan: Plan,
-  discovery: Discovery,
-  byId: ReadonlyMap<string, PlanEntry>,
-): Generator<Task, CanaryResult | undefined, unknown> {
-  const verification = run.input.options.verification;
-  const host = run.input.probeHost;
-  const canaryWave = plan.waves.find((w) => w.canary);
-  const toCycle = plan.entries.filter((e) => e.action === "cycle");
-  if (canaryWave === undefined) {
-    if (toCycle.length === 0) return { vmIds: [], probeHost: host, verification, result: "skipped", detail: "nothing to cycle, so nothing to prove first" };
-    if (verification === "attestationOnly") {
-      return { vmIds: [], probeHost: host, verification, result: "skipped", detail: "attestation only: no canary was cycled first and TCP 25 was not probed" };
-    }
-    return {
-      vmIds: [],
-      probeHost: host,
-      verification,
-      result: "unavailable",
-      detail:
-        "no eligible canary: no running VM is tagged port25-canary=true and none has the Network Watcher agent; " +
-        "tag one (with the agent installed) or start the run with verification attestationOnly",
-    };
-  }
-  run.phase = "canary";
-  run.wave = canaryWave.index;
-  run.publish();
-  yield* runWave(context, run, canaryWave, byId);
-  const canaries = canaryWave.batches.flatMap((b) => b.items.flatMap((id) => byId.get(resourceKey(id)) ?? []));
-  const vmIds = canaries.map((c) => c.resourceId);
-  const failed = canaries.filter((c) => run.outcomes.get(resourceKey(c.resourceId))?.outcome !== "cycled");
-  if (failed.length > 0) {
-    const names = failed.map((c) => `${c.name} (${run.outcomes.get(resourceKey(c.resourceId))?.message ?? "not cycled"})`).join("; ");
-    return { vmIds, probeHost: host, verification, result: run.cancelled() ? "skipped" : "unavailable", detail: `the canary could not be cycled: ${names}` };
-  }
-  if (verification === "attestationOnly") {
-    return { vmIds, probeHost: host, verification, result: "skipped", detail: "attestation only: the canary was cycled first but TCP 25 was not probed" };
-  }
-  if (run.cancelled()) return { vmIds, probeHost: host, verification, result: "skipped", detail: "cancelled before the probe" };
-  // One proof per egress path (src/domain/canaryPaths.ts): direct paths first, whose failure halts the run as it
-  // always did; a path through an appliance or gateway gets its verdict and the run goes on.
-  const details: string[] = [];
-  let last: ProbeFacts = {};
-  const verdicts: PathVerdict[] = [];
-  const groups = pathsToProve(plan.entries);
-  let directProven = false;
-  for (const group of groups) {
-    const onPath = canaries.filter((c) => c.kind === "vm" && pathKeyOf(c) === group.path.key);
-    if (onPath.length === 0) {
-      verdicts.push(pathVerdict(group, undefined, undefined));
-      continue;
-    }
-    let verdict: PathVerdict | undefined;
-    // The first canary's NIC's effective routes confirm (or contradict) the path; a "possible" path through a hub's
-    // gateway is settled either way, and may turn out direct. Read only where discovery read the network (route
-    // tables, NAT gateways or remote gateways exist): elsewhere every path is the system route to the Internet.
-    let confirmation: PathConfirmation | undefined;
-    const nicId = discovery.nics === undefined ? undefined : discovery.vms.find((v) => resourceKey(v.id) === resourceKey(onPath[0]?.resourceId ?? ""))?.nicIds?.[0];
-    if (nicId !== undefined) {
-      const confirmed = yield* confirmPath(context, (task) => run.await(task), nicId, group.path);
-      confirmation = confirmed.confirmation;
-      group.path = confirmed.path;
-    }
-    const withConfirmation = (v: PathVerdict): PathVerdict => (confirmation === undefined ? v : { ...v, confirmation });
-    for (const vm of onPath) {
-      const canary = { vmId: vm.resourceId, name: vm.name };
-      const watcher = discovery.networkWatchers.find((w) => normalRegion(w.location) === normalRegion(vm.location));
-      if (watcher === undefined) {
-        const detail = `no Network Watcher in region ${vm.location} to probe from ${vm.name}; enable Network Watcher there or use attestationOnly`;
-        if (group.path.direct) return { vmIds, probeHost: host, verification, result: "unavailable", detail, paths: [...verdicts, withConfirmation(pathVerdict(group, canary, { result: "unavailable", detail }))] };
-        verdict = withConfirmation(pathVerdict(group, canary, { result: "unavailable", detail }));
-        break;
-      }
-      const probe = yield* probeSmtp(
-        context,
-        {
-          vmId: vm.resourceId,
-          vmName: vm.name,
-          watcher,
-          host,
-          unreachableMeans: group.path.direct ? "the exemption does not appear to be in effect" : `its traffic leaves through ${hopWithSubscription(group.path)}, which does not let it out`,
-          // Just cycled: its agents report ready minutes after it runs (probeSmtp waits, and probes again, until then).
-          agentReadyTimeoutSeconds: run.input.options.agentReadyTimeoutMinutes * 60,
-        },
-        (task) => run.await(task),
-      );
-      verdict = withConfirmation(pathVerdict(group, canary, probe));
-      if (group.path.direct) {
-        details.push(probe.detail);
-        last = probe.facts;
-        if (probe.result !== "reachable") {
-          return {
-            vmIds,
-            probeHost: host,
-            verification,
-            result: probe.result,
-            detail: details.join("; "),
-            ...last,
-            ...(probe.cause !== undefined ? { haltCause: probe.cause } : {}),
-            paths: [...verdicts, verdict],
-          };
-        }
-        directProven = true;
-      } else if (probe.result !== "reachable") {
-        break;
-      }
-    }
-    if (verdict !== undefined) verdicts.push(verdict);
-  }
-  if (!directProven && groups.some((g) => g.path.direct)) {
-    return {
-      vmIds,
-      probeHost: host,
-      verification,
-      result: "unavailable",
-      detail: "no canary routes directly to the internet, so the exemption itself is unproven: tag a running VM on a direct path port25-canary=true (with the Network Watcher agent) or use attestationOnly",
-      paths: verdicts,
-    };
-  }
-  if (!directProven) {
-    return { vmIds, probeHost: host, verification, result: "skipped", detail: `no resource to cycle routes directly to the internet: ${verdicts.map(describeVerdict).join("; ")}`, paths: verdicts };
-  }
-  return { vmIds, probeHost: host, verification, result: "reachable", detail: details.join("; "), ...last, paths: verdicts };
 }
 
 /** The outcome with the resource's egress path from the plan, so that the record says where its port 25 goes. */
@@ -516,7 +150,7 @@ function statusMessage(
   }
 }
 
-/** Pages of the closing VM listing read per activity call, and the waits it may spend on throttling before giving up. */
+/** The waits on throttling or a conflict each page of the closing VM listing may spend before the run gives up on it. */
 const LATE_LISTING_MAX_WAITS = 5;
 
 /**
@@ -528,15 +162,14 @@ function* createdAfterPlan(run: Run, subscriptionId: string, plan: Plan): Genera
   const planned = new Set(plan.entries.map((e) => resourceKey(e.resourceId)));
   const found: VmPowerStatus[] = [];
   let nextLink: string | undefined;
-  let waits = 0;
   for (;;) {
-    const page = yield* run.activity(listVmPagesActivity, { subscriptionId, view: "status", ...(nextLink !== undefined ? { nextLink } : {}) });
+    const link = nextLink;
+    const { last: page } = yield* retryWhileBusy(
+      () => run.activity(listVmPagesActivity, { subscriptionId, view: "status", ...(link !== undefined ? { nextLink: link } : {}) }),
+      (seconds) => run.sleep(seconds),
+      { maxAttempts: 1 + LATE_LISTING_MAX_WAITS },
+    );
     if (page.status !== "ok") {
-      if ((page.status === "throttled" || page.status === "conflict") && waits < LATE_LISTING_MAX_WAITS) {
-        waits++;
-        yield* run.sleep(backoffSeconds(waits, page.retryAfterSeconds));
-        continue;
-      }
       run.warnings.push(`VMs created after the plan could not be listed (${page.code}: ${page.message.slice(0, 300)})`);
       break;
     }
@@ -571,21 +204,16 @@ export function* remediateSubscription(context: OrchestrationContext, input: Rem
   const startedAt = nowIso(context);
   run.publish("verifying the subscription");
 
-  try {
-    const audit = yield* run.activity(recordRunStartedActivity, input);
-    if (!audit.recorded) run.warnings.push(`audit: ${audit.detail ?? "not recorded"}`);
-  } catch (e) {
-    run.warnings.push(`audit: the start of the run was not recorded (${ensureError(e).message.slice(0, 300)})`);
-  }
+  yield* writeAudit(() => run.activity(recordRunStartedActivity, input), "the start of the run", run.warnings);
 
   // 1 verify
   const classification = yield* verify(run);
   if (classification.warning !== undefined) run.warnings.push(classification.warning);
   let status: RunStatus | undefined;
-  if (classification.category === "blockedNotExemptible") status = "refused";
-  else if (classification.category === "notBlocked") status = "nothingToDo";
-  else if (classification.category === "unknown" && !input.options.forceUnknownBilling) status = "refused";
-  else if (classification.category === "unknown") run.warnings.push(`billing unknown, forced by option: ${classification.reason}`);
+  const decided = classificationDecision(classification, input.options.forceUnknownBilling);
+  if (decided === "refuse") status = "refused";
+  else if (decided === "nothingToDo") status = "nothingToDo";
+  else if (decided === "proceedForced") run.warnings.push(`billing unknown, forced by option: ${classification.reason}`);
 
   // 2 discover (reads only; a refused run still accounts for every resource)
   run.phase = "discover";
@@ -730,15 +358,7 @@ export function* remediateSubscription(context: OrchestrationContext, input: Rem
   };
   run.publish(result.summary.message);
   // The full record (plan, every outcome, input) is written once, through the activity; the run returns its summary.
-  let recorded = false;
-  try {
-    const audit = yield* run.activity(recordRunCompletedActivity, result);
-    recorded = audit.recorded;
-    const note = `audit: ${audit.detail ?? "not recorded"}`;
-    if (!audit.recorded && !result.summary.warnings.includes(note)) result.summary.warnings.push(note);
-  } catch (e) {
-    result.summary.warnings.push(`audit: the result was not recorded (${ensureError(e).message.slice(0, 300)})`);
-  }
+  const { recorded } = yield* writeAudit(() => run.activity(recordRunCompletedActivity, result), "the result", result.summary.warnings);
   run.phase = "done";
   run.publish(result.summary.message);
   yield* announce(context, completionEvent(context.df.instanceId, result));
@@ -753,7 +373,10 @@ export function* remediateSubscription(context: OrchestrationContext, input: Rem
     }
   }
   const scope = run.memoScope;
-  if (scope !== undefined) for (const memo of [discoveryMemo, planMemo, waveMemo, waveEntriesMemo]) memo.drop(scope);
+  if (scope !== undefined) {
+    for (const memo of [discoveryMemo, planMemo]) memo.drop(scope);
+    dropWaveMemos(scope);
+  }
   return output;
 }
 

@@ -46,7 +46,10 @@ import { ensureError } from "../src/errors";
 import { probeSmtp } from "./probeSmtp";
 import { announce } from "./notify";
 import { reverificationEvents } from "../src/domain/notifications";
-import { backoffSeconds, classifyWithWaits, MAX_READ_ATTEMPTS, nowIso, sleep, transientRetry } from "./shared";
+import { classifyWithWaits, MAX_READ_ATTEMPTS, nowIso, sleep, transientRetry } from "./shared";
+import { watcherIn } from "./subscriptionCanary";
+import { writeAudit } from "./toolkit/auditWrite";
+import { retryWhileBusy } from "./toolkit/retry";
 import { deleteTemporarySubnet, type SubnetStep } from "./temporarySubnet";
 import { followRun, runDeadlineMinutes, startRunOf } from "./runStart";
 
@@ -102,19 +105,15 @@ function* callRaw(context: OrchestrationContext, def: ActivityDefinition, input:
 function* readActivityLog(context: OrchestrationContext, subscriptionId: string, at: string, exemptionEffectiveAt: string): Generator<Task, ActivityLogView | string, unknown> {
   const { from, to } = activityLogWindow(at);
   try {
-    for (let attempt = 1; ; attempt++) {
-      const out = yield* callActivity(context, readPowerEventsActivity, { subscriptionId, from, to, exemptionEffectiveAt }, transientRetry());
-      if (out.status === "ok") return { from: out.from, to: out.to, events: out.events };
-      if ((out.status !== "throttled" && out.status !== "conflict") || attempt >= MAX_READ_ATTEMPTS) return `${out.code}: ${out.message}`;
-      yield* sleep(context, backoffSeconds(attempt, out.retryAfterSeconds));
-    }
+    const { last: out } = yield* retryWhileBusy(
+      () => callActivity(context, readPowerEventsActivity, { subscriptionId, from, to, exemptionEffectiveAt }, transientRetry()),
+      (seconds) => sleep(context, seconds),
+      { maxAttempts: MAX_READ_ATTEMPTS },
+    );
+    return out.status === "ok" ? { from: out.from, to: out.to, events: out.events } : `${out.code}: ${out.message}`;
   } catch (e) {
     return ensureError(e).message.slice(0, 500);
   }
-}
-
-function normalRegion(location: string): string {
-  return location.replace(/\s+/g, "").toLowerCase();
 }
 
 /**
@@ -148,7 +147,7 @@ function* probeCanary(
     };
   }
   const vmIds = [eligible.id];
-  const watcher = discovery.networkWatchers.find((w) => normalRegion(w.location) === normalRegion(eligible.location));
+  const watcher = watcherIn(discovery, eligible.location);
   if (watcher === undefined) {
     return { ...base, vmIds, result: "unavailable", detail: `no Network Watcher in region ${eligible.location} to probe from ${eligible.name}` };
   }
@@ -311,15 +310,7 @@ export function* reverifySubscription(
   };
 
   publish(context, "recording");
-  let recorded = false;
-  let recordDetail: string | undefined;
-  try {
-    const w = yield* callActivity(context, recordReverificationActivity, record, transientRetry());
-    recorded = w.recorded;
-    recordDetail = w.detail;
-  } catch (e) {
-    recordDetail = `the record was not written (${ensureError(e).message.slice(0, 300)})`;
-  }
+  const { recorded, detail: recordDetail } = yield* writeAudit(() => callActivity(context, recordReverificationActivity, record, transientRetry()), "the re-verification");
 
   for (const event of reverificationEvents(record, child !== undefined ? { runId: child.input.runId, instanceId: child.instanceId } : undefined)) {
     yield* announce(context, event);

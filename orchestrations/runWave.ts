@@ -16,9 +16,9 @@ import { runWaveOrchestration, type RunWaveInput, type RunWaveOutput, type WaveS
 import { CANCEL_EVENT } from "../src/contracts/names";
 import { resourceKey } from "../src/contracts/ids";
 import type { ResourceOutcome } from "../src/contracts/outcome";
-import { ensureError } from "../src/errors";
 import { ReplayMemo } from "./replayMemo";
 import { unexpectedOutcome } from "./shared";
+import { awaitGroup } from "./toolkit/groupWait";
 
 /** Each finished lane's parsed output, so a replay does not parse them all again. */
 const laneMemo = new ReplayMemo<CycleBatchOutput>(64);
@@ -69,29 +69,27 @@ export function* runWave(context: OrchestrationContext, input: RunWaveInput): Ge
     );
     active = ids;
     status();
-    // The first wait covers them all (it is what schedules them) and wakes on the first to finish or on a cancel;
-    // after that each is awaited alone, in order: re-yielding a scheduled task alone adds no action, whereas a new
-    // Task.any over it would schedule it again (azure-functions-durable-js#574).
-    yield cancelled ? context.df.Task.all(tasks) : context.df.Task.any([...tasks, cancel]);
-    for (const [i, task] of tasks.entries()) {
-      const lane = group[i];
-      if (lane === undefined) continue;
-      try {
-        const raw: unknown = task.isCompleted || task.isFaulted ? task.result : yield task;
-        if (task.isFaulted) throw ensureError(raw);
+    // Lanes started together are waited on as a group (toolkit/groupWait.ts): never scheduled twice.
+    yield* awaitGroup(context, tasks, cancelled ? [] : [cancel], {
+      done: (raw, i) => {
+        const lane = group[i];
+        if (lane === undefined) return;
         const parse = (): CycleBatchOutput => parseWith(CycleBatchOutput, raw, "output of cycleBatch");
         const out = memoScope === undefined ? parse() : laneMemo.get(memoScope, lane.id, parse);
         if (out.cancelled) cancelled = true;
         for (const o of out.outcomes) record(o);
-      } catch (e) {
-        for (const entry of lane.entries) record(unexpectedOutcome(entry, e, { wave: input.wave }));
-      }
-      // A lane counted here leaves the list, so the status readers, which add the listed lanes' own counts, never
-      // count its resources twice.
-      active = ids.slice(i + 1);
-      cancelled ||= cancel.isCompleted;
-      status();
-    }
+      },
+      failed: (e, i) => {
+        for (const entry of group[i]?.entries ?? []) record(unexpectedOutcome(entry, e, { wave: input.wave }));
+      },
+      settled: (i) => {
+        // A lane counted here leaves the list, so the status readers, which add the listed lanes' own counts, never
+        // count its resources twice.
+        active = ids.slice(i + 1);
+        cancelled ||= cancel.isCompleted;
+        status();
+      },
+    });
     active = [];
     status();
   }

@@ -8,6 +8,10 @@ import type { ReasonCode, ResourceOutcome } from "../src/contracts/outcome";
 import type { Classification } from "../src/contracts/classification";
 import type { ClassifySubscriptionOutput } from "../src/contracts/functions/classifySubscription";
 import { ensureError } from "../src/errors";
+import { backoffSeconds, MAX_RETRY_AFTER_SECONDS, retryWhileBusy } from "./toolkit/retry";
+
+// Where the orchestrations have always found them.
+export { backoffSeconds, MAX_RETRY_AFTER_SECONDS };
 
 /**
  * Retry for activities that throw (5xx after the SDK's own retries, socket errors): expected per-resource
@@ -28,19 +32,6 @@ export function* sleep(context: OrchestrationContext, seconds: number): Generato
 
 export function nowIso(context: OrchestrationContext): string {
   return context.df.currentUtcDateTime.toISOString();
-}
-
-/**
- * The longest Retry-After honoured as given: Compute's documented 429 example asks for 1,200 s, and a 30-minute
- * window can take up to 1,800 s to end (SupportArticles `troubleshooting-throttling-errors.md`). A request is never
- * sent again before the Retry-After it met; only an absurd value is cut to this.
- */
-export const MAX_RETRY_AFTER_SECONDS = 1800;
-
-/** Exponential backoff (10 s, 20 s, 40 s … capped at 5 min), or ARM's Retry-After when it gave one. */
-export function backoffSeconds(attempt: number, retryAfterSeconds: number | undefined): number {
-  if (retryAfterSeconds !== undefined && retryAfterSeconds > 0) return Math.min(retryAfterSeconds, MAX_RETRY_AFTER_SECONDS);
-  return Math.min(10 * 2 ** Math.max(0, attempt - 1), 300);
 }
 
 /** A number in [0, 1) fixed by `seed`: FNV-1a over its characters, so replays get the same value. */
@@ -134,13 +125,9 @@ export function* classifyWithWaits(
 ): Generator<Task, Classification, unknown> {
   let why: string;
   try {
-    for (let attempt = 1; ; attempt++) {
-      const out = yield* read();
-      if (out.status === "ok") return out.classification;
-      why = `${out.code}: ${out.message}`;
-      if ((out.status !== "throttled" && out.status !== "conflict") || attempt >= MAX_READ_ATTEMPTS || stop()) break;
-      yield* wait(backoffSeconds(attempt, out.retryAfterSeconds));
-    }
+    const { last } = yield* retryWhileBusy(read, wait, { maxAttempts: MAX_READ_ATTEMPTS, stop });
+    if (last.status === "ok") return last.classification;
+    why = `${last.code}: ${last.message}`;
   } catch (e) {
     why = ensureError(e).message.slice(0, 500);
   }

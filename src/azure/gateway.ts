@@ -42,22 +42,29 @@ export interface VmListPage<T> {
   nextLink?: string;
 }
 
-/**
- * Every method throws AzureOperationError (src/errors.ts) on failure, with ARM's error code, the HTTP status,
- * `retryable` (429, 5xx, AnotherOperationInProgress, RetryableError[DueToAnotherOperation], an OperationNotAllowed
- * that names no quota, policy or unsupported operation) and Retry-After.
- * `begin*` methods send the initial request only and return a handle; callers poll with `getOperationStatus`.
- */
-export interface ArmGateway {
+/** Management groups (Microsoft.Management). */
+export interface ManagementGroupOperations {
   /**
    * Every subscription under a management group, at any depth (Management Groups API, descendants; every page
    * followed): id and display name, each once.
    */
   listManagementGroupSubscriptions(managementGroupId: string): Promise<ManagementGroupSubscription[]>;
+}
+
+/** Resources, billing and authorization: the subscription, its billing property, resource groups, locks, permissions. */
+export interface ResourceOperations {
   getSubscription(subscriptionId: string): Promise<SubscriptionInfo>;
   /** Never throws for 401/403/404: returns `{status:"unreadable"}` with the missing permission named. */
   getBillingProperty(subscriptionId: string): Promise<BillingRead>;
   listResourceGroups(subscriptionId: string): Promise<ResourceGroupInfo[]>;
+  /** Every management lock of the subscription, at any scope (each with the scope it locks), every page followed. */
+  listLocks(subscriptionId: string): Promise<LockInfo[]>;
+  /** The caller's own permission entries (actions, notActions) at a resource group, every page followed. */
+  listResourceGroupPermissions(subscriptionId: string, resourceGroup: string): Promise<GroupPermissions["permissions"]>;
+}
+
+/** Compute reads (Microsoft.Compute): VMs, extensions, agents, scale sets, power-state listings. */
+export interface ComputeReadOperations {
   /**
    * Every VM (flexible scale-set members included) with its power state and `timeCreated`. The Network Watcher
    * agent is left unread (undefined): ARM's listings name extensions by id only (listVmExtensions reads them).
@@ -77,6 +84,57 @@ export interface ArmGateway {
    * Low Cost Get: one request). A VM that does not exist answers `exists: false`.
    */
   getVmAgentReadiness(vmId: string): Promise<VmAgentReadiness>;
+  /** Uniform scale sets with their instances' power states. */
+  listScaleSets(subscriptionId: string): Promise<ScaleSetInfo[]>;
+  /**
+   * The run-time status of every VM of the subscription, from one paged `statusOnly=true` listing
+   * (VirtualMachines_ListAll; Compute's High Cost Get, one token a page): power state and provisioning state only.
+   */
+  listVmPowerStates(subscriptionId: string): Promise<VmPowerListing>;
+}
+
+/** Compute power (Microsoft.Compute): a VM's or scale set's state and the operations that change it. */
+export interface ComputePowerOperations {
+  getVmState(vmId: string): Promise<VmState>;
+  beginVmPowerOperation(vmId: string, step: PowerStep): Promise<OperationHandle>;
+  getScaleSetState(scaleSetId: string): Promise<ScaleSetState>;
+  beginScaleSetPowerOperation(scaleSetId: string, step: PowerStep, instanceIds: string[]): Promise<OperationHandle>;
+}
+
+/** Long-running operations: one poll of a handle a `begin*` method returned. */
+export interface OperationStatusOperations {
+  getOperationStatus(handle: OperationHandle): Promise<OperationStatus>;
+}
+
+/** Network (Microsoft.Network): VNets, subnets, NICs, route tables, effective routes. */
+export interface NetworkOperations {
+  listVnets(subscriptionId: string): Promise<VnetInfo[]>;
+  /** Every NIC of the subscription, reduced to the subnets of its IP configurations. */
+  listNics(subscriptionId: string): Promise<NicInfo[]>;
+  /** Every route table of the subscription with its user routes. */
+  listRouteTables(subscriptionId: string): Promise<RouteTableInfo[]>;
+  getVnet(vnetId: string): Promise<VnetInfo | undefined>;
+  getSubnet(vnetId: string, subnetName: string): Promise<SubnetState>;
+  /** The subnet carries `networkSecurityGroupId` when given (joining it needs networkSecurityGroups/join/action). */
+  beginCreateSubnet(vnetId: string, subnetName: string, addressPrefix: string, networkSecurityGroupId?: string): Promise<OperationHandle>;
+  beginDeleteSubnet(vnetId: string, subnetName: string): Promise<OperationHandle>;
+  /** Starts reading a NIC's effective routes (its VM must be running): the list (200) or a handle (202). */
+  beginGetEffectiveRoutes(nicId: string): Promise<EffectiveRoutesStart>;
+  /** The list once `getOperationStatus` says Succeeded (reads the Location URL). */
+  getEffectiveRoutesResult(handle: OperationHandle): Promise<EffectiveRoute[]>;
+}
+
+/** Network Watcher (Microsoft.Network): watchers and connectivity checks. */
+export interface NetworkWatcherOperations {
+  listNetworkWatchers(subscriptionId: string): Promise<NetworkWatcherInfo[]>;
+  /** Starts a Network Watcher connectivity check from a VM to host:port over TCP: its result (200) or a handle (202). */
+  beginConnectivityCheck(watcher: NetworkWatcherInfo, vmId: string, host: string, port: number): Promise<ConnectivityStart>;
+  /** The check's result once `getOperationStatus` says Succeeded (reads the Location URL). */
+  getConnectivityResult(handle: OperationHandle): Promise<ConnectivityResult>;
+}
+
+/** Monitor: the Activity Log (Microsoft.Insights). */
+export interface ActivityLogOperations {
   /**
    * Succeeded deallocate and start events of VMs, scale sets and scale-set instances in the Activity Log
    * (Microsoft.Insights, kept 90 days) between `from` and `to`, oldest first; every page followed.
@@ -87,43 +145,20 @@ export interface ArmGateway {
    * `from` and `to`, oldest first, with the caller: who changed a resource during a run, and when.
    */
   listResourcePowerEvents(resourceId: string, from: string, to: string): Promise<PowerEvent[]>;
-  /** Uniform scale sets with their instances' power states. */
-  listScaleSets(subscriptionId: string): Promise<ScaleSetInfo[]>;
-  listVnets(subscriptionId: string): Promise<VnetInfo[]>;
-  listNetworkWatchers(subscriptionId: string): Promise<NetworkWatcherInfo[]>;
-  /** Every management lock of the subscription, at any scope (each with the scope it locks), every page followed. */
-  listLocks(subscriptionId: string): Promise<LockInfo[]>;
-  /** The caller's own permission entries (actions, notActions) at a resource group, every page followed. */
-  listResourceGroupPermissions(subscriptionId: string, resourceGroup: string): Promise<GroupPermissions["permissions"]>;
-  /** Every NIC of the subscription, reduced to the subnets of its IP configurations. */
-  listNics(subscriptionId: string): Promise<NicInfo[]>;
-  /** Every route table of the subscription with its user routes. */
-  listRouteTables(subscriptionId: string): Promise<RouteTableInfo[]>;
-
-  /**
-   * The run-time status of every VM of the subscription, from one paged `statusOnly=true` listing
-   * (VirtualMachines_ListAll; Compute's High Cost Get, one token a page): power state and provisioning state only.
-   */
-  listVmPowerStates(subscriptionId: string): Promise<VmPowerListing>;
-  getVmState(vmId: string): Promise<VmState>;
-  beginVmPowerOperation(vmId: string, step: PowerStep): Promise<OperationHandle>;
-  getScaleSetState(scaleSetId: string): Promise<ScaleSetState>;
-  beginScaleSetPowerOperation(scaleSetId: string, step: PowerStep, instanceIds: string[]): Promise<OperationHandle>;
-  getOperationStatus(handle: OperationHandle): Promise<OperationStatus>;
-
-  getVnet(vnetId: string): Promise<VnetInfo | undefined>;
-  getSubnet(vnetId: string, subnetName: string): Promise<SubnetState>;
-  /** The subnet carries `networkSecurityGroupId` when given (joining it needs networkSecurityGroups/join/action). */
-  beginCreateSubnet(vnetId: string, subnetName: string, addressPrefix: string, networkSecurityGroupId?: string): Promise<OperationHandle>;
-  beginDeleteSubnet(vnetId: string, subnetName: string): Promise<OperationHandle>;
-
-  /** Starts a Network Watcher connectivity check from a VM to host:port over TCP: its result (200) or a handle (202). */
-  beginConnectivityCheck(watcher: NetworkWatcherInfo, vmId: string, host: string, port: number): Promise<ConnectivityStart>;
-  /** The check's result once `getOperationStatus` says Succeeded (reads the Location URL). */
-  getConnectivityResult(handle: OperationHandle): Promise<ConnectivityResult>;
-
-  /** Starts reading a NIC's effective routes (its VM must be running): the list (200) or a handle (202). */
-  beginGetEffectiveRoutes(nicId: string): Promise<EffectiveRoutesStart>;
-  /** The list once `getOperationStatus` says Succeeded (reads the Location URL). */
-  getEffectiveRoutesResult(handle: OperationHandle): Promise<EffectiveRoute[]>;
 }
+
+/**
+ * Every method throws AzureOperationError (src/errors.ts) on failure, with ARM's error code, the HTTP status,
+ * `retryable` (429, 5xx, AnotherOperationInProgress, RetryableError[DueToAnotherOperation], an OperationNotAllowed
+ * that names no quota, policy or unsupported operation) and Retry-After.
+ * `begin*` methods send the initial request only and return a handle; callers poll with `getOperationStatus`.
+ */
+export interface ArmGateway
+  extends ManagementGroupOperations,
+    ResourceOperations,
+    ComputeReadOperations,
+    ComputePowerOperations,
+    OperationStatusOperations,
+    NetworkOperations,
+    NetworkWatcherOperations,
+    ActivityLogOperations {}

@@ -4,7 +4,9 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { parseConfig } from "../../src/config";
 import { azureFailure } from "../support/rejections";
 import { ArmClients, armScopeFor, createArmConnection } from "../../src/azure/clients";
-import { ArmGatewayImpl, connectivityVerdict, NETWORK_API_VERSION } from "../../src/azure/armGateway";
+import { ArmGatewayImpl } from "../../src/azure/armGateway";
+import { NETWORK_API_VERSION } from "../../src/azure/arm/network";
+import { connectivityVerdict } from "../../src/azure/arm/networkWatcher";
 import { toArmFailure } from "../../activities/armFailure";
 import { armError, gatewayFor, startFakeArm, SUB, type FakeArm, type FakeReply, type RecordedRequest } from "./fakeArm";
 

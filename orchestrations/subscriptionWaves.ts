@@ -1,0 +1,79 @@
+/**
+ * The steps of a subscription's run that start work in groups (remediateSubscription.ts): the VNet refreshes, a
+ * group of refreshVnetSubnet instances at a time, and each wave, one runWave sub-orchestration.
+ */
+import type { OrchestrationContext, Task } from "durable-functions";
+import { subOrchestrationTask } from "../src/contracts/durable";
+import { parseWith } from "../src/contracts/parse";
+import { refreshVnetSubnetOrchestration } from "../src/contracts/functions/refreshVnetSubnet";
+import { RunWaveOutput, runWaveOrchestration, waveInstanceId } from "../src/contracts/functions/runWave";
+import { resourceKey } from "../src/contracts/ids";
+import type { PlanEntry, Wave } from "../src/contracts/plan";
+import { ResourceOutcomeSchema } from "../src/contracts/outcome";
+import { ReplayMemo } from "./replayMemo";
+import { MEMO_RUNS, type Run } from "./subscriptionRun";
+
+const waveMemo = new ReplayMemo<RunWaveOutput>(MEMO_RUNS);
+const waveEntriesMemo = new ReplayMemo<PlanEntry[][]>(MEMO_RUNS);
+
+/** Forgets what the waves kept for a run's replays (replayMemo.ts), once the run has ended. */
+export function dropWaveMemos(scope: string): void {
+  for (const memo of [waveMemo, waveEntriesMemo]) memo.drop(scope);
+}
+
+/** Refreshes the VNets with delegated subnets, at most maxConcurrency at a time, until a cancel. */
+export function* runVnets(context: OrchestrationContext, run: Run, entries: PlanEntry[]): Generator<Task, void, unknown> {
+  const cap = Math.max(1, run.input.options.maxConcurrency);
+  for (let start = 0; start < entries.length && !run.cancelled(); start += cap) {
+    const group = entries.slice(start, start + cap);
+    const tasks = group.map((entry, i) =>
+      subOrchestrationTask(
+        context,
+        refreshVnetSubnetOrchestration,
+        { entry, transitionTimeoutMinutes: run.input.options.transitionTimeoutMinutes },
+        `${context.df.instanceId}:${run.input.runId}:vnet${start + i}`,
+      ),
+    );
+    yield* run.collect(group.map((entry) => [entry]), tasks, (raw) => [parseWith(ResourceOutcomeSchema, raw, "output of refreshVnetSubnet")]);
+    run.publish();
+  }
+}
+
+/**
+ * Runs a wave as its own sub-orchestration (runWave.ts), which runs the lanes exactly as the plan dealt them
+ * (planWaves.ts), `parallel` at a time, in plan order. The run lists the wave as its active batch; the wave lists
+ * its lanes in flight.
+ */
+export function* runWave(context: OrchestrationContext, run: Run, wave: Wave, byId: ReadonlyMap<string, PlanEntry>): Generator<Task, void, unknown> {
+  const o = run.input.options;
+  const caps = { maxConcurrency: o.maxConcurrency, maxUnavailablePerAvailabilitySet: o.maxUnavailablePerAvailabilitySet, maxUnavailablePerScaleSet: o.maxUnavailablePerScaleSet };
+  const lanes = run.memo(waveEntriesMemo, `wave${wave.index}`, () => wave.batches.map((b) => b.items.flatMap((id) => byId.get(resourceKey(id)) ?? [])));
+  if (lanes.length === 0 || run.cancelled()) return;
+  const id = waveInstanceId(context.df.instanceId, run.input.runId, wave.index);
+  const task = subOrchestrationTask(
+    context,
+    runWaveOrchestration,
+    {
+      runId: run.input.runId,
+      runInstanceId: context.df.instanceId,
+      wave: wave.index,
+      lanes: wave.batches.map((b, i) => ({ id: b.id, share: b.share, entries: lanes[i] ?? [] })),
+      parallel: Math.max(1, wave.parallel),
+      caps,
+      transitionTimeoutMinutes: o.transitionTimeoutMinutes,
+      restoreStoppedVms: o.restoreStoppedVms,
+      restoreTimeoutMinutes: o.restoreTimeoutMinutes,
+      ...(run.memoScope !== undefined ? { replayScope: run.memoScope } : {}),
+    },
+    id,
+  );
+  run.activeBatches = [id];
+  run.publish();
+  yield* run.collect([lanes.flat()], [task], (raw) => {
+    const out = run.memo(waveMemo, id, () => parseWith(RunWaveOutput, raw, "output of runWave"));
+    if (out.cancelled) run.cancelRequested = true;
+    return out.outcomes;
+  });
+  run.activeBatches = [];
+  run.publish();
+}
