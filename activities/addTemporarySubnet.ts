@@ -1,5 +1,5 @@
 /** Activity: create the temporary subnet; an existing subnet of that name (a re-run) is reused, not re-sent. */
-import { bindActivity, type BoundActivity } from "../src/functions/registerActivity";
+import { bindActivity, type BoundActivity } from "./binding";
 import { addTemporarySubnetActivity } from "../src/contracts/functions/addTemporarySubnet";
 import { callArm } from "./armFailure";
 import type { ActivityDeps } from "./deps";

@@ -5,7 +5,7 @@ import type { AuditWriteOutput } from "../src/contracts/functions/recordRunStart
 import { AUDIT_TRACE_PREFIX } from "../src/contracts/audit";
 import type { AuditStore } from "../src/audit/store";
 import { AuditLinkSchema } from "../src/audit/ledger";
-import { bindActivity, type BoundActivity } from "../src/functions/registerActivity";
+import { bindActivity, type BoundActivity } from "./binding";
 import { NO_AUDIT_TABLE, type ActivityDeps } from "./deps";
 
 export function auditWrite<I extends z.ZodType>(

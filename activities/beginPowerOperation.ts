@@ -7,7 +7,7 @@
  * deallocates or starts a machine on a state its owner has since changed.
  */
 import type { z } from "zod";
-import { bindActivity, type BoundActivity } from "../src/functions/registerActivity";
+import { bindActivity, type BoundActivity } from "./binding";
 import {
   beginPowerOperationActivity,
   type BeginPowerOperationInput,

@@ -1,5 +1,5 @@
 /** Activity: start a Network Watcher connectivity check from the canary VM to the probe host on TCP 25. */
-import { bindActivity, type BoundActivity } from "../src/functions/registerActivity";
+import { bindActivity, type BoundActivity } from "./binding";
 import { beginSmtpProbeActivity } from "../src/contracts/functions/beginSmtpProbe";
 import { callArm } from "./armFailure";
 import type { ActivityDeps } from "./deps";

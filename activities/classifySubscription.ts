@@ -1,5 +1,5 @@
 /** Activity: read the subscription and its billing property, then classify it (domain rules). */
-import { bindActivity, type BoundActivity } from "../src/functions/registerActivity";
+import { bindActivity, type BoundActivity } from "./binding";
 import { classifySubscriptionActivity } from "../src/contracts/functions/classifySubscription";
 import { classifySubscription as classify } from "../src/domain/classify";
 import { callArm } from "./armFailure";

@@ -3,7 +3,7 @@
  * extensions of the canary candidates (src/azure/discover.ts); or all but the VMs, which listVmPages reads.
  */
 import { randomUUID } from "node:crypto";
-import { bindActivity, type BoundActivity } from "../src/functions/registerActivity";
+import { bindActivity, type BoundActivity } from "./binding";
 import { discoverResourcesActivity } from "../src/contracts/functions/discoverResources";
 import { discoverAllButVms, discoverSubscription } from "../src/azure/discover";
 import { RemediationOptionsSchema } from "../src/contracts/options";

@@ -2,7 +2,7 @@
  * The activities of the app, built from the dependencies they are handed (as Temporal's `createActivities(clients)`):
  * nothing here reads app settings or keeps process-wide state, so two sets can live in one process.
  */
-import type { BoundActivity } from "../src/functions/registerActivity";
+import type { BoundActivity } from "./binding";
 import type { ActivityDeps } from "./deps";
 import { addTemporarySubnet } from "./addTemporarySubnet";
 import { beginPowerOperation } from "./beginPowerOperation";

@@ -1,5 +1,5 @@
 /** Activity: every subscription under a management group, at any depth (Management Groups API, descendants). */
-import { bindActivity, type BoundActivity } from "../src/functions/registerActivity";
+import { bindActivity, type BoundActivity } from "./binding";
 import { listManagementGroupSubscriptionsActivity } from "../src/contracts/functions/campaign";
 import { callArm } from "./armFailure";
 import type { ActivityDeps } from "./deps";

@@ -3,7 +3,7 @@
  * cheaper way to observe the VMs in flight (src/azure/fleetObserver.ts), else by the VM's own reads.
  */
 import type { z } from "zod";
-import { bindActivity, type BoundActivity } from "../src/functions/registerActivity";
+import { bindActivity, type BoundActivity } from "./binding";
 import {
   observePowerStateActivity,
   type ObservePowerStateInput,

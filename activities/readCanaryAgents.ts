@@ -2,7 +2,7 @@
  * Activity: the extensions of canary candidates, read in order until enough have the Network Watcher agent; or,
  * with `readiness`, each canary's instance view: whether its VM agent and Network Watcher agent report ready.
  */
-import { bindActivity, type BoundActivity } from "../src/functions/registerActivity";
+import { bindActivity, type BoundActivity } from "./binding";
 import { readCanaryAgentsActivity } from "../src/contracts/functions/readCanaryAgents";
 import { readAgents } from "../src/azure/discover";
 import type { ArmGateway } from "../src/azure/gateway";

@@ -1,5 +1,5 @@
 /** Activity: start, or poll once, the read of a canary NIC's effective routes; the list once ARM says it has finished. */
-import { bindActivity, type BoundActivity } from "../src/functions/registerActivity";
+import { bindActivity, type BoundActivity } from "./binding";
 import { readEffectiveRoutesActivity } from "../src/contracts/functions/readEffectiveRoutes";
 import { callArm } from "./armFailure";
 import type { ActivityDeps } from "./deps";

@@ -4,7 +4,7 @@
  * starts from deallocated: ARM keeps no "last started" time).
  */
 import type { z } from "zod";
-import { bindActivity, type BoundActivity } from "../src/functions/registerActivity";
+import { bindActivity, type BoundActivity } from "./binding";
 import { readLastRunActivity, type ReadLastRunInput, type ReadLastRunOutput } from "../src/contracts/functions/readLastRun";
 import { resourceKey } from "../src/contracts/ids";
 import { cycledBy } from "../src/domain/stragglers";

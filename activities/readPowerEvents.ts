@@ -2,7 +2,7 @@
  * Activity: the Activity Log's Succeeded deallocate and start events of the subscription's machines, in a window;
  * or one resource's power events with their caller (who changed it during a run).
  */
-import { bindActivity, type BoundActivity } from "../src/functions/registerActivity";
+import { bindActivity, type BoundActivity } from "./binding";
 import { readPowerEventsActivity } from "../src/contracts/functions/readPowerEvents";
 import { relevantPowerEvents } from "../src/domain/stragglers";
 import { callArm } from "./armFailure";

@@ -1,6 +1,6 @@
 /** Activity: one poll of a power step — the operation's status, then (when it has ended) the resource's state. */
 import type { z } from "zod";
-import { bindActivity, type BoundActivity } from "../src/functions/registerActivity";
+import { bindActivity, type BoundActivity } from "./binding";
 import {
   readPowerStateActivity,
   type ReadPowerStateInput,

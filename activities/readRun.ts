@@ -5,10 +5,11 @@
  */
 import * as df from "durable-functions";
 import { z } from "zod";
-import { bindActivity, type BoundActivity } from "../src/functions/registerActivity";
+import { bindActivity, type BoundActivity } from "./binding";
 import { readRunActivity, type ReadRunOutput } from "../src/contracts/functions/runStart";
 import { RemediationOutputSchema } from "../src/contracts/remediation";
-import { isLive, tryGetStatus } from "../src/functions/instances";
+import { tryGetStatus } from "../src/functions/instances";
+import { isLive } from "../src/domain/campaignMembers";
 
 const RunOfInput = z.object({ runId: z.string().optional() });
 

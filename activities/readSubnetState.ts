@@ -1,5 +1,5 @@
 /** Activity: one poll of a temporary subnet — its operation's status, then the subnet once that has ended. */
-import { bindActivity, type BoundActivity } from "../src/functions/registerActivity";
+import { bindActivity, type BoundActivity } from "./binding";
 import { readSubnetStateActivity } from "../src/contracts/functions/readSubnetState";
 import { callArm } from "./armFailure";
 import type { ActivityDeps } from "./deps";

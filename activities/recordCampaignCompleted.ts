@@ -1,5 +1,5 @@
 /** Activity: the audit record of a finished campaign, its summary and input (idempotent by campaign id). */
-import type { BoundActivity } from "../src/functions/registerActivity";
+import type { BoundActivity } from "./binding";
 import { recordCampaignCompletedActivity } from "../src/contracts/functions/campaign";
 import { auditWrite } from "./auditWrite";
 import type { ActivityDeps } from "./deps";

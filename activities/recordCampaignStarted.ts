@@ -1,5 +1,5 @@
 /** Activity: the audit record of a campaign that has started (idempotent: a replay writes the same record). */
-import type { BoundActivity } from "../src/functions/registerActivity";
+import type { BoundActivity } from "./binding";
 import { recordCampaignStartedActivity } from "../src/contracts/functions/campaign";
 import { auditWrite } from "./auditWrite";
 import type { ActivityDeps } from "./deps";

@@ -1,5 +1,5 @@
 /** Activity: the audit record of one notification, under its run (a replay writes the same record). */
-import type { BoundActivity } from "../src/functions/registerActivity";
+import type { BoundActivity } from "./binding";
 import { recordNotificationActivity } from "../src/contracts/functions/recordNotification";
 import { auditWrite } from "./auditWrite";
 import type { ActivityDeps } from "./deps";

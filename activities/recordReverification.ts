@@ -1,5 +1,5 @@
 /** Activity: the audit record of one re-verification (a replay writes the same record; a different one is refused). */
-import type { BoundActivity } from "../src/functions/registerActivity";
+import type { BoundActivity } from "./binding";
 import { recordReverificationActivity } from "../src/contracts/functions/recordReverification";
 import { auditWrite } from "./auditWrite";
 import type { ActivityDeps } from "./deps";

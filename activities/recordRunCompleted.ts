@@ -1,5 +1,5 @@
 /** Activity: the audit record of a finished run, with every resource outcome (idempotent by run id). */
-import type { BoundActivity } from "../src/functions/registerActivity";
+import type { BoundActivity } from "./binding";
 import { recordRunCompletedActivity } from "../src/contracts/functions/recordRunCompleted";
 import { auditWrite } from "./auditWrite";
 import type { ActivityDeps } from "./deps";

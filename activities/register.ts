@@ -4,7 +4,7 @@
  * activities with dependencies of its own instead (src/cli/localStack.ts).
  */
 import { getConfig } from "../src/config";
-import { registerActivities } from "../src/functions/registerActivity";
+import { registerActivities } from "./binding";
 import { activityDepsFrom } from "./deps";
 import { createActivities } from "./index";
 

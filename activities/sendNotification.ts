@@ -3,7 +3,7 @@
  * structured trace line (Application Insights' `traces`, which the alert rules query); every attempt posts to the
  * webhooks it is given. A webhook that fails is reported as data, so the orchestration retries only those.
  */
-import { bindActivity, type BoundActivity } from "../src/functions/registerActivity";
+import { bindActivity, type BoundActivity } from "./binding";
 import { sendNotificationActivity } from "../src/contracts/functions/sendNotification";
 import { EVENT_TRACE_PREFIX } from "../src/contracts/notification";
 import { messageOf } from "../src/notify/format";

@@ -3,7 +3,7 @@
  * as an external event. A waiter that has ended (404, 410) is not an error: nobody is waiting any more.
  */
 import * as df from "durable-functions";
-import { bindActivity, type BoundActivity } from "../src/functions/registerActivity";
+import { bindActivity, type BoundActivity } from "./binding";
 import { runEndedEvent, signalRunEndedActivity } from "../src/contracts/functions/runStart";
 import { ensureError } from "../src/errors";
 

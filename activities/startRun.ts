@@ -7,10 +7,11 @@
  */
 import * as df from "durable-functions";
 import { z } from "zod";
-import { bindActivity, type BoundActivity } from "../src/functions/registerActivity";
+import { bindActivity, type BoundActivity } from "./binding";
 import { startRunActivity, type StartRunOutput } from "../src/contracts/functions/runStart";
 import { REMEDIATE_SUBSCRIPTION } from "../src/contracts/names";
-import { isLive, tryGetStatus } from "../src/functions/instances";
+import { tryGetStatus } from "../src/functions/instances";
+import { isLive } from "../src/domain/campaignMembers";
 
 const RunOfInput = z.object({ runId: z.string().optional(), requestedBy: z.string().optional() });
 

@@ -5,8 +5,10 @@
 import type { HostStats } from "../src/durable-host";
 import type { RequestLogEntry, Scenario, SimState, StateChange } from "../src/simulator";
 import type { ResourceOutcome } from "../src/contracts/outcome";
-import type { RunningVmCycle } from "../src/contracts/options";
-import { NOMINAL_CYCLE_SECONDS, WRITE_BUCKET, type AvailabilitySetsDown, type FleetMetrics } from "./spec";
+import type { AvailabilitySetRule, RunningVmCycle } from "../src/contracts/options";
+import type { Caps, Plan } from "../src/contracts/plan";
+import { availabilitySetRounds, type SchedItem } from "../src/domain/scheduler";
+import { LISTING_PAGE_VMS, NOMINAL_CYCLE_SECONDS, READ_BUCKET, WRITE_BUCKET, type AvailabilitySetsDown, type FleetMetrics, type HonestBound } from "./spec";
 
 type Orchestration = FleetMetrics["orchestration"];
 type Arm = FleetMetrics["arm"];
@@ -111,6 +113,76 @@ export function lowerBound(n: number, concurrency: number, shape: CycleShape = C
   const byConcurrency = Math.ceil(n / Math.max(1, concurrency)) * shape.seconds;
   const byWrites = Math.max(0, (shape.writes * n - WRITE_BUCKET.capacity) / WRITE_BUCKET.refillPerSecond);
   return { concurrency: byConcurrency, writes: byWrites, bound: Math.max(byConcurrency, byWrites) };
+}
+
+/** A wave as the honest bound sees it: what it set out to cycle, and its largest set's rounds under the run's rule. */
+export interface HonestWaveInput {
+  wave: number;
+  canary: boolean;
+  resources: number;
+  setRounds: number;
+}
+
+/**
+ * The waves of a run from its outcomes (resources it set out to cycle: cycled or failed) and its plan (each
+ * resource's availability set and update domain, and the rule in the plan's caps).
+ */
+export function honestWaves(outcomes: readonly ResourceOutcome[], plan: Plan | undefined): HonestWaveInput[] {
+  const entries = new Map((plan?.entries ?? []).map((e) => [e.resourceId.toLowerCase(), e] as const));
+  const caps: Caps = plan?.caps ?? { maxConcurrency: 1, maxUnavailablePerAvailabilitySet: 1, maxUnavailablePerScaleSet: 1 };
+  const byWave = new Map<number, { canary: boolean; items: SchedItem[] }>();
+  for (const o of outcomes) {
+    if (o.kind === "vnet" || (o.outcome !== "cycled" && o.outcome !== "failed")) continue;
+    const w = byWave.get(o.wave ?? -1) ?? { canary: false, items: [] };
+    const e = entries.get(o.resourceId.toLowerCase());
+    w.canary ||= o.canary === true;
+    w.items.push({
+      id: o.resourceId,
+      ...(e?.availabilitySetId !== undefined ? { availabilitySetId: e.availabilitySetId } : {}),
+      ...(e?.updateDomain !== undefined ? { updateDomain: e.updateDomain } : {}),
+    });
+    byWave.set(o.wave ?? -1, w);
+  }
+  return [...byWave.entries()]
+    .sort(([a], [b]) => a - b)
+    .map(([wave, w]) => ({ wave, canary: w.canary, resources: w.items.length, setRounds: Math.max(0, ...availabilitySetRounds(w.items, caps).values()) }));
+}
+
+/** What the honest bound needs besides the waves: the run's cap, cycle, rule, and the fixed steps around the canary. */
+export interface HonestBoundInput {
+  concurrency: number;
+  shape: CycleShape;
+  rule: AvailabilitySetRule;
+  /**
+   * Seconds from the canary's start to its probe's verdict beyond its cycle: the guest agents reporting ready after
+   * the start (the scenario's behaviour.agentReady), then the connectivity check.
+   */
+  probeSeconds: number;
+  /** Seconds of a delegated-subnet refresh (temporary subnet added, then deleted), which precedes the canary; 0 when none. */
+  subnetSeconds: number;
+  simulatedSeconds: number;
+}
+
+/**
+ * The honest bound: the subnet refresh and the canary's wave with its probe, then each wave in order — they never
+ * overlap — at the largest of its floors: ceil(N / cap) cycle times; its writes through ARM's write bucket; the
+ * reads that must see each resource after each step, 50 VMs a listing page, through ARM's read bucket; and its
+ * largest availability set's rounds under the run's rule (one member at a time, or one update domain at a time),
+ * each a cycle time. Each wave is given a full bucket, so the sum stays a lower bound.
+ */
+export function honestBound(waves: readonly HonestWaveInput[], o: HonestBoundInput): HonestBound {
+  const { shape } = o;
+  const terms = waves.map((w) => {
+    const capSeconds = Math.ceil(w.resources / Math.max(1, o.concurrency)) * shape.seconds;
+    const writeFloorSeconds = Math.max(0, (shape.writes * w.resources - WRITE_BUCKET.capacity) / WRITE_BUCKET.refillPerSecond);
+    const readFloorSeconds = Math.max(0, (Math.ceil((shape.writes * w.resources) / LISTING_PAGE_VMS) - READ_BUCKET.capacity) / READ_BUCKET.refillPerSecond);
+    const setSeconds = w.setRounds * shape.seconds;
+    const boundSeconds = Math.max(capSeconds, writeFloorSeconds, readFloorSeconds, setSeconds) + (w.canary ? o.subnetSeconds + o.probeSeconds : 0);
+    return { wave: w.wave, canary: w.canary, resources: w.resources, capSeconds, writeFloorSeconds: round(writeFloorSeconds, 1), readFloorSeconds: round(readFloorSeconds, 1), setRounds: w.setRounds, setSeconds, boundSeconds: round(boundSeconds, 1) };
+  });
+  const canarySeconds = terms.filter((t) => t.canary).reduce((s, t) => s + t.boundSeconds, 0);
+  const boundSeconds = round(terms.reduce((s, t) => s + t.boundSeconds, 0), 0);
+  return { availabilitySetRule: o.rule, canarySeconds, waves: terms, boundSeconds, ratio: round(o.simulatedSeconds / Math.max(1, boundSeconds), 3) };
 }
 
 /** Time-weighted mean number of intervals open over [from, to]. */

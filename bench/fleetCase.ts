@@ -9,11 +9,22 @@ import { loadavg } from "node:os";
 import * as path from "node:path";
 import { performance } from "node:perf_hooks";
 import { startLocalStack, type LocalStack } from "../src/cli/localStack";
-import { generateFleet } from "../src/simulator";
+import { generateFleet, loadScenario } from "../src/simulator";
 import { ensureError } from "../src/errors";
 import { RemediationOptionsSchema } from "../src/contracts/options";
 import type { RemediationResult } from "../src/contracts/remediation";
-import { availabilitySetsFullyDown, CYCLE_SHAPES, cycledResources, fleetStart, summariseArm, summariseOrchestration, summariseOutcomes, summariseTime } from "./analyse";
+import {
+  availabilitySetsFullyDown,
+  CYCLE_SHAPES,
+  cycledResources,
+  fleetStart,
+  honestBound,
+  honestWaves,
+  summariseArm,
+  summariseOrchestration,
+  summariseOutcomes,
+  summariseTime,
+} from "./analyse";
 import { FleetCaseSpecSchema, FleetMetricsSchema, type FleetCaseSpec, type FleetMetrics } from "./spec";
 
 /** The behaviour the figures assume, stated here rather than inherited from the simulator's defaults. */
@@ -55,6 +66,8 @@ export async function runFleetCase(spec: FleetCaseSpec): Promise<FleetMetrics> {
   const base = generateFleet(spec.vms, spec.seed);
   const scenario = { ...base, behaviour: { ...base.behaviour, ...REALISTIC } };
   const options = RemediationOptionsSchema.parse(spec.options);
+  // The guest agents' readiness after a start, as the simulator plays it (the canary's probe waits for it).
+  const agent = loadScenario(scenario).behaviour.agentReady;
   const stack = await startLocalStack({ scenario, seed: spec.seed, audit: false });
   try {
     stack.start({ options: spec.options });
@@ -93,7 +106,17 @@ export async function runFleetCase(spec: FleetCaseSpec): Promise<FleetMetrics> {
       orchestration: summariseOrchestration(stack.host.stats(), cycled),
       arm: summariseArm(log, cycled, fleetStart(outcomes)),
       availabilitySets: availabilitySetsFullyDown(scenario, stack.sim.snapshot(), stack.sim.timeline()),
-      time: summariseTime(outcomes, stack.sim.timeline(), startedAt, endedAt, options.maxConcurrency, CYCLE_SHAPES[options.runningVmCycle]),
+      time: {
+        ...summariseTime(outcomes, stack.sim.timeline(), startedAt, endedAt, options.maxConcurrency, CYCLE_SHAPES[options.runningVmCycle]),
+        honest: honestBound(honestWaves(outcomes, result?.plan), {
+          concurrency: options.maxConcurrency,
+          shape: CYCLE_SHAPES[options.runningVmCycle],
+          rule: options.availabilitySetRule,
+          probeSeconds: agent.afterStartSeconds + agent.extensionsAfterAgentSeconds + agent.checksAfterExtensionsSeconds + REALISTIC.latencies.connectivityCheck,
+          subnetSeconds: outcomes.some((o) => o.kind === "vnet" && o.outcome === "cycled") ? REALISTIC.latencies.subnetCreate + REALISTIC.latencies.subnetDelete : 0,
+          simulatedSeconds: (endedAt - startedAt) / 1000,
+        }),
+      },
     };
     return FleetMetricsSchema.parse(metrics);
   } finally {

@@ -111,6 +111,16 @@ function targets(fleet: readonly FleetMetrics[], footprint: Footprint | undefine
   const perVm = Math.max(0, ...cost.map((f) => f.arm.perCycledVm));
   checks.push({ target: "ARM requests per cycled VM ≤ 12", value: cost.length === 0 ? "not measured" : `at most ${perVm.toFixed(2)}`, met: cost.length === 0 ? null : perVm <= 12 });
   for (const f of done) {
+    const honest = f.time.honest;
+    if (honest !== undefined) {
+      // The honest bound counts the waves in order and the availability-set rule; the old one is shown beside it.
+      checks.push({
+        target: `${f.label}: simulated time within 1.15x of the bound`,
+        value: `${honest.ratio.toFixed(2)}x (${fmt(f.time.simulatedSeconds)} s vs ${fmt(honest.boundSeconds)} s; old bound ${fmt(f.time.boundSeconds)} s, ${f.time.ratio.toFixed(2)}x)`,
+        met: honest.ratio <= 1.15,
+      });
+      continue;
+    }
     const wide = f.label.startsWith("wide-");
     checks.push({
       target: `${f.label}: simulated time within ${wide ? "1.25" : "1.15"}x of the bound`,
@@ -246,20 +256,52 @@ export function renderResults(dir: string): { markdown: string; summary: Summary
     "",
     "## 3. Simulated wall time versus its bound",
     "",
-    `Bound = max(ceil(N / cap) × ${NOMINAL_CYCLE_SECONDS} s, (3N − 200) / 10 s), N = resources the run set out to cycle (cycled + failed).`,
+    "Bound = the canary (a delegated-subnet refresh before it, its cycle, the guest agents' readiness after its start and its connectivity check) + Σ over the waves in order of max(ceil(Nw / cap) cycle times, Nw's writes " +
+      "through ARM's write bucket, the reads that see each VM after each step (50 a listing page) through the read bucket, the " +
+      "rounds of the wave's largest availability set under the run's rule — members over the per-set cap, or its update " +
+      `domains — in cycle times), a cycle being ${NOMINAL_CYCLE_SECONDS} s (120 s with deallocateStart). ` +
+      `Old bound = max(ceil(N / cap) × ${NOMINAL_CYCLE_SECONDS} s, (3N − 200) / 10 s), N = resources the run set out to cycle (cycled + failed).`,
     "",
     table(
-      ["case", "cap", "N", "simulated", "bound (cap term / write term)", "ratio", "failed by throttling", "429s"],
+      ["case", "cap", "availability sets", "N", "simulated", "bound (canary + waves)", "ratio", "old bound (cap term / write term)", "old ratio", "failed by throttling", "429s"],
       fleet.map((f) => [
         f.label,
         fmt(f.maxConcurrency),
+        f.time.honest === undefined ? "–" : f.time.honest.availabilitySetRule === "updateDomain" ? "by update domain" : "by member",
         fmt(f.time.cycledForBound),
         secs(f.time.simulatedSeconds),
+        f.time.honest === undefined ? "–" : `${fmt(f.time.honest.boundSeconds)} s (${fmt(f.time.honest.canarySeconds)} + ${fmt(f.time.honest.boundSeconds - f.time.honest.canarySeconds)})`,
+        f.time.honest === undefined ? "–" : `${f.time.honest.ratio.toFixed(2)}x`,
         `${fmt(f.time.boundSeconds)} s (${fmt(f.time.concurrencyBoundSeconds)} / ${fmt(f.time.writeBoundSeconds)})`,
         `${f.time.ratio.toFixed(2)}x`,
         fmt(f.outcomes.failedByThrottling),
         fmt(f.arm.throttled),
       ]),
+    ),
+    "",
+    "Each wave's term of the bound (resources: the term in seconds, and what sets it — cap, writes, reads or the largest set's rounds):",
+    "",
+    table(
+      ["case", "waves"],
+      fleet
+        .filter((f) => f.time.honest !== undefined)
+        .map((f) => [
+          f.label,
+          (f.time.honest?.waves ?? [])
+            .map((w) => {
+              const by = [
+                ["cap", w.capSeconds],
+                ["writes", w.writeFloorSeconds],
+                ["reads", w.readFloorSeconds],
+                [`set ${w.setRounds} rounds`, w.setSeconds],
+              ] as const;
+              const top = by.reduce((a, b) => (b[1] > a[1] ? b : a));
+              // The canary's measured span is its cycle alone; its term also holds the subnet refresh and the probe.
+              const measured = w.canary ? undefined : f.time.waves.find((m) => m.wave === w.wave && m.canary === w.canary)?.seconds;
+              return `${w.canary ? "canary" : `w${w.wave}`} ${w.resources}: ${measured === undefined ? "" : `${fmt(measured)}/`}${fmt(w.boundSeconds)} (${top[0]})`;
+            })
+            .join("; "),
+        ]),
     ),
     "",
     "Where the time goes (per cycled VM: Azure's operations versus the VM's whole cycle; fleet: slots in use):",
@@ -321,7 +363,9 @@ export function renderResults(dir: string): { markdown: string; summary: Summary
             ...fleet
               .filter((f) => f.vms === 500)
               .map((f) => [
-                `port25 ${f.label} (cap ${f.maxConcurrency}${f.options["runningVmCycle"] === "deallocateStart" ? ", deallocateStart" : ""})`,
+                `port25 ${f.label} (cap ${f.maxConcurrency}${f.options["runningVmCycle"] === "deallocateStart" ? ", deallocateStart" : ""}${
+                  f.options["availabilitySetRule"] === "updateDomain" ? ", by update domain" : ""
+                })`,
                 fmt(f.outcomes.cycledVms),
                 secs(f.time.simulatedSeconds),
                 fmt(f.arm.throttled),

@@ -6,6 +6,9 @@ import { OutcomeCountsSchema } from "../src/contracts/remediation";
 export const NOMINAL_CYCLE_SECONDS = 150;
 /** ARM's subscription write bucket: capacity and refill per second (docs/scenario.md, throttling defaults). */
 export const WRITE_BUCKET = { capacity: 200, refillPerSecond: 10 } as const;
+/** ARM's subscription read bucket, and the VMs one page of a VM listing holds (docs/performance.md). */
+export const READ_BUCKET = { capacity: 250, refillPerSecond: 25 } as const;
+export const LISTING_PAGE_VMS = 50;
 
 export const FleetCaseSpecSchema = z
   .object({
@@ -38,6 +41,34 @@ export const WaveTimingSchema = z.object({
   seconds: z.number(),
   boundSeconds: z.number(),
 });
+
+/** One wave's term of the honest bound: the largest of its floors, in seconds. */
+export const HonestWaveSchema = z.object({
+  wave: z.number().int(),
+  canary: z.boolean(),
+  resources: Count,
+  /** ceil(N / cap) cycle times. */
+  capSeconds: z.number(),
+  writeFloorSeconds: z.number(),
+  readFloorSeconds: z.number(),
+  /** Rounds of the wave's largest availability set under the run's rule (members over the cap, or update domains). */
+  setRounds: Count,
+  setSeconds: z.number(),
+  boundSeconds: z.number(),
+});
+
+/**
+ * The bound a run is measured against: the canary (the subnet refresh before it, its cycle, the agents' readiness
+ * and its probe) plus, over the waves in order, the largest of each wave's floors (bench/analyse.ts honestBound).
+ */
+export const HonestBoundSchema = z.object({
+  availabilitySetRule: z.enum(["member", "updateDomain"]),
+  canarySeconds: z.number(),
+  waves: z.array(HonestWaveSchema),
+  boundSeconds: z.number(),
+  ratio: z.number(),
+});
+export type HonestBound = z.output<typeof HonestBoundSchema>;
 
 export const FleetMetricsSchema = z.object({
   label: z.string(),
@@ -96,6 +127,8 @@ export const FleetMetricsSchema = z.object({
     boundSeconds: z.number(),
     ratio: z.number(),
     ratioToWriteBound: z.number(),
+    /** The honest bound (absent in results measured before it was computed); boundSeconds above is the old one. */
+    honest: HonestBoundSchema.optional(),
     beforeFleetSeconds: z.number(),
     fleetSeconds: z.number(),
     waves: z.array(WaveTimingSchema),

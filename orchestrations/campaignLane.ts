@@ -19,7 +19,7 @@
  * does both), and the lane waits for it to end, so nothing is left half-done.
  */
 import type { OrchestrationContext, Task } from "durable-functions";
-import { activityTask, parseActivityResult, registerOrchestration } from "../src/contracts/durable";
+import { activityTask, parseActivityResult, registerOrchestration } from "./toolkit/calls";
 import {
   campaignLaneOrchestration,
   cancelMemberEvent,

@@ -8,7 +8,7 @@
  * whose lane has not started from starting; one whose lane has started is cancelled through that lane.
  */
 import type { OrchestrationContext, Task } from "durable-functions";
-import { registerOrchestration, subOrchestrationTask } from "../src/contracts/durable";
+import { registerOrchestration, subOrchestrationTask } from "./toolkit/calls";
 import { parseWith } from "../src/contracts/parse";
 import {
   campaignLaneOrchestration,

@@ -7,7 +7,7 @@
  */
 import type { OrchestrationContext, Task } from "durable-functions";
 import type { EgressPath, PathConfirmation } from "../src/contracts/egress";
-import { activityTask, parseActivityResult } from "../src/contracts/durable";
+import { activityTask, parseActivityResult } from "./toolkit/calls";
 import { addSeconds } from "../src/contracts/functions/clock";
 import { readEffectiveRoutesActivity, type ReadEffectiveRoutesResult } from "../src/contracts/functions/readEffectiveRoutes";
 import type { OperationHandle } from "../src/contracts/azure";

@@ -16,14 +16,14 @@
  */
 import type { OrchestrationContext, Task } from "durable-functions";
 import { parseWith } from "../src/contracts/parse";
-import { registerOrchestration, subOrchestrationTask } from "../src/contracts/durable";
+import { registerOrchestration, subOrchestrationTask } from "./toolkit/calls";
 import { cycleBatchOrchestration, type CycleBatchInput, type CycleBatchOutput, type LaneStatus } from "../src/contracts/functions/cycleBatch";
 import { cycleResourceOrchestration } from "../src/contracts/functions/cycleResource";
 import { CANCEL_EVENT } from "../src/contracts/names";
 import { resourceKey } from "../src/contracts/ids";
 import type { Caps, PlanEntry } from "../src/contracts/plan";
 import { ResourceOutcomeSchema, type ResourceOutcome } from "../src/contracts/outcome";
-import { scheduleNext, type SchedItem } from "../src/domain/scheduler";
+import { availabilitySetRounds, domainKey, scheduleNext, type SchedItem } from "../src/domain/scheduler";
 import { ensureError } from "../src/errors";
 import { nowIso, skippedOutcome, unexpectedOutcome } from "./shared";
 import { ReplayMemo } from "./replayMemo";
@@ -31,9 +31,13 @@ import { ReplayMemo } from "./replayMemo";
 /** Each finished resource's parsed outcome, so a replay of a long lane does not parse them all again. */
 const outcomeMemo = new ReplayMemo<ResourceOutcome>(256);
 
-/** Plan order, except that members of the groups needing the most rounds come first (the critical path). */
+/**
+ * Plan order, except that members of the groups needing the most rounds come first (the critical path) and, by
+ * update domain, a set's members of one domain come together (so a domain is not split over rounds).
+ */
 export function orderForCaps(entries: readonly PlanEntry[], caps: Caps): PlanEntry[] {
   const size = new Map<string, number>();
+  const setRounds = availabilitySetRounds(entries.map(schedItem), caps);
   const keyOf = (e: PlanEntry): { key: string; cap: number } | undefined =>
     e.availabilitySetId !== undefined
       ? { key: `as:${resourceKey(e.availabilitySetId)}`, cap: caps.maxUnavailablePerAvailabilitySet }
@@ -45,12 +49,21 @@ export function orderForCaps(entries: readonly PlanEntry[], caps: Caps): PlanEnt
     if (k !== undefined) size.set(k.key, (size.get(k.key) ?? 0) + 1);
   }
   const rounds = (e: PlanEntry): number => {
+    if (e.availabilitySetId !== undefined) return setRounds.get(resourceKey(e.availabilitySetId)) ?? 1;
     const k = keyOf(e);
     return k === undefined ? 1 : Math.ceil((size.get(k.key) ?? 1) / k.cap);
   };
+  const byDomain = caps.availabilitySetRule === "updateDomain";
+  const domainOf = (e: PlanEntry): string => (byDomain && e.availabilitySetId !== undefined ? `${resourceKey(e.availabilitySetId)}|${domainKey({ id: e.resourceId, updateDomain: e.updateDomain })}` : "");
+  const firstOfDomain = new Map<string, number>();
+  entries.forEach((e, i) => {
+    const d = domainOf(e);
+    if (!firstOfDomain.has(d)) firstOfDomain.set(d, i);
+  });
+  const at = (e: PlanEntry, i: number): number => (domainOf(e) === "" ? i : (firstOfDomain.get(domainOf(e)) ?? i));
   return entries
-    .map((e, i) => ({ e, i, r: rounds(e) }))
-    .sort((a, b) => b.r - a.r || a.i - b.i)
+    .map((e, i) => ({ e, i, r: rounds(e), d: at(e, i) }))
+    .sort((a, b) => b.r - a.r || a.d - b.d || a.i - b.i)
     .map((x) => x.e);
 }
 
@@ -66,6 +79,7 @@ function schedItem(e: PlanEntry): SchedItem {
     id: e.resourceId,
     ...(e.availabilitySetId !== undefined ? { availabilitySetId: e.availabilitySetId } : {}),
     ...(e.flexScaleSetId !== undefined ? { flexScaleSetId: e.flexScaleSetId } : {}),
+    ...(e.updateDomain !== undefined ? { updateDomain: e.updateDomain } : {}),
   };
 }
 

@@ -28,7 +28,7 @@
  * A step that failed with a code ARM marks as retryable is first sent again as it is.
  */
 import type { OrchestrationContext, Task } from "durable-functions";
-import { callActivity, registerOrchestration } from "../src/contracts/durable";
+import { callActivity, registerOrchestration } from "./toolkit/calls";
 import { cycleResourceOrchestration, type CycleResourceInput } from "../src/contracts/functions/cycleResource";
 import { beginPowerOperationActivity } from "../src/contracts/functions/beginPowerOperation";
 import { readPowerStateActivity, type ReadPowerStateResult } from "../src/contracts/functions/readPowerState";

@@ -6,7 +6,7 @@
  * or fails the run; the run may even end first.
  */
 import type { OrchestrationContext, Task } from "durable-functions";
-import { callActivity, registerOrchestration } from "../src/contracts/durable";
+import { callActivity, registerOrchestration } from "./toolkit/calls";
 import { deliverNotificationOrchestration, type DeliverNotificationInput } from "../src/contracts/functions/deliverNotification";
 import { sendNotificationActivity, type SendNotificationOutput } from "../src/contracts/functions/sendNotification";
 import { recordNotificationActivity } from "../src/contracts/functions/recordNotification";

@@ -14,7 +14,7 @@ import { discoverResourcesActivity } from "../src/contracts/functions/discoverRe
 import { listVmPagesActivity } from "../src/contracts/functions/listVmPages";
 import { readCanaryAgentsActivity } from "../src/contracts/functions/readCanaryAgents";
 import type { RemediationOptions } from "../src/contracts/options";
-import { parseActivityResult } from "../src/contracts/durable";
+import { parseActivityResult } from "./toolkit/calls";
 import { joinVmListings, withAgents, withListedGroupNames } from "../src/domain/discovery";
 import { canaryReads } from "../src/domain/planResources";
 import { ReplayMemo } from "./replayMemo";

@@ -7,7 +7,7 @@
  * durable engine drops it.
  */
 import type { OrchestrationContext, Task } from "durable-functions";
-import { subOrchestrationTask } from "../src/contracts/durable";
+import { subOrchestrationTask } from "./toolkit/calls";
 import { deliverNotificationOrchestration, notificationInstanceId } from "../src/contracts/functions/deliverNotification";
 import type { NotificationEvent } from "../src/contracts/notification";
 

@@ -11,7 +11,7 @@
  */
 import type { OrchestrationContext, Task } from "durable-functions";
 import type { z } from "zod";
-import { activityTask, parseActivityResult } from "../src/contracts/durable";
+import { activityTask, parseActivityResult } from "./toolkit/calls";
 import type { ActivityDefinition } from "../src/contracts/define";
 import type { ConnectivityResult } from "../src/contracts/azure";
 import type { NetworkWatcherInfo } from "../src/contracts/discovery";

@@ -7,7 +7,7 @@
  * backoff; each VNet has its own instance, so operations on one VNet are serial while VNets proceed in parallel.
  */
 import type { OrchestrationContext, Task } from "durable-functions";
-import { callActivity, registerOrchestration } from "../src/contracts/durable";
+import { callActivity, registerOrchestration } from "./toolkit/calls";
 import { refreshVnetSubnetOrchestration, type RefreshVnetSubnetInput } from "../src/contracts/functions/refreshVnetSubnet";
 import { addTemporarySubnetActivity } from "../src/contracts/functions/addTemporarySubnet";
 import { readSubnetStateActivity } from "../src/contracts/functions/readSubnetState";

@@ -11,7 +11,7 @@
  */
 import type { OrchestrationContext, Task } from "durable-functions";
 import type { z } from "zod";
-import { activityTask, parseActivityResult, registerOrchestration, subOrchestrationTask } from "../src/contracts/durable";
+import { activityTask, parseActivityResult, registerOrchestration, subOrchestrationTask } from "./toolkit/calls";
 import { parseWith } from "../src/contracts/parse";
 import {
   campaignQueueOrchestration,

@@ -23,9 +23,12 @@
  * Waves run in order, each a runWave sub-orchestration (so this history holds a few events per wave, not per lane).
  * The plan deals each wave's resources into lanes (src/domain/lanes.ts), each a cycleBatch instance run exactly as
  * planned; the lanes run in parallel within the global cap, and in successive groups when a wave needs more of them.
+ *
+ * The run's state and its cancel-aware waits are subscriptionRun.ts; the VNet refreshes and the waves,
+ * subscriptionWaves.ts; the canary step, subscriptionCanary.ts; the waits they share, toolkit/.
  */
 import type { OrchestrationContext, Task } from "durable-functions";
-import { activityTask, callActivity, registerOrchestration } from "../src/contracts/durable";
+import { activityTask, callActivity, registerOrchestration } from "./toolkit/calls";
 import { signalRunEndedActivity } from "../src/contracts/functions/runStart";
 import { remediateSubscriptionOrchestration } from "../src/contracts/functions/remediateSubscription";
 import { classifySubscriptionActivity } from "../src/contracts/functions/classifySubscription";

@@ -19,7 +19,7 @@
  * subnet removed under it; that run then reports the VNet failed and names the subnet, and nothing is left behind.
  */
 import type { OrchestrationContext, Task } from "durable-functions";
-import { activityTask, callActivity, registerOrchestration } from "../src/contracts/durable";
+import { activityTask, callActivity, registerOrchestration } from "./toolkit/calls";
 import type { ActivityDefinition } from "../src/contracts/define";
 import { parseWith } from "../src/contracts/parse";
 import {

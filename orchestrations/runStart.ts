@@ -13,7 +13,7 @@
  * half-done; the waiter says where to follow it.
  */
 import type { OrchestrationContext, Task } from "durable-functions";
-import { activityTask, callActivity, parseActivityResult } from "../src/contracts/durable";
+import { activityTask, callActivity, parseActivityResult } from "./toolkit/calls";
 import { readRunActivity, runEndedEvent, startRunActivity, type StartRunOutput } from "../src/contracts/functions/runStart";
 import { RemediationOutputSchema, type RemediationInput, type RemediationOutput } from "../src/contracts/remediation";
 import { addSeconds, secondsBetween } from "../src/contracts/functions/clock";

@@ -10,7 +10,7 @@
  */
 import type { OrchestrationContext, Task } from "durable-functions";
 import { parseWith } from "../src/contracts/parse";
-import { registerOrchestration, subOrchestrationTask } from "../src/contracts/durable";
+import { registerOrchestration, subOrchestrationTask } from "./toolkit/calls";
 import { batchInstanceId, cycleBatchOrchestration, CycleBatchOutput } from "../src/contracts/functions/cycleBatch";
 import { runWaveOrchestration, type RunWaveInput, type RunWaveOutput, type WaveStatus } from "../src/contracts/functions/runWave";
 import { CANCEL_EVENT } from "../src/contracts/names";

@@ -34,22 +34,20 @@ export function* runCanary(
 ): Generator<Task, CanaryResult | undefined, unknown> {
   const verification = run.input.options.verification;
   const host = run.input.probeHost;
+  const proof = (vmIds: string[], r: Omit<CanaryResult, "vmIds" | "probeHost" | "verification">): CanaryResult => ({ vmIds, probeHost: host, verification, ...r });
   const canaryWave = plan.waves.find((w) => w.canary);
   const toCycle = plan.entries.filter((e) => e.action === "cycle");
   if (canaryWave === undefined) {
-    if (toCycle.length === 0) return { vmIds: [], probeHost: host, verification, result: "skipped", detail: "nothing to cycle, so nothing to prove first" };
+    if (toCycle.length === 0) return proof([], { result: "skipped", detail: "nothing to cycle, so nothing to prove first" });
     if (verification === "attestationOnly") {
-      return { vmIds: [], probeHost: host, verification, result: "skipped", detail: "attestation only: no canary was cycled first and TCP 25 was not probed" };
+      return proof([], { result: "skipped", detail: "attestation only: no canary was cycled first and TCP 25 was not probed" });
     }
-    return {
-      vmIds: [],
-      probeHost: host,
-      verification,
+    return proof([], {
       result: "unavailable",
       detail:
         "no eligible canary: no running VM is tagged port25-canary=true and none has the Network Watcher agent; " +
         "tag one (with the agent installed) or start the run with verification attestationOnly",
-    };
+    });
   }
   run.phase = "canary";
   run.wave = canaryWave.index;
@@ -60,12 +58,12 @@ export function* runCanary(
   const failed = canaries.filter((c) => run.outcomes.get(resourceKey(c.resourceId))?.outcome !== "cycled");
   if (failed.length > 0) {
     const names = failed.map((c) => `${c.name} (${run.outcomes.get(resourceKey(c.resourceId))?.message ?? "not cycled"})`).join("; ");
-    return { vmIds, probeHost: host, verification, result: run.cancelled() ? "skipped" : "unavailable", detail: `the canary could not be cycled: ${names}` };
+    return proof(vmIds, { result: run.cancelled() ? "skipped" : "unavailable", detail: `the canary could not be cycled: ${names}` });
   }
   if (verification === "attestationOnly") {
-    return { vmIds, probeHost: host, verification, result: "skipped", detail: "attestation only: the canary was cycled first but TCP 25 was not probed" };
+    return proof(vmIds, { result: "skipped", detail: "attestation only: the canary was cycled first but TCP 25 was not probed" });
   }
-  if (run.cancelled()) return { vmIds, probeHost: host, verification, result: "skipped", detail: "cancelled before the probe" };
+  if (run.cancelled()) return proof(vmIds, { result: "skipped", detail: "cancelled before the probe" });
   // One proof per egress path (src/domain/canaryPaths.ts): direct paths first, whose failure halts the run as it
   // always did; a path through an appliance or gateway gets its verdict and the run goes on.
   const details: string[] = [];
@@ -96,7 +94,7 @@ export function* runCanary(
       const watcher = watcherIn(discovery, vm.location);
       if (watcher === undefined) {
         const detail = `no Network Watcher in region ${vm.location} to probe from ${vm.name}; enable Network Watcher there or use attestationOnly`;
-        if (group.path.direct) return { vmIds, probeHost: host, verification, result: "unavailable", detail, paths: [...verdicts, withConfirmation(pathVerdict(group, canary, { result: "unavailable", detail }))] };
+        if (group.path.direct) return proof(vmIds, { result: "unavailable", detail, paths: [...verdicts, withConfirmation(pathVerdict(group, canary, { result: "unavailable", detail }))] });
         verdict = withConfirmation(pathVerdict(group, canary, { result: "unavailable", detail }));
         break;
       }
@@ -118,16 +116,13 @@ export function* runCanary(
         details.push(probe.detail);
         last = probe.facts;
         if (probe.result !== "reachable") {
-          return {
-            vmIds,
-            probeHost: host,
-            verification,
+          return proof(vmIds, {
             result: probe.result,
             detail: details.join("; "),
             ...last,
             ...(probe.cause !== undefined ? { haltCause: probe.cause } : {}),
             paths: [...verdicts, verdict],
-          };
+          });
         }
         directProven = true;
       } else if (probe.result !== "reachable") {
@@ -137,17 +132,14 @@ export function* runCanary(
     if (verdict !== undefined) verdicts.push(verdict);
   }
   if (!directProven && groups.some((g) => g.path.direct)) {
-    return {
-      vmIds,
-      probeHost: host,
-      verification,
+    return proof(vmIds, {
       result: "unavailable",
       detail: "no canary routes directly to the internet, so the exemption itself is unproven: tag a running VM on a direct path port25-canary=true (with the Network Watcher agent) or use attestationOnly",
       paths: verdicts,
-    };
+    });
   }
   if (!directProven) {
-    return { vmIds, probeHost: host, verification, result: "skipped", detail: `no resource to cycle routes directly to the internet: ${verdicts.map(describeVerdict).join("; ")}`, paths: verdicts };
+    return proof(vmIds, { result: "skipped", detail: `no resource to cycle routes directly to the internet: ${verdicts.map(describeVerdict).join("; ")}`, paths: verdicts });
   }
-  return { vmIds, probeHost: host, verification, result: "reachable", detail: details.join("; "), ...last, paths: verdicts };
+  return proof(vmIds, { result: "reachable", detail: details.join("; "), ...last, paths: verdicts });
 }

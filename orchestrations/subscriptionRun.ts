@@ -5,7 +5,7 @@
  */
 import type { OrchestrationContext, Task } from "durable-functions";
 import type { z } from "zod";
-import { activityTask, parseActivityResult } from "../src/contracts/durable";
+import { activityTask, parseActivityResult } from "./toolkit/calls";
 import type { ActivityDefinition } from "../src/contracts/define";
 import { addSeconds } from "../src/contracts/functions/clock";
 import { CANCEL_EVENT } from "../src/contracts/names";

@@ -3,13 +3,14 @@
  * group of refreshVnetSubnet instances at a time, and each wave, one runWave sub-orchestration.
  */
 import type { OrchestrationContext, Task } from "durable-functions";
-import { subOrchestrationTask } from "../src/contracts/durable";
+import { subOrchestrationTask } from "./toolkit/calls";
 import { parseWith } from "../src/contracts/parse";
 import { refreshVnetSubnetOrchestration } from "../src/contracts/functions/refreshVnetSubnet";
 import { RunWaveOutput, runWaveOrchestration, waveInstanceId } from "../src/contracts/functions/runWave";
 import { resourceKey } from "../src/contracts/ids";
 import type { PlanEntry, Wave } from "../src/contracts/plan";
 import { ResourceOutcomeSchema } from "../src/contracts/outcome";
+import { capsFrom } from "../src/domain/planWaves";
 import { ReplayMemo } from "./replayMemo";
 import { MEMO_RUNS, type Run } from "./subscriptionRun";
 
@@ -46,7 +47,7 @@ export function* runVnets(context: OrchestrationContext, run: Run, entries: Plan
  */
 export function* runWave(context: OrchestrationContext, run: Run, wave: Wave, byId: ReadonlyMap<string, PlanEntry>): Generator<Task, void, unknown> {
   const o = run.input.options;
-  const caps = { maxConcurrency: o.maxConcurrency, maxUnavailablePerAvailabilitySet: o.maxUnavailablePerAvailabilitySet, maxUnavailablePerScaleSet: o.maxUnavailablePerScaleSet };
+  const caps = capsFrom(o);
   const lanes = run.memo(waveEntriesMemo, `wave${wave.index}`, () => wave.batches.map((b) => b.items.flatMap((id) => byId.get(resourceKey(id)) ?? [])));
   if (lanes.length === 0 || run.cancelled()) return;
   const id = waveInstanceId(context.df.instanceId, run.input.runId, wave.index);

@@ -6,7 +6,7 @@
  * operation that then ends Failed leaves the subnet behind with nothing to send the delete again.
  */
 import type { OrchestrationContext, Task } from "durable-functions";
-import { callActivity } from "../src/contracts/durable";
+import { callActivity } from "./toolkit/calls";
 import { readSubnetStateActivity } from "../src/contracts/functions/readSubnetState";
 import { removeTemporarySubnetActivity } from "../src/contracts/functions/removeTemporarySubnet";
 import { addSeconds } from "../src/contracts/functions/clock";

@@ -259,7 +259,9 @@ function renderPlanAndOptions(r: RunRecord): string {
         )}${row("Planned", e(`${p.counts.toCycle} to cycle, ${plural(p.counts.toRefresh, "VNet")} to refresh, ${p.counts.skipped} skipped`))}${row(
           "Waves",
           e(String(p.waves)),
-        )}${row("Caps", e(`concurrency ${p.caps.maxConcurrency}, per availability set ${p.caps.maxUnavailablePerAvailabilitySet}, per scale set ${p.caps.maxUnavailablePerScaleSet}`))}</dl>`;
+        )}${row("Caps", e(
+            `concurrency ${p.caps.maxConcurrency}, per availability set ${p.caps.availabilitySetRule === "updateDomain" ? "one update domain" : p.caps.maxUnavailablePerAvailabilitySet}, per scale set ${p.caps.maxUnavailablePerScaleSet}`,
+          ))}</dl>`;
   return `<section class="grid two"><div class="panel"><h2>Plan</h2>${plan}</div><div class="panel"><h2>Options</h2>${optionList(r.options, r.probeHost)}</div></section>`;
 }
 

@@ -2,13 +2,16 @@
 
 export const SIMULATE_HELP = `port25 simulate [--scenario FILE] [--vms N] [--seed S] [--time-scale X] [--mode plan|execute]
                 [--max-concurrency N] [--running-vm-cycle C] [--report FILE] [--json]
-                [--notify URL [--notify-format json|teams|slack]]
+                [--availability-set-rule member|updateDomain] [--notify URL [--notify-format json|teams|slack]]
                 [--subscriptions N [--vms M]] [--max-concurrent-subscriptions N]
   Runs the whole remediation on the built-in Azure simulator (default scenario: scenarios/demo.json, a realistic
   fleet of about 60 VMs), with the real durable-functions engine, the real Azure SDK clients and a real Azurite for
   the audit. Simulated time is virtual: a run that would take hours on Azure takes seconds. --vms N generates a
   fleet of N VMs instead. --running-vm-cycle deallocateStart cycles a running VM with two writes (deallocate, then
-  start) instead of three (powerOffDeallocateStart, the default: power off, deallocate, start). --time-scale X paces the run at X simulated seconds per real second (to watch it).
+  start) instead of three (powerOffDeallocateStart, the default: power off, deallocate, start).
+  --availability-set-rule updateDomain takes an availability set's members down one update domain at a time, all
+  of a domain together (as Azure's planned maintenance does); member (the default) one member at a time.
+  --time-scale X paces the run at X simulated seconds per real second (to watch it).
   Prints progress (a bar on a terminal), a summary and the path of the HTML report (default
   reports/port25-<run id>.html). --json prints only the machine-readable result (docs/cli.md).
   --notify URL posts the run's notifications (approval needed, canary halted, run completed or refused) to that
@@ -20,7 +23,8 @@ export const SIMULATE_HELP = `port25 simulate [--scenario FILE] [--vms N] [--see
   Exit codes: 0 the run completed without failures, 1 it ended with failures, was refused or halted, 2 bad usage.`;
 
 export const PLAN_HELP = `port25 plan (--subscription ID | --management-group ID) [--arm-endpoint URL] [--ca FILE]
-             [--max-concurrency N] [--running-vm-cycle powerOffDeallocateStart|deallocateStart] [--all] [--json]
+             [--max-concurrency N] [--running-vm-cycle powerOffDeallocateStart|deallocateStart]
+             [--availability-set-rule member|updateDomain] [--all] [--json]
   Read-only: classifies the subscription and prints what a run would do to every resource.
   --management-group ID does so for every subscription beneath the group (at any depth), a few at a time, as a
   campaign would take them: one row per subscription (category, what would be cycled, or why it would be left
@@ -53,6 +57,7 @@ export const REMOTE_HELP = {
              --attestation-ref REF --approved-by NAME --approved-at ISO [--mode plan|execute]
              [--require-approval] [--allow-self-approval] [--max-concurrency N] [--max-concurrent-subscriptions N]
              [--attestation-only] [--running-vm-cycle powerOffDeallocateStart|deallocateStart]
+             [--availability-set-rule member|updateDomain]
              [--key KEY] [--token TOKEN] [--json]
   Starts a remediation on the deployed app (function key from --key or PORT25_FUNCTION_KEY; with authentication on,
   the deployed default, an Entra access token for the API from --token or PORT25_API_TOKEN). Exactly one target:

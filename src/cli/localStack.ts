@@ -23,7 +23,7 @@ import {
 import { latestExemption, loadEstate, rootGroup, startSimulator, type Estate, type EstateInput, type Scenario, type ScenarioInput, type SimulatorHandle } from "../simulator";
 import { startAzurite, type LocalAzurite } from "../audit/localAzurite";
 import { parseConfig, resetConfig } from "../config";
-import { registerActivities } from "../functions/registerActivity";
+import { registerActivities } from "../../activities/binding";
 import { createActivities } from "../../activities";
 import { activityDepsFrom, type ActivityDeps } from "../../activities/deps";
 import { parseWith } from "../contracts/parse";

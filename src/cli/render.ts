@@ -38,7 +38,9 @@ export function renderPlan(plan: Plan, detailed: boolean): string {
   const c = plan.counts;
   const out = [
     `Plan: ${plural(c.vms, "VM")}, ${plural(c.scaleSets, "uniform scale set")}, ${plural(c.vnets, "VNet")} — ${c.toCycle} to cycle, ${plural(c.toRefresh, "VNet")} to refresh, ${c.skipped} skipped`,
-    `Caps: ${plan.caps.maxConcurrency} at once, ${plan.caps.maxUnavailablePerAvailabilitySet} per availability set, ${plan.caps.maxUnavailablePerScaleSet} per flexible scale set`,
+    `Caps: ${plan.caps.maxConcurrency} at once, ${
+      plan.caps.availabilitySetRule === "updateDomain" ? "one update domain per availability set" : `${plan.caps.maxUnavailablePerAvailabilitySet} per availability set`
+    }, ${plan.caps.maxUnavailablePerScaleSet} per flexible scale set`,
     `Running VMs: ${plan.runningVmCycle === "deallocateStart" ? "deallocate → start (two writes)" : "power off → deallocate → start"}`,
     `Waves: ${
       plan.waves
@@ -55,6 +57,9 @@ export function renderPlan(plan: Plan, detailed: boolean): string {
   if (showEgress) {
     out.push(`Egress paths: ${countBy(routed, (e) => (e.egress === undefined ? "" : describeEgress(e.egress))).map(([p, n]) => `${p} — ${plural(n, "resource")}`).join("; ")}`);
   }
+  // Members the availability-set rule cannot place (an update domain unknown): said, since they slow their set.
+  const noted = plan.entries.filter((e) => e.action === "cycle" && e.availabilityNote !== undefined);
+  if (noted.length > 0) out.push(`Availability sets: ${noted.map((e) => `${e.resourceGroup}/${e.name}: ${e.availabilityNote ?? ""}`).join("; ")}`);
   const skipped = plan.entries.filter((e) => e.action === "skip");
   if (skipped.length > 0) {
     out.push("", formatTable(["skip reason", "resources"], countBy(skipped, (e) => e.skipReason ?? "unspecified")));
@@ -69,7 +74,11 @@ export function renderPlan(plan: Plan, detailed: boolean): string {
           e.kind,
           String(e.stateBefore ?? ""),
           e.action === "skip" ? "skip" : e.action === "refreshSubnet" ? `temp subnet ${e.tempSubnetPrefix ?? ""}` : e.steps.join(" → "),
-          e.action === "skip" ? (e.skipMessage ?? e.skipReason ?? "") : e.waveTag !== undefined ? `wave tag ${e.waveTag}` : "",
+          e.action === "skip"
+            ? (e.skipMessage ?? e.skipReason ?? "")
+            : [e.waveTag !== undefined ? `wave tag ${e.waveTag}` : "", plan.caps.availabilitySetRule === "updateDomain" && e.updateDomain !== undefined ? `update domain ${e.updateDomain}` : ""]
+                .filter((x) => x !== "")
+                .join(", "),
           ...(showEgress ? [e.egress === undefined ? "" : describeEgress(e.egress)] : []),
         ]),
       ),

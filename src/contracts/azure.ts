@@ -111,6 +111,8 @@ export const VmPowerStatusSchema = z.object({
   provisioningState: z.string().min(1),
   /** The code after the state, e.g. `ProvisioningState/failed/AllocationFailed`. */
   provisioningCode: z.string().optional(),
+  /** `instanceView.platformUpdateDomain`: given for VMs in an availability set. */
+  platformUpdateDomain: z.number().int().min(0).optional(),
 });
 export type VmPowerStatus = z.output<typeof VmPowerStatusSchema>;
 

@@ -69,6 +69,11 @@ export const VmInfoSchema = z.object({
   timeCreated: z.iso.datetime({ offset: true }).optional(),
   /** The VM's NICs (networkProfile.networkInterfaces), the primary first: its subnet decides its egress path. */
   nicIds: z.array(z.string()).optional(),
+  /**
+   * The update domain of a VM in an availability set (`instanceView.platformUpdateDomain`, VirtualMachineInstanceView
+   * in Azure/azure-rest-api-specs), from the status listing; undefined when ARM gave none.
+   */
+  platformUpdateDomain: z.number().int().min(0).optional(),
 });
 export type VmInfo = z.output<typeof VmInfoSchema>;
 

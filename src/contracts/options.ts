@@ -10,6 +10,17 @@ import { ArmResourceIdSchema } from "./ids";
 export const RunningVmCycleSchema = z.enum(["powerOffDeallocateStart", "deallocateStart"]);
 export type RunningVmCycle = z.output<typeof RunningVmCycleSchema>;
 
+/**
+ * How the members of one availability set may go down: "member" (the default) — at most
+ * maxUnavailablePerAvailabilitySet members at once; "updateDomain" — the members of one update domain together,
+ * the set's next domain only once that one is back, as Azure's own planned maintenance takes a set ("only one update
+ * domain is rebooted at a time": Learn, "Availability sets overview",
+ * https://learn.microsoft.com/azure/virtual-machines/availability-set-overview). The domain is the VM's
+ * `instanceView.platformUpdateDomain`; a member whose domain is unknown is cycled alone.
+ */
+export const AvailabilitySetRuleSchema = z.enum(["member", "updateDomain"]);
+export type AvailabilitySetRule = z.output<typeof AvailabilitySetRuleSchema>;
+
 /** Most resources one run can be limited to (onlyResourceIds). */
 export const MAX_SELECTED_RESOURCES = 5000;
 
@@ -19,6 +30,8 @@ export const RemediationOptionsSchema = z
     maxConcurrency: z.number().int().min(1).max(1000).default(20),
     /** Never more VMs of one availability set down at once. */
     maxUnavailablePerAvailabilitySet: z.number().int().min(1).max(100).default(1),
+    /** Members or update domains (see AvailabilitySetRuleSchema); under "updateDomain" the member cap above is not used. */
+    availabilitySetRule: AvailabilitySetRuleSchema.default("member"),
     /** Never more members of one flexible scale set down at once. */
     maxUnavailablePerScaleSet: z.number().int().min(1).max(1000).default(5),
     /** The steps of a running VM's cycle (see RunningVmCycleSchema); the default powers it off first. */

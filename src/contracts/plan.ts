@@ -2,7 +2,7 @@
 import { z } from "zod";
 import { PowerStateSchema } from "./power";
 import { ReasonCodeSchema, ResourceKindSchema } from "./outcome";
-import { RunningVmCycleSchema } from "./options";
+import { AvailabilitySetRuleSchema, RunningVmCycleSchema } from "./options";
 import { EgressPathSchema } from "./egress";
 
 export const PowerStepSchema = z.enum(["powerOff", "deallocate", "start"]);
@@ -27,6 +27,10 @@ export const PlanEntrySchema = z.object({
   availabilitySetId: z.string().optional(),
   flexScaleSetId: z.string().optional(),
   zone: z.string().optional(),
+  /** VMs in an availability set: the update domain discovery read (instanceView.platformUpdateDomain). */
+  updateDomain: z.number().int().min(0).optional(),
+  /** Why the run's availability-set rule treats this entry differently (e.g. its update domain is unknown). */
+  availabilityNote: z.string().optional(),
   /** Wave tag value, if tagged. */
   waveTag: z.number().int().optional(),
   canary: z.boolean().default(false),
@@ -79,6 +83,8 @@ export const CapsSchema = z.object({
   maxConcurrency: z.number().int().min(1),
   maxUnavailablePerAvailabilitySet: z.number().int().min(1),
   maxUnavailablePerScaleSet: z.number().int().min(1),
+  /** "updateDomain": one update domain of an availability set down at a time; absent or "member": members, capped. */
+  availabilitySetRule: AvailabilitySetRuleSchema.optional(),
 });
 export type Caps = z.output<typeof CapsSchema>;
 

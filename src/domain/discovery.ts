@@ -46,6 +46,11 @@ export function joinVmListings(models: readonly VmInfo[], statuses: readonly VmP
     const status = byId.get(resourceKey(vm.id));
     if (status === undefined) return vm;
     const provisioningState = vm.provisioningState === "Unknown" ? status.provisioningState : vm.provisioningState;
-    return { ...vm, powerState: status.powerState, provisioningState };
+    return {
+      ...vm,
+      powerState: status.powerState,
+      provisioningState,
+      ...(status.platformUpdateDomain !== undefined ? { platformUpdateDomain: status.platformUpdateDomain } : {}),
+    };
   });
 }

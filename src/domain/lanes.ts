@@ -9,7 +9,7 @@
  * shares of the cap among uneven batches would leave some batches serial and others idle. No lane holds more
  * than about batchSize resources (more lanes run in successive groups), which bounds every history.
  * Above MAX_LANES the cap is shared among MAX_LANES lanes and groups stay whole, each lane enforcing the group
- * caps itself.
+ * caps itself; so too, whatever the cap, when availability sets are taken by update domain.
  */
 import { resourceKey } from "../contracts/ids";
 import type { Caps, PlanEntry } from "../contracts/plan";
@@ -35,7 +35,10 @@ function groupKey(e: PlanEntry, caps: Caps): { key: string; cap: number } {
 export function dealLanes(entries: readonly PlanEntry[], caps: Caps, batchSize: number): LanePlan {
   if (entries.length === 0) return { lanes: [], parallel: 1, shares: [] };
   const parallel = Math.max(1, Math.min(caps.maxConcurrency, MAX_LANES));
-  const serial = caps.maxConcurrency <= MAX_LANES;
+  // By update domain, a set's members go down a domain at a time, together: serial lanes could not take a domain
+  // down together nor hold the next one back, so a set stays whole in one lane whose scheduler does both.
+  const byDomain = caps.availabilitySetRule === "updateDomain" && entries.some((e) => e.availabilitySetId !== undefined);
+  const serial = caps.maxConcurrency <= MAX_LANES && !byDomain;
   const order = new Map(entries.map((e, i) => [resourceKey(e.resourceId), i] as const));
 
   const groups = new Map<string, { cap: number; members: PlanEntry[] }>();

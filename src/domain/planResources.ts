@@ -131,6 +131,10 @@ function planVm(vm: VmInfo, rg: ResourceGroupInfo | undefined, options: Remediat
     stateBefore: vm.powerState,
     networkWatcherAgent: vm.networkWatcherAgent,
     ...(vm.availabilitySetId !== undefined ? { availabilitySetId: vm.availabilitySetId } : {}),
+    ...(vm.availabilitySetId !== undefined && vm.platformUpdateDomain !== undefined ? { updateDomain: vm.platformUpdateDomain } : {}),
+    ...(vm.availabilitySetId !== undefined && vm.platformUpdateDomain === undefined && options.availabilitySetRule === "updateDomain"
+      ? { availabilityNote: "update domain unknown (the instance view gave no platformUpdateDomain): cycled alone, no other member of its availability set down with it" }
+      : {}),
     ...(vm.flexScaleSetId !== undefined ? { flexScaleSetId: vm.flexScaleSetId } : {}),
     ...(vm.zone !== undefined ? { zone: vm.zone } : {}),
     ...(wave.wave !== undefined ? { waveTag: wave.wave } : {}),

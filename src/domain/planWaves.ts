@@ -116,6 +116,8 @@ export function capsFrom(options: RemediationOptions): Caps {
     maxConcurrency: options.maxConcurrency,
     maxUnavailablePerAvailabilitySet: options.maxUnavailablePerAvailabilitySet,
     maxUnavailablePerScaleSet: options.maxUnavailablePerScaleSet,
+    // Absent under the default rule, so the caps of a default run read as they always have.
+    ...(options.availabilitySetRule === "updateDomain" ? { availabilitySetRule: options.availabilitySetRule } : {}),
   };
 }
 

@@ -7,9 +7,10 @@ import type { HttpRequest, HttpResponseInit, InvocationContext } from "@azure/fu
 import * as df from "durable-functions";
 import { APPROVE_EVENT } from "../contracts/names";
 import { errorResponse, handleErrors, jsonResponse } from "./http";
-import { tryGetStatus, isLive } from "./instances";
+import { tryGetStatus } from "./instances";
 import { approvalFor } from "./approveRemediation";
 import { campaignDecision, campaignUrls, memberOf } from "./campaignView";
+import { isLive } from "../domain/campaignMembers";
 
 export async function approveCampaign(request: HttpRequest, client: df.DurableClient, context: InvocationContext): Promise<HttpResponseInit> {
   return handleErrors(context, async () => {

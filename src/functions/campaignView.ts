@@ -6,23 +6,16 @@ import type { HttpRequest } from "@azure/functions";
 import * as df from "durable-functions";
 import { z } from "zod";
 import {
-  cancelledBeforeRun,
-  campaignInstanceId,
-  CampaignMemberSchema,
-  CampaignOutputSchema,
-  CampaignProgressSchema,
-  campaignTotals,
-  type CampaignMember,
-  type CampaignPhase,
-  type CampaignSummary,
-  type CampaignTotals,
+    campaignInstanceId, CampaignOutputSchema,
+    CampaignProgressSchema,
+    campaignTotals, type CampaignPhase,
+    type CampaignSummary,
+    type CampaignTotals
 } from "../contracts/campaign";
-import { CampaignQueueInput, CampaignQueueOutput, laneInstanceId, LaneStatusSchema, QueueStatusSchema } from "../contracts/functions/campaign";
-import { activeLanesOf, withWaveCounts } from "../contracts/functions/runWave";
-import { PhaseSchema, ProgressSchema, type Phase } from "../contracts/remediation";
 import { errorResponse, HttpProblem, parseOr400, queryObject, requireRole, type Caller } from "./http";
 import { SubscriptionIdSchema } from "../contracts/ids";
-import { isLive, tryGetStatus } from "./instances";
+import { tryGetStatus } from "./instances";
+import { isLive, liveMembers, type CampaignViewMember } from "../domain/campaignMembers";
 
 /** A campaign's instance id (port25-campaign-<id>) or its bare campaign id. */
 const CampaignIdParamSchema = z
@@ -43,8 +36,6 @@ export function campaignUrls(request: HttpRequest, instanceId: string, campaignI
   return { statusUrl: base, approveUrl: `${base}/approve`, cancelUrl: `${base}/cancel`, reportUrl: `${origin}/api/audit/campaigns/${encodeURIComponent(campaignId)}?format=html` };
 }
 
-export const CampaignViewMemberSchema = CampaignMemberSchema.extend({ phase: PhaseSchema.optional() });
-export type CampaignViewMember = z.output<typeof CampaignViewMemberSchema>;
 
 export interface CampaignView {
   instanceId: string;
@@ -65,61 +56,7 @@ export interface CampaignView {
   holders: Map<string, string>;
 }
 
-/** An instance's status as a durable client (or the local host) gives it. */
-export interface StatusRead {
-  runtimeStatus: string;
-  input?: unknown;
-  customStatus?: unknown;
-  output?: unknown;
-}
-export type ReadStatus = (instanceId: string, showInput: boolean) => Promise<StatusRead | undefined>;
 
-/**
- * Every subscription of a running campaign where it stands, from its queues (their inputs list every subscription;
- * their statuses, how many lanes have started and who was cancelled ahead) and their lanes (whose statuses list
- * their subscriptions as they stand), each running one with its run's phase and counts.
- */
-export async function liveMembers(read: ReadStatus, queues: readonly string[]): Promise<{ members: CampaignViewMember[]; active: string[]; holders: Map<string, string> }> {
-  const members: CampaignViewMember[] = [];
-  const active: string[] = [];
-  const holders = new Map<string, string>();
-  for (const queueId of queues) {
-    const q = await read(queueId, true);
-    const input = CampaignQueueInput.safeParse(q?.input);
-    if (q === undefined || !input.success) continue;
-    const ended = CampaignQueueOutput.safeParse(q.output);
-    if (q.runtimeStatus === "Completed" && ended.success) {
-      members.push(...ended.data.members);
-      continue;
-    }
-    if (isLive(q)) active.push(queueId);
-    const status = QueueStatusSchema.safeParse(q.customStatus);
-    const listed = new Map<string, { member: CampaignMember; lane: string; live: boolean }>();
-    const laneIds = Array.from({ length: status.success ? status.data.lanes : 0 }, (_, l) => laneInstanceId(queueId, l));
-    const lanes = await Promise.all(laneIds.map((id) => read(id, false)));
-    for (const [l, laneId] of laneIds.entries()) {
-      const lane = lanes[l];
-      const live = lane !== undefined && isLive(lane);
-      if (live) active.push(laneId);
-      const s = LaneStatusSchema.safeParse(lane?.customStatus);
-      for (const m of s.success ? s.data.members : []) listed.set(m.subscriptionId, { member: m, lane: laneId, live });
-    }
-    const ahead = new Set(status.success ? status.data.cancelled : []);
-    const queueMembers = input.data.members.map((m): CampaignMember => {
-      const found = listed.get(m.subscriptionId);
-      if (found !== undefined) return found.member;
-      // Cancelled ahead of its lane: the queue records who when it reaches it; until then, the same words.
-      if (ahead.has(m.subscriptionId)) return cancelledBeforeRun(m, undefined);
-      return { subscriptionId: m.subscriptionId, ...(m.displayName !== undefined ? { displayName: m.displayName } : {}), state: "pending" };
-    });
-    for (const m of queueMembers) {
-      const found = listed.get(m.subscriptionId);
-      if (m.state === "pending") holders.set(m.subscriptionId, found?.live === true ? found.lane : queueId);
-    }
-    members.push(...(await Promise.all(queueMembers.map((m) => withRunProgress(read, m)))));
-  }
-  return { members, active, holders };
-}
 
 const CampaignIdOfInput = z.object({ campaignId: z.string() });
 
@@ -167,21 +104,6 @@ export async function readCampaign(client: df.DurableClient, instanceId: string)
   };
 }
 
-/** A running member with its run's phase and counts as they stand (the running wave's finished resources counted). */
-async function withRunProgress(read: ReadStatus, member: CampaignMember): Promise<CampaignViewMember> {
-  if (member.state !== "running" || member.runInstanceId === undefined) return member;
-  const run = await read(member.runInstanceId, false);
-  const parsed = ProgressSchema.safeParse(run?.customStatus);
-  if (!parsed.success) return member;
-  let progress = parsed.data;
-  if ((progress.activeBatches ?? []).length > 0) {
-    const waves = await Promise.all((progress.activeBatches ?? []).map((id) => read(id, false)));
-    const lanes = await Promise.all(waves.flatMap((w) => activeLanesOf(w?.customStatus)).map((id) => read(id, false)));
-    progress = withWaveCounts(progress, waves.map((w) => w?.customStatus), lanes.map((l) => l?.customStatus));
-  }
-  const phase: Phase = progress.phase;
-  return { ...member, phase, counts: progress.counts };
-}
 
 /** The campaign must be live for approve and cancel: 409 NotRunning otherwise. */
 function requireLiveCampaign(status: df.DurableOrchestrationStatus, instanceId: string): void {

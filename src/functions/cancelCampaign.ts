@@ -8,9 +8,10 @@ import * as df from "durable-functions";
 import { CANCEL_EVENT } from "../contracts/names";
 import { cancelMemberEvent } from "../contracts/functions/campaign";
 import { errorResponse, handleErrors, jsonResponse } from "./http";
-import { isLive, tryGetStatus } from "./instances";
+import { tryGetStatus } from "./instances";
 import { cancelEventOf, cancelRunCascade } from "./cancelRemediation";
-import { campaignDecision, campaignUrls, memberOf, readCampaign, type CampaignViewMember } from "./campaignView";
+import { campaignDecision, campaignUrls, memberOf, readCampaign } from "./campaignView";
+import { isLive, type CampaignViewMember } from "../domain/campaignMembers";
 
 export async function cancelCampaign(request: HttpRequest, client: df.DurableClient, context: InvocationContext): Promise<HttpResponseInit> {
   return handleErrors(context, async () => {

@@ -10,7 +10,8 @@ import { CancelEventSchema, type CancelEvent } from "../contracts/events";
 import { ProgressSchema } from "../contracts/remediation";
 import { activeLanesOf } from "../contracts/functions/runWave";
 import { type Caller, handleErrors, jsonResponse, refuseQuery, requireRole } from "./http";
-import { isLive, requireLiveInstance, statusUrls, tryGetStatus } from "./instances";
+import { requireLiveInstance, statusUrls, tryGetStatus } from "./instances";
+import { isLive } from "../domain/campaignMembers";
 
 /**
  * Raises `event` as "cancel" to the live run `instanceId`, then to the wave its status lists as active, then to each

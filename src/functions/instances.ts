@@ -1,15 +1,10 @@
 /** Durable-client helpers shared by the remediation triggers. */
 import type { HttpRequest } from "@azure/functions";
-import * as df from "durable-functions";
+import type * as df from "durable-functions";
 import { ensureError } from "../errors";
 import { errorResponse, HttpProblem } from "./http";
 import { instanceIdParam } from "./params";
-
-const LIVE: readonly string[] = [
-  df.OrchestrationRuntimeStatus.Running,
-  df.OrchestrationRuntimeStatus.Pending,
-  df.OrchestrationRuntimeStatus.Suspended,
-];
+import { isLive } from "../domain/campaignMembers";
 
 /** The instance's status, or undefined when it does not exist. */
 export async function tryGetStatus(
@@ -34,11 +29,6 @@ export async function findLiveInstance(
 ): Promise<df.DurableOrchestrationStatus | undefined> {
   const status = await tryGetStatus(client, instanceId, showInput);
   return status && isLive(status) ? status : undefined;
-}
-
-/** Pending, running or suspended: the instance may still act. */
-export function isLive(status: { runtimeStatus: string }): boolean {
-  return LIVE.includes(status.runtimeStatus);
 }
 
 /** Our own API's URLs for an instance (status, approve, cancel), relative to the request's origin. */

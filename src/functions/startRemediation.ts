@@ -9,7 +9,8 @@ import { MAX_REQUEST_BYTES, StartRequestSchema, type StartRequest } from "../con
 import { runInputOf, RunTemplateSchema, type RunTemplate } from "../contracts/campaign";
 import { REMEDIATE_SUBSCRIPTION } from "../contracts/names";
 import { type Caller, errorResponse, handleErrors, HttpProblem, jsonResponse, parseOr400, readJsonBody, refuseQuery, requireRole, validationResponse } from "./http";
-import { findLiveInstance, isLive, statusUrls } from "./instances";
+import { findLiveInstance, statusUrls } from "./instances";
+import { isLive } from "../domain/campaignMembers";
 
 /** Clock skew tolerated on attestation.approvedAt. */
 const FUTURE_SKEW_MS = 5 * 60 * 1000;

@@ -98,6 +98,10 @@ function statuses(m: Machine): object[] {
  * `VirtualMachineScaleSetVM_Get_InstanceViewAutoPlacedOnDedicatedHostGroup` (`ProvisioningState/Unavailable`,
  * Warning, "Not Ready", version "Unknown", no extensions reported), then Ready with its extensions still
  * transitioning, then everything provisioned (Machine.agentReadyAt, extensionsReadyAt).
+ *
+ * `platformUpdateDomain` (VirtualMachineInstanceView; first in the spec's VirtualMachine_Get_InstanceView example)
+ * is given for a VM in an availability set, and — placement being a property of allocated hardware — only while
+ * it is allocated: never to a deallocated VM, nor to a VM outside a set.
  */
 export function instanceViewBody(
   m: Machine,
@@ -105,6 +109,7 @@ export function instanceViewBody(
   computerName: string,
   extensions: readonly SimExtension[] = [],
   now: number = Number.POSITIVE_INFINITY,
+  platformUpdateDomain?: number,
 ): object {
   const running = m.power === "running";
   const agentReady = running && (m.agentReadyAt === undefined || now >= m.agentReadyAt);
@@ -114,6 +119,7 @@ export function instanceViewBody(
     : { code: "ProvisioningState/transitioning", level: "Info", displayStatus: "Transitioning" };
   const booting = running && !agentReady;
   return {
+    ...(platformUpdateDomain === undefined || m.power === "deallocated" ? {} : { platformUpdateDomain }),
     computerName,
     osName: os === "Windows" ? "Windows Server 2022 Datacenter" : "ubuntu",
     osVersion: os === "Windows" ? "10.0.20348" : "22.04",
@@ -215,7 +221,7 @@ export function vmBody(vm: VmRecord, withInstanceView: boolean, listed = false, 
     provisioningState: m.provisioningState,
     timeCreated: iso(vm.timeCreated),
   };
-  if (withInstanceView) properties["instanceView"] = instanceViewBody(m, s.osType, vm.name, vm.extensions, now);
+  if (withInstanceView) properties["instanceView"] = instanceViewBody(m, s.osType, vm.name, vm.extensions, now, vm.platformUpdateDomain);
   return {
     name: vm.name,
     id: computeId(vm.id),

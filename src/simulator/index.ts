@@ -54,7 +54,8 @@ export interface SimState {
   /** Simulated epoch ms of the snapshot. */
   at: number;
   subscriptionId: string;
-  vms: (SimMachineState & { resourceGroup: string; tags: Record<string, string> })[];
+  /** `platformUpdateDomain`: the VM's update domain in its availability set (only VMs in one have it). */
+  vms: (SimMachineState & { resourceGroup: string; tags: Record<string, string>; platformUpdateDomain?: number })[];
   scaleSets: { id: string; name: string; resourceGroup: string; orchestrationMode: string; instances: SimMachineState[] }[];
   vnets: {
     id: string;
@@ -250,7 +251,12 @@ export async function startSimulator(opts: SimulatorOptions): Promise<SimulatorH
       return {
         at: now,
         subscriptionId: world.subscriptionId,
-        vms: world.vmList.map((vm) => ({ ...machine(vm.machine), resourceGroup: vm.resourceGroup, tags: vm.spec.tags })),
+        vms: world.vmList.map((vm) => ({
+          ...machine(vm.machine),
+          resourceGroup: vm.resourceGroup,
+          tags: vm.spec.tags,
+          ...(vm.platformUpdateDomain === undefined ? {} : { platformUpdateDomain: vm.platformUpdateDomain }),
+        })),
         scaleSets: world.scaleSetList.map((ss) => ({
           id: ss.id,
           name: ss.name,

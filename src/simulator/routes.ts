@@ -494,7 +494,7 @@ export const ROUTES: readonly Route[] = [
   route("GET", CVM, "getVm", "compute", (w, r) => ({ status: 200, body: vmBody(vmOr404(w, r), (r.query.get("$expand") ?? "").toLowerCase() === "instanceview", false, r.now) })),
   route("GET", `${CVM}/instanceview`, "getVmInstanceView", "compute", (w, r) => {
     const vm = vmOr404(w, r);
-    return { status: 200, body: instanceViewBody(vm.machine, vm.spec.osType, vm.name, vm.extensions, r.now) };
+    return { status: 200, body: instanceViewBody(vm.machine, vm.spec.osType, vm.name, vm.extensions, r.now, vm.platformUpdateDomain) };
   }),
   // Not paged: VirtualMachineExtensionsListResult has no nextLink.
   route("GET", `${CVM}/extensions`, "listVmExtensions", "compute", (w, r) => {

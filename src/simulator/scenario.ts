@@ -310,6 +310,14 @@ export const BehaviourSchema = z
   })
   .strict();
 
+/**
+ * An availability set's update-domain count (AvailabilitySetProperties.platformUpdateDomainCount: 1–20, 5 when not
+ * given; Learn, "Availability sets overview"). Sets VMs name without declaring here have the default.
+ */
+const AvailabilitySetSchema = z
+  .object({ name: Name, resourceGroup: Name, platformUpdateDomainCount: z.number().int().min(1).max(20).default(5) })
+  .strict();
+
 /** A subscription's resources: shared by the single-subscription scenario and each subscription of an estate. */
 export const SubscriptionContents = {
   subscription: SubscriptionSchema,
@@ -334,6 +342,8 @@ export const SubscriptionContents = {
   actors: z.array(ActorEventSchema).default([]),
   routeTables: z.array(RouteTableSchema).default([]),
   natGateways: z.array(NatGatewaySchema).default([]),
+  /** Availability sets whose update-domain count is not the default 5. */
+  availabilitySets: z.array(AvailabilitySetSchema).default([]),
   /** Appliances and firewalls at next-hop addresses (usually in a peered hub of another subscription). */
   nextHops: z.array(NextHopSchema).default([]),
 };

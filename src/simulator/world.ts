@@ -192,6 +192,11 @@ export interface VmRecord {
   spec: Scenario["vms"][number];
   machine: Machine;
   availabilitySetId?: string;
+  /**
+   * Its update domain in its availability set: the platform deals a set's VMs over its domains in creation order
+   * (the sixth of five domains joins the first; Learn, "Availability sets overview").
+   */
+  platformUpdateDomain?: number;
   flexScaleSetId?: string;
   timeCreated: number;
   /** Its extensions (the Network Watcher agent under one of the names people give it). */
@@ -263,6 +268,9 @@ export class World {
   readonly rgList: RgRecord[] = [];
   readonly vms = new Map<string, VmRecord>();
   readonly vmList: VmRecord[] = [];
+  /** Update-domain count of each availability set declared with one (others have 5), and members dealt so far. */
+  private readonly updateDomainCounts = new Map<string, number>();
+  private readonly availabilitySetMembers = new Map<string, number>();
   readonly vmsByRg = new Map<string, VmRecord[]>();
   readonly scaleSets = new Map<string, ScaleSetRecord>();
   readonly scaleSetList: ScaleSetRecord[] = [];
@@ -347,6 +355,8 @@ export class World {
       this.scaleSetList.push(rec);
       pushTo(this.scaleSetsByRg, rg.name.toLowerCase(), rec);
     }
+    for (const set of scenario.availabilitySets)
+      this.updateDomainCounts.set(`${rgPrefix}${rgOf(set.resourceGroup).name}/providers/Microsoft.Compute/availabilitySets/${set.name}`.toLowerCase(), set.platformUpdateDomainCount);
     for (const vm of scenario.vms) this.addVm(vm, startedAt);
     for (const vn of scenario.vnets) {
       const rg = rgOf(vn.resourceGroup);
@@ -485,7 +495,13 @@ export class World {
     }
     const rec: VmRecord = { id, name: vm.name, resourceGroup: rg.name, spec: vm, machine: m, timeCreated: m.createdAt, extensions: extensionsOf(id, vm.osType, vm.networkWatcherAgent) };
     if (last !== undefined) this.recordHistory(id, rg.name, "Microsoft.Compute/virtualMachines", last, startedAt);
-    if (vm.availabilitySet !== undefined) rec.availabilitySetId = `${rgPrefix}${rg.name}/providers/Microsoft.Compute/availabilitySets/${vm.availabilitySet}`;
+    if (vm.availabilitySet !== undefined) {
+      rec.availabilitySetId = `${rgPrefix}${rg.name}/providers/Microsoft.Compute/availabilitySets/${vm.availabilitySet}`;
+      const setKey = rec.availabilitySetId.toLowerCase();
+      const members = this.availabilitySetMembers.get(setKey) ?? 0;
+      rec.platformUpdateDomain = members % (this.updateDomainCounts.get(setKey) ?? 5);
+      this.availabilitySetMembers.set(setKey, members + 1);
+    }
     if (vm.flexScaleSet !== undefined) rec.flexScaleSetId = `${rgPrefix}${rg.name}/providers/Microsoft.Compute/virtualMachineScaleSets/${vm.flexScaleSet}`;
     this.vms.set(id.toLowerCase(), rec);
     this.vmList.push(rec);

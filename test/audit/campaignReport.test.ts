@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { renderCampaignReport } from "../../src/audit/campaignReport";
 import { escapeHtml, renderRunReport } from "../../src/audit/report";
-import { runSummaryOf, runRecordOf } from "../../src/audit/store";
+import { runSummaryOf, runRecordOf } from "../../src/audit/runStore";
 import type { AuditedCampaign } from "../../src/contracts/audit";
 import { campaignInstanceId, type CampaignRecord } from "../../src/contracts/campaign";
 import { campaignInput, campaignMembers, campaignRecord, CAMPAIGN_SUBS } from "./campaignFixtures";

@@ -6,7 +6,8 @@ import { recordCampaignCompleted } from "../../activities/recordCampaignComplete
 import { parseConfig } from "../../src/config";
 import { auditTables } from "../support/auditTables";
 import { rejection } from "../support/rejections";
-import { auditTableNames, createAuditStore, type AuditStore } from "../../src/audit/store";
+import { auditTableNames } from "../../src/audit/tables";
+import { createAuditStore, type AuditStore } from "../../src/audit/store";
 import { entitySizeBytes, MAX_ENTITY_BYTES } from "../../src/audit/documents";
 import { isPreconditionError, isValidationError } from "../../src/errors";
 import { campaignInstanceId } from "../../src/contracts/campaign";

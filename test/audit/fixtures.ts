@@ -4,7 +4,7 @@ import type { ResourceOutcome } from "../../src/contracts/outcome";
 import { RemediationOptionsSchema } from "../../src/contracts/options";
 import type { Plan } from "../../src/contracts/plan";
 import type { AuditedRun } from "../../src/contracts/audit";
-import { runRecordOf } from "../../src/audit/store";
+import { runRecordOf } from "../../src/audit/runStore";
 
 export const SUB_A = "11111111-2222-3333-4444-555555555555";
 export const SUB_B = "aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee";

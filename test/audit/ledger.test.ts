@@ -5,7 +5,8 @@
 import { describe, expect, it } from "vitest";
 import type { TableClient } from "@azure/data-tables";
 import { auditTables } from "../support/auditTables";
-import { auditTableNames, type AuditStore } from "../../src/audit/store";
+import { auditTableNames } from "../../src/audit/tables";
+import { type AuditStore } from "../../src/audit/store";
 import { encodeKey } from "../../src/audit/keys";
 import { sha256, subscriptionChain } from "../../src/audit/ledger";
 import type { ReverificationRecordInput } from "../../src/contracts/reverify";

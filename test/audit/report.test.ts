@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { escapeHtml, formatDuration, renderRunReport, timelineSpans } from "../../src/audit/report";
-import { planDigest } from "../../src/audit/store";
+import { planDigest } from "../../src/audit/runStore";
 import type { AuditedRun } from "../../src/contracts/audit";
 import type { ResourceOutcome } from "../../src/contracts/outcome";
 import { auditedFrom, outcomesFor, runResult } from "./fixtures";

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { TokenCredential } from "@azure/core-auth";
-import { createAuditStore, tableEndpointOf } from "../../src/audit/store";
+import { createAuditStore } from "../../src/audit/store";
+import { tableEndpointOf } from "../../src/audit/tables";
 import { isConfigError } from "../../src/errors";
 
 function configError(fn: () => unknown): string {

@@ -132,6 +132,9 @@ describe("reads", () => {
     expect(byName.get("dealloc1")?.powerState).toBe("deallocated");
     expect(byName.get("ephemeral1")).toMatchObject({ ephemeralOsDisk: true, priority: "Spot" });
     expect(byName.get("web1")?.availabilitySetId).toMatch(/\/availabilitySets\/as-web$/i);
+    // The update domain comes from the status listing's instance views, only for members of a set.
+    expect([byName.get("web1")?.platformUpdateDomain, byName.get("web2")?.platformUpdateDomain]).toEqual([0, 1]);
+    expect(byName.get("canary")?.platformUpdateDomain).toBeUndefined();
     expect(byName.get("flexmember")?.flexScaleSetId).toMatch(/\/virtualMachineScaleSets\/flex1$/i);
   });
 

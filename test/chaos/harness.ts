@@ -289,6 +289,8 @@ export function planSeed(seed: number, opts: ChaosOptions = {}): ChaosPlan {
     restoreStoppedVms: chance(rng, 0.2),
     transitionTimeoutMinutes: quick ? between(rng, 3, 6) : between(rng, 10, 45),
     ...(chance(rng, 0.1) ? { verification: "attestationOnly" as const } : {}),
+    // Drawn from a stream of its own, so that every other choice of a seed stays what it was.
+    ...(chance(createRng(seed * 104_729 + 3), 0.3) ? { availabilitySetRule: "updateDomain" as const } : {}),
   };
   const lostCompletionRate = pickOne(rng, [0, 0.02, 0.05, 0.1]);
   const restarts = pickOne(rng, [0, 0, 1, 1, 2]);

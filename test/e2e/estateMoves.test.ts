@@ -6,7 +6,7 @@
 import { describe, expect, it } from "vitest";
 import type { ProductHost } from "../support/productHost";
 import { renderRunReport } from "../../src/audit/report";
-import { runRecordOf } from "../../src/audit/store";
+import { runRecordOf } from "../../src/audit/runStore";
 import { fleet, scenario, vm } from "./scenarios";
 import { outcome, run } from "./checkedRuns";
 

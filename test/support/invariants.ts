@@ -7,7 +7,9 @@
  *    resource must have been brought back.
  * 2. No VM that was deallocated, and no resource the run reports skipped, is started or stopped.
  * 3. Never more VMs of one availability set (or flexible scale set) in transition at once than its cap, and
- *    never more resources than the global cap.
+ *    never more resources than the global cap. Under the run option `availabilitySetRule: "updateDomain"` an
+ *    availability set's cap is one update domain (the simulator's platformUpdateDomain; a member without one counts
+ *    as a domain of its own), whatever the number of its members in it.
  * 4. Every temporary subnet that was created is deleted, unless its VNet's outcome reports it left behind
  *    (`detail.leftBehind` naming it, with the command that deletes it): a management lock can keep it.
  * 5. Every discovered resource (VM, uniform scale set, VNet) has exactly one outcome in the result.
@@ -61,6 +63,17 @@ function maxOverlap(intervals: readonly Interval[]): { count: number; at: number
     if (cur > best.count) best = { count: cur, at: p.t };
   }
   return best;
+}
+
+/** The union of intervals, as disjoint intervals. */
+function union(intervals: readonly Interval[]): Interval[] {
+  const out: Interval[] = [];
+  for (const i of [...intervals].sort((a, b) => a.start - b.start)) {
+    const last = out[out.length - 1];
+    if (last !== undefined && i.start <= last.end) last.end = Math.max(last.end, i.end);
+    else out.push({ ...i });
+  }
+  return out;
 }
 
 function isWrite(entry: { kind: string }): boolean {
@@ -144,6 +157,8 @@ export function checkInvariants(sim: SimulatorHandle, result: RemediationResult,
   // Transitions of VMs other actors moved are not the run's: they count toward no cap and no halted run's writes.
   const busy = busyIntervals(timeline.filter((c) => c.instanceId !== undefined || !others.has(key(c.resourceId))));
   const vmIdByName = new Map(snapshot.vms.map((vm) => [`${vm.resourceGroup}/${vm.name}`.toLowerCase(), key(vm.id)] as const));
+  const domainById = new Map(snapshot.vms.flatMap((vm) => (vm.platformUpdateDomain === undefined ? [] : [[key(vm.id), vm.platformUpdateDomain] as const])));
+  const byDomain = options.availabilitySetRule === "updateDomain";
   const groups = new Map<string, { cap: number; ids: string[] }>();
   for (const vm of scenario.vms) {
     const id = vmIdByName.get(`${vm.resourceGroup}/${vm.name}`.toLowerCase());
@@ -160,6 +175,18 @@ export function checkInvariants(sim: SimulatorHandle, result: RemediationResult,
     groups.set(g.k, entry);
   }
   for (const [name, g] of groups) {
+    if (byDomain && name.startsWith("as:")) {
+      // Each domain's busy time as one union of its members' intervals: the overlap of those counts domains.
+      const perDomain = new Map<string, Interval[]>();
+      for (const id of g.ids) {
+        const d = domainById.has(id) ? `ud${domainById.get(id) ?? ""}` : `vm:${id}`;
+        const i = busy.get(id);
+        if (i !== undefined) perDomain.set(d, [...(perDomain.get(d) ?? []), i]);
+      }
+      const peak = maxOverlap([...perDomain.values()].flatMap(union));
+      if (peak.count > 1) add(3, `${peak.count} update domains of ${name} were in transition at once at ${new Date(peak.at).toISOString()} (one at a time)`);
+      continue;
+    }
     const peak = maxOverlap(g.ids.flatMap((id) => busy.get(id) ?? []));
     if (peak.count > g.cap) add(3, `${peak.count} VMs of ${name} were in transition at once at ${new Date(peak.at).toISOString()} (cap ${g.cap})`);
   }

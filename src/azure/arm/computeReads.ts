@@ -1,12 +1,6 @@
 /** Compute reads: VMs, their extensions and agents, uniform scale sets, power-state listings (Microsoft.Compute). */
 import { mapLimit } from "../../concurrency";
-import type {
-  InstanceViewStatus,
-  VirtualMachine,
-  VirtualMachineExtension,
-  VirtualMachineInstanceView,
-  VirtualMachineScaleSet,
-} from "@azure/arm-compute";
+import type { InstanceViewStatus, VirtualMachine, VirtualMachineExtension, VirtualMachineInstanceView, VirtualMachineScaleSet } from "@azure/arm-compute";
 import {
   ScaleSetInfoSchema,
   VmExtensionInfoSchema,
@@ -43,8 +37,11 @@ export class ComputeReads implements ComputeReadOperations {
         collect<VirtualMachine>(vms.listAll()),
         collect<VirtualMachine>(vms.listAll({ statusOnly: "true" })),
       ]);
-      const statusById = new Map(statuses.map((s) => [resourceKey(s.id ?? ""), s.instanceView?.statuses ?? []]));
-      return models.map((vm) => toVmInfo(vm, statusById.get(resourceKey(vm.id ?? "")) ?? []));
+      const viewById = new Map(statuses.map((s) => [resourceKey(s.id ?? ""), s.instanceView] as const));
+      return models.map((vm) => {
+        const view = viewById.get(resourceKey(vm.id ?? ""));
+        return toVmInfo(vm, view?.statuses ?? [], view?.platformUpdateDomain);
+      });
     });
   }
 
@@ -175,10 +172,12 @@ function vmPowerStatus(id: string, vm: VirtualMachine): VmPowerStatus {
     powerState: powerStateFromStatuses(statuses),
     provisioningState: provisioning?.state ?? vm.provisioningState ?? "Unknown",
     ...optional("provisioningCode", provisioning?.code),
+    // Compute gives it in the instance view of VMs in an availability set only.
+    ...optional("platformUpdateDomain", vm.instanceView?.platformUpdateDomain),
   };
 }
 
-function toVmInfo(vm: VirtualMachine, statuses: InstanceViewStatus[]): VmInfo {
+function toVmInfo(vm: VirtualMachine, statuses: InstanceViewStatus[], platformUpdateDomain?: number): VmInfo {
   const id = requireId(vm.id ?? "", "Microsoft.Compute/virtualMachines");
   return parseWith(
     VmInfoSchema,
@@ -197,6 +196,7 @@ function toVmInfo(vm: VirtualMachine, statuses: InstanceViewStatus[]): VmInfo {
       priority: normalisePriority(vm.priority),
       flexScaleSetId: vm.virtualMachineScaleSet?.id,
       ...optional("timeCreated", vm.timeCreated === undefined ? undefined : isoTime(vm.timeCreated)),
+      ...optional("platformUpdateDomain", platformUpdateDomain),
       // The primary NIC first: its subnet's routes decide the VM's default egress.
       ...(vm.networkProfile?.networkInterfaces === undefined
         ? {}

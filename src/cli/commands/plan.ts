@@ -13,7 +13,7 @@ import { ManagementGroupIdSchema } from "../../contracts/campaign";
 import type { ArmGateway } from "../../azure/gateway";
 import type { RemediationOptions } from "../../contracts/options";
 import { planSubscriptions, renderGroupPlan } from "../planGroup";
-import { RemediationOptionsSchema, RunningVmCycleSchema } from "../../contracts/options";
+import { RemediationOptionsSchema, AvailabilitySetRuleSchema, RunningVmCycleSchema } from "../../contracts/options";
 import { classifySubscription } from "../../domain/classify";
 import { buildPlan } from "../../domain/planWaves";
 import { renderClassification, renderGrantCommands, renderPlan } from "../render";
@@ -28,6 +28,7 @@ const PlanFlags = z
     ca: z.string().min(1).optional(),
     maxConcurrency: z.coerce.number().int().min(1).max(1000).optional(),
     runningVmCycle: RunningVmCycleSchema.optional(),
+    availabilitySetRule: AvailabilitySetRuleSchema.optional(),
     all: z.boolean().default(false),
     json: z.boolean().default(false),
   })
@@ -41,6 +42,7 @@ export async function planCommand(argv: string[]): Promise<CommandResult> {
     ca: { type: "string" },
     "max-concurrency": { type: "string" },
     "running-vm-cycle": { type: "string" },
+    "availability-set-rule": { type: "string" },
     all: { type: "boolean" },
     json: { type: "boolean" },
   });
@@ -64,6 +66,7 @@ export async function planCommand(argv: string[]): Promise<CommandResult> {
   const options = RemediationOptionsSchema.parse({
     ...(f.maxConcurrency === undefined ? {} : { maxConcurrency: f.maxConcurrency }),
     ...(f.runningVmCycle === undefined ? {} : { runningVmCycle: f.runningVmCycle }),
+    ...(f.availabilitySetRule === undefined ? {} : { availabilitySetRule: f.availabilitySetRule }),
   });
   if (f.managementGroup !== undefined) return planGroup(arm, f.managementGroup, options, f.all, f.json, signIn);
   const subscriptionId = f.subscription ?? "";

@@ -31,7 +31,7 @@ import {
   type CommandLine,
 } from "../campaignRender";
 import { ProgressSchema, RemediationSummarySchema } from "../../contracts/remediation";
-import { RemediationOptionsSchema, RunningVmCycleSchema } from "../../contracts/options";
+import { RemediationOptionsSchema, AvailabilitySetRuleSchema, RunningVmCycleSchema } from "../../contracts/options";
 import { SubscriptionIdSchema } from "../../contracts/ids";
 import {
   campaignInstanceId,
@@ -111,6 +111,7 @@ const StartFlags = RemoteFlagsSchema.extend({
   maxConcurrency: z.coerce.number().int().min(1).max(1000).optional(),
   maxConcurrentSubscriptions: z.coerce.number().int().min(1).max(MAX_CONCURRENT_SUBSCRIPTIONS).optional(),
   runningVmCycle: RunningVmCycleSchema.optional(),
+  availabilitySetRule: AvailabilitySetRuleSchema.optional(),
   attestationOnly: z.boolean().default(false),
   json: z.boolean().default(false),
   help: z.boolean().optional(),
@@ -131,6 +132,7 @@ export async function startCommand(argv: string[]): Promise<CommandResult> {
     "max-concurrency": { type: "string" },
     "max-concurrent-subscriptions": { type: "string" },
     "running-vm-cycle": { type: "string" },
+    "availability-set-rule": { type: "string" },
     "attestation-only": { type: "boolean" },
   });
   const target = exactlyOne(values, ["subscription", "subscriptions", "management-group"], "--subscription starts one run, --subscriptions or --management-group a campaign");
@@ -141,6 +143,7 @@ export async function startCommand(argv: string[]): Promise<CommandResult> {
   const options = RemediationOptionsSchema.parse({
     ...(f.maxConcurrency === undefined ? {} : { maxConcurrency: f.maxConcurrency }),
     ...(f.runningVmCycle === undefined ? {} : { runningVmCycle: f.runningVmCycle }),
+    ...(f.availabilitySetRule === undefined ? {} : { availabilitySetRule: f.availabilitySetRule }),
     verification: f.attestationOnly ? "attestationOnly" : "canaryProbe",
   });
   const attestation = { reference: f.attestationRef, approvedBy: f.approvedBy, approvedAt: f.approvedAt };

@@ -17,7 +17,7 @@ import { renderRunReport } from "../../audit/report";
 import type { RemediationResult } from "../../contracts/remediation";
 import type { CommandResult } from "../command";
 import { WebhookUrlSchema } from "../../config";
-import { RunningVmCycleSchema } from "../../contracts/options";
+import { AvailabilitySetRuleSchema, RunningVmCycleSchema } from "../../contracts/options";
 
 const Flags = z
   .object({
@@ -31,6 +31,7 @@ const Flags = z
     mode: z.enum(["plan", "execute"]).default("execute"),
     maxConcurrency: z.coerce.number().int().min(1).max(1000).optional(),
     runningVmCycle: RunningVmCycleSchema.optional(),
+    availabilitySetRule: AvailabilitySetRuleSchema.optional(),
     report: z.string().min(1).optional(),
     json: z.boolean().default(false),
     notify: WebhookUrlSchema.optional(),
@@ -98,6 +99,7 @@ export async function simulateCommand(argv: string[], until: Promise<void> = new
     mode: { type: "string" },
     "max-concurrency": { type: "string" },
     "running-vm-cycle": { type: "string" },
+    "availability-set-rule": { type: "string" },
     report: { type: "string" },
     json: { type: "boolean" },
     notify: { type: "string" },
@@ -113,6 +115,7 @@ export async function simulateCommand(argv: string[], until: Promise<void> = new
   const options = {
     ...(f.maxConcurrency === undefined ? {} : { maxConcurrency: f.maxConcurrency }),
     ...(f.runningVmCycle === undefined ? {} : { runningVmCycle: f.runningVmCycle }),
+    ...(f.availabilitySetRule === undefined ? {} : { availabilitySetRule: f.availabilitySetRule }),
   };
   // An estate (several subscriptions, management groups) runs as a campaign.
   const estate =

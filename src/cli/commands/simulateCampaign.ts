@@ -22,10 +22,11 @@ import {
   type CampaignMember,
   type CampaignSummary,
 } from "../../contracts/campaign";
-import { liveMembers } from "../../functions/campaignView";
+
 import type { RemediationOptionsInput } from "../../contracts/options";
 import type { Estate } from "../../simulator";
 import type { CommandResult } from "../command";
+import { liveMembers } from "../../domain/campaignMembers";
 
 export interface CampaignSimulation {
   estate: Estate;

@@ -9,7 +9,7 @@ import type { OrchestrationContext } from "durable-functions";
 import { afterEach, describe, expect, it } from "vitest";
 import { z } from "zod";
 import { createDurableHost, type DurableHost } from "../../../src/durable-host";
-import { registerActivities } from "../../../src/functions/registerActivity";
+import { registerActivities } from "../../../activities/binding";
 import { readRun } from "../../../activities/readRun";
 import { startRun } from "../../../activities/startRun";
 import { followRun, startRunOf } from "../../../orchestrations/runStart";

@@ -108,7 +108,9 @@ export async function drive(
     const state = await replay(name, history.map((e) => ({ ...e, IsPlayed: true })), options.input ?? null);
     if (state.isDone) return { ...state, history, scheduled };
     const work = state.actions.filter((a) => SCHEDULED.has(a.actionType));
-    for (const action of work.slice(seen)) {
+    for (const sent of work.slice(seen)) {
+      // The SDK sends inputs as JSON text; the test reads them as values.
+      const action = { ...sent, input: typeof sent.input === "string" ? tryJsonParse(sent.input) : sent.input };
       const id = scheduled.length;
       scheduled.push(action);
       if (action.actionType === ActionType.CreateTimer) {

@@ -5,8 +5,8 @@
 import * as df from "durable-functions";
 import type { InvocationContext } from "@azure/functions";
 import type { z } from "zod";
-import type { ActivityDefinition } from "../contracts/define";
-import { parseWith } from "../contracts/parse";
+import type { ActivityDefinition } from "../src/contracts/define";
+import { parseWith } from "../src/contracts/parse";
 
 export type ActivityImpl<I extends z.ZodType, O extends z.ZodType> = (
   input: z.output<I>,

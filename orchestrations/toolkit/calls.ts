@@ -2,8 +2,8 @@
 import * as df from "durable-functions";
 import type { OrchestrationContext, RetryOptions, Task } from "durable-functions";
 import type { z } from "zod";
-import type { ActivityDefinition, OrchestrationDefinition } from "./define";
-import { parseWith } from "./parse";
+import type { ActivityDefinition, OrchestrationDefinition } from "../../src/contracts/define";
+import { parseWith } from "../../src/contracts/parse";
 
 /** `const out = yield* callActivity(ctx, def, input)`: the yielded result parsed with the output schema. */
 export function* callActivity<I extends z.ZodType, O extends z.ZodType>(
