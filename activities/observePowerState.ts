@@ -66,6 +66,7 @@ async function ownReads(arm: ArmGateway, input: Input): Promise<Output> {
     ...(input.instanceIds !== undefined ? { instanceIds: input.instanceIds } : {}),
     ...(input.handle !== undefined ? { handle: input.handle } : {}),
     readStateWhenDone: input.readStateWhenDone,
+    ...(input.stateFirstFor !== undefined ? { stateFirstFor: input.stateFirstFor } : {}),
   });
   return r.status === "ok" ? { ...r, observedBy: "resource" } : r;
 }

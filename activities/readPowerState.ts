@@ -7,6 +7,7 @@ import {
   type ReadPowerStateOutput,
 } from "../src/contracts/functions/readPowerState";
 import type { OperationStatus } from "../src/contracts/azure";
+import { stepInTransition, stepSatisfied } from "../src/contracts/functions/common";
 import type { ArmGateway } from "../src/azure/gateway";
 import { callArmPaced } from "./armFailure";
 import type { ActivityDeps } from "./deps";
@@ -25,6 +26,14 @@ export function readPowerStateWith(gateway: ArmGateway, input: Input): Promise<z
 }
 
 async function read(arm: ArmGateway, input: Input): Promise<Extract<Output, { status: "ok" }>> {
+  const step = input.stateFirstFor;
+  if (input.kind === "vm" && step !== undefined && input.readStateWhenDone && input.handle !== undefined) {
+    // The last step of a cycle: the VM's state answers in one request what the operation's status and then the
+    // state would answer in two; the operation is read only when the state shows no sign of the step (its error).
+    const resource = await readResource(arm, input);
+    if (!resource.exists || stepSatisfied(step, resource.powerState) || stepInTransition(step, resource.powerState)) return { status: "ok", resource };
+    return { status: "ok", operation: await arm.getOperationStatus(input.handle), resource };
+  }
   let operation: OperationStatus | undefined;
   if (input.handle !== undefined) {
     operation = await arm.getOperationStatus(input.handle);

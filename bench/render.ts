@@ -236,7 +236,7 @@ export function renderResults(dir: string): { markdown: string; summary: Summary
     "## 2. ARM requests per cycled VM",
     "",
     table(
-      ["case", "requests", "reads", "writes", "deletes", "429", "before the fleet", "per cycled VM", "fleet phase per cycled VM", "largest operations"],
+      ["case", "requests", "reads", "writes", "deletes", "429", "before the fleet", "per cycled VM", "fleet phase per cycled VM", "per cycled VM, by operation"],
       fleet.map((f) => [
         f.label,
         fmt(f.arm.requests),
@@ -247,8 +247,9 @@ export function renderResults(dir: string): { markdown: string; summary: Summary
         fmt(f.arm.beforeFleet),
         f.arm.perCycledVm.toFixed(2),
         f.arm.fleetPerCycledVm.toFixed(2),
+        // Every operation that costs at least a hundredth of a request per cycled VM, largest first.
         Object.entries(f.arm.byOperation)
-          .slice(0, 4)
+          .filter(([, n]) => n / Math.max(1, f.outcomes.cycled) >= 0.005)
           .map(([op, n]) => `${op} ${(n / Math.max(1, f.outcomes.cycled)).toFixed(2)}`)
           .join(", "),
       ]),

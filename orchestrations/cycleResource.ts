@@ -3,17 +3,19 @@
  * running VM) with the monitor pattern: begin the step, then durable timers between reads until the step's
  * target state, so no activity ever waits for Azure. Every failure ends as data in the outcome, never thrown.
  *
- * Polling: the first read comes at the step's usual duration (later if ARM's Retry-After says so), then every
- * tenth of it. A VM's poll is answered from the subscription's shared status listing when many VMs are in flight
- * (one listing serves every poll of the next few seconds; the next poll waits until it is renewed), else by the
- * VM's own reads: the operation's status while it runs, the resource itself to confirm the final state. Anything
- * the listing cannot vouch for (missing, failed, no sign of the step) is read on the VM itself, so every failure
- * below is met as before. A resource's first write always reads first and compares with the plan: what someone else
- * stopped, deallocated, started, deleted or evicted since is left as they chose, with its own reason (changedByOther,
- * disappeared, evicted) and who and when from the Activity Log. A later step's send skips its state read when the poll
- * before it just saw the state. A happy
- * cycle then costs three POSTs and a share of the listings (under one read at hundreds of VMs in flight); read on
- * its own, about nine requests: per step the POST and one to three status reads, plus the final confirmation.
+ * Polling (orchestrations/toolkit/monitor.ts, timed by what is known of the step): the first read comes near the end
+ * of the step's usual duration (later if ARM's Retry-After says so), then every tenth of it. A VM's poll is answered
+ * from the subscription's shared status listing when many VMs are in flight (one listing serves every poll of the
+ * next few seconds; the next poll waits until it is renewed), else by the VM's own reads: the operation's status
+ * while it runs; on the last step the VM's own state, which ends and confirms the cycle in one read. Anything the
+ * listing cannot vouch for (missing, failed, no sign of the step) is read on the VM itself, so every failure below
+ * is met as before. A VM's power off is not polled when a deallocate follows: ARM deallocates from any power state,
+ * and the deallocate's own poll vouches for both. A resource's first write always reads first and compares with
+ * the plan: what someone else stopped, deallocated, started, deleted or evicted since is left as they chose, with
+ * its own reason (changedByOther, disappeared, evicted) and who and when from the Activity Log. A later step's send
+ * skips its state read when the poll before it just saw the state. A happy cycle read on its own then costs the
+ * read before the first write, one request per step sent, and one read per step polled: six for power off →
+ * deallocate → start, five for deallocate → start.
  *
  * Throttling and conflicts are waited out until the step's deadline (transitionTimeoutMinutes), each wait ARM's
  * Retry-After plus a spread fixed by a hash of the instance and the attempt, so that hundreds of resources
@@ -44,17 +46,18 @@ import { TRANSITIONAL_POWER_STATES, type PowerState } from "../src/contracts/pow
 import { ensureError } from "../src/errors";
 import { LONGEST_DOCUMENTED_RETRY_AFTER_SECONDS } from "../src/contracts/azure";
 import { busyWaitSeconds, nowIso, outcomeBase, sleep, transientRetry } from "./shared";
+import { monitor } from "./toolkit/monitor";
 
 /** Poll interval while a resource that passed its deadline settles. */
 const SETTLE_POLL_SECONDS = 60;
 
 /**
- * Seconds until the first read of a step, and between later reads. The first read comes at the step's usual
- * duration (power off ~30 s, deallocate and start ~60 s), when about half of them are done; the rest are read
- * every tenth of it (at least 5 s), so a step is noticed a few seconds after it ends rather than after its
- * slowest case, for one or two more status reads per step.
+ * Seconds until the first read of a step, and between later reads. The first read comes when nearly every step of
+ * its kind is done — its usual duration (power off ~30 s, deallocate and start ~60 s) and the fifth more by which
+ * one often runs long — so that one read per step is the rule rather than two or three; the rare step still
+ * running then is read every tenth of its usual duration (at least 5 s).
  */
-const FIRST_POLL: Readonly<Record<PowerStep, number>> = { powerOff: 30, deallocate: 60, start: 60 };
+const FIRST_POLL: Readonly<Record<PowerStep, number>> = { powerOff: 36, deallocate: 72, start: 72 };
 const NEXT_POLL: Readonly<Record<PowerStep, number>> = { powerOff: 5, deallocate: 6, start: 6 };
 
 type StepResult =
@@ -216,7 +219,7 @@ function* restore(
             { ...input, transitionTimeoutMinutes: minutes },
             { ...(ids !== undefined ? { instanceIds: ids } : {}), steps: ["start"], restore: true },
             "start",
-            true,
+            { confirm: true, vouchedByNext: false },
             state,
           );
           if (r.ok) continue; // read again: every machine must be seen running
@@ -410,21 +413,42 @@ function* readAfterRefusal(
   return states.join("/");
 }
 
+/** What one poll of a step brought back: the read, and how long the shared listing it came from stays current. */
+interface StepPoll {
+  read: ReadPowerStateResult;
+  /** Seconds until the shared listing is renewed: polling before then would see the same states. */
+  fresh: number;
+}
+
+/** How a step is watched once sent. */
+interface StepWatch {
+  /** The poll that saw the step's target also confirms the resource's state (the last step of a cycle). */
+  confirm: boolean;
+  /**
+   * The next step is a VM's deallocate, which ARM takes from any power state ("shuts down the virtual machine and
+   * releases the compute resources", VirtualMachines_Deallocate): no poll of this power off, the deallocate is sent
+   * once it has had its usual time and its own poll vouches for both (a send that meets the power off still running
+   * is answered with a conflict and sent again after a read).
+   */
+  vouchedByNext: boolean;
+}
+
 function* runStep(
   context: OrchestrationContext,
   input: CycleResourceInput,
   track: Track,
   step: PowerStep,
-  confirm: boolean,
+  watch: StepWatch,
   lastState: string,
   knownState?: PowerState,
   expected?: PowerState,
 ): Generator<Task, StepResult, unknown> {
   const entry = input.entry;
   const kind: CycleKind = entry.kind === "scaleSet" ? "scaleSet" : "vm";
-  const deadline = addSeconds(context.df.currentUtcDateTime, input.transitionTimeoutMinutes * 60);
+  /** The send's deadline, then (once ARM accepted it, perhaps after a long Retry-After) the transition's own. */
+  let deadline = addSeconds(context.df.currentUtcDateTime, input.transitionTimeoutMinutes * 60);
   const pastDeadline = (): boolean => context.df.currentUtcDateTime.getTime() >= deadline.getTime();
-  const graceDeadline = addSeconds(deadline, input.transitionTimeoutMinutes * 60);
+  let graceDeadline = addSeconds(deadline, input.transitionTimeoutMinutes * 60);
   const timedOut = (state: string): StepResult => ({
     ok: false,
     outcome: "failed",
@@ -433,130 +457,160 @@ function* runStep(
     state,
   });
 
-  // 1. Begin the step (idempotent: the activity reads first and sends only what is still needed).
-  const begun = yield* beginStep(context, input, kind, track, step, lastState, pastDeadline, knownState, expected);
-  if ("ok" in begun) return begun;
   /** What a poll sees must have been read after this: the step was sent (or found under way) by then. */
-  const begunAt = nowIso(context);
-  let handle = begun.handle;
-  const instanceIds = begun.instanceIds;
-
-  // 2. Monitor: timer, read, until the target state or the deadline.
-  let wait = begun.firstWait;
+  let begunAt = nowIso(context);
+  let handle: OperationHandle | undefined;
+  let instanceIds: string[] | undefined;
   let state = lastState;
   let busy = 0;
   /** ARM said the step's operation was still running at the last read (the power state is then not read). */
   let opInProgress = true;
   /** No read goes out before this (epoch ms): the last throttled read's Retry-After, whatever the deadline. */
   let notBefore = 0;
-  for (;;) {
-    if (wait > 0) {
-      let remaining = (deadline.getTime() - context.df.currentUtcDateTime.getTime()) / 1000;
+  let seen: { state: string; done: boolean } | undefined;
+  /** Polls of this send so far: only the first reads the VM's own state first (see ReadPowerStateInput). */
+  let polls = 0;
+
+  return yield* monitor<StepPoll, StepResult>(context, {
+    // 1. Begin the step (idempotent: the activity reads first and sends only what is still needed).
+    *begin() {
+      const begun = yield* beginStep(context, input, kind, track, step, lastState, pastDeadline, knownState, expected);
+      if ("ok" in begun) return { end: begun };
+      begunAt = nowIso(context);
+      // The transition gets its full time from the moment ARM accepted it, however long the send waited.
+      deadline = addSeconds(context.df.currentUtcDateTime, input.transitionTimeoutMinutes * 60);
+      graceDeadline = addSeconds(deadline, input.transitionTimeoutMinutes * 60);
+      polls = 0;
+      handle = begun.handle;
+      instanceIds = begun.instanceIds;
+      if (watch.vouchedByNext && kind === "vm" && begun.handle !== undefined) {
+        yield* sleep(context, begun.firstWait);
+        return { end: { ok: true, performed: true, state: STEP_TARGET[step] } };
+      }
+      return { wait: begun.firstWait };
+    },
+    // 2. Before each wait: the deadline, and one timer for both the poll's pace and a Retry-After still owed.
+    beforeWait(wait) {
+      const now = context.df.currentUtcDateTime.getTime();
+      const owed = Math.max(0, (notBefore - now) / 1000);
+      if (wait <= 0) return { wait: owed };
+      let remaining = (deadline.getTime() - now) / 1000;
       if (remaining <= 0) {
         // Past the deadline but still in transition: keep this resource's slot (and its availability set's) held
         // while it settles, for up to one more deadline, so nothing else of its group goes down meanwhile.
-        const grace = (graceDeadline.getTime() - context.df.currentUtcDateTime.getTime()) / 1000;
+        const grace = (graceDeadline.getTime() - now) / 1000;
         const settling = opInProgress || (TRANSITIONAL_POWER_STATES as readonly string[]).includes(state);
-        if (!settling || grace <= 0) return { ...timedOut(state), performed: true };
+        if (!settling || grace <= 0) return { end: { ...timedOut(state), performed: true } };
         remaining = grace;
         wait = Math.max(wait, SETTLE_POLL_SECONDS);
       }
-      yield* sleep(context, Math.min(wait, remaining));
-    }
-    const owed = (notBefore - context.df.currentUtcDateTime.getTime()) / 1000;
-    if (owed > 0) yield* sleep(context, owed);
-    const readInput = {
-      resourceId: entry.resourceId,
-      kind,
-      ...(instanceIds !== undefined ? { instanceIds } : {}),
-      ...(handle !== undefined ? { handle } : {}),
-      readStateWhenDone: confirm,
-    };
-    // A VM is observed with the fleet (one shared status listing for every VM polled about now, when that is cheaper
-    // than reading each); the activity reads the VM itself whenever the listing does not settle the question.
-    let read: ReadPowerStateResult;
-    /** Seconds until the shared listing is renewed: polling before then would see the same states. */
-    let fresh = 0;
-    if (kind === "vm") {
-      const observed: ObservePowerStateResult = yield* callActivity(
-        context,
-        observePowerStateActivity,
-        { ...readInput, step, asOf: nowIso(context), notBefore: begunAt },
-        transientRetry(),
-      );
-      if (observed.status === "ok") fresh = observed.freshForSeconds ?? 0;
-      read = observed;
-    } else {
-      read = yield* callActivity(context, readPowerStateActivity, readInput, transientRetry());
-    }
-    if (read.status !== "ok") {
-      if (read.status === "notFound") {
-        return { ok: false, outcome: "skipped", reasonCode: "disappeared", message: `${entry.name} disappeared during the run`, errorCode: read.code, state: "absent" };
+      return { wait: Math.max(Math.min(wait, remaining), owed) };
+    },
+    *readStatus() {
+      const readInput = {
+        resourceId: entry.resourceId,
+        kind,
+        ...(instanceIds !== undefined ? { instanceIds } : {}),
+        ...(handle !== undefined ? { handle } : {}),
+        readStateWhenDone: watch.confirm,
+        ...(polls++ === 0 ? { stateFirstFor: step } : {}),
+      };
+      // A VM is observed with the fleet (one shared status listing for every VM polled about now, when that is cheaper
+      // than reading each); the activity reads the VM itself whenever the listing does not settle the question.
+      let poll: StepPoll;
+      if (kind === "vm") {
+        const observed: ObservePowerStateResult = yield* callActivity(
+          context,
+          observePowerStateActivity,
+          { ...readInput, asOf: nowIso(context), notBefore: begunAt },
+          transientRetry(),
+        );
+        poll = { read: observed, fresh: observed.status === "ok" ? (observed.freshForSeconds ?? 0) : 0 };
+      } else {
+        poll = { read: yield* callActivity(context, readPowerStateActivity, readInput, transientRetry()), fresh: 0 };
       }
-      if (read.status === "failed") {
-        return { ok: false, performed: true, outcome: "failed", reasonCode: "operationFailed", message: `reading ${entry.name} failed: ${read.message}`, errorCode: read.code, state };
+      const read = poll.read;
+      if (read.status === "ok") {
+        seen = evaluate(step, kind, read);
+        if (seen !== undefined) state = seen.state;
+        opInProgress = read.operation?.status === "InProgress";
+        if (read.operation?.status === "Succeeded") handle = undefined;
+      } else if (read.status === "throttled" || read.status === "conflict") {
+        busy++;
+        if (read.retryAfterSeconds !== undefined) notBefore = context.df.currentUtcDateTime.getTime() + read.retryAfterSeconds * 1000;
       }
-      busy++;
-      if (pastDeadline()) {
+      return poll;
+    },
+    readError({ read }) {
+      if (read.status !== "ok") {
+        if (read.status === "notFound") {
+          return { end: { ok: false, outcome: "skipped", reasonCode: "disappeared", message: `${entry.name} disappeared during the run`, errorCode: read.code, state: "absent" } };
+        }
+        if (read.status === "failed") {
+          return { end: { ok: false, performed: true, outcome: "failed", reasonCode: "operationFailed", message: `reading ${entry.name} failed: ${read.message}`, errorCode: read.code, state } };
+        }
+        if (!pastDeadline()) return undefined;
         return {
-          ok: false,
-          performed: true,
-          outcome: "failed",
-          reasonCode: read.status === "throttled" ? "throttled" : "conflict",
-          message: `reading ${entry.name} was still ${read.status} after ${busy} attempts, past the ${input.transitionTimeoutMinutes} min deadline of ${step}: ${read.message}`,
-          errorCode: read.code,
-          state,
-          ...(read.retryAfterSeconds !== undefined ? { retryAfterSeconds: read.retryAfterSeconds } : {}),
+          end: {
+            ok: false,
+            performed: true,
+            outcome: "failed",
+            reasonCode: read.status === "throttled" ? "throttled" : "conflict",
+            message: `reading ${entry.name} was still ${read.status} after ${busy} attempts, past the ${input.transitionTimeoutMinutes} min deadline of ${step}: ${read.message}`,
+            errorCode: read.code,
+            state,
+            ...(read.retryAfterSeconds !== undefined ? { retryAfterSeconds: read.retryAfterSeconds } : {}),
+          },
         };
       }
-      wait = busyWaitSeconds(busy, read.retryAfterSeconds, `${context.df.instanceId}:${step}:read`);
-      if (read.retryAfterSeconds !== undefined) notBefore = context.df.currentUtcDateTime.getTime() + read.retryAfterSeconds * 1000;
-      continue;
-    }
-    const seen = evaluate(step, kind, read);
-    if (seen !== undefined) state = seen.state;
-    if (read.resource !== undefined && !read.resource.exists) {
-      return { ok: false, outcome: "skipped", reasonCode: "disappeared", message: `${entry.name} disappeared during the run`, state: "absent" };
-    }
-    const op = read.operation;
-    opInProgress = op?.status === "InProgress";
-    if (op !== undefined && (op.status === "Failed" || op.status === "Canceled")) {
-      const code = op.error?.code ?? op.status;
-      return {
-        ok: false,
-        performed: true,
-        outcome: "failed",
-        reasonCode: failureReason(step, { code }, "operationFailed"),
-        message: `${step} failed: ${op.error?.message ?? `the operation ended ${op.status}`}; last state ${state}`,
-        errorCode: code,
-        state,
-      };
-    }
-    if (op?.status === "Succeeded") {
-      handle = undefined;
-      // Without a read, ARM's word that the operation succeeded is the state.
-      if (seen === undefined) return { ok: true, performed: true, state: STEP_TARGET[step] };
-    }
-    if (seen?.done === true) return { ok: true, performed: true, state: seen.state };
+      if (read.resource !== undefined && !read.resource.exists) {
+        return { end: { ok: false, outcome: "skipped", reasonCode: "disappeared", message: `${entry.name} disappeared during the run`, state: "absent" } };
+      }
+      const op = read.operation;
+      if (op !== undefined && (op.status === "Failed" || op.status === "Canceled")) {
+        const code = op.error?.code ?? op.status;
+        return {
+          end: {
+            ok: false,
+            performed: true,
+            outcome: "failed",
+            reasonCode: failureReason(step, { code }, "operationFailed"),
+            message: `${step} failed: ${op.error?.message ?? `the operation ended ${op.status}`}; last state ${state}`,
+            errorCode: code,
+            state,
+          },
+        };
+      }
+      return undefined;
+    },
+    isDone({ read }) {
+      if (read.status !== "ok") return undefined;
+      // Without a read of the resource, ARM's word that the operation succeeded is the state.
+      if (read.operation?.status === "Succeeded" && seen === undefined) return { ok: true, performed: true, state: STEP_TARGET[step] };
+      return seen?.done === true ? { ok: true, performed: true, state: seen.state } : undefined;
+    },
     // The next poll: ARM's Retry-After and the pace its rate-limit headers ask for only ever lengthen it.
-    wait = Math.max(NEXT_POLL[step], op?.status === "InProgress" ? (op.retryAfterSeconds ?? 0) : 0, read.paceSeconds ?? 0, fresh);
-  }
+    nextWait({ read, fresh }) {
+      if (read.status !== "ok") return busyWaitSeconds(busy, read.retryAfterSeconds, `${context.df.instanceId}:${step}:read`);
+      const op = read.operation;
+      return Math.max(NEXT_POLL[step], op?.status === "InProgress" ? (op.retryAfterSeconds ?? 0) : 0, read.paceSeconds ?? 0, fresh);
+    },
+  });
 }
-
 /** Sends one step, and sends it again while its operation fails with a code ARM marks as retryable. */
 function* attemptStep(
   context: OrchestrationContext,
   input: CycleResourceInput,
   track: Track,
   step: PowerStep,
-  confirm: boolean,
+  watch: StepWatch,
   state: string,
   actions: string[],
   knownState: PowerState | undefined,
   expected: PowerState | undefined,
 ): Generator<Task, StepResult, unknown> {
   for (let attempt = 1; ; attempt++) {
-    const r = yield* runStep(context, input, track, step, confirm, state, attempt === 1 ? knownState : undefined, attempt === 1 ? expected : undefined);
+    const r = yield* runStep(context, input, track, step, watch, state, attempt === 1 ? knownState : undefined, attempt === 1 ? expected : undefined);
     const retryable = !r.ok && r.outcome === "failed" && r.errorCode !== undefined && RETRYABLE_OPERATION_CODES.includes(r.errorCode);
     if (!retryable || attempt >= MAX_STEP_ATTEMPTS) return r;
     if (r.performed === true) actions.push(step);
@@ -595,7 +649,8 @@ export function* cycleResource(context: OrchestrationContext, input: CycleResour
         const last = t === tracks.length - 1 && s === track.steps.length - 1;
         const label = track.instanceIds !== undefined && tracks.length > 1 ? `${step}(${track.instanceIds.length})` : step;
         const expected = t === 0 && s === 0 ? expectedOf(entry, track) : undefined;
-        const r: StepResult = yield* attemptStep(context, input, track, step, last, state, actions, known, expected);
+        const vouchedByNext = entry.kind === "vm" && step === "powerOff" && track.steps[s + 1] === "deallocate";
+        const r: StepResult = yield* attemptStep(context, input, track, step, { confirm: last, vouchedByNext }, state, actions, known, expected);
         if (r.ok) {
           if (r.performed) actions.push(label);
           state = r.state;

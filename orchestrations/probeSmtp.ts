@@ -13,7 +13,7 @@ import type { OrchestrationContext, Task } from "durable-functions";
 import type { z } from "zod";
 import { activityTask, parseActivityResult } from "./toolkit/calls";
 import type { ActivityDefinition } from "../src/contracts/define";
-import type { ConnectivityResult } from "../src/contracts/azure";
+import type { ConnectivityResult, OperationHandle } from "../src/contracts/azure";
 import type { NetworkWatcherInfo } from "../src/contracts/discovery";
 import { beginSmtpProbeActivity, SMTP_PORT } from "../src/contracts/functions/beginSmtpProbe";
 import { readSmtpProbeActivity } from "../src/contracts/functions/readSmtpProbe";
@@ -21,6 +21,7 @@ import { readCanaryAgentsActivity } from "../src/contracts/functions/readCanaryA
 import { addSeconds } from "../src/contracts/functions/clock";
 import { ensureError } from "../src/errors";
 import { backoffSeconds, transientRetry } from "./shared";
+import { monitor } from "./toolkit/monitor";
 
 export const PROBE_FIRST_POLL_SECONDS = 20;
 export const PROBE_NEXT_POLL_SECONDS = 10;
@@ -172,37 +173,50 @@ function* probe(context: OrchestrationContext, target: ProbeTarget, awaitTask: T
   const left = (): number => (deadline - context.df.currentUtcDateTime.getTime()) / 1000;
   const noVerdict = (): Attempt => ({ result: "unavailable", detail: `the connectivity check from ${vmName} gave no verdict within ${PROBE_DEADLINE_SECONDS / 60} min`, facts: {}, cause: "noVerdict" });
 
-  let begun = yield* call(context, awaitTask, beginSmtpProbeActivity, input);
-  // A throttled or conflicting start is waited out within the deadline, not taken as a verdict.
-  for (let attempt = 1; begun.status === "throttled" || begun.status === "conflict"; attempt++) {
-    const wait = backoffSeconds(attempt, begun.retryAfterSeconds);
-    if (wait > left()) break;
-    yield* pause(context, awaitTask, wait);
-    begun = yield* call(context, awaitTask, beginSmtpProbeActivity, input);
-  }
-  if (begun.status === "done") return verdictOf(target, begun.result);
-  if (begun.status !== "started") {
-    return { result: "unavailable", detail: `the connectivity check from ${vmName} could not start (${begun.code}: ${begun.message})`, facts: {}, cause: "noVerdict" };
-  }
-  let wait = Math.max(PROBE_FIRST_POLL_SECONDS, begun.handle.retryAfterSeconds ?? 0);
-  while (left() > 0) {
-    yield* pause(context, awaitTask, Math.min(wait, Math.ceil(left())));
-    const r = yield* call(context, awaitTask, readSmtpProbeActivity, { handle: begun.handle });
-    switch (r.status) {
-      case "done":
-        return verdictOf(target, r.result);
-      case "checkFailed":
-        // The check itself ended Failed (Azure may fail one while the agent is not ready): a later one may answer.
-        return { result: "unavailable", detail: `the connectivity check from ${vmName} failed (${r.code}: ${r.message})`, facts: {}, cause: "noVerdict", again: "checkFailed" };
-      case "failed":
-      case "notFound":
-        return { result: "unavailable", detail: `the connectivity check from ${vmName} failed (${r.code}: ${r.message})`, facts: {}, cause: "noVerdict" };
-      default:
-        // In progress, or the poll itself was throttled or conflicted: poll again, as ARM asked.
-        wait = Math.max(PROBE_NEXT_POLL_SECONDS, r.retryAfterSeconds ?? 0);
-    }
-  }
-  return noVerdict();
+  type Read = z.output<typeof readSmtpProbeActivity.output>;
+  let handle: OperationHandle | undefined;
+  return yield* monitor<Read, Attempt>(
+    context,
+    {
+      *begin() {
+        let begun = yield* call(context, awaitTask, beginSmtpProbeActivity, input);
+        // A throttled or conflicting start is waited out within the deadline, not taken as a verdict.
+        for (let attempt = 1; begun.status === "throttled" || begun.status === "conflict"; attempt++) {
+          const wait = backoffSeconds(attempt, begun.retryAfterSeconds);
+          if (wait > left()) break;
+          yield* pause(context, awaitTask, wait);
+          begun = yield* call(context, awaitTask, beginSmtpProbeActivity, input);
+        }
+        if (begun.status === "done") return { end: verdictOf(target, begun.result) };
+        if (begun.status !== "started") {
+          return { end: { result: "unavailable", detail: `the connectivity check from ${vmName} could not start (${begun.code}: ${begun.message})`, facts: {}, cause: "noVerdict" } };
+        }
+        handle = begun.handle;
+        return { wait: Math.max(PROBE_FIRST_POLL_SECONDS, begun.handle.retryAfterSeconds ?? 0) };
+      },
+      beforeWait: (wait) => (left() > 0 ? { wait: Math.min(wait, Math.ceil(left())) } : { end: noVerdict() }),
+      *readStatus() {
+        if (handle === undefined) throw new Error("the connectivity check was polled before it started");
+        return yield* call(context, awaitTask, readSmtpProbeActivity, { handle });
+      },
+      readError(r) {
+        switch (r.status) {
+          case "checkFailed":
+            // The check itself ended Failed (Azure may fail one while the agent is not ready): a later one may answer.
+            return { end: { result: "unavailable", detail: `the connectivity check from ${vmName} failed (${r.code}: ${r.message})`, facts: {}, cause: "noVerdict", again: "checkFailed" } };
+          case "failed":
+          case "notFound":
+            return { end: { result: "unavailable", detail: `the connectivity check from ${vmName} failed (${r.code}: ${r.message})`, facts: {}, cause: "noVerdict" } };
+          default:
+            return undefined;
+        }
+      },
+      isDone: (r) => (r.status === "done" ? verdictOf(target, r.result) : undefined),
+      // In progress, or the poll itself was throttled or conflicted: poll again, as ARM asked.
+      nextWait: (r) => Math.max(PROBE_NEXT_POLL_SECONDS, "retryAfterSeconds" in r ? (r.retryAfterSeconds ?? 0) : 0),
+    },
+    (seconds) => pause(context, awaitTask, seconds),
+  );
 }
 
 /** An issue the check reports when the source VM's agent is not running: no verdict yet, not a closed port. */

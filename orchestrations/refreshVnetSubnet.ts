@@ -7,6 +7,7 @@
  * backoff; each VNet has its own instance, so operations on one VNet are serial while VNets proceed in parallel.
  */
 import type { OrchestrationContext, Task } from "durable-functions";
+import type { z } from "zod";
 import { callActivity, registerOrchestration } from "./toolkit/calls";
 import { refreshVnetSubnetOrchestration, type RefreshVnetSubnetInput } from "../src/contracts/functions/refreshVnetSubnet";
 import { addTemporarySubnetActivity } from "../src/contracts/functions/addTemporarySubnet";
@@ -17,6 +18,7 @@ import { governanceReason, lockManualAction, type ResourceOutcome } from "../src
 import { ensureError } from "../src/errors";
 import { backoffSeconds, nowIso, outcomeBase, skippedOutcome, sleep, transientRetry } from "./shared";
 import { deleteTemporarySubnet, type SubnetStep } from "./temporarySubnet";
+import { monitor, type Failure } from "./toolkit/monitor";
 
 const POLL_SECONDS = 10;
 /** Sends of the add (throttled, conflicting, or lost to another write on the VNet) before it counts as failed. */
@@ -28,71 +30,75 @@ function* addSubnet(context: OrchestrationContext, input: RefreshVnetSubnetInput
   const vnetId = input.entry.resourceId;
   const deadline = addSeconds(context.df.currentUtcDateTime, input.transitionTimeoutMinutes * 60);
   let lastState = "unknown";
-  for (let attempt = 1; ; ) {
+  let attempt = 1;
+  let handle: OperationHandle | undefined;
+  let busy = 0;
+  type Read = z.output<typeof readSubnetStateActivity.output>;
+  /** Sends the add again after ARM lost it, until the attempts are spent. */
+  const again = (lost: Phase): Failure<Phase> => (++attempt > MAX_ADD_ATTEMPTS ? { end: lost } : { resend: backoffSeconds(attempt, undefined) });
+  return yield* monitor<Read, Phase>(context, {
     // 1. Send (the activity reads first: a subnet of that name, from a re-run, is watched rather than re-sent).
-    let handle: OperationHandle | undefined;
-    for (; ; attempt++) {
-      const nsg = input.entry.tempSubnetNetworkSecurityGroupId;
-      const r = yield* callActivity(context, addTemporarySubnetActivity, { vnetId, subnetName: name, addressPrefix: prefix, ...(nsg !== undefined ? { networkSecurityGroupId: nsg } : {}) }, transientRetry());
-      if (r.status === "started") {
-        handle = r.handle.completed ? undefined : r.handle;
-        break;
+    *begin() {
+      handle = undefined;
+      busy = 0;
+      for (; ; attempt++) {
+        const nsg = input.entry.tempSubnetNetworkSecurityGroupId;
+        const r = yield* callActivity(context, addTemporarySubnetActivity, { vnetId, subnetName: name, addressPrefix: prefix, ...(nsg !== undefined ? { networkSecurityGroupId: nsg } : {}) }, transientRetry());
+        if (r.status === "started") {
+          handle = r.handle.completed ? undefined : r.handle;
+          return { wait: POLL_SECONDS };
+        }
+        if (r.status === "exists") return r.provisioningState?.toLowerCase() === "succeeded" ? { end: { ok: true } } : { wait: POLL_SECONDS };
+        if (r.status === "failed" || r.status === "notFound") {
+          // A lock or a policy deny is the owner's answer: final, with its own reason.
+          // So is a refusal for want of the subnet role (revoked since the plan read the group's permissions): 403
+          // AuthorizationFailed, or LinkedAuthorizationFailed for the NSG's join; nothing was added.
+          const unauthorized = /^(Linked)?AuthorizationFailed$/i.test(r.code ?? "");
+          const reasonCode = r.status === "notFound" ? "disappeared" : (governanceReason(r.code) ?? (unauthorized ? "noSubnetPermission" : "operationFailed"));
+          return { end: { ok: false, reasonCode, message: `adding ${name} (${prefix}) was refused: ${r.message}`, errorCode: r.code } };
+        }
+        if (attempt >= MAX_ADD_ATTEMPTS) {
+          return { end: { ok: false, reasonCode: r.status, message: `adding ${name} was still ${r.status} after ${attempt} attempts: ${r.message}`, errorCode: r.code } };
+        }
+        yield* sleep(context, backoffSeconds(attempt, r.retryAfterSeconds));
       }
-      if (r.status === "exists") {
-        if (r.provisioningState?.toLowerCase() === "succeeded") return { ok: true };
-        break;
-      }
-      if (r.status === "failed" || r.status === "notFound") {
-        // A lock or a policy deny is the owner's answer: final, with its own reason.
-        // So is a refusal for want of the subnet role (revoked since the plan read the group's permissions): 403
-        // AuthorizationFailed, or LinkedAuthorizationFailed for the NSG's join; nothing was added.
-        const unauthorized = /^(Linked)?AuthorizationFailed$/i.test(r.code ?? "");
-        const reasonCode = r.status === "notFound" ? "disappeared" : (governanceReason(r.code) ?? (unauthorized ? "noSubnetPermission" : "operationFailed"));
-        return { ok: false, reasonCode, message: `adding ${name} (${prefix}) was refused: ${r.message}`, errorCode: r.code };
-      }
-      if (attempt >= MAX_ADD_ATTEMPTS) {
-        return { ok: false, reasonCode: r.status, message: `adding ${name} was still ${r.status} after ${attempt} attempts: ${r.message}`, errorCode: r.code };
-      }
-      yield* sleep(context, backoffSeconds(attempt, r.retryAfterSeconds));
-    }
+    },
     // 2. Poll until Succeeded, or until ARM says this send is over without it.
-    let resend: Phase | undefined;
-    for (let busy = 0; resend === undefined; ) {
-      if (context.df.currentUtcDateTime.getTime() >= deadline.getTime()) {
-        return { ok: false, reasonCode: "transitionTimedOut", message: `${name} was not Succeeded within ${input.transitionTimeoutMinutes} min (last state ${lastState})` };
-      }
-      yield* sleep(context, POLL_SECONDS);
+    beforeWait: (wait) =>
+      context.df.currentUtcDateTime.getTime() >= deadline.getTime()
+        ? { end: { ok: false, reasonCode: "transitionTimedOut", message: `${name} was not Succeeded within ${input.transitionTimeoutMinutes} min (last state ${lastState})` } }
+        : { wait },
+    *readStatus() {
       const r = yield* callActivity(context, readSubnetStateActivity, { vnetId, subnetName: name, ...(handle !== undefined ? { handle } : {}) }, transientRetry());
+      if (r.status === "ok" && r.subnet !== undefined) lastState = r.subnet.exists ? (r.subnet.provisioningState ?? "unknown") : "absent";
+      return r;
+    },
+    readError(r) {
       if (r.status !== "ok") {
         if (r.status === "failed" || r.status === "notFound" || ++busy >= MAX_ADD_ATTEMPTS) {
-          return { ok: false, reasonCode: "operationFailed", message: `reading ${name} failed: ${r.message}`, errorCode: r.code };
+          return { end: { ok: false, reasonCode: "operationFailed", message: `reading ${name} failed: ${r.message}`, errorCode: r.code } };
         }
-        continue;
+        return undefined;
       }
       const op = r.operation;
       if (op?.status === "Failed" || op?.status === "Canceled") {
         const failed: Phase = { ok: false, reasonCode: "operationFailed", message: `adding ${name} failed: ${op.error?.message ?? op.status}`, errorCode: op.error?.code ?? op.status };
         // Lost to another write on the VNet (AnotherOperationInProgress): send the add again once that one is done.
-        if (op.error?.retryable !== true) return failed;
-        resend = failed;
-        continue;
+        return op.error?.retryable === true ? again(failed) : { end: failed };
       }
       if (op?.status === "Succeeded") handle = undefined;
-      if (r.subnet !== undefined) {
-        lastState = r.subnet.exists ? (r.subnet.provisioningState ?? "unknown") : "absent";
-        if (r.subnet.provisioningState?.toLowerCase() === "succeeded") return { ok: true };
-        if (r.subnet.provisioningState?.toLowerCase() === "failed") {
-          return { ok: false, reasonCode: "operationFailed", message: `${name} ended in provisioning state Failed` };
-        }
-        // Accepted without anything to poll (a synchronous answer), then gone: ARM rolled the add back.
-        if (!r.subnet.exists && handle === undefined) {
-          resend = { ok: false, reasonCode: "operationFailed", message: `${name} was accepted, then disappeared` };
-        }
+      if (r.subnet?.provisioningState?.toLowerCase() === "failed") {
+        return { end: { ok: false, reasonCode: "operationFailed", message: `${name} ended in provisioning state Failed` } };
       }
-    }
-    if (++attempt > MAX_ADD_ATTEMPTS) return resend;
-    yield* sleep(context, backoffSeconds(attempt, undefined));
-  }
+      // Accepted without anything to poll (a synchronous answer), then gone: ARM rolled the add back.
+      if (r.subnet !== undefined && !r.subnet.exists && handle === undefined) {
+        return again({ ok: false, reasonCode: "operationFailed", message: `${name} was accepted, then disappeared` });
+      }
+      return undefined;
+    },
+    isDone: (r) => (r.status === "ok" && r.subnet?.provisioningState?.toLowerCase() === "succeeded" ? { ok: true } : undefined),
+    nextWait: () => POLL_SECONDS,
+  });
 }
 
 export function* refreshVnetSubnet(context: OrchestrationContext, input: RefreshVnetSubnetInput): Generator<Task, ResourceOutcome, unknown> {

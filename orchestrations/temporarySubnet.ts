@@ -6,6 +6,7 @@
  * operation that then ends Failed leaves the subnet behind with nothing to send the delete again.
  */
 import type { OrchestrationContext, Task } from "durable-functions";
+import type { z } from "zod";
 import { callActivity } from "./toolkit/calls";
 import { readSubnetStateActivity } from "../src/contracts/functions/readSubnetState";
 import { removeTemporarySubnetActivity } from "../src/contracts/functions/removeTemporarySubnet";
@@ -13,6 +14,7 @@ import { addSeconds } from "../src/contracts/functions/clock";
 import type { OperationHandle } from "../src/contracts/azure";
 import { governanceReason, type ReasonCode } from "../src/contracts/outcome";
 import { backoffSeconds, sleep, transientRetry } from "./shared";
+import { monitor } from "./toolkit/monitor";
 
 export const SUBNET_POLL_SECONDS = 10;
 /** A leaked subnet is worse than a slow run: throttled or conflicting sends and reads are repeated this often. */
@@ -39,71 +41,78 @@ export function* deleteTemporarySubnet(context: OrchestrationContext, target: Su
   const name = target.subnetName;
   let resends = 0;
   let busyResends = 0;
-  for (;;) {
+  let handle: OperationHandle | undefined;
+  let deadline = 0;
+  let lastChance = 0;
+  /** The last read showed this delete still running in ARM: past the deadline it is watched, not abandoned. */
+  let inFlight = false;
+  let lingering = 0;
+  let busy = 0;
+  type Read = z.output<typeof readSubnetStateActivity.output>;
+  return yield* monitor<Read, SubnetStep>(context, {
     // 1. Send (the activity reads first: absent is done, Deleting is left to finish).
-    let handle: OperationHandle | undefined;
-    for (let attempt = 1; ; attempt++) {
-      const r = yield* callActivity(context, removeTemporarySubnetActivity, target, transientRetry());
-      if (r.status === "absent") return { ok: true };
-      if (r.status === "started" || r.status === "deleting") {
-        handle = r.status === "started" && !r.handle.completed ? r.handle : undefined;
-        break;
-      }
-      if (r.status === "failed" || r.status === "notFound" || attempt >= MAX_SUBNET_DELETE_ATTEMPTS) {
-        // A lock (ScopeLocked) is final: the subnet stays until its owner removes the lock.
-        const reasonCode = r.status === "throttled" || r.status === "conflict" ? r.status : (governanceReason(r.code) ?? "operationFailed");
-        return { ok: false, reasonCode, message: `deleting ${name} failed: ${r.message}`, errorCode: r.code };
-      }
-      yield* sleep(context, backoffSeconds(attempt, r.retryAfterSeconds));
-    }
-    // 2. Poll until gone, or until ARM says this send is over without it.
-    const deadline = addSeconds(context.df.currentUtcDateTime, timeoutMinutes * 60);
-    const lastChance = addSeconds(deadline, timeoutMinutes * 60);
-    /** The last read showed this delete still running in ARM: past the deadline it is watched, not abandoned. */
-    let inFlight = false;
-    let lingering = 0;
-    let resend = false;
-    for (let busy = 0; !resend; ) {
-      const now = context.df.currentUtcDateTime.getTime();
-      if (now >= deadline.getTime() && !(inFlight && now < lastChance.getTime())) {
-        const message = inFlight
-          ? `${name} was still being deleted after ${2 * timeoutMinutes} min`
-          : `${name} was not deleted within ${timeoutMinutes} min`;
-        return { ok: false, reasonCode: "transitionTimedOut", message };
-      }
-      yield* sleep(context, SUBNET_POLL_SECONDS);
-      const r = yield* callActivity(context, readSubnetStateActivity, { ...target, ...(handle !== undefined ? { handle } : {}) }, transientRetry());
-      if (r.status !== "ok") {
-        if (r.status === "notFound") return { ok: true };
-        if (r.status === "failed" || ++busy >= MAX_SUBNET_DELETE_ATTEMPTS) {
-          return { ok: false, reasonCode: "operationFailed", message: `reading ${name} failed: ${r.message}`, errorCode: r.code };
+    *begin() {
+      for (let attempt = 1; ; attempt++) {
+        const r = yield* callActivity(context, removeTemporarySubnetActivity, target, transientRetry());
+        if (r.status === "absent") return { end: { ok: true } };
+        if (r.status === "started" || r.status === "deleting") {
+          handle = r.status === "started" && !r.handle.completed ? r.handle : undefined;
+          break;
         }
-        continue;
+        if (r.status === "failed" || r.status === "notFound" || attempt >= MAX_SUBNET_DELETE_ATTEMPTS) {
+          // A lock (ScopeLocked) is final: the subnet stays until its owner removes the lock.
+          const reasonCode = r.status === "throttled" || r.status === "conflict" ? r.status : (governanceReason(r.code) ?? "operationFailed");
+          return { end: { ok: false, reasonCode, message: `deleting ${name} failed: ${r.message}`, errorCode: r.code } };
+        }
+        yield* sleep(context, backoffSeconds(attempt, r.retryAfterSeconds));
+      }
+      // 2. Poll until gone, or until ARM says this send is over without it.
+      deadline = addSeconds(context.df.currentUtcDateTime, timeoutMinutes * 60).getTime();
+      lastChance = deadline + timeoutMinutes * 60 * 1000;
+      inFlight = false;
+      lingering = 0;
+      busy = 0;
+      return { wait: SUBNET_POLL_SECONDS };
+    },
+    beforeWait(wait) {
+      const now = context.df.currentUtcDateTime.getTime();
+      if (now < deadline || (inFlight && now < lastChance)) return { wait };
+      const message = inFlight ? `${name} was still being deleted after ${2 * timeoutMinutes} min` : `${name} was not deleted within ${timeoutMinutes} min`;
+      return { end: { ok: false, reasonCode: "transitionTimedOut", message } };
+    },
+    *readStatus() {
+      const r = yield* callActivity(context, readSubnetStateActivity, { ...target, ...(handle !== undefined ? { handle } : {}) }, transientRetry());
+      if (r.status === "ok") inFlight = r.operation?.status === "InProgress" || r.subnet?.provisioningState?.toLowerCase() === "deleting";
+      return r;
+    },
+    readError(r) {
+      if (r.status !== "ok") {
+        if (r.status === "notFound") return { end: { ok: true } };
+        if (r.status === "failed" || ++busy >= MAX_SUBNET_DELETE_ATTEMPTS) {
+          return { end: { ok: false, reasonCode: "operationFailed", message: `reading ${name} failed: ${r.message}`, errorCode: r.code } };
+        }
+        return undefined;
       }
       const op = r.operation;
-      inFlight = op?.status === "InProgress" || r.subnet?.provisioningState?.toLowerCase() === "deleting";
       if (op?.status === "Failed" || op?.status === "Canceled") {
         // Lost to another write on the VNet: that one ends, then ours goes through. Anything else: a few more sends.
         const lostToAnother = op.error?.retryable === true && busyResends < MAX_BUSY_RESENDS;
         if (!lostToAnother && resends >= MAX_RESENDS) {
-          return { ok: false, reasonCode: "operationFailed", message: `deleting ${name} failed: ${op.error?.message ?? op.status}`, errorCode: op.error?.code ?? op.status };
+          return { end: { ok: false, reasonCode: "operationFailed", message: `deleting ${name} failed: ${op.error?.message ?? op.status}`, errorCode: op.error?.code ?? op.status } };
         }
-        if (lostToAnother) {
-          busyResends++;
-          yield* sleep(context, backoffSeconds(busyResends, undefined));
-        } else {
-          resends++;
-        }
-        resend = true;
-        continue;
+        if (lostToAnother) return { resend: backoffSeconds(++busyResends, undefined) };
+        resends++;
+        return { resend: 0 };
       }
       if (op?.status === "Succeeded") handle = undefined;
-      if (r.subnet !== undefined && !r.subnet.exists) return { ok: true };
       // No delete in flight as far as ARM says, yet the subnet is still there: send the delete again, a few times.
       if (handle === undefined && r.subnet?.exists === true && ++lingering % RESEND_AFTER_POLLS === 0 && resends < MAX_RESENDS) {
         resends++;
-        resend = true;
+        return { resend: 0 };
       }
-    }
-  }
+      return undefined;
+    },
+    isDone: (r) => (r.status === "ok" && r.subnet !== undefined && !r.subnet.exists ? { ok: true } : undefined),
+    nextWait: () => SUBNET_POLL_SECONDS,
+  });
 }

@@ -4,7 +4,7 @@
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { dirname, join } from "node:path";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { Port25Error, ensureError } from "../errors";
 
@@ -30,6 +30,11 @@ export interface StartAzuriteOptions {
   readyTimeoutMs?: number;
   /** Receives every line Azurite prints (for debugging a failed start). */
   onOutput?: (line: string) => void;
+  /**
+   * Keep the data in this folder (Azurite's --location) instead of in memory, so that a later start on the same
+   * folder sees the same tables. The folder must not be shared by two emulators at once.
+   */
+  location?: string;
 }
 
 type Service = "blob" | "queue" | "table";
@@ -61,19 +66,20 @@ export function azuriteConnectionString(endpoints: Record<Service, string>): str
 }
 
 /**
- * Starts Azurite with in-memory persistence. Ports are chosen by the OS (port 0) and read back from
+ * Starts Azurite with in-memory persistence (or on disk under `options.location`). Ports are chosen by the OS (port 0) and read back from
  * the "successfully listening" lines, so parallel test files never collide.
  */
 export async function startAzurite(options: StartAzuriteOptions = {}): Promise<LocalAzurite> {
   const entry = azuriteEntryPoint();
   // Azurite writes its debug log and policy files into the working location even in memory mode.
-  const workDir = mkdtempSync(join(tmpdir(), "port25-azurite-"));
+  const workDir = options.location ?? mkdtempSync(join(tmpdir(), "port25-azurite-"));
+  if (options.location !== undefined) mkdirSync(options.location, { recursive: true });
   const args = [
     entry,
     "--blobHost", "127.0.0.1", "--blobPort", "0",
     "--queueHost", "127.0.0.1", "--queuePort", "0",
     "--tableHost", "127.0.0.1", "--tablePort", "0",
-    "--inMemoryPersistence",
+    ...(options.location === undefined ? ["--inMemoryPersistence"] : ["--location", options.location]),
     "--disableTelemetry",
     "--skipApiVersionCheck",
     "--loose",
@@ -92,7 +98,7 @@ export async function startAzurite(options: StartAzuriteOptions = {}): Promise<L
   process.once("exit", killOnExit);
   const cleanup = (): void => {
     process.removeListener("exit", killOnExit);
-    rmSync(workDir, { recursive: true, force: true });
+    if (options.location === undefined) rmSync(workDir, { recursive: true, force: true });
   };
 
   let endpoints: Record<Service, string>;

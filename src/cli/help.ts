@@ -24,8 +24,9 @@ export const SIMULATE_HELP = `port25 simulate [--scenario FILE] [--vms N] [--see
 
 export const PLAN_HELP = `port25 plan (--subscription ID | --management-group ID) [--arm-endpoint URL] [--ca FILE]
              [--max-concurrency N] [--running-vm-cycle powerOffDeallocateStart|deallocateStart]
-             [--availability-set-rule member|updateDomain] [--all] [--json]
-  Read-only: classifies the subscription and prints what a run would do to every resource.
+             [--availability-set-rule member|updateDomain] [--resource-group RG]... [--all] [--json]
+  Read-only: classifies the subscription and prints what a run would do to every resource (--resource-group: a
+  run limited to those groups; every other resource is shown skipped, not selected).
   --management-group ID does so for every subscription beneath the group (at any depth), a few at a time, as a
   campaign would take them: one row per subscription (category, what would be cycled, or why it would be left
   alone, VNets to refresh, resources skipped) and the totals; --all adds each exemptible subscription's plan.
@@ -35,12 +36,28 @@ export const PLAN_HELP = `port25 plan (--subscription ID | --management-group ID
   with --management-group, exit 0 when at least one subscription is exemptible (the others are reported and would
   be left alone), 1 when none is.`;
 
-export const SIMULATOR_HELP = `port25 simulator [--scenario FILE] [--vms N] [--subscriptions N] [--seed S] [--port P]
+export const RUN_HELP = `port25 run --subscription ID --attestation-ref REF --approved-by NAME --approved-at ISO
+           [--mode plan|execute] [--resource-group RG]... [--max-concurrency N] [--running-vm-cycle C] [--availability-set-rule R]
+           [--state DIR] [--report FILE] [--yes] [--json] [--arm-endpoint URL --ca FILE] [--time-scale X]
+  Runs the remediation itself from this machine: the product's own workflow on an embedded durable host, against
+  Azure (DefaultAzureCredential: az login is enough) or any ARM-compatible endpoint (--arm-endpoint/--ca, e.g. the
+  simulator started by \`port25 simulator\`, with PORT25_ARM_STATIC_TOKEN set as it prints). Classifies and plans the
+  subscription, prints the plan, and asks you to type the subscription's name to go on (--yes skips the question;
+  without a terminal and without --yes it refuses). --resource-group (repeatable) limits the plan and the run to
+  those groups. State (the run and its audit) is kept in --state DIR (default .port25/): the same command again
+  resumes a run that was stopped or killed, or prints the summary of one that ended. Ctrl+C pauses (exit 130).
+  --time-scale X (a simulator on this machine only) runs the clock X times real time, following the simulator's.
+  Prints progress, the summary and the HTML report's path (default DIR/reports/). status, approve, cancel and audit
+  take --state DIR to act on it (docs/cli.md). Exit codes as simulate; 130 paused.`;
+
+export const SIMULATOR_HELP = `port25 simulator [--scenario FILE] [--vms N] [--subscriptions N] [--seed S] [--port P] [--time-scale X] [--request-log FILE]
   Runs the Azure simulator (HTTPS on 127.0.0.1) until interrupted, and prints its endpoint, subscription id,
   CA file and token, with the environment to point \`port25 plan\` at it. Default scenario: scenarios/demo.json.
   FILE may be an estate (several subscriptions under management groups, e.g. scenarios/estate.json): then it
   prints the group tree with each group's subscriptions. --subscriptions N generates an estate of N subscriptions
-  of --vms VMs each (default 20).`;
+  of --vms VMs each (default 20). --time-scale X runs the simulated clock X times real time (its Date header says
+  the simulated time; port25 run --time-scale X follows it) and prints the port25 run line to paste.
+  --request-log FILE writes every request it answered (a JSON array) to FILE when it stops.`;
 
 export const SERVE_HELP = `port25 serve [--scenario FILE | --vms N] [--seed S] [--port P] [--time-scale X]
   (--scenario may name an estate, e.g. scenarios/estate.json: campaigns over its management groups)
@@ -71,20 +88,23 @@ export const REMOTE_HELP = {
   Shows a run's progress, or a campaign's (--campaign ID, or --id port25-campaign-…): a row per subscription
   (name, id, state, its run's status or phase, cycled, skipped, failed, left down, why it was left alone) and the
   totals. --watch follows it with a progress bar until it ends. Exit 1 when the run or campaign ended otherwise
-  than completed, or left a resource down.`,
+  than completed, or left a resource down. With --state DIR instead of --app: the run \`port25 run\` keeps in DIR.`,
   approve: `port25 approve --app URL (--id INSTANCE|SUBSCRIPTION | --campaign ID [--subscription ID]) [--key KEY] [--token TOKEN] [--json]
   Approves a run that waits for approval; for a campaign, every run of it that waits (--subscription: that
   subscription's run only), printing what was approved, what was not waiting and what was refused and why.
-  Exit 1 when nothing was approved or a run refused the approval (four eyes: the approver must not be the starter).`,
+  Exit 1 when nothing was approved or a run refused the approval (four eyes: the approver must not be the starter).
+  With --state DIR instead of --app: approves the paused run \`port25 run\` keeps in DIR (run it again to go on).`,
   cancel: `port25 cancel --app URL (--id INSTANCE|SUBSCRIPTION | --campaign ID [--subscription ID]) [--key KEY] [--token TOKEN] [--json]
   Cancels a run gracefully: no VM is left half-cycled. For a campaign: every run in flight is signalled and no
   further subscription starts (--subscription: that subscription only); prints the runs signalled and the
-  subscriptions cancelled before their run started.`,
+  subscriptions cancelled before their run started. With --state DIR instead of --app: cancels the paused run
+  \`port25 run\` keeps in DIR; the same \`port25 run\` command then lets it finish cancelling.`,
   audit: `port25 audit --app URL [--subscription ID] [--from ISO] [--to ISO] [--run RUN_ID [--html FILE]]
              [--campaign ID [--html FILE]] [--campaigns [--from ISO] [--to ISO]] [--verify [--subscription ID]]
              [--key KEY] [--token TOKEN] [--json]
   Lists audited runs, or shows one (--html writes its report to FILE). --campaign shows a campaign's record (a row
   per subscription, links to each run's report; --html writes the campaign's report); --campaigns lists campaigns.
   --verify checks the audit's hash chains (every record, or one --subscription's): exit 0 when whole, 1 naming
-  every record changed, removed or reordered. Needs the Port25.Auditor role where authentication is on.`,
+  every record changed, removed or reordered. Needs the Port25.Auditor role where authentication is on.
+  With --state DIR [--run RUN_ID] [--html FILE] [--json] instead of --app: the audit \`port25 run\` keeps in DIR.`,
 } as const;

@@ -426,7 +426,7 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
  * of the handlers, taken when it adopts them. Registering and adopting in one synchronous step means no other
  * stack's registration can come between them, so every host runs the activities of its own stack.
  */
-function adoptWithActivities(host: DurableHost, deps: ActivityDeps): void {
+export function adoptWithActivities(host: DurableHost, deps: ActivityDeps): void {
   registerActivities(createActivities(deps));
   host.adoptRegistrations();
 }

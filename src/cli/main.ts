@@ -5,7 +5,7 @@ import { join, resolve } from "node:path";
 import { z } from "zod";
 import { ensureError, isPort25Error } from "../errors";
 import { UsageError } from "./args";
-import { PLAN_HELP, REMOTE_HELP, SERVE_HELP, SIMULATE_HELP, SIMULATOR_HELP } from "./help";
+import { PLAN_HELP, REMOTE_HELP, RUN_HELP, SERVE_HELP, SIMULATE_HELP, SIMULATOR_HELP } from "./help";
 
 import type { CommandResult } from "./command";
 
@@ -29,9 +29,16 @@ const interrupted = (): Promise<void> =>
     process.on("SIGTERM", onSignal);
   });
 
+/** The local form of status/approve/cancel/audit (--state DIR), or undefined when the command is for the app. */
+async function local(argv: string[], verb: "status" | "approve" | "cancel" | "audit"): Promise<CommandResult | undefined> {
+  const m = await import("./commands/localRuns.js");
+  return m.wantsLocal(argv) ? m.localCommand(argv, verb) : undefined;
+}
+
 const COMMANDS: Record<string, Command> = {
   simulate: { help: SIMULATE_HELP, run: async (argv) => (await import("./commands/simulate.js")).simulateCommand(argv, interrupted()) },
   plan: { help: PLAN_HELP, run: async (argv) => (await import("./commands/plan.js")).planCommand(argv) },
+  run: { help: RUN_HELP, run: async (argv) => (await import("./commands/run.js")).runCommand(argv, interrupted()) },
   simulator: {
     help: SIMULATOR_HELP,
     run: async (argv) => (await import("./commands/simulator.js")).simulatorCommand(argv, interrupted()),
@@ -41,10 +48,20 @@ const COMMANDS: Record<string, Command> = {
     run: async (argv) => (await import("./commands/serve.js")).serveCommand(argv, interrupted()),
   },
   start: { help: REMOTE_HELP.start, run: async (argv) => (await import("./commands/remote.js")).startCommand(argv) },
-  status: { help: REMOTE_HELP.status, run: async (argv) => (await import("./commands/remote.js")).statusCommand(argv, sleep) },
-  approve: { help: REMOTE_HELP.approve, run: async (argv) => (await import("./commands/remote.js")).eventCommand(argv, "approve") },
-  cancel: { help: REMOTE_HELP.cancel, run: async (argv) => (await import("./commands/remote.js")).eventCommand(argv, "cancel") },
-  audit: { help: REMOTE_HELP.audit, run: async (argv) => (await import("./commands/remote.js")).auditCommand(argv) },
+  // With --state DIR they act on the run `port25 run` keeps there; otherwise on the deployed app.
+  status: {
+    help: REMOTE_HELP.status,
+    run: async (argv) => ((await local(argv, "status")) ?? (await import("./commands/remote.js")).statusCommand(argv, sleep)),
+  },
+  approve: {
+    help: REMOTE_HELP.approve,
+    run: async (argv) => ((await local(argv, "approve")) ?? (await import("./commands/remote.js")).eventCommand(argv, "approve")),
+  },
+  cancel: {
+    help: REMOTE_HELP.cancel,
+    run: async (argv) => ((await local(argv, "cancel")) ?? (await import("./commands/remote.js")).eventCommand(argv, "cancel")),
+  },
+  audit: { help: REMOTE_HELP.audit, run: async (argv) => ((await local(argv, "audit")) ?? (await import("./commands/remote.js")).auditCommand(argv)) },
 };
 
 /** The synopsis lines of a help text: its first line and the indented continuation lines of the flags. */
@@ -67,7 +84,8 @@ function usage(): string {
     "",
     "Run `port25 <command> --help` for details; `port25 --version` prints the version.",
     "Exit codes: 0 success; 1 the run (or campaign) ended with failures, left a resource down, was refused, halted,",
-    "cancelled or not approved in time (or the app answered with an error); 2 bad usage or input.",
+    "cancelled or not approved in time (or the app answered with an error); 2 bad usage or input; 130 port25 run",
+    "paused by Ctrl+C (the same command resumes it).",
   ].join("\n");
 }
 

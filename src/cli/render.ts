@@ -42,6 +42,7 @@ export function renderPlan(plan: Plan, detailed: boolean): string {
       plan.caps.availabilitySetRule === "updateDomain" ? "one update domain per availability set" : `${plan.caps.maxUnavailablePerAvailabilitySet} per availability set`
     }, ${plan.caps.maxUnavailablePerScaleSet} per flexible scale set`,
     `Running VMs: ${plan.runningVmCycle === "deallocateStart" ? "deallocate → start (two writes)" : "power off → deallocate → start"}`,
+    ...(plan.resourceGroups === undefined ? [] : [`Limited to resource groups: ${plan.resourceGroups.join(", ")} (every other resource is skipped, not selected)`]),
     `Waves: ${
       plan.waves
         .map((w) => {

@@ -24,6 +24,20 @@ export type AvailabilitySetRule = z.output<typeof AvailabilitySetRuleSchema>;
 /** Most resources one run can be limited to (onlyResourceIds). */
 export const MAX_SELECTED_RESOURCES = 5000;
 
+/** Most resource groups one run can be limited to (resourceGroups). */
+export const MAX_SELECTED_RESOURCE_GROUPS = 100;
+
+/**
+ * A resource group name as ARM allows it: 1-90 characters, letters, digits, underscores, hyphens, periods and
+ * parentheses, not ending in a period (learn.microsoft.com/azure/azure-resource-manager/management/resource-name-rules#microsoftresources).
+ */
+export const ResourceGroupNameSchema = z
+  .string()
+  .min(1)
+  .max(90)
+  .regex(/^[-\w.()\p{L}\p{N}]+$/u, "must be a resource group name (letters, digits, _ - . ( ))")
+  .refine((s) => !s.endsWith("."), "must not end in a period");
+
 export const RemediationOptionsSchema = z
   .object({
     /** Global cap on resources being cycled at once. */
@@ -70,6 +84,12 @@ export const RemediationOptionsSchema = z
      * with reason "notSelected". Used by re-verification to remediate only the stragglers it found.
      */
     onlyResourceIds: z.array(ArmResourceIdSchema).min(1).max(MAX_SELECTED_RESOURCES).optional(),
+    /**
+     * Limit the run to the resources of these resource groups (names compared case-insensitively, as ARM does); every
+     * other resource is skipped with reason "notSelected". Discovery still reads the whole subscription: a VM's VNet,
+     * route table or NAT gateway may sit in another group, and its egress path is judged from them.
+     */
+    resourceGroups: z.array(ResourceGroupNameSchema).min(1).max(MAX_SELECTED_RESOURCE_GROUPS).optional(),
   })
   .strict();
 export type RemediationOptions = z.output<typeof RemediationOptionsSchema>;

@@ -94,6 +94,8 @@ export const PlanSchema = z.object({
   caps: CapsSchema,
   /** The steps a running VM goes through in this plan (the run's option; absent in plans made before it existed: powerOffDeallocateStart). */
   runningVmCycle: RunningVmCycleSchema.optional(),
+  /** The resource groups the run was limited to (options.resourceGroups); absent when it covers the subscription. */
+  resourceGroups: z.array(z.string()).optional(),
   counts: z.object({
     vms: z.number().int(),
     scaleSets: z.number().int(),

@@ -428,15 +428,17 @@ export function isNetworkWatcherAgent(ext: { publisher?: string | undefined; typ
 }
 
 /**
- * With `onlyResourceIds`, every resource not listed becomes a "notSelected" skip, ahead of every other rule: the
+ * With `onlyResourceIds` (or `resourceGroups`), every resource not listed (or outside those groups) becomes a "notSelected" skip, ahead of every other rule: the
  * run was asked not to look at it. Its state is kept so the report still shows it.
  */
-function deselect(entry: PlanEntry, selected: ReadonlySet<string> | undefined): PlanEntry {
-  if (selected === undefined || selected.has(resourceKey(entry.resourceId))) return entry;
+function deselect(entry: PlanEntry, selected: ReadonlySet<string> | undefined, groups: ReadonlySet<string> | undefined): PlanEntry {
+  const inGroups = groups === undefined || groups.has(entry.resourceGroup.toLowerCase());
+  if ((selected === undefined || selected.has(resourceKey(entry.resourceId))) && inGroups) return entry;
   const common: Common = { resourceId: entry.resourceId, kind: entry.kind, name: entry.name, resourceGroup: entry.resourceGroup, location: entry.location };
   const extra: Partial<PlanEntry> = entry.stateBefore !== undefined ? { stateBefore: entry.stateBefore } : {};
   const what = entry.kind === "vm" ? "VM" : entry.kind === "scaleSet" ? "scale set" : "VNet";
-  return skip(common, "notSelected", `${what} ${entry.name} is not among the resources this run was limited to`, extra);
+  const why = inGroups ? "is not among the resources this run was limited to" : `is in resource group ${entry.resourceGroup}, outside the groups this run was limited to`;
+  return skip(common, "notSelected", `${what} ${entry.name} ${why}`, extra);
 }
 
 /** One entry per VM, uniform scale set and VNet (VMs, then scale sets, then VNets; each ordered by resource id). */
@@ -445,6 +447,7 @@ export function planResources(discovery: Discovery, options: RemediationOptions)
   for (const rg of discovery.resourceGroups) groups.set(rg.name.toLowerCase(), rg);
   const rgOf = (name: string): ResourceGroupInfo | undefined => groups.get(name.toLowerCase());
   const selected = options.onlyResourceIds === undefined ? undefined : new Set(options.onlyResourceIds.map(resourceKey));
+  const limitedTo = options.resourceGroups === undefined ? undefined : new Set(options.resourceGroups.map((g) => g.toLowerCase()));
 
   const vms = byKey(discovery.vms);
   const vmsById = new Map(vms.map((vm) => [resourceKey(vm.id), vm] as const));
@@ -464,7 +467,7 @@ export function planResources(discovery: Discovery, options: RemediationOptions)
       return lock === undefined ? entry : lockedSkip(entry, lock);
     })
     .map((entry) => withoutSubnetPermission(entry, discovery))
-    .map((entry) => withEgress(deselect(entry, selected)));
+    .map((entry) => withEgress(deselect(entry, selected, limitedTo)));
   markCanaries(entries, vmsById, options);
   return entries;
 }

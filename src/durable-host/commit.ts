@@ -26,6 +26,7 @@ export function commitTerminated(state: HostState, record: InstanceRecord, start
   );
   record.output = parseJsonText(terminated.Input);
   record.waitingForEvents = [];
+  state.store.touch(record.instanceId);
   // A terminated sub-orchestration does not notify its parent (as with the real extension).
   setStatus(state, record, "Terminated");
 }
@@ -65,6 +66,7 @@ export function commit(
   }
   history.push({ EventType: EventType.OrchestratorCompleted, EventId: -1, IsPlayed: true, Timestamp: ts });
   record.lastUpdatedTime = now;
+  state.store.touch(record.instanceId);
 
   for (const w of work) schedule(state, record, w);
 
@@ -149,7 +151,10 @@ function schedule(state: HostState, record: InstanceRecord, work: ScheduledWork)
       state.timers.push({ instanceId: record.instanceId, executionId: record.executionId, timerId: work.id, fireAt: work.fireAt });
       return;
     case "subOrchestration": {
-      const existing = state.store.get(work.instanceId);
+      const existing = state.store.peek(work.instanceId);
+      const p = existing?.parent;
+      // The same start seen again: the parent re-ran an episode whose child was already written before a crash.
+      if (existing && p?.instanceId === record.instanceId && p.executionId === record.executionId && p.taskScheduledId === work.id) return;
       if (existing && !isTerminal(existing.runtimeStatus)) {
         // The extension documents no failure for this start: the message to the live instance is dropped and the
         // parent has been reported to wait forever (azure-functions-durable-extension#746); an opt-in guard that
@@ -182,5 +187,17 @@ function schedule(state: HostState, record: InstanceRecord, work: ScheduledWork)
 function notifyParent(state: HostState, record: InstanceRecord, event: Omit<HistoryEvent, "EventId" | "IsPlayed" | "Timestamp">): void {
   const parent = record.parent;
   if (!parent) return;
+  // After a crash a child may finish again an episode whose notice its parent already recorded: say it once.
+  if (state.resumed && childNoticeRecorded(state, parent.instanceId, parent.taskScheduledId)) return;
   deliver(state, parent.instanceId, parent.executionId, { ...event, TaskScheduledId: parent.taskScheduledId });
+}
+
+/** Whether the parent already holds the outcome of its sub-orchestration with this sequence id. */
+export function childNoticeRecorded(state: HostState, parentId: string, taskScheduledId: number): boolean {
+  const parent = state.store.live(parentId);
+  if (!parent) return false;
+  const isNotice = (e: HistoryEvent): boolean =>
+    (e.EventType === EventType.SubOrchestrationInstanceCompleted || e.EventType === EventType.SubOrchestrationInstanceFailed) &&
+    e.TaskScheduledId === taskScheduledId;
+  return parent.inbox.some(isNotice) || parent.history.some(isNotice);
 }

@@ -6,7 +6,8 @@ import type { HttpRequest, HttpRequestInit, HttpResponse } from "@azure/function
 import type { VirtualClock } from "./clock";
 import type { DurableClientData } from "./clientRpc";
 import { installFunctionsCore, type FunctionKind } from "./functionsCore";
-import { assertOpen, createHostState, type HostState } from "./hostState";
+import { DurableHostError } from "./hostError";
+import { archiveFor, assertOpen, createHostState, persist, type HostState } from "./hostState";
 import {
   instanceStatus,
   listInstances,
@@ -19,7 +20,8 @@ import {
 import { recoverFromStore } from "./recovery";
 import { Scheduler } from "./scheduler";
 import { hostStats } from "./stats";
-import type { InstanceStore } from "./store";
+import { StateDirectory } from "./stateDir";
+import { InstanceStore, summaryOf } from "./store";
 import { Triggers } from "./triggers";
 import type {
   DurableHostOptions,
@@ -42,13 +44,41 @@ export class DurableHost implements InstanceOperations {
 
   constructor(options: DurableHostOptions = {}) {
     installFunctionsCore();
-    this.state = createHostState(options);
+    if (options.stateDir !== undefined && options.store !== undefined) {
+      throw new DurableHostError("A durable host resumes from a state directory or from a store, not both", { code: "BadRequest", statusCode: 400 });
+    }
+    const disk = options.stateDir === undefined ? undefined : StateDirectory.open(options.stateDir, options.log);
+    try {
+      const store = options.store ?? new InstanceStore();
+      let storedNow: number | undefined;
+      if (disk) {
+        const loaded = disk.loadAll();
+        storedNow = loaded.now;
+        for (const r of loaded.records) {
+          // Finished instances stay on disk; memory keeps their summaries.
+          if (isTerminal(r.runtimeStatus)) store.addArchived(summaryOf(r));
+          else store.set(r);
+        }
+        store.takeChanges();
+      }
+      archiveFor(store, disk);
+      const resumed = options.store !== undefined || [...store.summaries()].length > 0;
+      this.state = createHostState(options, disk, store, resumed);
+      // The virtual clock resumes where the stored state left it (a shared clock is moved forward, never back).
+      if (storedNow !== undefined) this.state.clock.advanceTo(storedNow);
+      this.state.writtenNow = storedNow;
+    } catch (e) {
+      disk?.close();
+      throw e;
+    }
     this.clock = this.state.clock;
     this.store = this.state.store;
     this.scheduler = new Scheduler(this.state);
     this.triggers = new Triggers(this.state, this);
     this.state.durableClient = () => this.triggers.durableClientData();
     recoverFromStore(this.state);
+    // What recovery repaired (a child started again, a notice delivered) is written before it is acted on.
+    persist(this.state);
   }
 
   // ---------------------------------------------------------------- registration
@@ -81,6 +111,8 @@ export class DurableHost implements InstanceOperations {
   startWithInputText(name: string, inputText: string | undefined, instanceId?: string, version?: string): string {
     assertOpen(this.state);
     const id = startInstance(this.state, name, inputText, instanceId, version);
+    // On disk before the caller hears the id (the client API answers 202 after this).
+    persist(this.state);
     this.scheduler.notifyWork();
     return id;
   }
@@ -93,6 +125,7 @@ export class DurableHost implements InstanceOperations {
   raiseEventText(instanceId: string, eventName: string, dataText: string | undefined): void {
     assertOpen(this.state);
     queueEvent(this.state, instanceId, eventName, dataText);
+    persist(this.state);
     this.scheduler.notifyWork();
   }
 
@@ -100,15 +133,20 @@ export class DurableHost implements InstanceOperations {
   terminate(instanceId: string, reason = ""): void {
     assertOpen(this.state);
     queueTermination(this.state, instanceId, reason);
+    persist(this.state);
     this.scheduler.notifyWork();
   }
 
   purge(instanceId: string): boolean {
-    return purgeInstance(this.state, instanceId);
+    const purged = purgeInstance(this.state, instanceId);
+    persist(this.state);
+    return purged;
   }
 
   purgeBy(query: InstanceQuery): number {
-    return purgeInstances(this.state, query);
+    const purged = purgeInstances(this.state, query);
+    persist(this.state);
+    return purged;
   }
 
   getStatus(instanceId: string): InstanceStatus | undefined {
@@ -152,8 +190,16 @@ export class DurableHost implements InstanceOperations {
     return this.scheduler.stop();
   }
 
+  /** Stops the loop and the client API server, writes what changed, and releases the state directory's lock. */
   async close(): Promise<void> {
-    await this.scheduler.close();
+    if (!this.state.closed) {
+      await this.scheduler.close();
+      try {
+        persist(this.state, true);
+      } finally {
+        this.state.disk?.close();
+      }
+    }
     await this.triggers.close();
   }
 

@@ -9,7 +9,11 @@ export type DurableHostErrorCode =
   | "NoRegistrations"
   | "HostClosed"
   | "BadRequest"
-  | "NotSupported";
+  | "NotSupported"
+  /** Another live process (or host) holds the state directory. */
+  | "StateInUse"
+  /** A file in the state directory cannot be read back; it is left as it is. */
+  | "StateCorrupt";
 
 export class DurableHostError extends Port25Error {
   override readonly name = "DurableHostError";

@@ -14,6 +14,7 @@ export type {
 } from "./types";
 export { createVirtualClock, type VirtualClock } from "./clock";
 export { InstanceStore, type InstanceRecord, type FailureDetails } from "./store";
+export { instanceFileName, STATE_FORMAT_VERSION } from "./stateDir";
 export { DurableHostError, isDurableHostError } from "./hostError";
 export { installFunctionsCore } from "./functionsCore";
 export type { DurableClientData } from "./clientRpc";

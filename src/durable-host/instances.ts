@@ -5,7 +5,7 @@
 import { randomUUID } from "node:crypto";
 import { DurableHostError } from "./hostError";
 import type { HostState } from "./hostState";
-import type { InstanceRecord } from "./store";
+import type { InstanceRecord, InstanceSummaryEntry } from "./store";
 import type { InstanceQuery, InstanceStatus } from "./types";
 import { instanceVersion } from "./versioning";
 import { EventType, isTerminal, iso, parseJsonText, toJsonText, type HistoryEvent } from "./wire";
@@ -17,7 +17,7 @@ export function createInstance(
   instanceId: string,
   inputText: string | undefined,
   parent: InstanceRecord["parent"],
-  previous: InstanceRecord | undefined,
+  previous: InstanceSummaryEntry | undefined,
   version: string,
 ): void {
   const now = state.clock.now();
@@ -32,7 +32,7 @@ export function createInstance(
     ...(parent
       ? {
           ParentInstance: {
-            Name: state.store.get(parent.instanceId)?.name ?? "",
+            Name: state.store.peek(parent.instanceId)?.name ?? "",
             OrchestrationInstance: { InstanceId: parent.instanceId },
             TaskScheduleId: parent.taskScheduledId,
           },
@@ -77,7 +77,7 @@ export function startInstance(state: HostState, name: string, inputText: string 
     });
   }
   const id = instanceId ?? randomUUID().replace(/-/g, "");
-  const existing = state.store.get(id);
+  const existing = state.store.peek(id);
   if (existing && !isTerminal(existing.runtimeStatus)) {
     throw new DurableHostError(`An instance with ID '${id}' already exists and is ${existing.runtimeStatus}`, {
       code: "InstanceExists",
@@ -89,12 +89,13 @@ export function startInstance(state: HostState, name: string, inputText: string 
 }
 
 function requireLive(state: HostState, instanceId: string): InstanceRecord {
-  const record = state.store.get(instanceId);
-  if (!record) {
+  const summary = state.store.peek(instanceId);
+  if (!summary) {
     throw new DurableHostError(`No instance with ID '${instanceId}'`, { code: "InstanceNotFound", statusCode: 404 });
   }
-  if (isTerminal(record.runtimeStatus)) {
-    throw new DurableHostError(`Instance '${instanceId}' has already ${record.runtimeStatus.toLowerCase()}`, {
+  const record = state.store.live(instanceId);
+  if (!record || isTerminal(record.runtimeStatus)) {
+    throw new DurableHostError(`Instance '${instanceId}' has already ${summary.runtimeStatus.toLowerCase()}`, {
       code: "InstanceGone",
       statusCode: 410,
     });
@@ -106,6 +107,7 @@ function requireLive(state: HostState, instanceId: string): InstanceRecord {
 function queueMessage(state: HostState, instanceId: string, event: Omit<HistoryEvent, "EventId" | "IsPlayed" | "Timestamp">): void {
   const record = requireLive(state, instanceId);
   record.inbox.push({ EventId: -1, IsPlayed: false, Timestamp: iso(state.clock.now()), ...event });
+  state.store.touch(instanceId);
   state.ready.add(instanceId);
 }
 
@@ -124,16 +126,14 @@ export function queueTermination(state: HostState, instanceId: string, reason: s
 }
 
 export function purgeInstance(state: HostState, instanceId: string): boolean {
-  const record = state.store.get(instanceId);
-  if (!record) return false;
-  state.store.delete(instanceId);
+  if (!state.store.delete(instanceId)) return false;
   state.ready.delete(instanceId);
   return true;
 }
 
 export function purgeInstances(state: HostState, query: InstanceQuery): number {
-  const matches = listInstances(state, query);
-  for (const m of matches) purgeInstance(state, m.instanceId);
+  const matches = matchingInstances(state, query);
+  for (const id of matches) purgeInstance(state, id);
   return matches.length;
 }
 
@@ -144,15 +144,23 @@ export function instanceStatus(state: HostState, instanceId: string): InstanceSt
 
 /** What `getStatusAll` / `getStatusBy` return: every instance matching all the query's filters. */
 export function listInstances(state: HostState, query: InstanceQuery): InstanceStatus[] {
+  return matchingInstances(state, query).flatMap((id) => {
+    const r = state.store.get(id);
+    return r ? [statusOf(r)] : [];
+  });
+}
+
+/** The ids of every instance matching all the query's filters, from the summaries (no archived history is read). */
+export function matchingInstances(state: HostState, query: InstanceQuery): string[] {
   const from = query.createdTimeFrom === undefined ? undefined : new Date(query.createdTimeFrom).getTime();
   const to = query.createdTimeTo === undefined ? undefined : new Date(query.createdTimeTo).getTime();
-  const out: InstanceStatus[] = [];
-  for (const r of state.store.all()) {
+  const out: string[] = [];
+  for (const r of state.store.summaries()) {
     if (query.runtimeStatus && query.runtimeStatus.length > 0 && !query.runtimeStatus.includes(r.runtimeStatus)) continue;
     if (from !== undefined && r.createdTime < from) continue;
     if (to !== undefined && r.createdTime > to) continue;
     if (query.name !== undefined && r.name.toLowerCase() !== query.name.toLowerCase()) continue;
-    out.push(statusOf(r));
+    out.push(r.instanceId);
   }
   return out;
 }

@@ -48,6 +48,7 @@ export async function runEpisode(state: HostState, record: InstanceRecord): Prom
   const episodeStart = performance.now();
   const inbox = record.inbox;
   record.inbox = [];
+  state.episodeInFlight = { instanceId: record.instanceId, inbox };
   const now = state.clock.now();
   if (state.options.episodeTickMs) state.clock.advanceBy(state.options.episodeTickMs);
   const started: HistoryEvent = { EventType: EventType.OrchestratorStarted, EventId: -1, IsPlayed: false, Timestamp: iso(now) };
@@ -111,6 +112,8 @@ export async function runEpisode(state: HostState, record: InstanceRecord): Prom
     }
     commit(state, record, newEvents, result.newWork, result.outcome);
   } finally {
+    state.episodeInFlight = undefined;
+    state.store.touch(record.instanceId);
     state.totals.episodeMs += performance.now() - episodeStart;
     state.progress.emit({
       type: "episode",

@@ -4,7 +4,7 @@
  * serialized, on demand (`runUntilIdle`) or in the background as work arrives.
  */
 import { activityRunner } from "./activities";
-import { assertOpen, isCurrent, type ActivityItem, type HostState, type TimerItem } from "./hostState";
+import { assertOpen, isCurrent, persist, type ActivityItem, type HostState, type TimerItem } from "./hostState";
 import { runEpisode } from "./replay";
 import { instanceVersion, versionAccepted } from "./versioning";
 import type { InstanceSummary, RunOptions, RunReport } from "./types";
@@ -100,6 +100,7 @@ export class Scheduler {
         break;
       }
     }
+    if (!this.state.closed) persist(this.state);
     return {
       stoppedBy,
       episodes: totals.episodes - start.episodes,
@@ -119,14 +120,18 @@ export class Scheduler {
       if (next.done === true) break;
       const id = next.value;
       state.ready.delete(id);
-      const record = state.store.get(id);
+      const record = state.store.live(id);
       if (!record || record.inbox.length === 0) continue;
       await runEpisode(state, record);
     }
+    // The episodes' histories, scheduled work and messages reach the disk before any of that work runs.
+    persist(state);
     if (state.activityQueue.length > 0) {
       const batch = state.activityQueue;
       state.activityQueue = [];
       await this.runActivities(batch);
+      // The results are in their instances' inboxes on disk before the next episode sees them.
+      persist(state);
       return "progress";
     }
     state.timers = state.timers.filter((t) => isCurrent(state, t.instanceId, t.executionId));
@@ -158,8 +163,10 @@ export class Scheduler {
         keep.push(t);
         continue;
       }
-      const record = state.store.get(t.instanceId);
-      if (!record || record.executionId !== t.executionId || isTerminal(record.runtimeStatus)) continue;
+      if (!isCurrent(state, t.instanceId, t.executionId)) continue;
+      const record = state.store.live(t.instanceId);
+      if (!record) continue;
+      state.store.touch(t.instanceId);
       record.inbox.push({
         EventType: EventType.TimerFired,
         EventId: -1,
@@ -182,7 +189,8 @@ export class Scheduler {
     for (const id of state.ready) busy.add(id);
     for (const a of state.activityQueue) busy.add(a.instanceId);
     for (const t of state.timers) busy.add(t.instanceId);
-    const records = [...state.store.all()];
+    // Finished instances wait for nothing; only the live ones (all in memory) are looked at.
+    const records = [...state.store.instances.values()];
     for (const r of records) {
       if (r.inbox.length > 0) busy.add(r.instanceId);
       if (r.parent && !isTerminal(r.runtimeStatus)) busy.add(r.parent.instanceId);

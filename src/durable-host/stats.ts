@@ -35,12 +35,12 @@ export function hostStats(clock: VirtualClock, store: InstanceStore, totals: Tot
   return {
     virtualTime: clock.now(),
     ...totals,
-    instances: [...store.all()].map((r) => ({
+    instances: [...store.summaries()].map((r) => ({
       instanceId: r.instanceId,
       name: r.name,
       runtimeStatus: r.runtimeStatus,
       replays: r.replays,
-      historyLength: r.history.length,
+      historyLength: r.historyLength,
       orchestratorCpuMs: r.orchestratorCpuMs,
     })),
   };

@@ -66,6 +66,12 @@ export interface DurableHostOptions {
   /** Resume from this store (every instance continues from its stored history). */
   store?: InstanceStore;
   /**
+   * Keep the host's state in this directory (created if absent): every instance and the clock are written there
+   * before the host acts on them, a host opened on it later resumes every instance, and a lock keeps a second host
+   * out (`StateInUse`). An unreadable file stops the open with `StateCorrupt`. Without it the state lives in memory.
+   */
+  stateDir?: string;
+  /**
    * At-least-once switch: return true to lose this activity's completion after it ran. The host then runs the
    * activity again, as the real host does when a work item's result is never recorded.
    */

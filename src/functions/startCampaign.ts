@@ -17,7 +17,8 @@ import {
 import { MAX_REQUEST_BYTES } from "../contracts/startRequest";
 import { REMEDIATE_CAMPAIGN } from "../contracts/names";
 import { errorResponse, handleErrors, jsonResponse, parseOr400, readJsonBody, refuseQuery, requireRole } from "./http";
-import { newRunId, refuseFutureApproval, runTemplateOf } from "./startRemediation";
+import { refuseFutureApproval } from "./startRemediation";
+import { newRunId, runTemplateOf } from "./runTemplate";
 import { campaignUrls } from "./campaignView";
 import { findLiveInstance } from "./instances";
 

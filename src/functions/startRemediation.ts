@@ -1,50 +1,24 @@
 /** POST /api/remediations: validate the request, refuse a second live run, start remediateSubscription. */
-import { randomUUID } from "node:crypto";
 import type { HttpRequest, HttpResponseInit, InvocationContext } from "@azure/functions";
 import * as df from "durable-functions";
 import { z } from "zod";
-import { getConfig } from "../config";
 import { RemediationInputSchema, remediationInstanceId } from "../contracts/remediation";
-import { MAX_REQUEST_BYTES, StartRequestSchema, type StartRequest } from "../contracts/startRequest";
-import { runInputOf, RunTemplateSchema, type RunTemplate } from "../contracts/campaign";
+import { MAX_REQUEST_BYTES, StartRequestSchema } from "../contracts/startRequest";
+import { runInputOf } from "../contracts/campaign";
+import { newRunId, runTemplateOf } from "./runTemplate";
 import { REMEDIATE_SUBSCRIPTION } from "../contracts/names";
-import { type Caller, errorResponse, handleErrors, HttpProblem, jsonResponse, parseOr400, readJsonBody, refuseQuery, requireRole, validationResponse } from "./http";
+import { errorResponse, handleErrors, HttpProblem, jsonResponse, parseOr400, readJsonBody, refuseQuery, requireRole, validationResponse } from "./http";
 import { findLiveInstance, statusUrls } from "./instances";
 import { isLive } from "../domain/campaignMembers";
 
 /** Clock skew tolerated on attestation.approvedAt. */
 const FUTURE_SKEW_MS = 5 * 60 * 1000;
 
-/** `<time>-<nonce>`: the time to the second and `nonceDigits` random hex digits. */
-export function newRunId(now: Date, nonceDigits = 8): string {
-  const stamp = now.toISOString().replace(/[-:]/g, "").replace(/\.\d+Z$/, "Z");
-  return `${stamp}-${randomUUID().replace(/-/g, "").slice(0, nonceDigits)}`;
-}
-
 /** 400 when the exemption's approval is dated in the future (beyond clock skew). */
 export function refuseFutureApproval(approvedAt: string, now: Date): void {
   if (Date.parse(approvedAt) > now.getTime() + FUTURE_SKEW_MS) {
     throw new HttpProblem(validationResponse("request body", [{ path: "attestation.approvedAt", message: "must not be in the future" }]));
   }
-}
-
-/**
- * What a start request and its caller make of a run, or of every run of a campaign: all of the run's input but the
- * subscription and the run id. The starter is the authenticated principal; attestation.approvedBy is the exemption's
- * approver, a claim about the exemption recorded as given.
- */
-export function runTemplateOf(start: Pick<StartRequest, "attestation" | "mode" | "requireApproval" | "allowSelfApproval" | "options">, caller: Caller, now: Date): RunTemplate {
-  return RunTemplateSchema.parse({
-    attestation: start.attestation,
-    mode: start.mode,
-    requireApproval: start.requireApproval,
-    ...(start.allowSelfApproval ? { allowSelfApproval: true } : {}),
-    options: start.options,
-    requestedBy: caller.name,
-    ...(caller.id === undefined ? {} : { requestedById: caller.id }),
-    requestedAt: now.toISOString(),
-    probeHost: start.options.probeHost ?? getConfig().PORT25_PROBE_HOST,
-  });
 }
 
 const RunIdOfInput = z.object({ runId: z.string() });

@@ -129,6 +129,9 @@ async function handle(d: FrontDoorDeps, req: IncomingMessage, res: ServerRespons
 
   const requestId = randomUUID();
   const headers: Record<string, string> = {
+    // The server's own clock, as every HTTP server says it (RFC 9110 §6.6.1): the simulated time, so that a client
+    // can align its clock to the simulator's (port25 run --time-scale).
+    date: new Date(at).toUTCString(),
     "x-ms-request-id": requestId,
     "x-ms-correlation-request-id": typeof req.headers["x-ms-client-request-id"] === "string" ? req.headers["x-ms-client-request-id"] : requestId,
     "x-ms-routing-request-id": `LOCAL:${requestId}`,

@@ -232,7 +232,7 @@ describe("--version", () => {
 });
 
 describe("--help", () => {
-  it.each(["simulate", "plan", "simulator", "serve", "start", "status", "approve", "cancel", "audit"])("port25 %s --help", async (cmd) => {
+  it.each(["simulate", "plan", "simulator", "serve", "start", "status", "approve", "cancel", "audit", "run"])("port25 %s --help", async (cmd) => {
     const r = await port25([cmd, "--help"]);
     expect(r.code).toBe(0);
     expect(r.stdout).toContain(`port25 ${cmd}`);

@@ -201,7 +201,7 @@ describe("ARM pushing back", () => {
               kind: "throttleStorm",
               // Polls read the shared status listing (listVms) or, when it fails or cannot tell, each VM.
               match: { operation: ["vmPowerOff", "vmDeallocate", "vmStart", "listVms", "getVmInstanceView", "getOperationStatus"] },
-              probability: 0.3,
+              probability: 0.5,
               count: 60,
               retryAfterSeconds: 7,
             },

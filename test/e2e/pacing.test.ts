@@ -14,11 +14,16 @@ afterEach(async () => {
 
 describe("pacing from Compute's rate-limit headers", () => {
   it("waits for the next refill when an operation's own Get Operation budget is nearly spent, with no 429", async () => {
-    // Two polls per operation and two more each minute: the product's 5–6 s polls would spend it in 10 s.
+    // One poll per operation and one more each minute, and deallocates that run 90 s: the first poll (at 72 s) finds
+    // the deallocate running and spends the budget; the product's 6 s polls after it would meet a 429.
     const { product, result } = await runRemediation({
       scenario: scenario({
         vms: fleet(4),
-        behaviour: { computeThrottling: { overrides: { GetOperation: { resource: { capacity: 2, refillPerMinute: 2 } } } } },
+        behaviour: {
+          latencies: { deallocate: 90 },
+          jitter: 0,
+          computeThrottling: { overrides: { GetOperation: { resource: { capacity: 1, refillPerMinute: 1 } } } },
+        },
       }),
     });
     open.push(product);

@@ -13,12 +13,18 @@ import { ManagementGroupIdSchema } from "../../contracts/campaign";
 import type { ArmGateway } from "../../azure/gateway";
 import type { RemediationOptions } from "../../contracts/options";
 import { planSubscriptions, renderGroupPlan } from "../planGroup";
-import { RemediationOptionsSchema, AvailabilitySetRuleSchema, RunningVmCycleSchema } from "../../contracts/options";
+import { AvailabilitySetRuleSchema, MAX_SELECTED_RESOURCE_GROUPS, RemediationOptionsSchema, ResourceGroupNameSchema, RunningVmCycleSchema } from "../../contracts/options";
 import { classifySubscription } from "../../domain/classify";
 import { buildPlan } from "../../domain/planWaves";
 import { renderClassification, renderGrantCommands, renderPlan } from "../render";
 import { fitLines } from "../table";
 import type { CommandResult } from "../command";
+
+/** --resource-group RG (repeatable, or comma-separated): the run option resourceGroups. */
+export const ResourceGroupsFlag = z
+  .string()
+  .transform((s) => s.split(",").map((x) => x.trim()).filter((x) => x !== ""))
+  .pipe(z.array(ResourceGroupNameSchema).min(1).max(MAX_SELECTED_RESOURCE_GROUPS));
 
 const PlanFlags = z
   .object({
@@ -29,6 +35,7 @@ const PlanFlags = z
     maxConcurrency: z.coerce.number().int().min(1).max(1000).optional(),
     runningVmCycle: RunningVmCycleSchema.optional(),
     availabilitySetRule: AvailabilitySetRuleSchema.optional(),
+    resourceGroup: ResourceGroupsFlag.optional(),
     all: z.boolean().default(false),
     json: z.boolean().default(false),
   })
@@ -43,6 +50,7 @@ export async function planCommand(argv: string[]): Promise<CommandResult> {
     "max-concurrency": { type: "string" },
     "running-vm-cycle": { type: "string" },
     "availability-set-rule": { type: "string" },
+    "resource-group": { type: "string", multiple: true },
     all: { type: "boolean" },
     json: { type: "boolean" },
   });
@@ -67,6 +75,7 @@ export async function planCommand(argv: string[]): Promise<CommandResult> {
     ...(f.maxConcurrency === undefined ? {} : { maxConcurrency: f.maxConcurrency }),
     ...(f.runningVmCycle === undefined ? {} : { runningVmCycle: f.runningVmCycle }),
     ...(f.availabilitySetRule === undefined ? {} : { availabilitySetRule: f.availabilitySetRule }),
+    ...(f.resourceGroup === undefined ? {} : { resourceGroups: f.resourceGroup }),
   });
   if (f.managementGroup !== undefined) return planGroup(arm, f.managementGroup, options, f.all, f.json, signIn);
   const subscriptionId = f.subscription ?? "";

@@ -1,5 +1,5 @@
 /** port25 simulator: the Azure simulator alone, for pointing `plan` (or the SDKs) at it. */
-import { readFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { z } from "zod";
 import { camelKeys, parseFlags, parseFlagValues, UsageError } from "../args";
@@ -10,7 +10,9 @@ import {
   generateEstate,
   generateFleet,
   isEstateInput,
+  loadEstate,
   parseEstate,
+  scaledClock,
   rootGroup,
   startSimulator,
   type Estate,
@@ -26,6 +28,10 @@ const Flags = z
     subscriptions: z.coerce.number().int().min(1).max(MAX_CAMPAIGN_SUBSCRIPTIONS).optional(),
     seed: z.coerce.number().int().min(0).default(1),
     port: z.coerce.number().int().min(0).max(65535).default(0),
+    /** The simulated clock runs this many times real time (default: the scenario's own, 1 unless it says). */
+    timeScale: z.coerce.number().positive().max(1e6).optional(),
+    /** Written when the simulator stops: every request it answered (RequestLogEntry), as a JSON array. */
+    requestLog: z.string().min(1).optional(),
   })
   .strict();
 
@@ -39,6 +45,8 @@ export async function simulatorCommand(argv: string[], until: Promise<void>): Pr
     subscriptions: { type: "string" },
     seed: { type: "string" },
     port: { type: "string" },
+    "time-scale": { type: "string" },
+    "request-log": { type: "string" },
   });
   const f = parseFlagValues(Flags, camelKeys(values));
   if (f.scenario !== undefined && f.vms !== undefined) throw new UsageError("--vms: cannot be combined with --scenario");
@@ -49,8 +57,19 @@ export async function simulatorCommand(argv: string[], until: Promise<void>): Pr
       : f.vms !== undefined
         ? generateFleet(f.vms, f.seed)
         : loadEstateFlag(f.scenario ?? defaultScenarioPath());
-  const sim = await startSimulator({ scenario, port: f.port, seed: f.seed });
-  const plan = `${invocation()} plan --subscription ${sim.subscriptionId} --arm-endpoint ${sim.endpoint} --ca ${shellQuote(displayPath(sim.caFile))}`;
+  const estate = loadEstate(scenario);
+  // One clock for the whole endpoint: from the scenario's start time (or now), at --time-scale times real time.
+  const start = estate.clock.startTime === undefined ? Date.now() : Date.parse(estate.clock.startTime);
+  const clock = scaledClock(start, f.timeScale ?? estate.clock.timeScale);
+  const sim = await startSimulator({ scenario: estate, port: f.port, seed: f.seed, clock });
+  const target = `--subscription ${sim.subscriptionId} --arm-endpoint ${sim.endpoint} --ca ${shellQuote(displayPath(sim.caFile))}`;
+  const plan = `${invocation()} plan ${target}`;
+  const exemptedAt = estate.subscriptions[0]?.scenario.exemption.effectiveAt;
+  // Dated at the scenario's exemption (or a day before its clock's start when nothing is exempted), as simulate does.
+  const attestation = { reference: "SIMULATED-EXEMPTION", approvedBy: "port25 simulator", approvedAt: exemptedAt ?? new Date(clock.now() - 86_400_000).toISOString() };
+  const run =
+    `${invocation()} run ${target} --attestation-ref ${attestation.reference} --approved-by ${shellQuote(attestation.approvedBy)} --approved-at ${attestation.approvedAt}` +
+    (f.timeScale === undefined ? "" : ` --time-scale ${f.timeScale}`);
   const served =
     sim.subscriptionIds.length === 1 && sim.managementGroups.length === 0
       ? [`  subscription id: ${sim.subscriptionId}`, `  CA file:         ${sim.caFile}`]
@@ -66,12 +85,17 @@ export async function simulatorCommand(argv: string[], until: Promise<void>): Pr
       ...(sim.subscriptionIds.length > 1 ? ["(or --subscription any subscription id above)"] : []),
       ...groupPlan(sim),
       "",
+      "Or remediate it with the product itself, state in .port25/ (run the same line again to resume):",
+      `  ${run}`,
+      ...(f.timeScale === undefined ? [] : [`(the simulated clock runs ${f.timeScale} times real time; it is now ${new Date(clock.now()).toISOString()})`]),
+      "",
       "Press Ctrl+C to stop.",
       "",
     ].join("\n"),
   );
   await until;
   const c = sim.counters();
+  if (f.requestLog !== undefined) writeFileSync(resolve(f.requestLog), JSON.stringify(sim.requestLog()));
   await sim.close();
   process.stdout.write(`Stopped after ${c.requests} requests (${c.throttled} throttled).\n`);
   return { exitCode: 0 };

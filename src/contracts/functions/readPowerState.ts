@@ -4,6 +4,7 @@ import { defineActivity } from "../define";
 import { OperationHandleSchema, OperationStatusSchema } from "../azure";
 import { ArmResourceIdSchema } from "../ids";
 import { PowerStateSchema } from "../power";
+import { PowerStepSchema } from "../plan";
 import { ArmFailureSchema, CycleKindSchema, PaceSecondsSchema } from "./common";
 
 export const ReadPowerStateInput = z.object({
@@ -17,6 +18,13 @@ export const ReadPowerStateInput = z.object({
    */
   handle: OperationHandleSchema.optional(),
   readStateWhenDone: z.boolean().default(true),
+  /**
+   * The first poll of a cycle's last step: with `readStateWhenDone`, a VM's own state is read first — its target
+   * both ends the step and confirms it in one request, a transitional state says it still runs — and the operation
+   * only when the state shows no sign of the step (for its error). Later polls read the operation: a VM's instance
+   * view allows about 12 reads in 3 minutes (Compute's Low Cost Get per VM), an operation's status its own budget.
+   */
+  stateFirstFor: PowerStepSchema.optional(),
 });
 
 export const InstanceStateSchema = z.object({

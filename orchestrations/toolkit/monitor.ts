@@ -1,0 +1,74 @@
+/**
+ * The durable monitor: send a long-running operation, poll it on durable timers until it ends, send it again when
+ * ARM lost it. One loop for every operation the orchestrations watch (a power step, a subnet add or delete, a
+ * connectivity check), so no activity ever waits for Azure and the loop's order (wait, read, error, done, next wait)
+ * exists once.
+ *
+ * Shaped as core-lro's `pollOperation` (Azure/azure-sdk-for-js, sdk/core/core-lro/src/poller/operation.ts): what
+ * an operation is — how to begin it, read its status, whether it is done, its error, how long to wait before the next
+ * read — is passed in as callbacks; the monitor owns only the sequence and the timers. Unlike core-lro, each wait
+ * is a durable timer on the replay clock, and the callbacks are generators so that a begin or a read may itself
+ * yield (an activity, or a wait for throttling).
+ */
+import type { OrchestrationContext, Task } from "durable-functions";
+import { sleep } from "../shared";
+
+/** The end of the watch, with its result. */
+export interface Ended<R> {
+  end: R;
+}
+
+/** What a begin leads to: the result at once (nothing to watch), or the first wait before a read. */
+export type Begun<R> = Ended<R> | { wait: number };
+
+/** What a failure a read shows leads to: the result, or the operation sent again after `resend` seconds. */
+export type Failure<R> = Ended<R> | { resend: number };
+
+export interface OperationShape<S, R> {
+  /** Sends the operation (or finds it under way): the first wait, from what is known of its duration and ARM's Retry-After. */
+  begin(): Generator<Task, Begun<R>, unknown>;
+  /** One read of the operation's status. */
+  readStatus(): Generator<Task, S, unknown>;
+  /** A failure the status shows: how the watch ends, or when to send again; undefined when the status shows none. */
+  readError(status: S): Failure<R> | undefined;
+  /** The result when the status shows the operation has ended well; undefined while it runs. */
+  isDone(status: S): R | undefined;
+  /** Seconds until the next read, from what is known now: the usual duration, Retry-After, a shared listing's renewal. */
+  nextWait(status: S): number;
+  /**
+   * Before each wait: the result when the watch must end now (a deadline passed), else the wait to take — never
+   * shorter than a Retry-After still owed, and only one timer however many reasons there are to wait.
+   */
+  beforeWait?(wait: number): Begun<R>;
+}
+
+/** How a wait is taken: a durable timer, or the caller's own (a cancel-aware one). */
+export type Pause = (seconds: number) => Generator<Task, void, unknown>;
+
+/**
+ * Runs the send → poll → re-send loop of one operation to its end. A wait of 0 reads at once (the begin answered
+ * synchronously); a re-send of 0 sends again at once. Throws only what the callbacks throw.
+ */
+export function* monitor<S, R>(context: OrchestrationContext, shape: OperationShape<S, R>, pause?: Pause): Generator<Task, R, unknown> {
+  const wait: Pause = pause ?? ((seconds) => sleep(context, seconds));
+  for (;;) {
+    const begun = yield* shape.begin();
+    if ("end" in begun) return begun.end;
+    let next = begun.wait;
+    for (;;) {
+      const gate = shape.beforeWait !== undefined ? shape.beforeWait(next) : { wait: next };
+      if ("end" in gate) return gate.end;
+      if (gate.wait > 0) yield* wait(gate.wait);
+      const status = yield* shape.readStatus();
+      const failure = shape.readError(status);
+      if (failure !== undefined) {
+        if ("end" in failure) return failure.end;
+        if (failure.resend > 0) yield* wait(failure.resend);
+        break;
+      }
+      const done = shape.isDone(status);
+      if (done !== undefined) return done;
+      next = shape.nextWait(status);
+    }
+  }
+}
