@@ -4,7 +4,7 @@ import * as df from "durable-functions";
 import { z } from "zod";
 import { ClockKindSchema } from "../contracts/clock";
 import { ProgressSchema, RemediationOutputSchema, type Progress } from "../contracts/remediation";
-import { withWaveCounts } from "../contracts/functions/runWave";
+import { activeLanesOf, withWaveCounts } from "../contracts/functions/runWave";
 import { errorResponse, handleErrors, jsonResponse, requireRole } from "./http";
 import { statusUrls, tryGetStatus } from "./instances";
 import { instanceIdParam } from "./params";
@@ -25,9 +25,11 @@ export async function getRemediation(
     const parsed = ProgressSchema.safeParse(status.customStatus);
     let progress: Progress | null = parsed.success ? parsed.data : null;
     if (progress !== null && (progress.activeBatches ?? []).length > 0) {
-      // The running wave counts its finished lanes in its own status until it ends.
+      // The running wave counts its finished lanes in its own status until it ends, and each lane in flight its
+      // finished resources.
       const waves = await Promise.all((progress.activeBatches ?? []).map((id) => tryGetStatus(client, id)));
-      progress = withWaveCounts(progress, waves.map((w) => w?.customStatus));
+      const lanes = await Promise.all(waves.flatMap((w) => activeLanesOf(w?.customStatus)).map((id) => tryGetStatus(client, id)));
+      progress = withWaveCounts(progress, waves.map((w) => w?.customStatus), lanes.map((l) => l?.customStatus));
     }
     const result = RemediationOutputSchema.safeParse(status.output);
     const clock = ClockOfInput.safeParse(status.input);
