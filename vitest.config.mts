@@ -3,6 +3,8 @@ import { defineConfig } from "vitest/config";
 export default defineConfig({
   test: {
     include: ["test/**/*.test.ts"],
+    // Fails the run when a process a test started outlives it (test/support/noOrphans.ts).
+    globalSetup: ["test/support/noOrphans.ts"],
     testTimeout: 120_000,
     hookTimeout: 120_000,
     pool: "forks",

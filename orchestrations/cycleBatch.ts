@@ -17,7 +17,7 @@
 import type { OrchestrationContext, Task } from "durable-functions";
 import { parseWith } from "../src/contracts/parse";
 import { registerOrchestration, subOrchestrationTask } from "./toolkit/calls";
-import { cycleBatchOrchestration, type CycleBatchInput, type CycleBatchOutput } from "../src/contracts/functions/cycleBatch";
+import { cycleBatchOrchestration, type CycleBatchInput, type CycleBatchOutput, type LaneStatus } from "../src/contracts/functions/cycleBatch";
 import { cycleResourceOrchestration } from "../src/contracts/functions/cycleResource";
 import { CANCEL_EVENT } from "../src/contracts/names";
 import { resourceKey } from "../src/contracts/ids";
@@ -108,7 +108,15 @@ export function* cycleBatch(context: OrchestrationContext, input: CycleBatchInpu
   const memoScope = input.replayScope !== undefined ? `${input.replayScope}|${context.df.instanceId}` : undefined;
   // One waiter for the whole batch: whenever the event arrives, this task records it (see remediateSubscription).
   const cancel = context.df.waitForExternalEvent(CANCEL_EVENT);
-  const status = (): void => context.df.setCustomStatus({ batchId: input.batchId, total: input.entries.length, done: outcomes.length, cancelRequested: cancelled });
+  const status = (): void => {
+    const counts: NonNullable<LaneStatus["counts"]> = { cycled: 0, skipped: 0, failed: 0, leftDown: 0 };
+    for (const o of outcomes) {
+      counts[o.outcome]++;
+      if (o.leftDown !== undefined) counts.leftDown++;
+    }
+    const s: LaneStatus = { batchId: input.batchId, total: input.entries.length, done: outcomes.length, counts, cancelRequested: cancelled };
+    context.df.setCustomStatus(s);
+  };
   status();
 
   while (pending.length > 0 && !(cancelled ||= cancel.isCompleted)) {
@@ -130,7 +138,9 @@ export function* cycleBatch(context: OrchestrationContext, input: CycleBatchInpu
         `${context.df.instanceId}:${index}`,
       ),
     );
-    yield context.df.Task.any([context.df.Task.all(tasks), cancel]);
+    // The first wait schedules them all and wakes on the first to finish (or a cancel); then each is awaited alone,
+    // in order, and counted in the lane's status as it is taken, so progress moves per resource, not per round.
+    yield context.df.Task.any([...tasks, cancel]);
     cancelled ||= cancel.isCompleted;
 
     for (const [i, task] of tasks.entries()) {
@@ -145,6 +155,7 @@ export function* cycleBatch(context: OrchestrationContext, input: CycleBatchInpu
       } catch (e) {
         outcomes.push(unexpectedOutcome(entry, e, { ...(input.wave !== undefined ? { wave: input.wave } : {}), endedAt: nowIso(context) }));
       }
+      status();
     }
     // A member that failed may still be down or in transition: taking down another member of its availability set
     // (or flexible scale set) could exceed the group's cap, so the rest of the group stays running, untouched.

@@ -82,7 +82,10 @@ export function* runWave(context: OrchestrationContext, input: RunWaveInput): Ge
       failed: (e, i) => {
         for (const entry of group[i]?.entries ?? []) record(unexpectedOutcome(entry, e, { wave: input.wave }));
       },
-      settled: () => {
+      settled: (i) => {
+        // A lane counted here leaves the list, so the status readers, which add the listed lanes' own counts, never
+        // count its resources twice.
+        active = ids.slice(i + 1);
         cancelled ||= cancel.isCompleted;
         status();
       },

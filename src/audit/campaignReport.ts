@@ -6,7 +6,7 @@
 import type { AuditedCampaign, RunSummary } from "../contracts/audit";
 import { campaignTotals, type CampaignMember, type CampaignTotals, type MemberState } from "../contracts/campaign";
 import type { OutcomeCounts } from "../contracts/remediation";
-import { auditLink, badge, escapeHtml, formatDuration, formatTime, optionList, parseTime, renderAttestation, renderWarnings, reportPage, row, type ReportOptions } from "./report";
+import { auditLink, badge, escapeHtml, formatDuration, formatTime, optionList, parseTime, renderAttestation, renderWarnings, reportPage, row, simulatedNote, type ReportOptions } from "./report";
 
 const e = escapeHtml;
 
@@ -197,7 +197,7 @@ export function renderCampaignReport(campaign: AuditedCampaign, options: Campaig
   const totals = campaign.summary?.totals ?? campaignTotals(lines.map((l): CampaignMember => ({ subscriptionId: l.subscriptionId, state: l.state, ...(l.counts === undefined ? {} : { counts: l.counts }) })));
   return reportPage({
     title: `Port 25 remediation campaign · ${campaign.campaignId} · ${campaign.status}`,
-    brand: "Port 25 remediation campaign report",
+    brand: `Port 25 remediation campaign report${simulatedNote(campaign.input.run.clock)}`,
     kind: "Campaign",
     id: campaign.campaignId,
     status: campaign.status,

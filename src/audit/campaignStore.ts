@@ -106,5 +106,6 @@ export function campaignListingOf(c: AuditedCampaign): CampaignListing {
     endedAt: summary?.endedAt,
     message: summary?.message,
     totals: summary?.totals,
+    clock: input.run.clock,
   });
 }

@@ -4,7 +4,7 @@
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { dirname, join } from "node:path";
-import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { Port25Error, ensureError } from "../errors";
 
@@ -84,7 +84,13 @@ export async function startAzurite(options: StartAzuriteOptions = {}): Promise<L
     "--skipApiVersionCheck",
     "--loose",
   ];
-  const child = spawn(process.execPath, args, { cwd: workDir, stdio: ["ignore", "pipe", "pipe"] });
+  // Azurite runs in a process group of its own, so Ctrl+C at the terminal reaches only this process, which then
+  // reads the audit for its partial report and stops Azurite itself. It holds the read end of a pipe from this
+  // process, and exits when that pipe closes: when this process ends in any way, a SIGKILL included (a test
+  // worker ended by the runner, a crash), no Azurite outlives it.
+  const watchdog = join(workDir, "exit-with-parent.cjs");
+  writeFileSync(watchdog, 'process.stdin.on("end", () => process.exit(0)); process.stdin.on("error", () => process.exit(0)); process.stdin.resume();\n');
+  const child = spawn(process.execPath, ["--require", watchdog, ...args], { cwd: workDir, stdio: ["pipe", "pipe", "pipe"], detached: true });
   const output: string[] = [];
   const killOnExit = (): void => {
     child.kill("SIGKILL");

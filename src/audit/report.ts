@@ -3,308 +3,26 @@
  * no external asset) that ops open after a run. Every value from the run is HTML-escaped: resource
  * names, tags and messages come from the subscription and may contain markup.
  */
+import type { ClockKind } from "../contracts/clock";
 import type { AuditedRun, RunRecord } from "../contracts/audit";
 import type { ReasonCode, ResourceOutcome } from "../contracts/outcome";
-import type { Attestation, CanaryResult } from "../contracts/remediation";
+import type { CanaryResult } from "../contracts/remediation";
 import type { EgressPath, PathVerdict } from "../contracts/egress";
 import { describeEgress } from "../domain/egress";
 import { hopWithSubscription } from "../domain/canaryPaths";
+import { plural } from "../cli/plural";
+import { auditLink, badge, escapeHtml, formatDuration, formatTime, optionList, parseTime, REASON_LABELS, renderAttestation, renderWarnings, reportPage, resourceCell, row, type ReportOptions } from "./reportPage";
+import { renderScaleSets, renderTimeline } from "./reportTimeline";
 
-export interface ReportOptions {
-  /** Shown in the footer; the renderer reads no clock, so the caller stamps it. */
-  generatedAt?: string;
-  /**
-   * Address of the audit API (`https://<app>/api/audit`) for the report's links to other audit pages. Absent, links
-   * are relative to the report's own address (`/api/audit/runs/{runId}`, `/api/audit/campaigns/{campaignId}`).
-   */
-  auditBase?: string;
-  /**
-   * Link other reports as files beside this one, named as `port25 simulate` writes them (`port25-<run id>.html`,
-   * `port25-campaign-<campaign id>.html`), rather than as audit API pages.
-   */
-  files?: boolean;
-}
+// The shared page and the timeline are imported from here by the campaign report, the API and the tests.
+export * from "./reportPage";
+export { instanceStates, renderScaleSets, renderTimeline, TIMELINE_AGGREGATE_ABOVE, timelineSpans } from "./reportTimeline";
 
-/** The audit page of a run or a campaign, as a link from a report served at `/api/audit/<kind>s/<id>`. */
-export function auditLink(kind: "runs" | "campaigns", id: string, options: ReportOptions, format: "html" | "json" = "html"): string {
-  if (options.files === true && format === "html") return `port25-${kind === "campaigns" ? "campaign-" : ""}${encodeURIComponent(id)}.html`;
-  const base = options.auditBase === undefined ? ".." : options.auditBase.replace(/\/+$/, "");
-  return `${base}/${kind}/${encodeURIComponent(id)}${format === "html" ? "?format=html" : ""}`;
-}
-
-export function escapeHtml(value: unknown): string {
-  return String(value)
-    .replace(/&/g, "&amp;")
-    .replace(/</g, "&lt;")
-    .replace(/>/g, "&gt;")
-    .replace(/"/g, "&quot;")
-    .replace(/'/g, "&#39;");
-}
 const e = escapeHtml;
-
-export const REASON_LABELS: Record<ReasonCode, string> = {
-  alreadyDeallocated: "Already deallocated (gets the policy at its next start)",
-  ephemeralOsDisk: "Ephemeral OS disk (cannot be deallocated; redeploy or reimage manually)",
-  managedResourceGroup: "In a managed resource group (the owning service must restart it)",
-  skipTag: "Tagged port25-remediation=skip",
-  invalidWaveTag: "Tag port25-wave is not an integer ≥ 0 (fix the tag and run again)",
-  transitionalState: "In a transitional power state",
-  provisioningFailed: "Provisioning failed",
-  unknownPowerState: "Power state unknown",
-  noRunningInstances: "No running instances",
-  noDelegatedSubnet: "No delegated subnet",
-  noFreeSubnetRange: "No free address range for a temporary subnet",
-  noIpv4AddressSpace: "No IPv4 address space",
-  ipamManaged: "Address space managed by IPAM",
-  subnetRefreshDisabled: "Subnet refresh turned off",
-  notSelected: "Not selected for this run (limited to other resources)",
-  groupMemberFailed: "Left running: another member of its availability set failed",
-  planOnly: "Plan only (nothing was changed)",
-  notExemptible: "Subscription not exemptible",
-  subscriptionUnknown: "Subscription not classified (unknown)",
-  notBlocked: "Port 25 is not blocked on this subscription",
-  approvalTimedOut: "Approval timed out",
-  cancelled: "Cancelled",
-  haltedByCanary: "Halted: the canary could not reach port 25",
-  disappeared: "Deleted during the run (gone; nothing left down)",
-  changedByOther: "Changed by someone else after planning (left as they chose)",
-  evicted: "Spot VM evicted by Azure during the run",
-  createdAfterPlan: "Created after the plan (starts under the new policy already)",
-  resourceLocked: "Blocked by a resource lock",
-  deniedByPolicy: "Denied by an Azure Policy assignment",
-  noSubnetPermission: "No permission to change subnets in its resource group (subnet role not granted)",
-  operationFailed: "Operation failed",
-  transitionTimedOut: "Power transition timed out",
-  allocationFailed: "Allocation failed",
-  throttled: "Throttled by Azure Resource Manager",
-  conflict: "Conflicting operation in progress",
-  canaryProbeFailed: "Canary probe failed",
-  unexpected: "Unexpected error",
-};
-
-const STATUS_TONE: Record<string, "good" | "warn" | "bad" | "info" | "muted"> = {
-  running: "info",
-  completed: "good",
-  completedWithFailures: "warn",
-  planned: "info",
-  refused: "bad",
-  nothingToDo: "muted",
-  halted: "bad",
-  cancelled: "muted",
-  approvalTimedOut: "muted",
-  exemptible: "good",
-  notBlocked: "muted",
-  blockedNotExemptible: "bad",
-  unknown: "warn",
-  reachable: "good",
-  unreachable: "bad",
-  skipped: "muted",
-  unavailable: "warn",
-  cycled: "good",
-  failed: "bad",
-  pending: "info",
-  notExemptible: "bad",
-  alreadyRunning: "warn",
-  blockedAtHop: "warn",
-  noCanary: "warn",
-  done: "good",
-  delivered: "good",
-  noWebhooks: "muted",
-};
-
-const STATUS_LABEL: Record<string, string> = {
-  completedWithFailures: "completed with failures",
-  nothingToDo: "nothing to do",
-  approvalTimedOut: "approval timed out",
-  notBlocked: "not blocked",
-  blockedNotExemptible: "blocked, not exemptible",
-  notExemptible: "not exemptible",
-  alreadyRunning: "already running",
-};
-
-/** A coloured pill for a status-like value; `label` overrides the text shown. */
-export function badge(value: string, label?: string): string {
-  return `<span class="badge tone-${STATUS_TONE[value] ?? "muted"}">${e(label ?? STATUS_LABEL[value] ?? value)}</span>`;
-}
-
-export function parseTime(iso: string | undefined): number | undefined {
-  if (iso === undefined) return undefined;
-  const ms = Date.parse(iso);
-  return Number.isFinite(ms) ? ms : undefined;
-}
-
-/** "2026-11-26 10:05:00 UTC": ISO is unambiguous for ops in several time zones. */
-export function formatTime(iso: string | undefined): string {
-  const ms = parseTime(iso);
-  if (ms === undefined) return iso === undefined ? "—" : e(iso);
-  return e(`${new Date(ms).toISOString().replace("T", " ").replace(/\.\d+Z$/, "").replace(/Z$/, "")} UTC`);
-}
-
-export function formatDuration(ms: number): string {
-  const s = Math.max(0, Math.round(ms / 1000));
-  if (s < 60) return `${s} s`;
-  const m = Math.floor(s / 60);
-  if (m < 60) return `${m} min ${String(s % 60).padStart(2, "0")} s`;
-  const h = Math.floor(m / 60);
-  return `${h} h ${String(m % 60).padStart(2, "0")} min`;
-}
-
-export function row(label: string, valueHtml: string): string {
-  return `<dt>${e(label)}</dt><dd>${valueHtml}</dd>`;
-}
 
 function detailString(o: ResourceOutcome, key: string): string | undefined {
   const v = o.detail?.[key];
   return typeof v === "string" ? v : undefined;
-}
-
-// ---- timeline ----
-
-interface Span {
-  outcome: ResourceOutcome;
-  start: number;
-  end: number;
-}
-
-/** VMs and scale sets acted on, with both ends of their power cycle known, in start order. */
-export function timelineSpans(outcomes: readonly ResourceOutcome[]): Span[] {
-  const spans: Span[] = [];
-  for (const o of outcomes) {
-    if (o.kind === "vnet" || o.outcome === "skipped") continue;
-    const start = parseTime(o.startedAt);
-    const end = parseTime(o.endedAt);
-    if (start === undefined || end === undefined) continue;
-    spans.push({ outcome: o, start, end: Math.max(start, end) });
-  }
-  return spans.sort((a, b) => a.start - b.start || a.outcome.name.localeCompare(b.outcome.name));
-}
-
-const TICK_STEPS_MS = [1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400].map((s) => s * 1000);
-
-function tickStep(rangeMs: number): number {
-  return TICK_STEPS_MS.find((step) => rangeMs / step <= 8) ?? 86_400_000 * Math.ceil(rangeMs / (8 * 86_400_000));
-}
-
-function tickLabel(ms: number, withDate: boolean): string {
-  const iso = new Date(ms).toISOString();
-  return withDate ? `${iso.slice(5, 10)} ${iso.slice(11, 16)}` : iso.slice(11, 19);
-}
-
-function truncate(text: string, max: number): string {
-  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
-}
-
-/**
- * How a bar is drawn: a VM that was stopped before the run ends stopped (restoreStoppedVms) or deallocated, not
- * running: cycled as planned, but drawn apart so that nobody reads it as "back up".
- */
-function barKind(o: ResourceOutcome): "cycled" | "stopped" | "failed" | "skipped" {
-  if (o.outcome === "cycled" && o.kind === "vm" && o.stateAfter !== undefined && o.stateAfter !== "running") return "stopped";
-  return o.outcome;
-}
-
-/** One instance of a uniform scale set: its state before the run and after it. */
-interface InstanceState {
-  id: string;
-  before: string;
-  after: string;
-}
-
-function stringList(o: ResourceOutcome, key: string): string[] {
-  const v = o.detail?.[key];
-  return Array.isArray(v) ? v.filter((x): x is string => typeof x === "string") : [];
-}
-
-/**
- * A uniform scale set's instances after the run, from what the run recorded: the running ones were cycled and are
- * running again (unless left down, or the run failed before bringing them back); the stopped ones were deallocated
- * and left deallocated, or restored to stopped with restoreStoppedVms.
- */
-export function instanceStates(o: ResourceOutcome, restoreStoppedVms: boolean): InstanceState[] {
-  const down = new Set(o.leftDown?.instanceIds ?? []);
-  const backUp = o.outcome === "cycled" || o.restored === true;
-  const running = stringList(o, "instanceIds").map((id) => ({
-    id,
-    before: "running",
-    after: down.has(id) ? (o.leftDown?.state ?? "down") : backUp ? "running" : String(o.stateAfter ?? "unknown"),
-  }));
-  const stopped = stringList(o, "stoppedInstanceIds").map((id) => ({
-    id,
-    before: "stopped",
-    after: o.outcome === "cycled" ? (restoreStoppedVms ? "stopped" : "deallocated") : String(o.stateAfter ?? "unknown"),
-  }));
-  return [...running, ...stopped];
-}
-
-function renderScaleSets(outcomes: readonly ResourceOutcome[], restoreStoppedVms: boolean): string {
-  const sets = outcomes.filter((o) => o.kind === "scaleSet" && o.outcome !== "skipped");
-  if (sets.length === 0) return "";
-  const rows = sets
-    .map((o) => {
-      const states = instanceStates(o, restoreStoppedVms);
-      const cells = states.length === 0 ? "—" : states.map((s) => `<span class="instance" data-instance="${e(s.id)}" data-state-after="${e(s.after)}"><code>${e(s.id)}</code> ${e(s.before)} → <strong>${e(s.after)}</strong></span>`).join("<br>");
-      return `<tr class="scale-set">${resourceCell(o)}<td>${badge(o.outcome)}</td><td>${cells}</td></tr>`;
-    })
-    .join("");
-  return `<section><h2>Scale sets, per instance <span class="pill">${sets.length}</span></h2><table><thead><tr><th>Scale set</th><th>Result</th><th>Instances: before → after the run</th></tr></thead><tbody>${rows}</tbody></table></section>`;
-}
-
-function renderTimeline(outcomes: readonly ResourceOutcome[], restoreStoppedVms: boolean): string {
-  const spans = timelineSpans(outcomes);
-  const untimed = outcomes.filter(
-    (o) => o.kind !== "vnet" && o.outcome === "cycled" && (parseTime(o.startedAt) === undefined || parseTime(o.endedAt) === undefined),
-  ).length;
-  const note = untimed > 0 ? `<p class="note">${untimed} cycled resource(s) reported no start or end time and are not drawn.</p>` : "";
-  if (spans.length === 0) return `<p class="empty">No VM or scale set was power-cycled in this run.</p>${note}`;
-
-  const dense = spans.length > 400;
-  const rowH = dense ? 10 : 20;
-  const barH = dense ? 7 : 12;
-  const labelW = 230;
-  const chartW = 860;
-  const width = labelW + chartW + 20;
-  const top = 34;
-  const height = top + spans.length * rowH + 10;
-  const t0 = Math.min(...spans.map((s) => s.start));
-  const t1 = Math.max(...spans.map((s) => s.end), t0 + 1000);
-  const x = (ms: number): number => labelW + ((ms - t0) / (t1 - t0)) * chartW;
-  const step = tickStep(t1 - t0);
-  const withDate = t1 - t0 >= 86_400_000 || new Date(t0).toISOString().slice(0, 10) !== new Date(t1).toISOString().slice(0, 10);
-
-  const parts: string[] = [];
-  parts.push(`<rect class="plot" x="${labelW}" y="${top}" width="${chartW}" height="${spans.length * rowH}"/>`);
-  for (let t = Math.ceil(t0 / step) * step; t <= t1; t += step) {
-    const tx = x(t).toFixed(1);
-    parts.push(`<line class="grid" x1="${tx}" x2="${tx}" y1="${top - 4}" y2="${height - 10}"/>`);
-    parts.push(`<text class="tick" x="${tx}" y="${top - 10}" text-anchor="middle">${e(tickLabel(t, withDate))}</text>`);
-  }
-  parts.push(`<line class="axis" x1="${labelW}" x2="${labelW + chartW}" y1="${top}" y2="${top}"/>`);
-  spans.forEach((s, i) => {
-    const o = s.outcome;
-    const y = top + i * rowH;
-    const bx = x(s.start);
-    const bw = Math.max(2, x(s.end) - bx);
-    const what = `${o.kind === "scaleSet" ? "scale set" : "VM"} ${o.name} (${o.resourceGroup})`;
-    const title = `${what}: ${o.outcome}${o.reasonCode === undefined ? "" : ` (${o.reasonCode})`}, ${new Date(s.start).toISOString()} → ${new Date(s.end).toISOString()}, ${formatDuration(s.end - s.start)}${o.wave === undefined ? "" : `, wave ${o.wave}`}`;
-    if (i % 2 === 1) parts.push(`<rect class="stripe" x="0" y="${y}" width="${width}" height="${rowH}"/>`);
-    const label = `${o.canary === true ? "★ " : ""}${truncate(o.name, dense ? 40 : 30)}${o.kind === "scaleSet" ? " (scale set)" : ""}`;
-    const drawn = barKind(o);
-    const instances = o.kind === "scaleSet" ? instanceStates(o, restoreStoppedVms) : [];
-    const fullTitle = instances.length === 0 ? title : `${title}; instances: ${instances.map((s) => `${s.id} ${s.after}`).join(", ")}`;
-    if (!dense || spans.length <= 2000) {
-      parts.push(`<text class="label${dense ? " small" : ""}" x="${labelW - 8}" y="${(y + rowH / 2 + (dense ? 3 : 4)).toFixed(1)}" text-anchor="end">${e(label)}</text>`);
-    }
-    parts.push(
-      `<rect class="bar bar-${drawn}" data-outcome="${e(o.outcome)}" data-resource="${e(o.resourceId)}"${o.stateAfter === undefined ? "" : ` data-state-after="${e(o.stateAfter)}"`} x="${bx.toFixed(1)}" y="${(y + (rowH - barH) / 2).toFixed(1)}" width="${bw.toFixed(1)}" height="${barH}" rx="2"><title>${e(fullTitle)}</title></rect>`,
-    );
-  });
-  const cycled = spans.filter((s) => barKind(s.outcome) === "cycled").length;
-  const parked = spans.filter((s) => barKind(s.outcome) === "stopped").length;
-  const failed = spans.length - cycled - parked;
-  const legend = `<div class="legend"><span><i class="swatch cycled"></i>VMs and scale sets power-cycled, running again (${cycled})</span>${
-    parked > 0 ? `<span><i class="swatch stopped"></i>stopped before the run: deallocated, left ${restoreStoppedVms ? "stopped" : "deallocated"} (${parked})</span>` : ""
-  }<span><i class="swatch failed"></i>failed (${failed})</span><span>★ canary</span><span>Bars run from the first power operation to the final state (UTC).</span></div>`;
-  return `${legend}<div class="timeline-wrap"><svg class="timeline" xmlns="http://www.w3.org/2000/svg" role="img" aria-label="Per-resource power-cycle timeline" viewBox="0 0 ${width} ${height}" width="${width}" height="${height}">${parts.join("")}</svg></div>${note}`;
 }
 
 // ---- sections ----
@@ -367,12 +85,6 @@ function renderClassification(r: RunRecord): string {
 }
 
 /** The exemption's attestation panel, with a note under it when given (already HTML). */
-export function renderAttestation(a: Attestation, note = ""): string {
-  return `<div class="panel"><h2>Exemption attestation</h2><dl>${row("Reference", e(a.reference))}${row("Approved by", e(a.approvedBy))}${row(
-    "Approved at",
-    formatTime(a.approvedAt),
-  )}</dl>${note}</div>`;
-}
 
 const PATH_RESULT_LABELS: Readonly<Record<PathVerdict["result"], string>> = {
   reachable: "TCP 25 goes out",
@@ -437,11 +149,6 @@ function renderCanary(canary: CanaryResult | undefined, outcomes: readonly Resou
   )}${row("Canary", names.length === 0 ? "—" : names.map((n) => e(n)).join(", "))}${canary.detail === undefined ? "" : row("Detail", e(canary.detail))}</dl></div>`;
 }
 
-function resourceCell(o: ResourceOutcome): string {
-  const kind = o.kind === "scaleSet" ? "scale set" : o.kind === "vnet" ? "VNet" : "VM";
-  return `<td><div class="res" title="${e(o.resourceId)}">${e(o.name)}</div><div class="sub">${e(kind)} · ${e(o.resourceGroup)}</div></td>`;
-}
-
 function renderFailures(outcomes: readonly ResourceOutcome[]): string {
   const failed = outcomes.filter((o) => o.outcome === "failed");
   const body =
@@ -450,7 +157,7 @@ function renderFailures(outcomes: readonly ResourceOutcome[]): string {
       : `<table><thead><tr><th>Resource</th><th>Reason</th><th>Error code</th><th>Message</th><th>State</th><th>Operations</th></tr></thead><tbody>${failed
           .map(
             (o) =>
-              `<tr class="failure">${resourceCell(o)}<td>${e(o.reasonCode === undefined ? "—" : REASON_LABELS[o.reasonCode])}</td><td><code>${e(
+              `<tr class="failure">${resourceCell(o)}<td>${e(o.reasonCode === undefined ? "—" : REASON_LABELS[o.reasonCode])}</td><td><code class="err">${e(
                 o.errorCode ?? "—",
               )}</code></td><td class="msg">${e(o.message ?? "")}</td><td>${e(String(o.stateBefore ?? "?"))} → ${e(String(o.stateAfter ?? "?"))}${
                 o.leftDown !== undefined ? ` ${badge("failed", "left down")}` : o.restored === true ? ` ${badge("cycled", "restored")}` : ""
@@ -472,7 +179,7 @@ export function renderLeftDown(outcomes: readonly ResourceOutcome[]): string {
       const d = o.leftDown;
       if (d === undefined) return "";
       const instances = d.instanceIds === undefined ? "" : `<div class="sub">instances ${e(d.instanceIds.join(", "))}</div>`;
-      return `<tr class="left-down">${resourceCell(o)}<td><strong>${e(d.state)}</strong>${instances}</td><td><code>${e(d.errorCode ?? "—")}</code></td><td class="msg">${e(
+      return `<tr class="left-down">${resourceCell(o)}<td><strong>${e(d.state)}</strong>${instances}</td><td><code class="err">${e(d.errorCode ?? "—")}</code></td><td class="msg">${e(
         d.reason,
       )}</td><td class="msg"><strong>${e(d.manualAction)}</strong></td><td>${e(d.attempts)}</td></tr>`;
     })
@@ -528,10 +235,6 @@ function renderSubnets(outcomes: readonly ResourceOutcome[]): string {
   return `<section><h2>VNet subnet refresh <span class="pill">${vnets.length}</span></h2>${body}</section>`;
 }
 
-export function renderWarnings(warnings: readonly string[]): string {
-  if (warnings.length === 0) return "";
-  return `<section><h2>Warnings <span class="pill">${warnings.length}</span></h2><ul class="warnings">${warnings.map((w) => `<li>${e(w)}</li>`).join("")}</ul></section>`;
-}
 
 /** Who was told, and how it went: each notification's webhooks by their place in the setting, never by address. */
 function renderNotifications(notifications: AuditedRun["notifications"]): string {
@@ -553,8 +256,8 @@ function renderPlanAndOptions(r: RunRecord): string {
       ? `<p class="empty">No plan recorded.</p>`
       : `<dl>${row("Digest (SHA-256)", `<code class="digest">${e(p.sha256)}</code>`)}${row(
           "Resources",
-          e(`${p.counts.vms} VMs, ${p.counts.scaleSets} scale sets, ${p.counts.vnets} VNets`),
-        )}${row("Planned", e(`${p.counts.toCycle} to cycle, ${p.counts.toRefresh} VNet${p.counts.toRefresh === 1 ? "" : "s"} to refresh, ${p.counts.skipped} skipped`))}${row(
+          e(`${plural(p.counts.vms, "VM")}, ${plural(p.counts.scaleSets, "scale set")}, ${plural(p.counts.vnets, "VNet")}`),
+        )}${row("Planned", e(`${p.counts.toCycle} to cycle, ${plural(p.counts.toRefresh, "VNet")} to refresh, ${p.counts.skipped} skipped`))}${row(
           "Waves",
           e(String(p.waves)),
         )}${row("Caps", e(
@@ -563,104 +266,22 @@ function renderPlanAndOptions(r: RunRecord): string {
   return `<section class="grid two"><div class="panel"><h2>Plan</h2>${plan}</div><div class="panel"><h2>Options</h2>${optionList(r.options, r.probeHost)}</div></section>`;
 }
 
-/** A run's options (every one, as recorded) and the probe host it resolved. */
-export function optionList(options: Record<string, unknown>, probeHost: string): string {
-  const rows = Object.entries(options)
-    .map(([k, v]) => row(k, `<code>${e(JSON.stringify(v))}</code>`))
-    .join("");
-  return `<dl class="options">${rows}${row("probe host", `<code>${e(probeHost)}</code>`)}</dl>`;
-}
 
-const REPORT_CSS = `
-:root{--bg:#f5f7fa;--panel:#fff;--ink:#1f2933;--sub:#616e7c;--line:#e4e7eb;--good:#2e7d32;--good-bg:#e8f5e9;--warn:#b26a00;--warn-bg:#fff4e0;--bad:#c62828;--bad-bg:#fdecea;--info:#1565c0;--info-bg:#e3f0fc;--muted:#52606d;--muted-bg:#eef1f4}
-*{box-sizing:border-box}
-body{margin:0;background:var(--bg);color:var(--ink);font:14px/1.45 -apple-system,"Segoe UI",Roboto,"Helvetica Neue",Arial,sans-serif}
-header.top{background:#102a43;color:#fff;padding:20px 32px}
-header.top .brand{font-size:12px;letter-spacing:.08em;text-transform:uppercase;opacity:.75}
-header.top h1{margin:4px 0 0;font-size:22px;font-weight:600;display:flex;gap:12px;align-items:center;flex-wrap:wrap}
-header.top .runid{font-family:ui-monospace,Menlo,Consolas,monospace;font-weight:500}
-main{padding:24px 32px;max-width:1200px}
-section{margin:0 0 24px}
-h2{font-size:15px;margin:0 0 12px;color:#243b53;display:flex;align-items:center;gap:8px}
-.grid{display:grid;grid-template-columns:repeat(auto-fit,minmax(440px,1fr));gap:16px}
-.grid.two{grid-template-columns:repeat(auto-fit,minmax(420px,1fr))}
-.panel{background:var(--panel);border:1px solid var(--line);border-radius:8px;padding:16px 18px;box-shadow:0 1px 2px rgba(16,42,67,.05)}
-dl{display:grid;grid-template-columns:max-content 1fr;gap:6px 14px;margin:0}
-dt{color:var(--sub)}dd{margin:0;overflow-wrap:anywhere}
-code{font-family:ui-monospace,Menlo,Consolas,monospace;font-size:12.5px;background:#f0f4f8;padding:1px 4px;border-radius:3px;overflow-wrap:anywhere}
-.badge{display:inline-block;white-space:nowrap;padding:2px 10px;border-radius:999px;font-size:12px;font-weight:600;text-transform:uppercase;letter-spacing:.03em}
-.tone-good{color:var(--good);background:var(--good-bg)}.tone-warn{color:var(--warn);background:var(--warn-bg)}.tone-bad{color:var(--bad);background:var(--bad-bg)}.tone-info{color:var(--info);background:var(--info-bg)}.tone-muted{color:var(--muted);background:var(--muted-bg)}
-header.top .badge{font-size:13px}
-.counts{display:grid;grid-template-columns:repeat(auto-fit,minmax(120px,1fr));gap:12px}
-section.left-down{border:2px solid var(--bad);border-radius:8px;padding:12px;background:var(--bad-bg)}
-section.left-down h2{color:var(--bad)}.pill.bad{background:var(--bad);color:#fff}
-.count{border-radius:8px;padding:14px 16px;border:1px solid var(--line)}
-.count .n{font-size:28px;font-weight:700;line-height:1.1}.count .l{font-size:12px;text-transform:uppercase;letter-spacing:.05em;opacity:.85}
-.pill{display:inline-block;min-width:22px;padding:0 7px;border-radius:999px;background:#d9e2ec;color:#243b53;font-size:12px;text-align:center}
-.callout{padding:8px 10px;border-radius:6px;margin:8px 0 0}
-.callout.warn{background:var(--warn-bg);color:#7a4a00}.callout.info{background:var(--info-bg)}.callout.bad{background:var(--bad-bg)}
-ul.facts{margin:6px 0 0;padding-left:18px}
-table{width:100%;border-collapse:collapse;background:var(--panel);border:1px solid var(--line);border-radius:8px;overflow:hidden}
-th{background:#f0f4f8;color:#334e68;text-align:left;font-weight:600;font-size:12px;text-transform:uppercase;letter-spacing:.04em}
-th,td{padding:8px 10px;border-bottom:1px solid var(--line);vertical-align:top}
-tr:last-child td{border-bottom:0}
-.res{font-weight:600;overflow-wrap:anywhere}.sub{color:var(--sub);font-size:12px}
-td.msg{max-width:420px;overflow-wrap:anywhere;white-space:pre-wrap}
-details.skip-group{margin:0 0 10px}
-details.skip-group summary{cursor:pointer;padding:8px 10px;background:var(--panel);border:1px solid var(--line);border-radius:6px;margin-bottom:6px}
-.legend{display:flex;gap:18px;flex-wrap:wrap;color:var(--sub);font-size:12px;margin-bottom:8px;align-items:center}
-.swatch{display:inline-block;width:14px;height:10px;border-radius:2px;margin-right:6px;vertical-align:middle}
-.swatch.cycled{background:var(--good)}.swatch.failed{background:var(--bad)}.swatch.stopped{background:#fff;border:1.5px dashed var(--muted)}
-.timeline-wrap{background:var(--panel);border:1px solid var(--line);border-radius:8px;padding:8px;overflow-x:auto}
-svg.timeline{display:block;font-family:inherit}
-svg .plot{fill:#fbfcfd}svg .stripe{fill:#f5f7fa;opacity:.6}
-svg .grid{stroke:#e4e7eb;stroke-width:1}svg .axis{stroke:#9aa5b1;stroke-width:1}
-svg .tick{font-size:11px;fill:#616e7c}svg .label{font-size:12px;fill:#243b53}svg .label.small{font-size:8px}
-svg .bar-cycled{fill:var(--good)}svg .bar-failed{fill:var(--bad)}svg .bar-stopped{fill:#fff;stroke:var(--muted);stroke-width:1.5;stroke-dasharray:4 2}
-.empty{color:var(--sub);font-style:italic;margin:0}
-.note{color:var(--sub);font-size:12px}
-ul.warnings{margin:0;padding-left:20px;background:var(--warn-bg);border-radius:8px;padding:10px 10px 10px 28px}
-code.digest{font-size:11.5px}
-footer{color:var(--sub);font-size:12px;padding:0 32px 24px}
-a{color:var(--info)}
-td.num{text-align:right;font-variant-numeric:tabular-nums}
-@media print{body{background:#fff}.timeline-wrap{overflow:visible}}
-`;
-
-/**
- * One self-contained report page: the head (a CSP that allows no script and no outside asset, the shared CSS), the
- * banner with what the page is about and its status, the sections, and the footer naming the audit record.
- */
-export function reportPage(page: { title: string; brand: string; kind: string; id: string; status: string; sections: readonly string[]; footer: string; generatedAt: string | undefined }): string {
-  return `<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:">
-<title>${e(page.title)}</title>
-<style>${REPORT_CSS}</style>
-</head>
-<body>
-<header class="top"><div class="brand">${e(page.brand)}</div><h1><span>${e(page.kind)} <span class="runid">${e(page.id)}</span></span>${badge(page.status)}</h1></header>
-<main>
-${page.sections.join("\n")}
-</main>
-<footer>${e(page.footer)}${page.generatedAt === undefined ? "" : ` · generated ${formatTime(page.generatedAt)}`}</footer>
-</body>
-</html>
-`;
+/** Said in the banner of a simulated run's or campaign's report: its times are the simulation's, not the calendar's. */
+export function simulatedNote(clock: ClockKind | undefined): string {
+  return clock === "simulated" ? " · SIMULATED: times are the simulation's virtual clock" : "";
 }
 
 export function renderRunReport(audited: AuditedRun, options: ReportOptions = {}): string {
   const r = audited.run;
   return reportPage({
     title: `Port 25 remediation · ${r.subscriptionId} · ${r.status}`,
-    brand: "Port 25 remediation report",
+    brand: `Port 25 remediation report${simulatedNote(r.clock)}`,
     kind: "Run",
     id: r.runId,
     status: r.status,
     sections: [
+      options.notice === undefined ? "" : `<section class="left-down" id="notice"><h2>${e(options.notice.title)}</h2><p class="callout bad">${e(options.notice.text)}</p></section>`,
       renderLeftDown(audited.outcomes),
       renderCounts(audited),
       `<section class="grid">${renderRunPanel(r, options)}${renderClassification(r)}${renderAttestation(r.attestation)}${renderCanary(r.summary?.canary, audited.outcomes)}</section>`,

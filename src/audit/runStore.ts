@@ -258,6 +258,7 @@ export function requestRecordOf(input: RemediationInput, status: RunRecord["stat
     options: input.options,
     probeHost: input.probeHost,
     ...(input.campaign === undefined ? {} : { campaign: input.campaign }),
+    ...(input.clock === undefined ? {} : { clock: input.clock }),
   };
 }
 
@@ -288,5 +289,6 @@ export function runSummaryOf(record: RunRecord): RunSummary {
     counts: s?.counts,
     message: s?.message,
     campaignId: record.campaign?.campaignId,
+    clock: record.clock,
   });
 }

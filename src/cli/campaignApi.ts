@@ -11,6 +11,7 @@ import {
   CAMPAIGN_INSTANCE_PREFIX,
 } from "../contracts/campaign";
 import { ModeSchema, PhaseSchema } from "../contracts/remediation";
+import { ClockKindSchema } from "../contracts/clock";
 
 export function isCampaignInstanceId(id: string): boolean {
   return id.toLowerCase().startsWith(CAMPAIGN_INSTANCE_PREFIX);
@@ -56,6 +57,8 @@ export const CampaignStatusBodySchema = z.object({
   members: z.array(StatusMemberSchema),
   totals: CampaignTotalsSchema,
   summary: CampaignSummarySchema.nullable(),
+  /** "simulated" when the campaign's times come from a simulation's virtual clock (`port25 serve`). */
+  clock: ClockKindSchema.optional(),
   ...Urls,
 });
 export type CampaignStatusBody = z.output<typeof CampaignStatusBodySchema>;
@@ -96,6 +99,7 @@ export const CampaignRowSchema = z
     subscriptions: z.number().int().min(0).optional(),
     startedAt: z.string().optional(),
     endedAt: z.string().optional(),
+    clock: ClockKindSchema.optional(),
   })
   .loose();
 export type CampaignRow = z.output<typeof CampaignRowSchema>;
@@ -115,7 +119,7 @@ export const CampaignAuditSchema = z
     status: z.string().optional(),
     summary: CampaignSummarySchema.nullable().optional(),
     input: z
-      .object({ campaignId: z.string(), target: CampaignTargetSchema, run: z.object({ requestedBy: z.string(), requestedAt: z.string(), mode: ModeSchema }).loose() })
+      .object({ campaignId: z.string(), target: CampaignTargetSchema, run: z.object({ requestedBy: z.string(), requestedAt: z.string(), mode: ModeSchema, clock: ClockKindSchema.optional() }).loose() })
       .loose()
       .optional(),
     runs: z.array(z.object({ subscriptionId: z.string(), runId: z.string(), reportUrl: z.string().optional() }).loose()).optional(),

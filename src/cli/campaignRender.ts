@@ -41,6 +41,9 @@ export function describeCampaignEnd(summary: CampaignSummary): { text: string; f
   return { text: `${summary.status}: ${plural(summary.totals.subscriptions, "subscription")}; resources ${describeResources(summary.totals)}`, fraction: 1 };
 }
 
+/** Said wherever a simulated campaign's times are shown. */
+export const SIMULATED_CLOCK = "Simulated: its times are the simulation's virtual clock (port25 serve or simulate), consistent with each other, not with the calendar.";
+
 /** A port25 command line as the user can paste it (the invocation and --app prefixed to the arguments). */
 export type CommandLine = (args: string) => string;
 
@@ -98,7 +101,7 @@ function leftDownLines(members: readonly CampaignMember[], command: CommandLine)
     ...down.map(
       (m) =>
         `  LEFT DOWN ${m.counts?.leftDown ?? 0} in ${m.displayName ?? m.subscriptionId} (${m.subscriptionId})` +
-        `${m.runInstanceId !== undefined ? `: \`${command(`status --id ${m.runInstanceId}`)}\` lists them with the manual action` : ""}`,
+        `${m.runInstanceId !== undefined ? `; this lists them with the manual action:\n  ${command(`status --id ${m.runInstanceId}`)}` : ""}`,
     ),
   ];
 }
@@ -113,14 +116,17 @@ export function renderCampaignStatus(body: CampaignStatusBody, command: CommandL
     : `Campaign ${body.campaignId} (${body.instanceId}): ${body.runtimeStatus}, phase ${body.phase}${body.cancelRequested === true ? ", cancellation requested" : ""}` +
       `${body.message ? ` — ${body.message}` : ""}${body.failure ? ` — failed: ${body.failure}` : ""}`;
   const leftDown = leftDownLines(members, command);
-  const out = [heading, ...(leftDown.length > 0 ? ["", ...leftDown] : []), ""];
+  const out = [heading, ...(body.clock === "simulated" ? [SIMULATED_CLOCK] : []), ...(leftDown.length > 0 ? ["", ...leftDown] : []), ""];
   out.push(members.length > 0 ? renderMembers(members) : "No subscriptions listed yet.");
   out.push("", `Subscriptions: ${totals.subscriptions} — ${describeStates(totals)}`, `Resources: ${describeResources(totals)}`);
   if (s?.cancellation) out.push(`Cancelled by ${s.cancellation.by} at ${s.cancellation.at}`);
   for (const w of s?.warnings ?? []) out.push(`Warning: ${w}`);
   const waiting = members.filter((m) => m.state === "running" && m.phase === "approve").length;
-  if (waiting > 0) out.push("", `${plural(waiting, "subscription")} wait for approval: \`${command(`approve --id ${body.instanceId}`)}\` releases them all (add --subscription S for one).`);
-  if (s) out.push("", `Report: ${body.reportUrl}`);
+  if (waiting > 0) {
+    out.push("", `${plural(waiting, "subscription")} wait for approval; this releases them all (add --subscription S for one):`, `  ${command(`approve --id ${body.instanceId}`)}`);
+  }
+  // The report's URL needs the function key, which a browser does not send: the command saves it to a file instead.
+  if (s) out.push("", "Report:", `  ${command(`audit --campaign ${body.campaignId} --html campaign-${body.campaignId}.html`)}`);
   return out.join("\n");
 }
 
@@ -150,7 +156,7 @@ export function renderCancelled(c: CampaignCancelled): string {
 }
 
 /** `audit --campaign`: the campaign's record, a row per subscription, and each run's report. */
-export function renderCampaignRecord(campaignId: string, record: CampaignAudit): string {
+export function renderCampaignRecord(campaignId: string, record: CampaignAudit, command: CommandLine): string {
   const s = record.summary;
   if (!s) {
     const i = record.input;
@@ -161,6 +167,7 @@ export function renderCampaignRecord(campaignId: string, record: CampaignAudit):
   const out = [
     `Campaign ${s.campaignId} on ${describeTarget(s.target)}: ${s.status} — ${s.message}`,
     `Mode ${s.mode}; started ${s.startedAt} by ${s.requestedBy}; ended ${s.endedAt}`,
+    ...(record.input?.run.clock === "simulated" ? [SIMULATED_CLOCK] : []),
   ];
   const leftDown = s.members.filter((m) => (m.counts?.leftDown ?? 0) > 0);
   if (leftDown.length > 0) {
@@ -169,8 +176,9 @@ export function renderCampaignRecord(campaignId: string, record: CampaignAudit):
   out.push("", renderMembers(s.members), "", `Subscriptions: ${s.totals.subscriptions} — ${describeStates(s.totals)}`, `Resources: ${describeResources(s.totals)}`);
   if (s.cancellation) out.push(`Cancelled by ${s.cancellation.by} at ${s.cancellation.at}`);
   for (const w of s.warnings) out.push(`Warning: ${w}`);
-  const reports = (record.runs ?? []).filter((r) => r.reportUrl !== undefined);
-  if (reports.length > 0) out.push("", "Run reports:", ...reports.map((r) => `  ${r.subscriptionId}: ${r.reportUrl ?? ""}`));
+  // Each run's report as the command that saves it: its URL needs the function key, which a browser does not send.
+  const runs = record.runs ?? [];
+  if (runs.length > 0) out.push("", "Run reports:", ...runs.flatMap((r) => [`  # ${r.subscriptionId}`, `  ${command(`audit --run ${r.runId} --html run-${r.runId}.html`)}`]));
   return out.join("\n");
 }
 

@@ -59,7 +59,7 @@ export const SIMULATOR_HELP = `port25 simulator [--scenario FILE] [--vms N] [--s
   the simulated time; port25 run --time-scale X follows it) and prints the port25 run line to paste.
   --request-log FILE writes every request it answered (a JSON array) to FILE when it stops.`;
 
-export const SERVE_HELP = `port25 serve [--scenario FILE | --vms N] [--seed S] [--port P] [--time-scale X]
+export const SERVE_HELP = `port25 serve [--scenario FILE | --vms N] [--seed S] [--port P] [--time-scale X] [--auth]
   (--scenario may name an estate, e.g. scenarios/estate.json: campaigns over its management groups)
   Serves the function app's HTTP API on http://127.0.0.1:P (default 7071; 0 for any free port) until interrupted:
   the app's own HTTP triggers, routes, function keys, bodies and status codes, run by the local durable host against
@@ -67,7 +67,10 @@ export const SERVE_HELP = `port25 serve [--scenario FILE | --vms N] [--seed S] [
   function key generated at start (x-functions-key header or ?code=; any other key gets 401), a master key for the
   admin API (POST /admin/functions/reverifySubscriptions runs the re-verification timer now) and the commands to try:
   start, status --watch, approve, cancel and audit with --app http://127.0.0.1:P --key KEY.
-  --time-scale X runs X simulated seconds per real second (default 60), from the wall clock at start.`;
+  --time-scale X runs X simulated seconds per real second (default 60), from the wall clock at start; requests,
+  approvals and runs are all stamped with that virtual clock and recorded as simulated.
+  --auth (or PORT25_AUTH_ENABLED=true) enforces sign-in and the app roles as the deployed app does, with local
+  identities: the remote commands' --user NAME signs in as NAME (both app roles) on this machine only.`;
 
 export const REMOTE_HELP = {
   start: `port25 start --app URL (--subscription ID | --subscriptions ID,ID,… | --management-group ID)
@@ -75,7 +78,7 @@ export const REMOTE_HELP = {
              [--require-approval] [--allow-self-approval] [--max-concurrency N] [--max-concurrent-subscriptions N]
              [--attestation-only] [--running-vm-cycle powerOffDeallocateStart|deallocateStart]
              [--availability-set-rule member|updateDomain]
-             [--key KEY] [--token TOKEN] [--json]
+             [--key KEY] [--token TOKEN] [--user NAME] [--json]
   Starts a remediation on the deployed app (function key from --key or PORT25_FUNCTION_KEY; with authentication on,
   the deployed default, an Entra access token for the API from --token or PORT25_API_TOKEN). Exactly one target:
   --subscription ID starts one run; --subscriptions (comma-separated ids, at most 500) or --management-group (every
@@ -83,25 +86,27 @@ export const REMOTE_HELP = {
   reported and left alone, each exemptible one run as its own remediation, --max-concurrent-subscriptions at once
   (default 5, at most 50). The attestation, mode, approval and run options apply to every run of the campaign;
   with --require-approval each run waits for approval of its own plan. Prints the campaign id and the commands
-  to follow, approve and cancel it. --allow-self-approval lets the starter approve (a single-operator lab).`,
-  status: `port25 status --app URL (--id INSTANCE|SUBSCRIPTION | --campaign ID) [--watch] [--key KEY] [--token TOKEN] [--json]
+  to follow, approve and cancel it. --allow-self-approval lets the starter approve (a single-operator lab).
+  --user NAME (every remote command): a local identity for \`port25 serve --auth\` on this machine, sent as the
+  principal App Service authentication would set (docs/security.md); refused for any other --app.`,
+  status: `port25 status --app URL (--id INSTANCE|SUBSCRIPTION | --campaign ID) [--watch] [--key KEY] [--token TOKEN] [--user NAME] [--json]
   Shows a run's progress, or a campaign's (--campaign ID, or --id port25-campaign-…): a row per subscription
   (name, id, state, its run's status or phase, cycled, skipped, failed, left down, why it was left alone) and the
   totals. --watch follows it with a progress bar until it ends. Exit 1 when the run or campaign ended otherwise
   than completed, or left a resource down. With --state DIR instead of --app: the run \`port25 run\` keeps in DIR.`,
-  approve: `port25 approve --app URL (--id INSTANCE|SUBSCRIPTION | --campaign ID [--subscription ID]) [--key KEY] [--token TOKEN] [--json]
+  approve: `port25 approve --app URL (--id INSTANCE|SUBSCRIPTION | --campaign ID [--subscription ID]) [--key KEY] [--token TOKEN] [--user NAME] [--json]
   Approves a run that waits for approval; for a campaign, every run of it that waits (--subscription: that
   subscription's run only), printing what was approved, what was not waiting and what was refused and why.
   Exit 1 when nothing was approved or a run refused the approval (four eyes: the approver must not be the starter).
   With --state DIR instead of --app: approves the paused run \`port25 run\` keeps in DIR (run it again to go on).`,
-  cancel: `port25 cancel --app URL (--id INSTANCE|SUBSCRIPTION | --campaign ID [--subscription ID]) [--key KEY] [--token TOKEN] [--json]
+  cancel: `port25 cancel --app URL (--id INSTANCE|SUBSCRIPTION | --campaign ID [--subscription ID]) [--key KEY] [--token TOKEN] [--user NAME] [--json]
   Cancels a run gracefully: no VM is left half-cycled. For a campaign: every run in flight is signalled and no
   further subscription starts (--subscription: that subscription only); prints the runs signalled and the
   subscriptions cancelled before their run started. With --state DIR instead of --app: cancels the paused run
   \`port25 run\` keeps in DIR; the same \`port25 run\` command then lets it finish cancelling.`,
   audit: `port25 audit --app URL [--subscription ID] [--from ISO] [--to ISO] [--run RUN_ID [--html FILE]]
              [--campaign ID [--html FILE]] [--campaigns [--from ISO] [--to ISO]] [--verify [--subscription ID]]
-             [--key KEY] [--token TOKEN] [--json]
+             [--key KEY] [--token TOKEN] [--user NAME] [--json]
   Lists audited runs, or shows one (--html writes its report to FILE). --campaign shows a campaign's record (a row
   per subscription, links to each run's report; --html writes the campaign's report); --campaigns lists campaigns.
   --verify checks the audit's hash chains (every record, or one --subscription's): exit 0 when whole, 1 naming

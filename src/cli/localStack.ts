@@ -52,6 +52,11 @@ import {
   type CampaignTarget,
 } from "../contracts/campaign";
 import { REMEDIATE_CAMPAIGN } from "../contracts/names";
+import { useTriggerClock } from "../functions/clock";
+import { CycleBatchOutput, cycleBatchOrchestration } from "../contracts/functions/cycleBatch";
+import { CycleResourceInput, cycleResourceOrchestration } from "../contracts/functions/cycleResource";
+import { ResourceOutcomeSchema, type ResourceOutcome } from "../contracts/outcome";
+import { resourceKey } from "../contracts/ids";
 
 /** Who approves or cancels a run of the local stack (the person at the keyboard). */
 const LOCAL_OPERATOR = "local operator";
@@ -186,6 +191,11 @@ export interface LocalStack {
   /** Approves the run waiting for approval, recorded as approved by `by` at the virtual clock's time. */
   approve(by?: string): void;
   /**
+   * What the run has finished so far, for a run stopped before its end: the outcomes of its finished lanes and of
+   * every resource whose cycle has ended, and the names of the resources whose cycle was still under way.
+   */
+  partialOutcomes(): { finished: ResourceOutcome[]; inFlight: string[] };
+  /**
    * The finished run's full record (plan, every outcome, input) with the summary it returned: the run writes the
    * record once, as recordRunCompleted's input, and returns only its summary. Throws when the instance did not complete.
    */
@@ -239,6 +249,9 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
     throw e;
   }
   const published = opts.triggers ? publishSettings(() => settings) : undefined;
+  // The triggers stamp requests, approvals and refusals with the stack's virtual clock, as the orchestrations stamp
+  // the runs: one time line, marked simulated.
+  const restoreClock = opts.triggers ? useTriggerClock({ now: () => new Date(clock.now()), kind: "simulated" }) : undefined;
 
   const modules = appModules(opts.triggers ? ["orchestrations", "src/functions"] : undefined);
   let host = createDurableHost({ versioning: appVersioning(), ...opts.host, clock });
@@ -247,6 +260,7 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
     await sim.close();
     await azurite?.stop();
     published?.restore();
+    restoreClock?.();
   };
   const adoptActivities = (target: DurableHost): void => adoptWithActivities(target, deps);
   try {
@@ -262,8 +276,11 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
     if (s?.customStatus === undefined || s.customStatus === null) return undefined;
     const p = ProgressSchema.safeParse(s.customStatus);
     if (!p.success) return undefined;
-    // The running wave counts its finished lanes in its own status until it ends.
-    return withWaveCounts(p.data, (p.data.activeBatches ?? []).map((id) => host.getStatus(id)?.customStatus));
+    // The running wave counts its finished lanes in its own status until it ends, and each lane in flight its
+    // finished resources, so progress moves as each resource finishes.
+    const waves = (p.data.activeBatches ?? []).map((id) => host.getStatus(id)?.customStatus);
+    const lanes = waves.flatMap((w) => activeLanesOf(w)).map((id) => host.getStatus(id)?.customStatus);
+    return withWaveCounts(p.data, waves, lanes);
   };
 
   return {
@@ -299,6 +316,7 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
           requestedAt: new Date(clock.now()).toISOString(),
           probeHost: o.probeHost ?? "smtp.contoso.example",
           runId: o.runId ?? simulatedRunId(clock.now()),
+          clock: "simulated",
         },
         "start input",
       );
@@ -324,6 +342,7 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
             requestedBy: o.requestedBy ?? "port25 simulate",
             requestedAt: new Date(now).toISOString(),
             probeHost: o.probeHost ?? "smtp.contoso.example",
+            clock: "simulated",
           },
         },
         "campaign input",
@@ -373,6 +392,27 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
     approve: (by = LOCAL_OPERATOR) => {
       const event: ApproveEvent = ApproveEventSchema.parse({ approvedBy: by, approvedAt: new Date(host.clock.now()).toISOString() });
       host.raiseEvent(instanceId, APPROVE_EVENT, event);
+    },
+    partialOutcomes() {
+      const byKey = new Map<string, ResourceOutcome>();
+      const inFlight: string[] = [];
+      const keep = (o: ResourceOutcome): void => {
+        if (!byKey.has(resourceKey(o.resourceId))) byKey.set(resourceKey(o.resourceId), o);
+      };
+      for (const lane of host.listInstances({ name: cycleBatchOrchestration.name, runtimeStatus: ["Completed"] })) {
+        const out = CycleBatchOutput.safeParse(lane.output);
+        if (out.success) out.data.outcomes.forEach(keep);
+      }
+      for (const one of host.listInstances({ name: cycleResourceOrchestration.name })) {
+        if (one.runtimeStatus === "Completed") {
+          const o = ResourceOutcomeSchema.safeParse(one.output);
+          if (o.success) keep(o.data);
+        } else if (one.runtimeStatus === "Running" || one.runtimeStatus === "Pending") {
+          const i = CycleResourceInput.safeParse(one.input);
+          inFlight.push(i.success ? i.data.entry.name : one.instanceId);
+        }
+      }
+      return { finished: [...byKey.values()], inFlight };
     },
     result(): RemediationResult {
       const s = host.getStatus(instanceId);

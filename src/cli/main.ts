@@ -17,10 +17,16 @@ interface Command {
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
+/**
+ * Resolves on the first SIGINT or SIGTERM. The handlers stay for the life of the process: Ctrl+C under `npm run`
+ * reaches the command more than once (the terminal signals the whole process group and npm and tsx relay it), and a
+ * signal with no handler left would end the process halfway through removing what the command made.
+ */
 const interrupted = (): Promise<void> =>
   new Promise((resolve) => {
-    process.once("SIGINT", () => resolve());
-    process.once("SIGTERM", () => resolve());
+    const onSignal = (): void => resolve();
+    process.on("SIGINT", onSignal);
+    process.on("SIGTERM", onSignal);
   });
 
 /** The local form of status/approve/cancel/audit (--state DIR), or undefined when the command is for the app. */
@@ -30,7 +36,7 @@ async function local(argv: string[], verb: "status" | "approve" | "cancel" | "au
 }
 
 const COMMANDS: Record<string, Command> = {
-  simulate: { help: SIMULATE_HELP, run: async (argv) => (await import("./commands/simulate.js")).simulateCommand(argv) },
+  simulate: { help: SIMULATE_HELP, run: async (argv) => (await import("./commands/simulate.js")).simulateCommand(argv, interrupted()) },
   plan: { help: PLAN_HELP, run: async (argv) => (await import("./commands/plan.js")).planCommand(argv) },
   run: { help: RUN_HELP, run: async (argv) => (await import("./commands/run.js")).runCommand(argv, interrupted()) },
   simulator: {

@@ -5,15 +5,23 @@
 import { z } from "zod";
 import { UsageError } from "./args";
 import { ensureError } from "../errors";
+import { localPrincipalHeaders, LocalUserSchema } from "./localIdentity";
 
 export interface RemoteOptions {
   app: string;
   key?: string | undefined;
   token?: string | undefined;
+  /** A local identity (`port25 serve --auth`): sent as the principal App Service authentication would set. */
+  user?: string | undefined;
 }
 
 /** Loopback hosts, where plain http carries the key no further than this machine (`port25 serve`). */
 const LOOPBACK_HOST = /^(127\.\d{1,3}\.\d{1,3}\.\d{1,3}|localhost|\[::1\])$/i;
+
+/** Whether --app names this machine (only there are local identities sent). */
+export function isLoopbackApp(app: string): boolean {
+  return LOOPBACK_HOST.test(new URL(app).hostname);
+}
 
 export const RemoteFlagsSchema = z.object({
   app: z
@@ -48,6 +56,7 @@ export const RemoteFlagsSchema = z.object({
     .min(1)
     .regex(/^[A-Za-z0-9\-_.~+/]+=*$/, "must be a bare access token (without the word Bearer)")
     .optional(),
+  user: LocalUserSchema.optional(),
 });
 
 export class RemoteError extends Error {
@@ -61,6 +70,11 @@ export async function callApi(opts: RemoteOptions, method: "GET" | "POST", path:
   const key = opts.key ?? process.env.PORT25_FUNCTION_KEY;
   if (!key) throw new UsageError("--key: a function key is required (or set PORT25_FUNCTION_KEY)");
   const token = opts.token ?? (process.env.PORT25_API_TOKEN?.trim() || undefined);
+  // A deployed app's front end strips client-sent principals, and the app trusts none without it: a local identity
+  // goes to this machine's `port25 serve` only.
+  if (opts.user !== undefined && !isLoopbackApp(opts.app)) {
+    throw new UsageError("--user: only for `port25 serve --auth` on this machine (a loopback --app); a deployed app signs people in with Entra ID (--token)");
+  }
   let response: Response;
   try {
     response = await fetch(`${opts.app}${path}`, {
@@ -68,6 +82,7 @@ export async function callApi(opts: RemoteOptions, method: "GET" | "POST", path:
       headers: {
         "x-functions-key": key,
         ...(token === undefined ? {} : { authorization: `Bearer ${token}` }),
+        ...(opts.user === undefined ? {} : localPrincipalHeaders(opts.user)),
         ...(body === undefined ? {} : { "content-type": "application/json" }),
       },
       body: body === undefined ? undefined : JSON.stringify(body),

@@ -26,11 +26,25 @@ export function wrapText(text: string, width: number): string[] {
   return lines;
 }
 
-/** Column widths that fit `maxWidth`: the widest columns give up space first, down to MIN_COLUMN; `keep` never do. */
+/** Where the columns of `keep` leave too little room, the others may wrap down to this width. */
+const LAST_RESORT_COLUMN = 9;
+
+/**
+ * Column widths that fit `maxWidth`: the widest columns give up space first, down to MIN_COLUMN (and, when the
+ * columns of `keep` need the room, down to LAST_RESORT_COLUMN); `keep` never do.
+ */
 function fitWidths(natural: number[], headers: string[], maxWidth: number, keep: readonly number[]): number[] {
-  const widths = [...natural];
-  const total = (): number => widths.reduce((a, b) => a + b, 0) + GAP * (widths.length - 1);
-  const floor = (i: number): number => (keep.includes(i) ? (natural[i] ?? 0) : Math.min(natural[i] ?? 0, Math.max(MIN_COLUMN, (headers[i] ?? "").length)));
+  const first = shrink([...natural], natural, maxWidth, keep, (i) => Math.max(MIN_COLUMN, (headers[i] ?? "").length));
+  return tableWidth(first) > maxWidth && keep.length > 0 ? shrink(first, natural, maxWidth, keep, () => LAST_RESORT_COLUMN) : first;
+}
+
+function tableWidth(widths: readonly number[]): number {
+  return widths.reduce((a, b) => a + b, 0) + GAP * (widths.length - 1);
+}
+
+function shrink(widths: number[], natural: readonly number[], maxWidth: number, keep: readonly number[], minColumn: (i: number) => number): number[] {
+  const total = (): number => tableWidth(widths);
+  const floor = (i: number): number => (keep.includes(i) ? (natural[i] ?? 0) : Math.min(natural[i] ?? 0, minColumn(i)));
   while (total() > maxWidth) {
     let widest = -1;
     for (let i = 0; i < widths.length; i++) {
@@ -69,12 +83,15 @@ export function formatTable(headers: string[], rows: (string | number)[][], maxW
   return [...render(headers, true), widths.map((w) => "─".repeat(w)).join(" ".repeat(GAP)), ...text.flatMap((r) => render(r, false))].join("\n");
 }
 
-/** Wraps every line of prose longer than `width`, continuing it indented by two spaces (tables already fit). */
-export function fitLines(text: string, width: number = terminalWidth()): string {
+/**
+ * Wraps every line of prose longer than `width`, continuing it indented by two spaces (tables already fit). Lines
+ * `keep` accepts (commands to paste) stay whole whatever their length.
+ */
+export function fitLines(text: string, width: number = terminalWidth(), keep: (line: string) => boolean = () => false): string {
   return text
     .split("\n")
     .flatMap((line) => {
-      if (line.length <= width) return [line];
+      if (line.length <= width || keep(line)) return [line];
       const indent = /^ */.exec(line)?.[0] ?? "";
       const [first = "", ...rest] = wrapText(line.slice(indent.length), Math.max(20, width - indent.length - 2));
       return [`${indent}${first}`, ...rest.map((l) => `${indent}  ${l}`)];

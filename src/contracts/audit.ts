@@ -1,5 +1,6 @@
 /** What the audit store keeps and returns: run records, run summaries for listing, and a run with its outcomes. */
 import { z } from "zod";
+import { ClockKindSchema } from "./clock";
 import { SubscriptionIdSchema } from "./ids";
 import { ClassificationSchema, CategorySchema } from "./classification";
 import { RemediationOptionsSchema } from "./options";
@@ -58,6 +59,8 @@ export const RunRecordSchema = z.object({
   classification: ClassificationSchema.optional(),
   plan: PlanDigestSchema.optional(),
   summary: RemediationSummarySchema.optional(),
+  /** The clock that stamped the run's times: "simulated" on a local stack; absent means the wall clock. */
+  clock: ClockKindSchema.optional(),
 });
 export type RunRecord = z.output<typeof RunRecordSchema>;
 
@@ -77,6 +80,7 @@ export const RunSummarySchema = z.object({
   message: z.string().optional(),
   /** The campaign that started the run, when one did. */
   campaignId: z.string().optional(),
+  clock: ClockKindSchema.optional(),
 });
 export type RunSummary = z.output<typeof RunSummarySchema>;
 
@@ -137,6 +141,8 @@ export const CampaignListingSchema = z.object({
   endedAt: z.string().optional(),
   message: z.string().optional(),
   totals: CampaignTotalsSchema.optional(),
+  /** The clock that stamped the campaign's times: "simulated" on a local stack; absent means the wall clock. */
+  clock: ClockKindSchema.optional(),
 });
 export type CampaignListing = z.output<typeof CampaignListingSchema>;
 

@@ -5,6 +5,7 @@
  * subscription, whoever started it); the others are reported with their reason and left alone.
  */
 import { z } from "zod";
+import { ClockKindSchema } from "./clock";
 import { SubscriptionIdSchema } from "./ids";
 import { AttestationSchema, ModeSchema, OutcomeCountsSchema, remediationInstanceId, RunStatusSchema, type RemediationInput } from "./remediation";
 import { CategorySchema } from "./classification";
@@ -90,6 +91,8 @@ export const RunTemplateSchema = z.object({
   requestedById: z.string().max(256).optional(),
   requestedAt: z.iso.datetime({ offset: true }),
   probeHost: z.string().min(1),
+  /** The clock that stamped requestedAt (and every time of the runs): "simulated" on a local stack. */
+  clock: ClockKindSchema.optional(),
 });
 export type RunTemplate = z.output<typeof RunTemplateSchema>;
 
@@ -107,6 +110,7 @@ export function runInputOf(run: RunTemplate, subscriptionId: string, runId: stri
     requestedAt: run.requestedAt,
     probeHost: run.probeHost,
     runId,
+    ...(run.clock !== undefined ? { clock: run.clock } : {}),
     ...(campaign !== undefined ? { campaign } : {}),
   };
 }

@@ -92,6 +92,11 @@ export const StragglersFoundSchema = z.object({
   stragglers: z.array(StragglerSchema.pick({ name: true, resourceGroup: true, reason: true })).max(MAX_NAMED),
   /** The stragglers' run, when auto-remediation started one. */
   autoRemediation: z.object({ runId: z.string(), instanceId: z.string() }).optional(),
+  /**
+   * How many of `count` are only of unknown start (startUnknown: running, but whether they started since the
+   * exemption cannot be established), so the message does not say they run with the old policy. Absent: none.
+   */
+  startUnknownCount: z.number().int().min(0).optional(),
 });
 
 /** The subscription's category moved away from the one the last run was made under: port 25 may be blocked again. */

@@ -1,5 +1,6 @@
 /** An action the API refused, as the audit keeps it: who tried what, when, and the answer. */
 import { z } from "zod";
+import { ClockKindSchema } from "./clock";
 
 export const RefusalRecordSchema = z.object({
   /** The invocation that refused it (unique; quoted in the app's logs). */
@@ -13,5 +14,7 @@ export const RefusalRecordSchema = z.object({
   action: z.object({ function: z.string().max(100), method: z.string().max(10), path: z.string().max(500) }),
   /** Who tried, as the request named them (unverified unless `authenticated`). */
   caller: z.object({ name: z.string().max(256), id: z.string().max(256).optional(), authenticated: z.boolean() }),
+  /** The clock that stamped `at`: "simulated" on a local stack; absent means the wall clock. */
+  clock: ClockKindSchema.optional(),
 });
 export type RefusalRecord = z.output<typeof RefusalRecordSchema>;

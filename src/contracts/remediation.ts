@@ -1,5 +1,6 @@
 /** The remediation run: its start request, progress and result. */
 import { z } from "zod";
+import { ClockKindSchema } from "./clock";
 import { PathVerdictSchema } from "./egress";
 import { SubscriptionIdSchema } from "./ids";
 import { printable } from "./text";
@@ -51,6 +52,8 @@ export const RemediationInputSchema = z.object({
    * runEnded event when the run ends (docs/architecture.md, "Starting a subscription's run from an orchestration").
    */
   waiter: z.object({ instanceId: z.string().min(1) }).optional(),
+  /** The clock that stamped requestedAt and the approval: "simulated" on a local stack (src/contracts/clock.ts). */
+  clock: ClockKindSchema.optional(),
 });
 export type RemediationInput = z.output<typeof RemediationInputSchema>;
 

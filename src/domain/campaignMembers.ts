@@ -4,7 +4,7 @@
  */
 import type { z } from "zod";
 import { PhaseSchema, ProgressSchema, type Phase } from "../contracts/remediation";
-import { withWaveCounts } from "../contracts/functions/runWave";
+import { activeLanesOf, withWaveCounts } from "../contracts/functions/runWave";
 import { CampaignQueueInput, CampaignQueueOutput, QueueStatusSchema, laneInstanceId, LaneStatusSchema } from "../contracts/functions/campaign";
 import { CampaignMemberSchema, type CampaignMember, cancelledBeforeRun } from "../contracts/campaign";
 
@@ -83,8 +83,10 @@ async function withRunProgress(read: ReadStatus, member: CampaignMember): Promis
   if (!parsed.success) return member;
   let progress = parsed.data;
   if ((progress.activeBatches ?? []).length > 0) {
+    // The running wave's finished lanes, and the finished resources of the lanes it still lists.
     const waves = await Promise.all((progress.activeBatches ?? []).map((id) => read(id, false)));
-    progress = withWaveCounts(progress, waves.map((w) => w?.customStatus));
+    const lanes = await Promise.all(waves.flatMap((w) => activeLanesOf(w?.customStatus)).map((id) => read(id, false)));
+    progress = withWaveCounts(progress, waves.map((w) => w?.customStatus), lanes.map((l) => l?.customStatus));
   }
   const phase: Phase = progress.phase;
   return { ...member, phase, counts: progress.counts };

@@ -39,11 +39,13 @@ export function reverificationEvents(
   const base = { subscriptionId: record.subscriptionId, at: record.at, runId: record.lastRunId ?? `reverification-${record.subscriptionId}` };
   const events: NotificationEvent[] = [];
   if (record.stragglers.length > 0) {
+    const unknown = record.stragglers.filter((st) => st.reason === "startUnknown").length;
     events.push({
       type: "stragglersFound",
       ...base,
       count: record.stragglers.length,
       stragglers: record.stragglers.slice(0, MAX_NAMED).map((st) => ({ name: st.name, resourceGroup: st.resourceGroup, reason: st.reason })),
+      ...(unknown > 0 ? { startUnknownCount: unknown } : {}),
       ...(autoRemediation !== undefined ? { autoRemediation } : {}),
     });
   }

@@ -17,6 +17,7 @@ import { ApproveEventSchema, type ApproveEvent } from "../contracts/events";
 import { ProgressSchema } from "../contracts/remediation";
 import { type Caller, errorResponse, FUNCTION_KEY_HOLDER, handleErrors, jsonResponse, refuseQuery, requireRole, samePrincipal } from "./http";
 import { requireLiveInstance, statusUrls } from "./instances";
+import { triggerClock } from "./clock";
 
 /** What the approval needs from the run's input: its starter and whether they may approve. */
 const StarterOfInput = z.object({
@@ -56,7 +57,7 @@ export function approvalFor(
   const event = ApproveEventSchema.parse({
     approvedBy: caller.name,
     ...(caller.id === undefined ? {} : { approvedById: caller.id }),
-    approvedAt: new Date().toISOString(),
+    approvedAt: triggerClock().now().toISOString(),
     ...(self ? { selfApproval: true } : {}),
     ...(caller.authenticated ? {} : { unverified: true }),
   });

@@ -5,6 +5,7 @@
 import type { HttpRequest } from "@azure/functions";
 import * as df from "durable-functions";
 import { z } from "zod";
+import { ClockKindSchema, type ClockKind } from "../contracts/clock";
 import {
     campaignInstanceId, CampaignOutputSchema,
     CampaignProgressSchema,
@@ -50,6 +51,8 @@ export interface CampaignView {
   totals: CampaignTotals;
   summary: CampaignSummary | null;
   failure: string | null;
+  /** The clock that stamped the campaign's times ("simulated" on a local stack); absent: the wall clock. */
+  clock?: ClockKind;
   /** The queues and lanes in flight (the cancel endpoint signals them). */
   active: string[];
   /** For each pending subscription, the instance that would start it: its lane when listed there, else its queue. */
@@ -58,7 +61,7 @@ export interface CampaignView {
 
 
 
-const CampaignIdOfInput = z.object({ campaignId: z.string() });
+const CampaignIdOfInput = z.object({ campaignId: z.string(), run: z.object({ clock: ClockKindSchema.optional() }).optional() });
 
 function iso(value: Date | string | undefined): string {
   return value === undefined ? "" : value instanceof Date ? value.toISOString() : value;
@@ -98,6 +101,7 @@ export async function readCampaign(client: df.DurableClient, instanceId: string)
       totals: output.success ? output.data.summary.totals : campaignTotals(members),
       summary: output.success ? output.data.summary : null,
       failure: status.runtimeStatus === df.OrchestrationRuntimeStatus.Failed ? z.string().catch("failed").parse(status.output) : null,
+      ...(input.success && input.data.run?.clock !== undefined ? { clock: input.data.run.clock } : {}),
       active,
       holders,
     },

@@ -12,6 +12,7 @@ import { activeLanesOf } from "../contracts/functions/runWave";
 import { type Caller, handleErrors, jsonResponse, refuseQuery, requireRole } from "./http";
 import { requireLiveInstance, statusUrls, tryGetStatus } from "./instances";
 import { isLive } from "../domain/campaignMembers";
+import { triggerClock } from "./clock";
 
 /**
  * Raises `event` as "cancel" to the live run `instanceId`, then to the wave its status lists as active, then to each
@@ -51,7 +52,7 @@ export function cancelEventOf(caller: Caller): CancelEvent {
   return CancelEventSchema.parse({
     cancelledBy: caller.name,
     ...(caller.id === undefined ? {} : { cancelledById: caller.id }),
-    cancelledAt: new Date().toISOString(),
+    cancelledAt: triggerClock().now().toISOString(),
     ...(caller.authenticated ? {} : { unverified: true }),
   });
 }

@@ -2,11 +2,14 @@
 import type { HttpRequest, HttpResponseInit, InvocationContext } from "@azure/functions";
 import * as df from "durable-functions";
 import { z } from "zod";
+import { ClockKindSchema } from "../contracts/clock";
 import { ProgressSchema, RemediationOutputSchema, type Progress } from "../contracts/remediation";
-import { withWaveCounts } from "../contracts/functions/runWave";
+import { activeLanesOf, withWaveCounts } from "../contracts/functions/runWave";
 import { errorResponse, handleErrors, jsonResponse, requireRole } from "./http";
 import { statusUrls, tryGetStatus } from "./instances";
 import { instanceIdParam } from "./params";
+
+const ClockOfInput = z.object({ clock: ClockKindSchema.optional() });
 
 export async function getRemediation(
   request: HttpRequest,
@@ -17,16 +20,19 @@ export async function getRemediation(
     // Operators follow the runs they start and approve; auditors read them.
     requireRole(request, ["Port25.Operator", "Port25.Auditor"]);
     const instanceId = instanceIdParam(request);
-    const status = await tryGetStatus(client, instanceId);
+    const status = await tryGetStatus(client, instanceId, true);
     if (!status) return errorResponse(404, "NotFound", `No remediation instance ${instanceId}`);
     const parsed = ProgressSchema.safeParse(status.customStatus);
     let progress: Progress | null = parsed.success ? parsed.data : null;
     if (progress !== null && (progress.activeBatches ?? []).length > 0) {
-      // The running wave counts its finished lanes in its own status until it ends.
+      // The running wave counts its finished lanes in its own status until it ends, and each lane in flight its
+      // finished resources.
       const waves = await Promise.all((progress.activeBatches ?? []).map((id) => tryGetStatus(client, id)));
-      progress = withWaveCounts(progress, waves.map((w) => w?.customStatus));
+      const lanes = await Promise.all(waves.flatMap((w) => activeLanesOf(w?.customStatus)).map((id) => tryGetStatus(client, id)));
+      progress = withWaveCounts(progress, waves.map((w) => w?.customStatus), lanes.map((l) => l?.customStatus));
     }
     const result = RemediationOutputSchema.safeParse(status.output);
+    const clock = ClockOfInput.safeParse(status.input);
     return jsonResponse(200, {
       instanceId,
       runtimeStatus: status.runtimeStatus,
@@ -35,6 +41,8 @@ export async function getRemediation(
       progress,
       summary: result.success ? result.data.summary : null,
       failure: status.runtimeStatus === df.OrchestrationRuntimeStatus.Failed ? z.string().catch("failed").parse(status.output) : null,
+      // Which clock stamped the times above: "simulated" on a local stack, so a reader never takes them for the calendar's.
+      ...(clock.success && clock.data.clock !== undefined ? { clock: clock.data.clock } : {}),
       ...statusUrls(request, instanceId),
     });
   });

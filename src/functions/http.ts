@@ -8,6 +8,7 @@ import { unprintableIn } from "../contracts/text";
 import { AUDIT_TRACE_PREFIX } from "../contracts/audit";
 import { RefusalRecordSchema, type RefusalRecord } from "../contracts/refusal";
 import { auditStoreIfConfigured } from "../audit/current";
+import { triggerClock } from "./clock";
 
 export interface ApiErrorBody {
   error: { code: string; message: string; details?: unknown };
@@ -293,9 +294,11 @@ function refusalCaller(request: HttpRequest): RefusalRecord["caller"] {
 async function recordRefused(context: InvocationContext, request: HttpRequest, response: HttpResponseInit): Promise<void> {
   try {
     const error = ErrorBodySchema.safeParse(response.jsonBody);
+    const clock = triggerClock();
     const record = RefusalRecordSchema.parse({
       id: context.invocationId,
-      at: new Date().toISOString(),
+      at: clock.now().toISOString(),
+      clock: clock.kind,
       status: response.status,
       code: error.success ? error.data.error.code.slice(0, 100) : "Refused",
       message: error.success ? error.data.error.message.slice(0, 2000) : "",

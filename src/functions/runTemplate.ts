@@ -8,6 +8,7 @@ import { getConfig } from "../config";
 import { RunTemplateSchema, type RunTemplate } from "../contracts/campaign";
 import type { StartRequest } from "../contracts/startRequest";
 import type { Caller } from "./http";
+import type { ClockKind } from "../contracts/clock";
 
 /** `<time>-<nonce>`: the time to the second and `nonceDigits` random hex digits. */
 export function newRunId(now: Date, nonceDigits = 8): string {
@@ -25,6 +26,7 @@ export function runTemplateOf(
   caller: Pick<Caller, "name" | "id">,
   now: Date,
   defaultProbeHost: string = getConfig().PORT25_PROBE_HOST,
+  clock: ClockKind = "wall",
 ): RunTemplate {
   return RunTemplateSchema.parse({
     attestation: start.attestation,
@@ -36,5 +38,6 @@ export function runTemplateOf(
     ...(caller.id === undefined ? {} : { requestedById: caller.id }),
     requestedAt: now.toISOString(),
     probeHost: start.options.probeHost ?? defaultProbeHost,
+    clock,
   });
 }

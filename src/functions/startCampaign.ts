@@ -21,6 +21,7 @@ import { refuseFutureApproval } from "./startRemediation";
 import { newRunId, runTemplateOf } from "./runTemplate";
 import { campaignUrls } from "./campaignView";
 import { findLiveInstance } from "./instances";
+import { triggerClock } from "./clock";
 
 /** Two targets that would remediate the same subscriptions: the same management group, or lists that share one. */
 function overlaps(a: CampaignTarget, b: CampaignTarget): boolean {
@@ -35,7 +36,8 @@ export async function startCampaign(request: HttpRequest, client: df.DurableClie
     refuseQuery(request);
     const body = await readJsonBody(request, MAX_REQUEST_BYTES);
     const start = parseOr400(CampaignStartRequestSchema, body, "request body");
-    const now = new Date();
+    const clock = triggerClock();
+    const now = clock.now();
     refuseFutureApproval(start.attestation.approvedAt, now);
     const target = targetOf(start);
     // A campaign over the same target is refused by the engine itself: the instance id is the target's key, and a
@@ -65,7 +67,7 @@ export async function startCampaign(request: HttpRequest, client: df.DurableClie
       campaignId,
       target,
       maxConcurrentSubscriptions: start.maxConcurrentSubscriptions,
-      run: runTemplateOf(start, caller, now),
+      run: runTemplateOf(start, caller, now, undefined, clock.kind),
     });
     try {
       await client.startNew(REMEDIATE_CAMPAIGN, { instanceId, input });

@@ -10,6 +10,7 @@ import { REMEDIATE_SUBSCRIPTION } from "../contracts/names";
 import { errorResponse, handleErrors, HttpProblem, jsonResponse, parseOr400, readJsonBody, refuseQuery, requireRole, validationResponse } from "./http";
 import { findLiveInstance, statusUrls } from "./instances";
 import { isLive } from "../domain/campaignMembers";
+import { triggerClock } from "./clock";
 
 /** Clock skew tolerated on attestation.approvedAt. */
 const FUTURE_SKEW_MS = 5 * 60 * 1000;
@@ -41,7 +42,8 @@ export async function startRemediation(
     refuseQuery(request);
     const body = await readJsonBody(request, MAX_REQUEST_BYTES);
     const start = parseOr400(StartRequestSchema, body, "request body");
-    const now = new Date();
+    const clock = triggerClock();
+    const now = clock.now();
     refuseFutureApproval(start.attestation.approvedAt, now);
     const instanceId = remediationInstanceId(start.subscriptionId);
     const conflict = (live: df.DurableOrchestrationStatus): HttpResponseInit =>
@@ -51,7 +53,7 @@ export async function startRemediation(
       });
     const live = await findLiveInstance(client, instanceId);
     if (live) return conflict(live);
-    const input = RemediationInputSchema.parse(runInputOf(runTemplateOf(start, caller, now), start.subscriptionId, newRunId(now)));
+    const input = RemediationInputSchema.parse(runInputOf(runTemplateOf(start, caller, now, undefined, clock.kind), start.subscriptionId, newRunId(now)));
     try {
       await client.startNew(REMEDIATE_SUBSCRIPTION, { instanceId, input });
     } catch (e) {

@@ -90,7 +90,9 @@ export function describe(event: NotificationEvent): { title: string; lines: stri
       };
     case "stragglersFound":
       return {
-        title: `Re-verification found ${event.count} machine(s) running with the old network policy on ${sub}`,
+        // Only a start established since the exemption means the old policy; a start that cannot be established
+        // is said to be unknown, not assumed (src/domain/stragglers.ts).
+        title: stragglersTitle(event.count, event.startUnknownCount ?? 0, sub),
         lines: [
           ...event.stragglers.map((st) => `- ${st.resourceGroup}/${st.name}: ${st.reason}`),
           ...more(event.stragglers.length, event.count),
@@ -163,4 +165,12 @@ export function webhookBody(message: NotificationMessage, format: WebhookFormat)
       },
     ],
   };
+}
+
+function stragglersTitle(count: number, unknown: number, sub: string): string {
+  const known = count - unknown;
+  const machines = (n: number): string => `${n} machine${n === 1 ? "" : "s"}`;
+  if (unknown === 0) return `Re-verification found ${machines(known)} running with the old network policy on ${sub}`;
+  if (known === 0) return `Re-verification could not establish whether ${machines(unknown)} on ${sub} restarted since the exemption (start unknown)`;
+  return `Re-verification found ${machines(known)} running with the old network policy on ${sub}, and ${machines(unknown)} whose start since the exemption is unknown`;
 }

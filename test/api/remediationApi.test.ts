@@ -114,6 +114,8 @@ describe("remediation over HTTP with the audit on Azurite", () => {
     for (let i = 0; i < 3; i++) {
       runIds.push((await start(h, startBody({ mode: "plan" }))).runId);
       await h.product.run();
+      // The triggers stamp requests with the host's (virtual) clock: a minute between starts orders them.
+      h.product.host.clock.advanceTo(h.product.host.clock.now() + 60_000);
     }
     const first = await h.call("listAuditRuns", { path: "/api/audit/runs?pageSize=2" });
     const page1 = first.json as { runs: { runId: string; requestedAt: string; status: string }[]; continuationToken: string | null };

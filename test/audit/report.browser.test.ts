@@ -153,3 +153,56 @@ describe("HTML run report in Chromium", () => {
     }
   });
 });
+
+describe("HTML run report at 1,000 VMs, in Chromium", () => {
+  it("keeps the timeline short and legible: one row per wave, every label at 11px or more, each wave's resources a click away", async () => {
+    const result = runResult({ vms: 1000 });
+    const drawn = result.outcomes.filter((o) => o.kind !== "vnet" && o.outcome !== "skipped" && o.startedAt !== undefined && o.endedAt !== undefined);
+    const waves = new Set(drawn.map((o) => o.wave));
+    const html = renderRunReport(auditedFrom(result), { generatedAt: "2026-11-26T12:00:00Z" });
+    const { page, problems } = await open(html);
+    try {
+      const svg = await page.locator("svg.timeline").boundingBox();
+      if (svg === null) throw new Error("the timeline is not laid out");
+      // One 20-pixel row per wave (not one per VM: 1,000 rows would be 20,000 pixels high).
+      expect(await page.locator("svg.timeline rect.bar").count()).toBe(waves.size);
+      expect(svg.height).toBeLessThanOrEqual(60 + waves.size * 20);
+      const sizes = z
+        .array(z.number())
+        .parse(await page.evaluate(`[...document.querySelectorAll("svg.timeline text")].map((n) => parseFloat(getComputedStyle(n).fontSize))`));
+      expect(sizes.length).toBeGreaterThan(0);
+      expect(Math.min(...sizes)).toBeGreaterThanOrEqual(11);
+      // Every drawn resource is listed under its wave, closed until clicked.
+      expect(await page.locator(".wave-detail details").count()).toBe(waves.size);
+      expect(await page.locator(".wave-detail details tbody tr").count()).toBe(drawn.length);
+      const first = page.locator(".wave-detail details").first();
+      expect(await first.locator("tbody tr").first().isVisible()).toBe(false);
+      await first.locator("summary").click();
+      expect(await first.locator("tbody tr").first().isVisible()).toBe(true);
+      // The legend's cycled count is the tile's.
+      const tile = await page.locator(".count.tone-good .n").first().textContent();
+      expect(await page.locator(".legend").textContent()).toContain(`cycled: ${tile ?? "?"}`);
+      expect(problems).toEqual([]);
+    } finally {
+      await page.close();
+    }
+  });
+
+  it("never breaks an error code inside a word", async () => {
+    const result = runResult({ vms: 60 });
+    const failed = result.outcomes.find((o) => o.outcome === "failed");
+    if (failed === undefined) throw new Error("the fixture has no failure");
+    failed.errorCode = "OperationNotAllowedOnAVeryLongErrorCodeName";
+    const { page } = await open(renderRunReport(auditedFrom(result)));
+    try {
+      await page.setViewportSize({ width: 700, height: 900 });
+      const code = page.locator("code.err", { hasText: "OperationNotAllowedOnAVeryLongErrorCodeName" }).first();
+      const lineHeight = z.number().parse(await page.evaluate(`parseFloat(getComputedStyle(document.querySelector("code.err")).fontSize) * 1.45`));
+      const box = await code.boundingBox();
+      if (box === null) throw new Error("the error code is not laid out");
+      expect(box.height).toBeLessThan(lineHeight * 1.9);
+    } finally {
+      await page.close();
+    }
+  });
+});

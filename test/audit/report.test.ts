@@ -104,7 +104,7 @@ describe("renderRunReport", () => {
 
     const failures = result.outcomes.filter((o) => o.outcome === "failed");
     expect(count(html, /<tr class="failure">/)).toBe(failures.length);
-    expect(html).toContain("<code>AllocationFailed</code>");
+    expect(html).toContain("<code class=\"err\">AllocationFailed</code>");
     expect(html).toContain("We do not have sufficient capacity");
   });
 

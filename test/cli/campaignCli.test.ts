@@ -211,10 +211,14 @@ describe("port25 start with a campaign target", () => {
     // What the app would accept as it is: the start request's own schema.
     expect(CampaignStartRequestSchema.safeParse(body).success).toBe(true);
     expect(r.stdout).toContain(`Started campaign ${CAMPAIGN} (instance ${INSTANCE}) on management group mg-dev`);
-    expect(r.stdout).toMatch(new RegExp(`status --app ${app.replace(/[.]/g, "\\.")} --id ${INSTANCE} --watch`));
-    expect(r.stdout).toMatch(new RegExp(`approve --app \\S+ --id ${INSTANCE}`));
-    expect(r.stdout).toMatch(new RegExp(`audit --app \\S+ --campaign ${CAMPAIGN} --html`));
-    expect(r.stdout).not.toContain("k1");
+    // Each command on a line of its own, with the key given on this command line, so it works pasted as printed.
+    const lines = r.stdout.split("\n");
+    expect(lines).toContainEqual(expect.stringMatching(new RegExp(`^\\S.* status --app ${app.replace(/[.]/g, "\\.")} --key k1 --id ${INSTANCE} --watch$`)));
+    expect(lines).toContainEqual(expect.stringMatching(new RegExp(`^\\S.* approve --app \\S+ --key k1 --id ${INSTANCE}$`)));
+    expect(lines).toContainEqual(expect.stringMatching(new RegExp(`^\\S.* cancel --app \\S+ --key k1 --id ${INSTANCE}$`)));
+    expect(lines).toContainEqual(expect.stringMatching(new RegExp(`^\\S.* audit --app \\S+ --key k1 --campaign ${CAMPAIGN} --html campaign-${CAMPAIGN}\\.html$`)));
+    // What each does is said on a shell comment line, so the block pastes as it is.
+    expect(lines.slice(lines.indexOf("Next:") + 1).filter((l) => l !== "").every((l) => l.startsWith("#") || / --key k1 /.test(l))).toBe(true);
   });
 
   it("posts the listed subscriptions lower-cased with the default cap, and starts a single run with --subscription", async () => {
@@ -269,12 +273,14 @@ describe("port25 status of a campaign", () => {
     expect(row("dev-east")).toMatch(new RegExp(`^dev-east\\s+${SUB_A}\\s+awaiting( approval)?\\s+0\\s+0\\s+0\\s+0$`));
     expect(row("dev-west")).toMatch(new RegExp(`^dev-west\\s+${SUB_B}\\s+running \\(waves\\)\\s+12\\s+3\\s+1\\s+0$`));
     expect(row("prod-mca")).toMatch(new RegExp(`^prod-mca\\s+${SUB_C}\\s+notExemptible$`));
-    expect(lines.every((l) => l.length <= 100)).toBe(true);
+    // Prose fits 100 columns; a command line is never wrapped (it is pasted whole).
+    expect(lines.filter((l) => !/ --key k1 /.test(l)).every((l) => l.length <= 100)).toBe(true);
+    expect(lines).toContainEqual(expect.stringMatching(new RegExp(`^  \\S.* approve --app \\S+ --key k1 --id ${INSTANCE}$`)));
     expect(squash(r.stdout)).toContain(` prod-mca (${SUB_C}), notExemptible: blockedNotExemptible: MCA production: port 25 cannot be unblocked `);
     expect(squash(r.stdout)).toContain(` dev-lab (${SUB_D}), alreadyRunning: another run is live (live run port25-${SUB_D}) `);
     expect(r.stdout).toContain("Subscriptions: 4 — notExemptible 1, alreadyRunning 1, running 2");
     expect(r.stdout).toContain("Resources: cycled 12, skipped 3, failed 1 of 16");
-    expect(squash(r.stdout)).toMatch(new RegExp(`1 subscription wait for approval: \`.*approve --app \\S+ --id ${INSTANCE}\``));
+    expect(squash(r.stdout)).toMatch(new RegExp(`1 subscription wait for approval; this releases them all \\(add --subscription S for one\\): \\S.* approve --app \\S+ --key k1 --id ${INSTANCE}`));
   });
 
   it("takes the campaign's instance id as --id, and prints the body as it came with --json", async () => {
@@ -295,10 +301,12 @@ describe("port25 status of a campaign", () => {
     expect(r.code).toBe(1);
     const text = squash(r.stdout);
     expect(text.startsWith(`Campaign ${CAMPAIGN} (${INSTANCE}): completedWithFailures — 2 subscriptions LEFT DOWN: 1 subscription(s)`)).toBe(true);
-    expect(text).toMatch(new RegExp(`LEFT DOWN 1 in dev-east \\(${SUB_A}\\): \`.*status --app \\S+ --id port25-${SUB_A}\``));
+    expect(text).toMatch(new RegExp(`LEFT DOWN 1 in dev-east \\(${SUB_A}\\); this lists them with the manual action: \\S.* status --app \\S+ --key k1 --id port25-${SUB_A} `));
     expect(r.stdout.indexOf("LEFT DOWN 1 in dev-east")).toBeLessThan(r.stdout.indexOf("name "));
     expect(r.stdout).toContain("Resources: cycled 30, skipped 2, failed 1, LEFT DOWN 1 of 33");
-    expect(r.stdout).toContain(`Report: ${urls.reportUrl}`);
+    // The report as the command that saves it: its URL needs the key, which a browser does not send.
+    expect(r.stdout).not.toContain(urls.reportUrl);
+    expect(r.stdout).toMatch(new RegExp(`\\nReport:\\n  \\S.* audit --app \\S+ --key k1 --campaign ${CAMPAIGN} --html campaign-${CAMPAIGN}\\.html\\n`));
   });
 
   it("exits 0 for a campaign that completed, though some subscriptions were left alone", async () => {
@@ -447,7 +455,8 @@ describe("port25 audit of campaigns", () => {
     expect(squash(r.stdout)).toContain(`Campaign ${CAMPAIGN} on management group mg-dev: completed — 2 subscriptions`);
     expect(r.stdout).toMatch(/dev-east\s+\S+\s+completed\s+10\s+2\s+0\s+0/);
     expect(squash(r.stdout)).toContain(` prod-mca (${SUB_C}), notExemptible: blockedNotExemptible: MCA production`);
-    expect(r.stdout).toContain(`  ${SUB_A}: http://app/api/audit/runs/r-a?format=html`);
+    expect(r.stdout).toMatch(/\n {2}# [0-9a-f-]+\n {2}\S.* audit --app \S+ --key k1 --run r-a --html run-r-a\.html\n/);
+    expect(r.stdout).not.toContain("?format=html");
 
     answer(`GET /api/audit/campaigns/${CAMPAIGN}`, { status: 200, text: "<!doctype html><title>campaign</title>" });
     // Given the instance id (every campaign over a target shares it), the CLI reads the campaign id from its view.

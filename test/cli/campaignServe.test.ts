@@ -58,7 +58,7 @@ describe("a campaign from the command line, against port25 serve", () => {
     const instanceId = /\(instance (port25-campaign-\S+)\)/.exec(started.stdout)?.[1] ?? "";
     const campaignId = /Started campaign (\S+)/.exec(started.stdout)?.[1] ?? "";
     expect(instanceId).toBe(campaignInstanceId(campaignId));
-    expect(started.stdout).toContain(`status --app ${served.app} --id ${instanceId} --watch`);
+    expect(started.stdout).toContain(`status --app ${served.app} --key ${served.key} --id ${instanceId} --watch`);
 
     const waiting = await poll(
       "the subscription's run to wait for approval",
@@ -73,7 +73,7 @@ describe("a campaign from the command line, against port25 serve", () => {
     const shown = await port25(["status", ...auth(), "--campaign", campaignId]);
     expect(shown.code).toBe(0);
     expect(shown.stdout).toMatch(new RegExp(`${SUBSCRIPTION_ID}\\s+awaiting`));
-    expect(shown.stdout.replace(/\s+/g, " ")).toContain(`approve --app ${served.app} --id ${instanceId}`);
+    expect(shown.stdout.replace(/\s+/g, " ")).toContain(`approve --app ${served.app} --key ${served.key} --id ${instanceId}`);
 
     const again = await port25(startArgs());
     expect(again.code).toBe(1);
@@ -106,7 +106,9 @@ describe("a campaign from the command line, against port25 serve", () => {
     expect(record.stderr).toBe("");
     expect(record.code).toBe(0);
     expect(record.stdout.replace(/\s+/g, " ")).toContain(`Campaign ${campaignId} on 2 subscriptions: ${summary.status}`);
-    expect(record.stdout.replace(/\s+/g, " ")).toContain(`Run reports: ${SUBSCRIPTION_ID}: ${served.app}/api/audit/runs/${done?.runId ?? "?"}?format=html`);
+    expect(record.stdout.replace(/\s+/g, " ")).toMatch(
+      new RegExp(`Run reports: # ${SUBSCRIPTION_ID} \\S.* audit --app ${served.app} --key ${served.key} --run ${done?.runId ?? "?"} --html run-${done?.runId ?? "?"}\\.html`),
+    );
 
     const listed = await port25(["audit", ...auth(), "--campaigns", "--json"]);
     expect(listed.code).toBe(0);

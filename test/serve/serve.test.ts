@@ -154,7 +154,7 @@ describe("port25 serve", () => {
     const rows = z.array(z.object({ runId: z.string(), status: z.string() }).loose()).parse(JSON.parse(listed.stdout));
     expect(rows.find((r) => r.runId === runId)?.status).toBe("completed");
 
-    const one = await port25(["audit", ...auth(), "--run", runId]);
+    const one = await port25(["audit", ...auth(), "--run", runId, "--json"]);
     expect(one.code).toBe(0);
     const audited = AuditedRunSchema.parse(JSON.parse(one.stdout));
     expect(audited.run.runId).toBe(runId);

@@ -49,13 +49,16 @@ export interface Served {
   app: string;
   key: string;
   masterKey: string;
+  /** Wall-clock time just before the process was spawned (its virtual clock cannot be ahead of the wall clock since then, times the time scale). */
+  startedAtMs: number;
   stop(): Promise<void>;
 }
 
 /** Starts `port25 serve` on a free port and reads the base URL and keys it prints. */
-export async function startServe(scenarioFile: string, timeScale: number, env: Record<string, string> = {}): Promise<Served> {
+export async function startServe(scenarioFile: string, timeScale: number, env: Record<string, string> = {}, args: readonly string[] = []): Promise<Served> {
   if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run \`npm run build\` first (npm test does)`);
-  const proc = spawnCli(["serve", "--scenario", scenarioFile, "--port", "0", "--time-scale", String(timeScale)], env);
+  const startedAtMs = Date.now();
+  const proc = spawnCli(["serve", "--scenario", scenarioFile, "--port", "0", "--time-scale", String(timeScale), ...args], env);
   await poll(
     "serve to print its keys",
     () => {
@@ -75,6 +78,7 @@ export async function startServe(scenarioFile: string, timeScale: number, env: R
     app,
     key,
     masterKey,
+    startedAtMs,
     async stop() {
       if (proc.child.exitCode === null) {
         proc.child.kill("SIGKILL");

@@ -43,17 +43,22 @@ import {
   MAX_CONCURRENT_SUBSCRIPTIONS,
 } from "../../contracts/campaign";
 import { parseWith } from "../../contracts/parse";
+import { ClockKindSchema } from "../../contracts/clock";
+import { listedTimeCell, renderAuditedRun, renderRunList, SIMULATED_LIST_NOTE, SIMULATED_TIMES_NOTE, timeCell } from "../auditRender";
+import { AuditedRunSchema } from "../../contracts/audit";
 import type { CommandResult } from "../command";
 
 const remoteOptions: OptionSpec = {
   app: { type: "string" },
   key: { type: "string" },
   token: { type: "string" },
+  user: { type: "string" },
   json: { type: "boolean" },
   help: { type: "boolean", short: "h" },
 };
 
 const StatusBodySchema = z.object({
+  clock: ClockKindSchema.optional(),
   instanceId: z.string(),
   runtimeStatus: z.string(),
   progress: ProgressSchema.nullable(),
@@ -74,12 +79,36 @@ function parseAnswer<S extends z.ZodType>(schema: S, value: unknown, what: strin
   return r.data;
 }
 
-/** The port25 command lines to paste next: the same invocation and --app (the key and token stay out of the output). */
-function commandLine(app: string): CommandLine {
+/**
+ * The port25 command lines to paste next: the same invocation, --app, and the --key and --user given on this command
+ * line (a key taken from PORT25_FUNCTION_KEY stays there, as does a token: the next command finds them where this one
+ * did), so each works pasted as printed.
+ */
+function commandLine(f: RemoteOptions): CommandLine {
   return (args) => {
     const [verb = "", ...rest] = args.split(" ");
-    return [invocation(), verb, "--app", shellQuote(app), ...rest].join(" ");
+    return [
+      invocation(),
+      verb,
+      "--app",
+      shellQuote(f.app),
+      ...(f.key !== undefined ? ["--key", shellQuote(f.key)] : []),
+      ...(f.user !== undefined ? ["--user", shellQuote(f.user)] : []),
+      ...rest,
+    ].join(" ");
   };
+}
+
+/** The same, as someone else: the approval of a run is a second person's (four eyes), so --user is theirs to add. */
+function withoutUser(f: RemoteOptions): RemoteOptions {
+  const { user: _user, ...rest } = f;
+  return rest;
+}
+
+/** Wraps prose to the terminal, never a command line: those are pasted, and a wrapped one breaks. */
+function fitProse(text: string): string {
+  const prefix = invocation();
+  return fitLines(text, undefined, (line) => line.trimStart().startsWith(prefix));
 }
 
 /** The flags of which exactly one must be given; the error names them all. */
@@ -176,24 +205,37 @@ export async function startCommand(argv: string[]): Promise<CommandResult> {
   );
   const res = await callApi(f, "POST", "/api/campaigns", body);
   const started = parseAnswer(CampaignStartedSchema, res, "the start of the campaign");
-  print(f.json, res, renderStarted(started, f.requireApproval, commandLine(f.app), f.key !== undefined));
+  print(f.json, res, renderStarted(started, f.requireApproval, f));
   return { exitCode: 0 };
 }
 
-/** What `start` prints for a campaign: its id, what it covers, and the commands to follow it. */
-function renderStarted(c: CampaignStarted, requireApproval: boolean, command: CommandLine, keyFlag: boolean): string {
+/**
+ * What `start` prints for a campaign: its id, what it covers, and the commands to follow it, one per line and never
+ * wrapped, each after a `#` line saying what it does (a shell comment: the block pastes as it is).
+ */
+function renderStarted(c: CampaignStarted, requireApproval: boolean, f: RemoteOptions): string {
+  const command = commandLine(f);
   const lines = [
     `Started campaign ${c.campaignId} (instance ${c.instanceId}) on ${describeTarget(c.target)}: mode ${c.mode}, ` +
       `up to ${c.maxConcurrentSubscriptions} subscription(s) at once, requested by ${c.requestedBy}.`,
     `Status: ${c.statusUrl}`,
     "",
     "Next:",
-    `  follow it:        ${command(`status --id ${c.instanceId} --watch`)}`,
-    ...(requireApproval ? [`  approve the runs: ${command(`approve --id ${c.instanceId}`)}   (each subscription's run waits for approval of its plan)`] : []),
-    `  cancel it:        ${command(`cancel --id ${c.instanceId}`)}`,
-    `  its report:       ${command(`audit --campaign ${c.campaignId} --html campaign-${c.campaignId}.html`)}   (once it has ended)`,
+    "# follow it",
+    command(`status --id ${c.instanceId} --watch`),
+    ...(requireApproval
+      ? f.user === undefined
+        ? ["# approve the runs (each subscription's run waits for approval of its plan)", command(`approve --id ${c.instanceId}`)]
+        : [
+            `# approve the runs, as a second person: add --user with their name (${f.user}'s own approval is refused: four eyes)`,
+            commandLine(withoutUser(f))(`approve --id ${c.instanceId}`),
+          ]
+      : []),
+    "# cancel it",
+    command(`cancel --id ${c.instanceId}`),
+    "# its report, once it has ended",
+    command(`audit --campaign ${c.campaignId} --html campaign-${c.campaignId}.html`),
   ];
-  if (keyFlag) lines.push("  (each with --key KEY, or PORT25_FUNCTION_KEY set; and --token TOKEN, or PORT25_API_TOKEN, where the app needs one)");
   return lines.join("\n");
 }
 
@@ -235,8 +277,14 @@ export async function statusCommand(argv: string[], sleep: (ms: number) => Promi
       const s = body.summary;
       if (s) sink.finish(s);
       sink.done();
+      const times = s
+        ? `Started ${timeCell(s.startedAt)}, ended ${timeCell(s.endedAt)}` +
+          (s.approval !== undefined ? `; approved by ${s.approval.by} at ${timeCell(s.approval.at)}` : "") +
+          (body.clock === "simulated" ? ` ${SIMULATED_TIMES_NOTE}` : "") +
+          "\n"
+        : "";
       const text = s
-        ? `${body.instanceId}: ${body.runtimeStatus}, run ${s.runId} ${s.status} — ${s.message}\n` +
+        ? `${body.instanceId}: ${body.runtimeStatus}, run ${s.runId} ${s.status} — ${s.message}\n${times}` +
           formatTable(
             ["outcome", "count"],
             [["cycled", s.counts.cycled], ["skipped", s.counts.skipped], ["failed", s.counts.failed], ...((s.counts.leftDown ?? 0) > 0 ? [["of which LEFT DOWN", s.counts.leftDown ?? 0] as [string, number]] : [])],
@@ -268,7 +316,7 @@ async function campaignStatus(f: IdFlagValues, instanceId: string, sleep: (ms: n
       sink.end(end.text, end.fraction);
     }
     sink.done();
-    print(f.json, body, fitLines(renderCampaignStatus(body, commandLine(f.app))));
+    print(f.json, body, fitProse(renderCampaignStatus(body, commandLine(f))));
     const s = body.summary;
     const failed = s !== null && (s.status !== "completed" || (s.totals.resources.leftDown ?? 0) > 0);
     return { exitCode: failed || body.runtimeStatus === "Failed" || body.runtimeStatus === "Terminated" ? 1 : 0 };
@@ -300,7 +348,15 @@ export async function eventCommand(argv: string[], action: "approve" | "cancel")
 }
 
 const RunRowSchema = z
-  .object({ runId: z.string(), subscriptionId: z.string(), status: z.string(), startedAt: z.string().optional(), requestedBy: z.string().optional() })
+  .object({
+    runId: z.string(),
+    subscriptionId: z.string(),
+    status: z.string(),
+    requestedAt: z.string().optional(),
+    startedAt: z.string().optional(),
+    requestedBy: z.string().optional(),
+    clock: ClockKindSchema.optional(),
+  })
   .loose();
 
 const AuditFlags = RemoteFlagsSchema.extend({
@@ -354,8 +410,18 @@ export async function auditCommand(argv: string[]): Promise<CommandResult> {
       return { exitCode: 0 };
     }
     const run = await callApi(f, "GET", `/api/audit/runs/${encodeURIComponent(f.run)}`);
-    print(true, run, "");
-    return { exitCode: 0 };
+    if (f.json) {
+      print(true, run, "");
+      return { exitCode: 0 };
+    }
+    const audited = parseAnswer(AuditedRunSchema, run, "the run's audit record");
+    // The chain that holds the record (its subscription's), checked by the app as `audit --verify` does.
+    const q = new URLSearchParams({ subscriptionId: audited.run.subscriptionId });
+    const verification = parseAnswer(AuditVerificationSchema, await callApi(f, "GET", `/api/audit/verify?${q.toString()}`), "the audit verification");
+    const report = commandLine(f)(`audit --run ${audited.run.runId} --html run-${audited.run.runId}.html`);
+    print(false, run, fitProse(renderAuditedRun(audited, verification, report)));
+    const down = audited.outcomes.some((o) => o.leftDown !== undefined);
+    return { exitCode: verification.ok && !down ? 0 : 1 };
   }
   const q = new URLSearchParams();
   if (f.subscription) q.set("subscriptionId", f.subscription);
@@ -373,14 +439,7 @@ export async function auditCommand(argv: string[]): Promise<CommandResult> {
     rows.push(...page.runs);
     token = page.continuationToken ?? undefined;
   } while (token);
-  print(
-    f.json,
-    rows,
-    formatTable(
-      ["run", "subscription", "status", "started", "by"],
-      rows.map((r) => [r.runId, r.subscriptionId, r.status, r.startedAt ?? "", r.requestedBy ?? ""]),
-    ),
-  );
+  print(f.json, rows, renderRunList(rows));
   return { exitCode: 0 };
 }
 
@@ -414,7 +473,7 @@ async function auditCampaign(f: AuditFlagValues & RemoteOptions, given: string):
     return { exitCode: 0 };
   }
   const res = await callApi(f, "GET", path);
-  print(f.json, res, fitLines(renderCampaignRecord(campaignId, parseAnswer(CampaignAuditSchema, res, "the campaign's audit record"))));
+  print(f.json, res, fitProse(renderCampaignRecord(campaignId, parseAnswer(CampaignAuditSchema, res, "the campaign's audit record"), commandLine(f))));
   return { exitCode: 0 };
 }
 
@@ -438,8 +497,11 @@ async function listCampaigns(f: AuditFlagValues & RemoteOptions): Promise<Comman
       ? "No campaign recorded in that period."
       : formatTable(
           ["campaign", "target", "status", "started", "by"],
-          rows.map((r) => [r.campaignId, describeListedTarget(r), r.status, r.startedAt ?? r.requestedAt ?? "", r.requestedBy ?? ""]),
-        ),
+          rows.map((r) => [r.campaignId, describeListedTarget(r), r.status, listedTimeCell(r.startedAt ?? r.requestedAt, r.clock), r.requestedBy ?? ""]),
+          undefined,
+          // The campaign id and its time are copied into the next command: never cut.
+          [0, 3],
+        ) + (rows.some((r) => r.clock === "simulated") ? `\n${SIMULATED_LIST_NOTE}` : ""),
   );
   return { exitCode: 0 };
 }

@@ -27,6 +27,7 @@ const Flags = z
     seed: z.coerce.number().int().min(0).max(2 ** 31).default(1),
     port: z.coerce.number().int().min(0).max(65535).default(DEFAULT_SERVE_PORT),
     timeScale: z.coerce.number().positive().max(1e6).default(DEFAULT_TIME_SCALE),
+    auth: z.boolean().default(false),
   })
   .strict();
 
@@ -74,17 +75,20 @@ export async function serveCommand(argv: string[], until: Promise<void>): Promis
     seed: { type: "string" },
     port: { type: "string" },
     "time-scale": { type: "string" },
+    auth: { type: "boolean" },
   });
   const f = parseFlagValues(Flags, camelKeys(values));
   if (f.scenario !== undefined && f.vms !== undefined) throw new UsageError("--vms: cannot be combined with --scenario");
   const source = f.vms !== undefined ? `a generated fleet of ${f.vms} VMs (seed ${f.seed})` : displayPath(resolve(f.scenario ?? defaultScenarioPath()));
   const loaded = loadEstate(f.vms !== undefined ? generateFleet(f.vms, f.seed) : loadEstateFlag(f.scenario ?? defaultScenarioPath()));
-  // Virtual time starts at the wall clock, so the starter's timestamps (wall clock) and the runs' (virtual) agree.
+  // Virtual time starts at the wall clock, so the first times read as today's; every time after that (requests,
+  // approvals, runs) is the virtual clock's, and the records say so (clock: "simulated").
   const startedAt = new Date(Math.floor(Date.now() / 1000) * 1000);
   const estate: Estate = { ...loaded, clock: { ...loaded.clock, startTime: startedAt.toISOString() } };
   const scenario = estate.subscriptions[0]?.scenario;
   if (scenario === undefined) throw new UsageError(`--scenario ${f.scenario ?? defaultScenarioPath()}: serves no subscription`);
   const root = rootGroup(estate.managementGroups);
+  const auth = f.auth || process.env.PORT25_AUTH_ENABLED === "true" || process.env.PORT25_AUTH_ENABLED === "1";
 
   const out = (line: string): void => {
     process.stdout.write(`${line}\n`);
@@ -98,8 +102,12 @@ export async function serveCommand(argv: string[], until: Promise<void>): Promis
     seed: f.seed,
     audit: true,
     triggers: true,
-    // The links in notifications (logged as Port25Event lines) point at this API when its port is known up front.
-    ...(f.port !== 0 ? { env: { PORT25_PUBLIC_URL: `http://127.0.0.1:${f.port}` } } : {}),
+    env: {
+      // The links in notifications (logged as Port25Event lines) point at this API when its port is known up front.
+      ...(f.port !== 0 ? { PORT25_PUBLIC_URL: `http://127.0.0.1:${f.port}` } : {}),
+      // Sign-in enforced as on Azure, with local identities (--user on the remote commands) in place of Entra ID.
+      ...(auth ? { PORT25_AUTH_ENABLED: "true" } : {}),
+    },
     host: {
       log: (level, fn, ...args) => {
         if (level === "trace" || level === "debug") return;
@@ -127,6 +135,8 @@ export async function serveCommand(argv: string[], until: Promise<void>): Promis
   const approvedAt = effective !== undefined && Date.parse(effective) <= startedAt.getTime() ? effective : new Date(startedAt.getTime() - 86_400_000).toISOString();
   const cli = invocation();
   const base = `--app ${app} --key ${keys.functionKey}`;
+  // With sign-in enforced, each command names a local person: alice starts, bob approves (four eyes).
+  const as = (user: string): string => (auth ? ` --user ${user}` : "");
   out(
     [
       `port25 serve: the function app's HTTP API at ${app}/${routePrefix}`,
@@ -151,15 +161,24 @@ export async function serveCommand(argv: string[], until: Promise<void>): Promis
       "Try:",
       ...(root !== undefined
         ? [
-            `  ${cli} start ${base} --management-group ${root.id} --attestation-ref REQ-25-0001 --approved-by you@contoso.example --approved-at ${approvedAt}`,
-            "  (start prints the campaign's status, approve and cancel commands)",
+            "  # start prints the campaign's status, approve and cancel commands",
+            `  ${cli} start ${base}${as("alice")} --management-group ${root.id} --attestation-ref REQ-25-0001 --approved-by you@contoso.example --approved-at ${approvedAt}`,
           ]
         : [
-            `  ${cli} start ${base} --subscription ${sub} --require-approval --attestation-ref REQ-25-0001 --approved-by you@contoso.example --approved-at ${approvedAt}`,
-            `  ${cli} status ${base} --id ${sub} --watch`,
-            `  ${cli} approve ${base} --id ${sub}`,
+            `  ${cli} start ${base}${as("alice")} --subscription ${sub} --require-approval --attestation-ref REQ-25-0001 --approved-by you@contoso.example --approved-at ${approvedAt}`,
+            `  ${cli} status ${base}${as("alice")} --id ${sub} --watch`,
+            ...(auth ? ["  # a second person approves: alice's own approval is refused (four eyes)"] : []),
+            `  ${cli} approve ${base}${as("bob")} --id ${sub}`,
           ]),
-      `Then: ${cli} audit ${base}`,
+      "Then:",
+      `  ${cli} audit ${base}${as("alice")}`,
+      ...(auth
+        ? [
+            "",
+            "Sign-in is enforced as on Azure (App Service authentication, app roles): --user NAME on the commands above signs in",
+            "as NAME with both app roles, a local identity this server accepts because it listens on 127.0.0.1 only.",
+          ]
+        : []),
       "",
       "Press Ctrl+C to stop.",
       "",

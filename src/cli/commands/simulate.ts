@@ -4,7 +4,7 @@ import { dirname, resolve } from "node:path";
 import { z } from "zod";
 import { camelKeys, parseFlags, parseFlagValues, UsageError } from "../args";
 import { startLocalStack, type LocalStack } from "../localStack";
-import { createProgressSink } from "../progress";
+import { createProgressSink, describe } from "../progress";
 import { renderSummary } from "../render";
 import { SimulateOutputSchema, type SimulateOutput } from "../simulateOutput";
 import { DEFAULT_VMS_PER_SUBSCRIPTION, defaultScenarioPath, loadEstateFlag } from "./simulator";
@@ -57,10 +57,11 @@ export function describeScenario(c: { vms: number; scaleSets: number; vnets: num
 
 const realSleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-/** Drives the host until the run ends, pacing virtual time when asked, and reporting progress. */
-async function drive(stack: LocalStack, timeScale: number | undefined, onTick: () => void): Promise<void> {
+/** Drives the host until the run ends (or `stopped()` says the operator interrupted), pacing virtual time when asked, and reporting progress. */
+async function drive(stack: LocalStack, timeScale: number | undefined, onTick: () => void, stopped: () => boolean): Promise<void> {
   const realStart = Date.now();
   for (;;) {
+    if (stopped()) return;
     const until = timeScale === undefined ? undefined : stack.startedAt + (Date.now() - realStart) * timeScale;
     const report = await stack.host.runUntilIdle({ maxEpisodes: 500, ...(until === undefined ? {} : { advanceTimersUpTo: until }) });
     onTick();
@@ -75,7 +76,19 @@ async function drive(stack: LocalStack, timeScale: number | undefined, onTick: (
   }
 }
 
-export async function simulateCommand(argv: string[]): Promise<CommandResult> {
+/** Exit code of a command stopped by Ctrl+C (SIGINT), as shells report it: 128 + the signal's number. */
+export const INTERRUPTED_EXIT_CODE = 130;
+
+/**
+ * `until` resolves when the operator interrupts (Ctrl+C): the simulation then stops driving the run, says which run
+ * it stopped and how far it had gone, writes a partial report and removes what it made (Azurite and its folder, the
+ * simulator and its certificate folder) before exiting 130.
+ */
+export async function simulateCommand(argv: string[], until: Promise<void> = new Promise<void>(() => undefined)): Promise<CommandResult> {
+  let interrupted = false;
+  void until.then(() => {
+    interrupted = true;
+  });
   const { values } = parseFlags(argv, {
     scenario: { type: "string" },
     vms: { type: "string" },
@@ -123,6 +136,7 @@ export async function simulateCommand(argv: string[]): Promise<CommandResult> {
       report: f.report,
       json: f.json,
       env: notify,
+      interrupted: () => interrupted,
     });
   }
   if (values["max-concurrent-subscriptions"] !== undefined) {
@@ -140,15 +154,30 @@ export async function simulateCommand(argv: string[]): Promise<CommandResult> {
   const stack = await startLocalStack({ scenario, seed: f.seed, audit: true, env: notify });
   let result: RemediationResult;
   try {
-    stack.start({ mode: f.mode, options });
+    if (interrupted) {
+      sink.done();
+      process.stderr.write("Interrupted before the run started: nothing was changed, and what the simulation made has been removed.\n");
+      return { exitCode: INTERRUPTED_EXIT_CODE };
+    }
+    const started = stack.start({ mode: f.mode, options });
     let lastDraw = 0;
-    await drive(stack, f.timeScale, () => {
-      const now = performance.now();
-      if (now - lastDraw < 100) return;
-      lastDraw = now;
-      const p = stack.progress();
-      if (p) sink.update(p);
-    });
+    await drive(
+      stack,
+      f.timeScale,
+      () => {
+        const now = performance.now();
+        if (now - lastDraw < 100) return;
+        lastDraw = now;
+        const p = stack.progress();
+        if (p) sink.update(p);
+      },
+      () => interrupted,
+    );
+    if (interrupted) {
+      sink.done();
+      await reportInterrupted(stack, started.runId, source, f.report, realStart);
+      return { exitCode: INTERRUPTED_EXIT_CODE };
+    }
     result = stack.result();
     // The run does not wait for its notifications; the simulation does, so that the last one is sent (or has
     // failed every attempt) before the stack stops.
@@ -207,4 +236,29 @@ export async function simulateCommand(argv: string[]): Promise<CommandResult> {
   }
   // A resource left down fails the command whatever the run's status (a cancelled or halted run included).
   return { exitCode: FAILING_STATUSES.includes(result.summary.status) || (result.summary.counts.leftDown ?? 0) > 0 ? 1 : 0 };
+}
+
+/**
+ * Says which run was interrupted and how far it had gone, and writes the partial report: the audit's record of the
+ * run with the outcomes of the resources that had finished, and a notice naming those whose cycle was under way.
+ */
+async function reportInterrupted(stack: LocalStack, runId: string, source: string, report: string | undefined, realStart: number): Promise<void> {
+  const p = stack.progress();
+  const { finished, inFlight } = stack.partialOutcomes();
+  const seconds = Math.round((performance.now() - realStart) / 100) / 10;
+  const where = p === undefined ? "before its plan was made" : `at ${describe(p)}`;
+  const under = inFlight.length === 0 ? "" : `; ${plural(inFlight.length, "resource")} mid-cycle (${inFlight.slice(0, 5).join(", ")}${inFlight.length > 5 ? ", …" : ""}) were not brought to the end of their cycle`;
+  process.stderr.write(`\nInterrupted: run ${runId} on ${displayPath(source)}, stopped after ${seconds} s ${where}${under}.\n`);
+  const audited = await stack.deps.auditStore?.getRun(runId);
+  if (audited === undefined) {
+    process.stderr.write("The run had not recorded its start in the audit, so there is no partial report.\n");
+    return;
+  }
+  const path = resolve(report ?? `reports/port25-${runId}.html`);
+  mkdirSync(dirname(path), { recursive: true });
+  const text =
+    `The simulation was interrupted (Ctrl+C) ${where}. This report holds the ${plural(finished.length, "resource")} that had finished; ` +
+    (inFlight.length === 0 ? "no resource was mid-cycle." : `${plural(inFlight.length, "resource")} mid-cycle (${inFlight.join(", ")}) ended in an unknown state.`);
+  writeFileSync(path, renderRunReport({ ...audited, outcomes: finished }, { notice: { title: "Interrupted: partial report", text } }));
+  process.stderr.write(`Partial report: ${displayPath(path)}\n`);
 }

@@ -38,6 +38,8 @@ export interface CampaignSimulation {
   report: string | undefined;
   json: boolean;
   env: Record<string, string>;
+  /** True once the operator has interrupted (Ctrl+C): the campaign stops being driven and what it made is removed. */
+  interrupted?: () => boolean;
 }
 
 /** The machine-readable result of `port25 simulate --json` on an estate (docs/cli.md). */
@@ -102,6 +104,16 @@ export async function simulateCampaign(s: CampaignSimulation): Promise<CommandRe
     const id = campaignInstanceId(input.campaignId);
     let lastDraw = 0;
     for (;;) {
+      if (s.interrupted?.() === true) {
+        sink.done();
+        const m = await membersNow(stack, input.campaignId);
+        const line = describeCampaignProgress({ phase: m.phase, totals: campaignTotals(m.members), ...(m.message !== undefined ? { message: m.message } : {}) });
+        process.stderr.write(
+          `\nInterrupted: campaign ${input.campaignId} on ${s.source}, stopped after ${Math.round((performance.now() - realStart) / 100) / 10} s at ${line.text}. ` +
+            "Its runs were not brought to their end, so it has no report; what the simulation made has been removed.\n",
+        );
+        return { exitCode: 130 };
+      }
       const report = await stack.host.runUntilIdle({ maxEpisodes: 500 });
       const now = performance.now();
       if (now - lastDraw >= 100) {

@@ -34,6 +34,19 @@ export type CycleBatchOutput = z.output<typeof CycleBatchOutput>;
 export const cycleBatchOrchestration = defineOrchestration("cycleBatch", CycleBatchInput, CycleBatchOutput);
 
 /**
+ * Custom status of a lane: how far it is, with its finished resources counted by outcome, so that the status
+ * readers count resources as they finish rather than only when the lane (or its wave) ends.
+ */
+export const LaneStatusSchema = z.object({
+  batchId: z.string(),
+  total: z.number().int().min(0),
+  done: z.number().int().min(0),
+  counts: z.object({ cycled: z.number().int(), skipped: z.number().int(), failed: z.number().int(), leftDown: z.number().int() }).optional(),
+  cancelRequested: z.boolean(),
+});
+export type LaneStatus = z.output<typeof LaneStatusSchema>;
+
+/**
  * Instance id of a batch: derived from the run so the cancel endpoint can address it. The wave running it lists
  * the batches in flight in its custom status (`activeBatches`); a cancel is raised to the run first, then to its
  * wave, then to each of those (see remediateSubscription and runWave).

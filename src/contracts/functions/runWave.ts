@@ -5,7 +5,7 @@
 import { z } from "zod";
 import { defineOrchestration } from "../define";
 import { CapsSchema, PlanEntrySchema } from "../plan";
-import { CycleBatchOutput } from "./cycleBatch";
+import { CycleBatchOutput, LaneStatusSchema } from "./cycleBatch";
 import type { Progress } from "../remediation";
 
 export const WaveLaneSchema = z.object({
@@ -57,17 +57,30 @@ export function waveInstanceId(runInstanceId: string, runId: string, wave: numbe
   return `${runInstanceId}:${runId}:wave${wave}`;
 }
 
-/** The run's progress with the finished lanes of its running waves counted, from the waves' custom statuses. */
-export function withWaveCounts(progress: Progress, waveStatuses: readonly unknown[]): Progress {
+/**
+ * The run's progress with what its running waves have finished so far: the waves' counts of their finished lanes
+ * (from the waves' custom statuses) and the finished resources of the lanes they still list (from the lanes' own
+ * statuses, `laneStatuses`), so the count moves as each resource finishes. A wave drops a lane from its list as it
+ * counts it, so no resource is counted twice.
+ */
+export function withWaveCounts(progress: Progress, waveStatuses: readonly unknown[], laneStatuses: readonly unknown[] = []): Progress {
   const counts = { ...progress.counts };
+  const add = (c: { cycled: number; skipped: number; failed: number; leftDown: number }): void => {
+    const done = c.cycled + c.skipped + c.failed;
+    counts.cycled += c.cycled;
+    counts.skipped += c.skipped;
+    counts.failed += c.failed;
+    counts.leftDown = (counts.leftDown ?? 0) + c.leftDown;
+    counts.pending = Math.max(0, counts.pending - done);
+  };
   for (const raw of waveStatuses) {
     const w = WaveStatusSchema.safeParse(raw);
-    if (!w.success) continue;
-    counts.cycled += w.data.counts.cycled;
-    counts.skipped += w.data.counts.skipped;
-    counts.failed += w.data.counts.failed;
-    counts.leftDown = (counts.leftDown ?? 0) + w.data.counts.leftDown;
-    counts.pending = Math.max(0, counts.pending - (w.data.counts.cycled + w.data.counts.skipped + w.data.counts.failed));
+    if (w.success) add(w.data.counts);
+  }
+  for (const raw of laneStatuses) {
+    const l = LaneStatusSchema.safeParse(raw);
+    // A lane read just after its wave counted it (and before the wave's status was read again) is not added twice.
+    if (l.success && l.data.counts !== undefined && l.data.done <= counts.pending) add(l.data.counts);
   }
   return { ...progress, counts };
 }

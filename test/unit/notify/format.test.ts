@@ -89,3 +89,34 @@ describe("webhook bodies", () => {
     expect(Object.keys(body)).toEqual(["text"]);
   });
 });
+
+describe("the re-verification's stragglers message", () => {
+  const found = (reasons: ("createdAfterRun" | "notStartedSinceRun" | "startUnknown")[]): NotificationEvent => {
+    const unknown = reasons.filter((r) => r === "startUnknown").length;
+    return {
+      type: "stragglersFound",
+      subscriptionId: SUB,
+      at: "2026-03-10T08:00:00.000Z",
+      runId: "run-1",
+      count: reasons.length,
+      stragglers: reasons.map((reason, i) => ({ name: `vm-${i}`, resourceGroup: "rg-app", reason })),
+      ...(unknown > 0 ? { startUnknownCount: unknown } : {}),
+    };
+  };
+
+  it("says the old network policy only of machines whose stale start is established", () => {
+    expect(describeEvent(found(["notStartedSinceRun", "createdAfterRun"])).title).toBe(`Re-verification found 2 machines running with the old network policy on subscription ${SUB}`);
+  });
+
+  it("says a start that cannot be established is unknown, not that the machine runs with the old policy", () => {
+    const title = describeEvent(found(["startUnknown"])).title;
+    expect(title).not.toContain("old network policy");
+    expect(title).toBe(`Re-verification could not establish whether 1 machine on subscription ${SUB} restarted since the exemption (start unknown)`);
+  });
+
+  it("tells the two apart when both are found", () => {
+    expect(describeEvent(found(["notStartedSinceRun", "startUnknown", "startUnknown"])).title).toBe(
+      `Re-verification found 1 machine running with the old network policy on subscription ${SUB}, and 2 machines whose start since the exemption is unknown`,
+    );
+  });
+});
