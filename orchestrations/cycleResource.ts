@@ -195,8 +195,10 @@ export function* cycleResource(context: OrchestrationContext, input: CycleResour
       outcome: "failed",
       reasonCode: cause.reasonCode,
       message:
-        `LEFT DOWN (${leftDown.state}): ${cause.message}; not brought back within ${input.restoreTimeoutMinutes} min (${leftDown.attempts} attempt(s))` +
-        (leftDown.reason === cause.message ? "" : `; last: ${leftDown.reason}`).slice(0, 2000),
+        (
+          `LEFT DOWN (${leftDown.state}): ${cause.message}; not brought back within ${input.restoreTimeoutMinutes} min (${leftDown.attempts} attempt(s))` +
+          (leftDown.reason === cause.message ? "" : `; last: ${leftDown.reason}`)
+        ).slice(0, 2000),
       ...(cause.errorCode !== undefined || leftDown.errorCode !== undefined ? { errorCode: leftDown.errorCode ?? cause.errorCode } : {}),
       actions,
       stateAfter: leftDown.state,
