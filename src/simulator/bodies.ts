@@ -1,20 +1,19 @@
 /** ARM JSON bodies, shaped after the REST specs' examples (fields and nesting the SDK deserializers read). */
 import type { Scenario } from "./scenario";
-import {
-  computeResourceId,
-  type ActivityEvent,
-  type Machine,
-  type NicRecord,
-  type Operation,
-  type PowerState,
-  type RgRecord,
-  type ScaleSetRecord,
-  type SimExtension,
-  type SubnetState,
-  type VmRecord,
-  type VnetState,
-  type WatcherRecord,
-} from "./world";
+import { computeResourceId, type ActivityEvent } from "./world/activityLog";
+import type {
+  Machine,
+  NicRecord,
+  Operation,
+  PowerState,
+  RgRecord,
+  ScaleSetRecord,
+  SimExtension,
+  SubnetState,
+  VmRecord,
+  VnetState,
+  WatcherRecord,
+} from "./world/types";
 
 const iso = (ms: number): string => new Date(ms).toISOString();
 

@@ -14,7 +14,10 @@ import { createHandler, type RequestLogEntry, type SubscriptionHost } from "./se
 import { Hierarchy } from "./tenant";
 import { ComputeThrottler, Throttler } from "./throttle";
 import { ActorEngine, type ActorRecord } from "./actors";
-import { subnetPrefixes, World, type PowerState, type SimClock, type StateChange } from "./world";
+import { subnetPrefixes } from "./world/subnets";
+import type { StateChange } from "./world/timeline";
+import type { PowerState, SimClock } from "./world/types";
+import { World } from "./world/world";
 
 export { loadScenario, ScenarioSchema, type Scenario, type ScenarioInput } from "./scenario";
 export { FaultSpecSchema, OPERATION_NAMES, type FaultSpec, type OperationName } from "./faults";
@@ -23,7 +26,9 @@ export { EstateSchema, isEstateInput, latestExemption, loadEstate, parseEstate, 
 export { DESCENDANTS_PAGE_SIZE, MANAGEMENT_GROUPS_API_VERSIONS } from "./tenant";
 export { API_VERSIONS } from "./routes";
 export type { RequestLogEntry } from "./server";
-export type { PowerState, SimClock, StateChange, World } from "./world";
+export type { StateChange } from "./world/timeline";
+export type { PowerState, SimClock } from "./world/types";
+export type { World } from "./world/world";
 
 export interface SimulatorOptions {
   /**

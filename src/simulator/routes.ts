@@ -22,7 +22,9 @@ import type { OperationName, ParsedFault, RequestContext } from "./faults";
 import { lockBody } from "./governance";
 import { authorize, permissionsOf } from "./permissions";
 import type { LroShape } from "./shapes";
-import { ACTIVITY_LOG_RETENTION_MS, type ActivityEvent, type Machine, type Operation, type PowerOp, type RgRecord, type ScaleSetRecord, type VmRecord, type VnetState, type World } from "./world";
+import { ACTIVITY_LOG_RETENTION_MS, type ActivityEvent } from "./world/activityLog";
+import type { Machine, Operation, PowerOp, RgRecord, ScaleSetRecord, VmRecord, VnetState } from "./world/types";
+import type { World } from "./world/world";
 
 export type ApiFamily = "subscriptions" | "resources" | "compute" | "network" | "billing" | "insights" | "authorization" | "permissions";
 

@@ -7,7 +7,8 @@ import type { FaultEngine, OperationName, RequestKind } from "./faults";
 import { API_VERSIONS, matchRoute, unknownPath, type SimRequest, type SimResponse } from "./routes";
 import type { ComputeCharge, ComputeThrottler, Throttler } from "./throttle";
 import { listDescendants, matchTenantRoute, type Hierarchy } from "./tenant";
-import type { SimClock, World } from "./world";
+import type { SimClock } from "./world/types";
+import type { World } from "./world/world";
 import { readRequestBody } from "../httpBody";
 
 export interface RequestLogEntry {
