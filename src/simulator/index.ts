@@ -12,7 +12,8 @@ import { loadEstate, type Estate, type EstateInput, type EstateScenario } from "
 import type { Scenario, ScenarioInput } from "./scenario";
 import { createHandler, type RequestLogEntry, type SubscriptionHost } from "./server";
 import { Hierarchy } from "./tenant";
-import { ComputeThrottler, Throttler } from "./throttle";
+import { ComputeThrottler } from "./computeThrottle";
+import { Throttler } from "./throttle";
 import { ActorEngine, type ActorRecord } from "./actors";
 import { subnetPrefixes } from "./world/subnets";
 import type { StateChange } from "./world/timeline";

@@ -20,8 +20,6 @@ const STILL_OVER: ReadonlyMap<string, string> = new Map([
   ["src/simulator/scenario.ts", "schema and loading to be split"],
   // The simulator's response bodies, by resource kind.
   ["src/simulator/bodies.ts", "to be split by resource kind"],
-  // The simulator's throttling buckets and their headers.
-  ["src/simulator/throttle.ts", "buckets and headers to be split"],
   // The durable host's shim of the Functions programming model.
   ["src/durable-host/shim.ts", "registration and invocation to be split"],
   // Per-resource planning rules and skip reasons.
