@@ -1,23 +1,9 @@
 /** The ARM paths the simulator serves: method + path template → operation name, API family and handler. */
 import { z } from "zod";
 import { ArmHttpError } from "./armError";
-import {
-  activityEventBody,
-  billingPropertyBody,
-  extensionBody,
-  instanceViewBody,
-  operationStatusBody,
-  resourceGroupBody,
-  scaleSetBody,
-  scaleSetVmBody,
-  subnetBody,
-  subscriptionBody,
-  vmBody,
-  vnetBody,
-  nicBody,
-  routeTableBody,
-  watcherBody,
-} from "./bodies";
+import { activityEventBody, billingPropertyBody, operationStatusBody, resourceGroupBody, subscriptionBody } from "./bodies";
+import { extensionBody, instanceViewBody, scaleSetBody, scaleSetVmBody, vmBody } from "./computeBodies";
+import { nicBody, routeTableBody, subnetBody, vnetBody, watcherBody } from "./networkBodies";
 import type { OperationName, ParsedFault, RequestContext } from "./faults";
 import { lockBody } from "./governance";
 import { authorize, permissionsOf } from "./permissions";

@@ -18,8 +18,6 @@ const STILL_OVER: ReadonlyMap<string, string> = new Map([
   ["src/simulator/routes.ts", "to be split by provider"],
   // The scenario file's schema and its loading.
   ["src/simulator/scenario.ts", "schema and loading to be split"],
-  // The simulator's response bodies, by resource kind.
-  ["src/simulator/bodies.ts", "to be split by resource kind"],
   // The durable host's shim of the Functions programming model.
   ["src/durable-host/shim.ts", "registration and invocation to be split"],
   // Per-resource planning rules and skip reasons.
