@@ -25,7 +25,7 @@ export { FaultSpecSchema, OPERATION_NAMES, type FaultSpec, type OperationName } 
 export { generateEstate, generateFleet, type EstateOptions } from "./fleet";
 export { EstateSchema, isEstateInput, latestExemption, loadEstate, parseEstate, rootGroup, type Estate, type EstateGroup, type EstateInput, type EstateScenario } from "./estate";
 export { DESCENDANTS_PAGE_SIZE, MANAGEMENT_GROUPS_API_VERSIONS } from "./tenant";
-export { API_VERSIONS } from "./routes";
+export { API_VERSIONS } from "./routeKit";
 export type { RequestLogEntry } from "./server";
 export type { StateChange } from "./world/timeline";
 export type { PowerState, SimClock } from "./world/types";
