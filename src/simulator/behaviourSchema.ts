@@ -85,6 +85,13 @@ export const BehaviourSchema = z
       .prefault({}),
     /** What a second write on a VNet gets while one is in flight. */
     vnetWriteConflict: z.enum(["409", "429", "either"]).default("either"),
+    /**
+     * What a power operation on a VM gets while one of another kind runs: refused with 409 AnotherOperationInProgress,
+     * or it preempts the running one, which ends Failed with OperationPreempted while the newer one proceeds
+     * (azure-facts §5d: Azure/azure-sdk-for-java#1783, Azure/azure-sdk-for-python#5167), or either (varied per VM and
+     * moment). Owners' actions (actors) meet the same rule.
+     */
+    powerConflict: z.enum(["409", "preempt", "either"]).default("409"),
     /** Answers where ARM allows several shapes: varied per request (seeded) unless pinned (shapes.ts). */
     responseShapes: ResponseShapesSchema.prefault({}),
     faults: z.array(FaultSpecSchema).default([]),
