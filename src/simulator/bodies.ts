@@ -18,7 +18,7 @@ import {
 
 const iso = (ms: number): string => new Date(ms).toISOString();
 
-/** Ids in Microsoft.Compute's bodies carry the resource group upper-cased, whatever the group's own spelling (azure-facts §5c). */
+/** Ids in Microsoft.Compute's bodies carry the resource group upper-cased, whatever the group's own spelling (docs/architecture.md, "Azure's answers"). */
 const computeId = computeResourceId;
 
 const POWER_DISPLAY: Record<PowerState, string> = {
