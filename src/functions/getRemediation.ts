@@ -1,4 +1,6 @@
 /** GET /api/remediations/{id}: runtime status, progress (phase, wave, counts) and, once done, the summary. */
+import type { TriggerDefinition } from "./binding";
+import type { TriggerRoot } from "./root";
 import type { HttpRequest, HttpResponseInit, InvocationContext } from "@azure/functions";
 import * as df from "durable-functions";
 import { z } from "zod";
@@ -12,13 +14,14 @@ import { instanceIdParam } from "./params";
 const ClockOfInput = z.object({ clock: ClockKindSchema.optional() });
 
 export async function getRemediation(
+  root: TriggerRoot,
   request: HttpRequest,
   client: df.DurableClient,
   context: InvocationContext,
 ): Promise<HttpResponseInit> {
-  return handleErrors(context, async () => {
+  return handleErrors(root, context, async () => {
     // Operators follow the runs they start and approve; auditors read them.
-    requireRole(request, ["Port25.Operator", "Port25.Auditor"]);
+    requireRole(root, request, ["Port25.Operator", "Port25.Auditor"]);
     const instanceId = instanceIdParam(request);
     const status = await tryGetStatus(client, instanceId, true);
     if (!status) return errorResponse(404, "NotFound", `No remediation instance ${instanceId}`);
@@ -48,9 +51,4 @@ export async function getRemediation(
   });
 }
 
-df.app.client.http("getRemediation", {
-  route: "remediations/{id}",
-  methods: ["GET"],
-  authLevel: "function",
-  handler: getRemediation,
-});
+export const getRemediationTrigger: TriggerDefinition = { kind: "clientHttp", name: "getRemediation", route: "remediations/{id}", methods: ["GET"], handler: getRemediation };
