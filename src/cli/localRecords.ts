@@ -47,7 +47,7 @@ export function runProgress(host: DurableHost, instanceId: string): Progress | u
   if (s?.customStatus === undefined || s.customStatus === null) return undefined;
   const p = ProgressSchema.safeParse(s.customStatus);
   if (!p.success) return undefined;
-  const waves = (p.data.activeBatches ?? []).map((id) => host.getStatus(id)?.customStatus);
+  const waves = (p.data.activeWaves ?? []).map((id) => host.getStatus(id)?.customStatus);
   const lanes = waves.flatMap((w) => activeLanesOf(w)).map((id) => host.getStatus(id)?.customStatus);
   return withWaveCounts(p.data, waves, lanes);
 }

@@ -296,7 +296,7 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
         return s !== undefined && (s.runtimeStatus === "Running" || s.runtimeStatus === "Pending");
       };
       // The run's active wave, then the lanes it lists (as the cancel endpoint does).
-      for (const id of progress()?.activeBatches ?? []) {
+      for (const id of progress()?.activeWaves ?? []) {
         if (!live(id)) continue;
         host.raiseEvent(id, CANCEL_EVENT, event);
         for (const lane of activeLanesOf(host.getStatus(id)?.customStatus)) if (live(lane)) host.raiseEvent(lane, CANCEL_EVENT, event);

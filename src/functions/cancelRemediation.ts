@@ -27,15 +27,15 @@ export async function cancelRunCascade(
 ): Promise<string[]> {
   await client.raiseEvent(instanceId, CANCEL_EVENT, event);
   const progress = ProgressSchema.safeParse(status.customStatus);
-  const batches = progress.success ? (progress.data.activeBatches ?? []) : [];
+  const waves = progress.success ? (progress.data.activeWaves ?? []) : [];
   const signalled: string[] = [];
   // The run's active wave first, then the lanes it lists: a wave told first starts no lane after this.
-  for (const batchId of batches) {
-    const batch = await tryGetStatus(client, batchId);
-    if (batch && isLive(batch)) {
-      await client.raiseEvent(batchId, CANCEL_EVENT, event);
-      signalled.push(batchId);
-      const again = await tryGetStatus(client, batchId);
+  for (const waveId of waves) {
+    const wave = await tryGetStatus(client, waveId);
+    if (wave && isLive(wave)) {
+      await client.raiseEvent(waveId, CANCEL_EVENT, event);
+      signalled.push(waveId);
+      const again = await tryGetStatus(client, waveId);
       for (const laneId of activeLanesOf(again?.customStatus)) {
         const lane = await tryGetStatus(client, laneId);
         if (lane && isLive(lane)) {
@@ -70,7 +70,7 @@ export async function cancelRemediation(
     const { instanceId, status } = await requireLiveInstance(client, request);
     const event = cancelEventOf(root, caller);
     const signalled = await cancelRunCascade(client, instanceId, status, event);
-    return jsonResponse(202, { instanceId, ...event, batchesSignalled: signalled, ...statusUrls(request, instanceId) });
+    return jsonResponse(202, { instanceId, ...event, wavesAndLanesSignalled: signalled, ...statusUrls(request, instanceId) });
   }, request);
 }
 

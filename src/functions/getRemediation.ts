@@ -27,10 +27,10 @@ export async function getRemediation(
     if (!status) return errorResponse(404, "NotFound", `No remediation instance ${instanceId}`);
     const parsed = ProgressSchema.safeParse(status.customStatus);
     let progress: Progress | null = parsed.success ? parsed.data : null;
-    if (progress !== null && (progress.activeBatches ?? []).length > 0) {
+    if (progress !== null && (progress.activeWaves ?? []).length > 0) {
       // The running wave counts its finished lanes in its own status until it ends, and each lane in flight its
       // finished resources.
-      const waves = await Promise.all((progress.activeBatches ?? []).map((id) => tryGetStatus(client, id)));
+      const waves = await Promise.all((progress.activeWaves ?? []).map((id) => tryGetStatus(client, id)));
       const lanes = await Promise.all(waves.flatMap((w) => activeLanesOf(w?.customStatus)).map((id) => tryGetStatus(client, id)));
       progress = withWaveCounts(progress, waves.map((w) => w?.customStatus), lanes.map((l) => l?.customStatus));
     }
