@@ -4,7 +4,7 @@
  * outcome; nothing that is refused, planned only or halted writes to ARM beyond what is described below.
  *
  * Cancel ("cancel" event): stops what has not started — no new VNet refresh, wave or lane — while work in flight
- * finishes, so no VM is left half-cycled. The run's custom status lists the wave in flight (`activeBatches`), whose
+ * finishes, so no VM is left half-cycled. The run's custom status lists the wave in flight (`activeWaves`), whose
  * own status lists its lanes in flight; the cancel endpoint raises "cancel" to this instance first, then to the wave,
  * then to each of its lanes, which stops them starting new lanes and resources (a wave or lane that misses its copy —
  * created in the very instant of the cancel — runs its resources normally; every resource is still accounted for

@@ -41,7 +41,7 @@ export function* runWave(context: OrchestrationContext, input: RunWaveInput): Ge
     if (o.leftDown !== undefined) counts.leftDown++;
   };
   const status = (): void => {
-    const s: WaveStatus = { wave: input.wave, activeBatches: active, counts, ...(cancelled ? { cancelRequested: true } : {}) };
+    const s: WaveStatus = { wave: input.wave, activeLanes: active, counts, ...(cancelled ? { cancelRequested: true } : {}) };
     context.df.setCustomStatus(s);
   };
   const parallel = Math.max(1, input.parallel);

@@ -4,6 +4,7 @@ import { ClockKindSchema } from "./clock";
 import { PathVerdictSchema } from "./egress";
 import { SubscriptionIdSchema } from "./ids";
 import { printable } from "./text";
+import { renamedField } from "./parse";
 import { RemediationOptionsSchema } from "./options";
 import { ClassificationSchema } from "./classification";
 import { PlanSchema } from "./plan";
@@ -84,7 +85,10 @@ export const OutcomeCountsSchema = z.object({
 export type OutcomeCounts = z.output<typeof OutcomeCountsSchema>;
 
 /** Custom status of remediateSubscription (kept small: custom status is capped at 16 KB). */
-export const ProgressSchema = z.object({
+export const ProgressSchema = z.preprocess(
+  // Named activeBatches before it was named for what it lists: a run's waves.
+  renamedField("activeBatches", "activeWaves"),
+  z.object({
   runId: z.string(),
   phase: PhaseSchema,
   wave: z.number().int().optional(),
@@ -97,8 +101,9 @@ export const ProgressSchema = z.object({
    * cancel endpoint raises "cancel" to the run's instance first, then to the wave, then to its lanes, so that
    * neither starts anything new.
    */
-  activeBatches: z.array(z.string()).optional(),
-});
+  activeWaves: z.array(z.string()).optional(),
+  }),
+);
 export type Progress = z.output<typeof ProgressSchema>;
 
 export const CanaryResultSchema = z.object({
