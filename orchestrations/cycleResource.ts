@@ -34,6 +34,7 @@ import type { OrchestrationContext, Task } from "durable-functions";
 import { callActivity, registerOrchestration } from "./toolkit/calls";
 import { cycleResourceOrchestration, type CycleResourceInput } from "../src/contracts/functions/cycleResource";
 import { readPowerEventsActivity } from "../src/contracts/functions/readPowerEvents";
+import type { BeginPowerOperationResult } from "../src/contracts/functions/beginPowerOperation";
 import type { PowerEvent } from "../src/contracts/discovery";
 import { addSeconds } from "../src/contracts/functions/clock";
 import type { PlanEntry } from "../src/contracts/plan";
@@ -85,6 +86,8 @@ export function* cycleResource(context: OrchestrationContext, input: CycleResour
    */
   let known: PowerState | undefined;
   let failure: StepFailure | undefined;
+  /** The next step's first send, already made by the poll that saw the previous step end. */
+  let sent: BeginPowerOperationResult | undefined;
   try {
     cycle: for (const [t, track] of tracks.entries()) {
       for (const [s, step] of track.steps.entries()) {
@@ -92,11 +95,15 @@ export function* cycleResource(context: OrchestrationContext, input: CycleResour
         const label = track.instanceIds !== undefined && tracks.length > 1 ? `${step}(${track.instanceIds.length})` : step;
         const expected = t === 0 && s === 0 ? expectedOf(entry, track) : undefined;
         const vouchedByNext = entry.kind === "vm" && step === "powerOff" && track.steps[s + 1] === "deallocate";
-        const r: StepResult = yield* attemptStep(context, { input, track, step, watch: { confirm: last, vouchedByNext }, lastState: state, actions, knownState: known, expected });
+        // A VM's next step goes out with the poll that sees this one end: one activity, one wake-up fewer.
+        const thenSend = entry.kind === "vm" && !vouchedByNext ? track.steps[s + 1] : undefined;
+        const r: StepResult = yield* attemptStep(context, { input, track, step, watch: { confirm: last, vouchedByNext }, lastState: state, actions, knownState: known, expected, thenSend, sent });
+        sent = undefined;
         if (r.ok) {
           if (r.performed) actions.push(label);
           state = r.state;
           known = entry.kind === "vm" && isStable(r.state) ? r.state : undefined;
+          sent = r.next;
           continue;
         }
         known = undefined;
