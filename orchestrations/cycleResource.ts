@@ -14,8 +14,10 @@
  * both. A resource's first write always reads first and compares with the plan: what someone else stopped, deallocated,
  * started, deleted or evicted since is left as they chose, with its own reason (changedByOther, disappeared, evicted)
  * and who and when from the Activity Log. A later step's send skips its state read when the poll before it just saw the
- * state. A happy cycle read on its own then costs the read before the first write, one request per step sent, and one
- * read per step polled: six for power off → deallocate → start, five for deallocate → start.
+ * state, and goes out in that very poll's activity (observePowerState's `thenSend`): the orchestration then wakes once
+ * for both, where a separate send cost one more episode. A happy cycle read on its own then costs the read before the
+ * first write, one request per step sent, and one read per step polled: six for power off → deallocate → start, five
+ * for deallocate → start; and eight episodes of its own for the first, six for the second.
  *
  * Throttling and conflicts are waited out until the step's deadline (transitionTimeoutMinutes), each wait ARM's
  * Retry-After plus a spread fixed by a hash of the instance and the attempt, so that hundreds of resources throttled
