@@ -88,7 +88,7 @@ export const BehaviourSchema = z
     /**
      * What a power operation on a VM gets while one of another kind runs: refused with 409 AnotherOperationInProgress,
      * or it preempts the running one, which ends Failed with OperationPreempted while the newer one proceeds
-     * (azure-facts §5d: Azure/azure-sdk-for-java#1783, Azure/azure-sdk-for-python#5167), or either (varied per VM and
+     * (docs/architecture.md, "Azure's answers"; Azure/azure-sdk-for-java#1783, Azure/azure-sdk-for-python#5167), or either (varied per VM and
      * moment). Owners' actions (actors) meet the same rule.
      */
     powerConflict: z.enum(["409", "preempt", "either"]).default("409"),

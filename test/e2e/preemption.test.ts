@@ -1,6 +1,6 @@
 /**
  * Compute may let a newer power operation on a VM preempt the one running (its status ends Failed with
- * OperationPreempted) rather than refuse the newer one with a conflict (azure-facts §5d; the scenario's
+ * OperationPreempted) rather than refuse the newer one with a conflict (docs/architecture.md, "Azure's answers"; the scenario's
  * behaviour.powerConflict). The run's own deallocate may preempt its power off: the VM is still cycled and running.
  * Someone else's operation may preempt the run's: the run reports it and does not send its step again.
  */

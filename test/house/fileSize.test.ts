@@ -18,8 +18,6 @@ const STILL_OVER: ReadonlyMap<string, string> = new Map([
   ["src/durable-host/shim.ts", "registration and invocation to be split"],
   // Per-resource planning rules and skip reasons.
   ["src/domain/planResources.ts", "VM and scale-set rules to be split"],
-  // The local stack: its settings and its parts (simulator, Azurite, host) to be split.
-  ["src/cli/localStack.ts", "settings and parts to be split"],
   // The remote commands: one module per command.
   ["src/cli/commands/remote.ts", "one module per command"],
 ]);
