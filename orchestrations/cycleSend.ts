@@ -151,7 +151,7 @@ export function* beginStep(context: OrchestrationContext, options: SendOptions):
         return { ok: false, outcome: "skipped", reasonCode: "disappeared", message: `${entry.name} disappeared during the run`, errorCode: begun.code, state: "absent", changedFrom: expected ?? lastState };
       case "failed":
         if (step === "powerOff" && begun.code.toLowerCase() === "operationnotallowed") {
-          // Azure refuses powerOff of a VM deallocated or being deallocated (azure-facts §5d): someone deallocated it
+          // Azure refuses powerOff of a VM deallocated or being deallocated (docs/architecture.md, "Azure's answers"): someone deallocated it
           // between our read and our request. Read again, and leave it as they chose.
           const raced = yield* readAfterRefusal(context, entry, kind, track.instanceIds);
           if (raced === "gone") return { ok: false, outcome: "skipped", reasonCode: "disappeared", message: `${entry.name} disappeared during the run`, state: "absent", changedFrom: expected ?? lastState };
