@@ -50,7 +50,7 @@ export const RemediationInputSchema = z.object({
   campaign: z.object({ campaignId: z.string().min(1), instanceId: z.string().min(1) }).optional(),
   /**
    * The instance that started this run and waits for its end (a campaign's lane, a re-verification): told with the
-   * runEnded event when the run ends (docs/architecture.md, "Starting a subscription's run from an orchestration").
+   * runEnded event when the run ends (docs/architecture.md, §3 "A run started from an orchestration is followed by its event, the instance read, and a deadline").
    */
   waiter: z.object({ instanceId: z.string().min(1) }).optional(),
   /** The clock that stamped requestedAt and the approval: "simulated" on a local stack (src/contracts/clock.ts). */

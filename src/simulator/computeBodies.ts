@@ -3,7 +3,7 @@ import { iso } from "./bodies";
 import { computeResourceId } from "./world/activityLog";
 import type { Machine, PowerState, ScaleSetRecord, SimExtension, VmRecord } from "./world/types";
 
-/** Ids in Microsoft.Compute's bodies carry the resource group upper-cased, whatever the group's own spelling (azure-facts §5c). */
+/** Ids in Microsoft.Compute's bodies carry the resource group upper-cased, whatever the group's own spelling (docs/architecture.md, "Azure's answers"). */
 const computeId = computeResourceId;
 
 const POWER_DISPLAY: Record<PowerState, string> = {

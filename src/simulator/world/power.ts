@@ -179,7 +179,7 @@ export class PowerStateMachine {
 
   /**
    * A machine that just reached running has a guest still booting: its VM agent reports Ready minutes later, and
-   * the extensions after it (azure-facts §5d: PowerState/running comes before the agent and extensions are
+   * the extensions after it (docs/architecture.md, "Azure's answers": PowerState/running comes before the agent and extensions are
    * ready). Jitter is drawn from the machine's own seed, so the world's draws do not shift.
    */
   private bootAgents(m: Machine, runningAt: number): void {
