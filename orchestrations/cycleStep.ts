@@ -5,12 +5,12 @@
  */
 import type { OrchestrationContext, Task } from "durable-functions";
 import { callActivity } from "./toolkit/calls";
-import type { CycleResourceInput } from "../src/contracts/functions/cycleResource";
-import { readPowerStateActivity, type ReadPowerStateResult } from "../src/contracts/functions/readPowerState";
-import { observePowerStateActivity, type ObservePowerStateResult } from "../src/contracts/functions/observePowerState";
-import type { BeginPowerOperationResult } from "../src/contracts/functions/beginPowerOperation";
-import { STEP_TARGET, stepSatisfied, type CycleKind } from "../src/contracts/functions/common";
-import { addSeconds } from "../src/contracts/functions/clock";
+import type { CycleResourceInput } from "../src/contracts/durable/cycleResource";
+import { readPowerStateActivity, type ReadPowerStateResult } from "../src/contracts/durable/readPowerState";
+import { observePowerStateActivity, type ObservePowerStateResult } from "../src/contracts/durable/observePowerState";
+import type { BeginPowerOperationResult } from "../src/contracts/durable/beginPowerOperation";
+import { STEP_TARGET, stepSatisfied, type CycleKind } from "../src/contracts/durable/common";
+import { addSeconds } from "../src/contracts/durable/clock";
 import type { OperationHandle } from "../src/contracts/azure";
 import type { PowerStep } from "../src/contracts/plan";
 import { TRANSITIONAL_POWER_STATES, type PowerState } from "../src/contracts/power";
