@@ -121,6 +121,10 @@ export interface LocalStackOptions {
   host?: Omit<DurableHostOptions, "clock">;
   /** Start a real Azurite and point the audit store at it. */
   audit?: boolean;
+  /** With `audit`: Azurite keeps its data in this folder (else in memory). */
+  auditLocation?: string;
+  /** Keep the simulator's world in a folder and resume the one it holds (src/simulator/persist.ts). */
+  simulatorPersist?: { dir: string; source: string };
   /** Extra app settings for the run (the activities' dependencies are built from them). */
   env?: Record<string, string>;
   /**
@@ -224,14 +228,16 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
   const scenario = first.scenario;
   const clock = createVirtualClock(estate.clock.startTime ?? scenario.behaviour.startTime ?? "2026-03-03T08:00:00Z");
   const startedAt = clock.now();
-  const azurite = opts.audit ? await startAzurite() : undefined;
+  const azurite = opts.audit ? await startAzurite(opts.auditLocation === undefined ? {} : { location: opts.auditLocation }) : undefined;
   let sim: SimulatorHandle;
   try {
-    sim = await startSimulator({ scenario: estate, clock, seed: opts.seed ?? 7 });
+    sim = await startSimulator({ scenario: estate, clock, seed: opts.seed ?? 7, ...(opts.simulatorPersist === undefined ? {} : { persist: opts.simulatorPersist }) });
   } catch (e) {
     await azurite?.stop();
     throw e;
   }
+  // A resumed world has seen times this clock has not: time never goes back for it.
+  if (sim.resumed !== undefined) clock.advanceTo(sim.resumed.lastAt);
   const ownSettings = (target: SimulatorHandle): Record<string, string> => ({
     ...platformSettings(opts.env),
     PORT25_ARM_ENDPOINT: target.endpoint,

@@ -57,6 +57,37 @@ export interface FrontDoorDeps {
   log: RequestLogEntry[];
   /** Totals over every subscription and the tenant. */
   counters: RequestCounters;
+  /**
+   * Where every answer is made durable before it is sent (persist.ts): a simulator whose world is kept on disk
+   * answers nothing it could forget, as Azure forgets nothing it answered.
+   */
+  journal?: RequestJournal;
+  /** Waits a latency spike out; a replay does not wait (persist.ts). */
+  sleep?: (ms: number) => Promise<void>;
+}
+
+/** Whether a request carried the simulator's token: only the class of the header is kept, never the token. */
+export type AuthorizationClass = "valid" | "missing" | "invalid";
+
+/**
+ * One request as the front door took it, with every clock reading it made in order: fed again through `replayRequest`
+ * on a world built from the same scenario and seed, it makes the same changes and the same answer.
+ */
+export interface RecordedRequest {
+  method: string;
+  /** Path and query string, as sent. */
+  url: string;
+  /** The body, as sent (empty for methods without one). */
+  raw: string;
+  authorization: AuthorizationClass;
+  /** The simulated clock's readings while the request was handled, in order. */
+  reads: number[];
+  entry: RequestLogEntry;
+}
+
+export interface RequestJournal {
+  /** Resolves once the request is on disk; rejects when it cannot be. */
+  record(request: RecordedRequest): Promise<void>;
 }
 
 /** The authorization action of an operation a scenario may deny (behaviour.deniedOperations), where it is known. */
@@ -94,6 +125,11 @@ export function createHandler(d: FrontDoorDeps): (req: IncomingMessage, res: Ser
   return (req, res) => {
     handle(d, req, res).catch((e: unknown) => {
       const err = ensureError(e);
+      if (d.journal !== undefined) {
+        // The answer could not be made durable: none is sent, as when an answer is lost on the way.
+        res.destroy(err);
+        return;
+      }
       if (!res.headersSent) {
         res.writeHead(500, { "content-type": "application/json; charset=utf-8" });
         res.end(JSON.stringify({ error: { code: "InternalServerError", message: err.message } }));
@@ -102,11 +138,86 @@ export function createHandler(d: FrontDoorDeps): (req: IncomingMessage, res: Ser
   };
 }
 
+function authorizationClass(header: string | undefined, token: string): AuthorizationClass {
+  if (header === undefined || header === "") return "missing";
+  return header === `Bearer ${token}` ? "valid" : "invalid";
+}
+
+/** The header a request of that class carries to this simulator. */
+function authorizationOf(c: AuthorizationClass, token: string): string | undefined {
+  return c === "missing" ? undefined : c === "valid" ? `Bearer ${token}` : "Bearer -";
+}
+
+interface Answer {
+  status: number;
+  headers: Record<string, string>;
+  body: unknown;
+  entry: RequestLogEntry;
+}
+
 async function handle(d: FrontDoorDeps, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const realMs = Date.now();
-  const at = d.clock.now();
+  const reads: number[] = [];
+  // Every reading of the clock is kept with the request, so that a replay sees the same times in the same order.
+  const clock: SimClock = d.journal === undefined ? d.clock : { now: () => {
+    const t = d.clock.now();
+    reads.push(t);
+    return t;
+  } };
+  const at = clock.now();
   const method = (req.method ?? "GET").toUpperCase();
-  const url = new URL(req.url ?? "/", "https://127.0.0.1");
+  const raw = method === "POST" || method === "PUT" || method === "PATCH" ? (await readRequestBody(req)).toString("utf8") : "";
+  const clientRequestId = typeof req.headers["x-ms-client-request-id"] === "string" ? req.headers["x-ms-client-request-id"] : undefined;
+  const answer = await answerRequest({ ...d, clock }, { method, url: req.url ?? "/", raw, authorization: req.headers.authorization, clientRequestId }, at, realMs);
+  d.log.push(answer.entry);
+  if (d.journal !== undefined) {
+    await d.journal.record({ method, url: req.url ?? "/", raw, authorization: authorizationClass(req.headers.authorization, d.token), reads, entry: answer.entry });
+  }
+  if (answer.body === undefined) {
+    res.writeHead(answer.status, { ...answer.headers, "content-length": "0" });
+    res.end();
+    return;
+  }
+  const text = JSON.stringify(answer.body);
+  res.writeHead(answer.status, { ...answer.headers, "content-type": "application/json; charset=utf-8", "content-length": String(Buffer.byteLength(text)) });
+  res.end(text);
+}
+
+/**
+ * Takes a recorded request again, with its own clock readings and without waiting out latency spikes, and checks
+ * that it gets the answer it got then: the world it leaves is the one the request left. The recorded log entry (with
+ * the real times of the first answer) goes to the request log.
+ */
+export async function replayRequest(d: FrontDoorDeps, r: RecordedRequest): Promise<{ status: number; errorCode: string | undefined }> {
+  let i = 0;
+  const clock: SimClock = {
+    now: () => {
+      // A replay that reads the clock more often than the first answer did has already gone another way: it keeps the
+      // last reading, and the status check below tells.
+      const t = r.reads[Math.min(i, r.reads.length - 1)] ?? r.entry.at;
+      i += 1;
+      return t;
+    },
+  };
+  const at = clock.now();
+  const answer = await answerRequest(
+    { ...d, clock, journal: undefined, sleep: () => Promise.resolve() },
+    { method: r.method, url: r.url, raw: r.raw, authorization: authorizationOf(r.authorization, d.token), clientRequestId: undefined },
+    at,
+    r.entry.realMs,
+  );
+  d.log.push(r.entry);
+  return { status: i === r.reads.length ? answer.status : -1, errorCode: answer.entry.errorCode };
+}
+
+async function answerRequest(
+  d: FrontDoorDeps,
+  input: { method: string; url: string; raw: string; authorization: string | undefined; clientRequestId: string | undefined },
+  at: number,
+  realMs: number,
+): Promise<Answer> {
+  const { method, raw } = input;
+  const url = new URL(input.url, "https://127.0.0.1");
   const segments = url.pathname.split("/").filter((s) => s !== "").map(safeDecode);
   const apiVersion = url.searchParams.get("api-version") ?? undefined;
   const kind = kindOf(method);
@@ -119,8 +230,7 @@ async function handle(d: FrontDoorDeps, req: IncomingMessage, res: ServerRespons
   let response: SimResponse;
   const extra: Incoming["extra"] = {};
   try {
-    const raw = method === "POST" || method === "PUT" || method === "PATCH" ? (await readRequestBody(req)).toString("utf8") : "";
-    response = await serve(d, host, { method, url, segments, apiVersion, kind, raw, authorization: req.headers.authorization, entry, extra });
+    response = await serve(d, host, { method, url, segments, apiVersion, kind, raw, authorization: input.authorization, entry, extra });
   } catch (e) {
     const err = e instanceof ArmHttpError ? e : new ArmHttpError(500, "InternalServerError", ensureError(e).message);
     response = { status: err.status, body: err.body(), headers: err.headers };
@@ -133,7 +243,7 @@ async function handle(d: FrontDoorDeps, req: IncomingMessage, res: ServerRespons
     // can align its clock to the simulator's (port25 run --time-scale).
     date: new Date(at).toUTCString(),
     "x-ms-request-id": requestId,
-    "x-ms-correlation-request-id": typeof req.headers["x-ms-client-request-id"] === "string" ? req.headers["x-ms-client-request-id"] : requestId,
+    "x-ms-correlation-request-id": input.clientRequestId ?? requestId,
     "x-ms-routing-request-id": `LOCAL:${requestId}`,
     // The budget the request drew on: its subscription's, or the tenant's for a path outside any subscription.
     ...(host !== undefined ? host.throttler.headers(d.clock.now()) : entry.subscriptionId === undefined ? d.tenant.throttler.headers(d.clock.now()) : {}),
@@ -146,15 +256,7 @@ async function handle(d: FrontDoorDeps, req: IncomingMessage, res: ServerRespons
     if (code !== undefined) entry.errorCode = code;
   }
   entry.durationMs = Date.now() - realMs;
-  d.log.push(entry);
-  if (response.body === undefined) {
-    res.writeHead(response.status, { ...headers, "content-length": "0" });
-    res.end();
-    return;
-  }
-  const text = JSON.stringify(response.body);
-  res.writeHead(response.status, { ...headers, "content-type": "application/json; charset=utf-8", "content-length": String(Buffer.byteLength(text)) });
-  res.end(text);
+  return { status: response.status, headers, body: response.body, entry };
 }
 
 interface Incoming {
@@ -290,7 +392,7 @@ async function serveSubscription(d: FrontDoorDeps, host: SubscriptionHost, q: In
   const ctx = { operation: route.operation, kind: q.kind, path: q.url.pathname.toLowerCase(), apiVersion: q.apiVersion };
   const faults = host.faults;
   const spike = faults.take("latencySpike", ctx);
-  if (spike !== undefined && spike.responseDelayMs > 0) await delay(spike.responseDelayMs);
+  if (spike !== undefined && spike.responseDelayMs > 0) await (d.sleep ?? delay)(spike.responseDelayMs);
   const storm = faults.take("throttleStorm", ctx);
   if (storm !== undefined) {
     throttled();
