@@ -260,7 +260,17 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
   const restoreClock = opts.triggers ? useTriggerClock({ now: () => new Date(clock.now()), kind: "simulated" }) : undefined;
 
   const modules = appModules(opts.triggers ? ["orchestrations", "src/functions"] : undefined);
-  let host = createDurableHost({ versioning: appVersioning(), ...opts.host, clock });
+  let host: DurableHost;
+  try {
+    host = createDurableHost({ versioning: appVersioning(), ...opts.host, clock });
+  } catch (e) {
+    // A state folder the host refuses (in use, corrupt): nothing the stack started is left running.
+    await sim.close();
+    await azurite?.stop();
+    published?.restore();
+    restoreClock?.();
+    throw e;
+  }
   const restore = async (): Promise<void> => {
     await host.close();
     await sim.close();
