@@ -5,6 +5,7 @@
  * cycled VM. Run: npx tsx bench/stateDirCost.ts [N]
  */
 import { mkdtempSync, rmSync } from "node:fs";
+import type * as NodeFs from "node:fs";
 import { createRequire } from "node:module";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
@@ -13,7 +14,7 @@ import { startLocalStack } from "../src/cli/localStack";
 import { generateFleet } from "../src/simulator";
 
 /** The fs module itself (a namespace import is a copy whose functions cannot be replaced). */
-const fs = createRequire(__filename)("node:fs") as typeof import("node:fs");
+const fs = createRequire(__filename)("node:fs") as typeof NodeFs;
 
 interface SyncCount {
   calls: number;

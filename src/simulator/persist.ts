@@ -24,7 +24,9 @@ import type { Estate } from "./estate";
 import { TenantThrottlingSchema } from "./estate";
 import { OPERATION_NAMES } from "./faults";
 import { ScenarioSchema } from "./scenario";
-import type { RecordedRequest, RequestJournal } from "./server";
+import { authorizationOf, type RecordedRequest, type RequestJournal } from "./recorded";
+import { answerRequest, type FrontDoorDeps } from "./server";
+import type { SimClock } from "./world";
 
 export const SAVED_WORLD_FORMAT = 1;
 export const WORLD_FILE = "world.json";
@@ -256,4 +258,31 @@ export async function openJournal(dir: string): Promise<WorldJournal> {
       await handle.close();
     },
   };
+}
+
+/**
+ * Takes a recorded request again, with its own clock readings and without waiting out latency spikes, and checks
+ * that it gets the answer it got then: the world it leaves is the one the request left. The recorded log entry (with
+ * the real times of the first answer) goes to the request log.
+ */
+export async function replayRequest(d: FrontDoorDeps, r: RecordedRequest): Promise<{ status: number; errorCode: string | undefined }> {
+  let i = 0;
+  const clock: SimClock = {
+    now: () => {
+      // A replay that reads the clock more often than the first answer did has already gone another way: it keeps the
+      // last reading, and the status check below tells.
+      const t = r.reads[Math.min(i, r.reads.length - 1)] ?? r.entry.at;
+      i += 1;
+      return t;
+    },
+  };
+  const at = clock.now();
+  const answer = await answerRequest(
+    { ...d, clock, journal: undefined, sleep: () => Promise.resolve() },
+    { method: r.method, url: r.url, raw: r.raw, authorization: authorizationOf(r.authorization, d.token), clientRequestId: undefined },
+    at,
+    r.entry.realMs,
+  );
+  d.log.push(r.entry);
+  return { status: i === r.reads.length ? answer.status : -1, errorCode: answer.entry.errorCode };
 }

@@ -5,10 +5,14 @@ import { ensureError } from "../errors";
 import { ArmHttpError } from "./armError";
 import type { FaultEngine, OperationName, RequestKind } from "./faults";
 import { API_VERSIONS, matchRoute, unknownPath, type SimRequest, type SimResponse } from "./routes";
-import type { ComputeCharge, ComputeThrottler, Throttler } from "./throttle";
+import type { ComputeThrottler, Throttler } from "./throttle";
 import { listDescendants, matchTenantRoute, type Hierarchy } from "./tenant";
 import type { SimClock, World } from "./world";
 import { readRequestBody } from "../httpBody";
+import { computeChargeOf } from "./computeCharge";
+import { authorizationClass, type RequestJournal } from "./recorded";
+
+export type { AuthorizationClass, RecordedRequest, RequestJournal } from "./recorded";
 
 export interface RequestLogEntry {
   method: string;
@@ -66,29 +70,6 @@ export interface FrontDoorDeps {
   sleep?: (ms: number) => Promise<void>;
 }
 
-/** Whether a request carried the simulator's token: only the class of the header is kept, never the token. */
-export type AuthorizationClass = "valid" | "missing" | "invalid";
-
-/**
- * One request as the front door took it, with every clock reading it made in order: fed again through `replayRequest`
- * on a world built from the same scenario and seed, it makes the same changes and the same answer.
- */
-export interface RecordedRequest {
-  method: string;
-  /** Path and query string, as sent. */
-  url: string;
-  /** The body, as sent (empty for methods without one). */
-  raw: string;
-  authorization: AuthorizationClass;
-  /** The simulated clock's readings while the request was handled, in order. */
-  reads: number[];
-  entry: RequestLogEntry;
-}
-
-export interface RequestJournal {
-  /** Resolves once the request is on disk; rejects when it cannot be. */
-  record(request: RecordedRequest): Promise<void>;
-}
 
 /** The authorization action of an operation a scenario may deny (behaviour.deniedOperations), where it is known. */
 const DENIED_ACTIONS: Partial<Record<OperationName, string>> = {
@@ -138,17 +119,7 @@ export function createHandler(d: FrontDoorDeps): (req: IncomingMessage, res: Ser
   };
 }
 
-function authorizationClass(header: string | undefined, token: string): AuthorizationClass {
-  if (header === undefined || header === "") return "missing";
-  return header === `Bearer ${token}` ? "valid" : "invalid";
-}
-
-/** The header a request of that class carries to this simulator. */
-function authorizationOf(c: AuthorizationClass, token: string): string | undefined {
-  return c === "missing" ? undefined : c === "valid" ? `Bearer ${token}` : "Bearer -";
-}
-
-interface Answer {
+export interface Answer {
   status: number;
   headers: Record<string, string>;
   body: unknown;
@@ -183,34 +154,8 @@ async function handle(d: FrontDoorDeps, req: IncomingMessage, res: ServerRespons
   res.end(text);
 }
 
-/**
- * Takes a recorded request again, with its own clock readings and without waiting out latency spikes, and checks
- * that it gets the answer it got then: the world it leaves is the one the request left. The recorded log entry (with
- * the real times of the first answer) goes to the request log.
- */
-export async function replayRequest(d: FrontDoorDeps, r: RecordedRequest): Promise<{ status: number; errorCode: string | undefined }> {
-  let i = 0;
-  const clock: SimClock = {
-    now: () => {
-      // A replay that reads the clock more often than the first answer did has already gone another way: it keeps the
-      // last reading, and the status check below tells.
-      const t = r.reads[Math.min(i, r.reads.length - 1)] ?? r.entry.at;
-      i += 1;
-      return t;
-    },
-  };
-  const at = clock.now();
-  const answer = await answerRequest(
-    { ...d, clock, journal: undefined, sleep: () => Promise.resolve() },
-    { method: r.method, url: r.url, raw: r.raw, authorization: authorizationOf(r.authorization, d.token), clientRequestId: undefined },
-    at,
-    r.entry.realMs,
-  );
-  d.log.push(r.entry);
-  return { status: i === r.reads.length ? answer.status : -1, errorCode: answer.entry.errorCode };
-}
-
-async function answerRequest(
+/** A request taken and answered, without the transport: the live front door and a replay both go through it. */
+export async function answerRequest(
   d: FrontDoorDeps,
   input: { method: string; url: string; raw: string; authorization: string | undefined; clientRequestId: string | undefined },
   at: number,
@@ -432,51 +377,4 @@ async function serveSubscription(d: FrontDoorDeps, host: SubscriptionHost, q: In
     endpoint: d.endpoint(),
   };
   return route.handle(w, request);
-}
-
-/**
- * The Compute policy a request falls under (compute-throttling-limits.md), the resource whose own bucket it
- * draws on (none where the page says only the subscription's limit applies) and its region. Lists are charged
- * to one bucket for the whole subscription whatever the region (at least as strict as one per region).
- * Operations the page does not name are charged like their neighbours: a VM's extension list as its Low Cost Get
- * (the page names Extensions - Get), a scale set's VM list as the scale set's High Cost Get.
- */
-export function computeChargeOf(w: World, operation: OperationName, family: string, params: Record<string, string>): ComputeCharge | undefined {
-  const rgPath = `/subscriptions/${params["sub"] ?? ""}/resourcegroups/${params["rg"] ?? ""}/providers/microsoft.compute`.toLowerCase();
-  const vmId = `${rgPath}/virtualmachines/${params["vm"] ?? ""}`.toLowerCase();
-  const ssId = `${rgPath}/virtualmachinescalesets/${params["ss"] ?? ""}`.toLowerCase();
-  const vmRegion = (): string => w.vms.get(vmId)?.machine.location ?? "unknown";
-  const ssRegion = (): string => w.scaleSets.get(ssId)?.location ?? "unknown";
-  const vm = (policy: ComputeCharge["policy"]): ComputeCharge => ({ policy, resourceKey: vmId, region: vmRegion() });
-  switch (operation) {
-    case "getVm":
-    case "getVmInstanceView":
-    case "listVmExtensions":
-      return vm("LowCostGet");
-    case "vmPowerOff":
-    case "vmStart":
-      return vm("UpdateVM");
-    case "vmDeallocate":
-      return vm("DeleteVM");
-    case "listVms":
-      return { policy: "HighCostGet", region: "all" };
-    case "getScaleSet":
-      return { policy: "LowCostGetVMScaleSet", resourceKey: ssId, region: ssRegion() };
-    case "listScaleSets":
-    case "listScaleSetVms":
-      return { policy: "HighCostGetVMScaleSet", region: "all" };
-    case "getScaleSetVm":
-      return { policy: "GetVMScaleSetVM", resourceKey: `${ssId}/virtualmachines/${(params["inst"] ?? "").toLowerCase()}`, region: ssRegion() };
-    case "scaleSetPowerOff":
-      return { policy: "DeleteVMScaleSet", region: ssRegion() };
-    case "scaleSetDeallocate":
-      return { policy: "DeleteVMScaleSet", resourceKey: ssId, region: ssRegion() };
-    case "scaleSetStart":
-      return { policy: "UpdateVMScaleSet", region: ssRegion() };
-    case "getOperationStatus":
-      // Network's operations share the name; only Compute's path is charged.
-      return family === "compute" ? { policy: "GetOperation", resourceKey: (params["op"] ?? "").toLowerCase(), region: params["loc"] ?? "unknown" } : undefined;
-    default:
-      return undefined;
-  }
 }
