@@ -1,7 +1,7 @@
 /** Which of Microsoft.Compute's throttling policies a request draws on (throttle.ts keeps the buckets). */
 import type { OperationName } from "./faults";
-import type { ComputeCharge } from "./throttle";
-import type { World } from "./world";
+import type { ComputeCharge } from "./computeThrottle";
+import type { World } from "./world/world";
 
 /**
  * The Compute policy a request falls under (compute-throttling-limits.md), the resource whose own bucket it

@@ -26,7 +26,7 @@ import { OPERATION_NAMES } from "./faults";
 import { ScenarioSchema } from "./scenario";
 import { authorizationOf, type RecordedRequest, type RequestJournal } from "./recorded";
 import { answerRequest, type FrontDoorDeps } from "./server";
-import type { SimClock } from "./world";
+import type { SimClock } from "./world/types";
 
 export const SAVED_WORLD_FORMAT = 1;
 export const WORLD_FILE = "world.json";
