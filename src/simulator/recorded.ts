@@ -1,5 +1,28 @@
 /** A request as the front door took it, kept so that a world can be rebuilt by taking it again (persist.ts). */
-import type { RequestLogEntry } from "./server";
+import type { OperationName, RequestKind } from "./faults";
+
+/** One answered request, as the request log keeps it. */
+export interface RequestLogEntry {
+  method: string;
+  /** Path without the query string, as sent. */
+  path: string;
+  apiVersion: string | undefined;
+  status: number;
+  /** Simulated epoch ms at receipt. */
+  at: number;
+  /** Real epoch ms at receipt. */
+  realMs: number;
+  /** Real milliseconds spent answering. */
+  durationMs: number;
+  kind: RequestKind;
+  operation?: OperationName | "listManagementGroupDescendants";
+  /** Subscription named in the path, when there is one. */
+  subscriptionId?: string;
+  /** ARM error code of a failed request. */
+  errorCode?: string;
+  /** Whose budget refused the request: ARM's subscription or tenant buckets, or Microsoft.Compute's own policies. */
+  throttledBy?: "subscription" | "tenant" | "compute";
+}
 
 /** Whether a request carried the simulator's token: only the class of the header is kept, never the token. */
 export type AuthorizationClass = "valid" | "missing" | "invalid";

@@ -13,31 +13,10 @@ import type { SimClock } from "./world/types";
 import type { World } from "./world/world";
 import { readRequestBody } from "../httpBody";
 import { computeChargeOf } from "./computeCharge";
-import { authorizationClass, type RequestJournal } from "./recorded";
+import { authorizationClass, type RequestJournal, type RequestLogEntry } from "./recorded";
 
-export type { AuthorizationClass, RecordedRequest, RequestJournal } from "./recorded";
+export type { AuthorizationClass, RecordedRequest, RequestJournal, RequestLogEntry } from "./recorded";
 
-export interface RequestLogEntry {
-  method: string;
-  /** Path without the query string, as sent. */
-  path: string;
-  apiVersion: string | undefined;
-  status: number;
-  /** Simulated epoch ms at receipt. */
-  at: number;
-  /** Real epoch ms at receipt. */
-  realMs: number;
-  /** Real milliseconds spent answering. */
-  durationMs: number;
-  kind: RequestKind;
-  operation?: OperationName | "listManagementGroupDescendants";
-  /** Subscription named in the path, when there is one. */
-  subscriptionId?: string;
-  /** ARM error code of a failed request. */
-  errorCode?: string;
-  /** Whose budget refused the request: ARM's subscription or tenant buckets, or Microsoft.Compute's own policies. */
-  throttledBy?: "subscription" | "tenant" | "compute";
-}
 
 export interface RequestCounters {
   requests: number;
