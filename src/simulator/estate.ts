@@ -39,7 +39,7 @@ export const EstateSubscriptionSchema = z
  * ARM's tenant-level budget (request-limits-and-throttling.md: tenant limits as the subscription's, reads bucket 250
  * refilled 25 per second), spent by tenant-level requests such as a management group's descendants.
  */
-const TenantThrottlingSchema = z
+export const TenantThrottlingSchema = z
   .object({
     enabled: z.boolean().default(true),
     reads: BucketSchema.default({ capacity: 250, refillPerSecond: 25 }),
