@@ -21,16 +21,16 @@ export interface CampaignReportOptions extends ReportOptions {
 /** A subscription's line in the report: a member of the final record, or a run of a campaign still going. */
 interface Line {
   subscriptionId: string;
-  displayName?: string;
+  displayName?: string | undefined;
   state: MemberState;
-  category?: string;
-  reason?: string;
-  advice?: string;
-  runId?: string;
-  runStatus?: string;
-  counts?: OutcomeCounts;
-  startedAt?: string;
-  endedAt?: string;
+  category?: string | undefined;
+  reason?: string | undefined;
+  advice?: string | undefined;
+  runId?: string | undefined;
+  runStatus?: string | undefined;
+  counts?: OutcomeCounts | undefined;
+  startedAt?: string | undefined;
+  endedAt?: string | undefined;
 }
 
 /** States in which the campaign left the subscription alone: the report says why. */

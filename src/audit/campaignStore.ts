@@ -21,10 +21,10 @@ import {
 
 export interface ListCampaignsQuery {
   /** Inclusive bounds on the campaign's requestedAt (ISO 8601). */
-  from?: string;
-  to?: string;
-  pageSize?: number;
-  continuationToken?: string;
+  from?: string | undefined;
+  to?: string | undefined;
+  pageSize?: number | undefined;
+  continuationToken?: string | undefined;
 }
 
 export class CampaignRecords {

@@ -42,14 +42,14 @@ import {
 } from "./tables";
 
 export interface ListRunsQuery {
-  subscriptionId?: string;
+  subscriptionId?: string | undefined;
   /** Only the runs this campaign started (with subscriptionId: that subscription's run in the campaign). */
-  campaignId?: string;
+  campaignId?: string | undefined;
   /** Inclusive bounds on the run's requestedAt (ISO 8601). */
-  from?: string;
-  to?: string;
-  pageSize?: number;
-  continuationToken?: string;
+  from?: string | undefined;
+  to?: string | undefined;
+  pageSize?: number | undefined;
+  continuationToken?: string | undefined;
 }
 
 export interface ListReverificationsQuery {

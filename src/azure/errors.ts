@@ -29,8 +29,8 @@ const BUSY_NOT_ALLOWED = /another operation|in progress|toomanyrequests|too many
 
 /** ARM's `details[]` of an error body, as far as the product reads them. */
 export interface ArmErrorDetail {
-  code?: string;
-  message?: string;
+  code?: string | undefined;
+  message?: string | undefined;
 }
 
 /** Socket-level failures: the request may never have reached ARM, so repeating it is safe for idempotent calls. */

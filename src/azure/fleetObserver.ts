@@ -55,8 +55,8 @@ export interface ListingResult {
 
 interface SubscriptionState {
   latest?: Listing;
-  inFlight?: { takenAt: number; promise: Promise<Listing> };
-  failed?: { until: number; error: unknown };
+  inFlight?: { takenAt: number; promise: Promise<Listing> } | undefined;
+  failed?: { until: number; error: unknown } | undefined;
   /** Last poll time of each VM that asked (resource key → caller time). */
   demand: Map<string, number>;
 }

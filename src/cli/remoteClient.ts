@@ -85,7 +85,7 @@ export async function callApi(opts: RemoteOptions, method: "GET" | "POST", path:
         ...(opts.user === undefined ? {} : localPrincipalHeaders(opts.user)),
         ...(body === undefined ? {} : { "content-type": "application/json" }),
       },
-      body: body === undefined ? undefined : JSON.stringify(body),
+      body: body === undefined ? null : JSON.stringify(body),
     });
   } catch (e) {
     // fetch says only "fetch failed": name the address and the system's reason (ECONNREFUSED, ENOTFOUND, …).

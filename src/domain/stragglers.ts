@@ -36,8 +36,8 @@ export interface LastRunView {
   /** What runs since the exemption cycled (audit store). */
   cycled?: readonly CycledResource[];
   /** The Activity Log's power events; undefined when it could not be read (with the reason). */
-  activityLog?: ActivityLogView;
-  activityLogUnreadable?: string;
+  activityLog?: ActivityLogView | undefined;
+  activityLogUnreadable?: string | undefined;
 }
 
 type Verdict = { kind: "remediated" } | { kind: "stale"; since?: string } | { kind: "unknown"; since?: string; why: string };

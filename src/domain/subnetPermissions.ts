@@ -54,7 +54,7 @@ export interface MissingGrant {
   readonly unreadable?: string;
 }
 
-function lacking(discovery: Required<Pick<Discovery, "subnetPermissions">>, groupId: string, actions: readonly string[]): MissingGrant | undefined {
+function lacking(discovery: { subnetPermissions: NonNullable<Discovery["subnetPermissions"]> }, groupId: string, actions: readonly string[]): MissingGrant | undefined {
   const key = resourceKey(groupId);
   const group = discovery.subnetPermissions.find((g) => resourceKey(g.resourceGroupId) === key);
   if (group === undefined) return { resourceGroupId: groupId, missing: [...actions], unreadable: "not read" };

@@ -118,12 +118,12 @@ export interface Machine {
   powerSince?: number;
   createdAt: number;
   provisioningState: string;
-  provisioningError?: string;
+  provisioningError?: string | undefined;
   /** Last time the machine entered PowerState/running. */
   lastStartTime?: number;
   /** Last time it was started from deallocated (i.e. placed on a host and given the current network policy). */
   allocatedAt?: number;
-  pending?: Transition;
+  pending?: Transition | undefined;
   privateIp: string;
   /**
    * After a start, when the VM agent reports Ready and when its extensions (the Network Watcher agent) report
@@ -163,7 +163,7 @@ export interface VnetState {
   subnets: Map<string, SubnetState>;
   peerings: NonNullable<Scenario["vnets"][number]["peerings"]>;
   /** The write in flight on this VNet (ARM serialises writes per VNet). */
-  pending?: Operation;
+  pending?: Operation | undefined;
   etag: number;
 }
 
