@@ -55,7 +55,7 @@ function leftAlone(member: CampaignMember, c: Classification, forceUnknown: bool
 export function* campaignLane(context: OrchestrationContext, input: CampaignLaneInput): Generator<Task, CampaignLaneOutput, unknown> {
   const members: CampaignMember[] = input.members.map((m) => ({
     subscriptionId: m.subscriptionId,
-    ...(m.displayName !== undefined ? { displayName: m.displayName } : {}),
+    displayName: m.displayName,
     state: "pending",
   }));
   // One waiter for the lane and one per subscription, for the lane's whole life: an event is recorded whenever it
@@ -67,7 +67,7 @@ export function* campaignLane(context: OrchestrationContext, input: CampaignLane
     const status: LaneStatus = {
       lane: input.lane,
       members: members.map(laneStatusMember),
-      ...(activeRun !== undefined ? { activeRun } : {}),
+      activeRun,
       ...(cancel.isCompleted ? { cancelRequested: true } : {}),
     };
     context.df.setCustomStatus(status);
@@ -121,7 +121,7 @@ export function* campaignLane(context: OrchestrationContext, input: CampaignLane
     if (member === undefined || member.state !== "pending") continue;
     const memberCancel = memberCancels[i];
     if (cancel.isCompleted || memberCancel?.isCompleted === true) {
-      members[i] = { ...cancelledBeforeRun(member, cancel.isCompleted ? cancel.result : memberCancel?.result), ...(member.category !== undefined ? { category: member.category } : {}) };
+      members[i] = { ...cancelledBeforeRun(member, cancel.isCompleted ? cancel.result : memberCancel?.result), category: member.category };
       publish();
       continue;
     }
@@ -138,7 +138,7 @@ export function* campaignLane(context: OrchestrationContext, input: CampaignLane
         ...member,
         state: "alreadyRunning",
         runInstanceId,
-        ...(start.runId !== undefined ? { runId: start.runId } : {}),
+        runId: start.runId,
         reason: `a run of this subscription${start.runId !== undefined ? ` (${start.runId})` : ""}${start.requestedBy !== undefined ? ` started by ${start.requestedBy}` : ""} is ${start.runtimeStatus}: not started twice`,
       };
       publish();

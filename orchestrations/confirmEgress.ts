@@ -36,7 +36,7 @@ export function* confirmPath(context: OrchestrationContext, awaitTask: TaskAwait
     yield* awaitTask(context.df.createTimer(addSeconds(context.df.currentUtcDateTime, Math.max(1, Math.ceil(seconds)))));
   };
   const read = function* (handle: OperationHandle | undefined): Generator<Task, ReadEffectiveRoutesResult, unknown> {
-    const raw = yield* awaitTask(activityTask(context, readEffectiveRoutesActivity, { nicId, ...(handle !== undefined ? { handle } : {}) }, transientRetry()));
+    const raw = yield* awaitTask(activityTask(context, readEffectiveRoutesActivity, { nicId, handle }, transientRetry()));
     return parseActivityResult(readEffectiveRoutesActivity, raw);
   };
   try {

@@ -66,8 +66,8 @@ export function* cycleResource(context: OrchestrationContext, input: CycleResour
   const notes: string[] = [];
   const common = {
     ...outcomeBase(entry),
-    ...(entry.stateBefore !== undefined ? { stateBefore: entry.stateBefore } : {}),
-    ...(input.wave !== undefined ? { wave: input.wave } : {}),
+    stateBefore: entry.stateBefore,
+    wave: input.wave,
     ...(entry.canary ? { canary: true } : {}),
     startedAt,
   };
@@ -104,7 +104,7 @@ export function* cycleResource(context: OrchestrationContext, input: CycleResour
         if (r.outcome === "failed" && step === "start" && track.restore && r.reasonCode === "resourceLocked") {
           // The start itself is what a lock refuses: retrying it cannot succeed while the lock stands.
           const ids = track.instanceIds;
-          return leftDownOutcome(r, leftDownOf(entry, { reason: r.message, ...(r.errorCode !== undefined ? { code: r.errorCode } : {}), state: r.state, ...(ids !== undefined ? { ids } : {}) }, 0));
+          return leftDownOutcome(r, leftDownOf(entry, { reason: r.message, code: r.errorCode, state: r.state, ids }, 0));
         }
         if (r.outcome === "failed" && step === "start" && track.restore) {
           // The machines are deallocated (or settling): bringing them back is this very start, retried with backoff.
@@ -137,11 +137,11 @@ export function* cycleResource(context: OrchestrationContext, input: CycleResour
       outcome: "skipped",
       reasonCode: other.reasonCode,
       message: other.message,
-      ...(failure.errorCode !== undefined ? { errorCode: failure.errorCode } : {}),
+      errorCode: failure.errorCode,
       actions,
       stateAfter: failure.state,
       endedAt: nowIso(context),
-      ...(detail !== undefined ? { detail } : {}),
+      detail,
     };
   }
 
@@ -153,7 +153,7 @@ export function* cycleResource(context: OrchestrationContext, input: CycleResour
       actions,
       stateAfter: state,
       endedAt: nowIso(context),
-      ...(detail !== undefined ? { detail } : {}),
+      detail,
     };
   }
   // Refused by a lock or a policy before the run changed anything: the owner's answer, as the plan would have given.
@@ -165,8 +165,8 @@ export function* cycleResource(context: OrchestrationContext, input: CycleResour
     ...common,
     outcome: failed.outcome,
     reasonCode: failed.reasonCode,
-    ...(failed.errorCode !== undefined ? { errorCode: failed.errorCode } : {}),
-    ...(detail !== undefined ? { detail } : {}),
+    errorCode: failed.errorCode,
+    detail,
   };
   // The compensation starts only what this run took down: a step refused before anything was performed leaves the
   // machine as it is (someone else may have stopped it meanwhile). An activity that kept throwing may have sent.
@@ -204,7 +204,7 @@ export function* cycleResource(context: OrchestrationContext, input: CycleResour
       stateAfter: leftDown.state,
       leftDown,
       endedAt: nowIso(context),
-      ...(detail !== undefined ? { detail } : {}),
+      detail,
     };
   }
 }

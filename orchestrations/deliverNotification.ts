@@ -33,7 +33,7 @@ export function* deliverNotification(context: OrchestrationContext, input: Deliv
     attempts = attempt;
     let out: SendNotificationOutput | undefined;
     try {
-      out = yield* callActivity(context, sendNotificationActivity, { event, attempt, ...(targets !== undefined ? { targets } : {}) });
+      out = yield* callActivity(context, sendNotificationActivity, { event, attempt, targets });
     } catch (e) {
       // The activity itself failed (not a webhook): the same webhooks are tried again.
       const error = `the sending activity failed: ${ensureError(e).message}`.slice(0, 200);

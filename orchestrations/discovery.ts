@@ -84,7 +84,7 @@ export function* discoverSubscription(steps: DiscoverySteps, subscriptionId: str
   for (const view of ["model", "status"] as const) {
     let nextLink: string | undefined;
     for (;;) {
-      const raw = yield* steps.call(listVmPagesActivity, { subscriptionId, view, ...(nextLink !== undefined ? { nextLink } : {}) });
+      const raw = yield* steps.call(listVmPagesActivity, { subscriptionId, view, nextLink });
       const head = PageHeadSchema.parse(raw);
       if (head.status !== "ok") {
         yield* waitOut(ArmFailureSchema.parse(raw));

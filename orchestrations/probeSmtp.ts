@@ -51,9 +51,9 @@ export interface ProbeTarget {
 
 /** The connectivity check's own words and counts, when it ran to the end (recorded with the verdict). */
 export interface ProbeFacts {
-  connectionStatus?: string;
-  probesSent?: number;
-  probesFailed?: number;
+  connectionStatus?: string | undefined;
+  probesSent?: number | undefined;
+  probesFailed?: number | undefined;
 }
 
 export interface ProbeVerdict {
@@ -229,8 +229,8 @@ function verdictOf(target: ProbeTarget, r: ConnectivityResult): Attempt {
     r.probesSent !== undefined ? `; ${r.probesSent} probe(s) sent, ${r.probesFailed ?? 0} failed` : "";
   const facts: ProbeFacts = {
     connectionStatus: r.connectionStatus,
-    ...(r.probesSent !== undefined ? { probesSent: r.probesSent } : {}),
-    ...(r.probesFailed !== undefined ? { probesFailed: r.probesFailed } : {}),
+    probesSent: r.probesSent,
+    probesFailed: r.probesFailed,
   };
   const where = `${target.host}:${SMTP_PORT}`;
   switch (r.verdict) {

@@ -135,7 +135,7 @@ export function* remediateCampaign(context: OrchestrationContext, input: Campaig
       phase,
       subscriptions,
       queues,
-      ...(message !== undefined ? { message } : {}),
+      message,
       ...(cancel.isCompleted ? { cancelRequested: true } : {}),
     };
     context.df.setCustomStatus(progress);
@@ -208,7 +208,7 @@ export function* remediateCampaign(context: OrchestrationContext, input: Campaig
     requestedBy: input.run.requestedBy,
     members,
     totals,
-    ...(cancellation !== undefined ? { cancellation } : {}),
+    cancellation,
     warnings,
   };
   publish(summary.message);

@@ -168,7 +168,7 @@ function* createdAfterPlan(run: Run, subscriptionId: string, plan: Plan): Genera
   for (;;) {
     const link = nextLink;
     const { last: page } = yield* retryWhileBusy(
-      () => run.activity(listVmPagesActivity, { subscriptionId, view: "status", ...(link !== undefined ? { nextLink: link } : {}) }),
+      () => run.activity(listVmPagesActivity, { subscriptionId, view: "status", nextLink: link }),
       (seconds) => run.sleep(seconds),
       { maxAttempts: 1 + LATE_LISTING_MAX_WAITS },
     );
@@ -348,14 +348,14 @@ export function* remediateSubscription(context: OrchestrationContext, input: Rem
       counts,
       byReason: groupByReason(outcomes),
       byOutcome,
-      ...(canary !== undefined ? { canary } : {}),
+      canary,
       warnings: run.warnings,
       leftDown,
-      ...(approval !== undefined ? { approval } : {}),
-      ...(cancellation !== undefined ? { cancellation } : {}),
+      approval,
+      cancellation,
     },
     classification,
-    ...(plan !== undefined ? { plan } : {}),
+    plan,
     outcomes,
     input,
   };

@@ -299,11 +299,11 @@ export function* reverifySubscription(
     at,
     lastRunId: input.lastRunId,
     classification,
-    ...(previousCategory !== undefined ? { previousCategory } : {}),
+    previousCategory,
     categoryChanged,
     stragglers,
     leakedSubnets: { found: leaked.map((s) => s.subnetId), removed, failed },
-    ...(canaryProbe !== undefined ? { canaryProbe } : {}),
+    canaryProbe,
     ...(child !== undefined ? { autoRemediationRunId: child.input.runId } : {}),
     ...(egressMoves.length > 0 ? { egressChanges: egressMoves } : {}),
     warnings,
@@ -349,8 +349,8 @@ export function* reverifySubscription(
   return {
     record,
     recorded,
-    ...(recordDetail !== undefined ? { recordDetail } : {}),
-    ...(autoRemediation !== undefined ? { autoRemediation } : {}),
+    recordDetail,
+    autoRemediation,
   };
 }
 

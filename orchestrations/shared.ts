@@ -77,7 +77,7 @@ export function skippedOutcome(entry: PlanEntry, reasonCode: ReasonCode, message
     message,
     actions: [],
     ...(entry.stateBefore !== undefined ? { stateBefore: entry.stateBefore, stateAfter: entry.stateBefore } : {}),
-    ...(wave !== undefined ? { wave } : {}),
+    wave,
     ...(entry.canary ? { canary: true } : {}),
   };
 }
@@ -93,8 +93,8 @@ export function unexpectedOutcome(entry: PlanEntry, error: unknown, extra: { wav
     reasonCode: "unexpected",
     message: ensureError(error).message.slice(0, 2000),
     actions: [],
-    ...(extra.wave !== undefined ? { wave: extra.wave } : {}),
-    ...(extra.endedAt !== undefined ? { endedAt: extra.endedAt } : {}),
+    wave: extra.wave,
+    endedAt: extra.endedAt,
     ...(entry.canary ? { canary: true } : {}),
   };
 }

@@ -81,7 +81,7 @@ export function* deleteTemporarySubnet(context: OrchestrationContext, target: Su
       return { end: { ok: false, reasonCode: "transitionTimedOut", message } };
     },
     *readStatus() {
-      const r = yield* callActivity(context, readSubnetStateActivity, { ...target, ...(handle !== undefined ? { handle } : {}) }, transientRetry());
+      const r = yield* callActivity(context, readSubnetStateActivity, { ...target, handle }, transientRetry());
       if (r.status === "ok") inFlight = r.operation?.status === "InProgress" || r.subnet?.provisioningState?.toLowerCase() === "deleting";
       return r;
     },

@@ -158,5 +158,5 @@ export function resetConfig(): void {
  */
 export function subnetGrantOf(config: Pick<Config, "PORT25_IDENTITY_PRINCIPAL_ID" | "AZURE_CLIENT_ID" | "PORT25_SUBNET_ROLE_NAME">): SubnetGrant {
   const assignee = config.PORT25_IDENTITY_PRINCIPAL_ID ?? config.AZURE_CLIENT_ID;
-  return { ...(assignee === undefined ? {} : { assignee }), ...(config.PORT25_SUBNET_ROLE_NAME === undefined ? {} : { roleName: config.PORT25_SUBNET_ROLE_NAME }) };
+  return { assignee, roleName: config.PORT25_SUBNET_ROLE_NAME };
 }

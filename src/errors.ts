@@ -74,7 +74,7 @@ export class AzureOperationError extends Port25Error {
   constructor(
     operation: string,
     message: string,
-    options: { code: string; statusCode?: number; retryable: boolean; retryAfterSeconds?: number; cause?: unknown },
+    options: { code: string; statusCode?: number | undefined; retryable: boolean; retryAfterSeconds?: number | undefined; cause?: unknown },
   ) {
     super(`${operation} failed: ${message}`, { code: options.code, retryable: options.retryable, cause: options.cause });
     this.operation = operation;

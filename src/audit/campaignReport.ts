@@ -57,12 +57,12 @@ function lineOfRun(r: RunSummary): Line {
   return {
     subscriptionId: r.subscriptionId,
     state: r.status === "running" ? "running" : "done",
-    ...(r.category === undefined ? {} : { category: r.category }),
+    category: r.category,
     runId: r.runId,
     runStatus: r.status,
-    ...(r.counts === undefined ? {} : { counts: r.counts }),
-    ...(r.startedAt === undefined ? {} : { startedAt: r.startedAt }),
-    ...(r.endedAt === undefined ? {} : { endedAt: r.endedAt }),
+    counts: r.counts,
+    startedAt: r.startedAt,
+    endedAt: r.endedAt,
   };
 }
 
@@ -194,7 +194,7 @@ function renderOptions(c: AuditedCampaign): string {
 export function renderCampaignReport(campaign: AuditedCampaign, options: CampaignReportOptions = {}): string {
   const lines = linesOf(campaign, options.runs ?? []);
   const running = campaign.summary === undefined;
-  const totals = campaign.summary?.totals ?? campaignTotals(lines.map((l): CampaignMember => ({ subscriptionId: l.subscriptionId, state: l.state, ...(l.counts === undefined ? {} : { counts: l.counts }) })));
+  const totals = campaign.summary?.totals ?? campaignTotals(lines.map((l): CampaignMember => ({ subscriptionId: l.subscriptionId, state: l.state, counts: l.counts })));
   return reportPage({
     title: `Port 25 remediation campaign · ${campaign.campaignId} · ${campaign.status}`,
     brand: `Port 25 remediation campaign report${simulatedNote(campaign.input.run.clock)}`,

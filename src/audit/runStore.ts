@@ -251,14 +251,14 @@ export function requestRecordOf(input: RemediationInput, status: RunRecord["stat
     mode: input.mode,
     requireApproval: input.requireApproval,
     requestedBy: input.requestedBy,
-    ...(input.requestedById === undefined ? {} : { requestedById: input.requestedById }),
+    requestedById: input.requestedById,
     requestedAt: input.requestedAt,
     ...(input.allowSelfApproval ? { allowSelfApproval: true } : {}),
     attestation: input.attestation,
     options: input.options,
     probeHost: input.probeHost,
-    ...(input.campaign === undefined ? {} : { campaign: input.campaign }),
-    ...(input.clock === undefined ? {} : { clock: input.clock }),
+    campaign: input.campaign,
+    clock: input.clock,
   };
 }
 

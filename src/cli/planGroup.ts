@@ -22,7 +22,7 @@ export const PLAN_GROUP_CONCURRENCY = 4;
 export interface GroupPlanEntry {
   subscriptionId: string;
   displayName: string;
-  parentManagementGroupId?: string;
+  parentManagementGroupId?: string | undefined;
   classification?: Classification;
   plan?: Plan;
   /** The subscription (or its resources) could not be read: the error, in one line. */
@@ -55,7 +55,7 @@ async function planOne(arm: ArmGateway, s: ManagementGroupSubscription, options:
   const entry: GroupPlanEntry = {
     subscriptionId: s.subscriptionId,
     displayName: s.displayName,
-    ...(s.parentManagementGroupId === undefined ? {} : { parentManagementGroupId: s.parentManagementGroupId }),
+    parentManagementGroupId: s.parentManagementGroupId,
   };
   try {
     const [subscription, billing] = await Promise.all([arm.getSubscription(s.subscriptionId), arm.getBillingProperty(s.subscriptionId)]);

@@ -106,12 +106,12 @@ export function runInputOf(run: RunTemplate, subscriptionId: string, runId: stri
     ...(run.allowSelfApproval === true ? { allowSelfApproval: true } : {}),
     options: run.options,
     requestedBy: run.requestedBy,
-    ...(run.requestedById !== undefined ? { requestedById: run.requestedById } : {}),
+    requestedById: run.requestedById,
     requestedAt: run.requestedAt,
     probeHost: run.probeHost,
     runId,
-    ...(run.clock !== undefined ? { clock: run.clock } : {}),
-    ...(campaign !== undefined ? { campaign } : {}),
+    clock: run.clock,
+    campaign,
   };
 }
 
@@ -287,7 +287,7 @@ export function cancelledBeforeRun(m: { subscriptionId: string; displayName?: st
   const event = CancelEventSchema.safeParse(cancelEvent);
   return {
     subscriptionId: m.subscriptionId,
-    ...(m.displayName !== undefined ? { displayName: m.displayName } : {}),
+    displayName: m.displayName,
     state: "cancelled",
     reason: `cancelled by ${event.success ? event.data.cancelledBy : "an operator"} before its run started; nothing was changed`,
   };
@@ -297,7 +297,7 @@ export function cancelledBeforeRun(m: { subscriptionId: string; displayName?: st
 export function failedWithHolder(m: { subscriptionId: string; displayName?: string | undefined }, holder: "lane" | "queue", why: string): CampaignMember {
   return {
     subscriptionId: m.subscriptionId,
-    ...(m.displayName !== undefined ? { displayName: m.displayName } : {}),
+    displayName: m.displayName,
     state: "failed",
     reason: `its ${holder} failed (${why.slice(0, 600)}); if its run started, see /api/remediations/${remediationInstanceId(m.subscriptionId)}`,
   };

@@ -64,7 +64,7 @@ export async function liveMembers(read: ReadStatus, queues: readonly string[]): 
       if (found !== undefined) return found.member;
       // Cancelled ahead of its lane: the queue records who when it reaches it; until then, the same words.
       if (ahead.has(m.subscriptionId)) return cancelledBeforeRun(m, undefined);
-      return { subscriptionId: m.subscriptionId, ...(m.displayName !== undefined ? { displayName: m.displayName } : {}), state: "pending" };
+      return { subscriptionId: m.subscriptionId, displayName: m.displayName, state: "pending" };
     });
     for (const m of queueMembers) {
       const found = listed.get(m.subscriptionId);

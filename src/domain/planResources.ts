@@ -130,14 +130,14 @@ function planVm(vm: VmInfo, rg: ResourceGroupInfo | undefined, options: Remediat
   const extra: Partial<PlanEntry> = {
     stateBefore: vm.powerState,
     networkWatcherAgent: vm.networkWatcherAgent,
-    ...(vm.availabilitySetId !== undefined ? { availabilitySetId: vm.availabilitySetId } : {}),
+    availabilitySetId: vm.availabilitySetId,
     ...(vm.availabilitySetId !== undefined && vm.platformUpdateDomain !== undefined ? { updateDomain: vm.platformUpdateDomain } : {}),
     ...(vm.availabilitySetId !== undefined && vm.platformUpdateDomain === undefined && options.availabilitySetRule === "updateDomain"
       ? { availabilityNote: "update domain unknown (the instance view gave no platformUpdateDomain): cycled alone, no other member of its availability set down with it" }
       : {}),
-    ...(vm.flexScaleSetId !== undefined ? { flexScaleSetId: vm.flexScaleSetId } : {}),
-    ...(vm.zone !== undefined ? { zone: vm.zone } : {}),
-    ...(wave.wave !== undefined ? { waveTag: wave.wave } : {}),
+    flexScaleSetId: vm.flexScaleSetId,
+    zone: vm.zone,
+    waveTag: wave.wave,
     // Low priority is the older name of Spot capacity: both can fail to start again after deallocation.
     ...(vm.priority !== "Regular" ? { spot: true } : {}),
   };
@@ -175,7 +175,7 @@ function planScaleSet(ss: ScaleSetInfo, rg: ResourceGroupInfo | undefined, optio
   const summary = [...counts.entries()].map(([s, n]) => `${s} ${n}`).join(", ");
   const extra: Partial<PlanEntry> = {
     stateBefore: summary === "" ? "no instances" : summary,
-    ...(wave.wave !== undefined ? { waveTag: wave.wave } : {}),
+    waveTag: wave.wave,
   };
   const what = `scale set ${ss.name}`;
   const early = commonSkip(common, what, ss.tags, rg, ss.provisioningState, ss.ephemeralOsDisk, extra);
@@ -256,7 +256,7 @@ function planVnet(vnet: VnetInfo, rg: ResourceGroupInfo | undefined, options: Re
     canary: false,
     tempSubnetPrefix: allocation.prefix,
     tempSubnetName: temporarySubnetName(vnet, allocation.prefix),
-    ...(nsg !== undefined ? { tempSubnetNetworkSecurityGroupId: nsg } : {}),
+    tempSubnetNetworkSecurityGroupId: nsg,
   };
 }
 
@@ -283,8 +283,8 @@ function blockingLock(entry: PlanEntry, locks: readonly LockInfo[]): LockInfo | 
 function lockedSkip(entry: PlanEntry, lock: LockInfo): PlanEntry {
   const common: Common = { resourceId: entry.resourceId, kind: entry.kind, name: entry.name, resourceGroup: entry.resourceGroup, location: entry.location };
   const extra: Partial<PlanEntry> = {
-    ...(entry.stateBefore !== undefined ? { stateBefore: entry.stateBefore } : {}),
-    ...(entry.delegatedSubnets !== undefined ? { delegatedSubnets: entry.delegatedSubnets } : {}),
+    stateBefore: entry.stateBefore,
+    delegatedSubnets: entry.delegatedSubnets,
   };
   const what = entry.kind === "vm" ? `VM ${entry.name}` : entry.kind === "scaleSet" ? `scale set ${entry.name}` : `VNet ${entry.name}`;
   const blocked =
@@ -316,7 +316,7 @@ function withoutSubnetPermission(entry: PlanEntry, discovery: Discovery): PlanEn
     .map((g) => (g.unreadable === undefined ? `lacks ${g.missing.join(" and ")}` : `could not be checked for ${g.missing.join(" and ")} (${g.unreadable})`) + ` at resource group ${g.resourceGroupId}`)
     .join("; it ");
   return skip(common, "noSubnetPermission", `VNet ${entry.name}: the app identity ${why}; grant the subnet role there (${commands.join(" && ")}), then run again for this VNet`, {
-    ...(entry.delegatedSubnets !== undefined ? { delegatedSubnets: entry.delegatedSubnets } : {}),
+    delegatedSubnets: entry.delegatedSubnets,
     grantCommand: commands.join(" && "),
   });
 }

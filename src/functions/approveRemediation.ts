@@ -56,7 +56,7 @@ export function approvalFor(
   }
   const event = ApproveEventSchema.parse({
     approvedBy: caller.name,
-    ...(caller.id === undefined ? {} : { approvedById: caller.id }),
+    approvedById: caller.id,
     approvedAt: triggerClock().now().toISOString(),
     ...(self ? { selfApproval: true } : {}),
     ...(caller.authenticated ? {} : { unverified: true }),

@@ -51,7 +51,7 @@ export async function cancelRunCascade(
 export function cancelEventOf(caller: Caller): CancelEvent {
   return CancelEventSchema.parse({
     cancelledBy: caller.name,
-    ...(caller.id === undefined ? {} : { cancelledById: caller.id }),
+    cancelledById: caller.id,
     cancelledAt: triggerClock().now().toISOString(),
     ...(caller.authenticated ? {} : { unverified: true }),
   });

@@ -34,7 +34,7 @@ async function recordedRuns(store: AuditStore, campaignId: string): Promise<RunS
   const runs: RunSummary[] = [];
   let token: string | undefined;
   do {
-    const page = await store.listRuns({ campaignId, pageSize: MAX_CAMPAIGN_SUBSCRIPTIONS, ...(token === undefined ? {} : { continuationToken: token }) });
+    const page = await store.listRuns({ campaignId, pageSize: MAX_CAMPAIGN_SUBSCRIPTIONS, continuationToken: token });
     runs.push(...page.runs);
     token = page.continuationToken;
   } while (token !== undefined && runs.length < MAX_RUNS_READ);

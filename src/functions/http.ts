@@ -19,7 +19,7 @@ export function jsonResponse(status: number, body: unknown, headers: Record<stri
 }
 
 export function errorResponse(status: number, code: string, message: string, details?: unknown): HttpResponseInit {
-  const body: ApiErrorBody = { error: { code, message, ...(details === undefined ? {} : { details }) } };
+  const body: ApiErrorBody = { error: { code, message, details } };
   return jsonResponse(status, body);
 }
 

@@ -87,7 +87,7 @@ export interface ActorRecord {
   resourceId: string;
   at: number;
   outcome: "done" | "refused";
-  refused?: string;
+  refused?: string | undefined;
 }
 
 interface Pending {
@@ -154,6 +154,6 @@ export class ActorEngine implements ActorHooks {
       this.log.push({ index: p.index, kind: e.kind, resourceId, at, outcome: "refused", refused: "AnotherOperationInProgress" });
       return;
     }
-    this.log.push({ index: p.index, kind: e.kind, resourceId, at, outcome: result.refused === undefined ? "done" : "refused", ...(result.refused !== undefined ? { refused: result.refused } : {}) });
+    this.log.push({ index: p.index, kind: e.kind, resourceId, at, outcome: result.refused === undefined ? "done" : "refused", refused: result.refused });
   }
 }

@@ -66,7 +66,7 @@ export function resourceGroupBody(rg: RgRecord): object {
     name: rg.name,
     type: "Microsoft.Resources/resourceGroups",
     location: rg.location,
-    ...(rg.managedBy === undefined ? {} : { managedBy: rg.managedBy }),
+    managedBy: rg.managedBy,
     tags: rg.tags,
     properties: { provisioningState: "Succeeded" },
   };
@@ -164,7 +164,7 @@ function osDisk(name: string, os: "Linux" | "Windows", ephemeral: boolean, diskI
     createOption: "FromImage",
     caching: ephemeral ? "ReadOnly" : "ReadWrite",
     ...(ephemeral ? { diffDiskSettings: { option: "Local", placement: "CacheDisk" } } : {}),
-    managedDisk: { storageAccountType: ephemeral ? "Standard_LRS" : "Premium_LRS", ...(diskId === undefined ? {} : { id: diskId }) },
+    managedDisk: { storageAccountType: ephemeral ? "Standard_LRS" : "Premium_LRS", id: diskId },
     deleteOption: ephemeral ? "Delete" : "Detach",
     diskSizeGB: 30,
   };
@@ -245,7 +245,7 @@ export function scaleSetBody(ss: ScaleSetRecord): object {
     location: ss.location,
     tags: s.tags,
     ...(uniform ? { sku: { name: s.size, tier: "Standard", capacity: ss.instanceList.length } } : {}),
-    ...(s.zones === undefined ? {} : { zones: s.zones }),
+    zones: s.zones,
     properties: {
       orchestrationMode: s.orchestrationMode,
       ...(uniform
@@ -323,7 +323,7 @@ export function subnetBody(v: VnetState, s: SubnetState): object {
         name,
         id: `${id}/serviceAssociationLinks/${name}`,
         type: "Microsoft.Network/virtualNetworks/subnets/serviceAssociationLinks",
-        properties: { linkedResourceType: l.linkedResourceType, ...(l.link === undefined ? {} : { link: l.link }), allowDelete: l.allowDelete, locations: [v.location], provisioningState: "Succeeded" },
+        properties: { linkedResourceType: l.linkedResourceType, link: l.link, allowDelete: l.allowDelete, locations: [v.location], provisioningState: "Succeeded" },
       };
     });
   props["privateEndpointNetworkPolicies"] = "Disabled";
@@ -415,7 +415,7 @@ export function routeTableBody(subscriptionId: string, t: Scenario["routeTables"
         id: `${id}/routes/${r.name}`,
         etag: 'W/"00000000-0000-0000-0000-000000000001"',
         type: "Microsoft.Network/routeTables/routes",
-        properties: { addressPrefix: r.addressPrefix, nextHopType: r.nextHopType, ...(r.nextHopIpAddress === undefined ? {} : { nextHopIpAddress: r.nextHopIpAddress }), provisioningState: "Succeeded", hasBgpOverride: false },
+        properties: { addressPrefix: r.addressPrefix, nextHopType: r.nextHopType, nextHopIpAddress: r.nextHopIpAddress, provisioningState: "Succeeded", hasBgpOverride: false },
       })),
       subnets: subnets.map((sid) => ({ id: sid })),
       provisioningState: "Succeeded",
@@ -445,7 +445,7 @@ export function operationStatusBody(op: Operation, status: "InProgress" | "Succe
     startTime: iso(op.startedAt),
     ...(status === "InProgress" ? {} : { endTime: iso(op.endsAt) }),
     ...(status === "Failed" && op.failure !== undefined
-      ? { error: { code: op.failure.code, message: op.failure.message, ...(op.failure.details !== undefined ? { details: op.failure.details } : {}) } }
+      ? { error: { code: op.failure.code, message: op.failure.message, details: op.failure.details } }
       : {}),
   };
 }

@@ -16,7 +16,7 @@ export interface SimRoute {
   name: string;
   addressPrefix: string;
   nextHopType: string;
-  nextHopIpAddress?: string;
+  nextHopIpAddress?: string | undefined;
   /** As effectiveRouteTable names the source: Default (system), User, VirtualNetworkGateway (BGP). */
   source: "Default" | "User" | "VirtualNetworkGateway";
 }
@@ -58,7 +58,7 @@ export function routesOf(scenario: Scenario, { vnet, subnet }: SubnetRef): SimRo
     routes.push({ name: "", addressPrefix: "0.0.0.0/0", nextHopType: "VirtualNetworkGateway", source: "VirtualNetworkGateway" });
   }
   for (const r of table?.routes ?? []) {
-    routes.push({ name: r.name, addressPrefix: r.addressPrefix, nextHopType: r.nextHopType, ...(r.nextHopIpAddress !== undefined ? { nextHopIpAddress: r.nextHopIpAddress } : {}), source: "User" });
+    routes.push({ name: r.name, addressPrefix: r.addressPrefix, nextHopType: r.nextHopType, nextHopIpAddress: r.nextHopIpAddress, source: "User" });
   }
   return routes;
 }

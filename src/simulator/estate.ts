@@ -125,7 +125,7 @@ export interface EstateGroup {
   id: string;
   displayName: string;
   /** The parent's id; undefined for the root. */
-  parent?: string;
+  parent?: string | undefined;
 }
 
 /** What the simulator runs: one scenario per subscription (each World's own), the hierarchy and one clock. */
@@ -153,9 +153,9 @@ function fromEstate(e: EstateScenario): Estate {
   return {
     kind: "estate",
     tenantId,
-    managementGroups: e.managementGroups.map((g) => ({ id: g.id, displayName: g.displayName ?? g.id, ...(g.parent === undefined ? {} : { parent: g.parent }) })),
+    managementGroups: e.managementGroups.map((g) => ({ id: g.id, displayName: g.displayName ?? g.id, parent: g.parent })),
     subscriptions: e.subscriptions.map(({ managementGroup, behaviour, ...contents }) => {
-      const clock = { timeScale: e.behaviour.timeScale, ...(e.behaviour.startTime === undefined ? {} : { startTime: e.behaviour.startTime }) };
+      const clock = { timeScale: e.behaviour.timeScale, startTime: e.behaviour.startTime };
       const subscription = tenantId === undefined ? contents.subscription : { ...contents.subscription, tenantId };
       return { managementGroup, scenario: { ...contents, subscription, behaviour: { ...behaviour, ...clock } } };
     }),

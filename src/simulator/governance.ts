@@ -137,7 +137,7 @@ export class Governance {
   }
 
   removePolicyAssignment(input: Pick<PolicyAssignmentInput, "name" | "scope">): boolean {
-    const a = PolicyAssignmentSchema.parse({ ...(input.name === undefined ? {} : { name: input.name }), ...(input.scope === undefined ? {} : { scope: input.scope }) });
+    const a = PolicyAssignmentSchema.parse({ name: input.name, scope: input.scope });
     const id = `${this.scopeId(a.scope)}/providers/Microsoft.Authorization/policyAssignments/${a.name}`.toLowerCase();
     const at = this.assignments.findIndex((x) => x.id.toLowerCase() === id);
     if (at >= 0) this.assignments.splice(at, 1);
@@ -222,7 +222,7 @@ function within(path: string, scope: string): boolean {
 /** The body of one lock, as ManagementLockObject (locks.json, 2020-05-01). */
 export function lockBody(l: { id: string; name: string; level: string; notes?: string | undefined }): object {
   return {
-    properties: { level: l.level, ...(l.notes === undefined ? {} : { notes: l.notes }) },
+    properties: { level: l.level, notes: l.notes },
     id: l.id,
     type: "Microsoft.Authorization/locks",
     name: l.name,

@@ -107,7 +107,7 @@ export interface MinuteBucketConfig {
 }
 interface PolicyLimits {
   /** Absent where the page says only the subscription's limit applies. */
-  resource?: MinuteBucketConfig;
+  resource?: MinuteBucketConfig | undefined;
   subscription: MinuteBucketConfig;
 }
 
@@ -304,7 +304,7 @@ export class ComputeThrottler {
       refillPerMinute: Math.max(1, Math.round(c.refillPerMinute * this.config.scale)),
     });
     const resource = o?.resource ?? (base.resource === undefined ? undefined : scaled(base.resource));
-    return { ...(resource !== undefined ? { resource } : {}), subscription: o?.subscription ?? scaled(base.subscription) };
+    return { resource, subscription: o?.subscription ?? scaled(base.subscription) };
   }
 
   windowLimits(policy: ComputePolicyName): WindowLimits {

@@ -91,7 +91,7 @@ export interface OperationFailure {
   code: string;
   message: string;
   /** The real cause when `code` is a wrapper (ResourceOperationFailure): ARM's `error.details`. */
-  details?: { code: string; message: string }[];
+  details?: { code: string; message: string }[] | undefined;
 }
 
 interface Transition {
@@ -855,7 +855,7 @@ export class World {
       op.machines.push(m);
       endsAt = Math.max(endsAt, t.endsAt);
       if (t.failure !== undefined && op.failure === undefined) {
-        op.failure = { code: t.failure.code, message: t.failure.message, ...(t.failure.details !== undefined ? { details: t.failure.details } : {}) };
+        op.failure = { code: t.failure.code, message: t.failure.message, details: t.failure.details };
       }
     }
     op.endsAt = endsAt;

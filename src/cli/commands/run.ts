@@ -186,10 +186,10 @@ async function planAndStart(
     throw isSignInFailure(e) ? new Error(signInAdvice(loopback).replace("runs plan", "runs port25 run").replace("run plan again", "run port25 run again")) : e;
   };
   const options = RemediationOptionsSchema.parse({
-    ...(f.maxConcurrency === undefined ? {} : { maxConcurrency: f.maxConcurrency }),
-    ...(f.runningVmCycle === undefined ? {} : { runningVmCycle: f.runningVmCycle }),
-    ...(f.availabilitySetRule === undefined ? {} : { availabilitySetRule: f.availabilitySetRule }),
-    ...(f.resourceGroup === undefined ? {} : { resourceGroups: f.resourceGroup }),
+    maxConcurrency: f.maxConcurrency,
+    runningVmCycle: f.runningVmCycle,
+    availabilitySetRule: f.availabilitySetRule,
+    resourceGroups: f.resourceGroup,
   });
   const [subscription, billing] = await Promise.all([arm.getSubscription(f.subscription), arm.getBillingProperty(f.subscription)]).catch(signIn);
   const classification = classifySubscription(billing, subscription);

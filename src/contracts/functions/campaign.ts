@@ -62,12 +62,12 @@ export function laneStatusMember(m: CampaignMember): CampaignMember {
     subscriptionId: m.subscriptionId,
     ...(m.displayName !== undefined ? { displayName: fitJson(m.displayName, t.displayName) } : {}),
     state: m.state,
-    ...(m.category !== undefined ? { category: m.category } : {}),
+    category: m.category,
     ...(m.reason !== undefined ? { reason: fitJson(m.reason, t.reason) } : {}),
     ...(m.runInstanceId !== undefined ? { runInstanceId: fitJson(m.runInstanceId, t.runInstanceId) } : {}),
     ...(m.runId !== undefined ? { runId: fitJson(m.runId, t.runId) } : {}),
-    ...(m.runStatus !== undefined ? { runStatus: m.runStatus } : {}),
-    ...(m.counts !== undefined ? { counts: m.counts } : {}),
+    runStatus: m.runStatus,
+    counts: m.counts,
     ...(m.startedAt !== undefined ? { startedAt: fitJson(m.startedAt, t.time) } : {}),
   };
 }
