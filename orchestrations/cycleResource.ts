@@ -39,11 +39,11 @@ import { addSeconds } from "../src/contracts/functions/clock";
 import type { PlanEntry } from "../src/contracts/plan";
 import { lockManualAction, type LeftDown, type ReasonCode, type ResourceOutcome } from "../src/contracts/outcome";
 import type { PowerState } from "../src/contracts/power";
-import { ensureError } from "../src/errors";
 import { nowIso, outcomeBase, transientRetry } from "./shared";
 import { isStable, type StepFailure, type StepResult, type Track } from "./cycleSend";
 import { attemptStep } from "./cycleStep";
 import { leftDownOf, restore } from "./cycleRestore";
+import { clip, clippedMessage, TEXT_LIMITS } from "../src/contracts/textLimits";
 
 /** What a resource goes through: a VM its steps; a scale set its running instances, then its stopped ones. */
 function tracksOf(entry: PlanEntry, restoreStoppedVms: boolean): Track[] {
@@ -126,7 +126,7 @@ export function* cycleResource(context: OrchestrationContext, input: CycleResour
     }
   } catch (e) {
     // An activity kept throwing after its retries (ARM unreachable, a bug): report, never abort the run.
-    failure = { ok: false, outcome: "failed", reasonCode: "unexpected", message: ensureError(e).message.slice(0, 2000), state };
+    failure = { ok: false, outcome: "failed", reasonCode: "unexpected", message: clippedMessage(e, TEXT_LIMITS.message), state };
   }
 
   if (failure !== undefined && ((failure.changedFrom !== undefined && actions.length === 0) || (failure.reasonCode === "disappeared" && entry.spot === true))) {
@@ -194,11 +194,11 @@ export function* cycleResource(context: OrchestrationContext, input: CycleResour
       ...common,
       outcome: "failed",
       reasonCode: cause.reasonCode,
-      message:
-        (
-          `LEFT DOWN (${leftDown.state}): ${cause.message}; not brought back within ${input.restoreTimeoutMinutes} min (${leftDown.attempts} attempt(s))` +
-          (leftDown.reason === cause.message ? "" : `; last: ${leftDown.reason}`)
-        ).slice(0, 2000),
+      message: clip(
+        `LEFT DOWN (${leftDown.state}): ${cause.message}; not brought back within ${input.restoreTimeoutMinutes} min (${leftDown.attempts} attempt(s))` +
+          (leftDown.reason === cause.message ? "" : `; last: ${leftDown.reason}`),
+        TEXT_LIMITS.message,
+      ),
       ...(cause.errorCode !== undefined || leftDown.errorCode !== undefined ? { errorCode: leftDown.errorCode ?? cause.errorCode } : {}),
       actions,
       stateAfter: leftDown.state,
@@ -250,7 +250,7 @@ function* whoChanged(
       event = [...read.events].reverse().find((e) => wanted.includes(e.operation));
     } else unreadable = `${read.code}: ${read.message}`;
   } catch (e) {
-    unreadable = ensureError(e).message.slice(0, 300);
+    unreadable = clippedMessage(e, TEXT_LIMITS.note);
   }
   const gone = change.state === "absent";
   const downState = gone || change.state.includes("deallocat");

@@ -12,11 +12,11 @@ import { addSeconds } from "../src/contracts/functions/clock";
 import type { PlanEntry } from "../src/contracts/plan";
 import { governanceReason, lockManualAction, type LeftDown } from "../src/contracts/outcome";
 import { TRANSITIONAL_POWER_STATES } from "../src/contracts/power";
-import { ensureError } from "../src/errors";
 import { LONGEST_DOCUMENTED_RETRY_AFTER_SECONDS } from "../src/contracts/azure";
 import { busyWaitSeconds, sleep, transientRetry } from "./shared";
 import { isAllocationCode } from "./cycleSend";
 import { runStep } from "./cycleStep";
+import { clip, clippedMessage, TEXT_LIMITS } from "../src/contracts/textLimits";
 
 /** Restore: first wait after a refused or failed start (doubling up to RESTORE_MAX_WAIT_SECONDS), and polls of a transition in flight. */
 const RESTORE_FIRST_WAIT_SECONDS = 60;
@@ -150,7 +150,7 @@ export function* restore(
       }
     } catch (e) {
       // ARM unreachable even after the activity's retries: keep trying until the deadline.
-      last = { ...last, reason: `reading or starting ${entry.name} failed: ${ensureError(e).message.slice(0, 500)}` };
+      last = { ...last, reason: `reading or starting ${entry.name} failed: ${clippedMessage(e, TEXT_LIMITS.detail)}` };
     }
     if (remaining() < wait) return { ok: false, attempts, leftDown: leftDownOf(entry, last, attempts) };
     yield* sleep(context, wait);
@@ -160,7 +160,7 @@ export function* restore(
 /** What the restore reports of machines it could not bring back: the last reason, state and the manual action. */
 export function leftDownOf(entry: PlanEntry, last: { reason: string; code?: string | undefined; state: string; ids?: string[] | undefined }, attempts: number): LeftDown {
   return {
-    reason: last.reason.slice(0, 2000),
+    reason: clip(last.reason, TEXT_LIMITS.message),
     errorCode: last.code,
     state: last.state,
     manualAction: manualActionFor(entry, last.code, last.state, last.ids, last.reason),

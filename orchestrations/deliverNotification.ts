@@ -13,6 +13,7 @@ import { recordNotificationActivity } from "../src/contracts/functions/recordNot
 import { notificationKey, type NotificationRecord } from "../src/contracts/notification";
 import { ensureError } from "../src/errors";
 import { nowIso, sleep, transientRetry } from "./shared";
+import { clip, TEXT_LIMITS } from "../src/contracts/textLimits";
 
 /** Attempts at each webhook, the first included. */
 export const NOTIFY_ATTEMPTS = 4;
@@ -36,7 +37,7 @@ export function* deliverNotification(context: OrchestrationContext, input: Deliv
       out = yield* callActivity(context, sendNotificationActivity, { event, attempt, targets });
     } catch (e) {
       // The activity itself failed (not a webhook): the same webhooks are tried again.
-      const error = `the sending activity failed: ${ensureError(e).message}`.slice(0, 200);
+      const error = clip(`the sending activity failed: ${ensureError(e).message}`, TEXT_LIMITS.deliveryError);
       failed = (targets ?? []).map((index) => ({ index, error }));
     }
     if (out !== undefined) {

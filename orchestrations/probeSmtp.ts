@@ -19,9 +19,9 @@ import { beginSmtpProbeActivity, SMTP_PORT } from "../src/contracts/functions/be
 import { readSmtpProbeActivity } from "../src/contracts/functions/readSmtpProbe";
 import { readCanaryAgentsActivity } from "../src/contracts/functions/readCanaryAgents";
 import { addSeconds } from "../src/contracts/functions/clock";
-import { ensureError } from "../src/errors";
 import { backoffSeconds, transientRetry } from "./shared";
 import { monitor } from "./toolkit/monitor";
+import { clippedMessage, TEXT_LIMITS } from "../src/contracts/textLimits";
 
 export const PROBE_FIRST_POLL_SECONDS = 20;
 export const PROBE_NEXT_POLL_SECONDS = 10;
@@ -105,7 +105,7 @@ export function* probeSmtp(context: OrchestrationContext, target: ProbeTarget, a
     }
     return yield* probeStartedVm(context, target, target.agentReadyTimeoutSeconds, awaitTask);
   } catch (e) {
-    return { result: "unavailable", detail: `the connectivity check from ${target.vmName} could not be run (${ensureError(e).message.slice(0, 500)})`, facts: {}, cause: "noVerdict" };
+    return { result: "unavailable", detail: `the connectivity check from ${target.vmName} could not be run (${clippedMessage(e, TEXT_LIMITS.detail)})`, facts: {}, cause: "noVerdict" };
   }
 }
 

@@ -15,10 +15,10 @@ import { readSubnetStateActivity } from "../src/contracts/functions/readSubnetSt
 import { addSeconds } from "../src/contracts/functions/clock";
 import type { OperationHandle } from "../src/contracts/azure";
 import { governanceReason, lockManualAction, type ResourceOutcome } from "../src/contracts/outcome";
-import { ensureError } from "../src/errors";
 import { backoffSeconds, nowIso, outcomeBase, skippedOutcome, sleep, transientRetry } from "./shared";
 import { deleteTemporarySubnet, type SubnetStep } from "./temporarySubnet";
 import { monitor, type Failure } from "./toolkit/monitor";
+import { clippedMessage, TEXT_LIMITS } from "../src/contracts/textLimits";
 
 const POLL_SECONDS = 10;
 /** Sends of the add (throttled, conflicting, or lost to another write on the VNet) before it counts as failed. */
@@ -114,14 +114,14 @@ export function* refreshVnetSubnet(context: OrchestrationContext, input: Refresh
   try {
     added = yield* addSubnet(context, input, name, prefix);
   } catch (e) {
-    added = { ok: false, reasonCode: "unexpected", message: `adding ${name}: ${ensureError(e).message.slice(0, 1000)}` };
+    added = { ok: false, reasonCode: "unexpected", message: `adding ${name}: ${clippedMessage(e, TEXT_LIMITS.reason)}` };
   }
   actions.push("addSubnet");
   let removed: Phase;
   try {
     removed = yield* deleteTemporarySubnet(context, { vnetId: entry.resourceId, subnetName: name }, input.transitionTimeoutMinutes);
   } catch (e) {
-    removed = { ok: false, reasonCode: "unexpected", message: `deleting ${name}: ${ensureError(e).message.slice(0, 1000)}` };
+    removed = { ok: false, reasonCode: "unexpected", message: `deleting ${name}: ${clippedMessage(e, TEXT_LIMITS.reason)}` };
   }
   actions.push("removeSubnet");
   const nsgId = entry.tempSubnetNetworkSecurityGroupId;

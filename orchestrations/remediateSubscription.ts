@@ -45,7 +45,6 @@ import type { ReasonCode, ResourceOutcome } from "../src/contracts/outcome";
 import type { CanaryResult, RemediationInput, RemediationOutput, RemediationResult, RunStatus } from "../src/contracts/remediation";
 import { buildPlan } from "../src/domain/planWaves";
 import { countOutcomes, groupByReason, leftBehindSubnets, leftDownResources } from "../src/domain/summarize";
-import { ensureError } from "../src/errors";
 import { pathsNotOut } from "../src/domain/canaryPaths";
 import { announce } from "./notify";
 import { completionEvent } from "../src/domain/notifications";
@@ -60,6 +59,7 @@ import { runCanary } from "./subscriptionCanary";
 import { writeAudit } from "./toolkit/auditWrite";
 import { classificationDecision } from "./toolkit/decision";
 import { retryWhileBusy } from "./toolkit/retry";
+import { clip, clippedMessage, TEXT_LIMITS } from "../src/contracts/textLimits";
 
 const planMemo = new ReplayMemo<Plan>(MEMO_RUNS);
 
@@ -173,7 +173,7 @@ function* createdAfterPlan(run: Run, subscriptionId: string, plan: Plan): Genera
       { maxAttempts: 1 + LATE_LISTING_MAX_WAITS },
     );
     if (page.status !== "ok") {
-      run.warnings.push(`VMs created after the plan could not be listed (${page.code}: ${page.message.slice(0, 300)})`);
+      run.warnings.push(`VMs created after the plan could not be listed (${page.code}: ${clip(page.message, TEXT_LIMITS.note)})`);
       break;
     }
     found.push(...page.statuses);
@@ -229,7 +229,7 @@ export function* remediateSubscription(context: OrchestrationContext, input: Rem
       discovery = yield* discover(run);
     } catch (e) {
       // Nothing has been changed yet: halt with a record rather than fail without one.
-      haltReason = `the resources could not be listed (${ensureError(e).message.slice(0, 300)})`;
+      haltReason = `the resources could not be listed (${clippedMessage(e, TEXT_LIMITS.note)})`;
       run.warnings.push(haltReason);
       status ??= "halted";
     }

@@ -42,7 +42,6 @@ import { hasCanaryTag } from "../src/domain/planResources";
 import { buildPlan } from "../src/domain/planWaves";
 import { readPowerEventsActivity } from "../src/contracts/functions/readPowerEvents";
 import { activityLogWindow, autoRemediable, findStragglers, findTemporarySubnets, type ActivityLogView } from "../src/domain/stragglers";
-import { ensureError } from "../src/errors";
 import { probeSmtp } from "./probeSmtp";
 import { announce } from "./notify";
 import { reverificationEvents } from "../src/domain/notifications";
@@ -52,6 +51,7 @@ import { writeAudit } from "./toolkit/auditWrite";
 import { retryWhileBusy } from "./toolkit/retry";
 import { deleteTemporarySubnet, type SubnetStep } from "./temporarySubnet";
 import { followRun, runDeadlineMinutes, startRunOf } from "./runStart";
+import { clip, clippedMessage, TEXT_LIMITS } from "../src/contracts/textLimits";
 
 /** Time each send of a leaked subnet's delete has to take effect. */
 const SUBNET_DELETE_DEADLINE_MINUTES = 30;
@@ -86,7 +86,7 @@ function* discover(context: OrchestrationContext, subscriptionId: string): Gener
     );
     return discovery;
   } catch (e) {
-    return ensureError(e).message.slice(0, 500);
+    return clippedMessage(e, TEXT_LIMITS.detail);
   }
 }
 
@@ -112,7 +112,7 @@ function* readActivityLog(context: OrchestrationContext, subscriptionId: string,
     );
     return out.status === "ok" ? { from: out.from, to: out.to, events: out.events } : `${out.code}: ${out.message}`;
   } catch (e) {
-    return ensureError(e).message.slice(0, 500);
+    return clippedMessage(e, TEXT_LIMITS.detail);
   }
 }
 
@@ -239,7 +239,7 @@ export function* reverifySubscription(
     try {
       outcome = yield* deleteTemporarySubnet(context, { vnetId: subnet.vnetId, subnetName: subnet.subnetName }, SUBNET_DELETE_DEADLINE_MINUTES);
     } catch (e) {
-      outcome = { ok: false, reasonCode: "unexpected", message: ensureError(e).message.slice(0, 1000) };
+      outcome = { ok: false, reasonCode: "unexpected", message: clippedMessage(e, TEXT_LIMITS.reason) };
     }
     if (outcome.ok) removed.push(subnet.subnetId);
     else failed.push({ subnetId: subnet.subnetId, message: outcome.message });
@@ -282,7 +282,7 @@ export function* reverifySubscription(
             options,
             // The system starts this run, never a person: no one can approve or be blamed for it as theirs.
             requestedBy: SYSTEM_REVERIFICATION,
-            requestedById: `${SYSTEM_REVERIFICATION}/${context.df.instanceId}`.slice(0, 256),
+            requestedById: clip(`${SYSTEM_REVERIFICATION}/${context.df.instanceId}`, TEXT_LIMITS.name),
             requestedAt: at,
             probeHost: found.probeHost,
             runId,
@@ -335,7 +335,7 @@ export function* reverifySubscription(
         followed.kind === "completed"
           ? { instanceId: child.instanceId, runId: child.input.runId, status: followed.output.summary.status, detail: followed.output.summary.message }
           : followed.kind === "ended"
-            ? { instanceId: child.instanceId, runId: child.input.runId, status: "failed", detail: followed.message.slice(0, 500) }
+            ? { instanceId: child.instanceId, runId: child.input.runId, status: "failed", detail: clip(followed.message, TEXT_LIMITS.detail) }
             : {
                 instanceId: child.instanceId,
                 runId: child.input.runId,

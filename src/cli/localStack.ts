@@ -57,6 +57,7 @@ import { CycleBatchOutput, cycleBatchOrchestration } from "../contracts/function
 import { CycleResourceInput, cycleResourceOrchestration } from "../contracts/functions/cycleResource";
 import { ResourceOutcomeSchema, type ResourceOutcome } from "../contracts/outcome";
 import { resourceKey } from "../contracts/ids";
+import { clip, TEXT_LIMITS } from "../contracts/textLimits";
 
 /** Who approves or cancels a run of the local stack (the person at the keyboard). */
 const LOCAL_OPERATOR = "local operator";
@@ -354,7 +355,7 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
       const id = campaignInstanceId(campaignId);
       const s = host.getStatus(id);
       if (s?.runtimeStatus !== "Completed") {
-        throw new Error(`campaign did not complete: ${s?.runtimeStatus ?? "absent"} ${JSON.stringify(s?.failureDetails ?? s?.customStatus ?? null).slice(0, 2000)}`);
+        throw new Error(`campaign did not complete: ${s?.runtimeStatus ?? "absent"} ${clip(JSON.stringify(s?.failureDetails ?? s?.customStatus ?? null), TEXT_LIMITS.message)}`);
       }
       return parseWith(CampaignOutputSchema, s.output, "campaign output");
     },
@@ -418,7 +419,7 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
       const s = host.getStatus(instanceId);
       if (s?.runtimeStatus !== "Completed") {
         throw new Error(
-          `run did not complete: ${s?.runtimeStatus ?? "absent"} ${JSON.stringify(s?.failureDetails ?? s?.customStatus ?? null).slice(0, 2000)}`,
+          `run did not complete: ${s?.runtimeStatus ?? "absent"} ${clip(JSON.stringify(s?.failureDetails ?? s?.customStatus ?? null), TEXT_LIMITS.message)}`,
         );
       }
       return fullRecord(s);

@@ -6,6 +6,7 @@ import { z } from "zod";
 import { UsageError } from "./args";
 import { ensureError } from "../errors";
 import { localPrincipalHeaders, LocalUserSchema } from "./localIdentity";
+import { clip, TEXT_LIMITS } from "../contracts/textLimits";
 
 export interface RemoteOptions {
   app: string;
@@ -110,7 +111,7 @@ export async function callApi(opts: RemoteOptions, method: "GET" | "POST", path:
           : "HTTP 401: the app refused the function key (--key or PORT25_FUNCTION_KEY) or the access token (--token or PORT25_API_TOKEN: expired, or issued for another audience)",
       );
     }
-    throw new RemoteError(response.status, err.success ? `${err.data.error.code}: ${err.data.error.message}` : `HTTP ${response.status}: ${text.slice(0, 500)}`);
+    throw new RemoteError(response.status, err.success ? `${err.data.error.code}: ${err.data.error.message}` : `HTTP ${response.status}: ${clip(text, TEXT_LIMITS.detail)}`);
   }
   return parsed;
 }

@@ -11,6 +11,7 @@ import { AttestationSchema, ModeSchema, OutcomeCountsSchema, remediationInstance
 import { CategorySchema } from "./classification";
 import { RemediationOptionsSchema } from "./options";
 import { CancelEventSchema, DecisionSchema } from "./events";
+import { clip, TEXT_LIMITS } from "./textLimits";
 
 /**
  * A management group id (its name, not its display name): up to 90 letters, digits, hyphens, underscores, periods
@@ -299,7 +300,7 @@ export function failedWithHolder(m: { subscriptionId: string; displayName?: stri
     subscriptionId: m.subscriptionId,
     displayName: m.displayName,
     state: "failed",
-    reason: `its ${holder} failed (${why.slice(0, 600)}); if its run started, see /api/remediations/${remediationInstanceId(m.subscriptionId)}`,
+    reason: `its ${holder} failed (${clip(why, TEXT_LIMITS.quotedInReason)}); if its run started, see /api/remediations/${remediationInstanceId(m.subscriptionId)}`,
   };
 }
 

@@ -17,6 +17,7 @@ import { isNetworkWatcherAgent } from "../../domain/planResources";
 import type { ComputeReadOperations, VmListPage } from "../gateway";
 import { type ArmRequests, collect, isNotFound, isoTime, optional, requireId } from "./requests";
 import { readScaleSetInstances, provisioningStateFromStatuses, provisioningStatusFromStatuses } from "./computeShapes";
+import { clip, TEXT_LIMITS } from "../../contracts/textLimits";
 
 /** Discovery reads instance views of this many scale sets at once. */
 const SCALE_SET_READ_CONCURRENCY = 4;
@@ -161,7 +162,7 @@ function agentReadinessOf(view: VirtualMachineInstanceView): VmAgentReadiness {
     describeStatuses("VM agent", agentStatuses),
     nw === undefined ? "no Network Watcher agent extension reported" : describeStatuses(`extension ${nw.name ?? "Network Watcher agent"}`, nw.statuses),
   ].join("; ");
-  return { exists: true, powerState: powerStateFromStatuses(statuses), vmAgent, networkWatcherAgent, detail: detail.slice(0, 500) };
+  return { exists: true, powerState: powerStateFromStatuses(statuses), vmAgent, networkWatcherAgent, detail: clip(detail, TEXT_LIMITS.detail) };
 }
 
 function vmPowerStatus(id: string, vm: VirtualMachine): VmPowerStatus {
