@@ -113,7 +113,6 @@ export type CompletedSubscription = z.output<typeof CompletedSubscriptionSchema>
 
 /** A campaign's status in the audit: "running" until its final record replaces it. */
 export const CampaignAuditStatusSchema = z.enum(["running", ...CampaignStatusSchema.options]);
-export type CampaignAuditStatus = z.output<typeof CampaignAuditStatusSchema>;
 
 /** A campaign as the audit holds it: what it was started with and, once it has ended, its summary. */
 export const AuditedCampaignSchema = z.object({

@@ -7,7 +7,6 @@ import { z } from "zod";
 
 /** REST `RouteNextHopType` (Microsoft.Network routeTable.json) and the system routes' own next hops. */
 export const NextHopTypeSchema = z.enum(["Internet", "VirtualAppliance", "VirtualApplianceEcmp", "VirtualNetworkGateway", "VnetLocal", "VNetPeering", "None"]);
-export type NextHopType = z.output<typeof NextHopTypeSchema>;
 
 /** A user route of a route table, as ARM lists it. */
 export const RouteInfoSchema = z.object({
@@ -16,7 +15,6 @@ export const RouteInfoSchema = z.object({
   nextHopType: z.string(),
   nextHopIpAddress: z.string().optional(),
 });
-export type RouteInfo = z.output<typeof RouteInfoSchema>;
 
 export const RouteTableInfoSchema = z.object({
   id: z.string(),

@@ -4,7 +4,6 @@ import { EgressPathSchema } from "./egress";
 import { PowerStateSchema } from "./power";
 
 export const ResourceKindSchema = z.enum(["vm", "scaleSet", "vnet"]);
-export type ResourceKind = z.output<typeof ResourceKindSchema>;
 
 /** Why a resource was skipped or failed; stable codes for reports and audits. */
 export const ReasonCodeSchema = z.enum([
@@ -52,7 +51,6 @@ export const ReasonCodeSchema = z.enum([
 export type ReasonCode = z.output<typeof ReasonCodeSchema>;
 
 export const OutcomeKindSchema = z.enum(["cycled", "skipped", "failed"]);
-export type OutcomeKind = z.output<typeof OutcomeKindSchema>;
 
 /**
  * A resource the run took down and could not bring back to its state before the run: the one outcome an operator

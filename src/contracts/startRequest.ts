@@ -64,7 +64,6 @@ export const AuditQuerySchema = z
     message: "from must not be after to",
     path: ["from"],
   });
-export type AuditQuery = z.output<typeof AuditQuerySchema>;
 
 /** Query of GET /api/audit/campaigns. */
 export const CampaignAuditQuerySchema = z
@@ -79,4 +78,3 @@ export const CampaignAuditQuerySchema = z
     message: "from must not be after to",
     path: ["from"],
   });
-export type CampaignAuditQuery = z.output<typeof CampaignAuditQuerySchema>;

@@ -20,7 +20,6 @@ export const ActorWhenSchema = z.union([
     })
     .strict(),
 ]);
-export type ActorWhen = z.output<typeof ActorWhenSchema>;
 
 const OnVm = { vm: Name, resourceGroup: Name, when: ActorWhenSchema };
 /** The person (UPN) the Activity Log names; default the VM's owner in the simulated tenant. */

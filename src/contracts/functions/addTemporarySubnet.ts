@@ -27,6 +27,5 @@ export const AddTemporarySubnetOutput = z.discriminatedUnion("status", [
   z.object({ status: z.literal("exists"), provisioningState: z.string().optional(), addressPrefix: z.string().optional() }),
   ArmFailureSchema,
 ]);
-export type AddTemporarySubnetResult = z.output<typeof AddTemporarySubnetOutput>;
 
 export const addTemporarySubnetActivity = defineActivity("addTemporarySubnet", AddTemporarySubnetInput, AddTemporarySubnetOutput);

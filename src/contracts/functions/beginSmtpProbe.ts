@@ -22,6 +22,5 @@ export const BeginSmtpProbeOutput = z.discriminatedUnion("status", [
   z.object({ status: z.literal("done"), result: ConnectivityResultSchema }),
   ArmFailureSchema,
 ]);
-export type BeginSmtpProbeResult = z.output<typeof BeginSmtpProbeOutput>;
 
 export const beginSmtpProbeActivity = defineActivity("beginSmtpProbe", BeginSmtpProbeInput, BeginSmtpProbeOutput);

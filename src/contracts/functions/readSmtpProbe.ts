@@ -13,6 +13,5 @@ export const ReadSmtpProbeOutput = z.discriminatedUnion("status", [
   z.object({ status: z.literal("checkFailed"), code: z.string(), message: z.string() }),
   ArmFailureSchema,
 ]);
-export type ReadSmtpProbeResult = z.output<typeof ReadSmtpProbeOutput>;
 
 export const readSmtpProbeActivity = defineActivity("readSmtpProbe", ReadSmtpProbeInput, ReadSmtpProbeOutput);

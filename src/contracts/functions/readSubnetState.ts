@@ -21,6 +21,5 @@ export const ReadSubnetStateOutput = z.discriminatedUnion("status", [
   }),
   ArmFailureSchema,
 ]);
-export type ReadSubnetStateResult = z.output<typeof ReadSubnetStateOutput>;
 
 export const readSubnetStateActivity = defineActivity("readSubnetState", ReadSubnetStateInput, ReadSubnetStateOutput);

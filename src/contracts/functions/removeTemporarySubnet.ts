@@ -19,7 +19,6 @@ export const RemoveTemporarySubnetOutput = z.discriminatedUnion("status", [
   z.object({ status: z.literal("absent") }),
   ArmFailureSchema,
 ]);
-export type RemoveTemporarySubnetResult = z.output<typeof RemoveTemporarySubnetOutput>;
 
 export const removeTemporarySubnetActivity = defineActivity(
   "removeTemporarySubnet",
