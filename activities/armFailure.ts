@@ -79,6 +79,6 @@ export function toArmFailure(error: unknown): ArmFailure {
 }
 
 /** ARM's codes for "no capacity to place this VM" (start after deallocate can meet them). */
-export function isAllocationCode(code: string): boolean {
+function isAllocationCode(code: string): boolean {
   return /allocation|overconstrained|skunotavailable|capacity/i.test(code);
 }

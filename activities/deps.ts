@@ -31,7 +31,7 @@ export function activityDepsFrom(config: Config, arm: ArmClientDeps = {}): Activ
 }
 
 /** The webhooks and their format, from the app settings; links point to PORT25_PUBLIC_URL, else WEBSITE_HOSTNAME. */
-export function notifierFrom(config: Config): NotifierDeps {
+function notifierFrom(config: Config): NotifierDeps {
   const base = config.PORT25_PUBLIC_URL ?? (config.WEBSITE_HOSTNAME !== undefined ? `https://${config.WEBSITE_HOSTNAME}` : undefined);
   return { webhooks: config.PORT25_NOTIFY_WEBHOOKS, format: config.PORT25_NOTIFY_FORMAT, timeoutMs: config.PORT25_NOTIFY_TIMEOUT_MS, baseUrl: base };
 }

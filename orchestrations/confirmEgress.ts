@@ -17,10 +17,10 @@ import { transientRetry } from "./shared";
 import { clippedMessage, TEXT_LIMITS } from "../src/contracts/textLimits";
 
 /** Time the read may take, from its first start attempt to its list. */
-export const EFFECTIVE_ROUTES_DEADLINE_SECONDS = 300;
-export const EFFECTIVE_ROUTES_POLL_SECONDS = 10;
+const EFFECTIVE_ROUTES_DEADLINE_SECONDS = 300;
+const EFFECTIVE_ROUTES_POLL_SECONDS = 10;
 
-export interface Confirmed {
+interface Confirmed {
   path: EgressPath;
   confirmation: PathConfirmation;
 }

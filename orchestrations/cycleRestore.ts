@@ -30,7 +30,7 @@ const RESTORE_SETTLE_POLL_SECONDS = 60;
 export const RESTORE_THROTTLED_FLOOR_SECONDS = LONGEST_DOCUMENTED_RETRY_AFTER_SECONDS + 10 * 60;
 
 /** What an operator should do about a machine the run could not bring back, from ARM's code and its state. */
-export function manualActionFor(entry: PlanEntry, code: string | undefined, state: string, instanceIds: readonly string[] | undefined, message?: string): string {
+function manualActionFor(entry: PlanEntry, code: string | undefined, state: string, instanceIds: readonly string[] | undefined, message?: string): string {
   const target = entry.kind === "scaleSet" ? `instances ${(instanceIds ?? []).join(", ")} of ${entry.name}` : entry.name;
   const startCmd =
     entry.kind === "scaleSet"

@@ -16,10 +16,10 @@ import { nowIso, sleep, transientRetry } from "./shared";
 import { clip, TEXT_LIMITS } from "../src/contracts/textLimits";
 
 /** Attempts at each webhook, the first included. */
-export const NOTIFY_ATTEMPTS = 4;
+const NOTIFY_ATTEMPTS = 4;
 
 /** The wait after attempt `attempt` (1-based): 30 s, then four times longer each time. */
-export function notifyBackoffSeconds(attempt: number): number {
+function notifyBackoffSeconds(attempt: number): number {
   return 30 * 4 ** (attempt - 1);
 }
 

@@ -23,18 +23,18 @@ import { backoffSeconds, transientRetry } from "./shared";
 import { monitor } from "./toolkit/monitor";
 import { clippedMessage, TEXT_LIMITS } from "../src/contracts/textLimits";
 
-export const PROBE_FIRST_POLL_SECONDS = 20;
-export const PROBE_NEXT_POLL_SECONDS = 10;
+const PROBE_FIRST_POLL_SECONDS = 20;
+const PROBE_NEXT_POLL_SECONDS = 10;
 /** Time the probe may take, from its first start attempt to its verdict. */
-export const PROBE_DEADLINE_SECONDS = 600;
+const PROBE_DEADLINE_SECONDS = 600;
 /** Waits before and between reads of a starting canary's agents: 30 s, then 60 s, doubling up to 2 min. */
-export const AGENT_FIRST_WAIT_SECONDS = 30;
-export const AGENT_MAX_WAIT_SECONDS = 120;
+const AGENT_FIRST_WAIT_SECONDS = 30;
+const AGENT_MAX_WAIT_SECONDS = 120;
 /** Waits before probing again after an answer without a verdict: 30 s, then doubling up to 4 min. */
-export const REPROBE_FIRST_WAIT_SECONDS = 30;
-export const REPROBE_MAX_WAIT_SECONDS = 240;
+const REPROBE_FIRST_WAIT_SECONDS = 30;
+const REPROBE_MAX_WAIT_SECONDS = 240;
 
-export interface ProbeTarget {
+interface ProbeTarget {
   vmId: string;
   vmName: string;
   /** The Network Watcher of the VM's region. */
@@ -56,7 +56,7 @@ export interface ProbeFacts {
   probesFailed?: number | undefined;
 }
 
-export interface ProbeVerdict {
+interface ProbeVerdict {
   /** "unavailable": no verdict (the check could not run, failed, said Unknown, or ran out of time). */
   result: "reachable" | "unreachable" | "unavailable";
   detail: string;

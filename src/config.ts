@@ -22,7 +22,7 @@ export const WebhookUrlSchema = z.string().refine((value) => {
 const LOOPBACK_HOST = /^(127\.\d+\.\d+\.\d+|localhost|\[::1\])$/i;
 
 /** A list of webhook URLs: a JSON array, or addresses separated by spaces, commas or semicolons. */
-export const WebhookListSchema = z
+const WebhookListSchema = z
   .string()
   .transform((text, ctx) => {
     const trimmed = text.trim();
@@ -114,7 +114,7 @@ export function authRequired(config: Config): boolean {
 }
 
 /** The platform's own marks of an App Service (Functions) host. */
-export function onAppService(config: Config): boolean {
+function onAppService(config: Config): boolean {
   return config.WEBSITE_SITE_NAME !== undefined || config.WEBSITE_INSTANCE_ID !== undefined;
 }
 

@@ -1,6 +1,6 @@
 /** The project's error hierarchy: one class per failure kind, each with a stable `code` and `retryable`. */
 
-export interface Port25ErrorOptions {
+interface Port25ErrorOptions {
   code: string;
   retryable?: boolean;
   cause?: unknown;

@@ -10,7 +10,7 @@ import { auditLink, badge, escapeHtml, formatDuration, formatTime, optionList, p
 
 const e = escapeHtml;
 
-export interface CampaignReportOptions extends ReportOptions {
+interface CampaignReportOptions extends ReportOptions {
   /**
    * The runs the campaign has started so far, from the audit's listing by campaign: what the report shows for a
    * campaign that has not ended (its members are only in its final record).

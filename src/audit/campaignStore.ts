@@ -89,7 +89,7 @@ export class CampaignRecords {
 }
 
 /** The listing line of a campaign: who, when, what, and (once ended) how it went; never its members. */
-export function campaignListingOf(c: AuditedCampaign): CampaignListing {
+function campaignListingOf(c: AuditedCampaign): CampaignListing {
   const { input, summary } = c;
   const target = input.target;
   return CampaignListingSchema.parse({

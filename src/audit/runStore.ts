@@ -243,7 +243,7 @@ export function planDigest(plan: Plan): PlanDigest {
 }
 
 /** What a run record says about the request itself: who asked, when, with which attestation and options. */
-export function requestRecordOf(input: RemediationInput, status: RunRecord["status"]): RunRecord {
+function requestRecordOf(input: RemediationInput, status: RunRecord["status"]): RunRecord {
   return {
     runId: input.runId,
     subscriptionId: input.subscriptionId,

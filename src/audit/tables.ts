@@ -32,8 +32,8 @@ import { AuditLedger, type AuditRecordRef } from "./ledger";
 
 export const LOOPBACK_HTTP = /^http:\/\/(127\.\d+\.\d+\.\d+|localhost|\[::1\])(:\d+)?(\/|$)/i;
 const DEV_STORAGE_TABLE_ENDPOINT = "http://127.0.0.1:10002/devstoreaccount1";
-export const DEFAULT_PAGE_SIZE = 50;
-export const MAX_PAGE_SIZE = 1000;
+const DEFAULT_PAGE_SIZE = 50;
+const MAX_PAGE_SIZE = 1000;
 
 /** A transaction carries at most 100 operations and 4 MiB; keep a margin for the multipart envelope. */
 const BATCH_MAX_OPERATIONS = 100;
@@ -56,7 +56,7 @@ export function tableEndpointOf(connectionString: string): string | undefined {
   return `${protocol}://${account}.table.${suffix}`;
 }
 
-export interface AuditTableNames {
+interface AuditTableNames {
   runs: string;
   outcomes: string;
   reverify: string;
@@ -120,7 +120,7 @@ export function statusOf(entity: Record<string, unknown>): string | undefined {
 export const finalReplacesRunning: OnConflict = (existing) => (statusOf(existing) === "running" ? "replace" : "conflict");
 export const startedAfterFinal: OnConflict = (existing) => (statusOf(existing) === "running" ? "conflict" : "keep");
 
-export function statusCodeOf(e: unknown): number | undefined {
+function statusCodeOf(e: unknown): number | undefined {
   if (typeof e === "object" && e !== null && "statusCode" in e && typeof e.statusCode === "number") return e.statusCode;
   return undefined;
 }

@@ -142,7 +142,7 @@ export interface StartOptions {
   attestation?: { reference: string; approvedBy: string; approvedAt: string };
 }
 
-export interface CampaignStartOptions extends Omit<StartOptions, "runId"> {
+interface CampaignStartOptions extends Omit<StartOptions, "runId"> {
   /** Default: the estate's root management group, or its subscriptions when it has no groups. */
   target?: CampaignTarget;
   maxConcurrentSubscriptions?: number;
@@ -208,7 +208,7 @@ export interface LocalStack {
  * Attestation used for simulated runs and campaigns: dated at the exemption (for an estate the latest, so that every
  * one is in effect), or a day before the simulation when nothing is exempted.
  */
-export function simulatedAttestation(exemptedAt: string | undefined, now: number): { reference: string; approvedBy: string; approvedAt: string } {
+function simulatedAttestation(exemptedAt: string | undefined, now: number): { reference: string; approvedBy: string; approvedAt: string } {
   return { reference: "SIMULATED-EXEMPTION", approvedBy: "port25 simulate", approvedAt: exemptedAt ?? new Date(now - 24 * 3600 * 1000).toISOString() };
 }
 
@@ -472,7 +472,7 @@ function publishSettings(current: () => Record<string, string>): { publish(): vo
  * A run id unique to this run: the simulated start time (which repeats: every simulation starts at the scenario's
  * clock) and random hex, so a second run never reuses the first one's audit record or report file.
  */
-export function simulatedRunId(startMs: number): string {
+function simulatedRunId(startMs: number): string {
   return `sim-${new Date(startMs).toISOString().replace(/[-:.]/g, "")}-${randomBytes(4).toString("hex")}`;
 }
 

@@ -16,10 +16,10 @@ import { plural } from "./plural";
 import { formatTable } from "./table";
 
 /** Subscriptions read and planned at once. */
-export const PLAN_GROUP_CONCURRENCY = 4;
+const PLAN_GROUP_CONCURRENCY = 4;
 
 /** One subscription of the group: its verdict and, when exemptible, its plan; or why it could not be read. */
-export interface GroupPlanEntry {
+interface GroupPlanEntry {
   subscriptionId: string;
   displayName: string;
   parentManagementGroupId?: string | undefined;
@@ -29,7 +29,7 @@ export interface GroupPlanEntry {
   error?: string;
 }
 
-export interface GroupPlanTotals {
+interface GroupPlanTotals {
   subscriptions: number;
   /** Exemptible and planned: a campaign would run these. */
   exemptible: number;
@@ -44,7 +44,7 @@ export interface GroupPlanTotals {
   skipped: number;
 }
 
-export interface GroupPlan {
+interface GroupPlan {
   managementGroupId: string;
   subscriptions: GroupPlanEntry[];
   totals: GroupPlanTotals;

@@ -20,7 +20,7 @@ export interface RemoteOptions {
 const LOOPBACK_HOST = /^(127\.\d{1,3}\.\d{1,3}\.\d{1,3}|localhost|\[::1\])$/i;
 
 /** Whether --app names this machine (only there are local identities sent). */
-export function isLoopbackApp(app: string): boolean {
+function isLoopbackApp(app: string): boolean {
   return LOOPBACK_HOST.test(new URL(app).hostname);
 }
 

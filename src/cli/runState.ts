@@ -29,7 +29,7 @@ const LockSchema = z.object({ pid: z.number().int(), host: z.string(), since: z.
 type Lock = z.output<typeof LockSchema>;
 
 /** What the first `port25 run` on a folder was asked for: a later one resumes only the same run. */
-export const RunRecordSchema = z.object({
+const RunRecordSchema = z.object({
   version: z.literal(1),
   instanceId: z.string(),
   runId: z.string(),
@@ -60,7 +60,7 @@ function alive(pid: number): boolean {
  * Takes the folder's lock: a file created exclusively (O_EXCL), naming the holder. A lock whose process is gone (it
  * was killed) is taken over; one held by a live process, or by another machine (a shared folder), is refused.
  */
-export function acquireLock(dir: string, command: string): () => void {
+function acquireLock(dir: string, command: string): () => void {
   mkdirSync(dir, { recursive: true });
   const file = join(dir, "lock");
   const mine: Lock = { pid: process.pid, host: hostname(), since: new Date().toISOString(), command };
@@ -143,7 +143,7 @@ export interface OpenedState {
   close(): Promise<void>;
 }
 
-export interface OpenStateOptions {
+interface OpenStateOptions {
   /** The command line that holds the folder (named to a second process). */
   command: string;
   /** Start the audit store's Azurite on `DIR/audit`. */

@@ -72,7 +72,7 @@ export const CampaignStartRequestSchema = z
       });
     }
   });
-export type CampaignStartRequest = z.output<typeof CampaignStartRequestSchema>;
+type CampaignStartRequest = z.output<typeof CampaignStartRequestSchema>;
 
 /** The campaign's target as the start request names it. */
 export function targetOf(request: CampaignStartRequest): CampaignTarget {
@@ -153,7 +153,7 @@ function fnv1a64(text: string): string {
  * id, so the engine itself lets only one of them be live (a client start under the id of a Running or Pending
  * instance is refused: Learn "Singleton orchestrators in Durable Functions", Azure/durabletask#325).
  */
-export function campaignTargetKey(target: CampaignTarget): string {
+function campaignTargetKey(target: CampaignTarget): string {
   // 48 bits: two targets of one estate sharing a key is vanishingly rare, and would only refuse a start (409), never
   // run two campaigns as one; shorter ids keep the report links that carry them on one line.
   return fnv1a64(canonicalTarget(target)).slice(0, TARGET_KEY_LENGTH);
@@ -207,7 +207,7 @@ export function campaignRunId(campaignId: string, subscriptionId: string, index:
  * - cancelled: the campaign (or this subscription) was cancelled before its run started;
  * - failed: its run could not be started or ended without a result (`message`).
  */
-export const MemberStateSchema = z.enum(["pending", "notExemptible", "nothingToDo", "alreadyRunning", "running", "done", "cancelled", "failed"]);
+const MemberStateSchema = z.enum(["pending", "notExemptible", "nothingToDo", "alreadyRunning", "running", "done", "cancelled", "failed"]);
 export type MemberState = z.output<typeof MemberStateSchema>;
 
 export const CampaignMemberSchema = z.object({
@@ -233,7 +233,7 @@ export type CampaignMember = z.output<typeof CampaignMemberSchema>;
 export const CampaignStatusSchema = z.enum(["completed", "completedWithFailures", "cancelled", "halted"]);
 export type CampaignStatus = z.output<typeof CampaignStatusSchema>;
 
-export const CampaignPhaseSchema = z.enum(["resolve", "runs", "report", "done"]);
+const CampaignPhaseSchema = z.enum(["resolve", "runs", "report", "done"]);
 export type CampaignPhase = z.output<typeof CampaignPhaseSchema>;
 
 /** Subscriptions by state and the resources of every run summed. */

@@ -5,11 +5,8 @@
  */
 import { z } from "zod";
 
-/** REST `RouteNextHopType` (Microsoft.Network routeTable.json) and the system routes' own next hops. */
-export const NextHopTypeSchema = z.enum(["Internet", "VirtualAppliance", "VirtualApplianceEcmp", "VirtualNetworkGateway", "VnetLocal", "VNetPeering", "None"]);
-
 /** A user route of a route table, as ARM lists it. */
-export const RouteInfoSchema = z.object({
+const RouteInfoSchema = z.object({
   name: z.string(),
   addressPrefix: z.string(),
   nextHopType: z.string(),
@@ -93,7 +90,7 @@ export type EffectiveRoute = z.output<typeof EffectiveRouteSchema>;
  * hop: the verdict's path then has basis effectiveRoutes), "disagrees" (they name another hop than the route tables:
  * both named in `detail`), "unconfirmed" (they could not be read: `detail` says why; the computed path stands).
  */
-export const PathConfirmationSchema = z.object({
+const PathConfirmationSchema = z.object({
   status: z.enum(["confirmed", "disagrees", "unconfirmed"]),
   detail: z.string(),
 });

@@ -57,7 +57,7 @@ export const OutcomeKindSchema = z.enum(["cycled", "skipped", "failed"]);
  * must act on. `manualAction` says what to do (resize, another zone or size, redeploy); for a uniform scale set,
  * `instanceIds` names the instances left down (the others are back).
  */
-export const LeftDownSchema = z.object({
+const LeftDownSchema = z.object({
   /** Why it could not be brought back (ARM's message, or the state it stayed in). */
   reason: z.string().min(1),
   /** ARM error code of the last attempt to bring it back, when ARM gave one. */

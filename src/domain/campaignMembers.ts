@@ -20,13 +20,13 @@ export const CampaignViewMemberSchema = CampaignMemberSchema.extend({ phase: Pha
 export type CampaignViewMember = z.output<typeof CampaignViewMemberSchema>;
 
 /** An instance's status as a durable client (or the local host) gives it. */
-export interface StatusRead {
+interface StatusRead {
   runtimeStatus: string;
   input?: unknown;
   customStatus?: unknown;
   output?: unknown;
 }
-export type ReadStatus = (instanceId: string, showInput: boolean) => Promise<StatusRead | undefined>;
+type ReadStatus = (instanceId: string, showInput: boolean) => Promise<StatusRead | undefined>;
 
 /**
  * Every subscription of a running campaign where it stands, from its queues (their inputs list every subscription;

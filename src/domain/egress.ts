@@ -29,7 +29,7 @@ const SOURCE_RANK: Readonly<Record<RouteSource, number>> = { user: 0, bgp: 1, sy
  * A public address the egress is judged for: outside every private and shared range, so only routes meant for the
  * internet match it. A split default route (0.0.0.0/1 + 128.0.0.0/1) is judged by the half holding it.
  */
-export const PUBLIC_DESTINATION = "20.0.0.1";
+const PUBLIC_DESTINATION = "20.0.0.1";
 const PUBLIC_ADDRESS = 0x14000001;
 
 /** "a.b.c.d" as an unsigned integer, or undefined. */
@@ -61,7 +61,7 @@ export function selectRoute<R extends CandidateRoute>(destination: number, route
 }
 
 /** The subscription named in a resource id. */
-export function subscriptionOf(id: string): string | undefined {
+function subscriptionOf(id: string): string | undefined {
   return /^\/subscriptions\/([^/]+)/i.exec(id)?.[1]?.toLowerCase();
 }
 
@@ -69,14 +69,14 @@ function nameOf(id: string): string {
   return id.split("/").filter((p) => p !== "").pop() ?? id;
 }
 
-export interface SubnetContext {
+interface SubnetContext {
   vnet: VnetInfo;
   subnet: SubnetInfo;
   routeTable?: RouteTableInfo | undefined;
 }
 
 /** The subnet's routes: system, user (its route table), and nothing learnt over BGP (ARM lists no BGP routes). */
-export function subnetRoutes({ vnet, subnet, routeTable }: SubnetContext): CandidateRoute[] {
+function subnetRoutes({ vnet, subnet, routeTable }: SubnetContext): CandidateRoute[] {
   void subnet;
   const system: CandidateRoute[] = [
     ...vnet.addressPrefixes.map((p) => ({ addressPrefix: p, nextHopType: "VnetLocal", source: "system" as const })),
@@ -174,7 +174,7 @@ function optionalSub(id: string): { hopSubscriptionId?: string } {
 }
 
 /** The path of every VM when no subnet has a route table or NAT gateway and no VNet uses a remote gateway. */
-export const SYSTEM_DIRECT: EgressPath = { key: "internet", kind: "internet", direct: true, source: "system", basis: "routes", hop: "the Internet" };
+const SYSTEM_DIRECT: EgressPath = { key: "internet", kind: "internet", direct: true, source: "system", basis: "routes", hop: "the Internet" };
 
 /** Which of the subscription's NICs and route tables must be listed for the egress paths (none when all are direct). */
 export function needsNetworkReads(vnets: readonly VnetInfo[]): { nics: boolean; routeTables: boolean } {
@@ -226,7 +226,7 @@ export function describeEgress(path: EgressPath): string {
 }
 
 /** What moving from one path to another means for port 25. */
-export function egressChangeMeaning(before: EgressPath, after: EgressPath): string {
+function egressChangeMeaning(before: EgressPath, after: EgressPath): string {
   const where = (p: EgressPath): string => (p.hopSubscriptionId === undefined ? p.hop : `${p.hop} in subscription ${p.hopSubscriptionId}`);
   if (before.direct && !after.direct) {
     return `its traffic to the internet now leaves through ${where(after)}: port 25 no longer rests on this subscription's exemption but on what that hop lets out`;

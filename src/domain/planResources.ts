@@ -19,7 +19,7 @@ import { egressPaths } from "./egress";
 import { EXTRA_EXTENSION_READS } from "./discovery";
 
 /** The steps of a running machine's cycle: powered off first (the default), or deallocated straight away. */
-export function runningSteps(options: Pick<RemediationOptions, "runningVmCycle">): PowerStep[] {
+function runningSteps(options: Pick<RemediationOptions, "runningVmCycle">): PowerStep[] {
   return options.runningVmCycle === "deallocateStart" ? ["deallocate", "start"] : ["powerOff", "deallocate", "start"];
 }
 const TRANSITIONAL_PROVISIONING = ["creating", "deleting"];
@@ -33,7 +33,7 @@ function tagValue(tags: Tags, name: string): string | undefined {
   return undefined;
 }
 
-export function hasSkipTag(tags: Tags): boolean {
+function hasSkipTag(tags: Tags): boolean {
   return tagValue(tags, TAGS.skip)?.toLowerCase() === "skip";
 }
 
@@ -42,7 +42,7 @@ export function hasCanaryTag(tags: Tags): boolean {
 }
 
 /** The wave tag: absent, a wave number, or the invalid text. */
-export function readWaveTag(tags: Tags): { wave?: number; invalid?: string } {
+function readWaveTag(tags: Tags): { wave?: number; invalid?: string } {
   const raw = tagValue(tags, TAGS.wave);
   if (raw === undefined) return {};
   if (/^[0-9]{1,9}$/.test(raw)) return { wave: Number(raw) };
@@ -55,7 +55,7 @@ interface Owner {
 }
 
 /** Names the service that owns a managed resource group, from its managedBy id. */
-export function describeOwner(managedBy: string): Owner {
+function describeOwner(managedBy: string): Owner {
   const parsed = tryParseArmResourceId(managedBy);
   if (typeof parsed === "string") return { description: `"${managedBy}"`, manualAction: "cycle its VMs through the owning service" };
   const type = parsed.type.toLowerCase();
@@ -216,7 +216,7 @@ function shortHash(text: string): string {
   return h.toString(16).padStart(8, "0");
 }
 
-export function temporarySubnetName(vnet: VnetInfo, prefix: string): string {
+function temporarySubnetName(vnet: VnetInfo, prefix: string): string {
   const taken = new Set(vnet.subnets.map((s) => s.name.toLowerCase()));
   for (let attempt = 0; ; attempt++) {
     const name = `${TEMP_SUBNET_PREFIX}${shortHash(`${resourceKey(vnet.id)}|${prefix}|${attempt}`)}`;

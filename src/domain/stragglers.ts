@@ -226,7 +226,7 @@ export function findStragglers(discovery: Discovery, lastRun: LastRunView): Stra
 }
 
 /** How far back the Activity Log is read: inside its 90-day retention, with an hour to spare for clock skew. */
-export const ACTIVITY_LOG_WINDOW_MS = 90 * 86_400_000 - 3_600_000;
+const ACTIVITY_LOG_WINDOW_MS = 90 * 86_400_000 - 3_600_000;
 
 /** The Activity Log window a re-verification at `at` reads: as far back as the log keeps events. */
 export function activityLogWindow(at: string): { from: string; to: string } {
@@ -238,7 +238,7 @@ export function autoRemediable(stragglers: readonly Straggler[], includeUnknownS
   return stragglers.filter((s) => s.reason !== "startUnknown" || includeUnknownStarts);
 }
 
-export interface TemporarySubnet {
+interface TemporarySubnet {
   vnetId: string;
   vnetName: string;
   subnetName: string;

@@ -5,13 +5,13 @@
  */
 import type { ClockKind } from "../contracts/clock";
 
-export interface TriggerClock {
+interface TriggerClock {
   now(): Date;
   /** Recorded with what the triggers stamp, so a simulated run says so wherever its times are shown. */
   readonly kind: ClockKind;
 }
 
-export const WALL_CLOCK: TriggerClock = { now: () => new Date(), kind: "wall" };
+const WALL_CLOCK: TriggerClock = { now: () => new Date(), kind: "wall" };
 
 let current: TriggerClock = WALL_CLOCK;
 

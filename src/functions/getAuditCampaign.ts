@@ -22,7 +22,7 @@ const QuerySchema = z.object({ format: z.enum(["json", "html"]).default("json"),
 const MAX_RUNS_READ = 2 * MAX_CAMPAIGN_SUBSCRIPTIONS;
 
 /** A run of the campaign with the addresses of its audit record and report. */
-export interface CampaignRunLink {
+interface CampaignRunLink {
   subscriptionId: string;
   runId: string;
   auditUrl: string;

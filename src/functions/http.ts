@@ -11,7 +11,7 @@ import { auditStoreIfConfigured } from "../audit/current";
 import { triggerClock } from "./clock";
 import { clip, clippedMessage, TEXT_LIMITS } from "../contracts/textLimits";
 
-export interface ApiErrorBody {
+interface ApiErrorBody {
   error: { code: string; message: string; details?: unknown };
 }
 
@@ -175,7 +175,7 @@ function claim(principal: ClientPrincipal | undefined, types: readonly string[])
  * not come through authentication, and is a 401. Without it (function keys only, the documented opt-out), the headers
  * are whatever the key holder sends: recorded as given, `function-key-holder` when absent.
  */
-export function callerPrincipal(request: HttpRequest): Caller {
+function callerPrincipal(request: HttpRequest): Caller {
   const config = getConfig();
   const authEnabled = authRequired(config);
   if (authEnabled && !platformAuthOn(config)) {

@@ -8,7 +8,7 @@ import type { ActorEvent, ActorKind } from "./actorSchema";
 import type { ActorHooks, ActorResult, PowerOp, VmRecord, World } from "./world";
 
 /** The default caller of a person's action: the simulated tenant's VM owner. */
-export const DEFAULT_OWNER = "owner@contoso.example";
+const DEFAULT_OWNER = "owner@contoso.example";
 
 /** Claims an owner's token carries, as the Activity Log's `claims` shows them (a subset of the documented ones). */
 function ownerClaims(upn: string, tenantId: string): Record<string, string> {
@@ -39,7 +39,7 @@ const power = (kind: PowerOp): Handler<Extract<ActorEvent, { kind: "stop" | "dea
   f.vm === undefined ? GONE : w.ownerPower(f.vm, kind, ownerOf(w, f.event), f.at);
 
 /** The one place event kinds map to World calls. */
-export const ACTOR_KINDS: { [K in ActorKind]: Handler<Extract<ActorEvent, { kind: K }>> } = {
+const ACTOR_KINDS: { [K in ActorKind]: Handler<Extract<ActorEvent, { kind: K }>> } = {
   stop: power("powerOff"),
   deallocate: power("deallocate"),
   start: power("start"),

@@ -453,7 +453,7 @@ export function operationStatusBody(op: Operation, status: "InProgress" | "Succe
 
 /** One Activity Log entry (EventData of activityLogs_API.json, 2015-04-01): what ARM records for a power operation. */
 /** The caller the Activity Log names for the product's own requests. */
-export const PRODUCT_CALLER = "port25@contoso.example";
+const PRODUCT_CALLER = "port25@contoso.example";
 
 /** The claims of the product's token, as the Activity Log shows them: audience, issuer, the app (a subset). */
 function productClaims(tenantId: string): Record<string, string> {

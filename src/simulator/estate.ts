@@ -23,7 +23,7 @@ const ManagementGroupSchema = z
  * One subscription of an estate: a full single-subscription scenario plus the group it sits in directly. Its
  * behaviour has no clock (`startTime`, `timeScale`): the estate keeps one clock for every subscription.
  */
-export const EstateSubscriptionSchema = z
+const EstateSubscriptionSchema = z
   .object({
     managementGroup: ManagementGroupIdSchema,
     ...SubscriptionContents,

@@ -45,13 +45,13 @@ export const LockSchema = z
   })
   .strict();
 export type LockInput = z.input<typeof LockSchema>;
-export type Lock = z.output<typeof LockSchema>;
+type Lock = z.output<typeof LockSchema>;
 
 /** The definition's displayName in Azure/Enterprise-Scale. */
 const DEFINITION_DISPLAY_NAME = "Subnets should have a Network Security Group";
 
 /** The ALZ subnets the definition leaves alone by default (its `excludedSubnets` parameter). */
-export const ALZ_EXCLUDED_SUBNETS = ["GatewaySubnet", "AzureFirewallSubnet", "AzureFirewallManagementSubnet"] as const;
+const ALZ_EXCLUDED_SUBNETS = ["GatewaySubnet", "AzureFirewallSubnet", "AzureFirewallManagementSubnet"] as const;
 
 export const PolicyAssignmentSchema = z
   .object({
@@ -68,7 +68,7 @@ export const PolicyAssignmentSchema = z
   })
   .strict();
 export type PolicyAssignmentInput = z.input<typeof PolicyAssignmentSchema>;
-export type PolicyAssignment = z.output<typeof PolicyAssignmentSchema>;
+type PolicyAssignment = z.output<typeof PolicyAssignmentSchema>;
 
 /** A network security group that exists in the subscription (a subnet may name it). */
 export const NsgSchema = z.object({ name: Name, resourceGroup: Name, location: z.string().regex(/^[a-z0-9]+$/).optional() }).strict();

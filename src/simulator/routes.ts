@@ -24,7 +24,7 @@ import { authorize, permissionsOf } from "./permissions";
 import type { LroShape } from "./shapes";
 import { ACTIVITY_LOG_RETENTION_MS, type ActivityEvent, type Machine, type Operation, type PowerOp, type RgRecord, type ScaleSetRecord, type VmRecord, type VnetState, type World } from "./world";
 
-export type ApiFamily = "subscriptions" | "resources" | "compute" | "network" | "billing" | "insights" | "authorization" | "permissions";
+type ApiFamily = "subscriptions" | "resources" | "compute" | "network" | "billing" | "insights" | "authorization" | "permissions";
 
 /** Accepted api-versions per family: what the installed SDKs send, plus recent releases, deliberately listed. */
 export const API_VERSIONS: Record<ApiFamily, readonly string[]> = {

@@ -356,8 +356,8 @@ export const ScenarioSchema = z
 export type Scenario = z.output<typeof ScenarioSchema>;
 export type ScenarioInput = z.input<typeof ScenarioSchema>;
 export type ScenarioVm = Scenario["vms"][number];
-export type ScenarioScaleSet = Scenario["scaleSets"][number];
-export type ScenarioVnet = Scenario["vnets"][number];
+type ScenarioScaleSet = Scenario["scaleSets"][number];
+type ScenarioVnet = Scenario["vnets"][number];
 export type ScenarioSubnet = ScenarioVnet["subnets"][number];
 
 type Ctx = z.RefinementCtx<z.output<z.ZodObject>>;

@@ -32,7 +32,7 @@ export interface RequestLogEntry {
   throttledBy?: "subscription" | "tenant" | "compute";
 }
 
-export interface RequestCounters {
+interface RequestCounters {
   requests: number;
   throttled: number;
 }
@@ -46,7 +46,7 @@ export interface SubscriptionHost {
   counters: RequestCounters;
 }
 
-export interface FrontDoorDeps {
+interface FrontDoorDeps {
   /** By lower-cased subscription id. */
   subscriptions: ReadonlyMap<string, SubscriptionHost>;
   /** Tenant-level routes (management groups) and the tenant's own budget. */
@@ -339,7 +339,7 @@ async function serveSubscription(d: FrontDoorDeps, host: SubscriptionHost, q: In
  * Operations the page does not name are charged like their neighbours: a VM's extension list as its Low Cost Get
  * (the page names Extensions - Get), a scale set's VM list as the scale set's High Cost Get.
  */
-export function computeChargeOf(w: World, operation: OperationName, family: string, params: Record<string, string>): ComputeCharge | undefined {
+function computeChargeOf(w: World, operation: OperationName, family: string, params: Record<string, string>): ComputeCharge | undefined {
   const rgPath = `/subscriptions/${params["sub"] ?? ""}/resourcegroups/${params["rg"] ?? ""}/providers/microsoft.compute`.toLowerCase();
   const vmId = `${rgPath}/virtualmachines/${params["vm"] ?? ""}`.toLowerCase();
   const ssId = `${rgPath}/virtualmachinescalesets/${params["ss"] ?? ""}`.toLowerCase();

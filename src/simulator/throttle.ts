@@ -1,12 +1,12 @@
 /** ARM's per-subscription token buckets (reads, writes, deletes), refilled in simulated time. */
 import type { RequestKind } from "./faults";
 
-export interface BucketConfig {
+interface BucketConfig {
   capacity: number;
   refillPerSecond: number;
 }
 
-export class TokenBucket {
+class TokenBucket {
   private tokens: number;
   private last: number;
   constructor(
@@ -99,9 +99,9 @@ export const COMPUTE_POLICY_NAMES = [
   "HighCostGetVMScaleSet",
   "GetVMScaleSetVM",
 ] as const;
-export type ComputePolicyName = (typeof COMPUTE_POLICY_NAMES)[number];
+type ComputePolicyName = (typeof COMPUTE_POLICY_NAMES)[number];
 
-export interface MinuteBucketConfig {
+interface MinuteBucketConfig {
   capacity: number;
   refillPerMinute: number;
 }
@@ -180,13 +180,13 @@ export class MinuteBucket {
  * `troubleshooting-throttling-errors.md`). A window admits `threeMin` (`thirtyMin`) requests per subscription and
  * region in each fixed 3-minute (30-minute) period, counted from its first request.
  */
-export interface WindowLimits {
+interface WindowLimits {
   threeMin: number;
   thirtyMin: number;
 }
 
 /** The name a policy's windows carry on real responses (the captured ones; the policy's own name otherwise). */
-export const COMPUTE_WINDOW_NAMES: Readonly<Record<ComputePolicyName, string>> = {
+const COMPUTE_WINDOW_NAMES: Readonly<Record<ComputePolicyName, string>> = {
   UpdateVM: "PutVM",
   DeleteVM: "DeleteVM",
   LowCostGet: "LowCostGet",
@@ -204,13 +204,13 @@ export const COMPUTE_WINDOW_NAMES: Readonly<Record<ComputePolicyName, string>> =
  * (SupportArticles `troubleshooting-throttling-errors.md`); a client that comes back before the window ends is
  * refused again with the time still left.
  */
-export const THIRTY_MIN_RETRY_AFTER_CAP_SECONDS = 1200;
+const THIRTY_MIN_RETRY_AFTER_CAP_SECONDS = 1200;
 
 /** Which entries Compute answers carry: the windows real responses show, the page's buckets, or both. */
-export type ComputeHeaderForm = "windows" | "buckets" | "both";
+type ComputeHeaderForm = "windows" | "buckets" | "both";
 
 /** Scenario knobs: off, every limit scaled, or single policies replaced. */
-export interface ComputeThrottlingConfig {
+interface ComputeThrottlingConfig {
   enabled: boolean;
   /** Multiplies every capacity and refill (at least 1 token each). */
   scale: number;
@@ -225,7 +225,7 @@ export interface ComputeThrottlingConfig {
  * a minute), so that by default the windows only report and the page's buckets decide. Older subscriptions show
  * far tighter windows (PutVM3Min 240, PutVM30Min 1200 in the captures): set them with `windows`.
  */
-export function windowsOf(subscription: MinuteBucketConfig): WindowLimits {
+function windowsOf(subscription: MinuteBucketConfig): WindowLimits {
   return { threeMin: subscription.capacity + 3 * subscription.refillPerMinute, thirtyMin: subscription.capacity + 30 * subscription.refillPerMinute };
 }
 
@@ -266,7 +266,7 @@ class CountingWindow {
   }
 }
 
-export type ComputeVerdict =
+type ComputeVerdict =
   | { ok: true; headers: Record<string, string> }
   | {
       ok: false;
@@ -281,7 +281,7 @@ export type ComputeVerdict =
     };
 
 /** The name a bucket has in `x-ms-ratelimit-remaining-resource` and in a 429's `operationGroup`. */
-export function computeBucketName(policy: ComputePolicyName, scope: "resource" | "subscription"): string {
+function computeBucketName(policy: ComputePolicyName, scope: "resource" | "subscription"): string {
   return `${policy}${scope === "resource" ? "Resource" : "SubscriptionMaximum"}`;
 }
 

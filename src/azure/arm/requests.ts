@@ -82,7 +82,7 @@ export class ArmRequests {
 }
 
 /** What the SDK's paged listings offer: pages, from the start or from a continuation token (ARM's nextLink). */
-export interface PagedListing<T> {
+interface PagedListing<T> {
   byPage(settings?: { continuationToken?: string }): AsyncIterableIterator<T[]>;
 }
 
@@ -103,7 +103,7 @@ export function requireId(value: string, type: string): ArmResourceId {
 }
 
 /** The fields every tracked resource's info starts with. */
-export interface ArmIdentity {
+interface ArmIdentity {
   id: string;
   name: string;
   resourceGroup: string;

@@ -28,7 +28,7 @@ import type { Estate } from "../../simulator";
 import type { CommandResult } from "../command";
 import { liveMembers } from "../../domain/campaignMembers";
 
-export interface CampaignSimulation {
+interface CampaignSimulation {
   estate: Estate;
   source: string;
   seed: number;
@@ -73,7 +73,7 @@ export const CampaignSimulateOutputSchema = z.object({
   }),
   reports: z.object({ campaign: z.string().nullable(), runs: z.number().int() }),
 });
-export type CampaignSimulateOutput = z.output<typeof CampaignSimulateOutputSchema>;
+type CampaignSimulateOutput = z.output<typeof CampaignSimulateOutputSchema>;
 
 /** Every subscription of the campaign as it stands now (the view the status endpoint gives, read from the host). */
 async function membersNow(stack: LocalStack, campaignId: string): Promise<{ members: CampaignMember[]; phase: string; message: string | undefined }> {

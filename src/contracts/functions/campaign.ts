@@ -23,7 +23,7 @@ import { REMEDIATE_CAMPAIGN } from "../names";
 export const remediateCampaignOrchestration = defineOrchestration(REMEDIATE_CAMPAIGN, CampaignInputSchema, CampaignOutputSchema);
 
 /** A subscription the campaign takes: its id and, when the listing named it, its display name. */
-export const CampaignSubscriptionSchema = z.object({
+const CampaignSubscriptionSchema = z.object({
   subscriptionId: SubscriptionIdSchema,
   displayName: z.string().max(256).optional(),
 });
@@ -132,7 +132,7 @@ export function cancelMemberEvent(subscriptionId: string): string {
   return `cancel-${subscriptionId.toLowerCase()}`;
 }
 
-export const ListManagementGroupSubscriptionsInput = z.object({ managementGroupId: ManagementGroupIdSchema });
+const ListManagementGroupSubscriptionsInput = z.object({ managementGroupId: ManagementGroupIdSchema });
 export const ListManagementGroupSubscriptionsOutput = z.discriminatedUnion("status", [
   z.object({ status: z.literal("ok"), subscriptions: z.array(CampaignSubscriptionSchema) }),
   ArmFailureSchema,

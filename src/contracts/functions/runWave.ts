@@ -8,7 +8,7 @@ import { CapsSchema, PlanEntrySchema } from "../plan";
 import { CycleBatchOutput, LaneStatusSchema } from "./cycleBatch";
 import type { Progress } from "../remediation";
 
-export const WaveLaneSchema = z.object({
+const WaveLaneSchema = z.object({
   /** The plan's lane id (e.g. "w1l0"): names the lane's cycleBatch instance. */
   id: z.string().min(1),
   /** The lane's share of the global cap. */
@@ -44,7 +44,7 @@ export const runWaveOrchestration = defineOrchestration("runWave", RunWaveInput,
  * Custom status of a wave: its lanes in flight (the cancel endpoint raises "cancel" to each of them after the
  * wave itself) and the outcomes of its finished lanes so far (added to the run's counts by the status readers).
  */
-export const WaveStatusSchema = z.object({
+const WaveStatusSchema = z.object({
   wave: z.number().int().min(0),
   activeBatches: z.array(z.string()),
   counts: z.object({ cycled: z.number().int(), skipped: z.number().int(), failed: z.number().int(), leftDown: z.number().int() }),
