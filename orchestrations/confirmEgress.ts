@@ -11,16 +11,16 @@ import { activityTask, parseActivityResult } from "./toolkit/calls";
 import { addSeconds } from "../src/contracts/functions/clock";
 import { readEffectiveRoutesActivity, type ReadEffectiveRoutesResult } from "../src/contracts/functions/readEffectiveRoutes";
 import type { OperationHandle } from "../src/contracts/azure";
-import { confirmEgress } from "../src/domain/egress";
+import { confirmEgress } from "../src/domain/egressConfirm";
 import type { TaskAwaiter } from "./probeSmtp";
 import { transientRetry } from "./shared";
 import { clippedMessage, TEXT_LIMITS } from "../src/contracts/textLimits";
 
 /** Time the read may take, from its first start attempt to its list. */
-const EFFECTIVE_ROUTES_DEADLINE_SECONDS = 300;
-const EFFECTIVE_ROUTES_POLL_SECONDS = 10;
+export const EFFECTIVE_ROUTES_DEADLINE_SECONDS = 300;
+export const EFFECTIVE_ROUTES_POLL_SECONDS = 10;
 
-interface Confirmed {
+export interface Confirmed {
   path: EgressPath;
   confirmation: PathConfirmation;
 }

@@ -32,8 +32,8 @@ import { AuditLedger, type AuditRecordRef } from "./ledger";
 
 export const LOOPBACK_HTTP = /^http:\/\/(127\.\d+\.\d+\.\d+|localhost|\[::1\])(:\d+)?(\/|$)/i;
 const DEV_STORAGE_TABLE_ENDPOINT = "http://127.0.0.1:10002/devstoreaccount1";
-const DEFAULT_PAGE_SIZE = 50;
-const MAX_PAGE_SIZE = 1000;
+export const DEFAULT_PAGE_SIZE = 50;
+export const MAX_PAGE_SIZE = 1000;
 
 /** A transaction carries at most 100 operations and 4 MiB; keep a margin for the multipart envelope. */
 const BATCH_MAX_OPERATIONS = 100;
@@ -56,7 +56,7 @@ export function tableEndpointOf(connectionString: string): string | undefined {
   return `${protocol}://${account}.table.${suffix}`;
 }
 
-interface AuditTableNames {
+export interface AuditTableNames {
   runs: string;
   outcomes: string;
   reverify: string;
@@ -120,7 +120,16 @@ export function statusOf(entity: Record<string, unknown>): string | undefined {
 export const finalReplacesRunning: OnConflict = (existing) => (statusOf(existing) === "running" ? "replace" : "conflict");
 export const startedAfterFinal: OnConflict = (existing) => (statusOf(existing) === "running" ? "conflict" : "keep");
 
-function statusCodeOf(e: unknown): number | undefined {
+/**
+ * What a run's link in its chain hashes: the run record's stored JSON, then each outcome document's in `seq` order,
+ * one per line. The write (runStore.ts) hashes the documents it has just written; the verification hashes them as
+ * read back; both through this one definition.
+ */
+export function chainedRunText(runJson: string, outcomeJsonsInSeqOrder: readonly string[]): string {
+  return [runJson, ...outcomeJsonsInSeqOrder].join("\n");
+}
+
+export function statusCodeOf(e: unknown): number | undefined {
   if (typeof e === "object" && e !== null && "statusCode" in e && typeof e.statusCode === "number") return e.statusCode;
   return undefined;
 }
@@ -171,7 +180,7 @@ export class AuditTableAccess {
       outcomes.push({ seq: parseWith(OutcomeDocSchema, JSON.parse(text), "stored outcome").seq, json: text });
     }
     outcomes.sort((a, b) => a.seq - b.seq);
-    return [json, ...outcomes.map((o) => o.json)].join("\n");
+    return chainedRunText(json, outcomes.map((o) => o.json));
   }
 
   /** Writes many documents of one partition, in transactions where possible. */

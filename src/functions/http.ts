@@ -1,17 +1,16 @@
 /** Shared pieces of the HTTP triggers: JSON errors, bounded body reading, caller identity and roles. */
 import type { HttpRequest, HttpResponseInit, InvocationContext } from "@azure/functions";
 import { z } from "zod";
-import { authRequired, getConfig, platformAuthOn } from "../config";
+import { authRequired, platformAuthOn } from "../config";
 import { ensureError, isPort25Error, isValidationError, type FieldIssue } from "../errors";
 import { zodIssues } from "../contracts/parse";
 import { unprintableIn } from "../contracts/text";
 import { AUDIT_TRACE_PREFIX } from "../contracts/audit";
 import { RefusalRecordSchema, type RefusalRecord } from "../contracts/refusal";
-import { auditStoreIfConfigured } from "../audit/current";
-import { triggerClock } from "./clock";
+import type { TriggerRoot } from "./root";
 import { clip, clippedMessage, TEXT_LIMITS } from "../contracts/textLimits";
 
-interface ApiErrorBody {
+export interface ApiErrorBody {
   error: { code: string; message: string; details?: unknown };
 }
 
@@ -175,8 +174,8 @@ function claim(principal: ClientPrincipal | undefined, types: readonly string[])
  * not come through authentication, and is a 401. Without it (function keys only, the documented opt-out), the headers
  * are whatever the key holder sends: recorded as given, `function-key-holder` when absent.
  */
-function callerPrincipal(request: HttpRequest): Caller {
-  const config = getConfig();
+export function callerPrincipal(root: TriggerRoot, request: HttpRequest): Caller {
+  const config = root.config;
   const authEnabled = authRequired(config);
   if (authEnabled && !platformAuthOn(config)) {
     // Without the platform's front end, x-ms-client-principal is whatever a function-key holder sends: refuse rather
@@ -223,8 +222,8 @@ function callerPrincipal(request: HttpRequest): Caller {
  * Service authentication): 401 without a principal, 403 without the role. Without authentication every key holder
  * may call.
  */
-export function requireRole(request: HttpRequest, role: Role | readonly [Role, ...Role[]]): Caller {
-  const caller = callerPrincipal(request);
+export function requireRole(root: TriggerRoot, request: HttpRequest, role: Role | readonly [Role, ...Role[]]): Caller {
+  const caller = callerPrincipal(root, request);
   const accepted: readonly Role[] = typeof role === "string" ? [role] : role;
   if (caller.authenticated && !accepted.some((r) => caller.roles.includes(r))) {
     const named = accepted.join(" or ");
@@ -249,9 +248,14 @@ export function samePrincipal(a: { name: string; id: string | undefined }, b: { 
  * With `attempt` (the request of an action: start, approve, cancel), a refusal — 401, 403 or 409 — is recorded in the
  * audit with who tried what (src/audit/ledger.ts chains it), and logged as an audit trace line.
  */
-export async function handleErrors(context: InvocationContext, body: () => Promise<HttpResponseInit>, attempt?: HttpRequest): Promise<HttpResponseInit> {
+export async function handleErrors(
+  root: TriggerRoot,
+  context: InvocationContext,
+  body: () => Promise<HttpResponseInit>,
+  attempt?: HttpRequest,
+): Promise<HttpResponseInit> {
   const response = await answer(context, body);
-  if (attempt !== undefined && REFUSALS.includes(response.status ?? 200)) await recordRefused(context, attempt, response);
+  if (attempt !== undefined && REFUSALS.includes(response.status ?? 200)) await recordRefused(root, context, attempt, response);
   return response;
 }
 
@@ -281,9 +285,9 @@ const REFUSALS: readonly number[] = [401, 403, 409];
 const ErrorBodySchema = z.object({ error: z.object({ code: z.string(), message: z.string() }) });
 
 /** Who tried, as far as the request says: the caller when it can be read, else the name it declared (unverified). */
-function refusalCaller(request: HttpRequest): RefusalRecord["caller"] {
+function refusalCaller(root: TriggerRoot, request: HttpRequest): RefusalRecord["caller"] {
   try {
-    const c = callerPrincipal(request);
+    const c = callerPrincipal(root, request);
     return { name: clip(c.name, TEXT_LIMITS.name), ...(c.id === undefined ? {} : { id: clip(c.id, TEXT_LIMITS.name) }), authenticated: c.authenticated };
   } catch {
     const declared = header(request, "x-ms-client-principal-name");
@@ -292,10 +296,10 @@ function refusalCaller(request: HttpRequest): RefusalRecord["caller"] {
 }
 
 /** Best effort: a refusal the audit cannot take is logged as a warning, never turned into a different answer. */
-async function recordRefused(context: InvocationContext, request: HttpRequest, response: HttpResponseInit): Promise<void> {
+async function recordRefused(root: TriggerRoot, context: InvocationContext, request: HttpRequest, response: HttpResponseInit): Promise<void> {
   try {
     const error = ErrorBodySchema.safeParse(response.jsonBody);
-    const clock = triggerClock();
+    const clock = root.clock;
     const record = RefusalRecordSchema.parse({
       id: context.invocationId,
       at: clock.now().toISOString(),
@@ -304,9 +308,9 @@ async function recordRefused(context: InvocationContext, request: HttpRequest, r
       code: error.success ? clip(error.data.error.code, TEXT_LIMITS.code) : "Refused",
       message: error.success ? clip(error.data.error.message, TEXT_LIMITS.message) : "",
       action: { function: clip(context.functionName, TEXT_LIMITS.code), method: clip(request.method, TEXT_LIMITS.method), path: clip(new URL(request.url).pathname, TEXT_LIMITS.path) },
-      caller: refusalCaller(request),
+      caller: refusalCaller(root, request),
     });
-    const store = auditStoreIfConfigured();
+    const store = root.auditStore;
     const link = store === undefined ? undefined : await store.recordRefusal(record);
     context.log(`${AUDIT_TRACE_PREFIX}${JSON.stringify(link ?? { refusal: record })}`);
   } catch (e) {

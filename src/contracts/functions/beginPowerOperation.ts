@@ -54,6 +54,7 @@ export const BeginPowerOperationOutput = z.discriminatedUnion("status", [
   z.object({ status: z.literal("inTransition"), state: PowerStateSchema, paceSeconds: PaceSecondsSchema }),
   ArmFailureSchema,
 ]);
+export type BeginPowerOperationResult = z.output<typeof BeginPowerOperationOutput>;
 
 export const beginPowerOperationActivity = defineActivity(
   "beginPowerOperation",
