@@ -196,7 +196,7 @@ export function* beginStep(context: OrchestrationContext, options: SendOptions):
 }
 
 /** The state read after a refusal: a VM's power state, the named instances' states, "gone", or undefined when unreadable. */
-function* readAfterRefusal(
+export function* readAfterRefusal(
   context: OrchestrationContext,
   entry: PlanEntry,
   kind: CycleKind,
