@@ -11,8 +11,8 @@ export function addTemporarySubnet({ gateway }: ActivityDeps): BoundActivity {
       if (existing.exists) {
         return {
           status: "exists" as const,
-          ...(existing.provisioningState !== undefined ? { provisioningState: existing.provisioningState } : {}),
-          ...(existing.addressPrefix !== undefined ? { addressPrefix: existing.addressPrefix } : {}),
+          provisioningState: existing.provisioningState,
+          addressPrefix: existing.addressPrefix,
         };
       }
       return { status: "started" as const, handle: await arm.beginCreateSubnet(input.vnetId, input.subnetName, input.addressPrefix, input.networkSecurityGroupId) };

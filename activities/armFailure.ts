@@ -63,8 +63,8 @@ export function toArmFailure(error: unknown): ArmFailure {
   const base = {
     code,
     message: e.message,
-    ...(e.statusCode !== undefined ? { statusCode: e.statusCode } : {}),
-    ...(e.retryAfterSeconds !== undefined ? { retryAfterSeconds: e.retryAfterSeconds } : {}),
+    statusCode: e.statusCode,
+    retryAfterSeconds: e.retryAfterSeconds,
   };
   if (e.statusCode === 429 || THROTTLE_CODE.test(code)) return { status: "throttled", ...base };
   // A management lock (409 ScopeLocked) or a policy deny (403 RequestDisallowedByPolicy): the owner's decision,
@@ -79,6 +79,6 @@ export function toArmFailure(error: unknown): ArmFailure {
 }
 
 /** ARM's codes for "no capacity to place this VM" (start after deallocate can meet them). */
-export function isAllocationCode(code: string): boolean {
+function isAllocationCode(code: string): boolean {
   return /allocation|overconstrained|skunotavailable|capacity/i.test(code);
 }

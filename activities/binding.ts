@@ -8,7 +8,7 @@ import type { z } from "zod";
 import type { ActivityDefinition } from "../src/contracts/define";
 import { parseWith } from "../src/contracts/parse";
 
-export type ActivityImpl<I extends z.ZodType, O extends z.ZodType> = (
+type ActivityImpl<I extends z.ZodType, O extends z.ZodType> = (
   input: z.output<I>,
   context: InvocationContext,
 ) => Promise<z.input<O>>;

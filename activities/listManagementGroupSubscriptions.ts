@@ -3,6 +3,7 @@ import { bindActivity, type BoundActivity } from "./binding";
 import { listManagementGroupSubscriptionsActivity } from "../src/contracts/durable/campaign";
 import { callArm } from "./armFailure";
 import type { ActivityDeps } from "./deps";
+import { clip, TEXT_LIMITS } from "../src/contracts/textLimits";
 
 export function listManagementGroupSubscriptions({ gateway }: ActivityDeps): BoundActivity {
   return bindActivity(listManagementGroupSubscriptionsActivity, (input) =>
@@ -13,7 +14,7 @@ export function listManagementGroupSubscriptions({ gateway }: ActivityDeps): Bou
         const id = s.subscriptionId.toLowerCase();
         if (seen.has(id)) return [];
         seen.add(id);
-        return [{ subscriptionId: id, ...(s.displayName !== "" ? { displayName: s.displayName.slice(0, 256) } : {}) }];
+        return [{ subscriptionId: id, ...(s.displayName !== "" ? { displayName: clip(s.displayName, TEXT_LIMITS.name) } : {}) }];
       });
       return { status: "ok" as const, subscriptions };
     }),

@@ -82,10 +82,10 @@ async function ownReads(arm: ArmGateway, input: Input): Promise<Output> {
   const r = await readPowerStateWith(arm, {
     resourceId: input.resourceId,
     kind: input.kind,
-    ...(input.instanceIds !== undefined ? { instanceIds: input.instanceIds } : {}),
-    ...(input.handle !== undefined ? { handle: input.handle } : {}),
+    instanceIds: input.instanceIds,
+    handle: input.handle,
     readStateWhenDone: input.readStateWhenDone,
-    ...(input.stateFirstFor !== undefined ? { stateFirstFor: input.stateFirstFor } : {}),
+    stateFirstFor: input.stateFirstFor,
   });
   return r.status === "ok" ? { ...r, observedBy: "resource" } : r;
 }

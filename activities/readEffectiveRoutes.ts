@@ -11,7 +11,7 @@ export function readEffectiveRoutes({ gateway }: ActivityDeps): BoundActivity {
       if (handle === undefined) return arm.beginGetEffectiveRoutes(input.nicId);
       const operation = await arm.getOperationStatus(handle);
       if (operation.status === "InProgress") {
-        return { status: "inProgress" as const, ...(operation.retryAfterSeconds !== undefined ? { retryAfterSeconds: operation.retryAfterSeconds } : {}) };
+        return { status: "inProgress" as const, retryAfterSeconds: operation.retryAfterSeconds };
       }
       if (operation.status !== "Succeeded") {
         return { status: "readFailed" as const, code: operation.error?.code ?? operation.status, message: operation.error?.message ?? `the effective-routes read ended ${operation.status}` };

@@ -20,7 +20,7 @@ async function otherRuns(store: AuditStore, subscriptionId: string, from: string
   const ids: string[] = [];
   let token: string | undefined;
   do {
-    const page = await store.listRuns({ subscriptionId, from, pageSize: MAX_RUNS, ...(token !== undefined ? { continuationToken: token } : {}) });
+    const page = await store.listRuns({ subscriptionId, from, pageSize: MAX_RUNS, continuationToken: token });
     for (const r of page.runs) if (r.runId !== except && r.mode === "execute" && ids.length < MAX_RUNS - 1) ids.push(r.runId);
     token = page.continuationToken;
   } while (token !== undefined && ids.length < MAX_RUNS - 1);

@@ -41,7 +41,7 @@ async function read(arm: ArmGateway, input: Input): Promise<Extract<Output, { st
     if (operation.status === "InProgress") return { status: "ok", operation };
     if (operation.status === "Succeeded" && !input.readStateWhenDone) return { status: "ok", operation };
   }
-  return { status: "ok", ...(operation !== undefined ? { operation } : {}), resource: await readResource(arm, input) };
+  return { status: "ok", operation, resource: await readResource(arm, input) };
 }
 
 async function readResource(arm: ArmGateway, input: Input): Promise<NonNullable<Extract<Output, { status: "ok" }>["resource"]>> {

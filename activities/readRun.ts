@@ -10,6 +10,7 @@ import { readRunActivity, type ReadRunOutput } from "../src/contracts/durable/ru
 import { RemediationOutputSchema } from "../src/contracts/remediation";
 import { tryGetStatus } from "../src/functions/instances";
 import { isLive } from "../src/domain/campaignMembers";
+import { clip, TEXT_LIMITS } from "../src/contracts/textLimits";
 
 const RunOfInput = z.object({ runId: z.string().optional() });
 
@@ -27,7 +28,7 @@ export function readRun(): BoundActivity {
       const output = RemediationOutputSchema.safeParse(status.output);
       if (status.runtimeStatus === df.OrchestrationRuntimeStatus.Completed && output.success) return { state: "completed", output: output.data };
       const said = typeof status.output === "string" ? status.output : JSON.stringify(status.output ?? null);
-      return { state: "ended", runtimeStatus: status.runtimeStatus, message: `the run ended ${status.runtimeStatus.toLowerCase()}: ${said.slice(0, 500)}` };
+      return { state: "ended", runtimeStatus: status.runtimeStatus, message: `the run ended ${status.runtimeStatus.toLowerCase()}: ${clip(said, TEXT_LIMITS.detail)}` };
     },
     { durableClient: true },
   );

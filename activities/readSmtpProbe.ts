@@ -11,7 +11,7 @@ export function readSmtpProbe({ gateway }: ActivityDeps): BoundActivity {
       if (operation.status === "InProgress") {
         return {
           status: "inProgress" as const,
-          ...(operation.retryAfterSeconds !== undefined ? { retryAfterSeconds: operation.retryAfterSeconds } : {}),
+          retryAfterSeconds: operation.retryAfterSeconds,
         };
       }
       if (operation.status !== "Succeeded") {

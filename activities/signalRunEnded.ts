@@ -6,6 +6,7 @@ import * as df from "durable-functions";
 import { bindActivity, type BoundActivity } from "./binding";
 import { runEndedEvent, signalRunEndedActivity } from "../src/contracts/durable/runStart";
 import { ensureError } from "../src/errors";
+import { clip, TEXT_LIMITS } from "../src/contracts/textLimits";
 
 export function signalRunEnded(): BoundActivity {
   return bindActivity(
@@ -16,7 +17,7 @@ export function signalRunEnded(): BoundActivity {
         return { delivered: true };
       } catch (e) {
         const message = ensureError(e).message;
-        if (/No instance with ID|\b404\b/i.test(message)) return { delivered: false, detail: message.slice(0, 300) };
+        if (/No instance with ID|\b404\b/i.test(message)) return { delivered: false, detail: clip(message, TEXT_LIMITS.note) };
         throw e;
       }
     },

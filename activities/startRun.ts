@@ -26,7 +26,7 @@ async function holder(client: df.DurableClient, instanceId: string, runId: strin
   return {
     status: "alreadyRunning",
     runtimeStatus: status.runtimeStatus,
-    ...(heldRunId !== undefined ? { runId: heldRunId } : {}),
+    runId: heldRunId,
     ...(run.success && run.data.requestedBy !== undefined ? { requestedBy: run.data.requestedBy } : {}),
   };
 }

@@ -38,24 +38,25 @@ import { classifyWithWaits, nowIso, sleep, transientRetry, unreadableSubscriptio
 import { followRun, runDeadlineMinutes, startRunOf } from "./runStart";
 import { awaitGroup } from "./toolkit/groupWait";
 import { classificationDecision } from "./toolkit/decision";
+import { clip, TEXT_LIMITS } from "../src/contracts/textLimits";
 
 type ClassifyAnswer = z.output<typeof ClassifySubscriptionOutput>;
 
 /** The member a verdict leaves alone (toolkit/decision.ts), or undefined when the subscription's run should start. */
 function leftAlone(member: CampaignMember, c: Classification, forceUnknown: boolean): CampaignMember | undefined {
-  const base = { ...member, category: c.category, reason: c.reason.slice(0, 1000), ...(c.advice !== undefined ? { advice: c.advice.slice(0, 1000) } : {}) };
+  const base = { ...member, category: c.category, reason: clip(c.reason, TEXT_LIMITS.reason), ...(c.advice !== undefined ? { advice: clip(c.advice, TEXT_LIMITS.reason) } : {}) };
   const decided = classificationDecision(c, forceUnknown);
   if (decided === "nothingToDo") return { ...base, state: "nothingToDo" };
   if (decided !== "refuse") return undefined;
   // An unknown verdict names the permission to check first.
   const permission = c.category === "unknown" && c.missingPermission !== undefined ? ` (check ${c.missingPermission})` : "";
-  return { ...base, state: "notExemptible", reason: `${c.reason}${permission}`.slice(0, 1000) };
+  return { ...base, state: "notExemptible", reason: clip(`${c.reason}${permission}`, TEXT_LIMITS.reason) };
 }
 
 export function* campaignLane(context: OrchestrationContext, input: CampaignLaneInput): Generator<Task, CampaignLaneOutput, unknown> {
   const members: CampaignMember[] = input.members.map((m) => ({
     subscriptionId: m.subscriptionId,
-    ...(m.displayName !== undefined ? { displayName: m.displayName } : {}),
+    displayName: m.displayName,
     state: "pending",
   }));
   // One waiter for the lane and one per subscription, for the lane's whole life: an event is recorded whenever it
@@ -67,7 +68,7 @@ export function* campaignLane(context: OrchestrationContext, input: CampaignLane
     const status: LaneStatus = {
       lane: input.lane,
       members: members.map(laneStatusMember),
-      ...(activeRun !== undefined ? { activeRun } : {}),
+      activeRun,
       ...(cancel.isCompleted ? { cancelRequested: true } : {}),
     };
     context.df.setCustomStatus(status);
@@ -88,11 +89,11 @@ export function* campaignLane(context: OrchestrationContext, input: CampaignLane
     let verdict: Classification;
     if (out === undefined || out instanceof Error) {
       // A read that kept failing: that subscription is unknown; the others' answers stand.
-      verdict = unreadableSubscription((out ?? new Error("no answer")).message.slice(0, 300));
+      verdict = unreadableSubscription(clip((out ?? new Error("no answer")).message, TEXT_LIMITS.note));
     } else if (out.status === "ok") {
       verdict = out.classification;
       const member = members[i];
-      if (member !== undefined && member.displayName === undefined && out.subscription.displayName !== "") members[i] = { ...member, displayName: out.subscription.displayName.slice(0, 256) };
+      if (member !== undefined && member.displayName === undefined && out.subscription.displayName !== "") members[i] = { ...member, displayName: clip(out.subscription.displayName, TEXT_LIMITS.name) };
     } else {
       // Throttled or in conflict: waited out as the run's own verification does, starting from this answer.
       let answer: ClassifyAnswer | undefined = out;
@@ -121,7 +122,7 @@ export function* campaignLane(context: OrchestrationContext, input: CampaignLane
     if (member === undefined || member.state !== "pending") continue;
     const memberCancel = memberCancels[i];
     if (cancel.isCompleted || memberCancel?.isCompleted === true) {
-      members[i] = { ...cancelledBeforeRun(member, cancel.isCompleted ? cancel.result : memberCancel?.result), ...(member.category !== undefined ? { category: member.category } : {}) };
+      members[i] = { ...cancelledBeforeRun(member, cancel.isCompleted ? cancel.result : memberCancel?.result), category: member.category };
       publish();
       continue;
     }
@@ -138,7 +139,7 @@ export function* campaignLane(context: OrchestrationContext, input: CampaignLane
         ...member,
         state: "alreadyRunning",
         runInstanceId,
-        ...(start.runId !== undefined ? { runId: start.runId } : {}),
+        runId: start.runId,
         reason: `a run of this subscription${start.runId !== undefined ? ` (${start.runId})` : ""}${start.requestedBy !== undefined ? ` started by ${start.requestedBy}` : ""} is ${start.runtimeStatus}: not started twice`,
       };
       publish();
@@ -163,7 +164,7 @@ export function* campaignLane(context: OrchestrationContext, input: CampaignLane
           startedAt: out.summary.startedAt,
           endedAt: out.summary.endedAt,
           recorded: out.recorded,
-          ...(out.summary.status !== "completed" && out.summary.status !== "planned" ? { reason: out.summary.message.slice(0, 1000) } : {}),
+          ...(out.summary.status !== "completed" && out.summary.status !== "planned" ? { reason: clip(out.summary.message, TEXT_LIMITS.reason) } : {}),
         };
         break;
       }
@@ -174,7 +175,7 @@ export function* campaignLane(context: OrchestrationContext, input: CampaignLane
           runInstanceId,
           runId: runInput.runId,
           endedAt: nowIso(context),
-          reason: `the run ended without a result: ${followed.message.slice(0, 800)} (see /api/remediations/${runInstanceId} and the run's audit record)`,
+          reason: `the run ended without a result: ${clip(followed.message, TEXT_LIMITS.quotedInReason)} (see /api/remediations/${runInstanceId} and the run's audit record)`,
         };
         break;
       case "deadline":

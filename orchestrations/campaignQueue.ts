@@ -25,7 +25,7 @@ import { cancelledBeforeRun, failedWithHolder, LANE_MEMBERS_MAX, type CampaignMe
 import { CANCEL_EVENT } from "../src/contracts/names";
 import { awaitGroup } from "./toolkit/groupWait";
 
-export function* campaignQueue(context: OrchestrationContext, input: CampaignQueueInput): Generator<Task, CampaignQueueOutput, unknown> {
+function* campaignQueue(context: OrchestrationContext, input: CampaignQueueInput): Generator<Task, CampaignQueueOutput, unknown> {
   // One waiter for the queue and one per subscription, for the queue's whole life (held by every wait below).
   const cancel = context.df.waitForExternalEvent(CANCEL_EVENT);
   const memberCancels = new Map(input.members.map((m) => [m.subscriptionId, context.df.waitForExternalEvent(cancelMemberEvent(m.subscriptionId))] as const));

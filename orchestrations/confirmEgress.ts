@@ -12,9 +12,9 @@ import { addSeconds } from "../src/contracts/durable/clock";
 import { readEffectiveRoutesActivity, type ReadEffectiveRoutesResult } from "../src/contracts/durable/readEffectiveRoutes";
 import type { OperationHandle } from "../src/contracts/azure";
 import { confirmEgress } from "../src/domain/egressConfirm";
-import { ensureError } from "../src/errors";
 import type { TaskAwaiter } from "./probeSmtp";
 import { transientRetry } from "./shared";
+import { clippedMessage, TEXT_LIMITS } from "../src/contracts/textLimits";
 
 /** Time the read may take, from its first start attempt to its list. */
 export const EFFECTIVE_ROUTES_DEADLINE_SECONDS = 300;
@@ -36,7 +36,7 @@ export function* confirmPath(context: OrchestrationContext, awaitTask: TaskAwait
     yield* awaitTask(context.df.createTimer(addSeconds(context.df.currentUtcDateTime, Math.max(1, Math.ceil(seconds)))));
   };
   const read = function* (handle: OperationHandle | undefined): Generator<Task, ReadEffectiveRoutesResult, unknown> {
-    const raw = yield* awaitTask(activityTask(context, readEffectiveRoutesActivity, { nicId, ...(handle !== undefined ? { handle } : {}) }, transientRetry()));
+    const raw = yield* awaitTask(activityTask(context, readEffectiveRoutesActivity, { nicId, handle }, transientRetry()));
     return parseActivityResult(readEffectiveRoutesActivity, raw);
   };
   try {
@@ -73,6 +73,6 @@ export function* confirmPath(context: OrchestrationContext, awaitTask: TaskAwait
       }
     }
   } catch (e) {
-    return unconfirmed(path, ensureError(e).message.slice(0, 300));
+    return unconfirmed(path, clippedMessage(e, TEXT_LIMITS.note));
   }
 }

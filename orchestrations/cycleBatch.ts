@@ -77,9 +77,9 @@ function groupKey(e: PlanEntry): string | undefined {
 function schedItem(e: PlanEntry): SchedItem {
   return {
     id: e.resourceId,
-    ...(e.availabilitySetId !== undefined ? { availabilitySetId: e.availabilitySetId } : {}),
-    ...(e.flexScaleSetId !== undefined ? { flexScaleSetId: e.flexScaleSetId } : {}),
-    ...(e.updateDomain !== undefined ? { updateDomain: e.updateDomain } : {}),
+    availabilitySetId: e.availabilitySetId,
+    flexScaleSetId: e.flexScaleSetId,
+    updateDomain: e.updateDomain,
   };
 }
 
@@ -133,7 +133,7 @@ export function* cycleBatch(context: OrchestrationContext, input: CycleBatchInpu
           transitionTimeoutMinutes: input.transitionTimeoutMinutes,
           restoreStoppedVms: input.restoreStoppedVms,
           wave: input.wave,
-          ...(input.restoreTimeoutMinutes !== undefined ? { restoreTimeoutMinutes: input.restoreTimeoutMinutes } : {}),
+          restoreTimeoutMinutes: input.restoreTimeoutMinutes,
         },
         `${context.df.instanceId}:${index}`,
       ),
@@ -150,7 +150,7 @@ export function* cycleBatch(context: OrchestrationContext, input: CycleBatchInpu
       },
       failed: (e, i) => {
         const entry = round[i]?.entry;
-        if (entry !== undefined) outcomes.push(unexpectedOutcome(entry, e, { ...(input.wave !== undefined ? { wave: input.wave } : {}), endedAt: nowIso(context) }));
+        if (entry !== undefined) outcomes.push(unexpectedOutcome(entry, e, { wave: input.wave, endedAt: nowIso(context) }));
       },
       settled: () => {
         cancelled ||= cancel.isCompleted;

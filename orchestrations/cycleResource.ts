@@ -42,11 +42,11 @@ import { addSeconds } from "../src/contracts/durable/clock";
 import type { PlanEntry } from "../src/contracts/plan";
 import { lockManualAction, type LeftDown, type ReasonCode, type ResourceOutcome } from "../src/contracts/outcome";
 import type { PowerState } from "../src/contracts/power";
-import { ensureError } from "../src/errors";
 import { nowIso, outcomeBase, transientRetry } from "./shared";
 import { isStable, type StepFailure, type StepResult, type Track } from "./cycleSend";
 import { attemptStep } from "./cycleStep";
 import { leftDownOf, restore } from "./cycleRestore";
+import { clip, clippedMessage, TEXT_LIMITS } from "../src/contracts/textLimits";
 
 /** What a resource goes through: a VM its steps; a scale set its running instances, then its stopped ones. */
 function tracksOf(entry: PlanEntry, restoreStoppedVms: boolean): Track[] {
@@ -69,8 +69,8 @@ export function* cycleResource(context: OrchestrationContext, input: CycleResour
   const notes: string[] = [];
   const common = {
     ...outcomeBase(entry),
-    ...(entry.stateBefore !== undefined ? { stateBefore: entry.stateBefore } : {}),
-    ...(input.wave !== undefined ? { wave: input.wave } : {}),
+    stateBefore: entry.stateBefore,
+    wave: input.wave,
     ...(entry.canary ? { canary: true } : {}),
     startedAt,
   };
@@ -113,7 +113,7 @@ export function* cycleResource(context: OrchestrationContext, input: CycleResour
         if (r.outcome === "failed" && step === "start" && track.restore && r.reasonCode === "resourceLocked") {
           // The start itself is what a lock refuses: retrying it cannot succeed while the lock stands.
           const ids = track.instanceIds;
-          return leftDownOutcome(r, leftDownOf(entry, { reason: r.message, ...(r.errorCode !== undefined ? { code: r.errorCode } : {}), state: r.state, ...(ids !== undefined ? { ids } : {}) }, 0));
+          return leftDownOutcome(r, leftDownOf(entry, { reason: r.message, code: r.errorCode, state: r.state, ids }, 0));
         }
         if (r.outcome === "failed" && step === "start" && track.restore) {
           // The machines are deallocated (or settling): bringing them back is this very start, retried with backoff.
@@ -135,7 +135,7 @@ export function* cycleResource(context: OrchestrationContext, input: CycleResour
     }
   } catch (e) {
     // An activity kept throwing after its retries (ARM unreachable, a bug): report, never abort the run.
-    failure = { ok: false, outcome: "failed", reasonCode: "unexpected", message: ensureError(e).message.slice(0, 2000), state };
+    failure = { ok: false, outcome: "failed", reasonCode: "unexpected", message: clippedMessage(e, TEXT_LIMITS.message), state };
   }
 
   if (failure !== undefined && ((failure.changedFrom !== undefined && actions.length === 0) || (failure.reasonCode === "disappeared" && entry.spot === true))) {
@@ -146,11 +146,11 @@ export function* cycleResource(context: OrchestrationContext, input: CycleResour
       outcome: "skipped",
       reasonCode: other.reasonCode,
       message: other.message,
-      ...(failure.errorCode !== undefined ? { errorCode: failure.errorCode } : {}),
+      errorCode: failure.errorCode,
       actions,
       stateAfter: failure.state,
       endedAt: nowIso(context),
-      ...(detail !== undefined ? { detail } : {}),
+      detail,
     };
   }
 
@@ -162,7 +162,7 @@ export function* cycleResource(context: OrchestrationContext, input: CycleResour
       actions,
       stateAfter: state,
       endedAt: nowIso(context),
-      ...(detail !== undefined ? { detail } : {}),
+      detail,
     };
   }
   // Refused by a lock or a policy before the run changed anything: the owner's answer, as the plan would have given.
@@ -174,8 +174,8 @@ export function* cycleResource(context: OrchestrationContext, input: CycleResour
     ...common,
     outcome: failed.outcome,
     reasonCode: failed.reasonCode,
-    ...(failed.errorCode !== undefined ? { errorCode: failed.errorCode } : {}),
-    ...(detail !== undefined ? { detail } : {}),
+    errorCode: failed.errorCode,
+    detail,
   };
   // The compensation starts only what this run took down: a step refused before anything was performed leaves the
   // machine as it is (someone else may have stopped it meanwhile). An activity that kept throwing may have sent.
@@ -203,17 +203,17 @@ export function* cycleResource(context: OrchestrationContext, input: CycleResour
       ...common,
       outcome: "failed",
       reasonCode: cause.reasonCode,
-      message:
-        (
-          `LEFT DOWN (${leftDown.state}): ${cause.message}; not brought back within ${input.restoreTimeoutMinutes} min (${leftDown.attempts} attempt(s))` +
-          (leftDown.reason === cause.message ? "" : `; last: ${leftDown.reason}`)
-        ).slice(0, 2000),
+      message: clip(
+        `LEFT DOWN (${leftDown.state}): ${cause.message}; not brought back within ${input.restoreTimeoutMinutes} min (${leftDown.attempts} attempt(s))` +
+          (leftDown.reason === cause.message ? "" : `; last: ${leftDown.reason}`),
+        TEXT_LIMITS.message,
+      ),
       ...(cause.errorCode !== undefined || leftDown.errorCode !== undefined ? { errorCode: leftDown.errorCode ?? cause.errorCode } : {}),
       actions,
       stateAfter: leftDown.state,
       leftDown,
       endedAt: nowIso(context),
-      ...(detail !== undefined ? { detail } : {}),
+      detail,
     };
   }
 }
@@ -259,7 +259,7 @@ function* whoChanged(
       event = [...read.events].reverse().find((e) => wanted.includes(e.operation));
     } else unreadable = `${read.code}: ${read.message}`;
   } catch (e) {
-    unreadable = ensureError(e).message.slice(0, 300);
+    unreadable = clippedMessage(e, TEXT_LIMITS.note);
   }
   const gone = change.state === "absent";
   const downState = gone || change.state.includes("deallocat");

@@ -12,11 +12,11 @@ import { addSeconds } from "../src/contracts/durable/clock";
 import type { PlanEntry } from "../src/contracts/plan";
 import { governanceReason, lockManualAction, type LeftDown } from "../src/contracts/outcome";
 import { TRANSITIONAL_POWER_STATES } from "../src/contracts/power";
-import { ensureError } from "../src/errors";
 import { LONGEST_DOCUMENTED_RETRY_AFTER_SECONDS } from "../src/contracts/azure";
 import { busyWaitSeconds, sleep, transientRetry } from "./shared";
 import { isAllocationCode } from "./cycleSend";
 import { runStep } from "./cycleStep";
+import { clip, clippedMessage, TEXT_LIMITS } from "../src/contracts/textLimits";
 
 /** Restore: first wait after a refused or failed start (doubling up to RESTORE_MAX_WAIT_SECONDS), and polls of a transition in flight. */
 const RESTORE_FIRST_WAIT_SECONDS = 60;
@@ -30,7 +30,7 @@ const RESTORE_SETTLE_POLL_SECONDS = 60;
 export const RESTORE_THROTTLED_FLOOR_SECONDS = LONGEST_DOCUMENTED_RETRY_AFTER_SECONDS + 10 * 60;
 
 /** What an operator should do about a machine the run could not bring back, from ARM's code and its state. */
-export function manualActionFor(entry: PlanEntry, code: string | undefined, state: string, instanceIds: readonly string[] | undefined, message?: string): string {
+function manualActionFor(entry: PlanEntry, code: string | undefined, state: string, instanceIds: readonly string[] | undefined, message?: string): string {
   const target = entry.kind === "scaleSet" ? `instances ${(instanceIds ?? []).join(", ")} of ${entry.name}` : entry.name;
   const startCmd =
     entry.kind === "scaleSet"
@@ -71,7 +71,7 @@ export function* restore(
   context: OrchestrationContext,
   input: CycleResourceInput,
   instanceIds: string[] | undefined,
-  cause: { message: string; errorCode?: string; state: string },
+  cause: { message: string; errorCode?: string | undefined; state: string },
   waitFirst: boolean,
 ): Generator<Task, RestoreResult, unknown> {
   const entry = input.entry;
@@ -85,11 +85,11 @@ export function* restore(
   let wasDown = false;
   let backoff = RESTORE_FIRST_WAIT_SECONDS;
   let busy = 0;
-  let last: { reason: string; code?: string; state: string; ids?: string[] } = {
+  let last: { reason: string; code?: string | undefined; state: string; ids?: string[] | undefined } = {
     reason: cause.message,
-    ...(cause.errorCode !== undefined ? { code: cause.errorCode } : {}),
+    code: cause.errorCode,
     state: cause.state,
-    ...(instanceIds !== undefined ? { ids: instanceIds } : {}),
+    ids: instanceIds,
   };
   if (waitFirst) {
     // Right after a refused start (AllocationFailed above all) an immediate retry meets the same answer.
@@ -102,7 +102,7 @@ export function* restore(
       const read = yield* callActivity(
         context,
         readPowerStateActivity,
-        { resourceId: entry.resourceId, kind, ...(instanceIds !== undefined ? { instanceIds } : {}), readStateWhenDone: true },
+        { resourceId: entry.resourceId, kind, instanceIds, readStateWhenDone: true },
         transientRetry(),
       );
       if (read.status === "notFound" || (read.status === "ok" && read.resource?.exists === false)) return { ok: false, attempts, gone: true };
@@ -120,21 +120,21 @@ export function* restore(
         const state = [...new Set(down.map((m) => m.state))].join("/");
         if (down.some((m) => (TRANSITIONAL_POWER_STATES as readonly string[]).includes(m.state))) {
           // A transition still in flight (a timed-out step, or someone else's): a start now would only conflict.
-          last = { reason: `${last.reason}; still ${state}`, ...(last.code !== undefined ? { code: last.code } : {}), state, ...(ids !== undefined ? { ids } : {}) };
+          last = { reason: `${last.reason}; still ${state}`, code: last.code, state, ids };
           wait = RESTORE_SETTLE_POLL_SECONDS;
         } else {
           attempts++;
           const minutes = Math.max(1, Math.min(input.transitionTimeoutMinutes, Math.ceil(remaining() / 60)));
           const r = yield* runStep(context, {
             input: { ...input, transitionTimeoutMinutes: minutes },
-            track: { ...(ids !== undefined ? { instanceIds: ids } : {}), steps: ["start"], restore: true },
+            track: { instanceIds: ids, steps: ["start"], restore: true },
             step: "start",
             watch: { confirm: true, vouchedByNext: false },
             lastState: state,
           });
           if (r.ok) continue; // read again: every machine must be seen running
           if (r.reasonCode === "disappeared") return { ok: false, attempts, gone: true };
-          last = { reason: r.message, ...(r.errorCode !== undefined ? { code: r.errorCode } : {}), state: r.state, ...(ids !== undefined ? { ids } : {}) };
+          last = { reason: r.message, code: r.errorCode, state: r.state, ids };
           // A management lock stays until its owner removes it: left down now, with the lock in the manual action.
           if (r.reasonCode === "resourceLocked") return { ok: false, attempts, leftDown: leftDownOf(entry, last, attempts) };
           throttled = r.reasonCode === "throttled";
@@ -150,7 +150,7 @@ export function* restore(
       }
     } catch (e) {
       // ARM unreachable even after the activity's retries: keep trying until the deadline.
-      last = { ...last, reason: `reading or starting ${entry.name} failed: ${ensureError(e).message.slice(0, 500)}` };
+      last = { ...last, reason: `reading or starting ${entry.name} failed: ${clippedMessage(e, TEXT_LIMITS.detail)}` };
     }
     if (remaining() < wait) return { ok: false, attempts, leftDown: leftDownOf(entry, last, attempts) };
     yield* sleep(context, wait);
@@ -158,13 +158,13 @@ export function* restore(
 }
 
 /** What the restore reports of machines it could not bring back: the last reason, state and the manual action. */
-export function leftDownOf(entry: PlanEntry, last: { reason: string; code?: string; state: string; ids?: string[] }, attempts: number): LeftDown {
+export function leftDownOf(entry: PlanEntry, last: { reason: string; code?: string | undefined; state: string; ids?: string[] | undefined }, attempts: number): LeftDown {
   return {
-    reason: last.reason.slice(0, 2000),
-    ...(last.code !== undefined ? { errorCode: last.code } : {}),
+    reason: clip(last.reason, TEXT_LIMITS.message),
+    errorCode: last.code,
     state: last.state,
     manualAction: manualActionFor(entry, last.code, last.state, last.ids, last.reason),
-    ...(last.ids !== undefined ? { instanceIds: last.ids } : {}),
+    instanceIds: last.ids,
     attempts,
   };
 }

@@ -38,13 +38,13 @@ export type StepResult =
       outcome: "failed" | "skipped";
       reasonCode: ReasonCode;
       message: string;
-      errorCode?: string;
+      errorCode?: string | undefined;
       state: string;
-      performed?: boolean;
+      performed?: boolean | undefined;
       /** Someone else changed the resource since the plan (or deleted it): from the plan's state to this one. */
-      changedFrom?: string;
+      changedFrom?: string | undefined;
       /** ARM's Retry-After on a throttled step: never sent again sooner. */
-      retryAfterSeconds?: number;
+      retryAfterSeconds?: number | undefined;
     };
 export type StepFailure = Extract<StepResult, { ok: false }>;
 
@@ -55,7 +55,7 @@ export function isAllocationCode(code: string | undefined): boolean {
 
 /** One group of instances (or the VM itself) and the steps it goes through. */
 export interface Track {
-  instanceIds?: string[];
+  instanceIds?: string[] | undefined;
   steps: PowerStep[];
   /** The machines were running before the run: once taken down, they must be brought back up. */
   restore: boolean;
@@ -74,8 +74,8 @@ export function failureReason(step: PowerStep, f: ArmFailure | { code: string },
 
 /** What a step sent is watched through: its operation (unless done at once), its instances, the first wait. */
 interface Monitor {
-  handle?: OperationHandle;
-  instanceIds?: string[];
+  handle?: OperationHandle | undefined;
+  instanceIds?: string[] | undefined;
   firstWait: number;
 }
 
@@ -114,7 +114,7 @@ export function* beginStep(context: OrchestrationContext, options: SendOptions):
     return yield* callActivity(
       context,
       beginPowerOperationActivity,
-      { resourceId: entry.resourceId, kind, step, ...(track.instanceIds !== undefined ? { instanceIds: track.instanceIds } : {}), ...known },
+      { resourceId: entry.resourceId, kind, step, instanceIds: track.instanceIds, ...known },
       transientRetry(),
     );
   }
@@ -137,12 +137,12 @@ export function* beginStep(context: OrchestrationContext, options: SendOptions):
         return { ok: true, performed: false, state: begun.state };
       case "inTransition":
         // Already under way (a re-run after a lost completion): watch the state, there is no operation to poll.
-        return { ...(track.instanceIds !== undefined ? { instanceIds: track.instanceIds } : {}), firstWait: Math.max(NEXT_POLL[step], begun.paceSeconds ?? 0) };
+        return { instanceIds: track.instanceIds, firstWait: Math.max(NEXT_POLL[step], begun.paceSeconds ?? 0) };
       case "started": {
         const ids = begun.instanceIds ?? track.instanceIds;
         return {
           ...(begun.handle.completed ? {} : { handle: begun.handle }),
-          ...(ids !== undefined ? { instanceIds: ids } : {}),
+          instanceIds: ids,
           // ARM's Retry-After and the pace its rate-limit headers ask for (pacing.ts) only ever lengthen the wait.
           firstWait: begun.handle.completed ? (begun.paceSeconds ?? 0) : Math.max(FIRST_POLL[step], begun.handle.retryAfterSeconds ?? 0, begun.paceSeconds ?? 0),
         };
@@ -187,7 +187,7 @@ export function* beginStep(context: OrchestrationContext, options: SendOptions):
             message: `${step} was still ${begun.status} after ${attempt} attempts, past its ${input.transitionTimeoutMinutes} min deadline: ${begun.message}`,
             errorCode: begun.code,
             state: lastState,
-            ...(begun.retryAfterSeconds !== undefined ? { retryAfterSeconds: begun.retryAfterSeconds } : {}),
+            retryAfterSeconds: begun.retryAfterSeconds,
           };
         }
         yield* sleep(context, busyWaitSeconds(attempt, begun.retryAfterSeconds, `${context.df.instanceId}:${step}:begin`));
@@ -205,7 +205,7 @@ export function* readAfterRefusal(
   const read = yield* callActivity(
     context,
     readPowerStateActivity,
-    { resourceId: entry.resourceId, kind, ...(instanceIds !== undefined ? { instanceIds } : {}), readStateWhenDone: true },
+    { resourceId: entry.resourceId, kind, instanceIds, readStateWhenDone: true },
     transientRetry(),
   );
   if (read.status === "notFound") return "gone";

@@ -162,8 +162,8 @@ export function* runStep(context: OrchestrationContext, options: StepOptions): G
       const readInput = {
         resourceId: entry.resourceId,
         kind,
-        ...(instanceIds !== undefined ? { instanceIds } : {}),
-        ...(handle !== undefined ? { handle } : {}),
+        instanceIds,
+        handle,
         readStateWhenDone: watch.confirm,
         ...(polls++ === 0 ? { stateFirstFor: step } : {}),
       };
@@ -212,7 +212,7 @@ export function* runStep(context: OrchestrationContext, options: StepOptions): G
             message: `reading ${entry.name} was still ${read.status} after ${busy} attempts, past the ${input.transitionTimeoutMinutes} min deadline of ${step}: ${read.message}`,
             errorCode: read.code,
             state,
-            ...(read.retryAfterSeconds !== undefined ? { retryAfterSeconds: read.retryAfterSeconds } : {}),
+            retryAfterSeconds: read.retryAfterSeconds,
           },
         };
       }

@@ -13,12 +13,13 @@ import { recordNotificationActivity } from "../src/contracts/durable/recordNotif
 import { notificationKey, type NotificationRecord } from "../src/contracts/notification";
 import { ensureError } from "../src/errors";
 import { nowIso, sleep, transientRetry } from "./shared";
+import { clip, TEXT_LIMITS } from "../src/contracts/textLimits";
 
 /** Attempts at each webhook, the first included. */
-export const NOTIFY_ATTEMPTS = 4;
+const NOTIFY_ATTEMPTS = 4;
 
 /** The wait after attempt `attempt` (1-based): 30 s, then four times longer each time. */
-export function notifyBackoffSeconds(attempt: number): number {
+function notifyBackoffSeconds(attempt: number): number {
   return 30 * 4 ** (attempt - 1);
 }
 
@@ -33,10 +34,10 @@ export function* deliverNotification(context: OrchestrationContext, input: Deliv
     attempts = attempt;
     let out: SendNotificationOutput | undefined;
     try {
-      out = yield* callActivity(context, sendNotificationActivity, { event, attempt, ...(targets !== undefined ? { targets } : {}) });
+      out = yield* callActivity(context, sendNotificationActivity, { event, attempt, targets });
     } catch (e) {
       // The activity itself failed (not a webhook): the same webhooks are tried again.
-      const error = `the sending activity failed: ${ensureError(e).message}`.slice(0, 200);
+      const error = clip(`the sending activity failed: ${ensureError(e).message}`, TEXT_LIMITS.deliveryError);
       failed = (targets ?? []).map((index) => ({ index, error }));
     }
     if (out !== undefined) {

@@ -25,7 +25,7 @@ export const discoveryMemo = new ReplayMemo<Discovery>(16);
 const candidatesMemo = new ReplayMemo<{ vmIds: string[]; wanted: number }>(16);
 
 /** What discovery needs from the orchestration it runs in. */
-export interface DiscoverySteps {
+interface DiscoverySteps {
   /** Calls an activity and returns its raw result. */
   call(def: ActivityDefinition, input: unknown): Generator<Task, unknown, unknown>;
   sleep(seconds: number): Generator<Task, void, unknown>;
@@ -35,7 +35,7 @@ export interface DiscoverySteps {
   cancelled(): boolean;
 }
 
-export interface Discovered {
+interface Discovered {
   discovery: Discovery;
   /** The listing's random id: the memo scope of what the run derives from it. */
   listingId: string | undefined;
@@ -84,7 +84,7 @@ export function* discoverSubscription(steps: DiscoverySteps, subscriptionId: str
   for (const view of ["model", "status"] as const) {
     let nextLink: string | undefined;
     for (;;) {
-      const raw = yield* steps.call(listVmPagesActivity, { subscriptionId, view, ...(nextLink !== undefined ? { nextLink } : {}) });
+      const raw = yield* steps.call(listVmPagesActivity, { subscriptionId, view, nextLink });
       const head = PageHeadSchema.parse(raw);
       if (head.status !== "ok") {
         yield* waitOut(ArmFailureSchema.parse(raw));

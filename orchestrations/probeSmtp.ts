@@ -19,22 +19,22 @@ import { beginSmtpProbeActivity, SMTP_PORT } from "../src/contracts/durable/begi
 import { readSmtpProbeActivity } from "../src/contracts/durable/readSmtpProbe";
 import { readCanaryAgentsActivity } from "../src/contracts/durable/readCanaryAgents";
 import { addSeconds } from "../src/contracts/durable/clock";
-import { ensureError } from "../src/errors";
 import { backoffSeconds, transientRetry } from "./shared";
 import { monitor } from "./toolkit/monitor";
+import { clippedMessage, TEXT_LIMITS } from "../src/contracts/textLimits";
 
-export const PROBE_FIRST_POLL_SECONDS = 20;
-export const PROBE_NEXT_POLL_SECONDS = 10;
+const PROBE_FIRST_POLL_SECONDS = 20;
+const PROBE_NEXT_POLL_SECONDS = 10;
 /** Time the probe may take, from its first start attempt to its verdict. */
-export const PROBE_DEADLINE_SECONDS = 600;
+const PROBE_DEADLINE_SECONDS = 600;
 /** Waits before and between reads of a starting canary's agents: 30 s, then 60 s, doubling up to 2 min. */
-export const AGENT_FIRST_WAIT_SECONDS = 30;
-export const AGENT_MAX_WAIT_SECONDS = 120;
+const AGENT_FIRST_WAIT_SECONDS = 30;
+const AGENT_MAX_WAIT_SECONDS = 120;
 /** Waits before probing again after an answer without a verdict: 30 s, then doubling up to 4 min. */
-export const REPROBE_FIRST_WAIT_SECONDS = 30;
-export const REPROBE_MAX_WAIT_SECONDS = 240;
+const REPROBE_FIRST_WAIT_SECONDS = 30;
+const REPROBE_MAX_WAIT_SECONDS = 240;
 
-export interface ProbeTarget {
+interface ProbeTarget {
   vmId: string;
   vmName: string;
   /** The Network Watcher of the VM's region. */
@@ -51,12 +51,12 @@ export interface ProbeTarget {
 
 /** The connectivity check's own words and counts, when it ran to the end (recorded with the verdict). */
 export interface ProbeFacts {
-  connectionStatus?: string;
-  probesSent?: number;
-  probesFailed?: number;
+  connectionStatus?: string | undefined;
+  probesSent?: number | undefined;
+  probesFailed?: number | undefined;
 }
 
-export interface ProbeVerdict {
+interface ProbeVerdict {
   /** "unavailable": no verdict (the check could not run, failed, said Unknown, or ran out of time). */
   result: "reachable" | "unreachable" | "unavailable";
   detail: string;
@@ -105,7 +105,7 @@ export function* probeSmtp(context: OrchestrationContext, target: ProbeTarget, a
     }
     return yield* probeStartedVm(context, target, target.agentReadyTimeoutSeconds, awaitTask);
   } catch (e) {
-    return { result: "unavailable", detail: `the connectivity check from ${target.vmName} could not be run (${ensureError(e).message.slice(0, 500)})`, facts: {}, cause: "noVerdict" };
+    return { result: "unavailable", detail: `the connectivity check from ${target.vmName} could not be run (${clippedMessage(e, TEXT_LIMITS.detail)})`, facts: {}, cause: "noVerdict" };
   }
 }
 
@@ -229,8 +229,8 @@ function verdictOf(target: ProbeTarget, r: ConnectivityResult): Attempt {
     r.probesSent !== undefined ? `; ${r.probesSent} probe(s) sent, ${r.probesFailed ?? 0} failed` : "";
   const facts: ProbeFacts = {
     connectionStatus: r.connectionStatus,
-    ...(r.probesSent !== undefined ? { probesSent: r.probesSent } : {}),
-    ...(r.probesFailed !== undefined ? { probesFailed: r.probesFailed } : {}),
+    probesSent: r.probesSent,
+    probesFailed: r.probesFailed,
   };
   const where = `${target.host}:${SMTP_PORT}`;
   switch (r.verdict) {

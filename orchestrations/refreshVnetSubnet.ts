@@ -15,10 +15,10 @@ import { readSubnetStateActivity } from "../src/contracts/durable/readSubnetStat
 import { addSeconds } from "../src/contracts/durable/clock";
 import type { OperationHandle } from "../src/contracts/azure";
 import { governanceReason, lockManualAction, type ResourceOutcome } from "../src/contracts/outcome";
-import { ensureError } from "../src/errors";
 import { backoffSeconds, nowIso, outcomeBase, skippedOutcome, sleep, transientRetry } from "./shared";
 import { deleteTemporarySubnet, type SubnetStep } from "./temporarySubnet";
 import { monitor, type Failure } from "./toolkit/monitor";
+import { clippedMessage, TEXT_LIMITS } from "../src/contracts/textLimits";
 
 const POLL_SECONDS = 10;
 /** Sends of the add (throttled, conflicting, or lost to another write on the VNet) before it counts as failed. */
@@ -43,7 +43,7 @@ function* addSubnet(context: OrchestrationContext, input: RefreshVnetSubnetInput
       busy = 0;
       for (; ; attempt++) {
         const nsg = input.entry.tempSubnetNetworkSecurityGroupId;
-        const r = yield* callActivity(context, addTemporarySubnetActivity, { vnetId, subnetName: name, addressPrefix: prefix, ...(nsg !== undefined ? { networkSecurityGroupId: nsg } : {}) }, transientRetry());
+        const r = yield* callActivity(context, addTemporarySubnetActivity, { vnetId, subnetName: name, addressPrefix: prefix, networkSecurityGroupId: nsg }, transientRetry());
         if (r.status === "started") {
           handle = r.handle.completed ? undefined : r.handle;
           return { wait: POLL_SECONDS };
@@ -69,7 +69,7 @@ function* addSubnet(context: OrchestrationContext, input: RefreshVnetSubnetInput
         ? { end: { ok: false, reasonCode: "transitionTimedOut", message: `${name} was not Succeeded within ${input.transitionTimeoutMinutes} min (last state ${lastState})` } }
         : { wait },
     *readStatus() {
-      const r = yield* callActivity(context, readSubnetStateActivity, { vnetId, subnetName: name, ...(handle !== undefined ? { handle } : {}) }, transientRetry());
+      const r = yield* callActivity(context, readSubnetStateActivity, { vnetId, subnetName: name, handle }, transientRetry());
       if (r.status === "ok" && r.subnet !== undefined) lastState = r.subnet.exists ? (r.subnet.provisioningState ?? "unknown") : "absent";
       return r;
     },
@@ -114,18 +114,18 @@ export function* refreshVnetSubnet(context: OrchestrationContext, input: Refresh
   try {
     added = yield* addSubnet(context, input, name, prefix);
   } catch (e) {
-    added = { ok: false, reasonCode: "unexpected", message: `adding ${name}: ${ensureError(e).message.slice(0, 1000)}` };
+    added = { ok: false, reasonCode: "unexpected", message: `adding ${name}: ${clippedMessage(e, TEXT_LIMITS.reason)}` };
   }
   actions.push("addSubnet");
   let removed: Phase;
   try {
     removed = yield* deleteTemporarySubnet(context, { vnetId: entry.resourceId, subnetName: name }, input.transitionTimeoutMinutes);
   } catch (e) {
-    removed = { ok: false, reasonCode: "unexpected", message: `deleting ${name}: ${ensureError(e).message.slice(0, 1000)}` };
+    removed = { ok: false, reasonCode: "unexpected", message: `deleting ${name}: ${clippedMessage(e, TEXT_LIMITS.reason)}` };
   }
   actions.push("removeSubnet");
   const nsgId = entry.tempSubnetNetworkSecurityGroupId;
-  const detail = { tempSubnet: name, prefix, ...(nsgId !== undefined ? { networkSecurityGroupId: nsgId } : {}) };
+  const detail = { tempSubnet: name, prefix, networkSecurityGroupId: nsgId };
   const base = { ...outcomeBase(entry), actions, startedAt, endedAt: nowIso(context), detail };
   if (!removed.ok) {
     const why = added.ok ? "" : ` (the add had failed too: ${added.message})`;
@@ -139,7 +139,7 @@ export function* refreshVnetSubnet(context: OrchestrationContext, input: Refresh
       outcome: "failed",
       reasonCode: removed.reasonCode,
       message: `temporary subnet ${name} ${locked ? "LEFT BEHIND" : "may be left"} in ${entry.name}; ${todo}. ${removed.message}${why}`,
-      ...(removed.errorCode !== undefined ? { errorCode: removed.errorCode } : {}),
+      errorCode: removed.errorCode,
     };
   }
   if (!added.ok) {
@@ -157,10 +157,10 @@ export function* refreshVnetSubnet(context: OrchestrationContext, input: Refresh
         outcome: "skipped",
         reasonCode: added.reasonCode,
         message: `${added.message}; nothing was left behind. ${then}`,
-        ...(added.errorCode !== undefined ? { errorCode: added.errorCode } : {}),
+        errorCode: added.errorCode,
       };
     }
-    return { ...base, outcome: "failed", reasonCode: added.reasonCode, message: added.message, ...(added.errorCode !== undefined ? { errorCode: added.errorCode } : {}) };
+    return { ...base, outcome: "failed", reasonCode: added.reasonCode, message: added.message, errorCode: added.errorCode };
   }
   return { ...base, outcome: "cycled", message: `added and removed ${name} (${prefix})` };
 }

@@ -41,13 +41,13 @@ import {
 import { CANCEL_EVENT } from "../src/contracts/names";
 import { cancellationDecision, CancelEventSchema, type Decision } from "../src/contracts/events";
 import type { RunStatus } from "../src/contracts/remediation";
-import { ensureError } from "../src/errors";
 import { MAX_READ_ATTEMPTS, nowIso, transientRetry } from "./shared";
 import { writeAudit } from "./toolkit/auditWrite";
 import { awaitUnlessCancelled } from "./toolkit/cancelAwareWait";
 import { awaitGroup } from "./toolkit/groupWait";
 import { retryWhileBusy } from "./toolkit/retry";
 import { addSeconds } from "../src/contracts/durable/clock";
+import { clip, clippedMessage, TEXT_LIMITS } from "../src/contracts/textLimits";
 
 /** Run statuses that mean the subscription's run did not do all it set out to do. */
 const UNFINISHED: readonly RunStatus[] = ["completedWithFailures", "halted", "approvalTimedOut", "refused", "cancelled"];
@@ -76,11 +76,11 @@ function* resolve(context: OrchestrationContext, input: CampaignInput, hold: Hol
       { maxAttempts: MAX_READ_ATTEMPTS, stop: cancelled },
     ));
   } catch (e) {
-    return { halt: `the subscriptions of management group ${target.managementGroupId} could not be listed (${ensureError(e).message.slice(0, 300)})` };
+    return { halt: `the subscriptions of management group ${target.managementGroupId} could not be listed (${clippedMessage(e, TEXT_LIMITS.note)})` };
   }
   if (out.status !== "ok") {
     const permission = out.statusCode === 403 ? " (the identity needs Microsoft.Management/managementGroups/descendants/read at the group: see docs/deploy.md)" : "";
-    return { halt: `the subscriptions of management group ${target.managementGroupId} could not be listed: ${out.code}: ${out.message.slice(0, 300)}${permission}` };
+    return { halt: `the subscriptions of management group ${target.managementGroupId} could not be listed: ${out.code}: ${clip(out.message, TEXT_LIMITS.note)}${permission}` };
   }
   if (out.subscriptions.length === 0) return { halt: `management group ${target.managementGroupId} has no subscriptions beneath it (or none this identity can read)` };
   if (out.subscriptions.length > MAX_CAMPAIGN_SUBSCRIPTIONS) {
@@ -135,7 +135,7 @@ export function* remediateCampaign(context: OrchestrationContext, input: Campaig
       phase,
       subscriptions,
       queues,
-      ...(message !== undefined ? { message } : {}),
+      message,
       ...(cancel.isCompleted ? { cancelRequested: true } : {}),
     };
     context.df.setCustomStatus(progress);
@@ -208,7 +208,7 @@ export function* remediateCampaign(context: OrchestrationContext, input: Campaig
     requestedBy: input.run.requestedBy,
     members,
     totals,
-    ...(cancellation !== undefined ? { cancellation } : {}),
+    cancellation,
     warnings,
   };
   publish(summary.message);

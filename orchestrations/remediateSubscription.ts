@@ -46,7 +46,6 @@ import type { ResourceOutcome } from "../src/contracts/outcome";
 import type { CanaryResult, RemediationInput, RemediationOutput, RemediationResult, RunStatus } from "../src/contracts/remediation";
 import { buildPlan } from "../src/domain/planWaves";
 import { countOutcomes, groupByReason, leftBehindSubnets, leftDownResources } from "../src/domain/summarize";
-import { ensureError } from "../src/errors";
 import { announce } from "./notify";
 import { completionEvent } from "../src/domain/notifications";
 import { discoverSubscription, discoveryMemo } from "./discovery";
@@ -58,6 +57,7 @@ import { runCanary } from "./subscriptionCanary";
 import { writeAudit } from "./toolkit/auditWrite";
 import { classificationDecision } from "./toolkit/decision";
 import { UNTOUCHED_REASON, createdAfterPlan, statusMessage, untouchedMessage, withEgress } from "./subscriptionClose";
+import { clippedMessage, TEXT_LIMITS } from "../src/contracts/textLimits";
 
 const planMemo = new ReplayMemo<Plan>(MEMO_RUNS);
 
@@ -116,7 +116,7 @@ export function* remediateSubscription(context: OrchestrationContext, input: Rem
       discovery = yield* discover(run);
     } catch (e) {
       // Nothing has been changed yet: halt with a record rather than fail without one.
-      haltReason = `the resources could not be listed (${ensureError(e).message.slice(0, 300)})`;
+      haltReason = `the resources could not be listed (${clippedMessage(e, TEXT_LIMITS.note)})`;
       run.warnings.push(haltReason);
       status ??= "halted";
     }
@@ -235,14 +235,14 @@ export function* remediateSubscription(context: OrchestrationContext, input: Rem
       counts,
       byReason: groupByReason(outcomes),
       byOutcome,
-      ...(canary !== undefined ? { canary } : {}),
+      canary,
       warnings: run.warnings,
       leftDown,
-      ...(approval !== undefined ? { approval } : {}),
-      ...(cancellation !== undefined ? { cancellation } : {}),
+      approval,
+      cancellation,
     },
     classification,
-    ...(plan !== undefined ? { plan } : {}),
+    plan,
     outcomes,
     input,
   };

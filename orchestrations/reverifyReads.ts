@@ -16,7 +16,7 @@ import type { Straggler } from "../src/contracts/reverify";
 import { hasCanaryTag } from "../src/domain/planResources";
 import { readPowerEventsActivity } from "../src/contracts/durable/readPowerEvents";
 import { activityLogWindow, type ActivityLogView } from "../src/domain/stragglers";
-import { ensureError } from "../src/errors";
+import { clippedMessage, TEXT_LIMITS } from "../src/contracts/textLimits";
 import { probeSmtp } from "./probeSmtp";
 import { classifyWithWaits, MAX_READ_ATTEMPTS, sleep, transientRetry } from "./shared";
 import { watcherIn } from "./subscriptionCanary";
@@ -46,7 +46,7 @@ export function* discover(context: OrchestrationContext, subscriptionId: string)
     );
     return discovery;
   } catch (e) {
-    return ensureError(e).message.slice(0, 500);
+    return clippedMessage(e, TEXT_LIMITS.detail);
   }
 }
 
@@ -72,7 +72,7 @@ export function* readActivityLog(context: OrchestrationContext, subscriptionId: 
     );
     return out.status === "ok" ? { from: out.from, to: out.to, events: out.events } : `${out.code}: ${out.message}`;
   } catch (e) {
-    return ensureError(e).message.slice(0, 500);
+    return clippedMessage(e, TEXT_LIMITS.detail);
   }
 }
 

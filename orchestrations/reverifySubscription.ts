@@ -36,7 +36,6 @@ import { SYSTEM_REVERIFICATION } from "../src/contracts/events";
 import type { ReverificationRecord, Straggler } from "../src/contracts/reverify";
 import { buildPlan } from "../src/domain/planWaves";
 import { autoRemediable, findStragglers, findTemporarySubnets } from "../src/domain/stragglers";
-import { ensureError } from "../src/errors";
 import { announce } from "./notify";
 import { reverificationEvents } from "../src/domain/notifications";
 import { nowIso, transientRetry } from "./shared";
@@ -44,6 +43,7 @@ import { writeAudit } from "./toolkit/auditWrite";
 import { deleteTemporarySubnet, type SubnetStep } from "./temporarySubnet";
 import { followRun, runDeadlineMinutes, startRunOf } from "./runStart";
 import { classify, discover, probeCanary, readActivityLog } from "./reverifyReads";
+import { clip, clippedMessage, TEXT_LIMITS } from "../src/contracts/textLimits";
 
 /** Time each send of a leaked subnet's delete has to take effect. */
 const SUBNET_DELETE_DEADLINE_MINUTES = 30;
@@ -132,7 +132,7 @@ export function* reverifySubscription(
     try {
       outcome = yield* deleteTemporarySubnet(context, { vnetId: subnet.vnetId, subnetName: subnet.subnetName }, SUBNET_DELETE_DEADLINE_MINUTES);
     } catch (e) {
-      outcome = { ok: false, reasonCode: "unexpected", message: ensureError(e).message.slice(0, 1000) };
+      outcome = { ok: false, reasonCode: "unexpected", message: clippedMessage(e, TEXT_LIMITS.reason) };
     }
     if (outcome.ok) removed.push(subnet.subnetId);
     else failed.push({ subnetId: subnet.subnetId, message: outcome.message });
@@ -175,7 +175,7 @@ export function* reverifySubscription(
             options,
             // The system starts this run, never a person: no one can approve or be blamed for it as theirs.
             requestedBy: SYSTEM_REVERIFICATION,
-            requestedById: `${SYSTEM_REVERIFICATION}/${context.df.instanceId}`.slice(0, 256),
+            requestedById: clip(`${SYSTEM_REVERIFICATION}/${context.df.instanceId}`, TEXT_LIMITS.name),
             requestedAt: at,
             probeHost: found.probeHost,
             runId,
@@ -192,11 +192,11 @@ export function* reverifySubscription(
     at,
     lastRunId: input.lastRunId,
     classification,
-    ...(previousCategory !== undefined ? { previousCategory } : {}),
+    previousCategory,
     categoryChanged,
     stragglers,
     leakedSubnets: { found: leaked.map((s) => s.subnetId), removed, failed },
-    ...(canaryProbe !== undefined ? { canaryProbe } : {}),
+    canaryProbe,
     ...(child !== undefined ? { autoRemediationRunId: child.input.runId } : {}),
     ...(egressMoves.length > 0 ? { egressChanges: egressMoves } : {}),
     warnings,
@@ -228,7 +228,7 @@ export function* reverifySubscription(
         followed.kind === "completed"
           ? { instanceId: child.instanceId, runId: child.input.runId, status: followed.output.summary.status, detail: followed.output.summary.message }
           : followed.kind === "ended"
-            ? { instanceId: child.instanceId, runId: child.input.runId, status: "failed", detail: followed.message.slice(0, 500) }
+            ? { instanceId: child.instanceId, runId: child.input.runId, status: "failed", detail: clip(followed.message, TEXT_LIMITS.detail) }
             : {
                 instanceId: child.instanceId,
                 runId: child.input.runId,
@@ -242,8 +242,8 @@ export function* reverifySubscription(
   return {
     record,
     recorded,
-    ...(recordDetail !== undefined ? { recordDetail } : {}),
-    ...(autoRemediation !== undefined ? { autoRemediation } : {}),
+    recordDetail,
+    autoRemediation,
   };
 }
 

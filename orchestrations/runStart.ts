@@ -20,9 +20,9 @@ import { addSeconds, secondsBetween } from "../src/contracts/durable/clock";
 import { transientRetry } from "./shared";
 
 /** How often a waiter reads the run's instance while no runEnded event has come. */
-export const POLL_MINUTES = 30;
+const POLL_MINUTES = 30;
 /** What a run may take once approved (or started without approval) before its waiter stops following it. */
-export const RUN_WORK_DEADLINE_MINUTES = 48 * 60;
+const RUN_WORK_DEADLINE_MINUTES = 48 * 60;
 
 /** The minutes a waiter follows a run of this input: its approval wait, if any, and RUN_WORK_DEADLINE_MINUTES. */
 export function runDeadlineMinutes(input: Pick<RemediationInput, "requireApproval" | "options">): number {
@@ -34,7 +34,7 @@ export function* startRunOf(context: OrchestrationContext, instanceId: string, i
   return yield* callActivity(context, startRunActivity, { instanceId, input: { ...input, waiter: { instanceId: context.df.instanceId } } }, transientRetry());
 }
 
-export type FollowedRun =
+type FollowedRun =
   | { kind: "completed"; output: RemediationOutput }
   | { kind: "ended"; runtimeStatus: string; message: string }
   | { kind: "deadline"; runtimeStatus: string; minutes: number };

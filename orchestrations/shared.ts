@@ -7,8 +7,8 @@ import type { PlanEntry } from "../src/contracts/plan";
 import type { ReasonCode, ResourceOutcome } from "../src/contracts/outcome";
 import type { Classification } from "../src/contracts/classification";
 import type { ClassifySubscriptionOutput } from "../src/contracts/durable/classifySubscription";
-import { ensureError } from "../src/errors";
 import { backoffSeconds, MAX_RETRY_AFTER_SECONDS, retryWhileBusy } from "./toolkit/retry";
+import { clippedMessage, TEXT_LIMITS } from "../src/contracts/textLimits";
 
 // Where the orchestrations have always found them.
 export { backoffSeconds, MAX_RETRY_AFTER_SECONDS };
@@ -77,7 +77,7 @@ export function skippedOutcome(entry: PlanEntry, reasonCode: ReasonCode, message
     message,
     actions: [],
     ...(entry.stateBefore !== undefined ? { stateBefore: entry.stateBefore, stateAfter: entry.stateBefore } : {}),
-    ...(wave !== undefined ? { wave } : {}),
+    wave,
     ...(entry.canary ? { canary: true } : {}),
   };
 }
@@ -91,10 +91,10 @@ export function unexpectedOutcome(entry: PlanEntry, error: unknown, extra: { wav
     ...outcomeBase(entry),
     outcome: "failed",
     reasonCode: "unexpected",
-    message: ensureError(error).message.slice(0, 2000),
+    message: clippedMessage(error, TEXT_LIMITS.message),
     actions: [],
-    ...(extra.wave !== undefined ? { wave: extra.wave } : {}),
-    ...(extra.endedAt !== undefined ? { endedAt: extra.endedAt } : {}),
+    wave: extra.wave,
+    endedAt: extra.endedAt,
     ...(entry.canary ? { canary: true } : {}),
   };
 }
@@ -129,7 +129,7 @@ export function* classifyWithWaits(
     if (last.status === "ok") return last.classification;
     why = `${last.code}: ${last.message}`;
   } catch (e) {
-    why = ensureError(e).message.slice(0, 500);
+    why = clippedMessage(e, TEXT_LIMITS.detail);
   }
   return unreadableSubscription(why);
 }

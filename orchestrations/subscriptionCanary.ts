@@ -120,7 +120,7 @@ export function* runCanary(
             result: probe.result,
             detail: details.join("; "),
             ...last,
-            ...(probe.cause !== undefined ? { haltCause: probe.cause } : {}),
+            haltCause: probe.cause,
             paths: [...verdicts, verdict],
           });
         }

@@ -14,6 +14,7 @@ import { pathsNotOut } from "../src/domain/canaryPaths";
 import { nowIso } from "./shared";
 import type { Run } from "./subscriptionRun";
 import { retryWhileBusy } from "./toolkit/retry";
+import { clip, TEXT_LIMITS } from "../src/contracts/textLimits";
 
 /** The outcome with the resource's egress path from the plan, so that the record says where its port 25 goes. */
 export function withEgress(entry: PlanEntry, outcome: ResourceOutcome): ResourceOutcome {
@@ -97,7 +98,7 @@ export function* createdAfterPlan(run: Run, subscriptionId: string, plan: Plan):
       { maxAttempts: 1 + LATE_LISTING_MAX_WAITS },
     );
     if (page.status !== "ok") {
-      run.warnings.push(`VMs created after the plan could not be listed (${page.code}: ${page.message.slice(0, 300)})`);
+      run.warnings.push(`VMs created after the plan could not be listed (${page.code}: ${clip(page.message, TEXT_LIMITS.note)})`);
       break;
     }
     found.push(...page.statuses);

@@ -88,8 +88,8 @@ export class Run {
     const progress: Progress = {
       runId: this.input.runId,
       phase: this.phase,
-      ...(this.wave !== undefined ? { wave: this.wave } : {}),
-      ...(this.waves !== undefined ? { waves: this.waves } : {}),
+      wave: this.wave,
+      waves: this.waves,
       counts: this.progressCounts(),
       ...(message !== undefined ? { message: shortenForStatus(message, PROGRESS_MESSAGE_MAX) } : {}),
       ...(this.cancelRequested ? { cancelRequested: true } : {}),

@@ -64,7 +64,7 @@ export function* runWave(context: OrchestrationContext, run: Run, wave: Wave, by
       transitionTimeoutMinutes: o.transitionTimeoutMinutes,
       restoreStoppedVms: o.restoreStoppedVms,
       restoreTimeoutMinutes: o.restoreTimeoutMinutes,
-      ...(run.memoScope !== undefined ? { replayScope: run.memoScope } : {}),
+      replayScope: run.memoScope,
     },
     id,
   );

@@ -16,9 +16,9 @@ import { governanceReason, type ReasonCode } from "../src/contracts/outcome";
 import { backoffSeconds, sleep, transientRetry } from "./shared";
 import { monitor } from "./toolkit/monitor";
 
-export const SUBNET_POLL_SECONDS = 10;
+const SUBNET_POLL_SECONDS = 10;
 /** A leaked subnet is worse than a slow run: throttled or conflicting sends and reads are repeated this often. */
-export const MAX_SUBNET_DELETE_ATTEMPTS = 16;
+const MAX_SUBNET_DELETE_ATTEMPTS = 16;
 /** Sends of the delete after ARM lost one (Failed, Canceled, or the subnet lingering with nothing in flight). */
 const MAX_RESENDS = 3;
 /** Sends after an operation lost to another one on the VNet (AnotherOperationInProgress): expected to pass later. */
@@ -26,7 +26,7 @@ const MAX_BUSY_RESENDS = 8;
 /** Polls without an operation in flight that find the subnet still present before the delete is sent again. */
 const RESEND_AFTER_POLLS = 6;
 
-export interface SubnetTarget {
+interface SubnetTarget {
   vnetId: string;
   subnetName: string;
 }
@@ -81,7 +81,7 @@ export function* deleteTemporarySubnet(context: OrchestrationContext, target: Su
       return { end: { ok: false, reasonCode: "transitionTimedOut", message } };
     },
     *readStatus() {
-      const r = yield* callActivity(context, readSubnetStateActivity, { ...target, ...(handle !== undefined ? { handle } : {}) }, transientRetry());
+      const r = yield* callActivity(context, readSubnetStateActivity, { ...target, handle }, transientRetry());
       if (r.status === "ok") inFlight = r.operation?.status === "InProgress" || r.subnet?.provisioningState?.toLowerCase() === "deleting";
       return r;
     },

@@ -33,10 +33,10 @@ export function deploymentManifest(packageJson: string): Record<string, unknown>
   return {
     name: m.name,
     version: m.version,
-    ...(m.private !== undefined ? { private: m.private } : {}),
-    ...(m.description !== undefined ? { description: m.description } : {}),
-    ...(m.license !== undefined ? { license: m.license } : {}),
-    ...(m.engines !== undefined ? { engines: m.engines } : {}),
+    private: m.private,
+    description: m.description,
+    license: m.license,
+    engines: m.engines,
     main: m.main,
     dependencies: m.dependencies,
   };

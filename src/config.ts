@@ -22,7 +22,7 @@ export const WebhookUrlSchema = z.string().refine((value) => {
 const LOOPBACK_HOST = /^(127\.\d+\.\d+\.\d+|localhost|\[::1\])$/i;
 
 /** A list of webhook URLs: a JSON array, or addresses separated by spaces, commas or semicolons. */
-export const WebhookListSchema = z
+const WebhookListSchema = z
   .string()
   .transform((text, ctx) => {
     const trimmed = text.trim();
@@ -114,7 +114,7 @@ export function authRequired(config: Config): boolean {
 }
 
 /** The platform's own marks of an App Service (Functions) host. */
-export function onAppService(config: Config): boolean {
+function onAppService(config: Config): boolean {
   return config.WEBSITE_SITE_NAME !== undefined || config.WEBSITE_INSTANCE_ID !== undefined;
 }
 
@@ -150,5 +150,5 @@ export function configFromEnvironment(): Config {
  */
 export function subnetGrantOf(config: Pick<Config, "PORT25_IDENTITY_PRINCIPAL_ID" | "AZURE_CLIENT_ID" | "PORT25_SUBNET_ROLE_NAME">): SubnetGrant {
   const assignee = config.PORT25_IDENTITY_PRINCIPAL_ID ?? config.AZURE_CLIENT_ID;
-  return { ...(assignee === undefined ? {} : { assignee }), ...(config.PORT25_SUBNET_ROLE_NAME === undefined ? {} : { roleName: config.PORT25_SUBNET_ROLE_NAME }) };
+  return { assignee, roleName: config.PORT25_SUBNET_ROLE_NAME };
 }

@@ -1,6 +1,6 @@
 /** The project's error hierarchy: one class per failure kind, each with a stable `code` and `retryable`. */
 
-export interface Port25ErrorOptions {
+interface Port25ErrorOptions {
   code: string;
   retryable?: boolean;
   cause?: unknown;
@@ -74,7 +74,7 @@ export class AzureOperationError extends Port25Error {
   constructor(
     operation: string,
     message: string,
-    options: { code: string; statusCode?: number; retryable: boolean; retryAfterSeconds?: number; cause?: unknown },
+    options: { code: string; statusCode?: number | undefined; retryable: boolean; retryAfterSeconds?: number | undefined; cause?: unknown },
   ) {
     super(`${operation} failed: ${message}`, { code: options.code, retryable: options.retryable, cause: options.cause });
     this.operation = operation;

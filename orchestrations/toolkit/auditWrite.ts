@@ -4,7 +4,7 @@
  * which has already happened. What was not recorded is said in the warnings of the result instead.
  */
 import type { Task } from "durable-functions";
-import { ensureError } from "../../src/errors";
+import { clippedMessage, TEXT_LIMITS } from "../../src/contracts/textLimits";
 
 /** What the recording activities answer. */
 export interface AuditAnswer {
@@ -23,7 +23,7 @@ export function* writeAudit(write: () => Generator<Task, AuditAnswer, unknown>, 
     answer = yield* write();
     if (!answer.recorded) note = `audit: ${answer.detail ?? "not recorded"}`;
   } catch (e) {
-    answer = { recorded: false, detail: `${what} was not recorded (${ensureError(e).message.slice(0, 300)})` };
+    answer = { recorded: false, detail: `${what} was not recorded (${clippedMessage(e, TEXT_LIMITS.note)})` };
     note = `audit: ${answer.detail ?? ""}`;
   }
   if (note !== undefined && warnings !== undefined && !warnings.includes(note)) warnings.push(note);

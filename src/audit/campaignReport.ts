@@ -10,7 +10,7 @@ import { auditLink, badge, escapeHtml, formatDuration, formatTime, optionList, p
 
 const e = escapeHtml;
 
-export interface CampaignReportOptions extends ReportOptions {
+interface CampaignReportOptions extends ReportOptions {
   /**
    * The runs the campaign has started so far, from the audit's listing by campaign: what the report shows for a
    * campaign that has not ended (its members are only in its final record).
@@ -21,16 +21,16 @@ export interface CampaignReportOptions extends ReportOptions {
 /** A subscription's line in the report: a member of the final record, or a run of a campaign still going. */
 interface Line {
   subscriptionId: string;
-  displayName?: string;
+  displayName?: string | undefined;
   state: MemberState;
-  category?: string;
-  reason?: string;
-  advice?: string;
-  runId?: string;
-  runStatus?: string;
-  counts?: OutcomeCounts;
-  startedAt?: string;
-  endedAt?: string;
+  category?: string | undefined;
+  reason?: string | undefined;
+  advice?: string | undefined;
+  runId?: string | undefined;
+  runStatus?: string | undefined;
+  counts?: OutcomeCounts | undefined;
+  startedAt?: string | undefined;
+  endedAt?: string | undefined;
 }
 
 /** States in which the campaign left the subscription alone: the report says why. */
@@ -57,12 +57,12 @@ function lineOfRun(r: RunSummary): Line {
   return {
     subscriptionId: r.subscriptionId,
     state: r.status === "running" ? "running" : "done",
-    ...(r.category === undefined ? {} : { category: r.category }),
+    category: r.category,
     runId: r.runId,
     runStatus: r.status,
-    ...(r.counts === undefined ? {} : { counts: r.counts }),
-    ...(r.startedAt === undefined ? {} : { startedAt: r.startedAt }),
-    ...(r.endedAt === undefined ? {} : { endedAt: r.endedAt }),
+    counts: r.counts,
+    startedAt: r.startedAt,
+    endedAt: r.endedAt,
   };
 }
 
@@ -194,7 +194,7 @@ function renderOptions(c: AuditedCampaign): string {
 export function renderCampaignReport(campaign: AuditedCampaign, options: CampaignReportOptions = {}): string {
   const lines = linesOf(campaign, options.runs ?? []);
   const running = campaign.summary === undefined;
-  const totals = campaign.summary?.totals ?? campaignTotals(lines.map((l): CampaignMember => ({ subscriptionId: l.subscriptionId, state: l.state, ...(l.counts === undefined ? {} : { counts: l.counts }) })));
+  const totals = campaign.summary?.totals ?? campaignTotals(lines.map((l): CampaignMember => ({ subscriptionId: l.subscriptionId, state: l.state, counts: l.counts })));
   return reportPage({
     title: `Port 25 remediation campaign · ${campaign.campaignId} · ${campaign.status}`,
     brand: `Port 25 remediation campaign report${simulatedNote(campaign.input.run.clock)}`,

@@ -21,10 +21,10 @@ import {
 
 export interface ListCampaignsQuery {
   /** Inclusive bounds on the campaign's requestedAt (ISO 8601). */
-  from?: string;
-  to?: string;
-  pageSize?: number;
-  continuationToken?: string;
+  from?: string | undefined;
+  to?: string | undefined;
+  pageSize?: number | undefined;
+  continuationToken?: string | undefined;
 }
 
 export class CampaignRecords {
@@ -91,7 +91,7 @@ export class CampaignRecords {
 }
 
 /** The listing line of a campaign: who, when, what, and (once ended) how it went; never its members. */
-export function campaignListingOf(c: AuditedCampaign): CampaignListing {
+function campaignListingOf(c: AuditedCampaign): CampaignListing {
   const { input, summary } = c;
   const target = input.target;
   return CampaignListingSchema.parse({

@@ -15,8 +15,8 @@ export const PARTS_PARTITION = "~parts";
 export const MAX_PROPERTY_BYTES = 64 * 1024;
 export const MAX_ENTITY_BYTES = 1024 * 1024;
 
-export type Scalar = string | number | boolean;
-export type EntityProps = Record<string, Scalar>;
+type Scalar = string | number | boolean;
+type EntityProps = Record<string, Scalar>;
 export interface Entity extends EntityProps {
   partitionKey: string;
   rowKey: string;
@@ -40,7 +40,7 @@ export function storedJson(value: unknown): string {
   return JSON.stringify(value).replace(/[\u007f-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
 }
 
-export function sha256Hex(text: string): string {
+function sha256Hex(text: string): string {
   return createHash("sha256").update(text, "utf8").digest("hex");
 }
 
@@ -94,7 +94,7 @@ export function encodeDocument(partitionKey: string, rowKey: string, json: strin
   return { head, parts, json, sha256 };
 }
 
-export function partRowKey(sha256: string, part: number): string {
+function partRowKey(sha256: string, part: number): string {
   return `${sha256}~${String(part).padStart(4, "0")}`;
 }
 
@@ -106,7 +106,7 @@ const HeadSchema = z.looseObject({
 });
 
 /** The chunks stored on an entity, joined. */
-export function inlineText(entity: Record<string, unknown>): string {
+function inlineText(entity: Record<string, unknown>): string {
   const chunks = z.number().int().min(0).parse(entity.chunks);
   let text = "";
   for (let i = 0; i < chunks; i++) {

@@ -17,7 +17,7 @@ import { PreconditionError, ensureError } from "../errors";
 import { parseWith } from "../contracts/parse";
 
 /** What a link vouches for: the record's table and keys. */
-export const AuditRecordRefSchema = z.object({
+const AuditRecordRefSchema = z.object({
   table: z.enum(["runs", "reverify", "campaigns", "refusals"]),
   partitionKey: z.string(),
   rowKey: z.string(),
@@ -40,14 +40,14 @@ export const AuditLinkSchema = z.object({
 });
 export type AuditLink = z.output<typeof AuditLinkSchema>;
 
-export const AuditProblemSchema = z.object({
+const AuditProblemSchema = z.object({
   chain: z.string(),
   seq: z.number().int().optional(),
   ref: AuditRecordRefSchema.optional(),
   problem: z.enum(["recordChanged", "recordRemoved", "linkRemoved", "linkAltered", "reordered", "unchained"]),
   detail: z.string(),
 });
-export type AuditProblem = z.output<typeof AuditProblemSchema>;
+type AuditProblem = z.output<typeof AuditProblemSchema>;
 
 export const AuditVerificationSchema = z.object({
   ok: z.boolean(),

@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { Port25Error, ensureError } from "../errors";
 
 /** Azurite's fixed development account; its key is the emulator's published well-known key. */
-export const AZURITE_ACCOUNT = "devstoreaccount1";
+const AZURITE_ACCOUNT = "devstoreaccount1";
 export const AZURITE_ACCOUNT_KEY =
   "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==";
 
@@ -41,7 +41,7 @@ type Service = "blob" | "queue" | "table";
 const LISTENING = /Azurite (Blob|Queue|Table) service is successfully listening at (http:\/\/\S+)/;
 
 /** Path of Azurite's combined entry point, resolved from the installed package. */
-export function azuriteEntryPoint(): string {
+function azuriteEntryPoint(): string {
   let pkgJson: string;
   try {
     pkgJson = require.resolve("azurite/package.json");
@@ -54,7 +54,7 @@ export function azuriteEntryPoint(): string {
   return join(dirname(pkgJson), "dist", "src", "azurite.js");
 }
 
-export function azuriteConnectionString(endpoints: Record<Service, string>): string {
+function azuriteConnectionString(endpoints: Record<Service, string>): string {
   return [
     "DefaultEndpointsProtocol=http",
     `AccountName=${AZURITE_ACCOUNT}`,

@@ -16,7 +16,7 @@ import { renderScaleSets, renderTimeline } from "./reportTimeline";
 
 // The shared page and the timeline are imported from here by the campaign report, the API and the tests.
 export * from "./reportPage";
-export { instanceStates, renderScaleSets, renderTimeline, TIMELINE_AGGREGATE_ABOVE, timelineSpans } from "./reportTimeline";
+export { renderScaleSets, renderTimeline, timelineSpans } from "./reportTimeline";
 
 const e = escapeHtml;
 

@@ -5,6 +5,7 @@
 import type { ResourceOutcome } from "../contracts/outcome";
 import { plural } from "../cli/plural";
 import { badge, escapeHtml as e, formatDuration, parseTime, resourceCell } from "./reportPage";
+import { clip } from "../contracts/textLimits";
 
 
 interface Span {
@@ -37,9 +38,8 @@ function tickLabel(ms: number, withDate: boolean): string {
   return withDate ? `${iso.slice(5, 10)} ${iso.slice(11, 16)}` : iso.slice(11, 19);
 }
 
-function truncate(text: string, max: number): string {
-  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
-}
+/** A timeline row's label: the name is cut so that the row keeps to one line. */
+const LABEL_NAME_LENGTH = 30;
 
 /**
  * How a bar is drawn: a VM that was stopped before the run ends stopped (restoreStoppedVms) or deallocated, not
@@ -185,7 +185,7 @@ export function renderTimeline(outcomes: readonly ResourceOutcome[], restoreStop
       const title = `${what}: ${o.outcome}${o.reasonCode === undefined ? "" : ` (${o.reasonCode})`}, ${new Date(sp.start).toISOString()} → ${new Date(sp.end).toISOString()}, ${formatDuration(sp.end - sp.start)}${o.wave === undefined ? "" : `, wave ${o.wave}`}${o.lane === undefined ? "" : `, lane ${o.lane}`}`;
       const instances = o.kind === "scaleSet" ? instanceStates(o, restoreStoppedVms) : [];
       rows.push({
-        label: `${o.canary === true ? "★ " : ""}${truncate(o.name, 30)}${o.kind === "scaleSet" ? " (scale set)" : ""}`,
+        label: `${o.canary === true ? "★ " : ""}${clip(o.name, LABEL_NAME_LENGTH)}${o.kind === "scaleSet" ? " (scale set)" : ""}`,
         title: instances.length === 0 ? title : `${title}; instances: ${instances.map((x) => `${x.id} ${x.after}`).join(", ")}`,
         start: sp.start,
         end: sp.end,

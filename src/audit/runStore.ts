@@ -43,14 +43,14 @@ import {
 } from "./tables";
 
 export interface ListRunsQuery {
-  subscriptionId?: string;
+  subscriptionId?: string | undefined;
   /** Only the runs this campaign started (with subscriptionId: that subscription's run in the campaign). */
-  campaignId?: string;
+  campaignId?: string | undefined;
   /** Inclusive bounds on the run's requestedAt (ISO 8601). */
-  from?: string;
-  to?: string;
-  pageSize?: number;
-  continuationToken?: string;
+  from?: string | undefined;
+  to?: string | undefined;
+  pageSize?: number | undefined;
+  continuationToken?: string | undefined;
 }
 
 export interface ListReverificationsQuery {
@@ -247,7 +247,7 @@ export function planDigest(plan: Plan): PlanDigest {
 }
 
 /** What a run record says about the request itself: who asked, when, with which attestation and options. */
-export function requestRecordOf(input: RemediationInput, status: RunRecord["status"]): RunRecord {
+function requestRecordOf(input: RemediationInput, status: RunRecord["status"]): RunRecord {
   return {
     runId: input.runId,
     subscriptionId: input.subscriptionId,
@@ -255,14 +255,14 @@ export function requestRecordOf(input: RemediationInput, status: RunRecord["stat
     mode: input.mode,
     requireApproval: input.requireApproval,
     requestedBy: input.requestedBy,
-    ...(input.requestedById === undefined ? {} : { requestedById: input.requestedById }),
+    requestedById: input.requestedById,
     requestedAt: input.requestedAt,
     ...(input.allowSelfApproval ? { allowSelfApproval: true } : {}),
     attestation: input.attestation,
     options: input.options,
     probeHost: input.probeHost,
-    ...(input.campaign === undefined ? {} : { campaign: input.campaign }),
-    ...(input.clock === undefined ? {} : { clock: input.clock }),
+    campaign: input.campaign,
+    clock: input.clock,
   };
 }
 

@@ -53,7 +53,7 @@ export const ARM_ACTIONS = {
   readEffectiveRoutes: "Microsoft.Network/networkInterfaces/effectiveRouteTable/action",
 } as const;
 
-export type ArmActionKey = keyof typeof ARM_ACTIONS;
+type ArmActionKey = keyof typeof ARM_ACTIONS;
 
 /**
  * Which custom role grants each action. `target`: the role assigned at the target subscriptions (and management

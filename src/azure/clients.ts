@@ -87,7 +87,7 @@ export function credentialFromConfig(config: Config): TokenCredential {
 }
 
 /** Retry strategy for transient failures only; see ArmRetryOptions. */
-export function transientRetryStrategy(options: ArmRetryOptions): RetryStrategy {
+function transientRetryStrategy(options: ArmRetryOptions): RetryStrategy {
   return {
     name: "port25TransientRetryStrategy",
     retry({ retryCount, response, responseError }) {
@@ -102,7 +102,7 @@ export function transientRetryStrategy(options: ArmRetryOptions): RetryStrategy 
   };
 }
 
-export function transientRetryPolicy(options: ArmRetryOptions): PipelinePolicy {
+function transientRetryPolicy(options: ArmRetryOptions): PipelinePolicy {
   const inner = retryPolicy([transientRetryStrategy(options)], { maxRetries: options.maxRetries });
   return { name: TRANSIENT_RETRY_POLICY_NAME, sendRequest: (request, next) => inner.sendRequest(request, next) };
 }
@@ -111,7 +111,7 @@ export function transientRetryPolicy(options: ArmRetryOptions): PipelinePolicy {
  * Replaces the SDK's default retry policy (which sleeps on 429 Retry-After) with the transient-only one, and reads
  * the rate-limit headers of every response (retries included) for pacing (pacing.ts).
  */
-export function useTransientRetries(pipeline: Pipeline, options: ArmRetryOptions): void {
+function useTransientRetries(pipeline: Pipeline, options: ArmRetryOptions): void {
   pipeline.removePolicy({ name: DEFAULT_RETRY_POLICY_NAME });
   pipeline.removePolicy({ name: TRANSIENT_RETRY_POLICY_NAME });
   pipeline.removePolicy({ name: PACING_POLICY_NAME });

@@ -82,7 +82,7 @@ export async function discoverSubscription(arm: ArmGateway, subscriptionId: stri
  * and only when a subnet has a route table or NAT gateway or a VNet uses a remote gateway: otherwise every subnet
  * routes 0.0.0.0/0 to the Internet by its system routes, and the VNet listing already says so.
  */
-export async function readEgress(arm: Pick<ArmGateway, "listNics" | "listRouteTables">, subscriptionId: string, vnets: Discovery["vnets"]): Promise<Pick<Discovery, "nics" | "routeTables">> {
+async function readEgress(arm: Pick<ArmGateway, "listNics" | "listRouteTables">, subscriptionId: string, vnets: Discovery["vnets"]): Promise<Pick<Discovery, "nics" | "routeTables">> {
   const need = needsNetworkReads(vnets);
   if (!need.nics) return {};
   const routeTables = need.routeTables ? await arm.listRouteTables(subscriptionId) : [];

@@ -29,8 +29,8 @@ const BUSY_NOT_ALLOWED = /another operation|in progress|toomanyrequests|too many
 
 /** ARM's `details[]` of an error body, as far as the product reads them. */
 export interface ArmErrorDetail {
-  code?: string;
-  message?: string;
+  code?: string | undefined;
+  message?: string | undefined;
 }
 
 /** Socket-level failures: the request may never have reached ARM, so repeating it is safe for idempotent calls. */
@@ -56,7 +56,7 @@ export interface HeaderSource {
 export function isRetryableArm(
   statusCode: number | undefined,
   code: string | undefined,
-  body: { message?: string; details?: readonly ArmErrorDetail[] } = {},
+  body: { message?: string | undefined; details?: readonly ArmErrorDetail[] | undefined } = {},
 ): boolean {
   if (code !== undefined && code.toLowerCase() === "operationnotallowed" && statusCode !== 429) {
     return !isFinalNotAllowed(body.message, body.details);
@@ -113,11 +113,11 @@ export function retryAfterSecondsFrom(headers: HeaderSource | undefined, nowMs: 
  * policyDefinitionDisplayName, …Id).
  */
 export interface PolicyViolation {
-  assignmentName?: string;
-  assignmentDisplayName?: string;
-  assignmentId?: string;
-  definitionDisplayName?: string;
-  definitionId?: string;
+  assignmentName?: string | undefined;
+  assignmentDisplayName?: string | undefined;
+  assignmentId?: string | undefined;
+  definitionDisplayName?: string | undefined;
+  definitionId?: string | undefined;
 }
 
 function policyViolationsOf(additionalInfo: unknown): PolicyViolation[] {
@@ -130,11 +130,11 @@ function policyViolationsOf(additionalInfo: unknown): PolicyViolation[] {
     const v = { ...text("policyAssignmentName"), ...text("policyAssignmentDisplayName"), ...text("policyAssignmentId"), ...text("policyDefinitionDisplayName"), ...text("policyDefinitionId") };
     return [
       {
-        ...(v["policyAssignmentName"] === undefined ? {} : { assignmentName: v["policyAssignmentName"] }),
-        ...(v["policyAssignmentDisplayName"] === undefined ? {} : { assignmentDisplayName: v["policyAssignmentDisplayName"] }),
-        ...(v["policyAssignmentId"] === undefined ? {} : { assignmentId: v["policyAssignmentId"] }),
-        ...(v["policyDefinitionDisplayName"] === undefined ? {} : { definitionDisplayName: v["policyDefinitionDisplayName"] }),
-        ...(v["policyDefinitionId"] === undefined ? {} : { definitionId: v["policyDefinitionId"] }),
+        assignmentName: v["policyAssignmentName"],
+        assignmentDisplayName: v["policyAssignmentDisplayName"],
+        assignmentId: v["policyAssignmentId"],
+        definitionDisplayName: v["policyDefinitionDisplayName"],
+        definitionId: v["policyDefinitionId"],
       },
     ];
   });
@@ -175,7 +175,7 @@ export function unwrapArmError<E extends { code: string; message: string; detail
 }
 
 /** ARM's `{ error: { code, message, details } }` (or a bare `{ code, message }`) from a body, if it has one; a wrapper code read as the one it wraps. */
-export function armErrorFromBody(body: unknown): { code?: string; message?: string; details?: ArmErrorDetail[]; policy?: PolicyViolation[] } {
+export function armErrorFromBody(body: unknown): { code?: string | undefined; message?: string | undefined; details?: ArmErrorDetail[]; policy?: PolicyViolation[] } {
   const parsed = typeof body === "string" ? safeJson(body) : body;
   if (!isRecord(parsed)) return {};
   const inner = isRecord(parsed["error"]) ? parsed["error"] : parsed;
@@ -185,8 +185,8 @@ export function armErrorFromBody(body: unknown): { code?: string; message?: stri
   const details = Array.isArray(rawDetails) ? rawDetails.filter(isRecord).map(detailOf) : [];
   const policy = policyViolationsOf(inner["additionalInfo"]);
   const read = {
-    ...(code === undefined ? {} : { code }),
-    ...(message === undefined ? {} : { message }),
+    code,
+    message,
     ...(details.length === 0 ? {} : { details }),
     ...(policy.length === 0 ? {} : { policy }),
   };
@@ -210,7 +210,7 @@ export function errorFromResponse(operation: string, response: PipelineResponse)
     code,
     statusCode: response.status,
     retryable: isRetryableArm(response.status, code, body),
-    ...(retryAfterSeconds === undefined ? {} : { retryAfterSeconds }),
+    retryAfterSeconds,
   });
 }
 
@@ -225,9 +225,9 @@ export function toAzureOperationError(operation: string, error: unknown): AzureO
     const retryAfterSeconds = retryAfterSecondsFrom(error.response?.headers);
     return new AzureOperationError(operation, policyDenialMessage(fromBody.message, fromBody.policy ?? []) ?? error.message, {
       code,
-      ...(statusCode === undefined ? {} : { statusCode }),
+      statusCode,
       retryable: isRetryableArm(statusCode, code, { message: fromBody.message ?? error.message, details: fromBody.details ?? [] }),
-      ...(retryAfterSeconds === undefined ? {} : { retryAfterSeconds }),
+      retryAfterSeconds,
       cause: error,
     });
   }

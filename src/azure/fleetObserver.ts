@@ -13,27 +13,27 @@ import { resourceKey } from "../contracts/ids";
 import { AzureOperationError } from "../errors";
 
 /** Compute's High Cost Get budget (list, list all) per subscription and minute; one token per page. */
-export const HIGH_COST_GET_PER_MINUTE = 300;
+const HIGH_COST_GET_PER_MINUTE = 300;
 /** Fraction of that budget the listings may use: the rest is left to discovery and to anyone else. */
 const HIGH_COST_GET_SHARE = 0.8;
 /** Shortest time between two listings of a subscription. */
-export const MIN_LISTING_INTERVAL_SECONDS = 5;
+const MIN_LISTING_INTERVAL_SECONDS = 5;
 /**
  * How far back a poll counts as demand: about one cycle (150 s) and then some, so that the VMs of the previous step
  * still count when the next step's first polls arrive.
  */
-export const DEMAND_WINDOW_SECONDS = 180;
+const DEMAND_WINDOW_SECONDS = 180;
 /**
  * Requests a second a VM that polled within the demand window costs when read on its own: about six reads (the
  * operation's status, then the final state) over a 150 s cycle is 0.04 a second for a VM in flight, and the window
  * (180 s) counts about twice the VMs in flight when they come and go. A listing is taken when its own rate
  * (pages / interval) is no more than this times the VMs counted.
  */
-export const PER_RESOURCE_READS_PER_SECOND = 0.02;
+const PER_RESOURCE_READS_PER_SECOND = 0.02;
 /** Wait after a listing failed before another is tried (ARM's Retry-After when longer). */
 const FAILED_LISTING_HOLD_SECONDS = 5;
 
-export interface Listing {
+interface Listing {
   /** Caller time (epoch ms) of the poll that asked for it: its states are at least this recent. */
   takenAt: number;
   pages: number;
@@ -42,7 +42,7 @@ export interface Listing {
   byId: ReadonlyMap<string, VmPowerStatus>;
 }
 
-export type Observation =
+type Observation =
   | { kind: "listed"; takenAt: number; freshUntil: number; status: VmPowerStatus | undefined }
   /** Reading the VMs in flight one by one is cheaper than listing the whole subscription now. */
   | { kind: "perResource" };
@@ -55,8 +55,8 @@ export interface ListingResult {
 
 interface SubscriptionState {
   latest?: Listing;
-  inFlight?: { takenAt: number; promise: Promise<Listing> };
-  failed?: { until: number; error: unknown };
+  inFlight?: { takenAt: number; promise: Promise<Listing> } | undefined;
+  failed?: { until: number; error: unknown } | undefined;
   /** Last poll time of each VM that asked (resource key → caller time). */
   demand: Map<string, number>;
 }

@@ -14,7 +14,7 @@ import { LONGEST_DOCUMENTED_RETRY_AFTER_SECONDS } from "../contracts/azure";
 export const PACING_POLICY_NAME = "port25RateLimitPacingPolicy";
 
 /** One bucket's remaining count, as a response stated it. */
-export interface RateBudget {
+interface RateBudget {
   /** `Microsoft.Compute/LowCostGetResource`, `Microsoft.Compute/PutVM30Min`, `subscription-reads`, … */
   bucket: string;
   remaining: number;
@@ -31,18 +31,18 @@ export interface RateBudget {
  * At or below this many tokens a Compute bucket is treated as spent: the next request on the resource waits for
  * the bucket's next refill, which Compute grants once a minute.
  */
-export const COMPUTE_LOW_WATER = 1;
-export const COMPUTE_REFILL_SECONDS = 60;
+const COMPUTE_LOW_WATER = 1;
+const COMPUTE_REFILL_SECONDS = 60;
 /** At or below this many tokens ARM's subscription bucket is treated as spent; it refills every second. */
-export const SUBSCRIPTION_LOW_WATER = 5;
-export const SUBSCRIPTION_PACE_SECONDS = 5;
+const SUBSCRIPTION_LOW_WATER = 5;
+const SUBSCRIPTION_PACE_SECONDS = 5;
 
 /**
  * A window's pace: its remaining requests spread over its length, asked for only once that spacing is at least
  * this long (a window with plenty left paces nothing), and never longer than the longest documented Retry-After
  * (a 429 then says exactly how long).
  */
-export const WINDOW_PACE_FLOOR_SECONDS = 10;
+const WINDOW_PACE_FLOOR_SECONDS = 10;
 export { LONGEST_DOCUMENTED_RETRY_AFTER_SECONDS };
 
 const ComputeEntrySchema = z.object({ bucket: z.string().regex(/^[A-Za-z0-9.]+\/[A-Za-z0-9]+$/), remaining: z.coerce.number().int().nonnegative() });
@@ -87,7 +87,7 @@ export function budgetsFromHeaders(headers: HeaderSource): RateBudget[] {
  * policy's 3- and 30-minute windows decides: 133 left of 3 minutes is 1.4 s apart, 20 left of 30 minutes 86 s),
  * 0 while that is under WINDOW_PACE_FLOOR_SECONDS, at most LONGEST_DOCUMENTED_RETRY_AFTER_SECONDS.
  */
-export function windowPaceSeconds(remaining: number, windowSeconds: number): number {
+function windowPaceSeconds(remaining: number, windowSeconds: number): number {
   const spacing = Math.ceil(windowSeconds / Math.max(1, remaining + 1));
   if (spacing < WINDOW_PACE_FLOOR_SECONDS) return 0;
   return Math.min(spacing, LONGEST_DOCUMENTED_RETRY_AFTER_SECONDS);

@@ -11,7 +11,7 @@ export class UsageError extends Error {
 
 export type OptionSpec = NonNullable<ParseArgsConfig["options"]>;
 
-export interface ParsedArgs {
+interface ParsedArgs {
   values: Record<string, string | boolean | undefined>;
   positionals: string[];
 }

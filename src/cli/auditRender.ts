@@ -33,7 +33,7 @@ export const SIMULATED_LIST_NOTE = "* simulated: on the simulation's virtual clo
 export const SIMULATED_TIMES_NOTE =
   "(simulated): times on the simulation's virtual clock (port25 serve or simulate), consistent with each other, not with the calendar.";
 
-export interface RunRow {
+interface RunRow {
   runId: string;
   subscriptionId: string;
   status: string;

@@ -40,7 +40,7 @@ export const CampaignStartedSchema = z.object({
 export type CampaignStarted = z.output<typeof CampaignStartedSchema>;
 
 /** A member as the status shows it: a running member also has its run's phase ("approve" while it waits). */
-export const StatusMemberSchema = CampaignMemberSchema.extend({ phase: PhaseSchema.optional() });
+const StatusMemberSchema = CampaignMemberSchema.extend({ phase: PhaseSchema.optional() });
 export type StatusMember = z.output<typeof StatusMemberSchema>;
 
 /** 200 of GET /api/campaigns/{instanceId}. */
@@ -86,7 +86,7 @@ export const CampaignCancelledSchema = z.object({
 export type CampaignCancelled = z.output<typeof CampaignCancelledSchema>;
 
 /** A row of GET /api/audit/campaigns (every field kept for --json). */
-export const CampaignRowSchema = z
+const CampaignRowSchema = z
   .object({
     campaignId: z.string(),
     status: z.string(),

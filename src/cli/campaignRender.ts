@@ -13,7 +13,7 @@ export function describeTarget(target: CampaignTarget): string {
 }
 
 /** "done 2, running 1, notExemptible 1": the states that have subscriptions, in the contract's order. */
-export function describeStates(totals: CampaignTotals): string {
+function describeStates(totals: CampaignTotals): string {
   const parts = Object.entries(totals.byState)
     .filter(([, n]) => n > 0)
     .map(([state, n]) => `${state} ${n}`);
@@ -21,7 +21,7 @@ export function describeStates(totals: CampaignTotals): string {
 }
 
 /** "cycled 56, skipped 9, failed 0" (and LEFT DOWN when any). */
-export function describeResources(totals: CampaignTotals): string {
+function describeResources(totals: CampaignTotals): string {
   const r = totals.resources;
   return `cycled ${r.cycled}, skipped ${r.skipped}, failed ${r.failed}${(r.leftDown ?? 0) > 0 ? `, LEFT DOWN ${r.leftDown ?? 0}` : ""} of ${r.total}`;
 }
@@ -42,7 +42,7 @@ export function describeCampaignEnd(summary: CampaignSummary): { text: string; f
 }
 
 /** Said wherever a simulated campaign's times are shown. */
-export const SIMULATED_CLOCK = "Simulated: its times are the simulation's virtual clock (port25 serve or simulate), consistent with each other, not with the calendar.";
+const SIMULATED_CLOCK = "Simulated: its times are the simulation's virtual clock (port25 serve or simulate), consistent with each other, not with the calendar.";
 
 /** A port25 command line as the user can paste it (the invocation and --app prefixed to the arguments). */
 export type CommandLine = (args: string) => string;

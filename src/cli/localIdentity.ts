@@ -15,7 +15,7 @@ import { z } from "zod";
 const OBJECT_ID_CLAIM = "http://schemas.microsoft.com/identity/claims/objectidentifier";
 
 /** Both app roles: a local person may start, approve, cancel and read the audit; four eyes still apply. */
-export const LOCAL_ROLES = ["Port25.Operator", "Port25.Auditor"] as const;
+const LOCAL_ROLES = ["Port25.Operator", "Port25.Auditor"] as const;
 
 /** What --user takes: a name as a sign-in would give it (letters, digits and . _ @ -), no spaces or control characters. */
 export const LocalUserSchema = z
@@ -27,7 +27,7 @@ export const LocalUserSchema = z
  * A stable object id for a local name: the same name is the same principal in every call (so the starter's approve
  * is refused), and two names never share one. Shaped as a GUID, as Entra's object ids are.
  */
-export function localObjectId(name: string): string {
+function localObjectId(name: string): string {
   const h = createHash("sha256").update(`port25-local-user\n${name.toLowerCase()}`, "utf8").digest("hex");
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-8${h.slice(17, 20)}-${h.slice(20, 32)}`;
 }

@@ -31,6 +31,7 @@ import {
 import type { ResourceOutcome } from "../contracts/outcome";
 import { adoptApp, appModules, appVersioning } from "./localApp";
 import { estateTarget, fullRecord, partialOutcomes, runProgress, simulatedAttestation, simulatedRunId } from "./localRecords";
+import { clip, TEXT_LIMITS } from "../contracts/textLimits";
 
 /** Who approves or cancels a run of the local stack (the person at the keyboard). */
 const LOCAL_OPERATOR = "local operator";
@@ -281,7 +282,7 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
       const id = campaignInstanceId(campaignId);
       const s = host.getStatus(id);
       if (s?.runtimeStatus !== "Completed") {
-        throw new Error(`campaign did not complete: ${s?.runtimeStatus ?? "absent"} ${JSON.stringify(s?.failureDetails ?? s?.customStatus ?? null).slice(0, 2000)}`);
+        throw new Error(`campaign did not complete: ${s?.runtimeStatus ?? "absent"} ${clip(JSON.stringify(s?.failureDetails ?? s?.customStatus ?? null), TEXT_LIMITS.message)}`);
       }
       return parseWith(CampaignOutputSchema, s.output, "campaign output");
     },
@@ -325,7 +326,7 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
       const s = host.getStatus(instanceId);
       if (s?.runtimeStatus !== "Completed") {
         throw new Error(
-          `run did not complete: ${s?.runtimeStatus ?? "absent"} ${JSON.stringify(s?.failureDetails ?? s?.customStatus ?? null).slice(0, 2000)}`,
+          `run did not complete: ${s?.runtimeStatus ?? "absent"} ${clip(JSON.stringify(s?.failureDetails ?? s?.customStatus ?? null), TEXT_LIMITS.message)}`,
         );
       }
       return fullRecord(s);

@@ -65,7 +65,7 @@ const COMMANDS: Record<string, Command> = {
 };
 
 /** The synopsis lines of a help text: its first line and the indented continuation lines of the flags. */
-export function synopsis(help: string): string[] {
+function synopsis(help: string): string[] {
   const [first = "", ...rest] = help.split("\n");
   const more: string[] = [];
   for (const line of rest) {

@@ -16,20 +16,20 @@ import { plural } from "./plural";
 import { formatTable } from "./table";
 
 /** Subscriptions read and planned at once. */
-export const PLAN_GROUP_CONCURRENCY = 4;
+const PLAN_GROUP_CONCURRENCY = 4;
 
 /** One subscription of the group: its verdict and, when exemptible, its plan; or why it could not be read. */
-export interface GroupPlanEntry {
+interface GroupPlanEntry {
   subscriptionId: string;
   displayName: string;
-  parentManagementGroupId?: string;
+  parentManagementGroupId?: string | undefined;
   classification?: Classification;
   plan?: Plan;
   /** The subscription (or its resources) could not be read: the error, in one line. */
   error?: string;
 }
 
-export interface GroupPlanTotals {
+interface GroupPlanTotals {
   subscriptions: number;
   /** Exemptible and planned: a campaign would run these. */
   exemptible: number;
@@ -44,7 +44,7 @@ export interface GroupPlanTotals {
   skipped: number;
 }
 
-export interface GroupPlan {
+interface GroupPlan {
   managementGroupId: string;
   subscriptions: GroupPlanEntry[];
   totals: GroupPlanTotals;
@@ -55,7 +55,7 @@ async function planOne(arm: ArmGateway, s: ManagementGroupSubscription, options:
   const entry: GroupPlanEntry = {
     subscriptionId: s.subscriptionId,
     displayName: s.displayName,
-    ...(s.parentManagementGroupId === undefined ? {} : { parentManagementGroupId: s.parentManagementGroupId }),
+    parentManagementGroupId: s.parentManagementGroupId,
   };
   try {
     const [subscription, billing] = await Promise.all([arm.getSubscription(s.subscriptionId), arm.getBillingProperty(s.subscriptionId)]);

@@ -7,7 +7,7 @@
  */
 import type { Progress, RemediationSummary } from "../contracts/remediation";
 
-export interface ProgressSink {
+interface ProgressSink {
   update(p: Progress): void;
   /** Draws the final line from the summary (replacing the last progress line on a TTY). */
   finish(summary: RemediationSummary): void;
@@ -28,7 +28,7 @@ function tally(c: Counts): string {
 }
 
 /** "canary", "waves: wave 3/6", "subnets", …; no wave number outside the canary and waves phases. */
-export function describePhase(p: Pick<Progress, "phase" | "wave" | "waves">): string {
+function describePhase(p: Pick<Progress, "phase" | "wave" | "waves">): string {
   if (p.phase === "waves" && p.wave !== undefined && p.waves !== undefined) return `waves: wave ${p.wave + 1}/${p.waves}`;
   return p.phase;
 }
@@ -37,12 +37,12 @@ export function describe(p: Progress): string {
   return `${describePhase(p)} ${tally(p.counts)}${p.message ? ` — ${p.message}` : ""}`;
 }
 
-export function describeEnd(s: RemediationSummary): string {
+function describeEnd(s: RemediationSummary): string {
   return `${s.status}: ${tally(s.counts)}`;
 }
 
 /** A line redrawn in place on a TTY (with a bar), or printed when it changed otherwise; finished by `end`. */
-export interface LineSink {
+interface LineSink {
   show(text: string, fraction: number): void;
   /** Draws the last line (replacing the current one on a TTY); nothing is drawn after it. */
   end(text: string, fraction: number): void;

@@ -6,6 +6,7 @@ import { z } from "zod";
 import { UsageError } from "./args";
 import { ensureError } from "../errors";
 import { localPrincipalHeaders, LocalUserSchema } from "./localIdentity";
+import { clip, TEXT_LIMITS } from "../contracts/textLimits";
 
 export interface RemoteOptions {
   app: string;
@@ -21,7 +22,7 @@ export interface RemoteOptions {
 const LOOPBACK_HOST = /^(127\.\d{1,3}\.\d{1,3}\.\d{1,3}|localhost|\[::1\])$/i;
 
 /** Whether --app names this machine (only there are local identities sent). */
-export function isLoopbackApp(app: string): boolean {
+function isLoopbackApp(app: string): boolean {
   return LOOPBACK_HOST.test(new URL(app).hostname);
 }
 
@@ -87,7 +88,7 @@ export async function callApi(opts: RemoteOptions, method: "GET" | "POST", path:
         ...(opts.user === undefined ? {} : localPrincipalHeaders(opts.user)),
         ...(body === undefined ? {} : { "content-type": "application/json" }),
       },
-      body: body === undefined ? undefined : JSON.stringify(body),
+      body: body === undefined ? null : JSON.stringify(body),
     });
   } catch (e) {
     // fetch says only "fetch failed": name the address and the system's reason (ECONNREFUSED, ENOTFOUND, …).
@@ -112,7 +113,7 @@ export async function callApi(opts: RemoteOptions, method: "GET" | "POST", path:
           : "HTTP 401: the app refused the function key (--key or PORT25_FUNCTION_KEY) or the access token (--token or PORT25_API_TOKEN: expired, or issued for another audience)",
       );
     }
-    throw new RemoteError(response.status, err.success ? `${err.data.error.code}: ${err.data.error.message}` : `HTTP ${response.status}: ${text.slice(0, 500)}`);
+    throw new RemoteError(response.status, err.success ? `${err.data.error.code}: ${err.data.error.message}` : `HTTP ${response.status}: ${clip(text, TEXT_LIMITS.detail)}`);
   }
   return parsed;
 }

@@ -92,7 +92,7 @@ export function renderPlan(plan: Plan, detailed: boolean): string {
  * The resources the run took down and could not bring back, one line each with the reason and the manual action:
  * printed first, before anything else about the run, because each needs an operator now.
  */
-export function renderLeftDown(result: RemediationResult): string[] {
+function renderLeftDown(result: RemediationResult): string[] {
   const down = result.summary.leftDown ?? leftDownOf(result);
   if (down.length === 0) return [];
   return [

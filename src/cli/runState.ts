@@ -30,7 +30,7 @@ const LockSchema = z.object({ pid: z.number().int(), host: z.string(), since: z.
 type Lock = z.output<typeof LockSchema>;
 
 /** What the first `port25 run` on a folder was asked for: a later one resumes only the same run. */
-export const RunRecordSchema = z.object({
+const RunRecordSchema = z.object({
   version: z.literal(1),
   instanceId: z.string(),
   runId: z.string(),
@@ -144,7 +144,7 @@ export interface OpenedState {
   close(): Promise<void>;
 }
 
-export interface OpenStateOptions {
+interface OpenStateOptions {
   /** The command line that holds the folder (named to a second process). */
   command: string;
   /** Start the audit store's Azurite on `DIR/audit`. */

@@ -20,9 +20,9 @@ import { ensureError } from "../errors";
 import { BodyTooLarge, readRequestBody } from "../httpBody";
 
 /** Bodies larger than this are refused before reaching a trigger (the triggers' own limit is far lower). */
-export const MAX_FRONT_BODY_BYTES = 1024 * 1024;
+const MAX_FRONT_BODY_BYTES = 1024 * 1024;
 
-export interface FunctionKeys {
+interface FunctionKeys {
   /** Accepted by every function-level trigger (as the host's "default" key). */
   functionKey: string;
   /** Accepted everywhere, and the only key the admin API accepts. */
@@ -175,7 +175,7 @@ function loggedPath(url: URL): string {
   return `${shown.pathname}${shown.search}`;
 }
 
-export interface HttpFrontOptions {
+interface HttpFrontOptions {
   host: DurableHost;
   keys: FunctionKeys;
   /** 0 lets the system pick a free port. */

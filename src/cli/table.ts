@@ -1,9 +1,9 @@
 /** Plain-text tables for terminal output, fitted to the terminal's width (long cells wrap; --json keeps full text). */
 
 /** Width tables are fitted to: the terminal's columns on a TTY, else 100. */
-export const DEFAULT_WIDTH = 100;
+const DEFAULT_WIDTH = 100;
 
-export function terminalWidth(stream: { isTTY?: boolean; columns?: number } = process.stdout): number {
+function terminalWidth(stream: { isTTY?: boolean; columns?: number } = process.stdout): number {
   return stream.isTTY === true && typeof stream.columns === "number" && stream.columns > 0 ? stream.columns : DEFAULT_WIDTH;
 }
 

@@ -25,13 +25,13 @@ export const AUDIT_TRACE_PREFIX = "Port25Audit ";
 
 /** A run's status in the audit: "running" until the final record replaces it. */
 export const AuditStatusSchema = z.enum(["running", ...RunStatusSchema.options]);
-export type AuditStatus = z.output<typeof AuditStatusSchema>;
+type AuditStatus = z.output<typeof AuditStatusSchema>;
 
 /** Final statuses after which the fleet was cycled, so the subscription is due for re-verification. */
 export const REVERIFIABLE_STATUSES: readonly AuditStatus[] = ["completed", "completedWithFailures"];
 
 /** The plan is kept as a digest (it can be large and is derivable from discovery): its hash and its counts. */
-export const PlanDigestSchema = z.object({
+const PlanDigestSchema = z.object({
   /** SHA-256 (hex) of the plan's JSON as the run produced it. */
   sha256: z.string().regex(/^[0-9a-f]{64}$/),
   counts: PlanSchema.shape.counts,
@@ -112,8 +112,7 @@ export const CompletedSubscriptionSchema = z.object({
 export type CompletedSubscription = z.output<typeof CompletedSubscriptionSchema>;
 
 /** A campaign's status in the audit: "running" until its final record replaces it. */
-export const CampaignAuditStatusSchema = z.enum(["running", ...CampaignStatusSchema.options]);
-export type CampaignAuditStatus = z.output<typeof CampaignAuditStatusSchema>;
+const CampaignAuditStatusSchema = z.enum(["running", ...CampaignStatusSchema.options]);
 
 /** A campaign as the audit holds it: what it was started with and, once it has ended, its summary. */
 export const AuditedCampaignSchema = z.object({

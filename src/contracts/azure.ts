@@ -74,7 +74,7 @@ export type SubnetState = z.output<typeof SubnetStateSchema>;
  * through), "unreachable" (Disconnected/Unreachable, or every probe failed), "inconclusive" (Unknown, or a status
  * the product does not know): no verdict either way.
  */
-export const ConnectivityVerdictSchema = z.enum(["reachable", "unreachable", "inconclusive"]);
+const ConnectivityVerdictSchema = z.enum(["reachable", "unreachable", "inconclusive"]);
 export type ConnectivityVerdict = z.output<typeof ConnectivityVerdictSchema>;
 
 export const ConnectivityResultSchema = z.object({

@@ -11,6 +11,7 @@ import { AttestationSchema, ModeSchema, OutcomeCountsSchema, remediationInstance
 import { CategorySchema } from "./classification";
 import { RemediationOptionsSchema } from "./options";
 import { CancelEventSchema, DecisionSchema } from "./events";
+import { clip, TEXT_LIMITS } from "./textLimits";
 
 /**
  * A management group id (its name, not its display name): up to 90 letters, digits, hyphens, underscores, periods
@@ -71,7 +72,7 @@ export const CampaignStartRequestSchema = z
       });
     }
   });
-export type CampaignStartRequest = z.output<typeof CampaignStartRequestSchema>;
+type CampaignStartRequest = z.output<typeof CampaignStartRequestSchema>;
 
 /** The campaign's target as the start request names it. */
 export function targetOf(request: CampaignStartRequest): CampaignTarget {
@@ -106,12 +107,12 @@ export function runInputOf(run: RunTemplate, subscriptionId: string, runId: stri
     ...(run.allowSelfApproval === true ? { allowSelfApproval: true } : {}),
     options: run.options,
     requestedBy: run.requestedBy,
-    ...(run.requestedById !== undefined ? { requestedById: run.requestedById } : {}),
+    requestedById: run.requestedById,
     requestedAt: run.requestedAt,
     probeHost: run.probeHost,
     runId,
-    ...(run.clock !== undefined ? { clock: run.clock } : {}),
-    ...(campaign !== undefined ? { campaign } : {}),
+    clock: run.clock,
+    campaign,
   };
 }
 
@@ -152,7 +153,7 @@ function fnv1a64(text: string): string {
  * id, so the engine itself lets only one of them be live (a client start under the id of a Running or Pending
  * instance is refused: Learn "Singleton orchestrators in Durable Functions", Azure/durabletask#325).
  */
-export function campaignTargetKey(target: CampaignTarget): string {
+function campaignTargetKey(target: CampaignTarget): string {
   // 48 bits: two targets of one estate sharing a key is vanishingly rare, and would only refuse a start (409), never
   // run two campaigns as one; shorter ids keep the report links that carry them on one line.
   return fnv1a64(canonicalTarget(target)).slice(0, TARGET_KEY_LENGTH);
@@ -206,7 +207,7 @@ export function campaignRunId(campaignId: string, subscriptionId: string, index:
  * - cancelled: the campaign (or this subscription) was cancelled before its run started;
  * - failed: its run could not be started or ended without a result (`message`).
  */
-export const MemberStateSchema = z.enum(["pending", "notExemptible", "nothingToDo", "alreadyRunning", "running", "done", "cancelled", "failed"]);
+const MemberStateSchema = z.enum(["pending", "notExemptible", "nothingToDo", "alreadyRunning", "running", "done", "cancelled", "failed"]);
 export type MemberState = z.output<typeof MemberStateSchema>;
 
 export const CampaignMemberSchema = z.object({
@@ -232,7 +233,7 @@ export type CampaignMember = z.output<typeof CampaignMemberSchema>;
 export const CampaignStatusSchema = z.enum(["completed", "completedWithFailures", "cancelled", "halted"]);
 export type CampaignStatus = z.output<typeof CampaignStatusSchema>;
 
-export const CampaignPhaseSchema = z.enum(["resolve", "runs", "report", "done"]);
+const CampaignPhaseSchema = z.enum(["resolve", "runs", "report", "done"]);
 export type CampaignPhase = z.output<typeof CampaignPhaseSchema>;
 
 /** Subscriptions by state and the resources of every run summed. */
@@ -287,7 +288,7 @@ export function cancelledBeforeRun(m: { subscriptionId: string; displayName?: st
   const event = CancelEventSchema.safeParse(cancelEvent);
   return {
     subscriptionId: m.subscriptionId,
-    ...(m.displayName !== undefined ? { displayName: m.displayName } : {}),
+    displayName: m.displayName,
     state: "cancelled",
     reason: `cancelled by ${event.success ? event.data.cancelledBy : "an operator"} before its run started; nothing was changed`,
   };
@@ -297,9 +298,9 @@ export function cancelledBeforeRun(m: { subscriptionId: string; displayName?: st
 export function failedWithHolder(m: { subscriptionId: string; displayName?: string | undefined }, holder: "lane" | "queue", why: string): CampaignMember {
   return {
     subscriptionId: m.subscriptionId,
-    ...(m.displayName !== undefined ? { displayName: m.displayName } : {}),
+    displayName: m.displayName,
     state: "failed",
-    reason: `its ${holder} failed (${why.slice(0, 600)}); if its run started, see /api/remediations/${remediationInstanceId(m.subscriptionId)}`,
+    reason: `its ${holder} failed (${clip(why, TEXT_LIMITS.quotedInReason)}); if its run started, see /api/remediations/${remediationInstanceId(m.subscriptionId)}`,
   };
 }
 

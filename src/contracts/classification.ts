@@ -2,7 +2,6 @@
 import { z } from "zod";
 
 export const CategorySchema = z.enum(["exemptible", "notBlocked", "blockedNotExemptible", "unknown"]);
-export type Category = z.output<typeof CategorySchema>;
 
 export const ClassificationSchema = z.object({
   category: CategorySchema,

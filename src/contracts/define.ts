@@ -30,6 +30,3 @@ export function defineOrchestration<I extends z.ZodType, O extends z.ZodType>(
 ): OrchestrationDefinition<I, O> {
   return { kind: "orchestration", name, input, output };
 }
-
-export type InputOf<D extends { input: z.ZodType }> = z.input<D["input"]>;
-export type OutputOf<D extends { output: z.ZodType }> = z.output<D["output"]>;

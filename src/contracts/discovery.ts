@@ -4,7 +4,7 @@ import { ArmResourceIdSchema, SubscriptionIdSchema } from "./ids";
 import { PowerStateSchema, ProvisioningStateSchema } from "./power";
 import { NicInfoSchema, PeeringInfoSchema, RouteTableInfoSchema } from "./egress";
 
-export const TagsSchema = z.record(z.string(), z.string());
+const TagsSchema = z.record(z.string(), z.string());
 
 /** GET /subscriptions/{id}/providers/Microsoft.Billing/billingProperty/default, the fields we use. */
 export const BillingPropertySchema = z.object({
@@ -77,7 +77,7 @@ export const VmInfoSchema = z.object({
 });
 export type VmInfo = z.output<typeof VmInfoSchema>;
 
-export const ScaleSetInstanceSchema = z.object({
+const ScaleSetInstanceSchema = z.object({
   instanceId: z.string(),
   powerState: PowerStateSchema,
   provisioningState: ProvisioningStateSchema,
@@ -102,7 +102,7 @@ export const ScaleSetInfoSchema = z.object({
 });
 export type ScaleSetInfo = z.output<typeof ScaleSetInfoSchema>;
 
-export const SubnetInfoSchema = z.object({
+const SubnetInfoSchema = z.object({
   id: z.string(),
   name: z.string(),
   addressPrefix: z.string().optional(),
@@ -162,7 +162,7 @@ export type LockInfo = z.output<typeof LockInfoSchema>;
  * The app identity's own permissions at one resource group (Permissions - List For Resource Group,
  * Microsoft.Authorization 2022-04-01): one entry per role it holds there, each with actions and notActions.
  */
-export const GroupPermissionsSchema = z.object({
+const GroupPermissionsSchema = z.object({
   resourceGroupId: z.string().min(1),
   permissions: z.array(z.object({ actions: z.array(z.string()), notActions: z.array(z.string()).default([]) })),
   /** The listing was refused: nothing is known of the group, so no subnet there is written. */
@@ -171,7 +171,7 @@ export const GroupPermissionsSchema = z.object({
 export type GroupPermissions = z.output<typeof GroupPermissionsSchema>;
 
 /** Who the subnet role is granted to and under which name, for the command a `noSubnetPermission` skip prints. */
-export const SubnetGrantSchema = z.object({ assignee: z.string().min(1).optional(), roleName: z.string().min(1).optional() });
+const SubnetGrantSchema = z.object({ assignee: z.string().min(1).optional(), roleName: z.string().min(1).optional() });
 export type SubnetGrant = z.output<typeof SubnetGrantSchema>;
 
 export const DiscoverySchema = z.object({

@@ -5,18 +5,13 @@
  */
 import { z } from "zod";
 
-/** REST `RouteNextHopType` (Microsoft.Network routeTable.json) and the system routes' own next hops. */
-export const NextHopTypeSchema = z.enum(["Internet", "VirtualAppliance", "VirtualApplianceEcmp", "VirtualNetworkGateway", "VnetLocal", "VNetPeering", "None"]);
-export type NextHopType = z.output<typeof NextHopTypeSchema>;
-
 /** A user route of a route table, as ARM lists it. */
-export const RouteInfoSchema = z.object({
+const RouteInfoSchema = z.object({
   name: z.string(),
   addressPrefix: z.string(),
   nextHopType: z.string(),
   nextHopIpAddress: z.string().optional(),
 });
-export type RouteInfo = z.output<typeof RouteInfoSchema>;
 
 export const RouteTableInfoSchema = z.object({
   id: z.string(),
@@ -95,7 +90,7 @@ export type EffectiveRoute = z.output<typeof EffectiveRouteSchema>;
  * hop: the verdict's path then has basis effectiveRoutes), "disagrees" (they name another hop than the route tables:
  * both named in `detail`), "unconfirmed" (they could not be read: `detail` says why; the computed path stands).
  */
-export const PathConfirmationSchema = z.object({
+const PathConfirmationSchema = z.object({
   status: z.enum(["confirmed", "disagrees", "unconfirmed"]),
   detail: z.string(),
 });

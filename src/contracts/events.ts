@@ -51,7 +51,7 @@ export type Decision = z.output<typeof DecisionSchema>;
 export function approvalDecision(event: ApproveEvent): Decision {
   return {
     by: event.approvedBy,
-    ...(event.approvedById === undefined ? {} : { byId: event.approvedById }),
+    byId: event.approvedById,
     at: event.approvedAt,
     ...(event.selfApproval ? { selfApproval: true as const } : {}),
     ...(event.unverified ? { unverified: true as const } : {}),
@@ -62,7 +62,7 @@ export function approvalDecision(event: ApproveEvent): Decision {
 export function cancellationDecision(event: CancelEvent): Decision {
   return {
     by: event.cancelledBy,
-    ...(event.cancelledById === undefined ? {} : { byId: event.cancelledById }),
+    byId: event.cancelledById,
     at: event.cancelledAt,
     ...(event.unverified ? { unverified: true as const } : {}),
   };

@@ -8,7 +8,6 @@ export const SubscriptionIdSchema = z
   .string()
   .regex(GUID, "must be a subscription GUID (xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx)")
   .transform((s) => s.toLowerCase());
-export type SubscriptionId = z.output<typeof SubscriptionIdSchema>;
 
 export interface ArmResourceId {
   subscriptionId: string;
@@ -60,12 +59,6 @@ export function tryParseArmResourceId(value: string): ArmResourceId | string {
     names,
     id: trimmed,
   };
-}
-
-export function parseArmResourceId(value: string): ArmResourceId {
-  const r = tryParseArmResourceId(value);
-  if (typeof r === "string") throw new Error(`Invalid ARM resource id "${value}": ${r}`);
-  return r;
 }
 
 /** An ARM resource id kept as a string on the wire, validated on parse. */

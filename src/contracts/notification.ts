@@ -32,7 +32,7 @@ const PlanCountsSchema = z.object({
   skipped: z.number().int().min(0),
 });
 
-export const FailureNoteSchema = z.object({
+const FailureNoteSchema = z.object({
   name: z.string(),
   resourceGroup: z.string(),
   reasonCode: ReasonCodeSchema.optional(),
@@ -40,7 +40,7 @@ export const FailureNoteSchema = z.object({
 });
 
 /** A run waits for a human: approve (or cancel) before the deadline, or it ends approvalTimedOut. */
-export const ApprovalNeededSchema = z.object({
+const ApprovalNeededSchema = z.object({
   type: z.literal("approvalNeeded"),
   ...RunFields,
   deadline: When,
@@ -49,7 +49,7 @@ export const ApprovalNeededSchema = z.object({
 });
 
 /** The canary could not prove TCP 25 open: the run stops with the rest of the fleet untouched. */
-export const CanaryHaltedSchema = z.object({
+const CanaryHaltedSchema = z.object({
   type: z.literal("canaryHalted"),
   ...RunFields,
   result: z.string(),
@@ -58,7 +58,7 @@ export const CanaryHaltedSchema = z.object({
 });
 
 /** A run ended (any status but refused): failures and resources left down are named. */
-export const RunCompletedSchema = z.object({
+const RunCompletedSchema = z.object({
   type: z.literal("runCompleted"),
   ...RunFields,
   status: RunStatusSchema,
@@ -69,7 +69,7 @@ export const RunCompletedSchema = z.object({
 });
 
 /** The subscription is not exemptible (or could not be classified): nothing was changed. */
-export const RunRefusedSchema = z.object({
+const RunRefusedSchema = z.object({
   type: z.literal("runRefused"),
   ...RunFields,
   category: CategorySchema,
@@ -85,7 +85,7 @@ const ReverificationFields = {
 };
 
 /** The re-verification found machines running with the old network policy. */
-export const StragglersFoundSchema = z.object({
+const StragglersFoundSchema = z.object({
   type: z.literal("stragglersFound"),
   ...ReverificationFields,
   count: z.number().int().min(1),
@@ -100,7 +100,7 @@ export const StragglersFoundSchema = z.object({
 });
 
 /** The subscription's category moved away from the one the last run was made under: port 25 may be blocked again. */
-export const ClassificationChangedSchema = z.object({
+const ClassificationChangedSchema = z.object({
   type: z.literal("classificationChanged"),
   ...ReverificationFields,
   previousCategory: CategorySchema,
@@ -109,7 +109,7 @@ export const ClassificationChangedSchema = z.object({
 });
 
 /** Temporary subnets a run left behind were removed (or could not be). */
-export const LeakedSubnetsRemovedSchema = z.object({
+const LeakedSubnetsRemovedSchema = z.object({
   type: z.literal("leakedSubnetsRemoved"),
   ...ReverificationFields,
   removed: z.array(z.string()).max(MAX_NAMED),
@@ -136,10 +136,10 @@ export const NotificationTypeSchema = z.enum([
   "classificationChanged",
   "leakedSubnetsRemoved",
 ]);
-export type NotificationType = z.output<typeof NotificationTypeSchema>;
+type NotificationType = z.output<typeof NotificationTypeSchema>;
 
 /** Where to look or act: plain API addresses, never with a key. */
-export const NotificationLinksSchema = z.object({
+const NotificationLinksSchema = z.object({
   status: z.url().optional(),
   approve: z.url().optional(),
   cancel: z.url().optional(),

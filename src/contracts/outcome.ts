@@ -4,7 +4,6 @@ import { EgressPathSchema } from "./egress";
 import { PowerStateSchema } from "./power";
 
 export const ResourceKindSchema = z.enum(["vm", "scaleSet", "vnet"]);
-export type ResourceKind = z.output<typeof ResourceKindSchema>;
 
 /** Why a resource was skipped or failed; stable codes for reports and audits. */
 export const ReasonCodeSchema = z.enum([
@@ -52,14 +51,13 @@ export const ReasonCodeSchema = z.enum([
 export type ReasonCode = z.output<typeof ReasonCodeSchema>;
 
 export const OutcomeKindSchema = z.enum(["cycled", "skipped", "failed"]);
-export type OutcomeKind = z.output<typeof OutcomeKindSchema>;
 
 /**
  * A resource the run took down and could not bring back to its state before the run: the one outcome an operator
  * must act on. `manualAction` says what to do (resize, another zone or size, redeploy); for a uniform scale set,
  * `instanceIds` names the instances left down (the others are back).
  */
-export const LeftDownSchema = z.object({
+const LeftDownSchema = z.object({
   /** Why it could not be brought back (ARM's message, or the state it stayed in). */
   reason: z.string().min(1),
   /** ARM error code of the last attempt to bring it back, when ARM gave one. */

@@ -53,7 +53,7 @@ export const PlanEntrySchema = z.object({
 export type PlanEntry = z.output<typeof PlanEntrySchema>;
 
 /** A lane of a wave: one cycleBatch instance, run exactly as planned. */
-export const WaveBatchSchema = z.object({
+const WaveBatchSchema = z.object({
   /** Stable id, e.g. "w1l0"; names the lane's cycleBatch instance. */
   id: z.string(),
   /** Resource ids (VMs and uniform scale sets) in this lane, in plan order. */
@@ -63,7 +63,7 @@ export const WaveBatchSchema = z.object({
 });
 export type WaveBatch = z.output<typeof WaveBatchSchema>;
 
-export const WaveSchema = z.object({
+const WaveSchema = z.object({
   index: z.number().int().min(0),
   /** "canary", "wave tag 3", "untagged". */
   label: z.string(),

@@ -1,7 +1,7 @@
 /** Power and provisioning states as ARM reports them. */
 import { z } from "zod";
 
-export const POWER_STATES = ["starting", "running", "stopping", "stopped", "deallocating", "deallocated", "unknown"] as const;
+const POWER_STATES = ["starting", "running", "stopping", "stopped", "deallocating", "deallocated", "unknown"] as const;
 export const PowerStateSchema = z.enum(POWER_STATES);
 export type PowerState = z.output<typeof PowerStateSchema>;
 

@@ -36,7 +36,7 @@ export const CycledResourceSchema = z.object({
 });
 export type CycledResource = z.output<typeof CycledResourceSchema>;
 
-export const LeakedSubnetsSchema = z.object({
+const LeakedSubnetsSchema = z.object({
   /** Temporary subnets (our naming prefix) older than the run, found still present. */
   found: z.array(z.string()),
   /** Those deleted by this re-verification. */

@@ -34,7 +34,7 @@ export const CampaignIdSchema = CampaignInputSchema.shape.campaignId;
  * A page's continuation token as the audit list returned it: Azure Tables' next partition and row keys, as base64
  * JSON (@azure/data-tables). Anything else is a 400 here, not a parse failure inside the table client.
  */
-export const ContinuationTokenSchema = z
+const ContinuationTokenSchema = z
   .string()
   .max(2048)
   .regex(/^[A-Za-z0-9+/]+={0,2}$/, "must be a continuationToken returned by a previous page")
@@ -64,7 +64,6 @@ export const AuditQuerySchema = z
     message: "from must not be after to",
     path: ["from"],
   });
-export type AuditQuery = z.output<typeof AuditQuerySchema>;
 
 /** Query of GET /api/audit/campaigns. */
 export const CampaignAuditQuerySchema = z
@@ -79,4 +78,3 @@ export const CampaignAuditQuerySchema = z
     message: "from must not be after to",
     path: ["from"],
   });
-export type CampaignAuditQuery = z.output<typeof CampaignAuditQuerySchema>;

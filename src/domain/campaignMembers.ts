@@ -20,13 +20,13 @@ export const CampaignViewMemberSchema = CampaignMemberSchema.extend({ phase: Pha
 export type CampaignViewMember = z.output<typeof CampaignViewMemberSchema>;
 
 /** An instance's status as a durable client (or the local host) gives it. */
-export interface StatusRead {
+interface StatusRead {
   runtimeStatus: string;
   input?: unknown;
   customStatus?: unknown;
   output?: unknown;
 }
-export type ReadStatus = (instanceId: string, showInput: boolean) => Promise<StatusRead | undefined>;
+type ReadStatus = (instanceId: string, showInput: boolean) => Promise<StatusRead | undefined>;
 
 /**
  * Every subscription of a running campaign where it stands, from its queues (their inputs list every subscription;
@@ -64,7 +64,7 @@ export async function liveMembers(read: ReadStatus, queues: readonly string[]): 
       if (found !== undefined) return found.member;
       // Cancelled ahead of its lane: the queue records who when it reaches it; until then, the same words.
       if (ahead.has(m.subscriptionId)) return cancelledBeforeRun(m, undefined);
-      return { subscriptionId: m.subscriptionId, ...(m.displayName !== undefined ? { displayName: m.displayName } : {}), state: "pending" };
+      return { subscriptionId: m.subscriptionId, displayName: m.displayName, state: "pending" };
     });
     for (const m of queueMembers) {
       const found = listed.get(m.subscriptionId);

@@ -9,7 +9,7 @@ import type { EgressPath, PathVerdict } from "../contracts/egress";
 import type { PlanEntry } from "../contracts/plan";
 import { ASSUMED_DIRECT } from "./egress";
 
-export interface PathGroup {
+interface PathGroup {
   path: EgressPath;
   /** Its resources to cycle (VMs and scale sets), in plan order. */
   entries: PlanEntry[];
@@ -33,7 +33,7 @@ export function hopWithSubscription(path: EgressPath): string {
   return path.hopSubscriptionId === undefined ? path.hop : `${path.hop} in subscription ${path.hopSubscriptionId}`;
 }
 
-export interface ProbeOutcome {
+interface ProbeOutcome {
   result: "reachable" | "unreachable" | "unavailable";
   detail: string;
 }

@@ -8,7 +8,7 @@ export interface Ipv4Cidr {
   readonly length: number;
 }
 
-export type CidrParseResult =
+type CidrParseResult =
   | { readonly kind: "ipv4"; readonly cidr: Ipv4Cidr; /** false when host bits were set and had to be cleared */ readonly canonical: boolean }
   | { readonly kind: "ipv6" }
   | { readonly kind: "invalid"; readonly message: string };
@@ -61,7 +61,7 @@ export function overlapsCidr(a: Ipv4Cidr, b: Ipv4Cidr): boolean {
   return a.base <= lastAddress(b) && b.base <= lastAddress(a);
 }
 
-export function formatIpv4(address: number): string {
+function formatIpv4(address: number): string {
   if (!Number.isInteger(address) || address < 0 || address >= IPV4_TOTAL) throw new RangeError(`not an IPv4 address: ${address}`);
   const octets = [24, 16, 8, 0].map((shift) => Math.floor(address / 2 ** shift) % 256);
   return octets.join(".");

@@ -3,9 +3,9 @@ import type { Classification } from "../contracts/classification";
 import type { BillingProperty, BillingRead, SubscriptionInfo } from "../contracts/discovery";
 
 export const BILLING_READ_PERMISSION = "Microsoft.Billing/billingProperty/read";
-export const DEVTEST_QUOTA_ID = "MSDNDevTest_2014-09-01";
+const DEVTEST_QUOTA_ID = "MSDNDevTest_2014-09-01";
 
-export const RELAY_ADVICE =
+const RELAY_ADVICE =
   "Send mail through an authenticated SMTP relay on TCP port 587 (for example Azure Communication Services Email, " +
   "or a third-party email delivery service); port 587 is open for every subscription type.";
 

@@ -50,7 +50,7 @@ export function joinVmListings(models: readonly VmInfo[], statuses: readonly VmP
       ...vm,
       powerState: status.powerState,
       provisioningState,
-      ...(status.platformUpdateDomain !== undefined ? { platformUpdateDomain: status.platformUpdateDomain } : {}),
+      platformUpdateDomain: status.platformUpdateDomain,
     };
   });
 }

@@ -15,9 +15,9 @@ import { resourceKey } from "../contracts/ids";
 import type { Caps, PlanEntry } from "../contracts/plan";
 
 /** Lanes of one wave in flight at most (each is listed in the run's custom status for cancel). */
-export const MAX_LANES = 50;
+const MAX_LANES = 50;
 
-export interface LanePlan {
+interface LanePlan {
   /** Lanes in running order; consecutive groups of `parallel` run together. */
   lanes: PlanEntry[][];
   parallel: number;
@@ -77,7 +77,7 @@ export function dealLanes(entries: readonly PlanEntry[], caps: Caps, batchSize: 
 }
 
 /** Splits `cap` among lanes in proportion to their sizes: each gets at least 1, none more than its size. */
-export function divideCap(sizes: readonly number[], cap: number): number[] {
+function divideCap(sizes: readonly number[], cap: number): number[] {
   const total = sizes.reduce((a, b) => a + b, 0);
   const shares = sizes.map((s) => Math.max(1, Math.min(s, Math.floor((cap * s) / Math.max(1, total)))));
   let left = cap - shares.reduce((a, b) => a + b, 0);

@@ -9,7 +9,7 @@ export function completionEvent(instanceId: string, result: RemediationResult): 
   const base = { runId: summary.runId, instanceId, subscriptionId: summary.subscriptionId, at: summary.endedAt };
   if (summary.status === "refused") {
     const c = result.classification;
-    return { type: "runRefused", ...base, category: c.category, reason: c.reason, ...(c.advice !== undefined ? { advice: c.advice } : {}) };
+    return { type: "runRefused", ...base, category: c.category, reason: c.reason, advice: c.advice };
   }
   const failures = result.outcomes
     .filter((o) => o.outcome === "failed" && o.leftDown === undefined)
@@ -17,8 +17,8 @@ export function completionEvent(instanceId: string, result: RemediationResult): 
     .map((o) => ({
       name: o.name,
       resourceGroup: o.resourceGroup,
-      ...(o.reasonCode !== undefined ? { reasonCode: o.reasonCode } : {}),
-      ...(o.errorCode !== undefined ? { errorCode: o.errorCode } : {}),
+      reasonCode: o.reasonCode,
+      errorCode: o.errorCode,
     }));
   return {
     type: "runCompleted",
@@ -46,7 +46,7 @@ export function reverificationEvents(
       count: record.stragglers.length,
       stragglers: record.stragglers.slice(0, MAX_NAMED).map((st) => ({ name: st.name, resourceGroup: st.resourceGroup, reason: st.reason })),
       ...(unknown > 0 ? { startUnknownCount: unknown } : {}),
-      ...(autoRemediation !== undefined ? { autoRemediation } : {}),
+      autoRemediation,
     });
   }
   if (record.categoryChanged && record.previousCategory !== undefined) {

@@ -19,7 +19,7 @@ import { egressPaths } from "./egress";
 import { EXTRA_EXTENSION_READS } from "./discovery";
 
 /** The steps of a running machine's cycle: powered off first (the default), or deallocated straight away. */
-export function runningSteps(options: Pick<RemediationOptions, "runningVmCycle">): PowerStep[] {
+function runningSteps(options: Pick<RemediationOptions, "runningVmCycle">): PowerStep[] {
   return options.runningVmCycle === "deallocateStart" ? ["deallocate", "start"] : ["powerOff", "deallocate", "start"];
 }
 const TRANSITIONAL_PROVISIONING = ["creating", "deleting"];
@@ -33,7 +33,7 @@ function tagValue(tags: Tags, name: string): string | undefined {
   return undefined;
 }
 
-export function hasSkipTag(tags: Tags): boolean {
+function hasSkipTag(tags: Tags): boolean {
   return tagValue(tags, TAGS.skip)?.toLowerCase() === "skip";
 }
 
@@ -42,7 +42,7 @@ export function hasCanaryTag(tags: Tags): boolean {
 }
 
 /** The wave tag: absent, a wave number, or the invalid text. */
-export function readWaveTag(tags: Tags): { wave?: number; invalid?: string } {
+function readWaveTag(tags: Tags): { wave?: number; invalid?: string } {
   const raw = tagValue(tags, TAGS.wave);
   if (raw === undefined) return {};
   if (/^[0-9]{1,9}$/.test(raw)) return { wave: Number(raw) };
@@ -55,7 +55,7 @@ interface Owner {
 }
 
 /** Names the service that owns a managed resource group, from its managedBy id. */
-export function describeOwner(managedBy: string): Owner {
+function describeOwner(managedBy: string): Owner {
   const parsed = tryParseArmResourceId(managedBy);
   if (typeof parsed === "string") return { description: `"${managedBy}"`, manualAction: "cycle its VMs through the owning service" };
   const type = parsed.type.toLowerCase();
@@ -130,14 +130,14 @@ function planVm(vm: VmInfo, rg: ResourceGroupInfo | undefined, options: Remediat
   const extra: Partial<PlanEntry> = {
     stateBefore: vm.powerState,
     networkWatcherAgent: vm.networkWatcherAgent,
-    ...(vm.availabilitySetId !== undefined ? { availabilitySetId: vm.availabilitySetId } : {}),
+    availabilitySetId: vm.availabilitySetId,
     ...(vm.availabilitySetId !== undefined && vm.platformUpdateDomain !== undefined ? { updateDomain: vm.platformUpdateDomain } : {}),
     ...(vm.availabilitySetId !== undefined && vm.platformUpdateDomain === undefined && options.availabilitySetRule === "updateDomain"
       ? { availabilityNote: "update domain unknown (the instance view gave no platformUpdateDomain): cycled alone, no other member of its availability set down with it" }
       : {}),
-    ...(vm.flexScaleSetId !== undefined ? { flexScaleSetId: vm.flexScaleSetId } : {}),
-    ...(vm.zone !== undefined ? { zone: vm.zone } : {}),
-    ...(wave.wave !== undefined ? { waveTag: wave.wave } : {}),
+    flexScaleSetId: vm.flexScaleSetId,
+    zone: vm.zone,
+    waveTag: wave.wave,
     // Low priority is the older name of Spot capacity: both can fail to start again after deallocation.
     ...(vm.priority !== "Regular" ? { spot: true } : {}),
   };
@@ -175,7 +175,7 @@ function planScaleSet(ss: ScaleSetInfo, rg: ResourceGroupInfo | undefined, optio
   const summary = [...counts.entries()].map(([s, n]) => `${s} ${n}`).join(", ");
   const extra: Partial<PlanEntry> = {
     stateBefore: summary === "" ? "no instances" : summary,
-    ...(wave.wave !== undefined ? { waveTag: wave.wave } : {}),
+    waveTag: wave.wave,
   };
   const what = `scale set ${ss.name}`;
   const early = commonSkip(common, what, ss.tags, rg, ss.provisioningState, ss.ephemeralOsDisk, extra);
@@ -216,7 +216,7 @@ function shortHash(text: string): string {
   return h.toString(16).padStart(8, "0");
 }
 
-export function temporarySubnetName(vnet: VnetInfo, prefix: string): string {
+function temporarySubnetName(vnet: VnetInfo, prefix: string): string {
   const taken = new Set(vnet.subnets.map((s) => s.name.toLowerCase()));
   for (let attempt = 0; ; attempt++) {
     const name = `${TEMP_SUBNET_PREFIX}${shortHash(`${resourceKey(vnet.id)}|${prefix}|${attempt}`)}`;
@@ -256,7 +256,7 @@ function planVnet(vnet: VnetInfo, rg: ResourceGroupInfo | undefined, options: Re
     canary: false,
     tempSubnetPrefix: allocation.prefix,
     tempSubnetName: temporarySubnetName(vnet, allocation.prefix),
-    ...(nsg !== undefined ? { tempSubnetNetworkSecurityGroupId: nsg } : {}),
+    tempSubnetNetworkSecurityGroupId: nsg,
   };
 }
 
@@ -283,8 +283,8 @@ function blockingLock(entry: PlanEntry, locks: readonly LockInfo[]): LockInfo | 
 function lockedSkip(entry: PlanEntry, lock: LockInfo): PlanEntry {
   const common: Common = { resourceId: entry.resourceId, kind: entry.kind, name: entry.name, resourceGroup: entry.resourceGroup, location: entry.location };
   const extra: Partial<PlanEntry> = {
-    ...(entry.stateBefore !== undefined ? { stateBefore: entry.stateBefore } : {}),
-    ...(entry.delegatedSubnets !== undefined ? { delegatedSubnets: entry.delegatedSubnets } : {}),
+    stateBefore: entry.stateBefore,
+    delegatedSubnets: entry.delegatedSubnets,
   };
   const what = entry.kind === "vm" ? `VM ${entry.name}` : entry.kind === "scaleSet" ? `scale set ${entry.name}` : `VNet ${entry.name}`;
   const blocked =
@@ -316,7 +316,7 @@ function withoutSubnetPermission(entry: PlanEntry, discovery: Discovery): PlanEn
     .map((g) => (g.unreadable === undefined ? `lacks ${g.missing.join(" and ")}` : `could not be checked for ${g.missing.join(" and ")} (${g.unreadable})`) + ` at resource group ${g.resourceGroupId}`)
     .join("; it ");
   return skip(common, "noSubnetPermission", `VNet ${entry.name}: the app identity ${why}; grant the subnet role there (${commands.join(" && ")}), then run again for this VNet`, {
-    ...(entry.delegatedSubnets !== undefined ? { delegatedSubnets: entry.delegatedSubnets } : {}),
+    delegatedSubnets: entry.delegatedSubnets,
     grantCommand: commands.join(" && "),
   });
 }

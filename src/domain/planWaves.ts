@@ -130,7 +130,7 @@ export function buildPlan(discovery: Discovery, options: RemediationOptions): Pl
     waves: planWaves(entries, options),
     caps: capsFrom(options),
     runningVmCycle: options.runningVmCycle,
-    ...(options.resourceGroups === undefined ? {} : { resourceGroups: options.resourceGroups }),
+    resourceGroups: options.resourceGroups,
     counts: {
       vms: count((e) => e.kind === "vm"),
       scaleSets: count((e) => e.kind === "scaleSet"),

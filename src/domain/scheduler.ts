@@ -4,10 +4,10 @@ import type { Caps } from "../contracts/plan";
 
 export interface SchedItem {
   id: string;
-  availabilitySetId?: string;
-  flexScaleSetId?: string;
+  availabilitySetId?: string | undefined;
+  flexScaleSetId?: string | undefined;
   /** The VM's update domain in its availability set (instanceView.platformUpdateDomain), when known. */
-  updateDomain?: number;
+  updateDomain?: number | undefined;
 }
 
 function bump(map: Map<string, number>, key: string | undefined): void {

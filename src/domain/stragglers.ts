@@ -36,11 +36,11 @@ export interface LastRunView {
   /** What runs since the exemption cycled (audit store). */
   cycled?: readonly CycledResource[];
   /** The Activity Log's power events; undefined when it could not be read (with the reason). */
-  activityLog?: ActivityLogView;
-  activityLogUnreadable?: string;
+  activityLog?: ActivityLogView | undefined;
+  activityLogUnreadable?: string | undefined;
 }
 
-type Verdict = { kind: "remediated" } | { kind: "stale"; since?: string } | { kind: "unknown"; since?: string; why: string };
+type Verdict = { kind: "remediated" } | { kind: "stale"; since?: string | undefined } | { kind: "unknown"; since?: string | undefined; why: string };
 
 interface Timed {
   operation: PowerEvent["operation"];
@@ -72,7 +72,7 @@ function eventsOf(byResource: ReadonlyMap<string, PowerEvent[]>, key: string, wi
 }
 
 interface MachineFacts {
-  timeCreated?: string;
+  timeCreated?: string | undefined;
   /** Runs since the exemption deallocated it. */
   cycledByRun: boolean;
   events: Timed[];
@@ -132,7 +132,7 @@ function vmStraggler(vm: VmInfo, c: Context): Straggler | undefined {
   if (vm.powerState !== "running") return undefined;
   const key = resourceKey(vm.id);
   const verdict = judge(
-    { ...(vm.timeCreated !== undefined ? { timeCreated: vm.timeCreated } : {}), cycledByRun: c.cycled.has(key), events: eventsOf(c.events, key) },
+    { timeCreated: vm.timeCreated, cycledByRun: c.cycled.has(key), events: eventsOf(c.events, key) },
     c.effectiveAtMs,
     c.view,
   );
@@ -153,7 +153,7 @@ function scaleSetStraggler(ss: ScaleSetInfo, c: Context): Straggler | undefined 
     if (i.powerState !== "running") continue;
     const verdict = judge(
       {
-        ...(i.timeCreated !== undefined ? { timeCreated: i.timeCreated } : {}),
+        timeCreated: i.timeCreated,
         cycledByRun: run !== undefined && (run.all || run.instances.has(i.instanceId)),
         events: eventsOf(c.events, `${key}/virtualmachines/${i.instanceId.toLowerCase()}`, key),
       },
@@ -169,8 +169,8 @@ function scaleSetStraggler(ss: ScaleSetInfo, c: Context): Straggler | undefined 
   const since = earliest(chosen.map((v) => (v.kind === "remediated" ? undefined : v.since)));
   const verdict: Exclude<Verdict, { kind: "remediated" }> =
     first.kind === "stale"
-      ? { kind: "stale", ...(since !== undefined ? { since } : {}) }
-      : { kind: "unknown", ...(since !== undefined ? { since } : {}), why: `${chosen.length} running instance(s): ${first.why}` };
+      ? { kind: "stale", since }
+      : { kind: "unknown", since, why: `${chosen.length} running instance(s): ${first.why}` };
   return straggler({ resourceId: ss.id, kind: "scaleSet", name: ss.name, resourceGroup: ss.resourceGroup }, verdict, c.known);
 }
 
@@ -226,7 +226,7 @@ export function findStragglers(discovery: Discovery, lastRun: LastRunView): Stra
 }
 
 /** How far back the Activity Log is read: inside its 90-day retention, with an hour to spare for clock skew. */
-export const ACTIVITY_LOG_WINDOW_MS = 90 * 86_400_000 - 3_600_000;
+const ACTIVITY_LOG_WINDOW_MS = 90 * 86_400_000 - 3_600_000;
 
 /** The Activity Log window a re-verification at `at` reads: as far back as the log keeps events. */
 export function activityLogWindow(at: string): { from: string; to: string } {
@@ -238,7 +238,7 @@ export function autoRemediable(stragglers: readonly Straggler[], includeUnknownS
   return stragglers.filter((s) => s.reason !== "startUnknown" || includeUnknownStarts);
 }
 
-export interface TemporarySubnet {
+interface TemporarySubnet {
   vnetId: string;
   vnetName: string;
   subnetName: string;
@@ -300,7 +300,7 @@ export function cycledBy(runId: string, outcomes: readonly ResourceOutcome[], ef
       const list = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x): x is string => typeof x === "string") : []);
       instanceIds = [...list(d["instanceIds"]), ...list(d["stoppedInstanceIds"])];
     }
-    out.push({ resourceId: o.resourceId, ...(instanceIds !== undefined ? { instanceIds } : {}), at: o.startedAt, runId });
+    out.push({ resourceId: o.resourceId, instanceIds, at: o.startedAt, runId });
   }
   return out;
 }

@@ -4,10 +4,10 @@ import type { ReasonCode } from "../contracts/outcome";
 import { blockSize, formatCidr, type Ipv4Cidr, lastAddress, parseCidr } from "./cidr";
 
 /** Azure's smallest IPv4 subnet; the temporary subnet never needs more. */
-export const TEMP_SUBNET_LENGTH = 29;
+const TEMP_SUBNET_LENGTH = 29;
 const TEMP_SIZE = blockSize(TEMP_SUBNET_LENGTH);
 
-export type SubnetAllocation = { prefix: string } | { reason: ReasonCode; message: string };
+type SubnetAllocation = { prefix: string } | { reason: ReasonCode; message: string };
 
 interface Range {
   start: number;

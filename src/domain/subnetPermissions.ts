@@ -22,7 +22,7 @@ export function allows(permissions: GroupPermissions["permissions"], action: str
 }
 
 /** The resource-group id of a VNet: `/subscriptions/{s}/resourceGroups/{g}` as its id spells it. */
-export function resourceGroupIdOf(vnetId: string): string {
+function resourceGroupIdOf(vnetId: string): string {
   const m = /^(\/subscriptions\/[^/]+\/resourceGroups\/[^/]+)\//i.exec(vnetId);
   return m?.[1] ?? vnetId;
 }
@@ -47,14 +47,14 @@ export function groupsToCheck(vnets: readonly VnetInfo[]): string[] {
 }
 
 /** What one resource group lacks of the actions asked there. */
-export interface MissingGrant {
+interface MissingGrant {
   readonly resourceGroupId: string;
   readonly missing: string[];
   /** Set when the group's permissions could not be read (every action asked counts as missing). */
   readonly unreadable?: string;
 }
 
-function lacking(discovery: Required<Pick<Discovery, "subnetPermissions">>, groupId: string, actions: readonly string[]): MissingGrant | undefined {
+function lacking(discovery: { subnetPermissions: NonNullable<Discovery["subnetPermissions"]> }, groupId: string, actions: readonly string[]): MissingGrant | undefined {
   const key = resourceKey(groupId);
   const group = discovery.subnetPermissions.find((g) => resourceKey(g.resourceGroupId) === key);
   if (group === undefined) return { resourceGroupId: groupId, missing: [...actions], unreadable: "not read" };

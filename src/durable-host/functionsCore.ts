@@ -8,7 +8,6 @@ import { z } from "zod";
 const CORE_MODULE = "@azure/functions-core";
 
 const BindingSchema = z.looseObject({ type: z.string(), direction: z.string().optional() });
-export type CoreBinding = z.infer<typeof BindingSchema>;
 
 const MetadataSchema = z.looseObject({
   name: z.string().min(1),

@@ -51,7 +51,7 @@ function optionsOf(registration: Registration): {
   trigger: FunctionTrigger;
   extraInputs: FunctionInput[];
   extraOutputs: FunctionOutput[];
-  return: FunctionOutput | undefined;
+  return?: FunctionOutput;
 } {
   let trigger: FunctionTrigger | undefined;
   let ret: FunctionOutput | undefined;
@@ -64,7 +64,7 @@ function optionsOf(registration: Registration): {
     else if (binding.direction === "out") extraOutputs.push(described);
     else extraInputs.push(described);
   }
-  return { trigger: trigger ?? { name: "trigger", type: registration.triggerType }, extraInputs, extraOutputs, return: ret };
+  return { trigger: trigger ?? { name: "trigger", type: registration.triggerType }, extraInputs, extraOutputs, ...(ret === undefined ? {} : { return: ret }) }; // the SDK's options take no explicit undefined
 }
 
 /** A fresh context for one call of the function; its `context.log` output goes to `log`. */

@@ -41,7 +41,7 @@ export function recordFromStored(stored: z.infer<typeof StoredRecordSchema>): In
 export interface FailureDetails {
   errorType: string;
   errorMessage: string;
-  details?: string;
+  details?: string | undefined;
 }
 
 export interface ParentLink {

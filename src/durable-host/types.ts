@@ -107,9 +107,9 @@ export interface DurableHostOptions {
 
 export interface RunOptions {
   /** Stop after this many episodes (a safety valve); the report says `stoppedBy: "maxEpisodes"`. */
-  maxEpisodes?: number;
+  maxEpisodes?: number | undefined;
   /** Fire timers only up to this virtual time; the clock stops there so a test can act before a deadline. */
-  advanceTimersUpTo?: Date | number;
+  advanceTimersUpTo?: Date | number | undefined;
 }
 
 export interface InstanceSummary {

@@ -50,9 +50,9 @@ export interface HistoryEvent {
   Name?: string;
   Input?: string;
   Version?: string;
-  Result?: string;
-  Reason?: string;
-  Details?: string;
+  Result?: string | undefined;
+  Reason?: string | undefined;
+  Details?: string | undefined;
   FailureDetails?: WireFailureDetails;
   TaskScheduledId?: number;
   TimerId?: number;

@@ -19,7 +19,7 @@ export async function approveCampaign(root: TriggerRoot, request: HttpRequest, c
     const { caller, instanceId, view, subscriptionId } = await campaignDecision(root, request, client);
     const targets = subscriptionId !== undefined ? [memberOf(view, subscriptionId)] : view.members;
     const approved: { subscriptionId: string; runInstanceId: string }[] = [];
-    const notWaiting: { subscriptionId: string; state: string; phase?: string }[] = [];
+    const notWaiting: { subscriptionId: string; state: string; phase?: string | undefined }[] = [];
     const refused: { subscriptionId: string; code: string; message: string }[] = [];
     for (const m of targets) {
       if (m.state !== "running" || m.runInstanceId === undefined) {
@@ -28,13 +28,13 @@ export async function approveCampaign(root: TriggerRoot, request: HttpRequest, c
       }
       const run = await tryGetStatus(client, m.runInstanceId, true);
       if (run === undefined || !isLive(run)) {
-        notWaiting.push({ subscriptionId: m.subscriptionId, state: m.state, ...(m.phase !== undefined ? { phase: m.phase } : {}) });
+        notWaiting.push({ subscriptionId: m.subscriptionId, state: m.state, phase: m.phase });
         continue;
       }
       const decision = approvalFor(root, request, caller, m.runInstanceId, run);
       if ("refused" in decision) {
         if (subscriptionId !== undefined) return decision.refused;
-        if (decision.code === "NotWaitingForApproval") notWaiting.push({ subscriptionId: m.subscriptionId, state: m.state, ...(m.phase !== undefined ? { phase: m.phase } : {}) });
+        if (decision.code === "NotWaitingForApproval") notWaiting.push({ subscriptionId: m.subscriptionId, state: m.state, phase: m.phase });
         else refused.push({ subscriptionId: m.subscriptionId, code: decision.code, message: decision.message });
         continue;
       }

@@ -58,7 +58,7 @@ export function approvalFor(
   }
   const event = ApproveEventSchema.parse({
     approvedBy: caller.name,
-    ...(caller.id === undefined ? {} : { approvedById: caller.id }),
+    approvedById: caller.id,
     approvedAt: root.clock.now().toISOString(),
     ...(self ? { selfApproval: true } : {}),
     ...(caller.authenticated ? {} : { unverified: true }),

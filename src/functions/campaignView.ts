@@ -39,7 +39,7 @@ export function campaignUrls(request: HttpRequest, instanceId: string, campaignI
 }
 
 
-export interface CampaignView {
+interface CampaignView {
   instanceId: string;
   campaignId: string;
   runtimeStatus: string;

@@ -52,7 +52,7 @@ export async function cancelRunCascade(
 export function cancelEventOf(root: TriggerRoot, caller: Caller): CancelEvent {
   return CancelEventSchema.parse({
     cancelledBy: caller.name,
-    ...(caller.id === undefined ? {} : { cancelledById: caller.id }),
+    cancelledById: caller.id,
     cancelledAt: root.clock.now().toISOString(),
     ...(caller.authenticated ? {} : { unverified: true }),
   });

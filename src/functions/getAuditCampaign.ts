@@ -23,7 +23,7 @@ const QuerySchema = z.object({ format: z.enum(["json", "html"]).default("json"),
 const MAX_RUNS_READ = 2 * MAX_CAMPAIGN_SUBSCRIPTIONS;
 
 /** A run of the campaign with the addresses of its audit record and report. */
-export interface CampaignRunLink {
+interface CampaignRunLink {
   subscriptionId: string;
   runId: string;
   auditUrl: string;
@@ -35,7 +35,7 @@ async function recordedRuns(store: AuditStore, campaignId: string): Promise<RunS
   const runs: RunSummary[] = [];
   let token: string | undefined;
   do {
-    const page = await store.listRuns({ campaignId, pageSize: MAX_CAMPAIGN_SUBSCRIPTIONS, ...(token === undefined ? {} : { continuationToken: token }) });
+    const page = await store.listRuns({ campaignId, pageSize: MAX_CAMPAIGN_SUBSCRIPTIONS, continuationToken: token });
     runs.push(...page.runs);
     token = page.continuationToken;
   } while (token !== undefined && runs.length < MAX_RUNS_READ);

@@ -8,6 +8,7 @@ import { unprintableIn } from "../contracts/text";
 import { AUDIT_TRACE_PREFIX } from "../contracts/audit";
 import { RefusalRecordSchema, type RefusalRecord } from "../contracts/refusal";
 import type { TriggerRoot } from "./root";
+import { clip, clippedMessage, TEXT_LIMITS } from "../contracts/textLimits";
 
 export interface ApiErrorBody {
   error: { code: string; message: string; details?: unknown };
@@ -18,7 +19,7 @@ export function jsonResponse(status: number, body: unknown, headers: Record<stri
 }
 
 export function errorResponse(status: number, code: string, message: string, details?: unknown): HttpResponseInit {
-  const body: ApiErrorBody = { error: { code, message, ...(details === undefined ? {} : { details }) } };
+  const body: ApiErrorBody = { error: { code, message, details } };
   return jsonResponse(status, body);
 }
 
@@ -162,7 +163,7 @@ export const FUNCTION_KEY_HOLDER = "function-key-holder";
 function claim(principal: ClientPrincipal | undefined, types: readonly string[]): string | undefined {
   for (const typ of types) {
     const found = principal?.claims.find((c) => c.typ === typ && c.val.trim() !== "");
-    if (found) return found.val.trim().slice(0, 256);
+    if (found) return clip(found.val.trim(), TEXT_LIMITS.name);
   }
   return undefined;
 }
@@ -193,9 +194,9 @@ export function callerPrincipal(root: TriggerRoot, request: HttpRequest): Caller
   const principal = decodePrincipal(request);
   const headerName = header(request, "x-ms-client-principal-name");
   const headerId = header(request, "x-ms-client-principal-id");
-  const id = headerId ?? claim(principal, OBJECT_ID_CLAIMS) ?? principal?.userId?.trim().slice(0, 256);
+  const id = headerId ?? claim(principal, OBJECT_ID_CLAIMS) ?? clip(principal?.userId?.trim(), TEXT_LIMITS.name);
   const name =
-    headerName ?? claim(principal, principal?.name_typ ? [principal.name_typ, ...NAME_CLAIMS] : NAME_CLAIMS) ?? principal?.userDetails?.trim().slice(0, 256) ?? id;
+    headerName ?? claim(principal, principal?.name_typ ? [principal.name_typ, ...NAME_CLAIMS] : NAME_CLAIMS) ?? clip(principal?.userDetails?.trim(), TEXT_LIMITS.name) ?? id;
   // A name or id echoed into logs, the audit and reports: control characters would forge lines there.
   for (const [field, value] of [["x-ms-client-principal-name", name], ["x-ms-client-principal-id", id]] as const) {
     const bad = value === undefined ? undefined : unprintableIn(value);
@@ -287,10 +288,10 @@ const ErrorBodySchema = z.object({ error: z.object({ code: z.string(), message: 
 function refusalCaller(root: TriggerRoot, request: HttpRequest): RefusalRecord["caller"] {
   try {
     const c = callerPrincipal(root, request);
-    return { name: c.name.slice(0, 256), ...(c.id === undefined ? {} : { id: c.id.slice(0, 256) }), authenticated: c.authenticated };
+    return { name: clip(c.name, TEXT_LIMITS.name), ...(c.id === undefined ? {} : { id: clip(c.id, TEXT_LIMITS.name) }), authenticated: c.authenticated };
   } catch {
     const declared = header(request, "x-ms-client-principal-name");
-    return { name: declared !== undefined && unprintableIn(declared) === undefined ? declared.slice(0, 256) : "anonymous", authenticated: false };
+    return { name: declared !== undefined && unprintableIn(declared) === undefined ? clip(declared, TEXT_LIMITS.name) : "anonymous", authenticated: false };
   }
 }
 
@@ -304,15 +305,15 @@ async function recordRefused(root: TriggerRoot, context: InvocationContext, requ
       at: clock.now().toISOString(),
       clock: clock.kind,
       status: response.status,
-      code: error.success ? error.data.error.code.slice(0, 100) : "Refused",
-      message: error.success ? error.data.error.message.slice(0, 2000) : "",
-      action: { function: context.functionName.slice(0, 100), method: request.method.slice(0, 10), path: new URL(request.url).pathname.slice(0, 500) },
+      code: error.success ? clip(error.data.error.code, TEXT_LIMITS.code) : "Refused",
+      message: error.success ? clip(error.data.error.message, TEXT_LIMITS.message) : "",
+      action: { function: clip(context.functionName, TEXT_LIMITS.code), method: clip(request.method, TEXT_LIMITS.method), path: clip(new URL(request.url).pathname, TEXT_LIMITS.path) },
       caller: refusalCaller(root, request),
     });
     const store = root.auditStore;
     const link = store === undefined ? undefined : await store.recordRefusal(record);
     context.log(`${AUDIT_TRACE_PREFIX}${JSON.stringify(link ?? { refusal: record })}`);
   } catch (e) {
-    context.warn(`${context.functionName}: the refused action could not be recorded in the audit: ${ensureError(e).message.slice(0, 500)}`);
+    context.warn(`${context.functionName}: the refused action could not be recorded in the audit: ${clippedMessage(e, TEXT_LIMITS.detail)}`);
   }
 }

@@ -4,7 +4,7 @@ import { z } from "zod";
 import { parseOr400 } from "./http";
 
 /** Instance ids are "port25-<subscription guid>"; accept the bare subscription id too. */
-export const InstanceIdParamSchema = z
+const InstanceIdParamSchema = z
   .string()
   .trim()
   .transform((s) => s.toLowerCase())

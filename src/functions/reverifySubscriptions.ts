@@ -11,8 +11,8 @@ import { REVERIFY_SUBSCRIPTION } from "../contracts/names";
 import { parseWith } from "../contracts/parse";
 import { remediationInstanceId } from "../contracts/remediation";
 import { ReverifySubscriptionInput, reverifyInstanceId } from "../contracts/durable/reverifySubscription";
-import { ensureError } from "../errors";
 import { findLiveInstance } from "./instances";
+import { clippedMessage, TEXT_LIMITS } from "../contracts/textLimits";
 
 export interface ReverifySweep {
   started: { subscriptionId: string; instanceId: string; lastRunId: string }[];
@@ -61,7 +61,7 @@ export async function reverifySubscriptions(root: TriggerRoot, _timer: Timer, cl
       sweep.started.push({ subscriptionId: sub, instanceId, lastRunId: due.runId });
     } catch (e) {
       // One subscription's failure must not keep the others from being checked.
-      sweep.failed.push({ subscriptionId: sub, message: ensureError(e).message.slice(0, 500) });
+      sweep.failed.push({ subscriptionId: sub, message: clippedMessage(e, TEXT_LIMITS.detail) });
     }
   }
   context.log(`re-verification: ${sweep.started.length} started, ${sweep.skipped.length} skipped, ${sweep.failed.length} failed`);

@@ -34,7 +34,7 @@ export function runTemplateOf(
     ...(start.allowSelfApproval ? { allowSelfApproval: true } : {}),
     options: start.options,
     requestedBy: caller.name,
-    ...(caller.id === undefined ? {} : { requestedById: caller.id }),
+    requestedById: caller.id,
     requestedAt: now.toISOString(),
     probeHost: start.options.probeHost ?? defaultProbeHost,
     clock,

@@ -8,7 +8,7 @@ const Name = z.string().regex(/^[A-Za-z0-9][-\w.()]{0,79}$/, "must be a valid Az
 const Upn = z.string().regex(/^[^@\s]+@[^@\s]+\.[^@\s]+$/, "must be a user principal name such as alice@contoso.com");
 
 /** When an event fires: at a time, some seconds after the simulation starts, or at the product's first write on a VM. */
-export const ActorWhenSchema = z.union([
+const ActorWhenSchema = z.union([
   z.object({ at: Iso }).strict(),
   z.object({ afterSeconds: z.number().nonnegative() }).strict(),
   z
@@ -20,7 +20,6 @@ export const ActorWhenSchema = z.union([
     })
     .strict(),
 ]);
-export type ActorWhen = z.output<typeof ActorWhenSchema>;
 
 const OnVm = { vm: Name, resourceGroup: Name, when: ActorWhenSchema };
 /** The person (UPN) the Activity Log names; default the VM's owner in the simulated tenant. */

@@ -9,7 +9,7 @@ import type { ActorResult, PowerOp, VmRecord } from "./world/types";
 import type { ActorHooks, World } from "./world/world";
 
 /** The default caller of a person's action: the simulated tenant's VM owner. */
-export const DEFAULT_OWNER = "owner@contoso.example";
+const DEFAULT_OWNER = "owner@contoso.example";
 
 /** Claims an owner's token carries, as the Activity Log's `claims` shows them (a subset of the documented ones). */
 function ownerClaims(upn: string, tenantId: string): Record<string, string> {
@@ -40,7 +40,7 @@ const power = (kind: PowerOp): Handler<Extract<ActorEvent, { kind: "stop" | "dea
   f.vm === undefined ? GONE : w.ownerPower(f.vm, kind, ownerOf(w, f.event), f.at);
 
 /** The one place event kinds map to World calls. */
-export const ACTOR_KINDS: { [K in ActorKind]: Handler<Extract<ActorEvent, { kind: K }>> } = {
+const ACTOR_KINDS: { [K in ActorKind]: Handler<Extract<ActorEvent, { kind: K }>> } = {
   stop: power("powerOff"),
   deallocate: power("deallocate"),
   start: power("start"),
@@ -88,7 +88,7 @@ export interface ActorRecord {
   resourceId: string;
   at: number;
   outcome: "done" | "refused";
-  refused?: string;
+  refused?: string | undefined;
 }
 
 interface Pending {
@@ -155,6 +155,6 @@ export class ActorEngine implements ActorHooks {
       this.log.push({ index: p.index, kind: e.kind, resourceId, at, outcome: "refused", refused: "AnotherOperationInProgress" });
       return;
     }
-    this.log.push({ index: p.index, kind: e.kind, resourceId, at, outcome: result.refused === undefined ? "done" : "refused", ...(result.refused !== undefined ? { refused: result.refused } : {}) });
+    this.log.push({ index: p.index, kind: e.kind, resourceId, at, outcome: result.refused === undefined ? "done" : "refused", refused: result.refused });
   }
 }

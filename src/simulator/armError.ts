@@ -21,14 +21,14 @@ export class ArmHttpError extends Error {
   }
 
   body():
-    | { error: { code: string; message: string; target?: string; details?: { code: string; message: string; target?: string }[]; additionalInfo?: { type: string; info: unknown }[] } }
+    | { error: { code: string; message: string; target?: string | undefined; details?: { code: string; message: string; target?: string }[]; additionalInfo?: { type: string; info: unknown }[] } }
     | { code: string; message: string } {
     if (this.flat) return { code: this.code, message: this.message };
     return {
       error: {
         code: this.code,
         message: this.message,
-        ...(this.target === undefined ? {} : { target: this.target }),
+        target: this.target,
         ...(this.details.length > 0 ? { details: [...this.details] } : {}),
         ...(this.additionalInfo.length > 0 ? { additionalInfo: [...this.additionalInfo] } : {}),
       },

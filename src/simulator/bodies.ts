@@ -41,7 +41,7 @@ export function resourceGroupBody(rg: RgRecord): object {
     name: rg.name,
     type: "Microsoft.Resources/resourceGroups",
     location: rg.location,
-    ...(rg.managedBy === undefined ? {} : { managedBy: rg.managedBy }),
+    managedBy: rg.managedBy,
     tags: rg.tags,
     properties: { provisioningState: "Succeeded" },
   };
@@ -57,7 +57,7 @@ export function operationStatusBody(op: Operation, status: "InProgress" | "Succe
     startTime: iso(op.startedAt),
     ...(status === "InProgress" ? {} : { endTime: iso(op.endsAt) }),
     ...(status === "Failed" && op.failure !== undefined
-      ? { error: { code: op.failure.code, message: op.failure.message, ...(op.failure.details !== undefined ? { details: op.failure.details } : {}) } }
+      ? { error: { code: op.failure.code, message: op.failure.message, details: op.failure.details } }
       : {}),
   };
 }

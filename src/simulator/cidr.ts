@@ -22,10 +22,6 @@ export function parseCidr(text: string): Cidr | string {
   return { base, prefixLength, size };
 }
 
-export function isIpv4Cidr(text: string): boolean {
-  return typeof parseCidr(text) !== "string";
-}
-
 export function overlaps(a: Cidr, b: Cidr): boolean {
   return a.base < b.base + b.size && b.base < a.base + a.size;
 }

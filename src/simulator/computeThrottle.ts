@@ -135,7 +135,7 @@ export interface ComputeThrottlingConfig {
   scale: number;
   overrides: Partial<Record<ComputePolicyName, { resource?: MinuteBucketConfig | undefined; subscription?: MinuteBucketConfig | undefined }>>;
   /** Per-policy window limits; a policy not named gets windowsOf(its subscription bucket). */
-  windows?: Partial<Record<ComputePolicyName, Partial<WindowLimits>>> | undefined;
+  windows?: Partial<Record<ComputePolicyName, { threeMin?: number | undefined; thirtyMin?: number | undefined }>> | undefined;
   header?: ComputeHeaderForm | undefined;
 }
 

@@ -10,13 +10,13 @@ import type { Scenario } from "./scenario";
 
 type Vnet = Scenario["vnets"][number];
 type Gateway = NonNullable<Vnet["gateway"]>;
-export type SimNextHop = Scenario["nextHops"][number];
+type SimNextHop = Scenario["nextHops"][number];
 
-export interface SimRoute {
+interface SimRoute {
   name: string;
   addressPrefix: string;
   nextHopType: string;
-  nextHopIpAddress?: string;
+  nextHopIpAddress?: string | undefined;
   /** As effectiveRouteTable names the source: Default (system), User, VirtualNetworkGateway (BGP). */
   source: "Default" | "User" | "VirtualNetworkGateway";
 }
@@ -31,7 +31,7 @@ export type SimEgress =
 const PUBLIC: Cidr = { base: 0x14000001, prefixLength: 32, size: 1 };
 const RANK = { User: 0, VirtualNetworkGateway: 1, Default: 2 } as const;
 
-export interface SubnetRef {
+interface SubnetRef {
   vnet: Vnet;
   subnet: Vnet["subnets"][number];
 }
@@ -58,13 +58,13 @@ export function routesOf(scenario: Scenario, { vnet, subnet }: SubnetRef): SimRo
     routes.push({ name: "", addressPrefix: "0.0.0.0/0", nextHopType: "VirtualNetworkGateway", source: "VirtualNetworkGateway" });
   }
   for (const r of table?.routes ?? []) {
-    routes.push({ name: r.name, addressPrefix: r.addressPrefix, nextHopType: r.nextHopType, ...(r.nextHopIpAddress !== undefined ? { nextHopIpAddress: r.nextHopIpAddress } : {}), source: "User" });
+    routes.push({ name: r.name, addressPrefix: r.addressPrefix, nextHopType: r.nextHopType, nextHopIpAddress: r.nextHopIpAddress, source: "User" });
   }
   return routes;
 }
 
 /** The route that carries internet-bound traffic, or undefined when none matches. */
-export function activeInternetRoute(routes: readonly SimRoute[]): SimRoute | undefined {
+function activeInternetRoute(routes: readonly SimRoute[]): SimRoute | undefined {
   let best: { r: SimRoute; len: number } | undefined;
   for (const r of routes) {
     const c = parseCidr(r.addressPrefix);

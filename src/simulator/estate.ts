@@ -26,7 +26,7 @@ const ManagementGroupSchema = z
  * One subscription of an estate: a full single-subscription scenario plus the group it sits in directly. Its
  * behaviour has no clock (`startTime`, `timeScale`): the estate keeps one clock for every subscription.
  */
-export const EstateSubscriptionSchema = z
+const EstateSubscriptionSchema = z
   .object({
     managementGroup: ManagementGroupIdSchema,
     ...SubscriptionContents,
@@ -128,7 +128,7 @@ export interface EstateGroup {
   id: string;
   displayName: string;
   /** The parent's id; undefined for the root. */
-  parent?: string;
+  parent?: string | undefined;
 }
 
 /** What the simulator runs: one scenario per subscription (each World's own), the hierarchy and one clock. */
@@ -156,9 +156,9 @@ function fromEstate(e: EstateScenario): Estate {
   return {
     kind: "estate",
     tenantId,
-    managementGroups: e.managementGroups.map((g) => ({ id: g.id, displayName: g.displayName ?? g.id, ...(g.parent === undefined ? {} : { parent: g.parent }) })),
+    managementGroups: e.managementGroups.map((g) => ({ id: g.id, displayName: g.displayName ?? g.id, parent: g.parent })),
     subscriptions: e.subscriptions.map(({ managementGroup, behaviour, ...contents }) => {
-      const clock = { timeScale: e.behaviour.timeScale, ...(e.behaviour.startTime === undefined ? {} : { startTime: e.behaviour.startTime }) };
+      const clock = { timeScale: e.behaviour.timeScale, startTime: e.behaviour.startTime };
       const subscription = tenantId === undefined ? contents.subscription : { ...contents.subscription, tenantId };
       return { managementGroup, scenario: { ...contents, subscription, behaviour: { ...behaviour, ...clock } } };
     }),

@@ -46,7 +46,7 @@ export const OperationNameSchema = z.enum(OPERATION_NAMES);
 export type RequestKind = "read" | "write" | "delete";
 
 /** Codes a start from deallocated can fail with when the region or zone has no capacity. */
-export const ALLOCATION_CODES = ["AllocationFailed", "ZonalAllocationFailed", "OverconstrainedAllocationRequest", "OverconstrainedZonalAllocationRequest"] as const;
+const ALLOCATION_CODES = ["AllocationFailed", "ZonalAllocationFailed", "OverconstrainedAllocationRequest", "OverconstrainedZonalAllocationRequest"] as const;
 
 const MatchSchema = z
   .object({
@@ -119,7 +119,7 @@ export const FaultSpecSchema = z.discriminatedUnion("kind", [
 ]);
 export type FaultSpec = z.input<typeof FaultSpecSchema>;
 export type ParsedFault = z.output<typeof FaultSpecSchema>;
-export type FaultKind = ParsedFault["kind"];
+type FaultKind = ParsedFault["kind"];
 
 const LRO_OPERATIONS: readonly OperationName[] = [
   "vmPowerOff",

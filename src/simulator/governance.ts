@@ -45,13 +45,13 @@ export const LockSchema = z
   })
   .strict();
 export type LockInput = z.input<typeof LockSchema>;
-export type Lock = z.output<typeof LockSchema>;
+type Lock = z.output<typeof LockSchema>;
 
 /** The definition's displayName in Azure/Enterprise-Scale. */
 const DEFINITION_DISPLAY_NAME = "Subnets should have a Network Security Group";
 
 /** The ALZ subnets the definition leaves alone by default (its `excludedSubnets` parameter). */
-export const ALZ_EXCLUDED_SUBNETS = ["GatewaySubnet", "AzureFirewallSubnet", "AzureFirewallManagementSubnet"] as const;
+const ALZ_EXCLUDED_SUBNETS = ["GatewaySubnet", "AzureFirewallSubnet", "AzureFirewallManagementSubnet"] as const;
 
 export const PolicyAssignmentSchema = z
   .object({
@@ -68,7 +68,7 @@ export const PolicyAssignmentSchema = z
   })
   .strict();
 export type PolicyAssignmentInput = z.input<typeof PolicyAssignmentSchema>;
-export type PolicyAssignment = z.output<typeof PolicyAssignmentSchema>;
+type PolicyAssignment = z.output<typeof PolicyAssignmentSchema>;
 
 /** A network security group that exists in the subscription (a subnet may name it). */
 export const NsgSchema = z.object({ name: Name, resourceGroup: Name, location: z.string().regex(/^[a-z0-9]+$/).optional() }).strict();
@@ -137,7 +137,7 @@ export class Governance {
   }
 
   removePolicyAssignment(input: Pick<PolicyAssignmentInput, "name" | "scope">): boolean {
-    const a = PolicyAssignmentSchema.parse({ ...(input.name === undefined ? {} : { name: input.name }), ...(input.scope === undefined ? {} : { scope: input.scope }) });
+    const a = PolicyAssignmentSchema.parse({ name: input.name, scope: input.scope });
     const id = `${this.scopeId(a.scope)}/providers/Microsoft.Authorization/policyAssignments/${a.name}`.toLowerCase();
     const at = this.assignments.findIndex((x) => x.id.toLowerCase() === id);
     if (at >= 0) this.assignments.splice(at, 1);
@@ -222,7 +222,7 @@ function within(path: string, scope: string): boolean {
 /** The body of one lock, as ManagementLockObject (locks.json, 2020-05-01). */
 export function lockBody(l: { id: string; name: string; level: string; notes?: string | undefined }): object {
   return {
-    properties: { level: l.level, ...(l.notes === undefined ? {} : { notes: l.notes }) },
+    properties: { level: l.level, notes: l.notes },
     id: l.id,
     type: "Microsoft.Authorization/locks",
     name: l.name,

@@ -69,7 +69,7 @@ export interface SimState {
   at: number;
   subscriptionId: string;
   /** `platformUpdateDomain`: the VM's update domain in its availability set (only VMs in one have it). */
-  vms: (SimMachineState & { resourceGroup: string; tags: Record<string, string>; platformUpdateDomain?: number })[];
+  vms: (SimMachineState & { resourceGroup: string; tags: Record<string, string>; platformUpdateDomain?: number | undefined })[];
   scaleSets: { id: string; name: string; resourceGroup: string; orchestrationMode: string; instances: SimMachineState[] }[];
   vnets: {
     id: string;
@@ -87,14 +87,14 @@ export interface SimManagementGroup {
   id: string;
   displayName: string;
   /** The parent's id; absent for the root. */
-  parent?: string;
+  parent?: string | undefined;
   subscriptionIds: string[];
 }
 
 export interface SimSubscription {
   id: string;
   displayName: string;
-  managementGroup?: string;
+  managementGroup?: string | undefined;
 }
 
 export interface SimCounters {
@@ -260,7 +260,7 @@ export async function startSimulator(opts: SimulatorOptions): Promise<SimulatorH
   const groups: SimManagementGroup[] = estate.managementGroups.map((g) => ({
     id: g.id,
     displayName: g.displayName,
-    ...(g.parent === undefined ? {} : { parent: g.parent }),
+    parent: g.parent,
     subscriptionIds: estate.subscriptions.filter((s) => s.managementGroup?.toLowerCase() === g.id.toLowerCase()).map((s) => s.scenario.subscription.id.toLowerCase()),
   }));
   const fired = (engines: readonly FaultEngine[]): Record<string, number> => {
@@ -279,7 +279,7 @@ export async function startSimulator(opts: SimulatorOptions): Promise<SimulatorH
     subscriptions: estate.subscriptions.map((s) => ({
       id: s.scenario.subscription.id.toLowerCase(),
       displayName: s.scenario.subscription.name,
-      ...(s.managementGroup === undefined ? {} : { managementGroup: s.managementGroup }),
+      managementGroup: s.managementGroup,
     })),
     tenantId: first.tenantId,
     managementGroups: groups,
@@ -308,7 +308,7 @@ export async function startSimulator(opts: SimulatorOptions): Promise<SimulatorH
           ...machine(vm.machine),
           resourceGroup: vm.resourceGroup,
           tags: vm.spec.tags,
-          ...(vm.platformUpdateDomain === undefined ? {} : { platformUpdateDomain: vm.platformUpdateDomain }),
+          platformUpdateDomain: vm.platformUpdateDomain,
         })),
         scaleSets: world.scaleSetList.map((ss) => ({
           id: ss.id,

@@ -16,7 +16,7 @@ export const PermissionGrantSchema = z
     notActions: z.array(z.string().min(1)).default([]),
   })
   .strict();
-export type PermissionGrant = z.output<typeof PermissionGrantSchema>;
+type PermissionGrant = z.output<typeof PermissionGrantSchema>;
 
 /** The permission entries of a group (lower-case match), or one entry granting everything when none is set. */
 export function permissionsOf(grants: readonly PermissionGrant[], resourceGroup: string): { actions: string[]; notActions: string[] }[] {

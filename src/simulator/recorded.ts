@@ -15,13 +15,13 @@ export interface RequestLogEntry {
   /** Real milliseconds spent answering. */
   durationMs: number;
   kind: RequestKind;
-  operation?: OperationName | "listManagementGroupDescendants";
+  operation?: OperationName | "listManagementGroupDescendants" | undefined;
   /** Subscription named in the path, when there is one. */
-  subscriptionId?: string;
+  subscriptionId?: string | undefined;
   /** ARM error code of a failed request. */
-  errorCode?: string;
+  errorCode?: string | undefined;
   /** Whose budget refused the request: ARM's subscription or tenant buckets, or Microsoft.Compute's own policies. */
-  throttledBy?: "subscription" | "tenant" | "compute";
+  throttledBy?: "subscription" | "tenant" | "compute" | undefined;
 }
 
 /** Whether a request carried the simulator's token: only the class of the header is kept, never the token. */

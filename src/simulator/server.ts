@@ -18,7 +18,7 @@ import { authorizationClass, type RequestJournal, type RequestLogEntry } from ".
 export type { AuthorizationClass, RecordedRequest, RequestJournal, RequestLogEntry } from "./recorded";
 
 
-export interface RequestCounters {
+interface RequestCounters {
   requests: number;
   throttled: number;
 }
@@ -47,7 +47,7 @@ export interface FrontDoorDeps {
    * Where every answer is made durable before it is sent (persist.ts): a simulator whose world is kept on disk
    * answers nothing it could forget, as Azure forgets nothing it answered.
    */
-  journal?: RequestJournal;
+  journal?: RequestJournal | undefined;
   /** Waits a latency spike out; a replay does not wait (persist.ts). */
   sleep?: (ms: number) => Promise<void>;
 }

@@ -20,8 +20,8 @@ export type LroShape = (typeof LRO_SHAPES)[number];
 const FALLBACK: LroShape = "azureAsyncOperationAndLocation";
 
 /** `connectionStatus` of a connectivity check: the REST spec's Connected/Disconnected or the CLI docs' Reachable/Unreachable. */
-export const CONNECTION_VOCABULARIES = ["spec", "cli"] as const;
-export type ConnectionVocabulary = (typeof CONNECTION_VOCABULARIES)[number];
+const CONNECTION_VOCABULARIES = ["spec", "cli"] as const;
+type ConnectionVocabulary = (typeof CONNECTION_VOCABULARIES)[number];
 
 export const ResponseShapesSchema = z
   .object({

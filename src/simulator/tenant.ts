@@ -15,15 +15,15 @@ export const MANAGEMENT_GROUPS_API_VERSIONS: readonly string[] = ["2021-04-01", 
  */
 export const DESCENDANTS_PAGE_SIZE = 20;
 
-export const MANAGEMENT_GROUP_TYPE = "Microsoft.Management/managementGroups";
+const MANAGEMENT_GROUP_TYPE = "Microsoft.Management/managementGroups";
 /** A subscription descendant's `type`, as the spec's GetDescendants example gives it. */
-export const SUBSCRIPTION_DESCENDANT_TYPE = "Microsoft.Management/managementGroups/subscriptions";
+const SUBSCRIPTION_DESCENDANT_TYPE = "Microsoft.Management/managementGroups/subscriptions";
 
-export function managementGroupResourceId(id: string): string {
+function managementGroupResourceId(id: string): string {
   return `/providers/${MANAGEMENT_GROUP_TYPE}/${id}`;
 }
 
-export interface Descendant {
+interface Descendant {
   kind: "group" | "subscription";
   /** Group id or subscription id. */
   name: string;
@@ -81,7 +81,7 @@ export class Hierarchy {
 }
 
 /** A DescendantInfo as management.json defines it. */
-export function descendantBody(d: Descendant): unknown {
+function descendantBody(d: Descendant): unknown {
   return {
     id: d.kind === "group" ? managementGroupResourceId(d.name) : `/subscriptions/${d.name}`,
     type: d.kind === "group" ? MANAGEMENT_GROUP_TYPE : SUBSCRIPTION_DESCENDANT_TYPE,
@@ -90,7 +90,7 @@ export function descendantBody(d: Descendant): unknown {
   };
 }
 
-export interface TenantRequest {
+interface TenantRequest {
   method: string;
   segments: readonly string[];
   query: URLSearchParams;

@@ -46,7 +46,7 @@ async function moveOn(h: ApiHost, change: (s: ScenarioInput & { vms: NonNullable
   scenario.vms = scenario.vms.map((v) => {
     const now = snap.vms.find((s) => s.name === v.name && s.resourceGroup === v.resourceGroup);
     if (now === undefined || !STABLE.includes(now.powerState)) throw new Error(`VM ${v.name} is not settled after the run`);
-    return { ...v, power: now.powerState as Stable, ...(now.lastStartTime !== undefined ? { lastStartTime: now.lastStartTime } : {}) };
+    return { ...v, power: now.powerState as Stable, lastStartTime: now.lastStartTime };
   });
   change(scenario);
   const sim = await startSimulator({ scenario, clock: h.product.host.clock, seed: 11 });

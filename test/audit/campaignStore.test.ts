@@ -129,7 +129,7 @@ describe("campaigns in the audit store on Azurite", () => {
     let token: string | undefined;
     let pages = 0;
     do {
-      const page = await store.listCampaigns({ pageSize: 2, ...(token === undefined ? {} : { continuationToken: token }) });
+      const page = await store.listCampaigns({ pageSize: 2, continuationToken: token });
       expect(page.campaigns.length).toBeLessThanOrEqual(2);
       seen.push(...page.campaigns.map((c) => c.campaignId));
       token = page.continuationToken;

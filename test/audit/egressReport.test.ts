@@ -9,7 +9,7 @@ const direct: EgressPath = { key: "internet", kind: "internet", direct: true, so
 const hub: EgressPath = { key: "appliance:10.100.0.4", kind: "virtualAppliance", direct: false, source: "user", basis: "routes", hop: "appliance 10.100.0.4 in VNet vnet-hub", nextHopIpAddress: "10.100.0.4", hopSubscriptionId: HUB_SUB };
 
 function vm(name: string, egress?: EgressPath): ResourceOutcome {
-  return { resourceId: `/subscriptions/s/resourceGroups/rg/providers/Microsoft.Compute/virtualMachines/${name}`, kind: "vm", name, resourceGroup: "rg", outcome: "cycled", actions: ["powerOff", "deallocate", "start"], ...(egress !== undefined ? { egress } : {}) };
+  return { resourceId: `/subscriptions/s/resourceGroups/rg/providers/Microsoft.Compute/virtualMachines/${name}`, kind: "vm", name, resourceGroup: "rg", outcome: "cycled", actions: ["powerOff", "deallocate", "start"], egress };
 }
 
 describe("the report's egress paths", () => {

@@ -137,7 +137,7 @@ describe("audit store on Azurite", () => {
     const pageSizes: number[] = [];
     let token: string | undefined;
     do {
-      const page = await store.listRuns({ subscriptionId: SUB_A, pageSize: 3, ...(token === undefined ? {} : { continuationToken: token }) });
+      const page = await store.listRuns({ subscriptionId: SUB_A, pageSize: 3, continuationToken: token });
       pageSizes.push(page.runs.length);
       seen.push(...page.runs.map((r) => r.runId));
       token = page.continuationToken;

@@ -37,7 +37,7 @@ describe("toAzureOperationError", () => {
 
   it("splits OperationNotAllowed: a quota, a policy or an unsupported operation is final, being busy is not", () => {
     const notAllowed = (message: string, details?: unknown[]) =>
-      toAzureOperationError("startVm", restError(409, { error: { code: "OperationNotAllowed", message, ...(details === undefined ? {} : { details }) } })).retryable;
+      toAzureOperationError("startVm", restError(409, { error: { code: "OperationNotAllowed", message, details } })).retryable;
     expect(notAllowed("Operation could not be completed as it results in exceeding approved standardDSv3Family Cores quota. Additional details - Deployment Model: Resource Manager, Location: westeurope, Current Limit: 10, Current Usage: 10, Additional Required: 2, (Minimum) New Limit Required: 12.")).toBe(false);
     expect(notAllowed("The operation was refused.", [{ code: "QuotaExceeded", message: "Cores quota" }])).toBe(false);
     expect(notAllowed("Resource 'vm1' was disallowed by policy.")).toBe(false);

@@ -92,8 +92,8 @@ async function runChaos(values: Record<string, string | boolean | undefined>): P
     for (const { seed, profile: p } of runs) {
       const r = await runChaosSeed(seed, {
         profile: p,
-        ...(a.minVms === undefined ? {} : { minVms: a.minVms }),
-        ...(a.maxVms === undefined ? {} : { maxVms: a.maxVms }),
+        minVms: a.minVms,
+        maxVms: a.maxVms,
         auditConnection: azurite.connectionString,
       });
       results.push(r);

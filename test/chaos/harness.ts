@@ -31,8 +31,8 @@ export interface ChaosOptions {
    */
   profile?: "full" | "quick";
   /** Fleet size range (inclusive); default 10–200 as the issue asks. */
-  minVms?: number;
-  maxVms?: number;
+  minVms?: number | undefined;
+  maxVms?: number | undefined;
   /** Connection string of the one Azurite shared by every seed; without it the audit check is skipped. */
   auditConnection?: string;
   /** Safety valve: episodes per seed before the run counts as hung. */

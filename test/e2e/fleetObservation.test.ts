@@ -20,7 +20,7 @@ const REALISTIC = {
 async function run(vms: number, maxConcurrency: number, faults: FaultSpec[] = [], restoreTimeoutMinutes?: number) {
   const r = await runRemediation({
     scenario: scenario({ vms: fleet(vms), behaviour: { ...REALISTIC, faults } }),
-    options: { maxConcurrency, ...(restoreTimeoutMinutes !== undefined ? { restoreTimeoutMinutes } : {}) },
+    options: { maxConcurrency, restoreTimeoutMinutes },
   });
   track(r.product);
   expect(checkInvariants(r.product.sim, r.result, r.product.scenario)).toEqual([]);

@@ -11,7 +11,7 @@ export function vm(name: string, extra: Partial<Vm> = {}): Vm {
 }
 
 /** An EA Dev/Test subscription, exempted the day before, with one resource group, a canary and `vms`. */
-export function scenario(parts: Partial<ScenarioInput> & { vms?: Vm[] } = {}): ScenarioInput {
+export function scenario(parts: Partial<ScenarioInput> & { vms?: Vm[] | undefined } = {}): ScenarioInput {
   const { behaviour, ...rest } = parts;
   return {
     subscription: {

@@ -6,7 +6,7 @@ import type { ActivityLogOperations } from "../gateway";
 import { type ArmRequests, isoTime, requireId } from "./requests";
 
 /** api-version of the Activity Log (Microsoft.Insights event data). */
-export const ACTIVITY_LOG_API_VERSION = "2015-04-01";
+const ACTIVITY_LOG_API_VERSION = "2015-04-01";
 
 /** Pages of the Activity Log followed at most (each holds up to ARM's page size of events). */
 const ACTIVITY_LOG_MAX_PAGES = 500;

@@ -15,8 +15,9 @@ import { parseWith } from "../../contracts/parse";
 import { powerStateFromStatuses } from "../../contracts/power";
 import { isNetworkWatcherAgent } from "../../domain/planResources";
 import type { ComputeReadOperations, VmListPage } from "../gateway";
-import { type ArmRequests, collect, isNotFound, isoTime, optional, requireId } from "./requests";
+import { armIdentity, type ArmRequests, collect, isNotFound, isoTime, optional, requireId } from "./requests";
 import { readScaleSetInstances, provisioningStateFromStatuses, provisioningStatusFromStatuses } from "./computeShapes";
+import { clip, TEXT_LIMITS } from "../../contracts/textLimits";
 
 /** Discovery reads instance views of this many scale sets at once. */
 const SCALE_SET_READ_CONCURRENCY = 4;
@@ -93,17 +94,13 @@ export class ComputeReads implements ComputeReadOperations {
       const sets = await collect<VirtualMachineScaleSet>(compute.virtualMachineScaleSets.listAll());
       const uniform = sets.filter((s) => (s.orchestrationMode ?? "Uniform").toLowerCase() === "uniform");
       return mapLimit(uniform, SCALE_SET_READ_CONCURRENCY, async (set) => {
-        const id = requireId(set.id ?? "", "Microsoft.Compute/virtualMachineScaleSets");
+        const { identity, id } = armIdentity(set, "Microsoft.Compute/virtualMachineScaleSets");
         const instances = await readScaleSetInstances(this.arm, id);
         const osDisk = set.virtualMachineProfile?.storageProfile?.osDisk;
         return parseWith(
           ScaleSetInfoSchema,
           {
-            id: set.id,
-            // ARM's definition makes `name` optional (its own minimal example omits it): the id always names it.
-            name: set.name ?? id.name,
-            resourceGroup: id.resourceGroup,
-            location: set.location,
+            ...identity,
             orchestrationMode: "Uniform",
             ephemeralOsDisk: (osDisk?.diffDiskSettings?.option ?? "").toLowerCase() === "local",
             provisioningState: set.provisioningState ?? "Unknown",
@@ -161,7 +158,7 @@ function agentReadinessOf(view: VirtualMachineInstanceView): VmAgentReadiness {
     describeStatuses("VM agent", agentStatuses),
     nw === undefined ? "no Network Watcher agent extension reported" : describeStatuses(`extension ${nw.name ?? "Network Watcher agent"}`, nw.statuses),
   ].join("; ");
-  return { exists: true, powerState: powerStateFromStatuses(statuses), vmAgent, networkWatcherAgent, detail: detail.slice(0, 500) };
+  return { exists: true, powerState: powerStateFromStatuses(statuses), vmAgent, networkWatcherAgent, detail: clip(detail, TEXT_LIMITS.detail) };
 }
 
 function vmPowerStatus(id: string, vm: VirtualMachine): VmPowerStatus {
@@ -178,14 +175,10 @@ function vmPowerStatus(id: string, vm: VirtualMachine): VmPowerStatus {
 }
 
 function toVmInfo(vm: VirtualMachine, statuses: InstanceViewStatus[], platformUpdateDomain?: number): VmInfo {
-  const id = requireId(vm.id ?? "", "Microsoft.Compute/virtualMachines");
   return parseWith(
     VmInfoSchema,
     {
-      id: vm.id,
-      name: vm.name ?? id.name,
-      resourceGroup: id.resourceGroup,
-      location: vm.location,
+      ...armIdentity(vm, "Microsoft.Compute/virtualMachines").identity,
       size: vm.hardwareProfile?.vmSize,
       powerState: powerStateFromStatuses(statuses),
       provisioningState: vm.provisioningState ?? provisioningStateFromStatuses(statuses) ?? "Unknown",

@@ -6,10 +6,10 @@ import { powerStateFromStatuses } from "../../contracts/power";
 import { type ArmRequests, collect, isoTime, optional } from "./requests";
 
 /** `ProvisioningState/failed/AllocationFailed` → { state: "Failed", code: "AllocationFailed" }. */
-export function provisioningStatusFromStatuses(statuses: readonly InstanceViewStatus[]): { state: string; code?: string } | undefined {
+export function provisioningStatusFromStatuses(statuses: readonly InstanceViewStatus[]): { state: string; code?: string | undefined } | undefined {
   for (const s of statuses) {
     const m = /^ProvisioningState\/([^/]+)(?:\/(.+))?$/i.exec(s.code ?? "");
-    if (m?.[1] !== undefined) return { state: m[1].charAt(0).toUpperCase() + m[1].slice(1), ...(m[2] !== undefined ? { code: m[2] } : {}) };
+    if (m?.[1] !== undefined) return { state: m[1].charAt(0).toUpperCase() + m[1].slice(1), code: m[2] };
   }
   return undefined;
 }

@@ -25,7 +25,7 @@ import { parseWith } from "../../contracts/parse";
 import { AzureOperationError } from "../../errors";
 import { errorFromResponse } from "../errors";
 import type { NetworkOperations } from "../gateway";
-import { type ArmRequests, collect, invalidHandle, isNotFound, optional, optionalRetryAfter, parseJson, requireId } from "./requests";
+import { armIdentity, type ArmRequests, collect, invalidHandle, isNotFound, optional, optionalRetryAfter, parseJson, requireId } from "./requests";
 import { handleFromResponse } from "./operations";
 
 /**
@@ -190,14 +190,10 @@ function sameResource(a: string, b: string): boolean {
 }
 
 function toVnetInfo(vnet: VirtualNetwork): VnetInfo {
-  const id = requireId(vnet.id ?? "", "Microsoft.Network/virtualNetworks");
   return parseWith(
     VnetInfoSchema,
     {
-      id: vnet.id,
-      name: vnet.name ?? id.name,
-      resourceGroup: id.resourceGroup,
-      location: vnet.location,
+      ...armIdentity(vnet, "Microsoft.Network/virtualNetworks").identity,
       addressPrefixes: vnet.addressSpace?.addressPrefixes ?? [],
       ipamManaged: (vnet.addressSpace?.ipamPoolPrefixAllocations ?? []).length > 0,
       subnets: (vnet.subnets ?? []).map(toSubnetInfo),

@@ -16,7 +16,7 @@ import { parseWith } from "../../contracts/parse";
 import { AzureOperationError } from "../../errors";
 import { errorFromResponse } from "../errors";
 import type { NetworkWatcherOperations } from "../gateway";
-import { type ArmRequests, collect, invalidHandle, optional, optionalRetryAfter, parseJson, requireId } from "./requests";
+import { armIdentity, type ArmRequests, collect, invalidHandle, optional, optionalRetryAfter, parseJson, requireId } from "./requests";
 import { handleFromResponse } from "./operations";
 import { NETWORK_API_VERSION } from "./network";
 
@@ -27,12 +27,7 @@ export class NetworkWatcherOperationsImpl implements NetworkWatcherOperations {
     return this.arm.call("listNetworkWatchers", async () => {
       const watchers = await collect<NetworkWatcher>(this.arm.clients.network(subscriptionId).networkWatchers.listAll());
       return watchers.map((w) => {
-        const id = requireId(w.id ?? "", "Microsoft.Network/networkWatchers");
-        return parseWith(
-          NetworkWatcherInfoSchema,
-          { id: w.id, name: w.name ?? id.name, resourceGroup: id.resourceGroup, location: w.location },
-          "network watcher",
-        );
+        return parseWith(NetworkWatcherInfoSchema, armIdentity(w, "Microsoft.Network/networkWatchers").identity, "network watcher");
       });
     });
   }

@@ -82,7 +82,7 @@ export class ArmRequests {
 }
 
 /** What the SDK's paged listings offer: pages, from the start or from a continuation token (ARM's nextLink). */
-export interface PagedListing<T> {
+interface PagedListing<T> {
   byPage(settings?: { continuationToken?: string }): AsyncIterableIterator<T[]>;
 }
 
@@ -100,6 +100,27 @@ export function requireId(value: string, type: string): ArmResourceId {
     });
   }
   return id;
+}
+
+/** The fields every tracked resource's info starts with. */
+interface ArmIdentity {
+  id: string;
+  name: string;
+  resourceGroup: string;
+  location: string | undefined;
+}
+
+/**
+ * A listed resource's identity, its id checked to be of `type` (`id` is the parsed id, for further calls). ARM's
+ * resource definitions make `name` read-only and optional (the SDKs type it `readonly name?: string`; the Compute
+ * spec's own minimal examples omit it), and a resource's body carries no resource group: the id names both.
+ */
+export function armIdentity(
+  resource: { id?: string | undefined; name?: string | undefined; location?: string | undefined },
+  type: string,
+): { identity: ArmIdentity; id: ArmResourceId } {
+  const id = requireId(resource.id ?? "", type);
+  return { identity: { id: resource.id ?? "", name: resource.name ?? id.name, resourceGroup: id.resourceGroup, location: resource.location }, id };
 }
 
 export function invalidHandle(operation: string, why: string): AzureOperationError {

@@ -22,16 +22,16 @@ import type { ResourceOperations } from "../gateway";
 import { type ArmRequests, collect, optional, parseJson } from "./requests";
 
 /** api-version of the billing property REST API (no SDK major on Node 20 carries the 2024 fields). */
-export const BILLING_API_VERSION = "2024-04-01";
+const BILLING_API_VERSION = "2024-04-01";
 
 /** api-version of management locks (Microsoft.Authorization/locks; locks.json's newest stable version). */
-export const LOCKS_API_VERSION = "2020-05-01";
+const LOCKS_API_VERSION = "2020-05-01";
 
 /** Pages of management locks followed at most. */
 const LOCKS_MAX_PAGES = 100;
 
 /** api-version of Permissions - List For Resource Group (Microsoft.Authorization permissions, newest stable). */
-export const PERMISSIONS_API_VERSION = "2022-04-01";
+const PERMISSIONS_API_VERSION = "2022-04-01";
 
 export class ResourceReads implements ResourceOperations {
   constructor(private readonly arm: ArmRequests) {}

@@ -72,10 +72,10 @@ export async function planCommand(argv: string[]): Promise<CommandResult> {
     throw isSignInFailure(e) ? new Error(signInAdvice(loopback)) : e;
   };
   const options = RemediationOptionsSchema.parse({
-    ...(f.maxConcurrency === undefined ? {} : { maxConcurrency: f.maxConcurrency }),
-    ...(f.runningVmCycle === undefined ? {} : { runningVmCycle: f.runningVmCycle }),
-    ...(f.availabilitySetRule === undefined ? {} : { availabilitySetRule: f.availabilitySetRule }),
-    ...(f.resourceGroup === undefined ? {} : { resourceGroups: f.resourceGroup }),
+    maxConcurrency: f.maxConcurrency,
+    runningVmCycle: f.runningVmCycle,
+    availabilitySetRule: f.availabilitySetRule,
+    resourceGroups: f.resourceGroup,
   });
   if (f.managementGroup !== undefined) return planGroup(arm, f.managementGroup, options, f.all, f.json, signIn);
   const subscriptionId = f.subscription ?? "";

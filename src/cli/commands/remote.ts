@@ -170,9 +170,9 @@ export async function startCommand(argv: string[]): Promise<CommandResult> {
   }
   const f = { ...parseFlagValues(StartFlags, camelKeys(values)), env: environment() };
   const options = RemediationOptionsSchema.parse({
-    ...(f.maxConcurrency === undefined ? {} : { maxConcurrency: f.maxConcurrency }),
-    ...(f.runningVmCycle === undefined ? {} : { runningVmCycle: f.runningVmCycle }),
-    ...(f.availabilitySetRule === undefined ? {} : { availabilitySetRule: f.availabilitySetRule }),
+    maxConcurrency: f.maxConcurrency,
+    runningVmCycle: f.runningVmCycle,
+    availabilitySetRule: f.availabilitySetRule,
     verification: f.attestationOnly ? "attestationOnly" : "canaryProbe",
   });
   const attestation = { reference: f.attestationRef, approvedBy: f.approvedBy, approvedAt: f.approvedAt };
@@ -198,7 +198,7 @@ export async function startCommand(argv: string[]): Promise<CommandResult> {
       mode: f.mode,
       requireApproval: f.requireApproval,
       allowSelfApproval: f.allowSelfApproval,
-      ...(f.maxConcurrentSubscriptions === undefined ? {} : { maxConcurrentSubscriptions: f.maxConcurrentSubscriptions }),
+      maxConcurrentSubscriptions: f.maxConcurrentSubscriptions,
       options,
     },
     "campaign start request",

@@ -32,6 +32,7 @@ import { defaultStateDir, openState, readRunRecord, writeAtomic, writeRunRecord,
 import { isSignInFailure, ResourceGroupsFlag, signInAdvice } from "./plan";
 import { ensureError } from "../../errors";
 import type { CommandResult } from "../command";
+import { clip, TEXT_LIMITS } from "../../contracts/textLimits";
 
 const LOOPBACK = /^https:\/\/(127\.\d+\.\d+\.\d+|localhost|\[::1\])(:\d+)?(\/|$)/i;
 
@@ -186,10 +187,10 @@ async function planAndStart(
     throw isSignInFailure(e) ? new Error(signInAdvice(loopback).replace("runs plan", "runs port25 run").replace("run plan again", "run port25 run again")) : e;
   };
   const options = RemediationOptionsSchema.parse({
-    ...(f.maxConcurrency === undefined ? {} : { maxConcurrency: f.maxConcurrency }),
-    ...(f.runningVmCycle === undefined ? {} : { runningVmCycle: f.runningVmCycle }),
-    ...(f.availabilitySetRule === undefined ? {} : { availabilitySetRule: f.availabilitySetRule }),
-    ...(f.resourceGroup === undefined ? {} : { resourceGroups: f.resourceGroup }),
+    maxConcurrency: f.maxConcurrency,
+    runningVmCycle: f.runningVmCycle,
+    availabilitySetRule: f.availabilitySetRule,
+    resourceGroups: f.resourceGroup,
   });
   const [subscription, billing] = await Promise.all([arm.getSubscription(f.subscription), arm.getBillingProperty(f.subscription)]).catch(signIn);
   const classification = classifySubscription(billing, subscription);
@@ -307,7 +308,7 @@ async function drive(
 async function finish(state: OpenedState, instanceId: string, f: RunFlagValues, dir: string): Promise<CommandResult> {
   const status = state.host.getStatus(instanceId);
   if (status?.runtimeStatus !== "Completed") {
-    const why = JSON.stringify(status?.failureDetails ?? status?.output ?? null).slice(0, 2000);
+    const why = clip(JSON.stringify(status?.failureDetails ?? status?.output ?? null), TEXT_LIMITS.message);
     process.stderr.write(`Run ${instanceId} ended ${status?.runtimeStatus ?? "absent"}: ${why}\n`);
     if (f.json) process.stdout.write(`${JSON.stringify({ version: 1, instanceId, runtimeStatus: status?.runtimeStatus ?? null, failure: why })}\n`);
     return { exitCode: 1 };

@@ -63,7 +63,7 @@ async function drive(stack: LocalStack, timeScale: number | undefined, onTick: (
   for (;;) {
     if (stopped()) return;
     const until = timeScale === undefined ? undefined : stack.startedAt + (Date.now() - realStart) * timeScale;
-    const report = await stack.host.runUntilIdle({ maxEpisodes: 500, ...(until === undefined ? {} : { advanceTimersUpTo: until }) });
+    const report = await stack.host.runUntilIdle({ maxEpisodes: 500, advanceTimersUpTo: until });
     onTick();
     const status = stack.host.getStatus(stack.instanceId)?.runtimeStatus;
     if (status !== "Running" && status !== "Pending") return;
@@ -113,9 +113,9 @@ export async function simulateCommand(argv: string[], until: Promise<void> = new
   }
   const notify: Record<string, string> = f.notify === undefined ? {} : { PORT25_NOTIFY_WEBHOOKS: f.notify, PORT25_NOTIFY_FORMAT: f.notifyFormat };
   const options = {
-    ...(f.maxConcurrency === undefined ? {} : { maxConcurrency: f.maxConcurrency }),
-    ...(f.runningVmCycle === undefined ? {} : { runningVmCycle: f.runningVmCycle }),
-    ...(f.availabilitySetRule === undefined ? {} : { availabilitySetRule: f.availabilitySetRule }),
+    maxConcurrency: f.maxConcurrency,
+    runningVmCycle: f.runningVmCycle,
+    availabilitySetRule: f.availabilitySetRule,
   };
   // An estate (several subscriptions, management groups) runs as a campaign.
   const estate =

@@ -28,7 +28,7 @@ import type { Estate } from "../../simulator";
 import type { CommandResult } from "../command";
 import { liveMembers } from "../../domain/campaignMembers";
 
-export interface CampaignSimulation {
+interface CampaignSimulation {
   estate: Estate;
   source: string;
   seed: number;
@@ -73,7 +73,7 @@ export const CampaignSimulateOutputSchema = z.object({
   }),
   reports: z.object({ campaign: z.string().nullable(), runs: z.number().int() }),
 });
-export type CampaignSimulateOutput = z.output<typeof CampaignSimulateOutputSchema>;
+type CampaignSimulateOutput = z.output<typeof CampaignSimulateOutputSchema>;
 
 /** Every subscription of the campaign as it stands now (the view the status endpoint gives, read from the host). */
 async function membersNow(stack: LocalStack, campaignId: string): Promise<{ members: CampaignMember[]; phase: string; message: string | undefined }> {
@@ -107,7 +107,7 @@ export async function simulateCampaign(s: CampaignSimulation): Promise<CommandRe
       if (s.interrupted?.() === true) {
         sink.done();
         const m = await membersNow(stack, input.campaignId);
-        const line = describeCampaignProgress({ phase: m.phase, totals: campaignTotals(m.members), ...(m.message !== undefined ? { message: m.message } : {}) });
+        const line = describeCampaignProgress({ phase: m.phase, totals: campaignTotals(m.members), message: m.message });
         process.stderr.write(
           `\nInterrupted: campaign ${input.campaignId} on ${s.source}, stopped after ${Math.round((performance.now() - realStart) / 100) / 10} s at ${line.text}. ` +
             "Its runs were not brought to their end, so it has no report; what the simulation made has been removed.\n",
@@ -119,7 +119,7 @@ export async function simulateCampaign(s: CampaignSimulation): Promise<CommandRe
       if (now - lastDraw >= 100) {
         lastDraw = now;
         const m = await membersNow(stack, input.campaignId);
-        const line = describeCampaignProgress({ phase: m.phase, totals: campaignTotals(m.members), ...(m.message !== undefined ? { message: m.message } : {}) });
+        const line = describeCampaignProgress({ phase: m.phase, totals: campaignTotals(m.members), message: m.message });
         sink.show(line.text, line.fraction);
       }
       const status = stack.host.getStatus(id)?.runtimeStatus;

@@ -13,7 +13,7 @@ export const TempSubnetNameSchema = z
   .max(80)
   .refine((n) => n.startsWith(TEMP_SUBNET_PREFIX), `must start with ${TEMP_SUBNET_PREFIX}`);
 
-export const AddTemporarySubnetInput = z.object({
+const AddTemporarySubnetInput = z.object({
   vnetId: ArmResourceIdSchema,
   subnetName: TempSubnetNameSchema,
   addressPrefix: z.string().regex(/^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$/, "must be an IPv4 CIDR"),
@@ -21,12 +21,11 @@ export const AddTemporarySubnetInput = z.object({
   networkSecurityGroupId: ArmResourceIdSchema.optional(),
 });
 
-export const AddTemporarySubnetOutput = z.discriminatedUnion("status", [
+const AddTemporarySubnetOutput = z.discriminatedUnion("status", [
   z.object({ status: z.literal("started"), handle: OperationHandleSchema }),
   /** A subnet with this name already exists (a re-run): nothing was sent. */
   z.object({ status: z.literal("exists"), provisioningState: z.string().optional(), addressPrefix: z.string().optional() }),
   ArmFailureSchema,
 ]);
-export type AddTemporarySubnetResult = z.output<typeof AddTemporarySubnetOutput>;
 
 export const addTemporarySubnetActivity = defineActivity("addTemporarySubnet", AddTemporarySubnetInput, AddTemporarySubnetOutput);

@@ -8,7 +8,7 @@ import { ArmFailureSchema } from "./common";
 
 export const SMTP_PORT = 25;
 
-export const BeginSmtpProbeInput = z.object({
+const BeginSmtpProbeInput = z.object({
   vmId: ArmResourceIdSchema,
   /** The Network Watcher of the VM's region. */
   watcher: NetworkWatcherInfoSchema,
@@ -16,12 +16,11 @@ export const BeginSmtpProbeInput = z.object({
   port: z.number().int().min(1).max(65535).default(SMTP_PORT),
 });
 
-export const BeginSmtpProbeOutput = z.discriminatedUnion("status", [
+const BeginSmtpProbeOutput = z.discriminatedUnion("status", [
   z.object({ status: z.literal("started"), handle: OperationHandleSchema }),
   /** ARM answered with the result at once (200). */
   z.object({ status: z.literal("done"), result: ConnectivityResultSchema }),
   ArmFailureSchema,
 ]);
-export type BeginSmtpProbeResult = z.output<typeof BeginSmtpProbeOutput>;
 
 export const beginSmtpProbeActivity = defineActivity("beginSmtpProbe", BeginSmtpProbeInput, BeginSmtpProbeOutput);

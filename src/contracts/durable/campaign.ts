@@ -23,7 +23,7 @@ import { REMEDIATE_CAMPAIGN } from "../names";
 export const remediateCampaignOrchestration = defineOrchestration(REMEDIATE_CAMPAIGN, CampaignInputSchema, CampaignOutputSchema);
 
 /** A subscription the campaign takes: its id and, when the listing named it, its display name. */
-export const CampaignSubscriptionSchema = z.object({
+const CampaignSubscriptionSchema = z.object({
   subscriptionId: SubscriptionIdSchema,
   displayName: z.string().max(256).optional(),
 });
@@ -62,12 +62,12 @@ export function laneStatusMember(m: CampaignMember): CampaignMember {
     subscriptionId: m.subscriptionId,
     ...(m.displayName !== undefined ? { displayName: fitJson(m.displayName, t.displayName) } : {}),
     state: m.state,
-    ...(m.category !== undefined ? { category: m.category } : {}),
+    category: m.category,
     ...(m.reason !== undefined ? { reason: fitJson(m.reason, t.reason) } : {}),
     ...(m.runInstanceId !== undefined ? { runInstanceId: fitJson(m.runInstanceId, t.runInstanceId) } : {}),
     ...(m.runId !== undefined ? { runId: fitJson(m.runId, t.runId) } : {}),
-    ...(m.runStatus !== undefined ? { runStatus: m.runStatus } : {}),
-    ...(m.counts !== undefined ? { counts: m.counts } : {}),
+    runStatus: m.runStatus,
+    counts: m.counts,
     ...(m.startedAt !== undefined ? { startedAt: fitJson(m.startedAt, t.time) } : {}),
   };
 }
@@ -132,7 +132,7 @@ export function cancelMemberEvent(subscriptionId: string): string {
   return `cancel-${subscriptionId.toLowerCase()}`;
 }
 
-export const ListManagementGroupSubscriptionsInput = z.object({ managementGroupId: ManagementGroupIdSchema });
+const ListManagementGroupSubscriptionsInput = z.object({ managementGroupId: ManagementGroupIdSchema });
 export const ListManagementGroupSubscriptionsOutput = z.discriminatedUnion("status", [
   z.object({ status: z.literal("ok"), subscriptions: z.array(CampaignSubscriptionSchema) }),
   ArmFailureSchema,

@@ -6,7 +6,7 @@ import { BillingReadSchema, SubscriptionInfoSchema } from "../discovery";
 import { SubscriptionIdSchema } from "../ids";
 import { ArmFailureSchema } from "./common";
 
-export const ClassifySubscriptionInput = z.object({ subscriptionId: SubscriptionIdSchema });
+const ClassifySubscriptionInput = z.object({ subscriptionId: SubscriptionIdSchema });
 /** Throttling (and a refused subscription read) come back as data; see discoverResources. */
 export const ClassifySubscriptionOutput = z.discriminatedUnion("status", [
   z.object({

@@ -6,7 +6,7 @@ import { SubscriptionIdSchema } from "../ids";
 import { RemediationOptionsSchema } from "../options";
 import { ArmFailureSchema } from "./common";
 
-export const DiscoverResourcesInput = z.object({
+const DiscoverResourcesInput = z.object({
   subscriptionId: SubscriptionIdSchema,
   /** The run's options: which VMs are canary candidates, and how many canaries are wanted (defaults when absent). */
   options: RemediationOptionsSchema.optional(),
@@ -17,7 +17,7 @@ export const DiscoverResourcesInput = z.object({
   vms: z.enum(["listed", "separately"]).default("listed"),
 });
 /** Throttling comes back as data so the orchestration can wait Retry-After on a durable timer and list again. */
-export const DiscoverResourcesOutput = z.discriminatedUnion("status", [
+const DiscoverResourcesOutput = z.discriminatedUnion("status", [
   z.object({
     status: z.literal("ok"),
     discovery: DiscoverySchema,

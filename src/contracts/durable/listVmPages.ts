@@ -11,9 +11,9 @@ import { SubscriptionIdSchema } from "../ids";
 import { ArmFailureSchema } from "./common";
 
 /** Pages one call reads at most: ARM's VM listings hold up to 50 VMs a page. */
-export const VM_PAGES_PER_CALL = 20;
+const VM_PAGES_PER_CALL = 20;
 
-export const ListVmPagesInput = z.object({
+const ListVmPagesInput = z.object({
   subscriptionId: SubscriptionIdSchema,
   /** `model`: each VM's model (its power state left "unknown"); `status`: `statusOnly=true`, power and provisioning state. */
   view: z.enum(["model", "status"]),
@@ -22,7 +22,7 @@ export const ListVmPagesInput = z.object({
   maxPages: z.number().int().min(1).max(1000).default(VM_PAGES_PER_CALL),
 });
 
-export const ListVmPagesOutput = z.discriminatedUnion("status", [
+const ListVmPagesOutput = z.discriminatedUnion("status", [
   z.object({
     status: z.literal("ok"),
     /** The VMs of the pages read (view `model`). */

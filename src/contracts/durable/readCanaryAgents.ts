@@ -7,7 +7,7 @@ import { defineActivity } from "../define";
 import { ArmResourceIdSchema } from "../ids";
 import { ArmFailureSchema, PaceSecondsSchema } from "./common";
 
-export const ReadCanaryAgentsInput = z.object({
+const ReadCanaryAgentsInput = z.object({
   /** Candidates in the order they are preferred (canaryCandidates), already cut to the reads allowed. */
   vmIds: z.array(ArmResourceIdSchema).max(200),
   /** Stop once this many have the agent. */
@@ -19,7 +19,7 @@ export const ReadCanaryAgentsInput = z.object({
   readiness: z.boolean().optional(),
 });
 
-export const ReadCanaryAgentsOutput = z.discriminatedUnion("status", [
+const ReadCanaryAgentsOutput = z.discriminatedUnion("status", [
   z.object({
     status: z.literal("ok"),
     /** Every VM read, with whether it has the agent (a VM deleted since it was listed has not). */

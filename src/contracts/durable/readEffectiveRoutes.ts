@@ -9,12 +9,12 @@ import { OperationHandleSchema } from "../azure";
 import { ArmResourceIdSchema } from "../ids";
 import { ArmFailureSchema } from "./common";
 
-export const ReadEffectiveRoutesInput = z.object({
+const ReadEffectiveRoutesInput = z.object({
   nicId: ArmResourceIdSchema,
   handle: OperationHandleSchema.optional(),
 });
 
-export const ReadEffectiveRoutesOutput = z.discriminatedUnion("status", [
+const ReadEffectiveRoutesOutput = z.discriminatedUnion("status", [
   z.object({ status: z.literal("started"), handle: OperationHandleSchema }),
   z.object({ status: z.literal("inProgress"), retryAfterSeconds: z.number().min(0).optional() }),
   z.object({ status: z.literal("done"), routes: z.array(EffectiveRouteSchema) }),

@@ -5,7 +5,7 @@ import { PowerEventSchema } from "../discovery";
 import { ArmResourceIdSchema, SubscriptionIdSchema } from "../ids";
 import { ArmFailureSchema } from "./common";
 
-export const ReadPowerEventsInput = z.object({
+const ReadPowerEventsInput = z.object({
   subscriptionId: SubscriptionIdSchema,
   /** The window to read: at most the log's 90 days back from `to` (the orchestration's clock). */
   from: z.iso.datetime({ offset: true }),
@@ -22,7 +22,7 @@ export const ReadPowerEventsInput = z.object({
   path: ["resourceId"],
 });
 
-export const ReadPowerEventsOutput = z.discriminatedUnion("status", [
+const ReadPowerEventsOutput = z.discriminatedUnion("status", [
   z.object({
     status: z.literal("ok"),
     from: z.iso.datetime({ offset: true }),

@@ -27,7 +27,7 @@ export const ReadPowerStateInput = z.object({
   stateFirstFor: PowerStepSchema.optional(),
 });
 
-export const InstanceStateSchema = z.object({
+const InstanceStateSchema = z.object({
   instanceId: z.string(),
   powerState: PowerStateSchema,
   provisioningState: z.string(),

@@ -6,13 +6,13 @@ import { ArmResourceIdSchema } from "../ids";
 import { TempSubnetNameSchema } from "./addTemporarySubnet";
 import { ArmFailureSchema } from "./common";
 
-export const ReadSubnetStateInput = z.object({
+const ReadSubnetStateInput = z.object({
   vnetId: ArmResourceIdSchema,
   subnetName: TempSubnetNameSchema,
   handle: OperationHandleSchema.optional(),
 });
 
-export const ReadSubnetStateOutput = z.discriminatedUnion("status", [
+const ReadSubnetStateOutput = z.discriminatedUnion("status", [
   z.object({
     status: z.literal("ok"),
     operation: OperationStatusSchema.optional(),
@@ -21,6 +21,5 @@ export const ReadSubnetStateOutput = z.discriminatedUnion("status", [
   }),
   ArmFailureSchema,
 ]);
-export type ReadSubnetStateResult = z.output<typeof ReadSubnetStateOutput>;
 
 export const readSubnetStateActivity = defineActivity("readSubnetState", ReadSubnetStateInput, ReadSubnetStateOutput);

@@ -3,7 +3,7 @@ import { z } from "zod";
 import { defineActivity } from "../define";
 import { RemediationInputSchema } from "../remediation";
 
-export const RecordRunStartedInput = RemediationInputSchema;
+const RecordRunStartedInput = RemediationInputSchema;
 /** `recorded: false` with a reason when no audit store is configured; a failing store throws. */
 export const AuditWriteOutput = z.object({ recorded: z.boolean(), detail: z.string().optional() });
 

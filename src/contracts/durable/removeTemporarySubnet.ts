@@ -6,12 +6,12 @@ import { ArmResourceIdSchema } from "../ids";
 import { TempSubnetNameSchema } from "./addTemporarySubnet";
 import { ArmFailureSchema } from "./common";
 
-export const RemoveTemporarySubnetInput = z.object({
+const RemoveTemporarySubnetInput = z.object({
   vnetId: ArmResourceIdSchema,
   subnetName: TempSubnetNameSchema,
 });
 
-export const RemoveTemporarySubnetOutput = z.discriminatedUnion("status", [
+const RemoveTemporarySubnetOutput = z.discriminatedUnion("status", [
   z.object({ status: z.literal("started"), handle: OperationHandleSchema }),
   /** Already being deleted: nothing was sent. */
   z.object({ status: z.literal("deleting") }),
@@ -19,7 +19,6 @@ export const RemoveTemporarySubnetOutput = z.discriminatedUnion("status", [
   z.object({ status: z.literal("absent") }),
   ArmFailureSchema,
 ]);
-export type RemoveTemporarySubnetResult = z.output<typeof RemoveTemporarySubnetOutput>;
 
 export const removeTemporarySubnetActivity = defineActivity(
   "removeTemporarySubnet",

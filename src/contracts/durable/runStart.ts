@@ -13,7 +13,7 @@ export function runEndedEvent(runId: string): string {
   return `runEnded-${runId}`;
 }
 
-export const StartRunInput = z.object({ instanceId: z.string().min(1), input: RemediationInputSchema });
+const StartRunInput = z.object({ instanceId: z.string().min(1), input: RemediationInputSchema });
 export const StartRunOutput = z.discriminatedUnion("status", [
   /** The run of this input is the instance's (started now, or by an earlier attempt of this activity). */
   z.object({ status: z.literal("started"), runtimeStatus: z.string() }),
@@ -28,7 +28,7 @@ export const StartRunOutput = z.discriminatedUnion("status", [
 export type StartRunOutput = z.output<typeof StartRunOutput>;
 export const startRunActivity = defineActivity("startRun", StartRunInput, StartRunOutput);
 
-export const ReadRunInput = z.object({ instanceId: z.string().min(1), runId: z.string().min(1) });
+const ReadRunInput = z.object({ instanceId: z.string().min(1), runId: z.string().min(1) });
 export const ReadRunOutput = z.discriminatedUnion("state", [
   z.object({ state: z.literal("live"), runtimeStatus: z.string() }),
   z.object({ state: z.literal("completed"), output: RemediationOutputSchema }),
@@ -38,6 +38,6 @@ export const ReadRunOutput = z.discriminatedUnion("state", [
 export type ReadRunOutput = z.output<typeof ReadRunOutput>;
 export const readRunActivity = defineActivity("readRun", ReadRunInput, ReadRunOutput);
 
-export const SignalRunEndedInput = z.object({ waiterInstanceId: z.string().min(1), runId: z.string().min(1), output: RemediationOutputSchema });
-export const SignalRunEndedOutput = z.object({ delivered: z.boolean(), detail: z.string().optional() });
+const SignalRunEndedInput = z.object({ waiterInstanceId: z.string().min(1), runId: z.string().min(1), output: RemediationOutputSchema });
+const SignalRunEndedOutput = z.object({ delivered: z.boolean(), detail: z.string().optional() });
 export const signalRunEndedActivity = defineActivity("signalRunEnded", SignalRunEndedInput, SignalRunEndedOutput);

@@ -3,7 +3,7 @@ import { z } from "zod";
 import { defineActivity } from "../define";
 import { NotificationEventSchema } from "../notification";
 
-export const SendNotificationInput = z.object({
+const SendNotificationInput = z.object({
   event: NotificationEventSchema,
   /** 1 for the first attempt, which also writes the App Insights trace; later attempts only retry webhooks. */
   attempt: z.number().int().min(1),
@@ -16,7 +16,7 @@ export type SendNotificationInput = z.output<typeof SendNotificationInput>;
  * A webhook named by its place in the setting, never by its address (the address embeds the receiver's token).
  * `error` is an HTTP status ("HTTP 500"), "timeout" or a network error code, never a message that could quote it.
  */
-export const WebhookResultSchema = z.object({
+const WebhookResultSchema = z.object({
   index: z.number().int().min(0),
   delivered: z.boolean(),
   error: z.string().max(200).optional(),

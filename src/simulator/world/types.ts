@@ -40,7 +40,7 @@ export interface OperationFailure {
   code: string;
   message: string;
   /** The real cause when `code` is a wrapper (ResourceOperationFailure): ARM's `error.details`. */
-  details?: { code: string; message: string }[];
+  details?: { code: string; message: string }[] | undefined;
 }
 
 /** A machine's power operation under way: from a stable state, through a transitional one, to its target (or back, when it fails). */
@@ -68,12 +68,12 @@ export interface Machine {
   powerSince?: number;
   createdAt: number;
   provisioningState: string;
-  provisioningError?: string;
+  provisioningError?: string | undefined;
   /** Last time the machine entered PowerState/running. */
   lastStartTime?: number;
   /** Last time it was started from deallocated (i.e. placed on a host and given the current network policy). */
   allocatedAt?: number;
-  pending?: Transition;
+  pending?: Transition | undefined;
   privateIp: string;
   /**
    * After a start, when the VM agent reports Ready and when its extensions (the Network Watcher agent) report
@@ -113,7 +113,7 @@ export interface VnetState {
   subnets: Map<string, SubnetState>;
   peerings: NonNullable<Scenario["vnets"][number]["peerings"]>;
   /** The write in flight on this VNet (ARM serialises writes per VNet). */
-  pending?: Operation;
+  pending?: Operation | undefined;
   etag: number;
 }
 

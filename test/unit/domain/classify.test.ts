@@ -7,7 +7,7 @@ import { SUB } from "./fixtures";
 const DEVTEST_QUOTA = "MSDNDevTest_2014-09-01";
 
 function sub(quotaId?: string): SubscriptionInfo {
-  return { subscriptionId: SUB, displayName: "s", ...(quotaId !== undefined ? { quotaId } : {}) };
+  return { subscriptionId: SUB, displayName: "s", quotaId };
 }
 
 function ok(property: BillingProperty): BillingRead {

@@ -150,7 +150,7 @@ describe("egress paths of a discovery", () => {
 describe("re-verification: egress path changed since the run", () => {
   const rt = table([{ name: "fw", addressPrefix: "0.0.0.0/0", nextHopType: "VirtualAppliance", nextHopIpAddress: "10.100.0.4" }]);
   const build = (routeTableId: string | undefined) => {
-    const v = vnet("spoke", ["10.1.0.0/16"], [subnet("app", "10.1.1.0/24", { id: "/vnet/spoke/subnets/app", ...(routeTableId !== undefined ? { routeTableId } : {}) })], hubPeering(false));
+    const v = vnet("spoke", ["10.1.0.0/16"], [subnet("app", "10.1.1.0/24", { id: "/vnet/spoke/subnets/app", routeTableId })], hubPeering(false));
     return discovery({ vms: [vm("app-01", { nicIds: ["/nic/app-01"] })], vnets: [v], nics: [{ id: "/nic/app-01", subnetIds: ["/vnet/spoke/subnets/app"] }], routeTables: [rt] });
   };
   const recordOf = (d: ReturnType<typeof build>) => [...egressPaths(d)].map(([id, path]) => ({ resourceId: id, name: "app-01", path }));

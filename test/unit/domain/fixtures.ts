@@ -57,7 +57,7 @@ export function subnet(name: string, addressPrefix: string | undefined, override
   return {
     id: `/subnets/${name}`,
     name,
-    ...(addressPrefix !== undefined ? { addressPrefix } : {}),
+    addressPrefix,
     delegations: [],
     ipamAllocatedPrefixes: [],
     ...overrides,
@@ -80,7 +80,7 @@ export function vnet(name: string, addressPrefixes: string[], subnets: SubnetInf
 }
 
 export function resourceGroup(name: string, managedBy?: string): ResourceGroupInfo {
-  return { id: rgId(name), name, location: "westeurope", tags: {}, ...(managedBy !== undefined ? { managedBy } : {}) };
+  return { id: rgId(name), name, location: "westeurope", tags: {}, managedBy };
 }
 
 export function discovery(parts: Partial<Omit<Discovery, "subscriptionId">> = {}): Discovery {

@@ -18,7 +18,7 @@ function entry(entries: PlanEntry[], name: string): PlanEntry {
 }
 
 const aseVnet = (name = "vnet1", nsg?: string) =>
-  vnet(name, ["10.0.0.0/16"], [subnet("ase", "10.0.0.0/24", { delegations: ASE, ...(nsg !== undefined ? { networkSecurityGroupId: nsg } : {}) })]);
+  vnet(name, ["10.0.0.0/16"], [subnet("ase", "10.0.0.0/24", { delegations: ASE, networkSecurityGroupId: nsg })]);
 
 describe("planResources: management locks", () => {
   it("skips a VM under a ReadOnly lock on its resource group, naming the lock, its level and scope and the command", () => {

@@ -130,7 +130,7 @@ describe("planWaves properties", () => {
           entry(`vm${i}`, {
             action: s.action,
             canary: s.canary,
-            ...(s.waveTag !== undefined ? { waveTag: s.waveTag } : {}),
+            waveTag: s.waveTag,
             // Azure puts a VM in an availability set or in a scale set, never both (the properties exclude each other).
             ...(s.av !== undefined ? { availabilitySetId: availabilitySet(s.av) } : s.fx !== undefined ? { flexScaleSetId: flexSet(s.fx) } : {}),
           }),

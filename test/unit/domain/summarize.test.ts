@@ -3,7 +3,7 @@ import type { ResourceOutcome } from "../../../src/contracts/outcome";
 import { countOutcomes, groupByReason, leftDownResources } from "../../../src/domain/summarize";
 
 function outcome(id: string, o: ResourceOutcome["outcome"], reasonCode?: ResourceOutcome["reasonCode"]): ResourceOutcome {
-  return { resourceId: `/vm/${id}`, kind: "vm", name: id, resourceGroup: "rg", outcome: o, actions: [], ...(reasonCode !== undefined ? { reasonCode } : {}) };
+  return { resourceId: `/vm/${id}`, kind: "vm", name: id, resourceGroup: "rg", outcome: o, actions: [], reasonCode };
 }
 
 describe("countOutcomes", () => {
