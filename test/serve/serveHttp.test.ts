@@ -13,7 +13,7 @@ import {
   timerFunctions,
   type HttpRoute,
 } from "../../src/cli/serveHttp";
-import { triggerModules } from "../api/apiHost";
+import { triggerModules } from "../support/api";
 
 const route = (template: string): HttpRoute => ({
   functionName: "f",
