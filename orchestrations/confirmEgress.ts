@@ -11,7 +11,7 @@ import { activityTask, parseActivityResult } from "./toolkit/calls";
 import { addSeconds } from "../src/contracts/functions/clock";
 import { readEffectiveRoutesActivity, type ReadEffectiveRoutesResult } from "../src/contracts/functions/readEffectiveRoutes";
 import type { OperationHandle } from "../src/contracts/azure";
-import { confirmEgress } from "../src/domain/egress";
+import { confirmEgress } from "../src/domain/egressConfirm";
 import { ensureError } from "../src/errors";
 import type { TaskAwaiter } from "./probeSmtp";
 import { transientRetry } from "./shared";

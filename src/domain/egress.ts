@@ -8,64 +8,15 @@
  * the path decides what the canary proves.
  */
 import type { Discovery, SubnetInfo, VnetInfo } from "../contracts/discovery";
-import type { EffectiveRoute, EgressChange, EgressPath, PathConfirmation, PeeringInfo, RecordedEgress, RouteTableInfo } from "../contracts/egress";
+import type { EgressChange, EgressPath, PeeringInfo, RecordedEgress, RouteTableInfo } from "../contracts/egress";
 import { resourceKey } from "../contracts/ids";
-import { blockSize, parseCidr } from "./cidr";
-
-export type RouteSource = "user" | "bgp" | "system";
-
-/** A route as the selection sees it. */
-export interface CandidateRoute {
-  addressPrefix: string;
-  nextHopType: string;
-  nextHopIpAddress?: string | undefined;
-  source: RouteSource;
-  name?: string | undefined;
-}
-
-const SOURCE_RANK: Readonly<Record<RouteSource, number>> = { user: 0, bgp: 1, system: 2 };
-
-/**
- * A public address the egress is judged for: outside every private and shared range, so only routes meant for the
- * internet match it. A split default route (0.0.0.0/1 + 128.0.0.0/1) is judged by the half holding it.
- */
-export const PUBLIC_DESTINATION = "20.0.0.1";
-const PUBLIC_ADDRESS = 0x14000001;
-
-/** "a.b.c.d" as an unsigned integer, or undefined. */
-export function parseIpv4(text: string): number | undefined {
-  const parsed = parseCidr(`${text.trim()}/32`);
-  return parsed.kind === "ipv4" && parsed.canonical ? parsed.cidr.base : undefined;
-}
-
-/** The prefix length of `prefix` when it holds `address`; undefined when it does not (or is not IPv4). */
-function matchLength(prefix: string, address: number): number | undefined {
-  const parsed = parseCidr(prefix);
-  if (parsed.kind !== "ipv4") return undefined;
-  const { base, length } = parsed.cidr;
-  return address >= base && address < base + blockSize(length) ? length : undefined;
-}
-
-/**
- * The route Azure uses for `destination`: the longest matching prefix; among equal prefixes a user route, then a
- * BGP route, then a system route. Undefined when nothing matches (traffic is dropped).
- */
-export function selectRoute<R extends CandidateRoute>(destination: number, routes: readonly R[]): R | undefined {
-  let best: { route: R; length: number } | undefined;
-  for (const route of routes) {
-    const length = matchLength(route.addressPrefix, destination);
-    if (length === undefined) continue;
-    if (best === undefined || length > best.length || (length === best.length && SOURCE_RANK[route.source] < SOURCE_RANK[best.route.source])) best = { route, length };
-  }
-  return best?.route;
-}
-
+import { PUBLIC_ADDRESS, PUBLIC_DESTINATION, matchLength, parseIpv4, selectRoute, type CandidateRoute } from "./routeSelection";
 /** The subscription named in a resource id. */
 export function subscriptionOf(id: string): string | undefined {
   return /^\/subscriptions\/([^/]+)/i.exec(id)?.[1]?.toLowerCase();
 }
 
-function nameOf(id: string): string {
+export function nameOf(id: string): string {
   return id.split("/").filter((p) => p !== "").pop() ?? id;
 }
 
@@ -251,67 +202,4 @@ export function egressChanges(recorded: readonly RecordedEgress[], now: Readonly
     out.push({ resourceId: r.resourceId, name: r.name, before: r.path, after, meaning: egressChangeMeaning(r.path, after) });
   }
   return out;
-}
-
-/** effectiveRouteTable's `source` as the selection ranks it: User, then VirtualNetworkGateway (BGP), then Default. */
-function sourceOf(source: string): RouteSource {
-  const s = source.toLowerCase();
-  return s === "user" ? "user" : s === "virtualnetworkgateway" ? "bgp" : "system";
-}
-
-/** The route of a NIC's effective routes that carries its traffic to the internet: Active ones only, longest prefix, then user over BGP over system. */
-export function winningDefaultRoute(routes: readonly EffectiveRoute[]): (CandidateRoute & { route: EffectiveRoute }) | undefined {
-  const candidates = routes
-    .filter((r) => r.state.toLowerCase() === "active")
-    .flatMap((r) => r.addressPrefix.map((addressPrefix) => ({ addressPrefix, nextHopType: r.nextHopType, nextHopIpAddress: r.nextHopIpAddress[0], source: sourceOf(r.source), name: r.name, route: r })));
-  return selectRoute(PUBLIC_ADDRESS, candidates);
-}
-
-function describeWinner(w: CandidateRoute | undefined): string {
-  if (w === undefined) return "no route (dropped)";
-  const label = w.source === "user" ? "user route" : w.source === "bgp" ? "route learnt over BGP" : "system route";
-  return `${w.nextHopType}${w.nextHopIpAddress !== undefined ? ` ${w.nextHopIpAddress}` : ""} (${label} ${w.addressPrefix}${w.name !== undefined && w.name !== "" ? ` ${w.name}` : ""})`;
-}
-
-/** Whether the winning route's next hop is the path's hop. */
-function sameHop(path: EgressPath, w: CandidateRoute | undefined): boolean {
-  const type = w?.nextHopType.toLowerCase();
-  switch (path.kind) {
-    case "internet":
-    case "natGateway":
-      return type === "internet";
-    case "virtualAppliance":
-      return (type === "virtualappliance" || type === "virtualapplianceecmp") && w?.nextHopIpAddress === path.nextHopIpAddress;
-    case "virtualNetworkGateway":
-      return type === "virtualnetworkgateway";
-    default:
-      return w === undefined || type === "none";
-  }
-}
-
-/**
- * The canary's path checked against its NIC's effective routes (what Azure itself routes by). A path the route
- * tables leave "possible" (a peering with useRemoteGateways) is settled either way: the hub's gateway advertises a
- * default route (force-tunnelled) or it does not (direct). Otherwise the path is confirmed when the winning default
- * route names its hop, and stands unchanged, with both named, when it does not.
- */
-export function confirmEgress(path: EgressPath, routes: readonly EffectiveRoute[]): { path: EgressPath; confirmation: PathConfirmation } {
-  const winner = winningDefaultRoute(routes);
-  const said = `the NIC's effective routes send internet traffic to ${describeWinner(winner)}`;
-  if (path.basis === "possible") {
-    const type = winner?.nextHopType.toLowerCase();
-    if (type === "virtualnetworkgateway") {
-      const hop = path.hopResourceId === undefined ? "the hub's VPN/ExpressRoute gateway" : `the VPN/ExpressRoute gateway of peered VNet ${nameOf(path.hopResourceId)} (useRemoteGateways)`;
-      return { path: { ...path, hop: `${hop} (forced tunnelling)`, source: winner?.source ?? "bgp", basis: "effectiveRoutes" }, confirmation: { status: "confirmed", detail: `${said}: force-tunnelled` } };
-    }
-    if (type === "internet") {
-      return {
-        path: { key: "internet", kind: "internet", direct: true, source: winner?.source ?? "system", basis: "effectiveRoutes", hop: "the Internet" },
-        confirmation: { status: "confirmed", detail: `${said}: the hub's gateway advertises no default route, so the path is direct` },
-      };
-    }
-    return { path, confirmation: { status: "disagrees", detail: `${said}, not ${describeEgress(path)} as the route tables and peerings suggest` } };
-  }
-  if (sameHop(path, winner)) return { path: { ...path, basis: "effectiveRoutes" }, confirmation: { status: "confirmed", detail: said } };
-  return { path, confirmation: { status: "disagrees", detail: `${said}, but the route tables give ${describeEgress(path)}` } };
 }

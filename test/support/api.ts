@@ -13,8 +13,6 @@
  */
 // The stand-in for the Functions worker's registry, before any module that registers a function.
 import "../../src/durable-host/register";
-import { readdirSync } from "node:fs";
-import { join, resolve } from "node:path";
 import { afterAll, afterEach, beforeAll, expect } from "vitest";
 import type { AuditStore } from "../../src/audit/store";
 import type { ScenarioInput } from "../../src/simulator";
@@ -25,16 +23,8 @@ import { spawnPort25, type Spawned } from "./spawn";
 
 export { SUBSCRIPTION_ID };
 
-const FUNCTIONS_DIR = resolve(__dirname, "../../src/functions");
 /** The app's address in in-process requests (the triggers build their links from it). */
 export const BASE_URL = "https://port25.contoso.example";
-
-/** Every module under src/functions (the triggers register themselves on import; the helpers register nothing). */
-export function triggerModules(): string[] {
-  return readdirSync(FUNCTIONS_DIR)
-    .filter((f) => f.endsWith(".ts"))
-    .map((f) => join(FUNCTIONS_DIR, f));
-}
 
 export interface ApiCall {
   method?: string;
@@ -54,7 +44,7 @@ export interface ApiResponse {
   json: unknown;
 }
 
-export type ApiOptions = Omit<ProductHostOptions, "env" | "triggers" | "scenario"> & {
+export type ApiOptions = Omit<ProductHostOptions, "env" | "scenario"> & {
   /** Default: the e2e suite's small scenario. */
   scenario?: ProductHostOptions["scenario"];
   /** The Azurite holding the audit tables (a file's shared one); without it the harness starts its own. */
@@ -100,7 +90,7 @@ export async function startApi(opts: ApiOptions = {}): Promise<Api> {
   let product: ProductHost;
   try {
     const { azuriteConnection: _shared, ...rest } = opts;
-    product = await startProductHost({ ...rest, scenario: opts.scenario ?? scenario(), env, triggers: true });
+    product = await startProductHost({ ...rest, scenario: opts.scenario ?? scenario(), env });
   } catch (e) {
     await own?.stop();
     throw e;

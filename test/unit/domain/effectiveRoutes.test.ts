@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { EffectiveRouteSchema, type EffectiveRoute, type EgressPath } from "../../../src/contracts/egress";
-import { confirmEgress, winningDefaultRoute } from "../../../src/domain/egress";
+import { confirmEgress, winningDefaultRoute } from "../../../src/domain/egressConfirm";
 
 function route(source: string, state: string, prefix: string, nextHopType: string, ip?: string): EffectiveRoute {
   return EffectiveRouteSchema.parse({ source, state, addressPrefix: [prefix], nextHopType, nextHopIpAddress: ip === undefined ? [] : [ip] });

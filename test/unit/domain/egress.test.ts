@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
-import { egressChanges, egressOfSubnet, egressPaths, parseIpv4, selectRoute, type CandidateRoute, type RouteSource } from "../../../src/domain/egress";
+import { egressChanges, egressOfSubnet, egressPaths } from "../../../src/domain/egress";
+import { parseIpv4, selectRoute, type CandidateRoute, type RouteSource } from "../../../src/domain/routeSelection";
 import type { RouteTableInfo } from "../../../src/contracts/egress";
 import { discovery, scaleSet, subnet, vm, vnet } from "./fixtures";
 
