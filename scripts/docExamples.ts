@@ -4,11 +4,11 @@
  * test/cli/docExamples.test.ts runs them again and compares, with what differs from run to run (run ids, real
  * seconds, report paths) normalised, so the documented figures cannot drift from what the product prints.
  */
-import { spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { z } from "zod";
+import { spawnPort25 } from "../test/support/spawn";
 
 export const ROOT = resolve(__dirname, "..");
 
@@ -54,31 +54,21 @@ export function normalise(text: string): string {
     .replace(/Report: \S+/g, "Report: <path>");
 }
 
-/** Runs `port25 ARGS` as `npm run -s port25 -- ARGS` does, reports written to a temporary folder. */
-export function runExample(example: Example): Promise<string> {
+/**
+ * Runs `port25 ARGS` as `npm run -s port25 -- ARGS` does (from the TypeScript source), or from the build (the test,
+ * after `npm run build`: the same code without compiling it again), reports written to a temporary folder.
+ */
+export async function runExample(example: Example, from: "source" | "dist" = "source"): Promise<string> {
   const reports = mkdtempSync(join(tmpdir(), "port25-doc-examples-"));
-  return new Promise((done, fail) => {
-    const child = spawn(process.execPath, ["--import", "tsx", "src/cli/main.ts", ...example.args, "--report", join(reports, "report.html")], {
-      cwd: ROOT,
-      env: { ...process.env, FORCE_COLOR: "0" },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-    child.on("error", fail);
-    child.on("close", (code) => {
-      rmSync(reports, { recursive: true, force: true });
-      if (code !== 0) fail(new Error(`port25 ${example.args.join(" ")} exited ${String(code)}:\n${stderr}`));
-      // The report's path is where the reader's own run writes it.
-      // The report's path and the scenario's are shown as the reader's own run, from the package root, prints them.
-      else {
-        const runId = /sim-\d{8}T\d{9}Z-[0-9a-f]{8}/.exec(stdout)?.[0] ?? "<run id>";
-        done(example.render(stdout.split(join(reports, "report.html")).join(`reports/port25-${runId}.html`).split(`${ROOT}/`).join("")));
-      }
-    });
-  });
+  try {
+    const { code, stdout, stderr } = await spawnPort25([...example.args, "--report", join(reports, "report.html")], { from }).ended;
+    if (code !== 0) throw new Error(`port25 ${example.args.join(" ")} exited ${String(code)}:\n${stderr}`);
+    // The report's path and the scenario's are shown as the reader's own run, from the package root, prints them.
+    const runId = /sim-\d{8}T\d{9}Z-[0-9a-f]{8}/.exec(stdout)?.[0] ?? "<run id>";
+    return example.render(stdout.split(join(reports, "report.html")).join(`reports/port25-${runId}.html`).split(`${ROOT}/`).join(""));
+  } finally {
+    rmSync(reports, { recursive: true, force: true });
+  }
 }
 
 const fence = "```";

@@ -9,8 +9,7 @@ import { remediationInstanceId } from "../../src/contracts/remediation";
 import { laneInstanceId, queueInstanceId } from "../../src/contracts/durable/campaign";
 import { runEndedEvent } from "../../src/contracts/durable/runStart";
 import { EventType } from "../../src/durable-host";
-import { type ApiHost, type ApiResponse } from "./apiHost";
-import { apiHosts } from "./apiHosts";
+import { type Api, type ApiResponse, apiHosts } from "../support/api";
 import { apiScenario, APPROVED_AT, startBody, SUB } from "./fixtures";
 
 const hosts = apiHosts();
@@ -38,26 +37,26 @@ function campaignBody(extra: Record<string, unknown> = {}): Record<string, unkno
   };
 }
 
-async function startCampaign(h: ApiHost, body: Record<string, unknown> = campaignBody(), who = "alice@contoso.example"): Promise<z.output<typeof StartedSchema>> {
+async function startCampaign(h: Api, body: Record<string, unknown> = campaignBody(), who = "alice@contoso.example"): Promise<z.output<typeof StartedSchema>> {
   const r = await h.call("startCampaign", { method: "POST", path: "/api/campaigns", body, headers: as(who) });
   expect(r.status, r.text).toBe(202);
   return StartedSchema.parse(r.json);
 }
 
-async function view(h: ApiHost, id: string): Promise<z.output<typeof ViewSchema>> {
+async function view(h: Api, id: string): Promise<z.output<typeof ViewSchema>> {
   const r = await h.call("getCampaign", { path: `/api/campaigns/${id}`, params: { id } });
   expect(r.status, r.text).toBe(200);
   return ViewSchema.parse(r.json);
 }
 
-function post(h: ApiHost, fn: "approveCampaign" | "cancelCampaign", id: string, who: string, subscriptionId?: string): Promise<ApiResponse> {
+function post(h: Api, fn: "approveCampaign" | "cancelCampaign", id: string, who: string, subscriptionId?: string): Promise<ApiResponse> {
   const verb = fn === "approveCampaign" ? "approve" : "cancel";
   const query = subscriptionId === undefined ? "" : `?subscriptionId=${subscriptionId}`;
   return h.call(fn, { method: "POST", path: `/api/campaigns/${id}/${verb}${query}`, params: { id }, headers: as(who) });
 }
 
-const runFor = (h: ApiHost, minutes: number) => h.product.run(h.product.host.clock.now() + minutes * 60_000);
-const writes = (h: ApiHost) => h.product.sim.requestLog().filter((e) => e.kind !== "read" && e.status < 400);
+const runFor = (h: Api, minutes: number) => h.product.run(h.product.host.clock.now() + minutes * 60_000);
+const writes = (h: Api) => h.product.sim.requestLog().filter((e) => e.kind !== "read" && e.status < 400);
 
 describe("a campaign over HTTP", () => {
   it("classifies each subscription: runs the exemptible one as its own instance and reports the other with its reason", async () => {

@@ -8,8 +8,7 @@ import { campaignInstanceId, campaignRunId, campaignTotals, type CampaignMember,
 import { REMEDIATE_SUBSCRIPTION } from "../../src/contracts/names";
 import { RemediationInputSchema, remediationInstanceId, type RemediationInput } from "../../src/contracts/remediation";
 import { RemediationOptionsSchema } from "../../src/contracts/options";
-import { BASE_URL, type ApiHost, type ApiResponse } from "./apiHost";
-import { apiHosts } from "./apiHosts";
+import { BASE_URL, type Api, type ApiResponse, apiHosts } from "../support/api";
 import { apiScenario, APPROVED_AT, signedIn, SUB, type Person } from "./fixtures";
 import { campaignInput } from "../audit/campaignFixtures";
 
@@ -23,12 +22,12 @@ function errorOf(r: ApiResponse): { code: string; message: string; details?: { f
   return (r.json as { error: { code: string; message: string; details?: { fields?: string[] } } }).error;
 }
 
-function nowIso(h: ApiHost): string {
+function nowIso(h: Api): string {
   return new Date(h.product.host.clock.now()).toISOString();
 }
 
 /** Starts the subscription's run as a campaign's lane does: remediateSubscription, naming the campaign. */
-function startCampaignRun(h: ApiHost): RemediationInput {
+function startCampaignRun(h: Api): RemediationInput {
   const input = RemediationInputSchema.parse({
     subscriptionId: SUB,
     attestation,
@@ -45,13 +44,13 @@ function startCampaignRun(h: ApiHost): RemediationInput {
   return input;
 }
 
-function campaignStart(h: ApiHost): CampaignRecord["input"] {
+function campaignStart(h: Api): CampaignRecord["input"] {
   const base = campaignInput({ campaignId: CAMPAIGN, target: { kind: "subscriptions", subscriptionIds: [SUB, OTHER_SUB] } });
   return { ...base, run: { ...base.run, attestation, requestedBy: "carol@contoso.example", requestedAt: nowIso(h), options: RemediationOptionsSchema.parse({}) } };
 }
 
 /** Runs the campaign's one exemptible subscription to the end and records the campaign as its orchestration would. */
-async function auditedCampaign(h: ApiHost): Promise<{ record: CampaignRecord; runId: string }> {
+async function auditedCampaign(h: Api): Promise<{ record: CampaignRecord; runId: string }> {
   const input = campaignStart(h);
   await h.audit.recordCampaignStarted(input);
   const run = startCampaignRun(h);

@@ -1,31 +1,30 @@
 import { describe, expect, it } from "vitest";
 import { remediationInstanceId } from "../../src/contracts/remediation";
-import { type ApiHost, type ApiResponse } from "./apiHost";
-import { apiHosts } from "./apiHosts";
+import { type Api, type ApiResponse, apiHosts } from "../support/api";
 import { apiScenario, startBody, SUB } from "./fixtures";
 
 const hosts = apiHosts();
 
-async function api(): Promise<ApiHost> {
+async function api(): Promise<Api> {
   return hosts.start({ scenario: apiScenario() });
 }
 
 const INSTANCE = remediationInstanceId(SUB);
 const as = (name: string) => ({ "x-ms-client-principal-name": name });
 
-function start(h: ApiHost, body: Record<string, unknown> = startBody({ requireApproval: true })): Promise<ApiResponse> {
+function start(h: Api, body: Record<string, unknown> = startBody({ requireApproval: true })): Promise<ApiResponse> {
   return h.call("startRemediation", { method: "POST", path: "/api/remediations", body, headers: as("alice@contoso.example") });
 }
-function approve(h: ApiHost, who: string): Promise<ApiResponse> {
+function approve(h: Api, who: string): Promise<ApiResponse> {
   return h.call("approveRemediation", { method: "POST", path: `/api/remediations/${INSTANCE}/approve`, params: { id: INSTANCE }, headers: as(who) });
 }
-function cancel(h: ApiHost, who: string): Promise<ApiResponse> {
+function cancel(h: Api, who: string): Promise<ApiResponse> {
   return h.call("cancelRemediation", { method: "POST", path: `/api/remediations/${INSTANCE}/cancel`, params: { id: INSTANCE }, headers: as(who) });
 }
 function errorOf(r: ApiResponse): { code: string; message: string; details?: Record<string, unknown> } {
   return (r.json as { error: { code: string; message: string; details?: Record<string, unknown> } }).error;
 }
-const runFor = (h: ApiHost, minutes: number) => h.product.run(h.product.host.clock.now() + minutes * 60_000);
+const runFor = (h: Api, minutes: number) => h.product.run(h.product.host.clock.now() + minutes * 60_000);
 
 describe("approve and cancel are on the record", () => {
   it("keeps the approver and the time in the summary, the audit record and the report; approve outside the approval phase is a 409 naming it", async () => {

@@ -5,13 +5,12 @@
  */
 import { describe, expect, it } from "vitest";
 import { remediationInstanceId } from "../../src/contracts/remediation";
-import { type ApiHost, type ApiResponse } from "./apiHost";
-import { apiHosts } from "./apiHosts";
+import { type Api, type ApiResponse, apiHosts } from "../support/api";
 import { apiScenario, signedIn, startBody, SUB, type Person } from "./fixtures";
 
 const hosts = apiHosts();
 
-async function api(env: Record<string, string> = { PORT25_AUTH_ENABLED: "true" }): Promise<ApiHost> {
+async function api(env: Record<string, string> = { PORT25_AUTH_ENABLED: "true" }): Promise<Api> {
   return hosts.start({ scenario: apiScenario(), env });
 }
 
@@ -20,19 +19,19 @@ const ALICE: Person = { name: "alice@contoso.example", oid: "0a1b2c3d-0000-4000-
 const BOB: Person = { name: "bob@contoso.example", oid: "0a1b2c3d-0000-4000-8000-000000000b0b", roles: ["Port25.Operator"] };
 const DAVE: Person = { name: "dave@contoso.example", oid: "0a1b2c3d-0000-4000-8000-00000000da7e", roles: ["Port25.Auditor"] };
 
-function start(h: ApiHost, headers: Record<string, string>, extra: Record<string, unknown> = {}): Promise<ApiResponse> {
+function start(h: Api, headers: Record<string, string>, extra: Record<string, unknown> = {}): Promise<ApiResponse> {
   return h.call("startRemediation", { method: "POST", path: "/api/remediations", body: startBody({ requireApproval: true, ...extra }), headers });
 }
-function approve(h: ApiHost, headers: Record<string, string>): Promise<ApiResponse> {
+function approve(h: Api, headers: Record<string, string>): Promise<ApiResponse> {
   return h.call("approveRemediation", { method: "POST", path: `/api/remediations/${INSTANCE}/approve`, params: { id: INSTANCE }, headers });
 }
-function cancel(h: ApiHost, headers: Record<string, string>): Promise<ApiResponse> {
+function cancel(h: Api, headers: Record<string, string>): Promise<ApiResponse> {
   return h.call("cancelRemediation", { method: "POST", path: `/api/remediations/${INSTANCE}/cancel`, params: { id: INSTANCE }, headers });
 }
 function errorOf(r: ApiResponse): { code: string; message: string; details?: Record<string, unknown> } {
   return (r.json as { error: { code: string; message: string; details?: Record<string, unknown> } }).error;
 }
-const runFor = (h: ApiHost, minutes: number) => h.product.run(h.product.host.clock.now() + minutes * 60_000);
+const runFor = (h: Api, minutes: number) => h.product.run(h.product.host.clock.now() + minutes * 60_000);
 
 describe("authentication on (the deployed default)", () => {
   it("answers 401 to every trigger without a principal, and to a malformed one, before anything happens", async () => {

@@ -1,12 +1,11 @@
 import { describe, expect, it } from "vitest";
 import { remediationInstanceId } from "../../src/contracts/remediation";
-import { BASE_URL, type ApiHost } from "./apiHost";
-import { apiHosts } from "./apiHosts";
+import { BASE_URL, type Api, apiHosts } from "../support/api";
 import { apiScenario, startBody, SUB, vm } from "./fixtures";
 
 const hosts = apiHosts();
 
-async function api(vms?: NonNullable<Parameters<typeof apiScenario>[0]>["vms"]): Promise<ApiHost> {
+async function api(vms?: NonNullable<Parameters<typeof apiScenario>[0]>["vms"]): Promise<Api> {
   return hosts.start({ scenario: apiScenario(vms === undefined ? {} : { vms }) });
 }
 
@@ -21,14 +20,14 @@ interface Started {
   cancelUrl: string;
 }
 
-async function start(h: ApiHost, body: Record<string, unknown>, headers: Record<string, string> = ALICE): Promise<Started> {
+async function start(h: Api, body: Record<string, unknown>, headers: Record<string, string> = ALICE): Promise<Started> {
   const r = await h.call("startRemediation", { method: "POST", path: "/api/remediations", body, headers });
   expect(r.status, r.text).toBe(202);
   return r.json as Started;
 }
 
 /** Runs the host for `minutes` of virtual time at most (stops short of far-off timers such as the approval deadline). */
-function runFor(h: ApiHost, minutes: number) {
+function runFor(h: Api, minutes: number) {
   return h.product.run(h.product.host.clock.now() + minutes * 60_000);
 }
 

@@ -14,8 +14,7 @@ import { remediationInstanceId } from "../../src/contracts/remediation";
 import { ReverifySubscriptionOutput, reverifyInstanceId } from "../../src/contracts/durable/reverifySubscription";
 import type { ReverifySweep } from "../../src/functions/reverifySubscriptions";
 import { TEMP_SUBNET_PREFIX } from "../../src/contracts/options";
-import type { ApiHost } from "./apiHost";
-import { apiHosts } from "./apiHosts";
+import { type Api, apiHosts } from "../support/api";
 import { APPROVED_AT, BEFORE_EXEMPTION, SUB, apiScenario, startBody, vm } from "./fixtures";
 
 const hosts = apiHosts();
@@ -28,7 +27,7 @@ const REVERIFY = reverifyInstanceId(SUB);
  * rather than over HTTP (the starter stamps requestedAt with the wall clock, which would put it after every later
  * run here and upset the audit's "latest completed run"); starting over HTTP is covered by remediationApi.test.ts.
  */
-async function afterOneRun(env: Record<string, string> = {}): Promise<{ h: ApiHost; runId: string }> {
+async function afterOneRun(env: Record<string, string> = {}): Promise<{ h: Api; runId: string }> {
   const h = await hosts.start({ scenario: apiScenario(), env });
   const input = h.product.start();
   await h.product.run();
@@ -40,7 +39,7 @@ type Stable = "running" | "stopped" | "deallocated";
 const STABLE: readonly string[] = ["running", "stopped", "deallocated"];
 
 /** The world after the run, changed by `change`, served by a new simulator the app is pointed at. */
-async function moveOn(h: ApiHost, change: (s: ScenarioInput & { vms: NonNullable<ScenarioInput["vms"]> }) => void): Promise<SimulatorHandle> {
+async function moveOn(h: Api, change: (s: ScenarioInput & { vms: NonNullable<ScenarioInput["vms"]> }) => void): Promise<SimulatorHandle> {
   const snap = h.product.sim.snapshot();
   const scenario = structuredClone(h.product.scenario) as ScenarioInput & { vms: NonNullable<ScenarioInput["vms"]> };
   scenario.vms = scenario.vms.map((v) => {
@@ -56,7 +55,7 @@ async function moveOn(h: ApiHost, change: (s: ScenarioInput & { vms: NonNullable
 }
 
 /** A temporary subnet left behind, created through the product's own gateway (real SDK, HTTPS). */
-async function leakSubnet(h: ApiHost, sim: SimulatorHandle): Promise<string> {
+async function leakSubnet(h: Api, sim: SimulatorHandle): Promise<string> {
   const vnet = sim.snapshot().vnets.find((v) => v.name === "vnet-app");
   if (vnet === undefined) throw new Error("vnet-app missing");
   await h.product.root.gateway.beginCreateSubnet(vnet.id, LEAKED, "10.20.9.0/29");
@@ -66,11 +65,11 @@ async function leakSubnet(h: ApiHost, sim: SimulatorHandle): Promise<string> {
   return `${vnet.id}/subnets/${LEAKED}`;
 }
 
-async function sweep(h: ApiHost): Promise<ReverifySweep> {
+async function sweep(h: Api): Promise<ReverifySweep> {
   return (await h.product.host.invokeTimer("reverifySubscriptions")) as ReverifySweep;
 }
 
-function reverifyOutput(h: ApiHost): ReverifySubscriptionOutput {
+function reverifyOutput(h: Api): ReverifySubscriptionOutput {
   const s = h.product.host.getStatus(REVERIFY);
   expect(s?.runtimeStatus, JSON.stringify(s?.failureDetails ?? null)).toBe("Completed");
   return parseWith(ReverifySubscriptionOutput, s?.output, "re-verification output");

@@ -8,7 +8,7 @@ import { z } from "zod";
 import { campaignInstanceId, campaignInstanceIdOf } from "../../src/contracts/campaign";
 import { REMEDIATE_CAMPAIGN, REMEDIATE_SUBSCRIPTION } from "../../src/contracts/names";
 import { remediationInstanceId } from "../../src/contracts/remediation";
-import { apiHosts } from "./apiHosts";
+import { apiHosts } from "../support/api";
 import { appVersioning } from "../../src/cli/localApp";
 import { apiScenario, APPROVED_AT, startBody, SUB } from "./fixtures";
 

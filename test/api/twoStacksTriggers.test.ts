@@ -10,8 +10,7 @@ import { ReverifySubscriptionInput, reverifyInstanceId } from "../../src/contrac
 import type { ReverifySweep } from "../../src/functions/reverifySubscriptions";
 import { RemediationInputSchema, remediationInstanceId } from "../../src/contracts/remediation";
 import type { ScenarioInput } from "../../src/simulator";
-import { principalHeaders, type ApiHost } from "./apiHost";
-import { apiHosts } from "./apiHosts";
+import { apiHosts, principalHeaders, type Api } from "../support/api";
 import { apiScenario, startBody, SUB, vm } from "./fixtures";
 
 const hosts = apiHosts();
@@ -28,7 +27,7 @@ function small(subscriptionId: string, startTime: string): ScenarioInput {
 
 const OPERATOR = principalHeaders("erin@contoso.example", ["Port25.Operator", "Port25.Auditor"]);
 
-async function runsListed(h: ApiHost): Promise<string[]> {
+async function runsListed(h: Api): Promise<string[]> {
   const r = await h.call("listAuditRuns", { path: "/api/audit/runs", headers: OPERATOR });
   expect(r.status).toBe(200);
   return (r.json as { runs: { subscriptionId: string }[] }).runs.map((x) => x.subscriptionId).sort();

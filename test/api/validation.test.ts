@@ -2,17 +2,17 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { startAzurite, type LocalAzurite } from "../support/azurite";
 import { registeredFunctions } from "../../src/durable-host/functionsCore";
 import { MAX_REQUEST_BYTES } from "../../src/contracts/startRequest";
-import { principalHeaders, startApiHost, type ApiHost, type ApiResponse } from "./apiHost";
+import { principalHeaders, startApi, type Api, type ApiResponse } from "../support/api";
 import { apiScenario, APPROVED_AT, startBody, SUB } from "./fixtures";
 
 let azurite: LocalAzurite;
 /** One host for every refused request: each test also checks that none of the earlier ones left a trace. */
-let shared: ApiHost;
-const open: ApiHost[] = [];
+let shared: Api;
+const open: Api[] = [];
 
 beforeAll(async () => {
   azurite = await startAzurite();
-  shared = await startApiHost({ scenario: apiScenario(), azuriteConnection: azurite.connectionString });
+  shared = await startApi({ scenario: apiScenario(), azuriteConnection: azurite.connectionString });
 });
 afterAll(async () => {
   await shared.close();
@@ -22,12 +22,12 @@ afterEach(async () => {
   while (open.length > 0) await open.pop()?.close();
 });
 
-function api(): ApiHost {
+function api(): Api {
   return shared;
 }
 
-async function ownApi(env: Record<string, string>): Promise<ApiHost> {
-  const h = await startApiHost({ scenario: apiScenario(), azuriteConnection: azurite.connectionString, env });
+async function ownApi(env: Record<string, string>): Promise<Api> {
+  const h = await startApi({ scenario: apiScenario(), azuriteConnection: azurite.connectionString, env });
   open.push(h);
   return h;
 }
@@ -43,7 +43,7 @@ function errorOf(r: ApiResponse): ApiError {
 }
 
 /** Nothing started in the host, nothing asked of ARM, nothing in the audit tables. */
-async function expectNothingHappened(h: ApiHost): Promise<void> {
+async function expectNothingHappened(h: Api): Promise<void> {
   expect(h.product.host.listInstances({})).toEqual([]);
   expect(h.product.sim.requestLog()).toEqual([]);
   expect((await h.audit.listRuns({})).runs).toEqual([]);

@@ -5,12 +5,12 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startAzurite, type LocalAzurite } from "../support/azurite";
-import { startApiHost, type ApiHost } from "../api/apiHost";
+import { startApi, type Api } from "../support/api";
 import { apiScenario, startBody, SUB, vm } from "../api/fixtures";
 import type { AuditedRun } from "../../src/contracts/audit";
 
 let azurite: LocalAzurite;
-let h: ApiHost;
+let h: Api;
 let html: string;
 let audited: AuditedRun;
 
@@ -28,7 +28,7 @@ beforeAll(async () => {
   scenario.scaleSets = [
     { name: "vmss-uni", resourceGroup: "rg-app", orchestrationMode: "Uniform", instances: [{ instanceId: "0" }, { instanceId: "1", power: "stopped" }] },
   ];
-  h = await startApiHost({ scenario, azuriteConnection: azurite.connectionString });
+  h = await startApi({ scenario, azuriteConnection: azurite.connectionString });
   const started = await h.call("startRemediation", {
     method: "POST",
     path: "/api/remediations",

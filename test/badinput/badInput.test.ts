@@ -14,12 +14,12 @@ import { loadScenario } from "../../src/simulator";
 import { parseConfig } from "../../src/config";
 import { MAX_REQUEST_BYTES } from "../../src/contracts/startRequest";
 import { ensureError } from "../../src/errors";
-import { smallScenario, startApiStack, SUBSCRIPTION_ID, validStartBody, withField, type ApiStack } from "./apiStack";
+import { smallScenario, startApi, SUBSCRIPTION_ID, validStartBody, withField, type Api } from "../support/api";
 import { START } from "../e2e/scenarios";
 
-let api: ApiStack;
+let api: Api;
 beforeAll(async () => {
-  api = await startApiStack();
+  api = await startApi();
 });
 afterAll(async () => {
   await api.close();
@@ -101,7 +101,7 @@ describe("POST /api/remediations rejects a bad body, naming the field, and start
   it.each(START_BODY_CASES)("$name → $field", async (c) => {
     const res = await api.call("startRemediation", { method: "POST", path: "/api/remediations", body: c.body });
     expect(res.status).toBe(c.status ?? 400);
-    const err = errorOf(res.body);
+    const err = errorOf(res.json);
     if (c.status === 413) {
       expect(err.code).toBe("PayloadTooLarge");
       expect(err.message).toMatch(new RegExp(`${c.field} ${MAX_REQUEST_BYTES} bytes`));
@@ -182,7 +182,7 @@ describe("query strings and route ids are validated, naming the parameter", () =
       ...(c.headers === undefined ? {} : { headers: c.headers }),
     });
     expect(res.status).toBe(400);
-    const err = errorOf(res.body);
+    const err = errorOf(res.json);
     expect(err.message).toContain(c.field);
     // An unknown parameter is reported against the query as a whole (its name is in the message).
     if (c.unknown !== true) expect(err.details?.fields).toContain(c.field);
@@ -366,8 +366,8 @@ describe("fuzzing the start body", () => {
         const res = await api.call("startRemediation", { method: "POST", path: "/api/remediations", body: JSON.stringify(b) });
         expect(res.status).toBe(202);
         const id = remediationInstanceId(b.subscriptionId);
-        expect(api.stack.host.listInstances().map((i) => i.instanceId)).toEqual([id]);
-        api.stack.host.purge(id);
+        expect(api.product.host.listInstances().map((i) => i.instanceId)).toEqual([id]);
+        api.product.host.purge(id);
       }),
       { numRuns: 60 },
     );
@@ -378,11 +378,11 @@ describe("fuzzing the start body", () => {
     await fc.assert(
       fc.asyncProperty(validBody, mutation, async (b, m) => {
         const res = await api.call("startRemediation", { method: "POST", path: "/api/remediations", body: JSON.stringify(m.apply(b)) });
-        const started = api.stack.host.listInstances().map((i) => i.instanceId);
+        const started = api.product.host.listInstances().map((i) => i.instanceId);
         // Clean up before asserting, so a failing case leaves nothing for the shrinker's next try.
-        for (const id of started) api.stack.host.purge(id);
+        for (const id of started) api.product.host.purge(id);
         expect({ status: res.status, started }).toEqual({ status: 400, started: [] });
-        expect({ field: m.field, fields: errorOf(res.body).details?.fields }).toEqual({ field: m.field, fields: expect.arrayContaining([expect.stringMatching(new RegExp(`^${m.field.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}(\\.|\\[|$)`))]) });
+        expect({ field: m.field, fields: errorOf(res.json).details?.fields }).toEqual({ field: m.field, fields: expect.arrayContaining([expect.stringMatching(new RegExp(`^${m.field.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}(\\.|\\[|$)`))]) });
       }),
       { numRuns: 150 },
     );

@@ -10,7 +10,8 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
 import { fleet, scenario, SUBSCRIPTION_ID } from "../e2e/scenarios";
-import { ATTESTATION_ARGS, poll, spawnCli, startServe, type Served, type Run } from "../serve/serveProcess";
+import { ATTESTATION_ARGS, poll, startServe, type Served } from "../support/api";
+import { spawnPort25, type Ended } from "../support/spawn";
 import { CampaignStatusBodySchema } from "../../src/cli/campaignApi";
 import { campaignInstanceId } from "../../src/contracts/campaign";
 
@@ -19,7 +20,7 @@ const VMS = 12;
 const UNREADABLE = "0badc0de-0000-4000-8000-000000000001";
 const work = mkdtempSync(join(tmpdir(), "port25-campaign-serve-"));
 
-const port25 = (args: string[]): Promise<Run> => spawnCli(args).exited;
+const port25 = (args: string[]): Promise<Ended> => spawnPort25(args).ended;
 
 let served: Served;
 const auth = (): string[] => ["--app", served.app, "--key", served.key];
@@ -79,14 +80,14 @@ describe("a campaign from the command line, against port25 serve", () => {
     expect(again.code).toBe(1);
     expect(again.stderr).toMatch(/CampaignInProgress/);
 
-    const watch = spawnCli(["status", ...auth(), "--id", instanceId, "--watch"]);
+    const watch = spawnPort25(["status", ...auth(), "--id", instanceId, "--watch"]);
     const approved = await port25(["approve", ...auth(), "--campaign", campaignId]);
     expect(approved.stderr).toBe("");
     expect(approved.code).toBe(0);
     expect(approved.stdout).toContain(`Approved 1 subscription`);
     expect(approved.stdout).toContain(`${SUBSCRIPTION_ID}: run port25-${SUBSCRIPTION_ID}`);
 
-    const watched = await watch.exited;
+    const watched = await watch.ended;
     const ended = await campaignStatus(instanceId);
     expect(ended.summary).not.toBeNull();
     const summary = ended.summary;
@@ -107,7 +108,7 @@ describe("a campaign from the command line, against port25 serve", () => {
     expect(record.code).toBe(0);
     expect(record.stdout.replace(/\s+/g, " ")).toContain(`Campaign ${campaignId} on 2 subscriptions: ${summary.status}`);
     expect(record.stdout.replace(/\s+/g, " ")).toMatch(
-      new RegExp(`Run reports: # ${SUBSCRIPTION_ID} \\S.* audit --app ${served.app} --key ${served.key} --run ${done?.runId ?? "?"} --html run-${done?.runId ?? "?"}\\.html`),
+      new RegExp(`Ended reports: # ${SUBSCRIPTION_ID} \\S.* audit --app ${served.app} --key ${served.key} --run ${done?.runId ?? "?"} --html run-${done?.runId ?? "?"}\\.html`),
     );
 
     const listed = await port25(["audit", ...auth(), "--campaigns", "--json"]);

@@ -8,12 +8,13 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
-import { ATTESTATION_ARGS, spawnCli, startServe, type Served, type Run } from "../serve/serveProcess";
+import { ATTESTATION_ARGS, startServe, type Served } from "../support/api";
+import { spawnPort25, type Ended } from "../support/spawn";
 import { CampaignStatusBodySchema } from "../../src/cli/campaignApi";
 
 const ESTATE = join(__dirname, "../../scenarios/estate.json");
 const work = mkdtempSync(join(tmpdir(), "port25-campaign-estate-"));
-const port25 = (args: string[]): Promise<Run> => spawnCli(args).exited;
+const port25 = (args: string[]): Promise<Ended> => spawnPort25(args).ended;
 let served: Served;
 const auth = (): string[] => ["--app", served.app, "--key", served.key];
 

@@ -1,8 +1,11 @@
-/** The built `port25` command, spawned as users run it: simulate, plan, exit codes and bad input. */
-import { spawn } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+/**
+ * The `port25` command as users run it: simulate, plan, exit codes and bad input. In-process through main() (the
+ * arguments, the output and the exit code are the behaviour); spawned from the build where the process is: a
+ * simulation piped to a reader that ends by itself with its exit code.
+ */
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -10,32 +13,13 @@ import { SimulateOutputSchema } from "../../src/cli/simulateOutput";
 import { CampaignSimulateOutputSchema } from "../../src/cli/commands/simulateCampaign";
 import { NotificationMessageSchema } from "../../src/contracts/notification";
 import { startSimulator, type SimulatorHandle } from "../../src/simulator";
+import { runPort25 } from "../support/stdio";
+import { ROOT, spawnPort25 } from "../support/spawn";
 
-const ROOT = resolve(__dirname, "../..");
-const CLI = join(ROOT, "dist/src/cli/main.js");
 const DEMO = join(ROOT, "scenarios/demo.json");
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function port25(args: string[], env: Record<string, string> = {}): Promise<Run> {
-  return new Promise((done, fail) => {
-    const child = spawn(process.execPath, [CLI, ...args], {
-      cwd: ROOT,
-      env: { ...process.env, ...env, FORCE_COLOR: "0" },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-    child.on("error", fail);
-    child.on("close", (code) => done({ code, stdout, stderr }));
-  });
-}
+/** `port25 ARGS` in-process. The CLI resolves relative paths from the working directory, the package root here. */
+const port25 = runPort25;
 
 const work = mkdtempSync(join(tmpdir(), "port25-cli-"));
 
@@ -48,14 +32,10 @@ function paygScenarioFile(): string {
   return file;
 }
 
-beforeAll(() => {
-  if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run \`npm run build\` first (npm test does)`);
-});
-
 describe("port25 simulate", () => {
-  it("runs the demo fleet and reports counts that match the scenario, as JSON that validates", async () => {
+  it("runs the demo fleet as a process piped to a reader: ends by itself, exit 0, counts that match the scenario, as JSON that validates", async () => {
     const report = join(work, "demo.html");
-    const r = await port25(["simulate", "--json", "--report", report]);
+    const r = await spawnPort25(["simulate", "--json", "--report", report]).ended;
     expect(r.stderr).toBe("");
     expect(r.code).toBe(0);
     const out = SimulateOutputSchema.parse(JSON.parse(r.stdout));

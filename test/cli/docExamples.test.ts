@@ -7,7 +7,7 @@ import { documented, EXAMPLES, normalise, ROOT, runExample } from "../../scripts
 describe("the documented example outputs", () => {
   for (const example of EXAMPLES) {
     it(`${example.name} (port25 ${example.args.join(" ")}) is what a real run prints, ids and real seconds aside`, async () => {
-      const real = normalise(await runExample(example));
+      const real = normalise(await runExample(example, "dist"));
       for (const file of example.files) {
         const block = documented(readFileSync(join(ROOT, file), "utf8"), example.name);
         if (block === undefined) throw new Error(`${file} has no markers for the example ${example.name}`);

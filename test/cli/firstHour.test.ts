@@ -2,10 +2,9 @@
  * The built `port25` command as a new user meets it: the commands it prints are run exactly as printed, run ids
  * never repeat, tables fit the terminal, the progress ends on the run's own status, and errors take one line.
  */
-import { spawn, type ChildProcess } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
 import { isSignInFailure, signInAdvice } from "../../src/cli/commands/plan";
@@ -13,70 +12,39 @@ import { SimulateOutputSchema } from "../../src/cli/simulateOutput";
 import { plural } from "../../src/cli/plural";
 import { formatTable, wrapText } from "../../src/cli/table";
 import { startSimulator, type SimulatorHandle } from "../../src/simulator";
+import { runPort25 } from "../support/stdio";
+import { ROOT, spawnPort25, spawnShell, type Ended, type Spawned } from "../support/spawn";
 
-const ROOT = resolve(__dirname, "../..");
-const CLI = join(ROOT, "dist/src/cli/main.js");
 const DEMO = join(ROOT, "scenarios/demo.json");
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
+/** The built CLI spawned: for what depends on the process (its working directory, the paths it prints from it). */
+function spawned(args: string[], opts: { env?: Record<string, string | undefined>; cwd?: string } = {}): Promise<Ended> {
+  return spawnPort25(args, opts).ended;
 }
 
-function collect(child: ChildProcess): Promise<Run> {
-  return new Promise((done, fail) => {
-    let stdout = "";
-    let stderr = "";
-    child.stdout?.on("data", (d: Buffer) => (stdout += d.toString()));
-    child.stderr?.on("data", (d: Buffer) => (stderr += d.toString()));
-    child.on("error", fail);
-    child.on("close", (code) => done({ code, stdout, stderr }));
-  });
-}
-
-function port25(args: string[], opts: { env?: Record<string, string | undefined>; cwd?: string } = {}): Promise<Run> {
-  const env: Record<string, string | undefined> = { ...process.env, FORCE_COLOR: "0", ...opts.env };
-  return collect(spawn(process.execPath, [CLI, ...args], { cwd: opts.cwd ?? ROOT, env, stdio: ["ignore", "pipe", "pipe"] }));
-}
+/** In-process: the arguments, the output and the exit code are the behaviour. */
+const port25 = (args: string[], opts: { env?: Record<string, string | undefined> } = {}): ReturnType<typeof runPort25> => runPort25(args, opts.env);
 
 /** Runs lines in a POSIX shell, as a user pastes them. */
-function shell(lines: string[], env: Record<string, string | undefined> = process.env): Promise<Run> {
-  return collect(spawn("/bin/sh", ["-e", "-c", lines.join("\n")], { cwd: ROOT, env: { ...env, FORCE_COLOR: "0" }, stdio: ["ignore", "pipe", "pipe"] }));
+function shell(lines: string[], env: Record<string, string | undefined> = {}): Promise<Ended> {
+  return spawnShell(lines.join("\n"), { env }).ended;
 }
 
 const work = mkdtempSync(join(tmpdir(), "port25-first-hour-"));
 
-beforeAll(() => {
-  if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run \`npm run build\` first (npm test does)`);
-});
-
 describe("port25 simulator prints commands that work where the user stands", () => {
-  let child: ChildProcess;
+  let simulator: Spawned;
   let printed = "";
 
   beforeAll(async () => {
-    child = spawn(process.execPath, [CLI, "simulator", "--port", "0"], { cwd: ROOT, env: { ...process.env, FORCE_COLOR: "0" }, stdio: ["ignore", "pipe", "pipe"] });
-    printed = await new Promise<string>((done, fail) => {
-      let out = "";
-      const timer = setTimeout(() => fail(new Error(`the simulator printed no instructions: ${out}`)), 30_000);
-      child.stdout?.on("data", (d: Buffer) => {
-        out += d.toString();
-        if (out.includes("Press Ctrl+C")) {
-          clearTimeout(timer);
-          done(out);
-        }
-      });
-      child.on("error", fail);
-    });
+    simulator = spawnPort25(["simulator", "--port", "0"]);
+    await simulator.line((l) => l.includes("Press Ctrl+C"));
+    printed = simulator.stdout();
   }, 40_000);
 
   afterAll(async () => {
-    if (child.exitCode === null) {
-      const closed = new Promise((r) => child.once("close", r));
-      child.kill("SIGINT");
-      await closed;
-    }
+    simulator.child.kill("SIGINT");
+    await simulator.ended;
   });
 
   /** The indented lines after "Point port25 plan at it". */
@@ -99,8 +67,7 @@ describe("port25 simulator prints commands that work where the user stands", () 
   });
 
   it("runs the printed lines exactly as printed, in a shell without port25 on the PATH: plan succeeds", async () => {
-    const env = { ...process.env, PORT25_ARM_STATIC_TOKEN: undefined };
-    const r = await shell(commands(), env);
+    const r = await shell(commands(), { PORT25_ARM_STATIC_TOKEN: undefined });
     expect(r.stderr).toBe("");
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/^Plan: 60 VMs, 2 uniform scale sets, 3 VNets/m);
@@ -108,7 +75,7 @@ describe("port25 simulator prints commands that work where the user stands", () 
 
   it("without the token, plan says in one line what to do", async () => {
     const plan = commands()[1] ?? "";
-    const r = await shell([plan], { ...process.env, PORT25_ARM_STATIC_TOKEN: undefined });
+    const r = await shell([plan], { PORT25_ARM_STATIC_TOKEN: undefined });
     expect(r.code).toBe(1);
     expect(r.stdout).toBe("");
     expect(r.stderr.trim().split("\n")).toEqual([expect.stringMatching(/^port25 plan: .*PORT25_ARM_STATIC_TOKEN/)]);
@@ -190,8 +157,8 @@ describe("plural", () => {
 describe("port25 simulate, twice", () => {
   it("gives each run its own id and report file; the banner counts as the plan does; the last progress line is the run's end", async () => {
     const cwd = mkdtempSync(join(work, "cwd-"));
-    const first = await port25(["simulate"], { cwd });
-    const second = await port25(["simulate", "--json"], { cwd });
+    const first = await spawned(["simulate"], { cwd });
+    const second = await spawned(["simulate", "--json"], { cwd });
     expect(first.code).toBe(0);
     expect(second.code).toBe(0);
     const out = SimulateOutputSchema.parse(JSON.parse(second.stdout));

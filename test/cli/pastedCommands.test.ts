@@ -4,14 +4,14 @@
  * way, the one clock: a served run's request, start, approval and end are on the serve's virtual clock, in order,
  * the audit lists the run with the same times, and everything showing them says they are simulated.
  */
-import { spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
 import { fleet, scenario, SUBSCRIPTION_ID } from "../e2e/scenarios";
-import { ATTESTATION_ARGS, poll, ROOT, spawnCli, startServe, type Run, type Served } from "../serve/serveProcess";
+import { ATTESTATION_ARGS, poll, startServe, type Served } from "../support/api";
+import { ROOT, spawnPort25, spawnShell, type Ended } from "../support/spawn";
 import { AuditedRunSchema } from "../../src/contracts/audit";
 import { ProgressSchema } from "../../src/contracts/remediation";
 import { timeCell } from "../../src/cli/auditRender";
@@ -24,16 +24,8 @@ let served: Served;
 let virtualStart = 0;
 
 /** Runs one printed line in a POSIX shell, as a user pastes it, where serve was started. */
-function paste(line: string): Promise<Run> {
-  return new Promise((done, fail) => {
-    let stdout = "";
-    let stderr = "";
-    const child = spawn("/bin/sh", ["-e", "-c", line], { cwd: ROOT, env: { ...process.env, FORCE_COLOR: "0", PORT25_FUNCTION_KEY: "" }, stdio: ["ignore", "pipe", "pipe"] });
-    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-    child.on("error", fail);
-    child.on("close", (code) => done({ code, stdout, stderr }));
-  });
+function paste(line: string): Promise<Ended> {
+  return spawnShell(line).ended;
 }
 
 /** The command lines of a printed block: lines that start (after indentation) with the CLI's invocation. */
@@ -44,7 +36,7 @@ function commandsIn(text: string): string[] {
     .filter((l) => /^node \S*main\.js \w+ /.test(l));
 }
 
-async function succeeds(line: string): Promise<Run> {
+async function succeeds(line: string): Promise<Ended> {
   const r = await paste(line);
   expect(r.code, `${line}\n${r.stdout}\n${r.stderr}`).toBe(0);
   const html = / --html (\S+)$/.exec(line)?.[1];
@@ -62,7 +54,7 @@ beforeAll(async () => {
   const file = join(work, "scenario.json");
   writeFileSync(file, JSON.stringify(scenario({ vms: fleet(6) })));
   served = await startServe(file, 600);
-  virtualStart = Date.parse(/time: \d+ simulated seconds per real second, from (\S+)/.exec(served.proc.out.stdout)?.[1] ?? "");
+  virtualStart = Date.parse(/time: \d+ simulated seconds per real second, from (\S+)/.exec(served.proc.stdout())?.[1] ?? "");
   expect(Number.isNaN(virtualStart)).toBe(false);
 }, 120_000);
 
@@ -73,7 +65,7 @@ afterAll(async () => {
 
 describe("what port25 serve prints, pasted as printed", () => {
   it("start, approve, status --watch and audit each succeed; the run's times are one simulated time line", async () => {
-    const printed = served.proc.out.stdout;
+    const printed = served.proc.stdout();
     const tryBlock = printed.slice(printed.indexOf("Try:"), printed.indexOf("Press Ctrl+C"));
     const lines = commandsIn(tryBlock);
     expect(lines.map((l) => /main\.js (\w+)/.exec(l)?.[1])).toEqual(["start", "status", "approve", "audit"]);
@@ -110,7 +102,7 @@ describe("what port25 serve prints, pasted as printed", () => {
 
     // audit --run without --json: a summary for a person, the ledger checked.
     const shown = await succeeds(`${audit} --run ${runId}`);
-    expect(shown.stdout).toContain(`Run ${runId} of subscription ${SUBSCRIPTION_ID}: completed`);
+    expect(shown.stdout).toContain(`Ended ${runId} of subscription ${SUBSCRIPTION_ID}: completed`);
     expect(shown.stdout).toMatch(/Outcomes of \d+ resources: cycled \d+, skipped \d+, failed 0/);
     expect(shown.stdout).toContain("Left down: none");
     expect(shown.stdout).toMatch(/Ledger: whole — \d+ records? of subscription/);
@@ -125,7 +117,7 @@ describe("what port25 serve prints, pasted as printed", () => {
 
   it("a campaign's Next: commands each succeed pasted as printed, and its record's report commands too", async () => {
     const app = ["--app", served.app, "--key", served.key];
-    const started = await spawnCli(["start", ...app, "--subscriptions", SUBSCRIPTION_ID, "--require-approval", ...ATTESTATION_ARGS]).exited;
+    const started = await spawnPort25(["start", ...app, "--subscriptions", SUBSCRIPTION_ID, "--require-approval", ...ATTESTATION_ARGS]).ended;
     expect(started.code, started.stderr).toBe(0);
     const next = started.stdout.slice(started.stdout.indexOf("Next:"));
     // One command a line, never wrapped: every line of the block is a comment or a whole command.
@@ -147,12 +139,12 @@ describe("what port25 serve prints, pasted as printed", () => {
     const campaignId = /--campaign (\S+)/.exec(report)?.[1] ?? "";
     const record = await succeeds(`${report.replace(/ --html \S+$/, "")}`);
     expect(record.stdout).toContain(`Campaign ${campaignId}`);
-    const runReports = commandsIn(record.stdout.slice(record.stdout.indexOf("Run reports:")));
+    const runReports = commandsIn(record.stdout.slice(record.stdout.indexOf("Ended reports:")));
     expect(runReports).toHaveLength(1);
     await succeeds(runReports[0] ?? "");
 
     // The cancel line, on a second campaign over the same target while it waits for approval.
-    const second = await spawnCli(["start", ...app, "--subscriptions", SUBSCRIPTION_ID, "--require-approval", ...ATTESTATION_ARGS]).exited;
+    const second = await spawnPort25(["start", ...app, "--subscriptions", SUBSCRIPTION_ID, "--require-approval", ...ATTESTATION_ARGS]).ended;
     expect(second.code, second.stderr).toBe(0);
     const cancel = commandsIn(second.stdout.slice(second.stdout.indexOf("Next:")))[2] ?? "";
     expect(cancel).toMatch(/ cancel /);

@@ -1,26 +1,14 @@
 /** `port25 plan` names the VNets whose resource group lacks the subnet role, with the exact command that grants it. */
-import { spawn } from "node:child_process";
-import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startSimulator, type SimulatorHandle } from "../../src/simulator";
 import { smallScenario } from "../simulator/helpers";
+import { runPort25 } from "../support/stdio";
 
-const ROOT = resolve(__dirname, "../..");
-const CLI = join(ROOT, "dist/src/cli/main.js");
 const PRINCIPAL = "0f0e0d0c-0000-4000-8000-000000000001";
 const ROLE = "Port25 Subnet Refresh (dev, 11111111-2222-4333-8444-555555555555)";
 
-function port25(args: string[], env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((done, fail) => {
-    const child = spawn(process.execPath, [CLI, ...args], { cwd: ROOT, env: { ...process.env, ...env, FORCE_COLOR: "0" }, stdio: ["ignore", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-    child.on("error", fail);
-    child.on("close", (code) => done({ code, stdout, stderr }));
-  });
-}
+/** In-process: what plan prints is the behaviour, not the process. */
+const port25 = runPort25;
 
 describe("port25 plan: VNets without the subnet role", () => {
   let sim: SimulatorHandle;

@@ -3,89 +3,18 @@
  * end to end, a run killed with SIGKILL and the same command again, and the refusals (no terminal, a second process
  * on the same state, --time-scale against Azure).
  */
-import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
 import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
 import { z } from "zod";
+import { spawnPort25, type Spawned } from "../support/spawn";
 
-const ROOT = resolve(__dirname, "../..");
-const MAIN = join(ROOT, "src/cli/main.ts");
 const work = mkdtempSync(join(tmpdir(), "port25-run-"));
 const TIME_SCALE = "600";
 
-interface Ended {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  stdout: string;
-  stderr: string;
-}
-
-interface Spawned {
-  child: ChildProcessWithoutNullStreams;
-  stdout(): string;
-  stderr(): string;
-  /** Resolves with the first line of stdout or stderr that matches. */
-  line(match: (line: string) => boolean): Promise<string>;
-  ended: Promise<Ended>;
-}
-
-const live = new Set<ChildProcessWithoutNullStreams>();
-
-function port25(args: string[], env: Record<string, string> = {}): Spawned {
-  const child = spawn(process.execPath, ["--import", "tsx", MAIN, ...args], {
-    cwd: ROOT,
-    env: { ...process.env, ...env, FORCE_COLOR: "0" },
-    stdio: ["pipe", "pipe", "pipe"],
-  });
-  live.add(child);
-  child.stdin.end();
-  let stdout = "";
-  let stderr = "";
-  const waiters: { match: (line: string) => boolean; resolve: (line: string) => void }[] = [];
-  const feed = (text: string): void => {
-    for (const line of text.split("\n")) {
-      for (const w of [...waiters]) {
-        if (w.match(line)) {
-          waiters.splice(waiters.indexOf(w), 1);
-          w.resolve(line);
-        }
-      }
-    }
-  };
-  child.stdout.on("data", (d: Buffer) => {
-    stdout += d.toString();
-    feed(d.toString());
-  });
-  child.stderr.on("data", (d: Buffer) => {
-    stderr += d.toString();
-    feed(d.toString());
-  });
-  const ended = new Promise<Ended>((done) =>
-    child.on("close", (code, signal) => {
-      live.delete(child);
-      done({ code, signal, stdout, stderr });
-    }),
-  );
-  return {
-    child,
-    stdout: () => stdout,
-    stderr: () => stderr,
-    line: (match) =>
-      new Promise((found, fail) => {
-        const all = `${stdout}\n${stderr}`.split("\n").find(match);
-        if (all !== undefined) return found(all);
-        waiters.push({ match, resolve: found });
-        void ended.then((e) => fail(new Error(`port25 ${args[0] ?? ""} ended (${String(e.code ?? e.signal)}) before the expected line:\n${e.stderr.slice(-3000)}`)));
-      }),
-    ended,
-  };
-}
-
-afterAll(() => {
-  for (const child of live) child.kill("SIGKILL");
-});
+/** The built CLI with its standard input closed, as in a pipeline or under a scheduler: no terminal. */
+const port25 = (args: string[], env: Record<string, string> = {}): Spawned => spawnPort25(args, { env, stdin: "closed" });
 
 interface Simulator {
   proc: Spawned;

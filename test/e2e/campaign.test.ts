@@ -15,8 +15,7 @@ import { MAX_CUSTOM_STATUS_KB } from "../../src/durable-host/replay";
 import { ESTATE_GROUPS } from "../../src/simulator/fleet";
 import { DESCENDANTS_PAGE_SIZE, generateEstate, loadEstate, type Estate, type EstateScenario } from "../../src/simulator";
 import { checkSubscriptionInvariants, trackLiveRuns, writesTo } from "../support/estate";
-import { BASE_URL, type ApiHost, type ApiResponse } from "../api/apiHost";
-import { apiHosts } from "../api/apiHosts";
+import { BASE_URL, type Api, type ApiResponse, apiHosts } from "../support/api";
 
 const ATTESTATION = { reference: "REQ-25-0316", approvedBy: "network-ops@contoso.example", approvedAt: "2026-03-02T09:00:00Z" };
 const CAROL = { "x-ms-client-principal-name": "carol@contoso.example" };
@@ -35,7 +34,7 @@ const CancelledSchema = z.object({ runsSignalled: z.array(z.string()), pendingCa
 const hosts = apiHosts();
 
 /** The product with its HTTP triggers, serving `estate`, its audit on the file's Azurite; closed after the test. */
-function apiHost(estate: EstateScenario | Estate): Promise<ApiHost> {
+function apiHost(estate: EstateScenario | Estate): Promise<Api> {
   return hosts.start({ scenario: estate });
 }
 
@@ -56,19 +55,19 @@ function nestedEstate(subscriptions: number, vmsPerSubscription: number): Estate
   });
 }
 
-async function startOverHttp(h: ApiHost, body: Record<string, unknown>): Promise<z.output<typeof StartedSchema>> {
+async function startOverHttp(h: Api, body: Record<string, unknown>): Promise<z.output<typeof StartedSchema>> {
   const r = await h.call("startCampaign", { method: "POST", path: "/api/campaigns", body: { attestation: ATTESTATION, ...body }, headers: CAROL });
   expect(r.status, r.text).toBe(202);
   return StartedSchema.parse(r.json);
 }
 
-async function view(h: ApiHost, instanceId: string): Promise<View> {
+async function view(h: Api, instanceId: string): Promise<View> {
   const r = await h.call("getCampaign", { path: `/api/campaigns/${instanceId}`, params: { id: instanceId } });
   expect(r.status, r.text).toBe(200);
   return ViewSchema.parse(r.json);
 }
 
-function cancelMember(h: ApiHost, instanceId: string, subscriptionId: string): Promise<ApiResponse> {
+function cancelMember(h: Api, instanceId: string, subscriptionId: string): Promise<ApiResponse> {
   return h.call("cancelCampaign", { method: "POST", path: `/api/campaigns/${instanceId}/cancel?subscriptionId=${subscriptionId}`, params: { id: instanceId }, headers: CAROL });
 }
 
@@ -94,7 +93,7 @@ function bySubscription(members: readonly CampaignMember[]): Map<string, Campaig
 
 describe("a campaign over a management group of a generated estate", () => {
   const estate = nestedEstate(6, 8);
-  let h: ApiHost;
+  let h: Api;
   let started: z.output<typeof StartedSchema>;
   let summary: CampaignOutput["summary"];
 

@@ -9,7 +9,7 @@ import { AZURITE_ACCOUNT_KEY } from "../../src/audit/localAzurite";
 import { createAuditStore } from "../../src/audit/store";
 import { MAX_REQUEST_BYTES } from "../../src/contracts/startRequest";
 import { remediationInstanceId, type RemediationResult } from "../../src/contracts/remediation";
-import { AUDIT_PREFIX, smallScenario, startApiStack, SUBSCRIPTION_ID, validStartBody, type ApiStack } from "../badinput/apiStack";
+import { smallScenario, startApi, SUBSCRIPTION_ID, validStartBody, type Api } from "../support/api";
 import { checkInvariants } from "../support/invariants";
 
 const OTHER_SUBSCRIPTION = "0f0e0d0c-0b0a-4909-8807-060504030201";
@@ -48,8 +48,8 @@ function routeOf(method: string, path: string): string[] {
 }
 
 /** A raw request to the simulator with its real token (what a confused or hostile caller could send). */
-function simGet(api: ApiStack, path: string): Promise<{ status: number; code: string }> {
-  const { sim } = api.stack;
+function simGet(api: Api, path: string): Promise<{ status: number; code: string }> {
+  const { sim } = api.product;
   return new Promise((resolve, reject) => {
     const req = httpsRequest(`${sim.endpoint}${path}`, { method: "GET", ca: sim.caPem, headers: { authorization: `Bearer ${sim.token}` } }, (res) => {
       const chunks: Buffer[] = [];
@@ -68,7 +68,7 @@ function simGet(api: ApiStack, path: string): Promise<{ status: number; code: st
 const WEBHOOK_TOKEN = "whk-T0KEN-9f8e7d6c5b4a";
 
 describe("security", () => {
-  let api: ApiStack;
+  let api: Api;
   const hostLog: string[] = [];
   const consoleOut: string[] = [];
   let result: RemediationResult;
@@ -77,7 +77,7 @@ describe("security", () => {
   beforeAll(async () => {
     const capture = (sink: string[]) => (...args: unknown[]) => void sink.push(args.map((a) => (typeof a === "string" ? a : JSON.stringify(a) ?? String(a))).join(" "));
     for (const m of ["log", "info", "warn", "error", "debug"] as const) vi.spyOn(console, m).mockImplementation(capture(consoleOut));
-    api = await startApiStack({
+    api = await startApi({
       scenario: smallScenario({
         vnets: [
           {
@@ -108,8 +108,8 @@ describe("security", () => {
     const body = { ...validStartBody(), options: { maxConcurrency: 5, restoreTimeoutMinutes: 10, onlyResourceIds: [own("canary-01"), own("app-01"), OTHER_VM, own("app-02")] } };
     const started = await api.call("startRemediation", { method: "POST", path: "/api/remediations", body: JSON.stringify(body) });
     expect(started.status).toBe(202);
-    await api.stack.host.runUntilIdle();
-    result = api.stack.result();
+    await api.product.host.runUntilIdle();
+    result = api.product.result();
     const runId = result.input.runId;
     answers = [
       (await api.call("getRemediation", { method: "GET", path: `/api/remediations/${SUBSCRIPTION_ID}`, params: { id: SUBSCRIPTION_ID } })).text,
@@ -127,8 +127,8 @@ describe("security", () => {
   it("ran the remediation it inspects, with failures and retries, within the invariants", () => {
     expect(result.summary.status).toBe("completedWithFailures");
     expect(result.outcomes.find((o) => o.name === "app-02")).toMatchObject({ outcome: "failed", reasonCode: "allocationFailed", leftDown: { state: "deallocated" } });
-    expect(api.stack.sim.requestLog().some((e) => e.status === 409 || e.status === 503)).toBe(true);
-    expect(checkInvariants(api.stack.sim, result, api.stack.scenario)).toEqual([]);
+    expect(api.product.sim.requestLog().some((e) => e.status === 409 || e.status === 503)).toBe(true);
+    expect(checkInvariants(api.product.sim, result, api.product.scenario)).toEqual([]);
   });
 
   it("has no anonymous trigger: every HTTP function of the app requires a key", () => {
@@ -161,8 +161,8 @@ describe("security", () => {
   });
 
   it("refuses to overwrite an audited run with different content, even from inside the app", async () => {
-    const connection = api.stack.azurite?.connectionString ?? "";
-    const store = createAuditStore({ PORT25_AUDIT_TABLE_CONNECTION: connection, PORT25_AUDIT_TABLE_PREFIX: AUDIT_PREFIX });
+    const connection = api.azuriteConnection;
+    const store = createAuditStore({ PORT25_AUDIT_TABLE_CONNECTION: connection, PORT25_AUDIT_TABLE_PREFIX: api.auditPrefix });
     const before = await store.getRun(result.input.runId);
     expect(before?.outcomes.length).toBe(result.outcomes.length);
     const tampered: RemediationResult = { ...result, outcomes: result.outcomes.map((o) => ({ ...o, outcome: "cycled" as const, reasonCode: undefined })) };
@@ -171,7 +171,7 @@ describe("security", () => {
   });
 
   it("never sends a request outside the run's subscription, even for a resource id of another one", () => {
-    const log = api.stack.sim.requestLog();
+    const log = api.product.sim.requestLog();
     expect(log.length).toBeGreaterThan(20);
     const outside = log.filter((e) => !new RegExp(`^/subscriptions/${SUBSCRIPTION_ID}(/|$)`, "i").test(e.path));
     expect(outside).toEqual([]);
@@ -185,21 +185,21 @@ describe("security", () => {
       code: "AuthorizationFailed",
     });
     expect(await simGet(api, `/subscriptions/${OTHER_SUBSCRIPTION}?api-version=2022-12-01`)).toEqual({ status: 404, code: "SubscriptionNotFound" });
-    const refused = api.stack.sim.requestLog().filter((e) => e.subscriptionId === OTHER_SUBSCRIPTION);
+    const refused = api.product.sim.requestLog().filter((e) => e.subscriptionId === OTHER_SUBSCRIPTION);
     expect(refused.map((e) => e.status).sort()).toEqual([403, 404]);
   });
 
   it("keeps the ARM token, the storage key and the webhooks' addresses out of logs, histories, audit records and API answers", async () => {
-    const secrets = [api.stack.sim.token, AZURITE_ACCOUNT_KEY, AZURITE_ACCOUNT_KEY.slice(0, 24), WEBHOOK_TOKEN, "127.0.0.1:1/"];
-    const connection = api.stack.azurite?.connectionString ?? "";
+    const secrets = [api.product.sim.token, AZURITE_ACCOUNT_KEY, AZURITE_ACCOUNT_KEY.slice(0, 24), WEBHOOK_TOKEN, "127.0.0.1:1/"];
+    const connection = api.azuriteConnection;
     const { TableClient, TableServiceClient } = await import("@azure/data-tables");
     const entities: string[] = [];
     for await (const t of TableServiceClient.fromConnectionString(connection, { allowInsecureConnection: true }).listTables()) {
-      if (t.name === undefined || !t.name.startsWith(AUDIT_PREFIX)) continue;
+      if (t.name === undefined || !t.name.startsWith(api.auditPrefix)) continue;
       for await (const e of TableClient.fromConnectionString(connection, t.name, { allowInsecureConnection: true }).listEntities()) entities.push(JSON.stringify(e));
     }
     expect(entities.length).toBeGreaterThan(result.outcomes.length);
-    const histories = api.stack.host.store.toJSON();
+    const histories = api.product.host.store.toJSON();
     expect(histories.length).toBeGreaterThan(1000);
     const haystacks: Record<string, string> = {
       hostLog: hostLog.join("\n"),
@@ -207,7 +207,7 @@ describe("security", () => {
       auditEntities: entities.join("\n"),
       histories,
       apiAnswers: answers.join("\n"),
-      status: JSON.stringify(api.stack.host.listInstances()),
+      status: JSON.stringify(api.product.host.listInstances()),
     };
     // What is read is the real thing: each record of the run names it, the host log through the notification events.
     for (const where of ["hostLog", "auditEntities", "histories", "apiAnswers", "status"]) expect(haystacks[where]).toContain(result.input.runId);
@@ -227,10 +227,10 @@ describe("security", () => {
     expect(over.status).toBe(413);
     const declared = await api.call("startRemediation", { method: "POST", path: "/api/remediations", body: valid, headers: { "content-length": String(MAX_REQUEST_BYTES + 1) } });
     expect(declared.status).toBe(413);
-    expect(api.stack.host.getStatus(instanceId)).toBeUndefined();
+    expect(api.product.host.getStatus(instanceId)).toBeUndefined();
     const served = await api.call("startRemediation", { method: "POST", path: "/api/remediations", body: atLimit });
     expect(served.status).toBe(202);
-    expect(api.stack.host.getStatus(instanceId)?.runtimeStatus).toBe("Pending");
-    api.stack.host.purge(instanceId);
+    expect(api.product.host.getStatus(instanceId)?.runtimeStatus).toBe("Pending");
+    api.product.host.purge(instanceId);
   });
 });

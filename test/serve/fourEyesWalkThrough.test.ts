@@ -4,14 +4,14 @@
  * exit 1), bob's releases it. The commands are read from the document between its four-eyes markers; only the
  * address and the key come from the server (the document's `export` line is where a reader puts what `serve` printed).
  */
-import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
 import { ProgressSchema, RemediationSummarySchema } from "../../src/contracts/remediation";
 import { localPrincipalHeaders } from "../../src/cli/localIdentity";
-import { poll, ROOT, startServe, type Run, type Served } from "./serveProcess";
+import { poll, startServe, type Served } from "../support/api";
+import { ROOT, spawnShell, type Ended } from "../support/spawn";
 
 const WALK_THROUGH = readFileSync(join(ROOT, "docs/cli.md"), "utf8");
 
@@ -22,16 +22,8 @@ function walkThrough(): string[] {
   return block.split("\n").filter((l) => l.trim() !== "");
 }
 
-function sh(line: string, env: Record<string, string>): Promise<Run> {
-  return new Promise((done, fail) => {
-    let stdout = "";
-    let stderr = "";
-    const child = spawn("/bin/sh", ["-c", line], { cwd: ROOT, env: { ...process.env, FORCE_COLOR: "0", ...env }, stdio: ["ignore", "pipe", "pipe"] });
-    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-    child.on("error", fail);
-    child.on("close", (code) => done({ code, stdout, stderr }));
-  });
+function sh(line: string, env: Record<string, string>): Promise<Ended> {
+  return spawnShell(line, { env, errexit: false }).ended;
 }
 
 const lines = walkThrough();

@@ -12,15 +12,16 @@ import { z } from "zod";
 import { AuditedRunSchema } from "../../src/contracts/audit";
 import { ProgressSchema, RemediationSummarySchema } from "../../src/contracts/remediation";
 import { fleet, scenario, SUBSCRIPTION_ID } from "../e2e/scenarios";
-import { ATTESTATION_ARGS, poll, spawnCli, startServe, type Proc, type Run } from "./serveProcess";
+import { ATTESTATION_ARGS, poll, startServe } from "../support/api";
+import { spawnPort25, type Ended, type Spawned } from "../support/spawn";
 
 const TIME_SCALE = 600;
 const VMS = 24;
 const work = mkdtempSync(join(tmpdir(), "port25-serve-"));
 
-const port25 = (args: string[]): Promise<Run> => spawnCli(args).exited;
+const port25 = (args: string[]): Promise<Ended> => spawnPort25(args).ended;
 
-let server: Proc;
+let server: Spawned;
 let app = "";
 let key = "";
 let masterKey = "";
@@ -63,13 +64,13 @@ beforeAll(async () => {
 afterAll(async () => {
   if (server.child.exitCode === null) {
     server.child.kill("SIGKILL");
-    await server.exited;
+    await server.ended;
   }
 });
 
 describe("port25 serve", () => {
   it("prints the base URL, the key, every route and the three commands to try", () => {
-    const out = server.out.stdout;
+    const out = server.stdout();
     for (const route of ["/api/remediations ", "/api/remediations/{id} ", "/api/remediations/{id}/approve", "/api/remediations/{id}/cancel", "/api/audit/runs ", "/api/audit/runs/{runId}"]) {
       expect(out).toContain(route);
     }
@@ -93,7 +94,7 @@ describe("port25 serve", () => {
     const bad = await port25(["status", "--app", app, "--key", "not-the-key", "--id", SUBSCRIPTION_ID]);
     expect(bad.code).toBe(1);
     expect(bad.stderr).toMatch(/401/);
-    expect(server.out.stdout).not.toContain("not-the-key"); // keys in the query string are masked in the log
+    expect(server.stdout()).not.toContain("not-the-key"); // keys in the query string are masked in the log
   });
 
   it("the remote commands take http only for a loopback host: the key never crosses a network in clear", async () => {
@@ -137,13 +138,13 @@ describe("port25 serve", () => {
     expect(raw.status).toBe(409);
     expect(z.object({ error: z.object({ code: z.string() }) }).parse(await raw.json()).error.code).toBe("RunInProgress");
 
-    const watch = spawnCli(["status", ...auth(), "--id", SUBSCRIPTION_ID, "--watch"]);
-    await poll("status --watch to show the approval wait", () => (/^approve /m.test(watch.out.stderr) ? true : undefined), 300);
+    const watch = spawnPort25(["status", ...auth(), "--id", SUBSCRIPTION_ID, "--watch"]);
+    await poll("status --watch to show the approval wait", () => (/^approve /m.test(watch.stderr()) ? true : undefined), 300);
     const approved = await port25(["approve", ...auth(), "--id", SUBSCRIPTION_ID]);
     expect(approved.code).toBe(0);
     expect(approved.stdout).toContain(`Approved ${SUBSCRIPTION_ID}`);
 
-    const watched = await watch.exited;
+    const watched = await watch.ended;
     expect(watched.code).toBe(0);
     expect(watched.stdout).toContain(`port25-${SUBSCRIPTION_ID}: Completed, run ${runId} completed`);
     expect(watched.stdout).toMatch(new RegExp(`cycled\\s+${VMS + 1}\\b`));
@@ -214,7 +215,7 @@ describe("port25 serve", () => {
     expect((await fetch(`${app}/admin/functions/startRemediation`, init(masterKey))).status).toBe(404);
     const res = await fetch(url, init(masterKey));
     expect(res.status).toBe(202);
-    await poll("the sweep to be logged", () => (/reverifySubscriptions: 1 started \(port25-reverify-/.test(server.out.stdout) ? true : undefined), 100);
+    await poll("the sweep to be logged", () => (/reverifySubscriptions: 1 started \(port25-reverify-/.test(server.stdout()) ? true : undefined), 100);
   });
 
   it("stops cleanly on Ctrl+C: the host, the simulator and Azurite", async () => {
@@ -224,7 +225,7 @@ describe("port25 serve", () => {
     const children = existsSync(childrenFile) ? readFileSync(childrenFile, "utf8").split(/\s+/).filter((p) => p !== "").map(Number) : [];
     if (existsSync(childrenFile)) expect(children.length).toBeGreaterThan(0);
     server.child.kill("SIGINT");
-    const r = await server.exited;
+    const r = await server.ended;
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/Stopped after \d+ ARM requests/);
     expect((await fetch(`${app}/api/audit/runs`).then(() => "answered", () => "refused"))).toBe("refused");

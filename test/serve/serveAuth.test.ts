@@ -11,7 +11,7 @@ import { z } from "zod";
 import { ProgressSchema, RemediationSummarySchema } from "../../src/contracts/remediation";
 import { fleet, scenario, SUBSCRIPTION_ID } from "../e2e/scenarios";
 import { signedIn, type Person } from "../api/fixtures";
-import { poll, startServe, type Served } from "./serveProcess";
+import { poll, startServe, type Served } from "../support/api";
 
 const ALICE: Person = { name: "alice@contoso.example", oid: "5e0c7a1d-0000-4000-8000-00000000a11c", roles: ["Port25.Operator"] };
 const BOB: Person = { name: "bob@contoso.example", oid: "5e0c7a1d-0000-4000-8000-000000000b0b", roles: ["Port25.Operator"] };
