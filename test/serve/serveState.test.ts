@@ -13,7 +13,8 @@ import { AuditedRunSchema } from "../../src/contracts/audit";
 import { ProgressSchema, RemediationSummarySchema } from "../../src/contracts/remediation";
 import { RecordedRequestSchema } from "../../src/simulator/persist";
 import { fleet, scenario, SUBSCRIPTION_ID } from "../e2e/scenarios";
-import { poll, spawnCli, startServe, type Served } from "./serveProcess";
+import { poll, startServe, type Served } from "../support/api";
+import { spawnPort25 } from "../support/spawn";
 
 const TIME_SCALE = 150;
 /** After the restart nothing needs catching mid-way: the rest of the run goes faster (the flag may change). */
@@ -53,7 +54,7 @@ async function serve(timeScale: number): Promise<Served> {
 describe("port25 serve --state", () => {
   it("resumes a run killed mid-wave: listed again, completed with one outcome per VM, none cycled twice", async () => {
     const first = await serve(TIME_SCALE);
-    expect(first.proc.out.stdout).toMatch(/state: .*\(new\)/);
+    expect(first.proc.stdout()).toMatch(/state: .*\(new\)/);
     const started = await fetch(`${first.app}/api/remediations`, {
       method: "POST",
       headers: { "x-functions-key": first.key, "content-type": "application/json" },
@@ -77,16 +78,16 @@ describe("port25 serve --state", () => {
     );
 
     // A second serve on the same folder, while the first holds it, is refused as `port25 run` refuses it.
-    const second = spawnCli(["serve", "--scenario", scenarioFile, "--port", "0", "--state", stateDir]);
-    const refused = await second.exited;
+    const second = spawnPort25(["serve", "--scenario", scenarioFile, "--port", "0", "--state", stateDir]);
+    const refused = await second.ended;
     expect(refused.code).toBe(1);
     expect(refused.stderr).toMatch(new RegExp(`${stateDir.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&")} is in use by process ${first.proc.child.pid ?? -1} `));
 
     first.proc.child.kill("SIGKILL");
-    await first.proc.exited;
+    await first.proc.ended;
 
     const again = await serve(RESUMED_TIME_SCALE);
-    expect(again.proc.out.stdout).toMatch(/state: .*\(resumed: 1 runs, the simulated world after \d+ requests\)/);
+    expect(again.proc.stdout()).toMatch(/state: .*\(resumed: 1 runs, the simulated world after \d+ requests\)/);
     const resumed = await status(again);
     expect(resumed.instanceId).toBe(mid.instanceId);
     expect(resumed.progress?.counts.cycled ?? 0).toBeGreaterThanOrEqual(mid.progress?.counts.cycled ?? 0);
@@ -128,13 +129,13 @@ describe("port25 serve --state", () => {
       expect([...counts.values()].every((n) => n === 1), `${action}: ${JSON.stringify([...counts])}`).toBe(true);
     }
     again.proc.child.kill("SIGTERM");
-    expect((await again.proc.exited).code).toBe(0);
+    expect((await again.proc.ended).code).toBe(0);
   });
 
   it("stops with an error naming the world file when it is damaged, and starts nothing", async () => {
     for (const s of running) await s.stop();
     writeFileSync(join(stateDir, "simulator", "world.json"), "{ damaged");
-    const run = await spawnCli(["serve", "--scenario", scenarioFile, "--port", "0", "--time-scale", String(TIME_SCALE), "--state", stateDir]).exited;
+    const run = await spawnPort25(["serve", "--scenario", scenarioFile, "--port", "0", "--time-scale", String(TIME_SCALE), "--state", stateDir]).ended;
     expect(run.code).toBe(1);
     expect(run.stderr).toContain(`${join(stateDir, "simulator", "world.json")}: the saved simulated world is not valid JSON`);
   });
