@@ -17,6 +17,7 @@ import {
   type HostStats,
   type InstanceStatus,
   type RunReport,
+  SpillArchive,
   versioningFromHostJson,
   type VersioningSettings,
 } from "../durable-host";
@@ -129,6 +130,11 @@ export interface LocalStackOptions {
    * per process at a time.
    */
   triggers?: boolean;
+  /**
+   * Keep the simulator's log of every request (default). Off, the simulator only counts them (`sim.requestTally()`),
+   * as `simulate` and `serve` need: the log of a 20,000-VM run is about 100,000 entries.
+   */
+  requestLog?: boolean;
 }
 
 export interface StartOptions {
@@ -227,7 +233,7 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
   const azurite = opts.audit ? await startAzurite() : undefined;
   let sim: SimulatorHandle;
   try {
-    sim = await startSimulator({ scenario: estate, clock, seed: opts.seed ?? 7 });
+    sim = await startSimulator({ scenario: estate, clock, seed: opts.seed ?? 7, requestLog: opts.requestLog ?? true });
   } catch (e) {
     await azurite?.stop();
     throw e;
@@ -254,9 +260,14 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
   const restoreClock = opts.triggers ? useTriggerClock({ now: () => new Date(clock.now()), kind: "simulated" }) : undefined;
 
   const modules = appModules(opts.triggers ? ["orchestrations", "src/functions"] : undefined);
-  let host = createDurableHost({ versioning: appVersioning(), ...opts.host, clock });
+  // Finished instances leave memory for a scratch file of the stack's own (unless its state lives in a directory), so
+  // that a run of 20,000 VMs holds in memory what is in flight, not every lane and resource it has finished.
+  const spill = opts.host?.stateDir === undefined && opts.host?.store === undefined ? new SpillArchive() : undefined;
+  const hostOptions = (): DurableHostOptions => ({ versioning: appVersioning(), ...(spill === undefined ? {} : { finishedArchive: spill }), ...opts.host, clock });
+  let host = createDurableHost(hostOptions());
   const restore = async (): Promise<void> => {
     await host.close();
+    spill?.dispose();
     await sim.close();
     await azurite?.stop();
     published?.restore();
@@ -363,7 +374,7 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
     async restartHost(): Promise<void> {
       const store = host.store;
       await host.close();
-      host = createDurableHost({ versioning: appVersioning(), ...opts.host, clock, store });
+      host = createDurableHost({ ...hostOptions(), store });
       await host.importApp(modules);
       adoptActivities(host);
     },

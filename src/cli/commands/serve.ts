@@ -102,6 +102,8 @@ export async function serveCommand(argv: string[], until: Promise<void>): Promis
     seed: f.seed,
     audit: true,
     triggers: true,
+    // The API may serve for hours: the simulator counts its requests rather than keeping each one.
+    requestLog: false,
     env: {
       // The links in notifications (logged as Port25Event lines) point at this API when its port is known up front.
       ...(f.port !== 0 ? { PORT25_PUBLIC_URL: `http://127.0.0.1:${f.port}` } : {}),
