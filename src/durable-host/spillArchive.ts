@@ -11,6 +11,8 @@ import { recordFromStored, StoredRecordSchema, type FinishedArchive, type Instan
 
 export class SpillArchive implements FinishedArchive {
   private readonly dir: string;
+  /** The scratch file, in a folder of its own under the given parent (default: the OS temp folder). */
+  readonly file: string;
   private fd: number | undefined;
   private end = 0;
   /** Where each record's bytes are in the file. A record deleted or replaced leaves its bytes unread there. */
@@ -18,7 +20,8 @@ export class SpillArchive implements FinishedArchive {
 
   constructor(parent: string = tmpdir()) {
     this.dir = mkdtempSync(join(parent, "port25-finished-"));
-    this.fd = openSync(join(this.dir, "finished.bin"), "w+");
+    this.file = join(this.dir, "finished.bin");
+    this.fd = openSync(this.file, "w+");
   }
 
   /** Records the file holds (for tests and statistics). */

@@ -110,6 +110,8 @@ export interface FinishedArchive {
   put(record: InstanceRecord): void;
   load(instanceId: string): InstanceRecord;
   delete(instanceId: string): void;
+  /** Bytes of finished records the archive holds in memory (none for one on disk). */
+  bytesInMemory?(): number;
 }
 
 /** An archive in memory: each finished record as deflated JSON, a few kilobytes instead of its object graph. */
@@ -128,6 +130,11 @@ export class DeflatedArchive implements FinishedArchive {
   }
   delete(instanceId: string): void {
     this.records.delete(instanceId);
+  }
+  bytesInMemory(): number {
+    let n = 0;
+    for (const b of this.records.values()) n += b.byteLength;
+    return n;
   }
 }
 
@@ -152,6 +159,11 @@ export class InstanceStore {
 
   hasArchive(): boolean {
     return this.archive !== undefined;
+  }
+
+  /** Bytes of finished records kept in memory by the archive: 0 when they went to disk. */
+  archivedBytesInMemory(): number {
+    return this.archive?.bytesInMemory?.() ?? 0;
   }
 
   /** The full record: from memory, or read back from the archive (a copy: changing it changes nothing). */
