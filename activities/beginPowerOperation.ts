@@ -26,13 +26,19 @@ type Output = z.input<typeof BeginPowerOperationOutput>;
 
 export function beginPowerOperation({ gateway }: ActivityDeps): BoundActivity {
   const journal: SentJournal = new Map();
-  return bindActivity(beginPowerOperationActivity, (input) =>
-    callArmPaced(
-      gateway,
-      (arm) => (input.kind === "vm" ? beginOnVm(arm, input, journal) : beginOnScaleSet(arm, input)),
-      // Only a step under way is polled next.
-      (value) => value.status === "started" || value.status === "inTransition",
-    ),
+  return bindActivity(beginPowerOperationActivity, (input) => sendPowerStep(gateway, input, journal));
+}
+
+/**
+ * The activity's answer to one send, failures as data: also what a poll that sends the next step at once
+ * (observePowerState's `thenSend`) answers with.
+ */
+export function sendPowerStep(gateway: ArmGateway, input: Input, journal: SentJournal): Promise<Output> {
+  return callArmPaced(
+    gateway,
+    (arm) => (input.kind === "vm" ? beginOnVm(arm, input, journal) : beginOnScaleSet(arm, input)),
+    // Only a step under way is polled next.
+    (value) => value.status === "started" || value.status === "inTransition",
   );
 }
 
@@ -42,7 +48,7 @@ export function beginPowerOperation({ gateway }: ActivityDeps): BoundActivity {
  * re-run elsewhere (the worker died) sends once more: ARM joins a power action already under way, or answers one
  * already done as a no-op. One journal per built activity set, bounded.
  */
-type SentJournal = Map<string, Output>;
+export type SentJournal = Map<string, Output>;
 const SENT_JOURNAL_SIZE = 20_000;
 
 async function beginOnVm(arm: ArmGateway, input: Input, journal: SentJournal): Promise<Output> {

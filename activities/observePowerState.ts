@@ -9,12 +9,13 @@ import {
   type ObservePowerStateInput,
   type ObservePowerStateOutput,
 } from "../src/contracts/functions/observePowerState";
-import { stepInTransition, stepSatisfied } from "../src/contracts/functions/common";
+import { pollEndState, stepInTransition, stepSatisfied } from "../src/contracts/functions/common";
 import { tryParseArmResourceId } from "../src/contracts/ids";
 import type { ArmGateway } from "../src/azure/gateway";
 import { FleetObserver, type ListingResult } from "../src/azure/fleetObserver";
 import { withPacing } from "../src/azure/pacing";
 import { readPowerStateWith } from "./readPowerState";
+import { sendPowerStep, type SentJournal } from "./beginPowerOperation";
 import type { ActivityDeps } from "./deps";
 
 type Input = z.output<typeof ObservePowerStateInput>;
@@ -31,7 +32,25 @@ function observerFor(arm: ArmGateway): FleetObserver {
 
 export function observePowerState({ gateway }: ActivityDeps): BoundActivity {
   const observer = observerFor(gateway);
-  return bindActivity(observePowerStateActivity, (input) => observe(gateway, observer, input));
+  const journal: SentJournal = new Map();
+  return bindActivity(observePowerStateActivity, async (input) => {
+    const seen = await observe(gateway, observer, input);
+    return input.thenSend === undefined ? seen : sendNext(gateway, journal, input, seen);
+  });
+}
+
+/**
+ * The next step sent as soon as this poll shows the watched one ended in a stable state: the orchestration would send
+ * it in its next episode on the same state (beginPowerOperation with `knownState`); sending it here saves that
+ * episode and its wake-up. Anything else (still running, failed, gone, a transitional state) sends nothing.
+ */
+async function sendNext(arm: ArmGateway, journal: SentJournal, input: Input, seen: Output): Promise<Output> {
+  const then = input.thenSend;
+  if (then === undefined || seen.status !== "ok" || input.kind !== "vm") return seen;
+  const state = pollEndState(then.after, { operation: seen.operation, resource: seen.resource });
+  if (state !== "running" && state !== "stopped" && state !== "deallocated") return seen;
+  const next = await sendPowerStep(arm, { resourceId: input.resourceId, kind: "vm", step: then.step, knownState: state, requestedAt: then.requestedAt }, journal);
+  return { ...seen, next };
 }
 
 async function observe(arm: ArmGateway, observer: FleetObserver, input: Input): Promise<Output> {

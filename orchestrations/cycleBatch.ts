@@ -24,9 +24,9 @@ import { resourceKey } from "../src/contracts/ids";
 import type { Caps, PlanEntry } from "../src/contracts/plan";
 import { ResourceOutcomeSchema, type ResourceOutcome } from "../src/contracts/outcome";
 import { availabilitySetRounds, domainKey, scheduleNext, type SchedItem } from "../src/domain/scheduler";
-import { ensureError } from "../src/errors";
 import { nowIso, skippedOutcome, unexpectedOutcome } from "./shared";
 import { ReplayMemo } from "./replayMemo";
+import { awaitGroup } from "./toolkit/groupWait";
 
 /** Each finished resource's parsed outcome, so a replay of a long lane does not parse them all again. */
 const outcomeMemo = new ReplayMemo<ResourceOutcome>(256);
@@ -138,25 +138,25 @@ export function* cycleBatch(context: OrchestrationContext, input: CycleBatchInpu
         `${context.df.instanceId}:${index}`,
       ),
     );
-    // The first wait schedules them all and wakes on the first to finish (or a cancel); then each is awaited alone,
-    // in order, and counted in the lane's status as it is taken, so progress moves per resource, not per round.
-    yield context.df.Task.any([...tasks, cancel]);
-    cancelled ||= cancel.isCompleted;
-
-    for (const [i, task] of tasks.entries()) {
-      const entry = round[i]?.entry;
-      if (entry === undefined) continue;
-      try {
-        // Already-scheduled tasks are re-yielded alone: that adds no action, it only waits.
-        const raw: unknown = task.isCompleted || task.isFaulted ? task.result : yield task;
-        if (task.isFaulted) throw ensureError(raw);
+    // The round is waited on as a group (toolkit/groupWait.ts): the first wait schedules them all and wakes on the
+    // first to finish (or a cancel), then each is taken alone, in order, and counted in the lane's status as it is
+    // taken, so progress moves per resource, not per round; no task is ever scheduled twice.
+    yield* awaitGroup(context, tasks, [cancel], {
+      done: (raw, i) => {
+        const slot = round[i];
+        if (slot === undefined) return;
         const parse = (): ResourceOutcome => parseWith(ResourceOutcomeSchema, raw, "output of cycleResource");
-        outcomes.push(memoScope === undefined ? parse() : outcomeMemo.get(memoScope, String(round[i]?.index ?? i), parse));
-      } catch (e) {
-        outcomes.push(unexpectedOutcome(entry, e, { ...(input.wave !== undefined ? { wave: input.wave } : {}), endedAt: nowIso(context) }));
-      }
-      status();
-    }
+        outcomes.push(memoScope === undefined ? parse() : outcomeMemo.get(memoScope, String(slot.index), parse));
+      },
+      failed: (e, i) => {
+        const entry = round[i]?.entry;
+        if (entry !== undefined) outcomes.push(unexpectedOutcome(entry, e, { ...(input.wave !== undefined ? { wave: input.wave } : {}), endedAt: nowIso(context) }));
+      },
+      settled: () => {
+        cancelled ||= cancel.isCompleted;
+        status();
+      },
+    });
     // A member that failed may still be down or in transition: taking down another member of its availability set
     // (or flexible scale set) could exceed the group's cap, so the rest of the group stays running, untouched.
     const failedGroups = new Map<string, string>();

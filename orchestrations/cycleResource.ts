@@ -14,8 +14,10 @@
  * both. A resource's first write always reads first and compares with the plan: what someone else stopped, deallocated,
  * started, deleted or evicted since is left as they chose, with its own reason (changedByOther, disappeared, evicted)
  * and who and when from the Activity Log. A later step's send skips its state read when the poll before it just saw the
- * state. A happy cycle read on its own then costs the read before the first write, one request per step sent, and one
- * read per step polled: six for power off → deallocate → start, five for deallocate → start.
+ * state, and goes out in that very poll's activity (observePowerState's `thenSend`): the orchestration then wakes once
+ * for both, where a separate send cost one more episode. A happy cycle read on its own then costs the read before the
+ * first write, one request per step sent, and one read per step polled: six for power off → deallocate → start, five
+ * for deallocate → start; and eight episodes of its own for the first, six for the second.
  *
  * Throttling and conflicts are waited out until the step's deadline (transitionTimeoutMinutes), each wait ARM's
  * Retry-After plus a spread fixed by a hash of the instance and the attempt, so that hundreds of resources throttled
@@ -34,6 +36,7 @@ import type { OrchestrationContext, Task } from "durable-functions";
 import { callActivity, registerOrchestration } from "./toolkit/calls";
 import { cycleResourceOrchestration, type CycleResourceInput } from "../src/contracts/functions/cycleResource";
 import { readPowerEventsActivity } from "../src/contracts/functions/readPowerEvents";
+import type { BeginPowerOperationResult } from "../src/contracts/functions/beginPowerOperation";
 import type { PowerEvent } from "../src/contracts/discovery";
 import { addSeconds } from "../src/contracts/functions/clock";
 import type { PlanEntry } from "../src/contracts/plan";
@@ -85,6 +88,8 @@ export function* cycleResource(context: OrchestrationContext, input: CycleResour
    */
   let known: PowerState | undefined;
   let failure: StepFailure | undefined;
+  /** The next step's first send, already made by the poll that saw the previous step end. */
+  let sent: BeginPowerOperationResult | undefined;
   try {
     cycle: for (const [t, track] of tracks.entries()) {
       for (const [s, step] of track.steps.entries()) {
@@ -92,11 +97,15 @@ export function* cycleResource(context: OrchestrationContext, input: CycleResour
         const label = track.instanceIds !== undefined && tracks.length > 1 ? `${step}(${track.instanceIds.length})` : step;
         const expected = t === 0 && s === 0 ? expectedOf(entry, track) : undefined;
         const vouchedByNext = entry.kind === "vm" && step === "powerOff" && track.steps[s + 1] === "deallocate";
-        const r: StepResult = yield* attemptStep(context, { input, track, step, watch: { confirm: last, vouchedByNext }, lastState: state, actions, knownState: known, expected });
+        // A VM's next step goes out with the poll that sees this one end: one activity, one wake-up fewer.
+        const thenSend = entry.kind === "vm" && !vouchedByNext ? track.steps[s + 1] : undefined;
+        const r: StepResult = yield* attemptStep(context, { input, track, step, watch: { confirm: last, vouchedByNext }, lastState: state, actions, knownState: known, expected, thenSend, sent });
+        sent = undefined;
         if (r.ok) {
           if (r.performed) actions.push(label);
           state = r.state;
           known = entry.kind === "vm" && isStable(r.state) ? r.state : undefined;
+          sent = r.next;
           continue;
         }
         known = undefined;

@@ -6,7 +6,7 @@
 import type { OrchestrationContext, Task } from "durable-functions";
 import { callActivity } from "./toolkit/calls";
 import type { CycleResourceInput } from "../src/contracts/functions/cycleResource";
-import { beginPowerOperationActivity } from "../src/contracts/functions/beginPowerOperation";
+import { beginPowerOperationActivity, type BeginPowerOperationResult } from "../src/contracts/functions/beginPowerOperation";
 import { readPowerStateActivity } from "../src/contracts/functions/readPowerState";
 import type { ArmFailure, CycleKind } from "../src/contracts/functions/common";
 import type { OperationHandle } from "../src/contracts/azure";
@@ -26,7 +26,13 @@ export const NEXT_POLL: Readonly<Record<PowerStep, number>> = { powerOff: 5, dea
 
 /** How a step ended: reached its target, or failed or was skipped, with the reason. */
 export type StepResult =
-  | { ok: true; performed: boolean; state: string }
+  | {
+      ok: true;
+      performed: boolean;
+      state: string;
+      /** The next step, already sent by the poll that saw this one end (observePowerState's `thenSend`). */
+      next?: BeginPowerOperationResult;
+    }
   | {
       ok: false;
       outcome: "failed" | "skipped";
@@ -87,28 +93,33 @@ interface SendOptions {
   knownState: PowerState | undefined;
   /** The state the plan expects (the resource's first write): anything else was changed by someone else. */
   expected: PowerState | undefined;
+  /** The first send's answer, when the poll that saw the previous step end already sent this one. */
+  sent?: BeginPowerOperationResult | undefined;
 }
 
 /** Sends the step (retrying throttling and conflicts); a StepResult when nothing is left to monitor. */
 export function* beginStep(context: OrchestrationContext, options: SendOptions): Generator<Task, StepResult | Monitor, unknown> {
-  const { input, kind, track, step, lastState, pastDeadline, knownState, expected } = options;
+  const { input, kind, track, step, lastState, pastDeadline, knownState, expected, sent } = options;
   const entry = input.entry;
   let trusted = knownState;
-  for (let attempt = 1; ; attempt++) {
+  function* send(state: PowerState | undefined): Generator<Task, BeginPowerOperationResult, unknown> {
     // The resource's first write always reads, against the plan's state (someone else may have acted since the plan);
     // later steps may send on the state the last poll just saw, until a conflict says it was wrong (throttling does not).
     const known =
       expected !== undefined
         ? { expectedState: expected, requestedAt: nowIso(context) }
-        : kind === "vm" && trusted !== undefined
-          ? { knownState: trusted, requestedAt: nowIso(context) }
+        : kind === "vm" && state !== undefined
+          ? { knownState: state, requestedAt: nowIso(context) }
           : {};
-    const begun = yield* callActivity(
+    return yield* callActivity(
       context,
       beginPowerOperationActivity,
       { resourceId: entry.resourceId, kind, step, ...(track.instanceIds !== undefined ? { instanceIds: track.instanceIds } : {}), ...known },
       transientRetry(),
     );
+  }
+  for (let attempt = 1; ; attempt++) {
+    const begun = attempt === 1 && sent !== undefined ? sent : yield* send(trusted);
     switch (begun.status) {
       case "changed": {
         const from = expected ?? lastState;
@@ -140,7 +151,7 @@ export function* beginStep(context: OrchestrationContext, options: SendOptions):
         return { ok: false, outcome: "skipped", reasonCode: "disappeared", message: `${entry.name} disappeared during the run`, errorCode: begun.code, state: "absent", changedFrom: expected ?? lastState };
       case "failed":
         if (step === "powerOff" && begun.code.toLowerCase() === "operationnotallowed") {
-          // Azure refuses powerOff of a VM deallocated or being deallocated (azure-facts §5d): someone deallocated it
+          // Azure refuses powerOff of a VM deallocated or being deallocated (docs/architecture.md, "Azure's answers"): someone deallocated it
           // between our read and our request. Read again, and leave it as they chose.
           const raced = yield* readAfterRefusal(context, entry, kind, track.instanceIds);
           if (raced === "gone") return { ok: false, outcome: "skipped", reasonCode: "disappeared", message: `${entry.name} disappeared during the run`, state: "absent", changedFrom: expected ?? lastState };

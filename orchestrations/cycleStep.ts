@@ -8,6 +8,7 @@ import { callActivity } from "./toolkit/calls";
 import type { CycleResourceInput } from "../src/contracts/functions/cycleResource";
 import { readPowerStateActivity, type ReadPowerStateResult } from "../src/contracts/functions/readPowerState";
 import { observePowerStateActivity, type ObservePowerStateResult } from "../src/contracts/functions/observePowerState";
+import type { BeginPowerOperationResult } from "../src/contracts/functions/beginPowerOperation";
 import { STEP_TARGET, stepSatisfied, type CycleKind } from "../src/contracts/functions/common";
 import { addSeconds } from "../src/contracts/functions/clock";
 import type { OperationHandle } from "../src/contracts/azure";
@@ -70,11 +71,18 @@ interface StepOptions {
   knownState?: PowerState | undefined;
   /** The state the plan expects (the resource's first write): anything else was changed by someone else. */
   expected?: PowerState | undefined;
+  /**
+   * A VM's next step in its cycle: the poll that sees this one end sends it at once (observePowerState's
+   * `thenSend`), and its answer comes back as the result's `next`, which saves the episode a separate send costs.
+   */
+  thenSend?: PowerStep | undefined;
+  /** This step's first send, already made by the poll that saw the previous step end. */
+  sent?: BeginPowerOperationResult | undefined;
 }
 
 /** Sends one step and watches it to its target state, its failure or its deadline. */
 export function* runStep(context: OrchestrationContext, options: StepOptions): Generator<Task, StepResult, unknown> {
-  const { input, track, step, watch, lastState, knownState, expected } = options;
+  const { input, track, step, watch, lastState, knownState, expected, thenSend, sent } = options;
   const entry = input.entry;
   const kind: CycleKind = entry.kind === "scaleSet" ? "scaleSet" : "vm";
   /** The send's deadline, then (once ARM accepted it, perhaps after a long Retry-After) the transition's own. */
@@ -100,13 +108,18 @@ export function* runStep(context: OrchestrationContext, options: StepOptions): G
   /** No read goes out before this (epoch ms): the last throttled read's Retry-After, whatever the deadline. */
   let notBefore = 0;
   let seen: { state: string; done: boolean } | undefined;
+  /** This step's send made by the previous step's last poll: stands for the first send only, never a re-send. */
+  let unsent = sent;
+  /** The next step's send, made by the last poll (thenSend). */
+  let next: BeginPowerOperationResult | undefined;
   /** Polls of this send so far: only the first reads the VM's own state first (see ReadPowerStateInput). */
   let polls = 0;
 
   return yield* monitor<StepPoll, StepResult>(context, {
     // 1. Begin the step (idempotent: the activity reads first and sends only what is still needed).
     *begin() {
-      const begun = yield* beginStep(context, { input, kind, track, step, lastState, pastDeadline, knownState, expected });
+      const begun = yield* beginStep(context, { input, kind, track, step, lastState, pastDeadline, knownState, expected, sent: unsent });
+      unsent = undefined;
       if ("ok" in begun) return { end: begun };
       begunAt = nowIso(context);
       // The transition gets its full time from the moment ARM accepted it, however long the send waited.
@@ -154,10 +167,11 @@ export function* runStep(context: OrchestrationContext, options: StepOptions): G
         const observed: ObservePowerStateResult = yield* callActivity(
           context,
           observePowerStateActivity,
-          { ...readInput, asOf: nowIso(context), notBefore: begunAt },
+          { ...readInput, asOf: nowIso(context), notBefore: begunAt, ...(thenSend !== undefined ? { thenSend: { after: step, step: thenSend, requestedAt: nowIso(context) } } : {}) },
           transientRetry(),
         );
         poll = { read: observed, fresh: observed.status === "ok" ? (observed.freshForSeconds ?? 0) : 0 };
+        next = observed.status === "ok" ? observed.next : undefined;
       } else {
         poll = { read: yield* callActivity(context, readPowerStateActivity, readInput, transientRetry()), fresh: 0 };
       }
@@ -218,8 +232,9 @@ export function* runStep(context: OrchestrationContext, options: StepOptions): G
     isDone({ read }) {
       if (read.status !== "ok") return undefined;
       // Without a read of the resource, ARM's word that the operation succeeded is the state.
-      if (read.operation?.status === "Succeeded" && seen === undefined) return { ok: true, performed: true, state: STEP_TARGET[step] };
-      return seen?.done === true ? { ok: true, performed: true, state: seen.state } : undefined;
+      const sentNext = next !== undefined ? { next } : {};
+      if (read.operation?.status === "Succeeded" && seen === undefined) return { ok: true, performed: true, state: STEP_TARGET[step], ...sentNext };
+      return seen?.done === true ? { ok: true, performed: true, state: seen.state, ...sentNext } : undefined;
     },
     // The next poll: ARM's Retry-After and the pace its rate-limit headers ask for only ever lengthen it.
     nextWait({ read, fresh }) {
@@ -234,9 +249,9 @@ export function* attemptStep(
   context: OrchestrationContext,
   options: StepOptions & { actions: string[] },
 ): Generator<Task, StepResult, unknown> {
-  const { actions, knownState, expected, step, ...rest } = options;
+  const { actions, knownState, expected, step, sent, ...rest } = options;
   for (let attempt = 1; ; attempt++) {
-    const r = yield* runStep(context, { ...rest, step, knownState: attempt === 1 ? knownState : undefined, expected: attempt === 1 ? expected : undefined });
+    const r = yield* runStep(context, { ...rest, step, knownState: attempt === 1 ? knownState : undefined, expected: attempt === 1 ? expected : undefined, sent: attempt === 1 ? sent : undefined });
     const retryable = !r.ok && r.outcome === "failed" && r.errorCode !== undefined && RETRYABLE_OPERATION_CODES.includes(r.errorCode);
     if (!retryable || attempt >= MAX_STEP_ATTEMPTS) return r;
     if (r.performed === true) actions.push(step);

@@ -5,7 +5,7 @@
  *
  * A canary just cycled is running minutes before its guest is: the VM agent and the Network Watcher agent report
  * ready later (instance view), and a check meanwhile answers `Unknown` with an `AgentStopped` issue on the source
- * hop, or fails (azure-facts §5d; IssueType in the Network Watcher REST spec). So, for such a VM, the probe first
+ * hop, or fails (docs/architecture.md, "Azure's answers"; IssueType in the Network Watcher REST spec). So, for such a VM, the probe first
  * waits for both agents to report ready, then probes, and probes again with backoff while the answer has no
  * verdict, all within agentReadyTimeoutSeconds; only then does it give up, saying which it was.
  */

@@ -4,7 +4,7 @@
  * outcome; nothing that is refused, planned only or halted writes to ARM beyond what is described below.
  *
  * Cancel ("cancel" event): stops what has not started — no new VNet refresh, wave or lane — while work in flight
- * finishes, so no VM is left half-cycled. The run's custom status lists the wave in flight (`activeBatches`), whose
+ * finishes, so no VM is left half-cycled. The run's custom status lists the wave in flight (`activeWaves`), whose
  * own status lists its lanes in flight; the cancel endpoint raises "cancel" to this instance first, then to the wave,
  * then to each of its lanes, which stops them starting new lanes and resources (a wave or lane that misses its copy —
  * created in the very instant of the cancel — runs its resources normally; every resource is still accounted for
@@ -25,7 +25,8 @@
  * planned; the lanes run in parallel within the global cap, and in successive groups when a wave needs more of them.
  *
  * The run's state and its cancel-aware waits are subscriptionRun.ts; the VNet refreshes and the waves,
- * subscriptionWaves.ts; the canary step, subscriptionCanary.ts; the waits they share, toolkit/.
+ * subscriptionWaves.ts; the canary step, subscriptionCanary.ts; the closing outcomes and status, subscriptionClose.ts;
+ * the waits they share, toolkit/.
  */
 import type { OrchestrationContext, Task } from "durable-functions";
 import { activityTask, callActivity, registerOrchestration } from "./toolkit/calls";
@@ -41,25 +42,22 @@ import { resourceKey } from "../src/contracts/ids";
 import type { Classification } from "../src/contracts/classification";
 import type { Discovery } from "../src/contracts/discovery";
 import type { Plan, PlanEntry } from "../src/contracts/plan";
-import type { ReasonCode, ResourceOutcome } from "../src/contracts/outcome";
+import type { ResourceOutcome } from "../src/contracts/outcome";
 import type { CanaryResult, RemediationInput, RemediationOutput, RemediationResult, RunStatus } from "../src/contracts/remediation";
 import { buildPlan } from "../src/domain/planWaves";
 import { countOutcomes, groupByReason, leftBehindSubnets, leftDownResources } from "../src/domain/summarize";
 import { ensureError } from "../src/errors";
-import { pathsNotOut } from "../src/domain/canaryPaths";
 import { announce } from "./notify";
 import { completionEvent } from "../src/domain/notifications";
 import { discoverSubscription, discoveryMemo } from "./discovery";
 import { ReplayMemo } from "./replayMemo";
 import { classifyWithWaits, nowIso, skippedOutcome, transientRetry } from "./shared";
-import { listVmPagesActivity } from "../src/contracts/functions/listVmPages";
-import type { VmPowerStatus } from "../src/contracts/azure";
 import { MEMO_RUNS, Run, unrecordedDecision } from "./subscriptionRun";
 import { dropWaveMemos, runVnets, runWave } from "./subscriptionWaves";
 import { runCanary } from "./subscriptionCanary";
 import { writeAudit } from "./toolkit/auditWrite";
 import { classificationDecision } from "./toolkit/decision";
-import { retryWhileBusy } from "./toolkit/retry";
+import { UNTOUCHED_REASON, createdAfterPlan, statusMessage, untouchedMessage, withEgress } from "./subscriptionClose";
 
 const planMemo = new ReplayMemo<Plan>(MEMO_RUNS);
 
@@ -89,117 +87,6 @@ function* discover(run: Run): Generator<Task, Discovery, unknown> {
   );
   run.memoScope = listingId;
   return discovery;
-}
-
-/** The outcome with the resource's egress path from the plan, so that the record says where its port 25 goes. */
-function withEgress(entry: PlanEntry, outcome: ResourceOutcome): ResourceOutcome {
-  return entry.egress === undefined ? outcome : { ...outcome, egress: entry.egress };
-}
-
-const UNTOUCHED_REASON: Readonly<Partial<Record<RunStatus, ReasonCode>>> = {
-  planned: "planOnly",
-  refused: "notExemptible",
-  nothingToDo: "notBlocked",
-  halted: "haltedByCanary",
-  cancelled: "cancelled",
-  approvalTimedOut: "approvalTimedOut",
-};
-
-function untouchedMessage(status: RunStatus, entry: PlanEntry): string {
-  switch (status) {
-    case "planned":
-      return entry.action === "refreshSubnet"
-        ? `plan only: would add and remove ${entry.tempSubnetName ?? "a temporary subnet"} (${entry.tempSubnetPrefix ?? "?"})`
-        : `plan only: would ${entry.steps.join(" → ")}`;
-    case "refused":
-      return "the subscription is not exemptible; nothing was changed";
-    case "nothingToDo":
-      return "port 25 is not blocked on this subscription; nothing to do";
-    case "halted":
-      return "the canary proof failed; the run halted before this resource";
-    case "approvalTimedOut":
-      return "the run was not approved in time; nothing was changed";
-    default:
-      return "the run was cancelled before this resource was started";
-  }
-}
-
-function statusMessage(
-  status: RunStatus,
-  classification: Classification,
-  canary: CanaryResult | undefined,
-  failed: number,
-  haltReason: string | undefined,
-): string {
-  switch (status) {
-    case "refused":
-      return `Refused: ${classification.reason}.${classification.advice !== undefined ? ` ${classification.advice}` : ""}`;
-    case "nothingToDo":
-      return `Nothing to do: ${classification.reason}.`;
-    case "planned":
-      return "Plan only: nothing was changed.";
-    case "halted":
-      return haltReason !== undefined
-        ? `Halted before changing anything: ${haltReason}.`
-        : `Halted by the canary proof: ${canary?.detail ?? "no verdict"}. The rest of the fleet was not touched.`;
-    case "cancelled":
-      return "Cancelled: work in flight finished; nothing else was started.";
-    case "approvalTimedOut":
-      return "The run was not approved in time; nothing was changed.";
-    case "completedWithFailures":
-      return `Completed with ${failed} failure(s); see the per-resource outcomes.${pathsNotOut(canary?.paths)}`;
-    default:
-      return `Completed: every resource was cycled or skipped with a reason.${pathsNotOut(canary?.paths)}`;
-  }
-}
-
-/** The waits on throttling or a conflict each page of the closing VM listing may spend before the run gives up on it. */
-const LATE_LISTING_MAX_WAITS = 5;
-
-/**
- * The VMs the subscription holds at the end of the run that the plan did not list: created after the plan, so
- * started under the new network policy (the exemption is in place). One statusOnly listing, followed page by page;
- * when ARM keeps refusing it, the run says so in a warning rather than wait on.
- */
-function* createdAfterPlan(run: Run, subscriptionId: string, plan: Plan): Generator<Task, ResourceOutcome[], unknown> {
-  const planned = new Set(plan.entries.map((e) => resourceKey(e.resourceId)));
-  const found: VmPowerStatus[] = [];
-  let nextLink: string | undefined;
-  for (;;) {
-    const link = nextLink;
-    const { last: page } = yield* retryWhileBusy(
-      () => run.activity(listVmPagesActivity, { subscriptionId, view: "status", ...(link !== undefined ? { nextLink: link } : {}) }),
-      (seconds) => run.sleep(seconds),
-      { maxAttempts: 1 + LATE_LISTING_MAX_WAITS },
-    );
-    if (page.status !== "ok") {
-      run.warnings.push(`VMs created after the plan could not be listed (${page.code}: ${page.message.slice(0, 300)})`);
-      break;
-    }
-    found.push(...page.statuses);
-    nextLink = page.nextLink;
-    if (nextLink === undefined) break;
-    if (page.retryAfterSeconds !== undefined) yield* run.sleep(page.retryAfterSeconds);
-  }
-  const at = nowIso(run.context);
-  return found
-    .filter((s) => !planned.has(resourceKey(s.id)))
-    .map((s) => {
-      const name = /\/virtualMachines\/([^/]+)$/i.exec(s.id)?.[1] ?? s.id;
-      const resourceGroup = /\/resourceGroups\/([^/]+)/i.exec(s.id)?.[1] ?? "";
-      return {
-        resourceId: s.id,
-        kind: "vm" as const,
-        name,
-        resourceGroup,
-        outcome: "skipped" as const,
-        reasonCode: "createdAfterPlan" as const,
-        message: `${name} was created after the plan: it started under the new network policy already (the exemption is in place); nothing was sent`,
-        actions: [],
-        stateAfter: s.powerState,
-        endedAt: at,
-      };
-    });
 }
 
 export function* remediateSubscription(context: OrchestrationContext, input: RemediationInput): Generator<Task, RemediationOutput, unknown> {

@@ -41,7 +41,7 @@ export function* runWave(context: OrchestrationContext, input: RunWaveInput): Ge
     if (o.leftDown !== undefined) counts.leftDown++;
   };
   const status = (): void => {
-    const s: WaveStatus = { wave: input.wave, activeBatches: active, counts, ...(cancelled ? { cancelRequested: true } : {}) };
+    const s: WaveStatus = { wave: input.wave, activeLanes: active, counts, ...(cancelled ? { cancelRequested: true } : {}) };
     context.df.setCustomStatus(s);
   };
   const parallel = Math.max(1, input.parallel);
@@ -77,10 +77,13 @@ export function* runWave(context: OrchestrationContext, input: RunWaveInput): Ge
         const parse = (): CycleBatchOutput => parseWith(CycleBatchOutput, raw, "output of cycleBatch");
         const out = memoScope === undefined ? parse() : laneMemo.get(memoScope, lane.id, parse);
         if (out.cancelled) cancelled = true;
-        for (const o of out.outcomes) record(o);
+        // Each outcome names its lane, so the report can draw a wave lane by lane.
+        for (const o of out.outcomes) record({ ...o, lane: lane.id });
       },
       failed: (e, i) => {
-        for (const entry of group[i]?.entries ?? []) record(unexpectedOutcome(entry, e, { wave: input.wave }));
+        const lane = group[i];
+        if (lane === undefined) return;
+        for (const entry of lane.entries) record({ ...unexpectedOutcome(entry, e, { wave: input.wave }), lane: lane.id });
       },
       settled: (i) => {
         // A lane counted here leaves the list, so the status readers, which add the listed lanes' own counts, never

@@ -47,7 +47,7 @@ export class Run {
   phase: Phase = "verify";
   wave: number | undefined;
   waves: number | undefined;
-  activeBatches: string[] = [];
+  activeWaves: string[] = [];
   readonly outcomes = new Map<string, ResourceOutcome>();
   readonly warnings: string[] = [];
   total = 0;
@@ -93,7 +93,7 @@ export class Run {
       counts: this.progressCounts(),
       ...(message !== undefined ? { message: shortenForStatus(message, PROGRESS_MESSAGE_MAX) } : {}),
       ...(this.cancelRequested ? { cancelRequested: true } : {}),
-      ...(this.activeBatches.length > 0 ? { activeBatches: this.activeBatches } : {}),
+      ...(this.activeWaves.length > 0 ? { activeWaves: this.activeWaves } : {}),
     };
     this.context.df.setCustomStatus(progress);
   }

@@ -68,13 +68,13 @@ export function* runWave(context: OrchestrationContext, run: Run, wave: Wave, by
     },
     id,
   );
-  run.activeBatches = [id];
+  run.activeWaves = [id];
   run.publish();
   yield* run.collect([lanes.flat()], [task], (raw) => {
     const out = run.memo(waveMemo, id, () => parseWith(RunWaveOutput, raw, "output of runWave"));
     if (out.cancelled) run.cancelRequested = true;
     return out.outcomes;
   });
-  run.activeBatches = [];
+  run.activeWaves = [];
   run.publish();
 }

@@ -136,20 +136,12 @@ export function auditTableConfigured(config: Config): boolean {
   return config.PORT25_AUDIT_TABLE_CONNECTION !== undefined || config.PORT25_AUDIT_TABLE_ENDPOINT !== undefined;
 }
 
-let cached: Config | undefined;
-
 /**
- * The process's configuration, parsed on first use: what the Functions app's entry points read (the triggers, and
- * activities/register.ts, which builds the activities' dependencies from it once).
+ * The process's app settings, parsed: read by the Functions app's entry once, to build its composition root
+ * (src/app.ts). The only place the app reads its environment; everything else is handed what it needs.
  */
-export function getConfig(): Config {
-  cached ??= parseConfig(process.env);
-  return cached;
-}
-
-/** Forgets the parsed configuration (tests and the local host change the environment between runs). */
-export function resetConfig(): void {
-  cached = undefined;
+export function configFromEnvironment(): Config {
+  return parseConfig(process.env);
 }
 
 /**

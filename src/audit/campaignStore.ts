@@ -1,5 +1,5 @@
 /** Campaign records: a campaign's start and final record, and the listing of campaigns. */
-import { PreconditionError, ValidationError } from "../errors";
+import { ValidationError } from "../errors";
 import { parseWith } from "../contracts/parse";
 import { AuditedCampaignSchema, CampaignListingSchema, type AuditedCampaign, type CampaignListing, type CampaignPage } from "../contracts/audit";
 import { CampaignInputSchema, CampaignRecordSchema, type CampaignInput, type CampaignRecord } from "../contracts/campaign";
@@ -44,13 +44,12 @@ export class CampaignRecords {
       ]);
     }
     await this.t.ensureTables();
-    await this.writeCampaign(
+    const stored = await this.writeCampaign(
       { campaignId: record.input.campaignId, status: record.summary.status, input: record.input, summary: record.summary },
       finalReplacesRunning,
     );
     const ref: AuditRecordRef = { table: "campaigns", partitionKey: P_CAMPAIGN, rowKey: campaignKey(record.input.campaignId) };
-    const stored = await this.t.storedRecord(ref);
-    if (stored === undefined) throw new PreconditionError(`The campaign record ${record.input.campaignId} vanished while it was being chained`, "AuditWriteContention");
+    // The write created the record or found the identical one (any other text throws): the link hashes what was written.
     return this.t.ledger.append(CAMPAIGNS_CHAIN, "campaign", ref, sha256(stored), record.summary.endedAt);
   }
 
@@ -78,13 +77,16 @@ export class CampaignRecords {
   }
 
   /** The campaign's record, then its listing line. */
-  async writeCampaign(campaign: AuditedCampaign, onConflict: OnConflict): Promise<void> {
+  /** The campaign record, then its listing line. Returns the record's JSON as written. */
+  async writeCampaign(campaign: AuditedCampaign, onConflict: OnConflict): Promise<string> {
     const parsed = parseWith(AuditedCampaignSchema, campaign, "campaign record");
     const requestedAt = parsed.input.run.requestedAt;
     const scalars = { status: parsed.status, requestedAt };
-    await this.t.writeDocument(this.t.campaigns, encodeDocument(P_CAMPAIGN, campaignKey(parsed.campaignId), storedJson(parsed), scalars), onConflict);
+    const json = storedJson(parsed);
+    await this.t.writeDocument(this.t.campaigns, encodeDocument(P_CAMPAIGN, campaignKey(parsed.campaignId), json, scalars), onConflict);
     const line = storedJson(campaignListingOf(parsed));
     await this.t.writeDocument(this.t.campaigns, encodeDocument(P_ALL, listingRowKey(requestedAt, parsed.campaignId.toLowerCase()), line, scalars), onConflict);
+    return json;
   }
 }
 

@@ -1,6 +1,6 @@
 /**
- * The run report's timeline (one bar per power-cycled VM and scale set, or one row per wave above a size) and its
- * scale sets' instances, before and after the run.
+ * The run report's timeline (one bar per power-cycled VM and scale set; above a size, one row per lane of each wave,
+ * or per wave when lanes are not recorded or too many) and its scale sets' instances, before and after the run.
  */
 import type { ResourceOutcome } from "../contracts/outcome";
 import { plural } from "../cli/plural";
@@ -110,6 +110,19 @@ function byWave(spans: readonly Span[]): { wave: number | undefined; spans: Span
     .map(([wave, list]) => ({ wave, spans: list }));
 }
 
+/** The spans of one wave by lane, in plan order ("w1l2" before "w1l10"); empty when the outcomes name no lane. */
+function byLane(spans: readonly Span[]): { lane: string; spans: Span[] }[] {
+  if (spans.some((s) => s.outcome.lane === undefined)) return [];
+  const groups = new Map<string, Span[]>();
+  for (const s of spans) {
+    const lane = s.outcome.lane ?? "";
+    groups.set(lane, [...(groups.get(lane) ?? []), s]);
+  }
+  return [...groups.entries()]
+    .sort(([a], [b]) => a.localeCompare(b, "en", { numeric: true }))
+    .map(([lane, list]) => ({ lane, spans: list }));
+}
+
 interface TimelineRow {
   label: string;
   title: string;
@@ -131,29 +144,45 @@ export function renderTimeline(outcomes: readonly ResourceOutcome[], restoreStop
 
   const waves = byWave(spans);
   const aggregate = spans.length > TIMELINE_AGGREGATE_ABOVE;
+  // Above the size, a wave is drawn lane by lane (the plan's lanes run side by side, each serial), unless the
+  // outcomes predate lanes or there are so many lanes that their rows would be as unreadable as the bars.
+  const lanes = waves.map((w) => byLane(w.spans));
+  const perLane = aggregate && lanes.every((l) => l.length > 0) && lanes.reduce((n, l) => n + l.length, 0) <= TIMELINE_AGGREGATE_ABOVE;
+  const groupRow = (label: string, what: string, group: readonly Span[], attrs: string): Omit<TimelineRow, "waveStart"> => {
+    const kinds = group.map((x) => barKind(x.outcome));
+    const failed = kinds.filter((k) => k === "failed").length;
+    const parked = kinds.filter((k) => k === "stopped").length;
+    const start = Math.min(...group.map((x) => x.start));
+    const end = Math.max(...group.map((x) => x.end));
+    const counts = [`${group.length - failed - parked} running again`, ...(parked > 0 ? [`${parked} left ${restoreStoppedVms ? "stopped" : "deallocated"}`] : []), ...(failed > 0 ? [`${failed} failed`] : [])].join(", ");
+    return {
+      label: `${label} · ${plural(group.length, "resource")}`,
+      title: `${what}: ${plural(group.length, "resource")} (${counts}), ${new Date(start).toISOString()} → ${new Date(end).toISOString()}, ${formatDuration(end - start)}`,
+      start,
+      end,
+      kind: failed > 0 ? "failed" : "cycled",
+      attrs: `${attrs} data-resources="${group.length}"`,
+    };
+  };
   const rows: TimelineRow[] = [];
-  for (const w of waves) {
-    if (aggregate) {
-      const kinds = w.spans.map((x) => barKind(x.outcome));
-      const failed = kinds.filter((k) => k === "failed").length;
-      const parked = kinds.filter((k) => k === "stopped").length;
-      const start = Math.min(...w.spans.map((x) => x.start));
-      const end = Math.max(...w.spans.map((x) => x.end));
-      const counts = [`${w.spans.length - failed - parked} running again`, ...(parked > 0 ? [`${parked} left ${restoreStoppedVms ? "stopped" : "deallocated"}`] : []), ...(failed > 0 ? [`${failed} failed`] : [])].join(", ");
-      rows.push({
-        label: `${waveName(w.wave)} · ${plural(w.spans.length, "resource")}`,
-        title: `${waveName(w.wave)}: ${plural(w.spans.length, "resource")} (${counts}), ${new Date(start).toISOString()} → ${new Date(end).toISOString()}, ${formatDuration(end - start)}`,
-        start,
-        end,
-        kind: failed > 0 ? "failed" : "cycled",
-        attrs: ` data-wave="${e(waveName(w.wave))}" data-resources="${w.spans.length}"`,
+  for (const [wi, w] of waves.entries()) {
+    if (perLane) {
+      (lanes[wi] ?? []).forEach((l, i) => {
+        rows.push({
+          ...groupRow(`lane ${l.lane}`, `${waveName(w.wave)}, lane ${l.lane}`, l.spans, ` data-wave="${e(waveName(w.wave))}" data-lane="${e(l.lane)}"`),
+          ...(i === 0 ? { waveStart: waveName(w.wave) } : {}),
+        });
       });
+      continue;
+    }
+    if (aggregate) {
+      rows.push(groupRow(waveName(w.wave), waveName(w.wave), w.spans, ` data-wave="${e(waveName(w.wave))}"`));
       continue;
     }
     w.spans.forEach((sp, i) => {
       const o = sp.outcome;
       const what = `${o.kind === "scaleSet" ? "scale set" : "VM"} ${o.name} (${o.resourceGroup})`;
-      const title = `${what}: ${o.outcome}${o.reasonCode === undefined ? "" : ` (${o.reasonCode})`}, ${new Date(sp.start).toISOString()} → ${new Date(sp.end).toISOString()}, ${formatDuration(sp.end - sp.start)}${o.wave === undefined ? "" : `, wave ${o.wave}`}`;
+      const title = `${what}: ${o.outcome}${o.reasonCode === undefined ? "" : ` (${o.reasonCode})`}, ${new Date(sp.start).toISOString()} → ${new Date(sp.end).toISOString()}, ${formatDuration(sp.end - sp.start)}${o.wave === undefined ? "" : `, wave ${o.wave}`}${o.lane === undefined ? "" : `, lane ${o.lane}`}`;
       const instances = o.kind === "scaleSet" ? instanceStates(o, restoreStoppedVms) : [];
       rows.push({
         label: `${o.canary === true ? "★ " : ""}${truncate(o.name, 30)}${o.kind === "scaleSet" ? " (scale set)" : ""}`,
@@ -161,7 +190,7 @@ export function renderTimeline(outcomes: readonly ResourceOutcome[], restoreStop
         start: sp.start,
         end: sp.end,
         kind: barKind(o),
-        attrs: ` data-outcome="${e(o.outcome)}" data-resource="${e(o.resourceId)}"${o.stateAfter === undefined ? "" : ` data-state-after="${e(o.stateAfter)}"`}`,
+        attrs: ` data-outcome="${e(o.outcome)}" data-resource="${e(o.resourceId)}"${o.stateAfter === undefined ? "" : ` data-state-after="${e(o.stateAfter)}"`}${o.lane === undefined ? "" : ` data-lane="${e(o.lane)}"`}`,
         ...(i === 0 && waves.length > 1 ? { waveStart: waveName(w.wave) } : {}),
       });
     });
@@ -208,18 +237,22 @@ export function renderTimeline(outcomes: readonly ResourceOutcome[], restoreStop
   const legend = `<div class="legend"><span>cycled: ${cycled + parked + vnets}${vnets > 0 ? ` (${plural(vnets, "VNet")} refreshed, not drawn)` : ""}</span><span><i class="swatch cycled"></i>power-cycled, running again (${cycled})</span>${
     parked > 0 ? `<span><i class="swatch stopped"></i>stopped before the run: deallocated, left ${restoreStoppedVms ? "stopped" : "deallocated"} (${parked})</span>` : ""
   }<span><i class="swatch failed"></i>failed (${failed})</span><span>★ canary</span><span>${
-    aggregate ? `One row per wave (${plural(spans.length, "bar")} would be too many to read); each wave's resources are listed below.` : "Bars run from the first power operation to the final state (UTC)."
+    perLane
+      ? `One row per lane of each wave (${plural(spans.length, "bar")} would be too many to read); each wave's resources are listed below.`
+      : aggregate
+        ? `One row per wave (${plural(spans.length, "bar")} would be too many to read); each wave's resources are listed below.`
+        : "Bars run from the first power operation to the final state (UTC)."
   }</span></div>`;
   const detail = aggregate
     ? `<div class="wave-detail">${waves
         .map(
           (w) =>
-            `<details data-wave="${e(waveName(w.wave))}"><summary>${e(waveName(w.wave))}: ${plural(w.spans.length, "resource")}</summary><table><thead><tr><th>Resource</th><th>Result</th><th>Start (UTC)</th><th>Took</th></tr></thead><tbody>${w.spans
-              .map((sp) => `<tr>${resourceCell(sp.outcome)}<td>${badge(sp.outcome.outcome)}</td><td>${e(new Date(sp.start).toISOString().slice(11, 19))}</td><td>${e(formatDuration(sp.end - sp.start))}</td></tr>`)
+            `<details data-wave="${e(waveName(w.wave))}"><summary>${e(waveName(w.wave))}: ${plural(w.spans.length, "resource")}</summary><table><thead><tr><th>Resource</th><th>Result</th>${perLane ? "<th>Lane</th>" : ""}<th>Start (UTC)</th><th>Took</th></tr></thead><tbody>${w.spans
+              .map((sp) => `<tr>${resourceCell(sp.outcome)}<td>${badge(sp.outcome.outcome)}</td>${perLane ? `<td>${e(sp.outcome.lane ?? "")}</td>` : ""}<td>${e(new Date(sp.start).toISOString().slice(11, 19))}</td><td>${e(formatDuration(sp.end - sp.start))}</td></tr>`)
               .join("")}</tbody></table></details>`,
         )
         .join("")}</div>`
     : "";
-  return `${legend}<div class="timeline-wrap"><svg class="timeline" xmlns="http://www.w3.org/2000/svg" role="img" aria-label="Power-cycle timeline${aggregate ? ", per wave" : ""}" viewBox="0 0 ${width} ${height}" width="${width}" height="${height}">${parts.join("")}</svg></div>${detail}${note}`;
+  return `${legend}<div class="timeline-wrap"><svg class="timeline" xmlns="http://www.w3.org/2000/svg" role="img" aria-label="Power-cycle timeline${perLane ? ", per lane" : aggregate ? ", per wave" : ""}" viewBox="0 0 ${width} ${height}" width="${width}" height="${height}">${parts.join("")}</svg></div>${detail}${note}`;
 }
 

@@ -1,6 +1,6 @@
 /** Run records: a run's start and final record with its outcomes, its notifications, its re-verifications, and the listings over them. */
 import { createHash } from "node:crypto";
-import { PreconditionError, ValidationError } from "../errors";
+import { ValidationError } from "../errors";
 import { parseWith } from "../contracts/parse";
 import { RemediationInputSchema, RemediationResultSchema, type RemediationInput, type RemediationResult } from "../contracts/remediation";
 import type { ResourceOutcome } from "../contracts/outcome";
@@ -32,6 +32,7 @@ import {
   P_COMPLETED,
   P_RUN,
   campaignPartition,
+  chainedRunText,
   finalReplacesRunning,
   listingRowKey,
   pageSizeOf,
@@ -100,11 +101,12 @@ export class RunRecords {
     await this.t.writeMany(this.t.outcomes, docs);
 
     const record = runRecordOf(result);
-    await this.writeRun(record, finalReplacesRunning);
+    const runJson = await this.writeRun(record, finalReplacesRunning);
     if (REVERIFIABLE_STATUSES.includes(record.status)) await this.markCompleted(record);
     const ref: AuditRecordRef = { table: "runs", partitionKey: P_RUN, rowKey: encodeKey(record.runId) };
-    const stored = await this.t.storedRecord(ref);
-    if (stored === undefined) throw new PreconditionError(`The run record ${record.runId} vanished while it was being chained`, "AuditWriteContention");
+    // Every write above either created its document or found the identical one (any other stored text throws), so
+    // what is stored is what was written: the link hashes that, with no read back of the run or its outcomes.
+    const stored = chainedRunText(runJson, docs.map((d) => d.json));
     return this.t.ledger.append(subscriptionChain(record.subscriptionId), "run", ref, sha256(stored), summary.endedAt);
   }
 
@@ -195,11 +197,12 @@ export class RunRecords {
     return out;
   }
 
-  /** The run record, then its two listing lines (by subscription, across all). */
-  async writeRun(record: RunRecord, onConflict: OnConflict): Promise<void> {
+  /** The run record, then its two listing lines (by subscription, across all). Returns the run record's JSON as written. */
+  async writeRun(record: RunRecord, onConflict: OnConflict): Promise<string> {
     const parsed = parseWith(RunRecordSchema, record, "run record");
     const scalars = { status: parsed.status, subscriptionId: parsed.subscriptionId, requestedAt: parsed.requestedAt };
-    await this.t.writeDocument(this.t.runs, encodeDocument(P_RUN, encodeKey(parsed.runId), storedJson(parsed), scalars), onConflict);
+    const json = storedJson(parsed);
+    await this.t.writeDocument(this.t.runs, encodeDocument(P_RUN, encodeKey(parsed.runId), json, scalars), onConflict);
     const summaryJson = storedJson(runSummaryOf(parsed));
     const rowKey = listingRowKey(parsed.requestedAt, parsed.runId);
     const partitions = [subscriptionPartition(parsed.subscriptionId), P_ALL];
@@ -207,6 +210,7 @@ export class RunRecords {
     for (const partition of partitions) {
       await this.t.writeDocument(this.t.runs, encodeDocument(partition, rowKey, summaryJson, scalars), onConflict);
     }
+    return json;
   }
 
   /** The "completed" index keeps the latest cycling run per subscription; it moves forward only. */

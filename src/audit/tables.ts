@@ -120,6 +120,15 @@ export function statusOf(entity: Record<string, unknown>): string | undefined {
 export const finalReplacesRunning: OnConflict = (existing) => (statusOf(existing) === "running" ? "replace" : "conflict");
 export const startedAfterFinal: OnConflict = (existing) => (statusOf(existing) === "running" ? "conflict" : "keep");
 
+/**
+ * What a run's link in its chain hashes: the run record's stored JSON, then each outcome document's in `seq` order,
+ * one per line. The write (runStore.ts) hashes the documents it has just written; the verification hashes them as
+ * read back; both through this one definition.
+ */
+export function chainedRunText(runJson: string, outcomeJsonsInSeqOrder: readonly string[]): string {
+  return [runJson, ...outcomeJsonsInSeqOrder].join("\n");
+}
+
 export function statusCodeOf(e: unknown): number | undefined {
   if (typeof e === "object" && e !== null && "statusCode" in e && typeof e.statusCode === "number") return e.statusCode;
   return undefined;
@@ -171,7 +180,7 @@ export class AuditTableAccess {
       outcomes.push({ seq: parseWith(OutcomeDocSchema, JSON.parse(text), "stored outcome").seq, json: text });
     }
     outcomes.sort((a, b) => a.seq - b.seq);
-    return [json, ...outcomes.map((o) => o.json)].join("\n");
+    return chainedRunText(json, outcomes.map((o) => o.json));
   }
 
   /** Writes many documents of one partition, in transactions where possible. */

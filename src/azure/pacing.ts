@@ -52,7 +52,7 @@ const CountSchema = z.coerce.number().int().nonnegative();
  * Both forms Compute answers in → budgets: the token buckets of its published policies
  * (`Microsoft.Compute/LowCostGetResource;35,Microsoft.Compute/LowCostGetSubscriptionMaximum;23999`) and the two
  * counting windows real responses carry per policy (`Microsoft.Compute/HighCostGet3Min;133,Microsoft.Compute/HighCostGet30Min;657`,
- * `PutVM3Min` / `PutVM30Min`, `GetOperation3Min` …; reference azure-facts §5d). Malformed entries are skipped.
+ * `PutVM3Min` / `PutVM30Min`, `GetOperation3Min` …; docs/architecture.md, "Azure's answers"). Malformed entries are skipped.
  */
 export function parseRemainingResource(value: string | undefined): RateBudget[] {
   if (value === undefined || value.trim() === "") return [];

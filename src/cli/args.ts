@@ -57,3 +57,12 @@ export function parseFlagValues<S extends z.ZodType>(schema: S, values: Record<s
 export function camelKeys(values: Record<string, string | boolean | undefined>): Record<string, string | boolean | undefined> {
   return Object.fromEntries(Object.entries(values).map(([k, v]) => [k.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase()), v]));
 }
+
+/**
+ * The environment the command was started with, read as its arguments are: with src/config.ts, the only place the
+ * product reads process.env. Commands hand what they take from it on (app settings to a stack's root, a key to the
+ * API client); nothing below them reads or writes the process's environment.
+ */
+export function environment(): Readonly<Record<string, string | undefined>> {
+  return { ...process.env };
+}

@@ -13,6 +13,8 @@ export interface RemoteOptions {
   token?: string | undefined;
   /** A local identity (`port25 serve --auth`): sent as the principal App Service authentication would set. */
   user?: string | undefined;
+  /** The environment the command was started with: the key and token when no flag gives them. */
+  env?: Readonly<Record<string, string | undefined>>;
 }
 
 /** Loopback hosts, where plain http carries the key no further than this machine (`port25 serve`). */
@@ -67,9 +69,9 @@ export class RemoteError extends Error {
 }
 
 export async function callApi(opts: RemoteOptions, method: "GET" | "POST", path: string, body?: unknown): Promise<unknown> {
-  const key = opts.key ?? process.env.PORT25_FUNCTION_KEY;
+  const key = opts.key ?? opts.env?.PORT25_FUNCTION_KEY;
   if (!key) throw new UsageError("--key: a function key is required (or set PORT25_FUNCTION_KEY)");
-  const token = opts.token ?? (process.env.PORT25_API_TOKEN?.trim() || undefined);
+  const token = opts.token ?? (opts.env?.PORT25_API_TOKEN?.trim() || undefined);
   // A deployed app's front end strips client-sent principals, and the app trusts none without it: a local identity
   // goes to this machine's `port25 serve` only.
   if (opts.user !== undefined && !isLoopbackApp(opts.app)) {

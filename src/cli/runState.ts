@@ -11,8 +11,9 @@ import { z } from "zod";
 import { createDurableHost, createVirtualClock, type DurableHost, type DurableHostOptions, type VirtualClock } from "../durable-host";
 import { startAzurite, type LocalAzurite } from "../audit/localAzurite";
 import { parseConfig, type Config } from "../config";
-import { activityDepsFrom, type ActivityDeps } from "../../activities/deps";
-import { adoptWithActivities, appModules, appVersioning } from "./localStack";
+import type { ActivityDeps } from "../../activities/deps";
+import { appRootFrom } from "../root";
+import { adoptWithActivities, appModules, appVersioning } from "./localApp";
 import { AttestationSchema, ModeSchema } from "../contracts/remediation";
 import { SubscriptionIdSchema } from "../contracts/ids";
 import { ensureError, isPort25Error, Port25Error } from "../errors";
@@ -171,7 +172,7 @@ export async function openState(dirGiven: string, opts: OpenStateOptions): Promi
       opts.settings === undefined
         ? undefined
         : parseConfig({ ...opts.settings, ...(azurite ? { PORT25_AUDIT_TABLE_CONNECTION: azurite.connectionString } : {}) });
-    const deps = config === undefined ? undefined : activityDepsFrom(config);
+    const deps = config === undefined ? undefined : appRootFrom(config);
     const clock = createVirtualClock(opts.now ?? Date.now());
     const durableDir = join(dir, "durable");
     mkdirSync(durableDir, { recursive: true });

@@ -128,7 +128,7 @@ export type VmPowerListing = z.output<typeof VmPowerListingSchema>;
  * Whether a VM's guest is ready to run a connectivity check, from its instance view: the VM agent's status
  * (`vmAgent.statuses`: `ProvisioningState/succeeded` "Ready", or `ProvisioningState/Unavailable` "Not Ready" while
  * the guest boots) and the Network Watcher agent extension's (`extensions[].statuses`). A VM reports
- * PowerState/running minutes before either is ready (azure-facts §5d).
+ * PowerState/running minutes before either is ready (docs/architecture.md, "Azure's answers").
  */
 export const VmAgentReadinessSchema = z.object({
   exists: z.boolean(),

@@ -77,7 +77,7 @@ export const RemediationOptionsSchema = z
     refreshDelegatedSubnets: z.boolean().default(true),
     /** Go on when the billing property cannot be read (classification "unknown"). */
     forceUnknownBilling: z.boolean().default(false),
-    /** VMs per wave batch (one sub-orchestration each); keeps histories short. */
+    /** Most VMs per lane of a wave (one sub-orchestration each); keeps histories short. */
     batchSize: z.number().int().min(1).max(200).default(100),
     /**
      * Limit the run to these resources (ARM ids, compared case-insensitively); every other resource is skipped

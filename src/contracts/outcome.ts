@@ -113,6 +113,11 @@ export const ResourceOutcomeSchema = z.object({
   leftDown: LeftDownSchema.optional(),
   /** VMs and scale sets: their egress path, from the plan (the port-25 verdict of the path is the canary's, per path). */
   egress: EgressPathSchema.optional(),
+  /**
+   * The lane of its wave that took it (the plan's `waves[].batches[].id`, e.g. "w1l0"); absent for VNets, for
+   * resources skipped at planning, and in records written before outcomes named their lane.
+   */
+  lane: z.string().optional(),
 });
 export type ResourceOutcome = z.output<typeof ResourceOutcomeSchema>;
 

@@ -21,3 +21,15 @@ export function friendlyMessage(message: string): string {
   const m = /^Invalid input: expected (.+), received undefined$/.exec(message);
   return m ? `is required (${m[1] ?? "value"})` : message;
 }
+
+/**
+ * For z.preprocess: reads a record written before one of its fields was renamed, taking `from` as `to` when `to` is
+ * absent (a custom status written by an instance that has not run an episode since the app was upgraded).
+ */
+export function renamedField(from: string, to: string): (raw: unknown) => unknown {
+  return (raw) => {
+    if (typeof raw !== "object" || raw === null || Array.isArray(raw) || !(from in raw) || to in raw) return raw;
+    const { [from]: value, ...rest } = raw as Record<string, unknown>;
+    return { ...rest, [to]: value };
+  };
+}

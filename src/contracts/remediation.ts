@@ -4,6 +4,7 @@ import { ClockKindSchema } from "./clock";
 import { PathVerdictSchema } from "./egress";
 import { SubscriptionIdSchema } from "./ids";
 import { printable } from "./text";
+import { renamedField } from "./parse";
 import { RemediationOptionsSchema } from "./options";
 import { ClassificationSchema } from "./classification";
 import { PlanSchema } from "./plan";
@@ -49,7 +50,7 @@ export const RemediationInputSchema = z.object({
   campaign: z.object({ campaignId: z.string().min(1), instanceId: z.string().min(1) }).optional(),
   /**
    * The instance that started this run and waits for its end (a campaign's lane, a re-verification): told with the
-   * runEnded event when the run ends (docs/architecture.md, "Starting a subscription's run from an orchestration").
+   * runEnded event when the run ends (docs/architecture.md, §3 "A run started from an orchestration is followed by its event, the instance read, and a deadline").
    */
   waiter: z.object({ instanceId: z.string().min(1) }).optional(),
   /** The clock that stamped requestedAt and the approval: "simulated" on a local stack (src/contracts/clock.ts). */
@@ -84,7 +85,10 @@ export const OutcomeCountsSchema = z.object({
 export type OutcomeCounts = z.output<typeof OutcomeCountsSchema>;
 
 /** Custom status of remediateSubscription (kept small: custom status is capped at 16 KB). */
-export const ProgressSchema = z.object({
+export const ProgressSchema = z.preprocess(
+  // Named activeBatches before it was named for what it lists: a run's waves.
+  renamedField("activeBatches", "activeWaves"),
+  z.object({
   runId: z.string(),
   phase: PhaseSchema,
   wave: z.number().int().optional(),
@@ -97,8 +101,9 @@ export const ProgressSchema = z.object({
    * cancel endpoint raises "cancel" to the run's instance first, then to the wave, then to its lanes, so that
    * neither starts anything new.
    */
-  activeBatches: z.array(z.string()).optional(),
-});
+  activeWaves: z.array(z.string()).optional(),
+  }),
+);
 export type Progress = z.output<typeof ProgressSchema>;
 
 export const CanaryResultSchema = z.object({

@@ -82,9 +82,9 @@ async function withRunProgress(read: ReadStatus, member: CampaignMember): Promis
   const parsed = ProgressSchema.safeParse(run?.customStatus);
   if (!parsed.success) return member;
   let progress = parsed.data;
-  if ((progress.activeBatches ?? []).length > 0) {
+  if ((progress.activeWaves ?? []).length > 0) {
     // The running wave's finished lanes, and the finished resources of the lanes it still lists.
-    const waves = await Promise.all((progress.activeBatches ?? []).map((id) => read(id, false)));
+    const waves = await Promise.all((progress.activeWaves ?? []).map((id) => read(id, false)));
     const lanes = await Promise.all(waves.flatMap((w) => activeLanesOf(w?.customStatus)).map((id) => read(id, false)));
     progress = withWaveCounts(progress, waves.map((w) => w?.customStatus), lanes.map((l) => l?.customStatus));
   }

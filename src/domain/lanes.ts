@@ -5,8 +5,8 @@
  * With a global cap of c (≤ MAX_LANES) a wave runs c serial lanes at once: one resource in flight per lane keeps
  * the global cap by construction, and an availability set (or flexible scale set) with a cap of k is split over
  * at most k chunks, so at most k of its members are ever down together. Chunks are dealt longest first to the
- * least-loaded lane, so the wave takes about ceil(N / c) cycle times whatever the plan's batch sizes — integer
- * shares of the cap among uneven batches would leave some batches serial and others idle. No lane holds more
+ * least-loaded lane, so the wave takes about ceil(N / c) cycle times whatever the plan's lane sizes — integer
+ * shares of the cap among uneven lanes would leave some lanes serial and others idle. No lane holds more
  * than about batchSize resources (more lanes run in successive groups), which bounds every history.
  * Above MAX_LANES the cap is shared among MAX_LANES lanes and groups stay whole, each lane enforcing the group
  * caps itself; so too, whatever the cap, when availability sets are taken by update domain.

@@ -11,8 +11,8 @@ function compareKeys(a: string, b: string): number {
 }
 
 /**
- * Groups that must stay in one batch: VMs sharing an availability set or a flexible scale set (transitively),
- * so that the per-group caps can be enforced inside one batch.
+ * Groups that must stay in one lane: VMs sharing an availability set or a flexible scale set (transitively),
+ * so that the per-group caps can be enforced inside one lane.
  */
 function groupsOf(entries: readonly PlanEntry[]): PlanEntry[][] {
   const parent = entries.map((_, i) => i);

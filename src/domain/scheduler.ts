@@ -1,4 +1,4 @@
-/** Which pending items of a batch may start now without breaking the concurrency and availability caps. */
+/** Which pending items of a lane may start now without breaking the concurrency and availability caps. */
 import { resourceKey } from "../contracts/ids";
 import type { Caps } from "../contracts/plan";
 

@@ -3,8 +3,10 @@
  * (each by the run's own rules: four eyes, waiting in its approval phase), or one subscription's run. A run that
  * reaches its approval later waits for its own approval: approve the campaign again, or that subscription.
  */
+import type { TriggerDefinition } from "./binding";
+import type { TriggerRoot } from "./root";
 import type { HttpRequest, HttpResponseInit, InvocationContext } from "@azure/functions";
-import * as df from "durable-functions";
+import type * as df from "durable-functions";
 import { APPROVE_EVENT } from "../contracts/names";
 import { errorResponse, handleErrors, jsonResponse } from "./http";
 import { tryGetStatus } from "./instances";
@@ -12,9 +14,9 @@ import { approvalFor } from "./approveRemediation";
 import { campaignDecision, campaignUrls, memberOf } from "./campaignView";
 import { isLive } from "../domain/campaignMembers";
 
-export async function approveCampaign(request: HttpRequest, client: df.DurableClient, context: InvocationContext): Promise<HttpResponseInit> {
-  return handleErrors(context, async () => {
-    const { caller, instanceId, view, subscriptionId } = await campaignDecision(request, client);
+export async function approveCampaign(root: TriggerRoot, request: HttpRequest, client: df.DurableClient, context: InvocationContext): Promise<HttpResponseInit> {
+  return handleErrors(root, context, async () => {
+    const { caller, instanceId, view, subscriptionId } = await campaignDecision(root, request, client);
     const targets = subscriptionId !== undefined ? [memberOf(view, subscriptionId)] : view.members;
     const approved: { subscriptionId: string; runInstanceId: string }[] = [];
     const notWaiting: { subscriptionId: string; state: string; phase?: string }[] = [];
@@ -29,7 +31,7 @@ export async function approveCampaign(request: HttpRequest, client: df.DurableCl
         notWaiting.push({ subscriptionId: m.subscriptionId, state: m.state, ...(m.phase !== undefined ? { phase: m.phase } : {}) });
         continue;
       }
-      const decision = approvalFor(request, caller, m.runInstanceId, run);
+      const decision = approvalFor(root, request, caller, m.runInstanceId, run);
       if ("refused" in decision) {
         if (subscriptionId !== undefined) return decision.refused;
         if (decision.code === "NotWaitingForApproval") notWaiting.push({ subscriptionId: m.subscriptionId, state: m.state, ...(m.phase !== undefined ? { phase: m.phase } : {}) });
@@ -54,9 +56,4 @@ export async function approveCampaign(request: HttpRequest, client: df.DurableCl
   }, request);
 }
 
-df.app.client.http("approveCampaign", {
-  route: "campaigns/{id}/approve",
-  methods: ["POST"],
-  authLevel: "function",
-  handler: approveCampaign,
-});
+export const approveCampaignTrigger: TriggerDefinition = { kind: "clientHttp", name: "approveCampaign", route: "campaigns/{id}/approve", methods: ["POST"], handler: approveCampaign };

@@ -9,15 +9,16 @@
  * nobody's identity is vouched for: a caller who declares the starter's own name is still refused, and an approval
  * between key holders who declare no name is accepted and recorded as unverified.
  */
+import type { TriggerDefinition } from "./binding";
+import type { TriggerRoot } from "./root";
 import type { HttpRequest, HttpResponseInit, InvocationContext } from "@azure/functions";
-import * as df from "durable-functions";
+import type * as df from "durable-functions";
 import { z } from "zod";
 import { APPROVE_EVENT } from "../contracts/names";
 import { ApproveEventSchema, type ApproveEvent } from "../contracts/events";
 import { ProgressSchema } from "../contracts/remediation";
 import { type Caller, errorResponse, FUNCTION_KEY_HOLDER, handleErrors, jsonResponse, refuseQuery, requireRole, samePrincipal } from "./http";
 import { requireLiveInstance, statusUrls } from "./instances";
-import { triggerClock } from "./clock";
 
 /** What the approval needs from the run's input: its starter and whether they may approve. */
 const StarterOfInput = z.object({
@@ -32,6 +33,7 @@ const StarterOfInput = z.object({
  * with its campaign.
  */
 export function approvalFor(
+  root: TriggerRoot,
   request: HttpRequest,
   caller: Caller,
   instanceId: string,
@@ -57,7 +59,7 @@ export function approvalFor(
   const event = ApproveEventSchema.parse({
     approvedBy: caller.name,
     ...(caller.id === undefined ? {} : { approvedById: caller.id }),
-    approvedAt: triggerClock().now().toISOString(),
+    approvedAt: root.clock.now().toISOString(),
     ...(self ? { selfApproval: true } : {}),
     ...(caller.authenticated ? {} : { unverified: true }),
   });
@@ -65,24 +67,20 @@ export function approvalFor(
 }
 
 export async function approveRemediation(
+  root: TriggerRoot,
   request: HttpRequest,
   client: df.DurableClient,
   context: InvocationContext,
 ): Promise<HttpResponseInit> {
-  return handleErrors(context, async () => {
-    const caller = requireRole(request, "Port25.Operator");
+  return handleErrors(root, context, async () => {
+    const caller = requireRole(root, request, "Port25.Operator");
     refuseQuery(request);
     const { instanceId, status } = await requireLiveInstance(client, request, true);
-    const decision = approvalFor(request, caller, instanceId, status);
+    const decision = approvalFor(root, request, caller, instanceId, status);
     if ("refused" in decision) return decision.refused;
     await client.raiseEvent(instanceId, APPROVE_EVENT, decision.event);
     return jsonResponse(202, { instanceId, ...decision.event, ...statusUrls(request, instanceId) });
   }, request);
 }
 
-df.app.client.http("approveRemediation", {
-  route: "remediations/{id}/approve",
-  methods: ["POST"],
-  authLevel: "function",
-  handler: approveRemediation,
-});
+export const approveRemediationTrigger: TriggerDefinition = { kind: "clientHttp", name: "approveRemediation", route: "remediations/{id}/approve", methods: ["POST"], handler: approveRemediation };

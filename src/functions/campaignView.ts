@@ -16,6 +16,7 @@ import {
 import { errorResponse, HttpProblem, parseOr400, queryObject, requireRole, type Caller } from "./http";
 import { SubscriptionIdSchema } from "../contracts/ids";
 import { tryGetStatus } from "./instances";
+import type { TriggerRoot } from "./root";
 import { isLive, liveMembers, type CampaignViewMember } from "../domain/campaignMembers";
 
 /** A campaign's instance id (port25-campaign-<id>) or its bare campaign id. */
@@ -130,8 +131,8 @@ const MemberQuerySchema = z.object({ subscriptionId: SubscriptionIdSchema.option
  * What approve and cancel of a campaign start from: the caller (an Operator), the live campaign named by the route
  * (400 malformed, 404 unknown, 409 over), its view, and the one subscription the `subscriptionId` query names.
  */
-export async function campaignDecision(request: HttpRequest, client: df.DurableClient): Promise<{ caller: Caller; instanceId: string; view: CampaignView; subscriptionId: string | undefined }> {
-  const caller = requireRole(request, "Port25.Operator");
+export async function campaignDecision(root: TriggerRoot, request: HttpRequest, client: df.DurableClient): Promise<{ caller: Caller; instanceId: string; view: CampaignView; subscriptionId: string | undefined }> {
+  const caller = requireRole(root, request, "Port25.Operator");
   const instanceId = campaignIdParam(request);
   const query = parseOr400(MemberQuerySchema, queryObject(request), "query");
   const { status, view } = await readCampaign(client, instanceId);

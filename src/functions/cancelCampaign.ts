@@ -3,8 +3,10 @@
  * after this, and every run in flight is cancelled as its own cancel endpoint would (no VM left half-cycled) — or of
  * one subscription: its run if it is running, else its turn (it will not start).
  */
+import type { TriggerDefinition } from "./binding";
+import type { TriggerRoot } from "./root";
 import type { HttpRequest, HttpResponseInit, InvocationContext } from "@azure/functions";
-import * as df from "durable-functions";
+import type * as df from "durable-functions";
 import { CANCEL_EVENT } from "../contracts/names";
 import { cancelMemberEvent } from "../contracts/functions/campaign";
 import { errorResponse, handleErrors, jsonResponse } from "./http";
@@ -13,10 +15,10 @@ import { cancelEventOf, cancelRunCascade } from "./cancelRemediation";
 import { campaignDecision, campaignUrls, memberOf, readCampaign } from "./campaignView";
 import { isLive, type CampaignViewMember } from "../domain/campaignMembers";
 
-export async function cancelCampaign(request: HttpRequest, client: df.DurableClient, context: InvocationContext): Promise<HttpResponseInit> {
-  return handleErrors(context, async () => {
-    const { caller, instanceId, view, subscriptionId } = await campaignDecision(request, client);
-    const event = cancelEventOf(caller);
+export async function cancelCampaign(root: TriggerRoot, request: HttpRequest, client: df.DurableClient, context: InvocationContext): Promise<HttpResponseInit> {
+  return handleErrors(root, context, async () => {
+    const { caller, instanceId, view, subscriptionId } = await campaignDecision(root, request, client);
+    const event = cancelEventOf(root, caller);
     const runsSignalled: string[] = [];
     const pendingCancelled: string[] = [];
     const cancelRun = async (m: CampaignViewMember): Promise<void> => {
@@ -82,9 +84,4 @@ export async function cancelCampaign(request: HttpRequest, client: df.DurableCli
   }, request);
 }
 
-df.app.client.http("cancelCampaign", {
-  route: "campaigns/{id}/cancel",
-  methods: ["POST"],
-  authLevel: "function",
-  handler: cancelCampaign,
-});
+export const cancelCampaignTrigger: TriggerDefinition = { kind: "clientHttp", name: "cancelCampaign", route: "campaigns/{id}/cancel", methods: ["POST"], handler: cancelCampaign };

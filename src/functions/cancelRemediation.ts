@@ -3,8 +3,10 @@
  * then to the wave it lists as active (no new lane starts), then to each lane the wave lists as active (no new VM
  * starts); VMs in flight finish their cycle.
  */
+import type { TriggerDefinition } from "./binding";
+import type { TriggerRoot } from "./root";
 import type { HttpRequest, HttpResponseInit, InvocationContext } from "@azure/functions";
-import * as df from "durable-functions";
+import type * as df from "durable-functions";
 import { CANCEL_EVENT } from "../contracts/names";
 import { CancelEventSchema, type CancelEvent } from "../contracts/events";
 import { ProgressSchema } from "../contracts/remediation";
@@ -12,7 +14,6 @@ import { activeLanesOf } from "../contracts/functions/runWave";
 import { type Caller, handleErrors, jsonResponse, refuseQuery, requireRole } from "./http";
 import { requireLiveInstance, statusUrls, tryGetStatus } from "./instances";
 import { isLive } from "../domain/campaignMembers";
-import { triggerClock } from "./clock";
 
 /**
  * Raises `event` as "cancel" to the live run `instanceId`, then to the wave its status lists as active, then to each
@@ -26,15 +27,15 @@ export async function cancelRunCascade(
 ): Promise<string[]> {
   await client.raiseEvent(instanceId, CANCEL_EVENT, event);
   const progress = ProgressSchema.safeParse(status.customStatus);
-  const batches = progress.success ? (progress.data.activeBatches ?? []) : [];
+  const waves = progress.success ? (progress.data.activeWaves ?? []) : [];
   const signalled: string[] = [];
   // The run's active wave first, then the lanes it lists: a wave told first starts no lane after this.
-  for (const batchId of batches) {
-    const batch = await tryGetStatus(client, batchId);
-    if (batch && isLive(batch)) {
-      await client.raiseEvent(batchId, CANCEL_EVENT, event);
-      signalled.push(batchId);
-      const again = await tryGetStatus(client, batchId);
+  for (const waveId of waves) {
+    const wave = await tryGetStatus(client, waveId);
+    if (wave && isLive(wave)) {
+      await client.raiseEvent(waveId, CANCEL_EVENT, event);
+      signalled.push(waveId);
+      const again = await tryGetStatus(client, waveId);
       for (const laneId of activeLanesOf(again?.customStatus)) {
         const lane = await tryGetStatus(client, laneId);
         if (lane && isLive(lane)) {
@@ -48,33 +49,29 @@ export async function cancelRunCascade(
 }
 
 /** The cancel event `caller` raises, stamped now. */
-export function cancelEventOf(caller: Caller): CancelEvent {
+export function cancelEventOf(root: TriggerRoot, caller: Caller): CancelEvent {
   return CancelEventSchema.parse({
     cancelledBy: caller.name,
     ...(caller.id === undefined ? {} : { cancelledById: caller.id }),
-    cancelledAt: triggerClock().now().toISOString(),
+    cancelledAt: root.clock.now().toISOString(),
     ...(caller.authenticated ? {} : { unverified: true }),
   });
 }
 
 export async function cancelRemediation(
+  root: TriggerRoot,
   request: HttpRequest,
   client: df.DurableClient,
   context: InvocationContext,
 ): Promise<HttpResponseInit> {
-  return handleErrors(context, async () => {
-    const caller = requireRole(request, "Port25.Operator");
+  return handleErrors(root, context, async () => {
+    const caller = requireRole(root, request, "Port25.Operator");
     refuseQuery(request);
     const { instanceId, status } = await requireLiveInstance(client, request);
-    const event = cancelEventOf(caller);
+    const event = cancelEventOf(root, caller);
     const signalled = await cancelRunCascade(client, instanceId, status, event);
-    return jsonResponse(202, { instanceId, ...event, batchesSignalled: signalled, ...statusUrls(request, instanceId) });
+    return jsonResponse(202, { instanceId, ...event, wavesAndLanesSignalled: signalled, ...statusUrls(request, instanceId) });
   }, request);
 }
 
-df.app.client.http("cancelRemediation", {
-  route: "remediations/{id}/cancel",
-  methods: ["POST"],
-  authLevel: "function",
-  handler: cancelRemediation,
-});
+export const cancelRemediationTrigger: TriggerDefinition = { kind: "clientHttp", name: "cancelRemediation", route: "remediations/{id}/cancel", methods: ["POST"], handler: cancelRemediation };

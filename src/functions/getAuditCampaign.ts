@@ -2,9 +2,10 @@
  * GET /api/audit/campaigns/{campaignId}[?format=html]: one audited campaign (what it was started with, its summary
  * once it has ended, and a link to every run it started), or its HTML report.
  */
-import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from "@azure/functions";
+import type { TriggerDefinition } from "./binding";
+import type { HttpRequest, HttpResponseInit, InvocationContext } from "@azure/functions";
 import { z } from "zod";
-import { requireAuditStore } from "../audit/current";
+import { requireAuditStore, type TriggerRoot } from "./root";
 import { renderCampaignReport } from "../audit/campaignReport";
 import type { AuditStore } from "../audit/store";
 import type { AuditedCampaign, RunSummary } from "../contracts/audit";
@@ -54,13 +55,13 @@ function runLinks(request: HttpRequest, campaign: AuditedCampaign, runs: readonl
   });
 }
 
-export async function getAuditCampaign(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
-  return handleErrors(context, async () => {
-    requireRole(request, "Port25.Auditor");
+export async function getAuditCampaign(root: TriggerRoot, request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
+  return handleErrors(root, context, async () => {
+    requireRole(root, request, "Port25.Auditor");
     const { campaignId } = parseOr400(z.object({ campaignId: CampaignIdSchema }), { campaignId: request.params.campaignId ?? "" }, "route");
     const { format, links } = parseOr400(QuerySchema, queryObject(request), "query");
     const linking = links === "absolute" ? { auditBase: `${new URL(request.url).origin}/api/audit` } : {};
-    const store = requireAuditStore();
+    const store = requireAuditStore(root);
     const campaign = await store.getCampaign(campaignId);
     if (!campaign) return errorResponse(404, "NotFound", `No audited campaign ${campaignId}`);
     const runs = campaign.summary === undefined ? await recordedRuns(store, campaign.campaignId) : [];
@@ -71,9 +72,4 @@ export async function getAuditCampaign(request: HttpRequest, context: Invocation
   });
 }
 
-app.http("getAuditCampaign", {
-  route: "audit/campaigns/{campaignId}",
-  methods: ["GET"],
-  authLevel: "function",
-  handler: getAuditCampaign,
-});
+export const getAuditCampaignTrigger: TriggerDefinition = { kind: "http", name: "getAuditCampaign", route: "audit/campaigns/{campaignId}", methods: ["GET"], handler: getAuditCampaign };

@@ -1,12 +1,14 @@
 /** GET /api/campaigns/{id}: the campaign's one view — every subscription's state and counts, and the totals. */
+import type { TriggerDefinition } from "./binding";
+import type { TriggerRoot } from "./root";
 import type { HttpRequest, HttpResponseInit, InvocationContext } from "@azure/functions";
-import * as df from "durable-functions";
+import type * as df from "durable-functions";
 import { handleErrors, jsonResponse, requireRole } from "./http";
 import { campaignIdParam, campaignUrls, readCampaign } from "./campaignView";
 
-export async function getCampaign(request: HttpRequest, client: df.DurableClient, context: InvocationContext): Promise<HttpResponseInit> {
-  return handleErrors(context, async () => {
-    requireRole(request, ["Port25.Operator", "Port25.Auditor"]);
+export async function getCampaign(root: TriggerRoot, request: HttpRequest, client: df.DurableClient, context: InvocationContext): Promise<HttpResponseInit> {
+  return handleErrors(root, context, async () => {
+    requireRole(root, request, ["Port25.Operator", "Port25.Auditor"]);
     const instanceId = campaignIdParam(request);
     const { view } = await readCampaign(client, instanceId);
     const { active: _active, holders: _holders, ...shown } = view;
@@ -14,9 +16,4 @@ export async function getCampaign(request: HttpRequest, client: df.DurableClient
   });
 }
 
-df.app.client.http("getCampaign", {
-  route: "campaigns/{id}",
-  methods: ["GET"],
-  authLevel: "function",
-  handler: getCampaign,
-});
+export const getCampaignTrigger: TriggerDefinition = { kind: "clientHttp", name: "getCampaign", route: "campaigns/{id}", methods: ["GET"], handler: getCampaign };

@@ -1,4 +1,6 @@
 /** GET /api/remediations/{id}: runtime status, progress (phase, wave, counts) and, once done, the summary. */
+import type { TriggerDefinition } from "./binding";
+import type { TriggerRoot } from "./root";
 import type { HttpRequest, HttpResponseInit, InvocationContext } from "@azure/functions";
 import * as df from "durable-functions";
 import { z } from "zod";
@@ -12,22 +14,23 @@ import { instanceIdParam } from "./params";
 const ClockOfInput = z.object({ clock: ClockKindSchema.optional() });
 
 export async function getRemediation(
+  root: TriggerRoot,
   request: HttpRequest,
   client: df.DurableClient,
   context: InvocationContext,
 ): Promise<HttpResponseInit> {
-  return handleErrors(context, async () => {
+  return handleErrors(root, context, async () => {
     // Operators follow the runs they start and approve; auditors read them.
-    requireRole(request, ["Port25.Operator", "Port25.Auditor"]);
+    requireRole(root, request, ["Port25.Operator", "Port25.Auditor"]);
     const instanceId = instanceIdParam(request);
     const status = await tryGetStatus(client, instanceId, true);
     if (!status) return errorResponse(404, "NotFound", `No remediation instance ${instanceId}`);
     const parsed = ProgressSchema.safeParse(status.customStatus);
     let progress: Progress | null = parsed.success ? parsed.data : null;
-    if (progress !== null && (progress.activeBatches ?? []).length > 0) {
+    if (progress !== null && (progress.activeWaves ?? []).length > 0) {
       // The running wave counts its finished lanes in its own status until it ends, and each lane in flight its
       // finished resources.
-      const waves = await Promise.all((progress.activeBatches ?? []).map((id) => tryGetStatus(client, id)));
+      const waves = await Promise.all((progress.activeWaves ?? []).map((id) => tryGetStatus(client, id)));
       const lanes = await Promise.all(waves.flatMap((w) => activeLanesOf(w?.customStatus)).map((id) => tryGetStatus(client, id)));
       progress = withWaveCounts(progress, waves.map((w) => w?.customStatus), lanes.map((l) => l?.customStatus));
     }
@@ -48,9 +51,4 @@ export async function getRemediation(
   });
 }
 
-df.app.client.http("getRemediation", {
-  route: "remediations/{id}",
-  methods: ["GET"],
-  authLevel: "function",
-  handler: getRemediation,
-});
+export const getRemediationTrigger: TriggerDefinition = { kind: "clientHttp", name: "getRemediation", route: "remediations/{id}", methods: ["GET"], handler: getRemediation };

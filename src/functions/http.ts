@@ -1,14 +1,13 @@
 /** Shared pieces of the HTTP triggers: JSON errors, bounded body reading, caller identity and roles. */
 import type { HttpRequest, HttpResponseInit, InvocationContext } from "@azure/functions";
 import { z } from "zod";
-import { authRequired, getConfig, platformAuthOn } from "../config";
+import { authRequired, platformAuthOn } from "../config";
 import { ensureError, isPort25Error, isValidationError, type FieldIssue } from "../errors";
 import { zodIssues } from "../contracts/parse";
 import { unprintableIn } from "../contracts/text";
 import { AUDIT_TRACE_PREFIX } from "../contracts/audit";
 import { RefusalRecordSchema, type RefusalRecord } from "../contracts/refusal";
-import { auditStoreIfConfigured } from "../audit/current";
-import { triggerClock } from "./clock";
+import type { TriggerRoot } from "./root";
 
 export interface ApiErrorBody {
   error: { code: string; message: string; details?: unknown };
@@ -174,8 +173,8 @@ function claim(principal: ClientPrincipal | undefined, types: readonly string[])
  * not come through authentication, and is a 401. Without it (function keys only, the documented opt-out), the headers
  * are whatever the key holder sends: recorded as given, `function-key-holder` when absent.
  */
-export function callerPrincipal(request: HttpRequest): Caller {
-  const config = getConfig();
+export function callerPrincipal(root: TriggerRoot, request: HttpRequest): Caller {
+  const config = root.config;
   const authEnabled = authRequired(config);
   if (authEnabled && !platformAuthOn(config)) {
     // Without the platform's front end, x-ms-client-principal is whatever a function-key holder sends: refuse rather
@@ -222,8 +221,8 @@ export function callerPrincipal(request: HttpRequest): Caller {
  * Service authentication): 401 without a principal, 403 without the role. Without authentication every key holder
  * may call.
  */
-export function requireRole(request: HttpRequest, role: Role | readonly [Role, ...Role[]]): Caller {
-  const caller = callerPrincipal(request);
+export function requireRole(root: TriggerRoot, request: HttpRequest, role: Role | readonly [Role, ...Role[]]): Caller {
+  const caller = callerPrincipal(root, request);
   const accepted: readonly Role[] = typeof role === "string" ? [role] : role;
   if (caller.authenticated && !accepted.some((r) => caller.roles.includes(r))) {
     const named = accepted.join(" or ");
@@ -248,9 +247,14 @@ export function samePrincipal(a: { name: string; id: string | undefined }, b: { 
  * With `attempt` (the request of an action: start, approve, cancel), a refusal — 401, 403 or 409 — is recorded in the
  * audit with who tried what (src/audit/ledger.ts chains it), and logged as an audit trace line.
  */
-export async function handleErrors(context: InvocationContext, body: () => Promise<HttpResponseInit>, attempt?: HttpRequest): Promise<HttpResponseInit> {
+export async function handleErrors(
+  root: TriggerRoot,
+  context: InvocationContext,
+  body: () => Promise<HttpResponseInit>,
+  attempt?: HttpRequest,
+): Promise<HttpResponseInit> {
   const response = await answer(context, body);
-  if (attempt !== undefined && REFUSALS.includes(response.status ?? 200)) await recordRefused(context, attempt, response);
+  if (attempt !== undefined && REFUSALS.includes(response.status ?? 200)) await recordRefused(root, context, attempt, response);
   return response;
 }
 
@@ -280,9 +284,9 @@ const REFUSALS: readonly number[] = [401, 403, 409];
 const ErrorBodySchema = z.object({ error: z.object({ code: z.string(), message: z.string() }) });
 
 /** Who tried, as far as the request says: the caller when it can be read, else the name it declared (unverified). */
-function refusalCaller(request: HttpRequest): RefusalRecord["caller"] {
+function refusalCaller(root: TriggerRoot, request: HttpRequest): RefusalRecord["caller"] {
   try {
-    const c = callerPrincipal(request);
+    const c = callerPrincipal(root, request);
     return { name: c.name.slice(0, 256), ...(c.id === undefined ? {} : { id: c.id.slice(0, 256) }), authenticated: c.authenticated };
   } catch {
     const declared = header(request, "x-ms-client-principal-name");
@@ -291,10 +295,10 @@ function refusalCaller(request: HttpRequest): RefusalRecord["caller"] {
 }
 
 /** Best effort: a refusal the audit cannot take is logged as a warning, never turned into a different answer. */
-async function recordRefused(context: InvocationContext, request: HttpRequest, response: HttpResponseInit): Promise<void> {
+async function recordRefused(root: TriggerRoot, context: InvocationContext, request: HttpRequest, response: HttpResponseInit): Promise<void> {
   try {
     const error = ErrorBodySchema.safeParse(response.jsonBody);
-    const clock = triggerClock();
+    const clock = root.clock;
     const record = RefusalRecordSchema.parse({
       id: context.invocationId,
       at: clock.now().toISOString(),
@@ -303,9 +307,9 @@ async function recordRefused(context: InvocationContext, request: HttpRequest, r
       code: error.success ? error.data.error.code.slice(0, 100) : "Refused",
       message: error.success ? error.data.error.message.slice(0, 2000) : "",
       action: { function: context.functionName.slice(0, 100), method: request.method.slice(0, 10), path: new URL(request.url).pathname.slice(0, 500) },
-      caller: refusalCaller(request),
+      caller: refusalCaller(root, request),
     });
-    const store = auditStoreIfConfigured();
+    const store = root.auditStore;
     const link = store === undefined ? undefined : await store.recordRefusal(record);
     context.log(`${AUDIT_TRACE_PREFIX}${JSON.stringify(link ?? { refusal: record })}`);
   } catch (e) {

@@ -1,21 +1,17 @@
 /** GET /api/audit/runs?subscriptionId=&campaignId=&from=&to=&pageSize=&continuationToken=: audited runs, newest first. */
-import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from "@azure/functions";
+import type { TriggerDefinition } from "./binding";
+import type { HttpRequest, HttpResponseInit, InvocationContext } from "@azure/functions";
 import { AuditQuerySchema } from "../contracts/startRequest";
-import { requireAuditStore } from "../audit/current";
+import { requireAuditStore, type TriggerRoot } from "./root";
 import { handleErrors, jsonResponse, parseOr400, queryObject, requireRole } from "./http";
 
-export async function listAuditRuns(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
-  return handleErrors(context, async () => {
-    requireRole(request, "Port25.Auditor");
+export async function listAuditRuns(root: TriggerRoot, request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
+  return handleErrors(root, context, async () => {
+    requireRole(root, request, "Port25.Auditor");
     const query = parseOr400(AuditQuerySchema, queryObject(request), "query");
-    const page = await requireAuditStore().listRuns(query);
+    const page = await requireAuditStore(root).listRuns(query);
     return jsonResponse(200, { runs: page.runs, continuationToken: page.continuationToken ?? null });
   });
 }
 
-app.http("listAuditRuns", {
-  route: "audit/runs",
-  methods: ["GET"],
-  authLevel: "function",
-  handler: listAuditRuns,
-});
+export const listAuditRunsTrigger: TriggerDefinition = { kind: "http", name: "listAuditRuns", route: "audit/runs", methods: ["GET"], handler: listAuditRuns };

@@ -2,10 +2,10 @@
  * Timer (schedule from the app setting PORT25_REVERIFY_SCHEDULE): starts reverifySubscription for every subscription
  * whose latest run cycled the fleet, unless its re-verification or a remediation of it is live.
  */
+import type { TriggerDefinition } from "./binding";
 import type { InvocationContext, Timer } from "@azure/functions";
-import * as df from "durable-functions";
-import { auditStoreIfConfigured } from "../audit/current";
-import { getConfig } from "../config";
+import type * as df from "durable-functions";
+import type { TriggerRoot } from "./root";
 import { SYSTEM_REVERIFICATION } from "../contracts/events";
 import { REVERIFY_SUBSCRIPTION } from "../contracts/names";
 import { parseWith } from "../contracts/parse";
@@ -22,15 +22,15 @@ export interface ReverifySweep {
   note?: string;
 }
 
-export async function reverifySubscriptions(_timer: Timer, client: df.DurableClient, context: InvocationContext): Promise<ReverifySweep> {
+export async function reverifySubscriptions(root: TriggerRoot, _timer: Timer, client: df.DurableClient, context: InvocationContext): Promise<ReverifySweep> {
   const sweep: ReverifySweep = { started: [], skipped: [], failed: [] };
-  const store = auditStoreIfConfigured();
+  const store = root.auditStore;
   if (store === undefined) {
     sweep.note = "no audit table is configured: there is no record of completed runs to re-verify";
     context.warn(sweep.note);
     return sweep;
   }
-  const config = getConfig();
+  const config = root.config;
   for (const due of await store.listCompletedSubscriptions()) {
     const sub = due.subscriptionId;
     try {
@@ -68,8 +68,10 @@ export async function reverifySubscriptions(_timer: Timer, client: df.DurableCli
   return sweep;
 }
 
-df.app.client.timer("reverifySubscriptions", {
+export const reverifySubscriptionsTrigger: TriggerDefinition = {
+  kind: "clientTimer",
+  name: "reverifySubscriptions",
   // An app-setting expression: the Functions host resolves it, so nothing is read at import time.
   schedule: "%PORT25_REVERIFY_SCHEDULE%",
   handler: reverifySubscriptions,
-});
+};

@@ -4,7 +4,6 @@
  * that the command line can import it.
  */
 import { randomUUID } from "node:crypto";
-import { getConfig } from "../config";
 import { RunTemplateSchema, type RunTemplate } from "../contracts/campaign";
 import type { StartRequest } from "../contracts/startRequest";
 import type { Caller } from "./http";
@@ -25,7 +24,7 @@ export function runTemplateOf(
   start: Pick<StartRequest, "attestation" | "mode" | "requireApproval" | "allowSelfApproval" | "options">,
   caller: Pick<Caller, "name" | "id">,
   now: Date,
-  defaultProbeHost: string = getConfig().PORT25_PROBE_HOST,
+  defaultProbeHost: string,
   clock: ClockKind = "wall",
 ): RunTemplate {
   return RunTemplateSchema.parse({

@@ -4,6 +4,8 @@
  * subscriptions with a live one, start remediateCampaign. Subscriptions already running are the campaign's to report (each is checked just before its
  * turn), never started twice.
  */
+import type { TriggerDefinition } from "./binding";
+import type { TriggerRoot } from "./root";
 import type { HttpRequest, HttpResponseInit, InvocationContext } from "@azure/functions";
 import * as df from "durable-functions";
 import {
@@ -21,7 +23,6 @@ import { refuseFutureApproval } from "./startRemediation";
 import { newRunId, runTemplateOf } from "./runTemplate";
 import { campaignUrls } from "./campaignView";
 import { findLiveInstance } from "./instances";
-import { triggerClock } from "./clock";
 
 /** Two targets that would remediate the same subscriptions: the same management group, or lists that share one. */
 function overlaps(a: CampaignTarget, b: CampaignTarget): boolean {
@@ -30,13 +31,13 @@ function overlaps(a: CampaignTarget, b: CampaignTarget): boolean {
   return false;
 }
 
-export async function startCampaign(request: HttpRequest, client: df.DurableClient, context: InvocationContext): Promise<HttpResponseInit> {
-  return handleErrors(context, async () => {
-    const caller = requireRole(request, "Port25.Operator");
+export async function startCampaign(root: TriggerRoot, request: HttpRequest, client: df.DurableClient, context: InvocationContext): Promise<HttpResponseInit> {
+  return handleErrors(root, context, async () => {
+    const caller = requireRole(root, request, "Port25.Operator");
     refuseQuery(request);
     const body = await readJsonBody(request, MAX_REQUEST_BYTES);
     const start = parseOr400(CampaignStartRequestSchema, body, "request body");
-    const clock = triggerClock();
+    const clock = root.clock;
     const now = clock.now();
     refuseFutureApproval(start.attestation.approvedAt, now);
     const target = targetOf(start);
@@ -67,7 +68,7 @@ export async function startCampaign(request: HttpRequest, client: df.DurableClie
       campaignId,
       target,
       maxConcurrentSubscriptions: start.maxConcurrentSubscriptions,
-      run: runTemplateOf(start, caller, now, undefined, clock.kind),
+      run: runTemplateOf(start, caller, now, root.config.PORT25_PROBE_HOST, clock.kind),
     });
     try {
       await client.startNew(REMEDIATE_CAMPAIGN, { instanceId, input });
@@ -101,9 +102,4 @@ function describe(target: CampaignTarget): string {
   return target.kind === "managementGroup" ? `management group ${target.managementGroupId}` : `${target.subscriptionIds.length} subscription(s)`;
 }
 
-df.app.client.http("startCampaign", {
-  route: "campaigns",
-  methods: ["POST"],
-  authLevel: "function",
-  handler: startCampaign,
-});
+export const startCampaignTrigger: TriggerDefinition = { kind: "clientHttp", name: "startCampaign", route: "campaigns", methods: ["POST"], handler: startCampaign };

@@ -1,6 +1,8 @@
 /** POST /api/remediations: validate the request, refuse a second live run, start remediateSubscription. */
+import type { TriggerDefinition } from "./binding";
+import type { TriggerRoot } from "./root";
 import type { HttpRequest, HttpResponseInit, InvocationContext } from "@azure/functions";
-import * as df from "durable-functions";
+import type * as df from "durable-functions";
 import { z } from "zod";
 import { RemediationInputSchema, remediationInstanceId } from "../contracts/remediation";
 import { MAX_REQUEST_BYTES, StartRequestSchema } from "../contracts/startRequest";
@@ -10,7 +12,6 @@ import { REMEDIATE_SUBSCRIPTION } from "../contracts/names";
 import { errorResponse, handleErrors, HttpProblem, jsonResponse, parseOr400, readJsonBody, refuseQuery, requireRole, validationResponse } from "./http";
 import { findLiveInstance, statusUrls } from "./instances";
 import { isLive } from "../domain/campaignMembers";
-import { triggerClock } from "./clock";
 
 /** Clock skew tolerated on attestation.approvedAt. */
 const FUTURE_SKEW_MS = 5 * 60 * 1000;
@@ -33,16 +34,17 @@ async function liveRunOf(client: df.DurableClient, instanceId: string): Promise<
 }
 
 export async function startRemediation(
+  root: TriggerRoot,
   request: HttpRequest,
   client: df.DurableClient,
   context: InvocationContext,
 ): Promise<HttpResponseInit> {
-  return handleErrors(context, async () => {
-    const caller = requireRole(request, "Port25.Operator");
+  return handleErrors(root, context, async () => {
+    const caller = requireRole(root, request, "Port25.Operator");
     refuseQuery(request);
     const body = await readJsonBody(request, MAX_REQUEST_BYTES);
     const start = parseOr400(StartRequestSchema, body, "request body");
-    const clock = triggerClock();
+    const clock = root.clock;
     const now = clock.now();
     refuseFutureApproval(start.attestation.approvedAt, now);
     const instanceId = remediationInstanceId(start.subscriptionId);
@@ -53,7 +55,7 @@ export async function startRemediation(
       });
     const live = await findLiveInstance(client, instanceId);
     if (live) return conflict(live);
-    const input = RemediationInputSchema.parse(runInputOf(runTemplateOf(start, caller, now, undefined, clock.kind), start.subscriptionId, newRunId(now)));
+    const input = RemediationInputSchema.parse(runInputOf(runTemplateOf(start, caller, now, root.config.PORT25_PROBE_HOST, clock.kind), start.subscriptionId, newRunId(now)));
     try {
       await client.startNew(REMEDIATE_SUBSCRIPTION, { instanceId, input });
     } catch (e) {
@@ -81,9 +83,4 @@ export async function startRemediation(
   }, request);
 }
 
-df.app.client.http("startRemediation", {
-  route: "remediations",
-  methods: ["POST"],
-  authLevel: "function",
-  handler: startRemediation,
-});
+export const startRemediationTrigger: TriggerDefinition = { kind: "clientHttp", name: "startRemediation", route: "remediations", methods: ["POST"], handler: startRemediation };

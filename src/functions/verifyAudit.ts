@@ -3,25 +3,21 @@
  * chain, or one subscription's) and answers what is wrong: a record changed, removed or reordered, a link altered or
  * removed, a final record no link vouches for. 200 either way; `ok` says which.
  */
-import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from "@azure/functions";
+import type { TriggerDefinition } from "./binding";
+import type { HttpRequest, HttpResponseInit, InvocationContext } from "@azure/functions";
 import { z } from "zod";
 import { SubscriptionIdSchema } from "../contracts/ids";
-import { requireAuditStore } from "../audit/current";
+import { requireAuditStore, type TriggerRoot } from "./root";
 import { handleErrors, jsonResponse, parseOr400, queryObject, requireRole } from "./http";
 
 const VerifyQuerySchema = z.object({ subscriptionId: SubscriptionIdSchema.optional() }).strict();
 
-export async function verifyAudit(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
-  return handleErrors(context, async () => {
-    requireRole(request, "Port25.Auditor");
+export async function verifyAudit(root: TriggerRoot, request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
+  return handleErrors(root, context, async () => {
+    requireRole(root, request, "Port25.Auditor");
     const query = parseOr400(VerifyQuerySchema, queryObject(request), "query");
-    return jsonResponse(200, await requireAuditStore().verify(query.subscriptionId));
+    return jsonResponse(200, await requireAuditStore(root).verify(query.subscriptionId));
   });
 }
 
-app.http("verifyAudit", {
-  route: "audit/verify",
-  methods: ["GET"],
-  authLevel: "function",
-  handler: verifyAudit,
-});
+export const verifyAuditTrigger: TriggerDefinition = { kind: "http", name: "verifyAudit", route: "audit/verify", methods: ["GET"], handler: verifyAudit };

@@ -5,7 +5,8 @@
  * Activity Log as Azure records it. `ACTOR_KINDS` is the one place an event kind maps to a World call.
  */
 import type { ActorEvent, ActorKind } from "./actorSchema";
-import type { ActorHooks, ActorResult, PowerOp, VmRecord, World } from "./world";
+import type { ActorResult, PowerOp, VmRecord } from "./world/types";
+import type { ActorHooks, World } from "./world/world";
 
 /** The default caller of a person's action: the simulated tenant's VM owner. */
 export const DEFAULT_OWNER = "owner@contoso.example";

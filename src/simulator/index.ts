@@ -12,18 +12,24 @@ import { loadEstate, type Estate, type EstateInput, type EstateScenario } from "
 import type { Scenario, ScenarioInput } from "./scenario";
 import { createHandler, type RequestLogEntry, type SubscriptionHost } from "./server";
 import { Hierarchy } from "./tenant";
-import { ComputeThrottler, Throttler } from "./throttle";
+import { ComputeThrottler } from "./computeThrottle";
+import { Throttler } from "./throttle";
 import { ActorEngine, type ActorRecord } from "./actors";
-import { subnetPrefixes, World, type PowerState, type SimClock, type StateChange } from "./world";
+import { subnetPrefixes } from "./world/subnets";
+import type { StateChange } from "./world/timeline";
+import type { PowerState, SimClock } from "./world/types";
+import { World } from "./world/world";
 
 export { loadScenario, ScenarioSchema, type Scenario, type ScenarioInput } from "./scenario";
 export { FaultSpecSchema, OPERATION_NAMES, type FaultSpec, type OperationName } from "./faults";
 export { generateEstate, generateFleet, type EstateOptions } from "./fleet";
 export { EstateSchema, isEstateInput, latestExemption, loadEstate, parseEstate, rootGroup, type Estate, type EstateGroup, type EstateInput, type EstateScenario } from "./estate";
 export { DESCENDANTS_PAGE_SIZE, MANAGEMENT_GROUPS_API_VERSIONS } from "./tenant";
-export { API_VERSIONS } from "./routes";
+export { API_VERSIONS } from "./routeKit";
 export type { RequestLogEntry } from "./server";
-export type { PowerState, SimClock, StateChange, World } from "./world";
+export type { StateChange } from "./world/timeline";
+export type { PowerState, SimClock } from "./world/types";
+export type { World } from "./world/world";
 
 export interface SimulatorOptions {
   /**

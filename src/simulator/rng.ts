@@ -28,3 +28,10 @@ export function createRng(seed: number): Rng {
     guid: () => `${hex(8)}-${hex(4)}-4${hex(3)}-${(8 + Math.floor(next() * 4)).toString(16)}${hex(3)}-${hex(12)}`,
   };
 }
+
+/** FNV-1a of a string: a seed of a thing's own (a VM, a moment), so what it draws neither depends on nor shifts the world's draws. */
+export function hashOf(text: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193) >>> 0;
+  return h;
+}

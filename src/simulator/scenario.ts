@@ -7,7 +7,7 @@ import { parseWith } from "../contracts/parse";
 import { contains, overlaps, parseCidr, type Cidr } from "./cidr";
 import { FaultSpecSchema, OperationNameSchema } from "./faults";
 import { LockSchema, NsgSchema, PolicyAssignmentSchema } from "./governance";
-import { COMPUTE_POLICY_NAMES } from "./throttle";
+import { COMPUTE_POLICY_NAMES } from "./computeThrottle";
 import { ResponseShapesSchema } from "./shapes";
 import { ActorEventSchema, type ActorEvent } from "./actorSchema";
 
@@ -269,7 +269,7 @@ export const BehaviourSchema = z
             z.object({ resource: MinuteBucketSchema.optional(), subscription: MinuteBucketSchema.optional() }).strict(),
           )
           .default({}),
-        /** The 3- and 30-minute windows of single policies (requests per subscription and region); throttle.ts. */
+        /** The 3- and 30-minute windows of single policies (requests per subscription and region); computeThrottle.ts. */
         windows: z
           .partialRecord(
             z.enum(COMPUTE_POLICY_NAMES),

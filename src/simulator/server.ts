@@ -4,10 +4,13 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { ensureError } from "../errors";
 import { ArmHttpError } from "./armError";
 import type { FaultEngine, OperationName, RequestKind } from "./faults";
-import { API_VERSIONS, matchRoute, unknownPath, type SimRequest, type SimResponse } from "./routes";
-import type { ComputeCharge, ComputeThrottler, Throttler } from "./throttle";
+import { API_VERSIONS, type SimRequest, type SimResponse } from "./routeKit";
+import { matchRoute, unknownPath } from "./routes";
+import type { ComputeCharge, ComputeThrottler } from "./computeThrottle";
+import type { Throttler } from "./throttle";
 import { listDescendants, matchTenantRoute, type Hierarchy } from "./tenant";
-import type { SimClock, World } from "./world";
+import type { SimClock } from "./world/types";
+import type { World } from "./world/world";
 import { readRequestBody } from "../httpBody";
 
 export interface RequestLogEntry {

@@ -4,7 +4,7 @@
  */
 import { ArmHttpError } from "./armError";
 import type { Estate } from "./estate";
-import type { SimResponse } from "./routes";
+import type { SimResponse } from "./routeKit";
 
 /** api-versions of ManagementGroups_GetDescendants: what @azure/arm-managementgroups 2.x sends, and the later stable one. */
 export const MANAGEMENT_GROUPS_API_VERSIONS: readonly string[] = ["2021-04-01", "2023-04-01"];

@@ -4,21 +4,11 @@
  * and the triggers reach the host through the real df.getClient.
  */
 import "../../src/durable-host/register";
-import { readdirSync } from "node:fs";
-import { join, resolve } from "node:path";
 import { HttpRequest } from "@azure/functions";
 import { startProductHost, type ProductHost, type ProductHostOptions } from "../support/productHost";
 import { createAuditStore, type AuditStore } from "../../src/audit/store";
 
-const FUNCTIONS_DIR = resolve(__dirname, "../../src/functions");
 export const BASE_URL = "https://port25.contoso.example";
-
-/** Every module under src/functions (the triggers register themselves on import; the helpers register nothing). */
-export function triggerModules(): string[] {
-  return readdirSync(FUNCTIONS_DIR)
-    .filter((f) => f.endsWith(".ts"))
-    .map((f) => join(FUNCTIONS_DIR, f));
-}
 
 export interface ApiCall {
   method?: "GET" | "POST" | "PUT" | "DELETE";
@@ -58,7 +48,7 @@ export async function startApiHost(
     PORT25_AUDIT_TABLE_PREFIX: prefix,
     ...opts.env,
   };
-  const product = await startProductHost({ ...opts, env, triggers: true });
+  const product = await startProductHost({ ...opts, env });
   const audit = createAuditStore({ PORT25_AUDIT_TABLE_CONNECTION: opts.azuriteConnection, PORT25_AUDIT_TABLE_PREFIX: prefix });
 
   return {

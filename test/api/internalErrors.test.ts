@@ -9,6 +9,12 @@ import { getRemediation } from "../../src/functions/getRemediation";
 import { approveRemediation } from "../../src/functions/approveRemediation";
 import { handleErrors } from "../../src/functions/http";
 import { AzureOperationError } from "../../src/errors";
+import { parseConfig } from "../../src/config";
+import { WALL_CLOCK } from "../../src/root";
+import type { TriggerRoot } from "../../src/functions/root";
+
+/** The app as deployed with function keys only, and no audit table. */
+const ROOT: TriggerRoot = { config: parseConfig({}), auditStore: undefined, clock: WALL_CLOCK };
 
 const SECRET = "AccountKey=c2VjcmV0LWtleQ==";
 const INSTANCE = "port25-7c1d2e3f-4a5b-4c6d-8e7f-0a1b2c3d4e5f";
@@ -45,7 +51,7 @@ describe("an HTTP 500", () => {
     ["a thrown object", { connectionString: SECRET }],
   ])("answers %s with the invocation id only, and logs it under that id", async (_what, thrown) => {
     const { context: ctx, logged } = context("3f1c0e2a-0000-4000-8000-000000000001");
-    const r = await getRemediation(request(`/api/remediations/${INSTANCE}`), failingClient(thrown), ctx);
+    const r = await getRemediation(ROOT, request(`/api/remediations/${INSTANCE}`), failingClient(thrown), ctx);
     expect(r.status).toBe(500);
     const b = body(r);
     expect(b.error.code).toBe("InternalError");
@@ -57,7 +63,7 @@ describe("an HTTP 500", () => {
 
   it("keeps ARM's wording of a product error out of the answer, with its stable code", async () => {
     const { context: ctx, logged } = context("inv-2");
-    const r = await handleErrors(ctx, () =>
+    const r = await handleErrors(ROOT, ctx, () =>
       Promise.reject(new AzureOperationError("getStatus", `https://x.example/?sig=${SECRET}`, { code: "AuthorizationFailed", retryable: false })),
     );
     expect(r.status).toBe(500);
@@ -69,6 +75,7 @@ describe("an HTTP 500", () => {
   it("answers a retryable failure 503 with the invocation id", async () => {
     const { context: ctx } = context("inv-3");
     const r = await approveRemediation(
+      ROOT,
       request(`/api/remediations/${INSTANCE}/approve`),
       failingClient(new AzureOperationError("getStatus", "throttled", { code: "TooManyRequests", retryable: true })),
       ctx,

@@ -157,7 +157,7 @@ describe("remediation over HTTP with the audit on Azurite", () => {
     const cancelled = await h.call("cancelRemediation", { method: "POST", path: `/api/remediations/${INSTANCE}/cancel`, params: { id: INSTANCE }, headers: { "x-ms-client-principal-name": "carol@contoso.example" } });
     expect(cancelled.status).toBe(202);
     expect(cancelled.json).toMatchObject({ instanceId: INSTANCE, cancelledBy: "carol@contoso.example" });
-    expect((cancelled.json as { batchesSignalled: string[] }).batchesSignalled.length).toBeGreaterThan(0);
+    expect((cancelled.json as { wavesAndLanesSignalled: string[] }).wavesAndLanesSignalled.length).toBeGreaterThan(0);
     await h.product.run();
 
     const result = h.product.result();

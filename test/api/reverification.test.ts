@@ -59,7 +59,7 @@ async function moveOn(h: ApiHost, change: (s: ScenarioInput & { vms: NonNullable
 async function leakSubnet(h: ApiHost, sim: SimulatorHandle): Promise<string> {
   const vnet = sim.snapshot().vnets.find((v) => v.name === "vnet-app");
   if (vnet === undefined) throw new Error("vnet-app missing");
-  await h.product.deps.gateway.beginCreateSubnet(vnet.id, LEAKED, "10.20.9.0/29");
+  await h.product.root.gateway.beginCreateSubnet(vnet.id, LEAKED, "10.20.9.0/29");
   h.product.host.clock.advanceBy(60_000);
   const created = sim.snapshot().vnets.find((v) => v.name === "vnet-app")?.subnets.find((s) => s.name === LEAKED);
   expect(created?.provisioningState).toBe("Succeeded");
@@ -169,7 +169,7 @@ describe("scheduled re-verification through the timer trigger", () => {
     });
     // ancient-01 is restarted from stopped after the exemption: a start the log cannot tell from one from deallocated.
     const ancient = sim.snapshot().vms.find((v) => v.name === "ancient-01")?.id ?? "";
-    const arm = h.product.deps.gateway;
+    const arm = h.product.root.gateway;
     await arm.beginVmPowerOperation(ancient, "powerOff");
     h.product.host.clock.advanceBy(10 * 60_000);
     await arm.beginVmPowerOperation(ancient, "start");

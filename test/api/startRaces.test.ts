@@ -9,7 +9,7 @@ import { campaignInstanceId, campaignInstanceIdOf } from "../../src/contracts/ca
 import { REMEDIATE_CAMPAIGN, REMEDIATE_SUBSCRIPTION } from "../../src/contracts/names";
 import { remediationInstanceId } from "../../src/contracts/remediation";
 import { apiHosts } from "./apiHosts";
-import { appVersioning } from "../../src/cli/localStack";
+import { appVersioning } from "../../src/cli/localApp";
 import { apiScenario, APPROVED_AT, startBody, SUB } from "./fixtures";
 
 const hosts = apiHosts();

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { InvocationContext } from "@azure/functions";
-import { activityDepsFrom, NO_AUDIT_TABLE } from "../../activities/deps";
+import { NO_AUDIT_TABLE } from "../../activities/deps";
+import { appRootFrom } from "../../src/root";
 import { recordCampaignStarted } from "../../activities/recordCampaignStarted";
 import { recordCampaignCompleted } from "../../activities/recordCampaignCompleted";
 import { parseConfig } from "../../src/config";
@@ -224,7 +225,7 @@ describe("recordCampaignStarted and recordCampaignCompleted activities", () => {
 
   it("write through the audit store, and a replay answers the same", async () => {
     const prefix = freshPrefix("a");
-    const deps = activityDepsFrom(parseConfig({ PORT25_AUDIT_TABLE_CONNECTION: connectionString(), PORT25_AUDIT_TABLE_PREFIX: prefix }));
+    const deps = appRootFrom(parseConfig({ PORT25_AUDIT_TABLE_CONNECTION: connectionString(), PORT25_AUDIT_TABLE_PREFIX: prefix }));
     const record = campaignRecord();
     expect(await recordCampaignStarted(deps).handler(record.input, context)).toEqual({ recorded: true });
     expect(await recordCampaignCompleted(deps).handler(record, context)).toEqual({ recorded: true });
@@ -234,7 +235,7 @@ describe("recordCampaignStarted and recordCampaignCompleted activities", () => {
   });
 
   it("say that nothing was recorded when no audit table is configured, and refuse a bad input by field", async () => {
-    const deps = activityDepsFrom(parseConfig({}));
+    const deps = appRootFrom(parseConfig({}));
     const record = campaignRecord();
     expect(await recordCampaignStarted(deps).handler(record.input, context)).toEqual({ recorded: false, detail: NO_AUDIT_TABLE });
     expect(await recordCampaignCompleted(deps).handler(record, context)).toEqual({ recorded: false, detail: NO_AUDIT_TABLE });

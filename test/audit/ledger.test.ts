@@ -73,6 +73,19 @@ describe("the audit's hash chains", () => {
     expect(one.chains.map((c) => c.chain)).toEqual([subscriptionChain(SUB_A)]);
   });
 
+  it("chains a run by the text it wrote, which is the text the verification reads back (many outcomes, non-ASCII, written twice)", async () => {
+    const { store } = freshStore();
+    // 230 outcomes span three table transactions; the name carries characters the stored JSON escapes.
+    const big = runResult({ vms: 230, input: { runId: "run-big", requestedBy: "zoë.øster@contoso.example" } });
+    const first = await store.recordRunCompleted(big);
+    const again = await store.recordRunCompleted(big);
+    expect(again).toEqual(first);
+    const v = await store.verify(SUB_A);
+    expect(v.problems).toEqual([]);
+    expect(v.ok).toBe(true);
+    expect(v.records).toBe(1);
+  });
+
   it("finds a run record edited by hand, whether or not its stored hash was fixed up too", async () => {
     const { store, prefix } = await wholeAudit();
     const runs = rawClient(auditTableNames(prefix).runs);

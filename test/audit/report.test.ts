@@ -52,6 +52,37 @@ describe("renderRunReport", () => {
     expect(late.x).toBeCloseTo(early.x + 1.5 * early.w, 0);
   });
 
+  it("draws a large run lane by lane within each wave, a failed lane marked, and falls back to waves for outcomes without lanes", () => {
+    // 400 VMs: above the size where bars give way to rows. Lanes as the plan names them, four per wave.
+    const outcomes = outcomesFor("11111111-2222-3333-4444-555555555555", 400).map((o, i) => ({ ...o, lane: `w${o.wave ?? 0}l${i % 4}` }));
+    const drawn = timelineSpans(outcomes);
+    const lanes = new Set(drawn.map((sp) => sp.outcome.lane));
+    const html = renderRunReport(auditedFrom(runResult({ outcomes })));
+    expect(count(html, /<rect class="bar /)).toBe(lanes.size);
+    for (const lane of lanes) expect(html).toContain(`data-lane="${lane ?? "?"}"`);
+    // Each lane's row counts its own resources, and is drawn failed when one of them failed.
+    const rows = [...html.matchAll(/<rect class="bar bar-(\w+)" data-wave="wave (\d+)" data-lane="([^"]+)" data-resources="(\d+)"/g)];
+    expect(rows).toHaveLength(lanes.size);
+    for (const [, kind, wave, lane, resources] of rows) {
+      const mine = drawn.filter((sp) => sp.outcome.lane === lane);
+      expect(mine.every((sp) => String(sp.outcome.wave) === wave)).toBe(true);
+      expect(Number(resources)).toBe(mine.length);
+      expect(kind).toBe(mine.some((sp) => sp.outcome.outcome === "failed") ? "failed" : "cycled");
+    }
+    // Lanes of a wave in plan order, each wave named once above its first lane.
+    expect(rows.map((r) => r[3]).slice(0, 4)).toEqual(["w1l0", "w1l1", "w1l2", "w1l3"]);
+    expect(count(html, /<text class="wave-name"/)).toBe(new Set(drawn.map((sp) => sp.outcome.wave)).size);
+    expect(html).toContain("One row per lane of each wave");
+
+    // Records written before outcomes named their lane: one row per wave, as before.
+    const first = outcomes[0];
+    if (first === undefined) throw new Error("no outcomes");
+    const { lane: _dropped, ...unlaned } = first;
+    const older = renderRunReport(auditedFrom(runResult({ outcomes: [unlaned, ...outcomes.slice(1)] })));
+    expect(count(older, /<rect class="bar /)).toBe(new Set(drawn.map((sp) => sp.outcome.wave)).size);
+    expect(older).not.toContain("data-lane=");
+  });
+
   it("escapes every value that comes from the subscription or the request", () => {
     const outcomes = outcomesFor("11111111-2222-3333-4444-555555555555", 12).map((o, i) =>
       i === 0 ? { ...o, name: INJECTION } : i === 3 ? { ...o, message: INJECTION } : o,

@@ -49,11 +49,9 @@ export function smallScenario(extra: Partial<ScenarioInput> = {}): ScenarioInput
 }
 
 export async function startApiStack(opts: { scenario?: ScenarioInput; host?: Omit<DurableHostOptions, "clock">; env?: Record<string, string> } = {}): Promise<ApiStack> {
-  const savedPrefix = process.env.PORT25_AUDIT_TABLE_PREFIX;
   const stack = await startLocalStack({
     scenario: opts.scenario ?? smallScenario(),
     audit: true,
-    triggers: true,
     env: { PORT25_AUDIT_TABLE_PREFIX: AUDIT_PREFIX, ...opts.env },
     ...(opts.host === undefined ? {} : { host: opts.host }),
   });
@@ -91,11 +89,7 @@ export async function startApiStack(opts: { scenario?: ScenarioInput; host?: Omi
       }
       return rows;
     },
-    async close() {
-      await stack.close();
-      if (savedPrefix === undefined) delete process.env.PORT25_AUDIT_TABLE_PREFIX;
-      else process.env.PORT25_AUDIT_TABLE_PREFIX = savedPrefix;
-    },
+    close: () => stack.close(),
   };
 }
 

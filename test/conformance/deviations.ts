@@ -8,7 +8,7 @@ import type { KnownDeviation } from "./openapi";
 export const KNOWN_DEVIATIONS: readonly KnownDeviation[] = [
   {
     // VirtualMachineExtension allOf TrackedResource requires `location`, but VM list/get responses carry a VM's
-    // extensions as `{ "id": … }` only (reference/azure-facts.md §5c; Azure/azure-sdk-for-net#13378; `az vm list`).
+    // extensions as `{ "id": … }` only (docs/architecture.md, "Azure's answers"; Azure/azure-sdk-for-net#13378; `az vm list`).
     path: /\.resources\[\d+\]$/,
     kind: "missingRequired",
     property: "location",

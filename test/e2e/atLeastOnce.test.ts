@@ -3,7 +3,8 @@ import { runRemediation, startProductHost, type ProductHost } from "../support/p
 import { checkInvariants } from "../support/invariants";
 import { fleet, scenario, START } from "./scenarios";
 
-const WRITERS = new Set(["beginPowerOperation", "addTemporarySubnet", "removeTemporarySubnet", "beginSmtpProbe"]);
+/** Activities that may send a write: observePowerState sends a VM's next step when its poll sees the previous one end. */
+const WRITERS = new Set(["beginPowerOperation", "observePowerState", "addTemporarySubnet", "removeTemporarySubnet", "beginSmtpProbe"]);
 
 describe("activities re-run after a lost completion", () => {
   let product: ProductHost | undefined;

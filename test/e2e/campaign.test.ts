@@ -5,7 +5,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
-import { startLocalStack, fullRecord, type LocalStack } from "../../src/cli/localStack";
+import { startLocalStack, type LocalStack } from "../../src/cli/localStack";
+import { fullRecord } from "../../src/cli/localRecords";
 import { CampaignMemberSchema, CampaignSummarySchema, campaignInstanceId, LANE_MEMBERS_MAX, type CampaignMember, type CampaignOutput } from "../../src/contracts/campaign";
 import { REMEDIATE_CAMPAIGN, REMEDIATE_SUBSCRIPTION } from "../../src/contracts/names";
 import { remediationInstanceId, type RemediationResult } from "../../src/contracts/remediation";

@@ -7,7 +7,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { runRemediation, type ProductHost } from "../support/productHost";
 import { checkInvariants } from "../support/invariants";
-import { VM_LIST_PAGE_SIZE } from "../../src/simulator/routes";
+import { VM_LIST_PAGE_SIZE } from "../../src/simulator/routeKit";
 import { fleet, scenario } from "./scenarios";
 
 const open: ProductHost[] = [];

@@ -47,5 +47,10 @@ describe("lanes", () => {
     // Every resource the plan cycles ran in the lane the plan gave it, and nowhere else.
     const laneOf = new Map(planned.flatMap((l) => l.items.map((id) => [id, l.id] as const)));
     expect(result.outcomes.filter((o) => o.kind !== "vnet" && o.outcome === "cycled").every((o) => laneOf.has(o.resourceId))).toBe(true);
+    // Each outcome names that lane (the plan's id for it), which the report's timeline groups by.
+    const planLane = new Map(plan.waves.flatMap((w) => w.batches.flatMap((b) => b.items.map((id) => [id, b.id] as const))));
+    const cycled = result.outcomes.filter((o) => o.kind !== "vnet" && o.outcome === "cycled");
+    expect(cycled.map((o) => [o.name, o.lane])).toEqual(cycled.map((o) => [o.name, planLane.get(o.resourceId)]));
+    expect(cycled.every((o) => o.lane !== undefined)).toBe(true);
   });
 });

@@ -30,6 +30,17 @@ describe("polls timed by what is known", () => {
     expect(product.sim.requestLog().filter((e) => e.status === 409)).toEqual([]);
   });
 
+  it("wakes a running VM's cycle eight times: the start goes out with the poll that sees the deallocate end", async () => {
+    const { product, result } = await run({ scenario: scenario({ vms: fleet(1), behaviour: NOMINAL }) });
+    expect(outcome(result, "app-001")).toMatchObject({ outcome: "cycled", actions: ["powerOff", "deallocate", "start"] });
+    const cycles = product.host.stats().instances.filter((i) => i.name === "cycleResource");
+    expect(cycles.length).toBeGreaterThan(0);
+    // Its start, its power off's send, the power off's wait, the deallocate's send, its wait, the poll that sends the
+    // start, the start's wait and the confirming read: eight episodes, where a separate send of the start made nine.
+    for (const c of cycles) expect(c.replays).toBeLessThanOrEqual(8);
+    expect(onVm(product, "app-001").filter((r) => r.operation === "vmStart").length).toBe(1);
+  });
+
   it("sends the deallocate after the power off's slowest usual time and reads the start once, after its own", async () => {
     const { product } = await run({ scenario: scenario({ vms: fleet(1), behaviour: NOMINAL }) });
     const requests = onVm(product, "app-001");

@@ -66,7 +66,7 @@ describe("re-verification shares the remediation's probe and subnet removal", ()
     // A delete already under way (Deleting) that ARM will end Failed, leaving the subnet in place.
     product.sim.injectFault({ kind: "lroFailed", match: { operation: "deleteSubnet" }, count: 1 });
     const vnetId = product.sim.snapshot().vnets[0]?.id ?? "";
-    await product.deps.gateway.beginDeleteSubnet(vnetId, LEAKED);
+    await product.root.gateway.beginDeleteSubnet(vnetId, LEAKED);
     const out = await reverify(product);
     expect(out.record.leakedSubnets.removed).toEqual([`${vnetId}/subnets/${LEAKED}`]);
     expect(out.record.leakedSubnets.failed).toEqual([]);

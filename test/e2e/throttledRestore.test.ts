@@ -33,7 +33,7 @@ describe("a restore delayed by Compute's throttling", () => {
     expect(refused.length).toBeGreaterThanOrEqual(1);
     expect(refused[0]).toMatchObject({ throttledBy: "compute", errorCode: "OperationNotAllowed" });
     // The send after the first refusal came no sooner than the wait it asked for: 1,200 s (the documented example),
-    // or what was left of the spent 30-minute window when less (src/simulator/throttle.ts) — here 1,154 s.
+    // or what was left of the spent 30-minute window when less (src/simulator/computeThrottle.ts) — here 1,154 s.
     const first = starts.indexOf(refused[0] ?? starts[0]!);
     const next = starts[first + 1];
     expect(next).toBeDefined();

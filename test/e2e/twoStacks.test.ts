@@ -73,8 +73,8 @@ describe("two local stacks in one process", () => {
   });
 
   it("wrote each run's audit record to its own audit table only", async () => {
-    const storeA = a.deps.auditStore;
-    const storeB = b.deps.auditStore;
+    const storeA = a.root.auditStore;
+    const storeB = b.root.auditStore;
     if (storeA === undefined || storeB === undefined) throw new Error("both stacks have an audit store");
     expect((await storeA.getRun(runA))?.run.subscriptionId).toBe(SUB_A);
     expect((await storeB.getRun(runB))?.run.subscriptionId).toBe(SUB_B);

@@ -193,7 +193,7 @@ describe("deployment package", () => {
     const manifest = deploymentManifest(readFileSync(path.join(ROOT, "package.json"), "utf8"));
     expect(Object.keys(manifest)).not.toContain("devDependencies");
     expect(Object.keys(manifest)).not.toContain("scripts");
-    expect(manifest.main).toBe("dist/{src/functions,activities,orchestrations}/*.js");
+    expect(manifest.main).toBe("dist/{src/app.js,orchestrations/*.js}");
     expect(Object.keys(z.record(z.string(), z.string()).parse(manifest.dependencies))).toContain("durable-functions");
   });
 

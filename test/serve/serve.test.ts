@@ -176,7 +176,7 @@ describe("port25 serve", () => {
       "the wave's lane to be running",
       async () => {
         const s = await status();
-        return s.progress?.phase === "waves" && (s.progress.activeBatches ?? []).length > 0 ? true : undefined;
+        return s.progress?.phase === "waves" && (s.progress.activeWaves ?? []).length > 0 ? true : undefined;
       },
       600,
       50,

@@ -13,7 +13,6 @@ import {
   timerFunctions,
   type HttpRoute,
 } from "../../src/cli/serveHttp";
-import { triggerModules } from "../api/apiHost";
 
 const route = (template: string): HttpRoute => ({
   functionName: "f",
@@ -58,7 +57,8 @@ describe("the app's route table", () => {
   it("is every HTTP trigger at function level under host.json's prefix, and the re-verification timer", async () => {
     const host = createDurableHost();
     try {
-      await host.importApp(triggerModules());
+      // The Functions app's entry registers every trigger, bound to the root it builds.
+      await host.importApp([resolve(__dirname, "../../src/app.ts")]);
       const table = httpRoutes()
         .map((r) => `${r.methods.join(",")} ${r.template} ${r.functionName} ${r.authLevel}`)
         .sort();

@@ -3,7 +3,7 @@
  * made afresh at the resource's next request, which never makes an answer kinder than the old bucket's would be.
  */
 import { describe, expect, it } from "vitest";
-import { ComputeThrottler } from "../../src/simulator/throttle";
+import { ComputeThrottler } from "../../src/simulator/computeThrottle";
 
 const config = { enabled: true, scale: 1, overrides: {}, windows: {}, header: "both" } as const;
 

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { COMPUTE, connect, header, pick, smallScenario, str, vmPath, type Client, type Reply } from "./helpers";
-import { COMPUTE_POLICIES, MinuteBucket } from "../../src/simulator/throttle";
+import { COMPUTE_POLICIES, MinuteBucket } from "../../src/simulator/computeThrottle";
 import type { ScenarioInput } from "../../src/simulator";
 
 /** `Microsoft.Compute/<bucket>;<count>` entries of x-ms-ratelimit-remaining-resource, as a record. */

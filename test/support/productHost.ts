@@ -4,8 +4,8 @@
  * activities imported), with a fixed attestation and run ids derived from the virtual clock.
  */
 import type { RemediationInput, RemediationResult } from "../../src/contracts/remediation";
+import { appModules } from "../../src/cli/localApp";
 import {
-  appModules,
   startLocalStack,
   type LocalStack,
   type LocalStackOptions,

@@ -1,4 +1,4 @@
-/** The Functions app's entry for activities registers every activity the contracts define, bound to the app settings. */
+/** The Functions app's entry registers every activity the contracts define, bound to the root built from the app settings. */
 import { readdirSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -20,11 +20,11 @@ async function definedActivities(): Promise<string[]> {
   return names.sort();
 }
 
-describe("activities/register.ts", () => {
+describe("src/app.ts", () => {
   it("registers one activity for each activity definition", async () => {
     const host = createDurableHost();
     try {
-      await host.importApp([join(ROOT, "activities/register.ts")]);
+      await host.importApp([join(ROOT, "src/app.ts")]);
       const registered = host.functions().filter((f) => f.kind === "activity").map((f) => f.name).sort();
       expect(registered).toEqual(await definedActivities());
       expect(registered.length).toBeGreaterThan(10);

@@ -6,7 +6,7 @@ import { z } from "zod";
 import { camelKeys, parseFlags, parseFlagValues, UsageError } from "../args";
 import { openState, readRunRecord, StateInUseError, type RunRecord } from "../runState";
 import { isLiveOn, progressOf, raiseApprove, raiseCancel } from "../localRun";
-import { fullRecord } from "../localStack";
+import { fullRecord } from "../localRecords";
 import { describe } from "../progress";
 import { renderSummary } from "../render";
 import { displayPath, FAILING_STATUSES } from "../invocation";

@@ -4,7 +4,7 @@
  */
 import { existsSync } from "node:fs";
 import { z } from "zod";
-import { camelKeys, parseFlags, parseFlagValues, UsageError } from "../args";
+import { camelKeys, environment, parseFlags, parseFlagValues, UsageError } from "../args";
 import { parseConfig, subnetGrantOf } from "../../config";
 import { createArmGateway } from "../../azure/clients";
 import { discoverSubscription } from "../../azure/discover";
@@ -62,7 +62,7 @@ export async function planCommand(argv: string[]): Promise<CommandResult> {
   // The CA file is the user's flag: a missing one is named as the flag (usage, exit 2), not as an app setting.
   if (f.ca !== undefined && !existsSync(f.ca)) throw new UsageError(`--ca: no such file: ${f.ca}`);
   const config = parseConfig({
-    ...process.env,
+    ...environment(),
     ...(f.armEndpoint ? { PORT25_ARM_ENDPOINT: f.armEndpoint } : {}),
     ...(f.ca ? { PORT25_ARM_CA_FILE: f.ca } : {}),
   });

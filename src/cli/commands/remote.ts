@@ -2,7 +2,7 @@
 import { writeFileSync } from "node:fs";
 import { z } from "zod";
 import { AuditVerificationSchema } from "../../audit/ledger";
-import { camelKeys, parseFlags, parseFlagValues, UsageError, type OptionSpec } from "../args";
+import { camelKeys, environment, parseFlags, parseFlagValues, UsageError, type OptionSpec } from "../args";
 import { callApi, RemoteFlagsSchema, type RemoteOptions } from "../remoteClient";
 import { createLineSink, createProgressSink } from "../progress";
 import { FAILING_STATUSES, invocation, shellQuote } from "../invocation";
@@ -168,7 +168,7 @@ export async function startCommand(argv: string[]): Promise<CommandResult> {
   if (target === "subscription" && values["max-concurrent-subscriptions"] !== undefined) {
     throw new UsageError("--max-concurrent-subscriptions: only for a campaign (--subscriptions or --management-group)");
   }
-  const f = parseFlagValues(StartFlags, camelKeys(values));
+  const f = { ...parseFlagValues(StartFlags, camelKeys(values)), env: environment() };
   const options = RemediationOptionsSchema.parse({
     ...(f.maxConcurrency === undefined ? {} : { maxConcurrency: f.maxConcurrency }),
     ...(f.runningVmCycle === undefined ? {} : { runningVmCycle: f.runningVmCycle }),
@@ -265,7 +265,7 @@ const campaignPath = (instanceId: string): string => `/api/campaigns/${encodeURI
 
 export async function statusCommand(argv: string[], sleep: (ms: number) => Promise<void>): Promise<CommandResult> {
   const { values } = parseFlags(argv, { ...remoteOptions, id: { type: "string" }, campaign: { type: "string" }, watch: { type: "boolean" } });
-  const f = parseFlagValues(IdFlags, camelKeys(values));
+  const f = { ...parseFlagValues(IdFlags, camelKeys(values)), env: environment() };
   const target = targetOf(f, values);
   if (target.kind === "campaign") return campaignStatus(f, target.instanceId, sleep);
   const sink = createProgressSink(process.stderr, f.watch);
@@ -325,7 +325,7 @@ async function campaignStatus(f: IdFlagValues, instanceId: string, sleep: (ms: n
 
 export async function eventCommand(argv: string[], action: "approve" | "cancel"): Promise<CommandResult> {
   const { values } = parseFlags(argv, { ...remoteOptions, id: { type: "string" }, campaign: { type: "string" }, subscription: { type: "string" } });
-  const f = parseFlagValues(IdFlags, camelKeys(values));
+  const f = { ...parseFlagValues(IdFlags, camelKeys(values)), env: environment() };
   const target = targetOf(f, values);
   if (target.kind === "run") {
     if (f.subscription !== undefined) {
@@ -398,7 +398,7 @@ export async function auditCommand(argv: string[]): Promise<CommandResult> {
   if (values.html !== undefined && values.run === undefined && values.campaign === undefined) {
     throw new UsageError("--html: only with --run RUN_ID or --campaign ID (the report of one run or campaign)");
   }
-  const f = parseFlagValues(AuditFlags, camelKeys(values));
+  const f = { ...parseFlagValues(AuditFlags, camelKeys(values)), env: environment() };
   if (f.verify) return verifyAudit(f);
   if (f.campaign !== undefined) return auditCampaign(f, f.campaign);
   if (f.campaigns) return listCampaigns(f);

@@ -9,7 +9,7 @@ import { createHash } from "node:crypto";
 import { dirname, join, resolve } from "node:path";
 import { createInterface } from "node:readline/promises";
 import { z } from "zod";
-import { camelKeys, parseFlags, parseFlagValues, UsageError } from "../args";
+import { camelKeys, environment, parseFlags, parseFlagValues, UsageError } from "../args";
 import { parseConfig, subnetGrantOf } from "../../config";
 import { createArmGateway } from "../../azure/clients";
 import { discoverSubscription } from "../../azure/discover";
@@ -26,7 +26,7 @@ import { renderClassification, renderGrantCommands, renderPlan, renderSummary } 
 import { fitLines } from "../table";
 import { createProgressSink } from "../progress";
 import { displayPath, FAILING_STATUSES, invocation, shellQuote } from "../invocation";
-import { fullRecord } from "../localStack";
+import { fullRecord } from "../localRecords";
 import { isLiveOn, progressOf } from "../localRun";
 import { defaultStateDir, openState, readRunRecord, writeAtomic, writeRunRecord, type OpenedState } from "../runState";
 import { isSignInFailure, ResourceGroupsFlag, signInAdvice } from "./plan";
@@ -131,7 +131,7 @@ export async function runCommand(argv: string[], interrupted: Promise<void>): Pr
   const scale = f.timeScale ?? 1;
   const now = f.timeScale !== undefined ? await endpointTime(endpoint, f.ca) : Date.now();
   const settings: Record<string, string | undefined> = {
-    ...process.env,
+    ...environment(),
     PORT25_ARM_ENDPOINT: endpoint,
     ...(f.ca === undefined ? {} : { PORT25_ARM_CA_FILE: f.ca }),
   };

@@ -7,9 +7,10 @@
  */
 import { resolve } from "node:path";
 import { z } from "zod";
-import { camelKeys, parseFlags, parseFlagValues, UsageError } from "../args";
+import { camelKeys, environment, parseFlags, parseFlagValues, UsageError } from "../args";
 import { displayPath, invocation } from "../invocation";
-import { packageRoot, startLocalStack, type LocalStack } from "../localStack";
+import { startLocalStack, type LocalStack } from "../localStack";
+import { packageRoot } from "../localApp";
 import { generateKeys, routePrefixFrom, startHttpFront, type HttpFront } from "../serveHttp";
 import { defaultScenarioPath, loadEstateFlag } from "./simulator";
 import { describeScenario, scenarioCounts } from "./simulate";
@@ -88,7 +89,8 @@ export async function serveCommand(argv: string[], until: Promise<void>): Promis
   const scenario = estate.subscriptions[0]?.scenario;
   if (scenario === undefined) throw new UsageError(`--scenario ${f.scenario ?? defaultScenarioPath()}: serves no subscription`);
   const root = rootGroup(estate.managementGroups);
-  const auth = f.auth || process.env.PORT25_AUTH_ENABLED === "true" || process.env.PORT25_AUTH_ENABLED === "1";
+  const env = environment();
+  const auth = f.auth || env.PORT25_AUTH_ENABLED === "true" || env.PORT25_AUTH_ENABLED === "1";
 
   const out = (line: string): void => {
     process.stdout.write(`${line}\n`);
@@ -101,10 +103,11 @@ export async function serveCommand(argv: string[], until: Promise<void>): Promis
     scenario: estate,
     seed: f.seed,
     audit: true,
-    triggers: true,
     // The API may serve for hours: the simulator counts its requests rather than keeping each one.
     requestLog: false,
     env: {
+      // The operator's app settings apply as on Azure; the ARM and audit settings are the stack's own.
+      ...env,
       // The links in notifications (logged as Port25Event lines) point at this API when its port is known up front.
       ...(f.port !== 0 ? { PORT25_PUBLIC_URL: `http://127.0.0.1:${f.port}` } : {}),
       // Sign-in enforced as on Azure, with local identities (--user on the remote commands) in place of Entra ID.

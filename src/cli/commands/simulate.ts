@@ -184,7 +184,7 @@ export async function simulateCommand(argv: string[], until: Promise<void> = new
     if (f.notify !== undefined) await stack.host.runUntilIdle();
     sink.finish(result.summary);
 
-    const audited = await stack.deps.auditStore?.getRun(result.summary.runId);
+    const audited = await stack.root.auditStore?.getRun(result.summary.runId);
     let reportPath: string | null = null;
     if (audited) {
       reportPath = resolve(f.report ?? `reports/port25-${result.summary.runId}.html`);
@@ -244,7 +244,7 @@ async function reportInterrupted(stack: LocalStack, runId: string, source: strin
   const where = p === undefined ? "before its plan was made" : `at ${describe(p)}`;
   const under = inFlight.length === 0 ? "" : `; ${plural(inFlight.length, "resource")} mid-cycle (${inFlight.slice(0, 5).join(", ")}${inFlight.length > 5 ? ", …" : ""}) were not brought to the end of their cycle`;
   process.stderr.write(`\nInterrupted: run ${runId} on ${displayPath(source)}, stopped after ${seconds} s ${where}${under}.\n`);
-  const audited = await stack.deps.auditStore?.getRun(runId);
+  const audited = await stack.root.auditStore?.getRun(runId);
   if (audited === undefined) {
     process.stderr.write("The run had not recorded its start in the audit, so there is no partial report.\n");
     return;

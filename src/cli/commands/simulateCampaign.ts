@@ -135,7 +135,7 @@ export async function simulateCampaign(s: CampaignSimulation): Promise<CommandRe
     sink.end(end.text, end.fraction);
 
     // The campaign's report and each run's, side by side, linked as files.
-    const store = stack.deps.auditStore;
+    const store = stack.root.auditStore;
     let campaignReport: string | null = null;
     let runReports = 0;
     const audited = await store?.getCampaign(input.campaignId);

@@ -54,3 +54,20 @@ export function stepSatisfied(step: PowerStep, state: PowerState): boolean {
 export function stepInTransition(step: PowerStep, state: PowerState): boolean {
   return IN_TRANSITION[step].includes(state);
 }
+
+/**
+ * The state in which a poll shows a VM's step ended well, or undefined while it runs or when the poll shows a failure
+ * (the resource gone, the operation Failed or Canceled). Without a read of the resource, ARM's word that the operation
+ * succeeded is the state. One rule for the orchestration that watches the step and for the poll that sends the next
+ * step at once (observePowerState's `thenSend`), so that the two never disagree on whether the step is over.
+ */
+export function pollEndState(
+  step: PowerStep,
+  read: { operation?: { status: string } | undefined; resource?: { exists: boolean; powerState: PowerState } | undefined },
+): PowerState | undefined {
+  if (read.resource?.exists === false) return undefined;
+  const op = read.operation?.status;
+  if (op === "Failed" || op === "Canceled") return undefined;
+  if (read.resource !== undefined) return stepSatisfied(step, read.resource.powerState) ? read.resource.powerState : undefined;
+  return op === "Succeeded" ? STEP_TARGET[step] : undefined;
+}

@@ -48,7 +48,7 @@ export type LaneStatus = z.output<typeof LaneStatusSchema>;
 
 /**
  * Instance id of a batch: derived from the run so the cancel endpoint can address it. The wave running it lists
- * the batches in flight in its custom status (`activeBatches`); a cancel is raised to the run first, then to its
+ * the lanes in flight in its custom status (`activeLanes`); a cancel is raised to the run first, then to its
  * wave, then to each of those (see remediateSubscription and runWave).
  */
 export function batchInstanceId(parentInstanceId: string, runId: string, batchId: string): string {

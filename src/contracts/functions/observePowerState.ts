@@ -8,6 +8,7 @@ import { z } from "zod";
 import { defineActivity } from "../define";
 import { PowerStepSchema } from "../plan";
 import { ReadPowerStateInput, ReadPowerStateOutput } from "./readPowerState";
+import { BeginPowerOperationOutput } from "./beginPowerOperation";
 
 export const ObservePowerStateInput = ReadPowerStateInput.extend({
   /** The step being watched; absent for a plain read of the state (before a VM's first step). */
@@ -16,6 +17,13 @@ export const ObservePowerStateInput = ReadPowerStateInput.extend({
   asOf: z.iso.datetime(),
   /** A listing taken before this time (the step's begin) cannot show the step, and is not used. */
   notBefore: z.iso.datetime(),
+  /**
+   * The VM's next step, sent by this very poll when it shows the watched step (`after`) ended in a stable state (the rule of
+   * `pollEndState`), on the state it saw — what the orchestration would otherwise send in the next episode, with that
+   * state as `knownState`. `requestedAt` plays the same part as beginPowerOperation's: a re-run after a lost
+   * completion on the same worker answers as the first run did.
+   */
+  thenSend: z.object({ after: PowerStepSchema, step: PowerStepSchema, requestedAt: z.iso.datetime() }).optional(),
 });
 export type ObservePowerStateInput = z.output<typeof ObservePowerStateInput>;
 
@@ -27,6 +35,8 @@ export const ObservePowerStateOutput = z.discriminatedUnion("status", [
     observedBy: z.enum(["listing", "resource"]).default("resource"),
     /** Seconds until the shared listing is renewed: polling sooner sees the same states. */
     freshForSeconds: z.number().int().min(0).max(600).optional(),
+    /** With `thenSend`, when the poll showed the step ended: the next step's send, as beginPowerOperation answers it. */
+    next: BeginPowerOperationOutput.optional(),
   }),
   ReadFailure,
 ]);

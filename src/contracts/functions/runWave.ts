@@ -4,6 +4,7 @@
  */
 import { z } from "zod";
 import { defineOrchestration } from "../define";
+import { renamedField } from "../parse";
 import { CapsSchema, PlanEntrySchema } from "../plan";
 import { CycleBatchOutput, LaneStatusSchema } from "./cycleBatch";
 import type { Progress } from "../remediation";
@@ -44,12 +45,16 @@ export const runWaveOrchestration = defineOrchestration("runWave", RunWaveInput,
  * Custom status of a wave: its lanes in flight (the cancel endpoint raises "cancel" to each of them after the
  * wave itself) and the outcomes of its finished lanes so far (added to the run's counts by the status readers).
  */
-export const WaveStatusSchema = z.object({
-  wave: z.number().int().min(0),
-  activeBatches: z.array(z.string()),
-  counts: z.object({ cycled: z.number().int(), skipped: z.number().int(), failed: z.number().int(), leftDown: z.number().int() }),
-  cancelRequested: z.boolean().optional(),
-});
+export const WaveStatusSchema = z.preprocess(
+  // Named activeBatches before it was named for what it lists: a wave's lanes.
+  renamedField("activeBatches", "activeLanes"),
+  z.object({
+    wave: z.number().int().min(0),
+    activeLanes: z.array(z.string()),
+    counts: z.object({ cycled: z.number().int(), skipped: z.number().int(), failed: z.number().int(), leftDown: z.number().int() }),
+    cancelRequested: z.boolean().optional(),
+  }),
+);
 export type WaveStatus = z.output<typeof WaveStatusSchema>;
 
 /** Instance id of a wave, derived from the run (lane ids are "w<n>l<m>", so the two never meet). */
@@ -88,5 +93,5 @@ export function withWaveCounts(progress: Progress, waveStatuses: readonly unknow
 /** The lanes a wave lists as in flight, from its custom status (none when it lists nothing readable). */
 export function activeLanesOf(waveStatus: unknown): string[] {
   const w = WaveStatusSchema.safeParse(waveStatus);
-  return w.success ? w.data.activeBatches : [];
+  return w.success ? w.data.activeLanes : [];
 }

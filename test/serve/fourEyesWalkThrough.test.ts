@@ -1,8 +1,8 @@
 /**
- * The README's four-eyes walk-through, run as written against a spawned `port25 serve --auth`: alice starts a run
- * that needs approval, her own approval is refused (SelfApprovalRefused, exit 1), bob's releases it. The commands
- * are read from the README between its four-eyes markers; only the address and the key come from the server (the
- * README's `export` line is where a reader puts what `serve` printed).
+ * The four-eyes walk-through of docs/cli.md ("Try the API locally"), run as written against a spawned
+ * `port25 serve --auth`: alice starts a run that needs approval, her own approval is refused (SelfApprovalRefused,
+ * exit 1), bob's releases it. The commands are read from the document between its four-eyes markers; only the
+ * address and the key come from the server (the document's `export` line is where a reader puts what `serve` printed).
  */
 import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
@@ -13,11 +13,11 @@ import { ProgressSchema, RemediationSummarySchema } from "../../src/contracts/re
 import { localPrincipalHeaders } from "../../src/cli/localIdentity";
 import { poll, ROOT, startServe, type Run, type Served } from "./serveProcess";
 
-const README = readFileSync(join(ROOT, "README.md"), "utf8");
+const WALK_THROUGH = readFileSync(join(ROOT, "docs/cli.md"), "utf8");
 
-/** The shell lines of the README between the four-eyes markers (the fenced block inside them). */
+/** The shell lines between the four-eyes markers (the fenced block inside them). */
 function walkThrough(): string[] {
-  const section = /<!-- four-eyes:begin -->([\s\S]*?)<!-- four-eyes:end -->/.exec(README)?.[1] ?? "";
+  const section = /<!-- four-eyes:begin -->([\s\S]*?)<!-- four-eyes:end -->/.exec(WALK_THROUGH)?.[1] ?? "";
   const block = /```bash\n([\s\S]*?)```/.exec(section)?.[1] ?? "";
   return block.split("\n").filter((l) => l.trim() !== "");
 }
@@ -41,7 +41,7 @@ const SUB = /SUB=(\S+)/.exec(exportLine)?.[1] ?? "";
 let served: Served;
 
 beforeAll(async () => {
-  // The README's first line starts the server; the test starts the same command on a free port, paced faster.
+  // The walk-through's first line starts the server; the test starts the same command on a free port, paced faster.
   const args = /npm run port25 -- serve (.*?)\s+#/.exec(serveLine)?.[1]?.split(" ") ?? [];
   expect(args).toEqual(["--auth"]);
   served = await startServe(join(ROOT, "scenarios/demo.json"), 600, {}, args);
@@ -59,7 +59,7 @@ async function phase(): Promise<string | undefined> {
   return StatusSchema.parse(await res.json()).progress?.phase;
 }
 
-describe("the README's four-eyes walk-through against port25 serve --auth", () => {
+describe("the documented four-eyes walk-through against port25 serve --auth", () => {
   it("is the serve line, the export line a reader fills in, then start, status and two approvals", () => {
     expect(serveLine).toMatch(/^npm run port25 -- serve --auth\s+#/);
     expect(exportLine).toMatch(/^export APP=http:\/\/127\.0\.0\.1:7071 PORT25_FUNCTION_KEY=<KEY> SUB=[0-9a-f-]{36}$/);

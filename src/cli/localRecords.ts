@@ -1,0 +1,88 @@
+/**
+ * What a local stack reads back from its durable host and stamps its own starts with: a run's progress (with its
+ * wave's and lanes' counts), the outcomes of a run stopped part-way, a finished run's full record, and the
+ * attestation and run ids of simulated starts.
+ */
+import { randomBytes } from "node:crypto";
+import { EventType, type DurableHost, type InstanceStatus } from "../durable-host";
+import { rootGroup, type Estate, type SimulatorHandle } from "../simulator";
+import { parseWith } from "../contracts/parse";
+import { ProgressSchema, RemediationOutputSchema, RemediationResultSchema, type Progress, type RemediationResult } from "../contracts/remediation";
+import { activeLanesOf, withWaveCounts } from "../contracts/functions/runWave";
+import { recordRunCompletedActivity } from "../contracts/functions/recordRunCompleted";
+import type { CampaignTarget } from "../contracts/campaign";
+import { CycleBatchOutput, cycleBatchOrchestration } from "../contracts/functions/cycleBatch";
+import { CycleResourceInput, cycleResourceOrchestration } from "../contracts/functions/cycleResource";
+import { ResourceOutcomeSchema, type ResourceOutcome } from "../contracts/outcome";
+import { resourceKey } from "../contracts/ids";
+
+/**
+ * Attestation used for simulated runs and campaigns: dated at the exemption (for an estate the latest, so that every
+ * one is in effect), or a day before the simulation when nothing is exempted.
+ */
+export function simulatedAttestation(exemptedAt: string | undefined, now: number): { reference: string; approvedBy: string; approvedAt: string } {
+  return { reference: "SIMULATED-EXEMPTION", approvedBy: "port25 simulate", approvedAt: exemptedAt ?? new Date(now - 24 * 3600 * 1000).toISOString() };
+}
+
+/** What a simulated campaign covers by default: the estate's root group, else every subscription it serves. */
+export function estateTarget(estate: Estate, sim: SimulatorHandle): CampaignTarget {
+  const root = rootGroup(estate.managementGroups);
+  return root !== undefined ? { kind: "managementGroup", managementGroupId: root.id } : { kind: "subscriptions", subscriptionIds: sim.subscriptionIds };
+}
+
+/**
+ * A run id unique to this run: the simulated start time (which repeats: every simulation starts at the scenario's
+ * clock) and random hex, so a second run never reuses the first one's audit record or report file.
+ */
+export function simulatedRunId(startMs: number): string {
+  return `sim-${new Date(startMs).toISOString().replace(/[-:.]/g, "")}-${randomBytes(4).toString("hex")}`;
+}
+
+/**
+ * The run's progress as its status shows it; the running wave counts its finished lanes in its own status until it
+ * ends, and each lane in flight its finished resources, so progress moves as each resource finishes.
+ */
+export function runProgress(host: DurableHost, instanceId: string): Progress | undefined {
+  const s = host.getStatus(instanceId);
+  if (s?.customStatus === undefined || s.customStatus === null) return undefined;
+  const p = ProgressSchema.safeParse(s.customStatus);
+  if (!p.success) return undefined;
+  const waves = (p.data.activeWaves ?? []).map((id) => host.getStatus(id)?.customStatus);
+  const lanes = waves.flatMap((w) => activeLanesOf(w)).map((id) => host.getStatus(id)?.customStatus);
+  return withWaveCounts(p.data, waves, lanes);
+}
+
+/**
+ * What a run has finished so far, for a run stopped before its end: the outcomes of its finished lanes and of every
+ * resource whose cycle has ended, and the names of the resources whose cycle was still under way.
+ */
+export function partialOutcomes(host: DurableHost): { finished: ResourceOutcome[]; inFlight: string[] } {
+  const byKey = new Map<string, ResourceOutcome>();
+  const inFlight: string[] = [];
+  const keep = (o: ResourceOutcome): void => {
+    if (!byKey.has(resourceKey(o.resourceId))) byKey.set(resourceKey(o.resourceId), o);
+  };
+  for (const lane of host.listInstances({ name: cycleBatchOrchestration.name, runtimeStatus: ["Completed"] })) {
+    const out = CycleBatchOutput.safeParse(lane.output);
+    if (out.success) out.data.outcomes.forEach(keep);
+  }
+  for (const one of host.listInstances({ name: cycleResourceOrchestration.name })) {
+    if (one.runtimeStatus === "Completed") {
+      const o = ResourceOutcomeSchema.safeParse(one.output);
+      if (o.success) keep(o.data);
+    } else if (one.runtimeStatus === "Running" || one.runtimeStatus === "Pending") {
+      const i = CycleResourceInput.safeParse(one.input);
+      inFlight.push(i.success ? i.data.entry.name : one.instanceId);
+    }
+  }
+  return { finished: [...byKey.values()], inFlight };
+}
+
+/** A completed run's full record: recordRunCompleted's input in its history, with the summary the run returned. */
+export function fullRecord(status: InstanceStatus): RemediationResult {
+  const output = parseWith(RemediationOutputSchema, status.output, "run output");
+  const scheduled = status.history.find((e) => e.EventType === EventType.TaskScheduled && e.Name === recordRunCompletedActivity.name);
+  if (scheduled?.Input === undefined) throw new Error(`run ${status.instanceId} has no record of its result: ${recordRunCompletedActivity.name} was never scheduled`);
+  const record = parseWith(RemediationResultSchema, JSON.parse(scheduled.Input) as unknown, `input of ${recordRunCompletedActivity.name}`);
+  return { ...record, summary: output.summary };
+}

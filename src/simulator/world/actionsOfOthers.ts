@@ -1,0 +1,106 @@
+/**
+ * What others do to the VMs while the product runs (actors.ts scripts them): an owner's power action, delete or
+ * create, and the platform's spot eviction, each taken as Azure takes it and recorded in the Activity Log.
+ */
+import type { ActivityLog } from "./activityLog";
+import { jittered, type OperationLedger } from "./operations";
+import { TARGET, type PowerStateMachine } from "./power";
+import type { Timeline } from "./timeline";
+import type { Actor, ActorResult, PowerOp, VmRecord } from "./types";
+import type { VirtualMachines } from "./virtualMachines";
+import type { OperationName } from "../faults";
+import type { Rng } from "../rng";
+import type { Scenario, ScenarioVm } from "../scenario";
+
+/** The platform, as the Activity Log names it for an eviction. UNVERIFIED: the caller Azure records for evictSpotVM. */
+const PLATFORM: Actor = { caller: "Microsoft.Compute", claims: {} };
+/** A spot VM's eviction notice: at least 30 seconds (Scheduled Events' Preempt), then it is deallocated. */
+const SPOT_EVICTION_NOTICE_MS = 30_000;
+const OWNER_OPERATION: Record<PowerOp, OperationName> = { powerOff: "vmPowerOff", deallocate: "vmDeallocate", start: "vmStart" };
+
+export interface ActionsOfOthersParts {
+  behaviour: Scenario["behaviour"];
+  rng: Rng;
+  ledger: OperationLedger;
+  log: ActivityLog;
+  timeline: Timeline;
+  power: PowerStateMachine;
+  vms: VirtualMachines;
+}
+
+export class ActionsOfOthers {
+  constructor(private readonly parts: ActionsOfOthersParts) {}
+
+  /**
+   * An owner's power action on a VM (portal, CLI, an auto-shutdown schedule), as Azure takes it: an action meeting
+   * an operation in flight waits until that ends (`busyUntil`: the portal refuses with a conflict and people try
+   * again); a powerOff of a deallocated VM is refused like ours; a VM already there is left as it is.
+   */
+  power(vm: VmRecord, kind: PowerOp, actor: Actor, at: number): ActorResult {
+    const m = vm.machine;
+    this.parts.power.settle(m, at);
+    if (m.pending !== undefined) return { busyUntil: m.pending.endsAt };
+    if (kind === "powerOff" && (m.power === "deallocated" || m.power === "deallocating")) return { refused: "OperationNotAllowed" };
+    const type = "Microsoft.Compute/virtualMachines";
+    const op = this.parts.ledger.begin("Microsoft.Compute", m.location, OWNER_OPERATION[kind], "2024-07-01", at);
+    op.activity = { resourceId: vm.id, resourceGroup: vm.resourceGroup, resourceType: type, operationName: `${type}/${kind}/action`, correlationId: op.id, ...actor };
+    this.parts.log.log(op.activity, "Started", at);
+    if (m.power === TARGET[kind]) {
+      op.endsAt = at;
+      return {};
+    }
+    op.endsAt = this.parts.power.transition(op, m, kind, at, jittered(this.parts.behaviour.latencies[kind], this.parts.behaviour.jitter, this.parts.rng));
+    return {};
+  }
+
+  /**
+   * A spot VM evicted by the platform: deallocated (about 30 seconds after the notice the VM receives through Scheduled
+   * Events) or deleted, as its evictionPolicy says. The Activity Log records `Microsoft.Compute/virtualMachines/evictSpotVM/action`
+   * (the operation public Activity Log captures show for a real eviction; the scale-set form
+   * `Microsoft.Compute/virtualMachineScaleSets/evictSpotVM/action`). UNVERIFIED: the caller Azure records for it.
+   */
+  evictSpot(vm: VmRecord, at: number): ActorResult {
+    const m = vm.machine;
+    this.parts.power.settle(m, at);
+    if (m.pending !== undefined) return { busyUntil: m.pending.endsAt };
+    if (m.power !== "running" && m.power !== "stopped") return { refused: "NotAllocated" };
+    const type = "Microsoft.Compute/virtualMachines";
+    const activity = { resourceId: vm.id, resourceGroup: vm.resourceGroup, resourceType: type, operationName: `${type}/evictSpotVM/action`, ...PLATFORM };
+    if (vm.spec.evictionPolicy === "Delete") {
+      this.parts.log.log({ ...activity, correlationId: this.parts.log.guid() }, "Succeeded", at);
+      this.parts.vms.remove(vm, at);
+      return {};
+    }
+    const op = this.parts.ledger.begin("Microsoft.Compute", m.location, "vmDeallocate", "2024-07-01", at);
+    op.activity = { ...activity, correlationId: op.id };
+    this.parts.log.log(op.activity, "Started", at);
+    op.endsAt = this.parts.power.transition(op, m, "deallocate", at, SPOT_EVICTION_NOTICE_MS);
+    return {};
+  }
+
+  /** An owner deletes a VM: gone from every read at once (ARM answers 404 from then on), recorded in the Activity Log. */
+  delete(vm: VmRecord, actor: Actor, at: number): ActorResult {
+    const m = vm.machine;
+    this.parts.power.settle(m, at);
+    if (m.pending !== undefined) return { busyUntil: m.pending.endsAt };
+    const type = "Microsoft.Compute/virtualMachines";
+    this.parts.log.log({ resourceId: vm.id, resourceGroup: vm.resourceGroup, resourceType: type, operationName: `${type}/delete`, correlationId: this.parts.log.guid(), httpMethod: "DELETE", ...actor }, "Succeeded", at);
+    this.parts.vms.remove(vm, at);
+    return {};
+  }
+
+  /** Someone creates a VM during the run: it starts running at once, allocated after the exemption if there is one. */
+  create(spec: ScenarioVm, actor: Actor, at: number): ActorResult {
+    if (this.parts.vms.find(spec.resourceGroup, spec.name) !== undefined) return { refused: "AlreadyExists" };
+    const rec = this.parts.vms.add({ ...spec, timeCreated: new Date(at).toISOString(), lastStartTime: undefined }, at);
+    const m = rec.machine;
+    m.power = "running";
+    m.powerSince = at;
+    m.lastStartTime = at;
+    m.allocatedAt = at;
+    this.parts.timeline.record(m, "absent", "running", at);
+    const type = "Microsoft.Compute/virtualMachines";
+    this.parts.log.log({ resourceId: rec.id, resourceGroup: rec.resourceGroup, resourceType: type, operationName: `${type}/write`, correlationId: this.parts.log.guid(), httpMethod: "PUT", ...actor }, "Succeeded", at);
+    return {};
+  }
+}

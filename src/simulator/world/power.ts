@@ -1,0 +1,192 @@
+/**
+ * The power state machine of a VM or scale-set instance: powerOff, deallocate and start, each a transition stored as
+ * (operation, start, end) and settled lazily against the clock; the refusals Azure answers; and the guest that boots
+ * after PowerState/running.
+ */
+import { resourceGroupOf, type ActivityLog } from "./activityLog";
+import { jittered, type OperationLedger, type OperationRequest } from "./operations";
+import type { Timeline } from "./timeline";
+import type { Machine, Operation, PowerOp, PowerState, StablePower, Transition } from "./types";
+import { ArmHttpError } from "../armError";
+import type { FaultEngine } from "../faults";
+import { createRng, hashOf, type Rng } from "../rng";
+import type { Scenario } from "../scenario";
+
+/** The first api-version whose scale-set powerOff refuses deallocated instances (Azure/azure-rest-api-specs#31426). */
+const SCALE_SET_POWER_OFF_REFUSAL_API_VERSION = "2024-07-01";
+
+const TRANSITIONAL: Record<PowerOp, PowerState> = { powerOff: "stopping", deallocate: "deallocating", start: "starting" };
+export const TARGET: Record<PowerOp, StablePower> = { powerOff: "stopped", deallocate: "deallocated", start: "running" };
+
+export interface PowerParts {
+  behaviour: Scenario["behaviour"];
+  rng: Rng;
+  faults: FaultEngine;
+  ledger: OperationLedger;
+  log: ActivityLog;
+  timeline: Timeline;
+}
+
+export class PowerStateMachine {
+  constructor(private readonly parts: PowerParts) {}
+
+  /**
+   * Azure refuses powerOff of a VM that is deallocated or being deallocated: 409 OperationNotAllowed, "Operation
+   * 'powerOff' is not allowed on VM '<name>' since the VM is either deallocated or marked to be deallocated"
+   * (hashicorp/terraform-provider-azurerm#28218, microsoft/AzureTRE#4135). The REST spec says the same of a scale set
+   * with such an instance, and of its instances, from api-version 2024-07-01 (Azure/azure-rest-api-specs#31426);
+   * earlier api-versions are not held to it.
+   */
+  private refusePowerOffOfDeallocated(machines: readonly Machine[], apiVersion: string): void {
+    const refused = machines.filter((m) => m.power === "deallocated" || m.power === "deallocating" || m.pending?.kind === "deallocate");
+    const first = refused[0];
+    if (first === undefined) return;
+    if (first.instanceId === undefined) {
+      throw new ArmHttpError(409, "OperationNotAllowed", `Operation 'powerOff' is not allowed on VM '${first.name}' since the VM is either deallocated or marked to be deallocated.`);
+    }
+    if (apiVersion < SCALE_SET_POWER_OFF_REFUSAL_API_VERSION) return;
+    const set = /\/virtualMachineScaleSets\/([^/]+)/i.exec(first.resourceId)?.[1] ?? first.name;
+    const ids = refused.map((m) => m.instanceId ?? "").join(", ");
+    throw new ArmHttpError(
+      409,
+      "OperationNotAllowed",
+      `Operation 'powerOff' is not allowed on VM scale set '${set}' since its virtual machine(s) ${ids} are either deallocated or marked to be deallocated.`,
+    );
+  }
+
+  /**
+   * Starts powerOff/deallocate/start on one VM or a set of scale-set instances. A machine already in the
+   * target state is a no-op; one already doing the same operation joins it (ARM answers retries idempotently).
+   */
+  begin(
+    machines: Machine[],
+    kind: PowerOp,
+    ctx: OperationRequest,
+    now: number,
+  ): Operation {
+    for (const m of machines) this.settle(m, now);
+    if (kind === "powerOff") this.refusePowerOffOfDeallocated(machines, ctx.apiVersion);
+    const joined = machines.length > 0 && machines.every((m) => m.pending?.kind === kind) ? machines[0]?.pending?.op : undefined;
+    if (joined !== undefined && machines.every((m) => m.pending?.op === joined)) return joined;
+    for (const m of machines) {
+      if (m.pending !== undefined) {
+        throw new ArmHttpError(
+          409,
+          "AnotherOperationInProgress",
+          `Operation '${kind}' on '${m.name}' cannot run while operation '${m.pending.kind}' is in progress (power state ${m.power}).`,
+        );
+      }
+      if (kind === "deallocate" && m.ephemeralOsDisk) {
+        throw new ArmHttpError(409, "OperationNotAllowed", `Operation 'deallocate' is not supported for VM '${m.name}' because it has an ephemeral OS disk.`);
+      }
+    }
+    const first = machines[0];
+    const op = this.parts.ledger.begin("Microsoft.Compute", first?.location ?? "westeurope", ctx.operation, ctx.apiVersion, now);
+    if (first !== undefined) {
+      // The Activity Log records the operation on the resource the request named: the VM, or the scale set.
+      const scaleSet = first.instanceId !== undefined;
+      const type = scaleSet ? "Microsoft.Compute/virtualMachineScaleSets" : "Microsoft.Compute/virtualMachines";
+      op.activity = {
+        resourceId: first.resourceId,
+        resourceGroup: resourceGroupOf(first.resourceId),
+        resourceType: type,
+        operationName: `${type}/${kind}/action`,
+        correlationId: op.id,
+      };
+      this.parts.log.log(op.activity, "Started", now);
+    }
+    const movers = machines.filter((m) => m.power !== TARGET[kind]);
+    if (movers.length === 0) return op;
+    const stuck = this.parts.faults.take("stuckTransition", ctx);
+    const failed = this.parts.faults.take("lroFailed", ctx);
+    const allocation = kind === "start" && movers.some((m) => m.power === "deallocated") ? this.parts.faults.take("allocationFailure", ctx) : undefined;
+    const extra = ctx.spike === undefined ? 0 : ctx.spike.extraSeconds * 1000;
+    const base = this.parts.behaviour.latencies[kind];
+    let endsAt = now;
+    for (const m of movers) {
+      const from = m.power as StablePower;
+      const t: Transition = {
+        op,
+        kind,
+        from,
+        transitional: TRANSITIONAL[kind],
+        target: TARGET[kind],
+        endsAt: stuck ? Number.POSITIVE_INFINITY : now + jittered(base, this.parts.behaviour.jitter, this.parts.rng) + extra,
+      };
+      if (failed) {
+        t.failure = { code: failed.code, message: `The operation '${kind}' on '${m.name}' failed with an internal error.`, revertTo: from };
+      } else if (allocation && from === "deallocated") {
+        const cause = {
+          code: allocation.code,
+          message: `Allocation failed (${allocation.code}). We do not have sufficient capacity for the requested VM size in this region. VM '${m.name}' stays deallocated.`,
+        };
+        t.failure =
+          allocation.wrappedIn === undefined
+            ? { ...cause, revertTo: "deallocated" }
+            : { code: allocation.wrappedIn, message: `The resource operation completed with terminal provisioning state 'Failed'.`, details: [cause], revertTo: "deallocated" };
+      }
+      this.parts.timeline.record(m, from, t.transitional, now);
+      m.power = t.transitional;
+      m.powerSince = now;
+      m.provisioningState = "Updating";
+      m.pending = t;
+      op.machines.push(m);
+      endsAt = Math.max(endsAt, t.endsAt);
+      if (t.failure !== undefined && op.failure === undefined) {
+        op.failure = { code: t.failure.code, message: t.failure.message, ...(t.failure.details !== undefined ? { details: t.failure.details } : {}) };
+      }
+    }
+    op.endsAt = endsAt;
+    return op;
+  }
+
+  /** Puts a machine into a step's transition, ending `latencyMs` later; returns when it ends. */
+  transition(op: Operation, m: Machine, kind: PowerOp, at: number, latencyMs: number): number {
+    const from = m.power as StablePower;
+    const t: Transition = { op, kind, from, transitional: TRANSITIONAL[kind], target: TARGET[kind], endsAt: at + latencyMs };
+    this.parts.timeline.record(m, from, t.transitional, at);
+    m.power = t.transitional;
+    m.powerSince = at;
+    m.provisioningState = "Updating";
+    m.pending = t;
+    op.machines.push(m);
+    return t.endsAt;
+  }
+
+  /** Applies a machine's finished transition, if its end time has passed. */
+  settle(m: Machine, now: number): void {
+    const t = m.pending;
+    if (t === undefined || now < t.endsAt) return;
+    const final = t.failure?.revertTo ?? t.target;
+    this.parts.timeline.record(m, t.transitional, final, t.endsAt);
+    m.power = final;
+    m.powerSince = t.endsAt;
+    m.pending = undefined;
+    if (t.failure) {
+      m.provisioningState = "Failed";
+      // The instance view names the real cause (ProvisioningState/failed/AllocationFailed), wrapped or not.
+      m.provisioningError = t.failure.details?.[0]?.code ?? t.failure.code;
+    } else {
+      m.provisioningState = "Succeeded";
+      m.provisioningError = undefined;
+      if (t.kind === "start") {
+        m.lastStartTime = t.endsAt;
+        if (t.from === "deallocated") m.allocatedAt = t.endsAt;
+        this.bootAgents(m, t.endsAt);
+      }
+    }
+  }
+
+  /**
+   * A machine that just reached running has a guest still booting: its VM agent reports Ready minutes later, and
+   * the extensions after it (docs/architecture.md, "Azure's answers": PowerState/running comes before the agent and extensions are
+   * ready). Jitter is drawn from the machine's own seed, so the world's draws do not shift.
+   */
+  private bootAgents(m: Machine, runningAt: number): void {
+    const a = this.parts.behaviour.agentReady;
+    const rng = createRng(hashOf(`${m.vmId}|${runningAt}`));
+    m.agentReadyAt = runningAt + jittered(a.afterStartSeconds, this.parts.behaviour.jitter, rng);
+    m.extensionsReadyAt = m.agentReadyAt + jittered(a.extensionsAfterAgentSeconds, this.parts.behaviour.jitter, rng);
+    m.checksReadyAt = m.extensionsReadyAt + jittered(a.checksAfterExtensionsSeconds, this.parts.behaviour.jitter, rng);
+  }
+}

@@ -1,0 +1,32 @@
+/**
+ * A run's custom status lists its waves in flight (`activeWaves`), a wave's its lanes (`activeLanes`). A status an
+ * instance wrote before the fields were named so (`activeBatches`, until its next episode after the upgrade) still
+ * reads, so the status endpoint still counts and the cancel cascade still reaches the wave and its lanes.
+ */
+import { describe, expect, it } from "vitest";
+import { ProgressSchema } from "../../../src/contracts/remediation";
+import { activeLanesOf, withWaveCounts } from "../../../src/contracts/functions/runWave";
+
+const counts = { total: 4, cycled: 0, skipped: 0, failed: 0, pending: 4 };
+const waveCounts = { cycled: 1, skipped: 1, failed: 0, leftDown: 0 };
+
+describe("the run's and the wave's custom status", () => {
+  it("lists the run's waves and the wave's lanes under their own names", () => {
+    const progress = ProgressSchema.parse({ runId: "r1", phase: "waves", counts, activeWaves: ["run:r1:wave1"] });
+    expect(progress.activeWaves).toEqual(["run:r1:wave1"]);
+    expect(activeLanesOf({ wave: 1, activeLanes: ["run:r1:w1l0"], counts: waveCounts })).toEqual(["run:r1:w1l0"]);
+  });
+
+  it("reads a status written under the earlier name, and counts its wave", () => {
+    const progress = ProgressSchema.parse({ runId: "r1", phase: "waves", counts, activeBatches: ["run:r1:wave1"] });
+    expect(progress.activeWaves).toEqual(["run:r1:wave1"]);
+    const wave = { wave: 1, activeBatches: ["run:r1:w1l0", "run:r1:w1l1"], counts: waveCounts };
+    expect(activeLanesOf(wave)).toEqual(["run:r1:w1l0", "run:r1:w1l1"]);
+    expect(withWaveCounts(progress, [wave]).counts).toMatchObject({ cycled: 1, skipped: 1, pending: 2 });
+  });
+
+  it("takes the new name when a status carries both", () => {
+    const progress = ProgressSchema.parse({ runId: "r1", phase: "waves", counts, activeWaves: ["new"], activeBatches: ["old"] });
+    expect(progress.activeWaves).toEqual(["new"]);
+  });
+});
