@@ -59,7 +59,7 @@ export const SIMULATOR_HELP = `port25 simulator [--scenario FILE] [--vms N] [--s
   the simulated time; port25 run --time-scale X follows it) and prints the port25 run line to paste.
   --request-log FILE writes every request it answered (a JSON array) to FILE when it stops.`;
 
-export const SERVE_HELP = `port25 serve [--scenario FILE | --vms N] [--seed S] [--port P] [--time-scale X] [--auth]
+export const SERVE_HELP = `port25 serve [--scenario FILE | --vms N] [--seed S] [--port P] [--time-scale X] [--auth] [--state DIR]
   (--scenario may name an estate, e.g. scenarios/estate.json: campaigns over its management groups)
   Serves the function app's HTTP API on http://127.0.0.1:P (default 7071; 0 for any free port) until interrupted:
   the app's own HTTP triggers, routes, function keys, bodies and status codes, run by the local durable host against
@@ -70,7 +70,9 @@ export const SERVE_HELP = `port25 serve [--scenario FILE | --vms N] [--seed S] [
   --time-scale X runs X simulated seconds per real second (default 60), from the wall clock at start; requests,
   approvals and runs are all stamped with that virtual clock and recorded as simulated.
   --auth (or PORT25_AUTH_ENABLED=true) enforces sign-in and the app roles as the deployed app does, with local
-  identities: the remote commands' --user NAME signs in as NAME (both app roles) on this machine only.`;
+  identities: the remote commands' --user NAME signs in as NAME (both app roles) on this machine only.
+  --state DIR keeps the runs (DIR/durable), the audit (DIR/audit) and the simulated world (DIR/simulator) in DIR:
+  the same command again, after Ctrl+C or a kill, resumes them; a second process on DIR is refused.`;
 
 export const REMOTE_HELP = {
   start: `port25 start --app URL (--subscription ID | --subscriptions ID,ID,… | --management-group ID)

@@ -17,7 +17,7 @@ import { parseWith } from "../contracts/parse";
 import { RemediationInputSchema, remediationInstanceId, type Progress, type RemediationInput, type RemediationResult } from "../contracts/remediation";
 import type { RemediationOptionsInput } from "../contracts/options";
 import { APPROVE_EVENT, CANCEL_EVENT, REMEDIATE_CAMPAIGN, REMEDIATE_SUBSCRIPTION } from "../contracts/names";
-import { activeLanesOf } from "../contracts/functions/runWave";
+import { activeLanesOf } from "../contracts/durable/runWave";
 import { ApproveEventSchema, CancelEventSchema, type ApproveEvent, type CancelEvent } from "../contracts/events";
 import {
   campaignIdFor,
@@ -69,6 +69,10 @@ export interface LocalStackOptions {
   host?: Omit<DurableHostOptions, "clock">;
   /** Start a real Azurite and point the audit store at it. */
   audit?: boolean;
+  /** With `audit`: Azurite keeps its data in this folder (else in memory). */
+  auditLocation?: string;
+  /** Keep the simulator's world in a folder and resume the one it holds (src/simulator/persist.ts). */
+  simulatorPersist?: { dir: string; source: string };
   /**
    * App settings of the stack's app (its composition root is built from them, for activities and triggers alike);
    * the ARM and audit settings are always the stack's own simulator's and Azurite's.
@@ -163,14 +167,16 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
   const scenario = first.scenario;
   const clock = createVirtualClock(estate.clock.startTime ?? scenario.behaviour.startTime ?? "2026-03-03T08:00:00Z");
   const startedAt = clock.now();
-  const azurite = opts.audit ? await startAzurite() : undefined;
+  const azurite = opts.audit ? await startAzurite(opts.auditLocation === undefined ? {} : { location: opts.auditLocation }) : undefined;
   let sim: SimulatorHandle;
   try {
-    sim = await startSimulator({ scenario: estate, clock, seed: opts.seed ?? 7, requestLog: opts.requestLog ?? true });
+    sim = await startSimulator({ scenario: estate, clock, seed: opts.seed ?? 7, requestLog: opts.requestLog ?? true, ...(opts.simulatorPersist === undefined ? {} : { persist: opts.simulatorPersist }) });
   } catch (e) {
     await azurite?.stop();
     throw e;
   }
+  // A resumed world has seen times this clock has not: time never goes back for it.
+  if (sim.resumed !== undefined) clock.advanceTo(sim.resumed.lastAt);
   const rootFor = (target: SimulatorHandle): AppRoot =>
     appRootFrom(parseConfig(stackSettings(opts.env, target, azurite)), {
       // The triggers stamp requests, approvals and refusals with the stack's virtual clock, as the orchestrations
@@ -190,7 +196,16 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
   // that a run of 20,000 VMs holds in memory what is in flight, not every lane and resource it has finished.
   const spill = opts.host?.stateDir === undefined && opts.host?.store === undefined ? new SpillArchive() : undefined;
   const hostOptions = (): DurableHostOptions => ({ versioning: appVersioning(), ...(spill === undefined ? {} : { finishedArchive: spill }), ...opts.host, clock });
-  let host = createDurableHost(hostOptions());
+  let host: DurableHost;
+  try {
+    host = createDurableHost(hostOptions());
+  } catch (e) {
+    // A state folder the host refuses (in use, corrupt): nothing the stack started is left running.
+    spill?.dispose();
+    await sim.close();
+    await azurite?.stop();
+    throw e;
+  }
   const restore = async (): Promise<void> => {
     await host.close();
     spill?.dispose();

@@ -120,7 +120,7 @@ export function writeRunRecord(dir: string, record: RunRecord): void {
  * to stop (SIGTERM: it saves its tables and exits) before a new one opens the folder. Only a process that is Azurite
  * and was started on this folder is signalled.
  */
-async function stopOrphanAzurite(auditDir: string): Promise<void> {
+export async function stopOrphanAzurite(auditDir: string): Promise<void> {
   const pidFile = join(auditDir, "azurite.pid");
   if (!existsSync(pidFile)) return;
   const pid = Number(readFileSync(pidFile, "utf8").trim());

@@ -7,7 +7,10 @@ import { z } from "zod";
 import { ManagementGroupIdSchema } from "../contracts/campaign";
 import { parseWith } from "../contracts/parse";
 import { ensureError, ValidationError } from "../errors";
-import { BehaviourSchema, BucketSchema, crossCheck, Guid, Iso, ScenarioSchema, SubscriptionContents, type Scenario, type ScenarioInput } from "./scenario";
+import { BehaviourSchema, BucketSchema } from "./behaviourSchema";
+import { ScenarioSchema, SubscriptionContents, type Scenario, type ScenarioInput } from "./scenario";
+import { crossCheck } from "./scenarioChecks";
+import { Guid, Iso } from "./scenarioResources";
 
 const ManagementGroupSchema = z
   .object({
@@ -36,7 +39,7 @@ export const EstateSubscriptionSchema = z
  * ARM's tenant-level budget (request-limits-and-throttling.md: tenant limits as the subscription's, reads bucket 250
  * refilled 25 per second), spent by tenant-level requests such as a management group's descendants.
  */
-const TenantThrottlingSchema = z
+export const TenantThrottlingSchema = z
   .object({
     enabled: z.boolean().default(true),
     reads: BucketSchema.default({ capacity: 250, refillPerSecond: 25 }),

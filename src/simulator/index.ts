@@ -10,7 +10,8 @@ import { FaultEngine, type FaultSpec } from "./faults";
 import { createRng } from "./rng";
 import { loadEstate, type Estate, type EstateInput, type EstateScenario } from "./estate";
 import type { Scenario, ScenarioInput } from "./scenario";
-import { createHandler, type RequestLogEntry, type SubscriptionHost } from "./server";
+import { createHandler, type FrontDoorDeps, type RequestLogEntry, type SubscriptionHost } from "./server";
+import { loadSavedWorld, openJournal, replayRequest, saveWorld, SimulatorStateError, REQUESTS_FILE, type JournalStats, type WorldJournal } from "./persist";
 import { Hierarchy } from "./tenant";
 import { ComputeThrottler } from "./computeThrottle";
 import { Throttler } from "./throttle";
@@ -30,6 +31,8 @@ export type { RequestLogEntry } from "./server";
 export type { StateChange } from "./world/timeline";
 export type { PowerState, SimClock } from "./world/types";
 export type { World } from "./world/world";
+export type { RecordedRequest } from "./server";
+export { loadSavedWorld, readSavedWorld, SimulatorStateError, REQUESTS_FILE, WORLD_FILE, type JournalStats, type SavedWorld } from "./persist";
 
 export interface SimulatorOptions {
   /**
@@ -48,6 +51,11 @@ export interface SimulatorOptions {
    * then does not hold hundreds of thousands of entries nobody reads.
    */
   requestLog?: boolean;
+  /**
+   * Keep the world in this folder (persist.ts) and resume the one it holds: a saved world's scenario, seed and port
+   * take the place of `scenario`, `seed` and `port`; `source` says what was asked for (written for a new world).
+   */
+  persist?: { dir: string; source: string };
 }
 
 /** Requests answered, counted as they are answered (kept whether or not the request log is). */
@@ -144,6 +152,13 @@ export interface SimulatorHandle {
   counters(): SimCounters;
   /** Per subscription (lower-case id), requests to its paths only. */
   countersBySubscription(): Record<string, SimCounters>;
+  /**
+   * With `persist`: the world resumed from its folder (how many requests were taken again, and the simulated time of
+   * the last one, which the clock must not fall behind), or undefined for a new world.
+   */
+  resumed: { requests: number; lastAt: number } | undefined;
+  /** With `persist`: what keeping the world on disk has cost since the start. */
+  journalStats(): JournalStats | undefined;
   close(): Promise<void>;
 }
 
@@ -154,8 +169,10 @@ export function scaledClock(start: number, timeScale: number): SimClock {
 }
 
 export async function startSimulator(opts: SimulatorOptions): Promise<SimulatorHandle> {
-  const estate = loadEstate(opts.scenario);
-  const seed = opts.seed ?? 1;
+  const stored = opts.persist === undefined ? undefined : loadSavedWorld(opts.persist.dir, true);
+  const estate = stored?.saved.estate ?? loadEstate(opts.scenario);
+  const seed = stored?.saved.seed ?? opts.seed ?? 1;
+  const port = stored?.saved.port ?? opts.port ?? 0;
   const clock = opts.clock ?? scaledClock(estate.clock.startTime === undefined ? Date.now() : Date.parse(estate.clock.startTime), estate.clock.timeScale);
   // Subscription k draws from its own streams; the first keeps the seed's own (a single scenario replays as before).
   const tenantRng = createRng((seed ^ 0x7e4a11) >>> 0);
@@ -220,16 +237,46 @@ export async function startSimulator(opts: SimulatorOptions): Promise<SimulatorH
     },
   };
   const counters = { requests: 0, throttled: 0 };
-  let endpoint = "";
-  const server: Server = createServer(
-    { key: pems.private, cert: pems.cert, keepAlive: true, keepAliveTimeout: 30_000 },
-    createHandler({ subscriptions: hosts, tenant, clock, token, endpoint: () => endpoint, log: record, counters }),
-  );
+  let endpoint = port === 0 ? "" : `https://127.0.0.1:${port}`;
+  const deps: FrontDoorDeps = { subscriptions: hosts, tenant, clock, token, endpoint: () => endpoint, log: record, counters };
+  let resumed: SimulatorHandle["resumed"];
+  if (stored !== undefined && opts.persist !== undefined) {
+    // The world is built again from its scenario and seed, then takes every request it answered, in order.
+    for (const [i, r] of stored.requests.entries()) {
+      const again = await replayRequest(deps, r);
+      if (again.status !== r.entry.status) {
+        throw new SimulatorStateError(
+          `${join(opts.persist.dir, REQUESTS_FILE)} line ${i + 1}: ${r.method} ${r.entry.path} was answered ${r.entry.status}${r.entry.errorCode === undefined ? "" : ` ${r.entry.errorCode}`} then, and would be answered ${again.status < 0 ? "after other readings of the clock" : `${again.status}${again.errorCode === undefined ? "" : ` ${again.errorCode}`}`} now: this version of port25 cannot rebuild the simulated world saved there; move the folder aside to start afresh`,
+        );
+      }
+    }
+    const last = stored.requests.at(-1);
+    resumed = { requests: stored.requests.length, lastAt: last === undefined ? clock.now() : Math.max(...last.reads) };
+  }
+  let journal: WorldJournal | undefined;
+  if (opts.persist !== undefined) {
+    // Requests recorded without a world.json belong to no world (a start killed before it wrote one).
+    if (stored === undefined) rmSync(join(opts.persist.dir, REQUESTS_FILE), { force: true });
+    journal = await openJournal(opts.persist.dir);
+    deps.journal = journal;
+  }
+  const server: Server = createServer({ key: pems.private, cert: pems.cert, keepAlive: true, keepAliveTimeout: 30_000 }, createHandler(deps));
   await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(opts.port ?? 0, "127.0.0.1", () => resolve());
+    server.once("error", (e: Error & { code?: string }) =>
+      void journal?.close().finally(() =>
+      reject(
+        stored !== undefined && e.code === "EADDRINUSE"
+          ? new SimulatorStateError(`the simulated world saved in ${opts.persist?.dir ?? ""} listens on port ${port} (the operations it handed out name it), which is in use: free it and start again`, e)
+          : e,
+      ),
+      ),
+    );
+    server.listen(port, "127.0.0.1", () => resolve());
   });
   endpoint = `https://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  if (opts.persist !== undefined && stored === undefined) {
+    saveWorld(opts.persist.dir, { formatVersion: 1, source: opts.persist.source, seed, port: (server.address() as AddressInfo).port, estate });
+  }
 
   const machine = (m: World["vmList"][number]["machine"]): SimMachineState => {
     const s: SimMachineState = { id: m.resourceId, name: m.name, powerState: m.power, provisioningState: m.provisioningState };
@@ -315,9 +362,12 @@ export async function startSimulator(opts: SimulatorOptions): Promise<SimulatorH
     counters: () => ({ requests: counters.requests, throttled: counters.throttled, faultsInjected: fired([...hosts.values()].map((h) => h.faults)) }),
     countersBySubscription: () =>
       Object.fromEntries([...hosts.entries()].map(([id, h]) => [id, { requests: h.counters.requests, throttled: h.counters.throttled, faultsInjected: fired([h.faults]) }])),
+    resumed,
+    journalStats: () => journal?.stats(),
     close: async () => {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
+      await journal?.close();
       rmSync(dir, { recursive: true, force: true });
     },
   };

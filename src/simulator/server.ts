@@ -6,34 +6,17 @@ import { ArmHttpError } from "./armError";
 import type { FaultEngine, OperationName, RequestKind } from "./faults";
 import { API_VERSIONS, type SimRequest, type SimResponse } from "./routeKit";
 import { matchRoute, unknownPath } from "./routes";
-import type { ComputeCharge, ComputeThrottler } from "./computeThrottle";
+import type { ComputeThrottler } from "./computeThrottle";
 import type { Throttler } from "./throttle";
 import { listDescendants, matchTenantRoute, type Hierarchy } from "./tenant";
 import type { SimClock } from "./world/types";
 import type { World } from "./world/world";
 import { readRequestBody } from "../httpBody";
+import { computeChargeOf } from "./computeCharge";
+import { authorizationClass, type RequestJournal, type RequestLogEntry } from "./recorded";
 
-export interface RequestLogEntry {
-  method: string;
-  /** Path without the query string, as sent. */
-  path: string;
-  apiVersion: string | undefined;
-  status: number;
-  /** Simulated epoch ms at receipt. */
-  at: number;
-  /** Real epoch ms at receipt. */
-  realMs: number;
-  /** Real milliseconds spent answering. */
-  durationMs: number;
-  kind: RequestKind;
-  operation?: OperationName | "listManagementGroupDescendants";
-  /** Subscription named in the path, when there is one. */
-  subscriptionId?: string;
-  /** ARM error code of a failed request. */
-  errorCode?: string;
-  /** Whose budget refused the request: ARM's subscription or tenant buckets, or Microsoft.Compute's own policies. */
-  throttledBy?: "subscription" | "tenant" | "compute";
-}
+export type { AuthorizationClass, RecordedRequest, RequestJournal, RequestLogEntry } from "./recorded";
+
 
 export interface RequestCounters {
   requests: number;
@@ -61,7 +44,15 @@ export interface FrontDoorDeps {
   log: { push(entry: RequestLogEntry): void };
   /** Totals over every subscription and the tenant. */
   counters: RequestCounters;
+  /**
+   * Where every answer is made durable before it is sent (persist.ts): a simulator whose world is kept on disk
+   * answers nothing it could forget, as Azure forgets nothing it answered.
+   */
+  journal?: RequestJournal;
+  /** Waits a latency spike out; a replay does not wait (persist.ts). */
+  sleep?: (ms: number) => Promise<void>;
 }
+
 
 /** The authorization action of an operation a scenario may deny (behaviour.deniedOperations), where it is known. */
 const DENIED_ACTIONS: Partial<Record<OperationName, string>> = {
@@ -98,6 +89,11 @@ export function createHandler(d: FrontDoorDeps): (req: IncomingMessage, res: Ser
   return (req, res) => {
     handle(d, req, res).catch((e: unknown) => {
       const err = ensureError(e);
+      if (d.journal !== undefined) {
+        // The answer could not be made durable: none is sent, as when an answer is lost on the way.
+        res.destroy(err);
+        return;
+      }
       if (!res.headersSent) {
         res.writeHead(500, { "content-type": "application/json; charset=utf-8" });
         res.end(JSON.stringify({ error: { code: "InternalServerError", message: err.message } }));
@@ -106,11 +102,50 @@ export function createHandler(d: FrontDoorDeps): (req: IncomingMessage, res: Ser
   };
 }
 
+export interface Answer {
+  status: number;
+  headers: Record<string, string>;
+  body: unknown;
+  entry: RequestLogEntry;
+}
+
 async function handle(d: FrontDoorDeps, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const realMs = Date.now();
-  const at = d.clock.now();
+  const reads: number[] = [];
+  // Every reading of the clock is kept with the request, so that a replay sees the same times in the same order.
+  const clock: SimClock = d.journal === undefined ? d.clock : { now: () => {
+    const t = d.clock.now();
+    reads.push(t);
+    return t;
+  } };
+  const at = clock.now();
   const method = (req.method ?? "GET").toUpperCase();
-  const url = new URL(req.url ?? "/", "https://127.0.0.1");
+  const raw = method === "POST" || method === "PUT" || method === "PATCH" ? (await readRequestBody(req)).toString("utf8") : "";
+  const clientRequestId = typeof req.headers["x-ms-client-request-id"] === "string" ? req.headers["x-ms-client-request-id"] : undefined;
+  const answer = await answerRequest({ ...d, clock }, { method, url: req.url ?? "/", raw, authorization: req.headers.authorization, clientRequestId }, at, realMs);
+  d.log.push(answer.entry);
+  if (d.journal !== undefined) {
+    await d.journal.record({ method, url: req.url ?? "/", raw, authorization: authorizationClass(req.headers.authorization, d.token), reads, entry: answer.entry });
+  }
+  if (answer.body === undefined) {
+    res.writeHead(answer.status, { ...answer.headers, "content-length": "0" });
+    res.end();
+    return;
+  }
+  const text = JSON.stringify(answer.body);
+  res.writeHead(answer.status, { ...answer.headers, "content-type": "application/json; charset=utf-8", "content-length": String(Buffer.byteLength(text)) });
+  res.end(text);
+}
+
+/** A request taken and answered, without the transport: the live front door and a replay both go through it. */
+export async function answerRequest(
+  d: FrontDoorDeps,
+  input: { method: string; url: string; raw: string; authorization: string | undefined; clientRequestId: string | undefined },
+  at: number,
+  realMs: number,
+): Promise<Answer> {
+  const { method, raw } = input;
+  const url = new URL(input.url, "https://127.0.0.1");
   const segments = url.pathname.split("/").filter((s) => s !== "").map(safeDecode);
   const apiVersion = url.searchParams.get("api-version") ?? undefined;
   const kind = kindOf(method);
@@ -123,8 +158,7 @@ async function handle(d: FrontDoorDeps, req: IncomingMessage, res: ServerRespons
   let response: SimResponse;
   const extra: Incoming["extra"] = {};
   try {
-    const raw = method === "POST" || method === "PUT" || method === "PATCH" ? (await readRequestBody(req)).toString("utf8") : "";
-    response = await serve(d, host, { method, url, segments, apiVersion, kind, raw, authorization: req.headers.authorization, entry, extra });
+    response = await serve(d, host, { method, url, segments, apiVersion, kind, raw, authorization: input.authorization, entry, extra });
   } catch (e) {
     const err = e instanceof ArmHttpError ? e : new ArmHttpError(500, "InternalServerError", ensureError(e).message);
     response = { status: err.status, body: err.body(), headers: err.headers };
@@ -137,7 +171,7 @@ async function handle(d: FrontDoorDeps, req: IncomingMessage, res: ServerRespons
     // can align its clock to the simulator's (port25 run --time-scale).
     date: new Date(at).toUTCString(),
     "x-ms-request-id": requestId,
-    "x-ms-correlation-request-id": typeof req.headers["x-ms-client-request-id"] === "string" ? req.headers["x-ms-client-request-id"] : requestId,
+    "x-ms-correlation-request-id": input.clientRequestId ?? requestId,
     "x-ms-routing-request-id": `LOCAL:${requestId}`,
     // The budget the request drew on: its subscription's, or the tenant's for a path outside any subscription.
     ...(host !== undefined ? host.throttler.headers(d.clock.now()) : entry.subscriptionId === undefined ? d.tenant.throttler.headers(d.clock.now()) : {}),
@@ -150,15 +184,7 @@ async function handle(d: FrontDoorDeps, req: IncomingMessage, res: ServerRespons
     if (code !== undefined) entry.errorCode = code;
   }
   entry.durationMs = Date.now() - realMs;
-  d.log.push(entry);
-  if (response.body === undefined) {
-    res.writeHead(response.status, { ...headers, "content-length": "0" });
-    res.end();
-    return;
-  }
-  const text = JSON.stringify(response.body);
-  res.writeHead(response.status, { ...headers, "content-type": "application/json; charset=utf-8", "content-length": String(Buffer.byteLength(text)) });
-  res.end(text);
+  return { status: response.status, headers, body: response.body, entry };
 }
 
 interface Incoming {
@@ -294,7 +320,7 @@ async function serveSubscription(d: FrontDoorDeps, host: SubscriptionHost, q: In
   const ctx = { operation: route.operation, kind: q.kind, path: q.url.pathname.toLowerCase(), apiVersion: q.apiVersion };
   const faults = host.faults;
   const spike = faults.take("latencySpike", ctx);
-  if (spike !== undefined && spike.responseDelayMs > 0) await delay(spike.responseDelayMs);
+  if (spike !== undefined && spike.responseDelayMs > 0) await (d.sleep ?? delay)(spike.responseDelayMs);
   const storm = faults.take("throttleStorm", ctx);
   if (storm !== undefined) {
     throttled();
@@ -334,51 +360,4 @@ async function serveSubscription(d: FrontDoorDeps, host: SubscriptionHost, q: In
     endpoint: d.endpoint(),
   };
   return route.handle(w, request);
-}
-
-/**
- * The Compute policy a request falls under (compute-throttling-limits.md), the resource whose own bucket it
- * draws on (none where the page says only the subscription's limit applies) and its region. Lists are charged
- * to one bucket for the whole subscription whatever the region (at least as strict as one per region).
- * Operations the page does not name are charged like their neighbours: a VM's extension list as its Low Cost Get
- * (the page names Extensions - Get), a scale set's VM list as the scale set's High Cost Get.
- */
-export function computeChargeOf(w: World, operation: OperationName, family: string, params: Record<string, string>): ComputeCharge | undefined {
-  const rgPath = `/subscriptions/${params["sub"] ?? ""}/resourcegroups/${params["rg"] ?? ""}/providers/microsoft.compute`.toLowerCase();
-  const vmId = `${rgPath}/virtualmachines/${params["vm"] ?? ""}`.toLowerCase();
-  const ssId = `${rgPath}/virtualmachinescalesets/${params["ss"] ?? ""}`.toLowerCase();
-  const vmRegion = (): string => w.vms.get(vmId)?.machine.location ?? "unknown";
-  const ssRegion = (): string => w.scaleSets.get(ssId)?.location ?? "unknown";
-  const vm = (policy: ComputeCharge["policy"]): ComputeCharge => ({ policy, resourceKey: vmId, region: vmRegion() });
-  switch (operation) {
-    case "getVm":
-    case "getVmInstanceView":
-    case "listVmExtensions":
-      return vm("LowCostGet");
-    case "vmPowerOff":
-    case "vmStart":
-      return vm("UpdateVM");
-    case "vmDeallocate":
-      return vm("DeleteVM");
-    case "listVms":
-      return { policy: "HighCostGet", region: "all" };
-    case "getScaleSet":
-      return { policy: "LowCostGetVMScaleSet", resourceKey: ssId, region: ssRegion() };
-    case "listScaleSets":
-    case "listScaleSetVms":
-      return { policy: "HighCostGetVMScaleSet", region: "all" };
-    case "getScaleSetVm":
-      return { policy: "GetVMScaleSetVM", resourceKey: `${ssId}/virtualmachines/${(params["inst"] ?? "").toLowerCase()}`, region: ssRegion() };
-    case "scaleSetPowerOff":
-      return { policy: "DeleteVMScaleSet", region: ssRegion() };
-    case "scaleSetDeallocate":
-      return { policy: "DeleteVMScaleSet", resourceKey: ssId, region: ssRegion() };
-    case "scaleSetStart":
-      return { policy: "UpdateVMScaleSet", region: ssRegion() };
-    case "getOperationStatus":
-      // Network's operations share the name; only Compute's path is charged.
-      return family === "compute" ? { policy: "GetOperation", resourceKey: (params["op"] ?? "").toLowerCase(), region: params["loc"] ?? "unknown" } : undefined;
-    default:
-      return undefined;
-  }
 }

@@ -4,18 +4,24 @@
  * as `simulate`: the app reaches the simulator only through its settings — ARM endpoint, CA file, static token).
  * Virtual time runs at --time-scale simulated seconds per real second, from the wall clock at start, so a run can be
  * watched, approved and cancelled with the remote commands (`start`, `status --watch`, `approve`, `cancel`, `audit`).
+ * With --state DIR it keeps everything in DIR, as `port25 run` does: the durable host's instances (DIR/durable), the
+ * audit store's Azurite data (DIR/audit) and the simulated world (DIR/simulator, src/simulator/persist.ts); the same
+ * command again, after Ctrl+C or a kill, resumes them all.
  */
-import { resolve } from "node:path";
+import { rmSync, writeFileSync } from "node:fs";
+import { join, resolve } from "node:path";
 import { z } from "zod";
 import { camelKeys, environment, parseFlags, parseFlagValues, UsageError } from "../args";
-import { displayPath, invocation } from "../invocation";
+import { displayPath, invocation, shellQuote } from "../invocation";
+import { acquireLock, stopOrphanAzurite } from "../runState";
 import { startLocalStack, type LocalStack } from "../localStack";
 import { packageRoot } from "../localApp";
 import { generateKeys, routePrefixFrom, startHttpFront, type HttpFront } from "../serveHttp";
 import { defaultScenarioPath, loadEstateFlag } from "./simulator";
 import { describeScenario, scenarioCounts } from "./simulate";
-import { generateFleet, latestExemption, loadEstate, rootGroup, type Estate } from "../../simulator";
+import { generateFleet, latestExemption, loadEstate, readSavedWorld, rootGroup, type Estate } from "../../simulator";
 import { ensureError } from "../../errors";
+import { REMEDIATE_SUBSCRIPTION } from "../../contracts/names";
 import type { CommandResult } from "../command";
 
 export const DEFAULT_SERVE_PORT = 7071;
@@ -29,6 +35,7 @@ const Flags = z
     port: z.coerce.number().int().min(0).max(65535).default(DEFAULT_SERVE_PORT),
     timeScale: z.coerce.number().positive().max(1e6).default(DEFAULT_TIME_SCALE),
     auth: z.boolean().default(false),
+    state: z.string().min(1).optional(),
   })
   .strict();
 
@@ -77,15 +84,41 @@ export async function serveCommand(argv: string[], until: Promise<void>): Promis
     port: { type: "string" },
     "time-scale": { type: "string" },
     auth: { type: "boolean" },
+    state: { type: "string" },
   });
   const f = parseFlagValues(Flags, camelKeys(values));
   if (f.scenario !== undefined && f.vms !== undefined) throw new UsageError("--vms: cannot be combined with --scenario");
+  if (f.state === undefined) return serveWith(f, undefined, until);
+  // One process at a time on a folder, with the message `port25 run` gives (runState.ts).
+  const dir = resolve(f.state);
+  const release = acquireLock(dir, [invocation(), "serve", ...argv.map(shellQuote)].join(" "));
+  try {
+    return await serveWith(f, dir, until);
+  } finally {
+    release();
+  }
+}
+
+async function serveWith(f: z.output<typeof Flags>, dir: string | undefined, until: Promise<void>): Promise<CommandResult> {
   const source = f.vms !== undefined ? `a generated fleet of ${f.vms} VMs (seed ${f.seed})` : displayPath(resolve(f.scenario ?? defaultScenarioPath()));
-  const loaded = loadEstate(f.vms !== undefined ? generateFleet(f.vms, f.seed) : loadEstateFlag(f.scenario ?? defaultScenarioPath()));
-  // Virtual time starts at the wall clock, so the first times read as today's; every time after that (requests,
-  // approvals, runs) is the virtual clock's, and the records say so (clock: "simulated").
-  const startedAt = new Date(Math.floor(Date.now() / 1000) * 1000);
-  const estate: Estate = { ...loaded, clock: { ...loaded.clock, startTime: startedAt.toISOString() } };
+  // What a restart on the same --state must ask for again: the world in the folder was built from it.
+  const asked = f.vms !== undefined ? `--vms ${f.vms} --seed ${f.seed}` : `--scenario ${resolve(f.scenario ?? defaultScenarioPath())} --seed ${f.seed}`;
+  const simulatorDir = dir === undefined ? undefined : join(dir, "simulator");
+  const saved = simulatorDir === undefined ? undefined : readSavedWorld(simulatorDir);
+  if (saved !== undefined && saved.source !== asked) {
+    throw new UsageError(`--state ${displayPath(dir ?? "")}: holds the simulated world of \`${saved.source}\`; start serve with those flags to resume it, or use another --state`);
+  }
+  let estate: Estate;
+  if (saved !== undefined) {
+    estate = saved.estate;
+  } else {
+    const loaded = loadEstate(f.vms !== undefined ? generateFleet(f.vms, f.seed) : loadEstateFlag(f.scenario ?? defaultScenarioPath()));
+    // Virtual time starts at the wall clock, so the first times read as today's; every time after that (requests,
+    // approvals, runs) is the virtual clock's, and the records say so (clock: "simulated").
+    const startTime = new Date(Math.floor(Date.now() / 1000) * 1000).toISOString();
+    estate = { ...loaded, clock: { ...loaded.clock, startTime } };
+  }
+  const startedAt = new Date(Date.parse(estate.clock.startTime ?? new Date().toISOString()));
   const scenario = estate.subscriptions[0]?.scenario;
   if (scenario === undefined) throw new UsageError(`--scenario ${f.scenario ?? defaultScenarioPath()}: serves no subscription`);
   const root = rootGroup(estate.managementGroups);
@@ -98,13 +131,18 @@ export async function serveCommand(argv: string[], until: Promise<void>): Promis
   const log = (line: string): void => out(`[${new Date().toISOString().slice(11, 19)}] ${line}`);
   const routePrefix = routePrefixFrom(packageRoot());
   const prefix = routePrefix === "" ? "" : `${routePrefix}/`;
-  process.stderr.write(`Starting the simulator (${source}), Azurite and the local durable host…\n`);
+  process.stderr.write(`${saved !== undefined ? "Resuming" : "Starting"} the simulator (${source}), Azurite and the local durable host${dir === undefined ? "" : ` from ${displayPath(dir)}`}…\n`);
+  const auditDir = dir === undefined ? undefined : join(dir, "audit");
+  // An Azurite left running by a killed serve still holds the audit data: it is stopped before a new one opens it.
+  if (auditDir !== undefined) await stopOrphanAzurite(auditDir);
   const stack = await startLocalStack({
     scenario: estate,
     seed: f.seed,
     audit: true,
     // The API may serve for hours: the simulator counts its requests rather than keeping each one.
     requestLog: false,
+    ...(auditDir === undefined ? {} : { auditLocation: auditDir }),
+    ...(simulatorDir === undefined ? {} : { simulatorPersist: { dir: simulatorDir, source: asked } }),
     env: {
       // The operator's app settings apply as on Azure; the ARM and audit settings are the stack's own.
       ...env,
@@ -114,18 +152,22 @@ export async function serveCommand(argv: string[], until: Promise<void>): Promis
       ...(auth ? { PORT25_AUTH_ENABLED: "true" } : {}),
     },
     host: {
+      // The host writes every instance under DIR/durable before acting on it, and resumes what it holds.
+      ...(dir === undefined ? {} : { stateDir: join(dir, "durable") }),
       log: (level, fn, ...args) => {
         if (level === "trace" || level === "debug") return;
         log(`${fn}${level === "information" ? "" : ` ${level}`}: ${args.map((a) => (typeof a === "string" ? a : JSON.stringify(a))).join(" ")}`);
       },
     },
   });
+  if (auditDir !== undefined && stack.azurite !== undefined) writeFileSync(join(auditDir, "azurite.pid"), String(stack.azurite.pid));
   const keys = generateKeys();
   let front: HttpFront;
   try {
     front = await startHttpFront({ host: stack.host, keys, port: f.port, routePrefix, log });
   } catch (e) {
     await stack.close();
+    if (auditDir !== undefined) rmSync(join(auditDir, "azurite.pid"), { force: true });
     const err = ensureError(e);
     if ("code" in err && err.code === "EADDRINUSE") {
       throw new UsageError(`--port: ${f.port} is in use; choose another port (--port 0 takes any free one)`);
@@ -152,6 +194,15 @@ export async function serveCommand(argv: string[], until: Promise<void>): Promis
             ...estate.subscriptions.map((x) => `    ${x.scenario.subscription.id.toLowerCase()}  ${x.scenario.subscription.name}${x.managementGroup !== undefined ? ` (in ${x.managementGroup})` : ""}: ${describeScenario(scenarioCounts(x.scenario))}`),
           ]),
       `  time: ${f.timeScale} simulated seconds per real second, from ${new Date(stack.host.clock.now()).toISOString()}`,
+      ...(dir === undefined
+        ? []
+        : [
+            `  state: ${displayPath(dir)} (${
+              stack.sim.resumed === undefined
+                ? "new"
+                : `resumed: ${stack.host.listInstances({ name: REMEDIATE_SUBSCRIPTION }).length} runs, the simulated world after ${stack.sim.resumed.requests} requests`
+            }); stop with Ctrl+C and start again with the same command to resume`,
+          ]),
       "",
       `Function key: ${keys.functionKey}`,
       "  (header x-functions-key, or ?code=; any other key gets 401)",
@@ -196,6 +247,7 @@ export async function serveCommand(argv: string[], until: Promise<void>): Promis
   await driver.stop();
   const c = stack.sim.counters();
   await stack.close();
+  if (auditDir !== undefined) rmSync(join(auditDir, "azurite.pid"), { force: true });
   out(`Stopped after ${c.requests} ARM requests (${c.throttled} throttled).`);
   return { exitCode: 0 };
 }

@@ -1,0 +1,141 @@
+/**
+ * `port25 serve --state DIR` killed mid-wave and started again with the same command: the run is listed again and
+ * completes with one outcome per resource, the simulated world it meets is the one it left (no VM cycled twice in
+ * the request log kept in DIR), and a second serve on the same folder is refused. A small fleet at a time scale that
+ * makes a VM's cycle about a second of real time, so that the kill lands mid-wave.
+ */
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { z } from "zod";
+import { AuditedRunSchema } from "../../src/contracts/audit";
+import { ProgressSchema, RemediationSummarySchema } from "../../src/contracts/remediation";
+import { RecordedRequestSchema } from "../../src/simulator/persist";
+import { fleet, scenario, SUBSCRIPTION_ID } from "../e2e/scenarios";
+import { poll, spawnCli, startServe, type Served } from "./serveProcess";
+
+const TIME_SCALE = 150;
+/** After the restart nothing needs catching mid-way: the rest of the run goes faster (the flag may change). */
+const RESUMED_TIME_SCALE = 900;
+/** The fleet's VMs with its canary. */
+const VMS = 7;
+const work = mkdtempSync(join(tmpdir(), "port25-serve-state-"));
+const stateDir = join(work, "state");
+const scenarioFile = join(work, "scenario.json");
+writeFileSync(scenarioFile, JSON.stringify(scenario({ vms: fleet(VMS - 1) })));
+
+const running: Served[] = [];
+afterAll(async () => {
+  for (const s of running) await s.stop();
+  rmSync(work, { recursive: true, force: true });
+});
+
+const StatusSchema = z.object({
+  instanceId: z.string(),
+  runtimeStatus: z.string(),
+  progress: ProgressSchema.nullable(),
+  summary: RemediationSummarySchema.nullable(),
+});
+
+async function status(s: Served): Promise<z.output<typeof StatusSchema>> {
+  const res = await fetch(`${s.app}/api/remediations/${SUBSCRIPTION_ID}`, { headers: { "x-functions-key": s.key } });
+  expect(res.status).toBe(200);
+  return StatusSchema.parse(await res.json());
+}
+
+async function serve(timeScale: number): Promise<Served> {
+  const s = await startServe(scenarioFile, timeScale, {}, ["--state", stateDir]);
+  running.push(s);
+  return s;
+}
+
+describe("port25 serve --state", () => {
+  it("resumes a run killed mid-wave: listed again, completed with one outcome per VM, none cycled twice", async () => {
+    const first = await serve(TIME_SCALE);
+    expect(first.proc.out.stdout).toMatch(/state: .*\(new\)/);
+    const started = await fetch(`${first.app}/api/remediations`, {
+      method: "POST",
+      headers: { "x-functions-key": first.key, "content-type": "application/json" },
+      body: JSON.stringify({
+        subscriptionId: SUBSCRIPTION_ID,
+        attestation: { reference: "REQ-25-0001", approvedBy: "ops@contoso.example", approvedAt: "2026-03-02T09:00:00Z" },
+        options: { maxConcurrency: 2 },
+      }),
+    });
+    expect(started.status).toBe(202);
+    // Mid-wave: the canary and some of the fleet cycled, others not yet.
+    const mid = await poll(
+      "a wave under way",
+      async () => {
+        const s = await status(first);
+        const cycled = s.progress?.counts.cycled ?? 0;
+        return s.progress?.phase === "waves" && cycled >= 2 && cycled < VMS - 1 ? s : undefined;
+      },
+      600,
+      50,
+    );
+
+    // A second serve on the same folder, while the first holds it, is refused as `port25 run` refuses it.
+    const second = spawnCli(["serve", "--scenario", scenarioFile, "--port", "0", "--state", stateDir]);
+    const refused = await second.exited;
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(new RegExp(`${stateDir.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&")} is in use by process ${first.proc.child.pid ?? -1} `));
+
+    first.proc.child.kill("SIGKILL");
+    await first.proc.exited;
+
+    const again = await serve(RESUMED_TIME_SCALE);
+    expect(again.proc.out.stdout).toMatch(/state: .*\(resumed: 1 runs, the simulated world after \d+ requests\)/);
+    const resumed = await status(again);
+    expect(resumed.instanceId).toBe(mid.instanceId);
+    expect(resumed.progress?.counts.cycled ?? 0).toBeGreaterThanOrEqual(mid.progress?.counts.cycled ?? 0);
+    const done = await poll(
+      "the resumed run to end",
+      async () => {
+        const s = await status(again);
+        return s.runtimeStatus === "Running" || s.runtimeStatus === "Pending" ? undefined : s;
+      },
+      1200,
+      100,
+    );
+    expect(done.runtimeStatus).toBe("Completed");
+    expect(done.summary?.counts.leftDown ?? 0).toBe(0);
+
+    const runId = done.summary?.runId ?? "";
+    const audited = AuditedRunSchema.parse(await (await fetch(`${again.app}/api/audit/runs/${runId}`, { headers: { "x-functions-key": again.key } })).json());
+    const vms = audited.outcomes.filter((o) => o.kind === "vm");
+    expect(vms).toHaveLength(VMS);
+    expect(new Set(vms.map((o) => o.resourceId.toLowerCase())).size).toBe(VMS);
+    expect(vms.every((o) => o.outcome === "cycled")).toBe(true);
+
+    // The request log the world kept across the kill: each VM deallocated once and started once.
+    const requests = readFileSync(join(stateDir, "simulator", "requests.jsonl"), "utf8")
+      .split("\n")
+      .filter((l) => l !== "")
+      .map((l) => RecordedRequestSchema.parse(JSON.parse(l)));
+    const accepted = (action: string): Map<string, number> => {
+      const byVm = new Map<string, number>();
+      for (const r of requests) {
+        const m = new RegExp(`/virtualMachines/([^/]+)/${action}$`, "i").exec(r.entry.path);
+        if (r.method === "POST" && m?.[1] !== undefined && r.entry.status < 300) byVm.set(m[1].toLowerCase(), (byVm.get(m[1].toLowerCase()) ?? 0) + 1);
+      }
+      return byVm;
+    };
+    for (const action of ["deallocate", "start"]) {
+      const counts = accepted(action);
+      expect(counts.size, action).toBe(VMS);
+      expect([...counts.values()].every((n) => n === 1), `${action}: ${JSON.stringify([...counts])}`).toBe(true);
+    }
+    again.proc.child.kill("SIGTERM");
+    expect((await again.proc.exited).code).toBe(0);
+  });
+
+  it("stops with an error naming the world file when it is damaged, and starts nothing", async () => {
+    for (const s of running) await s.stop();
+    writeFileSync(join(stateDir, "simulator", "world.json"), "{ damaged");
+    const run = await spawnCli(["serve", "--scenario", scenarioFile, "--port", "0", "--time-scale", String(TIME_SCALE), "--state", stateDir]).exited;
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain(`${join(stateDir, "simulator", "world.json")}: the saved simulated world is not valid JSON`);
+  });
+});
