@@ -4,7 +4,7 @@
  */
 import { spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { loadavg, tmpdir } from "node:os";
 import * as path from "node:path";
 import { performance } from "node:perf_hooks";
 import { z } from "zod";
@@ -58,6 +58,7 @@ export async function measureFootprint(vms: number, limitSeconds: number, cwd: s
   const args = ["tsx", "src/cli/main.ts", "simulate", "--vms", String(vms), "--json", "--report", path.join(work, "report.html")];
   const command = `npx ${args.join(" ")}`;
   const canSample = existsSync("/proc/self/status");
+  const loadAtStart = loadavg()[0] ?? 0;
   const t0 = performance.now();
   const child = spawn("npx", args, { cwd, stdio: ["ignore", "pipe", "pipe"], detached: true });
   let stdout = "";
@@ -108,5 +109,6 @@ export async function measureFootprint(vms: number, limitSeconds: number, cwd: s
     simulatedSeconds: reported?.timing.simulatedSeconds ?? null,
     armRequests: reported?.arm.requests ?? null,
     runStatus: reported?.summary.status ?? null,
+    loadAverage: { start: Number(loadAtStart.toFixed(1)), end: Number((loadavg()[0] ?? 0).toFixed(1)) },
   });
 }

@@ -164,6 +164,8 @@ export const FootprintSchema = z.object({
   simulatedSeconds: z.number().nullable(),
   armRequests: Count.nullable(),
   runStatus: z.string().nullable(),
+  /** The machine's 1-minute load average when the run started and when it ended: real seconds depend on it. */
+  loadAverage: z.object({ start: z.number(), end: z.number() }).optional(),
 });
 export type Footprint = z.output<typeof FootprintSchema>;
 

@@ -61,7 +61,7 @@ export class DurableHost implements InstanceOperations {
         }
         store.takeChanges();
       }
-      archiveFor(store, disk);
+      archiveFor(store, disk, options.finishedArchive);
       const resumed = options.store !== undefined || [...store.summaries()].length > 0;
       this.state = createHostState(options, disk, store, resumed);
       // The virtual clock resumes where the stored state left it (a shared clock is moved forward, never back).

@@ -9,7 +9,7 @@ import { Progress } from "./progress";
 import { FunctionRegistry } from "./registry";
 import { createTotals, type Totals } from "./stats";
 import type { StateDirectory } from "./stateDir";
-import { DeflatedArchive, type InstanceStore, type InstanceRecord } from "./store";
+import { DeflatedArchive, type FinishedArchive, type InstanceStore, type InstanceRecord } from "./store";
 import type { DurableHostOptions, SchemaName } from "./types";
 import { VersioningSettingsSchema, type VersioningSettings } from "./versioning";
 import { ReplaySchema, isTerminal, iso, type HistoryEvent, type ReplaySchemaVersion, type RuntimeStatus } from "./wire";
@@ -125,11 +125,14 @@ export function persist(state: HostState, final = false): void {
   }
 }
 
-/** The archive finished instances leave memory for: the state directory, else deflated JSON in memory. */
-export function archiveFor(store: InstanceStore, disk: StateDirectory | undefined): void {
+/**
+ * The archive finished instances leave memory for: the state directory, else the caller's archive (a scratch file),
+ * else deflated JSON in memory.
+ */
+export function archiveFor(store: InstanceStore, disk: StateDirectory | undefined, given?: FinishedArchive): void {
   // A store handed from one host to the next keeps the archive its finished instances went to.
   if (disk) store.useArchive(disk);
-  else if (!store.hasArchive()) store.useArchive(new DeflatedArchive());
+  else if (!store.hasArchive()) store.useArchive(given ?? new DeflatedArchive());
 }
 
 export function assertOpen(state: HostState): void {

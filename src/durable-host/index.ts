@@ -13,7 +13,8 @@ export type {
   SchemaName,
 } from "./types";
 export { createVirtualClock, type VirtualClock } from "./clock";
-export { InstanceStore, type InstanceRecord, type FailureDetails } from "./store";
+export { InstanceStore, type FinishedArchive, type InstanceRecord, type FailureDetails } from "./store";
+export { SpillArchive } from "./spillArchive";
 export { instanceFileName, STATE_FORMAT_VERSION } from "./stateDir";
 export { DurableHostError, isDurableHostError } from "./hostError";
 export { installFunctionsCore } from "./functionsCore";

@@ -3,7 +3,7 @@
  * operations the loopback client API calls, shared by the host and the client API server.
  */
 import type { VirtualClock } from "./clock";
-import type { FailureDetails, InstanceStore } from "./store";
+import type { FailureDetails, FinishedArchive, InstanceStore } from "./store";
 import type { HistoryEvent, RuntimeStatus } from "./wire";
 import type { VersioningOptions } from "./versioning";
 
@@ -71,6 +71,13 @@ export interface DurableHostOptions {
    * out (`StateInUse`). An unreadable file stops the open with `StateCorrupt`. Without it the state lives in memory.
    */
   stateDir?: string;
+  /**
+   * Without a state directory: where finished instances go when they leave memory. Default: deflated JSON kept in
+   * memory. A `SpillArchive` keeps them in a scratch file instead, so that memory follows what is in flight rather
+   * than what the host has finished; its owner disposes of it after the last host using it has closed. A store handed
+   * over (`store`) keeps the archive it already has.
+   */
+  finishedArchive?: FinishedArchive;
   /**
    * At-least-once switch: return true to lose this activity's completion after it ran. The host then runs the
    * activity again, as the real host does when a work item's result is never recorded.

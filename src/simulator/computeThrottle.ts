@@ -244,10 +244,31 @@ export class ComputeThrottler {
   private bucket(key: string, config: MinuteBucketConfig, now: number): MinuteBucket {
     let b = this.buckets.get(key);
     if (b === undefined) {
+      if (this.buckets.size >= this.sweepAt) this.sweep(now);
       b = new MinuteBucket(config, now);
       this.buckets.set(key, b);
     }
     return b;
+  }
+
+  /** Bucket count at which the next sweep runs: twice what the last one kept, so sweeps cost O(1) per request. */
+  private sweepAt = 1024;
+
+  /**
+   * Forgets the buckets that are full again, and counts of minutes gone by: one bucket per VM would otherwise stay
+   * for the whole run. A full bucket made afresh at its next request holds the same tokens, and its first refill
+   * comes a whole minute after that request, never sooner than the old one's would: no answer gets kinder.
+   */
+  private sweep(now: number): void {
+    const minute = Math.floor(now / 60_000);
+    for (const [key, b] of this.buckets) if (b.available(now) >= b.capacity) this.buckets.delete(key);
+    for (const [key, m] of this.measured) if (m.minute !== minute) this.measured.delete(key);
+    this.sweepAt = Math.max(1024, 2 * this.buckets.size);
+  }
+
+  /** Buckets held now (per-resource ones come and go; for tests of what the simulator retains). */
+  get bucketCount(): number {
+    return this.buckets.size;
   }
 
   /**

@@ -47,10 +47,26 @@ export interface SimulatorOptions {
   /** Seed for jitter, generated ids and probabilistic faults. */
   seed?: number;
   /**
+   * Keep every request for `requestLog()` (default). Off, only `requestTally()` counts them: a long run of many VMs
+   * then does not hold hundreds of thousands of entries nobody reads.
+   */
+  requestLog?: boolean;
+  /**
    * Keep the world in this folder (persist.ts) and resume the one it holds: a saved world's scenario, seed and port
    * take the place of `scenario`, `seed` and `port`; `source` says what was asked for (written for a new world).
    */
   persist?: { dir: string; source: string };
+}
+
+/** Requests answered, counted as they are answered (kept whether or not the request log is). */
+export interface RequestTally {
+  requests: number;
+  /** Answered 429. */
+  throttled: number;
+  /** Refused by Microsoft.Compute's own policies. */
+  computeThrottled: number;
+  /** Every method but GET and HEAD. */
+  writes: number;
 }
 
 export interface SimMachineState {
@@ -119,7 +135,9 @@ export interface SimulatorHandle {
   tenantId: string;
   /** The management-group hierarchy (empty for a single-subscription scenario). */
   managementGroups: SimManagementGroup[];
+  /** Every request answered, oldest first; empty when the simulator was started with `requestLog: false`. */
   requestLog(): RequestLogEntry[];
+  requestTally(): RequestTally;
   /** What the scenario's other actors did so far (actors.ts), in the order they acted; each subscription's in turn. */
   actorLog(): ActorRecord[];
   /** Power-state changes, oldest first: of one resource, or of every subscription's resources. */
@@ -207,9 +225,20 @@ export async function startSimulator(opts: SimulatorOptions): Promise<SimulatorH
 
   const token = randomBytes(24).toString("base64url");
   const log: RequestLogEntry[] = [];
+  const keepLog = opts.requestLog ?? true;
+  const tally: RequestTally = { requests: 0, throttled: 0, computeThrottled: 0, writes: 0 };
+  const record = {
+    push(entry: RequestLogEntry): void {
+      tally.requests += 1;
+      if (entry.status === 429) tally.throttled += 1;
+      if (entry.throttledBy === "compute") tally.computeThrottled += 1;
+      if (entry.kind !== "read") tally.writes += 1;
+      if (keepLog) log.push(entry);
+    },
+  };
   const counters = { requests: 0, throttled: 0 };
   let endpoint = port === 0 ? "" : `https://127.0.0.1:${port}`;
-  const deps: FrontDoorDeps = { subscriptions: hosts, tenant, clock, token, endpoint: () => endpoint, log, counters };
+  const deps: FrontDoorDeps = { subscriptions: hosts, tenant, clock, token, endpoint: () => endpoint, log: record, counters };
   let resumed: SimulatorHandle["resumed"];
   if (stored !== undefined && opts.persist !== undefined) {
     // The world is built again from its scenario and seed, then takes every request it answered, in order.
@@ -284,6 +313,7 @@ export async function startSimulator(opts: SimulatorOptions): Promise<SimulatorH
     tenantId: first.tenantId,
     managementGroups: groups,
     requestLog: () => [...log],
+    requestTally: () => ({ ...tally }),
     actorLog: () => {
       const now = clock.now();
       return worlds.flatMap((w) => {

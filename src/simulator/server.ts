@@ -40,7 +40,8 @@ export interface FrontDoorDeps {
   clock: SimClock;
   token: string;
   endpoint: () => string;
-  log: RequestLogEntry[];
+  /** Receives every request once answered (the request log, or only its tally). */
+  log: { push(entry: RequestLogEntry): void };
   /** Totals over every subscription and the tenant. */
   counters: RequestCounters;
   /**

@@ -8,7 +8,7 @@ import * as fs from "node:fs";
 import { hostname, tmpdir } from "node:os";
 import * as path from "node:path";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
-import { createDurableHost, EventType, instanceFileName, type DurableHost, type HistoryEvent } from "../../src/durable-host";
+import { createDurableHost, EventType, instanceFileName, SpillArchive, type DurableHost, type HistoryEvent } from "../../src/durable-host";
 import { rejection } from "../support/rejections";
 
 const CHILD = path.join(__dirname, "crash", "child.ts");
@@ -269,6 +269,28 @@ describe("finished instances without a state directory", () => {
     } finally {
       await second.close();
     }
+  });
+});
+
+describe("finished instances in a scratch file", () => {
+  it("leave memory for the file, read back from it, and the file goes at dispose", async () => {
+    const spill = new SpillArchive();
+    const host = createDurableHost({ startTime: Date.UTC(2025, 0, 6, 8, 0, 0), finishedArchive: spill });
+    try {
+      await host.importApp([path.join(__dirname, "crash", "app.ts")]);
+      host.startOrchestration("crashFlow", undefined, { instanceId: "spill/1" });
+      await host.runUntilIdle();
+      expect([...host.store.instances.keys()]).toEqual([]);
+      expect(host.store.archivedBytesInMemory()).toBe(0);
+      expect(spill.size).toBeGreaterThan(1);
+      expect(host.getStatus("spill/1:child")?.output).toEqual(["done:spill/1#child-a", "done:spill/1#child-b"]);
+    } finally {
+      await host.close();
+    }
+    expect(fs.existsSync(spill.file)).toBe(true);
+    spill.dispose();
+    expect(fs.existsSync(path.dirname(spill.file))).toBe(false);
+    expect(() => spill.load("spill/1")).toThrow(/no archived record/);
   });
 });
 

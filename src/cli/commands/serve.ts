@@ -139,6 +139,8 @@ async function serveWith(f: z.output<typeof Flags>, dir: string | undefined, unt
     scenario: estate,
     seed: f.seed,
     audit: true,
+    // The API may serve for hours: the simulator counts its requests rather than keeping each one.
+    requestLog: false,
     ...(auditDir === undefined ? {} : { auditLocation: auditDir }),
     ...(simulatorDir === undefined ? {} : { simulatorPersist: { dir: simulatorDir, source: asked } }),
     env: {

@@ -151,7 +151,7 @@ export async function simulateCommand(argv: string[], until: Promise<void> = new
   const sink = createProgressSink(process.stderr, !f.json);
   const counts = scenarioCounts(scenario);
   if (!f.json) process.stderr.write(`Simulating ${f.vms !== undefined ? source : displayPath(source)}: ${describeScenario(counts)}\n`);
-  const stack = await startLocalStack({ scenario, seed: f.seed, audit: true, env: notify });
+  const stack = await startLocalStack({ scenario, seed: f.seed, audit: true, env: notify, requestLog: false });
   let result: RemediationResult;
   try {
     if (interrupted) {
@@ -192,7 +192,7 @@ export async function simulateCommand(argv: string[], until: Promise<void> = new
       writeFileSync(reportPath, renderRunReport(audited));
     }
     const stats = stack.host.stats();
-    const log = stack.sim.requestLog();
+    const tally = stack.sim.requestTally();
     const output: SimulateOutput = SimulateOutputSchema.parse({
       version: 1,
       scenario: {
@@ -207,12 +207,7 @@ export async function simulateCommand(argv: string[], until: Promise<void> = new
         simulatedSeconds: (Date.parse(result.summary.endedAt) - Date.parse(result.summary.startedAt)) / 1000,
         realSeconds: Math.round((performance.now() - realStart) / 100) / 10,
       },
-      arm: {
-        requests: log.length,
-        throttled: log.filter((r) => r.status === 429).length,
-        computeThrottled: log.filter((r) => r.throttledBy === "compute").length,
-        writes: log.filter((r) => r.kind !== "read").length,
-      },
+      arm: tally,
       orchestration: {
         instances: stats.instances.length,
         maxHistoryEvents: Math.max(0, ...stats.instances.map((i) => i.historyLength)),

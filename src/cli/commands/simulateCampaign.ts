@@ -96,7 +96,7 @@ export async function simulateCampaign(s: CampaignSimulation): Promise<CommandRe
         `a campaign, up to ${s.maxConcurrentSubscriptions} subscriptions at once\n`,
     );
   }
-  const stack = await startLocalStack({ scenario: s.estate, seed: s.seed, audit: true, env: s.env });
+  const stack = await startLocalStack({ scenario: s.estate, seed: s.seed, audit: true, env: s.env, requestLog: false });
   const sink = createLineSink(process.stderr, !s.json);
   let summary: CampaignSummary;
   try {
@@ -154,9 +154,8 @@ export async function simulateCampaign(s: CampaignSimulation): Promise<CommandRe
     }
 
     const stats = stack.host.stats();
-    const log = stack.sim.requestLog();
-    const bySub = new Map<string, number>();
-    for (const e of log) if (e.subscriptionId !== undefined) bySub.set(e.subscriptionId, (bySub.get(e.subscriptionId) ?? 0) + 1);
+    const tally = stack.sim.requestTally();
+    const bySub = Object.values(stack.sim.countersBySubscription()).map((c) => c.requests);
     const biggest = stats.instances.reduce((best, i) => (i.historyLength > best.historyLength ? i : best), { instanceId: "", historyLength: 0 });
     const cpu = process.cpuUsage(cpuStart);
     const output: CampaignSimulateOutput = CampaignSimulateOutputSchema.parse({
@@ -170,13 +169,7 @@ export async function simulateCampaign(s: CampaignSimulation): Promise<CommandRe
         cpuSeconds: (cpu.user + cpu.system) / 1e6,
         peakRssMiB: Math.round(process.resourceUsage().maxRSS / 1024),
       },
-      arm: {
-        requests: log.length,
-        throttled: log.filter((r) => r.status === 429).length,
-        computeThrottled: log.filter((r) => r.throttledBy === "compute").length,
-        writes: log.filter((r) => r.kind !== "read").length,
-        maxPerSubscription: Math.max(0, ...bySub.values()),
-      },
+      arm: { ...tally, maxPerSubscription: Math.max(0, ...bySub) },
       orchestration: {
         instances: stats.instances.length,
         maxHistoryEvents: biggest.historyLength,

@@ -61,7 +61,8 @@ export async function simulatorCommand(argv: string[], until: Promise<void>): Pr
   // One clock for the whole endpoint: from the scenario's start time (or now), at --time-scale times real time.
   const start = estate.clock.startTime === undefined ? Date.now() : Date.parse(estate.clock.startTime);
   const clock = scaledClock(start, f.timeScale ?? estate.clock.timeScale);
-  const sim = await startSimulator({ scenario: estate, port: f.port, seed: f.seed, clock });
+  // The simulator may serve for hours: it keeps every request only when asked to write them out.
+  const sim = await startSimulator({ scenario: estate, port: f.port, seed: f.seed, clock, requestLog: f.requestLog !== undefined });
   const target = `--subscription ${sim.subscriptionId} --arm-endpoint ${sim.endpoint} --ca ${shellQuote(displayPath(sim.caFile))}`;
   const plan = `${invocation()} plan ${target}`;
   const exemptedAt = estate.subscriptions[0]?.scenario.exemption.effectiveAt;

@@ -1,0 +1,90 @@
+/**
+ * Memory follows what is in flight, not the fleet: the same run over a fleet twice as large holds no more instance
+ * records in memory at any point (finished lanes and resources leave memory for the stack's scratch file), the
+ * simulator keeps a tally of its requests rather than every request, and nothing is left listening afterwards.
+ * Counted, not timed: two small in-process runs with a narrow cap, so that what is in flight is the same for both.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startProductHost } from "../support/productHost";
+import { generateFleet } from "../../src/simulator";
+
+interface Footprint {
+  vms: number;
+  status: string;
+  /** Most instance records held in memory at once over the run. */
+  mostInMemory: number;
+  /** Records still in memory once the run has ended. */
+  inMemoryAtEnd: number;
+  /** Bytes of finished records the archive keeps in memory. */
+  archivedBytesInMemory: number;
+  /** Every instance the run made (finished ones included). */
+  instances: number;
+  requestsLogged: number;
+  requestsCounted: number;
+  processListeners: number;
+}
+
+const EVENTS = ["exit", "SIGINT", "SIGTERM", "uncaughtException", "unhandledRejection"] as const;
+const listeners = (): number => EVENTS.reduce((n, e) => n + process.listenerCount(e), 0);
+
+async function measure(vms: number): Promise<Footprint> {
+  const product = await startProductHost({ scenario: generateFleet(vms, 5), requestLog: false });
+  try {
+    product.start({ options: { maxConcurrency: 4, batchSize: 4 } });
+    let most = 0;
+    for (;;) {
+      const report = await product.host.runUntilIdle({ maxEpisodes: 25 });
+      most = Math.max(most, product.host.store.instances.size);
+      if (report.stoppedBy === "idle") break;
+    }
+    const result = product.result();
+    return {
+      vms,
+      status: result.summary.status,
+      mostInMemory: most,
+      inMemoryAtEnd: product.host.store.instances.size,
+      archivedBytesInMemory: product.host.store.archivedBytesInMemory(),
+      instances: product.stats().instances.length,
+      requestsLogged: product.sim.requestLog().length,
+      requestsCounted: product.sim.requestTally().requests,
+      processListeners: listeners(),
+    };
+  } finally {
+    await product.close();
+  }
+}
+
+describe("footprint", () => {
+  const runs: Footprint[] = [];
+  let before = 0;
+  beforeAll(async () => {
+    before = listeners();
+    for (const vms of [24, 48]) runs.push(await measure(vms));
+  }, 600_000);
+  afterAll(() => {
+    runs.length = 0;
+  });
+
+  it("holds no more instances in memory for a fleet twice as large", () => {
+    const [small, large] = runs;
+    expect(small?.status).toMatch(/^completed/);
+    expect(large?.status).toMatch(/^completed/);
+    // The larger fleet did make more instances: they went to the scratch file as they finished.
+    expect(large?.instances ?? 0).toBeGreaterThan(1.5 * (small?.instances ?? 0));
+    expect(large?.mostInMemory ?? Infinity).toBeLessThanOrEqual((small?.mostInMemory ?? 0) + 2);
+    for (const r of runs) {
+      expect(r.inMemoryAtEnd).toBeLessThanOrEqual(1);
+      expect(r.archivedBytesInMemory).toBe(0);
+    }
+  });
+
+  it("counts the simulator's requests without keeping each one", () => {
+    const [small, large] = runs;
+    expect(large?.requestsCounted ?? 0).toBeGreaterThan(small?.requestsCounted ?? 0);
+    for (const r of runs) expect(r.requestsLogged).toBe(0);
+  });
+
+  it("leaves no process listener behind", () => {
+    for (const r of runs) expect(r.processListeners).toBe(before);
+  });
+});
