@@ -21,7 +21,7 @@ const ALLOWED: ReadonlyMap<string, readonly string[]> = new Map([
   ["src/audit", ["src/contracts", "src/domain", "src/config"]],
   ["src/notify", ["src/contracts", "src/domain", "src/config"]],
   ["src/config", ["src/contracts"]],
-  ["src/root", ["src/contracts", "src/domain", "src/azure", "src/audit", "src/notify", "src/config"]],
+  ["src/root", ["src/contracts", "src/azure", "src/audit", "src/notify", "src/config"]],
   ["activities", ["src/contracts", "src/domain", "src/azure", "src/audit", "src/notify", "src/config", "src/root"]],
   ["src/functions", ["src/contracts", "src/domain", "src/audit", "src/config", "src/root"]],
   ["src/simulator", ["src/contracts"]],
