@@ -1,6 +1,6 @@
 /** Activity: create the temporary subnet; an existing subnet of that name (a re-run) is reused, not re-sent. */
 import { bindActivity, type BoundActivity } from "./binding";
-import { addTemporarySubnetActivity } from "../src/contracts/functions/addTemporarySubnet";
+import { addTemporarySubnetActivity } from "../src/contracts/durable/addTemporarySubnet";
 import { callArm } from "./armFailure";
 import type { ActivityDeps } from "./deps";
 

@@ -1,6 +1,6 @@
 /** Turns the ARM failures a resource is expected to meet into data; anything else is rethrown. */
 import { ensureError, isAzureOperationError } from "../src/errors";
-import type { ArmFailure } from "../src/contracts/functions/common";
+import type { ArmFailure } from "../src/contracts/durable/common";
 import { governanceReason } from "../src/contracts/outcome";
 import type { ArmGateway } from "../src/azure/gateway";
 import { withPacing } from "../src/azure/pacing";

@@ -1,7 +1,7 @@
 /** The shape every audit-writing activity shares: write through the audit store, or say that there is none. */
 import type { z } from "zod";
 import type { ActivityDefinition } from "../src/contracts/define";
-import type { AuditWriteOutput } from "../src/contracts/functions/recordRunStarted";
+import type { AuditWriteOutput } from "../src/contracts/durable/recordRunStarted";
 import { AUDIT_TRACE_PREFIX } from "../src/contracts/audit";
 import type { AuditStore } from "../src/audit/store";
 import { AuditLinkSchema } from "../src/audit/ledger";

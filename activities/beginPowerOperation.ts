@@ -12,8 +12,8 @@ import {
   beginPowerOperationActivity,
   type BeginPowerOperationInput,
   type BeginPowerOperationOutput,
-} from "../src/contracts/functions/beginPowerOperation";
-import { stepInTransition, stepSatisfied } from "../src/contracts/functions/common";
+} from "../src/contracts/durable/beginPowerOperation";
+import { stepInTransition, stepSatisfied } from "../src/contracts/durable/common";
 import type { PowerState } from "../src/contracts/power";
 import type { OperationHandle } from "../src/contracts/azure";
 import type { ArmGateway } from "../src/azure/gateway";

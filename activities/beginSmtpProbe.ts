@@ -1,6 +1,6 @@
 /** Activity: start a Network Watcher connectivity check from the canary VM to the probe host on TCP 25. */
 import { bindActivity, type BoundActivity } from "./binding";
-import { beginSmtpProbeActivity } from "../src/contracts/functions/beginSmtpProbe";
+import { beginSmtpProbeActivity } from "../src/contracts/durable/beginSmtpProbe";
 import { callArm } from "./armFailure";
 import type { ActivityDeps } from "./deps";
 

@@ -1,6 +1,6 @@
 /** Activity: read the subscription and its billing property, then classify it (domain rules). */
 import { bindActivity, type BoundActivity } from "./binding";
-import { classifySubscriptionActivity } from "../src/contracts/functions/classifySubscription";
+import { classifySubscriptionActivity } from "../src/contracts/durable/classifySubscription";
 import { classifySubscription as classify } from "../src/domain/classify";
 import { callArm } from "./armFailure";
 import type { ActivityDeps } from "./deps";

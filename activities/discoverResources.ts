@@ -4,7 +4,7 @@
  */
 import { randomUUID } from "node:crypto";
 import { bindActivity, type BoundActivity } from "./binding";
-import { discoverResourcesActivity } from "../src/contracts/functions/discoverResources";
+import { discoverResourcesActivity } from "../src/contracts/durable/discoverResources";
 import { discoverAllButVms, discoverSubscription } from "../src/azure/discover";
 import { RemediationOptionsSchema } from "../src/contracts/options";
 import { callArm } from "./armFailure";

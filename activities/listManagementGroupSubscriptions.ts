@@ -1,6 +1,6 @@
 /** Activity: every subscription under a management group, at any depth (Management Groups API, descendants). */
 import { bindActivity, type BoundActivity } from "./binding";
-import { listManagementGroupSubscriptionsActivity } from "../src/contracts/functions/campaign";
+import { listManagementGroupSubscriptionsActivity } from "../src/contracts/durable/campaign";
 import { callArm } from "./armFailure";
 import type { ActivityDeps } from "./deps";
 

@@ -6,7 +6,7 @@
 import type { z } from "zod";
 import type { VmPowerStatus } from "../src/contracts/azure";
 import type { VmInfo } from "../src/contracts/discovery";
-import { listVmPagesActivity } from "../src/contracts/functions/listVmPages";
+import { listVmPagesActivity } from "../src/contracts/durable/listVmPages";
 import { bindActivity, type BoundActivity } from "./binding";
 import { toArmFailure } from "./armFailure";
 import type { ActivityDeps } from "./deps";

@@ -8,8 +8,8 @@ import {
   observePowerStateActivity,
   type ObservePowerStateInput,
   type ObservePowerStateOutput,
-} from "../src/contracts/functions/observePowerState";
-import { pollEndState, stepInTransition, stepSatisfied } from "../src/contracts/functions/common";
+} from "../src/contracts/durable/observePowerState";
+import { pollEndState, stepInTransition, stepSatisfied } from "../src/contracts/durable/common";
 import { tryParseArmResourceId } from "../src/contracts/ids";
 import type { ArmGateway } from "../src/azure/gateway";
 import { FleetObserver, type ListingResult } from "../src/azure/fleetObserver";

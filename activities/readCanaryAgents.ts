@@ -3,7 +3,7 @@
  * with `readiness`, each canary's instance view: whether its VM agent and Network Watcher agent report ready.
  */
 import { bindActivity, type BoundActivity } from "./binding";
-import { readCanaryAgentsActivity } from "../src/contracts/functions/readCanaryAgents";
+import { readCanaryAgentsActivity } from "../src/contracts/durable/readCanaryAgents";
 import { readAgents } from "../src/azure/discover";
 import type { ArmGateway } from "../src/azure/gateway";
 import { callArm, callArmPaced } from "./armFailure";

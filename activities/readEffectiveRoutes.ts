@@ -1,6 +1,6 @@
 /** Activity: start, or poll once, the read of a canary NIC's effective routes; the list once ARM says it has finished. */
 import { bindActivity, type BoundActivity } from "./binding";
-import { readEffectiveRoutesActivity } from "../src/contracts/functions/readEffectiveRoutes";
+import { readEffectiveRoutesActivity } from "../src/contracts/durable/readEffectiveRoutes";
 import { callArm } from "./armFailure";
 import type { ActivityDeps } from "./deps";
 

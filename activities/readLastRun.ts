@@ -5,7 +5,7 @@
  */
 import type { z } from "zod";
 import { bindActivity, type BoundActivity } from "./binding";
-import { readLastRunActivity, type ReadLastRunInput, type ReadLastRunOutput } from "../src/contracts/functions/readLastRun";
+import { readLastRunActivity, type ReadLastRunInput, type ReadLastRunOutput } from "../src/contracts/durable/readLastRun";
 import { resourceKey } from "../src/contracts/ids";
 import { cycledBy } from "../src/domain/stragglers";
 import type { AuditStore } from "../src/audit/store";

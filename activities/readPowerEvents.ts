@@ -3,7 +3,7 @@
  * or one resource's power events with their caller (who changed it during a run).
  */
 import { bindActivity, type BoundActivity } from "./binding";
-import { readPowerEventsActivity } from "../src/contracts/functions/readPowerEvents";
+import { readPowerEventsActivity } from "../src/contracts/durable/readPowerEvents";
 import { relevantPowerEvents } from "../src/domain/stragglers";
 import { callArm } from "./armFailure";
 import type { ActivityDeps } from "./deps";

@@ -5,9 +5,9 @@ import {
   readPowerStateActivity,
   type ReadPowerStateInput,
   type ReadPowerStateOutput,
-} from "../src/contracts/functions/readPowerState";
+} from "../src/contracts/durable/readPowerState";
 import type { OperationStatus } from "../src/contracts/azure";
-import { stepInTransition, stepSatisfied } from "../src/contracts/functions/common";
+import { stepInTransition, stepSatisfied } from "../src/contracts/durable/common";
 import type { ArmGateway } from "../src/azure/gateway";
 import { callArmPaced } from "./armFailure";
 import type { ActivityDeps } from "./deps";

@@ -6,7 +6,7 @@
 import * as df from "durable-functions";
 import { z } from "zod";
 import { bindActivity, type BoundActivity } from "./binding";
-import { readRunActivity, type ReadRunOutput } from "../src/contracts/functions/runStart";
+import { readRunActivity, type ReadRunOutput } from "../src/contracts/durable/runStart";
 import { RemediationOutputSchema } from "../src/contracts/remediation";
 import { tryGetStatus } from "../src/functions/instances";
 import { isLive } from "../src/domain/campaignMembers";

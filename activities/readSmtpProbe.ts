@@ -1,6 +1,6 @@
 /** Activity: one poll of a connectivity check; reads its result once ARM says it has finished. */
 import { bindActivity, type BoundActivity } from "./binding";
-import { readSmtpProbeActivity } from "../src/contracts/functions/readSmtpProbe";
+import { readSmtpProbeActivity } from "../src/contracts/durable/readSmtpProbe";
 import { callArm } from "./armFailure";
 import type { ActivityDeps } from "./deps";
 

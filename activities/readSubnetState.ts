@@ -1,6 +1,6 @@
 /** Activity: one poll of a temporary subnet — its operation's status, then the subnet once that has ended. */
 import { bindActivity, type BoundActivity } from "./binding";
-import { readSubnetStateActivity } from "../src/contracts/functions/readSubnetState";
+import { readSubnetStateActivity } from "../src/contracts/durable/readSubnetState";
 import { callArm } from "./armFailure";
 import type { ActivityDeps } from "./deps";
 

@@ -1,6 +1,6 @@
 /** Activity: the audit record of a finished campaign, its summary and input (idempotent by campaign id). */
 import type { BoundActivity } from "./binding";
-import { recordCampaignCompletedActivity } from "../src/contracts/functions/campaign";
+import { recordCampaignCompletedActivity } from "../src/contracts/durable/campaign";
 import { auditWrite } from "./auditWrite";
 import type { ActivityDeps } from "./deps";
 

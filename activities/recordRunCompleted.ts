@@ -1,6 +1,6 @@
 /** Activity: the audit record of a finished run, with every resource outcome (idempotent by run id). */
 import type { BoundActivity } from "./binding";
-import { recordRunCompletedActivity } from "../src/contracts/functions/recordRunCompleted";
+import { recordRunCompletedActivity } from "../src/contracts/durable/recordRunCompleted";
 import { auditWrite } from "./auditWrite";
 import type { ActivityDeps } from "./deps";
 

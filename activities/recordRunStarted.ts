@@ -1,6 +1,6 @@
 /** Activity: the audit record of a run that has started (idempotent: a replay writes the same record). */
 import type { BoundActivity } from "./binding";
-import { recordRunStartedActivity } from "../src/contracts/functions/recordRunStarted";
+import { recordRunStartedActivity } from "../src/contracts/durable/recordRunStarted";
 import { auditWrite } from "./auditWrite";
 import type { ActivityDeps } from "./deps";
 

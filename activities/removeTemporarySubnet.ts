@@ -1,6 +1,6 @@
 /** Activity: delete the temporary subnet; absent counts as done and one already being deleted is left to finish. */
 import { bindActivity, type BoundActivity } from "./binding";
-import { removeTemporarySubnetActivity } from "../src/contracts/functions/removeTemporarySubnet";
+import { removeTemporarySubnetActivity } from "../src/contracts/durable/removeTemporarySubnet";
 import { callArm } from "./armFailure";
 import type { ActivityDeps } from "./deps";
 

@@ -4,7 +4,7 @@
  * webhooks it is given. A webhook that fails is reported as data, so the orchestration retries only those.
  */
 import { bindActivity, type BoundActivity } from "./binding";
-import { sendNotificationActivity } from "../src/contracts/functions/sendNotification";
+import { sendNotificationActivity } from "../src/contracts/durable/sendNotification";
 import { EVENT_TRACE_PREFIX } from "../src/contracts/notification";
 import { messageOf } from "../src/notify/format";
 import { postToWebhooks } from "../src/notify/webhooks";

@@ -4,7 +4,7 @@
  */
 import * as df from "durable-functions";
 import { bindActivity, type BoundActivity } from "./binding";
-import { runEndedEvent, signalRunEndedActivity } from "../src/contracts/functions/runStart";
+import { runEndedEvent, signalRunEndedActivity } from "../src/contracts/durable/runStart";
 import { ensureError } from "../src/errors";
 
 export function signalRunEnded(): BoundActivity {

@@ -8,7 +8,7 @@
 import * as df from "durable-functions";
 import { z } from "zod";
 import { bindActivity, type BoundActivity } from "./binding";
-import { startRunActivity, type StartRunOutput } from "../src/contracts/functions/runStart";
+import { startRunActivity, type StartRunOutput } from "../src/contracts/durable/runStart";
 import { REMEDIATE_SUBSCRIPTION } from "../src/contracts/names";
 import { tryGetStatus } from "../src/functions/instances";
 import { isLive } from "../src/domain/campaignMembers";

@@ -27,10 +27,10 @@ import {
   type CampaignLaneInput,
   type CampaignLaneOutput,
   type LaneStatus,
-} from "../src/contracts/functions/campaign";
+} from "../src/contracts/durable/campaign";
 import { campaignRunId, cancelledBeforeRun, runInputOf, type CampaignMember } from "../src/contracts/campaign";
 import type { z } from "zod";
-import { classifySubscriptionActivity, type ClassifySubscriptionOutput } from "../src/contracts/functions/classifySubscription";
+import { classifySubscriptionActivity, type ClassifySubscriptionOutput } from "../src/contracts/durable/classifySubscription";
 import { CANCEL_EVENT } from "../src/contracts/names";
 import { remediationInstanceId } from "../src/contracts/remediation";
 import type { Classification } from "../src/contracts/classification";

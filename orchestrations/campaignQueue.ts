@@ -20,7 +20,7 @@ import {
   type CampaignQueueInput,
   type CampaignQueueOutput,
   type QueueStatus,
-} from "../src/contracts/functions/campaign";
+} from "../src/contracts/durable/campaign";
 import { cancelledBeforeRun, failedWithHolder, LANE_MEMBERS_MAX, type CampaignMember } from "../src/contracts/campaign";
 import { CANCEL_EVENT } from "../src/contracts/names";
 import { awaitGroup } from "./toolkit/groupWait";

@@ -8,8 +8,8 @@
 import type { OrchestrationContext, Task } from "durable-functions";
 import type { EgressPath, PathConfirmation } from "../src/contracts/egress";
 import { activityTask, parseActivityResult } from "./toolkit/calls";
-import { addSeconds } from "../src/contracts/functions/clock";
-import { readEffectiveRoutesActivity, type ReadEffectiveRoutesResult } from "../src/contracts/functions/readEffectiveRoutes";
+import { addSeconds } from "../src/contracts/durable/clock";
+import { readEffectiveRoutesActivity, type ReadEffectiveRoutesResult } from "../src/contracts/durable/readEffectiveRoutes";
 import type { OperationHandle } from "../src/contracts/azure";
 import { confirmEgress } from "../src/domain/egressConfirm";
 import { ensureError } from "../src/errors";

@@ -17,8 +17,8 @@
 import type { OrchestrationContext, Task } from "durable-functions";
 import { parseWith } from "../src/contracts/parse";
 import { registerOrchestration, subOrchestrationTask } from "./toolkit/calls";
-import { cycleBatchOrchestration, type CycleBatchInput, type CycleBatchOutput, type LaneStatus } from "../src/contracts/functions/cycleBatch";
-import { cycleResourceOrchestration } from "../src/contracts/functions/cycleResource";
+import { cycleBatchOrchestration, type CycleBatchInput, type CycleBatchOutput, type LaneStatus } from "../src/contracts/durable/cycleBatch";
+import { cycleResourceOrchestration } from "../src/contracts/durable/cycleResource";
 import { CANCEL_EVENT } from "../src/contracts/names";
 import { resourceKey } from "../src/contracts/ids";
 import type { Caps, PlanEntry } from "../src/contracts/plan";

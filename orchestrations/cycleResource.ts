@@ -34,11 +34,11 @@
  */
 import type { OrchestrationContext, Task } from "durable-functions";
 import { callActivity, registerOrchestration } from "./toolkit/calls";
-import { cycleResourceOrchestration, type CycleResourceInput } from "../src/contracts/functions/cycleResource";
-import { readPowerEventsActivity } from "../src/contracts/functions/readPowerEvents";
-import type { BeginPowerOperationResult } from "../src/contracts/functions/beginPowerOperation";
+import { cycleResourceOrchestration, type CycleResourceInput } from "../src/contracts/durable/cycleResource";
+import { readPowerEventsActivity } from "../src/contracts/durable/readPowerEvents";
+import type { BeginPowerOperationResult } from "../src/contracts/durable/beginPowerOperation";
 import type { PowerEvent } from "../src/contracts/discovery";
-import { addSeconds } from "../src/contracts/functions/clock";
+import { addSeconds } from "../src/contracts/durable/clock";
 import type { PlanEntry } from "../src/contracts/plan";
 import { lockManualAction, type LeftDown, type ReasonCode, type ResourceOutcome } from "../src/contracts/outcome";
 import type { PowerState } from "../src/contracts/power";

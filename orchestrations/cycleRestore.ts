@@ -5,10 +5,10 @@
  */
 import type { OrchestrationContext, Task } from "durable-functions";
 import { callActivity } from "./toolkit/calls";
-import type { CycleResourceInput } from "../src/contracts/functions/cycleResource";
-import { readPowerStateActivity } from "../src/contracts/functions/readPowerState";
-import type { CycleKind } from "../src/contracts/functions/common";
-import { addSeconds } from "../src/contracts/functions/clock";
+import type { CycleResourceInput } from "../src/contracts/durable/cycleResource";
+import { readPowerStateActivity } from "../src/contracts/durable/readPowerState";
+import type { CycleKind } from "../src/contracts/durable/common";
+import { addSeconds } from "../src/contracts/durable/clock";
 import type { PlanEntry } from "../src/contracts/plan";
 import { governanceReason, lockManualAction, type LeftDown } from "../src/contracts/outcome";
 import { TRANSITIONAL_POWER_STATES } from "../src/contracts/power";

@@ -5,10 +5,10 @@
  */
 import type { OrchestrationContext, Task } from "durable-functions";
 import { callActivity } from "./toolkit/calls";
-import type { CycleResourceInput } from "../src/contracts/functions/cycleResource";
-import { beginPowerOperationActivity, type BeginPowerOperationResult } from "../src/contracts/functions/beginPowerOperation";
-import { readPowerStateActivity } from "../src/contracts/functions/readPowerState";
-import type { ArmFailure, CycleKind } from "../src/contracts/functions/common";
+import type { CycleResourceInput } from "../src/contracts/durable/cycleResource";
+import { beginPowerOperationActivity, type BeginPowerOperationResult } from "../src/contracts/durable/beginPowerOperation";
+import { readPowerStateActivity } from "../src/contracts/durable/readPowerState";
+import type { ArmFailure, CycleKind } from "../src/contracts/durable/common";
 import type { OperationHandle } from "../src/contracts/azure";
 import type { PlanEntry, PowerStep } from "../src/contracts/plan";
 import { governanceReason, type ReasonCode } from "../src/contracts/outcome";
@@ -196,7 +196,7 @@ export function* beginStep(context: OrchestrationContext, options: SendOptions):
 }
 
 /** The state read after a refusal: a VM's power state, the named instances' states, "gone", or undefined when unreadable. */
-function* readAfterRefusal(
+export function* readAfterRefusal(
   context: OrchestrationContext,
   entry: PlanEntry,
   kind: CycleKind,

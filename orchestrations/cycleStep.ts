@@ -5,24 +5,31 @@
  */
 import type { OrchestrationContext, Task } from "durable-functions";
 import { callActivity } from "./toolkit/calls";
-import type { CycleResourceInput } from "../src/contracts/functions/cycleResource";
-import { readPowerStateActivity, type ReadPowerStateResult } from "../src/contracts/functions/readPowerState";
-import { observePowerStateActivity, type ObservePowerStateResult } from "../src/contracts/functions/observePowerState";
-import type { BeginPowerOperationResult } from "../src/contracts/functions/beginPowerOperation";
-import { STEP_TARGET, stepSatisfied, type CycleKind } from "../src/contracts/functions/common";
-import { addSeconds } from "../src/contracts/functions/clock";
+import type { CycleResourceInput } from "../src/contracts/durable/cycleResource";
+import { readPowerStateActivity, type ReadPowerStateResult } from "../src/contracts/durable/readPowerState";
+import { observePowerStateActivity, type ObservePowerStateResult } from "../src/contracts/durable/observePowerState";
+import type { BeginPowerOperationResult } from "../src/contracts/durable/beginPowerOperation";
+import { STEP_TARGET, stepSatisfied, type CycleKind } from "../src/contracts/durable/common";
+import { addSeconds } from "../src/contracts/durable/clock";
 import type { OperationHandle } from "../src/contracts/azure";
 import type { PowerStep } from "../src/contracts/plan";
 import { TRANSITIONAL_POWER_STATES, type PowerState } from "../src/contracts/power";
 import { busyWaitSeconds, nowIso, sleep, transientRetry } from "./shared";
 import { monitor } from "./toolkit/monitor";
-import { beginStep, failureReason, NEXT_POLL, type StepResult, type Track } from "./cycleSend";
+import { beginStep, failureReason, NEXT_POLL, readAfterRefusal, type StepFailure, type StepResult, type Track } from "./cycleSend";
 
 /** Poll interval while a resource that passed its deadline settles. */
 const SETTLE_POLL_SECONDS = 60;
 
 /** Codes of a failed power operation that ARM documents as safe to send again unchanged. */
-const RETRYABLE_OPERATION_CODES: readonly string[] = ["RetryableError", "OperationPreempted"];
+const RETRYABLE_OPERATION_CODES: readonly string[] = ["RetryableError"];
+/**
+ * The code of an operation another one on the same resource took over (docs/architecture.md, "Azure's answers": Compute may preempt the
+ * running operation for a newer one; Azure/azure-sdk-for-java#1783, Azure/azure-sdk-for-python#5167). The run's own
+ * steps on a resource are sent one after the other, and a power off vouched for by the deallocate after it is never
+ * polled, so a preemption the run sees is someone else's operation: sending ours again would undo their choice.
+ */
+const PREEMPTED = "OperationPreempted";
 /** Sends of one step when its operation keeps failing with a retryable code. */
 const MAX_STEP_ATTEMPTS = 3;
 
@@ -252,8 +259,32 @@ export function* attemptStep(
   const { actions, knownState, expected, step, sent, ...rest } = options;
   for (let attempt = 1; ; attempt++) {
     const r = yield* runStep(context, { ...rest, step, knownState: attempt === 1 ? knownState : undefined, expected: attempt === 1 ? expected : undefined, sent: attempt === 1 ? sent : undefined });
+    if (!r.ok && r.errorCode === PREEMPTED) return yield* preempted(context, options, r);
     const retryable = !r.ok && r.outcome === "failed" && r.errorCode !== undefined && RETRYABLE_OPERATION_CODES.includes(r.errorCode);
     if (!retryable || attempt >= MAX_STEP_ATTEMPTS) return r;
     if (r.performed === true) actions.push(step);
   }
+}
+
+/**
+ * A step whose operation someone else's preempted: reported with the state read now, never sent again. Nothing of
+ * this step took effect (`performed: false`); what the run took down before it is brought back by the compensation.
+ */
+function* preempted(context: OrchestrationContext, options: StepOptions, r: StepFailure): Generator<Task, StepResult, unknown> {
+  const { input, track, step, lastState } = options;
+  const entry = input.entry;
+  const kind: CycleKind = entry.kind === "scaleSet" ? "scaleSet" : "vm";
+  const now = yield* readAfterRefusal(context, entry, kind, track.instanceIds);
+  if (now === "gone") return { ok: false, outcome: "skipped", reasonCode: "disappeared", message: `${entry.name} disappeared during the run`, errorCode: PREEMPTED, state: "absent", changedFrom: lastState };
+  const state = now ?? r.state;
+  return {
+    ok: false,
+    performed: false,
+    outcome: "failed",
+    reasonCode: "changedByOther",
+    message: `${step} of ${entry.name} was preempted by another operation on it (${PREEMPTED}) and it is ${state} now: someone else acted on it during the run; ${step} was not sent again`,
+    errorCode: PREEMPTED,
+    state,
+    changedFrom: lastState,
+  };
 }

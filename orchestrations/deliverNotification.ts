@@ -7,9 +7,9 @@
  */
 import type { OrchestrationContext, Task } from "durable-functions";
 import { callActivity, registerOrchestration } from "./toolkit/calls";
-import { deliverNotificationOrchestration, type DeliverNotificationInput } from "../src/contracts/functions/deliverNotification";
-import { sendNotificationActivity, type SendNotificationOutput } from "../src/contracts/functions/sendNotification";
-import { recordNotificationActivity } from "../src/contracts/functions/recordNotification";
+import { deliverNotificationOrchestration, type DeliverNotificationInput } from "../src/contracts/durable/deliverNotification";
+import { sendNotificationActivity, type SendNotificationOutput } from "../src/contracts/durable/sendNotification";
+import { recordNotificationActivity } from "../src/contracts/durable/recordNotification";
 import { notificationKey, type NotificationRecord } from "../src/contracts/notification";
 import { ensureError } from "../src/errors";
 import { nowIso, sleep, transientRetry } from "./shared";

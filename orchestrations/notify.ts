@@ -8,7 +8,7 @@
  */
 import type { OrchestrationContext, Task } from "durable-functions";
 import { subOrchestrationTask } from "./toolkit/calls";
-import { deliverNotificationOrchestration, notificationInstanceId } from "../src/contracts/functions/deliverNotification";
+import { deliverNotificationOrchestration, notificationInstanceId } from "../src/contracts/durable/deliverNotification";
 import type { NotificationEvent } from "../src/contracts/notification";
 
 export function* announce(context: OrchestrationContext, event: NotificationEvent): Generator<Task, void, unknown> {

@@ -9,10 +9,10 @@
 import type { OrchestrationContext, Task } from "durable-functions";
 import type { z } from "zod";
 import { callActivity, registerOrchestration } from "./toolkit/calls";
-import { refreshVnetSubnetOrchestration, type RefreshVnetSubnetInput } from "../src/contracts/functions/refreshVnetSubnet";
-import { addTemporarySubnetActivity } from "../src/contracts/functions/addTemporarySubnet";
-import { readSubnetStateActivity } from "../src/contracts/functions/readSubnetState";
-import { addSeconds } from "../src/contracts/functions/clock";
+import { refreshVnetSubnetOrchestration, type RefreshVnetSubnetInput } from "../src/contracts/durable/refreshVnetSubnet";
+import { addTemporarySubnetActivity } from "../src/contracts/durable/addTemporarySubnet";
+import { readSubnetStateActivity } from "../src/contracts/durable/readSubnetState";
+import { addSeconds } from "../src/contracts/durable/clock";
 import type { OperationHandle } from "../src/contracts/azure";
 import { governanceReason, lockManualAction, type ResourceOutcome } from "../src/contracts/outcome";
 import { ensureError } from "../src/errors";

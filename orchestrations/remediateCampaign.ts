@@ -23,7 +23,7 @@ import {
   recordCampaignStartedActivity,
   remediateCampaignOrchestration,
   type CampaignSubscription,
-} from "../src/contracts/functions/campaign";
+} from "../src/contracts/durable/campaign";
 import {
   cancelledBeforeRun,
   campaignTotals,
@@ -47,7 +47,7 @@ import { writeAudit } from "./toolkit/auditWrite";
 import { awaitUnlessCancelled } from "./toolkit/cancelAwareWait";
 import { awaitGroup } from "./toolkit/groupWait";
 import { retryWhileBusy } from "./toolkit/retry";
-import { addSeconds } from "../src/contracts/functions/clock";
+import { addSeconds } from "../src/contracts/durable/clock";
 
 /** Run statuses that mean the subscription's run did not do all it set out to do. */
 const UNFINISHED: readonly RunStatus[] = ["completedWithFailures", "halted", "approvalTimedOut", "refused", "cancelled"];

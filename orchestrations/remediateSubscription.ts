@@ -30,12 +30,12 @@
  */
 import type { OrchestrationContext, Task } from "durable-functions";
 import { activityTask, callActivity, registerOrchestration } from "./toolkit/calls";
-import { signalRunEndedActivity } from "../src/contracts/functions/runStart";
-import { remediateSubscriptionOrchestration } from "../src/contracts/functions/remediateSubscription";
-import { classifySubscriptionActivity } from "../src/contracts/functions/classifySubscription";
-import { recordRunStartedActivity } from "../src/contracts/functions/recordRunStarted";
-import { recordRunCompletedActivity } from "../src/contracts/functions/recordRunCompleted";
-import { addSeconds } from "../src/contracts/functions/clock";
+import { signalRunEndedActivity } from "../src/contracts/durable/runStart";
+import { remediateSubscriptionOrchestration } from "../src/contracts/durable/remediateSubscription";
+import { classifySubscriptionActivity } from "../src/contracts/durable/classifySubscription";
+import { recordRunStartedActivity } from "../src/contracts/durable/recordRunStarted";
+import { recordRunCompletedActivity } from "../src/contracts/durable/recordRunCompleted";
+import { addSeconds } from "../src/contracts/durable/clock";
 import { APPROVE_EVENT } from "../src/contracts/names";
 import { ApproveEventSchema, approvalDecision, type Decision } from "../src/contracts/events";
 import { resourceKey } from "../src/contracts/ids";

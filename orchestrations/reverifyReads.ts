@@ -6,7 +6,7 @@
 import type { OrchestrationContext, Task } from "durable-functions";
 import { activityTask, callActivity } from "./toolkit/calls";
 import type { ActivityDefinition } from "../src/contracts/define";
-import { classifySubscriptionActivity } from "../src/contracts/functions/classifySubscription";
+import { classifySubscriptionActivity } from "../src/contracts/durable/classifySubscription";
 import { discoverSubscription } from "./discovery";
 import type { Classification } from "../src/contracts/classification";
 import type { Discovery, VmInfo } from "../src/contracts/discovery";
@@ -14,7 +14,7 @@ import { RemediationOptionsSchema } from "../src/contracts/options";
 import type { CanaryResult } from "../src/contracts/remediation";
 import type { Straggler } from "../src/contracts/reverify";
 import { hasCanaryTag } from "../src/domain/planResources";
-import { readPowerEventsActivity } from "../src/contracts/functions/readPowerEvents";
+import { readPowerEventsActivity } from "../src/contracts/durable/readPowerEvents";
 import { activityLogWindow, type ActivityLogView } from "../src/domain/stragglers";
 import { ensureError } from "../src/errors";
 import { probeSmtp } from "./probeSmtp";

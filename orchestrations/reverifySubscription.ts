@@ -25,10 +25,10 @@ import {
   reverifySubscriptionOrchestration,
   type ReverifySubscriptionInput,
   type ReverifySubscriptionOutput,
-} from "../src/contracts/functions/reverifySubscription";
-import { readLastRunActivity, type ReadLastRunResult } from "../src/contracts/functions/readLastRun";
+} from "../src/contracts/durable/reverifySubscription";
+import { readLastRunActivity, type ReadLastRunResult } from "../src/contracts/durable/readLastRun";
 import { egressChanges, egressPaths } from "../src/domain/egress";
-import { recordReverificationActivity } from "../src/contracts/functions/recordReverification";
+import { recordReverificationActivity } from "../src/contracts/durable/recordReverification";
 import type { Classification } from "../src/contracts/classification";
 import { MAX_SELECTED_RESOURCES, RemediationOptionsSchema } from "../src/contracts/options";
 import { RemediationInputSchema, remediationInstanceId, type CanaryResult, type RemediationInput } from "../src/contracts/remediation";

@@ -14,9 +14,9 @@
  */
 import type { OrchestrationContext, Task } from "durable-functions";
 import { activityTask, callActivity, parseActivityResult } from "./toolkit/calls";
-import { readRunActivity, runEndedEvent, startRunActivity, type StartRunOutput } from "../src/contracts/functions/runStart";
+import { readRunActivity, runEndedEvent, startRunActivity, type StartRunOutput } from "../src/contracts/durable/runStart";
 import { RemediationOutputSchema, type RemediationInput, type RemediationOutput } from "../src/contracts/remediation";
-import { addSeconds, secondsBetween } from "../src/contracts/functions/clock";
+import { addSeconds, secondsBetween } from "../src/contracts/durable/clock";
 import { transientRetry } from "./shared";
 
 /** How often a waiter reads the run's instance while no runEnded event has come. */

@@ -11,8 +11,8 @@
 import type { OrchestrationContext, Task } from "durable-functions";
 import { parseWith } from "../src/contracts/parse";
 import { registerOrchestration, subOrchestrationTask } from "./toolkit/calls";
-import { batchInstanceId, cycleBatchOrchestration, CycleBatchOutput } from "../src/contracts/functions/cycleBatch";
-import { runWaveOrchestration, type RunWaveInput, type RunWaveOutput, type WaveStatus } from "../src/contracts/functions/runWave";
+import { batchInstanceId, cycleBatchOrchestration, CycleBatchOutput } from "../src/contracts/durable/cycleBatch";
+import { runWaveOrchestration, type RunWaveInput, type RunWaveOutput, type WaveStatus } from "../src/contracts/durable/runWave";
 import { CANCEL_EVENT } from "../src/contracts/names";
 import { resourceKey } from "../src/contracts/ids";
 import type { ResourceOutcome } from "../src/contracts/outcome";

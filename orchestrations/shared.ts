@@ -2,11 +2,11 @@
 import * as df from "durable-functions";
 import type { z } from "zod";
 import type { OrchestrationContext, Task } from "durable-functions";
-import { addSeconds } from "../src/contracts/functions/clock";
+import { addSeconds } from "../src/contracts/durable/clock";
 import type { PlanEntry } from "../src/contracts/plan";
 import type { ReasonCode, ResourceOutcome } from "../src/contracts/outcome";
 import type { Classification } from "../src/contracts/classification";
-import type { ClassifySubscriptionOutput } from "../src/contracts/functions/classifySubscription";
+import type { ClassifySubscriptionOutput } from "../src/contracts/durable/classifySubscription";
 import { ensureError } from "../src/errors";
 import { backoffSeconds, MAX_RETRY_AFTER_SECONDS, retryWhileBusy } from "./toolkit/retry";
 

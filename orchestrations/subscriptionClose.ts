@@ -3,7 +3,7 @@
  * reach, the run's one-line status, and the VMs created after the plan.
  */
 import type { Task } from "durable-functions";
-import { listVmPagesActivity } from "../src/contracts/functions/listVmPages";
+import { listVmPagesActivity } from "../src/contracts/durable/listVmPages";
 import { resourceKey } from "../src/contracts/ids";
 import type { Classification } from "../src/contracts/classification";
 import type { Plan, PlanEntry } from "../src/contracts/plan";

@@ -7,7 +7,7 @@ import type { OrchestrationContext, Task } from "durable-functions";
 import type { z } from "zod";
 import { activityTask, parseActivityResult } from "./toolkit/calls";
 import type { ActivityDefinition } from "../src/contracts/define";
-import { addSeconds } from "../src/contracts/functions/clock";
+import { addSeconds } from "../src/contracts/durable/clock";
 import { CANCEL_EVENT } from "../src/contracts/names";
 import { CancelEventSchema, cancellationDecision, type Decision } from "../src/contracts/events";
 import { resourceKey } from "../src/contracts/ids";

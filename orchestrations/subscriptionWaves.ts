@@ -5,8 +5,8 @@
 import type { OrchestrationContext, Task } from "durable-functions";
 import { subOrchestrationTask } from "./toolkit/calls";
 import { parseWith } from "../src/contracts/parse";
-import { refreshVnetSubnetOrchestration } from "../src/contracts/functions/refreshVnetSubnet";
-import { RunWaveOutput, runWaveOrchestration, waveInstanceId } from "../src/contracts/functions/runWave";
+import { refreshVnetSubnetOrchestration } from "../src/contracts/durable/refreshVnetSubnet";
+import { RunWaveOutput, runWaveOrchestration, waveInstanceId } from "../src/contracts/durable/runWave";
 import { resourceKey } from "../src/contracts/ids";
 import type { PlanEntry, Wave } from "../src/contracts/plan";
 import { ResourceOutcomeSchema } from "../src/contracts/outcome";

@@ -8,9 +8,9 @@
 import type { OrchestrationContext, Task } from "durable-functions";
 import type { z } from "zod";
 import { callActivity } from "./toolkit/calls";
-import { readSubnetStateActivity } from "../src/contracts/functions/readSubnetState";
-import { removeTemporarySubnetActivity } from "../src/contracts/functions/removeTemporarySubnet";
-import { addSeconds } from "../src/contracts/functions/clock";
+import { readSubnetStateActivity } from "../src/contracts/durable/readSubnetState";
+import { removeTemporarySubnetActivity } from "../src/contracts/durable/removeTemporarySubnet";
+import { addSeconds } from "../src/contracts/durable/clock";
 import type { OperationHandle } from "../src/contracts/azure";
 import { governanceReason, type ReasonCode } from "../src/contracts/outcome";
 import { backoffSeconds, sleep, transientRetry } from "./shared";

@@ -8,11 +8,11 @@ import { EventType, type DurableHost, type InstanceStatus } from "../durable-hos
 import { rootGroup, type Estate, type SimulatorHandle } from "../simulator";
 import { parseWith } from "../contracts/parse";
 import { ProgressSchema, RemediationOutputSchema, RemediationResultSchema, type Progress, type RemediationResult } from "../contracts/remediation";
-import { activeLanesOf, withWaveCounts } from "../contracts/functions/runWave";
-import { recordRunCompletedActivity } from "../contracts/functions/recordRunCompleted";
+import { activeLanesOf, withWaveCounts } from "../contracts/durable/runWave";
+import { recordRunCompletedActivity } from "../contracts/durable/recordRunCompleted";
 import type { CampaignTarget } from "../contracts/campaign";
-import { CycleBatchOutput, cycleBatchOrchestration } from "../contracts/functions/cycleBatch";
-import { CycleResourceInput, cycleResourceOrchestration } from "../contracts/functions/cycleResource";
+import { CycleBatchOutput, cycleBatchOrchestration } from "../contracts/durable/cycleBatch";
+import { CycleResourceInput, cycleResourceOrchestration } from "../contracts/durable/cycleResource";
 import { ResourceOutcomeSchema, type ResourceOutcome } from "../contracts/outcome";
 import { resourceKey } from "../contracts/ids";
 

@@ -1,7 +1,7 @@
 /** A remediation instance on a local durable host: its progress, its end, and the events the app's endpoints raise. */
 import type { DurableHost } from "../durable-host";
 import { ProgressSchema, type Progress } from "../contracts/remediation";
-import { activeLanesOf, withWaveCounts } from "../contracts/functions/runWave";
+import { activeLanesOf, withWaveCounts } from "../contracts/durable/runWave";
 import { ApproveEventSchema, CancelEventSchema } from "../contracts/events";
 import { APPROVE_EVENT, CANCEL_EVENT } from "../contracts/names";
 

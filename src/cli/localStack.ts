@@ -17,7 +17,7 @@ import { parseWith } from "../contracts/parse";
 import { RemediationInputSchema, remediationInstanceId, type Progress, type RemediationInput, type RemediationResult } from "../contracts/remediation";
 import type { RemediationOptionsInput } from "../contracts/options";
 import { APPROVE_EVENT, CANCEL_EVENT, REMEDIATE_CAMPAIGN, REMEDIATE_SUBSCRIPTION } from "../contracts/names";
-import { activeLanesOf } from "../contracts/functions/runWave";
+import { activeLanesOf } from "../contracts/durable/runWave";
 import { ApproveEventSchema, CancelEventSchema, type ApproveEvent, type CancelEvent } from "../contracts/events";
 import {
   campaignIdFor,

@@ -4,8 +4,8 @@
  */
 import type { z } from "zod";
 import { PhaseSchema, ProgressSchema, type Phase } from "../contracts/remediation";
-import { activeLanesOf, withWaveCounts } from "../contracts/functions/runWave";
-import { CampaignQueueInput, CampaignQueueOutput, QueueStatusSchema, laneInstanceId, LaneStatusSchema } from "../contracts/functions/campaign";
+import { activeLanesOf, withWaveCounts } from "../contracts/durable/runWave";
+import { CampaignQueueInput, CampaignQueueOutput, QueueStatusSchema, laneInstanceId, LaneStatusSchema } from "../contracts/durable/campaign";
 import { CampaignMemberSchema, type CampaignMember, cancelledBeforeRun } from "../contracts/campaign";
 
 /** The durable runtime statuses (by name, as durable-functions' OrchestrationRuntimeStatus spells them) of an instance that may still act. */

@@ -8,7 +8,7 @@ import type { TriggerRoot } from "./root";
 import type { HttpRequest, HttpResponseInit, InvocationContext } from "@azure/functions";
 import type * as df from "durable-functions";
 import { CANCEL_EVENT } from "../contracts/names";
-import { cancelMemberEvent } from "../contracts/functions/campaign";
+import { cancelMemberEvent } from "../contracts/durable/campaign";
 import { errorResponse, handleErrors, jsonResponse } from "./http";
 import { tryGetStatus } from "./instances";
 import { cancelEventOf, cancelRunCascade } from "./cancelRemediation";

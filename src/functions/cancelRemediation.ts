@@ -10,7 +10,7 @@ import type * as df from "durable-functions";
 import { CANCEL_EVENT } from "../contracts/names";
 import { CancelEventSchema, type CancelEvent } from "../contracts/events";
 import { ProgressSchema } from "../contracts/remediation";
-import { activeLanesOf } from "../contracts/functions/runWave";
+import { activeLanesOf } from "../contracts/durable/runWave";
 import { type Caller, handleErrors, jsonResponse, refuseQuery, requireRole } from "./http";
 import { requireLiveInstance, statusUrls, tryGetStatus } from "./instances";
 import { isLive } from "../domain/campaignMembers";

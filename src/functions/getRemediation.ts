@@ -6,7 +6,7 @@ import * as df from "durable-functions";
 import { z } from "zod";
 import { ClockKindSchema } from "../contracts/clock";
 import { ProgressSchema, RemediationOutputSchema, type Progress } from "../contracts/remediation";
-import { activeLanesOf, withWaveCounts } from "../contracts/functions/runWave";
+import { activeLanesOf, withWaveCounts } from "../contracts/durable/runWave";
 import { errorResponse, handleErrors, jsonResponse, requireRole } from "./http";
 import { statusUrls, tryGetStatus } from "./instances";
 import { instanceIdParam } from "./params";

@@ -10,7 +10,7 @@ import { SYSTEM_REVERIFICATION } from "../contracts/events";
 import { REVERIFY_SUBSCRIPTION } from "../contracts/names";
 import { parseWith } from "../contracts/parse";
 import { remediationInstanceId } from "../contracts/remediation";
-import { ReverifySubscriptionInput, reverifyInstanceId } from "../contracts/functions/reverifySubscription";
+import { ReverifySubscriptionInput, reverifyInstanceId } from "../contracts/durable/reverifySubscription";
 import { ensureError } from "../errors";
 import { findLiveInstance } from "./instances";
 

@@ -3,7 +3,7 @@
  * reported by the webhook's index and an HTTP status or error kind. The addresses embed their receivers' tokens, so
  * nothing here logs them, throws them or returns them.
  */
-import type { WebhookResult } from "../contracts/functions/sendNotification";
+import type { WebhookResult } from "../contracts/durable/sendNotification";
 import type { NotificationMessage } from "../contracts/notification";
 import { webhookBody, type WebhookFormat } from "./format";
 

@@ -7,7 +7,10 @@ import { z } from "zod";
 import { ManagementGroupIdSchema } from "../contracts/campaign";
 import { parseWith } from "../contracts/parse";
 import { ensureError, ValidationError } from "../errors";
-import { BehaviourSchema, BucketSchema, crossCheck, Guid, Iso, ScenarioSchema, SubscriptionContents, type Scenario, type ScenarioInput } from "./scenario";
+import { BehaviourSchema, BucketSchema } from "./behaviourSchema";
+import { ScenarioSchema, SubscriptionContents, type Scenario, type ScenarioInput } from "./scenario";
+import { crossCheck } from "./scenarioChecks";
+import { Guid, Iso } from "./scenarioResources";
 
 const ManagementGroupSchema = z
   .object({

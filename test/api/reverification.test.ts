@@ -11,7 +11,7 @@ import { describe, expect, it } from "vitest";
 import { startSimulator, type ScenarioInput, type SimulatorHandle } from "../../src/simulator";
 import { parseWith } from "../../src/contracts/parse";
 import { remediationInstanceId } from "../../src/contracts/remediation";
-import { ReverifySubscriptionOutput, reverifyInstanceId } from "../../src/contracts/functions/reverifySubscription";
+import { ReverifySubscriptionOutput, reverifyInstanceId } from "../../src/contracts/durable/reverifySubscription";
 import type { ReverifySweep } from "../../src/functions/reverifySubscriptions";
 import { TEMP_SUBNET_PREFIX } from "../../src/contracts/options";
 import type { ApiHost } from "./apiHost";

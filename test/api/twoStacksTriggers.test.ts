@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { parseWith } from "../../src/contracts/parse";
-import { ReverifySubscriptionInput, reverifyInstanceId } from "../../src/contracts/functions/reverifySubscription";
+import { ReverifySubscriptionInput, reverifyInstanceId } from "../../src/contracts/durable/reverifySubscription";
 import type { ReverifySweep } from "../../src/functions/reverifySubscriptions";
 import { RemediationInputSchema, remediationInstanceId } from "../../src/contracts/remediation";
 import type { ScenarioInput } from "../../src/simulator";

@@ -2,8 +2,8 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { runRemediation, type ProductHost } from "../support/productHost";
 import { checkInvariants } from "../support/invariants";
-import { CycleBatchInput } from "../../src/contracts/functions/cycleBatch";
-import { batchInstanceId } from "../../src/contracts/functions/cycleBatch";
+import { CycleBatchInput } from "../../src/contracts/durable/cycleBatch";
+import { batchInstanceId } from "../../src/contracts/durable/cycleBatch";
 import { remediationInstanceId } from "../../src/contracts/remediation";
 import { scenario, SUBSCRIPTION_ID, vm } from "./scenarios";
 

@@ -7,7 +7,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { parseWith } from "../../src/contracts/parse";
 import { TEMP_SUBNET_PREFIX } from "../../src/contracts/options";
 import { REVERIFY_SUBSCRIPTION } from "../../src/contracts/names";
-import { ReverifySubscriptionOutput } from "../../src/contracts/functions/reverifySubscription";
+import { ReverifySubscriptionOutput } from "../../src/contracts/durable/reverifySubscription";
 import type { ScenarioInput } from "../../src/simulator";
 import { startProductHost, type ProductHost } from "../support/productHost";
 import { scenario, SUBSCRIPTION_ID, vm } from "./scenarios";

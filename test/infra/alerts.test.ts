@@ -4,7 +4,7 @@ import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import { EVENT_TRACE_PREFIX, NotificationTypeSchema } from "../../src/contracts/notification";
-import { sendNotificationActivity } from "../../src/contracts/functions/sendNotification";
+import { sendNotificationActivity } from "../../src/contracts/durable/sendNotification";
 import { INFRA_DIR, type BicepFile, type Node, loadBicep, modules, objectProperties, params, resources, stringValue, variable } from "./bicep";
 
 const main = loadBicep(path.join(INFRA_DIR, "main.bicep"));

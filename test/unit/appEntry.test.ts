@@ -7,7 +7,7 @@ import { createDurableHost } from "../../src/durable-host";
 const ROOT = resolve(__dirname, "../..");
 
 async function definedActivities(): Promise<string[]> {
-  const dir = join(ROOT, "src/contracts/functions");
+  const dir = join(ROOT, "src/contracts/durable");
   const names: string[] = [];
   for (const file of readdirSync(dir).filter((f) => f.endsWith(".ts"))) {
     const mod: Record<string, unknown> = await import(join(dir, file));

@@ -39,8 +39,12 @@ export class ActionsOfOthers {
   power(vm: VmRecord, kind: PowerOp, actor: Actor, at: number): ActorResult {
     const m = vm.machine;
     this.parts.power.settle(m, at);
-    if (m.pending !== undefined) return { busyUntil: m.pending.endsAt };
+    // Azure may let the newer operation preempt the one in flight (behaviour.powerConflict); else the owner waits. A
+    // powerOff never preempts a deallocate: Azure refuses it (power.ts).
+    const preemptable = m.pending !== undefined && !(kind === "powerOff" && m.pending.kind === "deallocate") && this.parts.power.preempts(m, kind, at);
+    if (m.pending !== undefined && !preemptable) return { busyUntil: m.pending.endsAt };
     if (kind === "powerOff" && (m.power === "deallocated" || m.power === "deallocating")) return { refused: "OperationNotAllowed" };
+    const preempted = preemptable ? this.parts.power.preempt(m, at) : undefined;
     const type = "Microsoft.Compute/virtualMachines";
     const op = this.parts.ledger.begin("Microsoft.Compute", m.location, OWNER_OPERATION[kind], "2024-07-01", at);
     op.activity = { resourceId: vm.id, resourceGroup: vm.resourceGroup, resourceType: type, operationName: `${type}/${kind}/action`, correlationId: op.id, ...actor };
@@ -49,7 +53,7 @@ export class ActionsOfOthers {
       op.endsAt = at;
       return {};
     }
-    op.endsAt = this.parts.power.transition(op, m, kind, at, jittered(this.parts.behaviour.latencies[kind], this.parts.behaviour.jitter, this.parts.rng));
+    op.endsAt = this.parts.power.transition(op, m, kind, at, jittered(this.parts.behaviour.latencies[kind], this.parts.behaviour.jitter, this.parts.rng), preempted);
     return {};
   }
 

@@ -68,8 +68,11 @@ export class PowerStateMachine {
     if (kind === "powerOff") this.refusePowerOffOfDeallocated(machines, ctx.apiVersion);
     const joined = machines.length > 0 && machines.every((m) => m.pending?.kind === kind) ? machines[0]?.pending?.op : undefined;
     if (joined !== undefined && machines.every((m) => m.pending?.op === joined)) return joined;
+    const preempting: Machine[] = [];
     for (const m of machines) {
-      if (m.pending !== undefined) {
+      if (m.pending !== undefined && this.preempts(m, kind, now)) {
+        preempting.push(m);
+      } else if (m.pending !== undefined) {
         throw new ArmHttpError(
           409,
           "AnotherOperationInProgress",
@@ -80,6 +83,7 @@ export class PowerStateMachine {
         throw new ArmHttpError(409, "OperationNotAllowed", `Operation 'deallocate' is not supported for VM '${m.name}' because it has an ephemeral OS disk.`);
       }
     }
+    const settledFrom = new Map(preempting.map((m) => [m, this.preempt(m, now)]));
     const first = machines[0];
     const op = this.parts.ledger.begin("Microsoft.Compute", first?.location ?? "westeurope", ctx.operation, ctx.apiVersion, now);
     if (first !== undefined) {
@@ -104,7 +108,7 @@ export class PowerStateMachine {
     const base = this.parts.behaviour.latencies[kind];
     let endsAt = now;
     for (const m of movers) {
-      const from = m.power as StablePower;
+      const from = settledFrom.get(m) ?? (m.power as StablePower);
       const t: Transition = {
         op,
         kind,
@@ -125,7 +129,7 @@ export class PowerStateMachine {
             ? { ...cause, revertTo: "deallocated" }
             : { code: allocation.wrappedIn, message: `The resource operation completed with terminal provisioning state 'Failed'.`, details: [cause], revertTo: "deallocated" };
       }
-      this.parts.timeline.record(m, from, t.transitional, now);
+      this.parts.timeline.record(m, m.power, t.transitional, now);
       m.power = t.transitional;
       m.powerSince = now;
       m.provisioningState = "Updating";
@@ -140,11 +144,36 @@ export class PowerStateMachine {
     return op;
   }
 
+  /**
+   * Whether a `kind` operation sent now preempts the machine's operation in flight rather than meeting a 409
+   * (behaviour.powerConflict). Only an operation on that machine alone is preempted: one over several scale-set
+   * instances is refused as before.
+   */
+  preempts(m: Machine, kind: PowerOp, now: number): boolean {
+    const t = m.pending;
+    if (t === undefined || t.kind === kind || t.op.machines.length !== 1) return false;
+    const mode = this.parts.behaviour.powerConflict;
+    return mode === "preempt" || (mode === "either" && hashOf(`${m.vmId}|preempt|${now}`) % 2 === 1);
+  }
+
+  /**
+   * Ends the machine's operation in flight as preempted: Failed with OperationPreempted, now. The machine stays in
+   * its transitional state for the newer operation to take over; returns the stable state it was in before, which
+   * the newer operation reverts to if it fails.
+   */
+  preempt(m: Machine, now: number): StablePower {
+    const t = m.pending;
+    if (t === undefined) return m.power as StablePower;
+    t.op.failure = { code: "OperationPreempted", message: `The operation '${t.kind}' on '${m.name}' was preempted by a later operation on the same resource.` };
+    t.op.endsAt = now;
+    m.pending = undefined;
+    return t.from;
+  }
+
   /** Puts a machine into a step's transition, ending `latencyMs` later; returns when it ends. */
-  transition(op: Operation, m: Machine, kind: PowerOp, at: number, latencyMs: number): number {
-    const from = m.power as StablePower;
+  transition(op: Operation, m: Machine, kind: PowerOp, at: number, latencyMs: number, from: StablePower = m.power as StablePower): number {
     const t: Transition = { op, kind, from, transitional: TRANSITIONAL[kind], target: TARGET[kind], endsAt: at + latencyMs };
-    this.parts.timeline.record(m, from, t.transitional, at);
+    this.parts.timeline.record(m, m.power, t.transitional, at);
     m.power = t.transitional;
     m.powerSince = at;
     m.provisioningState = "Updating";

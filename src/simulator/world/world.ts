@@ -34,7 +34,8 @@ import { VirtualMachines } from "./virtualMachines";
 import type { FaultEngine } from "../faults";
 import { Governance, type LockInput, type PolicyAssignmentInput } from "../governance";
 import { createRng, type Rng } from "../rng";
-import { VmSchema, type Scenario, type ScenarioVm } from "../scenario";
+import type { Scenario, ScenarioVm } from "../scenario";
+import { VmSchema } from "../scenarioResources";
 import { ShapePicker } from "../shapes";
 
 /** What the World asks of the other actors' engine (actors.ts). */

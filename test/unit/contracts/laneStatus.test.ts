@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { LANE_MEMBERS_MAX, type CampaignMember } from "../../../src/contracts/campaign";
-import { LANE_STATUS_TEXT_MAX, laneStatusMember, LaneStatusSchema, type LaneStatus } from "../../../src/contracts/functions/campaign";
+import { LANE_STATUS_TEXT_MAX, laneStatusMember, LaneStatusSchema, type LaneStatus } from "../../../src/contracts/durable/campaign";
 import { customStatusTooLarge } from "../../../src/durable-host/replay";
 
 /** Text whose JSON form is six characters per character (control characters are escaped as \u00XX). */

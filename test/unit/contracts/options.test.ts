@@ -4,7 +4,7 @@ import { RemediationOptionsSchema } from "../../../src/contracts/options";
 import { LONGEST_DOCUMENTED_RETRY_AFTER_SECONDS } from "../../../src/contracts/azure";
 import { RESTORE_THROTTLED_FLOOR_SECONDS } from "../../../orchestrations/cycleRestore";
 import { MAX_RETRY_AFTER_SECONDS } from "../../../orchestrations/shared";
-import { PaceSecondsSchema } from "../../../src/contracts/functions/common";
+import { PaceSecondsSchema } from "../../../src/contracts/durable/common";
 
 describe("options that bound waits on Azure", () => {
   it("gives the canary's agents 20 minutes by default and refuses a deadline outside 1–120 minutes", () => {

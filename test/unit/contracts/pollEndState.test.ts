@@ -4,7 +4,7 @@
  * previous one still runs.
  */
 import { describe, expect, it } from "vitest";
-import { pollEndState } from "../../../src/contracts/functions/common";
+import { pollEndState } from "../../../src/contracts/durable/common";
 
 describe("pollEndState", () => {
   it("ends a step at its target state read on the VM, and at a state beyond it", () => {

@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { ProgressSchema } from "../../../src/contracts/remediation";
-import { activeLanesOf, withWaveCounts } from "../../../src/contracts/functions/runWave";
+import { activeLanesOf, withWaveCounts } from "../../../src/contracts/durable/runWave";
 
 const counts = { total: 4, cycled: 0, skipped: 0, failed: 0, pending: 4 };
 const waveCounts = { cycled: 1, skipped: 1, failed: 0, leftDown: 0 };

@@ -15,7 +15,7 @@ import { startRun } from "../../../activities/startRun";
 import { followRun, startRunOf } from "../../../orchestrations/runStart";
 import { RemediationInputSchema } from "../../../src/contracts/remediation";
 import { REMEDIATE_SUBSCRIPTION } from "../../../src/contracts/names";
-import { runEndedEvent } from "../../../src/contracts/functions/runStart";
+import { runEndedEvent } from "../../../src/contracts/durable/runStart";
 import { runResult } from "../../audit/fixtures";
 
 const START = Date.UTC(2026, 2, 3, 8, 0, 0);

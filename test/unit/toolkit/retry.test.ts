@@ -5,7 +5,7 @@
 import { describe, expect, it } from "vitest";
 import type { OrchestrationContext, Task } from "durable-functions";
 import { backoffSeconds, MAX_RETRY_AFTER_SECONDS, retryWhileBusy, type Answer as BusyAnswer } from "../../../orchestrations/toolkit/retry";
-import { addSeconds } from "../../../src/contracts/functions/clock";
+import { addSeconds } from "../../../src/contracts/durable/clock";
 import { ActionType, EventType } from "../../../src/durable-host/wire";
 import { drive, type Answer } from "./replayHistory";
 
