@@ -18,7 +18,10 @@ export default tseslint.config(
       "@typescript-eslint/no-floating-promises": "error",
       "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", varsIgnorePattern: "^_" }],
       "@typescript-eslint/consistent-type-imports": ["error", { fixStyle: "inline-type-imports" }],
-      "@typescript-eslint/ban-ts-comment": ["error", { "ts-ignore": true, "ts-nocheck": true, "ts-expect-error": "allow-with-description" }],
+      "@typescript-eslint/ban-ts-comment": [
+        "error",
+        { "ts-ignore": true, "ts-nocheck": true, "ts-expect-error": "allow-with-description" },
+      ],
       "no-console": "off",
     },
   },
@@ -32,7 +35,19 @@ export default tseslint.config(
           paths: nodeBuiltins.map((name) => ({ name, message: "Orchestrations must not do I/O; call an activity." })),
           patterns: [
             { group: ["@azure/*"], message: "Orchestrations must not touch Azure SDKs; call an activity." },
-            { group: ["**/src/azure/**", "**/src/audit/**", "**/src/config", "**/activities/**", "**/src/functions/**", "**/src/simulator/**", "**/src/durable-host/**", "**/src/cli/**"], message: "Orchestrations may import only src/contracts and src/domain." },
+            {
+              group: [
+                "**/src/azure/**",
+                "**/src/audit/**",
+                "**/src/config",
+                "**/activities/**",
+                "**/src/functions/**",
+                "**/src/simulator/**",
+                "**/src/durable-host/**",
+                "**/src/cli/**",
+              ],
+              message: "Orchestrations may import only src/contracts and src/domain.",
+            },
           ],
         },
       ],
@@ -43,7 +58,11 @@ export default tseslint.config(
         { name: "setInterval", message: "Use context.df.createTimer." },
         { name: "process", message: "Orchestrations must not read the environment." },
         { name: "fetch", message: "Orchestrations must not do I/O." },
-        { name: "crypto", message: "Orchestrations must be deterministic: random ids and hashes differ on every replay; use context.df.newGuid or an activity." },
+        {
+          name: "crypto",
+          message:
+            "Orchestrations must be deterministic: random ids and hashes differ on every replay; use context.df.newGuid or an activity.",
+        },
         { name: "performance", message: "Orchestrations must not read a clock; use context.df.currentUtcDateTime." },
         { name: "Intl", message: "Locale data differs between workers; format outside the orchestration." },
       ],
@@ -58,21 +77,28 @@ export default tseslint.config(
       // that are pure functions of the history) may live there.
       "no-restricted-syntax": [
         "error",
-        ...["Program > VariableDeclaration", "Program > ExportNamedDeclaration > VariableDeclaration"].flatMap((decl) => [
-          { selector: `${decl}[kind!='const']`, message: "No module-level let/var in orchestrations: it is state that does not replay." },
-          {
-            selector: `${decl} > VariableDeclarator > NewExpression[callee.name!='ReplayMemo']`,
-            message: "No module-level mutable containers in orchestrations (only the replay memo of replayMemo.ts).",
-          },
-          {
-            selector: `${decl} > VariableDeclarator:not([id.typeAnnotation.typeAnnotation.typeName.name='Readonly']):not([id.typeAnnotation.typeAnnotation.operator='readonly']) > :matches(ObjectExpression, ArrayExpression)`,
-            message: "A module-level object or array in an orchestration must be read-only (a Readonly<…> or readonly type, or `as const`).",
-          },
-          {
-            selector: `${decl} > VariableDeclarator > :matches(TSSatisfiesExpression, TSAsExpression:not([typeAnnotation.typeName.name='const'])) > :matches(ObjectExpression, ArrayExpression)`,
-            message: "A module-level object or array in an orchestration must be read-only (`as const`, or a Readonly<…> or readonly type).",
-          },
-        ]),
+        ...["Program > VariableDeclaration", "Program > ExportNamedDeclaration > VariableDeclaration"].flatMap(
+          (decl) => [
+            {
+              selector: `${decl}[kind!='const']`,
+              message: "No module-level let/var in orchestrations: it is state that does not replay.",
+            },
+            {
+              selector: `${decl} > VariableDeclarator > NewExpression[callee.name!='ReplayMemo']`,
+              message: "No module-level mutable containers in orchestrations (only the replay memo of replayMemo.ts).",
+            },
+            {
+              selector: `${decl} > VariableDeclarator:not([id.typeAnnotation.typeAnnotation.typeName.name='Readonly']):not([id.typeAnnotation.typeAnnotation.operator='readonly']) > :matches(ObjectExpression, ArrayExpression)`,
+              message:
+                "A module-level object or array in an orchestration must be read-only (a Readonly<…> or readonly type, or `as const`).",
+            },
+            {
+              selector: `${decl} > VariableDeclarator > :matches(TSSatisfiesExpression, TSAsExpression:not([typeAnnotation.typeName.name='const'])) > :matches(ObjectExpression, ArrayExpression)`,
+              message:
+                "A module-level object or array in an orchestration must be read-only (`as const`, or a Readonly<…> or readonly type).",
+            },
+          ],
+        ),
         {
           selector: "CallExpression[callee.property.name=/^(toLocale[A-Za-z]*|localeCompare)$/]",
           message: "Locale data differs between workers; compare and format without locales in orchestrations.",

@@ -15,7 +15,15 @@ export function addTemporarySubnet({ gateway }: ActivityDeps): BoundActivity {
           addressPrefix: existing.addressPrefix,
         };
       }
-      return { status: "started" as const, handle: await arm.beginCreateSubnet(input.vnetId, input.subnetName, input.addressPrefix, input.networkSecurityGroupId) };
+      return {
+        status: "started" as const,
+        handle: await arm.beginCreateSubnet(
+          input.vnetId,
+          input.subnetName,
+          input.addressPrefix,
+          input.networkSecurityGroupId,
+        ),
+      };
     }),
   );
 }

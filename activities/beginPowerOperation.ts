@@ -103,7 +103,12 @@ async function beginOnScaleSet(arm: ArmGateway, input: Input): Promise<Output> {
   if (input.expectedState !== undefined) {
     // A first write: instances someone else changed since the plan make the whole set theirs for this run.
     const changed = present.filter((id) => byId.get(id) !== input.expectedState);
-    if (changed.length > 0) return { status: "changed", state: commonState(changed.map((id) => byId.get(id) ?? "unknown")), instanceIds: changed };
+    if (changed.length > 0)
+      return {
+        status: "changed",
+        state: commonState(changed.map((id) => byId.get(id) ?? "unknown")),
+        instanceIds: changed,
+      };
   }
   const todo = present.filter((id) => {
     const s = byId.get(id) ?? "unknown";

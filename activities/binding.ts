@@ -43,6 +43,9 @@ export function bindActivity<I extends z.ZodType, O extends z.ZodType>(
  */
 export function registerActivities(activities: readonly BoundActivity[]): void {
   for (const a of activities) {
-    df.app.activity(a.name, { handler: a.handler, ...(a.durableClient === true ? { extraInputs: [df.input.durableClient()] } : {}) });
+    df.app.activity(a.name, {
+      handler: a.handler,
+      ...(a.durableClient === true ? { extraInputs: [df.input.durableClient()] } : {}),
+    });
   }
 }

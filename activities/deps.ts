@@ -8,4 +8,5 @@ import type { AppRoot } from "../src/root";
 export type ActivityDeps = Pick<AppRoot, "gateway" | "auditStore" | "notifier"> & Partial<Pick<AppRoot, "subnetGrant">>;
 
 /** What an audit activity answers when there is no audit table to write to or read from. */
-export const NO_AUDIT_TABLE = "no audit table is configured (PORT25_AUDIT_TABLE_CONNECTION or PORT25_AUDIT_TABLE_ENDPOINT)";
+export const NO_AUDIT_TABLE =
+  "no audit table is configured (PORT25_AUDIT_TABLE_CONNECTION or PORT25_AUDIT_TABLE_ENDPOINT)";

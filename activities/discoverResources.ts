@@ -14,7 +14,10 @@ export function discoverResources({ gateway, subnetGrant }: ActivityDeps): Bound
   return bindActivity(discoverResourcesActivity, (input) =>
     callArm(gateway, async (arm) => {
       const options = input.options ?? RemediationOptionsSchema.parse({});
-      const discovery = input.vms === "separately" ? await discoverAllButVms(arm, input.subscriptionId, subnetGrant) : await discoverSubscription(arm, input.subscriptionId, options, subnetGrant);
+      const discovery =
+        input.vms === "separately"
+          ? await discoverAllButVms(arm, input.subscriptionId, subnetGrant)
+          : await discoverSubscription(arm, input.subscriptionId, options, subnetGrant);
       return { status: "ok" as const, discovery, listingId: randomUUID() };
     }),
   );

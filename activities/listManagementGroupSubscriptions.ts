@@ -14,7 +14,12 @@ export function listManagementGroupSubscriptions({ gateway }: ActivityDeps): Bou
         const id = s.subscriptionId.toLowerCase();
         if (seen.has(id)) return [];
         seen.add(id);
-        return [{ subscriptionId: id, ...(s.displayName !== "" ? { displayName: clip(s.displayName, TEXT_LIMITS.name) } : {}) }];
+        return [
+          {
+            subscriptionId: id,
+            ...(s.displayName !== "" ? { displayName: clip(s.displayName, TEXT_LIMITS.name) } : {}),
+          },
+        ];
       });
       return { status: "ok" as const, subscriptions };
     }),

@@ -35,11 +35,11 @@ export function listVmPages({ gateway }: ActivityDeps): BoundActivity {
         const failure = toArmFailure(e);
         if (pages === 0 || (failure.status !== "throttled" && failure.status !== "conflict")) return failure;
         const retryAfterSeconds = failure.retryAfterSeconds ?? DEFAULT_RETRY_AFTER_SECONDS;
-        return { status: "ok", vms, statuses, pages, nextLink, retryAfterSeconds};
+        return { status: "ok", vms, statuses, pages, nextLink, retryAfterSeconds };
       }
       pages++;
       if (nextLink === undefined) break;
     }
-    return { status: "ok", vms, statuses, pages, nextLink};
+    return { status: "ok", vms, statuses, pages, nextLink };
   });
 }

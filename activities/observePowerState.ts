@@ -49,7 +49,11 @@ async function sendNext(arm: ArmGateway, journal: SentJournal, input: Input, see
   if (then === undefined || seen.status !== "ok" || input.kind !== "vm") return seen;
   const state = pollEndState(then.after, { operation: seen.operation, resource: seen.resource });
   if (state !== "running" && state !== "stopped" && state !== "deallocated") return seen;
-  const next = await sendPowerStep(arm, { resourceId: input.resourceId, kind: "vm", step: then.step, knownState: state, requestedAt: then.requestedAt }, journal);
+  const next = await sendPowerStep(
+    arm,
+    { resourceId: input.resourceId, kind: "vm", step: then.step, knownState: state, requestedAt: then.requestedAt },
+    journal,
+  );
   return { ...seen, next };
 }
 
@@ -67,9 +71,15 @@ async function observe(arm: ArmGateway, observer: FleetObserver, input: Input): 
   if (observed.kind === "perResource") return ownReads(arm, input);
   const s = observed.status;
   // Missing, no power state (ARM: "in some rare situations"), or failed: the VM's own reads say what happened.
-  if (s === undefined || s.powerState === "unknown" || s.provisioningState.toLowerCase() === "failed") return ownReads(arm, input);
+  if (s === undefined || s.powerState === "unknown" || s.provisioningState.toLowerCase() === "failed")
+    return ownReads(arm, input);
   // No sign of the step (still in the state it started from, or somewhere unexpected): ask the operation itself.
-  if (input.step !== undefined && !stepSatisfied(input.step, s.powerState) && !stepInTransition(input.step, s.powerState)) return ownReads(arm, input);
+  if (
+    input.step !== undefined &&
+    !stepSatisfied(input.step, s.powerState) &&
+    !stepInTransition(input.step, s.powerState)
+  )
+    return ownReads(arm, input);
   return {
     status: "ok",
     observedBy: "listing",

@@ -9,12 +9,20 @@ import type { ArmGateway } from "../src/azure/gateway";
 import { callArm, callArmPaced } from "./armFailure";
 import type { ActivityDeps } from "./deps";
 
-async function readReadiness(arm: ArmGateway, vmIds: readonly string[]): Promise<{ id: string; agent: boolean; ready: boolean; detail: string }[]> {
+async function readReadiness(
+  arm: ArmGateway,
+  vmIds: readonly string[],
+): Promise<{ id: string; agent: boolean; ready: boolean; detail: string }[]> {
   const out: { id: string; agent: boolean; ready: boolean; detail: string }[] = [];
   for (const id of vmIds) {
     const r = await arm.getVmAgentReadiness(id);
     const ready = r.exists && r.powerState === "running" && r.vmAgent === "ready" && r.networkWatcherAgent === "ready";
-    out.push({ id, agent: r.networkWatcherAgent !== "absent", ready, detail: r.exists ? `${r.powerState}; ${r.detail}` : r.detail });
+    out.push({
+      id,
+      agent: r.networkWatcherAgent !== "absent",
+      ready,
+      detail: r.exists ? `${r.powerState}; ${r.detail}` : r.detail,
+    });
   }
   return out;
 }
@@ -24,6 +32,9 @@ export function readCanaryAgents({ gateway }: ActivityDeps): BoundActivity {
     input.readiness === true
       ? // Read again later on the same VM: its Low Cost Get budget's pace comes back with the answer.
         callArmPaced(gateway, async (arm) => ({ status: "ok" as const, agents: await readReadiness(arm, input.vmIds) }))
-      : callArm(gateway, async (arm) => ({ status: "ok" as const, agents: await readAgents(arm, input.vmIds, input.wanted) })),
+      : callArm(gateway, async (arm) => ({
+          status: "ok" as const,
+          agents: await readAgents(arm, input.vmIds, input.wanted),
+        })),
   );
 }

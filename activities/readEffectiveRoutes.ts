@@ -14,7 +14,11 @@ export function readEffectiveRoutes({ gateway }: ActivityDeps): BoundActivity {
         return { status: "inProgress" as const, retryAfterSeconds: operation.retryAfterSeconds };
       }
       if (operation.status !== "Succeeded") {
-        return { status: "readFailed" as const, code: operation.error?.code ?? operation.status, message: operation.error?.message ?? `the effective-routes read ended ${operation.status}` };
+        return {
+          status: "readFailed" as const,
+          code: operation.error?.code ?? operation.status,
+          message: operation.error?.message ?? `the effective-routes read ended ${operation.status}`,
+        };
       }
       return { status: "done" as const, routes: await arm.getEffectiveRoutesResult(handle) };
     }),

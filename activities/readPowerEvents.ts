@@ -12,10 +12,20 @@ export function readPowerEvents({ gateway }: ActivityDeps): BoundActivity {
   return bindActivity(readPowerEventsActivity, (input) =>
     callArm(gateway, async (arm) => {
       if (input.resourceId !== undefined) {
-        return { status: "ok" as const, from: input.from, to: input.to, events: await arm.listResourcePowerEvents(input.resourceId, input.from, input.to) };
+        return {
+          status: "ok" as const,
+          from: input.from,
+          to: input.to,
+          events: await arm.listResourcePowerEvents(input.resourceId, input.from, input.to),
+        };
       }
       const events = await arm.listPowerEvents(input.subscriptionId, input.from, input.to);
-      return { status: "ok" as const, from: input.from, to: input.to, events: relevantPowerEvents(events, input.exemptionEffectiveAt ?? input.from) };
+      return {
+        status: "ok" as const,
+        from: input.from,
+        to: input.to,
+        events: relevantPowerEvents(events, input.exemptionEffectiveAt ?? input.from),
+      };
     }),
   );
 }

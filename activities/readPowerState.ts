@@ -31,7 +31,8 @@ async function read(arm: ArmGateway, input: Input): Promise<Extract<Output, { st
     // The last step of a cycle: the VM's state answers in one request what the operation's status and then the
     // state would answer in two; the operation is read only when the state shows no sign of the step (its error).
     const resource = await readResource(arm, input);
-    if (!resource.exists || stepSatisfied(step, resource.powerState) || stepInTransition(step, resource.powerState)) return { status: "ok", resource };
+    if (!resource.exists || stepSatisfied(step, resource.powerState) || stepInTransition(step, resource.powerState))
+      return { status: "ok", resource };
     return { status: "ok", operation: await arm.getOperationStatus(input.handle), resource };
   }
   let operation: OperationStatus | undefined;
@@ -44,7 +45,10 @@ async function read(arm: ArmGateway, input: Input): Promise<Extract<Output, { st
   return { status: "ok", operation, resource: await readResource(arm, input) };
 }
 
-async function readResource(arm: ArmGateway, input: Input): Promise<NonNullable<Extract<Output, { status: "ok" }>["resource"]>> {
+async function readResource(
+  arm: ArmGateway,
+  input: Input,
+): Promise<NonNullable<Extract<Output, { status: "ok" }>["resource"]>> {
   if (input.kind === "vm") {
     const s = await arm.getVmState(input.resourceId);
     return { exists: s.exists, powerState: s.powerState, provisioningState: s.provisioningState };

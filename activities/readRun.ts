@@ -19,16 +19,30 @@ export function readRun(): BoundActivity {
     readRunActivity,
     async ({ instanceId, runId }, context): Promise<ReadRunOutput> => {
       const status = await tryGetStatus(df.getClient(context), instanceId, true);
-      if (status === undefined) return { state: "ended", runtimeStatus: "Unknown", message: `instance ${instanceId} no longer exists (purged)` };
+      if (status === undefined)
+        return {
+          state: "ended",
+          runtimeStatus: "Unknown",
+          message: `instance ${instanceId} no longer exists (purged)`,
+        };
       const held = RunOfInput.safeParse(status.input);
       if (!held.success || held.data.runId !== runId) {
-        return { state: "ended", runtimeStatus: status.runtimeStatus, message: `instance ${instanceId} now holds another run (${held.success ? (held.data.runId ?? "?") : "?"}); see run ${runId}'s audit record` };
+        return {
+          state: "ended",
+          runtimeStatus: status.runtimeStatus,
+          message: `instance ${instanceId} now holds another run (${held.success ? (held.data.runId ?? "?") : "?"}); see run ${runId}'s audit record`,
+        };
       }
       if (isLive(status)) return { state: "live", runtimeStatus: status.runtimeStatus };
       const output = RemediationOutputSchema.safeParse(status.output);
-      if (status.runtimeStatus === df.OrchestrationRuntimeStatus.Completed && output.success) return { state: "completed", output: output.data };
+      if (status.runtimeStatus === df.OrchestrationRuntimeStatus.Completed && output.success)
+        return { state: "completed", output: output.data };
       const said = typeof status.output === "string" ? status.output : JSON.stringify(status.output ?? null);
-      return { state: "ended", runtimeStatus: status.runtimeStatus, message: `the run ended ${status.runtimeStatus.toLowerCase()}: ${clip(said, TEXT_LIMITS.detail)}` };
+      return {
+        state: "ended",
+        runtimeStatus: status.runtimeStatus,
+        message: `the run ended ${status.runtimeStatus.toLowerCase()}: ${clip(said, TEXT_LIMITS.detail)}`,
+      };
     },
     { durableClient: true },
   );

@@ -17,7 +17,8 @@ export function signalRunEnded(): BoundActivity {
         return { delivered: true };
       } catch (e) {
         const message = ensureError(e).message;
-        if (/No instance with ID|\b404\b/i.test(message)) return { delivered: false, detail: clip(message, TEXT_LIMITS.note) };
+        if (/No instance with ID|\b404\b/i.test(message))
+          return { delivered: false, detail: clip(message, TEXT_LIMITS.note) };
         throw e;
       }
     },

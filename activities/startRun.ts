@@ -16,7 +16,11 @@ import { isLive } from "../src/domain/campaignMembers";
 const RunOfInput = z.object({ runId: z.string().optional(), requestedBy: z.string().optional() });
 
 /** What the instance holds now, from our start's point of view; undefined when it holds no live run and not ours. */
-async function holder(client: df.DurableClient, instanceId: string, runId: string): Promise<StartRunOutput | undefined> {
+async function holder(
+  client: df.DurableClient,
+  instanceId: string,
+  runId: string,
+): Promise<StartRunOutput | undefined> {
   const status = await tryGetStatus(client, instanceId, true);
   if (status === undefined) return undefined;
   const run = RunOfInput.safeParse(status.input);

@@ -8,7 +8,15 @@ import type { ResourceOutcome } from "../src/contracts/outcome";
 import type { AvailabilitySetRule, RunningVmCycle } from "../src/contracts/options";
 import type { Caps, Plan } from "../src/contracts/plan";
 import { availabilitySetRounds, type SchedItem } from "../src/domain/scheduler";
-import { LISTING_PAGE_VMS, NOMINAL_CYCLE_SECONDS, READ_BUCKET, WRITE_BUCKET, type AvailabilitySetsDown, type FleetMetrics, type HonestBound } from "./spec";
+import {
+  LISTING_PAGE_VMS,
+  NOMINAL_CYCLE_SECONDS,
+  READ_BUCKET,
+  WRITE_BUCKET,
+  type AvailabilitySetsDown,
+  type FleetMetrics,
+  type HonestBound,
+} from "./spec";
 
 type Orchestration = FleetMetrics["orchestration"];
 type Arm = FleetMetrics["arm"];
@@ -28,7 +36,8 @@ export function summariseOutcomes(outcomes: readonly ResourceOutcome[]): Outcome
   const cycled = cycledResources(outcomes);
   const failed = outcomes.filter((o) => o.outcome === "failed");
   const failedByReason: Record<string, number> = {};
-  for (const o of failed) failedByReason[o.reasonCode ?? "unknown"] = (failedByReason[o.reasonCode ?? "unknown"] ?? 0) + 1;
+  for (const o of failed)
+    failedByReason[o.reasonCode ?? "unknown"] = (failedByReason[o.reasonCode ?? "unknown"] ?? 0) + 1;
   return {
     total: outcomes.length,
     cycled: cycled.length,
@@ -38,7 +47,9 @@ export function summariseOutcomes(outcomes: readonly ResourceOutcome[]): Outcome
     failed: failed.length,
     skipped: outcomes.filter((o) => o.outcome === "skipped").length,
     failedByReason,
-    failedByThrottling: failed.filter((o) => o.reasonCode === "throttled" || o.errorCode === "SubscriptionRequestsThrottled").length,
+    failedByThrottling: failed.filter(
+      (o) => o.reasonCode === "throttled" || o.errorCode === "SubscriptionRequestsThrottled",
+    ).length,
   };
 }
 
@@ -109,7 +120,11 @@ export const CYCLE_SHAPES: Readonly<Record<RunningVmCycle, CycleShape>> = {
 };
 
 /** Lower bound of a run's duration in seconds: N cycles at the cap, or N cycles' writes through ARM's write bucket. */
-export function lowerBound(n: number, concurrency: number, shape: CycleShape = CYCLE_SHAPES.powerOffDeallocateStart): { concurrency: number; writes: number; bound: number } {
+export function lowerBound(
+  n: number,
+  concurrency: number,
+  shape: CycleShape = CYCLE_SHAPES.powerOffDeallocateStart,
+): { concurrency: number; writes: number; bound: number } {
   const byConcurrency = Math.ceil(n / Math.max(1, concurrency)) * shape.seconds;
   const byWrites = Math.max(0, (shape.writes * n - WRITE_BUCKET.capacity) / WRITE_BUCKET.refillPerSecond);
   return { concurrency: byConcurrency, writes: byWrites, bound: Math.max(byConcurrency, byWrites) };
@@ -129,7 +144,11 @@ export interface HonestWaveInput {
  */
 export function honestWaves(outcomes: readonly ResourceOutcome[], plan: Plan | undefined): HonestWaveInput[] {
   const entries = new Map((plan?.entries ?? []).map((e) => [e.resourceId.toLowerCase(), e] as const));
-  const caps: Caps = plan?.caps ?? { maxConcurrency: 1, maxUnavailablePerAvailabilitySet: 1, maxUnavailablePerScaleSet: 1 };
+  const caps: Caps = plan?.caps ?? {
+    maxConcurrency: 1,
+    maxUnavailablePerAvailabilitySet: 1,
+    maxUnavailablePerScaleSet: 1,
+  };
   const byWave = new Map<number, { canary: boolean; items: SchedItem[] }>();
   for (const o of outcomes) {
     if (o.kind === "vnet" || (o.outcome !== "cycled" && o.outcome !== "failed")) continue;
@@ -145,7 +164,12 @@ export function honestWaves(outcomes: readonly ResourceOutcome[], plan: Plan | u
   }
   return [...byWave.entries()]
     .sort(([a], [b]) => a - b)
-    .map(([wave, w]) => ({ wave, canary: w.canary, resources: w.items.length, setRounds: Math.max(0, ...availabilitySetRounds(w.items, caps).values()) }));
+    .map(([wave, w]) => ({
+      wave,
+      canary: w.canary,
+      resources: w.items.length,
+      setRounds: Math.max(0, ...availabilitySetRounds(w.items, caps).values()),
+    }));
 }
 
 /** What the honest bound needs besides the waves: the run's cap, cycle, rule, and the fixed steps around the canary. */
@@ -174,15 +198,42 @@ export function honestBound(waves: readonly HonestWaveInput[], o: HonestBoundInp
   const { shape } = o;
   const terms = waves.map((w) => {
     const capSeconds = Math.ceil(w.resources / Math.max(1, o.concurrency)) * shape.seconds;
-    const writeFloorSeconds = Math.max(0, (shape.writes * w.resources - WRITE_BUCKET.capacity) / WRITE_BUCKET.refillPerSecond);
-    const readFloorSeconds = Math.max(0, (Math.ceil((shape.writes * w.resources) / LISTING_PAGE_VMS) - READ_BUCKET.capacity) / READ_BUCKET.refillPerSecond);
+    const writeFloorSeconds = Math.max(
+      0,
+      (shape.writes * w.resources - WRITE_BUCKET.capacity) / WRITE_BUCKET.refillPerSecond,
+    );
+    const readFloorSeconds = Math.max(
+      0,
+      (Math.ceil((shape.writes * w.resources) / LISTING_PAGE_VMS) - READ_BUCKET.capacity) / READ_BUCKET.refillPerSecond,
+    );
     const setSeconds = w.setRounds * shape.seconds;
-    const boundSeconds = Math.max(capSeconds, writeFloorSeconds, readFloorSeconds, setSeconds) + (w.canary ? o.subnetSeconds + o.probeSeconds : 0);
-    return { wave: w.wave, canary: w.canary, resources: w.resources, capSeconds, writeFloorSeconds: round(writeFloorSeconds, 1), readFloorSeconds: round(readFloorSeconds, 1), setRounds: w.setRounds, setSeconds, boundSeconds: round(boundSeconds, 1) };
+    const boundSeconds =
+      Math.max(capSeconds, writeFloorSeconds, readFloorSeconds, setSeconds) +
+      (w.canary ? o.subnetSeconds + o.probeSeconds : 0);
+    return {
+      wave: w.wave,
+      canary: w.canary,
+      resources: w.resources,
+      capSeconds,
+      writeFloorSeconds: round(writeFloorSeconds, 1),
+      readFloorSeconds: round(readFloorSeconds, 1),
+      setRounds: w.setRounds,
+      setSeconds,
+      boundSeconds: round(boundSeconds, 1),
+    };
   });
   const canarySeconds = terms.filter((t) => t.canary).reduce((s, t) => s + t.boundSeconds, 0);
-  const boundSeconds = round(terms.reduce((s, t) => s + t.boundSeconds, 0), 0);
-  return { availabilitySetRule: o.rule, canarySeconds, waves: terms, boundSeconds, ratio: round(o.simulatedSeconds / Math.max(1, boundSeconds), 3) };
+  const boundSeconds = round(
+    terms.reduce((s, t) => s + t.boundSeconds, 0),
+    0,
+  );
+  return {
+    availabilitySetRule: o.rule,
+    canarySeconds,
+    waves: terms,
+    boundSeconds,
+    ratio: round(o.simulatedSeconds / Math.max(1, boundSeconds), 3),
+  };
 }
 
 /** Time-weighted mean number of intervals open over [from, to]. */
@@ -215,7 +266,9 @@ export function perVmBreakdown(cycled: readonly ResourceOutcome[], timeline: rea
     const start = ms(o.startedAt);
     const end = ms(o.endedAt);
     if (o.kind !== "vm" || start === undefined || end === undefined) continue;
-    const changes = (byResource.get(o.resourceId.toLowerCase()) ?? []).filter((c) => c.at >= start && c.at <= end).sort((a, b) => a.at - b.at);
+    const changes = (byResource.get(o.resourceId.toLowerCase()) ?? [])
+      .filter((c) => c.at >= start && c.at <= end)
+      .sort((a, b) => a.at - b.at);
     let opMs = 0;
     let first: number | undefined;
     let last: number | undefined;
@@ -254,7 +307,9 @@ export function summariseTime(
 ): Time {
   const cycled = cycledResources(outcomes);
   // A resource that failed was still meant to be cycled: leaving it out would make the bound easier to meet.
-  const attempted = outcomes.filter((o) => o.kind !== "vnet" && (o.outcome === "cycled" || o.outcome === "failed")).length;
+  const attempted = outcomes.filter(
+    (o) => o.kind !== "vnet" && (o.outcome === "cycled" || o.outcome === "failed"),
+  ).length;
   const b = lowerBound(attempted, maxConcurrency, shape);
   const simulated = (runEndedAt - runStartedAt) / 1000;
   const fleetAt = fleetStart(outcomes) ?? runEndedAt;
@@ -280,7 +335,13 @@ export function summariseTime(
       const starts = list.flatMap((o) => ms(o.startedAt) ?? []);
       const ends = list.flatMap((o) => ms(o.endedAt) ?? []);
       const seconds = starts.length === 0 || ends.length === 0 ? 0 : (Math.max(...ends) - Math.min(...starts)) / 1000;
-      return { wave, canary: list.some((o) => o.canary === true), resources: list.length, seconds: round(seconds, 0), boundSeconds: lowerBound(list.length, maxConcurrency, shape).bound };
+      return {
+        wave,
+        canary: list.some((o) => o.canary === true),
+        resources: list.length,
+        seconds: round(seconds, 0),
+        boundSeconds: lowerBound(list.length, maxConcurrency, shape).bound,
+      };
     })
     .sort((x, y) => (x.canary === y.canary ? x.wave - y.wave : x.canary ? -1 : 1));
 
@@ -307,8 +368,14 @@ export function summariseTime(
  * moment during the run, from the simulator's timeline. A set whose members were all down before the run began
  * counts only if a member went down again while the rest were down.
  */
-export function availabilitySetsFullyDown(scenario: Scenario, state: SimState, timeline: readonly StateChange[]): AvailabilitySetsDown {
-  const idOf = new Map(state.vms.map((v) => [`${v.resourceGroup.toLowerCase()}/${v.name.toLowerCase()}`, v.id.toLowerCase()] as const));
+export function availabilitySetsFullyDown(
+  scenario: Scenario,
+  state: SimState,
+  timeline: readonly StateChange[],
+): AvailabilitySetsDown {
+  const idOf = new Map(
+    state.vms.map((v) => [`${v.resourceGroup.toLowerCase()}/${v.name.toLowerCase()}`, v.id.toLowerCase()] as const),
+  );
   const sets = new Map<string, { members: Set<string>; down: number }>();
   const setOf = new Map<string, string>();
   for (const vm of scenario.vms) {
@@ -323,7 +390,9 @@ export function availabilitySetsFullyDown(scenario: Scenario, state: SimState, t
     setOf.set(id, key);
   }
   const fullyDown = new Set<string>();
-  const changes = timeline.filter((c) => c.instanceId === undefined && setOf.has(c.resourceId.toLowerCase())).sort((a, b) => a.at - b.at);
+  const changes = timeline
+    .filter((c) => c.instanceId === undefined && setOf.has(c.resourceId.toLowerCase()))
+    .sort((a, b) => a.at - b.at);
   for (const c of changes) {
     const key = setOf.get(c.resourceId.toLowerCase()) ?? "";
     const set = sets.get(key);

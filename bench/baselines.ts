@@ -89,7 +89,9 @@ interface Target {
 
 /** The VMs a user's script would cycle: running ones Azure can deallocate, outside managed groups, not tagged skip. */
 export function scriptTargets(scenario: Scenario): Target[] {
-  const managed = new Set(scenario.resourceGroups.filter((g) => g.managedBy !== undefined).map((g) => g.name.toLowerCase()));
+  const managed = new Set(
+    scenario.resourceGroups.filter((g) => g.managedBy !== undefined).map((g) => g.name.toLowerCase()),
+  );
   return scenario.vms
     .filter((v) => v.power === "running" && !v.ephemeralOsDisk && !managed.has(v.resourceGroup.toLowerCase()))
     .filter((v) => (v.tags["port25-remediation"] ?? "").toLowerCase() !== "skip")
@@ -132,9 +134,19 @@ function virtualRetryPolicy(sched: VirtualScheduler, counters: Counters): Pipeli
 }
 
 /** One power operation of one VM, begun and polled to its end (beginXAndWait, on the virtual clock). */
-async function runStep(sched: VirtualScheduler, client: ComputeManagementClient, vm: Target, step: Step): Promise<void> {
+async function runStep(
+  sched: VirtualScheduler,
+  client: ComputeManagementClient,
+  vm: Target,
+  step: Step,
+): Promise<void> {
   const vms = client.virtualMachines;
-  const poller = step === "powerOff" ? vms.powerOff(vm.resourceGroup, vm.name) : step === "deallocate" ? vms.deallocate(vm.resourceGroup, vm.name) : vms.start(vm.resourceGroup, vm.name);
+  const poller =
+    step === "powerOff"
+      ? vms.powerOff(vm.resourceGroup, vm.name)
+      : step === "deallocate"
+        ? vms.deallocate(vm.resourceGroup, vm.name)
+        : vms.start(vm.resourceGroup, vm.name);
   await poller.submitted();
   while (!poller.isDone) {
     await sched.sleep(POLL_MS);
@@ -154,7 +166,11 @@ export async function runBaseline(spec: BaselineSpec): Promise<BaselineMetrics> 
   try {
     // The product's connection: endpoint, the simulator's CA only, the static token config allows for loopback.
     const connection = createArmConnection(
-      parseConfig({ PORT25_ARM_ENDPOINT: sim.endpoint, PORT25_ARM_CA_FILE: sim.caFile, PORT25_ARM_STATIC_TOKEN: sim.token }),
+      parseConfig({
+        PORT25_ARM_ENDPOINT: sim.endpoint,
+        PORT25_ARM_CA_FILE: sim.caFile,
+        PORT25_ARM_STATIC_TOKEN: sim.token,
+      }),
     );
     const client = new ComputeManagementClient(connection.credential, sim.subscriptionId, {
       endpoint: connection.endpoint,
@@ -215,7 +231,8 @@ export async function runBaseline(spec: BaselineSpec): Promise<BaselineMetrics> 
       realSeconds: Number(((performance.now() - t0) / 1000).toFixed(1)),
       simulatedSeconds: Math.round(simulatedSeconds),
       /** For a sample of the sequential script: its time scaled to every target (it is linear: one VM at a time). */
-      extrapolatedSeconds: targets.length < all.length ? Math.round((simulatedSeconds * all.length) / Math.max(1, targets.length)) : null,
+      extrapolatedSeconds:
+        targets.length < all.length ? Math.round((simulatedSeconds * all.length) / Math.max(1, targets.length)) : null,
       requests: log.length,
       throttled: log.filter((r) => r.status === 429).length,
       retriedAfter429: counters.throttled,

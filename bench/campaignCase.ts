@@ -15,9 +15,15 @@ import { CampaignCaseSpecSchema, CampaignMetricsSchema, type CampaignMetrics } f
 
 const ROOT = path.resolve(__dirname, "..");
 
-function runCli(args: string[], limitSeconds: number): Promise<{ code: number | null; stdout: string; stderr: string }> {
+function runCli(
+  args: string[],
+  limitSeconds: number,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const p = spawn(process.execPath, ["--import", "tsx", path.join(ROOT, "src/cli/main.ts"), ...args], { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
+    const p = spawn(process.execPath, ["--import", "tsx", path.join(ROOT, "src/cli/main.ts"), ...args], {
+      cwd: ROOT,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     let stdout = "";
     let stderr = "";
     p.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
@@ -35,12 +41,17 @@ async function main(): Promise<void> {
   const spec = CampaignCaseSpecSchema.parse(JSON.parse(process.argv[2] ?? "{}"));
   const args = [
     "simulate",
-    "--subscriptions", String(spec.subscriptions),
-    "--vms", String(spec.vmsPerSubscription),
-    "--seed", String(spec.seed),
-    "--max-concurrent-subscriptions", String(spec.maxConcurrentSubscriptions),
+    "--subscriptions",
+    String(spec.subscriptions),
+    "--vms",
+    String(spec.vmsPerSubscription),
+    "--seed",
+    String(spec.seed),
+    "--max-concurrent-subscriptions",
+    String(spec.maxConcurrentSubscriptions),
     "--json",
-    "--report", path.join(mkdtempSync(path.join(tmpdir(), "port25-bench-campaign-")), "campaign.html"),
+    "--report",
+    path.join(mkdtempSync(path.join(tmpdir(), "port25-bench-campaign-")), "campaign.html"),
   ];
   const started = Date.now();
   const r = await runCli(args, spec.realLimitSeconds);
@@ -48,19 +59,34 @@ async function main(): Promise<void> {
   try {
     const out = CampaignSimulateOutputSchema.parse(JSON.parse(r.stdout));
     // The same estate the command generated, to count what each run had to account for.
-    const estate = loadEstate(generateEstate({ subscriptions: spec.subscriptions, vmsPerSubscription: spec.vmsPerSubscription, seed: spec.seed }));
+    const estate = loadEstate(
+      generateEstate({
+        subscriptions: spec.subscriptions,
+        vmsPerSubscription: spec.vmsPerSubscription,
+        seed: spec.seed,
+      }),
+    );
     const resourcesOf = new Map(
       estate.subscriptions.map((s) => [
         s.scenario.subscription.id.toLowerCase(),
-        s.scenario.vms.length + s.scenario.scaleSets.filter((x) => x.orchestrationMode === "Uniform").length + s.scenario.vnets.length,
+        s.scenario.vms.length +
+          s.scenario.scaleSets.filter((x) => x.orchestrationMode === "Uniform").length +
+          s.scenario.vnets.length,
       ]),
     );
     const members = out.summary.members;
-    const once = new Set(members.map((m) => m.subscriptionId)).size === members.length && members.length === estate.subscriptions.length;
+    const once =
+      new Set(members.map((m) => m.subscriptionId)).size === members.length &&
+      members.length === estate.subscriptions.length;
     const unaccounted = members.filter((m) => {
       if (m.state !== "done") return m.reason === undefined;
       const c = m.counts;
-      return c === undefined || c.total !== resourcesOf.get(m.subscriptionId) || c.pending !== 0 || c.cycled + c.skipped + c.failed !== c.total;
+      return (
+        c === undefined ||
+        c.total !== resourcesOf.get(m.subscriptionId) ||
+        c.pending !== 0 ||
+        c.cycled + c.skipped + c.failed !== c.total
+      );
     });
     metrics = {
       label: spec.label,

@@ -8,7 +8,9 @@ import * as path from "node:path";
 import { performance } from "node:perf_hooks";
 import { createDurableHost, type SchemaName } from "../src/durable-host";
 
-const APP = ["activities.ts", "orchestrations.ts"].map((f) => path.join(__dirname, "..", "test", "durable-host", "app", f));
+const APP = ["activities.ts", "orchestrations.ts"].map((f) =>
+  path.join(__dirname, "..", "test", "durable-host", "app", f),
+);
 const SIZES = [1000, 5000] as const;
 const REPEATS = 5;
 type Order = "finished" | "reversed" | "shuffled";
@@ -30,7 +32,8 @@ async function fanOut(n: number, schema: SchemaName, order: Order): Promise<Samp
   await host.runUntilIdle();
   const elapsedMs = performance.now() - t0;
   const status = host.getStatus(id);
-  if (status?.runtimeStatus !== "Completed") throw new Error(`FanOut(${n}) ended ${status?.runtimeStatus ?? "missing"}`);
+  if (status?.runtimeStatus !== "Completed")
+    throw new Error(`FanOut(${n}) ended ${status?.runtimeStatus ?? "missing"}`);
   const stats = host.stats();
   const instance = stats.instances.find((i) => i.instanceId === id);
   await host.close();
@@ -75,8 +78,15 @@ async function main(): Promise<void> {
     for (const n of SIZES) bySize[String(n)] = await measure(n, schema, order);
     const small = bySize[String(SIZES[0])];
     const large = bySize[String(SIZES[1])];
-    const ratio = small && large && small.orchestratorCpuMs > 0 ? large.orchestratorCpuMs / small.orchestratorCpuMs : Number.NaN;
-    results.push({ schema, completionOrder: order, sizes: bySize, cpuRatio5000to1000: Number(ratio.toFixed(2)), withinTarget: ratio <= TARGET_RATIO });
+    const ratio =
+      small && large && small.orchestratorCpuMs > 0 ? large.orchestratorCpuMs / small.orchestratorCpuMs : Number.NaN;
+    results.push({
+      schema,
+      completionOrder: order,
+      sizes: bySize,
+      cpuRatio5000to1000: Number(ratio.toFixed(2)),
+      withinTarget: ratio <= TARGET_RATIO,
+    });
     console.log(`schema ${schema}, completions ${order}`);
     for (const n of SIZES) {
       const s = bySize[String(n)];
@@ -86,7 +96,9 @@ async function main(): Promise<void> {
           `orchestrator CPU ${s.orchestratorCpuMs.toFixed(1)} ms, episodes ${s.episodeMs.toFixed(1)} ms, elapsed ${s.elapsedMs.toFixed(1)} ms`,
       );
     }
-    console.log(`  CPU ratio 5000/1000: ${ratio.toFixed(2)}x (target ≤ ${TARGET_RATIO}x) ${ratio <= TARGET_RATIO ? "OK" : "OVER TARGET"}`);
+    console.log(
+      `  CPU ratio 5000/1000: ${ratio.toFixed(2)}x (target ≤ ${TARGET_RATIO}x) ${ratio <= TARGET_RATIO ? "OK" : "OVER TARGET"}`,
+    );
   }
   const out = path.join(__dirname, "results", "durable-host.json");
   mkdirSync(path.dirname(out), { recursive: true });

@@ -29,15 +29,32 @@ import { FleetCaseSpecSchema, FleetMetricsSchema, type FleetCaseSpec, type Fleet
 
 /** The behaviour the figures assume, stated here rather than inherited from the simulator's defaults. */
 export const REALISTIC = {
-  latencies: { powerOff: 30, deallocate: 60, start: 60, subnetCreate: 10, subnetDelete: 10, connectivityCheck: 20, effectiveRouteTable: 10 },
+  latencies: {
+    powerOff: 30,
+    deallocate: 60,
+    start: 60,
+    subnetCreate: 10,
+    subnetDelete: 10,
+    connectivityCheck: 20,
+    effectiveRouteTable: 10,
+  },
   jitter: 0.2,
-  throttling: { enabled: true, reads: { capacity: 250, refillPerSecond: 25 }, writes: { capacity: 200, refillPerSecond: 10 }, deletes: { capacity: 200, refillPerSecond: 10 } },
+  throttling: {
+    enabled: true,
+    reads: { capacity: 250, refillPerSecond: 25 },
+    writes: { capacity: 200, refillPerSecond: 10 },
+    deletes: { capacity: 200, refillPerSecond: 10 },
+  },
 } as const;
 
 function codeVersion(): { commit: string | null; uncommittedChanges: boolean } {
-  const git = (...args: string[]): string => execFileSync("git", args, { cwd: path.resolve(__dirname, ".."), encoding: "utf8" }).trim();
+  const git = (...args: string[]): string =>
+    execFileSync("git", args, { cwd: path.resolve(__dirname, ".."), encoding: "utf8" }).trim();
   try {
-    return { commit: git("rev-parse", "--short", "HEAD"), uncommittedChanges: git("status", "--porcelain", "--", "orchestrations", "activities", "src") !== "" };
+    return {
+      commit: git("rev-parse", "--short", "HEAD"),
+      uncommittedChanges: git("status", "--porcelain", "--", "orchestrations", "activities", "src") !== "",
+    };
   } catch {
     return { commit: null, uncommittedChanges: false };
   }
@@ -49,7 +66,8 @@ async function drive(stack: LocalStack, deadline: number): Promise<Ended> {
   for (;;) {
     const report = await stack.host.runUntilIdle({ maxEpisodes: 1000 });
     const s = stack.host.getStatus(stack.instanceId)?.runtimeStatus;
-    if (s !== "Running" && s !== "Pending") return s === "Completed" ? { status: "completed" } : { status: "error", error: `the run ended ${s ?? "absent"}` };
+    if (s !== "Running" && s !== "Pending")
+      return s === "Completed" ? { status: "completed" } : { status: "error", error: `the run ended ${s ?? "absent"}` };
     if (report.stoppedBy === "idle") {
       const waiting = [...report.stuck, ...report.waitingForEvents].map((i) => i.instanceId);
       return { status: "error", error: `the run stopped making progress (waiting: ${waiting.slice(0, 5).join(", ")})` };
@@ -107,13 +125,26 @@ export async function runFleetCase(spec: FleetCaseSpec): Promise<FleetMetrics> {
       arm: summariseArm(log, cycled, fleetStart(outcomes)),
       availabilitySets: availabilitySetsFullyDown(scenario, stack.sim.snapshot(), stack.sim.timeline()),
       time: {
-        ...summariseTime(outcomes, stack.sim.timeline(), startedAt, endedAt, options.maxConcurrency, CYCLE_SHAPES[options.runningVmCycle]),
+        ...summariseTime(
+          outcomes,
+          stack.sim.timeline(),
+          startedAt,
+          endedAt,
+          options.maxConcurrency,
+          CYCLE_SHAPES[options.runningVmCycle],
+        ),
         honest: honestBound(honestWaves(outcomes, result?.plan), {
           concurrency: options.maxConcurrency,
           shape: CYCLE_SHAPES[options.runningVmCycle],
           rule: options.availabilitySetRule,
-          probeSeconds: agent.afterStartSeconds + agent.extensionsAfterAgentSeconds + agent.checksAfterExtensionsSeconds + REALISTIC.latencies.connectivityCheck,
-          subnetSeconds: outcomes.some((o) => o.kind === "vnet" && o.outcome === "cycled") ? REALISTIC.latencies.subnetCreate + REALISTIC.latencies.subnetDelete : 0,
+          probeSeconds:
+            agent.afterStartSeconds +
+            agent.extensionsAfterAgentSeconds +
+            agent.checksAfterExtensionsSeconds +
+            REALISTIC.latencies.connectivityCheck,
+          subnetSeconds: outcomes.some((o) => o.kind === "vnet" && o.outcome === "cycled")
+            ? REALISTIC.latencies.subnetCreate + REALISTIC.latencies.subnetDelete
+            : 0,
           simulatedSeconds: (endedAt - startedAt) / 1000,
         }),
       },

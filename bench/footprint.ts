@@ -55,7 +55,16 @@ const SimulateJsonSchema = z.object({
 
 export async function measureFootprint(vms: number, limitSeconds: number, cwd: string): Promise<Footprint> {
   const work = mkdtempSync(path.join(tmpdir(), "port25-bench-"));
-  const args = ["tsx", "src/cli/main.ts", "simulate", "--vms", String(vms), "--json", "--report", path.join(work, "report.html")];
+  const args = [
+    "tsx",
+    "src/cli/main.ts",
+    "simulate",
+    "--vms",
+    String(vms),
+    "--json",
+    "--report",
+    path.join(work, "report.html"),
+  ];
   const command = `npx ${args.join(" ")}`;
   const canSample = existsSync("/proc/self/status");
   const loadAtStart = loadavg()[0] ?? 0;
@@ -73,7 +82,10 @@ export async function measureFootprint(vms: number, limitSeconds: number, cwd: s
     const tree = processTree(child.pid);
     if (tree.length === 0) return;
     samples += 1;
-    peakTree = Math.max(peakTree, tree.reduce((s, p) => s + p.rssKiB, 0));
+    peakTree = Math.max(
+      peakTree,
+      tree.reduce((s, p) => s + p.rssKiB, 0),
+    );
     peakHwm = Math.max(peakHwm, ...tree.map((p) => p.hwmKiB));
   };
   let timedOut = false;

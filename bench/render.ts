@@ -4,7 +4,17 @@ import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { cpus, loadavg, totalmem } from "node:os";
 import * as path from "node:path";
 import { z } from "zod";
-import { BaselineMetricsSchema, CampaignMetricsSchema, FleetMetricsSchema, FootprintSchema, NOMINAL_CYCLE_SECONDS, type BaselineMetrics, type CampaignMetrics, type FleetMetrics, type Footprint } from "./spec";
+import {
+  BaselineMetricsSchema,
+  CampaignMetricsSchema,
+  FleetMetricsSchema,
+  FootprintSchema,
+  NOMINAL_CYCLE_SECONDS,
+  type BaselineMetrics,
+  type CampaignMetrics,
+  type FleetMetrics,
+  type Footprint,
+} from "./spec";
 
 export interface TargetCheck {
   target: string;
@@ -26,15 +36,30 @@ const DurableHostResultsSchema = z.object({
     z.object({
       schema: z.string(),
       completionOrder: z.string(),
-      sizes: z.record(z.string(), z.object({ replays: z.number(), historyLength: z.number(), orchestratorCpuMs: z.number(), elapsedMs: z.number() })),
+      sizes: z.record(
+        z.string(),
+        z.object({
+          replays: z.number(),
+          historyLength: z.number(),
+          orchestratorCpuMs: z.number(),
+          elapsedMs: z.number(),
+        }),
+      ),
       cpuRatio5000to1000: z.number(),
     }),
   ),
 });
 
-const ORCHESTRATIONS = ["remediateSubscription", "runWave", "cycleBatch", "cycleResource", "refreshVnetSubnet"] as const;
+const ORCHESTRATIONS = [
+  "remediateSubscription",
+  "runWave",
+  "cycleBatch",
+  "cycleResource",
+  "refreshVnetSubnet",
+] as const;
 
-const fmt = (x: number, digits = 0): string => x.toLocaleString("en-US", { minimumFractionDigits: digits, maximumFractionDigits: digits });
+const fmt = (x: number, digits = 0): string =>
+  x.toLocaleString("en-US", { minimumFractionDigits: digits, maximumFractionDigits: digits });
 const secs = (s: number): string => (s >= 3600 ? `${fmt(s)} s (${(s / 3600).toFixed(2)} h)` : `${fmt(s)} s`);
 const mark = (met: boolean | null): string => (met === null ? "–" : met ? "✅" : "❌");
 
@@ -46,14 +71,21 @@ function readJson<T>(file: string, schema: z.ZodType<T>): T | undefined {
 
 function commit(): string | null {
   try {
-    return execFileSync("git", ["rev-parse", "--short", "HEAD"], { cwd: path.resolve(__dirname, ".."), encoding: "utf8" }).trim();
+    return execFileSync("git", ["rev-parse", "--short", "HEAD"], {
+      cwd: path.resolve(__dirname, ".."),
+      encoding: "utf8",
+    }).trim();
   } catch {
     return null;
   }
 }
 
 function table(head: string[], rows: string[][]): string {
-  return [`| ${head.join(" | ")} |`, `|${head.map(() => "---").join("|")}|`, ...rows.map((r) => `| ${r.join(" | ")} |`)].join("\n");
+  return [
+    `| ${head.join(" | ")} |`,
+    `|${head.map(() => "---").join("|")}|`,
+    ...rows.map((r) => `| ${r.join(" | ")} |`),
+  ].join("\n");
 }
 
 /** The product at 500 VMs against the scripts users would run instead (issue targets: ≥ 20x (a); ≤ 1.2x (b), safely). */
@@ -66,7 +98,11 @@ function baselineTargets(fleet: readonly FleetMetrics[], baselines: readonly Bas
     const t = f.time.simulatedSeconds;
     if (sequential !== undefined) {
       const a = sequential.extrapolatedSeconds ?? sequential.simulatedSeconds;
-      checks.push({ target: `${f.label}: at least 20x faster than the sequential script`, value: `${(a / Math.max(1, t)).toFixed(1)}x (${fmt(t)} s vs ${fmt(a)} s)`, met: a / Math.max(1, t) >= 20 });
+      checks.push({
+        target: `${f.label}: at least 20x faster than the sequential script`,
+        value: `${(a / Math.max(1, t)).toFixed(1)}x (${fmt(t)} s vs ${fmt(a)} s)`,
+        met: a / Math.max(1, t) >= 20,
+      });
     }
     for (const b of allAtOnce) {
       const down = f.availabilitySets?.fullyDown;
@@ -106,10 +142,18 @@ function targets(fleet: readonly FleetMetrics[], footprint: Footprint | undefine
   }
   const done = fleet.filter((f) => f.status === "completed");
   const maxHistory = Math.max(0, ...fleet.map((f) => f.orchestration.maxHistory.events));
-  checks.push({ target: "no orchestration history above 1,000 events", value: `largest ${fmt(maxHistory)}`, met: fleet.length === 0 ? null : maxHistory <= 1000 });
+  checks.push({
+    target: "no orchestration history above 1,000 events",
+    value: `largest ${fmt(maxHistory)}`,
+    met: fleet.length === 0 ? null : maxHistory <= 1000,
+  });
   const cost = done.filter((f) => f.label.startsWith("cost-"));
   const perVm = Math.max(0, ...cost.map((f) => f.arm.perCycledVm));
-  checks.push({ target: "ARM requests per cycled VM ≤ 12", value: cost.length === 0 ? "not measured" : `at most ${perVm.toFixed(2)}`, met: cost.length === 0 ? null : perVm <= 12 });
+  checks.push({
+    target: "ARM requests per cycled VM ≤ 12",
+    value: cost.length === 0 ? "not measured" : `at most ${perVm.toFixed(2)}`,
+    met: cost.length === 0 ? null : perVm <= 12,
+  });
   for (const f of done) {
     const honest = f.time.honest;
     if (honest !== undefined) {
@@ -129,12 +173,24 @@ function targets(fleet: readonly FleetMetrics[], footprint: Footprint | undefine
     });
   }
   const throttled = done.reduce((n, f) => n + f.outcomes.failedByThrottling, 0);
-  checks.push({ target: "no VM failed by throttling", value: `${throttled} failed`, met: done.length === 0 ? null : throttled === 0 });
+  checks.push({
+    target: "no VM failed by throttling",
+    value: `${throttled} failed`,
+    met: done.length === 0 ? null : throttled === 0,
+  });
   for (const f of fleet.filter((x) => x.status !== "completed")) {
-    checks.push({ target: `${f.label} completes`, value: `${f.status}${f.error !== undefined ? `: ${f.error}` : ""}`, met: false });
+    checks.push({
+      target: `${f.label} completes`,
+      value: `${f.status}${f.error !== undefined ? `: ${f.error}` : ""}`,
+      met: false,
+    });
   }
   if (footprint) {
-    checks.push({ target: "port25 simulate --vms 5000 under 60 s", value: `${footprint.realSeconds.toFixed(0)} s (${footprint.status})`, met: footprint.status === "completed" && footprint.realSeconds < 60 });
+    checks.push({
+      target: "port25 simulate --vms 5000 under 60 s",
+      value: `${footprint.realSeconds.toFixed(0)} s (${footprint.status})`,
+      met: footprint.status === "completed" && footprint.realSeconds < 60,
+    });
     checks.push({
       target: "port25 simulate --vms 5000 under 1 GiB",
       value: `${fmt(footprint.peakProcessHwmMiB)} MiB the CLI process, ${fmt(footprint.peakTreeRssMiB)} MiB the process tree (npx, tsx, Azurite)`,
@@ -152,11 +208,22 @@ function campaignTargets(campaigns: readonly CampaignMetrics[]): TargetCheck[] {
     .filter((c) => c.subscriptions >= 50)
     .flatMap((c): TargetCheck[] => {
       const name = `campaign of ${c.subscriptions} subscriptions × ${c.vmsPerSubscription} VMs`;
-      if (c.status !== "completed" || c.orchestration === undefined) return [{ target: `${name} completes`, value: c.status, met: false }];
+      if (c.status !== "completed" || c.orchestration === undefined)
+        return [{ target: `${name} completes`, value: c.status, met: false }];
       const accounted = c.everySubscriptionOnce === true && (c.subscriptionsUnaccounted ?? []).length === 0;
       return [
-        { target: `${name}: every resource accounted for`, value: accounted ? `yes (${fmt(c.resources?.total ?? 0)} resources)` : `no: ${(c.subscriptionsUnaccounted ?? []).join(", ")}`, met: accounted },
-        { target: `${name}: no orchestration history above 1,000 events`, value: `largest ${fmt(c.orchestration.maxHistoryEvents)} (${c.orchestration.maxHistoryInstance.replace(/:.*/, ":…")})`, met: c.orchestration.maxHistoryEvents <= 1000 },
+        {
+          target: `${name}: every resource accounted for`,
+          value: accounted
+            ? `yes (${fmt(c.resources?.total ?? 0)} resources)`
+            : `no: ${(c.subscriptionsUnaccounted ?? []).join(", ")}`,
+          met: accounted,
+        },
+        {
+          target: `${name}: no orchestration history above 1,000 events`,
+          value: `largest ${fmt(c.orchestration.maxHistoryEvents)} (${c.orchestration.maxHistoryInstance.replace(/:.*/, ":…")})`,
+          met: c.orchestration.maxHistoryEvents <= 1000,
+        },
       ];
     });
 }
@@ -186,7 +253,12 @@ export function renderResults(dir: string): { markdown: string; summary: Summary
     generatedAt: new Date().toISOString(),
     commit: commit(),
     machine,
-    targets: [...targets(fleet, footprint), ...largeFootprintTargets(footprints), ...baselineTargets(fleet, baselines), ...campaignTargets(campaigns)],
+    targets: [
+      ...targets(fleet, footprint),
+      ...largeFootprintTargets(footprints),
+      ...baselineTargets(fleet, baselines),
+      ...campaignTargets(campaigns),
+    ],
   };
 
   const cost = fleet.filter((f) => f.label.startsWith("cost-"));
@@ -201,18 +273,33 @@ export function renderResults(dir: string): { markdown: string; summary: Summary
     "",
     "## Targets",
     "",
-    table(["", "target", "measured"], summary.targets.map((t) => [mark(t.met), t.target, t.value])),
+    table(
+      ["", "target", "measured"],
+      summary.targets.map((t) => [mark(t.met), t.target, t.value]),
+    ),
     "",
     "## 1. Orchestration cost",
     "",
     table(
-      ["case", "VMs", "cycled", "orchestrator CPU", "vs 500", "episodes", "replays / cycled VM", "largest history", "instances"],
+      [
+        "case",
+        "VMs",
+        "cycled",
+        "orchestrator CPU",
+        "vs 500",
+        "episodes",
+        "replays / cycled VM",
+        "largest history",
+        "instances",
+      ],
       fleet.map((f) => [
         f.label,
         fmt(f.vms),
         fmt(f.outcomes.cycled),
         `${fmt(f.orchestration.orchestratorCpuMs / 1000, 1)} s`,
-        f.label.startsWith("cost-") && smallCpu !== undefined ? `${(f.orchestration.orchestratorCpuMs / Math.max(1, smallCpu)).toFixed(1)}x` : "",
+        f.label.startsWith("cost-") && smallCpu !== undefined
+          ? `${(f.orchestration.orchestratorCpuMs / Math.max(1, smallCpu)).toFixed(1)}x`
+          : "",
         fmt(f.orchestration.episodes),
         f.orchestration.replaysPerCycledVm.toFixed(2),
         `${fmt(f.orchestration.maxHistory.events)} (${f.orchestration.maxHistory.name})`,
@@ -228,7 +315,9 @@ export function renderResults(dir: string): { markdown: string; summary: Summary
         f.label,
         ...ORCHESTRATIONS.map((n) => {
           const b = f.orchestration.byName[n];
-          return b === undefined ? "–" : `${fmt(b.instances)} / ${fmt(b.replays)} / ${fmt(b.cpuMs / 1000, 1)} s / ${fmt(b.maxHistory)}`;
+          return b === undefined
+            ? "–"
+            : `${fmt(b.instances)} / ${fmt(b.replays)} / ${fmt(b.cpuMs / 1000, 1)} s / ${fmt(b.maxHistory)}`;
         }),
       ]),
     ),
@@ -236,7 +325,18 @@ export function renderResults(dir: string): { markdown: string; summary: Summary
     "## 2. ARM requests per cycled VM",
     "",
     table(
-      ["case", "requests", "reads", "writes", "deletes", "429", "before the fleet", "per cycled VM", "fleet phase per cycled VM", "per cycled VM, by operation"],
+      [
+        "case",
+        "requests",
+        "reads",
+        "writes",
+        "deletes",
+        "429",
+        "before the fleet",
+        "per cycled VM",
+        "fleet phase per cycled VM",
+        "per cycled VM, by operation",
+      ],
       fleet.map((f) => [
         f.label,
         fmt(f.arm.requests),
@@ -264,14 +364,32 @@ export function renderResults(dir: string): { markdown: string; summary: Summary
       `Old bound = max(ceil(N / cap) × ${NOMINAL_CYCLE_SECONDS} s, (3N − 200) / 10 s), N = resources the run set out to cycle (cycled + failed).`,
     "",
     table(
-      ["case", "cap", "availability sets", "N", "simulated", "bound (canary + waves)", "ratio", "old bound (cap term / write term)", "old ratio", "failed by throttling", "429s"],
+      [
+        "case",
+        "cap",
+        "availability sets",
+        "N",
+        "simulated",
+        "bound (canary + waves)",
+        "ratio",
+        "old bound (cap term / write term)",
+        "old ratio",
+        "failed by throttling",
+        "429s",
+      ],
       fleet.map((f) => [
         f.label,
         fmt(f.maxConcurrency),
-        f.time.honest === undefined ? "–" : f.time.honest.availabilitySetRule === "updateDomain" ? "by update domain" : "by member",
+        f.time.honest === undefined
+          ? "–"
+          : f.time.honest.availabilitySetRule === "updateDomain"
+            ? "by update domain"
+            : "by member",
         fmt(f.time.cycledForBound),
         secs(f.time.simulatedSeconds),
-        f.time.honest === undefined ? "–" : `${fmt(f.time.honest.boundSeconds)} s (${fmt(f.time.honest.canarySeconds)} + ${fmt(f.time.honest.boundSeconds - f.time.honest.canarySeconds)})`,
+        f.time.honest === undefined
+          ? "–"
+          : `${fmt(f.time.honest.boundSeconds)} s (${fmt(f.time.honest.canarySeconds)} + ${fmt(f.time.honest.boundSeconds - f.time.honest.canarySeconds)})`,
         f.time.honest === undefined ? "–" : `${f.time.honest.ratio.toFixed(2)}x`,
         `${fmt(f.time.boundSeconds)} s (${fmt(f.time.concurrencyBoundSeconds)} / ${fmt(f.time.writeBoundSeconds)})`,
         `${f.time.ratio.toFixed(2)}x`,
@@ -298,7 +416,9 @@ export function renderResults(dir: string): { markdown: string; summary: Summary
               ] as const;
               const top = by.reduce((a, b) => (b[1] > a[1] ? b : a));
               // The canary's measured span is its cycle alone; its term also holds the subnet refresh and the probe.
-              const measured = w.canary ? undefined : f.time.waves.find((m) => m.wave === w.wave && m.canary === w.canary)?.seconds;
+              const measured = w.canary
+                ? undefined
+                : f.time.waves.find((m) => m.wave === w.wave && m.canary === w.canary)?.seconds;
               return `${w.canary ? "canary" : `w${w.wave}`} ${w.resources}: ${measured === undefined ? "" : `${fmt(measured)}/`}${fmt(w.boundSeconds)} (${top[0]})`;
             })
             .join("; "),
@@ -308,12 +428,22 @@ export function renderResults(dir: string): { markdown: string; summary: Summary
     "Where the time goes (per cycled VM: Azure's operations versus the VM's whole cycle; fleet: slots in use):",
     "",
     table(
-      ["case", "before the fleet", "fleet phase", "waves (resources: seconds / bound)", "mean in flight / cap", "VM cycle: operations / whole", "before 1st op / between ops / after last"],
+      [
+        "case",
+        "before the fleet",
+        "fleet phase",
+        "waves (resources: seconds / bound)",
+        "mean in flight / cap",
+        "VM cycle: operations / whole",
+        "before 1st op / between ops / after last",
+      ],
       fleet.map((f) => [
         f.label,
         `${fmt(f.time.beforeFleetSeconds)} s`,
         `${fmt(f.time.fleetSeconds)} s`,
-        f.time.waves.map((w) => `${w.canary ? "canary" : `w${w.wave}`} ${w.resources}: ${fmt(w.seconds)}/${fmt(w.boundSeconds)}`).join("; "),
+        f.time.waves
+          .map((w) => `${w.canary ? "canary" : `w${w.wave}`} ${w.resources}: ${fmt(w.seconds)}/${fmt(w.boundSeconds)}`)
+          .join("; "),
         `${f.time.meanInFlight} / ${f.maxConcurrency} (${(f.time.utilisation * 100).toFixed(0)} %)`,
         `${f.time.perVm.meanOperationSeconds} s / ${f.time.perVm.meanEndToEndSeconds} s`,
         `${f.time.perVm.meanBeforeFirstOpSeconds} / ${f.time.perVm.meanBetweenOpsSeconds} / ${f.time.perVm.meanAfterLastOpSeconds} s`,
@@ -329,7 +459,9 @@ export function renderResults(dir: string): { markdown: string; summary: Summary
       fleet.map((f) => [
         f.label,
         f.status + (f.runStatus !== null ? ` (${f.runStatus})` : ""),
-        f.code === undefined ? "–" : `${f.code.commit ?? "?"}${f.code.uncommittedChanges ? " + uncommitted changes" : ""}`,
+        f.code === undefined
+          ? "–"
+          : `${f.code.commit ?? "?"}${f.code.uncommittedChanges ? " + uncommitted changes" : ""}`,
         f.loadAverage === undefined ? "–" : f.loadAverage.toFixed(1),
         `${fmt(f.real.seconds)} s`,
         `${fmt(f.real.cpuUserSeconds + f.real.cpuSystemSeconds)} s`,
@@ -348,14 +480,34 @@ export function renderResults(dir: string): { markdown: string; summary: Summary
     baselines.length === 0
       ? "Not measured yet."
       : table(
-          ["run", "VMs", "simulated", "429s", "VMs failed", "VMs left down", "availability sets fully down", "ARM requests", "real"],
+          [
+            "run",
+            "VMs",
+            "simulated",
+            "429s",
+            "VMs failed",
+            "VMs left down",
+            "availability sets fully down",
+            "ARM requests",
+            "real",
+          ],
           [
             ...baselines.map((b) => [
-              b.script === "sequential" ? "(a) sequential script" : `(b) all-at-once script${b.maxRetries > 3 ? ", retrying 429s until done" : " (SDK: 429 retried 3 times)"}`,
+              b.script === "sequential"
+                ? "(a) sequential script"
+                : `(b) all-at-once script${b.maxRetries > 3 ? ", retrying 429s until done" : " (SDK: 429 retried 3 times)"}`,
               b.targets < b.fleetTargets ? `${fmt(b.targets)} of ${fmt(b.fleetTargets)}` : fmt(b.targets),
-              b.extrapolatedSeconds !== null ? `${secs(b.simulatedSeconds)} measured; ${secs(b.extrapolatedSeconds)} for all ${fmt(b.fleetTargets)} (extrapolated)` : secs(b.simulatedSeconds),
+              b.extrapolatedSeconds !== null
+                ? `${secs(b.simulatedSeconds)} measured; ${secs(b.extrapolatedSeconds)} for all ${fmt(b.fleetTargets)} (extrapolated)`
+                : secs(b.simulatedSeconds),
               fmt(b.throttled),
-              `${fmt(b.vmsFailed)}${Object.keys(b.failedBy).length > 0 ? ` (${Object.entries(b.failedBy).map(([k, n]) => `${k}: ${n}`).join(", ")})` : ""}`,
+              `${fmt(b.vmsFailed)}${
+                Object.keys(b.failedBy).length > 0
+                  ? ` (${Object.entries(b.failedBy)
+                      .map(([k, n]) => `${k}: ${n}`)
+                      .join(", ")})`
+                  : ""
+              }`,
               fmt(b.vmsLeftDown),
               `${fmt(b.availabilitySets.fullyDown)} of ${fmt(b.availabilitySets.sets)}`,
               fmt(b.requests),
@@ -372,7 +524,9 @@ export function renderResults(dir: string): { markdown: string; summary: Summary
                 fmt(f.arm.throttled),
                 fmt(f.outcomes.failed),
                 "–",
-                f.availabilitySets === undefined ? "–" : `${fmt(f.availabilitySets.fullyDown)} of ${fmt(f.availabilitySets.sets)}`,
+                f.availabilitySets === undefined
+                  ? "–"
+                  : `${fmt(f.availabilitySets.fullyDown)} of ${fmt(f.availabilitySets.sets)}`,
                 fmt(f.arm.requests),
                 `${fmt(f.real.seconds)} s`,
               ]),
@@ -384,16 +538,24 @@ export function renderResults(dir: string): { markdown: string; summary: Summary
     footprints.length === 0
       ? "Not measured yet."
       : table(
-          ["command", "status", "real time", "peak RSS (process tree)", "largest process (VmHWM)", "simulated", "ARM requests"],
+          [
+            "command",
+            "status",
+            "real time",
+            "peak RSS (process tree)",
+            "largest process (VmHWM)",
+            "simulated",
+            "ARM requests",
+          ],
           footprints.map((footprint) => [
-              `\`${footprint.command.replace(/ --report \S+/, "")}\``,
-              footprint.status + (footprint.runStatus !== null ? ` (${footprint.runStatus})` : ""),
-              `${fmt(footprint.realSeconds)} s`,
-              `${fmt(footprint.peakTreeRssMiB)} MiB`,
-              `${fmt(footprint.peakProcessHwmMiB)} MiB`,
-              footprint.simulatedSeconds === null ? "–" : secs(footprint.simulatedSeconds),
-              footprint.armRequests === null ? "–" : fmt(footprint.armRequests),
-            ]),
+            `\`${footprint.command.replace(/ --report \S+/, "")}\``,
+            footprint.status + (footprint.runStatus !== null ? ` (${footprint.runStatus})` : ""),
+            `${fmt(footprint.realSeconds)} s`,
+            `${fmt(footprint.peakTreeRssMiB)} MiB`,
+            `${fmt(footprint.peakProcessHwmMiB)} MiB`,
+            footprint.simulatedSeconds === null ? "–" : secs(footprint.simulatedSeconds),
+            footprint.armRequests === null ? "–" : fmt(footprint.armRequests),
+          ]),
         ),
     "",
     "## 6. Campaigns: many subscriptions at once (bench/campaignCase.ts)",
@@ -401,20 +563,48 @@ export function renderResults(dir: string): { markdown: string; summary: Summary
     campaigns.length === 0
       ? "Not measured yet."
       : table(
-          ["campaign", "status", "subscriptions (by state)", "resources", "every resource accounted", "simulated", "real", "CPU", "peak RSS", "ARM requests (most to one subscription)", "429s", "largest history (the campaign's)"],
+          [
+            "campaign",
+            "status",
+            "subscriptions (by state)",
+            "resources",
+            "every resource accounted",
+            "simulated",
+            "real",
+            "CPU",
+            "peak RSS",
+            "ARM requests (most to one subscription)",
+            "429s",
+            "largest history (the campaign's)",
+          ],
           campaigns.map((c) => [
             `\`port25 simulate --subscriptions ${c.subscriptions} --vms ${c.vmsPerSubscription} --max-concurrent-subscriptions ${c.maxConcurrentSubscriptions}\``,
-            c.status === "completed" ? (c.campaignStatus ?? "?") : `${c.status}${c.error !== undefined ? `: ${c.error.slice(0, 120)}` : ""}`,
-            c.byState === undefined ? "–" : Object.entries(c.byState).filter(([, n]) => n > 0).map(([s, n]) => `${s} ${n}`).join(", "),
-            c.resources === undefined ? "–" : `${fmt(c.resources.cycled)} cycled, ${fmt(c.resources.skipped)} skipped, ${fmt(c.resources.failed)} failed, ${fmt(c.resources.leftDown ?? 0)} left down`,
-            c.everySubscriptionOnce === undefined ? "–" : c.everySubscriptionOnce && (c.subscriptionsUnaccounted ?? []).length === 0 ? "yes" : `NO (${(c.subscriptionsUnaccounted ?? []).length} subscriptions)`,
+            c.status === "completed"
+              ? (c.campaignStatus ?? "?")
+              : `${c.status}${c.error !== undefined ? `: ${c.error.slice(0, 120)}` : ""}`,
+            c.byState === undefined
+              ? "–"
+              : Object.entries(c.byState)
+                  .filter(([, n]) => n > 0)
+                  .map(([s, n]) => `${s} ${n}`)
+                  .join(", "),
+            c.resources === undefined
+              ? "–"
+              : `${fmt(c.resources.cycled)} cycled, ${fmt(c.resources.skipped)} skipped, ${fmt(c.resources.failed)} failed, ${fmt(c.resources.leftDown ?? 0)} left down`,
+            c.everySubscriptionOnce === undefined
+              ? "–"
+              : c.everySubscriptionOnce && (c.subscriptionsUnaccounted ?? []).length === 0
+                ? "yes"
+                : `NO (${(c.subscriptionsUnaccounted ?? []).length} subscriptions)`,
             c.simulatedSeconds === undefined ? "–" : secs(c.simulatedSeconds),
             `${fmt(c.realSeconds)} s`,
             c.cpuSeconds === undefined ? "–" : `${fmt(c.cpuSeconds)} s`,
             c.peakRssMiB === undefined ? "–" : `${fmt(c.peakRssMiB)} MiB`,
             c.arm === undefined ? "–" : `${fmt(c.arm.requests)} (${fmt(c.arm.maxPerSubscription)})`,
             c.arm === undefined ? "–" : fmt(c.arm.throttled),
-            c.orchestration === undefined ? "–" : `${fmt(c.orchestration.maxHistoryEvents)} (${fmt(c.orchestration.campaignHistoryEvents)})`,
+            c.orchestration === undefined
+              ? "–"
+              : `${fmt(c.orchestration.maxHistoryEvents)} (${fmt(c.orchestration.campaignHistoryEvents)})`,
           ]),
         ),
     "",
@@ -427,9 +617,17 @@ export function renderResults(dir: string): { markdown: string; summary: Summary
           durable.results.map((r) => {
             const cell = (n: string): string => {
               const s = r.sizes[n];
-              return s === undefined ? "–" : `${s.orchestratorCpuMs.toFixed(1)} ms / ${s.replays} / ${fmt(s.historyLength)}`;
+              return s === undefined
+                ? "–"
+                : `${s.orchestratorCpuMs.toFixed(1)} ms / ${s.replays} / ${fmt(s.historyLength)}`;
             };
-            return [r.schema, r.completionOrder, cell("1000"), cell("5000"), `${r.cpuRatio5000to1000}x (target ≤ ${durable.targetRatio}x)`];
+            return [
+              r.schema,
+              r.completionOrder,
+              cell("1000"),
+              cell("5000"),
+              `${r.cpuRatio5000to1000}x (target ≤ ${durable.targetRatio}x)`,
+            ];
           }),
         ),
     "",

@@ -14,13 +14,24 @@ import { parseArgs } from "node:util";
 import { ensureError } from "../src/errors";
 import { measureFootprint } from "./footprint";
 import { renderResults } from "./render";
-import { BaselineMetricsSchema, CampaignMetricsSchema, FleetMetricsSchema, type BaselineSpec, type CampaignCaseSpec, type FleetCaseSpec } from "./spec";
+import {
+  BaselineMetricsSchema,
+  CampaignMetricsSchema,
+  FleetMetricsSchema,
+  type BaselineSpec,
+  type CampaignCaseSpec,
+  type FleetCaseSpec,
+} from "./spec";
 
 const ROOT = path.resolve(__dirname, "..");
 const RESULTS = path.join(__dirname, "results");
 
 /** Caps that let 500 VMs be down at once: the global cap, and groups no longer holding it back. */
-export const WIDE_OPTIONS = { maxConcurrency: 500, maxUnavailablePerAvailabilitySet: 100, maxUnavailablePerScaleSet: 1000 } as const;
+export const WIDE_OPTIONS = {
+  maxConcurrency: 500,
+  maxUnavailablePerAvailabilitySet: 100,
+  maxUnavailablePerScaleSet: 1000,
+} as const;
 
 /** 500 at once, one member of an availability set at a time (the default), two-write cycles. */
 export const FAST_OPTIONS = { maxConcurrency: 500, runningVmCycle: "deallocateStart" } as const;
@@ -38,14 +49,24 @@ interface Case {
   quick?: boolean;
 }
 
-function baselineCase(label: string, script: BaselineSpec["script"], vms: number, realLimitSeconds: number, maxRetries = 3): Case {
+function baselineCase(
+  label: string,
+  script: BaselineSpec["script"],
+  vms: number,
+  realLimitSeconds: number,
+  maxRetries = 3,
+): Case {
   return {
     label,
     quick: true,
     run: async () => {
       const out = path.join(RESULTS, `baseline-${label}.json`);
       const spec: BaselineSpec = { label, script, vms, seed: 11, out, maxRetries };
-      await child(process.execPath, ["--import", "tsx", path.join(__dirname, "baselines.ts"), JSON.stringify(spec)], realLimitSeconds);
+      await child(
+        process.execPath,
+        ["--import", "tsx", path.join(__dirname, "baselines.ts"), JSON.stringify(spec)],
+        realLimitSeconds,
+      );
       const m = BaselineMetricsSchema.parse(JSON.parse(readFileSync(out, "utf8")));
       console.log(
         `  ${m.script}: ${m.targets} VMs, simulated ${m.simulatedSeconds} s${m.extrapolatedSeconds !== null ? ` (${m.extrapolatedSeconds} s for all ${m.fleetTargets})` : ""}, ` +
@@ -61,7 +82,9 @@ function footprintCase(vms: number, limitSeconds: number): Case {
     run: async () => {
       const f = await measureFootprint(vms, limitSeconds, ROOT);
       writeFileSync(path.join(RESULTS, `footprint-${vms}.json`), `${JSON.stringify(f, null, 2)}\n`);
-      console.log(`  ${f.status}: ${f.realSeconds} s real, peak RSS ${f.peakTreeRssMiB} MiB (process tree), ${f.peakProcessHwmMiB} MiB (largest process)`);
+      console.log(
+        `  ${f.status}: ${f.realSeconds} s real, peak RSS ${f.peakTreeRssMiB} MiB (process tree), ${f.peakProcessHwmMiB} MiB (largest process)`,
+      );
     },
   };
 }
@@ -74,7 +97,11 @@ function fleetCase(label: string, vms: number, options: Record<string, unknown>,
       const out = path.join(RESULTS, `fleet-${label}.json`);
       const spec: FleetCaseSpec = { label, vms, seed: 11, options, realLimitSeconds, out };
       // The case stops itself at its limit; the grace covers start-up and writing the figures.
-      await child(process.execPath, ["--import", "tsx", path.join(__dirname, "fleetCase.ts"), JSON.stringify(spec)], realLimitSeconds + 120);
+      await child(
+        process.execPath,
+        ["--import", "tsx", path.join(__dirname, "fleetCase.ts"), JSON.stringify(spec)],
+        realLimitSeconds + 120,
+      );
       const m = FleetMetricsSchema.parse(JSON.parse(readFileSync(out, "utf8")));
       console.log(
         `  ${m.status}: ${m.outcomes.cycled} cycled, orchestrator CPU ${(m.orchestration.orchestratorCpuMs / 1000).toFixed(1)} s, ` +
@@ -87,15 +114,32 @@ function fleetCase(label: string, vms: number, options: Record<string, unknown>,
   };
 }
 
-function campaignCase(subscriptions: number, vmsPerSubscription: number, maxConcurrentSubscriptions: number, realLimitSeconds: number): Case {
+function campaignCase(
+  subscriptions: number,
+  vmsPerSubscription: number,
+  maxConcurrentSubscriptions: number,
+  realLimitSeconds: number,
+): Case {
   const label = `campaign-${subscriptions}x${vmsPerSubscription}`;
   return {
     label,
     quick: subscriptions * vmsPerSubscription <= 1000,
     run: async () => {
       const out = path.join(RESULTS, `${label}.json`);
-      const spec: CampaignCaseSpec = { label, subscriptions, vmsPerSubscription, maxConcurrentSubscriptions, seed: 11, realLimitSeconds, out };
-      await child(process.execPath, ["--import", "tsx", path.join(__dirname, "campaignCase.ts"), JSON.stringify(spec)], realLimitSeconds + 120);
+      const spec: CampaignCaseSpec = {
+        label,
+        subscriptions,
+        vmsPerSubscription,
+        maxConcurrentSubscriptions,
+        seed: 11,
+        realLimitSeconds,
+        out,
+      };
+      await child(
+        process.execPath,
+        ["--import", "tsx", path.join(__dirname, "campaignCase.ts"), JSON.stringify(spec)],
+        realLimitSeconds + 120,
+      );
       const m = CampaignMetricsSchema.parse(JSON.parse(readFileSync(out, "utf8")));
       console.log(
         m.status !== "completed"
@@ -118,7 +162,12 @@ function child(command: string, args: string[], limitSeconds: number): Promise<v
     p.on("close", (code, signal) => {
       clearTimeout(killer);
       if (code === 0) resolve();
-      else reject(new Error(`${path.basename(args.find((a) => a.endsWith(".ts")) ?? command)} ended with ${signal ?? `exit code ${String(code)}`}`));
+      else
+        reject(
+          new Error(
+            `${path.basename(args.find((a) => a.endsWith(".ts")) ?? command)} ended with ${signal ?? `exit code ${String(code)}`}`,
+          ),
+        );
     });
   });
 }
@@ -151,14 +200,23 @@ const CASES: Case[] = [
 ];
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { only: { type: "string" }, quick: { type: "boolean", default: false }, render: { type: "boolean", default: false } } });
+  const { values } = parseArgs({
+    options: {
+      only: { type: "string" },
+      quick: { type: "boolean", default: false },
+      render: { type: "boolean", default: false },
+    },
+  });
   const only = values.only?.split(",").map((s) => s.trim());
   const unknown = (only ?? []).filter((l) => !CASES.some((c) => c.label === l));
-  if (unknown.length > 0) throw new Error(`unknown case ${unknown.join(", ")}; cases: ${CASES.map((c) => c.label).join(", ")}`);
+  if (unknown.length > 0)
+    throw new Error(`unknown case ${unknown.join(", ")}; cases: ${CASES.map((c) => c.label).join(", ")}`);
   mkdirSync(RESULTS, { recursive: true });
   const failures: string[] = [];
   if (!values.render) {
-    for (const c of CASES.filter((x) => (only === undefined || only.includes(x.label)) && (!values.quick || x.quick === true))) {
+    for (const c of CASES.filter(
+      (x) => (only === undefined || only.includes(x.label)) && (!values.quick || x.quick === true),
+    )) {
       console.log(`${c.label}`);
       const t0 = Date.now();
       try {
@@ -174,8 +232,12 @@ async function main(): Promise<void> {
   const { markdown, summary } = renderResults(RESULTS);
   writeFileSync(out, markdown);
   writeFileSync(path.join(RESULTS, "summary.json"), `${JSON.stringify(summary, null, 2)}\n`);
-  console.log(`\n${summary.targets.map((t) => `${t.met === null ? "n/a " : t.met ? "met " : "MISS"}  ${t.target}: ${t.value}`).join("\n")}`);
-  console.log(`wrote ${path.relative(process.cwd(), out)}${existsSync(RESULTS) ? ` and ${path.relative(process.cwd(), RESULTS)}/*.json` : ""}`);
+  console.log(
+    `\n${summary.targets.map((t) => `${t.met === null ? "n/a " : t.met ? "met " : "MISS"}  ${t.target}: ${t.value}`).join("\n")}`,
+  );
+  console.log(
+    `wrote ${path.relative(process.cwd(), out)}${existsSync(RESULTS) ? ` and ${path.relative(process.cwd(), RESULTS)}/*.json` : ""}`,
+  );
   if (failures.length > 0) {
     console.log(`cases that did not finish: ${failures.join("; ")}`);
     process.exitCode = 1;

@@ -83,7 +83,12 @@ export const FleetMetricsSchema = z.object({
   code: z.object({ commit: z.string().nullable(), uncommittedChanges: z.boolean() }).optional(),
   /** One-minute load average when the case started (the machine may be shared). */
   loadAverage: z.number().optional(),
-  real: z.object({ seconds: z.number(), cpuUserSeconds: z.number(), cpuSystemSeconds: z.number(), peakRssMiB: z.number() }),
+  real: z.object({
+    seconds: z.number(),
+    cpuUserSeconds: z.number(),
+    cpuSystemSeconds: z.number(),
+    peakRssMiB: z.number(),
+  }),
   outcomes: z.object({
     total: Count,
     cycled: Count,
@@ -245,9 +250,17 @@ export const CampaignMetricsSchema = z.object({
   realSeconds: z.number(),
   cpuSeconds: z.number().optional(),
   peakRssMiB: z.number().optional(),
-  arm: z.object({ requests: Count, throttled: Count, computeThrottled: Count, writes: Count, maxPerSubscription: Count }).optional(),
+  arm: z
+    .object({ requests: Count, throttled: Count, computeThrottled: Count, writes: Count, maxPerSubscription: Count })
+    .optional(),
   orchestration: z
-    .object({ instances: Count, maxHistoryEvents: Count, maxHistoryInstance: z.string(), campaignHistoryEvents: Count, episodes: Count })
+    .object({
+      instances: Count,
+      maxHistoryEvents: Count,
+      maxHistoryInstance: z.string(),
+      campaignHistoryEvents: Count,
+      episodes: Count,
+    })
     .optional(),
 });
 export type CampaignMetrics = z.output<typeof CampaignMetricsSchema>;

@@ -51,7 +51,12 @@ async function once(vms: number, withState: boolean): Promise<Record<string, num
   const stack = await startLocalStack({
     scenario: generateFleet(vms, 1),
     seed: 7,
-    ...(dir === undefined ? {} : { host: { stateDir: join(dir, "durable") }, simulatorPersist: { dir: join(dir, "simulator"), source: `--vms ${vms}` } }),
+    ...(dir === undefined
+      ? {}
+      : {
+          host: { stateDir: join(dir, "durable") },
+          simulatorPersist: { dir: join(dir, "simulator"), source: `--vms ${vms}` },
+        }),
   });
   try {
     const t0 = performance.now();

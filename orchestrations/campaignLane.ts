@@ -30,7 +30,10 @@ import {
 } from "../src/contracts/durable/campaign";
 import { campaignRunId, cancelledBeforeRun, runInputOf, type CampaignMember } from "../src/contracts/campaign";
 import type { z } from "zod";
-import { classifySubscriptionActivity, type ClassifySubscriptionOutput } from "../src/contracts/durable/classifySubscription";
+import {
+  classifySubscriptionActivity,
+  type ClassifySubscriptionOutput,
+} from "../src/contracts/durable/classifySubscription";
 import { CANCEL_EVENT } from "../src/contracts/names";
 import { remediationInstanceId } from "../src/contracts/remediation";
 import type { Classification } from "../src/contracts/classification";
@@ -44,16 +47,25 @@ type ClassifyAnswer = z.output<typeof ClassifySubscriptionOutput>;
 
 /** The member a verdict leaves alone (toolkit/decision.ts), or undefined when the subscription's run should start. */
 function leftAlone(member: CampaignMember, c: Classification, forceUnknown: boolean): CampaignMember | undefined {
-  const base = { ...member, category: c.category, reason: clip(c.reason, TEXT_LIMITS.reason), ...(c.advice !== undefined ? { advice: clip(c.advice, TEXT_LIMITS.reason) } : {}) };
+  const base = {
+    ...member,
+    category: c.category,
+    reason: clip(c.reason, TEXT_LIMITS.reason),
+    ...(c.advice !== undefined ? { advice: clip(c.advice, TEXT_LIMITS.reason) } : {}),
+  };
   const decided = classificationDecision(c, forceUnknown);
   if (decided === "nothingToDo") return { ...base, state: "nothingToDo" };
   if (decided !== "refuse") return undefined;
   // An unknown verdict names the permission to check first.
-  const permission = c.category === "unknown" && c.missingPermission !== undefined ? ` (check ${c.missingPermission})` : "";
+  const permission =
+    c.category === "unknown" && c.missingPermission !== undefined ? ` (check ${c.missingPermission})` : "";
   return { ...base, state: "notExemptible", reason: clip(`${c.reason}${permission}`, TEXT_LIMITS.reason) };
 }
 
-export function* campaignLane(context: OrchestrationContext, input: CampaignLaneInput): Generator<Task, CampaignLaneOutput, unknown> {
+export function* campaignLane(
+  context: OrchestrationContext,
+  input: CampaignLaneInput,
+): Generator<Task, CampaignLaneOutput, unknown> {
   const members: CampaignMember[] = input.members.map((m) => ({
     subscriptionId: m.subscriptionId,
     displayName: m.displayName,
@@ -78,7 +90,9 @@ export function* campaignLane(context: OrchestrationContext, input: CampaignLane
   // 1 classify every subscription of the lane at once, as a group (toolkit/groupWait.ts) whose wait also holds the
   // cancel waiters: a waiter the orchestration never yielded is never handed its event. A throttled or conflicting
   // answer is waited out alone below.
-  const first = input.members.map((m) => activityTask(context, classifySubscriptionActivity, { subscriptionId: m.subscriptionId }, transientRetry()));
+  const first = input.members.map((m) =>
+    activityTask(context, classifySubscriptionActivity, { subscriptionId: m.subscriptionId }, transientRetry()),
+  );
   const answers: (ClassifyAnswer | Error)[] = [];
   yield* awaitGroup(context, first, [cancel, ...memberCancels], {
     done: (raw, i) => (answers[i] = parseActivityResult(classifySubscriptionActivity, raw)),
@@ -93,7 +107,8 @@ export function* campaignLane(context: OrchestrationContext, input: CampaignLane
     } else if (out.status === "ok") {
       verdict = out.classification;
       const member = members[i];
-      if (member !== undefined && member.displayName === undefined && out.subscription.displayName !== "") members[i] = { ...member, displayName: clip(out.subscription.displayName, TEXT_LIMITS.name) };
+      if (member !== undefined && member.displayName === undefined && out.subscription.displayName !== "")
+        members[i] = { ...member, displayName: clip(out.subscription.displayName, TEXT_LIMITS.name) };
     } else {
       // Throttled or in conflict: waited out as the run's own verification does, starting from this answer.
       let answer: ClassifyAnswer | undefined = out;
@@ -102,7 +117,15 @@ export function* campaignLane(context: OrchestrationContext, input: CampaignLane
           const given = answer;
           answer = undefined;
           if (given !== undefined) return given;
-          return parseActivityResult(classifySubscriptionActivity, yield activityTask(context, classifySubscriptionActivity, { subscriptionId: m.subscriptionId }, transientRetry()));
+          return parseActivityResult(
+            classifySubscriptionActivity,
+            yield activityTask(
+              context,
+              classifySubscriptionActivity,
+              { subscriptionId: m.subscriptionId },
+              transientRetry(),
+            ),
+          );
         },
         (seconds) => sleep(context, seconds),
         () => cancel.isCompleted,
@@ -122,17 +145,25 @@ export function* campaignLane(context: OrchestrationContext, input: CampaignLane
     if (member === undefined || member.state !== "pending") continue;
     const memberCancel = memberCancels[i];
     if (cancel.isCompleted || memberCancel?.isCompleted === true) {
-      members[i] = { ...cancelledBeforeRun(member, cancel.isCompleted ? cancel.result : memberCancel?.result), category: member.category };
+      members[i] = {
+        ...cancelledBeforeRun(member, cancel.isCompleted ? cancel.result : memberCancel?.result),
+        category: member.category,
+      };
       publish();
       continue;
     }
     // 2-3 the live check and the start in one activity, right before the start: the engine refuses a start under a
     // live id (orchestrations/runStart.ts), so a run started from anywhere meanwhile is reported, never doubled.
     const runInstanceId = remediationInstanceId(m.subscriptionId);
-    const runInput = runInputOf(input.run, m.subscriptionId, campaignRunId(input.campaignId, m.subscriptionId, m.index), {
-      campaignId: input.campaignId,
-      instanceId: input.campaignInstanceId,
-    });
+    const runInput = runInputOf(
+      input.run,
+      m.subscriptionId,
+      campaignRunId(input.campaignId, m.subscriptionId, m.index),
+      {
+        campaignId: input.campaignId,
+        instanceId: input.campaignInstanceId,
+      },
+    );
     const start = yield* startRunOf(context, runInstanceId, runInput);
     if (start.status === "alreadyRunning") {
       members[i] = {
@@ -150,7 +181,10 @@ export function* campaignLane(context: OrchestrationContext, input: CampaignLane
     activeRun = runInstanceId;
     publish();
     const deadlineMinutes = runDeadlineMinutes(runInput);
-    const followed = yield* followRun(context, { instanceId: runInstanceId, runId: runInput.runId, deadlineMinutes }, [cancel, ...memberCancels]);
+    const followed = yield* followRun(context, { instanceId: runInstanceId, runId: runInput.runId, deadlineMinutes }, [
+      cancel,
+      ...memberCancels,
+    ]);
     switch (followed.kind) {
       case "completed": {
         const out = followed.output;
@@ -164,7 +198,9 @@ export function* campaignLane(context: OrchestrationContext, input: CampaignLane
           startedAt: out.summary.startedAt,
           endedAt: out.summary.endedAt,
           recorded: out.recorded,
-          ...(out.summary.status !== "completed" && out.summary.status !== "planned" ? { reason: clip(out.summary.message, TEXT_LIMITS.reason) } : {}),
+          ...(out.summary.status !== "completed" && out.summary.status !== "planned"
+            ? { reason: clip(out.summary.message, TEXT_LIMITS.reason) }
+            : {}),
         };
         break;
       }

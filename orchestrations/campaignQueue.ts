@@ -25,15 +25,27 @@ import { cancelledBeforeRun, failedWithHolder, LANE_MEMBERS_MAX, type CampaignMe
 import { CANCEL_EVENT } from "../src/contracts/names";
 import { awaitGroup } from "./toolkit/groupWait";
 
-function* campaignQueue(context: OrchestrationContext, input: CampaignQueueInput): Generator<Task, CampaignQueueOutput, unknown> {
+function* campaignQueue(
+  context: OrchestrationContext,
+  input: CampaignQueueInput,
+): Generator<Task, CampaignQueueOutput, unknown> {
   // One waiter for the queue and one per subscription, for the queue's whole life (held by every wait below).
   const cancel = context.df.waitForExternalEvent(CANCEL_EVENT);
-  const memberCancels = new Map(input.members.map((m) => [m.subscriptionId, context.df.waitForExternalEvent(cancelMemberEvent(m.subscriptionId))] as const));
+  const memberCancels = new Map(
+    input.members.map(
+      (m) => [m.subscriptionId, context.df.waitForExternalEvent(cancelMemberEvent(m.subscriptionId))] as const,
+    ),
+  );
   const out: CampaignMember[] = [];
   const cancelledAhead: string[] = [];
   let lanes = 0;
   const publish = (): void => {
-    const status: QueueStatus = { queue: input.queue, lanes, cancelled: cancelledAhead.slice(0, QUEUE_STATUS_CANCELLED_MAX), ...(cancel.isCompleted ? { cancelRequested: true } : {}) };
+    const status: QueueStatus = {
+      queue: input.queue,
+      lanes,
+      cancelled: cancelledAhead.slice(0, QUEUE_STATUS_CANCELLED_MAX),
+      ...(cancel.isCompleted ? { cancelRequested: true } : {}),
+    };
     context.df.setCustomStatus(status);
   };
   publish();
@@ -51,7 +63,13 @@ function* campaignQueue(context: OrchestrationContext, input: CampaignQueueInput
     const task = subOrchestrationTask(
       context,
       campaignLaneOrchestration,
-      { campaignId: input.campaignId, campaignInstanceId: input.campaignInstanceId, lane: input.queue, members: go, run: input.run },
+      {
+        campaignId: input.campaignId,
+        campaignInstanceId: input.campaignInstanceId,
+        lane: input.queue,
+        members: go,
+        run: input.run,
+      },
       laneInstanceId(context.df.instanceId, lanes),
     );
     lanes++;
@@ -65,7 +83,8 @@ function* campaignQueue(context: OrchestrationContext, input: CampaignQueueInput
     });
     // Subscriptions cancelled one by one while this lane ran, whose lane is still to come.
     for (const m of input.members.slice(start + LANE_MEMBERS_MAX)) {
-      if (memberCancels.get(m.subscriptionId)?.isCompleted === true && !cancelledAhead.includes(m.subscriptionId)) cancelledAhead.push(m.subscriptionId);
+      if (memberCancels.get(m.subscriptionId)?.isCompleted === true && !cancelledAhead.includes(m.subscriptionId))
+        cancelledAhead.push(m.subscriptionId);
     }
     publish();
   }

@@ -9,7 +9,10 @@ import type { OrchestrationContext, Task } from "durable-functions";
 import type { EgressPath, PathConfirmation } from "../src/contracts/egress";
 import { activityTask, parseActivityResult } from "./toolkit/calls";
 import { addSeconds } from "../src/contracts/durable/clock";
-import { readEffectiveRoutesActivity, type ReadEffectiveRoutesResult } from "../src/contracts/durable/readEffectiveRoutes";
+import {
+  readEffectiveRoutesActivity,
+  type ReadEffectiveRoutesResult,
+} from "../src/contracts/durable/readEffectiveRoutes";
 import type { OperationHandle } from "../src/contracts/azure";
 import { confirmEgress } from "../src/domain/egressConfirm";
 import type { TaskAwaiter } from "./probeSmtp";
@@ -26,17 +29,32 @@ export interface Confirmed {
 }
 
 function unconfirmed(path: EgressPath, why: string): Confirmed {
-  return { path, confirmation: { status: "unconfirmed", detail: `effective routes not read (${why}): the path stands as computed from route tables` } };
+  return {
+    path,
+    confirmation: {
+      status: "unconfirmed",
+      detail: `effective routes not read (${why}): the path stands as computed from route tables`,
+    },
+  };
 }
 
-export function* confirmPath(context: OrchestrationContext, awaitTask: TaskAwaiter, nicId: string, path: EgressPath): Generator<Task, Confirmed, unknown> {
+export function* confirmPath(
+  context: OrchestrationContext,
+  awaitTask: TaskAwaiter,
+  nicId: string,
+  path: EgressPath,
+): Generator<Task, Confirmed, unknown> {
   const deadline = addSeconds(context.df.currentUtcDateTime, EFFECTIVE_ROUTES_DEADLINE_SECONDS).getTime();
   const left = (): number => (deadline - context.df.currentUtcDateTime.getTime()) / 1000;
   const pause = function* (seconds: number): Generator<Task, void, unknown> {
-    yield* awaitTask(context.df.createTimer(addSeconds(context.df.currentUtcDateTime, Math.max(1, Math.ceil(seconds)))));
+    yield* awaitTask(
+      context.df.createTimer(addSeconds(context.df.currentUtcDateTime, Math.max(1, Math.ceil(seconds)))),
+    );
   };
   const read = function* (handle: OperationHandle | undefined): Generator<Task, ReadEffectiveRoutesResult, unknown> {
-    const raw = yield* awaitTask(activityTask(context, readEffectiveRoutesActivity, { nicId, handle }, transientRetry()));
+    const raw = yield* awaitTask(
+      activityTask(context, readEffectiveRoutesActivity, { nicId, handle }, transientRetry()),
+    );
     return parseActivityResult(readEffectiveRoutesActivity, raw);
   };
   try {
@@ -67,7 +85,10 @@ export function* confirmPath(context: OrchestrationContext, awaitTask: TaskAwait
           break;
         }
         default: {
-          const access = answer.statusCode === 403 ? "; the role needs Microsoft.Network/networkInterfaces/effectiveRouteTable/action" : "";
+          const access =
+            answer.statusCode === 403
+              ? "; the role needs Microsoft.Network/networkInterfaces/effectiveRouteTable/action"
+              : "";
           return unconfirmed(path, `${answer.statusCode ?? ""} ${answer.code}${access}`.trim());
         }
       }

@@ -17,7 +17,12 @@
 import type { OrchestrationContext, Task } from "durable-functions";
 import { parseWith } from "../src/contracts/parse";
 import { registerOrchestration, subOrchestrationTask } from "./toolkit/calls";
-import { cycleBatchOrchestration, type CycleBatchInput, type CycleBatchOutput, type LaneStatus } from "../src/contracts/durable/cycleBatch";
+import {
+  cycleBatchOrchestration,
+  type CycleBatchInput,
+  type CycleBatchOutput,
+  type LaneStatus,
+} from "../src/contracts/durable/cycleBatch";
 import { cycleResourceOrchestration } from "../src/contracts/durable/cycleResource";
 import { CANCEL_EVENT } from "../src/contracts/names";
 import { resourceKey } from "../src/contracts/ids";
@@ -54,7 +59,10 @@ export function orderForCaps(entries: readonly PlanEntry[], caps: Caps): PlanEnt
     return k === undefined ? 1 : Math.ceil((size.get(k.key) ?? 1) / k.cap);
   };
   const byDomain = caps.availabilitySetRule === "updateDomain";
-  const domainOf = (e: PlanEntry): string => (byDomain && e.availabilitySetId !== undefined ? `${resourceKey(e.availabilitySetId)}|${domainKey({ id: e.resourceId, updateDomain: e.updateDomain })}` : "");
+  const domainOf = (e: PlanEntry): string =>
+    byDomain && e.availabilitySetId !== undefined
+      ? `${resourceKey(e.availabilitySetId)}|${domainKey({ id: e.resourceId, updateDomain: e.updateDomain })}`
+      : "";
   const firstOfDomain = new Map<string, number>();
   entries.forEach((e, i) => {
     const d = domainOf(e);
@@ -95,14 +103,26 @@ interface Slot {
 function nextRound(pending: readonly Slot[], caps: Caps): Slot[] {
   // With nothing in flight and a cap of 1, scheduleNext admits exactly the first entry.
   if (caps.maxConcurrency <= 1) return pending.slice(0, 1);
-  const picked = new Set(scheduleNext(pending.map((s) => s.item), caps));
+  const picked = new Set(
+    scheduleNext(
+      pending.map((s) => s.item),
+      caps,
+    ),
+  );
   // scheduleNext always admits at least one item when nothing is in flight; guard anyway against a stall.
   return picked.size > 0 ? pending.filter((s) => picked.has(s.item)) : pending.slice(0, 1);
 }
 
-export function* cycleBatch(context: OrchestrationContext, input: CycleBatchInput): Generator<Task, CycleBatchOutput, unknown> {
+export function* cycleBatch(
+  context: OrchestrationContext,
+  input: CycleBatchInput,
+): Generator<Task, CycleBatchOutput, unknown> {
   const indexOf = new Map(input.entries.map((e, i) => [e, i] as const));
-  let pending: Slot[] = orderForCaps(input.entries, input.caps).map((entry) => ({ entry, item: schedItem(entry), index: indexOf.get(entry) ?? 0 }));
+  let pending: Slot[] = orderForCaps(input.entries, input.caps).map((entry) => ({
+    entry,
+    item: schedItem(entry),
+    index: indexOf.get(entry) ?? 0,
+  }));
   const outcomes: ResourceOutcome[] = [];
   let cancelled = false;
   const memoScope = input.replayScope !== undefined ? `${input.replayScope}|${context.df.instanceId}` : undefined;
@@ -114,7 +134,13 @@ export function* cycleBatch(context: OrchestrationContext, input: CycleBatchInpu
       counts[o.outcome]++;
       if (o.leftDown !== undefined) counts.leftDown++;
     }
-    const s: LaneStatus = { batchId: input.batchId, total: input.entries.length, done: outcomes.length, counts, cancelRequested: cancelled };
+    const s: LaneStatus = {
+      batchId: input.batchId,
+      total: input.entries.length,
+      done: outcomes.length,
+      counts,
+      cancelRequested: cancelled,
+    };
     context.df.setCustomStatus(s);
   };
   status();
@@ -150,7 +176,8 @@ export function* cycleBatch(context: OrchestrationContext, input: CycleBatchInpu
       },
       failed: (e, i) => {
         const entry = round[i]?.entry;
-        if (entry !== undefined) outcomes.push(unexpectedOutcome(entry, e, { wave: input.wave, endedAt: nowIso(context) }));
+        if (entry !== undefined)
+          outcomes.push(unexpectedOutcome(entry, e, { wave: input.wave, endedAt: nowIso(context) }));
       },
       settled: () => {
         cancelled ||= cancel.isCompleted;
@@ -186,7 +213,9 @@ export function* cycleBatch(context: OrchestrationContext, input: CycleBatchInpu
   }
 
   for (const { entry } of pending) {
-    outcomes.push(skippedOutcome(entry, "cancelled", "the run was cancelled before this resource was started", input.wave));
+    outcomes.push(
+      skippedOutcome(entry, "cancelled", "the run was cancelled before this resource was started", input.wave),
+    );
   }
   status();
   if (memoScope !== undefined) outcomeMemo.drop(memoScope);

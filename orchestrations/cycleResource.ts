@@ -51,18 +51,27 @@ import { clip, clippedMessage, TEXT_LIMITS } from "../src/contracts/textLimits";
 /** What a resource goes through: a VM its steps; a scale set its running instances, then its stopped ones. */
 function tracksOf(entry: PlanEntry, restoreStoppedVms: boolean): Track[] {
   // A running VM is powered off first, or deallocated straight away (runningVmCycle "deallocateStart").
-  if (entry.kind === "vm") return [{ steps: entry.steps, restore: entry.steps[0] === "powerOff" || entry.stateBefore === "running" }];
+  if (entry.kind === "vm")
+    return [{ steps: entry.steps, restore: entry.steps[0] === "powerOff" || entry.stateBefore === "running" }];
   const running = entry.instanceIds ?? [];
   const stopped = entry.stoppedInstanceIds ?? [];
-  if (running.length === 0) return stopped.length > 0 ? [{ instanceIds: stopped, steps: entry.steps, restore: false }] : [];
+  if (running.length === 0)
+    return stopped.length > 0 ? [{ instanceIds: stopped, steps: entry.steps, restore: false }] : [];
   const tracks: Track[] = [{ instanceIds: running, steps: entry.steps, restore: true }];
   if (stopped.length > 0) {
-    tracks.push({ instanceIds: stopped, steps: restoreStoppedVms ? ["deallocate", "start", "powerOff"] : ["deallocate"], restore: false });
+    tracks.push({
+      instanceIds: stopped,
+      steps: restoreStoppedVms ? ["deallocate", "start", "powerOff"] : ["deallocate"],
+      restore: false,
+    });
   }
   return tracks;
 }
 
-export function* cycleResource(context: OrchestrationContext, input: CycleResourceInput): Generator<Task, ResourceOutcome, unknown> {
+export function* cycleResource(
+  context: OrchestrationContext,
+  input: CycleResourceInput,
+): Generator<Task, ResourceOutcome, unknown> {
   const entry = input.entry;
   const startedAt = nowIso(context);
   const actions: string[] = [];
@@ -94,12 +103,24 @@ export function* cycleResource(context: OrchestrationContext, input: CycleResour
     cycle: for (const [t, track] of tracks.entries()) {
       for (const [s, step] of track.steps.entries()) {
         const last = t === tracks.length - 1 && s === track.steps.length - 1;
-        const label = track.instanceIds !== undefined && tracks.length > 1 ? `${step}(${track.instanceIds.length})` : step;
+        const label =
+          track.instanceIds !== undefined && tracks.length > 1 ? `${step}(${track.instanceIds.length})` : step;
         const expected = t === 0 && s === 0 ? expectedOf(entry, track) : undefined;
         const vouchedByNext = entry.kind === "vm" && step === "powerOff" && track.steps[s + 1] === "deallocate";
         // A VM's next step goes out with the poll that sees this one end: one activity, one wake-up fewer.
         const thenSend = entry.kind === "vm" && !vouchedByNext ? track.steps[s + 1] : undefined;
-        const r: StepResult = yield* attemptStep(context, { input, track, step, watch: { confirm: last, vouchedByNext }, lastState: state, actions, knownState: known, expected, thenSend, sent });
+        const r: StepResult = yield* attemptStep(context, {
+          input,
+          track,
+          step,
+          watch: { confirm: last, vouchedByNext },
+          lastState: state,
+          actions,
+          knownState: known,
+          expected,
+          thenSend,
+          sent,
+        });
         sent = undefined;
         if (r.ok) {
           if (r.performed) actions.push(label);
@@ -113,19 +134,32 @@ export function* cycleResource(context: OrchestrationContext, input: CycleResour
         if (r.outcome === "failed" && step === "start" && track.restore && r.reasonCode === "resourceLocked") {
           // The start itself is what a lock refuses: retrying it cannot succeed while the lock stands.
           const ids = track.instanceIds;
-          return leftDownOutcome(r, leftDownOf(entry, { reason: r.message, code: r.errorCode, state: r.state, ids }, 0));
+          return leftDownOutcome(
+            r,
+            leftDownOf(entry, { reason: r.message, code: r.errorCode, state: r.state, ids }, 0),
+          );
         }
         if (r.outcome === "failed" && step === "start" && track.restore) {
           // The machines are deallocated (or settling): bringing them back is this very start, retried with backoff.
           const back = yield* restore(context, input, track.instanceIds, r, true);
           actions.push(...Array.from({ length: back.attempts }, () => label));
           if (back.ok) {
-            notes.push(`${step} first failed (${r.errorCode ?? r.reasonCode}: ${r.message}); retried and running after ${back.attempts} more attempt(s)`);
+            notes.push(
+              `${step} first failed (${r.errorCode ?? r.reasonCode}: ${r.message}); retried and running after ${back.attempts} more attempt(s)`,
+            );
             state = "running";
             continue;
           }
           if (back.gone === true) {
-            return { ...common, outcome: "skipped", reasonCode: "disappeared", message: `${entry.name} disappeared while being started again`, actions, stateAfter: "absent", endedAt: nowIso(context) };
+            return {
+              ...common,
+              outcome: "skipped",
+              reasonCode: "disappeared",
+              message: `${entry.name} disappeared while being started again`,
+              actions,
+              stateAfter: "absent",
+              endedAt: nowIso(context),
+            };
           }
           return leftDownOutcome(r, back.leftDown);
         }
@@ -135,10 +169,20 @@ export function* cycleResource(context: OrchestrationContext, input: CycleResour
     }
   } catch (e) {
     // An activity kept throwing after its retries (ARM unreachable, a bug): report, never abort the run.
-    failure = { ok: false, outcome: "failed", reasonCode: "unexpected", message: clippedMessage(e, TEXT_LIMITS.message), state };
+    failure = {
+      ok: false,
+      outcome: "failed",
+      reasonCode: "unexpected",
+      message: clippedMessage(e, TEXT_LIMITS.message),
+      state,
+    };
   }
 
-  if (failure !== undefined && ((failure.changedFrom !== undefined && actions.length === 0) || (failure.reasonCode === "disappeared" && entry.spot === true))) {
+  if (
+    failure !== undefined &&
+    ((failure.changedFrom !== undefined && actions.length === 0) ||
+      (failure.reasonCode === "disappeared" && entry.spot === true))
+  ) {
     // Someone else acted since the plan and nothing was sent: their choice stands, with who and when where readable.
     const other = yield* whoChanged(context, entry, failure);
     return {
@@ -158,7 +202,11 @@ export function* cycleResource(context: OrchestrationContext, input: CycleResour
     return {
       ...common,
       outcome: "cycled",
-      ...(entry.targetState === "stopped" ? { message: "restored to stopped" } : notes.length > 0 ? { message: notes.join("; ") } : {}),
+      ...(entry.targetState === "stopped"
+        ? { message: "restored to stopped" }
+        : notes.length > 0
+          ? { message: notes.join("; ") }
+          : {}),
       actions,
       stateAfter: state,
       endedAt: nowIso(context),
@@ -168,7 +216,11 @@ export function* cycleResource(context: OrchestrationContext, input: CycleResour
   // Refused by a lock or a policy before the run changed anything: the owner's answer, as the plan would have given.
   const failed: StepFailure =
     actions.length === 0 && (failure.reasonCode === "resourceLocked" || failure.reasonCode === "deniedByPolicy")
-      ? { ...failure, outcome: "skipped", message: `${failure.message}; nothing was changed. ${failure.reasonCode === "resourceLocked" ? `${lockManualAction(failure.message, `powering ${entry.name} off or deallocating it`)} run again for this resource` : "ask the policy's owner for an exemption, then run again for this resource"}` }
+      ? {
+          ...failure,
+          outcome: "skipped",
+          message: `${failure.message}; nothing was changed. ${failure.reasonCode === "resourceLocked" ? `${lockManualAction(failure.message, `powering ${entry.name} off or deallocating it`)} run again for this resource` : "ask the policy's owner for an exemption, then run again for this resource"}`,
+        }
       : failure;
   const base = {
     ...common,
@@ -208,7 +260,9 @@ export function* cycleResource(context: OrchestrationContext, input: CycleResour
           (leftDown.reason === cause.message ? "" : `; last: ${leftDown.reason}`),
         TEXT_LIMITS.message,
       ),
-      ...(cause.errorCode !== undefined || leftDown.errorCode !== undefined ? { errorCode: leftDown.errorCode ?? cause.errorCode } : {}),
+      ...(cause.errorCode !== undefined || leftDown.errorCode !== undefined
+        ? { errorCode: leftDown.errorCode ?? cause.errorCode }
+        : {}),
       actions,
       stateAfter: leftDown.state,
       leftDown,
@@ -253,7 +307,12 @@ function* whoChanged(
   let event: PowerEvent | undefined;
   let unreadable: string | undefined;
   try {
-    const read = yield* callActivity(context, readPowerEventsActivity, { subscriptionId, from, to, resourceId: entry.resourceId }, transientRetry());
+    const read = yield* callActivity(
+      context,
+      readPowerEventsActivity,
+      { subscriptionId, from, to, resourceId: entry.resourceId },
+      transientRetry(),
+    );
     if (read.status === "ok") {
       const wanted = operationsTowards(change.state);
       event = [...read.events].reverse().find((e) => wanted.includes(e.operation));

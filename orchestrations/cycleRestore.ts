@@ -30,8 +30,15 @@ const RESTORE_SETTLE_POLL_SECONDS = 60;
 export const RESTORE_THROTTLED_FLOOR_SECONDS = LONGEST_DOCUMENTED_RETRY_AFTER_SECONDS + 10 * 60;
 
 /** What an operator should do about a machine the run could not bring back, from ARM's code and its state. */
-function manualActionFor(entry: PlanEntry, code: string | undefined, state: string, instanceIds: readonly string[] | undefined, message?: string): string {
-  const target = entry.kind === "scaleSet" ? `instances ${(instanceIds ?? []).join(", ")} of ${entry.name}` : entry.name;
+function manualActionFor(
+  entry: PlanEntry,
+  code: string | undefined,
+  state: string,
+  instanceIds: readonly string[] | undefined,
+  message?: string,
+): string {
+  const target =
+    entry.kind === "scaleSet" ? `instances ${(instanceIds ?? []).join(", ")} of ${entry.name}` : entry.name;
   const startCmd =
     entry.kind === "scaleSet"
       ? `az vmss start -g ${entry.resourceGroup} -n ${entry.name} --instance-ids ${(instanceIds ?? []).join(" ")}`
@@ -77,10 +84,14 @@ export function* restore(
   const entry = input.entry;
   const kind: CycleKind = entry.kind === "scaleSet" ? "scaleSet" : "vm";
   const deadline = addSeconds(context.df.currentUtcDateTime, input.restoreTimeoutMinutes * 60);
-  const throttledDeadline = addSeconds(context.df.currentUtcDateTime, Math.max(input.restoreTimeoutMinutes * 60, RESTORE_THROTTLED_FLOOR_SECONDS));
+  const throttledDeadline = addSeconds(
+    context.df.currentUtcDateTime,
+    Math.max(input.restoreTimeoutMinutes * 60, RESTORE_THROTTLED_FLOOR_SECONDS),
+  );
   /** The last obstacle was throttling: the restore then runs to throttledDeadline. */
   let throttled = false;
-  const remaining = (): number => ((throttled ? throttledDeadline : deadline).getTime() - context.df.currentUtcDateTime.getTime()) / 1000;
+  const remaining = (): number =>
+    ((throttled ? throttledDeadline : deadline).getTime() - context.df.currentUtcDateTime.getTime()) / 1000;
   let attempts = 0;
   let wasDown = false;
   let backoff = RESTORE_FIRST_WAIT_SECONDS;
@@ -105,7 +116,8 @@ export function* restore(
         { resourceId: entry.resourceId, kind, instanceIds, readStateWhenDone: true },
         transientRetry(),
       );
-      if (read.status === "notFound" || (read.status === "ok" && read.resource?.exists === false)) return { ok: false, attempts, gone: true };
+      if (read.status === "notFound" || (read.status === "ok" && read.resource?.exists === false))
+        return { ok: false, attempts, gone: true };
       if (read.status === "ok" && read.resource !== undefined) {
         const machines: { id?: string; state: string }[] =
           kind === "vm"
@@ -136,17 +148,26 @@ export function* restore(
           if (r.reasonCode === "disappeared") return { ok: false, attempts, gone: true };
           last = { reason: r.message, code: r.errorCode, state: r.state, ids };
           // A management lock stays until its owner removes it: left down now, with the lock in the manual action.
-          if (r.reasonCode === "resourceLocked") return { ok: false, attempts, leftDown: leftDownOf(entry, last, attempts) };
+          if (r.reasonCode === "resourceLocked")
+            return { ok: false, attempts, leftDown: leftDownOf(entry, last, attempts) };
           throttled = r.reasonCode === "throttled";
           // Never sooner than ARM's Retry-After: a throttled start is sent again only once the wait it asked for is over.
-          wait = Math.max(backoff, r.retryAfterSeconds !== undefined ? busyWaitSeconds(1, r.retryAfterSeconds, `${context.df.instanceId}:restore`) : 0);
+          wait = Math.max(
+            backoff,
+            r.retryAfterSeconds !== undefined
+              ? busyWaitSeconds(1, r.retryAfterSeconds, `${context.df.instanceId}:restore`)
+              : 0,
+          );
           backoff = Math.min(backoff * 2, RESTORE_MAX_WAIT_SECONDS);
         }
       } else if (read.status !== "ok") {
         busy++;
         throttled = read.status === "throttled";
         last = { ...last, reason: `reading ${entry.name} failed (${read.code}: ${read.message})` };
-        wait = read.status === "throttled" || read.status === "conflict" ? busyWaitSeconds(busy, read.retryAfterSeconds, `${context.df.instanceId}:restore`) : backoff;
+        wait =
+          read.status === "throttled" || read.status === "conflict"
+            ? busyWaitSeconds(busy, read.retryAfterSeconds, `${context.df.instanceId}:restore`)
+            : backoff;
       }
     } catch (e) {
       // ARM unreachable even after the activity's retries: keep trying until the deadline.
@@ -158,7 +179,11 @@ export function* restore(
 }
 
 /** What the restore reports of machines it could not bring back: the last reason, state and the manual action. */
-export function leftDownOf(entry: PlanEntry, last: { reason: string; code?: string | undefined; state: string; ids?: string[] | undefined }, attempts: number): LeftDown {
+export function leftDownOf(
+  entry: PlanEntry,
+  last: { reason: string; code?: string | undefined; state: string; ids?: string[] | undefined },
+  attempts: number,
+): LeftDown {
   return {
     reason: clip(last.reason, TEXT_LIMITS.message),
     errorCode: last.code,

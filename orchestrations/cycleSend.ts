@@ -6,7 +6,10 @@
 import type { OrchestrationContext, Task } from "durable-functions";
 import { callActivity } from "./toolkit/calls";
 import type { CycleResourceInput } from "../src/contracts/durable/cycleResource";
-import { beginPowerOperationActivity, type BeginPowerOperationResult } from "../src/contracts/durable/beginPowerOperation";
+import {
+  beginPowerOperationActivity,
+  type BeginPowerOperationResult,
+} from "../src/contracts/durable/beginPowerOperation";
 import { readPowerStateActivity } from "../src/contracts/durable/readPowerState";
 import type { ArmFailure, CycleKind } from "../src/contracts/durable/common";
 import type { OperationHandle } from "../src/contracts/azure";
@@ -98,7 +101,10 @@ interface SendOptions {
 }
 
 /** Sends the step (retrying throttling and conflicts); a StepResult when nothing is left to monitor. */
-export function* beginStep(context: OrchestrationContext, options: SendOptions): Generator<Task, StepResult | Monitor, unknown> {
+export function* beginStep(
+  context: OrchestrationContext,
+  options: SendOptions,
+): Generator<Task, StepResult | Monitor, unknown> {
   const { input, kind, track, step, lastState, pastDeadline, knownState, expected, sent } = options;
   const entry = input.entry;
   let trusted = knownState;
@@ -123,7 +129,8 @@ export function* beginStep(context: OrchestrationContext, options: SendOptions):
     switch (begun.status) {
       case "changed": {
         const from = expected ?? lastState;
-        const which = begun.instanceIds !== undefined ? `instance(s) ${begun.instanceIds.join(", ")} of ${entry.name}` : entry.name;
+        const which =
+          begun.instanceIds !== undefined ? `instance(s) ${begun.instanceIds.join(", ")} of ${entry.name}` : entry.name;
         return {
           ok: false,
           outcome: "skipped",
@@ -144,17 +151,35 @@ export function* beginStep(context: OrchestrationContext, options: SendOptions):
           ...(begun.handle.completed ? {} : { handle: begun.handle }),
           instanceIds: ids,
           // ARM's Retry-After and the pace its rate-limit headers ask for (pacing.ts) only ever lengthen the wait.
-          firstWait: begun.handle.completed ? (begun.paceSeconds ?? 0) : Math.max(FIRST_POLL[step], begun.handle.retryAfterSeconds ?? 0, begun.paceSeconds ?? 0),
+          firstWait: begun.handle.completed
+            ? (begun.paceSeconds ?? 0)
+            : Math.max(FIRST_POLL[step], begun.handle.retryAfterSeconds ?? 0, begun.paceSeconds ?? 0),
         };
       }
       case "notFound":
-        return { ok: false, outcome: "skipped", reasonCode: "disappeared", message: `${entry.name} disappeared during the run`, errorCode: begun.code, state: "absent", changedFrom: expected ?? lastState };
+        return {
+          ok: false,
+          outcome: "skipped",
+          reasonCode: "disappeared",
+          message: `${entry.name} disappeared during the run`,
+          errorCode: begun.code,
+          state: "absent",
+          changedFrom: expected ?? lastState,
+        };
       case "failed":
         if (step === "powerOff" && begun.code.toLowerCase() === "operationnotallowed") {
           // Azure refuses powerOff of a VM deallocated or being deallocated (docs/architecture.md, "Azure's answers"): someone deallocated it
           // between our read and our request. Read again, and leave it as they chose.
           const raced = yield* readAfterRefusal(context, entry, kind, track.instanceIds);
-          if (raced === "gone") return { ok: false, outcome: "skipped", reasonCode: "disappeared", message: `${entry.name} disappeared during the run`, state: "absent", changedFrom: expected ?? lastState };
+          if (raced === "gone")
+            return {
+              ok: false,
+              outcome: "skipped",
+              reasonCode: "disappeared",
+              message: `${entry.name} disappeared during the run`,
+              state: "absent",
+              changedFrom: expected ?? lastState,
+            };
           if (raced !== undefined && (raced.includes("deallocat") || (expected !== undefined && raced !== expected))) {
             const from = expected ?? lastState;
             return {
@@ -190,7 +215,10 @@ export function* beginStep(context: OrchestrationContext, options: SendOptions):
             retryAfterSeconds: begun.retryAfterSeconds,
           };
         }
-        yield* sleep(context, busyWaitSeconds(attempt, begun.retryAfterSeconds, `${context.df.instanceId}:${step}:begin`));
+        yield* sleep(
+          context,
+          busyWaitSeconds(attempt, begun.retryAfterSeconds, `${context.df.instanceId}:${step}:begin`),
+        );
     }
   }
 }

@@ -16,7 +16,15 @@ import type { PowerStep } from "../src/contracts/plan";
 import { TRANSITIONAL_POWER_STATES, type PowerState } from "../src/contracts/power";
 import { busyWaitSeconds, nowIso, sleep, transientRetry } from "./shared";
 import { monitor } from "./toolkit/monitor";
-import { beginStep, failureReason, NEXT_POLL, readAfterRefusal, type StepFailure, type StepResult, type Track } from "./cycleSend";
+import {
+  beginStep,
+  failureReason,
+  NEXT_POLL,
+  readAfterRefusal,
+  type StepFailure,
+  type StepResult,
+  type Track,
+} from "./cycleSend";
 
 /** Poll interval while a resource that passed its deadline settles. */
 const SETTLE_POLL_SECONDS = 60;
@@ -34,7 +42,11 @@ const PREEMPTED = "OperationPreempted";
 const MAX_STEP_ATTEMPTS = 3;
 
 /** The state a read shows, and whether the step is done there. */
-function evaluate(step: PowerStep, kind: CycleKind, read: Extract<ReadPowerStateResult, { status: "ok" }>): { state: string; done: boolean } | undefined {
+function evaluate(
+  step: PowerStep,
+  kind: CycleKind,
+  read: Extract<ReadPowerStateResult, { status: "ok" }>,
+): { state: string; done: boolean } | undefined {
   const r = read.resource;
   if (r === undefined) return undefined;
   if (kind === "vm") return { state: r.powerState, done: stepSatisfied(step, r.powerState) };
@@ -125,7 +137,17 @@ export function* runStep(context: OrchestrationContext, options: StepOptions): G
   return yield* monitor<StepPoll, StepResult>(context, {
     // 1. Begin the step (idempotent: the activity reads first and sends only what is still needed).
     *begin() {
-      const begun = yield* beginStep(context, { input, kind, track, step, lastState, pastDeadline, knownState, expected, sent: unsent });
+      const begun = yield* beginStep(context, {
+        input,
+        kind,
+        track,
+        step,
+        lastState,
+        pastDeadline,
+        knownState,
+        expected,
+        sent: unsent,
+      });
       unsent = undefined;
       if ("ok" in begun) return { end: begun };
       begunAt = nowIso(context);
@@ -174,7 +196,14 @@ export function* runStep(context: OrchestrationContext, options: StepOptions): G
         const observed: ObservePowerStateResult = yield* callActivity(
           context,
           observePowerStateActivity,
-          { ...readInput, asOf: nowIso(context), notBefore: begunAt, ...(thenSend !== undefined ? { thenSend: { after: step, step: thenSend, requestedAt: nowIso(context) } } : {}) },
+          {
+            ...readInput,
+            asOf: nowIso(context),
+            notBefore: begunAt,
+            ...(thenSend !== undefined
+              ? { thenSend: { after: step, step: thenSend, requestedAt: nowIso(context) } }
+              : {}),
+          },
           transientRetry(),
         );
         poll = { read: observed, fresh: observed.status === "ok" ? (observed.freshForSeconds ?? 0) : 0 };
@@ -190,17 +219,37 @@ export function* runStep(context: OrchestrationContext, options: StepOptions): G
         if (read.operation?.status === "Succeeded") handle = undefined;
       } else if (read.status === "throttled" || read.status === "conflict") {
         busy++;
-        if (read.retryAfterSeconds !== undefined) notBefore = context.df.currentUtcDateTime.getTime() + read.retryAfterSeconds * 1000;
+        if (read.retryAfterSeconds !== undefined)
+          notBefore = context.df.currentUtcDateTime.getTime() + read.retryAfterSeconds * 1000;
       }
       return poll;
     },
     readError({ read }) {
       if (read.status !== "ok") {
         if (read.status === "notFound") {
-          return { end: { ok: false, outcome: "skipped", reasonCode: "disappeared", message: `${entry.name} disappeared during the run`, errorCode: read.code, state: "absent" } };
+          return {
+            end: {
+              ok: false,
+              outcome: "skipped",
+              reasonCode: "disappeared",
+              message: `${entry.name} disappeared during the run`,
+              errorCode: read.code,
+              state: "absent",
+            },
+          };
         }
         if (read.status === "failed") {
-          return { end: { ok: false, performed: true, outcome: "failed", reasonCode: "operationFailed", message: `reading ${entry.name} failed: ${read.message}`, errorCode: read.code, state } };
+          return {
+            end: {
+              ok: false,
+              performed: true,
+              outcome: "failed",
+              reasonCode: "operationFailed",
+              message: `reading ${entry.name} failed: ${read.message}`,
+              errorCode: read.code,
+              state,
+            },
+          };
         }
         if (!pastDeadline()) return undefined;
         return {
@@ -217,7 +266,15 @@ export function* runStep(context: OrchestrationContext, options: StepOptions): G
         };
       }
       if (read.resource !== undefined && !read.resource.exists) {
-        return { end: { ok: false, outcome: "skipped", reasonCode: "disappeared", message: `${entry.name} disappeared during the run`, state: "absent" } };
+        return {
+          end: {
+            ok: false,
+            outcome: "skipped",
+            reasonCode: "disappeared",
+            message: `${entry.name} disappeared during the run`,
+            state: "absent",
+          },
+        };
       }
       const op = read.operation;
       if (op !== undefined && (op.status === "Failed" || op.status === "Canceled")) {
@@ -240,14 +297,21 @@ export function* runStep(context: OrchestrationContext, options: StepOptions): G
       if (read.status !== "ok") return undefined;
       // Without a read of the resource, ARM's word that the operation succeeded is the state.
       const sentNext = next !== undefined ? { next } : {};
-      if (read.operation?.status === "Succeeded" && seen === undefined) return { ok: true, performed: true, state: STEP_TARGET[step], ...sentNext };
+      if (read.operation?.status === "Succeeded" && seen === undefined)
+        return { ok: true, performed: true, state: STEP_TARGET[step], ...sentNext };
       return seen?.done === true ? { ok: true, performed: true, state: seen.state, ...sentNext } : undefined;
     },
     // The next poll: ARM's Retry-After and the pace its rate-limit headers ask for only ever lengthen it.
     nextWait({ read, fresh }) {
-      if (read.status !== "ok") return busyWaitSeconds(busy, read.retryAfterSeconds, `${context.df.instanceId}:${step}:read`);
+      if (read.status !== "ok")
+        return busyWaitSeconds(busy, read.retryAfterSeconds, `${context.df.instanceId}:${step}:read`);
       const op = read.operation;
-      return Math.max(NEXT_POLL[step], op?.status === "InProgress" ? (op.retryAfterSeconds ?? 0) : 0, read.paceSeconds ?? 0, fresh);
+      return Math.max(
+        NEXT_POLL[step],
+        op?.status === "InProgress" ? (op.retryAfterSeconds ?? 0) : 0,
+        read.paceSeconds ?? 0,
+        fresh,
+      );
     },
   });
 }
@@ -258,9 +322,16 @@ export function* attemptStep(
 ): Generator<Task, StepResult, unknown> {
   const { actions, knownState, expected, step, sent, ...rest } = options;
   for (let attempt = 1; ; attempt++) {
-    const r = yield* runStep(context, { ...rest, step, knownState: attempt === 1 ? knownState : undefined, expected: attempt === 1 ? expected : undefined, sent: attempt === 1 ? sent : undefined });
+    const r = yield* runStep(context, {
+      ...rest,
+      step,
+      knownState: attempt === 1 ? knownState : undefined,
+      expected: attempt === 1 ? expected : undefined,
+      sent: attempt === 1 ? sent : undefined,
+    });
     if (!r.ok && r.errorCode === PREEMPTED) return yield* preempted(context, options, r);
-    const retryable = !r.ok && r.outcome === "failed" && r.errorCode !== undefined && RETRYABLE_OPERATION_CODES.includes(r.errorCode);
+    const retryable =
+      !r.ok && r.outcome === "failed" && r.errorCode !== undefined && RETRYABLE_OPERATION_CODES.includes(r.errorCode);
     if (!retryable || attempt >= MAX_STEP_ATTEMPTS) return r;
     if (r.performed === true) actions.push(step);
   }
@@ -270,12 +341,25 @@ export function* attemptStep(
  * A step whose operation someone else's preempted: reported with the state read now, never sent again. Nothing of
  * this step took effect (`performed: false`); what the run took down before it is brought back by the compensation.
  */
-function* preempted(context: OrchestrationContext, options: StepOptions, r: StepFailure): Generator<Task, StepResult, unknown> {
+function* preempted(
+  context: OrchestrationContext,
+  options: StepOptions,
+  r: StepFailure,
+): Generator<Task, StepResult, unknown> {
   const { input, track, step, lastState } = options;
   const entry = input.entry;
   const kind: CycleKind = entry.kind === "scaleSet" ? "scaleSet" : "vm";
   const now = yield* readAfterRefusal(context, entry, kind, track.instanceIds);
-  if (now === "gone") return { ok: false, outcome: "skipped", reasonCode: "disappeared", message: `${entry.name} disappeared during the run`, errorCode: PREEMPTED, state: "absent", changedFrom: lastState };
+  if (now === "gone")
+    return {
+      ok: false,
+      outcome: "skipped",
+      reasonCode: "disappeared",
+      message: `${entry.name} disappeared during the run`,
+      errorCode: PREEMPTED,
+      state: "absent",
+      changedFrom: lastState,
+    };
   const state = now ?? r.state;
   return {
     ok: false,

@@ -7,7 +7,10 @@
  */
 import type { OrchestrationContext, Task } from "durable-functions";
 import { callActivity, registerOrchestration } from "./toolkit/calls";
-import { deliverNotificationOrchestration, type DeliverNotificationInput } from "../src/contracts/durable/deliverNotification";
+import {
+  deliverNotificationOrchestration,
+  type DeliverNotificationInput,
+} from "../src/contracts/durable/deliverNotification";
 import { sendNotificationActivity, type SendNotificationOutput } from "../src/contracts/durable/sendNotification";
 import { recordNotificationActivity } from "../src/contracts/durable/recordNotification";
 import { notificationKey, type NotificationRecord } from "../src/contracts/notification";
@@ -23,7 +26,10 @@ function notifyBackoffSeconds(attempt: number): number {
   return 30 * 4 ** (attempt - 1);
 }
 
-export function* deliverNotification(context: OrchestrationContext, input: DeliverNotificationInput): Generator<Task, NotificationRecord, unknown> {
+export function* deliverNotification(
+  context: OrchestrationContext,
+  input: DeliverNotificationInput,
+): Generator<Task, NotificationRecord, unknown> {
   const { event } = input;
   let targets: number[] | undefined;
   let configured: number | undefined;

@@ -52,15 +52,26 @@ const PageHeadSchema = z.object({
  * Lists the subscription's resources, waiting out throttling and conflicts; throws when a read fails for good or
  * the waits without progress would pass `budgetSeconds`.
  */
-export function* discoverSubscription(steps: DiscoverySteps, subscriptionId: string, options: RemediationOptions, budgetSeconds: number): Generator<Task, Discovered, unknown> {
+export function* discoverSubscription(
+  steps: DiscoverySteps,
+  subscriptionId: string,
+  options: RemediationOptions,
+  budgetSeconds: number,
+): Generator<Task, Discovered, unknown> {
   let since = steps.nowMs();
   let attempt = 0;
   const waitOut = function* (out: ArmFailure): Generator<Task, void, unknown> {
     attempt++;
     const wait = backoffSeconds(attempt, out.retryAfterSeconds);
     const spent = (steps.nowMs() - since) / 1000;
-    if ((out.status !== "throttled" && out.status !== "conflict") || spent + wait > budgetSeconds || steps.cancelled()) {
-      throw new Error(`listing the subscription's resources failed after ${attempt} attempt(s) over ${Math.round(spent / 60)} min: ${out.code}: ${out.message}`);
+    if (
+      (out.status !== "throttled" && out.status !== "conflict") ||
+      spent + wait > budgetSeconds ||
+      steps.cancelled()
+    ) {
+      throw new Error(
+        `listing the subscription's resources failed after ${attempt} attempt(s) over ${Math.round(spent / 60)} min: ${out.code}: ${out.message}`,
+      );
     }
     yield* steps.sleep(wait);
   };
@@ -101,7 +112,8 @@ export function* discoverSubscription(steps: DiscoverySteps, subscriptionId: str
     }
   }
 
-  const memo = <T>(m: ReplayMemo<T>, key: string, compute: () => T): T => (listingId === undefined ? compute() : m.get(listingId, key, compute));
+  const memo = <T>(m: ReplayMemo<T>, key: string, compute: () => T): T =>
+    listingId === undefined ? compute() : m.get(listingId, key, compute);
   const listed = memo(discoveryMemo, "listed", () => {
     const rest = parseActivityResult(discoverResourcesActivity, restRaw);
     if (rest.status !== "ok") throw new Error("unreachable: discovery result is not ok");
@@ -122,7 +134,8 @@ export function* discoverSubscription(steps: DiscoverySteps, subscriptionId: str
   for (;;) {
     const raw = yield* steps.call(readCanaryAgentsActivity, { vmIds: reads.vmIds, wanted: reads.wanted });
     const out = parseActivityResult(readCanaryAgentsActivity, raw);
-    if (out.status === "ok") return { discovery: memo(discoveryMemo, "discovery", () => withAgents(listed, out.agents)), listingId };
+    if (out.status === "ok")
+      return { discovery: memo(discoveryMemo, "discovery", () => withAgents(listed, out.agents)), listingId };
     yield* waitOut(out);
   }
 }

@@ -89,7 +89,11 @@ function* call<I extends z.ZodType, O extends z.ZodType>(
   return parseActivityResult(def, raw);
 }
 
-function* pause(context: OrchestrationContext, awaitTask: TaskAwaiter, seconds: number): Generator<Task, void, unknown> {
+function* pause(
+  context: OrchestrationContext,
+  awaitTask: TaskAwaiter,
+  seconds: number,
+): Generator<Task, void, unknown> {
   yield* awaitTask(context.df.createTimer(addSeconds(context.df.currentUtcDateTime, Math.max(1, seconds))));
 }
 
@@ -97,7 +101,11 @@ function* pause(context: OrchestrationContext, awaitTask: TaskAwaiter, seconds: 
  * Probes TCP 25 from one VM. Never throws: an activity that keeps failing past its retries (ARM's 5xx, an answer
  * the gateway cannot use) leaves the probe without a verdict, which halts a remediation like any other.
  */
-export function* probeSmtp(context: OrchestrationContext, target: ProbeTarget, awaitTask: TaskAwaiter = yieldTask): Generator<Task, ProbeVerdict, unknown> {
+export function* probeSmtp(
+  context: OrchestrationContext,
+  target: ProbeTarget,
+  awaitTask: TaskAwaiter = yieldTask,
+): Generator<Task, ProbeVerdict, unknown> {
   try {
     if (target.agentReadyTimeoutSeconds === undefined) {
       const { again: _again, ...verdict } = yield* probe(context, target, awaitTask);
@@ -105,7 +113,12 @@ export function* probeSmtp(context: OrchestrationContext, target: ProbeTarget, a
     }
     return yield* probeStartedVm(context, target, target.agentReadyTimeoutSeconds, awaitTask);
   } catch (e) {
-    return { result: "unavailable", detail: `the connectivity check from ${target.vmName} could not be run (${clippedMessage(e, TEXT_LIMITS.detail)})`, facts: {}, cause: "noVerdict" };
+    return {
+      result: "unavailable",
+      detail: `the connectivity check from ${target.vmName} could not be run (${clippedMessage(e, TEXT_LIMITS.detail)})`,
+      facts: {},
+      cause: "noVerdict",
+    };
   }
 }
 
@@ -114,7 +127,12 @@ export function* probeSmtp(context: OrchestrationContext, target: ProbeTarget, a
  * probe; an answer without a verdict (Unknown / AgentStopped, a failed check) is probed again with backoff. All of
  * it within `timeoutSeconds`: past that, the verdict says the agent never became ready, or that no check gave one.
  */
-function* probeStartedVm(context: OrchestrationContext, target: ProbeTarget, timeoutSeconds: number, awaitTask: TaskAwaiter): Generator<Task, ProbeVerdict, unknown> {
+function* probeStartedVm(
+  context: OrchestrationContext,
+  target: ProbeTarget,
+  timeoutSeconds: number,
+  awaitTask: TaskAwaiter,
+): Generator<Task, ProbeVerdict, unknown> {
   const { vmName } = target;
   const deadline = addSeconds(context.df.currentUtcDateTime, timeoutSeconds).getTime();
   const left = (): number => (deadline - context.df.currentUtcDateTime.getTime()) / 1000;
@@ -125,7 +143,11 @@ function* probeStartedVm(context: OrchestrationContext, target: ProbeTarget, tim
   let state: string;
   yield* pause(context, awaitTask, AGENT_FIRST_WAIT_SECONDS);
   for (let attempt = 1; ; attempt++) {
-    const read = yield* call(context, awaitTask, readCanaryAgentsActivity, { vmIds: [target.vmId], wanted: 1, readiness: true });
+    const read = yield* call(context, awaitTask, readCanaryAgentsActivity, {
+      vmIds: [target.vmId],
+      wanted: 1,
+      readiness: true,
+    });
     let wait = Math.min(AGENT_FIRST_WAIT_SECONDS * 2 ** attempt, AGENT_MAX_WAIT_SECONDS);
     if (read.status === "ok") {
       const a = read.agents[0];
@@ -136,7 +158,12 @@ function* probeStartedVm(context: OrchestrationContext, target: ProbeTarget, tim
       state = `reading it was ${read.status} (${read.code})`;
       wait = Math.max(wait, backoffSeconds(attempt, read.retryAfterSeconds));
     } else {
-      return { result: "unavailable", detail: `the agents of ${vmName} could not be read (${read.code}: ${read.message})`, facts: {}, cause: "noVerdict" };
+      return {
+        result: "unavailable",
+        detail: `the agents of ${vmName} could not be read (${read.code}: ${read.message})`,
+        facts: {},
+        cause: "noVerdict",
+      };
     }
     if (wait > left()) {
       return {
@@ -155,7 +182,10 @@ function* probeStartedVm(context: OrchestrationContext, target: ProbeTarget, tim
     if (again === undefined) return verdict;
     const wait = Math.min(REPROBE_FIRST_WAIT_SECONDS * 2 ** (attempt - 1), REPROBE_MAX_WAIT_SECONDS);
     if (wait > left()) {
-      const why = again === "agentStopped" ? "every check answered that the agent was not running (AgentStopped)" : "no check gave a verdict";
+      const why =
+        again === "agentStopped"
+          ? "every check answered that the agent was not running (AgentStopped)"
+          : "no check gave a verdict";
       return {
         ...verdict,
         detail: `${verdict.detail}; ${why} in ${attempt} check(s) within ${minutes} min of the start`,
@@ -166,12 +196,21 @@ function* probeStartedVm(context: OrchestrationContext, target: ProbeTarget, tim
   }
 }
 
-function* probe(context: OrchestrationContext, target: ProbeTarget, awaitTask: TaskAwaiter): Generator<Task, Attempt, unknown> {
+function* probe(
+  context: OrchestrationContext,
+  target: ProbeTarget,
+  awaitTask: TaskAwaiter,
+): Generator<Task, Attempt, unknown> {
   const { vmName, host } = target;
   const input = { vmId: target.vmId, watcher: target.watcher, host, port: SMTP_PORT };
   const deadline = addSeconds(context.df.currentUtcDateTime, PROBE_DEADLINE_SECONDS).getTime();
   const left = (): number => (deadline - context.df.currentUtcDateTime.getTime()) / 1000;
-  const noVerdict = (): Attempt => ({ result: "unavailable", detail: `the connectivity check from ${vmName} gave no verdict within ${PROBE_DEADLINE_SECONDS / 60} min`, facts: {}, cause: "noVerdict" });
+  const noVerdict = (): Attempt => ({
+    result: "unavailable",
+    detail: `the connectivity check from ${vmName} gave no verdict within ${PROBE_DEADLINE_SECONDS / 60} min`,
+    facts: {},
+    cause: "noVerdict",
+  });
 
   type Read = z.output<typeof readSmtpProbeActivity.output>;
   let handle: OperationHandle | undefined;
@@ -189,7 +228,14 @@ function* probe(context: OrchestrationContext, target: ProbeTarget, awaitTask: T
         }
         if (begun.status === "done") return { end: verdictOf(target, begun.result) };
         if (begun.status !== "started") {
-          return { end: { result: "unavailable", detail: `the connectivity check from ${vmName} could not start (${begun.code}: ${begun.message})`, facts: {}, cause: "noVerdict" } };
+          return {
+            end: {
+              result: "unavailable",
+              detail: `the connectivity check from ${vmName} could not start (${begun.code}: ${begun.message})`,
+              facts: {},
+              cause: "noVerdict",
+            },
+          };
         }
         handle = begun.handle;
         return { wait: Math.max(PROBE_FIRST_POLL_SECONDS, begun.handle.retryAfterSeconds ?? 0) };
@@ -203,10 +249,25 @@ function* probe(context: OrchestrationContext, target: ProbeTarget, awaitTask: T
         switch (r.status) {
           case "checkFailed":
             // The check itself ended Failed (Azure may fail one while the agent is not ready): a later one may answer.
-            return { end: { result: "unavailable", detail: `the connectivity check from ${vmName} failed (${r.code}: ${r.message})`, facts: {}, cause: "noVerdict", again: "checkFailed" } };
+            return {
+              end: {
+                result: "unavailable",
+                detail: `the connectivity check from ${vmName} failed (${r.code}: ${r.message})`,
+                facts: {},
+                cause: "noVerdict",
+                again: "checkFailed",
+              },
+            };
           case "failed":
           case "notFound":
-            return { end: { result: "unavailable", detail: `the connectivity check from ${vmName} failed (${r.code}: ${r.message})`, facts: {}, cause: "noVerdict" } };
+            return {
+              end: {
+                result: "unavailable",
+                detail: `the connectivity check from ${vmName} failed (${r.code}: ${r.message})`,
+                facts: {},
+                cause: "noVerdict",
+              },
+            };
           default:
             return undefined;
         }
@@ -225,8 +286,7 @@ function agentStopped(r: ConnectivityResult): boolean {
 }
 
 function verdictOf(target: ProbeTarget, r: ConnectivityResult): Attempt {
-  const counts =
-    r.probesSent !== undefined ? `; ${r.probesSent} probe(s) sent, ${r.probesFailed ?? 0} failed` : "";
+  const counts = r.probesSent !== undefined ? `; ${r.probesSent} probe(s) sent, ${r.probesFailed ?? 0} failed` : "";
   const facts: ProbeFacts = {
     connectionStatus: r.connectionStatus,
     probesSent: r.probesSent,
@@ -235,14 +295,29 @@ function verdictOf(target: ProbeTarget, r: ConnectivityResult): Attempt {
   const where = `${target.host}:${SMTP_PORT}`;
   switch (r.verdict) {
     case "reachable":
-      return { result: "reachable", detail: `${target.vmName} reached ${where} (${r.connectionStatus}${counts})`, facts };
+      return {
+        result: "reachable",
+        detail: `${target.vmName} reached ${where} (${r.connectionStatus}${counts})`,
+        facts,
+      };
     case "unreachable": {
       const issues = r.issues.length > 0 ? `; issues: ${r.issues.join(", ")}` : "";
       if (agentStopped(r)) {
         // Every probe failed because the agent that sends them is not running: that says nothing of port 25.
-        return { result: "unavailable", detail: `the connectivity check from ${target.vmName} to ${where} gave no verdict (${r.connectionStatus}${counts}${issues})`, facts, cause: "agentNotReady", again: "agentStopped" };
+        return {
+          result: "unavailable",
+          detail: `the connectivity check from ${target.vmName} to ${where} gave no verdict (${r.connectionStatus}${counts}${issues})`,
+          facts,
+          cause: "agentNotReady",
+          again: "agentStopped",
+        };
       }
-      return { result: "unreachable", detail: `${target.vmName} could not reach ${where} (${r.connectionStatus}${counts}${issues}); ${target.unreachableMeans}`, facts, cause: "portUnreachable" };
+      return {
+        result: "unreachable",
+        detail: `${target.vmName} could not reach ${where} (${r.connectionStatus}${counts}${issues}); ${target.unreachableMeans}`,
+        facts,
+        cause: "portUnreachable",
+      };
     }
     default: {
       const issues = r.issues.length > 0 ? `; issues: ${r.issues.join(", ")}` : "";
@@ -251,7 +326,9 @@ function verdictOf(target: ProbeTarget, r: ConnectivityResult): Attempt {
         detail: `the connectivity check from ${target.vmName} to ${where} gave no verdict (${r.connectionStatus}${counts}${issues})`,
         facts,
         // Unknown says nothing either way: a check from a freshly started VM may give a verdict later.
-        ...(agentStopped(r) ? { cause: "agentNotReady" as const, again: "agentStopped" as const } : { cause: "noVerdict" as const, again: "checkFailed" as const }),
+        ...(agentStopped(r)
+          ? { cause: "agentNotReady" as const, again: "agentStopped" as const }
+          : { cause: "noVerdict" as const, again: "checkFailed" as const }),
       };
     }
   }

@@ -50,7 +50,13 @@ import { addSeconds } from "../src/contracts/durable/clock";
 import { clip, clippedMessage, TEXT_LIMITS } from "../src/contracts/textLimits";
 
 /** Run statuses that mean the subscription's run did not do all it set out to do. */
-const UNFINISHED: readonly RunStatus[] = ["completedWithFailures", "halted", "approvalTimedOut", "refused", "cancelled"];
+const UNFINISHED: readonly RunStatus[] = [
+  "completedWithFailures",
+  "halted",
+  "approvalTimedOut",
+  "refused",
+  "cancelled",
+];
 
 type Resolved = { subscriptions: CampaignSubscription[] } | { halt: string };
 
@@ -61,14 +67,30 @@ type Hold = (task: Task) => Generator<Task, unknown, unknown>;
  * The campaign's subscriptions: the list given, or the management group's, waiting out throttling (`hold` waits,
  * `cancelled` stops the waiting).
  */
-function* resolve(context: OrchestrationContext, input: CampaignInput, hold: Hold, cancelled: () => boolean): Generator<Task, Resolved, unknown> {
+function* resolve(
+  context: OrchestrationContext,
+  input: CampaignInput,
+  hold: Hold,
+  cancelled: () => boolean,
+): Generator<Task, Resolved, unknown> {
   const target = input.target;
-  if (target.kind === "subscriptions") return { subscriptions: target.subscriptionIds.map((subscriptionId) => ({ subscriptionId })) };
+  if (target.kind === "subscriptions")
+    return { subscriptions: target.subscriptionIds.map((subscriptionId) => ({ subscriptionId })) };
   let out: z.output<typeof ListManagementGroupSubscriptionsOutput>;
   try {
     ({ last: out } = yield* retryWhileBusy(
       function* (): Generator<Task, z.output<typeof ListManagementGroupSubscriptionsOutput>, unknown> {
-        return parseActivityResult(listManagementGroupSubscriptionsActivity, yield* hold(activityTask(context, listManagementGroupSubscriptionsActivity, { managementGroupId: target.managementGroupId }, transientRetry())));
+        return parseActivityResult(
+          listManagementGroupSubscriptionsActivity,
+          yield* hold(
+            activityTask(
+              context,
+              listManagementGroupSubscriptionsActivity,
+              { managementGroupId: target.managementGroupId },
+              transientRetry(),
+            ),
+          ),
+        );
       },
       function* (seconds) {
         yield* hold(context.df.createTimer(addSeconds(context.df.currentUtcDateTime, Math.max(1, seconds))));
@@ -76,15 +98,27 @@ function* resolve(context: OrchestrationContext, input: CampaignInput, hold: Hol
       { maxAttempts: MAX_READ_ATTEMPTS, stop: cancelled },
     ));
   } catch (e) {
-    return { halt: `the subscriptions of management group ${target.managementGroupId} could not be listed (${clippedMessage(e, TEXT_LIMITS.note)})` };
+    return {
+      halt: `the subscriptions of management group ${target.managementGroupId} could not be listed (${clippedMessage(e, TEXT_LIMITS.note)})`,
+    };
   }
   if (out.status !== "ok") {
-    const permission = out.statusCode === 403 ? " (the identity needs Microsoft.Management/managementGroups/descendants/read at the group: see docs/deploy.md)" : "";
-    return { halt: `the subscriptions of management group ${target.managementGroupId} could not be listed: ${out.code}: ${clip(out.message, TEXT_LIMITS.note)}${permission}` };
+    const permission =
+      out.statusCode === 403
+        ? " (the identity needs Microsoft.Management/managementGroups/descendants/read at the group: see docs/deploy.md)"
+        : "";
+    return {
+      halt: `the subscriptions of management group ${target.managementGroupId} could not be listed: ${out.code}: ${clip(out.message, TEXT_LIMITS.note)}${permission}`,
+    };
   }
-  if (out.subscriptions.length === 0) return { halt: `management group ${target.managementGroupId} has no subscriptions beneath it (or none this identity can read)` };
+  if (out.subscriptions.length === 0)
+    return {
+      halt: `management group ${target.managementGroupId} has no subscriptions beneath it (or none this identity can read)`,
+    };
   if (out.subscriptions.length > MAX_CAMPAIGN_SUBSCRIPTIONS) {
-    return { halt: `management group ${target.managementGroupId} has ${out.subscriptions.length} subscriptions beneath it; a campaign takes at most ${MAX_CAMPAIGN_SUBSCRIPTIONS}: start campaigns on its child groups` };
+    return {
+      halt: `management group ${target.managementGroupId} has ${out.subscriptions.length} subscriptions beneath it; a campaign takes at most ${MAX_CAMPAIGN_SUBSCRIPTIONS}: start campaigns on its child groups`,
+    };
   }
   return { subscriptions: out.subscriptions };
 }
@@ -99,7 +133,12 @@ function deal<T>(items: readonly T[], queues: number): T[][] {
 function statusOf(members: readonly CampaignMember[], cancelled: boolean, halt: string | undefined): CampaignStatus {
   if (cancelled) return "cancelled";
   if (halt !== undefined) return "halted";
-  const troubled = members.some((m) => m.state === "failed" || (m.runStatus !== undefined && UNFINISHED.includes(m.runStatus)) || (m.counts?.leftDown ?? 0) > 0);
+  const troubled = members.some(
+    (m) =>
+      m.state === "failed" ||
+      (m.runStatus !== undefined && UNFINISHED.includes(m.runStatus)) ||
+      (m.counts?.leftDown ?? 0) > 0,
+  );
   return troubled ? "completedWithFailures" : "completed";
 }
 
@@ -117,11 +156,19 @@ function messageOf(status: CampaignStatus, totals: CampaignTotals, halt: string 
     s.failed > 0 ? `${s.failed} failed` : "",
   ].filter((p) => p !== "");
   const leftDown = (r.leftDown ?? 0) > 0 ? `${r.leftDown} resource(s) LEFT DOWN: see the runs' reports. ` : "";
-  const head = status === "cancelled" ? "Cancelled: runs in flight finished; nothing else was started. " : status === "completedWithFailures" ? "Completed with failures. " : "Completed. ";
+  const head =
+    status === "cancelled"
+      ? "Cancelled: runs in flight finished; nothing else was started. "
+      : status === "completedWithFailures"
+        ? "Completed with failures. "
+        : "Completed. ";
   return `${leftDown}${head}${parts.join(", ")}; resources: ${r.cycled} cycled, ${r.skipped} skipped, ${r.failed} failed.`;
 }
 
-export function* remediateCampaign(context: OrchestrationContext, input: CampaignInput): Generator<Task, CampaignOutput, unknown> {
+export function* remediateCampaign(
+  context: OrchestrationContext,
+  input: CampaignInput,
+): Generator<Task, CampaignOutput, unknown> {
   const instanceId = context.df.instanceId;
   const startedAt = nowIso(context);
   const warnings: string[] = [];
@@ -140,13 +187,20 @@ export function* remediateCampaign(context: OrchestrationContext, input: Campaig
     };
     context.df.setCustomStatus(progress);
   };
-  publish(input.target.kind === "managementGroup" ? `listing the subscriptions of management group ${input.target.managementGroupId}` : "starting");
+  publish(
+    input.target.kind === "managementGroup"
+      ? `listing the subscriptions of management group ${input.target.managementGroupId}`
+      : "starting",
+  );
   // Every wait before the queues holds the cancel waiter too (toolkit/cancelAwareWait.ts).
   const hold: Hold = (task) => awaitUnlessCancelled(context, task, cancel, () => cancel.isCompleted);
 
   yield* writeAudit(
     function* () {
-      return parseActivityResult(recordCampaignStartedActivity, yield* hold(activityTask(context, recordCampaignStartedActivity, input, transientRetry())));
+      return parseActivityResult(
+        recordCampaignStartedActivity,
+        yield* hold(activityTask(context, recordCampaignStartedActivity, input, transientRetry())),
+      );
     },
     "the start of the campaign",
     warnings,
@@ -195,7 +249,9 @@ export function* remediateCampaign(context: OrchestrationContext, input: Campaig
   let cancellation: Decision | undefined;
   if (cancelled) {
     const event = CancelEventSchema.safeParse(cancel.result);
-    cancellation = event.success ? cancellationDecision(event.data) : { by: "unknown (the event did not name its sender)", at: nowIso(context) };
+    cancellation = event.success
+      ? cancellationDecision(event.data)
+      : { by: "unknown (the event did not name its sender)", at: nowIso(context) };
   }
   const summary: CampaignSummary = {
     campaignId: input.campaignId,
@@ -214,7 +270,10 @@ export function* remediateCampaign(context: OrchestrationContext, input: Campaig
   publish(summary.message);
   const { recorded } = yield* writeAudit(
     function* () {
-      return parseActivityResult(recordCampaignCompletedActivity, yield activityTask(context, recordCampaignCompletedActivity, { summary, input }, transientRetry()));
+      return parseActivityResult(
+        recordCampaignCompletedActivity,
+        yield activityTask(context, recordCampaignCompletedActivity, { summary, input }, transientRetry()),
+      );
     },
     "the campaign's result",
     summary.warnings,

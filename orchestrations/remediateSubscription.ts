@@ -43,7 +43,13 @@ import type { Classification } from "../src/contracts/classification";
 import type { Discovery } from "../src/contracts/discovery";
 import type { Plan, PlanEntry } from "../src/contracts/plan";
 import type { ResourceOutcome } from "../src/contracts/outcome";
-import type { CanaryResult, RemediationInput, RemediationOutput, RemediationResult, RunStatus } from "../src/contracts/remediation";
+import type {
+  CanaryResult,
+  RemediationInput,
+  RemediationOutput,
+  RemediationResult,
+  RunStatus,
+} from "../src/contracts/remediation";
 import { buildPlan } from "../src/domain/planWaves";
 import { countOutcomes, groupByReason, leftBehindSubnets, leftDownResources } from "../src/domain/summarize";
 import { announce } from "./notify";
@@ -89,7 +95,10 @@ function* discover(run: Run): Generator<Task, Discovery, unknown> {
   return discovery;
 }
 
-export function* remediateSubscription(context: OrchestrationContext, input: RemediationInput): Generator<Task, RemediationOutput, unknown> {
+export function* remediateSubscription(
+  context: OrchestrationContext,
+  input: RemediationInput,
+): Generator<Task, RemediationOutput, unknown> {
   const run = new Run(context, input);
   const startedAt = nowIso(context);
   run.publish("verifying the subscription");
@@ -103,7 +112,8 @@ export function* remediateSubscription(context: OrchestrationContext, input: Rem
   const decided = classificationDecision(classification, input.options.forceUnknownBilling);
   if (decided === "refuse") status = "refused";
   else if (decided === "nothingToDo") status = "nothingToDo";
-  else if (decided === "proceedForced") run.warnings.push(`billing unknown, forced by option: ${classification.reason}`);
+  else if (decided === "proceedForced")
+    run.warnings.push(`billing unknown, forced by option: ${classification.reason}`);
 
   // 2 discover (reads only; a refused run still accounts for every resource)
   run.phase = "discover";
@@ -128,8 +138,12 @@ export function* remediateSubscription(context: OrchestrationContext, input: Rem
     const found = discovery;
     plan = run.memo(planMemo, "plan", () => buildPlan(found, input.options));
     run.total = plan.entries.length;
-    for (const e of plan.entries) if (e.action === "skip") run.record(skippedOutcome(e, e.skipReason ?? "skipTag", e.skipMessage ?? "skipped by the plan"));
-    run.publish(`${plan.counts.toCycle} to cycle, ${plan.counts.toRefresh} VNets to refresh, ${plan.counts.skipped} skipped`);
+    for (const e of plan.entries)
+      if (e.action === "skip")
+        run.record(skippedOutcome(e, e.skipReason ?? "skipTag", e.skipMessage ?? "skipped by the plan"));
+    run.publish(
+      `${plan.counts.toCycle} to cycle, ${plan.counts.toRefresh} VNets to refresh, ${plan.counts.skipped} skipped`,
+    );
   }
   if (status === undefined && run.cancelled()) status = "cancelled";
   if (status === undefined && input.mode === "plan") status = "planned";
@@ -140,13 +154,32 @@ export function* remediateSubscription(context: OrchestrationContext, input: Rem
     run.phase = "approve";
     run.publish(`waiting up to ${input.options.approvalTimeoutMinutes} min for approval`);
     if (plan !== undefined) {
-      const deadline = addSeconds(context.df.currentUtcDateTime, input.options.approvalTimeoutMinutes * 60).toISOString();
-      const counts = { total: plan.entries.length, toCycle: plan.counts.toCycle, toRefresh: plan.counts.toRefresh, skipped: plan.counts.skipped };
-      yield* announce(context, { type: "approvalNeeded", runId: input.runId, instanceId: context.df.instanceId, subscriptionId: input.subscriptionId, at: nowIso(context), deadline, requestedBy: input.requestedBy, counts });
+      const deadline = addSeconds(
+        context.df.currentUtcDateTime,
+        input.options.approvalTimeoutMinutes * 60,
+      ).toISOString();
+      const counts = {
+        total: plan.entries.length,
+        toCycle: plan.counts.toCycle,
+        toRefresh: plan.counts.toRefresh,
+        skipped: plan.counts.skipped,
+      };
+      yield* announce(context, {
+        type: "approvalNeeded",
+        runId: input.runId,
+        instanceId: context.df.instanceId,
+        subscriptionId: input.subscriptionId,
+        at: nowIso(context),
+        deadline,
+        requestedBy: input.requestedBy,
+        counts,
+      });
     }
     const approve = context.df.waitForExternalEvent(APPROVE_EVENT);
     const cancel = run.cancel();
-    const timeout = context.df.createTimer(addSeconds(context.df.currentUtcDateTime, input.options.approvalTimeoutMinutes * 60));
+    const timeout = context.df.createTimer(
+      addSeconds(context.df.currentUtcDateTime, input.options.approvalTimeoutMinutes * 60),
+    );
     const first = yield context.df.Task.any([approve, cancel, timeout]);
     if (first !== timeout) timeout.cancel();
     if (first === cancel) {
@@ -175,9 +208,21 @@ export function* remediateSubscription(context: OrchestrationContext, input: Rem
       canary = yield* runCanary(context, run, plan, discovery, byId);
       if (canary?.result === "unreachable" || canary?.result === "unavailable") {
         status = "halted";
-        yield* announce(context, { type: "canaryHalted", runId: input.runId, instanceId: context.df.instanceId, subscriptionId: input.subscriptionId, at: nowIso(context), result: canary.result, detail: canary.detail ?? canary.result, counts: run.progressCounts() });
+        yield* announce(context, {
+          type: "canaryHalted",
+          runId: input.runId,
+          instanceId: context.df.instanceId,
+          subscriptionId: input.subscriptionId,
+          at: nowIso(context),
+          result: canary.result,
+          detail: canary.detail ?? canary.result,
+          counts: run.progressCounts(),
+        });
       }
-      if (canary?.verification === "attestationOnly") run.warnings.push("verification attestationOnly: TCP 25 was not probed; the exemption is taken on the attestation");
+      if (canary?.verification === "attestationOnly")
+        run.warnings.push(
+          "verification attestationOnly: TCP 25 was not probed; the exemption is taken on the attestation",
+        );
     }
     // 7 waves
     const waves = plan.waves.filter((w) => !w.canary);
@@ -203,7 +248,11 @@ export function* remediateSubscription(context: OrchestrationContext, input: Rem
     const untouched = status !== undefined ? status : "cancelled";
     // A refused run of an unclassified subscription says so: it is unknown, not known to be non-exemptible.
     if (untouched === "refused" && classification.category === "unknown") {
-      return skippedOutcome(entry, "subscriptionUnknown", "the subscription could not be classified (see the classification); nothing was changed");
+      return skippedOutcome(
+        entry,
+        "subscriptionUnknown",
+        "the subscription could not be classified (see the classification); nothing was changed",
+      );
     }
     return skippedOutcome(entry, UNTOUCHED_REASON[untouched] ?? "cancelled", untouchedMessage(untouched, entry));
   }
@@ -222,7 +271,9 @@ export function* remediateSubscription(context: OrchestrationContext, input: Rem
     (leftDown.length === 0
       ? ""
       : `${leftDown.length} resource(s) LEFT DOWN by the run, not brought back (${leftDown.map((d) => `${d.name}: ${d.state}`).join(", ")}): see the manual action of each. `) +
-    (leftBehind.length === 0 ? "" : `${leftBehind.length} temporary subnet(s) LEFT BEHIND: see the warnings for the command that deletes each. `);
+    (leftBehind.length === 0
+      ? ""
+      : `${leftBehind.length} temporary subnet(s) LEFT BEHIND: see the warnings for the command that deletes each. `);
   const result: RemediationResult = {
     summary: {
       runId: input.runId,
@@ -248,7 +299,11 @@ export function* remediateSubscription(context: OrchestrationContext, input: Rem
   };
   run.publish(result.summary.message);
   // The full record (plan, every outcome, input) is written once, through the activity; the run returns its summary.
-  const { recorded } = yield* writeAudit(() => run.activity(recordRunCompletedActivity, result), "the result", result.summary.warnings);
+  const { recorded } = yield* writeAudit(
+    () => run.activity(recordRunCompletedActivity, result),
+    "the result",
+    result.summary.warnings,
+  );
   run.phase = "done";
   run.publish(result.summary.message);
   yield* announce(context, completionEvent(context.df.instanceId, result));
@@ -257,7 +312,12 @@ export function* remediateSubscription(context: OrchestrationContext, input: Rem
     // The instance that started this run (a lane, a re-verification) waits for this event; should it not arrive,
     // the waiter reads this instance (orchestrations/runStart.ts).
     try {
-      yield* callActivity(context, signalRunEndedActivity, { waiterInstanceId: input.waiter.instanceId, runId: input.runId, output }, transientRetry());
+      yield* callActivity(
+        context,
+        signalRunEndedActivity,
+        { waiterInstanceId: input.waiter.instanceId, runId: input.runId, output },
+        transientRetry(),
+      );
     } catch {
       // Not told: the waiter's read of this instance finds the run ended within its poll interval.
     }

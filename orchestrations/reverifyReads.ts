@@ -23,7 +23,10 @@ import { watcherIn } from "./subscriptionCanary";
 import { retryWhileBusy } from "./toolkit/retry";
 
 /** Classifies the subscription as a remediation does (orchestrations/shared.ts). */
-export function classify(context: OrchestrationContext, subscriptionId: string): Generator<Task, Classification, unknown> {
+export function classify(
+  context: OrchestrationContext,
+  subscriptionId: string,
+): Generator<Task, Classification, unknown> {
   return classifyWithWaits(
     () => callActivity(context, classifySubscriptionActivity, { subscriptionId }, transientRetry()),
     (seconds) => sleep(context, seconds),
@@ -31,7 +34,10 @@ export function classify(context: OrchestrationContext, subscriptionId: string):
 }
 
 /** Lists the subscription's resources (orchestrations/discovery.ts), waiting out throttling; a message when it cannot. */
-export function* discover(context: OrchestrationContext, subscriptionId: string): Generator<Task, Discovery | string, unknown> {
+export function* discover(
+  context: OrchestrationContext,
+  subscriptionId: string,
+): Generator<Task, Discovery | string, unknown> {
   try {
     const { discovery } = yield* discoverSubscription(
       {
@@ -53,7 +59,11 @@ export function* discover(context: OrchestrationContext, subscriptionId: string)
 /** How long discovery keeps waiting out throttling and conflicts without progress. */
 const DISCOVERY_BUDGET_SECONDS = 30 * 60;
 
-function* callRaw(context: OrchestrationContext, def: ActivityDefinition, input: unknown): Generator<Task, unknown, unknown> {
+function* callRaw(
+  context: OrchestrationContext,
+  def: ActivityDefinition,
+  input: unknown,
+): Generator<Task, unknown, unknown> {
   const raw: unknown = yield activityTask(context, def, input, transientRetry());
   return raw;
 }
@@ -62,11 +72,22 @@ function* callRaw(context: OrchestrationContext, def: ActivityDefinition, input:
  * The Activity Log's deallocate and start events over its whole retention, waiting out throttling; the reason
  * instead when it cannot be read (every start not otherwise established is then reported startUnknown).
  */
-export function* readActivityLog(context: OrchestrationContext, subscriptionId: string, at: string, exemptionEffectiveAt: string): Generator<Task, ActivityLogView | string, unknown> {
+export function* readActivityLog(
+  context: OrchestrationContext,
+  subscriptionId: string,
+  at: string,
+  exemptionEffectiveAt: string,
+): Generator<Task, ActivityLogView | string, unknown> {
   const { from, to } = activityLogWindow(at);
   try {
     const { last: out } = yield* retryWhileBusy(
-      () => callActivity(context, readPowerEventsActivity, { subscriptionId, from, to, exemptionEffectiveAt }, transientRetry()),
+      () =>
+        callActivity(
+          context,
+          readPowerEventsActivity,
+          { subscriptionId, from, to, exemptionEffectiveAt },
+          transientRetry(),
+        ),
       (seconds) => sleep(context, seconds),
       { maxAttempts: MAX_READ_ATTEMPTS },
     );
@@ -93,11 +114,14 @@ export function* probeCanary(
       ...base,
       vmIds: [],
       result: "skipped",
-      detail: "no canary configured: tag a VM port25-canary=true (with the Network Watcher agent) to have re-verification probe TCP 25 from it",
+      detail:
+        "no canary configured: tag a VM port25-canary=true (with the Network Watcher agent) to have re-verification probe TCP 25 from it",
     };
   }
   const stale = new Set(stragglers.map((s) => s.resourceId.toLowerCase()));
-  const eligible: VmInfo | undefined = tagged.find((vm) => vm.powerState === "running" && vm.networkWatcherAgent && !stale.has(vm.id.toLowerCase()));
+  const eligible: VmInfo | undefined = tagged.find(
+    (vm) => vm.powerState === "running" && vm.networkWatcherAgent && !stale.has(vm.id.toLowerCase()),
+  );
   if (eligible === undefined) {
     return {
       ...base,
@@ -109,7 +133,12 @@ export function* probeCanary(
   const vmIds = [eligible.id];
   const watcher = watcherIn(discovery, eligible.location);
   if (watcher === undefined) {
-    return { ...base, vmIds, result: "unavailable", detail: `no Network Watcher in region ${eligible.location} to probe from ${eligible.name}` };
+    return {
+      ...base,
+      vmIds,
+      result: "unavailable",
+      detail: `no Network Watcher in region ${eligible.location} to probe from ${eligible.name}`,
+    };
   }
   const verdict = yield* probeSmtp(context, {
     vmId: eligible.id,

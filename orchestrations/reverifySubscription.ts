@@ -31,7 +31,12 @@ import { egressChanges, egressPaths } from "../src/domain/egress";
 import { recordReverificationActivity } from "../src/contracts/durable/recordReverification";
 import type { Classification } from "../src/contracts/classification";
 import { MAX_SELECTED_RESOURCES, RemediationOptionsSchema } from "../src/contracts/options";
-import { RemediationInputSchema, remediationInstanceId, type CanaryResult, type RemediationInput } from "../src/contracts/remediation";
+import {
+  RemediationInputSchema,
+  remediationInstanceId,
+  type CanaryResult,
+  type RemediationInput,
+} from "../src/contracts/remediation";
 import { SYSTEM_REVERIFICATION } from "../src/contracts/events";
 import type { ReverificationRecord, Straggler } from "../src/contracts/reverify";
 import { buildPlan } from "../src/domain/planWaves";
@@ -62,7 +67,8 @@ function holdBack(
   stragglers: readonly Straggler[],
 ): string | undefined {
   if (stragglers.length === 0) return "no stragglers";
-  if (classification.category !== "exemptible") return `the subscription is classified ${classification.category}, not exemptible`;
+  if (classification.category !== "exemptible")
+    return `the subscription is classified ${classification.category}, not exemptible`;
   if (categoryChanged) return "the subscription's category changed since the last run";
   if (canary?.result === "unreachable") return "the canary could not reach TCP 25: cycling would not help";
   return undefined;
@@ -82,7 +88,8 @@ export function* reverifySubscription(
 
   publish(context, "reading the last run");
   const last = yield* callActivity(context, readLastRunActivity, { runId: input.lastRunId }, transientRetry());
-  if (last.status !== "found") warnings.push(`the last run ${input.lastRunId} could not be read (${last.detail}); stragglers were not looked for`);
+  if (last.status !== "found")
+    warnings.push(`the last run ${input.lastRunId} could not be read (${last.detail}); stragglers were not looked for`);
   const found: Found | undefined = last.status === "found" ? last : undefined;
 
   publish(context, "classifying");
@@ -90,20 +97,24 @@ export function* reverifySubscription(
   const previousCategory = found?.category;
   const categoryChanged = previousCategory !== undefined && classification.category !== previousCategory;
   if (categoryChanged) {
-    warnings.push(`the subscription is now ${classification.category} (the last run was made under ${previousCategory}): ${classification.reason}; port 25 may be blocked again`);
+    warnings.push(
+      `the subscription is now ${classification.category} (the last run was made under ${previousCategory}): ${classification.reason}; port 25 may be blocked again`,
+    );
   }
   if (classification.warning !== undefined) warnings.push(classification.warning);
 
   publish(context, "discovering");
   const listed = yield* discover(context, sub);
   const discovery = typeof listed === "string" ? undefined : listed;
-  if (typeof listed === "string") warnings.push(`the resources could not be listed (${listed}); stragglers and leaked subnets were not looked for`);
+  if (typeof listed === "string")
+    warnings.push(`the resources could not be listed (${listed}); stragglers and leaked subnets were not looked for`);
 
   let stragglers: Straggler[] = [];
   if (discovery !== undefined && found !== undefined) {
     publish(context, "reading the Activity Log");
     const log = yield* readActivityLog(context, sub, at, found.attestation.approvedAt);
-    if (typeof log === "string") warnings.push(`the Activity Log could not be read (${log}); starts not recorded by a run are reported unknown`);
+    if (typeof log === "string")
+      warnings.push(`the Activity Log could not be read (${log}); starts not recorded by a run are reported unknown`);
     stragglers = findStragglers(discovery, {
       exemptionEffectiveAt: found.attestation.approvedAt,
       resourceIds: found.resourceIds,
@@ -114,13 +125,16 @@ export function* reverifySubscription(
     if (unknown > 0) {
       warnings.push(
         `${unknown} running resource(s) whose start since the exemption cannot be established (startUnknown)` +
-          (input.autoRemediateUnknownStarts ? "" : ": not remediated automatically; check them, or allow it with PORT25_AUTO_REMEDIATE_UNKNOWN"),
+          (input.autoRemediateUnknownStarts
+            ? ""
+            : ": not remediated automatically; check them, or allow it with PORT25_AUTO_REMEDIATE_UNKNOWN"),
       );
     }
   }
 
   // Egress paths moved since the run (a route table added or edited): what each move means for port 25.
-  const egressMoves = discovery !== undefined && found !== undefined ? egressChanges(found.egress, egressPaths(discovery)) : [];
+  const egressMoves =
+    discovery !== undefined && found !== undefined ? egressChanges(found.egress, egressPaths(discovery)) : [];
   for (const move of egressMoves) warnings.push(`egress path of ${move.name} changed since the run: ${move.meaning}`);
 
   publish(context, "removing leaked subnets");
@@ -130,7 +144,11 @@ export function* reverifySubscription(
   for (const subnet of leaked) {
     let outcome: SubnetStep;
     try {
-      outcome = yield* deleteTemporarySubnet(context, { vnetId: subnet.vnetId, subnetName: subnet.subnetName }, SUBNET_DELETE_DEADLINE_MINUTES);
+      outcome = yield* deleteTemporarySubnet(
+        context,
+        { vnetId: subnet.vnetId, subnetName: subnet.subnetName },
+        SUBNET_DELETE_DEADLINE_MINUTES,
+      );
     } catch (e) {
       outcome = { ok: false, reasonCode: "unexpected", message: clippedMessage(e, TEXT_LIMITS.reason) };
     }
@@ -142,7 +160,8 @@ export function* reverifySubscription(
   if (discovery !== undefined) {
     publish(context, "probing the canary");
     canaryProbe = yield* probeCanary(context, discovery, stragglers, found?.probeHost ?? input.probeHost);
-    if (canaryProbe.result === "unreachable" || canaryProbe.result === "unavailable") warnings.push(`canary: ${canaryProbe.detail ?? canaryProbe.result}`);
+    if (canaryProbe.result === "unreachable" || canaryProbe.result === "unavailable")
+      warnings.push(`canary: ${canaryProbe.detail ?? canaryProbe.result}`);
   }
 
   // The stragglers' run, decided before the record so the record can name it.
@@ -153,7 +172,8 @@ export function* reverifySubscription(
     const why = holdBack(classification, categoryChanged, canaryProbe, remediable);
     if (why !== undefined && remediable.length > 0) warnings.push(`auto-remediation held back: ${why}`);
     if (why === undefined) {
-      if (remediable.length > MAX_SELECTED_RESOURCES) warnings.push(`auto-remediation covers the first ${MAX_SELECTED_RESOURCES} of ${remediable.length} stragglers`);
+      if (remediable.length > MAX_SELECTED_RESOURCES)
+        warnings.push(`auto-remediation covers the first ${MAX_SELECTED_RESOURCES} of ${remediable.length} stragglers`);
       // The last run completed, so its proof (canary or attestation) stands: the stragglers are not probed again.
       const options = RemediationOptionsSchema.parse({
         ...found.options,
@@ -162,7 +182,9 @@ export function* reverifySubscription(
       });
       const plan = buildPlan(discovery, options);
       if (plan.counts.toCycle === 0) {
-        warnings.push("auto-remediation not started: the plan would skip every straggler (see each one's skip reason in a plan-only run)");
+        warnings.push(
+          "auto-remediation not started: the plan would skip every straggler (see each one's skip reason in a plan-only run)",
+        );
       } else {
         const runId = `${compactStamp(at)}-${context.df.newGuid(`${context.df.instanceId}:stragglers`).slice(0, 8)}`;
         const childInput = parseWith(
@@ -203,9 +225,15 @@ export function* reverifySubscription(
   };
 
   publish(context, "recording");
-  const { recorded, detail: recordDetail } = yield* writeAudit(() => callActivity(context, recordReverificationActivity, record, transientRetry()), "the re-verification");
+  const { recorded, detail: recordDetail } = yield* writeAudit(
+    () => callActivity(context, recordReverificationActivity, record, transientRetry()),
+    "the re-verification",
+  );
 
-  for (const event of reverificationEvents(record, child !== undefined ? { runId: child.input.runId, instanceId: child.instanceId } : undefined)) {
+  for (const event of reverificationEvents(
+    record,
+    child !== undefined ? { runId: child.input.runId, instanceId: child.instanceId } : undefined,
+  )) {
     yield* announce(context, event);
   }
 
@@ -223,12 +251,26 @@ export function* reverifySubscription(
         detail: `a run of this subscription${start.runId !== undefined ? ` (${start.runId})` : ""} is ${start.runtimeStatus}: it covers the stragglers`,
       };
     } else {
-      const followed = yield* followRun(context, { instanceId: child.instanceId, runId: child.input.runId, deadlineMinutes: runDeadlineMinutes(child.input) });
+      const followed = yield* followRun(context, {
+        instanceId: child.instanceId,
+        runId: child.input.runId,
+        deadlineMinutes: runDeadlineMinutes(child.input),
+      });
       autoRemediation =
         followed.kind === "completed"
-          ? { instanceId: child.instanceId, runId: child.input.runId, status: followed.output.summary.status, detail: followed.output.summary.message }
+          ? {
+              instanceId: child.instanceId,
+              runId: child.input.runId,
+              status: followed.output.summary.status,
+              detail: followed.output.summary.message,
+            }
           : followed.kind === "ended"
-            ? { instanceId: child.instanceId, runId: child.input.runId, status: "failed", detail: clip(followed.message, TEXT_LIMITS.detail) }
+            ? {
+                instanceId: child.instanceId,
+                runId: child.input.runId,
+                status: "failed",
+                detail: clip(followed.message, TEXT_LIMITS.detail),
+              }
             : {
                 instanceId: child.instanceId,
                 runId: child.input.runId,

@@ -14,7 +14,12 @@
  */
 import type { OrchestrationContext, Task } from "durable-functions";
 import { activityTask, callActivity, parseActivityResult } from "./toolkit/calls";
-import { readRunActivity, runEndedEvent, startRunActivity, type StartRunOutput } from "../src/contracts/durable/runStart";
+import {
+  readRunActivity,
+  runEndedEvent,
+  startRunActivity,
+  type StartRunOutput,
+} from "../src/contracts/durable/runStart";
 import { RemediationOutputSchema, type RemediationInput, type RemediationOutput } from "../src/contracts/remediation";
 import { addSeconds, secondsBetween } from "../src/contracts/durable/clock";
 import { transientRetry } from "./shared";
@@ -30,8 +35,17 @@ export function runDeadlineMinutes(input: Pick<RemediationInput, "requireApprova
 }
 
 /** Starts the run of `input` under `instanceId` (this instance as its waiter), or says who holds the instance. */
-export function* startRunOf(context: OrchestrationContext, instanceId: string, input: RemediationInput): Generator<Task, StartRunOutput, unknown> {
-  return yield* callActivity(context, startRunActivity, { instanceId, input: { ...input, waiter: { instanceId: context.df.instanceId } } }, transientRetry());
+export function* startRunOf(
+  context: OrchestrationContext,
+  instanceId: string,
+  input: RemediationInput,
+): Generator<Task, StartRunOutput, unknown> {
+  return yield* callActivity(
+    context,
+    startRunActivity,
+    { instanceId, input: { ...input, waiter: { instanceId: context.df.instanceId } } },
+    transientRetry(),
+  );
 }
 
 type FollowedRun =
@@ -62,9 +76,13 @@ export function* followRun(
       if (output.success) return { kind: "completed", output: output.data };
     }
     // No event (or one that did not parse): the instance tells.
-    const read = parseActivityResult(readRunActivity, yield activityTask(context, readRunActivity, { instanceId: run.instanceId, runId: run.runId }, transientRetry()));
+    const read = parseActivityResult(
+      readRunActivity,
+      yield activityTask(context, readRunActivity, { instanceId: run.instanceId, runId: run.runId }, transientRetry()),
+    );
     if (read.state === "completed") return { kind: "completed", output: read.output };
     if (read.state === "ended") return { kind: "ended", runtimeStatus: read.runtimeStatus, message: read.message };
-    if (context.df.currentUtcDateTime >= deadline) return { kind: "deadline", runtimeStatus: read.runtimeStatus, minutes: run.deadlineMinutes };
+    if (context.df.currentUtcDateTime >= deadline)
+      return { kind: "deadline", runtimeStatus: read.runtimeStatus, minutes: run.deadlineMinutes };
   }
 }

@@ -12,7 +12,12 @@ import type { OrchestrationContext, Task } from "durable-functions";
 import { parseWith } from "../src/contracts/parse";
 import { registerOrchestration, subOrchestrationTask } from "./toolkit/calls";
 import { batchInstanceId, cycleBatchOrchestration, CycleBatchOutput } from "../src/contracts/durable/cycleBatch";
-import { runWaveOrchestration, type RunWaveInput, type RunWaveOutput, type WaveStatus } from "../src/contracts/durable/runWave";
+import {
+  runWaveOrchestration,
+  type RunWaveInput,
+  type RunWaveOutput,
+  type WaveStatus,
+} from "../src/contracts/durable/runWave";
 import { CANCEL_EVENT } from "../src/contracts/names";
 import { resourceKey } from "../src/contracts/ids";
 import type { ResourceOutcome } from "../src/contracts/outcome";
@@ -41,7 +46,12 @@ export function* runWave(context: OrchestrationContext, input: RunWaveInput): Ge
     if (o.leftDown !== undefined) counts.leftDown++;
   };
   const status = (): void => {
-    const s: WaveStatus = { wave: input.wave, activeLanes: active, counts, ...(cancelled ? { cancelRequested: true } : {}) };
+    const s: WaveStatus = {
+      wave: input.wave,
+      activeLanes: active,
+      counts,
+      ...(cancelled ? { cancelRequested: true } : {}),
+    };
     context.df.setCustomStatus(s);
   };
   const parallel = Math.max(1, input.parallel);
@@ -83,7 +93,8 @@ export function* runWave(context: OrchestrationContext, input: RunWaveInput): Ge
       failed: (e, i) => {
         const lane = group[i];
         if (lane === undefined) return;
-        for (const entry of lane.entries) record({ ...unexpectedOutcome(entry, e, { wave: input.wave }), lane: lane.id });
+        for (const entry of lane.entries)
+          record({ ...unexpectedOutcome(entry, e, { wave: input.wave }), lane: lane.id });
       },
       settled: (i) => {
         // A lane counted here leaves the list, so the status readers, which add the listed lanes' own counts, never

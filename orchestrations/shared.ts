@@ -58,7 +58,8 @@ export const MAX_BUSY_SPREAD_SECONDS = 60;
  * come back at about the rate ARM refills. Pure, so orchestrations replay it identically.
  */
 export function busyWaitSeconds(attempt: number, retryAfterSeconds: number | undefined, seed: string): number {
-  const base = retryAfterSeconds !== undefined && retryAfterSeconds > 0 ? Math.min(retryAfterSeconds, MAX_RETRY_AFTER_SECONDS) : 5;
+  const base =
+    retryAfterSeconds !== undefined && retryAfterSeconds > 0 ? Math.min(retryAfterSeconds, MAX_RETRY_AFTER_SECONDS) : 5;
   const window = Math.min(MAX_BUSY_SPREAD_SECONDS, 2 ** Math.min(Math.max(1, attempt), 10));
   return base + Math.round(spreadFraction(`${seed}#${attempt}`) * window * 10) / 10;
 }
@@ -69,7 +70,12 @@ export function outcomeBase(entry: PlanEntry): Pick<ResourceOutcome, "resourceId
 }
 
 /** A "skipped" outcome for an entry the run did not touch, with why. */
-export function skippedOutcome(entry: PlanEntry, reasonCode: ReasonCode, message: string, wave?: number): ResourceOutcome {
+export function skippedOutcome(
+  entry: PlanEntry,
+  reasonCode: ReasonCode,
+  message: string,
+  wave?: number,
+): ResourceOutcome {
   return {
     ...outcomeBase(entry),
     outcome: "skipped",
@@ -86,7 +92,11 @@ export function skippedOutcome(entry: PlanEntry, reasonCode: ReasonCode, message
  * A "failed" outcome for an entry whose sub-orchestration threw (a bug, or the engine gave up): reported, never
  * silently lost. `endedAt` when the caller knows the time.
  */
-export function unexpectedOutcome(entry: PlanEntry, error: unknown, extra: { wave?: number; endedAt?: string } = {}): ResourceOutcome {
+export function unexpectedOutcome(
+  entry: PlanEntry,
+  error: unknown,
+  extra: { wave?: number; endedAt?: string } = {},
+): ResourceOutcome {
   return {
     ...outcomeBase(entry),
     outcome: "failed",

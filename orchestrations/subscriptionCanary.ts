@@ -20,7 +20,10 @@ import type { Run } from "./subscriptionRun";
 import { runWave } from "./subscriptionWaves";
 
 /** The subscription's Network Watcher in `location` (region names compared as ARM writes them either way). */
-export function watcherIn(discovery: Pick<Discovery, "networkWatchers">, location: string): NetworkWatcherInfo | undefined {
+export function watcherIn(
+  discovery: Pick<Discovery, "networkWatchers">,
+  location: string,
+): NetworkWatcherInfo | undefined {
   const region = (l: string): string => l.replace(/\s+/g, "").toLowerCase();
   return discovery.networkWatchers.find((w) => region(w.location) === region(location));
 }
@@ -34,13 +37,22 @@ export function* runCanary(
 ): Generator<Task, CanaryResult | undefined, unknown> {
   const verification = run.input.options.verification;
   const host = run.input.probeHost;
-  const proof = (vmIds: string[], r: Omit<CanaryResult, "vmIds" | "probeHost" | "verification">): CanaryResult => ({ vmIds, probeHost: host, verification, ...r });
+  const proof = (vmIds: string[], r: Omit<CanaryResult, "vmIds" | "probeHost" | "verification">): CanaryResult => ({
+    vmIds,
+    probeHost: host,
+    verification,
+    ...r,
+  });
   const canaryWave = plan.waves.find((w) => w.canary);
   const toCycle = plan.entries.filter((e) => e.action === "cycle");
   if (canaryWave === undefined) {
-    if (toCycle.length === 0) return proof([], { result: "skipped", detail: "nothing to cycle, so nothing to prove first" });
+    if (toCycle.length === 0)
+      return proof([], { result: "skipped", detail: "nothing to cycle, so nothing to prove first" });
     if (verification === "attestationOnly") {
-      return proof([], { result: "skipped", detail: "attestation only: no canary was cycled first and TCP 25 was not probed" });
+      return proof([], {
+        result: "skipped",
+        detail: "attestation only: no canary was cycled first and TCP 25 was not probed",
+      });
     }
     return proof([], {
       result: "unavailable",
@@ -57,11 +69,19 @@ export function* runCanary(
   const vmIds = canaries.map((c) => c.resourceId);
   const failed = canaries.filter((c) => run.outcomes.get(resourceKey(c.resourceId))?.outcome !== "cycled");
   if (failed.length > 0) {
-    const names = failed.map((c) => `${c.name} (${run.outcomes.get(resourceKey(c.resourceId))?.message ?? "not cycled"})`).join("; ");
-    return proof(vmIds, { result: run.cancelled() ? "skipped" : "unavailable", detail: `the canary could not be cycled: ${names}` });
+    const names = failed
+      .map((c) => `${c.name} (${run.outcomes.get(resourceKey(c.resourceId))?.message ?? "not cycled"})`)
+      .join("; ");
+    return proof(vmIds, {
+      result: run.cancelled() ? "skipped" : "unavailable",
+      detail: `the canary could not be cycled: ${names}`,
+    });
   }
   if (verification === "attestationOnly") {
-    return proof(vmIds, { result: "skipped", detail: "attestation only: the canary was cycled first but TCP 25 was not probed" });
+    return proof(vmIds, {
+      result: "skipped",
+      detail: "attestation only: the canary was cycled first but TCP 25 was not probed",
+    });
   }
   if (run.cancelled()) return proof(vmIds, { result: "skipped", detail: "cancelled before the probe" });
   // One proof per egress path (src/domain/canaryPaths.ts): direct paths first, whose failure halts the run as it
@@ -82,7 +102,10 @@ export function* runCanary(
     // gateway is settled either way, and may turn out direct. Read only where discovery read the network (route
     // tables, NAT gateways or remote gateways exist): elsewhere every path is the system route to the Internet.
     let confirmation: PathConfirmation | undefined;
-    const nicId = discovery.nics === undefined ? undefined : discovery.vms.find((v) => resourceKey(v.id) === resourceKey(onPath[0]?.resourceId ?? ""))?.nicIds?.[0];
+    const nicId =
+      discovery.nics === undefined
+        ? undefined
+        : discovery.vms.find((v) => resourceKey(v.id) === resourceKey(onPath[0]?.resourceId ?? ""))?.nicIds?.[0];
     if (nicId !== undefined) {
       const confirmed = yield* confirmPath(context, (task) => run.await(task), nicId, group.path);
       confirmation = confirmed.confirmation;
@@ -94,7 +117,12 @@ export function* runCanary(
       const watcher = watcherIn(discovery, vm.location);
       if (watcher === undefined) {
         const detail = `no Network Watcher in region ${vm.location} to probe from ${vm.name}; enable Network Watcher there or use attestationOnly`;
-        if (group.path.direct) return proof(vmIds, { result: "unavailable", detail, paths: [...verdicts, withConfirmation(pathVerdict(group, canary, { result: "unavailable", detail }))] });
+        if (group.path.direct)
+          return proof(vmIds, {
+            result: "unavailable",
+            detail,
+            paths: [...verdicts, withConfirmation(pathVerdict(group, canary, { result: "unavailable", detail }))],
+          });
         verdict = withConfirmation(pathVerdict(group, canary, { result: "unavailable", detail }));
         break;
       }
@@ -105,7 +133,9 @@ export function* runCanary(
           vmName: vm.name,
           watcher,
           host,
-          unreachableMeans: group.path.direct ? "the exemption does not appear to be in effect" : `its traffic leaves through ${hopWithSubscription(group.path)}, which does not let it out`,
+          unreachableMeans: group.path.direct
+            ? "the exemption does not appear to be in effect"
+            : `its traffic leaves through ${hopWithSubscription(group.path)}, which does not let it out`,
           // Just cycled: its agents report ready minutes after it runs (probeSmtp waits, and probes again, until then).
           agentReadyTimeoutSeconds: run.input.options.agentReadyTimeoutMinutes * 60,
         },
@@ -134,12 +164,17 @@ export function* runCanary(
   if (!directProven && groups.some((g) => g.path.direct)) {
     return proof(vmIds, {
       result: "unavailable",
-      detail: "no canary routes directly to the internet, so the exemption itself is unproven: tag a running VM on a direct path port25-canary=true (with the Network Watcher agent) or use attestationOnly",
+      detail:
+        "no canary routes directly to the internet, so the exemption itself is unproven: tag a running VM on a direct path port25-canary=true (with the Network Watcher agent) or use attestationOnly",
       paths: verdicts,
     });
   }
   if (!directProven) {
-    return proof(vmIds, { result: "skipped", detail: `no resource to cycle routes directly to the internet: ${verdicts.map(describeVerdict).join("; ")}`, paths: verdicts });
+    return proof(vmIds, {
+      result: "skipped",
+      detail: `no resource to cycle routes directly to the internet: ${verdicts.map(describeVerdict).join("; ")}`,
+      paths: verdicts,
+    });
   }
   return proof(vmIds, { result: "reachable", detail: details.join("; "), ...last, paths: verdicts });
 }

@@ -86,19 +86,30 @@ const LATE_LISTING_MAX_WAITS = 5;
  * started under the new network policy (the exemption is in place). One statusOnly listing, followed page by page;
  * when ARM keeps refusing it, the run says so in a warning rather than wait on.
  */
-export function* createdAfterPlan(run: Run, subscriptionId: string, plan: Plan): Generator<Task, ResourceOutcome[], unknown> {
+export function* createdAfterPlan(
+  run: Run,
+  subscriptionId: string,
+  plan: Plan,
+): Generator<Task, ResourceOutcome[], unknown> {
   const planned = new Set(plan.entries.map((e) => resourceKey(e.resourceId)));
   const found: VmPowerStatus[] = [];
   let nextLink: string | undefined;
   for (;;) {
     const link = nextLink;
     const { last: page } = yield* retryWhileBusy(
-      () => run.activity(listVmPagesActivity, { subscriptionId, view: "status", ...(link !== undefined ? { nextLink: link } : {}) }),
+      () =>
+        run.activity(listVmPagesActivity, {
+          subscriptionId,
+          view: "status",
+          ...(link !== undefined ? { nextLink: link } : {}),
+        }),
       (seconds) => run.sleep(seconds),
       { maxAttempts: 1 + LATE_LISTING_MAX_WAITS },
     );
     if (page.status !== "ok") {
-      run.warnings.push(`VMs created after the plan could not be listed (${page.code}: ${clip(page.message, TEXT_LIMITS.note)})`);
+      run.warnings.push(
+        `VMs created after the plan could not be listed (${page.code}: ${clip(page.message, TEXT_LIMITS.note)})`,
+      );
       break;
     }
     found.push(...page.statuses);

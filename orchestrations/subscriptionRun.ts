@@ -77,7 +77,12 @@ export class Run {
   /** As countOutcomes over the recorded outcomes (one per resource), without walking them. */
   progressCounts(): Progress["counts"] {
     const done = this.tally.cycled + this.tally.skipped + this.tally.failed;
-    return { total: Math.max(this.total, done), ...this.tally, pending: Math.max(0, this.total - done), leftDown: this.leftDown };
+    return {
+      total: Math.max(this.total, done),
+      ...this.tally,
+      pending: Math.max(0, this.total - done),
+      leftDown: this.leftDown,
+    };
   }
 
   has(id: string): boolean {
@@ -132,7 +137,10 @@ export class Run {
     return awaitUnlessCancelled(this.context, task, this.cancel(), () => this.cancelled());
   }
 
-  *activity<I extends z.ZodType, O extends z.ZodType>(def: ActivityDefinition<I, O>, input: z.input<I>): Generator<Task, z.output<O>, unknown> {
+  *activity<I extends z.ZodType, O extends z.ZodType>(
+    def: ActivityDefinition<I, O>,
+    input: z.input<I>,
+  ): Generator<Task, z.output<O>, unknown> {
     const raw = yield* this.await(activityTask(this.context, def, input, transientRetry()));
     return parseActivityResult(def, raw);
   }
@@ -146,7 +154,9 @@ export class Run {
   }
 
   *sleep(seconds: number): Generator<Task, void, unknown> {
-    yield* this.await(this.context.df.createTimer(addSeconds(this.context.df.currentUtcDateTime, Math.max(1, seconds))));
+    yield* this.await(
+      this.context.df.createTimer(addSeconds(this.context.df.currentUtcDateTime, Math.max(1, seconds))),
+    );
   }
 
   /**
@@ -154,13 +164,18 @@ export class Run {
    * and publishing progress as each finishes; one that fails (or returns what does not parse) leaves each of its
    * entries not otherwise accounted for failed, never lost.
    */
-  *collect(entriesPerTask: readonly (readonly PlanEntry[])[], tasks: readonly Task[], parse: (raw: unknown, index: number) => ResourceOutcome[]): Generator<Task, void, unknown> {
+  *collect(
+    entriesPerTask: readonly (readonly PlanEntry[])[],
+    tasks: readonly Task[],
+    parse: (raw: unknown, index: number) => ResourceOutcome[],
+  ): Generator<Task, void, unknown> {
     yield* awaitGroup(this.context, tasks, this.cancelled() ? [] : [this.cancel()], {
       done: (raw, i) => {
         for (const o of parse(raw, i)) this.record(o);
       },
       failed: (e, i) => {
-        for (const entry of entriesPerTask[i] ?? []) if (!this.has(entry.resourceId)) this.record(unexpectedOutcome(entry, e));
+        for (const entry of entriesPerTask[i] ?? [])
+          if (!this.has(entry.resourceId)) this.record(unexpectedOutcome(entry, e));
       },
       settled: () => {
         this.cancelled();

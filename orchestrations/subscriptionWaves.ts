@@ -23,7 +23,11 @@ export function dropWaveMemos(scope: string): void {
 }
 
 /** Refreshes the VNets with delegated subnets, at most maxConcurrency at a time, until a cancel. */
-export function* runVnets(context: OrchestrationContext, run: Run, entries: PlanEntry[]): Generator<Task, void, unknown> {
+export function* runVnets(
+  context: OrchestrationContext,
+  run: Run,
+  entries: PlanEntry[],
+): Generator<Task, void, unknown> {
   const cap = Math.max(1, run.input.options.maxConcurrency);
   for (let start = 0; start < entries.length && !run.cancelled(); start += cap) {
     const group = entries.slice(start, start + cap);
@@ -35,7 +39,11 @@ export function* runVnets(context: OrchestrationContext, run: Run, entries: Plan
         `${context.df.instanceId}:${run.input.runId}:vnet${start + i}`,
       ),
     );
-    yield* run.collect(group.map((entry) => [entry]), tasks, (raw) => [parseWith(ResourceOutcomeSchema, raw, "output of refreshVnetSubnet")]);
+    yield* run.collect(
+      group.map((entry) => [entry]),
+      tasks,
+      (raw) => [parseWith(ResourceOutcomeSchema, raw, "output of refreshVnetSubnet")],
+    );
     run.publish();
   }
 }
@@ -45,10 +53,17 @@ export function* runVnets(context: OrchestrationContext, run: Run, entries: Plan
  * (planWaves.ts), `parallel` at a time, in plan order. The run lists the wave as its active batch; the wave lists
  * its lanes in flight.
  */
-export function* runWave(context: OrchestrationContext, run: Run, wave: Wave, byId: ReadonlyMap<string, PlanEntry>): Generator<Task, void, unknown> {
+export function* runWave(
+  context: OrchestrationContext,
+  run: Run,
+  wave: Wave,
+  byId: ReadonlyMap<string, PlanEntry>,
+): Generator<Task, void, unknown> {
   const o = run.input.options;
   const caps = capsFrom(o);
-  const lanes = run.memo(waveEntriesMemo, `wave${wave.index}`, () => wave.batches.map((b) => b.items.flatMap((id) => byId.get(resourceKey(id)) ?? [])));
+  const lanes = run.memo(waveEntriesMemo, `wave${wave.index}`, () =>
+    wave.batches.map((b) => b.items.flatMap((id) => byId.get(resourceKey(id)) ?? [])),
+  );
   if (lanes.length === 0 || run.cancelled()) return;
   const id = waveInstanceId(context.df.instanceId, run.input.runId, wave.index);
   const task = subOrchestrationTask(

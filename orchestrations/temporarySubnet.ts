@@ -37,7 +37,11 @@ export type SubnetStep = { ok: true } | { ok: false; reasonCode: ReasonCode; mes
  * Deletes the subnet and waits until it is gone; each send has `timeoutMinutes` to take effect, and one ARM still
  * reports in progress then (its operation InProgress, or the subnet Deleting) up to `timeoutMinutes` more.
  */
-export function* deleteTemporarySubnet(context: OrchestrationContext, target: SubnetTarget, timeoutMinutes: number): Generator<Task, SubnetStep, unknown> {
+export function* deleteTemporarySubnet(
+  context: OrchestrationContext,
+  target: SubnetTarget,
+  timeoutMinutes: number,
+): Generator<Task, SubnetStep, unknown> {
   const name = target.subnetName;
   let resends = 0;
   let busyResends = 0;
@@ -61,8 +65,13 @@ export function* deleteTemporarySubnet(context: OrchestrationContext, target: Su
         }
         if (r.status === "failed" || r.status === "notFound" || attempt >= MAX_SUBNET_DELETE_ATTEMPTS) {
           // A lock (ScopeLocked) is final: the subnet stays until its owner removes the lock.
-          const reasonCode = r.status === "throttled" || r.status === "conflict" ? r.status : (governanceReason(r.code) ?? "operationFailed");
-          return { end: { ok: false, reasonCode, message: `deleting ${name} failed: ${r.message}`, errorCode: r.code } };
+          const reasonCode =
+            r.status === "throttled" || r.status === "conflict"
+              ? r.status
+              : (governanceReason(r.code) ?? "operationFailed");
+          return {
+            end: { ok: false, reasonCode, message: `deleting ${name} failed: ${r.message}`, errorCode: r.code },
+          };
         }
         yield* sleep(context, backoffSeconds(attempt, r.retryAfterSeconds));
       }
@@ -77,19 +86,29 @@ export function* deleteTemporarySubnet(context: OrchestrationContext, target: Su
     beforeWait(wait) {
       const now = context.df.currentUtcDateTime.getTime();
       if (now < deadline || (inFlight && now < lastChance)) return { wait };
-      const message = inFlight ? `${name} was still being deleted after ${2 * timeoutMinutes} min` : `${name} was not deleted within ${timeoutMinutes} min`;
+      const message = inFlight
+        ? `${name} was still being deleted after ${2 * timeoutMinutes} min`
+        : `${name} was not deleted within ${timeoutMinutes} min`;
       return { end: { ok: false, reasonCode: "transitionTimedOut", message } };
     },
     *readStatus() {
       const r = yield* callActivity(context, readSubnetStateActivity, { ...target, handle }, transientRetry());
-      if (r.status === "ok") inFlight = r.operation?.status === "InProgress" || r.subnet?.provisioningState?.toLowerCase() === "deleting";
+      if (r.status === "ok")
+        inFlight = r.operation?.status === "InProgress" || r.subnet?.provisioningState?.toLowerCase() === "deleting";
       return r;
     },
     readError(r) {
       if (r.status !== "ok") {
         if (r.status === "notFound") return { end: { ok: true } };
         if (r.status === "failed" || ++busy >= MAX_SUBNET_DELETE_ATTEMPTS) {
-          return { end: { ok: false, reasonCode: "operationFailed", message: `reading ${name} failed: ${r.message}`, errorCode: r.code } };
+          return {
+            end: {
+              ok: false,
+              reasonCode: "operationFailed",
+              message: `reading ${name} failed: ${r.message}`,
+              errorCode: r.code,
+            },
+          };
         }
         return undefined;
       }
@@ -98,7 +117,14 @@ export function* deleteTemporarySubnet(context: OrchestrationContext, target: Su
         // Lost to another write on the VNet: that one ends, then ours goes through. Anything else: a few more sends.
         const lostToAnother = op.error?.retryable === true && busyResends < MAX_BUSY_RESENDS;
         if (!lostToAnother && resends >= MAX_RESENDS) {
-          return { end: { ok: false, reasonCode: "operationFailed", message: `deleting ${name} failed: ${op.error?.message ?? op.status}`, errorCode: op.error?.code ?? op.status } };
+          return {
+            end: {
+              ok: false,
+              reasonCode: "operationFailed",
+              message: `deleting ${name} failed: ${op.error?.message ?? op.status}`,
+              errorCode: op.error?.code ?? op.status,
+            },
+          };
         }
         if (lostToAnother) return { resend: backoffSeconds(++busyResends, undefined) };
         resends++;
@@ -106,7 +132,12 @@ export function* deleteTemporarySubnet(context: OrchestrationContext, target: Su
       }
       if (op?.status === "Succeeded") handle = undefined;
       // No delete in flight as far as ARM says, yet the subnet is still there: send the delete again, a few times.
-      if (handle === undefined && r.subnet?.exists === true && ++lingering % RESEND_AFTER_POLLS === 0 && resends < MAX_RESENDS) {
+      if (
+        handle === undefined &&
+        r.subnet?.exists === true &&
+        ++lingering % RESEND_AFTER_POLLS === 0 &&
+        resends < MAX_RESENDS
+      ) {
         resends++;
         return { resend: 0 };
       }

@@ -32,26 +32,39 @@ function abridgedJson(stdout: string): string {
   const kept = outcomes.filter((o) => (kinds.has(o.kind) ? false : (kinds.add(o.kind), true)));
   // Long lists of names (the resources behind each egress path) are cut to their first three.
   const cut = (_key: string, value: unknown): unknown =>
-    Array.isArray(value) && value.length > 5 && value.every((v) => typeof v === "string") ? [...value.slice(0, 3), `… ${value.length - 3} more`] : value;
+    Array.isArray(value) && value.length > 5 && value.every((v) => typeof v === "string")
+      ? [...value.slice(0, 3), `… ${value.length - 3} more`]
+      : value;
   const lines = JSON.stringify({ ...doc, outcomes: kept }, cut, 2).split("\n");
-  return [...lines, `// abridged: "outcomes" shows ${kept.length} of ${outcomes.length} (one of each kind), lists of names their first three`].join("\n");
+  return [
+    ...lines,
+    `// abridged: "outcomes" shows ${kept.length} of ${outcomes.length} (one of each kind), lists of names their first three`,
+  ].join("\n");
 }
 
 export const EXAMPLES: readonly Example[] = [
-  { name: "simulate-demo", files: ["README.md"], lang: "", args: ["simulate"], render: (out) => out.replace(/^\n+/, "").trimEnd() },
+  {
+    name: "simulate-demo",
+    files: ["README.md"],
+    lang: "",
+    args: ["simulate"],
+    render: (out) => out.replace(/^\n+/, "").trimEnd(),
+  },
   { name: "simulate-json", files: ["docs/cli.md"], lang: "jsonc", args: ["simulate", "--json"], render: abridgedJson },
 ];
 
 /** Run ids, real seconds and report paths differ on every run; everything else comes out the same. */
 export function normalise(text: string): string {
-  return text
-    .replace(/sim-\d{8}T\d{9}Z-[0-9a-f]{8}/g, "sim-<run id>")
-    .replace(/[\d.]+ s real/g, "<n> s real")
-    .replace(/"realSeconds": [\d.]+/g, '"realSeconds": <n>')
-    // How many episodes the host needed depends on how the real HTTP calls interleave, not on the product.
-    .replace(/"episodes": \d+/g, '"episodes": <n>')
-    .replace(/"report": "[^"]*"/g, '"report": "<path>"')
-    .replace(/Report: \S+/g, "Report: <path>");
+  return (
+    text
+      .replace(/sim-\d{8}T\d{9}Z-[0-9a-f]{8}/g, "sim-<run id>")
+      .replace(/[\d.]+ s real/g, "<n> s real")
+      .replace(/"realSeconds": [\d.]+/g, '"realSeconds": <n>')
+      // How many episodes the host needed depends on how the real HTTP calls interleave, not on the product.
+      .replace(/"episodes": \d+/g, '"episodes": <n>')
+      .replace(/"report": "[^"]*"/g, '"report": "<path>"')
+      .replace(/Report: \S+/g, "Report: <path>")
+  );
 }
 
 /**
@@ -61,11 +74,15 @@ export function normalise(text: string): string {
 export async function runExample(example: Example, from: "source" | "dist" = "source"): Promise<string> {
   const reports = mkdtempSync(join(tmpdir(), "port25-doc-examples-"));
   try {
-    const { code, stdout, stderr } = await spawnPort25([...example.args, "--report", join(reports, "report.html")], { from }).ended;
+    const { code, stdout, stderr } = await spawnPort25([...example.args, "--report", join(reports, "report.html")], {
+      from,
+    }).ended;
     if (code !== 0) throw new Error(`port25 ${example.args.join(" ")} exited ${String(code)}:\n${stderr}`);
     // The report's path and the scenario's are shown as the reader's own run, from the package root, prints them.
     const runId = /sim-\d{8}T\d{9}Z-[0-9a-f]{8}/.exec(stdout)?.[0] ?? "<run id>";
-    return example.render(stdout.split(join(reports, "report.html")).join(`reports/port25-${runId}.html`).split(`${ROOT}/`).join(""));
+    return example.render(
+      stdout.split(join(reports, "report.html")).join(`reports/port25-${runId}.html`).split(`${ROOT}/`).join(""),
+    );
   } finally {
     rmSync(reports, { recursive: true, force: true });
   }
@@ -75,14 +92,22 @@ const fence = "```";
 
 /** The example's block in a document, or undefined when its markers are missing. */
 export function documented(text: string, name: string): string | undefined {
-  const m = new RegExp(`<!-- example:${name} -->\\n${fence}[a-z]*\\n([\\s\\S]*?)\\n${fence}\\n<!-- /example:${name} -->`).exec(text);
+  const m = new RegExp(
+    `<!-- example:${name} -->\\n${fence}[a-z]*\\n([\\s\\S]*?)\\n${fence}\\n<!-- /example:${name} -->`,
+  ).exec(text);
   return m?.[1];
 }
 
 function replaceBlock(text: string, example: Example, body: string): string {
-  const pattern = new RegExp(`<!-- example:${example.name} -->\\n${fence}[a-z]*\\n[\\s\\S]*?\\n${fence}\\n<!-- /example:${example.name} -->`);
+  const pattern = new RegExp(
+    `<!-- example:${example.name} -->\\n${fence}[a-z]*\\n[\\s\\S]*?\\n${fence}\\n<!-- /example:${example.name} -->`,
+  );
   if (!pattern.test(text)) throw new Error(`no markers for the example ${example.name}`);
-  return text.replace(pattern, () => `<!-- example:${example.name} -->\n${fence}${example.lang}\n${body}\n${fence}\n<!-- /example:${example.name} -->`);
+  return text.replace(
+    pattern,
+    () =>
+      `<!-- example:${example.name} -->\n${fence}${example.lang}\n${body}\n${fence}\n<!-- /example:${example.name} -->`,
+  );
 }
 
 async function main(): Promise<void> {

@@ -49,7 +49,14 @@ export const DEPLOY_DIR = "deploy";
 export const ROOT_FILES = ["host.json", "package.json", "package-lock.json"] as const;
 
 /** Built directories (under dist/) the Function App does not load: tests, tooling and the local stand-ins for Azure. */
-export const EXCLUDED_DIST_DIRS = ["dist/test", "dist/bench", "dist/scripts", "dist/src/cli", "dist/src/simulator", "dist/src/durable-host"] as const;
+export const EXCLUDED_DIST_DIRS = [
+  "dist/test",
+  "dist/bench",
+  "dist/scripts",
+  "dist/src/cli",
+  "dist/src/simulator",
+  "dist/src/durable-host",
+] as const;
 
 /** Directories whose .js files are the Function App's entry points (package.json `main`). */
 export const ENTRY_DIRS = ["dist/src/functions", "dist/activities", "dist/orchestrations"] as const;
@@ -109,10 +116,16 @@ function sizeOf(dir: string): { files: number; bytes: number } {
 
 const mib = (bytes: number): string => `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
 
-export function buildPackage(opts: { root?: string; zip?: string; log?: (line: string) => void } = {}): { dir: string; files: number; bytes: number; zipBytes?: number } {
+export function buildPackage(opts: { root?: string; zip?: string; log?: (line: string) => void } = {}): {
+  dir: string;
+  files: number;
+  bytes: number;
+  zipBytes?: number;
+} {
   const root = opts.root ?? ROOT;
   const log = opts.log ?? ((line: string) => process.stderr.write(`${line}\n`));
-  if (!ENTRY_DIRS.every((d) => existsSync(join(root, d)))) throw new Error("dist/ is missing or incomplete: run `npm run build` first");
+  if (!ENTRY_DIRS.every((d) => existsSync(join(root, d))))
+    throw new Error("dist/ is missing or incomplete: run `npm run build` first");
   const out = join(root, DEPLOY_DIR);
   rmSync(out, { recursive: true, force: true });
   for (const file of shippedFiles(root)) {
@@ -120,23 +133,38 @@ export function buildPackage(opts: { root?: string; zip?: string; log?: (line: s
     cpSync(join(root, file), join(out, file));
   }
   log(`npm ci --omit=dev in ${DEPLOY_DIR}/`);
-  execFileSync("npm", ["ci", "--omit=dev", "--ignore-scripts", "--no-audit", "--no-fund"], { cwd: out, stdio: ["ignore", "ignore", "inherit"] });
+  execFileSync("npm", ["ci", "--omit=dev", "--ignore-scripts", "--no-audit", "--no-fund"], {
+    cwd: out,
+    stdio: ["ignore", "ignore", "inherit"],
+  });
   // The shipped package.json names production dependencies only and no scripts, so that a remote build (which
   // runs npm install, and npm run build when there is one) installs nothing else and compiles nothing.
-  writeFileSync(join(out, "package.json"), `${JSON.stringify(deploymentManifest(readFileSync(join(root, "package.json"), "utf8")), null, 2)}\n`);
+  writeFileSync(
+    join(out, "package.json"),
+    `${JSON.stringify(deploymentManifest(readFileSync(join(root, "package.json"), "utf8")), null, 2)}\n`,
+  );
 
   const pruned = pruneNodeModules(join(out, "node_modules"));
   log(`removed ${pruned} files Node never loads (source maps, type declarations, browser and React Native builds)`);
 
   // Every dependency must resolve and every entry file load, with production dependencies alone.
   const entries = ENTRY_DIRS.flatMap((d) => walk(join(out, d)).filter((f) => f.endsWith(".js")));
-  const dependencies = Object.keys(PackageJson.parse(JSON.parse(readFileSync(join(out, "package.json"), "utf8"))).dependencies);
+  const dependencies = Object.keys(
+    PackageJson.parse(JSON.parse(readFileSync(join(out, "package.json"), "utf8"))).dependencies,
+  );
   const script = `for (const d of ${JSON.stringify(dependencies)}) require.resolve(d); for (const f of ${JSON.stringify(entries)}) require(f);`;
   try {
-    execFileSync(process.execPath, ["-e", script], { cwd: out, stdio: "pipe", env: { ...process.env, NODE_ENV: "production" } });
+    execFileSync(process.execPath, ["-e", script], {
+      cwd: out,
+      stdio: "pipe",
+      env: { ...process.env, NODE_ENV: "production" },
+    });
   } catch (e) {
     const stderr = e instanceof Error && "stderr" in e ? String(e.stderr) : "";
-    throw new Error(`an entry file does not load from ${DEPLOY_DIR}/ with production dependencies only:\n${stderr || ensureError(e).message}`, { cause: e });
+    throw new Error(
+      `an entry file does not load from ${DEPLOY_DIR}/ with production dependencies only:\n${stderr || ensureError(e).message}`,
+      { cause: e },
+    );
   }
   log(`loaded ${entries.length} entry files from ${DEPLOY_DIR}/ with production dependencies only`);
 

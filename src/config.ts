@@ -4,9 +4,7 @@ import { ConfigError } from "./errors";
 import { zodIssues } from "./contracts/parse";
 import type { SubnetGrant } from "./contracts/discovery";
 
-const bool = z
-  .enum(["true", "false", "1", "0"])
-  .transform((v) => v === "true" || v === "1");
+const bool = z.enum(["true", "false", "1", "0"]).transform((v) => v === "true" || v === "1");
 
 /** A webhook address: https, or http to this machine (a local receiver). Messages never quote it: it is a secret. */
 export const WebhookUrlSchema = z.string().refine((value) => {
@@ -93,8 +91,14 @@ export const ConfigSchema = z
     PORT25_NOTIFY_TIMEOUT_MS: z.coerce.number().int().min(50).max(60_000).default(5_000),
     /** The app's public address, for the links in notifications; else https://WEBSITE_HOSTNAME (set by App Service). */
     PORT25_PUBLIC_URL: z.url({ protocol: /^https?$/ }).optional(),
-    WEBSITE_HOSTNAME: z.string().regex(/^[A-Za-z0-9.-]+(:\d+)?$/).optional(),
-    PORT25_TASK_HUB: z.string().regex(/^[A-Za-z][A-Za-z0-9]{2,44}$/).default("port25"),
+    WEBSITE_HOSTNAME: z
+      .string()
+      .regex(/^[A-Za-z0-9.-]+(:\d+)?$/)
+      .optional(),
+    PORT25_TASK_HUB: z
+      .string()
+      .regex(/^[A-Za-z][A-Za-z0-9]{2,44}$/)
+      .default("port25"),
   })
   .superRefine((cfg, ctx) => {
     if (cfg.PORT25_ARM_STATIC_TOKEN !== undefined && !LOOPBACK.test(cfg.PORT25_ARM_ENDPOINT)) {
@@ -148,7 +152,9 @@ export function configFromEnvironment(): Config {
  * Who the subnet role is granted to and its name, for the `az role assignment create` a plan prints: the principal
  * id, else the managed identity's client id (az resolves either to the service principal), and the role's name.
  */
-export function subnetGrantOf(config: Pick<Config, "PORT25_IDENTITY_PRINCIPAL_ID" | "AZURE_CLIENT_ID" | "PORT25_SUBNET_ROLE_NAME">): SubnetGrant {
+export function subnetGrantOf(
+  config: Pick<Config, "PORT25_IDENTITY_PRINCIPAL_ID" | "AZURE_CLIENT_ID" | "PORT25_SUBNET_ROLE_NAME">,
+): SubnetGrant {
   const assignee = config.PORT25_IDENTITY_PRINCIPAL_ID ?? config.AZURE_CLIENT_ID;
   return { assignee, roleName: config.PORT25_SUBNET_ROLE_NAME };
 }

@@ -74,9 +74,19 @@ export class AzureOperationError extends Port25Error {
   constructor(
     operation: string,
     message: string,
-    options: { code: string; statusCode?: number | undefined; retryable: boolean; retryAfterSeconds?: number | undefined; cause?: unknown },
+    options: {
+      code: string;
+      statusCode?: number | undefined;
+      retryable: boolean;
+      retryAfterSeconds?: number | undefined;
+      cause?: unknown;
+    },
   ) {
-    super(`${operation} failed: ${message}`, { code: options.code, retryable: options.retryable, cause: options.cause });
+    super(`${operation} failed: ${message}`, {
+      code: options.code,
+      retryable: options.retryable,
+      cause: options.cause,
+    });
     this.operation = operation;
     this.statusCode = options.statusCode;
     this.retryAfterSeconds = options.retryAfterSeconds;
@@ -104,7 +114,8 @@ function describeThrown(value: unknown): string {
   if (value === null) return "null";
   if (Array.isArray(value)) return "array";
   if (typeof value === "object") {
-    const ctor: unknown = Object.getPrototypeOf(value) === null ? undefined : (value as { constructor?: unknown }).constructor;
+    const ctor: unknown =
+      Object.getPrototypeOf(value) === null ? undefined : (value as { constructor?: unknown }).constructor;
     const name = typeof ctor === "function" ? ctor.name : "";
     return name !== "" && name !== "Object" && /^[A-Za-z_$][\w$]{0,63}$/.test(name) ? `object (${name})` : "object";
   }

@@ -60,6 +60,13 @@ export function appRootFrom(config: Config, parts: AppRootParts = {}): AppRoot {
 
 /** The webhooks and their format, from the app settings; links point to PORT25_PUBLIC_URL, else WEBSITE_HOSTNAME. */
 export function notifierFrom(config: Config): NotifierDeps {
-  const base = config.PORT25_PUBLIC_URL ?? (config.WEBSITE_HOSTNAME !== undefined ? `https://${config.WEBSITE_HOSTNAME}` : undefined);
-  return { webhooks: config.PORT25_NOTIFY_WEBHOOKS, format: config.PORT25_NOTIFY_FORMAT, timeoutMs: config.PORT25_NOTIFY_TIMEOUT_MS, baseUrl: base };
+  const base =
+    config.PORT25_PUBLIC_URL ??
+    (config.WEBSITE_HOSTNAME !== undefined ? `https://${config.WEBSITE_HOSTNAME}` : undefined);
+  return {
+    webhooks: config.PORT25_NOTIFY_WEBHOOKS,
+    format: config.PORT25_NOTIFY_FORMAT,
+    timeoutMs: config.PORT25_NOTIFY_TIMEOUT_MS,
+    baseUrl: base,
+  };
 }

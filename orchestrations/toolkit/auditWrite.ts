@@ -16,7 +16,11 @@ export interface AuditAnswer {
  * Calls `write`; never throws. `what` names the record in the note when the call itself failed ("the result").
  * When it was not recorded, the note (`audit: …`) is added to `warnings` once.
  */
-export function* writeAudit(write: () => Generator<Task, AuditAnswer, unknown>, what: string, warnings?: string[]): Generator<Task, AuditAnswer, unknown> {
+export function* writeAudit(
+  write: () => Generator<Task, AuditAnswer, unknown>,
+  what: string,
+  warnings?: string[],
+): Generator<Task, AuditAnswer, unknown> {
   let answer: AuditAnswer;
   let note: string | undefined;
   try {

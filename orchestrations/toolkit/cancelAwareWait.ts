@@ -12,7 +12,12 @@ import { ensureError } from "../../src/errors";
  * time): while it has not, the wait holds `cancel` too, and `stopped` is asked again on waking.
  * Returns the task's result, or throws its failure.
  */
-export function* awaitUnlessCancelled(context: OrchestrationContext, task: Task, cancel: Task, stopped: () => boolean): Generator<Task, unknown, unknown> {
+export function* awaitUnlessCancelled(
+  context: OrchestrationContext,
+  task: Task,
+  cancel: Task,
+  stopped: () => boolean,
+): Generator<Task, unknown, unknown> {
   if (!stopped()) {
     yield context.df.Task.any([task, cancel]);
     stopped();

@@ -15,7 +15,10 @@ export type ClassificationDecision =
   /** The run goes on although the billing could not be classified, because the options say so (a warning). */
   | "proceedForced";
 
-export function classificationDecision(c: Pick<Classification, "category">, forceUnknownBilling: boolean): ClassificationDecision {
+export function classificationDecision(
+  c: Pick<Classification, "category">,
+  forceUnknownBilling: boolean,
+): ClassificationDecision {
   switch (c.category) {
     case "blockedNotExemptible":
       return "refuse";

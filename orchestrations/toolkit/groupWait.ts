@@ -27,7 +27,12 @@ export interface GroupHandlers {
  * soon as it comes. Task.any, never Task.all: a Task.all over a task that fails throws at once, before the others
  * are handed to `on`.
  */
-export function* awaitGroup(context: OrchestrationContext, tasks: readonly Task[], hold: readonly Task[], on: GroupHandlers): Generator<Task, void, unknown> {
+export function* awaitGroup(
+  context: OrchestrationContext,
+  tasks: readonly Task[],
+  hold: readonly Task[],
+  on: GroupHandlers,
+): Generator<Task, void, unknown> {
   if (tasks.length === 0) return;
   yield context.df.Task.any([...tasks, ...hold.filter((w) => !w.isCompleted)]);
   for (const [i, task] of tasks.entries()) {

@@ -49,7 +49,11 @@ export type Pause = (seconds: number) => Generator<Task, void, unknown>;
  * Runs the send → poll → re-send loop of one operation to its end. A wait of 0 reads at once (the begin answered
  * synchronously); a re-send of 0 sends again at once. Throws only what the callbacks throw.
  */
-export function* monitor<S, R>(context: OrchestrationContext, shape: OperationShape<S, R>, pause?: Pause): Generator<Task, R, unknown> {
+export function* monitor<S, R>(
+  context: OrchestrationContext,
+  shape: OperationShape<S, R>,
+  pause?: Pause,
+): Generator<Task, R, unknown> {
   const wait: Pause = pause ?? ((seconds) => sleep(context, seconds));
   for (;;) {
     const begun = yield* shape.begin();

@@ -14,7 +14,8 @@ export const MAX_RETRY_AFTER_SECONDS = 1800;
 
 /** Exponential backoff (10 s, 20 s, 40 s … capped at 5 min), or ARM's Retry-After when it gave one. */
 export function backoffSeconds(attempt: number, retryAfterSeconds: number | undefined): number {
-  if (retryAfterSeconds !== undefined && retryAfterSeconds > 0) return Math.min(retryAfterSeconds, MAX_RETRY_AFTER_SECONDS);
+  if (retryAfterSeconds !== undefined && retryAfterSeconds > 0)
+    return Math.min(retryAfterSeconds, MAX_RETRY_AFTER_SECONDS);
   return Math.min(10 * 2 ** Math.max(0, attempt - 1), 300);
 }
 
@@ -47,7 +48,8 @@ export function* retryWhileBusy<T extends Answer>(
 ): Generator<Task, Retried<T>, unknown> {
   for (let attempt = 1; ; attempt++) {
     const last = yield* read();
-    if (!isBusy(last) || attempt >= options.maxAttempts || options.stop?.() === true) return { last, attempts: attempt };
+    if (!isBusy(last) || attempt >= options.maxAttempts || options.stop?.() === true)
+      return { last, attempts: attempt };
     yield* wait(backoffSeconds(attempt, last.retryAfterSeconds));
   }
 }

@@ -6,7 +6,21 @@
 import type { AuditedCampaign, RunSummary } from "../contracts/audit";
 import { campaignTotals, type CampaignMember, type CampaignTotals, type MemberState } from "../contracts/campaign";
 import type { OutcomeCounts } from "../contracts/remediation";
-import { auditLink, badge, escapeHtml, formatDuration, formatTime, optionList, parseTime, renderAttestation, renderWarnings, reportPage, row, simulatedNote, type ReportOptions } from "./report";
+import {
+  auditLink,
+  badge,
+  escapeHtml,
+  formatDuration,
+  formatTime,
+  optionList,
+  parseTime,
+  renderAttestation,
+  renderWarnings,
+  reportPage,
+  row,
+  simulatedNote,
+  type ReportOptions,
+} from "./report";
 
 const e = escapeHtml;
 
@@ -36,7 +50,16 @@ interface Line {
 /** States in which the campaign left the subscription alone: the report says why. */
 const LEFT_ALONE: readonly MemberState[] = ["notExemptible", "nothingToDo", "alreadyRunning", "cancelled", "failed"];
 
-const STATE_ORDER: readonly MemberState[] = ["running", "pending", "done", "failed", "notExemptible", "nothingToDo", "alreadyRunning", "cancelled"];
+const STATE_ORDER: readonly MemberState[] = [
+  "running",
+  "pending",
+  "done",
+  "failed",
+  "notExemptible",
+  "nothingToDo",
+  "alreadyRunning",
+  "cancelled",
+];
 
 const STATE_LABEL: Record<MemberState, string> = {
   pending: "waiting",
@@ -70,7 +93,10 @@ function linesOf(c: AuditedCampaign, runs: readonly RunSummary[]): Line[] {
   if (c.summary !== undefined) return c.summary.members.map(lineOfMember);
   // Still going: the runs recorded so far, oldest first, one per subscription (its latest run in the campaign).
   const latest = new Map<string, RunSummary>();
-  for (const r of [...runs].sort((a, b) => a.requestedAt.localeCompare(b.requestedAt) || a.runId.localeCompare(b.runId))) latest.set(r.subscriptionId, r);
+  for (const r of [...runs].sort(
+    (a, b) => a.requestedAt.localeCompare(b.requestedAt) || a.runId.localeCompare(b.runId),
+  ))
+    latest.set(r.subscriptionId, r);
   return [...latest.values()].map(lineOfRun);
 }
 
@@ -145,14 +171,19 @@ function renderCampaignPanel(c: AuditedCampaign): string {
     row("Started", formatTime(s?.startedAt)),
     row("Ended", formatTime(s?.endedAt)),
     started !== undefined && ended !== undefined ? row("Duration", e(formatDuration(ended - started))) : "",
-    row("At once", e(`up to ${input.maxConcurrentSubscriptions} subscription${input.maxConcurrentSubscriptions === 1 ? "" : "s"}`)),
+    row(
+      "At once",
+      e(`up to ${input.maxConcurrentSubscriptions} subscription${input.maxConcurrentSubscriptions === 1 ? "" : "s"}`),
+    ),
     row("Approval required", input.run.requireApproval ? "yes, each subscription's plan" : "no"),
     s?.cancellation === undefined
       ? ""
-      : row("Cancelled by", `${e(s.cancellation.by)} at ${formatTime(s.cancellation.at)}${s.cancellation.unverified ? " (unverified: authentication was off)" : ""}`),
+      : row(
+          "Cancelled by",
+          `${e(s.cancellation.by)} at ${formatTime(s.cancellation.at)}${s.cancellation.unverified ? " (unverified: authentication was off)" : ""}`,
+        ),
   ].join("")}</dl></div>`;
 }
-
 
 function subscriptionCell(l: Line): string {
   return `<td>${l.displayName === undefined ? "" : `<div class="res">${e(l.displayName)}</div>`}<div class="${l.displayName === undefined ? "res" : "sub"}"><code>${e(
@@ -194,7 +225,11 @@ function renderOptions(c: AuditedCampaign): string {
 export function renderCampaignReport(campaign: AuditedCampaign, options: CampaignReportOptions = {}): string {
   const lines = linesOf(campaign, options.runs ?? []);
   const running = campaign.summary === undefined;
-  const totals = campaign.summary?.totals ?? campaignTotals(lines.map((l): CampaignMember => ({ subscriptionId: l.subscriptionId, state: l.state, counts: l.counts })));
+  const totals =
+    campaign.summary?.totals ??
+    campaignTotals(
+      lines.map((l): CampaignMember => ({ subscriptionId: l.subscriptionId, state: l.state, counts: l.counts })),
+    );
   return reportPage({
     title: `Port 25 remediation campaign · ${campaign.campaignId} · ${campaign.status}`,
     brand: `Port 25 remediation campaign report${simulatedNote(campaign.input.run.clock)}`,
@@ -202,7 +237,9 @@ export function renderCampaignReport(campaign: AuditedCampaign, options: Campaig
     id: campaign.campaignId,
     status: campaign.status,
     sections: [
-      running ? `<p class="callout info">The campaign is still running: this page shows its start and the runs recorded so far.</p>` : "",
+      running
+        ? `<p class="callout info">The campaign is still running: this page shows its start and the runs recorded so far.</p>`
+        : "",
       renderLeftDown(lines, options),
       renderCounts(totals, running),
       `<section class="grid">${renderCampaignPanel(campaign)}${renderAttestation(campaign.input.run.attestation, `<p class="note">Every subscription's run records this attestation.</p>`)}</section>`,

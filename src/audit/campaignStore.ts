@@ -1,8 +1,19 @@
 /** Campaign records: a campaign's start and final record, and the listing of campaigns. */
 import { ValidationError } from "../errors";
 import { parseWith } from "../contracts/parse";
-import { AuditedCampaignSchema, CampaignListingSchema, type AuditedCampaign, type CampaignListing, type CampaignPage } from "../contracts/audit";
-import { CampaignInputSchema, CampaignRecordSchema, type CampaignInput, type CampaignRecord } from "../contracts/campaign";
+import {
+  AuditedCampaignSchema,
+  CampaignListingSchema,
+  type AuditedCampaign,
+  type CampaignListing,
+  type CampaignPage,
+} from "../contracts/audit";
+import {
+  CampaignInputSchema,
+  CampaignRecordSchema,
+  type CampaignInput,
+  type CampaignRecord,
+} from "../contracts/campaign";
 import { CampaignIdSchema } from "../contracts/startRequest";
 import { encodeDocument, storedJson } from "./documents";
 import { invertedTimeRange } from "./keys";
@@ -40,15 +51,27 @@ export class CampaignRecords {
     const record = parseWith(CampaignRecordSchema, raw, "campaign record for the audit");
     if (record.summary.campaignId !== record.input.campaignId) {
       throw new ValidationError("campaign record for the audit", [
-        { path: "summary.campaignId", message: `names campaign ${record.summary.campaignId}, the input ${record.input.campaignId}` },
+        {
+          path: "summary.campaignId",
+          message: `names campaign ${record.summary.campaignId}, the input ${record.input.campaignId}`,
+        },
       ]);
     }
     await this.t.ensureTables();
     const stored = await this.writeCampaign(
-      { campaignId: record.input.campaignId, status: record.summary.status, input: record.input, summary: record.summary },
+      {
+        campaignId: record.input.campaignId,
+        status: record.summary.status,
+        input: record.input,
+        summary: record.summary,
+      },
       finalReplacesRunning,
     );
-    const ref: AuditRecordRef = { table: "campaigns", partitionKey: P_CAMPAIGN, rowKey: campaignKey(record.input.campaignId) };
+    const ref: AuditRecordRef = {
+      table: "campaigns",
+      partitionKey: P_CAMPAIGN,
+      rowKey: campaignKey(record.input.campaignId),
+    };
     // The write created the record or found the identical one (any other text throws): the link hashes what was written.
     return this.t.ledger.append(CAMPAIGNS_CHAIN, "campaign", ref, sha256(stored), record.summary.endedAt);
   }
@@ -71,9 +94,17 @@ export class CampaignRecords {
     const page = await this.t.firstPage(this.t.campaigns, clauses.join(" and "), pageSize, query.continuationToken);
     const campaigns: CampaignListing[] = [];
     for (const entity of page.entities) {
-      campaigns.push(parseWith(CampaignListingSchema, JSON.parse(await this.t.read(this.t.campaigns, entity)), "stored campaign listing"));
+      campaigns.push(
+        parseWith(
+          CampaignListingSchema,
+          JSON.parse(await this.t.read(this.t.campaigns, entity)),
+          "stored campaign listing",
+        ),
+      );
     }
-    return page.continuationToken === undefined ? { campaigns } : { campaigns, continuationToken: page.continuationToken };
+    return page.continuationToken === undefined
+      ? { campaigns }
+      : { campaigns, continuationToken: page.continuationToken };
   }
 
   /** The campaign's record, then its listing line. */
@@ -83,9 +114,17 @@ export class CampaignRecords {
     const requestedAt = parsed.input.run.requestedAt;
     const scalars = { status: parsed.status, requestedAt };
     const json = storedJson(parsed);
-    await this.t.writeDocument(this.t.campaigns, encodeDocument(P_CAMPAIGN, campaignKey(parsed.campaignId), json, scalars), onConflict);
+    await this.t.writeDocument(
+      this.t.campaigns,
+      encodeDocument(P_CAMPAIGN, campaignKey(parsed.campaignId), json, scalars),
+      onConflict,
+    );
     const line = storedJson(campaignListingOf(parsed));
-    await this.t.writeDocument(this.t.campaigns, encodeDocument(P_ALL, listingRowKey(requestedAt, parsed.campaignId.toLowerCase()), line, scalars), onConflict);
+    await this.t.writeDocument(
+      this.t.campaigns,
+      encodeDocument(P_ALL, listingRowKey(requestedAt, parsed.campaignId.toLowerCase()), line, scalars),
+      onConflict,
+    );
     return json;
   }
 }
@@ -103,7 +142,8 @@ function campaignListingOf(c: AuditedCampaign): CampaignListing {
     attestationReference: input.run.attestation.reference,
     target: target.kind,
     managementGroupId: target.kind === "managementGroup" ? target.managementGroupId : undefined,
-    subscriptions: summary?.totals.subscriptions ?? (target.kind === "subscriptions" ? target.subscriptionIds.length : undefined),
+    subscriptions:
+      summary?.totals.subscriptions ?? (target.kind === "subscriptions" ? target.subscriptionIds.length : undefined),
     startedAt: summary?.startedAt,
     endedAt: summary?.endedAt,
     message: summary?.message,

@@ -37,7 +37,10 @@ export interface EncodedDocument {
  * bodies chunk by chunk and corrupts characters that straddle two chunks), and JSON.parse restores it.
  */
 export function storedJson(value: unknown): string {
-  return JSON.stringify(value).replace(/[\u007f-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
+  return JSON.stringify(value).replace(
+    /[\u007f-\uffff]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`,
+  );
 }
 
 function sha256Hex(text: string): string {
@@ -72,7 +75,12 @@ function withChunks(base: Entity, chunks: readonly string[]): Entity {
  * Encodes `json` for the entity (partitionKey, rowKey). `scalars` are queryable properties kept on the
  * head next to the document (status, times); they are not part of the document's identity.
  */
-export function encodeDocument(partitionKey: string, rowKey: string, json: string, scalars: EntityProps = {}): EncodedDocument {
+export function encodeDocument(
+  partitionKey: string,
+  rowKey: string,
+  json: string,
+  scalars: EntityProps = {},
+): EncodedDocument {
   const sha256 = sha256Hex(json);
   const chunks = splitText(json, CHUNK_CHARS);
   const inline = chunks.slice(0, HEAD_CHUNKS);
@@ -157,5 +165,6 @@ function assertWithinLimits(entity: Entity): void {
     }
   }
   const size = entitySizeBytes(entity);
-  if (size > MAX_ENTITY_BYTES) throw new Error(`Entity ${entity.partitionKey}/${entity.rowKey} is ${size} bytes, over 1 MiB`);
+  if (size > MAX_ENTITY_BYTES)
+    throw new Error(`Entity ${entity.partitionKey}/${entity.rowKey} is ${size} bytes, over 1 MiB`);
 }

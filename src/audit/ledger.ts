@@ -51,7 +51,9 @@ type AuditProblem = z.output<typeof AuditProblemSchema>;
 
 export const AuditVerificationSchema = z.object({
   ok: z.boolean(),
-  chains: z.array(z.object({ chain: z.string(), links: z.number().int(), headSeq: z.number().int(), headDigest: z.string() })),
+  chains: z.array(
+    z.object({ chain: z.string(), links: z.number().int(), headSeq: z.number().int(), headDigest: z.string() }),
+  ),
   records: z.number().int(),
   problems: z.array(AuditProblemSchema),
 });
@@ -69,13 +71,17 @@ export function sha256(text: string): string {
 }
 
 function linkDigest(l: Omit<AuditLink, "digest" | "at">): string {
-  return sha256([l.chain, String(l.seq), l.prev, l.kind, l.ref.table, l.ref.partitionKey, l.ref.rowKey, l.recordSha256].join("\n"));
+  return sha256(
+    [l.chain, String(l.seq), l.prev, l.kind, l.ref.table, l.ref.partitionKey, l.ref.rowKey, l.recordSha256].join("\n"),
+  );
 }
 
 const genesis = (chain: string): string => `genesis:${chain}`;
 
 function statusCodeOf(e: unknown): number | undefined {
-  return typeof e === "object" && e !== null && "statusCode" in e && typeof e.statusCode === "number" ? e.statusCode : undefined;
+  return typeof e === "object" && e !== null && "statusCode" in e && typeof e.statusCode === "number"
+    ? e.statusCode
+    : undefined;
 }
 
 const StoredLinkSchema = z.object({
@@ -118,7 +124,13 @@ export class AuditLedger {
    * record with different content is refused. Concurrent appends to one chain settle by the table's insert rule (the
    * loser reads the new head and tries the next number).
    */
-  async append(chain: string, kind: AuditLink["kind"], ref: AuditRecordRef, recordSha256: string, at: string): Promise<AuditLink> {
+  async append(
+    chain: string,
+    kind: AuditLink["kind"],
+    ref: AuditRecordRef,
+    recordSha256: string,
+    at: string,
+  ): Promise<AuditLink> {
     const filter = `PartitionKey eq '${chain}' and table eq '${ref.table}' and recordPartitionKey eq '${ref.partitionKey}' and recordRowKey eq '${ref.rowKey}'`;
     for await (const existing of this.table.listEntities<Record<string, unknown>>({ queryOptions: { filter } })) {
       const link = linkOf(chain, existing);
@@ -151,12 +163,17 @@ export class AuditLedger {
         if (statusCodeOf(e) !== 409) throw ensureError(e);
       }
     }
-    throw new PreconditionError(`The audit chain ${chain} kept moving while a record was being chained`, "AuditWriteContention");
+    throw new PreconditionError(
+      `The audit chain ${chain} kept moving while a record was being chained`,
+      "AuditWriteContention",
+    );
   }
 
   /** The newest link of a chain. */
   async head(chain: string): Promise<AuditLink | undefined> {
-    const pages = this.table.listEntities<Record<string, unknown>>({ queryOptions: { filter: `PartitionKey eq '${chain}'` } }).byPage({ maxPageSize: 1 });
+    const pages = this.table
+      .listEntities<Record<string, unknown>>({ queryOptions: { filter: `PartitionKey eq '${chain}'` } })
+      .byPage({ maxPageSize: 1 });
     const first = await pages.next();
     const entity = first.done === true ? undefined : first.value[0];
     return entity === undefined ? undefined : linkOf(chain, entity);
@@ -173,7 +190,9 @@ export class AuditLedger {
   ): Promise<AuditVerification> {
     const byChain = new Map<string, AuditLink[]>();
     const filter = onlyChain === undefined ? undefined : `PartitionKey eq '${onlyChain}'`;
-    for await (const entity of this.table.listEntities<Record<string, unknown>>(filter === undefined ? {} : { queryOptions: { filter } })) {
+    for await (const entity of this.table.listEntities<Record<string, unknown>>(
+      filter === undefined ? {} : { queryOptions: { filter } },
+    )) {
       const chain = String(entity.partitionKey);
       const list = byChain.get(chain) ?? [];
       list.push(linkOf(chain, entity));
@@ -182,7 +201,8 @@ export class AuditLedger {
     const problems: AuditProblem[] = [];
     const chains: AuditVerification["chains"] = [];
     const linked = new Set<string>();
-    const key = (chain: string, ref: AuditRecordRef): string => `${chain}|${ref.table}|${ref.partitionKey}|${ref.rowKey}`;
+    const key = (chain: string, ref: AuditRecordRef): string =>
+      `${chain}|${ref.table}|${ref.partitionKey}|${ref.rowKey}`;
     for (const [chain, links] of [...byChain.entries()].sort(([a], [b]) => a.localeCompare(b))) {
       links.sort((a, b) => a.seq - b.seq);
       let expected = 1;
@@ -190,19 +210,48 @@ export class AuditLedger {
       for (const link of links) {
         linked.add(key(chain, link.ref));
         if (link.seq !== expected) {
-          problems.push({ chain, seq: expected, problem: "linkRemoved", detail: `links ${expected}–${link.seq - 1} are missing: the records they vouched for were removed from the chain` });
+          problems.push({
+            chain,
+            seq: expected,
+            problem: "linkRemoved",
+            detail: `links ${expected}–${link.seq - 1} are missing: the records they vouched for were removed from the chain`,
+          });
         }
         const { digest, at: _at, ...rest } = link;
         if (linkDigest(rest) !== digest) {
-          problems.push({ chain, seq: link.seq, ref: link.ref, problem: "linkAltered", detail: "the link's digest does not match its content: the link was edited" });
+          problems.push({
+            chain,
+            seq: link.seq,
+            ref: link.ref,
+            problem: "linkAltered",
+            detail: "the link's digest does not match its content: the link was edited",
+          });
         } else if (link.prev !== prev && link.seq === expected) {
-          problems.push({ chain, seq: link.seq, ref: link.ref, problem: "reordered", detail: "the link does not follow the one before it: links or records were reordered or replaced" });
+          problems.push({
+            chain,
+            seq: link.seq,
+            ref: link.ref,
+            problem: "reordered",
+            detail: "the link does not follow the one before it: links or records were reordered or replaced",
+          });
         }
         const stored = await readRecord(link.ref);
         if (stored === undefined) {
-          problems.push({ chain, seq: link.seq, ref: link.ref, problem: "recordRemoved", detail: `the ${link.kind} record it vouches for is gone` });
+          problems.push({
+            chain,
+            seq: link.seq,
+            ref: link.ref,
+            problem: "recordRemoved",
+            detail: `the ${link.kind} record it vouches for is gone`,
+          });
         } else if (sha256(stored) !== link.recordSha256) {
-          problems.push({ chain, seq: link.seq, ref: link.ref, problem: "recordChanged", detail: `the ${link.kind} record differs from what was written` });
+          problems.push({
+            chain,
+            seq: link.seq,
+            ref: link.ref,
+            problem: "recordChanged",
+            detail: `the ${link.kind} record differs from what was written`,
+          });
         }
         prev = digest;
         expected = link.seq + 1;
@@ -217,7 +266,8 @@ export class AuditLedger {
           chain: r.chain,
           ref: r.ref,
           problem: "unchained",
-          detail: "a record no link vouches for: inserted outside the app, its link removed, or written before the audit was chained",
+          detail:
+            "a record no link vouches for: inserted outside the app, its link removed, or written before the audit was chained",
         });
       }
     }

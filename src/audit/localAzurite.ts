@@ -55,14 +55,16 @@ function azuriteEntryPoint(): string {
 }
 
 function azuriteConnectionString(endpoints: Record<Service, string>): string {
-  return [
-    "DefaultEndpointsProtocol=http",
-    `AccountName=${AZURITE_ACCOUNT}`,
-    `AccountKey=${AZURITE_ACCOUNT_KEY}`,
-    `BlobEndpoint=${endpoints.blob}/${AZURITE_ACCOUNT}`,
-    `QueueEndpoint=${endpoints.queue}/${AZURITE_ACCOUNT}`,
-    `TableEndpoint=${endpoints.table}/${AZURITE_ACCOUNT}`,
-  ].join(";") + ";";
+  return (
+    [
+      "DefaultEndpointsProtocol=http",
+      `AccountName=${AZURITE_ACCOUNT}`,
+      `AccountKey=${AZURITE_ACCOUNT_KEY}`,
+      `BlobEndpoint=${endpoints.blob}/${AZURITE_ACCOUNT}`,
+      `QueueEndpoint=${endpoints.queue}/${AZURITE_ACCOUNT}`,
+      `TableEndpoint=${endpoints.table}/${AZURITE_ACCOUNT}`,
+    ].join(";") + ";"
+  );
 }
 
 /**
@@ -76,9 +78,18 @@ export async function startAzurite(options: StartAzuriteOptions = {}): Promise<L
   if (options.location !== undefined) mkdirSync(options.location, { recursive: true });
   const args = [
     entry,
-    "--blobHost", "127.0.0.1", "--blobPort", "0",
-    "--queueHost", "127.0.0.1", "--queuePort", "0",
-    "--tableHost", "127.0.0.1", "--tablePort", "0",
+    "--blobHost",
+    "127.0.0.1",
+    "--blobPort",
+    "0",
+    "--queueHost",
+    "127.0.0.1",
+    "--queuePort",
+    "0",
+    "--tableHost",
+    "127.0.0.1",
+    "--tablePort",
+    "0",
     ...(options.location === undefined ? ["--inMemoryPersistence"] : ["--location", options.location]),
     "--disableTelemetry",
     "--skipApiVersionCheck",
@@ -89,8 +100,15 @@ export async function startAzurite(options: StartAzuriteOptions = {}): Promise<L
   // process, and exits when that pipe closes: when this process ends in any way, a SIGKILL included (a test
   // worker ended by the runner, a crash), no Azurite outlives it.
   const watchdog = join(workDir, "exit-with-parent.cjs");
-  writeFileSync(watchdog, 'process.stdin.on("end", () => process.exit(0)); process.stdin.on("error", () => process.exit(0)); process.stdin.resume();\n');
-  const child = spawn(process.execPath, ["--require", watchdog, ...args], { cwd: workDir, stdio: ["pipe", "pipe", "pipe"], detached: true });
+  writeFileSync(
+    watchdog,
+    'process.stdin.on("end", () => process.exit(0)); process.stdin.on("error", () => process.exit(0)); process.stdin.resume();\n',
+  );
+  const child = spawn(process.execPath, ["--require", watchdog, ...args], {
+    cwd: workDir,
+    stdio: ["pipe", "pipe", "pipe"],
+    detached: true,
+  });
   const output: string[] = [];
   const killOnExit = (): void => {
     child.kill("SIGKILL");

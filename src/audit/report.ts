@@ -11,7 +11,22 @@ import type { EgressPath, PathVerdict } from "../contracts/egress";
 import { describeEgress } from "../domain/egress";
 import { hopWithSubscription } from "../domain/canaryPaths";
 import { plural } from "../cli/plural";
-import { auditLink, badge, escapeHtml, formatDuration, formatTime, optionList, parseTime, REASON_LABELS, renderAttestation, renderWarnings, reportPage, resourceCell, row, type ReportOptions } from "./reportPage";
+import {
+  auditLink,
+  badge,
+  escapeHtml,
+  formatDuration,
+  formatTime,
+  optionList,
+  parseTime,
+  REASON_LABELS,
+  renderAttestation,
+  renderWarnings,
+  reportPage,
+  resourceCell,
+  row,
+  type ReportOptions,
+} from "./reportPage";
 import { renderScaleSets, renderTimeline } from "./reportTimeline";
 
 // The shared page and the timeline are imported from here by the campaign report, the API and the tests.
@@ -51,7 +66,10 @@ function renderRunPanel(r: RunRecord, options: ReportOptions): string {
     row("Subscription", `<code>${e(r.subscriptionId)}</code>`),
     r.campaign === undefined
       ? ""
-      : row("Campaign", `<a class="campaign-link" href="${e(auditLink("campaigns", r.campaign.campaignId, options))}">${e(r.campaign.campaignId)}</a>`),
+      : row(
+          "Campaign",
+          `<a class="campaign-link" href="${e(auditLink("campaigns", r.campaign.campaignId, options))}">${e(r.campaign.campaignId)}</a>`,
+        ),
     row("Status", badge(r.status)),
     row("Mode", e(r.mode)),
     s === undefined ? "" : row("Outcome", e(s.message)),
@@ -69,18 +87,26 @@ function renderRunPanel(r: RunRecord, options: ReportOptions): string {
         ),
     s?.cancellation === undefined
       ? ""
-      : row("Cancelled by", `${e(s.cancellation.by)} at ${formatTime(s.cancellation.at)}${s.cancellation.unverified ? " (unverified: authentication was off)" : ""}`),
+      : row(
+          "Cancelled by",
+          `${e(s.cancellation.by)} at ${formatTime(s.cancellation.at)}${s.cancellation.unverified ? " (unverified: authentication was off)" : ""}`,
+        ),
   ].join("")}</dl></div>`;
 }
 
 function renderClassification(r: RunRecord): string {
   const c = r.classification;
   if (c === undefined) return `<div class="panel"><h2>Classification</h2><p class="empty">Not recorded yet.</p></div>`;
-  const decided = c.decidedBy.length === 0 ? "" : `<ul class="facts">${c.decidedBy.map((d) => `<li><code>${e(d)}</code></li>`).join("")}</ul>`;
+  const decided =
+    c.decidedBy.length === 0
+      ? ""
+      : `<ul class="facts">${c.decidedBy.map((d) => `<li><code>${e(d)}</code></li>`).join("")}</ul>`;
   return `<div class="panel"><h2>Classification</h2><p>${badge(c.category)}</p><p>${e(c.reason)}</p>${decided}${
     c.warning === undefined ? "" : `<p class="callout warn">${e(c.warning)}</p>`
   }${c.advice === undefined ? "" : `<p class="callout info">${e(c.advice)}</p>`}${
-    c.missingPermission === undefined ? "" : `<p class="callout bad">Missing permission: <code>${e(c.missingPermission)}</code></p>`
+    c.missingPermission === undefined
+      ? ""
+      : `<p class="callout bad">Missing permission: <code>${e(c.missingPermission)}</code></p>`
   }</div>`;
 }
 
@@ -110,7 +136,11 @@ function egressBasis(computed: EgressPath, v: PathVerdict | undefined): string {
     case "unconfirmed":
       return `computed from route tables, not confirmed: ${v.confirmation.detail}`;
     default:
-      return computed.basis === "possible" ? "possible (a peered hub's gateway may advertise a default route), not confirmed" : computed.basis === "assumed" ? "assumed (subnet not read)" : "computed from route tables";
+      return computed.basis === "possible"
+        ? "possible (a peered hub's gateway may advertise a default route), not confirmed"
+        : computed.basis === "assumed"
+          ? "assumed (subnet not read)"
+          : "computed from route tables";
   }
 }
 
@@ -128,11 +158,19 @@ function renderEgress(canary: CanaryResult | undefined, outcomes: readonly Resou
     .map(({ path: computed, items }) => {
       // A path the canary's effective routes settled (a "possible" hub gateway found direct) has a new key: its
       // verdict is the one naming these resources.
-      const v = verdicts.get(computed.key) ?? canary?.paths?.find((p) => items.some((o) => p.resources.includes(o.name)));
+      const v =
+        verdicts.get(computed.key) ?? canary?.paths?.find((p) => items.some((o) => p.resources.includes(o.name)));
       const path = v?.confirmation?.status === "confirmed" ? v.path : computed;
-      const verdict = v === undefined ? "—" : `${badge(v.result, PATH_RESULT_LABELS[v.result])}${v.canaryName === undefined ? "" : ` <span class="sub">canary ${e(v.canaryName)}</span>`}`;
+      const verdict =
+        v === undefined
+          ? "—"
+          : `${badge(v.result, PATH_RESULT_LABELS[v.result])}${v.canaryName === undefined ? "" : ` <span class="sub">canary ${e(v.canaryName)}</span>`}`;
       const basis = `<div class="sub">${e(egressBasis(computed, v))}</div>`;
-      const where = (path.direct ? e(describeEgress(path)) : `${e(describeEgress(path))}${v?.result === "blockedAtHop" ? `<div class="sub">exempted here, blocked at ${e(hopWithSubscription(path))}</div>` : ""}`) + basis;
+      const where =
+        (path.direct
+          ? e(describeEgress(path))
+          : `${e(describeEgress(path))}${v?.result === "blockedAtHop" ? `<div class="sub">exempted here, blocked at ${e(hopWithSubscription(path))}</div>` : ""}`) +
+        basis;
       const names = items.map((o) => `${e(o.name)} <span class="sub">(${e(o.outcome)})</span>`).join(", ");
       return `<tr><td class="msg">${where}</td><td>${verdict}</td><td class="msg">${names}</td></tr>`;
     })
@@ -141,7 +179,8 @@ function renderEgress(canary: CanaryResult | undefined, outcomes: readonly Resou
 }
 
 function renderCanary(canary: CanaryResult | undefined, outcomes: readonly ResourceOutcome[]): string {
-  if (canary === undefined) return `<div class="panel"><h2>Canary proof</h2><p class="empty">No canary result recorded.</p></div>`;
+  if (canary === undefined)
+    return `<div class="panel"><h2>Canary proof</h2><p class="empty">No canary result recorded.</p></div>`;
   const names = canary.vmIds.map((id) => outcomes.find((o) => o.resourceId === id)?.name ?? id);
   return `<div class="panel"><h2>Canary proof</h2><p>${badge(canary.result)}</p><dl>${row("Verification", e(canary.verification))}${row(
     "Probe host",
@@ -160,7 +199,11 @@ function renderFailures(outcomes: readonly ResourceOutcome[]): string {
               `<tr class="failure">${resourceCell(o)}<td>${e(o.reasonCode === undefined ? "—" : REASON_LABELS[o.reasonCode])}</td><td><code class="err">${e(
                 o.errorCode ?? "—",
               )}</code></td><td class="msg">${e(o.message ?? "")}</td><td>${e(String(o.stateBefore ?? "?"))} → ${e(String(o.stateAfter ?? "?"))}${
-                o.leftDown !== undefined ? ` ${badge("failed", "left down")}` : o.restored === true ? ` ${badge("cycled", "restored")}` : ""
+                o.leftDown !== undefined
+                  ? ` ${badge("failed", "left down")}`
+                  : o.restored === true
+                    ? ` ${badge("cycled", "restored")}`
+                    : ""
               }</td><td>${e(o.actions.join(" → ") || "—")}</td></tr>`,
           )
           .join("")}</tbody></table>`;
@@ -178,7 +221,8 @@ export function renderLeftDown(outcomes: readonly ResourceOutcome[]): string {
     .map((o) => {
       const d = o.leftDown;
       if (d === undefined) return "";
-      const instances = d.instanceIds === undefined ? "" : `<div class="sub">instances ${e(d.instanceIds.join(", "))}</div>`;
+      const instances =
+        d.instanceIds === undefined ? "" : `<div class="sub">instances ${e(d.instanceIds.join(", "))}</div>`;
       return `<tr class="left-down">${resourceCell(o)}<td><strong>${e(d.state)}</strong>${instances}</td><td><code class="err">${e(d.errorCode ?? "—")}</code></td><td class="msg">${e(
         d.reason,
       )}</td><td class="msg"><strong>${e(d.manualAction)}</strong></td><td>${e(d.attempts)}</td></tr>`;
@@ -223,7 +267,10 @@ function renderSubnets(outcomes: readonly ResourceOutcome[]): string {
             // As refreshVnetSubnet records them.
             const name = detailString(o, "tempSubnet");
             const prefix = detailString(o, "prefix");
-            const temp = name === undefined && prefix === undefined ? "—" : `<code>${e([name, prefix].filter((v) => v !== undefined).join(" "))}</code>`;
+            const temp =
+              name === undefined && prefix === undefined
+                ? "—"
+                : `<code>${e([name, prefix].filter((v) => v !== undefined).join(" "))}</code>`;
             const start = parseTime(o.startedAt);
             const end = parseTime(o.endedAt);
             const duration = start !== undefined && end !== undefined ? formatDuration(end - start) : "—";
@@ -235,14 +282,16 @@ function renderSubnets(outcomes: readonly ResourceOutcome[]): string {
   return `<section><h2>VNet subnet refresh <span class="pill">${vnets.length}</span></h2>${body}</section>`;
 }
 
-
 /** Who was told, and how it went: each notification's webhooks by their place in the setting, never by address. */
 function renderNotifications(notifications: AuditedRun["notifications"]): string {
   if (notifications === undefined || notifications.length === 0) return "";
   const rows = notifications
     .map((n) => {
       const failed = n.failed.map((f) => `webhook #${f.index + 1}: ${f.error}`).join("; ");
-      const result = n.status === "noWebhooks" ? "Application Insights only" : `${n.delivered}/${n.webhooks} delivered${failed === "" ? "" : ` (${failed})`}`;
+      const result =
+        n.status === "noWebhooks"
+          ? "Application Insights only"
+          : `${n.delivered}/${n.webhooks} delivered${failed === "" ? "" : ` (${failed})`}`;
       return `<tr><td>${e(n.type)}</td><td>${formatTime(n.at)}</td><td>${badge(n.status)}</td><td>${e(result)}</td><td>${n.attempts}</td></tr>`;
     })
     .join("");
@@ -256,16 +305,20 @@ function renderPlanAndOptions(r: RunRecord): string {
       ? `<p class="empty">No plan recorded.</p>`
       : `<dl>${row("Digest (SHA-256)", `<code class="digest">${e(p.sha256)}</code>`)}${row(
           "Resources",
-          e(`${plural(p.counts.vms, "VM")}, ${plural(p.counts.scaleSets, "scale set")}, ${plural(p.counts.vnets, "VNet")}`),
+          e(
+            `${plural(p.counts.vms, "VM")}, ${plural(p.counts.scaleSets, "scale set")}, ${plural(p.counts.vnets, "VNet")}`,
+          ),
         )}${row("Planned", e(`${p.counts.toCycle} to cycle, ${plural(p.counts.toRefresh, "VNet")} to refresh, ${p.counts.skipped} skipped`))}${row(
           "Waves",
           e(String(p.waves)),
-        )}${row("Caps", e(
+        )}${row(
+          "Caps",
+          e(
             `concurrency ${p.caps.maxConcurrency}, per availability set ${p.caps.availabilitySetRule === "updateDomain" ? "one update domain" : p.caps.maxUnavailablePerAvailabilitySet}, per scale set ${p.caps.maxUnavailablePerScaleSet}`,
-          ))}</dl>`;
+          ),
+        )}</dl>`;
   return `<section class="grid two"><div class="panel"><h2>Plan</h2>${plan}</div><div class="panel"><h2>Options</h2>${optionList(r.options, r.probeHost)}</div></section>`;
 }
-
 
 /** Said in the banner of a simulated run's or campaign's report: its times are the simulation's, not the calendar's. */
 export function simulatedNote(clock: ClockKind | undefined): string {
@@ -281,7 +334,9 @@ export function renderRunReport(audited: AuditedRun, options: ReportOptions = {}
     id: r.runId,
     status: r.status,
     sections: [
-      options.notice === undefined ? "" : `<section class="left-down" id="notice"><h2>${e(options.notice.title)}</h2><p class="callout bad">${e(options.notice.text)}</p></section>`,
+      options.notice === undefined
+        ? ""
+        : `<section class="left-down" id="notice"><h2>${e(options.notice.title)}</h2><p class="callout bad">${e(options.notice.text)}</p></section>`,
       renderLeftDown(audited.outcomes),
       renderCounts(audited),
       `<section class="grid">${renderRunPanel(r, options)}${renderClassification(r)}${renderAttestation(r.attestation)}${renderCanary(r.summary?.canary, audited.outcomes)}</section>`,

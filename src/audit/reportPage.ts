@@ -27,8 +27,14 @@ export interface ReportOptions {
 }
 
 /** The audit page of a run or a campaign, as a link from a report served at `/api/audit/<kind>s/<id>`. */
-export function auditLink(kind: "runs" | "campaigns", id: string, options: ReportOptions, format: "html" | "json" = "html"): string {
-  if (options.files === true && format === "html") return `port25-${kind === "campaigns" ? "campaign-" : ""}${encodeURIComponent(id)}.html`;
+export function auditLink(
+  kind: "runs" | "campaigns",
+  id: string,
+  options: ReportOptions,
+  format: "html" | "json" = "html",
+): string {
+  if (options.files === true && format === "html")
+    return `port25-${kind === "campaigns" ? "campaign-" : ""}${encodeURIComponent(id)}.html`;
   const base = options.auditBase === undefined ? ".." : options.auditBase.replace(/\/+$/, "");
   return `${base}/${kind}/${encodeURIComponent(id)}${format === "html" ? "?format=html" : ""}`;
 }
@@ -141,7 +147,13 @@ export function parseTime(iso: string | undefined): number | undefined {
 export function formatTime(iso: string | undefined): string {
   const ms = parseTime(iso);
   if (ms === undefined) return iso === undefined ? "—" : e(iso);
-  return e(`${new Date(ms).toISOString().replace("T", " ").replace(/\.\d+Z$/, "").replace(/Z$/, "")} UTC`);
+  return e(
+    `${new Date(ms)
+      .toISOString()
+      .replace("T", " ")
+      .replace(/\.\d+Z$/, "")
+      .replace(/Z$/, "")} UTC`,
+  );
 }
 
 export function formatDuration(ms: number): string {
@@ -161,7 +173,6 @@ export function resourceCell(o: ResourceOutcome): string {
   const kind = o.kind === "scaleSet" ? "scale set" : o.kind === "vnet" ? "VNet" : "VM";
   return `<td><div class="res" title="${e(o.resourceId)}">${e(o.name)}</div><div class="sub">${e(kind)} · ${e(o.resourceGroup)}</div></td>`;
 }
-
 
 export function renderAttestation(a: Attestation, note = ""): string {
   return `<div class="panel"><h2>Exemption attestation</h2><dl>${row("Reference", e(a.reference))}${row("Approved by", e(a.approvedBy))}${row(
@@ -245,7 +256,16 @@ td.num{text-align:right;font-variant-numeric:tabular-nums}
  * One self-contained report page: the head (a CSP that allows no script and no outside asset, the shared CSS), the
  * banner with what the page is about and its status, the sections, and the footer naming the audit record.
  */
-export function reportPage(page: { title: string; brand: string; kind: string; id: string; status: string; sections: readonly string[]; footer: string; generatedAt: string | undefined }): string {
+export function reportPage(page: {
+  title: string;
+  brand: string;
+  kind: string;
+  id: string;
+  status: string;
+  sections: readonly string[];
+  footer: string;
+  generatedAt: string | undefined;
+}): string {
   return `<!doctype html>
 <html lang="en">
 <head>

@@ -7,7 +7,6 @@ import { plural } from "../cli/plural";
 import { badge, escapeHtml as e, formatDuration, parseTime, resourceCell } from "./reportPage";
 import { clip } from "../contracts/textLimits";
 
-
 interface Span {
   outcome: ResourceOutcome;
   start: number;
@@ -27,7 +26,9 @@ export function timelineSpans(outcomes: readonly ResourceOutcome[]): Span[] {
   return spans.sort((a, b) => a.start - b.start || a.outcome.name.localeCompare(b.outcome.name));
 }
 
-const TICK_STEPS_MS = [1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400].map((s) => s * 1000);
+const TICK_STEPS_MS = [1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400].map(
+  (s) => s * 1000,
+);
 
 function tickStep(rangeMs: number): number {
   return TICK_STEPS_MS.find((step) => rangeMs / step <= 8) ?? 86_400_000 * Math.ceil(rangeMs / (8 * 86_400_000));
@@ -46,7 +47,8 @@ const LABEL_NAME_LENGTH = 30;
  * running: cycled as planned, but drawn apart so that nobody reads it as "back up".
  */
 function barKind(o: ResourceOutcome): "cycled" | "stopped" | "failed" | "skipped" {
-  if (o.outcome === "cycled" && o.kind === "vm" && o.stateAfter !== undefined && o.stateAfter !== "running") return "stopped";
+  if (o.outcome === "cycled" && o.kind === "vm" && o.stateAfter !== undefined && o.stateAfter !== "running")
+    return "stopped";
   return o.outcome;
 }
 
@@ -89,7 +91,15 @@ export function renderScaleSets(outcomes: readonly ResourceOutcome[], restoreSto
   const rows = sets
     .map((o) => {
       const states = instanceStates(o, restoreStoppedVms);
-      const cells = states.length === 0 ? "—" : states.map((s) => `<span class="instance" data-instance="${e(s.id)}" data-state-after="${e(s.after)}"><code>${e(s.id)}</code> ${e(s.before)} → <strong>${e(s.after)}</strong></span>`).join("<br>");
+      const cells =
+        states.length === 0
+          ? "—"
+          : states
+              .map(
+                (s) =>
+                  `<span class="instance" data-instance="${e(s.id)}" data-state-after="${e(s.after)}"><code>${e(s.id)}</code> ${e(s.before)} → <strong>${e(s.after)}</strong></span>`,
+              )
+              .join("<br>");
       return `<tr class="scale-set">${resourceCell(o)}<td>${badge(o.outcome)}</td><td>${cells}</td></tr>`;
     })
     .join("");
@@ -137,9 +147,15 @@ interface TimelineRow {
 export function renderTimeline(outcomes: readonly ResourceOutcome[], restoreStoppedVms: boolean): string {
   const spans = timelineSpans(outcomes);
   const untimed = outcomes.filter(
-    (o) => o.kind !== "vnet" && o.outcome === "cycled" && (parseTime(o.startedAt) === undefined || parseTime(o.endedAt) === undefined),
+    (o) =>
+      o.kind !== "vnet" &&
+      o.outcome === "cycled" &&
+      (parseTime(o.startedAt) === undefined || parseTime(o.endedAt) === undefined),
   ).length;
-  const note = untimed > 0 ? `<p class="note">${plural(untimed, "cycled resource")} reported no start or end time and ${untimed === 1 ? "is" : "are"} not drawn.</p>` : "";
+  const note =
+    untimed > 0
+      ? `<p class="note">${plural(untimed, "cycled resource")} reported no start or end time and ${untimed === 1 ? "is" : "are"} not drawn.</p>`
+      : "";
   if (spans.length === 0) return `<p class="empty">No VM or scale set was power-cycled in this run.</p>${note}`;
 
   const waves = byWave(spans);
@@ -147,14 +163,26 @@ export function renderTimeline(outcomes: readonly ResourceOutcome[], restoreStop
   // Above the size, a wave is drawn lane by lane (the plan's lanes run side by side, each serial), unless the
   // outcomes predate lanes or there are so many lanes that their rows would be as unreadable as the bars.
   const lanes = waves.map((w) => byLane(w.spans));
-  const perLane = aggregate && lanes.every((l) => l.length > 0) && lanes.reduce((n, l) => n + l.length, 0) <= TIMELINE_AGGREGATE_ABOVE;
-  const groupRow = (label: string, what: string, group: readonly Span[], attrs: string): Omit<TimelineRow, "waveStart"> => {
+  const perLane =
+    aggregate &&
+    lanes.every((l) => l.length > 0) &&
+    lanes.reduce((n, l) => n + l.length, 0) <= TIMELINE_AGGREGATE_ABOVE;
+  const groupRow = (
+    label: string,
+    what: string,
+    group: readonly Span[],
+    attrs: string,
+  ): Omit<TimelineRow, "waveStart"> => {
     const kinds = group.map((x) => barKind(x.outcome));
     const failed = kinds.filter((k) => k === "failed").length;
     const parked = kinds.filter((k) => k === "stopped").length;
     const start = Math.min(...group.map((x) => x.start));
     const end = Math.max(...group.map((x) => x.end));
-    const counts = [`${group.length - failed - parked} running again`, ...(parked > 0 ? [`${parked} left ${restoreStoppedVms ? "stopped" : "deallocated"}`] : []), ...(failed > 0 ? [`${failed} failed`] : [])].join(", ");
+    const counts = [
+      `${group.length - failed - parked} running again`,
+      ...(parked > 0 ? [`${parked} left ${restoreStoppedVms ? "stopped" : "deallocated"}`] : []),
+      ...(failed > 0 ? [`${failed} failed`] : []),
+    ].join(", ");
     return {
       label: `${label} · ${plural(group.length, "resource")}`,
       title: `${what}: ${plural(group.length, "resource")} (${counts}), ${new Date(start).toISOString()} → ${new Date(end).toISOString()}, ${formatDuration(end - start)}`,
@@ -169,7 +197,12 @@ export function renderTimeline(outcomes: readonly ResourceOutcome[], restoreStop
     if (perLane) {
       (lanes[wi] ?? []).forEach((l, i) => {
         rows.push({
-          ...groupRow(`lane ${l.lane}`, `${waveName(w.wave)}, lane ${l.lane}`, l.spans, ` data-wave="${e(waveName(w.wave))}" data-lane="${e(l.lane)}"`),
+          ...groupRow(
+            `lane ${l.lane}`,
+            `${waveName(w.wave)}, lane ${l.lane}`,
+            l.spans,
+            ` data-wave="${e(waveName(w.wave))}" data-lane="${e(l.lane)}"`,
+          ),
           ...(i === 0 ? { waveStart: waveName(w.wave) } : {}),
         });
       });
@@ -186,7 +219,10 @@ export function renderTimeline(outcomes: readonly ResourceOutcome[], restoreStop
       const instances = o.kind === "scaleSet" ? instanceStates(o, restoreStoppedVms) : [];
       rows.push({
         label: `${o.canary === true ? "★ " : ""}${clip(o.name, LABEL_NAME_LENGTH)}${o.kind === "scaleSet" ? " (scale set)" : ""}`,
-        title: instances.length === 0 ? title : `${title}; instances: ${instances.map((x) => `${x.id} ${x.after}`).join(", ")}`,
+        title:
+          instances.length === 0
+            ? title
+            : `${title}; instances: ${instances.map((x) => `${x.id} ${x.after}`).join(", ")}`,
         start: sp.start,
         end: sp.end,
         kind: barKind(o),
@@ -207,7 +243,8 @@ export function renderTimeline(outcomes: readonly ResourceOutcome[], restoreStop
   const t1 = Math.max(...spans.map((x) => x.end), t0 + 1000);
   const x = (ms: number): number => labelW + ((ms - t0) / (t1 - t0)) * chartW;
   const step = tickStep(t1 - t0);
-  const withDate = t1 - t0 >= 86_400_000 || new Date(t0).toISOString().slice(0, 10) !== new Date(t1).toISOString().slice(0, 10);
+  const withDate =
+    t1 - t0 >= 86_400_000 || new Date(t0).toISOString().slice(0, 10) !== new Date(t1).toISOString().slice(0, 10);
 
   const parts: string[] = [];
   parts.push(`<rect class="plot" x="${labelW}" y="${top}" width="${chartW}" height="${rows.length * rowH}"/>`);
@@ -222,9 +259,17 @@ export function renderTimeline(outcomes: readonly ResourceOutcome[], restoreStop
     const bx = x(r.start);
     const bw = Math.max(2, x(r.end) - bx);
     if (i % 2 === 1) parts.push(`<rect class="stripe" x="0" y="${y}" width="${width}" height="${rowH}"/>`);
-    if (r.waveStart !== undefined && i > 0) parts.push(`<line class="wave-sep" x1="0" x2="${width}" y1="${y}" y2="${y}"><title>${e(r.waveStart)}</title></line>`);
-    if (r.waveStart !== undefined) parts.push(`<text class="wave-name" x="${labelW + chartW + 16}" y="${(y + rowH / 2 + 4).toFixed(1)}" text-anchor="end">${e(r.waveStart)}</text>`);
-    parts.push(`<text class="label" x="${labelW - 8}" y="${(y + rowH / 2 + 4).toFixed(1)}" text-anchor="end">${e(r.label)}</text>`);
+    if (r.waveStart !== undefined && i > 0)
+      parts.push(
+        `<line class="wave-sep" x1="0" x2="${width}" y1="${y}" y2="${y}"><title>${e(r.waveStart)}</title></line>`,
+      );
+    if (r.waveStart !== undefined)
+      parts.push(
+        `<text class="wave-name" x="${labelW + chartW + 16}" y="${(y + rowH / 2 + 4).toFixed(1)}" text-anchor="end">${e(r.waveStart)}</text>`,
+      );
+    parts.push(
+      `<text class="label" x="${labelW - 8}" y="${(y + rowH / 2 + 4).toFixed(1)}" text-anchor="end">${e(r.label)}</text>`,
+    );
     parts.push(
       `<rect class="bar bar-${r.kind}"${r.attrs} x="${bx.toFixed(1)}" y="${(y + (rowH - barH) / 2).toFixed(1)}" width="${bw.toFixed(1)}" height="${barH}" rx="2"><title>${e(r.title)}</title></rect>`,
     );
@@ -235,7 +280,9 @@ export function renderTimeline(outcomes: readonly ResourceOutcome[], restoreStop
   // The "cycled" tile counts every cycled resource: the VMs and scale sets drawn here and the VNets refreshed.
   const vnets = outcomes.filter((o) => o.kind === "vnet" && o.outcome === "cycled").length;
   const legend = `<div class="legend"><span>cycled: ${cycled + parked + vnets}${vnets > 0 ? ` (${plural(vnets, "VNet")} refreshed, not drawn)` : ""}</span><span><i class="swatch cycled"></i>power-cycled, running again (${cycled})</span>${
-    parked > 0 ? `<span><i class="swatch stopped"></i>stopped before the run: deallocated, left ${restoreStoppedVms ? "stopped" : "deallocated"} (${parked})</span>` : ""
+    parked > 0
+      ? `<span><i class="swatch stopped"></i>stopped before the run: deallocated, left ${restoreStoppedVms ? "stopped" : "deallocated"} (${parked})</span>`
+      : ""
   }<span><i class="swatch failed"></i>failed (${failed})</span><span>★ canary</span><span>${
     perLane
       ? `One row per lane of each wave (${plural(spans.length, "bar")} would be too many to read); each wave's resources are listed below.`
@@ -248,11 +295,13 @@ export function renderTimeline(outcomes: readonly ResourceOutcome[], restoreStop
         .map(
           (w) =>
             `<details data-wave="${e(waveName(w.wave))}"><summary>${e(waveName(w.wave))}: ${plural(w.spans.length, "resource")}</summary><table><thead><tr><th>Resource</th><th>Result</th>${perLane ? "<th>Lane</th>" : ""}<th>Start (UTC)</th><th>Took</th></tr></thead><tbody>${w.spans
-              .map((sp) => `<tr>${resourceCell(sp.outcome)}<td>${badge(sp.outcome.outcome)}</td>${perLane ? `<td>${e(sp.outcome.lane ?? "")}</td>` : ""}<td>${e(new Date(sp.start).toISOString().slice(11, 19))}</td><td>${e(formatDuration(sp.end - sp.start))}</td></tr>`)
+              .map(
+                (sp) =>
+                  `<tr>${resourceCell(sp.outcome)}<td>${badge(sp.outcome.outcome)}</td>${perLane ? `<td>${e(sp.outcome.lane ?? "")}</td>` : ""}<td>${e(new Date(sp.start).toISOString().slice(11, 19))}</td><td>${e(formatDuration(sp.end - sp.start))}</td></tr>`,
+              )
               .join("")}</tbody></table></details>`,
         )
         .join("")}</div>`
     : "";
   return `${legend}<div class="timeline-wrap"><svg class="timeline" xmlns="http://www.w3.org/2000/svg" role="img" aria-label="Power-cycle timeline${perLane ? ", per lane" : aggregate ? ", per wave" : ""}" viewBox="0 0 ${width} ${height}" width="${width}" height="${height}">${parts.join("")}</svg></div>${detail}${note}`;
 }
-

@@ -2,7 +2,12 @@
 import { createHash } from "node:crypto";
 import { ValidationError } from "../errors";
 import { parseWith } from "../contracts/parse";
-import { RemediationInputSchema, RemediationResultSchema, type RemediationInput, type RemediationResult } from "../contracts/remediation";
+import {
+  RemediationInputSchema,
+  RemediationResultSchema,
+  type RemediationInput,
+  type RemediationResult,
+} from "../contracts/remediation";
 import type { ResourceOutcome } from "../contracts/outcome";
 import {
   AuditStatusSchema,
@@ -17,7 +22,11 @@ import {
   type RunRecord,
   type RunSummary,
 } from "../contracts/audit";
-import { ReverificationRecordSchema, type ReverificationRecord, type ReverificationRecordInput } from "../contracts/reverify";
+import {
+  ReverificationRecordSchema,
+  type ReverificationRecord,
+  type ReverificationRecordInput,
+} from "../contracts/reverify";
 import { NotificationRecordSchema, type NotificationRecord } from "../contracts/notification";
 import type { Plan } from "../contracts/plan";
 import { SubscriptionIdSchema } from "../contracts/ids";
@@ -96,7 +105,10 @@ export class RunRecords {
     // Outcomes first: a final run record is only ever visible with all of its outcomes in place.
     const runPartition = encodeKey(input.runId);
     const docs = result.outcomes.map((outcome, seq) =>
-      encodeDocument(runPartition, encodeKey(outcome.resourceId), storedJson({ seq, outcome }), { outcome: outcome.outcome, kind: outcome.kind }),
+      encodeDocument(runPartition, encodeKey(outcome.resourceId), storedJson({ seq, outcome }), {
+        outcome: outcome.outcome,
+        kind: outcome.kind,
+      }),
     );
     await this.t.writeMany(this.t.outcomes, docs);
 
@@ -106,7 +118,10 @@ export class RunRecords {
     const ref: AuditRecordRef = { table: "runs", partitionKey: P_RUN, rowKey: encodeKey(record.runId) };
     // Every write above either created its document or found the identical one (any other stored text throws), so
     // what is stored is what was written: the link hashes that, with no read back of the run or its outcomes.
-    const stored = chainedRunText(runJson, docs.map((d) => d.json));
+    const stored = chainedRunText(
+      runJson,
+      docs.map((d) => d.json),
+    );
     return this.t.ledger.append(subscriptionChain(record.subscriptionId), "run", ref, sha256(stored), summary.endedAt);
   }
 
@@ -116,22 +131,39 @@ export class RunRecords {
     const doc = encodeDocument(record.subscriptionId, invertedTime(record.at), storedJson(record), { at: record.at });
     await this.t.writeDocument(this.t.reverify, doc, refuse);
     const ref: AuditRecordRef = { table: "reverify", partitionKey: doc.head.partitionKey, rowKey: doc.head.rowKey };
-    return this.t.ledger.append(subscriptionChain(record.subscriptionId), "reverification", ref, sha256(doc.json), record.at);
+    return this.t.ledger.append(
+      subscriptionChain(record.subscriptionId),
+      "reverification",
+      ref,
+      sha256(doc.json),
+      record.at,
+    );
   }
 
   async recordNotification(raw: NotificationRecord): Promise<void> {
     const record = parseWith(NotificationRecordSchema, raw, "notification record");
     await this.t.ensureTables();
-    const doc = encodeDocument(encodeKey(record.runId), encodeKey(record.key), storedJson(record), { status: record.status, subscriptionId: record.subscriptionId });
+    const doc = encodeDocument(encodeKey(record.runId), encodeKey(record.key), storedJson(record), {
+      status: record.status,
+      subscriptionId: record.subscriptionId,
+    });
     await this.t.writeDocument(this.t.notify, doc, refuse);
   }
 
   async listNotifications(runId: string): Promise<NotificationRecord[]> {
     await this.t.ensureTables();
     const out: NotificationRecord[] = [];
-    const entities = this.t.notify.listEntities<Record<string, unknown>>({ queryOptions: { filter: `PartitionKey eq '${encodeKey(runId)}'` } });
+    const entities = this.t.notify.listEntities<Record<string, unknown>>({
+      queryOptions: { filter: `PartitionKey eq '${encodeKey(runId)}'` },
+    });
     for await (const entity of entities) {
-      out.push(parseWith(NotificationRecordSchema, JSON.parse(await this.t.read(this.t.notify, entity)), "stored notification record"));
+      out.push(
+        parseWith(
+          NotificationRecordSchema,
+          JSON.parse(await this.t.read(this.t.notify, entity)),
+          "stored notification record",
+        ),
+      );
     }
     return out.sort((a, b) => a.at.localeCompare(b.at) || a.type.localeCompare(b.type));
   }
@@ -139,11 +171,18 @@ export class RunRecords {
   async listRuns(query: ListRunsQuery = {}): Promise<RunPage> {
     const pageSize = pageSizeOf(query.pageSize);
     const subscriptionId =
-      query.subscriptionId === undefined ? undefined : parseWith(SubscriptionIdSchema, query.subscriptionId, "subscriptionId");
-    const campaignId = query.campaignId === undefined ? undefined : parseWith(CampaignIdSchema, query.campaignId, "campaignId");
+      query.subscriptionId === undefined
+        ? undefined
+        : parseWith(SubscriptionIdSchema, query.subscriptionId, "subscriptionId");
+    const campaignId =
+      query.campaignId === undefined ? undefined : parseWith(CampaignIdSchema, query.campaignId, "campaignId");
     await this.t.ensureTables();
     const partition =
-      campaignId !== undefined ? campaignPartition(campaignId) : subscriptionId === undefined ? P_ALL : subscriptionPartition(subscriptionId);
+      campaignId !== undefined
+        ? campaignPartition(campaignId)
+        : subscriptionId === undefined
+          ? P_ALL
+          : subscriptionPartition(subscriptionId);
     const range = invertedTimeRange(query.from, query.to);
     const clauses = [`PartitionKey eq '${partition}'`];
     // Both given: the campaign's lines, narrowed to the subscription (a GUID, so safe in the filter).
@@ -169,7 +208,9 @@ export class RunRecords {
       queryOptions: { filter: `PartitionKey eq '${partition}'` },
     });
     for await (const entity of entities) {
-      docs.push(parseWith(OutcomeDocSchema, JSON.parse(await this.t.read(this.t.outcomes, entity)), "stored resource outcome"));
+      docs.push(
+        parseWith(OutcomeDocSchema, JSON.parse(await this.t.read(this.t.outcomes, entity)), "stored resource outcome"),
+      );
     }
     docs.sort((a, b) => a.seq - b.seq);
     const notifications = await this.listNotifications(runId);
@@ -179,10 +220,21 @@ export class RunRecords {
   async listReverifications(subscriptionId: string, query: ListReverificationsQuery = {}): Promise<ReverificationPage> {
     const sub = parseWith(SubscriptionIdSchema, subscriptionId, "subscriptionId");
     await this.t.ensureTables();
-    const page = await this.t.firstPage(this.t.reverify, `PartitionKey eq '${sub}'`, pageSizeOf(query.pageSize), query.continuationToken);
+    const page = await this.t.firstPage(
+      this.t.reverify,
+      `PartitionKey eq '${sub}'`,
+      pageSizeOf(query.pageSize),
+      query.continuationToken,
+    );
     const records: ReverificationRecord[] = [];
     for (const entity of page.entities) {
-      records.push(parseWith(ReverificationRecordSchema, JSON.parse(await this.t.read(this.t.reverify, entity)), "stored re-verification"));
+      records.push(
+        parseWith(
+          ReverificationRecordSchema,
+          JSON.parse(await this.t.read(this.t.reverify, entity)),
+          "stored re-verification",
+        ),
+      );
     }
     return page.continuationToken === undefined ? { records } : { records, continuationToken: page.continuationToken };
   }
@@ -190,9 +242,17 @@ export class RunRecords {
   async listCompletedSubscriptions(): Promise<CompletedSubscription[]> {
     await this.t.ensureTables();
     const out: CompletedSubscription[] = [];
-    const entities = this.t.runs.listEntities<Record<string, unknown>>({ queryOptions: { filter: `PartitionKey eq '${P_COMPLETED}'` } });
+    const entities = this.t.runs.listEntities<Record<string, unknown>>({
+      queryOptions: { filter: `PartitionKey eq '${P_COMPLETED}'` },
+    });
     for await (const entity of entities) {
-      out.push(parseWith(CompletedSubscriptionSchema, JSON.parse(await this.t.read(this.t.runs, entity)), "stored completed subscription"));
+      out.push(
+        parseWith(
+          CompletedSubscriptionSchema,
+          JSON.parse(await this.t.read(this.t.runs, entity)),
+          "stored completed subscription",
+        ),
+      );
     }
     return out;
   }

@@ -103,7 +103,12 @@ export function createAuditStore(config: AuditStoreConfig, deps: AuditStoreDepen
     }
     const insecure = endpoint.toLowerCase().startsWith("http:");
     if (insecure && !LOOPBACK_HTTP.test(endpoint)) {
-      throw new ConfigError([{ path: "PORT25_AUDIT_TABLE_CONNECTION", message: "plain http is only accepted for a loopback endpoint (Azurite)" }]);
+      throw new ConfigError([
+        {
+          path: "PORT25_AUDIT_TABLE_CONNECTION",
+          message: "plain http is only accepted for a loopback endpoint (Azurite)",
+        },
+      ]);
     }
     const make = (table: string): TableClient =>
       TableClient.fromConnectionString(connection, table, { allowInsecureConnection: insecure });
@@ -112,15 +117,22 @@ export function createAuditStore(config: AuditStoreConfig, deps: AuditStoreDepen
   const endpoint = config.PORT25_AUDIT_TABLE_ENDPOINT;
   if (endpoint === undefined) {
     throw new ConfigError([
-      { path: "PORT25_AUDIT_TABLE_ENDPOINT", message: "set the table endpoint (or PORT25_AUDIT_TABLE_CONNECTION locally)" },
+      {
+        path: "PORT25_AUDIT_TABLE_ENDPOINT",
+        message: "set the table endpoint (or PORT25_AUDIT_TABLE_CONNECTION locally)",
+      },
     ]);
   }
   if (!endpoint.toLowerCase().startsWith("https:")) {
-    throw new ConfigError([{ path: "PORT25_AUDIT_TABLE_ENDPOINT", message: "must be https for identity-based access" }]);
+    throw new ConfigError([
+      { path: "PORT25_AUDIT_TABLE_ENDPOINT", message: "must be https for identity-based access" },
+    ]);
   }
   const credential =
     deps.credential ??
-    new DefaultAzureCredential(config.AZURE_CLIENT_ID === undefined ? {} : { managedIdentityClientId: config.AZURE_CLIENT_ID });
+    new DefaultAzureCredential(
+      config.AZURE_CLIENT_ID === undefined ? {} : { managedIdentityClientId: config.AZURE_CLIENT_ID },
+    );
   const make = (table: string): TableClient => new TableClient(endpoint, table, credential);
   return new TableAuditStore(tablesOf(names, make));
 }
@@ -203,26 +215,47 @@ class TableAuditStore implements AuditStore {
   }
 
   async verify(subscriptionId?: string): Promise<AuditVerification> {
-    const sub = subscriptionId === undefined ? undefined : parseWith(SubscriptionIdSchema, subscriptionId, "subscriptionId");
+    const sub =
+      subscriptionId === undefined ? undefined : parseWith(SubscriptionIdSchema, subscriptionId, "subscriptionId");
     await this.t.ensureTables();
     const records: ChainedRecord[] = [];
     const finals = (e: Record<string, unknown>): boolean => statusOf(e) !== "running";
-    const runFilter = sub === undefined ? `PartitionKey eq '${P_RUN}'` : `PartitionKey eq '${P_RUN}' and subscriptionId eq '${sub}'`;
+    const runFilter =
+      sub === undefined ? `PartitionKey eq '${P_RUN}'` : `PartitionKey eq '${P_RUN}' and subscriptionId eq '${sub}'`;
     for await (const e of this.t.runs.listEntities<Record<string, unknown>>({ queryOptions: { filter: runFilter } })) {
       if (finals(e) && typeof e.subscriptionId === "string") {
-        records.push({ chain: subscriptionChain(e.subscriptionId), ref: { table: "runs", partitionKey: P_RUN, rowKey: String(e.rowKey) } });
+        records.push({
+          chain: subscriptionChain(e.subscriptionId),
+          ref: { table: "runs", partitionKey: P_RUN, rowKey: String(e.rowKey) },
+        });
       }
     }
     const reverifyFilter = sub === undefined ? `PartitionKey ne '${PARTS_PARTITION}'` : `PartitionKey eq '${sub}'`;
-    for await (const e of this.t.reverify.listEntities<Record<string, unknown>>({ queryOptions: { filter: reverifyFilter } })) {
-      records.push({ chain: subscriptionChain(String(e.partitionKey)), ref: { table: "reverify", partitionKey: String(e.partitionKey), rowKey: String(e.rowKey) } });
+    for await (const e of this.t.reverify.listEntities<Record<string, unknown>>({
+      queryOptions: { filter: reverifyFilter },
+    })) {
+      records.push({
+        chain: subscriptionChain(String(e.partitionKey)),
+        ref: { table: "reverify", partitionKey: String(e.partitionKey), rowKey: String(e.rowKey) },
+      });
     }
     if (sub === undefined) {
-      for await (const e of this.t.campaigns.listEntities<Record<string, unknown>>({ queryOptions: { filter: `PartitionKey eq '${P_CAMPAIGN}'` } })) {
-        if (finals(e)) records.push({ chain: CAMPAIGNS_CHAIN, ref: { table: "campaigns", partitionKey: P_CAMPAIGN, rowKey: String(e.rowKey) } });
+      for await (const e of this.t.campaigns.listEntities<Record<string, unknown>>({
+        queryOptions: { filter: `PartitionKey eq '${P_CAMPAIGN}'` },
+      })) {
+        if (finals(e))
+          records.push({
+            chain: CAMPAIGNS_CHAIN,
+            ref: { table: "campaigns", partitionKey: P_CAMPAIGN, rowKey: String(e.rowKey) },
+          });
       }
-      for await (const e of this.t.refusals.listEntities<Record<string, unknown>>({ queryOptions: { filter: `PartitionKey eq '${P_REFUSAL}'` } })) {
-        records.push({ chain: REFUSALS_CHAIN, ref: { table: "refusals", partitionKey: P_REFUSAL, rowKey: String(e.rowKey) } });
+      for await (const e of this.t.refusals.listEntities<Record<string, unknown>>({
+        queryOptions: { filter: `PartitionKey eq '${P_REFUSAL}'` },
+      })) {
+        records.push({
+          chain: REFUSALS_CHAIN,
+          ref: { table: "refusals", partitionKey: P_REFUSAL, rowKey: String(e.rowKey) },
+        });
       }
     }
     // A record whose own stored hash no longer matches (edited by hand) reads as a text no link can vouch for.

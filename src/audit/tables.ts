@@ -100,7 +100,8 @@ export const subscriptionPartition = (subscriptionId: string): string => `sub-${
 /** Campaign ids are compared without case, as their instance ids are (campaignInstanceId). */
 export const campaignKey = (campaignId: string): string => encodeKey(campaignId.toLowerCase());
 export const campaignPartition = (campaignId: string): string => `campaign-${campaignKey(campaignId)}`;
-export const listingRowKey = (requestedAt: string, id: string): string => `${invertedTime(requestedAt)}_${encodeKey(id)}`;
+export const listingRowKey = (requestedAt: string, id: string): string =>
+  `${invertedTime(requestedAt)}_${encodeKey(id)}`;
 export const P_CAMPAIGN = "campaign";
 export const P_REFUSAL = "refusal";
 
@@ -117,7 +118,8 @@ export function statusOf(entity: Record<string, unknown>): string | undefined {
 }
 
 /** A "running" record may be replaced by the final one; a final record stays; two finals must agree. */
-export const finalReplacesRunning: OnConflict = (existing) => (statusOf(existing) === "running" ? "replace" : "conflict");
+export const finalReplacesRunning: OnConflict = (existing) =>
+  statusOf(existing) === "running" ? "replace" : "conflict";
 export const startedAfterFinal: OnConflict = (existing) => (statusOf(existing) === "running" ? "conflict" : "keep");
 
 /**
@@ -175,12 +177,17 @@ export class AuditTableAccess {
     const json = await this.read(client, head);
     if (ref.table !== "runs") return json;
     const outcomes: { seq: number; json: string }[] = [];
-    for await (const e of this.outcomes.listEntities<Record<string, unknown>>({ queryOptions: { filter: `PartitionKey eq '${ref.rowKey}'` } })) {
+    for await (const e of this.outcomes.listEntities<Record<string, unknown>>({
+      queryOptions: { filter: `PartitionKey eq '${ref.rowKey}'` },
+    })) {
       const text = await this.read(this.outcomes, e);
       outcomes.push({ seq: parseWith(OutcomeDocSchema, JSON.parse(text), "stored outcome").seq, json: text });
     }
     outcomes.sort((a, b) => a.seq - b.seq);
-    return chainedRunText(json, outcomes.map((o) => o.json));
+    return chainedRunText(
+      json,
+      outcomes.map((o) => o.json),
+    );
   }
 
   /** Writes many documents of one partition, in transactions where possible. */
@@ -221,7 +228,12 @@ export class AuditTableAccess {
    * the raw chunks): identical is success, otherwise `onConflict` decides. Replacement is ETag-guarded;
    * if someone else changed the entity meanwhile, the comparison starts over.
    */
-  async writeEntity(client: TableClient, entity: Entity, onConflict: OnConflict, json: string | undefined): Promise<void> {
+  async writeEntity(
+    client: TableClient,
+    entity: Entity,
+    onConflict: OnConflict,
+    json: string | undefined,
+  ): Promise<void> {
     for (let attempt = 0; attempt < 5; attempt++) {
       try {
         await client.createEntity(entity);
@@ -259,7 +271,11 @@ export class AuditTableAccess {
     );
   }
 
-  async getEntity(client: TableClient, partitionKey: string, rowKey: string): Promise<Record<string, unknown> | undefined> {
+  async getEntity(
+    client: TableClient,
+    partitionKey: string,
+    rowKey: string,
+  ): Promise<Record<string, unknown> | undefined> {
     try {
       return await client.getEntity<Record<string, unknown>>(partitionKey, rowKey);
     } catch (e) {
@@ -289,7 +305,9 @@ export class AuditTableAccess {
     if (next.done === true) return { entities: [] };
     const page = next.value;
     const entities: Record<string, unknown>[] = [...page];
-    return page.continuationToken === undefined ? { entities } : { entities, continuationToken: page.continuationToken };
+    return page.continuationToken === undefined
+      ? { entities }
+      : { entities, continuationToken: page.continuationToken };
   }
 }
 
@@ -302,7 +320,9 @@ function sameChunks(a: Record<string, unknown>, b: Record<string, unknown>): boo
 export function pageSizeOf(requested: number | undefined): number {
   const size = requested ?? DEFAULT_PAGE_SIZE;
   if (!Number.isInteger(size) || size < 1 || size > MAX_PAGE_SIZE) {
-    throw new ValidationError("page size", [{ path: "pageSize", message: `must be an integer from 1 to ${MAX_PAGE_SIZE}` }]);
+    throw new ValidationError("page size", [
+      { path: "pageSize", message: `must be an integer from 1 to ${MAX_PAGE_SIZE}` },
+    ]);
   }
   return size;
 }

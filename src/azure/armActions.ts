@@ -98,7 +98,11 @@ export const ARM_ACTION_ROLE: Readonly<Record<ArmActionKey, "target" | "subnet">
 
 /** The actions of one custom role, by operation (the gateway's table filtered by ARM_ACTION_ROLE). */
 export function roleActions(role: "target" | "subnet"): Partial<Record<ArmActionKey, string>> {
-  return Object.fromEntries((Object.keys(ARM_ACTIONS) as ArmActionKey[]).filter((k) => ARM_ACTION_ROLE[k] === role).map((k) => [k, ARM_ACTIONS[k]]));
+  return Object.fromEntries(
+    (Object.keys(ARM_ACTIONS) as ArmActionKey[])
+      .filter((k) => ARM_ACTION_ROLE[k] === role)
+      .map((k) => [k, ARM_ACTIONS[k]]),
+  );
 }
 
 /** The subnet actions a VNet's resource group must grant before the plan lets a run refresh its delegated subnets. */

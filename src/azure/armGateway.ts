@@ -84,7 +84,10 @@ export class ArmGatewayImpl implements ArmGateway {
     return this.resources.listLocks(subscriptionId);
   }
 
-  listResourceGroupPermissions(subscriptionId: string, resourceGroup: string): Promise<GroupPermissions["permissions"]> {
+  listResourceGroupPermissions(
+    subscriptionId: string,
+    resourceGroup: string,
+  ): Promise<GroupPermissions["permissions"]> {
     return this.resources.listResourceGroupPermissions(subscriptionId, resourceGroup);
   }
 
@@ -156,7 +159,12 @@ export class ArmGatewayImpl implements ArmGateway {
     return this.network.getSubnet(vnetId, subnetName);
   }
 
-  beginCreateSubnet(vnetId: string, subnetName: string, addressPrefix: string, networkSecurityGroupId?: string): Promise<OperationHandle> {
+  beginCreateSubnet(
+    vnetId: string,
+    subnetName: string,
+    addressPrefix: string,
+    networkSecurityGroupId?: string,
+  ): Promise<OperationHandle> {
     return this.network.beginCreateSubnet(vnetId, subnetName, addressPrefix, networkSecurityGroupId);
   }
 
@@ -176,7 +184,12 @@ export class ArmGatewayImpl implements ArmGateway {
     return this.networkWatcher.listNetworkWatchers(subscriptionId);
   }
 
-  beginConnectivityCheck(watcher: NetworkWatcherInfo, vmId: string, host: string, port: number): Promise<ConnectivityStart> {
+  beginConnectivityCheck(
+    watcher: NetworkWatcherInfo,
+    vmId: string,
+    host: string,
+    port: number,
+  ): Promise<ConnectivityStart> {
     return this.networkWatcher.beginConnectivityCheck(watcher, vmId, host, port);
   }
 

@@ -5,7 +5,13 @@
 import { readFileSync } from "node:fs";
 import type { TokenCredential } from "@azure/core-auth";
 import { ServiceClient } from "@azure/core-client";
-import { retryPolicy, type Pipeline, type PipelinePolicy, type PipelineResponse, type RetryStrategy } from "@azure/core-rest-pipeline";
+import {
+  retryPolicy,
+  type Pipeline,
+  type PipelinePolicy,
+  type PipelineResponse,
+  type RetryStrategy,
+} from "@azure/core-rest-pipeline";
 import { DefaultAzureCredential } from "@azure/identity";
 import { ComputeManagementClient } from "@azure/arm-compute";
 import { NetworkManagementClient } from "@azure/arm-network";
@@ -42,7 +48,15 @@ export const TRANSIENT_RETRY_POLICY_NAME = "port25TransientRetryPolicy";
 /** Name under which core-rest-pipeline installs its default (throttling + exponential) retry policy. */
 const DEFAULT_RETRY_POLICY_NAME = "defaultRetryPolicy";
 
-const TRANSIENT_SOCKET_CODES = new Set(["ETIMEDOUT", "ESOCKETTIMEDOUT", "ECONNREFUSED", "ECONNRESET", "ENOTFOUND", "EAI_AGAIN", "EPIPE"]);
+const TRANSIENT_SOCKET_CODES = new Set([
+  "ETIMEDOUT",
+  "ESOCKETTIMEDOUT",
+  "ECONNREFUSED",
+  "ECONNRESET",
+  "ENOTFOUND",
+  "EAI_AGAIN",
+  "EPIPE",
+]);
 
 /**
  * The token scope for an ARM endpoint: `${origin}/.default`. For the public cloud that is
@@ -153,7 +167,12 @@ export class ArmClients implements ArmClientSet {
   }
 
   /** Options of the classic (core-client) clients: `endpoint` routes requests, `$host` fills path templates. */
-  private classicOptions(): { endpoint: string; $host: string; credentialScopes: string[]; tlsOptions?: { ca: string[] } } {
+  private classicOptions(): {
+    endpoint: string;
+    $host: string;
+    credentialScopes: string[];
+    tlsOptions?: { ca: string[] };
+  } {
     const { endpoint, scope } = this.connection;
     return { ...this.commonOptions(), endpoint, $host: endpoint, credentialScopes: [scope] };
   }

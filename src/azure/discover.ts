@@ -10,7 +10,9 @@ import { groupsToCheck } from "../domain/subnetPermissions";
 import type { GroupPermissions, SubnetGrant } from "../contracts/discovery";
 
 function grantOf(grant: SubnetGrant | undefined): Pick<Discovery, "subnetGrant"> {
-  return grant === undefined || (grant.assignee === undefined && grant.roleName === undefined) ? {} : { subnetGrant: grant };
+  return grant === undefined || (grant.assignee === undefined && grant.roleName === undefined)
+    ? {}
+    : { subnetGrant: grant };
 }
 
 export { EXTRA_EXTENSION_READS, withAgents, withListedGroupNames };
@@ -21,7 +23,11 @@ export { EXTRA_EXTENSION_READS, withAgents, withListedGroupNames };
  * reads per path.
  * Every other VM keeps `networkWatcherAgent` undefined (not read), which the canary choice treats as absent.
  */
-export async function readCanaryAgents(arm: Pick<ArmGateway, "listVmExtensions">, discovery: Discovery, options: RemediationOptions): Promise<Discovery> {
+export async function readCanaryAgents(
+  arm: Pick<ArmGateway, "listVmExtensions">,
+  discovery: Discovery,
+  options: RemediationOptions,
+): Promise<Discovery> {
   const reads = canaryReads(discovery, options);
   if (reads.vmIds.length === 0) return discovery;
   return withAgents(discovery, await readAgents(arm, reads.vmIds, reads.wanted));
@@ -31,7 +37,11 @@ export async function readCanaryAgents(arm: Pick<ArmGateway, "listVmExtensions">
  * Reads the extensions of `candidates` in order until `wanted` of them have the Network Watcher agent; what was
  * read, by VM id. A VM deleted since it was listed counts as without the agent.
  */
-export async function readAgents(arm: Pick<ArmGateway, "listVmExtensions">, candidates: readonly string[], wanted: number): Promise<{ id: string; agent: boolean }[]> {
+export async function readAgents(
+  arm: Pick<ArmGateway, "listVmExtensions">,
+  candidates: readonly string[],
+  wanted: number,
+): Promise<{ id: string; agent: boolean }[]> {
   const found: { id: string; agent: boolean }[] = [];
   let withAgent = 0;
   for (const id of candidates) {
@@ -54,17 +64,37 @@ export async function readAgents(arm: Pick<ArmGateway, "listVmExtensions">, cand
  * Everything of the subscription but its VMs (resource groups, scale sets, VNets, Network Watchers): the VMs are
  * listed page by page (listVmPages) and their canaries' extensions read once they are in (readAgents).
  */
-export async function discoverAllButVms(arm: ArmGateway, subscriptionId: string, subnetGrant?: SubnetGrant): Promise<Discovery> {
+export async function discoverAllButVms(
+  arm: ArmGateway,
+  subscriptionId: string,
+  subnetGrant?: SubnetGrant,
+): Promise<Discovery> {
   const resourceGroups = await arm.listResourceGroups(subscriptionId);
   const scaleSets = await arm.listScaleSets(subscriptionId);
   const vnets = await arm.listVnets(subscriptionId);
   const networkWatchers = await arm.listNetworkWatchers(subscriptionId);
   const locks = await arm.listLocks(subscriptionId);
   const subnetPermissions = await readSubnetPermissions(arm, subscriptionId, vnets);
-  return withListedGroupNames({ subscriptionId, resourceGroups, vms: [], scaleSets, vnets, networkWatchers, locks, subnetPermissions, ...grantOf(subnetGrant), ...(await readEgress(arm, subscriptionId, vnets)) });
+  return withListedGroupNames({
+    subscriptionId,
+    resourceGroups,
+    vms: [],
+    scaleSets,
+    vnets,
+    networkWatchers,
+    locks,
+    subnetPermissions,
+    ...grantOf(subnetGrant),
+    ...(await readEgress(arm, subscriptionId, vnets)),
+  });
 }
 
-export async function discoverSubscription(arm: ArmGateway, subscriptionId: string, options: RemediationOptions = RemediationOptionsSchema.parse({}), subnetGrant?: SubnetGrant): Promise<Discovery> {
+export async function discoverSubscription(
+  arm: ArmGateway,
+  subscriptionId: string,
+  options: RemediationOptions = RemediationOptionsSchema.parse({}),
+  subnetGrant?: SubnetGrant,
+): Promise<Discovery> {
   // Sequential on purpose: discovery is a burst of list calls, and ARM's read bucket is shared with the run.
   const resourceGroups = await arm.listResourceGroups(subscriptionId);
   const vms = await arm.listVms(subscriptionId);
@@ -73,7 +103,18 @@ export async function discoverSubscription(arm: ArmGateway, subscriptionId: stri
   const networkWatchers = await arm.listNetworkWatchers(subscriptionId);
   const locks = await arm.listLocks(subscriptionId);
   const subnetPermissions = await readSubnetPermissions(arm, subscriptionId, vnets);
-  const listed = withListedGroupNames({ subscriptionId, resourceGroups, vms, scaleSets, vnets, networkWatchers, locks, subnetPermissions, ...grantOf(subnetGrant), ...(await readEgress(arm, subscriptionId, vnets)) });
+  const listed = withListedGroupNames({
+    subscriptionId,
+    resourceGroups,
+    vms,
+    scaleSets,
+    vnets,
+    networkWatchers,
+    locks,
+    subnetPermissions,
+    ...grantOf(subnetGrant),
+    ...(await readEgress(arm, subscriptionId, vnets)),
+  });
   return readCanaryAgents(arm, listed, options);
 }
 
@@ -82,7 +123,11 @@ export async function discoverSubscription(arm: ArmGateway, subscriptionId: stri
  * and only when a subnet has a route table or NAT gateway or a VNet uses a remote gateway: otherwise every subnet
  * routes 0.0.0.0/0 to the Internet by its system routes, and the VNet listing already says so.
  */
-async function readEgress(arm: Pick<ArmGateway, "listNics" | "listRouteTables">, subscriptionId: string, vnets: Discovery["vnets"]): Promise<Pick<Discovery, "nics" | "routeTables">> {
+async function readEgress(
+  arm: Pick<ArmGateway, "listNics" | "listRouteTables">,
+  subscriptionId: string,
+  vnets: Discovery["vnets"],
+): Promise<Pick<Discovery, "nics" | "routeTables">> {
   const need = needsNetworkReads(vnets);
   if (!need.nics) return {};
   const routeTables = need.routeTables ? await arm.listRouteTables(subscriptionId) : [];

@@ -23,7 +23,8 @@ const BUSY_CODES = new Set(
  * policy, an unsupported operation). These markers, in the message or in `details`, make it final: repeating the
  * request until a deadline would only delay the same refusal.
  */
-const FINAL_NOT_ALLOWED = /quota|exceed|polic|disallow|not supported|unsupported|marked for deletion|not allowed on|cannot be performed on a|spot eviction|ephemeral/i;
+const FINAL_NOT_ALLOWED =
+  /quota|exceed|polic|disallow|not supported|unsupported|marked for deletion|not allowed on|cannot be performed on a|spot eviction|ephemeral/i;
 const FINAL_DETAIL_CODES = /quota|policy|disallow|notsupported|sku/i;
 const BUSY_NOT_ALLOWED = /another operation|in progress|toomanyrequests|too many requests|throttl|try again|retry/i;
 
@@ -74,7 +75,11 @@ export function isRetryableArm(
  */
 export function isBusyFailure(code: string, message?: string, details: readonly ArmErrorDetail[] = []): boolean {
   const lower = code.toLowerCase();
-  if (lower === "operationnotallowed") return !isFinalNotAllowed(message, details) && BUSY_NOT_ALLOWED.test(`${message ?? ""} ${details.map((d) => `${d.code ?? ""} ${d.message ?? ""}`).join(" ")}`);
+  if (lower === "operationnotallowed")
+    return (
+      !isFinalNotAllowed(message, details) &&
+      BUSY_NOT_ALLOWED.test(`${message ?? ""} ${details.map((d) => `${d.code ?? ""} ${d.message ?? ""}`).join(" ")}`)
+    );
   return BUSY_CODES.has(lower) || details.some((d) => d.code !== undefined && BUSY_CODES.has(d.code.toLowerCase()));
 }
 
@@ -93,7 +98,10 @@ function isFinalNotAllowed(message: string | undefined, details: readonly ArmErr
  * Seconds ARM asked us to wait: `retry-after-ms` / `x-ms-retry-after-ms` (milliseconds) win over `Retry-After`
  * (delta-seconds or an HTTP date, the latter measured against `nowMs`). Rounded up, never negative.
  */
-export function retryAfterSecondsFrom(headers: HeaderSource | undefined, nowMs: number = Date.now()): number | undefined {
+export function retryAfterSecondsFrom(
+  headers: HeaderSource | undefined,
+  nowMs: number = Date.now(),
+): number | undefined {
   if (headers === undefined) return undefined;
   for (const name of ["retry-after-ms", "x-ms-retry-after-ms"]) {
     const ms = Number.parseFloat(headers.get(name) ?? "");
@@ -126,8 +134,15 @@ function policyViolationsOf(additionalInfo: unknown): PolicyViolation[] {
     const info = entry["info"];
     const type = entry["type"];
     if (typeof type !== "string" || type.toLowerCase() !== "policyviolation" || !isRecord(info)) return [];
-    const text = (k: string): Record<string, string> => (typeof info[k] === "string" && info[k] !== "" ? { [k]: info[k] } : {});
-    const v = { ...text("policyAssignmentName"), ...text("policyAssignmentDisplayName"), ...text("policyAssignmentId"), ...text("policyDefinitionDisplayName"), ...text("policyDefinitionId") };
+    const text = (k: string): Record<string, string> =>
+      typeof info[k] === "string" && info[k] !== "" ? { [k]: info[k] } : {};
+    const v = {
+      ...text("policyAssignmentName"),
+      ...text("policyAssignmentDisplayName"),
+      ...text("policyAssignmentId"),
+      ...text("policyDefinitionDisplayName"),
+      ...text("policyDefinitionId"),
+    };
     return [
       {
         assignmentName: v["policyAssignmentName"],
@@ -144,11 +159,17 @@ function policyViolationsOf(additionalInfo: unknown): PolicyViolation[] {
  * A policy deny said plainly: the assignment (display name, name, id) and definition from `additionalInfo`, which
  * an operator needs to ask for an exemption; ARM's own message (a JSON list) when the body carries none.
  */
-export function policyDenialMessage(message: string | undefined, violations: readonly PolicyViolation[]): string | undefined {
+export function policyDenialMessage(
+  message: string | undefined,
+  violations: readonly PolicyViolation[],
+): string | undefined {
   if (violations.length === 0) return message;
   const named = violations.map((v) => {
     const assignment = `'${v.assignmentDisplayName ?? v.assignmentName ?? "?"}'${v.assignmentName !== undefined && v.assignmentName !== v.assignmentDisplayName ? ` (${v.assignmentName})` : ""}`;
-    const definition = v.definitionDisplayName !== undefined || v.definitionId !== undefined ? `, definition '${v.definitionDisplayName ?? v.definitionId ?? ""}'` : "";
+    const definition =
+      v.definitionDisplayName !== undefined || v.definitionId !== undefined
+        ? `, definition '${v.definitionDisplayName ?? v.definitionId ?? ""}'`
+        : "";
     return `policy assignment ${assignment}${v.assignmentId !== undefined ? ` [${v.assignmentId}]` : ""}${definition}`;
   });
   return `denied by Azure Policy: ${named.join("; ")}`;
@@ -166,16 +187,25 @@ const ALLOCATION_DETAIL = /allocation|overconstrained/i;
  * The error as its real code: a wrapper is replaced by the code in its details (an allocation code first), the
  * message then says both. Anything else is returned as it is.
  */
-export function unwrapArmError<E extends { code: string; message: string; details?: readonly ArmErrorDetail[] }>(error: E): E {
+export function unwrapArmError<E extends { code: string; message: string; details?: readonly ArmErrorDetail[] }>(
+  error: E,
+): E {
   if (!WRAPPER_CODES.has(error.code.toLowerCase())) return error;
-  const withCode = (error.details ?? []).filter((d): d is ArmErrorDetail & { code: string } => d.code !== undefined && d.code !== "");
+  const withCode = (error.details ?? []).filter(
+    (d): d is ArmErrorDetail & { code: string } => d.code !== undefined && d.code !== "",
+  );
   const inner = withCode.find((d) => ALLOCATION_DETAIL.test(d.code)) ?? withCode[0];
   if (inner === undefined) return error;
   return { ...error, code: inner.code, message: `${inner.message ?? inner.code} (${error.code}: ${error.message})` };
 }
 
 /** ARM's `{ error: { code, message, details } }` (or a bare `{ code, message }`) from a body, if it has one; a wrapper code read as the one it wraps. */
-export function armErrorFromBody(body: unknown): { code?: string | undefined; message?: string | undefined; details?: ArmErrorDetail[]; policy?: PolicyViolation[] } {
+export function armErrorFromBody(body: unknown): {
+  code?: string | undefined;
+  message?: string | undefined;
+  details?: ArmErrorDetail[];
+  policy?: PolicyViolation[];
+} {
   const parsed = typeof body === "string" ? safeJson(body) : body;
   if (!isRecord(parsed)) return {};
   const inner = isRecord(parsed["error"]) ? parsed["error"] : parsed;
@@ -206,12 +236,16 @@ export function errorFromResponse(operation: string, response: PipelineResponse)
   const body = armErrorFromBody(response.bodyAsText ?? "");
   const code = body.code ?? httpCode(response.status);
   const retryAfterSeconds = retryAfterSecondsFrom(response.headers);
-  return new AzureOperationError(operation, policyDenialMessage(body.message, body.policy ?? []) ?? `HTTP ${response.status}`, {
-    code,
-    statusCode: response.status,
-    retryable: isRetryableArm(response.status, code, body),
-    retryAfterSeconds,
-  });
+  return new AzureOperationError(
+    operation,
+    policyDenialMessage(body.message, body.policy ?? []) ?? `HTTP ${response.status}`,
+    {
+      code,
+      statusCode: response.status,
+      retryable: isRetryableArm(response.status, code, body),
+      retryAfterSeconds,
+    },
+  );
 }
 
 /** Maps anything thrown while calling ARM to AzureOperationError (an AzureOperationError passes through). */
@@ -223,13 +257,20 @@ export function toAzureOperationError(operation: string, error: unknown): AzureO
     // RestError.code is ARM's error.code when the SDK parsed one; for socket errors it is the errno code.
     const code = fromBody.code ?? error.code ?? (statusCode === undefined ? "RequestFailed" : httpCode(statusCode));
     const retryAfterSeconds = retryAfterSecondsFrom(error.response?.headers);
-    return new AzureOperationError(operation, policyDenialMessage(fromBody.message, fromBody.policy ?? []) ?? error.message, {
-      code,
-      statusCode,
-      retryable: isRetryableArm(statusCode, code, { message: fromBody.message ?? error.message, details: fromBody.details ?? [] }),
-      retryAfterSeconds,
-      cause: error,
-    });
+    return new AzureOperationError(
+      operation,
+      policyDenialMessage(fromBody.message, fromBody.policy ?? []) ?? error.message,
+      {
+        code,
+        statusCode,
+        retryable: isRetryableArm(statusCode, code, {
+          message: fromBody.message ?? error.message,
+          details: fromBody.details ?? [],
+        }),
+        retryAfterSeconds,
+        cause: error,
+      },
+    );
   }
   if (isValidationError(error)) {
     return new AzureOperationError(operation, `unexpected response from ARM: ${error.message}`, {
@@ -241,7 +282,11 @@ export function toAzureOperationError(operation: string, error: unknown): AzureO
   if (error instanceof Error) {
     const errno = (error as Error & { code?: unknown }).code;
     const code = typeof errno === "string" ? errno : error.name === "AbortError" ? "Aborted" : "Unknown";
-    return new AzureOperationError(operation, error.message, { code, retryable: isRetryableArm(undefined, code), cause: error });
+    return new AzureOperationError(operation, error.message, {
+      code,
+      retryable: isRetryableArm(undefined, code),
+      cause: error,
+    });
   }
   return new AzureOperationError(operation, String(error), { code: "Unknown", retryable: false, cause: error });
 }

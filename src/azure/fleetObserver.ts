@@ -99,11 +99,17 @@ export class FleetObserver {
         if (sub.failed !== undefined && asOf < sub.failed.until) throw sub.failed.error;
         // Before the first listing its cost is unknown: take one, then decide from its pages.
         const last = sub.latest;
-        if (last !== undefined && !listingPaysOff(last.pages, last.intervalSeconds, sub.demand.size)) return { kind: "perResource" };
+        if (last !== undefined && !listingPaysOff(last.pages, last.intervalSeconds, sub.demand.size))
+          return { kind: "perResource" };
         listing = await this.take(subscriptionId, sub, Math.max(asOf, notBefore));
       }
     }
-    return { kind: "listed", takenAt: listing.takenAt, freshUntil: listing.takenAt + listing.intervalSeconds * 1000, status: listing.byId.get(resourceKey(resourceId)) };
+    return {
+      kind: "listed",
+      takenAt: listing.takenAt,
+      freshUntil: listing.takenAt + listing.intervalSeconds * 1000,
+      status: listing.byId.get(resourceKey(resourceId)),
+    };
   }
 
   private state(subscriptionId: string): SubscriptionState {
@@ -130,7 +136,10 @@ export class FleetObserver {
         return listing;
       },
       (e: unknown): never => {
-        const wait = e instanceof AzureOperationError && e.retryAfterSeconds !== undefined ? Math.max(e.retryAfterSeconds, FAILED_LISTING_HOLD_SECONDS) : FAILED_LISTING_HOLD_SECONDS;
+        const wait =
+          e instanceof AzureOperationError && e.retryAfterSeconds !== undefined
+            ? Math.max(e.retryAfterSeconds, FAILED_LISTING_HOLD_SECONDS)
+            : FAILED_LISTING_HOLD_SECONDS;
         sub.failed = { until: takenAt + wait * 1000, error: e };
         throw e;
       },

@@ -116,7 +116,12 @@ export interface NetworkOperations {
   getVnet(vnetId: string): Promise<VnetInfo | undefined>;
   getSubnet(vnetId: string, subnetName: string): Promise<SubnetState>;
   /** The subnet carries `networkSecurityGroupId` when given (joining it needs networkSecurityGroups/join/action). */
-  beginCreateSubnet(vnetId: string, subnetName: string, addressPrefix: string, networkSecurityGroupId?: string): Promise<OperationHandle>;
+  beginCreateSubnet(
+    vnetId: string,
+    subnetName: string,
+    addressPrefix: string,
+    networkSecurityGroupId?: string,
+  ): Promise<OperationHandle>;
   beginDeleteSubnet(vnetId: string, subnetName: string): Promise<OperationHandle>;
   /** Starts reading a NIC's effective routes (its VM must be running): the list (200) or a handle (202). */
   beginGetEffectiveRoutes(nicId: string): Promise<EffectiveRoutesStart>;
@@ -128,7 +133,12 @@ export interface NetworkOperations {
 export interface NetworkWatcherOperations {
   listNetworkWatchers(subscriptionId: string): Promise<NetworkWatcherInfo[]>;
   /** Starts a Network Watcher connectivity check from a VM to host:port over TCP: its result (200) or a handle (202). */
-  beginConnectivityCheck(watcher: NetworkWatcherInfo, vmId: string, host: string, port: number): Promise<ConnectivityStart>;
+  beginConnectivityCheck(
+    watcher: NetworkWatcherInfo,
+    vmId: string,
+    host: string,
+    port: number,
+  ): Promise<ConnectivityStart>;
   /** The check's result once `getOperationStatus` says Succeeded (reads the Location URL). */
   getConnectivityResult(handle: OperationHandle): Promise<ConnectivityResult>;
 }
@@ -154,7 +164,8 @@ export interface ActivityLogOperations {
  * `begin*` methods send the initial request only and return a handle; callers poll with `getOperationStatus`.
  */
 export interface ArmGateway
-  extends ManagementGroupOperations,
+  extends
+    ManagementGroupOperations,
     ResourceOperations,
     ComputeReadOperations,
     ComputePowerOperations,

@@ -45,7 +45,10 @@ const SUBSCRIPTION_PACE_SECONDS = 5;
 const WINDOW_PACE_FLOOR_SECONDS = 10;
 export { LONGEST_DOCUMENTED_RETRY_AFTER_SECONDS };
 
-const ComputeEntrySchema = z.object({ bucket: z.string().regex(/^[A-Za-z0-9.]+\/[A-Za-z0-9]+$/), remaining: z.coerce.number().int().nonnegative() });
+const ComputeEntrySchema = z.object({
+  bucket: z.string().regex(/^[A-Za-z0-9.]+\/[A-Za-z0-9]+$/),
+  remaining: z.coerce.number().int().nonnegative(),
+});
 const CountSchema = z.coerce.number().int().nonnegative();
 
 /**
@@ -59,11 +62,18 @@ export function parseRemainingResource(value: string | undefined): RateBudget[] 
   const out: RateBudget[] = [];
   for (const entry of value.split(",")) {
     const [bucket, count] = entry.trim().split(";");
-    const parsed = ComputeEntrySchema.safeParse({ bucket: bucket?.trim(), remaining: count?.trim() === "" ? undefined : count?.trim() });
+    const parsed = ComputeEntrySchema.safeParse({
+      bucket: bucket?.trim(),
+      remaining: count?.trim() === "" ? undefined : count?.trim(),
+    });
     if (!parsed.success) continue;
     const window = /(\d+)Min$/.exec(parsed.data.bucket);
     const minutes = window?.[1] === undefined ? undefined : Number(window[1]);
-    out.push(minutes !== undefined && minutes > 0 ? { ...parsed.data, refill: "window", windowSeconds: minutes * 60 } : { ...parsed.data, refill: "minute" });
+    out.push(
+      minutes !== undefined && minutes > 0
+        ? { ...parsed.data, refill: "window", windowSeconds: minutes * 60 }
+        : { ...parsed.data, refill: "minute" },
+    );
   }
   return out;
 }
@@ -98,8 +108,10 @@ export function paceSecondsFor(budgets: readonly RateBudget[]): number {
   let pace = 0;
   for (const b of budgets) {
     if (b.refill === "minute" && b.remaining <= COMPUTE_LOW_WATER) pace = Math.max(pace, COMPUTE_REFILL_SECONDS);
-    if (b.refill === "second" && b.remaining <= SUBSCRIPTION_LOW_WATER) pace = Math.max(pace, SUBSCRIPTION_PACE_SECONDS);
-    if (b.refill === "window" && b.windowSeconds !== undefined) pace = Math.max(pace, windowPaceSeconds(b.remaining, b.windowSeconds));
+    if (b.refill === "second" && b.remaining <= SUBSCRIPTION_LOW_WATER)
+      pace = Math.max(pace, SUBSCRIPTION_PACE_SECONDS);
+    if (b.refill === "window" && b.windowSeconds !== undefined)
+      pace = Math.max(pace, windowPaceSeconds(b.remaining, b.windowSeconds));
   }
   return pace;
 }
@@ -114,7 +126,9 @@ const current = new AsyncLocalStorage<Recorder>();
  * Runs `fn` and returns what it returned with the pace every response it caused asks for (the largest), and the
  * budgets the last response stated. Responses outside any `withPacing` are not recorded.
  */
-export async function withPacing<T>(fn: () => Promise<T>): Promise<{ value: T; paceSeconds: number; budgets: RateBudget[] }> {
+export async function withPacing<T>(
+  fn: () => Promise<T>,
+): Promise<{ value: T; paceSeconds: number; budgets: RateBudget[] }> {
   const recorder: Recorder = { paceSeconds: 0, budgets: [] };
   const value = await current.run(recorder, fn);
   return { value, paceSeconds: recorder.paceSeconds, budgets: recorder.budgets };

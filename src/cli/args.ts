@@ -29,7 +29,9 @@ export function parseFlags(argv: string[], options: OptionSpec, allowPositionals
     // A value that starts with a dash (--vms -5) reads as another flag: say so in one line, naming the flag.
     const dashed = /^Option '(--[\w-]+)' argument is ambiguous/.exec(message);
     if (dashed?.[1] !== undefined) {
-      throw new UsageError(`${dashed[1]}: its value starts with a dash, so it reads as another flag; write ${dashed[1]}=VALUE if that is the value you mean`);
+      throw new UsageError(
+        `${dashed[1]}: its value starts with a dash, so it reads as another flag; write ${dashed[1]}=VALUE if that is the value you mean`,
+      );
     }
     throw new UsageError(message.replace(/\. To specify a positional argument.*$/s, ""));
   }
@@ -42,7 +44,8 @@ export function parseFlagValues<S extends z.ZodType>(schema: S, values: Record<s
     const text = r.error.issues
       .map((i) => {
         const key = i.path[0];
-        const flag = typeof key === "string" ? `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}` : "(arguments)";
+        const flag =
+          typeof key === "string" ? `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}` : "(arguments)";
         // A list flag (--subscriptions a,b,c) names the item at fault, counted from 1.
         const item = i.path.slice(1).find((p) => typeof p === "number");
         return `${flag}${typeof item === "number" ? ` (item ${item + 1})` : ""}: ${friendlyMessage(i.message)}`;
@@ -54,8 +57,12 @@ export function parseFlagValues<S extends z.ZodType>(schema: S, values: Record<s
 }
 
 /** camelCase view of kebab-case flag names (parseArgs keeps them as written). */
-export function camelKeys(values: Record<string, string | boolean | undefined>): Record<string, string | boolean | undefined> {
-  return Object.fromEntries(Object.entries(values).map(([k, v]) => [k.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase()), v]));
+export function camelKeys(
+  values: Record<string, string | boolean | undefined>,
+): Record<string, string | boolean | undefined> {
+  return Object.fromEntries(
+    Object.entries(values).map(([k, v]) => [k.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase()), v]),
+  );
 }
 
 /**

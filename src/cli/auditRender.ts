@@ -27,7 +27,8 @@ export function listedTimeCell(iso: string | undefined, clock: ClockKind | undef
 }
 
 /** Under a listing with simulated times. */
-export const SIMULATED_LIST_NOTE = "* simulated: on the simulation's virtual clock (port25 serve or simulate), consistent with each other, not with the calendar.";
+export const SIMULATED_LIST_NOTE =
+  "* simulated: on the simulation's virtual clock (port25 serve or simulate), consistent with each other, not with the calendar.";
 
 /** Said under a table or record whose times include a simulation's. */
 export const SIMULATED_TIMES_NOTE =
@@ -52,7 +53,13 @@ export function renderRunList(rows: readonly RunRow[], maxWidth?: number): strin
   if (rows.length === 0) return "No run recorded in that period.";
   const table = formatTable(
     ["run", "subscription", "started", "status", "by"],
-    rows.map((r) => [r.runId, r.subscriptionId, listedTimeCell(r.startedAt ?? r.requestedAt, r.clock), r.status, r.requestedBy ?? ""]),
+    rows.map((r) => [
+      r.runId,
+      r.subscriptionId,
+      listedTimeCell(r.startedAt ?? r.requestedAt, r.clock),
+      r.status,
+      r.requestedBy ?? "",
+    ]),
     maxWidth,
     [0, 1, 2],
   );
@@ -67,7 +74,11 @@ function reasonLabel(reason: string): string {
  * `audit --run ID`: what the run did, for a person — who asked and who approved when, the outcomes by reason, what
  * it left down and the manual action for each, and whether the audit's chain holding the record is whole.
  */
-export function renderAuditedRun(audited: AuditedRun, verification: AuditVerification | undefined, reportCommand: string): string {
+export function renderAuditedRun(
+  audited: AuditedRun,
+  verification: AuditVerification | undefined,
+  reportCommand: string,
+): string {
   const r = audited.run;
   const s = r.summary;
   const simulated = r.clock === "simulated";
@@ -76,7 +87,9 @@ export function renderAuditedRun(audited: AuditedRun, verification: AuditVerific
     `Requested by ${r.requestedBy} at ${timeCell(r.requestedAt)} (mode ${r.mode}; exemption ${r.attestation.reference}, approved by ${r.attestation.approvedBy} at ${timeCell(r.attestation.approvedAt)})`,
   ];
   if (s?.approval !== undefined) {
-    out.push(`Approved by ${s.approval.by} at ${timeCell(s.approval.at)}${s.approval.selfApproval === true ? " (self-approval, allowed by the run)" : ""}${s.approval.unverified === true ? " (unverified: authentication was off)" : ""}`);
+    out.push(
+      `Approved by ${s.approval.by} at ${timeCell(s.approval.at)}${s.approval.selfApproval === true ? " (self-approval, allowed by the run)" : ""}${s.approval.unverified === true ? " (unverified: authentication was off)" : ""}`,
+    );
   }
   if (s !== undefined) out.push(`Started ${timeCell(s.startedAt)}, ended ${timeCell(s.endedAt)}`);
   if (s?.cancellation !== undefined) out.push(`Cancelled by ${s.cancellation.by} at ${timeCell(s.cancellation.at)}`);
@@ -84,7 +97,10 @@ export function renderAuditedRun(audited: AuditedRun, verification: AuditVerific
 
   const outcomes = audited.outcomes;
   if (outcomes.length === 0) {
-    out.push("", s === undefined ? "No resource outcome recorded yet: the run has not ended." : "No resource was acted on.");
+    out.push(
+      "",
+      s === undefined ? "No resource outcome recorded yet: the run has not ended." : "No resource was acted on.",
+    );
   } else {
     const groups = new Map<string, { outcome: string; reason: string; count: number }>();
     for (const o of outcomes) {
@@ -95,12 +111,18 @@ export function renderAuditedRun(audited: AuditedRun, verification: AuditVerific
       groups.set(key, g);
     }
     const order = ["failed", "skipped", "cycled"];
-    const rows = [...groups.values()].sort((a, b) => order.indexOf(a.outcome) - order.indexOf(b.outcome) || b.count - a.count || a.reason.localeCompare(b.reason));
+    const rows = [...groups.values()].sort(
+      (a, b) =>
+        order.indexOf(a.outcome) - order.indexOf(b.outcome) || b.count - a.count || a.reason.localeCompare(b.reason),
+    );
     const count = (k: string): number => outcomes.filter((o) => o.outcome === k).length;
     out.push(
       "",
       `Outcomes of ${plural(outcomes.length, "resource")}: cycled ${count("cycled")}, skipped ${count("skipped")}, failed ${count("failed")}`,
-      formatTable(["outcome", "reason", "resources"], rows.map((g) => [g.outcome, g.reason === "" ? "—" : reasonLabel(g.reason), g.count])),
+      formatTable(
+        ["outcome", "reason", "resources"],
+        rows.map((g) => [g.outcome, g.reason === "" ? "—" : reasonLabel(g.reason), g.count]),
+      ),
     );
   }
 
@@ -109,9 +131,14 @@ export function renderAuditedRun(audited: AuditedRun, verification: AuditVerific
   if (down.length === 0) {
     out.push("Left down: none (every resource the run took down is as it was, or cycled).");
   } else {
-    out.push(`LEFT DOWN: ${plural(down.length, "resource")} the run took down and could not bring back — manual actions:`);
+    out.push(
+      `LEFT DOWN: ${plural(down.length, "resource")} the run took down and could not bring back — manual actions:`,
+    );
     for (const o of down) {
-      out.push(`  ${o.resourceGroup}/${o.name} (${o.kind}): ${o.leftDown?.state ?? "?"} — ${o.leftDown?.reason ?? ""}`, `    manual action: ${o.leftDown?.manualAction ?? ""}`);
+      out.push(
+        `  ${o.resourceGroup}/${o.name} (${o.kind}): ${o.leftDown?.state ?? "?"} — ${o.leftDown?.reason ?? ""}`,
+        `    manual action: ${o.leftDown?.manualAction ?? ""}`,
+      );
     }
   }
 
@@ -119,9 +146,16 @@ export function renderAuditedRun(audited: AuditedRun, verification: AuditVerific
   if (verification === undefined) {
     out.push("Ledger: not checked.");
   } else if (verification.ok) {
-    out.push(`Ledger: whole — ${plural(verification.records, "record")} of subscription ${r.subscriptionId} chained, every link and record as written.`);
+    out.push(
+      `Ledger: whole — ${plural(verification.records, "record")} of subscription ${r.subscriptionId} chained, every link and record as written.`,
+    );
   } else {
-    out.push(`Ledger: TAMPERED — ${plural(verification.problems.length, "problem")}:`, ...verification.problems.map((p) => `  ${p.problem} in ${p.chain}${p.seq === undefined ? "" : ` #${p.seq}`}: ${p.detail}`));
+    out.push(
+      `Ledger: TAMPERED — ${plural(verification.problems.length, "problem")}:`,
+      ...verification.problems.map(
+        (p) => `  ${p.problem} in ${p.chain}${p.seq === undefined ? "" : ` #${p.seq}`}: ${p.detail}`,
+      ),
+    );
   }
   out.push("", "Report:", `  ${reportCommand}`);
   return out.join("\n");

@@ -119,10 +119,23 @@ export const CampaignAuditSchema = z
     status: z.string().optional(),
     summary: CampaignSummarySchema.nullable().optional(),
     input: z
-      .object({ campaignId: z.string(), target: CampaignTargetSchema, run: z.object({ requestedBy: z.string(), requestedAt: z.string(), mode: ModeSchema, clock: ClockKindSchema.optional() }).loose() })
+      .object({
+        campaignId: z.string(),
+        target: CampaignTargetSchema,
+        run: z
+          .object({
+            requestedBy: z.string(),
+            requestedAt: z.string(),
+            mode: ModeSchema,
+            clock: ClockKindSchema.optional(),
+          })
+          .loose(),
+      })
       .loose()
       .optional(),
-    runs: z.array(z.object({ subscriptionId: z.string(), runId: z.string(), reportUrl: z.string().optional() }).loose()).optional(),
+    runs: z
+      .array(z.object({ subscriptionId: z.string(), runId: z.string(), reportUrl: z.string().optional() }).loose())
+      .optional(),
   })
   .loose();
 export type CampaignAudit = z.output<typeof CampaignAuditSchema>;

@@ -1,15 +1,37 @@
 /** Text renderings of a campaign: its status (a row per subscription and the totals), approvals and cancellations. */
-import type { CampaignMember, CampaignSummary, CampaignTarget, CampaignTotals, MemberState } from "../contracts/campaign";
-import type { CampaignApproved, CampaignAudit, CampaignCancelled, CampaignRow, CampaignStatusBody, StatusMember } from "./campaignApi";
+import type {
+  CampaignMember,
+  CampaignSummary,
+  CampaignTarget,
+  CampaignTotals,
+  MemberState,
+} from "../contracts/campaign";
+import type {
+  CampaignApproved,
+  CampaignAudit,
+  CampaignCancelled,
+  CampaignRow,
+  CampaignStatusBody,
+  StatusMember,
+} from "./campaignApi";
 import { plural } from "./plural";
 import { formatTable } from "./table";
 
 /** States of a subscription whose part in the campaign is over (the others are pending or running). */
-const SETTLED: readonly MemberState[] = ["notExemptible", "nothingToDo", "alreadyRunning", "done", "cancelled", "failed"];
+const SETTLED: readonly MemberState[] = [
+  "notExemptible",
+  "nothingToDo",
+  "alreadyRunning",
+  "done",
+  "cancelled",
+  "failed",
+];
 
 /** "management group mg-dev", "3 subscriptions". */
 export function describeTarget(target: CampaignTarget): string {
-  return target.kind === "managementGroup" ? `management group ${target.managementGroupId}` : plural(target.subscriptionIds.length, "subscription");
+  return target.kind === "managementGroup"
+    ? `management group ${target.managementGroupId}`
+    : plural(target.subscriptionIds.length, "subscription");
 }
 
 /** "done 2, running 1, notExemptible 1": the states that have subscriptions, in the contract's order. */
@@ -27,7 +49,10 @@ function describeResources(totals: CampaignTotals): string {
 }
 
 /** The progress line `status --watch` redraws: the campaign's phase, subscriptions settled, resources. */
-export function describeCampaignProgress(body: Pick<CampaignStatusBody, "phase" | "totals" | "message">): { text: string; fraction: number } {
+export function describeCampaignProgress(body: Pick<CampaignStatusBody, "phase" | "totals" | "message">): {
+  text: string;
+  fraction: number;
+} {
   const settled = SETTLED.reduce((n, s) => n + (body.totals.byState[s] ?? 0), 0);
   const total = body.totals.subscriptions;
   const text =
@@ -38,11 +63,15 @@ export function describeCampaignProgress(body: Pick<CampaignStatusBody, "phase" 
 
 /** The last line of `status --watch`, from the campaign's summary. */
 export function describeCampaignEnd(summary: CampaignSummary): { text: string; fraction: number } {
-  return { text: `${summary.status}: ${plural(summary.totals.subscriptions, "subscription")}; resources ${describeResources(summary.totals)}`, fraction: 1 };
+  return {
+    text: `${summary.status}: ${plural(summary.totals.subscriptions, "subscription")}; resources ${describeResources(summary.totals)}`,
+    fraction: 1,
+  };
 }
 
 /** Said wherever a simulated campaign's times are shown. */
-const SIMULATED_CLOCK = "Simulated: its times are the simulation's virtual clock (port25 serve or simulate), consistent with each other, not with the calendar.";
+const SIMULATED_CLOCK =
+  "Simulated: its times are the simulation's virtual clock (port25 serve or simulate), consistent with each other, not with the calendar.";
 
 /** A port25 command line as the user can paste it (the invocation and --app prefixed to the arguments). */
 export type CommandLine = (args: string) => string;
@@ -60,7 +89,8 @@ function stateColumn(m: StatusMember): string {
 /** Why a subscription was left alone or what went wrong; for alreadyRunning, the live run to follow instead. */
 function reasonOf(m: CampaignMember): string | undefined {
   const reason = m.reason ?? "";
-  if (m.state === "alreadyRunning") return `${reason}${m.runInstanceId !== undefined ? `${reason ? " " : ""}(live run ${m.runInstanceId})` : ""}`;
+  if (m.state === "alreadyRunning")
+    return `${reason}${m.runInstanceId !== undefined ? `${reason ? " " : ""}(live run ${m.runInstanceId})` : ""}`;
   if (reason === "") return undefined;
   return m.category !== undefined && m.state === "notExemptible" ? `${m.category}: ${reason}` : reason;
 }
@@ -87,7 +117,11 @@ export function renderMembers(members: readonly StatusMember[], maxWidth?: numbe
   );
   const reasons = members.flatMap((m) => {
     const r = reasonOf(m);
-    return r === undefined ? [] : [`  ${m.displayName ?? m.subscriptionId}${m.displayName !== undefined ? ` (${m.subscriptionId})` : ""}, ${m.state}: ${r}`];
+    return r === undefined
+      ? []
+      : [
+          `  ${m.displayName ?? m.subscriptionId}${m.displayName !== undefined ? ` (${m.subscriptionId})` : ""}, ${m.state}: ${r}`,
+        ];
   });
   return reasons.length > 0 ? `${table}\n\nLeft alone or failed, and why:\n${reasons.join("\n")}` : table;
 }
@@ -116,28 +150,59 @@ export function renderCampaignStatus(body: CampaignStatusBody, command: CommandL
     : `Campaign ${body.campaignId} (${body.instanceId}): ${body.runtimeStatus}, phase ${body.phase}${body.cancelRequested === true ? ", cancellation requested" : ""}` +
       `${body.message ? ` — ${body.message}` : ""}${body.failure ? ` — failed: ${body.failure}` : ""}`;
   const leftDown = leftDownLines(members, command);
-  const out = [heading, ...(body.clock === "simulated" ? [SIMULATED_CLOCK] : []), ...(leftDown.length > 0 ? ["", ...leftDown] : []), ""];
+  const out = [
+    heading,
+    ...(body.clock === "simulated" ? [SIMULATED_CLOCK] : []),
+    ...(leftDown.length > 0 ? ["", ...leftDown] : []),
+    "",
+  ];
   out.push(members.length > 0 ? renderMembers(members) : "No subscriptions listed yet.");
-  out.push("", `Subscriptions: ${totals.subscriptions} — ${describeStates(totals)}`, `Resources: ${describeResources(totals)}`);
+  out.push(
+    "",
+    `Subscriptions: ${totals.subscriptions} — ${describeStates(totals)}`,
+    `Resources: ${describeResources(totals)}`,
+  );
   if (s?.cancellation) out.push(`Cancelled by ${s.cancellation.by} at ${s.cancellation.at}`);
   for (const w of s?.warnings ?? []) out.push(`Warning: ${w}`);
   const waiting = members.filter((m) => m.state === "running" && m.phase === "approve").length;
   if (waiting > 0) {
-    out.push("", `${plural(waiting, "subscription")} wait for approval; this releases them all (add --subscription S for one):`, `  ${command(`approve --id ${body.instanceId}`)}`);
+    out.push(
+      "",
+      `${plural(waiting, "subscription")} wait for approval; this releases them all (add --subscription S for one):`,
+      `  ${command(`approve --id ${body.instanceId}`)}`,
+    );
   }
   // The report's URL needs the function key, which a browser does not send: the command saves it to a file instead.
-  if (s) out.push("", "Report:", `  ${command(`audit --campaign ${body.campaignId} --html campaign-${body.campaignId}.html`)}`);
+  if (s)
+    out.push(
+      "",
+      "Report:",
+      `  ${command(`audit --campaign ${body.campaignId} --html campaign-${body.campaignId}.html`)}`,
+    );
   return out.join("\n");
 }
 
 /** `approve` of a campaign: what was approved, what was not waiting, what was refused and why. */
 export function renderApproved(a: CampaignApproved): string {
   const out: string[] = [];
-  if (a.approved.length > 0) out.push(`Approved ${plural(a.approved.length, "subscription")}${a.approvedBy !== undefined ? ` as ${a.approvedBy}` : ""}:`, ...a.approved.map((x) => `  ${x.subscriptionId}: run ${x.runInstanceId}`));
+  if (a.approved.length > 0)
+    out.push(
+      `Approved ${plural(a.approved.length, "subscription")}${a.approvedBy !== undefined ? ` as ${a.approvedBy}` : ""}:`,
+      ...a.approved.map((x) => `  ${x.subscriptionId}: run ${x.runInstanceId}`),
+    );
   if (a.notWaiting.length > 0) {
-    out.push(`Not waiting for approval (${a.notWaiting.length}):`, ...a.notWaiting.map((x) => `  ${x.subscriptionId}: ${x.state}${x.phase !== undefined ? `, phase ${x.phase}` : ""}`));
+    out.push(
+      `Not waiting for approval (${a.notWaiting.length}):`,
+      ...a.notWaiting.map(
+        (x) => `  ${x.subscriptionId}: ${x.state}${x.phase !== undefined ? `, phase ${x.phase}` : ""}`,
+      ),
+    );
   }
-  if (a.refused.length > 0) out.push(`Refused (${a.refused.length}):`, ...a.refused.map((x) => `  ${x.subscriptionId}: ${x.code} — ${x.message}`));
+  if (a.refused.length > 0)
+    out.push(
+      `Refused (${a.refused.length}):`,
+      ...a.refused.map((x) => `  ${x.subscriptionId}: ${x.code} — ${x.message}`),
+    );
   if (a.approved.length === 0) out.push(`Nothing approved: no subscription of ${a.instanceId} was released.`);
   return out.join("\n");
 }
@@ -171,20 +236,41 @@ export function renderCampaignRecord(campaignId: string, record: CampaignAudit, 
   ];
   const leftDown = s.members.filter((m) => (m.counts?.leftDown ?? 0) > 0);
   if (leftDown.length > 0) {
-    out.push(...leftDown.map((m) => `LEFT DOWN ${m.counts?.leftDown ?? 0} in ${m.displayName ?? m.subscriptionId} (${m.subscriptionId}), run ${m.runId ?? "?"}: its report lists them with the manual action`));
+    out.push(
+      ...leftDown.map(
+        (m) =>
+          `LEFT DOWN ${m.counts?.leftDown ?? 0} in ${m.displayName ?? m.subscriptionId} (${m.subscriptionId}), run ${m.runId ?? "?"}: its report lists them with the manual action`,
+      ),
+    );
   }
-  out.push("", renderMembers(s.members), "", `Subscriptions: ${s.totals.subscriptions} — ${describeStates(s.totals)}`, `Resources: ${describeResources(s.totals)}`);
+  out.push(
+    "",
+    renderMembers(s.members),
+    "",
+    `Subscriptions: ${s.totals.subscriptions} — ${describeStates(s.totals)}`,
+    `Resources: ${describeResources(s.totals)}`,
+  );
   if (s.cancellation) out.push(`Cancelled by ${s.cancellation.by} at ${s.cancellation.at}`);
   for (const w of s.warnings) out.push(`Warning: ${w}`);
   // Each run's report as the command that saves it: its URL needs the function key, which a browser does not send.
   const runs = record.runs ?? [];
-  if (runs.length > 0) out.push("", "Run reports:", ...runs.flatMap((r) => [`  # ${r.subscriptionId}`, `  ${command(`audit --run ${r.runId} --html run-${r.runId}.html`)}`]));
+  if (runs.length > 0)
+    out.push(
+      "",
+      "Run reports:",
+      ...runs.flatMap((r) => [
+        `  # ${r.subscriptionId}`,
+        `  ${command(`audit --run ${r.runId} --html run-${r.runId}.html`)}`,
+      ]),
+    );
   return out.join("\n");
 }
 
 /** The target column of the campaign listing: the group, or how many subscriptions. */
 export function describeListedTarget(row: CampaignRow): string {
-  if (row.target === "managementGroup") return `management group ${row.managementGroupId ?? "?"}${row.subscriptions !== undefined ? ` (${plural(row.subscriptions, "subscription")})` : ""}`;
-  if (row.target === "subscriptions") return row.subscriptions !== undefined ? plural(row.subscriptions, "subscription") : "subscriptions";
+  if (row.target === "managementGroup")
+    return `management group ${row.managementGroupId ?? "?"}${row.subscriptions !== undefined ? ` (${plural(row.subscriptions, "subscription")})` : ""}`;
+  if (row.target === "subscriptions")
+    return row.subscriptions !== undefined ? plural(row.subscriptions, "subscription") : "subscriptions";
   return "";
 }

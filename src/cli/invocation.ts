@@ -3,7 +3,13 @@ import { isAbsolute, relative, resolve } from "node:path";
 import type { RunStatus } from "../contracts/remediation";
 
 /** Run statuses that make a command exit 1 (a resource left down does too, whatever the status). */
-export const FAILING_STATUSES: readonly RunStatus[] = ["completedWithFailures", "refused", "halted", "cancelled", "approvalTimedOut"];
+export const FAILING_STATUSES: readonly RunStatus[] = [
+  "completedWithFailures",
+  "refused",
+  "halted",
+  "cancelled",
+  "approvalTimedOut",
+];
 
 /**
  * The prefix of a port25 command line: `npm run port25 --` when running from the TypeScript sources (a clone),

@@ -21,7 +21,10 @@ const LOCAL_ROLES = ["Port25.Operator", "Port25.Auditor"] as const;
 export const LocalUserSchema = z
   .string()
   .trim()
-  .regex(/^[A-Za-z0-9][A-Za-z0-9._@-]{0,99}$/, "must be a name such as alice or alice@contoso.example (letters, digits, . _ @ -)");
+  .regex(
+    /^[A-Za-z0-9][A-Za-z0-9._@-]{0,99}$/,
+    "must be a name such as alice or alice@contoso.example (letters, digits, . _ @ -)",
+  );
 
 /**
  * A stable object id for a local name: the same name is the same principal in every call (so the starter's approve
@@ -39,7 +42,11 @@ export function localPrincipalHeaders(name: string): Record<string, string> {
     auth_typ: "aad",
     name_typ: "preferred_username",
     role_typ: "roles",
-    claims: [{ typ: OBJECT_ID_CLAIM, val: oid }, { typ: "preferred_username", val: name }, ...LOCAL_ROLES.map((val) => ({ typ: "roles", val }))],
+    claims: [
+      { typ: OBJECT_ID_CLAIM, val: oid },
+      { typ: "preferred_username", val: name },
+      ...LOCAL_ROLES.map((val) => ({ typ: "roles", val })),
+    ],
   };
   return {
     "x-ms-client-principal": Buffer.from(JSON.stringify(principal), "utf8").toString("base64"),

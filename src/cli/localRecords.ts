@@ -7,7 +7,13 @@ import { randomBytes } from "node:crypto";
 import { EventType, type DurableHost, type InstanceStatus } from "../durable-host";
 import { rootGroup, type Estate, type SimulatorHandle } from "../simulator";
 import { parseWith } from "../contracts/parse";
-import { ProgressSchema, RemediationOutputSchema, RemediationResultSchema, type Progress, type RemediationResult } from "../contracts/remediation";
+import {
+  ProgressSchema,
+  RemediationOutputSchema,
+  RemediationResultSchema,
+  type Progress,
+  type RemediationResult,
+} from "../contracts/remediation";
 import { activeLanesOf, withWaveCounts } from "../contracts/durable/runWave";
 import { recordRunCompletedActivity } from "../contracts/durable/recordRunCompleted";
 import type { CampaignTarget } from "../contracts/campaign";
@@ -20,14 +26,23 @@ import { resourceKey } from "../contracts/ids";
  * Attestation used for simulated runs and campaigns: dated at the exemption (for an estate the latest, so that every
  * one is in effect), or a day before the simulation when nothing is exempted.
  */
-export function simulatedAttestation(exemptedAt: string | undefined, now: number): { reference: string; approvedBy: string; approvedAt: string } {
-  return { reference: "SIMULATED-EXEMPTION", approvedBy: "port25 simulate", approvedAt: exemptedAt ?? new Date(now - 24 * 3600 * 1000).toISOString() };
+export function simulatedAttestation(
+  exemptedAt: string | undefined,
+  now: number,
+): { reference: string; approvedBy: string; approvedAt: string } {
+  return {
+    reference: "SIMULATED-EXEMPTION",
+    approvedBy: "port25 simulate",
+    approvedAt: exemptedAt ?? new Date(now - 24 * 3600 * 1000).toISOString(),
+  };
 }
 
 /** What a simulated campaign covers by default: the estate's root group, else every subscription it serves. */
 export function estateTarget(estate: Estate, sim: SimulatorHandle): CampaignTarget {
   const root = rootGroup(estate.managementGroups);
-  return root !== undefined ? { kind: "managementGroup", managementGroupId: root.id } : { kind: "subscriptions", subscriptionIds: sim.subscriptionIds };
+  return root !== undefined
+    ? { kind: "managementGroup", managementGroupId: root.id }
+    : { kind: "subscriptions", subscriptionIds: sim.subscriptionIds };
 }
 
 /**
@@ -81,8 +96,17 @@ export function partialOutcomes(host: DurableHost): { finished: ResourceOutcome[
 /** A completed run's full record: recordRunCompleted's input in its history, with the summary the run returned. */
 export function fullRecord(status: InstanceStatus): RemediationResult {
   const output = parseWith(RemediationOutputSchema, status.output, "run output");
-  const scheduled = status.history.find((e) => e.EventType === EventType.TaskScheduled && e.Name === recordRunCompletedActivity.name);
-  if (scheduled?.Input === undefined) throw new Error(`run ${status.instanceId} has no record of its result: ${recordRunCompletedActivity.name} was never scheduled`);
-  const record = parseWith(RemediationResultSchema, JSON.parse(scheduled.Input) as unknown, `input of ${recordRunCompletedActivity.name}`);
+  const scheduled = status.history.find(
+    (e) => e.EventType === EventType.TaskScheduled && e.Name === recordRunCompletedActivity.name,
+  );
+  if (scheduled?.Input === undefined)
+    throw new Error(
+      `run ${status.instanceId} has no record of its result: ${recordRunCompletedActivity.name} was never scheduled`,
+    );
+  const record = parseWith(
+    RemediationResultSchema,
+    JSON.parse(scheduled.Input) as unknown,
+    `input of ${recordRunCompletedActivity.name}`,
+  );
   return { ...record, summary: output.summary };
 }

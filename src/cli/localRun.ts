@@ -11,7 +11,10 @@ export function progressOf(host: DurableHost, instanceId: string): Progress | un
   if (s?.customStatus === undefined || s.customStatus === null) return undefined;
   const p = ProgressSchema.safeParse(s.customStatus);
   if (!p.success) return undefined;
-  return withWaveCounts(p.data, (p.data.activeWaves ?? []).map((id) => host.getStatus(id)?.customStatus));
+  return withWaveCounts(
+    p.data,
+    (p.data.activeWaves ?? []).map((id) => host.getStatus(id)?.customStatus),
+  );
 }
 
 export function isLiveOn(host: DurableHost, instanceId: string): boolean {
@@ -26,10 +29,15 @@ export function raiseCancel(host: DurableHost, instanceId: string, by: string): 
   for (const id of progressOf(host, instanceId)?.activeWaves ?? []) {
     if (!isLiveOn(host, id)) continue;
     host.raiseEvent(id, CANCEL_EVENT, event);
-    for (const lane of activeLanesOf(host.getStatus(id)?.customStatus)) if (isLiveOn(host, lane)) host.raiseEvent(lane, CANCEL_EVENT, event);
+    for (const lane of activeLanesOf(host.getStatus(id)?.customStatus))
+      if (isLiveOn(host, lane)) host.raiseEvent(lane, CANCEL_EVENT, event);
   }
 }
 
 export function raiseApprove(host: DurableHost, instanceId: string, by: string): void {
-  host.raiseEvent(instanceId, APPROVE_EVENT, ApproveEventSchema.parse({ approvedBy: by, approvedAt: new Date(host.clock.now()).toISOString() }));
+  host.raiseEvent(
+    instanceId,
+    APPROVE_EVENT,
+    ApproveEventSchema.parse({ approvedBy: by, approvedAt: new Date(host.clock.now()).toISOString() }),
+  );
 }

@@ -8,13 +8,36 @@
  */
 import "../durable-host/register";
 import { randomBytes } from "node:crypto";
-import { createDurableHost, createVirtualClock, type DurableHost, type DurableHostOptions, type HostStats, type RunReport, SpillArchive } from "../durable-host";
-import { latestExemption, loadEstate, startSimulator, type Estate, type EstateInput, type Scenario, type ScenarioInput, type SimulatorHandle } from "../simulator";
+import {
+  createDurableHost,
+  createVirtualClock,
+  type DurableHost,
+  type DurableHostOptions,
+  type HostStats,
+  type RunReport,
+  SpillArchive,
+} from "../durable-host";
+import {
+  latestExemption,
+  loadEstate,
+  startSimulator,
+  type Estate,
+  type EstateInput,
+  type Scenario,
+  type ScenarioInput,
+  type SimulatorHandle,
+} from "../simulator";
 import { startAzurite, type LocalAzurite } from "../audit/localAzurite";
 import { parseConfig } from "../config";
 import { appRootFrom, type AppRoot } from "../root";
 import { parseWith } from "../contracts/parse";
-import { RemediationInputSchema, remediationInstanceId, type Progress, type RemediationInput, type RemediationResult } from "../contracts/remediation";
+import {
+  RemediationInputSchema,
+  remediationInstanceId,
+  type Progress,
+  type RemediationInput,
+  type RemediationResult,
+} from "../contracts/remediation";
 import type { RemediationOptionsInput } from "../contracts/options";
 import { APPROVE_EVENT, CANCEL_EVENT, REMEDIATE_CAMPAIGN, REMEDIATE_SUBSCRIPTION } from "../contracts/names";
 import { activeLanesOf } from "../contracts/durable/runWave";
@@ -30,7 +53,14 @@ import {
 } from "../contracts/campaign";
 import type { ResourceOutcome } from "../contracts/outcome";
 import { adoptApp, appModules, appVersioning } from "./localApp";
-import { estateTarget, fullRecord, partialOutcomes, runProgress, simulatedAttestation, simulatedRunId } from "./localRecords";
+import {
+  estateTarget,
+  fullRecord,
+  partialOutcomes,
+  runProgress,
+  simulatedAttestation,
+  simulatedRunId,
+} from "./localRecords";
 import { clip, TEXT_LIMITS } from "../contracts/textLimits";
 
 /** Who approves or cancels a run of the local stack (the person at the keyboard). */
@@ -47,13 +77,18 @@ const AUDIT_KEYS: readonly string[] = ["PORT25_AUDIT_TABLE_CONNECTION", "PORT25_
  * headers of loopback callers), so with PORT25_AUTH_ENABLED on it says so as the platform does,
  * WEBSITE_AUTH_ENABLED=True, unless the caller set that signal itself.
  */
-function stackSettings(given: Readonly<Record<string, string | undefined>> = {}, sim: SimulatorHandle, azurite: LocalAzurite | undefined): Record<string, string> {
+function stackSettings(
+  given: Readonly<Record<string, string | undefined>> = {},
+  sim: SimulatorHandle,
+  azurite: LocalAzurite | undefined,
+): Record<string, string> {
   const settings: Record<string, string> = {};
   for (const [k, v] of Object.entries(given)) {
     if (v !== undefined && !ARM_KEYS.includes(k) && !(azurite !== undefined && AUDIT_KEYS.includes(k))) settings[k] = v;
   }
   const auth = settings.PORT25_AUTH_ENABLED;
-  if ((auth === "true" || auth === "1") && settings.WEBSITE_AUTH_ENABLED === undefined) settings.WEBSITE_AUTH_ENABLED = "True";
+  if ((auth === "true" || auth === "1") && settings.WEBSITE_AUTH_ENABLED === undefined)
+    settings.WEBSITE_AUTH_ENABLED = "True";
   return {
     ...settings,
     PORT25_ARM_ENDPOINT: sim.endpoint,
@@ -168,10 +203,18 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
   const scenario = first.scenario;
   const clock = createVirtualClock(estate.clock.startTime ?? scenario.behaviour.startTime ?? "2026-03-03T08:00:00Z");
   const startedAt = clock.now();
-  const azurite = opts.audit ? await startAzurite(opts.auditLocation === undefined ? {} : { location: opts.auditLocation }) : undefined;
+  const azurite = opts.audit
+    ? await startAzurite(opts.auditLocation === undefined ? {} : { location: opts.auditLocation })
+    : undefined;
   let sim: SimulatorHandle;
   try {
-    sim = await startSimulator({ scenario: estate, clock, seed: opts.seed ?? 7, requestLog: opts.requestLog ?? true, ...(opts.simulatorPersist === undefined ? {} : { persist: opts.simulatorPersist }) });
+    sim = await startSimulator({
+      scenario: estate,
+      clock,
+      seed: opts.seed ?? 7,
+      requestLog: opts.requestLog ?? true,
+      ...(opts.simulatorPersist === undefined ? {} : { persist: opts.simulatorPersist }),
+    });
   } catch (e) {
     await azurite?.stop();
     throw e;
@@ -196,7 +239,12 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
   // Finished instances leave memory for a scratch file of the stack's own (unless its state lives in a directory), so
   // that a run of 20,000 VMs holds in memory what is in flight, not every lane and resource it has finished.
   const spill = opts.host?.stateDir === undefined && opts.host?.store === undefined ? new SpillArchive() : undefined;
-  const hostOptions = (): DurableHostOptions => ({ versioning: appVersioning(), ...(spill === undefined ? {} : { finishedArchive: spill }), ...opts.host, clock });
+  const hostOptions = (): DurableHostOptions => ({
+    versioning: appVersioning(),
+    ...(spill === undefined ? {} : { finishedArchive: spill }),
+    ...opts.host,
+    clock,
+  });
   let host: DurableHost;
   try {
     host = createDurableHost(hostOptions());
@@ -266,7 +314,15 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
       const now = clock.now();
       const target = o.target ?? estateTarget(estate, sim);
       // As the HTTP starter does: the campaign's instance is named by its target (campaignIdFor).
-      const campaignId = o.campaignId ?? campaignIdFor(target, `sim-${new Date(now).toISOString().replace(/[-:]/g, "").replace(/\.\d+Z$/, "Z")}-${randomBytes(2).toString("hex")}`);
+      const campaignId =
+        o.campaignId ??
+        campaignIdFor(
+          target,
+          `sim-${new Date(now)
+            .toISOString()
+            .replace(/[-:]/g, "")
+            .replace(/\.\d+Z$/, "Z")}-${randomBytes(2).toString("hex")}`,
+        );
       const input = parseWith(
         CampaignInputSchema,
         {
@@ -293,7 +349,9 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
       const id = campaignInstanceId(campaignId);
       const s = host.getStatus(id);
       if (s?.runtimeStatus !== "Completed") {
-        throw new Error(`campaign did not complete: ${s?.runtimeStatus ?? "absent"} ${clip(JSON.stringify(s?.failureDetails ?? s?.customStatus ?? null), TEXT_LIMITS.message)}`);
+        throw new Error(
+          `campaign did not complete: ${s?.runtimeStatus ?? "absent"} ${clip(JSON.stringify(s?.failureDetails ?? s?.customStatus ?? null), TEXT_LIMITS.message)}`,
+        );
       }
       return parseWith(CampaignOutputSchema, s.output, "campaign output");
     },
@@ -315,7 +373,10 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
       return best;
     },
     cancel(by = LOCAL_OPERATOR): void {
-      const event: CancelEvent = CancelEventSchema.parse({ cancelledBy: by, cancelledAt: new Date(host.clock.now()).toISOString() });
+      const event: CancelEvent = CancelEventSchema.parse({
+        cancelledBy: by,
+        cancelledAt: new Date(host.clock.now()).toISOString(),
+      });
       host.raiseEvent(instanceId, CANCEL_EVENT, event);
       const live = (id: string): boolean => {
         const s = host.getStatus(id);
@@ -325,11 +386,15 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
       for (const id of progress()?.activeWaves ?? []) {
         if (!live(id)) continue;
         host.raiseEvent(id, CANCEL_EVENT, event);
-        for (const lane of activeLanesOf(host.getStatus(id)?.customStatus)) if (live(lane)) host.raiseEvent(lane, CANCEL_EVENT, event);
+        for (const lane of activeLanesOf(host.getStatus(id)?.customStatus))
+          if (live(lane)) host.raiseEvent(lane, CANCEL_EVENT, event);
       }
     },
     approve: (by = LOCAL_OPERATOR) => {
-      const event: ApproveEvent = ApproveEventSchema.parse({ approvedBy: by, approvedAt: new Date(host.clock.now()).toISOString() });
+      const event: ApproveEvent = ApproveEventSchema.parse({
+        approvedBy: by,
+        approvedAt: new Date(host.clock.now()).toISOString(),
+      });
       host.raiseEvent(instanceId, APPROVE_EVENT, event);
     },
     partialOutcomes: () => partialOutcomes(host),
@@ -345,4 +410,3 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
     close: restore,
   };
 }
-

@@ -30,13 +30,19 @@ const interrupted = (): Promise<void> =>
   });
 
 /** The local form of status/approve/cancel/audit (--state DIR), or undefined when the command is for the app. */
-async function local(argv: string[], verb: "status" | "approve" | "cancel" | "audit"): Promise<CommandResult | undefined> {
+async function local(
+  argv: string[],
+  verb: "status" | "approve" | "cancel" | "audit",
+): Promise<CommandResult | undefined> {
   const m = await import("./commands/localRuns.js");
   return m.wantsLocal(argv) ? m.localCommand(argv, verb) : undefined;
 }
 
 const COMMANDS: Record<string, Command> = {
-  simulate: { help: SIMULATE_HELP, run: async (argv) => (await import("./commands/simulate.js")).simulateCommand(argv, interrupted()) },
+  simulate: {
+    help: SIMULATE_HELP,
+    run: async (argv) => (await import("./commands/simulate.js")).simulateCommand(argv, interrupted()),
+  },
   plan: { help: PLAN_HELP, run: async (argv) => (await import("./commands/plan.js")).planCommand(argv) },
   run: { help: RUN_HELP, run: async (argv) => (await import("./commands/run.js")).runCommand(argv, interrupted()) },
   simulator: {
@@ -51,17 +57,23 @@ const COMMANDS: Record<string, Command> = {
   // With --state DIR they act on the run `port25 run` keeps there; otherwise on the deployed app.
   status: {
     help: REMOTE_HELP.status,
-    run: async (argv) => ((await local(argv, "status")) ?? (await import("./commands/remote.js")).statusCommand(argv, sleep)),
+    run: async (argv) =>
+      (await local(argv, "status")) ?? (await import("./commands/remote.js")).statusCommand(argv, sleep),
   },
   approve: {
     help: REMOTE_HELP.approve,
-    run: async (argv) => ((await local(argv, "approve")) ?? (await import("./commands/remote.js")).eventCommand(argv, "approve")),
+    run: async (argv) =>
+      (await local(argv, "approve")) ?? (await import("./commands/remote.js")).eventCommand(argv, "approve"),
   },
   cancel: {
     help: REMOTE_HELP.cancel,
-    run: async (argv) => ((await local(argv, "cancel")) ?? (await import("./commands/remote.js")).eventCommand(argv, "cancel")),
+    run: async (argv) =>
+      (await local(argv, "cancel")) ?? (await import("./commands/remote.js")).eventCommand(argv, "cancel"),
   },
-  audit: { help: REMOTE_HELP.audit, run: async (argv) => ((await local(argv, "audit")) ?? (await import("./commands/remote.js")).auditCommand(argv)) },
+  audit: {
+    help: REMOTE_HELP.audit,
+    run: async (argv) => (await local(argv, "audit")) ?? (await import("./commands/remote.js")).auditCommand(argv),
+  },
 };
 
 /** The synopsis lines of a help text: its first line and the indented continuation lines of the flags. */
@@ -92,7 +104,9 @@ function usage(): string {
 /** The package's version, from its package.json (run from src or from dist). */
 function packageVersion(): string {
   const root = __dirname.split(/[\\/]/).includes("dist") ? resolve(__dirname, "../../..") : resolve(__dirname, "../..");
-  const parsed = z.object({ version: z.string() }).safeParse(JSON.parse(readFileSync(join(root, "package.json"), "utf8")));
+  const parsed = z
+    .object({ version: z.string() })
+    .safeParse(JSON.parse(readFileSync(join(root, "package.json"), "utf8")));
   return parsed.success ? parsed.data.version : "unknown";
 }
 
@@ -111,7 +125,9 @@ function editDistance(a: string, b: string): number {
   for (let i = 1; i <= a.length; i++) {
     const row = [i];
     for (let j = 1; j <= b.length; j++) {
-      row.push(Math.min((prev[j] ?? 0) + 1, (row[j - 1] ?? 0) + 1, (prev[j - 1] ?? 0) + (a[i - 1] === b[j - 1] ? 0 : 1)));
+      row.push(
+        Math.min((prev[j] ?? 0) + 1, (row[j - 1] ?? 0) + 1, (prev[j - 1] ?? 0) + (a[i - 1] === b[j - 1] ? 0 : 1)),
+      );
     }
     prev = row;
   }
@@ -141,7 +157,9 @@ export async function main(argv: string[]): Promise<number> {
   const command = COMMANDS[name];
   if (!command) {
     const near = nearestCommand(name);
-    process.stderr.write(`port25: unknown command "${name}"${near === undefined ? "" : ` — did you mean "${near}"?`}\n\n${usage()}\n`);
+    process.stderr.write(
+      `port25: unknown command "${name}"${near === undefined ? "" : ` — did you mean "${near}"?`}\n\n${usage()}\n`,
+    );
     return 2;
   }
   if (rest.includes("--help") || rest.includes("-h")) {

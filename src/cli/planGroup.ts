@@ -50,15 +50,22 @@ interface GroupPlan {
   totals: GroupPlanTotals;
 }
 
-
-async function planOne(arm: ArmGateway, s: ManagementGroupSubscription, options: RemediationOptions, rethrow: (e: unknown) => boolean): Promise<GroupPlanEntry> {
+async function planOne(
+  arm: ArmGateway,
+  s: ManagementGroupSubscription,
+  options: RemediationOptions,
+  rethrow: (e: unknown) => boolean,
+): Promise<GroupPlanEntry> {
   const entry: GroupPlanEntry = {
     subscriptionId: s.subscriptionId,
     displayName: s.displayName,
     parentManagementGroupId: s.parentManagementGroupId,
   };
   try {
-    const [subscription, billing] = await Promise.all([arm.getSubscription(s.subscriptionId), arm.getBillingProperty(s.subscriptionId)]);
+    const [subscription, billing] = await Promise.all([
+      arm.getSubscription(s.subscriptionId),
+      arm.getBillingProperty(s.subscriptionId),
+    ]);
     const classification = classifySubscription(billing, subscription);
     if (subscription.displayName !== "") entry.displayName = subscription.displayName;
     entry.classification = classification;
@@ -84,7 +91,17 @@ export async function planSubscriptions(
   concurrency = PLAN_GROUP_CONCURRENCY,
 ): Promise<GroupPlan> {
   const entries = await mapLimit(subscriptions, concurrency, (s) => planOne(arm, s, options, rethrow));
-  const totals: GroupPlanTotals = { subscriptions: entries.length, exemptible: 0, notExemptible: 0, unknown: 0, notBlocked: 0, errors: 0, toCycle: 0, toRefresh: 0, skipped: 0 };
+  const totals: GroupPlanTotals = {
+    subscriptions: entries.length,
+    exemptible: 0,
+    notExemptible: 0,
+    unknown: 0,
+    notBlocked: 0,
+    errors: 0,
+    toCycle: 0,
+    toRefresh: 0,
+    skipped: 0,
+  };
   for (const e of entries) {
     if (e.error !== undefined) totals.errors++;
     else if (e.classification?.category === "exemptible") totals.exemptible++;

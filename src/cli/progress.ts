@@ -29,7 +29,8 @@ function tally(c: Counts): string {
 
 /** "canary", "waves: wave 3/6", "subnets", …; no wave number outside the canary and waves phases. */
 function describePhase(p: Pick<Progress, "phase" | "wave" | "waves">): string {
-  if (p.phase === "waves" && p.wave !== undefined && p.waves !== undefined) return `waves: wave ${p.wave + 1}/${p.waves}`;
+  if (p.phase === "waves" && p.wave !== undefined && p.waves !== undefined)
+    return `waves: wave ${p.wave + 1}/${p.waves}`;
   return p.phase;
 }
 

@@ -45,7 +45,10 @@ export const RemoteFlagsSchema = z.object({
         return z.NEVER;
       }
       if (url.protocol !== "https:" && !LOOPBACK_HOST.test(url.hostname)) {
-        ctx.addIssue({ code: "custom", message: "must be https (http only for a loopback host such as 127.0.0.1, as `port25 serve` prints)" });
+        ctx.addIssue({
+          code: "custom",
+          message: "must be https (http only for a loopback host such as 127.0.0.1, as `port25 serve` prints)",
+        });
         return z.NEVER;
       }
       // The address may be given with the API's route prefix, as `port25 serve` prints it: the client adds /api itself.
@@ -64,19 +67,29 @@ export const RemoteFlagsSchema = z.object({
 
 export class RemoteError extends Error {
   override readonly name = "RemoteError";
-  constructor(readonly status: number, message: string) {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
     super(message);
   }
 }
 
-export async function callApi(opts: RemoteOptions, method: "GET" | "POST", path: string, body?: unknown): Promise<unknown> {
+export async function callApi(
+  opts: RemoteOptions,
+  method: "GET" | "POST",
+  path: string,
+  body?: unknown,
+): Promise<unknown> {
   const key = opts.key ?? opts.env?.PORT25_FUNCTION_KEY;
   if (!key) throw new UsageError("--key: a function key is required (or set PORT25_FUNCTION_KEY)");
   const token = opts.token ?? (opts.env?.PORT25_API_TOKEN?.trim() || undefined);
   // A deployed app's front end strips client-sent principals, and the app trusts none without it: a local identity
   // goes to this machine's `port25 serve` only.
   if (opts.user !== undefined && !isLoopbackApp(opts.app)) {
-    throw new UsageError("--user: only for `port25 serve --auth` on this machine (a loopback --app); a deployed app signs people in with Entra ID (--token)");
+    throw new UsageError(
+      "--user: only for `port25 serve --auth` on this machine (a loopback --app); a deployed app signs people in with Entra ID (--token)",
+    );
   }
   let response: Response;
   try {
@@ -93,8 +106,14 @@ export async function callApi(opts: RemoteOptions, method: "GET" | "POST", path:
   } catch (e) {
     // fetch says only "fetch failed": name the address and the system's reason (ECONNREFUSED, ENOTFOUND, …).
     const cause = ensureError(e).cause;
-    const reason = typeof cause === "object" && cause !== null && "code" in cause && typeof cause.code === "string" ? cause.code : ensureError(e).message;
-    throw new RemoteError(0, `could not reach the app at ${opts.app} (${reason}): is it running (\`port25 serve\` prints its address), and is --app right?`);
+    const reason =
+      typeof cause === "object" && cause !== null && "code" in cause && typeof cause.code === "string"
+        ? cause.code
+        : ensureError(e).message;
+    throw new RemoteError(
+      0,
+      `could not reach the app at ${opts.app} (${reason}): is it running (\`port25 serve\` prints its address), and is --app right?`,
+    );
   }
   const text = await response.text();
   let parsed: unknown = text;
@@ -113,7 +132,12 @@ export async function callApi(opts: RemoteOptions, method: "GET" | "POST", path:
           : "HTTP 401: the app refused the function key (--key or PORT25_FUNCTION_KEY) or the access token (--token or PORT25_API_TOKEN: expired, or issued for another audience)",
       );
     }
-    throw new RemoteError(response.status, err.success ? `${err.data.error.code}: ${err.data.error.message}` : `HTTP ${response.status}: ${clip(text, TEXT_LIMITS.detail)}`);
+    throw new RemoteError(
+      response.status,
+      err.success
+        ? `${err.data.error.code}: ${err.data.error.message}`
+        : `HTTP ${response.status}: ${clip(text, TEXT_LIMITS.detail)}`,
+    );
   }
   return parsed;
 }

@@ -29,7 +29,9 @@ export function renderGrantCommands(plan: Plan): string {
   const ungranted = plan.entries.filter((e) => e.action === "skip" && e.skipReason === "noSubnetPermission");
   if (ungranted.length === 0) return "";
   const one = ungranted.length === 1;
-  const out = [`${plural(ungranted.length, "VNet")} with delegated subnets ${one ? "needs" : "need"} the subnet role at ${one ? "its" : "their"} resource group (never attempted without it):`];
+  const out = [
+    `${plural(ungranted.length, "VNet")} with delegated subnets ${one ? "needs" : "need"} the subnet role at ${one ? "its" : "their"} resource group (never attempted without it):`,
+  ];
   for (const e of ungranted) out.push(`  ${e.resourceGroup}/${e.name}`, `    ${e.grantCommand ?? e.skipMessage ?? ""}`);
   return out.join("\n");
 }
@@ -39,10 +41,16 @@ export function renderPlan(plan: Plan, detailed: boolean): string {
   const out = [
     `Plan: ${plural(c.vms, "VM")}, ${plural(c.scaleSets, "uniform scale set")}, ${plural(c.vnets, "VNet")} — ${c.toCycle} to cycle, ${plural(c.toRefresh, "VNet")} to refresh, ${c.skipped} skipped`,
     `Caps: ${plan.caps.maxConcurrency} at once, ${
-      plan.caps.availabilitySetRule === "updateDomain" ? "one update domain per availability set" : `${plan.caps.maxUnavailablePerAvailabilitySet} per availability set`
+      plan.caps.availabilitySetRule === "updateDomain"
+        ? "one update domain per availability set"
+        : `${plan.caps.maxUnavailablePerAvailabilitySet} per availability set`
     }, ${plan.caps.maxUnavailablePerScaleSet} per flexible scale set`,
     `Running VMs: ${plan.runningVmCycle === "deallocateStart" ? "deallocate → start (two writes)" : "power off → deallocate → start"}`,
-    ...(plan.resourceGroups === undefined ? [] : [`Limited to resource groups: ${plan.resourceGroups.join(", ")} (every other resource is skipped, not selected)`]),
+    ...(plan.resourceGroups === undefined
+      ? []
+      : [
+          `Limited to resource groups: ${plan.resourceGroups.join(", ")} (every other resource is skipped, not selected)`,
+        ]),
     `Waves: ${
       plan.waves
         .map((w) => {
@@ -56,14 +64,27 @@ export function renderPlan(plan: Plan, detailed: boolean): string {
   const routed = plan.entries.filter((e) => e.egress !== undefined);
   const showEgress = routed.some((e) => e.egress?.direct === false || e.egress?.basis === "assumed");
   if (showEgress) {
-    out.push(`Egress paths: ${countBy(routed, (e) => (e.egress === undefined ? "" : describeEgress(e.egress))).map(([p, n]) => `${p} — ${plural(n, "resource")}`).join("; ")}`);
+    out.push(
+      `Egress paths: ${countBy(routed, (e) => (e.egress === undefined ? "" : describeEgress(e.egress)))
+        .map(([p, n]) => `${p} — ${plural(n, "resource")}`)
+        .join("; ")}`,
+    );
   }
   // Members the availability-set rule cannot place (an update domain unknown): said, since they slow their set.
   const noted = plan.entries.filter((e) => e.action === "cycle" && e.availabilityNote !== undefined);
-  if (noted.length > 0) out.push(`Availability sets: ${noted.map((e) => `${e.resourceGroup}/${e.name}: ${e.availabilityNote ?? ""}`).join("; ")}`);
+  if (noted.length > 0)
+    out.push(
+      `Availability sets: ${noted.map((e) => `${e.resourceGroup}/${e.name}: ${e.availabilityNote ?? ""}`).join("; ")}`,
+    );
   const skipped = plan.entries.filter((e) => e.action === "skip");
   if (skipped.length > 0) {
-    out.push("", formatTable(["skip reason", "resources"], countBy(skipped, (e) => e.skipReason ?? "unspecified")));
+    out.push(
+      "",
+      formatTable(
+        ["skip reason", "resources"],
+        countBy(skipped, (e) => e.skipReason ?? "unspecified"),
+      ),
+    );
   }
   if (detailed) {
     out.push(
@@ -74,10 +95,19 @@ export function renderPlan(plan: Plan, detailed: boolean): string {
           `${e.resourceGroup}/${e.name}${e.canary ? " (canary)" : ""}`,
           e.kind,
           String(e.stateBefore ?? ""),
-          e.action === "skip" ? "skip" : e.action === "refreshSubnet" ? `temp subnet ${e.tempSubnetPrefix ?? ""}` : e.steps.join(" → "),
+          e.action === "skip"
+            ? "skip"
+            : e.action === "refreshSubnet"
+              ? `temp subnet ${e.tempSubnetPrefix ?? ""}`
+              : e.steps.join(" → "),
           e.action === "skip"
             ? (e.skipMessage ?? e.skipReason ?? "")
-            : [e.waveTag !== undefined ? `wave tag ${e.waveTag}` : "", plan.caps.availabilitySetRule === "updateDomain" && e.updateDomain !== undefined ? `update domain ${e.updateDomain}` : ""]
+            : [
+                e.waveTag !== undefined ? `wave tag ${e.waveTag}` : "",
+                plan.caps.availabilitySetRule === "updateDomain" && e.updateDomain !== undefined
+                  ? `update domain ${e.updateDomain}`
+                  : "",
+              ]
                 .filter((x) => x !== "")
                 .join(", "),
           ...(showEgress ? [e.egress === undefined ? "" : describeEgress(e.egress)] : []),
@@ -106,10 +136,17 @@ function renderLeftDown(result: RemediationResult): string[] {
 
 /** For results recorded before the summary listed them. */
 function leftDownOf(result: RemediationResult): NonNullable<RemediationResult["summary"]["leftDown"]> {
-  return result.outcomes.flatMap((o) => (o.leftDown === undefined ? [] : [{ resourceId: o.resourceId, kind: o.kind, name: o.name, resourceGroup: o.resourceGroup, ...o.leftDown }]));
+  return result.outcomes.flatMap((o) =>
+    o.leftDown === undefined
+      ? []
+      : [{ resourceId: o.resourceId, kind: o.kind, name: o.name, resourceGroup: o.resourceGroup, ...o.leftDown }],
+  );
 }
 
-export function renderSummary(result: RemediationResult, timing?: { simulatedSeconds: number; realSeconds: number }): string {
+export function renderSummary(
+  result: RemediationResult,
+  timing?: { simulatedSeconds: number; realSeconds: number },
+): string {
   const s = result.summary;
   const leftDown = renderLeftDown(result);
   const restored = result.outcomes.filter((o) => o.restored === true);
@@ -139,14 +176,28 @@ export function renderSummary(result: RemediationResult, timing?: { simulatedSec
   if (reasons.length > 0) out.push("", formatTable(["reason", "resources"], reasons));
   const failed = result.outcomes.filter((o) => o.outcome === "failed");
   if (failed.length > 0) {
-    out.push("", "Failures:", ...failed.slice(0, 20).map((o) => `  ${o.resourceGroup}/${o.name}: ${o.reasonCode ?? ""} ${o.errorCode ?? ""} ${o.message ?? ""}`.trimEnd()));
+    out.push(
+      "",
+      "Failures:",
+      ...failed
+        .slice(0, 20)
+        .map((o) =>
+          `  ${o.resourceGroup}/${o.name}: ${o.reasonCode ?? ""} ${o.errorCode ?? ""} ${o.message ?? ""}`.trimEnd(),
+        ),
+    );
     if (failed.length > 20) out.push(`  … and ${failed.length - 20} more (see the report)`);
   }
-  if (s.canary) out.push("", `Canary: ${s.canary.result} (${s.canary.verification}, probe ${s.canary.probeHost}:25)${s.canary.detail ? ` — ${s.canary.detail}` : ""}`);
+  if (s.canary)
+    out.push(
+      "",
+      `Canary: ${s.canary.result} (${s.canary.verification}, probe ${s.canary.probeHost}:25)${s.canary.detail ? ` — ${s.canary.detail}` : ""}`,
+    );
   const paths = s.canary?.paths ?? [];
-  if (paths.length > 1 || paths.some((v) => !v.path.direct)) out.push("Port 25 by egress path:", ...paths.map((v) => `  ${describeVerdict(v)}`));
+  if (paths.length > 1 || paths.some((v) => !v.path.direct))
+    out.push("Port 25 by egress path:", ...paths.map((v) => `  ${describeVerdict(v)}`));
   for (const w of s.warnings) out.push(`Warning: ${w}`);
-  if (timing) out.push("", `Time: ${formatDuration(timing.simulatedSeconds)} simulated, ${timing.realSeconds.toFixed(1)} s real`);
+  if (timing)
+    out.push("", `Time: ${formatDuration(timing.simulatedSeconds)} simulated, ${timing.realSeconds.toFixed(1)} s real`);
   return out.join("\n");
 }
 

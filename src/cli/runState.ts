@@ -4,11 +4,27 @@
  * at a time: `port25 run` and `port25 status|approve|cancel|audit --state DIR` each take the folder's lock first.
  */
 import "../durable-host/register";
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeFileSync, writeSync } from "node:fs";
+import {
+  closeSync,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+  writeSync,
+} from "node:fs";
 import { hostname } from "node:os";
 import { join, resolve } from "node:path";
 import { z } from "zod";
-import { createDurableHost, createVirtualClock, type DurableHost, type DurableHostOptions, type VirtualClock } from "../durable-host";
+import {
+  createDurableHost,
+  createVirtualClock,
+  type DurableHost,
+  type DurableHostOptions,
+  type VirtualClock,
+} from "../durable-host";
 import { startAzurite, type LocalAzurite } from "../audit/localAzurite";
 import { parseConfig, type Config } from "../config";
 import type { ActivityDeps } from "../../activities/deps";
@@ -107,7 +123,10 @@ export function readRunRecord(dir: string): RunRecord | undefined {
   const file = join(dir, "run.json");
   if (!existsSync(file)) return undefined;
   const parsed = RunRecordSchema.safeParse(JSON.parse(readFileSync(file, "utf8")));
-  if (!parsed.success) throw new Port25Error(`${file} is not a run record of this version of port25: ${parsed.error.message}`, { code: "StateCorrupt" });
+  if (!parsed.success)
+    throw new Port25Error(`${file} is not a run record of this version of port25: ${parsed.error.message}`, {
+      code: "StateCorrupt",
+    });
   return parsed.data;
 }
 
@@ -171,17 +190,25 @@ export async function openState(dirGiven: string, opts: OpenStateOptions): Promi
     const config: Config | undefined =
       opts.settings === undefined
         ? undefined
-        : parseConfig({ ...opts.settings, ...(azurite ? { PORT25_AUDIT_TABLE_CONNECTION: azurite.connectionString } : {}) });
+        : parseConfig({
+            ...opts.settings,
+            ...(azurite ? { PORT25_AUDIT_TABLE_CONNECTION: azurite.connectionString } : {}),
+          });
     const deps = config === undefined ? undefined : appRootFrom(config);
     const clock = createVirtualClock(opts.now ?? Date.now());
     const durableDir = join(dir, "durable");
     mkdirSync(durableDir, { recursive: true });
     // The host keeps every instance and its clock under stateDir before acting on them, and takes the folder's own lock.
-    const hostOptions: DurableHostOptions & { stateDir: string } = { versioning: appVersioning(), clock, stateDir: durableDir };
+    const hostOptions: DurableHostOptions & { stateDir: string } = {
+      versioning: appVersioning(),
+      clock,
+      stateDir: durableDir,
+    };
     try {
       host = createDurableHost(hostOptions);
     } catch (e) {
-      if (isPort25Error(e) && e.code === "StateInUse") throw new StateInUseError(`${dir} is in use: ${ensureError(e).message}`, e);
+      if (isPort25Error(e) && e.code === "StateInUse")
+        throw new StateInUseError(`${dir} is in use: ${ensureError(e).message}`, e);
       throw e;
     }
     await host.importApp(appModules());

@@ -74,10 +74,14 @@ export function parseRouteTemplate(template: string): Segment[] {
     const m = PARAM.exec(part);
     if (m) {
       const optional = m[2] === "?";
-      if (optional && i !== parts.length - 1) throw new Error(`route "${template}": only the last parameter may be optional`);
+      if (optional && i !== parts.length - 1)
+        throw new Error(`route "${template}": only the last parameter may be optional`);
       return { kind: "param", name: m[1] ?? "", optional };
     }
-    if (/[{}]/.test(part)) throw new Error(`route "${template}": segment "${part}" is not served locally (constraints and catch-alls are not supported)`);
+    if (/[{}]/.test(part))
+      throw new Error(
+        `route "${template}": segment "${part}" is not served locally (constraints and catch-alls are not supported)`,
+      );
     return { kind: "literal", text: part.toLowerCase() };
   });
 }
@@ -219,7 +223,12 @@ export async function startHttpFront(opts: HttpFrontOptions): Promise<HttpFront>
   const prefix = opts.routePrefix === "" ? [] : opts.routePrefix.split("/").map((s) => s.toLowerCase());
   let port = opts.port;
 
-  const send = async (res: ServerResponse, status: number, headers: Record<string, string> = {}, body?: Uint8Array | string): Promise<void> => {
+  const send = async (
+    res: ServerResponse,
+    status: number,
+    headers: Record<string, string> = {},
+    body?: Uint8Array | string,
+  ): Promise<void> => {
     res.writeHead(status, headers);
     await new Promise<void>((resolve) => res.end(body ?? "", () => resolve()));
   };
@@ -236,11 +245,17 @@ export async function startHttpFront(opts: HttpFrontOptions): Promise<HttpFront>
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<{ status: number; fn?: string }> => {
     const method = (req.method ?? "GET").toUpperCase();
-    const hostHeader = z.string().regex(/^[A-Za-z0-9.[\]:-]+$/).safeParse(req.headers.host);
+    const hostHeader = z
+      .string()
+      .regex(/^[A-Za-z0-9.[\]:-]+$/)
+      .safeParse(req.headers.host);
     const url = new URL(req.url ?? "/", `http://${hostHeader.success ? hostHeader.data : `127.0.0.1:${port}`}`);
     let segments: string[];
     try {
-      segments = url.pathname.split("/").filter((s) => s !== "").map((s) => decodeURIComponent(s));
+      segments = url.pathname
+        .split("/")
+        .filter((s) => s !== "")
+        .map((s) => decodeURIComponent(s));
     } catch {
       await send(res, 400);
       return { status: 400 };
@@ -277,10 +292,13 @@ export async function startHttpFront(opts: HttpFrontOptions): Promise<HttpFront>
 
     const prefixed = prefix.every((p, i) => segments[i]?.toLowerCase() === p);
     const path = prefixed ? segments.slice(prefix.length) : undefined;
-    const found = path === undefined ? undefined : routes
-      .filter((r) => r.methods.includes(method))
-      .map((r) => ({ route: r, params: matchRoute(r, path) }))
-      .find((m) => m.params !== undefined);
+    const found =
+      path === undefined
+        ? undefined
+        : routes
+            .filter((r) => r.methods.includes(method))
+            .map((r) => ({ route: r, params: matchRoute(r, path) }))
+            .find((m) => m.params !== undefined);
     if (found === undefined || found.params === undefined) {
       await send(res, 404);
       return { status: 404 };
@@ -295,7 +313,9 @@ export async function startHttpFront(opts: HttpFrontOptions): Promise<HttpFront>
       body = await readRequestBody(req, MAX_FRONT_BODY_BYTES);
     } catch (e) {
       if (!(e instanceof BodyTooLarge)) throw e;
-      const message = JSON.stringify({ error: { code: "PayloadTooLarge", message: `Request body exceeds ${MAX_FRONT_BODY_BYTES} bytes` } });
+      const message = JSON.stringify({
+        error: { code: "PayloadTooLarge", message: `Request body exceeds ${MAX_FRONT_BODY_BYTES} bytes` },
+      });
       await send(res, 413, { "content-type": "application/json; charset=utf-8", connection: "close" }, message);
       return { status: 413, fn };
     }
@@ -323,7 +343,8 @@ export async function startHttpFront(opts: HttpFrontOptions): Promise<HttpFront>
     const started = performance.now();
     const line = `${(req.method ?? "GET").toUpperCase()} ${loggedPath(new URL(req.url ?? "/", "http://127.0.0.1"))}`;
     handle(req, res).then(
-      ({ status, fn }) => opts.log(`${line} → ${status}${fn ? ` ${fn}` : ""} (${Math.round(performance.now() - started)} ms)`),
+      ({ status, fn }) =>
+        opts.log(`${line} → ${status}${fn ? ` ${fn}` : ""} (${Math.round(performance.now() - started)} ms)`),
       (e: unknown) => {
         opts.log(`${line} failed: ${ensureError(e).message}`);
         if (!res.headersSent) res.writeHead(500);

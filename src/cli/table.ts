@@ -4,7 +4,9 @@
 const DEFAULT_WIDTH = 100;
 
 function terminalWidth(stream: { isTTY?: boolean; columns?: number } = process.stdout): number {
-  return stream.isTTY === true && typeof stream.columns === "number" && stream.columns > 0 ? stream.columns : DEFAULT_WIDTH;
+  return stream.isTTY === true && typeof stream.columns === "number" && stream.columns > 0
+    ? stream.columns
+    : DEFAULT_WIDTH;
 }
 
 const GAP = 2;
@@ -35,14 +37,22 @@ const LAST_RESORT_COLUMN = 9;
  */
 function fitWidths(natural: number[], headers: string[], maxWidth: number, keep: readonly number[]): number[] {
   const first = shrink([...natural], natural, maxWidth, keep, (i) => Math.max(MIN_COLUMN, (headers[i] ?? "").length));
-  return tableWidth(first) > maxWidth && keep.length > 0 ? shrink(first, natural, maxWidth, keep, () => LAST_RESORT_COLUMN) : first;
+  return tableWidth(first) > maxWidth && keep.length > 0
+    ? shrink(first, natural, maxWidth, keep, () => LAST_RESORT_COLUMN)
+    : first;
 }
 
 function tableWidth(widths: readonly number[]): number {
   return widths.reduce((a, b) => a + b, 0) + GAP * (widths.length - 1);
 }
 
-function shrink(widths: number[], natural: readonly number[], maxWidth: number, keep: readonly number[], minColumn: (i: number) => number): number[] {
+function shrink(
+  widths: number[],
+  natural: readonly number[],
+  maxWidth: number,
+  keep: readonly number[],
+  minColumn: (i: number) => number,
+): number[] {
   const total = (): number => tableWidth(widths);
   const floor = (i: number): number => (keep.includes(i) ? (natural[i] ?? 0) : Math.min(natural[i] ?? 0, minColumn(i)));
   while (total() > maxWidth) {
@@ -53,7 +63,10 @@ function shrink(widths: number[], natural: readonly number[], maxWidth: number, 
     if (widest < 0) break;
     const next = Math.max(...widths.filter((_, i) => i !== widest), floor(widest));
     const over = total() - maxWidth;
-    widths[widest] = Math.max(floor(widest), Math.min((widths[widest] ?? 0) - 1, Math.max(next, (widths[widest] ?? 0) - over)));
+    widths[widest] = Math.max(
+      floor(widest),
+      Math.min((widths[widest] ?? 0) - 1, Math.max(next, (widths[widest] ?? 0) - over)),
+    );
   }
   return widths;
 }
@@ -62,7 +75,12 @@ function shrink(widths: number[], natural: readonly number[], maxWidth: number, 
  * A table fitted to `maxWidth`. The columns of `keep` (indexes) are never narrowed: ids a user copies must not be
  * cut over two lines.
  */
-export function formatTable(headers: string[], rows: (string | number)[][], maxWidth: number = terminalWidth(), keep: readonly number[] = []): string {
+export function formatTable(
+  headers: string[],
+  rows: (string | number)[][],
+  maxWidth: number = terminalWidth(),
+  keep: readonly number[] = [],
+): string {
   const text = rows.map((r) => r.map(String));
   const natural = headers.map((h, i) => Math.max(h.length, ...text.map((r) => (r[i] ?? "").length)));
   const widths = fitWidths(natural, headers, maxWidth, keep);
@@ -80,14 +98,22 @@ export function formatTable(headers: string[], rows: (string | number)[][], maxW
         .trimEnd(),
     );
   };
-  return [...render(headers, true), widths.map((w) => "─".repeat(w)).join(" ".repeat(GAP)), ...text.flatMap((r) => render(r, false))].join("\n");
+  return [
+    ...render(headers, true),
+    widths.map((w) => "─".repeat(w)).join(" ".repeat(GAP)),
+    ...text.flatMap((r) => render(r, false)),
+  ].join("\n");
 }
 
 /**
  * Wraps every line of prose longer than `width`, continuing it indented by two spaces (tables already fit). Lines
  * `keep` accepts (commands to paste) stay whole whatever their length.
  */
-export function fitLines(text: string, width: number = terminalWidth(), keep: (line: string) => boolean = () => false): string {
+export function fitLines(
+  text: string,
+  width: number = terminalWidth(),
+  keep: (line: string) => boolean = () => false,
+): string {
   return text
     .split("\n")
     .flatMap((line) => {

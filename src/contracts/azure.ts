@@ -56,9 +56,7 @@ export type VmState = z.output<typeof VmStateSchema>;
 
 export const ScaleSetStateSchema = z.object({
   exists: z.boolean(),
-  instances: z.array(
-    z.object({ instanceId: z.string(), powerState: PowerStateSchema, provisioningState: z.string() }),
-  ),
+  instances: z.array(z.object({ instanceId: z.string(), powerState: PowerStateSchema, provisioningState: z.string() })),
 });
 export type ScaleSetState = z.output<typeof ScaleSetStateSchema>;
 

@@ -7,7 +7,14 @@
 import { z } from "zod";
 import { ClockKindSchema } from "./clock";
 import { SubscriptionIdSchema } from "./ids";
-import { AttestationSchema, ModeSchema, OutcomeCountsSchema, remediationInstanceId, RunStatusSchema, type RemediationInput } from "./remediation";
+import {
+  AttestationSchema,
+  ModeSchema,
+  OutcomeCountsSchema,
+  remediationInstanceId,
+  RunStatusSchema,
+  type RemediationInput,
+} from "./remediation";
 import { CategorySchema } from "./classification";
 import { RemediationOptionsSchema } from "./options";
 import { CancelEventSchema, DecisionSchema } from "./events";
@@ -98,7 +105,12 @@ export const RunTemplateSchema = z.object({
 export type RunTemplate = z.output<typeof RunTemplateSchema>;
 
 /** A subscription's run from the template: the one shape of a run's input, whoever starts it. */
-export function runInputOf(run: RunTemplate, subscriptionId: string, runId: string, campaign?: { campaignId: string; instanceId: string }): RemediationInput {
+export function runInputOf(
+  run: RunTemplate,
+  subscriptionId: string,
+  runId: string,
+  campaign?: { campaignId: string; instanceId: string },
+): RemediationInput {
   return {
     subscriptionId,
     attestation: run.attestation,
@@ -118,7 +130,9 @@ export function runInputOf(run: RunTemplate, subscriptionId: string, runId: stri
 
 /** Input of remediateCampaign: the validated start request, stamped by the starter. */
 export const CampaignInputSchema = z.object({
-  campaignId: z.string().regex(/^[A-Za-z0-9-]{1,64}$/, "must be a campaign id (letters, digits and hyphens, as `port25 start` prints it)"),
+  campaignId: z
+    .string()
+    .regex(/^[A-Za-z0-9-]{1,64}$/, "must be a campaign id (letters, digits and hyphens, as `port25 start` prints it)"),
   target: CampaignTargetSchema,
   maxConcurrentSubscriptions: z.number().int().min(1).max(MAX_CONCURRENT_SUBSCRIPTIONS),
   run: RunTemplateSchema,
@@ -135,7 +149,10 @@ const TARGET_KEY_LENGTH = 12;
 function canonicalTarget(target: CampaignTarget): string {
   return target.kind === "managementGroup"
     ? `mg:${target.managementGroupId.toLowerCase()}`
-    : `subscriptions:${target.subscriptionIds.map((s) => s.toLowerCase()).sort().join(",")}`;
+    : `subscriptions:${target.subscriptionIds
+        .map((s) => s.toLowerCase())
+        .sort()
+        .join(",")}`;
 }
 
 /** 64-bit FNV-1a of `text`, as 16 hex digits: pure, so the starter and every reader derive the same key. */
@@ -188,7 +205,9 @@ export function campaignInstanceId(campaignId: string): string {
  * back to the same instance through campaignInstanceId, though not to one audit record).
  */
 export function campaignIdOf(given: string): string {
-  return given.toLowerCase().startsWith(CAMPAIGN_INSTANCE_PREFIX) ? given.slice(CAMPAIGN_INSTANCE_PREFIX.length) : given;
+  return given.toLowerCase().startsWith(CAMPAIGN_INSTANCE_PREFIX)
+    ? given.slice(CAMPAIGN_INSTANCE_PREFIX.length)
+    : given;
 }
 
 /** Run id of a subscription's run in a campaign: the campaign's id and the subscription's first block. */
@@ -207,7 +226,16 @@ export function campaignRunId(campaignId: string, subscriptionId: string, index:
  * - cancelled: the campaign (or this subscription) was cancelled before its run started;
  * - failed: its run could not be started or ended without a result (`message`).
  */
-const MemberStateSchema = z.enum(["pending", "notExemptible", "nothingToDo", "alreadyRunning", "running", "done", "cancelled", "failed"]);
+const MemberStateSchema = z.enum([
+  "pending",
+  "notExemptible",
+  "nothingToDo",
+  "alreadyRunning",
+  "running",
+  "done",
+  "cancelled",
+  "failed",
+]);
 export type MemberState = z.output<typeof MemberStateSchema>;
 
 export const CampaignMemberSchema = z.object({
@@ -284,7 +312,10 @@ export const CampaignRecordSchema = z.object({ summary: CampaignSummarySchema, i
 export type CampaignRecord = z.output<typeof CampaignRecordSchema>;
 
 /** A subscription whose run never started because `cancelEvent` (a cancel event's payload) came first. */
-export function cancelledBeforeRun(m: { subscriptionId: string; displayName?: string | undefined }, cancelEvent: unknown): CampaignMember {
+export function cancelledBeforeRun(
+  m: { subscriptionId: string; displayName?: string | undefined },
+  cancelEvent: unknown,
+): CampaignMember {
   const event = CancelEventSchema.safeParse(cancelEvent);
   return {
     subscriptionId: m.subscriptionId,
@@ -295,7 +326,11 @@ export function cancelledBeforeRun(m: { subscriptionId: string; displayName?: st
 }
 
 /** A subscription whose lane or queue (`holder`) failed: reported, with where its run, if it started, can be seen. */
-export function failedWithHolder(m: { subscriptionId: string; displayName?: string | undefined }, holder: "lane" | "queue", why: string): CampaignMember {
+export function failedWithHolder(
+  m: { subscriptionId: string; displayName?: string | undefined },
+  holder: "lane" | "queue",
+  why: string,
+): CampaignMember {
   return {
     subscriptionId: m.subscriptionId,
     displayName: m.displayName,
@@ -306,7 +341,16 @@ export function failedWithHolder(m: { subscriptionId: string; displayName?: stri
 
 /** Subscriptions by state and the resources of their runs, from the members. */
 export function campaignTotals(members: readonly CampaignMember[]): CampaignTotals {
-  const byState: Record<MemberState, number> = { pending: 0, notExemptible: 0, nothingToDo: 0, alreadyRunning: 0, running: 0, done: 0, cancelled: 0, failed: 0 };
+  const byState: Record<MemberState, number> = {
+    pending: 0,
+    notExemptible: 0,
+    nothingToDo: 0,
+    alreadyRunning: 0,
+    running: 0,
+    done: 0,
+    cancelled: 0,
+    failed: 0,
+  };
   const resources = { total: 0, cycled: 0, skipped: 0, failed: 0, pending: 0, leftDown: 0 };
   for (const m of members) {
     byState[m.state] += 1;

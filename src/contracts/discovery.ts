@@ -20,7 +20,12 @@ export type BillingProperty = z.output<typeof BillingPropertySchema>;
 /** The billing property as read: present, or unreadable with the reason (e.g. 403 and the missing action). */
 export const BillingReadSchema = z.discriminatedUnion("status", [
   z.object({ status: z.literal("ok"), property: BillingPropertySchema }),
-  z.object({ status: z.literal("unreadable"), httpStatus: z.number().int().optional(), code: z.string(), message: z.string() }),
+  z.object({
+    status: z.literal("unreadable"),
+    httpStatus: z.number().int().optional(),
+    code: z.string(),
+    message: z.string(),
+  }),
 ]);
 export type BillingRead = z.output<typeof BillingReadSchema>;
 

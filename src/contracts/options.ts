@@ -55,18 +55,33 @@ export const RemediationOptionsSchema = z
     /** "canaryProbe": prove TCP 25 from the canary before the fleet; "attestationOnly": trust the attestation. */
     verification: z.enum(["canaryProbe", "attestationOnly"]).default("canaryProbe"),
     /** Host probed on TCP 25 from the canary (default from the app setting PORT25_PROBE_HOST). */
-    probeHost: z.string().min(1).max(253).regex(/^[A-Za-z0-9.-]+$/, "must be a host name or IPv4 address").optional(),
+    probeHost: z
+      .string()
+      .min(1)
+      .max(253)
+      .regex(/^[A-Za-z0-9.-]+$/, "must be a host name or IPv4 address")
+      .optional(),
     /** How many canaries to cycle and probe when none is tagged. */
     canaryCount: z.number().int().min(1).max(10).default(1),
     /** How long to wait for the "approve" event when approval is required. */
-    approvalTimeoutMinutes: z.number().int().min(1).max(7 * 24 * 60).default(24 * 60),
+    approvalTimeoutMinutes: z
+      .number()
+      .int()
+      .min(1)
+      .max(7 * 24 * 60)
+      .default(24 * 60),
     /** Deadline for one power transition (power off, deallocate, start) before the VM is reported failed. */
     transitionTimeoutMinutes: z.number().int().min(1).max(240).default(30),
     /**
      * How long the run keeps trying to bring back a resource it took down when a later step failed (start again,
      * AllocationFailed retried with backoff) before it reports the resource left down.
      */
-    restoreTimeoutMinutes: z.number().int().min(1).max(24 * 60).default(60),
+    restoreTimeoutMinutes: z
+      .number()
+      .int()
+      .min(1)
+      .max(24 * 60)
+      .default(60),
     /**
      * How long a canary's probe may wait, from the end of its cycle, for the VM agent and the Network Watcher agent
      * to report ready and for a connectivity check to give a verdict (an `Unknown` / `AgentStopped` answer, or a

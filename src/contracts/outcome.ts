@@ -124,7 +124,9 @@ export type ResourceOutcome = z.output<typeof ResourceOutcomeSchema>;
  * (409 `ScopeLocked`; Learn "Lock your resources to protect your infrastructure") and an Azure Policy deny (403
  * `RequestDisallowedByPolicy`). Each has its own reason; neither is retried.
  */
-export function governanceReason(code: string | undefined): Extract<ReasonCode, "resourceLocked" | "deniedByPolicy"> | undefined {
+export function governanceReason(
+  code: string | undefined,
+): Extract<ReasonCode, "resourceLocked" | "deniedByPolicy"> | undefined {
   const lower = (code ?? "").toLowerCase();
   if (lower === "scopelocked") return "resourceLocked";
   if (lower === "requestdisallowedbypolicy") return "deniedByPolicy";
@@ -141,6 +143,11 @@ export function lockedScopesOf(message: string | undefined): string[] {
 export function lockManualAction(message: string | undefined, what: string): string {
   const scopes = lockedScopesOf(message);
   const where = scopes.length === 0 ? "on it or a scope above it" : `on ${scopes.join(", ")}`;
-  const list = scopes.length === 0 ? "az lock list" : scopes.map((s) => `az lock list --query "[?starts_with(id, '${s}/providers/Microsoft.Authorization/locks/')]"`).join("; ");
+  const list =
+    scopes.length === 0
+      ? "az lock list"
+      : scopes
+          .map((s) => `az lock list --query "[?starts_with(id, '${s}/providers/Microsoft.Authorization/locks/')]"`)
+          .join("; ");
   return `A management lock ${where} refuses ${what}: find it (${list}), remove it with az lock delete --ids <the lock's id> (or ask its owner), then`;
 }

@@ -4,7 +4,10 @@ import { ValidationError, type FieldIssue } from "../errors";
 
 export function zodIssues(error: z.ZodError): FieldIssue[] {
   return error.issues.map((issue) => ({
-    path: issue.path.map((p) => (typeof p === "number" ? `[${p}]` : String(p))).join(".").replace(/\.\[/g, "["),
+    path: issue.path
+      .map((p) => (typeof p === "number" ? `[${p}]` : String(p)))
+      .join(".")
+      .replace(/\.\[/g, "["),
     message: friendlyMessage(issue.message),
   }));
 }

@@ -70,7 +70,17 @@ export const RunStatusSchema = z.enum([
 ]);
 export type RunStatus = z.output<typeof RunStatusSchema>;
 
-export const PhaseSchema = z.enum(["verify", "discover", "plan", "approve", "subnets", "canary", "waves", "report", "done"]);
+export const PhaseSchema = z.enum([
+  "verify",
+  "discover",
+  "plan",
+  "approve",
+  "subnets",
+  "canary",
+  "waves",
+  "report",
+  "done",
+]);
 export type Phase = z.output<typeof PhaseSchema>;
 
 export const OutcomeCountsSchema = z.object({
@@ -89,19 +99,19 @@ export const ProgressSchema = z.preprocess(
   // Named activeBatches before it was named for what it lists: a run's waves.
   renamedField("activeBatches", "activeWaves"),
   z.object({
-  runId: z.string(),
-  phase: PhaseSchema,
-  wave: z.number().int().optional(),
-  waves: z.number().int().optional(),
-  counts: OutcomeCountsSchema,
-  message: z.string().optional(),
-  cancelRequested: z.boolean().optional(),
-  /**
-   * Instance id of the wave running now (a runWave instance, whose own status lists its lanes in flight). The
-   * cancel endpoint raises "cancel" to the run's instance first, then to the wave, then to its lanes, so that
-   * neither starts anything new.
-   */
-  activeWaves: z.array(z.string()).optional(),
+    runId: z.string(),
+    phase: PhaseSchema,
+    wave: z.number().int().optional(),
+    waves: z.number().int().optional(),
+    counts: OutcomeCountsSchema,
+    message: z.string().optional(),
+    cancelRequested: z.boolean().optional(),
+    /**
+     * Instance id of the wave running now (a runWave instance, whose own status lists its lanes in flight). The
+     * cancel endpoint raises "cancel" to the run's instance first, then to the wave, then to its lanes, so that
+     * neither starts anything new.
+     */
+    activeWaves: z.array(z.string()).optional(),
   }),
 );
 export type Progress = z.output<typeof ProgressSchema>;

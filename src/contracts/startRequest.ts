@@ -41,7 +41,11 @@ const ContinuationTokenSchema = z
   .refine((token) => {
     try {
       const decoded: unknown = JSON.parse(atob(token));
-      return typeof decoded === "object" && decoded !== null && typeof (decoded as { nextPartitionKey?: unknown }).nextPartitionKey === "string";
+      return (
+        typeof decoded === "object" &&
+        decoded !== null &&
+        typeof (decoded as { nextPartitionKey?: unknown }).nextPartitionKey === "string"
+      );
     } catch {
       return false;
     }

@@ -5,7 +5,13 @@
 import type { z } from "zod";
 import { PhaseSchema, ProgressSchema, type Phase } from "../contracts/remediation";
 import { activeLanesOf, withWaveCounts } from "../contracts/durable/runWave";
-import { CampaignQueueInput, CampaignQueueOutput, QueueStatusSchema, laneInstanceId, LaneStatusSchema } from "../contracts/durable/campaign";
+import {
+  CampaignQueueInput,
+  CampaignQueueOutput,
+  QueueStatusSchema,
+  laneInstanceId,
+  LaneStatusSchema,
+} from "../contracts/durable/campaign";
 import { CampaignMemberSchema, type CampaignMember, cancelledBeforeRun } from "../contracts/campaign";
 
 /** The durable runtime statuses (by name, as durable-functions' OrchestrationRuntimeStatus spells them) of an instance that may still act. */
@@ -33,7 +39,10 @@ type ReadStatus = (instanceId: string, showInput: boolean) => Promise<StatusRead
  * their statuses, how many lanes have started and who was cancelled ahead) and their lanes (whose statuses list
  * their subscriptions as they stand), each running one with its run's phase and counts.
  */
-export async function liveMembers(read: ReadStatus, queues: readonly string[]): Promise<{ members: CampaignViewMember[]; active: string[]; holders: Map<string, string> }> {
+export async function liveMembers(
+  read: ReadStatus,
+  queues: readonly string[],
+): Promise<{ members: CampaignViewMember[]; active: string[]; holders: Map<string, string> }> {
   const members: CampaignViewMember[] = [];
   const active: string[] = [];
   const holders = new Map<string, string>();
@@ -49,7 +58,9 @@ export async function liveMembers(read: ReadStatus, queues: readonly string[]): 
     if (isLive(q)) active.push(queueId);
     const status = QueueStatusSchema.safeParse(q.customStatus);
     const listed = new Map<string, { member: CampaignMember; lane: string; live: boolean }>();
-    const laneIds = Array.from({ length: status.success ? status.data.lanes : 0 }, (_, l) => laneInstanceId(queueId, l));
+    const laneIds = Array.from({ length: status.success ? status.data.lanes : 0 }, (_, l) =>
+      laneInstanceId(queueId, l),
+    );
     const lanes = await Promise.all(laneIds.map((id) => read(id, false)));
     for (const [l, laneId] of laneIds.entries()) {
       const lane = lanes[l];
@@ -86,7 +97,11 @@ async function withRunProgress(read: ReadStatus, member: CampaignMember): Promis
     // The running wave's finished lanes, and the finished resources of the lanes it still lists.
     const waves = await Promise.all((progress.activeWaves ?? []).map((id) => read(id, false)));
     const lanes = await Promise.all(waves.flatMap((w) => activeLanesOf(w?.customStatus)).map((id) => read(id, false)));
-    progress = withWaveCounts(progress, waves.map((w) => w?.customStatus), lanes.map((l) => l?.customStatus));
+    progress = withWaveCounts(
+      progress,
+      waves.map((w) => w?.customStatus),
+      lanes.map((l) => l?.customStatus),
+    );
   }
   const phase: Phase = progress.phase;
   return { ...member, phase, counts: progress.counts };

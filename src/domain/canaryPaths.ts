@@ -39,16 +39,32 @@ interface ProbeOutcome {
 }
 
 /** The verdict of a path from its canary's probe (or the lack of one). */
-export function pathVerdict(group: PathGroup, canary: { vmId: string; name: string } | undefined, probe: ProbeOutcome | undefined): PathVerdict {
+export function pathVerdict(
+  group: PathGroup,
+  canary: { vmId: string; name: string } | undefined,
+  probe: ProbeOutcome | undefined,
+): PathVerdict {
   const resources = group.entries.map((e) => e.name);
-  const base = { path: group.path, resources, ...(canary !== undefined ? { canaryVmId: canary.vmId, canaryName: canary.name } : {}) };
+  const base = {
+    path: group.path,
+    resources,
+    ...(canary !== undefined ? { canaryVmId: canary.vmId, canaryName: canary.name } : {}),
+  };
   if (canary === undefined || probe === undefined) {
-    return { ...base, result: "noCanary", detail: `no canary on this path (a running VM with the Network Watcher agent, or tagged port25-canary=true): whether TCP 25 leaves ${group.path.direct ? "directly" : `through ${hopWithSubscription(group.path)}`} was not proven` };
+    return {
+      ...base,
+      result: "noCanary",
+      detail: `no canary on this path (a running VM with the Network Watcher agent, or tagged port25-canary=true): whether TCP 25 leaves ${group.path.direct ? "directly" : `through ${hopWithSubscription(group.path)}`} was not proven`,
+    };
   }
   if (probe.result === "reachable") return { ...base, result: "reachable", detail: probe.detail };
   if (probe.result === "unavailable") return { ...base, result: "unavailable", detail: probe.detail };
   if (group.path.direct) return { ...base, result: "unreachable", detail: probe.detail };
-  return { ...base, result: "blockedAtHop", detail: `exempted here, blocked at ${hopWithSubscription(group.path)}: ${probe.detail}` };
+  return {
+    ...base,
+    result: "blockedAtHop",
+    detail: `exempted here, blocked at ${hopWithSubscription(group.path)}: ${probe.detail}`,
+  };
 }
 
 /** What the canary's effective routes said of the path, in brackets (nothing when they were not read). */

@@ -9,7 +9,11 @@ export interface Ipv4Cidr {
 }
 
 type CidrParseResult =
-  | { readonly kind: "ipv4"; readonly cidr: Ipv4Cidr; /** false when host bits were set and had to be cleared */ readonly canonical: boolean }
+  | {
+      readonly kind: "ipv4";
+      readonly cidr: Ipv4Cidr;
+      /** false when host bits were set and had to be cleared */ readonly canonical: boolean;
+    }
   | { readonly kind: "ipv6" }
   | { readonly kind: "invalid"; readonly message: string };
 
@@ -22,10 +26,12 @@ export function parseCidr(text: string): CidrParseResult {
   if (slash < 0) return { kind: "invalid", message: `"${text}" has no prefix length (expected a.b.c.d/n)` };
   const addr = value.slice(0, slash);
   const lenText = value.slice(slash + 1);
-  if (!/^[0-9]{1,3}$/.test(lenText)) return { kind: "invalid", message: `"${text}" has an invalid prefix length "${lenText}"` };
+  if (!/^[0-9]{1,3}$/.test(lenText))
+    return { kind: "invalid", message: `"${text}" has an invalid prefix length "${lenText}"` };
   const length = Number(lenText);
   if (addr.includes(":")) {
-    if (length > 128 || !/^[0-9A-Fa-f:.]+$/.test(addr)) return { kind: "invalid", message: `"${text}" is not a valid IPv6 prefix` };
+    if (length > 128 || !/^[0-9A-Fa-f:.]+$/.test(addr))
+      return { kind: "invalid", message: `"${text}" is not a valid IPv6 prefix` };
     return { kind: "ipv6" };
   }
   if (length > 32) return { kind: "invalid", message: `"${text}" has a prefix length above 32` };
@@ -33,7 +39,8 @@ export function parseCidr(text: string): CidrParseResult {
   if (parts.length !== 4) return { kind: "invalid", message: `"${text}" is not a dotted IPv4 address` };
   let address = 0;
   for (const part of parts) {
-    if (!OCTET.test(part) || Number(part) > 255) return { kind: "invalid", message: `"${text}" has an invalid octet "${part}"` };
+    if (!OCTET.test(part) || Number(part) > 255)
+      return { kind: "invalid", message: `"${text}" has an invalid octet "${part}"` };
     address = address * 256 + Number(part);
   }
   const size = blockSize(length);
@@ -62,7 +69,8 @@ export function overlapsCidr(a: Ipv4Cidr, b: Ipv4Cidr): boolean {
 }
 
 function formatIpv4(address: number): string {
-  if (!Number.isInteger(address) || address < 0 || address >= IPV4_TOTAL) throw new RangeError(`not an IPv4 address: ${address}`);
+  if (!Number.isInteger(address) || address < 0 || address >= IPV4_TOTAL)
+    throw new RangeError(`not an IPv4 address: ${address}`);
   const octets = [24, 16, 8, 0].map((shift) => Math.floor(address / 2 ** shift) % 256);
   return octets.join(".");
 }

@@ -57,7 +57,9 @@ function blocked(f: Fields, reason: string, decidedBy: string[]): Classification
 
 function unreadable(billing: BillingRead | undefined, sub: SubscriptionInfo): Classification {
   // A refusal for want of the permission is said once, with the permission: ARM's own text repeats it.
-  const denied = billing?.status === "unreadable" && (billing.httpStatus === 403 || billing.message.includes(BILLING_READ_PERMISSION));
+  const denied =
+    billing?.status === "unreadable" &&
+    (billing.httpStatus === 403 || billing.message.includes(BILLING_READ_PERMISSION));
   const detail =
     billing?.status === "unreadable"
       ? `the billing property could not be read (${billing.httpStatus !== undefined ? `HTTP ${billing.httpStatus}, ` : ""}${billing.code}${denied ? "" : `: ${billing.message}`})`
@@ -91,7 +93,9 @@ function enterprise(f: Fields, label: string, decided: string[], mcaE: boolean):
       : " (quotaId not available to cross-check)";
     const warnings = [
       ...(mcaE ? [MCA_E_WARNING] : []),
-      ...(present(f.quotaId) && !quotaAgrees ? [`quotaId ${f.quotaId} is not ${DEVTEST_QUOTA_ID}; check the offer before going on.`] : []),
+      ...(present(f.quotaId) && !quotaAgrees
+        ? [`quotaId ${f.quotaId} is not ${DEVTEST_QUOTA_ID}; check the offer before going on.`]
+        : []),
     ];
     return {
       category: "exemptible",
@@ -109,7 +113,11 @@ function enterprise(f: Fields, label: string, decided: string[], mcaE: boolean):
       ...base(f),
     };
   }
-  return blocked(f, `${label} + workload ${f.workload.trim()}: only Dev/Test can be exempted and only Production is unblocked`, decidedBy);
+  return blocked(
+    f,
+    `${label} + workload ${f.workload.trim()}: only Dev/Test can be exempted and only Production is unblocked`,
+    decidedBy,
+  );
 }
 
 /**
@@ -122,34 +130,52 @@ export function classifySubscription(billing: BillingRead | undefined, subscript
   const f = fieldsOf(billing.property, subscription);
   const agreementPair = pair("billingAccountAgreementType", f.agreement);
 
-  if (same(f.agreement, "EnterpriseAgreement")) return enterprise(f, "agreement EnterpriseAgreement", agreementPair, false);
+  if (same(f.agreement, "EnterpriseAgreement"))
+    return enterprise(f, "agreement EnterpriseAgreement", agreementPair, false);
 
   if (same(f.agreement, "MicrosoftCustomerAgreement")) {
     const typeIsEnterprise = same(f.accountType, "Enterprise");
     const subTypeIsEnterprise = same(f.accountSubType, "Enterprise");
     if (typeIsEnterprise || subTypeIsEnterprise) {
-      const which = typeIsEnterprise ? pair("billingAccountType", f.accountType) : pair("billingAccountSubType", f.accountSubType);
-      return enterprise(f, "agreement MicrosoftCustomerAgreement (account Enterprise, MCA-E)", [...agreementPair, ...which], true);
+      const which = typeIsEnterprise
+        ? pair("billingAccountType", f.accountType)
+        : pair("billingAccountSubType", f.accountSubType);
+      return enterprise(
+        f,
+        "agreement MicrosoftCustomerAgreement (account Enterprise, MCA-E)",
+        [...agreementPair, ...which],
+        true,
+      );
     }
     if (!present(f.accountType) && !present(f.accountSubType)) {
       return {
         category: "unknown",
-        reason: "agreement MicrosoftCustomerAgreement without billingAccountType or billingAccountSubType: cannot tell MCA-E from a self-serve MCA",
+        reason:
+          "agreement MicrosoftCustomerAgreement without billingAccountType or billingAccountSubType: cannot tell MCA-E from a self-serve MCA",
         decidedBy: agreementPair,
         ...base(f),
       };
     }
-    const kind = [f.accountType, f.accountSubType].filter(present).map((s) => s.trim()).join("/");
+    const kind = [f.accountType, f.accountSubType]
+      .filter(present)
+      .map((s) => s.trim())
+      .join("/");
     return blocked(
       f,
       `agreement MicrosoftCustomerAgreement with account ${kind} (self-serve MCA, not MCA-E): port 25 is blocked and cannot be exempted`,
-      [...agreementPair, ...pair("billingAccountType", f.accountType), ...pair("billingAccountSubType", f.accountSubType)],
+      [
+        ...agreementPair,
+        ...pair("billingAccountType", f.accountType),
+        ...pair("billingAccountSubType", f.accountSubType),
+      ],
     );
   }
 
   if (same(f.agreement, "MicrosoftOnlineServicesProgram")) {
     const devTest = same(f.quotaId, DEVTEST_QUOTA_ID);
-    const what = devTest ? "pay-as-you-go Dev/Test or Visual Studio subscription" : "pay-as-you-go (Microsoft Online Services Program) subscription";
+    const what = devTest
+      ? "pay-as-you-go Dev/Test or Visual Studio subscription"
+      : "pay-as-you-go (Microsoft Online Services Program) subscription";
     return blocked(f, `agreement MicrosoftOnlineServicesProgram: ${what}; port 25 is blocked and cannot be exempted`, [
       ...agreementPair,
       ...pair("quotaId", f.quotaId),
@@ -172,8 +198,9 @@ export function classifySubscription(billing: BillingRead | undefined, subscript
     };
   }
 
-  return blocked(f, `agreement ${f.agreement.trim()}: only Enterprise Agreement and MCA-E subscriptions can send on port 25`, [
-    ...agreementPair,
-    ...pair("quotaId", f.quotaId),
-  ]);
+  return blocked(
+    f,
+    `agreement ${f.agreement.trim()}: only Enterprise Agreement and MCA-E subscriptions can send on port 25`,
+    [...agreementPair, ...pair("quotaId", f.quotaId)],
+  );
 }

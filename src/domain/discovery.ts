@@ -11,7 +11,9 @@ export const EXTRA_EXTENSION_READS = 10;
  * it returns (so a VM's group parsed from its id reads "RG-APP"); plans and reports show the group's own name.
  */
 export function withListedGroupNames(discovery: Discovery): Discovery {
-  const names = new Map(discovery.resourceGroups.map((rg: ResourceGroupInfo) => [rg.name.toLowerCase(), rg.name] as const));
+  const names = new Map(
+    discovery.resourceGroups.map((rg: ResourceGroupInfo) => [rg.name.toLowerCase(), rg.name] as const),
+  );
   const listed = <T extends { resourceGroup: string }>(item: T): T => {
     const name = names.get(item.resourceGroup.toLowerCase());
     return name === undefined || name === item.resourceGroup ? item : { ...item, resourceGroup: name };

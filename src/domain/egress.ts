@@ -10,14 +10,26 @@
 import type { Discovery, SubnetInfo, VnetInfo } from "../contracts/discovery";
 import type { EgressChange, EgressPath, PeeringInfo, RecordedEgress, RouteTableInfo } from "../contracts/egress";
 import { resourceKey } from "../contracts/ids";
-import { PUBLIC_ADDRESS, PUBLIC_DESTINATION, matchLength, parseIpv4, selectRoute, type CandidateRoute } from "./routeSelection";
+import {
+  PUBLIC_ADDRESS,
+  PUBLIC_DESTINATION,
+  matchLength,
+  parseIpv4,
+  selectRoute,
+  type CandidateRoute,
+} from "./routeSelection";
 /** The subscription named in a resource id. */
 export function subscriptionOf(id: string): string | undefined {
   return /^\/subscriptions\/([^/]+)/i.exec(id)?.[1]?.toLowerCase();
 }
 
 export function nameOf(id: string): string {
-  return id.split("/").filter((p) => p !== "").pop() ?? id;
+  return (
+    id
+      .split("/")
+      .filter((p) => p !== "")
+      .pop() ?? id
+  );
 }
 
 export interface SubnetContext {
@@ -31,10 +43,22 @@ export function subnetRoutes({ vnet, subnet, routeTable }: SubnetContext): Candi
   void subnet;
   const system: CandidateRoute[] = [
     ...vnet.addressPrefixes.map((p) => ({ addressPrefix: p, nextHopType: "VnetLocal", source: "system" as const })),
-    ...(vnet.peerings ?? []).flatMap((peer) => peer.remoteAddressPrefixes.map((p) => ({ addressPrefix: p, nextHopType: "VNetPeering", source: "system" as const }))),
+    ...(vnet.peerings ?? []).flatMap((peer) =>
+      peer.remoteAddressPrefixes.map((p) => ({
+        addressPrefix: p,
+        nextHopType: "VNetPeering",
+        source: "system" as const,
+      })),
+    ),
     { addressPrefix: "0.0.0.0/0", nextHopType: "Internet", source: "system" },
   ];
-  const user: CandidateRoute[] = (routeTable?.routes ?? []).map((r) => ({ addressPrefix: r.addressPrefix, nextHopType: r.nextHopType, nextHopIpAddress: r.nextHopIpAddress, source: "user", name: r.name }));
+  const user: CandidateRoute[] = (routeTable?.routes ?? []).map((r) => ({
+    addressPrefix: r.addressPrefix,
+    nextHopType: r.nextHopType,
+    nextHopIpAddress: r.nextHopIpAddress,
+    source: "user",
+    name: r.name,
+  }));
   return [...user, ...system];
 }
 
@@ -42,8 +66,11 @@ export function subnetRoutes({ vnet, subnet, routeTable }: SubnetContext): Candi
 function locate(ip: string, vnet: VnetInfo): { vnetId: string; vnetName: string } | undefined {
   const address = parseIpv4(ip);
   if (address === undefined) return undefined;
-  if (vnet.addressPrefixes.some((p) => matchLength(p, address) !== undefined)) return { vnetId: vnet.id, vnetName: vnet.name };
-  const peer = (vnet.peerings ?? []).find((p) => p.remoteAddressPrefixes.some((prefix) => matchLength(prefix, address) !== undefined));
+  if (vnet.addressPrefixes.some((p) => matchLength(p, address) !== undefined))
+    return { vnetId: vnet.id, vnetName: vnet.name };
+  const peer = (vnet.peerings ?? []).find((p) =>
+    p.remoteAddressPrefixes.some((prefix) => matchLength(prefix, address) !== undefined),
+  );
   return peer === undefined ? undefined : { vnetId: peer.remoteVnetId, vnetName: nameOf(peer.remoteVnetId) };
 }
 
@@ -54,7 +81,7 @@ function remoteGatewayPeering(vnet: VnetInfo): PeeringInfo | undefined {
 /** The egress path of a subnet's traffic to a public address. */
 export function egressOfSubnet(ctx: SubnetContext, destination: string = PUBLIC_DESTINATION): EgressPath {
   const { vnet, subnet, routeTable } = ctx;
-  const address = parseIpv4(destination) ?? (PUBLIC_ADDRESS);
+  const address = parseIpv4(destination) ?? PUBLIC_ADDRESS;
   const route = selectRoute(address, subnetRoutes(ctx));
   const common = {
     source: route?.source ?? ("system" as const),
@@ -83,7 +110,15 @@ export function egressOfSubnet(ctx: SubnetContext, destination: string = PUBLIC_
       if (subnet.natGatewayId !== undefined) {
         // A NAT gateway takes the subnet's outbound internet traffic (Learn "What is Azure NAT Gateway?"); it is still
         // routed directly to the internet from this subscription.
-        return { ...common, key: `nat:${resourceKey(subnet.natGatewayId)}`, kind: "natGateway", direct: true, hop: `NAT gateway ${nameOf(subnet.natGatewayId)}`, hopResourceId: subnet.natGatewayId, ...optionalSub(subnet.natGatewayId) };
+        return {
+          ...common,
+          key: `nat:${resourceKey(subnet.natGatewayId)}`,
+          kind: "natGateway",
+          direct: true,
+          hop: `NAT gateway ${nameOf(subnet.natGatewayId)}`,
+          hopResourceId: subnet.natGatewayId,
+          ...optionalSub(subnet.natGatewayId),
+        };
       }
       return { ...common, key: "internet", kind: "internet", direct: true, hop: "the Internet" };
     }
@@ -115,7 +150,16 @@ export function egressOfSubnet(ctx: SubnetContext, destination: string = PUBLIC_
       };
     }
     default:
-      return { ...common, key: "none", kind: "none", direct: false, hop: route === undefined ? "no route (dropped)" : `route ${route.name ?? route.addressPrefix} → ${route.nextHopType} (dropped)` };
+      return {
+        ...common,
+        key: "none",
+        kind: "none",
+        direct: false,
+        hop:
+          route === undefined
+            ? "no route (dropped)"
+            : `route ${route.name ?? route.addressPrefix} → ${route.nextHopType} (dropped)`,
+      };
   }
 }
 
@@ -125,17 +169,33 @@ function optionalSub(id: string): { hopSubscriptionId?: string } {
 }
 
 /** The path of every VM when no subnet has a route table or NAT gateway and no VNet uses a remote gateway. */
-export const SYSTEM_DIRECT: EgressPath = { key: "internet", kind: "internet", direct: true, source: "system", basis: "routes", hop: "the Internet" };
+export const SYSTEM_DIRECT: EgressPath = {
+  key: "internet",
+  kind: "internet",
+  direct: true,
+  source: "system",
+  basis: "routes",
+  hop: "the Internet",
+};
 
 /** Which of the subscription's NICs and route tables must be listed for the egress paths (none when all are direct). */
 export function needsNetworkReads(vnets: readonly VnetInfo[]): { nics: boolean; routeTables: boolean } {
   const routeTables = vnets.some((v) => v.subnets.some((s) => s.routeTableId !== undefined));
-  const other = vnets.some((v) => v.subnets.some((s) => s.natGatewayId !== undefined) || (v.peerings ?? []).some((p) => p.useRemoteGateways));
+  const other = vnets.some(
+    (v) => v.subnets.some((s) => s.natGatewayId !== undefined) || (v.peerings ?? []).some((p) => p.useRemoteGateways),
+  );
   return { nics: routeTables || other, routeTables };
 }
 
 /** The path of a VM whose subnet is not among the listed VNets: system routes assumed, and said so. */
-export const ASSUMED_DIRECT: EgressPath = { key: "internet", kind: "internet", direct: true, source: "system", basis: "assumed", hop: "the Internet (subnet not read: system routes assumed)" };
+export const ASSUMED_DIRECT: EgressPath = {
+  key: "internet",
+  kind: "internet",
+  direct: true,
+  source: "system",
+  basis: "assumed",
+  hop: "the Internet (subnet not read: system routes assumed)",
+};
 
 /**
  * The egress path of every VM and uniform scale set of a discovery, by resource key: VM → its primary (first) NIC →
@@ -152,7 +212,11 @@ export function egressPaths(discovery: Discovery): Map<string, EgressPath> {
   for (const vnet of discovery.vnets) {
     for (const subnet of vnet.subnets) {
       const routeTable = subnet.routeTableId === undefined ? undefined : tables.get(resourceKey(subnet.routeTableId));
-      subnets.set(resourceKey(subnet.id !== "" ? subnet.id : `${vnet.id}/subnets/${subnet.name}`), { vnet, subnet, routeTable });
+      subnets.set(resourceKey(subnet.id !== "" ? subnet.id : `${vnet.id}/subnets/${subnet.name}`), {
+        vnet,
+        subnet,
+        routeTable,
+      });
     }
   }
   const nics = new Map((discovery.nics ?? []).map((n) => [resourceKey(n.id), n] as const));
@@ -178,7 +242,8 @@ export function describeEgress(path: EgressPath): string {
 
 /** What moving from one path to another means for port 25. */
 export function egressChangeMeaning(before: EgressPath, after: EgressPath): string {
-  const where = (p: EgressPath): string => (p.hopSubscriptionId === undefined ? p.hop : `${p.hop} in subscription ${p.hopSubscriptionId}`);
+  const where = (p: EgressPath): string =>
+    p.hopSubscriptionId === undefined ? p.hop : `${p.hop} in subscription ${p.hopSubscriptionId}`;
   if (before.direct && !after.direct) {
     return `its traffic to the internet now leaves through ${where(after)}: port 25 no longer rests on this subscription's exemption but on what that hop lets out`;
   }
@@ -194,12 +259,22 @@ export function egressChangeMeaning(before: EgressPath, after: EgressPath): stri
  * removed since). Resources gone or new since the run are not changes of path; a path only assumed now (its subnet
  * not read) is no evidence of a change.
  */
-export function egressChanges(recorded: readonly RecordedEgress[], now: ReadonlyMap<string, EgressPath>): EgressChange[] {
+export function egressChanges(
+  recorded: readonly RecordedEgress[],
+  now: ReadonlyMap<string, EgressPath>,
+): EgressChange[] {
   const out: EgressChange[] = [];
   for (const r of recorded) {
     const after = now.get(resourceKey(r.resourceId));
-    if (after === undefined || after.basis === "assumed" || r.path.basis === "assumed" || after.key === r.path.key) continue;
-    out.push({ resourceId: r.resourceId, name: r.name, before: r.path, after, meaning: egressChangeMeaning(r.path, after) });
+    if (after === undefined || after.basis === "assumed" || r.path.basis === "assumed" || after.key === r.path.key)
+      continue;
+    out.push({
+      resourceId: r.resourceId,
+      name: r.name,
+      before: r.path,
+      after,
+      meaning: egressChangeMeaning(r.path, after),
+    });
   }
   return out;
 }

@@ -13,10 +13,21 @@ function sourceOf(source: string): RouteSource {
 }
 
 /** The route of a NIC's effective routes that carries its traffic to the internet: Active ones only, longest prefix, then user over BGP over system. */
-export function winningDefaultRoute(routes: readonly EffectiveRoute[]): (CandidateRoute & { route: EffectiveRoute }) | undefined {
+export function winningDefaultRoute(
+  routes: readonly EffectiveRoute[],
+): (CandidateRoute & { route: EffectiveRoute }) | undefined {
   const candidates = routes
     .filter((r) => r.state.toLowerCase() === "active")
-    .flatMap((r) => r.addressPrefix.map((addressPrefix) => ({ addressPrefix, nextHopType: r.nextHopType, nextHopIpAddress: r.nextHopIpAddress[0], source: sourceOf(r.source), name: r.name, route: r })));
+    .flatMap((r) =>
+      r.addressPrefix.map((addressPrefix) => ({
+        addressPrefix,
+        nextHopType: r.nextHopType,
+        nextHopIpAddress: r.nextHopIpAddress[0],
+        source: sourceOf(r.source),
+        name: r.name,
+        route: r,
+      })),
+    );
   return selectRoute(PUBLIC_ADDRESS, candidates);
 }
 
@@ -34,7 +45,10 @@ function sameHop(path: EgressPath, w: CandidateRoute | undefined): boolean {
     case "natGateway":
       return type === "internet";
     case "virtualAppliance":
-      return (type === "virtualappliance" || type === "virtualapplianceecmp") && w?.nextHopIpAddress === path.nextHopIpAddress;
+      return (
+        (type === "virtualappliance" || type === "virtualapplianceecmp") &&
+        w?.nextHopIpAddress === path.nextHopIpAddress
+      );
     case "virtualNetworkGateway":
       return type === "virtualnetworkgateway";
     default:
@@ -48,23 +62,52 @@ function sameHop(path: EgressPath, w: CandidateRoute | undefined): boolean {
  * default route (force-tunnelled) or it does not (direct). Otherwise the path is confirmed when the winning default
  * route names its hop, and stands unchanged, with both named, when it does not.
  */
-export function confirmEgress(path: EgressPath, routes: readonly EffectiveRoute[]): { path: EgressPath; confirmation: PathConfirmation } {
+export function confirmEgress(
+  path: EgressPath,
+  routes: readonly EffectiveRoute[],
+): { path: EgressPath; confirmation: PathConfirmation } {
   const winner = winningDefaultRoute(routes);
   const said = `the NIC's effective routes send internet traffic to ${describeWinner(winner)}`;
   if (path.basis === "possible") {
     const type = winner?.nextHopType.toLowerCase();
     if (type === "virtualnetworkgateway") {
-      const hop = path.hopResourceId === undefined ? "the hub's VPN/ExpressRoute gateway" : `the VPN/ExpressRoute gateway of peered VNet ${nameOf(path.hopResourceId)} (useRemoteGateways)`;
-      return { path: { ...path, hop: `${hop} (forced tunnelling)`, source: winner?.source ?? "bgp", basis: "effectiveRoutes" }, confirmation: { status: "confirmed", detail: `${said}: force-tunnelled` } };
+      const hop =
+        path.hopResourceId === undefined
+          ? "the hub's VPN/ExpressRoute gateway"
+          : `the VPN/ExpressRoute gateway of peered VNet ${nameOf(path.hopResourceId)} (useRemoteGateways)`;
+      return {
+        path: { ...path, hop: `${hop} (forced tunnelling)`, source: winner?.source ?? "bgp", basis: "effectiveRoutes" },
+        confirmation: { status: "confirmed", detail: `${said}: force-tunnelled` },
+      };
     }
     if (type === "internet") {
       return {
-        path: { key: "internet", kind: "internet", direct: true, source: winner?.source ?? "system", basis: "effectiveRoutes", hop: "the Internet" },
-        confirmation: { status: "confirmed", detail: `${said}: the hub's gateway advertises no default route, so the path is direct` },
+        path: {
+          key: "internet",
+          kind: "internet",
+          direct: true,
+          source: winner?.source ?? "system",
+          basis: "effectiveRoutes",
+          hop: "the Internet",
+        },
+        confirmation: {
+          status: "confirmed",
+          detail: `${said}: the hub's gateway advertises no default route, so the path is direct`,
+        },
       };
     }
-    return { path, confirmation: { status: "disagrees", detail: `${said}, not ${describeEgress(path)} as the route tables and peerings suggest` } };
+    return {
+      path,
+      confirmation: {
+        status: "disagrees",
+        detail: `${said}, not ${describeEgress(path)} as the route tables and peerings suggest`,
+      },
+    };
   }
-  if (sameHop(path, winner)) return { path: { ...path, basis: "effectiveRoutes" }, confirmation: { status: "confirmed", detail: said } };
-  return { path, confirmation: { status: "disagrees", detail: `${said}, but the route tables give ${describeEgress(path)}` } };
+  if (sameHop(path, winner))
+    return { path: { ...path, basis: "effectiveRoutes" }, confirmation: { status: "confirmed", detail: said } };
+  return {
+    path,
+    confirmation: { status: "disagrees", detail: `${said}, but the route tables give ${describeEgress(path)}` },
+  };
 }

@@ -26,8 +26,10 @@ interface LanePlan {
 }
 
 function groupKey(e: PlanEntry, caps: Caps): { key: string; cap: number } {
-  if (e.availabilitySetId !== undefined) return { key: `as:${resourceKey(e.availabilitySetId)}`, cap: caps.maxUnavailablePerAvailabilitySet };
-  if (e.flexScaleSetId !== undefined) return { key: `fx:${resourceKey(e.flexScaleSetId)}`, cap: caps.maxUnavailablePerScaleSet };
+  if (e.availabilitySetId !== undefined)
+    return { key: `as:${resourceKey(e.availabilitySetId)}`, cap: caps.maxUnavailablePerAvailabilitySet };
+  if (e.flexScaleSetId !== undefined)
+    return { key: `fx:${resourceKey(e.flexScaleSetId)}`, cap: caps.maxUnavailablePerScaleSet };
   return { key: `id:${resourceKey(e.resourceId)}`, cap: 1 };
 }
 
@@ -37,7 +39,8 @@ export function dealLanes(entries: readonly PlanEntry[], caps: Caps, batchSize: 
   const parallel = Math.max(1, Math.min(caps.maxConcurrency, MAX_LANES));
   // By update domain, a set's members go down a domain at a time, together: serial lanes could not take a domain
   // down together nor hold the next one back, so a set stays whole in one lane whose scheduler does both.
-  const byDomain = caps.availabilitySetRule === "updateDomain" && entries.some((e) => e.availabilitySetId !== undefined);
+  const byDomain =
+    caps.availabilitySetRule === "updateDomain" && entries.some((e) => e.availabilitySetId !== undefined);
   const serial = caps.maxConcurrency <= MAX_LANES && !byDomain;
   const order = new Map(entries.map((e, i) => [resourceKey(e.resourceId), i] as const));
 
@@ -66,12 +69,20 @@ export function dealLanes(entries: readonly PlanEntry[], caps: Caps, batchSize: 
     for (let i = 1; i < lanes.length; i++) if ((lanes[i]?.length ?? 0) < (lanes[best]?.length ?? 0)) best = i;
     lanes[best]?.push(...chunk);
   }
-  for (const lane of lanes) lane.sort((a, b) => (order.get(resourceKey(a.resourceId)) ?? 0) - (order.get(resourceKey(b.resourceId)) ?? 0));
+  for (const lane of lanes)
+    lane.sort((a, b) => (order.get(resourceKey(a.resourceId)) ?? 0) - (order.get(resourceKey(b.resourceId)) ?? 0));
 
   const shares: number[] = [];
   for (let start = 0; start < lanes.length; start += parallel) {
     const group = lanes.slice(start, start + parallel);
-    shares.push(...(serial ? group.map(() => 1) : divideCap(group.map((l) => l.length), caps.maxConcurrency)));
+    shares.push(
+      ...(serial
+        ? group.map(() => 1)
+        : divideCap(
+            group.map((l) => l.length),
+            caps.maxConcurrency,
+          )),
+    );
   }
   return { lanes, parallel, shares };
 }

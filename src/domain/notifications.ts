@@ -36,7 +36,11 @@ export function reverificationEvents(
   record: ReverificationRecord,
   autoRemediation: { runId: string; instanceId: string } | undefined,
 ): NotificationEvent[] {
-  const base = { subscriptionId: record.subscriptionId, at: record.at, runId: record.lastRunId ?? `reverification-${record.subscriptionId}` };
+  const base = {
+    subscriptionId: record.subscriptionId,
+    at: record.at,
+    runId: record.lastRunId ?? `reverification-${record.subscriptionId}`,
+  };
   const events: NotificationEvent[] = [];
   if (record.stragglers.length > 0) {
     const unknown = record.stragglers.filter((st) => st.reason === "startUnknown").length;
@@ -44,7 +48,9 @@ export function reverificationEvents(
       type: "stragglersFound",
       ...base,
       count: record.stragglers.length,
-      stragglers: record.stragglers.slice(0, MAX_NAMED).map((st) => ({ name: st.name, resourceGroup: st.resourceGroup, reason: st.reason })),
+      stragglers: record.stragglers
+        .slice(0, MAX_NAMED)
+        .map((st) => ({ name: st.name, resourceGroup: st.resourceGroup, reason: st.reason })),
       ...(unknown > 0 ? { startUnknownCount: unknown } : {}),
       autoRemediation,
     });

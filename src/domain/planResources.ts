@@ -57,19 +57,35 @@ interface Owner {
 /** Names the service that owns a managed resource group, from its managedBy id. */
 function describeOwner(managedBy: string): Owner {
   const parsed = tryParseArmResourceId(managedBy);
-  if (typeof parsed === "string") return { description: `"${managedBy}"`, manualAction: "cycle its VMs through the owning service" };
+  if (typeof parsed === "string")
+    return { description: `"${managedBy}"`, manualAction: "cycle its VMs through the owning service" };
   const type = parsed.type.toLowerCase();
   const name = `"${parsed.name}"`;
   if (type === "microsoft.containerservice/managedclusters")
-    return { description: `AKS cluster ${name}`, manualAction: "stop and start the cluster or its node pools (az aks stop/start, az aks nodepool stop/start)" };
+    return {
+      description: `AKS cluster ${name}`,
+      manualAction: "stop and start the cluster or its node pools (az aks stop/start, az aks nodepool stop/start)",
+    };
   if (type === "microsoft.databricks/workspaces")
-    return { description: `Azure Databricks workspace ${name}`, manualAction: "restart the workspace's clusters from Databricks" };
+    return {
+      description: `Azure Databricks workspace ${name}`,
+      manualAction: "restart the workspace's clusters from Databricks",
+    };
   if (type === "microsoft.solutions/applications")
-    return { description: `managed application ${name}`, manualAction: "ask the application's publisher, or restart it through the application" };
+    return {
+      description: `managed application ${name}`,
+      manualAction: "ask the application's publisher, or restart it through the application",
+    };
   if (type === "microsoft.redhatopenshift/openshiftclusters")
-    return { description: `Azure Red Hat OpenShift cluster ${name}`, manualAction: "cycle the nodes through OpenShift" };
+    return {
+      description: `Azure Red Hat OpenShift cluster ${name}`,
+      manualAction: "cycle the nodes through OpenShift",
+    };
   if (type === "microsoft.servicefabric/managedclusters")
-    return { description: `Service Fabric managed cluster ${name}`, manualAction: "restart the node types through Service Fabric" };
+    return {
+      description: `Service Fabric managed cluster ${name}`,
+      manualAction: "restart the node types through Service Fabric",
+    };
   return { description: `${parsed.type} ${name}`, manualAction: "cycle its VMs through the owning service" };
 }
 
@@ -98,7 +114,12 @@ function commonSkip(
   if (hasSkipTag(tags)) return skip(common, "skipTag", `${what} is tagged ${TAGS.skip}=skip`, extra);
   const wave = readWaveTag(tags);
   if (wave.invalid !== undefined)
-    return skip(common, "invalidWaveTag", `${what} has tag ${TAGS.wave}="${wave.invalid}", which is not an integer ≥ 0; fix the tag and run again`, extra);
+    return skip(
+      common,
+      "invalidWaveTag",
+      `${what} has tag ${TAGS.wave}="${wave.invalid}", which is not an integer ≥ 0; fix the tag and run again`,
+      extra,
+    );
   if (rg?.managedBy !== undefined && rg.managedBy.trim() !== "") {
     const owner = describeOwner(rg.managedBy);
     return skip(
@@ -110,9 +131,19 @@ function commonSkip(
   }
   const prov = provisioningState.trim().toLowerCase();
   if (prov === "failed")
-    return skip(common, "provisioningFailed", `${what} has provisioning state Failed; repair it, then cycle it manually or re-run`, extra);
+    return skip(
+      common,
+      "provisioningFailed",
+      `${what} has provisioning state Failed; repair it, then cycle it manually or re-run`,
+      extra,
+    );
   if (TRANSITIONAL_PROVISIONING.includes(prov))
-    return skip(common, "transitionalState", `${what} is being ${prov === "creating" ? "created" : "deleted"} (provisioning state ${provisioningState})`, extra);
+    return skip(
+      common,
+      "transitionalState",
+      `${what} is being ${prov === "creating" ? "created" : "deleted"} (provisioning state ${provisioningState})`,
+      extra,
+    );
   if (ephemeralOsDisk)
     return skip(
       common,
@@ -125,15 +156,28 @@ function commonSkip(
 
 function planVm(vm: VmInfo, rg: ResourceGroupInfo | undefined, options: RemediationOptions): PlanEntry {
   // The group as the resource-group list spells it (Microsoft.Compute upper-cases it in ids).
-  const common: Common = { resourceId: vm.id, kind: "vm", name: vm.name, resourceGroup: rg?.name ?? vm.resourceGroup, location: vm.location };
+  const common: Common = {
+    resourceId: vm.id,
+    kind: "vm",
+    name: vm.name,
+    resourceGroup: rg?.name ?? vm.resourceGroup,
+    location: vm.location,
+  };
   const wave = readWaveTag(vm.tags);
   const extra: Partial<PlanEntry> = {
     stateBefore: vm.powerState,
     networkWatcherAgent: vm.networkWatcherAgent,
     availabilitySetId: vm.availabilitySetId,
-    ...(vm.availabilitySetId !== undefined && vm.platformUpdateDomain !== undefined ? { updateDomain: vm.platformUpdateDomain } : {}),
-    ...(vm.availabilitySetId !== undefined && vm.platformUpdateDomain === undefined && options.availabilitySetRule === "updateDomain"
-      ? { availabilityNote: "update domain unknown (the instance view gave no platformUpdateDomain): cycled alone, no other member of its availability set down with it" }
+    ...(vm.availabilitySetId !== undefined && vm.platformUpdateDomain !== undefined
+      ? { updateDomain: vm.platformUpdateDomain }
+      : {}),
+    ...(vm.availabilitySetId !== undefined &&
+    vm.platformUpdateDomain === undefined &&
+    options.availabilitySetRule === "updateDomain"
+      ? {
+          availabilityNote:
+            "update domain unknown (the instance view gave no platformUpdateDomain): cycled alone, no other member of its availability set down with it",
+        }
       : {}),
     flexScaleSetId: vm.flexScaleSetId,
     zone: vm.zone,
@@ -147,18 +191,48 @@ function planVm(vm: VmInfo, rg: ResourceGroupInfo | undefined, options: Remediat
   return powerRule(common, what, vm.powerState, options, extra);
 }
 
-function powerRule(common: Common, what: string, state: PowerState, options: RemediationOptions, extra: Partial<PlanEntry>): PlanEntry {
+function powerRule(
+  common: Common,
+  what: string,
+  state: PowerState,
+  options: RemediationOptions,
+  extra: Partial<PlanEntry>,
+): PlanEntry {
   switch (state) {
     case "running":
-      return { ...common, ...extra, action: "cycle", steps: runningSteps(options), targetState: "running", canary: false };
+      return {
+        ...common,
+        ...extra,
+        action: "cycle",
+        steps: runningSteps(options),
+        targetState: "running",
+        canary: false,
+      };
     case "stopped":
       return options.restoreStoppedVms
-        ? { ...common, ...extra, action: "cycle", steps: ["deallocate", "start", "powerOff"], targetState: "stopped", canary: false }
+        ? {
+            ...common,
+            ...extra,
+            action: "cycle",
+            steps: ["deallocate", "start", "powerOff"],
+            targetState: "stopped",
+            canary: false,
+          }
         : { ...common, ...extra, action: "cycle", steps: ["deallocate"], targetState: "deallocated", canary: false };
     case "deallocated":
-      return skip(common, "alreadyDeallocated", `${what} is deallocated; it receives the new network policy at its next start`, extra);
+      return skip(
+        common,
+        "alreadyDeallocated",
+        `${what} is deallocated; it receives the new network policy at its next start`,
+        extra,
+      );
     case "unknown":
-      return skip(common, "unknownPowerState", `${what} reports no power state; check it (Resource Health) and re-run`, extra);
+      return skip(
+        common,
+        "unknownPowerState",
+        `${what} reports no power state; check it (Resource Health) and re-run`,
+        extra,
+      );
     default:
       if (TRANSITIONAL_POWER_STATES.includes(state))
         return skip(common, "transitionalState", `${what} is ${state}; re-run once it has settled`, extra);
@@ -168,7 +242,13 @@ function powerRule(common: Common, what: string, state: PowerState, options: Rem
 
 function planScaleSet(ss: ScaleSetInfo, rg: ResourceGroupInfo | undefined, options: RemediationOptions): PlanEntry {
   // The group as the resource-group list spells it (Microsoft.Compute upper-cases it in ids).
-  const common: Common = { resourceId: ss.id, kind: "scaleSet", name: ss.name, resourceGroup: rg?.name ?? ss.resourceGroup, location: ss.location };
+  const common: Common = {
+    resourceId: ss.id,
+    kind: "scaleSet",
+    name: ss.name,
+    resourceGroup: rg?.name ?? ss.resourceGroup,
+    location: ss.location,
+  };
   const wave = readWaveTag(ss.tags);
   const counts = new Map<string, number>();
   for (const i of ss.instances) counts.set(i.powerState, (counts.get(i.powerState) ?? 0) + 1);
@@ -189,11 +269,22 @@ function planScaleSet(ss: ScaleSetInfo, rg: ResourceGroupInfo | undefined, optio
   const running = settled.filter((i) => i.powerState === "running").map((i) => i.instanceId);
   const stopped = settled.filter((i) => i.powerState === "stopped").map((i) => i.instanceId);
   if (running.length === 0 && stopped.length === 0) {
-    return skip(common, "noRunningInstances", `${what} has no running or stopped instances (${summary === "" ? "no instances" : summary}); they receive the policy at their next start`, extra);
+    return skip(
+      common,
+      "noRunningInstances",
+      `${what} has no running or stopped instances (${summary === "" ? "no instances" : summary}); they receive the policy at their next start`,
+      extra,
+    );
   }
   // `steps` apply to instanceIds; stoppedInstanceIds are deallocated (started and stopped again with restoreStoppedVms).
-  const steps: PowerStep[] = running.length > 0 ? runningSteps(options) : options.restoreStoppedVms ? ["deallocate", "start", "powerOff"] : ["deallocate"];
-  const targetState: PowerState = running.length > 0 ? "running" : options.restoreStoppedVms ? "stopped" : "deallocated";
+  const steps: PowerStep[] =
+    running.length > 0
+      ? runningSteps(options)
+      : options.restoreStoppedVms
+        ? ["deallocate", "start", "powerOff"]
+        : ["deallocate"];
+  const targetState: PowerState =
+    running.length > 0 ? "running" : options.restoreStoppedVms ? "stopped" : "deallocated";
   return {
     ...common,
     ...extra,
@@ -226,10 +317,17 @@ function temporarySubnetName(vnet: VnetInfo, prefix: string): string {
 
 function planVnet(vnet: VnetInfo, rg: ResourceGroupInfo | undefined, options: RemediationOptions): PlanEntry {
   // The group as the resource-group list spells it (Microsoft.Compute upper-cases it in ids).
-  const common: Common = { resourceId: vnet.id, kind: "vnet", name: vnet.name, resourceGroup: rg?.name ?? vnet.resourceGroup, location: vnet.location };
+  const common: Common = {
+    resourceId: vnet.id,
+    kind: "vnet",
+    name: vnet.name,
+    resourceGroup: rg?.name ?? vnet.resourceGroup,
+    location: vnet.location,
+  };
   const delegated = vnet.subnets.filter((s) => s.delegations.length > 0).map((s) => s.name);
   const what = `VNet ${vnet.name}`;
-  if (delegated.length === 0) return skip(common, "noDelegatedSubnet", `${what} has no delegated subnet; nothing to refresh`);
+  if (delegated.length === 0)
+    return skip(common, "noDelegatedSubnet", `${what} has no delegated subnet; nothing to refresh`);
   const extra: Partial<PlanEntry> = { delegatedSubnets: delegated };
   if (hasSkipTag(vnet.tags)) return skip(common, "skipTag", `${what} is tagged ${TAGS.skip}=skip`, extra);
   if (rg?.managedBy !== undefined && rg.managedBy.trim() !== "") {
@@ -242,12 +340,19 @@ function planVnet(vnet: VnetInfo, rg: ResourceGroupInfo | undefined, options: Re
     );
   }
   if (!options.refreshDelegatedSubnets)
-    return skip(common, "subnetRefreshDisabled", `${what} has delegated subnets (${delegated.join(", ")}) but refreshDelegatedSubnets is off; add and remove a temporary subnet manually`, extra);
+    return skip(
+      common,
+      "subnetRefreshDisabled",
+      `${what} has delegated subnets (${delegated.join(", ")}) but refreshDelegatedSubnets is off; add and remove a temporary subnet manually`,
+      extra,
+    );
   const allocation = allocateTemporarySubnet(vnet);
   if ("reason" in allocation) return skip(common, allocation.reason, allocation.message, extra);
   // The temporary subnet carries the NSG of a delegated subnet it sits beside, so that a landing zone's
   // Deny-Subnet-Without-Nsg assignment lets it through (joining it needs networkSecurityGroups/join/action).
-  const nsg = vnet.subnets.find((s) => s.delegations.length > 0 && s.networkSecurityGroupId !== undefined)?.networkSecurityGroupId;
+  const nsg = vnet.subnets.find(
+    (s) => s.delegations.length > 0 && s.networkSecurityGroupId !== undefined,
+  )?.networkSecurityGroupId;
   return {
     ...common,
     ...extra,
@@ -273,7 +378,8 @@ function blockingLock(entry: PlanEntry, locks: readonly LockInfo[]): LockInfo | 
     const scope = resourceKey(l.scope);
     return scope !== "" && (id === scope || id.startsWith(`${scope}/`));
   };
-  const blocks = (l: LockInfo): boolean => l.level.toLowerCase() === "readonly" || (entry.kind === "vnet" && l.level.toLowerCase() === "cannotdelete");
+  const blocks = (l: LockInfo): boolean =>
+    l.level.toLowerCase() === "readonly" || (entry.kind === "vnet" && l.level.toLowerCase() === "cannotdelete");
   // ReadOnly first: it is the one to remove even where a CanNotDelete lock also stands.
   const found = locks.filter((l) => applies(l) && blocks(l));
   return found.find((l) => l.level.toLowerCase() === "readonly") ?? found[0];
@@ -281,12 +387,23 @@ function blockingLock(entry: PlanEntry, locks: readonly LockInfo[]): LockInfo | 
 
 /** The skip a blocking lock makes, naming the lock and what to do. */
 function lockedSkip(entry: PlanEntry, lock: LockInfo): PlanEntry {
-  const common: Common = { resourceId: entry.resourceId, kind: entry.kind, name: entry.name, resourceGroup: entry.resourceGroup, location: entry.location };
+  const common: Common = {
+    resourceId: entry.resourceId,
+    kind: entry.kind,
+    name: entry.name,
+    resourceGroup: entry.resourceGroup,
+    location: entry.location,
+  };
   const extra: Partial<PlanEntry> = {
     stateBefore: entry.stateBefore,
     delegatedSubnets: entry.delegatedSubnets,
   };
-  const what = entry.kind === "vm" ? `VM ${entry.name}` : entry.kind === "scaleSet" ? `scale set ${entry.name}` : `VNet ${entry.name}`;
+  const what =
+    entry.kind === "vm"
+      ? `VM ${entry.name}`
+      : entry.kind === "scaleSet"
+        ? `scale set ${entry.name}`
+        : `VNet ${entry.name}`;
   const blocked =
     entry.kind === "vnet"
       ? lock.level.toLowerCase() === "readonly"
@@ -311,14 +428,31 @@ function withoutSubnetPermission(entry: PlanEntry, discovery: Discovery): PlanEn
   const lacks = missingSubnetGrants(discovery, entry.resourceId, entry.tempSubnetNetworkSecurityGroupId);
   if (lacks === undefined || lacks.length === 0) return entry;
   const commands = lacks.map((g) => grantCommand(discovery, g.resourceGroupId));
-  const common: Common = { resourceId: entry.resourceId, kind: entry.kind, name: entry.name, resourceGroup: entry.resourceGroup, location: entry.location };
+  const common: Common = {
+    resourceId: entry.resourceId,
+    kind: entry.kind,
+    name: entry.name,
+    resourceGroup: entry.resourceGroup,
+    location: entry.location,
+  };
   const why = lacks
-    .map((g) => (g.unreadable === undefined ? `lacks ${g.missing.join(" and ")}` : `could not be checked for ${g.missing.join(" and ")} (${g.unreadable})`) + ` at resource group ${g.resourceGroupId}`)
+    .map(
+      (g) =>
+        (g.unreadable === undefined
+          ? `lacks ${g.missing.join(" and ")}`
+          : `could not be checked for ${g.missing.join(" and ")} (${g.unreadable})`) +
+        ` at resource group ${g.resourceGroupId}`,
+    )
     .join("; it ");
-  return skip(common, "noSubnetPermission", `VNet ${entry.name}: the app identity ${why}; grant the subnet role there (${commands.join(" && ")}), then run again for this VNet`, {
-    delegatedSubnets: entry.delegatedSubnets,
-    grantCommand: commands.join(" && "),
-  });
+  return skip(
+    common,
+    "noSubnetPermission",
+    `VNet ${entry.name}: the app identity ${why}; grant the subnet role there (${commands.join(" && ")}), then run again for this VNet`,
+    {
+      delegatedSubnets: entry.delegatedSubnets,
+      grantCommand: commands.join(" && "),
+    },
+  );
 }
 
 function byKey<T extends { id: string }>(items: readonly T[]): T[] {
@@ -414,9 +548,12 @@ const MAX_CANARY_READS = 200;
  * the first `canaryCount` found; with several every candidate listed is read, so that each path finds its own.
  */
 export function canaryReads(discovery: Discovery, options: RemediationOptions): { vmIds: string[]; wanted: number } {
-  const perPath = canaryCandidatesByPath(discovery, options).map((ids) => ids.slice(0, options.canaryCount + EXTRA_EXTENSION_READS));
+  const perPath = canaryCandidatesByPath(discovery, options).map((ids) =>
+    ids.slice(0, options.canaryCount + EXTRA_EXTENSION_READS),
+  );
   const vmIds: string[] = [];
-  for (let i = 0; perPath.some((ids) => i < ids.length); i++) for (const ids of perPath) if (i < ids.length) vmIds.push(ids[i] as string);
+  for (let i = 0; perPath.some((ids) => i < ids.length); i++)
+    for (const ids of perPath) if (i < ids.length) vmIds.push(ids[i] as string);
   // The activity takes at most MAX_CANARY_READS ids (a bound on one activity's ARM reads).
   vmIds.splice(MAX_CANARY_READS);
   return { vmIds, wanted: perPath.length <= 1 ? options.canaryCount : vmIds.length };
@@ -424,20 +561,35 @@ export function canaryReads(discovery: Discovery, options: RemediationOptions): 
 
 /** The Network Watcher agent, whatever the extension is named: publisher Microsoft.Azure.NetworkWatcher, type NetworkWatcherAgentLinux or …Windows. */
 export function isNetworkWatcherAgent(ext: { publisher?: string | undefined; type?: string | undefined }): boolean {
-  return (ext.publisher ?? "").toLowerCase() === "microsoft.azure.networkwatcher" && /^NetworkWatcherAgent(Linux|Windows)$/i.test(ext.type ?? "");
+  return (
+    (ext.publisher ?? "").toLowerCase() === "microsoft.azure.networkwatcher" &&
+    /^NetworkWatcherAgent(Linux|Windows)$/i.test(ext.type ?? "")
+  );
 }
 
 /**
  * With `onlyResourceIds` (or `resourceGroups`), every resource not listed (or outside those groups) becomes a "notSelected" skip, ahead of every other rule: the
  * run was asked not to look at it. Its state is kept so the report still shows it.
  */
-function deselect(entry: PlanEntry, selected: ReadonlySet<string> | undefined, groups: ReadonlySet<string> | undefined): PlanEntry {
+function deselect(
+  entry: PlanEntry,
+  selected: ReadonlySet<string> | undefined,
+  groups: ReadonlySet<string> | undefined,
+): PlanEntry {
   const inGroups = groups === undefined || groups.has(entry.resourceGroup.toLowerCase());
   if ((selected === undefined || selected.has(resourceKey(entry.resourceId))) && inGroups) return entry;
-  const common: Common = { resourceId: entry.resourceId, kind: entry.kind, name: entry.name, resourceGroup: entry.resourceGroup, location: entry.location };
+  const common: Common = {
+    resourceId: entry.resourceId,
+    kind: entry.kind,
+    name: entry.name,
+    resourceGroup: entry.resourceGroup,
+    location: entry.location,
+  };
   const extra: Partial<PlanEntry> = entry.stateBefore !== undefined ? { stateBefore: entry.stateBefore } : {};
   const what = entry.kind === "vm" ? "VM" : entry.kind === "scaleSet" ? "scale set" : "VNet";
-  const why = inGroups ? "is not among the resources this run was limited to" : `is in resource group ${entry.resourceGroup}, outside the groups this run was limited to`;
+  const why = inGroups
+    ? "is not among the resources this run was limited to"
+    : `is in resource group ${entry.resourceGroup}, outside the groups this run was limited to`;
   return skip(common, "notSelected", `${what} ${entry.name} ${why}`, extra);
 }
 
@@ -446,8 +598,10 @@ export function planResources(discovery: Discovery, options: RemediationOptions)
   const groups = new Map<string, ResourceGroupInfo>();
   for (const rg of discovery.resourceGroups) groups.set(rg.name.toLowerCase(), rg);
   const rgOf = (name: string): ResourceGroupInfo | undefined => groups.get(name.toLowerCase());
-  const selected = options.onlyResourceIds === undefined ? undefined : new Set(options.onlyResourceIds.map(resourceKey));
-  const limitedTo = options.resourceGroups === undefined ? undefined : new Set(options.resourceGroups.map((g) => g.toLowerCase()));
+  const selected =
+    options.onlyResourceIds === undefined ? undefined : new Set(options.onlyResourceIds.map(resourceKey));
+  const limitedTo =
+    options.resourceGroups === undefined ? undefined : new Set(options.resourceGroups.map((g) => g.toLowerCase()));
 
   const vms = byKey(discovery.vms);
   const vmsById = new Map(vms.map((vm) => [resourceKey(vm.id), vm] as const));

@@ -83,11 +83,23 @@ function dealingOrder(entries: readonly PlanEntry[], batchSize: number): PlanEnt
 }
 
 /** The lanes of one wave, as the run executes them (lanes.ts): ids `w<wave>l<lane>`, members in running order. */
-function lanesOf(entries: readonly PlanEntry[], waveIndex: number, options: RemediationOptions): { batches: WaveBatch[]; parallel: number } {
-  const { lanes, parallel, shares } = dealLanes(dealingOrder(entries, options.batchSize), capsFrom(options), options.batchSize);
+function lanesOf(
+  entries: readonly PlanEntry[],
+  waveIndex: number,
+  options: RemediationOptions,
+): { batches: WaveBatch[]; parallel: number } {
+  const { lanes, parallel, shares } = dealLanes(
+    dealingOrder(entries, options.batchSize),
+    capsFrom(options),
+    options.batchSize,
+  );
   return {
     parallel,
-    batches: lanes.map((lane, n) => ({ id: `w${waveIndex}l${n}`, items: lane.map((e) => e.resourceId), share: shares[n] ?? 1 })),
+    batches: lanes.map((lane, n) => ({
+      id: `w${waveIndex}l${n}`,
+      items: lane.map((e) => e.resourceId),
+      share: shares[n] ?? 1,
+    })),
   };
 }
 

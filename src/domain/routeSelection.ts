@@ -48,7 +48,12 @@ export function selectRoute<R extends CandidateRoute>(destination: number, route
   for (const route of routes) {
     const length = matchLength(route.addressPrefix, destination);
     if (length === undefined) continue;
-    if (best === undefined || length > best.length || (length === best.length && SOURCE_RANK[route.source] < SOURCE_RANK[best.route.source])) best = { route, length };
+    if (
+      best === undefined ||
+      length > best.length ||
+      (length === best.length && SOURCE_RANK[route.source] < SOURCE_RANK[best.route.source])
+    )
+      best = { route, length };
   }
   return best?.route;
 }

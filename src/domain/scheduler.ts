@@ -74,6 +74,11 @@ export function availabilitySetRounds(items: readonly SchedItem[], caps: Caps): 
   }
   const out = new Map<string, number>();
   for (const [set, keys] of members)
-    out.set(set, caps.availabilitySetRule === "updateDomain" ? keys.size : Math.ceil(keys.size / Math.max(1, caps.maxUnavailablePerAvailabilitySet)));
+    out.set(
+      set,
+      caps.availabilitySetRule === "updateDomain"
+        ? keys.size
+        : Math.ceil(keys.size / Math.max(1, caps.maxUnavailablePerAvailabilitySet)),
+    );
   return out;
 }

@@ -40,7 +40,10 @@ export interface LastRunView {
   activityLogUnreadable?: string | undefined;
 }
 
-type Verdict = { kind: "remediated" } | { kind: "stale"; since?: string | undefined } | { kind: "unknown"; since?: string | undefined; why: string };
+type Verdict =
+  | { kind: "remediated" }
+  | { kind: "stale"; since?: string | undefined }
+  | { kind: "unknown"; since?: string | undefined; why: string };
 
 interface Timed {
   operation: PowerEvent["operation"];
@@ -83,7 +86,11 @@ function judge(facts: MachineFacts, effectiveAtMs: number, view: LastRunView): V
   if (created !== undefined && created >= effectiveAtMs) return { kind: "remediated" };
   if (facts.cycledByRun) return { kind: "remediated" };
   const log = view.activityLog;
-  if (log === undefined) return { kind: "unknown", why: `the Activity Log could not be read (${view.activityLogUnreadable ?? "no reason given"})` };
+  if (log === undefined)
+    return {
+      kind: "unknown",
+      why: `the Activity Log could not be read (${view.activityLogUnreadable ?? "no reason given"})`,
+    };
   const events = facts.events;
   const lastStart = [...events].reverse().find((e) => e.operation === "start" && !e.wide)?.text;
   const since = lastStart !== undefined ? { since: lastStart } : {};
@@ -97,14 +104,21 @@ function judge(facts: MachineFacts, effectiveAtMs: number, view: LastRunView): V
       continue;
     }
     if (previous?.operation === "deallocate" && !previous.wide) return { kind: "remediated" };
-    if (previous === undefined) unattributed ??= `it was started at ${e.text}, and whether from deallocated is past the Activity Log's window`;
-    else if (previous.wide) unattributed ??= `it was started at ${e.text} after a scale-set-wide ${previous.operation} that may not have included it`;
+    if (previous === undefined)
+      unattributed ??= `it was started at ${e.text}, and whether from deallocated is past the Activity Log's window`;
+    else if (previous.wide)
+      unattributed ??= `it was started at ${e.text} after a scale-set-wide ${previous.operation} that may not have included it`;
   }
   const wideDeallocate = events.find((e) => e.wide && e.operation === "deallocate" && e.at >= effectiveAtMs);
-  if (wideDeallocate !== undefined) unattributed ??= `a scale-set-wide deallocate at ${wideDeallocate.text} may have included it`;
+  if (wideDeallocate !== undefined)
+    unattributed ??= `a scale-set-wide deallocate at ${wideDeallocate.text} may have included it`;
   const logFrom = ms(log.from);
   if (logFrom === undefined || logFrom > effectiveAtMs) {
-    return { kind: "unknown", ...since, why: `the exemption took effect (${view.exemptionEffectiveAt}) before the Activity Log's window (from ${log.from}), and no run cycled it since` };
+    return {
+      kind: "unknown",
+      ...since,
+      why: `the exemption took effect (${view.exemptionEffectiveAt}) before the Activity Log's window (from ${log.from}), and no run cycled it since`,
+    };
   }
   if (unattributed !== undefined) return { kind: "unknown", ...since, why: unattributed };
   return { kind: "stale", ...since };
@@ -117,7 +131,11 @@ function straggler(
 ): Straggler {
   const since = verdict.since !== undefined ? { since: verdict.since } : {};
   if (verdict.kind === "unknown") return { ...base, reason: "startUnknown", ...since, detail: verdict.why };
-  return { ...base, reason: known.has(resourceKey(base.resourceId)) ? "notStartedSinceRun" : "createdAfterRun", ...since };
+  return {
+    ...base,
+    reason: known.has(resourceKey(base.resourceId)) ? "notStartedSinceRun" : "createdAfterRun",
+    ...since,
+  };
 }
 
 interface Context {
@@ -171,7 +189,11 @@ function scaleSetStraggler(ss: ScaleSetInfo, c: Context): Straggler | undefined 
     first.kind === "stale"
       ? { kind: "stale", since }
       : { kind: "unknown", since, why: `${chosen.length} running instance(s): ${first.why}` };
-  return straggler({ resourceId: ss.id, kind: "scaleSet", name: ss.name, resourceGroup: ss.resourceGroup }, verdict, c.known);
+  return straggler(
+    { resourceId: ss.id, kind: "scaleSet", name: ss.name, resourceGroup: ss.resourceGroup },
+    verdict,
+    c.known,
+  );
 }
 
 function earliest(times: readonly (string | undefined)[]): string | undefined {
@@ -190,7 +212,8 @@ function earliest(times: readonly (string | undefined)[]): string | undefined {
  */
 export function findStragglers(discovery: Discovery, lastRun: LastRunView): Straggler[] {
   const effectiveAtMs = Date.parse(lastRun.exemptionEffectiveAt);
-  if (Number.isNaN(effectiveAtMs)) throw new RangeError(`exemptionEffectiveAt is not a time: ${lastRun.exemptionEffectiveAt}`);
+  if (Number.isNaN(effectiveAtMs))
+    throw new RangeError(`exemptionEffectiveAt is not a time: ${lastRun.exemptionEffectiveAt}`);
   const cycled = new Map<string, { all: boolean; instances: Set<string> }>();
   for (const r of lastRun.cycled ?? []) {
     const at = ms(r.at);
@@ -206,7 +229,13 @@ export function findStragglers(discovery: Discovery, lastRun: LastRunView): Stra
     const key = resourceKey(e.resourceId);
     events.set(key, [...(events.get(key) ?? []), e]);
   }
-  const c: Context = { effectiveAtMs, view: lastRun, known: new Set(lastRun.resourceIds.map(resourceKey)), cycled, events };
+  const c: Context = {
+    effectiveAtMs,
+    view: lastRun,
+    known: new Set(lastRun.resourceIds.map(resourceKey)),
+    cycled,
+    events,
+  };
   const seen = new Set<string>();
   const out: Straggler[] = [];
   const add = (s: Straggler | undefined): void => {
@@ -230,7 +259,10 @@ const ACTIVITY_LOG_WINDOW_MS = 90 * 86_400_000 - 3_600_000;
 
 /** The Activity Log window a re-verification at `at` reads: as far back as the log keeps events. */
 export function activityLogWindow(at: string): { from: string; to: string } {
-  return { from: new Date(Date.parse(at) - ACTIVITY_LOG_WINDOW_MS).toISOString(), to: new Date(Date.parse(at)).toISOString() };
+  return {
+    from: new Date(Date.parse(at) - ACTIVITY_LOG_WINDOW_MS).toISOString(),
+    to: new Date(Date.parse(at)).toISOString(),
+  };
 }
 
 /** Stragglers a re-verification may remediate on its own: established stale starts, and unknowns only when asked. */
@@ -255,10 +287,21 @@ export function findTemporarySubnets(discovery: Discovery): TemporarySubnet[] {
   for (const vnet of discovery.vnets) {
     for (const subnet of vnet.subnets) {
       if (!subnet.name.startsWith(TEMP_SUBNET_PREFIX)) continue;
-      out.push({ vnetId: vnet.id, vnetName: vnet.name, subnetName: subnet.name, subnetId: `${vnet.id.replace(/\/+$/, "")}/subnets/${subnet.name}` });
+      out.push({
+        vnetId: vnet.id,
+        vnetName: vnet.name,
+        subnetName: subnet.name,
+        subnetId: `${vnet.id.replace(/\/+$/, "")}/subnets/${subnet.name}`,
+      });
     }
   }
-  return out.sort((a, b) => (a.subnetId.toLowerCase() < b.subnetId.toLowerCase() ? -1 : a.subnetId.toLowerCase() > b.subnetId.toLowerCase() ? 1 : 0));
+  return out.sort((a, b) =>
+    a.subnetId.toLowerCase() < b.subnetId.toLowerCase()
+      ? -1
+      : a.subnetId.toLowerCase() > b.subnetId.toLowerCase()
+        ? 1
+        : 0,
+  );
 }
 
 /**
@@ -275,7 +318,11 @@ export function relevantPowerEvents(events: readonly PowerEvent[], exemptionEffe
   }
   const out: PowerEvent[] = [];
   for (const list of byResource.values()) {
-    const sorted = [...list].sort((a, b) => Date.parse(a.at) - Date.parse(b.at) || (a.operation === b.operation ? 0 : a.operation === "deallocate" ? -1 : 1));
+    const sorted = [...list].sort(
+      (a, b) =>
+        Date.parse(a.at) - Date.parse(b.at) ||
+        (a.operation === b.operation ? 0 : a.operation === "deallocate" ? -1 : 1),
+    );
     const first = sorted.findIndex((e) => Date.parse(e.at) >= effectiveAtMs);
     if (first === -1) {
       const last = sorted[sorted.length - 1];
@@ -297,7 +344,8 @@ export function cycledBy(runId: string, outcomes: readonly ResourceOutcome[], ef
     let instanceIds: string[] | undefined;
     if (o.kind === "scaleSet") {
       const d = o.detail ?? {};
-      const list = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x): x is string => typeof x === "string") : []);
+      const list = (v: unknown): string[] =>
+        Array.isArray(v) ? v.filter((x): x is string => typeof x === "string") : [];
       instanceIds = [...list(d["instanceIds"]), ...list(d["stoppedInstanceIds"])];
     }
     out.push({ resourceId: o.resourceId, instanceIds, at: o.startedAt, runId });

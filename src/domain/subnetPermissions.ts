@@ -13,12 +13,20 @@ export const SUBNET_ROLE_NAME_PATTERN = "Port25 Subnet Refresh (<environment>, <
 export const SUBNET_ASSIGNEE_PLACEHOLDER = "<PORT25_IDENTITY_PRINCIPAL_ID>";
 
 function matches(pattern: string, action: string): boolean {
-  const re = new RegExp(`^${pattern.split("*").map((p) => p.replace(/[.+?^${}()|[\]\\/]/g, "\\$&")).join(".*")}$`, "i");
+  const re = new RegExp(
+    `^${pattern
+      .split("*")
+      .map((p) => p.replace(/[.+?^${}()|[\]\\/]/g, "\\$&"))
+      .join(".*")}$`,
+    "i",
+  );
   return re.test(action);
 }
 
 export function allows(permissions: GroupPermissions["permissions"], action: string): boolean {
-  return permissions.some((e) => e.actions.some((a) => matches(a, action)) && !e.notActions.some((n) => matches(n, action)));
+  return permissions.some(
+    (e) => e.actions.some((a) => matches(a, action)) && !e.notActions.some((n) => matches(n, action)),
+  );
 }
 
 /** The resource-group id of a VNet: `/subscriptions/{s}/resourceGroups/{g}` as its id spells it. */
@@ -41,7 +49,8 @@ export function groupsToCheck(vnets: readonly VnetInfo[]): string[] {
     const delegated = v.subnets.filter((s) => s.delegations.length > 0);
     if (delegated.length === 0) continue;
     add(resourceGroupIdOf(v.id));
-    for (const s of delegated) if (s.networkSecurityGroupId !== undefined) add(resourceGroupIdOf(s.networkSecurityGroupId));
+    for (const s of delegated)
+      if (s.networkSecurityGroupId !== undefined) add(resourceGroupIdOf(s.networkSecurityGroupId));
   }
   return [...seen.values()];
 }
@@ -54,11 +63,16 @@ interface MissingGrant {
   readonly unreadable?: string;
 }
 
-function lacking(discovery: { subnetPermissions: NonNullable<Discovery["subnetPermissions"]> }, groupId: string, actions: readonly string[]): MissingGrant | undefined {
+function lacking(
+  discovery: { subnetPermissions: NonNullable<Discovery["subnetPermissions"]> },
+  groupId: string,
+  actions: readonly string[],
+): MissingGrant | undefined {
   const key = resourceKey(groupId);
   const group = discovery.subnetPermissions.find((g) => resourceKey(g.resourceGroupId) === key);
   if (group === undefined) return { resourceGroupId: groupId, missing: [...actions], unreadable: "not read" };
-  if (group.unreadable !== undefined) return { resourceGroupId: groupId, missing: [...actions], unreadable: group.unreadable };
+  if (group.unreadable !== undefined)
+    return { resourceGroupId: groupId, missing: [...actions], unreadable: group.unreadable };
   const missing = actions.filter((a) => !allows(group.permissions, a));
   return missing.length === 0 ? undefined : { resourceGroupId: groupId, missing };
 }
@@ -68,7 +82,11 @@ function lacking(discovery: { subnetPermissions: NonNullable<Discovery["subnetPe
  * NSG join at the group of the NSG the temporary subnet carries (when it has one). Empty: allowed. Undefined when the
  * permissions were not read (older discoveries: no check, as before).
  */
-export function missingSubnetGrants(discovery: Pick<Discovery, "subnetPermissions">, vnetId: string, nsgId?: string): MissingGrant[] | undefined {
+export function missingSubnetGrants(
+  discovery: Pick<Discovery, "subnetPermissions">,
+  vnetId: string,
+  nsgId?: string,
+): MissingGrant[] | undefined {
   if (discovery.subnetPermissions === undefined) return undefined;
   const read = { subnetPermissions: discovery.subnetPermissions };
   const vnetGroup = resourceGroupIdOf(vnetId);

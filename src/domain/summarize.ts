@@ -25,7 +25,9 @@ export function countOutcomes(outcomes: readonly ResourceOutcome[], total: numbe
 /** The resources the run took down and could not bring back, with the reason and the manual action of each. */
 export function leftDownResources(outcomes: readonly ResourceOutcome[]): LeftDownResource[] {
   return latestPerResource(outcomes).flatMap((o) =>
-    o.leftDown === undefined ? [] : [{ resourceId: o.resourceId, kind: o.kind, name: o.name, resourceGroup: o.resourceGroup, ...o.leftDown }],
+    o.leftDown === undefined
+      ? []
+      : [{ resourceId: o.resourceId, kind: o.kind, name: o.name, resourceGroup: o.resourceGroup, ...o.leftDown }],
   );
 }
 

@@ -40,11 +40,21 @@ function parseFailureDetailsJson(message: string): WireFailureDetails | undefine
 
 async function runActivity(state: HostState, item: ActivityItem): Promise<HistoryEvent | undefined> {
   if (!isCurrent(state, item.instanceId, item.executionId)) return undefined;
-  const base = { EventId: -1, IsPlayed: false, Timestamp: iso(state.clock.now()), TaskScheduledId: item.taskScheduledId };
+  const base = {
+    EventId: -1,
+    IsPlayed: false,
+    Timestamp: iso(state.clock.now()),
+    TaskScheduledId: item.taskScheduledId,
+  };
   const registration = state.registry.lookup(item.name, "activity");
   state.totals.activitiesRun += 1;
   if (!registration) {
-    return { ...base, EventType: EventType.TaskFailed, Reason: `Activity function '${item.name}' is not registered in this host`, Details: "" };
+    return {
+      ...base,
+      EventType: EventType.TaskFailed,
+      Reason: `Activity function '${item.name}' is not registered in this host`,
+      Details: "",
+    };
   }
   try {
     const raw = JSON.parse(item.inputText) as unknown;

@@ -63,7 +63,10 @@ function checkJson(text: string): string | undefined {
   try {
     JSON.parse(text);
   } catch (e) {
-    throw new DurableHostError(`The request body is not JSON: ${ensureError(e).message}`, { code: "BadRequest", statusCode: 400 });
+    throw new DurableHostError(`The request body is not JSON: ${ensureError(e).message}`, {
+      code: "BadRequest",
+      statusCode: 400,
+    });
   }
   return text;
 }
@@ -151,7 +154,9 @@ export class ClientRpcServer {
     if (head === "orchestrators" && method === "POST" && id) {
       const instanceId = this.host.startWithInputText(id, checkJson(body), action || undefined, query.version);
       const data = await this.clientData();
-      const links = Object.fromEntries(Object.entries(data.managementUrls).map(([k, v]) => [k, v.replace("INSTANCEID", instanceId)]));
+      const links = Object.fromEntries(
+        Object.entries(data.managementUrls).map(([k, v]) => [k, v.replace("INSTANCEID", instanceId)]),
+      );
       return { status: 202, body: { ...links, id: instanceId } };
     }
     if (head === "entities") {
@@ -173,7 +178,9 @@ export class ClientRpcServer {
       if (method === "GET") {
         return {
           status: 200,
-          body: this.host.listInstances(filter).map((s) => wireStatus(s, query.showHistory === true, query.showInput !== false)),
+          body: this.host
+            .listInstances(filter)
+            .map((s) => wireStatus(s, query.showHistory === true, query.showInput !== false)),
         };
       }
       if (method === "DELETE") return { status: 200, body: { instancesDeleted: this.host.purgeBy(filter) } };
@@ -196,14 +203,18 @@ export class ClientRpcServer {
     if (method !== "POST") return { status: 405, body: { message: `${method} is not allowed here` } };
     switch (action) {
       case "raiseEvent":
-        if (!eventName) throw new DurableHostError("An event name is required", { code: "BadRequest", statusCode: 400 });
+        if (!eventName)
+          throw new DurableHostError("An event name is required", { code: "BadRequest", statusCode: 400 });
         this.host.raiseEventText(id, eventName, checkJson(body));
         return { status: 202 };
       case "terminate":
         this.host.terminate(id, query.reason ?? "");
         return { status: 202 };
       default:
-        throw new DurableHostError(`'${action}' is not supported by the local durable host`, { code: "NotSupported", statusCode: 501 });
+        throw new DurableHostError(`'${action}' is not supported by the local durable host`, {
+          code: "NotSupported",
+          statusCode: 501,
+        });
     }
   }
 }

@@ -7,10 +7,23 @@ import { deliver, setStatus, type HostState } from "./hostState";
 import type { ScheduledWork, ShimOutcome } from "./shim";
 import type { InstanceRecord } from "./store";
 import { instanceVersion } from "./versioning";
-import { EventType, OrchestrationStatusCode, isTerminal, iso, parseJsonText, toJsonText, type HistoryEvent } from "./wire";
+import {
+  EventType,
+  OrchestrationStatusCode,
+  isTerminal,
+  iso,
+  parseJsonText,
+  toJsonText,
+  type HistoryEvent,
+} from "./wire";
 
 /** A termination: the execution ends without running the orchestrator; the reason is its output. */
-export function commitTerminated(state: HostState, record: InstanceRecord, started: HistoryEvent, terminated: HistoryEvent): void {
+export function commitTerminated(
+  state: HostState,
+  record: InstanceRecord,
+  started: HistoryEvent,
+  terminated: HistoryEvent,
+): void {
   const ts = started.Timestamp;
   record.history.push(
     { ...started, IsPlayed: true },
@@ -45,10 +58,24 @@ export function commit(
   for (const w of work) {
     switch (w.kind) {
       case "activity":
-        history.push({ EventType: EventType.TaskScheduled, EventId: w.id, IsPlayed: true, Timestamp: ts, Name: w.name, Version: "", Input: toJsonText(w.input) });
+        history.push({
+          EventType: EventType.TaskScheduled,
+          EventId: w.id,
+          IsPlayed: true,
+          Timestamp: ts,
+          Name: w.name,
+          Version: "",
+          Input: toJsonText(w.input),
+        });
         break;
       case "timer":
-        history.push({ EventType: EventType.TimerCreated, EventId: w.id, IsPlayed: true, Timestamp: ts, FireAt: iso(w.fireAt) });
+        history.push({
+          EventType: EventType.TimerCreated,
+          EventId: w.id,
+          IsPlayed: true,
+          Timestamp: ts,
+          FireAt: iso(w.fireAt),
+        });
         break;
       case "subOrchestration":
         history.push({
@@ -125,7 +152,15 @@ export function commit(
       record.waitingForEvents = [];
       record.inbox = [
         // The new execution keeps the instance's version.
-        { EventType: EventType.ExecutionStarted, EventId: -1, IsPlayed: false, Timestamp: ts, Name: record.name, Version: version, Input: inputText },
+        {
+          EventType: EventType.ExecutionStarted,
+          EventId: -1,
+          IsPlayed: false,
+          Timestamp: ts,
+          Name: record.name,
+          Version: version,
+          Input: inputText,
+        },
       ];
       state.ready.add(record.instanceId);
       setStatus(state, record, "ContinuedAsNew");
@@ -148,13 +183,24 @@ function schedule(state: HostState, record: InstanceRecord, work: ScheduledWork)
       });
       return;
     case "timer":
-      state.timers.push({ instanceId: record.instanceId, executionId: record.executionId, timerId: work.id, fireAt: work.fireAt });
+      state.timers.push({
+        instanceId: record.instanceId,
+        executionId: record.executionId,
+        timerId: work.id,
+        fireAt: work.fireAt,
+      });
       return;
     case "subOrchestration": {
       const existing = state.store.peek(work.instanceId);
       const p = existing?.parent;
       // The same start seen again: the parent re-ran an episode whose child was already written before a crash.
-      if (existing && p?.instanceId === record.instanceId && p.executionId === record.executionId && p.taskScheduledId === work.id) return;
+      if (
+        existing &&
+        p?.instanceId === record.instanceId &&
+        p.executionId === record.executionId &&
+        p.taskScheduledId === work.id
+      )
+        return;
       if (existing && !isTerminal(existing.runtimeStatus)) {
         // The extension documents no failure for this start: the message to the live instance is dropped and the
         // parent has been reported to wait forever (azure-functions-durable-extension#746); an opt-in guard that
@@ -184,7 +230,11 @@ function schedule(state: HostState, record: InstanceRecord, work: ScheduledWork)
   }
 }
 
-function notifyParent(state: HostState, record: InstanceRecord, event: Omit<HistoryEvent, "EventId" | "IsPlayed" | "Timestamp">): void {
+function notifyParent(
+  state: HostState,
+  record: InstanceRecord,
+  event: Omit<HistoryEvent, "EventId" | "IsPlayed" | "Timestamp">,
+): void {
   const parent = record.parent;
   if (!parent) return;
   // After a crash a child may finish again an episode whose notice its parent already recorded: say it once.
@@ -197,7 +247,8 @@ export function childNoticeRecorded(state: HostState, parentId: string, taskSche
   const parent = state.store.live(parentId);
   if (!parent) return false;
   const isNotice = (e: HistoryEvent): boolean =>
-    (e.EventType === EventType.SubOrchestrationInstanceCompleted || e.EventType === EventType.SubOrchestrationInstanceFailed) &&
+    (e.EventType === EventType.SubOrchestrationInstanceCompleted ||
+      e.EventType === EventType.SubOrchestrationInstanceFailed) &&
     e.TaskScheduledId === taskScheduledId;
   return parent.inbox.some(isNotice) || parent.history.some(isNotice);
 }

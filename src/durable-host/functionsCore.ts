@@ -66,7 +66,8 @@ function kindOf(triggerType: string): FunctionKind {
 
 function register(rawMetadata: unknown, handler: unknown): { dispose(): void } {
   const metadata = MetadataSchema.parse(rawMetadata);
-  if (typeof handler !== "function") throw new TypeError(`Function "${metadata.name}" was registered without a handler`);
+  if (typeof handler !== "function")
+    throw new TypeError(`Function "${metadata.name}" was registered without a handler`);
   const trigger = Object.values(metadata.bindings).find((b) => /trigger$/i.test(b.type));
   if (!trigger) throw new TypeError(`Function "${metadata.name}" has no trigger binding`);
   const clientBinding = Object.entries(metadata.bindings).find(
@@ -84,7 +85,8 @@ function register(rawMetadata: unknown, handler: unknown): { dispose(): void } {
   registrations.set(metadata.name.toLowerCase(), registration);
   return {
     dispose(): void {
-      if (registrations.get(metadata.name.toLowerCase()) === registration) registrations.delete(metadata.name.toLowerCase());
+      if (registrations.get(metadata.name.toLowerCase()) === registration)
+        registrations.delete(metadata.name.toLowerCase());
     },
   };
 }

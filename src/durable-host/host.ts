@@ -45,7 +45,10 @@ export class DurableHost implements InstanceOperations {
   constructor(options: DurableHostOptions = {}) {
     installFunctionsCore();
     if (options.stateDir !== undefined && options.store !== undefined) {
-      throw new DurableHostError("A durable host resumes from a state directory or from a store, not both", { code: "BadRequest", statusCode: 400 });
+      throw new DurableHostError("A durable host resumes from a state directory or from a store, not both", {
+        code: "BadRequest",
+        statusCode: 400,
+      });
     }
     const disk = options.stateDir === undefined ? undefined : StateDirectory.open(options.stateDir, options.log);
     try {
@@ -104,7 +107,12 @@ export class DurableHost implements InstanceOperations {
 
   /** Starts an instance; its version is `opts.version`, else the host's defaultVersion. */
   startOrchestration(name: string, input?: unknown, opts: { instanceId?: string; version?: string } = {}): string {
-    return this.startWithInputText(name, input === undefined ? undefined : toJsonText(input), opts.instanceId, opts.version);
+    return this.startWithInputText(
+      name,
+      input === undefined ? undefined : toJsonText(input),
+      opts.instanceId,
+      opts.version,
+    );
   }
 
   /** Starts an instance from the JSON text of its input (what the client API receives). */
@@ -158,7 +166,10 @@ export class DurableHost implements InstanceOperations {
   }
 
   /** Resolves once `predicate` holds for the instance (checked after every state change). */
-  waitFor(instanceId: string, predicate: (s: InstanceStatus) => boolean = (s) => isTerminal(s.runtimeStatus)): Promise<InstanceStatus> {
+  waitFor(
+    instanceId: string,
+    predicate: (s: InstanceStatus) => boolean = (s) => isTerminal(s.runtimeStatus),
+  ): Promise<InstanceStatus> {
     return this.state.progress.waitFor(() => this.getStatus(instanceId), predicate);
   }
 

@@ -60,9 +60,18 @@ export interface HostState {
   readonly resumed: boolean;
 }
 
-const SCHEMAS: Record<SchemaName, ReplaySchemaVersion> = { V1: ReplaySchema.V1, V2: ReplaySchema.V2, V3: ReplaySchema.V3 };
+const SCHEMAS: Record<SchemaName, ReplaySchemaVersion> = {
+  V1: ReplaySchema.V1,
+  V2: ReplaySchema.V2,
+  V3: ReplaySchema.V3,
+};
 
-export function createHostState(options: DurableHostOptions, disk: StateDirectory | undefined, store: InstanceStore, resumed: boolean): HostState {
+export function createHostState(
+  options: DurableHostOptions,
+  disk: StateDirectory | undefined,
+  store: InstanceStore,
+  resumed: boolean,
+): HostState {
   const progress = new Progress(options.log);
   if (options.onProgress) progress.on(options.onProgress);
   return {
@@ -121,7 +130,8 @@ export function persist(state: HostState, final = false): void {
   }
   for (const id of changed) {
     const r = store.live(id);
-    if (r && isTerminal(r.runtimeStatus) && state.episodeInFlight?.instanceId !== id && !state.ready.has(id)) store.evict(id);
+    if (r && isTerminal(r.runtimeStatus) && state.episodeInFlight?.instanceId !== id && !state.ready.has(id))
+      store.evict(id);
   }
 }
 
@@ -166,7 +176,13 @@ export function setStatus(state: HostState, record: InstanceRecord, status: Runt
   record.lastUpdatedTime = state.clock.now();
   state.store.touch(record.instanceId);
   if (previous !== status) {
-    state.progress.emit({ type: "statusChanged", instanceId: record.instanceId, name: record.name, runtimeStatus: status, previous });
+    state.progress.emit({
+      type: "statusChanged",
+      instanceId: record.instanceId,
+      name: record.name,
+      runtimeStatus: status,
+      previous,
+    });
   }
   state.progress.stateChanged();
 }

@@ -59,7 +59,13 @@ export function createInstance(
   };
   state.store.set(record);
   state.ready.add(instanceId);
-  state.progress.emit({ type: "statusChanged", instanceId, name, runtimeStatus: "Pending", previous: previous?.runtimeStatus });
+  state.progress.emit({
+    type: "statusChanged",
+    instanceId,
+    name,
+    runtimeStatus: "Pending",
+    previous: previous?.runtimeStatus,
+  });
 }
 
 /**
@@ -68,7 +74,13 @@ export function createInstance(
  * (`overridableExistingInstanceStates: NonRunningStates`, Azure/durabletask#325): the singleton rule the product's
  * one-live-run-per-target relies on. The instance's version is the start's, else the host's defaultVersion.
  */
-export function startInstance(state: HostState, name: string, inputText: string | undefined, instanceId?: string, version?: string): string {
+export function startInstance(
+  state: HostState,
+  name: string,
+  inputText: string | undefined,
+  instanceId?: string,
+  version?: string,
+): string {
   const registration = state.registry.lookup(name, "orchestration");
   if (!registration) {
     throw new DurableHostError(`No orchestrator function named '${name}' is registered`, {
@@ -84,7 +96,15 @@ export function startInstance(state: HostState, name: string, inputText: string 
       statusCode: 409,
     });
   }
-  createInstance(state, registration.name, id, inputText, undefined, existing, version ?? state.versioning.defaultVersion);
+  createInstance(
+    state,
+    registration.name,
+    id,
+    inputText,
+    undefined,
+    existing,
+    version ?? state.versioning.defaultVersion,
+  );
   return id;
 }
 
@@ -104,7 +124,11 @@ function requireLive(state: HostState, instanceId: string): InstanceRecord {
 }
 
 /** Puts a message in a live instance's inbox; 404 (unknown instance) or 410 (already finished). */
-function queueMessage(state: HostState, instanceId: string, event: Omit<HistoryEvent, "EventId" | "IsPlayed" | "Timestamp">): void {
+function queueMessage(
+  state: HostState,
+  instanceId: string,
+  event: Omit<HistoryEvent, "EventId" | "IsPlayed" | "Timestamp">,
+): void {
   const record = requireLive(state, instanceId);
   record.inbox.push({ EventId: -1, IsPlayed: false, Timestamp: iso(state.clock.now()), ...event });
   state.store.touch(instanceId);
@@ -112,7 +136,12 @@ function queueMessage(state: HostState, instanceId: string, event: Omit<HistoryE
 }
 
 /** Queues an external event whose data is JSON text. */
-export function queueEvent(state: HostState, instanceId: string, eventName: string, dataText: string | undefined): void {
+export function queueEvent(
+  state: HostState,
+  instanceId: string,
+  eventName: string,
+  dataText: string | undefined,
+): void {
   queueMessage(state, instanceId, {
     EventType: EventType.EventRaised,
     Name: eventName,
@@ -156,7 +185,8 @@ export function matchingInstances(state: HostState, query: InstanceQuery): strin
   const to = query.createdTimeTo === undefined ? undefined : new Date(query.createdTimeTo).getTime();
   const out: string[] = [];
   for (const r of state.store.summaries()) {
-    if (query.runtimeStatus && query.runtimeStatus.length > 0 && !query.runtimeStatus.includes(r.runtimeStatus)) continue;
+    if (query.runtimeStatus && query.runtimeStatus.length > 0 && !query.runtimeStatus.includes(r.runtimeStatus))
+      continue;
     if (from !== undefined && r.createdTime < from) continue;
     if (to !== undefined && r.createdTime > to) continue;
     if (query.name !== undefined && r.name.toLowerCase() !== query.name.toLowerCase()) continue;

@@ -20,7 +20,10 @@ export function recoverFromStore(state: HostState): void {
     const completed = new Set<number>();
     const fired = new Set<number>();
     for (const e of [...r.history, ...r.inbox]) {
-      if ((e.EventType === EventType.TaskCompleted || e.EventType === EventType.TaskFailed) && e.TaskScheduledId !== undefined) {
+      if (
+        (e.EventType === EventType.TaskCompleted || e.EventType === EventType.TaskFailed) &&
+        e.TaskScheduledId !== undefined
+      ) {
         completed.add(e.TaskScheduledId);
       }
       if (e.EventType === EventType.TimerFired && e.TimerId !== undefined) fired.add(e.TimerId);
@@ -37,7 +40,12 @@ export function recoverFromStore(state: HostState): void {
         });
       }
       if (e.EventType === EventType.TimerCreated && !fired.has(e.EventId)) {
-        state.timers.push({ instanceId: r.instanceId, executionId: r.executionId, timerId: e.EventId, fireAt: Date.parse(e.FireAt ?? "") });
+        state.timers.push({
+          instanceId: r.instanceId,
+          executionId: r.executionId,
+          timerId: e.EventId,
+          fireAt: Date.parse(e.FireAt ?? ""),
+        });
       }
     }
   }
@@ -51,7 +59,10 @@ function repairChildren(state: HostState, parent: InstanceRecord): void {
     if (childNoticeRecorded(state, parent.instanceId, e.EventId)) continue;
     const child = state.store.peek(e.InstanceId);
     const link = child?.parent;
-    const ours = link?.instanceId === parent.instanceId && link.executionId === parent.executionId && link.taskScheduledId === e.EventId;
+    const ours =
+      link?.instanceId === parent.instanceId &&
+      link.executionId === parent.executionId &&
+      link.taskScheduledId === e.EventId;
     if (!ours || !child) {
       // A live instance of another parent keeps the id, as at the original start; otherwise the start never
       // reached the disk: make it again.
@@ -74,7 +85,12 @@ function repairChildren(state: HostState, parent: InstanceRecord): void {
     const notice: Omit<HistoryEvent, "EventId" | "IsPlayed" | "Timestamp"> =
       child.runtimeStatus === "Completed"
         ? { EventType: EventType.SubOrchestrationInstanceCompleted, TaskScheduledId: e.EventId, Result: done.Result }
-        : { EventType: EventType.SubOrchestrationInstanceFailed, TaskScheduledId: e.EventId, Reason: done.Result, Details: record.failureDetails?.details };
+        : {
+            EventType: EventType.SubOrchestrationInstanceFailed,
+            TaskScheduledId: e.EventId,
+            Reason: done.Result,
+            Details: record.failureDetails?.details,
+          };
     deliver(state, parent.instanceId, parent.executionId, notice);
   }
 }

@@ -64,7 +64,12 @@ function optionsOf(registration: Registration): {
     else if (binding.direction === "out") extraOutputs.push(described);
     else extraInputs.push(described);
   }
-  return { trigger: trigger ?? { name: "trigger", type: registration.triggerType }, extraInputs, extraOutputs, ...(ret === undefined ? {} : { return: ret }) }; // the SDK's options take no explicit undefined
+  return {
+    trigger: trigger ?? { name: "trigger", type: registration.triggerType },
+    extraInputs,
+    extraOutputs,
+    ...(ret === undefined ? {} : { return: ret }),
+  }; // the SDK's options take no explicit undefined
 }
 
 /** A fresh context for one call of the function; its `context.log` output goes to `log`. */

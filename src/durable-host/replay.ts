@@ -37,12 +37,18 @@ export async function runEpisode(state: HostState, record: InstanceRecord): Prom
     const at = iso(state.clock.now());
     const inbox = record.inbox;
     record.inbox = [];
-    commit(state, record, [{ EventType: EventType.OrchestratorStarted, EventId: -1, IsPlayed: false, Timestamp: at }, ...inbox], [], {
-      kind: "failed",
-      errorType: "VersionMismatch",
-      message: versionMismatchMessage(state.versioning, version),
-      details: "",
-    });
+    commit(
+      state,
+      record,
+      [{ EventType: EventType.OrchestratorStarted, EventId: -1, IsPlayed: false, Timestamp: at }, ...inbox],
+      [],
+      {
+        kind: "failed",
+        errorType: "VersionMismatch",
+        message: versionMismatchMessage(state.versioning, version),
+        details: "",
+      },
+    );
     return;
   }
   const episodeStart = performance.now();
@@ -51,7 +57,12 @@ export async function runEpisode(state: HostState, record: InstanceRecord): Prom
   state.episodeInFlight = { instanceId: record.instanceId, inbox };
   const now = state.clock.now();
   if (state.options.episodeTickMs) state.clock.advanceBy(state.options.episodeTickMs);
-  const started: HistoryEvent = { EventType: EventType.OrchestratorStarted, EventId: -1, IsPlayed: false, Timestamp: iso(now) };
+  const started: HistoryEvent = {
+    EventType: EventType.OrchestratorStarted,
+    EventId: -1,
+    IsPlayed: false,
+    Timestamp: iso(now),
+  };
   record.replays += 1;
   state.totals.episodes += 1;
   let scheduled = 0;
@@ -105,7 +116,12 @@ export async function runEpisode(state: HostState, record: InstanceRecord): Prom
       const tooLarge = customStatusTooLarge(text);
       if (tooLarge !== undefined) {
         scheduled = 0;
-        commit(state, record, newEvents, [], { kind: "failed", errorType: "System.ArgumentException", message: tooLarge, details: "" });
+        commit(state, record, newEvents, [], {
+          kind: "failed",
+          errorType: "System.ArgumentException",
+          message: tooLarge,
+          details: "",
+        });
         return;
       }
       record.customStatus = JSON.parse(text) as unknown;
@@ -138,7 +154,9 @@ export const MAX_CUSTOM_STATUS_KB = 16;
  */
 export function customStatusTooLarge(jsonText: string): string | undefined {
   const kb = Math.floor((jsonText.length * 2) / 1024);
-  return kb > MAX_CUSTOM_STATUS_KB ? `CustomStatus is too large: limit = ${MAX_CUSTOM_STATUS_KB} KB (UTF-16), actual = ${kb} KB.` : undefined;
+  return kb > MAX_CUSTOM_STATUS_KB
+    ? `CustomStatus is too large: limit = ${MAX_CUSTOM_STATUS_KB} KB (UTF-16), actual = ${kb} KB.`
+    : undefined;
 }
 
 function maximumShortTimerMs(state: HostState): number {
@@ -154,7 +172,9 @@ async function invokeOrchestrator(
   registration: Registration,
   record: InstanceRecord,
   fullHistory: readonly HistoryEvent[],
-): Promise<{ sdkState: OrchestratorState; sdkFailure?: { message: string; stack: string | undefined } } | { crash: Error }> {
+): Promise<
+  { sdkState: OrchestratorState; sdkFailure?: { message: string; stack: string | undefined } } | { crash: Error }
+> {
   const pastCount = record.history.length;
   // The payload crosses the wire as JSON; a fresh parse also keeps the SDK from mutating our history.
   const payloadText = JSON.stringify({
@@ -188,13 +208,19 @@ async function invokeOrchestrator(
   if (thrown) {
     const at = thrown.message.indexOf(OUT_OF_PROC_DATA_LABEL);
     if (at < 0) return { crash: thrown };
-    const parsed = OrchestratorStateSchema.safeParse(tryJsonParse(thrown.message.slice(at + OUT_OF_PROC_DATA_LABEL.length)));
+    const parsed = OrchestratorStateSchema.safeParse(
+      tryJsonParse(thrown.message.slice(at + OUT_OF_PROC_DATA_LABEL.length)),
+    );
     if (!parsed.success) return { crash: thrown };
     return { sdkState: parsed.data, sdkFailure: { message: thrown.message.slice(0, at), stack: thrown.stack } };
   }
   const parsed = OrchestratorStateSchema.safeParse(tryJsonParse(toJsonText(returned)));
   if (!parsed.success) {
-    return { crash: new Error(`the orchestrator returned something that is not an orchestrator state: ${parsed.error.message}`) };
+    return {
+      crash: new Error(
+        `the orchestrator returned something that is not an orchestrator state: ${parsed.error.message}`,
+      ),
+    };
   }
   return { sdkState: parsed.data };
 }

@@ -199,8 +199,17 @@ export class Scheduler {
     const stuck: InstanceSummary[] = [];
     const rejectedByVersion: (InstanceSummary & { version: string })[] = [];
     for (const r of records) {
-      if (!isTerminal(r.runtimeStatus) && r.inbox.length > 0 && !versionAccepted(state.versioning, instanceVersion(r))) {
-        rejectedByVersion.push({ instanceId: r.instanceId, name: r.name, runtimeStatus: r.runtimeStatus, version: instanceVersion(r) });
+      if (
+        !isTerminal(r.runtimeStatus) &&
+        r.inbox.length > 0 &&
+        !versionAccepted(state.versioning, instanceVersion(r))
+      ) {
+        rejectedByVersion.push({
+          instanceId: r.instanceId,
+          name: r.name,
+          runtimeStatus: r.runtimeStatus,
+          version: instanceVersion(r),
+        });
       }
     }
     for (const r of records) {

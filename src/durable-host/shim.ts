@@ -124,7 +124,8 @@ class ExtensionReplay {
       };
     }
     const newWork = [...this.pending.values()].sort((a, b) => a.id - b.id);
-    if (!this.programDone) return { newWork, customStatus, outcome: { kind: "running", waitingForEvents: this.eventNames() } };
+    if (!this.programDone)
+      return { newWork, customStatus, outcome: { kind: "running", waitingForEvents: this.eventNames() } };
     if (this.state.error !== undefined && this.state.error !== "") {
       return {
         newWork,
@@ -138,7 +139,8 @@ class ExtensionReplay {
       };
     }
     if (this.state.isDone) {
-      if (this.continueAsNew) return { newWork, customStatus, outcome: { kind: "continuedAsNew", input: this.continueAsNew.input } };
+      if (this.continueAsNew)
+        return { newWork, customStatus, outcome: { kind: "continuedAsNew", input: this.continueAsNew.input } };
       return { newWork, customStatus, outcome: { kind: "completed", output: this.state.output } };
     }
     return { newWork, customStatus, outcome: { kind: "running", waitingForEvents: this.eventNames() } };
@@ -204,7 +206,8 @@ class ExtensionReplay {
 
   private match(id: number, kind: WorkKind, name: string | undefined): void {
     const scheduled = this.pending.get(id);
-    const advice = "Was the orchestrator changed while instances were running, or does it branch on the clock, randomness, I/O or the environment?";
+    const advice =
+      "Was the orchestrator changed while instances were running, or does it branch on the clock, randomness, I/O or the environment?";
     if (!scheduled) {
       throw new NonDeterminismError(
         `the history of '${this.env.instanceId}' has ${describe(kind, name)} with sequence id ${id}, but replaying the orchestrator did not schedule anything with that id. ${advice}`,
@@ -233,7 +236,9 @@ class ExtensionReplay {
     const actions = this.state.actions;
     if (this.env.schema >= ReplaySchema.V2) {
       if (actions.length !== 1) {
-        throw new ExtensionError(`With replay schema V2+, the actions array must have exactly one outer entry, got ${actions.length}`);
+        throw new ExtensionError(
+          `With replay schema V2+, the actions array must have exactly one outer entry, got ${actions.length}`,
+        );
       }
       this.runSequential(actions[0] ?? [], 0);
     } else {
@@ -314,7 +319,12 @@ class ExtensionReplay {
     return this.openTask(id);
   }
 
-  private callSubOrchestration(name: string, instanceId: string | undefined, input: unknown, version: string | undefined): NetTask {
+  private callSubOrchestration(
+    name: string,
+    instanceId: string | undefined,
+    input: unknown,
+    version: string | undefined,
+  ): NetTask {
     if (!this.env.isOrchestration(name)) {
       throw new ExtensionError(`The function '${name}' is not registered as an orchestrator function in this app.`);
     }
@@ -323,7 +333,14 @@ class ExtensionReplay {
     }
     const id = this.idCounter++;
     const childId = instanceId !== undefined && instanceId !== "" ? instanceId : `${this.env.instanceId}:${id}`;
-    this.pending.set(id, { kind: "subOrchestration", id, name, instanceId: childId, input, version: version === "" ? undefined : version });
+    this.pending.set(id, {
+      kind: "subOrchestration",
+      id,
+      name,
+      instanceId: childId,
+      input,
+      version: version === "" ? undefined : version,
+    });
     return this.openTask(id);
   }
 
@@ -347,7 +364,8 @@ class ExtensionReplay {
 
   private createTimer(action: Action): NetTask {
     const fireAt = Date.parse(action.fireAt ?? "");
-    if (!Number.isFinite(fireAt)) throw new ExtensionError(`CreateTimer action has an invalid fireAt: ${String(action.fireAt)}`);
+    if (!Number.isFinite(fireAt))
+      throw new ExtensionError(`CreateTimer action has an invalid fireAt: ${String(action.fireAt)}`);
     const canceled = action.isCanceled === true;
     const tooLong = fireAt - this.nowMs > this.env.maximumShortTimerMs;
     if (tooLong && this.env.schema < ReplaySchema.V3) {

@@ -38,7 +38,8 @@ export function instanceFileName(instanceId: string): string {
     const c = String.fromCharCode(byte);
     safe += /[a-z0-9-]/.test(c) ? c : `_${byte.toString(16).padStart(2, "0")}`;
   }
-  if (safe.length > 180) safe = `${safe.slice(0, 120)}~${createHash("sha256").update(instanceId).digest("hex").slice(0, 32)}`;
+  if (safe.length > 180)
+    safe = `${safe.slice(0, 120)}~${createHash("sha256").update(instanceId).digest("hex").slice(0, 32)}`;
   return `${safe}.json`;
 }
 
@@ -58,8 +59,14 @@ function parseJsonFile(file: string, text: string): unknown {
     // A file cut short fails where the text ends: "Unexpected end of JSON input", or an unterminated string or
     // value reported at the last position.
     const position = /position (\d+)/.exec(message)?.[1];
-    const truncated = /end of JSON input/i.test(message) || (position !== undefined && Number(position) >= text.trimEnd().length - 1);
-    throw corrupt(file, truncated ? `the JSON ends early (truncated at byte ${Buffer.byteLength(text)}): ${message}` : `not valid JSON: ${message}`);
+    const truncated =
+      /end of JSON input/i.test(message) || (position !== undefined && Number(position) >= text.trimEnd().length - 1);
+    throw corrupt(
+      file,
+      truncated
+        ? `the JSON ends early (truncated at byte ${Buffer.byteLength(text)}): ${message}`
+        : `not valid JSON: ${message}`,
+    );
   }
 }
 
@@ -121,7 +128,10 @@ export class StateDirectory implements FinishedArchive {
   private readonly lockFile: string;
   private released = false;
 
-  private constructor(readonly dir: string, private readonly lock: Lock) {
+  private constructor(
+    readonly dir: string,
+    private readonly lock: Lock,
+  ) {
     this.instancesDir = path.join(dir, INSTANCES_DIR);
     this.lockFile = path.join(dir, LOCK_FILE);
   }
@@ -269,14 +279,22 @@ export class StateDirectory implements FinishedArchive {
     this.released = true;
     const text = readIfExists(this.lockFile);
     const holder = text === undefined ? undefined : LockSchema.safeParse(tryParse(text));
-    if (holder?.success === true && holder.data.pid === this.lock.pid && holder.data.startedAt === this.lock.startedAt) {
+    if (
+      holder?.success === true &&
+      holder.data.pid === this.lock.pid &&
+      holder.data.startedAt === this.lock.startedAt
+    ) {
       fs.unlinkSync(this.lockFile);
       fsyncDir(this.dir);
     }
   }
 
   private assertHeld(): void {
-    if (this.released) throw new DurableHostError(`The durable state directory ${this.dir} was closed`, { code: "HostClosed", statusCode: 503 });
+    if (this.released)
+      throw new DurableHostError(`The durable state directory ${this.dir} was closed`, {
+        code: "HostClosed",
+        statusCode: 503,
+      });
   }
 
   private fileOf(instanceId: string): string {
@@ -284,7 +302,8 @@ export class StateDirectory implements FinishedArchive {
   }
 
   private checkVersion(file: string, version: number): void {
-    if (version !== STATE_FORMAT_VERSION) throw corrupt(file, `format version ${version}, this host reads version ${STATE_FORMAT_VERSION}`);
+    if (version !== STATE_FORMAT_VERSION)
+      throw corrupt(file, `format version ${version}, this host reads version ${STATE_FORMAT_VERSION}`);
   }
 
   private readFile(file: string): InstanceRecord {
@@ -292,7 +311,10 @@ export class StateDirectory implements FinishedArchive {
     this.checkVersion(file, parsed.formatVersion);
     const record = recordFromStored(parsed.record);
     if (path.basename(file) !== instanceFileName(record.instanceId)) {
-      throw corrupt(file, `it holds instance '${record.instanceId}', whose file would be ${instanceFileName(record.instanceId)}`);
+      throw corrupt(
+        file,
+        `it holds instance '${record.instanceId}', whose file would be ${instanceFileName(record.instanceId)}`,
+      );
     }
     return record;
   }

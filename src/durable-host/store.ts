@@ -11,7 +11,11 @@ const StoredEventSchema = z.looseObject({
   Timestamp: z.string(),
 });
 
-const StoredParentSchema = z.object({ instanceId: z.string(), taskScheduledId: z.number().int(), executionId: z.number().int() });
+const StoredParentSchema = z.object({
+  instanceId: z.string(),
+  taskScheduledId: z.number().int(),
+  executionId: z.number().int(),
+});
 
 export const StoredRecordSchema = z.looseObject({
   instanceId: z.string(),
@@ -23,7 +27,9 @@ export const StoredRecordSchema = z.looseObject({
   lastUpdatedTime: z.number(),
   output: z.unknown().optional(),
   customStatus: z.unknown().optional(),
-  failureDetails: z.object({ errorType: z.string(), errorMessage: z.string(), details: z.string().optional() }).optional(),
+  failureDetails: z
+    .object({ errorType: z.string(), errorMessage: z.string(), details: z.string().optional() })
+    .optional(),
   history: z.array(StoredEventSchema),
   inbox: z.array(StoredEventSchema),
   parent: StoredParentSchema.optional(),
@@ -35,7 +41,14 @@ export const StoredRecordSchema = z.looseObject({
 /** A stored record back as the host's record: the schema checked what the host relies on, the rest is its own. */
 export function recordFromStored(stored: z.infer<typeof StoredRecordSchema>): InstanceRecord {
   const r = stored as unknown as InstanceRecord;
-  return { ...r, input: stored.input, output: stored.output ?? null, customStatus: stored.customStatus ?? null, failureDetails: stored.failureDetails, parent: stored.parent };
+  return {
+    ...r,
+    input: stored.input,
+    output: stored.output ?? null,
+    customStatus: stored.customStatus ?? null,
+    failureDetails: stored.failureDetails,
+    parent: stored.parent,
+  };
 }
 
 export interface FailureDetails {

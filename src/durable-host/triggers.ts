@@ -30,7 +30,10 @@ export class Triggers {
   async invokeHttp(functionName: string, request: HttpRequest | HttpRequestInit): Promise<HttpResponse> {
     const registration = this.state.registry.lookup(functionName, "http");
     if (!registration) {
-      throw new DurableHostError(`No HTTP-triggered function named '${functionName}' is registered`, { code: "FunctionNotFound", statusCode: 404 });
+      throw new DurableHostError(`No HTTP-triggered function named '${functionName}' is registered`, {
+        code: "FunctionNotFound",
+        statusCode: 404,
+      });
     }
     const req = request instanceof HttpRequest ? request : new HttpRequest(request);
     const result = await registration.handler(req, await this.clientContext(registration));
@@ -43,7 +46,10 @@ export class Triggers {
   async invokeTimer(functionName: string, opts: { isPastDue?: boolean } = {}): Promise<unknown> {
     const registration = this.state.registry.lookup(functionName, "timer");
     if (!registration) {
-      throw new DurableHostError(`No timer-triggered function named '${functionName}' is registered`, { code: "FunctionNotFound", statusCode: 404 });
+      throw new DurableHostError(`No timer-triggered function named '${functionName}' is registered`, {
+        code: "FunctionNotFound",
+        statusCode: 404,
+      });
     }
     const now = iso(this.state.clock.now());
     const timer = {

@@ -15,7 +15,10 @@ export const VersionFailureStrategySchema = z.enum(["Reject", "Fail"]);
 
 /** The versioning settings of host.json's `extensions.durableTask`, with the documented defaults. */
 export const VersioningSettingsSchema = z.object({
-  defaultVersion: z.string().nullish().transform((v) => v ?? ""),
+  defaultVersion: z
+    .string()
+    .nullish()
+    .transform((v) => v ?? ""),
   versionMatchStrategy: VersionMatchStrategySchema.default("CurrentOrOlder"),
   versionFailureStrategy: VersionFailureStrategySchema.default("Reject"),
 });
@@ -61,7 +64,9 @@ export function compareVersions(a: string, b: string): number {
 
 /** The version an instance was created with: its ExecutionStarted event's (stored, or still in its inbox). */
 export function instanceVersion(record: Pick<InstanceRecord, "history" | "inbox">): string {
-  const started = record.history.find((e) => e.EventType === EventType.ExecutionStarted) ?? record.inbox.find((e) => e.EventType === EventType.ExecutionStarted);
+  const started =
+    record.history.find((e) => e.EventType === EventType.ExecutionStarted) ??
+    record.inbox.find((e) => e.EventType === EventType.ExecutionStarted);
   return started?.Version ?? "";
 }
 

@@ -14,46 +14,79 @@ import { approvalFor } from "./approveRemediation";
 import { campaignDecision, campaignUrls, memberOf } from "./campaignView";
 import { isLive } from "../domain/campaignMembers";
 
-export async function approveCampaign(root: TriggerRoot, request: HttpRequest, client: df.DurableClient, context: InvocationContext): Promise<HttpResponseInit> {
-  return handleErrors(root, context, async () => {
-    const { caller, instanceId, view, subscriptionId } = await campaignDecision(root, request, client);
-    const targets = subscriptionId !== undefined ? [memberOf(view, subscriptionId)] : view.members;
-    const approved: { subscriptionId: string; runInstanceId: string }[] = [];
-    const notWaiting: { subscriptionId: string; state: string; phase?: string | undefined }[] = [];
-    const refused: { subscriptionId: string; code: string; message: string }[] = [];
-    for (const m of targets) {
-      if (m.state !== "running" || m.runInstanceId === undefined) {
-        notWaiting.push({ subscriptionId: m.subscriptionId, state: m.state });
-        continue;
+export async function approveCampaign(
+  root: TriggerRoot,
+  request: HttpRequest,
+  client: df.DurableClient,
+  context: InvocationContext,
+): Promise<HttpResponseInit> {
+  return handleErrors(
+    root,
+    context,
+    async () => {
+      const { caller, instanceId, view, subscriptionId } = await campaignDecision(root, request, client);
+      const targets = subscriptionId !== undefined ? [memberOf(view, subscriptionId)] : view.members;
+      const approved: { subscriptionId: string; runInstanceId: string }[] = [];
+      const notWaiting: { subscriptionId: string; state: string; phase?: string | undefined }[] = [];
+      const refused: { subscriptionId: string; code: string; message: string }[] = [];
+      for (const m of targets) {
+        if (m.state !== "running" || m.runInstanceId === undefined) {
+          notWaiting.push({ subscriptionId: m.subscriptionId, state: m.state });
+          continue;
+        }
+        const run = await tryGetStatus(client, m.runInstanceId, true);
+        if (run === undefined || !isLive(run)) {
+          notWaiting.push({ subscriptionId: m.subscriptionId, state: m.state, phase: m.phase });
+          continue;
+        }
+        const decision = approvalFor(root, request, caller, m.runInstanceId, run);
+        if ("refused" in decision) {
+          if (subscriptionId !== undefined) return decision.refused;
+          if (decision.code === "NotWaitingForApproval")
+            notWaiting.push({ subscriptionId: m.subscriptionId, state: m.state, phase: m.phase });
+          else refused.push({ subscriptionId: m.subscriptionId, code: decision.code, message: decision.message });
+          continue;
+        }
+        await client.raiseEvent(m.runInstanceId, APPROVE_EVENT, decision.event);
+        approved.push({ subscriptionId: m.subscriptionId, runInstanceId: m.runInstanceId });
       }
-      const run = await tryGetStatus(client, m.runInstanceId, true);
-      if (run === undefined || !isLive(run)) {
-        notWaiting.push({ subscriptionId: m.subscriptionId, state: m.state, phase: m.phase });
-        continue;
+      if (subscriptionId !== undefined && approved.length === 0) {
+        const m = targets[0];
+        return errorResponse(
+          409,
+          "NotWaitingForApproval",
+          `Subscription ${subscriptionId} of campaign ${instanceId} has no run waiting for approval: it is ${m?.state ?? "unknown"}`,
+          {
+            instanceId,
+            subscriptionId: subscriptionId,
+            state: m?.state,
+          },
+        );
       }
-      const decision = approvalFor(root, request, caller, m.runInstanceId, run);
-      if ("refused" in decision) {
-        if (subscriptionId !== undefined) return decision.refused;
-        if (decision.code === "NotWaitingForApproval") notWaiting.push({ subscriptionId: m.subscriptionId, state: m.state, phase: m.phase });
-        else refused.push({ subscriptionId: m.subscriptionId, code: decision.code, message: decision.message });
-        continue;
+      if (approved.length === 0 && refused.length > 0) {
+        return errorResponse(403, refused[0]?.code ?? "SelfApprovalRefused", refused.map((r) => r.message).join(" "), {
+          instanceId,
+          refused,
+          notWaiting,
+        });
       }
-      await client.raiseEvent(m.runInstanceId, APPROVE_EVENT, decision.event);
-      approved.push({ subscriptionId: m.subscriptionId, runInstanceId: m.runInstanceId });
-    }
-    if (subscriptionId !== undefined && approved.length === 0) {
-      const m = targets[0];
-      return errorResponse(409, "NotWaitingForApproval", `Subscription ${subscriptionId} of campaign ${instanceId} has no run waiting for approval: it is ${m?.state ?? "unknown"}`, {
+      return jsonResponse(202, {
         instanceId,
-        subscriptionId: subscriptionId,
-        state: m?.state,
+        approvedBy: caller.name,
+        approved,
+        notWaiting,
+        refused,
+        ...campaignUrls(request, instanceId, view.campaignId),
       });
-    }
-    if (approved.length === 0 && refused.length > 0) {
-      return errorResponse(403, refused[0]?.code ?? "SelfApprovalRefused", refused.map((r) => r.message).join(" "), { instanceId, refused, notWaiting });
-    }
-    return jsonResponse(202, { instanceId, approvedBy: caller.name, approved, notWaiting, refused, ...campaignUrls(request, instanceId, view.campaignId) });
-  }, request);
+    },
+    request,
+  );
 }
 
-export const approveCampaignTrigger: TriggerDefinition = { kind: "clientHttp", name: "approveCampaign", route: "campaigns/{id}/approve", methods: ["POST"], handler: approveCampaign };
+export const approveCampaignTrigger: TriggerDefinition = {
+  kind: "clientHttp",
+  name: "approveCampaign",
+  route: "campaigns/{id}/approve",
+  methods: ["POST"],
+  handler: approveCampaign,
+};

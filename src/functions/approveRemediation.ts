@@ -17,7 +17,16 @@ import { z } from "zod";
 import { APPROVE_EVENT } from "../contracts/names";
 import { ApproveEventSchema, type ApproveEvent } from "../contracts/events";
 import { ProgressSchema } from "../contracts/remediation";
-import { type Caller, errorResponse, FUNCTION_KEY_HOLDER, handleErrors, jsonResponse, refuseQuery, requireRole, samePrincipal } from "./http";
+import {
+  type Caller,
+  errorResponse,
+  FUNCTION_KEY_HOLDER,
+  handleErrors,
+  jsonResponse,
+  refuseQuery,
+  requireRole,
+  samePrincipal,
+} from "./http";
 import { requireLiveInstance, statusUrls } from "./instances";
 
 /** What the approval needs from the run's input: its starter and whether they may approve. */
@@ -43,18 +52,36 @@ export function approvalFor(
   const phase = progress.success ? progress.data.phase : "starting";
   if (phase !== "approve") {
     const message = `Remediation ${instanceId} is not waiting for approval: it is in phase "${phase}"`;
-    return { code: "NotWaitingForApproval", message, refused: errorResponse(409, "NotWaitingForApproval", message, { instanceId, phase, ...statusUrls(request, instanceId) }) };
+    return {
+      code: "NotWaitingForApproval",
+      message,
+      refused: errorResponse(409, "NotWaitingForApproval", message, {
+        instanceId,
+        phase,
+        ...statusUrls(request, instanceId),
+      }),
+    };
   }
   // A run whose input does not name its starter cannot show the approver is someone else: refused like a self-approval.
   const starter = StarterOfInput.safeParse(status.input);
-  const anonymous = !caller.authenticated && caller.name === FUNCTION_KEY_HOLDER && starter.success && starter.data.requestedBy === FUNCTION_KEY_HOLDER;
-  const self = !starter.success || (!anonymous && samePrincipal(caller, { name: starter.data.requestedBy, id: starter.data.requestedById }));
+  const anonymous =
+    !caller.authenticated &&
+    caller.name === FUNCTION_KEY_HOLDER &&
+    starter.success &&
+    starter.data.requestedBy === FUNCTION_KEY_HOLDER;
+  const self =
+    !starter.success ||
+    (!anonymous && samePrincipal(caller, { name: starter.data.requestedBy, id: starter.data.requestedById }));
   if (self && !(starter.success && starter.data.allowSelfApproval)) {
     const startedBy = starter.success ? starter.data.requestedBy : "unknown";
     const message =
       `Remediation ${instanceId} was started by ${startedBy}: its approver must be a different principal (four eyes). ` +
       "A single-operator lab can start the run with allowSelfApproval: true.";
-    return { code: "SelfApprovalRefused", message, refused: errorResponse(403, "SelfApprovalRefused", message, { instanceId, startedBy, approver: caller.name }) };
+    return {
+      code: "SelfApprovalRefused",
+      message,
+      refused: errorResponse(403, "SelfApprovalRefused", message, { instanceId, startedBy, approver: caller.name }),
+    };
   }
   const event = ApproveEventSchema.parse({
     approvedBy: caller.name,
@@ -72,15 +99,26 @@ export async function approveRemediation(
   client: df.DurableClient,
   context: InvocationContext,
 ): Promise<HttpResponseInit> {
-  return handleErrors(root, context, async () => {
-    const caller = requireRole(root, request, "Port25.Operator");
-    refuseQuery(request);
-    const { instanceId, status } = await requireLiveInstance(client, request, true);
-    const decision = approvalFor(root, request, caller, instanceId, status);
-    if ("refused" in decision) return decision.refused;
-    await client.raiseEvent(instanceId, APPROVE_EVENT, decision.event);
-    return jsonResponse(202, { instanceId, ...decision.event, ...statusUrls(request, instanceId) });
-  }, request);
+  return handleErrors(
+    root,
+    context,
+    async () => {
+      const caller = requireRole(root, request, "Port25.Operator");
+      refuseQuery(request);
+      const { instanceId, status } = await requireLiveInstance(client, request, true);
+      const decision = approvalFor(root, request, caller, instanceId, status);
+      if ("refused" in decision) return decision.refused;
+      await client.raiseEvent(instanceId, APPROVE_EVENT, decision.event);
+      return jsonResponse(202, { instanceId, ...decision.event, ...statusUrls(request, instanceId) });
+    },
+    request,
+  );
 }
 
-export const approveRemediationTrigger: TriggerDefinition = { kind: "clientHttp", name: "approveRemediation", route: "remediations/{id}/approve", methods: ["POST"], handler: approveRemediation };
+export const approveRemediationTrigger: TriggerDefinition = {
+  kind: "clientHttp",
+  name: "approveRemediation",
+  route: "remediations/{id}/approve",
+  methods: ["POST"],
+  handler: approveRemediation,
+};

@@ -3,13 +3,30 @@
  * route or schedule and a handler that takes the composition root first; bound to a root, it is registered with the
  * Functions app. Nothing a handler needs is read from the process.
  */
-import { app, type HttpMethod, type HttpRequest, type HttpResponseInit, type InvocationContext, type Timer } from "@azure/functions";
+import {
+  app,
+  type HttpMethod,
+  type HttpRequest,
+  type HttpResponseInit,
+  type InvocationContext,
+  type Timer,
+} from "@azure/functions";
 import * as df from "durable-functions";
 import type { TriggerRoot } from "./root";
 
 type PlainHttp = (root: TriggerRoot, request: HttpRequest, context: InvocationContext) => Promise<HttpResponseInit>;
-type ClientHttp = (root: TriggerRoot, request: HttpRequest, client: df.DurableClient, context: InvocationContext) => Promise<HttpResponseInit>;
-type ClientTimer = (root: TriggerRoot, timer: Timer, client: df.DurableClient, context: InvocationContext) => Promise<unknown>;
+type ClientHttp = (
+  root: TriggerRoot,
+  request: HttpRequest,
+  client: df.DurableClient,
+  context: InvocationContext,
+) => Promise<HttpResponseInit>;
+type ClientTimer = (
+  root: TriggerRoot,
+  timer: Timer,
+  client: df.DurableClient,
+  context: InvocationContext,
+) => Promise<unknown>;
 
 interface HttpRoute {
   readonly name: string;
@@ -35,7 +52,12 @@ export function bindTrigger(def: TriggerDefinition, root: TriggerRoot): BoundTri
       return {
         name: def.name,
         register: () =>
-          app.http(def.name, { route: def.route, methods: [...def.methods], authLevel: "function", handler: (request, context) => def.handler(root, request, context) }),
+          app.http(def.name, {
+            route: def.route,
+            methods: [...def.methods],
+            authLevel: "function",
+            handler: (request, context) => def.handler(root, request, context),
+          }),
       };
     case "clientHttp":
       return {
@@ -51,7 +73,11 @@ export function bindTrigger(def: TriggerDefinition, root: TriggerRoot): BoundTri
     case "clientTimer":
       return {
         name: def.name,
-        register: () => df.app.client.timer(def.name, { schedule: def.schedule, handler: (timer, client, context) => def.handler(root, timer, client, context) }),
+        register: () =>
+          df.app.client.timer(def.name, {
+            schedule: def.schedule,
+            handler: (timer, client, context) => def.handler(root, timer, client, context),
+          }),
       };
   }
 }

@@ -7,11 +7,13 @@ import * as df from "durable-functions";
 import { z } from "zod";
 import { ClockKindSchema, type ClockKind } from "../contracts/clock";
 import {
-    campaignInstanceId, CampaignOutputSchema,
-    CampaignProgressSchema,
-    campaignTotals, type CampaignPhase,
-    type CampaignSummary,
-    type CampaignTotals
+  campaignInstanceId,
+  CampaignOutputSchema,
+  CampaignProgressSchema,
+  campaignTotals,
+  type CampaignPhase,
+  type CampaignSummary,
+  type CampaignTotals,
 } from "../contracts/campaign";
 import { errorResponse, HttpProblem, parseOr400, queryObject, requireRole, type Caller } from "./http";
 import { SubscriptionIdSchema } from "../contracts/ids";
@@ -23,7 +25,10 @@ import { isLive, liveMembers, type CampaignViewMember } from "../domain/campaign
 const CampaignIdParamSchema = z
   .string()
   .trim()
-  .regex(/^(port25-campaign-)?[A-Za-z0-9-]{1,64}$/, "must be a campaign instance id (port25-campaign-<campaign id>) or a campaign id")
+  .regex(
+    /^(port25-campaign-)?[A-Za-z0-9-]{1,64}$/,
+    "must be a campaign instance id (port25-campaign-<campaign id>) or a campaign id",
+  )
   .transform((s) => (s.toLowerCase().startsWith("port25-campaign-") ? s.toLowerCase() : campaignInstanceId(s)));
 
 /** The route's campaign instance id; a 400 naming "id" when it is not one. */
@@ -32,12 +37,20 @@ export function campaignIdParam(request: HttpRequest): string {
 }
 
 /** The campaign's URLs on our own API. */
-export function campaignUrls(request: HttpRequest, instanceId: string, campaignId: string): { statusUrl: string; approveUrl: string; cancelUrl: string; reportUrl: string } {
+export function campaignUrls(
+  request: HttpRequest,
+  instanceId: string,
+  campaignId: string,
+): { statusUrl: string; approveUrl: string; cancelUrl: string; reportUrl: string } {
   const origin = new URL(request.url).origin;
   const base = `${origin}/api/campaigns/${encodeURIComponent(instanceId)}`;
-  return { statusUrl: base, approveUrl: `${base}/approve`, cancelUrl: `${base}/cancel`, reportUrl: `${origin}/api/audit/campaigns/${encodeURIComponent(campaignId)}?format=html` };
+  return {
+    statusUrl: base,
+    approveUrl: `${base}/approve`,
+    cancelUrl: `${base}/cancel`,
+    reportUrl: `${origin}/api/audit/campaigns/${encodeURIComponent(campaignId)}?format=html`,
+  };
 }
-
 
 interface CampaignView {
   instanceId: string;
@@ -60,16 +73,20 @@ interface CampaignView {
   holders: Map<string, string>;
 }
 
-
-
-const CampaignIdOfInput = z.object({ campaignId: z.string(), run: z.object({ clock: ClockKindSchema.optional() }).optional() });
+const CampaignIdOfInput = z.object({
+  campaignId: z.string(),
+  run: z.object({ clock: ClockKindSchema.optional() }).optional(),
+});
 
 function iso(value: Date | string | undefined): string {
   return value === undefined ? "" : value instanceof Date ? value.toISOString() : value;
 }
 
 /** The campaign's view, or a 404 problem when there is no such campaign. */
-export async function readCampaign(client: df.DurableClient, instanceId: string): Promise<{ status: df.DurableOrchestrationStatus; view: CampaignView }> {
+export async function readCampaign(
+  client: df.DurableClient,
+  instanceId: string,
+): Promise<{ status: df.DurableOrchestrationStatus; view: CampaignView }> {
   const status = await tryGetStatus(client, instanceId, true);
   if (!status) throw new HttpProblem(errorResponse(404, "NotFound", `No campaign instance ${instanceId}`));
   const input = CampaignIdOfInput.safeParse(status.input);
@@ -101,7 +118,10 @@ export async function readCampaign(client: df.DurableClient, instanceId: string)
       members,
       totals: output.success ? output.data.summary.totals : campaignTotals(members),
       summary: output.success ? output.data.summary : null,
-      failure: status.runtimeStatus === df.OrchestrationRuntimeStatus.Failed ? z.string().catch("failed").parse(status.output) : null,
+      failure:
+        status.runtimeStatus === df.OrchestrationRuntimeStatus.Failed
+          ? z.string().catch("failed").parse(status.output)
+          : null,
       ...(input.success && input.data.run?.clock !== undefined ? { clock: input.data.run.clock } : {}),
       active,
       holders,
@@ -109,18 +129,27 @@ export async function readCampaign(client: df.DurableClient, instanceId: string)
   };
 }
 
-
 /** The campaign must be live for approve and cancel: 409 NotRunning otherwise. */
 function requireLiveCampaign(status: df.DurableOrchestrationStatus, instanceId: string): void {
-  if (!isLive(status)) throw new HttpProblem(errorResponse(409, "NotRunning", `Campaign ${instanceId} is ${status.runtimeStatus}`));
+  if (!isLive(status))
+    throw new HttpProblem(errorResponse(409, "NotRunning", `Campaign ${instanceId} is ${status.runtimeStatus}`));
 }
 
 /** The member for `subscriptionId` (the `subscriptionId` query parameter), or a 404 naming it. */
 export function memberOf(view: CampaignView, subscriptionId: string): CampaignViewMember {
   const m = view.members.find((x) => x.subscriptionId === subscriptionId.toLowerCase());
   if (m === undefined) {
-    const listing = view.phase === "resolve" || view.phase === "starting" ? " (its subscriptions are being listed: try again in a moment)" : "";
-    throw new HttpProblem(errorResponse(404, "NotFound", `Subscription ${subscriptionId} is not part of campaign ${view.instanceId}${listing}`));
+    const listing =
+      view.phase === "resolve" || view.phase === "starting"
+        ? " (its subscriptions are being listed: try again in a moment)"
+        : "";
+    throw new HttpProblem(
+      errorResponse(
+        404,
+        "NotFound",
+        `Subscription ${subscriptionId} is not part of campaign ${view.instanceId}${listing}`,
+      ),
+    );
   }
   return m;
 }
@@ -131,7 +160,11 @@ const MemberQuerySchema = z.object({ subscriptionId: SubscriptionIdSchema.option
  * What approve and cancel of a campaign start from: the caller (an Operator), the live campaign named by the route
  * (400 malformed, 404 unknown, 409 over), its view, and the one subscription the `subscriptionId` query names.
  */
-export async function campaignDecision(root: TriggerRoot, request: HttpRequest, client: df.DurableClient): Promise<{ caller: Caller; instanceId: string; view: CampaignView; subscriptionId: string | undefined }> {
+export async function campaignDecision(
+  root: TriggerRoot,
+  request: HttpRequest,
+  client: df.DurableClient,
+): Promise<{ caller: Caller; instanceId: string; view: CampaignView; subscriptionId: string | undefined }> {
   const caller = requireRole(root, request, "Port25.Operator");
   const instanceId = campaignIdParam(request);
   const query = parseOr400(MemberQuerySchema, queryObject(request), "query");

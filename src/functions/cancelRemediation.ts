@@ -64,14 +64,30 @@ export async function cancelRemediation(
   client: df.DurableClient,
   context: InvocationContext,
 ): Promise<HttpResponseInit> {
-  return handleErrors(root, context, async () => {
-    const caller = requireRole(root, request, "Port25.Operator");
-    refuseQuery(request);
-    const { instanceId, status } = await requireLiveInstance(client, request);
-    const event = cancelEventOf(root, caller);
-    const signalled = await cancelRunCascade(client, instanceId, status, event);
-    return jsonResponse(202, { instanceId, ...event, wavesAndLanesSignalled: signalled, ...statusUrls(request, instanceId) });
-  }, request);
+  return handleErrors(
+    root,
+    context,
+    async () => {
+      const caller = requireRole(root, request, "Port25.Operator");
+      refuseQuery(request);
+      const { instanceId, status } = await requireLiveInstance(client, request);
+      const event = cancelEventOf(root, caller);
+      const signalled = await cancelRunCascade(client, instanceId, status, event);
+      return jsonResponse(202, {
+        instanceId,
+        ...event,
+        wavesAndLanesSignalled: signalled,
+        ...statusUrls(request, instanceId),
+      });
+    },
+    request,
+  );
 }
 
-export const cancelRemediationTrigger: TriggerDefinition = { kind: "clientHttp", name: "cancelRemediation", route: "remediations/{id}/cancel", methods: ["POST"], handler: cancelRemediation };
+export const cancelRemediationTrigger: TriggerDefinition = {
+  kind: "clientHttp",
+  name: "cancelRemediation",
+  route: "remediations/{id}/cancel",
+  methods: ["POST"],
+  handler: cancelRemediation,
+};

@@ -17,7 +17,12 @@ import { errorResponse, handleErrors, jsonResponse, parseOr400, queryObject, req
  * `links=absolute` makes the report's links to other audit pages absolute (this API's address), for a report saved
  * to a file (`port25 audit --html`); relative by default, as the report is served.
  */
-const QuerySchema = z.object({ format: z.enum(["json", "html"]).default("json"), links: z.enum(["relative", "absolute"]).default("relative") }).strict();
+const QuerySchema = z
+  .object({
+    format: z.enum(["json", "html"]).default("json"),
+    links: z.enum(["relative", "absolute"]).default("relative"),
+  })
+  .strict();
 
 /** Most runs read for a campaign still going: one per subscription, with room for the pages' slack. */
 const MAX_RUNS_READ = 2 * MAX_CAMPAIGN_SUBSCRIPTIONS;
@@ -48,17 +53,27 @@ function runLinks(request: HttpRequest, campaign: AuditedCampaign, runs: readonl
   const named =
     campaign.summary === undefined
       ? runs.map((r) => ({ subscriptionId: r.subscriptionId, runId: r.runId }))
-      : campaign.summary.members.flatMap((m) => (m.runId === undefined ? [] : [{ subscriptionId: m.subscriptionId, runId: m.runId }]));
+      : campaign.summary.members.flatMap((m) =>
+          m.runId === undefined ? [] : [{ subscriptionId: m.subscriptionId, runId: m.runId }],
+        );
   return named.map(({ subscriptionId, runId }) => {
     const auditUrl = `${origin}/api/audit/runs/${encodeURIComponent(runId)}`;
     return { subscriptionId, runId, auditUrl, reportUrl: `${auditUrl}?format=html` };
   });
 }
 
-export async function getAuditCampaign(root: TriggerRoot, request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
+export async function getAuditCampaign(
+  root: TriggerRoot,
+  request: HttpRequest,
+  context: InvocationContext,
+): Promise<HttpResponseInit> {
   return handleErrors(root, context, async () => {
     requireRole(root, request, "Port25.Auditor");
-    const { campaignId } = parseOr400(z.object({ campaignId: CampaignIdSchema }), { campaignId: request.params.campaignId ?? "" }, "route");
+    const { campaignId } = parseOr400(
+      z.object({ campaignId: CampaignIdSchema }),
+      { campaignId: request.params.campaignId ?? "" },
+      "route",
+    );
     const { format, links } = parseOr400(QuerySchema, queryObject(request), "query");
     const linking = links === "absolute" ? { auditBase: `${new URL(request.url).origin}/api/audit` } : {};
     const store = requireAuditStore(root);
@@ -66,10 +81,20 @@ export async function getAuditCampaign(root: TriggerRoot, request: HttpRequest, 
     if (!campaign) return errorResponse(404, "NotFound", `No audited campaign ${campaignId}`);
     const runs = campaign.summary === undefined ? await recordedRuns(store, campaign.campaignId) : [];
     if (format === "html") {
-      return { status: 200, body: renderCampaignReport(campaign, { runs, ...linking }), headers: { "content-type": "text/html; charset=utf-8" } };
+      return {
+        status: 200,
+        body: renderCampaignReport(campaign, { runs, ...linking }),
+        headers: { "content-type": "text/html; charset=utf-8" },
+      };
     }
     return jsonResponse(200, { ...campaign, runs: runLinks(request, campaign, runs) });
   });
 }
 
-export const getAuditCampaignTrigger: TriggerDefinition = { kind: "http", name: "getAuditCampaign", route: "audit/campaigns/{campaignId}", methods: ["GET"], handler: getAuditCampaign };
+export const getAuditCampaignTrigger: TriggerDefinition = {
+  kind: "http",
+  name: "getAuditCampaign",
+  route: "audit/campaigns/{campaignId}",
+  methods: ["GET"],
+  handler: getAuditCampaign,
+};

@@ -6,7 +6,12 @@ import type * as df from "durable-functions";
 import { handleErrors, jsonResponse, requireRole } from "./http";
 import { campaignIdParam, campaignUrls, readCampaign } from "./campaignView";
 
-export async function getCampaign(root: TriggerRoot, request: HttpRequest, client: df.DurableClient, context: InvocationContext): Promise<HttpResponseInit> {
+export async function getCampaign(
+  root: TriggerRoot,
+  request: HttpRequest,
+  client: df.DurableClient,
+  context: InvocationContext,
+): Promise<HttpResponseInit> {
   return handleErrors(root, context, async () => {
     requireRole(root, request, ["Port25.Operator", "Port25.Auditor"]);
     const instanceId = campaignIdParam(request);
@@ -16,4 +21,10 @@ export async function getCampaign(root: TriggerRoot, request: HttpRequest, clien
   });
 }
 
-export const getCampaignTrigger: TriggerDefinition = { kind: "clientHttp", name: "getCampaign", route: "campaigns/{id}", methods: ["GET"], handler: getCampaign };
+export const getCampaignTrigger: TriggerDefinition = {
+  kind: "clientHttp",
+  name: "getCampaign",
+  route: "campaigns/{id}",
+  methods: ["GET"],
+  handler: getCampaign,
+};

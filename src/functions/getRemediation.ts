@@ -31,8 +31,14 @@ export async function getRemediation(
       // The running wave counts its finished lanes in its own status until it ends, and each lane in flight its
       // finished resources.
       const waves = await Promise.all((progress.activeWaves ?? []).map((id) => tryGetStatus(client, id)));
-      const lanes = await Promise.all(waves.flatMap((w) => activeLanesOf(w?.customStatus)).map((id) => tryGetStatus(client, id)));
-      progress = withWaveCounts(progress, waves.map((w) => w?.customStatus), lanes.map((l) => l?.customStatus));
+      const lanes = await Promise.all(
+        waves.flatMap((w) => activeLanesOf(w?.customStatus)).map((id) => tryGetStatus(client, id)),
+      );
+      progress = withWaveCounts(
+        progress,
+        waves.map((w) => w?.customStatus),
+        lanes.map((l) => l?.customStatus),
+      );
     }
     const result = RemediationOutputSchema.safeParse(status.output);
     const clock = ClockOfInput.safeParse(status.input);
@@ -43,7 +49,10 @@ export async function getRemediation(
       lastUpdatedTime: status.lastUpdatedTime,
       progress,
       summary: result.success ? result.data.summary : null,
-      failure: status.runtimeStatus === df.OrchestrationRuntimeStatus.Failed ? z.string().catch("failed").parse(status.output) : null,
+      failure:
+        status.runtimeStatus === df.OrchestrationRuntimeStatus.Failed
+          ? z.string().catch("failed").parse(status.output)
+          : null,
       // Which clock stamped the times above: "simulated" on a local stack, so a reader never takes them for the calendar's.
       ...(clock.success && clock.data.clock !== undefined ? { clock: clock.data.clock } : {}),
       ...statusUrls(request, instanceId),
@@ -51,4 +60,10 @@ export async function getRemediation(
   });
 }
 
-export const getRemediationTrigger: TriggerDefinition = { kind: "clientHttp", name: "getRemediation", route: "remediations/{id}", methods: ["GET"], handler: getRemediation };
+export const getRemediationTrigger: TriggerDefinition = {
+  kind: "clientHttp",
+  name: "getRemediation",
+  route: "remediations/{id}",
+  methods: ["GET"],
+  handler: getRemediation,
+};

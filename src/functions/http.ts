@@ -51,12 +51,19 @@ export async function readJsonBody(request: HttpRequest, maxBytes: number): Prom
   if (Buffer.byteLength(text, "utf8") > maxBytes) {
     throw new HttpProblem(errorResponse(413, "PayloadTooLarge", `Request body exceeds ${maxBytes} bytes`));
   }
-  if (text.trim() === "") throw new HttpProblem(errorResponse(400, "ValidationFailed", "Request body is empty: a JSON object is required", { fields: ["(body)"] }));
+  if (text.trim() === "")
+    throw new HttpProblem(
+      errorResponse(400, "ValidationFailed", "Request body is empty: a JSON object is required", {
+        fields: ["(body)"],
+      }),
+    );
   try {
     return JSON.parse(text) as unknown;
   } catch (e) {
     throw new HttpProblem(
-      errorResponse(400, "ValidationFailed", `Request body is not valid JSON: ${ensureError(e).message}`, { fields: ["(body)"] }),
+      errorResponse(400, "ValidationFailed", `Request body is not valid JSON: ${ensureError(e).message}`, {
+        fields: ["(body)"],
+      }),
     );
   }
 }
@@ -73,7 +80,10 @@ export function queryObject(request: HttpRequest): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [k, v] of request.query.entries()) {
     if (k === "code") continue; // the function key, when passed in the query string
-    if (k in out) throw new HttpProblem(errorResponse(400, "ValidationFailed", `Query parameter ${k} is repeated`, { fields: [k] }));
+    if (k in out)
+      throw new HttpProblem(
+        errorResponse(400, "ValidationFailed", `Query parameter ${k} is repeated`, { fields: [k] }),
+      );
     out[k] = v;
   }
   return out;
@@ -99,7 +109,10 @@ const ClientPrincipalSchema = z.object({
   auth_typ: z.string().max(64).optional(),
   name_typ: z.string().max(256).optional(),
   role_typ: z.string().max(256).optional(),
-  claims: z.array(z.object({ typ: z.string().max(256), val: z.string().max(4096) })).max(500).default([]),
+  claims: z
+    .array(z.object({ typ: z.string().max(256), val: z.string().max(4096) }))
+    .max(500)
+    .default([]),
   userId: z.string().max(256).optional(),
   userDetails: z.string().max(256).optional(),
   userRoles: z.array(z.string().max(256)).max(500).optional(),
@@ -119,12 +132,20 @@ const PrincipalHeaderSchema = z
 const MAX_PRINCIPAL_HEADER = 64 * 1024;
 
 const OBJECT_ID_CLAIMS = ["http://schemas.microsoft.com/identity/claims/objectidentifier", "oid"];
-const NAME_CLAIMS = ["preferred_username", "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/upn", "upn", "name", "appid", "azp"];
+const NAME_CLAIMS = [
+  "preferred_username",
+  "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/upn",
+  "upn",
+  "name",
+  "appid",
+  "azp",
+];
 const ROLE_CLAIMS = ["roles", "http://schemas.microsoft.com/ws/2008/06/identity/claims/role"];
 
 function header(request: HttpRequest, name: string): string | undefined {
   const parsed = PrincipalHeaderSchema.safeParse(request.headers.get(name) ?? undefined);
-  if (!parsed.success) throw new HttpProblem(errorResponse(400, "ValidationFailed", `Header ${name} is malformed`, { fields: [name] }));
+  if (!parsed.success)
+    throw new HttpProblem(errorResponse(400, "ValidationFailed", `Header ${name} is malformed`, { fields: [name] }));
   return parsed.data;
 }
 
@@ -132,7 +153,10 @@ function header(request: HttpRequest, name: string): string | undefined {
 function decodePrincipal(request: HttpRequest): ClientPrincipal | undefined {
   const raw = request.headers.get("x-ms-client-principal");
   if (raw === null || raw.trim() === "") return undefined;
-  const malformed = (): HttpProblem => new HttpProblem(errorResponse(401, "Unauthenticated", "The client principal sent by App Service authentication is malformed"));
+  const malformed = (): HttpProblem =>
+    new HttpProblem(
+      errorResponse(401, "Unauthenticated", "The client principal sent by App Service authentication is malformed"),
+    );
   if (raw.length > MAX_PRINCIPAL_HEADER) throw malformed();
   let json: unknown;
   try {
@@ -196,21 +220,41 @@ export function callerPrincipal(root: TriggerRoot, request: HttpRequest): Caller
   const headerId = header(request, "x-ms-client-principal-id");
   const id = headerId ?? claim(principal, OBJECT_ID_CLAIMS) ?? clip(principal?.userId?.trim(), TEXT_LIMITS.name);
   const name =
-    headerName ?? claim(principal, principal?.name_typ ? [principal.name_typ, ...NAME_CLAIMS] : NAME_CLAIMS) ?? clip(principal?.userDetails?.trim(), TEXT_LIMITS.name) ?? id;
+    headerName ??
+    claim(principal, principal?.name_typ ? [principal.name_typ, ...NAME_CLAIMS] : NAME_CLAIMS) ??
+    clip(principal?.userDetails?.trim(), TEXT_LIMITS.name) ??
+    id;
   // A name or id echoed into logs, the audit and reports: control characters would forge lines there.
-  for (const [field, value] of [["x-ms-client-principal-name", name], ["x-ms-client-principal-id", id]] as const) {
+  for (const [field, value] of [
+    ["x-ms-client-principal-name", name],
+    ["x-ms-client-principal-id", id],
+  ] as const) {
     const bad = value === undefined ? undefined : unprintableIn(value);
     if (bad !== undefined) {
       throw new HttpProblem(
-        errorResponse(400, "ValidationFailed", `The caller's ${field} must not contain control or bidirectional-override characters (found ${bad})`, { fields: [field] }),
+        errorResponse(
+          400,
+          "ValidationFailed",
+          `The caller's ${field} must not contain control or bidirectional-override characters (found ${bad})`,
+          { fields: [field] },
+        ),
       );
     }
   }
   const roleTypes = principal?.role_typ ? [principal.role_typ, ...ROLE_CLAIMS] : ROLE_CLAIMS;
-  const roles = [...(principal?.claims.filter((c) => roleTypes.includes(c.typ)).map((c) => c.val) ?? []), ...(principal?.userRoles ?? [])];
+  const roles = [
+    ...(principal?.claims.filter((c) => roleTypes.includes(c.typ)).map((c) => c.val) ?? []),
+    ...(principal?.userRoles ?? []),
+  ];
   if (authEnabled) {
     if (principal === undefined || name === undefined || name === "") {
-      throw new HttpProblem(errorResponse(401, "Unauthenticated", "Sign-in is required: the request carries no principal from App Service authentication"));
+      throw new HttpProblem(
+        errorResponse(
+          401,
+          "Unauthenticated",
+          "Sign-in is required: the request carries no principal from App Service authentication",
+        ),
+      );
     }
     return { name, id, roles, authenticated: true };
   }
@@ -228,14 +272,19 @@ export function requireRole(root: TriggerRoot, request: HttpRequest, role: Role 
   if (caller.authenticated && !accepted.some((r) => caller.roles.includes(r))) {
     const named = accepted.join(" or ");
     throw new HttpProblem(
-      errorResponse(403, "Forbidden", `The caller ${caller.name} lacks the app role ${named}`, { requiredRole: typeof role === "string" ? role : named }),
+      errorResponse(403, "Forbidden", `The caller ${caller.name} lacks the app role ${named}`, {
+        requiredRole: typeof role === "string" ? role : named,
+      }),
     );
   }
   return caller;
 }
 
 /** Same principal: by id when both have one, else by name (case-insensitive, as UPNs compare). */
-export function samePrincipal(a: { name: string; id: string | undefined }, b: { name: string; id: string | undefined }): boolean {
+export function samePrincipal(
+  a: { name: string; id: string | undefined },
+  b: { name: string; id: string | undefined },
+): boolean {
   if (a.id !== undefined && b.id !== undefined) return a.id.toLowerCase() === b.id.toLowerCase();
   return a.name.toLowerCase() === b.name.toLowerCase();
 }
@@ -255,7 +304,8 @@ export async function handleErrors(
   attempt?: HttpRequest,
 ): Promise<HttpResponseInit> {
   const response = await answer(context, body);
-  if (attempt !== undefined && REFUSALS.includes(response.status ?? 200)) await recordRefused(root, context, attempt, response);
+  if (attempt !== undefined && REFUSALS.includes(response.status ?? 200))
+    await recordRefused(root, context, attempt, response);
   return response;
 }
 
@@ -269,7 +319,10 @@ async function answer(context: InvocationContext, body: () => Promise<HttpRespon
     const retryable = isPort25Error(e) && e.retryable;
     const code = isPort25Error(e) ? e.code : "InternalError";
     const invocationId = context.invocationId;
-    context.error(`${context.functionName} invocation ${invocationId} failed: ${err.name}: ${err.message}`, err.stack ?? "");
+    context.error(
+      `${context.functionName} invocation ${invocationId} failed: ${err.name}: ${err.message}`,
+      err.stack ?? "",
+    );
     return errorResponse(
       retryable ? 503 : 500,
       code,
@@ -288,15 +341,30 @@ const ErrorBodySchema = z.object({ error: z.object({ code: z.string(), message: 
 function refusalCaller(root: TriggerRoot, request: HttpRequest): RefusalRecord["caller"] {
   try {
     const c = callerPrincipal(root, request);
-    return { name: clip(c.name, TEXT_LIMITS.name), ...(c.id === undefined ? {} : { id: clip(c.id, TEXT_LIMITS.name) }), authenticated: c.authenticated };
+    return {
+      name: clip(c.name, TEXT_LIMITS.name),
+      ...(c.id === undefined ? {} : { id: clip(c.id, TEXT_LIMITS.name) }),
+      authenticated: c.authenticated,
+    };
   } catch {
     const declared = header(request, "x-ms-client-principal-name");
-    return { name: declared !== undefined && unprintableIn(declared) === undefined ? clip(declared, TEXT_LIMITS.name) : "anonymous", authenticated: false };
+    return {
+      name:
+        declared !== undefined && unprintableIn(declared) === undefined
+          ? clip(declared, TEXT_LIMITS.name)
+          : "anonymous",
+      authenticated: false,
+    };
   }
 }
 
 /** Best effort: a refusal the audit cannot take is logged as a warning, never turned into a different answer. */
-async function recordRefused(root: TriggerRoot, context: InvocationContext, request: HttpRequest, response: HttpResponseInit): Promise<void> {
+async function recordRefused(
+  root: TriggerRoot,
+  context: InvocationContext,
+  request: HttpRequest,
+  response: HttpResponseInit,
+): Promise<void> {
   try {
     const error = ErrorBodySchema.safeParse(response.jsonBody);
     const clock = root.clock;
@@ -307,13 +375,19 @@ async function recordRefused(root: TriggerRoot, context: InvocationContext, requ
       status: response.status,
       code: error.success ? clip(error.data.error.code, TEXT_LIMITS.code) : "Refused",
       message: error.success ? clip(error.data.error.message, TEXT_LIMITS.message) : "",
-      action: { function: clip(context.functionName, TEXT_LIMITS.code), method: clip(request.method, TEXT_LIMITS.method), path: clip(new URL(request.url).pathname, TEXT_LIMITS.path) },
+      action: {
+        function: clip(context.functionName, TEXT_LIMITS.code),
+        method: clip(request.method, TEXT_LIMITS.method),
+        path: clip(new URL(request.url).pathname, TEXT_LIMITS.path),
+      },
       caller: refusalCaller(root, request),
     });
     const store = root.auditStore;
     const link = store === undefined ? undefined : await store.recordRefusal(record);
     context.log(`${AUDIT_TRACE_PREFIX}${JSON.stringify(link ?? { refusal: record })}`);
   } catch (e) {
-    context.warn(`${context.functionName}: the refused action could not be recorded in the audit: ${clippedMessage(e, TEXT_LIMITS.detail)}`);
+    context.warn(
+      `${context.functionName}: the refused action could not be recorded in the audit: ${clippedMessage(e, TEXT_LIMITS.detail)}`,
+    );
   }
 }

@@ -53,6 +53,7 @@ export async function requireLiveInstance(
   const instanceId = instanceIdParam(request);
   const status = await tryGetStatus(client, instanceId, showInput);
   if (!status) throw new HttpProblem(errorResponse(404, "NotFound", `No remediation instance ${instanceId}`));
-  if (!isLive(status)) throw new HttpProblem(errorResponse(409, "NotRunning", `Remediation ${instanceId} is ${status.runtimeStatus}`));
+  if (!isLive(status))
+    throw new HttpProblem(errorResponse(409, "NotRunning", `Remediation ${instanceId} is ${status.runtimeStatus}`));
   return { instanceId, status };
 }

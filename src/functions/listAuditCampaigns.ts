@@ -5,7 +5,11 @@ import { CampaignAuditQuerySchema } from "../contracts/startRequest";
 import { requireAuditStore, type TriggerRoot } from "./root";
 import { handleErrors, jsonResponse, parseOr400, queryObject, requireRole } from "./http";
 
-export async function listAuditCampaigns(root: TriggerRoot, request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
+export async function listAuditCampaigns(
+  root: TriggerRoot,
+  request: HttpRequest,
+  context: InvocationContext,
+): Promise<HttpResponseInit> {
   return handleErrors(root, context, async () => {
     requireRole(root, request, "Port25.Auditor");
     const query = parseOr400(CampaignAuditQuerySchema, queryObject(request), "query");
@@ -14,4 +18,10 @@ export async function listAuditCampaigns(root: TriggerRoot, request: HttpRequest
   });
 }
 
-export const listAuditCampaignsTrigger: TriggerDefinition = { kind: "http", name: "listAuditCampaigns", route: "audit/campaigns", methods: ["GET"], handler: listAuditCampaigns };
+export const listAuditCampaignsTrigger: TriggerDefinition = {
+  kind: "http",
+  name: "listAuditCampaigns",
+  route: "audit/campaigns",
+  methods: ["GET"],
+  handler: listAuditCampaigns,
+};

@@ -5,7 +5,11 @@ import { AuditQuerySchema } from "../contracts/startRequest";
 import { requireAuditStore, type TriggerRoot } from "./root";
 import { handleErrors, jsonResponse, parseOr400, queryObject, requireRole } from "./http";
 
-export async function listAuditRuns(root: TriggerRoot, request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
+export async function listAuditRuns(
+  root: TriggerRoot,
+  request: HttpRequest,
+  context: InvocationContext,
+): Promise<HttpResponseInit> {
   return handleErrors(root, context, async () => {
     requireRole(root, request, "Port25.Auditor");
     const query = parseOr400(AuditQuerySchema, queryObject(request), "query");
@@ -14,4 +18,10 @@ export async function listAuditRuns(root: TriggerRoot, request: HttpRequest, con
   });
 }
 
-export const listAuditRunsTrigger: TriggerDefinition = { kind: "http", name: "listAuditRuns", route: "audit/runs", methods: ["GET"], handler: listAuditRuns };
+export const listAuditRunsTrigger: TriggerDefinition = {
+  kind: "http",
+  name: "listAuditRuns",
+  route: "audit/runs",
+  methods: ["GET"],
+  handler: listAuditRuns,
+};

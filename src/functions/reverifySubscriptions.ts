@@ -22,7 +22,12 @@ export interface ReverifySweep {
   note?: string;
 }
 
-export async function reverifySubscriptions(root: TriggerRoot, _timer: Timer, client: df.DurableClient, context: InvocationContext): Promise<ReverifySweep> {
+export async function reverifySubscriptions(
+  root: TriggerRoot,
+  _timer: Timer,
+  client: df.DurableClient,
+  context: InvocationContext,
+): Promise<ReverifySweep> {
   const sweep: ReverifySweep = { started: [], skipped: [], failed: [] };
   const store = root.auditStore;
   if (store === undefined) {
@@ -64,7 +69,9 @@ export async function reverifySubscriptions(root: TriggerRoot, _timer: Timer, cl
       sweep.failed.push({ subscriptionId: sub, message: clippedMessage(e, TEXT_LIMITS.detail) });
     }
   }
-  context.log(`re-verification: ${sweep.started.length} started, ${sweep.skipped.length} skipped, ${sweep.failed.length} failed`);
+  context.log(
+    `re-verification: ${sweep.started.length} started, ${sweep.skipped.length} skipped, ${sweep.failed.length} failed`,
+  );
   return sweep;
 }
 

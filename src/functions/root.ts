@@ -9,7 +9,10 @@ export type TriggerRoot = Pick<AppRoot, "config" | "auditStore" | "clock">;
 export function requireAuditStore(root: TriggerRoot): AuditStore {
   if (root.auditStore === undefined) {
     throw new ConfigError([
-      { path: "PORT25_AUDIT_TABLE_ENDPOINT", message: "set it (or PORT25_AUDIT_TABLE_CONNECTION locally) to use the audit store" },
+      {
+        path: "PORT25_AUDIT_TABLE_ENDPOINT",
+        message: "set it (or PORT25_AUDIT_TABLE_CONNECTION locally) to use the audit store",
+      },
     ]);
   }
   return root.auditStore;

@@ -11,7 +11,10 @@ import type { ClockKind } from "../contracts/clock";
 
 /** `<time>-<nonce>`: the time to the second and `nonceDigits` random hex digits. */
 export function newRunId(now: Date, nonceDigits = 8): string {
-  const stamp = now.toISOString().replace(/[-:]/g, "").replace(/\.\d+Z$/, "Z");
+  const stamp = now
+    .toISOString()
+    .replace(/[-:]/g, "")
+    .replace(/\.\d+Z$/, "Z");
   return `${stamp}-${randomUUID().replace(/-/g, "").slice(0, nonceDigits)}`;
 }
 

@@ -12,7 +12,11 @@ import { handleErrors, jsonResponse, parseOr400, queryObject, requireRole } from
 
 const VerifyQuerySchema = z.object({ subscriptionId: SubscriptionIdSchema.optional() }).strict();
 
-export async function verifyAudit(root: TriggerRoot, request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
+export async function verifyAudit(
+  root: TriggerRoot,
+  request: HttpRequest,
+  context: InvocationContext,
+): Promise<HttpResponseInit> {
   return handleErrors(root, context, async () => {
     requireRole(root, request, "Port25.Auditor");
     const query = parseOr400(VerifyQuerySchema, queryObject(request), "query");
@@ -20,4 +24,10 @@ export async function verifyAudit(root: TriggerRoot, request: HttpRequest, conte
   });
 }
 
-export const verifyAuditTrigger: TriggerDefinition = { kind: "http", name: "verifyAudit", route: "audit/verify", methods: ["GET"], handler: verifyAudit };
+export const verifyAuditTrigger: TriggerDefinition = {
+  kind: "http",
+  name: "verifyAudit",
+  route: "audit/verify",
+  methods: ["GET"],
+  handler: verifyAudit,
+};

@@ -58,7 +58,10 @@ export function describe(event: NotificationEvent): { title: string; lines: stri
     case "canaryHalted":
       return {
         title: `Port 25 remediation halted by the canary on ${sub}`,
-        lines: [`Run ${event.runId}: canary ${event.result}: ${event.detail}`, "The rest of the fleet was not touched."],
+        lines: [
+          `Run ${event.runId}: canary ${event.result}: ${event.detail}`,
+          "The rest of the fleet was not touched.",
+        ],
       };
     case "runCompleted": {
       const leftDown = event.counts.leftDown ?? 0;
@@ -67,12 +70,14 @@ export function describe(event: NotificationEvent): { title: string; lines: stri
       ];
       if (leftDown > 0) {
         lines.push(`LEFT DOWN: ${leftDown} resource(s) the run took down and could not bring back:`);
-        for (const d of event.leftDown) lines.push(`- ${d.resourceGroup}/${d.name}: ${d.state} (${d.errorCode ?? d.reason}); ${d.manualAction}`);
+        for (const d of event.leftDown)
+          lines.push(`- ${d.resourceGroup}/${d.name}: ${d.state} (${d.errorCode ?? d.reason}); ${d.manualAction}`);
         lines.push(...more(event.leftDown.length, leftDown));
       }
       if (event.counts.failed > 0) {
         lines.push(`Failed: ${event.counts.failed}:`);
-        for (const f of event.failures) lines.push(`- ${f.resourceGroup}/${f.name}: ${f.errorCode ?? f.reasonCode ?? "failed"}`);
+        for (const f of event.failures)
+          lines.push(`- ${f.resourceGroup}/${f.name}: ${f.errorCode ?? f.reasonCode ?? "failed"}`);
         lines.push(...more(event.failures.length, event.counts.failed));
       }
       const title =
@@ -86,7 +91,10 @@ export function describe(event: NotificationEvent): { title: string; lines: stri
     case "runRefused":
       return {
         title: `Port 25 remediation refused on ${sub}`,
-        lines: [`Run ${event.runId}: the subscription is ${event.category}: ${event.reason}. Nothing was changed.`, ...(event.advice !== undefined ? [event.advice] : [])],
+        lines: [
+          `Run ${event.runId}: the subscription is ${event.category}: ${event.reason}. Nothing was changed.`,
+          ...(event.advice !== undefined ? [event.advice] : []),
+        ],
       };
     case "stragglersFound":
       return {
@@ -96,7 +104,9 @@ export function describe(event: NotificationEvent): { title: string; lines: stri
         lines: [
           ...event.stragglers.map((st) => `- ${st.resourceGroup}/${st.name}: ${st.reason}`),
           ...more(event.stragglers.length, event.count),
-          event.autoRemediation !== undefined ? `Run ${event.autoRemediation.runId} was started for them.` : "Start a run for them (or turn on PORT25_AUTO_REMEDIATE).",
+          event.autoRemediation !== undefined
+            ? `Run ${event.autoRemediation.runId} was started for them.`
+            : "Start a run for them (or turn on PORT25_AUTO_REMEDIATE).",
         ],
       };
     case "classificationChanged":
@@ -110,7 +120,9 @@ export function describe(event: NotificationEvent): { title: string; lines: stri
         lines: [
           ...event.removed.map((id) => `- ${id}`),
           ...more(event.removed.length, event.removedCount),
-          ...(event.failedCount > 0 ? [`${event.failedCount} could not be removed: see the re-verification record.`] : []),
+          ...(event.failedCount > 0
+            ? [`${event.failedCount} could not be removed: see the re-verification record.`]
+            : []),
         ],
       };
   }
@@ -144,7 +156,11 @@ export function webhookBody(message: NotificationMessage, format: WebhookFormat)
   if (format === "slack") {
     const escape = (t: string): string => t.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
     return {
-      text: [`*${escape(title)}*`, ...lines.map(escape), ...(links.length > 0 ? [links.map((l) => `<${l.url}|${l.label}>`).join(" · ")] : [])].join("\n"),
+      text: [
+        `*${escape(title)}*`,
+        ...lines.map(escape),
+        ...(links.length > 0 ? [links.map((l) => `<${l.url}|${l.label}>`).join(" · ")] : []),
+      ].join("\n"),
     };
   }
   return {
@@ -171,6 +187,7 @@ function stragglersTitle(count: number, unknown: number, sub: string): string {
   const known = count - unknown;
   const machines = (n: number): string => `${n} machine${n === 1 ? "" : "s"}`;
   if (unknown === 0) return `Re-verification found ${machines(known)} running with the old network policy on ${sub}`;
-  if (known === 0) return `Re-verification could not establish whether ${machines(unknown)} on ${sub} restarted since the exemption (start unknown)`;
+  if (known === 0)
+    return `Re-verification could not establish whether ${machines(unknown)} on ${sub} restarted since the exemption (start unknown)`;
   return `Re-verification found ${machines(known)} running with the old network policy on ${sub}, and ${machines(unknown)} whose start since the exemption is unknown`;
 }

@@ -23,7 +23,13 @@ export interface NotifierDeps {
 function errorKind(e: unknown): string {
   if (e instanceof Error && (e.name === "TimeoutError" || e.name === "AbortError")) return "timeout";
   const cause = e instanceof Error ? e.cause : undefined;
-  if (typeof cause === "object" && cause !== null && "code" in cause && typeof cause.code === "string" && /^[A-Z0-9_]{1,40}$/.test(cause.code)) {
+  if (
+    typeof cause === "object" &&
+    cause !== null &&
+    "code" in cause &&
+    typeof cause.code === "string" &&
+    /^[A-Z0-9_]{1,40}$/.test(cause.code)
+  ) {
     return `network error ${cause.code}`;
   }
   return "network error";
@@ -48,7 +54,11 @@ async function post(deps: NotifierDeps, url: string, body: string): Promise<stri
 }
 
 /** Posts `message` to the webhooks at `targets` (every one when absent), at once. */
-export async function postToWebhooks(deps: NotifierDeps, message: NotificationMessage, targets?: readonly number[]): Promise<WebhookResult[]> {
+export async function postToWebhooks(
+  deps: NotifierDeps,
+  message: NotificationMessage,
+  targets?: readonly number[],
+): Promise<WebhookResult[]> {
   const body = JSON.stringify(webhookBody(message, deps.format));
   const indexes = (targets ?? deps.webhooks.map((_, i) => i)).filter((i) => i < deps.webhooks.length);
   return Promise.all(

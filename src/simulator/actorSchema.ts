@@ -37,13 +37,29 @@ export const ActorEventSchema = z.discriminatedUnion("kind", [
   /** The platform evicts a spot VM: deallocated or deleted as the VM's evictionPolicy says. */
   z.object({ kind: z.literal("evict"), ...OnVm }).strict(),
   /** A VM created during the run (any `vms[]` fields; it starts running). */
-  z.object({ kind: z.literal("create"), vm: z.record(z.string(), z.unknown()), when: ActorWhenSchema, ...Caller }).strict(),
+  z
+    .object({ kind: z.literal("create"), vm: z.record(z.string(), z.unknown()), when: ActorWhenSchema, ...Caller })
+    .strict(),
   /** Someone puts a management lock (the `locks[]` shape): from then on ARM refuses what it blocks with ScopeLocked. */
   z.object({ kind: z.literal("addLock"), lock: LockSchema, when: ActorWhenSchema, ...Caller }).strict(),
   /** Someone removes a lock, named as in `locks[]`. */
-  z.object({ kind: z.literal("removeLock"), lock: LockSchema.pick({ name: true, scope: true }), when: ActorWhenSchema, ...Caller }).strict(),
+  z
+    .object({
+      kind: z.literal("removeLock"),
+      lock: LockSchema.pick({ name: true, scope: true }),
+      when: ActorWhenSchema,
+      ...Caller,
+    })
+    .strict(),
   /** A policy is assigned (the `policyAssignments[]` shape), e.g. a landing zone's Deny-Subnet-Without-Nsg. */
-  z.object({ kind: z.literal("addPolicyAssignment"), assignment: PolicyAssignmentSchema, when: ActorWhenSchema, ...Caller }).strict(),
+  z
+    .object({
+      kind: z.literal("addPolicyAssignment"),
+      assignment: PolicyAssignmentSchema,
+      when: ActorWhenSchema,
+      ...Caller,
+    })
+    .strict(),
   /** An assignment is removed, named as in `policyAssignments[]`. */
   z
     .object({
@@ -56,4 +72,3 @@ export const ActorEventSchema = z.discriminatedUnion("kind", [
 ]);
 export type ActorEvent = z.output<typeof ActorEventSchema>;
 export type ActorKind = ActorEvent["kind"];
-

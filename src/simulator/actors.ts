@@ -36,8 +36,10 @@ const ownerOf = (w: World, e: { caller?: string | undefined }): { caller: string
   const upn = e.caller ?? DEFAULT_OWNER;
   return { caller: upn, claims: ownerClaims(upn, w.tenantId) };
 };
-const power = (kind: PowerOp): Handler<Extract<ActorEvent, { kind: "stop" | "deallocate" | "start" }>> => (w, f) =>
-  f.vm === undefined ? GONE : w.ownerPower(f.vm, kind, ownerOf(w, f.event), f.at);
+const power =
+  (kind: PowerOp): Handler<Extract<ActorEvent, { kind: "stop" | "deallocate" | "start" }>> =>
+  (w, f) =>
+    f.vm === undefined ? GONE : w.ownerPower(f.vm, kind, ownerOf(w, f.event), f.at);
 
 /** The one place event kinds map to World calls. */
 const ACTOR_KINDS: { [K in ActorKind]: Handler<Extract<ActorEvent, { kind: K }>> } = {
@@ -56,7 +58,8 @@ const ACTOR_KINDS: { [K in ActorKind]: Handler<Extract<ActorEvent, { kind: K }>>
     w.addPolicyAssignment(f.event.assignment);
     return {};
   },
-  removePolicyAssignment: (w, f) => (w.removePolicyAssignment(f.event.assignment) ? {} : { refused: "PolicyAssignmentNotFound" }),
+  removePolicyAssignment: (w, f) =>
+    w.removePolicyAssignment(f.event.assignment) ? {} : { refused: "PolicyAssignmentNotFound" },
 };
 
 /** The resource an event acts on, as the record names it: a VM's id, or the scope of a lock or an assignment. */
@@ -77,7 +80,9 @@ function subjectOf(w: World, e: ActorEvent, vm: VmRecord | undefined): string {
 
 function scopeText(scope: "subscription" | { resourceGroup: string; type?: string; name?: string }): string {
   if (scope === "subscription") return "(subscription)";
-  return scope.type === undefined || scope.name === undefined ? `resourceGroups/${scope.resourceGroup}` : `resourceGroups/${scope.resourceGroup}/providers/${scope.type}/${scope.name}`;
+  return scope.type === undefined || scope.name === undefined
+    ? `resourceGroups/${scope.resourceGroup}`
+    : `resourceGroups/${scope.resourceGroup}/providers/${scope.type}/${scope.name}`;
 }
 
 /** What happened to each event: for tests and the simulator's own record. */
@@ -112,7 +117,8 @@ export class ActorEngine implements ActorHooks {
       else if ("afterSeconds" in when) this.queue.push({ index, event, due: startedAt + when.afterSeconds * 1000 });
       else {
         const rg = when.resourceGroup ?? ("resourceGroup" in event ? event.resourceGroup : "");
-        const key = `/subscriptions/${subscriptionId}/resourcegroups/${rg}/providers/microsoft.compute/virtualmachines/${when.firstTouch}`.toLowerCase();
+        const key =
+          `/subscriptions/${subscriptionId}/resourcegroups/${rg}/providers/microsoft.compute/virtualmachines/${when.firstTouch}`.toLowerCase();
         this.touches.set(key, [...(this.touches.get(key) ?? []), { index, event, due: undefined }]);
       }
     });
@@ -122,7 +128,13 @@ export class ActorEngine implements ActorHooks {
   fireDue(w: World, now: number): void {
     for (;;) {
       let next: Pending | undefined;
-      for (const p of this.queue) if (p.due !== undefined && p.due <= now && (next === undefined || p.due < (next.due ?? 0) || (p.due === next.due && p.index < next.index))) next = p;
+      for (const p of this.queue)
+        if (
+          p.due !== undefined &&
+          p.due <= now &&
+          (next === undefined || p.due < (next.due ?? 0) || (p.due === next.due && p.index < next.index))
+        )
+          next = p;
       if (next === undefined) return;
       this.queue.splice(this.queue.indexOf(next), 1);
       this.fire(w, next, next.due ?? now);
@@ -152,9 +164,23 @@ export class ActorEngine implements ActorHooks {
         this.queue.push({ ...p, due: Math.max(result.busyUntil, at) });
         return;
       }
-      this.log.push({ index: p.index, kind: e.kind, resourceId, at, outcome: "refused", refused: "AnotherOperationInProgress" });
+      this.log.push({
+        index: p.index,
+        kind: e.kind,
+        resourceId,
+        at,
+        outcome: "refused",
+        refused: "AnotherOperationInProgress",
+      });
       return;
     }
-    this.log.push({ index: p.index, kind: e.kind, resourceId, at, outcome: result.refused === undefined ? "done" : "refused", refused: result.refused });
+    this.log.push({
+      index: p.index,
+      kind: e.kind,
+      resourceId,
+      at,
+      outcome: result.refused === undefined ? "done" : "refused",
+      refused: result.refused,
+    });
   }
 }

@@ -21,7 +21,15 @@ export class ArmHttpError extends Error {
   }
 
   body():
-    | { error: { code: string; message: string; target?: string | undefined; details?: { code: string; message: string; target?: string }[]; additionalInfo?: { type: string; info: unknown }[] } }
+    | {
+        error: {
+          code: string;
+          message: string;
+          target?: string | undefined;
+          details?: { code: string; message: string; target?: string }[];
+          additionalInfo?: { type: string; info: unknown }[];
+        };
+      }
     | { code: string; message: string } {
     if (this.flat) return { code: this.code, message: this.message };
     return {

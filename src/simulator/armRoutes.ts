@@ -16,9 +16,30 @@ import type { World } from "./world/world";
 const ACTIVITY_FILTER =
   /^eventTimestamp ge '([^']+)' and eventTimestamp le '([^']+)'(?: and (resourceGroupName|resourceUri|resourceProvider|correlationId) eq '([^']+)')?$/;
 const ACTIVITY_SELECTABLE = new Set([
-  "authorization", "caller", "category", "claims", "correlationId", "id", "resourceType", "tenantId", "description", "eventDataId", "eventName", "eventTimestamp", "httpRequest", "level",
-  "operationId", "operationName", "properties", "resourceGroupName", "resourceProviderName", "resourceId", "status",
-  "submissionTimestamp", "subStatus", "subscriptionId",
+  "authorization",
+  "caller",
+  "category",
+  "claims",
+  "correlationId",
+  "id",
+  "resourceType",
+  "tenantId",
+  "description",
+  "eventDataId",
+  "eventName",
+  "eventTimestamp",
+  "httpRequest",
+  "level",
+  "operationId",
+  "operationName",
+  "properties",
+  "resourceGroupName",
+  "resourceProviderName",
+  "resourceId",
+  "status",
+  "submissionTimestamp",
+  "subStatus",
+  "subscriptionId",
 ]);
 
 function badActivityQuery(message: string): ArmHttpError {
@@ -34,13 +55,21 @@ function badActivityQuery(message: string): ArmHttpError {
  */
 function activityLog(w: World, r: SimRequest): SimResponse {
   const filter = r.query.get("$filter");
-  if (filter === null || filter.trim() === "") throw badActivityQuery("The $filter query parameter is required: eventTimestamp ge '<start>' and eventTimestamp le '<end>'.");
+  if (filter === null || filter.trim() === "")
+    throw badActivityQuery(
+      "The $filter query parameter is required: eventTimestamp ge '<start>' and eventTimestamp le '<end>'.",
+    );
   const m = ACTIVITY_FILTER.exec(filter.trim());
-  if (m === null) throw badActivityQuery(`The $filter '${filter}' is not supported. Only a time range, optionally with resourceGroupName, resourceUri, resourceProvider or correlationId eq, is allowed.`);
+  if (m === null)
+    throw badActivityQuery(
+      `The $filter '${filter}' is not supported. Only a time range, optionally with resourceGroupName, resourceUri, resourceProvider or correlationId eq, is allowed.`,
+    );
   const from = Date.parse(m[1] ?? "");
   const to = Date.parse(m[2] ?? "");
-  if (Number.isNaN(from) || Number.isNaN(to) || from > to) throw badActivityQuery(`The time range of the $filter '${filter}' is not valid.`);
-  if (from < r.now - ACTIVITY_LOG_RETENTION_MS) throw badActivityQuery("The start time of the query must be within the last 90 days.");
+  if (Number.isNaN(from) || Number.isNaN(to) || from > to)
+    throw badActivityQuery(`The time range of the $filter '${filter}' is not valid.`);
+  if (from < r.now - ACTIVITY_LOG_RETENTION_MS)
+    throw badActivityQuery("The start time of the query must be within the last 90 days.");
   const field = m[3];
   const value = (m[4] ?? "").toLowerCase();
   const matches = (e: ActivityEvent): boolean => {
@@ -52,7 +81,8 @@ function activityLog(w: World, r: SimRequest): SimResponse {
   };
   const selectRaw = r.query.get("$select");
   const select = selectRaw === null || selectRaw.trim() === "" ? undefined : selectRaw.split(",").map((x) => x.trim());
-  for (const name of select ?? []) if (!ACTIVITY_SELECTABLE.has(name)) throw badActivityQuery(`The $select property '${name}' is not supported.`);
+  for (const name of select ?? [])
+    if (!ACTIVITY_SELECTABLE.has(name)) throw badActivityQuery(`The $select property '${name}' is not supported.`);
   const events = w.activityEvents(r.now).filter((e) => e.at >= from && e.at <= to && matches(e));
   return page(r, w, events, (e) => {
     const body = activityEventBody(e, w.subscriptionId, w.tenantId);
@@ -69,12 +99,14 @@ function activityLog(w: World, r: SimRequest): SimResponse {
  * resource group must exist (the resource itself need not be one the simulator models).
  */
 function listLocks(w: World, r: SimRequest): SimResponse {
-  if (r.query.get("$filter") !== null) throw new ArmHttpError(400, "InvalidFilter", "The $filter is not supported by this listing.");
+  if (r.query.get("$filter") !== null)
+    throw new ArmHttpError(400, "InvalidFilter", "The $filter is not supported by this listing.");
   const rg = r.params["rg"];
   let scope = `/subscriptions/${w.subscriptionId}`;
   if (rg !== undefined) {
     scope += `/resourceGroups/${rgOr404(w, rg).name}`;
-    if (r.params["ns"] !== undefined) scope += `/providers/${r.params["ns"]}/${r.params["type"] ?? ""}/${r.params["name"] ?? ""}`;
+    if (r.params["ns"] !== undefined)
+      scope += `/providers/${r.params["ns"]}/${r.params["type"] ?? ""}/${r.params["name"] ?? ""}`;
   }
   return page(r, w, w.governance.locksAtOrBelow(scope), lockBody);
 }
@@ -87,12 +119,20 @@ function listLocks(w: World, r: SimRequest): SimResponse {
  */
 function listPermissions(w: World, r: SimRequest): SimResponse {
   const rg = rgOr404(w, r.params["rg"] ?? "");
-  return page(r, w, permissionsOf(w.scenario.permissions, rg.name), (e) => ({ actions: e.actions, notActions: e.notActions, dataActions: [], notDataActions: [] }));
+  return page(r, w, permissionsOf(w.scenario.permissions, rg.name), (e) => ({
+    actions: e.actions,
+    notActions: e.notActions,
+    dataActions: [],
+    notDataActions: [],
+  }));
 }
 
 /** Subscriptions, billing and resource groups, matched first. */
 export const SUBSCRIPTION_ROUTES: readonly Route[] = [
-  route("GET", SUB, "getSubscription", "subscriptions", (w) => ({ status: 200, body: subscriptionBody(w.scenario.subscription, w.tenantId) })),
+  route("GET", SUB, "getSubscription", "subscriptions", (w) => ({
+    status: 200,
+    body: subscriptionBody(w.scenario.subscription, w.tenantId),
+  })),
   route("GET", `${SUB}/providers/microsoft.billing/billingproperty/default`, "getBillingProperty", "billing", (w) => {
     const b = w.scenario.subscription.billing;
     if (b === "forbidden")
@@ -103,17 +143,40 @@ export const SUBSCRIPTION_ROUTES: readonly Route[] = [
       );
     return { status: 200, body: billingPropertyBody(w.subscriptionId, b) };
   }),
-  route("GET", `${SUB}/resourcegroups`, "listResourceGroups", "resources", (w, r) => page(r, w, w.rgList, resourceGroupBody)),
-  route("GET", RG, "getResourceGroup", "resources", (w, r) => ({ status: 200, body: resourceGroupBody(rgOr404(w, r.params["rg"] ?? "")) })),
+  route("GET", `${SUB}/resourcegroups`, "listResourceGroups", "resources", (w, r) =>
+    page(r, w, w.rgList, resourceGroupBody),
+  ),
+  route("GET", RG, "getResourceGroup", "resources", (w, r) => ({
+    status: 200,
+    body: resourceGroupBody(rgOr404(w, r.params["rg"] ?? "")),
+  })),
 ];
 
 /** The Activity Log, locks and permissions, matched last. */
 export const INSIGHTS_AND_AUTHORIZATION_ROUTES: readonly Route[] = [
   // Activity Log
-  route("GET", `${SUB}/providers/microsoft.insights/eventtypes/management/values`, "listActivityLog", "insights", activityLog),
+  route(
+    "GET",
+    `${SUB}/providers/microsoft.insights/eventtypes/management/values`,
+    "listActivityLog",
+    "insights",
+    activityLog,
+  ),
   // Management locks
   route("GET", `${SUB}/providers/microsoft.authorization/locks`, "listLocks", "authorization", listLocks),
-  route("GET", `${RG}/providers/microsoft.authorization/permissions`, "listPermissions", "permissions", listPermissions),
+  route(
+    "GET",
+    `${RG}/providers/microsoft.authorization/permissions`,
+    "listPermissions",
+    "permissions",
+    listPermissions,
+  ),
   route("GET", `${RG}/providers/microsoft.authorization/locks`, "listLocks", "authorization", listLocks),
-  route("GET", `${RG}/providers/{ns}/{type}/{name}/providers/microsoft.authorization/locks`, "listLocks", "authorization", listLocks),
+  route(
+    "GET",
+    `${RG}/providers/{ns}/{type}/{name}/providers/microsoft.authorization/locks`,
+    "listLocks",
+    "authorization",
+    listLocks,
+  ),
 ];

@@ -6,8 +6,12 @@ import { Iso } from "./scenarioResources";
 import { ResponseShapesSchema } from "./shapes";
 
 const Seconds = z.number().nonnegative();
-export const BucketSchema = z.object({ capacity: z.number().positive(), refillPerSecond: z.number().positive() }).strict();
-const MinuteBucketSchema = z.object({ capacity: z.number().int().positive(), refillPerMinute: z.number().int().positive() }).strict();
+export const BucketSchema = z
+  .object({ capacity: z.number().positive(), refillPerSecond: z.number().positive() })
+  .strict();
+const MinuteBucketSchema = z
+  .object({ capacity: z.number().int().positive(), refillPerMinute: z.number().int().positive() })
+  .strict();
 
 export const BehaviourSchema = z
   .object({
@@ -59,7 +63,9 @@ export const BehaviourSchema = z
         windows: z
           .partialRecord(
             z.enum(COMPUTE_POLICY_NAMES),
-            z.object({ threeMin: z.number().int().min(1).optional(), thirtyMin: z.number().int().min(1).optional() }).strict(),
+            z
+              .object({ threeMin: z.number().int().min(1).optional(), thirtyMin: z.number().int().min(1).optional() })
+              .strict(),
           )
           .default({}),
         /** Entries of x-ms-ratelimit-remaining-resource: the windows real answers show, the page's buckets, or both. */

@@ -19,7 +19,10 @@ export function subscriptionBody(s: Scenario["subscription"], tenantId: string):
   };
 }
 
-export function billingPropertyBody(subscriptionId: string, b: Exclude<Scenario["subscription"]["billing"], "forbidden">): object {
+export function billingPropertyBody(
+  subscriptionId: string,
+  b: Exclude<Scenario["subscription"]["billing"], "forbidden">,
+): object {
   const properties: Record<string, unknown> = {
     billingAccountAgreementType: b.agreementType,
     subscriptionWorkloadType: b.workloadType,
@@ -32,7 +35,12 @@ export function billingPropertyBody(subscriptionId: string, b: Exclude<Scenario[
   if (b.accountSubType !== undefined) properties["billingAccountSubType"] = b.accountSubType;
   if (b.skuId !== undefined) properties["skuId"] = b.skuId;
   if (b.skuDescription !== undefined) properties["skuDescription"] = b.skuDescription;
-  return { id: `/subscriptions/${subscriptionId}/providers/Microsoft.Billing/billingProperty/default`, name: "default", type: "Microsoft.Billing/billingProperty", properties };
+  return {
+    id: `/subscriptions/${subscriptionId}/providers/Microsoft.Billing/billingProperty/default`,
+    name: "default",
+    type: "Microsoft.Billing/billingProperty",
+    properties,
+  };
 }
 
 export function resourceGroupBody(rg: RgRecord): object {
@@ -50,7 +58,12 @@ export function resourceGroupBody(rg: RgRecord): object {
 export function operationStatusBody(op: Operation, status: "InProgress" | "Succeeded" | "Failed"): object {
   // Network's Azure-AsyncOperation body is AzureAsyncOperationResult (network.json): status and error, nothing else.
   if (op.provider === "Microsoft.Network")
-    return { status, ...(status === "Failed" && op.failure !== undefined ? { error: { code: op.failure.code, message: op.failure.message } } : {}) };
+    return {
+      status,
+      ...(status === "Failed" && op.failure !== undefined
+        ? { error: { code: op.failure.code, message: op.failure.message } }
+        : {}),
+    };
   return {
     name: op.id,
     status,
@@ -61,7 +74,6 @@ export function operationStatusBody(op: Operation, status: "InProgress" | "Succe
       : {}),
   };
 }
-
 
 /** One Activity Log entry (EventData of activityLogs_API.json, 2015-04-01): what ARM records for a power operation. */
 /** The caller the Activity Log names for the product's own requests. */
@@ -91,7 +103,9 @@ export function activityEventBody(e: ActivityEvent, subscriptionId: string, tena
     correlationId: e.correlationId,
     description: "",
     eventDataId: e.eventDataId,
-    eventName: started ? { value: "BeginRequest", localizedValue: "Begin request" } : { value: "EndRequest", localizedValue: "End request" },
+    eventName: started
+      ? { value: "BeginRequest", localizedValue: "Begin request" }
+      : { value: "EndRequest", localizedValue: "End request" },
     category: { value: "Administrative", localizedValue: "Administrative" },
     httpRequest: { clientRequestId: e.correlationId, clientIpAddress: "203.0.113.10", method: e.httpMethod ?? "POST" },
     id: `${e.resourceId}/events/${e.eventDataId}/ticks/${ticks.toString()}`,
@@ -102,9 +116,15 @@ export function activityEventBody(e: ActivityEvent, subscriptionId: string, tena
     resourceType: { value: e.resourceType, localizedValue: e.resourceType },
     operationId: e.correlationId,
     operationName: operation,
-    properties: started ? { eventCategory: "Administrative", entity: e.resourceId } : { statusCode: e.status === "Succeeded" ? "OK" : "InternalServerError" },
+    properties: started
+      ? { eventCategory: "Administrative", entity: e.resourceId }
+      : { statusCode: e.status === "Succeeded" ? "OK" : "InternalServerError" },
     status: { value: e.status, localizedValue: e.status },
-    subStatus: started ? { value: "", localizedValue: "" } : e.status === "Succeeded" ? { value: "OK", localizedValue: "OK (HTTP Status Code: 200)" } : { value: "InternalServerError", localizedValue: "Internal Server Error (HTTP Status Code: 500)" },
+    subStatus: started
+      ? { value: "", localizedValue: "" }
+      : e.status === "Succeeded"
+        ? { value: "OK", localizedValue: "OK (HTTP Status Code: 200)" }
+        : { value: "InternalServerError", localizedValue: "Internal Server Error (HTTP Status Code: 500)" },
     eventTimestamp: iso(e.at),
     submissionTimestamp: iso(e.submittedAt),
     subscriptionId,

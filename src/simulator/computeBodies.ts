@@ -22,12 +22,20 @@ function changedAt(m: Machine): string {
 
 function statuses(m: Machine): object[] {
   const prov = m.provisioningState.toLowerCase();
-  const provCode = m.provisioningError === undefined ? `ProvisioningState/${prov}` : `ProvisioningState/${prov}/${m.provisioningError}`;
+  const provCode =
+    m.provisioningError === undefined
+      ? `ProvisioningState/${prov}`
+      : `ProvisioningState/${prov}/${m.provisioningError}`;
   return [
     {
       code: provCode,
       level: m.provisioningState === "Failed" ? "Error" : "Info",
-      displayStatus: m.provisioningState === "Failed" ? "Provisioning failed" : m.provisioningState === "Updating" ? "Updating" : "Provisioning succeeded",
+      displayStatus:
+        m.provisioningState === "Failed"
+          ? "Provisioning failed"
+          : m.provisioningState === "Updating"
+            ? "Updating"
+            : "Provisioning succeeded",
       time: changedAt(m),
     },
     // As in every official instance view: only the provisioning state has a time, the power state never.
@@ -69,22 +77,47 @@ export function instanceViewBody(
     vmAgent: {
       vmAgentVersion: booting ? "Unknown" : os === "Windows" ? "2.7.41491.1102" : "2.10.0.8",
       statuses: booting
-        ? [{ code: "ProvisioningState/Unavailable", level: "Warning", displayStatus: "Not Ready", message: "VM status blob is found but not yet populated.", time: changedAt(m) }]
+        ? [
+            {
+              code: "ProvisioningState/Unavailable",
+              level: "Warning",
+              displayStatus: "Not Ready",
+              message: "VM status blob is found but not yet populated.",
+              time: changedAt(m),
+            },
+          ]
         : running
-          ? [{ code: "ProvisioningState/succeeded", level: "Info", displayStatus: "Ready", message: "Guest Agent is running", time: iso(m.agentReadyAt ?? Date.parse(changedAt(m))) }]
+          ? [
+              {
+                code: "ProvisioningState/succeeded",
+                level: "Info",
+                displayStatus: "Ready",
+                message: "Guest Agent is running",
+                time: iso(m.agentReadyAt ?? Date.parse(changedAt(m))),
+              },
+            ]
           : [],
       extensionHandlers: booting
         ? []
         : extensions.map((e) => ({
             type: `${e.publisher}.${e.type}`,
             typeHandlerVersion: e.version,
-            status: extensionsReady ? { code: "ProvisioningState/succeeded", level: "Info", displayStatus: "Ready" } : { code: "ProvisioningState/transitioning", level: "Info", displayStatus: "Transitioning" },
+            status: extensionsReady
+              ? { code: "ProvisioningState/succeeded", level: "Info", displayStatus: "Ready" }
+              : { code: "ProvisioningState/transitioning", level: "Info", displayStatus: "Transitioning" },
           })),
     },
     disks: [
       {
         name: `${m.name}_OsDisk_1`,
-        statuses: [{ code: "ProvisioningState/succeeded", level: "Info", displayStatus: "Provisioning succeeded", time: changedAt(m) }],
+        statuses: [
+          {
+            code: "ProvisioningState/succeeded",
+            level: "Info",
+            displayStatus: "Provisioning succeeded",
+            time: changedAt(m),
+          },
+        ],
       },
     ],
     extensions: booting
@@ -107,7 +140,10 @@ function osDisk(name: string, os: "Linux" | "Windows", ephemeral: boolean, diskI
     createOption: "FromImage",
     caching: ephemeral ? "ReadOnly" : "ReadWrite",
     ...(ephemeral ? { diffDiskSettings: { option: "Local", placement: "CacheDisk" } } : {}),
-    managedDisk: { storageAccountType: ephemeral ? "Standard_LRS" : "Premium_LRS", ...(diskId === undefined ? {} : { id: diskId }) },
+    managedDisk: {
+      storageAccountType: ephemeral ? "Standard_LRS" : "Premium_LRS",
+      ...(diskId === undefined ? {} : { id: diskId }),
+    },
     deleteOption: ephemeral ? "Delete" : "Detach",
     diskSizeGB: 30,
   };
@@ -115,7 +151,12 @@ function osDisk(name: string, os: "Linux" | "Windows", ephemeral: boolean, diskI
 
 function imageReference(os: "Linux" | "Windows"): object {
   return os === "Windows"
-    ? { publisher: "MicrosoftWindowsServer", offer: "WindowsServer", sku: "2022-datacenter-azure-edition", version: "latest" }
+    ? {
+        publisher: "MicrosoftWindowsServer",
+        offer: "WindowsServer",
+        sku: "2022-datacenter-azure-edition",
+        version: "latest",
+      }
     : { publisher: "Canonical", offer: "0001-com-ubuntu-server-jammy", sku: "22_04-lts-gen2", version: "latest" };
 }
 
@@ -126,7 +167,13 @@ export function extensionBody(vm: VmRecord, e: SimExtension): object {
     id: `${computeId(vm.id)}/extensions/${e.name}`,
     type: "Microsoft.Compute/virtualMachines/extensions",
     location: vm.machine.location,
-    properties: { autoUpgradeMinorVersion: true, provisioningState: "Succeeded", publisher: e.publisher, type: e.type, typeHandlerVersion: e.version },
+    properties: {
+      autoUpgradeMinorVersion: true,
+      provisioningState: "Succeeded",
+      publisher: e.publisher,
+      type: e.type,
+      typeHandlerVersion: e.version,
+    },
   };
 }
 
@@ -134,7 +181,12 @@ export function extensionBody(vm: VmRecord, e: SimExtension): object {
  * A VM. `listed`: as a list answer gives it, extensions by id only (`resources: [{ id }]`, no name or type: what
  * `az vm list` and the SDKs see); a single GET gives them whole.
  */
-export function vmBody(vm: VmRecord, withInstanceView: boolean, listed = false, now: number = Number.POSITIVE_INFINITY): object {
+export function vmBody(
+  vm: VmRecord,
+  withInstanceView: boolean,
+  listed = false,
+  now: number = Number.POSITIVE_INFINITY,
+): object {
   const m = vm.machine;
   const s = vm.spec;
   const rgId = computeId(vm.id.slice(0, vm.id.indexOf("/providers/")));
@@ -146,7 +198,12 @@ export function vmBody(vm: VmRecord, withInstanceView: boolean, listed = false, 
     hardwareProfile: { vmSize: s.size },
     storageProfile: {
       imageReference: imageReference(s.osType),
-      osDisk: osDisk(osDiskName, s.osType, m.ephemeralOsDisk, m.ephemeralOsDisk ? undefined : `${rgId}/providers/Microsoft.Compute/disks/${osDiskName}`),
+      osDisk: osDisk(
+        osDiskName,
+        s.osType,
+        m.ephemeralOsDisk,
+        m.ephemeralOsDisk ? undefined : `${rgId}/providers/Microsoft.Compute/disks/${osDiskName}`,
+      ),
       dataDisks: [],
     },
     osProfile: {
@@ -158,13 +215,23 @@ export function vmBody(vm: VmRecord, withInstanceView: boolean, listed = false, 
       secrets: [],
       allowExtensionOperations: true,
     },
-    networkProfile: { networkInterfaces: [{ id: `${vm.id.slice(0, vm.id.indexOf("/providers/"))}/providers/Microsoft.Network/networkInterfaces/${vm.name}-nic`, properties: { primary: true } }] },
+    networkProfile: {
+      networkInterfaces: [
+        {
+          id: `${vm.id.slice(0, vm.id.indexOf("/providers/"))}/providers/Microsoft.Network/networkInterfaces/${vm.name}-nic`,
+          properties: { primary: true },
+        },
+      ],
+    },
     diagnosticsProfile: { bootDiagnostics: { enabled: true } },
-    ...(s.priority === "Regular" ? {} : { priority: s.priority, evictionPolicy: s.evictionPolicy ?? "Deallocate", billingProfile: { maxPrice: -1 } }),
+    ...(s.priority === "Regular"
+      ? {}
+      : { priority: s.priority, evictionPolicy: s.evictionPolicy ?? "Deallocate", billingProfile: { maxPrice: -1 } }),
     provisioningState: m.provisioningState,
     timeCreated: iso(vm.timeCreated),
   };
-  if (withInstanceView) properties["instanceView"] = instanceViewBody(m, s.osType, vm.name, vm.extensions, now, vm.platformUpdateDomain);
+  if (withInstanceView)
+    properties["instanceView"] = instanceViewBody(m, s.osType, vm.name, vm.extensions, now, vm.platformUpdateDomain);
   return {
     name: vm.name,
     id: computeId(vm.id),
@@ -173,7 +240,9 @@ export function vmBody(vm: VmRecord, withInstanceView: boolean, listed = false, 
     tags: s.tags,
     ...(s.zone === undefined ? {} : { zones: [s.zone] }),
     properties,
-    resources: vm.extensions.map((e) => (listed ? { id: `${computeId(vm.id)}/extensions/${e.name}` } : extensionBody(vm, e))),
+    resources: vm.extensions.map((e) =>
+      listed ? { id: `${computeId(vm.id)}/extensions/${e.name}` } : extensionBody(vm, e),
+    ),
     ...(vm.flexScaleSetId === undefined ? {} : { managedBy: computeId(vm.flexScaleSetId) }),
   };
 }
@@ -197,11 +266,30 @@ export function scaleSetBody(ss: ScaleSetRecord): object {
             overprovision: false,
             singlePlacementGroup: true,
             virtualMachineProfile: {
-              osProfile: { computerNamePrefix: ss.name.slice(0, 9), adminUsername: "azureuser", linuxConfiguration: { disablePasswordAuthentication: true } },
-              storageProfile: { imageReference: imageReference("Linux"), osDisk: osDisk("", "Linux", s.ephemeralOsDisk) },
+              osProfile: {
+                computerNamePrefix: ss.name.slice(0, 9),
+                adminUsername: "azureuser",
+                linuxConfiguration: { disablePasswordAuthentication: true },
+              },
+              storageProfile: {
+                imageReference: imageReference("Linux"),
+                osDisk: osDisk("", "Linux", s.ephemeralOsDisk),
+              },
               ...(ss.subnetId === undefined
                 ? {}
-                : { networkProfile: { networkInterfaceConfigurations: [{ name: `${ss.name}-nic`, properties: { primary: true, ipConfigurations: [{ name: "ipconfig1", properties: { subnet: { id: ss.subnetId } } }] } }] } }),
+                : {
+                    networkProfile: {
+                      networkInterfaceConfigurations: [
+                        {
+                          name: `${ss.name}-nic`,
+                          properties: {
+                            primary: true,
+                            ipConfigurations: [{ name: "ipconfig1", properties: { subnet: { id: ss.subnetId } } }],
+                          },
+                        },
+                      ],
+                    },
+                  }),
             },
           }
         : { platformFaultDomainCount: 1, singlePlacementGroup: false }),
@@ -212,7 +300,12 @@ export function scaleSetBody(ss: ScaleSetRecord): object {
   };
 }
 
-export function scaleSetVmBody(ss: ScaleSetRecord, m: Machine, withInstanceView: boolean, now: number = Number.POSITIVE_INFINITY): object {
+export function scaleSetVmBody(
+  ss: ScaleSetRecord,
+  m: Machine,
+  withInstanceView: boolean,
+  now: number = Number.POSITIVE_INFINITY,
+): object {
   const id = computeId(`${ss.id}/virtualMachines/${m.instanceId ?? ""}`);
   return {
     name: m.name,
@@ -222,15 +315,26 @@ export function scaleSetVmBody(ss: ScaleSetRecord, m: Machine, withInstanceView:
     tags: ss.spec.tags,
     instanceId: m.instanceId,
     sku: { name: ss.spec.size, tier: "Standard" },
-    ...(ss.spec.zones === undefined ? {} : { zones: [ss.spec.zones[Number(m.instanceId ?? 0) % ss.spec.zones.length]] }),
+    ...(ss.spec.zones === undefined
+      ? {}
+      : { zones: [ss.spec.zones[Number(m.instanceId ?? 0) % ss.spec.zones.length]] }),
     properties: {
       latestModelApplied: true,
       modelDefinitionApplied: "VirtualMachineScaleSet",
       vmId: m.vmId,
       hardwareProfile: { vmSize: ss.spec.size },
-      storageProfile: { imageReference: imageReference("Linux"), osDisk: osDisk(`${m.name}_OsDisk_1`, "Linux", ss.spec.ephemeralOsDisk), dataDisks: [] },
-      osProfile: { computerName: `${ss.name.slice(0, 9)}${(m.instanceId ?? "0").padStart(6, "0")}`, adminUsername: "azureuser" },
-      networkProfile: { networkInterfaces: [{ id: `${id}/networkInterfaces/${ss.name}-nic`, properties: { primary: true } }] },
+      storageProfile: {
+        imageReference: imageReference("Linux"),
+        osDisk: osDisk(`${m.name}_OsDisk_1`, "Linux", ss.spec.ephemeralOsDisk),
+        dataDisks: [],
+      },
+      osProfile: {
+        computerName: `${ss.name.slice(0, 9)}${(m.instanceId ?? "0").padStart(6, "0")}`,
+        adminUsername: "azureuser",
+      },
+      networkProfile: {
+        networkInterfaces: [{ id: `${id}/networkInterfaces/${ss.name}-nic`, properties: { primary: true } }],
+      },
       provisioningState: m.provisioningState,
       timeCreated: iso(m.createdAt),
       ...(withInstanceView ? { instanceView: instanceViewBody(m, "Linux", m.name, [], now) } : {}),

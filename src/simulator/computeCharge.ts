@@ -10,8 +10,14 @@ import type { World } from "./world/world";
  * Operations the page does not name are charged like their neighbours: a VM's extension list as its Low Cost Get
  * (the page names Extensions - Get), a scale set's VM list as the scale set's High Cost Get.
  */
-export function computeChargeOf(w: World, operation: OperationName, family: string, params: Record<string, string>): ComputeCharge | undefined {
-  const rgPath = `/subscriptions/${params["sub"] ?? ""}/resourcegroups/${params["rg"] ?? ""}/providers/microsoft.compute`.toLowerCase();
+export function computeChargeOf(
+  w: World,
+  operation: OperationName,
+  family: string,
+  params: Record<string, string>,
+): ComputeCharge | undefined {
+  const rgPath =
+    `/subscriptions/${params["sub"] ?? ""}/resourcegroups/${params["rg"] ?? ""}/providers/microsoft.compute`.toLowerCase();
   const vmId = `${rgPath}/virtualmachines/${params["vm"] ?? ""}`.toLowerCase();
   const ssId = `${rgPath}/virtualmachinescalesets/${params["ss"] ?? ""}`.toLowerCase();
   const vmRegion = (): string => w.vms.get(vmId)?.machine.location ?? "unknown";
@@ -35,7 +41,11 @@ export function computeChargeOf(w: World, operation: OperationName, family: stri
     case "listScaleSetVms":
       return { policy: "HighCostGetVMScaleSet", region: "all" };
     case "getScaleSetVm":
-      return { policy: "GetVMScaleSetVM", resourceKey: `${ssId}/virtualmachines/${(params["inst"] ?? "").toLowerCase()}`, region: ssRegion() };
+      return {
+        policy: "GetVMScaleSetVM",
+        resourceKey: `${ssId}/virtualmachines/${(params["inst"] ?? "").toLowerCase()}`,
+        region: ssRegion(),
+      };
     case "scaleSetPowerOff":
       return { policy: "DeleteVMScaleSet", region: ssRegion() };
     case "scaleSetDeallocate":
@@ -44,7 +54,13 @@ export function computeChargeOf(w: World, operation: OperationName, family: stri
       return { policy: "UpdateVMScaleSet", region: ssRegion() };
     case "getOperationStatus":
       // Network's operations share the name; only Compute's path is charged.
-      return family === "compute" ? { policy: "GetOperation", resourceKey: (params["op"] ?? "").toLowerCase(), region: params["loc"] ?? "unknown" } : undefined;
+      return family === "compute"
+        ? {
+            policy: "GetOperation",
+            resourceKey: (params["op"] ?? "").toLowerCase(),
+            region: params["loc"] ?? "unknown",
+          }
+        : undefined;
     default:
       return undefined;
   }

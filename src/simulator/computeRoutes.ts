@@ -3,7 +3,22 @@ import { z } from "zod";
 import { ArmHttpError } from "./armError";
 import { extensionBody, instanceViewBody, scaleSetBody, scaleSetVmBody, vmBody } from "./computeBodies";
 import { accepted, operationResult, operationStatus } from "./lroAnswers";
-import { CSS, CVM, instanceOr404, page, RG, rgOr404, route, type Route, scaleSetOr404, type SimRequest, type SimResponse, SUB, VM_LIST_PAGE_SIZE, vmOr404 } from "./routeKit";
+import {
+  CSS,
+  CVM,
+  instanceOr404,
+  page,
+  RG,
+  rgOr404,
+  route,
+  type Route,
+  scaleSetOr404,
+  type SimRequest,
+  type SimResponse,
+  SUB,
+  VM_LIST_PAGE_SIZE,
+  vmOr404,
+} from "./routeKit";
 import type { LroShape } from "./shapes";
 import type { Machine, Operation, PowerOp, VmRecord } from "./world/types";
 import type { World } from "./world/world";
@@ -22,16 +37,37 @@ function vmListing(w: World, r: SimRequest, vms: readonly VmRecord[], subscripti
   let selected = vms;
   if (filter !== null) {
     const m = VM_LIST_FILTER.exec(filter);
-    if (m === null) throw new ArmHttpError(400, "InvalidParameter", `The value of parameter '$filter' is invalid: only 'virtualMachineScaleSet/id' eq '<id>' is supported.`);
+    if (m === null)
+      throw new ArmHttpError(
+        400,
+        "InvalidParameter",
+        `The value of parameter '$filter' is invalid: only 'virtualMachineScaleSet/id' eq '<id>' is supported.`,
+      );
     const ss = (m[1] ?? "").toLowerCase();
     selected = vms.filter((vm) => vm.flexScaleSetId?.toLowerCase() === ss);
   }
   const expand = (r.query.get("$expand") ?? "").toLowerCase();
-  if (expand !== "" && expand !== "instanceview") throw new ArmHttpError(400, "InvalidParameter", `The value '${r.query.get("$expand") ?? ""}' of parameter '$expand' is not valid.`);
+  if (expand !== "" && expand !== "instanceview")
+    throw new ArmHttpError(
+      400,
+      "InvalidParameter",
+      `The value '${r.query.get("$expand") ?? ""}' of parameter '$expand' is not valid.`,
+    );
   if (expand === "instanceview" && filter === null)
-    throw new ArmHttpError(400, "InvalidParameter", "The parameter '$expand=instanceView' can only be specified with a valid '$filter'.");
-  const iv = expand === "instanceview" || (subscriptionWide && (r.query.get("statusOnly") ?? "").toLowerCase() === "true");
-  return page(r, w, selected, (vm) => (w.settleMachine(vm.machine, r.now), vmBody(vm, iv, true, r.now)), VM_LIST_PAGE_SIZE);
+    throw new ArmHttpError(
+      400,
+      "InvalidParameter",
+      "The parameter '$expand=instanceView' can only be specified with a valid '$filter'.",
+    );
+  const iv =
+    expand === "instanceview" || (subscriptionWide && (r.query.get("statusOnly") ?? "").toLowerCase() === "true");
+  return page(
+    r,
+    w,
+    selected,
+    (vm) => (w.settleMachine(vm.machine, r.now), vmBody(vm, iv, true, r.now)),
+    VM_LIST_PAGE_SIZE,
+  );
 }
 
 /** Shapes ARM allows for a Compute power action: 200 when it had nothing to do, else 202 with either header or both. */
@@ -40,7 +76,11 @@ function powerShapes(op: Operation): LroShape[] {
   return op.machines.length === 0 && op.failure === undefined ? ["synchronous", ...async] : async;
 }
 
-const InstanceIdsBody = z.object({ instanceIds: z.array(z.string()).optional() }).loose().optional().nullable();
+const InstanceIdsBody = z
+  .object({ instanceIds: z.array(z.string()).optional() })
+  .loose()
+  .optional()
+  .nullable();
 
 function vmPower(kind: PowerOp) {
   return (w: World, r: SimRequest): SimResponse => {
@@ -54,16 +94,22 @@ function scaleSetPower(kind: PowerOp) {
   return (w: World, r: SimRequest): SimResponse => {
     const ss = scaleSetOr404(w, r);
     if (ss.spec.orchestrationMode === "Flexible")
-      throw new ArmHttpError(400, "OperationNotAllowed", `Scale set '${ss.name}' uses Flexible orchestration: act on its member VMs.`);
+      throw new ArmHttpError(
+        400,
+        "OperationNotAllowed",
+        `Scale set '${ss.name}' uses Flexible orchestration: act on its member VMs.`,
+      );
     const parsed = InstanceIdsBody.safeParse(r.body);
-    if (!parsed.success) throw new ArmHttpError(400, "InvalidRequestContent", "The request body must be {\"instanceIds\": [..]}.");
+    if (!parsed.success)
+      throw new ArmHttpError(400, "InvalidRequestContent", 'The request body must be {"instanceIds": [..]}.');
     const ids = parsed.data?.instanceIds;
     const machines: Machine[] = [];
     if (ids === undefined || ids.length === 0) machines.push(...ss.instanceList);
     else
       for (const id of ids) {
         const m = ss.instances.get(id);
-        if (m === undefined) throw new ArmHttpError(400, "InvalidParameter", `Instance id '${id}' is not a VM of scale set '${ss.name}'.`);
+        if (m === undefined)
+          throw new ArmHttpError(400, "InvalidParameter", `Instance id '${id}' is not a VM of scale set '${ss.name}'.`);
         machines.push(m);
       }
     const op = w.beginPower(machines, kind, r.ctx, r.now);
@@ -74,14 +120,22 @@ function scaleSetPower(kind: PowerOp) {
 /** Microsoft.Compute's paths, in the order they are matched. */
 export const COMPUTE_ROUTES: readonly Route[] = [
   // Virtual machines
-  route("GET", `${SUB}/providers/microsoft.compute/virtualmachines`, "listVms", "compute", (w, r) => vmListing(w, r, w.vmList, true)),
+  route("GET", `${SUB}/providers/microsoft.compute/virtualmachines`, "listVms", "compute", (w, r) =>
+    vmListing(w, r, w.vmList, true),
+  ),
   route("GET", `${RG}/providers/microsoft.compute/virtualmachines`, "listVms", "compute", (w, r) =>
     vmListing(w, r, w.vmsByRg.get(rgOr404(w, r.params["rg"] ?? "").name.toLowerCase()) ?? [], false),
   ),
-  route("GET", CVM, "getVm", "compute", (w, r) => ({ status: 200, body: vmBody(vmOr404(w, r), (r.query.get("$expand") ?? "").toLowerCase() === "instanceview", false, r.now) })),
+  route("GET", CVM, "getVm", "compute", (w, r) => ({
+    status: 200,
+    body: vmBody(vmOr404(w, r), (r.query.get("$expand") ?? "").toLowerCase() === "instanceview", false, r.now),
+  })),
   route("GET", `${CVM}/instanceview`, "getVmInstanceView", "compute", (w, r) => {
     const vm = vmOr404(w, r);
-    return { status: 200, body: instanceViewBody(vm.machine, vm.spec.osType, vm.name, vm.extensions, r.now, vm.platformUpdateDomain) };
+    return {
+      status: 200,
+      body: instanceViewBody(vm.machine, vm.spec.osType, vm.name, vm.extensions, r.now, vm.platformUpdateDomain),
+    };
   }),
   // Not paged: VirtualMachineExtensionsListResult has no nextLink.
   route("GET", `${CVM}/extensions`, "listVmExtensions", "compute", (w, r) => {
@@ -92,7 +146,9 @@ export const COMPUTE_ROUTES: readonly Route[] = [
   route("POST", `${CVM}/deallocate`, "vmDeallocate", "compute", vmPower("deallocate")),
   route("POST", `${CVM}/start`, "vmStart", "compute", vmPower("start")),
   // Scale sets
-  route("GET", `${SUB}/providers/microsoft.compute/virtualmachinescalesets`, "listScaleSets", "compute", (w, r) => page(r, w, w.scaleSetList, scaleSetBody)),
+  route("GET", `${SUB}/providers/microsoft.compute/virtualmachinescalesets`, "listScaleSets", "compute", (w, r) =>
+    page(r, w, w.scaleSetList, scaleSetBody),
+  ),
   route("GET", `${RG}/providers/microsoft.compute/virtualmachinescalesets`, "listScaleSets", "compute", (w, r) =>
     page(r, w, w.scaleSetsByRg.get(rgOr404(w, r.params["rg"] ?? "").name.toLowerCase()) ?? [], scaleSetBody),
   ),
@@ -115,7 +171,14 @@ export const COMPUTE_ROUTES: readonly Route[] = [
   route("POST", `${CSS}/poweroff`, "scaleSetPowerOff", "compute", scaleSetPower("powerOff")),
   route("POST", `${CSS}/deallocate`, "scaleSetDeallocate", "compute", scaleSetPower("deallocate")),
   route("POST", `${CSS}/start`, "scaleSetStart", "compute", scaleSetPower("start")),
-  route("GET", `${SUB}/providers/microsoft.compute/locations/{loc}/operations/{op}`, "getOperationStatus", "compute", (w, r) =>
-    (r.query.get("monitor") ?? "").toLowerCase() === "true" ? operationResult(w, r, "Microsoft.Compute") : operationStatus(w, r, "Microsoft.Compute"),
+  route(
+    "GET",
+    `${SUB}/providers/microsoft.compute/locations/{loc}/operations/{op}`,
+    "getOperationStatus",
+    "compute",
+    (w, r) =>
+      (r.query.get("monitor") ?? "").toLowerCase() === "true"
+        ? operationResult(w, r, "Microsoft.Compute")
+        : operationStatus(w, r, "Microsoft.Compute"),
   ),
 ];

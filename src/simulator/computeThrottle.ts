@@ -33,14 +33,35 @@ interface PolicyLimits {
 export const COMPUTE_POLICIES: Readonly<Record<ComputePolicyName, PolicyLimits>> = {
   UpdateVM: { resource: { refillPerMinute: 4, capacity: 12 }, subscription: { refillPerMinute: 500, capacity: 1500 } },
   DeleteVM: { resource: { refillPerMinute: 4, capacity: 12 }, subscription: { refillPerMinute: 500, capacity: 1500 } },
-  LowCostGet: { resource: { refillPerMinute: 12, capacity: 36 }, subscription: { refillPerMinute: 8000, capacity: 24000 } },
+  LowCostGet: {
+    resource: { refillPerMinute: 12, capacity: 36 },
+    subscription: { refillPerMinute: 8000, capacity: 24000 },
+  },
   HighCostGet: { subscription: { refillPerMinute: 300, capacity: 900 } },
-  GetOperation: { resource: { refillPerMinute: 15, capacity: 45 }, subscription: { refillPerMinute: 5000, capacity: 15000 } },
-  UpdateVMScaleSet: { resource: { refillPerMinute: 4, capacity: 12 }, subscription: { refillPerMinute: 500, capacity: 1500 } },
-  DeleteVMScaleSet: { resource: { refillPerMinute: 4, capacity: 12 }, subscription: { refillPerMinute: 175, capacity: 525 } },
-  LowCostGetVMScaleSet: { resource: { refillPerMinute: 12, capacity: 36 }, subscription: { refillPerMinute: 800, capacity: 2400 } },
-  HighCostGetVMScaleSet: { resource: { refillPerMinute: 10, capacity: 30 }, subscription: { refillPerMinute: 360, capacity: 1080 } },
-  GetVMScaleSetVM: { resource: { refillPerMinute: 12, capacity: 36 }, subscription: { refillPerMinute: 2000, capacity: 6000 } },
+  GetOperation: {
+    resource: { refillPerMinute: 15, capacity: 45 },
+    subscription: { refillPerMinute: 5000, capacity: 15000 },
+  },
+  UpdateVMScaleSet: {
+    resource: { refillPerMinute: 4, capacity: 12 },
+    subscription: { refillPerMinute: 500, capacity: 1500 },
+  },
+  DeleteVMScaleSet: {
+    resource: { refillPerMinute: 4, capacity: 12 },
+    subscription: { refillPerMinute: 175, capacity: 525 },
+  },
+  LowCostGetVMScaleSet: {
+    resource: { refillPerMinute: 12, capacity: 36 },
+    subscription: { refillPerMinute: 800, capacity: 2400 },
+  },
+  HighCostGetVMScaleSet: {
+    resource: { refillPerMinute: 10, capacity: 30 },
+    subscription: { refillPerMinute: 360, capacity: 1080 },
+  },
+  GetVMScaleSetVM: {
+    resource: { refillPerMinute: 12, capacity: 36 },
+    subscription: { refillPerMinute: 2000, capacity: 6000 },
+  },
 };
 
 /** Which policy a Compute request falls under, and whether its resource's own bucket applies (the page's footnotes). */
@@ -65,7 +86,10 @@ export class MinuteBucket {
   private refill(now: number): void {
     const minutes = Math.floor(Math.max(0, now - this.createdAt) / 60_000);
     if (minutes > this.minutes) {
-      this.tokens = Math.min(this.config.capacity, this.tokens + (minutes - this.minutes) * this.config.refillPerMinute);
+      this.tokens = Math.min(
+        this.config.capacity,
+        this.tokens + (minutes - this.minutes) * this.config.refillPerMinute,
+      );
       this.minutes = minutes;
     }
   }
@@ -133,9 +157,15 @@ export interface ComputeThrottlingConfig {
   enabled: boolean;
   /** Multiplies every capacity and refill (at least 1 token each). */
   scale: number;
-  overrides: Partial<Record<ComputePolicyName, { resource?: MinuteBucketConfig | undefined; subscription?: MinuteBucketConfig | undefined }>>;
+  overrides: Partial<
+    Record<
+      ComputePolicyName,
+      { resource?: MinuteBucketConfig | undefined; subscription?: MinuteBucketConfig | undefined }
+    >
+  >;
   /** Per-policy window limits; a policy not named gets windowsOf(its subscription bucket). */
-  windows?: Partial<Record<ComputePolicyName, { threeMin?: number | undefined; thirtyMin?: number | undefined }>> | undefined;
+  windows?:
+    Partial<Record<ComputePolicyName, { threeMin?: number | undefined; thirtyMin?: number | undefined }>> | undefined;
   header?: ComputeHeaderForm | undefined;
 }
 
@@ -145,7 +175,10 @@ export interface ComputeThrottlingConfig {
  * far tighter windows (PutVM3Min 240, PutVM30Min 1200 in the captures): set them with `windows`.
  */
 export function windowsOf(subscription: MinuteBucketConfig): WindowLimits {
-  return { threeMin: subscription.capacity + 3 * subscription.refillPerMinute, thirtyMin: subscription.capacity + 30 * subscription.refillPerMinute };
+  return {
+    threeMin: subscription.capacity + 3 * subscription.refillPerMinute,
+    thirtyMin: subscription.capacity + 30 * subscription.refillPerMinute,
+  };
 }
 
 /** A fixed counting window: `limit` requests per `lengthMs`, periods counted from the first request. */
@@ -223,7 +256,10 @@ export class ComputeThrottler {
       refillPerMinute: Math.max(1, Math.round(c.refillPerMinute * this.config.scale)),
     });
     const resource = o?.resource ?? (base.resource === undefined ? undefined : scaled(base.resource));
-    return { ...(resource !== undefined ? { resource } : {}), subscription: o?.subscription ?? scaled(base.subscription) };
+    return {
+      ...(resource !== undefined ? { resource } : {}),
+      subscription: o?.subscription ?? scaled(base.subscription),
+    };
   }
 
   windowLimits(policy: ComputePolicyName): WindowLimits {
@@ -281,15 +317,26 @@ export class ComputeThrottler {
     const applied: { name: string; key: string; bucket: MinuteBucket }[] = [];
     if (limits.resource !== undefined && charge.resourceKey !== undefined) {
       const key = `${region}|${charge.policy}|r|${charge.resourceKey}`;
-      applied.push({ name: computeBucketName(charge.policy, "resource"), key, bucket: this.bucket(key, limits.resource, now) });
+      applied.push({
+        name: computeBucketName(charge.policy, "resource"),
+        key,
+        bucket: this.bucket(key, limits.resource, now),
+      });
     }
     const subKey = `${region}|${charge.policy}|s`;
-    applied.push({ name: computeBucketName(charge.policy, "subscription"), key: subKey, bucket: this.bucket(subKey, limits.subscription, now) });
+    applied.push({
+      name: computeBucketName(charge.policy, "subscription"),
+      key: subKey,
+      bucket: this.bucket(subKey, limits.subscription, now),
+    });
     const wl = this.windowLimits(charge.policy);
     const windowName = COMPUTE_WINDOW_NAMES[charge.policy];
     const windows = [
       { name: `${windowName}3Min`, window: this.window(`${region}|${charge.policy}|w3`, wl.threeMin, 3 * 60_000, now) },
-      { name: `${windowName}30Min`, window: this.window(`${region}|${charge.policy}|w30`, wl.thirtyMin, 30 * 60_000, now) },
+      {
+        name: `${windowName}30Min`,
+        window: this.window(`${region}|${charge.policy}|w30`, wl.thirtyMin, 30 * 60_000, now),
+      },
     ];
     const minute = Math.floor(now / 60_000);
     for (const a of applied) {
@@ -312,7 +359,9 @@ export class ComputeThrottler {
     const longWindow = spent.find((w) => w.name.endsWith("30Min")) ?? spent[0];
     if (longWindow !== undefined) {
       const toEnd = longWindow.window.secondsToEnd(now);
-      const retryAfterSeconds = longWindow.name.endsWith("30Min") ? Math.min(THIRTY_MIN_RETRY_AFTER_CAP_SECONDS, toEnd) : toEnd;
+      const retryAfterSeconds = longWindow.name.endsWith("30Min")
+        ? Math.min(THIRTY_MIN_RETRY_AFTER_CAP_SECONDS, toEnd)
+        : toEnd;
       return {
         ok: false,
         headers,

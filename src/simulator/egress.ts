@@ -47,18 +47,44 @@ export function findSubnet(scenario: Scenario, ref: string | undefined): SubnetR
 
 /** Every route of the subnet, the ones effectiveRouteTable lists (none marked Invalid here: that is the selection's job). */
 export function routesOf(scenario: Scenario, { vnet, subnet }: SubnetRef): SimRoute[] {
-  const table = subnet.routeTable === undefined ? undefined : scenario.routeTables.find((t) => t.name.toLowerCase() === subnet.routeTable?.toLowerCase());
+  const table =
+    subnet.routeTable === undefined
+      ? undefined
+      : scenario.routeTables.find((t) => t.name.toLowerCase() === subnet.routeTable?.toLowerCase());
   const routes: SimRoute[] = [
-    ...vnet.addressPrefixes.map((p) => ({ name: "", addressPrefix: p, nextHopType: "VnetLocal", source: "Default" as const })),
-    ...(vnet.peerings ?? []).flatMap((peer) => peer.remoteAddressPrefixes.map((p) => ({ name: "", addressPrefix: p, nextHopType: "VNetPeering", source: "Default" as const }))),
+    ...vnet.addressPrefixes.map((p) => ({
+      name: "",
+      addressPrefix: p,
+      nextHopType: "VnetLocal",
+      source: "Default" as const,
+    })),
+    ...(vnet.peerings ?? []).flatMap((peer) =>
+      peer.remoteAddressPrefixes.map((p) => ({
+        name: "",
+        addressPrefix: p,
+        nextHopType: "VNetPeering",
+        source: "Default" as const,
+      })),
+    ),
     { name: "", addressPrefix: "0.0.0.0/0", nextHopType: "Internet", source: "Default" },
   ];
   const hub = (vnet.peerings ?? []).find((p) => p.useRemoteGateways);
   if (hub?.remoteGateway?.advertisesDefaultRoute === true && table?.disableBgpRoutePropagation !== true) {
-    routes.push({ name: "", addressPrefix: "0.0.0.0/0", nextHopType: "VirtualNetworkGateway", source: "VirtualNetworkGateway" });
+    routes.push({
+      name: "",
+      addressPrefix: "0.0.0.0/0",
+      nextHopType: "VirtualNetworkGateway",
+      source: "VirtualNetworkGateway",
+    });
   }
   for (const r of table?.routes ?? []) {
-    routes.push({ name: r.name, addressPrefix: r.addressPrefix, nextHopType: r.nextHopType, nextHopIpAddress: r.nextHopIpAddress, source: "User" });
+    routes.push({
+      name: r.name,
+      addressPrefix: r.addressPrefix,
+      nextHopType: r.nextHopType,
+      nextHopIpAddress: r.nextHopIpAddress,
+      source: "User",
+    });
   }
   return routes;
 }
@@ -69,7 +95,12 @@ function activeInternetRoute(routes: readonly SimRoute[]): SimRoute | undefined 
   for (const r of routes) {
     const c = parseCidr(r.addressPrefix);
     if (typeof c === "string" || !contains(c, PUBLIC)) continue;
-    if (best === undefined || c.prefixLength > best.len || (c.prefixLength === best.len && RANK[r.source] < RANK[best.r.source])) best = { r, len: c.prefixLength };
+    if (
+      best === undefined ||
+      c.prefixLength > best.len ||
+      (c.prefixLength === best.len && RANK[r.source] < RANK[best.r.source])
+    )
+      best = { r, len: c.prefixLength };
   }
   return best?.r;
 }
@@ -80,7 +111,9 @@ export function egressOf(scenario: Scenario, ref: SubnetRef | undefined): SimEgr
   const route = activeInternetRoute(routesOf(scenario, ref));
   switch (route?.nextHopType) {
     case "Internet":
-      return ref.subnet.natGateway !== undefined ? { kind: "internet", natGateway: ref.subnet.natGateway } : { kind: "internet" };
+      return ref.subnet.natGateway !== undefined
+        ? { kind: "internet", natGateway: ref.subnet.natGateway }
+        : { kind: "internet" };
     case "VirtualAppliance":
     case "VirtualApplianceEcmp": {
       const address = route.nextHopIpAddress ?? "";
@@ -89,7 +122,12 @@ export function egressOf(scenario: Scenario, ref: SubnetRef | undefined): SimEgr
     }
     case "VirtualNetworkGateway": {
       const hub = (ref.vnet.peerings ?? []).find((p) => p.useRemoteGateways);
-      if (hub !== undefined) return { kind: "gateway", vnetName: hub.remoteVirtualNetworkId.split("/").pop() ?? "", gateway: hub.remoteGateway };
+      if (hub !== undefined)
+        return {
+          kind: "gateway",
+          vnetName: hub.remoteVirtualNetworkId.split("/").pop() ?? "",
+          gateway: hub.remoteGateway,
+        };
       return { kind: "gateway", vnetName: ref.vnet.name, gateway: ref.vnet.gateway };
     }
     default:

@@ -75,11 +75,14 @@ export type EstateSubscriptionInput = z.input<typeof EstateSubscriptionSchema>;
 type Ctx = z.RefinementCtx<z.output<z.ZodObject>>;
 
 /** Groups unique with existing parents, one root, no cycle; subscriptions unique, each in a declared group, one tenant. */
-function hierarchyCheck(e: {
-  tenantId?: string | undefined;
-  managementGroups: { id: string; parent?: string | undefined }[];
-  subscriptions: { managementGroup: string; subscription: { id: string; tenantId?: string | undefined } }[];
-}, ctx: Ctx): void {
+function hierarchyCheck(
+  e: {
+    tenantId?: string | undefined;
+    managementGroups: { id: string; parent?: string | undefined }[];
+    subscriptions: { managementGroup: string; subscription: { id: string; tenantId?: string | undefined } }[];
+  },
+  ctx: Ctx,
+): void {
   const issue = (path: (string | number)[], message: string): void => ctx.addIssue({ code: "custom", path, message });
   const groups = new Map<string, { id: string; parent?: string | undefined }>();
   e.managementGroups.forEach((g, i) => {
@@ -90,11 +93,18 @@ function hierarchyCheck(e: {
   const roots: number[] = [];
   e.managementGroups.forEach((g, i) => {
     if (g.parent === undefined) roots.push(i);
-    else if (!groups.has(g.parent.toLowerCase())) issue(["managementGroups", i, "parent"], `management group "${g.parent}" is not declared in managementGroups`);
-    else if (g.parent.toLowerCase() === g.id.toLowerCase()) issue(["managementGroups", i, "parent"], `management group "${g.id}" cannot be its own parent`);
+    else if (!groups.has(g.parent.toLowerCase()))
+      issue(["managementGroups", i, "parent"], `management group "${g.parent}" is not declared in managementGroups`);
+    else if (g.parent.toLowerCase() === g.id.toLowerCase())
+      issue(["managementGroups", i, "parent"], `management group "${g.id}" cannot be its own parent`);
   });
   if (roots.length !== 1)
-    issue(["managementGroups"], roots.length === 0 ? "needs exactly one root (a group without parent), found none" : `needs exactly one root (a group without parent), found ${roots.length}: ${roots.map((i) => e.managementGroups[i]?.id ?? "").join(", ")}`);
+    issue(
+      ["managementGroups"],
+      roots.length === 0
+        ? "needs exactly one root (a group without parent), found none"
+        : `needs exactly one root (a group without parent), found ${roots.length}: ${roots.map((i) => e.managementGroups[i]?.id ?? "").join(", ")}`,
+    );
   e.managementGroups.forEach((g, i) => {
     const seen = new Set<string>([g.id.toLowerCase()]);
     let parent = g.parent?.toLowerCase();
@@ -111,14 +121,21 @@ function hierarchyCheck(e: {
   const subs = new Set<string>();
   let tenant = e.tenantId;
   e.subscriptions.forEach((s, i) => {
-    if (!groups.has(s.managementGroup.toLowerCase())) issue(["subscriptions", i, "managementGroup"], `management group "${s.managementGroup}" is not declared in managementGroups`);
+    if (!groups.has(s.managementGroup.toLowerCase()))
+      issue(
+        ["subscriptions", i, "managementGroup"],
+        `management group "${s.managementGroup}" is not declared in managementGroups`,
+      );
     const k = s.subscription.id.toLowerCase();
     if (subs.has(k)) issue(["subscriptions", i, "subscription", "id"], `duplicate subscription "${s.subscription.id}"`);
     subs.add(k);
     // One endpoint, one token: one tenant. The estate's, else the first a subscription names.
     const t = s.subscription.tenantId;
     if (t !== undefined && tenant !== undefined && t.toLowerCase() !== tenant.toLowerCase())
-      issue(["subscriptions", i, "subscription", "tenantId"], `must be the estate's tenant ${tenant} (or left out): an estate is one tenant`);
+      issue(
+        ["subscriptions", i, "subscription", "tenantId"],
+        `must be the estate's tenant ${tenant} (or left out): an estate is one tenant`,
+      );
     tenant ??= t;
   });
 }
@@ -152,11 +169,17 @@ export function isEstateInput(v: unknown): boolean {
 
 function fromEstate(e: EstateScenario): Estate {
   // The estate's tenant, else the one a subscription names (hierarchyCheck refuses a second).
-  const tenantId = (e.tenantId ?? e.subscriptions.find((s) => s.subscription.tenantId !== undefined)?.subscription.tenantId)?.toLowerCase();
+  const tenantId = (
+    e.tenantId ?? e.subscriptions.find((s) => s.subscription.tenantId !== undefined)?.subscription.tenantId
+  )?.toLowerCase();
   return {
     kind: "estate",
     tenantId,
-    managementGroups: e.managementGroups.map((g) => ({ id: g.id, displayName: g.displayName ?? g.id, parent: g.parent })),
+    managementGroups: e.managementGroups.map((g) => ({
+      id: g.id,
+      displayName: g.displayName ?? g.id,
+      parent: g.parent,
+    })),
     subscriptions: e.subscriptions.map(({ managementGroup, behaviour, ...contents }) => {
       const clock = { timeScale: e.behaviour.timeScale, startTime: e.behaviour.startTime };
       const subscription = tenantId === undefined ? contents.subscription : { ...contents.subscription, tenantId };
@@ -184,7 +207,9 @@ export function parseEstate(raw: unknown, what: string): Estate {
 }
 
 function parseAny(raw: unknown, what: string): Estate {
-  return isEstateInput(raw) ? fromEstate(parseWith(EstateSchema, raw, what)) : fromScenario(parseWith(ScenarioSchema, raw, what));
+  return isEstateInput(raw)
+    ? fromEstate(parseWith(EstateSchema, raw, what))
+    : fromScenario(parseWith(ScenarioSchema, raw, what));
 }
 
 /**

@@ -46,7 +46,12 @@ export const OperationNameSchema = z.enum(OPERATION_NAMES);
 export type RequestKind = "read" | "write" | "delete";
 
 /** Codes a start from deallocated can fail with when the region or zone has no capacity. */
-const ALLOCATION_CODES = ["AllocationFailed", "ZonalAllocationFailed", "OverconstrainedAllocationRequest", "OverconstrainedZonalAllocationRequest"] as const;
+const ALLOCATION_CODES = [
+  "AllocationFailed",
+  "ZonalAllocationFailed",
+  "OverconstrainedAllocationRequest",
+  "OverconstrainedZonalAllocationRequest",
+] as const;
 
 const MatchSchema = z
   .object({
@@ -94,7 +99,9 @@ export const FaultSpecSchema = z.discriminatedUnion("kind", [
       message: z.string().min(1).optional(),
     })
     .strict(),
-  z.object({ kind: z.literal("lroFailed"), ...common, code: z.string().min(1).default("InternalExecutionError") }).strict(),
+  z
+    .object({ kind: z.literal("lroFailed"), ...common, code: z.string().min(1).default("InternalExecutionError") })
+    .strict(),
   z.object({ kind: z.literal("stuckTransition"), ...common }).strict(),
   z
     .object({
@@ -133,7 +140,9 @@ const LRO_OPERATIONS: readonly OperationName[] = [
   "connectivityCheck",
   "getEffectiveRouteTable",
 ];
-const POWER_OPERATIONS: readonly OperationName[] = LRO_OPERATIONS.filter((o) => o.startsWith("vm") || o.startsWith("scaleSet"));
+const POWER_OPERATIONS: readonly OperationName[] = LRO_OPERATIONS.filter(
+  (o) => o.startsWith("vm") || o.startsWith("scaleSet"),
+);
 
 /** Operations a fault applies to when its `match.operation` is not given. */
 const DEFAULT_OPERATIONS: Record<FaultKind, readonly OperationName[] | undefined> = {
@@ -185,7 +194,12 @@ export class FaultEngine {
 
 function matches(spec: ParsedFault, ctx: RequestContext): boolean {
   const m = spec.match;
-  const ops = m?.operation === undefined ? DEFAULT_OPERATIONS[spec.kind] : Array.isArray(m.operation) ? m.operation : [m.operation];
+  const ops =
+    m?.operation === undefined
+      ? DEFAULT_OPERATIONS[spec.kind]
+      : Array.isArray(m.operation)
+        ? m.operation
+        : [m.operation];
   if (ops !== undefined && !ops.includes(ctx.operation)) return false;
   if (m?.kind !== undefined && m.kind !== ctx.kind) return false;
   if (m?.resource !== undefined && !ctx.path.includes(m.resource.toLowerCase())) return false;

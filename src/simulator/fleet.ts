@@ -33,7 +33,11 @@ export function generateFleet(n: number, seed = 1, as: { subscriptionId?: string
   for (let i = 0; i < rgCount; i++) {
     const location = REGIONS[i % REGIONS.length] ?? "westeurope";
     used.add(location);
-    rgs.push({ name: `rg-${APPS[i % APPS.length] ?? "app"}-${String(i + 1).padStart(3, "0")}`, location, tags: { env: "dev", costCenter: `cc-${100 + (i % 7)}` } });
+    rgs.push({
+      name: `rg-${APPS[i % APPS.length] ?? "app"}-${String(i + 1).padStart(3, "0")}`,
+      location,
+      tags: { env: "dev", costCenter: `cc-${100 + (i % 7)}` },
+    });
   }
   rgs.push({ name: "rg-network", location: "westeurope" }, { name: "rg-aks", location: "westeurope" });
   rgs.push({
@@ -85,7 +89,9 @@ export function generateFleet(n: number, seed = 1, as: { subscriptionId?: string
   }
   // A flexible scale set whose members are the last few VMs of the first group.
   const firstRg = rgs[0]?.name ?? "rg-web-001";
-  const flexMembers = vms.filter((v) => v.resourceGroup === firstRg && v.availabilitySet === undefined && v !== canary).slice(-3);
+  const flexMembers = vms
+    .filter((v) => v.resourceGroup === firstRg && v.availabilitySet === undefined && v !== canary)
+    .slice(-3);
   for (const v of flexMembers) {
     v.flexScaleSet = flexName;
     delete v.zone;
@@ -96,24 +102,39 @@ export function generateFleet(n: number, seed = 1, as: { subscriptionId?: string
       id: subscriptionId,
       name: as.name ?? "Contoso Dev/Test (generated)",
       quotaId: "MSDNDevTest_2014-09-01",
-      billing: { agreementType: "EnterpriseAgreement", workloadType: "DevTest", accountType: "Enterprise", skuDescription: "Enterprise Dev/Test" },
+      billing: {
+        agreementType: "EnterpriseAgreement",
+        workloadType: "DevTest",
+        accountType: "Enterprise",
+        skuDescription: "Enterprise Dev/Test",
+      },
     },
     exemption: { exempted: true, effectiveAt: iso(EFFECTIVE_AT) },
     resourceGroups: [...rgs, { name: "NetworkWatcherRG", location: "westeurope" }],
     vms,
     scaleSets: [
-      ...(flexMembers.length > 0 ? [{ name: flexName, resourceGroup: firstRg, orchestrationMode: "Flexible" as const }] : []),
+      ...(flexMembers.length > 0
+        ? [{ name: flexName, resourceGroup: firstRg, orchestrationMode: "Flexible" as const }]
+        : []),
       {
         name: "vmss-uniform-001",
         resourceGroup: firstRg,
         orchestrationMode: "Uniform",
-        instances: [0, 1, 2, 3].map((k) => ({ instanceId: String(k), power: k === 3 ? ("deallocated" as const) : ("running" as const), lastStartTime: iso(EFFECTIVE_AT - 5 * 86_400_000) })),
+        instances: [0, 1, 2, 3].map((k) => ({
+          instanceId: String(k),
+          power: k === 3 ? ("deallocated" as const) : ("running" as const),
+          lastStartTime: iso(EFFECTIVE_AT - 5 * 86_400_000),
+        })),
       },
       {
         name: "aks-nodepool1-31415926-vmss",
         resourceGroup: "MC_rg-aks_aks-dev_westeurope",
         orchestrationMode: "Uniform",
-        tags: { "aks-managed-poolName": "nodepool1", "aks-managed-cluster-name": "aks-dev", "aks-managed-cluster-rg": "rg-aks" },
+        tags: {
+          "aks-managed-poolName": "nodepool1",
+          "aks-managed-cluster-name": "aks-dev",
+          "aks-managed-cluster-rg": "rg-aks",
+        },
         instances: [0, 1, 2].map((k) => ({ instanceId: String(k), lastStartTime: iso(EFFECTIVE_AT - 3 * 86_400_000) })),
       },
     ],
@@ -134,7 +155,9 @@ function fleetVnets(extra: number): NonNullable<ScenarioInput["vnets"]> {
         name: "snet-ase",
         addressPrefix: "10.10.0.0/25",
         delegations: ["Microsoft.Web/hostingEnvironments"],
-        serviceAssociationLinks: [{ name: "legionservicelink", linkedResourceType: "Microsoft.Web/hostingEnvironments" }],
+        serviceAssociationLinks: [
+          { name: "legionservicelink", linkedResourceType: "Microsoft.Web/hostingEnvironments" },
+        ],
       },
       { name: "snet-apps", addressPrefix: "10.10.0.128/26", inUse: true },
       { name: "snet-data", addressPrefix: "10.10.0.192/26", inUse: true },
@@ -149,14 +172,23 @@ function fleetVnets(extra: number): NonNullable<ScenarioInput["vnets"]> {
       { name: "snet-funcs", addressPrefix: "10.20.4.0/26", delegations: ["Microsoft.Web/serverFarms"] },
     ],
   };
-  const plain = { name: "vnet-plain", resourceGroup: "rg-network", addressPrefixes: ["10.30.0.0/16"], subnets: [{ name: "default", addressPrefix: "10.30.0.0/24", inUse: true }] };
+  const plain = {
+    name: "vnet-plain",
+    resourceGroup: "rg-network",
+    addressPrefixes: ["10.30.0.0/16"],
+    subnets: [{ name: "default", addressPrefix: "10.30.0.0/24", inUse: true }],
+  };
   const more = Array.from({ length: extra }, (_, i) => ({
     name: `vnet-team-${String(i + 1).padStart(3, "0")}`,
     resourceGroup: "rg-network",
     addressPrefixes: [`10.${40 + (i % 200)}.0.0/16`],
     subnets: [
       { name: "snet-app", addressPrefix: `10.${40 + (i % 200)}.1.0/24`, inUse: true },
-      { name: "snet-delegated", addressPrefix: `10.${40 + (i % 200)}.2.0/26`, delegations: ["Microsoft.Web/serverFarms"] },
+      {
+        name: "snet-delegated",
+        addressPrefix: `10.${40 + (i % 200)}.2.0/26`,
+        delegations: ["Microsoft.Web/serverFarms"],
+      },
     ],
   }));
   return [ase, apps, plain, ...more];
@@ -176,7 +208,11 @@ export interface EstateOptions {
 }
 
 /** Ids of the generated estate's groups: the root and its two children. */
-export const ESTATE_GROUPS = { root: "mg-contoso", devTest: "mg-contoso-devtest", production: "mg-contoso-production" } as const;
+export const ESTATE_GROUPS = {
+  root: "mg-contoso",
+  devTest: "mg-contoso-devtest",
+  production: "mg-contoso-production",
+} as const;
 
 /**
  * An estate of `subscriptions` generated fleets of `vmsPerSubscription` VMs each under a root management group with
@@ -189,7 +225,8 @@ export function generateEstate(o: EstateOptions): EstateScenario {
   const n = o.subscriptions;
   const m = o.vmsPerSubscription;
   if (!Number.isInteger(n) || n < 1) throw new RangeError("generateEstate: subscriptions must be a positive integer");
-  if (!Number.isInteger(m) || m < 1) throw new RangeError("generateEstate: vmsPerSubscription must be a positive integer");
+  if (!Number.isInteger(m) || m < 1)
+    throw new RangeError("generateEstate: vmsPerSubscription must be a positive integer");
   const seed = o.seed ?? 1;
   const ids = createRng((seed ^ 0x3c6ef372) >>> 0);
   const tenantId = ids.guid();
@@ -205,7 +242,10 @@ export function generateEstate(o: EstateOptions): EstateScenario {
     const unreadable = special && k === n - 2;
     const name = production ? `Contoso Production ${label}` : `Contoso Dev/Test ${label}`;
     // The fleet's own startTime and timeScale give way to the estate's one clock.
-    const { behaviour, ...fleet } = generateFleet(m, (seed + Math.imul(k + 1, 0x9e3779b1)) >>> 0, { subscriptionId: id, name });
+    const { behaviour, ...fleet } = generateFleet(m, (seed + Math.imul(k + 1, 0x9e3779b1)) >>> 0, {
+      subscriptionId: id,
+      name,
+    });
     const { startTime: _startTime, timeScale: _timeScale, ...ownBehaviour } = behaviour;
     const sub: EstateSubscriptionInput = {
       ...fleet,

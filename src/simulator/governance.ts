@@ -24,7 +24,9 @@ import { z } from "zod";
 import { ArmHttpError } from "./armError";
 
 const Name = z.string().regex(/^[A-Za-z0-9][-\w.()]{0,79}$/, "must be a valid Azure resource name");
-const ResourceType = z.string().regex(/^[A-Za-z]+\.[A-Za-z.]+\/[A-Za-z]+$/, "must be a resource type such as Microsoft.Compute/virtualMachines");
+const ResourceType = z
+  .string()
+  .regex(/^[A-Za-z]+\.[A-Za-z.]+\/[A-Za-z]+$/, "must be a resource type such as Microsoft.Compute/virtualMachines");
 
 /** Where a lock or an assignment sits: the subscription, a resource group, or (locks only) one resource in a group. */
 const SubscriptionScope = z.literal("subscription");
@@ -38,7 +40,10 @@ export const LockSchema = z
       .string()
       .min(1)
       .max(260)
-      .refine((n) => !/[<>%&:\\?/]/.test(n) && [...n].every((ch) => ch.charCodeAt(0) >= 0x20), "must be a lock name (none of <>%&:\\?/ or control characters)"),
+      .refine(
+        (n) => !/[<>%&:\\?/]/.test(n) && [...n].every((ch) => ch.charCodeAt(0) >= 0x20),
+        "must be a lock name (none of <>%&:\\?/ or control characters)",
+      ),
     level: z.enum(["ReadOnly", "CanNotDelete"]),
     scope: z.union([SubscriptionScope, GroupScope, ResourceScope]),
     notes: z.string().max(512).optional(),
@@ -71,7 +76,16 @@ export type PolicyAssignmentInput = z.input<typeof PolicyAssignmentSchema>;
 type PolicyAssignment = z.output<typeof PolicyAssignmentSchema>;
 
 /** A network security group that exists in the subscription (a subnet may name it). */
-export const NsgSchema = z.object({ name: Name, resourceGroup: Name, location: z.string().regex(/^[a-z0-9]+$/).optional() }).strict();
+export const NsgSchema = z
+  .object({
+    name: Name,
+    resourceGroup: Name,
+    location: z
+      .string()
+      .regex(/^[a-z0-9]+$/)
+      .optional(),
+  })
+  .strict();
 
 interface HeldLock extends Lock {
   /** ARM's scope id (e.g. /subscriptions/…/resourceGroups/rg), as the lock's id carries it. */
@@ -159,12 +173,19 @@ export class Governance {
    * method; a POST is an action on the resource named by the path without its last segment.
    */
   enforce(method: string, pathname: string): void {
-    const kind = method === "DELETE" ? "delete" : method === "PUT" || method === "PATCH" || method === "POST" ? "write" : undefined;
+    const kind =
+      method === "DELETE"
+        ? "delete"
+        : method === "PUT" || method === "PATCH" || method === "POST"
+          ? "write"
+          : undefined;
     if (kind === undefined) return;
     const segments = pathname.split("/").filter((x) => x !== "");
     const target = `/${(method === "POST" ? segments.slice(0, -1) : segments).join("/")}`;
     const lower = target.toLowerCase();
-    const blocking = this.locks.filter((l) => (kind === "delete" || l.level === "ReadOnly") && within(lower, l.scopeId.toLowerCase()));
+    const blocking = this.locks.filter(
+      (l) => (kind === "delete" || l.level === "ReadOnly") && within(lower, l.scopeId.toLowerCase()),
+    );
     if (blocking.length === 0) return;
     const scopes = [...new Set(blocking.map((l) => l.scopeId))];
     throw new ArmHttpError(
@@ -182,21 +203,54 @@ export class Governance {
     if (nsgId !== undefined) return;
     const rg = `/subscriptions/${this.subscriptionId}/resourcegroups/${resourceGroup.toLowerCase()}`;
     const denying = this.assignments.filter(
-      (a) => a.effect === "Deny" && within(rg, a.scopeId.toLowerCase()) && !a.excludedSubnets.some((x) => x.toLowerCase() === subnetName.toLowerCase()),
+      (a) =>
+        a.effect === "Deny" &&
+        within(rg, a.scopeId.toLowerCase()) &&
+        !a.excludedSubnets.some((x) => x.toLowerCase() === subnetName.toLowerCase()),
     );
     const first = denying[0];
     if (first === undefined) return;
-    const identifiers = denying.map((a) => ({ policyAssignment: { name: a.displayName, id: a.id }, policyDefinition: { name: DEFINITION_DISPLAY_NAME, id: a.definitionId } }));
-    const e = new ArmHttpError(403, "RequestDisallowedByPolicy", `Resource '${subnetName}' was disallowed by policy. Policy identifiers: '${JSON.stringify(identifiers)}'.`);
+    const identifiers = denying.map((a) => ({
+      policyAssignment: { name: a.displayName, id: a.id },
+      policyDefinition: { name: DEFINITION_DISPLAY_NAME, id: a.definitionId },
+    }));
+    const e = new ArmHttpError(
+      403,
+      "RequestDisallowedByPolicy",
+      `Resource '${subnetName}' was disallowed by policy. Policy identifiers: '${JSON.stringify(identifiers)}'.`,
+    );
     e.target = subnetName;
     e.additionalInfo = denying.map((a) => ({
       type: "PolicyViolation",
       info: {
         evaluationDetails: {
           evaluatedExpressions: [
-            { result: "True", expressionKind: "Field", expression: "type", path: "type", expressionValue: "Microsoft.Network/virtualNetworks/subnets", targetValue: "Microsoft.Network/virtualNetworks/subnets", operator: "Equals" },
-            { result: "True", expressionKind: "Field", expression: "name", path: "name", expressionValue: subnetName, targetValue: a.excludedSubnets, operator: "NotIn" },
-            { result: "True", expressionKind: "Field", expression: "Microsoft.Network/virtualNetworks/subnets/networkSecurityGroup.id", path: "properties.networkSecurityGroup.id", targetValue: "false", operator: "Exists" },
+            {
+              result: "True",
+              expressionKind: "Field",
+              expression: "type",
+              path: "type",
+              expressionValue: "Microsoft.Network/virtualNetworks/subnets",
+              targetValue: "Microsoft.Network/virtualNetworks/subnets",
+              operator: "Equals",
+            },
+            {
+              result: "True",
+              expressionKind: "Field",
+              expression: "name",
+              path: "name",
+              expressionValue: subnetName,
+              targetValue: a.excludedSubnets,
+              operator: "NotIn",
+            },
+            {
+              result: "True",
+              expressionKind: "Field",
+              expression: "Microsoft.Network/virtualNetworks/subnets/networkSecurityGroup.id",
+              path: "properties.networkSecurityGroup.id",
+              targetValue: "false",
+              operator: "Exists",
+            },
           ],
         },
         policyDefinitionId: a.definitionId,

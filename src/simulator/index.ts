@@ -11,7 +11,16 @@ import { createRng } from "./rng";
 import { loadEstate, type Estate, type EstateInput, type EstateScenario } from "./estate";
 import type { Scenario, ScenarioInput } from "./scenario";
 import { createHandler, type FrontDoorDeps, type RequestLogEntry, type SubscriptionHost } from "./server";
-import { loadSavedWorld, openJournal, replayRequest, saveWorld, SimulatorStateError, REQUESTS_FILE, type JournalStats, type WorldJournal } from "./persist";
+import {
+  loadSavedWorld,
+  openJournal,
+  replayRequest,
+  saveWorld,
+  SimulatorStateError,
+  REQUESTS_FILE,
+  type JournalStats,
+  type WorldJournal,
+} from "./persist";
 import { Hierarchy } from "./tenant";
 import { ComputeThrottler } from "./computeThrottle";
 import { Throttler } from "./throttle";
@@ -24,7 +33,18 @@ import { World } from "./world/world";
 export { loadScenario, ScenarioSchema, type Scenario, type ScenarioInput } from "./scenario";
 export { FaultSpecSchema, OPERATION_NAMES, type FaultSpec, type OperationName } from "./faults";
 export { generateEstate, generateFleet, type EstateOptions } from "./fleet";
-export { EstateSchema, isEstateInput, latestExemption, loadEstate, parseEstate, rootGroup, type Estate, type EstateGroup, type EstateInput, type EstateScenario } from "./estate";
+export {
+  EstateSchema,
+  isEstateInput,
+  latestExemption,
+  loadEstate,
+  parseEstate,
+  rootGroup,
+  type Estate,
+  type EstateGroup,
+  type EstateInput,
+  type EstateScenario,
+} from "./estate";
 export { DESCENDANTS_PAGE_SIZE, MANAGEMENT_GROUPS_API_VERSIONS } from "./tenant";
 export { API_VERSIONS } from "./routeKit";
 export type { RequestLogEntry } from "./server";
@@ -32,7 +52,15 @@ export type { StateChange } from "./world/timeline";
 export type { PowerState, SimClock } from "./world/types";
 export type { World } from "./world/world";
 export type { RecordedRequest } from "./server";
-export { loadSavedWorld, readSavedWorld, SimulatorStateError, REQUESTS_FILE, WORLD_FILE, type JournalStats, type SavedWorld } from "./persist";
+export {
+  loadSavedWorld,
+  readSavedWorld,
+  SimulatorStateError,
+  REQUESTS_FILE,
+  WORLD_FILE,
+  type JournalStats,
+  type SavedWorld,
+} from "./persist";
 
 export interface SimulatorOptions {
   /**
@@ -85,8 +113,18 @@ export interface SimState {
   at: number;
   subscriptionId: string;
   /** `platformUpdateDomain`: the VM's update domain in its availability set (only VMs in one have it). */
-  vms: (SimMachineState & { resourceGroup: string; tags: Record<string, string>; platformUpdateDomain?: number | undefined })[];
-  scaleSets: { id: string; name: string; resourceGroup: string; orchestrationMode: string; instances: SimMachineState[] }[];
+  vms: (SimMachineState & {
+    resourceGroup: string;
+    tags: Record<string, string>;
+    platformUpdateDomain?: number | undefined;
+  })[];
+  scaleSets: {
+    id: string;
+    name: string;
+    resourceGroup: string;
+    orchestrationMode: string;
+    instances: SimMachineState[];
+  }[];
   vnets: {
     id: string;
     name: string;
@@ -173,7 +211,12 @@ export async function startSimulator(opts: SimulatorOptions): Promise<SimulatorH
   const estate = stored?.saved.estate ?? loadEstate(opts.scenario);
   const seed = stored?.saved.seed ?? opts.seed ?? 1;
   const port = stored?.saved.port ?? opts.port ?? 0;
-  const clock = opts.clock ?? scaledClock(estate.clock.startTime === undefined ? Date.now() : Date.parse(estate.clock.startTime), estate.clock.timeScale);
+  const clock =
+    opts.clock ??
+    scaledClock(
+      estate.clock.startTime === undefined ? Date.now() : Date.parse(estate.clock.startTime),
+      estate.clock.timeScale,
+    );
   // Subscription k draws from its own streams; the first keeps the seed's own (a single scenario replays as before).
   const tenantRng = createRng((seed ^ 0x7e4a11) >>> 0);
   const tenantId = estate.tenantId ?? (estate.subscriptions.length > 1 ? tenantRng.guid() : undefined);
@@ -184,7 +227,10 @@ export async function startSimulator(opts: SimulatorOptions): Promise<SimulatorH
     const rng = createRng(subSeed);
     const faults = new FaultEngine(rng);
     for (const f of b.faults) faults.add(f);
-    const own = tenantId === undefined || scenario.subscription.tenantId !== undefined ? scenario : { ...scenario, subscription: { ...scenario.subscription, tenantId } };
+    const own =
+      tenantId === undefined || scenario.subscription.tenantId !== undefined
+        ? scenario
+        : { ...scenario, subscription: { ...scenario.subscription, tenantId } };
     // The response shapes draw from their own stream: adding a draw never shifts the seed's jitter, ids or faults.
     const world = new World(own, rng, faults, clock.now(), createRng((subSeed ^ 0x5bd1e995) >>> 0));
     if (own.actors.length > 0) world.actors = new ActorEngine(own.actors, clock.now(), world.subscriptionId);
@@ -203,7 +249,10 @@ export async function startSimulator(opts: SimulatorOptions): Promise<SimulatorH
   const tenant = { hierarchy: new Hierarchy(estate), throttler: new Throttler(tt.enabled, tt, clock.now(), "tenant") };
   const hostOf = (subscriptionId: string | undefined): SubscriptionHost => {
     const h = hosts.get((subscriptionId ?? first.subscriptionId).toLowerCase());
-    if (h === undefined) throw new RangeError(`the simulator serves no subscription ${subscriptionId ?? ""} (it serves ${[...hosts.keys()].join(", ")})`);
+    if (h === undefined)
+      throw new RangeError(
+        `the simulator serves no subscription ${subscriptionId ?? ""} (it serves ${[...hosts.keys()].join(", ")})`,
+      );
     return h;
   };
 
@@ -216,7 +265,13 @@ export async function startSimulator(opts: SimulatorOptions): Promise<SimulatorH
       { name: "basicConstraints", cA: true },
       { name: "keyUsage", digitalSignature: true, keyCertSign: true },
       { name: "extKeyUsage", serverAuth: true },
-      { name: "subjectAltName", altNames: [{ type: 7, ip: "127.0.0.1" }, { type: 2, value: "localhost" }] },
+      {
+        name: "subjectAltName",
+        altNames: [
+          { type: 7, ip: "127.0.0.1" },
+          { type: 2, value: "localhost" },
+        ],
+      },
     ],
   });
   const dir = mkdtempSync(join(tmpdir(), "port25-sim-"));
@@ -238,7 +293,15 @@ export async function startSimulator(opts: SimulatorOptions): Promise<SimulatorH
   };
   const counters = { requests: 0, throttled: 0 };
   let endpoint = port === 0 ? "" : `https://127.0.0.1:${port}`;
-  const deps: FrontDoorDeps = { subscriptions: hosts, tenant, clock, token, endpoint: () => endpoint, log: record, counters };
+  const deps: FrontDoorDeps = {
+    subscriptions: hosts,
+    tenant,
+    clock,
+    token,
+    endpoint: () => endpoint,
+    log: record,
+    counters,
+  };
   let resumed: SimulatorHandle["resumed"];
   if (stored !== undefined && opts.persist !== undefined) {
     // The world is built again from its scenario and seed, then takes every request it answered, in order.
@@ -260,26 +323,47 @@ export async function startSimulator(opts: SimulatorOptions): Promise<SimulatorH
     journal = await openJournal(opts.persist.dir);
     deps.journal = journal;
   }
-  const server: Server = createServer({ key: pems.private, cert: pems.cert, keepAlive: true, keepAliveTimeout: 30_000 }, createHandler(deps));
+  const server: Server = createServer(
+    { key: pems.private, cert: pems.cert, keepAlive: true, keepAliveTimeout: 30_000 },
+    createHandler(deps),
+  );
   await new Promise<void>((resolve, reject) => {
-    server.once("error", (e: Error & { code?: string }) =>
-      void journal?.close().finally(() =>
-      reject(
-        stored !== undefined && e.code === "EADDRINUSE"
-          ? new SimulatorStateError(`the simulated world saved in ${opts.persist?.dir ?? ""} listens on port ${port} (the operations it handed out name it), which is in use: free it and start again`, e)
-          : e,
-      ),
-      ),
+    server.once(
+      "error",
+      (e: Error & { code?: string }) =>
+        void journal
+          ?.close()
+          .finally(() =>
+            reject(
+              stored !== undefined && e.code === "EADDRINUSE"
+                ? new SimulatorStateError(
+                    `the simulated world saved in ${opts.persist?.dir ?? ""} listens on port ${port} (the operations it handed out name it), which is in use: free it and start again`,
+                    e,
+                  )
+                : e,
+            ),
+          ),
     );
     server.listen(port, "127.0.0.1", () => resolve());
   });
   endpoint = `https://127.0.0.1:${(server.address() as AddressInfo).port}`;
   if (opts.persist !== undefined && stored === undefined) {
-    saveWorld(opts.persist.dir, { formatVersion: 1, source: opts.persist.source, seed, port: (server.address() as AddressInfo).port, estate });
+    saveWorld(opts.persist.dir, {
+      formatVersion: 1,
+      source: opts.persist.source,
+      seed,
+      port: (server.address() as AddressInfo).port,
+      estate,
+    });
   }
 
   const machine = (m: World["vmList"][number]["machine"]): SimMachineState => {
-    const s: SimMachineState = { id: m.resourceId, name: m.name, powerState: m.power, provisioningState: m.provisioningState };
+    const s: SimMachineState = {
+      id: m.resourceId,
+      name: m.name,
+      powerState: m.power,
+      provisioningState: m.provisioningState,
+    };
     if (m.instanceId !== undefined) s.instanceId = m.instanceId;
     if (m.lastStartTime !== undefined) s.lastStartTime = new Date(m.lastStartTime).toISOString();
     if (m.allocatedAt !== undefined) s.lastAllocatedAt = new Date(m.allocatedAt).toISOString();
@@ -290,7 +374,9 @@ export async function startSimulator(opts: SimulatorOptions): Promise<SimulatorH
     id: g.id,
     displayName: g.displayName,
     parent: g.parent,
-    subscriptionIds: estate.subscriptions.filter((s) => s.managementGroup?.toLowerCase() === g.id.toLowerCase()).map((s) => s.scenario.subscription.id.toLowerCase()),
+    subscriptionIds: estate.subscriptions
+      .filter((s) => s.managementGroup?.toLowerCase() === g.id.toLowerCase())
+      .map((s) => s.scenario.subscription.id.toLowerCase()),
   }));
   const fired = (engines: readonly FaultEngine[]): Record<string, number> => {
     const out: Record<string, number> = {};
@@ -323,7 +409,8 @@ export async function startSimulator(opts: SimulatorOptions): Promise<SimulatorH
     },
     timeline: (resourceId) => {
       const now = clock.now();
-      const sub = resourceId === undefined ? undefined : /^\/subscriptions\/([^/]+)/i.exec(resourceId)?.[1]?.toLowerCase();
+      const sub =
+        resourceId === undefined ? undefined : /^\/subscriptions\/([^/]+)/i.exec(resourceId)?.[1]?.toLowerCase();
       if (sub !== undefined) return hosts.get(sub)?.world.timeline(now, resourceId) ?? [];
       return worlds.flatMap((w) => w.timeline(now, resourceId)).sort((a, b) => a.at - b.at);
     },
@@ -352,16 +439,30 @@ export async function startSimulator(opts: SimulatorOptions): Promise<SimulatorH
           name: v.name,
           resourceGroup: v.resourceGroup,
           addressPrefixes: v.addressPrefixes,
-          subnets: [...v.subnets.values()].map((s) => ({ name: s.name, prefixes: subnetPrefixes(s), delegations: s.delegations, provisioningState: s.provisioningState })),
+          subnets: [...v.subnets.values()].map((s) => ({
+            name: s.name,
+            prefixes: subnetPrefixes(s),
+            delegations: s.delegations,
+            provisioningState: s.provisioningState,
+          })),
         })),
         operationsInProgress: [...world.operations.values()].filter((o) => !o.settled).length,
       };
     },
     injectFault: (f, subscriptionId) => hostOf(subscriptionId).faults.add(f),
     world: (subscriptionId) => hostOf(subscriptionId).world,
-    counters: () => ({ requests: counters.requests, throttled: counters.throttled, faultsInjected: fired([...hosts.values()].map((h) => h.faults)) }),
+    counters: () => ({
+      requests: counters.requests,
+      throttled: counters.throttled,
+      faultsInjected: fired([...hosts.values()].map((h) => h.faults)),
+    }),
     countersBySubscription: () =>
-      Object.fromEntries([...hosts.entries()].map(([id, h]) => [id, { requests: h.counters.requests, throttled: h.counters.throttled, faultsInjected: fired([h.faults]) }])),
+      Object.fromEntries(
+        [...hosts.entries()].map(([id, h]) => [
+          id,
+          { requests: h.counters.requests, throttled: h.counters.throttled, faultsInjected: fired([h.faults]) },
+        ]),
+      ),
     resumed,
     journalStats: () => journal?.stats(),
     close: async () => {

@@ -15,8 +15,14 @@ export function asyncUrls(r: SimRequest, op: Operation): { azureAsync: string; l
   const base = `${r.endpoint}/subscriptions/${r.params["sub"] ?? ""}/providers/${op.provider}/locations/${op.location}`;
   const v = encodeURIComponent(op.apiVersion);
   if (op.provider === "Microsoft.Compute")
-    return { azureAsync: `${base}/operations/${op.id}?p=${op.id.slice(0, 8)}&api-version=${v}`, location: `${base}/operations/${op.id}?p=${op.id.slice(0, 8)}&monitor=true&api-version=${v}` };
-  return { azureAsync: `${base}/operations/${op.id}?api-version=${v}`, location: `${base}/operationResults/${op.id}?api-version=${v}` };
+    return {
+      azureAsync: `${base}/operations/${op.id}?p=${op.id.slice(0, 8)}&api-version=${v}`,
+      location: `${base}/operations/${op.id}?p=${op.id.slice(0, 8)}&monitor=true&api-version=${v}`,
+    };
+  return {
+    azureAsync: `${base}/operations/${op.id}?api-version=${v}`,
+    location: `${base}/operationResults/${op.id}?api-version=${v}`,
+  };
 }
 
 /**
@@ -35,14 +41,15 @@ export function accepted(
   }
   const u = asyncUrls(r, op);
   const headers: Record<string, string> = {};
-  if (shape === "azureAsyncOperation" || shape === "azureAsyncOperationAndLocation") headers["azure-asyncoperation"] = u.azureAsync;
+  if (shape === "azureAsyncOperation" || shape === "azureAsyncOperationAndLocation")
+    headers["azure-asyncoperation"] = u.azureAsync;
   if (shape === "location" || shape === "azureAsyncOperationAndLocation") headers["location"] = u.location;
   // The resource's own URL, as the request named it (a GET there reads it; 404 once it is gone).
-  if (shape === "resourceLocation") headers["location"] = `${r.endpoint}${r.pathname}?api-version=${encodeURIComponent(r.apiVersion)}`;
+  if (shape === "resourceLocation")
+    headers["location"] = `${r.endpoint}${r.pathname}?api-version=${encodeURIComponent(r.apiVersion)}`;
   const status = o.status ?? 202;
   return o.body === undefined ? { status, headers } : { status, headers, body: o.body };
 }
-
 
 function operationOr404(w: World, r: SimRequest, provider: Operation["provider"]): Operation {
   const op = w.operations.get(r.params["op"] ?? "");
@@ -63,7 +70,8 @@ export function operationStatus(w: World, r: SimRequest, provider: Operation["pr
 export function operationResult(w: World, r: SimRequest, provider: Operation["provider"]): SimResponse {
   const op = operationOr404(w, r, provider);
   const status = w.settleOperation(op, r.now);
-  if (status === "InProgress") return { status: 202, headers: { location: `${r.endpoint}${r.pathname}?${r.query.toString()}` } };
+  if (status === "InProgress")
+    return { status: 202, headers: { location: `${r.endpoint}${r.pathname}?${r.query.toString()}` } };
   if (status === "Failed") {
     const f = op.failure ?? { code: "InternalExecutionError", message: "The operation failed." };
     const codes = [f.code, ...(f.details ?? []).map((d) => d.code)].join(" ");

@@ -17,12 +17,21 @@ export function subnetBody(v: VnetState, s: SubnetState): object {
   if (s.networkSecurityGroupId !== undefined) props["networkSecurityGroup"] = { id: s.networkSecurityGroupId };
   if (s.routeTableId !== undefined) props["routeTable"] = { id: s.routeTableId };
   if (s.natGatewayId !== undefined) props["natGateway"] = { id: s.natGatewayId };
-  if (s.inUse) props["ipConfigurations"] = [{ id: `${v.id.slice(0, v.id.indexOf("/providers/"))}/providers/Microsoft.Network/networkInterfaces/${s.name}-nic/ipConfigurations/ipconfig1` }];
+  if (s.inUse)
+    props["ipConfigurations"] = [
+      {
+        id: `${v.id.slice(0, v.id.indexOf("/providers/"))}/providers/Microsoft.Network/networkInterfaces/${s.name}-nic/ipConfigurations/ipconfig1`,
+      },
+    ];
   props["delegations"] = s.delegations.map((serviceName, i) => ({
     name: `delegation${i}`,
     id: `${id}/delegations/delegation${i}`,
     type: "Microsoft.Network/virtualNetworks/subnets/delegations",
-    properties: { serviceName, actions: ["Microsoft.Network/virtualNetworks/subnets/action"], provisioningState: "Succeeded" },
+    properties: {
+      serviceName,
+      actions: ["Microsoft.Network/virtualNetworks/subnets/action"],
+      provisioningState: "Succeeded",
+    },
   }));
   if (s.serviceAssociationLinks.length > 0)
     props["serviceAssociationLinks"] = s.serviceAssociationLinks.map((l, i) => {
@@ -31,13 +40,26 @@ export function subnetBody(v: VnetState, s: SubnetState): object {
         name,
         id: `${id}/serviceAssociationLinks/${name}`,
         type: "Microsoft.Network/virtualNetworks/subnets/serviceAssociationLinks",
-        properties: { linkedResourceType: l.linkedResourceType, ...(l.link === undefined ? {} : { link: l.link }), allowDelete: l.allowDelete, locations: [v.location], provisioningState: "Succeeded" },
+        properties: {
+          linkedResourceType: l.linkedResourceType,
+          ...(l.link === undefined ? {} : { link: l.link }),
+          allowDelete: l.allowDelete,
+          locations: [v.location],
+          provisioningState: "Succeeded",
+        },
       };
     });
   props["privateEndpointNetworkPolicies"] = "Disabled";
   props["privateLinkServiceNetworkPolicies"] = "Enabled";
-  if (s.delegations.length > 0) props["purpose"] = s.delegations[0] === "Microsoft.Web/hostingEnvironments" ? "HostedWorkloads" : "";
-  return { name: s.name, id, etag: `W/"${s.etag.toString(16).padStart(8, "0")}-0000-0000-0000-000000000000"`, type: "Microsoft.Network/virtualNetworks/subnets", properties: props };
+  if (s.delegations.length > 0)
+    props["purpose"] = s.delegations[0] === "Microsoft.Web/hostingEnvironments" ? "HostedWorkloads" : "";
+  return {
+    name: s.name,
+    id,
+    etag: `W/"${s.etag.toString(16).padStart(8, "0")}-0000-0000-0000-000000000000"`,
+    type: "Microsoft.Network/virtualNetworks/subnets",
+    properties: props,
+  };
 }
 
 export function vnetBody(v: VnetState): object {
@@ -53,7 +75,15 @@ export function vnetBody(v: VnetState): object {
       resourceGuid: v.guid,
       addressSpace: {
         addressPrefixes: v.addressPrefixes,
-        ...(v.ipamPools.length > 0 ? { ipamPoolPrefixAllocations: v.ipamPools.map((id) => ({ pool: { id }, numberOfIpAddresses: "65536", allocatedAddressPrefixes: v.addressPrefixes })) } : {}),
+        ...(v.ipamPools.length > 0
+          ? {
+              ipamPoolPrefixAllocations: v.ipamPools.map((id) => ({
+                pool: { id },
+                numberOfIpAddresses: "65536",
+                allocatedAddressPrefixes: v.addressPrefixes,
+              })),
+            }
+          : {}),
       },
       subnets: [...v.subnets.values()].map((s) => subnetBody(v, s)),
       virtualNetworkPeerings: v.peerings.map((p) => ({
@@ -82,7 +112,9 @@ export function vnetBody(v: VnetState): object {
 /** A VM's NIC (NetworkInterfaces_ListAll): one IP configuration in the VM's subnet. */
 export function nicBody(n: NicRecord): object {
   // A VM the scenario places in no subnet sits in its resource group's default VNet, which the scenario does not list.
-  const subnetId = n.subnetId ?? `${n.id.slice(0, n.id.indexOf("/providers/"))}/providers/Microsoft.Network/virtualNetworks/${n.resourceGroup}-vnet/subnets/default`;
+  const subnetId =
+    n.subnetId ??
+    `${n.id.slice(0, n.id.indexOf("/providers/"))}/providers/Microsoft.Network/virtualNetworks/${n.resourceGroup}-vnet/subnets/default`;
   return {
     name: n.name,
     id: n.id,
@@ -97,7 +129,14 @@ export function nicBody(n: NicRecord): object {
           id: `${n.id}/ipConfigurations/ipconfig1`,
           etag: 'W/"00000000-0000-0000-0000-000000000001"',
           type: "Microsoft.Network/networkInterfaces/ipConfigurations",
-          properties: { privateIPAddress: n.vm.machine.privateIp, privateIPAllocationMethod: "Dynamic", subnet: { id: subnetId }, primary: true, privateIPAddressVersion: "IPv4", provisioningState: "Succeeded" },
+          properties: {
+            privateIPAddress: n.vm.machine.privateIp,
+            privateIPAllocationMethod: "Dynamic",
+            subnet: { id: subnetId },
+            primary: true,
+            privateIPAddressVersion: "IPv4",
+            provisioningState: "Succeeded",
+          },
         },
       ],
       virtualMachine: { id: computeResourceId(n.vm.id) },
@@ -108,7 +147,12 @@ export function nicBody(n: NicRecord): object {
 }
 
 /** A route table with its user routes and the subnets associated with it (RouteTables_ListAll). */
-export function routeTableBody(subscriptionId: string, t: Scenario["routeTables"][number], location: string, subnets: string[]): object {
+export function routeTableBody(
+  subscriptionId: string,
+  t: Scenario["routeTables"][number],
+  location: string,
+  subnets: string[],
+): object {
   const id = `/subscriptions/${subscriptionId}/resourceGroups/${t.resourceGroup}/providers/Microsoft.Network/routeTables/${t.name}`;
   return {
     name: t.name,
@@ -123,7 +167,13 @@ export function routeTableBody(subscriptionId: string, t: Scenario["routeTables"
         id: `${id}/routes/${r.name}`,
         etag: 'W/"00000000-0000-0000-0000-000000000001"',
         type: "Microsoft.Network/routeTables/routes",
-        properties: { addressPrefix: r.addressPrefix, nextHopType: r.nextHopType, ...(r.nextHopIpAddress === undefined ? {} : { nextHopIpAddress: r.nextHopIpAddress }), provisioningState: "Succeeded", hasBgpOverride: false },
+        properties: {
+          addressPrefix: r.addressPrefix,
+          nextHopType: r.nextHopType,
+          ...(r.nextHopIpAddress === undefined ? {} : { nextHopIpAddress: r.nextHopIpAddress }),
+          provisioningState: "Succeeded",
+          hasBgpOverride: false,
+        },
       })),
       subnets: subnets.map((sid) => ({ id: sid })),
       provisioningState: "Succeeded",

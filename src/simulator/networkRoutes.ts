@@ -4,7 +4,21 @@ import { ArmHttpError } from "./armError";
 import { accepted, operationResult, operationStatus } from "./lroAnswers";
 import { nicBody, routeTableBody, subnetBody, vnetBody, watcherBody } from "./networkBodies";
 import { authorize } from "./permissions";
-import { idOf, NNW, notFound, NVN, page, RG, rgOr404, route, type Route, type SimRequest, type SimResponse, SUB, vnetOr404 } from "./routeKit";
+import {
+  idOf,
+  NNW,
+  notFound,
+  NVN,
+  page,
+  RG,
+  rgOr404,
+  route,
+  type Route,
+  type SimRequest,
+  type SimResponse,
+  SUB,
+  vnetOr404,
+} from "./routeKit";
 import type { World } from "./world/world";
 
 /** A subnet's id, the scope its writes are authorised at. */
@@ -18,8 +32,21 @@ const SubnetPutBody = z
       .object({
         addressPrefix: z.string().optional(),
         addressPrefixes: z.array(z.string()).optional(),
-        delegations: z.array(z.object({ properties: z.object({ serviceName: z.string() }).loose().optional(), serviceName: z.string().optional() }).loose()).optional(),
-        networkSecurityGroup: z.object({ id: z.string().min(1) }).loose().nullable().optional(),
+        delegations: z
+          .array(
+            z
+              .object({
+                properties: z.object({ serviceName: z.string() }).loose().optional(),
+                serviceName: z.string().optional(),
+              })
+              .loose(),
+          )
+          .optional(),
+        networkSecurityGroup: z
+          .object({ id: z.string().min(1) })
+          .loose()
+          .nullable()
+          .optional(),
       })
       .loose(),
   })
@@ -28,16 +55,33 @@ const SubnetPutBody = z
 function putSubnet(w: World, r: SimRequest): SimResponse {
   const v = vnetOr404(w, r);
   const parsed = SubnetPutBody.safeParse(r.body);
-  if (!parsed.success) throw new ArmHttpError(400, "InvalidRequestFormat", `Cannot parse the request: ${parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`);
+  if (!parsed.success)
+    throw new ArmHttpError(
+      400,
+      "InvalidRequestFormat",
+      `Cannot parse the request: ${parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`,
+    );
   const p = parsed.data.properties;
-  const delegations = (p.delegations ?? []).map((d) => d.properties?.serviceName ?? d.serviceName ?? "").filter((s) => s !== "");
-  const body: { addressPrefix?: string; addressPrefixes?: string[]; delegations: string[]; networkSecurityGroupId?: string } = { delegations };
+  const delegations = (p.delegations ?? [])
+    .map((d) => d.properties?.serviceName ?? d.serviceName ?? "")
+    .filter((s) => s !== "");
+  const body: {
+    addressPrefix?: string;
+    addressPrefixes?: string[];
+    delegations: string[];
+    networkSecurityGroupId?: string;
+  } = { delegations };
   if (p.addressPrefix !== undefined) body.addressPrefix = p.addressPrefix;
   if (p.addressPrefixes !== undefined) body.addressPrefixes = p.addressPrefixes;
   const nsgId = p.networkSecurityGroup?.id;
   if (nsgId !== undefined) body.networkSecurityGroupId = nsgId;
   // ARM authorizes the caller first (RBAC), then evaluates Azure Policy, before the network RP sees the request.
-  authorize(w.scenario.permissions, v.resourceGroup, "Microsoft.Network/virtualNetworks/subnets/write", subnetScope(w, v.resourceGroup, v.name, r.params["subnet"] ?? ""));
+  authorize(
+    w.scenario.permissions,
+    v.resourceGroup,
+    "Microsoft.Network/virtualNetworks/subnets/write",
+    subnetScope(w, v.resourceGroup, v.name, r.params["subnet"] ?? ""),
+  );
   if (nsgId !== undefined) {
     const nsgGroup = /\/resourcegroups\/([^/]+)\//i.exec(nsgId)?.[1] ?? v.resourceGroup;
     authorize(w.scenario.permissions, nsgGroup, "Microsoft.Network/networkSecurityGroups/join/action", nsgId);
@@ -52,10 +96,19 @@ function putSubnet(w: World, r: SimRequest): SimResponse {
 
 function deleteSubnet(w: World, r: SimRequest): SimResponse {
   const v = vnetOr404(w, r);
-  authorize(w.scenario.permissions, v.resourceGroup, "Microsoft.Network/virtualNetworks/subnets/delete", subnetScope(w, v.resourceGroup, v.name, r.params["subnet"] ?? ""));
+  authorize(
+    w.scenario.permissions,
+    v.resourceGroup,
+    "Microsoft.Network/virtualNetworks/subnets/delete",
+    subnetScope(w, v.resourceGroup, v.name, r.params["subnet"] ?? ""),
+  );
   const op = w.beginDeleteSubnet(v, r.params["subnet"] ?? "", r.ctx, r.now);
   if (op === undefined) return { status: 204 };
-  return accepted(r, op, w.shapes.lro(["location", "resourceLocation", "azureAsyncOperation", "azureAsyncOperationAndLocation"]));
+  return accepted(
+    r,
+    op,
+    w.shapes.lro(["location", "resourceLocation", "azureAsyncOperation", "azureAsyncOperationAndLocation"]),
+  );
 }
 
 function getSubnet(w: World, r: SimRequest): SimResponse {
@@ -69,7 +122,13 @@ function getSubnet(w: World, r: SimRequest): SimResponse {
 const ConnectivityBody = z
   .object({
     source: z.object({ resourceId: z.string().min(1) }).loose(),
-    destination: z.object({ address: z.string().min(1).optional(), resourceId: z.string().optional(), port: z.number().int().min(0).max(65535) }).loose(),
+    destination: z
+      .object({
+        address: z.string().min(1).optional(),
+        resourceId: z.string().optional(),
+        port: z.number().int().min(0).max(65535),
+      })
+      .loose(),
     protocol: z.string().optional(),
   })
   .loose();
@@ -80,7 +139,11 @@ function routeTableLocation(w: World, rg: string): string {
 
 /** The subnets a route table is associated with, as its `subnets` lists them. */
 function associatedSubnets(w: World, table: string): string[] {
-  return w.vnetList.flatMap((v) => [...v.subnets.values()].filter((s) => s.routeTableId?.toLowerCase().endsWith(`/routetables/${table.toLowerCase()}`) === true).map((s) => `${v.id}/subnets/${s.name}`));
+  return w.vnetList.flatMap((v) =>
+    [...v.subnets.values()]
+      .filter((s) => s.routeTableId?.toLowerCase().endsWith(`/routetables/${table.toLowerCase()}`) === true)
+      .map((s) => `${v.id}/subnets/${s.name}`),
+  );
 }
 
 function connectivityCheck(w: World, r: SimRequest): SimResponse {
@@ -89,11 +152,21 @@ function connectivityCheck(w: World, r: SimRequest): SimResponse {
   const nw = w.watchers.get(idOf(w, rg.name, "microsoft.network", "networkwatchers", name));
   if (nw === undefined) throw notFound("Microsoft.Network/networkWatchers", name, rg.name);
   const parsed = ConnectivityBody.safeParse(r.body);
-  if (!parsed.success) throw new ArmHttpError(400, "InvalidRequestFormat", `Cannot parse the request: ${parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`);
+  if (!parsed.success)
+    throw new ArmHttpError(
+      400,
+      "InvalidRequestFormat",
+      `Cannot parse the request: ${parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`,
+    );
   const b = parsed.data;
   const op = w.beginConnectivityCheck(
     nw,
-    { sourceId: b.source.resourceId, address: b.destination.address ?? b.destination.resourceId ?? "", port: b.destination.port, protocol: b.protocol ?? "Tcp" },
+    {
+      sourceId: b.source.resourceId,
+      address: b.destination.address ?? b.destination.resourceId ?? "",
+      port: b.destination.port,
+      protocol: b.protocol ?? "Tcp",
+    },
     r.ctx,
     r.now,
   );
@@ -111,7 +184,11 @@ function connectivityCheck(w: World, r: SimRequest): SimResponse {
 function effectiveRouteTable(w: World, r: SimRequest): SimResponse {
   const rg = rgOr404(w, r.params["rg"] ?? "");
   const name = r.params["nic"] ?? "";
-  const nic = w.nics.get(idOf(w, rg.name, "microsoft.network", "networkinterfaces", name)) ?? w.nicList.find((n) => n.resourceGroup.toLowerCase() === rg.name.toLowerCase() && n.name.toLowerCase() === name.toLowerCase());
+  const nic =
+    w.nics.get(idOf(w, rg.name, "microsoft.network", "networkinterfaces", name)) ??
+    w.nicList.find(
+      (n) => n.resourceGroup.toLowerCase() === rg.name.toLowerCase() && n.name.toLowerCase() === name.toLowerCase(),
+    );
   if (nic === undefined) throw notFound("Microsoft.Network/networkInterfaces", name, rg.name);
   const op = w.beginEffectiveRouteTable(nic, r.ctx, r.now);
   const shape = w.shapes.lro(["synchronous", "location", "azureAsyncOperationAndLocation"]);
@@ -126,7 +203,12 @@ export const NETWORK_ROUTES: readonly Route[] = [
     page(r, w, w.vnetList, (v) => (w.settleVnet(v, r.now), vnetBody(v))),
   ),
   route("GET", `${RG}/providers/microsoft.network/virtualnetworks`, "listVnets", "network", (w, r) =>
-    page(r, w, w.vnetsByRg.get(rgOr404(w, r.params["rg"] ?? "").name.toLowerCase()) ?? [], (v) => (w.settleVnet(v, r.now), vnetBody(v))),
+    page(
+      r,
+      w,
+      w.vnetsByRg.get(rgOr404(w, r.params["rg"] ?? "").name.toLowerCase()) ?? [],
+      (v) => (w.settleVnet(v, r.now), vnetBody(v)),
+    ),
   ),
   route("GET", NVN, "getVnet", "network", (w, r) => ({ status: 200, body: vnetBody(vnetOr404(w, r)) })),
   route("GET", `${NVN}/subnets`, "listSubnets", "network", (w, r) => {
@@ -136,15 +218,46 @@ export const NETWORK_ROUTES: readonly Route[] = [
   route("GET", `${NVN}/subnets/{subnet}`, "getSubnet", "network", getSubnet),
   route("PUT", `${NVN}/subnets/{subnet}`, "putSubnet", "network", putSubnet),
   route("DELETE", `${NVN}/subnets/{subnet}`, "deleteSubnet", "network", deleteSubnet),
-  route("GET", `${SUB}/providers/microsoft.network/networkwatchers`, "listNetworkWatchers", "network", (w, r) => page(r, w, w.watcherList, watcherBody)),
+  route("GET", `${SUB}/providers/microsoft.network/networkwatchers`, "listNetworkWatchers", "network", (w, r) =>
+    page(r, w, w.watcherList, watcherBody),
+  ),
   route("GET", `${RG}/providers/microsoft.network/networkwatchers`, "listNetworkWatchers", "network", (w, r) => {
     const rg = rgOr404(w, r.params["rg"] ?? "").name.toLowerCase();
-    return page(r, w, w.watcherList.filter((x) => x.resourceGroup.toLowerCase() === rg), watcherBody);
+    return page(
+      r,
+      w,
+      w.watcherList.filter((x) => x.resourceGroup.toLowerCase() === rg),
+      watcherBody,
+    );
   }),
   route("POST", `${NNW}/connectivitycheck`, "connectivityCheck", "network", connectivityCheck),
-  route("GET", `${SUB}/providers/microsoft.network/networkinterfaces`, "listNics", "network", (w, r) => page(r, w, w.nicList, nicBody)),
-  route("POST", `${RG}/providers/microsoft.network/networkinterfaces/{nic}/effectiveroutetable`, "getEffectiveRouteTable", "network", effectiveRouteTable),
-  route("GET", `${SUB}/providers/microsoft.network/routetables`, "listRouteTables", "network", (w, r) => page(r, w, w.scenario.routeTables, (t) => routeTableBody(w.subscriptionId, t, routeTableLocation(w, t.resourceGroup), associatedSubnets(w, t.name)))),
-  route("GET", `${SUB}/providers/microsoft.network/locations/{loc}/operations/{op}`, "getOperationStatus", "network", (w, r) => operationStatus(w, r, "Microsoft.Network")),
-  route("GET", `${SUB}/providers/microsoft.network/locations/{loc}/operationresults/{op}`, "getOperationResult", "network", (w, r) => operationResult(w, r, "Microsoft.Network")),
+  route("GET", `${SUB}/providers/microsoft.network/networkinterfaces`, "listNics", "network", (w, r) =>
+    page(r, w, w.nicList, nicBody),
+  ),
+  route(
+    "POST",
+    `${RG}/providers/microsoft.network/networkinterfaces/{nic}/effectiveroutetable`,
+    "getEffectiveRouteTable",
+    "network",
+    effectiveRouteTable,
+  ),
+  route("GET", `${SUB}/providers/microsoft.network/routetables`, "listRouteTables", "network", (w, r) =>
+    page(r, w, w.scenario.routeTables, (t) =>
+      routeTableBody(w.subscriptionId, t, routeTableLocation(w, t.resourceGroup), associatedSubnets(w, t.name)),
+    ),
+  ),
+  route(
+    "GET",
+    `${SUB}/providers/microsoft.network/locations/{loc}/operations/{op}`,
+    "getOperationStatus",
+    "network",
+    (w, r) => operationStatus(w, r, "Microsoft.Network"),
+  ),
+  route(
+    "GET",
+    `${SUB}/providers/microsoft.network/locations/{loc}/operationresults/{op}`,
+    "getOperationResult",
+    "network",
+    (w, r) => operationResult(w, r, "Microsoft.Network"),
+  ),
 ];

@@ -19,7 +19,10 @@ export const PermissionGrantSchema = z
 type PermissionGrant = z.output<typeof PermissionGrantSchema>;
 
 /** The permission entries of a group (lower-case match), or one entry granting everything when none is set. */
-export function permissionsOf(grants: readonly PermissionGrant[], resourceGroup: string): { actions: string[]; notActions: string[] }[] {
+export function permissionsOf(
+  grants: readonly PermissionGrant[],
+  resourceGroup: string,
+): { actions: string[]; notActions: string[] }[] {
   const own = grants.filter((g) => g.resourceGroup.toLowerCase() === resourceGroup.toLowerCase());
   if (own.length === 0) return [{ actions: ["*"], notActions: [] }];
   return own.map((g) => ({ actions: [...g.actions], notActions: [...g.notActions] }));
@@ -27,17 +30,33 @@ export function permissionsOf(grants: readonly PermissionGrant[], resourceGroup:
 
 /** ARM's match of an action against a pattern: case-insensitive, `*` standing for any run of characters. */
 export function actionMatches(pattern: string, action: string): boolean {
-  const re = new RegExp(`^${pattern.split("*").map((p) => p.replace(/[.+?^${}()|[\]\\/]/g, "\\$&")).join(".*")}$`, "i");
+  const re = new RegExp(
+    `^${pattern
+      .split("*")
+      .map((p) => p.replace(/[.+?^${}()|[\]\\/]/g, "\\$&"))
+      .join(".*")}$`,
+    "i",
+  );
   return re.test(action);
 }
 
 /** Allowed when one entry's actions match it and that entry's notActions do not (Learn "Understand Azure role definitions", NotActions). */
-export function isAllowed(entries: readonly { actions: readonly string[]; notActions: readonly string[] }[], action: string): boolean {
-  return entries.some((e) => e.actions.some((a) => actionMatches(a, action)) && !e.notActions.some((n) => actionMatches(n, action)));
+export function isAllowed(
+  entries: readonly { actions: readonly string[]; notActions: readonly string[] }[],
+  action: string,
+): boolean {
+  return entries.some(
+    (e) => e.actions.some((a) => actionMatches(a, action)) && !e.notActions.some((n) => actionMatches(n, action)),
+  );
 }
 
 /** Throws ARM's 403 when the group's permissions lack the action. */
-export function authorize(grants: readonly PermissionGrant[], resourceGroup: string, action: string, scope: string): void {
+export function authorize(
+  grants: readonly PermissionGrant[],
+  resourceGroup: string,
+  action: string,
+  scope: string,
+): void {
   if (isAllowed(permissionsOf(grants, resourceGroup), action)) return;
   throw new ArmHttpError(
     403,

@@ -15,7 +15,17 @@
  * last line cut short, which belongs to a request never answered: it is dropped. Anything else that does not parse
  * stops the start with an error naming the file and line; nothing is rewritten.
  */
-import { closeSync, existsSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from "node:fs";
+import {
+  closeSync,
+  existsSync,
+  fsyncSync,
+  ftruncateSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  writeSync,
+} from "node:fs";
 import { open, type FileHandle } from "node:fs/promises";
 import { join } from "node:path";
 import { z } from "zod";
@@ -100,7 +110,11 @@ function estateOf(saved: z.output<typeof SavedEstateSchema>): Estate {
   return {
     kind: "estate",
     tenantId: saved.tenantId,
-    managementGroups: saved.managementGroups.map((g) => ({ id: g.id, displayName: g.displayName, ...(g.parent === undefined ? {} : { parent: g.parent }) })),
+    managementGroups: saved.managementGroups.map((g) => ({
+      id: g.id,
+      displayName: g.displayName,
+      ...(g.parent === undefined ? {} : { parent: g.parent }),
+    })),
     subscriptions: saved.subscriptions.map((s) => ({ managementGroup: s.managementGroup, scenario: s.scenario })),
     clock: { startTime: saved.clock.startTime, timeScale: saved.clock.timeScale },
     tenantThrottling: saved.tenantThrottling,
@@ -116,10 +130,17 @@ export function readSavedWorld(dir: string): SavedWorld | undefined {
   try {
     raw = JSON.parse(text);
   } catch (e) {
-    throw new SimulatorStateError(`${file}: the saved simulated world is not valid JSON (${text.length} bytes: ${e instanceof Error ? e.message : String(e)}); move the folder aside to start afresh`, e);
+    throw new SimulatorStateError(
+      `${file}: the saved simulated world is not valid JSON (${text.length} bytes: ${e instanceof Error ? e.message : String(e)}); move the folder aside to start afresh`,
+      e,
+    );
   }
   const parsed = SavedWorldSchema.safeParse(raw);
-  if (!parsed.success) throw new SimulatorStateError(`${file}: not a simulated world this version of port25 saved (${zodIssue(parsed.error)})`, parsed.error);
+  if (!parsed.success)
+    throw new SimulatorStateError(
+      `${file}: not a simulated world this version of port25 saved (${zodIssue(parsed.error)})`,
+      parsed.error,
+    );
   return { ...parsed.data, estate: estateOf(parsed.data.estate) };
 }
 
@@ -150,10 +171,17 @@ export function loadSavedWorld(dir: string, repair: boolean): LoadedWorld | unde
     try {
       raw = JSON.parse(line);
     } catch (e) {
-      throw new SimulatorStateError(`${file} line ${i + 1}: not valid JSON (${e instanceof Error ? e.message : String(e)}); the simulated world cannot be rebuilt past it`, e);
+      throw new SimulatorStateError(
+        `${file} line ${i + 1}: not valid JSON (${e instanceof Error ? e.message : String(e)}); the simulated world cannot be rebuilt past it`,
+        e,
+      );
     }
     const parsed = RecordedRequestSchema.safeParse(raw);
-    if (!parsed.success) throw new SimulatorStateError(`${file} line ${i + 1}: not a request this version of port25 recorded (${zodIssue(parsed.error)})`, parsed.error);
+    if (!parsed.success)
+      throw new SimulatorStateError(
+        `${file} line ${i + 1}: not a request this version of port25 recorded (${zodIssue(parsed.error)})`,
+        parsed.error,
+      );
     const { entry, ...rest } = parsed.data;
     const request: RecordedRequest = { ...rest, entry: { ...entry, apiVersion: entry.apiVersion } };
     return request;
@@ -265,7 +293,10 @@ export async function openJournal(dir: string): Promise<WorldJournal> {
  * that it gets the answer it got then: the world it leaves is the one the request left. The recorded log entry (with
  * the real times of the first answer) goes to the request log.
  */
-export async function replayRequest(d: FrontDoorDeps, r: RecordedRequest): Promise<{ status: number; errorCode: string | undefined }> {
+export async function replayRequest(
+  d: FrontDoorDeps,
+  r: RecordedRequest,
+): Promise<{ status: number; errorCode: string | undefined }> {
   let i = 0;
   const clock: SimClock = {
     now: () => {
@@ -279,7 +310,13 @@ export async function replayRequest(d: FrontDoorDeps, r: RecordedRequest): Promi
   const at = clock.now();
   const answer = await answerRequest(
     { ...d, clock, journal: undefined, sleep: () => Promise.resolve() },
-    { method: r.method, url: r.url, raw: r.raw, authorization: authorizationOf(r.authorization, d.token), clientRequestId: undefined },
+    {
+      method: r.method,
+      url: r.url,
+      raw: r.raw,
+      authorization: authorizationOf(r.authorization, d.token),
+      clientRequestId: undefined,
+    },
     at,
     r.entry.realMs,
   );

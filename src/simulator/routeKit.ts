@@ -7,7 +7,8 @@ import type { OperationName, ParsedFault, RequestContext } from "./faults";
 import type { Machine, RgRecord, ScaleSetRecord, VmRecord, VnetState } from "./world/types";
 import type { World } from "./world/world";
 
-export type ApiFamily = "subscriptions" | "resources" | "compute" | "network" | "billing" | "insights" | "authorization" | "permissions";
+export type ApiFamily =
+  "subscriptions" | "resources" | "compute" | "network" | "billing" | "insights" | "authorization" | "permissions";
 
 /** Accepted api-versions per family: what the installed SDKs send, plus recent releases, deliberately listed. */
 export const API_VERSIONS: Record<ApiFamily, readonly string[]> = {
@@ -60,12 +61,17 @@ export const NNW = `${RG}/providers/microsoft.network/networkwatchers/{nw}`;
 
 export function rgOr404(w: World, name: string): RgRecord {
   const rg = w.rgs.get(name.toLowerCase());
-  if (rg === undefined) throw new ArmHttpError(404, "ResourceGroupNotFound", `Resource group '${name}' could not be found.`);
+  if (rg === undefined)
+    throw new ArmHttpError(404, "ResourceGroupNotFound", `Resource group '${name}' could not be found.`);
   return rg;
 }
 
 export function notFound(type: string, name: string, rg: string): ArmHttpError {
-  return new ArmHttpError(404, "ResourceNotFound", `The Resource '${type}/${name}' under resource group '${rg}' was not found. For more details please go to https://aka.ms/ARMResourceNotFoundFix`);
+  return new ArmHttpError(
+    404,
+    "ResourceNotFound",
+    `The Resource '${type}/${name}' under resource group '${rg}' was not found. For more details please go to https://aka.ms/ARMResourceNotFoundFix`,
+  );
 }
 
 export function idOf(w: World, rg: string, provider: string, type: string, name: string): string {
@@ -92,7 +98,8 @@ export function scaleSetOr404(w: World, r: SimRequest): ScaleSetRecord {
 export function instanceOr404(w: World, r: SimRequest, ss: ScaleSetRecord): Machine {
   const id = r.params["inst"] ?? "";
   const m = ss.instances.get(id);
-  if (m === undefined) throw notFound(`Microsoft.Compute/virtualMachineScaleSets/${ss.name}/virtualMachines`, id, ss.resourceGroup);
+  if (m === undefined)
+    throw notFound(`Microsoft.Compute/virtualMachineScaleSets/${ss.name}/virtualMachines`, id, ss.resourceGroup);
   w.settleMachine(m, r.now);
   return m;
 }
@@ -116,11 +123,18 @@ export function vnetOr404(w: World, r: SimRequest): VnetState {
 export const VM_LIST_PAGE_SIZE = 50;
 
 /** One page of `items` from $skiptoken, with an absolute nextLink that keeps api-version and the other query parameters. */
-export function page<T>(r: SimRequest, w: World, items: readonly T[], render: (item: T) => unknown, maxPageSize = Number.POSITIVE_INFINITY): SimResponse {
+export function page<T>(
+  r: SimRequest,
+  w: World,
+  items: readonly T[],
+  render: (item: T) => unknown,
+  maxPageSize = Number.POSITIVE_INFINITY,
+): SimResponse {
   const size = Math.min(w.scenario.behaviour.pageSize, maxPageSize);
   const token = r.query.get("$skiptoken");
   const start = token === null ? 0 : Number.parseInt(Buffer.from(token, "base64url").toString("utf8"), 10);
-  if (!Number.isInteger(start) || start < 0) throw new ArmHttpError(400, "InvalidSkipToken", "The $skiptoken is not valid.");
+  if (!Number.isInteger(start) || start < 0)
+    throw new ArmHttpError(400, "InvalidSkipToken", "The $skiptoken is not valid.");
   const value = items.slice(start, start + size).map(render);
   const body: { value: unknown[]; nextLink?: string } = { value };
   if (start + size < items.length) {
@@ -131,7 +145,12 @@ export function page<T>(r: SimRequest, w: World, items: readonly T[], render: (i
   return { status: 200, body };
 }
 
-
-export function route(method: string, template: string, operation: OperationName, family: ApiFamily, handle: Route["handle"]): Route {
+export function route(
+  method: string,
+  template: string,
+  operation: OperationName,
+  family: ApiFamily,
+  handle: Route["handle"],
+): Route {
   return { method, segments: template.split("/"), operation, family, handle };
 }

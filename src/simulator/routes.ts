@@ -7,10 +7,18 @@ import type { Route } from "./routeKit";
 import type { World } from "./world/world";
 
 /** Every path the simulator serves, in the order they are matched. */
-export const ROUTES: readonly Route[] = [...SUBSCRIPTION_ROUTES, ...COMPUTE_ROUTES, ...NETWORK_ROUTES, ...INSIGHTS_AND_AUTHORIZATION_ROUTES];
+export const ROUTES: readonly Route[] = [
+  ...SUBSCRIPTION_ROUTES,
+  ...COMPUTE_ROUTES,
+  ...NETWORK_ROUTES,
+  ...INSIGHTS_AND_AUTHORIZATION_ROUTES,
+];
 
 /** Finds the route for a method and path (segments compared case-insensitively); returns the bound parameters. */
-export function matchRoute(method: string, segments: readonly string[]): { route: Route; params: Record<string, string> } | undefined {
+export function matchRoute(
+  method: string,
+  segments: readonly string[],
+): { route: Route; params: Record<string, string> } | undefined {
   for (const r of ROUTES) {
     if (r.method !== method || r.segments.length !== segments.length) continue;
     const params: Record<string, string> = {};
@@ -39,8 +47,21 @@ export function unknownPath(w: World | undefined, segments: readonly string[]): 
     const ns = segments[p + 1] ?? "";
     const type = segments[p + 2] ?? "";
     const known = ROUTES.some((r) => r.segments.includes(ns.toLowerCase()) && r.segments.includes(type.toLowerCase()));
-    if (!known) return new ArmHttpError(404, "InvalidResourceType", `The resource type '${type}' could not be found in the namespace '${ns}' for api version in use.`);
-    return new ArmHttpError(404, "ResourceNotFound", `The resource '${segments.slice(p + 1).join("/")}' was not found.`);
+    if (!known)
+      return new ArmHttpError(
+        404,
+        "InvalidResourceType",
+        `The resource type '${type}' could not be found in the namespace '${ns}' for api version in use.`,
+      );
+    return new ArmHttpError(
+      404,
+      "ResourceNotFound",
+      `The resource '${segments.slice(p + 1).join("/")}' was not found.`,
+    );
   }
-  return new ArmHttpError(404, "NotFound", `No HTTP resource was found that matches the request URI '/${segments.join("/")}'.`);
+  return new ArmHttpError(
+    404,
+    "NotFound",
+    `No HTTP resource was found that matches the request URI '/${segments.join("/")}'.`,
+  );
 }

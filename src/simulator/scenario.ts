@@ -62,7 +62,6 @@ export const ScenarioSchema = z
 export type Scenario = z.output<typeof ScenarioSchema>;
 export type ScenarioInput = z.input<typeof ScenarioSchema>;
 
-
 /** Parses a scenario object, or reads and parses a JSON file; errors name the offending field. */
 export function loadScenario(pathOrObject: string | ScenarioInput | Scenario): Scenario {
   if (typeof pathOrObject !== "string") return parseWith(ScenarioSchema, pathOrObject, "scenario");

@@ -2,19 +2,31 @@
 import { z } from "zod";
 import { parseCidr } from "./cidr";
 
-export const Guid = z.string().regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i, "must be a GUID");
+export const Guid = z
+  .string()
+  .regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i, "must be a GUID");
 export const Iso = z.iso.datetime({ offset: true });
 export const Name = z.string().regex(/^[A-Za-z0-9][-\w.()]{0,79}$/, "must be a valid Azure resource name");
 export const Location = z.string().regex(/^[a-z0-9]+$/, "must be a location name such as westeurope");
 const Tags = z.record(z.string(), z.string());
-const Cidr4 = z.string().refine((s) => typeof parseCidr(s) !== "string", { message: "must be IPv4 CIDR notation without host bits, e.g. 10.0.1.0/24" });
+const Cidr4 = z
+  .string()
+  .refine((s) => typeof parseCidr(s) !== "string", {
+    message: "must be IPv4 CIDR notation without host bits, e.g. 10.0.1.0/24",
+  });
 const InitialPower = z.enum(["running", "stopped", "deallocated"]);
 
 const BillingSchema = z.union([
   z.literal("forbidden"),
   z
     .object({
-      agreementType: z.enum(["EnterpriseAgreement", "MicrosoftCustomerAgreement", "MicrosoftOnlineServicesProgram", "MicrosoftPartnerAgreement", "Other"]),
+      agreementType: z.enum([
+        "EnterpriseAgreement",
+        "MicrosoftCustomerAgreement",
+        "MicrosoftOnlineServicesProgram",
+        "MicrosoftPartnerAgreement",
+        "Other",
+      ]),
       workloadType: z.enum(["DevTest", "Production", "Internal", "None"]),
       accountType: z.string().min(1).optional(),
       accountSubType: z.string().min(1).optional(),
@@ -68,12 +80,19 @@ export const VmSchema = z
     /** When the VM resource was created (`timeCreated`); default 30 days before lastStartTime, or before the simulation starts. */
     timeCreated: Iso.optional(),
     /** The subnet of its NIC, "vnet/subnet" (a VNet declared in vnets); its routes decide the VM's egress. */
-    subnet: z.string().regex(/^[^/]+\/[^/]+$/, "must be vnet/subnet").optional(),
+    subnet: z
+      .string()
+      .regex(/^[^/]+\/[^/]+$/, "must be vnet/subnet")
+      .optional(),
   })
   .strict();
 
 const InstanceSchema = z
-  .object({ instanceId: z.string().regex(/^\d+$/, "must be a decimal instance id"), power: InitialPower.default("running"), lastStartTime: Iso.optional() })
+  .object({
+    instanceId: z.string().regex(/^\d+$/, "must be a decimal instance id"),
+    power: InitialPower.default("running"),
+    lastStartTime: Iso.optional(),
+  })
   .strict();
 
 export const ScaleSetSchema = z
@@ -89,7 +108,10 @@ export const ScaleSetSchema = z
     /** Uniform only: the instances; flexible members are VMs that name this set in `flexScaleSet`. */
     instances: z.array(InstanceSchema).default([]),
     /** The subnet of its network profile, "vnet/subnet". */
-    subnet: z.string().regex(/^[^/]+\/[^/]+$/, "must be vnet/subnet").optional(),
+    subnet: z
+      .string()
+      .regex(/^[^/]+\/[^/]+$/, "must be vnet/subnet")
+      .optional(),
   })
   .strict();
 
@@ -99,7 +121,13 @@ const SubnetSchema = z
     addressPrefix: Cidr4.optional(),
     addressPrefixes: z.array(Cidr4).min(1).optional(),
     /** Delegation service names, e.g. Microsoft.Web/hostingEnvironments. */
-    delegations: z.array(z.string().regex(/^[A-Za-z.]+\/[A-Za-z./]+$/, "must be a service name such as Microsoft.Web/hostingEnvironments")).default([]),
+    delegations: z
+      .array(
+        z
+          .string()
+          .regex(/^[A-Za-z.]+\/[A-Za-z./]+$/, "must be a service name such as Microsoft.Web/hostingEnvironments"),
+      )
+      .default([]),
     serviceAssociationLinks: z
       .array(
         z
@@ -113,7 +141,15 @@ const SubnetSchema = z
       )
       .default([]),
     ipamAllocations: z
-      .array(z.object({ poolId: z.string().min(1), numberOfIpAddresses: z.string().regex(/^\d+$/).optional(), allocatedAddressPrefixes: z.array(Cidr4).min(1) }).strict())
+      .array(
+        z
+          .object({
+            poolId: z.string().min(1),
+            numberOfIpAddresses: z.string().regex(/^\d+$/).optional(),
+            allocatedAddressPrefixes: z.array(Cidr4).min(1),
+          })
+          .strict(),
+      )
       .default([]),
     /** Has NICs or other IP configurations: deleting it is refused with InUseSubnetCannotBeDeleted. */
     inUse: z.boolean().default(false),
@@ -130,15 +166,27 @@ const SubnetSchema = z
   .strict();
 
 /** REST RouteNextHopType (Microsoft.Network routeTable.json). */
-const NextHopType = z.enum(["VirtualNetworkGateway", "VnetLocal", "Internet", "VirtualAppliance", "VirtualApplianceEcmp", "None"]);
+const NextHopType = z.enum([
+  "VirtualNetworkGateway",
+  "VnetLocal",
+  "Internet",
+  "VirtualAppliance",
+  "VirtualApplianceEcmp",
+  "None",
+]);
 const Ipv4 = z.string().regex(/^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/, "must be an IPv4 address");
 
 const RouteSchema = z
   .object({ name: Name, addressPrefix: Cidr4, nextHopType: NextHopType, nextHopIpAddress: Ipv4.optional() })
   .strict()
-  .refine((r) => (r.nextHopType === "VirtualAppliance" || r.nextHopType === "VirtualApplianceEcmp") === (r.nextHopIpAddress !== undefined), {
-    message: "nextHopIpAddress is required for a VirtualAppliance next hop, and only for it",
-  });
+  .refine(
+    (r) =>
+      (r.nextHopType === "VirtualAppliance" || r.nextHopType === "VirtualApplianceEcmp") ===
+      (r.nextHopIpAddress !== undefined),
+    {
+      message: "nextHopIpAddress is required for a VirtualAppliance next hop, and only for it",
+    },
+  );
 
 export const RouteTableSchema = z
   .object({
@@ -166,7 +214,12 @@ const GatewaySchema = z
 const PeeringSchema = z
   .object({
     name: Name,
-    remoteVirtualNetworkId: z.string().regex(/^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/Microsoft\.Network\/virtualNetworks\/[^/]+$/i, "must be a VNet resource id"),
+    remoteVirtualNetworkId: z
+      .string()
+      .regex(
+        /^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/Microsoft\.Network\/virtualNetworks\/[^/]+$/i,
+        "must be a VNet resource id",
+      ),
     remoteAddressPrefixes: z.array(Cidr4).min(1),
     useRemoteGateways: z.boolean().default(false),
     /** The hub's gateway, when useRemoteGateways (what it advertises and what it does with port 25). */
@@ -217,7 +270,6 @@ export const NetworkWatcherSchema = z
 export const AvailabilitySetSchema = z
   .object({ name: Name, resourceGroup: Name, platformUpdateDomainCount: z.number().int().min(1).max(20).default(5) })
   .strict();
-
 
 export type ScenarioVm = z.output<typeof VmSchema>;
 export type ScenarioScaleSet = z.output<typeof ScaleSetSchema>;

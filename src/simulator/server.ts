@@ -17,7 +17,6 @@ import { authorizationClass, type RequestJournal, type RequestLogEntry } from ".
 
 export type { AuthorizationClass, RecordedRequest, RequestJournal, RequestLogEntry } from "./recorded";
 
-
 interface RequestCounters {
   requests: number;
   throttled: number;
@@ -52,7 +51,6 @@ export interface FrontDoorDeps {
   /** Waits a latency spike out; a replay does not wait (persist.ts). */
   sleep?: (ms: number) => Promise<void>;
 }
-
 
 /** The authorization action of an operation a scenario may deny (behaviour.deniedOperations), where it is known. */
 const DENIED_ACTIONS: Partial<Record<OperationName, string>> = {
@@ -113,19 +111,38 @@ async function handle(d: FrontDoorDeps, req: IncomingMessage, res: ServerRespons
   const realMs = Date.now();
   const reads: number[] = [];
   // Every reading of the clock is kept with the request, so that a replay sees the same times in the same order.
-  const clock: SimClock = d.journal === undefined ? d.clock : { now: () => {
-    const t = d.clock.now();
-    reads.push(t);
-    return t;
-  } };
+  const clock: SimClock =
+    d.journal === undefined
+      ? d.clock
+      : {
+          now: () => {
+            const t = d.clock.now();
+            reads.push(t);
+            return t;
+          },
+        };
   const at = clock.now();
   const method = (req.method ?? "GET").toUpperCase();
-  const raw = method === "POST" || method === "PUT" || method === "PATCH" ? (await readRequestBody(req)).toString("utf8") : "";
-  const clientRequestId = typeof req.headers["x-ms-client-request-id"] === "string" ? req.headers["x-ms-client-request-id"] : undefined;
-  const answer = await answerRequest({ ...d, clock }, { method, url: req.url ?? "/", raw, authorization: req.headers.authorization, clientRequestId }, at, realMs);
+  const raw =
+    method === "POST" || method === "PUT" || method === "PATCH" ? (await readRequestBody(req)).toString("utf8") : "";
+  const clientRequestId =
+    typeof req.headers["x-ms-client-request-id"] === "string" ? req.headers["x-ms-client-request-id"] : undefined;
+  const answer = await answerRequest(
+    { ...d, clock },
+    { method, url: req.url ?? "/", raw, authorization: req.headers.authorization, clientRequestId },
+    at,
+    realMs,
+  );
   d.log.push(answer.entry);
   if (d.journal !== undefined) {
-    await d.journal.record({ method, url: req.url ?? "/", raw, authorization: authorizationClass(req.headers.authorization, d.token), reads, entry: answer.entry });
+    await d.journal.record({
+      method,
+      url: req.url ?? "/",
+      raw,
+      authorization: authorizationClass(req.headers.authorization, d.token),
+      reads,
+      entry: answer.entry,
+    });
   }
   if (answer.body === undefined) {
     res.writeHead(answer.status, { ...answer.headers, "content-length": "0" });
@@ -133,24 +150,38 @@ async function handle(d: FrontDoorDeps, req: IncomingMessage, res: ServerRespons
     return;
   }
   const text = JSON.stringify(answer.body);
-  res.writeHead(answer.status, { ...answer.headers, "content-type": "application/json; charset=utf-8", "content-length": String(Buffer.byteLength(text)) });
+  res.writeHead(answer.status, {
+    ...answer.headers,
+    "content-type": "application/json; charset=utf-8",
+    "content-length": String(Buffer.byteLength(text)),
+  });
   res.end(text);
 }
 
 /** A request taken and answered, without the transport: the live front door and a replay both go through it. */
 export async function answerRequest(
   d: FrontDoorDeps,
-  input: { method: string; url: string; raw: string; authorization: string | undefined; clientRequestId: string | undefined },
+  input: {
+    method: string;
+    url: string;
+    raw: string;
+    authorization: string | undefined;
+    clientRequestId: string | undefined;
+  },
   at: number,
   realMs: number,
 ): Promise<Answer> {
   const { method, raw } = input;
   const url = new URL(input.url, "https://127.0.0.1");
-  const segments = url.pathname.split("/").filter((s) => s !== "").map(safeDecode);
+  const segments = url.pathname
+    .split("/")
+    .filter((s) => s !== "")
+    .map(safeDecode);
   const apiVersion = url.searchParams.get("api-version") ?? undefined;
   const kind = kindOf(method);
   const entry: RequestLogEntry = { method, path: url.pathname, apiVersion, status: 0, at, realMs, durationMs: 0, kind };
-  if (segments[0]?.toLowerCase() === "subscriptions" && segments[1] !== undefined) entry.subscriptionId = segments[1].toLowerCase();
+  if (segments[0]?.toLowerCase() === "subscriptions" && segments[1] !== undefined)
+    entry.subscriptionId = segments[1].toLowerCase();
   const host = entry.subscriptionId === undefined ? undefined : d.subscriptions.get(entry.subscriptionId);
   d.counters.requests += 1;
   if (host !== undefined) host.counters.requests += 1;
@@ -158,12 +189,23 @@ export async function answerRequest(
   let response: SimResponse;
   const extra: Incoming["extra"] = {};
   try {
-    response = await serve(d, host, { method, url, segments, apiVersion, kind, raw, authorization: input.authorization, entry, extra });
+    response = await serve(d, host, {
+      method,
+      url,
+      segments,
+      apiVersion,
+      kind,
+      raw,
+      authorization: input.authorization,
+      entry,
+      extra,
+    });
   } catch (e) {
     const err = e instanceof ArmHttpError ? e : new ArmHttpError(500, "InternalServerError", ensureError(e).message);
     response = { status: err.status, body: err.body(), headers: err.headers };
   }
-  if (extra.computeHeaders !== undefined) response = { ...response, headers: { ...extra.computeHeaders, ...response.headers } };
+  if (extra.computeHeaders !== undefined)
+    response = { ...response, headers: { ...extra.computeHeaders, ...response.headers } };
 
   const requestId = randomUUID();
   const headers: Record<string, string> = {
@@ -174,7 +216,11 @@ export async function answerRequest(
     "x-ms-correlation-request-id": input.clientRequestId ?? requestId,
     "x-ms-routing-request-id": `LOCAL:${requestId}`,
     // The budget the request drew on: its subscription's, or the tenant's for a path outside any subscription.
-    ...(host !== undefined ? host.throttler.headers(d.clock.now()) : entry.subscriptionId === undefined ? d.tenant.throttler.headers(d.clock.now()) : {}),
+    ...(host !== undefined
+      ? host.throttler.headers(d.clock.now())
+      : entry.subscriptionId === undefined
+        ? d.tenant.throttler.headers(d.clock.now())
+        : {}),
     ...response.headers,
   };
   entry.status = response.status;
@@ -203,12 +249,21 @@ interface Incoming {
 async function serve(d: FrontDoorDeps, host: SubscriptionHost | undefined, q: Incoming): Promise<SimResponse> {
   // Authentication comes first at ARM's front door: nothing else is disclosed to an unknown caller.
   if (q.authorization === undefined || q.authorization === "")
-    throw new ArmHttpError(401, "AuthenticationFailed", "Authentication failed. The 'Authorization' header is missing.");
+    throw new ArmHttpError(
+      401,
+      "AuthenticationFailed",
+      "Authentication failed. The 'Authorization' header is missing.",
+    );
   if (q.authorization !== `Bearer ${d.token}`)
     throw new ArmHttpError(401, "InvalidAuthenticationToken", "The access token is invalid.");
   if (q.entry.subscriptionId === undefined) return serveTenant(d, q);
   if (host === undefined) {
-    if (q.segments.length === 2) throw new ArmHttpError(404, "SubscriptionNotFound", `The subscription '${q.segments[1] ?? ""}' could not be found.`);
+    if (q.segments.length === 2)
+      throw new ArmHttpError(
+        404,
+        "SubscriptionNotFound",
+        `The subscription '${q.segments[1] ?? ""}' could not be found.`,
+      );
     throw new ArmHttpError(
       403,
       "AuthorizationFailed",
@@ -221,7 +276,11 @@ async function serve(d: FrontDoorDeps, host: SubscriptionHost | undefined, q: In
 /** A path outside any subscription: the tenant's budget, then the tenant-level routes (management groups). */
 function serveTenant(d: FrontDoorDeps, q: Incoming): SimResponse {
   if (q.apiVersion === undefined)
-    throw new ArmHttpError(400, "MissingApiVersionParameter", "The api-version query parameter (?api-version=) is required for all requests.");
+    throw new ArmHttpError(
+      400,
+      "MissingApiVersionParameter",
+      "The api-version query parameter (?api-version=) is required for all requests.",
+    );
   const budget = d.tenant.throttler.take(q.kind, d.clock.now());
   if (!budget.ok) {
     d.counters.throttled += 1;
@@ -253,7 +312,11 @@ async function serveSubscription(d: FrontDoorDeps, host: SubscriptionHost, q: In
     host.counters.throttled += 1;
   };
   if (q.apiVersion === undefined)
-    throw new ArmHttpError(400, "MissingApiVersionParameter", "The api-version query parameter (?api-version=) is required for all requests.");
+    throw new ArmHttpError(
+      400,
+      "MissingApiVersionParameter",
+      "The api-version query parameter (?api-version=) is required for all requests.",
+    );
   const now = d.clock.now();
   // Other actors' events due by now take effect first, each at its own time (actors.ts).
   w.settleActors(now);
@@ -281,7 +344,10 @@ async function serveSubscription(d: FrontDoorDeps, host: SubscriptionHost, q: In
   // The product's first write on a VM: events scripted for that moment land just before it is handled
   // (a lock put then already refuses it).
   if (q.method !== "GET" && params["vm"] !== undefined && params["rg"] !== undefined)
-    w.touch(`/subscriptions/${w.subscriptionId}/resourcegroups/${params["rg"]}/providers/microsoft.compute/virtualmachines/${params["vm"]}`, now);
+    w.touch(
+      `/subscriptions/${w.subscriptionId}/resourcegroups/${params["rg"]}/providers/microsoft.compute/virtualmachines/${params["vm"]}`,
+      now,
+    );
   // Management locks are ARM's own check, before any resource provider (and its buckets) sees the request.
   // ARM's role check: an operation the scenario's role is not granted is refused before any resource provider sees it.
   if (w.scenario.behaviour.deniedOperations.includes(route.operation)) {
@@ -317,7 +383,12 @@ async function serveSubscription(d: FrontDoorDeps, host: SubscriptionHost, q: In
       );
     }
   }
-  const ctx = { operation: route.operation, kind: q.kind, path: q.url.pathname.toLowerCase(), apiVersion: q.apiVersion };
+  const ctx = {
+    operation: route.operation,
+    kind: q.kind,
+    path: q.url.pathname.toLowerCase(),
+    apiVersion: q.apiVersion,
+  };
   const faults = host.faults;
   const spike = faults.take("latencySpike", ctx);
   if (spike !== undefined && spike.responseDelayMs > 0) await (d.sleep ?? delay)(spike.responseDelayMs);
@@ -333,19 +404,36 @@ async function serveSubscription(d: FrontDoorDeps, host: SubscriptionHost, q: In
   }
   const fiveXx = faults.take("http5xx", ctx);
   if (fiveXx !== undefined)
-    throw new ArmHttpError(fiveXx.status, fiveXx.code ?? (fiveXx.status === 503 ? "ServiceUnavailable" : "InternalServerError"), "The server encountered a transient error. Retry the request.");
+    throw new ArmHttpError(
+      fiveXx.status,
+      fiveXx.code ?? (fiveXx.status === 503 ? "ServiceUnavailable" : "InternalServerError"),
+      "The server encountered a transient error. Retry the request.",
+    );
   const conflict = faults.take("conflict", ctx);
   if (conflict !== undefined) {
     if (conflict.status === 429)
-      throw new ArmHttpError(429, conflict.code ?? "RetryableErrorDueToAnotherOperation", conflict.message ?? "Another operation on this or a dependent resource is in progress. Retry later.", { "retry-after": "1" });
-    throw new ArmHttpError(409, conflict.code ?? "AnotherOperationInProgress", conflict.message ?? "Another operation on this or dependent resource is in progress.");
+      throw new ArmHttpError(
+        429,
+        conflict.code ?? "RetryableErrorDueToAnotherOperation",
+        conflict.message ?? "Another operation on this or a dependent resource is in progress. Retry later.",
+        { "retry-after": "1" },
+      );
+    throw new ArmHttpError(
+      409,
+      conflict.code ?? "AnotherOperationInProgress",
+      conflict.message ?? "Another operation on this or dependent resource is in progress.",
+    );
   }
   let body: unknown = undefined;
   if (q.raw.trim() !== "") {
     try {
       body = JSON.parse(q.raw);
     } catch (e) {
-      throw new ArmHttpError(400, "InvalidRequestContent", `The request content was invalid and could not be deserialized: ${ensureError(e).message}`);
+      throw new ArmHttpError(
+        400,
+        "InvalidRequestContent",
+        `The request content was invalid and could not be deserialized: ${ensureError(e).message}`,
+      );
     }
   }
   const request: SimRequest = {

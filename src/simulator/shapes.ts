@@ -13,7 +13,13 @@ import type { Rng } from "./rng";
  * - `azureAsyncOperation`: 202 with `azure-asyncoperation` only;
  * - `azureAsyncOperationAndLocation`: 202 with both.
  */
-export const LRO_SHAPES = ["synchronous", "location", "resourceLocation", "azureAsyncOperation", "azureAsyncOperationAndLocation"] as const;
+export const LRO_SHAPES = [
+  "synchronous",
+  "location",
+  "resourceLocation",
+  "azureAsyncOperation",
+  "azureAsyncOperationAndLocation",
+] as const;
 export type LroShape = (typeof LRO_SHAPES)[number];
 
 /** The shape every operation can take, used when a pinned shape is one the operation cannot. */

@@ -46,12 +46,24 @@ export class Hierarchy {
 
   constructor(estate: Pick<Estate, "managementGroups" | "subscriptions">) {
     for (const g of estate.managementGroups) {
-      this.groups.set(g.id.toLowerCase(), { id: g.id, displayName: g.displayName, parent: g.parent, childGroups: [], subscriptions: [] });
+      this.groups.set(g.id.toLowerCase(), {
+        id: g.id,
+        displayName: g.displayName,
+        parent: g.parent,
+        childGroups: [],
+        subscriptions: [],
+      });
     }
-    for (const g of this.groups.values()) if (g.parent !== undefined) this.groups.get(g.parent.toLowerCase())?.childGroups.push(g);
+    for (const g of this.groups.values())
+      if (g.parent !== undefined) this.groups.get(g.parent.toLowerCase())?.childGroups.push(g);
     for (const s of estate.subscriptions) {
       if (s.managementGroup === undefined) continue;
-      this.groups.get(s.managementGroup.toLowerCase())?.subscriptions.push({ id: s.scenario.subscription.id.toLowerCase(), displayName: s.scenario.subscription.name });
+      this.groups
+        .get(s.managementGroup.toLowerCase())
+        ?.subscriptions.push({
+          id: s.scenario.subscription.id.toLowerCase(),
+          displayName: s.scenario.subscription.name,
+        });
     }
   }
 
@@ -72,7 +84,8 @@ export class Hierarchy {
           out.push({ kind: "group", name: c.id, displayName: c.displayName, parent: g.id });
           next.push(c);
         }
-        for (const s of g.subscriptions) out.push({ kind: "subscription", name: s.id, displayName: s.displayName, parent: g.id });
+        for (const s of g.subscriptions)
+          out.push({ kind: "subscription", name: s.id, displayName: s.displayName, parent: g.id });
       }
       level = next;
     }
@@ -100,10 +113,19 @@ interface TenantRequest {
 }
 
 /** The route of a tenant-level path, if the simulator serves it: `managementGroups/{groupId}/descendants`. */
-export function matchTenantRoute(method: string, segments: readonly string[]): { operation: "listManagementGroupDescendants"; groupId: string } | undefined {
+export function matchTenantRoute(
+  method: string,
+  segments: readonly string[],
+): { operation: "listManagementGroupDescendants"; groupId: string } | undefined {
   const lower = segments.map((s) => s.toLowerCase());
   if (method !== "GET" || segments.length !== 5) return undefined;
-  if (lower[0] !== "providers" || lower[1] !== "microsoft.management" || lower[2] !== "managementgroups" || lower[4] !== "descendants") return undefined;
+  if (
+    lower[0] !== "providers" ||
+    lower[1] !== "microsoft.management" ||
+    lower[2] !== "managementgroups" ||
+    lower[4] !== "descendants"
+  )
+    return undefined;
   return { operation: "listManagementGroupDescendants", groupId: segments[3] ?? "" };
 }
 
@@ -131,12 +153,18 @@ export function listDescendants(h: Hierarchy, groupId: string, r: TenantRequest)
   const top = r.query.get("$top");
   if (top !== null) {
     const n = Number(top);
-    if (!/^\d+$/.test(top) || n < 1) throw new ArmHttpError(400, "InvalidQueryParameterValue", `The value '${top}' of query parameter '$top' is not a positive integer.`);
+    if (!/^\d+$/.test(top) || n < 1)
+      throw new ArmHttpError(
+        400,
+        "InvalidQueryParameterValue",
+        `The value '${top}' of query parameter '$top' is not a positive integer.`,
+      );
     size = Math.min(size, n);
   }
   const token = r.query.get("$skiptoken");
   const start = token === null ? 0 : Number.parseInt(Buffer.from(token, "base64url").toString("utf8"), 10);
-  if (!Number.isInteger(start) || start < 0) throw new ArmHttpError(400, "InvalidSkipToken", "The $skiptoken is not valid.");
+  if (!Number.isInteger(start) || start < 0)
+    throw new ArmHttpError(400, "InvalidSkipToken", "The $skiptoken is not valid.");
   const all = h.descendants(groupId);
   const body: { value: unknown[]; nextLink?: string } = { value: all.slice(start, start + size).map(descendantBody) };
   if (start + size < all.length) {

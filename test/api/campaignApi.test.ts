@@ -4,7 +4,12 @@
  */
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
-import { campaignInstanceId, campaignInstanceIdOf, CampaignMemberSchema, CampaignSummarySchema } from "../../src/contracts/campaign";
+import {
+  campaignInstanceId,
+  campaignInstanceIdOf,
+  CampaignMemberSchema,
+  CampaignSummarySchema,
+} from "../../src/contracts/campaign";
 import { remediationInstanceId } from "../../src/contracts/remediation";
 import { laneInstanceId, queueInstanceId } from "../../src/contracts/durable/campaign";
 import { runEndedEvent } from "../../src/contracts/durable/runStart";
@@ -19,7 +24,12 @@ const FOREIGN = "0badc0de-0000-4000-8000-000000000001";
 const RUN = remediationInstanceId(SUB);
 const as = (name: string) => ({ "x-ms-client-principal-name": name });
 
-const StartedSchema = z.object({ instanceId: z.string(), campaignId: z.string(), statusUrl: z.string(), reportUrl: z.string() });
+const StartedSchema = z.object({
+  instanceId: z.string(),
+  campaignId: z.string(),
+  statusUrl: z.string(),
+  reportUrl: z.string(),
+});
 const ViewSchema = z.object({
   instanceId: z.string(),
   runtimeStatus: z.string(),
@@ -37,7 +47,11 @@ function campaignBody(extra: Record<string, unknown> = {}): Record<string, unkno
   };
 }
 
-async function startCampaign(h: Api, body: Record<string, unknown> = campaignBody(), who = "alice@contoso.example"): Promise<z.output<typeof StartedSchema>> {
+async function startCampaign(
+  h: Api,
+  body: Record<string, unknown> = campaignBody(),
+  who = "alice@contoso.example",
+): Promise<z.output<typeof StartedSchema>> {
   const r = await h.call("startCampaign", { method: "POST", path: "/api/campaigns", body, headers: as(who) });
   expect(r.status, r.text).toBe(202);
   return StartedSchema.parse(r.json);
@@ -49,7 +63,13 @@ async function view(h: Api, id: string): Promise<z.output<typeof ViewSchema>> {
   return ViewSchema.parse(r.json);
 }
 
-function post(h: Api, fn: "approveCampaign" | "cancelCampaign", id: string, who: string, subscriptionId?: string): Promise<ApiResponse> {
+function post(
+  h: Api,
+  fn: "approveCampaign" | "cancelCampaign",
+  id: string,
+  who: string,
+  subscriptionId?: string,
+): Promise<ApiResponse> {
   const verb = fn === "approveCampaign" ? "approve" : "cancel";
   const query = subscriptionId === undefined ? "" : `?subscriptionId=${subscriptionId}`;
   return h.call(fn, { method: "POST", path: `/api/campaigns/${id}/${verb}${query}`, params: { id }, headers: as(who) });
@@ -68,12 +88,21 @@ describe("a campaign over HTTP", () => {
     const v = await view(h, started.instanceId);
     expect(v.runtimeStatus).toBe("Completed");
     const bySub = new Map(v.members.map((m) => [m.subscriptionId, m]));
-    expect(bySub.get(SUB)).toMatchObject({ state: "done", category: "exemptible", runInstanceId: RUN, runStatus: "completed" });
+    expect(bySub.get(SUB)).toMatchObject({
+      state: "done",
+      category: "exemptible",
+      runInstanceId: RUN,
+      runStatus: "completed",
+    });
     expect(bySub.get(SUB)?.counts).toMatchObject({ total: 6, failed: 0, pending: 0 });
     expect(bySub.get(FOREIGN)).toMatchObject({ state: "notExemptible", category: "unknown" });
     // The run told its lane of its end (runEnded, with its output): the lane did not wait for a read of the instance.
-    const lane = h.product.host.getStatus(laneInstanceId(queueInstanceId(started.instanceId, started.campaignId, 0), 0));
-    expect(lane?.history.filter((e) => e.EventType === EventType.EventRaised).map((e) => e.Name)).toContain(runEndedEvent(z.string().parse(bySub.get(SUB)?.runId)));
+    const lane = h.product.host.getStatus(
+      laneInstanceId(queueInstanceId(started.instanceId, started.campaignId, 0), 0),
+    );
+    expect(lane?.history.filter((e) => e.EventType === EventType.EventRaised).map((e) => e.Name)).toContain(
+      runEndedEvent(z.string().parse(bySub.get(SUB)?.runId)),
+    );
     expect(lane?.history.filter((e) => e.Name === "readRun")).toEqual([]);
     expect(bySub.get(FOREIGN)?.reason).toMatch(/could not be read.*SubscriptionNotFound/);
     expect(bySub.get(FOREIGN)?.runInstanceId).toBeUndefined();
@@ -82,14 +111,22 @@ describe("a campaign over HTTP", () => {
     // The subscription's run is an ordinary run: its own endpoint shows it, and it names its campaign.
     const run = await h.call("getRemediation", { path: `/api/remediations/${RUN}`, params: { id: RUN } });
     expect(run.json).toMatchObject({ runtimeStatus: "Completed", summary: { status: "completed" } });
-    expect(h.product.host.getStatus(RUN)?.input).toMatchObject({ campaign: { campaignId: started.campaignId, instanceId: started.instanceId }, requestedBy: "alice@contoso.example" });
+    expect(h.product.host.getStatus(RUN)?.input).toMatchObject({
+      campaign: { campaignId: started.campaignId, instanceId: started.instanceId },
+      requestedBy: "alice@contoso.example",
+    });
     // Nothing was sent to the subscription left alone.
     expect(h.product.sim.requestLog().filter((e) => e.subscriptionId === FOREIGN && e.kind !== "read")).toEqual([]);
   });
 
   it("reports a subscription already running and never starts it twice", async () => {
     const h = await hosts.start({ scenario: apiScenario() });
-    const byHand = await h.call("startRemediation", { method: "POST", path: "/api/remediations", body: startBody({ requireApproval: true }), headers: as("dave@contoso.example") });
+    const byHand = await h.call("startRemediation", {
+      method: "POST",
+      path: "/api/remediations",
+      body: startBody({ requireApproval: true }),
+      headers: as("dave@contoso.example"),
+    });
     expect(byHand.status, byHand.text).toBe(202);
     const handRunId = (byHand.json as { runId: string }).runId;
     await runFor(h, 5);
@@ -97,10 +134,15 @@ describe("a campaign over HTTP", () => {
     await runFor(h, 5);
     const v = await view(h, started.instanceId);
     expect(v.runtimeStatus).toBe("Completed");
-    expect(v.members).toEqual([expect.objectContaining({ subscriptionId: SUB, state: "alreadyRunning", runInstanceId: RUN, runId: handRunId })]);
+    expect(v.members).toEqual([
+      expect.objectContaining({ subscriptionId: SUB, state: "alreadyRunning", runInstanceId: RUN, runId: handRunId }),
+    ]);
     expect(v.members[0]?.reason).toMatch(/started by dave@contoso\.example.*not started twice/);
     // The run by hand is untouched: still its own, still waiting for its approval, nothing written.
-    expect(h.product.host.getStatus(RUN)?.input).toMatchObject({ runId: handRunId, requestedBy: "dave@contoso.example" });
+    expect(h.product.host.getStatus(RUN)?.input).toMatchObject({
+      runId: handRunId,
+      requestedBy: "dave@contoso.example",
+    });
     expect(h.product.progress()).toMatchObject({ phase: "approve" });
     expect(writes(h)).toEqual([]);
   });
@@ -116,7 +158,10 @@ describe("a campaign over HTTP", () => {
     expect((self.json as { error: { code: string } }).error.code).toBe("SelfApprovalRefused");
     const ok = await post(h, "approveCampaign", started.instanceId, "bob@contoso.example");
     expect(ok.status, ok.text).toBe(202);
-    expect(ok.json).toMatchObject({ approved: [{ subscriptionId: SUB, runInstanceId: RUN }], notWaiting: [{ subscriptionId: FOREIGN, state: "notExemptible" }] });
+    expect(ok.json).toMatchObject({
+      approved: [{ subscriptionId: SUB, runInstanceId: RUN }],
+      notWaiting: [{ subscriptionId: FOREIGN, state: "notExemptible" }],
+    });
     await h.product.run();
     const done = await view(h, started.instanceId);
     expect(done.summary?.status).toBe("completed");
@@ -138,7 +183,11 @@ describe("a campaign over HTTP", () => {
     expect(alone.status, alone.text).toBe(409);
     const ok = await post(h, "approveCampaign", started.instanceId, "bob@contoso.example", SUB);
     expect(ok.status, ok.text).toBe(202);
-    expect(ok.json).toMatchObject({ approved: [{ subscriptionId: SUB, runInstanceId: RUN }], notWaiting: [], refused: [] });
+    expect(ok.json).toMatchObject({
+      approved: [{ subscriptionId: SUB, runInstanceId: RUN }],
+      notWaiting: [],
+      refused: [],
+    });
     await h.product.run();
     expect(h.product.result().summary).toMatchObject({ status: "completed", approval: { by: "bob@contoso.example" } });
     expect(writes(h).length).toBeGreaterThan(0);
@@ -181,9 +230,16 @@ describe("a campaign over HTTP", () => {
   it("refuses a second live campaign over the same subscriptions (409) and bad requests (400 naming the field)", async () => {
     const h = await hosts.start({ scenario: apiScenario() });
     const first = await startCampaign(h, campaignBody({ requireApproval: true }));
-    const second = await h.call("startCampaign", { method: "POST", path: "/api/campaigns", body: campaignBody({ subscriptionIds: [SUB] }), headers: as("bob@contoso.example") });
+    const second = await h.call("startCampaign", {
+      method: "POST",
+      path: "/api/campaigns",
+      body: campaignBody({ subscriptionIds: [SUB] }),
+      headers: as("bob@contoso.example"),
+    });
     expect(second.status, second.text).toBe(409);
-    expect(second.json).toMatchObject({ error: { code: "CampaignInProgress", details: { instanceId: first.instanceId } } });
+    expect(second.json).toMatchObject({
+      error: { code: "CampaignInProgress", details: { instanceId: first.instanceId } },
+    });
     const bad: [Record<string, unknown>, string][] = [
       [campaignBody({ managementGroupId: "mg-dev" }), "managementGroupId"],
       [{ ...campaignBody(), subscriptionIds: undefined }, "subscriptionIds"],
@@ -193,11 +249,22 @@ describe("a campaign over HTTP", () => {
       [campaignBody({ requestedBy: "mallory" }), "(body)"],
     ];
     for (const [body, field] of bad) {
-      const r = await h.call("startCampaign", { method: "POST", path: "/api/campaigns", body, headers: as("bob@contoso.example") });
+      const r = await h.call("startCampaign", {
+        method: "POST",
+        path: "/api/campaigns",
+        body,
+        headers: as("bob@contoso.example"),
+      });
       expect(r.status, `${field}: ${r.text}`).toBe(400);
-      expect(JSON.stringify((r.json as { error: { details: { fields: string[] } } }).error.details.fields), r.text).toContain(field);
+      expect(
+        JSON.stringify((r.json as { error: { details: { fields: string[] } } }).error.details.fields),
+        r.text,
+      ).toContain(field);
     }
-    const unknown = await h.call("getCampaign", { path: "/api/campaigns/port25-campaign-nope", params: { id: "port25-campaign-nope" } });
+    const unknown = await h.call("getCampaign", {
+      path: "/api/campaigns/port25-campaign-nope",
+      params: { id: "port25-campaign-nope" },
+    });
     expect(unknown.status).toBe(404);
     const malformed = await h.call("getCampaign", { path: "/api/campaigns/x%2Fy", params: { id: "x/y" } });
     expect(malformed.status).toBe(400);

@@ -4,7 +4,13 @@
  * links lead to the runs' reports and back, the listing, and the same validation, 404 and role rules as the runs'.
  */
 import { describe, expect, it } from "vitest";
-import { campaignInstanceId, campaignRunId, campaignTotals, type CampaignMember, type CampaignRecord } from "../../src/contracts/campaign";
+import {
+  campaignInstanceId,
+  campaignRunId,
+  campaignTotals,
+  type CampaignMember,
+  type CampaignRecord,
+} from "../../src/contracts/campaign";
 import { REMEDIATE_SUBSCRIPTION } from "../../src/contracts/names";
 import { RemediationInputSchema, remediationInstanceId, type RemediationInput } from "../../src/contracts/remediation";
 import { RemediationOptionsSchema } from "../../src/contracts/options";
@@ -18,7 +24,11 @@ const CAMPAIGN = "camp-20260303-a1";
 const OTHER_SUB = "aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee";
 const attestation = { reference: "REQ-25-0042", approvedBy: "network-ops@contoso.example", approvedAt: APPROVED_AT };
 
-function errorOf(r: ApiResponse): { code: string; message: string; details?: { fields?: string[]; requiredRole?: string } } {
+function errorOf(r: ApiResponse): {
+  code: string;
+  message: string;
+  details?: { fields?: string[]; requiredRole?: string };
+} {
   return (r.json as { error: { code: string; message: string; details?: { fields?: string[] } } }).error;
 }
 
@@ -45,8 +55,20 @@ function startCampaignRun(h: Api): RemediationInput {
 }
 
 function campaignStart(h: Api): CampaignRecord["input"] {
-  const base = campaignInput({ campaignId: CAMPAIGN, target: { kind: "subscriptions", subscriptionIds: [SUB, OTHER_SUB] } });
-  return { ...base, run: { ...base.run, attestation, requestedBy: "carol@contoso.example", requestedAt: nowIso(h), options: RemediationOptionsSchema.parse({}) } };
+  const base = campaignInput({
+    campaignId: CAMPAIGN,
+    target: { kind: "subscriptions", subscriptionIds: [SUB, OTHER_SUB] },
+  });
+  return {
+    ...base,
+    run: {
+      ...base.run,
+      attestation,
+      requestedBy: "carol@contoso.example",
+      requestedAt: nowIso(h),
+      options: RemediationOptionsSchema.parse({}),
+    },
+  };
 }
 
 /** Runs the campaign's one exemptible subscription to the end and records the campaign as its orchestration would. */
@@ -72,7 +94,12 @@ async function auditedCampaign(h: Api): Promise<{ record: CampaignRecord; runId:
       endedAt: summary.endedAt,
       recorded: true,
     },
-    { subscriptionId: OTHER_SUB, state: "notExemptible", category: "blockedNotExemptible", reason: "workload Production: <b>not</b> Dev/Test" },
+    {
+      subscriptionId: OTHER_SUB,
+      state: "notExemptible",
+      category: "blockedNotExemptible",
+      reason: "workload Production: <b>not</b> Dev/Test",
+    },
   ];
   const record: CampaignRecord = {
     input,
@@ -94,7 +121,10 @@ async function auditedCampaign(h: Api): Promise<{ record: CampaignRecord; runId:
   return { record, runId: run.runId };
 }
 
-const hrefs = (html: string, cls: string): string[] => [...html.matchAll(new RegExp(`<a class="${cls}" href="([^"]+)"`, "g"))].map((m) => (m[1] ?? "").replace(/&amp;/g, "&"));
+const hrefs = (html: string, cls: string): string[] =>
+  [...html.matchAll(new RegExp(`<a class="${cls}" href="([^"]+)"`, "g"))].map((m) =>
+    (m[1] ?? "").replace(/&amp;/g, "&"),
+  );
 
 describe("campaign audit over HTTP", () => {
   it("links a campaign and its runs both ways: listing by campaign, record with run links, report links that resolve", async () => {
@@ -103,7 +133,10 @@ describe("campaign audit over HTTP", () => {
 
     const byCampaign = await h.call("listAuditRuns", { path: `/api/audit/runs?campaignId=${CAMPAIGN}` });
     expect(byCampaign.status, byCampaign.text).toBe(200);
-    expect(byCampaign.json).toMatchObject({ runs: [{ runId, subscriptionId: SUB, campaignId: CAMPAIGN, status: "completed" }], continuationToken: null });
+    expect(byCampaign.json).toMatchObject({
+      runs: [{ runId, subscriptionId: SUB, campaignId: CAMPAIGN, status: "completed" }],
+      continuationToken: null,
+    });
     const other = await h.call("listAuditRuns", { path: "/api/audit/runs?campaignId=camp-other" });
     expect(other.json).toEqual({ runs: [], continuationToken: null });
 
@@ -121,7 +154,9 @@ describe("campaign audit over HTTP", () => {
 
     // The run's own record names the campaign.
     const runJson = await h.call("getAuditRun", { path: new URL(auditUrl).pathname, params: { runId } });
-    expect(runJson.json).toMatchObject({ run: { runId, campaign: { campaignId: CAMPAIGN, instanceId: campaignInstanceId(CAMPAIGN) } } });
+    expect(runJson.json).toMatchObject({
+      run: { runId, campaign: { campaignId: CAMPAIGN, instanceId: campaignInstanceId(CAMPAIGN) } },
+    });
 
     // The campaign's report links to the run's report, which links back.
     const report = await h.call("getAuditCampaign", { path: `${path}?format=html`, params: { campaignId: CAMPAIGN } });
@@ -132,14 +167,20 @@ describe("campaign audit over HTTP", () => {
     expect(more).toEqual([]);
     const runReportUrl = new URL(runLink ?? "", `${BASE_URL}${path}?format=html`);
     expect(runReportUrl.href).toBe(`${auditUrl}?format=html`);
-    const runReport = await h.call("getAuditRun", { path: `${runReportUrl.pathname}${runReportUrl.search}`, params: { runId } });
+    const runReport = await h.call("getAuditRun", {
+      path: `${runReportUrl.pathname}${runReportUrl.search}`,
+      params: { runId },
+    });
     expect(runReport.status).toBe(200);
     const [back] = hrefs(runReport.text, "campaign-link");
     expect(new URL(back ?? "", runReportUrl).href).toBe(`${BASE_URL}${path}?format=html`);
 
     const listed = await h.call("listAuditCampaigns", { path: "/api/audit/campaigns" });
     expect(listed.status, listed.text).toBe(200);
-    expect(listed.json).toMatchObject({ campaigns: [{ campaignId: CAMPAIGN, status: "completed", subscriptions: 2, totals: record.summary.totals }], continuationToken: null });
+    expect(listed.json).toMatchObject({
+      campaigns: [{ campaignId: CAMPAIGN, status: "completed", subscriptions: 2, totals: record.summary.totals }],
+      continuationToken: null,
+    });
   });
 
   it("shows a campaign still going: its start, and the runs recorded so far as links", async () => {
@@ -149,12 +190,23 @@ describe("campaign audit over HTTP", () => {
     const run = startCampaignRun(h);
     await h.product.run();
 
-    const json = await h.call("getAuditCampaign", { path: `/api/audit/campaigns/${CAMPAIGN}`, params: { campaignId: CAMPAIGN } });
+    const json = await h.call("getAuditCampaign", {
+      path: `/api/audit/campaigns/${CAMPAIGN}`,
+      params: { campaignId: CAMPAIGN },
+    });
     expect(json.status).toBe(200);
-    expect(json.json).toMatchObject({ campaignId: CAMPAIGN, status: "running", input, runs: [{ subscriptionId: SUB, runId: run.runId }] });
+    expect(json.json).toMatchObject({
+      campaignId: CAMPAIGN,
+      status: "running",
+      input,
+      runs: [{ subscriptionId: SUB, runId: run.runId }],
+    });
     expect(json.json).not.toHaveProperty("summary");
 
-    const html = await h.call("getAuditCampaign", { path: `/api/audit/campaigns/${CAMPAIGN}?format=html`, params: { campaignId: CAMPAIGN } });
+    const html = await h.call("getAuditCampaign", {
+      path: `/api/audit/campaigns/${CAMPAIGN}?format=html`,
+      params: { campaignId: CAMPAIGN },
+    });
     expect(html.text).toContain("The campaign is still running");
     expect(hrefs(html.text, "run-link")).toEqual([`../runs/${run.runId}?format=html`]);
 
@@ -164,14 +216,23 @@ describe("campaign audit over HTTP", () => {
 
   it("answers 404 for an unknown campaign and 400 naming the field for a bad id, format or listing query", async () => {
     const h = await hosts.start({ scenario: apiScenario() });
-    const unknown = await h.call("getAuditCampaign", { path: "/api/audit/campaigns/camp-none", params: { campaignId: "camp-none" } });
+    const unknown = await h.call("getAuditCampaign", {
+      path: "/api/audit/campaigns/camp-none",
+      params: { campaignId: "camp-none" },
+    });
     expect(unknown.status).toBe(404);
     expect(errorOf(unknown)).toMatchObject({ code: "NotFound", message: "No audited campaign camp-none" });
 
-    const badId = await h.call("getAuditCampaign", { path: "/api/audit/campaigns/..%2Fetc", params: { campaignId: "../etc" } });
+    const badId = await h.call("getAuditCampaign", {
+      path: "/api/audit/campaigns/..%2Fetc",
+      params: { campaignId: "../etc" },
+    });
     expect(badId.status).toBe(400);
     expect(errorOf(badId).details?.fields).toEqual(["campaignId"]);
-    const format = await h.call("getAuditCampaign", { path: "/api/audit/campaigns/camp-1?format=pdf", params: { campaignId: "camp-1" } });
+    const format = await h.call("getAuditCampaign", {
+      path: "/api/audit/campaigns/camp-1?format=pdf",
+      params: { campaignId: "camp-1" },
+    });
     expect(format.status).toBe(400);
     expect(errorOf(format).details?.fields).toEqual(["format"]);
 
@@ -194,7 +255,9 @@ describe("campaign audit over HTTP", () => {
     const unknownParameter = await h.call("listAuditCampaigns", { path: `/api/audit/campaigns?subscriptionId=${SUB}` });
     expect(unknownParameter.status).toBe(400);
     expect(errorOf(unknownParameter).message).toContain("subscriptionId");
-    const fine = await h.call("listAuditCampaigns", { path: "/api/audit/campaigns?from=2026-03-03T10:00:00%2B02:00&to=2026-03-03T09:00:00Z" });
+    const fine = await h.call("listAuditCampaigns", {
+      path: "/api/audit/campaigns?from=2026-03-03T10:00:00%2B02:00&to=2026-03-03T09:00:00Z",
+    });
     expect(fine.status, fine.text).toBe(200);
 
     const badRuns = await h.call("listAuditRuns", { path: "/api/audit/runs?campaignId=no%20spaces" });
@@ -204,12 +267,25 @@ describe("campaign audit over HTTP", () => {
 
   it("lets only the Port25.Auditor role read campaigns when authentication is on", async () => {
     const h = await hosts.start({ scenario: apiScenario(), env: { PORT25_AUTH_ENABLED: "true" } });
-    const DAVE: Person = { name: "dave@contoso.example", oid: "0a1b2c3d-0000-4000-8000-00000000da7e", roles: ["Port25.Auditor"] };
-    const ALICE: Person = { name: "alice@contoso.example", oid: "0a1b2c3d-0000-4000-8000-00000000a11c", roles: ["Port25.Operator"] };
+    const DAVE: Person = {
+      name: "dave@contoso.example",
+      oid: "0a1b2c3d-0000-4000-8000-00000000da7e",
+      roles: ["Port25.Auditor"],
+    };
+    const ALICE: Person = {
+      name: "alice@contoso.example",
+      oid: "0a1b2c3d-0000-4000-8000-00000000a11c",
+      roles: ["Port25.Operator"],
+    };
     await h.audit.recordCampaignStarted(campaignStart(h));
     const get = (headers: Record<string, string>): Promise<ApiResponse> =>
-      h.call("getAuditCampaign", { path: `/api/audit/campaigns/${CAMPAIGN}`, params: { campaignId: CAMPAIGN }, headers });
-    const list = (headers: Record<string, string>): Promise<ApiResponse> => h.call("listAuditCampaigns", { path: "/api/audit/campaigns", headers });
+      h.call("getAuditCampaign", {
+        path: `/api/audit/campaigns/${CAMPAIGN}`,
+        params: { campaignId: CAMPAIGN },
+        headers,
+      });
+    const list = (headers: Record<string, string>): Promise<ApiResponse> =>
+      h.call("listAuditCampaigns", { path: "/api/audit/campaigns", headers });
     for (const call of [get, list]) {
       expect((await call({})).status).toBe(401);
       const operator = await call(signedIn(ALICE));
@@ -248,18 +324,28 @@ describe("a campaign started over HTTP, audited by its own orchestration", () =>
     const ran = campaign.summary.members.find((m) => m.subscriptionId === SUB);
     expect(ran?.state).toBe("done");
     const runId = ran?.runId ?? "";
-    expect(campaign.runs).toContainEqual({ subscriptionId: SUB, runId, auditUrl: `${BASE_URL}/api/audit/runs/${runId}`, reportUrl: `${BASE_URL}/api/audit/runs/${runId}?format=html` });
+    expect(campaign.runs).toContainEqual({
+      subscriptionId: SUB,
+      runId,
+      auditUrl: `${BASE_URL}/api/audit/runs/${runId}`,
+      reportUrl: `${BASE_URL}/api/audit/runs/${runId}?format=html`,
+    });
     const alone = campaign.summary.members.find((m) => m.subscriptionId === OTHER_SUB);
     expect(alone?.state).not.toBe("done");
 
     const byCampaign = await h.call("listAuditRuns", { path: `/api/audit/runs?campaignId=${campaignId}` });
-    expect((byCampaign.json as { runs: { runId: string; campaignId?: string }[] }).runs).toEqual([expect.objectContaining({ runId, campaignId })]);
+    expect((byCampaign.json as { runs: { runId: string; campaignId?: string }[] }).runs).toEqual([
+      expect.objectContaining({ runId, campaignId }),
+    ]);
 
     const report = await h.call("getAuditCampaign", { path: `${path}?format=html`, params: { campaignId } });
     const [link] = hrefs(report.text, "run-link");
     const runReportUrl = new URL(link ?? "", reportUrl);
     expect(runReportUrl.href).toBe(`${BASE_URL}/api/audit/runs/${runId}?format=html`);
-    const runReport = await h.call("getAuditRun", { path: `${runReportUrl.pathname}${runReportUrl.search}`, params: { runId } });
+    const runReport = await h.call("getAuditRun", {
+      path: `${runReportUrl.pathname}${runReportUrl.search}`,
+      params: { runId },
+    });
     expect(runReport.status).toBe(200);
     const [back] = hrefs(runReport.text, "campaign-link");
     expect(new URL(back ?? "", runReportUrl).href).toBe(reportUrl);

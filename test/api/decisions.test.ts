@@ -13,13 +13,28 @@ const INSTANCE = remediationInstanceId(SUB);
 const as = (name: string) => ({ "x-ms-client-principal-name": name });
 
 function start(h: Api, body: Record<string, unknown> = startBody({ requireApproval: true })): Promise<ApiResponse> {
-  return h.call("startRemediation", { method: "POST", path: "/api/remediations", body, headers: as("alice@contoso.example") });
+  return h.call("startRemediation", {
+    method: "POST",
+    path: "/api/remediations",
+    body,
+    headers: as("alice@contoso.example"),
+  });
 }
 function approve(h: Api, who: string): Promise<ApiResponse> {
-  return h.call("approveRemediation", { method: "POST", path: `/api/remediations/${INSTANCE}/approve`, params: { id: INSTANCE }, headers: as(who) });
+  return h.call("approveRemediation", {
+    method: "POST",
+    path: `/api/remediations/${INSTANCE}/approve`,
+    params: { id: INSTANCE },
+    headers: as(who),
+  });
 }
 function cancel(h: Api, who: string): Promise<ApiResponse> {
-  return h.call("cancelRemediation", { method: "POST", path: `/api/remediations/${INSTANCE}/cancel`, params: { id: INSTANCE }, headers: as(who) });
+  return h.call("cancelRemediation", {
+    method: "POST",
+    path: `/api/remediations/${INSTANCE}/cancel`,
+    params: { id: INSTANCE },
+    headers: as(who),
+  });
 }
 function errorOf(r: ApiResponse): { code: string; message: string; details?: Record<string, unknown> } {
   return (r.json as { error: { code: string; message: string; details?: Record<string, unknown> } }).error;
@@ -59,7 +74,9 @@ describe("approve and cancel are on the record", () => {
     const audited = await h.audit.getRun(runId);
     expect(audited?.run.summary?.approval).toEqual(decision);
     const html = await h.call("getAuditRun", { path: `/api/audit/runs/${runId}?format=html`, params: { runId } });
-    expect(html.text).toMatch(/<dt>Approved by<\/dt><dd>bob@contoso\.example at \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC \(unverified: authentication was off\)<\/dd>/);
+    expect(html.text).toMatch(
+      /<dt>Approved by<\/dt><dd>bob@contoso\.example at \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC \(unverified: authentication was off\)<\/dd>/,
+    );
     expect(html.text).not.toContain("mallory");
 
     const after = await approve(h, "bob@contoso.example");
@@ -95,7 +112,10 @@ describe("approve and cancel are on the record", () => {
     expect(errorOf(loser)).toMatchObject({ code: "RunInProgress", details: { instanceId: INSTANCE } });
     const winner = answers.find((a) => a.status === 202);
     await h.product.run();
-    expect(h.product.result().summary).toMatchObject({ status: "planned", runId: (winner?.json as { runId: string }).runId });
+    expect(h.product.result().summary).toMatchObject({
+      status: "planned",
+      runId: (winner?.json as { runId: string }).runId,
+    });
     expect(h.product.host.listInstances({ name: "remediateSubscription" })).toHaveLength(1);
   });
 });

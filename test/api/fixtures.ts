@@ -72,7 +72,11 @@ export function signedIn(p: Person, nameHeader = p.name): Record<string, string>
     auth_typ: "aad",
     name_typ: "preferred_username",
     role_typ: "roles",
-    claims: [{ typ: OID, val: p.oid }, { typ: "preferred_username", val: p.name }, ...p.roles.map((val) => ({ typ: "roles", val }))],
+    claims: [
+      { typ: OID, val: p.oid },
+      { typ: "preferred_username", val: p.name },
+      ...p.roles.map((val) => ({ typ: "roles", val })),
+    ],
   };
   return {
     "x-ms-client-principal": Buffer.from(JSON.stringify(principal), "utf8").toString("base64"),

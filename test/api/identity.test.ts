@@ -15,18 +15,45 @@ async function api(env: Record<string, string> = { PORT25_AUTH_ENABLED: "true" }
 }
 
 const INSTANCE = remediationInstanceId(SUB);
-const ALICE: Person = { name: "alice@contoso.example", oid: "0a1b2c3d-0000-4000-8000-00000000a11c", roles: ["Port25.Operator"] };
-const BOB: Person = { name: "bob@contoso.example", oid: "0a1b2c3d-0000-4000-8000-000000000b0b", roles: ["Port25.Operator"] };
-const DAVE: Person = { name: "dave@contoso.example", oid: "0a1b2c3d-0000-4000-8000-00000000da7e", roles: ["Port25.Auditor"] };
+const ALICE: Person = {
+  name: "alice@contoso.example",
+  oid: "0a1b2c3d-0000-4000-8000-00000000a11c",
+  roles: ["Port25.Operator"],
+};
+const BOB: Person = {
+  name: "bob@contoso.example",
+  oid: "0a1b2c3d-0000-4000-8000-000000000b0b",
+  roles: ["Port25.Operator"],
+};
+const DAVE: Person = {
+  name: "dave@contoso.example",
+  oid: "0a1b2c3d-0000-4000-8000-00000000da7e",
+  roles: ["Port25.Auditor"],
+};
 
 function start(h: Api, headers: Record<string, string>, extra: Record<string, unknown> = {}): Promise<ApiResponse> {
-  return h.call("startRemediation", { method: "POST", path: "/api/remediations", body: startBody({ requireApproval: true, ...extra }), headers });
+  return h.call("startRemediation", {
+    method: "POST",
+    path: "/api/remediations",
+    body: startBody({ requireApproval: true, ...extra }),
+    headers,
+  });
 }
 function approve(h: Api, headers: Record<string, string>): Promise<ApiResponse> {
-  return h.call("approveRemediation", { method: "POST", path: `/api/remediations/${INSTANCE}/approve`, params: { id: INSTANCE }, headers });
+  return h.call("approveRemediation", {
+    method: "POST",
+    path: `/api/remediations/${INSTANCE}/approve`,
+    params: { id: INSTANCE },
+    headers,
+  });
 }
 function cancel(h: Api, headers: Record<string, string>): Promise<ApiResponse> {
-  return h.call("cancelRemediation", { method: "POST", path: `/api/remediations/${INSTANCE}/cancel`, params: { id: INSTANCE }, headers });
+  return h.call("cancelRemediation", {
+    method: "POST",
+    path: `/api/remediations/${INSTANCE}/cancel`,
+    params: { id: INSTANCE },
+    headers,
+  });
 }
 function errorOf(r: ApiResponse): { code: string; message: string; details?: Record<string, unknown> } {
   return (r.json as { error: { code: string; message: string; details?: Record<string, unknown> } }).error;
@@ -38,9 +65,36 @@ describe("authentication on (the deployed default)", () => {
     const h = await api();
     const calls: [string, () => Promise<ApiResponse>][] = [
       ["start", () => h.call("startRemediation", { method: "POST", path: "/api/remediations", body: startBody() })],
-      ["start, name header only", () => h.call("startRemediation", { method: "POST", path: "/api/remediations", body: startBody(), headers: { "x-ms-client-principal-name": ALICE.name } })],
-      ["start, malformed principal", () => h.call("startRemediation", { method: "POST", path: "/api/remediations", body: startBody(), headers: { "x-ms-client-principal": "not base64 json {" } })],
-      ["start, principal of the wrong shape", () => h.call("startRemediation", { method: "POST", path: "/api/remediations", body: startBody(), headers: { "x-ms-client-principal": Buffer.from(JSON.stringify({ claims: "admin" })).toString("base64") } })],
+      [
+        "start, name header only",
+        () =>
+          h.call("startRemediation", {
+            method: "POST",
+            path: "/api/remediations",
+            body: startBody(),
+            headers: { "x-ms-client-principal-name": ALICE.name },
+          }),
+      ],
+      [
+        "start, malformed principal",
+        () =>
+          h.call("startRemediation", {
+            method: "POST",
+            path: "/api/remediations",
+            body: startBody(),
+            headers: { "x-ms-client-principal": "not base64 json {" },
+          }),
+      ],
+      [
+        "start, principal of the wrong shape",
+        () =>
+          h.call("startRemediation", {
+            method: "POST",
+            path: "/api/remediations",
+            body: startBody(),
+            headers: { "x-ms-client-principal": Buffer.from(JSON.stringify({ claims: "admin" })).toString("base64") },
+          }),
+      ],
       ["approve", () => approve(h, {})],
       ["cancel", () => cancel(h, {})],
       ["status", () => h.call("getRemediation", { path: `/api/remediations/${INSTANCE}`, params: { id: INSTANCE } })],
@@ -86,7 +140,10 @@ describe("authentication on (the deployed default)", () => {
 
     const self = await approve(h, signedIn(ALICE));
     expect(self.status).toBe(403);
-    expect(errorOf(self)).toMatchObject({ code: "SelfApprovalRefused", details: { startedBy: ALICE.name, approver: ALICE.name } });
+    expect(errorOf(self)).toMatchObject({
+      code: "SelfApprovalRefused",
+      details: { startedBy: ALICE.name, approver: ALICE.name },
+    });
     expect(errorOf(self).message).toMatch(/different principal.*allowSelfApproval/s);
     // Another display name does not make another person: the object id decides.
     const disguised = await approve(h, signedIn(ALICE, "Alice (second account)"));
@@ -125,7 +182,9 @@ describe("authentication on (the deployed default)", () => {
         [403, "SelfApprovalRefused", "approveRemediation", ALICE.oid, "Alice (second account)"],
       ].sort(),
     );
-    expect(refusals.every((r) => r.caller.authenticated && r.action.path === `/api/remediations/${INSTANCE}/approve`)).toBe(true);
+    expect(
+      refusals.every((r) => r.caller.authenticated && r.action.path === `/api/remediations/${INSTANCE}/approve`),
+    ).toBe(true);
     const verified = await h.call("verifyAudit", { path: "/api/audit/verify", headers: signedIn(DAVE) });
     expect(verified.status, verified.text).toBe(200);
     expect(verified.json).toMatchObject({ ok: true, problems: [] });
@@ -163,7 +222,10 @@ describe("authentication on (the deployed default)", () => {
     expect(cancelled.status, cancelled.text).toBe(202);
     expect(cancelled.json).toMatchObject({ cancelledBy: BOB.name, cancelledById: BOB.oid });
     await h.product.run();
-    expect(h.product.result().summary).toMatchObject({ status: "cancelled", cancellation: { by: BOB.name, byId: BOB.oid } });
+    expect(h.product.result().summary).toMatchObject({
+      status: "cancelled",
+      cancellation: { by: BOB.name, byId: BOB.oid },
+    });
   });
 });
 
@@ -180,7 +242,10 @@ describe("function keys only (authEnabled=false, the opt-out)", () => {
     expect(approved.json).not.toHaveProperty("selfApproval");
     await h.product.run();
     const runId = (started.json as { runId: string }).runId;
-    expect((await h.audit.getRun(runId))?.run.summary?.approval).toMatchObject({ by: "function-key-holder", unverified: true });
+    expect((await h.audit.getRun(runId))?.run.summary?.approval).toMatchObject({
+      by: "function-key-holder",
+      unverified: true,
+    });
     const html = await h.call("getAuditRun", { path: `/api/audit/runs/${runId}?format=html`, params: { runId } });
     expect(html.text).toContain("(unverified: authentication was off)");
   });
@@ -207,7 +272,11 @@ describe("authentication that fails closed", () => {
     expect(forged.status, forged.text).toBe(503);
     expect(errorOf(forged).code).toBe("AuthenticationMisconfigured");
     expect(errorOf(forged).message).toMatch(/WEBSITE_AUTH_ENABLED/);
-    const status = await h.call("getRemediation", { path: `/api/remediations/${INSTANCE}`, params: { id: INSTANCE }, headers: signedIn(ALICE) });
+    const status = await h.call("getRemediation", {
+      path: `/api/remediations/${INSTANCE}`,
+      params: { id: INSTANCE },
+      headers: signedIn(ALICE),
+    });
     expect(status.status).toBe(503);
     expect(h.product.host.getStatus(INSTANCE)).toBeUndefined();
   });

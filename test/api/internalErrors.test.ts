@@ -58,13 +58,20 @@ describe("an HTTP 500", () => {
     expect(b.error.details).toEqual({ invocationId: "3f1c0e2a-0000-4000-8000-000000000001" });
     expect(b.error.message).toContain("3f1c0e2a-0000-4000-8000-000000000001");
     expect(JSON.stringify(r)).not.toContain("AccountKey");
-    expect(logged.some((l) => l.startsWith("error: ") && l.includes("3f1c0e2a-0000-4000-8000-000000000001"))).toBe(true);
+    expect(logged.some((l) => l.startsWith("error: ") && l.includes("3f1c0e2a-0000-4000-8000-000000000001"))).toBe(
+      true,
+    );
   });
 
   it("keeps ARM's wording of a product error out of the answer, with its stable code", async () => {
     const { context: ctx, logged } = context("inv-2");
     const r = await handleErrors(ROOT, ctx, () =>
-      Promise.reject(new AzureOperationError("getStatus", `https://x.example/?sig=${SECRET}`, { code: "AuthorizationFailed", retryable: false })),
+      Promise.reject(
+        new AzureOperationError("getStatus", `https://x.example/?sig=${SECRET}`, {
+          code: "AuthorizationFailed",
+          retryable: false,
+        }),
+      ),
     );
     expect(r.status).toBe(500);
     expect(body(r).error).toMatchObject({ code: "AuthorizationFailed", details: { invocationId: "inv-2" } });

@@ -45,43 +45,84 @@ describe("remediation over HTTP with the audit on Azurite", () => {
     await runFor(h, 5);
     const waiting = await h.call("getRemediation", { path: `/api/remediations/${INSTANCE}`, params: { id: INSTANCE } });
     expect(waiting.status).toBe(200);
-    expect(waiting.json).toMatchObject({ runtimeStatus: "Running", progress: { phase: "approve", runId: started.runId } });
+    expect(waiting.json).toMatchObject({
+      runtimeStatus: "Running",
+      progress: { phase: "approve", runId: started.runId },
+    });
 
-    const second = await h.call("startRemediation", { method: "POST", path: "/api/remediations", body: startBody(), headers: ALICE });
+    const second = await h.call("startRemediation", {
+      method: "POST",
+      path: "/api/remediations",
+      body: startBody(),
+      headers: ALICE,
+    });
     expect(second.status).toBe(409);
     const conflict = errorOf(second.json);
     expect(conflict.code).toBe("RunInProgress");
-    expect(conflict.details).toMatchObject({ instanceId: INSTANCE, statusUrl: `${BASE_URL}/api/remediations/${INSTANCE}` });
+    expect(conflict.details).toMatchObject({
+      instanceId: INSTANCE,
+      statusUrl: `${BASE_URL}/api/remediations/${INSTANCE}`,
+    });
     expect(h.product.host.listInstances({ name: "remediateSubscription" })).toHaveLength(1);
 
-    const approved = await h.call("approveRemediation", { method: "POST", path: `/api/remediations/${INSTANCE}/approve`, params: { id: INSTANCE }, headers: { "x-ms-client-principal-name": "bob@contoso.example" } });
+    const approved = await h.call("approveRemediation", {
+      method: "POST",
+      path: `/api/remediations/${INSTANCE}/approve`,
+      params: { id: INSTANCE },
+      headers: { "x-ms-client-principal-name": "bob@contoso.example" },
+    });
     expect(approved.status).toBe(202);
     expect(approved.json).toMatchObject({ instanceId: INSTANCE, approvedBy: "bob@contoso.example" });
     await h.product.run();
 
     const done = await h.call("getRemediation", { path: `/api/remediations/${INSTANCE}`, params: { id: INSTANCE } });
-    expect(done.json).toMatchObject({ runtimeStatus: "Completed", summary: { status: "completed", runId: started.runId } });
+    expect(done.json).toMatchObject({
+      runtimeStatus: "Completed",
+      summary: { status: "completed", runId: started.runId },
+    });
     // The big record is written once, through the audit activity: the run itself returns only its summary.
     const output = h.product.host.getStatus(INSTANCE)?.output;
     expect(Object.keys(output as object).sort()).toEqual(["recorded", "summary"]);
     expect(output).toMatchObject({ recorded: true });
-    const records = h.product.host.getStatus(INSTANCE)?.history.filter((e) => e.Input?.includes('"outcomes":[') === true) ?? [];
+    const records =
+      h.product.host.getStatus(INSTANCE)?.history.filter((e) => e.Input?.includes('"outcomes":[') === true) ?? [];
     expect(records.map((e) => e.Name)).toEqual(["recordRunCompleted"]);
 
     // The audit, read back over the API from Azurite.
     const listed = await h.call("listAuditRuns", { path: `/api/audit/runs?subscriptionId=${SUB}` });
     expect(listed.status).toBe(200);
-    expect(listed.json).toMatchObject({ runs: [{ runId: started.runId, status: "completed", requestedBy: "alice@contoso.example", attestationReference: "REQ-25-0042", category: "exemptible" }], continuationToken: null });
+    expect(listed.json).toMatchObject({
+      runs: [
+        {
+          runId: started.runId,
+          status: "completed",
+          requestedBy: "alice@contoso.example",
+          attestationReference: "REQ-25-0042",
+          category: "exemptible",
+        },
+      ],
+      continuationToken: null,
+    });
 
-    const got = await h.call("getAuditRun", { path: `/api/audit/runs/${started.runId}`, params: { runId: started.runId } });
+    const got = await h.call("getAuditRun", {
+      path: `/api/audit/runs/${started.runId}`,
+      params: { runId: started.runId },
+    });
     expect(got.status).toBe(200);
-    const audited = got.json as { run: { requestedBy: string; status: string; summary: { counts: { total: number } } }; outcomes: { resourceId: string; outcome: string; reasonCode?: string }[] };
+    const audited = got.json as {
+      run: { requestedBy: string; status: string; summary: { counts: { total: number } } };
+      outcomes: { resourceId: string; outcome: string; reasonCode?: string }[];
+    };
     expect(audited.run).toMatchObject({ requestedBy: "alice@contoso.example", status: "completed" });
     const snapshot = h.product.sim.snapshot();
-    const everyResource = [...snapshot.vms.map((v) => v.id), ...snapshot.vnets.map((v) => v.id)].map((id) => id.toLowerCase()).sort();
+    const everyResource = [...snapshot.vms.map((v) => v.id), ...snapshot.vnets.map((v) => v.id)]
+      .map((id) => id.toLowerCase())
+      .sort();
     expect(audited.outcomes.map((o) => o.resourceId.toLowerCase()).sort()).toEqual(everyResource);
     expect(audited.run.summary.counts.total).toBe(everyResource.length);
-    const byName = new Map(audited.outcomes.map((o) => [o.resourceId.split("/").pop(), [o.outcome, o.reasonCode ?? null]]));
+    const byName = new Map(
+      audited.outcomes.map((o) => [o.resourceId.split("/").pop(), [o.outcome, o.reasonCode ?? null]]),
+    );
     expect(Object.fromEntries(byName)).toEqual({
       "canary-01": ["cycled", null],
       "app-01": ["cycled", null],
@@ -91,10 +132,14 @@ describe("remediation over HTTP with the audit on Azurite", () => {
       "vnet-app": ["cycled", null],
     });
 
-    const html = await h.call("getAuditRun", { path: `/api/audit/runs/${started.runId}?format=html`, params: { runId: started.runId } });
+    const html = await h.call("getAuditRun", {
+      path: `/api/audit/runs/${started.runId}?format=html`,
+      params: { runId: started.runId },
+    });
     expect(html.status).toBe(200);
     expect(html.headers.get("content-type")).toMatch(/^text\/html/);
-    for (const name of ["canary-01", "app-01", "app-02", "app-03", "old-01", started.runId]) expect(html.text).toContain(name);
+    for (const name of ["canary-01", "app-01", "app-02", "app-03", "old-01", started.runId])
+      expect(html.text).toContain(name);
 
     // What the simulator saw: every VM that was running is running again, the deallocated one was never touched.
     expect(Object.fromEntries(snapshot.vms.map((v) => [v.name, v.powerState]))).toEqual({
@@ -117,10 +162,15 @@ describe("remediation over HTTP with the audit on Azurite", () => {
       h.product.host.clock.advanceTo(h.product.host.clock.now() + 60_000);
     }
     const first = await h.call("listAuditRuns", { path: "/api/audit/runs?pageSize=2" });
-    const page1 = first.json as { runs: { runId: string; requestedAt: string; status: string }[]; continuationToken: string | null };
+    const page1 = first.json as {
+      runs: { runId: string; requestedAt: string; status: string }[];
+      continuationToken: string | null;
+    };
     expect(page1.runs).toHaveLength(2);
     expect(page1.continuationToken).toEqual(expect.any(String));
-    const next = await h.call("listAuditRuns", { path: `/api/audit/runs?pageSize=2&continuationToken=${encodeURIComponent(page1.continuationToken ?? "")}` });
+    const next = await h.call("listAuditRuns", {
+      path: `/api/audit/runs?pageSize=2&continuationToken=${encodeURIComponent(page1.continuationToken ?? "")}`,
+    });
     const page2 = next.json as typeof page1;
     expect(page2.continuationToken).toBeNull();
     const all = [...page1.runs, ...page2.runs];
@@ -131,19 +181,31 @@ describe("remediation over HTTP with the audit on Azurite", () => {
     const oldest = all[2];
     const middle = all[1];
     if (oldest === undefined || middle === undefined) throw new Error("three runs expected");
-    const upTo = await h.call("listAuditRuns", { path: `/api/audit/runs?subscriptionId=${SUB}&to=${encodeURIComponent(middle.requestedAt)}` });
+    const upTo = await h.call("listAuditRuns", {
+      path: `/api/audit/runs?subscriptionId=${SUB}&to=${encodeURIComponent(middle.requestedAt)}`,
+    });
     expect((upTo.json as typeof page1).runs.map((r) => r.runId)).toEqual([middle.runId, oldest.runId]);
-    const from = await h.call("listAuditRuns", { path: `/api/audit/runs?from=${encodeURIComponent(middle.requestedAt)}&pageSize=50` });
+    const from = await h.call("listAuditRuns", {
+      path: `/api/audit/runs?from=${encodeURIComponent(middle.requestedAt)}&pageSize=50`,
+    });
     expect((from.json as typeof page1).runs.map((r) => r.runId)).toEqual([runIds[2], runIds[1]]);
-    const other = await h.call("listAuditRuns", { path: "/api/audit/runs?subscriptionId=00000000-0000-4000-8000-000000000001" });
+    const other = await h.call("listAuditRuns", {
+      path: "/api/audit/runs?subscriptionId=00000000-0000-4000-8000-000000000001",
+    });
     expect(other.json).toEqual({ runs: [], continuationToken: null });
-    const missing = await h.call("getAuditRun", { path: "/api/audit/runs/20990101T000000Z-deadbeef", params: { runId: "20990101T000000Z-deadbeef" } });
+    const missing = await h.call("getAuditRun", {
+      path: "/api/audit/runs/20990101T000000Z-deadbeef",
+      params: { runId: "20990101T000000Z-deadbeef" },
+    });
     expect(missing.status).toBe(404);
     expect(errorOf(missing.json).code).toBe("NotFound");
   });
 
   it("cancels a run in the middle of its waves: it ends cancelled, every resource accounted for, no VM left down", async () => {
-    const fleet = [vm("canary-01", { networkWatcherAgent: true, tags: { "port25-canary": "true" } }), ...Array.from({ length: 10 }, (_, i) => vm(`app-${String(i + 1).padStart(2, "0")}`))];
+    const fleet = [
+      vm("canary-01", { networkWatcherAgent: true, tags: { "port25-canary": "true" } }),
+      ...Array.from({ length: 10 }, (_, i) => vm(`app-${String(i + 1).padStart(2, "0")}`)),
+    ];
     const h = await api(fleet);
     const started = await start(h, startBody({ options: { maxConcurrency: 2, batchSize: 4 } }));
     // Advance until the fleet's waves have cycled a few VMs, then cancel.
@@ -153,7 +215,12 @@ describe("remediation over HTTP with the audit on Azurite", () => {
       if (p?.phase === "waves" && p.counts.cycled >= 3) break;
     }
     expect(h.product.progress()).toMatchObject({ phase: "waves" });
-    const cancelled = await h.call("cancelRemediation", { method: "POST", path: `/api/remediations/${INSTANCE}/cancel`, params: { id: INSTANCE }, headers: { "x-ms-client-principal-name": "carol@contoso.example" } });
+    const cancelled = await h.call("cancelRemediation", {
+      method: "POST",
+      path: `/api/remediations/${INSTANCE}/cancel`,
+      params: { id: INSTANCE },
+      headers: { "x-ms-client-principal-name": "carol@contoso.example" },
+    });
     expect(cancelled.status).toBe(202);
     expect(cancelled.json).toMatchObject({ instanceId: INSTANCE, cancelledBy: "carol@contoso.example" });
     expect((cancelled.json as { wavesAndLanesSignalled: string[] }).wavesAndLanesSignalled.length).toBeGreaterThan(0);
@@ -162,7 +229,9 @@ describe("remediation over HTTP with the audit on Azurite", () => {
     const result = h.product.result();
     expect(result.summary.status).toBe("cancelled");
     const snapshot = h.product.sim.snapshot();
-    expect(result.outcomes.map((o) => o.resourceId.toLowerCase()).sort()).toEqual([...snapshot.vms, ...snapshot.vnets].map((r) => r.id.toLowerCase()).sort());
+    expect(result.outcomes.map((o) => o.resourceId.toLowerCase()).sort()).toEqual(
+      [...snapshot.vms, ...snapshot.vnets].map((r) => r.id.toLowerCase()).sort(),
+    );
     const cycled = result.outcomes.filter((o) => o.outcome === "cycled" && o.kind === "vm").length;
     const notStarted = result.outcomes.filter((o) => o.reasonCode === "cancelled").length;
     expect(cycled).toBeGreaterThanOrEqual(3);
@@ -180,7 +249,11 @@ describe("remediation over HTTP with the audit on Azurite", () => {
     expect(audited?.run.status).toBe("cancelled");
     expect(audited?.outcomes).toHaveLength(result.outcomes.length);
 
-    const again = await h.call("cancelRemediation", { method: "POST", path: `/api/remediations/${INSTANCE}/cancel`, params: { id: INSTANCE } });
+    const again = await h.call("cancelRemediation", {
+      method: "POST",
+      path: `/api/remediations/${INSTANCE}/cancel`,
+      params: { id: INSTANCE },
+    });
     expect(again.status).toBe(409);
     expect(errorOf(again.json).code).toBe("NotRunning");
   });

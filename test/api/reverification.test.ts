@@ -39,12 +39,16 @@ type Stable = "running" | "stopped" | "deallocated";
 const STABLE: readonly string[] = ["running", "stopped", "deallocated"];
 
 /** The world after the run, changed by `change`, served by a new simulator the app is pointed at. */
-async function moveOn(h: Api, change: (s: ScenarioInput & { vms: NonNullable<ScenarioInput["vms"]> }) => void): Promise<SimulatorHandle> {
+async function moveOn(
+  h: Api,
+  change: (s: ScenarioInput & { vms: NonNullable<ScenarioInput["vms"]> }) => void,
+): Promise<SimulatorHandle> {
   const snap = h.product.sim.snapshot();
   const scenario = structuredClone(h.product.scenario) as ScenarioInput & { vms: NonNullable<ScenarioInput["vms"]> };
   scenario.vms = scenario.vms.map((v) => {
     const now = snap.vms.find((s) => s.name === v.name && s.resourceGroup === v.resourceGroup);
-    if (now === undefined || !STABLE.includes(now.powerState)) throw new Error(`VM ${v.name} is not settled after the run`);
+    if (now === undefined || !STABLE.includes(now.powerState))
+      throw new Error(`VM ${v.name} is not settled after the run`);
     return { ...v, power: now.powerState as Stable, lastStartTime: now.lastStartTime };
   });
   change(scenario);
@@ -60,7 +64,10 @@ async function leakSubnet(h: Api, sim: SimulatorHandle): Promise<string> {
   if (vnet === undefined) throw new Error("vnet-app missing");
   await h.product.root.gateway.beginCreateSubnet(vnet.id, LEAKED, "10.20.9.0/29");
   h.product.host.clock.advanceBy(60_000);
-  const created = sim.snapshot().vnets.find((v) => v.name === "vnet-app")?.subnets.find((s) => s.name === LEAKED);
+  const created = sim
+    .snapshot()
+    .vnets.find((v) => v.name === "vnet-app")
+    ?.subnets.find((s) => s.name === LEAKED);
   expect(created?.provisioningState).toBe("Succeeded");
   return `${vnet.id}/subnets/${LEAKED}`;
 }
@@ -92,7 +99,11 @@ describe("scheduled re-verification through the timer trigger", () => {
     const leakedId = await leakSubnet(h, sim);
 
     const swept = await sweep(h);
-    expect(swept).toEqual({ started: [{ subscriptionId: SUB, instanceId: REVERIFY, lastRunId: runId }], skipped: [], failed: [] });
+    expect(swept).toEqual({
+      started: [{ subscriptionId: SUB, instanceId: REVERIFY, lastRunId: runId }],
+      skipped: [],
+      failed: [],
+    });
     await h.product.run();
 
     const out = reverifyOutput(h);
@@ -100,18 +111,44 @@ describe("scheduled re-verification through the timer trigger", () => {
     // Compute writes the group upper-cased in ids; the record names the group as the group list spells it.
     expect(late?.id).toContain("/resourceGroups/rg-app/");
     expect(out.record.stragglers).toEqual([
-      { resourceId: late?.id.replace("/resourceGroups/rg-app/", "/resourceGroups/RG-APP/"), kind: "vm", name: "late-01", resourceGroup: "rg-app", reason: "createdAfterRun", since: new Date(BEFORE_EXEMPTION).toISOString() },
+      {
+        resourceId: late?.id.replace("/resourceGroups/rg-app/", "/resourceGroups/RG-APP/"),
+        kind: "vm",
+        name: "late-01",
+        resourceGroup: "rg-app",
+        reason: "createdAfterRun",
+        since: new Date(BEFORE_EXEMPTION).toISOString(),
+      },
     ]);
     expect(out.record.leakedSubnets).toEqual({ found: [leakedId], removed: [leakedId], failed: [] });
-    expect(out.record).toMatchObject({ subscriptionId: SUB, lastRunId: runId, categoryChanged: false, previousCategory: "exemptible", classification: { category: "exemptible" } });
-    expect(out.record.canaryProbe).toMatchObject({ result: "reachable", vmIds: [expect.stringMatching(/\/canary-01$/)] });
+    expect(out.record).toMatchObject({
+      subscriptionId: SUB,
+      lastRunId: runId,
+      categoryChanged: false,
+      previousCategory: "exemptible",
+      classification: { category: "exemptible" },
+    });
+    expect(out.record.canaryProbe).toMatchObject({
+      result: "reachable",
+      vmIds: [expect.stringMatching(/\/canary-01$/)],
+    });
     expect(sim.requestLog().filter((e) => e.method === "POST" && /connectivityCheck/i.test(e.path))).toHaveLength(1);
     expect(out.record.autoRemediationRunId).toBeUndefined();
     expect(out.autoRemediation).toBeUndefined();
 
     // The simulator: the subnet is gone, and nothing was powered off or on.
-    expect(sim.snapshot().vnets.find((v) => v.name === "vnet-app")?.subnets.map((s) => s.name)).toEqual(["default", "ase"]);
-    expect(sim.requestLog().filter((e) => e.method === "DELETE").map((e) => e.path)).toEqual([expect.stringContaining(`/subnets/${LEAKED}`)]);
+    expect(
+      sim
+        .snapshot()
+        .vnets.find((v) => v.name === "vnet-app")
+        ?.subnets.map((s) => s.name),
+    ).toEqual(["default", "ase"]);
+    expect(
+      sim
+        .requestLog()
+        .filter((e) => e.method === "DELETE")
+        .map((e) => e.path),
+    ).toEqual([expect.stringContaining(`/subnets/${LEAKED}`)]);
     expect(powerRequests(sim)).toEqual([]);
 
     // The audit on Azurite holds the same record.
@@ -130,9 +167,15 @@ describe("scheduled re-verification through the timer trigger", () => {
     for (let i = 0; i < 60 && h.product.host.getStatus(remediationInstanceId(SUB))?.runtimeStatus !== "Running"; i++) {
       await h.product.run(h.product.host.clock.now() + 30_000);
     }
-    const meanwhile = await h.call("startRemediation", { method: "POST", path: "/api/remediations", body: startBody() });
+    const meanwhile = await h.call("startRemediation", {
+      method: "POST",
+      path: "/api/remediations",
+      body: startBody(),
+    });
     expect(meanwhile.status).toBe(409);
-    expect(meanwhile.json).toMatchObject({ error: { code: "RunInProgress", details: { instanceId: remediationInstanceId(SUB) } } });
+    expect(meanwhile.json).toMatchObject({
+      error: { code: "RunInProgress", details: { instanceId: remediationInstanceId(SUB) } },
+    });
     await h.product.run();
 
     const out = reverifyOutput(h);
@@ -141,13 +184,28 @@ describe("scheduled re-verification through the timer trigger", () => {
     expect(out.record.autoRemediationRunId).toBe(auto?.runId);
 
     const audited = await h.audit.getRun(auto?.runId ?? "");
-    expect(audited?.run).toMatchObject({ status: "completed", requestedBy: "system:reverification", requestedById: `system:reverification/${REVERIFY}`, attestation: { approvedAt: APPROVED_AT } });
+    expect(audited?.run).toMatchObject({
+      status: "completed",
+      requestedBy: "system:reverification",
+      requestedById: `system:reverification/${REVERIFY}`,
+      attestation: { approvedAt: APPROVED_AT },
+    });
     expect(audited?.run.options.onlyResourceIds).toEqual([expect.stringMatching(/\/late-01$/)]);
     const outcomes = Object.fromEntries((audited?.outcomes ?? []).map((o) => [o.name, o.reasonCode ?? o.outcome]));
-    expect(outcomes).toEqual({ "canary-01": "notSelected", "app-01": "notSelected", "app-02": "notSelected", "app-03": "notSelected", "old-01": "notSelected", "late-01": "cycled", "vnet-app": "notSelected" });
+    expect(outcomes).toEqual({
+      "canary-01": "notSelected",
+      "app-01": "notSelected",
+      "app-02": "notSelected",
+      "app-03": "notSelected",
+      "old-01": "notSelected",
+      "late-01": "cycled",
+      "vnet-app": "notSelected",
+    });
     expect(powerRequests(sim).every((p) => p.includes("/late-01/"))).toBe(true);
     expect(powerRequests(sim)).toHaveLength(3);
-    expect(sim.snapshot().vms.every((v) => v.powerState === (v.name === "old-01" ? "deallocated" : "running"))).toBe(true);
+    expect(sim.snapshot().vms.every((v) => v.powerState === (v.name === "old-01" ? "deallocated" : "running"))).toBe(
+      true,
+    );
 
     // The stragglers' run is now the latest completed run: the next check compares against it and finds nothing.
     const next = await sweep(h);
@@ -185,12 +243,19 @@ describe("scheduled re-verification through the timer trigger", () => {
       ["late-01", "createdAfterRun"],
     ]);
     expect(out.record.stragglers[0]?.detail).toMatch(/past the Activity Log's window/);
-    expect(out.record.warnings.join("\n")).toMatch(/1 running resource\(s\) whose start since the exemption cannot be established/);
+    expect(out.record.warnings.join("\n")).toMatch(
+      /1 running resource\(s\) whose start since the exemption cannot be established/,
+    );
     expect(out.autoRemediation).toMatchObject({ status: "completed" });
     const audited = await h.audit.getRun(out.autoRemediation?.runId ?? "");
     expect(audited?.run.options.onlyResourceIds).toEqual([expect.stringMatching(/\/late-01$/)]);
     const cycledNow = powerRequests(sim).slice(2);
-    expect(sim.requestLog().slice(0, manual).filter((e) => e.method === "POST" && /\/(powerOff|deallocate|start)$/.test(e.path))).toHaveLength(2);
+    expect(
+      sim
+        .requestLog()
+        .slice(0, manual)
+        .filter((e) => e.method === "POST" && /\/(powerOff|deallocate|start)$/.test(e.path)),
+    ).toHaveLength(2);
     expect(cycledNow.length).toBeGreaterThan(0);
     expect(cycledNow.every((p) => p.includes("/late-01/"))).toBe(true);
   });
@@ -198,7 +263,11 @@ describe("scheduled re-verification through the timer trigger", () => {
   it("flags a subscription that is no longer EA Dev/Test and holds auto-remediation back", async () => {
     const { h } = await afterOneRun({ PORT25_AUTO_REMEDIATE: "true" });
     const sim = await moveOn(h, (s) => {
-      s.subscription = { ...s.subscription, quotaId: "PayAsYouGo_2014-09-01", billing: { agreementType: "MicrosoftOnlineServicesProgram", workloadType: "Production" } };
+      s.subscription = {
+        ...s.subscription,
+        quotaId: "PayAsYouGo_2014-09-01",
+        billing: { agreementType: "MicrosoftOnlineServicesProgram", workloadType: "Production" },
+      };
       s.vms.push(vm("late-01", { lastStartTime: BEFORE_EXEMPTION }));
       // Nobody tags a canary any more: the probe is skipped, and the record says so.
       s.vms = s.vms.map((v) => (v.name === "canary-01" ? { ...v, tags: {} } : v));
@@ -206,9 +275,17 @@ describe("scheduled re-verification through the timer trigger", () => {
     await sweep(h);
     await h.product.run();
     const out = reverifyOutput(h);
-    expect(out.record.canaryProbe).toMatchObject({ result: "skipped", vmIds: [], detail: expect.stringMatching(/^no canary configured/) });
+    expect(out.record.canaryProbe).toMatchObject({
+      result: "skipped",
+      vmIds: [],
+      detail: expect.stringMatching(/^no canary configured/),
+    });
     expect(sim.requestLog().filter((e) => /connectivityCheck/i.test(e.path))).toEqual([]);
-    expect(out.record).toMatchObject({ categoryChanged: true, previousCategory: "exemptible", classification: { category: "blockedNotExemptible" } });
+    expect(out.record).toMatchObject({
+      categoryChanged: true,
+      previousCategory: "exemptible",
+      classification: { category: "blockedNotExemptible" },
+    });
     expect(out.record.warnings.join("\n")).toMatch(/port 25 may be blocked again/);
     expect(out.record.warnings.join("\n")).toMatch(/auto-remediation held back/);
     expect(out.record.stragglers.map((s) => s.name)).toEqual(["late-01"]);
@@ -218,17 +295,31 @@ describe("scheduled re-verification through the timer trigger", () => {
 
   it("skips a subscription while a remediation of it is live, and while its re-verification is live", async () => {
     const { h } = await afterOneRun();
-    const waiting = await h.call("startRemediation", { method: "POST", path: "/api/remediations", body: startBody({ requireApproval: true }) });
+    const waiting = await h.call("startRemediation", {
+      method: "POST",
+      path: "/api/remediations",
+      body: startBody({ requireApproval: true }),
+    });
     expect(waiting.status).toBe(202);
     await h.product.run(h.product.host.clock.now() + 5 * 60_000);
-    expect(await sweep(h)).toEqual({ started: [], skipped: [{ subscriptionId: SUB, reason: "remediationLive", instanceId: remediationInstanceId(SUB) }], failed: [] });
+    expect(await sweep(h)).toEqual({
+      started: [],
+      skipped: [{ subscriptionId: SUB, reason: "remediationLive", instanceId: remediationInstanceId(SUB) }],
+      failed: [],
+    });
     expect(h.product.host.getStatus(REVERIFY)).toBeUndefined();
 
-    const cancel = await h.call("cancelRemediation", { method: "POST", path: `/api/remediations/${remediationInstanceId(SUB)}/cancel`, params: { id: remediationInstanceId(SUB) } });
+    const cancel = await h.call("cancelRemediation", {
+      method: "POST",
+      path: `/api/remediations/${remediationInstanceId(SUB)}/cancel`,
+      params: { id: remediationInstanceId(SUB) },
+    });
     expect(cancel.status).toBe(202);
     await h.product.run();
     expect((await sweep(h)).started).toHaveLength(1);
     // Not run yet: the re-verification is live, so a second tick leaves it alone.
-    expect((await sweep(h)).skipped).toEqual([{ subscriptionId: SUB, reason: "reverificationLive", instanceId: REVERIFY }]);
+    expect((await sweep(h)).skipped).toEqual([
+      { subscriptionId: SUB, reason: "reverificationLive", instanceId: REVERIFY },
+    ]);
   });
 });

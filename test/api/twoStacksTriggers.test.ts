@@ -21,8 +21,15 @@ const START_B = "2026-05-11T14:30:00Z";
 
 /** A canary and one VM to cycle: the smallest run that ends `completed` and is due for re-verification. */
 function small(subscriptionId: string, startTime: string): ScenarioInput {
-  const base = apiScenario({ vms: [vm("canary-01", { networkWatcherAgent: true, tags: { "port25-canary": "true" } }), vm("app-01")] });
-  return { ...base, subscription: { ...base.subscription, id: subscriptionId }, vnets: [], behaviour: { ...base.behaviour, startTime } };
+  const base = apiScenario({
+    vms: [vm("canary-01", { networkWatcherAgent: true, tags: { "port25-canary": "true" } }), vm("app-01")],
+  });
+  return {
+    ...base,
+    subscription: { ...base.subscription, id: subscriptionId },
+    vnets: [],
+    behaviour: { ...base.behaviour, startTime },
+  };
 }
 
 const OPERATOR = principalHeaders("erin@contoso.example", ["Port25.Operator", "Port25.Auditor"]);
@@ -46,25 +53,58 @@ describe("two local stacks with triggers in one process", () => {
 
     // Start: A's sign-in rule refuses an unsigned caller that B accepts; each run carries its stack's default probe
     // host and is stamped by its stack's virtual clock.
-    expect((await a.call("startRemediation", { method: "POST", path: "/api/remediations", body: startBody() })).status).toBe(401);
-    const startA = await a.call("startRemediation", { method: "POST", path: "/api/remediations", body: startBody(), headers: OPERATOR });
-    const startB = await b.call("startRemediation", { method: "POST", path: "/api/remediations", body: startBody({ subscriptionId: SUB_B }) });
+    expect(
+      (await a.call("startRemediation", { method: "POST", path: "/api/remediations", body: startBody() })).status,
+    ).toBe(401);
+    const startA = await a.call("startRemediation", {
+      method: "POST",
+      path: "/api/remediations",
+      body: startBody(),
+      headers: OPERATOR,
+    });
+    const startB = await b.call("startRemediation", {
+      method: "POST",
+      path: "/api/remediations",
+      body: startBody({ subscriptionId: SUB_B }),
+    });
     expect([startA.status, startB.status]).toEqual([202, 202]);
-    const inputA = parseWith(RemediationInputSchema, a.product.host.getStatus(remediationInstanceId(SUB))?.input, "A's run");
-    const inputB = parseWith(RemediationInputSchema, b.product.host.getStatus(remediationInstanceId(SUB_B))?.input, "B's run");
+    const inputA = parseWith(
+      RemediationInputSchema,
+      a.product.host.getStatus(remediationInstanceId(SUB))?.input,
+      "A's run",
+    );
+    const inputB = parseWith(
+      RemediationInputSchema,
+      b.product.host.getStatus(remediationInstanceId(SUB_B))?.input,
+      "B's run",
+    );
     expect([inputA.probeHost, inputB.probeHost]).toEqual(["relay-a.contoso.example", "smtp.office365.com"]);
     expect([inputA.requestedBy, inputB.requestedBy]).toEqual(["erin@contoso.example", "function-key-holder"]);
-    expect([inputA.requestedAt, inputB.requestedAt]).toEqual([new Date(START_A).toISOString(), new Date(START_B).toISOString()]);
+    expect([inputA.requestedAt, inputB.requestedAt]).toEqual([
+      new Date(START_A).toISOString(),
+      new Date(START_B).toISOString(),
+    ]);
     expect([inputA.clock, inputB.clock]).toEqual(["simulated", "simulated"]);
 
     await Promise.all([a.product.run(), b.product.run()]);
 
     // Status: each stack answers for its own run, under its own sign-in rule.
-    expect((await a.call("getRemediation", { path: `/api/remediations/${SUB}`, params: { id: SUB } })).status).toBe(401);
-    const statusA = await a.call("getRemediation", { path: `/api/remediations/${SUB}`, params: { id: SUB }, headers: OPERATOR });
+    expect((await a.call("getRemediation", { path: `/api/remediations/${SUB}`, params: { id: SUB } })).status).toBe(
+      401,
+    );
+    const statusA = await a.call("getRemediation", {
+      path: `/api/remediations/${SUB}`,
+      params: { id: SUB },
+      headers: OPERATOR,
+    });
     const statusB = await b.call("getRemediation", { path: `/api/remediations/${SUB_B}`, params: { id: SUB_B } });
-    expect([statusA.json, statusB.json]).toMatchObject([{ runtimeStatus: "Completed" }, { runtimeStatus: "Completed" }]);
-    expect((await b.call("getRemediation", { path: `/api/remediations/${SUB}`, params: { id: SUB } })).status).toBe(404);
+    expect([statusA.json, statusB.json]).toMatchObject([
+      { runtimeStatus: "Completed" },
+      { runtimeStatus: "Completed" },
+    ]);
+    expect((await b.call("getRemediation", { path: `/api/remediations/${SUB}`, params: { id: SUB } })).status).toBe(
+      404,
+    );
 
     // Audit read: each stack's tables hold its own run only.
     expect(await runsListed(a)).toEqual([SUB]);
@@ -75,8 +115,16 @@ describe("two local stacks with triggers in one process", () => {
     const sweepB = (await b.product.host.invokeTimer("reverifySubscriptions")) as ReverifySweep;
     expect(sweepA.started.map((s) => s.subscriptionId)).toEqual([SUB]);
     expect(sweepB.started.map((s) => s.subscriptionId)).toEqual([SUB_B]);
-    const reverifyA = parseWith(ReverifySubscriptionInput, a.product.host.getStatus(reverifyInstanceId(SUB))?.input, "A's re-verification");
-    const reverifyB = parseWith(ReverifySubscriptionInput, b.product.host.getStatus(reverifyInstanceId(SUB_B))?.input, "B's re-verification");
+    const reverifyA = parseWith(
+      ReverifySubscriptionInput,
+      a.product.host.getStatus(reverifyInstanceId(SUB))?.input,
+      "A's re-verification",
+    );
+    const reverifyB = parseWith(
+      ReverifySubscriptionInput,
+      b.product.host.getStatus(reverifyInstanceId(SUB_B))?.input,
+      "B's re-verification",
+    );
     expect([reverifyA.autoRemediate, reverifyB.autoRemediate]).toEqual([false, true]);
     expect([reverifyA.probeHost, reverifyB.probeHost]).toEqual(["relay-a.contoso.example", "smtp.office365.com"]);
 

@@ -57,10 +57,22 @@ const BAD_BODIES: [string, unknown, string][] = [
   ["no subscription id", { attestation }, "subscriptionId"],
   ["a subscription id that is not a GUID", { subscriptionId: "prod-sub", attestation }, "subscriptionId"],
   ["no attestation", { subscriptionId: SUB }, "attestation"],
-  ["an attestation reference that is too short", startBody({ attestation: { ...attestation, reference: "x" } }), "attestation.reference"],
+  [
+    "an attestation reference that is too short",
+    startBody({ attestation: { ...attestation, reference: "x" } }),
+    "attestation.reference",
+  ],
   ["an empty approver", startBody({ attestation: { ...attestation, approvedBy: "  " } }), "attestation.approvedBy"],
-  ["an approval time that is not ISO 8601", startBody({ attestation: { ...attestation, approvedAt: "yesterday" } }), "attestation.approvedAt"],
-  ["an approval time in the future", startBody({ attestation: { ...attestation, approvedAt: FUTURE } }), "attestation.approvedAt"],
+  [
+    "an approval time that is not ISO 8601",
+    startBody({ attestation: { ...attestation, approvedAt: "yesterday" } }),
+    "attestation.approvedAt",
+  ],
+  [
+    "an approval time in the future",
+    startBody({ attestation: { ...attestation, approvedAt: FUTURE } }),
+    "attestation.approvedAt",
+  ],
   ["an unknown attestation field", startBody({ attestation: { ...attestation, ticket: "X" } }), "attestation"],
   ["an unknown mode", startBody({ mode: "destroy" }), "mode"],
   ["requireApproval as a string", startBody({ requireApproval: "yes" }), "requireApproval"],
@@ -68,8 +80,16 @@ const BAD_BODIES: [string, unknown, string][] = [
   ["a batch size above the cap", startBody({ options: { batchSize: 500 } }), "options.batchSize"],
   ["an unknown verification", startBody({ options: { verification: "trustMe" } }), "options.verification"],
   ["a probe host with a space", startBody({ options: { probeHost: "smtp relay" } }), "options.probeHost"],
-  ["an approval timeout of zero", startBody({ options: { approvalTimeoutMinutes: 0 } }), "options.approvalTimeoutMinutes"],
-  ["a selected resource that is not an ARM id", startBody({ options: { onlyResourceIds: ["app-01"] } }), "options.onlyResourceIds[0]"],
+  [
+    "an approval timeout of zero",
+    startBody({ options: { approvalTimeoutMinutes: 0 } }),
+    "options.approvalTimeoutMinutes",
+  ],
+  [
+    "a selected resource that is not an ARM id",
+    startBody({ options: { onlyResourceIds: ["app-01"] } }),
+    "options.onlyResourceIds[0]",
+  ],
   ["an unknown option", startBody({ options: { dryRun: true } }), "options"],
   ["options as a list", startBody({ options: [] }), "options"],
   ["an unknown top-level field", startBody({ force: true }), "(body)"],
@@ -81,7 +101,11 @@ const BAD_BODIES: [string, unknown, string][] = [
 describe("bad requests are refused with 400 naming the field, and start nothing", () => {
   it.each(BAD_BODIES)("POST /api/remediations with %s", async (_what, body, field) => {
     const h = api();
-    const r = await h.call("startRemediation", { method: "POST", path: "/api/remediations", body: typeof body === "string" ? body : JSON.stringify(body) });
+    const r = await h.call("startRemediation", {
+      method: "POST",
+      path: "/api/remediations",
+      body: typeof body === "string" ? body : JSON.stringify(body),
+    });
     expect(r.status, r.text).toBe(400);
     const error = errorOf(r);
     expect(error.code).toBe("ValidationFailed");
@@ -92,13 +116,19 @@ describe("bad requests are refused with 400 naming the field, and start nothing"
 
   it("names the unknown top-level field in the message", async () => {
     const h = api();
-    const r = await h.call("startRemediation", { method: "POST", path: "/api/remediations", body: startBody({ force: true }) });
+    const r = await h.call("startRemediation", {
+      method: "POST",
+      path: "/api/remediations",
+      body: startBody({ force: true }),
+    });
     expect(errorOf(r).message).toContain("force");
   });
 
   it("answers 413 to a body over the limit, declared or not, and starts nothing", async () => {
     const h = api();
-    const padded = JSON.stringify(startBody({ attestation: { ...attestation, reference: "R".repeat(MAX_REQUEST_BYTES) } }));
+    const padded = JSON.stringify(
+      startBody({ attestation: { ...attestation, reference: "R".repeat(MAX_REQUEST_BYTES) } }),
+    );
     const r = await h.call("startRemediation", { method: "POST", path: "/api/remediations", body: padded });
     expect(r.status).toBe(413);
     expect(errorOf(r).code).toBe("PayloadTooLarge");
@@ -132,7 +162,10 @@ describe("bad requests are refused with 400 naming the field, and start nothing"
 
   it("GET /api/audit/runs/{runId} refuses an unknown format and a malformed run id", async () => {
     const h = api();
-    const format = await h.call("getAuditRun", { path: "/api/audit/runs/20260303T080000Z-abc?format=pdf", params: { runId: "20260303T080000Z-abc" } });
+    const format = await h.call("getAuditRun", {
+      path: "/api/audit/runs/20260303T080000Z-abc?format=pdf",
+      params: { runId: "20260303T080000Z-abc" },
+    });
     expect(format.status).toBe(400);
     expect(errorOf(format).details?.fields).toContain("format");
     const id = await h.call("getAuditRun", { path: "/api/audit/runs/..%2Fetc", params: { runId: "../etc" } });
@@ -146,7 +179,11 @@ describe("bad requests are refused with 400 naming the field, and start nothing"
     ["cancelRemediation", "POST"],
   ] as const)("%s refuses an instance id that is not one of ours with 400 naming it", async (name, method) => {
     const h = api();
-    const r = await h.call(name, { method, path: "/api/remediations/not-an-instance", params: { id: "not-an-instance" } });
+    const r = await h.call(name, {
+      method,
+      path: "/api/remediations/not-an-instance",
+      params: { id: "not-an-instance" },
+    });
     expect(r.status, r.text).toBe(400);
     expect(errorOf(r).details?.fields).toContain("id");
     await expectNothingHappened(h);
@@ -184,23 +221,40 @@ describe("access", () => {
       expect(trigger?.authLevel, r.name).toBe("function");
     }
     const timers = [...registeredFunctions().values()].filter((r) => r.kind === "timer");
-    expect(timers.map((r) => [r.name, Object.values(r.metadata.bindings).find((b) => b.type === "timerTrigger")?.schedule])).toEqual([
-      ["reverifySubscriptions", "%PORT25_REVERIFY_SCHEDULE%"],
-    ]);
+    expect(
+      timers.map((r) => [r.name, Object.values(r.metadata.bindings).find((b) => b.type === "timerTrigger")?.schedule]),
+    ).toEqual([["reverifySubscriptions", "%PORT25_REVERIFY_SCHEDULE%"]]);
   });
 
   it("with PORT25_AUTH_ENABLED, refuses a caller without the operator role (403) or unsigned (401), and records the operator who starts", async () => {
     const h = await ownApi({ PORT25_AUTH_ENABLED: "true" });
-    const auditor = await h.call("startRemediation", { method: "POST", path: "/api/remediations", body: startBody(), headers: principalHeaders("dave@contoso.example", ["Port25.Auditor"]) });
+    const auditor = await h.call("startRemediation", {
+      method: "POST",
+      path: "/api/remediations",
+      body: startBody(),
+      headers: principalHeaders("dave@contoso.example", ["Port25.Auditor"]),
+    });
     expect(auditor.status).toBe(403);
     expect(errorOf(auditor).message).toContain("Port25.Operator");
-    const anonymous = await h.call("startRemediation", { method: "POST", path: "/api/remediations", body: startBody() });
+    const anonymous = await h.call("startRemediation", {
+      method: "POST",
+      path: "/api/remediations",
+      body: startBody(),
+    });
     expect(anonymous.status).toBe(401);
-    const operatorOnly = await h.call("listAuditRuns", { path: "/api/audit/runs", headers: principalHeaders("erin@contoso.example", ["Port25.Operator"]) });
+    const operatorOnly = await h.call("listAuditRuns", {
+      path: "/api/audit/runs",
+      headers: principalHeaders("erin@contoso.example", ["Port25.Operator"]),
+    });
     expect(operatorOnly.status).toBe(403);
     await expectNothingHappened(h);
 
-    const ok = await h.call("startRemediation", { method: "POST", path: "/api/remediations", body: startBody({ mode: "plan" }), headers: principalHeaders("erin@contoso.example", ["Port25.Operator"]) });
+    const ok = await h.call("startRemediation", {
+      method: "POST",
+      path: "/api/remediations",
+      body: startBody({ mode: "plan" }),
+      headers: principalHeaders("erin@contoso.example", ["Port25.Operator"]),
+    });
     expect(ok.status, ok.text).toBe(202);
     await h.product.run();
     const { runId } = ok.json as { runId: string };

@@ -57,7 +57,10 @@ describe("the environment", () => {
 
   it("is read only by src/config.ts and the command line's argument layer", () => {
     const files = new Map(
-      PRODUCT_DIRS.flatMap((d) => sources(join(ROOT, d))).map((path) => [relative(ROOT, path).split("\\").join("/"), readFileSync(path, "utf8")]),
+      PRODUCT_DIRS.flatMap((d) => sources(join(ROOT, d))).map((path) => [
+        relative(ROOT, path).split("\\").join("/"),
+        readFileSync(path, "utf8"),
+      ]),
     );
     const outside = envAccesses(files).filter((at) => !ALLOWED.includes(at.replace(/:\d+$/, "")));
     expect(outside).toEqual([]);

@@ -80,7 +80,14 @@ describe("imports", () => {
       ["d", ["a"]],
     ]);
     expect(circles(g)).toEqual([["a", "b", "c"]]);
-    expect(circles(new Map([["a", ["b"]], ["b", []]]))).toEqual([]);
+    expect(
+      circles(
+        new Map([
+          ["a", ["b"]],
+          ["b", []],
+        ]),
+      ),
+    ).toEqual([]);
   });
 
   it("form no circle in the product's code", () => {

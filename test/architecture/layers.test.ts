@@ -100,7 +100,10 @@ describe("layers", () => {
       ["orchestrations/o.ts", ["src/azure/gateway.ts", "orchestrations/toolkit/calls.ts"]],
       ["src/cli/main.ts", ["src/simulator/server.ts"]],
     ]);
-    expect(crossings(graph)).toEqual(["orchestrations/o.ts → src/azure/gateway.ts", "src/contracts/x.ts → src/domain/a.ts"]);
+    expect(crossings(graph)).toEqual([
+      "orchestrations/o.ts → src/azure/gateway.ts",
+      "src/contracts/x.ts → src/domain/a.ts",
+    ]);
   });
 
   it("hold in the product's code, but for the crossings docs/architecture.md lists", () => {

@@ -32,7 +32,11 @@ export function campaignInput(overrides: Partial<CampaignInput> = {}): CampaignI
     target: { kind: "subscriptions", subscriptionIds: [...CAMPAIGN_SUBS] },
     maxConcurrentSubscriptions: 3,
     run: {
-      attestation: { reference: "REQ-2026-0100", approvedBy: "ops.lead@example.com", approvedAt: "2026-11-20T08:00:00Z" },
+      attestation: {
+        reference: "REQ-2026-0100",
+        approvedBy: "ops.lead@example.com",
+        approvedAt: "2026-11-20T08:00:00Z",
+      },
       mode: "execute",
       requireApproval: false,
       options: RemediationOptionsSchema.parse({}),
@@ -87,7 +91,12 @@ export function campaignMembers(campaignId = "camp-0001"): CampaignMember[] {
       reason: "agreement EnterpriseAgreement + workload Production: not a Dev/Test subscription",
       advice: "Use an authenticated SMTP relay on port 587.",
     },
-    { subscriptionId: sub(3), state: "nothingToDo", category: "notBlocked", reason: "Port 25 is not blocked (agreement MCA)" },
+    {
+      subscriptionId: sub(3),
+      state: "nothingToDo",
+      category: "notBlocked",
+      reason: "Port 25 is not blocked (agreement MCA)",
+    },
     {
       subscriptionId: sub(4),
       state: "alreadyRunning",
@@ -95,7 +104,11 @@ export function campaignMembers(campaignId = "camp-0001"): CampaignMember[] {
       runId: "solo-run-77",
       reason: "a run started by dave@example.com is live",
     },
-    { subscriptionId: sub(5), state: "cancelled", reason: "the campaign was cancelled before this subscription's turn" },
+    {
+      subscriptionId: sub(5),
+      state: "cancelled",
+      reason: "the campaign was cancelled before this subscription's turn",
+    },
   ];
 }
 

@@ -24,7 +24,9 @@ function stateCount(html: string, state: string): number | undefined {
 
 /** The number on a count card by its label ("cycled", "left down", …). */
 function cardCount(html: string, label: string): number[] {
-  return [...html.matchAll(new RegExp(`<div class="n">(\\d+)</div><div class="l">${label}</div>`, "g"))].map((m) => Number(m[1]));
+  return [...html.matchAll(new RegExp(`<div class="n">(\\d+)</div><div class="l">${label}</div>`, "g"))].map((m) =>
+    Number(m[1]),
+  );
 }
 
 describe("renderCampaignReport", () => {
@@ -53,7 +55,9 @@ describe("renderCampaignReport", () => {
     expect(section).toContain(`href="../runs/camp-0001-aaaaaaaa-1?format=html"`);
     expect(html.indexOf('id="left-down"')).toBeLessThan(html.indexOf("Resources, every run summed"));
 
-    const calm = campaignMembers().map((m) => (m.counts === undefined ? m : { ...m, counts: { ...m.counts, leftDown: 0 } }));
+    const calm = campaignMembers().map((m) =>
+      m.counts === undefined ? m : { ...m, counts: { ...m.counts, leftDown: 0 } },
+    );
     const quiet = renderCampaignReport(audited(campaignRecord({ members: calm })));
     expect(quiet).not.toContain('id="left-down"');
     expect(cardCount(quiet, "left down")).toEqual([]);
@@ -62,12 +66,16 @@ describe("renderCampaignReport", () => {
   it("lists every subscription with its state, why it was left alone, its run's status and counts, and a link to the run's report", () => {
     const record = campaignRecord();
     const html = renderCampaignReport(audited(record));
-    const rows = [...html.matchAll(/<tr class="member" data-subscription="([^"]+)" data-state="([^"]+)">(.*?)<\/tr>/gs)];
+    const rows = [
+      ...html.matchAll(/<tr class="member" data-subscription="([^"]+)" data-state="([^"]+)">(.*?)<\/tr>/gs),
+    ];
     expect(rows.map((r) => [r[1], r[2]])).toEqual(record.summary.members.map((m) => [m.subscriptionId, m.state]));
     const rowOf = (i: number): string => rows[i]?.[3] ?? "";
     expect(rowOf(0)).toContain("Dev/Test Team A");
     expect(rowOf(0)).toContain("10 cycled, 2 skipped, 0 failed");
-    expect(rowOf(0)).toContain(`<a class="run-link" href="../runs/camp-0001-11111111-0?format=html">camp-0001-11111111-0</a>`);
+    expect(rowOf(0)).toContain(
+      `<a class="run-link" href="../runs/camp-0001-11111111-0?format=html">camp-0001-11111111-0</a>`,
+    );
     expect(rowOf(1)).toContain("1 left down");
     expect(rowOf(1)).toContain("completed with failures");
     expect(rowOf(2)).toContain("blocked, not exemptible");
@@ -103,9 +111,19 @@ describe("renderCampaignReport", () => {
     );
     const input = campaignInput();
     const record = campaignRecord({
-      input: { run: { ...input.run, requestedBy: INJECTION, attestation: { ...input.run.attestation, reference: INJECTION, approvedBy: INJECTION } } },
+      input: {
+        run: {
+          ...input.run,
+          requestedBy: INJECTION,
+          attestation: { ...input.run.attestation, reference: INJECTION, approvedBy: INJECTION },
+        },
+      },
       members,
-      summary: { message: INJECTION, warnings: [INJECTION], cancellation: { by: INJECTION, at: "2026-11-26T09:30:00.000Z" } },
+      summary: {
+        message: INJECTION,
+        warnings: [INJECTION],
+        cancellation: { by: INJECTION, at: "2026-11-26T09:30:00.000Z" },
+      },
     });
     const html = renderCampaignReport(audited(record));
     expect(html).not.toContain("<script>");
@@ -115,7 +133,9 @@ describe("renderCampaignReport", () => {
   });
 
   it("links to an absolute audit API when given one", () => {
-    const html = renderCampaignReport(audited(campaignRecord()), { auditBase: "https://port25.contoso.example/api/audit/" });
+    const html = renderCampaignReport(audited(campaignRecord()), {
+      auditBase: "https://port25.contoso.example/api/audit/",
+    });
     expect(html).toContain(`href="https://port25.contoso.example/api/audit/runs/camp-0001-11111111-0?format=html"`);
     expect(html).not.toContain(`href="../`);
   });
@@ -124,11 +144,25 @@ describe("renderCampaignReport", () => {
     const input = campaignInput();
     const link = { campaignId: input.campaignId, instanceId: campaignInstanceId(input.campaignId) };
     const first = runRecordOf(runResult({ vms: 30, input: { runId: "camp-0001-11111111-0", campaign: link } }));
-    const running = { ...runRecordOf(runResult({ vms: 3, input: { runId: "camp-0001-aaaaaaaa-1", subscriptionId: CAMPAIGN_SUBS[1], campaign: link } })), status: "running" as const, summary: undefined };
-    const html = renderCampaignReport({ campaignId: input.campaignId, status: "running", input }, { runs: [runSummaryOf(running), runSummaryOf(first)] });
+    const running = {
+      ...runRecordOf(
+        runResult({
+          vms: 3,
+          input: { runId: "camp-0001-aaaaaaaa-1", subscriptionId: CAMPAIGN_SUBS[1], campaign: link },
+        }),
+      ),
+      status: "running" as const,
+      summary: undefined,
+    };
+    const html = renderCampaignReport(
+      { campaignId: input.campaignId, status: "running", input },
+      { runs: [runSummaryOf(running), runSummaryOf(first)] },
+    );
     expect(html).toContain("The campaign is still running");
     expect(html).toMatch(/<h1>.*<span class="badge tone-info">running<\/span>/);
-    const rows = [...html.matchAll(/<tr class="member" data-subscription="([^"]+)" data-state="([^"]+)">/g)].map((m) => [m[1], m[2]]);
+    const rows = [...html.matchAll(/<tr class="member" data-subscription="([^"]+)" data-state="([^"]+)">/g)].map(
+      (m) => [m[1], m[2]],
+    );
     expect(rows).toEqual([
       [CAMPAIGN_SUBS[0], "done"],
       [CAMPAIGN_SUBS[1], "running"],
@@ -148,8 +182,12 @@ describe("the run report of a campaign's run", () => {
   it("names its campaign with a link to the campaign's report; a run on its own names none", () => {
     const link = { campaignId: "camp-0001", instanceId: campaignInstanceId("camp-0001") };
     const html = renderRunReport(auditedFrom(runResult({ input: { runId: "camp-0001-11111111-0", campaign: link } })));
-    expect(html).toContain(`<dt>Campaign</dt><dd><a class="campaign-link" href="../campaigns/camp-0001?format=html">camp-0001</a></dd>`);
-    const absolute = renderRunReport(auditedFrom(runResult({ input: { campaign: link } })), { auditBase: "https://a.example/api/audit" });
+    expect(html).toContain(
+      `<dt>Campaign</dt><dd><a class="campaign-link" href="../campaigns/camp-0001?format=html">camp-0001</a></dd>`,
+    );
+    const absolute = renderRunReport(auditedFrom(runResult({ input: { campaign: link } })), {
+      auditBase: "https://a.example/api/audit",
+    });
     expect(absolute).toContain(`href="https://a.example/api/audit/campaigns/camp-0001?format=html"`);
     expect(renderRunReport(auditedFrom(runResult()))).not.toContain("campaign-link");
   });

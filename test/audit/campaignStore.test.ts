@@ -17,7 +17,10 @@ import { runInput, runResult, SUB_A, SUB_B } from "./fixtures";
 
 const { connectionString, freshPrefix, freshStore, rawEntities } = auditTables("c");
 
-const campaignLink = (campaignId: string): { campaignId: string; instanceId: string } => ({ campaignId, instanceId: campaignInstanceId(campaignId) });
+const campaignLink = (campaignId: string): { campaignId: string; instanceId: string } => ({
+  campaignId,
+  instanceId: campaignInstanceId(campaignId),
+});
 
 describe("campaigns in the audit store on Azurite", () => {
   it("creates the campaigns table with the others, named after the prefix", async () => {
@@ -80,7 +83,9 @@ describe("campaigns in the audit store on Azurite", () => {
     const { store } = freshStore();
     const record = campaignRecord();
     await store.recordCampaignCompleted(record);
-    const rewritten = await rejection(store.recordCampaignCompleted({ ...record, summary: { ...record.summary, message: "all fine" } }));
+    const rewritten = await rejection(
+      store.recordCampaignCompleted({ ...record, summary: { ...record.summary, message: "all fine" } }),
+    );
     expect(isPreconditionError(rewritten) && rewritten.code).toBe("AuditRecordConflict");
     expect((await store.getCampaign("camp-0001"))?.summary?.message).toBe(record.summary.message);
 
@@ -94,7 +99,9 @@ describe("campaigns in the audit store on Azurite", () => {
   it("refuses a record whose summary names another campaign, and a bad campaign id, naming the field", async () => {
     const { store } = freshStore();
     const record = campaignRecord();
-    const mismatched = await rejection(store.recordCampaignCompleted({ ...record, summary: { ...record.summary, campaignId: "camp-other" } }));
+    const mismatched = await rejection(
+      store.recordCampaignCompleted({ ...record, summary: { ...record.summary, campaignId: "camp-other" } }),
+    );
     expect(isValidationError(mismatched) && mismatched.issues.map((i) => i.path)).toEqual(["summary.campaignId"]);
     expect(await store.getCampaign("camp-0001")).toBeUndefined();
 
@@ -177,16 +184,33 @@ describe("runs started by a campaign", () => {
     const { store } = freshStore();
     const link = campaignLink("camp-0001");
     await store.recordRunStarted(runInput({ runId: "camp-0001-11111111-0", campaign: link }));
-    await store.recordRunCompleted(runResult({ vms: 3, input: { runId: "camp-0001-aaaaaaaa-1", subscriptionId: SUB_B, campaign: link, requestedAt: "2026-11-26T10:05:00.000Z" } }));
-    await store.recordRunCompleted(runResult({ vms: 3, input: { runId: "solo-1", requestedAt: "2026-11-26T10:10:00.000Z" } }));
-    await store.recordRunCompleted(runResult({ vms: 3, input: { runId: "camp-0002-11111111-0", campaign: campaignLink("camp-0002") } }));
+    await store.recordRunCompleted(
+      runResult({
+        vms: 3,
+        input: {
+          runId: "camp-0001-aaaaaaaa-1",
+          subscriptionId: SUB_B,
+          campaign: link,
+          requestedAt: "2026-11-26T10:05:00.000Z",
+        },
+      }),
+    );
+    await store.recordRunCompleted(
+      runResult({ vms: 3, input: { runId: "solo-1", requestedAt: "2026-11-26T10:10:00.000Z" } }),
+    );
+    await store.recordRunCompleted(
+      runResult({ vms: 3, input: { runId: "camp-0002-11111111-0", campaign: campaignLink("camp-0002") } }),
+    );
 
     const started = await store.getRun("camp-0001-11111111-0");
     expect(started?.run.campaign).toEqual(link);
-    expect((await store.listRuns({ campaignId: "camp-0001", subscriptionId: SUB_A })).runs.map((r) => r.status)).toEqual(["running"]);
+    expect(
+      (await store.listRuns({ campaignId: "camp-0001", subscriptionId: SUB_A })).runs.map((r) => r.status),
+    ).toEqual(["running"]);
     expect((await store.getRun("solo-1"))?.run.campaign).toBeUndefined();
 
-    const ids = async (q: Parameters<AuditStore["listRuns"]>[0]): Promise<string[]> => (await store.listRuns(q)).runs.map((r) => r.runId);
+    const ids = async (q: Parameters<AuditStore["listRuns"]>[0]): Promise<string[]> =>
+      (await store.listRuns(q)).runs.map((r) => r.runId);
     expect(await ids({ campaignId: "camp-0001" })).toEqual(["camp-0001-aaaaaaaa-1", "camp-0001-11111111-0"]);
     expect(await ids({ campaignId: "CAMP-0001" })).toEqual(["camp-0001-aaaaaaaa-1", "camp-0001-11111111-0"]);
     expect(await ids({ campaignId: "camp-0001", subscriptionId: SUB_A })).toEqual(["camp-0001-11111111-0"]);
@@ -225,22 +249,33 @@ describe("recordCampaignStarted and recordCampaignCompleted activities", () => {
 
   it("write through the audit store, and a replay answers the same", async () => {
     const prefix = freshPrefix("a");
-    const deps = appRootFrom(parseConfig({ PORT25_AUDIT_TABLE_CONNECTION: connectionString(), PORT25_AUDIT_TABLE_PREFIX: prefix }));
+    const deps = appRootFrom(
+      parseConfig({ PORT25_AUDIT_TABLE_CONNECTION: connectionString(), PORT25_AUDIT_TABLE_PREFIX: prefix }),
+    );
     const record = campaignRecord();
     expect(await recordCampaignStarted(deps).handler(record.input, context)).toEqual({ recorded: true });
     expect(await recordCampaignCompleted(deps).handler(record, context)).toEqual({ recorded: true });
     expect(await recordCampaignCompleted(deps).handler(record, context)).toEqual({ recorded: true });
-    const store = createAuditStore({ PORT25_AUDIT_TABLE_CONNECTION: connectionString(), PORT25_AUDIT_TABLE_PREFIX: prefix });
+    const store = createAuditStore({
+      PORT25_AUDIT_TABLE_CONNECTION: connectionString(),
+      PORT25_AUDIT_TABLE_PREFIX: prefix,
+    });
     expect((await store.getCampaign(record.input.campaignId))?.summary).toEqual(record.summary);
   });
 
   it("say that nothing was recorded when no audit table is configured, and refuse a bad input by field", async () => {
     const deps = appRootFrom(parseConfig({}));
     const record = campaignRecord();
-    expect(await recordCampaignStarted(deps).handler(record.input, context)).toEqual({ recorded: false, detail: NO_AUDIT_TABLE });
-    expect(await recordCampaignCompleted(deps).handler(record, context)).toEqual({ recorded: false, detail: NO_AUDIT_TABLE });
-    await expect(recordCampaignCompleted(deps).handler({ ...record, summary: { ...record.summary, status: "fine" } }, context)).rejects.toThrow(
-      /summary\.status/,
-    );
+    expect(await recordCampaignStarted(deps).handler(record.input, context)).toEqual({
+      recorded: false,
+      detail: NO_AUDIT_TABLE,
+    });
+    expect(await recordCampaignCompleted(deps).handler(record, context)).toEqual({
+      recorded: false,
+      detail: NO_AUDIT_TABLE,
+    });
+    await expect(
+      recordCampaignCompleted(deps).handler({ ...record, summary: { ...record.summary, status: "fine" } }, context),
+    ).rejects.toThrow(/summary\.status/);
   });
 });

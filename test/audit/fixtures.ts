@@ -1,5 +1,9 @@
 /** Builders of realistic run results for the audit store and report tests. */
-import { RemediationResultSchema, type RemediationResult, type RemediationInput } from "../../src/contracts/remediation";
+import {
+  RemediationResultSchema,
+  type RemediationResult,
+  type RemediationInput,
+} from "../../src/contracts/remediation";
 import type { ResourceOutcome } from "../../src/contracts/outcome";
 import { RemediationOptionsSchema } from "../../src/contracts/options";
 import type { Plan } from "../../src/contracts/plan";
@@ -41,11 +45,29 @@ export function outcomesFor(sub: string, vms: number): ResourceOutcome[] {
   for (let i = 0; i < vms; i++) {
     const name = `vm-${String(i).padStart(4, "0")}`;
     const resourceId = vmId(sub, `rg-${i % 7}`, name);
-    const base = { resourceId, kind: "vm" as const, name, resourceGroup: `rg-${i % 7}`, wave: 1 + (i % 3), actions: [] as string[] };
+    const base = {
+      resourceId,
+      kind: "vm" as const,
+      name,
+      resourceGroup: `rg-${i % 7}`,
+      wave: 1 + (i % 3),
+      actions: [] as string[],
+    };
     if (i % 10 === 3) {
-      out.push({ ...base, outcome: "skipped", reasonCode: "alreadyDeallocated", message: "deallocated; receives the policy at its next start", stateBefore: "deallocated" });
+      out.push({
+        ...base,
+        outcome: "skipped",
+        reasonCode: "alreadyDeallocated",
+        message: "deallocated; receives the policy at its next start",
+        stateBefore: "deallocated",
+      });
     } else if (i % 10 === 7) {
-      out.push({ ...base, outcome: "skipped", reasonCode: "managedResourceGroup", message: `managed by AKS cluster aks-${i}` });
+      out.push({
+        ...base,
+        outcome: "skipped",
+        reasonCode: "managedResourceGroup",
+        message: `managed by AKS cluster aks-${i}`,
+      });
     } else if (i % 25 === 11) {
       out.push({
         ...base,
@@ -120,13 +142,24 @@ export function planFor(entries: number): Plan {
       steps: ["powerOff" as const, "deallocate" as const, "start" as const],
       canary: false,
     })),
-    waves: [{ index: 0, label: "untagged", canary: false, batches: [{ id: "w0l0", items: [], share: 1 }], parallel: 1 }],
+    waves: [
+      { index: 0, label: "untagged", canary: false, batches: [{ id: "w0l0", items: [], share: 1 }], parallel: 1 },
+    ],
     caps: { maxConcurrency: 20, maxUnavailablePerAvailabilitySet: 1, maxUnavailablePerScaleSet: 5 },
     counts: { vms: entries, scaleSets: 0, vnets: 0, toCycle: entries, toRefresh: 0, skipped: 0 },
   };
 }
 
-export function runResult(options: { input?: Partial<RemediationInput>; vms?: number; outcomes?: ResourceOutcome[]; plan?: Plan; message?: string; warnings?: string[] } = {}): RemediationResult {
+export function runResult(
+  options: {
+    input?: Partial<RemediationInput>;
+    vms?: number;
+    outcomes?: ResourceOutcome[];
+    plan?: Plan;
+    message?: string;
+    warnings?: string[];
+  } = {},
+): RemediationResult {
   const input = runInput(options.input);
   const outcomes = options.outcomes ?? outcomesFor(input.subscriptionId, options.vms ?? 20);
   const count = (k: string): number => outcomes.filter((o) => o.outcome === k).length;
@@ -141,10 +174,22 @@ export function runResult(options: { input?: Partial<RemediationInput>; vms?: nu
       message: options.message ?? `cycled ${count("cycled")}, skipped ${count("skipped")}, failed ${count("failed")}`,
       startedAt: "2026-11-26T10:01:00.000Z",
       endedAt: "2026-11-26T11:00:00.000Z",
-      counts: { total: outcomes.length, cycled: count("cycled"), skipped: count("skipped"), failed: count("failed"), pending: 0 },
+      counts: {
+        total: outcomes.length,
+        cycled: count("cycled"),
+        skipped: count("skipped"),
+        failed: count("failed"),
+        pending: 0,
+      },
       byReason,
       byOutcome: { cycled: count("cycled"), skipped: count("skipped"), failed: count("failed") },
-      canary: { vmIds: [outcomes[0]?.resourceId ?? ""], probeHost: input.probeHost, verification: "canaryProbe", result: "reachable", detail: "TCP 25 connected in 41 ms" },
+      canary: {
+        vmIds: [outcomes[0]?.resourceId ?? ""],
+        probeHost: input.probeHost,
+        verification: "canaryProbe",
+        result: "reachable",
+        detail: "TCP 25 connected in 41 ms",
+      },
       warnings: options.warnings ?? [],
     },
     classification: {

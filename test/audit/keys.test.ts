@@ -1,7 +1,15 @@
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
 import { decodeKey, encodeKey, invertedTime, invertedTimeRange } from "../../src/audit/keys";
-import { CHUNK_CHARS, decodeDocument, encodeDocument, HEAD_CHUNKS, PART_CHUNKS, splitText, storedJson } from "../../src/audit/documents";
+import {
+  CHUNK_CHARS,
+  decodeDocument,
+  encodeDocument,
+  HEAD_CHUNKS,
+  PART_CHUNKS,
+  splitText,
+  storedJson,
+} from "../../src/audit/documents";
 
 /** Characters Table Storage forbids in PartitionKey and RowKey. */
 // eslint-disable-next-line no-control-regex -- control characters are exactly what must be absent
@@ -9,7 +17,8 @@ const FORBIDDEN = /[/\\#?\u0000-\u001f\u007f-\u009f]/;
 
 describe("encodeKey", () => {
   it("turns an ARM id into a key without forbidden characters and back", () => {
-    const id = "/subscriptions/11111111-2222-3333-4444-555555555555/resourceGroups/rg-1/providers/Microsoft.Compute/virtualMachines/vm #1?";
+    const id =
+      "/subscriptions/11111111-2222-3333-4444-555555555555/resourceGroups/rg-1/providers/Microsoft.Compute/virtualMachines/vm #1?";
     const key = encodeKey(id);
     expect(key).not.toMatch(FORBIDDEN);
     expect(key.startsWith("!2Fsubscriptions!2F")).toBe(true);
@@ -43,13 +52,17 @@ describe("encodeKey", () => {
 describe("invertedTime", () => {
   it("orders later times first as strings", () => {
     fc.assert(
-      fc.property(fc.integer({ min: 0, max: 4_000_000_000_000 }), fc.integer({ min: 0, max: 4_000_000_000_000 }), (a, b) => {
-        fc.pre(a < b);
-        const ka = invertedTime(new Date(a).toISOString());
-        const kb = invertedTime(new Date(b).toISOString());
-        expect(ka.length).toBe(13);
-        expect(kb < ka).toBe(true);
-      }),
+      fc.property(
+        fc.integer({ min: 0, max: 4_000_000_000_000 }),
+        fc.integer({ min: 0, max: 4_000_000_000_000 }),
+        (a, b) => {
+          fc.pre(a < b);
+          const ka = invertedTime(new Date(a).toISOString());
+          const kb = invertedTime(new Date(b).toISOString());
+          expect(ka.length).toBe(13);
+          expect(kb < ka).toBe(true);
+        },
+      ),
     );
   });
 
@@ -107,6 +120,8 @@ describe("documents", () => {
   it("detects a stored document that was altered", async () => {
     const doc = encodeDocument("p", "r", '{"status":"completed"}');
     const altered = { ...doc.head, doc_0: '{"status":"cancelled"}' };
-    await expect(decodeDocument(altered, () => Promise.reject(new Error("no parts")))).rejects.toThrow(/does not match its hash/);
+    await expect(decodeDocument(altered, () => Promise.reject(new Error("no parts")))).rejects.toThrow(
+      /does not match its hash/,
+    );
   });
 });

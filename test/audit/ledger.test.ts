@@ -31,7 +31,8 @@ const refusal = (id: string): RefusalRecord => ({
   at: "2026-11-28T07:00:00.000Z",
   status: 403,
   code: "SelfApprovalRefused",
-  message: "Remediation port25-x was started by alice@contoso.example: its approver must be a different principal (four eyes).",
+  message:
+    "Remediation port25-x was started by alice@contoso.example: its approver must be a different principal (four eyes).",
   action: { function: "approveRemediation", method: "POST", path: `/api/remediations/port25-${SUB_A}/approve` },
   caller: { name: "alice@contoso.example", authenticated: true },
 });
@@ -41,7 +42,9 @@ async function wholeAudit(): Promise<{ store: AuditStore; prefix: string; runIds
   const { store, prefix } = freshStore();
   const runIds = ["run-a1", "run-a2", "run-a3"];
   for (const [i, runId] of runIds.entries()) {
-    await store.recordRunCompleted(runResult({ vms: 3, input: { runId, requestedAt: `2026-11-2${i + 1}T10:00:00.000Z` } }));
+    await store.recordRunCompleted(
+      runResult({ vms: 3, input: { runId, requestedAt: `2026-11-2${i + 1}T10:00:00.000Z` } }),
+    );
   }
   await store.recordReverification(reverification("2026-11-27T06:00:00.000Z"));
   await store.recordRunCompleted(runResult({ vms: 2, input: { runId: "run-b1", subscriptionId: SUB_B } }));
@@ -57,7 +60,9 @@ async function entity(client: TableClient, pk: string, rk: string): Promise<Reco
 describe("the audit's hash chains", () => {
   it("chain every final record in order, per subscription, and verify whole; a replayed write adds no link", async () => {
     const { store } = await wholeAudit();
-    await store.recordRunCompleted(runResult({ vms: 3, input: { runId: "run-a2", requestedAt: "2026-11-22T10:00:00.000Z" } }));
+    await store.recordRunCompleted(
+      runResult({ vms: 3, input: { runId: "run-a2", requestedAt: "2026-11-22T10:00:00.000Z" } }),
+    );
     const v = await store.verify();
     expect(v.problems).toEqual([]);
     expect(v.ok).toBe(true);
@@ -93,13 +98,29 @@ describe("the audit's hash chains", () => {
     const text = String(head.doc_0);
     expect(text).toContain('"requestedBy":"alice@example.com"');
     // Naive: the document no longer matches its own hash.
-    await runs.updateEntity({ partitionKey: "run", rowKey: encodeKey("run-a2"), doc_0: text.replace("alice@example.com", "mallory@example.com") }, "Merge");
+    await runs.updateEntity(
+      {
+        partitionKey: "run",
+        rowKey: encodeKey("run-a2"),
+        doc_0: text.replace("alice@example.com", "mallory@example.com"),
+      },
+      "Merge",
+    );
     let v = await store.verify();
     expect(v.ok).toBe(false);
     expect(v.problems.map((p) => [p.problem, p.ref?.rowKey])).toEqual([["recordChanged", encodeKey("run-a2")]]);
     // Careful: the document's own hash and length recomputed, so it reads cleanly; the chain still says no.
     const forged = text.replace("alice@example.com", "mallory@example.com");
-    await runs.updateEntity({ partitionKey: "run", rowKey: encodeKey("run-a2"), doc_0: forged, docSha256: sha256(forged), docLength: forged.length }, "Merge");
+    await runs.updateEntity(
+      {
+        partitionKey: "run",
+        rowKey: encodeKey("run-a2"),
+        doc_0: forged,
+        docSha256: sha256(forged),
+        docLength: forged.length,
+      },
+      "Merge",
+    );
     v = await store.verify();
     expect(v.problems.map((p) => [p.problem, p.ref?.rowKey])).toEqual([["recordChanged", encodeKey("run-a2")]]);
     expect((await store.getRun("run-a2"))?.run.requestedBy).toBe("mallory@example.com");
@@ -109,7 +130,10 @@ describe("the audit's hash chains", () => {
     const { store, prefix } = await wholeAudit();
     const outcomes = rawClient(auditTableNames(prefix).outcomes);
     const rows: Record<string, unknown>[] = [];
-    for await (const e of outcomes.listEntities<Record<string, unknown>>({ queryOptions: { filter: `PartitionKey eq '${encodeKey("run-a1")}'` } })) rows.push(e);
+    for await (const e of outcomes.listEntities<Record<string, unknown>>({
+      queryOptions: { filter: `PartitionKey eq '${encodeKey("run-a1")}'` },
+    }))
+      rows.push(e);
     const first = rows[0];
     expect(first).toBeDefined();
     await outcomes.deleteEntity(String(first?.partitionKey), String(first?.rowKey));
@@ -121,7 +145,9 @@ describe("the audit's hash chains", () => {
     const { store, prefix } = await wholeAudit();
     await rawClient(auditTableNames(prefix).runs).deleteEntity("run", encodeKey("run-a1"));
     const v = await store.verify();
-    expect(v.problems.map((p) => [p.problem, p.chain, p.seq])).toEqual([["recordRemoved", subscriptionChain(SUB_A), 1]]);
+    expect(v.problems.map((p) => [p.problem, p.chain, p.seq])).toEqual([
+      ["recordRemoved", subscriptionChain(SUB_A), 1],
+    ]);
   });
 
   it("finds a record and its link both deleted: the chain has a gap (or, for the newest, the record is unchained)", async () => {
@@ -129,7 +155,10 @@ describe("the audit's hash chains", () => {
     const names = auditTableNames(prefix);
     const ledger = rawClient(names.ledger);
     const links: Record<string, unknown>[] = [];
-    for await (const e of ledger.listEntities<Record<string, unknown>>({ queryOptions: { filter: `PartitionKey eq '${subscriptionChain(SUB_A)}'` } })) links.push(e);
+    for await (const e of ledger.listEntities<Record<string, unknown>>({
+      queryOptions: { filter: `PartitionKey eq '${subscriptionChain(SUB_A)}'` },
+    }))
+      links.push(e);
     const second = links.find((l) => l.seq === 2);
     await ledger.deleteEntity(String(second?.partitionKey), String(second?.rowKey));
     await rawClient(names.runs).deleteEntity("run", encodeKey("run-a2"));
@@ -147,7 +176,10 @@ describe("the audit's hash chains", () => {
     const { store, prefix } = await wholeAudit();
     const ledger = rawClient(auditTableNames(prefix).ledger);
     const links: Record<string, unknown>[] = [];
-    for await (const e of ledger.listEntities<Record<string, unknown>>({ queryOptions: { filter: `PartitionKey eq '${subscriptionChain(SUB_A)}'` } })) links.push(e);
+    for await (const e of ledger.listEntities<Record<string, unknown>>({
+      queryOptions: { filter: `PartitionKey eq '${subscriptionChain(SUB_A)}'` },
+    }))
+      links.push(e);
     const byseq = (n: number): Record<string, unknown> => links.find((l) => l.seq === n) ?? {};
     // Swap what links 2 and 3 vouch for (run-a2 and run-a3 now appear in the other order), and recompute each link's
     // digest over its new content as a careful forger would; the chain's prev pointers no longer line up.
@@ -158,9 +190,27 @@ describe("the audit's hash chains", () => {
     ];
     for (const l of swapped) {
       const digest = sha256(
-        [String(l.partitionKey), String(l.seq), String(l.prev), String(l.kind), String(l.table), String(l.recordPartitionKey), String(l.recordRowKey), String(l.recordSha256)].join("\n"),
+        [
+          String(l.partitionKey),
+          String(l.seq),
+          String(l.prev),
+          String(l.kind),
+          String(l.table),
+          String(l.recordPartitionKey),
+          String(l.recordRowKey),
+          String(l.recordSha256),
+        ].join("\n"),
       );
-      await ledger.updateEntity({ partitionKey: String(l.partitionKey), rowKey: String(l.rowKey), recordRowKey: String(l.recordRowKey), recordSha256: String(l.recordSha256), digest }, "Merge");
+      await ledger.updateEntity(
+        {
+          partitionKey: String(l.partitionKey),
+          rowKey: String(l.rowKey),
+          recordRowKey: String(l.recordRowKey),
+          recordSha256: String(l.recordSha256),
+          digest,
+        },
+        "Merge",
+      );
     }
     const v = await store.verify(SUB_A);
     expect(v.ok).toBe(false);
@@ -174,8 +224,13 @@ describe("the audit's hash chains", () => {
   it("finds a link edited without recomputing its digest", async () => {
     const { store, prefix } = await wholeAudit();
     const ledger = rawClient(auditTableNames(prefix).ledger);
-    for await (const l of ledger.listEntities<Record<string, unknown>>({ queryOptions: { filter: "PartitionKey eq 'refusals'" } })) {
-      await ledger.updateEntity({ partitionKey: String(l.partitionKey), rowKey: String(l.rowKey), at: "2020-01-01T00:00:00.000Z", kind: "run" }, "Merge");
+    for await (const l of ledger.listEntities<Record<string, unknown>>({
+      queryOptions: { filter: "PartitionKey eq 'refusals'" },
+    })) {
+      await ledger.updateEntity(
+        { partitionKey: String(l.partitionKey), rowKey: String(l.rowKey), at: "2020-01-01T00:00:00.000Z", kind: "run" },
+        "Merge",
+      );
     }
     const v = await store.verify();
     expect(v.problems.map((p) => [p.problem, p.chain])).toEqual([["linkAltered", "refusals"]]);

@@ -42,7 +42,9 @@ describe("HTML run report in Chromium", () => {
     const html = renderRunReport(auditedFrom(result), { generatedAt: "2026-11-26T12:00:00Z" });
     const { page, requests, problems } = await open(html);
     try {
-      const cycled = result.outcomes.filter((o) => o.outcome === "cycled" && o.kind !== "vnet").map((o) => o.resourceId);
+      const cycled = result.outcomes
+        .filter((o) => o.outcome === "cycled" && o.kind !== "vnet")
+        .map((o) => o.resourceId);
       const failed = result.outcomes.filter((o) => o.outcome === "failed").map((o) => o.resourceId);
 
       expect(await page.title()).toContain("Port 25 remediation");
@@ -51,10 +53,26 @@ describe("HTML run report in Chromium", () => {
       for (const bar of await page.locator("svg.timeline rect.bar").all()) {
         const box = await bar.boundingBox();
         if (box === null) throw new Error("a timeline bar is not laid out");
-        bars.push({ id: await bar.getAttribute("data-resource"), outcome: await bar.getAttribute("data-outcome"), w: box.width, h: box.height, y: box.y });
+        bars.push({
+          id: await bar.getAttribute("data-resource"),
+          outcome: await bar.getAttribute("data-outcome"),
+          w: box.width,
+          h: box.height,
+          y: box.y,
+        });
       }
-      expect(bars.filter((b) => b.outcome === "cycled").map((b) => b.id).sort()).toEqual([...cycled].sort());
-      expect(bars.filter((b) => b.outcome === "failed").map((b) => b.id).sort()).toEqual([...failed].sort());
+      expect(
+        bars
+          .filter((b) => b.outcome === "cycled")
+          .map((b) => b.id)
+          .sort(),
+      ).toEqual([...cycled].sort());
+      expect(
+        bars
+          .filter((b) => b.outcome === "failed")
+          .map((b) => b.id)
+          .sort(),
+      ).toEqual([...failed].sort());
       // Laid out, visible, one per row.
       for (const b of bars) {
         expect(b.w).toBeGreaterThan(0);
@@ -62,7 +80,9 @@ describe("HTML run report in Chromium", () => {
       }
       expect(new Set(bars.map((b) => Math.round(b.y))).size).toBe(bars.length);
       const fillOf = async (selector: string): Promise<string> =>
-        z.string().parse(await page.evaluate(`getComputedStyle(document.querySelector(${JSON.stringify(selector)})).fill`));
+        z
+          .string()
+          .parse(await page.evaluate(`getComputedStyle(document.querySelector(${JSON.stringify(selector)})).fill`));
       const cycledFill = await fillOf("svg.timeline rect.bar-cycled");
       const failedFill = await fillOf("svg.timeline rect.bar-failed");
       expect(cycledFill).not.toBe(failedFill);
@@ -77,7 +97,8 @@ describe("HTML run report in Chromium", () => {
       expect(problems).toEqual([]);
 
       const shot = await page.screenshot({ fullPage: true });
-      if (process.env.PORT25_SCREENSHOT_DIR !== undefined) writeFileSync(join(process.env.PORT25_SCREENSHOT_DIR, "report.png"), shot);
+      if (process.env.PORT25_SCREENSHOT_DIR !== undefined)
+        writeFileSync(join(process.env.PORT25_SCREENSHOT_DIR, "report.png"), shot);
       const stats = pixelStats(decodePng(shot));
       expect(stats.distinctColours).toBeGreaterThan(50);
       expect(stats.nonBackgroundShare).toBeGreaterThan(0.05);
@@ -120,7 +141,12 @@ describe("HTML run report in Chromium", () => {
     const members = campaignMembers().map((m, i) => (i === 2 ? { ...m, displayName: hostile, reason: hostile } : m));
     const record = campaignRecord({ members });
     const html = renderCampaignReport(
-      { campaignId: record.input.campaignId, status: record.summary.status, input: record.input, summary: record.summary },
+      {
+        campaignId: record.input.campaignId,
+        status: record.summary.status,
+        input: record.input,
+        summary: record.summary,
+      },
       { generatedAt: "2026-11-26T12:00:00Z" },
     );
     const { page, requests, problems } = await open(html);
@@ -135,7 +161,9 @@ describe("HTML run report in Chromium", () => {
       const counts = await page.locator("div.counts").first().boundingBox();
       if (leftDown === null || counts === null) throw new Error("sections not laid out");
       expect(leftDown.y).toBeLessThan(counts.y);
-      const border = z.string().parse(await page.evaluate(`getComputedStyle(document.querySelector("section.left-down")).borderTopColor`));
+      const border = z
+        .string()
+        .parse(await page.evaluate(`getComputedStyle(document.querySelector("section.left-down")).borderTopColor`));
       expect(border).toBe("rgb(198, 40, 40)");
       expect(await page.locator("img").count()).toBe(0);
       expect(await page.locator("b").count()).toBe(0);
@@ -144,7 +172,8 @@ describe("HTML run report in Chromium", () => {
       expect(requests.filter((u) => !u.startsWith("about:") && !u.startsWith("data:"))).toEqual([]);
       expect(problems).toEqual([]);
       const shot = await page.screenshot({ fullPage: true });
-      if (process.env.PORT25_SCREENSHOT_DIR !== undefined) writeFileSync(join(process.env.PORT25_SCREENSHOT_DIR, "campaign-report.png"), shot);
+      if (process.env.PORT25_SCREENSHOT_DIR !== undefined)
+        writeFileSync(join(process.env.PORT25_SCREENSHOT_DIR, "campaign-report.png"), shot);
       const stats = pixelStats(decodePng(shot));
       expect(stats.distinctColours).toBeGreaterThan(50);
       expect(stats.nonBackgroundShare).toBeGreaterThan(0.05);
@@ -157,7 +186,9 @@ describe("HTML run report in Chromium", () => {
 describe("HTML run report at 1,000 VMs, in Chromium", () => {
   it("keeps the timeline short and legible: one row per wave, every label at 11px or more, each wave's resources a click away", async () => {
     const result = runResult({ vms: 1000 });
-    const drawn = result.outcomes.filter((o) => o.kind !== "vnet" && o.outcome !== "skipped" && o.startedAt !== undefined && o.endedAt !== undefined);
+    const drawn = result.outcomes.filter(
+      (o) => o.kind !== "vnet" && o.outcome !== "skipped" && o.startedAt !== undefined && o.endedAt !== undefined,
+    );
     const waves = new Set(drawn.map((o) => o.wave));
     const html = renderRunReport(auditedFrom(result), { generatedAt: "2026-11-26T12:00:00Z" });
     const { page, problems } = await open(html);
@@ -169,7 +200,11 @@ describe("HTML run report at 1,000 VMs, in Chromium", () => {
       expect(svg.height).toBeLessThanOrEqual(60 + waves.size * 20);
       const sizes = z
         .array(z.number())
-        .parse(await page.evaluate(`[...document.querySelectorAll("svg.timeline text")].map((n) => parseFloat(getComputedStyle(n).fontSize))`));
+        .parse(
+          await page.evaluate(
+            `[...document.querySelectorAll("svg.timeline text")].map((n) => parseFloat(getComputedStyle(n).fontSize))`,
+          ),
+        );
       expect(sizes.length).toBeGreaterThan(0);
       expect(Math.min(...sizes)).toBeGreaterThanOrEqual(11);
       // Every drawn resource is listed under its wave, closed until clicked.
@@ -197,7 +232,9 @@ describe("HTML run report at 1,000 VMs, in Chromium", () => {
     try {
       await page.setViewportSize({ width: 700, height: 900 });
       const code = page.locator("code.err", { hasText: "OperationNotAllowedOnAVeryLongErrorCodeName" }).first();
-      const lineHeight = z.number().parse(await page.evaluate(`parseFloat(getComputedStyle(document.querySelector("code.err")).fontSize) * 1.45`));
+      const lineHeight = z
+        .number()
+        .parse(await page.evaluate(`parseFloat(getComputedStyle(document.querySelector("code.err")).fontSize) * 1.45`));
       const box = await code.boundingBox();
       if (box === null) throw new Error("the error code is not laid out");
       expect(box.height).toBeLessThan(lineHeight * 1.9);

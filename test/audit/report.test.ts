@@ -41,10 +41,12 @@ describe("renderRunReport", () => {
     const outcomes = [vm("late", 300, 400), vm("early", 0, 200)];
     expect(timelineSpans(outcomes).map((s) => s.outcome.name)).toEqual(["early", "late"]);
     const html = renderRunReport(auditedFrom(runResult({ outcomes })));
-    const bars = [...html.matchAll(/<rect class="bar bar-cycled"[^>]* x="([\d.]+)" y="[\d.]+" width="([\d.]+)"/g)].map((m) => ({
-      x: Number(m[1]),
-      w: Number(m[2]),
-    }));
+    const bars = [...html.matchAll(/<rect class="bar bar-cycled"[^>]* x="([\d.]+)" y="[\d.]+" width="([\d.]+)"/g)].map(
+      (m) => ({
+        x: Number(m[1]),
+        w: Number(m[2]),
+      }),
+    );
     expect(bars).toHaveLength(2);
     const [early, late] = bars;
     if (early === undefined || late === undefined) throw new Error("bars missing");
@@ -54,14 +56,21 @@ describe("renderRunReport", () => {
 
   it("draws a large run lane by lane within each wave, a failed lane marked, and falls back to waves for outcomes without lanes", () => {
     // 400 VMs: above the size where bars give way to rows. Lanes as the plan names them, four per wave.
-    const outcomes = outcomesFor("11111111-2222-3333-4444-555555555555", 400).map((o, i) => ({ ...o, lane: `w${o.wave ?? 0}l${i % 4}` }));
+    const outcomes = outcomesFor("11111111-2222-3333-4444-555555555555", 400).map((o, i) => ({
+      ...o,
+      lane: `w${o.wave ?? 0}l${i % 4}`,
+    }));
     const drawn = timelineSpans(outcomes);
     const lanes = new Set(drawn.map((sp) => sp.outcome.lane));
     const html = renderRunReport(auditedFrom(runResult({ outcomes })));
     expect(count(html, /<rect class="bar /)).toBe(lanes.size);
     for (const lane of lanes) expect(html).toContain(`data-lane="${lane ?? "?"}"`);
     // Each lane's row counts its own resources, and is drawn failed when one of them failed.
-    const rows = [...html.matchAll(/<rect class="bar bar-(\w+)" data-wave="wave (\d+)" data-lane="([^"]+)" data-resources="(\d+)"/g)];
+    const rows = [
+      ...html.matchAll(
+        /<rect class="bar bar-(\w+)" data-wave="wave (\d+)" data-lane="([^"]+)" data-resources="(\d+)"/g,
+      ),
+    ];
     expect(rows).toHaveLength(lanes.size);
     for (const [, kind, wave, lane, resources] of rows) {
       const mine = drawn.filter((sp) => sp.outcome.lane === lane);
@@ -98,7 +107,12 @@ describe("renderRunReport", () => {
       message: INJECTION,
       actions: [],
     });
-    const result = runResult({ outcomes, warnings: [INJECTION], message: INJECTION, input: { requestedBy: INJECTION, runId: INJECTION } });
+    const result = runResult({
+      outcomes,
+      warnings: [INJECTION],
+      message: INJECTION,
+      input: { requestedBy: INJECTION, runId: INJECTION },
+    });
     result.input.attestation = { ...result.input.attestation, approvedBy: INJECTION, reference: INJECTION };
     result.classification = { ...result.classification, reason: INJECTION, warning: INJECTION, decidedBy: [INJECTION] };
     const html = renderRunReport(auditedFrom(result));
@@ -135,7 +149,7 @@ describe("renderRunReport", () => {
 
     const failures = result.outcomes.filter((o) => o.outcome === "failed");
     expect(count(html, /<tr class="failure">/)).toBe(failures.length);
-    expect(html).toContain("<code class=\"err\">AllocationFailed</code>");
+    expect(html).toContain('<code class="err">AllocationFailed</code>');
     expect(html).toContain("We do not have sufficient capacity");
   });
 
@@ -152,7 +166,14 @@ describe("renderRunReport", () => {
     expect(html).toContain("TCP 25 connected in 41 ms");
     expect(html).toMatch(/<tr class="vnet">.*vnet-hub.*added and removed.*port25-temp-1a2b 10\.0\.255\.248\/29/);
     expect(html).toMatch(/<tr class="vnet">.*vnet-spoke.*No free address range/);
-    expect(html).toContain(planDigest(result.plan ?? (() => { throw new Error("no plan"); })()).sha256);
+    expect(html).toContain(
+      planDigest(
+        result.plan ??
+          (() => {
+            throw new Error("no plan");
+          })(),
+      ).sha256,
+    );
     expect(html).toContain("generated 2026-11-26 12:00:00 UTC");
   });
 

@@ -26,7 +26,12 @@ beforeAll(async () => {
     ],
   });
   scenario.scaleSets = [
-    { name: "vmss-uni", resourceGroup: "rg-app", orchestrationMode: "Uniform", instances: [{ instanceId: "0" }, { instanceId: "1", power: "stopped" }] },
+    {
+      name: "vmss-uni",
+      resourceGroup: "rg-app",
+      orchestrationMode: "Uniform",
+      instances: [{ instanceId: "0" }, { instanceId: "1", power: "stopped" }],
+    },
   ];
   h = await startApi({ scenario, azuriteConnection: azurite.connectionString });
   const started = await h.call("startRemediation", {
@@ -84,7 +89,10 @@ describe("the report of a real run", () => {
   it("draws a VM restored to stopped apart from the cycled ones", () => {
     const parked = outcome("parked-01");
     expect(parked).toMatchObject({ outcome: "cycled", stateAfter: "stopped" });
-    const bar = (name: string) => new RegExp(`<rect class="bar (bar-[a-z]+)"[^>]*data-resource="${outcome(name)?.resourceId ?? "?"}"`).exec(html)?.[1];
+    const bar = (name: string) =>
+      new RegExp(`<rect class="bar (bar-[a-z]+)"[^>]*data-resource="${outcome(name)?.resourceId ?? "?"}"`).exec(
+        html,
+      )?.[1];
     expect(bar("parked-01")).toBe("bar-stopped");
     expect(bar("app-01")).toBe("bar-cycled");
     expect(html).toMatch(/<i class="swatch stopped"><\/i>stopped before the run: deallocated, left stopped \(1\)/);

@@ -49,7 +49,10 @@ describe("audit store on Azurite", () => {
     expect(page.runs[0]?.counts).toEqual(result.summary.counts);
 
     // One entity per outcome, keyed by the encoded resource id.
-    const rows = await rawEntities(auditTableNames(prefix).outcomes, `PartitionKey eq '${encodeKey(result.input.runId)}'`);
+    const rows = await rawEntities(
+      auditTableNames(prefix).outcomes,
+      `PartitionKey eq '${encodeKey(result.input.runId)}'`,
+    );
     expect(rows).toHaveLength(300);
     expect(rows.map((r) => r.rowKey).sort()).toEqual(result.outcomes.map((o) => encodeKey(o.resourceId)).sort());
   });
@@ -113,7 +116,9 @@ describe("audit store on Azurite", () => {
     const { store } = freshStore();
     await store.recordRunStarted(runInput({ runId: "run-x" }));
     await store.recordRunStarted(runInput({ runId: "run-x" }));
-    const err = await rejection(store.recordRunStarted(runInput({ runId: "run-x", requestedBy: "mallory@example.com" })));
+    const err = await rejection(
+      store.recordRunStarted(runInput({ runId: "run-x", requestedBy: "mallory@example.com" })),
+    );
     expect(isPreconditionError(err) && err.code).toBe("AuditRecordConflict");
   });
 
@@ -129,7 +134,9 @@ describe("audit store on Azurite", () => {
 
   it("pages through runs newest first with a continuation token", async () => {
     const { store } = freshStore();
-    const times = Array.from({ length: 8 }, (_, i) => new Date(Date.parse("2026-10-01T00:00:00Z") + i * 3_600_000).toISOString());
+    const times = Array.from({ length: 8 }, (_, i) =>
+      new Date(Date.parse("2026-10-01T00:00:00Z") + i * 3_600_000).toISOString(),
+    );
     for (const [i, at] of times.entries()) {
       await store.recordRunCompleted(runResult({ vms: 2, input: { runId: `page-run-${i}`, requestedAt: at } }));
     }
@@ -197,7 +204,8 @@ describe("audit store on Azurite", () => {
     for (const e of all) {
       const { etag: _etag, timestamp: _ts, ...props } = e;
       expect(entitySizeBytes(props)).toBeLessThanOrEqual(MAX_ENTITY_BYTES);
-      for (const v of Object.values(props)) if (typeof v === "string") expect(2 * v.length).toBeLessThanOrEqual(MAX_PROPERTY_BYTES);
+      for (const v of Object.values(props))
+        if (typeof v === "string") expect(2 * v.length).toBeLessThanOrEqual(MAX_PROPERTY_BYTES);
     }
 
     // A replay of the oversized run is recognised as identical.
@@ -210,7 +218,11 @@ describe("audit store on Azurite", () => {
       subscriptionId: SUB_A,
       at,
       lastRunId: "run-0001",
-      classification: { category: "exemptible", reason: "agreement EnterpriseAgreement + workload DevTest", decidedBy: [] },
+      classification: {
+        category: "exemptible",
+        reason: "agreement EnterpriseAgreement + workload DevTest",
+        decidedBy: [],
+      },
       previousCategory: "exemptible",
       categoryChanged: false,
       stragglers: Array.from({ length: stragglers }, (_, i) => ({
@@ -239,9 +251,13 @@ describe("audit store on Azurite", () => {
 
   it("lists each subscription whose fleet was cycled once, with its latest such run", async () => {
     const { store } = freshStore();
-    await store.recordRunCompleted(runResult({ vms: 1, input: { runId: "new", requestedAt: "2026-11-10T00:00:00.000Z" } }));
+    await store.recordRunCompleted(
+      runResult({ vms: 1, input: { runId: "new", requestedAt: "2026-11-10T00:00:00.000Z" } }),
+    );
     // An older run recorded later does not move the index backwards.
-    await store.recordRunCompleted(runResult({ vms: 1, input: { runId: "old", requestedAt: "2026-11-01T00:00:00.000Z" } }));
+    await store.recordRunCompleted(
+      runResult({ vms: 1, input: { runId: "old", requestedAt: "2026-11-01T00:00:00.000Z" } }),
+    );
     const planned = runResult({ vms: 1, input: { runId: "plan-b", subscriptionId: SUB_B, mode: "plan" } });
     await store.recordRunCompleted({ ...planned, summary: { ...planned.summary, status: "planned", mode: "plan" } });
     await store.recordRunStarted(runInput({ runId: "running-b", subscriptionId: SUB_B }));

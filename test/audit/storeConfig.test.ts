@@ -17,12 +17,12 @@ function configError(fn: () => unknown): string {
 describe("createAuditStore", () => {
   it("reads the table endpoint of each connection string form", () => {
     expect(tableEndpointOf("UseDevelopmentStorage=true")).toBe("http://127.0.0.1:10002/devstoreaccount1");
-    expect(tableEndpointOf("DefaultEndpointsProtocol=http;AccountName=a;AccountKey=k;TableEndpoint=http://127.0.0.1:5/a;")).toBe(
-      "http://127.0.0.1:5/a",
-    );
-    expect(tableEndpointOf("DefaultEndpointsProtocol=https;AccountName=acct;AccountKey=k;EndpointSuffix=core.windows.net")).toBe(
-      "https://acct.table.core.windows.net",
-    );
+    expect(
+      tableEndpointOf("DefaultEndpointsProtocol=http;AccountName=a;AccountKey=k;TableEndpoint=http://127.0.0.1:5/a;"),
+    ).toBe("http://127.0.0.1:5/a");
+    expect(
+      tableEndpointOf("DefaultEndpointsProtocol=https;AccountName=acct;AccountKey=k;EndpointSuffix=core.windows.net"),
+    ).toBe("https://acct.table.core.windows.net");
     expect(tableEndpointOf("AccountKey=k")).toBeUndefined();
   });
 
@@ -34,16 +34,24 @@ describe("createAuditStore", () => {
       configError(() =>
         createAuditStore({
           PORT25_AUDIT_TABLE_PREFIX: "p",
-          PORT25_AUDIT_TABLE_CONNECTION: "DefaultEndpointsProtocol=http;AccountName=a;AccountKey=a2V5;TableEndpoint=http://10.1.2.3:10002/a;",
+          PORT25_AUDIT_TABLE_CONNECTION:
+            "DefaultEndpointsProtocol=http;AccountName=a;AccountKey=a2V5;TableEndpoint=http://10.1.2.3:10002/a;",
         }),
       ),
     ).toMatch(/PORT25_AUDIT_TABLE_CONNECTION: plain http is only accepted for a loopback endpoint/);
   });
 
   it("needs either a connection string or an https table endpoint", () => {
-    expect(configError(() => createAuditStore({ PORT25_AUDIT_TABLE_PREFIX: "p" }))).toMatch(/^PORT25_AUDIT_TABLE_ENDPOINT/);
+    expect(configError(() => createAuditStore({ PORT25_AUDIT_TABLE_PREFIX: "p" }))).toMatch(
+      /^PORT25_AUDIT_TABLE_ENDPOINT/,
+    );
     expect(
-      configError(() => createAuditStore({ PORT25_AUDIT_TABLE_PREFIX: "p", PORT25_AUDIT_TABLE_ENDPOINT: "http://acct.table.core.windows.net" })),
+      configError(() =>
+        createAuditStore({
+          PORT25_AUDIT_TABLE_PREFIX: "p",
+          PORT25_AUDIT_TABLE_ENDPOINT: "http://acct.table.core.windows.net",
+        }),
+      ),
     ).toMatch(/must be https/);
   });
 

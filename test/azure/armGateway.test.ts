@@ -13,7 +13,12 @@ import { armError, gatewayFor, startFakeArm, SUB, type FakeArm, type FakeReply, 
 const RG = `/subscriptions/${SUB}/resourceGroups/rg1`;
 const VM1 = `${RG}/providers/Microsoft.Compute/virtualMachines/vm1`;
 const VNET = `${RG}/providers/Microsoft.Network/virtualNetworks/vnet1`;
-const WATCHER = { id: `/subscriptions/${SUB}/resourceGroups/NetworkWatcherRG/providers/Microsoft.Network/networkWatchers/nw-eastus`, name: "nw-eastus", resourceGroup: "NetworkWatcherRG", location: "eastus" };
+const WATCHER = {
+  id: `/subscriptions/${SUB}/resourceGroups/NetworkWatcherRG/providers/Microsoft.Network/networkWatchers/nw-eastus`,
+  name: "nw-eastus",
+  resourceGroup: "NetworkWatcherRG",
+  location: "eastus",
+};
 
 let fake: FakeArm;
 beforeAll(async () => {
@@ -70,7 +75,13 @@ describe("retries", () => {
   });
 
   it("surfaces a quota refusal (409 OperationNotAllowed) as final", async () => {
-    fake.setHandler(() => armError(409, "OperationNotAllowed", "Operation could not be completed as it results in exceeding approved standardDSv3Family Cores quota."));
+    fake.setHandler(() =>
+      armError(
+        409,
+        "OperationNotAllowed",
+        "Operation could not be completed as it results in exceeding approved standardDSv3Family Cores quota.",
+      ),
+    );
     const { gateway } = gatewayFor(fake);
     const e = await azureFailure(gateway.beginVmPowerOperation(VM1, "start"));
     expect(e).toMatchObject({ code: "OperationNotAllowed", statusCode: 409, retryable: false });
@@ -116,7 +127,14 @@ describe("long-running operations", () => {
   it("sends only the initial power request and returns ARM's polling URLs", async () => {
     fake.setHandler((req, base) =>
       req.method === "POST"
-        ? { status: 202, headers: { "azure-asyncoperation": `${base}/op/1?api-version=x`, location: `${base}/loc/1?api-version=x`, "retry-after": "10" } }
+        ? {
+            status: 202,
+            headers: {
+              "azure-asyncoperation": `${base}/op/1?api-version=x`,
+              location: `${base}/loc/1?api-version=x`,
+              "retry-after": "10",
+            },
+          }
         : { status: 500 },
     );
     const { gateway } = gatewayFor(fake);
@@ -127,9 +145,7 @@ describe("long-running operations", () => {
       retryAfterSeconds: 10,
       completed: false,
     });
-    expect(fake.requests.map((r) => `${r.method} ${r.path}`)).toEqual([
-      `POST ${VM1}/deallocate`,
-    ]);
+    expect(fake.requests.map((r) => `${r.method} ${r.path}`)).toEqual([`POST ${VM1}/deallocate`]);
   });
 
   it("names the scale-set instances in the power request body", async () => {
@@ -144,7 +160,13 @@ describe("long-running operations", () => {
 
   it("refuses a scale-set power operation without instance ids (ARM would hit every instance)", async () => {
     const { gateway } = gatewayFor(fake);
-    const e = await azureFailure(gateway.beginScaleSetPowerOperation(`${RG}/providers/Microsoft.Compute/virtualMachineScaleSets/ss1`, "deallocate", []));
+    const e = await azureFailure(
+      gateway.beginScaleSetPowerOperation(
+        `${RG}/providers/Microsoft.Compute/virtualMachineScaleSets/ss1`,
+        "deallocate",
+        [],
+      ),
+    );
     expect(e.code).toBe("InvalidRequest");
     expect(fake.requests).toHaveLength(0);
   });
@@ -161,8 +183,14 @@ describe("long-running operations", () => {
   it.each([
     [{ status: "InProgress" }, { status: "InProgress", retryAfterSeconds: 5 }],
     [{ status: "Succeeded" }, { status: "Succeeded" }],
-    [{ status: "Failed", error: { code: "AllocationFailed", message: "no capacity" } }, { status: "Failed", error: { code: "AllocationFailed", message: "no capacity" } }],
-    [{ status: "Canceled" }, { status: "Canceled", error: { code: "OperationCanceled", message: "The operation ended Canceled." } }],
+    [
+      { status: "Failed", error: { code: "AllocationFailed", message: "no capacity" } },
+      { status: "Failed", error: { code: "AllocationFailed", message: "no capacity" } },
+    ],
+    [
+      { status: "Canceled" },
+      { status: "Canceled", error: { code: "OperationCanceled", message: "The operation ended Canceled." } },
+    ],
   ])("maps async-operation body %j", async (body, expected) => {
     fake.setHandler(() => ({ status: 200, headers: { "retry-after": "5" }, body }));
     const { gateway } = gatewayFor(fake);
@@ -173,51 +201,96 @@ describe("long-running operations", () => {
   it("reads Location-only operations by status code", async () => {
     const { gateway } = gatewayFor(fake);
     fake.setHandler(() => ({ status: 202 }));
-    await expect(gateway.getOperationStatus({ locationUrl: `${fake.endpoint}/loc/1`, completed: false })).resolves.toEqual({ status: "InProgress" });
+    await expect(
+      gateway.getOperationStatus({ locationUrl: `${fake.endpoint}/loc/1`, completed: false }),
+    ).resolves.toEqual({ status: "InProgress" });
     fake.setHandler(() => ({ status: 204 }));
-    await expect(gateway.getOperationStatus({ locationUrl: `${fake.endpoint}/loc/1`, completed: false })).resolves.toEqual({ status: "Succeeded" });
+    await expect(
+      gateway.getOperationStatus({ locationUrl: `${fake.endpoint}/loc/1`, completed: false }),
+    ).resolves.toEqual({ status: "Succeeded" });
     fake.setHandler(() => armError(400, "InUseSubnetCannotBeDeleted", "in use"));
-    await expect(gateway.getOperationStatus({ locationUrl: `${fake.endpoint}/loc/1`, completed: false })).resolves.toEqual({
+    await expect(
+      gateway.getOperationStatus({ locationUrl: `${fake.endpoint}/loc/1`, completed: false }),
+    ).resolves.toEqual({
       status: "Failed",
       error: { code: "InUseSubnetCannotBeDeleted", message: "in use" },
     });
     // The operation's own failure, after the pipeline's retries: a verdict, not a transient poll error.
     fake.setHandler(() => armError(500, "InternalExecutionError", "failed"));
-    await expect(gateway.getOperationStatus({ locationUrl: `${fake.endpoint}/loc/1`, completed: false })).resolves.toMatchObject({ status: "Failed", error: { code: "InternalExecutionError" } });
+    await expect(
+      gateway.getOperationStatus({ locationUrl: `${fake.endpoint}/loc/1`, completed: false }),
+    ).resolves.toMatchObject({ status: "Failed", error: { code: "InternalExecutionError" } });
     fake.setHandler(() => armError(409, "AnotherOperationInProgress", "busy"));
-    await expect(gateway.getOperationStatus({ locationUrl: `${fake.endpoint}/loc/1`, completed: false })).resolves.toEqual({
+    await expect(
+      gateway.getOperationStatus({ locationUrl: `${fake.endpoint}/loc/1`, completed: false }),
+    ).resolves.toEqual({
       status: "Failed",
       error: { code: "AnotherOperationInProgress", message: "busy", retryable: true },
     });
   });
 
   it("flags an async operation that ended Failed with AnotherOperationInProgress as retryable", async () => {
-    fake.setHandler(() => ({ status: 200, body: { status: "Failed", error: { code: "AnotherOperationInProgress", message: "Another operation on this or dependent resource is in progress." } } }));
+    fake.setHandler(() => ({
+      status: 200,
+      body: {
+        status: "Failed",
+        error: {
+          code: "AnotherOperationInProgress",
+          message: "Another operation on this or dependent resource is in progress.",
+        },
+      },
+    }));
     const { gateway } = gatewayFor(fake);
-    await expect(gateway.getOperationStatus({ asyncOperationUrl: `${fake.endpoint}/op/1`, completed: false })).resolves.toEqual({
+    await expect(
+      gateway.getOperationStatus({ asyncOperationUrl: `${fake.endpoint}/op/1`, completed: false }),
+    ).resolves.toEqual({
       status: "Failed",
-      error: { code: "AnotherOperationInProgress", message: "Another operation on this or dependent resource is in progress.", retryable: true },
+      error: {
+        code: "AnotherOperationInProgress",
+        message: "Another operation on this or dependent resource is in progress.",
+        retryable: true,
+      },
     });
   });
 
   it("polls a subnet DELETE whose Location is the subnet itself: 200 Deleting = running, 404 = done, back to Succeeded = not applied", async () => {
     const subnetUrl = `${VNET}/subnets/port25-tmp`;
     fake.setHandler((req, base) =>
-      req.method === "DELETE" ? { status: 202, headers: { location: `${base}${subnetUrl}?api-version=${NETWORK_API_VERSION}` } } : { status: 500 },
+      req.method === "DELETE"
+        ? { status: 202, headers: { location: `${base}${subnetUrl}?api-version=${NETWORK_API_VERSION}` } }
+        : { status: 500 },
     );
     const { gateway } = gatewayFor(fake);
     const handle = await gateway.beginDeleteSubnet(VNET, "port25-tmp");
     expect(handle).toMatchObject({ locationIsResource: true, completed: false });
-    fake.setHandler(() => ({ status: 200, body: { name: "port25-tmp", properties: { provisioningState: "Deleting" } } }));
+    fake.setHandler(() => ({
+      status: 200,
+      body: { name: "port25-tmp", properties: { provisioningState: "Deleting" } },
+    }));
     await expect(gateway.getOperationStatus(handle)).resolves.toEqual({ status: "InProgress" });
     fake.setHandler(() => armError(404, "NotFound", "gone"));
     await expect(gateway.getOperationStatus(handle)).resolves.toEqual({ status: "Succeeded" });
-    fake.setHandler(() => ({ status: 200, body: { name: "port25-tmp", properties: { provisioningState: "Succeeded" } } }));
-    await expect(gateway.getOperationStatus(handle)).resolves.toMatchObject({ status: "Failed", error: { code: "DeleteNotApplied", retryable: true } });
+    fake.setHandler(() => ({
+      status: 200,
+      body: { name: "port25-tmp", properties: { provisioningState: "Succeeded" } },
+    }));
+    await expect(gateway.getOperationStatus(handle)).resolves.toMatchObject({
+      status: "Failed",
+      error: { code: "DeleteNotApplied", retryable: true },
+    });
   });
 
   it("takes a subnet DELETE's operationResults Location as an operation, not as the subnet", async () => {
-    fake.setHandler((req, base) => (req.method === "DELETE" ? { status: 202, headers: { location: `${base}/subscriptions/${SUB}/providers/Microsoft.Network/locations/eastus/operationResults/1` } } : { status: 500 }));
+    fake.setHandler((req, base) =>
+      req.method === "DELETE"
+        ? {
+            status: 202,
+            headers: {
+              location: `${base}/subscriptions/${SUB}/providers/Microsoft.Network/locations/eastus/operationResults/1`,
+            },
+          }
+        : { status: 500 },
+    );
     const { gateway } = gatewayFor(fake);
     const handle = await gateway.beginDeleteSubnet(VNET, "port25-tmp");
     expect(handle.locationIsResource).toBeUndefined();
@@ -226,23 +299,37 @@ describe("long-running operations", () => {
   it("throws a throttled status poll as retryable rather than calling the operation failed", async () => {
     fake.setHandler(() => armError(429, "TooManyRequests", "slow", { "retry-after": "3" }));
     const { gateway } = gatewayFor(fake);
-    const e = await azureFailure(gateway.getOperationStatus({ asyncOperationUrl: `${fake.endpoint}/op/1`, completed: false }));
+    const e = await azureFailure(
+      gateway.getOperationStatus({ asyncOperationUrl: `${fake.endpoint}/op/1`, completed: false }),
+    );
     expect(e).toMatchObject({ retryable: true, retryAfterSeconds: 3 });
   });
 
   it("never sends the token to a polling URL off the ARM endpoint", async () => {
     const { gateway } = gatewayFor(fake);
-    const e = await azureFailure(gateway.getOperationStatus({ asyncOperationUrl: "https://evil.example/op/1", completed: false }));
+    const e = await azureFailure(
+      gateway.getOperationStatus({ asyncOperationUrl: "https://evil.example/op/1", completed: false }),
+    );
     expect(e.code).toBe("InvalidOperationHandle");
     expect(fake.requests).toHaveLength(0);
   });
 
   it("reads the VM listing one page at a time, from its nextLink, and follows no nextLink off the ARM endpoint", async () => {
-    const vm = (name: string) => ({ id: `/subscriptions/${SUB}/resourceGroups/rg/providers/Microsoft.Compute/virtualMachines/${name}`, name, location: "eastus" });
+    const vm = (name: string) => ({
+      id: `/subscriptions/${SUB}/resourceGroups/rg/providers/Microsoft.Compute/virtualMachines/${name}`,
+      name,
+      location: "eastus",
+    });
     fake.setHandler((req, base) =>
       req.query["$skiptoken"] !== undefined
         ? { status: 200, body: { value: [vm("b")] } }
-        : { status: 200, body: { value: [vm("a")], nextLink: `${base}/subscriptions/${SUB}/providers/Microsoft.Compute/virtualMachines?api-version=2024-07-01&$skiptoken=p2` } },
+        : {
+            status: 200,
+            body: {
+              value: [vm("a")],
+              nextLink: `${base}/subscriptions/${SUB}/providers/Microsoft.Compute/virtualMachines?api-version=2024-07-01&$skiptoken=p2`,
+            },
+          },
     );
     const { gateway } = gatewayFor(fake);
     const first = await gateway.listVmModelPage(SUB);
@@ -252,7 +339,12 @@ describe("long-running operations", () => {
     expect(second).toMatchObject({ items: [{ name: "b", powerState: "unknown" }] });
     expect(second.nextLink).toBeUndefined();
     expect(fake.requests).toHaveLength(2);
-    const e = await azureFailure(gateway.listVmStatusPage(SUB, "https://evil.example/subscriptions/x/providers/Microsoft.Compute/virtualMachines?$skiptoken=p2"));
+    const e = await azureFailure(
+      gateway.listVmStatusPage(
+        SUB,
+        "https://evil.example/subscriptions/x/providers/Microsoft.Compute/virtualMachines?$skiptoken=p2",
+      ),
+    );
     expect(e.code).toBe("InvalidOperationHandle");
     expect(fake.requests).toHaveLength(2);
   });
@@ -267,7 +359,11 @@ describe("network requests go out exactly as @azure/arm-network sends them", () 
   const lroReply = (req: RecordedRequest, base: string): FakeReply =>
     req.method === "GET"
       ? { status: 200, body: { status: "Succeeded" } }
-      : { status: req.method === "PUT" ? 201 : 202, headers: { "azure-asyncoperation": `${base}/op/net`, location: `${base}/loc/net` }, body: {} };
+      : {
+          status: req.method === "PUT" ? 201 : 202,
+          headers: { "azure-asyncoperation": `${base}/op/net`, location: `${base}/loc/net` },
+          body: {},
+        };
   const shape = (r: RecordedRequest) => ({
     method: r.method,
     path: r.path,
@@ -279,7 +375,9 @@ describe("network requests go out exactly as @azure/arm-network sends them", () 
   it("subnet PUT", async () => {
     fake.setHandler(lroReply);
     const { gateway, clients } = gatewayFor(fake);
-    await clients.network(SUB).subnets.beginCreateOrUpdate("rg1", "vnet1", "port25-tmp", { addressPrefix: "10.0.9.0/29" });
+    await clients
+      .network(SUB)
+      .subnets.beginCreateOrUpdate("rg1", "vnet1", "port25-tmp", { addressPrefix: "10.0.9.0/29" });
     const sdk = shape(firstRequest());
     fake.requests.length = 0;
     const handle = await gateway.beginCreateSubnet(VNET, "port25-tmp", "10.0.9.0/29");
@@ -328,23 +426,47 @@ describe("reads", () => {
     const status = (name: string, power: string) => ({
       id: `${RG.toUpperCase()}/providers/Microsoft.Compute/virtualMachines/${name}`,
       name,
-      properties: { instanceView: { statuses: [{ code: "ProvisioningState/succeeded", time: "2026-02-01T10:00:00Z" }, { code: `PowerState/${power}` }] } },
+      properties: {
+        instanceView: {
+          statuses: [
+            { code: "ProvisioningState/succeeded", time: "2026-02-01T10:00:00Z" },
+            { code: `PowerState/${power}` },
+          ],
+        },
+      },
     });
     fake.setHandler((req) => {
-      if (req.query.statusOnly === "true") return { status: 200, body: { value: [status("vm1", "running"), status("vm2", "deallocated")] } };
+      if (req.query.statusOnly === "true")
+        return { status: 200, body: { value: [status("vm1", "running"), status("vm2", "deallocated")] } };
       return {
         status: 200,
         body: {
           value: [
-            vm("vm1", { zones: ["2"], tags: { env: "dev" }, resources: [{ id: `${RG}/providers/Microsoft.Compute/virtualMachines/vm1/extensions/AzureNetworkWatcherExtension` }] }, {
-              availabilitySet: { id: `${RG}/providers/Microsoft.Compute/availabilitySets/as1` },
-              priority: "Spot",
-              timeCreated: "2025-11-01T10:00:00Z",
-            }),
-            vm("vm2", {}, {
-              storageProfile: { osDisk: { diffDiskSettings: { option: "Local", placement: "CacheDisk" } } },
-              virtualMachineScaleSet: { id: `${RG}/providers/Microsoft.Compute/virtualMachineScaleSets/flex1` },
-            }),
+            vm(
+              "vm1",
+              {
+                zones: ["2"],
+                tags: { env: "dev" },
+                resources: [
+                  {
+                    id: `${RG}/providers/Microsoft.Compute/virtualMachines/vm1/extensions/AzureNetworkWatcherExtension`,
+                  },
+                ],
+              },
+              {
+                availabilitySet: { id: `${RG}/providers/Microsoft.Compute/availabilitySets/as1` },
+                priority: "Spot",
+                timeCreated: "2025-11-01T10:00:00Z",
+              },
+            ),
+            vm(
+              "vm2",
+              {},
+              {
+                storageProfile: { osDisk: { diffDiskSettings: { option: "Local", placement: "CacheDisk" } } },
+                virtualMachineScaleSet: { id: `${RG}/providers/Microsoft.Compute/virtualMachineScaleSets/flex1` },
+              },
+            ),
             vm("vm3"),
           ],
         },
@@ -368,7 +490,13 @@ describe("reads", () => {
         priority: "Spot",
         timeCreated: "2025-11-01T10:00:00.000Z",
       },
-      expect.objectContaining({ name: "vm2", powerState: "deallocated", ephemeralOsDisk: true, flexScaleSetId: `${RG}/providers/Microsoft.Compute/virtualMachineScaleSets/flex1`, priority: "Regular" }),
+      expect.objectContaining({
+        name: "vm2",
+        powerState: "deallocated",
+        ephemeralOsDisk: true,
+        flexScaleSetId: `${RG}/providers/Microsoft.Compute/virtualMachineScaleSets/flex1`,
+        priority: "Regular",
+      }),
       expect.objectContaining({ name: "vm3", powerState: "unknown" }),
     ]);
     expect(vms.map((v) => v.networkWatcherAgent)).toEqual([undefined, undefined, undefined]);
@@ -378,12 +506,24 @@ describe("reads", () => {
   it("reads a billing property's fields", async () => {
     fake.setHandler(() => ({
       status: 200,
-      body: { id: "x", properties: { billingAccountAgreementType: "EnterpriseAgreement", subscriptionWorkloadType: "DevTest", skuId: "0001", extra: 1 } },
+      body: {
+        id: "x",
+        properties: {
+          billingAccountAgreementType: "EnterpriseAgreement",
+          subscriptionWorkloadType: "DevTest",
+          skuId: "0001",
+          extra: 1,
+        },
+      },
     }));
     const { gateway } = gatewayFor(fake);
     await expect(gateway.getBillingProperty(SUB)).resolves.toEqual({
       status: "ok",
-      property: { billingAccountAgreementType: "EnterpriseAgreement", subscriptionWorkloadType: "DevTest", skuId: "0001" },
+      property: {
+        billingAccountAgreementType: "EnterpriseAgreement",
+        subscriptionWorkloadType: "DevTest",
+        skuId: "0001",
+      },
     });
     expect(fake.requests[0]?.query["api-version"]).toBe("2024-04-01");
     expect(fake.requests[0]?.path).toBe(`/subscriptions/${SUB}/providers/Microsoft.Billing/billingProperty/default`);
@@ -400,7 +540,10 @@ describe("reads", () => {
   it("throws (retryable) when the billing property read is throttled", async () => {
     fake.setHandler(() => armError(429, "TooManyRequests", "slow", { "retry-after": "4" }));
     const { gateway } = gatewayFor(fake);
-    await expect(azureFailure(gateway.getBillingProperty(SUB))).resolves.toMatchObject({ retryable: true, retryAfterSeconds: 4 });
+    await expect(azureFailure(gateway.getBillingProperty(SUB))).resolves.toMatchObject({
+      retryable: true,
+      retryAfterSeconds: 4,
+    });
   });
 
   it("maps a connectivity result with its hop issues", async () => {
@@ -410,11 +553,16 @@ describe("reads", () => {
         connectionStatus: "Unreachable",
         probesSent: 30,
         probesFailed: 30,
-        hops: [{ type: "Source", issues: [] }, { type: "Internet", issues: [{ origin: "Outbound", severity: "Error", type: "PortThrottled" }] }],
+        hops: [
+          { type: "Source", issues: [] },
+          { type: "Internet", issues: [{ origin: "Outbound", severity: "Error", type: "PortThrottled" }] },
+        ],
       },
     }));
     const { gateway } = gatewayFor(fake);
-    await expect(gateway.getConnectivityResult({ locationUrl: `${fake.endpoint}/loc/c`, completed: false })).resolves.toEqual({
+    await expect(
+      gateway.getConnectivityResult({ locationUrl: `${fake.endpoint}/loc/c`, completed: false }),
+    ).resolves.toEqual({
       connectionStatus: "Unreachable",
       verdict: "unreachable",
       reachable: false,
@@ -425,11 +573,21 @@ describe("reads", () => {
   });
 
   it("takes a synchronous 200 from the connectivity check as its result, without polling", async () => {
-    fake.setHandler(() => ({ status: 200, body: { connectionStatus: "Connected", probesSent: 20, probesFailed: 0, hops: [] } }));
+    fake.setHandler(() => ({
+      status: 200,
+      body: { connectionStatus: "Connected", probesSent: 20, probesFailed: 0, hops: [] },
+    }));
     const { gateway } = gatewayFor(fake);
     await expect(gateway.beginConnectivityCheck(WATCHER, VM1, "smtp.example.com", 25)).resolves.toEqual({
       status: "done",
-      result: { connectionStatus: "Connected", verdict: "reachable", reachable: true, issues: [], probesSent: 20, probesFailed: 0 },
+      result: {
+        connectionStatus: "Connected",
+        verdict: "reachable",
+        reachable: true,
+        issues: [],
+        probesSent: 20,
+        probesFailed: 0,
+      },
     });
     expect(fake.requests).toHaveLength(1);
   });

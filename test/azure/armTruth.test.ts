@@ -21,16 +21,34 @@ let sim: SimulatorHandle;
 let arm: ArmGateway;
 
 function scenario(): ScenarioInput {
-  const plain = Array.from({ length: 30 }, (_, i) => ({ name: `app-${String(i).padStart(2, "0")}`, resourceGroup: "Rg-App", lastStartTime: "2026-02-10T08:00:00Z" }));
+  const plain = Array.from({ length: 30 }, (_, i) => ({
+    name: `app-${String(i).padStart(2, "0")}`,
+    resourceGroup: "Rg-App",
+    lastStartTime: "2026-02-10T08:00:00Z",
+  }));
   return {
-    subscription: { id: SUB, name: "dev-test", quotaId: "MSDNDevTest_2014-09-01", billing: { agreementType: "EnterpriseAgreement", workloadType: "DevTest" } },
+    subscription: {
+      id: SUB,
+      name: "dev-test",
+      quotaId: "MSDNDevTest_2014-09-01",
+      billing: { agreementType: "EnterpriseAgreement", workloadType: "DevTest" },
+    },
     exemption: { exempted: true, effectiveAt: "2026-03-02T09:00:00Z" },
-    resourceGroups: [{ name: "Rg-App", location: "westeurope" }, { name: "NetworkWatcherRG", location: "westeurope" }],
+    resourceGroups: [
+      { name: "Rg-App", location: "westeurope" },
+      { name: "NetworkWatcherRG", location: "westeurope" },
+    ],
     vms: [
       ...plain,
       // Sorted last by id, so found only by reading the candidates' extensions in order.
       { name: "zz-agent", resourceGroup: "Rg-App", networkWatcherAgent: true, lastStartTime: "2026-02-10T08:00:00Z" },
-      { name: "zz-agent-2", resourceGroup: "Rg-App", networkWatcherAgent: true, osType: "Windows", lastStartTime: "2026-02-10T08:00:00Z" },
+      {
+        name: "zz-agent-2",
+        resourceGroup: "Rg-App",
+        networkWatcherAgent: true,
+        osType: "Windows",
+        lastStartTime: "2026-02-10T08:00:00Z",
+      },
     ],
     networkWatchers: [{ location: "westeurope" }],
     behaviour: { pageSize: 7, jitter: 0, throttling: { enabled: false } },
@@ -39,18 +57,27 @@ function scenario(): ScenarioInput {
 
 beforeAll(async () => {
   sim = await startSimulator({ scenario: scenario(), clock, seed: 3 });
-  arm = createArmGateway(parseConfig({ PORT25_ARM_ENDPOINT: sim.endpoint, PORT25_ARM_CA_FILE: sim.caFile, PORT25_ARM_STATIC_TOKEN: sim.token }));
+  arm = createArmGateway(
+    parseConfig({
+      PORT25_ARM_ENDPOINT: sim.endpoint,
+      PORT25_ARM_CA_FILE: sim.caFile,
+      PORT25_ARM_STATIC_TOKEN: sim.token,
+    }),
+  );
 });
 afterAll(async () => {
   await sim.close();
 });
 
-const vmId = (name: string) => `/subscriptions/${SUB}/resourceGroups/Rg-App/providers/Microsoft.Compute/virtualMachines/${name}`;
+const vmId = (name: string) =>
+  `/subscriptions/${SUB}/resourceGroups/Rg-App/providers/Microsoft.Compute/virtualMachines/${name}`;
 
 describe("extensions: the Network Watcher agent, whatever its name", () => {
   it("reads a VM's extensions list and recognises the agent by publisher and type", async () => {
     const agent = await arm.listVmExtensions(vmId("zz-agent"));
-    expect(agent).toContainEqual(expect.objectContaining({ publisher: "Microsoft.Azure.NetworkWatcher", type: "NetworkWatcherAgentLinux" }));
+    expect(agent).toContainEqual(
+      expect.objectContaining({ publisher: "Microsoft.Azure.NetworkWatcher", type: "NetworkWatcherAgentLinux" }),
+    );
     const none = await arm.listVmExtensions(vmId("app-00"));
     expect(none.filter((e) => e.publisher === "Microsoft.Azure.NetworkWatcher")).toEqual([]);
   });
@@ -59,7 +86,10 @@ describe("extensions: the Network Watcher agent, whatever its name", () => {
     const options = RemediationOptionsSchema.parse({ canaryCount: 1 });
     const before = sim.requestLog().length;
     const discovery = await discoverSubscription(arm, SUB, options);
-    const reads = sim.requestLog().slice(before).filter((r) => r.operation === "listVmExtensions");
+    const reads = sim
+      .requestLog()
+      .slice(before)
+      .filter((r) => r.operation === "listVmExtensions");
     expect(reads.length).toBeLessThanOrEqual(options.canaryCount + EXTRA_EXTENSION_READS);
     expect(discovery.vms.filter((v) => v.networkWatcherAgent !== undefined).length).toBe(reads.length);
     // Thirty VMs without the agent sort first: with at most 11 reads the agent is not found among them,
@@ -69,7 +99,10 @@ describe("extensions: the Network Watcher agent, whatever its name", () => {
   });
 
   it("finds the agent on a candidate within the bound and makes it the canary", async () => {
-    const options = RemediationOptionsSchema.parse({ canaryCount: 1, onlyResourceIds: [vmId("app-00"), vmId("app-01"), vmId("zz-agent-2")] });
+    const options = RemediationOptionsSchema.parse({
+      canaryCount: 1,
+      onlyResourceIds: [vmId("app-00"), vmId("app-01"), vmId("zz-agent-2")],
+    });
     const discovery = await discoverSubscription(arm, SUB, options);
     const plan = buildPlan(discovery, options);
     expect(plan.entries.filter((e) => e.canary).map((e) => e.name)).toEqual(["zz-agent-2"]);
@@ -80,8 +113,14 @@ describe("extensions: the Network Watcher agent, whatever its name", () => {
 describe("resource-group case", () => {
   it("keeps Compute's upper-cased ids, and shows the group as the group list spells it in discovery and the plan", async () => {
     const vms = await arm.listVms(SUB);
-    expect(vms[0]?.id).toMatch(new RegExp(`^/subscriptions/${SUB}/resourceGroups/RG-APP/providers/Microsoft\\.Compute/virtualMachines/`));
-    const discovery = await discoverSubscription(arm, SUB, RemediationOptionsSchema.parse({ verification: "attestationOnly" }));
+    expect(vms[0]?.id).toMatch(
+      new RegExp(`^/subscriptions/${SUB}/resourceGroups/RG-APP/providers/Microsoft\\.Compute/virtualMachines/`),
+    );
+    const discovery = await discoverSubscription(
+      arm,
+      SUB,
+      RemediationOptionsSchema.parse({ verification: "attestationOnly" }),
+    );
     expect(new Set(discovery.vms.map((v) => v.resourceGroup))).toEqual(new Set(["Rg-App"]));
     const plan = buildPlan(discovery, RemediationOptionsSchema.parse({ verification: "attestationOnly" }));
     expect(new Set(plan.entries.map((e) => e.resourceGroup))).toEqual(new Set(["Rg-App"]));
@@ -94,10 +133,19 @@ describe("Activity Log", () => {
     const from = new Date(now - 89 * 86_400_000).toISOString();
     const before = sim.requestLog().length;
     const events = await arm.listPowerEvents(SUB, from, to);
-    expect(sim.requestLog().slice(before).filter((r) => r.operation === "listActivityLog").length).toBeGreaterThan(2);
+    expect(
+      sim
+        .requestLog()
+        .slice(before)
+        .filter((r) => r.operation === "listActivityLog").length,
+    ).toBeGreaterThan(2);
     expect(events).toHaveLength(64);
     expect(events.slice(0, 2)).toEqual([
-      { resourceId: expect.stringMatching(/\/resourceGroups\/RG-APP\/providers\/Microsoft\.Compute\/virtualMachines\//), operation: "deallocate", at: "2026-02-10T07:55:00.000Z" },
+      {
+        resourceId: expect.stringMatching(/\/resourceGroups\/RG-APP\/providers\/Microsoft\.Compute\/virtualMachines\//),
+        operation: "deallocate",
+        at: "2026-02-10T07:55:00.000Z",
+      },
       expect.objectContaining({ operation: "deallocate" }),
     ]);
   });

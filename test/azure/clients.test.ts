@@ -23,8 +23,12 @@ describe("createArmConnection", () => {
 
   it("uses DefaultAzureCredential unless a static token is configured", async () => {
     expect(credentialFromConfig(parseConfig({}))).toBeInstanceOf(DefaultAzureCredential);
-    expect(credentialFromConfig(parseConfig({ AZURE_CLIENT_ID: "3f2a6c1e-8b4d-4e2f-9a1b-2c3d4e5f6a7b" }))).toBeInstanceOf(DefaultAzureCredential);
-    const local = credentialFromConfig(parseConfig({ PORT25_ARM_ENDPOINT: "https://127.0.0.1:8443", PORT25_ARM_STATIC_TOKEN: "abc" }));
+    expect(
+      credentialFromConfig(parseConfig({ AZURE_CLIENT_ID: "3f2a6c1e-8b4d-4e2f-9a1b-2c3d4e5f6a7b" })),
+    ).toBeInstanceOf(DefaultAzureCredential);
+    const local = credentialFromConfig(
+      parseConfig({ PORT25_ARM_ENDPOINT: "https://127.0.0.1:8443", PORT25_ARM_STATIC_TOKEN: "abc" }),
+    );
     await expect(local.getToken("https://127.0.0.1:8443/.default")).resolves.toMatchObject({ token: "abc" });
   });
 
@@ -41,13 +45,18 @@ describe("createArmConnection", () => {
   });
 
   it("merges partial retry options over the defaults", () => {
-    const c = createArmConnection(parseConfig({}), { credential: { getToken: () => Promise.resolve(null) }, retry: { maxRetries: 0 } });
+    const c = createArmConnection(parseConfig({}), {
+      credential: { getToken: () => Promise.resolve(null) },
+      retry: { maxRetries: 0 },
+    });
     expect(c.retry).toEqual({ ...DEFAULT_ARM_RETRY, maxRetries: 0 });
   });
 });
 
 describe("ArmClients", () => {
-  const clients = new ArmClients(createArmConnection(parseConfig({}), { credential: { getToken: () => Promise.resolve(null) } }));
+  const clients = new ArmClients(
+    createArmConnection(parseConfig({}), { credential: { getToken: () => Promise.resolve(null) } }),
+  );
   const pipelines = {
     compute: clients.compute(SUB).pipeline,
     network: clients.network(SUB).pipeline,

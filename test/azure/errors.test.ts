@@ -1,7 +1,13 @@
 import { createHttpHeaders, createPipelineRequest, RestError, type PipelineResponse } from "@azure/core-rest-pipeline";
 import { describe, expect, it } from "vitest";
 import { AzureOperationError, ValidationError } from "../../src/errors";
-import { armErrorFromBody, isBusyFailure, isRetryableArm, retryAfterSecondsFrom, toAzureOperationError } from "../../src/azure/errors";
+import {
+  armErrorFromBody,
+  isBusyFailure,
+  isRetryableArm,
+  retryAfterSecondsFrom,
+  toAzureOperationError,
+} from "../../src/azure/errors";
 
 function restError(status: number, body: unknown, headers: Record<string, string> = {}, code?: string): RestError {
   const request = createPipelineRequest({ url: "https://management.azure.com/x" });
@@ -11,12 +17,20 @@ function restError(status: number, body: unknown, headers: Record<string, string
     headers: createHttpHeaders(headers),
     bodyAsText: typeof body === "string" ? body : JSON.stringify(body),
   };
-  return new RestError(`status ${status}`, { statusCode: status, response, request, ...(code === undefined ? {} : { code }) });
+  return new RestError(`status ${status}`, {
+    statusCode: status,
+    response,
+    request,
+    ...(code === undefined ? {} : { code }),
+  });
 }
 
 describe("toAzureOperationError", () => {
   it("takes ARM's error code and message from the body and keeps the status", () => {
-    const e = toAzureOperationError("createSubnet", restError(400, { error: { code: "NetcfgSubnetRangesOverlap", message: "overlaps" } }));
+    const e = toAzureOperationError(
+      "createSubnet",
+      restError(400, { error: { code: "NetcfgSubnetRangesOverlap", message: "overlaps" } }),
+    );
     expect(e).toBeInstanceOf(AzureOperationError);
     expect(e.code).toBe("NetcfgSubnetRangesOverlap");
     expect(e.statusCode).toBe(400);
@@ -26,41 +40,76 @@ describe("toAzureOperationError", () => {
   });
 
   it("marks a 429 retryable with its Retry-After in seconds", () => {
-    const e = toAzureOperationError("listVms", restError(429, { error: { code: "TooManyRequests", message: "slow down" } }, { "retry-after": "17" }));
+    const e = toAzureOperationError(
+      "listVms",
+      restError(429, { error: { code: "TooManyRequests", message: "slow down" } }, { "retry-after": "17" }),
+    );
     expect(e).toMatchObject({ retryable: true, statusCode: 429, retryAfterSeconds: 17, code: "TooManyRequests" });
   });
 
   it("marks a 409 AnotherOperationInProgress retryable but a plain 409 conflict not", () => {
-    expect(toAzureOperationError("op", restError(409, { error: { code: "AnotherOperationInProgress", message: "busy" } })).retryable).toBe(true);
-    expect(toAzureOperationError("op", restError(409, { error: { code: "Conflict", message: "no" } })).retryable).toBe(false);
+    expect(
+      toAzureOperationError("op", restError(409, { error: { code: "AnotherOperationInProgress", message: "busy" } }))
+        .retryable,
+    ).toBe(true);
+    expect(toAzureOperationError("op", restError(409, { error: { code: "Conflict", message: "no" } })).retryable).toBe(
+      false,
+    );
   });
 
   it("splits OperationNotAllowed: a quota, a policy or an unsupported operation is final, being busy is not", () => {
     const notAllowed = (message: string, details?: unknown[]) =>
-      toAzureOperationError("startVm", restError(409, { error: { code: "OperationNotAllowed", message, details } })).retryable;
-    expect(notAllowed("Operation could not be completed as it results in exceeding approved standardDSv3Family Cores quota. Additional details - Deployment Model: Resource Manager, Location: westeurope, Current Limit: 10, Current Usage: 10, Additional Required: 2, (Minimum) New Limit Required: 12.")).toBe(false);
+      toAzureOperationError("startVm", restError(409, { error: { code: "OperationNotAllowed", message, details } }))
+        .retryable;
+    expect(
+      notAllowed(
+        "Operation could not be completed as it results in exceeding approved standardDSv3Family Cores quota. Additional details - Deployment Model: Resource Manager, Location: westeurope, Current Limit: 10, Current Usage: 10, Additional Required: 2, (Minimum) New Limit Required: 12.",
+      ),
+    ).toBe(false);
     expect(notAllowed("The operation was refused.", [{ code: "QuotaExceeded", message: "Cores quota" }])).toBe(false);
     expect(notAllowed("Resource 'vm1' was disallowed by policy.")).toBe(false);
-    expect(notAllowed("Operation 'deallocate' is not supported for VM 'vm1' because it has an ephemeral OS disk.")).toBe(false);
-    expect(notAllowed("Operation 'start' is not allowed on VM 'vm1' since another operation is in progress.")).toBe(true);
+    expect(
+      notAllowed("Operation 'deallocate' is not supported for VM 'vm1' because it has an ephemeral OS disk."),
+    ).toBe(false);
+    expect(notAllowed("Operation 'start' is not allowed on VM 'vm1' since another operation is in progress.")).toBe(
+      true,
+    );
     expect(notAllowed("The operation is not allowed right now.")).toBe(true);
   });
 
   it("reads 429 RetryableError with RetryableErrorDueToAnotherOperation in details as retryable, keeping ARM's codes", () => {
-    const body = { error: { code: "RetryableError", message: "A retryable error occurred.", details: [{ code: "RetryableErrorDueToAnotherOperation", message: "locked" }] } };
-    expect(armErrorFromBody(JSON.stringify(body))).toEqual({ code: "RetryableError", message: "A retryable error occurred.", details: [{ code: "RetryableErrorDueToAnotherOperation", message: "locked" }] });
-    expect(toAzureOperationError("createSubnet", restError(409, body))).toMatchObject({ code: "RetryableError", retryable: true });
+    const body = {
+      error: {
+        code: "RetryableError",
+        message: "A retryable error occurred.",
+        details: [{ code: "RetryableErrorDueToAnotherOperation", message: "locked" }],
+      },
+    };
+    expect(armErrorFromBody(JSON.stringify(body))).toEqual({
+      code: "RetryableError",
+      message: "A retryable error occurred.",
+      details: [{ code: "RetryableErrorDueToAnotherOperation", message: "locked" }],
+    });
+    expect(toAzureOperationError("createSubnet", restError(409, body))).toMatchObject({
+      code: "RetryableError",
+      retryable: true,
+    });
   });
 
   it("tells an operation lost to another one from a final failure", () => {
-    expect(isBusyFailure("AnotherOperationInProgress", "Another operation on this or dependent resource is in progress.")).toBe(true);
+    expect(
+      isBusyFailure("AnotherOperationInProgress", "Another operation on this or dependent resource is in progress."),
+    ).toBe(true);
     expect(isBusyFailure("Failed", "x", [{ code: "RetryableErrorDueToAnotherOperation" }])).toBe(true);
     expect(isBusyFailure("InternalExecutionError", "The operation failed.")).toBe(false);
     expect(isBusyFailure("OperationNotAllowed", "exceeding approved Cores quota")).toBe(false);
   });
 
   it("marks RetryableErrorDueToAnotherOperation retryable whatever its status", () => {
-    const e = toAzureOperationError("op", restError(400, { error: { code: "RetryableErrorDueToAnotherOperation", message: "locked" } }));
+    const e = toAzureOperationError(
+      "op",
+      restError(400, { error: { code: "RetryableErrorDueToAnotherOperation", message: "locked" } }),
+    );
     expect(e.retryable).toBe(true);
   });
 
@@ -93,7 +142,10 @@ describe("toAzureOperationError", () => {
   });
 
   it("reports a body that failed our schema as a non-retryable UnexpectedResponse", () => {
-    const e = toAzureOperationError("listVms", new ValidationError("virtual machine", [{ path: "id", message: "bad" }]));
+    const e = toAzureOperationError(
+      "listVms",
+      new ValidationError("virtual machine", [{ path: "id", message: "bad" }]),
+    );
     expect(e).toMatchObject({ code: "UnexpectedResponse", retryable: false });
   });
 
@@ -149,24 +201,38 @@ describe("wrapped failures", () => {
     },
   });
 
-  it.each(["AllocationFailed", "ZonalAllocationFailed", "OverconstrainedAllocationRequest", "OverconstrainedZonalAllocationRequest"])(
-    "reads ResourceOperationFailure wrapping %s as that code, keeping the wrapper in the message",
-    (inner) => {
-      const body = armErrorFromBody(wrapped("ResourceOperationFailure", inner));
-      expect(body.code).toBe(inner);
-      expect(body.message).toContain("ResourceOperationFailure");
-      const e = toAzureOperationError("startVm", restError(409, wrapped("ResourceDeploymentFailure", inner)));
-      expect(e.code).toBe(inner);
-      expect(e.retryable).toBe(false);
-    },
-  );
+  it.each([
+    "AllocationFailed",
+    "ZonalAllocationFailed",
+    "OverconstrainedAllocationRequest",
+    "OverconstrainedZonalAllocationRequest",
+  ])("reads ResourceOperationFailure wrapping %s as that code, keeping the wrapper in the message", (inner) => {
+    const body = armErrorFromBody(wrapped("ResourceOperationFailure", inner));
+    expect(body.code).toBe(inner);
+    expect(body.message).toContain("ResourceOperationFailure");
+    const e = toAzureOperationError("startVm", restError(409, wrapped("ResourceDeploymentFailure", inner)));
+    expect(e.code).toBe(inner);
+    expect(e.retryable).toBe(false);
+  });
 
   it("prefers the allocation code among several details, and leaves a wrapper with no detail code as it is", () => {
     const body = {
-      error: { code: "ResourceDeploymentFailure", message: "failed", details: [{ code: "Conflict", message: "x" }, { code: "ZonalAllocationFailed", message: "y" }] },
+      error: {
+        code: "ResourceDeploymentFailure",
+        message: "failed",
+        details: [
+          { code: "Conflict", message: "x" },
+          { code: "ZonalAllocationFailed", message: "y" },
+        ],
+      },
     };
     expect(armErrorFromBody(body).code).toBe("ZonalAllocationFailed");
-    expect(armErrorFromBody({ error: { code: "ResourceOperationFailure", message: "failed" } }).code).toBe("ResourceOperationFailure");
-    expect(armErrorFromBody({ error: { code: "AllocationFailed", message: "plain" } })).toEqual({ code: "AllocationFailed", message: "plain" });
+    expect(armErrorFromBody({ error: { code: "ResourceOperationFailure", message: "failed" } }).code).toBe(
+      "ResourceOperationFailure",
+    );
+    expect(armErrorFromBody({ error: { code: "AllocationFailed", message: "plain" } })).toEqual({
+      code: "AllocationFailed",
+      message: "plain",
+    });
   });
 });

@@ -80,6 +80,11 @@ export function gatewayFor(fake: { endpoint: string; caPem: string }, retry: Arm
   return { clients, gateway: new ArmGatewayImpl(clients) };
 }
 
-export function armError(status: number, code: string, message = code, headers: Record<string, string> = {}): FakeReply {
+export function armError(
+  status: number,
+  code: string,
+  message = code,
+  headers: Record<string, string> = {},
+): FakeReply {
   return { status, headers, body: { error: { code, message } } };
 }

@@ -1,10 +1,16 @@
 import { describe, expect, it } from "vitest";
-import { FleetObserver, listingIntervalSeconds, listingPaysOff, type ListingResult } from "../../src/azure/fleetObserver";
+import {
+  FleetObserver,
+  listingIntervalSeconds,
+  listingPaysOff,
+  type ListingResult,
+} from "../../src/azure/fleetObserver";
 import { AzureOperationError } from "../../src/errors";
 
 const SUB = "00000000-0000-4000-8000-000000000001";
 const T0 = Date.parse("2026-03-03T08:00:00Z");
-const vmId = (i: number): string => `/subscriptions/${SUB}/resourceGroups/RG/providers/Microsoft.Compute/virtualMachines/vm-${i}`;
+const vmId = (i: number): string =>
+  `/subscriptions/${SUB}/resourceGroups/RG/providers/Microsoft.Compute/virtualMachines/vm-${i}`;
 
 /** A subscription of `n` VMs listed `pages` pages at a time; counts the listings taken. */
 function fakeArm(n: number, pages: number) {
@@ -15,7 +21,14 @@ function fakeArm(n: number, pages: number) {
     calls.push(calls.length);
     if (fail !== undefined) return Promise.reject(fail);
     return Promise.resolve({
-      listing: { pages, vms: Array.from({ length: n }, (_, i) => ({ id: vmId(i).replace("/RG/", "/rg/"), powerState: state as "running", provisioningState: "Succeeded" })) },
+      listing: {
+        pages,
+        vms: Array.from({ length: n }, (_, i) => ({
+          id: vmId(i).replace("/RG/", "/rg/"),
+          powerState: state as "running",
+          provisioningState: "Succeeded",
+        })),
+      },
     });
   };
   return {
@@ -29,7 +42,9 @@ function fakeArm(n: number, pages: number) {
 describe("the fleet observer", () => {
   it("answers every poll made about the same time from one listing, ids compared case-insensitively", async () => {
     const arm = fakeArm(500, 10);
-    const seen = await Promise.all(Array.from({ length: 200 }, (_, i) => arm.observer.observe(SUB, vmId(i), T0, T0 - 1000)));
+    const seen = await Promise.all(
+      Array.from({ length: 200 }, (_, i) => arm.observer.observe(SUB, vmId(i), T0, T0 - 1000)),
+    );
     expect(arm.calls).toHaveLength(1);
     expect(seen.every((o) => o.kind === "listed" && o.status?.powerState === "running")).toBe(true);
     // Within the listing's interval (10 pages: 5 s) the same listing answers; after it a new one is taken.
@@ -61,7 +76,12 @@ describe("the fleet observer", () => {
 
   it("after a failed listing, lists again only after ARM's Retry-After, and says what failed meanwhile", async () => {
     const arm = fakeArm(100, 2);
-    const throttled = new AzureOperationError("listVmPowerStates", "too many", { code: "TooManyRequests", statusCode: 429, retryable: true, retryAfterSeconds: 20 });
+    const throttled = new AzureOperationError("listVmPowerStates", "too many", {
+      code: "TooManyRequests",
+      statusCode: 429,
+      retryable: true,
+      retryAfterSeconds: 20,
+    });
     arm.failWith(throttled);
     await expect(arm.observer.observe(SUB, vmId(0), T0, T0)).rejects.toBe(throttled);
     await expect(arm.observer.observe(SUB, vmId(1), T0 + 10_000, T0)).rejects.toBe(throttled);

@@ -10,23 +10,34 @@ const SCOPE_LOCKED =
 
 describe("ScopeLocked", () => {
   it("is final: failed, not a conflict to wait out (another 409 still is)", () => {
-    const locked = new AzureOperationError("deleteSubnet", SCOPE_LOCKED, { code: "ScopeLocked", statusCode: 409, retryable: isRetryableArm(409, "ScopeLocked") });
+    const locked = new AzureOperationError("deleteSubnet", SCOPE_LOCKED, {
+      code: "ScopeLocked",
+      statusCode: 409,
+      retryable: isRetryableArm(409, "ScopeLocked"),
+    });
     expect(locked.retryable).toBe(false);
     expect(toArmFailure(locked)).toMatchObject({ status: "failed", code: "ScopeLocked", statusCode: 409 });
-    const busy = new AzureOperationError("deleteSubnet", "busy", { code: "AnotherOperationInProgress", statusCode: 409, retryable: true });
+    const busy = new AzureOperationError("deleteSubnet", "busy", {
+      code: "AnotherOperationInProgress",
+      statusCode: 409,
+      retryable: true,
+    });
     expect(toArmFailure(busy).status).toBe("conflict");
     expect(governanceReason("ScopeLocked")).toBe("resourceLocked");
   });
 
   it("names the locked scopes ARM gives, and the manual action points at them", () => {
     expect(lockedScopesOf(SCOPE_LOCKED)).toEqual(["/subscriptions/s/resourceGroups/rg"]);
-    expect(lockedScopesOf("… following scope(s) are locked: '/subscriptions/s','/subscriptions/s/resourceGroups/rg'. Please remove the lock and try again.")).toEqual([
-      "/subscriptions/s",
-      "/subscriptions/s/resourceGroups/rg",
-    ]);
+    expect(
+      lockedScopesOf(
+        "… following scope(s) are locked: '/subscriptions/s','/subscriptions/s/resourceGroups/rg'. Please remove the lock and try again.",
+      ),
+    ).toEqual(["/subscriptions/s", "/subscriptions/s/resourceGroups/rg"]);
     const action = lockManualAction(SCOPE_LOCKED, "deleting t");
     expect(action).toContain("on /subscriptions/s/resourceGroups/rg refuses deleting t");
-    expect(action).toContain("starts_with(id, '/subscriptions/s/resourceGroups/rg/providers/Microsoft.Authorization/locks/')");
+    expect(action).toContain(
+      "starts_with(id, '/subscriptions/s/resourceGroups/rg/providers/Microsoft.Authorization/locks/')",
+    );
     expect(action).toContain("az lock delete --ids");
   });
 });
@@ -42,10 +53,12 @@ describe("RequestDisallowedByPolicy", () => {
           type: "PolicyViolation",
           info: {
             policyDefinitionDisplayName: "Subnets should have a Network Security Group",
-            policyDefinitionId: "/providers/Microsoft.Management/managementGroups/alz/providers/Microsoft.Authorization/policyDefinitions/Deny-Subnet-Without-Nsg",
+            policyDefinitionId:
+              "/providers/Microsoft.Management/managementGroups/alz/providers/Microsoft.Authorization/policyDefinitions/Deny-Subnet-Without-Nsg",
             policyAssignmentName: "Deny-Subnet-Without-Nsg",
             policyAssignmentDisplayName: "Subnets should have a Network Security Group",
-            policyAssignmentId: "/providers/Microsoft.Management/managementGroups/corp/providers/Microsoft.Authorization/policyAssignments/Deny-Subnet-Without-Nsg",
+            policyAssignmentId:
+              "/providers/Microsoft.Management/managementGroups/corp/providers/Microsoft.Authorization/policyAssignments/Deny-Subnet-Without-Nsg",
           },
         },
       ],
@@ -58,9 +71,11 @@ describe("RequestDisallowedByPolicy", () => {
       {
         assignmentName: "Deny-Subnet-Without-Nsg",
         assignmentDisplayName: "Subnets should have a Network Security Group",
-        assignmentId: "/providers/Microsoft.Management/managementGroups/corp/providers/Microsoft.Authorization/policyAssignments/Deny-Subnet-Without-Nsg",
+        assignmentId:
+          "/providers/Microsoft.Management/managementGroups/corp/providers/Microsoft.Authorization/policyAssignments/Deny-Subnet-Without-Nsg",
         definitionDisplayName: "Subnets should have a Network Security Group",
-        definitionId: "/providers/Microsoft.Management/managementGroups/alz/providers/Microsoft.Authorization/policyDefinitions/Deny-Subnet-Without-Nsg",
+        definitionId:
+          "/providers/Microsoft.Management/managementGroups/alz/providers/Microsoft.Authorization/policyDefinitions/Deny-Subnet-Without-Nsg",
       },
     ]);
     expect(policyDenialMessage(read.message, read.policy ?? [])).toBe(
@@ -69,8 +84,14 @@ describe("RequestDisallowedByPolicy", () => {
   });
 
   it("keeps ARM's message when the body carries no PolicyViolation, and is final (a 403)", () => {
-    expect(policyDenialMessage("Resource 'x' was disallowed by policy.", [])).toBe("Resource 'x' was disallowed by policy.");
-    const denied = new AzureOperationError("createSubnet", "denied", { code: "RequestDisallowedByPolicy", statusCode: 403, retryable: isRetryableArm(403, "RequestDisallowedByPolicy") });
+    expect(policyDenialMessage("Resource 'x' was disallowed by policy.", [])).toBe(
+      "Resource 'x' was disallowed by policy.",
+    );
+    const denied = new AzureOperationError("createSubnet", "denied", {
+      code: "RequestDisallowedByPolicy",
+      statusCode: 403,
+      retryable: isRetryableArm(403, "RequestDisallowedByPolicy"),
+    });
     expect(toArmFailure(denied).status).toBe("failed");
     expect(governanceReason("RequestDisallowedByPolicy")).toBe("deniedByPolicy");
   });

@@ -9,7 +9,13 @@ import { isAzureOperationError } from "../../src/errors";
 import { azureFailure } from "../support/rejections";
 import { createArmGateway } from "../../src/azure/clients";
 import type { ArmGateway } from "../../src/azure/gateway";
-import { DESCENDANTS_PAGE_SIZE, generateEstate, startSimulator, type EstateScenario, type SimulatorHandle } from "../../src/simulator";
+import {
+  DESCENDANTS_PAGE_SIZE,
+  generateEstate,
+  startSimulator,
+  type EstateScenario,
+  type SimulatorHandle,
+} from "../../src/simulator";
 import { ESTATE_GROUPS } from "../../src/simulator/fleet";
 import { FAST_RETRY, gatewayFor, startFakeArm, type FakeArm } from "./fakeArm";
 
@@ -19,9 +25,18 @@ describe("listManagementGroupSubscriptions against the simulator", () => {
   let estate: EstateScenario;
   beforeAll(async () => {
     estate = generateEstate({ subscriptions: 30, vmsPerSubscription: 1, seed: 11 });
-    estate = { ...estate, behaviour: { ...estate.behaviour, tenantThrottling: { ...estate.behaviour.tenantThrottling, reads: { capacity: 6, refillPerSecond: 0.001 } } } };
+    estate = {
+      ...estate,
+      behaviour: {
+        ...estate.behaviour,
+        tenantThrottling: { ...estate.behaviour.tenantThrottling, reads: { capacity: 6, refillPerSecond: 0.001 } },
+      },
+    };
     sim = await startSimulator({ scenario: estate, clock: { now: () => t }, seed: 2 });
-    gateway = createArmGateway(parseConfig({ PORT25_ARM_ENDPOINT: sim.endpoint, PORT25_ARM_STATIC_TOKEN: sim.token }), { caPem: sim.caPem, retry: FAST_RETRY });
+    gateway = createArmGateway(parseConfig({ PORT25_ARM_ENDPOINT: sim.endpoint, PORT25_ARM_STATIC_TOKEN: sim.token }), {
+      caPem: sim.caPem,
+      retry: FAST_RETRY,
+    });
   });
   afterAll(() => sim.close());
   // Simulated time: two hours between tests refill the tenant's small read budget (0.001 a second, 6 at most).
@@ -31,13 +46,22 @@ describe("listManagementGroupSubscriptions against the simulator", () => {
   });
 
   const descendantsRequests = (): { status: number; apiVersion: string | undefined }[] =>
-    sim.requestLog().filter((e) => e.operation === "listManagementGroupDescendants").map((e) => ({ status: e.status, apiVersion: e.apiVersion }));
+    sim
+      .requestLog()
+      .filter((e) => e.operation === "listManagementGroupDescendants")
+      .map((e) => ({ status: e.status, apiVersion: e.apiVersion }));
 
   it("follows every page and returns each subscription at any depth once, with its name and direct parent", async () => {
     const before = descendantsRequests().length;
     const subs = await gateway.listManagementGroupSubscriptions(ESTATE_GROUPS.root);
-    const expected = estate.subscriptions.map((s) => ({ subscriptionId: s.subscription.id.toLowerCase(), displayName: s.subscription.name, parentManagementGroupId: s.managementGroup }));
-    expect([...subs].sort((a, b) => a.subscriptionId.localeCompare(b.subscriptionId))).toEqual(expected.sort((a, b) => a.subscriptionId.localeCompare(b.subscriptionId)));
+    const expected = estate.subscriptions.map((s) => ({
+      subscriptionId: s.subscription.id.toLowerCase(),
+      displayName: s.subscription.name,
+      parentManagementGroupId: s.managementGroup,
+    }));
+    expect([...subs].sort((a, b) => a.subscriptionId.localeCompare(b.subscriptionId))).toEqual(
+      expected.sort((a, b) => a.subscriptionId.localeCompare(b.subscriptionId)),
+    );
     // 2 child groups + 30 subscriptions = 32 descendants: two pages.
     expect(Math.ceil(32 / DESCENDANTS_PAGE_SIZE)).toBe(2);
     expect(descendantsRequests().slice(before)).toEqual([
@@ -48,7 +72,9 @@ describe("listManagementGroupSubscriptions against the simulator", () => {
 
   it("lists a nested group's subscriptions only", async () => {
     const subs = await gateway.listManagementGroupSubscriptions(ESTATE_GROUPS.production);
-    const production = estate.subscriptions.filter((s) => s.managementGroup === ESTATE_GROUPS.production).map((s) => s.subscription.id.toLowerCase());
+    const production = estate.subscriptions
+      .filter((s) => s.managementGroup === ESTATE_GROUPS.production)
+      .map((s) => s.subscription.id.toLowerCase());
     expect(production).toHaveLength(1);
     expect(subs.map((s) => s.subscriptionId)).toEqual(production);
     expect(subs[0]?.parentManagementGroupId).toBe(ESTATE_GROUPS.production);
@@ -56,13 +82,22 @@ describe("listManagementGroupSubscriptions against the simulator", () => {
 
   it("maps an unknown group to a non-retryable AuthorizationFailed naming the scope", async () => {
     const e = await azureFailure(gateway.listManagementGroupSubscriptions("mg-nowhere"));
-    expect(e).toMatchObject({ operation: "listManagementGroupSubscriptions", code: "AuthorizationFailed", statusCode: 403, retryable: false });
+    expect(e).toMatchObject({
+      operation: "listManagementGroupSubscriptions",
+      code: "AuthorizationFailed",
+      statusCode: 403,
+      retryable: false,
+    });
     expect(e.message).toContain("/providers/Microsoft.Management/managementGroups/mg-nowhere");
   });
 
   it("surfaces the tenant's throttling as retryable with ARM's Retry-After", async () => {
-    const results = await Promise.allSettled(Array.from({ length: 4 }, () => gateway.listManagementGroupSubscriptions(ESTATE_GROUPS.root)));
-    const throttled = results.flatMap((r) => (r.status === "rejected" && isAzureOperationError(r.reason) ? [r.reason] : []));
+    const results = await Promise.allSettled(
+      Array.from({ length: 4 }, () => gateway.listManagementGroupSubscriptions(ESTATE_GROUPS.root)),
+    );
+    const throttled = results.flatMap((r) =>
+      r.status === "rejected" && isAzureOperationError(r.reason) ? [r.reason] : [],
+    );
     expect(throttled.length).toBeGreaterThan(0);
     expect(throttled[0]).toMatchObject({ statusCode: 429, code: "TenantRequestsThrottled", retryable: true });
     expect(throttled[0]?.retryAfterSeconds).toBeGreaterThan(0);
@@ -80,13 +115,19 @@ describe("listManagementGroupSubscriptions against a scripted endpoint", () => {
     id: `/providers/Microsoft.Management/managementGroups/${name}`,
     type: "Microsoft.Management/managementGroups",
     name,
-    properties: { displayName: name.toUpperCase(), parent: { id: `/providers/Microsoft.Management/managementGroups/${parent}` } },
+    properties: {
+      displayName: name.toUpperCase(),
+      parent: { id: `/providers/Microsoft.Management/managementGroups/${parent}` },
+    },
   });
   const subscription = (id: string, parent: string): unknown => ({
     id: `/subscriptions/${id}`,
     type: "Microsoft.Management/managementGroups/subscriptions",
     name: id,
-    properties: { displayName: `Sub ${id.slice(0, 4)}`, parent: { id: `/providers/Microsoft.Management/managementGroups/${parent}` } },
+    properties: {
+      displayName: `Sub ${id.slice(0, 4)}`,
+      parent: { id: `/providers/Microsoft.Management/managementGroups/${parent}` },
+    },
   });
   const S1 = "11111111-0000-4000-8000-000000000001";
   const S2 = "22222222-0000-4000-8000-000000000002";
@@ -95,7 +136,13 @@ describe("listManagementGroupSubscriptions against a scripted endpoint", () => {
     fake.setHandler((req) =>
       req.query["$skiptoken"] !== undefined
         ? { status: 200, body: { value: [subscription(S2, "child"), subscription(S1, "root")] } }
-        : { status: 200, body: { value: [group("child", "root"), subscription(S1, "root")], nextLink: `${fake.endpoint}/providers/Microsoft.Management/managementGroups/root/descendants?api-version=2021-04-01&$skiptoken=Mg` } },
+        : {
+            status: 200,
+            body: {
+              value: [group("child", "root"), subscription(S1, "root")],
+              nextLink: `${fake.endpoint}/providers/Microsoft.Management/managementGroups/root/descendants?api-version=2021-04-01&$skiptoken=Mg`,
+            },
+          },
     );
     const { gateway } = gatewayFor(fake);
     await expect(gateway.listManagementGroupSubscriptions("root")).resolves.toEqual([
@@ -106,7 +153,14 @@ describe("listManagementGroupSubscriptions against a scripted endpoint", () => {
 
   it("refuses to follow a nextLink off ARM's endpoint", async () => {
     fake.requests.length = 0;
-    fake.setHandler(() => ({ status: 200, body: { value: [subscription(S1, "root")], nextLink: "https://attacker.example/providers/Microsoft.Management/managementGroups/root/descendants?$skiptoken=x" } }));
+    fake.setHandler(() => ({
+      status: 200,
+      body: {
+        value: [subscription(S1, "root")],
+        nextLink:
+          "https://attacker.example/providers/Microsoft.Management/managementGroups/root/descendants?$skiptoken=x",
+      },
+    }));
     const { gateway } = gatewayFor(fake);
     const e = await azureFailure(gateway.listManagementGroupSubscriptions("root"));
     expect(e.operation).toBe("listManagementGroupSubscriptions");

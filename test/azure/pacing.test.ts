@@ -11,39 +11,61 @@ const RUNNING = { statuses: [{ code: "ProvisioningState/succeeded" }, { code: "P
 
 describe("rate-limit headers", () => {
   it("reads one entry per Compute policy, skipping malformed ones", () => {
-    expect(parseRemainingResource("Microsoft.Compute/LowCostGetResource;35, Microsoft.Compute/LowCostGetSubscriptionMaximum;23999")).toEqual([
+    expect(
+      parseRemainingResource(
+        "Microsoft.Compute/LowCostGetResource;35, Microsoft.Compute/LowCostGetSubscriptionMaximum;23999",
+      ),
+    ).toEqual([
       { bucket: "Microsoft.Compute/LowCostGetResource", remaining: 35, refill: "minute" },
       { bucket: "Microsoft.Compute/LowCostGetSubscriptionMaximum", remaining: 23999, refill: "minute" },
     ]);
-    expect(parseRemainingResource("Microsoft.Compute/HighCostGet3Min;159,garbage,Microsoft.Compute/X;-1,Microsoft.Compute/Y;")).toEqual([
-      { bucket: "Microsoft.Compute/HighCostGet3Min", remaining: 159, refill: "window", windowSeconds: 180 },
-    ]);
+    expect(
+      parseRemainingResource(
+        "Microsoft.Compute/HighCostGet3Min;159,garbage,Microsoft.Compute/X;-1,Microsoft.Compute/Y;",
+      ),
+    ).toEqual([{ bucket: "Microsoft.Compute/HighCostGet3Min", remaining: 159, refill: "window", windowSeconds: 180 }]);
     expect(parseRemainingResource(undefined)).toEqual([]);
   });
 
   it("reads the two windows real Compute answers carry per policy", () => {
-    expect(parseRemainingResource("Microsoft.Compute/HighCostGet3Min;133,Microsoft.Compute/HighCostGet30Min;657")).toEqual([
+    expect(
+      parseRemainingResource("Microsoft.Compute/HighCostGet3Min;133,Microsoft.Compute/HighCostGet30Min;657"),
+    ).toEqual([
       { bucket: "Microsoft.Compute/HighCostGet3Min", remaining: 133, refill: "window", windowSeconds: 180 },
       { bucket: "Microsoft.Compute/HighCostGet30Min", remaining: 657, refill: "window", windowSeconds: 1800 },
     ]);
     // Both forms in one answer: each entry keeps its own kind.
-    expect(parseRemainingResource("Microsoft.Compute/PutVM3Min;239,Microsoft.Compute/PutVM30Min;1199,Microsoft.Compute/UpdateVMResource;11").map((b) => b.refill)).toEqual([
-      "window",
-      "window",
-      "minute",
-    ]);
+    expect(
+      parseRemainingResource(
+        "Microsoft.Compute/PutVM3Min;239,Microsoft.Compute/PutVM30Min;1199,Microsoft.Compute/UpdateVMResource;11",
+      ).map((b) => b.refill),
+    ).toEqual(["window", "window", "minute"]);
   });
 
   it("paces by the tighter of a policy's two windows, and not at all while both have plenty left", () => {
-    expect(paceSecondsFor(parseRemainingResource("Microsoft.Compute/HighCostGet3Min;133,Microsoft.Compute/HighCostGet30Min;657"))).toBe(0);
+    expect(
+      paceSecondsFor(
+        parseRemainingResource("Microsoft.Compute/HighCostGet3Min;133,Microsoft.Compute/HighCostGet30Min;657"),
+      ),
+    ).toBe(0);
     // 30 left of three minutes is 6 s apart (under the floor); 20 left of thirty minutes is 86 s apart: that decides.
-    expect(paceSecondsFor(parseRemainingResource("Microsoft.Compute/PutVM3Min;30,Microsoft.Compute/PutVM30Min;20"))).toBe(86);
+    expect(
+      paceSecondsFor(parseRemainingResource("Microsoft.Compute/PutVM3Min;30,Microsoft.Compute/PutVM30Min;20")),
+    ).toBe(86);
     // The three-minute window spent, the thirty-minute one fine: wait out most of three minutes.
-    expect(paceSecondsFor(parseRemainingResource("Microsoft.Compute/PutVM3Min;0,Microsoft.Compute/PutVM30Min;900"))).toBe(180);
+    expect(
+      paceSecondsFor(parseRemainingResource("Microsoft.Compute/PutVM3Min;0,Microsoft.Compute/PutVM30Min;900")),
+    ).toBe(180);
     // The thirty-minute window spent: as long as the longest documented Retry-After, no longer.
-    expect(paceSecondsFor(parseRemainingResource("Microsoft.Compute/PutVM3Min;200,Microsoft.Compute/PutVM30Min;0"))).toBe(1200);
+    expect(
+      paceSecondsFor(parseRemainingResource("Microsoft.Compute/PutVM3Min;200,Microsoft.Compute/PutVM30Min;0")),
+    ).toBe(1200);
     // A window and a token bucket in one answer: the longer wait wins.
-    expect(paceSecondsFor(parseRemainingResource("Microsoft.Compute/GetOperation3Min;100,Microsoft.Compute/GetOperationResource;1"))).toBe(60);
+    expect(
+      paceSecondsFor(
+        parseRemainingResource("Microsoft.Compute/GetOperation3Min;100,Microsoft.Compute/GetOperationResource;1"),
+      ),
+    ).toBe(60);
   });
 
   it("reads ARM's subscription buckets too", () => {
@@ -98,10 +120,13 @@ describe("the gateway paces from every response", () => {
   it("reports a pace when the VM's own Low Cost Get budget is nearly spent, for that call only", async () => {
     const { gateway } = gatewayFor(fake);
     remaining = 1;
-    const [low, other] = await Promise.all([withPacing(() => gateway.getVmState(VM1)), withPacing(async () => {
-      await new Promise((r) => setTimeout(r, 50));
-      return "no request";
-    })]);
+    const [low, other] = await Promise.all([
+      withPacing(() => gateway.getVmState(VM1)),
+      withPacing(async () => {
+        await new Promise((r) => setTimeout(r, 50));
+        return "no request";
+      }),
+    ]);
     expect(low.paceSeconds).toBe(60);
     expect(other.paceSeconds).toBe(0);
     // Outside withPacing nothing is recorded and nothing fails.
@@ -115,8 +140,15 @@ describe("the gateway paces from every response", () => {
       body: {
         error: {
           code: "OperationNotAllowed",
-          message: "The server rejected the request because too many requests have been received for this subscription.",
-          details: [{ code: "TooManyRequests", target: "LowCostGetResource", message: '{"operationGroup":"LowCostGetResource","allowedRequestCount":36,"measuredRequestCount":37}' }],
+          message:
+            "The server rejected the request because too many requests have been received for this subscription.",
+          details: [
+            {
+              code: "TooManyRequests",
+              target: "LowCostGetResource",
+              message: '{"operationGroup":"LowCostGetResource","allowedRequestCount":36,"measuredRequestCount":37}',
+            },
+          ],
         },
       },
     }));
@@ -125,6 +157,11 @@ describe("the gateway paces from every response", () => {
     const r = await withPacing(() => gateway.getVmState(VM1).catch((e: unknown) => (caught = e)));
     expect(r.paceSeconds).toBe(60);
     expect(isAzureOperationError(caught) && caught.retryable).toBe(true);
-    expect(toArmFailure(caught)).toMatchObject({ status: "throttled", code: "OperationNotAllowed", statusCode: 429, retryAfterSeconds: 40 });
+    expect(toArmFailure(caught)).toMatchObject({
+      status: "throttled",
+      code: "OperationNotAllowed",
+      statusCode: 429,
+      retryAfterSeconds: 40,
+    });
   });
 });

@@ -21,7 +21,15 @@ describe("chaos plans", () => {
       expect(p.scenario.vms.length).toBeLessThanOrEqual(200);
     }
     const kinds = new Set(plans.flatMap((p) => p.faults.map((f) => f.kind)));
-    expect([...kinds].sort()).toEqual(["allocationFailure", "conflict", "http5xx", "latencySpike", "lroFailed", "stuckTransition", "throttleStorm"]);
+    expect([...kinds].sort()).toEqual([
+      "allocationFailure",
+      "conflict",
+      "http5xx",
+      "latencySpike",
+      "lroFailed",
+      "stuckTransition",
+      "throttleStorm",
+    ]);
     const storms = plans.flatMap((p) => p.faults.filter((f) => f.kind === "throttleStorm"));
     expect(storms.some((f) => f.retryAfterSeconds === null)).toBe(true);
     expect(storms.some((f) => typeof f.retryAfterSeconds === "number")).toBe(true);
@@ -51,18 +59,49 @@ describe("invariant 4 under rolled-back subnet creations", () => {
   const vnet = "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Network/virtualNetworks/v";
   const temp = `${vnet}/subnets/port25-temp-1`;
   const sim = (log: { method: string; path: string; status: number }[], subnets: string[]) =>
-    ({ requestLog: () => log, snapshot: () => ({ vnets: [{ id: vnet, subnets: subnets.map((name) => ({ name })) }] }) }) as unknown as SimulatorHandle;
-  const leak = { invariant: 4 as const, message: `temporary subnet ${temp.toLowerCase()} was created but never deleted` };
+    ({
+      requestLog: () => log,
+      snapshot: () => ({ vnets: [{ id: vnet, subnets: subnets.map((name) => ({ name })) }] }),
+    }) as unknown as SimulatorHandle;
+  const leak = {
+    invariant: 4 as const,
+    message: `temporary subnet ${temp.toLowerCase()} was created but never deleted`,
+  };
 
   it("drops the violation when the creation was rolled back (a later read says 404 and the subnet is gone)", () => {
-    const log = [{ method: "PUT", path: temp, status: 201 }, { method: "GET", path: temp, status: 404 }];
+    const log = [
+      { method: "PUT", path: temp, status: 201 },
+      { method: "GET", path: temp, status: 404 },
+    ];
     expect(withoutRolledBackSubnets(sim(log, []), [leak])).toEqual([]);
   });
 
   it("keeps it when the subnet is still there, or nothing ever showed it gone", () => {
-    expect(withoutRolledBackSubnets(sim([{ method: "PUT", path: temp, status: 201 }, { method: "GET", path: temp, status: 404 }], ["port25-temp-1"]), [leak])).toEqual([leak]);
+    expect(
+      withoutRolledBackSubnets(
+        sim(
+          [
+            { method: "PUT", path: temp, status: 201 },
+            { method: "GET", path: temp, status: 404 },
+          ],
+          ["port25-temp-1"],
+        ),
+        [leak],
+      ),
+    ).toEqual([leak]);
     expect(withoutRolledBackSubnets(sim([{ method: "PUT", path: temp, status: 201 }], []), [leak])).toEqual([leak]);
-    expect(withoutRolledBackSubnets(sim([{ method: "GET", path: temp, status: 404 }, { method: "PUT", path: temp, status: 201 }], []), [leak])).toEqual([leak]);
+    expect(
+      withoutRolledBackSubnets(
+        sim(
+          [
+            { method: "GET", path: temp, status: 404 },
+            { method: "PUT", path: temp, status: 201 },
+          ],
+          [],
+        ),
+        [leak],
+      ),
+    ).toEqual([leak]);
   });
 });
 
@@ -76,20 +115,26 @@ describe(`chaos slice: ${SLICE} seeded runs under faults, lost completions and h
     await azurite.stop();
   });
 
-  it("keeps the six invariants, audits every outcome and leaves no orchestration running on every seed", { timeout: 600_000 }, async () => {
-    for (let seed = 1; seed <= SLICE; seed++) {
-      results.push(await runChaosSeed(seed, { profile: "quick", auditConnection: azurite.connectionString }));
-    }
-    const t = totals(results);
-    // Known, reported product bugs are tolerated here (never in `npm run chaos`); everything else fails the test.
-    const unexpected = results.flatMap((r) => r.violations.filter((v) => v.knownBug === undefined).map((v) => `${r.replay}  [${v.check}] ${v.message}`));
-    expect(unexpected, renderTable(t)).toEqual([]);
-    // The slice really disturbed the runs, and most of them went to the end of their waves.
-    expect(t.hostRestarts).toBeGreaterThan(5);
-    expect(t.lostCompletions).toBeGreaterThan(10);
-    expect(Object.keys(t.faultsInjected).length).toBeGreaterThanOrEqual(6);
-    expect(t.retries).toBeGreaterThan(0);
-    expect(t.vmsCycled).toBeGreaterThan(SLICE * 2);
-    expect((t.statuses.completed ?? 0) + (t.statuses.completedWithFailures ?? 0)).toBeGreaterThan(SLICE / 3);
-  });
+  it(
+    "keeps the six invariants, audits every outcome and leaves no orchestration running on every seed",
+    { timeout: 600_000 },
+    async () => {
+      for (let seed = 1; seed <= SLICE; seed++) {
+        results.push(await runChaosSeed(seed, { profile: "quick", auditConnection: azurite.connectionString }));
+      }
+      const t = totals(results);
+      // Known, reported product bugs are tolerated here (never in `npm run chaos`); everything else fails the test.
+      const unexpected = results.flatMap((r) =>
+        r.violations.filter((v) => v.knownBug === undefined).map((v) => `${r.replay}  [${v.check}] ${v.message}`),
+      );
+      expect(unexpected, renderTable(t)).toEqual([]);
+      // The slice really disturbed the runs, and most of them went to the end of their waves.
+      expect(t.hostRestarts).toBeGreaterThan(5);
+      expect(t.lostCompletions).toBeGreaterThan(10);
+      expect(Object.keys(t.faultsInjected).length).toBeGreaterThanOrEqual(6);
+      expect(t.retries).toBeGreaterThan(0);
+      expect(t.vmsCycled).toBeGreaterThan(SLICE * 2);
+      expect((t.statuses.completed ?? 0) + (t.statuses.completedWithFailures ?? 0)).toBeGreaterThan(SLICE / 3);
+    },
+  );
 });

@@ -26,7 +26,10 @@ const ArgsSchema = z
     knownBugs: z.boolean().default(false),
   })
   .strict()
-  .refine((a) => a.minVms === undefined || a.maxVms === undefined || a.minVms <= a.maxVms, { message: "--min-vms must not exceed --max-vms", path: ["minVms"] });
+  .refine((a) => a.minVms === undefined || a.maxVms === undefined || a.minVms <= a.maxVms, {
+    message: "--min-vms must not exceed --max-vms",
+    path: ["minVms"],
+  });
 
 const USAGE = `Usage: npm run chaos -- [--seeds N] [--from S] [--seed S] [--quick] [--min-vms A] [--max-vms B] [--json FILE] [--quiet] [--known-bugs]
   --seeds N       run N seeds (default 20), starting at --from (default 1)
@@ -72,19 +75,26 @@ async function runChaos(values: Record<string, string | boolean | undefined>): P
   const { "min-vms": minVms, "max-vms": maxVms, "known-bugs": knownBugs, ...rest } = values;
   const parsed = ArgsSchema.safeParse({ ...rest, minVms, maxVms, knownBugs });
   if (!parsed.success) {
-    process.stderr.write(`chaos: ${parsed.error.issues.map((i) => `--${i.path.join(".")}: ${i.message}`).join("; ")}\n`);
+    process.stderr.write(
+      `chaos: ${parsed.error.issues.map((i) => `--${i.path.join(".")}: ${i.message}`).join("; ")}\n`,
+    );
     return 2;
   }
   const a = parsed.data;
   const profile = a.quick ? "quick" : "full";
   if (a.knownBugs) {
     for (const b of KNOWN_PRODUCT_BUGS) {
-      process.stdout.write(`known bug ${b.id}: ${b.summary}\n${b.seeds.map((s) => `  ${replayCommand(s.seed, s.profile)}\n`).join("")}`);
+      process.stdout.write(
+        `known bug ${b.id}: ${b.summary}\n${b.seeds.map((s) => `  ${replayCommand(s.seed, s.profile)}\n`).join("")}`,
+      );
     }
   }
   const runs: { seed: number; profile: "full" | "quick" }[] = a.knownBugs
     ? KNOWN_PRODUCT_BUGS.flatMap((b) => b.seeds)
-    : (a.seed !== undefined ? [a.seed] : Array.from({ length: a.seeds ?? 20 }, (_, i) => a.from + i)).map((seed) => ({ seed, profile }));
+    : (a.seed !== undefined ? [a.seed] : Array.from({ length: a.seeds ?? 20 }, (_, i) => a.from + i)).map((seed) => ({
+        seed,
+        profile,
+      }));
   const azurite = await startAzurite();
   const results: ChaosSeedResult[] = [];
   const began = Date.now();
@@ -98,15 +108,21 @@ async function runChaos(values: Record<string, string | boolean | undefined>): P
       });
       results.push(r);
       if (!a.quiet || r.violations.length > 0) {
-        const faults = Object.entries(r.faultsInjected).map(([k, v]) => `${k}=${v}`).join(" ");
+        const faults = Object.entries(r.faultsInjected)
+          .map(([k, v]) => `${k}=${v}`)
+          .join(" ");
         process.stdout.write(
           `seed ${seed}: ${r.vms} VMs, ${r.status}, cycled ${r.vmsCycled}${r.leftDown > 0 ? `, LEFT DOWN ${r.leftDown}` : ""}, lost ${r.lostCompletions}, restarts ${r.hostRestarts}, retries ${r.retries}${faults ? `, ${faults}` : ""}${r.violations.length > 0 ? `, ${r.violations.length} VIOLATIONS` : ""}\n`,
         );
       }
-      for (const v of r.violations) process.stdout.write(`  [${v.check}]${v.knownBug === undefined ? "" : ` (known bug ${v.knownBug})`} ${v.message}\n`);
+      for (const v of r.violations)
+        process.stdout.write(
+          `  [${v.check}]${v.knownBug === undefined ? "" : ` (known bug ${v.knownBug})`} ${v.message}\n`,
+        );
       if (r.violations.length > 0) process.stdout.write(`  replay: ${r.replay}\n`);
       // Written after every seed, so a long run can be summarised while it is still going.
-      if (a.json !== undefined) writeFileSync(a.json, `${JSON.stringify({ totals: totals(results), results }, null, 2)}\n`);
+      if (a.json !== undefined)
+        writeFileSync(a.json, `${JSON.stringify({ totals: totals(results), results }, null, 2)}\n`);
     }
   } finally {
     await azurite.stop();
@@ -116,14 +132,20 @@ async function runChaos(values: Record<string, string | boolean | undefined>): P
     for (const r of KNOWN_BUG_REPRODUCTIONS) {
       const violations = await r.run();
       reproduced += violations.length;
-      process.stdout.write(`reproduction of ${r.id}: ${violations.length === 0 ? "no violation (fixed?)" : violations.map((v) => `[${v.invariant}] ${v.message}`).join("; ")}\n`);
+      process.stdout.write(
+        `reproduction of ${r.id}: ${violations.length === 0 ? "no violation (fixed?)" : violations.map((v) => `[${v.invariant}] ${v.message}`).join("; ")}\n`,
+      );
     }
   }
   const t = totals(results);
-  process.stdout.write(`\n${renderTable(t)}\n\n${runs.length} seeds in ${((Date.now() - began) / 1000).toFixed(0)} s\n`);
+  process.stdout.write(
+    `\n${renderTable(t)}\n\n${runs.length} seeds in ${((Date.now() - began) / 1000).toFixed(0)} s\n`,
+  );
   if (t.failingSeeds.length > 0 || reproduced > 0) {
     const failing = results.filter((r) => r.violations.length > 0);
-    process.stdout.write(`failing seeds (replay each with the command below):\n${failing.map((r) => `  ${r.replay}`).join("\n")}\n`);
+    process.stdout.write(
+      `failing seeds (replay each with the command below):\n${failing.map((r) => `  ${r.replay}`).join("\n")}\n`,
+    );
     return 1;
   }
   return 0;

@@ -67,7 +67,10 @@ export const KNOWN_PRODUCT_BUGS: readonly KnownBug[] = [
   // timed-out-vm-frees-its-availability-set-slot (test/chaos/regressions.test.ts).
 ];
 
-function classify(v: ChaosViolation, ctx: { scenario: Scenario; result: RemediationResult | undefined }): ChaosViolation {
+function classify(
+  v: ChaosViolation,
+  ctx: { scenario: Scenario; result: RemediationResult | undefined },
+): ChaosViolation {
   const bug = KNOWN_PRODUCT_BUGS.find((b) => b.matches(v, ctx));
   return bug === undefined ? v : { ...v, knownBug: bug.id };
 }
@@ -159,7 +162,10 @@ function mutateFleet(base: Scenario, rng: Rng): Scenario {
   for (const ss of s.scaleSets) {
     if (ss.orchestrationMode !== "Uniform") continue;
     const n = between(rng, 0, 5);
-    ss.instances = Array.from({ length: n }, (_, i) => ({ instanceId: String(i), power: pickOne(rng, ["running", "running", "stopped", "deallocated"] as const) }));
+    ss.instances = Array.from({ length: n }, (_, i) => ({
+      instanceId: String(i),
+      power: pickOne(rng, ["running", "running", "stopped", "deallocated"] as const),
+    }));
   }
   const extraVnets = between(rng, 0, 3);
   for (let i = 0; i < extraVnets; i++) {
@@ -175,7 +181,13 @@ function mutateFleet(base: Scenario, rng: Rng): Scenario {
         {
           name: "snet-delegated",
           addressPrefix: full ? `10.${octet}.0.0/28` : `10.${octet}.1.0/24`,
-          delegations: [pickOne(rng, ["Microsoft.Web/serverFarms", "Microsoft.ContainerInstance/containerGroups", "Microsoft.Sql/managedInstances"])],
+          delegations: [
+            pickOne(rng, [
+              "Microsoft.Web/serverFarms",
+              "Microsoft.ContainerInstance/containerGroups",
+              "Microsoft.Sql/managedInstances",
+            ]),
+          ],
           serviceAssociationLinks: [],
           ipamAllocations: [],
           inUse: false,
@@ -195,7 +207,14 @@ function mutateFleet(base: Scenario, rng: Rng): Scenario {
   return loadScenario(s);
 }
 
-const POWER_STEP_OPERATIONS: readonly OperationName[] = ["vmPowerOff", "vmDeallocate", "vmStart", "scaleSetPowerOff", "scaleSetDeallocate", "scaleSetStart"];
+const POWER_STEP_OPERATIONS: readonly OperationName[] = [
+  "vmPowerOff",
+  "vmDeallocate",
+  "vmStart",
+  "scaleSetPowerOff",
+  "scaleSetDeallocate",
+  "scaleSetStart",
+];
 
 /**
  * Faults that no retry within the run can get past, so that a machine they hit may rightly be left down: an
@@ -221,26 +240,78 @@ function faultSchedule(s: Scenario, rng: Rng, quick: boolean): FaultSpec[] {
   const someVm = (): string => pickOne(rng, vmNames);
   // Mostly a fleet VM (the first VM is the tagged canary): a fault on the canary halts the run before the fleet.
   const fleetVm = (): string => (vmNames.length > 1 && chance(rng, 0.85) ? pickOne(rng, vmNames.slice(1)) : someVm());
-  const readOps: OperationName[] = ["listVms", "getVmInstanceView", "getOperationStatus", "listVnets", "getSubnet", "getScaleSetVm", "listScaleSetVms", "getBillingProperty"];
-  const writeOps: OperationName[] = ["vmPowerOff", "vmDeallocate", "vmStart", "scaleSetPowerOff", "scaleSetDeallocate", "scaleSetStart", "putSubnet", "deleteSubnet", "connectivityCheck"];
+  const readOps: OperationName[] = [
+    "listVms",
+    "getVmInstanceView",
+    "getOperationStatus",
+    "listVnets",
+    "getSubnet",
+    "getScaleSetVm",
+    "listScaleSetVms",
+    "getBillingProperty",
+  ];
+  const writeOps: OperationName[] = [
+    "vmPowerOff",
+    "vmDeallocate",
+    "vmStart",
+    "scaleSetPowerOff",
+    "scaleSetDeallocate",
+    "scaleSetStart",
+    "putSubnet",
+    "deleteSubnet",
+    "connectivityCheck",
+  ];
   const makers: (() => FaultSpec)[] = [
-    () => ({ kind: "http5xx", status: pickOne(rng, [500, 502, 503, 504] as const), probability: 0.05 + rng.next() * 0.2, count: cap(between(rng, 1, 15), 1), ...(chance(rng, 0.5) ? { match: { operation: pickOne(rng, [...readOps, ...writeOps]) } } : {}) }),
-    () => ({ kind: "throttleStorm", retryAfterSeconds: chance(rng, 0.4) ? null : between(rng, 1, 20), probability: 0.1 + rng.next() * 0.3, count: cap(between(rng, 3, 40), 8) }),
+    () => ({
+      kind: "http5xx",
+      status: pickOne(rng, [500, 502, 503, 504] as const),
+      probability: 0.05 + rng.next() * 0.2,
+      count: cap(between(rng, 1, 15), 1),
+      ...(chance(rng, 0.5) ? { match: { operation: pickOne(rng, [...readOps, ...writeOps]) } } : {}),
+    }),
+    () => ({
+      kind: "throttleStorm",
+      retryAfterSeconds: chance(rng, 0.4) ? null : between(rng, 1, 20),
+      probability: 0.1 + rng.next() * 0.3,
+      count: cap(between(rng, 3, 40), 8),
+    }),
     () => ({ kind: "conflict", status: pickOne(rng, [409, 409, 429] as const), count: between(rng, 1, 4) }),
-    () => ({ kind: "lroFailed", count: between(rng, 1, 3), ...(chance(rng, 0.5) ? { match: { resource: someVm() } } : { probability: 0.05 }) }),
+    () => ({
+      kind: "lroFailed",
+      count: between(rng, 1, 3),
+      ...(chance(rng, 0.5) ? { match: { resource: someVm() } } : { probability: 0.05 }),
+    }),
     () => ({ kind: "stuckTransition", count: 1, match: { resource: someVm() } }),
-    () => ({ kind: "allocationFailure", count: between(rng, 1, 2), ...(chance(rng, 0.5) ? { match: { resource: someVm() } } : { probability: 0.1 }) }),
+    () => ({
+      kind: "allocationFailure",
+      count: between(rng, 1, 2),
+      ...(chance(rng, 0.5) ? { match: { resource: someVm() } } : { probability: 0.1 }),
+    }),
     // Failures on each power step after the VM went down, or as it goes down: the run must bring the VM back.
-    () => ({ kind: "lroFailed", count: between(rng, 1, 2), match: { operation: pickOne(rng, POWER_STEP_OPERATIONS), resource: fleetVm() } }),
+    () => ({
+      kind: "lroFailed",
+      count: between(rng, 1, 2),
+      match: { operation: pickOne(rng, POWER_STEP_OPERATIONS), resource: fleetVm() },
+    }),
     // Repeated allocation failures, retried with backoff well within the default restore deadline (60 min).
     () => ({ kind: "allocationFailure", count: between(rng, 2, 4), match: { resource: fleetVm() } }),
     // Persistent: no count, so every start of that VM from deallocated fails; it must be reported left down.
     () => ({ kind: "allocationFailure", match: { resource: fleetVm() } }),
-    () => ({ kind: "latencySpike", extraSeconds: between(rng, 60, quick ? 300 : 1200), probability: 0.05 + rng.next() * 0.2, count: between(rng, 1, 20) }),
+    () => ({
+      kind: "latencySpike",
+      extraSeconds: between(rng, 60, quick ? 300 : 1200),
+      probability: 0.05 + rng.next() * 0.2,
+      count: between(rng, 1, 20),
+    }),
     // VNet write contention as the network RP reports it: a subnet add or delete ended Failed because another write
     // on the VNet won (AnotherOperationInProgress); the run must send it again. (The answer shapes of every
     // long-running operation, and 429 RetryableError on a locked VNet, are drawn by the simulator per request.)
-    () => ({ kind: "lroFailed", code: "AnotherOperationInProgress", count: between(rng, 1, 2), match: { operation: pickOne(rng, ["putSubnet", "deleteSubnet"] as const) } }),
+    () => ({
+      kind: "lroFailed",
+      code: "AnotherOperationInProgress",
+      count: between(rng, 1, 2),
+      match: { operation: pickOne(rng, ["putSubnet", "deleteSubnet"] as const) },
+    }),
   ];
   const n = between(rng, 2, 7);
   return Array.from({ length: n }, () => pickOne(rng, makers)());
@@ -258,19 +329,42 @@ export function actorSchedule(scenario: Scenario, seed: number): Scenario["actor
   const used = new Set<string>();
   // At the run's first write only where Azure's answer tells the run (a deallocate refuses its powerOff, a delete 404s).
   const when = (name: string, kind: string): Scenario["actors"][number]["when"] =>
-    (kind === "deallocate" || kind === "delete") && chance(rng, 0.35) ? { firstTouch: name } : { afterSeconds: between(rng, 0, 1800) };
+    (kind === "deallocate" || kind === "delete") && chance(rng, 0.35)
+      ? { firstTouch: name }
+      : { afterSeconds: between(rng, 0, 1800) };
   const n = between(rng, 0, 4);
   for (let i = 0; i < n && vms.length > 0; i++) {
     const vm = pickOne(rng, vms);
     if (vm === undefined || used.has(vm.name)) continue;
     used.add(vm.name);
-    const kind = (vm.ephemeralOsDisk ? pickOne(rng, ["stop", "start", "delete"] as const) : pickOne(rng, ["stop", "deallocate", "start", "delete"] as const)) ?? "stop";
-    out.push({ kind, vm: vm.name, resourceGroup: vm.resourceGroup, when: when(vm.name, kind), caller: `owner-${rng.int(9)}@contoso.example` });
+    const kind =
+      (vm.ephemeralOsDisk
+        ? pickOne(rng, ["stop", "start", "delete"] as const)
+        : pickOne(rng, ["stop", "deallocate", "start", "delete"] as const)) ?? "stop";
+    out.push({
+      kind,
+      vm: vm.name,
+      resourceGroup: vm.resourceGroup,
+      when: when(vm.name, kind),
+      caller: `owner-${rng.int(9)}@contoso.example`,
+    });
   }
   const spot = vms.find((v) => v.priority !== "Regular" && !used.has(v.name));
-  if (spot !== undefined && chance(rng, 0.7)) out.push({ kind: "evict", vm: spot.name, resourceGroup: spot.resourceGroup, when: { afterSeconds: between(rng, 0, 1800) } });
+  if (spot !== undefined && chance(rng, 0.7))
+    out.push({
+      kind: "evict",
+      vm: spot.name,
+      resourceGroup: spot.resourceGroup,
+      when: { afterSeconds: between(rng, 0, 1800) },
+    });
   const rg = scenario.vms[0]?.resourceGroup;
-  if (rg !== undefined && chance(rng, 0.3)) out.push({ kind: "create", vm: { name: `chaos-late-${rng.int(1000)}`, resourceGroup: rg }, when: { afterSeconds: between(rng, 0, 1800) }, caller: "creator@contoso.example" });
+  if (rg !== undefined && chance(rng, 0.3))
+    out.push({
+      kind: "create",
+      vm: { name: `chaos-late-${rng.int(1000)}`, resourceGroup: rg },
+      when: { afterSeconds: between(rng, 0, 1800) },
+      caller: "creator@contoso.example",
+    });
   return out;
 }
 
@@ -297,7 +391,14 @@ export function planSeed(seed: number, opts: ChaosOptions = {}): ChaosPlan {
   const lostCompletionRate = pickOne(rng, [0, 0.02, 0.05, 0.1]);
   const restarts = pickOne(rng, [0, 0, 1, 1, 2]);
   const restartAfterEpisodes = Array.from({ length: restarts }, () => between(rng, 3, 80));
-  return { scenario: withFaults, options, mode: chance(rng, 0.05) ? "plan" : "execute", faults, lostCompletionRate, restartAfterEpisodes };
+  return {
+    scenario: withFaults,
+    options,
+    mode: chance(rng, 0.05) ? "plan" : "execute",
+    faults,
+    lostCompletionRate,
+    restartAfterEpisodes,
+  };
 }
 
 /** ARM requests re-sent (same method and path) after a 409, 429 or 5xx answer. */
@@ -319,13 +420,19 @@ export function countRetries(log: readonly { method: string; path: string; statu
 function readResult(host: DurableHost, instanceId: string): RemediationResult {
   const s = host.getStatus(instanceId);
   if (s?.runtimeStatus !== "Completed") {
-    throw new Error(`run did not complete: ${s?.runtimeStatus ?? "absent"} ${JSON.stringify(s?.failureDetails ?? null).slice(0, 1500)}`);
+    throw new Error(
+      `run did not complete: ${s?.runtimeStatus ?? "absent"} ${JSON.stringify(s?.failureDetails ?? null).slice(0, 1500)}`,
+    );
   }
   return fullRecord(s);
 }
 
 /** Every resource outcome of the result must be in the audit store, with the same outcome. */
-async function auditViolations(connection: string, prefix: string, result: RemediationResult): Promise<ChaosViolation[]> {
+async function auditViolations(
+  connection: string,
+  prefix: string,
+  result: RemediationResult,
+): Promise<ChaosViolation[]> {
   const store = createAuditStore({ PORT25_AUDIT_TABLE_CONNECTION: connection, PORT25_AUDIT_TABLE_PREFIX: prefix });
   const run = await store.getRun(result.input.runId);
   if (run === undefined) return [{ check: "audit", message: `run ${result.input.runId} is not in the audit store` }];
@@ -334,9 +441,17 @@ async function auditViolations(connection: string, prefix: string, result: Remed
   for (const o of result.outcomes) {
     const a = stored.get(resourceKey(o.resourceId));
     if (a === undefined) out.push({ check: "audit", message: `no audited outcome for ${o.resourceId}` });
-    else if (a.outcome !== o.outcome || a.reasonCode !== o.reasonCode) out.push({ check: "audit", message: `audited outcome of ${o.name} is ${a.outcome}/${a.reasonCode ?? "-"}, the run says ${o.outcome}/${o.reasonCode ?? "-"}` });
+    else if (a.outcome !== o.outcome || a.reasonCode !== o.reasonCode)
+      out.push({
+        check: "audit",
+        message: `audited outcome of ${o.name} is ${a.outcome}/${a.reasonCode ?? "-"}, the run says ${o.outcome}/${o.reasonCode ?? "-"}`,
+      });
   }
-  if (run.outcomes.length !== result.outcomes.length) out.push({ check: "audit", message: `audit holds ${run.outcomes.length} outcomes, the run ${result.outcomes.length}` });
+  if (run.outcomes.length !== result.outcomes.length)
+    out.push({
+      check: "audit",
+      message: `audit holds ${run.outcomes.length} outcomes, the run ${result.outcomes.length}`,
+    });
   return out;
 }
 
@@ -362,9 +477,15 @@ export async function runChaosSeed(seed: number, opts: ChaosOptions = {}): Promi
     replay: replayCommand(seed, opts.profile),
   };
   let lost = 0;
-  const dropActivityCompletion = (info: { instanceId: string; taskScheduledId: number; attempt: number; name: string }): boolean => {
+  const dropActivityCompletion = (info: {
+    instanceId: string;
+    taskScheduledId: number;
+    attempt: number;
+    name: string;
+  }): boolean => {
     if (plan.lostCompletionRate === 0 || info.attempt > 1) return false;
-    const drop = hashChance(seed, `${info.instanceId}#${info.taskScheduledId}#${info.attempt}`) < plan.lostCompletionRate;
+    const drop =
+      hashChance(seed, `${info.instanceId}#${info.taskScheduledId}#${info.attempt}`) < plan.lostCompletionRate;
     if (drop) lost += 1;
     return drop;
   };
@@ -377,7 +498,10 @@ export async function runChaosSeed(seed: number, opts: ChaosOptions = {}): Promi
       scenario: plan.scenario,
       seed,
       host: { dropActivityCompletion, completionOrder: "shuffled", shuffleSeed: seed },
-      env: opts.auditConnection === undefined ? {} : { PORT25_AUDIT_TABLE_CONNECTION: opts.auditConnection, PORT25_AUDIT_TABLE_PREFIX: prefix },
+      env:
+        opts.auditConnection === undefined
+          ? {}
+          : { PORT25_AUDIT_TABLE_CONNECTION: opts.auditConnection, PORT25_AUDIT_TABLE_PREFIX: prefix },
     });
     host = stack.host;
     const input: RemediationInput = stack.start({ mode: plan.mode, options: plan.options, runId: `chaos-${seed}` });
@@ -407,14 +531,20 @@ export async function runChaosSeed(seed: number, opts: ChaosOptions = {}): Promi
     report = await host.runUntilIdle({ maxEpisodes: Math.max(1, budget - episodes) });
     const violations = base.violations;
     const live = host.listInstances({ runtimeStatus: ["Running", "Pending"] });
-    for (const i of live) violations.push({ check: "running", message: `${i.name} ${i.instanceId} is still ${i.runtimeStatus} (stopped by ${report.stoppedBy})` });
+    for (const i of live)
+      violations.push({
+        check: "running",
+        message: `${i.name} ${i.instanceId} is still ${i.runtimeStatus} (stopped by ${report.stoppedBy})`,
+      });
     result = readResult(host, stack.instanceId);
     // Operations the run gave up on (timed-out transitions) finish later in ARM; let them, so that the timeline the
     // invariants read shows each VM's whole transition, not only the part before the run moved on.
     host.clock.advanceBy(SETTLE_MS);
     base.status = result.summary.status;
     base.message = result.summary.message ?? "";
-    base.vmsCycled = result.outcomes.filter((o) => o.outcome === "cycled" && /\/virtualmachines\//i.test(o.resourceId)).length;
+    base.vmsCycled = result.outcomes.filter(
+      (o) => o.outcome === "cycled" && /\/virtualmachines\//i.test(o.resourceId),
+    ).length;
     const leftDown = result.outcomes.filter((o) => o.leftDown !== undefined);
     base.leftDown = leftDown.length;
     for (const o of leftDown) {
@@ -436,11 +566,17 @@ export async function runChaosSeed(seed: number, opts: ChaosOptions = {}): Promi
       });
     }
     if ((result.summary.counts.leftDown ?? 0) !== leftDown.length) {
-      violations.push({ check: "leftDown", message: `the summary counts ${result.summary.counts.leftDown ?? "no"} left down, the outcomes ${leftDown.length}` });
+      violations.push({
+        check: "leftDown",
+        message: `the summary counts ${result.summary.counts.leftDown ?? "no"} left down, the outcomes ${leftDown.length}`,
+      });
     }
-    for (const v of withoutRolledBackSubnets(stack.sim, checkInvariants(stack.sim, result, stack.scenario))) violations.push({ check: String(v.invariant), message: v.message });
-    if (result.input.runId !== input.runId) violations.push({ check: "5", message: `result is for run ${result.input.runId}` });
-    if (opts.auditConnection !== undefined) violations.push(...(await auditViolations(opts.auditConnection, prefix, result)));
+    for (const v of withoutRolledBackSubnets(stack.sim, checkInvariants(stack.sim, result, stack.scenario)))
+      violations.push({ check: String(v.invariant), message: v.message });
+    if (result.input.runId !== input.runId)
+      violations.push({ check: "5", message: `result is for run ${result.input.runId}` });
+    if (opts.auditConnection !== undefined)
+      violations.push(...(await auditViolations(opts.auditConnection, prefix, result)));
   } catch (e) {
     base.violations.push({ check: "crash", message: ensureError(e).message.slice(0, 2000) });
   } finally {
@@ -473,7 +609,20 @@ export interface ChaosTotals {
 }
 
 export function totals(results: readonly ChaosSeedResult[]): ChaosTotals {
-  const t: ChaosTotals = { seeds: 0, failingSeeds: [], vms: 0, vmsCycled: 0, leftDown: 0, leftDownAfterDeadline: 0, faultsInjected: {}, retries: 0, lostCompletions: 0, hostRestarts: 0, violations: 0, statuses: {} };
+  const t: ChaosTotals = {
+    seeds: 0,
+    failingSeeds: [],
+    vms: 0,
+    vmsCycled: 0,
+    leftDown: 0,
+    leftDownAfterDeadline: 0,
+    faultsInjected: {},
+    retries: 0,
+    lostCompletions: 0,
+    hostRestarts: 0,
+    violations: 0,
+    statuses: {},
+  };
   for (const r of results) {
     t.seeds += 1;
     t.vms += r.vms;
@@ -505,7 +654,13 @@ export function renderTable(t: ChaosTotals): string {
     ["retries (ARM requests re-sent after 409/429/5xx)", String(t.retries)],
     ["lost activity completions", String(t.lostCompletions)],
     ["host restarts", String(t.hostRestarts)],
-    ["run outcomes", Object.entries(t.statuses).sort(([a], [b]) => a.localeCompare(b)).map(([k, v]) => `${k} ${v}`).join(", ")],
+    [
+      "run outcomes",
+      Object.entries(t.statuses)
+        .sort(([a], [b]) => a.localeCompare(b))
+        .map(([k, v]) => `${k} ${v}`)
+        .join(", "),
+    ],
     ["violations", String(t.violations)],
   ];
   const w = Math.max(...rows.map(([k]) => k.length));

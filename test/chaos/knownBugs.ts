@@ -10,7 +10,6 @@ import { checkInvariants, type Violation } from "../support/invariants";
 /** Long enough for any operation the run abandoned to finish (stuck ones never do). */
 export const SETTLE_MS = 3 * 3600_000;
 
-
 /**
  * timed-out-vm-frees-its-availability-set-slot: as-01's start takes 10 minutes longer than usual, its transition
  * deadline is 3 minutes, so it is reported failed while still starting — and as-02, of the same availability set
@@ -18,10 +17,16 @@ export const SETTLE_MS = 3 * 3600_000;
  */
 export async function reproduceTimedOutAvailabilitySetSlot(): Promise<Violation[]> {
   const input: ScenarioInput = scenario({
-    vms: [vm("canary-01", { networkWatcherAgent: true, tags: { "port25-canary": "true" } }), vm("as-01", { availabilitySet: "avset-web" }), vm("as-02", { availabilitySet: "avset-web" })],
+    vms: [
+      vm("canary-01", { networkWatcherAgent: true, tags: { "port25-canary": "true" } }),
+      vm("as-01", { availabilitySet: "avset-web" }),
+      vm("as-02", { availabilitySet: "avset-web" }),
+    ],
     behaviour: {
       jitter: 0,
-      faults: [{ kind: "latencySpike", match: { operation: "vmStart", resource: "as-01" }, extraSeconds: 600, count: 1 }],
+      faults: [
+        { kind: "latencySpike", match: { operation: "vmStart", resource: "as-01" }, extraSeconds: 600, count: 1 },
+      ],
     },
   });
   const stack = await startLocalStack({ scenario: input });
@@ -31,8 +36,10 @@ export async function reproduceTimedOutAvailabilitySetSlot(): Promise<Violation[
     // Let operations the run gave up on settle, so the timeline shows how long each VM really was in transition.
     stack.host.clock.advanceBy(SETTLE_MS);
     if (process.env.PORT25_REPRO_DEBUG === "1") {
-      for (const o of stack.result().outcomes) console.log(o.name, o.outcome, o.reasonCode, o.message, o.startedAt, o.endedAt);
-      for (const c of stack.sim.timeline()) console.log(c.resourceId.split("/").pop(), c.from, c.to, new Date(c.at).toISOString());
+      for (const o of stack.result().outcomes)
+        console.log(o.name, o.outcome, o.reasonCode, o.message, o.startedAt, o.endedAt);
+      for (const c of stack.sim.timeline())
+        console.log(c.resourceId.split("/").pop(), c.from, c.to, new Date(c.at).toISOString());
     }
     return checkInvariants(stack.sim, stack.result(), stack.scenario);
   } finally {
@@ -75,7 +82,9 @@ export async function reproduceSlowFailedSubnetDelete(): Promise<Violation[]> {
     stack.host.clock.advanceBy(SETTLE_MS);
     if (process.env.PORT25_REPRO_DEBUG === "1") {
       for (const o of stack.result().outcomes) console.log(o.name, o.outcome, o.reasonCode, o.message);
-      for (const e of stack.sim.requestLog()) if (/subnets|network\/locations/i.test(e.path)) console.log(e.method, e.status, e.path, new Date(e.at).toISOString());
+      for (const e of stack.sim.requestLog())
+        if (/subnets|network\/locations/i.test(e.path))
+          console.log(e.method, e.status, e.path, new Date(e.at).toISOString());
     }
     return checkInvariants(stack.sim, stack.result(), stack.scenario);
   } finally {

@@ -13,17 +13,20 @@ const CREATED_NOT_DELETED = /^temporary subnet (\S+) was created but never delet
 export function withoutRolledBackSubnets(sim: SimulatorHandle, violations: readonly Violation[]): Violation[] {
   const log = sim.requestLog();
   const remaining = new Set(
-    sim
-      .snapshot()
-      .vnets.flatMap((v) => v.subnets.map((s) => `${v.id}/subnets/${s.name}`.toLowerCase())),
+    sim.snapshot().vnets.flatMap((v) => v.subnets.map((s) => `${v.id}/subnets/${s.name}`.toLowerCase())),
   );
   return violations.filter((v) => {
     const m = v.invariant === 4 ? CREATED_NOT_DELETED.exec(v.message) : null;
     const path = m?.[1];
     if (path === undefined) return true;
     if (remaining.has(path)) return true;
-    const lastCreate = log.reduce((at, e, i) => (e.method === "PUT" && e.status < 300 && e.path.toLowerCase() === path ? i : at), -1);
-    const goneAfter = log.slice(lastCreate + 1).some((e) => e.method === "GET" && e.status === 404 && e.path.toLowerCase() === path);
+    const lastCreate = log.reduce(
+      (at, e, i) => (e.method === "PUT" && e.status < 300 && e.path.toLowerCase() === path ? i : at),
+      -1,
+    );
+    const goneAfter = log
+      .slice(lastCreate + 1)
+      .some((e) => e.method === "GET" && e.status === 404 && e.path.toLowerCase() === path);
     return !goneAfter;
   });
 }

@@ -43,7 +43,13 @@ describe("port25 audit --verify", () => {
       chains: [head],
       records: 4,
       problems: [
-        { chain: `sub-${SUB}`, seq: 2, ref: { table: "runs", partitionKey: "run", rowKey: "run-a2" }, problem: "recordChanged", detail: "the run record differs from what was written" },
+        {
+          chain: `sub-${SUB}`,
+          seq: 2,
+          ref: { table: "runs", partitionKey: "run", rowKey: "run-a2" },
+          problem: "recordChanged",
+          detail: "the run record differs from what was written",
+        },
         { chain: `sub-${SUB}`, seq: 3, problem: "linkRemoved", detail: "links 3–3 are missing" },
       ],
     };

@@ -11,7 +11,12 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest
 import { z } from "zod";
 import { captureStdio, runPort25 } from "../support/stdio";
 import { statusCommand } from "../../src/cli/commands/remote";
-import { campaignTotals, CampaignStartRequestSchema, type CampaignMember, type CampaignSummary } from "../../src/contracts/campaign";
+import {
+  campaignTotals,
+  CampaignStartRequestSchema,
+  type CampaignMember,
+  type CampaignSummary,
+} from "../../src/contracts/campaign";
 
 const SUB_A = "11111111-1111-4111-8111-111111111111";
 const SUB_B = "22222222-2222-4222-8222-222222222222";
@@ -85,19 +90,36 @@ interface Ran {
 const port25 = (args: string[]): Promise<Ran> => runPort25(args);
 
 /** The JSON body of the n-th request the app received. */
-const sentBody = (n: number): Record<string, unknown> => z.record(z.string(), z.unknown()).parse(JSON.parse(seen[n]?.body ?? ""));
+const sentBody = (n: number): Record<string, unknown> =>
+  z.record(z.string(), z.unknown()).parse(JSON.parse(seen[n]?.body ?? ""));
 
 /** Text with its line wraps undone (prose longer than the width is wrapped, continued indented). */
 const squash = (text: string): string => text.replace(/\s+/g, " ");
 
 const remote = (): string[] => ["--app", app, "--key", "k1"];
-const attestation = ["--attestation-ref", "REQ-25-0001", "--approved-by", "ann@contoso.example", "--approved-at", "2026-03-02T09:00:00Z"];
+const attestation = [
+  "--attestation-ref",
+  "REQ-25-0001",
+  "--approved-by",
+  "ann@contoso.example",
+  "--approved-at",
+  "2026-03-02T09:00:00Z",
+];
 
-function member(subscriptionId: string, state: CampaignMember["state"], extra: Partial<CampaignMember> & { phase?: "approve" | "waves" } = {}): CampaignMember & { phase?: "approve" | "waves" } {
+function member(
+  subscriptionId: string,
+  state: CampaignMember["state"],
+  extra: Partial<CampaignMember> & { phase?: "approve" | "waves" } = {},
+): CampaignMember & { phase?: "approve" | "waves" } {
   return { subscriptionId, state, ...extra };
 }
 
-const counts = (cycled: number, skipped: number, failed: number, leftDown = 0): NonNullable<CampaignMember["counts"]> => ({
+const counts = (
+  cycled: number,
+  skipped: number,
+  failed: number,
+  leftDown = 0,
+): NonNullable<CampaignMember["counts"]> => ({
   total: cycled + skipped + failed,
   cycled,
   skipped,
@@ -115,7 +137,19 @@ const urls = {
 
 /** A live campaign's status as GET /api/campaigns/{id} answers it: totals from the members, as the app counts them. */
 function runningBody(members: CampaignMember[], phase = "runs"): Record<string, unknown> {
-  return { instanceId: INSTANCE, campaignId: CAMPAIGN, runtimeStatus: "Running", phase, message: null, cancelRequested: false, members, totals: campaignTotals(members), summary: null, failure: null, ...urls };
+  return {
+    instanceId: INSTANCE,
+    campaignId: CAMPAIGN,
+    runtimeStatus: "Running",
+    phase,
+    message: null,
+    cancelRequested: false,
+    members,
+    totals: campaignTotals(members),
+    summary: null,
+    failure: null,
+    ...urls,
+  };
 }
 
 function summaryOf(members: CampaignMember[], status: CampaignSummary["status"]): CampaignSummary {
@@ -136,24 +170,60 @@ function summaryOf(members: CampaignMember[], status: CampaignSummary["status"])
 
 function completedBody(members: CampaignMember[], status: CampaignSummary["status"]): unknown {
   const summary = summaryOf(members, status);
-  return { instanceId: INSTANCE, campaignId: CAMPAIGN, runtimeStatus: "Completed", phase: "done", message: null, cancelRequested: false, members, totals: summary.totals, summary, failure: null, ...urls };
+  return {
+    instanceId: INSTANCE,
+    campaignId: CAMPAIGN,
+    runtimeStatus: "Completed",
+    phase: "done",
+    message: null,
+    cancelRequested: false,
+    members,
+    totals: summary.totals,
+    summary,
+    failure: null,
+    ...urls,
+  };
 }
 
 describe("bad usage of the campaign commands exits 2, names the flag and sends nothing", () => {
   it.each([
     [["start", ...attestation], /--subscription, --subscriptions, --management-group: give exactly one \(none given\)/],
-    [["start", "--subscription", SUB_A, "--management-group", "mg-dev", ...attestation], /give exactly one \(got --subscription and --management-group\)/],
-    [["start", "--subscriptions", `${SUB_A},not-a-guid`, ...attestation], /--subscriptions \(item 2\): must be a subscription GUID/],
-    [["start", "--subscriptions", `${SUB_A},${SUB_A.toUpperCase()}`, ...attestation], /--subscriptions: must not name a subscription twice/],
+    [
+      ["start", "--subscription", SUB_A, "--management-group", "mg-dev", ...attestation],
+      /give exactly one \(got --subscription and --management-group\)/,
+    ],
+    [
+      ["start", "--subscriptions", `${SUB_A},not-a-guid`, ...attestation],
+      /--subscriptions \(item 2\): must be a subscription GUID/,
+    ],
+    [
+      ["start", "--subscriptions", `${SUB_A},${SUB_A.toUpperCase()}`, ...attestation],
+      /--subscriptions: must not name a subscription twice/,
+    ],
     [["start", "--subscriptions", ",", ...attestation], /--subscriptions: must name at least one subscription/],
     [["start", "--management-group", "mg/dev", ...attestation], /--management-group: must be a management group id/],
     [["start", "--management-group", "mg-dev.", ...attestation], /--management-group: must not end with a period/],
-    [["start", "--management-group", "mg-dev", "--max-concurrent-subscriptions", "0", ...attestation], /--max-concurrent-subscriptions: /],
-    [["start", "--management-group", "mg-dev", "--max-concurrent-subscriptions", "51", ...attestation], /--max-concurrent-subscriptions: /],
-    [["start", "--subscription", SUB_A, "--max-concurrent-subscriptions", "3", ...attestation], /--max-concurrent-subscriptions: only for a campaign/],
-    [["start", "--management-group", "mg-dev", "--attestation-ref", "REQ-1", "--approved-by", "ann"], /--approved-at: is required/],
+    [
+      ["start", "--management-group", "mg-dev", "--max-concurrent-subscriptions", "0", ...attestation],
+      /--max-concurrent-subscriptions: /,
+    ],
+    [
+      ["start", "--management-group", "mg-dev", "--max-concurrent-subscriptions", "51", ...attestation],
+      /--max-concurrent-subscriptions: /,
+    ],
+    [
+      ["start", "--subscription", SUB_A, "--max-concurrent-subscriptions", "3", ...attestation],
+      /--max-concurrent-subscriptions: only for a campaign/,
+    ],
+    [
+      ["start", "--management-group", "mg-dev", "--attestation-ref", "REQ-1", "--approved-by", "ann"],
+      /--approved-at: is required/,
+    ],
     [["status"], /--id, --campaign: give exactly one \(none given\)/],
-    [["status", "--id", INSTANCE, "--campaign", CAMPAIGN], /--id, --campaign: give exactly one \(got --id and --campaign\)/],
+    [
+      ["status", "--id", INSTANCE, "--campaign", CAMPAIGN],
+      /--id, --campaign: give exactly one \(got --id and --campaign\)/,
+    ],
     [["status", "--campaign", "not a campaign"], /--campaign: must be a campaign id/],
     [["approve", "--id", `port25-${SUB_A}`, "--subscription", SUB_B], /--subscription: only with a campaign/],
     [["cancel", "--campaign", CAMPAIGN, "--subscription", "nope"], /--subscription: must be a subscription GUID/],
@@ -171,7 +241,10 @@ describe("bad usage of the campaign commands exits 2, names the flag and sends n
   });
 
   it.each([
-    [["plan", "--subscription", SUB_A, "--management-group", "mg-dev"], /--subscription, --management-group: give exactly one \(got both\)/],
+    [
+      ["plan", "--subscription", SUB_A, "--management-group", "mg-dev"],
+      /--subscription, --management-group: give exactly one \(got both\)/,
+    ],
     [["plan"], /--subscription, --management-group: give exactly one \(none given\)/],
     [["plan", "--management-group", "mg dev"], /--management-group: must be a management group id/],
   ])("port25 %j", async (args, message) => {
@@ -184,19 +257,42 @@ describe("bad usage of the campaign commands exits 2, names the flag and sends n
 describe("port25 start with a campaign target", () => {
   const started = (target: unknown): Reply => ({
     status: 202,
-    body: { instanceId: INSTANCE, campaignId: CAMPAIGN, target, mode: "execute", requestedBy: "ann@contoso.example", maxConcurrentSubscriptions: 3, ...urls },
+    body: {
+      instanceId: INSTANCE,
+      campaignId: CAMPAIGN,
+      target,
+      mode: "execute",
+      requestedBy: "ann@contoso.example",
+      maxConcurrentSubscriptions: 3,
+      ...urls,
+    },
   });
 
   it("posts the management group, the attestation, the approval and run options and the cap, and prints what to run next", async () => {
     answer("POST /api/campaigns", started({ kind: "managementGroup", managementGroupId: "mg-dev" }));
     const r = await port25([
-      "start", ...remote(), "--management-group", "mg-dev", ...attestation, "--require-approval", "--max-concurrent-subscriptions", "3",
-      "--max-concurrency", "7", "--running-vm-cycle", "deallocateStart", "--attestation-only",
+      "start",
+      ...remote(),
+      "--management-group",
+      "mg-dev",
+      ...attestation,
+      "--require-approval",
+      "--max-concurrent-subscriptions",
+      "3",
+      "--max-concurrency",
+      "7",
+      "--running-vm-cycle",
+      "deallocateStart",
+      "--attestation-only",
     ]);
     expect(r.stderr).toBe("");
     expect(r.code).toBe(0);
     expect(seen).toHaveLength(1);
-    expect(seen[0]).toMatchObject({ method: "POST", url: "/api/campaigns", headers: { "x-functions-key": "k1", "content-type": "application/json" } });
+    expect(seen[0]).toMatchObject({
+      method: "POST",
+      url: "/api/campaigns",
+      headers: { "x-functions-key": "k1", "content-type": "application/json" },
+    });
     const body = sentBody(0);
     expect(body).toMatchObject({
       managementGroupId: "mg-dev",
@@ -213,24 +309,57 @@ describe("port25 start with a campaign target", () => {
     expect(r.stdout).toContain(`Started campaign ${CAMPAIGN} (instance ${INSTANCE}) on management group mg-dev`);
     // Each command on a line of its own, with the key given on this command line, so it works pasted as printed.
     const lines = r.stdout.split("\n");
-    expect(lines).toContainEqual(expect.stringMatching(new RegExp(`^\\S.* status --app ${app.replace(/[.]/g, "\\.")} --key k1 --id ${INSTANCE} --watch$`)));
-    expect(lines).toContainEqual(expect.stringMatching(new RegExp(`^\\S.* approve --app \\S+ --key k1 --id ${INSTANCE}$`)));
-    expect(lines).toContainEqual(expect.stringMatching(new RegExp(`^\\S.* cancel --app \\S+ --key k1 --id ${INSTANCE}$`)));
-    expect(lines).toContainEqual(expect.stringMatching(new RegExp(`^\\S.* audit --app \\S+ --key k1 --campaign ${CAMPAIGN} --html campaign-${CAMPAIGN}\\.html$`)));
+    expect(lines).toContainEqual(
+      expect.stringMatching(
+        new RegExp(`^\\S.* status --app ${app.replace(/[.]/g, "\\.")} --key k1 --id ${INSTANCE} --watch$`),
+      ),
+    );
+    expect(lines).toContainEqual(
+      expect.stringMatching(new RegExp(`^\\S.* approve --app \\S+ --key k1 --id ${INSTANCE}$`)),
+    );
+    expect(lines).toContainEqual(
+      expect.stringMatching(new RegExp(`^\\S.* cancel --app \\S+ --key k1 --id ${INSTANCE}$`)),
+    );
+    expect(lines).toContainEqual(
+      expect.stringMatching(
+        new RegExp(`^\\S.* audit --app \\S+ --key k1 --campaign ${CAMPAIGN} --html campaign-${CAMPAIGN}\\.html$`),
+      ),
+    );
     // What each does is said on a shell comment line, so the block pastes as it is.
-    expect(lines.slice(lines.indexOf("Next:") + 1).filter((l) => l !== "").every((l) => l.startsWith("#") || / --key k1 /.test(l))).toBe(true);
+    expect(
+      lines
+        .slice(lines.indexOf("Next:") + 1)
+        .filter((l) => l !== "")
+        .every((l) => l.startsWith("#") || / --key k1 /.test(l)),
+    ).toBe(true);
   });
 
   it("posts the listed subscriptions lower-cased with the default cap, and starts a single run with --subscription", async () => {
     answer("POST /api/campaigns", started({ kind: "subscriptions", subscriptionIds: [SUB_A, SUB_B] }));
-    const r = await port25(["start", ...remote(), "--subscriptions", `${SUB_A.toUpperCase()}, ${SUB_B}`, ...attestation, "--allow-self-approval", "--json"]);
+    const r = await port25([
+      "start",
+      ...remote(),
+      "--subscriptions",
+      `${SUB_A.toUpperCase()}, ${SUB_B}`,
+      ...attestation,
+      "--allow-self-approval",
+      "--json",
+    ]);
     expect(r.code).toBe(0);
     const body = sentBody(0);
-    expect(body).toMatchObject({ subscriptionIds: [SUB_A, SUB_B], maxConcurrentSubscriptions: 5, requireApproval: false, allowSelfApproval: true });
+    expect(body).toMatchObject({
+      subscriptionIds: [SUB_A, SUB_B],
+      maxConcurrentSubscriptions: 5,
+      requireApproval: false,
+      allowSelfApproval: true,
+    });
     expect(body).not.toHaveProperty("managementGroupId");
     expect(JSON.parse(r.stdout)).toMatchObject({ instanceId: INSTANCE, campaignId: CAMPAIGN });
 
-    answer("POST /api/remediations", { status: 202, body: { instanceId: `port25-${SUB_C}`, runId: "run-1", statusUrl: "http://app/api/remediations/x" } });
+    answer("POST /api/remediations", {
+      status: 202,
+      body: { instanceId: `port25-${SUB_C}`, runId: "run-1", statusUrl: "http://app/api/remediations/x" },
+    });
     const single = await port25(["start", ...remote(), "--subscription", SUB_C, ...attestation]);
     expect(single.code).toBe(0);
     expect(seen[1]?.url).toBe("/api/remediations");
@@ -241,11 +370,24 @@ describe("port25 start with a campaign target", () => {
   });
 
   it("reports the app's refusal with its code and exits 1 (2 for a 400)", async () => {
-    answer("POST /api/campaigns", { status: 409, body: { error: { code: "CampaignInProgress", message: "Campaign port25-campaign-x over management group mg-dev is already Running" } } });
+    answer("POST /api/campaigns", {
+      status: 409,
+      body: {
+        error: {
+          code: "CampaignInProgress",
+          message: "Campaign port25-campaign-x over management group mg-dev is already Running",
+        },
+      },
+    });
     const busy = await port25(["start", ...remote(), "--management-group", "mg-dev", ...attestation]);
     expect(busy.code).toBe(1);
-    expect(busy.stderr).toContain("CampaignInProgress: Campaign port25-campaign-x over management group mg-dev is already Running");
-    answer("POST /api/campaigns", { status: 400, body: { error: { code: "ValidationFailed", message: "attestation.approvedAt: must not be in the future" } } });
+    expect(busy.stderr).toContain(
+      "CampaignInProgress: Campaign port25-campaign-x over management group mg-dev is already Running",
+    );
+    answer("POST /api/campaigns", {
+      status: 400,
+      body: { error: { code: "ValidationFailed", message: "attestation.approvedAt: must not be in the future" } },
+    });
     const bad = await port25(["start", ...remote(), "--management-group", "mg-dev", ...attestation]);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain("attestation.approvedAt");
@@ -254,10 +396,28 @@ describe("port25 start with a campaign target", () => {
 
 describe("port25 status of a campaign", () => {
   const live = [
-    member(SUB_A, "running", { displayName: "dev-east", runInstanceId: `port25-${SUB_A}`, phase: "approve", counts: counts(0, 0, 0) }),
-    member(SUB_B, "running", { displayName: "dev-west", runInstanceId: `port25-${SUB_B}`, phase: "waves", counts: counts(12, 3, 1) }),
-    member(SUB_C, "notExemptible", { displayName: "prod-mca", category: "blockedNotExemptible", reason: "MCA production: port 25 cannot be unblocked" }),
-    member(SUB_D, "alreadyRunning", { displayName: "dev-lab", runInstanceId: `port25-${SUB_D}`, reason: "another run is live" }),
+    member(SUB_A, "running", {
+      displayName: "dev-east",
+      runInstanceId: `port25-${SUB_A}`,
+      phase: "approve",
+      counts: counts(0, 0, 0),
+    }),
+    member(SUB_B, "running", {
+      displayName: "dev-west",
+      runInstanceId: `port25-${SUB_B}`,
+      phase: "waves",
+      counts: counts(12, 3, 1),
+    }),
+    member(SUB_C, "notExemptible", {
+      displayName: "prod-mca",
+      category: "blockedNotExemptible",
+      reason: "MCA production: port 25 cannot be unblocked",
+    }),
+    member(SUB_D, "alreadyRunning", {
+      displayName: "dev-lab",
+      runInstanceId: `port25-${SUB_D}`,
+      reason: "another run is live",
+    }),
   ];
 
   it("reads the campaign by its id and shows a row per subscription, the run's phase, the reasons and the totals", async () => {
@@ -275,12 +435,22 @@ describe("port25 status of a campaign", () => {
     expect(row("prod-mca")).toMatch(new RegExp(`^prod-mca\\s+${SUB_C}\\s+notExemptible$`));
     // Prose fits 100 columns; a command line is never wrapped (it is pasted whole).
     expect(lines.filter((l) => !/ --key k1 /.test(l)).every((l) => l.length <= 100)).toBe(true);
-    expect(lines).toContainEqual(expect.stringMatching(new RegExp(`^  \\S.* approve --app \\S+ --key k1 --id ${INSTANCE}$`)));
-    expect(squash(r.stdout)).toContain(` prod-mca (${SUB_C}), notExemptible: blockedNotExemptible: MCA production: port 25 cannot be unblocked `);
-    expect(squash(r.stdout)).toContain(` dev-lab (${SUB_D}), alreadyRunning: another run is live (live run port25-${SUB_D}) `);
+    expect(lines).toContainEqual(
+      expect.stringMatching(new RegExp(`^  \\S.* approve --app \\S+ --key k1 --id ${INSTANCE}$`)),
+    );
+    expect(squash(r.stdout)).toContain(
+      ` prod-mca (${SUB_C}), notExemptible: blockedNotExemptible: MCA production: port 25 cannot be unblocked `,
+    );
+    expect(squash(r.stdout)).toContain(
+      ` dev-lab (${SUB_D}), alreadyRunning: another run is live (live run port25-${SUB_D}) `,
+    );
     expect(r.stdout).toContain("Subscriptions: 4 — notExemptible 1, alreadyRunning 1, running 2");
     expect(r.stdout).toContain("Resources: cycled 12, skipped 3, failed 1 of 16");
-    expect(squash(r.stdout)).toMatch(new RegExp(`1 subscription wait for approval; this releases them all \\(add --subscription S for one\\): \\S.* approve --app \\S+ --key k1 --id ${INSTANCE}`));
+    expect(squash(r.stdout)).toMatch(
+      new RegExp(
+        `1 subscription wait for approval; this releases them all \\(add --subscription S for one\\): \\S.* approve --app \\S+ --key k1 --id ${INSTANCE}`,
+      ),
+    );
   });
 
   it("takes the campaign's instance id as --id, and prints the body as it came with --json", async () => {
@@ -293,20 +463,44 @@ describe("port25 status of a campaign", () => {
 
   it("puts the subscriptions with resources left down first and exits 1", async () => {
     const ended = [
-      member(SUB_A, "done", { displayName: "dev-east", runInstanceId: `port25-${SUB_A}`, runId: "r-a", runStatus: "completedWithFailures", counts: counts(10, 2, 1, 1) }),
-      member(SUB_B, "done", { displayName: "dev-west", runInstanceId: `port25-${SUB_B}`, runId: "r-b", runStatus: "completed", counts: counts(20, 0, 0) }),
+      member(SUB_A, "done", {
+        displayName: "dev-east",
+        runInstanceId: `port25-${SUB_A}`,
+        runId: "r-a",
+        runStatus: "completedWithFailures",
+        counts: counts(10, 2, 1, 1),
+      }),
+      member(SUB_B, "done", {
+        displayName: "dev-west",
+        runInstanceId: `port25-${SUB_B}`,
+        runId: "r-b",
+        runStatus: "completed",
+        counts: counts(20, 0, 0),
+      }),
     ];
     answer(`GET /api/campaigns/${INSTANCE}`, { status: 200, body: completedBody(ended, "completedWithFailures") });
     const r = await port25(["status", ...remote(), "--id", INSTANCE]);
     expect(r.code).toBe(1);
     const text = squash(r.stdout);
-    expect(text.startsWith(`Campaign ${CAMPAIGN} (${INSTANCE}): completedWithFailures — 2 subscriptions LEFT DOWN: 1 subscription(s)`)).toBe(true);
-    expect(text).toMatch(new RegExp(`LEFT DOWN 1 in dev-east \\(${SUB_A}\\); this lists them with the manual action: \\S.* status --app \\S+ --key k1 --id port25-${SUB_A} `));
+    expect(
+      text.startsWith(
+        `Campaign ${CAMPAIGN} (${INSTANCE}): completedWithFailures — 2 subscriptions LEFT DOWN: 1 subscription(s)`,
+      ),
+    ).toBe(true);
+    expect(text).toMatch(
+      new RegExp(
+        `LEFT DOWN 1 in dev-east \\(${SUB_A}\\); this lists them with the manual action: \\S.* status --app \\S+ --key k1 --id port25-${SUB_A} `,
+      ),
+    );
     expect(r.stdout.indexOf("LEFT DOWN 1 in dev-east")).toBeLessThan(r.stdout.indexOf("name "));
     expect(r.stdout).toContain("Resources: cycled 30, skipped 2, failed 1, LEFT DOWN 1 of 33");
     // The report as the command that saves it: its URL needs the key, which a browser does not send.
     expect(r.stdout).not.toContain(urls.reportUrl);
-    expect(r.stdout).toMatch(new RegExp(`\\nReport:\\n  \\S.* audit --app \\S+ --key k1 --campaign ${CAMPAIGN} --html campaign-${CAMPAIGN}\\.html\\n`));
+    expect(r.stdout).toMatch(
+      new RegExp(
+        `\\nReport:\\n  \\S.* audit --app \\S+ --key k1 --campaign ${CAMPAIGN} --html campaign-${CAMPAIGN}\\.html\\n`,
+      ),
+    );
   });
 
   it("exits 0 for a campaign that completed, though some subscriptions were left alone", async () => {
@@ -321,19 +515,43 @@ describe("port25 status of a campaign", () => {
   it("says why a campaign's orchestration failed, and exits 1", async () => {
     answer(`GET /api/campaigns/${INSTANCE}`, {
       status: 200,
-      body: { ...runningBody([]), runtimeStatus: "Failed", phase: "starting", failure: "Orchestrator function 'remediateCampaign' failed: boom" },
+      body: {
+        ...runningBody([]),
+        runtimeStatus: "Failed",
+        phase: "starting",
+        failure: "Orchestrator function 'remediateCampaign' failed: boom",
+      },
     });
     const r = await port25(["status", ...remote(), "--campaign", CAMPAIGN]);
     expect(r.code).toBe(1);
-    expect(squash(r.stdout)).toContain(`Campaign ${CAMPAIGN} (${INSTANCE}): Failed, phase starting — failed: Orchestrator function 'remediateCampaign' failed: boom`);
+    expect(squash(r.stdout)).toContain(
+      `Campaign ${CAMPAIGN} (${INSTANCE}): Failed, phase starting — failed: Orchestrator function 'remediateCampaign' failed: boom`,
+    );
     expect(r.stdout).toContain("No subscriptions listed yet.");
   });
 
   it("--watch follows the campaign, a progress line per change, until it ends", async () => {
-    const first = [member(SUB_A, "running", { counts: counts(1, 0, 0) }), member(SUB_B, "pending"), member(SUB_C, "notExemptible", { reason: "MCA" })];
-    const second = [member(SUB_A, "done", { runStatus: "completed", counts: counts(5, 1, 0) }), member(SUB_B, "running", { phase: "waves", counts: counts(2, 0, 0) }), member(SUB_C, "notExemptible", { reason: "MCA" })];
-    const last = [member(SUB_A, "done", { runStatus: "completed", counts: counts(5, 1, 0) }), member(SUB_B, "done", { runStatus: "completed", counts: counts(4, 0, 0) }), member(SUB_C, "notExemptible", { reason: "MCA" })];
-    answer(`GET /api/campaigns/${INSTANCE}`, { status: 200, body: runningBody(first) }, { status: 200, body: runningBody(second) }, { status: 200, body: completedBody(last, "completed") });
+    const first = [
+      member(SUB_A, "running", { counts: counts(1, 0, 0) }),
+      member(SUB_B, "pending"),
+      member(SUB_C, "notExemptible", { reason: "MCA" }),
+    ];
+    const second = [
+      member(SUB_A, "done", { runStatus: "completed", counts: counts(5, 1, 0) }),
+      member(SUB_B, "running", { phase: "waves", counts: counts(2, 0, 0) }),
+      member(SUB_C, "notExemptible", { reason: "MCA" }),
+    ];
+    const last = [
+      member(SUB_A, "done", { runStatus: "completed", counts: counts(5, 1, 0) }),
+      member(SUB_B, "done", { runStatus: "completed", counts: counts(4, 0, 0) }),
+      member(SUB_C, "notExemptible", { reason: "MCA" }),
+    ];
+    answer(
+      `GET /api/campaigns/${INSTANCE}`,
+      { status: 200, body: runningBody(first) },
+      { status: 200, body: runningBody(second) },
+      { status: 200, body: completedBody(last, "completed") },
+    );
     const c = captureStdio();
     let sleeps = 0;
     const { exitCode } = await statusCommand([...remote(), "--campaign", CAMPAIGN, "--watch"], () => {
@@ -343,7 +561,12 @@ describe("port25 status of a campaign", () => {
     expect(exitCode).toBe(0);
     expect(sleeps).toBe(2);
     expect(seen).toHaveLength(3);
-    expect(c.err().split("\n").filter((l) => l !== "")).toEqual([
+    expect(
+      c
+        .err()
+        .split("\n")
+        .filter((l) => l !== ""),
+    ).toEqual([
       "runs: 1/3 subscriptions settled (pending 1, notExemptible 1, running 1); resources cycled 1, skipped 0, failed 0 of 1",
       "runs: 2/3 subscriptions settled (notExemptible 1, running 1, done 1); resources cycled 7, skipped 1, failed 0 of 8",
       "completed: 3 subscriptions; resources cycled 9, skipped 1, failed 0 of 10",
@@ -352,7 +575,10 @@ describe("port25 status of a campaign", () => {
   });
 
   it("an answer of another shape is an error naming the field, exit 1", async () => {
-    answer(`GET /api/campaigns/${INSTANCE}`, { status: 200, body: { instanceId: INSTANCE, campaignId: CAMPAIGN, runtimeStatus: "Running", phase: "runs", members: "none" } });
+    answer(`GET /api/campaigns/${INSTANCE}`, {
+      status: 200,
+      body: { instanceId: INSTANCE, campaignId: CAMPAIGN, runtimeStatus: "Running", phase: "runs", members: "none" },
+    });
     const r = await port25(["status", ...remote(), "--campaign", CAMPAIGN]);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/the app answered the campaign's status in an unexpected shape \(members: /);
@@ -367,8 +593,17 @@ describe("port25 approve and cancel of a campaign", () => {
         instanceId: INSTANCE,
         approvedBy: "bob@contoso.example",
         approved: [{ subscriptionId: SUB_A, runInstanceId: `port25-${SUB_A}` }],
-        notWaiting: [{ subscriptionId: SUB_B, state: "running", phase: "waves" }, { subscriptionId: SUB_C, state: "notExemptible" }],
-        refused: [{ subscriptionId: SUB_D, code: "SelfApprovalRefused", message: "started by bob: its approver must be a different principal" }],
+        notWaiting: [
+          { subscriptionId: SUB_B, state: "running", phase: "waves" },
+          { subscriptionId: SUB_C, state: "notExemptible" },
+        ],
+        refused: [
+          {
+            subscriptionId: SUB_D,
+            code: "SelfApprovalRefused",
+            message: "started by bob: its approver must be a different principal",
+          },
+        ],
         ...urls,
       },
     });
@@ -392,19 +627,44 @@ describe("port25 approve and cancel of a campaign", () => {
   it("approves one subscription with --subscription, and exits 1 with the app's reason when it is not waiting", async () => {
     answer(`POST /api/campaigns/${INSTANCE}/approve`, {
       status: 202,
-      body: { instanceId: INSTANCE, approved: [{ subscriptionId: SUB_A, runInstanceId: `port25-${SUB_A}` }], notWaiting: [], refused: [], ...urls },
+      body: {
+        instanceId: INSTANCE,
+        approved: [{ subscriptionId: SUB_A, runInstanceId: `port25-${SUB_A}` }],
+        notWaiting: [],
+        refused: [],
+        ...urls,
+      },
     });
     const ok = await port25(["approve", ...remote(), "--id", INSTANCE, "--subscription", SUB_A.toUpperCase()]);
     expect(ok.code).toBe(0);
     expect(seen[0]?.url).toBe(`/api/campaigns/${INSTANCE}/approve?subscriptionId=${SUB_A}`);
-    answer(`POST /api/campaigns/${INSTANCE}/approve`, { status: 409, body: { error: { code: "NotWaitingForApproval", message: `Subscription ${SUB_B} of campaign ${INSTANCE} has no run waiting for approval: it is pending` } } });
+    answer(`POST /api/campaigns/${INSTANCE}/approve`, {
+      status: 409,
+      body: {
+        error: {
+          code: "NotWaitingForApproval",
+          message: `Subscription ${SUB_B} of campaign ${INSTANCE} has no run waiting for approval: it is pending`,
+        },
+      },
+    });
     const waiting = await port25(["approve", ...remote(), "--id", INSTANCE, "--subscription", SUB_B]);
     expect(waiting.code).toBe(1);
-    expect(waiting.stderr).toContain(`NotWaitingForApproval: Subscription ${SUB_B} of campaign ${INSTANCE} has no run waiting for approval: it is pending`);
+    expect(waiting.stderr).toContain(
+      `NotWaitingForApproval: Subscription ${SUB_B} of campaign ${INSTANCE} has no run waiting for approval: it is pending`,
+    );
   });
 
   it("says nothing was approved when no run waits, and exits 1", async () => {
-    answer(`POST /api/campaigns/${INSTANCE}/approve`, { status: 202, body: { instanceId: INSTANCE, approved: [], notWaiting: [{ subscriptionId: SUB_A, state: "pending" }], refused: [], ...urls } });
+    answer(`POST /api/campaigns/${INSTANCE}/approve`, {
+      status: 202,
+      body: {
+        instanceId: INSTANCE,
+        approved: [],
+        notWaiting: [{ subscriptionId: SUB_A, state: "pending" }],
+        refused: [],
+        ...urls,
+      },
+    });
     const r = await port25(["approve", ...remote(), "--campaign", CAMPAIGN]);
     expect(r.code).toBe(1);
     expect(r.stdout).toContain(`Nothing approved: no subscription of ${INSTANCE} was released.`);
@@ -413,11 +673,20 @@ describe("port25 approve and cancel of a campaign", () => {
   it("cancels the campaign and lists the runs signalled and the subscriptions that will not start", async () => {
     answer(`POST /api/campaigns/${INSTANCE}/cancel`, {
       status: 202,
-      body: { instanceId: INSTANCE, cancelledBy: "bob@contoso.example", cancelledAt: "2026-03-02T09:30:00.000Z", runsSignalled: [`port25-${SUB_A}`], pendingCancelled: [SUB_B, SUB_C], ...urls },
+      body: {
+        instanceId: INSTANCE,
+        cancelledBy: "bob@contoso.example",
+        cancelledAt: "2026-03-02T09:30:00.000Z",
+        runsSignalled: [`port25-${SUB_A}`],
+        pendingCancelled: [SUB_B, SUB_C],
+        ...urls,
+      },
     });
     const r = await port25(["cancel", ...remote(), "--campaign", CAMPAIGN]);
     expect(r.code).toBe(0);
-    expect(r.stdout).toContain(`Cancellation of ${INSTANCE} requested by bob@contoso.example at 2026-03-02T09:30:00.000Z.`);
+    expect(r.stdout).toContain(
+      `Cancellation of ${INSTANCE} requested by bob@contoso.example at 2026-03-02T09:30:00.000Z.`,
+    );
     expect(r.stdout).toContain(`Runs signalled to stop gracefully (1; no VM is left half-cycled): port25-${SUB_A}`);
     expect(r.stdout).toContain(`Subscriptions cancelled before their run started (2): ${SUB_B}, ${SUB_C}`);
   });
@@ -425,13 +694,24 @@ describe("port25 approve and cancel of a campaign", () => {
   it("cancels one subscription, and reports NotRunning for a campaign that is over (exit 1)", async () => {
     answer(`POST /api/campaigns/${INSTANCE}/cancel`, {
       status: 202,
-      body: { instanceId: INSTANCE, cancelledBy: "function-key-holder", cancelledAt: "2026-03-02T09:30:00.000Z", unverified: true, runsSignalled: [], pendingCancelled: [SUB_B], ...urls },
+      body: {
+        instanceId: INSTANCE,
+        cancelledBy: "function-key-holder",
+        cancelledAt: "2026-03-02T09:30:00.000Z",
+        unverified: true,
+        runsSignalled: [],
+        pendingCancelled: [SUB_B],
+        ...urls,
+      },
     });
     const one = await port25(["cancel", ...remote(), "--campaign", CAMPAIGN, "--subscription", SUB_B]);
     expect(seen[0]?.url).toBe(`/api/campaigns/${INSTANCE}/cancel?subscriptionId=${SUB_B}`);
     expect(one.stdout).toContain("requested by function-key-holder (unverified: authentication is off)");
     expect(one.stdout).toContain("No run was in flight.");
-    answer(`POST /api/campaigns/${INSTANCE}/cancel`, { status: 409, body: { error: { code: "NotRunning", message: `Campaign ${INSTANCE} is Completed` } } });
+    answer(`POST /api/campaigns/${INSTANCE}/cancel`, {
+      status: 409,
+      body: { error: { code: "NotRunning", message: `Campaign ${INSTANCE} is Completed` } },
+    });
     const over = await port25(["cancel", ...remote(), "--campaign", CAMPAIGN]);
     expect(over.code).toBe(1);
     expect(over.stderr).toContain(`NotRunning: Campaign ${INSTANCE} is Completed`);
@@ -443,12 +723,31 @@ describe("port25 audit of campaigns", () => {
 
   it("shows a campaign's record with a row per subscription and each run's report, and writes its HTML report", async () => {
     const members = [
-      member(SUB_A, "done", { displayName: "dev-east", runId: "r-a", runStatus: "completed", counts: counts(10, 2, 0) }),
-      member(SUB_C, "notExemptible", { displayName: "prod-mca", category: "blockedNotExemptible", reason: "MCA production" }),
+      member(SUB_A, "done", {
+        displayName: "dev-east",
+        runId: "r-a",
+        runStatus: "completed",
+        counts: counts(10, 2, 0),
+      }),
+      member(SUB_C, "notExemptible", {
+        displayName: "prod-mca",
+        category: "blockedNotExemptible",
+        reason: "MCA production",
+      }),
     ];
     answer(`GET /api/audit/campaigns/${CAMPAIGN}`, {
       status: 200,
-      body: { summary: summaryOf(members, "completed"), runs: [{ subscriptionId: SUB_A, runId: "r-a", auditUrl: "http://app/api/audit/runs/r-a", reportUrl: "http://app/api/audit/runs/r-a?format=html" }] },
+      body: {
+        summary: summaryOf(members, "completed"),
+        runs: [
+          {
+            subscriptionId: SUB_A,
+            runId: "r-a",
+            auditUrl: "http://app/api/audit/runs/r-a",
+            reportUrl: "http://app/api/audit/runs/r-a?format=html",
+          },
+        ],
+      },
     });
     const r = await port25(["audit", ...remote(), "--campaign", CAMPAIGN]);
     expect(r.code).toBe(0);
@@ -473,27 +772,85 @@ describe("port25 audit of campaigns", () => {
       campaignId: CAMPAIGN,
       target: { kind: "subscriptions", subscriptionIds: [SUB_A, SUB_B] },
       maxConcurrentSubscriptions: 2,
-      run: { attestation: { reference: "REQ-25-0001", approvedBy: "ann", approvedAt: "2026-03-02T09:00:00Z" }, mode: "plan", requireApproval: false, options: {}, requestedBy: "ann@contoso.example", requestedAt: "2026-03-02T09:01:00.000Z", probeHost: "smtp.example" },
+      run: {
+        attestation: { reference: "REQ-25-0001", approvedBy: "ann", approvedAt: "2026-03-02T09:00:00Z" },
+        mode: "plan",
+        requireApproval: false,
+        options: {},
+        requestedBy: "ann@contoso.example",
+        requestedAt: "2026-03-02T09:01:00.000Z",
+        probeHost: "smtp.example",
+      },
     };
-    answer(`GET /api/audit/campaigns/${CAMPAIGN}`, { status: 200, body: { campaignId: CAMPAIGN, status: "running", input, runs: [] } });
+    answer(`GET /api/audit/campaigns/${CAMPAIGN}`, {
+      status: 200,
+      body: { campaignId: CAMPAIGN, status: "running", input, runs: [] },
+    });
     const r = await port25(["audit", ...remote(), "--campaign", CAMPAIGN]);
     expect(r.code).toBe(0);
-    expect(squash(r.stdout)).toBe(`Campaign ${CAMPAIGN} on 2 subscriptions: running; started 2026-03-02T09:01:00.000Z by ann@contoso.example (mode plan); no summary until it ends. `);
+    expect(squash(r.stdout)).toBe(
+      `Campaign ${CAMPAIGN} on 2 subscriptions: running; started 2026-03-02T09:01:00.000Z by ann@contoso.example (mode plan); no summary until it ends. `,
+    );
   });
 
   it("lists the campaigns of a period, every page followed", async () => {
     answer(
       "GET /api/audit/campaigns",
-      { status: 200, body: { campaigns: [{ campaignId: "c-1", status: "completed", mode: "execute", target: "managementGroup", managementGroupId: "mg-dev", subscriptions: 4, requestedAt: "2026-03-01T07:59:59Z", startedAt: "2026-03-01T08:00:00Z", requestedBy: "ann", attestationReference: "REQ-1" }], continuationToken: "page2" } },
-      { status: 200, body: { campaigns: [{ campaignId: "c-2", status: "running", mode: "plan", target: "subscriptions", subscriptions: 2, requestedAt: "2026-03-02T08:00:00Z", requestedBy: "bob", attestationReference: "REQ-2" }] } },
+      {
+        status: 200,
+        body: {
+          campaigns: [
+            {
+              campaignId: "c-1",
+              status: "completed",
+              mode: "execute",
+              target: "managementGroup",
+              managementGroupId: "mg-dev",
+              subscriptions: 4,
+              requestedAt: "2026-03-01T07:59:59Z",
+              startedAt: "2026-03-01T08:00:00Z",
+              requestedBy: "ann",
+              attestationReference: "REQ-1",
+            },
+          ],
+          continuationToken: "page2",
+        },
+      },
+      {
+        status: 200,
+        body: {
+          campaigns: [
+            {
+              campaignId: "c-2",
+              status: "running",
+              mode: "plan",
+              target: "subscriptions",
+              subscriptions: 2,
+              requestedAt: "2026-03-02T08:00:00Z",
+              requestedBy: "bob",
+              attestationReference: "REQ-2",
+            },
+          ],
+        },
+      },
     );
-    const r = await port25(["audit", ...remote(), "--campaigns", "--from", "2026-03-01T00:00:00Z", "--to", "2026-03-03T00:00:00Z"]);
+    const r = await port25([
+      "audit",
+      ...remote(),
+      "--campaigns",
+      "--from",
+      "2026-03-01T00:00:00Z",
+      "--to",
+      "2026-03-03T00:00:00Z",
+    ]);
     expect(r.code).toBe(0);
     expect(seen.map((s) => s.url)).toEqual([
       "/api/audit/campaigns?from=2026-03-01T00%3A00%3A00Z&to=2026-03-03T00%3A00%3A00Z",
       "/api/audit/campaigns?from=2026-03-01T00%3A00%3A00Z&to=2026-03-03T00%3A00%3A00Z&continuationToken=page2",
     ]);
-    expect(squash(r.stdout)).toMatch(/c-1 management group mg-dev \(4 subscriptions\) completed 2026-03-01T08:00:00Z ann/);
+    expect(squash(r.stdout)).toMatch(
+      /c-1 management group mg-dev \(4 subscriptions\) completed 2026-03-01T08:00:00Z ann/,
+    );
     expect(r.stdout).toMatch(/c-2\s+2 subscriptions\s+running\s+2026-03-02T08:00:00Z\s+bob/);
   });
 });

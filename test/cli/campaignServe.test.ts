@@ -74,7 +74,9 @@ describe("a campaign from the command line, against port25 serve", () => {
     const shown = await port25(["status", ...auth(), "--campaign", campaignId]);
     expect(shown.code).toBe(0);
     expect(shown.stdout).toMatch(new RegExp(`${SUBSCRIPTION_ID}\\s+awaiting`));
-    expect(shown.stdout.replace(/\s+/g, " ")).toContain(`approve --app ${served.app} --key ${served.key} --id ${instanceId}`);
+    expect(shown.stdout.replace(/\s+/g, " ")).toContain(
+      `approve --app ${served.app} --key ${served.key} --id ${instanceId}`,
+    );
 
     const again = await port25(startArgs());
     expect(again.code).toBe(1);
@@ -98,24 +100,34 @@ describe("a campaign from the command line, against port25 serve", () => {
     const done = summary.members.find((m) => m.subscriptionId === SUBSCRIPTION_ID);
     expect(done).toMatchObject({ state: "done", runStatus: "completed" });
     expect((done?.counts?.cycled ?? 0) + (done?.counts?.skipped ?? 0)).toBe(done?.counts?.total);
-    expect(watched.stdout).toMatch(new RegExp(`${SUBSCRIPTION_ID}\\s+completed\\s+${done?.counts?.cycled ?? -1}\\s+${done?.counts?.skipped ?? -1}\\s+0\\s+0`));
+    expect(watched.stdout).toMatch(
+      new RegExp(
+        `${SUBSCRIPTION_ID}\\s+completed\\s+${done?.counts?.cycled ?? -1}\\s+${done?.counts?.skipped ?? -1}\\s+0\\s+0`,
+      ),
+    );
     const alone = summary.members.find((m) => m.subscriptionId === UNREADABLE);
     expect(alone?.reason).toBeDefined();
-    expect(watched.stdout.replace(/\s+/g, " ")).toContain(`${alone?.displayName === undefined ? UNREADABLE : `${alone.displayName} (${UNREADABLE})`}, ${alone?.state ?? "?"}: `);
+    expect(watched.stdout.replace(/\s+/g, " ")).toContain(
+      `${alone?.displayName === undefined ? UNREADABLE : `${alone.displayName} (${UNREADABLE})`}, ${alone?.state ?? "?"}: `,
+    );
 
     const record = await port25(["audit", ...auth(), "--campaign", campaignId]);
     expect(record.stderr).toBe("");
     expect(record.code).toBe(0);
-    expect(record.stdout.replace(/\s+/g, " ")).toContain(`Campaign ${campaignId} on 2 subscriptions: ${summary.status}`);
+    expect(record.stdout.replace(/\s+/g, " ")).toContain(
+      `Campaign ${campaignId} on 2 subscriptions: ${summary.status}`,
+    );
     expect(record.stdout.replace(/\s+/g, " ")).toMatch(
-      new RegExp(`Ended reports: # ${SUBSCRIPTION_ID} \\S.* audit --app ${served.app} --key ${served.key} --run ${done?.runId ?? "?"} --html run-${done?.runId ?? "?"}\\.html`),
+      new RegExp(
+        `Ended reports: # ${SUBSCRIPTION_ID} \\S.* audit --app ${served.app} --key ${served.key} --run ${done?.runId ?? "?"} --html run-${done?.runId ?? "?"}\\.html`,
+      ),
     );
 
     const listed = await port25(["audit", ...auth(), "--campaigns", "--json"]);
     expect(listed.code).toBe(0);
-    expect(z.array(z.object({ campaignId: z.string(), status: z.string() }).loose()).parse(JSON.parse(listed.stdout))).toContainEqual(
-      expect.objectContaining({ campaignId, status: summary.status }),
-    );
+    expect(
+      z.array(z.object({ campaignId: z.string(), status: z.string() }).loose()).parse(JSON.parse(listed.stdout)),
+    ).toContainEqual(expect.objectContaining({ campaignId, status: summary.status }));
 
     const html = join(work, "campaign.html");
     const report = await port25(["audit", ...auth(), "--campaign", campaignId, "--html", html]);

@@ -20,7 +20,9 @@ const auth = (): string[] => ["--app", served.app, "--key", served.key];
 
 const EstateFileSchema = z.object({
   managementGroups: z.array(z.object({ id: z.string(), parent: z.string().optional() })),
-  subscriptions: z.array(z.object({ managementGroup: z.string(), subscription: z.object({ id: z.string(), name: z.string() }) }).loose()),
+  subscriptions: z.array(
+    z.object({ managementGroup: z.string(), subscription: z.object({ id: z.string(), name: z.string() }) }).loose(),
+  ),
 });
 
 beforeAll(async () => {
@@ -36,7 +38,12 @@ describe("a campaign over a management group, from the command line against port
     const estate = EstateFileSchema.parse(JSON.parse(readFileSync(ESTATE, "utf8")));
     const root = estate.managementGroups.find((g) => g.parent === undefined)?.id ?? "";
     const started = await port25([
-      "start", ...auth(), "--management-group", root, "--max-concurrent-subscriptions", "2",
+      "start",
+      ...auth(),
+      "--management-group",
+      root,
+      "--max-concurrent-subscriptions",
+      "2",
       ...ATTESTATION_ARGS,
     ]);
     expect(started.stderr).toBe("");
@@ -46,23 +53,29 @@ describe("a campaign over a management group, from the command line against port
     expect(started.stdout).toContain(`on management group ${root}`);
 
     const watched = await port25(["status", ...auth(), "--id", instanceId, "--watch"]);
-    const ended = CampaignStatusBodySchema.parse(JSON.parse((await port25(["status", ...auth(), "--id", instanceId, "--json"])).stdout));
+    const ended = CampaignStatusBodySchema.parse(
+      JSON.parse((await port25(["status", ...auth(), "--id", instanceId, "--json"])).stdout),
+    );
     const summary = ended.summary;
     expect(summary).not.toBeNull();
     if (summary === null) return;
     expect(summary.status).toBe("completed");
     expect(watched.code).toBe(0);
     // Every subscription of the estate sits under the root, at some depth: each is a member once.
-    expect(summary.members.map((m) => m.subscriptionId).sort()).toEqual(estate.subscriptions.map((s) => s.subscription.id.toLowerCase()).sort());
+    expect(summary.members.map((m) => m.subscriptionId).sort()).toEqual(
+      estate.subscriptions.map((s) => s.subscription.id.toLowerCase()).sort(),
+    );
     const nested = estate.subscriptions.find((s) => s.managementGroup !== root);
     expect(nested).toBeDefined();
     for (const m of summary.members) {
-      if (m.state === "done") expect(m).toMatchObject({ runStatus: "completed", counts: { failed: 0, pending: 0, leftDown: 0 } });
+      if (m.state === "done")
+        expect(m).toMatchObject({ runStatus: "completed", counts: { failed: 0, pending: 0, leftDown: 0 } });
       else expect(m.reason ?? "", m.subscriptionId).not.toBe("");
     }
     const runs = summary.members.filter((m) => m.state === "done");
     expect(runs.length).toBeGreaterThanOrEqual(2);
-    for (const m of runs) expect(watched.stdout).toMatch(new RegExp(`${m.subscriptionId}\\s+completed\\s+${m.counts?.cycled ?? -1}\\s`));
+    for (const m of runs)
+      expect(watched.stdout).toMatch(new RegExp(`${m.subscriptionId}\\s+completed\\s+${m.counts?.cycled ?? -1}\\s`));
 
     const html = join(work, "campaign.html");
     const report = await port25(["audit", ...auth(), "--campaign", campaignId, "--html", html]);

@@ -44,7 +44,8 @@ describe("port25 simulate", () => {
       scaleSets: { orchestrationMode: string }[];
       vnets: unknown[];
     };
-    const resources = demo.vms.length + demo.scaleSets.filter((s) => s.orchestrationMode === "Uniform").length + demo.vnets.length;
+    const resources =
+      demo.vms.length + demo.scaleSets.filter((s) => s.orchestrationMode === "Uniform").length + demo.vnets.length;
     expect(out.summary.counts.total).toBe(resources);
     expect(out.outcomes).toHaveLength(resources);
     expect(out.summary.counts.cycled + out.summary.counts.skipped + out.summary.counts.failed).toBe(resources);
@@ -113,9 +114,13 @@ describe("port25 simulate on an estate: a campaign", () => {
     expect(r.stderr).toBe("");
     expect(r.code, r.stdout).toBe(0);
     const out = CampaignSimulateOutputSchema.parse(JSON.parse(r.stdout));
-    const estate = JSON.parse(readFileSync(join(ROOT, "scenarios/estate.json"), "utf8")) as { subscriptions: { subscription: { id: string }; vms: unknown[] }[] };
+    const estate = JSON.parse(readFileSync(join(ROOT, "scenarios/estate.json"), "utf8")) as {
+      subscriptions: { subscription: { id: string }; vms: unknown[] }[];
+    };
     expect(out.summary.target).toEqual({ kind: "managementGroup", managementGroupId: "mg-contoso" });
-    expect(out.summary.members.map((m) => m.subscriptionId).sort()).toEqual(estate.subscriptions.map((x) => x.subscription.id.toLowerCase()).sort());
+    expect(out.summary.members.map((m) => m.subscriptionId).sort()).toEqual(
+      estate.subscriptions.map((x) => x.subscription.id.toLowerCase()).sort(),
+    );
     expect(out.scenario.vms).toBe(estate.subscriptions.reduce((n, x) => n + x.vms.length, 0));
     const runs = out.summary.members.filter((m) => m.state === "done");
     expect(runs.length).toBeGreaterThan(1);
@@ -124,14 +129,28 @@ describe("port25 simulate on an estate: a campaign", () => {
     for (const m of runs) {
       // Each run's report sits beside the campaign's, and the campaign's links to it as a file.
       expect(html).toContain(`href="port25-${m.runId ?? ""}.html"`);
-      expect(readFileSync(join(work, "estate", `port25-${m.runId ?? ""}.html`), "utf8")).toContain(`port25-campaign-${out.summary.campaignId}.html`);
+      expect(readFileSync(join(work, "estate", `port25-${m.runId ?? ""}.html`), "utf8")).toContain(
+        `port25-campaign-${out.summary.campaignId}.html`,
+      );
     }
   });
 
   it("generates an estate with --subscriptions, names each subscription left alone with its reason, and refuses --subscriptions with --scenario", async () => {
-    const r = await port25(["simulate", "--subscriptions", "5", "--vms", "4", "--max-concurrent-subscriptions", "2", "--report", join(work, "gen", "c.html")]);
+    const r = await port25([
+      "simulate",
+      "--subscriptions",
+      "5",
+      "--vms",
+      "4",
+      "--max-concurrent-subscriptions",
+      "2",
+      "--report",
+      join(work, "gen", "c.html"),
+    ]);
     expect(r.code, r.stdout + r.stderr).toBe(0);
-    expect(r.stderr).toMatch(/5 subscriptions under 3 management groups, 20 VMs; a campaign, up to 2 subscriptions at once/);
+    expect(r.stderr).toMatch(
+      /5 subscriptions under 3 management groups, 20 VMs; a campaign, up to 2 subscriptions at once/,
+    );
     expect(r.stdout).toMatch(/over management group mg-contoso: completed/);
     expect(r.stdout).toMatch(/Contoso Production 05 \([0-9a-f-]+\), nothingToDo: /);
     expect(r.stdout).toMatch(/Contoso Dev\/Test 04 \([0-9a-f-]+\), notExemptible: unknown: /);
@@ -155,14 +174,37 @@ describe("port25 simulate --notify", () => {
     await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
     try {
       const { port } = server.address() as AddressInfo;
-      const json = await port25(["simulate", "--scenario", paygScenarioFile(), "--json", "--notify", `http://127.0.0.1:${port}/hook`]);
+      const json = await port25([
+        "simulate",
+        "--scenario",
+        paygScenarioFile(),
+        "--json",
+        "--notify",
+        `http://127.0.0.1:${port}/hook`,
+      ]);
       expect(json.code).toBe(1);
       const out = SimulateOutputSchema.parse(JSON.parse(json.stdout));
       expect(received.map((r) => r.path)).toEqual(["/hook"]);
-      expect(NotificationMessageSchema.parse(received[0]?.body)).toMatchObject({ type: "runRefused", runId: out.summary.runId, category: "blockedNotExemptible", links: {} });
-      const slack = await port25(["simulate", "--scenario", paygScenarioFile(), "--notify", `http://127.0.0.1:${port}/slack`, "--notify-format", "slack"]);
+      expect(NotificationMessageSchema.parse(received[0]?.body)).toMatchObject({
+        type: "runRefused",
+        runId: out.summary.runId,
+        category: "blockedNotExemptible",
+        links: {},
+      });
+      const slack = await port25([
+        "simulate",
+        "--scenario",
+        paygScenarioFile(),
+        "--notify",
+        `http://127.0.0.1:${port}/slack`,
+        "--notify-format",
+        "slack",
+      ]);
       expect(slack.code).toBe(1);
-      expect(received[1]).toEqual({ path: "/slack", body: { text: expect.stringMatching(/^\*Port 25 remediation refused on subscription /) as unknown } });
+      expect(received[1]).toEqual({
+        path: "/slack",
+        body: { text: expect.stringMatching(/^\*Port 25 remediation refused on subscription /) as unknown },
+      });
     } finally {
       await new Promise<void>((r) => server.close(() => r()));
     }
@@ -212,9 +254,12 @@ describe("--version", () => {
 });
 
 describe("--help", () => {
-  it.each(["simulate", "plan", "simulator", "serve", "start", "status", "approve", "cancel", "audit", "run"])("port25 %s --help", async (cmd) => {
-    const r = await port25([cmd, "--help"]);
-    expect(r.code).toBe(0);
-    expect(r.stdout).toContain(`port25 ${cmd}`);
-  });
+  it.each(["simulate", "plan", "simulator", "serve", "start", "status", "approve", "cancel", "audit", "run"])(
+    "port25 %s --help",
+    async (cmd) => {
+      const r = await port25([cmd, "--help"]);
+      expect(r.code).toBe(0);
+      expect(r.stdout).toContain(`port25 ${cmd}`);
+    },
+  );
 });

@@ -18,12 +18,18 @@ import { ROOT, spawnPort25, spawnShell, type Ended, type Spawned } from "../supp
 const DEMO = join(ROOT, "scenarios/demo.json");
 
 /** The built CLI spawned: for what depends on the process (its working directory, the paths it prints from it). */
-function spawned(args: string[], opts: { env?: Record<string, string | undefined>; cwd?: string } = {}): Promise<Ended> {
+function spawned(
+  args: string[],
+  opts: { env?: Record<string, string | undefined>; cwd?: string } = {},
+): Promise<Ended> {
   return spawnPort25(args, opts).ended;
 }
 
 /** In-process: the arguments, the output and the exit code are the behaviour. */
-const port25 = (args: string[], opts: { env?: Record<string, string | undefined> } = {}): ReturnType<typeof runPort25> => runPort25(args, opts.env);
+const port25 = (
+  args: string[],
+  opts: { env?: Record<string, string | undefined> } = {},
+): ReturnType<typeof runPort25> => runPort25(args, opts.env);
 
 /** Runs lines in a POSIX shell, as a user pastes them. */
 function shell(lines: string[], env: Record<string, string | undefined> = {}): Promise<Ended> {
@@ -63,7 +69,9 @@ describe("port25 simulator prints commands that work where the user stands", () 
     const [exportLine, plan] = commands();
     expect(exportLine).toMatch(/^export PORT25_ARM_STATIC_TOKEN=\S+$/);
     // Run from the build: node and the path of the built CLI, relative to the directory it was started in.
-    expect(plan).toMatch(/^node \.\/dist\/src\/cli\/main\.js plan --subscription \S+ --arm-endpoint https:\/\/127\.0\.0\.1:\d+ --ca \S+$/);
+    expect(plan).toMatch(
+      /^node \.\/dist\/src\/cli\/main\.js plan --subscription \S+ --arm-endpoint https:\/\/127\.0\.0\.1:\d+ --ca \S+$/,
+    );
   });
 
   it("runs the printed lines exactly as printed, in a shell without port25 on the PATH: plan succeeds", async () => {
@@ -84,11 +92,15 @@ describe("port25 simulator prints commands that work where the user stands", () 
 
 describe("plan's sign-in advice", () => {
   it("recognises DefaultAzureCredential's failure, however the gateway wrapped it", () => {
-    const chain = new Error("ChainedTokenCredential authentication failed.\nCredentialUnavailableError: Azure CLI could not be found.");
+    const chain = new Error(
+      "ChainedTokenCredential authentication failed.\nCredentialUnavailableError: Azure CLI could not be found.",
+    );
     chain.name = "AggregateAuthenticationError";
     expect(isSignInFailure(chain)).toBe(true);
     expect(isSignInFailure(new Error("getSubscription failed", { cause: chain }))).toBe(true);
-    expect(isSignInFailure(new Error("getSubscription failed: ChainedTokenCredential authentication failed."))).toBe(true);
+    expect(isSignInFailure(new Error("getSubscription failed: ChainedTokenCredential authentication failed."))).toBe(
+      true,
+    );
     expect(isSignInFailure(new Error("getSubscription failed: SubscriptionNotFound"))).toBe(false);
   });
 
@@ -102,7 +114,15 @@ describe("plan's sign-in advice", () => {
 describe("port25 plan --all fits the terminal", () => {
   let sim: SimulatorHandle;
   const env = (): Record<string, string> => ({ PORT25_ARM_STATIC_TOKEN: sim.token });
-  const args = (): string[] => ["plan", "--subscription", sim.subscriptionId, "--arm-endpoint", sim.endpoint, "--ca", sim.caFile];
+  const args = (): string[] => [
+    "plan",
+    "--subscription",
+    sim.subscriptionId,
+    "--arm-endpoint",
+    sim.endpoint,
+    "--ca",
+    sim.caFile,
+  ];
 
   beforeAll(async () => {
     sim = await startSimulator({ scenario: DEMO });
@@ -119,7 +139,9 @@ describe("port25 plan --all fits the terminal", () => {
     expect(text.stdout).toMatch(/^resource\s+kind\s+state\s+action\s+wave \/ reason$/m);
 
     const json = await port25([...args(), "--json"], { env: env() });
-    const plan = z.object({ plan: z.object({ entries: z.array(z.object({ skipMessage: z.string().optional() })) }) }).parse(JSON.parse(json.stdout));
+    const plan = z
+      .object({ plan: z.object({ entries: z.array(z.object({ skipMessage: z.string().optional() })) }) })
+      .parse(JSON.parse(json.stdout));
     const messages = plan.plan.entries.flatMap((e) => (e.skipMessage === undefined ? [] : [e.skipMessage]));
     const longest = messages.reduce((a, b) => (b.length > a.length ? b : a), "");
     expect(longest.length).toBeGreaterThan(100);
@@ -131,7 +153,14 @@ describe("port25 plan --all fits the terminal", () => {
 describe("formatTable", () => {
   it("wraps the widest column to fit and keeps numbers right-aligned", () => {
     const long = "a message that is much longer than the width of the terminal allows ".repeat(4).trim();
-    const out = formatTable(["name", "count", "message"], [["vm-01", 3, long], ["vm-02", 12, "short"]], 60);
+    const out = formatTable(
+      ["name", "count", "message"],
+      [
+        ["vm-01", 3, long],
+        ["vm-02", 12, "short"],
+      ],
+      60,
+    );
     const lines = out.split("\n");
     expect(Math.max(...lines.map((l) => l.length))).toBeLessThanOrEqual(60);
     expect(lines.filter((l) => l.startsWith("vm-01"))).toHaveLength(1);
@@ -150,7 +179,12 @@ describe("formatTable", () => {
 
 describe("plural", () => {
   it("counts in the singular only for one", () => {
-    expect([plural(0, "VM"), plural(1, "uniform scale set"), plural(2, "VNet"), plural(1000, "request")]).toEqual(["0 VMs", "1 uniform scale set", "2 VNets", "1,000 requests"]);
+    expect([plural(0, "VM"), plural(1, "uniform scale set"), plural(2, "VNet"), plural(1000, "request")]).toEqual([
+      "0 VMs",
+      "1 uniform scale set",
+      "2 VNets",
+      "1,000 requests",
+    ]);
   });
 });
 

@@ -30,10 +30,15 @@ afterEach(async () => {
 });
 
 /** A command in a process group of its own (as a terminal's foreground job) with its own TMPDIR. */
-function startJob(start: (env: Record<string, string>) => Spawned, tmp = mkdtempSync(join(tmpdir(), "interrupt-"))): Job {
+function startJob(
+  start: (env: Record<string, string>) => Spawned,
+  tmp = mkdtempSync(join(tmpdir(), "interrupt-")),
+): Job {
   const proc = start({ TMPDIR: tmp });
   // npm ends itself with the signal it was sent, once its script has exited.
-  const exited = proc.ended.then(({ code, signal }) => code ?? (signal === null ? null : 128 + constants.signals[signal]));
+  const exited = proc.ended.then(
+    ({ code, signal }) => code ?? (signal === null ? null : 128 + constants.signals[signal]),
+  );
   const job: Job = {
     proc,
     tmp,
@@ -45,7 +50,10 @@ function startJob(start: (env: Record<string, string>) => Spawned, tmp = mkdtemp
   return job;
 }
 
-const npm = (args: string[]) => (env: Record<string, string>): Spawned => spawnCollected("npm", args, { env });
+const npm =
+  (args: string[]) =>
+  (env: Record<string, string>): Spawned =>
+    spawnCollected("npm", args, { env });
 
 /** What the command left in its temporary directory (tsx, under npm run, keeps its compile cache there; that is not ours). */
 function leftBehind(job: Job): string[] {
@@ -63,7 +71,9 @@ describe("Ctrl+C during simulate", () => {
     expect(leftBehind(job).length).toBe(2);
     job.proc.child.kill("SIGINT");
     expect(await job.exited).toBe(130);
-    expect(job.output()).toMatch(/Interrupted: run sim-\S+ on generated fleet of 60 VMs \(seed 1\), stopped after [\d.]+ s at waves: wave \d+\/\d+ \d+\/65 done/);
+    expect(job.output()).toMatch(
+      /Interrupted: run sim-\S+ on generated fleet of 60 VMs \(seed 1\), stopped after [\d.]+ s at waves: wave \d+\/\d+ \d+\/65 done/,
+    );
     expect(job.output()).toContain(`Partial report: ${report}`);
     const html = readFileSync(report, "utf8");
     rmSync(report, { force: true });

@@ -46,7 +46,9 @@ async function succeeds(line: string): Promise<Ended> {
 
 const StatusSchema = z.object({ progress: ProgressSchema.nullable() }).loose();
 async function runPhase(): Promise<string | undefined> {
-  const res = await fetch(`${served.app}/api/remediations/${SUBSCRIPTION_ID}`, { headers: { "x-functions-key": served.key } });
+  const res = await fetch(`${served.app}/api/remediations/${SUBSCRIPTION_ID}`, {
+    headers: { "x-functions-key": served.key },
+  });
   return res.status === 200 ? StatusSchema.parse(await res.json()).progress?.phase : undefined;
 }
 
@@ -54,7 +56,9 @@ beforeAll(async () => {
   const file = join(work, "scenario.json");
   writeFileSync(file, JSON.stringify(scenario({ vms: fleet(6) })));
   served = await startServe(file, 600);
-  virtualStart = Date.parse(/time: \d+ simulated seconds per real second, from (\S+)/.exec(served.proc.stdout())?.[1] ?? "");
+  virtualStart = Date.parse(
+    /time: \d+ simulated seconds per real second, from (\S+)/.exec(served.proc.stdout())?.[1] ?? "",
+  );
   expect(Number.isNaN(virtualStart)).toBe(false);
 }, 120_000);
 
@@ -85,7 +89,9 @@ describe("what port25 serve prints, pasted as printed", () => {
     const record = AuditedRunSchema.parse(await res.json());
     const summary = record.run.summary;
     expect(record.run.clock).toBe("simulated");
-    const times = [record.run.requestedAt, summary?.startedAt, summary?.approval?.at, summary?.endedAt].map((t) => Date.parse(t ?? ""));
+    const times = [record.run.requestedAt, summary?.startedAt, summary?.approval?.at, summary?.endedAt].map((t) =>
+      Date.parse(t ?? ""),
+    );
     expect(times.every((t) => !Number.isNaN(t))).toBe(true);
     expect([...times].sort((a, b) => a - b)).toEqual(times);
     expect(times[0]).toBeGreaterThanOrEqual(virtualStart);
@@ -112,22 +118,41 @@ describe("what port25 serve prints, pasted as printed", () => {
     const report = commandsIn(shown.stdout.slice(shown.stdout.indexOf("Report:")));
     expect(report).toHaveLength(1);
     await succeeds(report[0] ?? "");
-    expect(readFileSync(join(ROOT, `run-${runId}.html`), "utf8")).toContain("SIMULATED: times are the simulation&#39;s virtual clock");
+    expect(readFileSync(join(ROOT, `run-${runId}.html`), "utf8")).toContain(
+      "SIMULATED: times are the simulation&#39;s virtual clock",
+    );
   }, 240_000);
 
   it("a campaign's Next: commands each succeed pasted as printed, and its record's report commands too", async () => {
     const app = ["--app", served.app, "--key", served.key];
-    const started = await spawnPort25(["start", ...app, "--subscriptions", SUBSCRIPTION_ID, "--require-approval", ...ATTESTATION_ARGS]).ended;
+    const started = await spawnPort25([
+      "start",
+      ...app,
+      "--subscriptions",
+      SUBSCRIPTION_ID,
+      "--require-approval",
+      ...ATTESTATION_ARGS,
+    ]).ended;
     expect(started.code, started.stderr).toBe(0);
     const next = started.stdout.slice(started.stdout.indexOf("Next:"));
     // One command a line, never wrapped: every line of the block is a comment or a whole command.
-    expect(next.split("\n").slice(1).filter((l) => l !== "").every((l) => l.startsWith("#") || commandsIn(l).length === 1)).toBe(true);
+    expect(
+      next
+        .split("\n")
+        .slice(1)
+        .filter((l) => l !== "")
+        .every((l) => l.startsWith("#") || commandsIn(l).length === 1),
+    ).toBe(true);
     const commands = commandsIn(next);
     expect(commands.map((l) => /main\.js (\w+)/.exec(l)?.[1])).toEqual(["status", "approve", "cancel", "audit"]);
     const [watch = "", approve = "", , report = ""] = commands;
     for (const c of commands) expect(c).toContain(`--key ${served.key}`);
 
-    await poll("the campaign's run to wait for approval", async () => ((await runPhase()) === "approve" ? true : undefined), 600);
+    await poll(
+      "the campaign's run to wait for approval",
+      async () => ((await runPhase()) === "approve" ? true : undefined),
+      600,
+    );
     await succeeds(approve);
     const watched = await succeeds(watch);
     expect(watched.stdout).toContain("Simulated: its times are the simulation's virtual clock");
@@ -144,7 +169,14 @@ describe("what port25 serve prints, pasted as printed", () => {
     await succeeds(runReports[0] ?? "");
 
     // The cancel line, on a second campaign over the same target while it waits for approval.
-    const second = await spawnPort25(["start", ...app, "--subscriptions", SUBSCRIPTION_ID, "--require-approval", ...ATTESTATION_ARGS]).ended;
+    const second = await spawnPort25([
+      "start",
+      ...app,
+      "--subscriptions",
+      SUBSCRIPTION_ID,
+      "--require-approval",
+      ...ATTESTATION_ARGS,
+    ]).ended;
     expect(second.code, second.stderr).toBe(0);
     const cancel = commandsIn(second.stdout.slice(second.stdout.indexOf("Next:")))[2] ?? "";
     expect(cancel).toMatch(/ cancel /);

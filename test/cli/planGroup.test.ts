@@ -23,7 +23,13 @@ let arm: ArmGateway;
 
 beforeAll(async () => {
   sim = await startSimulator({ scenario: DEMO });
-  arm = createArmGateway(parseConfig({ PORT25_ARM_ENDPOINT: sim.endpoint, PORT25_ARM_CA_FILE: sim.caFile, PORT25_ARM_STATIC_TOKEN: sim.token }));
+  arm = createArmGateway(
+    parseConfig({
+      PORT25_ARM_ENDPOINT: sim.endpoint,
+      PORT25_ARM_CA_FILE: sim.caFile,
+      PORT25_ARM_STATIC_TOKEN: sim.token,
+    }),
+  );
 });
 afterAll(async () => {
   await sim.close();
@@ -32,10 +38,15 @@ afterAll(async () => {
 describe("planSubscriptions", () => {
   it("plans an exemptible subscription as `plan --subscription` does, reports one it cannot read in its row, and writes nothing", async () => {
     const options = RemediationOptionsSchema.parse({});
-    const group = await planSubscriptions(arm, "mg-dev", [
-      { subscriptionId: sim.subscriptionId, displayName: "listed name", parentManagementGroupId: "mg-dev" },
-      { subscriptionId: MISSING, displayName: "gone", parentManagementGroupId: "mg-dev" },
-    ], options);
+    const group = await planSubscriptions(
+      arm,
+      "mg-dev",
+      [
+        { subscriptionId: sim.subscriptionId, displayName: "listed name", parentManagementGroupId: "mg-dev" },
+        { subscriptionId: MISSING, displayName: "gone", parentManagementGroupId: "mg-dev" },
+      ],
+      options,
+    );
     const single = buildPlan(await discoverSubscription(arm, sim.subscriptionId, options), options);
     const [demo, gone] = group.subscriptions;
     expect(demo?.classification?.category).toBe("exemptible");
@@ -60,9 +71,15 @@ describe("planSubscriptions", () => {
 
     const text = renderGroupPlan(group);
     expect(text).toContain("Management group mg-dev: 2 subscriptions");
-    expect(text).toMatch(new RegExp(`${sim.subscriptionId}\\s+exemptible\\s+${single.counts.toCycle}\\s+${single.counts.toRefresh}\\s+${single.counts.skipped}\\n`));
+    expect(text).toMatch(
+      new RegExp(
+        `${sim.subscriptionId}\\s+exemptible\\s+${single.counts.toCycle}\\s+${single.counts.toRefresh}\\s+${single.counts.skipped}\\n`,
+      ),
+    );
     expect(text).toMatch(new RegExp(`${MISSING}\\s+error\\n`));
-    expect(text).toMatch(new RegExp(`Left alone, and why:\\n {2}gone \\(${MISSING}\\): could not be read: .*could not be found`));
+    expect(text).toMatch(
+      new RegExp(`Left alone, and why:\\n {2}gone \\(${MISSING}\\): could not be read: .*could not be found`),
+    );
     expect(text).toContain(`Exemptible: 1 — ${single.counts.toCycle} to cycle`);
     expect(text).toContain("A campaign on this group would run 1 remediation and leave 1 subscription(s) alone.");
   });
@@ -70,7 +87,16 @@ describe("planSubscriptions", () => {
   it("ends the whole plan on an error the caller picks (as no credential at all), instead of a row", async () => {
     const picked = (e: unknown): boolean => isAzureOperationError(e) && e.statusCode === 404;
     await expect(
-      planSubscriptions(arm, "mg-dev", [{ subscriptionId: sim.subscriptionId, displayName: "x" }, { subscriptionId: MISSING, displayName: "gone" }], RemediationOptionsSchema.parse({}), picked),
+      planSubscriptions(
+        arm,
+        "mg-dev",
+        [
+          { subscriptionId: sim.subscriptionId, displayName: "x" },
+          { subscriptionId: MISSING, displayName: "gone" },
+        ],
+        RemediationOptionsSchema.parse({}),
+        picked,
+      ),
     ).rejects.toSatisfy(picked);
   });
 });

@@ -31,7 +31,14 @@ const GroupJson = z.object({
       error: z.string().optional(),
     }),
   ),
-  totals: z.object({ subscriptions: z.number(), exemptible: z.number(), notExemptible: z.number(), notBlocked: z.number(), errors: z.number(), toCycle: z.number() }),
+  totals: z.object({
+    subscriptions: z.number(),
+    exemptible: z.number(),
+    notExemptible: z.number(),
+    notBlocked: z.number(),
+    errors: z.number(),
+    toCycle: z.number(),
+  }),
 });
 
 let sim: SimulatorHandle;
@@ -47,7 +54,10 @@ afterEach(() => {
   vi.unstubAllEnvs();
 });
 
-async function port25(args: string[], on: SimulatorHandle = sim): Promise<{ code: number; stdout: string; stderr: string }> {
+async function port25(
+  args: string[],
+  on: SimulatorHandle = sim,
+): Promise<{ code: number; stdout: string; stderr: string }> {
   vi.stubEnv("PORT25_ARM_STATIC_TOKEN", on.token);
   const c = captureStdio();
   try {
@@ -68,7 +78,11 @@ describe("port25 plan --management-group against the estate", () => {
     const byId = new Map(out.subscriptions.map((s) => [s.subscriptionId, s]));
     expect([...byId.keys()].sort()).toEqual([WEB, DATA, PRODUCTION, SANDBOX]);
     // The sandbox sits two levels down: the listing reaches every depth, and names the group directly above.
-    expect(byId.get(SANDBOX)).toMatchObject({ displayName: "Contoso Sandbox", parentManagementGroupId: "mg-contoso-sandbox", classification: { category: "exemptible" } });
+    expect(byId.get(SANDBOX)).toMatchObject({
+      displayName: "Contoso Sandbox",
+      parentManagementGroupId: "mg-contoso-sandbox",
+      classification: { category: "exemptible" },
+    });
     expect(byId.get(PRODUCTION)?.classification?.category).toBe("notBlocked");
     expect(byId.get(PRODUCTION)?.plan).toBeUndefined();
     for (const id of [WEB, DATA, SANDBOX]) {
@@ -78,7 +92,9 @@ describe("port25 plan --management-group against the estate", () => {
       expect(byId.get(id)?.plan?.counts).toEqual(single.plan.counts);
     }
     expect(out.totals).toMatchObject({ subscriptions: 4, exemptible: 3, notExemptible: 0, notBlocked: 1, errors: 0 });
-    expect(out.totals.toCycle).toBe([WEB, DATA, SANDBOX].reduce((n, id) => n + (byId.get(id)?.plan?.counts.toCycle ?? 0), 0));
+    expect(out.totals.toCycle).toBe(
+      [WEB, DATA, SANDBOX].reduce((n, id) => n + (byId.get(id)?.plan?.counts.toCycle ?? 0), 0),
+    );
     expect(sim.requestLog().filter((e) => e.kind !== "read")).toEqual([]);
   });
 
@@ -88,7 +104,9 @@ describe("port25 plan --management-group against the estate", () => {
     expect(r.stdout).toMatch(/^Management group mg-contoso: 4 subscriptions\n/);
     expect(r.stdout).toMatch(new RegExp(`${PRODUCTION}\\s+notBlocked\\n`));
     expect(r.stdout).toMatch(new RegExp(`${WEB}\\s+exemptible\\s+\\d+\\s+\\d+\\s+\\d+\\n`));
-    expect(r.stdout).toMatch(new RegExp(`Left alone, and why:\\n {2}Contoso Production \\(${PRODUCTION}\\): nothing to do: \\S`));
+    expect(r.stdout).toMatch(
+      new RegExp(`Left alone, and why:\\n {2}Contoso Production \\(${PRODUCTION}\\): nothing to do: \\S`),
+    );
     expect(r.stdout).toContain("Left alone: 1 (not exemptible 0, unknown 0, not blocked 1)");
     expect(r.stdout).toContain("A campaign on this group would run 3 remediations and leave 1 subscription(s) alone.");
   });
@@ -96,7 +114,10 @@ describe("port25 plan --management-group against the estate", () => {
   it("--all adds each exemptible subscription's own plan, resource by resource", async () => {
     const r = await port25(["plan", "--management-group", "mg-contoso-devtest", "--all"]);
     expect(r.code).toBe(0);
-    for (const [name, id] of [["Contoso Web Dev/Test", WEB], ["Contoso Sandbox", SANDBOX]]) {
+    for (const [name, id] of [
+      ["Contoso Web Dev/Test", WEB],
+      ["Contoso Sandbox", SANDBOX],
+    ]) {
       expect(r.stdout).toMatch(new RegExp(`\\n${name} \\(${id}\\)\\nPlan: \\d+ VMs?, `));
     }
     expect(r.stdout).toMatch(/resource\s+kind\s+state\s+action/);
@@ -105,7 +126,11 @@ describe("port25 plan --management-group against the estate", () => {
   it("takes a nested group's subscriptions only", async () => {
     const r = await port25(["plan", "--management-group", "mg-contoso-devtest", "--json"]);
     expect(r.code).toBe(0);
-    expect(GroupJson.parse(JSON.parse(r.stdout)).subscriptions.map((s) => s.subscriptionId).sort()).toEqual([WEB, SANDBOX]);
+    expect(
+      GroupJson.parse(JSON.parse(r.stdout))
+        .subscriptions.map((s) => s.subscriptionId)
+        .sort(),
+    ).toEqual([WEB, SANDBOX]);
   });
 
   it("exits 1 with Azure's refusal for a group it cannot read", async () => {
@@ -132,7 +157,9 @@ describe("port25 plan --management-group on a generated estate", () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toContain("Exemptible: 3 — ");
     expect(r.stdout).toContain("Left alone: 2 (not exemptible 0, unknown 1, not blocked 1)");
-    expect(r.stdout.replace(/\s+/g, " ")).toMatch(/Contoso Dev\/Test 04 \([0-9a-f-]{36}\): .*Microsoft\.Billing\/billingProperty\/read/);
+    expect(r.stdout.replace(/\s+/g, " ")).toMatch(
+      /Contoso Dev\/Test 04 \([0-9a-f-]{36}\): .*Microsoft\.Billing\/billingProperty\/read/,
+    );
   });
 
   it("exits 1 when no subscription of the group is exemptible: a campaign would remediate nothing", async () => {
@@ -141,6 +168,10 @@ describe("port25 plan --management-group on a generated estate", () => {
     expect(r.stdout).toContain("A campaign would remediate nothing here: no subscription is exemptible.");
     const json = await port25(["plan", "--management-group", ESTATE_GROUPS.production, "--json"], estate);
     expect(json.code).toBe(1);
-    expect(GroupJson.parse(JSON.parse(json.stdout)).totals).toMatchObject({ subscriptions: 1, exemptible: 0, notBlocked: 1 });
+    expect(GroupJson.parse(JSON.parse(json.stdout)).totals).toMatchObject({
+      subscriptions: 1,
+      exemptible: 0,
+      notBlocked: 1,
+    });
   });
 });

@@ -13,22 +13,31 @@ const port25 = runPort25;
 describe("port25 plan: VNets without the subnet role", () => {
   let sim: SimulatorHandle;
   beforeAll(async () => {
-    sim = await startSimulator({ scenario: smallScenario({ permissions: [{ resourceGroup: "rg-a", actions: ["*/read", "Microsoft.Compute/*"] }] }) });
+    sim = await startSimulator({
+      scenario: smallScenario({ permissions: [{ resourceGroup: "rg-a", actions: ["*/read", "Microsoft.Compute/*"] }] }),
+    });
   });
   afterAll(async () => {
     await sim.close();
   });
 
   it("prints each such VNet and the az role assignment command for its group, and writes nothing", async () => {
-    const r = await port25(["plan", "--subscription", sim.subscriptionId, "--arm-endpoint", sim.endpoint, "--ca", sim.caFile], {
-      PORT25_ARM_STATIC_TOKEN: sim.token,
-      PORT25_IDENTITY_PRINCIPAL_ID: PRINCIPAL,
-      PORT25_SUBNET_ROLE_NAME: ROLE,
-    });
+    const r = await port25(
+      ["plan", "--subscription", sim.subscriptionId, "--arm-endpoint", sim.endpoint, "--ca", sim.caFile],
+      {
+        PORT25_ARM_STATIC_TOKEN: sim.token,
+        PORT25_IDENTITY_PRINCIPAL_ID: PRINCIPAL,
+        PORT25_SUBNET_ROLE_NAME: ROLE,
+      },
+    );
     expect(r.stderr).toBe("");
-    expect(r.stdout).toContain("1 VNet with delegated subnets needs the subnet role at its resource group (never attempted without it):");
+    expect(r.stdout).toContain(
+      "1 VNet with delegated subnets needs the subnet role at its resource group (never attempted without it):",
+    );
     expect(r.stdout).toContain("rg-a/vnet1");
-    expect(r.stdout).toContain(`az role assignment create --assignee ${PRINCIPAL} --role "${ROLE}" --scope /subscriptions/${sim.subscriptionId}/resourceGroups/rg-a`);
+    expect(r.stdout).toContain(
+      `az role assignment create --assignee ${PRINCIPAL} --role "${ROLE}" --scope /subscriptions/${sim.subscriptionId}/resourceGroups/rg-a`,
+    );
     expect(r.stdout).toMatch(/noSubnetPermission\s+1/);
     expect(sim.requestLog().filter((e) => e.kind !== "read")).toEqual([]);
   });

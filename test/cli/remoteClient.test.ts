@@ -35,18 +35,27 @@ describe("the remote client", () => {
   });
 
   it("says what to send when the app refuses a request without a token, and when it refuses the token", async () => {
-    const withoutToken = await callApi(RemoteFlagsSchema.parse({ app, key: "k1" }), "GET", "/api/audit/runs").catch((e: unknown) => e);
+    const withoutToken = await callApi(RemoteFlagsSchema.parse({ app, key: "k1" }), "GET", "/api/audit/runs").catch(
+      (e: unknown) => e,
+    );
     expect(withoutToken).toBeInstanceOf(RemoteError);
     expect(seen.at(-1)?.authorization).toBeUndefined();
     expect((withoutToken as RemoteError).message).toMatch(/--token or PORT25_API_TOKEN/);
-    const badToken = await callApi(RemoteFlagsSchema.parse({ app, key: "k1", token: "expired" }), "GET", "/api/audit/runs").catch((e: unknown) => e);
+    const badToken = await callApi(
+      RemoteFlagsSchema.parse({ app, key: "k1", token: "expired" }),
+      "GET",
+      "/api/audit/runs",
+    ).catch((e: unknown) => e);
     expect((badToken as RemoteError).message).toMatch(/refused the function key .* or the access token/);
   });
 
   it("refuses a token pasted with its scheme or with spaces, naming the flag", () => {
     const bad = RemoteFlagsSchema.safeParse({ app, key: "k1", token: "Bearer abc" });
     expect(bad.success).toBe(false);
-    expect(bad.error?.issues[0]).toMatchObject({ path: ["token"], message: expect.stringMatching(/without the word Bearer/) });
+    expect(bad.error?.issues[0]).toMatchObject({
+      path: ["token"],
+      message: expect.stringMatching(/without the word Bearer/),
+    });
   });
 
   it("takes the app's address as `port25 serve` prints it, with the API's /api prefix, without doubling it", async () => {
@@ -61,7 +70,11 @@ describe("the remote client", () => {
     await new Promise<void>((done) => closed.listen(0, "127.0.0.1", done));
     const port = (closed.address() as AddressInfo).port;
     await new Promise<void>((done) => closed.close(() => done()));
-    const err = await callApi(RemoteFlagsSchema.parse({ app: `http://127.0.0.1:${port}`, key: "k1" }), "GET", "/api/audit/runs").catch((e: unknown) => e);
+    const err = await callApi(
+      RemoteFlagsSchema.parse({ app: `http://127.0.0.1:${port}`, key: "k1" }),
+      "GET",
+      "/api/audit/runs",
+    ).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(RemoteError);
     expect((err as RemoteError).message).toBe(
       `could not reach the app at http://127.0.0.1:${port} (ECONNREFUSED): is it running (\`port25 serve\` prints its address), and is --app right?`,

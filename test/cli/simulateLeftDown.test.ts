@@ -39,7 +39,10 @@ afterEach(() => {
 
 describe("port25 simulate with a VM left down", () => {
   it("prints the VM on its own LEFT DOWN line, with the manual action, before the rest, and exits 1", async () => {
-    const { exitCode, stdout } = await simulate(["--scenario", scenarioFile("persistent", [{ kind: "allocationFailure", match: { resource: "app-002" } }])]);
+    const { exitCode, stdout } = await simulate([
+      "--scenario",
+      scenarioFile("persistent", [{ kind: "allocationFailure", match: { resource: "app-002" } }]),
+    ]);
     expect(exitCode).toBe(1);
     const lines = stdout.trim().split("\n");
     const first = lines.findIndex((l) => l.startsWith("LEFT DOWN: 1 resource(s)"));
@@ -51,7 +54,11 @@ describe("port25 simulate with a VM left down", () => {
   });
 
   it("exits 0 and prints no LEFT DOWN line when a failed start was retried and the VM runs", async () => {
-    const { exitCode, stdout } = await simulate(["--scenario", scenarioFile("once", [{ kind: "allocationFailure", match: { resource: "app-002" }, count: 1 }]), "--json"]);
+    const { exitCode, stdout } = await simulate([
+      "--scenario",
+      scenarioFile("once", [{ kind: "allocationFailure", match: { resource: "app-002" }, count: 1 }]),
+      "--json",
+    ]);
     const out = SimulateOutputSchema.parse(JSON.parse(stdout));
     expect(exitCode).toBe(0);
     expect(out.summary.status).toBe("completed");

@@ -46,9 +46,13 @@ describe("port25 simulator with an estate", () => {
       "        mg-contoso-sandbox (Contoso Sandbox)",
       "          7c1e4b2a-3d5f-4a6b-8c9d-0e1f2a3b4c54  Contoso Sandbox",
     ]);
-    expect(out).toMatch(/plan --subscription 7c1e4b2a-3d5f-4a6b-8c9d-0e1f2a3b4c51 --arm-endpoint https:\/\/127\.0\.0\.1:\d+ --ca /);
+    expect(out).toMatch(
+      /plan --subscription 7c1e4b2a-3d5f-4a6b-8c9d-0e1f2a3b4c51 --arm-endpoint https:\/\/127\.0\.0\.1:\d+ --ca /,
+    );
     // The whole estate at once: the root group's plan (test/cli/planManagementGroup.test.ts runs it).
-    expect(out).toMatch(/^Or every subscription under a management group at once:\n {2}\S.* plan --management-group mg-contoso --arm-endpoint https:\/\/127\.0\.0\.1:\d+ --ca \S+$/m);
+    expect(out).toMatch(
+      /^Or every subscription under a management group at once:\n {2}\S.* plan --management-group mg-contoso --arm-endpoint https:\/\/127\.0\.0\.1:\d+ --ca \S+$/m,
+    );
     expect(out).toMatch(/Stopped after 0 requests \(0 throttled\)\./);
   });
 
@@ -67,7 +71,9 @@ describe("port25 simulator with an estate", () => {
   });
 
   it("refuses --subscriptions with --scenario", async () => {
-    await expect(simulatorCommand(["--subscriptions", "2", "--scenario", ESTATE], Promise.resolve())).rejects.toThrow(/--subscriptions: cannot be combined with --scenario/);
+    await expect(simulatorCommand(["--subscriptions", "2", "--scenario", ESTATE], Promise.resolve())).rejects.toThrow(
+      /--subscriptions: cannot be combined with --scenario/,
+    );
   });
 });
 
@@ -80,6 +86,8 @@ describe("scenario files", () => {
     const file = join(work, "bad-estate.json");
     writeFileSync(file, JSON.stringify(estate));
     expect(() => loadEstateFlag(file)).toThrow(UsageError);
-    expect(() => loadEstateFlag(file)).toThrow(/subscriptions\[0\]\.managementGroup: management group "mg-missing" is not declared/);
+    expect(() => loadEstateFlag(file)).toThrow(
+      /subscriptions\[0\]\.managementGroup: management group "mg-missing" is not declared/,
+    );
   });
 });

@@ -27,24 +27,54 @@ export function conformanceScenario(shapes: ResponseShapes): ScenarioInput {
       id: SUB,
       name: "Conformance Dev/Test",
       quotaId: "MSDNDevTest_2014-09-01",
-      billing: { agreementType: "EnterpriseAgreement", workloadType: "DevTest", accountType: "Enterprise", skuId: "0001", skuDescription: "Enterprise Dev/Test" },
+      billing: {
+        agreementType: "EnterpriseAgreement",
+        workloadType: "DevTest",
+        accountType: "Enterprise",
+        skuId: "0001",
+        skuDescription: "Enterprise Dev/Test",
+      },
     },
     exemption: { exempted: true, effectiveAt: "2026-03-02T09:00:00Z" },
     resourceGroups: [
       { name: "rg-a", location: "westeurope", tags: { env: "dev" } },
-      { name: "rg-b", location: "westeurope", managedBy: "/subscriptions/x/resourceGroups/owner/providers/Microsoft.Solutions/applications/app" },
+      {
+        name: "rg-b",
+        location: "westeurope",
+        managedBy: "/subscriptions/x/resourceGroups/owner/providers/Microsoft.Solutions/applications/app",
+      },
       { name: "NetworkWatcherRG", location: "westeurope" },
     ],
     vms: [
-      { name: "win1", resourceGroup: "rg-a", osType: "Windows", availabilitySet: "avset-1", networkWatcherAgent: true, tags: { app: "x" }, lastStartTime: "2026-02-01T00:00:00Z", subnet: "vnet1/used" },
+      {
+        name: "win1",
+        resourceGroup: "rg-a",
+        osType: "Windows",
+        availabilitySet: "avset-1",
+        networkWatcherAgent: true,
+        tags: { app: "x" },
+        lastStartTime: "2026-02-01T00:00:00Z",
+        subnet: "vnet1/used",
+      },
       { name: "lin-stopped", resourceGroup: "rg-a", power: "stopped", zone: "2" },
       { name: "lin-dealloc", resourceGroup: "rg-a", power: "deallocated", priority: "Spot" },
-      { name: "lin-eph", resourceGroup: "rg-b", ephemeralOsDisk: true, networkWatcherAgent: true, lastStartTime: "2026-02-01T00:00:00Z" },
+      {
+        name: "lin-eph",
+        resourceGroup: "rg-b",
+        ephemeralOsDisk: true,
+        networkWatcherAgent: true,
+        lastStartTime: "2026-02-01T00:00:00Z",
+      },
       { name: "lin-failed", resourceGroup: "rg-b", provisioningState: "Failed" },
       { name: "flex-0", resourceGroup: "rg-b", flexScaleSet: "flex" },
     ],
     scaleSets: [
-      { name: "uni", resourceGroup: "rg-b", zones: ["1", "2"], instances: [{ instanceId: "0" }, { instanceId: "1", power: "deallocated" }] },
+      {
+        name: "uni",
+        resourceGroup: "rg-b",
+        zones: ["1", "2"],
+        instances: [{ instanceId: "0" }, { instanceId: "1", power: "deallocated" }],
+      },
       { name: "eph", resourceGroup: "rg-b", ephemeralOsDisk: true, instances: [{ instanceId: "0", power: "stopped" }] },
       { name: "flex", resourceGroup: "rg-b", orchestrationMode: "Flexible" },
     ],
@@ -55,9 +85,24 @@ export function conformanceScenario(shapes: ResponseShapes): ScenarioInput {
         addressPrefixes: ["10.0.0.0/16"],
         tags: { net: "1" },
         subnets: [
-          { name: "used", addressPrefix: "10.0.0.0/24", inUse: true, routeTable: "rt-egress", natGateway: "nat-egress" },
+          {
+            name: "used",
+            addressPrefix: "10.0.0.0/24",
+            inUse: true,
+            routeTable: "rt-egress",
+            natGateway: "nat-egress",
+          },
           { name: "ase", addressPrefix: "10.0.1.0/24", delegations: ["Microsoft.Web/hostingEnvironments"] },
-          { name: "linked", addressPrefix: "10.0.2.0/24", serviceAssociationLinks: [{ linkedResourceType: "Microsoft.Web/hostingEnvironments", link: "/subscriptions/x/resourceGroups/y/providers/Microsoft.Web/hostingEnvironments/z" }] },
+          {
+            name: "linked",
+            addressPrefix: "10.0.2.0/24",
+            serviceAssociationLinks: [
+              {
+                linkedResourceType: "Microsoft.Web/hostingEnvironments",
+                link: "/subscriptions/x/resourceGroups/y/providers/Microsoft.Web/hostingEnvironments/z",
+              },
+            ],
+          },
           { name: "multi", addressPrefixes: ["10.0.3.0/24", "10.0.4.0/24"] },
         ],
       },
@@ -66,22 +111,46 @@ export function conformanceScenario(shapes: ResponseShapes): ScenarioInput {
         resourceGroup: "rg-b",
         addressPrefixes: ["10.1.0.0/16"],
         ipamPools: ["/subscriptions/x/resourceGroups/y/providers/Microsoft.Network/networkManagers/nm/ipamPools/pool"],
-        subnets: [{ name: "from-pool", ipamAllocations: [{ poolId: "/subscriptions/x/resourceGroups/y/providers/Microsoft.Network/networkManagers/nm/ipamPools/pool", allocatedAddressPrefixes: ["10.1.0.0/24"] }] }],
+        subnets: [
+          {
+            name: "from-pool",
+            ipamAllocations: [
+              {
+                poolId:
+                  "/subscriptions/x/resourceGroups/y/providers/Microsoft.Network/networkManagers/nm/ipamPools/pool",
+                allocatedAddressPrefixes: ["10.1.0.0/24"],
+              },
+            ],
+          },
+        ],
       },
     ],
     networkWatchers: [{ location: "westeurope" }],
     // Locks that no write below runs into: the listings' bodies only.
     locks: [
       { name: "rg-b-nodelete", level: "CanNotDelete", scope: { resourceGroup: "rg-b" }, notes: "platform" },
-      { name: "vm-ro", level: "ReadOnly", scope: { resourceGroup: "rg-b", type: "Microsoft.Compute/virtualMachines", name: "lin-failed" } },
-      { name: "vm-nodelete", level: "CanNotDelete", scope: { resourceGroup: "rg-a", type: "Microsoft.Compute/virtualMachines", name: "win1" } },
+      {
+        name: "vm-ro",
+        level: "ReadOnly",
+        scope: { resourceGroup: "rg-b", type: "Microsoft.Compute/virtualMachines", name: "lin-failed" },
+      },
+      {
+        name: "vm-nodelete",
+        level: "CanNotDelete",
+        scope: { resourceGroup: "rg-a", type: "Microsoft.Compute/virtualMachines", name: "win1" },
+      },
     ],
     routeTables: [
       {
         name: "rt-egress",
         resourceGroup: "rg-a",
         routes: [
-          { name: "default-via-fw", addressPrefix: "0.0.0.0/0", nextHopType: "VirtualAppliance", nextHopIpAddress: "10.100.0.4" },
+          {
+            name: "default-via-fw",
+            addressPrefix: "0.0.0.0/0",
+            nextHopType: "VirtualAppliance",
+            nextHopIpAddress: "10.100.0.4",
+          },
           { name: "onprem", addressPrefix: "192.168.0.0/16", nextHopType: "VirtualNetworkGateway" },
         ],
       },
@@ -90,7 +159,15 @@ export function conformanceScenario(shapes: ResponseShapes): ScenarioInput {
     behaviour: {
       jitter: 0,
       pageSize: 2,
-      latencies: { powerOff: 30, deallocate: 60, start: 60, subnetCreate: 10, subnetDelete: 10, connectivityCheck: 20, effectiveRouteTable: 10 },
+      latencies: {
+        powerOff: 30,
+        deallocate: 60,
+        start: 60,
+        subnetCreate: 10,
+        subnetDelete: 10,
+        connectivityCheck: 20,
+        effectiveRouteTable: 10,
+      },
       throttling: { enabled: false },
       computeThrottling: { enabled: false },
       vnetWriteConflict: "409",
@@ -148,29 +225,50 @@ class Recorder {
   }
 }
 
-const vm = (rg: string, name: string, suffix = ""): string => `/subscriptions/${SUB}/resourceGroups/${rg}/providers/Microsoft.Compute/virtualMachines/${name}${suffix}`;
-const ss = (name: string, suffix = ""): string => `/subscriptions/${SUB}/resourceGroups/rg-b/providers/Microsoft.Compute/virtualMachineScaleSets/${name}${suffix}`;
-const vnet = (rg: string, name: string, suffix = ""): string => `/subscriptions/${SUB}/resourceGroups/${rg}/providers/Microsoft.Network/virtualNetworks/${name}${suffix}`;
+const vm = (rg: string, name: string, suffix = ""): string =>
+  `/subscriptions/${SUB}/resourceGroups/${rg}/providers/Microsoft.Compute/virtualMachines/${name}${suffix}`;
+const ss = (name: string, suffix = ""): string =>
+  `/subscriptions/${SUB}/resourceGroups/rg-b/providers/Microsoft.Compute/virtualMachineScaleSets/${name}${suffix}`;
+const vnet = (rg: string, name: string, suffix = ""): string =>
+  `/subscriptions/${SUB}/resourceGroups/${rg}/providers/Microsoft.Network/virtualNetworks/${name}${suffix}`;
 const WATCHER = `/subscriptions/${SUB}/resourceGroups/NetworkWatcherRG/providers/Microsoft.Network/networkWatchers/NetworkWatcher_westeurope`;
 
 async function reads(r: Recorder): Promise<void> {
   await r.call("GET", `/subscriptions/${SUB}?api-version=2022-12-01`);
-  await r.call("GET", `/subscriptions/${SUB}/providers/Microsoft.Billing/billingProperty/default?api-version=2024-04-01`);
+  await r.call(
+    "GET",
+    `/subscriptions/${SUB}/providers/Microsoft.Billing/billingProperty/default?api-version=2024-04-01`,
+  );
   await r.list(`/subscriptions/${SUB}/resourcegroups?api-version=2025-04-01`);
   await r.call("GET", `/subscriptions/${SUB}/resourcegroups/rg-b?api-version=2025-04-01`);
   const byFlex = `$filter=${encodeURIComponent(`'virtualMachineScaleSet/id' eq '${ss("flex")}'`)}`;
   // `$expand=instanceView` needs a valid `$filter` (answered 400 without one); statusOnly is the subscription list's.
-  for (const q of [COMPUTE, `${COMPUTE}&$expand=instanceView`, `${COMPUTE}&statusOnly=true`, `${COMPUTE}&${byFlex}`, `${COMPUTE}&${byFlex}&$expand=instanceView`]) {
+  for (const q of [
+    COMPUTE,
+    `${COMPUTE}&$expand=instanceView`,
+    `${COMPUTE}&statusOnly=true`,
+    `${COMPUTE}&${byFlex}`,
+    `${COMPUTE}&${byFlex}&$expand=instanceView`,
+  ]) {
     await r.list(`/subscriptions/${SUB}/providers/Microsoft.Compute/virtualMachines?${q}`);
     await r.list(`/subscriptions/${SUB}/resourceGroups/rg-a/providers/Microsoft.Compute/virtualMachines?${q}`);
   }
-  for (const [rg, name] of [["rg-a", "win1"], ["rg-a", "lin-stopped"], ["rg-a", "lin-dealloc"], ["rg-b", "lin-eph"], ["rg-b", "lin-failed"], ["rg-b", "flex-0"]] as const) {
+  for (const [rg, name] of [
+    ["rg-a", "win1"],
+    ["rg-a", "lin-stopped"],
+    ["rg-a", "lin-dealloc"],
+    ["rg-b", "lin-eph"],
+    ["rg-b", "lin-failed"],
+    ["rg-b", "flex-0"],
+  ] as const) {
     await r.call("GET", `${vm(rg, name)}?${COMPUTE}`);
     await r.call("GET", `${vm(rg, name)}?${COMPUTE}&$expand=instanceView`);
     await r.call("GET", `${vm(rg, name, "/instanceView")}?${COMPUTE}`);
   }
   await r.list(`/subscriptions/${SUB}/providers/Microsoft.Compute/virtualMachineScaleSets?${COMPUTE}`);
-  await r.list(`/subscriptions/${SUB}/resourceGroups/rg-b/providers/Microsoft.Compute/virtualMachineScaleSets?${COMPUTE}`);
+  await r.list(
+    `/subscriptions/${SUB}/resourceGroups/rg-b/providers/Microsoft.Compute/virtualMachineScaleSets?${COMPUTE}`,
+  );
   for (const name of ["uni", "eph", "flex"]) await r.call("GET", `${ss(name)}?${COMPUTE}`);
   for (const name of ["uni", "eph"]) {
     await r.list(`${ss(name, "/virtualMachines")}?${COMPUTE}`);
@@ -184,25 +282,39 @@ async function reads(r: Recorder): Promise<void> {
   await r.call("GET", `${vnet("rg-a", "vnet1")}?${NETWORK}`);
   await r.call("GET", `${vnet("rg-b", "vnet-ipam")}?${NETWORK}`);
   await r.list(`${vnet("rg-a", "vnet1", "/subnets")}?${NETWORK}`);
-  for (const s of ["used", "ase", "linked", "multi"]) await r.call("GET", `${vnet("rg-a", "vnet1", `/subnets/${s}`)}?${NETWORK}`);
+  for (const s of ["used", "ase", "linked", "multi"])
+    await r.call("GET", `${vnet("rg-a", "vnet1", `/subnets/${s}`)}?${NETWORK}`);
   await r.call("GET", `${vnet("rg-b", "vnet-ipam", "/subnets/from-pool")}?${NETWORK}`);
   await r.list(`/subscriptions/${SUB}/providers/Microsoft.Network/networkWatchers?${NETWORK}`);
-  await r.list(`/subscriptions/${SUB}/resourceGroups/NetworkWatcherRG/providers/Microsoft.Network/networkWatchers?${NETWORK}`);
+  await r.list(
+    `/subscriptions/${SUB}/resourceGroups/NetworkWatcherRG/providers/Microsoft.Network/networkWatchers?${NETWORK}`,
+  );
   await r.list(`/subscriptions/${SUB}/providers/Microsoft.Network/networkInterfaces?${NETWORK}`);
   await r.list(`/subscriptions/${SUB}/providers/Microsoft.Network/routeTables?${NETWORK}`);
   // Routes being added while this suite was written: exercised as soon as the simulator serves them.
-  for (const [rg, name] of [["rg-a", "win1"], ["rg-b", "lin-failed"]] as const) await r.ifServed("GET", `${vm(rg, name, "/extensions")}?${COMPUTE}`);
+  for (const [rg, name] of [
+    ["rg-a", "win1"],
+    ["rg-b", "lin-failed"],
+  ] as const)
+    await r.ifServed("GET", `${vm(rg, name, "/extensions")}?${COMPUTE}`);
   const now = r.c.clock.now();
   const range = `eventTimestamp ge '${new Date(now - 30 * 86_400_000).toISOString()}' and eventTimestamp le '${new Date(now).toISOString()}'`;
   const log = `/subscriptions/${SUB}/providers/microsoft.insights/eventtypes/management/values?api-version=2015-04-01`;
   await r.ifServed("GET", `${log}&$filter=${encodeURIComponent(range)}`);
-  await r.ifServed("GET", `${log}&$filter=${encodeURIComponent(`${range} and resourceGroupName eq 'rg-a'`)}&$select=${encodeURIComponent("eventTimestamp,operationName,status,resourceId")}`);
+  await r.ifServed(
+    "GET",
+    `${log}&$filter=${encodeURIComponent(`${range} and resourceGroupName eq 'rg-a'`)}&$select=${encodeURIComponent("eventTimestamp,operationName,status,resourceId")}`,
+  );
   // Management locks at each scope (ManagementLocks_ListAtSubscriptionLevel, _ListAtResourceGroupLevel, _ListAtResourceLevel).
   await r.list(`/subscriptions/${SUB}/providers/Microsoft.Authorization/locks?api-version=2020-05-01`);
-  await r.list(`/subscriptions/${SUB}/resourceGroups/rg-b/providers/Microsoft.Authorization/locks?api-version=2020-05-01`);
+  await r.list(
+    `/subscriptions/${SUB}/resourceGroups/rg-b/providers/Microsoft.Authorization/locks?api-version=2020-05-01`,
+  );
   await r.list(`${vm("rg-a", "win1")}/providers/Microsoft.Authorization/locks?api-version=2020-05-01`);
   // The caller's own permissions at a group (Permissions_ListForResourceGroup).
-  await r.list(`/subscriptions/${SUB}/resourceGroups/rg-b/providers/Microsoft.Authorization/permissions?api-version=2022-04-01`);
+  await r.list(
+    `/subscriptions/${SUB}/resourceGroups/rg-b/providers/Microsoft.Authorization/permissions?api-version=2022-04-01`,
+  );
   // Errors ARM answers on these routes.
   await r.call("GET", `${vm("rg-a", "nope")}?${COMPUTE}`);
   await r.call("GET", `${vnet("rg-a", "vnet1", "/subnets/nope")}?${NETWORK}`);
@@ -227,18 +339,33 @@ async function writes(r: Recorder): Promise<void> {
   // Subnet create, update, delete; and one that cannot be deleted (in use).
   const tmp = `${vnet("rg-a", "vnet1", "/subnets/tmp")}?${NETWORK}`;
   await r.settle(await r.call("PUT", tmp, { properties: { addressPrefix: "10.0.9.0/24" } }));
-  await r.settle(await r.call("PUT", tmp, { properties: { addressPrefix: "10.0.9.0/24", delegations: [{ name: "d", properties: { serviceName: "Microsoft.Web/serverFarms" } }] } }));
+  await r.settle(
+    await r.call("PUT", tmp, {
+      properties: {
+        addressPrefix: "10.0.9.0/24",
+        delegations: [{ name: "d", properties: { serviceName: "Microsoft.Web/serverFarms" } }],
+      },
+    }),
+  );
   await r.call("GET", tmp);
   await r.settle(await r.call("DELETE", tmp));
   await r.call("DELETE", `${vnet("rg-a", "vnet1", "/subnets/used")}?${NETWORK}`);
   // Connectivity checks: blocked (port 25) and open, from running VMs with the agent.
   for (const port of [25, 443])
     for (const source of [vm("rg-a", "win1"), vm("rg-b", "lin-eph")]) {
-      const first = await r.call("POST", `${WATCHER}/connectivityCheck?${NETWORK}`, { source: { resourceId: source }, destination: { address: "mx.example.com", port } });
+      const first = await r.call("POST", `${WATCHER}/connectivityCheck?${NETWORK}`, {
+        source: { resourceId: source },
+        destination: { address: "mx.example.com", port },
+      });
       await r.settle(first);
     }
   // A running VM's NIC's effective routes (NetworkInterfaces_GetEffectiveRouteTable), polled to its list.
-  await r.settle(await r.call("POST", `/subscriptions/${SUB}/resourceGroups/rg-a/providers/Microsoft.Network/networkInterfaces/win1-nic/effectiveRouteTable?${NETWORK}`));
+  await r.settle(
+    await r.call(
+      "POST",
+      `/subscriptions/${SUB}/resourceGroups/rg-a/providers/Microsoft.Network/networkInterfaces/win1-nic/effectiveRouteTable?${NETWORK}`,
+    ),
+  );
   // A guest still booting after a start: its instance view while the agent is Not Ready and while the extensions
   // transition, and a connectivity check from it (Unknown with AgentStopped, or a failed operation).
   // (Each settle moves the clock 3 minutes; the agents report 144–216 s after running, the extensions 24–36 s later.)
@@ -247,7 +374,12 @@ async function writes(r: Recorder): Promise<void> {
     await r.settle(await r.call("POST", `${vm("rg-a", "win1", "/start")}?${COMPUTE}`));
   };
   await recycle();
-  await r.settle(await r.call("POST", `${WATCHER}/connectivityCheck?${NETWORK}`, { source: { resourceId: vm("rg-a", "win1") }, destination: { address: "mx.example.com", port: 25 } }));
+  await r.settle(
+    await r.call("POST", `${WATCHER}/connectivityCheck?${NETWORK}`, {
+      source: { resourceId: vm("rg-a", "win1") },
+      destination: { address: "mx.example.com", port: 25 },
+    }),
+  );
   await recycle();
   for (let i = 0; i < 8; i++) {
     await r.call("GET", `${vm("rg-a", "win1", "/instanceView")}?${COMPUTE}`);
@@ -259,9 +391,17 @@ async function writes(r: Recorder): Promise<void> {
 /** Records every exchange of the reads (once) and of the writes under each LRO shape and connectivity vocabulary. */
 export async function captureAll(): Promise<Exchange[]> {
   const all: Exchange[] = [];
-  const runs: { lro: (typeof LRO_SHAPES)[number] | "varied"; connectionStatus: "spec" | "cli" | "varied"; reads: boolean }[] = [
+  const runs: {
+    lro: (typeof LRO_SHAPES)[number] | "varied";
+    connectionStatus: "spec" | "cli" | "varied";
+    reads: boolean;
+  }[] = [
     { lro: "varied", connectionStatus: "varied", reads: true },
-    ...LRO_SHAPES.map((lro, i) => ({ lro, connectionStatus: i % 2 === 0 ? ("spec" as const) : ("cli" as const), reads: false })),
+    ...LRO_SHAPES.map((lro, i) => ({
+      lro,
+      connectionStatus: i % 2 === 0 ? ("spec" as const) : ("cli" as const),
+      reads: false,
+    })),
   ];
   for (const run of runs) {
     const c = await connect(conformanceScenario({ lro: run.lro, connectionStatus: run.connectionStatus }), 11);

@@ -162,7 +162,8 @@ class Validator {
         visit(target);
       }
       for (const part of s.allOf ?? []) visit({ schema: part, file: l.file });
-      for (const [name, p] of Object.entries(s.properties ?? {})) if (!out.props.has(name)) out.props.set(name, { schema: p, file: l.file });
+      for (const [name, p] of Object.entries(s.properties ?? {}))
+        if (!out.props.has(name)) out.props.set(name, { schema: p, file: l.file });
       for (const r of s.required ?? []) out.required.add(r);
       if (s.additionalProperties !== undefined && s.additionalProperties !== false)
         out.additional = s.additionalProperties === true ? true : { schema: s.additionalProperties, file: l.file };
@@ -183,7 +184,8 @@ class Validator {
     if (f.errors.length > 0) return f.errors;
     if (value === undefined) return [];
     if (value === null) return [`${path}: null is not a value the definition allows`];
-    const isObjectSchema = f.type === "object" || (f.type === undefined && (f.props.size > 0 || f.additional !== undefined));
+    const isObjectSchema =
+      f.type === "object" || (f.type === undefined && (f.props.size > 0 || f.additional !== undefined));
     if (f.type === undefined && !isObjectSchema && f.items === undefined && f.enums === undefined) return []; // {}: any JSON
     if (f.type === "array" || (f.type === undefined && f.items !== undefined)) {
       if (!Array.isArray(value)) return [`${path}: expected an array, got ${kind(value)}`];
@@ -194,7 +196,10 @@ class Validator {
       if (!isObject(value)) return [`${path}: expected an object, got ${kind(value)}`];
       const errs: string[] = [];
       for (const r of f.required)
-        if (value[r] === undefined && !this.deviations.some((d) => d.kind === "missingRequired" && d.property === r && d.path.test(path)))
+        if (
+          value[r] === undefined &&
+          !this.deviations.some((d) => d.kind === "missingRequired" && d.property === r && d.path.test(path))
+        )
           errs.push(`${path}: required property '${r}' is missing`);
       for (const [k, v] of Object.entries(value)) {
         const p = f.props.get(k);
@@ -211,15 +216,18 @@ class Validator {
         const errs: string[] = [];
         if (f.enums !== undefined && !f.enums.open && !f.enums.values.includes(value))
           errs.push(`${path}: '${value}' is not one of ${f.enums.values.map((e) => JSON.stringify(e)).join(", ")}`);
-        if (f.format === "date-time" && !DATE_TIME.test(value)) errs.push(`${path}: '${value}' is not an RFC 3339 date-time`);
+        if (f.format === "date-time" && !DATE_TIME.test(value))
+          errs.push(`${path}: '${value}' is not an RFC 3339 date-time`);
         if (f.minLength !== undefined && value.length < f.minLength) errs.push(`${path}: shorter than ${f.minLength}`);
         return errs;
       }
       case "integer":
       case "number": {
-        if (typeof value !== "number" || (f.type === "integer" && !Number.isInteger(value))) return [`${path}: expected ${f.type === "integer" ? "an integer" : "a number"}, got ${kind(value)}`];
+        if (typeof value !== "number" || (f.type === "integer" && !Number.isInteger(value)))
+          return [`${path}: expected ${f.type === "integer" ? "an integer" : "a number"}, got ${kind(value)}`];
         const errs: string[] = [];
-        if (f.format === "int32" && (value < -2147483648 || value > 2147483647)) errs.push(`${path}: ${value} is outside int32`);
+        if (f.format === "int32" && (value < -2147483648 || value > 2147483647))
+          errs.push(`${path}: ${value} is outside int32`);
         if (f.minimum !== undefined && value < f.minimum) errs.push(`${path}: ${value} < minimum ${f.minimum}`);
         if (f.maximum !== undefined && value > f.maximum) errs.push(`${path}: ${value} > maximum ${f.maximum}`);
         return errs;

@@ -29,7 +29,9 @@ describe.each(["V3", "V1"] as const)("durable client over loopback HTTP, schema 
     const body = (await jsonOf(response)) as { id: string; statusQueryGetUri: string };
     expect(body.id).toBe("via-http");
     expect(response.headers.get("location")).toBe(body.statusQueryGetUri);
-    expect(body.statusQueryGetUri).toMatch(/^http:\/\/localhost:7071\/runtime\/webhooks\/durabletask\/instances\/via-http\?/);
+    expect(body.statusQueryGetUri).toMatch(
+      /^http:\/\/localhost:7071\/runtime\/webhooks\/durabletask\/instances\/via-http\?/,
+    );
     await host.runUntilIdle();
     expect(host.getStatus("via-http")?.output).toEqual(["Hello, Tokyo!", "Hello, Seattle!", "Hello, London!"]);
   });
@@ -37,16 +39,29 @@ describe.each(["V3", "V1"] as const)("durable client over loopback HTTP, schema 
   it("reads status, lists and purges instances through the real client", async () => {
     const id = host.startOrchestration("Hello", undefined, { instanceId: "managed" });
     await host.runUntilIdle();
-    const status = await host.invokeHttp("ManageInstance", new HttpRequest({ method: "GET", url: "http://localhost/api/manage/managed/status", params: { id, op: "status" } }));
+    const status = await host.invokeHttp(
+      "ManageInstance",
+      new HttpRequest({
+        method: "GET",
+        url: "http://localhost/api/manage/managed/status",
+        params: { id, op: "status" },
+      }),
+    );
     expect(await jsonOf(status)).toEqual({
       runtimeStatus: "Completed",
       output: ["Hello, Tokyo!", "Hello, Seattle!", "Hello, London!"],
       customStatus: { greeted: 3 },
       historyLength: host.getStatus(id)?.history.length,
     });
-    const listed = await host.invokeHttp("ManageInstance", post("http://localhost/api/manage/managed/list", { id, op: "list" }));
+    const listed = await host.invokeHttp(
+      "ManageInstance",
+      post("http://localhost/api/manage/managed/list", { id, op: "list" }),
+    );
     expect(await jsonOf(listed)).toEqual(["managed"]);
-    const purged = await host.invokeHttp("ManageInstance", post("http://localhost/api/manage/managed/purge", { id, op: "purge" }));
+    const purged = await host.invokeHttp(
+      "ManageInstance",
+      post("http://localhost/api/manage/managed/purge", { id, op: "purge" }),
+    );
     expect(await jsonOf(purged)).toEqual({ deleted: 1 });
     expect(host.getStatus(id)).toBeUndefined();
   });
@@ -55,8 +70,14 @@ describe.each(["V3", "V1"] as const)("durable client over loopback HTTP, schema 
     const approval = host.startOrchestration("ApprovalOrTimeout", undefined, { instanceId: "approval" });
     const forever = host.startOrchestration("WaitForever", undefined, { instanceId: "forever" });
     await host.runUntilIdle({ advanceTimersUpTo: START + 60_000 });
-    await host.invokeHttp("ManageInstance", post("http://localhost/api/manage/approval/approve", { id: approval, op: "approve" }));
-    await host.invokeHttp("ManageInstance", post("http://localhost/api/manage/forever/terminate", { id: forever, op: "terminate" }));
+    await host.invokeHttp(
+      "ManageInstance",
+      post("http://localhost/api/manage/approval/approve", { id: approval, op: "approve" }),
+    );
+    await host.invokeHttp(
+      "ManageInstance",
+      post("http://localhost/api/manage/forever/terminate", { id: forever, op: "terminate" }),
+    );
     await host.runUntilIdle({ advanceTimersUpTo: START + 60_000 });
     expect(host.getStatus(approval)?.output).toEqual({ approved: { by: "tester" } });
     expect(host.getStatus(forever)).toMatchObject({ runtimeStatus: "Terminated", output: "stopped by test" });
@@ -92,12 +113,17 @@ describe.each(["V3", "V1"] as const)("durable client over loopback HTTP, schema 
     await host.invokeTimer("NightlyStart");
     await host.runUntilIdle();
     const nightly = host.listInstances({ name: "Hello" });
-    expect(nightly.map((s) => [s.instanceId, s.runtimeStatus])).toEqual([[`nightly-${new Date(START).toISOString()}`, "Completed"]]);
+    expect(nightly.map((s) => [s.instanceId, s.runtimeStatus])).toEqual([
+      [`nightly-${new Date(START).toISOString()}`, "Completed"],
+    ]);
   });
 
   it("processes HTTP-started instances in the background loop", async () => {
     host.start();
-    const response = await host.invokeHttp("StartOrchestration", post("http://localhost:7071/api/orchestrators/FanOut", { name: "FanOut" }, "50"));
+    const response = await host.invokeHttp(
+      "StartOrchestration",
+      post("http://localhost:7071/api/orchestrators/FanOut", { name: "FanOut" }, "50"),
+    );
     const { id } = (await jsonOf(response)) as { id: string };
     const finished = await host.waitFor(id);
     await host.stop();
@@ -105,7 +131,10 @@ describe.each(["V3", "V1"] as const)("durable client over loopback HTTP, schema 
   });
 
   it("invokes a plain HTTP trigger", async () => {
-    const response = await host.invokeHttp("Ping", new HttpRequest({ method: "GET", url: "http://localhost/api/ping" }));
+    const response = await host.invokeHttp(
+      "Ping",
+      new HttpRequest({ method: "GET", url: "http://localhost/api/ping" }),
+    );
     expect(await jsonOf(response)).toEqual({ pong: true });
   });
 });

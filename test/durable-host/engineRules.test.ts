@@ -6,7 +6,12 @@
  */
 import { afterEach, describe, expect, it } from "vitest";
 import { HttpRequest } from "@azure/functions";
-import { compareVersions, versioningFromHostJson, type DurableHost, type DurableHostOptions } from "../../src/durable-host";
+import {
+  compareVersions,
+  versioningFromHostJson,
+  type DurableHost,
+  type DurableHostOptions,
+} from "../../src/durable-host";
 import { START, testHost } from "./helpers";
 
 const hosts: DurableHost[] = [];
@@ -45,7 +50,11 @@ describe("orchestration versioning", () => {
       versionMatchStrategy: "CurrentOrOlder",
       versionFailureStrategy: "Reject",
     });
-    expect(versioningFromHostJson({})).toEqual({ defaultVersion: "", versionMatchStrategy: "CurrentOrOlder", versionFailureStrategy: "Reject" });
+    expect(versioningFromHostJson({})).toEqual({
+      defaultVersion: "",
+      versionMatchStrategy: "CurrentOrOlder",
+      versionFailureStrategy: "Reject",
+    });
   });
 
   it("gives context.df.version the start's version, else defaultVersion, to the instance and its sub-orchestrations", async () => {
@@ -56,8 +65,18 @@ describe("orchestration versioning", () => {
     h.raiseEvent("default", "Go");
     h.raiseEvent("explicit", "Go");
     await h.runUntilIdle();
-    expect(h.getStatus("default")?.output).toEqual({ version: "3.1", first: "Hello, first!", second: "new step", child: "3.1" });
-    expect(h.getStatus("explicit")?.output).toEqual({ version: "1.0", first: "Hello, first!", second: "Hello, old step!", child: "3.1" });
+    expect(h.getStatus("default")?.output).toEqual({
+      version: "3.1",
+      first: "Hello, first!",
+      second: "new step",
+      child: "3.1",
+    });
+    expect(h.getStatus("explicit")?.output).toEqual({
+      version: "1.0",
+      first: "Hello, first!",
+      second: "Hello, old step!",
+      child: "3.1",
+    });
     expect(h.getStatus("explicit")?.version).toBe("1.0");
   });
 
@@ -69,21 +88,42 @@ describe("orchestration versioning", () => {
     await b.runUntilIdle();
     b.raiseEvent("after-upgrade", "Go");
     await b.runUntilIdle();
-    expect(b.getStatus("in-flight")).toMatchObject({ runtimeStatus: "Completed", version: "1.0", output: { version: "1.0", second: "Hello, old step!" } });
-    expect(b.getStatus("after-upgrade")).toMatchObject({ runtimeStatus: "Completed", version: "2.0", output: { version: "2.0", second: "new step" } });
+    expect(b.getStatus("in-flight")).toMatchObject({
+      runtimeStatus: "Completed",
+      version: "1.0",
+      output: { version: "1.0", second: "Hello, old step!" },
+    });
+    expect(b.getStatus("after-upgrade")).toMatchObject({
+      runtimeStatus: "Completed",
+      version: "2.0",
+      output: { version: "2.0", second: "new step" },
+    });
   });
 
   it("leaves an instance of another version alone under Strict with Reject, for a host of its version to finish", async () => {
     const a = await inFlightUnder("1.0");
-    const b = await host({ store: a.store.clone(), startTime: a.clock.now(), versioning: { defaultVersion: "2.0", versionMatchStrategy: "Strict" } });
+    const b = await host({
+      store: a.store.clone(),
+      startTime: a.clock.now(),
+      versioning: { defaultVersion: "2.0", versionMatchStrategy: "Strict" },
+    });
     b.raiseEvent("in-flight", "Go");
     const report = await b.runUntilIdle();
-    expect(report.rejectedByVersion).toEqual([{ instanceId: "in-flight", name: "Versioned", runtimeStatus: "Running", version: "1.0" }]);
+    expect(report.rejectedByVersion).toEqual([
+      { instanceId: "in-flight", name: "Versioned", runtimeStatus: "Running", version: "1.0" },
+    ]);
     expect(b.getStatus("in-flight")?.runtimeStatus).toBe("Running");
     await b.close();
-    const c = await host({ store: b.store.clone(), startTime: b.clock.now(), versioning: { defaultVersion: "1.0", versionMatchStrategy: "Strict" } });
+    const c = await host({
+      store: b.store.clone(),
+      startTime: b.clock.now(),
+      versioning: { defaultVersion: "1.0", versionMatchStrategy: "Strict" },
+    });
     await c.runUntilIdle();
-    expect(c.getStatus("in-flight")).toMatchObject({ runtimeStatus: "Completed", output: { second: "Hello, old step!" } });
+    expect(c.getStatus("in-flight")).toMatchObject({
+      runtimeStatus: "Completed",
+      output: { second: "Hello, old step!" },
+    });
   });
 
   it("fails an instance of another version under Strict with Fail, naming the mismatch", async () => {
@@ -97,7 +137,9 @@ describe("orchestration versioning", () => {
     await b.runUntilIdle();
     expect(b.getStatus("in-flight")?.runtimeStatus).toBe("Failed");
     expect(b.getStatus("in-flight")?.failureDetails).toMatchObject({ errorType: "VersionMismatch" });
-    expect(b.getStatus("in-flight")?.failureDetails?.errorMessage).toMatch(/version '1\.0'.*defaultVersion '2\.0'.*Strict/);
+    expect(b.getStatus("in-flight")?.failureDetails?.errorMessage).toMatch(
+      /version '1\.0'.*defaultVersion '2\.0'.*Strict/,
+    );
   });
 
   it("keeps an older worker from running an instance of a newer version (CurrentOrOlder)", async () => {
@@ -110,7 +152,14 @@ describe("orchestration versioning", () => {
 
   it("takes the version of a start through the durable client's version option", async () => {
     const h = await host({ versioning: { defaultVersion: "2.0" } });
-    await h.invokeHttp("ManageInstance", new HttpRequest({ method: "POST", url: "http://localhost/api/manage/by-client/startVersioned?version=1.5", params: { id: "by-client", op: "startVersioned" } }));
+    await h.invokeHttp(
+      "ManageInstance",
+      new HttpRequest({
+        method: "POST",
+        url: "http://localhost/api/manage/by-client/startVersioned?version=1.5",
+        params: { id: "by-client", op: "startVersioned" },
+      }),
+    );
     expect(h.getStatus("by-client")?.version).toBe("1.5");
   });
 });
@@ -145,17 +194,28 @@ describe("starts under an instance id that is live", () => {
     h.startOrchestration("WaitForever", undefined, { instanceId: "occupied" });
     h.startOrchestration("ParentWithDeadline", "occupied", { instanceId: "parent" });
     await h.runUntilIdle();
-    expect(h.getStatus("parent")?.output).toMatchObject({ outcome: "failed", message: expect.stringMatching(/already exists/) as unknown });
+    expect(h.getStatus("parent")?.output).toMatchObject({
+      outcome: "failed",
+      message: expect.stringMatching(/already exists/) as unknown,
+    });
   });
 });
 
 describe("what the local host does not support", () => {
   it("answers an entity state read with an error naming entities, never with 'no such entity'", async () => {
     const h = await host();
-    const response = await h.invokeHttp("ManageInstance", new HttpRequest({ method: "GET", url: "http://localhost/api/manage/one/readEntity", params: { id: "one", op: "readEntity" } }));
+    const response = await h.invokeHttp(
+      "ManageInstance",
+      new HttpRequest({
+        method: "GET",
+        url: "http://localhost/api/manage/one/readEntity",
+        params: { id: "one", op: "readEntity" },
+      }),
+    );
     expect(response.status).toBe(500);
     const body = JSON.parse(await response.text()) as { error: string };
-    expect(body.error).toMatch(/501.*Durable entities are not supported by the local durable host \(readEntityState of Counter\/one\)/);
+    expect(body.error).toMatch(
+      /501.*Durable entities are not supported by the local durable host \(readEntityState of Counter\/one\)/,
+    );
   });
 });
-

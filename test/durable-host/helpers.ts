@@ -1,8 +1,15 @@
 /** Shared set-up for the durable-host tests: a host with the test app loaded. */
 import * as path from "node:path";
-import { createDurableHost, type DurableHost, type DurableHostOptions, type HistoryEvent } from "../../src/durable-host";
+import {
+  createDurableHost,
+  type DurableHost,
+  type DurableHostOptions,
+  type HistoryEvent,
+} from "../../src/durable-host";
 
-export const APP_MODULES = ["activities.ts", "orchestrations.ts", "triggers.ts"].map((f) => path.join(__dirname, "app", f));
+export const APP_MODULES = ["activities.ts", "orchestrations.ts", "triggers.ts"].map((f) =>
+  path.join(__dirname, "app", f),
+);
 
 export const START = Date.UTC(2025, 0, 6, 8, 0, 0);
 

@@ -73,7 +73,9 @@ describe.each(["V3", "V1"] as const)("durable host, replay schema %s", (schema) 
     const parent = host.getStatus(id);
     const output = parent?.output as { caught: string; greeting: string };
     expect(parent?.runtimeStatus).toBe("Completed");
-    expect(output.caught).toContain("Orchestrator function 'FailingChild' failed: Activity function 'Boom' failed: boom: from-parent");
+    expect(output.caught).toContain(
+      "Orchestrator function 'FailingChild' failed: Activity function 'Boom' failed: boom: from-parent",
+    );
     expect(output.greeting).toBe("Hello, after-failure!");
     const child = host.getStatus(`pc-${schema}-child`);
     expect(child?.runtimeStatus).toBe("Failed");
@@ -128,7 +130,9 @@ describe.each(["V3", "V1"] as const)("durable host, replay schema %s", (schema) 
     expect(host.getStatus(fits)).toMatchObject({ runtimeStatus: "Completed", output: "Hello, status!" });
     const failed = host.getStatus(over);
     expect(failed?.runtimeStatus).toBe("Failed");
-    expect(failed?.failureDetails?.errorMessage).toBe("CustomStatus is too large: limit = 16 KB (UTF-16), actual = 17 KB.");
+    expect(failed?.failureDetails?.errorMessage).toBe(
+      "CustomStatus is too large: limit = 16 KB (UTF-16), actual = 17 KB.",
+    );
     // The episode's work was never scheduled.
     expect((failed?.history ?? []).some((e) => e.EventType === EventType.TaskScheduled)).toBe(false);
   });

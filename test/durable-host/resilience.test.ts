@@ -39,7 +39,9 @@ describe.each(["V3", "V1"] as const)("at-least-once and replay safety, schema %s
 
     const stored = first.store.clone();
     await first.close();
-    const second = await track(Promise.resolve(createDurableHost({ schema, store: stored, startTime: first.clock.now() })));
+    const second = await track(
+      Promise.resolve(createDurableHost({ schema, store: stored, startTime: first.clock.now() })),
+    );
     await second.importApp(APP_MODULES);
     const report = await second.runUntilIdle();
     expect(report.stuck).toEqual([]);

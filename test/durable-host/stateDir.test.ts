@@ -8,7 +8,14 @@ import * as fs from "node:fs";
 import { hostname, tmpdir } from "node:os";
 import * as path from "node:path";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
-import { createDurableHost, EventType, instanceFileName, SpillArchive, type DurableHost, type HistoryEvent } from "../../src/durable-host";
+import {
+  createDurableHost,
+  EventType,
+  instanceFileName,
+  SpillArchive,
+  type DurableHost,
+  type HistoryEvent,
+} from "../../src/durable-host";
 import { rejection } from "../support/rejections";
 
 const CHILD = path.join(__dirname, "crash", "child.ts");
@@ -21,9 +28,16 @@ interface ChildRun {
 }
 
 /** Runs the crash-test process; `onLine` may kill it when it prints a line (it pauses there, so no race). */
-function runChild(stateDir: string, effects: string, killAt = "", onLine?: (line: string, kill: () => void) => void): Promise<ChildRun> {
+function runChild(
+  stateDir: string,
+  effects: string,
+  killAt = "",
+  onLine?: (line: string, kill: () => void) => void,
+): Promise<ChildRun> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["--import", "tsx", CHILD, stateDir, effects, killAt], { stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(process.execPath, ["--import", "tsx", CHILD, stateDir, effects, killAt], {
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     const lines: string[] = [];
     let pending = "";
     child.stdout.setEncoding("utf8");
@@ -46,12 +60,20 @@ function runChild(stateDir: string, effects: string, killAt = "", onLine?: (line
 
 function resultOf(run: ChildRun): unknown {
   const line = run.lines.find((l) => l.startsWith("RESULT "));
-  if (!line) throw new Error(`the process printed no result: ${run.lines.join("\n")} (exit ${String(run.code)}, ${String(run.signal)})`);
+  if (!line)
+    throw new Error(
+      `the process printed no result: ${run.lines.join("\n")} (exit ${String(run.code)}, ${String(run.signal)})`,
+    );
   return JSON.parse(line.slice("RESULT ".length)) as unknown;
 }
 
 function effectsIn(file: string): string[] {
-  return fs.existsSync(file) ? fs.readFileSync(file, "utf8").split("\n").filter((l) => l !== "") : [];
+  return fs.existsSync(file)
+    ? fs
+        .readFileSync(file, "utf8")
+        .split("\n")
+        .filter((l) => l !== "")
+    : [];
 }
 
 /** The labels of activities whose result the state directory holds (in history or in an inbox). */
@@ -59,9 +81,12 @@ function recordedResults(stateDir: string): string[] {
   const labels: string[] = [];
   const dir = path.join(stateDir, "instances");
   for (const name of fs.readdirSync(dir)) {
-    const { record } = JSON.parse(fs.readFileSync(path.join(dir, name), "utf8")) as { record: { history: HistoryEvent[]; inbox: HistoryEvent[] } };
+    const { record } = JSON.parse(fs.readFileSync(path.join(dir, name), "utf8")) as {
+      record: { history: HistoryEvent[]; inbox: HistoryEvent[] };
+    };
     const scheduled = new Map<number, string>();
-    for (const e of record.history) if (e.EventType === EventType.TaskScheduled) scheduled.set(e.EventId, JSON.parse(e.Input ?? "null") as string);
+    for (const e of record.history)
+      if (e.EventType === EventType.TaskScheduled) scheduled.set(e.EventId, JSON.parse(e.Input ?? "null") as string);
     for (const e of [...record.history, ...record.inbox]) {
       if (e.EventType === EventType.TaskCompleted && e.TaskScheduledId !== undefined) {
         const label = scheduled.get(e.TaskScheduledId);
@@ -83,7 +108,11 @@ beforeAll(async () => {
   scratch = fs.mkdtempSync(path.join(tmpdir(), "port25-state-"));
   const dir = freshDir("baseline");
   const run = await runChild(path.join(dir, "state"), path.join(dir, "effects"));
-  baseline = { result: resultOf(run), effects: effectsIn(path.join(dir, "effects")), stateDir: path.join(dir, "state") };
+  baseline = {
+    result: resultOf(run),
+    effects: effectsIn(path.join(dir, "effects")),
+    stateDir: path.join(dir, "state"),
+  };
 }, 60_000);
 
 describe("a host killed with SIGKILL resumes from its state directory", () => {
@@ -98,26 +127,30 @@ describe("a host killed with SIGKILL resumes from its state directory", () => {
     ["during the last activity", "activity:flow:2#last"],
   ] as const;
 
-  it.each(points)("%s (%s): the restarted run ends as an uninterrupted one and re-runs only unrecorded activities", async (_, killAt) => {
-    const dir = freshDir(killAt);
-    const stateDir = path.join(dir, "state");
-    const effects = path.join(dir, "effects");
-    const killed = await runChild(stateDir, effects, killAt);
-    expect(killed.signal).toBe("SIGKILL");
-    expect(killed.lines).toContain(`KILL ${killAt}`);
-    const recorded = recordedResults(stateDir);
-    const before = effectsIn(effects).length;
+  it.each(points)(
+    "%s (%s): the restarted run ends as an uninterrupted one and re-runs only unrecorded activities",
+    async (_, killAt) => {
+      const dir = freshDir(killAt);
+      const stateDir = path.join(dir, "state");
+      const effects = path.join(dir, "effects");
+      const killed = await runChild(stateDir, effects, killAt);
+      expect(killed.signal).toBe("SIGKILL");
+      expect(killed.lines).toContain(`KILL ${killAt}`);
+      const recorded = recordedResults(stateDir);
+      const before = effectsIn(effects).length;
 
-    const resumed = await runChild(stateDir, effects);
-    expect(resumed.code).toBe(0);
-    expect(resultOf(resumed)).toEqual(baseline.result);
-    // The dead process's lock was taken over, and said so.
-    expect(resumed.lines.some((l) => l.startsWith("LOG warn Took over the durable state directory"))).toBe(true);
-    const rerun = effectsIn(effects).slice(before);
-    for (const label of recorded) expect(rerun).not.toContain(label);
-    // Every activity ran at least once, and nothing ran that an uninterrupted run does not run.
-    expect(new Set(effectsIn(effects))).toEqual(new Set(baseline.effects));
-  }, 60_000);
+      const resumed = await runChild(stateDir, effects);
+      expect(resumed.code).toBe(0);
+      expect(resultOf(resumed)).toEqual(baseline.result);
+      // The dead process's lock was taken over, and said so.
+      expect(resumed.lines.some((l) => l.startsWith("LOG warn Took over the durable state directory"))).toBe(true);
+      const rerun = effectsIn(effects).slice(before);
+      for (const label of recorded) expect(rerun).not.toContain(label);
+      // Every activity ran at least once, and nothing ran that an uninterrupted run does not run.
+      expect(new Set(effectsIn(effects))).toEqual(new Set(baseline.effects));
+    },
+    60_000,
+  );
 
   it("re-runs the activity killed mid-run, once, and none of those recorded before it", async () => {
     const dir = freshDir("counter");
@@ -130,7 +163,8 @@ describe("a host killed with SIGKILL resumes from its state directory", () => {
     // At-least-once: the activity whose result never reached the disk runs again with the same input...
     expect(count("flow/1#last")).toBe(2);
     // ...and every activity completed and recorded before the kill ran exactly once.
-    for (const label of ["first", "fan-0", "fan-1", "fan-2", "fan-3", "child-a", "child-b"]) expect(count(`flow/1#${label}`)).toBe(1);
+    for (const label of ["first", "fan-0", "fan-1", "fan-2", "fan-3", "child-a", "child-b"])
+      expect(count(`flow/1#${label}`)).toBe(1);
   }, 60_000);
 
   it("resumes after its parent killed it while it was paused inside a fan-out activity", async () => {
@@ -155,9 +189,9 @@ describe("a host killed with SIGKILL resumes from its state directory", () => {
       await host.importApp([path.join(__dirname, "crash", "app.ts")]);
       host.start();
       const done = await Promise.all(FLOW_IDS.map((id) => host.waitFor(id)));
-      expect(Object.fromEntries(done.map((s) => [s.instanceId, { status: s.runtimeStatus, output: s.output }]))).toEqual(
-        (baseline.result as { result: unknown }).result,
-      );
+      expect(
+        Object.fromEntries(done.map((s) => [s.instanceId, { status: s.runtimeStatus, output: s.output }])),
+      ).toEqual((baseline.result as { result: unknown }).result);
     } finally {
       await host.close();
     }
@@ -181,7 +215,9 @@ describe("a crash between the files of one write", () => {
     try {
       await host.importApp([path.join(__dirname, "crash", "app.ts")]);
       await host.runUntilIdle();
-      const result = Object.fromEntries(FLOW_IDS.map((id) => [id, { status: host.getStatus(id)?.runtimeStatus, output: host.getStatus(id)?.output }]));
+      const result = Object.fromEntries(
+        FLOW_IDS.map((id) => [id, { status: host.getStatus(id)?.runtimeStatus, output: host.getStatus(id)?.output }]),
+      );
       const history = host.getStatus("flow/1")?.history ?? [];
       const childNotices = history.filter((e) => e.EventType === EventType.SubOrchestrationInstanceCompleted).length;
       return { result, effects: effectsIn(effects), childNotices };
@@ -204,8 +240,12 @@ describe("a crash between the files of one write", () => {
     const waiting = await stateAt("activity:flow/1#child-b");
     // The child finished at the virtual time its result arrived; the parent, told in the same round, waits on its timer.
     const stateDir = await stateAt("clock:3");
-    const parentBefore = JSON.parse(fs.readFileSync(path.join(waiting, "instances", parentFile), "utf8")) as { record: { history: HistoryEvent[] } };
-    expect(parentBefore.record.history.some((e) => e.EventType === EventType.SubOrchestrationInstanceCompleted)).toBe(false);
+    const parentBefore = JSON.parse(fs.readFileSync(path.join(waiting, "instances", parentFile), "utf8")) as {
+      record: { history: HistoryEvent[] };
+    };
+    expect(parentBefore.record.history.some((e) => e.EventType === EventType.SubOrchestrationInstanceCompleted)).toBe(
+      false,
+    );
     fs.copyFileSync(path.join(waiting, "instances", parentFile), path.join(stateDir, "instances", parentFile));
     const { result, effects, childNotices } = await finish(stateDir);
     expect(result).toEqual(expected());
@@ -240,9 +280,16 @@ describe("a state directory of finished instances", () => {
     expect(host.store.instances.size).toBe(0);
     const status = host.getStatus("flow/1");
     expect(status?.runtimeStatus).toBe("Completed");
-    expect(status?.output).toEqual((baseline.result as { result: Record<string, { output: unknown }> }).result["flow/1"]?.output);
+    expect(status?.output).toEqual(
+      (baseline.result as { result: Record<string, { output: unknown }> }).result["flow/1"]?.output,
+    );
     expect(status?.history.some((e) => e.EventType === EventType.ExecutionCompleted)).toBe(true);
-    expect(host.listInstances({ name: "crashChild" }).map((s) => s.instanceId).sort()).toEqual(["flow/1:child", "flow:2:child"]);
+    expect(
+      host
+        .listInstances({ name: "crashChild" })
+        .map((s) => s.instanceId)
+        .sort(),
+    ).toEqual(["flow/1:child", "flow:2:child"]);
     expect(host.purge("flow:2:child")).toBe(true);
     expect(fs.existsSync(path.join(stateDir, "instances", instanceFileName("flow:2:child")))).toBe(false);
     await host.close();
@@ -296,30 +343,41 @@ describe("finished instances in a scratch file", () => {
 
 describe("a corrupt state file", () => {
   const cases = [
-    ["a truncated file", (text: string) => text.slice(0, Math.floor(text.length / 2)), /JSON ends early \(truncated at byte \d+\)/],
+    [
+      "a truncated file",
+      (text: string) => text.slice(0, Math.floor(text.length / 2)),
+      /JSON ends early \(truncated at byte \d+\)/,
+    ],
     ["a garbage file", () => "\u0000\u0001 this is not a state file", /not valid JSON/],
-    ["a file of the wrong shape", () => JSON.stringify({ formatVersion: 1, record: { instanceId: 42 } }), /at record\.instanceId/],
+    [
+      "a file of the wrong shape",
+      () => JSON.stringify({ formatVersion: 1, record: { instanceId: 42 } }),
+      /at record\.instanceId/,
+    ],
   ] as const;
 
-  it.each(cases)("stops the open with StateCorrupt naming %s and what is wrong, and leaves it as it was", async (_, damage, what) => {
-    const stateDir = copyOf(baseline.stateDir);
-    const file = path.join(stateDir, "instances", instanceFileName("flow:2"));
-    fs.writeFileSync(file, damage(fs.readFileSync(file, "utf8")));
-    const damaged = fs.readFileSync(file);
-    const files = fs.readdirSync(path.join(stateDir, "instances")).sort();
+  it.each(cases)(
+    "stops the open with StateCorrupt naming %s and what is wrong, and leaves it as it was",
+    async (_, damage, what) => {
+      const stateDir = copyOf(baseline.stateDir);
+      const file = path.join(stateDir, "instances", instanceFileName("flow:2"));
+      fs.writeFileSync(file, damage(fs.readFileSync(file, "utf8")));
+      const damaged = fs.readFileSync(file);
+      const files = fs.readdirSync(path.join(stateDir, "instances")).sort();
 
-    const error = await rejection(Promise.resolve().then(() => createDurableHost({ stateDir })));
-    expect(error).toMatchObject({ name: "DurableHostError", code: "StateCorrupt" });
-    expect((error as Error).message).toContain(file);
-    expect((error as Error).message).toMatch(what);
-    expect(fs.readFileSync(file)).toEqual(damaged);
-    expect(fs.readdirSync(path.join(stateDir, "instances")).sort()).toEqual(files);
-    // The refused open left no lock behind: once the file is put right, the directory opens.
-    fs.copyFileSync(path.join(baseline.stateDir, "instances", instanceFileName("flow:2")), file);
-    const host = createDurableHost({ stateDir });
-    expect(host.getStatus("flow:2")?.runtimeStatus).toBe("Completed");
-    await host.close();
-  });
+      const error = await rejection(Promise.resolve().then(() => createDurableHost({ stateDir })));
+      expect(error).toMatchObject({ name: "DurableHostError", code: "StateCorrupt" });
+      expect((error as Error).message).toContain(file);
+      expect((error as Error).message).toMatch(what);
+      expect(fs.readFileSync(file)).toEqual(damaged);
+      expect(fs.readdirSync(path.join(stateDir, "instances")).sort()).toEqual(files);
+      // The refused open left no lock behind: once the file is put right, the directory opens.
+      fs.copyFileSync(path.join(baseline.stateDir, "instances", instanceFileName("flow:2")), file);
+      const host = createDurableHost({ stateDir });
+      expect(host.getStatus("flow:2")?.runtimeStatus).toBe("Completed");
+      await host.close();
+    },
+  );
 });
 
 describe("the state directory's lock", () => {
@@ -347,7 +405,9 @@ describe("the state directory's lock", () => {
     try {
       const run = await runChild(stateDir, path.join(dir, "effects"));
       expect(run.code).toBe(3);
-      expect(run.lines.find((l) => l.startsWith("ERROR "))).toMatch(new RegExp(`^ERROR StateInUse .*in use by process ${process.pid}`));
+      expect(run.lines.find((l) => l.startsWith("ERROR "))).toMatch(
+        new RegExp(`^ERROR StateInUse .*in use by process ${process.pid}`),
+      );
     } finally {
       await holder.close();
     }
@@ -358,12 +418,22 @@ describe("the state directory's lock", () => {
     const dead = await deadPid();
     fs.writeFileSync(
       path.join(stateDir, "lock.json"),
-      JSON.stringify({ pid: dead, startedAt: "2025-01-06T07:00:00.000Z", hostname: hostname(), dir: path.resolve(stateDir) }),
+      JSON.stringify({
+        pid: dead,
+        startedAt: "2025-01-06T07:00:00.000Z",
+        hostname: hostname(),
+        dir: path.resolve(stateDir),
+      }),
     );
     const logged: string[] = [];
-    const host = createDurableHost({ stateDir, log: (_level, _fn, ...args) => logged.push(args.map(String).join(" ")) });
+    const host = createDurableHost({
+      stateDir,
+      log: (_level, _fn, ...args) => logged.push(args.map(String).join(" ")),
+    });
     try {
-      expect(logged.join("\n")).toContain(`held by process ${dead} (started at 2025-01-06T07:00:00.000Z), which no longer runs`);
+      expect(logged.join("\n")).toContain(
+        `held by process ${dead} (started at 2025-01-06T07:00:00.000Z), which no longer runs`,
+      );
       const lock = JSON.parse(fs.readFileSync(path.join(stateDir, "lock.json"), "utf8")) as { pid: number };
       expect(lock.pid).toBe(process.pid);
     } finally {

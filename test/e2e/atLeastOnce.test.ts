@@ -4,7 +4,13 @@ import { checkInvariants } from "../support/invariants";
 import { fleet, scenario, START } from "./scenarios";
 
 /** Activities that may send a write: observePowerState sends a VM's next step when its poll sees the previous one end. */
-const WRITERS = new Set(["beginPowerOperation", "observePowerState", "addTemporarySubnet", "removeTemporarySubnet", "beginSmtpProbe"]);
+const WRITERS = new Set([
+  "beginPowerOperation",
+  "observePowerState",
+  "addTemporarySubnet",
+  "removeTemporarySubnet",
+  "beginSmtpProbe",
+]);
 
 describe("activities re-run after a lost completion", () => {
   let product: ProductHost | undefined;
@@ -21,7 +27,9 @@ describe("activities re-run after a lost completion", () => {
             name: "vnet-app",
             resourceGroup: "rg-app",
             addressPrefixes: ["10.0.0.0/16"],
-            subnets: [{ name: "ase", addressPrefix: "10.0.1.0/24", delegations: ["Microsoft.Web/hostingEnvironments"] }],
+            subnets: [
+              { name: "ase", addressPrefix: "10.0.1.0/24", delegations: ["Microsoft.Web/hostingEnvironments"] },
+            ],
           },
         ],
       }),
@@ -38,7 +46,8 @@ describe("activities re-run after a lost completion", () => {
     // 5 VMs × 3 power operations, one subnet PUT and one DELETE: each exactly once.
     expect(perTarget.size).toBe(17);
     expect([...perTarget.values()].every((n) => n === 1)).toBe(true);
-    for (const o of result.outcomes.filter((x) => x.kind === "vm")) expect(o.actions).toEqual(["powerOff", "deallocate", "start"]);
+    for (const o of result.outcomes.filter((x) => x.kind === "vm"))
+      expect(o.actions).toEqual(["powerOff", "deallocate", "start"]);
   });
 
   it("a host restarted mid-wave carries every instance on from its stored history to the same end", async () => {
@@ -53,7 +62,9 @@ describe("activities re-run after a lost completion", () => {
       expect(result.summary.status).toBe("completed");
       expect(result.summary.counts.cycled).toBe(9);
       expect(checkInvariants(restarted.sim, result, restarted.scenario)).toEqual([]);
-      const posts = restarted.sim.requestLog().filter((e) => e.method === "POST" && !/connectivityCheck$/i.test(e.path));
+      const posts = restarted.sim
+        .requestLog()
+        .filter((e) => e.method === "POST" && !/connectivityCheck$/i.test(e.path));
       expect(posts.length).toBe(27);
     } finally {
       await restarted.close();

@@ -30,7 +30,12 @@ const mixed = () =>
     ],
     scaleSets: [
       { name: "vmss-flex", resourceGroup: "rg-app", orchestrationMode: "Flexible" },
-      { name: "vmss-uni", resourceGroup: "rg-app", orchestrationMode: "Uniform", instances: [{ instanceId: "0" }, { instanceId: "1", power: "stopped" }] },
+      {
+        name: "vmss-uni",
+        resourceGroup: "rg-app",
+        orchestrationMode: "Uniform",
+        instances: [{ instanceId: "0" }, { instanceId: "1", power: "stopped" }],
+      },
     ],
     vnets: [
       {
@@ -80,6 +85,8 @@ describe("a remediation replayed cold on every episode", () => {
     expect(replays).toBeLessThanOrEqual(cold.product.stats().episodes);
     expect(dropped).toBeGreaterThan(0);
     expect(decided(cold.result)).toEqual(decided(warm.result));
-    expect(cold.product.sim.snapshot().vms.map((v) => [v.name, v.powerState])).toEqual(warm.product.sim.snapshot().vms.map((v) => [v.name, v.powerState]));
+    expect(cold.product.sim.snapshot().vms.map((v) => [v.name, v.powerState])).toEqual(
+      warm.product.sim.snapshot().vms.map((v) => [v.name, v.powerState]),
+    );
   });
 });

@@ -28,14 +28,29 @@ const withFaults = (faults: FaultSpec[], vms = fleet(3)) => scenario({ vms, beha
 describe("a failure after the VM went down", () => {
   it("starts a VM whose deallocate ended Failed again, and says it was restored", async () => {
     const { product, result } = await run({
-      scenario: withFaults([{ kind: "lroFailed", match: { operation: "vmDeallocate", resource: "app-001" }, count: 1 }]),
+      scenario: withFaults([
+        { kind: "lroFailed", match: { operation: "vmDeallocate", resource: "app-001" }, count: 1 },
+      ]),
     });
     const o = outcome(result, "app-001");
-    expect(o).toMatchObject({ outcome: "failed", reasonCode: "operationFailed", restored: true, stateAfter: "running", actions: ["powerOff", "deallocate", "start"] });
+    expect(o).toMatchObject({
+      outcome: "failed",
+      reasonCode: "operationFailed",
+      restored: true,
+      stateAfter: "running",
+      actions: ["powerOff", "deallocate", "start"],
+    });
     expect(o.leftDown).toBeUndefined();
     expect(o.message).toMatch(/restored: started again and running/);
     expect(powerOf(product, "app-001")).toBe("running");
-    expect(path(product, result, "app-001")).toEqual(["stopping", "stopped", "deallocating", "stopped", "starting", "running"]);
+    expect(path(product, result, "app-001")).toEqual([
+      "stopping",
+      "stopped",
+      "deallocating",
+      "stopped",
+      "starting",
+      "running",
+    ]);
     expect(result.summary.counts).toMatchObject({ failed: 1, leftDown: 0 });
     expect(result.summary.leftDown).toEqual([]);
     expect(outcome(result, "app-002")).toMatchObject({ outcome: "cycled", stateAfter: "running" });
@@ -47,10 +62,23 @@ describe("a failure after the VM went down", () => {
     });
     expect(result.summary.status).toBe("completed");
     const o = outcome(result, "app-002");
-    expect(o).toMatchObject({ outcome: "cycled", stateAfter: "running", actions: ["powerOff", "deallocate", "start", "start"] });
+    expect(o).toMatchObject({
+      outcome: "cycled",
+      stateAfter: "running",
+      actions: ["powerOff", "deallocate", "start", "start"],
+    });
     expect(o.message).toMatch(/AllocationFailed.*retried and running/);
     expect(powerOf(product, "app-002")).toBe("running");
-    expect(path(product, result, "app-002")).toEqual(["stopping", "stopped", "deallocating", "deallocated", "starting", "deallocated", "starting", "running"]);
+    expect(path(product, result, "app-002")).toEqual([
+      "stopping",
+      "stopped",
+      "deallocating",
+      "deallocated",
+      "starting",
+      "deallocated",
+      "starting",
+      "running",
+    ]);
     // The second start came after a backoff, not at once.
     const starts = product.sim.requestLog().filter((e) => e.method === "POST" && /\/app-002\/start$/.test(e.path));
     expect(starts).toHaveLength(2);
@@ -59,20 +87,48 @@ describe("a failure after the VM went down", () => {
 
   it("sends a step whose operation failed with a retryable code again, and completes the cycle", async () => {
     const { product, result } = await run({
-      scenario: withFaults([{ kind: "lroFailed", code: "RetryableError", match: { operation: "vmDeallocate", resource: "app-003" }, count: 1 }]),
+      scenario: withFaults([
+        {
+          kind: "lroFailed",
+          code: "RetryableError",
+          match: { operation: "vmDeallocate", resource: "app-003" },
+          count: 1,
+        },
+      ]),
     });
-    expect(outcome(result, "app-003")).toMatchObject({ outcome: "cycled", stateAfter: "running", actions: ["powerOff", "deallocate", "deallocate", "start"] });
-    expect(path(product, result, "app-003")).toEqual(["stopping", "stopped", "deallocating", "stopped", "deallocating", "deallocated", "starting", "running"]);
+    expect(outcome(result, "app-003")).toMatchObject({
+      outcome: "cycled",
+      stateAfter: "running",
+      actions: ["powerOff", "deallocate", "deallocate", "start"],
+    });
+    expect(path(product, result, "app-003")).toEqual([
+      "stopping",
+      "stopped",
+      "deallocating",
+      "stopped",
+      "deallocating",
+      "deallocated",
+      "starting",
+      "running",
+    ]);
   });
 
   it("restores a canary whose cycle failed, and halts with the fleet untouched", async () => {
     const { product, result } = await run({
-      scenario: withFaults([{ kind: "lroFailed", match: { operation: "vmDeallocate", resource: "canary-01" }, count: 1 }]),
+      scenario: withFaults([
+        { kind: "lroFailed", match: { operation: "vmDeallocate", resource: "canary-01" }, count: 1 },
+      ]),
     });
     expect(result.summary.status).toBe("halted");
-    expect(outcome(result, "canary-01")).toMatchObject({ outcome: "failed", restored: true, stateAfter: "running", canary: true });
+    expect(outcome(result, "canary-01")).toMatchObject({
+      outcome: "failed",
+      restored: true,
+      stateAfter: "running",
+      canary: true,
+    });
     expect(powerOf(product, "canary-01")).toBe("running");
-    for (const n of ["app-001", "app-002", "app-003"]) expect(product.sim.timeline(outcome(result, n).resourceId)).toEqual([]);
+    for (const n of ["app-001", "app-002", "app-003"])
+      expect(product.sim.timeline(outcome(result, n).resourceId)).toEqual([]);
   });
 });
 
@@ -88,7 +144,12 @@ describe("a VM that cannot be brought back", () => {
     const result = stack.result();
     expect(checkInvariants(stack.sim, result, stack.scenario)).toEqual([]);
     const o = outcome(result, "app-002");
-    expect(o).toMatchObject({ outcome: "failed", reasonCode: "allocationFailed", errorCode: "AllocationFailed", stateAfter: "deallocated" });
+    expect(o).toMatchObject({
+      outcome: "failed",
+      reasonCode: "allocationFailed",
+      errorCode: "AllocationFailed",
+      stateAfter: "deallocated",
+    });
     expect(o.leftDown).toMatchObject({ state: "deallocated", errorCode: "AllocationFailed" });
     expect(o.leftDown?.reason).toMatch(/allocation/i);
     expect(o.leftDown?.manualAction).toMatch(/resize.*zone/);
@@ -103,10 +164,15 @@ describe("a VM that cannot be brought back", () => {
     expect(result.summary.status).toBe("completedWithFailures");
     expect(result.summary.message).toMatch(/^1 resource\(s\) LEFT DOWN .*app-002: deallocated/);
     expect(result.summary.counts).toMatchObject({ failed: 1, leftDown: 1 });
-    expect(result.summary.leftDown).toEqual([expect.objectContaining({ name: "app-002", state: "deallocated", manualAction: o.leftDown?.manualAction })]);
+    expect(result.summary.leftDown).toEqual([
+      expect.objectContaining({ name: "app-002", state: "deallocated", manualAction: o.leftDown?.manualAction }),
+    ]);
     expect(stack.progress()?.counts).toMatchObject({ failed: 1, leftDown: 1 });
     const connection = stack.azurite?.connectionString ?? "";
-    const audited = await createAuditStore({ PORT25_AUDIT_TABLE_CONNECTION: connection, PORT25_AUDIT_TABLE_PREFIX: "port25" }).getRun("left-down-1");
+    const audited = await createAuditStore({
+      PORT25_AUDIT_TABLE_CONNECTION: connection,
+      PORT25_AUDIT_TABLE_PREFIX: "port25",
+    }).getRun("left-down-1");
     expect(audited?.run.summary?.counts.leftDown).toBe(1);
     expect(audited?.outcomes.find((x) => x.name === "app-002")?.leftDown).toEqual(o.leftDown);
     // The report of the audited run opens with it; the CLI's summary gives it its own line, first.
@@ -124,9 +190,18 @@ describe("a VM that cannot be brought back", () => {
 describe("many VMs that cannot be brought back", () => {
   it("completes and is audited, the status it publishes within the extension's 16 KB however long the list", async () => {
     // 120 VMs with 60-character names, none of which Azure can start again: the summary names every one.
-    const names = Array.from({ length: 120 }, (_, i) => `app-with-a-deliberately-long-name-to-fill-the-list-${String(i + 1).padStart(5, "0")}`);
+    const names = Array.from(
+      { length: 120 },
+      (_, i) => `app-with-a-deliberately-long-name-to-fill-the-list-${String(i + 1).padStart(5, "0")}`,
+    );
     const stack = await startLocalStack({
-      scenario: scenario({ vms: [vm("canary-01", { networkWatcherAgent: true, tags: { "port25-canary": "true" } }), ...names.map((n) => vm(n))], behaviour: { faults: [{ kind: "allocationFailure", match: { resource: "app-with-a-deliberately" } }] } }),
+      scenario: scenario({
+        vms: [
+          vm("canary-01", { networkWatcherAgent: true, tags: { "port25-canary": "true" } }),
+          ...names.map((n) => vm(n)),
+        ],
+        behaviour: { faults: [{ kind: "allocationFailure", match: { resource: "app-with-a-deliberately" } }] },
+      }),
       audit: true,
     });
     track(stack);
@@ -139,7 +214,10 @@ describe("many VMs that cannot be brought back", () => {
     for (const n of names) expect(result.summary.message).toContain(`${n}: deallocated`);
     expect(JSON.stringify(stack.host.getStatus(stack.instanceId)?.customStatus).length * 2).toBeLessThan(16 * 1024);
     expect(stack.progress()?.message).toMatch(/^120 resource\(s\) LEFT DOWN/);
-    const audited = await createAuditStore({ PORT25_AUDIT_TABLE_CONNECTION: stack.azurite?.connectionString ?? "", PORT25_AUDIT_TABLE_PREFIX: "port25" }).getRun("left-down-many");
+    const audited = await createAuditStore({
+      PORT25_AUDIT_TABLE_CONNECTION: stack.azurite?.connectionString ?? "",
+      PORT25_AUDIT_TABLE_PREFIX: "port25",
+    }).getRun("left-down-many");
     expect(audited?.run.summary?.counts.leftDown).toBe(120);
   });
 });
@@ -152,7 +230,10 @@ describe("scenarios/no-vm-left-down.json", () => {
     expect(outcome(result, "api-02")).toMatchObject({ outcome: "cycled", stateAfter: "running" });
     expect(outcome(result, "vmss-workers")).toMatchObject({ outcome: "cycled", stateAfter: "running" });
     expect(outcome(result, "batch-01").leftDown).toMatchObject({ state: "deallocated", errorCode: "AllocationFailed" });
-    const down = product.sim.snapshot().vms.filter((v) => v.powerState !== "running").map((v) => v.name);
+    const down = product.sim
+      .snapshot()
+      .vms.filter((v) => v.powerState !== "running")
+      .map((v) => v.name);
     expect(down).toEqual(["batch-01"]);
     expect(product.sim.snapshot().scaleSets[0]?.instances.map((i) => i.powerState)).toEqual(["running", "running"]);
     expect(result.summary.counts).toMatchObject({ cycled: 4, failed: 2, leftDown: 1 });
@@ -163,21 +244,44 @@ describe("a uniform scale set", () => {
   const uniform = (faults: FaultSpec[]) =>
     scenario({
       vms: [vm("canary-01", { networkWatcherAgent: true, tags: { "port25-canary": "true" } })],
-      scaleSets: [{ name: "vmss-uni", resourceGroup: "rg-app", orchestrationMode: "Uniform", instances: [{ instanceId: "0" }, { instanceId: "1" }, { instanceId: "2", power: "deallocated" }] }],
+      scaleSets: [
+        {
+          name: "vmss-uni",
+          resourceGroup: "rg-app",
+          orchestrationMode: "Uniform",
+          instances: [{ instanceId: "0" }, { instanceId: "1" }, { instanceId: "2", power: "deallocated" }],
+        },
+      ],
       behaviour: { faults },
     });
-  const instances = (product: ProductHost | LocalStack) => (product.sim.snapshot().scaleSets.find((s) => s.name === "vmss-uni")?.instances ?? []).map((i) => [i.instanceId, i.powerState]);
+  const instances = (product: ProductHost | LocalStack) =>
+    (product.sim.snapshot().scaleSets.find((s) => s.name === "vmss-uni")?.instances ?? []).map((i) => [
+      i.instanceId,
+      i.powerState,
+    ]);
 
   it("retries its instances' start after an allocation failure and ends with them running", async () => {
-    const { product, result } = await run({ scenario: uniform([{ kind: "allocationFailure", match: { operation: "scaleSetStart" }, count: 1 }]) });
+    const { product, result } = await run({
+      scenario: uniform([{ kind: "allocationFailure", match: { operation: "scaleSetStart" }, count: 1 }]),
+    });
     expect(outcome(result, "vmss-uni")).toMatchObject({ outcome: "cycled", stateAfter: "running" });
-    expect(instances(product)).toEqual([["0", "running"], ["1", "running"], ["2", "deallocated"]]);
+    expect(instances(product)).toEqual([
+      ["0", "running"],
+      ["1", "running"],
+      ["2", "deallocated"],
+    ]);
   });
 
   it("restores its instances after a failed deallocate", async () => {
-    const { product, result } = await run({ scenario: uniform([{ kind: "lroFailed", match: { operation: "scaleSetDeallocate" }, count: 1 }]) });
+    const { product, result } = await run({
+      scenario: uniform([{ kind: "lroFailed", match: { operation: "scaleSetDeallocate" }, count: 1 }]),
+    });
     expect(outcome(result, "vmss-uni")).toMatchObject({ outcome: "failed", restored: true, stateAfter: "running" });
-    expect(instances(product)).toEqual([["0", "running"], ["1", "running"], ["2", "deallocated"]]);
+    expect(instances(product)).toEqual([
+      ["0", "running"],
+      ["1", "running"],
+      ["2", "deallocated"],
+    ]);
   });
 
   it("reports the instances it cannot start left down, per instance", async () => {
@@ -189,7 +293,11 @@ describe("a uniform scale set", () => {
     expect(o).toMatchObject({ outcome: "failed", reasonCode: "allocationFailed" });
     expect(o.leftDown).toMatchObject({ state: "deallocated", instanceIds: ["0", "1"] });
     expect(o.leftDown?.manualAction).toMatch(/az vmss start .*--instance-ids 0 1/);
-    expect(instances(product)).toEqual([["0", "deallocated"], ["1", "deallocated"], ["2", "deallocated"]]);
+    expect(instances(product)).toEqual([
+      ["0", "deallocated"],
+      ["1", "deallocated"],
+      ["2", "deallocated"],
+    ]);
     expect(result.summary.counts.leftDown).toBe(1);
   });
 });

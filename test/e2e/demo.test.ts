@@ -19,7 +19,11 @@ describe("remediation of the demo fleet", () => {
   it("completes with every resource cycled or skipped with a reason, and the invariants hold", () => {
     expect(result.summary.status).toBe("completed");
     expect(result.summary.counts.failed).toBe(0);
-    expect(result.outcomes.filter((o) => o.outcome === "skipped").every((o) => o.reasonCode !== undefined && o.message !== undefined)).toBe(true);
+    expect(
+      result.outcomes
+        .filter((o) => o.outcome === "skipped")
+        .every((o) => o.reasonCode !== undefined && o.message !== undefined),
+    ).toBe(true);
     expect(checkInvariants(product.sim, result, product.scenario)).toEqual([]);
   });
 
@@ -35,11 +39,20 @@ describe("remediation of the demo fleet", () => {
   });
 
   it("cycles each running VM power off → deallocate → start, leaving it running", () => {
-    const cycledVms = result.outcomes.filter((o) => o.kind === "vm" && o.outcome === "cycled" && o.stateBefore === "running");
+    const cycledVms = result.outcomes.filter(
+      (o) => o.kind === "vm" && o.outcome === "cycled" && o.stateBefore === "running",
+    );
     expect(cycledVms.length).toBeGreaterThan(30);
     for (const o of cycledVms) {
       expect(o.actions).toEqual(["powerOff", "deallocate", "start"]);
-      expect(product.sim.timeline(o.resourceId).map((c) => c.to)).toEqual(["stopping", "stopped", "deallocating", "deallocated", "starting", "running"]);
+      expect(product.sim.timeline(o.resourceId).map((c) => c.to)).toEqual([
+        "stopping",
+        "stopped",
+        "deallocating",
+        "deallocated",
+        "starting",
+        "running",
+      ]);
       expect(o.stateAfter).toBe("running");
     }
   });
@@ -48,7 +61,9 @@ describe("remediation of the demo fleet", () => {
     const vms = result.outcomes.filter((o) => o.kind === "vm" && o.outcome === "cycled");
     const log = product.sim.requestLog();
     const vmPaths = new Set(vms.map((o) => o.resourceId.toLowerCase()));
-    const perVm = log.filter((e) => vmPaths.has(e.path.toLowerCase().replace(/\/instanceview$|\/(poweroff|deallocate|start)$/, ""))).length;
+    const perVm = log.filter((e) =>
+      vmPaths.has(e.path.toLowerCase().replace(/\/instanceview$|\/(poweroff|deallocate|start)$/, "")),
+    ).length;
     const computeStatus = log.filter((e) => /microsoft\.compute\/locations\/[^/]+\/operations\//i.test(e.path)).length;
     // Operation-status polls are not addressed by VM; spread them over all cycled resources (scale sets included).
     const cycled = result.outcomes.filter((o) => o.outcome === "cycled" && o.kind !== "vnet").length;

@@ -22,7 +22,17 @@ describe("discovery when ARM throttles the VM listing mid-way", () => {
       scenario: scenario({
         vms,
         // ARM refuses some of the listing's pages (seeded), each with a Retry-After.
-        behaviour: { faults: [{ kind: "throttleStorm", match: { operation: "listVms" }, probability: 0.4, count: 3, retryAfterSeconds: 20 }] },
+        behaviour: {
+          faults: [
+            {
+              kind: "throttleStorm",
+              match: { operation: "listVms" },
+              probability: 0.4,
+              count: 3,
+              retryAfterSeconds: 20,
+            },
+          ],
+        },
       }),
       options: { maxConcurrency: 200 },
     });

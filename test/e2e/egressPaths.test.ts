@@ -32,7 +32,11 @@ describe("egress paths", () => {
     const vms = result.outcomes.filter((o) => o.kind === "vm");
     expect(vms.every((o) => o.egress !== undefined && o.outcome === "cycled")).toBe(true);
     const kindOf = (name: string) => vms.find((o) => o.name === name)?.egress?.kind;
-    expect([kindOf("app-direct-02"), kindOf("app-hub-02"), kindOf("app-tunnel-02")]).toEqual(["internet", "virtualAppliance", "virtualNetworkGateway"]);
+    expect([kindOf("app-direct-02"), kindOf("app-hub-02"), kindOf("app-tunnel-02")]).toEqual([
+      "internet",
+      "virtualAppliance",
+      "virtualNetworkGateway",
+    ]);
 
     const paths = result.summary.canary?.paths ?? [];
     expect(paths.map((p) => [p.path.kind, p.result, p.canaryName])).toEqual([
@@ -57,7 +61,9 @@ describe("egress paths", () => {
   });
 
   it("halts as before when the direct path's canary cannot reach port 25, leaving the other paths' VMs untouched", async () => {
-    const { product, result } = await runRemediation({ scenario: hubSpoke((s) => ({ ...s, exemption: { exempted: false } })) });
+    const { product, result } = await runRemediation({
+      scenario: hubSpoke((s) => ({ ...s, exemption: { exempted: false } })),
+    });
     open.push(product);
     expect(result.summary.status).toBe("halted");
     expect(result.summary.canary?.paths?.map((p) => p.result)).toEqual(["unreachable"]);
@@ -67,7 +73,10 @@ describe("egress paths", () => {
 
   it("says port 25 goes out through the hub when its firewall lets it", async () => {
     const { product, result } = await runRemediation({
-      scenario: hubSpoke((s) => ({ ...s, nextHops: (s.nextHops ?? []).map((h) => ({ ...h, port25: "open" as const })) })),
+      scenario: hubSpoke((s) => ({
+        ...s,
+        nextHops: (s.nextHops ?? []).map((h) => ({ ...h, port25: "open" as const })),
+      })),
     });
     open.push(product);
     expect(result.summary.canary?.paths?.find((p) => p.path.kind === "virtualAppliance")?.result).toBe("reachable");
@@ -78,7 +87,11 @@ describe("egress paths", () => {
     open.push(product);
     const ops = product.sim.requestLog().map((e) => e.operation);
     expect(ops.filter((o) => o === "listRouteTables" || o === "listNics")).toEqual([]);
-    expect(result.outcomes.filter((o) => o.kind === "vm").map((o) => o.egress?.key)).toEqual(["internet", "internet", "internet"]);
+    expect(result.outcomes.filter((o) => o.kind === "vm").map((o) => o.egress?.key)).toEqual([
+      "internet",
+      "internet",
+      "internet",
+    ]);
     expect(result.summary.canary?.paths?.map((p) => p.result)).toEqual(["reachable"]);
   });
 
@@ -91,9 +104,15 @@ describe("egress paths", () => {
       ["virtualAppliance", "effectiveRoutes", "confirmed"],
       ["virtualNetworkGateway", "effectiveRoutes", "confirmed"],
     ]);
-    expect(paths[1]?.confirmation?.detail).toContain("VirtualAppliance 10.100.0.4 (user route 0.0.0.0/0 default-via-hub-firewall)");
+    expect(paths[1]?.confirmation?.detail).toContain(
+      "VirtualAppliance 10.100.0.4 (user route 0.0.0.0/0 default-via-hub-firewall)",
+    );
     const reads = product.sim.requestLog().filter((e) => e.operation === "getEffectiveRouteTable");
-    expect(reads.map((e) => e.path.split("/").slice(-2, -1)[0])).toEqual(["app-direct-01-nic", "app-hub-01-nic", "app-tunnel-01-nic"]);
+    expect(reads.map((e) => e.path.split("/").slice(-2, -1)[0])).toEqual([
+      "app-direct-01-nic",
+      "app-hub-01-nic",
+      "app-tunnel-01-nic",
+    ]);
   });
 
   it("settles a spoke that uses the hub's gateways as force-tunnelled when the gateway advertises a default route", async () => {
@@ -102,7 +121,12 @@ describe("egress paths", () => {
     const direct = result.outcomes.find((o) => o.name === "app-direct-02");
     expect(direct?.egress?.basis).toBe("possible");
     const verdict = result.summary.canary?.paths?.find((p) => p.resources.includes("app-direct-02"));
-    expect([verdict?.path.kind, verdict?.path.basis, verdict?.confirmation?.status, verdict?.result]).toEqual(["virtualNetworkGateway", "effectiveRoutes", "confirmed", "blockedAtHop"]);
+    expect([verdict?.path.kind, verdict?.path.basis, verdict?.confirmation?.status, verdict?.result]).toEqual([
+      "virtualNetworkGateway",
+      "effectiveRoutes",
+      "confirmed",
+      "blockedAtHop",
+    ]);
     expect(verdict?.confirmation?.detail).toContain("force-tunnelled");
   });
 
@@ -110,13 +134,25 @@ describe("egress paths", () => {
     const { product, result } = await runRemediation({ scenario: hubSpoke(remoteGateways(false)) });
     open.push(product);
     const verdict = result.summary.canary?.paths?.find((p) => p.resources.includes("app-direct-02"));
-    expect([verdict?.path.kind, verdict?.path.direct, verdict?.path.basis, verdict?.confirmation?.status, verdict?.result]).toEqual(["internet", true, "effectiveRoutes", "confirmed", "reachable"]);
+    expect([
+      verdict?.path.kind,
+      verdict?.path.direct,
+      verdict?.path.basis,
+      verdict?.confirmation?.status,
+      verdict?.result,
+    ]).toEqual(["internet", true, "effectiveRoutes", "confirmed", "reachable"]);
     expect(result.summary.canary?.result).toBe("reachable");
   });
 
   it("keeps the computed path, says why, and goes on when the effective routes cannot be read", async () => {
     const { product, result } = await runRemediation({
-      scenario: hubSpoke((s) => ({ ...s, behaviour: { ...s.behaviour, faults: [{ kind: "lroFailed", code: "InternalServerError", match: { operation: "getEffectiveRouteTable" } }] } })),
+      scenario: hubSpoke((s) => ({
+        ...s,
+        behaviour: {
+          ...s.behaviour,
+          faults: [{ kind: "lroFailed", code: "InternalServerError", match: { operation: "getEffectiveRouteTable" } }],
+        },
+      })),
     });
     open.push(product);
     expect(result.summary.status).toBe("completed");
@@ -130,7 +166,12 @@ describe("egress paths", () => {
   });
 
   it("keeps the computed path and names the missing action when the role may not read effective routes (403)", async () => {
-    const { product, result } = await runRemediation({ scenario: hubSpoke((s) => ({ ...s, behaviour: { ...s.behaviour, deniedOperations: ["getEffectiveRouteTable"] } })) });
+    const { product, result } = await runRemediation({
+      scenario: hubSpoke((s) => ({
+        ...s,
+        behaviour: { ...s.behaviour, deniedOperations: ["getEffectiveRouteTable"] },
+      })),
+    });
     open.push(product);
     expect(result.summary.status).toBe("completed");
     const paths = result.summary.canary?.paths ?? [];
@@ -139,9 +180,16 @@ describe("egress paths", () => {
       ["virtualAppliance", "routes", "unconfirmed", "blockedAtHop"],
       ["virtualNetworkGateway", "routes", "unconfirmed", "blockedAtHop"],
     ]);
-    expect(paths[1]?.confirmation?.detail).toContain("403 AuthorizationFailed; the role needs Microsoft.Network/networkInterfaces/effectiveRouteTable/action");
+    expect(paths[1]?.confirmation?.detail).toContain(
+      "403 AuthorizationFailed; the role needs Microsoft.Network/networkInterfaces/effectiveRouteTable/action",
+    );
     // A refusal is final: one request per path, not retried.
-    expect(product.sim.requestLog().filter((e) => e.operation === "getEffectiveRouteTable").map((e) => e.status)).toEqual([403, 403, 403]);
+    expect(
+      product.sim
+        .requestLog()
+        .filter((e) => e.operation === "getEffectiveRouteTable")
+        .map((e) => e.status),
+    ).toEqual([403, 403, 403]);
   });
 });
 
@@ -149,6 +197,13 @@ describe("egress paths", () => {
 function remoteGateways(advertisesDefaultRoute: boolean): (s: ScenarioInput) => ScenarioInput {
   return (s) => ({
     ...s,
-    vnets: (s.vnets ?? []).map((v) => ({ ...v, peerings: (v.peerings ?? []).map((p) => ({ ...p, useRemoteGateways: true, remoteGateway: { port25: "blocked" as const, advertisesDefaultRoute } })) })),
+    vnets: (s.vnets ?? []).map((v) => ({
+      ...v,
+      peerings: (v.peerings ?? []).map((p) => ({
+        ...p,
+        useRemoteGateways: true,
+        remoteGateway: { port25: "blocked" as const, advertisesDefaultRoute },
+      })),
+    })),
   });
 }

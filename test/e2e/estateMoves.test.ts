@@ -18,7 +18,8 @@ function writesTo(product: ProductHost, name: string): string[] {
     .map((e) => e.path.split("/").pop() ?? "");
 }
 
-const powerOf = (product: ProductHost, name: string): string | undefined => product.sim.snapshot().vms.find((v) => v.name === name)?.powerState;
+const powerOf = (product: ProductHost, name: string): string | undefined =>
+  product.sim.snapshot().vms.find((v) => v.name === name)?.powerState;
 
 describe("scenarios/estate-moves.json", () => {
   it("gives each VM its own outcome, never starts what its owner turned off, and lists the VM created after the plan", async () => {
@@ -26,7 +27,12 @@ describe("scenarios/estate-moves.json", () => {
     expect(result.summary.status).toBe("completed");
     // Deallocated by its owner between the run's read and its powerOff: Azure refuses the powerOff, the run reads again.
     const alice = outcome(result, "dev-alice");
-    expect(alice).toMatchObject({ outcome: "skipped", reasonCode: "changedByOther", errorCode: "OperationNotAllowed", actions: [] });
+    expect(alice).toMatchObject({
+      outcome: "skipped",
+      reasonCode: "changedByOther",
+      errorCode: "OperationNotAllowed",
+      actions: [],
+    });
     expect(alice.message).toMatch(/was running when planned and is deallocat(ing|ed) now/);
     expect(writesTo(product, "dev-alice")).toEqual(["powerOff"]);
     expect(powerOf(product, "dev-alice")).toBe("deallocated");
@@ -51,7 +57,9 @@ describe("scenarios/estate-moves.json", () => {
     expect(writesTo(product, "spot-render-01")).toEqual([]);
     expect(powerOf(product, "spot-render-01")).toBe("deallocated");
     // Created after the plan: listed once at the report step, never touched.
-    expect(result.outcomes.filter((o) => o.name === "dev-erin")).toEqual([expect.objectContaining({ outcome: "skipped", reasonCode: "createdAfterPlan", kind: "vm" })]);
+    expect(result.outcomes.filter((o) => o.name === "dev-erin")).toEqual([
+      expect.objectContaining({ outcome: "skipped", reasonCode: "createdAfterPlan", kind: "vm" }),
+    ]);
     expect(writesTo(product, "dev-erin")).toEqual([]);
     // The rest is cycled; every reason counted; nothing failed or left down.
     expect(outcome(result, "build-01")).toMatchObject({ outcome: "cycled", stateAfter: "running" });
@@ -64,9 +72,16 @@ describe("scenarios/estate-moves.json", () => {
     expect(powerOf(product, "web-01")).toBe("running");
     // A landing-zone policy: denied where the delegated subnet has no NSG, allowed where the temporary subnet carries one.
     expect(outcome(result, "vnet-apps")).toMatchObject({ outcome: "skipped", reasonCode: "deniedByPolicy" });
-    expect(outcome(result, "vnet-apps").message).toMatch(/Subnets should have a Network Security Group|Deny-Subnet-Without-Nsg/);
+    expect(outcome(result, "vnet-apps").message).toMatch(
+      /Subnets should have a Network Security Group|Deny-Subnet-Without-Nsg/,
+    );
     expect(outcome(result, "vnet-integration")).toMatchObject({ outcome: "cycled" });
-    expect(product.sim.snapshot().vnets.flatMap((v) => v.subnets.map((sn) => sn.name)).filter((n) => n.startsWith("port25-temp"))).toEqual([]);
+    expect(
+      product.sim
+        .snapshot()
+        .vnets.flatMap((v) => v.subnets.map((sn) => sn.name))
+        .filter((n) => n.startsWith("port25-temp")),
+    ).toEqual([]);
     expect(result.summary.counts).toMatchObject({ total: 12, cycled: 3, skipped: 9, failed: 0, leftDown: 0 });
     expect(result.summary.byReason).toMatchObject({
       changedByOther: 2,
@@ -89,20 +104,51 @@ describe("the first write on a resource", () => {
     expect(outcome(result, "app-001")).toMatchObject({ outcome: "cycled" });
     const log = product.sim.requestLog().filter((e) => /\/virtualMachines\/app-001(\/|$)/i.test(e.path));
     const firstWrite = log.findIndex((e) => e.method === "POST");
-    expect(log.slice(0, firstWrite).some((e) => e.method === "GET" && e.at >= (product.sim.requestLog().find((x) => x.operation === "listVms")?.at ?? 0))).toBe(true);
+    expect(
+      log
+        .slice(0, firstWrite)
+        .some(
+          (e) =>
+            e.method === "GET" && e.at >= (product.sim.requestLog().find((x) => x.operation === "listVms")?.at ?? 0),
+        ),
+    ).toBe(true);
   });
 
   it("never starts a VM whose first step was refused after its owner deallocated it: no compensation for what the run did not take down", async () => {
     const { product, result } = await run({
       scenario: scenario({
         vms: fleet(2),
-        actors: [{ kind: "deallocate", vm: "app-001", resourceGroup: "rg-app", when: { firstTouch: "app-001" }, caller: "alice@contoso.com" }],
-        behaviour: { faults: [{ kind: "conflict", status: 409, code: "OperationNotAllowed", message: "Operation could not be completed as it results in exceeding approved quota.", match: { operation: "vmDeallocate", resource: "app-001" }, count: 1 }] },
+        actors: [
+          {
+            kind: "deallocate",
+            vm: "app-001",
+            resourceGroup: "rg-app",
+            when: { firstTouch: "app-001" },
+            caller: "alice@contoso.com",
+          },
+        ],
+        behaviour: {
+          faults: [
+            {
+              kind: "conflict",
+              status: 409,
+              code: "OperationNotAllowed",
+              message: "Operation could not be completed as it results in exceeding approved quota.",
+              match: { operation: "vmDeallocate", resource: "app-001" },
+              count: 1,
+            },
+          ],
+        },
       }),
       options: { runningVmCycle: "deallocateStart" },
     });
     const o = outcome(result, "app-001");
-    expect(o).toMatchObject({ outcome: "failed", reasonCode: "operationFailed", errorCode: "OperationNotAllowed", actions: [] });
+    expect(o).toMatchObject({
+      outcome: "failed",
+      reasonCode: "operationFailed",
+      errorCode: "OperationNotAllowed",
+      actions: [],
+    });
     expect(o.restored).toBeUndefined();
     expect(writesTo(product, "app-001")).toEqual(["deallocate"]);
     expect(product.sim.timeline(o.resourceId).map((c) => c.to)).toEqual(["deallocating", "deallocated"]);
@@ -113,11 +159,25 @@ describe("the first write on a resource", () => {
     const { product, result } = await run({
       scenario: scenario({
         vms: [...fleet(1), vm("idle-01", { power: "stopped" })],
-        actors: [{ kind: "start", vm: "idle-01", resourceGroup: "rg-app", when: { afterSeconds: 20 }, caller: "frank@contoso.com" }],
+        actors: [
+          {
+            kind: "start",
+            vm: "idle-01",
+            resourceGroup: "rg-app",
+            when: { afterSeconds: 20 },
+            caller: "frank@contoso.com",
+          },
+        ],
       }),
     });
     const o = outcome(result, "idle-01");
-    expect(o).toMatchObject({ outcome: "skipped", reasonCode: "changedByOther", stateBefore: "stopped", stateAfter: "running", actions: [] });
+    expect(o).toMatchObject({
+      outcome: "skipped",
+      reasonCode: "changedByOther",
+      stateBefore: "stopped",
+      stateAfter: "running",
+      actions: [],
+    });
     expect(o.message).toMatch(/was stopped when planned and is running now.*start by frank@contoso\.com/);
     expect(writesTo(product, "idle-01")).toEqual([]);
   });
@@ -129,7 +189,11 @@ describe("the first write on a resource", () => {
         actors: [{ kind: "evict", vm: "spot-01", resourceGroup: "rg-app", when: { afterSeconds: 30 } }],
       }),
     });
-    expect(outcome(result, "spot-01")).toMatchObject({ outcome: "skipped", reasonCode: "evicted", stateAfter: "absent" });
+    expect(outcome(result, "spot-01")).toMatchObject({
+      outcome: "skipped",
+      reasonCode: "evicted",
+      stateAfter: "absent",
+    });
     expect(result.summary.counts).toMatchObject({ failed: 0, leftDown: 0 });
   });
 });

@@ -27,7 +27,12 @@ describe("a mixed topology", () => {
         resourceGroups: [
           { name: "rg-app", location: "westeurope" },
           { name: "NetworkWatcherRG", location: "westeurope" },
-          { name: "MC_rg-aks_aks-dev_westeurope", location: "westeurope", managedBy: "/subscriptions/5a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d/resourceGroups/rg-aks/providers/Microsoft.ContainerService/managedClusters/aks-dev" },
+          {
+            name: "MC_rg-aks_aks-dev_westeurope",
+            location: "westeurope",
+            managedBy:
+              "/subscriptions/5a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d/resourceGroups/rg-aks/providers/Microsoft.ContainerService/managedClusters/aks-dev",
+          },
         ],
         vms: [
           vm("canary-01", { networkWatcherAgent: true, tags: { "port25-canary": "true" } }),
@@ -54,7 +59,12 @@ describe("a mixed topology", () => {
             name: "vmss-uni",
             resourceGroup: "rg-app",
             orchestrationMode: "Uniform",
-            instances: [{ instanceId: "0" }, { instanceId: "1" }, { instanceId: "2", power: "stopped" }, { instanceId: "3", power: "deallocated" }],
+            instances: [
+              { instanceId: "0" },
+              { instanceId: "1" },
+              { instanceId: "2", power: "stopped" },
+              { instanceId: "3", power: "deallocated" },
+            ],
           },
         ],
         vnets: [delegatedVnet],
@@ -66,17 +76,40 @@ describe("a mixed topology", () => {
     expect(outcome(result, "eph-01")).toMatchObject({ outcome: "skipped", reasonCode: "ephemeralOsDisk" });
     expect(outcome(result, "skip-01")).toMatchObject({ outcome: "skipped", reasonCode: "skipTag" });
     expect(outcome(result, "dealloc-01")).toMatchObject({ outcome: "skipped", reasonCode: "alreadyDeallocated" });
-    for (const name of ["as-01", "as-02", "as-03", "zonal-01", "zonal-02", "flex-01", "flex-02", "spot-01", "w1-01", "w2-01"]) {
-      expect(outcome(result, name)).toMatchObject({ outcome: "cycled", actions: ["powerOff", "deallocate", "start"], stateAfter: "running" });
+    for (const name of [
+      "as-01",
+      "as-02",
+      "as-03",
+      "zonal-01",
+      "zonal-02",
+      "flex-01",
+      "flex-02",
+      "spot-01",
+      "w1-01",
+      "w2-01",
+    ]) {
+      expect(outcome(result, name)).toMatchObject({
+        outcome: "cycled",
+        actions: ["powerOff", "deallocate", "start"],
+        stateAfter: "running",
+      });
     }
     // A stopped (allocated) VM is deallocated and left deallocated.
     expect(outcome(result, "stopped-01")).toMatchObject({ outcome: "cycled", actions: ["deallocate"] });
-    expect(product.sim.timeline(outcome(result, "stopped-01").resourceId).map((c) => c.to)).toEqual(["deallocating", "deallocated"]);
+    expect(product.sim.timeline(outcome(result, "stopped-01").resourceId).map((c) => c.to)).toEqual([
+      "deallocating",
+      "deallocated",
+    ]);
     // The uniform scale set: running instances cycled, the stopped one deallocated, the deallocated one untouched.
     const uni = outcome(result, "vmss-uni");
     expect(uni.outcome).toBe("cycled");
     const instances = product.sim.snapshot().scaleSets.find((s) => s.name === "vmss-uni")?.instances ?? [];
-    expect(instances.map((i) => [i.instanceId, i.powerState])).toEqual([["0", "running"], ["1", "running"], ["2", "deallocated"], ["3", "deallocated"]]);
+    expect(instances.map((i) => [i.instanceId, i.powerState])).toEqual([
+      ["0", "running"],
+      ["1", "running"],
+      ["2", "deallocated"],
+      ["3", "deallocated"],
+    ]);
     expect(product.sim.timeline(uni.resourceId).filter((c) => c.instanceId === "3")).toEqual([]);
     // The availability set never had two members down at once.
     const as = ["as-01", "as-02", "as-03"].map((n) => span(product, result, [n])).sort((a, b) => a.first - b.first);
@@ -109,7 +142,10 @@ describe("the canary proof", () => {
   });
 
   it("skips the probe with attestationOnly and says so", async () => {
-    const { product, result } = await run({ scenario: scenario({ exemption: { exempted: false }, vms: fleet(2) }), options: { verification: "attestationOnly" } });
+    const { product, result } = await run({
+      scenario: scenario({ exemption: { exempted: false }, vms: fleet(2) }),
+      options: { verification: "attestationOnly" },
+    });
     expect(result.summary.status).toBe("completed");
     expect(result.summary.canary).toMatchObject({ result: "skipped", verification: "attestationOnly" });
     expect(result.summary.warnings.join(" ")).toMatch(/attestationOnly: TCP 25 was not probed/);
@@ -137,7 +173,9 @@ describe("approval and cancel", () => {
     await product.run();
     const result = product.result();
     expect(result.summary.status).toBe("completed");
-    expect(Math.min(...product.sim.timeline().map((c) => c.at))).toBeGreaterThanOrEqual(Date.parse(START) + 10 * 60_000);
+    expect(Math.min(...product.sim.timeline().map((c) => c.at))).toBeGreaterThanOrEqual(
+      Date.parse(START) + 10 * 60_000,
+    );
     expect(checkInvariants(product.sim, result, product.scenario)).toEqual([]);
   });
 
@@ -180,7 +218,8 @@ describe("a cancel that reaches only the run", () => {
     const result = product.result();
     expect(result.summary.status).toBe("cancelled");
     expect(checkInvariants(product.sim, result, product.scenario)).toEqual([]);
-    for (const n of ["app-001", "app-002", "app-003", "app-004"]) expect(outcome(result, n)).toMatchObject({ outcome: "cycled" });
+    for (const n of ["app-001", "app-002", "app-003", "app-004"])
+      expect(outcome(result, n)).toMatchObject({ outcome: "cycled" });
     for (const n of ["late-01", "late-02"]) {
       expect(outcome(result, n)).toMatchObject({ outcome: "skipped", reasonCode: "cancelled" });
       expect(product.sim.timeline(outcome(result, n).resourceId)).toEqual([]);
@@ -200,7 +239,16 @@ describe("ARM pushing back", () => {
             {
               kind: "throttleStorm",
               // Polls read the shared status listing (listVms) or, when it fails or cannot tell, each VM.
-              match: { operation: ["vmPowerOff", "vmDeallocate", "vmStart", "listVms", "getVmInstanceView", "getOperationStatus"] },
+              match: {
+                operation: [
+                  "vmPowerOff",
+                  "vmDeallocate",
+                  "vmStart",
+                  "listVms",
+                  "getVmInstanceView",
+                  "getOperationStatus",
+                ],
+              },
               probability: 0.5,
               count: 60,
               retryAfterSeconds: 7,
@@ -235,21 +283,34 @@ describe("ARM pushing back", () => {
     });
     expect(result.summary.status).toBe("completed");
     expect(product.sim.counters().faultsInjected["http5xx"]).toBe(10);
-    const starts = product.sim.requestLog().filter((e) => /\/app-01\/start$/.test(e.path)).map((e) => e.status);
+    const starts = product.sim
+      .requestLog()
+      .filter((e) => /\/app-01\/start$/.test(e.path))
+      .map((e) => e.status);
     expect(starts.filter((st) => st === 500)).toHaveLength(5);
     expect(starts.filter((st) => st === 202)).toHaveLength(1);
-    expect(outcome(result, "app-01")).toMatchObject({ outcome: "cycled", actions: ["powerOff", "deallocate", "start"] });
+    expect(outcome(result, "app-01")).toMatchObject({
+      outcome: "cycled",
+      actions: ["powerOff", "deallocate", "start"],
+    });
   });
 
   it("retries 409 conflicts on the temporary subnet and still removes it", async () => {
     const { product, result } = await run({
       scenario: scenario({
         vnets: [delegatedVnet],
-        behaviour: { faults: [{ kind: "conflict", status: 409, code: "AnotherOperationInProgress", count: 2 }, { kind: "conflict", status: 429, match: { operation: "deleteSubnet" }, count: 2 }] },
+        behaviour: {
+          faults: [
+            { kind: "conflict", status: 409, code: "AnotherOperationInProgress", count: 2 },
+            { kind: "conflict", status: 429, match: { operation: "deleteSubnet" }, count: 2 },
+          ],
+        },
       }),
     });
     expect(outcome(result, "vnet-app")).toMatchObject({ outcome: "cycled" });
-    const subnetCalls = product.sim.requestLog().filter((e) => /\/subnets\/port25-temp-/i.test(e.path) && e.method !== "GET");
+    const subnetCalls = product.sim
+      .requestLog()
+      .filter((e) => /\/subnets\/port25-temp-/i.test(e.path) && e.method !== "GET");
     expect(subnetCalls.filter((e) => e.status === 409 || e.status === 429).length).toBe(4);
     expect(product.sim.snapshot().vnets[0]?.subnets.map((s) => s.name)).toEqual(["default", "ase"]);
   });
@@ -276,12 +337,19 @@ describe("ARM pushing back", () => {
 
   it("reports a VM whose start keeps failing on allocation left down, with ARM's code, and carries on", async () => {
     const { product, result } = await run({
-      scenario: scenario({ vms: fleet(3), behaviour: { faults: [{ kind: "allocationFailure", match: { resource: "app-002" } }] } }),
+      scenario: scenario({
+        vms: fleet(3),
+        behaviour: { faults: [{ kind: "allocationFailure", match: { resource: "app-002" } }] },
+      }),
       options: { restoreTimeoutMinutes: 10 },
     });
     expect(result.summary.status).toBe("completedWithFailures");
     const failed = outcome(result, "app-002");
-    expect(failed).toMatchObject({ outcome: "failed", reasonCode: "allocationFailed", leftDown: { state: "deallocated" } });
+    expect(failed).toMatchObject({
+      outcome: "failed",
+      reasonCode: "allocationFailed",
+      leftDown: { state: "deallocated" },
+    });
     expect(failed.message).toMatch(/^LEFT DOWN \(deallocated\): start failed: .*allocation/i);
     expect(failed.errorCode).toMatch(/Allocation/i);
     expect(failed.stateAfter).toBe("deallocated");

@@ -14,7 +14,12 @@ import { outcome, track } from "./checkedRuns";
 const REALISTIC = {
   latencies: { powerOff: 30, deallocate: 60, start: 60, subnetCreate: 10, subnetDelete: 10, connectivityCheck: 20 },
   jitter: 0.2,
-  throttling: { enabled: true, reads: { capacity: 250, refillPerSecond: 25 }, writes: { capacity: 200, refillPerSecond: 10 }, deletes: { capacity: 200, refillPerSecond: 10 } },
+  throttling: {
+    enabled: true,
+    reads: { capacity: 250, refillPerSecond: 25 },
+    writes: { capacity: 200, refillPerSecond: 10 },
+    deletes: { capacity: 200, refillPerSecond: 10 },
+  },
 } as const;
 
 async function run(vms: number, maxConcurrency: number, faults: FaultSpec[] = [], restoreTimeoutMinutes?: number) {
@@ -30,7 +35,8 @@ async function run(vms: number, maxConcurrency: number, faults: FaultSpec[] = []
 /** Reads (GETs) of the whole run, by the simulator's operation name. */
 function readsByOperation(product: ProductHost): Map<string, number> {
   const by = new Map<string, number>();
-  for (const e of product.sim.requestLog()) if (e.method === "GET") by.set(e.operation ?? "other", (by.get(e.operation ?? "other") ?? 0) + 1);
+  for (const e of product.sim.requestLog())
+    if (e.method === "GET") by.set(e.operation ?? "other", (by.get(e.operation ?? "other") ?? 0) + 1);
   return by;
 }
 
@@ -63,7 +69,11 @@ describe("a wave with hundreds of VMs in flight", () => {
     expect(reads.get("listVms") ?? 0).toBeGreaterThan(own * 0.9);
     expect((total - firstWriteReads) / result.summary.counts.cycled).toBeLessThanOrEqual(3);
     // Three writes accepted each (those ARM's write bucket turned away were sent again), none throttled by Compute.
-    expect(product.sim.requestLog().filter((e) => e.method === "POST" && e.status < 300 && /\/virtualMachines\/app-/i.test(e.path))).toHaveLength(900);
+    expect(
+      product.sim
+        .requestLog()
+        .filter((e) => e.method === "POST" && e.status < 300 && /\/virtualMachines\/app-/i.test(e.path)),
+    ).toHaveLength(900);
     expect(product.sim.requestLog().filter((e) => e.throttledBy === "compute")).toEqual([]);
   }, 300_000);
 
@@ -77,14 +87,27 @@ describe("a wave with hundreds of VMs in flight", () => {
       ],
       15,
     );
-    expect(outcome(result, "app-007")).toMatchObject({ outcome: "cycled", stateAfter: "running", actions: ["powerOff", "deallocate", "start", "start"] });
+    expect(outcome(result, "app-007")).toMatchObject({
+      outcome: "cycled",
+      stateAfter: "running",
+      actions: ["powerOff", "deallocate", "start", "start"],
+    });
     expect(outcome(result, "app-007").message).toMatch(/AllocationFailed.*retried and running/);
     const stuck = outcome(result, "app-011");
-    expect(stuck).toMatchObject({ outcome: "failed", reasonCode: "allocationFailed", errorCode: "AllocationFailed", stateAfter: "deallocated" });
+    expect(stuck).toMatchObject({
+      outcome: "failed",
+      reasonCode: "allocationFailed",
+      errorCode: "AllocationFailed",
+      stateAfter: "deallocated",
+    });
     expect(stuck.leftDown).toMatchObject({ state: "deallocated", errorCode: "AllocationFailed" });
     expect(result.summary.counts).toMatchObject({ cycled: 200, failed: 1, leftDown: 1 });
     // The failed start was read on the VM itself: its operation's status says why.
-    const ownReads = product.sim.requestLog().filter((e) => e.method === "GET" && (e.operation === "getOperationStatus" || /\/app-007\/instanceView$/i.test(e.path)));
+    const ownReads = product.sim
+      .requestLog()
+      .filter(
+        (e) => e.method === "GET" && (e.operation === "getOperationStatus" || /\/app-007\/instanceView$/i.test(e.path)),
+      );
     expect(ownReads.length).toBeGreaterThan(0);
     expect(product.sim.requestLog().filter((e) => e.operation === "listVms").length).toBeGreaterThan(0);
   }, 300_000);

@@ -8,7 +8,12 @@ import { runRemediation, type ProductHost } from "../support/productHost";
 import { generateFleet } from "../../src/simulator";
 import type { RemediationResult } from "../../src/contracts/remediation";
 
-const WIDE = { maxConcurrency: 200, maxUnavailablePerAvailabilitySet: 100, maxUnavailablePerScaleSet: 1000, batchSize: 20 } as const;
+const WIDE = {
+  maxConcurrency: 200,
+  maxUnavailablePerAvailabilitySet: 100,
+  maxUnavailablePerScaleSet: 1000,
+  batchSize: 20,
+} as const;
 
 interface Run {
   product: ProductHost;

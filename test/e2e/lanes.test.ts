@@ -35,20 +35,34 @@ describe("lanes", () => {
     if (plan === undefined) throw new Error("the run has no plan");
 
     const planned = plan.waves.flatMap((w) =>
-      w.batches.map((b) => ({ id: batchInstanceId(remediationInstanceId(SUBSCRIPTION_ID), result.input.runId, b.id), wave: w.index, items: b.items, share: b.share })),
+      w.batches.map((b) => ({
+        id: batchInstanceId(remediationInstanceId(SUBSCRIPTION_ID), result.input.runId, b.id),
+        wave: w.index,
+        items: b.items,
+        share: b.share,
+      })),
     );
     const executed = product.host
       .listInstances({ name: "cycleBatch" })
       .map((s) => ({ id: s.instanceId, input: CycleBatchInput.parse(s.input) }))
-      .map(({ id, input }) => ({ id, wave: input.wave, items: input.entries.map((e) => e.resourceId), share: input.caps.maxConcurrency }));
+      .map(({ id, input }) => ({
+        id,
+        wave: input.wave,
+        items: input.entries.map((e) => e.resourceId),
+        share: input.caps.maxConcurrency,
+      }));
     const byId = (a: { id: string }, b: { id: string }) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
     expect(planned.length).toBeGreaterThan(plan.waves.length);
     expect([...executed].sort(byId)).toEqual([...planned].sort(byId));
     // Every resource the plan cycles ran in the lane the plan gave it, and nowhere else.
     const laneOf = new Map(planned.flatMap((l) => l.items.map((id) => [id, l.id] as const)));
-    expect(result.outcomes.filter((o) => o.kind !== "vnet" && o.outcome === "cycled").every((o) => laneOf.has(o.resourceId))).toBe(true);
+    expect(
+      result.outcomes.filter((o) => o.kind !== "vnet" && o.outcome === "cycled").every((o) => laneOf.has(o.resourceId)),
+    ).toBe(true);
     // Each outcome names that lane (the plan's id for it), which the report's timeline groups by.
-    const planLane = new Map(plan.waves.flatMap((w) => w.batches.flatMap((b) => b.items.map((id) => [id, b.id] as const))));
+    const planLane = new Map(
+      plan.waves.flatMap((w) => w.batches.flatMap((b) => b.items.map((id) => [id, b.id] as const))),
+    );
     const cycled = result.outcomes.filter((o) => o.kind !== "vnet" && o.outcome === "cycled");
     expect(cycled.map((o) => [o.name, o.lane])).toEqual(cycled.map((o) => [o.name, planLane.get(o.resourceId)]));
     expect(cycled.every((o) => o.lane !== undefined)).toBe(true);

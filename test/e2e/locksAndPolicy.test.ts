@@ -29,14 +29,24 @@ function withVnet(parts: Partial<ScenarioInput> = {}, nsg = false): ScenarioInpu
         name: "vnet-ase",
         resourceGroup: "rg-net",
         addressPrefixes: ["10.20.0.0/16"],
-        subnets: [{ name: "ase", addressPrefix: "10.20.0.0/24", delegations: ["Microsoft.Web/hostingEnvironments"], ...(nsg ? { networkSecurityGroup: "nsg-ase" } : {}) }],
+        subnets: [
+          {
+            name: "ase",
+            addressPrefix: "10.20.0.0/24",
+            delegations: ["Microsoft.Web/hostingEnvironments"],
+            ...(nsg ? { networkSecurityGroup: "nsg-ase" } : {}),
+          },
+        ],
       },
     ],
   });
 }
 
 /** Runs one remediation, `actor` wired into the world first (what someone else does during the run). */
-async function runWith(s: ScenarioInput, actor: (w: World) => void): Promise<{ product: ProductHost; result: RemediationResult }> {
+async function runWith(
+  s: ScenarioInput,
+  actor: (w: World) => void,
+): Promise<{ product: ProductHost; result: RemediationResult }> {
   const product = track(await startProductHost({ scenario: s }));
   actor(product.sim.world());
   product.start();
@@ -55,7 +65,11 @@ describe("a lock read at planning", () => {
     const { product, result } = await run({
       scenario: withVnet({
         locks: [
-          { name: "app-freeze", level: "ReadOnly", scope: { resourceGroup: "rg-app", type: "Microsoft.Compute/virtualMachines", name: "app-001" } },
+          {
+            name: "app-freeze",
+            level: "ReadOnly",
+            scope: { resourceGroup: "rg-app", type: "Microsoft.Compute/virtualMachines", name: "app-001" },
+          },
           { name: "net-keep", level: "CanNotDelete", scope: { resourceGroup: "rg-net" } },
         ],
       }),
@@ -80,12 +94,21 @@ describe("a lock added during the run", () => {
       w.beginPower = (machines, kind, ctx, now) => {
         // Put on while the canary is cycled, before the fleet's waves: app-002's first request meets it.
         if (kind === "start" && machines.some((m) => m.name === "canary-01"))
-          w.addLock({ name: "late-freeze", level: "ReadOnly", scope: { resourceGroup: "rg-app", type: "Microsoft.Compute/virtualMachines", name: "app-002" } });
+          w.addLock({
+            name: "late-freeze",
+            level: "ReadOnly",
+            scope: { resourceGroup: "rg-app", type: "Microsoft.Compute/virtualMachines", name: "app-002" },
+          });
         return begin(machines, kind, ctx, now);
       };
     });
     const o = outcome(result, "app-002");
-    expect(o).toMatchObject({ outcome: "skipped", reasonCode: "resourceLocked", errorCode: "ScopeLocked", actions: [] });
+    expect(o).toMatchObject({
+      outcome: "skipped",
+      reasonCode: "resourceLocked",
+      errorCode: "ScopeLocked",
+      actions: [],
+    });
     expect(o.message).toContain(`/providers/Microsoft.Compute/virtualMachines/app-002'. Please remove the lock`);
     expect(o.message).toContain("nothing was changed");
     expect(o.leftDown).toBeUndefined();
@@ -109,7 +132,12 @@ describe("a lock added during the run", () => {
       };
     });
     const o = outcome(result, "app-001");
-    expect(o).toMatchObject({ outcome: "failed", reasonCode: "resourceLocked", errorCode: "ScopeLocked", stateAfter: "deallocated" });
+    expect(o).toMatchObject({
+      outcome: "failed",
+      reasonCode: "resourceLocked",
+      errorCode: "ScopeLocked",
+      stateAfter: "deallocated",
+    });
     expect(o.leftDown?.manualAction).toContain(`/subscriptions/${SUBSCRIPTION_ID}/resourceGroups/rg-app`);
     expect(o.leftDown?.manualAction).toContain("az lock delete --ids");
     expect(o.leftDown?.manualAction).toContain("az vm start -g rg-app -n app-001");
@@ -182,11 +210,21 @@ describe("Azure Policy: Deny-Subnet-Without-Nsg", () => {
   });
 
   it("a delegated subnet without an NSG: the add is denied, reported deniedByPolicy naming the assignment, nothing left behind", async () => {
-    const { product, result } = await run({ scenario: withVnet({ policyAssignments: [{ scope: { resourceGroup: "rg-net" } }] }) });
+    const { product, result } = await run({
+      scenario: withVnet({ policyAssignments: [{ scope: { resourceGroup: "rg-net" } }] }),
+    });
     const o = outcome(result, "vnet-ase");
-    expect(o).toMatchObject({ outcome: "skipped", reasonCode: "deniedByPolicy", errorCode: "RequestDisallowedByPolicy" });
-    expect(o.message).toContain("policy assignment 'Subnets should have a Network Security Group' (Deny-Subnet-Without-Nsg)");
-    expect(o.message).toContain(`/subscriptions/${SUBSCRIPTION_ID}/resourceGroups/rg-net/providers/Microsoft.Authorization/policyAssignments/Deny-Subnet-Without-Nsg`);
+    expect(o).toMatchObject({
+      outcome: "skipped",
+      reasonCode: "deniedByPolicy",
+      errorCode: "RequestDisallowedByPolicy",
+    });
+    expect(o.message).toContain(
+      "policy assignment 'Subnets should have a Network Security Group' (Deny-Subnet-Without-Nsg)",
+    );
+    expect(o.message).toContain(
+      `/subscriptions/${SUBSCRIPTION_ID}/resourceGroups/rg-net/providers/Microsoft.Authorization/policyAssignments/Deny-Subnet-Without-Nsg`,
+    );
     expect(o.message).toContain("nothing was left behind");
     // Sent once: a deny is final.
     expect(requests(product, "PUT", /\/subnets\/port25-/i)).toBe(1);

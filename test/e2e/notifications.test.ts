@@ -9,7 +9,12 @@ import { afterEach, describe, expect, it } from "vitest";
 import { startLocalStack, type LocalStack, type LocalStackOptions } from "../../src/cli/localStack";
 import { createAuditStore } from "../../src/audit/store";
 import { renderRunReport } from "../../src/audit/report";
-import { EVENT_TRACE_PREFIX, NotificationMessageSchema, type NotificationMessage, type NotificationRecord } from "../../src/contracts/notification";
+import {
+  EVENT_TRACE_PREFIX,
+  NotificationMessageSchema,
+  type NotificationMessage,
+  type NotificationRecord,
+} from "../../src/contracts/notification";
 import { TEMP_SUBNET_PREFIX } from "../../src/contracts/options";
 import { REVERIFY_SUBSCRIPTION } from "../../src/contracts/names";
 import { checkInvariants } from "../support/invariants";
@@ -30,7 +35,10 @@ class Receiver {
       const chunks: Buffer[] = [];
       req.on("data", (c: Buffer) => chunks.push(c));
       req.on("end", () => {
-        this.received.push({ path: req.url ?? "", body: JSON.parse(Buffer.concat(chunks).toString("utf8")) as unknown });
+        this.received.push({
+          path: req.url ?? "",
+          body: JSON.parse(Buffer.concat(chunks).toString("utf8")) as unknown,
+        });
         if (behaviour === "ok") res.writeHead(204).end();
         else if (behaviour === "fail") res.writeHead(500).end("receiver down");
       });
@@ -91,7 +99,10 @@ function start(stack: LocalStack, runId: string, extra: Parameters<LocalStack["s
 }
 
 async function notifications(stack: LocalStack, runId: string): Promise<NotificationRecord[]> {
-  const store = createAuditStore({ PORT25_AUDIT_TABLE_CONNECTION: stack.azurite?.connectionString ?? "", PORT25_AUDIT_TABLE_PREFIX: "port25" });
+  const store = createAuditStore({
+    PORT25_AUDIT_TABLE_CONNECTION: stack.azurite?.connectionString ?? "",
+    PORT25_AUDIT_TABLE_PREFIX: "port25",
+  });
   return store.listNotifications(runId);
 }
 
@@ -107,7 +118,12 @@ describe("a run with approval", () => {
     expect(waiting.map((m) => m.type)).toEqual(["approvalNeeded"]);
     const approval = waiting[0];
     if (approval?.type !== "approvalNeeded") throw new Error("no approvalNeeded");
-    expect(approval).toMatchObject({ runId: "notify-approval", subscriptionId: SUBSCRIPTION_ID, requestedBy: "e2e", counts: { toCycle: 4, toRefresh: 0 } });
+    expect(approval).toMatchObject({
+      runId: "notify-approval",
+      subscriptionId: SUBSCRIPTION_ID,
+      requestedBy: "e2e",
+      counts: { toCycle: 4, toRefresh: 0 },
+    });
     expect(Date.parse(approval.deadline) - Date.parse(approval.at)).toBe(120 * 60_000);
     const status = `${PUBLIC_URL}/api/remediations/${encodeURIComponent(stack.instanceId)}`;
     expect(approval.links).toEqual({
@@ -116,7 +132,8 @@ describe("a run with approval", () => {
       cancel: `${status}/cancel`,
       report: `${PUBLIC_URL}/api/audit/runs/notify-approval?format=html`,
     });
-    for (const link of Object.values(approval.links)) expect(new URL(link ?? "").search).not.toMatch(/code=|key|token|sig=/i);
+    for (const link of Object.values(approval.links))
+      expect(new URL(link ?? "").search).not.toMatch(/code=|key|token|sig=/i);
     expect(receiver.received[0]?.path).toBe(`/hooks/${SECRET}`);
 
     stack.approve();
@@ -126,12 +143,20 @@ describe("a run with approval", () => {
     expect(checkInvariants(stack.sim, result, stack.scenario)).toEqual([]);
     const all = receiver.messages();
     expect(all.map((m) => m.type)).toEqual(["approvalNeeded", "runCompleted"]);
-    expect(all[1]).toMatchObject({ type: "runCompleted", status: "completed", counts: { cycled: 4, failed: 0, leftDown: 0 }, leftDown: [], failures: [] });
+    expect(all[1]).toMatchObject({
+      type: "runCompleted",
+      status: "completed",
+      counts: { cycled: 4, failed: 0, leftDown: 0 },
+      leftDown: [],
+      failures: [],
+    });
     expect(all[1]?.links).toEqual({ status, report: `${PUBLIC_URL}/api/audit/runs/notify-approval?format=html` });
     expect(input.runId).toBe("notify-approval");
 
     // Each event is also one structured trace line, the JSON the alert rules parse.
-    const traced = logs.filter((l) => l.startsWith(EVENT_TRACE_PREFIX)).map((l) => NotificationMessageSchema.parse(JSON.parse(l.slice(EVENT_TRACE_PREFIX.length))));
+    const traced = logs
+      .filter((l) => l.startsWith(EVENT_TRACE_PREFIX))
+      .map((l) => NotificationMessageSchema.parse(JSON.parse(l.slice(EVENT_TRACE_PREFIX.length))));
     expect(traced.map((m) => m.type)).toEqual(["approvalNeeded", "runCompleted"]);
     expect(logs.join("\n")).not.toContain(SECRET);
 
@@ -147,7 +172,9 @@ describe("a halted run", () => {
   it("posts canaryHalted, then runCompleted with status halted", async () => {
     const receiver = await Receiver.start("ok");
     open.push(receiver);
-    const { stack } = await stackWith(receiver, { scenario: scenario({ exemption: { exempted: false }, vms: fleet(3) }) });
+    const { stack } = await stackWith(receiver, {
+      scenario: scenario({ exemption: { exempted: false }, vms: fleet(3) }),
+    });
     start(stack, "notify-halted");
     await stack.run();
     expect(stack.result().summary.status).toBe("halted");
@@ -164,7 +191,10 @@ describe("a run that leaves a VM down", () => {
     const receiver = await Receiver.start("ok");
     open.push(receiver);
     const { stack } = await stackWith(receiver, {
-      scenario: scenario({ vms: fleet(3), behaviour: { faults: [{ kind: "allocationFailure", match: { resource: "app-002" } }] } }),
+      scenario: scenario({
+        vms: fleet(3),
+        behaviour: { faults: [{ kind: "allocationFailure", match: { resource: "app-002" } }] },
+      }),
     });
     start(stack, "notify-left-down", { options: { restoreTimeoutMinutes: 20 } });
     await stack.run();
@@ -176,7 +206,9 @@ describe("a run that leaves a VM down", () => {
     if (done?.type !== "runCompleted") throw new Error("no runCompleted");
     expect(done.status).toBe("completedWithFailures");
     expect(done.counts).toMatchObject({ failed: 1, leftDown: 1 });
-    expect(done.leftDown).toEqual([expect.objectContaining({ name: "app-002", state: "deallocated", errorCode: "AllocationFailed" })]);
+    expect(done.leftDown).toEqual([
+      expect.objectContaining({ name: "app-002", state: "deallocated", errorCode: "AllocationFailed" }),
+    ]);
     expect(done.title).toMatch(/LEFT 1 resource\(s\) DOWN/);
   });
 });
@@ -187,13 +219,24 @@ describe("a refused run", () => {
     open.push(receiver);
     const { stack } = await stackWith(receiver, {
       scenario: scenario({
-        subscription: { id: SUBSCRIPTION_ID, name: "PAYG DT", quotaId: "MSDNDevTest_2014-09-01", billing: { agreementType: "MicrosoftOnlineServicesProgram", workloadType: "DevTest" } },
+        subscription: {
+          id: SUBSCRIPTION_ID,
+          name: "PAYG DT",
+          quotaId: "MSDNDevTest_2014-09-01",
+          billing: { agreementType: "MicrosoftOnlineServicesProgram", workloadType: "DevTest" },
+        },
       }),
     });
     start(stack, "notify-refused");
     await stack.run();
     expect(stack.result().summary.status).toBe("refused");
-    expect(receiver.messages()).toEqual([expect.objectContaining({ type: "runRefused", category: "blockedNotExemptible", advice: expect.stringMatching(/587/) as unknown })]);
+    expect(receiver.messages()).toEqual([
+      expect.objectContaining({
+        type: "runRefused",
+        category: "blockedNotExemptible",
+        advice: expect.stringMatching(/587/) as unknown,
+      }),
+    ]);
   });
 });
 
@@ -204,10 +247,24 @@ describe("the re-verification", () => {
     const leaked = `${TEMP_SUBNET_PREFIX}leaked01`;
     const { stack } = await stackWith(receiver, {
       scenario: scenario({
-        vnets: [{ name: "vnet-app", resourceGroup: "rg-app", addressPrefixes: ["10.0.0.0/16"], subnets: [{ name: "default", addressPrefix: "10.0.0.0/24" }, { name: leaked, addressPrefix: "10.0.9.0/29" }] }],
+        vnets: [
+          {
+            name: "vnet-app",
+            resourceGroup: "rg-app",
+            addressPrefixes: ["10.0.0.0/16"],
+            subnets: [
+              { name: "default", addressPrefix: "10.0.0.0/24" },
+              { name: leaked, addressPrefix: "10.0.9.0/29" },
+            ],
+          },
+        ],
       }),
     });
-    stack.host.startOrchestration(REVERIFY_SUBSCRIPTION, { subscriptionId: SUBSCRIPTION_ID, lastRunId: "run-earlier", probeHost: "smtp.contoso.example" }, { instanceId: "reverify-notify" });
+    stack.host.startOrchestration(
+      REVERIFY_SUBSCRIPTION,
+      { subscriptionId: SUBSCRIPTION_ID, lastRunId: "run-earlier", probeHost: "smtp.contoso.example" },
+      { instanceId: "reverify-notify" },
+    );
     await stack.run();
     expect(stack.host.getStatus("reverify-notify")?.runtimeStatus).toBe("Completed");
     const vnetId = stack.sim.snapshot().vnets[0]?.id ?? "";
@@ -227,7 +284,9 @@ describe("the re-verification", () => {
 
 describe("a receiver that fails or hangs", () => {
   /** A run with approval (two events), approved at once: when its summary says it ended, and when its instance did. */
-  async function endedAt(receiver: Receiver | undefined): Promise<{ endedAt: string; completedAt: number; stack: LocalStack; logs: string[] }> {
+  async function endedAt(
+    receiver: Receiver | undefined,
+  ): Promise<{ endedAt: string; completedAt: number; stack: LocalStack; logs: string[] }> {
     const { stack, logs } = await stackWith(receiver, {}, 300);
     start(stack, "notify-receiver", { requireApproval: true });
     await stack.run(Date.parse(START) + 10 * 60_000);
@@ -244,35 +303,43 @@ describe("a receiver that fails or hangs", () => {
   it.each([
     ["fails (500)", "fail", "HTTP 500"],
     ["hangs", "hang", "timeout"],
-  ] as const)("when it %s, the run ends when it would without one, and the audit records the failure", async (_what, behaviour, error) => {
-    const baseline = await endedAt(undefined);
-    const receiver = await Receiver.start(behaviour);
-    open.push(receiver);
-    const withReceiver = await endedAt(receiver);
-    expect(withReceiver.endedAt).toBe(baseline.endedAt);
-    expect(withReceiver.completedAt).toBe(baseline.completedAt);
-    // Every attempt reached the receiver: for each event, the first and three retries.
-    expect(receiver.received).toHaveLength(8);
-    const records = await notifications(withReceiver.stack, "notify-receiver");
-    const failed = { status: "failed", attempts: 4, webhooks: 1, delivered: 0, failed: [{ index: 0, error }] };
-    expect(records).toEqual([
-      expect.objectContaining({ type: "approvalNeeded", ...failed }),
-      expect.objectContaining({ type: "runCompleted", ...failed }),
-    ]);
-    const record = records[1];
-    // The retries waited on durable timers after the run had ended: 30 s, 2 min and 8 min.
-    expect(Date.parse(record?.finishedAt ?? "") - Date.parse(withReceiver.endedAt)).toBeGreaterThanOrEqual((30 + 120 + 480) * 1000);
-    expect(JSON.stringify(records)).not.toContain(SECRET);
-    // The audited run carries them, and its report shows them.
-    const store = createAuditStore({ PORT25_AUDIT_TABLE_CONNECTION: withReceiver.stack.azurite?.connectionString ?? "", PORT25_AUDIT_TABLE_PREFIX: "port25" });
-    const audited = await store.getRun("notify-receiver");
-    expect(audited?.notifications).toEqual(records);
-    if (audited === undefined) throw new Error("the run is not in the audit");
-    const html = renderRunReport(audited);
-    expect(html).toContain('id="notifications"');
-    expect(html).toContain(`webhook #1: ${error}`);
-    expect(html).not.toContain(SECRET);
-    expect(JSON.stringify(records)).not.toContain("127.0.0.1");
-    expect(withReceiver.logs.join("\n")).not.toContain(SECRET);
-  });
+  ] as const)(
+    "when it %s, the run ends when it would without one, and the audit records the failure",
+    async (_what, behaviour, error) => {
+      const baseline = await endedAt(undefined);
+      const receiver = await Receiver.start(behaviour);
+      open.push(receiver);
+      const withReceiver = await endedAt(receiver);
+      expect(withReceiver.endedAt).toBe(baseline.endedAt);
+      expect(withReceiver.completedAt).toBe(baseline.completedAt);
+      // Every attempt reached the receiver: for each event, the first and three retries.
+      expect(receiver.received).toHaveLength(8);
+      const records = await notifications(withReceiver.stack, "notify-receiver");
+      const failed = { status: "failed", attempts: 4, webhooks: 1, delivered: 0, failed: [{ index: 0, error }] };
+      expect(records).toEqual([
+        expect.objectContaining({ type: "approvalNeeded", ...failed }),
+        expect.objectContaining({ type: "runCompleted", ...failed }),
+      ]);
+      const record = records[1];
+      // The retries waited on durable timers after the run had ended: 30 s, 2 min and 8 min.
+      expect(Date.parse(record?.finishedAt ?? "") - Date.parse(withReceiver.endedAt)).toBeGreaterThanOrEqual(
+        (30 + 120 + 480) * 1000,
+      );
+      expect(JSON.stringify(records)).not.toContain(SECRET);
+      // The audited run carries them, and its report shows them.
+      const store = createAuditStore({
+        PORT25_AUDIT_TABLE_CONNECTION: withReceiver.stack.azurite?.connectionString ?? "",
+        PORT25_AUDIT_TABLE_PREFIX: "port25",
+      });
+      const audited = await store.getRun("notify-receiver");
+      expect(audited?.notifications).toEqual(records);
+      if (audited === undefined) throw new Error("the run is not in the audit");
+      const html = renderRunReport(audited);
+      expect(html).toContain('id="notifications"');
+      expect(html).toContain(`webhook #1: ${error}`);
+      expect(html).not.toContain(SECRET);
+      expect(JSON.stringify(records)).not.toContain("127.0.0.1");
+      expect(withReceiver.logs.join("\n")).not.toContain(SECRET);
+    },
+  );
 });

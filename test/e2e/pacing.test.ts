@@ -40,13 +40,17 @@ describe("pacing from Compute's rate-limit headers", () => {
       if (r.operation !== "getOperationStatus" || !r.path.toLowerCase().includes("/microsoft.compute/")) continue;
       polls.set(r.path, [...(polls.get(r.path) ?? []), r.at]);
     }
-    const paced = [...polls.values()].filter((times) => times.length >= 2 && times.slice(1).some((t, i) => t - (times[i] ?? t) >= 55_000));
+    const paced = [...polls.values()].filter(
+      (times) => times.length >= 2 && times.slice(1).some((t, i) => t - (times[i] ?? t) >= 55_000),
+    );
     expect(paced.length).toBeGreaterThan(0);
   }, 120_000);
 
   it("keeps every VM inside its own budgets with every Compute limit at a twentieth", async () => {
     // Per VM: power requests 1 a minute (burst 1), instance-view reads 1 a minute (burst 2); per operation: status reads 1 a minute (burst 2).
-    const { product, result } = await runRemediation({ scenario: scenario({ vms: fleet(8), behaviour: { computeThrottling: { scale: 0.05 } } }) });
+    const { product, result } = await runRemediation({
+      scenario: scenario({ vms: fleet(8), behaviour: { computeThrottling: { scale: 0.05 } } }),
+    });
     open.push(product);
     expect(checkInvariants(product.sim, result, product.scenario)).toEqual([]);
     expect(result.summary.counts).toMatchObject({ total: 9, cycled: 9, failed: 0, leftDown: 0 });

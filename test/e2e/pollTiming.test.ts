@@ -9,7 +9,10 @@ import { fleet, scenario } from "./scenarios";
 import { outcome, run } from "./checkedRuns";
 
 /** Behaviour as the benchmark states it: 30 / 60 / 60 s, ±20 %. */
-const NOMINAL = { latencies: { powerOff: 30, deallocate: 60, start: 60, subnetCreate: 10, subnetDelete: 10, connectivityCheck: 20 }, jitter: 0.2 } as const;
+const NOMINAL = {
+  latencies: { powerOff: 30, deallocate: 60, start: 60, subnetCreate: 10, subnetDelete: 10, connectivityCheck: 20 },
+  jitter: 0.2,
+} as const;
 
 /** The requests ARM received on one VM's own path, in order. */
 function onVm(product: ProductHost, name: string): { operation: string; at: number }[] {
@@ -22,17 +25,33 @@ function onVm(product: ProductHost, name: string): { operation: string; at: numb
 describe("polls timed by what is known", () => {
   it("cycles a running VM in six requests: a read, three sends, one status read of the deallocate and one read of the VM", async () => {
     const { product, result } = await run({ scenario: scenario({ vms: fleet(1), behaviour: NOMINAL }) });
-    expect(outcome(result, "app-001")).toMatchObject({ outcome: "cycled", stateAfter: "running", actions: ["powerOff", "deallocate", "start"] });
-    expect(onVm(product, "app-001").map((r) => r.operation)).toEqual(["getVmInstanceView", "vmPowerOff", "vmDeallocate", "vmStart", "getVmInstanceView"]);
+    expect(outcome(result, "app-001")).toMatchObject({
+      outcome: "cycled",
+      stateAfter: "running",
+      actions: ["powerOff", "deallocate", "start"],
+    });
+    expect(onVm(product, "app-001").map((r) => r.operation)).toEqual([
+      "getVmInstanceView",
+      "vmPowerOff",
+      "vmDeallocate",
+      "vmStart",
+      "getVmInstanceView",
+    ]);
     // At most one operation-status read per VM (its deallocate's; a poll the shared listing answered needs none): the
     // power offs and starts are never read that way.
-    expect(product.sim.requestLog().filter((e) => e.operation === "getOperationStatus" && /microsoft.compute/i.test(e.path)).length).toBeLessThanOrEqual(2);
+    expect(
+      product.sim.requestLog().filter((e) => e.operation === "getOperationStatus" && /microsoft.compute/i.test(e.path))
+        .length,
+    ).toBeLessThanOrEqual(2);
     expect(product.sim.requestLog().filter((e) => e.status === 409)).toEqual([]);
   });
 
   it("wakes a running VM's cycle eight times: the start goes out with the poll that sees the deallocate end", async () => {
     const { product, result } = await run({ scenario: scenario({ vms: fleet(1), behaviour: NOMINAL }) });
-    expect(outcome(result, "app-001")).toMatchObject({ outcome: "cycled", actions: ["powerOff", "deallocate", "start"] });
+    expect(outcome(result, "app-001")).toMatchObject({
+      outcome: "cycled",
+      actions: ["powerOff", "deallocate", "start"],
+    });
     const cycles = product.host.stats().instances.filter((i) => i.name === "cycleResource");
     expect(cycles.length).toBeGreaterThan(0);
     // Its start, its power off's send, the power off's wait, the deallocate's send, its wait, the poll that sends the

@@ -8,7 +8,10 @@ afterEach(async () => {
   while (open.length > 0) await open.pop()?.close();
 });
 
-async function run(s: Parameters<typeof scenario>[0], start: Parameters<typeof runRemediation>[0] extends infer T ? Partial<T> : never = {}) {
+async function run(
+  s: Parameters<typeof scenario>[0],
+  start: Parameters<typeof runRemediation>[0] extends infer T ? Partial<T> : never = {},
+) {
   const r = await runRemediation({ scenario: scenario(s), ...start });
   open.push(r.product);
   return r;
@@ -24,7 +27,12 @@ function writes(product: ProductHost): string[] {
 describe("runs that must not touch the subscription", () => {
   it("does nothing on an EA production subscription and says port 25 is open there", async () => {
     const { product, result } = await run({
-      subscription: { id: "5a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d", name: "Prod", quotaId: "EnterpriseAgreement_2014-09-01", billing: { agreementType: "EnterpriseAgreement", workloadType: "Production" } },
+      subscription: {
+        id: "5a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d",
+        name: "Prod",
+        quotaId: "EnterpriseAgreement_2014-09-01",
+        billing: { agreementType: "EnterpriseAgreement", workloadType: "Production" },
+      },
     });
     expect(result.summary.status).toBe("nothingToDo");
     expect(result.classification.category).toBe("notBlocked");
@@ -35,7 +43,12 @@ describe("runs that must not touch the subscription", () => {
 
   it("refuses pay-as-you-go Dev/Test with the relay advice and writes nothing", async () => {
     const { product, result } = await run({
-      subscription: { id: "5a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d", name: "PAYG DT", quotaId: "MSDNDevTest_2014-09-01", billing: { agreementType: "MicrosoftOnlineServicesProgram", workloadType: "DevTest" } },
+      subscription: {
+        id: "5a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d",
+        name: "PAYG DT",
+        quotaId: "MSDNDevTest_2014-09-01",
+        billing: { agreementType: "MicrosoftOnlineServicesProgram", workloadType: "DevTest" },
+      },
     });
     expect(result.summary.status).toBe("refused");
     expect(result.classification.category).toBe("blockedNotExemptible");
@@ -47,7 +60,12 @@ describe("runs that must not touch the subscription", () => {
 
   it("refuses when the billing property is forbidden and names the missing permission", async () => {
     const { product, result } = await run({
-      subscription: { id: "5a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d", name: "No billing read", quotaId: "MSDNDevTest_2014-09-01", billing: "forbidden" },
+      subscription: {
+        id: "5a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d",
+        name: "No billing read",
+        quotaId: "MSDNDevTest_2014-09-01",
+        billing: "forbidden",
+      },
     });
     expect(result.summary.status).toBe("refused");
     expect(result.classification.category).toBe("unknown");
@@ -62,10 +80,7 @@ describe("runs that must not touch the subscription", () => {
   });
 
   it("plans without writing: every resource skipped with planOnly or its own reason", async () => {
-    const { product, result } = await run(
-      { vms: undefined },
-      { mode: "plan" },
-    );
+    const { product, result } = await run({ vms: undefined }, { mode: "plan" });
     expect(result.summary.status).toBe("planned");
     expect(writes(product)).toEqual([]);
     expect(result.plan?.counts.toCycle).toBe(3);

@@ -23,7 +23,14 @@ const LEAKED = `${TEMP_SUBNET_PREFIX}leaked01`;
 /** A canary started after the exemption took effect (TCP 25 reachable from it), and a VNet with a leaked subnet. */
 function world(behaviour: ScenarioInput["behaviour"] = {}): ScenarioInput {
   return scenario({
-    vms: [vm("canary-01", { networkWatcherAgent: true, tags: { "port25-canary": "true" }, lastStartTime: "2026-03-02T10:00:00Z" }), vm("app-01")],
+    vms: [
+      vm("canary-01", {
+        networkWatcherAgent: true,
+        tags: { "port25-canary": "true" },
+        lastStartTime: "2026-03-02T10:00:00Z",
+      }),
+      vm("app-01"),
+    ],
     vnets: [
       {
         name: "vnet-app",
@@ -40,7 +47,11 @@ function world(behaviour: ScenarioInput["behaviour"] = {}): ScenarioInput {
 }
 
 async function reverify(product: ProductHost): Promise<ReverifySubscriptionOutput> {
-  product.host.startOrchestration(REVERIFY_SUBSCRIPTION, { subscriptionId: SUBSCRIPTION_ID, lastRunId: "run-none", probeHost: "smtp.contoso.example" }, { instanceId: INSTANCE });
+  product.host.startOrchestration(
+    REVERIFY_SUBSCRIPTION,
+    { subscriptionId: SUBSCRIPTION_ID, lastRunId: "run-none", probeHost: "smtp.contoso.example" },
+    { instanceId: INSTANCE },
+  );
   await product.run();
   const s = product.host.getStatus(INSTANCE);
   expect(s?.runtimeStatus, JSON.stringify(s?.failureDetails ?? null)).toBe("Completed");
@@ -50,7 +61,9 @@ async function reverify(product: ProductHost): Promise<ReverifySubscriptionOutpu
 describe("re-verification shares the remediation's probe and subnet removal", () => {
   it("waits out a throttled probe start and records the verdict with its probe counts", async () => {
     const product = await startProductHost({
-      scenario: world({ faults: [{ kind: "throttleStorm", match: { operation: "connectivityCheck" }, count: 2, retryAfterSeconds: 15 }] }),
+      scenario: world({
+        faults: [{ kind: "throttleStorm", match: { operation: "connectivityCheck" }, count: 2, retryAfterSeconds: 15 }],
+      }),
     });
     open.push(product);
     const out = await reverify(product);
@@ -71,7 +84,9 @@ describe("re-verification shares the remediation's probe and subnet removal", ()
     expect(out.record.leakedSubnets.removed).toEqual([`${vnetId}/subnets/${LEAKED}`]);
     expect(out.record.leakedSubnets.failed).toEqual([]);
     expect(product.sim.snapshot().vnets[0]?.subnets.map((s) => s.name)).toEqual(["default"]);
-    const deletes = product.sim.requestLog().filter((e) => e.method === "DELETE" && e.path.endsWith(`/subnets/${LEAKED}`));
+    const deletes = product.sim
+      .requestLog()
+      .filter((e) => e.method === "DELETE" && e.path.endsWith(`/subnets/${LEAKED}`));
     expect(deletes.length).toBeGreaterThanOrEqual(2);
   });
 });

@@ -32,7 +32,11 @@ describe("runningVmCycle deallocateStart", () => {
     expect(fast.result.plan?.runningVmCycle).toBe("deallocateStart");
     for (const n of names) {
       expect(writesTo(fast.product, n)).toEqual(["deallocate", "start"]);
-      expect(outcome(fast.result, n)).toMatchObject({ outcome: "cycled", stateAfter: "running", actions: ["deallocate", "start"] });
+      expect(outcome(fast.result, n)).toMatchObject({
+        outcome: "cycled",
+        stateAfter: "running",
+        actions: ["deallocate", "start"],
+      });
       expect(path(fast.product, fast.result, n)).toEqual(["deallocating", "deallocated", "starting", "running"]);
     }
     expect(fast.result.plan?.entries.find((e) => e.name === "app-001")?.steps).toEqual(["deallocate", "start"]);
@@ -44,24 +48,44 @@ describe("runningVmCycle deallocateStart", () => {
   });
 
   it("leaves a stopped VM's plan as it is: deallocated only", async () => {
-    const { product, result } = await run({ scenario: scenario({ vms: [...fleet(1), vm("idle-01", { power: "stopped" })] }), options: FAST });
-    expect(outcome(result, "idle-01")).toMatchObject({ outcome: "cycled", stateAfter: "deallocated", actions: ["deallocate"] });
+    const { product, result } = await run({
+      scenario: scenario({ vms: [...fleet(1), vm("idle-01", { power: "stopped" })] }),
+      options: FAST,
+    });
+    expect(outcome(result, "idle-01")).toMatchObject({
+      outcome: "cycled",
+      stateAfter: "deallocated",
+      actions: ["deallocate"],
+    });
     expect(writesTo(product, "idle-01")).toEqual(["deallocate"]);
   });
 
   it("starts again a VM whose start failed after the deallocate, and completes the cycle", async () => {
     const faults: FaultSpec[] = [{ kind: "lroFailed", match: { operation: "vmStart", resource: "app-002" }, count: 1 }];
-    const { product, result } = await run({ scenario: scenario({ vms: fleet(3), behaviour: { faults } }), options: FAST });
+    const { product, result } = await run({
+      scenario: scenario({ vms: fleet(3), behaviour: { faults } }),
+      options: FAST,
+    });
     const o = outcome(result, "app-002");
     expect(o).toMatchObject({ outcome: "cycled", stateAfter: "running", actions: ["deallocate", "start", "start"] });
     expect(o.message).toMatch(/retried and running/);
-    expect(path(product, result, "app-002")).toEqual(["deallocating", "deallocated", "starting", "deallocated", "starting", "running"]);
+    expect(path(product, result, "app-002")).toEqual([
+      "deallocating",
+      "deallocated",
+      "starting",
+      "deallocated",
+      "starting",
+      "running",
+    ]);
     expect(product.sim.snapshot().vms.find((v) => v.name === "app-002")?.powerState).toBe("running");
   });
 
   it("reports a VM whose start Azure keeps refusing left down, with the manual action", async () => {
     const faults: FaultSpec[] = [{ kind: "allocationFailure", match: { resource: "app-001" } }];
-    const { product, result } = await run({ scenario: scenario({ vms: fleet(2), behaviour: { faults } }), options: { ...FAST, restoreTimeoutMinutes: 15 } });
+    const { product, result } = await run({
+      scenario: scenario({ vms: fleet(2), behaviour: { faults } }),
+      options: { ...FAST, restoreTimeoutMinutes: 15 },
+    });
     const o = outcome(result, "app-001");
     expect(o).toMatchObject({ outcome: "failed", reasonCode: "allocationFailed", stateAfter: "deallocated" });
     expect(o.leftDown).toMatchObject({ state: "deallocated", errorCode: "AllocationFailed" });
@@ -73,7 +97,9 @@ describe("runningVmCycle deallocateStart", () => {
 
   it("restores a VM whose deallocate timed out with the machine down", async () => {
     // The deallocate never finishes: past its deadline and grace the VM is still deallocating; the run must bring it back.
-    const faults: FaultSpec[] = [{ kind: "stuckTransition", match: { operation: "vmDeallocate", resource: "app-001" }, count: 1 }];
+    const faults: FaultSpec[] = [
+      { kind: "stuckTransition", match: { operation: "vmDeallocate", resource: "app-001" }, count: 1 },
+    ];
     const { result } = await run({
       scenario: scenario({ vms: fleet(2), behaviour: { faults } }),
       options: { ...FAST, transitionTimeoutMinutes: 5, restoreTimeoutMinutes: 15 },

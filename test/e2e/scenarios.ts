@@ -27,7 +27,11 @@ export function scenario(parts: Partial<ScenarioInput> & { vms?: Vm[] | undefine
     ],
     networkWatchers: [{ location: "westeurope" }],
     ...rest,
-    vms: parts.vms ?? [vm("canary-01", { networkWatcherAgent: true, tags: { "port25-canary": "true" } }), vm("app-01"), vm("app-02")],
+    vms: parts.vms ?? [
+      vm("canary-01", { networkWatcherAgent: true, tags: { "port25-canary": "true" } }),
+      vm("app-01"),
+      vm("app-02"),
+    ],
     behaviour: { startTime: START, ...behaviour },
   };
 }

@@ -24,8 +24,18 @@ function twoVnets(parts: Partial<ScenarioInput>): ScenarioInput {
       { name: "NetworkWatcherRG", location: "westeurope" },
     ],
     vnets: [
-      { name: "vnet-granted", resourceGroup: "rg-net", addressPrefixes: ["10.20.0.0/16"], subnets: [{ name: "ase", addressPrefix: "10.20.0.0/24", delegations: ASE }] },
-      { name: "vnet-ungranted", resourceGroup: "rg-spoke", addressPrefixes: ["10.30.0.0/16"], subnets: [{ name: "ase", addressPrefix: "10.30.0.0/24", delegations: ASE }] },
+      {
+        name: "vnet-granted",
+        resourceGroup: "rg-net",
+        addressPrefixes: ["10.20.0.0/16"],
+        subnets: [{ name: "ase", addressPrefix: "10.20.0.0/24", delegations: ASE }],
+      },
+      {
+        name: "vnet-ungranted",
+        resourceGroup: "rg-spoke",
+        addressPrefixes: ["10.30.0.0/16"],
+        subnets: [{ name: "ase", addressPrefix: "10.30.0.0/24", delegations: ASE }],
+      },
     ],
   });
 }
@@ -36,21 +46,45 @@ describe("the subnet role at a VNet's resource group", () => {
       scenario: twoVnets({
         permissions: [
           // The target role only: reads and power, no subnet write or delete.
-          { resourceGroup: "rg-spoke", actions: ["Microsoft.Network/virtualNetworks/read", "Microsoft.Network/virtualNetworks/subnets/read", "Microsoft.Compute/*"] },
+          {
+            resourceGroup: "rg-spoke",
+            actions: [
+              "Microsoft.Network/virtualNetworks/read",
+              "Microsoft.Network/virtualNetworks/subnets/read",
+              "Microsoft.Compute/*",
+            ],
+          },
         ],
       }),
     });
     const skipped = outcome(result, "vnet-ungranted");
     expect(skipped).toMatchObject({ outcome: "skipped", reasonCode: "noSubnetPermission", actions: [] });
-    expect(skipped.message).toContain("lacks Microsoft.Network/virtualNetworks/subnets/write and Microsoft.Network/virtualNetworks/subnets/delete");
-    expect(skipped.message).toMatch(new RegExp(`az role assignment create --assignee \\S+ --role "[^"]+" --scope /subscriptions/${SUBSCRIPTION_ID}/resourceGroups/rg-spoke`));
+    expect(skipped.message).toContain(
+      "lacks Microsoft.Network/virtualNetworks/subnets/write and Microsoft.Network/virtualNetworks/subnets/delete",
+    );
+    expect(skipped.message).toMatch(
+      new RegExp(
+        `az role assignment create --assignee \\S+ --role "[^"]+" --scope /subscriptions/${SUBSCRIPTION_ID}/resourceGroups/rg-spoke`,
+      ),
+    );
     expect(outcome(result, "vnet-granted")).toMatchObject({ outcome: "cycled" });
     const log = product.sim.requestLog();
-    expect(log.filter((e) => e.method === "PUT" && /virtualNetworks\/vnet-ungranted\/subnets\//i.test(e.path))).toEqual([]);
-    expect(log.filter((e) => e.method === "PUT" && /virtualNetworks\/vnet-granted\/subnets\//i.test(e.path)).length).toBeGreaterThan(0);
+    expect(log.filter((e) => e.method === "PUT" && /virtualNetworks\/vnet-ungranted\/subnets\//i.test(e.path))).toEqual(
+      [],
+    );
+    expect(
+      log.filter((e) => e.method === "PUT" && /virtualNetworks\/vnet-granted\/subnets\//i.test(e.path)).length,
+    ).toBeGreaterThan(0);
     // One permission read per group holding a delegated-subnet VNet (the run may discover again; never more per discovery).
-    const reads = log.filter((e) => e.method === "GET" && /\/providers\/Microsoft\.Authorization\/permissions$/i.test(e.path)).map((e) => e.path.toLowerCase());
-    expect(new Set(reads)).toEqual(new Set([`/subscriptions/${SUBSCRIPTION_ID}/resourcegroups/rg-net/providers/microsoft.authorization/permissions`, `/subscriptions/${SUBSCRIPTION_ID}/resourcegroups/rg-spoke/providers/microsoft.authorization/permissions`]));
+    const reads = log
+      .filter((e) => e.method === "GET" && /\/providers\/Microsoft\.Authorization\/permissions$/i.test(e.path))
+      .map((e) => e.path.toLowerCase());
+    expect(new Set(reads)).toEqual(
+      new Set([
+        `/subscriptions/${SUBSCRIPTION_ID}/resourcegroups/rg-net/providers/microsoft.authorization/permissions`,
+        `/subscriptions/${SUBSCRIPTION_ID}/resourcegroups/rg-spoke/providers/microsoft.authorization/permissions`,
+      ]),
+    );
     expect(result.summary.byReason["noSubnetPermission"]).toBe(1);
   });
 });
@@ -72,7 +106,11 @@ describe("the subnet role revoked after planning", () => {
     const result = product.result();
     expect(checkInvariants(product.sim, result, product.scenario)).toEqual([]);
     for (const name of ["vnet-granted", "vnet-ungranted"]) {
-      expect(outcome(result, name)).toMatchObject({ outcome: "skipped", reasonCode: "noSubnetPermission", errorCode: "AuthorizationFailed" });
+      expect(outcome(result, name)).toMatchObject({
+        outcome: "skipped",
+        reasonCode: "noSubnetPermission",
+        errorCode: "AuthorizationFailed",
+      });
       expect(outcome(result, name).message).toContain("'Microsoft.Network/virtualNetworks/subnets/write'");
       expect(outcome(result, name).message).toContain("nothing was left behind");
     }

@@ -23,7 +23,12 @@ describe("a restore delayed by Compute's throttling", () => {
       options: { restoreTimeoutMinutes: 10 },
     });
     const o = outcome(result, "app-001");
-    expect(o).toMatchObject({ outcome: "failed", reasonCode: "operationFailed", restored: true, stateAfter: "running" });
+    expect(o).toMatchObject({
+      outcome: "failed",
+      reasonCode: "operationFailed",
+      restored: true,
+      stateAfter: "running",
+    });
     expect(o.leftDown).toBeUndefined();
     expect(product.sim.snapshot().vms.find((v) => v.name === "app-001")?.powerState).toBe("running");
     expect(result.summary.counts).toMatchObject({ leftDown: 0 });
@@ -43,7 +48,10 @@ describe("a restore delayed by Compute's throttling", () => {
 
   it("paces by the spent window it can see instead of meeting the 429, and still ends cycled", async () => {
     const { product, result } = await run({
-      scenario: scenario({ vms: fleet(1), behaviour: { computeThrottling: { windows: { UpdateVM: { thirtyMin: 3 } } } } }),
+      scenario: scenario({
+        vms: fleet(1),
+        behaviour: { computeThrottling: { windows: { UpdateVM: { thirtyMin: 3 } } } },
+      }),
     });
     expect(result.summary.counts).toMatchObject({ cycled: 2, failed: 0, leftDown: 0 });
     expect(product.sim.requestLog().filter((e) => e.status === 429)).toEqual([]);

@@ -15,13 +15,19 @@ function world(subscriptionId: string, names: readonly string[]): Parameters<typ
   const base = scenario();
   return scenario({
     subscription: { ...base.subscription, id: subscriptionId },
-    vms: [vm("canary-01", { networkWatcherAgent: true, tags: { "port25-canary": "true" } }), ...names.map((n) => vm(n))],
+    vms: [
+      vm("canary-01", { networkWatcherAgent: true, tags: { "port25-canary": "true" } }),
+      ...names.map((n) => vm(n)),
+    ],
   });
 }
 
 const mentions = (e: RequestLogEntry, subscriptionId: string): boolean => e.path.toLowerCase().includes(subscriptionId);
 const cycledNames = (r: RemediationResult): string[] =>
-  r.outcomes.filter((o) => o.outcome === "cycled").map((o) => o.name).sort();
+  r.outcomes
+    .filter((o) => o.outcome === "cycled")
+    .map((o) => o.name)
+    .sort();
 
 describe("two local stacks in one process", () => {
   const envBefore = process.env.PORT25_ARM_ENDPOINT;
@@ -35,8 +41,16 @@ describe("two local stacks in one process", () => {
   beforeAll(async () => {
     // Both stacks exist (B's activities registered last) before either runs.
     [a, b] = await Promise.all([
-      startLocalStack({ scenario: world(SUB_A, ["app-a1", "app-a2", "app-a3"]), audit: true, env: { PORT25_AUDIT_TABLE_PREFIX: "stacka" } }),
-      startLocalStack({ scenario: world(SUB_B, ["app-b1", "app-b2"]), audit: true, env: { PORT25_AUDIT_TABLE_PREFIX: "stackb" } }),
+      startLocalStack({
+        scenario: world(SUB_A, ["app-a1", "app-a2", "app-a3"]),
+        audit: true,
+        env: { PORT25_AUDIT_TABLE_PREFIX: "stacka" },
+      }),
+      startLocalStack({
+        scenario: world(SUB_B, ["app-b1", "app-b2"]),
+        audit: true,
+        env: { PORT25_AUDIT_TABLE_PREFIX: "stackb" },
+      }),
     ]);
     runA = a.start().runId;
     runB = b.start().runId;
@@ -67,7 +81,8 @@ describe("two local stacks in one process", () => {
     expect(logA.filter((e) => mentions(e, SUB_B))).toEqual([]);
     expect(logB.filter((e) => mentions(e, SUB_A))).toEqual([]);
     // Each VM's power off, deallocate and start reached its own simulator.
-    const powerPosts = (log: RequestLogEntry[]): number => log.filter((e) => e.method === "POST" && /\/(poweroff|deallocate|start)$/i.test(e.path)).length;
+    const powerPosts = (log: RequestLogEntry[]): number =>
+      log.filter((e) => e.method === "POST" && /\/(poweroff|deallocate|start)$/i.test(e.path)).length;
     expect(powerPosts(logA)).toBe(4 * 3);
     expect(powerPosts(logB)).toBe(3 * 3);
   });

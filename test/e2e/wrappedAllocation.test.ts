@@ -13,8 +13,19 @@ describe("a wrapped allocation failure", () => {
         vms: fleet(2),
         behaviour: {
           faults: [
-            { kind: "allocationFailure", code: "AllocationFailed", wrappedIn: "ResourceDeploymentFailure", count: 1, match: { resource: "app-001" } },
-            { kind: "allocationFailure", code: "ZonalAllocationFailed", wrappedIn: "ResourceOperationFailure", match: { resource: "app-002" } },
+            {
+              kind: "allocationFailure",
+              code: "AllocationFailed",
+              wrappedIn: "ResourceDeploymentFailure",
+              count: 1,
+              match: { resource: "app-001" },
+            },
+            {
+              kind: "allocationFailure",
+              code: "ZonalAllocationFailed",
+              wrappedIn: "ResourceOperationFailure",
+              match: { resource: "app-002" },
+            },
           ],
         },
       }),
@@ -26,7 +37,11 @@ describe("a wrapped allocation failure", () => {
     expect(once.message).toMatch(/AllocationFailed/);
     // Persistent: left down, named by the code inside the wrapper, with the capacity advice.
     const down = outcome(result, "app-002");
-    expect(down).toMatchObject({ outcome: "failed", reasonCode: "allocationFailed", errorCode: "ZonalAllocationFailed" });
+    expect(down).toMatchObject({
+      outcome: "failed",
+      reasonCode: "allocationFailed",
+      errorCode: "ZonalAllocationFailed",
+    });
     expect(down.leftDown).toMatchObject({ state: "deallocated", errorCode: "ZonalAllocationFailed" });
     expect(down.leftDown?.manualAction).toMatch(/no capacity/);
     expect(down.leftDown?.reason).toMatch(/ResourceOperationFailure/);

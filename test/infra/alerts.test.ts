@@ -5,7 +5,18 @@ import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import { EVENT_TRACE_PREFIX, NotificationTypeSchema } from "../../src/contracts/notification";
 import { sendNotificationActivity } from "../../src/contracts/durable/sendNotification";
-import { INFRA_DIR, type BicepFile, type Node, loadBicep, modules, objectProperties, params, resources, stringValue, variable } from "./bicep";
+import {
+  INFRA_DIR,
+  type BicepFile,
+  type Node,
+  loadBicep,
+  modules,
+  objectProperties,
+  params,
+  resources,
+  stringValue,
+  variable,
+} from "./bicep";
 
 const main = loadBicep(path.join(INFRA_DIR, "main.bicep"));
 const api = loadBicep(path.join(INFRA_DIR, "app/api.bicep"));
@@ -40,7 +51,9 @@ describe("the action group", () => {
 
   it("takes its addresses from the azd parameter PORT25_ALERT_EMAILS, a JSON array passed as a string", () => {
     expect(moduleParams(main, "app/alerts.bicep").get("alertEmails")?.text).toBe("alertEmails");
-    expect(variable(main, "alertEmails")?.text).toBe("empty(trim(alertEmailsJson)) ? [] : concat([], json(alertEmailsJson))");
+    expect(variable(main, "alertEmails")?.text).toBe(
+      "empty(trim(alertEmailsJson)) ? [] : concat([], json(alertEmailsJson))",
+    );
     const parameters = z
       .object({ parameters: z.record(z.string(), z.object({ value: z.unknown() })) })
       .parse(JSON.parse(readFileSync(path.join(INFRA_DIR, "main.parameters.json"), "utf8")));
@@ -74,7 +87,9 @@ describe("the alert rules", () => {
   });
 
   it("are deployed by main.bicep against the app's Application Insights", () => {
-    expect(moduleParams(main, "app/alerts.bicep").get("applicationInsightsName")?.text).toBe("monitoring.outputs.applicationInsightsName");
+    expect(moduleParams(main, "app/alerts.bicep").get("applicationInsightsName")?.text).toBe(
+      "monitoring.outputs.applicationInsightsName",
+    );
   });
 });
 
@@ -96,7 +111,9 @@ describe("webhooks", () => {
     const source = readFileSync(api.absolutePath, "utf8");
     expect(source).toMatch(/PORT25_NOTIFY_WEBHOOKS: '@Microsoft\.KeyVault\(SecretUri=\$\{notifyWebhooksSecretUri\}\)'/);
     expect(source).toMatch(/keyVaultReferenceIdentity: identityId/);
-    expect(moduleParams(main, "app/api.bicep").get("notifyWebhooksSecretUri")?.text).toBe("keyVault.outputs.webhooksSecretUri");
+    expect(moduleParams(main, "app/api.bicep").get("notifyWebhooksSecretUri")?.text).toBe(
+      "keyVault.outputs.webhooksSecretUri",
+    );
   });
 
   it("live in a vault that takes Azure RBAC only, with purge protection, and always holds the secret the reference names", () => {
@@ -107,7 +124,9 @@ describe("webhooks", () => {
     expect(properties.has("accessPolicies")).toBe(false);
     const secret = resources(keyVault).find((r) => r.target.startsWith("Microsoft.KeyVault/vaults/secrets@"));
     expect(secret?.existing).toBe(false);
-    expect(props(props(secret?.body).get("properties")).get("value")?.text).toBe("empty(trim(notifyWebhooks)) ? '[]' : notifyWebhooks");
+    expect(props(props(secret?.body).get("properties")).get("value")?.text).toBe(
+      "empty(trim(notifyWebhooks)) ? '[]' : notifyWebhooks",
+    );
   });
 });
 
@@ -116,7 +135,9 @@ describe("the events the rules read are all kept", () => {
     .object({
       logging: z.object({
         logLevel: z.record(z.string(), z.string()),
-        applicationInsights: z.object({ samplingSettings: z.object({ isEnabled: z.boolean(), excludedTypes: z.string() }) }),
+        applicationInsights: z.object({
+          samplingSettings: z.object({ isEnabled: z.boolean(), excludedTypes: z.string() }),
+        }),
       }),
     })
     .parse(JSON.parse(readFileSync(path.join(INFRA_DIR, "..", "host.json"), "utf8")));
@@ -132,7 +153,17 @@ describe("the events the rules read are all kept", () => {
     const levels = host.logging.logLevel;
     expect(levels[`Function.${sendNotificationActivity.name}.User`]).toBe("Information");
     // The functions that write the audit chain's trace lines (activities/auditWrite.ts, refusals in src/functions/http.ts).
-    for (const fn of ["recordRunCompleted", "recordReverification", "recordCampaignCompleted", "startRemediation", "approveRemediation", "cancelRemediation", "startCampaign", "approveCampaign", "cancelCampaign"]) {
+    for (const fn of [
+      "recordRunCompleted",
+      "recordReverification",
+      "recordCampaignCompleted",
+      "startRemediation",
+      "approveRemediation",
+      "cancelRemediation",
+      "startCampaign",
+      "approveCampaign",
+      "cancelCampaign",
+    ]) {
       expect(levels[`Function.${fn}.User`], fn).toBe("Information");
     }
     expect(levels["Function"]).toBe("Warning");
@@ -146,7 +177,8 @@ describe("the events the rules read are all kept", () => {
     expect(lookBack).toBeGreaterThanOrEqual(frequency + 10);
     const events = variable(alerts, "events")?.text ?? "";
     expect(events).toContain("ingestion_time() > ago(${evaluationFrequencyMinutes}m)");
-    const body = resources(alerts).find((r) => r.target.startsWith("Microsoft.Insights/scheduledQueryRules@"))?.body?.text ?? "";
+    const body =
+      resources(alerts).find((r) => r.target.startsWith("Microsoft.Insights/scheduledQueryRules@"))?.body?.text ?? "";
     expect(body).toMatch(/evaluationFrequency: 'PT\$\{evaluationFrequencyMinutes\}M'/);
     expect(body).toMatch(/windowSize: 'PT\$\{lookBackMinutes\}M'/);
   });

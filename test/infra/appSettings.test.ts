@@ -23,7 +23,8 @@ const LOCAL_ONLY = {
 /** Settings App Service sets on its own; a template must not. */
 const PLATFORM_SET = {
   WEBSITE_HOSTNAME: "the app's default host name, the notification links' fallback",
-  WEBSITE_AUTH_ENABLED: "True exactly when App Service authentication is on: the triggers trust principal headers only then",
+  WEBSITE_AUTH_ENABLED:
+    "True exactly when App Service authentication is on: the triggers trust principal headers only then",
   WEBSITE_SITE_NAME: "the app's name: marks an App Service host, where PORT25_AUTH_ENABLED unset means on",
   WEBSITE_INSTANCE_ID: "the worker instance: marks an App Service host too",
 } as const satisfies Partial<Record<keyof typeof ConfigSchema.shape, string>>;
@@ -98,7 +99,9 @@ describe("Function app settings", () => {
     expect(settings.get("AZURE_CLIENT_ID")?.text).toBe("identityClientId");
     expect(settings.has("AzureWebJobsStorage")).toBe(false);
     expect(settings.get("PORT25_AUDIT_TABLE_ENDPOINT")?.text).toBe("tableEndpoint");
-    expect(settings.get("APPLICATIONINSIGHTS_AUTHENTICATION_STRING")?.text).toBe("'ClientId=${identityClientId};Authorization=AAD'");
+    expect(settings.get("APPLICATIONINSIGHTS_AUTHENTICATION_STRING")?.text).toBe(
+      "'ClientId=${identityClientId};Authorization=AAD'",
+    );
   });
 
   it("leaves the worker runtime to functionAppConfig, as Flex Consumption requires", () => {
@@ -138,12 +141,16 @@ describe("Function app settings", () => {
   it("strips the trailing slash of the cloud's Resource Manager endpoint", () => {
     expect(apiArguments.get("armEndpoint")?.text).toBe("environment().resourceManager");
     expect(settings.get("PORT25_ARM_ENDPOINT")?.text).toBe("armEndpointBase");
-    expect(api.source).toMatch(/armEndpointBase = endsWith\(armEndpoint, '\/'\) \? substring\(armEndpoint, 0, length\(armEndpoint\) - 1\) : armEndpoint/);
+    expect(api.source).toMatch(
+      /armEndpointBase = endsWith\(armEndpoint, '\/'\) \? substring\(armEndpoint, 0, length\(armEndpoint\) - 1\) : armEndpoint/,
+    );
   });
 });
 
 describe("App Service authentication", () => {
-  const auth = resources(api).find((r) => r.body && stringValue(objectProperties(r.body).get("name")) === "authsettingsV2");
+  const auth = resources(api).find(
+    (r) => r.body && stringValue(objectProperties(r.body).get("name")) === "authsettingsV2",
+  );
 
   it("is deployed only when authEnabled, and the triggers are told through PORT25_AUTH_ENABLED", () => {
     const condition = auth?.node.namedChildren.find((c) => c.type === "if_statement")?.namedChildren[0];
@@ -153,12 +160,16 @@ describe("App Service authentication", () => {
 
   it("answers unauthenticated API calls with 401 and validates Entra tokens for the app registration", () => {
     const properties = configResource(api, "authsettingsV2");
-    expect(properties?.get("globalValidation")?.text).toMatch(/requireAuthentication: true\s+unauthenticatedClientAction: 'Return401'/);
+    expect(properties?.get("globalValidation")?.text).toMatch(
+      /requireAuthentication: true\s+unauthenticatedClientAction: 'Return401'/,
+    );
     const aad = properties?.get("identityProviders")?.text ?? "";
     expect(aad).toContain("clientId: authClientId");
     expect(aad).toContain("allowedAudiences: authAudiences");
     const audiences = api.source.slice(api.source.indexOf("var authAudiences"));
-    expect(audiences).toMatch(/^var authAudiences = union\(\[\s+authClientId\s+'api:\/\/\$\{authClientId\}'\s+\], empty\(authIdentifierUri\) \? \[\] : \[\s+authIdentifierUri\s+\]\)/);
+    expect(audiences).toMatch(
+      /^var authAudiences = union\(\[\s+authClientId\s+'api:\/\/\$\{authClientId\}'\s+\], empty\(authIdentifierUri\) \? \[\] : \[\s+authIdentifierUri\s+\]\)/,
+    );
     // No token store and no login flow: the API only validates bearer tokens, so no client secret exists anywhere.
     expect(properties?.get("login")?.text).toMatch(/tokenStore: \{\s+enabled: false\s+\}/);
     expect(aad).not.toMatch(/clientSecret/);

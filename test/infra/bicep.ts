@@ -237,7 +237,8 @@ function declaredNames(file: BicepFile): Set<string> {
   }
   for (const lambda of descendants(file.root, "lambda_expression")) {
     const head = lambda.namedChildren[0];
-    if (head) for (const id of [head, ...descendants(head, "identifier")]) if (id.type === "identifier") names.add(id.text);
+    if (head)
+      for (const id of [head, ...descendants(head, "identifier")]) if (id.type === "identifier") names.add(id.text);
   }
   return names;
 }

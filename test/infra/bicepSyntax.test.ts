@@ -17,7 +17,10 @@ describe("Bicep syntax (tree-sitter-bicep)", () => {
   });
 
   it("reports an unterminated object with the line and column where the parse broke", () => {
-    const file = parseBicep("param a string\n\nresource x 'Microsoft.Web/sites@2024-04-01' = {\n  name: a\n  properties: {\n  }\n", "broken.bicep");
+    const file = parseBicep(
+      "param a string\n\nresource x 'Microsoft.Web/sites@2024-04-01' = {\n  name: a\n  properties: {\n  }\n",
+      "broken.bicep",
+    );
     const problems = syntaxProblems(file);
     expect(problems.length).toBeGreaterThan(0);
     expect(problems[0]).toMatchObject({ kind: "error", at: "3:1" });

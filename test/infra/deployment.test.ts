@@ -9,7 +9,20 @@ import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import { deploymentManifest, EXCLUDED_DIST_DIRS, pruneNodeModules, shippedFiles } from "../../scripts/package";
-import { INFRA_DIR, callArguments, callee, descendants, loadBicep, modules, objectProperties, params, resources, stringValue, variable, type Node } from "./bicep";
+import {
+  INFRA_DIR,
+  callArguments,
+  callee,
+  descendants,
+  loadBicep,
+  modules,
+  objectProperties,
+  params,
+  resources,
+  stringValue,
+  variable,
+  type Node,
+} from "./bicep";
 
 const ROOT = path.resolve(INFRA_DIR, "..");
 const main = loadBicep(path.join(INFRA_DIR, "main.bicep"));
@@ -25,24 +38,34 @@ describe("target subscriptions", () => {
     const param = params(main).find((p) => p.name === "targetSubscriptionIdsJson");
     expect(param?.node.namedChildren.find((c) => c.type === "type")?.text).toBe("string");
     expect(param?.defaultValue && stringValue(param.defaultValue)).toBe("[]");
-    const file = z.object({ parameters: z.record(z.string(), z.object({ value: z.string() })) }).parse(JSON.parse(readFileSync(path.join(INFRA_DIR, "main.parameters.json"), "utf8")));
+    const file = z
+      .object({ parameters: z.record(z.string(), z.object({ value: z.string() })) })
+      .parse(JSON.parse(readFileSync(path.join(INFRA_DIR, "main.parameters.json"), "utf8")));
     expect(file.parameters.targetSubscriptionIdsJson?.value).toBe("${PORT25_TARGET_SUBSCRIPTION_IDS=[]}");
   });
 
   it("an empty value is no target, anything else must parse as a JSON array", () => {
     const ids = variable(main, "targetSubscriptionIds");
     expect(ids?.text).toBe("empty(trim(targetSubscriptionIdsJson)) ? [] : concat([], json(targetSubscriptionIdsJson))");
-    expect(moduleArguments("app/remediation-role.bicep").get("assignableSubscriptionIds")?.text).toBe("targetSubscriptionIds");
+    expect(moduleArguments("app/remediation-role.bicep").get("assignableSubscriptionIds")?.text).toBe(
+      "targetSubscriptionIds",
+    );
   });
 
   it("target management groups reach the role's assignable scopes the same way", () => {
     const param = params(main).find((p) => p.name === "targetManagementGroupIdsJson");
     expect(param?.node.namedChildren.find((c) => c.type === "type")?.text).toBe("string");
     expect(param?.defaultValue && stringValue(param.defaultValue)).toBe("[]");
-    const file = z.object({ parameters: z.record(z.string(), z.object({ value: z.string() })) }).parse(JSON.parse(readFileSync(path.join(INFRA_DIR, "main.parameters.json"), "utf8")));
+    const file = z
+      .object({ parameters: z.record(z.string(), z.object({ value: z.string() })) })
+      .parse(JSON.parse(readFileSync(path.join(INFRA_DIR, "main.parameters.json"), "utf8")));
     expect(file.parameters.targetManagementGroupIdsJson?.value).toBe("${PORT25_TARGET_MANAGEMENT_GROUP_IDS=[]}");
-    expect(variable(main, "targetManagementGroupIds")?.text).toBe("empty(trim(targetManagementGroupIdsJson)) ? [] : concat([], json(targetManagementGroupIdsJson))");
-    expect(moduleArguments("app/remediation-role.bicep").get("assignableManagementGroupIds")?.text).toBe("targetManagementGroupIds");
+    expect(variable(main, "targetManagementGroupIds")?.text).toBe(
+      "empty(trim(targetManagementGroupIdsJson)) ? [] : concat([], json(targetManagementGroupIdsJson))",
+    );
+    expect(moduleArguments("app/remediation-role.bicep").get("assignableManagementGroupIds")?.text).toBe(
+      "targetManagementGroupIds",
+    );
   });
 });
 
@@ -50,7 +73,9 @@ describe("App Service authentication", () => {
   it("is on by default, in the template and in what azd passes when the environment says nothing", () => {
     const param = params(main).find((p) => p.name === "authEnabled");
     expect(param?.defaultValue?.text).toBe("true");
-    const file = z.object({ parameters: z.record(z.string(), z.object({ value: z.string() })) }).parse(JSON.parse(readFileSync(path.join(INFRA_DIR, "main.parameters.json"), "utf8")));
+    const file = z
+      .object({ parameters: z.record(z.string(), z.object({ value: z.string() })) })
+      .parse(JSON.parse(readFileSync(path.join(INFRA_DIR, "main.parameters.json"), "utf8")));
     expect(file.parameters.authEnabled?.value).toBe("${PORT25_AUTH_ENABLED=true}");
     expect(file.parameters.authClientId?.value).toBe("${PORT25_AUTH_CLIENT_ID=}");
     // azd sets AZURE_PRINCIPAL_ID to the signed-in principal: the first operator.
@@ -62,7 +87,8 @@ describe("App Service authentication", () => {
     expect(variable(main, "checkAppRegistration")?.text).toBe("authEnabled && !empty(trim(authClientId))");
     const create = modules(main).find((m) => m.target === "app/entra.bicep");
     const check = modules(main).find((m) => m.target === "app/entra-existing.bicep");
-    const condition = (node: Node | undefined) => node?.namedChildren.find((c) => c.type === "if_statement")?.namedChildren[0]?.text;
+    const condition = (node: Node | undefined) =>
+      node?.namedChildren.find((c) => c.type === "if_statement")?.namedChildren[0]?.text;
     expect(condition(create?.node)).toBe("(createAppRegistration)");
     expect(condition(check?.node)).toBe("(checkAppRegistration)");
     expect(moduleArguments("app/entra.bicep").get("operatorPrincipalId")?.text).toBe("trim(deployerPrincipalId)");
@@ -90,9 +116,13 @@ describe("App Service authentication", () => {
     const sp = resources(existing).find((r) => r.target === "Microsoft.Graph/servicePrincipals@v1.0");
     expect(sp?.existing).toBe(true);
     expect(sp?.body && objectProperties(sp.body).get("appId")?.text).toBe("clientId");
-    expect(variable(existing, "requiredRoles")?.text).toBe("map(loadJsonContent('../auth/app-roles.json'), r => r.value)");
+    expect(variable(existing, "requiredRoles")?.text).toBe(
+      "map(loadJsonContent('../auth/app-roles.json'), r => r.value)",
+    );
     expect(variable(existing, "missingRoles")?.text).toBe("filter(requiredRoles, r => !contains(definedRoles, r))");
-    const output = descendants(existing.root, "output_declaration").find((o) => o.namedChildren[0]?.text === "clientId");
+    const output = descendants(existing.root, "output_declaration").find(
+      (o) => o.namedChildren[0]?.text === "clientId",
+    );
     const value = output?.namedChildren[output.namedChildren.length - 1];
     expect(value?.type).toBe("ternary_expression");
     expect(value?.namedChildren[0]?.text).toBe("empty(missingRoles)");
@@ -103,7 +133,8 @@ describe("App Service authentication", () => {
 
 describe("the created app registration (Microsoft Graph Bicep extension)", () => {
   const entra = loadBicep(path.join(INFRA_DIR, "app/entra.bicep"));
-  const byType = (type: string) => resources(entra).find((r) => r.target === `Microsoft.Graph/${type}@v1.0` && !r.existing);
+  const byType = (type: string) =>
+    resources(entra).find((r) => r.target === `Microsoft.Graph/${type}@v1.0` && !r.existing);
   const props = (type: string) => {
     const r = byType(type);
     return r?.body ? objectProperties(r.body) : new Map<string, Node>();
@@ -131,7 +162,9 @@ describe("the created app registration (Microsoft Graph Bicep extension)", () =>
     expect(sp.get("appId")?.text).toBe("application.appId");
     expect(sp.get("appRoleAssignmentRequired")?.text).toBe("true");
     const assignment = byType("appRoleAssignedTo");
-    expect(assignment?.node.namedChildren.find((c) => c.type === "if_statement")?.namedChildren[0]?.text).toBe("(!empty(operatorPrincipalId))");
+    expect(assignment?.node.namedChildren.find((c) => c.type === "if_statement")?.namedChildren[0]?.text).toBe(
+      "(!empty(operatorPrincipalId))",
+    );
     const a = props("appRoleAssignedTo");
     expect(a.get("appRoleId")?.text).toBe("operatorRole.id");
     expect(a.get("principalId")?.text).toBe("operatorPrincipalId");
@@ -143,7 +176,14 @@ describe("the created app registration (Microsoft Graph Bicep extension)", () =>
 
   it("pre-authorizes only the Azure CLI, for the one user scope in infra/auth/api.json", () => {
     const Api = z.object({
-      scope: z.object({ id: z.uuid(), value: z.literal("user_impersonation"), type: z.literal("User"), isEnabled: z.literal(true) }).loose(),
+      scope: z
+        .object({
+          id: z.uuid(),
+          value: z.literal("user_impersonation"),
+          type: z.literal("User"),
+          isEnabled: z.literal(true),
+        })
+        .loose(),
       preAuthorizedClients: z.array(z.object({ name: z.string(), appId: z.uuid() })),
     });
     const api = Api.parse(JSON.parse(readFileSync(path.join(INFRA_DIR, "auth/api.json"), "utf8")));
@@ -171,7 +211,9 @@ describe("storage connection", () => {
   it("the storage module outputs every service endpoint the host uses", () => {
     const storage = loadBicep(path.join(INFRA_DIR, "app/storage.bicep"));
     for (const service of ["blob", "queue", "table"]) {
-      expect(storage.source).toContain(`output ${service}Endpoint string = storage.properties.primaryEndpoints.${service}`);
+      expect(storage.source).toContain(
+        `output ${service}Endpoint string = storage.properties.primaryEndpoints.${service}`,
+      );
     }
   });
 });
@@ -183,8 +225,12 @@ describe("deployment package", () => {
     expect(yaml).toMatch(/^requiredVersions:\n {2}azd: ">= 1\.23\.4"$/m);
     expect(yaml).toMatch(/^ {4}dist: deploy$/m);
     expect(yaml).toMatch(/^ {4}remoteBuild: true$/m);
-    expect(yaml).toMatch(/^ {4}hooks:\n {6}prepackage:\n {8}posix:\n {10}shell: sh\n {10}run: npm run package\n {8}windows:\n {10}shell: pwsh\n {10}run: npm run package$/m);
-    const pkg = z.object({ scripts: z.record(z.string(), z.string()) }).parse(JSON.parse(readFileSync(path.join(ROOT, "package.json"), "utf8")));
+    expect(yaml).toMatch(
+      /^ {4}hooks:\n {6}prepackage:\n {8}posix:\n {10}shell: sh\n {10}run: npm run package\n {8}windows:\n {10}shell: pwsh\n {10}run: npm run package$/m,
+    );
+    const pkg = z
+      .object({ scripts: z.record(z.string(), z.string()) })
+      .parse(JSON.parse(readFileSync(path.join(ROOT, "package.json"), "utf8")));
     expect(pkg.scripts.package).toBe("tsx scripts/package.ts");
     expect(readFileSync(path.join(ROOT, ".gitignore"), "utf8").split("\n")).toContain("deploy/");
   });
@@ -229,7 +275,14 @@ describe("deployment package", () => {
 
   it("removes from dependencies only what Node never loads", () => {
     const dir = mkdtempSync(path.join(tmpdir(), "port25-prune-"));
-    const files = ["pkg/dist/commonjs/index.js", "pkg/dist/commonjs/index.js.map", "pkg/dist/commonjs/index.d.ts", "pkg/dist/browser/index.js", "pkg/dist/react-native/index.js", "pkg/lib/browser/keep.js"];
+    const files = [
+      "pkg/dist/commonjs/index.js",
+      "pkg/dist/commonjs/index.js.map",
+      "pkg/dist/commonjs/index.d.ts",
+      "pkg/dist/browser/index.js",
+      "pkg/dist/react-native/index.js",
+      "pkg/lib/browser/keep.js",
+    ];
     for (const f of files) {
       mkdirSync(path.dirname(path.join(dir, f)), { recursive: true });
       writeFileSync(path.join(dir, f), "");
@@ -247,9 +300,25 @@ describe("deployment package", () => {
       .filter((l) => l !== "" && !l.startsWith("#"));
     const ignored = readFileSync(path.join(ROOT, ".gitignore"), "utf8").split("\n");
     // A literal file name that names nothing here is a typo (vitest.config.ts where the file is vitest.config.mts).
-    const literalFiles = patterns.filter((p) => !/[*?[]/.test(p) && !p.endsWith("/") && !p.startsWith(".") && p.includes("."));
+    const literalFiles = patterns.filter(
+      (p) => !/[*?[]/.test(p) && !p.endsWith("/") && !p.startsWith(".") && p.includes("."),
+    );
     expect(literalFiles.filter((p) => !existsSync(path.join(ROOT, p)) && !ignored.includes(p))).toEqual([]);
-    expect(patterns).toEqual(expect.arrayContaining(["vitest.config.mts", "scenarios/", "scripts/", "__azurite_db_*", "__blobstorage__/", "__queuestorage__/", ".azurite/"]));
-    expect(patterns.filter((p) => ["node_modules", "node_modules/", "dist", "dist/", "host.json", "package.json"].includes(p))).toEqual([]);
+    expect(patterns).toEqual(
+      expect.arrayContaining([
+        "vitest.config.mts",
+        "scenarios/",
+        "scripts/",
+        "__azurite_db_*",
+        "__blobstorage__/",
+        "__queuestorage__/",
+        ".azurite/",
+      ]),
+    );
+    expect(
+      patterns.filter((p) =>
+        ["node_modules", "node_modules/", "dist", "dist/", "host.json", "package.json"].includes(p),
+      ),
+    ).toEqual([]);
   });
 });

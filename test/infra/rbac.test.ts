@@ -76,7 +76,8 @@ describe("role definition ids", () => {
         }
         const decl = node.parent;
         const name = decl?.type === "variable_declaration" ? decl.namedChildren[0]?.text : undefined;
-        if (name !== camel(role)) problems.push(`${file.name}:${where(node)} ${role} is held in ${name ?? "no variable"}`);
+        if (name !== camel(role))
+          problems.push(`${file.name}:${where(node)} ${role} is held in ${name ?? "no variable"}`);
       }
     }
     expect(problems).toEqual([]);
@@ -107,7 +108,10 @@ describe("role definition ids", () => {
 
 describe("app identity's data-plane roles", () => {
   const byScope = new Map(
-    roleAssignments(rbac).map((a) => [a.body ? objectProperties(a.body).get("scope")?.text : undefined, grantedRoles(rbac, a)]),
+    roleAssignments(rbac).map((a) => [
+      a.body ? objectProperties(a.body).get("scope")?.text : undefined,
+      grantedRoles(rbac, a),
+    ]),
   );
 
   it("holds blob owner, queue and table contributor on its storage account (host, task hub, audit)", () => {
@@ -119,7 +123,9 @@ describe("app identity's data-plane roles", () => {
   });
 
   it("may publish telemetry to Application Insights, whose local (key) auth is off", () => {
-    expect(byScope.get("applicationInsights")?.map((id) => BUILT_IN_ROLES[id])).toEqual(["Monitoring Metrics Publisher"]);
+    expect(byScope.get("applicationInsights")?.map((id) => BUILT_IN_ROLES[id])).toEqual([
+      "Monitoring Metrics Publisher",
+    ]);
   });
 
   it("has no role on its own resource group or subscription, only on those two resources", () => {
@@ -170,7 +176,10 @@ describe("least privilege: every role assignment in infra/", () => {
     for (const f of found) {
       const allowed = ALLOWED[f.key];
       expect(f.scope, f.key).toBe(allowed?.scope);
-      expect(f.roles.map((id) => BUILT_IN_ROLES[id] ?? id), f.key).toEqual(allowed?.roles);
+      expect(
+        f.roles.map((id) => BUILT_IN_ROLES[id] ?? id),
+        f.key,
+      ).toEqual(allowed?.roles);
     }
   });
 
@@ -197,7 +206,11 @@ describe("least privilege: every role assignment in infra/", () => {
     const loop = access?.node.namedChildren.find((c) => c.type === "for_statement");
     expect(loop?.namedChildren[1]?.text).toBe("targetSubscriptionIds");
     // Nothing in the templates assigns a role to the hosting subscription or the resource group.
-    const hostingScoped = found.filter((f) => !["app/target-access.bicep assignment", "app/subnet-access.bicep assignment"].includes(f.key) && !["storage", "applicationInsights", "vault"].includes(f.scope));
+    const hostingScoped = found.filter(
+      (f) =>
+        !["app/target-access.bicep assignment", "app/subnet-access.bicep assignment"].includes(f.key) &&
+        !["storage", "applicationInsights", "vault"].includes(f.scope),
+    );
     expect(hostingScoped).toEqual([]);
   });
 
@@ -212,8 +225,12 @@ describe("least privilege: every role assignment in infra/", () => {
     const loop = access?.node.namedChildren.find((c) => c.type === "for_statement");
     expect(loop?.namedChildren[1]?.text).toBe("subnetResourceGroupIds");
     // Deployed at the group the id names (subscription segment 2, group segment 4), never at a subscription.
-    expect(body.get("scope")?.text).toBe("resourceGroup(split(subnetResourceGroupId, '/')[2], split(subnetResourceGroupId, '/')[4])");
-    expect(variable(main, "subnetResourceGroupIds")?.text).toBe("empty(trim(subnetResourceGroupIdsJson)) ? [] : concat([], json(subnetResourceGroupIdsJson))");
+    expect(body.get("scope")?.text).toBe(
+      "resourceGroup(split(subnetResourceGroupId, '/')[2], split(subnetResourceGroupId, '/')[4])",
+    );
+    expect(variable(main, "subnetResourceGroupIds")?.text).toBe(
+      "empty(trim(subnetResourceGroupIdsJson)) ? [] : concat([], json(subnetResourceGroupIdsJson))",
+    );
     const file = loadBicep(path.join(INFRA_DIR, "app/subnet-access.bicep"));
     expect(file.source).toMatch(/^targetScope = 'resourceGroup'$/m);
     const assignment = roleAssignments(file)[0];
@@ -222,12 +239,16 @@ describe("least privilege: every role assignment in infra/", () => {
     // The target role's assignment module is at the subscriptions and grants the target role, not the subnet one.
     const targets = modules(main).find((m) => m.target === "app/target-access.bicep");
     const targetParams = targets?.body ? objectProperties(targets.body).get("params") : undefined;
-    expect(targetParams && objectProperties(targetParams).get("roleDefinitionName")?.text).toBe("remediationRole.outputs.roleDefinitionName");
+    expect(targetParams && objectProperties(targetParams).get("roleDefinitionName")?.text).toBe(
+      "remediationRole.outputs.roleDefinitionName",
+    );
   });
 
   it("the operator lists the subnet groups through the azd parameter PORT25_SUBNET_RESOURCE_GROUP_IDS", async () => {
     const { readFile } = await import("node:fs/promises");
-    const parameters = JSON.parse(await readFile(path.join(INFRA_DIR, "main.parameters.json"), "utf8")) as { parameters: Record<string, { value: string }> };
+    const parameters = JSON.parse(await readFile(path.join(INFRA_DIR, "main.parameters.json"), "utf8")) as {
+      parameters: Record<string, { value: string }>;
+    };
     expect(parameters.parameters["subnetResourceGroupIdsJson"]?.value).toBe("${PORT25_SUBNET_RESOURCE_GROUP_IDS=[]}");
   });
 
@@ -255,7 +276,10 @@ describe("least privilege: every role assignment in infra/", () => {
       ].join("\n"),
       "app/broad.bicep",
     );
-    const extra = roleAssignments(broad).map((a) => ({ key: `${broad.name} ${a.symbol}`, roles: grantedRoles(broad, a) }));
+    const extra = roleAssignments(broad).map((a) => ({
+      key: `${broad.name} ${a.symbol}`,
+      roles: grantedRoles(broad, a),
+    }));
     expect(extra).toEqual([{ key: "app/broad.bicep a", roles: ["8e3af657-a8ff-443c-a75c-2fe8c4bcb635"] }]);
     expect(Object.keys(ALLOWED)).not.toContain(extra[0]?.key);
   });
@@ -290,14 +314,31 @@ describe("the role's lock read and NSG join are each needed", () => {
 
   const denied = (action: string, scope: string, code = "AuthorizationFailed"): FakeReply => ({
     status: 403,
-    body: { error: { code, message: `The client does not have authorization to perform action '${action}' over scope '${scope}' or the scope is invalid.` } },
+    body: {
+      error: {
+        code,
+        message: `The client does not have authorization to perform action '${action}' over scope '${scope}' or the scope is invalid.`,
+      },
+    },
   });
 
   beforeAll(async () => {
     fake = await startFakeArm((req) => {
       if (req.method === "GET" && /\/providers\/Microsoft\.Authorization\/locks$/i.test(req.path)) {
         if (!granted.includes(ARM_ACTIONS.readLocks)) return denied(ARM_ACTIONS.readLocks, `/subscriptions/${SUB}`);
-        return { status: 200, body: { value: [{ id: `/subscriptions/${SUB}/resourceGroups/rg-net/providers/Microsoft.Authorization/locks/keep`, name: "keep", type: "Microsoft.Authorization/locks", properties: { level: "CanNotDelete" } }] } };
+        return {
+          status: 200,
+          body: {
+            value: [
+              {
+                id: `/subscriptions/${SUB}/resourceGroups/rg-net/providers/Microsoft.Authorization/locks/keep`,
+                name: "keep",
+                type: "Microsoft.Authorization/locks",
+                properties: { level: "CanNotDelete" },
+              },
+            ],
+          },
+        };
       }
       if (req.method === "PUT" && /\/subnets\/[^/]+$/i.test(req.path)) {
         if (!granted.includes(ARM_ACTIONS.writeSubnet)) return denied(ARM_ACTIONS.writeSubnet, req.path);
@@ -305,7 +346,18 @@ describe("the role's lock read and NSG join are each needed", () => {
         const nsg = body.properties?.networkSecurityGroup?.id;
         if (nsg !== undefined && !granted.includes(ARM_ACTIONS.joinNetworkSecurityGroup))
           return denied(ARM_ACTIONS.joinNetworkSecurityGroup, nsg, "LinkedAuthorizationFailed");
-        return { status: 201, body: { id: `${VNET}/subnets/tmp`, name: "tmp", properties: { addressPrefix: "10.0.9.0/29", provisioningState: "Succeeded", ...(nsg === undefined ? {} : { networkSecurityGroup: { id: nsg } }) } } };
+        return {
+          status: 201,
+          body: {
+            id: `${VNET}/subnets/tmp`,
+            name: "tmp",
+            properties: {
+              addressPrefix: "10.0.9.0/29",
+              provisioningState: "Succeeded",
+              ...(nsg === undefined ? {} : { networkSecurityGroup: { id: nsg } }),
+            },
+          },
+        };
       }
       return { status: 404, body: { error: { code: "NotFound", message: req.path } } };
     });
@@ -318,13 +370,18 @@ describe("the role's lock read and NSG join are each needed", () => {
   it("listing the subscription's locks passes with the role and is refused without Microsoft.Authorization/locks/read", async () => {
     const { gateway } = gatewayFor(fake);
     granted = roleActions;
-    expect((await gateway.listLocks(SUB)).map((l) => [l.name, l.level, l.scope])).toEqual([["keep", "CanNotDelete", `/subscriptions/${SUB}/resourceGroups/rg-net`]]);
+    expect((await gateway.listLocks(SUB)).map((l) => [l.name, l.level, l.scope])).toEqual([
+      ["keep", "CanNotDelete", `/subscriptions/${SUB}/resourceGroups/rg-net`],
+    ]);
     granted = roleActions.filter((a) => a !== ARM_ACTIONS.readLocks);
     const e = await gateway.listLocks(SUB).then(
       () => undefined,
       (x: unknown) => x,
     );
-    expect(isAzureOperationError(e) ? [e.code, e.message] : e).toEqual(["AuthorizationFailed", expect.stringContaining(`needs ${ARM_ACTIONS.readLocks}`)]);
+    expect(isAzureOperationError(e) ? [e.code, e.message] : e).toEqual([
+      "AuthorizationFailed",
+      expect.stringContaining(`needs ${ARM_ACTIONS.readLocks}`),
+    ]);
   });
 
   it("creating the temporary subnet with the delegated subnet's NSG passes with the role and is refused without the join action", async () => {
@@ -332,7 +389,9 @@ describe("the role's lock read and NSG join are each needed", () => {
     granted = roleActions;
     await gateway.beginCreateSubnet(VNET, "port25-tmp-1", "10.0.9.0/29", NSG);
     const sent = fake.requests.filter((r) => r.method === "PUT").at(-1);
-    expect(JSON.parse(sent?.body ?? "{}")).toEqual({ properties: { addressPrefix: "10.0.9.0/29", networkSecurityGroup: { id: NSG } } });
+    expect(JSON.parse(sent?.body ?? "{}")).toEqual({
+      properties: { addressPrefix: "10.0.9.0/29", networkSecurityGroup: { id: NSG } },
+    });
     granted = roleActions.filter((a) => a !== ARM_ACTIONS.joinNetworkSecurityGroup);
     const e = await gateway.beginCreateSubnet(VNET, "port25-tmp-1", "10.0.9.0/29", NSG).then(
       () => undefined,

@@ -11,7 +11,12 @@ const TARGET_ACTIONS = roleActions("target") as Record<string, string>;
 describe("remediation role vs the gateway's ARM actions", () => {
   it("grants exactly the gateway's target-role actions, no more, no fewer", () => {
     const comparison = compareRoleWithGateway(extractRoleActions(roleFile), TARGET_ACTIONS);
-    expect(comparison).toMatchObject({ missingFromRole: [], notUsedByGateway: [], duplicatesInRole: [], wildcardsInRole: [] });
+    expect(comparison).toMatchObject({
+      missingFromRole: [],
+      notUsedByGateway: [],
+      duplicatesInRole: [],
+      wildcardsInRole: [],
+    });
     expect(comparison.matches).toBe(true);
   });
 
@@ -31,7 +36,12 @@ describe("remediation role vs the gateway's ARM actions", () => {
     expect([...target, ...subnet].sort()).toEqual(Object.values(ARM_ACTIONS).sort());
     expect(target.filter((a) => subnet.includes(a))).toEqual([]);
     expect(target.filter((a) => /\/(write|delete)$|join\/action$/.test(a))).toEqual([]);
-    expect(Object.entries(ARM_ACTION_ROLE).filter(([, r]) => r === "subnet").map(([k]) => k).sort()).toEqual(["deleteSubnet", "joinNetworkSecurityGroup", "writeSubnet"]);
+    expect(
+      Object.entries(ARM_ACTION_ROLE)
+        .filter(([, r]) => r === "subnet")
+        .map(([k]) => k)
+        .sort(),
+    ).toEqual(["deleteSubnet", "joinNetworkSecurityGroup", "writeSubnet"]);
   });
 
   it("reports an action the gateway calls but the role lacks", () => {
@@ -79,7 +89,10 @@ describe("remediation role vs the gateway's ARM actions", () => {
         "}",
       ].join("\n"),
     );
-    expect(extractRoleActions(inline)).toEqual(["Microsoft.Network/virtualNetworks/read", "Microsoft.Compute/virtualMachines/read"]);
+    expect(extractRoleActions(inline)).toEqual([
+      "Microsoft.Network/virtualNetworks/read",
+      "Microsoft.Compute/virtualMachines/read",
+    ]);
   });
 
   it("refuses an action built by interpolation (it could not be compared)", () => {
@@ -123,25 +136,40 @@ describe("remediation role definition", () => {
     const subscriptionScopes = variable(roleFile, "subscriptionScopes");
     expect(subscriptionScopes?.type).toBe("for_statement");
     expect(subscriptionScopes?.text).toBe("[for id in scopeSubscriptionIds: '/subscriptions/${id}']");
-    expect(variable(roleFile, "managementGroupScopes")?.text).toBe("[for id in assignableManagementGroupIds: '/providers/Microsoft.Management/managementGroups/${id}']");
+    expect(variable(roleFile, "managementGroupScopes")?.text).toBe(
+      "[for id in assignableManagementGroupIds: '/providers/Microsoft.Management/managementGroups/${id}']",
+    );
     expect(roleFile.source).toMatch(/union\(\[\s*deploymentSubscriptionId\s*\], assignableSubscriptionIds\)/);
     expect(roleFile.source).toMatch(/param assignableManagementGroupIds array = \[\]/);
   });
 
   it("grants the route-table and NIC reads the egress paths need, and no write on either", () => {
     const actions = extractRoleActions(roleFile);
-    expect(actions).toEqual(expect.arrayContaining(["Microsoft.Network/routeTables/read", "Microsoft.Network/networkInterfaces/read"]));
-    expect(actions.filter((a) => /^Microsoft\.Network\/(routeTables|networkInterfaces)\/[^/]+$/.test(a))).toEqual(["Microsoft.Network/routeTables/read", "Microsoft.Network/networkInterfaces/read"]);
-    expect([ARM_ACTIONS.readRouteTables, ARM_ACTIONS.readNetworkInterfaces]).toEqual(["Microsoft.Network/routeTables/read", "Microsoft.Network/networkInterfaces/read"]);
+    expect(actions).toEqual(
+      expect.arrayContaining(["Microsoft.Network/routeTables/read", "Microsoft.Network/networkInterfaces/read"]),
+    );
+    expect(actions.filter((a) => /^Microsoft\.Network\/(routeTables|networkInterfaces)\/[^/]+$/.test(a))).toEqual([
+      "Microsoft.Network/routeTables/read",
+      "Microsoft.Network/networkInterfaces/read",
+    ]);
+    expect([ARM_ACTIONS.readRouteTables, ARM_ACTIONS.readNetworkInterfaces]).toEqual([
+      "Microsoft.Network/routeTables/read",
+      "Microsoft.Network/networkInterfaces/read",
+    ]);
   });
 
   it("grants the effective-routes action a canary's path is confirmed by, and no other NIC action", () => {
     const actions = extractRoleActions(roleFile);
     expect(actions).toContain("Microsoft.Network/networkInterfaces/effectiveRouteTable/action");
     expect(ARM_ACTIONS.readEffectiveRoutes).toBe("Microsoft.Network/networkInterfaces/effectiveRouteTable/action");
-    expect(actions.filter((a) => a.startsWith("Microsoft.Network/networkInterfaces/"))).toEqual(["Microsoft.Network/networkInterfaces/read", "Microsoft.Network/networkInterfaces/effectiveRouteTable/action"]);
+    expect(actions.filter((a) => a.startsWith("Microsoft.Network/networkInterfaces/"))).toEqual([
+      "Microsoft.Network/networkInterfaces/read",
+      "Microsoft.Network/networkInterfaces/effectiveRouteTable/action",
+    ]);
     const { readEffectiveRoutes: _dropped, ...without } = ARM_ACTIONS;
-    expect(compareRoleWithGateway(actions, without).notUsedByGateway).toEqual(["Microsoft.Network/networkInterfaces/effectiveRouteTable/action"]);
+    expect(compareRoleWithGateway(actions, without).notUsedByGateway).toEqual([
+      "Microsoft.Network/networkInterfaces/effectiveRouteTable/action",
+    ]);
   });
 
   it("grants the management-group descendants read a campaign over a management group needs", () => {
@@ -156,15 +184,21 @@ describe("subnet role definition", () => {
 
   it("is a custom role named by guid(), distinct from the target role's", () => {
     expect(props.get("name")?.text).toBe("roleGuid");
-    expect(variable(subnetRoleFile, "roleGuid")?.text).toBe("guid(subscription().id, 'port25-remediation-subnets', environmentName)");
+    expect(variable(subnetRoleFile, "roleGuid")?.text).toBe(
+      "guid(subscription().id, 'port25-remediation-subnets', environmentName)",
+    );
     const properties = props.get("properties");
     expect(properties && objectProperties(properties).get("type")?.text).toBe("'CustomRole'");
   });
 
   it("is assignable at the target subscriptions (to grant later at any group), the management group and the listed groups elsewhere", () => {
     const properties = props.get("properties");
-    expect(properties && objectProperties(properties).get("assignableScopes")?.text).toBe("concat(subscriptionScopes, managementGroupScopes, resourceGroupScopes)");
-    expect(variable(subnetRoleFile, "resourceGroupScopes")?.text).toBe("filter(assignableResourceGroupIds, id => !contains(scopeSubscriptionIds, split(id, '/')[2]))");
+    expect(properties && objectProperties(properties).get("assignableScopes")?.text).toBe(
+      "concat(subscriptionScopes, managementGroupScopes, resourceGroupScopes)",
+    );
+    expect(variable(subnetRoleFile, "resourceGroupScopes")?.text).toBe(
+      "filter(assignableResourceGroupIds, id => !contains(scopeSubscriptionIds, split(id, '/')[2]))",
+    );
     expect(subnetRoleFile.source).toMatch(/@maxLength\(1\)\s*\nparam assignableManagementGroupIds array/);
   });
 });

@@ -1,21 +1,18 @@
 /** The custom role's actions, read from its Bicep, and their comparison with the gateway's table of ARM actions. */
-import {
-  type BicepFile,
-  objectProperties,
-  resources,
-  stringValue,
-  variable,
-  where,
-} from "./bicep";
+import { type BicepFile, objectProperties, resources, stringValue, variable, where } from "./bicep";
 
 /** The `actions` of the (single) role definition in the file, resolving a variable reference. */
 export function extractRoleActions(file: BicepFile): string[] {
-  const roles = resources(file).filter((r) => r.target.startsWith("Microsoft.Authorization/roleDefinitions@") && !r.existing);
+  const roles = resources(file).filter(
+    (r) => r.target.startsWith("Microsoft.Authorization/roleDefinitions@") && !r.existing,
+  );
   const role = roles[0];
-  if (roles.length !== 1 || !role?.body) throw new Error(`${file.name}: expected exactly one role definition, found ${roles.length}`);
+  if (roles.length !== 1 || !role?.body)
+    throw new Error(`${file.name}: expected exactly one role definition, found ${roles.length}`);
   const properties = objectProperties(role.body).get("properties");
   const permissions = properties?.type === "object" ? objectProperties(properties).get("permissions") : undefined;
-  const permissionObjects = permissions?.type === "array" ? permissions.namedChildren.filter((n) => n.type === "object") : [];
+  const permissionObjects =
+    permissions?.type === "array" ? permissions.namedChildren.filter((n) => n.type === "object") : [];
   if (permissionObjects.length !== 1 || !permissionObjects[0]) {
     throw new Error(`${file.name}: expected one permissions entry in the role definition at ${where(role.node)}`);
   }
@@ -26,7 +23,8 @@ export function extractRoleActions(file: BicepFile): string[] {
     .filter((n) => n.type !== "comment")
     .map((n) => {
       const value = stringValue(n);
-      if (value === undefined) throw new Error(`${file.name}:${where(n)}: role action is not a plain string: ${n.text}`);
+      if (value === undefined)
+        throw new Error(`${file.name}:${where(n)}: role action is not a plain string: ${n.text}`);
       return value;
     });
 }

@@ -97,7 +97,9 @@ describe("the audit outlives a mistaken delete", () => {
   const storage = allBicepFiles().find((f) => f.name === "app/storage.bicep");
 
   it("locks the storage account that holds the audit tables CanNotDelete, unless the deployment opts out", () => {
-    const locks = storage ? resources(storage).filter((r) => r.target.startsWith("Microsoft.Authorization/locks@")) : [];
+    const locks = storage
+      ? resources(storage).filter((r) => r.target.startsWith("Microsoft.Authorization/locks@"))
+      : [];
     expect(locks).toHaveLength(1);
     const lock = locks[0];
     const body = lock?.body ? objectProperties(lock.body) : new Map<string, never>();

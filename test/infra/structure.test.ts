@@ -49,7 +49,8 @@ describe("module wiring", () => {
         const paramsNode = mod.body ? objectProperties(mod.body).get("params") : undefined;
         const passed = paramsNode ? [...objectProperties(paramsNode).keys()] : [];
         for (const name of passed) {
-          if (!declared.some((p) => p.name === name)) problems.push(`${file.name}: ${mod.symbol} passes undeclared ${name}`);
+          if (!declared.some((p) => p.name === name))
+            problems.push(`${file.name}: ${mod.symbol} passes undeclared ${name}`);
         }
         for (const p of declared) {
           if (p.defaultValue === undefined && !passed.includes(p.name)) {
@@ -67,7 +68,10 @@ describe("module wiring", () => {
       const target = loadBicep(moduleFile(main, mod.target));
       const scope = mod.body ? objectProperties(mod.body).get("scope") : undefined;
       // The subnet role's assignments go to the operator's listed groups; every other module to the app's own group.
-      const expected = mod.target === "app/subnet-access.bicep" ? "resourceGroup(split(subnetResourceGroupId, '/')[2], split(subnetResourceGroupId, '/')[4])" : "rg";
+      const expected =
+        mod.target === "app/subnet-access.bicep"
+          ? "resourceGroup(split(subnetResourceGroupId, '/')[2], split(subnetResourceGroupId, '/')[4])"
+          : "rg";
       if (targetScope(target) === "resourceGroup") expect(scope?.text, mod.symbol).toBe(expected);
     }
   });
@@ -133,7 +137,12 @@ describe("azd wiring", () => {
     const declared = params(main);
     const set = Object.keys(file.parameters);
     expect(set.filter((name) => !declared.some((p) => p.name === name))).toEqual([]);
-    expect(declared.filter((p) => p.defaultValue === undefined).map((p) => p.name).filter((n) => !set.includes(n))).toEqual([]);
+    expect(
+      declared
+        .filter((p) => p.defaultValue === undefined)
+        .map((p) => p.name)
+        .filter((n) => !set.includes(n)),
+    ).toEqual([]);
     expect(file.parameters.environmentName?.value).toBe("${AZURE_ENV_NAME}");
     expect(file.parameters.location?.value).toBe("${AZURE_LOCATION}");
   });

@@ -26,7 +26,8 @@ function httpTriggers(): { reg: Registration; trigger: HttpTriggerBinding }[] {
   return [...registeredFunctions().values()]
     .filter((r) => r.kind === "http")
     .map((reg) => {
-      const trigger = Object.values(reg.metadata.bindings).find((b) => b.type === "httpTrigger") as HttpTriggerBinding | undefined;
+      const trigger = Object.values(reg.metadata.bindings).find((b) => b.type === "httpTrigger") as
+        HttpTriggerBinding | undefined;
       if (trigger === undefined) throw new Error(`${reg.name} is an HTTP function without an httpTrigger binding`);
       return { reg, trigger };
     });
@@ -39,9 +40,13 @@ function routeOf(method: string, path: string): string[] {
       const template = trigger.route ?? reg.name;
       const pattern = template
         .split("/")
-        .map((seg) => (/^\{\*.+\}$/.test(seg) ? ".*" : /^\{.+\}$/.test(seg) ? "[^/]+" : seg.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")))
+        .map((seg) =>
+          /^\{\*.+\}$/.test(seg) ? ".*" : /^\{.+\}$/.test(seg) ? "[^/]+" : seg.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"),
+        )
         .join("/");
-      const methods = (trigger.methods ?? ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"]).map((m) => m.toUpperCase());
+      const methods = (trigger.methods ?? ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"]).map((m) =>
+        m.toUpperCase(),
+      );
       return new RegExp(`^${pattern}$`, "i").test(path) && methods.includes(method);
     })
     .map(({ reg }) => reg.name);
@@ -51,14 +56,18 @@ function routeOf(method: string, path: string): string[] {
 function simGet(api: Api, path: string): Promise<{ status: number; code: string }> {
   const { sim } = api.product;
   return new Promise((resolve, reject) => {
-    const req = httpsRequest(`${sim.endpoint}${path}`, { method: "GET", ca: sim.caPem, headers: { authorization: `Bearer ${sim.token}` } }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on("data", (c: Buffer) => chunks.push(c));
-      res.on("end", () => {
-        const body = JSON.parse(Buffer.concat(chunks).toString("utf8") || "{}") as { error?: { code?: string } };
-        resolve({ status: res.statusCode ?? 0, code: body.error?.code ?? "" });
-      });
-    });
+    const req = httpsRequest(
+      `${sim.endpoint}${path}`,
+      { method: "GET", ca: sim.caPem, headers: { authorization: `Bearer ${sim.token}` } },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on("data", (c: Buffer) => chunks.push(c));
+        res.on("end", () => {
+          const body = JSON.parse(Buffer.concat(chunks).toString("utf8") || "{}") as { error?: { code?: string } };
+          resolve({ status: res.statusCode ?? 0, code: body.error?.code ?? "" });
+        });
+      },
+    );
     req.on("error", reject);
     req.end();
   });
@@ -75,8 +84,12 @@ describe("security", () => {
   let answers: string[] = [];
 
   beforeAll(async () => {
-    const capture = (sink: string[]) => (...args: unknown[]) => void sink.push(args.map((a) => (typeof a === "string" ? a : JSON.stringify(a) ?? String(a))).join(" "));
-    for (const m of ["log", "info", "warn", "error", "debug"] as const) vi.spyOn(console, m).mockImplementation(capture(consoleOut));
+    const capture =
+      (sink: string[]) =>
+      (...args: unknown[]) =>
+        void sink.push(args.map((a) => (typeof a === "string" ? a : (JSON.stringify(a) ?? String(a)))).join(" "));
+    for (const m of ["log", "info", "warn", "error", "debug"] as const)
+      vi.spyOn(console, m).mockImplementation(capture(consoleOut));
     api = await startApi({
       scenario: smallScenario({
         vnets: [
@@ -84,7 +97,9 @@ describe("security", () => {
             name: "vnet-app",
             resourceGroup: "rg-app",
             addressPrefixes: ["10.0.0.0/16"],
-            subnets: [{ name: "ase", addressPrefix: "10.0.1.0/24", delegations: ["Microsoft.Web/hostingEnvironments"] }],
+            subnets: [
+              { name: "ase", addressPrefix: "10.0.1.0/24", delegations: ["Microsoft.Web/hostingEnvironments"] },
+            ],
           },
         ],
         // Failures put ARM error text into outcomes, logs and the audit: where a leaked header would show.
@@ -95,26 +110,61 @@ describe("security", () => {
             { kind: "conflict", status: 409, count: 2 },
             // Persistent: app-02 is left down, so its reason and manual action travel through every record too.
             { kind: "allocationFailure", match: { resource: "app-02" } },
-            { kind: "throttleStorm", retryAfterSeconds: 2, probability: 0.2, count: 5, match: { operation: ["getVmInstanceView", "getOperationStatus"] } },
+            {
+              kind: "throttleStorm",
+              retryAfterSeconds: 2,
+              probability: 0.2,
+              count: 5,
+              match: { operation: ["getVmInstanceView", "getOperationStatus"] },
+            },
           ],
         },
       }),
       // A webhook whose address embeds a token, and that refuses every post: its failures are logged and audited.
       env: { PORT25_NOTIFY_WEBHOOKS: `https://127.0.0.1:1/hooks/${WEBHOOK_TOKEN}`, PORT25_NOTIFY_TIMEOUT_MS: "500" },
-      host: { log: (level, fn, ...args) => void hostLog.push(`${level} ${fn} ${args.map((a) => (typeof a === "string" ? a : JSON.stringify(a) ?? String(a))).join(" ")}`) },
+      host: {
+        log: (level, fn, ...args) =>
+          void hostLog.push(
+            `${level} ${fn} ${args.map((a) => (typeof a === "string" ? a : (JSON.stringify(a) ?? String(a)))).join(" ")}`,
+          ),
+      },
     });
-    const own = (name: string): string => `/subscriptions/${SUBSCRIPTION_ID}/resourceGroups/rg-app/providers/Microsoft.Compute/virtualMachines/${name}`;
+    const own = (name: string): string =>
+      `/subscriptions/${SUBSCRIPTION_ID}/resourceGroups/rg-app/providers/Microsoft.Compute/virtualMachines/${name}`;
     // A start that names a VM of another subscription among its resources: the run must not reach for it.
-    const body = { ...validStartBody(), options: { maxConcurrency: 5, restoreTimeoutMinutes: 10, onlyResourceIds: [own("canary-01"), own("app-01"), OTHER_VM, own("app-02")] } };
-    const started = await api.call("startRemediation", { method: "POST", path: "/api/remediations", body: JSON.stringify(body) });
+    const body = {
+      ...validStartBody(),
+      options: {
+        maxConcurrency: 5,
+        restoreTimeoutMinutes: 10,
+        onlyResourceIds: [own("canary-01"), own("app-01"), OTHER_VM, own("app-02")],
+      },
+    };
+    const started = await api.call("startRemediation", {
+      method: "POST",
+      path: "/api/remediations",
+      body: JSON.stringify(body),
+    });
     expect(started.status).toBe(202);
     await api.product.host.runUntilIdle();
     result = api.product.result();
     const runId = result.input.runId;
     answers = [
-      (await api.call("getRemediation", { method: "GET", path: `/api/remediations/${SUBSCRIPTION_ID}`, params: { id: SUBSCRIPTION_ID } })).text,
+      (
+        await api.call("getRemediation", {
+          method: "GET",
+          path: `/api/remediations/${SUBSCRIPTION_ID}`,
+          params: { id: SUBSCRIPTION_ID },
+        })
+      ).text,
       (await api.call("getAuditRun", { method: "GET", path: `/api/audit/runs/${runId}`, params: { runId } })).text,
-      (await api.call("getAuditRun", { method: "GET", path: `/api/audit/runs/${runId}?format=html`, params: { runId } })).text,
+      (
+        await api.call("getAuditRun", {
+          method: "GET",
+          path: `/api/audit/runs/${runId}?format=html`,
+          params: { runId },
+        })
+      ).text,
       (await api.call("listAuditRuns", { method: "GET", path: "/api/audit/runs" })).text,
     ];
   });
@@ -126,7 +176,11 @@ describe("security", () => {
 
   it("ran the remediation it inspects, with failures and retries, within the invariants", () => {
     expect(result.summary.status).toBe("completedWithFailures");
-    expect(result.outcomes.find((o) => o.name === "app-02")).toMatchObject({ outcome: "failed", reasonCode: "allocationFailed", leftDown: { state: "deallocated" } });
+    expect(result.outcomes.find((o) => o.name === "app-02")).toMatchObject({
+      outcome: "failed",
+      reasonCode: "allocationFailed",
+      leftDown: { state: "deallocated" },
+    });
     expect(api.product.sim.requestLog().some((e) => e.status === 409 || e.status === 503)).toBe(true);
     expect(checkInvariants(api.product.sim, result, api.product.scenario)).toEqual([]);
   });
@@ -145,14 +199,27 @@ describe("security", () => {
         "startRemediation",
       ]),
     );
-    for (const { reg, trigger } of triggers) expect({ name: reg.name, authLevel: trigger.authLevel }).toEqual({ name: reg.name, authLevel: expect.stringMatching(/^(function|admin)$/) });
+    for (const { reg, trigger } of triggers)
+      expect({ name: reg.name, authLevel: trigger.authLevel }).toEqual({
+        name: reg.name,
+        authLevel: expect.stringMatching(/^(function|admin)$/),
+      });
     // Every other registration is a durable trigger, which has no public endpoint at all.
-    for (const r of registeredFunctions().values()) expect(["http", "orchestration", "activity", "timer"]).toContain(r.kind);
+    for (const r of registeredFunctions().values())
+      expect(["http", "orchestration", "activity", "timer"]).toContain(r.kind);
   });
 
   it("routes no write to the audit: POST, PUT, PATCH and DELETE on the audit routes reach no function", () => {
-    for (const path of ["audit/runs", "audit/runs/some-run", "audit/runs/some-run/outcomes", "audit/campaigns", "audit/campaigns/some-campaign", "audit"]) {
-      for (const method of ["POST", "PUT", "PATCH", "DELETE"]) expect({ method, path, to: routeOf(method, path) }).toEqual({ method, path, to: [] });
+    for (const path of [
+      "audit/runs",
+      "audit/runs/some-run",
+      "audit/runs/some-run/outcomes",
+      "audit/campaigns",
+      "audit/campaigns/some-campaign",
+      "audit",
+    ]) {
+      for (const method of ["POST", "PUT", "PATCH", "DELETE"])
+        expect({ method, path, to: routeOf(method, path) }).toEqual({ method, path, to: [] });
     }
     expect(routeOf("GET", "audit/runs")).toEqual(["listAuditRuns"]);
     expect(routeOf("GET", "audit/runs/some-run")).toEqual(["getAuditRun"]);
@@ -162,10 +229,16 @@ describe("security", () => {
 
   it("refuses to overwrite an audited run with different content, even from inside the app", async () => {
     const connection = api.azuriteConnection;
-    const store = createAuditStore({ PORT25_AUDIT_TABLE_CONNECTION: connection, PORT25_AUDIT_TABLE_PREFIX: api.auditPrefix });
+    const store = createAuditStore({
+      PORT25_AUDIT_TABLE_CONNECTION: connection,
+      PORT25_AUDIT_TABLE_PREFIX: api.auditPrefix,
+    });
     const before = await store.getRun(result.input.runId);
     expect(before?.outcomes.length).toBe(result.outcomes.length);
-    const tampered: RemediationResult = { ...result, outcomes: result.outcomes.map((o) => ({ ...o, outcome: "cycled" as const, reasonCode: undefined })) };
+    const tampered: RemediationResult = {
+      ...result,
+      outcomes: result.outcomes.map((o) => ({ ...o, outcome: "cycled" as const, reasonCode: undefined })),
+    };
     await expect(store.recordRunCompleted(tampered)).rejects.toThrow();
     expect(await store.getRun(result.input.runId)).toEqual(before);
   });
@@ -180,23 +253,42 @@ describe("security", () => {
   });
 
   it("is refused by the simulator when a request does leave the subscription", async () => {
-    expect(await simGet(api, `/subscriptions/${OTHER_SUBSCRIPTION}/resourceGroups/rg-app/providers/Microsoft.Compute/virtualMachines?api-version=2024-07-01`)).toEqual({
+    expect(
+      await simGet(
+        api,
+        `/subscriptions/${OTHER_SUBSCRIPTION}/resourceGroups/rg-app/providers/Microsoft.Compute/virtualMachines?api-version=2024-07-01`,
+      ),
+    ).toEqual({
       status: 403,
       code: "AuthorizationFailed",
     });
-    expect(await simGet(api, `/subscriptions/${OTHER_SUBSCRIPTION}?api-version=2022-12-01`)).toEqual({ status: 404, code: "SubscriptionNotFound" });
+    expect(await simGet(api, `/subscriptions/${OTHER_SUBSCRIPTION}?api-version=2022-12-01`)).toEqual({
+      status: 404,
+      code: "SubscriptionNotFound",
+    });
     const refused = api.product.sim.requestLog().filter((e) => e.subscriptionId === OTHER_SUBSCRIPTION);
     expect(refused.map((e) => e.status).sort()).toEqual([403, 404]);
   });
 
   it("keeps the ARM token, the storage key and the webhooks' addresses out of logs, histories, audit records and API answers", async () => {
-    const secrets = [api.product.sim.token, AZURITE_ACCOUNT_KEY, AZURITE_ACCOUNT_KEY.slice(0, 24), WEBHOOK_TOKEN, "127.0.0.1:1/"];
+    const secrets = [
+      api.product.sim.token,
+      AZURITE_ACCOUNT_KEY,
+      AZURITE_ACCOUNT_KEY.slice(0, 24),
+      WEBHOOK_TOKEN,
+      "127.0.0.1:1/",
+    ];
     const connection = api.azuriteConnection;
     const { TableClient, TableServiceClient } = await import("@azure/data-tables");
     const entities: string[] = [];
-    for await (const t of TableServiceClient.fromConnectionString(connection, { allowInsecureConnection: true }).listTables()) {
+    for await (const t of TableServiceClient.fromConnectionString(connection, {
+      allowInsecureConnection: true,
+    }).listTables()) {
       if (t.name === undefined || !t.name.startsWith(api.auditPrefix)) continue;
-      for await (const e of TableClient.fromConnectionString(connection, t.name, { allowInsecureConnection: true }).listEntities()) entities.push(JSON.stringify(e));
+      for await (const e of TableClient.fromConnectionString(connection, t.name, {
+        allowInsecureConnection: true,
+      }).listEntities())
+        entities.push(JSON.stringify(e));
     }
     expect(entities.length).toBeGreaterThan(result.outcomes.length);
     const histories = api.product.host.store.toJSON();
@@ -210,7 +302,8 @@ describe("security", () => {
       status: JSON.stringify(api.product.host.listInstances()),
     };
     // What is read is the real thing: each record of the run names it, the host log through the notification events.
-    for (const where of ["hostLog", "auditEntities", "histories", "apiAnswers", "status"]) expect(haystacks[where]).toContain(result.input.runId);
+    for (const where of ["hostLog", "auditEntities", "histories", "apiAnswers", "status"])
+      expect(haystacks[where]).toContain(result.input.runId);
     // The webhook's failures are on the record, by index and error.
     expect(haystacks["auditEntities"]).toMatch(/"status":"failed"/);
     for (const [where, text] of Object.entries(haystacks)) {
@@ -225,7 +318,12 @@ describe("security", () => {
     const atLimit = valid + " ".repeat(MAX_REQUEST_BYTES - Buffer.byteLength(valid));
     const over = await api.call("startRemediation", { method: "POST", path: "/api/remediations", body: `${atLimit} ` });
     expect(over.status).toBe(413);
-    const declared = await api.call("startRemediation", { method: "POST", path: "/api/remediations", body: valid, headers: { "content-length": String(MAX_REQUEST_BYTES + 1) } });
+    const declared = await api.call("startRemediation", {
+      method: "POST",
+      path: "/api/remediations",
+      body: valid,
+      headers: { "content-length": String(MAX_REQUEST_BYTES + 1) },
+    });
     expect(declared.status).toBe(413);
     expect(api.product.host.getStatus(instanceId)).toBeUndefined();
     const served = await api.call("startRemediation", { method: "POST", path: "/api/remediations", body: atLimit });

@@ -43,10 +43,14 @@ afterAll(async () => {
   await served.stop();
 });
 
-const StatusSchema = z.object({ progress: ProgressSchema.nullable(), summary: RemediationSummarySchema.nullable() }).loose();
+const StatusSchema = z
+  .object({ progress: ProgressSchema.nullable(), summary: RemediationSummarySchema.nullable() })
+  .loose();
 
 async function phase(): Promise<string | undefined> {
-  const res = await fetch(`${served.app}/api/remediations/${SUB}`, { headers: { "x-functions-key": served.key, ...localPrincipalHeaders("alice") } });
+  const res = await fetch(`${served.app}/api/remediations/${SUB}`, {
+    headers: { "x-functions-key": served.key, ...localPrincipalHeaders("alice") },
+  });
   if (res.status !== 200) return undefined;
   return StatusSchema.parse(await res.json()).progress?.phase;
 }
@@ -55,19 +59,17 @@ describe("the documented four-eyes walk-through against port25 serve --auth", ()
   it("is the serve line, the export line a reader fills in, then start, status and two approvals", () => {
     expect(serveLine).toMatch(/^npm run port25 -- serve --auth\s+#/);
     expect(exportLine).toMatch(/^export APP=http:\/\/127\.0\.0\.1:7071 PORT25_FUNCTION_KEY=<KEY> SUB=[0-9a-f-]{36}$/);
-    expect(lines.slice(2).map((l) => /^npm run port25 -- (\w+) .*--user (\w+)/.exec(l)?.slice(1, 3).join(" "))).toEqual([
-      "start alice",
-      "status alice",
-      "approve alice",
-      "approve bob",
-    ]);
+    expect(lines.slice(2).map((l) => /^npm run port25 -- (\w+) .*--user (\w+)/.exec(l)?.slice(1, 3).join(" "))).toEqual(
+      ["start alice", "status alice", "approve alice", "approve bob"],
+    );
   });
 
   it("runs as written: alice starts, alice's approval is refused, bob's releases the run", async () => {
     // What the reader puts on the export line: the server's address and key.
     const env = { APP: served.app, PORT25_FUNCTION_KEY: served.key, SUB };
     for (const line of lines.slice(2)) {
-      if (/ approve /.test(line)) await poll("the run to wait for approval", async () => ((await phase()) === "approve" ? true : undefined), 600);
+      if (/ approve /.test(line))
+        await poll("the run to wait for approval", async () => ((await phase()) === "approve" ? true : undefined), 600);
       const r = await sh(line, env);
       const refused = /# refused, exit 1: (\w+)/.exec(line)?.[1];
       if (refused !== undefined) {
@@ -79,10 +81,16 @@ describe("the documented four-eyes walk-through against port25 serve --auth", ()
       if (/ start /.test(line)) expect(r.stdout).toMatch(/Started run \S+/);
       if (/ approve .*--user bob/.test(line)) expect(r.stdout).toContain(`Approved ${SUB}`);
     }
-    const done = await poll("the run to end", async () => {
-      const res = await fetch(`${served.app}/api/remediations/${SUB}`, { headers: { "x-functions-key": served.key, ...localPrincipalHeaders("bob") } });
-      return StatusSchema.parse(await res.json()).summary ?? undefined;
-    }, 1200);
+    const done = await poll(
+      "the run to end",
+      async () => {
+        const res = await fetch(`${served.app}/api/remediations/${SUB}`, {
+          headers: { "x-functions-key": served.key, ...localPrincipalHeaders("bob") },
+        });
+        return StatusSchema.parse(await res.json()).summary ?? undefined;
+      },
+      1200,
+    );
     expect(done.approval).toMatchObject({ by: "bob" });
     expect(done.approval?.unverified).toBeUndefined();
   }, 240_000);

@@ -43,14 +43,7 @@ async function status(): Promise<z.output<typeof StatusSchema>> {
 const live = (s: { runtimeStatus: string }): boolean => s.runtimeStatus === "Running" || s.runtimeStatus === "Pending";
 
 function startArgs(extra: string[] = []): string[] {
-  return [
-    "start",
-    ...auth(),
-    "--subscription",
-    SUBSCRIPTION_ID,
-    ...ATTESTATION_ARGS,
-    ...extra,
-  ];
+  return ["start", ...auth(), "--subscription", SUBSCRIPTION_ID, ...ATTESTATION_ARGS, ...extra];
 }
 
 beforeAll(async () => {
@@ -71,10 +64,19 @@ afterAll(async () => {
 describe("port25 serve", () => {
   it("prints the base URL, the key, every route and the three commands to try", () => {
     const out = server.stdout();
-    for (const route of ["/api/remediations ", "/api/remediations/{id} ", "/api/remediations/{id}/approve", "/api/remediations/{id}/cancel", "/api/audit/runs ", "/api/audit/runs/{runId}"]) {
+    for (const route of [
+      "/api/remediations ",
+      "/api/remediations/{id} ",
+      "/api/remediations/{id}/approve",
+      "/api/remediations/{id}/cancel",
+      "/api/audit/runs ",
+      "/api/audit/runs/{runId}",
+    ]) {
       expect(out).toContain(route);
     }
-    expect(out).toMatch(new RegExp(`start --app ${app} --key ${key} --subscription ${SUBSCRIPTION_ID} --require-approval`));
+    expect(out).toMatch(
+      new RegExp(`start --app ${app} --key ${key} --subscription ${SUBSCRIPTION_ID} --require-approval`),
+    );
     expect(out).toMatch(/status --app \S+ --key \S+ --id \S+ --watch/);
     expect(out).toMatch(/approve --app \S+ --key \S+ --id \S+/);
   });
@@ -109,10 +111,15 @@ describe("port25 serve", () => {
     const res = await fetch(`${app}/api/remediations`, {
       method: "POST",
       headers: { "x-functions-key": key, "content-type": "application/json" },
-      body: JSON.stringify({ subscriptionId: SUBSCRIPTION_ID, attestation: { reference: "REQ-25-0001", approvedBy: "ops" } }),
+      body: JSON.stringify({
+        subscriptionId: SUBSCRIPTION_ID,
+        attestation: { reference: "REQ-25-0001", approvedBy: "ops" },
+      }),
     });
     expect(res.status).toBe(400);
-    const body = z.object({ error: z.object({ code: z.string(), details: z.object({ fields: z.array(z.string()) }) }) }).parse(await res.json());
+    const body = z
+      .object({ error: z.object({ code: z.string(), details: z.object({ fields: z.array(z.string()) }) }) })
+      .parse(await res.json());
     expect(body.error.code).toBe("ValidationFailed");
     expect(body.error.details.fields).toContain("attestation.approvedAt");
   });
@@ -125,7 +132,11 @@ describe("port25 serve", () => {
     expect(runId).not.toBe("");
     expect(started.stdout).toContain(`Status: ${app}/api/remediations/port25-${SUBSCRIPTION_ID}`);
 
-    await poll("the run to wait for approval", async () => ((await status()).progress?.phase === "approve" ? true : undefined), 300);
+    await poll(
+      "the run to wait for approval",
+      async () => ((await status()).progress?.phase === "approve" ? true : undefined),
+      300,
+    );
 
     const second = await port25(startArgs());
     expect(second.code).toBe(1);
@@ -133,13 +144,22 @@ describe("port25 serve", () => {
     const raw = await fetch(`${app}/api/remediations`, {
       method: "POST",
       headers: { "x-functions-key": key, "content-type": "application/json" },
-      body: JSON.stringify({ subscriptionId: SUBSCRIPTION_ID, attestation: { reference: "REQ-25-0001", approvedBy: "ops", approvedAt: "2026-03-02T09:00:00Z" } }),
+      body: JSON.stringify({
+        subscriptionId: SUBSCRIPTION_ID,
+        attestation: { reference: "REQ-25-0001", approvedBy: "ops", approvedAt: "2026-03-02T09:00:00Z" },
+      }),
     });
     expect(raw.status).toBe(409);
-    expect(z.object({ error: z.object({ code: z.string() }) }).parse(await raw.json()).error.code).toBe("RunInProgress");
+    expect(z.object({ error: z.object({ code: z.string() }) }).parse(await raw.json()).error.code).toBe(
+      "RunInProgress",
+    );
 
     const watch = spawnPort25(["status", ...auth(), "--id", SUBSCRIPTION_ID, "--watch"]);
-    await poll("status --watch to show the approval wait", () => (/^approve /m.test(watch.stderr()) ? true : undefined), 300);
+    await poll(
+      "status --watch to show the approval wait",
+      () => (/^approve /m.test(watch.stderr()) ? true : undefined),
+      300,
+    );
     const approved = await port25(["approve", ...auth(), "--id", SUBSCRIPTION_ID]);
     expect(approved.code).toBe(0);
     expect(approved.stdout).toContain(`Approved ${SUBSCRIPTION_ID}`);
@@ -186,10 +206,14 @@ describe("port25 serve", () => {
     expect(cancelled.code).toBe(0);
     expect(cancelled.stdout).toContain(`Cancellation requested for ${SUBSCRIPTION_ID}`);
 
-    const done = await poll("the run to end", async () => {
-      const s = await status();
-      return live(s) ? undefined : s;
-    }, 600);
+    const done = await poll(
+      "the run to end",
+      async () => {
+        const s = await status();
+        return live(s) ? undefined : s;
+      },
+      600,
+    );
     expect(done.runtimeStatus).toBe("Completed");
     const summary = done.summary;
     expect(summary?.status).toBe("cancelled");
@@ -203,32 +227,53 @@ describe("port25 serve", () => {
     const final = await port25(["status", ...auth(), "--id", SUBSCRIPTION_ID]);
     expect(final.stdout).toMatch(/Completed, run \S+ cancelled/);
 
-    const cancelAgain = await fetch(`${app}/api/remediations/${SUBSCRIPTION_ID}/cancel`, { method: "POST", headers: { "x-functions-key": key } });
+    const cancelAgain = await fetch(`${app}/api/remediations/${SUBSCRIPTION_ID}/cancel`, {
+      method: "POST",
+      headers: { "x-functions-key": key },
+    });
     expect(cancelAgain.status).toBe(409);
   });
 
   it("runs the re-verification timer through the admin API, with the master key only", async () => {
     const url = `${app}/admin/functions/reverifySubscriptions`;
-    const init = (k: string): RequestInit => ({ method: "POST", headers: { "x-functions-key": k, "content-type": "application/json" }, body: "{}" });
+    const init = (k: string): RequestInit => ({
+      method: "POST",
+      headers: { "x-functions-key": k, "content-type": "application/json" },
+      body: "{}",
+    });
     expect((await fetch(url, init(key))).status).toBe(401);
     expect((await fetch(url, { method: "POST" })).status).toBe(401);
     expect((await fetch(`${app}/admin/functions/startRemediation`, init(masterKey))).status).toBe(404);
     const res = await fetch(url, init(masterKey));
     expect(res.status).toBe(202);
-    await poll("the sweep to be logged", () => (/reverifySubscriptions: 1 started \(port25-reverify-/.test(server.stdout()) ? true : undefined), 100);
+    await poll(
+      "the sweep to be logged",
+      () => (/reverifySubscriptions: 1 started \(port25-reverify-/.test(server.stdout()) ? true : undefined),
+      100,
+    );
   });
 
   it("stops cleanly on Ctrl+C: the host, the simulator and Azurite", async () => {
     const pid = server.child.pid ?? 0;
     const childrenFile = `/proc/${pid}/task/${pid}/children`;
     // Linux names a process's children (Azurite is one); elsewhere only the exit is checked.
-    const children = existsSync(childrenFile) ? readFileSync(childrenFile, "utf8").split(/\s+/).filter((p) => p !== "").map(Number) : [];
+    const children = existsSync(childrenFile)
+      ? readFileSync(childrenFile, "utf8")
+          .split(/\s+/)
+          .filter((p) => p !== "")
+          .map(Number)
+      : [];
     if (existsSync(childrenFile)) expect(children.length).toBeGreaterThan(0);
     server.child.kill("SIGINT");
     const r = await server.ended;
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/Stopped after \d+ ARM requests/);
-    expect((await fetch(`${app}/api/audit/runs`).then(() => "answered", () => "refused"))).toBe("refused");
+    expect(
+      await fetch(`${app}/api/audit/runs`).then(
+        () => "answered",
+        () => "refused",
+      ),
+    ).toBe("refused");
     const alive = children.filter((p) => {
       try {
         process.kill(p, 0);

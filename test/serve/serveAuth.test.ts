@@ -13,9 +13,21 @@ import { fleet, scenario, SUBSCRIPTION_ID } from "../e2e/scenarios";
 import { signedIn, type Person } from "../api/fixtures";
 import { poll, startServe, type Served } from "../support/api";
 
-const ALICE: Person = { name: "alice@contoso.example", oid: "5e0c7a1d-0000-4000-8000-00000000a11c", roles: ["Port25.Operator"] };
-const BOB: Person = { name: "bob@contoso.example", oid: "5e0c7a1d-0000-4000-8000-000000000b0b", roles: ["Port25.Operator"] };
-const DAVE: Person = { name: "dave@contoso.example", oid: "5e0c7a1d-0000-4000-8000-00000000da7e", roles: ["Port25.Auditor"] };
+const ALICE: Person = {
+  name: "alice@contoso.example",
+  oid: "5e0c7a1d-0000-4000-8000-00000000a11c",
+  roles: ["Port25.Operator"],
+};
+const BOB: Person = {
+  name: "bob@contoso.example",
+  oid: "5e0c7a1d-0000-4000-8000-000000000b0b",
+  roles: ["Port25.Operator"],
+};
+const DAVE: Person = {
+  name: "dave@contoso.example",
+  oid: "5e0c7a1d-0000-4000-8000-00000000da7e",
+  roles: ["Port25.Auditor"],
+};
 const EVE: Person = { name: "eve@contoso.example", oid: "5e0c7a1d-0000-4000-8000-000000000e0e", roles: [] };
 
 let served: Served;
@@ -30,12 +42,23 @@ afterAll(async () => {
 });
 
 const ErrorSchema = z.object({ error: z.object({ code: z.string(), message: z.string() }) });
-const StatusSchema = z.object({ progress: ProgressSchema.nullable(), summary: RemediationSummarySchema.nullable() }).loose();
+const StatusSchema = z
+  .object({ progress: ProgressSchema.nullable(), summary: RemediationSummarySchema.nullable() })
+  .loose();
 
-async function call(method: "GET" | "POST", path: string, headers: Record<string, string>, body?: unknown): Promise<{ status: number; json: unknown }> {
+async function call(
+  method: "GET" | "POST",
+  path: string,
+  headers: Record<string, string>,
+  body?: unknown,
+): Promise<{ status: number; json: unknown }> {
   const res = await fetch(`${served.app}${path}`, {
     method,
-    headers: { "x-functions-key": served.key, ...headers, ...(body === undefined ? {} : { "content-type": "application/json" }) },
+    headers: {
+      "x-functions-key": served.key,
+      ...headers,
+      ...(body === undefined ? {} : { "content-type": "application/json" }),
+    },
     ...(body === undefined ? {} : { body: JSON.stringify(body) }),
   });
   const text = await res.text();
@@ -65,10 +88,14 @@ describe("port25 serve with authentication on", () => {
     expect(roleless.status).toBe(403);
     expect(code(roleless)).toBe("Forbidden");
     expect((await call("GET", path, signedIn(DAVE))).status).toBe(200);
-    await poll("the run to wait for approval", async () => {
-      const s = StatusSchema.parse((await call("GET", path, signedIn(ALICE))).json);
-      return s.progress?.phase === "approve" ? true : undefined;
-    }, 300);
+    await poll(
+      "the run to wait for approval",
+      async () => {
+        const s = StatusSchema.parse((await call("GET", path, signedIn(ALICE))).json);
+        return s.progress?.phase === "approve" ? true : undefined;
+      },
+      300,
+    );
 
     const self = await call("POST", `${path}/approve`, signedIn(ALICE, "Alice Again"));
     expect(self.status).toBe(403);
@@ -78,10 +105,14 @@ describe("port25 serve with authentication on", () => {
     expect(approved.json).toMatchObject({ approvedBy: BOB.name, approvedById: BOB.oid });
     expect(approved.json).not.toHaveProperty("unverified");
 
-    const done = await poll("the run to complete", async () => {
-      const s = StatusSchema.parse((await call("GET", path, signedIn(BOB))).json);
-      return s.summary ?? undefined;
-    }, 600);
+    const done = await poll(
+      "the run to complete",
+      async () => {
+        const s = StatusSchema.parse((await call("GET", path, signedIn(BOB))).json);
+        return s.summary ?? undefined;
+      },
+      600,
+    );
     expect(done.status).toBe("completed");
     expect(done.approval).toMatchObject({ by: BOB.name, byId: BOB.oid });
   });

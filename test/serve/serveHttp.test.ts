@@ -24,7 +24,9 @@ const route = (template: string): HttpRoute => ({
 
 describe("route templates", () => {
   it("matches literals case-insensitively and binds parameters", () => {
-    expect(matchRoute(route("remediations/{id}/approve"), ["Remediations", "port25-x", "APPROVE"])).toEqual({ id: "port25-x" });
+    expect(matchRoute(route("remediations/{id}/approve"), ["Remediations", "port25-x", "APPROVE"])).toEqual({
+      id: "port25-x",
+    });
     expect(matchRoute(route("remediations/{id}"), ["remediations", "a", "b"])).toBeUndefined();
     expect(matchRoute(route("remediations/{id}"), ["remediations"])).toBeUndefined();
     expect(matchRoute(route("audit/runs"), ["audit", "runs"])).toEqual({});

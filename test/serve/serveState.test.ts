@@ -60,7 +60,11 @@ describe("port25 serve --state", () => {
       headers: { "x-functions-key": first.key, "content-type": "application/json" },
       body: JSON.stringify({
         subscriptionId: SUBSCRIPTION_ID,
-        attestation: { reference: "REQ-25-0001", approvedBy: "ops@contoso.example", approvedAt: "2026-03-02T09:00:00Z" },
+        attestation: {
+          reference: "REQ-25-0001",
+          approvedBy: "ops@contoso.example",
+          approvedAt: "2026-03-02T09:00:00Z",
+        },
         options: { maxConcurrency: 2 },
       }),
     });
@@ -81,7 +85,11 @@ describe("port25 serve --state", () => {
     const second = spawnPort25(["serve", "--scenario", scenarioFile, "--port", "0", "--state", stateDir]);
     const refused = await second.ended;
     expect(refused.code).toBe(1);
-    expect(refused.stderr).toMatch(new RegExp(`${stateDir.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&")} is in use by process ${first.proc.child.pid ?? -1} `));
+    expect(refused.stderr).toMatch(
+      new RegExp(
+        `${stateDir.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&")} is in use by process ${first.proc.child.pid ?? -1} `,
+      ),
+    );
 
     first.proc.child.kill("SIGKILL");
     await first.proc.ended;
@@ -104,7 +112,9 @@ describe("port25 serve --state", () => {
     expect(done.summary?.counts.leftDown ?? 0).toBe(0);
 
     const runId = done.summary?.runId ?? "";
-    const audited = AuditedRunSchema.parse(await (await fetch(`${again.app}/api/audit/runs/${runId}`, { headers: { "x-functions-key": again.key } })).json());
+    const audited = AuditedRunSchema.parse(
+      await (await fetch(`${again.app}/api/audit/runs/${runId}`, { headers: { "x-functions-key": again.key } })).json(),
+    );
     const vms = audited.outcomes.filter((o) => o.kind === "vm");
     expect(vms).toHaveLength(VMS);
     expect(new Set(vms.map((o) => o.resourceId.toLowerCase())).size).toBe(VMS);
@@ -119,14 +129,18 @@ describe("port25 serve --state", () => {
       const byVm = new Map<string, number>();
       for (const r of requests) {
         const m = new RegExp(`/virtualMachines/([^/]+)/${action}$`, "i").exec(r.entry.path);
-        if (r.method === "POST" && m?.[1] !== undefined && r.entry.status < 300) byVm.set(m[1].toLowerCase(), (byVm.get(m[1].toLowerCase()) ?? 0) + 1);
+        if (r.method === "POST" && m?.[1] !== undefined && r.entry.status < 300)
+          byVm.set(m[1].toLowerCase(), (byVm.get(m[1].toLowerCase()) ?? 0) + 1);
       }
       return byVm;
     };
     for (const action of ["deallocate", "start"]) {
       const counts = accepted(action);
       expect(counts.size, action).toBe(VMS);
-      expect([...counts.values()].every((n) => n === 1), `${action}: ${JSON.stringify([...counts])}`).toBe(true);
+      expect(
+        [...counts.values()].every((n) => n === 1),
+        `${action}: ${JSON.stringify([...counts])}`,
+      ).toBe(true);
     }
     again.proc.child.kill("SIGTERM");
     expect((await again.proc.ended).code).toBe(0);
@@ -135,8 +149,20 @@ describe("port25 serve --state", () => {
   it("stops with an error naming the world file when it is damaged, and starts nothing", async () => {
     for (const s of running) await s.stop();
     writeFileSync(join(stateDir, "simulator", "world.json"), "{ damaged");
-    const run = await spawnPort25(["serve", "--scenario", scenarioFile, "--port", "0", "--time-scale", String(TIME_SCALE), "--state", stateDir]).ended;
+    const run = await spawnPort25([
+      "serve",
+      "--scenario",
+      scenarioFile,
+      "--port",
+      "0",
+      "--time-scale",
+      String(TIME_SCALE),
+      "--state",
+      stateDir,
+    ]).ended;
     expect(run.code).toBe(1);
-    expect(run.stderr).toContain(`${join(stateDir, "simulator", "world.json")}: the saved simulated world is not valid JSON`);
+    expect(run.stderr).toContain(
+      `${join(stateDir, "simulator", "world.json")}: the saved simulated world is not valid JSON`,
+    );
   });
 });

@@ -37,11 +37,25 @@ describe("Activity Log", () => {
     c.clock.advance(120);
     await c.call("POST", `${vmPath(c.sub, "rg-a", "vm1", "/start")}?${COMPUTE}`);
     c.clock.advance(60);
-    const early = await all(logPath(c.sub, range(from, new Date(c.clock.now()).toISOString()), "&$select=eventTimestamp,operationName,status,resourceId"));
+    const early = await all(
+      logPath(
+        c.sub,
+        range(from, new Date(c.clock.now()).toISOString()),
+        "&$select=eventTimestamp,operationName,status,resourceId",
+      ),
+    );
     // The start's Succeeded event is not queryable yet: the log lags the operation.
-    expect(early.map((e) => `${str(e, "operationName.value")} ${str(e, "status.value")}`)).not.toContain("Microsoft.Compute/virtualMachines/start/action Succeeded");
+    expect(early.map((e) => `${str(e, "operationName.value")} ${str(e, "status.value")}`)).not.toContain(
+      "Microsoft.Compute/virtualMachines/start/action Succeeded",
+    );
     c.clock.advance(600);
-    const events = await all(logPath(c.sub, range(from, new Date(c.clock.now()).toISOString()), "&$select=eventTimestamp,operationName,status,resourceId"));
+    const events = await all(
+      logPath(
+        c.sub,
+        range(from, new Date(c.clock.now()).toISOString()),
+        "&$select=eventTimestamp,operationName,status,resourceId",
+      ),
+    );
     const mine = events.filter((e) => str(e, "resourceId").endsWith("/vm1"));
     expect(mine.map((e) => `${str(e, "operationName.value")} ${str(e, "status.value")}`)).toEqual([
       "Microsoft.Compute/virtualMachines/start/action Succeeded",
@@ -49,7 +63,9 @@ describe("Activity Log", () => {
       "Microsoft.Compute/virtualMachines/deallocate/action Succeeded",
       "Microsoft.Compute/virtualMachines/deallocate/action Started",
     ]);
-    expect(str(mine[0], "resourceId")).toBe(`/subscriptions/${c.sub}/resourceGroups/RG-A/providers/Microsoft.Compute/virtualMachines/vm1`);
+    expect(str(mine[0], "resourceId")).toBe(
+      `/subscriptions/${c.sub}/resourceGroups/RG-A/providers/Microsoft.Compute/virtualMachines/vm1`,
+    );
     // $select gives exactly the properties asked for.
     expect(Object.keys(mine[0] as object).sort()).toEqual(["eventTimestamp", "operationName", "resourceId", "status"]);
   });
@@ -58,19 +74,36 @@ describe("Activity Log", () => {
     c = await connect(smallScenario());
     const now = c.clock.now();
     const from = new Date(now - 89 * 86_400_000).toISOString();
-    const events = await all(logPath(c.sub, `${range(from, new Date(now).toISOString())} and resourceUri eq '${vmPath(c.sub, "RG-A", "vm1")}'`));
-    expect(events.map((e) => [str(e, "operationName.value"), str(e, "status.value"), str(e, "eventTimestamp")])).toEqual([
+    const events = await all(
+      logPath(
+        c.sub,
+        `${range(from, new Date(now).toISOString())} and resourceUri eq '${vmPath(c.sub, "RG-A", "vm1")}'`,
+      ),
+    );
+    expect(
+      events.map((e) => [str(e, "operationName.value"), str(e, "status.value"), str(e, "eventTimestamp")]),
+    ).toEqual([
       ["Microsoft.Compute/virtualMachines/start/action", "Succeeded", "2026-02-01T00:00:00.000Z"],
       ["Microsoft.Compute/virtualMachines/deallocate/action", "Succeeded", "2026-01-31T23:55:00.000Z"],
     ]);
-    const tooOld = await c.call("GET", logPath(c.sub, range(new Date(now - 91 * 86_400_000).toISOString(), new Date(now).toISOString())));
+    const tooOld = await c.call(
+      "GET",
+      logPath(c.sub, range(new Date(now - 91 * 86_400_000).toISOString(), new Date(now).toISOString())),
+    );
     expect(tooOld.status).toBe(400);
   });
 
   it("accepts only the documented $filter shapes", async () => {
     c = await connect(smallScenario());
     const r = range(new Date(c.clock.now() - 86_400_000).toISOString(), new Date(c.clock.now()).toISOString());
-    expect((await c.call("GET", `/subscriptions/${c.sub}/providers/Microsoft.Insights/eventtypes/management/values?${INSIGHTS}`)).status).toBe(400);
+    expect(
+      (
+        await c.call(
+          "GET",
+          `/subscriptions/${c.sub}/providers/Microsoft.Insights/eventtypes/management/values?${INSIGHTS}`,
+        )
+      ).status,
+    ).toBe(400);
     expect((await c.call("GET", logPath(c.sub, `${r} and operationName eq 'x'`))).status).toBe(400);
     expect((await c.call("GET", logPath(c.sub, `${r} and resourceProvider eq 'Microsoft.Compute'`))).status).toBe(200);
     expect((await c.call("GET", logPath(c.sub, r, "&$select=nonsense"))).status).toBe(400);
@@ -80,10 +113,15 @@ describe("Activity Log", () => {
   it("pages with nextLink", async () => {
     c = await connect(smallScenario({ behaviour: { pageSize: 2 } }));
     const now = c.clock.now();
-    const first = await c.call("GET", logPath(c.sub, range(new Date(now - 89 * 86_400_000).toISOString(), new Date(now).toISOString())));
+    const first = await c.call(
+      "GET",
+      logPath(c.sub, range(new Date(now - 89 * 86_400_000).toISOString(), new Date(now).toISOString())),
+    );
     expect(arr(first.body, "value")).toHaveLength(2);
     expect(typeof pick(first.body, "nextLink")).toBe("string");
     // vm1, vm2, vm-noagent and two scale-set instances each have a deallocate and a start in their history.
-    expect(await all(logPath(c.sub, range(new Date(now - 89 * 86_400_000).toISOString(), new Date(now).toISOString())))).toHaveLength(10);
+    expect(
+      await all(logPath(c.sub, range(new Date(now - 89 * 86_400_000).toISOString(), new Date(now).toISOString()))),
+    ).toHaveLength(10);
   });
 });

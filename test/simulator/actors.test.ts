@@ -26,39 +26,74 @@ describe("other actors", () => {
     const from = new Date(c.clock.now() - 86_400_000).toISOString();
     const to = new Date(c.clock.now()).toISOString();
     const filter = `eventTimestamp ge '${from}' and eventTimestamp le '${to}'${resource === undefined ? "" : ` and resourceUri eq '${resource}'`}`;
-    const r = await c.call("GET", `/subscriptions/${c.sub}/providers/Microsoft.Insights/eventtypes/management/values?${INSIGHTS}&$filter=${encodeURIComponent(filter)}`);
+    const r = await c.call(
+      "GET",
+      `/subscriptions/${c.sub}/providers/Microsoft.Insights/eventtypes/management/values?${INSIGHTS}&$filter=${encodeURIComponent(filter)}`,
+    );
     expect(r.status).toBe(200);
     return arr(r.body, "value");
   }
 
   it("an owner's deallocate at a time takes effect at that time, however late it is observed, and names the owner", async () => {
-    c = await connect(withActors([{ kind: "deallocate", vm: "vm1", resourceGroup: "rg-a", when: { afterSeconds: 600 }, caller: "alice@contoso.com" }]));
+    c = await connect(
+      withActors([
+        {
+          kind: "deallocate",
+          vm: "vm1",
+          resourceGroup: "rg-a",
+          when: { afterSeconds: 600 },
+          caller: "alice@contoso.com",
+        },
+      ]),
+    );
     c.clock.advance(599);
     expect(power("vm1")).toBe("running");
     // Observed long after: the deallocation began at 600 s and ended 60 s later.
     c.clock.advance(3600);
     expect(power("vm1")).toBe("deallocated");
     const t0 = Date.parse("2026-03-03T08:00:00Z");
-    expect(c.sim.timeline(vmPath(c.sub, "rg-a", "vm1")).map((t) => [t.to, (t.at - t0) / 1000])).toEqual([["deallocating", 600], ["deallocated", 660]]);
+    expect(c.sim.timeline(vmPath(c.sub, "rg-a", "vm1")).map((t) => [t.to, (t.at - t0) / 1000])).toEqual([
+      ["deallocating", 600],
+      ["deallocated", 660],
+    ]);
     const owner = (await events()).filter((e) => str(e, "caller") === "alice@contoso.com");
     expect(owner.map((e) => [str(e, "operationName.value"), str(e, "status.value")])).toEqual([
       ["Microsoft.Compute/virtualMachines/deallocate/action", "Succeeded"],
       ["Microsoft.Compute/virtualMachines/deallocate/action", "Started"],
     ]);
-    expect(pick(owner[0], "claims")).toMatchObject({ "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/upn": "alice@contoso.com", aud: "https://management.core.windows.net/" });
+    expect(pick(owner[0], "claims")).toMatchObject({
+      "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/upn": "alice@contoso.com",
+      aud: "https://management.core.windows.net/",
+    });
   });
 
   it("an owner's deallocate at the product's first touch lands between its read and its powerOff, which Azure refuses", async () => {
-    c = await connect(withActors([{ kind: "deallocate", vm: "vm1", resourceGroup: "rg-a", when: { firstTouch: "vm1" } }]));
-    const credential: TokenCredential = { getToken: () => Promise.resolve({ token: c.sim.token, expiresOnTimestamp: Date.now() + 3_600_000 }) };
-    const compute = new ComputeManagementClient(credential, c.sub, { endpoint: c.sim.endpoint, tlsOptions: { ca: c.sim.caPem }, retryOptions: { maxRetries: 0 } });
-    expect((await compute.virtualMachines.instanceView("rg-a", "vm1")).statuses?.map((s) => s.code)).toContain("PowerState/running");
-    await expect(compute.virtualMachines.beginPowerOffAndWait("rg-a", "vm1", { updateIntervalInMs: 5 })).rejects.toMatchObject({ statusCode: 409, code: "OperationNotAllowed" });
+    c = await connect(
+      withActors([{ kind: "deallocate", vm: "vm1", resourceGroup: "rg-a", when: { firstTouch: "vm1" } }]),
+    );
+    const credential: TokenCredential = {
+      getToken: () => Promise.resolve({ token: c.sim.token, expiresOnTimestamp: Date.now() + 3_600_000 }),
+    };
+    const compute = new ComputeManagementClient(credential, c.sub, {
+      endpoint: c.sim.endpoint,
+      tlsOptions: { ca: c.sim.caPem },
+      retryOptions: { maxRetries: 0 },
+    });
+    expect((await compute.virtualMachines.instanceView("rg-a", "vm1")).statuses?.map((s) => s.code)).toContain(
+      "PowerState/running",
+    );
+    await expect(
+      compute.virtualMachines.beginPowerOffAndWait("rg-a", "vm1", { updateIntervalInMs: 5 }),
+    ).rejects.toMatchObject({ statusCode: 409, code: "OperationNotAllowed" });
     expect(power("vm1")).toBe("deallocating");
     // Only the first write fires it: a later write on the VM meets no second deallocate.
     c.clock.advance(120);
     expect((await c.call("POST", `${vmPath(c.sub, "rg-a", "vm1", "/start")}?${COMPUTE}`)).status).toBe(202);
-    expect(c.sim.timeline(vmPath(c.sub, "rg-a", "vm1")).map((t) => t.to)).toEqual(["deallocating", "deallocated", "starting"]);
+    expect(c.sim.timeline(vmPath(c.sub, "rg-a", "vm1")).map((t) => t.to)).toEqual([
+      "deallocating",
+      "deallocated",
+      "starting",
+    ]);
   });
 
   it("an owner's action meeting an operation in flight waits until it ends", async () => {
@@ -75,15 +110,31 @@ describe("other actors", () => {
   });
 
   it("an owner's delete makes the VM 404 from then on, and the Activity Log records the delete", async () => {
-    c = await connect(withActors([{ kind: "delete", vm: "vm2", resourceGroup: "rg-a", when: { at: "2026-03-03T08:05:00Z" }, caller: "bob@contoso.com" }]));
+    c = await connect(
+      withActors([
+        {
+          kind: "delete",
+          vm: "vm2",
+          resourceGroup: "rg-a",
+          when: { at: "2026-03-03T08:05:00Z" },
+          caller: "bob@contoso.com",
+        },
+      ]),
+    );
     expect((await c.call("GET", `${vmPath(c.sub, "rg-a", "vm2")}?${COMPUTE}`)).status).toBe(200);
     c.clock.advance(300);
     const r = await c.call("GET", `${vmPath(c.sub, "rg-a", "vm2")}?${COMPUTE}`);
     expect([r.status, str(r.body, "error.code")]).toEqual([404, "ResourceNotFound"]);
     expect(c.sim.snapshot().vms.map((v) => v.name)).not.toContain("vm2");
     c.clock.advance(120);
-    const logged = (await events()).find((e) => str(e, "operationName.value") === "Microsoft.Compute/virtualMachines/delete");
-    expect(logged).toMatchObject({ caller: "bob@contoso.com", httpRequest: { method: "DELETE" }, status: { value: "Succeeded" } });
+    const logged = (await events()).find(
+      (e) => str(e, "operationName.value") === "Microsoft.Compute/virtualMachines/delete",
+    );
+    expect(logged).toMatchObject({
+      caller: "bob@contoso.com",
+      httpRequest: { method: "DELETE" },
+      status: { value: "Succeeded" },
+    });
   });
 
   it("evicts a spot VM as its eviction policy says, and the Activity Log records evictSpotVM", async () => {
@@ -107,20 +158,38 @@ describe("other actors", () => {
     expect(power("spot-x")).toBeUndefined();
     const ops = (await events()).map((e) => `${str(e, "operationName.value")} ${str(e, "status.value")}`);
     expect(ops).toContain("Microsoft.Compute/virtualMachines/evictSpotVM/action Succeeded");
-    expect(ops.filter((o) => o.includes("evictSpotVM")), ops.join("\n")).toHaveLength(3);
+    expect(
+      ops.filter((o) => o.includes("evictSpotVM")),
+      ops.join("\n"),
+    ).toHaveLength(3);
     const got = await c.call("GET", `${vmPath(c.sub, "rg-a", "spot-d")}?${COMPUTE}`);
     expect(pick(got.body, "properties.evictionPolicy")).toBe("Deallocate");
   });
 
   it("a VM created mid-run appears in the listing, running, with its creation in the Activity Log", async () => {
-    c = await connect(withActors([{ kind: "create", vm: { name: "late-01", resourceGroup: "rg-a" }, when: { afterSeconds: 900 }, caller: "carol@contoso.com" }]));
-    const list = async (): Promise<string[]> => arr((await c.call("GET", `/subscriptions/${c.sub}/providers/Microsoft.Compute/virtualMachines?${COMPUTE}`)).body, "value").map((v) => str(v, "name"));
+    c = await connect(
+      withActors([
+        {
+          kind: "create",
+          vm: { name: "late-01", resourceGroup: "rg-a" },
+          when: { afterSeconds: 900 },
+          caller: "carol@contoso.com",
+        },
+      ]),
+    );
+    const list = async (): Promise<string[]> =>
+      arr(
+        (await c.call("GET", `/subscriptions/${c.sub}/providers/Microsoft.Compute/virtualMachines?${COMPUTE}`)).body,
+        "value",
+      ).map((v) => str(v, "name"));
     expect(await list()).not.toContain("late-01");
     c.clock.advance(900);
     expect(await list()).toContain("late-01");
     expect(power("late-01")).toBe("running");
     c.clock.advance(120);
-    const logged = (await events()).find((e) => str(e, "operationName.value") === "Microsoft.Compute/virtualMachines/write");
+    const logged = (await events()).find(
+      (e) => str(e, "operationName.value") === "Microsoft.Compute/virtualMachines/write",
+    );
     expect(logged).toMatchObject({ caller: "carol@contoso.com", httpRequest: { method: "PUT" } });
   });
 
@@ -152,12 +221,26 @@ describe("other actors", () => {
         return (e as Error).message;
       }
     };
-    expect(bad([{ kind: "deallocate", vm: "nope", resourceGroup: "rg-a", when: { afterSeconds: 1 } }])).toMatch(/actors\[0\]\.vm: no VM "nope"/);
-    expect(bad([{ kind: "evict", vm: "vm1", resourceGroup: "rg-a", when: { afterSeconds: 1 } }])).toMatch(/actors\[0\]\.vm: VM "vm1" is not a spot VM/);
-    expect(bad([{ kind: "stop", vm: "vm1", resourceGroup: "rg-a", when: { afterSeconds: 1 }, extra: 1 }])).toMatch(/actors\[0\]/);
-    expect(bad([{ kind: "stop", vm: "vm1", resourceGroup: "rg-a", when: { firstTouch: "ghost" } }])).toMatch(/actors\[0\]\.when\.firstTouch/);
-    expect(bad([{ kind: "create", vm: { name: "vm1", resourceGroup: "rg-a" }, when: { afterSeconds: 1 } }])).toMatch(/actors\[0\]\.vm\.name: VM "vm1" already exists/);
-    expect(bad([{ kind: "create", vm: { name: "n", resourceGroup: "rg-a", power: "sleeping" }, when: { afterSeconds: 1 } }])).toMatch(/actors\[0\]\.vm\.power/);
-    expect(bad([{ kind: "stop", vm: "vm1", resourceGroup: "rg-a", when: { afterSeconds: 1 }, caller: "not a upn" }])).toMatch(/actors\[0\]\.caller/);
+    expect(bad([{ kind: "deallocate", vm: "nope", resourceGroup: "rg-a", when: { afterSeconds: 1 } }])).toMatch(
+      /actors\[0\]\.vm: no VM "nope"/,
+    );
+    expect(bad([{ kind: "evict", vm: "vm1", resourceGroup: "rg-a", when: { afterSeconds: 1 } }])).toMatch(
+      /actors\[0\]\.vm: VM "vm1" is not a spot VM/,
+    );
+    expect(bad([{ kind: "stop", vm: "vm1", resourceGroup: "rg-a", when: { afterSeconds: 1 }, extra: 1 }])).toMatch(
+      /actors\[0\]/,
+    );
+    expect(bad([{ kind: "stop", vm: "vm1", resourceGroup: "rg-a", when: { firstTouch: "ghost" } }])).toMatch(
+      /actors\[0\]\.when\.firstTouch/,
+    );
+    expect(bad([{ kind: "create", vm: { name: "vm1", resourceGroup: "rg-a" }, when: { afterSeconds: 1 } }])).toMatch(
+      /actors\[0\]\.vm\.name: VM "vm1" already exists/,
+    );
+    expect(
+      bad([{ kind: "create", vm: { name: "n", resourceGroup: "rg-a", power: "sleeping" }, when: { afterSeconds: 1 } }]),
+    ).toMatch(/actors\[0\]\.vm\.power/);
+    expect(
+      bad([{ kind: "stop", vm: "vm1", resourceGroup: "rg-a", when: { afterSeconds: 1 }, caller: "not a upn" }]),
+    ).toMatch(/actors\[0\]\.caller/);
   });
 });

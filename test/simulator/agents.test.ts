@@ -21,9 +21,19 @@ type AgentReady = NonNullable<NonNullable<ScenarioInput["behaviour"]>["agentRead
 async function start(agentReady: AgentReady = {}) {
   const base = smallScenario();
   const clock = new ManualClock();
-  const sim = await startSimulator({ scenario: { ...base, behaviour: { ...base.behaviour, jitter: 0, agentReady } }, clock, seed: 5 });
+  const sim = await startSimulator({
+    scenario: { ...base, behaviour: { ...base.behaviour, jitter: 0, agentReady } },
+    clock,
+    seed: 5,
+  });
   open.push(sim);
-  const arm = createArmGateway(parseConfig({ PORT25_ARM_ENDPOINT: sim.endpoint, PORT25_ARM_CA_FILE: sim.caFile, PORT25_ARM_STATIC_TOKEN: sim.token }));
+  const arm = createArmGateway(
+    parseConfig({
+      PORT25_ARM_ENDPOINT: sim.endpoint,
+      PORT25_ARM_CA_FILE: sim.caFile,
+      PORT25_ARM_STATIC_TOKEN: sim.token,
+    }),
+  );
   const vm = `/subscriptions/${sim.subscriptionId}/resourceGroups/rg-a/providers/Microsoft.Compute/virtualMachines/vm1`;
   const [watcher] = await arm.listNetworkWatchers(sim.subscriptionId);
   if (watcher === undefined) throw new Error("no watcher");
@@ -52,17 +62,33 @@ describe("guest agents after a start", () => {
   it("reports the VM agent Not Ready, then Ready with the extension transitioning, then everything provisioned", async () => {
     const { sim, clock, arm, vm } = await start();
     // Running since before the simulation: ready.
-    expect(await arm.getVmAgentReadiness(vm)).toMatchObject({ powerState: "running", vmAgent: "ready", networkWatcherAgent: "ready" });
+    expect(await arm.getVmAgentReadiness(vm)).toMatchObject({
+      powerState: "running",
+      vmAgent: "ready",
+      networkWatcherAgent: "ready",
+    });
     await cycle(arm, clock, vm);
     const booting = await arm.getVmAgentReadiness(vm);
-    expect(booting).toMatchObject({ exists: true, powerState: "running", vmAgent: "notReady", networkWatcherAgent: "absent" });
+    expect(booting).toMatchObject({
+      exists: true,
+      powerState: "running",
+      vmAgent: "notReady",
+      networkWatcherAgent: "absent",
+    });
     expect(booting.detail).toContain("Not Ready");
 
     // The body, as the Compute spec's example shows a guest that has not reported yet.
     const client = await fetchJson(sim, `${vmPath(sim, "vm1")}/instanceView?${COMPUTE}`);
     expect(pick(client, "vmAgent")).toMatchObject({
       vmAgentVersion: "Unknown",
-      statuses: [{ code: "ProvisioningState/Unavailable", level: "Warning", displayStatus: "Not Ready", message: "VM status blob is found but not yet populated." }],
+      statuses: [
+        {
+          code: "ProvisioningState/Unavailable",
+          level: "Warning",
+          displayStatus: "Not Ready",
+          message: "VM status blob is found but not yet populated.",
+        },
+      ],
     });
     expect(pick(client, "extensions")).toEqual([]);
 
@@ -76,11 +102,20 @@ describe("guest agents after a start", () => {
     const { clock, arm, vm, watcher } = await start({ checkAnswer: "unknown" });
     await cycle(arm, clock, vm);
     const early = await check(arm, clock, watcher, vm);
-    expect(early.result).toMatchObject({ connectionStatus: "Unknown", verdict: "inconclusive", reachable: false, issues: ["Local: AgentStopped"], probesSent: 0 });
+    expect(early.result).toMatchObject({
+      connectionStatus: "Unknown",
+      verdict: "inconclusive",
+      reachable: false,
+      issues: ["Local: AgentStopped"],
+      probesSent: 0,
+    });
 
     clock.advance(240);
     const later = await check(arm, clock, watcher, vm);
-    expect(later.result).toMatchObject({ connectionStatus: expect.stringMatching(/^(Reachable|Connected)$/), verdict: "reachable" });
+    expect(later.result).toMatchObject({
+      connectionStatus: expect.stringMatching(/^(Reachable|Connected)$/),
+      verdict: "reachable",
+    });
   });
 
   it("can fail the check instead, as the spec's error response allows", async () => {
@@ -90,7 +125,11 @@ describe("guest agents after a start", () => {
   });
 
   it("takes as long as the scenario says", async () => {
-    const { clock, arm, vm, watcher } = await start({ afterStartSeconds: 900, extensionsAfterAgentSeconds: 60, checkAnswer: "unknown" });
+    const { clock, arm, vm, watcher } = await start({
+      afterStartSeconds: 900,
+      extensionsAfterAgentSeconds: 60,
+      checkAnswer: "unknown",
+    });
     await cycle(arm, clock, vm);
     clock.advance(600);
     expect(await arm.getVmAgentReadiness(vm)).toMatchObject({ vmAgent: "notReady" });
@@ -107,12 +146,16 @@ function vmPath(sim: SimulatorHandle, name: string): string {
 async function fetchJson(sim: SimulatorHandle, path: string): Promise<unknown> {
   const { request } = await import("node:https");
   return new Promise((resolve, reject) => {
-    const req = request(`${sim.endpoint}${path}`, { method: "GET", ca: sim.caPem, headers: { authorization: `Bearer ${sim.token}` } }, (res) => {
-      let text = "";
-      res.setEncoding("utf8");
-      res.on("data", (c: string) => (text += c));
-      res.on("end", () => resolve(JSON.parse(text) as unknown));
-    });
+    const req = request(
+      `${sim.endpoint}${path}`,
+      { method: "GET", ca: sim.caPem, headers: { authorization: `Bearer ${sim.token}` } },
+      (res) => {
+        let text = "";
+        res.setEncoding("utf8");
+        res.on("data", (c: string) => (text += c));
+        res.on("end", () => resolve(JSON.parse(text) as unknown));
+      },
+    );
     req.on("error", reject);
     req.end();
   });

@@ -11,7 +11,8 @@ describe("Compute's per-resource buckets", () => {
   it("hold the resources of the last minutes, not every resource ever charged", () => {
     const t = new ComputeThrottler(config);
     // 10,000 VMs, 100 a minute, each polled once: the buckets of the minute just gone are all that is left.
-    for (let i = 0; i < 10_000; i++) t.take({ policy: "GetOperation", resourceKey: `vm-${i}`, region: "westeurope" }, i * 600);
+    for (let i = 0; i < 10_000; i++)
+      t.take({ policy: "GetOperation", resourceKey: `vm-${i}`, region: "westeurope" }, i * 600);
     expect(t.bucketCount).toBeLessThanOrEqual(2048);
   });
 
@@ -20,7 +21,8 @@ describe("Compute's per-resource buckets", () => {
     const vm = { policy: "UpdateVM", resourceKey: "vm-a", region: "westeurope" } as const;
     expect(t.take(vm, 0).ok).toBe(true);
     // Enough other resources, minutes later, to sweep vm-a's bucket (full again by then).
-    for (let i = 0; i < 3000; i++) t.take({ policy: "UpdateVM", resourceKey: `other-${i}`, region: "westeurope" }, 120_000 + i);
+    for (let i = 0; i < 3000; i++)
+      t.take({ policy: "UpdateVM", resourceKey: `other-${i}`, region: "westeurope" }, 120_000 + i);
     const at = 200_000;
     const answers = Array.from({ length: 13 }, () => t.take(vm, at));
     expect(answers.slice(0, 12).every((a) => a.ok)).toBe(true);

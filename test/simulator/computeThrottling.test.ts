@@ -26,11 +26,20 @@ describe("Compute's own throttling (per policy, per resource and per subscriptio
   });
 
   it("publishes the page's limits", () => {
-    expect(COMPUTE_POLICIES.LowCostGet).toEqual({ resource: { refillPerMinute: 12, capacity: 36 }, subscription: { refillPerMinute: 8000, capacity: 24000 } });
-    expect(COMPUTE_POLICIES.UpdateVM).toEqual({ resource: { refillPerMinute: 4, capacity: 12 }, subscription: { refillPerMinute: 500, capacity: 1500 } });
+    expect(COMPUTE_POLICIES.LowCostGet).toEqual({
+      resource: { refillPerMinute: 12, capacity: 36 },
+      subscription: { refillPerMinute: 8000, capacity: 24000 },
+    });
+    expect(COMPUTE_POLICIES.UpdateVM).toEqual({
+      resource: { refillPerMinute: 4, capacity: 12 },
+      subscription: { refillPerMinute: 500, capacity: 1500 },
+    });
     expect(COMPUTE_POLICIES.DeleteVM).toEqual(COMPUTE_POLICIES.UpdateVM);
     expect(COMPUTE_POLICIES.HighCostGet).toEqual({ subscription: { refillPerMinute: 300, capacity: 900 } });
-    expect(COMPUTE_POLICIES.GetOperation).toEqual({ resource: { refillPerMinute: 15, capacity: 45 }, subscription: { refillPerMinute: 5000, capacity: 15000 } });
+    expect(COMPUTE_POLICIES.GetOperation).toEqual({
+      resource: { refillPerMinute: 15, capacity: 45 },
+      subscription: { refillPerMinute: 5000, capacity: 15000 },
+    });
   });
 
   it("refills a bucket once a minute, not continuously", () => {
@@ -69,7 +78,10 @@ describe("Compute's own throttling (per policy, per resource and per subscriptio
     expect(remaining(extensions)).toEqual({ LowCostGetResource: 34, LowCostGetSubscriptionMaximum: 23998 });
 
     // Network answers carry no Compute policy.
-    const vnet = await c.call("GET", `/subscriptions/${c.sub}/resourceGroups/rg-a/providers/Microsoft.Network/virtualNetworks/vnet1?api-version=2025-05-01`);
+    const vnet = await c.call(
+      "GET",
+      `/subscriptions/${c.sub}/resourceGroups/rg-a/providers/Microsoft.Network/virtualNetworks/vnet1?api-version=2025-05-01`,
+    );
     expect(header(vnet, "x-ms-ratelimit-remaining-resource")).toBeUndefined();
   });
 
@@ -87,11 +99,19 @@ describe("Compute's own throttling (per policy, per resource and per subscriptio
     expect(detail.code).toBe("TooManyRequests");
     expect(detail.target).toBe("LowCostGetResource");
     const data = JSON.parse(detail.message) as Record<string, unknown>;
-    expect(data).toMatchObject({ operationGroup: "LowCostGetResource", allowedRequestCount: 36, measuredRequestCount: 37 });
+    expect(data).toMatchObject({
+      operationGroup: "LowCostGetResource",
+      allowedRequestCount: 36,
+      measuredRequestCount: 37,
+    });
     expect(typeof data["startTime"]).toBe("string");
     expect(Date.parse(String(data["endTime"]))).toBe(c.clock.now() + 40_000);
     expect(c.sim.counters().throttled).toBe(1);
-    expect(c.sim.requestLog().at(-1)).toMatchObject({ status: 429, errorCode: "OperationNotAllowed", throttledBy: "compute" });
+    expect(c.sim.requestLog().at(-1)).toMatchObject({
+      status: 429,
+      errorCode: "OperationNotAllowed",
+      throttledBy: "compute",
+    });
 
     // Another VM has its own bucket; the throttled VM gets 12 tokens at the next minute.
     expect((await c.call("GET", `${vmPath(c.sub, "rg-a", "vm2", "/instanceView")}?${COMPUTE}`)).status).toBe(200);
@@ -103,7 +123,14 @@ describe("Compute's own throttling (per policy, per resource and per subscriptio
 
   it("throttles the subscription's High Cost Get bucket and the per-VM power buckets", async () => {
     c = await connect(
-      withBehaviour({ computeThrottling: { overrides: { HighCostGet: { subscription: { capacity: 2, refillPerMinute: 1 } }, UpdateVM: { resource: { capacity: 1, refillPerMinute: 1 } } } } }),
+      withBehaviour({
+        computeThrottling: {
+          overrides: {
+            HighCostGet: { subscription: { capacity: 2, refillPerMinute: 1 } },
+            UpdateVM: { resource: { capacity: 1, refillPerMinute: 1 } },
+          },
+        },
+      }),
     );
     const list = `/subscriptions/${c.sub}/providers/Microsoft.Compute/virtualMachines?${COMPUTE}`;
     expect((await c.call("GET", list)).status).toBe(200);

@@ -19,7 +19,10 @@ afterEach(async () => {
   while (open.length > 0) await open.pop()?.close();
 });
 
-function withCompute(computeThrottling: NonNullable<ScenarioInput["behaviour"]>["computeThrottling"], extra: Partial<NonNullable<ScenarioInput["behaviour"]>> = {}): ScenarioInput {
+function withCompute(
+  computeThrottling: NonNullable<ScenarioInput["behaviour"]>["computeThrottling"],
+  extra: Partial<NonNullable<ScenarioInput["behaviour"]>> = {},
+): ScenarioInput {
   const base = smallScenario();
   return { ...base, behaviour: { ...base.behaviour, jitter: 0, ...extra, computeThrottling } };
 }
@@ -27,13 +30,22 @@ function withCompute(computeThrottling: NonNullable<ScenarioInput["behaviour"]>[
 async function sdk(scenario: ScenarioInput, clock: ManualClock) {
   const sim = await startSimulator({ scenario, clock, seed: 11 });
   open.push(sim);
-  const credential: TokenCredential = { getToken: () => Promise.resolve({ token: sim.token, expiresOnTimestamp: Date.now() + 3_600_000 }) };
-  const compute = new ComputeManagementClient(credential, sim.subscriptionId, { endpoint: sim.endpoint, tlsOptions: { ca: sim.caPem }, retryOptions: { maxRetries: 0 } });
+  const credential: TokenCredential = {
+    getToken: () => Promise.resolve({ token: sim.token, expiresOnTimestamp: Date.now() + 3_600_000 }),
+  };
+  const compute = new ComputeManagementClient(credential, sim.subscriptionId, {
+    endpoint: sim.endpoint,
+    tlsOptions: { ca: sim.caPem },
+    retryOptions: { maxRetries: 0 },
+  });
   return { sim, compute };
 }
 
 /** The x-ms-ratelimit-remaining-resource header of the last answer the SDK saw. */
-function captured(): { onResponse: (r: { headers: { get(n: string): string | undefined } }) => void; header: () => string } {
+function captured(): {
+  onResponse: (r: { headers: { get(n: string): string | undefined } }) => void;
+  header: () => string;
+} {
   let value = "";
   return { onResponse: (r) => (value = r.headers.get("x-ms-ratelimit-remaining-resource") ?? ""), header: () => value };
 }
@@ -42,11 +54,19 @@ describe("Compute's counting windows", () => {
   it("names two windows per policy as real answers do, alongside the page's buckets", async () => {
     const { compute } = await sdk(withCompute({}), new ManualClock());
     const list = captured();
-    for await (const page of compute.virtualMachines.listAll({ onResponse: list.onResponse }).byPage()) expect(page.length).toBeGreaterThan(0);
-    expect(list.header()).toMatch(/^Microsoft\.Compute\/HighCostGet3Min;\d+,Microsoft\.Compute\/HighCostGet30Min;\d+,Microsoft\.Compute\/HighCostGetSubscriptionMaximum;\d+$/);
+    for await (const page of compute.virtualMachines.listAll({ onResponse: list.onResponse }).byPage())
+      expect(page.length).toBeGreaterThan(0);
+    expect(list.header()).toMatch(
+      /^Microsoft\.Compute\/HighCostGet3Min;\d+,Microsoft\.Compute\/HighCostGet30Min;\d+,Microsoft\.Compute\/HighCostGetSubscriptionMaximum;\d+$/,
+    );
     const off = captured();
-    await compute.virtualMachines.beginPowerOff("rg-a", "vm1", { onResponse: off.onResponse, updateIntervalInMs: 1 }).then((p) => p.submitted());
-    expect(off.header().split(",").slice(0, 2)).toEqual(["Microsoft.Compute/PutVM3Min;2999", "Microsoft.Compute/PutVM30Min;16499"]);
+    await compute.virtualMachines
+      .beginPowerOff("rg-a", "vm1", { onResponse: off.onResponse, updateIntervalInMs: 1 })
+      .then((p) => p.submitted());
+    expect(off.header().split(",").slice(0, 2)).toEqual([
+      "Microsoft.Compute/PutVM3Min;2999",
+      "Microsoft.Compute/PutVM30Min;16499",
+    ]);
   });
 
   it("answers the windows alone when the scenario asks for the captured form", async () => {
@@ -62,10 +82,14 @@ describe("Compute's counting windows", () => {
     await compute.virtualMachines.beginPowerOff("rg-a", "vm1").then((p) => p.submitted());
     clock.advance(120);
     const second = captured();
-    await compute.virtualMachines.beginStart("rg-a", "vm2", { onResponse: second.onResponse }).then((p) => p.submitted());
+    await compute.virtualMachines
+      .beginStart("rg-a", "vm2", { onResponse: second.onResponse })
+      .then((p) => p.submitted());
     expect(second.header()).toContain("Microsoft.Compute/PutVM30Min;0");
     // The product would not have sent the third: the window it read asks for the longest documented wait.
-    expect(paceSecondsFor(budgetsFromHeaders(createHttpHeaders({ "x-ms-ratelimit-remaining-resource": second.header() })))).toBe(1200);
+    expect(
+      paceSecondsFor(budgetsFromHeaders(createHttpHeaders({ "x-ms-ratelimit-remaining-resource": second.header() }))),
+    ).toBe(1200);
 
     clock.advance(60);
     const third = compute.virtualMachines.beginPowerOff("rg-b", "vm-noagent").then((p) => p.submitted());
@@ -73,15 +97,27 @@ describe("Compute's counting windows", () => {
     const refused = sim.requestLog().at(-1);
     expect(refused).toMatchObject({ status: 429, throttledBy: "compute" });
 
-    const arm = createArmGateway(parseConfig({ PORT25_ARM_ENDPOINT: sim.endpoint, PORT25_ARM_CA_FILE: sim.caFile, PORT25_ARM_STATIC_TOKEN: sim.token }));
+    const arm = createArmGateway(
+      parseConfig({
+        PORT25_ARM_ENDPOINT: sim.endpoint,
+        PORT25_ARM_CA_FILE: sim.caFile,
+        PORT25_ARM_STATIC_TOKEN: sim.token,
+      }),
+    );
     const vm = `/subscriptions/${sim.subscriptionId}/resourceGroups/rg-b/providers/Microsoft.Compute/virtualMachines/vm-noagent`;
-    const e: unknown = await arm.beginVmPowerOperation(vm, "powerOff").then(() => undefined, (x: unknown) => x);
+    const e: unknown = await arm.beginVmPowerOperation(vm, "powerOff").then(
+      () => undefined,
+      (x: unknown) => x,
+    );
     if (!isAzureOperationError(e)) throw new Error("expected the gateway to refuse");
     expect(e).toMatchObject({ statusCode: 429, retryable: true, retryAfterSeconds: 1200 });
 
     // Twenty minutes later the window has not ended yet (it began at the first request): refused again, with what is left.
     clock.advance(1200);
-    const again: unknown = await arm.beginVmPowerOperation(vm, "powerOff").then(() => undefined, (x: unknown) => x);
+    const again: unknown = await arm.beginVmPowerOperation(vm, "powerOff").then(
+      () => undefined,
+      (x: unknown) => x,
+    );
     expect(again).toMatchObject({ statusCode: 429, retryAfterSeconds: 1800 - 120 - 60 - 1200 });
     clock.advance(1800 - 120 - 60 - 1200);
     await expect(arm.beginVmPowerOperation(vm, "powerOff")).resolves.toBeDefined();
@@ -106,15 +142,30 @@ describe("allocation failures wrapped as Azure sometimes wraps them", () => {
     ["ResourceDeploymentFailure", "OverconstrainedAllocationRequest"],
   ] as const)("a start failing with %s around %s is read by the gateway as the inner code", async (wrappedIn, code) => {
     const clock = new ManualClock();
-    const scenario = withCompute({}, { faults: [{ kind: "allocationFailure", code, wrappedIn, match: { resource: "vm3" } }], responseShapes: { lro: "azureAsyncOperation" } });
+    const scenario = withCompute(
+      {},
+      {
+        faults: [{ kind: "allocationFailure", code, wrappedIn, match: { resource: "vm3" } }],
+        responseShapes: { lro: "azureAsyncOperation" },
+      },
+    );
     const { sim, compute } = await sdk(scenario, clock);
     // The SDK's own poller sees the wrapper at the top and the real code in details.
     const poller = await compute.virtualMachines.beginStart("rg-a", "vm3", { updateIntervalInMs: 1 });
     clock.advance(120);
-    const failure: unknown = await poller.pollUntilDone().then(() => undefined, (x: unknown) => x);
+    const failure: unknown = await poller.pollUntilDone().then(
+      () => undefined,
+      (x: unknown) => x,
+    );
     expect(String(failure)).toContain(wrappedIn);
 
-    const arm = createArmGateway(parseConfig({ PORT25_ARM_ENDPOINT: sim.endpoint, PORT25_ARM_CA_FILE: sim.caFile, PORT25_ARM_STATIC_TOKEN: sim.token }));
+    const arm = createArmGateway(
+      parseConfig({
+        PORT25_ARM_ENDPOINT: sim.endpoint,
+        PORT25_ARM_CA_FILE: sim.caFile,
+        PORT25_ARM_STATIC_TOKEN: sim.token,
+      }),
+    );
     const vm = `/subscriptions/${sim.subscriptionId}/resourceGroups/rg-a/providers/Microsoft.Compute/virtualMachines/vm3`;
     const handle = await arm.beginVmPowerOperation(vm, "start");
     clock.advance(120);
@@ -124,6 +175,9 @@ describe("allocation failures wrapped as Azure sometimes wraps them", () => {
     expect(status.error?.retryable).toBeUndefined();
     // The instance view names the real cause too.
     const state = await arm.listVmPowerStates(sim.subscriptionId);
-    expect(state.vms.find((v) => v.id.toLowerCase() === vm.toLowerCase())).toMatchObject({ provisioningState: "Failed", provisioningCode: code });
+    expect(state.vms.find((v) => v.id.toLowerCase() === vm.toLowerCase())).toMatchObject({
+      provisioningState: "Failed",
+      provisioningCode: code,
+    });
   });
 });

@@ -4,13 +4,24 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ValidationError } from "../../src/errors";
-import { DESCENDANTS_PAGE_SIZE, generateEstate, loadEstate, type EstateInput, type ScenarioInput } from "../../src/simulator/index";
+import {
+  DESCENDANTS_PAGE_SIZE,
+  generateEstate,
+  loadEstate,
+  type EstateInput,
+  type ScenarioInput,
+} from "../../src/simulator/index";
 import { arr, connect, header, pick, smallScenario, str, type Client } from "./helpers";
 
 const ESTATE_FILE = resolve(__dirname, "../../scenarios/estate.json");
 const MG_Q = "api-version=2021-04-01";
 
-function sub(id: string, name: string, managementGroup: string, overrides: Partial<ScenarioInput> = {}): EstateInput["subscriptions"][number] {
+function sub(
+  id: string,
+  name: string,
+  managementGroup: string,
+  overrides: Partial<ScenarioInput> = {},
+): EstateInput["subscriptions"][number] {
   const { behaviour: _behaviour, ...s } = smallScenario(overrides);
   return { ...s, managementGroup, subscription: { ...s.subscription, id, name } };
 }
@@ -49,29 +60,58 @@ describe("estate scenario validation", () => {
     expect(e.managementGroups.map((g) => g.id)).toEqual(["mg-contoso", "mg-contoso-devtest", "mg-contoso-sandbox"]);
     const single = loadEstate(smallScenario());
     expect(single.managementGroups).toEqual([]);
-    expect(single.subscriptions.map((s) => s.scenario.subscription.id)).toEqual(["11111111-2222-4333-8444-555555555555"]);
+    expect(single.subscriptions.map((s) => s.scenario.subscription.id)).toEqual([
+      "11111111-2222-4333-8444-555555555555",
+    ]);
   });
 
   it("names the field of every hierarchy error", () => {
-    expect(issuesOf(estate({ managementGroups: [{ id: "root" }, { id: "root" }, { id: "x", parent: "nope" }] }))).toEqual([
-      "managementGroups[1].id: duplicate management group \"root\"",
-      "managementGroups[2].parent: management group \"nope\" is not declared in managementGroups",
+    expect(
+      issuesOf(estate({ managementGroups: [{ id: "root" }, { id: "root" }, { id: "x", parent: "nope" }] })),
+    ).toEqual([
+      'managementGroups[1].id: duplicate management group "root"',
+      'managementGroups[2].parent: management group "nope" is not declared in managementGroups',
       "managementGroups: needs exactly one root (a group without parent), found 2: root, root",
-      "subscriptions[1].managementGroup: management group \"child\" is not declared in managementGroups",
-      "subscriptions[2].managementGroup: management group \"grandchild\" is not declared in managementGroups",
+      'subscriptions[1].managementGroup: management group "child" is not declared in managementGroups',
+      'subscriptions[2].managementGroup: management group "grandchild" is not declared in managementGroups',
     ]);
-    expect(issuesOf(estate({ managementGroups: [{ id: "root" }, { id: "other" }, { id: "child", parent: "root" }, { id: "grandchild", parent: "child" }] }))).toEqual([
-      "managementGroups: needs exactly one root (a group without parent), found 2: root, other",
-    ]);
+    expect(
+      issuesOf(
+        estate({
+          managementGroups: [
+            { id: "root" },
+            { id: "other" },
+            { id: "child", parent: "root" },
+            { id: "grandchild", parent: "child" },
+          ],
+        }),
+      ),
+    ).toEqual(["managementGroups: needs exactly one root (a group without parent), found 2: root, other"]);
     const cycle = issuesOf(
-      estate({ managementGroups: [{ id: "root" }, { id: "child", parent: "grandchild" }, { id: "grandchild", parent: "child" }] }),
+      estate({
+        managementGroups: [
+          { id: "root" },
+          { id: "child", parent: "grandchild" },
+          { id: "grandchild", parent: "child" },
+        ],
+      }),
     );
     expect(cycle).toEqual([
-      "managementGroups[1].parent: management group \"child\" is its own ancestor (a cycle)",
-      "managementGroups[2].parent: management group \"grandchild\" is its own ancestor (a cycle)",
+      'managementGroups[1].parent: management group "child" is its own ancestor (a cycle)',
+      'managementGroups[2].parent: management group "grandchild" is its own ancestor (a cycle)',
     ]);
-    expect(issuesOf(estate({ managementGroups: [{ id: "root", parent: "root" }, { id: "child", parent: "root" }, { id: "grandchild", parent: "child" }] }))).toEqual([
-      "managementGroups[0].parent: management group \"root\" cannot be its own parent",
+    expect(
+      issuesOf(
+        estate({
+          managementGroups: [
+            { id: "root", parent: "root" },
+            { id: "child", parent: "root" },
+            { id: "grandchild", parent: "child" },
+          ],
+        }),
+      ),
+    ).toEqual([
+      'managementGroups[0].parent: management group "root" cannot be its own parent',
       "managementGroups: needs exactly one root (a group without parent), found none",
     ]);
   });
@@ -93,12 +133,17 @@ describe("estate scenario validation", () => {
     ]);
     // Only the estate keeps a clock: a subscription's own timeScale is refused (read from a file, as a user writes it).
     const file = join(mkdtempSync(join(tmpdir(), "estate-")), "estate.json");
-    writeFileSync(file, JSON.stringify({ ...estate(), subscriptions: [{ ...sub(A, "A", "root"), behaviour: { timeScale: 5 } }] }));
+    writeFileSync(
+      file,
+      JSON.stringify({ ...estate(), subscriptions: [{ ...sub(A, "A", "root"), behaviour: { timeScale: 5 } }] }),
+    );
     expect(() => loadEstate(file)).toThrow(/^Invalid estate file .*: subscriptions\[0\]\.behaviour: .*timeScale/);
-    expect(issuesOf(estate({ managementGroups: [{ id: "bad id!" }], subscriptions: [sub(A, "A", "bad id!")] }))[0]).toMatch(/^managementGroups\[0\]\.id: must be a management group id/);
-    expect(issuesOf(estate({ subscriptions: [sub(A, "A", "root", { vms: [{ name: "vm1", resourceGroup: "missing" }] })] }))).toEqual([
-      'subscriptions[0].vms[0].resourceGroup: resource group "missing" is not declared in resourceGroups',
-    ]);
+    expect(
+      issuesOf(estate({ managementGroups: [{ id: "bad id!" }], subscriptions: [sub(A, "A", "bad id!")] }))[0],
+    ).toMatch(/^managementGroups\[0\]\.id: must be a management group id/);
+    expect(
+      issuesOf(estate({ subscriptions: [sub(A, "A", "root", { vms: [{ name: "vm1", resourceGroup: "missing" }] })] })),
+    ).toEqual(['subscriptions[0].vms[0].resourceGroup: resource group "missing" is not declared in resourceGroups']);
   });
 });
 
@@ -125,11 +170,21 @@ describe("one endpoint serving an estate", () => {
   });
 
   it("routes each subscription's paths to its own world; an unknown subscription answers as ARM does", async () => {
-    for (const [id, name] of [[A, "Sub A"], [C, "Sub C"]] as const) {
+    for (const [id, name] of [
+      [A, "Sub A"],
+      [C, "Sub C"],
+    ] as const) {
       const r = await c.call("GET", `/subscriptions/${id}?api-version=2022-12-01`);
-      expect([r.status, str(r.body, "displayName"), str(r.body, "tenantId")]).toEqual([200, name, "99999999-0000-4000-8000-000000000009"]);
+      expect([r.status, str(r.body, "displayName"), str(r.body, "tenantId")]).toEqual([
+        200,
+        name,
+        "99999999-0000-4000-8000-000000000009",
+      ]);
     }
-    const vm = await c.call("GET", `/subscriptions/${C}/resourceGroups/rg-a/providers/Microsoft.Compute/virtualMachines/vm1?api-version=2026-03-01`);
+    const vm = await c.call(
+      "GET",
+      `/subscriptions/${C}/resourceGroups/rg-a/providers/Microsoft.Compute/virtualMachines/vm1?api-version=2026-03-01`,
+    );
     expect(str(vm.body, "id").toLowerCase()).toContain(`/subscriptions/${C}/`);
     const unknown = "dddddddd-0000-4000-8000-000000000004";
     expect((await c.call("GET", `/subscriptions/${unknown}?api-version=2022-12-01`)).status).toBe(404);
@@ -165,11 +220,39 @@ describe("one endpoint serving an estate", () => {
     expect(r.status).toBe(200);
     expect(pick(r.body, "nextLink")).toBeUndefined();
     expect(arr(r.body, "value")).toEqual([
-      { id: "/providers/Microsoft.Management/managementGroups/child", type: "Microsoft.Management/managementGroups", name: "child", properties: { displayName: "child", parent: { id: "/providers/Microsoft.Management/managementGroups/root" } } },
-      { id: `/subscriptions/${A}`, type: "Microsoft.Management/managementGroups/subscriptions", name: A, properties: { displayName: "Sub A", parent: { id: "/providers/Microsoft.Management/managementGroups/root" } } },
-      { id: "/providers/Microsoft.Management/managementGroups/grandchild", type: "Microsoft.Management/managementGroups", name: "grandchild", properties: { displayName: "Grand", parent: { id: "/providers/Microsoft.Management/managementGroups/child" } } },
-      { id: `/subscriptions/${B}`, type: "Microsoft.Management/managementGroups/subscriptions", name: B, properties: { displayName: "Sub B", parent: { id: "/providers/Microsoft.Management/managementGroups/child" } } },
-      { id: `/subscriptions/${C}`, type: "Microsoft.Management/managementGroups/subscriptions", name: C, properties: { displayName: "Sub C", parent: { id: "/providers/Microsoft.Management/managementGroups/grandchild" } } },
+      {
+        id: "/providers/Microsoft.Management/managementGroups/child",
+        type: "Microsoft.Management/managementGroups",
+        name: "child",
+        properties: { displayName: "child", parent: { id: "/providers/Microsoft.Management/managementGroups/root" } },
+      },
+      {
+        id: `/subscriptions/${A}`,
+        type: "Microsoft.Management/managementGroups/subscriptions",
+        name: A,
+        properties: { displayName: "Sub A", parent: { id: "/providers/Microsoft.Management/managementGroups/root" } },
+      },
+      {
+        id: "/providers/Microsoft.Management/managementGroups/grandchild",
+        type: "Microsoft.Management/managementGroups",
+        name: "grandchild",
+        properties: { displayName: "Grand", parent: { id: "/providers/Microsoft.Management/managementGroups/child" } },
+      },
+      {
+        id: `/subscriptions/${B}`,
+        type: "Microsoft.Management/managementGroups/subscriptions",
+        name: B,
+        properties: { displayName: "Sub B", parent: { id: "/providers/Microsoft.Management/managementGroups/child" } },
+      },
+      {
+        id: `/subscriptions/${C}`,
+        type: "Microsoft.Management/managementGroups/subscriptions",
+        name: C,
+        properties: {
+          displayName: "Sub C",
+          parent: { id: "/providers/Microsoft.Management/managementGroups/grandchild" },
+        },
+      },
     ]);
     expect(header(r, "x-ms-ratelimit-remaining-tenant-reads")).toBeDefined();
     expect(header(r, "x-ms-ratelimit-remaining-subscription-reads")).toBeUndefined();
@@ -181,15 +264,31 @@ describe("one endpoint serving an estate", () => {
   it("refuses an unknown group as a scope the caller holds no role on, and checks api-version and $top", async () => {
     const r = await c.call("GET", `/providers/Microsoft.Management/managementGroups/elsewhere/descendants?${MG_Q}`);
     expect([r.status, str(r.body, "error.code")]).toEqual([403, "AuthorizationFailed"]);
-    expect(str(r.body, "error.message")).toContain("'Microsoft.Management/managementGroups/descendants/read' over scope '/providers/Microsoft.Management/managementGroups/elsewhere'");
+    expect(str(r.body, "error.message")).toContain(
+      "'Microsoft.Management/managementGroups/descendants/read' over scope '/providers/Microsoft.Management/managementGroups/elsewhere'",
+    );
     const noVersion = await c.call("GET", "/providers/Microsoft.Management/managementGroups/root/descendants");
     expect([noVersion.status, str(noVersion.body, "error.code")]).toEqual([400, "MissingApiVersionParameter"]);
-    const badVersion = await c.call("GET", "/providers/Microsoft.Management/managementGroups/root/descendants?api-version=2019-11-01");
+    const badVersion = await c.call(
+      "GET",
+      "/providers/Microsoft.Management/managementGroups/root/descendants?api-version=2019-11-01",
+    );
     expect([badVersion.status, str(badVersion.body, "error.code")]).toEqual([400, "InvalidApiVersionParameter"]);
-    expect((await c.call("GET", "/providers/Microsoft.Management/managementGroups/root/descendants?api-version=2023-04-01")).status).toBe(200);
-    const badTop = await c.call("GET", `/providers/Microsoft.Management/managementGroups/root/descendants?${MG_Q}&$top=0`);
+    expect(
+      (await c.call("GET", "/providers/Microsoft.Management/managementGroups/root/descendants?api-version=2023-04-01"))
+        .status,
+    ).toBe(200);
+    const badTop = await c.call(
+      "GET",
+      `/providers/Microsoft.Management/managementGroups/root/descendants?${MG_Q}&$top=0`,
+    );
     expect(badTop.status).toBe(400);
-    const unauth = await c.call("GET", `/providers/Microsoft.Management/managementGroups/root/descendants?${MG_Q}`, undefined, { token: "wrong" });
+    const unauth = await c.call(
+      "GET",
+      `/providers/Microsoft.Management/managementGroups/root/descendants?${MG_Q}`,
+      undefined,
+      { token: "wrong" },
+    );
     expect(unauth.status).toBe(401);
   });
 
@@ -202,7 +301,9 @@ describe("one endpoint serving an estate", () => {
       names.push(...arr(r.body, "value").map((d) => str(d, "name")));
       const next = pick(r.body, "nextLink");
       if (typeof next !== "string") break;
-      expect(next.startsWith(`${c.sim.endpoint}/providers/Microsoft.Management/managementGroups/root/descendants?`)).toBe(true);
+      expect(
+        next.startsWith(`${c.sim.endpoint}/providers/Microsoft.Management/managementGroups/root/descendants?`),
+      ).toBe(true);
       expect(new URL(next).searchParams.get("api-version")).toBe("2021-04-01");
       r = await c.follow(next);
     }
@@ -213,7 +314,9 @@ describe("one endpoint serving an estate", () => {
 
 describe("the tenant's own read budget", () => {
   it("throttles tenant-level reads with TenantRequestsThrottled and leaves subscriptions' budgets alone", async () => {
-    const c = await connect(estate({ behaviour: { tenantThrottling: { reads: { capacity: 1, refillPerSecond: 0.001 } } } }));
+    const c = await connect(
+      estate({ behaviour: { tenantThrottling: { reads: { capacity: 1, refillPerSecond: 0.001 } } } }),
+    );
     try {
       const url = `/providers/Microsoft.Management/managementGroups/root/descendants?${MG_Q}`;
       expect((await c.call("GET", url)).status).toBe(200);
@@ -239,13 +342,20 @@ describe("generateEstate", () => {
     expect(new Set(a.subscriptions.map((s) => s.subscription.name)).size).toBe(6);
     expect(a.managementGroups.filter((g) => g.parent === undefined)).toHaveLength(1);
     expect(a.subscriptions.map((s) => s.vms.length)).toEqual([5, 5, 5, 5, 5, 5]);
-    expect(a.subscriptions[5]?.subscription.billing).toMatchObject({ agreementType: "MicrosoftCustomerAgreement", workloadType: "Production" });
+    expect(a.subscriptions[5]?.subscription.billing).toMatchObject({
+      agreementType: "MicrosoftCustomerAgreement",
+      workloadType: "Production",
+    });
     expect(a.subscriptions[4]?.subscription.billing).toBe("forbidden");
-    expect(a.subscriptions.slice(0, 4).every((s) => s.exemption.exempted && s.subscription.billing !== "forbidden")).toBe(true);
+    expect(
+      a.subscriptions.slice(0, 4).every((s) => s.exemption.exempted && s.subscription.billing !== "forbidden"),
+    ).toBe(true);
     expect(new Set(a.subscriptions.map((s) => s.managementGroup)).size).toBe(3);
     const plain = generateEstate({ subscriptions: 6, vmsPerSubscription: 5, seed: 3, nonExemptible: false });
     expect(plain.subscriptions.every((s) => s.exemption.exempted && s.subscription.billing !== "forbidden")).toBe(true);
-    expect(generateEstate({ subscriptions: 6, vmsPerSubscription: 5, seed: 4 }).subscriptions[0]?.subscription.id).not.toBe(ids[0]);
+    expect(
+      generateEstate({ subscriptions: 6, vmsPerSubscription: 5, seed: 4 }).subscriptions[0]?.subscription.id,
+    ).not.toBe(ids[0]);
     expect(() => generateEstate({ subscriptions: 0, vmsPerSubscription: 5 })).toThrow(RangeError);
   });
 
@@ -261,7 +371,11 @@ describe("generateEstate", () => {
       let pages = 1;
       for (;;) {
         expect(arr(r.body, "value").length).toBeLessThanOrEqual(DESCENDANTS_PAGE_SIZE);
-        found.push(...arr(r.body, "value").filter((d) => str(d, "type") === "Microsoft.Management/managementGroups/subscriptions").map((d) => str(d, "name")));
+        found.push(
+          ...arr(r.body, "value")
+            .filter((d) => str(d, "type") === "Microsoft.Management/managementGroups/subscriptions")
+            .map((d) => str(d, "name")),
+        );
         const next = pick(r.body, "nextLink");
         if (typeof next !== "string") break;
         r = await c.follow(next);
@@ -270,7 +384,10 @@ describe("generateEstate", () => {
       expect(pages).toBe(3);
       expect(found.sort()).toEqual([...c.sim.subscriptionIds].sort());
       const last = c.sim.subscriptionIds[49] ?? "";
-      const vms = await c.call("GET", `/subscriptions/${last}/providers/Microsoft.Compute/virtualMachines?api-version=2026-03-01`);
+      const vms = await c.call(
+        "GET",
+        `/subscriptions/${last}/providers/Microsoft.Compute/virtualMachines?api-version=2026-03-01`,
+      );
       expect(arr(vms.body, "value")).toHaveLength(50);
       expect(c.sim.snapshot(last).vms).toHaveLength(200);
     } finally {

@@ -25,7 +25,11 @@ describe("throttling", () => {
     for (let i = 0; i < 3; i++) remaining.push(header(await getVm(s), "x-ms-ratelimit-remaining-subscription-reads"));
     expect(remaining).toEqual(["2", "1", "0"]);
     const throttled = await getVm(s);
-    expect([throttled.status, str(throttled.body, "error.code"), header(throttled, "retry-after")]).toEqual([429, "SubscriptionRequestsThrottled", "2"]);
+    expect([throttled.status, str(throttled.body, "error.code"), header(throttled, "retry-after")]).toEqual([
+      429,
+      "SubscriptionRequestsThrottled",
+      "2",
+    ]);
     s.clock.advance(2);
     expect((await getVm(s)).status).toBe(200);
     expect(s.sim.counters().throttled).toBe(1);
@@ -37,7 +41,14 @@ describe("throttling", () => {
     const w = await s.call("POST", `${vmPath(s.sub, "rg-a", "vm2", "/deallocate")}?${COMPUTE}`);
     expect([w.status, header(w, "retry-after")]).toEqual([429, "10"]);
     expect((await getVm(s)).status).toBe(200);
-    expect((await s.call("DELETE", `/subscriptions/${s.sub}/resourceGroups/rg-a/providers/Microsoft.Network/virtualNetworks/vnet1/subnets/ghost?${NETWORK}`)).status).toBe(204);
+    expect(
+      (
+        await s.call(
+          "DELETE",
+          `/subscriptions/${s.sub}/resourceGroups/rg-a/providers/Microsoft.Network/virtualNetworks/vnet1/subnets/ghost?${NETWORK}`,
+        )
+      ).status,
+    ).toBe(204);
   });
 
   it("does not throttle when throttling is off", async () => {
@@ -95,11 +106,16 @@ describe("faults", () => {
   });
 
   it("lroFailed: the operation ends Failed with the code and the VM returns to its previous state", async () => {
-    const s = await sim({ faults: [{ kind: "lroFailed", count: 1, code: "InternalExecutionError", match: { operation: "vmPowerOff" } }] });
+    const s = await sim({
+      faults: [{ kind: "lroFailed", count: 1, code: "InternalExecutionError", match: { operation: "vmPowerOff" } }],
+    });
     const r = await s.call("POST", `${vmPath(s.sub, "rg-a", "vm1", "/powerOff")}?${COMPUTE}`);
     s.clock.advance(30);
     expect(await status(s, r)).toMatchObject({ status: "Failed", error: { code: "InternalExecutionError" } });
-    expect(s.sim.snapshot().vms.find((v) => v.name === "vm1")).toMatchObject({ powerState: "running", provisioningState: "Failed" });
+    expect(s.sim.snapshot().vms.find((v) => v.name === "vm1")).toMatchObject({
+      powerState: "running",
+      provisioningState: "Failed",
+    });
     expect(s.sim.timeline(vmPath(s.sub, "rg-a", "vm1")).map((t) => t.to)).toEqual(["stopping", "running"]);
   });
 
@@ -125,7 +141,9 @@ describe("faults", () => {
   });
 
   it("latencySpike: adds simulated seconds to the operation", async () => {
-    const s = await sim({ faults: [{ kind: "latencySpike", count: 1, extraSeconds: 600, match: { operation: "vmStart" } }] });
+    const s = await sim({
+      faults: [{ kind: "latencySpike", count: 1, extraSeconds: 600, match: { operation: "vmStart" } }],
+    });
     const r = await s.call("POST", `${vmPath(s.sub, "rg-a", "vm3", "/start")}?${COMPUTE}`);
     s.clock.advance(60);
     expect(await status(s, r)).toMatchObject({ status: "InProgress" });

@@ -22,9 +22,13 @@ function shapeMismatches(expected: unknown, actual: unknown, path = "$"): string
     if (actual === null || typeof actual !== "object" || Array.isArray(actual)) return [`${path}: expected an object`];
     // Tags are a free-form map: only the container's type matters.
     if (path.endsWith(".tags")) return [];
-    return Object.entries(expected).flatMap(([k, v]) => shapeMismatches(v, (actual as Record<string, unknown>)[k], `${path}.${k}`));
+    return Object.entries(expected).flatMap(([k, v]) =>
+      shapeMismatches(v, (actual as Record<string, unknown>)[k], `${path}.${k}`),
+    );
   }
-  return typeof expected === typeof actual ? [] : [`${path}: expected ${typeof expected}, got ${actual === undefined ? "nothing" : typeof actual}`];
+  return typeof expected === typeof actual
+    ? []
+    : [`${path}: expected ${typeof expected}, got ${actual === undefined ? "nothing" : typeof actual}`];
 }
 
 describe("bodies carry the fields and nesting of the REST specs' examples", () => {
@@ -33,9 +37,24 @@ describe("bodies carry the fields and nesting of the REST specs' examples", () =
     const base = smallScenario();
     c = await connect({
       ...base,
-      subscription: { ...base.subscription, billing: { agreementType: "EnterpriseAgreement", workloadType: "DevTest", skuId: "0001", skuDescription: "Enterprise Dev/Test" } },
+      subscription: {
+        ...base.subscription,
+        billing: {
+          agreementType: "EnterpriseAgreement",
+          workloadType: "DevTest",
+          skuId: "0001",
+          skuDescription: "Enterprise Dev/Test",
+        },
+      },
       vms: [
-        { name: "win1", resourceGroup: "rg-a", osType: "Windows", availabilitySet: "avset-1", networkWatcherAgent: true, tags: { app: "x" } },
+        {
+          name: "win1",
+          resourceGroup: "rg-a",
+          osType: "Windows",
+          availabilitySet: "avset-1",
+          networkWatcherAgent: true,
+          tags: { app: "x" },
+        },
         ...(base.vms ?? []),
       ],
       scaleSets: [{ name: "eph", resourceGroup: "rg-b", ephemeralOsDisk: true, instances: [{ instanceId: "0" }] }],
@@ -44,7 +63,14 @@ describe("bodies carry the fields and nesting of the REST specs' examples", () =
           name: "vnet1",
           resourceGroup: "rg-a",
           addressPrefixes: ["10.0.0.0/16"],
-          subnets: [{ name: "ase", addressPrefix: "10.0.1.0/24", delegations: ["Microsoft.Web/hostingEnvironments"], inUse: true }],
+          subnets: [
+            {
+              name: "ase",
+              addressPrefix: "10.0.1.0/24",
+              delegations: ["Microsoft.Web/hostingEnvironments"],
+              inUse: true,
+            },
+          ],
         },
       ],
       behaviour: { ...base.behaviour, latencies: { connectivityCheck: 0 } },
@@ -60,38 +86,86 @@ describe("bodies carry the fields and nesting of the REST specs' examples", () =
   afterAll(() => c.sim.close());
 
   const cases: [string, () => Promise<unknown>][] = [
-    ["compute.VirtualMachine_Get.json", async () => (await c.call("GET", `${vmPath(c.sub, "rg-a", "win1")}?${COMPUTE}`)).body],
-    ["compute.VirtualMachine_Get_InstanceView.json", async () => (await c.call("GET", `${vmPath(c.sub, "rg-a", "win1", "/instanceView")}?${COMPUTE}`)).body],
+    [
+      "compute.VirtualMachine_Get.json",
+      async () => (await c.call("GET", `${vmPath(c.sub, "rg-a", "win1")}?${COMPUTE}`)).body,
+    ],
+    [
+      "compute.VirtualMachine_Get_InstanceView.json",
+      async () => (await c.call("GET", `${vmPath(c.sub, "rg-a", "win1", "/instanceView")}?${COMPUTE}`)).body,
+    ],
     [
       "compute.VirtualMachineScaleSetVM_List.json",
-      async () => (await c.call("GET", `/subscriptions/${c.sub}/resourceGroups/rg-b/providers/Microsoft.Compute/virtualMachineScaleSets/eph/virtualMachines?${COMPUTE}`)).body,
+      async () =>
+        (
+          await c.call(
+            "GET",
+            `/subscriptions/${c.sub}/resourceGroups/rg-b/providers/Microsoft.Compute/virtualMachineScaleSets/eph/virtualMachines?${COMPUTE}`,
+          )
+        ).body,
     ],
     [
       "network.VirtualNetworkGetWithSubnetDelegation.json",
-      async () => (await c.call("GET", `/subscriptions/${c.sub}/resourceGroups/rg-a/providers/Microsoft.Network/virtualNetworks/vnet1?${NETWORK}`)).body,
+      async () =>
+        (
+          await c.call(
+            "GET",
+            `/subscriptions/${c.sub}/resourceGroups/rg-a/providers/Microsoft.Network/virtualNetworks/vnet1?${NETWORK}`,
+          )
+        ).body,
     ],
-    ["network.SubnetGet.json", async () => (await c.call("GET", `/subscriptions/${c.sub}/resourceGroups/rg-a/providers/Microsoft.Network/virtualNetworks/vnet1/subnets/ase?${NETWORK}`)).body],
-    ["network.NetworkWatcherListAll.json", async () => (await c.call("GET", `/subscriptions/${c.sub}/providers/Microsoft.Network/networkWatchers?${NETWORK}`)).body],
+    [
+      "network.SubnetGet.json",
+      async () =>
+        (
+          await c.call(
+            "GET",
+            `/subscriptions/${c.sub}/resourceGroups/rg-a/providers/Microsoft.Network/virtualNetworks/vnet1/subnets/ase?${NETWORK}`,
+          )
+        ).body,
+    ],
+    [
+      "network.NetworkWatcherListAll.json",
+      async () =>
+        (await c.call("GET", `/subscriptions/${c.sub}/providers/Microsoft.Network/networkWatchers?${NETWORK}`)).body,
+    ],
     [
       "network.NetworkWatcherConnectivityCheck.json",
       async () => {
-        const r = await c.call("POST", `/subscriptions/${c.sub}/resourceGroups/NetworkWatcherRG/providers/Microsoft.Network/networkWatchers/NetworkWatcher_westeurope/connectivityCheck?${NETWORK}`, {
-          source: { resourceId: vmPath(c.sub, "rg-a", "win1") },
-          destination: { address: "mx.example.com", port: 25 },
-        });
+        const r = await c.call(
+          "POST",
+          `/subscriptions/${c.sub}/resourceGroups/NetworkWatcherRG/providers/Microsoft.Network/networkWatchers/NetworkWatcher_westeurope/connectivityCheck?${NETWORK}`,
+          {
+            source: { resourceId: vmPath(c.sub, "rg-a", "win1") },
+            destination: { address: "mx.example.com", port: 25 },
+          },
+        );
         // 200 carries the result; 202 serves it at the Location.
         return r.status === 200 ? r.body : (await c.follow(header(r, "location") ?? "")).body;
       },
     ],
-    ["resources.GetSubscription.json", async () => (await c.call("GET", `/subscriptions/${c.sub}?api-version=2022-12-01`)).body],
+    [
+      "resources.GetSubscription.json",
+      async () => (await c.call("GET", `/subscriptions/${c.sub}?api-version=2022-12-01`)).body,
+    ],
     [
       "billing.billingPropertiesGet.json",
-      async () => (await c.call("GET", `/subscriptions/${c.sub}/providers/Microsoft.Billing/billingProperty/default?api-version=2024-04-01`)).body,
+      async () =>
+        (
+          await c.call(
+            "GET",
+            `/subscriptions/${c.sub}/providers/Microsoft.Billing/billingProperty/default?api-version=2024-04-01`,
+          )
+        ).body,
     ],
   ];
 
   it("has a test for every fixture", () => {
-    expect(cases.map(([n]) => n).sort()).toEqual(readdirSync(DIR).filter((f) => f.endsWith(".json")).sort());
+    expect(cases.map(([n]) => n).sort()).toEqual(
+      readdirSync(DIR)
+        .filter((f) => f.endsWith(".json"))
+        .sort(),
+    );
   });
 
   it.each(cases)("%s", async (name, get) => {
@@ -99,7 +173,11 @@ describe("bodies carry the fields and nesting of the REST specs' examples", () =
   });
 
   it("the comparison catches a missing or mistyped field", () => {
-    expect(shapeMismatches({ properties: { a: { b: "x" } } }, { properties: { a: {} } })).toEqual(["$.properties.a.b: expected string, got nothing"]);
-    expect(shapeMismatches({ value: [{ n: 1 }] }, { value: [{ n: "1" }] })).toEqual(["$.value[0].n: expected number, got string"]);
+    expect(shapeMismatches({ properties: { a: { b: "x" } } }, { properties: { a: {} } })).toEqual([
+      "$.properties.a.b: expected string, got nothing",
+    ]);
+    expect(shapeMismatches({ value: [{ n: 1 }] }, { value: [{ n: "1" }] })).toEqual([
+      "$.value[0].n: expected number, got string",
+    ]);
   });
 });

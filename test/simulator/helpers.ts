@@ -1,6 +1,13 @@
 /** Test helpers: a manual simulated clock and a tiny HTTPS client that trusts the simulator's CA. */
 import { Agent, request } from "node:https";
-import { generateFleet, startSimulator, type ScenarioInput, type SimClock, type SimulatorHandle, type SimulatorOptions } from "../../src/simulator/index";
+import {
+  generateFleet,
+  startSimulator,
+  type ScenarioInput,
+  type SimClock,
+  type SimulatorHandle,
+  type SimulatorOptions,
+} from "../../src/simulator/index";
 
 export class ManualClock implements SimClock {
   constructor(public t = Date.parse("2026-03-03T08:00:00Z")) {}
@@ -68,7 +75,13 @@ export async function connect(scenario: Exclude<SimulatorOptions["scenario"], st
         let text = "";
         res.setEncoding("utf8");
         res.on("data", (c: string) => (text += c));
-        res.on("end", () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: text === "" ? undefined : (JSON.parse(text) as unknown) }));
+        res.on("end", () =>
+          resolve({
+            status: res.statusCode ?? 0,
+            headers: res.headers,
+            body: text === "" ? undefined : (JSON.parse(text) as unknown),
+          }),
+        );
       });
       req.on("error", reject);
       if (payload !== undefined) req.write(payload);
@@ -83,7 +96,8 @@ export async function connect(scenario: Exclude<SimulatorOptions["scenario"], st
     sim,
     clock,
     sub: sim.subscriptionId,
-    call: (method, path, body, opts) => send(method, `${sim.endpoint}${path}`, body, opts?.token === undefined ? sim.token : opts.token),
+    call: (method, path, body, opts) =>
+      send(method, `${sim.endpoint}${path}`, body, opts?.token === undefined ? sim.token : opts.token),
     follow: (url) => send("GET", url, undefined, sim.token),
   };
 }
@@ -132,7 +146,11 @@ export function smallScenario(overrides: Partial<ScenarioInput> = {}): ScenarioI
         subnets: [
           { name: "used", addressPrefix: "10.0.0.0/24", inUse: true },
           { name: "ase", addressPrefix: "10.0.1.0/24", delegations: ["Microsoft.Web/hostingEnvironments"] },
-          { name: "linked", addressPrefix: "10.0.2.0/24", serviceAssociationLinks: [{ linkedResourceType: "Microsoft.Web/hostingEnvironments" }] },
+          {
+            name: "linked",
+            addressPrefix: "10.0.2.0/24",
+            serviceAssociationLinks: [{ linkedResourceType: "Microsoft.Web/hostingEnvironments" }],
+          },
         ],
       },
     ],
@@ -154,7 +172,8 @@ export function vmPath(sub: string, rg: string, vm: string, suffix = ""): string
 
 /** The `PowerState/<x>` of an instance view (or of a body carrying `properties.instanceView`). */
 export function powerOf(instanceView: unknown): string | undefined {
-  const statuses = (pick(instanceView, "statuses") ?? pick(instanceView, "properties.instanceView.statuses")) as { code?: string }[] | undefined;
+  const statuses = (pick(instanceView, "statuses") ?? pick(instanceView, "properties.instanceView.statuses")) as
+    { code?: string }[] | undefined;
   const code = statuses?.find((s) => s.code?.startsWith("PowerState/"))?.code;
   return code?.slice("PowerState/".length);
 }

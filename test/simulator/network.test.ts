@@ -1,7 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { arr, COMPUTE, connect, header, NETWORK, pick, smallScenario, str, vmPath, type Client } from "./helpers";
 
-const net = (c: Client, suffix: string): string => `/subscriptions/${c.sub}/resourceGroups/rg-a/providers/Microsoft.Network/virtualNetworks/vnet1${suffix}`;
+const net = (c: Client, suffix: string): string =>
+  `/subscriptions/${c.sub}/resourceGroups/rg-a/providers/Microsoft.Network/virtualNetworks/vnet1${suffix}`;
 
 describe("subnets", () => {
   let c: Client;
@@ -17,8 +18,12 @@ describe("subnets", () => {
     const r = await c.call("GET", `/subscriptions/${c.sub}/providers/Microsoft.Network/virtualNetworks?${NETWORK}`);
     const subnets = arr(r.body, "value.0.properties.subnets");
     expect(subnets.map((s) => pick(s, "name"))).toEqual(["used", "ase", "linked"]);
-    expect(pick(subnets[1], "properties.delegations.0.properties.serviceName")).toBe("Microsoft.Web/hostingEnvironments");
-    expect(pick(subnets[2], "properties.serviceAssociationLinks.0.properties.linkedResourceType")).toBe("Microsoft.Web/hostingEnvironments");
+    expect(pick(subnets[1], "properties.delegations.0.properties.serviceName")).toBe(
+      "Microsoft.Web/hostingEnvironments",
+    );
+    expect(pick(subnets[2], "properties.serviceAssociationLinks.0.properties.linkedResourceType")).toBe(
+      "Microsoft.Web/hostingEnvironments",
+    );
   });
 
   it("creates a subnet as a long-running operation: 201 + Azure-AsyncOperation, Updating, then Succeeded", async () => {
@@ -32,7 +37,10 @@ describe("subnets", () => {
     c.clock.advance(10);
     expect(str((await c.follow(op)).body, "status")).toBe("Succeeded");
     const got = await c.call("GET", `${net(c, "/subnets/port25-temp-1")}?${NETWORK}`);
-    expect(pick(got.body, "properties")).toMatchObject({ addressPrefix: "10.0.200.0/29", provisioningState: "Succeeded" });
+    expect(pick(got.body, "properties")).toMatchObject({
+      addressPrefix: "10.0.200.0/29",
+      provisioningState: "Succeeded",
+    });
   });
 
   it("refuses overlapping, outside and malformed prefixes with ARM's codes", async () => {
@@ -72,7 +80,9 @@ describe("subnets", () => {
     expect(r.status).toBe(202);
     expect(header(r, "azure-asyncoperation")).toBeDefined();
     expect(header(r, "location")).toMatch(/operationResults/);
-    expect(str((await c.call("GET", `${net(c, "/subnets/ase")}?${NETWORK}`)).body, "properties.provisioningState")).toBe("Deleting");
+    expect(
+      str((await c.call("GET", `${net(c, "/subnets/ase")}?${NETWORK}`)).body, "properties.provisioningState"),
+    ).toBe("Deleting");
     c.clock.advance(10);
     expect((await c.follow(header(r, "location") ?? "")).status).toBe(200);
     expect((await c.call("GET", `${net(c, "/subnets/ase")}?${NETWORK}`)).status).toBe(404);
@@ -98,8 +108,13 @@ describe("connectivity check", () => {
   });
   afterEach(() => c.sim.close());
 
-  const watcher = (c: Client): string => `/subscriptions/${c.sub}/resourceGroups/NetworkWatcherRG/providers/Microsoft.Network/networkWatchers/NetworkWatcher_westeurope`;
-  const check = async (vm: string, port = 25, rg = "rg-a"): Promise<{ status: number; result?: unknown; code?: string }> => {
+  const watcher = (c: Client): string =>
+    `/subscriptions/${c.sub}/resourceGroups/NetworkWatcherRG/providers/Microsoft.Network/networkWatchers/NetworkWatcher_westeurope`;
+  const check = async (
+    vm: string,
+    port = 25,
+    rg = "rg-a",
+  ): Promise<{ status: number; result?: unknown; code?: string }> => {
     const r = await c.call("POST", `${watcher(c)}/connectivityCheck?${NETWORK}`, {
       source: { resourceId: vmPath(c.sub, rg, vm) },
       destination: { address: "smtp.example.com", port },
@@ -123,14 +138,20 @@ describe("connectivity check", () => {
 
   it("lists the Network Watchers", async () => {
     const r = await c.call("GET", `/subscriptions/${c.sub}/providers/Microsoft.Network/networkWatchers?${NETWORK}`);
-    expect(arr(r.body, "value").map((w) => [pick(w, "name"), pick(w, "location")])).toEqual([["NetworkWatcher_westeurope", "westeurope"]]);
+    expect(arr(r.body, "value").map((w) => [pick(w, "name"), pick(w, "location")])).toEqual([
+      ["NetworkWatcher_westeurope", "westeurope"],
+    ]);
   });
 
   it("reports TCP 25 unreachable, with an issue on the hop, before the VM is cycled", async () => {
     const r = await check("vm1");
     expect(r.status).toBe(200);
     expect(pick(r.result, "connectionStatus")).toBe("Unreachable");
-    expect(pick(r.result, "hops.0.issues.0")).toMatchObject({ origin: "Outbound", severity: "Error", type: "Platform" });
+    expect(pick(r.result, "hops.0.issues.0")).toMatchObject({
+      origin: "Outbound",
+      severity: "Error",
+      type: "Platform",
+    });
   });
 
   it("reports TCP 25 reachable once the VM was deallocated and started after the exemption", async () => {

@@ -18,7 +18,10 @@ describe("permissions at a resource group", () => {
 
   it("a group the scenario does not name answers one entry granting every action (shipped scenarios unchanged)", async () => {
     c = await connect(smallScenario());
-    const r = await c.call("GET", `/subscriptions/${c.sub}/resourceGroups/rg-a/providers/Microsoft.Authorization/permissions?${PERMISSIONS}`);
+    const r = await c.call(
+      "GET",
+      `/subscriptions/${c.sub}/resourceGroups/rg-a/providers/Microsoft.Authorization/permissions?${PERMISSIONS}`,
+    );
     expect(r.status).toBe(200);
     expect(r.body).toEqual({ value: [{ actions: ["*"], notActions: [], dataActions: [], notDataActions: [] }] });
   });
@@ -28,35 +31,93 @@ describe("permissions at a resource group", () => {
       smallScenario({
         permissions: [
           { resourceGroup: "rg-a", actions: ["Microsoft.Compute/*/read", "Microsoft.Network/virtualNetworks/read"] },
-          { resourceGroup: "RG-A", actions: ["Microsoft.Network/*"], notActions: ["Microsoft.Network/virtualNetworks/subnets/delete"] },
+          {
+            resourceGroup: "RG-A",
+            actions: ["Microsoft.Network/*"],
+            notActions: ["Microsoft.Network/virtualNetworks/subnets/delete"],
+          },
         ],
       }),
     );
-    const r = await c.call("GET", `/subscriptions/${c.sub}/resourceGroups/rg-a/providers/Microsoft.Authorization/permissions?${PERMISSIONS}`);
+    const r = await c.call(
+      "GET",
+      `/subscriptions/${c.sub}/resourceGroups/rg-a/providers/Microsoft.Authorization/permissions?${PERMISSIONS}`,
+    );
     expect(r.body).toEqual({
       value: [
-        { actions: ["Microsoft.Compute/*/read", "Microsoft.Network/virtualNetworks/read"], notActions: [], dataActions: [], notDataActions: [] },
-        { actions: ["Microsoft.Network/*"], notActions: ["Microsoft.Network/virtualNetworks/subnets/delete"], dataActions: [], notDataActions: [] },
+        {
+          actions: ["Microsoft.Compute/*/read", "Microsoft.Network/virtualNetworks/read"],
+          notActions: [],
+          dataActions: [],
+          notDataActions: [],
+        },
+        {
+          actions: ["Microsoft.Network/*"],
+          notActions: ["Microsoft.Network/virtualNetworks/subnets/delete"],
+          dataActions: [],
+          notDataActions: [],
+        },
       ],
     });
-    expect((await c.call("GET", `/subscriptions/${c.sub}/resourceGroups/rg-a/providers/Microsoft.Authorization/permissions?api-version=2020-05-01`)).status).toBe(400);
-    expect((await c.call("GET", `/subscriptions/${c.sub}/resourceGroups/rg-zz/providers/Microsoft.Authorization/permissions?${PERMISSIONS}`)).status).toBe(404);
+    expect(
+      (
+        await c.call(
+          "GET",
+          `/subscriptions/${c.sub}/resourceGroups/rg-a/providers/Microsoft.Authorization/permissions?api-version=2020-05-01`,
+        )
+      ).status,
+    ).toBe(400);
+    expect(
+      (
+        await c.call(
+          "GET",
+          `/subscriptions/${c.sub}/resourceGroups/rg-zz/providers/Microsoft.Authorization/permissions?${PERMISSIONS}`,
+        )
+      ).status,
+    ).toBe(404);
   });
 
   it("refuses a subnet write in a group without subnets/write with 403 AuthorizationFailed naming the action; a delete the notActions exclude likewise", async () => {
     c = await connect(
-      smallScenario({ permissions: [{ resourceGroup: "rg-a", actions: ["Microsoft.Network/virtualNetworks/read", "Microsoft.Network/virtualNetworks/subnets/delete"] }] }),
+      smallScenario({
+        permissions: [
+          {
+            resourceGroup: "rg-a",
+            actions: ["Microsoft.Network/virtualNetworks/read", "Microsoft.Network/virtualNetworks/subnets/delete"],
+          },
+        ],
+      }),
     );
-    const put = await c.call("PUT", `/subscriptions/${c.sub}/resourceGroups/rg-a/providers/Microsoft.Network/virtualNetworks/vnet1/subnets/tmp?${NETWORK}`, { properties: { addressPrefix: "10.0.9.0/29" } });
+    const put = await c.call(
+      "PUT",
+      `/subscriptions/${c.sub}/resourceGroups/rg-a/providers/Microsoft.Network/virtualNetworks/vnet1/subnets/tmp?${NETWORK}`,
+      { properties: { addressPrefix: "10.0.9.0/29" } },
+    );
     expect(put.status).toBe(403);
-    expect(put.body).toMatchObject({ error: { code: "AuthorizationFailed", message: expect.stringContaining("'Microsoft.Network/virtualNetworks/subnets/write'") as unknown } });
-    const used = await c.call("GET", `/subscriptions/${c.sub}/resourceGroups/rg-a/providers/Microsoft.Network/virtualNetworks/vnet1/subnets?${NETWORK}`);
+    expect(put.body).toMatchObject({
+      error: {
+        code: "AuthorizationFailed",
+        message: expect.stringContaining("'Microsoft.Network/virtualNetworks/subnets/write'") as unknown,
+      },
+    });
+    const used = await c.call(
+      "GET",
+      `/subscriptions/${c.sub}/resourceGroups/rg-a/providers/Microsoft.Network/virtualNetworks/vnet1/subnets?${NETWORK}`,
+    );
     expect(JSON.stringify(used.body)).not.toContain('"tmp"');
   });
 
   it("a subnet write passes where the group grants it", async () => {
-    c = await connect(smallScenario({ permissions: [{ resourceGroup: "rg-a", actions: ["Microsoft.Network/virtualNetworks/subnets/*"] }] }));
-    const put = await c.call("PUT", `/subscriptions/${c.sub}/resourceGroups/rg-a/providers/Microsoft.Network/virtualNetworks/vnet1/subnets/tmp?${NETWORK}`, { properties: { addressPrefix: "10.0.9.0/29" } });
+    c = await connect(
+      smallScenario({
+        permissions: [{ resourceGroup: "rg-a", actions: ["Microsoft.Network/virtualNetworks/subnets/*"] }],
+      }),
+    );
+    const put = await c.call(
+      "PUT",
+      `/subscriptions/${c.sub}/resourceGroups/rg-a/providers/Microsoft.Network/virtualNetworks/vnet1/subnets/tmp?${NETWORK}`,
+      { properties: { addressPrefix: "10.0.9.0/29" } },
+    );
     expect([200, 201]).toContain(put.status);
   });
 });
@@ -70,17 +131,31 @@ describe("the gateway's permission read against the simulator", () => {
       permissions: [
         { resourceGroup: "rg-a", actions: ["Microsoft.Compute/*"] },
         { resourceGroup: "rg-a", actions: ["Microsoft.Network/virtualNetworks/subnets/write"] },
-        { resourceGroup: "rg-a", actions: ["Microsoft.Network/virtualNetworks/subnets/delete"], notActions: ["Microsoft.Network/virtualNetworks/subnets/write"] },
+        {
+          resourceGroup: "rg-a",
+          actions: ["Microsoft.Network/virtualNetworks/subnets/delete"],
+          notActions: ["Microsoft.Network/virtualNetworks/subnets/write"],
+        },
       ],
     });
     c = await connect({ ...base, behaviour: { ...base.behaviour, pageSize: 2 } });
     // The gateway configured as production configures it, pointed at the simulator with its token and CA.
     const config = parseConfig({ PORT25_ARM_ENDPOINT: c.sim.endpoint, PORT25_ARM_STATIC_TOKEN: c.sim.token });
-    const gateway = new ArmGatewayImpl(new ArmClients(createArmConnection(config, { caPem: c.sim.caPem, retry: { maxRetries: 0, retryDelayInMs: 1, maxRetryDelayInMs: 1 } })));
+    const gateway = new ArmGatewayImpl(
+      new ArmClients(
+        createArmConnection(config, {
+          caPem: c.sim.caPem,
+          retry: { maxRetries: 0, retryDelayInMs: 1, maxRetryDelayInMs: 1 },
+        }),
+      ),
+    );
     expect(await gateway.listResourceGroupPermissions(c.sub, "rg-a")).toEqual([
       { actions: ["Microsoft.Compute/*"], notActions: [] },
       { actions: ["Microsoft.Network/virtualNetworks/subnets/write"], notActions: [] },
-      { actions: ["Microsoft.Network/virtualNetworks/subnets/delete"], notActions: ["Microsoft.Network/virtualNetworks/subnets/write"] },
+      {
+        actions: ["Microsoft.Network/virtualNetworks/subnets/delete"],
+        notActions: ["Microsoft.Network/virtualNetworks/subnets/write"],
+      },
     ]);
     const pages = c.sim.requestLog().filter((e) => /\/permissions$/i.test(e.path));
     expect(pages).toHaveLength(2);
@@ -96,9 +171,22 @@ describe("action matching as ARM does it", () => {
   it("matches case-insensitively with * for any run of characters, and notActions take away within the same entry only", () => {
     expect(actionMatches("Microsoft.Network/*", "microsoft.network/virtualNetworks/subnets/write")).toBe(true);
     expect(actionMatches("*/read", "Microsoft.Network/virtualNetworks/subnets/write")).toBe(false);
-    expect(actionMatches("Microsoft.Network/virtualNetworks/subnets/write", "Microsoft.Network/virtualNetworks/subnets/writeX")).toBe(false);
+    expect(
+      actionMatches(
+        "Microsoft.Network/virtualNetworks/subnets/write",
+        "Microsoft.Network/virtualNetworks/subnets/writeX",
+      ),
+    ).toBe(false);
     const write = "Microsoft.Network/virtualNetworks/subnets/write";
     expect(isAllowed([{ actions: ["*"], notActions: ["Microsoft.Network/*/write"] }], write)).toBe(false);
-    expect(isAllowed([{ actions: ["*"], notActions: ["Microsoft.Network/*/write"] }, { actions: [write], notActions: [] }], write)).toBe(true);
+    expect(
+      isAllowed(
+        [
+          { actions: ["*"], notActions: ["Microsoft.Network/*/write"] },
+          { actions: [write], notActions: [] },
+        ],
+        write,
+      ),
+    ).toBe(true);
   });
 });

@@ -18,9 +18,18 @@ afterEach(() => {
 });
 
 /** A run of the product against a kept world, stopped mid-run: the folder, the time and the world as it was left. */
-async function leaveWorldMidRun(): Promise<{ dir: string; at: number; left: ReturnType<SimulatorHandle["snapshot"]>; log: ReturnType<SimulatorHandle["requestLog"]> }> {
+async function leaveWorldMidRun(): Promise<{
+  dir: string;
+  at: number;
+  left: ReturnType<SimulatorHandle["snapshot"]>;
+  log: ReturnType<SimulatorHandle["requestLog"]>;
+}> {
   const dir = tempDir();
-  const stack = await startLocalStack({ scenario: generateFleet(6, 3), seed: 7, simulatorPersist: { dir, source: "6 VMs" } });
+  const stack = await startLocalStack({
+    scenario: generateFleet(6, 3),
+    seed: 7,
+    simulatorPersist: { dir, source: "6 VMs" },
+  });
   try {
     stack.start();
     // Far enough for VMs to be mid-cycle: operations in flight, budgets spent.
@@ -56,7 +65,11 @@ describe("the simulated world kept in a folder", () => {
   it("drops a last line cut short by a kill (its request was never answered) and resumes", async () => {
     const { dir, at, log } = await leaveWorldMidRun();
     appendFileSync(join(dir, REQUESTS_FILE), '{"method":"POST","url":"/subscr');
-    const sim = await startSimulator({ scenario: generateFleet(1), clock: createVirtualClock(at), persist: { dir, source: "6 VMs" } });
+    const sim = await startSimulator({
+      scenario: generateFleet(1),
+      clock: createVirtualClock(at),
+      persist: { dir, source: "6 VMs" },
+    });
     try {
       expect(sim.resumed?.requests).toBe(log.length);
     } finally {
@@ -69,7 +82,9 @@ describe("the simulated world kept in a folder", () => {
     const dir = tempDir();
     writeFileSync(join(dir, WORLD_FILE), '{"formatVersion":1,"sou');
     await expect(startSimulator({ scenario: generateFleet(1), persist: { dir, source: "x" } })).rejects.toThrow(
-      new RegExp(`${join(dir, WORLD_FILE).replace(/[.*+?^${}()|[\]\\/]/g, "\\$&")}: the saved simulated world is not valid JSON`),
+      new RegExp(
+        `${join(dir, WORLD_FILE).replace(/[.*+?^${}()|[\]\\/]/g, "\\$&")}: the saved simulated world is not valid JSON`,
+      ),
     );
   });
 
@@ -79,7 +94,9 @@ describe("the simulated world kept in a folder", () => {
     const lines = readFileSync(file, "utf8").split("\n");
     lines[2] = '{"method":"GET"}';
     writeFileSync(file, lines.join("\n"));
-    await expect(startSimulator({ scenario: generateFleet(1), persist: { dir, source: "6 VMs" } })).rejects.toThrow(`${file} line 3: not a request this version of port25 recorded`);
+    await expect(startSimulator({ scenario: generateFleet(1), persist: { dir, source: "6 VMs" } })).rejects.toThrow(
+      `${file} line 3: not a request this version of port25 recorded`,
+    );
     expect(readFileSync(file, "utf8")).toBe(lines.join("\n"));
   });
 

@@ -8,12 +8,15 @@ describe("VM power state machine", () => {
   });
   afterEach(() => c.sim.close());
 
-  const iv = async (vm: string, rg = "rg-a"): Promise<string | undefined> => powerOf((await c.call("GET", `${vmPath(c.sub, rg, vm, "/instanceView")}?${COMPUTE}`)).body);
+  const iv = async (vm: string, rg = "rg-a"): Promise<string | undefined> =>
+    powerOf((await c.call("GET", `${vmPath(c.sub, rg, vm, "/instanceView")}?${COMPUTE}`)).body);
 
   it("answers powerOff with 202, Azure-AsyncOperation and Location, and no Retry-After", async () => {
     const r = await c.call("POST", `${vmPath(c.sub, "rg-a", "vm1", "/powerOff")}?${COMPUTE}`);
     expect(r.status).toBe(202);
-    expect(header(r, "azure-asyncoperation")).toMatch(/\/providers\/Microsoft\.Compute\/locations\/westeurope\/operations\/.+api-version=2026-03-01/);
+    expect(header(r, "azure-asyncoperation")).toMatch(
+      /\/providers\/Microsoft\.Compute\/locations\/westeurope\/operations\/.+api-version=2026-03-01/,
+    );
     expect(header(r, "location")).toMatch(/monitor=true/);
     expect(header(r, "retry-after")).toBeUndefined();
   });
@@ -57,21 +60,45 @@ describe("VM power state machine", () => {
     await c.call("POST", `${vmPath(c.sub, "rg-a", "vm3", "/start")}?${COMPUTE}`);
     c.clock.advance(60);
     const vm = c.sim.snapshot().vms.find((v) => v.name === "vm3");
-    expect(vm).toMatchObject({ powerState: "running", lastStartTime: new Date(c.clock.now()).toISOString(), lastAllocatedAt: new Date(c.clock.now()).toISOString() });
+    expect(vm).toMatchObject({
+      powerState: "running",
+      lastStartTime: new Date(c.clock.now()).toISOString(),
+      lastAllocatedAt: new Date(c.clock.now()).toISOString(),
+    });
     const view = (await c.call("GET", `${vmPath(c.sub, "rg-a", "vm3", "/instanceView")}?${COMPUTE}`)).body;
     const power = arr(view, "statuses").find((s) => str(s, "code") === "PowerState/running");
     expect(pick(power, "time")).toBeUndefined();
   });
 
   it("gives only the provisioning state a time, never the power state, as every official instance view", async () => {
-    for (const [rg, name] of [["rg-b", "vm-eph"], ["rg-a", "vm1"]] as const) {
+    for (const [rg, name] of [
+      ["rg-b", "vm-eph"],
+      ["rg-a", "vm1"],
+    ] as const) {
       const view = (await c.call("GET", `${vmPath(c.sub, rg, name, "/instanceView")}?${COMPUTE}`)).body;
       const statuses = arr(view, "statuses");
-      expect(pick(statuses.find((s) => str(s, "code").startsWith("PowerState/")), "time")).toBeUndefined();
-      expect(typeof pick(statuses.find((s) => str(s, "code").startsWith("ProvisioningState/")), "time")).toBe("string");
-      const listed = (await c.call("GET", `/subscriptions/${c.sub}/providers/Microsoft.Compute/virtualMachines?statusOnly=true&${COMPUTE}`)).body;
+      expect(
+        pick(
+          statuses.find((s) => str(s, "code").startsWith("PowerState/")),
+          "time",
+        ),
+      ).toBeUndefined();
+      expect(
+        typeof pick(
+          statuses.find((s) => str(s, "code").startsWith("ProvisioningState/")),
+          "time",
+        ),
+      ).toBe("string");
+      const listed = (
+        await c.call(
+          "GET",
+          `/subscriptions/${c.sub}/providers/Microsoft.Compute/virtualMachines?statusOnly=true&${COMPUTE}`,
+        )
+      ).body;
       for (const v of arr(listed, "value")) {
-        const ps = arr(pick(v, "properties.instanceView"), "statuses").find((s) => str(s, "code").startsWith("PowerState/"));
+        const ps = arr(pick(v, "properties.instanceView"), "statuses").find((s) =>
+          str(s, "code").startsWith("PowerState/"),
+        );
         expect(pick(ps, "time")).toBeUndefined();
       }
     }
@@ -99,14 +126,21 @@ describe("VM power state machine", () => {
 
   it("reports the ephemeral disk and availability data in the VM body", async () => {
     const eph = (await c.call("GET", `${vmPath(c.sub, "rg-b", "vm-eph")}?${COMPUTE}`)).body;
-    expect(pick(eph, "properties.storageProfile.osDisk.diffDiskSettings")).toEqual({ option: "Local", placement: "CacheDisk" });
+    expect(pick(eph, "properties.storageProfile.osDisk.diffDiskSettings")).toEqual({
+      option: "Local",
+      placement: "CacheDisk",
+    });
     const withAgent = (await c.call("GET", `${vmPath(c.sub, "rg-a", "vm1")}?${COMPUTE}`)).body;
-    const agent = arr(withAgent, "resources").find((e) => pick(e, "properties.publisher") === "Microsoft.Azure.NetworkWatcher");
+    const agent = arr(withAgent, "resources").find(
+      (e) => pick(e, "properties.publisher") === "Microsoft.Azure.NetworkWatcher",
+    );
     expect(pick(agent, "properties.type")).toBe("NetworkWatcherAgentLinux");
   });
 
   it("lists a VM's extensions by id only, and serves them whole on the extensions list", async () => {
-    const listed = (await c.call("GET", `/subscriptions/${c.sub}/providers/Microsoft.Compute/virtualMachines?${COMPUTE}`)).body;
+    const listed = (
+      await c.call("GET", `/subscriptions/${c.sub}/providers/Microsoft.Compute/virtualMachines?${COMPUTE}`)
+    ).body;
     const vm1 = arr(listed, "value").find((v) => str(v, "name") === "vm1");
     const resources = arr(vm1, "resources");
     expect(resources.length).toBeGreaterThan(0);
@@ -114,21 +148,32 @@ describe("VM power state machine", () => {
     const list = (await c.call("GET", `${vmPath(c.sub, "rg-a", "vm1", "/extensions")}?${COMPUTE}`)).body;
     const agent = arr(list, "value").find((e) => pick(e, "properties.publisher") === "Microsoft.Azure.NetworkWatcher");
     expect(pick(agent, "properties.type")).toBe("NetworkWatcherAgentLinux");
-    expect(`${vmPath(c.sub, "rg-a", "vm1")}/extensions/${str(agent, "name")}`.toLowerCase()).toBe(str(agent, "id").toLowerCase());
-    expect(arr((await c.call("GET", `${vmPath(c.sub, "rg-a", "vm3", "/extensions")}?${COMPUTE}`)).body, "value").filter((e) => pick(e, "properties.publisher") === "Microsoft.Azure.NetworkWatcher")).toEqual([]);
+    expect(`${vmPath(c.sub, "rg-a", "vm1")}/extensions/${str(agent, "name")}`.toLowerCase()).toBe(
+      str(agent, "id").toLowerCase(),
+    );
+    expect(
+      arr((await c.call("GET", `${vmPath(c.sub, "rg-a", "vm3", "/extensions")}?${COMPUTE}`)).body, "value").filter(
+        (e) => pick(e, "properties.publisher") === "Microsoft.Azure.NetworkWatcher",
+      ),
+    ).toEqual([]);
   });
 
   it("writes Microsoft.Compute ids with the resource group upper-cased", async () => {
     const vm1 = (await c.call("GET", `${vmPath(c.sub, "rg-a", "vm1")}?${COMPUTE}`)).body;
-    expect(str(vm1, "id")).toBe(`/subscriptions/${c.sub}/resourceGroups/RG-A/providers/Microsoft.Compute/virtualMachines/vm1`);
-    const listed = (await c.call("GET", `/subscriptions/${c.sub}/providers/Microsoft.Compute/virtualMachines?${COMPUTE}`)).body;
+    expect(str(vm1, "id")).toBe(
+      `/subscriptions/${c.sub}/resourceGroups/RG-A/providers/Microsoft.Compute/virtualMachines/vm1`,
+    );
+    const listed = (
+      await c.call("GET", `/subscriptions/${c.sub}/providers/Microsoft.Compute/virtualMachines?${COMPUTE}`)
+    ).body;
     for (const v of arr(listed, "value")) expect(str(v, "id")).toMatch(/\/resourceGroups\/RG-[AB]\//);
   });
 });
 
 describe("uniform scale-set power operations", () => {
   let c: Client;
-  const ss = (suffix = ""): string => `/subscriptions/${c.sub}/resourceGroups/rg-b/providers/Microsoft.Compute/virtualMachineScaleSets/ss1${suffix}`;
+  const ss = (suffix = ""): string =>
+    `/subscriptions/${c.sub}/resourceGroups/rg-b/providers/Microsoft.Compute/virtualMachineScaleSets/ss1${suffix}`;
   beforeEach(async () => {
     c = await connect(smallScenario());
   });
@@ -136,12 +181,19 @@ describe("uniform scale-set power operations", () => {
 
   const instances = async (): Promise<Record<string, string | undefined>> => {
     const r = await c.call("GET", `${ss("/virtualMachines")}?${COMPUTE}&$expand=instanceView`);
-    return Object.fromEntries(arr(r.body, "value").map((v) => [str(v, "instanceId"), powerOf(pick(v, "properties.instanceView"))]));
+    return Object.fromEntries(
+      arr(r.body, "value").map((v) => [str(v, "instanceId"), powerOf(pick(v, "properties.instanceView"))]),
+    );
   };
 
   it("lists scale sets and their instances with power states", async () => {
-    const list = await c.call("GET", `/subscriptions/${c.sub}/providers/Microsoft.Compute/virtualMachineScaleSets?${COMPUTE}`);
-    expect(arr(list.body, "value").map((v) => [pick(v, "name"), pick(v, "properties.orchestrationMode")])).toEqual([["ss1", "Uniform"]]);
+    const list = await c.call(
+      "GET",
+      `/subscriptions/${c.sub}/providers/Microsoft.Compute/virtualMachineScaleSets?${COMPUTE}`,
+    );
+    expect(arr(list.body, "value").map((v) => [pick(v, "name"), pick(v, "properties.orchestrationMode")])).toEqual([
+      ["ss1", "Uniform"],
+    ]);
     expect(await instances()).toEqual({ "0": "running", "1": "running", "2": "deallocated" });
   });
 

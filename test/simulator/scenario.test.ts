@@ -23,7 +23,11 @@ function issuesOf(f: () => unknown): string[] {
 /** True when some /29 inside the VNet's space is free of every subnet prefix. */
 function hasFree29(vnet: Scenario["vnets"][number]): boolean {
   const taken = vnet.subnets
-    .flatMap((s) => [...(s.addressPrefix ? [s.addressPrefix] : []), ...(s.addressPrefixes ?? []), ...s.ipamAllocations.flatMap((a) => a.allocatedAddressPrefixes)])
+    .flatMap((s) => [
+      ...(s.addressPrefix ? [s.addressPrefix] : []),
+      ...(s.addressPrefixes ?? []),
+      ...s.ipamAllocations.flatMap((a) => a.allocatedAddressPrefixes),
+    ])
     .map((p) => parseCidr(p))
     .filter((c) => typeof c !== "string");
   for (const space of vnet.addressPrefixes.map((p) => parseCidr(p))) {
@@ -49,7 +53,9 @@ describe("demo scenario", () => {
     expect(demo.vms.length).toBeGreaterThanOrEqual(55);
     expect(demo.vms.length).toBeLessThanOrEqual(65);
     expect(new Set(demo.vms.map((v) => v.resourceGroup)).size).toBeGreaterThanOrEqual(5);
-    expect(new Set(demo.vms.flatMap((v) => (v.availabilitySet ? [v.availabilitySet] : []))).size).toBeGreaterThanOrEqual(3);
+    expect(
+      new Set(demo.vms.flatMap((v) => (v.availabilitySet ? [v.availabilitySet] : []))).size,
+    ).toBeGreaterThanOrEqual(3);
     expect(new Set(demo.vms.flatMap((v) => (v.zone ? [v.zone] : [])))).toEqual(new Set(["1", "2", "3"]));
   });
 
@@ -59,7 +65,9 @@ describe("demo scenario", () => {
     expect(demo.vms.some((v) => v.power === "deallocated")).toBe(true);
     expect(demo.vms.some((v) => v.priority === "Spot")).toBe(true);
     expect(demo.vms.some((v) => v.tags[TAGS.skip] === "skip")).toBe(true);
-    expect(new Set(demo.vms.flatMap((v) => (v.tags[TAGS.wave] ? [v.tags[TAGS.wave]] : []))).size).toBeGreaterThanOrEqual(2);
+    expect(
+      new Set(demo.vms.flatMap((v) => (v.tags[TAGS.wave] ? [v.tags[TAGS.wave]] : []))).size,
+    ).toBeGreaterThanOrEqual(2);
     const canaries = demo.vms.filter((v) => v.tags[TAGS.canary] === "true");
     expect(canaries).toHaveLength(1);
     expect(canaries[0]).toMatchObject({ networkWatcherAgent: true, power: "running" });
@@ -78,7 +86,9 @@ describe("demo scenario", () => {
 
   it("has an ASE-delegated VNet with no free /29, another delegated VNet with room, a plain VNet, and watchers in every used region", () => {
     const delegated = demo.vnets.filter((v) => v.subnets.some((s) => s.delegations.length > 0));
-    const ase = demo.vnets.find((v) => v.subnets.some((s) => s.delegations.includes("Microsoft.Web/hostingEnvironments")));
+    const ase = demo.vnets.find((v) =>
+      v.subnets.some((s) => s.delegations.includes("Microsoft.Web/hostingEnvironments")),
+    );
     expect(delegated).toHaveLength(2);
     expect(ase && hasFree29(ase)).toBe(false);
     expect(delegated.some((v) => v !== ase && hasFree29(v))).toBe(true);
@@ -103,9 +113,16 @@ describe("scenario validation", () => {
   });
 
   it("rejects references to undeclared resource groups and flexible scale sets", () => {
-    const s = smallScenario({ vms: [{ name: "x", resourceGroup: "rg-missing" }, { name: "y", resourceGroup: "rg-a", flexScaleSet: "nope" }] });
+    const s = smallScenario({
+      vms: [
+        { name: "x", resourceGroup: "rg-missing" },
+        { name: "y", resourceGroup: "rg-a", flexScaleSet: "nope" },
+      ],
+    });
     const issues = issuesOf(() => loadScenario(s));
-    expect(issues).toContainEqual(expect.stringMatching(/^vms\[0\]\.resourceGroup: resource group "rg-missing" is not declared/));
+    expect(issues).toContainEqual(
+      expect.stringMatching(/^vms\[0\]\.resourceGroup: resource group "rg-missing" is not declared/),
+    );
     expect(issues).toContainEqual(expect.stringMatching(/^vms\[1\]\.flexScaleSet: /));
   });
 
@@ -130,7 +147,9 @@ describe("scenario validation", () => {
   });
 
   it("requires an effective time when the exemption is granted", () => {
-    expect(issuesOf(() => loadScenario(smallScenario({ exemption: { exempted: true } })))).toContainEqual(expect.stringMatching(/^exemption\.effectiveAt: /));
+    expect(issuesOf(() => loadScenario(smallScenario({ exemption: { exempted: true } })))).toContainEqual(
+      expect.stringMatching(/^exemption\.effectiveAt: /),
+    );
   });
 
   it("reports unreadable JSON files", () => {
@@ -142,7 +161,15 @@ describe("scenario validation", () => {
 
   it("fills realistic behaviour defaults", () => {
     const s = loadScenario({ ...smallScenario(), behaviour: {} });
-    expect(s.behaviour.latencies).toEqual({ powerOff: 30, deallocate: 60, start: 60, subnetCreate: 10, subnetDelete: 10, connectivityCheck: 20, effectiveRouteTable: 10 });
+    expect(s.behaviour.latencies).toEqual({
+      powerOff: 30,
+      deallocate: 60,
+      start: 60,
+      subnetCreate: 10,
+      subnetDelete: 10,
+      connectivityCheck: 20,
+      effectiveRouteTable: 10,
+    });
     expect(s.behaviour.throttling.reads).toEqual({ capacity: 250, refillPerSecond: 25 });
     expect(s.behaviour.throttling.writes).toEqual({ capacity: 200, refillPerSecond: 10 });
   });
@@ -164,7 +191,11 @@ describe("generateFleet", () => {
     expect(f.vms.some((v) => v.power === "deallocated")).toBe(true);
     expect(f.scaleSets.some((s) => s.orchestrationMode === "Flexible")).toBe(true);
     expect(f.resourceGroups.some((g) => g.managedBy !== undefined)).toBe(true);
-    expect(f.vnets.some((v) => v.subnets.some((s) => s.delegations.includes("Microsoft.Web/hostingEnvironments")) && !hasFree29(v))).toBe(true);
+    expect(
+      f.vnets.some(
+        (v) => v.subnets.some((s) => s.delegations.includes("Microsoft.Web/hostingEnvironments")) && !hasFree29(v),
+      ),
+    ).toBe(true);
   });
 });
 
@@ -177,8 +208,19 @@ describe("docs/scenario.md", () => {
     expect(minimal.vms).toHaveLength(2);
     // The permissions example: a group that grants reads and Compute, not subnet writes.
     const permissions = JSON.parse(`{${blocks[1] ?? ""}}`) as { permissions: unknown };
-    const withGrants = loadScenario({ ...smallScenario({ resourceGroups: [...(smallScenario().resourceGroups ?? []), { name: "rg-spoke", location: "westeurope" }] }), permissions: permissions.permissions } as never);
-    expect(withGrants.permissions).toEqual([{ resourceGroup: "rg-spoke", actions: ["Microsoft.Network/virtualNetworks/read", "Microsoft.Compute/*"], notActions: [] }]);
+    const withGrants = loadScenario({
+      ...smallScenario({
+        resourceGroups: [...(smallScenario().resourceGroups ?? []), { name: "rg-spoke", location: "westeurope" }],
+      }),
+      permissions: permissions.permissions,
+    } as never);
+    expect(withGrants.permissions).toEqual([
+      {
+        resourceGroup: "rg-spoke",
+        actions: ["Microsoft.Network/virtualNetworks/read", "Microsoft.Compute/*"],
+        notActions: [],
+      },
+    ]);
     const faults = JSON.parse(`{${blocks[2] ?? ""}}`) as { behaviour: unknown };
     expect(loadScenario({ ...smallScenario(), behaviour: faults.behaviour } as never).behaviour.faults).toHaveLength(3);
     const raw: unknown = JSON.parse(blocks[3] ?? "");
@@ -187,12 +229,22 @@ describe("docs/scenario.md", () => {
     expect(estate.clock).toEqual({ startTime: "2026-03-03T08:00:00Z", timeScale: 60 });
     // The other actors' example plays against the shipped estate-moves fleet.
     const actors = JSON.parse(`{${blocks[4] ?? ""}}`) as { actors: unknown };
-    const moves = JSON.parse(readFileSync(resolve(__dirname, "../../scenarios/estate-moves.json"), "utf8")) as Record<string, unknown>;
-    expect(loadScenario({ ...moves, actors: actors.actors } as never).actors.map((a) => a.kind)).toEqual(["deallocate", "stop", "evict", "create"]);
+    const moves = JSON.parse(readFileSync(resolve(__dirname, "../../scenarios/estate-moves.json"), "utf8")) as Record<
+      string,
+      unknown
+    >;
+    expect(loadScenario({ ...moves, actors: actors.actors } as never).actors.map((a) => a.kind)).toEqual([
+      "deallocate",
+      "stop",
+      "evict",
+      "create",
+    ]);
   });
 
   it("quotes the error format a bad value produces", () => {
-    const issues = issuesOf(() => loadScenario({ ...smallScenario(), vms: [{ name: "vm", resourceGroup: "rg-a", power: "off" }] } as never));
+    const issues = issuesOf(() =>
+      loadScenario({ ...smallScenario(), vms: [{ name: "vm", resourceGroup: "rg-a", power: "off" }] } as never),
+    );
     expect(issues[0]).toMatch(/^vms\[0\]\.power: Invalid option: expected one of "running"\|"stopped"\|"deallocated"$/);
   });
 });

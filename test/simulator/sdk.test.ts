@@ -8,17 +8,33 @@ import { generateFleet, startSimulator, type SimulatorHandle } from "../../src/s
 /** The real SDK clients against the simulator over HTTPS: proves the wire format, not just our own reading of it. */
 describe("real Azure SDK clients against the simulator", () => {
   let sim: SimulatorHandle;
-  let options: { endpoint: string; tlsOptions: { ca: string }; retryOptions: { maxRetries: number; retryDelayInMs: number } };
+  let options: {
+    endpoint: string;
+    tlsOptions: { ca: string };
+    retryOptions: { maxRetries: number; retryDelayInMs: number };
+  };
   let credential: TokenCredential;
 
   beforeAll(async () => {
     const fleet = generateFleet(30, 5);
     sim = await startSimulator({
       // Zero latencies: SDK pollers wait in real time, so operations finish on the first poll.
-      scenario: { ...fleet, behaviour: { ...fleet.behaviour, pageSize: 8, jitter: 0, latencies: { powerOff: 0, deallocate: 0, start: 0, subnetCreate: 0, subnetDelete: 0, connectivityCheck: 0 } } },
+      scenario: {
+        ...fleet,
+        behaviour: {
+          ...fleet.behaviour,
+          pageSize: 8,
+          jitter: 0,
+          latencies: { powerOff: 0, deallocate: 0, start: 0, subnetCreate: 0, subnetDelete: 0, connectivityCheck: 0 },
+        },
+      },
     });
     credential = { getToken: () => Promise.resolve({ token: sim.token, expiresOnTimestamp: Date.now() + 3_600_000 }) };
-    options = { endpoint: sim.endpoint, tlsOptions: { ca: sim.caPem }, retryOptions: { maxRetries: 0, retryDelayInMs: 10 } };
+    options = {
+      endpoint: sim.endpoint,
+      tlsOptions: { ca: sim.caPem },
+      retryOptions: { maxRetries: 0, retryDelayInMs: 10 },
+    };
   });
   afterAll(() => sim.close());
 
@@ -43,14 +59,30 @@ describe("real Azure SDK clients against the simulator", () => {
   });
 
   it("network creates and deletes a subnet through its pollers and lists VNets", async () => {
-    const network = new NetworkManagementClient(credential, sim.subscriptionId, { ...options, $host: sim.endpoint, credentialScopes: ["https://management.azure.com/.default"] });
+    const network = new NetworkManagementClient(credential, sim.subscriptionId, {
+      ...options,
+      $host: sim.endpoint,
+      credentialScopes: ["https://management.azure.com/.default"],
+    });
     const vnets: string[] = [];
     for await (const v of network.virtualNetworks.listAll()) vnets.push(v.name ?? "");
     expect(vnets).toContain("vnet-apps");
-    const created = await network.subnets.beginCreateOrUpdateAndWait("rg-network", "vnet-apps", "port25-temp-sdk", { addressPrefix: "10.20.250.0/29" }, { updateIntervalInMs: 5 });
+    const created = await network.subnets.beginCreateOrUpdateAndWait(
+      "rg-network",
+      "vnet-apps",
+      "port25-temp-sdk",
+      { addressPrefix: "10.20.250.0/29" },
+      { updateIntervalInMs: 5 },
+    );
     expect(created.provisioningState).toBe("Succeeded");
     await network.subnets.beginDeleteAndWait("rg-network", "vnet-apps", "port25-temp-sdk", { updateIntervalInMs: 5 });
-    const overlap = network.subnets.beginCreateOrUpdateAndWait("rg-network", "vnet-apps", "bad", { addressPrefix: "10.20.1.0/29" }, { updateIntervalInMs: 5 });
+    const overlap = network.subnets.beginCreateOrUpdateAndWait(
+      "rg-network",
+      "vnet-apps",
+      "bad",
+      { addressPrefix: "10.20.1.0/29" },
+      { updateIntervalInMs: 5 },
+    );
     await expect(overlap).rejects.toMatchObject({ statusCode: 400, code: "NetcfgSubnetRangesOverlap" });
   });
 

@@ -7,11 +7,20 @@ describe("simulator front door", () => {
   let c: Client;
   beforeAll(async () => {
     const vms = Array.from({ length: 7 }, (_, i) => ({ name: `p${i}`, resourceGroup: "rg-a" }));
-    c = await connect(smallScenario({
-      vms: [...smallScenario().vms ?? [], ...vms],
-      resourceGroups: [...smallScenario().resourceGroups ?? [], { name: "MC_aks", location: "westeurope", managedBy: "/subscriptions/x/resourceGroups/rg/providers/Microsoft.ContainerService/managedClusters/aks" }],
-      behaviour: { pageSize: 5 },
-    }));
+    c = await connect(
+      smallScenario({
+        vms: [...(smallScenario().vms ?? []), ...vms],
+        resourceGroups: [
+          ...(smallScenario().resourceGroups ?? []),
+          {
+            name: "MC_aks",
+            location: "westeurope",
+            managedBy: "/subscriptions/x/resourceGroups/rg/providers/Microsoft.ContainerService/managedClusters/aks",
+          },
+        ],
+        behaviour: { pageSize: 5 },
+      }),
+    );
   });
   afterAll(() => c.sim.close());
 
@@ -24,7 +33,10 @@ describe("simulator front door", () => {
 
   it("answers ARM's api-version errors", async () => {
     const missing = await c.call("GET", `/subscriptions/${c.sub}/providers/Microsoft.Compute/virtualMachines`);
-    const unsupported = await c.call("GET", `/subscriptions/${c.sub}/providers/Microsoft.Compute/virtualMachines?api-version=2015-06-15`);
+    const unsupported = await c.call(
+      "GET",
+      `/subscriptions/${c.sub}/providers/Microsoft.Compute/virtualMachines?api-version=2015-06-15`,
+    );
     const wrongFamily = await c.call("GET", `/subscriptions/${c.sub}?api-version=2026-03-01`);
     expect([missing.status, str(missing.body, "error.code")]).toEqual([400, "MissingApiVersionParameter"]);
     expect([unsupported.status, str(unsupported.body, "error.code")]).toEqual([400, "InvalidApiVersionParameter"]);
@@ -32,7 +44,10 @@ describe("simulator front door", () => {
   });
 
   it("answers unknown paths with ARM's 404 codes", async () => {
-    const type = await c.call("GET", `/subscriptions/${c.sub}/resourceGroups/rg-a/providers/Microsoft.Compute/gadgets/g1?${COMPUTE}`);
+    const type = await c.call(
+      "GET",
+      `/subscriptions/${c.sub}/resourceGroups/rg-a/providers/Microsoft.Compute/gadgets/g1?${COMPUTE}`,
+    );
     const rg = await c.call("GET", `${vmPath(c.sub, "rg-missing", "vm1")}?${COMPUTE}`);
     const vm = await c.call("GET", `${vmPath(c.sub, "rg-a", "nope")}?${COMPUTE}`);
     expect([type.status, str(type.body, "error.code")]).toEqual([404, "InvalidResourceType"]);
@@ -42,7 +57,10 @@ describe("simulator front door", () => {
 
   it("refuses and logs requests for another subscription", async () => {
     const get = await c.call("GET", `/subscriptions/${OTHER_SUB}?api-version=2022-12-01`);
-    const list = await c.call("GET", `/subscriptions/${OTHER_SUB}/providers/Microsoft.Compute/virtualMachines?${COMPUTE}`);
+    const list = await c.call(
+      "GET",
+      `/subscriptions/${OTHER_SUB}/providers/Microsoft.Compute/virtualMachines?${COMPUTE}`,
+    );
     expect([get.status, str(get.body, "error.code")]).toEqual([404, "SubscriptionNotFound"]);
     expect([list.status, str(list.body, "error.code")]).toEqual([403, "AuthorizationFailed"]);
     const foreign = c.sim.requestLog().filter((e) => e.subscriptionId !== undefined && e.subscriptionId !== c.sub);
@@ -51,16 +69,25 @@ describe("simulator front door", () => {
 
   it("serves the subscription with its quotaId and the billing property", async () => {
     const s = await c.call("GET", `/subscriptions/${c.sub}?api-version=2022-12-01`);
-    const b = await c.call("GET", `/subscriptions/${c.sub}/providers/Microsoft.Billing/billingProperty/default?api-version=2024-04-01`);
+    const b = await c.call(
+      "GET",
+      `/subscriptions/${c.sub}/providers/Microsoft.Billing/billingProperty/default?api-version=2024-04-01`,
+    );
     expect(str(s.body, "subscriptionPolicies.quotaId")).toBe("MSDNDevTest_2014-09-01");
-    expect(pick(b.body, "properties")).toMatchObject({ billingAccountAgreementType: "EnterpriseAgreement", subscriptionWorkloadType: "DevTest" });
+    expect(pick(b.body, "properties")).toMatchObject({
+      billingAccountAgreementType: "EnterpriseAgreement",
+      subscriptionWorkloadType: "DevTest",
+    });
   });
 
   it("answers 403 AuthorizationFailed for a forbidden billing property", async () => {
     const base = smallScenario();
     const f = await connect({ ...base, subscription: { ...base.subscription, billing: "forbidden" } });
     try {
-      const b = await f.call("GET", `/subscriptions/${f.sub}/providers/Microsoft.Billing/billingProperty/default?api-version=2024-04-01`);
+      const b = await f.call(
+        "GET",
+        `/subscriptions/${f.sub}/providers/Microsoft.Billing/billingProperty/default?api-version=2024-04-01`,
+      );
       expect([b.status, str(b.body, "error.code")]).toEqual([403, "AuthorizationFailed"]);
     } finally {
       await f.sim.close();
@@ -75,7 +102,8 @@ describe("simulator front door", () => {
 
   it("pages VM lists with absolute nextLinks that keep api-version and the other parameters", async () => {
     const names: string[] = [];
-    let url: string | undefined = `${c.sim.endpoint}/subscriptions/${c.sub}/providers/Microsoft.Compute/virtualMachines?${COMPUTE}&statusOnly=true`;
+    let url: string | undefined =
+      `${c.sim.endpoint}/subscriptions/${c.sub}/providers/Microsoft.Compute/virtualMachines?${COMPUTE}&statusOnly=true`;
     let pages = 0;
     while (url !== undefined) {
       const r = await c.follow(url);
@@ -99,7 +127,10 @@ describe("simulator front door", () => {
   });
 
   it("lists VMs of one resource group only", async () => {
-    const r = await c.call("GET", `/subscriptions/${c.sub}/resourceGroups/rg-b/providers/Microsoft.Compute/virtualMachines?${COMPUTE}`);
+    const r = await c.call(
+      "GET",
+      `/subscriptions/${c.sub}/resourceGroups/rg-b/providers/Microsoft.Compute/virtualMachines?${COMPUTE}`,
+    );
     expect(arr(r.body, "value").map((v) => pick(v, "name"))).toEqual(["vm-eph", "vm-noagent"]);
   });
 
@@ -109,7 +140,15 @@ describe("simulator front door", () => {
     expect(header(r, "x-ms-ratelimit-remaining-subscription-writes")).toBe("200");
     expect(header(r, "x-ms-ratelimit-remaining-subscription-deletes")).toBe("200");
     const last = c.sim.requestLog().at(-1);
-    expect(last).toMatchObject({ method: "GET", path: vmPath(c.sub, "rg-a", "vm1"), apiVersion: "2026-03-01", status: 200, kind: "read", operation: "getVm", subscriptionId: c.sub });
+    expect(last).toMatchObject({
+      method: "GET",
+      path: vmPath(c.sub, "rg-a", "vm1"),
+      apiVersion: "2026-03-01",
+      status: 200,
+      kind: "read",
+      operation: "getVm",
+      subscriptionId: c.sub,
+    });
     expect(last?.at).toBe(c.clock.now());
   });
 });

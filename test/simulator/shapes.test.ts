@@ -1,7 +1,18 @@
 /** The answers ARM allows in several shapes: drawn per request (seeded) by default, each one pinnable for a test. */
 import { afterEach, describe, expect, it } from "vitest";
 import type { ScenarioInput } from "../../src/simulator/index";
-import { COMPUTE, connect, header, NETWORK, pick, smallScenario, str, vmPath, type Client, type Reply } from "./helpers";
+import {
+  COMPUTE,
+  connect,
+  header,
+  NETWORK,
+  pick,
+  smallScenario,
+  str,
+  vmPath,
+  type Client,
+  type Reply,
+} from "./helpers";
 
 let c: Client | undefined;
 afterEach(async () => {
@@ -17,10 +28,16 @@ async function sim(responseShapes: Shapes, seed = 7): Promise<Client> {
   return c;
 }
 
-const subnets = (c: Client): string => `/subscriptions/${c.sub}/resourceGroups/rg-a/providers/Microsoft.Network/virtualNetworks/vnet1/subnets`;
-const watcher = (c: Client): string => `/subscriptions/${c.sub}/resourceGroups/NetworkWatcherRG/providers/Microsoft.Network/networkWatchers/NetworkWatcher_westeurope/connectivityCheck?${NETWORK}`;
+const subnets = (c: Client): string =>
+  `/subscriptions/${c.sub}/resourceGroups/rg-a/providers/Microsoft.Network/virtualNetworks/vnet1/subnets`;
+const watcher = (c: Client): string =>
+  `/subscriptions/${c.sub}/resourceGroups/NetworkWatcherRG/providers/Microsoft.Network/networkWatchers/NetworkWatcher_westeurope/connectivityCheck?${NETWORK}`;
 const check = (c: Client, port = 25): ReturnType<Client["call"]> =>
-  c.call("POST", watcher(c), { source: { resourceId: vmPath(c.sub, "rg-a", "vm1") }, destination: { address: "smtp.example.com", port }, protocol: "Tcp" });
+  c.call("POST", watcher(c), {
+    source: { resourceId: vmPath(c.sub, "rg-a", "vm1") },
+    destination: { address: "smtp.example.com", port },
+    protocol: "Tcp",
+  });
 
 /** Which headers a first answer carried, as a short label. */
 function shapeOf(r: Reply): string {
@@ -36,7 +53,10 @@ describe("by default the shape of each answer is drawn among those ARM allows", 
     const s = await sim({});
     const seen = new Set<string>();
     for (let i = 0; i < 24; i++) {
-      const r = await s.call("POST", `${vmPath(s.sub, "rg-a", "vm1", i % 2 === 0 ? "/deallocate" : "/start")}?${COMPUTE}`);
+      const r = await s.call(
+        "POST",
+        `${vmPath(s.sub, "rg-a", "vm1", i % 2 === 0 ? "/deallocate" : "/start")}?${COMPUTE}`,
+      );
       expect(r.status).toBe(202);
       seen.add(shapeOf(r));
       s.clock.advance(60);
@@ -48,7 +68,13 @@ describe("by default the shape of each answer is drawn among those ARM allows", 
     const s = await sim({});
     const seen = new Set<string>();
     for (let i = 0; i < 24; i++) {
-      expect((await s.call("PUT", `${subnets(s)}/t${i}?${NETWORK}`, { properties: { addressPrefix: `10.0.200.${i * 8}/29` } })).status).toBe(201);
+      expect(
+        (
+          await s.call("PUT", `${subnets(s)}/t${i}?${NETWORK}`, {
+            properties: { addressPrefix: `10.0.200.${i * 8}/29` },
+          })
+        ).status,
+      ).toBe(201);
       s.clock.advance(10);
       const r = await s.call("DELETE", `${subnets(s)}/t${i}?${NETWORK}`);
       seen.add(shapeOf(r));
@@ -80,7 +106,11 @@ describe("by default the shape of each answer is drawn among those ARM allows", 
       const s = await sim({}, seed);
       const out: string[] = [];
       for (let i = 0; i < 8; i++) {
-        out.push(shapeOf(await s.call("POST", `${vmPath(s.sub, "rg-a", "vm1", i % 2 === 0 ? "/deallocate" : "/start")}?${COMPUTE}`)));
+        out.push(
+          shapeOf(
+            await s.call("POST", `${vmPath(s.sub, "rg-a", "vm1", i % 2 === 0 ? "/deallocate" : "/start")}?${COMPUTE}`),
+          ),
+        );
         s.clock.advance(60);
       }
       await s.sim.close();
@@ -120,7 +150,9 @@ describe("a pinned shape", () => {
     expect(header(r, "location")).toBeUndefined();
     expect(str(r.body, "properties.provisioningState")).toBe("Updating");
     s.clock.advance(10);
-    expect(str((await s.call("GET", `${subnets(s)}/t1?${NETWORK}`)).body, "properties.provisioningState")).toBe("Succeeded");
+    expect(str((await s.call("GET", `${subnets(s)}/t1?${NETWORK}`)).body, "properties.provisioningState")).toBe(
+      "Succeeded",
+    );
   });
 
   it("synchronous: a connectivity check answers 200 with its result", async () => {
@@ -154,6 +186,8 @@ describe("a pinned shape", () => {
 
   it("rejects a shape it does not know, naming the field", async () => {
     const base = smallScenario();
-    await expect(connect({ ...base, behaviour: { ...base.behaviour, responseShapes: { lro: "sometimes" as "location" } } })).rejects.toThrow(/responseShapes\.lro/);
+    await expect(
+      connect({ ...base, behaviour: { ...base.behaviour, responseShapes: { lro: "sometimes" as "location" } } }),
+    ).rejects.toThrow(/responseShapes\.lro/);
   });
 });

@@ -70,13 +70,23 @@ export interface Api {
 }
 
 /** The exemption approval the runs started through this harness attest to (as test/support/productHost.ts's runs). */
-const TEST_ATTESTATION = { reference: "REQ-25-0001", approvedBy: "ops@contoso.example", approvedAt: "2026-03-02T09:00:00Z" };
+const TEST_ATTESTATION = {
+  reference: "REQ-25-0001",
+  approvedBy: "ops@contoso.example",
+  approvedAt: "2026-03-02T09:00:00Z",
+};
 
 let tablePrefixCounter = 0;
 
 /** A fresh in-process API host; its audit tables (a new prefix each time) live in the given Azurite, or its own. */
 export async function startApi(opts: ApiOptions = {}): Promise<Api> {
-  const [{ HttpRequest }, { TableClient, TableServiceClient }, { createAuditStore }, { startAzurite }, { startProductHost }] = await Promise.all([
+  const [
+    { HttpRequest },
+    { TableClient, TableServiceClient },
+    { createAuditStore },
+    { startAzurite },
+    { startProductHost },
+  ] = await Promise.all([
     import("@azure/functions"),
     import("@azure/data-tables"),
     import("../../src/audit/store.js"),
@@ -86,7 +96,11 @@ export async function startApi(opts: ApiOptions = {}): Promise<Api> {
   const own: LocalAzurite | undefined = opts.azuriteConnection === undefined ? await startAzurite() : undefined;
   const connection = opts.azuriteConnection ?? own?.connectionString ?? "";
   const prefix = `api${process.pid}x${++tablePrefixCounter}`;
-  const env: Record<string, string> = { PORT25_AUDIT_TABLE_CONNECTION: connection, PORT25_AUDIT_TABLE_PREFIX: prefix, ...opts.env };
+  const env: Record<string, string> = {
+    PORT25_AUDIT_TABLE_CONNECTION: connection,
+    PORT25_AUDIT_TABLE_PREFIX: prefix,
+    ...opts.env,
+  };
   let product: ProductHost;
   try {
     const { azuriteConnection: _shared, ...rest } = opts;
@@ -173,7 +187,8 @@ export function apiHosts(): ApiHosts {
     return closable;
   };
   const startShared = (opts: HostOptions): Promise<Api> => {
-    if (azurite === undefined) throw new Error("apiHosts(): Azurite is not running (call apiHosts() at the top of the file)");
+    if (azurite === undefined)
+      throw new Error("apiHosts(): Azurite is not running (call apiHosts() at the top of the file)");
     return startApi({ ...opts, azuriteConnection: azurite.connectionString });
   };
   return {
@@ -237,7 +252,12 @@ export const ATTESTATION_ARGS: readonly string[] = [
 ];
 
 /** Polls `probe` every `everyMs` until it returns a value, at most `attempts` times. */
-export async function poll<T>(what: string, probe: () => T | undefined | Promise<T | undefined>, attempts: number, everyMs = 100): Promise<T> {
+export async function poll<T>(
+  what: string,
+  probe: () => T | undefined | Promise<T | undefined>,
+  attempts: number,
+  everyMs = 100,
+): Promise<T> {
   for (let i = 0; i < attempts; i++) {
     const v = await probe();
     if (v !== undefined) return v;
@@ -257,9 +277,17 @@ export interface Served {
 }
 
 /** Starts `port25 serve` on a free port and reads the base URL and keys it prints. */
-export async function startServe(scenarioFile: string, timeScale: number, env: Record<string, string> = {}, args: readonly string[] = []): Promise<Served> {
+export async function startServe(
+  scenarioFile: string,
+  timeScale: number,
+  env: Record<string, string> = {},
+  args: readonly string[] = [],
+): Promise<Served> {
   const startedAtMs = Date.now();
-  const proc = spawnPort25(["serve", "--scenario", scenarioFile, "--port", "0", "--time-scale", String(timeScale), ...args], { env });
+  const proc = spawnPort25(
+    ["serve", "--scenario", scenarioFile, "--port", "0", "--time-scale", String(timeScale), ...args],
+    { env },
+  );
   await proc.line((l) => /Press Ctrl\+C/.test(l));
   const out = proc.stdout();
   const app = /HTTP API at (http:\/\/127\.0\.0\.1:\d+)\/api/.exec(out)?.[1] ?? "";

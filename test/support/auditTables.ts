@@ -29,25 +29,35 @@ export function auditTables(tag: string): AuditTables {
     await azurite?.stop();
   });
   const connectionString = (): string => {
-    if (azurite === undefined) throw new Error("auditTables(): Azurite is not running (call auditTables() at the top of the file)");
+    if (azurite === undefined)
+      throw new Error("auditTables(): Azurite is not running (call auditTables() at the top of the file)");
     return azurite.connectionString;
   };
   const freshPrefix = (prefixTag = tag): string => {
     counter += 1;
     return `${prefixTag}${counter}x${Date.now().toString(36)}`;
   };
-  const rawClient = (table: string): TableClient => TableClient.fromConnectionString(connectionString(), table, { allowInsecureConnection: true });
+  const rawClient = (table: string): TableClient =>
+    TableClient.fromConnectionString(connectionString(), table, { allowInsecureConnection: true });
   return {
     connectionString,
     freshPrefix,
     freshStore() {
       const prefix = freshPrefix();
-      return { store: createAuditStore({ PORT25_AUDIT_TABLE_CONNECTION: connectionString(), PORT25_AUDIT_TABLE_PREFIX: prefix }), prefix };
+      return {
+        store: createAuditStore({
+          PORT25_AUDIT_TABLE_CONNECTION: connectionString(),
+          PORT25_AUDIT_TABLE_PREFIX: prefix,
+        }),
+        prefix,
+      };
     },
     rawClient,
     async rawEntities(table, filter) {
       const out: Record<string, unknown>[] = [];
-      const it = rawClient(table).listEntities<Record<string, unknown>>(filter === undefined ? {} : { queryOptions: { filter } });
+      const it = rawClient(table).listEntities<Record<string, unknown>>(
+        filter === undefined ? {} : { queryOptions: { filter } },
+      );
       for await (const e of it) out.push(e);
       return out;
     },

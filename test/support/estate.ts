@@ -19,14 +19,17 @@ export function subscriptionView(sim: SimulatorHandle, subscriptionId: string): 
     subscriptionIds: [id],
     subscriptions: sim.subscriptions.filter((s) => s.id === id),
     requestLog: () => sim.requestLog().filter((e) => e.subscriptionId === id),
-    timeline: (resourceId?: string) => sim.timeline(resourceId).filter((c) => c.resourceId.toLowerCase().startsWith(prefix)),
+    timeline: (resourceId?: string) =>
+      sim.timeline(resourceId).filter((c) => c.resourceId.toLowerCase().startsWith(prefix)),
     snapshot: (other?: string) => sim.snapshot(other ?? id),
   };
 }
 
 /** The scenario the estate declares for the subscription; throws when the estate has no such subscription. */
 export function scenarioOf(estate: Estate, subscriptionId: string): Scenario {
-  const found = estate.subscriptions.find((s) => s.scenario.subscription.id.toLowerCase() === subscriptionId.toLowerCase());
+  const found = estate.subscriptions.find(
+    (s) => s.scenario.subscription.id.toLowerCase() === subscriptionId.toLowerCase(),
+  );
   if (found === undefined) throw new Error(`the estate has no subscription ${subscriptionId}`);
   return found.scenario;
 }
@@ -38,7 +41,11 @@ export function writesTo(sim: SimulatorHandle, subscriptionId: string): RequestL
 }
 
 /** The run invariants of one subscription's run, checked against that subscription of the simulator alone. */
-export function checkSubscriptionInvariants(sim: SimulatorHandle, estate: Estate, result: RemediationResult): Violation[] {
+export function checkSubscriptionInvariants(
+  sim: SimulatorHandle,
+  estate: Estate,
+  result: RemediationResult,
+): Violation[] {
   const id = result.input.subscriptionId;
   return checkInvariants(subscriptionView(sim, id), result, scenarioOf(estate, id));
 }

@@ -96,13 +96,21 @@ export function checkInvariants(sim: SimulatorHandle, result: RemediationResult,
   for (const o of result.outcomes) outcomeOf.set(key(o.resourceId), [...(outcomeOf.get(key(o.resourceId)) ?? []), o]);
   // Other actors (owners, the platform): what they did, by VM. Their changes are theirs, not the run's.
   const others = new Map<string, { kind: string; at: number }[]>();
-  for (const a of sim.actorLog()) if (a.outcome === "done") others.set(key(a.resourceId), [...(others.get(key(a.resourceId)) ?? []), { kind: a.kind, at: a.at }]);
+  for (const a of sim.actorLog())
+    if (a.outcome === "done")
+      others.set(key(a.resourceId), [...(others.get(key(a.resourceId)) ?? []), { kind: a.kind, at: a.at }]);
   const byMachine = new Map<string, StateChange[]>();
   for (const c of timeline) byMachine.set(machineKey(c), [...(byMachine.get(machineKey(c)) ?? []), c]);
 
   // Every machine: its owning resource, initial and final state.
   const machines = [
-    ...snapshot.vms.map((vm) => ({ k: key(vm.id), resource: key(vm.id), name: vm.name, final: vm.powerState, instanceId: undefined })),
+    ...snapshot.vms.map((vm) => ({
+      k: key(vm.id),
+      resource: key(vm.id),
+      name: vm.name,
+      final: vm.powerState,
+      instanceId: undefined,
+    })),
     ...snapshot.scaleSets.flatMap((ss) =>
       ss.instances.map((i) => ({
         k: `${key(ss.id)}#${i.instanceId ?? ""}`,
@@ -130,34 +138,80 @@ export function checkInvariants(sim: SimulatorHandle, result: RemediationResult,
       // 1 and 2 with other actors: it ends as they left it (or is reported otherwise), and the run never starts a
       // VM someone else stopped, deallocated or evicted before the run's first write on it.
       const last = acted[acted.length - 1]?.kind ?? "";
-      const theirs: Record<string, string> = { stop: "stopped", deallocate: "deallocated", evict: "deallocated", start: "running", create: "running" };
+      const theirs: Record<string, string> = {
+        stop: "stopped",
+        deallocate: "deallocated",
+        evict: "deallocated",
+        start: "running",
+        create: "running",
+      };
       // Said: another actor's reason, left down, or the run's own outcome naming the state it ends in (an owner's
       // no-op, e.g. a stop of a VM already stopped, leaves the run's plan for it standing).
-      const said = outcomes.some((o) => (o.reasonCode !== undefined && OTHERS_REASONS.has(o.reasonCode)) || o.stateAfter === m.final) || leftDown;
-      if (!said && m.final !== "running" && m.final !== theirs[last]) add(1, `${m.name} ends ${m.final} after ${acted.map((a) => a.kind).join(", ")} by others, and no outcome says why`);
+      const said =
+        outcomes.some(
+          (o) => (o.reasonCode !== undefined && OTHERS_REASONS.has(o.reasonCode)) || o.stateAfter === m.final,
+        ) || leftDown;
+      if (!said && m.final !== "running" && m.final !== theirs[last])
+        add(
+          1,
+          `${m.name} ends ${m.final} after ${acted.map((a) => a.kind).join(", ")} by others, and no outcome says why`,
+        );
       // What the run's read before its first write could see: a stop landing between that read and the powerOff is
       // joined by Azure (the same action already under way), indistinguishable from the run's own.
-      const firstWrite = log.find((e) => e.method === "POST" && key(e.path).startsWith(`${m.resource}/`))?.at ?? Number.POSITIVE_INFINITY;
-      const readBefore = Math.max(Number.NEGATIVE_INFINITY, ...log.filter((e) => e.method === "GET" && e.at <= firstWrite && key(e.path).startsWith(m.resource)).map((e) => e.at));
-      const downedFirst = acted.find((a) => (a.kind === "stop" || a.kind === "deallocate" || a.kind === "evict") && (a.at <= readBefore || (a.kind !== "stop" && a.at <= firstWrite)));
-      const started = log.filter((e) => e.method === "POST" && key(e.path) === `${m.resource}/start` && e.status < 300 && downedFirst !== undefined && e.at >= downedFirst.at);
-      if (started.length > 0) add(2, `${m.name} was ${downedFirst?.kind ?? "stopped"} by someone else before the run touched it, and the run started it`);
+      const firstWrite =
+        log.find((e) => e.method === "POST" && key(e.path).startsWith(`${m.resource}/`))?.at ??
+        Number.POSITIVE_INFINITY;
+      const readBefore = Math.max(
+        Number.NEGATIVE_INFINITY,
+        ...log
+          .filter((e) => e.method === "GET" && e.at <= firstWrite && key(e.path).startsWith(m.resource))
+          .map((e) => e.at),
+      );
+      const downedFirst = acted.find(
+        (a) =>
+          (a.kind === "stop" || a.kind === "deallocate" || a.kind === "evict") &&
+          (a.at <= readBefore || (a.kind !== "stop" && a.at <= firstWrite)),
+      );
+      const started = log.filter(
+        (e) =>
+          e.method === "POST" &&
+          key(e.path) === `${m.resource}/start` &&
+          e.status < 300 &&
+          downedFirst !== undefined &&
+          e.at >= downedFirst.at,
+      );
+      if (started.length > 0)
+        add(
+          2,
+          `${m.name} was ${downedFirst?.kind ?? "stopped"} by someone else before the run touched it, and the run started it`,
+        );
       continue;
     }
     // 1
-    if (initial === "running" && m.final !== "running" && !leftDown) add(1, `${m.name} was running and ends ${m.final}, and is not reported left down with a reason`);
+    if (initial === "running" && m.final !== "running" && !leftDown)
+      add(1, `${m.name} was running and ends ${m.final}, and is not reported left down with a reason`);
     // 2
-    if (changes.length > 0 && initial === "deallocated") add(2, `${m.name} was deallocated but went ${changes.map((c) => c.to).join(" → ")}`);
+    if (changes.length > 0 && initial === "deallocated")
+      add(2, `${m.name} was deallocated but went ${changes.map((c) => c.to).join(" → ")}`);
     if (changes.length > 0 && outcomes.some((o) => o.outcome === "skipped" && o.reasonCode !== "disappeared")) {
-      add(2, `${m.name} is reported skipped (${outcomes.map((o) => o.reasonCode ?? "").join(",")}) but went ${changes.map((c) => c.to).join(" → ")}`);
+      add(
+        2,
+        `${m.name} is reported skipped (${outcomes.map((o) => o.reasonCode ?? "").join(",")}) but went ${changes.map((c) => c.to).join(" → ")}`,
+      );
     }
   }
 
   // 3: groups from the scenario (availability sets and flexible scale sets by resource group + name).
   // Transitions of VMs other actors moved are not the run's: they count toward no cap and no halted run's writes.
   const busy = busyIntervals(timeline.filter((c) => c.instanceId !== undefined || !others.has(key(c.resourceId))));
-  const vmIdByName = new Map(snapshot.vms.map((vm) => [`${vm.resourceGroup}/${vm.name}`.toLowerCase(), key(vm.id)] as const));
-  const domainById = new Map(snapshot.vms.flatMap((vm) => (vm.platformUpdateDomain === undefined ? [] : [[key(vm.id), vm.platformUpdateDomain] as const])));
+  const vmIdByName = new Map(
+    snapshot.vms.map((vm) => [`${vm.resourceGroup}/${vm.name}`.toLowerCase(), key(vm.id)] as const),
+  );
+  const domainById = new Map(
+    snapshot.vms.flatMap((vm) =>
+      vm.platformUpdateDomain === undefined ? [] : [[key(vm.id), vm.platformUpdateDomain] as const],
+    ),
+  );
   const byDomain = options.availabilitySetRule === "updateDomain";
   const groups = new Map<string, { cap: number; ids: string[] }>();
   for (const vm of scenario.vms) {
@@ -165,7 +219,10 @@ export function checkInvariants(sim: SimulatorHandle, result: RemediationResult,
     if (id === undefined) continue;
     const g =
       vm.availabilitySet !== undefined
-        ? { k: `as:${vm.resourceGroup}/${vm.availabilitySet}`.toLowerCase(), cap: options.maxUnavailablePerAvailabilitySet }
+        ? {
+            k: `as:${vm.resourceGroup}/${vm.availabilitySet}`.toLowerCase(),
+            cap: options.maxUnavailablePerAvailabilitySet,
+          }
         : vm.flexScaleSet !== undefined
           ? { k: `fx:${vm.resourceGroup}/${vm.flexScaleSet}`.toLowerCase(), cap: options.maxUnavailablePerScaleSet }
           : undefined;
@@ -184,49 +241,87 @@ export function checkInvariants(sim: SimulatorHandle, result: RemediationResult,
         if (i !== undefined) perDomain.set(d, [...(perDomain.get(d) ?? []), i]);
       }
       const peak = maxOverlap([...perDomain.values()].flatMap(union));
-      if (peak.count > 1) add(3, `${peak.count} update domains of ${name} were in transition at once at ${new Date(peak.at).toISOString()} (one at a time)`);
+      if (peak.count > 1)
+        add(
+          3,
+          `${peak.count} update domains of ${name} were in transition at once at ${new Date(peak.at).toISOString()} (one at a time)`,
+        );
       continue;
     }
     const peak = maxOverlap(g.ids.flatMap((id) => busy.get(id) ?? []));
-    if (peak.count > g.cap) add(3, `${peak.count} VMs of ${name} were in transition at once at ${new Date(peak.at).toISOString()} (cap ${g.cap})`);
+    if (peak.count > g.cap)
+      add(
+        3,
+        `${peak.count} VMs of ${name} were in transition at once at ${new Date(peak.at).toISOString()} (cap ${g.cap})`,
+      );
   }
   // Global: one interval per resource (a scale set's instances together).
   const perResource = new Map<string, Interval>();
   for (const [k, i] of busy) {
     const r = k.split("#")[0] ?? k;
     const cur = perResource.get(r);
-    perResource.set(r, cur === undefined ? { ...i } : { start: Math.min(cur.start, i.start), end: Math.max(cur.end, i.end) });
+    perResource.set(
+      r,
+      cur === undefined ? { ...i } : { start: Math.min(cur.start, i.start), end: Math.max(cur.end, i.end) },
+    );
   }
   const globalPeak = maxOverlap([...perResource.values()]);
   if (globalPeak.count > options.maxConcurrency) {
-    add(3, `${globalPeak.count} resources were in transition at once at ${new Date(globalPeak.at).toISOString()} (global cap ${options.maxConcurrency})`);
+    add(
+      3,
+      `${globalPeak.count} resources were in transition at once at ${new Date(globalPeak.at).toISOString()} (global cap ${options.maxConcurrency})`,
+    );
   }
 
   // 4
   const reportedLeftBehind = new Set(
     result.outcomes.flatMap((o) => {
       const lb = o.detail?.["leftBehind"];
-      const subnet = typeof lb === "object" && lb !== null && "subnet" in lb && typeof lb.subnet === "string" ? lb.subnet : undefined;
-      const command = typeof lb === "object" && lb !== null && "command" in lb && typeof lb.command === "string" ? lb.command : "";
-      return subnet !== undefined && command.includes(subnet) ? [`${key(o.resourceId)}/subnets/${subnet.toLowerCase()}`] : [];
+      const subnet =
+        typeof lb === "object" && lb !== null && "subnet" in lb && typeof lb.subnet === "string"
+          ? lb.subnet
+          : undefined;
+      const command =
+        typeof lb === "object" && lb !== null && "command" in lb && typeof lb.command === "string" ? lb.command : "";
+      return subnet !== undefined && command.includes(subnet)
+        ? [`${key(o.resourceId)}/subnets/${subnet.toLowerCase()}`]
+        : [];
     }),
   );
   for (const v of snapshot.vnets) {
     for (const s of v.subnets)
-      if (s.name.startsWith(TEMP_SUBNET_PREFIX) && !reportedLeftBehind.has(`${key(v.id)}/subnets/${s.name.toLowerCase()}`)) add(4, `temporary subnet ${s.name} is still in ${v.name}`);
+      if (
+        s.name.startsWith(TEMP_SUBNET_PREFIX) &&
+        !reportedLeftBehind.has(`${key(v.id)}/subnets/${s.name.toLowerCase()}`)
+      )
+        add(4, `temporary subnet ${s.name} is still in ${v.name}`);
   }
   const tempPath = (p: string): string | undefined => {
     const m = /\/subnets\/([^/?]+)$/i.exec(p);
-    return m?.[1] !== undefined && decodeURIComponent(m[1]).startsWith(TEMP_SUBNET_PREFIX) ? p.toLowerCase() : undefined;
+    return m?.[1] !== undefined && decodeURIComponent(m[1]).startsWith(TEMP_SUBNET_PREFIX)
+      ? p.toLowerCase()
+      : undefined;
   };
-  const created = new Set(log.filter((e) => e.method === "PUT" && e.status < 300 && tempPath(e.path) !== undefined).map((e) => e.path.toLowerCase()));
-  const deleted = new Set(log.filter((e) => e.method === "DELETE" && e.status < 300 && tempPath(e.path) !== undefined).map((e) => e.path.toLowerCase()));
-  for (const p of created) if (!deleted.has(p) && ![...reportedLeftBehind].some((r) => p.endsWith(r.slice(r.indexOf("/resourcegroups/"))))) add(4, `temporary subnet ${p} was created but never deleted`);
+  const created = new Set(
+    log
+      .filter((e) => e.method === "PUT" && e.status < 300 && tempPath(e.path) !== undefined)
+      .map((e) => e.path.toLowerCase()),
+  );
+  const deleted = new Set(
+    log
+      .filter((e) => e.method === "DELETE" && e.status < 300 && tempPath(e.path) !== undefined)
+      .map((e) => e.path.toLowerCase()),
+  );
+  for (const p of created)
+    if (!deleted.has(p) && ![...reportedLeftBehind].some((r) => p.endsWith(r.slice(r.indexOf("/resourcegroups/")))))
+      add(4, `temporary subnet ${p} was created but never deleted`);
 
   // 5
   const resources = [
     ...snapshot.vms.map((vm) => ({ id: key(vm.id), name: vm.name })),
-    ...snapshot.scaleSets.filter((s) => s.orchestrationMode === "Uniform").map((s) => ({ id: key(s.id), name: s.name })),
+    ...snapshot.scaleSets
+      .filter((s) => s.orchestrationMode === "Uniform")
+      .map((s) => ({ id: key(s.id), name: s.name })),
     ...snapshot.vnets.map((v) => ({ id: key(v.id), name: v.name })),
   ];
   if (result.plan !== undefined) {
@@ -234,14 +329,21 @@ export function checkInvariants(sim: SimulatorHandle, result: RemediationResult,
     // (or one created after that listing).
     const lastListing = Math.max(0, ...log.filter((e) => e.operation === "listVms").map((e) => e.at));
     const completed = result.summary.status === "completed" || result.summary.status === "completedWithFailures";
-    const unlisted = new Set(sim.actorLog().filter((a) => a.kind === "create" && a.outcome === "done" && (!completed || a.at >= lastListing)).map((a) => key(a.resourceId)));
+    const unlisted = new Set(
+      sim
+        .actorLog()
+        .filter((a) => a.kind === "create" && a.outcome === "done" && (!completed || a.at >= lastListing))
+        .map((a) => key(a.resourceId)),
+    );
     for (const r of resources) {
       const n = outcomeOf.get(r.id)?.length ?? 0;
       if (n !== 1 && !(n === 0 && unlisted.has(r.id))) add(5, `${r.name} has ${n} outcomes`);
     }
     // A VM others deleted during the run keeps its one outcome (disappeared, evicted).
     const known = new Set([...resources.map((r) => r.id), ...others.keys()]);
-    for (const o of result.outcomes) if (!known.has(key(o.resourceId))) add(5, `outcome for a resource the subscription does not have: ${o.resourceId}`);
+    for (const o of result.outcomes)
+      if (!known.has(key(o.resourceId)))
+        add(5, `outcome for a resource the subscription does not have: ${o.resourceId}`);
   } else if (result.outcomes.length > 0) {
     add(5, "outcomes were reported without a plan");
   }
@@ -249,14 +351,22 @@ export function checkInvariants(sim: SimulatorHandle, result: RemediationResult,
   // 6
   const status = result.summary.status;
   const writes = log.filter(isWrite);
-  if (status === "refused" || status === "nothingToDo" || result.input.mode === "plan" || status === "approvalTimedOut") {
+  if (
+    status === "refused" ||
+    status === "nothingToDo" ||
+    result.input.mode === "plan" ||
+    status === "approvalTimedOut"
+  ) {
     for (const w of writes) add(6, `${status} run wrote to ARM: ${w.method} ${w.path}`);
   }
   if (status === "halted") {
     const canaries = new Set((result.summary.canary?.vmIds ?? []).map(key));
     for (const w of writes) {
       const p = key(w.path);
-      const allowed = tempPath(w.path) !== undefined || /\/networkwatchers\/[^/]+\/connectivitycheck$/.test(p) || [...canaries].some((c) => p.startsWith(`${c}/`));
+      const allowed =
+        tempPath(w.path) !== undefined ||
+        /\/networkwatchers\/[^/]+\/connectivitycheck$/.test(p) ||
+        [...canaries].some((c) => p.startsWith(`${c}/`));
       if (!allowed) add(6, `halted run wrote beyond the canary: ${w.method} ${w.path}`);
     }
     for (const [k] of busy) {

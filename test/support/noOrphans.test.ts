@@ -11,7 +11,11 @@ describe.runIf(linux)("the check that no process outlives the test run", () => {
   it("finds a process the tests left running, even once init has adopted it, and kills it", async () => {
     const token = `probe-${process.pid}`;
     // Detached and let go, as a leaked child is: it no longer belongs to this worker.
-    const child = spawn(process.execPath, ["-e", "setInterval(() => undefined, 1000)"], { detached: true, stdio: "ignore", env: { ...process.env, [RUN_MARKER]: token } });
+    const child = spawn(process.execPath, ["-e", "setInterval(() => undefined, 1000)"], {
+      detached: true,
+      stdio: "ignore",
+      env: { ...process.env, [RUN_MARKER]: token },
+    });
     child.unref();
     const gone = new Promise<void>((done) => child.once("exit", () => done()));
     const found = await reapOrphans(token, 0);
@@ -25,7 +29,12 @@ describe.runIf(linux)("the check that no process outlives the test run", () => {
     // A parent that starts Azurite and is then killed outright, as a test worker is when the runner ends it.
     const parent = spawn(
       process.execPath,
-      ["--import", "tsx", "-e", `require(${JSON.stringify(join(__dirname, "../../src/audit/localAzurite.ts"))}).startAzurite().then(() => console.log("up"))`],
+      [
+        "--import",
+        "tsx",
+        "-e",
+        `require(${JSON.stringify(join(__dirname, "../../src/audit/localAzurite.ts"))}).startAzurite().then(() => console.log("up"))`,
+      ],
       { stdio: ["ignore", "pipe", "inherit"], env: { ...process.env, [RUN_MARKER]: token } },
     );
     await new Promise<void>((done) => parent.stdout.on("data", (d: Buffer) => d.toString().includes("up") && done()));

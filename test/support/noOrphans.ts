@@ -44,7 +44,11 @@ function marked(token: string): Proc[] {
  * The processes carrying `token` that are still alive after `graceMs` (those in `spare` aside), each killed: the
  * orphans of a test run.
  */
-export async function reapOrphans(token: string, graceMs: number, spare: ReadonlySet<number> = new Set()): Promise<Proc[]> {
+export async function reapOrphans(
+  token: string,
+  graceMs: number,
+  spare: ReadonlySet<number> = new Set(),
+): Promise<Proc[]> {
   const left = (): Proc[] => marked(token).filter((p) => !spare.has(p.pid));
   const deadline = Date.now() + graceMs;
   let alive = left();
@@ -68,7 +72,11 @@ export default function setup(): (() => Promise<void>) | undefined {
   process.env[RUN_MARKER] = token;
   return async () => {
     // Vitest's own workers, if any are still closing, are not orphans of the tests.
-    const workers = new Set(marked(token).filter((p) => /vitest/.test(p.command)).map((p) => p.pid));
+    const workers = new Set(
+      marked(token)
+        .filter((p) => /vitest/.test(p.command))
+        .map((p) => p.pid),
+    );
     const alive = await reapOrphans(token, GRACE_MS, workers);
     if (alive.length === 0) return;
     throw new Error(

@@ -19,7 +19,11 @@ export type StartOptions = Pick<StackStartOptions, "mode" | "requireApproval" | 
 export type ProductHost = Omit<LocalStack, "start"> & { start(opts?: StartOptions): RemediationInput };
 
 /** The exemption approval every test run attests to (the demo scenario's exemption took effect then). */
-export const TEST_ATTESTATION = { reference: "REQ-25-0001", approvedBy: "ops@contoso.example", approvedAt: "2026-03-02T09:00:00Z" };
+export const TEST_ATTESTATION = {
+  reference: "REQ-25-0001",
+  approvedBy: "ops@contoso.example",
+  approvedAt: "2026-03-02T09:00:00Z",
+};
 
 export async function startProductHost(opts: ProductHostOptions): Promise<ProductHost> {
   const stack = await startLocalStack(opts);

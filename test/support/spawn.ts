@@ -53,7 +53,11 @@ export interface SpawnOptions {
 const live = new Set<Spawned>();
 
 /** Starts any command with the same collection, line waiting and group kill (used for `/bin/sh -c` and tsx scripts). */
-export function spawnCollected(command: string, args: readonly string[], options: Omit<SpawnOptions, "from"> = {}): Spawned {
+export function spawnCollected(
+  command: string,
+  args: readonly string[],
+  options: Omit<SpawnOptions, "from"> = {},
+): Spawned {
   const child = spawn(command, [...args], {
     cwd: options.cwd ?? ROOT,
     env: { ...process.env, FORCE_COLOR: "0", PORT25_FUNCTION_KEY: "", ...options.env },
@@ -113,7 +117,12 @@ export function spawnCollected(command: string, args: readonly string[], options
         if (already !== undefined) return found(already);
         waiters.push({ match, resolve: found });
         ended.then(
-          (e) => fail(new Error(`${[command, ...args].join(" ").slice(0, 200)} ended (${String(e.code ?? e.signal)}) before the expected line:\n${e.stderr.slice(-3000)}`)),
+          (e) =>
+            fail(
+              new Error(
+                `${[command, ...args].join(" ").slice(0, 200)} ended (${String(e.code ?? e.signal)}) before the expected line:\n${e.stderr.slice(-3000)}`,
+              ),
+            ),
           fail,
         );
       }),
@@ -134,7 +143,8 @@ export function spawnCollected(command: string, args: readonly string[], options
 /** `port25 ARGS` as a child process. */
 export function spawnPort25(args: readonly string[], options: SpawnOptions = {}): Spawned {
   const from = options.from ?? "dist";
-  if (from === "dist" && !existsSync(CLI)) throw new Error(`${CLI} is missing: run \`npm run build\` first (npm test does)`);
+  if (from === "dist" && !existsSync(CLI))
+    throw new Error(`${CLI} is missing: run \`npm run build\` first (npm test does)`);
   const entry = from === "dist" ? [CLI] : ["--import", "tsx", SOURCE];
   return spawnCollected(process.execPath, [...entry, ...args], options);
 }

@@ -2,7 +2,8 @@
 import { vi } from "vitest";
 import { main } from "../../src/cli/main";
 
-const text = (chunk: string | Uint8Array): string => (typeof chunk === "string" ? chunk : Buffer.from(chunk).toString());
+const text = (chunk: string | Uint8Array): string =>
+  typeof chunk === "string" ? chunk : Buffer.from(chunk).toString();
 
 /** Captures (and silences) stdout and stderr until `vi.restoreAllMocks()`; reads what was written so far. */
 export function captureStdio(): { out: () => string; err: () => string } {
@@ -26,7 +27,10 @@ const SIGNALS = ["SIGINT", "SIGTERM"] as const;
  * set for the call only. The signal handlers a command installs for the life of its process are removed after it,
  * so that calls do not pile them up in the test's process.
  */
-export async function runPort25(args: string[], env: Record<string, string | undefined> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+export async function runPort25(
+  args: string[],
+  env: Record<string, string | undefined> = {},
+): Promise<{ code: number; stdout: string; stderr: string }> {
   const before = new Map(SIGNALS.map((s) => [s, new Set(process.listeners(s))]));
   const saved = Object.keys(env).map((name) => [name, process.env[name]] as const);
   for (const [name, value] of Object.entries(env)) {

@@ -12,7 +12,14 @@ async function definedActivities(): Promise<string[]> {
   for (const file of readdirSync(dir).filter((f) => f.endsWith(".ts"))) {
     const mod: Record<string, unknown> = await import(join(dir, file));
     for (const value of Object.values(mod)) {
-      if (typeof value === "object" && value !== null && "kind" in value && value.kind === "activity" && "name" in value && typeof value.name === "string") {
+      if (
+        typeof value === "object" &&
+        value !== null &&
+        "kind" in value &&
+        value.kind === "activity" &&
+        "name" in value &&
+        typeof value.name === "string"
+      ) {
         names.push(value.name);
       }
     }
@@ -25,7 +32,11 @@ describe("src/app.ts", () => {
     const host = createDurableHost();
     try {
       await host.importApp([join(ROOT, "src/app.ts")]);
-      const registered = host.functions().filter((f) => f.kind === "activity").map((f) => f.name).sort();
+      const registered = host
+        .functions()
+        .filter((f) => f.kind === "activity")
+        .map((f) => f.name)
+        .sort();
       expect(registered).toEqual(await definedActivities());
       expect(registered.length).toBeGreaterThan(10);
     } finally {

@@ -24,7 +24,10 @@ describe("parseConfig", () => {
 
   it("refuses a static token for a non-loopback ARM endpoint", () => {
     expect(() => parseConfig({ PORT25_ARM_STATIC_TOKEN: "t" })).toThrow(/PORT25_ARM_STATIC_TOKEN/);
-    expect(parseConfig({ PORT25_ARM_STATIC_TOKEN: "t", PORT25_ARM_ENDPOINT: "https://127.0.0.1:4443" }).PORT25_ARM_STATIC_TOKEN).toBe("t");
+    expect(
+      parseConfig({ PORT25_ARM_STATIC_TOKEN: "t", PORT25_ARM_ENDPOINT: "https://127.0.0.1:4443" })
+        .PORT25_ARM_STATIC_TOKEN,
+    ).toBe("t");
   });
 });
 
@@ -33,8 +36,13 @@ describe("notification settings", () => {
 
   it("reads webhooks as a JSON array or a list separated by spaces or commas, none by default", () => {
     expect(parseConfig({}).PORT25_NOTIFY_WEBHOOKS).toEqual([]);
-    expect(parseConfig({ PORT25_NOTIFY_WEBHOOKS: JSON.stringify([SECRET, "https://b.example.net/x"]) }).PORT25_NOTIFY_WEBHOOKS).toEqual([SECRET, "https://b.example.net/x"]);
-    expect(parseConfig({ PORT25_NOTIFY_WEBHOOKS: `${SECRET}, http://127.0.0.1:8025/hook` }).PORT25_NOTIFY_WEBHOOKS).toEqual([SECRET, "http://127.0.0.1:8025/hook"]);
+    expect(
+      parseConfig({ PORT25_NOTIFY_WEBHOOKS: JSON.stringify([SECRET, "https://b.example.net/x"]) })
+        .PORT25_NOTIFY_WEBHOOKS,
+    ).toEqual([SECRET, "https://b.example.net/x"]);
+    expect(
+      parseConfig({ PORT25_NOTIFY_WEBHOOKS: `${SECRET}, http://127.0.0.1:8025/hook` }).PORT25_NOTIFY_WEBHOOKS,
+    ).toEqual([SECRET, "http://127.0.0.1:8025/hook"]);
     expect(parseConfig({}).PORT25_NOTIFY_FORMAT).toBe("json");
   });
 

@@ -21,7 +21,12 @@ export class ActivityLogReads implements ActivityLogOperations {
       // As the SDKs send it: `$filter` and `$select` literally, their values percent-encoded.
       const query = `api-version=${ACTIVITY_LOG_API_VERSION}&$filter=${encodeURIComponent(filter)}&$select=${encodeURIComponent(select)}`;
       const url = `/subscriptions/${encodeURIComponent(subscriptionId)}/providers/Microsoft.Insights/eventtypes/management/values?${query}`;
-      const items = await this.arm.rawListing("listPowerEvents", url, { maxPages: ACTIVITY_LOG_MAX_PAGES, what: "the Activity Log" }, EventPageSchema);
+      const items = await this.arm.rawListing(
+        "listPowerEvents",
+        url,
+        { maxPages: ACTIVITY_LOG_MAX_PAGES, what: "the Activity Log" },
+        EventPageSchema,
+      );
       return items.flatMap((e) => powerEventOf(e) ?? []).sort((a, b) => Date.parse(a.at) - Date.parse(b.at));
     });
   }
@@ -34,7 +39,12 @@ export class ActivityLogReads implements ActivityLogOperations {
       const select = "eventTimestamp,operationName,status,resourceId,caller";
       const query = `api-version=${ACTIVITY_LOG_API_VERSION}&$filter=${encodeURIComponent(filter)}&$select=${encodeURIComponent(select)}`;
       const url = `/subscriptions/${encodeURIComponent(id.subscriptionId)}/providers/Microsoft.Insights/eventtypes/management/values?${query}`;
-      const items = await this.arm.rawListing("listPowerEvents", url, { maxPages: ACTIVITY_LOG_MAX_PAGES, what: "the Activity Log" }, EventPageSchema);
+      const items = await this.arm.rawListing(
+        "listPowerEvents",
+        url,
+        { maxPages: ACTIVITY_LOG_MAX_PAGES, what: "the Activity Log" },
+        EventPageSchema,
+      );
       return items.flatMap((e) => resourceEventOf(e) ?? []).sort((a, b) => Date.parse(a.at) - Date.parse(b.at));
     });
   }
@@ -60,8 +70,15 @@ const EventDataSchema = z
   .loose();
 
 /** A resource's power events, any actor (microsoft.compute/…/evictSpotVM/action is the platform's spot eviction). */
-const RESOURCE_POWER_OPERATIONS = /^microsoft\.compute\/(virtualmachines|virtualmachinescalesets|virtualmachinescalesets\/virtualmachines)(?:\/(powerOff|deallocate|start|evictSpotVM)\/action|\/(delete))$/i;
-const RESOURCE_OPERATION_NAMES = { poweroff: "powerOff", deallocate: "deallocate", start: "start", evictspotvm: "evictSpotVM", delete: "delete" } as const;
+const RESOURCE_POWER_OPERATIONS =
+  /^microsoft\.compute\/(virtualmachines|virtualmachinescalesets|virtualmachinescalesets\/virtualmachines)(?:\/(powerOff|deallocate|start|evictSpotVM)\/action|\/(delete))$/i;
+const RESOURCE_OPERATION_NAMES = {
+  poweroff: "powerOff",
+  deallocate: "deallocate",
+  start: "start",
+  evictspotvm: "evictSpotVM",
+  delete: "delete",
+} as const;
 
 function resourceEventOf(raw: unknown): PowerEvent | undefined {
   const parsed = EventDataSchema.safeParse(raw);
@@ -71,15 +88,23 @@ function resourceEventOf(raw: unknown): PowerEvent | undefined {
   const status = (e.status?.value ?? "").toLowerCase();
   if (m === null || (status !== "succeeded" && status !== "started" && status !== "accepted")) return undefined;
   const name = (m[2] ?? m[3] ?? "").toLowerCase();
-  const operation = name in RESOURCE_OPERATION_NAMES ? RESOURCE_OPERATION_NAMES[name as keyof typeof RESOURCE_OPERATION_NAMES] : undefined;
+  const operation =
+    name in RESOURCE_OPERATION_NAMES
+      ? RESOURCE_OPERATION_NAMES[name as keyof typeof RESOURCE_OPERATION_NAMES]
+      : undefined;
   const resourceId = e.resourceId ?? (e.id !== undefined ? e.id.replace(/\/events\/.*$/i, "") : undefined);
   const at = isoTime(e.eventTimestamp);
   if (operation === undefined || resourceId === undefined || resourceId === "" || at === undefined) return undefined;
-  return parseWith(PowerEventSchema, { resourceId, operation, at, ...(e.caller !== undefined && e.caller !== "" ? { caller: e.caller } : {}) }, "Activity Log event");
+  return parseWith(
+    PowerEventSchema,
+    { resourceId, operation, at, ...(e.caller !== undefined && e.caller !== "" ? { caller: e.caller } : {}) },
+    "Activity Log event",
+  );
 }
 
 /** Succeeded power operations, by operationName (case-insensitive): VMs, scale sets, scale-set instances. */
-const POWER_OPERATIONS = /^microsoft\.compute\/(virtualmachines|virtualmachinescalesets|virtualmachinescalesets\/virtualmachines)\/(deallocate|start)\/action$/i;
+const POWER_OPERATIONS =
+  /^microsoft\.compute\/(virtualmachines|virtualmachinescalesets|virtualmachinescalesets\/virtualmachines)\/(deallocate|start)\/action$/i;
 
 function powerEventOf(raw: unknown): PowerEvent | undefined {
   const parsed = EventDataSchema.safeParse(raw);

@@ -1,6 +1,12 @@
 /** Compute power: a VM's or scale set's state, and the power operations that change it (Microsoft.Compute). */
 import type { PipelineResponse } from "@azure/core-rest-pipeline";
-import { ScaleSetStateSchema, VmStateSchema, type OperationHandle, type ScaleSetState, type VmState } from "../../contracts/azure";
+import {
+  ScaleSetStateSchema,
+  VmStateSchema,
+  type OperationHandle,
+  type ScaleSetState,
+  type VmState,
+} from "../../contracts/azure";
 import type { ArmResourceId } from "../../contracts/ids";
 import { parseWith } from "../../contracts/parse";
 import type { PowerStep } from "../../contracts/plan";
@@ -18,7 +24,9 @@ export class ComputePower implements ComputePowerOperations {
     return this.arm.call("getVmState", async () => {
       const id = requireId(vmId, "Microsoft.Compute/virtualMachines");
       try {
-        const view = await this.arm.clients.compute(id.subscriptionId).virtualMachines.instanceView(id.resourceGroup, id.name);
+        const view = await this.arm.clients
+          .compute(id.subscriptionId)
+          .virtualMachines.instanceView(id.resourceGroup, id.name);
         const statuses = view.statuses ?? [];
         return parseWith(
           VmStateSchema,
@@ -77,7 +85,9 @@ export class ComputePower implements ComputePowerOperations {
           retryable: false,
         });
       }
-      return beginPowerStep(this.arm.clients.compute(id.subscriptionId).virtualMachineScaleSets, step, id, { vmInstanceIDs: { instanceIds } });
+      return beginPowerStep(this.arm.clients.compute(id.subscriptionId).virtualMachineScaleSets, step, id, {
+        vmInstanceIDs: { instanceIds },
+      });
     });
   }
 }
@@ -85,14 +95,23 @@ export class ComputePower implements ComputePowerOperations {
 /** The SDK's power operations of VMs or of scale sets: one method per step, named as the step. */
 type PowerOperations<O> = Record<
   PowerStep,
-  (resourceGroup: string, name: string, options: O & { onResponse: (raw: PipelineResponse) => void }) => { submitted(): Promise<unknown> }
+  (
+    resourceGroup: string,
+    name: string,
+    options: O & { onResponse: (raw: PipelineResponse) => void },
+  ) => { submitted(): Promise<unknown> }
 >;
 
 /**
  * Sends a power step's initial request through the SDK and returns a handle to poll. Each SDK method sends its
  * initial POST at once; awaiting submitted() (never the poller itself) stops there.
  */
-async function beginPowerStep<O extends object>(operations: PowerOperations<O>, step: PowerStep, id: ArmResourceId, options: O): Promise<OperationHandle> {
+async function beginPowerStep<O extends object>(
+  operations: PowerOperations<O>,
+  step: PowerStep,
+  id: ArmResourceId,
+  options: O,
+): Promise<OperationHandle> {
   const initial = new InitialResponse();
   await operations[step](id.resourceGroup, id.name, { ...options, onResponse: initial.capture }).submitted();
   return initial.handle();

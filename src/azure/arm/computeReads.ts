@@ -1,6 +1,12 @@
 /** Compute reads: VMs, their extensions and agents, uniform scale sets, power-state listings (Microsoft.Compute). */
 import { mapLimit } from "../../concurrency";
-import type { InstanceViewStatus, VirtualMachine, VirtualMachineExtension, VirtualMachineInstanceView, VirtualMachineScaleSet } from "@azure/arm-compute";
+import type {
+  InstanceViewStatus,
+  VirtualMachine,
+  VirtualMachineExtension,
+  VirtualMachineInstanceView,
+  VirtualMachineScaleSet,
+} from "@azure/arm-compute";
 import {
   ScaleSetInfoSchema,
   VmExtensionInfoSchema,
@@ -9,7 +15,13 @@ import {
   type VmExtensionInfo,
   type VmInfo,
 } from "../../contracts/discovery";
-import { VmAgentReadinessSchema, VmPowerListingSchema, type VmAgentReadiness, type VmPowerListing, type VmPowerStatus } from "../../contracts/azure";
+import {
+  VmAgentReadinessSchema,
+  VmPowerListingSchema,
+  type VmAgentReadiness,
+  type VmPowerListing,
+  type VmPowerStatus,
+} from "../../contracts/azure";
 import { resourceKey } from "../../contracts/ids";
 import { parseWith } from "../../contracts/parse";
 import { powerStateFromStatuses } from "../../contracts/power";
@@ -48,26 +60,41 @@ export class ComputeReads implements ComputeReadOperations {
 
   listVmModelPage(subscriptionId: string, nextLink?: string): Promise<VmListPage<VmInfo>> {
     return this.arm.call("listVms", async () => {
-      const page = await this.arm.firstPage(this.arm.clients.compute(subscriptionId).virtualMachines.listAll(), nextLink);
+      const page = await this.arm.firstPage(
+        this.arm.clients.compute(subscriptionId).virtualMachines.listAll(),
+        nextLink,
+      );
       return { items: page.items.map((vm) => toVmInfo(vm, [])), ...optional("nextLink", page.nextLink) };
     });
   }
 
   listVmStatusPage(subscriptionId: string, nextLink?: string): Promise<VmListPage<VmPowerStatus>> {
     return this.arm.call("listVmPowerStates", async () => {
-      const page = await this.arm.firstPage(this.arm.clients.compute(subscriptionId).virtualMachines.listAll({ statusOnly: "true" }), nextLink);
-      return { items: page.items.flatMap((vm) => (vm.id === undefined ? [] : [vmPowerStatus(vm.id, vm)])), ...optional("nextLink", page.nextLink) };
+      const page = await this.arm.firstPage(
+        this.arm.clients.compute(subscriptionId).virtualMachines.listAll({ statusOnly: "true" }),
+        nextLink,
+      );
+      return {
+        items: page.items.flatMap((vm) => (vm.id === undefined ? [] : [vmPowerStatus(vm.id, vm)])),
+        ...optional("nextLink", page.nextLink),
+      };
     });
   }
 
   listVmExtensions(vmId: string): Promise<VmExtensionInfo[]> {
     return this.arm.call("listVmExtensions", async () => {
       const id = requireId(vmId, "Microsoft.Compute/virtualMachines");
-      const list = await this.arm.clients.compute(id.subscriptionId).virtualMachineExtensions.list(id.resourceGroup, id.name);
+      const list = await this.arm.clients
+        .compute(id.subscriptionId)
+        .virtualMachineExtensions.list(id.resourceGroup, id.name);
       return (list.value ?? []).map((ext: VirtualMachineExtension) =>
         parseWith(
           VmExtensionInfoSchema,
-          { name: ext.name ?? "", ...optional("publisher", ext.publisher), ...optional("type", ext.typePropertiesType) },
+          {
+            name: ext.name ?? "",
+            ...optional("publisher", ext.publisher),
+            ...optional("type", ext.typePropertiesType),
+          },
           "VM extension",
         ),
       );
@@ -78,10 +105,19 @@ export class ComputeReads implements ComputeReadOperations {
     return this.arm.call("getVmAgentReadiness", async () => {
       const id = requireId(vmId, "Microsoft.Compute/virtualMachines");
       try {
-        const view = await this.arm.clients.compute(id.subscriptionId).virtualMachines.instanceView(id.resourceGroup, id.name);
+        const view = await this.arm.clients
+          .compute(id.subscriptionId)
+          .virtualMachines.instanceView(id.resourceGroup, id.name);
         return parseWith(VmAgentReadinessSchema, agentReadinessOf(view), "VM agent readiness");
       } catch (e) {
-        if (isNotFound(e)) return { exists: false, powerState: "unknown", vmAgent: "unknown", networkWatcherAgent: "absent", detail: "the VM no longer exists" };
+        if (isNotFound(e))
+          return {
+            exists: false,
+            powerState: "unknown",
+            vmAgent: "unknown",
+            networkWatcherAgent: "absent",
+            detail: "the VM no longer exists",
+          };
         throw e;
       }
     });
@@ -118,7 +154,10 @@ export class ComputeReads implements ComputeReadOperations {
     return this.arm.call("listVmPowerStates", async () => {
       const vms: VmPowerListing["vms"] = [];
       let pages = 0;
-      for await (const page of this.arm.clients.compute(subscriptionId).virtualMachines.listAll({ statusOnly: "true" }).byPage()) {
+      for await (const page of this.arm.clients
+        .compute(subscriptionId)
+        .virtualMachines.listAll({ statusOnly: "true" })
+        .byPage()) {
         pages++;
         for (const vm of page) {
           if (vm.id !== undefined) vms.push(vmPowerStatus(vm.id, vm));
@@ -151,14 +190,25 @@ function agentReadinessOf(view: VirtualMachineInstanceView): VmAgentReadiness {
   const nw = (view.extensions ?? []).find((e) => {
     const type = e.type ?? "";
     const dot = type.lastIndexOf(".");
-    return isNetworkWatcherAgent({ publisher: dot < 0 ? "" : type.slice(0, dot), type: dot < 0 ? type : type.slice(dot + 1) });
+    return isNetworkWatcherAgent({
+      publisher: dot < 0 ? "" : type.slice(0, dot),
+      type: dot < 0 ? type : type.slice(dot + 1),
+    });
   });
   const networkWatcherAgent = nw === undefined ? "absent" : succeeded(nw.statuses) ? "ready" : "notReady";
   const detail = [
     describeStatuses("VM agent", agentStatuses),
-    nw === undefined ? "no Network Watcher agent extension reported" : describeStatuses(`extension ${nw.name ?? "Network Watcher agent"}`, nw.statuses),
+    nw === undefined
+      ? "no Network Watcher agent extension reported"
+      : describeStatuses(`extension ${nw.name ?? "Network Watcher agent"}`, nw.statuses),
   ].join("; ");
-  return { exists: true, powerState: powerStateFromStatuses(statuses), vmAgent, networkWatcherAgent, detail: clip(detail, TEXT_LIMITS.detail) };
+  return {
+    exists: true,
+    powerState: powerStateFromStatuses(statuses),
+    vmAgent,
+    networkWatcherAgent,
+    detail: clip(detail, TEXT_LIMITS.detail),
+  };
 }
 
 function vmPowerStatus(id: string, vm: VirtualMachine): VmPowerStatus {
@@ -205,8 +255,12 @@ function toVmInfo(vm: VirtualMachine, statuses: InstanceViewStatus[], platformUp
 
 /** A scale set's subnets, from its network profile (the primary configuration first). */
 function scaleSetSubnets(set: VirtualMachineScaleSet): string[] {
-  const configs = [...(set.virtualMachineProfile?.networkProfile?.networkInterfaceConfigurations ?? [])].sort((a, b) => Number(b.primary === true) - Number(a.primary === true));
-  return configs.flatMap((c) => (c.ipConfigurations ?? []).flatMap((ip) => (ip.subnet?.id === undefined ? [] : [ip.subnet.id])));
+  const configs = [...(set.virtualMachineProfile?.networkProfile?.networkInterfaceConfigurations ?? [])].sort(
+    (a, b) => Number(b.primary === true) - Number(a.primary === true),
+  );
+  return configs.flatMap((c) =>
+    (c.ipConfigurations ?? []).flatMap((ip) => (ip.subnet?.id === undefined ? [] : [ip.subnet.id])),
+  );
 }
 
 function normalisePriority(priority: string | undefined): "Regular" | "Low" | "Spot" {

@@ -42,7 +42,11 @@ export class ManagementGroupReads implements ManagementGroupOperations {
       let from: string | undefined;
       for (let pages = 0; ; pages++) {
         if (pages >= DESCENDANTS_MAX_PAGES)
-          throw new AzureOperationError(operation, `management group ${managementGroupId} has more than ${DESCENDANTS_MAX_PAGES} pages of descendants`, { code: "TooManyPages", retryable: false });
+          throw new AzureOperationError(
+            operation,
+            `management group ${managementGroupId} has more than ${DESCENDANTS_MAX_PAGES} pages of descendants`,
+            { code: "TooManyPages", retryable: false },
+          );
         const page = await listing.byPage(from === undefined ? {} : { continuationToken: from }).next();
         if (page.done === true) break;
         for (const raw of page.value) {
@@ -55,7 +59,10 @@ export class ManagementGroupReads implements ManagementGroupOperations {
           found.set(key, {
             subscriptionId: key,
             displayName: d.displayName ?? subscriptionId,
-            ...optional("parentManagementGroupId", parent === undefined || parent === "" ? undefined : parent.slice(parent.lastIndexOf("/") + 1)),
+            ...optional(
+              "parentManagementGroupId",
+              parent === undefined || parent === "" ? undefined : parent.slice(parent.lastIndexOf("/") + 1),
+            ),
           });
         }
         // This SDK keeps a page's nextLink beside the page, not on it.

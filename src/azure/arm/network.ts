@@ -25,7 +25,17 @@ import { parseWith } from "../../contracts/parse";
 import { AzureOperationError } from "../../errors";
 import { errorFromResponse } from "../errors";
 import type { NetworkOperations } from "../gateway";
-import { armIdentity, type ArmRequests, collect, invalidHandle, isNotFound, optional, optionalRetryAfter, parseJson, requireId } from "./requests";
+import {
+  armIdentity,
+  type ArmRequests,
+  collect,
+  invalidHandle,
+  isNotFound,
+  optional,
+  optionalRetryAfter,
+  parseJson,
+  requireId,
+} from "./requests";
 import { handleFromResponse } from "./operations";
 
 /**
@@ -47,11 +57,16 @@ export class NetworkOperationsImpl implements NetworkOperations {
   /** Every NIC of the subscription (NetworkInterfaces_ListAll, paged): one listing instead of one read per VM. */
   listNics(subscriptionId: string): Promise<NicInfo[]> {
     return this.arm.call("listNics", async () => {
-      const nics = await collect<NetworkInterface>(this.arm.clients.network(subscriptionId).networkInterfaces.listAll());
+      const nics = await collect<NetworkInterface>(
+        this.arm.clients.network(subscriptionId).networkInterfaces.listAll(),
+      );
       return nics.map((nic) =>
         parseWith(
           NicInfoSchema,
-          { id: nic.id ?? "", subnetIds: (nic.ipConfigurations ?? []).flatMap((c) => (c.subnet?.id === undefined ? [] : [c.subnet.id])) },
+          {
+            id: nic.id ?? "",
+            subnetIds: (nic.ipConfigurations ?? []).flatMap((c) => (c.subnet?.id === undefined ? [] : [c.subnet.id])),
+          },
           "network interface",
         ),
       );
@@ -86,7 +101,9 @@ export class NetworkOperationsImpl implements NetworkOperations {
     return this.arm.call("getVnet", async () => {
       const id = requireId(vnetId, "Microsoft.Network/virtualNetworks");
       try {
-        return toVnetInfo(await this.arm.clients.network(id.subscriptionId).virtualNetworks.get(id.resourceGroup, id.name));
+        return toVnetInfo(
+          await this.arm.clients.network(id.subscriptionId).virtualNetworks.get(id.resourceGroup, id.name),
+        );
       } catch (e) {
         if (isNotFound(e)) return undefined;
         throw e;
@@ -101,7 +118,11 @@ export class NetworkOperationsImpl implements NetworkOperations {
         const s = await this.arm.clients.network(id.subscriptionId).subnets.get(id.resourceGroup, id.name, subnetName);
         return parseWith(
           SubnetStateSchema,
-          { exists: true, provisioningState: s.provisioningState, addressPrefix: s.addressPrefix ?? s.addressPrefixes?.[0] },
+          {
+            exists: true,
+            provisioningState: s.provisioningState,
+            addressPrefix: s.addressPrefix ?? s.addressPrefixes?.[0],
+          },
           "subnet state",
         );
       } catch (e) {
@@ -111,12 +132,25 @@ export class NetworkOperationsImpl implements NetworkOperations {
     });
   }
 
-  beginCreateSubnet(vnetId: string, subnetName: string, addressPrefix: string, networkSecurityGroupId?: string): Promise<OperationHandle> {
+  beginCreateSubnet(
+    vnetId: string,
+    subnetName: string,
+    addressPrefix: string,
+    networkSecurityGroupId?: string,
+  ): Promise<OperationHandle> {
     return this.arm.call("createSubnet", async () => {
       const id = requireId(vnetId, "Microsoft.Network/virtualNetworks");
-      const response = await this.arm.send(this.arm.clients.network(id.subscriptionId), "PUT", subnetPath(id, subnetName), {
-        properties: { addressPrefix, ...(networkSecurityGroupId === undefined ? {} : { networkSecurityGroup: { id: networkSecurityGroupId } }) },
-      });
+      const response = await this.arm.send(
+        this.arm.clients.network(id.subscriptionId),
+        "PUT",
+        subnetPath(id, subnetName),
+        {
+          properties: {
+            addressPrefix,
+            ...(networkSecurityGroupId === undefined ? {} : { networkSecurityGroup: { id: networkSecurityGroupId } }),
+          },
+        },
+      );
       return handleFromResponse("createSubnet", response, [200, 201]);
     });
   }
@@ -128,7 +162,8 @@ export class NetworkOperationsImpl implements NetworkOperations {
       const response = await this.arm.send(this.arm.clients.network(id.subscriptionId), "DELETE", path);
       const handle = handleFromResponse("deleteSubnet", response, [200, 202, 204]);
       // ARM may point the Location at the subnet itself: polling it is then a GET of the subnet, 404 = deleted.
-      return handle.locationUrl !== undefined && sameResource(handle.locationUrl, `${this.arm.clients.connection.endpoint}${path}`)
+      return handle.locationUrl !== undefined &&
+        sameResource(handle.locationUrl, `${this.arm.clients.connection.endpoint}${path}`)
         ? { ...handle, locationIsResource: true }
         : handle;
     });
@@ -146,9 +181,15 @@ export class NetworkOperationsImpl implements NetworkOperations {
         `/subscriptions/${id.subscriptionId}/resourceGroups/${encodeURIComponent(id.resourceGroup)}` +
         `/providers/Microsoft.Network/networkInterfaces/${encodeURIComponent(id.name)}/effectiveRouteTable?api-version=${NETWORK_API_VERSION}`;
       const response = await this.arm.send(this.arm.clients.network(id.subscriptionId), "POST", path);
-      if (response.status === 200) return parseWith(EffectiveRoutesStartSchema, { status: "done", routes: effectiveRoutesFrom(response) }, "effective routes");
+      if (response.status === 200)
+        return parseWith(
+          EffectiveRoutesStartSchema,
+          { status: "done", routes: effectiveRoutesFrom(response) },
+          "effective routes",
+        );
       const handle = handleFromResponse("getEffectiveRoutes", response, [202]);
-      if (handle.locationUrl === undefined) throw invalidHandle("getEffectiveRoutes", "ARM accepted the read (202) without a Location URL");
+      if (handle.locationUrl === undefined)
+        throw invalidHandle("getEffectiveRoutes", "ARM accepted the read (202) without a Location URL");
       return parseWith(EffectiveRoutesStartSchema, { status: "started", handle }, "effective routes");
     });
   }
@@ -157,7 +198,11 @@ export class NetworkOperationsImpl implements NetworkOperations {
     return this.arm.call("getEffectiveRoutesResult", async () => {
       const h = parseWith(OperationHandleSchema, handle, "operation handle");
       if (h.locationUrl === undefined) throw invalidHandle("getEffectiveRoutesResult", "it has no Location URL");
-      const response = await this.arm.send(this.arm.clients.generic(), "GET", this.arm.onEndpoint(h.locationUrl, "getEffectiveRoutesResult"));
+      const response = await this.arm.send(
+        this.arm.clients.generic(),
+        "GET",
+        this.arm.onEndpoint(h.locationUrl, "getEffectiveRoutesResult"),
+      );
       if (response.status === 202) {
         throw new AzureOperationError("getEffectiveRoutesResult", "the effective-routes read is still running", {
           code: "OperationInProgress",
@@ -183,7 +228,10 @@ function sameResource(a: string, b: string): boolean {
   try {
     const ua = new URL(a);
     const ub = new URL(b);
-    return ua.origin === ub.origin && decodeURIComponent(ua.pathname).toLowerCase() === decodeURIComponent(ub.pathname).toLowerCase();
+    return (
+      ua.origin === ub.origin &&
+      decodeURIComponent(ua.pathname).toLowerCase() === decodeURIComponent(ub.pathname).toLowerCase()
+    );
   } catch {
     return false;
   }
@@ -226,7 +274,8 @@ function toPeeringInfo(p: VirtualNetworkPeering): PeeringInfo[] {
     {
       name: p.name ?? "",
       remoteVnetId: remote,
-      remoteAddressPrefixes: p.remoteVirtualNetworkAddressSpace?.addressPrefixes ?? p.remoteAddressSpace?.addressPrefixes ?? [],
+      remoteAddressPrefixes:
+        p.remoteVirtualNetworkAddressSpace?.addressPrefixes ?? p.remoteAddressSpace?.addressPrefixes ?? [],
       useRemoteGateways: p.useRemoteGateways ?? false,
       ...optional("peeringState", p.peeringState),
     },

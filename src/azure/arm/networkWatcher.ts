@@ -16,7 +16,16 @@ import { parseWith } from "../../contracts/parse";
 import { AzureOperationError } from "../../errors";
 import { errorFromResponse } from "../errors";
 import type { NetworkWatcherOperations } from "../gateway";
-import { armIdentity, type ArmRequests, collect, invalidHandle, optional, optionalRetryAfter, parseJson, requireId } from "./requests";
+import {
+  armIdentity,
+  type ArmRequests,
+  collect,
+  invalidHandle,
+  optional,
+  optionalRetryAfter,
+  parseJson,
+  requireId,
+} from "./requests";
 import { handleFromResponse } from "./operations";
 import { NETWORK_API_VERSION } from "./network";
 
@@ -25,15 +34,26 @@ export class NetworkWatcherOperationsImpl implements NetworkWatcherOperations {
 
   listNetworkWatchers(subscriptionId: string): Promise<NetworkWatcherInfo[]> {
     return this.arm.call("listNetworkWatchers", async () => {
-      const watchers = await collect<NetworkWatcher>(this.arm.clients.network(subscriptionId).networkWatchers.listAll());
+      const watchers = await collect<NetworkWatcher>(
+        this.arm.clients.network(subscriptionId).networkWatchers.listAll(),
+      );
       return watchers.map((w) => {
-        return parseWith(NetworkWatcherInfoSchema, armIdentity(w, "Microsoft.Network/networkWatchers").identity, "network watcher");
+        return parseWith(
+          NetworkWatcherInfoSchema,
+          armIdentity(w, "Microsoft.Network/networkWatchers").identity,
+          "network watcher",
+        );
       });
     });
   }
 
   /** 200 carries the result at once; 202 gives a handle whose Location serves it once the check has finished. */
-  beginConnectivityCheck(watcher: NetworkWatcherInfo, vmId: string, host: string, port: number): Promise<ConnectivityStart> {
+  beginConnectivityCheck(
+    watcher: NetworkWatcherInfo,
+    vmId: string,
+    host: string,
+    port: number,
+  ): Promise<ConnectivityStart> {
     return this.arm.call("connectivityCheck", async () => {
       const w = requireId(watcher.id, "Microsoft.Network/networkWatchers");
       requireId(vmId, "Microsoft.Compute/virtualMachines");
@@ -46,11 +66,16 @@ export class NetworkWatcherOperationsImpl implements NetworkWatcherOperations {
         protocol: "Tcp",
       });
       if (response.status === 200) {
-        return parseWith(ConnectivityStartSchema, { status: "done", result: connectivityResultFrom(response) }, "connectivity check");
+        return parseWith(
+          ConnectivityStartSchema,
+          { status: "done", result: connectivityResultFrom(response) },
+          "connectivity check",
+        );
       }
       const handle = handleFromResponse("connectivityCheck", response, [202]);
       // The result is served at the Location only; a 202 without one leaves nothing to read it from.
-      if (handle.locationUrl === undefined) throw invalidHandle("connectivityCheck", "ARM accepted the check (202) without a Location URL");
+      if (handle.locationUrl === undefined)
+        throw invalidHandle("connectivityCheck", "ARM accepted the check (202) without a Location URL");
       return parseWith(ConnectivityStartSchema, { status: "started", handle }, "connectivity check");
     });
   }
@@ -59,7 +84,11 @@ export class NetworkWatcherOperationsImpl implements NetworkWatcherOperations {
     return this.arm.call("getConnectivityResult", async () => {
       const h = parseWith(OperationHandleSchema, handle, "operation handle");
       if (h.locationUrl === undefined) throw invalidHandle("getConnectivityResult", "it has no Location URL");
-      const response = await this.arm.send(this.arm.clients.generic(), "GET", this.arm.onEndpoint(h.locationUrl, "getConnectivityResult"));
+      const response = await this.arm.send(
+        this.arm.clients.generic(),
+        "GET",
+        this.arm.onEndpoint(h.locationUrl, "getConnectivityResult"),
+      );
       if (response.status === 202) {
         throw new AzureOperationError("getConnectivityResult", "the connectivity check is still running", {
           code: "OperationInProgress",
@@ -78,7 +107,11 @@ const ConnectivityBodySchema = z.object({
   probesSent: z.number().optional(),
   probesFailed: z.number().optional(),
   hops: z
-    .array(z.object({ issues: z.array(z.object({ origin: z.string().optional(), type: z.string().optional() })).optional() }))
+    .array(
+      z.object({
+        issues: z.array(z.object({ origin: z.string().optional(), type: z.string().optional() })).optional(),
+      }),
+    )
     .optional(),
 });
 
@@ -89,7 +122,11 @@ const ConnectivityBodySchema = z.object({
  * port is open (the loss is the path's); with every probe failed, or no counts, it is no better than Disconnected.
  * Unknown (and any word the product does not know) is no verdict.
  */
-export function connectivityVerdict(status: string, probesSent: number | undefined, probesFailed: number | undefined): ConnectivityVerdict {
+export function connectivityVerdict(
+  status: string,
+  probesSent: number | undefined,
+  probesFailed: number | undefined,
+): ConnectivityVerdict {
   switch (status.toLowerCase()) {
     case "connected":
     case "reachable":
@@ -98,7 +135,9 @@ export function connectivityVerdict(status: string, probesSent: number | undefin
     case "unreachable":
       return "unreachable";
     case "degraded":
-      return probesSent !== undefined && probesFailed !== undefined && probesSent > probesFailed ? "reachable" : "unreachable";
+      return probesSent !== undefined && probesFailed !== undefined && probesSent > probesFailed
+        ? "reachable"
+        : "unreachable";
     default:
       return "inconclusive";
   }
@@ -113,7 +152,14 @@ function connectivityResultFrom(response: PipelineResponse): ConnectivityResult 
   );
   return parseWith(
     ConnectivityResultSchema,
-    { connectionStatus: status, verdict, reachable: verdict === "reachable", issues, ...optional("probesSent", body.probesSent), ...optional("probesFailed", body.probesFailed) },
+    {
+      connectionStatus: status,
+      verdict,
+      reachable: verdict === "reachable",
+      issues,
+      ...optional("probesSent", body.probesSent),
+      ...optional("probesFailed", body.probesFailed),
+    },
     "connectivity result",
   );
 }

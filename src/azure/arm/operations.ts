@@ -1,9 +1,21 @@
 /** Long-running operations: a handle from ARM's first answer, and one poll of its status. */
 import type { PipelineResponse } from "@azure/core-rest-pipeline";
 import { z } from "zod";
-import { OperationHandleSchema, OperationStatusSchema, type OperationHandle, type OperationStatus } from "../../contracts/azure";
+import {
+  OperationHandleSchema,
+  OperationStatusSchema,
+  type OperationHandle,
+  type OperationStatus,
+} from "../../contracts/azure";
 import { parseWith } from "../../contracts/parse";
-import { armErrorFromBody, errorFromResponse, isBusyFailure, retryAfterSecondsFrom, unwrapArmError, type ArmErrorDetail } from "../errors";
+import {
+  armErrorFromBody,
+  errorFromResponse,
+  isBusyFailure,
+  retryAfterSecondsFrom,
+  unwrapArmError,
+  type ArmErrorDetail,
+} from "../errors";
 import type { OperationStatusOperations } from "../gateway";
 import { type ArmRequests, invalidHandle, optional, optionalRetryAfter, parseJson } from "./requests";
 
@@ -35,8 +47,13 @@ export class OperationStatusReads implements OperationStatusOperations {
       const h = parseWith(OperationHandleSchema, handle, "operation handle");
       if (h.completed) return { status: "Succeeded" };
       const url = h.asyncOperationUrl ?? h.locationUrl;
-      if (url === undefined) throw invalidHandle("getOperationStatus", "it has neither an Azure-AsyncOperation nor a Location URL");
-      const response = await this.arm.send(this.arm.clients.generic(), "GET", this.arm.onEndpoint(url, "getOperationStatus"));
+      if (url === undefined)
+        throw invalidHandle("getOperationStatus", "it has neither an Azure-AsyncOperation nor a Location URL");
+      const response = await this.arm.send(
+        this.arm.clients.generic(),
+        "GET",
+        this.arm.onEndpoint(url, "getOperationStatus"),
+      );
       const retryAfterSeconds = retryAfterSecondsFrom(response.headers);
       const wait = retryAfterSeconds === undefined ? {} : { retryAfterSeconds };
       if (h.asyncOperationUrl !== undefined) {
@@ -57,10 +74,15 @@ export class OperationStatusReads implements OperationStatusOperations {
             "operation status",
           );
         }
-        return parseWith(OperationStatusSchema, { status, ...(status === "InProgress" ? wait : {}) }, "operation status");
+        return parseWith(
+          OperationStatusSchema,
+          { status, ...(status === "InProgress" ? wait : {}) },
+          "operation status",
+        );
       }
       if (h.locationIsResource === true) return resourceDeleteStatus(response, wait);
-      if (response.status === 202) return parseWith(OperationStatusSchema, { status: "InProgress", ...wait }, "operation status");
+      if (response.status === 202)
+        return parseWith(OperationStatusSchema, { status: "InProgress", ...wait }, "operation status");
       if (response.status >= 200 && response.status < 300) return { status: "Succeeded" };
       if (LOCATION_POLL_TRANSIENT.has(response.status)) throw errorFromResponse("getOperationStatus", response);
       const body = armErrorFromBody(response.bodyAsText ?? "");
@@ -77,20 +99,32 @@ const ArmErrorDetailSchema = z.object({ code: z.string().optional(), message: z.
 
 const AsyncOperationBodySchema = z.object({
   status: z.string().optional(),
-  error: z.object({ code: z.string().optional(), message: z.string().optional(), details: z.array(ArmErrorDetailSchema).optional() }).optional(),
+  error: z
+    .object({
+      code: z.string().optional(),
+      message: z.string().optional(),
+      details: z.array(ArmErrorDetailSchema).optional(),
+    })
+    .optional(),
 });
 
 /** Statuses at a Location URL that are the front door's (throttled, unavailable), not the operation's failure. */
 const LOCATION_POLL_TRANSIENT = new Set([408, 429, 502, 503, 504]);
 
 /** An operation's failure, flagged retryable when it lost to another operation on the same resource. */
-function operationError(wrapped: string, wrappedMessage: string, details: readonly ArmErrorDetail[]): OperationStatus["error"] {
+function operationError(
+  wrapped: string,
+  wrappedMessage: string,
+  details: readonly ArmErrorDetail[],
+): OperationStatus["error"] {
   // A wrapper (ResourceOperationFailure) is read as the code it wraps, so an allocation failure is one.
   const { code, message } = unwrapArmError({ code: wrapped, message: wrappedMessage, details });
   return { code, message, ...(isBusyFailure(code, message, details) ? { retryable: true } : {}) };
 }
 
-const ResourceBodySchema = z.object({ properties: z.object({ provisioningState: z.string().optional() }).loose().optional() }).loose();
+const ResourceBodySchema = z
+  .object({ properties: z.object({ provisioningState: z.string().optional() }).loose().optional() })
+  .loose();
 
 /**
  * A poll of a resource being deleted, at its own URL: 404 = deleted; 200 = still there, still deleting unless its
@@ -99,10 +133,28 @@ const ResourceBodySchema = z.object({ properties: z.object({ provisioningState: 
 function resourceDeleteStatus(response: PipelineResponse, wait: { retryAfterSeconds?: number }): OperationStatus {
   if (response.status === 404) return { status: "Succeeded" };
   if (response.status === 200 || response.status === 202) {
-    const state = parseWith(ResourceBodySchema, parseJson(response.bodyAsText), "resource").properties?.provisioningState?.toLowerCase();
-    if (state === "failed") return { status: "Failed", error: { code: "DeleteFailed", message: "The resource ended in provisioning state Failed while being deleted." } };
+    const state = parseWith(
+      ResourceBodySchema,
+      parseJson(response.bodyAsText),
+      "resource",
+    ).properties?.provisioningState?.toLowerCase();
+    if (state === "failed")
+      return {
+        status: "Failed",
+        error: {
+          code: "DeleteFailed",
+          message: "The resource ended in provisioning state Failed while being deleted.",
+        },
+      };
     if (state === "succeeded") {
-      return { status: "Failed", error: { code: "DeleteNotApplied", message: "The resource is still present and no longer being deleted.", retryable: true } };
+      return {
+        status: "Failed",
+        error: {
+          code: "DeleteNotApplied",
+          message: "The resource is still present and no longer being deleted.",
+          retryable: true,
+        },
+      };
     }
     return parseWith(OperationStatusSchema, { status: "InProgress", ...wait }, "operation status");
   }

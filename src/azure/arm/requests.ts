@@ -1,6 +1,11 @@
 /** One ARM connection's requests: sending, paging and the checks every answer passes, shared by the operation groups. */
 import type { ServiceClient } from "@azure/core-client";
-import { createHttpHeaders, createPipelineRequest, type HttpMethods, type PipelineResponse } from "@azure/core-rest-pipeline";
+import {
+  createHttpHeaders,
+  createPipelineRequest,
+  type HttpMethods,
+  type PipelineResponse,
+} from "@azure/core-rest-pipeline";
 import type { z } from "zod";
 import { tryParseArmResourceId, type ArmResourceId } from "../../contracts/ids";
 import { parseWith } from "../../contracts/parse";
@@ -12,13 +17,19 @@ export class ArmRequests {
   constructor(readonly clients: ArmClientSet) {}
 
   /** One page of an SDK listing, from its start or from a nextLink on ARM's endpoint. */
-  async firstPage<T>(listing: PagedListing<T>, nextLink: string | undefined): Promise<{ items: T[]; nextLink: string | undefined }> {
+  async firstPage<T>(
+    listing: PagedListing<T>,
+    nextLink: string | undefined,
+  ): Promise<{ items: T[]; nextLink: string | undefined }> {
     const from = nextLink === undefined ? undefined : this.onEndpoint(nextLink, "listVms");
     const pages = listing.byPage(from === undefined ? {} : { continuationToken: from });
     const first = await pages.next();
     if (first.done === true) return { items: [], nextLink: undefined };
     const next = (first.value as T[] & { continuationToken?: string }).continuationToken;
-    return { items: first.value, nextLink: next === undefined || next === "" ? undefined : this.onEndpoint(next, "listVms") };
+    return {
+      items: first.value,
+      nextLink: next === undefined || next === "" ? undefined : this.onEndpoint(next, "listVms"),
+    };
   }
 
   /** Sends one request through `client`'s pipeline (auth, user agent, transient retries) to a path on the endpoint. */
@@ -48,12 +59,20 @@ export class ArmRequests {
     const items: T[] = [];
     let url: string | undefined = firstUrl;
     for (let pages = 0; url !== undefined; pages++) {
-      if (pages >= opts.maxPages) throw new AzureOperationError(operation, `${opts.what} has more than ${opts.maxPages} pages`, { code: "TooManyPages", retryable: false });
+      if (pages >= opts.maxPages)
+        throw new AzureOperationError(operation, `${opts.what} has more than ${opts.maxPages} pages`, {
+          code: "TooManyPages",
+          retryable: false,
+        });
       const response = await this.send(this.clients.generic(), "GET", url);
-      if (response.status !== 200) throw (opts.refused ?? ((r: PipelineResponse) => errorFromResponse(operation, r)))(response);
+      if (response.status !== 200)
+        throw (opts.refused ?? ((r: PipelineResponse) => errorFromResponse(operation, r)))(response);
       const page = parseWith(schema, parseJson(response.bodyAsText), `${opts.what} (a page)`);
       items.push(...page.value);
-      url = page.nextLink === undefined || page.nextLink === null || page.nextLink === "" ? undefined : this.onEndpoint(page.nextLink, operation);
+      url =
+        page.nextLink === undefined || page.nextLink === null || page.nextLink === ""
+          ? undefined
+          : this.onEndpoint(page.nextLink, operation);
     }
     return items;
   }
@@ -94,10 +113,14 @@ export function isoTime(value: Date | string): string | undefined {
 export function requireId(value: string, type: string): ArmResourceId {
   const id = tryParseArmResourceId(value);
   if (typeof id === "string" || id.type.toLowerCase() !== type.toLowerCase()) {
-    throw new AzureOperationError("parseResourceId", `"${value}" is not a ${type} id${typeof id === "string" ? `: ${id}` : ""}`, {
-      code: "InvalidResourceId",
-      retryable: false,
-    });
+    throw new AzureOperationError(
+      "parseResourceId",
+      `"${value}" is not a ${type} id${typeof id === "string" ? `: ${id}` : ""}`,
+      {
+        code: "InvalidResourceId",
+        retryable: false,
+      },
+    );
   }
   return id;
 }
@@ -120,11 +143,22 @@ export function armIdentity(
   type: string,
 ): { identity: ArmIdentity; id: ArmResourceId } {
   const id = requireId(resource.id ?? "", type);
-  return { identity: { id: resource.id ?? "", name: resource.name ?? id.name, resourceGroup: id.resourceGroup, location: resource.location }, id };
+  return {
+    identity: {
+      id: resource.id ?? "",
+      name: resource.name ?? id.name,
+      resourceGroup: id.resourceGroup,
+      location: resource.location,
+    },
+    id,
+  };
 }
 
 export function invalidHandle(operation: string, why: string): AzureOperationError {
-  return new AzureOperationError(operation, `invalid operation handle: ${why}`, { code: "InvalidOperationHandle", retryable: false });
+  return new AzureOperationError(operation, `invalid operation handle: ${why}`, {
+    code: "InvalidOperationHandle",
+    retryable: false,
+  });
 }
 
 export function isNotFound(e: unknown): boolean {

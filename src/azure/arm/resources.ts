@@ -55,7 +55,11 @@ export class ResourceReads implements ResourceOperations {
   getBillingProperty(subscriptionId: string): Promise<BillingRead> {
     return this.arm.call("getBillingProperty", async () => {
       const path = `/subscriptions/${encodeURIComponent(subscriptionId)}/providers/Microsoft.Billing/billingProperty/default`;
-      const response = await this.arm.send(this.arm.clients.generic(), "GET", `${path}?api-version=${BILLING_API_VERSION}`);
+      const response = await this.arm.send(
+        this.arm.clients.generic(),
+        "GET",
+        `${path}?api-version=${BILLING_API_VERSION}`,
+      );
       if (response.status === 200) {
         const body = parseWith(BillingEnvelopeSchema, parseJson(response.bodyAsText), "billing property response");
         return parseWith(BillingReadSchema, { status: "ok", property: body.properties }, "billing property");
@@ -105,14 +109,29 @@ export class ResourceReads implements ResourceOperations {
         const e = errorFromResponse("listLocks", response);
         if (response.status !== 401 && response.status !== 403) return e;
         const said = armErrorFromBody(response.bodyAsText ?? "").message ?? `HTTP ${response.status}`;
-        return new AzureOperationError("listLocks", `${said} (reading management locks needs ${ARM_ACTIONS.readLocks})`, { code: e.code, statusCode: response.status, retryable: false, cause: e });
+        return new AzureOperationError(
+          "listLocks",
+          `${said} (reading management locks needs ${ARM_ACTIONS.readLocks})`,
+          { code: e.code, statusCode: response.status, retryable: false, cause: e },
+        );
       };
-      const items = await this.arm.rawListing("listLocks", url, { maxPages: LOCKS_MAX_PAGES, what: "the subscription's locks", refused }, LockPageSchema);
+      const items = await this.arm.rawListing(
+        "listLocks",
+        url,
+        { maxPages: LOCKS_MAX_PAGES, what: "the subscription's locks", refused },
+        LockPageSchema,
+      );
       return items.map((l) => {
         const at = l.id.toLowerCase().lastIndexOf("/providers/microsoft.authorization/locks/");
         return parseWith(
           LockInfoSchema,
-          { id: l.id, name: l.name ?? l.id.slice(l.id.lastIndexOf("/") + 1), level: l.properties.level, scope: at < 0 ? "" : l.id.slice(0, at), ...optional("notes", l.properties.notes ?? undefined) },
+          {
+            id: l.id,
+            name: l.name ?? l.id.slice(l.id.lastIndexOf("/") + 1),
+            level: l.properties.level,
+            scope: at < 0 ? "" : l.id.slice(0, at),
+            ...optional("notes", l.properties.notes ?? undefined),
+          },
           "management lock",
         );
       });
@@ -125,17 +144,29 @@ export class ResourceReads implements ResourceOperations {
    * there, one entry per role, every page followed. It lists the caller's own permissions, so the roles grant no
    * action for it; a refusal is reported as such (discovery then treats the group as not writable).
    */
-  listResourceGroupPermissions(subscriptionId: string, resourceGroup: string): Promise<GroupPermissions["permissions"]> {
+  listResourceGroupPermissions(
+    subscriptionId: string,
+    resourceGroup: string,
+  ): Promise<GroupPermissions["permissions"]> {
     return this.arm.call("listPermissions", async () => {
-      let url: string | undefined = `/subscriptions/${encodeURIComponent(subscriptionId)}/resourceGroups/${encodeURIComponent(resourceGroup)}/providers/Microsoft.Authorization/permissions?api-version=${PERMISSIONS_API_VERSION}`;
+      let url: string | undefined =
+        `/subscriptions/${encodeURIComponent(subscriptionId)}/resourceGroups/${encodeURIComponent(resourceGroup)}/providers/Microsoft.Authorization/permissions?api-version=${PERMISSIONS_API_VERSION}`;
       const entries: GroupPermissions["permissions"] = [];
       for (let pages = 0; url !== undefined; pages++) {
-        if (pages >= LOCKS_MAX_PAGES) throw new AzureOperationError("listPermissions", `the resource group has more than ${LOCKS_MAX_PAGES} pages of permissions`, { code: "TooManyPages", retryable: false });
+        if (pages >= LOCKS_MAX_PAGES)
+          throw new AzureOperationError(
+            "listPermissions",
+            `the resource group has more than ${LOCKS_MAX_PAGES} pages of permissions`,
+            { code: "TooManyPages", retryable: false },
+          );
         const response = await this.arm.send(this.arm.clients.generic(), "GET", url);
         if (response.status !== 200) throw errorFromResponse("listPermissions", response);
         const page = parseWith(PermissionPageSchema, parseJson(response.bodyAsText), "permission page");
         for (const p of page.value) entries.push({ actions: p.actions ?? [], notActions: p.notActions ?? [] });
-        url = page.nextLink === undefined || page.nextLink === null || page.nextLink === "" ? undefined : this.arm.onEndpoint(page.nextLink, "listPermissions");
+        url =
+          page.nextLink === undefined || page.nextLink === null || page.nextLink === ""
+            ? undefined
+            : this.arm.onEndpoint(page.nextLink, "listPermissions");
       }
       return entries;
     });
@@ -147,11 +178,13 @@ const BillingEnvelopeSchema = z.object({ properties: BillingPropertySchema.defau
 const LockPageSchema = z.object({
   value: z
     .array(
-      z.object({
-        id: z.string().min(1),
-        name: z.string().optional(),
-        properties: z.object({ level: z.string(), notes: z.string().nullable().optional() }).loose(),
-      }).loose(),
+      z
+        .object({
+          id: z.string().min(1),
+          name: z.string().optional(),
+          properties: z.object({ level: z.string(), notes: z.string().nullable().optional() }).loose(),
+        })
+        .loose(),
     )
     .default([]),
   nextLink: z.string().nullable().optional(),
@@ -159,6 +192,23 @@ const LockPageSchema = z.object({
 
 /** A page of PermissionGetResult (authorization's permissions spec): each Permission's actions and notActions. */
 const PermissionPageSchema = z.object({
-  value: z.array(z.object({ actions: z.array(z.string()).nullable().optional().transform((v) => v ?? undefined), notActions: z.array(z.string()).nullable().optional().transform((v) => v ?? undefined) }).loose()).default([]),
+  value: z
+    .array(
+      z
+        .object({
+          actions: z
+            .array(z.string())
+            .nullable()
+            .optional()
+            .transform((v) => v ?? undefined),
+          notActions: z
+            .array(z.string())
+            .nullable()
+            .optional()
+            .transform((v) => v ?? undefined),
+        })
+        .loose(),
+    )
+    .default([]),
   nextLink: z.string().nullable().optional(),
 });

@@ -14,7 +14,14 @@ import { renderRunReport } from "../../audit/report";
 import { ProgressSchema } from "../../contracts/remediation";
 import type { CommandResult } from "../command";
 
-const Flags = z.object({ state: z.string().min(1), json: z.boolean().default(false), run: z.string().min(1).optional(), html: z.string().min(1).optional() }).strict();
+const Flags = z
+  .object({
+    state: z.string().min(1),
+    json: z.boolean().default(false),
+    run: z.string().min(1).optional(),
+    html: z.string().min(1).optional(),
+  })
+  .strict();
 
 /** Whether the command was given --state (then it acts on a local run, not on the deployed app). */
 export function wantsLocal(argv: readonly string[]): boolean {
@@ -23,22 +30,39 @@ export function wantsLocal(argv: readonly string[]): boolean {
 
 function recordOf(dir: string): RunRecord {
   const record = readRunRecord(dir);
-  if (record === undefined) throw new UsageError(`--state ${dir}: no run was started there (port25 run --state ${dir} starts one)`);
+  if (record === undefined)
+    throw new UsageError(`--state ${dir}: no run was started there (port25 run --state ${dir} starts one)`);
   return record;
 }
 
 const who = (): string => `${userInfo().username}@${hostname()} (port25)`;
 
-const ProgressFileSchema = z.object({ instanceId: z.string(), pid: z.number(), at: z.string(), progress: ProgressSchema });
+const ProgressFileSchema = z.object({
+  instanceId: z.string(),
+  pid: z.number(),
+  at: z.string(),
+  progress: ProgressSchema,
+});
 
-export async function localCommand(argv: string[], verb: "status" | "approve" | "cancel" | "audit"): Promise<CommandResult> {
-  const { values } = parseFlags(argv, { state: { type: "string" }, json: { type: "boolean" }, ...(verb === "audit" ? { run: { type: "string" }, html: { type: "string" } } : {}) });
+export async function localCommand(
+  argv: string[],
+  verb: "status" | "approve" | "cancel" | "audit",
+): Promise<CommandResult> {
+  const { values } = parseFlags(argv, {
+    state: { type: "string" },
+    json: { type: "boolean" },
+    ...(verb === "audit" ? { run: { type: "string" }, html: { type: "string" } } : {}),
+  });
   const f = parseFlagValues(Flags, camelKeys(values));
   const dir = resolve(f.state);
   const record = recordOf(dir);
   let state;
   try {
-    state = await openState(dir, { command: `port25 ${verb} --state ${dir}`, audit: verb === "audit", ...(verb === "audit" ? { settings: {} } : {}) });
+    state = await openState(dir, {
+      command: `port25 ${verb} --state ${dir}`,
+      audit: verb === "audit",
+      ...(verb === "audit" ? { settings: {} } : {}),
+    });
   } catch (e) {
     // A run in progress holds the folder: status reads what it last wrote; the others need it paused first.
     if (!(e instanceof StateInUseError)) throw e;
@@ -46,18 +70,29 @@ export async function localCommand(argv: string[], verb: "status" | "approve" | 
     if (verb === "status" && existsSync(file)) {
       const p = ProgressFileSchema.parse(JSON.parse(readFileSync(file, "utf8")));
       const text = `${p.instanceId}: Running in process ${p.pid} (as of ${p.at}) — ${describe(p.progress)}`;
-      process.stdout.write(f.json ? `${JSON.stringify({ instanceId: p.instanceId, runtimeStatus: "Running", progress: p.progress, asOf: p.at })}\n` : `${text}\n`);
+      process.stdout.write(
+        f.json
+          ? `${JSON.stringify({ instanceId: p.instanceId, runtimeStatus: "Running", progress: p.progress, asOf: p.at })}\n`
+          : `${text}\n`,
+      );
       return { exitCode: 0 };
     }
-    throw new Error(`${e.message}${verb === "status" ? "" : `; ${verb} acts on a paused run: press Ctrl+C in that terminal first`}`, { cause: e });
+    throw new Error(
+      `${e.message}${verb === "status" ? "" : `; ${verb} acts on a paused run: press Ctrl+C in that terminal first`}`,
+      { cause: e },
+    );
   }
   try {
     const { host } = state;
     const id = record.instanceId;
     const status = host.getStatus(id);
-    if (status === undefined) throw new Error(`${displayPath(dir)}: the durable state has no instance ${id} (run.json names it; was durable/ removed?)`);
+    if (status === undefined)
+      throw new Error(
+        `${displayPath(dir)}: the durable state has no instance ${id} (run.json names it; was durable/ removed?)`,
+      );
     if (verb === "approve" || verb === "cancel") {
-      if (!isLiveOn(host, id)) throw new UsageError(`run ${id} has ended (${status.runtimeStatus}): nothing to ${verb}`);
+      if (!isLiveOn(host, id))
+        throw new UsageError(`run ${id} has ended (${status.runtimeStatus}): nothing to ${verb}`);
       if (verb === "approve") raiseApprove(host, id, who());
       else raiseCancel(host, id, who());
       // The event is stored with the instance; the run acts on it when it runs again.
@@ -71,12 +106,22 @@ export async function localCommand(argv: string[], verb: "status" | "approve" | 
       const p = progressOf(host, id);
       if (live || status.runtimeStatus !== "Completed") {
         const text = `${id}: ${status.runtimeStatus}${live ? " (paused: no process runs it)" : ""}${p ? ` — ${describe(p)}` : ""}${live ? `\nResume it with:\n  ${record.command}` : ""}`;
-        process.stdout.write(f.json ? `${JSON.stringify({ instanceId: id, runtimeStatus: status.runtimeStatus, progress: p ?? null, command: record.command })}\n` : `${text}\n`);
+        process.stdout.write(
+          f.json
+            ? `${JSON.stringify({ instanceId: id, runtimeStatus: status.runtimeStatus, progress: p ?? null, command: record.command })}\n`
+            : `${text}\n`,
+        );
         return { exitCode: live ? 0 : 1 };
       }
       const result = fullRecord(status);
-      process.stdout.write(f.json ? `${JSON.stringify({ instanceId: id, runtimeStatus: status.runtimeStatus, summary: result.summary })}\n` : `${renderSummary(result)}\n`);
-      return { exitCode: FAILING_STATUSES.includes(result.summary.status) || (result.summary.counts.leftDown ?? 0) > 0 ? 1 : 0 };
+      process.stdout.write(
+        f.json
+          ? `${JSON.stringify({ instanceId: id, runtimeStatus: status.runtimeStatus, summary: result.summary })}\n`
+          : `${renderSummary(result)}\n`,
+      );
+      return {
+        exitCode: FAILING_STATUSES.includes(result.summary.status) || (result.summary.counts.leftDown ?? 0) > 0 ? 1 : 0,
+      };
     }
     const runId = f.run ?? record.runId;
     const audited = await state.deps?.auditStore?.getRun(runId);
@@ -88,7 +133,9 @@ export async function localCommand(argv: string[], verb: "status" | "approve" | 
     }
     const s = audited.run.summary;
     process.stdout.write(
-      f.json ? `${JSON.stringify(audited)}\n` : `Run ${runId} of ${audited.run.subscriptionId}: ${s?.status ?? "in progress"}${s ? ` — ${s.message}` : ""}; ${audited.outcomes.length} outcomes recorded${f.html === undefined ? "" : `\nReport: ${displayPath(resolve(f.html))}`}\n`,
+      f.json
+        ? `${JSON.stringify(audited)}\n`
+        : `Run ${runId} of ${audited.run.subscriptionId}: ${s?.status ?? "in progress"}${s ? ` — ${s.message}` : ""}; ${audited.outcomes.length} outcomes recorded${f.html === undefined ? "" : `\nReport: ${displayPath(resolve(f.html))}`}\n`,
     );
     return { exitCode: 0 };
   } finally {

@@ -13,7 +13,13 @@ import { ManagementGroupIdSchema } from "../../contracts/campaign";
 import type { ArmGateway } from "../../azure/gateway";
 import type { RemediationOptions } from "../../contracts/options";
 import { planSubscriptions, renderGroupPlan } from "../planGroup";
-import { AvailabilitySetRuleSchema, MAX_SELECTED_RESOURCE_GROUPS, RemediationOptionsSchema, ResourceGroupNameSchema, RunningVmCycleSchema } from "../../contracts/options";
+import {
+  AvailabilitySetRuleSchema,
+  MAX_SELECTED_RESOURCE_GROUPS,
+  RemediationOptionsSchema,
+  ResourceGroupNameSchema,
+  RunningVmCycleSchema,
+} from "../../contracts/options";
 import { classifySubscription } from "../../domain/classify";
 import { buildPlan } from "../../domain/planWaves";
 import { renderClassification, renderGrantCommands, renderPlan } from "../render";
@@ -23,7 +29,12 @@ import type { CommandResult } from "../command";
 /** --resource-group RG (repeatable, or comma-separated): the run option resourceGroups. */
 export const ResourceGroupsFlag = z
   .string()
-  .transform((s) => s.split(",").map((x) => x.trim()).filter((x) => x !== ""))
+  .transform((s) =>
+    s
+      .split(",")
+      .map((x) => x.trim())
+      .filter((x) => x !== ""),
+  )
   .pipe(z.array(ResourceGroupNameSchema).min(1).max(MAX_SELECTED_RESOURCE_GROUPS));
 
 const PlanFlags = z
@@ -56,7 +67,9 @@ export async function planCommand(argv: string[]): Promise<CommandResult> {
   });
   const given = ["subscription", "management-group"].filter((k) => values[k] !== undefined);
   if (given.length !== 1) {
-    throw new UsageError(`--subscription, --management-group: give exactly one (${given.length === 0 ? "none given" : "got both"})`);
+    throw new UsageError(
+      `--subscription, --management-group: give exactly one (${given.length === 0 ? "none given" : "got both"})`,
+    );
   }
   const f = parseFlagValues(PlanFlags, camelKeys(values));
   // The CA file is the user's flag: a missing one is named as the flag (usage, exit 2), not as an app setting.
@@ -67,7 +80,8 @@ export async function planCommand(argv: string[]): Promise<CommandResult> {
     ...(f.ca ? { PORT25_ARM_CA_FILE: f.ca } : {}),
   });
   const arm = createArmGateway(config);
-  const loopback = f.armEndpoint !== undefined && /^https:\/\/(127\.0\.0\.1|localhost|\[::1\])(:|\/|$)/.test(f.armEndpoint);
+  const loopback =
+    f.armEndpoint !== undefined && /^https:\/\/(127\.0\.0\.1|localhost|\[::1\])(:|\/|$)/.test(f.armEndpoint);
   const signIn = (e: unknown): never => {
     throw isSignInFailure(e) ? new Error(signInAdvice(loopback)) : e;
   };
@@ -79,7 +93,10 @@ export async function planCommand(argv: string[]): Promise<CommandResult> {
   });
   if (f.managementGroup !== undefined) return planGroup(arm, f.managementGroup, options, f.all, f.json, signIn);
   const subscriptionId = f.subscription ?? "";
-  const [subscription, billing] = await Promise.all([arm.getSubscription(subscriptionId), arm.getBillingProperty(subscriptionId)]).catch(signIn);
+  const [subscription, billing] = await Promise.all([
+    arm.getSubscription(subscriptionId),
+    arm.getBillingProperty(subscriptionId),
+  ]).catch(signIn);
   const classification = classifySubscription(billing, subscription);
   const discovery = await discoverSubscription(arm, subscriptionId, options, subnetGrantOf(config));
   const plan = buildPlan(discovery, options);
@@ -87,7 +104,9 @@ export async function planCommand(argv: string[]): Promise<CommandResult> {
   if (f.json) {
     process.stdout.write(`${JSON.stringify({ subscription, classification, plan }, null, 2)}\n`);
   } else {
-    process.stdout.write(`${fitLines(`${subscription.displayName} (${subscription.subscriptionId})\n${renderClassification(classification)}\n\n${renderPlan(plan, f.all)}`)}\n`);
+    process.stdout.write(
+      `${fitLines(`${subscription.displayName} (${subscription.subscriptionId})\n${renderClassification(classification)}\n\n${renderPlan(plan, f.all)}`)}\n`,
+    );
     const grants = renderGrantCommands(plan);
     if (grants !== "") process.stdout.write(`\n${grants}\n`);
     if (refused) process.stdout.write("\nA run would be refused: nothing would be changed.\n");
@@ -113,7 +132,9 @@ async function planGroup(
     process.stdout.write(`${JSON.stringify(group, null, 2)}\n`);
   } else {
     const details = all
-      ? group.subscriptions.flatMap((e) => (e.plan ? ["", `${e.displayName} (${e.subscriptionId})`, renderPlan(e.plan, true)] : []))
+      ? group.subscriptions.flatMap((e) =>
+          e.plan ? ["", `${e.displayName} (${e.subscriptionId})`, renderPlan(e.plan, true)] : [],
+        )
       : [];
     process.stdout.write(`${fitLines([renderGroupPlan(group), ...details].join("\n"))}\n`);
     const grants = group.subscriptions.flatMap((e) => {
@@ -128,7 +149,12 @@ async function planGroup(
 /** DefaultAzureCredential found no usable credential (its error lists every credential of the chain it tried). */
 export function isSignInFailure(e: unknown): boolean {
   for (let err: unknown = e, depth = 0; err instanceof Error && depth < 5; err = err.cause, depth++) {
-    if (err.name === "CredentialUnavailableError" || err.name === "AggregateAuthenticationError" || err.name === "AuthenticationRequiredError") return true;
+    if (
+      err.name === "CredentialUnavailableError" ||
+      err.name === "AggregateAuthenticationError" ||
+      err.name === "AuthenticationRequiredError"
+    )
+      return true;
     if (/ChainedTokenCredential authentication failed|CredentialUnavailableError/.test(err.message)) return true;
   }
   return false;

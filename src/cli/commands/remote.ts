@@ -44,7 +44,14 @@ import {
 } from "../../contracts/campaign";
 import { parseWith } from "../../contracts/parse";
 import { ClockKindSchema } from "../../contracts/clock";
-import { listedTimeCell, renderAuditedRun, renderRunList, SIMULATED_LIST_NOTE, SIMULATED_TIMES_NOTE, timeCell } from "../auditRender";
+import {
+  listedTimeCell,
+  renderAuditedRun,
+  renderRunList,
+  SIMULATED_LIST_NOTE,
+  SIMULATED_TIMES_NOTE,
+  timeCell,
+} from "../auditRender";
 import { AuditedRunSchema } from "../../contracts/audit";
 import type { CommandResult } from "../command";
 
@@ -116,7 +123,9 @@ function exactlyOne(values: Record<string, unknown>, flags: readonly string[], h
   const given = flags.filter((k) => values[k] !== undefined);
   const [only] = given;
   if (given.length !== 1 || only === undefined) {
-    throw new UsageError(`${flags.map((k) => `--${k}`).join(", ")}: give exactly one (${given.length === 0 ? "none given" : `got ${given.map((k) => `--${k}`).join(" and ")}`}): ${hint}`);
+    throw new UsageError(
+      `${flags.map((k) => `--${k}`).join(", ")}: give exactly one (${given.length === 0 ? "none given" : `got ${given.map((k) => `--${k}`).join(" and ")}`}): ${hint}`,
+    );
   }
   return only;
 }
@@ -124,7 +133,12 @@ function exactlyOne(values: Record<string, unknown>, flags: readonly string[], h
 /** --subscriptions a,b,c: the campaign's list, as the start request takes it (each a GUID, at least one, none twice). */
 const SubscriptionListFlag = z
   .string()
-  .transform((s) => s.split(",").map((x) => x.trim()).filter((x) => x !== ""))
+  .transform((s) =>
+    s
+      .split(",")
+      .map((x) => x.trim())
+      .filter((x) => x !== ""),
+  )
   .pipe(SubscriptionListSchema);
 
 const StartFlags = RemoteFlagsSchema.extend({
@@ -164,7 +178,11 @@ export async function startCommand(argv: string[]): Promise<CommandResult> {
     "availability-set-rule": { type: "string" },
     "attestation-only": { type: "boolean" },
   });
-  const target = exactlyOne(values, ["subscription", "subscriptions", "management-group"], "--subscription starts one run, --subscriptions or --management-group a campaign");
+  const target = exactlyOne(
+    values,
+    ["subscription", "subscriptions", "management-group"],
+    "--subscription starts one run, --subscriptions or --management-group a campaign",
+  );
   if (target === "subscription" && values["max-concurrent-subscriptions"] !== undefined) {
     throw new UsageError("--max-concurrent-subscriptions: only for a campaign (--subscriptions or --management-group)");
   }
@@ -186,14 +204,20 @@ export async function startCommand(argv: string[]): Promise<CommandResult> {
       options,
     };
     const res = await callApi(f, "POST", "/api/remediations", body);
-    const parsed = parseAnswer(z.object({ instanceId: z.string(), runId: z.string(), statusUrl: z.string() }), res, "the start of the run");
+    const parsed = parseAnswer(
+      z.object({ instanceId: z.string(), runId: z.string(), statusUrl: z.string() }),
+      res,
+      "the start of the run",
+    );
     print(f.json, res, `Started run ${parsed.runId} (instance ${parsed.instanceId})\nStatus: ${parsed.statusUrl}`);
     return { exitCode: 0 };
   }
   const body = parseWith(
     CampaignStartRequestSchema,
     {
-      ...(f.managementGroup !== undefined ? { managementGroupId: f.managementGroup } : { subscriptionIds: f.subscriptions }),
+      ...(f.managementGroup !== undefined
+        ? { managementGroupId: f.managementGroup }
+        : { subscriptionIds: f.subscriptions }),
       attestation,
       mode: f.mode,
       requireApproval: f.requireApproval,
@@ -225,7 +249,10 @@ function renderStarted(c: CampaignStarted, requireApproval: boolean, f: RemoteOp
     command(`status --id ${c.instanceId} --watch`),
     ...(requireApproval
       ? f.user === undefined
-        ? ["# approve the runs (each subscription's run waits for approval of its plan)", command(`approve --id ${c.instanceId}`)]
+        ? [
+            "# approve the runs (each subscription's run waits for approval of its plan)",
+            command(`approve --id ${c.instanceId}`),
+          ]
         : [
             `# approve the runs, as a second person: add --user with their name (${f.user}'s own approval is refused: four eyes)`,
             commandLine(withoutUser(f))(`approve --id ${c.instanceId}`),
@@ -253,7 +280,11 @@ type Target = { kind: "run"; id: string } | { kind: "campaign"; instanceId: stri
 
 /** --id (a run's instance or subscription, or a campaign's instance) or --campaign (a campaign's id). */
 function targetOf(f: IdFlagValues, values: Record<string, unknown>): Target {
-  exactlyOne(values, ["id", "campaign"], "--id names a run (its instance or subscription) or a campaign's instance, --campaign a campaign's id");
+  exactlyOne(
+    values,
+    ["id", "campaign"],
+    "--id names a run (its instance or subscription) or a campaign's instance, --campaign a campaign's id",
+  );
   if (f.campaign !== undefined) {
     return { kind: "campaign", instanceId: campaignInstanceId(campaignIdOf(f.campaign)) };
   }
@@ -264,13 +295,22 @@ function targetOf(f: IdFlagValues, values: Record<string, unknown>): Target {
 const campaignPath = (instanceId: string): string => `/api/campaigns/${encodeURIComponent(instanceId)}`;
 
 export async function statusCommand(argv: string[], sleep: (ms: number) => Promise<void>): Promise<CommandResult> {
-  const { values } = parseFlags(argv, { ...remoteOptions, id: { type: "string" }, campaign: { type: "string" }, watch: { type: "boolean" } });
+  const { values } = parseFlags(argv, {
+    ...remoteOptions,
+    id: { type: "string" },
+    campaign: { type: "string" },
+    watch: { type: "boolean" },
+  });
   const f = { ...parseFlagValues(IdFlags, camelKeys(values)), env: environment() };
   const target = targetOf(f, values);
   if (target.kind === "campaign") return campaignStatus(f, target.instanceId, sleep);
   const sink = createProgressSink(process.stderr, f.watch);
   for (;;) {
-    const body = parseAnswer(StatusBodySchema, await callApi(f, "GET", `/api/remediations/${encodeURIComponent(target.id)}`), "the run's status");
+    const body = parseAnswer(
+      StatusBodySchema,
+      await callApi(f, "GET", `/api/remediations/${encodeURIComponent(target.id)}`),
+      "the run's status",
+    );
     if (body.progress) sink.update(body.progress);
     const live = body.runtimeStatus === "Running" || body.runtimeStatus === "Pending";
     if (!f.watch || !live) {
@@ -287,9 +327,21 @@ export async function statusCommand(argv: string[], sleep: (ms: number) => Promi
         ? `${body.instanceId}: ${body.runtimeStatus}, run ${s.runId} ${s.status} — ${s.message}\n${times}` +
           formatTable(
             ["outcome", "count"],
-            [["cycled", s.counts.cycled], ["skipped", s.counts.skipped], ["failed", s.counts.failed], ...((s.counts.leftDown ?? 0) > 0 ? [["of which LEFT DOWN", s.counts.leftDown ?? 0] as [string, number]] : [])],
+            [
+              ["cycled", s.counts.cycled],
+              ["skipped", s.counts.skipped],
+              ["failed", s.counts.failed],
+              ...((s.counts.leftDown ?? 0) > 0
+                ? [["of which LEFT DOWN", s.counts.leftDown ?? 0] as [string, number]]
+                : []),
+            ],
           ) +
-          (s.leftDown ?? []).map((d) => `\nLEFT DOWN ${d.resourceGroup}/${d.name}: ${d.state} — ${d.reason}\n  manual action: ${d.manualAction}`).join("")
+          (s.leftDown ?? [])
+            .map(
+              (d) =>
+                `\nLEFT DOWN ${d.resourceGroup}/${d.name}: ${d.state} — ${d.reason}\n  manual action: ${d.manualAction}`,
+            )
+            .join("")
         : `${body.instanceId}: ${body.runtimeStatus}${body.progress ? ` (${body.progress.phase})` : ""}`;
       print(f.json, body, text);
       const failed = s !== null && (FAILING_STATUSES.includes(s.status) || (s.counts.leftDown ?? 0) > 0);
@@ -300,10 +352,18 @@ export async function statusCommand(argv: string[], sleep: (ms: number) => Promi
 }
 
 /** A campaign's status, once or (--watch) until it ends. Exit 1 unless it completed with nothing left down. */
-async function campaignStatus(f: IdFlagValues, instanceId: string, sleep: (ms: number) => Promise<void>): Promise<CommandResult> {
+async function campaignStatus(
+  f: IdFlagValues,
+  instanceId: string,
+  sleep: (ms: number) => Promise<void>,
+): Promise<CommandResult> {
   const sink = createLineSink(process.stderr, f.watch);
   for (;;) {
-    const body = parseAnswer(CampaignStatusBodySchema, await callApi(f, "GET", campaignPath(instanceId)), "the campaign's status");
+    const body = parseAnswer(
+      CampaignStatusBodySchema,
+      await callApi(f, "GET", campaignPath(instanceId)),
+      "the campaign's status",
+    );
     const live = body.runtimeStatus === "Running" || body.runtimeStatus === "Pending";
     if (f.watch && live) {
       const p = describeCampaignProgress(body);
@@ -324,12 +384,19 @@ async function campaignStatus(f: IdFlagValues, instanceId: string, sleep: (ms: n
 }
 
 export async function eventCommand(argv: string[], action: "approve" | "cancel"): Promise<CommandResult> {
-  const { values } = parseFlags(argv, { ...remoteOptions, id: { type: "string" }, campaign: { type: "string" }, subscription: { type: "string" } });
+  const { values } = parseFlags(argv, {
+    ...remoteOptions,
+    id: { type: "string" },
+    campaign: { type: "string" },
+    subscription: { type: "string" },
+  });
   const f = { ...parseFlagValues(IdFlags, camelKeys(values)), env: environment() };
   const target = targetOf(f, values);
   if (target.kind === "run") {
     if (f.subscription !== undefined) {
-      throw new UsageError(`--subscription: only with a campaign (--campaign ID, or --id ${CAMPAIGN_INSTANCE_PREFIX}…); a run is named by --id alone`);
+      throw new UsageError(
+        `--subscription: only with a campaign (--campaign ID, or --id ${CAMPAIGN_INSTANCE_PREFIX}…); a run is named by --id alone`,
+      );
     }
     const res = await callApi(f, "POST", `/api/remediations/${encodeURIComponent(target.id)}/${action}`);
     print(f.json, res, action === "approve" ? `Approved ${target.id}` : `Cancellation requested for ${target.id}`);
@@ -376,7 +443,8 @@ type AuditFlagValues = z.output<typeof AuditFlags>;
 /** Flags that cannot go together: the error names both. */
 function refuseTogether(values: Record<string, unknown>, flag: string, others: readonly string[], why: string): void {
   const clash = others.find((o) => values[o] !== undefined);
-  if (values[flag] !== undefined && clash !== undefined) throw new UsageError(`--${flag}: cannot be combined with --${clash} (${why})`);
+  if (values[flag] !== undefined && clash !== undefined)
+    throw new UsageError(`--${flag}: cannot be combined with --${clash} (${why})`);
 }
 
 export async function auditCommand(argv: string[]): Promise<CommandResult> {
@@ -391,9 +459,24 @@ export async function auditCommand(argv: string[]): Promise<CommandResult> {
     verify: { type: "boolean" },
     html: { type: "string" },
   });
-  refuseTogether(values, "verify", ["run", "campaign", "campaigns", "from", "to", "html"], "--verify checks every record, or one --subscription's");
-  refuseTogether(values, "campaign", ["run", "campaigns", "subscription", "from", "to"], "--campaign shows one campaign");
-  refuseTogether(values, "campaigns", ["run", "subscription", "html"], "--campaigns lists campaigns, filtered by --from and --to");
+  refuseTogether(
+    values,
+    "verify",
+    ["run", "campaign", "campaigns", "from", "to", "html"],
+    "--verify checks every record, or one --subscription's",
+  );
+  refuseTogether(
+    values,
+    "campaign",
+    ["run", "campaigns", "subscription", "from", "to"],
+    "--campaign shows one campaign",
+  );
+  refuseTogether(
+    values,
+    "campaigns",
+    ["run", "subscription", "html"],
+    "--campaigns lists campaigns, filtered by --from and --to",
+  );
   refuseTogether(values, "run", ["subscription", "from", "to"], "--run shows one run");
   if (values.html !== undefined && values.run === undefined && values.campaign === undefined) {
     throw new UsageError("--html: only with --run RUN_ID or --campaign ID (the report of one run or campaign)");
@@ -417,7 +500,11 @@ export async function auditCommand(argv: string[]): Promise<CommandResult> {
     const audited = parseAnswer(AuditedRunSchema, run, "the run's audit record");
     // The chain that holds the record (its subscription's), checked by the app as `audit --verify` does.
     const q = new URLSearchParams({ subscriptionId: audited.run.subscriptionId });
-    const verification = parseAnswer(AuditVerificationSchema, await callApi(f, "GET", `/api/audit/verify?${q.toString()}`), "the audit verification");
+    const verification = parseAnswer(
+      AuditVerificationSchema,
+      await callApi(f, "GET", `/api/audit/verify?${q.toString()}`),
+      "the audit verification",
+    );
     const report = commandLine(f)(`audit --run ${audited.run.runId} --html run-${audited.run.runId}.html`);
     print(false, run, fitProse(renderAuditedRun(audited, verification, report)));
     const down = audited.outcomes.some((o) => o.leftDown !== undefined);
@@ -447,13 +534,26 @@ export async function auditCommand(argv: string[]): Promise<CommandResult> {
 async function verifyAudit(f: AuditFlagValues & RemoteOptions): Promise<CommandResult> {
   const q = new URLSearchParams();
   if (f.subscription) q.set("subscriptionId", f.subscription);
-  const v = parseAnswer(AuditVerificationSchema, await callApi(f, "GET", `/api/audit/verify${q.size > 0 ? `?${q.toString()}` : ""}`), "the audit verification");
+  const v = parseAnswer(
+    AuditVerificationSchema,
+    await callApi(f, "GET", `/api/audit/verify${q.size > 0 ? `?${q.toString()}` : ""}`),
+    "the audit verification",
+  );
   const head = v.ok
     ? `The audit is whole: ${v.records} record(s) in ${v.chains.length} chain(s), every link and record as written.`
     : `THE AUDIT HAS BEEN TAMPERED WITH: ${v.problems.length} problem(s) in ${v.records} record(s).`;
-  const problems = v.problems.map((p) => `  ${p.problem} in ${p.chain}${p.seq === undefined ? "" : ` #${p.seq}`}${p.ref === undefined ? "" : ` (${p.ref.table} ${p.ref.rowKey})`}: ${p.detail}`);
+  const problems = v.problems.map(
+    (p) =>
+      `  ${p.problem} in ${p.chain}${p.seq === undefined ? "" : ` #${p.seq}`}${p.ref === undefined ? "" : ` (${p.ref.table} ${p.ref.rowKey})`}: ${p.detail}`,
+  );
   const heads = v.chains.map((c) => `  ${c.chain}: ${c.links} link(s), head #${c.headSeq} ${c.headDigest}`);
-  print(f.json, v, [head, ...problems, "Chain heads (compare with the Port25Audit lines in Application Insights):", ...heads].join("\n"));
+  print(
+    f.json,
+    v,
+    [head, ...problems, "Chain heads (compare with the Port25Audit lines in Application Insights):", ...heads].join(
+      "\n",
+    ),
+  );
   return { exitCode: v.ok ? 0 : 1 };
 }
 
@@ -462,7 +562,11 @@ async function auditCampaign(f: AuditFlagValues & RemoteOptions, given: string):
   // An instance id names the campaign over a target (every campaign of that target shares it): its view names the
   // campaign id, which keys the audit record.
   const campaignId = given.toLowerCase().startsWith(CAMPAIGN_INSTANCE_PREFIX)
-    ? parseAnswer(z.object({ campaignId: z.string() }), await callApi(f, "GET", `/api/campaigns/${encodeURIComponent(given)}`), "the campaign's view").campaignId
+    ? parseAnswer(
+        z.object({ campaignId: z.string() }),
+        await callApi(f, "GET", `/api/campaigns/${encodeURIComponent(given)}`),
+        "the campaign's view",
+      ).campaignId
     : campaignIdOf(given);
   const path = `/api/audit/campaigns/${encodeURIComponent(campaignId)}`;
   if (f.html !== undefined) {
@@ -473,7 +577,17 @@ async function auditCampaign(f: AuditFlagValues & RemoteOptions, given: string):
     return { exitCode: 0 };
   }
   const res = await callApi(f, "GET", path);
-  print(f.json, res, fitProse(renderCampaignRecord(campaignId, parseAnswer(CampaignAuditSchema, res, "the campaign's audit record"), commandLine(f))));
+  print(
+    f.json,
+    res,
+    fitProse(
+      renderCampaignRecord(
+        campaignId,
+        parseAnswer(CampaignAuditSchema, res, "the campaign's audit record"),
+        commandLine(f),
+      ),
+    ),
+  );
   return { exitCode: 0 };
 }
 
@@ -486,7 +600,11 @@ async function listCampaigns(f: AuditFlagValues & RemoteOptions): Promise<Comman
   let token: string | undefined;
   do {
     if (token) q.set("continuationToken", token);
-    const page = parseAnswer(CampaignListPageSchema, await callApi(f, "GET", `/api/audit/campaigns?${q.toString()}`), "the list of campaigns");
+    const page = parseAnswer(
+      CampaignListPageSchema,
+      await callApi(f, "GET", `/api/audit/campaigns?${q.toString()}`),
+      "the list of campaigns",
+    );
     rows.push(...page.campaigns);
     token = page.continuationToken ?? undefined;
   } while (token);
@@ -497,7 +615,13 @@ async function listCampaigns(f: AuditFlagValues & RemoteOptions): Promise<Comman
       ? "No campaign recorded in that period."
       : formatTable(
           ["campaign", "target", "status", "started", "by"],
-          rows.map((r) => [r.campaignId, describeListedTarget(r), r.status, listedTimeCell(r.startedAt ?? r.requestedAt, r.clock), r.requestedBy ?? ""]),
+          rows.map((r) => [
+            r.campaignId,
+            describeListedTarget(r),
+            r.status,
+            listedTimeCell(r.startedAt ?? r.requestedAt, r.clock),
+            r.requestedBy ?? "",
+          ]),
           undefined,
           // The campaign id and its time are copied into the next command: never cut.
           [0, 3],

@@ -60,19 +60,27 @@ type RunFlagValues = z.output<typeof RunFlags>;
 
 /** What a later `port25 run` must repeat to be the same run: the subscription and the exemption it acts on. */
 export function localRunInstanceId(subscriptionId: string, attestationRef: string): string {
-  const digest = createHash("sha256").update(`${subscriptionId.toLowerCase()}\n${attestationRef}`).digest("hex").slice(0, 8);
+  const digest = createHash("sha256")
+    .update(`${subscriptionId.toLowerCase()}\n${attestationRef}`)
+    .digest("hex")
+    .slice(0, 8);
   return `${remediationInstanceId(subscriptionId)}-${digest}`;
 }
 
 /** The Date header of any answer of the endpoint (a 401 will do): the simulator's simulated time. */
 function endpointTime(endpoint: string, caFile: string | undefined): Promise<number> {
   return new Promise((resolveTime, reject) => {
-    const req = request(new URL("/", endpoint), { method: "GET", ...(caFile === undefined ? {} : { ca: readFileSync(caFile) }) }, (res) => {
-      res.resume();
-      const at = Date.parse(res.headers.date ?? "");
-      if (Number.isFinite(at)) resolveTime(at);
-      else reject(new Error(`${endpoint} answered without a Date header: its clock cannot be followed (--time-scale)`));
-    });
+    const req = request(
+      new URL("/", endpoint),
+      { method: "GET", ...(caFile === undefined ? {} : { ca: readFileSync(caFile) }) },
+      (res) => {
+        res.resume();
+        const at = Date.parse(res.headers.date ?? "");
+        if (Number.isFinite(at)) resolveTime(at);
+        else
+          reject(new Error(`${endpoint} answered without a Date header: its clock cannot be followed (--time-scale)`));
+      },
+    );
     req.on("error", (e) => reject(new Error(`cannot reach ${endpoint}: ${e.message}`)));
     req.end();
   });
@@ -117,7 +125,9 @@ export async function runCommand(argv: string[], interrupted: Promise<void>): Pr
   const loopback = LOOPBACK.test(endpoint);
   // Azure's clock is the wall clock: only a simulator on this machine can run faster.
   if (f.timeScale !== undefined && !loopback) {
-    throw new UsageError(`--time-scale: only against a simulator on this machine (a loopback --arm-endpoint); ${endpoint} runs in real time`);
+    throw new UsageError(
+      `--time-scale: only against a simulator on this machine (a loopback --arm-endpoint); ${endpoint} runs in real time`,
+    );
   }
   const dir = resolve(f.state ?? defaultStateDir());
   const command = [invocation(), "run", ...argv.map(shellQuote)].join(" ");
@@ -126,7 +136,9 @@ export async function runCommand(argv: string[], interrupted: Promise<void>): Pr
   const confirmable = f.yes || f.mode === "plan" || process.stdin.isTTY;
   // Refused before anything is opened: a pipeline must say --yes (a resume asks nothing: it was confirmed).
   if (!confirmable && known?.instanceId !== instanceId) {
-    throw new UsageError("refusing to start a run without confirmation: stdin is not a terminal, so the subscription's name cannot be typed; pass --yes to confirm (pipelines)");
+    throw new UsageError(
+      "refusing to start a run without confirmation: stdin is not a terminal, so the subscription's name cannot be typed; pass --yes to confirm (pipelines)",
+    );
   }
   const out = emitter(f.json);
   const scale = f.timeScale ?? 1;
@@ -142,7 +154,11 @@ export async function runCommand(argv: string[], interrupted: Promise<void>): Pr
     state.clock.advanceTo(now);
     const existing = state.host.getStatus(instanceId);
     if (existing !== undefined && !isLiveOn(state.host, instanceId)) {
-      out.info(`Run ${instanceId} in ${displayPath(dir)} has ended (${existing.runtimeStatus}): its summary follows.`, { event: "ended", instanceId, stateDir: dir });
+      out.info(`Run ${instanceId} in ${displayPath(dir)} has ended (${existing.runtimeStatus}): its summary follows.`, {
+        event: "ended",
+        instanceId,
+        stateDir: dir,
+      });
       return await finish(state, instanceId, f, dir);
     }
     if (existing !== undefined) {
@@ -181,10 +197,19 @@ async function planAndStart(
   command: string,
   dir: string,
 ): Promise<CommandResult | undefined> {
-  if (Date.parse(f.approvedAt) > now + 5 * 60_000) throw new UsageError(`--approved-at: must not be in the future (it is ${new Date(now).toISOString()} at the endpoint)`);
+  if (Date.parse(f.approvedAt) > now + 5 * 60_000)
+    throw new UsageError(
+      `--approved-at: must not be in the future (it is ${new Date(now).toISOString()} at the endpoint)`,
+    );
   const arm = createArmGateway(config);
   const signIn = (e: unknown): never => {
-    throw isSignInFailure(e) ? new Error(signInAdvice(loopback).replace("runs plan", "runs port25 run").replace("run plan again", "run port25 run again")) : e;
+    throw isSignInFailure(e)
+      ? new Error(
+          signInAdvice(loopback)
+            .replace("runs plan", "runs port25 run")
+            .replace("run plan again", "run port25 run again"),
+        )
+      : e;
   };
   const options = RemediationOptionsSchema.parse({
     maxConcurrency: f.maxConcurrency,
@@ -192,17 +217,25 @@ async function planAndStart(
     availabilitySetRule: f.availabilitySetRule,
     resourceGroups: f.resourceGroup,
   });
-  const [subscription, billing] = await Promise.all([arm.getSubscription(f.subscription), arm.getBillingProperty(f.subscription)]).catch(signIn);
+  const [subscription, billing] = await Promise.all([
+    arm.getSubscription(f.subscription),
+    arm.getBillingProperty(f.subscription),
+  ]).catch(signIn);
   const classification = classifySubscription(billing, subscription);
   const plan = buildPlan(await discoverSubscription(arm, f.subscription, options, subnetGrantOf(config)), options);
   const refused = classification.category === "blockedNotExemptible" || classification.category === "unknown";
   // The plan goes to stderr with --json: stdout carries only the result.
   const planText = `${subscription.displayName} (${subscription.subscriptionId})\n${renderClassification(classification)}\n\n${renderPlan(plan, false)}`;
   const grants = renderGrantCommands(plan);
-  if (f.json) process.stderr.write(`${JSON.stringify({ event: "plan", subscription, classification, counts: plan.counts, resourceGroups: plan.resourceGroups ?? null })}\n`);
+  if (f.json)
+    process.stderr.write(
+      `${JSON.stringify({ event: "plan", subscription, classification, counts: plan.counts, resourceGroups: plan.resourceGroups ?? null })}\n`,
+    );
   else process.stdout.write(`${fitLines(planText)}\n${grants === "" ? "" : `\n${grants}\n`}`);
   if (refused) {
-    process.stderr.write("The run would be refused (the subscription is not exemptible, or its billing cannot be read): nothing was started or changed.\n");
+    process.stderr.write(
+      "The run would be refused (the subscription is not exemptible, or its billing cannot be read): nothing was started or changed.\n",
+    );
     return { exitCode: 1 };
   }
   if (f.mode === "execute" && !f.yes) {
@@ -215,7 +248,13 @@ async function planAndStart(
   const at = new Date(now);
   const who = `${userInfo().username}@${hostname()} (port25 run)`;
   const template = runTemplateOf(
-    { attestation: { reference: f.attestationRef, approvedBy: f.approvedBy, approvedAt: f.approvedAt }, mode: f.mode, requireApproval: false, allowSelfApproval: false, options },
+    {
+      attestation: { reference: f.attestationRef, approvedBy: f.approvedBy, approvedAt: f.approvedAt },
+      mode: f.mode,
+      requireApproval: false,
+      allowSelfApproval: false,
+      options,
+    },
     { name: who, id: undefined },
     at,
     config.PORT25_PROBE_HOST,
@@ -239,7 +278,9 @@ async function planAndStart(
 async function confirm(displayName: string, toCycle: number): Promise<boolean> {
   const rl = createInterface({ input: process.stdin, output: process.stderr });
   try {
-    const answer = rl.question(`\nThis cycles ${toCycle} resources: running VMs are stopped and started again. Type the subscription's name (${displayName}) to go on: `);
+    const answer = rl.question(
+      `\nThis cycles ${toCycle} resources: running VMs are stopped and started again. Type the subscription's name (${displayName}) to go on: `,
+    );
     const cancelled = new Promise<string>((r) => rl.once("SIGINT", () => r("")));
     return (await Promise.race([answer, cancelled])).trim() === displayName;
   } finally {
@@ -281,23 +322,34 @@ async function drive(
         const shown = JSON.stringify({ phase: p.phase, counts: p.counts });
         if (shown !== lastShown) {
           lastShown = shown;
-          if (f.json) process.stderr.write(`${JSON.stringify({ event: "progress", instanceId, phase: p.phase, counts: p.counts })}\n`);
+          if (f.json)
+            process.stderr.write(
+              `${JSON.stringify({ event: "progress", instanceId, phase: p.phase, counts: p.counts })}\n`,
+            );
           else sink.update(p);
         }
         if (Date.now() - lastWritten > 1000) {
           lastWritten = Date.now();
-          writeAtomic(join(dir, "progress.json"), JSON.stringify({ instanceId, pid: process.pid, at: new Date().toISOString(), progress: p }));
+          writeAtomic(
+            join(dir, "progress.json"),
+            JSON.stringify({ instanceId, pid: process.pid, at: new Date().toISOString(), progress: p }),
+          );
         }
       }
       if (!isLiveOn(state.host, instanceId)) break;
-      if (report.stuck.some((i) => i.instanceId === instanceId)) throw new Error(`run ${instanceId} stopped making progress (nothing pending): see port25 status --state ${shellQuote(displayPath(dir))}`);
+      if (report.stuck.some((i) => i.instanceId === instanceId))
+        throw new Error(
+          `run ${instanceId} stopped making progress (nothing pending): see port25 status --state ${shellQuote(displayPath(dir))}`,
+        );
       if (report.stoppedBy === "idle") await realSleep(tick);
     }
   } finally {
     sink.done();
   }
   if (paused && isLiveOn(state.host, instanceId)) {
-    process.stderr.write(`\nPaused run ${instanceId}; its state is in ${displayPath(dir)}. Resume it with the same command:\n  ${command}\n`);
+    process.stderr.write(
+      `\nPaused run ${instanceId}; its state is in ${displayPath(dir)}. Resume it with the same command:\n  ${command}\n`,
+    );
     // 128 + SIGINT, as shells report a command stopped by Ctrl+C.
     return { exitCode: 130 };
   }
@@ -310,7 +362,10 @@ async function finish(state: OpenedState, instanceId: string, f: RunFlagValues, 
   if (status?.runtimeStatus !== "Completed") {
     const why = clip(JSON.stringify(status?.failureDetails ?? status?.output ?? null), TEXT_LIMITS.message);
     process.stderr.write(`Run ${instanceId} ended ${status?.runtimeStatus ?? "absent"}: ${why}\n`);
-    if (f.json) process.stdout.write(`${JSON.stringify({ version: 1, instanceId, runtimeStatus: status?.runtimeStatus ?? null, failure: why })}\n`);
+    if (f.json)
+      process.stdout.write(
+        `${JSON.stringify({ version: 1, instanceId, runtimeStatus: status?.runtimeStatus ?? null, failure: why })}\n`,
+      );
     return { exitCode: 1 };
   }
   let result: RemediationResult;
@@ -333,7 +388,11 @@ async function finish(state: OpenedState, instanceId: string, f: RunFlagValues, 
     );
   } else {
     process.stdout.write(`\n${renderSummary(result)}\n`);
-    process.stdout.write(reportPath ? `Report: ${displayPath(reportPath)}\n` : "No audit record was found, so there is no report.\n");
+    process.stdout.write(
+      reportPath ? `Report: ${displayPath(reportPath)}\n` : "No audit record was found, so there is no report.\n",
+    );
   }
-  return { exitCode: FAILING_STATUSES.includes(result.summary.status) || (result.summary.counts.leftDown ?? 0) > 0 ? 1 : 0 };
+  return {
+    exitCode: FAILING_STATUSES.includes(result.summary.status) || (result.summary.counts.leftDown ?? 0) > 0 ? 1 : 0,
+  };
 }

@@ -31,7 +31,12 @@ const Flags = z
   .object({
     scenario: z.string().min(1).optional(),
     vms: z.coerce.number().int().min(1).max(20000).optional(),
-    seed: z.coerce.number().int().min(0).max(2 ** 31).default(1),
+    seed: z.coerce
+      .number()
+      .int()
+      .min(0)
+      .max(2 ** 31)
+      .default(1),
     port: z.coerce.number().int().min(0).max(65535).default(DEFAULT_SERVE_PORT),
     timeScale: z.coerce.number().positive().max(1e6).default(DEFAULT_TIME_SCALE),
     auth: z.boolean().default(false),
@@ -87,7 +92,8 @@ export async function serveCommand(argv: string[], until: Promise<void>): Promis
     state: { type: "string" },
   });
   const f = parseFlagValues(Flags, camelKeys(values));
-  if (f.scenario !== undefined && f.vms !== undefined) throw new UsageError("--vms: cannot be combined with --scenario");
+  if (f.scenario !== undefined && f.vms !== undefined)
+    throw new UsageError("--vms: cannot be combined with --scenario");
   if (f.state === undefined) return serveWith(f, undefined, until);
   // One process at a time on a folder, with the message `port25 run` gives (runState.ts).
   const dir = resolve(f.state);
@@ -99,20 +105,34 @@ export async function serveCommand(argv: string[], until: Promise<void>): Promis
   }
 }
 
-async function serveWith(f: z.output<typeof Flags>, dir: string | undefined, until: Promise<void>): Promise<CommandResult> {
-  const source = f.vms !== undefined ? `a generated fleet of ${f.vms} VMs (seed ${f.seed})` : displayPath(resolve(f.scenario ?? defaultScenarioPath()));
+async function serveWith(
+  f: z.output<typeof Flags>,
+  dir: string | undefined,
+  until: Promise<void>,
+): Promise<CommandResult> {
+  const source =
+    f.vms !== undefined
+      ? `a generated fleet of ${f.vms} VMs (seed ${f.seed})`
+      : displayPath(resolve(f.scenario ?? defaultScenarioPath()));
   // What a restart on the same --state must ask for again: the world in the folder was built from it.
-  const asked = f.vms !== undefined ? `--vms ${f.vms} --seed ${f.seed}` : `--scenario ${resolve(f.scenario ?? defaultScenarioPath())} --seed ${f.seed}`;
+  const asked =
+    f.vms !== undefined
+      ? `--vms ${f.vms} --seed ${f.seed}`
+      : `--scenario ${resolve(f.scenario ?? defaultScenarioPath())} --seed ${f.seed}`;
   const simulatorDir = dir === undefined ? undefined : join(dir, "simulator");
   const saved = simulatorDir === undefined ? undefined : readSavedWorld(simulatorDir);
   if (saved !== undefined && saved.source !== asked) {
-    throw new UsageError(`--state ${displayPath(dir ?? "")}: holds the simulated world of \`${saved.source}\`; start serve with those flags to resume it, or use another --state`);
+    throw new UsageError(
+      `--state ${displayPath(dir ?? "")}: holds the simulated world of \`${saved.source}\`; start serve with those flags to resume it, or use another --state`,
+    );
   }
   let estate: Estate;
   if (saved !== undefined) {
     estate = saved.estate;
   } else {
-    const loaded = loadEstate(f.vms !== undefined ? generateFleet(f.vms, f.seed) : loadEstateFlag(f.scenario ?? defaultScenarioPath()));
+    const loaded = loadEstate(
+      f.vms !== undefined ? generateFleet(f.vms, f.seed) : loadEstateFlag(f.scenario ?? defaultScenarioPath()),
+    );
     // Virtual time starts at the wall clock, so the first times read as today's; every time after that (requests,
     // approvals, runs) is the virtual clock's, and the records say so (clock: "simulated").
     const startTime = new Date(Math.floor(Date.now() / 1000) * 1000).toISOString();
@@ -120,7 +140,8 @@ async function serveWith(f: z.output<typeof Flags>, dir: string | undefined, unt
   }
   const startedAt = new Date(Date.parse(estate.clock.startTime ?? new Date().toISOString()));
   const scenario = estate.subscriptions[0]?.scenario;
-  if (scenario === undefined) throw new UsageError(`--scenario ${f.scenario ?? defaultScenarioPath()}: serves no subscription`);
+  if (scenario === undefined)
+    throw new UsageError(`--scenario ${f.scenario ?? defaultScenarioPath()}: serves no subscription`);
   const root = rootGroup(estate.managementGroups);
   const env = environment();
   const auth = f.auth || env.PORT25_AUTH_ENABLED === "true" || env.PORT25_AUTH_ENABLED === "1";
@@ -131,7 +152,9 @@ async function serveWith(f: z.output<typeof Flags>, dir: string | undefined, unt
   const log = (line: string): void => out(`[${new Date().toISOString().slice(11, 19)}] ${line}`);
   const routePrefix = routePrefixFrom(packageRoot());
   const prefix = routePrefix === "" ? "" : `${routePrefix}/`;
-  process.stderr.write(`${saved !== undefined ? "Resuming" : "Starting"} the simulator (${source}), Azurite and the local durable host${dir === undefined ? "" : ` from ${displayPath(dir)}`}…\n`);
+  process.stderr.write(
+    `${saved !== undefined ? "Resuming" : "Starting"} the simulator (${source}), Azurite and the local durable host${dir === undefined ? "" : ` from ${displayPath(dir)}`}…\n`,
+  );
   const auditDir = dir === undefined ? undefined : join(dir, "audit");
   // An Azurite left running by a killed serve still holds the audit data: it is stopped before a new one opens it.
   if (auditDir !== undefined) await stopOrphanAzurite(auditDir);
@@ -156,11 +179,14 @@ async function serveWith(f: z.output<typeof Flags>, dir: string | undefined, unt
       ...(dir === undefined ? {} : { stateDir: join(dir, "durable") }),
       log: (level, fn, ...args) => {
         if (level === "trace" || level === "debug") return;
-        log(`${fn}${level === "information" ? "" : ` ${level}`}: ${args.map((a) => (typeof a === "string" ? a : JSON.stringify(a))).join(" ")}`);
+        log(
+          `${fn}${level === "information" ? "" : ` ${level}`}: ${args.map((a) => (typeof a === "string" ? a : JSON.stringify(a))).join(" ")}`,
+        );
       },
     },
   });
-  if (auditDir !== undefined && stack.azurite !== undefined) writeFileSync(join(auditDir, "azurite.pid"), String(stack.azurite.pid));
+  if (auditDir !== undefined && stack.azurite !== undefined)
+    writeFileSync(join(auditDir, "azurite.pid"), String(stack.azurite.pid));
   const keys = generateKeys();
   let front: HttpFront;
   try {
@@ -179,7 +205,10 @@ async function serveWith(f: z.output<typeof Flags>, dir: string | undefined, unt
   const app = front.origin;
   const sub = stack.sim.subscriptionId;
   const effective = latestExemption(estate);
-  const approvedAt = effective !== undefined && Date.parse(effective) <= startedAt.getTime() ? effective : new Date(startedAt.getTime() - 86_400_000).toISOString();
+  const approvedAt =
+    effective !== undefined && Date.parse(effective) <= startedAt.getTime()
+      ? effective
+      : new Date(startedAt.getTime() - 86_400_000).toISOString();
   const cli = invocation();
   const base = `--app ${app} --key ${keys.functionKey}`;
   // With sign-in enforced, each command names a local person: alice starts, bob approves (four eyes).
@@ -191,7 +220,10 @@ async function serveWith(f: z.output<typeof Flags>, dir: string | undefined, unt
         ? [`  simulated subscription ${sub}: ${describeScenario(scenarioCounts(scenario))} (${source})`]
         : [
             `  simulated estate (${source}): ${estate.subscriptions.length} subscriptions under ${estate.managementGroups.length} management groups${root !== undefined ? `, root ${root.id}` : ""}`,
-            ...estate.subscriptions.map((x) => `    ${x.scenario.subscription.id.toLowerCase()}  ${x.scenario.subscription.name}${x.managementGroup !== undefined ? ` (in ${x.managementGroup})` : ""}: ${describeScenario(scenarioCounts(x.scenario))}`),
+            ...estate.subscriptions.map(
+              (x) =>
+                `    ${x.scenario.subscription.id.toLowerCase()}  ${x.scenario.subscription.name}${x.managementGroup !== undefined ? ` (in ${x.managementGroup})` : ""}: ${describeScenario(scenarioCounts(x.scenario))}`,
+            ),
           ]),
       `  time: ${f.timeScale} simulated seconds per real second, from ${new Date(stack.host.clock.now()).toISOString()}`,
       ...(dir === undefined

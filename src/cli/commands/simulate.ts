@@ -26,7 +26,12 @@ const Flags = z
     /** Generate an estate of this many subscriptions (each a fleet of --vms VMs) and run a campaign over it. */
     subscriptions: z.coerce.number().int().min(1).max(MAX_CAMPAIGN_SUBSCRIPTIONS).optional(),
     maxConcurrentSubscriptions: z.coerce.number().int().min(1).max(MAX_CONCURRENT_SUBSCRIPTIONS).default(5),
-    seed: z.coerce.number().int().min(0).max(2 ** 31).default(1),
+    seed: z.coerce
+      .number()
+      .int()
+      .min(0)
+      .max(2 ** 31)
+      .default(1),
     timeScale: z.coerce.number().positive().max(1e6).optional(),
     mode: z.enum(["plan", "execute"]).default("execute"),
     maxConcurrency: z.coerce.number().int().min(1).max(1000).optional(),
@@ -58,7 +63,12 @@ export function describeScenario(c: { vms: number; scaleSets: number; vnets: num
 const realSleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /** Drives the host until the run ends (or `stopped()` says the operator interrupted), pacing virtual time when asked, and reporting progress. */
-async function drive(stack: LocalStack, timeScale: number | undefined, onTick: () => void, stopped: () => boolean): Promise<void> {
+async function drive(
+  stack: LocalStack,
+  timeScale: number | undefined,
+  onTick: () => void,
+  stopped: () => boolean,
+): Promise<void> {
   const realStart = Date.now();
   for (;;) {
     if (stopped()) return;
@@ -69,7 +79,9 @@ async function drive(stack: LocalStack, timeScale: number | undefined, onTick: (
     if (status !== "Running" && status !== "Pending") return;
     if (report.stoppedBy === "idle" && timeScale === undefined) {
       if (report.stuck.length > 0 || report.waitingForEvents.length > 0) {
-        throw new Error(`the run stopped making progress (waiting: ${[...report.stuck, ...report.waitingForEvents].map((i) => i.instanceId).join(", ")})`);
+        throw new Error(
+          `the run stopped making progress (waiting: ${[...report.stuck, ...report.waitingForEvents].map((i) => i.instanceId).join(", ")})`,
+        );
       }
     }
     if (timeScale !== undefined) await realSleep(100);
@@ -84,7 +96,10 @@ export const INTERRUPTED_EXIT_CODE = 130;
  * it stopped and how far it had gone, writes a partial report and removes what it made (Azurite and its folder, the
  * simulator and its certificate folder) before exiting 130.
  */
-export async function simulateCommand(argv: string[], until: Promise<void> = new Promise<void>(() => undefined)): Promise<CommandResult> {
+export async function simulateCommand(
+  argv: string[],
+  until: Promise<void> = new Promise<void>(() => undefined),
+): Promise<CommandResult> {
   let interrupted = false;
   void until.then(() => {
     interrupted = true;
@@ -107,11 +122,13 @@ export async function simulateCommand(argv: string[], until: Promise<void> = new
   });
   const f = parseFlagValues(Flags, camelKeys(values));
   // A flag that would be silently ignored is refused, naming what it needs.
-  if (values["notify-format"] !== undefined && f.notify === undefined) throw new UsageError("--notify-format: only with --notify URL (the webhook it formats for)");
+  if (values["notify-format"] !== undefined && f.notify === undefined)
+    throw new UsageError("--notify-format: only with --notify URL (the webhook it formats for)");
   if (f.scenario !== undefined && (f.vms !== undefined || f.subscriptions !== undefined)) {
     throw new UsageError(`--${f.vms !== undefined ? "vms" : "subscriptions"}: cannot be combined with --scenario`);
   }
-  const notify: Record<string, string> = f.notify === undefined ? {} : { PORT25_NOTIFY_WEBHOOKS: f.notify, PORT25_NOTIFY_FORMAT: f.notifyFormat };
+  const notify: Record<string, string> =
+    f.notify === undefined ? {} : { PORT25_NOTIFY_WEBHOOKS: f.notify, PORT25_NOTIFY_FORMAT: f.notifyFormat };
   const options = {
     maxConcurrency: f.maxConcurrency,
     runningVmCycle: f.runningVmCycle,
@@ -120,12 +137,21 @@ export async function simulateCommand(argv: string[], until: Promise<void> = new
   // An estate (several subscriptions, management groups) runs as a campaign.
   const estate =
     f.subscriptions !== undefined
-      ? loadEstate(generateEstate({ subscriptions: f.subscriptions, vmsPerSubscription: f.vms ?? DEFAULT_VMS_PER_SUBSCRIPTION, seed: f.seed }))
+      ? loadEstate(
+          generateEstate({
+            subscriptions: f.subscriptions,
+            vmsPerSubscription: f.vms ?? DEFAULT_VMS_PER_SUBSCRIPTION,
+            seed: f.seed,
+          }),
+        )
       : f.vms === undefined
         ? loadEstateFlag(f.scenario ?? defaultScenarioPath())
         : undefined;
   if (estate !== undefined && (estate.managementGroups.length > 0 || estate.subscriptions.length > 1)) {
-    const source = f.subscriptions !== undefined ? `generated estate of ${f.subscriptions} subscriptions × ${f.vms ?? DEFAULT_VMS_PER_SUBSCRIPTION} VMs (seed ${f.seed})` : displayPath(f.scenario ?? defaultScenarioPath());
+    const source =
+      f.subscriptions !== undefined
+        ? `generated estate of ${f.subscriptions} subscriptions × ${f.vms ?? DEFAULT_VMS_PER_SUBSCRIPTION} VMs (seed ${f.seed})`
+        : displayPath(f.scenario ?? defaultScenarioPath());
     return simulateCampaign({
       estate,
       source,
@@ -140,23 +166,32 @@ export async function simulateCommand(argv: string[], until: Promise<void> = new
     });
   }
   if (values["max-concurrent-subscriptions"] !== undefined) {
-    throw new UsageError("--max-concurrent-subscriptions: only for an estate (a scenario of several subscriptions, or --subscriptions N): this scenario serves one subscription");
+    throw new UsageError(
+      "--max-concurrent-subscriptions: only for an estate (a scenario of several subscriptions, or --subscriptions N): this scenario serves one subscription",
+    );
   }
-  const source = f.vms !== undefined ? `generated fleet of ${f.vms} VMs (seed ${f.seed})` : (f.scenario ?? defaultScenarioPath());
+  const source =
+    f.vms !== undefined ? `generated fleet of ${f.vms} VMs (seed ${f.seed})` : (f.scenario ?? defaultScenarioPath());
   const first = estate?.subscriptions[0]?.scenario;
   const scenario = f.vms !== undefined ? generateFleet(f.vms, f.seed) : first;
-  if (scenario === undefined) throw new UsageError(`--scenario ${f.scenario ?? defaultScenarioPath()}: serves no subscription`);
+  if (scenario === undefined)
+    throw new UsageError(`--scenario ${f.scenario ?? defaultScenarioPath()}: serves no subscription`);
 
   const realStart = performance.now();
   const sink = createProgressSink(process.stderr, !f.json);
   const counts = scenarioCounts(scenario);
-  if (!f.json) process.stderr.write(`Simulating ${f.vms !== undefined ? source : displayPath(source)}: ${describeScenario(counts)}\n`);
+  if (!f.json)
+    process.stderr.write(
+      `Simulating ${f.vms !== undefined ? source : displayPath(source)}: ${describeScenario(counts)}\n`,
+    );
   const stack = await startLocalStack({ scenario, seed: f.seed, audit: true, env: notify, requestLog: false });
   let result: RemediationResult;
   try {
     if (interrupted) {
       sink.done();
-      process.stderr.write("Interrupted before the run started: nothing was changed, and what the simulation made has been removed.\n");
+      process.stderr.write(
+        "Interrupted before the run started: nothing was changed, and what the simulation made has been removed.\n",
+      );
       return { exitCode: INTERRUPTED_EXIT_CODE };
     }
     const started = stack.start({ mode: f.mode, options });
@@ -223,27 +258,42 @@ export async function simulateCommand(argv: string[], until: Promise<void> = new
         `ARM: ${plural(output.arm.requests, "request")} (${plural(output.arm.writes, "write")}, ${output.arm.throttled.toLocaleString("en-US")} throttled, ${output.arm.computeThrottled.toLocaleString("en-US")} of them by Compute); ` +
           `${plural(output.orchestration.instances, "orchestration instance")}, largest history ${plural(output.orchestration.maxHistoryEvents, "event")}\n`,
       );
-      process.stdout.write(reportPath ? `Report: ${displayPath(reportPath)}\n` : "No audit record was written, so there is no report.\n");
+      process.stdout.write(
+        reportPath ? `Report: ${displayPath(reportPath)}\n` : "No audit record was written, so there is no report.\n",
+      );
     }
   } finally {
     sink.done();
     await stack.close();
   }
   // A resource left down fails the command whatever the run's status (a cancelled or halted run included).
-  return { exitCode: FAILING_STATUSES.includes(result.summary.status) || (result.summary.counts.leftDown ?? 0) > 0 ? 1 : 0 };
+  return {
+    exitCode: FAILING_STATUSES.includes(result.summary.status) || (result.summary.counts.leftDown ?? 0) > 0 ? 1 : 0,
+  };
 }
 
 /**
  * Says which run was interrupted and how far it had gone, and writes the partial report: the audit's record of the
  * run with the outcomes of the resources that had finished, and a notice naming those whose cycle was under way.
  */
-async function reportInterrupted(stack: LocalStack, runId: string, source: string, report: string | undefined, realStart: number): Promise<void> {
+async function reportInterrupted(
+  stack: LocalStack,
+  runId: string,
+  source: string,
+  report: string | undefined,
+  realStart: number,
+): Promise<void> {
   const p = stack.progress();
   const { finished, inFlight } = stack.partialOutcomes();
   const seconds = Math.round((performance.now() - realStart) / 100) / 10;
   const where = p === undefined ? "before its plan was made" : `at ${describe(p)}`;
-  const under = inFlight.length === 0 ? "" : `; ${plural(inFlight.length, "resource")} mid-cycle (${inFlight.slice(0, 5).join(", ")}${inFlight.length > 5 ? ", …" : ""}) were not brought to the end of their cycle`;
-  process.stderr.write(`\nInterrupted: run ${runId} on ${displayPath(source)}, stopped after ${seconds} s ${where}${under}.\n`);
+  const under =
+    inFlight.length === 0
+      ? ""
+      : `; ${plural(inFlight.length, "resource")} mid-cycle (${inFlight.slice(0, 5).join(", ")}${inFlight.length > 5 ? ", …" : ""}) were not brought to the end of their cycle`;
+  process.stderr.write(
+    `\nInterrupted: run ${runId} on ${displayPath(source)}, stopped after ${seconds} s ${where}${under}.\n`,
+  );
   const audited = await stack.root.auditStore?.getRun(runId);
   if (audited === undefined) {
     process.stderr.write("The run had not recorded its start in the audit, so there is no partial report.\n");
@@ -253,7 +303,12 @@ async function reportInterrupted(stack: LocalStack, runId: string, source: strin
   mkdirSync(dirname(path), { recursive: true });
   const text =
     `The simulation was interrupted (Ctrl+C) ${where}. This report holds the ${plural(finished.length, "resource")} that had finished; ` +
-    (inFlight.length === 0 ? "no resource was mid-cycle." : `${plural(inFlight.length, "resource")} mid-cycle (${inFlight.join(", ")}) ended in an unknown state.`);
-  writeFileSync(path, renderRunReport({ ...audited, outcomes: finished }, { notice: { title: "Interrupted: partial report", text } }));
+    (inFlight.length === 0
+      ? "no resource was mid-cycle."
+      : `${plural(inFlight.length, "resource")} mid-cycle (${inFlight.join(", ")}) ended in an unknown state.`);
+  writeFileSync(
+    path,
+    renderRunReport({ ...audited, outcomes: finished }, { notice: { title: "Interrupted: partial report", text } }),
+  );
   process.stderr.write(`Partial report: ${displayPath(path)}\n`);
 }

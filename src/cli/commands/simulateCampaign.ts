@@ -46,7 +46,12 @@ interface CampaignSimulation {
 export const CampaignSimulateOutputSchema = z.object({
   version: z.literal(1),
   kind: z.literal("campaign"),
-  scenario: z.object({ source: z.string(), subscriptions: z.number().int(), managementGroups: z.number().int(), vms: z.number().int() }),
+  scenario: z.object({
+    source: z.string(),
+    subscriptions: z.number().int(),
+    managementGroups: z.number().int(),
+    vms: z.number().int(),
+  }),
   summary: CampaignSummarySchema,
   timing: z.object({
     simulatedSeconds: z.number(),
@@ -76,7 +81,10 @@ export const CampaignSimulateOutputSchema = z.object({
 type CampaignSimulateOutput = z.output<typeof CampaignSimulateOutputSchema>;
 
 /** Every subscription of the campaign as it stands now (the view the status endpoint gives, read from the host). */
-async function membersNow(stack: LocalStack, campaignId: string): Promise<{ members: CampaignMember[]; phase: string; message: string | undefined }> {
+async function membersNow(
+  stack: LocalStack,
+  campaignId: string,
+): Promise<{ members: CampaignMember[]; phase: string; message: string | undefined }> {
   const host = stack.host;
   const instanceId = campaignInstanceId(campaignId);
   const progress = CampaignProgressSchema.safeParse(host.getStatus(instanceId)?.customStatus);
@@ -100,14 +108,22 @@ export async function simulateCampaign(s: CampaignSimulation): Promise<CommandRe
   const sink = createLineSink(process.stderr, !s.json);
   let summary: CampaignSummary;
   try {
-    const input = stack.startCampaign({ mode: s.mode, options: s.options, maxConcurrentSubscriptions: s.maxConcurrentSubscriptions });
+    const input = stack.startCampaign({
+      mode: s.mode,
+      options: s.options,
+      maxConcurrentSubscriptions: s.maxConcurrentSubscriptions,
+    });
     const id = campaignInstanceId(input.campaignId);
     let lastDraw = 0;
     for (;;) {
       if (s.interrupted?.() === true) {
         sink.done();
         const m = await membersNow(stack, input.campaignId);
-        const line = describeCampaignProgress({ phase: m.phase, totals: campaignTotals(m.members), message: m.message });
+        const line = describeCampaignProgress({
+          phase: m.phase,
+          totals: campaignTotals(m.members),
+          message: m.message,
+        });
         process.stderr.write(
           `\nInterrupted: campaign ${input.campaignId} on ${s.source}, stopped after ${Math.round((performance.now() - realStart) / 100) / 10} s at ${line.text}. ` +
             "Its runs were not brought to their end, so it has no report; what the simulation made has been removed.\n",
@@ -119,13 +135,22 @@ export async function simulateCampaign(s: CampaignSimulation): Promise<CommandRe
       if (now - lastDraw >= 100) {
         lastDraw = now;
         const m = await membersNow(stack, input.campaignId);
-        const line = describeCampaignProgress({ phase: m.phase, totals: campaignTotals(m.members), message: m.message });
+        const line = describeCampaignProgress({
+          phase: m.phase,
+          totals: campaignTotals(m.members),
+          message: m.message,
+        });
         sink.show(line.text, line.fraction);
       }
       const status = stack.host.getStatus(id)?.runtimeStatus;
       if (status !== "Running" && status !== "Pending") break;
       if (report.stoppedBy === "idle" && (report.stuck.length > 0 || report.waitingForEvents.length > 0)) {
-        throw new Error(`the campaign stopped making progress (waiting: ${[...report.stuck, ...report.waitingForEvents].map((i) => i.instanceId).slice(0, 10).join(", ")})`);
+        throw new Error(
+          `the campaign stopped making progress (waiting: ${[...report.stuck, ...report.waitingForEvents]
+            .map((i) => i.instanceId)
+            .slice(0, 10)
+            .join(", ")})`,
+        );
       }
     }
     summary = stack.campaignResult(input.campaignId).summary;
@@ -156,7 +181,10 @@ export async function simulateCampaign(s: CampaignSimulation): Promise<CommandRe
     const stats = stack.host.stats();
     const tally = stack.sim.requestTally();
     const bySub = Object.values(stack.sim.countersBySubscription()).map((c) => c.requests);
-    const biggest = stats.instances.reduce((best, i) => (i.historyLength > best.historyLength ? i : best), { instanceId: "", historyLength: 0 });
+    const biggest = stats.instances.reduce((best, i) => (i.historyLength > best.historyLength ? i : best), {
+      instanceId: "",
+      historyLength: 0,
+    });
     const cpu = process.cpuUsage(cpuStart);
     const output: CampaignSimulateOutput = CampaignSimulateOutputSchema.parse({
       version: 1,

@@ -49,11 +49,17 @@ export async function simulatorCommand(argv: string[], until: Promise<void>): Pr
     "request-log": { type: "string" },
   });
   const f = parseFlagValues(Flags, camelKeys(values));
-  if (f.scenario !== undefined && f.vms !== undefined) throw new UsageError("--vms: cannot be combined with --scenario");
-  if (f.scenario !== undefined && f.subscriptions !== undefined) throw new UsageError("--subscriptions: cannot be combined with --scenario");
+  if (f.scenario !== undefined && f.vms !== undefined)
+    throw new UsageError("--vms: cannot be combined with --scenario");
+  if (f.scenario !== undefined && f.subscriptions !== undefined)
+    throw new UsageError("--subscriptions: cannot be combined with --scenario");
   const scenario =
     f.subscriptions !== undefined
-      ? generateEstate({ subscriptions: f.subscriptions, vmsPerSubscription: f.vms ?? DEFAULT_VMS_PER_SUBSCRIPTION, seed: f.seed })
+      ? generateEstate({
+          subscriptions: f.subscriptions,
+          vmsPerSubscription: f.vms ?? DEFAULT_VMS_PER_SUBSCRIPTION,
+          seed: f.seed,
+        })
       : f.vms !== undefined
         ? generateFleet(f.vms, f.seed)
         : loadEstateFlag(f.scenario ?? defaultScenarioPath());
@@ -62,12 +68,22 @@ export async function simulatorCommand(argv: string[], until: Promise<void>): Pr
   const start = estate.clock.startTime === undefined ? Date.now() : Date.parse(estate.clock.startTime);
   const clock = scaledClock(start, f.timeScale ?? estate.clock.timeScale);
   // The simulator may serve for hours: it keeps every request only when asked to write them out.
-  const sim = await startSimulator({ scenario: estate, port: f.port, seed: f.seed, clock, requestLog: f.requestLog !== undefined });
+  const sim = await startSimulator({
+    scenario: estate,
+    port: f.port,
+    seed: f.seed,
+    clock,
+    requestLog: f.requestLog !== undefined,
+  });
   const target = `--subscription ${sim.subscriptionId} --arm-endpoint ${sim.endpoint} --ca ${shellQuote(displayPath(sim.caFile))}`;
   const plan = `${invocation()} plan ${target}`;
   const exemptedAt = estate.subscriptions[0]?.scenario.exemption.effectiveAt;
   // Dated at the scenario's exemption (or a day before its clock's start when nothing is exempted), as simulate does.
-  const attestation = { reference: "SIMULATED-EXEMPTION", approvedBy: "port25 simulator", approvedAt: exemptedAt ?? new Date(clock.now() - 86_400_000).toISOString() };
+  const attestation = {
+    reference: "SIMULATED-EXEMPTION",
+    approvedBy: "port25 simulator",
+    approvedAt: exemptedAt ?? new Date(clock.now() - 86_400_000).toISOString(),
+  };
   const run =
     `${invocation()} run ${target} --attestation-ref ${attestation.reference} --approved-by ${shellQuote(attestation.approvedBy)} --approved-at ${attestation.approvedAt}` +
     (f.timeScale === undefined ? "" : ` --time-scale ${f.timeScale}`);
@@ -88,7 +104,11 @@ export async function simulatorCommand(argv: string[], until: Promise<void>): Pr
       "",
       "Or remediate it with the product itself, state in .port25/ (run the same line again to resume):",
       `  ${run}`,
-      ...(f.timeScale === undefined ? [] : [`(the simulated clock runs ${f.timeScale} times real time; it is now ${new Date(clock.now()).toISOString()})`]),
+      ...(f.timeScale === undefined
+        ? []
+        : [
+            `(the simulated clock runs ${f.timeScale} times real time; it is now ${new Date(clock.now()).toISOString()})`,
+          ]),
       "",
       "Press Ctrl+C to stop.",
       "",
@@ -115,8 +135,13 @@ function groupPlan(sim: SimulatorHandle): string[] {
 /** The tenant, the management-group tree (each group with its subscriptions) and any subscription outside it. */
 function estateLines(sim: SimulatorHandle): string[] {
   const names = new Map(sim.subscriptions.map((s) => [s.id, s.displayName]));
-  const lines = [`  tenant id:       ${sim.tenantId}`, `  CA file:         ${sim.caFile}`, `  ${sim.managementGroups.length} management groups, ${sim.subscriptionIds.length} subscriptions:`];
-  const children = (parent: string | undefined): SimManagementGroup[] => sim.managementGroups.filter((g) => g.parent === parent);
+  const lines = [
+    `  tenant id:       ${sim.tenantId}`,
+    `  CA file:         ${sim.caFile}`,
+    `  ${sim.managementGroups.length} management groups, ${sim.subscriptionIds.length} subscriptions:`,
+  ];
+  const children = (parent: string | undefined): SimManagementGroup[] =>
+    sim.managementGroups.filter((g) => g.parent === parent);
   const walk = (g: SimManagementGroup, depth: number): void => {
     const pad = "  ".repeat(depth + 2);
     lines.push(`${pad}${g.id} (${g.displayName})`);

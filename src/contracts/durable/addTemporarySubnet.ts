@@ -24,8 +24,16 @@ const AddTemporarySubnetInput = z.object({
 const AddTemporarySubnetOutput = z.discriminatedUnion("status", [
   z.object({ status: z.literal("started"), handle: OperationHandleSchema }),
   /** A subnet with this name already exists (a re-run): nothing was sent. */
-  z.object({ status: z.literal("exists"), provisioningState: z.string().optional(), addressPrefix: z.string().optional() }),
+  z.object({
+    status: z.literal("exists"),
+    provisioningState: z.string().optional(),
+    addressPrefix: z.string().optional(),
+  }),
   ArmFailureSchema,
 ]);
 
-export const addTemporarySubnetActivity = defineActivity("addTemporarySubnet", AddTemporarySubnetInput, AddTemporarySubnetOutput);
+export const addTemporarySubnetActivity = defineActivity(
+  "addTemporarySubnet",
+  AddTemporarySubnetInput,
+  AddTemporarySubnetOutput,
+);

@@ -20,7 +20,11 @@ import { fitJson } from "../statusText";
 import { AuditWriteOutput } from "./recordRunStarted";
 import { REMEDIATE_CAMPAIGN } from "../names";
 
-export const remediateCampaignOrchestration = defineOrchestration(REMEDIATE_CAMPAIGN, CampaignInputSchema, CampaignOutputSchema);
+export const remediateCampaignOrchestration = defineOrchestration(
+  REMEDIATE_CAMPAIGN,
+  CampaignInputSchema,
+  CampaignOutputSchema,
+);
 
 /** A subscription the campaign takes: its id and, when the listing named it, its display name. */
 const CampaignSubscriptionSchema = z.object({
@@ -143,5 +147,13 @@ export const listManagementGroupSubscriptionsActivity = defineActivity(
   ListManagementGroupSubscriptionsOutput,
 );
 
-export const recordCampaignStartedActivity = defineActivity("recordCampaignStarted", CampaignInputSchema, AuditWriteOutput);
-export const recordCampaignCompletedActivity = defineActivity("recordCampaignCompleted", CampaignRecordSchema, AuditWriteOutput);
+export const recordCampaignStartedActivity = defineActivity(
+  "recordCampaignStarted",
+  CampaignInputSchema,
+  AuditWriteOutput,
+);
+export const recordCampaignCompletedActivity = defineActivity(
+  "recordCampaignCompleted",
+  CampaignRecordSchema,
+  AuditWriteOutput,
+);

@@ -63,11 +63,15 @@ export function stepInTransition(step: PowerStep, state: PowerState): boolean {
  */
 export function pollEndState(
   step: PowerStep,
-  read: { operation?: { status: string } | undefined; resource?: { exists: boolean; powerState: PowerState } | undefined },
+  read: {
+    operation?: { status: string } | undefined;
+    resource?: { exists: boolean; powerState: PowerState } | undefined;
+  },
 ): PowerState | undefined {
   if (read.resource?.exists === false) return undefined;
   const op = read.operation?.status;
   if (op === "Failed" || op === "Canceled") return undefined;
-  if (read.resource !== undefined) return stepSatisfied(step, read.resource.powerState) ? read.resource.powerState : undefined;
+  if (read.resource !== undefined)
+    return stepSatisfied(step, read.resource.powerState) ? read.resource.powerState : undefined;
   return op === "Succeeded" ? STEP_TARGET[step] : undefined;
 }

@@ -41,7 +41,14 @@ export const LaneStatusSchema = z.object({
   batchId: z.string(),
   total: z.number().int().min(0),
   done: z.number().int().min(0),
-  counts: z.object({ cycled: z.number().int(), skipped: z.number().int(), failed: z.number().int(), leftDown: z.number().int() }).optional(),
+  counts: z
+    .object({
+      cycled: z.number().int(),
+      skipped: z.number().int(),
+      failed: z.number().int(),
+      leftDown: z.number().int(),
+    })
+    .optional(),
   cancelRequested: z.boolean(),
 });
 export type LaneStatus = z.output<typeof LaneStatusSchema>;

@@ -15,4 +15,8 @@ export const CycleResourceInput = z.object({
 });
 export type CycleResourceInput = z.output<typeof CycleResourceInput>;
 
-export const cycleResourceOrchestration = defineOrchestration("cycleResource", CycleResourceInput, ResourceOutcomeSchema);
+export const cycleResourceOrchestration = defineOrchestration(
+  "cycleResource",
+  CycleResourceInput,
+  ResourceOutcomeSchema,
+);

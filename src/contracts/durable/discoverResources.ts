@@ -30,4 +30,8 @@ const DiscoverResourcesOutput = z.discriminatedUnion("status", [
   ArmFailureSchema,
 ]);
 
-export const discoverResourcesActivity = defineActivity("discoverResources", DiscoverResourcesInput, DiscoverResourcesOutput);
+export const discoverResourcesActivity = defineActivity(
+  "discoverResources",
+  DiscoverResourcesInput,
+  DiscoverResourcesOutput,
+);

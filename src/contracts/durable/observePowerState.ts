@@ -42,4 +42,8 @@ export const ObservePowerStateOutput = z.discriminatedUnion("status", [
 ]);
 export type ObservePowerStateResult = z.output<typeof ObservePowerStateOutput>;
 
-export const observePowerStateActivity = defineActivity("observePowerState", ObservePowerStateInput, ObservePowerStateOutput);
+export const observePowerStateActivity = defineActivity(
+  "observePowerState",
+  ObservePowerStateInput,
+  ObservePowerStateOutput,
+);

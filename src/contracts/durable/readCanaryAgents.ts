@@ -39,4 +39,8 @@ const ReadCanaryAgentsOutput = z.discriminatedUnion("status", [
   ArmFailureSchema,
 ]);
 
-export const readCanaryAgentsActivity = defineActivity("readCanaryAgents", ReadCanaryAgentsInput, ReadCanaryAgentsOutput);
+export const readCanaryAgentsActivity = defineActivity(
+  "readCanaryAgents",
+  ReadCanaryAgentsInput,
+  ReadCanaryAgentsOutput,
+);

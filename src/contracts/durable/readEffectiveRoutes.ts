@@ -24,4 +24,8 @@ const ReadEffectiveRoutesOutput = z.discriminatedUnion("status", [
 ]);
 export type ReadEffectiveRoutesResult = z.output<typeof ReadEffectiveRoutesOutput>;
 
-export const readEffectiveRoutesActivity = defineActivity("readEffectiveRoutes", ReadEffectiveRoutesInput, ReadEffectiveRoutesOutput);
+export const readEffectiveRoutesActivity = defineActivity(
+  "readEffectiveRoutes",
+  ReadEffectiveRoutesInput,
+  ReadEffectiveRoutesOutput,
+);

@@ -3,4 +3,8 @@ import { defineActivity } from "../define";
 import { NotificationRecordSchema } from "../notification";
 import { AuditWriteOutput } from "./recordRunStarted";
 
-export const recordNotificationActivity = defineActivity("recordNotification", NotificationRecordSchema, AuditWriteOutput);
+export const recordNotificationActivity = defineActivity(
+  "recordNotification",
+  NotificationRecordSchema,
+  AuditWriteOutput,
+);

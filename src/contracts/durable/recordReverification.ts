@@ -3,4 +3,8 @@ import { defineActivity } from "../define";
 import { ReverificationRecordSchema } from "../reverify";
 import { AuditWriteOutput } from "./recordRunStarted";
 
-export const recordReverificationActivity = defineActivity("recordReverification", ReverificationRecordSchema, AuditWriteOutput);
+export const recordReverificationActivity = defineActivity(
+  "recordReverification",
+  ReverificationRecordSchema,
+  AuditWriteOutput,
+);

@@ -3,4 +3,8 @@ import { defineActivity } from "../define";
 import { RemediationResultSchema } from "../remediation";
 import { AuditWriteOutput } from "./recordRunStarted";
 
-export const recordRunCompletedActivity = defineActivity("recordRunCompleted", RemediationResultSchema, AuditWriteOutput);
+export const recordRunCompletedActivity = defineActivity(
+  "recordRunCompleted",
+  RemediationResultSchema,
+  AuditWriteOutput,
+);

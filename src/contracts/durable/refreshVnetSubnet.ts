@@ -11,4 +11,8 @@ export const RefreshVnetSubnetInput = z.object({
 });
 export type RefreshVnetSubnetInput = z.output<typeof RefreshVnetSubnetInput>;
 
-export const refreshVnetSubnetOrchestration = defineOrchestration("refreshVnetSubnet", RefreshVnetSubnetInput, ResourceOutcomeSchema);
+export const refreshVnetSubnetOrchestration = defineOrchestration(
+  "refreshVnetSubnet",
+  RefreshVnetSubnetInput,
+  ResourceOutcomeSchema,
+);

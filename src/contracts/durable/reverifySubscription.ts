@@ -31,7 +31,12 @@ export const ReverifySubscriptionOutput = z.object({
   recordDetail: z.string().optional(),
   /** The stragglers' run, when one was started: its instance, run id and how it ended. */
   autoRemediation: z
-    .object({ instanceId: z.string(), runId: z.string(), status: z.union([RunStatusSchema, z.enum(["notStarted", "failed", "stillRunning"])]), detail: z.string().optional() })
+    .object({
+      instanceId: z.string(),
+      runId: z.string(),
+      status: z.union([RunStatusSchema, z.enum(["notStarted", "failed", "stillRunning"])]),
+      detail: z.string().optional(),
+    })
     .optional(),
 });
 export type ReverifySubscriptionOutput = z.output<typeof ReverifySubscriptionOutput>;

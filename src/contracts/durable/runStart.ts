@@ -38,6 +38,10 @@ export const ReadRunOutput = z.discriminatedUnion("state", [
 export type ReadRunOutput = z.output<typeof ReadRunOutput>;
 export const readRunActivity = defineActivity("readRun", ReadRunInput, ReadRunOutput);
 
-const SignalRunEndedInput = z.object({ waiterInstanceId: z.string().min(1), runId: z.string().min(1), output: RemediationOutputSchema });
+const SignalRunEndedInput = z.object({
+  waiterInstanceId: z.string().min(1),
+  runId: z.string().min(1),
+  output: RemediationOutputSchema,
+});
 const SignalRunEndedOutput = z.object({ delivered: z.boolean(), detail: z.string().optional() });
 export const signalRunEndedActivity = defineActivity("signalRunEnded", SignalRunEndedInput, SignalRunEndedOutput);

@@ -51,7 +51,12 @@ export const WaveStatusSchema = z.preprocess(
   z.object({
     wave: z.number().int().min(0),
     activeLanes: z.array(z.string()),
-    counts: z.object({ cycled: z.number().int(), skipped: z.number().int(), failed: z.number().int(), leftDown: z.number().int() }),
+    counts: z.object({
+      cycled: z.number().int(),
+      skipped: z.number().int(),
+      failed: z.number().int(),
+      leftDown: z.number().int(),
+    }),
     cancelRequested: z.boolean().optional(),
   }),
 );
@@ -68,7 +73,11 @@ export function waveInstanceId(runInstanceId: string, runId: string, wave: numbe
  * statuses, `laneStatuses`), so the count moves as each resource finishes. A wave drops a lane from its list as it
  * counts it, so no resource is counted twice.
  */
-export function withWaveCounts(progress: Progress, waveStatuses: readonly unknown[], laneStatuses: readonly unknown[] = []): Progress {
+export function withWaveCounts(
+  progress: Progress,
+  waveStatuses: readonly unknown[],
+  laneStatuses: readonly unknown[] = [],
+): Progress {
   const counts = { ...progress.counts };
   const add = (c: { cycled: number; skipped: number; failed: number; leftDown: number }): void => {
     const done = c.cycled + c.skipped + c.failed;

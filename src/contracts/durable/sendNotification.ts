@@ -30,4 +30,8 @@ export const SendNotificationOutput = z.object({
 });
 export type SendNotificationOutput = z.output<typeof SendNotificationOutput>;
 
-export const sendNotificationActivity = defineActivity("sendNotification", SendNotificationInput, SendNotificationOutput);
+export const sendNotificationActivity = defineActivity(
+  "sendNotification",
+  SendNotificationInput,
+  SendNotificationOutput,
+);

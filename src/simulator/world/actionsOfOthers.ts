@@ -16,7 +16,11 @@ import type { Scenario, ScenarioVm } from "../scenario";
 const PLATFORM: Actor = { caller: "Microsoft.Compute", claims: {} };
 /** A spot VM's eviction notice: at least 30 seconds (Scheduled Events' Preempt), then it is deallocated. */
 const SPOT_EVICTION_NOTICE_MS = 30_000;
-const OWNER_OPERATION: Record<PowerOp, OperationName> = { powerOff: "vmPowerOff", deallocate: "vmDeallocate", start: "vmStart" };
+const OWNER_OPERATION: Record<PowerOp, OperationName> = {
+  powerOff: "vmPowerOff",
+  deallocate: "vmDeallocate",
+  start: "vmStart",
+};
 
 export interface ActionsOfOthersParts {
   behaviour: Scenario["behaviour"];
@@ -41,19 +45,37 @@ export class ActionsOfOthers {
     this.parts.power.settle(m, at);
     // Azure may let the newer operation preempt the one in flight (behaviour.powerConflict); else the owner waits. A
     // powerOff never preempts a deallocate: Azure refuses it (power.ts).
-    const preemptable = m.pending !== undefined && !(kind === "powerOff" && m.pending.kind === "deallocate") && this.parts.power.preempts(m, kind, at);
+    const preemptable =
+      m.pending !== undefined &&
+      !(kind === "powerOff" && m.pending.kind === "deallocate") &&
+      this.parts.power.preempts(m, kind, at);
     if (m.pending !== undefined && !preemptable) return { busyUntil: m.pending.endsAt };
-    if (kind === "powerOff" && (m.power === "deallocated" || m.power === "deallocating")) return { refused: "OperationNotAllowed" };
+    if (kind === "powerOff" && (m.power === "deallocated" || m.power === "deallocating"))
+      return { refused: "OperationNotAllowed" };
     const preempted = preemptable ? this.parts.power.preempt(m, at) : undefined;
     const type = "Microsoft.Compute/virtualMachines";
     const op = this.parts.ledger.begin("Microsoft.Compute", m.location, OWNER_OPERATION[kind], "2024-07-01", at);
-    op.activity = { resourceId: vm.id, resourceGroup: vm.resourceGroup, resourceType: type, operationName: `${type}/${kind}/action`, correlationId: op.id, ...actor };
+    op.activity = {
+      resourceId: vm.id,
+      resourceGroup: vm.resourceGroup,
+      resourceType: type,
+      operationName: `${type}/${kind}/action`,
+      correlationId: op.id,
+      ...actor,
+    };
     this.parts.log.log(op.activity, "Started", at);
     if (m.power === TARGET[kind]) {
       op.endsAt = at;
       return {};
     }
-    op.endsAt = this.parts.power.transition(op, m, kind, at, jittered(this.parts.behaviour.latencies[kind], this.parts.behaviour.jitter, this.parts.rng), preempted);
+    op.endsAt = this.parts.power.transition(
+      op,
+      m,
+      kind,
+      at,
+      jittered(this.parts.behaviour.latencies[kind], this.parts.behaviour.jitter, this.parts.rng),
+      preempted,
+    );
     return {};
   }
 
@@ -69,7 +91,13 @@ export class ActionsOfOthers {
     if (m.pending !== undefined) return { busyUntil: m.pending.endsAt };
     if (m.power !== "running" && m.power !== "stopped") return { refused: "NotAllocated" };
     const type = "Microsoft.Compute/virtualMachines";
-    const activity = { resourceId: vm.id, resourceGroup: vm.resourceGroup, resourceType: type, operationName: `${type}/evictSpotVM/action`, ...PLATFORM };
+    const activity = {
+      resourceId: vm.id,
+      resourceGroup: vm.resourceGroup,
+      resourceType: type,
+      operationName: `${type}/evictSpotVM/action`,
+      ...PLATFORM,
+    };
     if (vm.spec.evictionPolicy === "Delete") {
       this.parts.log.log({ ...activity, correlationId: this.parts.log.guid() }, "Succeeded", at);
       this.parts.vms.remove(vm, at);
@@ -88,7 +116,19 @@ export class ActionsOfOthers {
     this.parts.power.settle(m, at);
     if (m.pending !== undefined) return { busyUntil: m.pending.endsAt };
     const type = "Microsoft.Compute/virtualMachines";
-    this.parts.log.log({ resourceId: vm.id, resourceGroup: vm.resourceGroup, resourceType: type, operationName: `${type}/delete`, correlationId: this.parts.log.guid(), httpMethod: "DELETE", ...actor }, "Succeeded", at);
+    this.parts.log.log(
+      {
+        resourceId: vm.id,
+        resourceGroup: vm.resourceGroup,
+        resourceType: type,
+        operationName: `${type}/delete`,
+        correlationId: this.parts.log.guid(),
+        httpMethod: "DELETE",
+        ...actor,
+      },
+      "Succeeded",
+      at,
+    );
     this.parts.vms.remove(vm, at);
     return {};
   }
@@ -104,7 +144,19 @@ export class ActionsOfOthers {
     m.allocatedAt = at;
     this.parts.timeline.record(m, "absent", "running", at);
     const type = "Microsoft.Compute/virtualMachines";
-    this.parts.log.log({ resourceId: rec.id, resourceGroup: rec.resourceGroup, resourceType: type, operationName: `${type}/write`, correlationId: this.parts.log.guid(), httpMethod: "PUT", ...actor }, "Succeeded", at);
+    this.parts.log.log(
+      {
+        resourceId: rec.id,
+        resourceGroup: rec.resourceGroup,
+        resourceType: type,
+        operationName: `${type}/write`,
+        correlationId: this.parts.log.guid(),
+        httpMethod: "PUT",
+        ...actor,
+      },
+      "Succeeded",
+      at,
+    );
     return {};
   }
 }

@@ -23,7 +23,6 @@ export interface ActivityEvent {
   httpMethod?: string;
 }
 
-
 /** An event as an operation records it: what it is about and who made it, without its status and times. */
 export type ActivityEntry = Omit<ActivityEvent, "eventDataId" | "status" | "at" | "submittedAt">;
 
@@ -44,20 +43,53 @@ export class ActivityLog {
   }
 
   log(base: ActivityEntry, status: ActivityEvent["status"], at: number): void {
-    this.events.push({ ...base, resourceId: computeResourceId(base.resourceId), resourceGroup: base.resourceGroup.toUpperCase(), eventDataId: this.guid(), status, at, submittedAt: at + ACTIVITY_LOG_LAG_MS });
+    this.events.push({
+      ...base,
+      resourceId: computeResourceId(base.resourceId),
+      resourceGroup: base.resourceGroup.toUpperCase(),
+      eventDataId: this.guid(),
+      status,
+      at,
+      submittedAt: at + ACTIVITY_LOG_LAG_MS,
+    });
   }
 
   /** A machine's history before the simulation: deallocated, then started at `startedAtMs`, both already queryable. */
-  recordHistory(resourceId: string, resourceGroup: string, type: string, startedAtMs: number, simulationStart: number): void {
-    for (const [kind, at] of [["deallocate", startedAtMs - 5 * 60_000], ["start", startedAtMs]] as const) {
-      const base = { resourceId, resourceGroup, resourceType: type, operationName: `${type}/${kind}/action`, correlationId: this.guid() };
-      this.events.push({ ...base, resourceId: computeResourceId(resourceId), resourceGroup: resourceGroup.toUpperCase(), eventDataId: this.guid(), status: "Succeeded", at, submittedAt: Math.min(at + ACTIVITY_LOG_LAG_MS, simulationStart) });
+  recordHistory(
+    resourceId: string,
+    resourceGroup: string,
+    type: string,
+    startedAtMs: number,
+    simulationStart: number,
+  ): void {
+    for (const [kind, at] of [
+      ["deallocate", startedAtMs - 5 * 60_000],
+      ["start", startedAtMs],
+    ] as const) {
+      const base = {
+        resourceId,
+        resourceGroup,
+        resourceType: type,
+        operationName: `${type}/${kind}/action`,
+        correlationId: this.guid(),
+      };
+      this.events.push({
+        ...base,
+        resourceId: computeResourceId(resourceId),
+        resourceGroup: resourceGroup.toUpperCase(),
+        eventDataId: this.guid(),
+        status: "Succeeded",
+        at,
+        submittedAt: Math.min(at + ACTIVITY_LOG_LAG_MS, simulationStart),
+      });
     }
   }
 
   /** Events queryable at `now` (submitted, within the retention), newest first. */
   queryable(now: number): ActivityEvent[] {
-    return this.events.filter((e) => e.submittedAt <= now && e.at >= now - ACTIVITY_LOG_RETENTION_MS).sort((a, b) => b.at - a.at);
+    return this.events
+      .filter((e) => e.submittedAt <= now && e.at >= now - ACTIVITY_LOG_RETENTION_MS)
+      .sort((a, b) => b.at - a.at);
   }
 }
 
@@ -68,6 +100,8 @@ export function resourceGroupOf(id: string): string {
 
 /** An id as Microsoft.Compute writes it: the resource group upper-cased. */
 export function computeResourceId(id: string): string {
-  return id.replace(/^(\/subscriptions\/[^/]+\/resourceGroups\/)([^/]+)/i, (_all: string, head: string, rg: string) => `${head}${rg.toUpperCase()}`);
+  return id.replace(
+    /^(\/subscriptions\/[^/]+\/resourceGroups\/)([^/]+)/i,
+    (_all: string, head: string, rg: string) => `${head}${rg.toUpperCase()}`,
+  );
 }
-

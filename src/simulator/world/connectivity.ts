@@ -54,11 +54,13 @@ export class Connectivity {
     const op = this.parts.ledger.begin("Microsoft.Network", nic.location, ctx.operation, ctx.apiVersion, now);
     this.parts.ledger.timeNetworkOp(op, ctx, "effectiveRouteTable", now);
     const ref = findSubnet(this.parts.scenario, nic.vm.spec.subnet);
-    const routes = ref === undefined ? [{ name: "", addressPrefix: "0.0.0.0/0", nextHopType: "Internet", source: "Default" as const }] : routesOf(this.parts.scenario, ref);
+    const routes =
+      ref === undefined
+        ? [{ name: "", addressPrefix: "0.0.0.0/0", nextHopType: "Internet", source: "Default" as const }]
+        : routesOf(this.parts.scenario, ref);
     op.result = { value: effectiveRoutesOf(routes) };
     return op;
   }
-
 
   /**
    * A check from a VM whose Network Watcher agent is not ready yet: no verdict. Either the answer the REST spec
@@ -71,7 +73,10 @@ export class Connectivity {
     const mode = this.parts.scenario.behaviour.agentReady.checkAnswer;
     const fail = mode === "failed" || (mode === "either" && hashOf(`${vm.machine.vmId}|check|${now}`) % 2 === 1);
     if (fail) {
-      op.failure = { code: "InternalServerError", message: `The connectivity check from '${vm.name}' to '${address}' could not be completed.` };
+      op.failure = {
+        code: "InternalServerError",
+        message: `The connectivity check from '${vm.name}' to '${address}' could not be completed.`,
+      };
       return;
     }
     op.result = {
@@ -91,28 +96,41 @@ export class Connectivity {
     };
   }
 
-  check(
-    watcher: WatcherRecord,
-    body: ConnectivityCheckBody,
-    ctx: OperationRequest,
-    now: number,
-  ): Operation {
+  check(watcher: WatcherRecord, body: ConnectivityCheckBody, ctx: OperationRequest, now: number): Operation {
     const vm = this.parts.vms.get(body.sourceId.toLowerCase());
-    if (vm === undefined) throw new ArmHttpError(400, "InvalidSourceResource", `Source resource '${body.sourceId}' was not found or is not a virtual machine.`);
+    if (vm === undefined)
+      throw new ArmHttpError(
+        400,
+        "InvalidSourceResource",
+        `Source resource '${body.sourceId}' was not found or is not a virtual machine.`,
+      );
     const m = vm.machine;
     this.parts.power.settle(m, now);
     if (m.location !== watcher.location)
-      throw new ArmHttpError(400, "InvalidSourceLocation", `Source VM '${vm.name}' is in ${m.location} but Network Watcher '${watcher.name}' watches ${watcher.location}.`);
-    if (m.power !== "running") throw new ArmHttpError(400, "VmNotRunning", `Source VM '${vm.name}' must be running (power state ${m.power}).`);
+      throw new ArmHttpError(
+        400,
+        "InvalidSourceLocation",
+        `Source VM '${vm.name}' is in ${m.location} but Network Watcher '${watcher.name}' watches ${watcher.location}.`,
+      );
+    if (m.power !== "running")
+      throw new ArmHttpError(400, "VmNotRunning", `Source VM '${vm.name}' must be running (power state ${m.power}).`);
     if (!m.networkWatcherAgent)
-      throw new ArmHttpError(400, "NetworkWatcherAgentNotInstalled", `The Network Watcher agent extension is not installed on source VM '${vm.name}'.`);
+      throw new ArmHttpError(
+        400,
+        "NetworkWatcherAgentNotInstalled",
+        `The Network Watcher agent extension is not installed on source VM '${vm.name}'.`,
+      );
     const op = this.parts.ledger.begin("Microsoft.Network", watcher.location, ctx.operation, ctx.apiVersion, now);
     this.parts.ledger.timeNetworkOp(op, ctx, "connectivityCheck", now);
     if (m.checksReadyAt !== undefined && now < m.checksReadyAt) {
       this.agentNotReadyAnswer(op, vm, body.address, now);
       return op;
     }
-    op.result = this.connectivityAlong(vm, egressOf(this.parts.scenario, findSubnet(this.parts.scenario, vm.spec.subnet)), body);
+    op.result = this.connectivityAlong(
+      vm,
+      egressOf(this.parts.scenario, findSubnet(this.parts.scenario, vm.spec.subnet)),
+      body,
+    );
     return op;
   }
 
@@ -132,8 +150,17 @@ export class Connectivity {
     // Two ids drawn whatever the path, as for a direct path, so that a scenario without routes draws as it always did.
     const srcHop = this.parts.rng.guid();
     const internetHop = this.parts.rng.guid();
-    type Hop = { type: string; id: string; address: string; resourceId: string; nextHopIds: string[]; issues: unknown[] };
-    const hops: Hop[] = [{ type: "Source", id: srcHop, address: m.privateIp, resourceId: nicConfig, nextHopIds: [], issues: [] }];
+    type Hop = {
+      type: string;
+      id: string;
+      address: string;
+      resourceId: string;
+      nextHopIds: string[];
+      issues: unknown[];
+    };
+    const hops: Hop[] = [
+      { type: "Source", id: srcHop, address: m.privateIp, resourceId: nicConfig, nextHopIds: [], issues: [] },
+    ];
     const source = hops[0] as Hop;
     let last = source;
     const append = (hop: Omit<Hop, "id" | "nextHopIds">, id: string = this.parts.rng.guid()): Hop => {
@@ -147,10 +174,23 @@ export class Connectivity {
     switch (path.kind) {
       case "internet":
         blocked = smtp && !exempt;
-        if (blocked) source.issues = [{ origin: "Outbound", severity: "Error", type: "Platform", context: [{ port: "25" }, { reason: "Outbound SMTP (TCP 25) is blocked for this subscription or VM" }] }];
+        if (blocked)
+          source.issues = [
+            {
+              origin: "Outbound",
+              severity: "Error",
+              type: "Platform",
+              context: [{ port: "25" }, { reason: "Outbound SMTP (TCP 25) is blocked for this subscription or VM" }],
+            },
+          ];
         break;
       case "appliance":
-        append({ type: "VirtualAppliance", address: path.address, resourceId: path.at?.resourceId ?? "Unknown", issues: [] });
+        append({
+          type: "VirtualAppliance",
+          address: path.address,
+          resourceId: path.at?.resourceId ?? "Unknown",
+          issues: [],
+        });
         blocked = smtp && path.at?.port25 !== "open";
         break;
       case "gateway":
@@ -159,12 +199,26 @@ export class Connectivity {
         break;
       default:
         blocked = true;
-        source.issues = [{ origin: "Outbound", severity: "Error", type: "UserDefinedRoute", context: [{ route: path.route }, { nextHopType: "None" }] }];
+        source.issues = [
+          {
+            origin: "Outbound",
+            severity: "Error",
+            type: "UserDefinedRoute",
+            context: [{ route: path.route }, { nextHopType: "None" }],
+          },
+        ];
     }
     if (!blocked) append({ type: "Internet", address: body.address, resourceId: "Internet", issues: [] }, internetHop);
     return {
       hops,
-      connectionStatus: this.parts.shapes.connectionVocabulary() === "spec" ? (blocked ? "Disconnected" : "Connected") : blocked ? "Unreachable" : "Reachable",
+      connectionStatus:
+        this.parts.shapes.connectionVocabulary() === "spec"
+          ? blocked
+            ? "Disconnected"
+            : "Connected"
+          : blocked
+            ? "Unreachable"
+            : "Reachable",
       ...(blocked ? {} : { avgLatencyInMs: 12, minLatencyInMs: 9, maxLatencyInMs: 21 }),
       probesSent: 30,
       probesFailed: blocked ? 30 : 0,

@@ -2,7 +2,16 @@
  * The network resources: VNets with their subnets (and the route tables, NAT gateways and NSGs those name), the
  * NSGs, each VM's NIC in the subnet the scenario gives it, and the Network Watchers.
  */
-import { pushTo, type NicRecord, type NsgRecord, type RgRecord, type SubnetState, type VmRecord, type VnetState, type WatcherRecord } from "./types";
+import {
+  pushTo,
+  type NicRecord,
+  type NsgRecord,
+  type RgRecord,
+  type SubnetState,
+  type VmRecord,
+  type VnetState,
+  type WatcherRecord,
+} from "./types";
 import { findSubnet } from "../egress";
 import type { Rng } from "../rng";
 import type { Scenario } from "../scenario";
@@ -67,10 +76,18 @@ export class Networks {
         const named = typeof nsg === "string" ? { name: nsg, resourceGroup: rg.name } : nsg;
         s.networkSecurityGroupId = this.addNsg(named.name, rgOf(named.resourceGroup).name, state.location).id;
       }
-      const table = sn.routeTable === undefined ? undefined : scenario.routeTables.find((t) => t.name.toLowerCase() === sn.routeTable?.toLowerCase());
-      if (table !== undefined) s.routeTableId = `${rgPrefix}${rgOf(table.resourceGroup).name}/providers/Microsoft.Network/routeTables/${table.name}`;
-      const nat = sn.natGateway === undefined ? undefined : scenario.natGateways.find((t) => t.name.toLowerCase() === sn.natGateway?.toLowerCase());
-      if (nat !== undefined) s.natGatewayId = `${rgPrefix}${rgOf(nat.resourceGroup).name}/providers/Microsoft.Network/natGateways/${nat.name}`;
+      const table =
+        sn.routeTable === undefined
+          ? undefined
+          : scenario.routeTables.find((t) => t.name.toLowerCase() === sn.routeTable?.toLowerCase());
+      if (table !== undefined)
+        s.routeTableId = `${rgPrefix}${rgOf(table.resourceGroup).name}/providers/Microsoft.Network/routeTables/${table.name}`;
+      const nat =
+        sn.natGateway === undefined
+          ? undefined
+          : scenario.natGateways.find((t) => t.name.toLowerCase() === sn.natGateway?.toLowerCase());
+      if (nat !== undefined)
+        s.natGatewayId = `${rgPrefix}${rgOf(nat.resourceGroup).name}/providers/Microsoft.Network/natGateways/${nat.name}`;
       state.subnets.set(sn.name.toLowerCase(), s);
     }
     this.vnets.set(id.toLowerCase(), state);
@@ -91,13 +108,21 @@ export class Networks {
   /** A subnet's id, from the scenario's reference to it ("vnet/subnet" or a subnet name). */
   subnetIdOf(ref: string | undefined): string | undefined {
     const found = findSubnet(this.parts.scenario, ref);
-    return found === undefined ? undefined : `${this.rgPrefix}${this.parts.rgOf(found.vnet.resourceGroup).name}/providers/Microsoft.Network/virtualNetworks/${found.vnet.name}/subnets/${found.subnet.name}`;
+    return found === undefined
+      ? undefined
+      : `${this.rgPrefix}${this.parts.rgOf(found.vnet.resourceGroup).name}/providers/Microsoft.Network/virtualNetworks/${found.vnet.name}/subnets/${found.subnet.name}`;
   }
 
   /** Gives a VM its NIC (one per VM, named after it). */
   addNic(vm: VmRecord): NicRecord {
     const id = `${this.rgPrefix}${vm.resourceGroup}/providers/Microsoft.Network/networkInterfaces/${vm.name}-nic`;
-    const nic: NicRecord = { id, name: `${vm.name}-nic`, resourceGroup: vm.resourceGroup, location: vm.machine.location, vm };
+    const nic: NicRecord = {
+      id,
+      name: `${vm.name}-nic`,
+      resourceGroup: vm.resourceGroup,
+      location: vm.machine.location,
+      vm,
+    };
     const subnetId = this.subnetIdOf(vm.spec.subnet);
     if (subnetId !== undefined) nic.subnetId = subnetId;
     this.nics.set(id.toLowerCase(), nic);
@@ -109,7 +134,12 @@ export class Networks {
   addWatcher(nw: Scenario["networkWatchers"][number]): WatcherRecord {
     const rg = this.parts.rgOf(nw.resourceGroup);
     const name = nw.name ?? `NetworkWatcher_${nw.location}`;
-    const rec: WatcherRecord = { id: `${this.rgPrefix}${rg.name}/providers/Microsoft.Network/networkWatchers/${name}`, name, resourceGroup: rg.name, location: nw.location };
+    const rec: WatcherRecord = {
+      id: `${this.rgPrefix}${rg.name}/providers/Microsoft.Network/networkWatchers/${name}`,
+      name,
+      resourceGroup: rg.name,
+      location: nw.location,
+    };
     this.watchers.set(rec.id.toLowerCase(), rec);
     this.watcherList.push(rec);
     return rec;

@@ -35,8 +35,24 @@ export class OperationLedger {
 
   constructor(private readonly parts: LedgerParts) {}
 
-  begin(provider: Operation["provider"], location: string, name: OperationName, apiVersion: string, now: number): Operation {
-    const op: Operation = { id: this.parts.rng.guid(), provider, location, name, apiVersion, startedAt: now, endsAt: now, machines: [], settled: false };
+  begin(
+    provider: Operation["provider"],
+    location: string,
+    name: OperationName,
+    apiVersion: string,
+    now: number,
+  ): Operation {
+    const op: Operation = {
+      id: this.parts.rng.guid(),
+      provider,
+      location,
+      name,
+      apiVersion,
+      startedAt: now,
+      endsAt: now,
+      machines: [],
+      settled: false,
+    };
     this.operations.set(op.id, op);
     this.active.add(op);
     return op;
@@ -51,7 +67,8 @@ export class OperationLedger {
         if (change !== undefined) this.parts.finishSubnetChange(op, change);
         op.settled = true;
         this.active.delete(op);
-        if (op.activity !== undefined) this.parts.log.log(op.activity, op.failure === undefined ? "Succeeded" : "Failed", op.endsAt);
+        if (op.activity !== undefined)
+          this.parts.log.log(op.activity, op.failure === undefined ? "Succeeded" : "Failed", op.endsAt);
       }
     }
     if (!op.settled) return "InProgress";
@@ -64,12 +81,19 @@ export class OperationLedger {
   }
 
   /** Gives a network operation its end (its latency, jittered, plus any spike) and the faults armed for it. */
-  timeNetworkOp(op: Operation, ctx: RequestContext & { spike?: ParsedFault & { kind: "latencySpike" } }, latency: "subnetCreate" | "subnetDelete" | "connectivityCheck" | "effectiveRouteTable", now: number): void {
+  timeNetworkOp(
+    op: Operation,
+    ctx: RequestContext & { spike?: ParsedFault & { kind: "latencySpike" } },
+    latency: "subnetCreate" | "subnetDelete" | "connectivityCheck" | "effectiveRouteTable",
+    now: number,
+  ): void {
     const { faults, behaviour, rng } = this.parts;
     const stuck = faults.take("stuckTransition", ctx);
     const failed = faults.take("lroFailed", ctx);
     const extra = ctx.spike === undefined ? 0 : ctx.spike.extraSeconds * 1000;
-    op.endsAt = stuck ? Number.POSITIVE_INFINITY : now + jittered(behaviour.latencies[latency], behaviour.jitter, rng) + extra;
+    op.endsAt = stuck
+      ? Number.POSITIVE_INFINITY
+      : now + jittered(behaviour.latencies[latency], behaviour.jitter, rng) + extra;
     if (failed) op.failure = { code: failed.code, message: `The operation ${op.name} failed with an internal error.` };
   }
 

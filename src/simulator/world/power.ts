@@ -15,8 +15,16 @@ import type { Scenario } from "../scenario";
 /** The first api-version whose scale-set powerOff refuses deallocated instances (Azure/azure-rest-api-specs#31426). */
 const SCALE_SET_POWER_OFF_REFUSAL_API_VERSION = "2024-07-01";
 
-const TRANSITIONAL: Record<PowerOp, PowerState> = { powerOff: "stopping", deallocate: "deallocating", start: "starting" };
-export const TARGET: Record<PowerOp, StablePower> = { powerOff: "stopped", deallocate: "deallocated", start: "running" };
+const TRANSITIONAL: Record<PowerOp, PowerState> = {
+  powerOff: "stopping",
+  deallocate: "deallocating",
+  start: "starting",
+};
+export const TARGET: Record<PowerOp, StablePower> = {
+  powerOff: "stopped",
+  deallocate: "deallocated",
+  start: "running",
+};
 
 export interface PowerParts {
   behaviour: Scenario["behaviour"];
@@ -38,11 +46,17 @@ export class PowerStateMachine {
    * earlier api-versions are not held to it.
    */
   private refusePowerOffOfDeallocated(machines: readonly Machine[], apiVersion: string): void {
-    const refused = machines.filter((m) => m.power === "deallocated" || m.power === "deallocating" || m.pending?.kind === "deallocate");
+    const refused = machines.filter(
+      (m) => m.power === "deallocated" || m.power === "deallocating" || m.pending?.kind === "deallocate",
+    );
     const first = refused[0];
     if (first === undefined) return;
     if (first.instanceId === undefined) {
-      throw new ArmHttpError(409, "OperationNotAllowed", `Operation 'powerOff' is not allowed on VM '${first.name}' since the VM is either deallocated or marked to be deallocated.`);
+      throw new ArmHttpError(
+        409,
+        "OperationNotAllowed",
+        `Operation 'powerOff' is not allowed on VM '${first.name}' since the VM is either deallocated or marked to be deallocated.`,
+      );
     }
     if (apiVersion < SCALE_SET_POWER_OFF_REFUSAL_API_VERSION) return;
     const set = /\/virtualMachineScaleSets\/([^/]+)/i.exec(first.resourceId)?.[1] ?? first.name;
@@ -58,15 +72,11 @@ export class PowerStateMachine {
    * Starts powerOff/deallocate/start on one VM or a set of scale-set instances. A machine already in the
    * target state is a no-op; one already doing the same operation joins it (ARM answers retries idempotently).
    */
-  begin(
-    machines: Machine[],
-    kind: PowerOp,
-    ctx: OperationRequest,
-    now: number,
-  ): Operation {
+  begin(machines: Machine[], kind: PowerOp, ctx: OperationRequest, now: number): Operation {
     for (const m of machines) this.settle(m, now);
     if (kind === "powerOff") this.refusePowerOffOfDeallocated(machines, ctx.apiVersion);
-    const joined = machines.length > 0 && machines.every((m) => m.pending?.kind === kind) ? machines[0]?.pending?.op : undefined;
+    const joined =
+      machines.length > 0 && machines.every((m) => m.pending?.kind === kind) ? machines[0]?.pending?.op : undefined;
     if (joined !== undefined && machines.every((m) => m.pending?.op === joined)) return joined;
     const preempting: Machine[] = [];
     for (const m of machines) {
@@ -80,12 +90,22 @@ export class PowerStateMachine {
         );
       }
       if (kind === "deallocate" && m.ephemeralOsDisk) {
-        throw new ArmHttpError(409, "OperationNotAllowed", `Operation 'deallocate' is not supported for VM '${m.name}' because it has an ephemeral OS disk.`);
+        throw new ArmHttpError(
+          409,
+          "OperationNotAllowed",
+          `Operation 'deallocate' is not supported for VM '${m.name}' because it has an ephemeral OS disk.`,
+        );
       }
     }
     const settledFrom = new Map(preempting.map((m) => [m, this.preempt(m, now)]));
     const first = machines[0];
-    const op = this.parts.ledger.begin("Microsoft.Compute", first?.location ?? "westeurope", ctx.operation, ctx.apiVersion, now);
+    const op = this.parts.ledger.begin(
+      "Microsoft.Compute",
+      first?.location ?? "westeurope",
+      ctx.operation,
+      ctx.apiVersion,
+      now,
+    );
     if (first !== undefined) {
       // The Activity Log records the operation on the resource the request named: the VM, or the scale set.
       const scaleSet = first.instanceId !== undefined;
@@ -103,7 +123,10 @@ export class PowerStateMachine {
     if (movers.length === 0) return op;
     const stuck = this.parts.faults.take("stuckTransition", ctx);
     const failed = this.parts.faults.take("lroFailed", ctx);
-    const allocation = kind === "start" && movers.some((m) => m.power === "deallocated") ? this.parts.faults.take("allocationFailure", ctx) : undefined;
+    const allocation =
+      kind === "start" && movers.some((m) => m.power === "deallocated")
+        ? this.parts.faults.take("allocationFailure", ctx)
+        : undefined;
     const extra = ctx.spike === undefined ? 0 : ctx.spike.extraSeconds * 1000;
     const base = this.parts.behaviour.latencies[kind];
     let endsAt = now;
@@ -115,10 +138,16 @@ export class PowerStateMachine {
         from,
         transitional: TRANSITIONAL[kind],
         target: TARGET[kind],
-        endsAt: stuck ? Number.POSITIVE_INFINITY : now + jittered(base, this.parts.behaviour.jitter, this.parts.rng) + extra,
+        endsAt: stuck
+          ? Number.POSITIVE_INFINITY
+          : now + jittered(base, this.parts.behaviour.jitter, this.parts.rng) + extra,
       };
       if (failed) {
-        t.failure = { code: failed.code, message: `The operation '${kind}' on '${m.name}' failed with an internal error.`, revertTo: from };
+        t.failure = {
+          code: failed.code,
+          message: `The operation '${kind}' on '${m.name}' failed with an internal error.`,
+          revertTo: from,
+        };
       } else if (allocation && from === "deallocated") {
         const cause = {
           code: allocation.code,
@@ -127,7 +156,12 @@ export class PowerStateMachine {
         t.failure =
           allocation.wrappedIn === undefined
             ? { ...cause, revertTo: "deallocated" }
-            : { code: allocation.wrappedIn, message: `The resource operation completed with terminal provisioning state 'Failed'.`, details: [cause], revertTo: "deallocated" };
+            : {
+                code: allocation.wrappedIn,
+                message: `The resource operation completed with terminal provisioning state 'Failed'.`,
+                details: [cause],
+                revertTo: "deallocated",
+              };
       }
       this.parts.timeline.record(m, m.power, t.transitional, now);
       m.power = t.transitional;
@@ -137,7 +171,11 @@ export class PowerStateMachine {
       op.machines.push(m);
       endsAt = Math.max(endsAt, t.endsAt);
       if (t.failure !== undefined && op.failure === undefined) {
-        op.failure = { code: t.failure.code, message: t.failure.message, ...(t.failure.details !== undefined ? { details: t.failure.details } : {}) };
+        op.failure = {
+          code: t.failure.code,
+          message: t.failure.message,
+          ...(t.failure.details !== undefined ? { details: t.failure.details } : {}),
+        };
       }
     }
     op.endsAt = endsAt;
@@ -164,15 +202,32 @@ export class PowerStateMachine {
   preempt(m: Machine, now: number): StablePower {
     const t = m.pending;
     if (t === undefined) return m.power as StablePower;
-    t.op.failure = { code: "OperationPreempted", message: `The operation '${t.kind}' on '${m.name}' was preempted by a later operation on the same resource.` };
+    t.op.failure = {
+      code: "OperationPreempted",
+      message: `The operation '${t.kind}' on '${m.name}' was preempted by a later operation on the same resource.`,
+    };
     t.op.endsAt = now;
     m.pending = undefined;
     return t.from;
   }
 
   /** Puts a machine into a step's transition, ending `latencyMs` later; returns when it ends. */
-  transition(op: Operation, m: Machine, kind: PowerOp, at: number, latencyMs: number, from: StablePower = m.power as StablePower): number {
-    const t: Transition = { op, kind, from, transitional: TRANSITIONAL[kind], target: TARGET[kind], endsAt: at + latencyMs };
+  transition(
+    op: Operation,
+    m: Machine,
+    kind: PowerOp,
+    at: number,
+    latencyMs: number,
+    from: StablePower = m.power as StablePower,
+  ): number {
+    const t: Transition = {
+      op,
+      kind,
+      from,
+      transitional: TRANSITIONAL[kind],
+      target: TARGET[kind],
+      endsAt: at + latencyMs,
+    };
     this.parts.timeline.record(m, m.power, t.transitional, at);
     m.power = t.transitional;
     m.powerSince = at;

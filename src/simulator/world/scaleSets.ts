@@ -28,7 +28,16 @@ export class ScaleSets {
     const rgPrefix = `/subscriptions/${this.parts.subscriptionId}/resourceGroups/`;
     const id = `${rgPrefix}${rg.name}/providers/Microsoft.Compute/virtualMachineScaleSets/${ss.name}`;
     const location = ss.location ?? rg.location;
-    const rec: ScaleSetRecord = { id, name: ss.name, resourceGroup: rg.name, location, spec: ss, uniqueId: rng.guid(), instances: new Map(), instanceList: [] };
+    const rec: ScaleSetRecord = {
+      id,
+      name: ss.name,
+      resourceGroup: rg.name,
+      location,
+      spec: ss,
+      uniqueId: rng.guid(),
+      instances: new Map(),
+      instanceList: [],
+    };
     for (const inst of ss.instances) {
       const last = inst.lastStartTime === undefined ? undefined : Date.parse(inst.lastStartTime);
       const m: Machine = {
@@ -48,7 +57,13 @@ export class ScaleSets {
         m.lastStartTime = last;
         m.allocatedAt = last;
         if (inst.power === "running") m.powerSince = last;
-        this.parts.log.recordHistory(`${id}/virtualMachines/${inst.instanceId}`, rg.name, "Microsoft.Compute/virtualMachineScaleSets/virtualMachines", last, startedAt);
+        this.parts.log.recordHistory(
+          `${id}/virtualMachines/${inst.instanceId}`,
+          rg.name,
+          "Microsoft.Compute/virtualMachineScaleSets/virtualMachines",
+          last,
+          startedAt,
+        );
       }
       rec.instances.set(inst.instanceId, m);
       rec.instanceList.push(m);

@@ -44,20 +44,18 @@ export class SubnetOperations {
     const wait = Number.isFinite(p.endsAt) ? Math.min(60, Math.max(1, Math.ceil((p.endsAt - now) / 1000))) : 60;
     if (use429) {
       // As the network RP answers: a generic RetryableError at the top, the reason in details.
-      throw new ArmHttpError(
-        429,
-        "RetryableError",
-        "A retryable error occurred.",
-        { "retry-after": String(wait) },
-        [
-          {
-            code: "RetryableErrorDueToAnotherOperation",
-            message: `Operation PutSubnetOperation (${p.name}) on virtual network '${v.name}' cannot be performed because another operation on it or a dependent resource is in progress. Retry later.`,
-          },
-        ],
-      );
+      throw new ArmHttpError(429, "RetryableError", "A retryable error occurred.", { "retry-after": String(wait) }, [
+        {
+          code: "RetryableErrorDueToAnotherOperation",
+          message: `Operation PutSubnetOperation (${p.name}) on virtual network '${v.name}' cannot be performed because another operation on it or a dependent resource is in progress. Retry later.`,
+        },
+      ]);
     }
-    throw new ArmHttpError(409, "AnotherOperationInProgress", `Another operation on this or dependent resource is in progress. Operation ${p.name} on virtual network '${v.name}' is still running.`);
+    throw new ArmHttpError(
+      409,
+      "AnotherOperationInProgress",
+      `Another operation on this or dependent resource is in progress. Operation ${p.name} on virtual network '${v.name}' is still running.`,
+    );
   }
 
   private occupied(v: VnetState, except: string): { cidr: Cidr; subnet: string }[] {
@@ -92,22 +90,50 @@ export class SubnetOperations {
           `Resource ${body.networkSecurityGroupId} referenced by resource ${v.id}/subnets/${name} was not found. Please make sure that the referenced resource exists, and that both resources are in the same region.`,
         );
     }
-    const prefixes = [...(body.addressPrefix === undefined ? [] : [body.addressPrefix]), ...(body.addressPrefixes ?? [])];
-    if (prefixes.length === 0) throw new ArmHttpError(400, "SubnetMissingAddressPrefix", `Subnet '${name}' must have an addressPrefix or addressPrefixes.`);
+    const prefixes = [
+      ...(body.addressPrefix === undefined ? [] : [body.addressPrefix]),
+      ...(body.addressPrefixes ?? []),
+    ];
+    if (prefixes.length === 0)
+      throw new ArmHttpError(
+        400,
+        "SubnetMissingAddressPrefix",
+        `Subnet '${name}' must have an addressPrefix or addressPrefixes.`,
+      );
     const space = v.addressPrefixes.map((p) => parseCidr(p)).filter((c): c is Cidr => typeof c !== "string");
     const key = name.toLowerCase();
     const others = this.occupied(v, key);
     for (const p of prefixes) {
       const c = parseCidr(p);
-      if (typeof c === "string") throw new ArmHttpError(400, "NetcfgInvalidSubnet", `Subnet '${name}' is not valid in virtual network '${v.name}': ${c}.`);
-      if (c.prefixLength > 29) throw new ArmHttpError(400, "NetcfgInvalidSubnet", `Subnet '${name}' prefix ${p} is smaller than the smallest supported subnet (/29).`);
+      if (typeof c === "string")
+        throw new ArmHttpError(
+          400,
+          "NetcfgInvalidSubnet",
+          `Subnet '${name}' is not valid in virtual network '${v.name}': ${c}.`,
+        );
+      if (c.prefixLength > 29)
+        throw new ArmHttpError(
+          400,
+          "NetcfgInvalidSubnet",
+          `Subnet '${name}' prefix ${p} is smaller than the smallest supported subnet (/29).`,
+        );
       if (!space.some((s) => contains(s, c)))
-        throw new ArmHttpError(400, "NetcfgSubnetRangeOutsideVnet", `Subnet '${name}' is not valid because its IP address range ${p} is outside the IP address range of virtual network '${v.name}'.`);
+        throw new ArmHttpError(
+          400,
+          "NetcfgSubnetRangeOutsideVnet",
+          `Subnet '${name}' is not valid because its IP address range ${p} is outside the IP address range of virtual network '${v.name}'.`,
+        );
       const clash = others.find((o) => overlaps(o.cidr, c));
-      if (clash) throw new ArmHttpError(400, "NetcfgSubnetRangesOverlap", `Subnet '${name}' is not valid because its IP address range ${p} overlaps with that of an existing subnet '${clash.subnet}' in virtual network '${v.name}'.`);
+      if (clash)
+        throw new ArmHttpError(
+          400,
+          "NetcfgSubnetRangesOverlap",
+          `Subnet '${name}' is not valid because its IP address range ${p} overlaps with that of an existing subnet '${clash.subnet}' in virtual network '${v.name}'.`,
+        );
     }
     const previous = v.subnets.get(key);
-    if (previous?.provisioningState === "Deleting") throw new ArmHttpError(409, "AnotherOperationInProgress", `Subnet '${name}' is being deleted.`);
+    if (previous?.provisioningState === "Deleting")
+      throw new ArmHttpError(409, "AnotherOperationInProgress", `Subnet '${name}' is being deleted.`);
     const subnet: SubnetState = {
       name: previous?.name ?? name,
       delegations: body.delegations,
@@ -123,26 +149,27 @@ export class SubnetOperations {
     v.subnets.set(key, subnet);
     v.etag += 1;
     const op = this.parts.ledger.begin("Microsoft.Network", v.location, ctx.operation, ctx.apiVersion, now);
-    op.subnetChange = previous === undefined ? { vnet: v, subnet, action: "create" } : { vnet: v, subnet, action: "update", previous };
+    op.subnetChange =
+      previous === undefined ? { vnet: v, subnet, action: "create" } : { vnet: v, subnet, action: "update", previous };
     this.parts.ledger.timeNetworkOp(op, ctx, "subnetCreate", now);
     v.pending = op;
     return { op, subnet, created: previous === undefined };
   }
 
-  delete(
-    v: VnetState,
-    name: string,
-    ctx: OperationRequest,
-    now: number,
-  ): Operation | undefined {
+  delete(v: VnetState, name: string, ctx: OperationRequest, now: number): Operation | undefined {
     this.lockVnet(v, now);
     const key = name.toLowerCase();
     const subnet = v.subnets.get(key);
     if (subnet === undefined) return undefined;
     const blocking = subnet.serviceAssociationLinks.find((l) => !l.allowDelete);
     if (subnet.inUse || blocking !== undefined) {
-      const by = blocking !== undefined ? `service association link to ${blocking.linkedResourceType}` : "IP configurations";
-      throw new ArmHttpError(400, "InUseSubnetCannotBeDeleted", `Subnet '${subnet.name}' is in use by ${by} and cannot be deleted. In order to delete the subnet, delete all the resources within the subnet.`);
+      const by =
+        blocking !== undefined ? `service association link to ${blocking.linkedResourceType}` : "IP configurations";
+      throw new ArmHttpError(
+        400,
+        "InUseSubnetCannotBeDeleted",
+        `Subnet '${subnet.name}' is in use by ${by} and cannot be deleted. In order to delete the subnet, delete all the resources within the subnet.`,
+      );
     }
     subnet.provisioningState = "Deleting";
     const op = this.parts.ledger.begin("Microsoft.Network", v.location, ctx.operation, ctx.apiVersion, now);
@@ -159,7 +186,8 @@ export class SubnetOperations {
     vnet.etag += 1;
     if (op.failure !== undefined) {
       if (action === "create") vnet.subnets.delete(key);
-      else if (action === "update" && change.previous) vnet.subnets.set(key, { ...change.previous, provisioningState: "Succeeded" });
+      else if (action === "update" && change.previous)
+        vnet.subnets.set(key, { ...change.previous, provisioningState: "Succeeded" });
       else subnet.provisioningState = "Succeeded";
       return;
     }
@@ -169,5 +197,9 @@ export class SubnetOperations {
 }
 
 export function subnetPrefixes(s: SubnetState): string[] {
-  return [...(s.addressPrefix === undefined ? [] : [s.addressPrefix]), ...(s.addressPrefixes ?? []), ...s.ipamAllocations.flatMap((a) => a.allocatedAddressPrefixes)];
+  return [
+    ...(s.addressPrefix === undefined ? [] : [s.addressPrefix]),
+    ...(s.addressPrefixes ?? []),
+    ...s.ipamAllocations.flatMap((a) => a.allocatedAddressPrefixes),
+  ];
 }

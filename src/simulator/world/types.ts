@@ -127,7 +127,12 @@ export interface Operation {
   endsAt: number;
   failure?: OperationFailure;
   machines: Machine[];
-  subnetChange?: { vnet: VnetState; subnet: SubnetState; action: "create" | "update" | "delete"; previous?: SubnetState };
+  subnetChange?: {
+    vnet: VnetState;
+    subnet: SubnetState;
+    action: "create" | "update" | "delete";
+    previous?: SubnetState;
+  };
   /** Body served by the operation's Location URL once it succeeded. */
   result?: unknown;
   settled: boolean;
@@ -199,7 +204,6 @@ export interface WatcherRecord {
   resourceGroup: string;
   location: string;
 }
-
 
 /** Files a record under its key (records by resource group). */
 export function pushTo<T>(map: Map<string, T[]>, key: string, value: T): void {

@@ -57,8 +57,17 @@ export class VirtualMachines {
       m.allocatedAt = last;
       if (vm.power === "running") m.powerSince = last;
     }
-    const rec: VmRecord = { id, name: vm.name, resourceGroup: rg.name, spec: vm, machine: m, timeCreated: m.createdAt, extensions: extensionsOf(id, vm.osType, vm.networkWatcherAgent) };
-    if (last !== undefined) this.parts.log.recordHistory(id, rg.name, "Microsoft.Compute/virtualMachines", last, startedAt);
+    const rec: VmRecord = {
+      id,
+      name: vm.name,
+      resourceGroup: rg.name,
+      spec: vm,
+      machine: m,
+      timeCreated: m.createdAt,
+      extensions: extensionsOf(id, vm.osType, vm.networkWatcherAgent),
+    };
+    if (last !== undefined)
+      this.parts.log.recordHistory(id, rg.name, "Microsoft.Compute/virtualMachines", last, startedAt);
     if (vm.availabilitySet !== undefined) {
       rec.availabilitySetId = `${rgPrefix}${rg.name}/providers/Microsoft.Compute/availabilitySets/${vm.availabilitySet}`;
       const setKey = rec.availabilitySetId.toLowerCase();
@@ -66,7 +75,8 @@ export class VirtualMachines {
       rec.platformUpdateDomain = members % (this.updateDomainCounts.get(setKey) ?? 5);
       this.availabilitySetMembers.set(setKey, members + 1);
     }
-    if (vm.flexScaleSet !== undefined) rec.flexScaleSetId = `${rgPrefix}${rg.name}/providers/Microsoft.Compute/virtualMachineScaleSets/${vm.flexScaleSet}`;
+    if (vm.flexScaleSet !== undefined)
+      rec.flexScaleSetId = `${rgPrefix}${rg.name}/providers/Microsoft.Compute/virtualMachineScaleSets/${vm.flexScaleSet}`;
     this.vms.set(id.toLowerCase(), rec);
     this.vmList.push(rec);
     pushTo(this.vmsByRg, rg.name.toLowerCase(), rec);
@@ -96,21 +106,44 @@ export class VirtualMachines {
 }
 
 /** Names people give the Network Watcher agent's extension (the portal's is AzureNetworkWatcherExtension). */
-const AGENT_EXTENSION_NAMES = ["AzureNetworkWatcherExtension", "NetworkWatcherAgent", "Microsoft.Azure.NetworkWatcher.NetworkWatcherAgent", "networkwatcher", "nw-agent"];
+const AGENT_EXTENSION_NAMES = [
+  "AzureNetworkWatcherExtension",
+  "NetworkWatcherAgent",
+  "Microsoft.Azure.NetworkWatcher.NetworkWatcherAgent",
+  "networkwatcher",
+  "nw-agent",
+];
 
 /** A VM's extensions, seeded by its id: the agent (when installed) under a varying name, and sometimes others. */
 function extensionsOf(vmId: string, os: "Linux" | "Windows", agent: boolean): SimExtension[] {
   const rng = createRng(hashOf(vmId.toLowerCase()));
   const out: SimExtension[] = [];
   if (rng.next() < 0.5) {
-    out.push(os === "Windows"
-      ? { name: "AzureMonitorWindowsAgent", publisher: "Microsoft.Azure.Monitor", type: "AzureMonitorWindowsAgent", version: "1.22" }
-      : { name: "AzureMonitorLinuxAgent", publisher: "Microsoft.Azure.Monitor", type: "AzureMonitorLinuxAgent", version: "1.29" });
+    out.push(
+      os === "Windows"
+        ? {
+            name: "AzureMonitorWindowsAgent",
+            publisher: "Microsoft.Azure.Monitor",
+            type: "AzureMonitorWindowsAgent",
+            version: "1.22",
+          }
+        : {
+            name: "AzureMonitorLinuxAgent",
+            publisher: "Microsoft.Azure.Monitor",
+            type: "AzureMonitorLinuxAgent",
+            version: "1.29",
+          },
+    );
   }
   const pick = AGENT_EXTENSION_NAMES[rng.int(AGENT_EXTENSION_NAMES.length)] ?? "AzureNetworkWatcherExtension";
   if (agent) {
     const type = os === "Windows" ? "NetworkWatcherAgentWindows" : "NetworkWatcherAgentLinux";
-    out.push({ name: pick.endsWith("NetworkWatcherAgent") ? `${pick}${os}` : pick, publisher: "Microsoft.Azure.NetworkWatcher", type, version: "1.4" });
+    out.push({
+      name: pick.endsWith("NetworkWatcherAgent") ? `${pick}${os}` : pick,
+      publisher: "Microsoft.Azure.NetworkWatcher",
+      type,
+      version: "1.4",
+    });
   }
   return out;
 }

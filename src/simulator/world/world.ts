@@ -97,7 +97,9 @@ export class World {
     this.subscriptionId = sub;
     this.tenantId = scenario.subscription.tenantId ?? rng.guid();
     this.exemptionEffectiveAt =
-      scenario.exemption.exempted && scenario.exemption.effectiveAt !== undefined ? Date.parse(scenario.exemption.effectiveAt) : undefined;
+      scenario.exemption.exempted && scenario.exemption.effectiveAt !== undefined
+        ? Date.parse(scenario.exemption.effectiveAt)
+        : undefined;
     const rgPrefix = `/subscriptions/${sub}/resourceGroups/`;
     this.governance = new Governance(sub, (name) => this.rgs.get(name.toLowerCase())?.name);
     for (const rg of scenario.resourceGroups) {
@@ -129,7 +131,15 @@ export class World {
     const scaleSets = new ScaleSets({ subscriptionId: sub, rng, nextIp, log });
     this.networks = new Networks({ subscriptionId: sub, scenario, rng, rgOf });
     this.subnets = new SubnetOperations({ behaviour, rng, ledger, nsgs: this.networks.nsgs });
-    this.others = new ActionsOfOthers({ behaviour, rng, ledger, log, timeline, power: this.power, vms: this.virtualMachines });
+    this.others = new ActionsOfOthers({
+      behaviour,
+      rng,
+      ledger,
+      log,
+      timeline,
+      power: this.power,
+      vms: this.virtualMachines,
+    });
     this.connectivity = new Connectivity({
       scenario,
       rng,
@@ -142,13 +152,21 @@ export class World {
     ({ vms: this.vms, vmList: this.vmList, vmsByRg: this.vmsByRg } = this.virtualMachines);
     ({ scaleSets: this.scaleSets, scaleSetList: this.scaleSetList, scaleSetsByRg: this.scaleSetsByRg } = scaleSets);
     ({ vnets: this.vnets, vnetList: this.vnetList, vnetsByRg: this.vnetsByRg, nsgs: this.nsgs } = this.networks);
-    ({ nics: this.nics, nicList: this.nicList, watchers: this.watchers, watcherList: this.watcherList } = this.networks);
+    ({
+      nics: this.nics,
+      nicList: this.nicList,
+      watchers: this.watchers,
+      watcherList: this.watcherList,
+    } = this.networks);
     this.operations = ledger.operations;
 
     // Built in this order: ids and addresses are drawn from the seed as the resources are added.
     for (const ss of scenario.scaleSets) scaleSets.add(ss, rgOf(ss.resourceGroup), startedAt);
     for (const set of scenario.availabilitySets)
-      this.virtualMachines.setUpdateDomainCount(`${rgPrefix}${rgOf(set.resourceGroup).name}/providers/Microsoft.Compute/availabilitySets/${set.name}`, set.platformUpdateDomainCount);
+      this.virtualMachines.setUpdateDomainCount(
+        `${rgPrefix}${rgOf(set.resourceGroup).name}/providers/Microsoft.Compute/availabilitySets/${set.name}`,
+        set.platformUpdateDomainCount,
+      );
     for (const vm of scenario.vms) this.virtualMachines.add(vm, startedAt);
     for (const vn of scenario.vnets) this.networks.addVnet(vn);
     for (const n of scenario.networkSecurityGroups) {
@@ -279,7 +297,13 @@ export class World {
   }
 
   /** Creates or updates a subnet (subnets.ts). */
-  beginPutSubnet(v: VnetState, name: string, body: SubnetPutBody, ctx: OperationRequest, now: number): { op: Operation; subnet: SubnetState; created: boolean } {
+  beginPutSubnet(
+    v: VnetState,
+    name: string,
+    body: SubnetPutBody,
+    ctx: OperationRequest,
+    now: number,
+  ): { op: Operation; subnet: SubnetState; created: boolean } {
     return this.subnets.put(v, name, body, ctx, now);
   }
 
@@ -299,7 +323,12 @@ export class World {
   }
 
   /** NetworkWatchers_CheckConnectivity (connectivity.ts). */
-  beginConnectivityCheck(watcher: WatcherRecord, body: ConnectivityCheckBody, ctx: OperationRequest, now: number): Operation {
+  beginConnectivityCheck(
+    watcher: WatcherRecord,
+    body: ConnectivityCheckBody,
+    ctx: OperationRequest,
+    now: number,
+  ): Operation {
     return this.connectivity.check(watcher, body, ctx, now);
   }
 }

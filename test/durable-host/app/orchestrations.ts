@@ -89,7 +89,11 @@ df.app.orchestration("FlakyChild", function* (context: OrchestrationContext) {
 
 df.app.orchestration("SubWithRetry", function* (context: OrchestrationContext) {
   const retry = new df.RetryOptions(2000, 3);
-  const out: unknown = yield context.df.callSubOrchestratorWithRetry("FlakyChild", retry, context.df.getInput<string>());
+  const out: unknown = yield context.df.callSubOrchestratorWithRetry(
+    "FlakyChild",
+    retry,
+    context.df.getInput<string>(),
+  );
   return out;
 });
 
@@ -134,7 +138,10 @@ df.app.orchestration("Steps", function* (context: OrchestrationContext) {
 /** JS Task.all fails fast; the extension's WhenAll waits for every child before the next action is scheduled. */
 df.app.orchestration("FailFast", function* (context: OrchestrationContext) {
   try {
-    yield context.df.Task.all([context.df.callActivity("Boom", "x"), context.df.callSubOrchestrator("LongChild", null)]);
+    yield context.df.Task.all([
+      context.df.callActivity("Boom", "x"),
+      context.df.callSubOrchestrator("LongChild", null),
+    ]);
     return "unreachable";
   } catch {
     const after: unknown = yield context.df.callActivity("Greet", "recovered");
@@ -185,7 +192,10 @@ df.app.orchestration("BigStatus", function* (context: OrchestrationContext) {
 df.app.orchestration("Versioned", function* (context: OrchestrationContext) {
   const first: unknown = yield context.df.callActivity("Greet", "first");
   yield context.df.waitForExternalEvent("Go");
-  const second: unknown = context.df.version === "1.0" ? yield context.df.callActivity("Greet", "old step") : yield context.df.callActivity("Echo", "new step");
+  const second: unknown =
+    context.df.version === "1.0"
+      ? yield context.df.callActivity("Greet", "old step")
+      : yield context.df.callActivity("Echo", "new step");
   const child: unknown = yield context.df.callSubOrchestrator("VersionOfChild", null);
   return { version: context.df.version, first, second, child };
 });

@@ -24,7 +24,14 @@ df.app.client.http("ManageInstance", {
     switch (request.params.op) {
       case "status": {
         const s = await client.getStatus(id, { showHistory: true });
-        return { jsonBody: { runtimeStatus: s.runtimeStatus, output: s.output, customStatus: s.customStatus, historyLength: Array.isArray(s.history) ? s.history.length : 0 } };
+        return {
+          jsonBody: {
+            runtimeStatus: s.runtimeStatus,
+            output: s.output,
+            customStatus: s.customStatus,
+            historyLength: Array.isArray(s.history) ? s.history.length : 0,
+          },
+        };
       }
       case "approve":
         await client.raiseEvent(id, "Approve", { by: "tester" });
@@ -41,7 +48,11 @@ df.app.client.http("ManageInstance", {
         return { jsonBody: all.map((s) => s.instanceId).sort() };
       }
       case "startVersioned":
-        return { jsonBody: { id: await client.startNew("Versioned", { instanceId: id, version: request.query.get("version") ?? "" }) } };
+        return {
+          jsonBody: {
+            id: await client.startNew("Versioned", { instanceId: id, version: request.query.get("version") ?? "" }),
+          },
+        };
       case "readEntity":
         try {
           const state = await client.readEntityState(new df.EntityId("Counter", id));

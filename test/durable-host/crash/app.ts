@@ -44,7 +44,9 @@ df.app.orchestration("crashFlow", function* (context: OrchestrationContext): Gen
   const id = context.df.instanceId;
   const first = yield context.df.callActivity("crashEffect", `${id}#first`);
   yield context.df.createTimer(new Date(context.df.currentUtcDateTime.getTime() + 60 * 60_000));
-  const fan = yield context.df.Task.all([0, 1, 2, 3].map((i) => context.df.callActivity("crashEffect", `${id}#fan-${i}`)));
+  const fan = yield context.df.Task.all(
+    [0, 1, 2, 3].map((i) => context.df.callActivity("crashEffect", `${id}#fan-${i}`)),
+  );
   const child = yield context.df.callSubOrchestrator("crashChild", id, `${id}:child`);
   yield context.df.createTimer(new Date(context.df.currentUtcDateTime.getTime() + 5 * 60_000));
   const last = yield context.df.callActivity("crashEffect", `${id}#last`);

@@ -41,10 +41,16 @@ async function main(): Promise<void> {
     throw e;
   }
   await host.importApp([path.join(__dirname, "app.ts")]);
-  for (const id of FLOW_IDS) if (!host.getStatus(id)) host.startOrchestration("crashFlow", undefined, { instanceId: id });
+  for (const id of FLOW_IDS)
+    if (!host.getStatus(id)) host.startOrchestration("crashFlow", undefined, { instanceId: id });
   const [kind, nth] = killAt.split(":");
   const counts = new Map<string, number>();
-  const kinds: Record<string, string> = { episode: "episode", completed: "activityCompleted", timer: "timerFired", clock: "clockAdvanced" };
+  const kinds: Record<string, string> = {
+    episode: "episode",
+    completed: "activityCompleted",
+    timer: "timerFired",
+    clock: "clockAdvanced",
+  };
   host.on((event) => {
     const n = (counts.get(event.type) ?? 0) + 1;
     counts.set(event.type, n);
@@ -52,7 +58,9 @@ async function main(): Promise<void> {
   });
   say("READY");
   const report = await host.runUntilIdle();
-  const result = Object.fromEntries(FLOW_IDS.map((id) => [id, { status: host.getStatus(id)?.runtimeStatus, output: host.getStatus(id)?.output }]));
+  const result = Object.fromEntries(
+    FLOW_IDS.map((id) => [id, { status: host.getStatus(id)?.runtimeStatus, output: host.getStatus(id)?.output }]),
+  );
   say(`RESULT ${JSON.stringify({ result, stoppedBy: report.stoppedBy, virtualTime: report.virtualTime })}`);
   await host.close();
 }

@@ -4,7 +4,12 @@
  */
 import { describe, expect, it } from "vitest";
 import { LANE_MEMBERS_MAX, type CampaignMember } from "../../../src/contracts/campaign";
-import { LANE_STATUS_TEXT_MAX, laneStatusMember, LaneStatusSchema, type LaneStatus } from "../../../src/contracts/durable/campaign";
+import {
+  LANE_STATUS_TEXT_MAX,
+  laneStatusMember,
+  LaneStatusSchema,
+  type LaneStatus,
+} from "../../../src/contracts/durable/campaign";
 import { customStatusTooLarge } from "../../../src/durable-host/replay";
 
 /** Text whose JSON form is six characters per character (control characters are escaped as \u00XX). */
@@ -50,7 +55,12 @@ describe("a lane's custom status", () => {
     expect(m.reason?.startsWith('"')).toBe(true);
     expect(m).not.toHaveProperty("advice");
     expect(m).not.toHaveProperty("endedAt");
-    expect(m).toMatchObject({ state: "alreadyRunning", category: "blockedNotExemptible", runStatus: "completedWithFailures", counts: { total: 999_999 } });
+    expect(m).toMatchObject({
+      state: "alreadyRunning",
+      category: "blockedNotExemptible",
+      runStatus: "completedWithFailures",
+      counts: { total: 999_999 },
+    });
   });
 
   it("leaves a member with short texts as it is, less its advice, end time and audit flag", () => {

@@ -15,7 +15,12 @@ describe("pollEndState", () => {
   it("does not end a step while the VM is still in its transition or shows no sign of it", () => {
     expect(pollEndState("deallocate", { resource: { exists: true, powerState: "deallocating" } })).toBeUndefined();
     // The operation's word does not override the VM's own state when the VM was read.
-    expect(pollEndState("deallocate", { operation: { status: "Succeeded" }, resource: { exists: true, powerState: "stopped" } })).toBeUndefined();
+    expect(
+      pollEndState("deallocate", {
+        operation: { status: "Succeeded" },
+        resource: { exists: true, powerState: "stopped" },
+      }),
+    ).toBeUndefined();
     expect(pollEndState("start", { operation: { status: "InProgress" } })).toBeUndefined();
   });
 
@@ -24,7 +29,12 @@ describe("pollEndState", () => {
   });
 
   it("never ends a step on a failed or cancelled operation, nor on a VM that is gone", () => {
-    expect(pollEndState("deallocate", { operation: { status: "Failed" }, resource: { exists: true, powerState: "deallocated" } })).toBeUndefined();
+    expect(
+      pollEndState("deallocate", {
+        operation: { status: "Failed" },
+        resource: { exists: true, powerState: "deallocated" },
+      }),
+    ).toBeUndefined();
     expect(pollEndState("deallocate", { operation: { status: "Canceled" } })).toBeUndefined();
     expect(pollEndState("deallocate", { resource: { exists: false, powerState: "unknown" } })).toBeUndefined();
   });

@@ -40,15 +40,28 @@ describe("TEXT_LIMITS", () => {
   it("fit the schemas that receive the texts", () => {
     const long = "z".repeat(10_000);
     const member = { subscriptionId: "00000000-0000-0000-0000-000000000001", state: "failed" } as const;
-    expect(CampaignMemberSchema.safeParse({ ...member, reason: clip(long, TEXT_LIMITS.reason), advice: clip(long, TEXT_LIMITS.reason), displayName: clip(long, TEXT_LIMITS.name) }).success).toBe(true);
-    expect(CampaignMemberSchema.safeParse({ ...member, reason: `${clip(long, TEXT_LIMITS.reason)}z` }).success).toBe(false);
+    expect(
+      CampaignMemberSchema.safeParse({
+        ...member,
+        reason: clip(long, TEXT_LIMITS.reason),
+        advice: clip(long, TEXT_LIMITS.reason),
+        displayName: clip(long, TEXT_LIMITS.name),
+      }).success,
+    ).toBe(true);
+    expect(CampaignMemberSchema.safeParse({ ...member, reason: `${clip(long, TEXT_LIMITS.reason)}z` }).success).toBe(
+      false,
+    );
     const refusal = {
       id: "inv-1",
       at: "2026-03-02T09:00:00Z",
       status: 403,
       code: clip(long, TEXT_LIMITS.code),
       message: clip(long, TEXT_LIMITS.message),
-      action: { function: clip(long, TEXT_LIMITS.code), method: clip(long, TEXT_LIMITS.method), path: clip(long, TEXT_LIMITS.path) },
+      action: {
+        function: clip(long, TEXT_LIMITS.code),
+        method: clip(long, TEXT_LIMITS.method),
+        path: clip(long, TEXT_LIMITS.path),
+      },
       caller: { name: clip(long, TEXT_LIMITS.name), id: clip(long, TEXT_LIMITS.name), authenticated: true },
     };
     expect(RefusalRecordSchema.safeParse(refusal).success).toBe(true);

@@ -26,7 +26,13 @@ describe("the run's and the wave's custom status", () => {
   });
 
   it("takes the new name when a status carries both", () => {
-    const progress = ProgressSchema.parse({ runId: "r1", phase: "waves", counts, activeWaves: ["new"], activeBatches: ["old"] });
+    const progress = ProgressSchema.parse({
+      runId: "r1",
+      phase: "waves",
+      counts,
+      activeWaves: ["new"],
+      activeBatches: ["old"],
+    });
     expect(progress.activeWaves).toEqual(["new"]);
   });
 });

@@ -13,8 +13,12 @@ const unread = (name: string, extra: Parameters<typeof vm>[1] = {}) => {
 
 describe("the Network Watcher agent", () => {
   it("is recognised by publisher and type, whatever the extension is named", () => {
-    expect(isNetworkWatcherAgent({ publisher: "Microsoft.Azure.NetworkWatcher", type: "NetworkWatcherAgentLinux" })).toBe(true);
-    expect(isNetworkWatcherAgent({ publisher: "microsoft.azure.networkwatcher", type: "NetworkWatcherAgentWindows" })).toBe(true);
+    expect(
+      isNetworkWatcherAgent({ publisher: "Microsoft.Azure.NetworkWatcher", type: "NetworkWatcherAgentLinux" }),
+    ).toBe(true);
+    expect(
+      isNetworkWatcherAgent({ publisher: "microsoft.azure.networkwatcher", type: "NetworkWatcherAgentWindows" }),
+    ).toBe(true);
     expect(isNetworkWatcherAgent({ publisher: "Contoso.Tools", type: "NetworkWatcherAgentLinux" })).toBe(false);
     expect(isNetworkWatcherAgent({ publisher: "Microsoft.Azure.NetworkWatcher", type: "SomethingElse" })).toBe(false);
     expect(isNetworkWatcherAgent({})).toBe(false);
@@ -44,7 +48,9 @@ describe("canaryCandidates", () => {
   it("puts tagged canaries alone first; none when only attestation is asked and nothing is tagged", () => {
     const d = discovery({ vms: [unread("a"), unread("z", { tags: { "port25-canary": "true" } })] });
     expect(canaryCandidates(d, options()).map((id) => id.split("/").pop())).toEqual(["z"]);
-    expect(canaryCandidates(discovery({ vms: [unread("a")] }), options({ verification: "attestationOnly" }))).toEqual([]);
+    expect(canaryCandidates(discovery({ vms: [unread("a")] }), options({ verification: "attestationOnly" }))).toEqual(
+      [],
+    );
   });
 
   it("honours onlyResourceIds", () => {
@@ -56,8 +62,21 @@ describe("canaryCandidates", () => {
   it("leaves the plan's shape unchanged once the agents read are filled in: the first candidate with the agent is the canary", () => {
     const d = discovery({ vms: [unread("a"), unread("b"), unread("c")] });
     const order = canaryCandidates(d, options());
-    const read = { ...d, vms: d.vms.map((v) => (v.id === order[0] ? { ...v, networkWatcherAgent: false } : v.id === order[1] ? { ...v, networkWatcherAgent: true } : v)) };
-    expect(buildPlan(read, options()).entries.filter((e) => e.canary).map((e) => e.name)).toEqual(["b"]);
+    const read = {
+      ...d,
+      vms: d.vms.map((v) =>
+        v.id === order[0]
+          ? { ...v, networkWatcherAgent: false }
+          : v.id === order[1]
+            ? { ...v, networkWatcherAgent: true }
+            : v,
+      ),
+    };
+    expect(
+      buildPlan(read, options())
+        .entries.filter((e) => e.canary)
+        .map((e) => e.name),
+    ).toEqual(["b"]);
   });
 });
 
@@ -82,15 +101,36 @@ describe("readCanaryAgents", () => {
       listVmExtensions: (id: string): Promise<{ name: string; publisher?: string; type?: string }[]> => {
         const name = id.split("/").pop() ?? "";
         read.push(name);
-        if (name === "a") return Promise.reject(new AzureOperationError("listVmExtensions", "gone", { code: "ResourceNotFound", statusCode: 404, retryable: false }));
-        if (name === "c") return Promise.resolve([{ name: "nw-agent", publisher: "Microsoft.Azure.NetworkWatcher", type: "NetworkWatcherAgentLinux" }]);
-        return Promise.resolve([{ name: "AzureMonitorLinuxAgent", publisher: "Microsoft.Azure.Monitor", type: "AzureMonitorLinuxAgent" }]);
+        if (name === "a")
+          return Promise.reject(
+            new AzureOperationError("listVmExtensions", "gone", {
+              code: "ResourceNotFound",
+              statusCode: 404,
+              retryable: false,
+            }),
+          );
+        if (name === "c")
+          return Promise.resolve([
+            { name: "nw-agent", publisher: "Microsoft.Azure.NetworkWatcher", type: "NetworkWatcherAgentLinux" },
+          ]);
+        return Promise.resolve([
+          { name: "AzureMonitorLinuxAgent", publisher: "Microsoft.Azure.Monitor", type: "AzureMonitorLinuxAgent" },
+        ]);
       },
     };
     const out = await readCanaryAgents(arm, d, options());
     expect(read).toEqual(["a", "b", "c"]);
     expect(out.vms.map((v) => v.networkWatcherAgent)).toEqual([false, false, true, undefined]);
-    const throttled = { listVmExtensions: () => Promise.reject(new AzureOperationError("listVmExtensions", "slow down", { code: "TooManyRequests", statusCode: 429, retryable: true })) };
+    const throttled = {
+      listVmExtensions: () =>
+        Promise.reject(
+          new AzureOperationError("listVmExtensions", "slow down", {
+            code: "TooManyRequests",
+            statusCode: 429,
+            retryable: true,
+          }),
+        ),
+    };
     await expect(readCanaryAgents(throttled, d, options())).rejects.toThrow(/slow down/);
   });
 });

@@ -4,10 +4,19 @@ import { pathsToProve, pathVerdict } from "../../../src/domain/canaryPaths";
 import type { RouteTableInfo } from "../../../src/contracts/egress";
 import { discovery, options, subnet, vm, vnet } from "./fixtures";
 
-const rt: RouteTableInfo = { id: "/rt/fw", name: "fw", disableBgpRoutePropagation: false, routes: [{ name: "d", addressPrefix: "0.0.0.0/0", nextHopType: "VirtualAppliance", nextHopIpAddress: "10.0.9.4" }] };
+const rt: RouteTableInfo = {
+  id: "/rt/fw",
+  name: "fw",
+  disableBgpRoutePropagation: false,
+  routes: [{ name: "d", addressPrefix: "0.0.0.0/0", nextHopType: "VirtualAppliance", nextHopIpAddress: "10.0.9.4" }],
+};
 
 function twoPaths(agent: boolean) {
-  const v = vnet("spoke", ["10.0.0.0/16"], [subnet("a", "10.0.1.0/24", { id: "/s/a" }), subnet("b", "10.0.2.0/24", { id: "/s/b", routeTableId: rt.id })]);
+  const v = vnet(
+    "spoke",
+    ["10.0.0.0/16"],
+    [subnet("a", "10.0.1.0/24", { id: "/s/a" }), subnet("b", "10.0.2.0/24", { id: "/s/b", routeTableId: rt.id })],
+  );
   const on = (name: string) => vm(name, { nicIds: [`/nic/${name}`], networkWatcherAgent: agent });
   return discovery({
     vms: [on("direct-1"), on("direct-2"), on("fw-1"), on("fw-2")],
@@ -24,7 +33,9 @@ function twoPaths(agent: boolean) {
 
 describe("canaries per egress path", () => {
   it("marks one canary on each path holding VMs to cycle", () => {
-    const canaries = planResources(twoPaths(true), options()).filter((e) => e.canary).map((e) => [e.name, e.egress?.key]);
+    const canaries = planResources(twoPaths(true), options())
+      .filter((e) => e.canary)
+      .map((e) => [e.name, e.egress?.key]);
     expect(canaries).toEqual([
       ["direct-1", "internet"],
       ["fw-1", "appliance:10.0.9.4"],
@@ -49,7 +60,9 @@ describe("canaries per egress path", () => {
     const v = pathVerdict(hub, { vmId: "x", name: "fw-1" }, { result: "unreachable", detail: "fw-1 could not reach" });
     expect(v).toMatchObject({ result: "blockedAtHop", resources: ["fw-1", "fw-2"] });
     expect(v.detail).toMatch(/^exempted here, blocked at appliance 10\.0\.9\.4 in VNet spoke in subscription /);
-    expect(pathVerdict(groups[0]!, { vmId: "y", name: "direct-1" }, { result: "unreachable", detail: "no" }).result).toBe("unreachable");
+    expect(
+      pathVerdict(groups[0]!, { vmId: "y", name: "direct-1" }, { result: "unreachable", detail: "no" }).result,
+    ).toBe("unreachable");
     expect(pathVerdict(hub, undefined, undefined).result).toBe("noCanary");
   });
 });

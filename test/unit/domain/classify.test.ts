@@ -15,7 +15,14 @@ function ok(property: BillingProperty): BillingRead {
 }
 
 describe("classifySubscription: the decision table", () => {
-  const rows: { name: string; property: BillingProperty; quotaId?: string; category: string; warning?: boolean; advice?: boolean }[] = [
+  const rows: {
+    name: string;
+    property: BillingProperty;
+    quotaId?: string;
+    category: string;
+    warning?: boolean;
+    advice?: boolean;
+  }[] = [
     {
       name: "EA + DevTest (quotaId MSDNDevTest) is exemptible",
       property: { billingAccountAgreementType: "EnterpriseAgreement", subscriptionWorkloadType: "DevTest" },
@@ -25,14 +32,23 @@ describe("classifySubscription: the decision table", () => {
     },
     {
       name: "MCA with account type Enterprise + DevTest is exemptible with a warning",
-      property: { billingAccountAgreementType: "MicrosoftCustomerAgreement", billingAccountType: "Enterprise", subscriptionWorkloadType: "DevTest" },
+      property: {
+        billingAccountAgreementType: "MicrosoftCustomerAgreement",
+        billingAccountType: "Enterprise",
+        subscriptionWorkloadType: "DevTest",
+      },
       quotaId: DEVTEST_QUOTA,
       category: "exemptible",
       warning: true,
     },
     {
       name: "MCA with account sub-type Enterprise + DevTest is exemptible with a warning",
-      property: { billingAccountAgreementType: "MicrosoftCustomerAgreement", billingAccountType: "Business", billingAccountSubType: "Enterprise", subscriptionWorkloadType: "DevTest" },
+      property: {
+        billingAccountAgreementType: "MicrosoftCustomerAgreement",
+        billingAccountType: "Business",
+        billingAccountSubType: "Enterprise",
+        subscriptionWorkloadType: "DevTest",
+      },
       quotaId: DEVTEST_QUOTA,
       category: "exemptible",
       warning: true,
@@ -45,7 +61,11 @@ describe("classifySubscription: the decision table", () => {
     },
     {
       name: "MCA-E + Production is not blocked",
-      property: { billingAccountAgreementType: "MicrosoftCustomerAgreement", billingAccountType: "Enterprise", subscriptionWorkloadType: "Production" },
+      property: {
+        billingAccountAgreementType: "MicrosoftCustomerAgreement",
+        billingAccountType: "Enterprise",
+        subscriptionWorkloadType: "Production",
+      },
       quotaId: "EnterpriseAgreement_2014-09-01",
       category: "notBlocked",
     },
@@ -58,7 +78,10 @@ describe("classifySubscription: the decision table", () => {
     },
     {
       name: "pay-as-you-go is blocked",
-      property: { billingAccountAgreementType: "MicrosoftOnlineServicesProgram", subscriptionWorkloadType: "Production" },
+      property: {
+        billingAccountAgreementType: "MicrosoftOnlineServicesProgram",
+        subscriptionWorkloadType: "Production",
+      },
       quotaId: "PayAsYouGo_2014-09-01",
       category: "blockedNotExemptible",
       advice: true,
@@ -93,14 +116,22 @@ describe("classifySubscription: the decision table", () => {
     },
     {
       name: "MCA Business + DevTest (self-serve Azure Plan for DevTest) is blocked",
-      property: { billingAccountAgreementType: "MicrosoftCustomerAgreement", billingAccountType: "Business", subscriptionWorkloadType: "DevTest" },
+      property: {
+        billingAccountAgreementType: "MicrosoftCustomerAgreement",
+        billingAccountType: "Business",
+        subscriptionWorkloadType: "DevTest",
+      },
       quotaId: DEVTEST_QUOTA,
       category: "blockedNotExemptible",
       advice: true,
     },
     {
       name: "MCA Individual + Production is blocked",
-      property: { billingAccountAgreementType: "MicrosoftCustomerAgreement", billingAccountType: "Individual", subscriptionWorkloadType: "Production" },
+      property: {
+        billingAccountAgreementType: "MicrosoftCustomerAgreement",
+        billingAccountType: "Individual",
+        subscriptionWorkloadType: "Production",
+      },
       quotaId: "EnterpriseAgreement_2014-09-01",
       category: "blockedNotExemptible",
       advice: true,
@@ -136,15 +167,26 @@ describe("classifySubscription: the decision table", () => {
 
 describe("classifySubscription: what decided", () => {
   it("names agreement, workload and the agreeing quotaId for EA Dev/Test", () => {
-    const c = classifySubscription(ok({ billingAccountAgreementType: "EnterpriseAgreement", subscriptionWorkloadType: "DevTest" }), sub(DEVTEST_QUOTA));
-    expect(c.decidedBy).toEqual(["billingAccountAgreementType=EnterpriseAgreement", "subscriptionWorkloadType=DevTest", `quotaId=${DEVTEST_QUOTA}`]);
+    const c = classifySubscription(
+      ok({ billingAccountAgreementType: "EnterpriseAgreement", subscriptionWorkloadType: "DevTest" }),
+      sub(DEVTEST_QUOTA),
+    );
+    expect(c.decidedBy).toEqual([
+      "billingAccountAgreementType=EnterpriseAgreement",
+      "subscriptionWorkloadType=DevTest",
+      `quotaId=${DEVTEST_QUOTA}`,
+    ]);
     expect(c.reason).toMatch(/EnterpriseAgreement.*DevTest.*MSDNDevTest_2014-09-01 agrees/);
     expect(c).toMatchObject({ agreementType: "EnterpriseAgreement", workloadType: "DevTest", quotaId: DEVTEST_QUOTA });
   });
 
   it("names the MCA account field that made it MCA-E and warns that qualification is unverified", () => {
     const c = classifySubscription(
-      ok({ billingAccountAgreementType: "MicrosoftCustomerAgreement", billingAccountSubType: "Enterprise", subscriptionWorkloadType: "DevTest" }),
+      ok({
+        billingAccountAgreementType: "MicrosoftCustomerAgreement",
+        billingAccountSubType: "Enterprise",
+        subscriptionWorkloadType: "DevTest",
+      }),
       sub(DEVTEST_QUOTA),
     );
     expect(c.decidedBy).toContain("billingAccountSubType=Enterprise");
@@ -153,20 +195,29 @@ describe("classifySubscription: what decided", () => {
   });
 
   it("still treats EA Dev/Test as exemptible when quotaId disagrees, but warns", () => {
-    const c = classifySubscription(ok({ billingAccountAgreementType: "EnterpriseAgreement", subscriptionWorkloadType: "DevTest" }), sub("PayAsYouGo_2014-09-01"));
+    const c = classifySubscription(
+      ok({ billingAccountAgreementType: "EnterpriseAgreement", subscriptionWorkloadType: "DevTest" }),
+      sub("PayAsYouGo_2014-09-01"),
+    );
     expect(c.category).toBe("exemptible");
     expect(c.warning).toMatch(/PayAsYouGo_2014-09-01/);
     expect(c.decidedBy).not.toContain("quotaId=PayAsYouGo_2014-09-01");
   });
 
   it("says when quotaId was not available to cross-check", () => {
-    const c = classifySubscription(ok({ billingAccountAgreementType: "EnterpriseAgreement", subscriptionWorkloadType: "DevTest" }), sub());
+    const c = classifySubscription(
+      ok({ billingAccountAgreementType: "EnterpriseAgreement", subscriptionWorkloadType: "DevTest" }),
+      sub(),
+    );
     expect(c.category).toBe("exemptible");
     expect(c.reason).toMatch(/quotaId not available/);
   });
 
   it("calls pay-as-you-go Dev/Test by its name", () => {
-    const c = classifySubscription(ok({ billingAccountAgreementType: "MicrosoftOnlineServicesProgram" }), sub(DEVTEST_QUOTA));
+    const c = classifySubscription(
+      ok({ billingAccountAgreementType: "MicrosoftOnlineServicesProgram" }),
+      sub(DEVTEST_QUOTA),
+    );
     expect(c.reason).toMatch(/pay-as-you-go Dev\/Test or Visual Studio/);
     expect(c.decidedBy).toContain(`quotaId=${DEVTEST_QUOTA}`);
   });
@@ -179,7 +230,11 @@ describe("classifySubscription: what decided", () => {
     expect(c.category).toBe("exemptible");
     expect(c.warning).toBeUndefined();
     const mca = classifySubscription(
-      ok({ billingAccountAgreementType: "microsoftcustomeragreement", billingAccountType: "ENTERPRISE", subscriptionWorkloadType: "production" }),
+      ok({
+        billingAccountAgreementType: "microsoftcustomeragreement",
+        billingAccountType: "ENTERPRISE",
+        subscriptionWorkloadType: "production",
+      }),
       sub(),
     );
     expect(mca.category).toBe("notBlocked");
@@ -189,7 +244,15 @@ describe("classifySubscription: what decided", () => {
 describe("classifySubscription: quotaId alone never makes a subscription exemptible", () => {
   it.each([
     ["billing property not read", undefined],
-    ["billing property forbidden", { status: "unreadable", httpStatus: 403, code: "AuthorizationFailed", message: "no access" } satisfies BillingRead],
+    [
+      "billing property forbidden",
+      {
+        status: "unreadable",
+        httpStatus: 403,
+        code: "AuthorizationFailed",
+        message: "no access",
+      } satisfies BillingRead,
+    ],
     ["billing property without agreement type", ok({ subscriptionWorkloadType: "DevTest" })],
   ])("%s with quotaId MSDNDevTest → not exemptible", (_name, billing) => {
     const c = classifySubscription(billing, sub(DEVTEST_QUOTA));
@@ -199,20 +262,33 @@ describe("classifySubscription: quotaId alone never makes a subscription exempti
 
 describe("classifySubscription: unknown", () => {
   it("names the missing permission when the billing property is forbidden", () => {
-    const c = classifySubscription({ status: "unreadable", httpStatus: 403, code: "AuthorizationFailed", message: "denied" }, sub(DEVTEST_QUOTA));
-    expect(c).toMatchObject({ category: "unknown", missingPermission: BILLING_READ_PERMISSION, quotaId: DEVTEST_QUOTA });
+    const c = classifySubscription(
+      { status: "unreadable", httpStatus: 403, code: "AuthorizationFailed", message: "denied" },
+      sub(DEVTEST_QUOTA),
+    );
+    expect(c).toMatchObject({
+      category: "unknown",
+      missingPermission: BILLING_READ_PERMISSION,
+      quotaId: DEVTEST_QUOTA,
+    });
     expect(c.reason).toContain("(HTTP 403, AuthorizationFailed)");
     // ARM's text of a 403 repeats the permission: the reason names it once, in its advice.
     expect(c.reason.split(BILLING_READ_PERMISSION)).toHaveLength(2);
   });
 
   it("keeps ARM's text when the billing property failed for another reason", () => {
-    const c = classifySubscription({ status: "unreadable", httpStatus: 500, code: "InternalServerError", message: "try later" }, sub(DEVTEST_QUOTA));
+    const c = classifySubscription(
+      { status: "unreadable", httpStatus: 500, code: "InternalServerError", message: "try later" },
+      sub(DEVTEST_QUOTA),
+    );
     expect(c.reason).toContain("(HTTP 500, InternalServerError: try later)");
   });
 
   it("says nothing to do once: the summary does (Nothing to do: <reason>)", () => {
-    const c = classifySubscription(ok({ billingAccountAgreementType: "EnterpriseAgreement", subscriptionWorkloadType: "Production" }), sub());
+    const c = classifySubscription(
+      ok({ billingAccountAgreementType: "EnterpriseAgreement", subscriptionWorkloadType: "Production" }),
+      sub(),
+    );
     expect(c.category).toBe("notBlocked");
     expect(c.reason).not.toMatch(/nothing to do/i);
   });
@@ -230,7 +306,10 @@ describe("classifySubscription: unknown", () => {
   });
 
   it("is unknown when an MCA account has neither type nor sub-type", () => {
-    const c = classifySubscription(ok({ billingAccountAgreementType: "MicrosoftCustomerAgreement", subscriptionWorkloadType: "DevTest" }), sub(DEVTEST_QUOTA));
+    const c = classifySubscription(
+      ok({ billingAccountAgreementType: "MicrosoftCustomerAgreement", subscriptionWorkloadType: "DevTest" }),
+      sub(DEVTEST_QUOTA),
+    );
     expect(c.category).toBe("unknown");
     expect(c.reason).toMatch(/MCA-E/);
   });

@@ -1,6 +1,17 @@
 /** Builders of discovery data for the domain tests. */
-import type { Discovery, ResourceGroupInfo, ScaleSetInfo, SubnetInfo, VmInfo, VnetInfo } from "../../../src/contracts/discovery";
-import { type RemediationOptions, type RemediationOptionsInput, RemediationOptionsSchema } from "../../../src/contracts/options";
+import type {
+  Discovery,
+  ResourceGroupInfo,
+  ScaleSetInfo,
+  SubnetInfo,
+  VmInfo,
+  VnetInfo,
+} from "../../../src/contracts/discovery";
+import {
+  type RemediationOptions,
+  type RemediationOptionsInput,
+  RemediationOptionsSchema,
+} from "../../../src/contracts/options";
 
 export const SUB = "00000000-0000-0000-0000-0000000000aa";
 
@@ -53,7 +64,11 @@ export function scaleSet(name: string, overrides: Partial<ScaleSetInfo> = {}): S
   };
 }
 
-export function subnet(name: string, addressPrefix: string | undefined, overrides: Partial<SubnetInfo> = {}): SubnetInfo {
+export function subnet(
+  name: string,
+  addressPrefix: string | undefined,
+  overrides: Partial<SubnetInfo> = {},
+): SubnetInfo {
   return {
     id: `/subnets/${name}`,
     name,
@@ -64,7 +79,12 @@ export function subnet(name: string, addressPrefix: string | undefined, override
   };
 }
 
-export function vnet(name: string, addressPrefixes: string[], subnets: SubnetInfo[], overrides: Partial<VnetInfo> = {}): VnetInfo {
+export function vnet(
+  name: string,
+  addressPrefixes: string[],
+  subnets: SubnetInfo[],
+  overrides: Partial<VnetInfo> = {},
+): VnetInfo {
   const resourceGroup = overrides.resourceGroup ?? "rg-net";
   return {
     id: `${rgId(resourceGroup)}/providers/Microsoft.Network/virtualNetworks/${name}`,

@@ -37,14 +37,26 @@ describe("reverificationEvents", () => {
     expect(events[0]).toMatchObject({
       runId: "run-1",
       count: 2,
-      stragglers: [{ name: "late-01", resourceGroup: "rg-app", reason: "createdAfterRun" }, { name: "old-01", resourceGroup: "rg-app", reason: "notStartedSinceRun" }],
+      stragglers: [
+        { name: "late-01", resourceGroup: "rg-app", reason: "createdAfterRun" },
+        { name: "old-01", resourceGroup: "rg-app", reason: "notStartedSinceRun" },
+      ],
       autoRemediation: { runId: "run-2" },
     });
-    expect(events[1]).toMatchObject({ previousCategory: "exemptible", category: "blockedNotExemptible", reason: "now pay-as-you-go" });
+    expect(events[1]).toMatchObject({
+      previousCategory: "exemptible",
+      category: "blockedNotExemptible",
+      reason: "now pay-as-you-go",
+    });
   });
 
   it("reports leaked subnets whose removal failed too", () => {
-    const events = reverificationEvents({ ...quiet, leakedSubnets: { found: ["/s/a"], removed: [], failed: [{ subnetId: "/s/a", message: "denied" }] } }, undefined);
-    expect(events).toEqual([expect.objectContaining({ type: "leakedSubnetsRemoved", removed: [], removedCount: 0, failedCount: 1 })]);
+    const events = reverificationEvents(
+      { ...quiet, leakedSubnets: { found: ["/s/a"], removed: [], failed: [{ subnetId: "/s/a", message: "denied" }] } },
+      undefined,
+    );
+    expect(events).toEqual([
+      expect.objectContaining({ type: "leakedSubnetsRemoved", removed: [], removedCount: 0, failedCount: 1 }),
+    ]);
   });
 });

@@ -31,7 +31,14 @@ describe("planResources: management locks", () => {
   });
 
   it("inherits down: a ReadOnly lock on the subscription skips every VM, scale set and VNet refresh", () => {
-    const d = discovery({ vms: [vm("a")], scaleSets: [scaleSet("ss", { instances: [{ instanceId: "0", powerState: "running", provisioningState: "Succeeded" }] })], vnets: [aseVnet()], locks: [lock("sub-ro", "ReadOnly", `/subscriptions/${SUB}`)] });
+    const d = discovery({
+      vms: [vm("a")],
+      scaleSets: [
+        scaleSet("ss", { instances: [{ instanceId: "0", powerState: "running", provisioningState: "Succeeded" }] }),
+      ],
+      vnets: [aseVnet()],
+      locks: [lock("sub-ro", "ReadOnly", `/subscriptions/${SUB}`)],
+    });
     const entries = planResources(d, options());
     expect(entries.map((e) => [e.name, e.skipReason])).toEqual([
       ["a", "resourceLocked"],
@@ -42,7 +49,10 @@ describe("planResources: management locks", () => {
 
   it("a ReadOnly lock on one VM (ids compared case-insensitively, as Compute upper-cases groups) skips that VM only", () => {
     const a = vm("a", { id: `${rgId("RG-APP")}/providers/Microsoft.Compute/virtualMachines/a` });
-    const d = discovery({ vms: [a, vm("b")], locks: [lock("vm-ro", "ReadOnly", `${rgId("rg-app")}/providers/Microsoft.Compute/virtualMachines/a`)] });
+    const d = discovery({
+      vms: [a, vm("b")],
+      locks: [lock("vm-ro", "ReadOnly", `${rgId("rg-app")}/providers/Microsoft.Compute/virtualMachines/a`)],
+    });
     const entries = planResources(d, options());
     expect(entry(entries, "a").skipReason).toBe("resourceLocked");
     expect(entry(entries, "b").action).toBe("cycle");
@@ -54,7 +64,13 @@ describe("planResources: management locks", () => {
   });
 
   it("a CanNotDelete lock on the VNet's group skips the refresh: the temporary subnet could not be deleted", () => {
-    const e = entry(planResources(discovery({ vnets: [aseVnet()], locks: [lock("keep", "CanNotDelete", rgId("rg-net"))] }), options()), "vnet1");
+    const e = entry(
+      planResources(
+        discovery({ vnets: [aseVnet()], locks: [lock("keep", "CanNotDelete", rgId("rg-net"))] }),
+        options(),
+      ),
+      "vnet1",
+    );
     expect(e).toMatchObject({ action: "skip", skipReason: "resourceLocked", delegatedSubnets: ["ase"] });
     expect(e.skipMessage).toContain("would refuse deleting the temporary subnet");
   });
@@ -68,12 +84,18 @@ describe("planResources: management locks", () => {
   });
 
   it("keeps an earlier skip's reason (a deallocated VM under a lock is still alreadyDeallocated)", () => {
-    const d = discovery({ vms: [vm("a", { powerState: "deallocated" })], locks: [lock("ro", "ReadOnly", rgId("rg-app"))] });
+    const d = discovery({
+      vms: [vm("a", { powerState: "deallocated" })],
+      locks: [lock("ro", "ReadOnly", rgId("rg-app"))],
+    });
     expect(entry(planResources(d, options()), "a").skipReason).toBe("alreadyDeallocated");
   });
 
   it("never picks a locked VM as the canary", () => {
-    const d = discovery({ vms: [vm("a", { networkWatcherAgent: true }), vm("b", { networkWatcherAgent: true, resourceGroup: "rg-other" })], locks: [lock("ro", "ReadOnly", rgId("rg-app"))] });
+    const d = discovery({
+      vms: [vm("a", { networkWatcherAgent: true }), vm("b", { networkWatcherAgent: true, resourceGroup: "rg-other" })],
+      locks: [lock("ro", "ReadOnly", rgId("rg-app"))],
+    });
     const entries = planResources(d, options({ verification: "canaryProbe", canaryCount: 1 }));
     expect(entries.filter((e) => e.canary).map((e) => e.name)).toEqual(["b"]);
   });
@@ -91,10 +113,16 @@ describe("planResources: the temporary subnet's network security group", () => {
   });
 
   it("carries none when no delegated subnet has one (an undelegated subnet's NSG is not borrowed)", () => {
-    const v = vnet("vnet1", ["10.0.0.0/16"], [
-      subnet("ase", "10.0.0.0/24", { delegations: ASE }),
-      subnet("app", "10.0.1.0/24", { networkSecurityGroupId: `${rgId("rg-net")}/providers/Microsoft.Network/networkSecurityGroups/nsg-app` }),
-    ]);
+    const v = vnet(
+      "vnet1",
+      ["10.0.0.0/16"],
+      [
+        subnet("ase", "10.0.0.0/24", { delegations: ASE }),
+        subnet("app", "10.0.1.0/24", {
+          networkSecurityGroupId: `${rgId("rg-net")}/providers/Microsoft.Network/networkSecurityGroups/nsg-app`,
+        }),
+      ],
+    );
     const e = entry(planResources(discovery({ vnets: [v] }), options()), "vnet1");
     expect(e.action).toBe("refreshSubnet");
     expect(e.tempSubnetNetworkSecurityGroupId).toBeUndefined();

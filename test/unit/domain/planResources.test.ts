@@ -24,7 +24,13 @@ const ASE = ["Microsoft.Web/hostingEnvironments"];
 describe("planResources: VMs", () => {
   it("cycles a running VM: power off, deallocate, start, back to running", () => {
     const e = only(planResources(discovery({ vms: [vm("a")] }), options()));
-    expect(e).toMatchObject({ action: "cycle", steps: ["powerOff", "deallocate", "start"], targetState: "running", stateBefore: "running", kind: "vm" });
+    expect(e).toMatchObject({
+      action: "cycle",
+      steps: ["powerOff", "deallocate", "start"],
+      targetState: "running",
+      stateBefore: "running",
+      kind: "vm",
+    });
   });
 
   it("deallocates a stopped (allocated) VM and leaves it deallocated", () => {
@@ -33,7 +39,9 @@ describe("planResources: VMs", () => {
   });
 
   it("restores a stopped VM to stopped when restoreStoppedVms is on", () => {
-    const e = only(planResources(discovery({ vms: [vm("a", { powerState: "stopped" })] }), options({ restoreStoppedVms: true })));
+    const e = only(
+      planResources(discovery({ vms: [vm("a", { powerState: "stopped" })] }), options({ restoreStoppedVms: true })),
+    );
     expect(e).toMatchObject({ action: "cycle", steps: ["deallocate", "start", "powerOff"], targetState: "stopped" });
   });
 
@@ -50,11 +58,23 @@ describe("planResources: VMs", () => {
   });
 
   it.each([
-    ["/subscriptions/00000000-0000-0000-0000-0000000000aa/resourceGroups/rg-aks/providers/Microsoft.ContainerService/managedClusters/aks1", /AKS cluster "aks1"/],
-    ["/subscriptions/00000000-0000-0000-0000-0000000000aa/resourceGroups/rg-dbx/providers/Microsoft.Databricks/workspaces/dbx1", /Databricks workspace "dbx1"/],
-    ["/subscriptions/00000000-0000-0000-0000-0000000000aa/resourceGroups/rg-ma/providers/Microsoft.Solutions/applications/app1", /managed application "app1"/],
+    [
+      "/subscriptions/00000000-0000-0000-0000-0000000000aa/resourceGroups/rg-aks/providers/Microsoft.ContainerService/managedClusters/aks1",
+      /AKS cluster "aks1"/,
+    ],
+    [
+      "/subscriptions/00000000-0000-0000-0000-0000000000aa/resourceGroups/rg-dbx/providers/Microsoft.Databricks/workspaces/dbx1",
+      /Databricks workspace "dbx1"/,
+    ],
+    [
+      "/subscriptions/00000000-0000-0000-0000-0000000000aa/resourceGroups/rg-ma/providers/Microsoft.Solutions/applications/app1",
+      /managed application "app1"/,
+    ],
   ])("skips a VM in a managed resource group and names the owner %#", (managedBy, owner) => {
-    const d = discovery({ resourceGroups: [resourceGroup("MC_rg", managedBy)], vms: [vm("a", { resourceGroup: "mc_RG" })] });
+    const d = discovery({
+      resourceGroups: [resourceGroup("MC_rg", managedBy)],
+      vms: [vm("a", { resourceGroup: "mc_RG" })],
+    });
     const e = only(planResources(d, options()));
     skipped(e, "managedResourceGroup");
     expect(e.skipMessage).toMatch(owner);
@@ -76,13 +96,19 @@ describe("planResources: VMs", () => {
     expect(e.skipMessage).toContain(`"${value.trim()}"`);
   });
 
-  it.each(["starting", "stopping", "deallocating"] as const)("skips a VM in transitional power state %s", (powerState) => {
-    const e = only(planResources(discovery({ vms: [vm("a", { powerState })] }), options()));
-    skipped(e, "transitionalState");
-  });
+  it.each(["starting", "stopping", "deallocating"] as const)(
+    "skips a VM in transitional power state %s",
+    (powerState) => {
+      const e = only(planResources(discovery({ vms: [vm("a", { powerState })] }), options()));
+      skipped(e, "transitionalState");
+    },
+  );
 
   it("skips a VM whose provisioning failed", () => {
-    skipped(only(planResources(discovery({ vms: [vm("a", { provisioningState: "Failed" })] }), options())), "provisioningFailed");
+    skipped(
+      only(planResources(discovery({ vms: [vm("a", { provisioningState: "Failed" })] }), options())),
+      "provisioningFailed",
+    );
   });
 
   it.each(["Creating", "Deleting"])("skips a VM being %s", (provisioningState) => {
@@ -90,7 +116,10 @@ describe("planResources: VMs", () => {
   });
 
   it("skips a VM with no known power state", () => {
-    skipped(only(planResources(discovery({ vms: [vm("a", { powerState: "unknown" })] }), options())), "unknownPowerState");
+    skipped(
+      only(planResources(discovery({ vms: [vm("a", { powerState: "unknown" })] }), options())),
+      "unknownPowerState",
+    );
   });
 
   it("cycles a flexible scale-set member as a VM carrying its scale set", () => {
@@ -99,7 +128,12 @@ describe("planResources: VMs", () => {
   });
 
   it("flags spot VMs and keeps availability set and zone", () => {
-    const e = only(planResources(discovery({ vms: [vm("a", { priority: "Spot", availabilitySetId: availabilitySet("as1"), zone: "2" })] }), options()));
+    const e = only(
+      planResources(
+        discovery({ vms: [vm("a", { priority: "Spot", availabilitySetId: availabilitySet("as1"), zone: "2" })] }),
+        options(),
+      ),
+    );
     expect(e).toMatchObject({ spot: true, availabilitySetId: availabilitySet("as1"), zone: "2" });
     const regular = only(planResources(discovery({ vms: [vm("b")] }), options()));
     expect(regular.spot).toBeUndefined();
@@ -125,30 +159,52 @@ describe("planResources: uniform scale sets", () => {
 
   it("cycles only the running instances and deallocates the stopped ones", () => {
     const e = only(planResources(discovery({ scaleSets: [scaleSet("ss", { instances })] }), options()));
-    expect(e).toMatchObject({ kind: "scaleSet", action: "cycle", steps: ["powerOff", "deallocate", "start"], instanceIds: ["0", "4"], stoppedInstanceIds: ["1"] });
+    expect(e).toMatchObject({
+      kind: "scaleSet",
+      action: "cycle",
+      steps: ["powerOff", "deallocate", "start"],
+      instanceIds: ["0", "4"],
+      stoppedInstanceIds: ["1"],
+    });
     expect(e.stateBefore).toMatch(/running 3/);
   });
 
   it("deallocates a scale set whose instances are all stopped", () => {
     const e = only(planResources(discovery({ scaleSets: [scaleSet("ss", { instances: [stopped1] })] }), options()));
-    expect(e).toMatchObject({ action: "cycle", steps: ["deallocate"], targetState: "deallocated", instanceIds: [], stoppedInstanceIds: ["1"] });
+    expect(e).toMatchObject({
+      action: "cycle",
+      steps: ["deallocate"],
+      targetState: "deallocated",
+      instanceIds: [],
+      stoppedInstanceIds: ["1"],
+    });
   });
 
   it("skips a scale set with no running or stopped instance", () => {
-    skipped(only(planResources(discovery({ scaleSets: [scaleSet("ss", { instances: [deallocated2] })] }), options())), "noRunningInstances");
+    skipped(
+      only(planResources(discovery({ scaleSets: [scaleSet("ss", { instances: [deallocated2] })] }), options())),
+      "noRunningInstances",
+    );
     skipped(only(planResources(discovery({ scaleSets: [scaleSet("ss")] }), options())), "noRunningInstances");
   });
 
   it("skips a scale set in an AKS node resource group naming the cluster", () => {
-    const aks = "/subscriptions/00000000-0000-0000-0000-0000000000aa/resourceGroups/rg/providers/Microsoft.ContainerService/managedClusters/prod-aks";
-    const d = discovery({ resourceGroups: [resourceGroup("MC_x", aks)], scaleSets: [scaleSet("aks-pool", { resourceGroup: "MC_x", instances })] });
+    const aks =
+      "/subscriptions/00000000-0000-0000-0000-0000000000aa/resourceGroups/rg/providers/Microsoft.ContainerService/managedClusters/prod-aks";
+    const d = discovery({
+      resourceGroups: [resourceGroup("MC_x", aks)],
+      scaleSets: [scaleSet("aks-pool", { resourceGroup: "MC_x", instances })],
+    });
     const e = only(planResources(d, options()));
     skipped(e, "managedResourceGroup");
     expect(e.skipMessage).toMatch(/AKS cluster "prod-aks".*az aks/);
   });
 
   it("skips a scale set with an ephemeral OS disk", () => {
-    skipped(only(planResources(discovery({ scaleSets: [scaleSet("ss", { instances, ephemeralOsDisk: true })] }), options())), "ephemeralOsDisk");
+    skipped(
+      only(planResources(discovery({ scaleSets: [scaleSet("ss", { instances, ephemeralOsDisk: true })] }), options())),
+      "ephemeralOsDisk",
+    );
   });
 });
 
@@ -156,11 +212,19 @@ describe("planResources: VNets", () => {
   const delegated = subnet("ase", "10.0.0.0/24", { delegations: ASE });
 
   it("skips a VNet without a delegated subnet", () => {
-    skipped(only(planResources(discovery({ vnets: [vnet("v", ["10.0.0.0/16"], [subnet("s", "10.0.0.0/24")])] }), options())), "noDelegatedSubnet");
+    skipped(
+      only(planResources(discovery({ vnets: [vnet("v", ["10.0.0.0/16"], [subnet("s", "10.0.0.0/24")])] }), options())),
+      "noDelegatedSubnet",
+    );
   });
 
   it("skips a VNet with delegated subnets when subnet refresh is off", () => {
-    const e = only(planResources(discovery({ vnets: [vnet("v", ["10.0.0.0/16"], [delegated])] }), options({ refreshDelegatedSubnets: false })));
+    const e = only(
+      planResources(
+        discovery({ vnets: [vnet("v", ["10.0.0.0/16"], [delegated])] }),
+        options({ refreshDelegatedSubnets: false }),
+      ),
+    );
     skipped(e, "subnetRefreshDisabled");
     expect(e.delegatedSubnets).toEqual(["ase"]);
   });
@@ -168,26 +232,54 @@ describe("planResources: VNets", () => {
   it("plans a temporary /29 subnet with a deterministic name", () => {
     const d = discovery({ vnets: [vnet("v", ["10.0.0.0/16"], [delegated, subnet("apps", "10.0.1.0/24")])] });
     const e = only(planResources(d, options()));
-    expect(e).toMatchObject({ kind: "vnet", action: "refreshSubnet", tempSubnetPrefix: "10.0.2.0/29", delegatedSubnets: ["ase"] });
+    expect(e).toMatchObject({
+      kind: "vnet",
+      action: "refreshSubnet",
+      tempSubnetPrefix: "10.0.2.0/29",
+      delegatedSubnets: ["ase"],
+    });
     expect(e.tempSubnetName).toMatch(new RegExp(`^${TEMP_SUBNET_PREFIX}[0-9a-f]{8}$`));
     expect(only(planResources(d, options())).tempSubnetName).toBe(e.tempSubnetName);
   });
 
   it("skips a VNet with no free /29", () => {
-    skipped(only(planResources(discovery({ vnets: [vnet("v", ["10.0.0.0/24"], [{ ...delegated }])] }), options())), "noFreeSubnetRange");
+    skipped(
+      only(planResources(discovery({ vnets: [vnet("v", ["10.0.0.0/24"], [{ ...delegated }])] }), options())),
+      "noFreeSubnetRange",
+    );
   });
 
   it("skips a VNet with no IPv4 address space", () => {
-    const v = vnet("v", ["fd00::/48"], [subnet("ase", undefined, { addressPrefixes: ["fd00::/64"], delegations: ASE })]);
+    const v = vnet(
+      "v",
+      ["fd00::/48"],
+      [subnet("ase", undefined, { addressPrefixes: ["fd00::/64"], delegations: ASE })],
+    );
     skipped(only(planResources(discovery({ vnets: [v] }), options())), "noIpv4AddressSpace");
   });
 
   it("skips an IPAM-managed VNet", () => {
-    skipped(only(planResources(discovery({ vnets: [vnet("v", ["10.0.0.0/16"], [delegated], { ipamManaged: true })] }), options())), "ipamManaged");
+    skipped(
+      only(
+        planResources(
+          discovery({ vnets: [vnet("v", ["10.0.0.0/16"], [delegated], { ipamManaged: true })] }),
+          options(),
+        ),
+      ),
+      "ipamManaged",
+    );
   });
 
   it("skips a VNet tagged port25-remediation=skip", () => {
-    skipped(only(planResources(discovery({ vnets: [vnet("v", ["10.0.0.0/16"], [delegated], { tags: { "port25-remediation": "skip" } })] }), options())), "skipTag");
+    skipped(
+      only(
+        planResources(
+          discovery({ vnets: [vnet("v", ["10.0.0.0/16"], [delegated], { tags: { "port25-remediation": "skip" } })] }),
+          options(),
+        ),
+      ),
+      "skipTag",
+    );
   });
 });
 
@@ -200,7 +292,9 @@ describe("planResources: canaries", () => {
         vm("c", { networkWatcherAgent: true }),
       ],
     });
-    const canaries = planResources(d, options()).filter((e) => e.canary).map((e) => e.name);
+    const canaries = planResources(d, options())
+      .filter((e) => e.canary)
+      .map((e) => e.name);
     expect(canaries).toEqual(["a"]);
   });
 
@@ -214,8 +308,16 @@ describe("planResources: canaries", () => {
         vm("e", { networkWatcherAgent: true }),
       ],
     });
-    expect(planResources(d, options({ canaryCount: 2 })).filter((e) => e.canary).map((e) => e.name)).toEqual(["d", "e"]);
-    expect(planResources(d, options({ canaryCount: 3 })).filter((e) => e.canary).map((e) => e.name)).toEqual(["a", "d", "e"]);
+    expect(
+      planResources(d, options({ canaryCount: 2 }))
+        .filter((e) => e.canary)
+        .map((e) => e.name),
+    ).toEqual(["d", "e"]);
+    expect(
+      planResources(d, options({ canaryCount: 3 }))
+        .filter((e) => e.canary)
+        .map((e) => e.name),
+    ).toEqual(["a", "d", "e"]);
   });
 
   it("picks no canary when verification is attestation only and none is tagged", () => {

@@ -9,7 +9,9 @@ const ASE = ["Microsoft.Web/hostingEnvironments"];
 function fleet() {
   return discovery({
     vms: [vm("a"), vm("b"), vm("canary", { tags: { "port25-canary": "true" }, networkWatcherAgent: true })],
-    scaleSets: [scaleSet("ss", { instances: [{ instanceId: "0", powerState: "running", provisioningState: "Succeeded" }] })],
+    scaleSets: [
+      scaleSet("ss", { instances: [{ instanceId: "0", powerState: "running", provisioningState: "Succeeded" }] }),
+    ],
     vnets: [vnet("vn", ["10.0.0.0/16"], [subnet("ase", "10.0.0.0/24", { delegations: ASE })])],
   });
 }
@@ -43,7 +45,10 @@ describe("planResources: a run limited to some resources (onlyResourceIds)", () 
     const d = fleet();
     const ss = d.scaleSets[0];
     if (ss === undefined) throw new Error("fixture");
-    const entries = planResources(d, options({ onlyResourceIds: [ss.id.toUpperCase().replace("/SUBSCRIPTIONS/", "/subscriptions/")] }));
+    const entries = planResources(
+      d,
+      options({ onlyResourceIds: [ss.id.toUpperCase().replace("/SUBSCRIPTIONS/", "/subscriptions/")] }),
+    );
     expect(entries.find((e) => e.name === "ss")?.action).toBe("cycle");
   });
 
@@ -76,7 +81,14 @@ describe("RemediationOptionsSchema.onlyResourceIds", () => {
   it.each([
     ["an empty list", []],
     ["an id that is not an ARM resource id", ["vm-01"]],
-    ["more than 5000 ids", Array.from({ length: 5001 }, (_, i) => `/subscriptions/00000000-0000-0000-0000-0000000000aa/resourceGroups/rg/providers/Microsoft.Compute/virtualMachines/vm${i}`)],
+    [
+      "more than 5000 ids",
+      Array.from(
+        { length: 5001 },
+        (_, i) =>
+          `/subscriptions/00000000-0000-0000-0000-0000000000aa/resourceGroups/rg/providers/Microsoft.Compute/virtualMachines/vm${i}`,
+      ),
+    ],
   ])("rejects %s, naming the field", (_what, value) => {
     const r = RemediationOptionsSchema.safeParse({ onlyResourceIds: value });
     expect(r.success).toBe(false);
@@ -84,7 +96,11 @@ describe("RemediationOptionsSchema.onlyResourceIds", () => {
   });
 
   it("accepts 5000 ARM ids", () => {
-    const ids = Array.from({ length: 5000 }, (_, i) => `/subscriptions/00000000-0000-0000-0000-0000000000aa/resourceGroups/rg/providers/Microsoft.Compute/virtualMachines/vm${i}`);
+    const ids = Array.from(
+      { length: 5000 },
+      (_, i) =>
+        `/subscriptions/00000000-0000-0000-0000-0000000000aa/resourceGroups/rg/providers/Microsoft.Compute/virtualMachines/vm${i}`,
+    );
     expect(RemediationOptionsSchema.parse({ onlyResourceIds: ids }).onlyResourceIds).toHaveLength(5000);
   });
 });

@@ -18,7 +18,8 @@ function entry(name: string, extra: Partial<PlanEntry> = {}): PlanEntry {
   };
 }
 
-const names = (w: Wave | undefined): string[][] => (w?.batches ?? []).map((b) => b.items.map((id) => id.split("/").pop() ?? ""));
+const names = (w: Wave | undefined): string[][] =>
+  (w?.batches ?? []).map((b) => b.items.map((id) => id.split("/").pop() ?? ""));
 
 describe("planWaves", () => {
   it("puts canaries first, then tagged waves ascending, then untagged, leaving out what is not cycled", () => {
@@ -53,7 +54,13 @@ describe("planWaves", () => {
 
   it("deals a wave into serial lanes, an availability set with a cap of 1 in one lane", () => {
     const as1 = availabilitySet("as1");
-    const entries = [entry("a"), entry("b", { availabilitySetId: as1 }), entry("c", { availabilitySetId: as1.toUpperCase() }), entry("d"), entry("e")];
+    const entries = [
+      entry("a"),
+      entry("b", { availabilitySetId: as1 }),
+      entry("c", { availabilitySetId: as1.toUpperCase() }),
+      entry("d"),
+      entry("e"),
+    ];
     const [wave] = planWaves(entries, options({ batchSize: 2, maxConcurrency: 3 }));
     expect(wave?.parallel).toBe(3);
     expect(names(wave)).toEqual([["b", "c"], ["a", "e"], ["d"]]);
@@ -68,14 +75,19 @@ describe("planWaves", () => {
     const fx = flexSet("fx");
     const entries = [entry("a"), ...["f1", "f2", "f3", "f4"].map((n) => entry(n, { flexScaleSetId: fx })), entry("z")];
     const [wave] = planWaves(entries, options({ maxConcurrency: 10, maxUnavailablePerScaleSet: 2 }));
-    const withFlex = (wave?.batches ?? []).filter((b) => b.items.some((id) => id.endsWith("/f1") || id.endsWith("/f2") || id.endsWith("/f3") || id.endsWith("/f4")));
+    const withFlex = (wave?.batches ?? []).filter((b) =>
+      b.items.some((id) => id.endsWith("/f1") || id.endsWith("/f2") || id.endsWith("/f3") || id.endsWith("/f4")),
+    );
     expect(withFlex).toHaveLength(2);
     expect(names(wave).flat().sort()).toEqual(["a", "f1", "f2", "f3", "f4", "z"]);
   });
 
   it("shares a cap above the lane limit among lanes that keep each group whole", () => {
     const as1 = availabilitySet("as1");
-    const entries = [...Array.from({ length: 120 }, (_, i) => entry(`v${String(i).padStart(3, "0")}`)), ...["s1", "s2", "s3"].map((n) => entry(n, { availabilitySetId: as1 }))];
+    const entries = [
+      ...Array.from({ length: 120 }, (_, i) => entry(`v${String(i).padStart(3, "0")}`)),
+      ...["s1", "s2", "s3"].map((n) => entry(n, { availabilitySetId: as1 })),
+    ];
     const [wave] = planWaves(entries, options({ maxConcurrency: 100, batchSize: 100 }));
     expect(wave?.parallel).toBe(50);
     const lanes = wave?.batches ?? [];
@@ -84,8 +96,12 @@ describe("planWaves", () => {
   });
 
   it("is deterministic whatever the input order", () => {
-    const entries = ["e", "a", "c", "b", "d"].map((n, i) => entry(n, { availabilitySetId: i % 2 === 0 ? availabilitySet("x") : undefined }));
-    expect(planWaves(entries, options({ batchSize: 2 }))).toEqual(planWaves([...entries].reverse(), options({ batchSize: 2 })));
+    const entries = ["e", "a", "c", "b", "d"].map((n, i) =>
+      entry(n, { availabilitySetId: i % 2 === 0 ? availabilitySet("x") : undefined }),
+    );
+    expect(planWaves(entries, options({ batchSize: 2 }))).toEqual(
+      planWaves([...entries].reverse(), options({ batchSize: 2 })),
+    );
   });
 });
 
@@ -93,7 +109,13 @@ describe("buildPlan", () => {
   it("combines entries, waves, caps from the options and counts", () => {
     const d = discovery({
       vms: [vm("a"), vm("b", { powerState: "deallocated" }), vm("c", { networkWatcherAgent: true })],
-      vnets: [vnet("v", ["10.0.0.0/16"], [subnet("ase", "10.0.0.0/24", { delegations: ["Microsoft.Web/hostingEnvironments"] })])],
+      vnets: [
+        vnet(
+          "v",
+          ["10.0.0.0/16"],
+          [subnet("ase", "10.0.0.0/24", { delegations: ["Microsoft.Web/hostingEnvironments"] })],
+        ),
+      ],
     });
     const plan = buildPlan(d, options({ maxConcurrency: 7, maxUnavailablePerScaleSet: 3 }));
     expect(PlanSchema.parse(plan)).toEqual(plan);
@@ -125,50 +147,72 @@ const entryArb = fc.record({
 describe("planWaves properties", () => {
   it("places every cycle entry in exactly one lane of one wave, a group with a cap of k in at most k serial lanes", () => {
     fc.assert(
-      fc.property(fc.array(entryArb, { maxLength: 60 }), fc.integer({ min: 1, max: 8 }), fc.integer({ min: 1, max: 6 }), fc.integer({ min: 1, max: 3 }), (specs, batchSize, maxConcurrency, groupCap) => {
-        const entries = specs.map((s, i) =>
-          entry(`vm${i}`, {
-            action: s.action,
-            canary: s.canary,
-            waveTag: s.waveTag,
-            // Azure puts a VM in an availability set or in a scale set, never both (the properties exclude each other).
-            ...(s.av !== undefined ? { availabilitySetId: availabilitySet(s.av) } : s.fx !== undefined ? { flexScaleSetId: flexSet(s.fx) } : {}),
-          }),
-        );
-        const waves = planWaves(entries, options({ batchSize, maxConcurrency, maxUnavailablePerAvailabilitySet: groupCap, maxUnavailablePerScaleSet: groupCap }));
-        const byId = new Map(entries.map((e) => [e.resourceId, e]));
+      fc.property(
+        fc.array(entryArb, { maxLength: 60 }),
+        fc.integer({ min: 1, max: 8 }),
+        fc.integer({ min: 1, max: 6 }),
+        fc.integer({ min: 1, max: 3 }),
+        (specs, batchSize, maxConcurrency, groupCap) => {
+          const entries = specs.map((s, i) =>
+            entry(`vm${i}`, {
+              action: s.action,
+              canary: s.canary,
+              waveTag: s.waveTag,
+              // Azure puts a VM in an availability set or in a scale set, never both (the properties exclude each other).
+              ...(s.av !== undefined
+                ? { availabilitySetId: availabilitySet(s.av) }
+                : s.fx !== undefined
+                  ? { flexScaleSetId: flexSet(s.fx) }
+                  : {}),
+            }),
+          );
+          const waves = planWaves(
+            entries,
+            options({
+              batchSize,
+              maxConcurrency,
+              maxUnavailablePerAvailabilitySet: groupCap,
+              maxUnavailablePerScaleSet: groupCap,
+            }),
+          );
+          const byId = new Map(entries.map((e) => [e.resourceId, e]));
 
-        const seen = new Map<string, number>();
-        waves.forEach((w, wi) => {
-          expect(w.index).toBe(wi);
-          expect(w.batches.length).toBeGreaterThan(0);
-          const members = w.batches.flatMap((b) => b.items).map((id) => byId.get(id));
-          // A wave holds one kind: canaries, or one tag value, or untagged.
-          if (w.canary) expect(members.every((e) => e?.canary === true)).toBe(true);
-          else expect(new Set(members.map((e) => `${e?.canary}|${e?.waveTag}`)).size).toBe(1);
+          const seen = new Map<string, number>();
+          waves.forEach((w, wi) => {
+            expect(w.index).toBe(wi);
+            expect(w.batches.length).toBeGreaterThan(0);
+            const members = w.batches.flatMap((b) => b.items).map((id) => byId.get(id));
+            // A wave holds one kind: canaries, or one tag value, or untagged.
+            if (w.canary) expect(members.every((e) => e?.canary === true)).toBe(true);
+            else expect(new Set(members.map((e) => `${e?.canary}|${e?.waveTag}`)).size).toBe(1);
 
-          expect(w.parallel).toBe(maxConcurrency);
-          const lanesOfGroup = new Map<string, Set<string>>();
-          w.batches.forEach((b, bi) => {
-            expect(b.id).toBe(`w${wi}l${bi}`);
-            expect(b.items.length).toBeGreaterThan(0);
-            // Serial lanes: one resource of a lane in flight keeps the global cap.
-            expect(b.share).toBe(1);
-            for (const id of b.items) {
-              seen.set(id, (seen.get(id) ?? 0) + 1);
-              for (const k of groupKeys(byId.get(id))) lanesOfGroup.set(k, (lanesOfGroup.get(k) ?? new Set()).add(b.id));
-            }
+            expect(w.parallel).toBe(maxConcurrency);
+            const lanesOfGroup = new Map<string, Set<string>>();
+            w.batches.forEach((b, bi) => {
+              expect(b.id).toBe(`w${wi}l${bi}`);
+              expect(b.items.length).toBeGreaterThan(0);
+              // Serial lanes: one resource of a lane in flight keeps the global cap.
+              expect(b.share).toBe(1);
+              for (const id of b.items) {
+                seen.set(id, (seen.get(id) ?? 0) + 1);
+                for (const k of groupKeys(byId.get(id)))
+                  lanesOfGroup.set(k, (lanesOfGroup.get(k) ?? new Set()).add(b.id));
+              }
+            });
+            // A group's members are down together only from different lanes: at most its cap of them.
+            for (const [k, lanes] of lanesOfGroup)
+              expect(lanes.size, `${k} in ${[...lanes].join(", ")}`).toBeLessThanOrEqual(groupCap);
           });
-          // A group's members are down together only from different lanes: at most its cap of them.
-          for (const [k, lanes] of lanesOfGroup) expect(lanes.size, `${k} in ${[...lanes].join(", ")}`).toBeLessThanOrEqual(groupCap);
-        });
-        const cycle = entries.filter((e) => e.action === "cycle").map((e) => e.resourceId);
-        expect([...seen.keys()].sort()).toEqual([...cycle].sort());
-        expect([...seen.values()].every((n) => n === 1)).toBe(true);
-        // Canaries first, tagged waves ascending, untagged last.
-        const order = waves.map((w) => (w.canary ? -1 : (byId.get(w.batches[0]?.items[0] ?? "")?.waveTag ?? Infinity)));
-        expect(order).toEqual([...order].sort((a, b) => a - b));
-      }),
+          const cycle = entries.filter((e) => e.action === "cycle").map((e) => e.resourceId);
+          expect([...seen.keys()].sort()).toEqual([...cycle].sort());
+          expect([...seen.values()].every((n) => n === 1)).toBe(true);
+          // Canaries first, tagged waves ascending, untagged last.
+          const order = waves.map((w) =>
+            w.canary ? -1 : (byId.get(w.batches[0]?.items[0] ?? "")?.waveTag ?? Infinity),
+          );
+          expect(order).toEqual([...order].sort((a, b) => a - b));
+        },
+      ),
       { numRuns: 300 },
     );
   });

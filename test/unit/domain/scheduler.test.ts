@@ -27,7 +27,11 @@ describe("scheduleNext", () => {
   });
 
   it("compares availability sets case-insensitively", () => {
-    const pending = [{ id: "a1", availabilitySetId: "/AS/ONE/" }, { id: "a2", availabilitySetId: "/as/one/" }, { id: "c" }];
+    const pending = [
+      { id: "a1", availabilitySetId: "/AS/ONE/" },
+      { id: "a2", availabilitySetId: "/as/one/" },
+      { id: "c" },
+    ];
     expect(ids(scheduleNext(pending, caps(10)))).toEqual(["a1", "c"]);
   });
 
@@ -86,7 +90,8 @@ describe("scheduleNext simulated in rounds", () => {
                 const g = i[key]?.toLowerCase();
                 if (g !== undefined) counts.set(g, (counts.get(g) ?? 0) + 1);
               }
-              const cap = key === "availabilitySetId" ? c.maxUnavailablePerAvailabilitySet : c.maxUnavailablePerScaleSet;
+              const cap =
+                key === "availabilitySetId" ? c.maxUnavailablePerAvailabilitySet : c.maxUnavailablePerScaleSet;
               for (const [g, n] of counts) if (n > cap) expect.fail(`${n} of ${g} in one round, cap ${cap}`);
             }
             // Progress: every round starts something while items are pending.
@@ -97,8 +102,10 @@ describe("scheduleNext simulated in rounds", () => {
             for (const left of pending) {
               const held =
                 next.length >= c.maxConcurrency ||
-                (left.availabilitySetId !== undefined && inGroup("availabilitySetId", left.availabilitySetId) >= c.maxUnavailablePerAvailabilitySet) ||
-                (left.flexScaleSetId !== undefined && inGroup("flexScaleSetId", left.flexScaleSetId) >= c.maxUnavailablePerScaleSet);
+                (left.availabilitySetId !== undefined &&
+                  inGroup("availabilitySetId", left.availabilitySetId) >= c.maxUnavailablePerAvailabilitySet) ||
+                (left.flexScaleSetId !== undefined &&
+                  inGroup("flexScaleSetId", left.flexScaleSetId) >= c.maxUnavailablePerScaleSet);
               if (!held) expect.fail(`${left.id} could have started in this round`);
             }
           }

@@ -4,7 +4,14 @@ import type { PowerEvent, VmInfo } from "../../../src/contracts/discovery";
 import type { ResourceOutcome } from "../../../src/contracts/outcome";
 import { TEMP_SUBNET_PREFIX } from "../../../src/contracts/options";
 import type { PowerState } from "../../../src/contracts/power";
-import { autoRemediable, cycledBy, findStragglers, findTemporarySubnets, relevantPowerEvents, type LastRunView } from "../../../src/domain/stragglers";
+import {
+  autoRemediable,
+  cycledBy,
+  findStragglers,
+  findTemporarySubnets,
+  relevantPowerEvents,
+  type LastRunView,
+} from "../../../src/domain/stragglers";
 import { discovery, scaleSet, subnet, vm, vnet } from "./fixtures";
 
 const EFFECTIVE = "2026-03-02T09:00:00Z";
@@ -22,14 +29,26 @@ function cycledAt(id: string, at: string): PowerEvent[] {
 }
 
 function lastRun(known: VmInfo[], events: PowerEvent[] = [], extra: Partial<LastRunView> = {}): LastRunView {
-  return { exemptionEffectiveAt: EFFECTIVE, resourceIds: known.map((v) => v.id), activityLog: { ...LOG, events }, ...extra };
+  return {
+    exemptionEffectiveAt: EFFECTIVE,
+    resourceIds: known.map((v) => v.id),
+    activityLog: { ...LOG, events },
+    ...extra,
+  };
 }
 
 describe("findStragglers: VMs", () => {
   it("flags a running VM the run knew whose last start from deallocated is before the exemption (the log covers since then)", () => {
     const a = vm("a");
     expect(findStragglers(discovery({ vms: [a] }), lastRun([a], cycledAt(a.id, BEFORE)))).toEqual([
-      { resourceId: a.id, kind: "vm", name: "a", resourceGroup: "rg-app", reason: "notStartedSinceRun", since: new Date(BEFORE).toISOString() },
+      {
+        resourceId: a.id,
+        kind: "vm",
+        name: "a",
+        resourceGroup: "rg-app",
+        reason: "notStartedSinceRun",
+        since: new Date(BEFORE).toISOString(),
+      },
     ]);
   });
 
@@ -37,7 +56,9 @@ describe("findStragglers: VMs", () => {
     const known = vm("known");
     const fresh = vm("fresh");
     const events = [...cycledAt(known.id, AFTER), ...cycledAt(fresh.id, BEFORE)];
-    expect(findStragglers(discovery({ vms: [known, fresh] }), lastRun([known], events)).map((s) => [s.name, s.reason])).toEqual([["fresh", "createdAfterRun"]]);
+    expect(
+      findStragglers(discovery({ vms: [known, fresh] }), lastRun([known], events)).map((s) => [s.name, s.reason]),
+    ).toEqual([["fresh", "createdAfterRun"]]);
   });
 
   it("establishes a stale start from a complete log with no start at all since the exemption, without a since", () => {
@@ -50,7 +71,11 @@ describe("findStragglers: VMs", () => {
   it("leaves alone a VM deallocated then started since the exemption, including at that very moment", () => {
     const a = vm("a");
     const b = vm("b");
-    const events = [...cycledAt(a.id, AFTER), { resourceId: b.id, operation: "deallocate" as const, at: "2026-03-02T08:00:00.000Z" }, { resourceId: b.id, operation: "start" as const, at: "2026-03-02T09:00:00.000Z" }];
+    const events = [
+      ...cycledAt(a.id, AFTER),
+      { resourceId: b.id, operation: "deallocate" as const, at: "2026-03-02T08:00:00.000Z" },
+      { resourceId: b.id, operation: "start" as const, at: "2026-03-02T09:00:00.000Z" },
+    ];
     expect(findStragglers(discovery({ vms: [a, b] }), lastRun([a, b], events))).toEqual([]);
   });
 
@@ -63,35 +88,71 @@ describe("findStragglers: VMs", () => {
   it("does not count a start from stopped (the previous event is a start): same host, old policy", () => {
     const a = vm("a");
     const events: PowerEvent[] = [...cycledAt(a.id, BEFORE), { resourceId: a.id, operation: "start", at: AFTER }];
-    expect(findStragglers(discovery({ vms: [a] }), lastRun([a], events)).map((s) => [s.reason, s.since])).toEqual([["notStartedSinceRun", AFTER]]);
+    expect(findStragglers(discovery({ vms: [a] }), lastRun([a], events)).map((s) => [s.reason, s.since])).toEqual([
+      ["notStartedSinceRun", AFTER],
+    ]);
   });
 
   it("leaves alone a VM created at or after the exemption (timeCreated), whatever the log says", () => {
     const a = vm("a", { timeCreated: EFFECTIVE });
-    expect(findStragglers(discovery({ vms: [a] }), lastRun([], [], { activityLog: undefined, activityLogUnreadable: "403" }))).toEqual([]);
+    expect(
+      findStragglers(
+        discovery({ vms: [a] }),
+        lastRun([], [], { activityLog: undefined, activityLogUnreadable: "403" }),
+      ),
+    ).toEqual([]);
   });
 
   it("leaves alone a VM a run since the exemption cycled (audit), even without the log", () => {
     const a = vm("a");
     const cycled = [{ resourceId: a.id.toUpperCase(), at: AFTER, runId: "r1" }];
-    expect(findStragglers(discovery({ vms: [a] }), lastRun([a], [], { cycled, activityLog: undefined, activityLogUnreadable: "403" }))).toEqual([]);
+    expect(
+      findStragglers(
+        discovery({ vms: [a] }),
+        lastRun([a], [], { cycled, activityLog: undefined, activityLogUnreadable: "403" }),
+      ),
+    ).toEqual([]);
     // A cycle before the exemption proves nothing.
     const old = [{ resourceId: a.id, at: BEFORE, runId: "r0" }];
-    expect(findStragglers(discovery({ vms: [a] }), lastRun([a], cycledAt(a.id, BEFORE), { cycled: old }))[0]?.reason).toBe("notStartedSinceRun");
+    expect(
+      findStragglers(discovery({ vms: [a] }), lastRun([a], cycledAt(a.id, BEFORE), { cycled: old }))[0]?.reason,
+    ).toBe("notStartedSinceRun");
   });
 
   it("reports startUnknown when the log cannot be read, or does not reach back to the exemption", () => {
     const a = vm("a");
-    const unreadable = findStragglers(discovery({ vms: [a] }), lastRun([a], [], { activityLog: undefined, activityLogUnreadable: "AuthorizationFailed: no" }));
-    expect(unreadable).toEqual([{ resourceId: a.id, kind: "vm", name: "a", resourceGroup: "rg-app", reason: "startUnknown", detail: expect.stringContaining("AuthorizationFailed") }]);
-    const short = findStragglers(discovery({ vms: [a] }), lastRun([a], [], { activityLog: { from: "2026-03-03T00:00:00.000Z", to: LOG.to, events: [] } }));
+    const unreadable = findStragglers(
+      discovery({ vms: [a] }),
+      lastRun([a], [], { activityLog: undefined, activityLogUnreadable: "AuthorizationFailed: no" }),
+    );
+    expect(unreadable).toEqual([
+      {
+        resourceId: a.id,
+        kind: "vm",
+        name: "a",
+        resourceGroup: "rg-app",
+        reason: "startUnknown",
+        detail: expect.stringContaining("AuthorizationFailed"),
+      },
+    ]);
+    const short = findStragglers(
+      discovery({ vms: [a] }),
+      lastRun([a], [], { activityLog: { from: "2026-03-03T00:00:00.000Z", to: LOG.to, events: [] } }),
+    );
     expect(short.map((s) => s.reason)).toEqual(["startUnknown"]);
   });
 
   it("reports startUnknown for a start since the exemption whose earlier history is past the log's window", () => {
     const a = vm("a");
-    const [s] = findStragglers(discovery({ vms: [a] }), lastRun([a], [{ resourceId: a.id, operation: "start", at: AFTER }]));
-    expect(s).toMatchObject({ reason: "startUnknown", since: AFTER, detail: expect.stringMatching(/past the Activity Log's window/) });
+    const [s] = findStragglers(
+      discovery({ vms: [a] }),
+      lastRun([a], [{ resourceId: a.id, operation: "start", at: AFTER }]),
+    );
+    expect(s).toMatchObject({
+      reason: "startUnknown",
+      since: AFTER,
+      detail: expect.stringMatching(/past the Activity Log's window/),
+    });
   });
 
   it.each(["stopped", "deallocated", "starting", "stopping", "deallocating", "unknown"] as const)(
@@ -116,46 +177,94 @@ describe("findStragglers: VMs", () => {
   });
 
   it("refuses an exemption time that is not a time", () => {
-    expect(() => findStragglers(discovery(), { exemptionEffectiveAt: "yesterday", resourceIds: [] })).toThrow(/not a time/);
+    expect(() => findStragglers(discovery(), { exemptionEffectiveAt: "yesterday", resourceIds: [] })).toThrow(
+      /not a time/,
+    );
   });
 
   it("auto-remediates only established stale starts unless unknowns are asked for", () => {
     const a = vm("a");
     const b = vm("b");
-    const found = findStragglers(discovery({ vms: [a, b] }), lastRun([a, b], [{ resourceId: b.id, operation: "start", at: AFTER }]));
-    expect(found.map((s) => [s.name, s.reason])).toEqual([["a", "notStartedSinceRun"], ["b", "startUnknown"]]);
+    const found = findStragglers(
+      discovery({ vms: [a, b] }),
+      lastRun([a, b], [{ resourceId: b.id, operation: "start", at: AFTER }]),
+    );
+    expect(found.map((s) => [s.name, s.reason])).toEqual([
+      ["a", "notStartedSinceRun"],
+      ["b", "startUnknown"],
+    ]);
     expect(autoRemediable(found, false).map((s) => s.name)).toEqual(["a"]);
     expect(autoRemediable(found, true).map((s) => s.name)).toEqual(["a", "b"]);
   });
 });
 
 describe("findStragglers: uniform scale sets", () => {
-  const inst = (instanceId: string, powerState: PowerState) => ({ instanceId, powerState, provisioningState: "Succeeded" });
+  const inst = (instanceId: string, powerState: PowerState) => ({
+    instanceId,
+    powerState,
+    provisioningState: "Succeeded",
+  });
 
   it("flags a scale set once when any running instance is stale, since its oldest known start", () => {
     const ss = scaleSet("ss", { instances: [inst("0", "running"), inst("1", "running"), inst("2", "running")] });
-    const events = [...cycledAt(`${ss.id}/virtualMachines/0`, AFTER), ...cycledAt(`${ss.id}/virtualMachines/1`, BEFORE), ...cycledAt(`${ss.id}/virtualMachines/2`, "2026-01-01T00:00:00Z")];
-    expect(findStragglers(discovery({ scaleSets: [ss] }), { exemptionEffectiveAt: EFFECTIVE, resourceIds: [ss.id], activityLog: { ...LOG, events } })).toEqual([
-      { resourceId: ss.id, kind: "scaleSet", name: "ss", resourceGroup: "rg-app", reason: "notStartedSinceRun", since: "2026-01-01T00:00:00.000Z" },
+    const events = [
+      ...cycledAt(`${ss.id}/virtualMachines/0`, AFTER),
+      ...cycledAt(`${ss.id}/virtualMachines/1`, BEFORE),
+      ...cycledAt(`${ss.id}/virtualMachines/2`, "2026-01-01T00:00:00Z"),
+    ];
+    expect(
+      findStragglers(discovery({ scaleSets: [ss] }), {
+        exemptionEffectiveAt: EFFECTIVE,
+        resourceIds: [ss.id],
+        activityLog: { ...LOG, events },
+      }),
+    ).toEqual([
+      {
+        resourceId: ss.id,
+        kind: "scaleSet",
+        name: "ss",
+        resourceGroup: "rg-app",
+        reason: "notStartedSinceRun",
+        since: "2026-01-01T00:00:00.000Z",
+      },
     ]);
   });
 
   it("leaves a scale set alone when its stale instances are not running, or a run cycled the running ones", () => {
     const ss = scaleSet("ss", { instances: [inst("0", "running"), inst("1", "deallocated"), inst("2", "stopped")] });
-    expect(findStragglers(discovery({ scaleSets: [ss] }), { exemptionEffectiveAt: EFFECTIVE, resourceIds: [], activityLog: { ...LOG, events: cycledAt(`${ss.id}/virtualMachines/0`, AFTER) } })).toEqual([]);
-    const byRun = { exemptionEffectiveAt: EFFECTIVE, resourceIds: [ss.id], cycled: [{ resourceId: ss.id, instanceIds: ["0"], at: AFTER, runId: "r1" }], activityLog: { ...LOG, events: [] } };
+    expect(
+      findStragglers(discovery({ scaleSets: [ss] }), {
+        exemptionEffectiveAt: EFFECTIVE,
+        resourceIds: [],
+        activityLog: { ...LOG, events: cycledAt(`${ss.id}/virtualMachines/0`, AFTER) },
+      }),
+    ).toEqual([]);
+    const byRun = {
+      exemptionEffectiveAt: EFFECTIVE,
+      resourceIds: [ss.id],
+      cycled: [{ resourceId: ss.id, instanceIds: ["0"], at: AFTER, runId: "r1" }],
+      activityLog: { ...LOG, events: [] },
+    };
     expect(findStragglers(discovery({ scaleSets: [ss] }), byRun)).toEqual([]);
   });
 
   it("cannot attribute a scale-set-wide start to an instance: startUnknown", () => {
     const ss = scaleSet("ss", { instances: [inst("0", "running")] });
-    const [s] = findStragglers(discovery({ scaleSets: [ss] }), { exemptionEffectiveAt: EFFECTIVE, resourceIds: [ss.id], activityLog: { ...LOG, events: cycledAt(ss.id, AFTER) } });
+    const [s] = findStragglers(discovery({ scaleSets: [ss] }), {
+      exemptionEffectiveAt: EFFECTIVE,
+      resourceIds: [ss.id],
+      activityLog: { ...LOG, events: cycledAt(ss.id, AFTER) },
+    });
     expect(s).toMatchObject({ reason: "startUnknown", detail: expect.stringMatching(/scale-set-wide/) });
   });
 
   it("flags a scale set no run saw whose instances were never started since the exemption", () => {
     const ss = scaleSet("new-ss", { instances: [inst("0", "running")] });
-    const [s] = findStragglers(discovery({ scaleSets: [ss] }), { exemptionEffectiveAt: EFFECTIVE, resourceIds: [], activityLog: { ...LOG, events: [] } });
+    const [s] = findStragglers(discovery({ scaleSets: [ss] }), {
+      exemptionEffectiveAt: EFFECTIVE,
+      resourceIds: [],
+      activityLog: { ...LOG, events: [] },
+    });
     expect(s?.reason).toBe("createdAfterRun");
     expect(s).not.toHaveProperty("since");
   });
@@ -184,13 +293,20 @@ describe("relevantPowerEvents", () => {
 
 describe("findStragglers: property", () => {
   const power = fc.constantFrom<PowerState>("running", "stopped", "deallocated", "starting", "unknown");
-  const time = fc.option(fc.integer({ min: Date.parse("2026-01-01T00:00:00Z"), max: Date.parse("2026-04-01T00:00:00Z") }), { nil: undefined });
+  const time = fc.option(
+    fc.integer({ min: Date.parse("2026-01-01T00:00:00Z"), max: Date.parse("2026-04-01T00:00:00Z") }),
+    { nil: undefined },
+  );
 
   it("with a complete log, lists exactly the running VMs not started from deallocated since the exemption, never an unknown", () => {
     fc.assert(
       fc.property(fc.array(fc.record({ power, time, known: fc.boolean() }), { maxLength: 30 }), (specs) => {
-        const vms = specs.map((_, i) => vm(`vm${String(i).padStart(2, "0")}`, { powerState: specs[i]?.power ?? "running" }));
-        const events = specs.flatMap((s, i) => (s.time !== undefined ? cycledAt(vms[i]?.id ?? "", new Date(s.time).toISOString()) : []));
+        const vms = specs.map((_, i) =>
+          vm(`vm${String(i).padStart(2, "0")}`, { powerState: specs[i]?.power ?? "running" }),
+        );
+        const events = specs.flatMap((s, i) =>
+          s.time !== undefined ? cycledAt(vms[i]?.id ?? "", new Date(s.time).toISOString()) : [],
+        );
         const known = vms.filter((_, i) => specs[i]?.known === true);
         const out = findStragglers(discovery({ vms }), lastRun(known, events));
         const expected = specs
@@ -209,11 +325,17 @@ describe("findTemporarySubnets", () => {
     const d = discovery({
       vnets: [
         vnet("vn1", ["10.0.0.0/16"], [subnet("app", "10.0.0.0/24"), subnet(leaked, "10.0.9.0/29")]),
-        vnet("vn2", ["10.1.0.0/16"], [subnet("port25-other", "10.1.0.0/24"), subnet("Port25-Temp-upper", "10.1.1.0/29")]),
+        vnet(
+          "vn2",
+          ["10.1.0.0/16"],
+          [subnet("port25-other", "10.1.0.0/24"), subnet("Port25-Temp-upper", "10.1.1.0/29")],
+        ),
       ],
     });
     const vn1 = d.vnets[0]?.id ?? "";
-    expect(findTemporarySubnets(d)).toEqual([{ vnetId: vn1, vnetName: "vn1", subnetName: leaked, subnetId: `${vn1}/subnets/${leaked}` }]);
+    expect(findTemporarySubnets(d)).toEqual([
+      { vnetId: vn1, vnetName: "vn1", subnetName: leaked, subnetId: `${vn1}/subnets/${leaked}` },
+    ]);
   });
 
   it("finds none in a subscription without VNets", () => {
@@ -240,7 +362,10 @@ describe("cycledBy: what the audit says a run deallocated", () => {
       outcome("b", { startedAt: BEFORE }),
       outcome("c", { outcome: "failed", reasonCode: "operationFailed" }),
       outcome("d", { outcome: "skipped", reasonCode: "alreadyDeallocated", startedAt: undefined }),
-      { ...outcome("ss", { kind: "scaleSet", detail: { instanceIds: ["0", "1"], stoppedInstanceIds: ["3"] } }), resourceId: ss.id },
+      {
+        ...outcome("ss", { kind: "scaleSet", detail: { instanceIds: ["0", "1"], stoppedInstanceIds: ["3"] } }),
+        resourceId: ss.id,
+      },
     ];
     expect(cycledBy("r1", outcomes, Date.parse(EFFECTIVE))).toEqual([
       { resourceId: vm("a").id, at: AFTER, runId: "r1" },
@@ -255,6 +380,8 @@ describe("cycledBy: what the audit says a run deallocated", () => {
     const latest = cycledBy("r2", [outcome("b", {})], Date.parse(EFFECTIVE));
     const found = findStragglers(discovery({ vms: [a, b] }), lastRun([a, b], [], { cycled: [...earlier, ...latest] }));
     expect(found).toEqual([]);
-    expect(findStragglers(discovery({ vms: [a, b] }), lastRun([a, b], [], { cycled: latest })).map((s) => s.name)).toEqual(["a"]);
+    expect(
+      findStragglers(discovery({ vms: [a, b] }), lastRun([a, b], [], { cycled: latest })).map((s) => s.name),
+    ).toEqual(["a"]);
   });
 });

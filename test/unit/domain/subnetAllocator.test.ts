@@ -23,25 +23,48 @@ describe("allocateTemporarySubnet", () => {
   });
 
   it("finds a hole between unsorted subnets", () => {
-    const v = vnet("v", ["10.0.0.0/24"], [subnet("c", "10.0.0.64/26"), subnet("a", "10.0.0.0/27"), subnet("b", "10.0.0.40/29"), subnet("d", "10.0.0.32/29")]);
+    const v = vnet(
+      "v",
+      ["10.0.0.0/24"],
+      [
+        subnet("c", "10.0.0.64/26"),
+        subnet("a", "10.0.0.0/27"),
+        subnet("b", "10.0.0.40/29"),
+        subnet("d", "10.0.0.32/29"),
+      ],
+    );
     expect(prefixOf(allocateTemporarySubnet(v))).toBe("10.0.0.48/29");
   });
 
   it("treats a single occupied address as blocking its whole /29", () => {
-    expect(prefixOf(allocateTemporarySubnet(vnet("v", ["10.0.0.0/24"], [subnet("a", "10.0.0.0/32")])))).toBe("10.0.0.8/29");
-    expect(prefixOf(allocateTemporarySubnet(vnet("v", ["10.0.0.0/24"], [subnet("a", "10.0.0.7/32"), subnet("b", "10.0.0.8/32")])))).toBe("10.0.0.16/29");
+    expect(prefixOf(allocateTemporarySubnet(vnet("v", ["10.0.0.0/24"], [subnet("a", "10.0.0.0/32")])))).toBe(
+      "10.0.0.8/29",
+    );
+    expect(
+      prefixOf(
+        allocateTemporarySubnet(vnet("v", ["10.0.0.0/24"], [subnet("a", "10.0.0.7/32"), subnet("b", "10.0.0.8/32")])),
+      ),
+    ).toBe("10.0.0.16/29");
   });
 
   it("looks at every address space and picks the lowest free block across them", () => {
-    const v = vnet("v", ["192.168.0.0/24", "10.1.0.0/29", "10.0.0.0/29"], [subnet("a", "10.0.0.0/29"), subnet("b", "192.168.0.0/25")]);
+    const v = vnet(
+      "v",
+      ["192.168.0.0/24", "10.1.0.0/29", "10.0.0.0/29"],
+      [subnet("a", "10.0.0.0/29"), subnet("b", "192.168.0.0/25")],
+    );
     expect(prefixOf(allocateTemporarySubnet(v))).toBe("10.1.0.0/29");
   });
 
   it("counts every entry of addressPrefixes and IPAM-allocated prefixes as occupied", () => {
-    const v = vnet("v", ["10.0.0.0/27"], [
-      subnet("multi", undefined, { addressPrefixes: ["10.0.0.0/29", "fd00::/64", "10.0.0.16/29"] }),
-      subnet("ipam", undefined, { ipamAllocatedPrefixes: ["10.0.0.8/29"] }),
-    ]);
+    const v = vnet(
+      "v",
+      ["10.0.0.0/27"],
+      [
+        subnet("multi", undefined, { addressPrefixes: ["10.0.0.0/29", "fd00::/64", "10.0.0.16/29"] }),
+        subnet("ipam", undefined, { ipamAllocatedPrefixes: ["10.0.0.8/29"] }),
+      ],
+    );
     expect(prefixOf(allocateTemporarySubnet(v))).toBe("10.0.0.24/29");
   });
 
@@ -62,7 +85,9 @@ describe("allocateTemporarySubnet", () => {
   });
 
   it("reports a full VNet as noFreeSubnetRange", () => {
-    const r = allocateTemporarySubnet(vnet("v", ["10.0.0.0/24"], [subnet("a", "10.0.0.0/25"), subnet("b", "10.0.0.128/25")]));
+    const r = allocateTemporarySubnet(
+      vnet("v", ["10.0.0.0/24"], [subnet("a", "10.0.0.0/25"), subnet("b", "10.0.0.128/25")]),
+    );
     expect(r).toMatchObject({ reason: "noFreeSubnetRange" });
     expect("message" in r && r.message).toMatch(/10\.0\.0\.0\/24/);
   });
@@ -77,7 +102,9 @@ describe("allocateTemporarySubnet", () => {
   });
 
   it("reports an IPAM-managed VNet", () => {
-    expect(allocateTemporarySubnet(vnet("v", ["10.0.0.0/16"], [], { ipamManaged: true }))).toMatchObject({ reason: "ipamManaged" });
+    expect(allocateTemporarySubnet(vnet("v", ["10.0.0.0/16"], [], { ipamManaged: true }))).toMatchObject({
+      reason: "ipamManaged",
+    });
   });
 
   it("refuses to guess when a subnet prefix is malformed, naming the subnet and the value", () => {
@@ -119,22 +146,32 @@ function bruteForceLowest(spaces: Ipv4Cidr[], occupied: Ipv4Cidr[]): number | un
 describe("allocateTemporarySubnet properties", () => {
   it("returns exactly the lowest free /29 a brute-force search finds, and 'none' only when there is none", () => {
     fc.assert(
-      fc.property(fc.array(smallCidr(22, 31), { minLength: 1, maxLength: 3 }), fc.array(smallCidr(22, 32), { maxLength: 25 }), (spaces, subs) => {
-        const v = vnet("v", spaces.map(formatCidr), subs.map((c, i) => subnet(`s${i}`, formatCidr(c))));
-        const r = allocateTemporarySubnet(v);
-        const expected = bruteForceLowest(spaces, subs);
-        if (expected === undefined) expect(r).toMatchObject({ reason: "noFreeSubnetRange" });
-        else expect(prefixOf(r)).toBe(formatCidr({ base: expected, length: 29 }));
-      }),
+      fc.property(
+        fc.array(smallCidr(22, 31), { minLength: 1, maxLength: 3 }),
+        fc.array(smallCidr(22, 32), { maxLength: 25 }),
+        (spaces, subs) => {
+          const v = vnet(
+            "v",
+            spaces.map(formatCidr),
+            subs.map((c, i) => subnet(`s${i}`, formatCidr(c))),
+          );
+          const r = allocateTemporarySubnet(v);
+          const expected = bruteForceLowest(spaces, subs);
+          if (expected === undefined) expect(r).toMatchObject({ reason: "noFreeSubnetRange" });
+          else expect(prefixOf(r)).toBe(formatCidr({ base: expected, length: 29 }));
+        },
+      ),
       { numRuns: 400 },
     );
   });
 
   const anyCidr = (minLen: number, maxLen: number): fc.Arbitrary<Ipv4Cidr> =>
-    fc.tuple(fc.integer({ min: 0, max: 2 ** 32 - 1 }), fc.integer({ min: minLen, max: maxLen })).map(([addr, length]) => {
-      const size = blockSize(length);
-      return { base: Math.floor(addr / size) * size, length };
-    });
+    fc
+      .tuple(fc.integer({ min: 0, max: 2 ** 32 - 1 }), fc.integer({ min: minLen, max: maxLen }))
+      .map(([addr, length]) => {
+        const size = blockSize(length);
+        return { base: Math.floor(addr / size) * size, length };
+      });
 
   it("in large spaces the result is inside the space, /29-aligned and overlaps no subnet", () => {
     fc.assert(
@@ -147,9 +184,15 @@ describe("allocateTemporarySubnet properties", () => {
             const s = spaces[i % spaces.length];
             if (s === undefined || c.length < s.length) return c;
             const size = blockSize(c.length);
-            return { base: s.base + (Math.floor((c.base % blockSize(s.length)) / size) * size), length: c.length };
+            return { base: s.base + Math.floor((c.base % blockSize(s.length)) / size) * size, length: c.length };
           });
-          const r = allocateTemporarySubnet(vnet("v", spaces.map(formatCidr), inside.map((c, i) => subnet(`s${i}`, formatCidr(c)))));
+          const r = allocateTemporarySubnet(
+            vnet(
+              "v",
+              spaces.map(formatCidr),
+              inside.map((c, i) => subnet(`s${i}`, formatCidr(c))),
+            ),
+          );
           if ("reason" in r) {
             expect(r.reason).toBe("noFreeSubnetRange");
             for (const s of spaces) expect(hasAlignedGap(s, inside)).toBe(false);
@@ -171,7 +214,8 @@ describe("allocateTemporarySubnet properties", () => {
 function hasAlignedGap(space: Ipv4Cidr, subs: Ipv4Cidr[]): boolean {
   const ranges = subs.map((o) => [o.base, lastAddress(o)] as const).sort((a, b) => a[0] - b[0]);
   let gapStart = space.base;
-  const fits = (start: number, end: number): boolean => Math.ceil(start / 8) * 8 + 7 <= Math.min(end, lastAddress(space));
+  const fits = (start: number, end: number): boolean =>
+    Math.ceil(start / 8) * 8 + 7 <= Math.min(end, lastAddress(space));
   for (const [start, end] of ranges) {
     if (end < gapStart) continue;
     if (start > gapStart && fits(gapStart, start - 1)) return true;

@@ -10,7 +10,12 @@ import { renderPlan } from "../../../src/cli/render";
 import { RemediationOptionsSchema } from "../../../src/contracts/options";
 import { availabilitySet, discovery, options, vm } from "./fixtures";
 
-const byDomain = (maxConcurrency: number): Caps => ({ maxConcurrency, maxUnavailablePerAvailabilitySet: 1, maxUnavailablePerScaleSet: 5, availabilitySetRule: "updateDomain" });
+const byDomain = (maxConcurrency: number): Caps => ({
+  maxConcurrency,
+  maxUnavailablePerAvailabilitySet: 1,
+  maxUnavailablePerScaleSet: 5,
+  availabilitySetRule: "updateDomain",
+});
 const ids = (items: SchedItem[]): string[] => items.map((i) => i.id);
 
 describe("availability sets by update domain", () => {
@@ -42,20 +47,44 @@ describe("availability sets by update domain", () => {
       { id: "a5", availabilitySetId: "/as/one", updateDomain: 0 },
     ];
     expect(ids(scheduleNext(pending, { ...byDomain(10), availabilitySetRule: "member" }))).toEqual(["a0"]);
-    expect(ids(scheduleNext(pending, { maxConcurrency: 10, maxUnavailablePerAvailabilitySet: 1, maxUnavailablePerScaleSet: 5 }))).toEqual(["a0"]);
+    expect(
+      ids(
+        scheduleNext(pending, {
+          maxConcurrency: 10,
+          maxUnavailablePerAvailabilitySet: 1,
+          maxUnavailablePerScaleSet: 5,
+        }),
+      ),
+    ).toEqual(["a0"]);
   });
 
   it("counts a set's rounds as its domains (each unknown member one more) under the option, its members over the cap otherwise", () => {
-    const items: SchedItem[] = [0, 1, 2, 3, 4, 0, 1].map((d, i) => ({ id: `v${i}`, availabilitySetId: "/as/one", updateDomain: d }));
+    const items: SchedItem[] = [0, 1, 2, 3, 4, 0, 1].map((d, i) => ({
+      id: `v${i}`,
+      availabilitySetId: "/as/one",
+      updateDomain: d,
+    }));
     items.push({ id: "u", availabilitySetId: "/as/one" });
     expect(availabilitySetRounds(items, byDomain(5)).get("/as/one")).toBe(6);
-    expect(availabilitySetRounds(items, { ...byDomain(5), availabilitySetRule: "member", maxUnavailablePerAvailabilitySet: 3 }).get("/as/one")).toBe(3);
+    expect(
+      availabilitySetRounds(items, {
+        ...byDomain(5),
+        availabilitySetRule: "member",
+        maxUnavailablePerAvailabilitySet: 3,
+      }).get("/as/one"),
+    ).toBe(3);
   });
 
   it("never has two update domains of a set down in one round, and every item is eventually started", () => {
     fc.assert(
       fc.property(
-        fc.array(fc.record({ set: fc.option(fc.integer({ min: 0, max: 2 }), { nil: undefined }), ud: fc.option(fc.integer({ min: 0, max: 4 }), { nil: undefined }) }), { maxLength: 40 }),
+        fc.array(
+          fc.record({
+            set: fc.option(fc.integer({ min: 0, max: 2 }), { nil: undefined }),
+            ud: fc.option(fc.integer({ min: 0, max: 4 }), { nil: undefined }),
+          }),
+          { maxLength: 40 },
+        ),
         fc.integer({ min: 1, max: 12 }),
         (specs, cap) => {
           let pending: SchedItem[] = specs.map((s, i) => ({
@@ -125,8 +154,12 @@ describe("planning by update domain", () => {
     const setLane = laneOf("web-0");
     expect(["web-1", "web-2", "web-3"].map(laneOf)).toEqual([setLane, setLane, setLane]);
     expect(lanes[setLane]?.share ?? 0).toBeGreaterThanOrEqual(2);
-    const entries = (lanes[setLane]?.items ?? []).flatMap((id) => plan.entries.filter((e) => resourceKey(e.resourceId) === resourceKey(id)));
-    const order = orderForCaps(entries, { ...plan.caps, maxConcurrency: lanes[setLane]?.share ?? 1 }).map((e) => e.name);
+    const entries = (lanes[setLane]?.items ?? []).flatMap((id) =>
+      plan.entries.filter((e) => resourceKey(e.resourceId) === resourceKey(id)),
+    );
+    const order = orderForCaps(entries, { ...plan.caps, maxConcurrency: lanes[setLane]?.share ?? 1 }).map(
+      (e) => e.name,
+    );
     expect(order.indexOf("web-2")).toBe(order.indexOf("web-0") + 1);
   });
 
@@ -140,12 +173,17 @@ describe("planning by update domain", () => {
 
   it("takes the rule from a start body, one member by default, and refuses any other value", () => {
     expect(RemediationOptionsSchema.parse({}).availabilitySetRule).toBe("member");
-    expect(RemediationOptionsSchema.parse({ availabilitySetRule: "updateDomain" }).availabilitySetRule).toBe("updateDomain");
+    expect(RemediationOptionsSchema.parse({ availabilitySetRule: "updateDomain" }).availabilitySetRule).toBe(
+      "updateDomain",
+    );
     expect(RemediationOptionsSchema.safeParse({ availabilitySetRule: "faultDomain" }).success).toBe(false);
   });
 
   it("reads the update domain from the status listing it joins to the model", () => {
-    const [joined] = joinVmListings([vm("web-0", { availabilitySetId: as1, powerState: "unknown" })], [{ id: vm("web-0").id, powerState: "running", provisioningState: "Succeeded", platformUpdateDomain: 2 }]);
+    const [joined] = joinVmListings(
+      [vm("web-0", { availabilitySetId: as1, powerState: "unknown" })],
+      [{ id: vm("web-0").id, powerState: "running", provisioningState: "Succeeded", platformUpdateDomain: 2 }],
+    );
     expect(joined?.platformUpdateDomain).toBe(2);
     expect(joined?.powerState).toBe("running");
   });

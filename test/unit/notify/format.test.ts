@@ -40,8 +40,16 @@ describe("links", () => {
   it("point to the API under the public address, approve and cancel only while a run waits, never with a key", () => {
     const links = linksFor(approval, "https://func.example.net/");
     const status = `https://func.example.net/api/remediations/port25-${SUB}`;
-    expect(links).toEqual({ status, approve: `${status}/approve`, cancel: `${status}/cancel`, report: "https://func.example.net/api/audit/runs/run-1?format=html" });
-    expect(linksFor(leftDown, "https://func.example.net")).toEqual({ status, report: "https://func.example.net/api/audit/runs/run-1?format=html" });
+    expect(links).toEqual({
+      status,
+      approve: `${status}/approve`,
+      cancel: `${status}/cancel`,
+      report: "https://func.example.net/api/audit/runs/run-1?format=html",
+    });
+    expect(linksFor(leftDown, "https://func.example.net")).toEqual({
+      status,
+      report: "https://func.example.net/api/audit/runs/run-1?format=html",
+    });
     expect(linksFor(approval, undefined)).toEqual({});
   });
 });
@@ -51,7 +59,9 @@ describe("the words", () => {
     const { title, lines } = describeEvent(leftDown);
     expect(title).toMatch(/LEFT 1 resource\(s\) DOWN/);
     expect(lines[1]).toMatch(/^LEFT DOWN/);
-    expect(lines[2]).toBe("- rg-app/app-002: deallocated (AllocationFailed); start it later, or resize it or move it to another zone");
+    expect(lines[2]).toBe(
+      "- rg-app/app-002: deallocated (AllocationFailed); start it later, or resize it or move it to another zone",
+    );
     expect(lines.join("\n")).toMatch(/rg-app\/app-003: InternalError/);
   });
 
@@ -68,7 +78,13 @@ describe("webhook bodies", () => {
   });
 
   it("teams: an Adaptive Card with the title, the lines and a button per link", () => {
-    const body = webhookBody(message, "teams") as { type: string; attachments: { contentType: string; content: { type: string; body: { text: string }[]; actions: { type: string; title: string; url: string }[] } }[] };
+    const body = webhookBody(message, "teams") as {
+      type: string;
+      attachments: {
+        contentType: string;
+        content: { type: string; body: { text: string }[]; actions: { type: string; title: string; url: string }[] };
+      }[];
+    };
     expect(body.type).toBe("message");
     const card = body.attachments[0];
     expect(card?.contentType).toBe("application/vnd.microsoft.card.adaptive");
@@ -83,7 +99,9 @@ describe("webhook bodies", () => {
   });
 
   it("slack: one mrkdwn text with the title in bold and the links, escaped as Slack asks", () => {
-    const body = webhookBody(messageOf({ ...leftDown, message: "<b>&" }, "https://func.example.net"), "slack") as { text: string };
+    const body = webhookBody(messageOf({ ...leftDown, message: "<b>&" }, "https://func.example.net"), "slack") as {
+      text: string;
+    };
     expect(body.text.split("\n")[0]).toMatch(/^\*Port 25 remediation LEFT 1 resource\(s\) DOWN/);
     expect(body.text).toContain("<https://func.example.net/api/audit/runs/run-1?format=html|Report>");
     expect(Object.keys(body)).toEqual(["text"]);
@@ -105,13 +123,17 @@ describe("the re-verification's stragglers message", () => {
   };
 
   it("says the old network policy only of machines whose stale start is established", () => {
-    expect(describeEvent(found(["notStartedSinceRun", "createdAfterRun"])).title).toBe(`Re-verification found 2 machines running with the old network policy on subscription ${SUB}`);
+    expect(describeEvent(found(["notStartedSinceRun", "createdAfterRun"])).title).toBe(
+      `Re-verification found 2 machines running with the old network policy on subscription ${SUB}`,
+    );
   });
 
   it("says a start that cannot be established is unknown, not that the machine runs with the old policy", () => {
     const title = describeEvent(found(["startUnknown"])).title;
     expect(title).not.toContain("old network policy");
-    expect(title).toBe(`Re-verification could not establish whether 1 machine on subscription ${SUB} restarted since the exemption (start unknown)`);
+    expect(title).toBe(
+      `Re-verification could not establish whether 1 machine on subscription ${SUB} restarted since the exemption (start unknown)`,
+    );
   });
 
   it("tells the two apart when both are found", () => {

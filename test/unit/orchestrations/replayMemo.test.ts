@@ -28,7 +28,11 @@ describe("values kept between replays", () => {
 
   it("keeps nothing when the computation throws, so the next replay throws the same", () => {
     const memo = new ReplayMemo<number>(2);
-    expect(() => memo.get("a", "k", () => { throw new Error("bad output"); })).toThrow("bad output");
+    expect(() =>
+      memo.get("a", "k", () => {
+        throw new Error("bad output");
+      }),
+    ).toThrow("bad output");
     expect(memo.get("a", "k", () => 7)).toBe(7);
   });
 });

@@ -74,12 +74,26 @@ describe("starting a subscription's run from an orchestration", () => {
 
   it("reports a live run of the subscription started by someone else, and starts nothing", async () => {
     const h = await newHost();
-    h.startOrchestration(REMEDIATE_SUBSCRIPTION, { ...runInput("by-hand"), requestedBy: "alice@contoso.example" }, { instanceId: RUN_INSTANCE });
+    h.startOrchestration(
+      REMEDIATE_SUBSCRIPTION,
+      { ...runInput("by-hand"), requestedBy: "alice@contoso.example" },
+      { instanceId: RUN_INSTANCE },
+    );
     h.startOrchestration("startAndFollow", { runId: "r1", deadlineMinutes: 60 }, { instanceId: "lane" });
     await h.runUntilIdle({ advanceTimersUpTo: START + 60_000 });
     expect(h.getStatus("lane")?.output).toEqual({
-      first: { status: "alreadyRunning", runtimeStatus: "Running", runId: "by-hand", requestedBy: "alice@contoso.example" },
-      again: { status: "alreadyRunning", runtimeStatus: "Running", runId: "by-hand", requestedBy: "alice@contoso.example" },
+      first: {
+        status: "alreadyRunning",
+        runtimeStatus: "Running",
+        runId: "by-hand",
+        requestedBy: "alice@contoso.example",
+      },
+      again: {
+        status: "alreadyRunning",
+        runtimeStatus: "Running",
+        runId: "by-hand",
+        requestedBy: "alice@contoso.example",
+      },
     });
     expect(h.getStatus(RUN_INSTANCE)?.input).toMatchObject({ runId: "by-hand" });
   });
@@ -91,7 +105,10 @@ describe("starting a subscription's run from an orchestration", () => {
     const summary = runResult({ input: { runId: "r1", subscriptionId: SUB } }).summary;
     h.raiseEvent("lane", runEndedEvent("r1"), { summary, recorded: true });
     await h.runUntilIdle({ advanceTimersUpTo: START + 5 * 60_000 });
-    expect(h.getStatus("lane")).toMatchObject({ runtimeStatus: "Completed", output: { followed: { kind: "completed", output: { recorded: true, summary: { runId: "r1" } } } } });
+    expect(h.getStatus("lane")).toMatchObject({
+      runtimeStatus: "Completed",
+      output: { followed: { kind: "completed", output: { recorded: true, summary: { runId: "r1" } } } },
+    });
     expect(h.getStatus("lane")?.history.filter((e) => e.Name === "readRun")).toEqual([]);
   });
 
@@ -102,7 +119,11 @@ describe("starting a subscription's run from an orchestration", () => {
     h.terminate(RUN_INSTANCE, "stopped by an operator");
     const report = await h.runUntilIdle();
     expect(h.getStatus("lane")?.output).toMatchObject({
-      followed: { kind: "ended", runtimeStatus: "Terminated", message: expect.stringMatching(/terminated: stopped by an operator/) as unknown },
+      followed: {
+        kind: "ended",
+        runtimeStatus: "Terminated",
+        message: expect.stringMatching(/terminated: stopped by an operator/) as unknown,
+      },
     });
     expect(report.virtualTime).toBe(START + 30 * 60_000);
   });
@@ -111,7 +132,9 @@ describe("starting a subscription's run from an orchestration", () => {
     const h = await newHost();
     h.startOrchestration("startAndFollow", { runId: "r1", deadlineMinutes: 100 }, { instanceId: "lane" });
     const report = await h.runUntilIdle();
-    expect(h.getStatus("lane")?.output).toMatchObject({ followed: { kind: "deadline", runtimeStatus: "Running", minutes: 100 } });
+    expect(h.getStatus("lane")?.output).toMatchObject({
+      followed: { kind: "deadline", runtimeStatus: "Running", minutes: 100 },
+    });
     expect(report.virtualTime).toBe(START + 100 * 60_000);
     expect(h.getStatus(RUN_INSTANCE)?.runtimeStatus).toBe("Running");
   });

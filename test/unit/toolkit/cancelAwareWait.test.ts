@@ -35,7 +35,9 @@ describe("the cancel-aware wait", () => {
 
   it("wakes on a cancel that arrives while the task runs, tells the caller, and still awaits the task once", async () => {
     // The first activity is answered only after the cancel: the wait wakes on the cancel first.
-    const r = await drive(twoSteps, (a) => ({ result: `${String(a.input)} done` }), { events: [{ afterEpisode: 0, name: "cancel", value: {} }] });
+    const r = await drive(twoSteps, (a) => ({ result: `${String(a.input)} done` }), {
+      events: [{ afterEpisode: 0, name: "cancel", value: {} }],
+    });
     const out = r.output as { results: unknown[]; seen: boolean[] };
     expect(out.results).toEqual(["a done", "b done"]);
     expect(r.scheduled.map((a) => a.input)).toEqual(["a", "b"]);
@@ -46,6 +48,9 @@ describe("the cancel-aware wait", () => {
 
   it("throws the task's failure", async () => {
     const r = await drive(twoSteps, (a) => (a.input === "a" ? { failure: "boom" } : { result: "ok" }));
-    expect((r.output as { results: unknown[] }).results).toEqual([expect.stringMatching(/^failed: .*boom/) as unknown, "ok"]);
+    expect((r.output as { results: unknown[] }).results).toEqual([
+      expect.stringMatching(/^failed: .*boom/) as unknown,
+      "ok",
+    ]);
   });
 });

@@ -33,7 +33,9 @@ describe("the group wait", () => {
   });
 
   it("hears a cancel raised while the group runs, and still awaits every task without scheduling it again", async () => {
-    const r = await drive(threeWithCancel, echo, { events: [{ afterEpisode: 1, name: "cancel", value: { by: "ops" } }] });
+    const r = await drive(threeWithCancel, echo, {
+      events: [{ afterEpisode: 1, name: "cancel", value: { by: "ops" } }],
+    });
     expect(r.scheduled.filter((a) => a.actionType === ActionType.CallActivity)).toHaveLength(3);
     expect(r.output).toMatchObject({ ends: ["0:0", "1:1", "2:2"] });
     expect((r.output as { settledWhileCancelled: boolean[] }).settledWhileCancelled.at(-1)).toBe(true);
@@ -41,7 +43,9 @@ describe("the group wait", () => {
 
   it("hands a failed task to `failed` and goes on with the others, in order", async () => {
     const r = await drive(threeWithCancel, (a) => (a.input === 1 ? { failure: "the activity threw" } : echo(a)));
-    expect(r.output).toMatchObject({ ends: ["0:0", expect.stringMatching(/^1:failed:.*the activity threw/) as unknown, "2:2"] });
+    expect(r.output).toMatchObject({
+      ends: ["0:0", expect.stringMatching(/^1:failed:.*the activity threw/) as unknown, "2:2"],
+    });
     expect(r.scheduled).toHaveLength(3);
   });
 
@@ -61,7 +65,10 @@ describe("the group wait", () => {
 
   it("waits on nothing for an empty group", async () => {
     const r = await drive(function* (context: OrchestrationContext): Generator<Task, unknown, unknown> {
-      yield* awaitGroup(context, [], [context.df.waitForExternalEvent("cancel")], { done: () => undefined, failed: () => undefined });
+      yield* awaitGroup(context, [], [context.df.waitForExternalEvent("cancel")], {
+        done: () => undefined,
+        failed: () => undefined,
+      });
       return "done";
     }, echo);
     expect(r.output).toBe("done");

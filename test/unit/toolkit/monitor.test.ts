@@ -53,7 +53,8 @@ function run(script: Script): { result: string; yielded: (Yielded & { t: number 
     readError: (s) => (s.state === "failed" ? { end: "failed" } : s.state === "lost" ? { resend: 30 } : undefined),
     isDone: (s) => (s.state === "done" ? `done after ${reads} read(s)` : undefined),
     nextWait: (s) => Math.max(10, s.retryAfter ?? 0),
-    beforeWait: (wait) => (now() >= deadline ? { end: "timed out" } : { wait: Math.min(wait, (deadline - now()) / 1000) }),
+    beforeWait: (wait) =>
+      now() >= deadline ? { end: "timed out" } : { wait: Math.min(wait, (deadline - now()) / 1000) },
   };
   const gen = monitor(context, shape);
   const yielded: (Yielded & { t: number })[] = [];
@@ -68,7 +69,8 @@ function run(script: Script): { result: string; yielded: (Yielded & { t: number 
 }
 
 /** The fire times of the yielded timers, in seconds from the start. */
-const timers = (y: (Yielded & { t: number })[]): number[] => y.flatMap((x) => (x.kind === "timer" ? [(x.at - START) / 1000] : []));
+const timers = (y: (Yielded & { t: number })[]): number[] =>
+  y.flatMap((x) => (x.kind === "timer" ? [(x.at - START) / 1000] : []));
 
 describe("the durable monitor", () => {
   it("waits the begin's first wait on one timer, then reads, and ends when the read shows the operation done", () => {
@@ -90,7 +92,10 @@ describe("the durable monitor", () => {
   });
 
   it("waits what nextWait chooses between reads, Retry-After lengthening it", () => {
-    const { result, yielded } = run({ sends: [30], reads: [{ state: "running", retryAfter: 45 }, { state: "running" }, { state: "done" }] });
+    const { result, yielded } = run({
+      sends: [30],
+      reads: [{ state: "running", retryAfter: 45 }, { state: "running" }, { state: "done" }],
+    });
     expect(result).toBe("done after 3 read(s)");
     // The first read at 30 s; then 45 s (Retry-After), then 10 s.
     expect(timers(yielded)).toEqual([30, 75, 85]);

@@ -10,7 +10,16 @@ import * as df from "durable-functions";
 import type { OrchestrationContext, Task } from "durable-functions";
 import { registeredFunctions } from "../../../src/durable-host/functionsCore";
 import { invocationContext } from "../../../src/durable-host/registry";
-import { ActionType, EventType, OrchestratorStateSchema, OUT_OF_PROC_DATA_LABEL, ReplaySchema, tryJsonParse, type Action, type HistoryEvent } from "../../../src/durable-host/wire";
+import {
+  ActionType,
+  EventType,
+  OrchestratorStateSchema,
+  OUT_OF_PROC_DATA_LABEL,
+  ReplaySchema,
+  tryJsonParse,
+  type Action,
+  type HistoryEvent,
+} from "../../../src/durable-host/wire";
 
 export type Orchestrator = (context: OrchestrationContext) => Generator<Task, unknown, unknown>;
 
@@ -66,7 +75,13 @@ export async function replay(name: string, history: readonly HistoryEvent[], inp
     returned = tryJsonParse(message.slice(at + OUT_OF_PROC_DATA_LABEL.length));
   }
   const state = OrchestratorStateSchema.parse(JSON.parse(JSON.stringify(returned)));
-  return { actions: flatten(state.actions.flat()), isDone: state.isDone, output: state.output, error: state.error, customStatus: state.customStatus };
+  return {
+    actions: flatten(state.actions.flat()),
+    isDone: state.isDone,
+    output: state.output,
+    error: state.error,
+    customStatus: state.customStatus,
+  };
 }
 
 /** How the test answers one scheduled piece of work: a result, a failure, or nothing yet. */
@@ -78,7 +93,13 @@ export interface Driven extends Replayed {
   scheduled: Action[];
 }
 
-const SCHEDULED = new Set<number>([ActionType.CallActivity, ActionType.CallActivityWithRetry, ActionType.CallSubOrchestrator, ActionType.CallSubOrchestratorWithRetry, ActionType.CreateTimer]);
+const SCHEDULED = new Set<number>([
+  ActionType.CallActivity,
+  ActionType.CallActivityWithRetry,
+  ActionType.CallSubOrchestrator,
+  ActionType.CallSubOrchestratorWithRetry,
+  ActionType.CreateTimer,
+]);
 
 /**
  * Plays the orchestrator to its end (or until it waits on work the test leaves pending): each new action gets its
@@ -88,14 +109,25 @@ const SCHEDULED = new Set<number>([ActionType.CallActivity, ActionType.CallActiv
 export async function drive(
   fn: Orchestrator,
   answer: (action: Action, index: number) => Answer,
-  options: { input?: unknown; events?: readonly { afterEpisode: number; name: string; value: unknown }[]; maxEpisodes?: number } = {},
+  options: {
+    input?: unknown;
+    events?: readonly { afterEpisode: number; name: string; value: unknown }[];
+    maxEpisodes?: number;
+  } = {},
 ): Promise<Driven> {
   const name = register(fn);
   let now = START_MS;
   const at = (): string => new Date(now).toISOString();
   const history: HistoryEvent[] = [
     { EventType: EventType.OrchestratorStarted, EventId: -1, IsPlayed: false, Timestamp: at() },
-    { EventType: EventType.ExecutionStarted, EventId: -1, IsPlayed: false, Timestamp: at(), Name: name, Input: JSON.stringify(options.input ?? null) },
+    {
+      EventType: EventType.ExecutionStarted,
+      EventId: -1,
+      IsPlayed: false,
+      Timestamp: at(),
+      Name: name,
+      Input: JSON.stringify(options.input ?? null),
+    },
   ];
   const scheduled: Action[] = [];
   // Answers are delivered one an episode, oldest first, as work finishing one by one wakes the orchestrator.
@@ -103,9 +135,21 @@ export async function drive(
   let seen = 0;
   for (let episode = 0; episode < (options.maxEpisodes ?? 200); episode++) {
     for (const e of options.events ?? []) {
-      if (e.afterEpisode === episode) history.push({ EventType: EventType.EventRaised, EventId: -1, IsPlayed: false, Timestamp: at(), Name: e.name, Input: JSON.stringify(e.value) });
+      if (e.afterEpisode === episode)
+        history.push({
+          EventType: EventType.EventRaised,
+          EventId: -1,
+          IsPlayed: false,
+          Timestamp: at(),
+          Name: e.name,
+          Input: JSON.stringify(e.value),
+        });
     }
-    const state = await replay(name, history.map((e) => ({ ...e, IsPlayed: true })), options.input ?? null);
+    const state = await replay(
+      name,
+      history.map((e) => ({ ...e, IsPlayed: true })),
+      options.input ?? null,
+    );
     if (state.isDone) return { ...state, history, scheduled };
     const work = state.actions.filter((a) => SCHEDULED.has(a.actionType));
     for (const sent of work.slice(seen)) {
@@ -115,22 +159,65 @@ export async function drive(
       scheduled.push(action);
       if (action.actionType === ActionType.CreateTimer) {
         const fireAt = action.fireAt ?? at();
-        history.push({ EventType: EventType.TimerCreated, EventId: id, IsPlayed: false, Timestamp: at(), FireAt: fireAt });
-        queue.push({ EventType: EventType.TimerFired, EventId: -1, IsPlayed: false, Timestamp: fireAt, TimerId: id, FireAt: fireAt });
+        history.push({
+          EventType: EventType.TimerCreated,
+          EventId: id,
+          IsPlayed: false,
+          Timestamp: at(),
+          FireAt: fireAt,
+        });
+        queue.push({
+          EventType: EventType.TimerFired,
+          EventId: -1,
+          IsPlayed: false,
+          Timestamp: fireAt,
+          TimerId: id,
+          FireAt: fireAt,
+        });
         continue;
       }
-      const sub = action.actionType === ActionType.CallSubOrchestrator || action.actionType === ActionType.CallSubOrchestratorWithRetry;
+      const sub =
+        action.actionType === ActionType.CallSubOrchestrator ||
+        action.actionType === ActionType.CallSubOrchestratorWithRetry;
       history.push(
         sub
-          ? { EventType: EventType.SubOrchestrationInstanceCreated, EventId: id, IsPlayed: false, Timestamp: at(), Name: action.functionName ?? "", InstanceId: action.instanceId ?? "" }
-          : { EventType: EventType.TaskScheduled, EventId: id, IsPlayed: false, Timestamp: at(), Name: action.functionName ?? "" },
+          ? {
+              EventType: EventType.SubOrchestrationInstanceCreated,
+              EventId: id,
+              IsPlayed: false,
+              Timestamp: at(),
+              Name: action.functionName ?? "",
+              InstanceId: action.instanceId ?? "",
+            }
+          : {
+              EventType: EventType.TaskScheduled,
+              EventId: id,
+              IsPlayed: false,
+              Timestamp: at(),
+              Name: action.functionName ?? "",
+            },
       );
       const a = answer(action, id);
       if (a === "pending") continue;
       queue.push(
         "result" in a
-          ? { EventType: sub ? EventType.SubOrchestrationInstanceCompleted : EventType.TaskCompleted, EventId: -1, IsPlayed: false, Timestamp: at(), TaskScheduledId: id, Result: JSON.stringify(a.result) }
-          : { EventType: sub ? EventType.SubOrchestrationInstanceFailed : EventType.TaskFailed, EventId: -1, IsPlayed: false, Timestamp: at(), TaskScheduledId: id, Reason: a.failure, Details: "" },
+          ? {
+              EventType: sub ? EventType.SubOrchestrationInstanceCompleted : EventType.TaskCompleted,
+              EventId: -1,
+              IsPlayed: false,
+              Timestamp: at(),
+              TaskScheduledId: id,
+              Result: JSON.stringify(a.result),
+            }
+          : {
+              EventType: sub ? EventType.SubOrchestrationInstanceFailed : EventType.TaskFailed,
+              EventId: -1,
+              IsPlayed: false,
+              Timestamp: at(),
+              TaskScheduledId: id,
+              Reason: a.failure,
+              Details: "",
+            },
       );
     }
     seen = work.length;

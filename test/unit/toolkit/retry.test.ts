@@ -4,7 +4,12 @@
  */
 import { describe, expect, it } from "vitest";
 import type { OrchestrationContext, Task } from "durable-functions";
-import { backoffSeconds, MAX_RETRY_AFTER_SECONDS, retryWhileBusy, type Answer as BusyAnswer } from "../../../orchestrations/toolkit/retry";
+import {
+  backoffSeconds,
+  MAX_RETRY_AFTER_SECONDS,
+  retryWhileBusy,
+  type Answer as BusyAnswer,
+} from "../../../orchestrations/toolkit/retry";
 import { addSeconds } from "../../../src/contracts/durable/clock";
 import { ActionType, EventType } from "../../../src/durable-host/wire";
 import { drive, type Answer } from "./replayHistory";
@@ -29,7 +34,8 @@ function reader(max: number) {
   };
 }
 
-const timersOf = (scheduled: { actionType: number; fireAt?: string | undefined }[]): number => scheduled.filter((a) => a.actionType === ActionType.CreateTimer).length;
+const timersOf = (scheduled: { actionType: number; fireAt?: string | undefined }[]): number =>
+  scheduled.filter((a) => a.actionType === ActionType.CreateTimer).length;
 
 describe("retry while ARM is busy", () => {
   it("reads again after each throttled or conflicting answer, and returns the first that is not busy", async () => {
@@ -39,7 +45,9 @@ describe("retry while ARM is busy", () => {
       { result: { status: "ok", attempt: 3 } },
     ];
     let next = 0;
-    const r = await drive(reader(10), (a) => (a.actionType === ActionType.CallActivity ? (answers[next++] ?? "pending") : "pending"));
+    const r = await drive(reader(10), (a) =>
+      a.actionType === ActionType.CallActivity ? (answers[next++] ?? "pending") : "pending",
+    );
     expect(r.output).toEqual({ last: { status: "ok", attempt: 3 }, attempts: 3 });
     const timers = r.scheduled.filter((a) => a.actionType === ActionType.CreateTimer).map((a) => a.fireAt ?? "");
     // ARM's Retry-After first (17 s), then the backoff of the second attempt (20 s), each from the replay clock.
@@ -52,7 +60,9 @@ describe("retry while ARM is busy", () => {
   });
 
   it("gives up after the budget of reads, returning the last busy answer", async () => {
-    const r = await drive(reader(3), (a) => (a.actionType === ActionType.CallActivity ? { result: { status: "throttled" } } : "pending"));
+    const r = await drive(reader(3), (a) =>
+      a.actionType === ActionType.CallActivity ? { result: { status: "throttled" } } : "pending",
+    );
     expect(r.output).toEqual({ last: { status: "throttled" }, attempts: 3 });
     expect(timersOf(r.scheduled)).toBe(2);
   });
@@ -64,9 +74,13 @@ describe("retry while ARM is busy", () => {
   });
 
   it("stops waiting once told to stop (a cancel), with the busy answer", async () => {
-    const r = await drive(reader(10), (a) => (a.actionType === ActionType.CallActivity ? { result: { status: "throttled" } } : "pending"), {
-      events: [{ afterEpisode: 2, name: "stop", value: {} }],
-    });
+    const r = await drive(
+      reader(10),
+      (a) => (a.actionType === ActionType.CallActivity ? { result: { status: "throttled" } } : "pending"),
+      {
+        events: [{ afterEpisode: 2, name: "stop", value: {} }],
+      },
+    );
     expect(r.output).toMatchObject({ last: { status: "throttled" } });
     expect((r.output as { attempts: number }).attempts).toBeLessThan(10);
   });
