@@ -1,6 +1,7 @@
 /**
  * The function app as a local stack loads it: where the package is, host.json's versioning settings, the
- * orchestrations' modules, and the activities and triggers registered bound to a composition root of the stack's own.
+ * orchestrations' modules, the activities and triggers registered bound to a composition root of the stack's own,
+ * and the app settings that root is built from.
  */
 import { readdirSync, readFileSync } from "node:fs";
 import { extname, join, resolve } from "node:path";
@@ -11,6 +12,8 @@ import type { ActivityDeps } from "../../activities/deps";
 import { registerTriggers } from "../functions/binding";
 import { createTriggers } from "../functions";
 import type { AppRoot } from "../root";
+import type { SimulatorHandle } from "../simulator";
+import type { LocalAzurite } from "../audit/localAzurite";
 
 /** The package root, whether running from src (tsx, vitest) or from dist (node). */
 const ROOT = __dirname.split(/[\\/]/).includes("dist") ? resolve(__dirname, "../../..") : resolve(__dirname, "../..");
@@ -58,4 +61,36 @@ export function adoptApp(host: DurableHost, root: AppRoot): void {
   registerActivities(createActivities(root));
   registerTriggers(createTriggers(root));
   host.adoptRegistrations();
+}
+
+/** App settings a stack always sets for itself: its simulator's, never the caller's. */
+const ARM_KEYS: readonly string[] = ["PORT25_ARM_ENDPOINT", "PORT25_ARM_CA_FILE", "PORT25_ARM_STATIC_TOKEN"];
+/** The audit settings, the stack's own Azurite's when it has one (else the caller's, or none). */
+const AUDIT_KEYS: readonly string[] = ["PORT25_AUDIT_TABLE_CONNECTION", "PORT25_AUDIT_TABLE_ENDPOINT"];
+
+/**
+ * The stack's app settings: the caller's, its own ARM (and audit) settings, and those App Service itself would add.
+ * The local stack's HTTP front end plays App Service authentication (it hands the triggers the client-principal
+ * headers of loopback callers), so with PORT25_AUTH_ENABLED on it says so as the platform does,
+ * WEBSITE_AUTH_ENABLED=True, unless the caller set that signal itself.
+ */
+export function stackSettings(
+  given: Readonly<Record<string, string | undefined>> = {},
+  sim: SimulatorHandle,
+  azurite: LocalAzurite | undefined,
+): Record<string, string> {
+  const settings: Record<string, string> = {};
+  for (const [k, v] of Object.entries(given)) {
+    if (v !== undefined && !ARM_KEYS.includes(k) && !(azurite !== undefined && AUDIT_KEYS.includes(k))) settings[k] = v;
+  }
+  const auth = settings.PORT25_AUTH_ENABLED;
+  if ((auth === "true" || auth === "1") && settings.WEBSITE_AUTH_ENABLED === undefined)
+    settings.WEBSITE_AUTH_ENABLED = "True";
+  return {
+    ...settings,
+    PORT25_ARM_ENDPOINT: sim.endpoint,
+    PORT25_ARM_CA_FILE: sim.caFile,
+    PORT25_ARM_STATIC_TOKEN: sim.token,
+    ...(azurite ? { PORT25_AUDIT_TABLE_CONNECTION: azurite.connectionString } : {}),
+  };
 }

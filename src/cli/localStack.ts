@@ -61,42 +61,11 @@ import {
   simulatedAttestation,
   simulatedRunId,
 } from "./localRecords";
+import { stackSettings } from "./localApp";
 import { clip, TEXT_LIMITS } from "../contracts/textLimits";
 
 /** Who approves or cancels a run of the local stack (the person at the keyboard). */
 const LOCAL_OPERATOR = "local operator";
-
-/** App settings a stack always sets for itself: its simulator's, never the caller's. */
-const ARM_KEYS: readonly string[] = ["PORT25_ARM_ENDPOINT", "PORT25_ARM_CA_FILE", "PORT25_ARM_STATIC_TOKEN"];
-/** The audit settings, the stack's own Azurite's when it has one (else the caller's, or none). */
-const AUDIT_KEYS: readonly string[] = ["PORT25_AUDIT_TABLE_CONNECTION", "PORT25_AUDIT_TABLE_ENDPOINT"];
-
-/**
- * The stack's app settings: the caller's, its own ARM (and audit) settings, and those App Service itself would add.
- * The local stack's HTTP front end plays App Service authentication (it hands the triggers the client-principal
- * headers of loopback callers), so with PORT25_AUTH_ENABLED on it says so as the platform does,
- * WEBSITE_AUTH_ENABLED=True, unless the caller set that signal itself.
- */
-function stackSettings(
-  given: Readonly<Record<string, string | undefined>> = {},
-  sim: SimulatorHandle,
-  azurite: LocalAzurite | undefined,
-): Record<string, string> {
-  const settings: Record<string, string> = {};
-  for (const [k, v] of Object.entries(given)) {
-    if (v !== undefined && !ARM_KEYS.includes(k) && !(azurite !== undefined && AUDIT_KEYS.includes(k))) settings[k] = v;
-  }
-  const auth = settings.PORT25_AUTH_ENABLED;
-  if ((auth === "true" || auth === "1") && settings.WEBSITE_AUTH_ENABLED === undefined)
-    settings.WEBSITE_AUTH_ENABLED = "True";
-  return {
-    ...settings,
-    PORT25_ARM_ENDPOINT: sim.endpoint,
-    PORT25_ARM_CA_FILE: sim.caFile,
-    PORT25_ARM_STATIC_TOKEN: sim.token,
-    ...(azurite ? { PORT25_AUDIT_TABLE_CONNECTION: azurite.connectionString } : {}),
-  };
-}
 
 export interface LocalStackOptions {
   /** A single subscription's scenario, or an estate (several subscriptions under management groups). */

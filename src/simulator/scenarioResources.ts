@@ -9,11 +9,9 @@ export const Iso = z.iso.datetime({ offset: true });
 export const Name = z.string().regex(/^[A-Za-z0-9][-\w.()]{0,79}$/, "must be a valid Azure resource name");
 export const Location = z.string().regex(/^[a-z0-9]+$/, "must be a location name such as westeurope");
 const Tags = z.record(z.string(), z.string());
-const Cidr4 = z
-  .string()
-  .refine((s) => typeof parseCidr(s) !== "string", {
-    message: "must be IPv4 CIDR notation without host bits, e.g. 10.0.1.0/24",
-  });
+const Cidr4 = z.string().refine((s) => typeof parseCidr(s) !== "string", {
+  message: "must be IPv4 CIDR notation without host bits, e.g. 10.0.1.0/24",
+});
 const InitialPower = z.enum(["running", "stopped", "deallocated"]);
 
 const BillingSchema = z.union([

@@ -58,12 +58,10 @@ export class Hierarchy {
       if (g.parent !== undefined) this.groups.get(g.parent.toLowerCase())?.childGroups.push(g);
     for (const s of estate.subscriptions) {
       if (s.managementGroup === undefined) continue;
-      this.groups
-        .get(s.managementGroup.toLowerCase())
-        ?.subscriptions.push({
-          id: s.scenario.subscription.id.toLowerCase(),
-          displayName: s.scenario.subscription.name,
-        });
+      this.groups.get(s.managementGroup.toLowerCase())?.subscriptions.push({
+        id: s.scenario.subscription.id.toLowerCase(),
+        displayName: s.scenario.subscription.name,
+      });
     }
   }
 

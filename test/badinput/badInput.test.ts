@@ -761,12 +761,10 @@ const mutation: fc.Arbitrary<{ field: string; apply: (b: Body) => Body }> = fc.o
       field: "attestation.approvedAt",
       apply: (b: Body) => withField(b, "attestation.approvedAt", d.toISOString()),
     })),
-  fc
-    .tuple(fc.constantFrom("", "attestation.", "options."), unknownKey)
-    .map(([at, k]) => ({
-      field: at === "" ? "(body)" : at.slice(0, -1),
-      apply: (b: Body) => withField(b, `${at}${k}`, 1),
-    })),
+  fc.tuple(fc.constantFrom("", "attestation.", "options."), unknownKey).map(([at, k]) => ({
+    field: at === "" ? "(body)" : at.slice(0, -1),
+    apply: (b: Body) => withField(b, `${at}${k}`, 1),
+  })),
 );
 
 describe("fuzzing the start body", () => {

@@ -89,13 +89,11 @@ describe("management locks", () => {
     );
     const { compute } = clients(c);
     await compute.virtualMachineScaleSets.beginStart("rg-b", "ss1", { vmInstanceIDs: { instanceIds: ["2"] } });
-    c.sim
-      .world()
-      .addLock({
-        name: "freeze",
-        level: "ReadOnly",
-        scope: { resourceGroup: "rg-b", type: "Microsoft.Compute/virtualMachineScaleSets", name: "ss1" },
-      });
+    c.sim.world().addLock({
+      name: "freeze",
+      level: "ReadOnly",
+      scope: { resourceGroup: "rg-b", type: "Microsoft.Compute/virtualMachineScaleSets", name: "ss1" },
+    });
     const off = await refusal(
       compute.virtualMachineScaleSets.beginDeallocate("rg-b", "ss1", { vmInstanceIDs: { instanceIds: ["0"] } }),
     );
