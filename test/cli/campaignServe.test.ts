@@ -119,7 +119,7 @@ describe("a campaign from the command line, against port25 serve", () => {
     );
     expect(record.stdout.replace(/\s+/g, " ")).toMatch(
       new RegExp(
-        `Ended reports: # ${SUBSCRIPTION_ID} \\S.* audit --app ${served.app} --key ${served.key} --run ${done?.runId ?? "?"} --html run-${done?.runId ?? "?"}\\.html`,
+        `Run reports: # ${SUBSCRIPTION_ID} \\S.* audit --app ${served.app} --key ${served.key} --run ${done?.runId ?? "?"} --html run-${done?.runId ?? "?"}\\.html`,
       ),
     );
 

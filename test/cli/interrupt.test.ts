@@ -68,7 +68,8 @@ describe("Ctrl+C during simulate", () => {
     const report = join(tmpdir(), `interrupt-direct-${process.pid}.html`);
     const job = startJob((env) => spawnPort25(["simulate", ...SIMULATE, "--report", report], { env }));
     await job.waitFor(PROGRESS);
-    expect(leftBehind(job).length).toBe(2);
+    // The simulator's folder, Azurite's, and the finished instances' scratch file's.
+    expect(leftBehind(job).length).toBe(3);
     job.proc.child.kill("SIGINT");
     expect(await job.exited).toBe(130);
     expect(job.output()).toMatch(
@@ -102,7 +103,8 @@ describe("Ctrl+C on serve, through npm run", () => {
   it("stops the API, the host, Azurite and the simulator and removes their folders", async () => {
     const job = startJob(npm(["run", "-s", "port25", "--", "serve", "--port", "0", "--vms", "5"]));
     await job.waitFor(/Press Ctrl\+C to stop\./);
-    expect(leftBehind(job).length).toBe(2);
+    // The simulator's folder, Azurite's, and the finished instances' scratch file's.
+    expect(leftBehind(job).length).toBe(3);
     job.proc.killGroup("SIGINT");
     expect([0, 130]).toContain(await job.exited);
     expect(job.output()).toMatch(/Stopped after \d+ ARM requests/);

@@ -108,7 +108,7 @@ describe("what port25 serve prints, pasted as printed", () => {
 
     // audit --run without --json: a summary for a person, the ledger checked.
     const shown = await succeeds(`${audit} --run ${runId}`);
-    expect(shown.stdout).toContain(`Ended ${runId} of subscription ${SUBSCRIPTION_ID}: completed`);
+    expect(shown.stdout).toContain(`Run ${runId} of subscription ${SUBSCRIPTION_ID}: completed`);
     expect(shown.stdout).toMatch(/Outcomes of \d+ resources: cycled \d+, skipped \d+, failed 0/);
     expect(shown.stdout).toContain("Left down: none");
     expect(shown.stdout).toMatch(/Ledger: whole — \d+ records? of subscription/);
@@ -164,7 +164,7 @@ describe("what port25 serve prints, pasted as printed", () => {
     const campaignId = /--campaign (\S+)/.exec(report)?.[1] ?? "";
     const record = await succeeds(`${report.replace(/ --html \S+$/, "")}`);
     expect(record.stdout).toContain(`Campaign ${campaignId}`);
-    const runReports = commandsIn(record.stdout.slice(record.stdout.indexOf("Ended reports:")));
+    const runReports = commandsIn(record.stdout.slice(record.stdout.indexOf("Run reports:")));
     expect(runReports).toHaveLength(1);
     await succeeds(runReports[0] ?? "");
 
