@@ -53,7 +53,10 @@ const COMMANDS: Record<string, Command> = {
     help: SERVE_HELP,
     run: async (argv) => (await import("./commands/serve.js")).serveCommand(argv, interrupted()),
   },
-  start: { help: REMOTE_HELP.start, run: async (argv) => (await import("./commands/remote.js")).startCommand(argv) },
+  start: {
+    help: REMOTE_HELP.start,
+    run: async (argv) => (await import("./commands/remoteStart.js")).startCommand(argv),
+  },
   // With --state DIR they act on the run `port25 run` keeps there; otherwise on the deployed app.
   status: {
     help: REMOTE_HELP.status,
@@ -72,7 +75,7 @@ const COMMANDS: Record<string, Command> = {
   },
   audit: {
     help: REMOTE_HELP.audit,
-    run: async (argv) => (await local(argv, "audit")) ?? (await import("./commands/remote.js")).auditCommand(argv),
+    run: async (argv) => (await local(argv, "audit")) ?? (await import("./commands/remoteAudit.js")).auditCommand(argv),
   },
 };
 

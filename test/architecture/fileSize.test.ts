@@ -13,13 +13,10 @@ const MAX_LINES = 400;
 
 /** Files still over the limit, by path from the repository root. */
 const STILL_OVER: ReadonlyMap<string, string> = new Map([
-  // The run report: its page shell and styles, shared with the campaign report, move out.
   // The durable host's shim of the Functions programming model.
   ["src/durable-host/shim.ts", "registration and invocation to be split"],
   // Per-resource planning rules and skip reasons.
   ["src/domain/planResources.ts", "VM and scale-set rules to be split"],
-  // The remote commands: one module per command.
-  ["src/cli/commands/remote.ts", "one module per command"],
 ]);
 
 function sources(dir: string): string[] {
