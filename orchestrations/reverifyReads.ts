@@ -13,7 +13,7 @@ import type { Discovery, VmInfo } from "../src/contracts/discovery";
 import { RemediationOptionsSchema } from "../src/contracts/options";
 import type { CanaryResult } from "../src/contracts/remediation";
 import type { Straggler } from "../src/contracts/reverify";
-import { hasCanaryTag } from "../src/domain/planResources";
+import { hasCanaryTag } from "../src/domain/planRules";
 import { readPowerEventsActivity } from "../src/contracts/durable/readPowerEvents";
 import { activityLogWindow, type ActivityLogView } from "../src/domain/stragglers";
 import { clippedMessage, TEXT_LIMITS } from "../src/contracts/textLimits";

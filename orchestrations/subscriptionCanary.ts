@@ -13,7 +13,7 @@ import { resourceKey } from "../src/contracts/ids";
 import type { Plan, PlanEntry } from "../src/contracts/plan";
 import type { CanaryResult } from "../src/contracts/remediation";
 import { describeVerdict, hopWithSubscription, pathsToProve, pathVerdict } from "../src/domain/canaryPaths";
-import { pathKeyOf } from "../src/domain/planResources";
+import { pathKeyOf } from "../src/domain/planCanary";
 import { confirmPath } from "./confirmEgress";
 import { probeSmtp, type ProbeFacts } from "./probeSmtp";
 import type { Run } from "./subscriptionRun";

@@ -1,7 +1,8 @@
 /** Discovery: everything the planner needs from one subscription, read through the gateway. */
 import type { Discovery } from "../contracts/discovery";
 import { RemediationOptionsSchema, type RemediationOptions } from "../contracts/options";
-import { canaryReads, isNetworkWatcherAgent } from "../domain/planResources";
+import { canaryReads } from "../domain/planResources";
+import { isNetworkWatcherAgent } from "../domain/planCanary";
 import { isAzureOperationError } from "../errors";
 import { EXTRA_EXTENSION_READS, withAgents, withListedGroupNames } from "../domain/discovery";
 import type { ArmGateway } from "./gateway";

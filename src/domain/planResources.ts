@@ -6,154 +6,23 @@
  * invalidWaveTag): the tag says its owner wants it ordered, and cycling it in the wrong wave could take it down
  * alongside what it depends on; the message names the bad value so it can be fixed and the run repeated.
  */
-import type { Discovery, LockInfo, ResourceGroupInfo, ScaleSetInfo, VmInfo, VnetInfo } from "../contracts/discovery";
+import type { Discovery, LockInfo, ResourceGroupInfo, ScaleSetInfo, VmInfo } from "../contracts/discovery";
 import { grantCommand, missingSubnetGrants } from "./subnetPermissions";
-import { resourceKey, tryParseArmResourceId } from "../contracts/ids";
-import { type RemediationOptions, TAGS, TEMP_SUBNET_PREFIX } from "../contracts/options";
-import type { ReasonCode } from "../contracts/outcome";
+import { resourceKey } from "../contracts/ids";
+import { type RemediationOptions } from "../contracts/options";
 import type { PlanEntry, PowerStep } from "../contracts/plan";
 import type { PowerState } from "../contracts/power";
 import { TRANSITIONAL_POWER_STATES } from "../contracts/power";
-import { allocateTemporarySubnet } from "./subnetAllocator";
 import { egressPaths } from "./egress";
 import { EXTRA_EXTENSION_READS } from "./discovery";
+import { readWaveTag, hasCanaryTag, skip, commonSkip, TRANSITIONAL_PROVISIONING, type Common } from "./planRules";
+import { planVnet } from "./planVnet";
+import { byPath, byRankThenId, markCanaries, runningVmsToCycle } from "./planCanary";
 
 /** The steps of a running machine's cycle: powered off first (the default), or deallocated straight away. */
 function runningSteps(options: Pick<RemediationOptions, "runningVmCycle">): PowerStep[] {
   return options.runningVmCycle === "deallocateStart" ? ["deallocate", "start"] : ["powerOff", "deallocate", "start"];
 }
-const TRANSITIONAL_PROVISIONING = ["creating", "deleting"];
-
-type Tags = Readonly<Record<string, string>>;
-
-/** ARM tag names are case-insensitive. */
-function tagValue(tags: Tags, name: string): string | undefined {
-  const wanted = name.toLowerCase();
-  for (const [k, v] of Object.entries(tags)) if (k.toLowerCase() === wanted) return v.trim();
-  return undefined;
-}
-
-function hasSkipTag(tags: Tags): boolean {
-  return tagValue(tags, TAGS.skip)?.toLowerCase() === "skip";
-}
-
-export function hasCanaryTag(tags: Tags): boolean {
-  return tagValue(tags, TAGS.canary)?.toLowerCase() === "true";
-}
-
-/** The wave tag: absent, a wave number, or the invalid text. */
-function readWaveTag(tags: Tags): { wave?: number; invalid?: string } {
-  const raw = tagValue(tags, TAGS.wave);
-  if (raw === undefined) return {};
-  if (/^[0-9]{1,9}$/.test(raw)) return { wave: Number(raw) };
-  return { invalid: raw };
-}
-
-interface Owner {
-  description: string;
-  manualAction: string;
-}
-
-/** Names the service that owns a managed resource group, from its managedBy id. */
-function describeOwner(managedBy: string): Owner {
-  const parsed = tryParseArmResourceId(managedBy);
-  if (typeof parsed === "string")
-    return { description: `"${managedBy}"`, manualAction: "cycle its VMs through the owning service" };
-  const type = parsed.type.toLowerCase();
-  const name = `"${parsed.name}"`;
-  if (type === "microsoft.containerservice/managedclusters")
-    return {
-      description: `AKS cluster ${name}`,
-      manualAction: "stop and start the cluster or its node pools (az aks stop/start, az aks nodepool stop/start)",
-    };
-  if (type === "microsoft.databricks/workspaces")
-    return {
-      description: `Azure Databricks workspace ${name}`,
-      manualAction: "restart the workspace's clusters from Databricks",
-    };
-  if (type === "microsoft.solutions/applications")
-    return {
-      description: `managed application ${name}`,
-      manualAction: "ask the application's publisher, or restart it through the application",
-    };
-  if (type === "microsoft.redhatopenshift/openshiftclusters")
-    return {
-      description: `Azure Red Hat OpenShift cluster ${name}`,
-      manualAction: "cycle the nodes through OpenShift",
-    };
-  if (type === "microsoft.servicefabric/managedclusters")
-    return {
-      description: `Service Fabric managed cluster ${name}`,
-      manualAction: "restart the node types through Service Fabric",
-    };
-  return { description: `${parsed.type} ${name}`, manualAction: "cycle its VMs through the owning service" };
-}
-
-interface Common {
-  resourceId: string;
-  kind: PlanEntry["kind"];
-  name: string;
-  resourceGroup: string;
-  location: string;
-}
-
-function skip(common: Common, reason: ReasonCode, message: string, extra: Partial<PlanEntry> = {}): PlanEntry {
-  return { ...common, ...extra, action: "skip", steps: [], canary: false, skipReason: reason, skipMessage: message };
-}
-
-/** Skips shared by VMs and scale sets; undefined when none applies. */
-function commonSkip(
-  common: Common,
-  what: string,
-  tags: Tags,
-  rg: ResourceGroupInfo | undefined,
-  provisioningState: string,
-  ephemeralOsDisk: boolean,
-  extra: Partial<PlanEntry>,
-): PlanEntry | undefined {
-  if (hasSkipTag(tags)) return skip(common, "skipTag", `${what} is tagged ${TAGS.skip}=skip`, extra);
-  const wave = readWaveTag(tags);
-  if (wave.invalid !== undefined)
-    return skip(
-      common,
-      "invalidWaveTag",
-      `${what} has tag ${TAGS.wave}="${wave.invalid}", which is not an integer ≥ 0; fix the tag and run again`,
-      extra,
-    );
-  if (rg?.managedBy !== undefined && rg.managedBy.trim() !== "") {
-    const owner = describeOwner(rg.managedBy);
-    return skip(
-      common,
-      "managedResourceGroup",
-      `resource group ${common.resourceGroup} is managed by ${owner.description} (${rg.managedBy}); ${owner.manualAction}`,
-      extra,
-    );
-  }
-  const prov = provisioningState.trim().toLowerCase();
-  if (prov === "failed")
-    return skip(
-      common,
-      "provisioningFailed",
-      `${what} has provisioning state Failed; repair it, then cycle it manually or re-run`,
-      extra,
-    );
-  if (TRANSITIONAL_PROVISIONING.includes(prov))
-    return skip(
-      common,
-      "transitionalState",
-      `${what} is being ${prov === "creating" ? "created" : "deleted"} (provisioning state ${provisioningState})`,
-      extra,
-    );
-  if (ephemeralOsDisk)
-    return skip(
-      common,
-      "ephemeralOsDisk",
-      `${what} has an ephemeral OS disk, which cannot be deallocated; redeploy or reimage it manually (whether that applies the new network policy is unverified)`,
-      extra,
-    );
-  return undefined;
-}
-
 function planVm(vm: VmInfo, rg: ResourceGroupInfo | undefined, options: RemediationOptions): PlanEntry {
   // The group as the resource-group list spells it (Microsoft.Compute upper-cases it in ids).
   const common: Common = {
@@ -297,74 +166,6 @@ function planScaleSet(ss: ScaleSetInfo, rg: ResourceGroupInfo | undefined, optio
   };
 }
 
-/** FNV-1a, 32 bits: a short stable suffix for the temporary subnet's name. */
-function shortHash(text: string): string {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < text.length; i++) {
-    h ^= text.charCodeAt(i);
-    h = Math.imul(h, 0x01000193) >>> 0;
-  }
-  return h.toString(16).padStart(8, "0");
-}
-
-function temporarySubnetName(vnet: VnetInfo, prefix: string): string {
-  const taken = new Set(vnet.subnets.map((s) => s.name.toLowerCase()));
-  for (let attempt = 0; ; attempt++) {
-    const name = `${TEMP_SUBNET_PREFIX}${shortHash(`${resourceKey(vnet.id)}|${prefix}|${attempt}`)}`;
-    if (!taken.has(name.toLowerCase())) return name;
-  }
-}
-
-function planVnet(vnet: VnetInfo, rg: ResourceGroupInfo | undefined, options: RemediationOptions): PlanEntry {
-  // The group as the resource-group list spells it (Microsoft.Compute upper-cases it in ids).
-  const common: Common = {
-    resourceId: vnet.id,
-    kind: "vnet",
-    name: vnet.name,
-    resourceGroup: rg?.name ?? vnet.resourceGroup,
-    location: vnet.location,
-  };
-  const delegated = vnet.subnets.filter((s) => s.delegations.length > 0).map((s) => s.name);
-  const what = `VNet ${vnet.name}`;
-  if (delegated.length === 0)
-    return skip(common, "noDelegatedSubnet", `${what} has no delegated subnet; nothing to refresh`);
-  const extra: Partial<PlanEntry> = { delegatedSubnets: delegated };
-  if (hasSkipTag(vnet.tags)) return skip(common, "skipTag", `${what} is tagged ${TAGS.skip}=skip`, extra);
-  if (rg?.managedBy !== undefined && rg.managedBy.trim() !== "") {
-    const owner = describeOwner(rg.managedBy);
-    return skip(
-      common,
-      "managedResourceGroup",
-      `resource group ${vnet.resourceGroup} is managed by ${owner.description} (${rg.managedBy}); add and remove a temporary subnet through the owning service`,
-      extra,
-    );
-  }
-  if (!options.refreshDelegatedSubnets)
-    return skip(
-      common,
-      "subnetRefreshDisabled",
-      `${what} has delegated subnets (${delegated.join(", ")}) but refreshDelegatedSubnets is off; add and remove a temporary subnet manually`,
-      extra,
-    );
-  const allocation = allocateTemporarySubnet(vnet);
-  if ("reason" in allocation) return skip(common, allocation.reason, allocation.message, extra);
-  // The temporary subnet carries the NSG of a delegated subnet it sits beside, so that a landing zone's
-  // Deny-Subnet-Without-Nsg assignment lets it through (joining it needs networkSecurityGroups/join/action).
-  const nsg = vnet.subnets.find(
-    (s) => s.delegations.length > 0 && s.networkSecurityGroupId !== undefined,
-  )?.networkSecurityGroupId;
-  return {
-    ...common,
-    ...extra,
-    action: "refreshSubnet",
-    steps: [],
-    canary: false,
-    tempSubnetPrefix: allocation.prefix,
-    tempSubnetName: temporarySubnetName(vnet, allocation.prefix),
-    tempSubnetNetworkSecurityGroupId: nsg,
-  };
-}
-
 /**
  * Management locks (Learn "Lock your resources to protect your infrastructure") inherit down: a lock on the
  * subscription, the resource's group or the resource itself applies. ReadOnly refuses every POST action (a VM's
@@ -464,59 +265,6 @@ function byKey<T extends { id: string }>(items: readonly T[]): T[] {
   return [...seen.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, v]) => v);
 }
 
-/** Prefer VMs whose absence hurts least and whose restart is least likely to fail: no availability set, not spot. */
-function canaryRank(e: PlanEntry): number {
-  return (e.availabilitySetId !== undefined ? 1 : 0) + (e.spot === true ? 2 : 0);
-}
-
-function byRankThenId(entries: readonly PlanEntry[]): PlanEntry[] {
-  return entries
-    .map((e) => ({ e, rank: canaryRank(e), key: resourceKey(e.resourceId) }))
-    .sort((a, b) => a.rank - b.rank || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))
-    .map((c) => c.e);
-}
-
-function runningVmsToCycle(entries: readonly PlanEntry[]): PlanEntry[] {
-  return entries.filter((e) => e.kind === "vm" && e.action === "cycle" && e.stateBefore === "running");
-}
-
-/** The egress path key of an entry ("internet" when it has none: a plan made before paths were read). */
-export function pathKeyOf(e: PlanEntry): string {
-  return e.egress?.key ?? "internet";
-}
-
-/** Entries grouped by egress path, in the order the paths first appear. */
-function byPath(entries: readonly PlanEntry[]): PlanEntry[][] {
-  const groups = new Map<string, PlanEntry[]>();
-  for (const e of entries) {
-    const key = pathKeyOf(e);
-    const list = groups.get(key);
-    if (list === undefined) groups.set(key, [e]);
-    else list.push(e);
-  }
-  return [...groups.values()];
-}
-
-/**
- * Marks canaries, one choice per egress path (the exemption covers only traffic routed directly to the internet,
- * so each path is proven apart): tagged VMs are canaries; on a path with none tagged, (canaryProbe) the first
- * eligible running VMs with the Network Watcher agent. With every VM on one path this is the choice it always was.
- */
-function markCanaries(entries: PlanEntry[], vmsById: ReadonlyMap<string, VmInfo>, options: RemediationOptions): void {
-  const runningVms = runningVmsToCycle(entries);
-  const isTagged = (e: PlanEntry): boolean => hasCanaryTag(vmsById.get(resourceKey(e.resourceId))?.tags ?? {});
-  for (const path of byPath(runningVms)) {
-    const tagged = path.filter(isTagged);
-    if (tagged.length > 0) {
-      for (const e of tagged) e.canary = true;
-      continue;
-    }
-    if (options.verification !== "canaryProbe") continue;
-    const candidates = byRankThenId(path.filter((e) => e.networkWatcherAgent === true));
-    for (const e of candidates.slice(0, options.canaryCount)) e.canary = true;
-  }
-}
-
 /**
  * The VMs whose extensions discovery should read, in order, so that the plan can choose its canaries: running VMs
  * the plan would cycle, tagged `port25-canary=true` first (their agent decides whether they can be probed), then
@@ -557,14 +305,6 @@ export function canaryReads(discovery: Discovery, options: RemediationOptions): 
   // The activity takes at most MAX_CANARY_READS ids (a bound on one activity's ARM reads).
   vmIds.splice(MAX_CANARY_READS);
   return { vmIds, wanted: perPath.length <= 1 ? options.canaryCount : vmIds.length };
-}
-
-/** The Network Watcher agent, whatever the extension is named: publisher Microsoft.Azure.NetworkWatcher, type NetworkWatcherAgentLinux or …Windows. */
-export function isNetworkWatcherAgent(ext: { publisher?: string | undefined; type?: string | undefined }): boolean {
-  return (
-    (ext.publisher ?? "").toLowerCase() === "microsoft.azure.networkwatcher" &&
-    /^NetworkWatcherAgent(Linux|Windows)$/i.test(ext.type ?? "")
-  );
 }
 
 /**

@@ -25,7 +25,7 @@ import {
 import { resourceKey } from "../../contracts/ids";
 import { parseWith } from "../../contracts/parse";
 import { powerStateFromStatuses } from "../../contracts/power";
-import { isNetworkWatcherAgent } from "../../domain/planResources";
+import { isNetworkWatcherAgent } from "../../domain/planCanary";
 import type { ComputeReadOperations, VmListPage } from "../gateway";
 import { armIdentity, type ArmRequests, collect, isNotFound, isoTime, optional, requireId } from "./requests";
 import { readScaleSetInstances, provisioningStateFromStatuses, provisioningStatusFromStatuses } from "./computeShapes";

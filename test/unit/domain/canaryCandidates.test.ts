@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { readCanaryAgents, withListedGroupNames } from "../../../src/azure/discover";
 import { AzureOperationError } from "../../../src/errors";
-import { canaryCandidates, isNetworkWatcherAgent, planResources } from "../../../src/domain/planResources";
+import { canaryCandidates, planResources } from "../../../src/domain/planResources";
+import { isNetworkWatcherAgent } from "../../../src/domain/planCanary";
 import { buildPlan } from "../../../src/domain/planWaves";
 import { availabilitySet, discovery, options, resourceGroup, vm } from "./fixtures";
 
