@@ -5,7 +5,7 @@ import { withoutRolledBackSubnets } from "./subnetLeaks";
 import type { SimulatorHandle } from "../../src/simulator";
 
 /** The `npm test` slice: the quick profile (small fleets, bounded faults) over seeds 1–SLICE. */
-const SLICE = 50;
+const SLICE = 30;
 
 describe("chaos plans", () => {
   it("gives the same fleet, faults and host disruptions for the same seed, and different ones for another", () => {

@@ -73,12 +73,12 @@ describe("port25 simulate", () => {
     expect(out.summary.counts.cycled).toBe(0);
   });
 
-  it("generates and remediates a fleet of 1,000 VMs with --vms", async () => {
-    const r = await port25(["simulate", "--vms", "1000", "--json", "--report", join(work, "big.html")]);
+  it("generates and remediates a fleet of the size --vms asks for", async () => {
+    const r = await port25(["simulate", "--vms", "300", "--json", "--report", join(work, "big.html")]);
     expect(r.code === 0 || r.code === 1).toBe(true);
     const out = SimulateOutputSchema.parse(JSON.parse(r.stdout));
-    expect(out.scenario.vms).toBe(1000);
-    expect(out.outcomes.filter((o) => o.kind === "vm")).toHaveLength(1000);
+    expect(out.scenario.vms).toBe(300);
+    expect(out.outcomes.filter((o) => o.kind === "vm")).toHaveLength(300);
     expect(out.summary.counts.pending).toBe(0);
     expect(out.orchestration.maxHistoryEvents).toBeLessThanOrEqual(1000);
   }, 360_000);
