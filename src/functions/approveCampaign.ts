@@ -9,7 +9,7 @@ import type { HttpRequest, HttpResponseInit, InvocationContext } from "@azure/fu
 import type * as df from "durable-functions";
 import { APPROVE_EVENT } from "../contracts/names";
 import { errorResponse, jsonResponse } from "./http";
-import { tryGetStatus } from "./instances";
+import { tryGetStatus } from "../durableClient";
 import { approvalFor } from "./approveRemediation";
 import { campaignIdParam, campaignUrls, memberOf, MemberQuerySchema, readLiveCampaign } from "./campaignView";
 import { actionRequest } from "./request";

@@ -17,7 +17,7 @@ import {
 } from "../contracts/campaign";
 import { errorResponse, HttpProblem, parseOr400 } from "./http";
 import { SubscriptionIdSchema } from "../contracts/ids";
-import { tryGetStatus } from "./instances";
+import { tryGetStatus } from "../durableClient";
 import { isLive, liveMembers, type CampaignViewMember } from "../domain/campaignMembers";
 
 /** A campaign's instance id (port25-campaign-<id>) or its bare campaign id. */

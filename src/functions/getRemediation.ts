@@ -9,7 +9,8 @@ import { ProgressSchema, RemediationOutputSchema, type Progress } from "../contr
 import { activeLanesOf, withWaveCounts } from "../contracts/durable/runWave";
 import { errorResponse, jsonResponse } from "./http";
 import { readRequest } from "./request";
-import { statusUrls, tryGetStatus } from "./instances";
+import { statusUrls } from "./instances";
+import { tryGetStatus } from "../durableClient";
 import { instanceIdParam } from "./params";
 
 const ClockOfInput = z.object({ clock: ClockKindSchema.optional() });

@@ -23,7 +23,7 @@ import { actionRequest } from "./request";
 import { refuseFutureApproval } from "./startRemediation";
 import { newRunId, runTemplateOf } from "./runTemplate";
 import { campaignUrls } from "./campaignView";
-import { findLiveInstance } from "./instances";
+import { findLiveInstance } from "../durableClient";
 
 /** Two targets that would remediate the same subscriptions: the same management group, or lists that share one. */
 function overlaps(a: CampaignTarget, b: CampaignTarget): boolean {

@@ -11,7 +11,8 @@ import { newRunId, runTemplateOf } from "./runTemplate";
 import { REMEDIATE_SUBSCRIPTION } from "../contracts/names";
 import { errorResponse, HttpProblem, jsonResponse, validationResponse } from "./http";
 import { actionRequest } from "./request";
-import { findLiveInstance, statusUrls } from "./instances";
+import { statusUrls } from "./instances";
+import { findLiveInstance } from "../durableClient";
 import { isLive } from "../domain/campaignMembers";
 
 /** Clock skew tolerated on attestation.approvedAt. */
