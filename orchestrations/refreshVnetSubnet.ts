@@ -19,7 +19,7 @@ import { addSeconds } from "../src/contracts/durable/clock";
 import type { OperationHandle } from "../src/contracts/azure";
 import { governanceReason, lockManualAction, type ResourceOutcome } from "../src/contracts/outcome";
 import { backoffSeconds, nowIso, outcomeBase, skippedOutcome, sleep, transientRetry } from "./shared";
-import { deleteTemporarySubnet, type SubnetStep } from "./temporarySubnet";
+import { deleteTemporarySubnet, subnetReadFailed, type SubnetStep } from "./temporarySubnet";
 import { monitor, type Failure } from "./toolkit/monitor";
 import { clippedMessage, TEXT_LIMITS } from "../src/contracts/textLimits";
 
@@ -120,14 +120,7 @@ function* addSubnet(
     readError(r) {
       if (r.status !== "ok") {
         if (r.status === "failed" || r.status === "notFound" || ++busy >= MAX_ADD_ATTEMPTS) {
-          return {
-            end: {
-              ok: false,
-              reasonCode: "operationFailed",
-              message: `reading ${name} failed: ${r.message}`,
-              errorCode: r.code,
-            },
-          };
+          return subnetReadFailed(name, r);
         }
         return undefined;
       }
