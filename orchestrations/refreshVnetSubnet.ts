@@ -29,6 +29,15 @@ const MAX_ADD_ATTEMPTS = 8;
 
 type Phase = SubnetStep;
 
+/** A phase that threw (a bug, or the engine gave up) ends as an unexpected failure, so the delete still runs. */
+function* orUnexpected(what: string, phase: Generator<Task, Phase, unknown>): Generator<Task, Phase, unknown> {
+  try {
+    return yield* phase;
+  } catch (e) {
+    return { ok: false, reasonCode: "unexpected", message: `${what}: ${clippedMessage(e, TEXT_LIMITS.reason)}` };
+  }
+}
+
 function* addSubnet(
   context: OrchestrationContext,
   input: RefreshVnetSubnetInput,
@@ -169,31 +178,12 @@ export function* refreshVnetSubnet(
   }
   const startedAt = nowIso(context);
   const actions: string[] = [];
-  let added: Phase;
-  try {
-    added = yield* addSubnet(context, input, name, prefix);
-  } catch (e) {
-    added = {
-      ok: false,
-      reasonCode: "unexpected",
-      message: `adding ${name}: ${clippedMessage(e, TEXT_LIMITS.reason)}`,
-    };
-  }
+  const added = yield* orUnexpected(`adding ${name}`, addSubnet(context, input, name, prefix));
   actions.push("addSubnet");
-  let removed: Phase;
-  try {
-    removed = yield* deleteTemporarySubnet(
-      context,
-      { vnetId: entry.resourceId, subnetName: name },
-      input.transitionTimeoutMinutes,
-    );
-  } catch (e) {
-    removed = {
-      ok: false,
-      reasonCode: "unexpected",
-      message: `deleting ${name}: ${clippedMessage(e, TEXT_LIMITS.reason)}`,
-    };
-  }
+  const removed = yield* orUnexpected(
+    `deleting ${name}`,
+    deleteTemporarySubnet(context, { vnetId: entry.resourceId, subnetName: name }, input.transitionTimeoutMinutes),
+  );
   actions.push("removeSubnet");
   const nsgId = entry.tempSubnetNetworkSecurityGroupId;
   const detail = { tempSubnet: name, prefix, networkSecurityGroupId: nsgId };
