@@ -366,7 +366,9 @@ export function summariseTime(
 /**
  * Availability sets of two or more VMs, and how many of them had every member down (not running) at the same
  * moment during the run, from the simulator's timeline. A set whose members were all down before the run began
- * counts only if a member went down again while the rest were down.
+ * counts only if a member went down again while the rest were down. Sets fully down that had a member already not
+ * running at the start are counted apart: there the run took down the last running members, which the caps allow
+ * and the plan must say beforehand (plan.setOutages); a set of running members all down at once is the run's own.
  */
 export function availabilitySetsFullyDown(
   scenario: Scenario,
@@ -390,6 +392,7 @@ export function availabilitySetsFullyDown(
     setOf.set(id, key);
   }
   const fullyDown = new Set<string>();
+  const downBefore = new Set([...sets.entries()].filter(([, s]) => s.down > 0).map(([k]) => k));
   const changes = timeline
     .filter((c) => c.instanceId === undefined && setOf.has(c.resourceId.toLowerCase()))
     .sort((a, b) => a.at - b.at);
@@ -404,5 +407,16 @@ export function availabilitySetsFullyDown(
       set.down--;
     }
   }
-  return { sets: [...sets.values()].filter((s) => s.members.size >= 2).length, fullyDown: fullyDown.size };
+  return {
+    sets: [...sets.values()].filter((s) => s.members.size >= 2).length,
+    fullyDown: fullyDown.size,
+    withMembersDownBefore: [...fullyDown].filter((k) => downBefore.has(k)).length,
+    fullyDownSets: [...fullyDown].sort(),
+  };
+}
+
+/** The sets fully down (`resourceGroup/name`, lower case) that the run's plan named beforehand in its setOutages. */
+export function setsNamedByPlan(down: AvailabilitySetsDown, plan: Plan | undefined): AvailabilitySetsDown {
+  const named = new Set((plan?.setOutages ?? []).map((o) => `${o.resourceGroup}/${o.name}`.toLowerCase()));
+  return { ...down, namedByPlan: (down.fullyDownSets ?? []).filter((k) => named.has(k)).length };
 }

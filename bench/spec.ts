@@ -189,8 +189,18 @@ export const BaselineSpecSchema = z
   .strict();
 export type BaselineSpec = z.output<typeof BaselineSpecSchema>;
 
-/** Availability sets of two or more members, and how many had every member down at the same time. */
-export const AvailabilitySetsDownSchema = z.object({ sets: Count, fullyDown: Count });
+/**
+ * Availability sets of two or more members, and how many had every member down at the same time; of those, how
+ * many had members already down before the run (the run took down the last running ones), which they were, and —
+ * the product's runs — how many its plan named beforehand (plan.setOutages). Absent in results measured before.
+ */
+export const AvailabilitySetsDownSchema = z.object({
+  sets: Count,
+  fullyDown: Count,
+  withMembersDownBefore: Count.optional(),
+  fullyDownSets: z.array(z.string()).optional(),
+  namedByPlan: Count.optional(),
+});
 export type AvailabilitySetsDown = z.output<typeof AvailabilitySetsDownSchema>;
 
 export const BaselineMetricsSchema = z.object({
