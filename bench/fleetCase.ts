@@ -137,7 +137,7 @@ export async function runFleetCase(spec: FleetCaseSpec): Promise<FleetMetrics> {
           options.maxConcurrency,
           CYCLE_SHAPES[options.runningVmCycle],
         ),
-        honest: honestBound(honestWaves(outcomes, result?.plan), {
+        honest: honestBound(honestWaves(outcomes, result?.plan, CYCLE_SHAPES[options.runningVmCycle]), {
           concurrency: options.maxConcurrency,
           shape: CYCLE_SHAPES[options.runningVmCycle],
           rule: options.availabilitySetRule,
