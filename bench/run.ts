@@ -233,7 +233,7 @@ async function main(): Promise<void> {
   writeFileSync(out, markdown);
   writeFileSync(path.join(RESULTS, "summary.json"), `${JSON.stringify(summary, null, 2)}\n`);
   console.log(
-    `\n${summary.targets.map((t) => `${t.met === null ? "n/a " : t.met ? "met " : "MISS"}  ${t.target}: ${t.value}`).join("\n")}`,
+    `\n${[...summary.targets, ...summary.checks].map((t) => `${t.met === null ? "n/a " : t.met ? "met " : "MISS"}  ${t.target}: ${t.value}`).join("\n")}`,
   );
   console.log(
     `wrote ${path.relative(process.cwd(), out)}${existsSync(RESULTS) ? ` and ${path.relative(process.cwd(), RESULTS)}/*.json` : ""}`,

@@ -171,6 +171,8 @@ export const FootprintSchema = z.object({
   runStatus: z.string().nullable(),
   /** The machine's 1-minute load average when the run started and when it ended: real seconds depend on it. */
   loadAverage: z.object({ start: z.number(), end: z.number() }).optional(),
+  /** CPU seconds (user + system) of the process tree, summed from each process's last sample. */
+  cpuSeconds: z.number().optional(),
 });
 export type Footprint = z.output<typeof FootprintSchema>;
 
@@ -260,6 +262,8 @@ export const CampaignMetricsSchema = z.object({
   realSeconds: z.number(),
   cpuSeconds: z.number().optional(),
   peakRssMiB: z.number().optional(),
+  /** One-minute load average when the case started (absent in results measured before it was recorded). */
+  loadAverage: z.number().optional(),
   arm: z
     .object({ requests: Count, throttled: Count, computeThrottled: Count, writes: Count, maxPerSubscription: Count })
     .optional(),
