@@ -228,6 +228,8 @@ export function renderResults(dir: string): { markdown: string; summary: Summary
       "through ARM's write bucket, the reads that see each VM after each step (50 a listing page) through the read bucket, the " +
       "rounds of the wave's largest availability set under the run's rule — members over the per-set cap, or its update " +
       `domains — in cycle times), a cycle being ${NOMINAL_CYCLE_SECONDS} s (120 s with deallocateStart). ` +
+      "Each resource counts with its own planned steps (a VM stopped before the run is only deallocated: 60 s, one write); " +
+      "results measured before 7 December 2026 counted each as a whole cycle. " +
       `Old bound = max(ceil(N / cap) × ${NOMINAL_CYCLE_SECONDS} s, (3N − 200) / 10 s), N = resources the run set out to cycle (cycled + failed).`,
     "",
     table(
