@@ -47,12 +47,13 @@ export const HonestWaveSchema = z.object({
   wave: z.number().int(),
   canary: z.boolean(),
   resources: Count,
-  /** ceil(N / cap) cycle times. */
+  /** The longer of ceil(full cycles / cap) cycle times and the wave's Azure seconds over the cap's slots. */
   capSeconds: z.number(),
   writeFloorSeconds: z.number(),
   readFloorSeconds: z.number(),
   /** Rounds of the wave's largest availability set under the run's rule (members over the cap, or update domains). */
   setRounds: Count,
+  /** The slowest set's least duration under the rule, each member at its own planned steps. */
   setSeconds: z.number(),
   boundSeconds: z.number(),
 });
