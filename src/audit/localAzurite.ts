@@ -102,6 +102,7 @@ export async function startAzurite(options: StartAzuriteOptions = {}): Promise<L
   // on disk its table service keeps LokiJS data that it saves every 5 s (azurite's LokiTableMetadataStore,
   // `autosaveInterval: 5000`) and once more when it closes (lokijs `close()` saves a dirty database), so the writes
   // of the last seconds reach the disk. A plain exit would lose them. Ten seconds later it exits regardless.
+  // (test/audit/localAzurite.test.ts kills a parent right after a write and finds the write.)
   const watchdog = join(workDir, "exit-with-parent.cjs");
   writeFileSync(
     watchdog,
@@ -110,6 +111,9 @@ export async function startAzurite(options: StartAzuriteOptions = {}): Promise<L
       "const end = () => {",
       "  if (ending) return;",
       "  ending = true;",
+      // Its output went to the parent: writing there now fails (EPIPE) and would end it before its save.
+      '  for (const stream of [process.stdout, process.stderr]) stream.on("error", () => undefined);',
+      "  for (const level of ['log', 'info', 'warn', 'error']) console[level] = () => undefined;",
       "  setTimeout(() => process.exit(0), 10000).unref();",
       '  if (process.listenerCount("SIGTERM") > 0) process.emit("SIGTERM", "SIGTERM");',
       "  else process.exit(0);",
