@@ -14,6 +14,7 @@ import { z } from "zod";
 import { camelKeys, environment, parseFlags, parseFlagValues, UsageError } from "../args";
 import { displayPath, invocation, shellQuote } from "../invocation";
 import { acquireLock, stopOrphanAzurite } from "../runState";
+import { rewriteRecordedAudit } from "../auditCatchUp";
 import { startLocalStack, type LocalStack } from "../localStack";
 import { packageRoot } from "../localApp";
 import { generateKeys, routePrefixFrom, startHttpFront, type HttpFront } from "../serveHttp";
@@ -180,6 +181,17 @@ async function serveWith(
   });
   if (auditDir !== undefined && stack.azurite !== undefined)
     writeFileSync(join(auditDir, "azurite.pid"), String(stack.azurite.pid));
+  // Azurite may have lost the last writes before a kill: the durable state says which were made (auditCatchUp.ts).
+  const auditStore = stack.root.auditStore;
+  if (dir !== undefined && auditStore !== undefined) {
+    try {
+      await rewriteRecordedAudit(stack.host, auditStore);
+    } catch (e) {
+      await stack.close();
+      if (auditDir !== undefined) rmSync(join(auditDir, "azurite.pid"), { force: true });
+      throw e;
+    }
+  }
   const keys = generateKeys();
   let front: HttpFront;
   try {
