@@ -2,8 +2,8 @@
  * `port25 cancel` through the built CLI against `port25 serve`, reaching a run whose wave is in flight.
  *
  * The cancel is a spawned process: on a loaded machine it can take many real seconds to start. The served clock
- * therefore runs slowly (30 simulated seconds per real second) and the lane is long (24 VMs one at a time, about
- * 70 simulated minutes, so over two real minutes), while the part of the run the test waits for stays short (the
+ * therefore runs slowly (60 simulated seconds per real second) and the lane is long (48 VMs one at a time, about
+ * 140 simulated minutes, so over two real minutes), while the part of the run the test waits for stays short (the
  * canary, then at most the VM in flight when the cancel lands). The assertions prove the cancel landed mid-wave
  * from the run's own counts (some VMs cycled, the rest cancelled), not from any timing.
  */
@@ -17,8 +17,8 @@ import { fleet, scenario, SUBSCRIPTION_ID } from "../e2e/scenarios";
 import { ATTESTATION_ARGS, poll, startServe, type Served } from "../support/api";
 import { spawnPort25, type Ended } from "../support/spawn";
 
-const TIME_SCALE = 30;
-const VMS = 24;
+const TIME_SCALE = 60;
+const VMS = 48;
 const work = mkdtempSync(join(tmpdir(), "port25-serve-cancel-"));
 
 const port25 = (args: string[]): Promise<Ended> => spawnPort25(args).ended;
