@@ -17,7 +17,7 @@ import { acquireLock, stopOrphanAzurite } from "../runState";
 import { startLocalStack, type LocalStack } from "../localStack";
 import { packageRoot } from "../localApp";
 import { generateKeys, routePrefixFrom, startHttpFront, type HttpFront } from "../serveHttp";
-import { defaultScenarioPath, loadEstateFlag } from "./simulator";
+import { defaultScenarioPath, loadEstateFlag, WorldFlags } from "./simulator";
 import { describeScenario, scenarioCounts } from "./simulate";
 import { generateFleet, latestExemption, loadEstate, readSavedWorld, rootGroup, type Estate } from "../../simulator";
 import { ensureError } from "../../errors";
@@ -29,14 +29,7 @@ export const DEFAULT_TIME_SCALE = 60;
 
 const Flags = z
   .object({
-    scenario: z.string().min(1).optional(),
-    vms: z.coerce.number().int().min(1).max(20000).optional(),
-    seed: z.coerce
-      .number()
-      .int()
-      .min(0)
-      .max(2 ** 31)
-      .default(1),
+    ...WorldFlags,
     port: z.coerce.number().int().min(0).max(65535).default(DEFAULT_SERVE_PORT),
     timeScale: z.coerce.number().positive().max(1e6).default(DEFAULT_TIME_SCALE),
     auth: z.boolean().default(false),
