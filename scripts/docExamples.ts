@@ -80,6 +80,8 @@ export function normalise(text: string): string {
       // A campaign's id: its simulated start and a random nonce (its runs' ids begin with it).
       .replace(/sim-\d{8}T\d{6}Z-[0-9a-f]{4}-[0-9a-f]{12}/g, "sim-<campaign id>")
       .replace(/"(cpuSeconds|peakRssMiB)": [\d.]+/g, '"$1": <n>')
+      // In a campaign, runs in flight together share the host: its largest history differs by an event between runs.
+      .replace(/"maxHistoryEvents": \d+,(\s*)"maxHistoryInstance"/g, '"maxHistoryEvents": <n>,$1"maxHistoryInstance"')
       .replace(/"campaign": "[^"]*\.html"/g, '"campaign": "<path>"')
       .replace(/[\d.]+ s real/g, "<n> s real")
       .replace(/"realSeconds": [\d.]+/g, '"realSeconds": <n>')
