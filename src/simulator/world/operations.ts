@@ -69,10 +69,22 @@ export class OperationLedger {
         this.active.delete(op);
         if (op.activity !== undefined)
           this.parts.log.log(op.activity, op.failure === undefined ? "Succeeded" : "Failed", op.endsAt);
+        this.release(op);
       }
     }
     if (!op.settled) return "InProgress";
     return op.failure === undefined ? "Succeeded" : "Failed";
+  }
+
+  /**
+   * A settled operation keeps only what its status and result URLs serve (id, times, failure, result): the machines,
+   * the subnet change and the Activity Log entry it carried are let go, so the ledger of a long run holds a small
+   * record per operation rather than everything the operation touched.
+   */
+  private release(op: Operation): void {
+    if (op.machines.every((m) => m.pending?.op !== op)) op.machines = [];
+    delete op.subnetChange;
+    delete op.activity;
   }
 
   /** Settles every operation in flight. */

@@ -278,10 +278,10 @@ export class World {
     this.ledger.settleAll(now);
   }
 
-  /** Activity Log events queryable at `now` (submitted, within the retention), newest first. */
-  activityEvents(now: number): ActivityEvent[] {
+  /** Activity Log events queryable at `now` (submitted, within the retention), within [from, to] if given, newest first. */
+  activityEvents(now: number, from?: number, to?: number): ActivityEvent[] {
     this.settleAll(now);
-    return this.activityLog.queryable(now);
+    return this.activityLog.queryable(now, from, to);
   }
 
   timeline(now: number, resourceId?: string): StateChange[] {
