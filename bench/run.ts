@@ -191,7 +191,7 @@ const CASES: Case[] = [
   fleetCase("wide-5000-deallocate", 5000, WIDE_DEALLOCATE_OPTIONS, 1200),
   campaignCase(10, 50, 10, 600),
   campaignCase(50, 200, 50, 1800),
-  footprintCase(5000, 600),
+  footprintCase(5000, 1500),
   footprintCase(20000, 1800),
   {
     label: "durable-host",

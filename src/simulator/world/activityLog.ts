@@ -100,6 +100,11 @@ export class ActivityLog {
     return hits.sort((a, b) => this.at.get(b) - this.at.get(a)).map((i) => this.event(i));
   }
 
+  /** Events kept, and the distinct strings they share (test/e2e/footprint.test.ts). */
+  counts(): { activityEvents: number; activityStrings: number } {
+    return { activityEvents: this.at.length, activityStrings: this.strings.size };
+  }
+
   private push(base: ActivityEntry, status: ActivityEvent["status"], at: number, submittedAt: number): void {
     const i = this.at.length;
     const t = this.strings;

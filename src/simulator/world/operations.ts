@@ -87,6 +87,15 @@ export class OperationLedger {
     delete op.activity;
   }
 
+  /** Operations kept, and how many of the settled ones still hold what they touched (test/e2e/footprint.test.ts). */
+  counts(): { operations: number; settledHolding: number } {
+    let holding = 0;
+    for (const op of this.operations.values())
+      if (op.settled && (op.machines.length > 0 || op.activity !== undefined || op.subnetChange !== undefined))
+        holding++;
+    return { operations: this.operations.size, settledHolding: holding };
+  }
+
   /** Settles every operation in flight. */
   settleAll(now: number): void {
     for (const op of [...this.active]) this.settle(op, now);

@@ -43,6 +43,11 @@ export class Timeline {
     return hits.sort((a, b) => this.at.get(a) - this.at.get(b)).map((i) => this.change(i));
   }
 
+  /** Changes kept, and the distinct strings they share (test/e2e/footprint.test.ts). */
+  counts(): { stateChanges: number; timelineStrings: number } {
+    return { stateChanges: this.at.length, timelineStrings: this.strings.size };
+  }
+
   private field(i: number, k: number): number {
     return this.fields.get(i * FIELDS + k);
   }

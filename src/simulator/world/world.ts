@@ -284,6 +284,13 @@ export class World {
     return this.activityLog.queryable(now, from, to);
   }
 
+  /** What the world keeps for the whole run, counted: records and the distinct strings they share. */
+  retained(): ReturnType<ActivityLog["counts"]> &
+    ReturnType<Timeline["counts"]> &
+    ReturnType<OperationLedger["counts"]> {
+    return { ...this.activityLog.counts(), ...this.stateChanges.counts(), ...this.ledger.counts() };
+  }
+
   timeline(now: number, resourceId?: string): StateChange[] {
     this.settleAll(now);
     return this.stateChanges.list(resourceId);
