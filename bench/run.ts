@@ -76,12 +76,13 @@ function baselineCase(
   };
 }
 
-function footprintCase(vms: number, limitSeconds: number): Case {
+function footprintCase(vms: number, limitSeconds: number, subscriptions?: number): Case {
+  const label = subscriptions === undefined ? `footprint-${vms}` : `footprint-campaign-${subscriptions}x${vms}`;
   return {
-    label: `footprint-${vms}`,
+    label,
     run: async () => {
-      const f = await measureFootprint(vms, limitSeconds, ROOT);
-      writeFileSync(path.join(RESULTS, `footprint-${vms}.json`), `${JSON.stringify(f, null, 2)}\n`);
+      const f = await measureFootprint(vms, limitSeconds, ROOT, subscriptions);
+      writeFileSync(path.join(RESULTS, `${label}.json`), `${JSON.stringify(f, null, 2)}\n`);
       console.log(
         `  ${f.status}: ${f.realSeconds} s real, peak RSS ${f.peakTreeRssMiB} MiB (process tree), ${f.peakProcessHwmMiB} MiB (largest process)`,
       );
@@ -193,6 +194,7 @@ const CASES: Case[] = [
   campaignCase(50, 200, 50, 1800),
   footprintCase(5000, 1500),
   footprintCase(20000, 1800),
+  footprintCase(200, 1800, 50),
   {
     label: "durable-host",
     run: () => child(process.execPath, ["--import", "tsx", path.join(__dirname, "durableHost.ts")], 600),
