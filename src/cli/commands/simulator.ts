@@ -21,12 +21,25 @@ import {
 } from "../../simulator/index";
 import { ensureError } from "../../errors";
 
+/**
+ * The world a simulating command (simulator, simulate, serve) runs against: a scenario file, or a generated fleet of
+ * --vms VMs from --seed (the generators fold a seed to 32 bits, so a larger one would only repeat a smaller one's).
+ */
+export const WorldFlags = {
+  scenario: z.string().min(1).optional(),
+  vms: z.coerce.number().int().min(1).max(20000).optional(),
+  seed: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(2 ** 31)
+    .default(1),
+};
+
 const Flags = z
   .object({
-    scenario: z.string().min(1).optional(),
-    vms: z.coerce.number().int().min(1).max(20000).optional(),
+    ...WorldFlags,
     subscriptions: z.coerce.number().int().min(1).max(MAX_CAMPAIGN_SUBSCRIPTIONS).optional(),
-    seed: z.coerce.number().int().min(0).default(1),
     port: z.coerce.number().int().min(0).max(65535).default(0),
     /** The simulated clock runs this many times real time (default: the scenario's own, 1 unless it says). */
     timeScale: z.coerce.number().positive().max(1e6).optional(),
