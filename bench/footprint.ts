@@ -63,12 +63,19 @@ const SimulateJsonSchema = z.object({
   arm: z.object({ requests: z.number().int() }),
 });
 
-export async function measureFootprint(vms: number, limitSeconds: number, cwd: string): Promise<Footprint> {
+/** With `subscriptions`, the run is a campaign over a generated estate of that many subscriptions of `vms` VMs each. */
+export async function measureFootprint(
+  vms: number,
+  limitSeconds: number,
+  cwd: string,
+  subscriptions?: number,
+): Promise<Footprint> {
   const work = mkdtempSync(path.join(tmpdir(), "port25-bench-"));
   const args = [
     "tsx",
     "src/cli/main.ts",
     "simulate",
+    ...(subscriptions === undefined ? [] : ["--subscriptions", String(subscriptions)]),
     "--vms",
     String(vms),
     "--json",
@@ -123,6 +130,7 @@ export async function measureFootprint(vms: number, limitSeconds: number, cwd: s
   }
   return FootprintSchema.parse({
     vms,
+    ...(subscriptions === undefined ? {} : { subscriptions }),
     command,
     status: timedOut ? "timedOut" : reported !== undefined ? "completed" : "error",
     exitCode,

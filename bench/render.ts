@@ -86,7 +86,7 @@ export function renderResults(dir: string): { markdown: string; summary: Summary
     .flatMap((f) => readJson(path.join(dir, f), FleetMetricsSchema) ?? [])
     .sort((a, b) => (a.label.split("-")[0] ?? "").localeCompare(b.label.split("-")[0] ?? "") || a.vms - b.vms);
   const footprints = readdirSync(dir)
-    .filter((f) => /^footprint-\d+\.json$/.test(f))
+    .filter((f) => /^footprint-(\d+|campaign-\d+x\d+)\.json$/.test(f))
     .flatMap((f) => readJson(path.join(dir, f), FootprintSchema) ?? [])
     .sort((a, b) => a.vms - b.vms);
   const baselines = readdirSync(dir)

@@ -79,15 +79,16 @@ function baselineCase(
   };
 }
 
-function footprintCase(vms: number, limitSeconds: number): Case {
+function footprintCase(vms: number, limitSeconds: number, subscriptions?: number): Case {
+  const label = subscriptions === undefined ? `footprint-${vms}` : `footprint-campaign-${subscriptions}x${vms}`;
   return {
-    label: `footprint-${vms}`,
+    label,
     limitSeconds,
     run: async () => {
-      const f = await measureFootprint(vms, limitSeconds, ROOT);
-      writeFileSync(path.join(RESULTS, `footprint-${vms}.json`), `${JSON.stringify(f, null, 2)}\n`);
+      const f = await measureFootprint(vms, limitSeconds, ROOT, subscriptions);
+      writeFileSync(path.join(RESULTS, `${label}.json`), `${JSON.stringify(f, null, 2)}\n`);
       console.log(
-        `footprint-${vms}: ${f.status}: ${f.realSeconds} s real, peak RSS ${f.peakTreeRssMiB} MiB (process tree), ${f.peakProcessHwmMiB} MiB (largest process)`,
+        `${label}: ${f.status}: ${f.realSeconds} s real, peak RSS ${f.peakTreeRssMiB} MiB (process tree), ${f.peakProcessHwmMiB} MiB (largest process)`,
       );
     },
   };
@@ -198,8 +199,9 @@ const CASES: Case[] = [
   fleetCase("wide-5000-deallocate", 5000, WIDE_DEALLOCATE_OPTIONS, 1200),
   campaignCase(10, 50, 10, 600),
   campaignCase(50, 200, 50, 1800),
-  footprintCase(5000, 600),
+  footprintCase(5000, 1500),
   footprintCase(20000, 1800),
+  footprintCase(200, 1800, 50),
   {
     label: "durable-host",
     limitSeconds: 600,

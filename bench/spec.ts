@@ -155,7 +155,10 @@ export const FleetMetricsSchema = z.object({
 export type FleetMetrics = z.output<typeof FleetMetricsSchema>;
 
 export const FootprintSchema = z.object({
+  /** VMs of the fleet, or of each subscription of a campaign. */
   vms: Count,
+  /** A campaign's subscriptions (`simulate --subscriptions N --vms M`); absent for one subscription. */
+  subscriptions: Count.optional(),
   command: z.string(),
   status: z.enum(["completed", "timedOut", "error"]),
   exitCode: z.number().int().nullable(),

@@ -1,5 +1,7 @@
 #!/usr/bin/env node
 /** The port25 command: simulate, plan, the standalone simulator, the app's HTTP API served locally, and a client for the deployed app. */
+// First: the heap's growth is capped before the commands allocate (heapGrowth.ts says why).
+import "./heapGrowth";
 import { readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { z } from "zod";

@@ -37,3 +37,24 @@ export const SimulateOutputSchema = z.object({
   report: z.string().nullable(),
 });
 export type SimulateOutput = z.output<typeof SimulateOutputSchema>;
+
+/**
+ * Writes the document as one JSON line, the outcomes one at a time: at 20,000 VMs the outcomes are megabytes of
+ * text, and building the whole line as one string on top of the run's result was part of the memory peak at the end
+ * of a run (docs/performance.md, "Memory of `port25 simulate`"). The line is the same JSON.stringify would give.
+ */
+export function writeJsonLine(write: (chunk: string) => void, doc: Record<string, unknown>, streamed: string): void {
+  let first = true;
+  write("{");
+  for (const [key, value] of Object.entries(doc)) {
+    if (value === undefined) continue;
+    write(`${first ? "" : ","}${JSON.stringify(key)}:`);
+    first = false;
+    if (key === streamed && Array.isArray(value)) {
+      write("[");
+      value.forEach((item: unknown, i) => write(`${i === 0 ? "" : ","}${JSON.stringify(item) ?? "null"}`));
+      write("]");
+    } else write(JSON.stringify(value) ?? "null");
+  }
+  write("}\n");
+}

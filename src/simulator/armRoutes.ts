@@ -83,7 +83,7 @@ function activityLog(w: World, r: SimRequest): SimResponse {
   const select = selectRaw === null || selectRaw.trim() === "" ? undefined : selectRaw.split(",").map((x) => x.trim());
   for (const name of select ?? [])
     if (!ACTIVITY_SELECTABLE.has(name)) throw badActivityQuery(`The $select property '${name}' is not supported.`);
-  const events = w.activityEvents(r.now).filter((e) => e.at >= from && e.at <= to && matches(e));
+  const events = w.activityEvents(r.now, from, to).filter(matches);
   return page(r, w, events, (e) => {
     const body = activityEventBody(e, w.subscriptionId, w.tenantId);
     if (select === undefined) return body;

@@ -1,12 +1,14 @@
 /**
  * Memory follows what is in flight, not the fleet: the same run over a fleet twice as large holds no more instance
  * records in memory at any point (finished lanes and resources leave memory for the stack's scratch file), the
- * simulator keeps a tally of its requests rather than every request, and nothing is left listening afterwards.
+ * simulator keeps a tally of its requests rather than every request, its world keeps its Activity Log and power
+ * timeline as compact records that share their strings (a fleet twice as large adds strings per resource, not per
+ * event) and its settled operations let go of what they touched, and nothing is left listening afterwards.
  * Counted, not timed: two small in-process runs with a narrow cap, so that what is in flight is the same for both.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startProductHost } from "../support/productHost";
-import { generateFleet } from "../../src/simulator";
+import { generateFleet, type World } from "../../src/simulator";
 
 interface Footprint {
   vms: number;
@@ -22,6 +24,8 @@ interface Footprint {
   requestsLogged: number;
   requestsCounted: number;
   processListeners: number;
+  /** What the simulated world keeps for the whole run (World.retained). */
+  world: ReturnType<World["retained"]>;
 }
 
 const EVENTS = ["exit", "SIGINT", "SIGTERM", "uncaughtException", "unhandledRejection"] as const;
@@ -48,6 +52,7 @@ async function measure(vms: number): Promise<Footprint> {
       requestsLogged: product.sim.requestLog().length,
       requestsCounted: product.sim.requestTally().requests,
       processListeners: listeners(),
+      world: product.sim.world().retained(),
     };
   } finally {
     await product.close();
@@ -82,6 +87,22 @@ describe("footprint", () => {
     const [small, large] = runs;
     expect(large?.requestsCounted ?? 0).toBeGreaterThan(small?.requestsCounted ?? 0);
     for (const r of runs) expect(r.requestsLogged).toBe(0);
+  });
+
+  it("keeps the world's history in records that share their strings, and nothing a settled operation touched", () => {
+    const [small, large] = runs;
+    if (small === undefined || large === undefined) throw new Error("both runs are measured");
+    const added = large.vms - small.vms;
+    // Twice the fleet: many more events and changes, but the strings they keep grow by the resources only (a
+    // resource's id in the two spellings each record uses), not by one or more strings per event.
+    expect(large.world.activityEvents - small.world.activityEvents).toBeGreaterThan(3 * added);
+    expect(large.world.stateChanges - small.world.stateChanges).toBeGreaterThan(3 * added);
+    expect(large.world.activityStrings - small.world.activityStrings).toBeLessThanOrEqual(added + 2);
+    expect(large.world.timelineStrings - small.world.timelineStrings).toBeLessThanOrEqual(2 * added + 2);
+    for (const r of runs) {
+      expect(r.world.operations).toBeGreaterThan(0);
+      expect(r.world.settledHolding).toBe(0);
+    }
   });
 
   it("leaves no process listener behind", () => {

@@ -6,7 +6,7 @@ import { camelKeys, parseFlags, parseFlagValues, UsageError } from "../args";
 import { startLocalStack, type LocalStack } from "../localStack";
 import { createProgressSink, describe } from "../progress";
 import { renderSummary } from "../render";
-import { SimulateOutputSchema, type SimulateOutput } from "../simulateOutput";
+import { SimulateOutputSchema, writeJsonLine, type SimulateOutput } from "../simulateOutput";
 import { DEFAULT_VMS_PER_SUBSCRIPTION, defaultScenarioPath, loadEstateFlag, WorldFlags } from "./simulator";
 import { simulateCampaign } from "./simulateCampaign";
 import { MAX_CAMPAIGN_SUBSCRIPTIONS, MAX_CONCURRENT_SUBSCRIPTIONS } from "../../contracts/campaign";
@@ -212,16 +212,12 @@ export async function simulateCommand(
     if (f.notify !== undefined) await stack.host.runUntilIdle();
     sink.finish(result.summary);
 
-    const audited = await stack.root.auditStore?.getRun(result.summary.runId);
-    let reportPath: string | null = null;
-    if (audited) {
-      reportPath = resolve(f.report ?? `reports/port25-${result.summary.runId}.html`);
-      mkdirSync(dirname(reportPath), { recursive: true });
-      writeFileSync(reportPath, renderRunReport(audited));
-    }
+    const reportPath = await writeReport(stack, result.summary.runId, f.report);
     const stats = stack.host.stats();
     const tally = stack.sim.requestTally();
-    const output: SimulateOutput = SimulateOutputSchema.parse({
+    // The outcomes were parsed from the run's record (fullRecord): the document is checked without them rather than
+    // copying them all a second time, and written with them one by one (writeJsonLine).
+    const checked = SimulateOutputSchema.parse({
       version: 1,
       scenario: {
         source,
@@ -230,7 +226,7 @@ export async function simulateCommand(
       },
       summary: result.summary,
       classification: result.classification,
-      outcomes: result.outcomes,
+      outcomes: [],
       timing: {
         simulatedSeconds: (Date.parse(result.summary.endedAt) - Date.parse(result.summary.startedAt)) / 1000,
         realSeconds: Math.round((performance.now() - realStart) / 100) / 10,
@@ -243,8 +239,9 @@ export async function simulateCommand(
       },
       report: reportPath,
     });
+    const output: SimulateOutput = { ...checked, outcomes: result.outcomes };
     if (f.json) {
-      process.stdout.write(`${JSON.stringify(output)}\n`);
+      writeJsonLine((chunk) => process.stdout.write(chunk), output, "outcomes");
     } else {
       process.stdout.write(`\n${renderSummary(result, output.timing)}\n`);
       process.stdout.write(
@@ -263,6 +260,19 @@ export async function simulateCommand(
   return {
     exitCode: FAILING_STATUSES.includes(result.summary.status) || (result.summary.counts.leftDown ?? 0) > 0 ? 1 : 0,
   };
+}
+
+/**
+ * Writes the run's HTML report from its audit record, when there is one; its own function so that the record read
+ * back from the audit is garbage once the report is on disk, before the JSON document is built.
+ */
+async function writeReport(stack: LocalStack, runId: string, report: string | undefined): Promise<string | null> {
+  const audited = await stack.root.auditStore?.getRun(runId);
+  if (audited === undefined) return null;
+  const path = resolve(report ?? `reports/port25-${runId}.html`);
+  mkdirSync(dirname(path), { recursive: true });
+  writeFileSync(path, renderRunReport(audited));
+  return path;
 }
 
 /**

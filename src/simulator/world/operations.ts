@@ -69,10 +69,31 @@ export class OperationLedger {
         this.active.delete(op);
         if (op.activity !== undefined)
           this.parts.log.log(op.activity, op.failure === undefined ? "Succeeded" : "Failed", op.endsAt);
+        this.release(op);
       }
     }
     if (!op.settled) return "InProgress";
     return op.failure === undefined ? "Succeeded" : "Failed";
+  }
+
+  /**
+   * A settled operation keeps only what its status and result URLs serve (id, times, failure, result): the machines,
+   * the subnet change and the Activity Log entry it carried are let go, so the ledger of a long run holds a small
+   * record per operation rather than everything the operation touched.
+   */
+  private release(op: Operation): void {
+    if (op.machines.every((m) => m.pending?.op !== op)) op.machines = [];
+    delete op.subnetChange;
+    delete op.activity;
+  }
+
+  /** Operations kept, and how many of the settled ones still hold what they touched (test/e2e/footprint.test.ts). */
+  counts(): { operations: number; settledHolding: number } {
+    let holding = 0;
+    for (const op of this.operations.values())
+      if (op.settled && (op.machines.length > 0 || op.activity !== undefined || op.subnetChange !== undefined))
+        holding++;
+    return { operations: this.operations.size, settledHolding: holding };
   }
 
   /** Settles every operation in flight. */

@@ -278,10 +278,17 @@ export class World {
     this.ledger.settleAll(now);
   }
 
-  /** Activity Log events queryable at `now` (submitted, within the retention), newest first. */
-  activityEvents(now: number): ActivityEvent[] {
+  /** Activity Log events queryable at `now` (submitted, within the retention), within [from, to] if given, newest first. */
+  activityEvents(now: number, from?: number, to?: number): ActivityEvent[] {
     this.settleAll(now);
-    return this.activityLog.queryable(now);
+    return this.activityLog.queryable(now, from, to);
+  }
+
+  /** What the world keeps for the whole run, counted: records and the distinct strings they share. */
+  retained(): ReturnType<ActivityLog["counts"]> &
+    ReturnType<Timeline["counts"]> &
+    ReturnType<OperationLedger["counts"]> {
+    return { ...this.activityLog.counts(), ...this.stateChanges.counts(), ...this.ledger.counts() };
   }
 
   timeline(now: number, resourceId?: string): StateChange[] {
