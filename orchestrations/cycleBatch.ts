@@ -10,6 +10,12 @@
  * the Durable extension schedule them again (azure-functions-durable-js#574); every compound task here is built
  * from fresh tasks only.
  *
+ * A serial lane (a share of 1) cycles its resources in its own history, one after the other (cycleResource run in
+ * place, not as a sub-orchestration): the episode that sees one resource end sends the next one's first request, and
+ * no episode is spent starting a sub-orchestration or taking its completion — two of about nine per cycled VM. Its
+ * history then grows with each resource (about 30 events), so every SERIAL_PER_EXECUTION resources, with nothing in
+ * flight, the lane continues as new with the outcomes so far (`carried`) and its history starts again.
+ *
  * Cancel: the event "cancel" (raised by the cancel endpoint to this instance, listed in the parent's custom
  * status) stops new rounds; the round in flight finishes, so a VM already powered off is started again, and the
  * resources that never started are reported skipped "cancelled".
@@ -23,7 +29,8 @@ import {
   type CycleBatchOutput,
   type LaneStatus,
 } from "../src/contracts/durable/cycleBatch";
-import { cycleResourceOrchestration } from "../src/contracts/durable/cycleResource";
+import { CycleResourceInput, cycleResourceOrchestration } from "../src/contracts/durable/cycleResource";
+import { cycleResource } from "./cycleResource";
 import { CANCEL_EVENT } from "../src/contracts/names";
 import { resourceKey } from "../src/contracts/ids";
 import type { Caps, PlanEntry } from "../src/contracts/plan";
@@ -32,6 +39,13 @@ import { availabilitySetRounds, domainKey, scheduleNext, type SchedItem } from "
 import { nowIso, skippedOutcome, unexpectedOutcome } from "./shared";
 import { ReplayMemo } from "./replayMemo";
 import { awaitGroup } from "./toolkit/groupWait";
+
+/**
+ * Resources a serial lane cycles in one execution before it continues as new: about 30 history events each (a
+ * running VM's three sends, two polls and three timers with their episodes), so a history stays under about 350,
+ * and the lane's custom status, which holds this execution's outcomes, well under Azure's 16 KB.
+ */
+export const SERIAL_PER_EXECUTION = 10;
 
 /** Each finished resource's parsed outcome, so a replay of a long lane does not parse them all again. */
 const outcomeMemo = new ReplayMemo<ResourceOutcome>(256);
@@ -113,17 +127,87 @@ function nextRound(pending: readonly Slot[], caps: Caps): Slot[] {
   return picked.size > 0 ? pending.filter((s) => picked.has(s.item)) : pending.slice(0, 1);
 }
 
+/** One resource of a serial lane, cycled in the lane's own history; an exception ends as its outcome, never the lane's. */
+function* cycleInPlace(
+  context: OrchestrationContext,
+  input: CycleBatchInput,
+  entry: PlanEntry,
+): Generator<Task, ResourceOutcome, unknown> {
+  const args = parseWith(
+    CycleResourceInput,
+    {
+      entry,
+      transitionTimeoutMinutes: input.transitionTimeoutMinutes,
+      restoreStoppedVms: input.restoreStoppedVms,
+      wave: input.wave,
+      restoreTimeoutMinutes: input.restoreTimeoutMinutes,
+    },
+    "input of cycleResource",
+  );
+  try {
+    return yield* cycleResource(context, args);
+  } catch (e) {
+    return unexpectedOutcome(entry, e, { wave: input.wave, endedAt: nowIso(context) });
+  }
+}
+
+/** One round of a lane sharing the cap: a cycleResource sub-orchestration per member, waited on as a group. */
+function* cycleRound(
+  context: OrchestrationContext,
+  input: CycleBatchInput,
+  round: readonly Slot[],
+  cancel: Task,
+  outcomes: ResourceOutcome[],
+  memoScope: string | undefined,
+  settled: () => void,
+): Generator<Task, void, unknown> {
+  const tasks = round.map(({ entry, index }) =>
+    subOrchestrationTask(
+      context,
+      cycleResourceOrchestration,
+      {
+        entry,
+        transitionTimeoutMinutes: input.transitionTimeoutMinutes,
+        restoreStoppedVms: input.restoreStoppedVms,
+        wave: input.wave,
+        restoreTimeoutMinutes: input.restoreTimeoutMinutes,
+      },
+      `${context.df.instanceId}:${index}`,
+    ),
+  );
+  // The round is waited on as a group (toolkit/groupWait.ts): the first wait schedules them all and wakes on the
+  // first to finish (or a cancel), then each is taken alone, in order, and counted in the lane's status as it is
+  // taken, so progress moves per resource, not per round; no task is ever scheduled twice.
+  yield* awaitGroup(context, tasks, [cancel], {
+    done: (raw, i) => {
+      const slot = round[i];
+      if (slot === undefined) return;
+      const parse = (): ResourceOutcome => parseWith(ResourceOutcomeSchema, raw, "output of cycleResource");
+      outcomes.push(memoScope === undefined ? parse() : outcomeMemo.get(memoScope, String(slot.index), parse));
+    },
+    failed: (e, i) => {
+      const entry = round[i]?.entry;
+      if (entry !== undefined)
+        outcomes.push(unexpectedOutcome(entry, e, { wave: input.wave, endedAt: nowIso(context) }));
+    },
+    settled: () => settled(),
+  });
+}
+
 export function* cycleBatch(
   context: OrchestrationContext,
   input: CycleBatchInput,
 ): Generator<Task, CycleBatchOutput, unknown> {
   const indexOf = new Map(input.entries.map((e, i) => [e, i] as const));
-  let pending: Slot[] = orderForCaps(input.entries, input.caps).map((entry) => ({
-    entry,
-    item: schedItem(entry),
-    index: indexOf.get(entry) ?? 0,
-  }));
-  const outcomes: ResourceOutcome[] = [];
+  const finished = new Set(input.carried.map((o) => resourceKey(o.resourceId)));
+  let pending: Slot[] = orderForCaps(input.entries, input.caps)
+    .filter((entry) => !finished.has(resourceKey(entry.resourceId)))
+    .map((entry) => ({ entry, item: schedItem(entry), index: indexOf.get(entry) ?? 0 }));
+  const outcomes: ResourceOutcome[] = [...input.carried];
+  const serial = input.caps.maxConcurrency <= 1;
+  let cycledHere = 0;
+  /** The name of the resource a serial lane is cycling in place. */
+  let cycling: string | undefined;
   let cancelled = false;
   const memoScope = input.replayScope !== undefined ? `${input.replayScope}|${context.df.instanceId}` : undefined;
   // One waiter for the whole batch: whenever the event arrives, this task records it (see remediateSubscription).
@@ -140,50 +224,38 @@ export function* cycleBatch(
       done: outcomes.length,
       counts,
       cancelRequested: cancelled,
+      ...(serial
+        ? { inPlace: { finished: outcomes.slice(input.carried.length), ...(cycling !== undefined ? { cycling } : {}) } }
+        : {}),
     };
     context.df.setCustomStatus(s);
   };
   status();
 
   while (pending.length > 0 && !(cancelled ||= cancel.isCompleted)) {
+    if (serial && cycledHere >= SERIAL_PER_EXECUTION) {
+      // Nothing in flight: a fresh history for the rest, with what is done carried over.
+      context.df.continueAsNew({ ...input, carried: outcomes });
+      return { outcomes, cancelled };
+    }
     const round = nextRound(pending, input.caps);
     const chosen = new Set(round);
     pending = pending.filter((s) => !chosen.has(s));
 
-    const tasks = round.map(({ entry, index }) =>
-      subOrchestrationTask(
-        context,
-        cycleResourceOrchestration,
-        {
-          entry,
-          transitionTimeoutMinutes: input.transitionTimeoutMinutes,
-          restoreStoppedVms: input.restoreStoppedVms,
-          wave: input.wave,
-          restoreTimeoutMinutes: input.restoreTimeoutMinutes,
-        },
-        `${context.df.instanceId}:${index}`,
-      ),
-    );
-    // The round is waited on as a group (toolkit/groupWait.ts): the first wait schedules them all and wakes on the
-    // first to finish (or a cancel), then each is taken alone, in order, and counted in the lane's status as it is
-    // taken, so progress moves per resource, not per round; no task is ever scheduled twice.
-    yield* awaitGroup(context, tasks, [cancel], {
-      done: (raw, i) => {
-        const slot = round[i];
-        if (slot === undefined) return;
-        const parse = (): ResourceOutcome => parseWith(ResourceOutcomeSchema, raw, "output of cycleResource");
-        outcomes.push(memoScope === undefined ? parse() : outcomeMemo.get(memoScope, String(slot.index), parse));
-      },
-      failed: (e, i) => {
-        const entry = round[i]?.entry;
-        if (entry !== undefined)
-          outcomes.push(unexpectedOutcome(entry, e, { wave: input.wave, endedAt: nowIso(context) }));
-      },
-      settled: () => {
+    if (serial) {
+      for (const { entry } of round) {
+        cycling = entry.name;
+        status();
+        outcomes.push(yield* cycleInPlace(context, input, entry));
+        cycling = undefined;
+        cycledHere++;
+      }
+    } else {
+      yield* cycleRound(context, input, round, cancel, outcomes, memoScope, () => {
         cancelled ||= cancel.isCompleted;
         status();
-      },
-    });
+      });
+    }
     // A member that failed may still be down or in transition: taking down another member of its availability set
     // (or flexible scale set) could exceed the group's cap, so the rest of the group stays running, untouched.
     const failedGroups = new Map<string, string>();
