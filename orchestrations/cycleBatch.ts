@@ -13,7 +13,8 @@
  * A serial lane (a share of 1) cycles its resources in its own history, one after the other (cycleResource run in
  * place, not as a sub-orchestration): the episode that sees one resource end sends the next one's first request, and
  * no episode is spent starting a sub-orchestration or taking its completion — two of about nine per cycled VM. Its
- * history then grows with each resource (about 30 events), so every SERIAL_PER_EXECUTION resources, with nothing in
+ * history then grows with what each resource waits on (two events a task, two an episode), and an episode replays all
+ * of it: once the resources of this execution have waited on SERIAL_TASKS_PER_EXECUTION tasks, with nothing in
  * flight, the lane continues as new with the outcomes so far (`carried`) and its history starts again.
  *
  * Cancel: the event "cancel" (raised by the cancel endpoint to this instance, listed in the parent's custom
@@ -41,11 +42,29 @@ import { ReplayMemo } from "./replayMemo";
 import { awaitGroup } from "./toolkit/groupWait";
 
 /**
- * Resources a serial lane cycles in one execution before it continues as new: about 30 history events each (a
- * running VM's three sends, two polls and three timers with their episodes), so a history stays under about 350,
- * and the lane's custom status, which holds this execution's outcomes, well under Azure's 16 KB.
+ * Tasks (activities and timers) a serial lane's resources wait on in one execution before it continues as new: a
+ * running VM waits on eight (three sends, two polls, three timers), so an execution holds about eight happy VMs and
+ * a history of about 200 events; a resource whose restore retries for long ends its execution on its own. This
+ * execution's outcomes ride in the lane's custom status, well under Azure's 16 KB.
  */
-export const SERIAL_PER_EXECUTION = 10;
+export const SERIAL_TASKS_PER_EXECUTION = 60;
+
+/** Runs `inner`, counting each task it waits on. */
+function* counted<T>(inner: Generator<Task, T, unknown>, count: () => void): Generator<Task, T, unknown> {
+  let step = inner.next();
+  while (step.done !== true) {
+    count();
+    let answer: unknown;
+    try {
+      answer = yield step.value;
+    } catch (e) {
+      step = inner.throw(e);
+      continue;
+    }
+    step = inner.next(answer);
+  }
+  return step.value;
+}
 
 /** Each finished resource's parsed outcome, so a replay of a long lane does not parse them all again. */
 const outcomeMemo = new ReplayMemo<ResourceOutcome>(256);
@@ -205,7 +224,7 @@ export function* cycleBatch(
     .map((entry) => ({ entry, item: schedItem(entry), index: indexOf.get(entry) ?? 0 }));
   const outcomes: ResourceOutcome[] = [...input.carried];
   const serial = input.caps.maxConcurrency <= 1;
-  let cycledHere = 0;
+  let tasksHere = 0;
   /** The name of the resource a serial lane is cycling in place. */
   let cycling: string | undefined;
   let cancelled = false;
@@ -233,7 +252,7 @@ export function* cycleBatch(
   status();
 
   while (pending.length > 0 && !(cancelled ||= cancel.isCompleted)) {
-    if (serial && cycledHere >= SERIAL_PER_EXECUTION) {
+    if (serial && tasksHere >= SERIAL_TASKS_PER_EXECUTION) {
       // Nothing in flight: a fresh history for the rest, with what is done carried over.
       context.df.continueAsNew({ ...input, carried: outcomes });
       return { outcomes, cancelled };
@@ -246,9 +265,8 @@ export function* cycleBatch(
       for (const { entry } of round) {
         cycling = entry.name;
         status();
-        outcomes.push(yield* cycleInPlace(context, input, entry));
+        outcomes.push(yield* counted(cycleInPlace(context, input, entry), () => tasksHere++));
         cycling = undefined;
-        cycledHere++;
       }
     } else {
       yield* cycleRound(context, input, round, cancel, outcomes, memoScope, () => {
