@@ -8,7 +8,7 @@ import { z } from "zod";
 import { bindActivity, type BoundActivity } from "./binding";
 import { readRunActivity, type ReadRunOutput } from "../src/contracts/durable/runStart";
 import { RemediationOutputSchema } from "../src/contracts/remediation";
-import { tryGetStatus } from "../src/functions/instances";
+import { tryGetStatus } from "../src/durableClient";
 import { isLive } from "../src/domain/campaignMembers";
 import { clip, TEXT_LIMITS } from "../src/contracts/textLimits";
 

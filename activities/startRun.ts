@@ -10,7 +10,7 @@ import { z } from "zod";
 import { bindActivity, type BoundActivity } from "./binding";
 import { startRunActivity, type StartRunOutput } from "../src/contracts/durable/runStart";
 import { REMEDIATE_SUBSCRIPTION } from "../src/contracts/names";
-import { tryGetStatus } from "../src/functions/instances";
+import { tryGetStatus } from "../src/durableClient";
 import { isLive } from "../src/domain/campaignMembers";
 
 const RunOfInput = z.object({ runId: z.string().optional(), requestedBy: z.string().optional() });

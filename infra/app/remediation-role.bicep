@@ -1,5 +1,5 @@
 // The least-privilege custom role of the remediation identity at its targets: reads and power. Its actions are
-// exactly the ARM_ACTIONS whose ARM_ACTION_ROLE is `target` (src/azure/armActions.ts; test/infra checks it). Subnet
+// exactly the ARM_ACTIONS whose ARM_ACTION_ROLE is `target` (src/contracts/armActions.ts; test/infra checks it). Subnet
 // writes live in subnet-role.bicep, assigned only at the resource groups of delegated-subnet VNets.
 targetScope = 'subscription'
 

@@ -1,6 +1,6 @@
 // The remediation identity's second custom role: adding and deleting the temporary subnet beside a VNet's delegated
 // subnets, with the delegated subnet's network security group. Its actions are exactly the ARM_ACTIONS whose
-// ARM_ACTION_ROLE is `subnet` (src/azure/armActions.ts; test/infra checks it). It is assigned only at the resource
+// ARM_ACTION_ROLE is `subnet` (src/contracts/armActions.ts; test/infra checks it). It is assigned only at the resource
 // groups the operator lists (subnet-access.bicep), never at a whole subscription.
 targetScope = 'subscription'
 

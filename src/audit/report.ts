@@ -10,7 +10,7 @@ import type { CanaryResult } from "../contracts/remediation";
 import type { EgressPath, PathVerdict } from "../contracts/egress";
 import { describeEgress } from "../domain/egress";
 import { hopWithSubscription } from "../domain/canaryPaths";
-import { plural } from "../cli/plural";
+import { plural } from "../contracts/plural";
 import {
   auditLink,
   badge,

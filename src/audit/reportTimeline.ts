@@ -3,7 +3,7 @@
  * or per wave when lanes are not recorded or too many) and its scale sets' instances, before and after the run.
  */
 import type { ResourceOutcome } from "../contracts/outcome";
-import { plural } from "../cli/plural";
+import { plural } from "../contracts/plural";
 import { badge, escapeHtml as e, formatDuration, parseTime, resourceCell } from "./reportPage";
 import { clip } from "../contracts/textLimits";
 

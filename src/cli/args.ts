@@ -37,6 +37,33 @@ export function parseFlags(argv: string[], options: OptionSpec, allowPositionals
   }
 }
 
+/**
+ * zod's words for a bad number, bound or choice ("Invalid input: expected number, received NaN", "Too small: expected
+ * number to be >=1") said as what the flag takes, with the value typed.
+ */
+function flagMessage(message: string, raw: unknown): string {
+  const got = typeof raw === "string" ? ` (got "${raw}")` : "";
+  const rules: [RegExp, (m: RegExpExecArray) => string][] = [
+    [/^Invalid input: expected number, received NaN$/, () => "must be a number"],
+    [/^Invalid input: expected int, received number$/, () => "must be a whole number"],
+    [/^Too small: expected number to be >=(\S+)$/, (m) => `must be at least ${m[1] ?? ""}`],
+    [/^Too small: expected number to be >(\S+)$/, (m) => `must be more than ${m[1] ?? ""}`],
+    [/^Too big: expected number to be <=(\S+)$/, (m) => `must be at most ${m[1] ?? ""}`],
+    [/^Too big: expected number to be <(\S+)$/, (m) => `must be less than ${m[1] ?? ""}`],
+    [/^Too small: expected string to have >=(\d+) characters$/, (m) => `must be at least ${m[1] ?? ""} characters`],
+    [
+      /^Invalid option: expected one of (.+)$/,
+      (m) => `must be one of ${(m[1] ?? "").replaceAll('"', "").split("|").join(", ")}`,
+    ],
+    [/^Invalid ISO datetime$/, () => "must be an ISO 8601 time, such as 2026-03-01T09:00:00Z"],
+  ];
+  for (const [pattern, say] of rules) {
+    const m = pattern.exec(message);
+    if (m) return `${say(m)}${got}`;
+  }
+  return friendlyMessage(message);
+}
+
 /** Applies a zod schema to flag values; the error names each bad flag as --flag-name. */
 export function parseFlagValues<S extends z.ZodType>(schema: S, values: Record<string, unknown>): z.output<S> {
   const r = schema.safeParse(values);
@@ -48,7 +75,8 @@ export function parseFlagValues<S extends z.ZodType>(schema: S, values: Record<s
           typeof key === "string" ? `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}` : "(arguments)";
         // A list flag (--subscriptions a,b,c) names the item at fault, counted from 1.
         const item = i.path.slice(1).find((p) => typeof p === "number");
-        return `${flag}${typeof item === "number" ? ` (item ${item + 1})` : ""}: ${friendlyMessage(i.message)}`;
+        const raw = typeof key === "string" && i.path.length === 1 ? values[key] : undefined;
+        return `${flag}${typeof item === "number" ? ` (item ${item + 1})` : ""}: ${flagMessage(i.message, raw)}`;
       })
       .join("; ");
     throw new UsageError(text);

@@ -4,7 +4,7 @@ import type { ClockKind } from "../contracts/clock";
 import type { ReasonCode } from "../contracts/outcome";
 import type { AuditVerification } from "../audit/ledger";
 import { REASON_LABELS } from "../audit/report";
-import { plural } from "./plural";
+import { plural } from "../contracts/plural";
 import { formatTable } from "./table";
 
 /**

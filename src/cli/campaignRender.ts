@@ -14,7 +14,7 @@ import type {
   CampaignStatusBody,
   StatusMember,
 } from "./campaignApi";
-import { plural } from "./plural";
+import { plural } from "../contracts/plural";
 import { formatTable } from "./table";
 
 /** States of a subscription whose part in the campaign is over (the others are pending or running). */

@@ -20,7 +20,8 @@ export const SIMULATE_HELP = `port25 simulate [--scenario FILE] [--vms N] [--see
   --subscriptions N (a generated estate of N subscriptions of --vms M VMs each, default 20), it runs a campaign over
   the estate's root management group, up to --max-concurrent-subscriptions (default 5) subscriptions at once: a table
   per subscription, totals, and the campaign's report with every run's beside it (docs/cli.md).
-  Exit codes: 0 the run completed without failures, 1 it ended with failures, was refused or halted, 2 bad usage.`;
+  Exit codes: 0 the run completed without failures, 1 it ended with failures, left a resource down, was refused or
+  halted, 2 bad usage, 130 stopped by Ctrl+C (a partial report is written).`;
 
 export const PLAN_HELP = `port25 plan (--subscription ID | --management-group ID) [--arm-endpoint URL] [--ca FILE]
              [--max-concurrency N] [--running-vm-cycle powerOffDeallocateStart|deallocateStart]
@@ -92,16 +93,19 @@ export const REMOTE_HELP = {
   --user NAME (every remote command): a local identity for \`port25 serve --auth\` on this machine, sent as the
   principal App Service authentication would set (docs/security.md); refused for any other --app.`,
   status: `port25 status --app URL (--id INSTANCE|SUBSCRIPTION | --campaign ID) [--watch] [--key KEY] [--token TOKEN] [--user NAME] [--json]
+              | --state DIR [--json]
   Shows a run's progress, or a campaign's (--campaign ID, or --id port25-campaign-…): a row per subscription
   (name, id, state, its run's status or phase, cycled, skipped, failed, left down, why it was left alone) and the
   totals. --watch follows it with a progress bar until it ends. Exit 1 when the run or campaign ended otherwise
   than completed, or left a resource down. With --state DIR instead of --app: the run \`port25 run\` keeps in DIR.`,
   approve: `port25 approve --app URL (--id INSTANCE|SUBSCRIPTION | --campaign ID [--subscription ID]) [--key KEY] [--token TOKEN] [--user NAME] [--json]
+               | --state DIR
   Approves a run that waits for approval; for a campaign, every run of it that waits (--subscription: that
   subscription's run only), printing what was approved, what was not waiting and what was refused and why.
   Exit 1 when nothing was approved or a run refused the approval (four eyes: the approver must not be the starter).
   With --state DIR instead of --app: approves the paused run \`port25 run\` keeps in DIR (run it again to go on).`,
   cancel: `port25 cancel --app URL (--id INSTANCE|SUBSCRIPTION | --campaign ID [--subscription ID]) [--key KEY] [--token TOKEN] [--user NAME] [--json]
+              | --state DIR
   Cancels a run gracefully: no VM is left half-cycled. For a campaign: every run in flight is signalled and no
   further subscription starts (--subscription: that subscription only); prints the runs signalled and the
   subscriptions cancelled before their run started. With --state DIR instead of --app: cancels the paused run
@@ -109,6 +113,7 @@ export const REMOTE_HELP = {
   audit: `port25 audit --app URL [--subscription ID] [--from ISO] [--to ISO] [--run RUN_ID [--html FILE]]
              [--campaign ID [--html FILE]] [--campaigns [--from ISO] [--to ISO]] [--verify [--subscription ID]]
              [--key KEY] [--token TOKEN] [--user NAME] [--json]
+             | --state DIR [--run RUN_ID] [--html FILE] [--json]
   Lists audited runs, or shows one (--html writes its report to FILE). --campaign shows a campaign's record (a row
   per subscription, links to each run's report; --html writes the campaign's report); --campaigns lists campaigns.
   --verify checks the audit's hash chains (every record, or one --subscription's): exit 0 when whole, 1 naming

@@ -35,7 +35,10 @@ async function local(
   verb: "status" | "approve" | "cancel" | "audit",
 ): Promise<CommandResult | undefined> {
   const m = await import("./commands/localRuns.js");
-  return m.wantsLocal(argv) ? m.localCommand(argv, verb) : undefined;
+  if (m.wantsLocal(argv)) return m.localCommand(argv, verb);
+  // Neither form named: zod would only say "--app: is required", and the run `port25 run` keeps is the other form.
+  if (!argv.some((a) => a === "--app" || a.startsWith("--app="))) throw new UsageError(m.neitherAppNorState());
+  return undefined;
 }
 
 const COMMANDS: Record<string, Command> = {

@@ -12,7 +12,7 @@ import type { Plan } from "../contracts/plan";
 import { classifySubscription } from "../domain/classify";
 import { buildPlan } from "../domain/planWaves";
 import { ensureError } from "../errors";
-import { plural } from "./plural";
+import { plural } from "../contracts/plural";
 import { formatTable } from "./table";
 
 /** Subscriptions read and planned at once. */

@@ -132,10 +132,17 @@ export async function callApi(
           : "HTTP 401: the app refused the function key (--key or PORT25_FUNCTION_KEY) or the access token (--token or PORT25_API_TOKEN: expired, or issued for another audience)",
       );
     }
+    // The app's own 401 (authentication on, no principal) says what is missing, not what to pass: add the flag.
+    const signIn =
+      response.status === 401 && err.success && token === undefined && opts.user === undefined
+        ? isLoopbackApp(opts.app)
+          ? " (port25 serve --auth signs in a local identity: add --user NAME)"
+          : " (send an Entra access token for the API: --token or PORT25_API_TOKEN, docs/deploy.md)"
+        : "";
     throw new RemoteError(
       response.status,
       err.success
-        ? `${err.data.error.code}: ${err.data.error.message}`
+        ? `${err.data.error.code}: ${err.data.error.message}${signIn}`
         : `HTTP ${response.status}: ${clip(text, TEXT_LIMITS.detail)}`,
     );
   }

@@ -2,7 +2,7 @@
 import type { Classification } from "../contracts/classification";
 import type { Plan } from "../contracts/plan";
 import type { RemediationResult } from "../contracts/remediation";
-import { plural } from "./plural";
+import { plural } from "../contracts/plural";
 import { describeEgress } from "../domain/egress";
 import { describeVerdict } from "../domain/canaryPaths";
 import { formatTable } from "./table";

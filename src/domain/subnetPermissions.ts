@@ -5,7 +5,7 @@
  */
 import type { Discovery, GroupPermissions, VnetInfo } from "../contracts/discovery";
 import { resourceKey } from "../contracts/ids";
-import { ARM_ACTIONS, SUBNET_REFRESH_ACTIONS } from "../azure/armActions";
+import { ARM_ACTIONS, SUBNET_REFRESH_ACTIONS } from "../contracts/armActions";
 
 /** The name the deployment gives the subnet role (infra/app/subnet-role.bicep), when the app was not told it. */
 export const SUBNET_ROLE_NAME_PATTERN = "Port25 Subnet Refresh (<environment>, <guid>)";

@@ -4,7 +4,7 @@
  */
 import { createInstance } from "./instances";
 import { deliver, setStatus, type HostState } from "./hostState";
-import type { ScheduledWork, ShimOutcome } from "./shim";
+import type { ScheduledWork, ShimOutcome } from "./shimTypes";
 import type { InstanceRecord } from "./store";
 import { instanceVersion } from "./versioning";
 import {

@@ -9,59 +9,14 @@ import {
   ActionType,
   EventType,
   ReplaySchema,
-  timeSpan,
   type Action,
   type HistoryEvent,
   type OrchestratorState,
-  type ReplaySchemaVersion,
   type WireRetryOptions,
 } from "./wire";
 import { ExtensionError, FIRE_AND_FORGET, NetTask, whenAll, whenAny } from "./netTask";
-
-export interface ShimEnvironment {
-  readonly instanceId: string;
-  readonly orchestrationName: string;
-  readonly schema: ReplaySchemaVersion;
-  readonly maximumShortTimerMs: number;
-  readonly longRunningTimerIntervalMs: number;
-  isActivity(name: string): boolean;
-  isOrchestration(name: string): boolean;
-}
-
-export type ScheduledWork =
-  | { readonly kind: "activity"; readonly id: number; readonly name: string; readonly input: unknown }
-  | { readonly kind: "timer"; readonly id: number; readonly fireAt: number }
-  | {
-      readonly kind: "subOrchestration";
-      readonly id: number;
-      readonly name: string;
-      readonly instanceId: string;
-      readonly input: unknown;
-      /** The version the orchestrator asked for; undefined: the host's defaultVersion. */
-      readonly version: string | undefined;
-    };
-
-export type ShimOutcome =
-  | { readonly kind: "running"; readonly waitingForEvents: readonly string[] }
-  | { readonly kind: "completed"; readonly output: unknown }
-  | { readonly kind: "continuedAsNew"; readonly input: unknown }
-  | { readonly kind: "failed"; readonly errorType: string; readonly message: string; readonly details: string };
-
-export interface ShimResult {
-  /** Work the orchestrator scheduled in this episode, in sequence-id order. */
-  readonly newWork: readonly ScheduledWork[];
-  readonly outcome: ShimOutcome;
-  /** The custom status the SDK reported, when it reported one (otherwise the previous value stands). */
-  readonly customStatus: unknown;
-}
-
-/** The SDK's own failure, when its handler threw (state recovered from the `$OutOfProcData$` payload). */
-export interface SdkFailure {
-  readonly message: string;
-  readonly stack: string | undefined;
-}
-
-const DEFAULT_MAX_RETRY_INTERVAL_MS = 6 * 24 * 3600 * 1000;
+import type { SdkFailure, ScheduledWork, ShimEnvironment, ShimResult } from "./shimTypes";
+import { durableTimer, retried, type ScheduledTimer, type TimerScheduler } from "./timerChains";
 
 class NonDeterminismError extends Error {
   override readonly name = "NonDeterministicOrchestrationException";
@@ -84,11 +39,21 @@ class ExtensionReplay {
   private continueAsNew: { input: unknown } | undefined;
   private programDone = false;
   private failure: Error | undefined;
+  private readonly timers: TimerScheduler;
 
   constructor(
     private readonly env: ShimEnvironment,
     private readonly state: OrchestratorState,
-  ) {}
+  ) {
+    this.timers = {
+      schema: env.schema,
+      maximumShortTimerMs: env.maximumShortTimerMs,
+      longRunningTimerIntervalMs: env.longRunningTimerIntervalMs,
+      now: () => this.nowMs,
+      timer: (fireAt) => this.innerTimer(fireAt),
+      cancel: (timer) => this.cancelTimer(timer),
+    };
+  }
 
   run(history: readonly HistoryEvent[], sdkFailure: SdkFailure | undefined): ShimResult {
     const customStatus = this.state.customStatus ?? undefined;
@@ -279,18 +244,20 @@ class ExtensionReplay {
       case ActionType.CallActivity:
         return this.callActivity(requireName(action), action.input);
       case ActionType.CallActivityWithRetry:
-        return this.withRetry(requireRetry(action), () => this.callActivity(requireName(action), action.input));
+        return retried(requireRetry(action), () => this.callActivity(requireName(action), action.input), this.timers);
       case ActionType.CallSubOrchestrator:
         return this.callSubOrchestration(requireName(action), action.instanceId, action.input, action.version);
       case ActionType.CallSubOrchestratorWithRetry:
-        return this.withRetry(requireRetry(action), () =>
-          this.callSubOrchestration(requireName(action), action.instanceId, action.input, action.version),
+        return retried(
+          requireRetry(action),
+          () => this.callSubOrchestration(requireName(action), action.instanceId, action.input, action.version),
+          this.timers,
         );
       case ActionType.ContinueAsNew:
         this.continueAsNew = { input: action.input };
         return FIRE_AND_FORGET;
       case ActionType.CreateTimer:
-        return this.createTimer(action);
+        return durableTimer(action, this.timers);
       case ActionType.WaitForExternalEvent:
         return this.waitForEvent(action.externalEventName ?? "");
       case ActionType.WhenAll:
@@ -350,55 +317,16 @@ class ExtensionReplay {
     return task;
   }
 
-  private innerTimer(fireAt: number): { id: number; task: NetTask } {
+  private innerTimer(fireAt: number): ScheduledTimer {
     const id = this.idCounter++;
     this.pending.set(id, { kind: "timer", id, fireAt });
     return { id, task: this.openTask(id) };
   }
 
-  private cancelTimer(timer: { id: number; task: NetTask }): void {
+  private cancelTimer(timer: ScheduledTimer): void {
     // DTFx forgets a canceled timer's task, but the timer itself stays scheduled and still fires later.
     this.open.delete(timer.id);
     timer.task.cancel();
-  }
-
-  private createTimer(action: Action): NetTask {
-    const fireAt = Date.parse(action.fireAt ?? "");
-    if (!Number.isFinite(fireAt))
-      throw new ExtensionError(`CreateTimer action has an invalid fireAt: ${String(action.fireAt)}`);
-    const canceled = action.isCanceled === true;
-    const tooLong = fireAt - this.nowMs > this.env.maximumShortTimerMs;
-    if (tooLong && this.env.schema < ReplaySchema.V3) {
-      throw new ExtensionError(
-        `Durable timers longer than ${timeSpan(this.env.maximumShortTimerMs)} need replay schema V3; ` +
-          `this timer is ${timeSpan(fireAt - this.nowMs)} long.`,
-      );
-    }
-    if (!tooLong) {
-      const timer = this.innerTimer(fireAt);
-      if (canceled) this.cancelTimer(timer);
-      return timer.task;
-    }
-    // Long timer: a chain of sub-timers, each at most the long-running interval, the last one at fireAt.
-    const outer = new NetTask();
-    let current: { id: number; task: NetTask } | undefined;
-    const next = (): void => {
-      if (this.nowMs >= fireAt) {
-        outer.resolve();
-        return;
-      }
-      const remaining = fireAt - this.nowMs;
-      const at = remaining <= this.env.maximumShortTimerMs ? fireAt : this.nowMs + this.env.longRunningTimerIntervalMs;
-      const timer = this.innerTimer(at);
-      current = timer;
-      timer.task.whenDone(() => {
-        if (timer.task.state === "completed") next();
-        else outer.cancel();
-      });
-    };
-    next();
-    if (canceled && current) this.cancelTimer(current);
-    return outer;
   }
 
   private waitForEvent(name: string): NetTask {
@@ -413,50 +341,6 @@ class ExtensionReplay {
     if (queue) queue.push(task);
     else this.waiters.set(name, [task]);
     return task;
-  }
-
-  /** DTFx RetryInterceptor: a timer after every failed attempt (the last one included), then the next attempt. */
-  private withRetry(options: WireRetryOptions, attempt: () => NetTask): NetTask {
-    const result = new NetTask();
-    const firstAttemptAt = this.nowMs;
-    const maxAttempts = options.maxNumberOfAttempts;
-    let retryCount = 0;
-    const run = (): void => {
-      if (retryCount >= maxAttempts) {
-        result.reject(new Error("retry attempts exhausted"));
-        return;
-      }
-      const task = attempt();
-      task.whenDone(() => {
-        if (task.state === "completed") {
-          result.resolve();
-          return;
-        }
-        const lastError = task.error ?? new Error("attempt canceled");
-        const delay = this.nextRetryDelay(options, retryCount, firstAttemptAt);
-        if (delay <= 0) {
-          result.reject(lastError);
-          return;
-        }
-        const timer = this.innerTimer(this.nowMs + delay);
-        timer.task.whenDone(() => {
-          retryCount += 1;
-          if (retryCount < maxAttempts) run();
-          else result.reject(lastError);
-        });
-      });
-    };
-    run();
-    return result;
-  }
-
-  private nextRetryDelay(options: WireRetryOptions, retryCount: number, firstAttemptAt: number): number {
-    const timeout = options.retryTimeoutInMilliseconds;
-    const expiration = timeout !== undefined && timeout > 0 ? firstAttemptAt + timeout : Number.POSITIVE_INFINITY;
-    if (this.nowMs >= expiration) return 0;
-    const delay = options.firstRetryIntervalInMilliseconds * Math.pow(options.backoffCoefficient ?? 1, retryCount);
-    const cap = options.maxRetryIntervalInMilliseconds ?? DEFAULT_MAX_RETRY_INTERVAL_MS;
-    return Math.round(delay < cap ? delay : cap);
   }
 }
 

@@ -9,7 +9,7 @@ import type { HttpRequest, HttpResponseInit, InvocationContext } from "@azure/fu
 import type * as df from "durable-functions";
 import { APPROVE_EVENT } from "../contracts/names";
 import { errorResponse, handleErrors, jsonResponse } from "./http";
-import { tryGetStatus } from "./instances";
+import { tryGetStatus } from "../durableClient";
 import { approvalFor } from "./approveRemediation";
 import { campaignDecision, campaignUrls, memberOf } from "./campaignView";
 import { isLive } from "../domain/campaignMembers";

@@ -76,7 +76,7 @@ export function approvalFor(
     const startedBy = starter.success ? starter.data.requestedBy : "unknown";
     const message =
       `Remediation ${instanceId} was started by ${startedBy}: its approver must be a different principal (four eyes). ` +
-      "A single-operator lab can start the run with allowSelfApproval: true.";
+      "A single-operator lab can start the run with allowSelfApproval: true (port25 start --allow-self-approval).";
     return {
       code: "SelfApprovalRefused",
       message,

@@ -17,7 +17,7 @@ import {
 } from "../contracts/campaign";
 import { errorResponse, HttpProblem, parseOr400, queryObject, requireRole, type Caller } from "./http";
 import { SubscriptionIdSchema } from "../contracts/ids";
-import { tryGetStatus } from "./instances";
+import { tryGetStatus } from "../durableClient";
 import type { TriggerRoot } from "./root";
 import { isLive, liveMembers, type CampaignViewMember } from "../domain/campaignMembers";
 

@@ -10,7 +10,7 @@ import type * as df from "durable-functions";
 import { CANCEL_EVENT } from "../contracts/names";
 import { cancelMemberEvent } from "../contracts/durable/campaign";
 import { errorResponse, handleErrors, jsonResponse } from "./http";
-import { tryGetStatus } from "./instances";
+import { tryGetStatus } from "../durableClient";
 import { cancelEventOf, cancelRunCascade } from "./cancelRemediation";
 import { campaignDecision, campaignUrls, memberOf, readCampaign } from "./campaignView";
 import { isLive, type CampaignViewMember } from "../domain/campaignMembers";

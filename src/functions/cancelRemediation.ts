@@ -12,7 +12,8 @@ import { CancelEventSchema, type CancelEvent } from "../contracts/events";
 import { ProgressSchema } from "../contracts/remediation";
 import { activeLanesOf } from "../contracts/durable/runWave";
 import { type Caller, handleErrors, jsonResponse, refuseQuery, requireRole } from "./http";
-import { requireLiveInstance, statusUrls, tryGetStatus } from "./instances";
+import { requireLiveInstance, statusUrls } from "./instances";
+import { tryGetStatus } from "../durableClient";
 import { isLive } from "../domain/campaignMembers";
 
 /**

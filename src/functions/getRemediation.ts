@@ -8,7 +8,8 @@ import { ClockKindSchema } from "../contracts/clock";
 import { ProgressSchema, RemediationOutputSchema, type Progress } from "../contracts/remediation";
 import { activeLanesOf, withWaveCounts } from "../contracts/durable/runWave";
 import { errorResponse, handleErrors, jsonResponse, requireRole } from "./http";
-import { statusUrls, tryGetStatus } from "./instances";
+import { statusUrls } from "./instances";
+import { tryGetStatus } from "../durableClient";
 import { instanceIdParam } from "./params";
 
 const ClockOfInput = z.object({ clock: ClockKindSchema.optional() });

@@ -1,35 +1,10 @@
-/** Durable-client helpers shared by the remediation triggers. */
+/** The remediation triggers' own answers about an instance: its URLs, and the live run a route names. */
 import type { HttpRequest } from "@azure/functions";
 import type * as df from "durable-functions";
-import { ensureError } from "../errors";
 import { errorResponse, HttpProblem } from "./http";
 import { instanceIdParam } from "./params";
 import { isLive } from "../domain/campaignMembers";
-
-/** The instance's status, or undefined when it does not exist. */
-export async function tryGetStatus(
-  client: df.DurableClient,
-  instanceId: string,
-  showInput = false,
-): Promise<df.DurableOrchestrationStatus | undefined> {
-  try {
-    const status = await client.getStatus(instanceId, { showInput });
-    return status.instanceId ? status : undefined;
-  } catch (e) {
-    const message = ensureError(e).message;
-    if (/404|not found/i.test(message)) return undefined;
-    throw e;
-  }
-}
-
-export async function findLiveInstance(
-  client: df.DurableClient,
-  instanceId: string,
-  showInput = false,
-): Promise<df.DurableOrchestrationStatus | undefined> {
-  const status = await tryGetStatus(client, instanceId, showInput);
-  return status && isLive(status) ? status : undefined;
-}
+import { tryGetStatus } from "../durableClient";
 
 /** Our own API's URLs for an instance (status, approve, cancel), relative to the request's origin. */
 export function statusUrls(

@@ -11,7 +11,7 @@ import { REVERIFY_SUBSCRIPTION } from "../contracts/names";
 import { parseWith } from "../contracts/parse";
 import { remediationInstanceId } from "../contracts/remediation";
 import { ReverifySubscriptionInput, reverifyInstanceId } from "../contracts/durable/reverifySubscription";
-import { findLiveInstance } from "./instances";
+import { findLiveInstance } from "../durableClient";
 import { clippedMessage, TEXT_LIMITS } from "../contracts/textLimits";
 
 export interface ReverifySweep {

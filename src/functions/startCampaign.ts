@@ -22,7 +22,7 @@ import { errorResponse, handleErrors, jsonResponse, parseOr400, readJsonBody, re
 import { refuseFutureApproval } from "./startRemediation";
 import { newRunId, runTemplateOf } from "./runTemplate";
 import { campaignUrls } from "./campaignView";
-import { findLiveInstance } from "./instances";
+import { findLiveInstance } from "../durableClient";
 
 /** Two targets that would remediate the same subscriptions: the same management group, or lists that share one. */
 function overlaps(a: CampaignTarget, b: CampaignTarget): boolean {

@@ -20,7 +20,8 @@ import {
   requireRole,
   validationResponse,
 } from "./http";
-import { findLiveInstance, statusUrls } from "./instances";
+import { statusUrls } from "./instances";
+import { findLiveInstance } from "../durableClient";
 import { isLive } from "../domain/campaignMembers";
 
 /** Clock skew tolerated on attestation.approvedAt. */

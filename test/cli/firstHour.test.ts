@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
 import { isSignInFailure, signInAdvice } from "../../src/cli/commands/plan";
 import { SimulateOutputSchema } from "../../src/cli/simulateOutput";
-import { plural } from "../../src/cli/plural";
+import { plural } from "../../src/contracts/plural";
 import { formatTable, wrapText } from "../../src/cli/table";
 import { startSimulator, type SimulatorHandle } from "../../src/simulator";
 import { runPort25 } from "../support/stdio";

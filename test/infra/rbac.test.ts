@@ -1,6 +1,6 @@
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ARM_ACTIONS } from "../../src/azure/armActions";
+import { ARM_ACTIONS } from "../../src/contracts/armActions";
 import { isAzureOperationError } from "../../src/errors";
 import { gatewayFor, startFakeArm, type FakeArm, type FakeReply } from "../azure/fakeArm";
 import { extractRoleActions } from "./roleCheck";

@@ -1,6 +1,6 @@
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { ARM_ACTIONS, ARM_ACTION_ROLE, roleActions } from "../../src/azure/armActions";
+import { ARM_ACTIONS, ARM_ACTION_ROLE, roleActions } from "../../src/contracts/armActions";
 import { INFRA_DIR, type Node, callee, loadBicep, objectProperties, parseBicep, resources, variable } from "./bicep";
 import { compareRoleWithGateway, extractRoleActions } from "./roleCheck";
 

@@ -16,7 +16,7 @@ import {
 } from "../../contracts/discovery";
 import { parseWith } from "../../contracts/parse";
 import { AzureOperationError } from "../../errors";
-import { ARM_ACTIONS } from "../armActions";
+import { ARM_ACTIONS } from "../../contracts/armActions";
 import { armErrorFromBody, errorFromResponse } from "../errors";
 import type { ResourceOperations } from "../gateway";
 import { type ArmRequests, collect, optional, parseJson } from "./requests";

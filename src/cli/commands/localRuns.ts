@@ -4,7 +4,7 @@ import { hostname, userInfo } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { z } from "zod";
 import { camelKeys, parseFlags, parseFlagValues, UsageError } from "../args";
-import { openState, readRunRecord, StateInUseError, type RunRecord } from "../runState";
+import { defaultStateDir, openState, readRunRecord, StateInUseError, type RunRecord } from "../runState";
 import { isLiveOn, progressOf, raiseApprove, raiseCancel } from "../localRun";
 import { fullRecord } from "../localRecords";
 import { describe } from "../progress";
@@ -12,6 +12,7 @@ import { renderSummary } from "../render";
 import { displayPath, FAILING_STATUSES } from "../invocation";
 import { renderRunReport } from "../../audit/report";
 import { ProgressSchema } from "../../contracts/remediation";
+import type { AuditedRun } from "../../contracts/audit";
 import type { CommandResult } from "../command";
 
 const Flags = z
@@ -26,6 +27,22 @@ const Flags = z
 /** Whether the command was given --state (then it acts on a local run, not on the deployed app). */
 export function wantsLocal(argv: readonly string[]): boolean {
   return argv.some((a) => a === "--state" || a.startsWith("--state="));
+}
+
+/** The error of a status, approve, cancel or audit given neither --app nor --state: both forms, and the folder here. */
+export function neitherAppNorState(): string {
+  const here = existsSync(join(defaultStateDir(), "run.json"));
+  return (
+    "--app URL or --state DIR: give one: --app for the deployed app (or the address `port25 serve` prints), " +
+    `--state for the run \`port25 run\` keeps in a folder${here ? " (.port25 here holds one: --state .port25)" : ""}`
+  );
+}
+
+/** One line for an audited run: its status and message (a sentence, its full stop dropped before the count). */
+export function auditedRunLine(audited: Pick<AuditedRun, "run" | "outcomes">): string {
+  const s = audited.run.summary;
+  const message = s ? ` — ${s.message.replace(/\.$/, "")}` : "";
+  return `Run ${audited.run.runId} of ${audited.run.subscriptionId}: ${s?.status ?? "in progress"}${message}; ${audited.outcomes.length} outcomes recorded`;
 }
 
 function recordOf(dir: string): RunRecord {
@@ -131,11 +148,10 @@ export async function localCommand(
       mkdirSync(dirname(path), { recursive: true });
       writeFileSync(path, renderRunReport(audited));
     }
-    const s = audited.run.summary;
     process.stdout.write(
       f.json
         ? `${JSON.stringify(audited)}\n`
-        : `Run ${runId} of ${audited.run.subscriptionId}: ${s?.status ?? "in progress"}${s ? ` — ${s.message}` : ""}; ${audited.outcomes.length} outcomes recorded${f.html === undefined ? "" : `\nReport: ${displayPath(resolve(f.html))}`}\n`,
+        : `${auditedRunLine(audited)}${f.html === undefined ? "" : `\nReport: ${displayPath(resolve(f.html))}`}\n`,
     );
     return { exitCode: 0 };
   } finally {

@@ -5,7 +5,7 @@
 import { z } from "zod";
 import { camelKeys, environment, parseFlags, parseFlagValues, UsageError, type OptionSpec } from "../args";
 import { callApi, RemoteFlagsSchema, type RemoteOptions } from "../remoteClient";
-import { createLineSink, createProgressSink } from "../progress";
+import { createLineSink, createProgressSink, describe } from "../progress";
 import { FAILING_STATUSES, invocation, shellQuote } from "../invocation";
 import { fitLines, formatTable } from "../table";
 import {
@@ -182,13 +182,30 @@ export async function statusCommand(argv: string[], sleep: (ms: number) => Promi
                 `\nLEFT DOWN ${d.resourceGroup}/${d.name}: ${d.state} — ${d.reason}\n  manual action: ${d.manualAction}`,
             )
             .join("")
-        : `${body.instanceId}: ${body.runtimeStatus}${body.progress ? ` (${body.progress.phase})` : ""}`;
+        : liveRunText(body, f);
       print(f.json, body, text);
       const failed = s !== null && (FAILING_STATUSES.includes(s.status) || (s.counts.leftDown ?? 0) > 0);
       return { exitCode: failed || body.runtimeStatus === "Failed" ? 1 : 0 };
     }
     await sleep(5000);
   }
+}
+
+/**
+ * A run without a summary yet: its phase and counts, and, while it waits at the approval gate, the command a second
+ * person approves it with (the phase name alone, "approve", reads as an instruction to the one who started it).
+ */
+function liveRunText(body: z.output<typeof StatusBodySchema>, f: RemoteOptions): string {
+  const p = body.progress;
+  if (p === null) return `${body.instanceId}: ${body.runtimeStatus}`;
+  if (p.phase !== "approve") return `${body.instanceId}: ${body.runtimeStatus} — ${describe(p)}`;
+  return fitProse(
+    `${body.instanceId}: ${body.runtimeStatus}, waiting for approval of its plan (${p.counts.total} resources). ` +
+      "To approve it (as someone other than its starter, unless it was started with --allow-self-approval), or to " +
+      "cancel it:\n" +
+      `  ${commandLine(withoutUser(f))(`approve --id ${body.instanceId}`)}\n` +
+      `  ${commandLine(f)(`cancel --id ${body.instanceId}`)}`,
+  );
 }
 
 /** A campaign's status, once or (--watch) until it ends. Exit 1 unless it completed with nothing left down. */

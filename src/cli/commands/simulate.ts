@@ -11,7 +11,7 @@ import { DEFAULT_VMS_PER_SUBSCRIPTION, defaultScenarioPath, loadEstateFlag } fro
 import { simulateCampaign } from "./simulateCampaign";
 import { MAX_CAMPAIGN_SUBSCRIPTIONS, MAX_CONCURRENT_SUBSCRIPTIONS } from "../../contracts/campaign";
 import { displayPath, FAILING_STATUSES } from "../invocation";
-import { plural } from "../plural";
+import { plural } from "../../contracts/plural";
 import { generateEstate, generateFleet, loadEstate, type Scenario } from "../../simulator";
 import { renderRunReport } from "../../audit/report";
 import type { RemediationResult } from "../../contracts/remediation";

@@ -10,7 +10,7 @@ import { startLocalStack, type LocalStack } from "../localStack";
 import { createLineSink } from "../progress";
 import { describeCampaignEnd, describeCampaignProgress, describeTarget, renderMembers } from "../campaignRender";
 import { displayPath } from "../invocation";
-import { plural } from "../plural";
+import { plural } from "../../contracts/plural";
 import { fitLines } from "../table";
 import { renderCampaignReport } from "../../audit/campaignReport";
 import { renderRunReport } from "../../audit/report";
