@@ -40,6 +40,7 @@ import { availabilitySetRounds, domainKey, scheduleNext, type SchedItem } from "
 import { nowIso, skippedOutcome, unexpectedOutcome } from "./shared";
 import { ReplayMemo } from "./replayMemo";
 import { awaitGroup } from "./toolkit/groupWait";
+import { awaitUnlessCancelled } from "./toolkit/cancelAwareWait";
 
 /**
  * Tasks (activities and timers) a serial lane's resources wait on in one execution before it continues as new: a
@@ -49,14 +50,22 @@ import { awaitGroup } from "./toolkit/groupWait";
  */
 export const SERIAL_TASKS_PER_EXECUTION = 60;
 
-/** Runs `inner`, counting each task it waits on. */
-function* counted<T>(inner: Generator<Task, T, unknown>, count: () => void): Generator<Task, T, unknown> {
+/**
+ * Runs `inner` in place, counting each task it waits on, and hearing the lane's cancel waiter meanwhile (a waiter
+ * never yielded is never handed its event: toolkit/cancelAwareWait.ts); the task is still awaited to its end.
+ */
+function* inPlace<T>(
+  context: OrchestrationContext,
+  inner: Generator<Task, T, unknown>,
+  cancel: Task,
+  count: () => void,
+): Generator<Task, T, unknown> {
   let step = inner.next();
   while (step.done !== true) {
     count();
     let answer: unknown;
     try {
-      answer = yield step.value;
+      answer = yield* awaitUnlessCancelled(context, step.value, cancel, () => cancel.isCompleted);
     } catch (e) {
       step = inner.throw(e);
       continue;
@@ -265,7 +274,7 @@ export function* cycleBatch(
       for (const { entry } of round) {
         cycling = entry.name;
         status();
-        outcomes.push(yield* counted(cycleInPlace(context, input, entry), () => tasksHere++));
+        outcomes.push(yield* inPlace(context, cycleInPlace(context, input, entry), cancel, () => tasksHere++));
         cycling = undefined;
       }
     } else {
