@@ -6,8 +6,8 @@ import type { HostStats } from "../src/durable-host";
 import type { RequestLogEntry, Scenario, SimState, StateChange } from "../src/simulator";
 import type { ResourceOutcome } from "../src/contracts/outcome";
 import type { AvailabilitySetRule, RunningVmCycle } from "../src/contracts/options";
-import type { Caps, Plan } from "../src/contracts/plan";
-import { availabilitySetRounds, type SchedItem } from "../src/domain/scheduler";
+import type { Caps, Plan, PowerStep } from "../src/contracts/plan";
+import { availabilitySetRounds, domainKey, type SchedItem } from "../src/domain/scheduler";
 import {
   LISTING_PAGE_VMS,
   NOMINAL_CYCLE_SECONDS,
@@ -130,35 +130,62 @@ export function lowerBound(
   return { concurrency: byConcurrency, writes: byWrites, bound: Math.max(byConcurrency, byWrites) };
 }
 
-/** A wave as the honest bound sees it: what it set out to cycle, and its largest set's rounds under the run's rule. */
+/**
+ * A wave as the honest bound sees it: what it set out to cycle, the Azure seconds and writes of each resource's
+ * planned steps (a stopped VM is only deallocated: one write, not a whole cycle), and its slowest availability set.
+ */
 export interface HonestWaveInput {
   wave: number;
   canary: boolean;
   resources: number;
+  /** Resources whose steps take the whole cycle (a running VM's). */
+  fullCycles: number;
+  /** Σ of every resource's steps at the nominal latencies, and of its writes (one a step). */
+  workSeconds: number;
+  writes: number;
+  /** Rounds of the wave's largest availability set under the run's rule (members over the cap, or update domains). */
   setRounds: number;
+  /**
+   * Seconds the slowest availability set needs at least under the run's rule: its members' steps in groups of at
+   * most the per-set cap (the longer of whole rounds of full cycles and its work over the cap), or each update
+   * domain in turn at its longest member.
+   */
+  setSeconds: number;
 }
+
+/** Seconds of a power step at the scenario's nominal latencies (bench/fleetCase.ts REALISTIC). */
+export const STEP_SECONDS: Readonly<Record<PowerStep, number>> = { powerOff: 30, deallocate: 60, start: 60 };
 
 /**
  * The waves of a run from its outcomes (resources it set out to cycle: cycled or failed) and its plan (each
- * resource's availability set and update domain, and the rule in the plan's caps).
+ * resource's steps, availability set and update domain, and the rule in the plan's caps). A resource the plan does
+ * not list counts as a whole cycle of the run's shape.
  */
-export function honestWaves(outcomes: readonly ResourceOutcome[], plan: Plan | undefined): HonestWaveInput[] {
+export function honestWaves(
+  outcomes: readonly ResourceOutcome[],
+  plan: Plan | undefined,
+  shape: CycleShape = CYCLE_SHAPES.powerOffDeallocateStart,
+): HonestWaveInput[] {
   const entries = new Map((plan?.entries ?? []).map((e) => [e.resourceId.toLowerCase(), e] as const));
   const caps: Caps = plan?.caps ?? {
     maxConcurrency: 1,
     maxUnavailablePerAvailabilitySet: 1,
     maxUnavailablePerScaleSet: 1,
   };
-  const byWave = new Map<number, { canary: boolean; items: SchedItem[] }>();
+  type Item = SchedItem & { seconds: number; writes: number };
+  const byWave = new Map<number, { canary: boolean; items: Item[] }>();
   for (const o of outcomes) {
     if (o.kind === "vnet" || (o.outcome !== "cycled" && o.outcome !== "failed")) continue;
     const w = byWave.get(o.wave ?? -1) ?? { canary: false, items: [] };
     const e = entries.get(o.resourceId.toLowerCase());
+    const steps = e?.steps ?? [];
     w.canary ||= o.canary === true;
     w.items.push({
       id: o.resourceId,
       ...(e?.availabilitySetId !== undefined ? { availabilitySetId: e.availabilitySetId } : {}),
       ...(e?.updateDomain !== undefined ? { updateDomain: e.updateDomain } : {}),
+      seconds: steps.length === 0 ? shape.seconds : steps.reduce((t, step) => t + STEP_SECONDS[step], 0),
+      writes: steps.length === 0 ? shape.writes : steps.length,
     });
     byWave.set(o.wave ?? -1, w);
   }
@@ -168,8 +195,37 @@ export function honestWaves(outcomes: readonly ResourceOutcome[], plan: Plan | u
       wave,
       canary: w.canary,
       resources: w.items.length,
+      fullCycles: w.items.filter((i) => i.seconds >= shape.seconds).length,
+      workSeconds: w.items.reduce((t, i) => t + i.seconds, 0),
+      writes: w.items.reduce((t, i) => t + i.writes, 0),
       setRounds: Math.max(0, ...availabilitySetRounds(w.items, caps).values()),
+      setSeconds: slowestSetSeconds(w.items, caps, shape),
     }));
+}
+
+/** The slowest availability set's least duration under the run's rule (see HonestWaveInput.setSeconds). */
+function slowestSetSeconds(items: readonly (SchedItem & { seconds: number })[], caps: Caps, shape: CycleShape): number {
+  const sets = new Map<string, (SchedItem & { seconds: number })[]>();
+  for (const i of items) {
+    if (i.availabilitySetId === undefined) continue;
+    const key = i.availabilitySetId.toLowerCase();
+    sets.set(key, [...(sets.get(key) ?? []), i]);
+  }
+  let slowest = 0;
+  for (const members of sets.values()) {
+    let seconds: number;
+    if (caps.availabilitySetRule === "updateDomain") {
+      const domains = new Map<string, number>();
+      for (const m of members) domains.set(domainKey(m), Math.max(domains.get(domainKey(m)) ?? 0, m.seconds));
+      seconds = [...domains.values()].reduce((t, d) => t + d, 0);
+    } else {
+      const k = Math.max(1, caps.maxUnavailablePerAvailabilitySet);
+      const full = members.filter((m) => m.seconds >= shape.seconds).length;
+      seconds = Math.max(Math.ceil(full / k) * shape.seconds, members.reduce((t, m) => t + m.seconds, 0) / k);
+    }
+    slowest = Math.max(slowest, seconds);
+  }
+  return slowest;
 }
 
 /** What the honest bound needs besides the waves: the run's cap, cycle, rule, and the fixed steps around the canary. */
@@ -189,36 +245,35 @@ export interface HonestBoundInput {
 
 /**
  * The honest bound: the subnet refresh and the canary's wave with its probe, then each wave in order — they never
- * overlap — at the largest of its floors: ceil(N / cap) cycle times; its writes through ARM's write bucket; the
- * reads that must see each resource after each step, 50 VMs a listing page, through ARM's read bucket; and its
- * largest availability set's rounds under the run's rule (one member at a time, or one update domain at a time),
- * each a cycle time. Each wave is given a full bucket, so the sum stays a lower bound.
+ * overlap — at the largest of its floors: the cap's rounds (ceil(full cycles / cap) cycle times, or the wave's
+ * Azure seconds spread over the cap's slots when that is longer); its writes through ARM's write bucket; the reads
+ * that must see each resource after each step, 50 VMs a listing page, through ARM's read bucket; and its slowest
+ * availability set under the run's rule (one member at a time, or one update domain at a time). A resource's time
+ * is that of its own planned steps: a stopped VM's deallocation is not counted as a whole cycle, which would raise
+ * the bound above what the run could reach. Each wave is given a full bucket, so the sum stays a lower bound.
  */
 export function honestBound(waves: readonly HonestWaveInput[], o: HonestBoundInput): HonestBound {
   const { shape } = o;
+  const cap = Math.max(1, o.concurrency);
   const terms = waves.map((w) => {
-    const capSeconds = Math.ceil(w.resources / Math.max(1, o.concurrency)) * shape.seconds;
-    const writeFloorSeconds = Math.max(
-      0,
-      (shape.writes * w.resources - WRITE_BUCKET.capacity) / WRITE_BUCKET.refillPerSecond,
-    );
+    const capSeconds = Math.max(Math.ceil(w.fullCycles / cap) * shape.seconds, w.workSeconds / cap);
+    const writeFloorSeconds = Math.max(0, (w.writes - WRITE_BUCKET.capacity) / WRITE_BUCKET.refillPerSecond);
     const readFloorSeconds = Math.max(
       0,
-      (Math.ceil((shape.writes * w.resources) / LISTING_PAGE_VMS) - READ_BUCKET.capacity) / READ_BUCKET.refillPerSecond,
+      (Math.ceil(w.writes / LISTING_PAGE_VMS) - READ_BUCKET.capacity) / READ_BUCKET.refillPerSecond,
     );
-    const setSeconds = w.setRounds * shape.seconds;
     const boundSeconds =
-      Math.max(capSeconds, writeFloorSeconds, readFloorSeconds, setSeconds) +
+      Math.max(capSeconds, writeFloorSeconds, readFloorSeconds, w.setSeconds) +
       (w.canary ? o.subnetSeconds + o.probeSeconds : 0);
     return {
       wave: w.wave,
       canary: w.canary,
       resources: w.resources,
-      capSeconds,
+      capSeconds: round(capSeconds, 1),
       writeFloorSeconds: round(writeFloorSeconds, 1),
       readFloorSeconds: round(readFloorSeconds, 1),
       setRounds: w.setRounds,
-      setSeconds,
+      setSeconds: round(w.setSeconds, 1),
       boundSeconds: round(boundSeconds, 1),
     };
   });
@@ -366,7 +421,9 @@ export function summariseTime(
 /**
  * Availability sets of two or more VMs, and how many of them had every member down (not running) at the same
  * moment during the run, from the simulator's timeline. A set whose members were all down before the run began
- * counts only if a member went down again while the rest were down.
+ * counts only if a member went down again while the rest were down. Sets fully down that had a member already not
+ * running at the start are counted apart: there the run took down the last running members, which the caps allow
+ * and the plan must say beforehand (plan.setOutages); a set of running members all down at once is the run's own.
  */
 export function availabilitySetsFullyDown(
   scenario: Scenario,
@@ -390,6 +447,7 @@ export function availabilitySetsFullyDown(
     setOf.set(id, key);
   }
   const fullyDown = new Set<string>();
+  const downBefore = new Set([...sets.entries()].filter(([, s]) => s.down > 0).map(([k]) => k));
   const changes = timeline
     .filter((c) => c.instanceId === undefined && setOf.has(c.resourceId.toLowerCase()))
     .sort((a, b) => a.at - b.at);
@@ -404,5 +462,16 @@ export function availabilitySetsFullyDown(
       set.down--;
     }
   }
-  return { sets: [...sets.values()].filter((s) => s.members.size >= 2).length, fullyDown: fullyDown.size };
+  return {
+    sets: [...sets.values()].filter((s) => s.members.size >= 2).length,
+    fullyDown: fullyDown.size,
+    withMembersDownBefore: [...fullyDown].filter((k) => downBefore.has(k)).length,
+    fullyDownSets: [...fullyDown].sort(),
+  };
+}
+
+/** The sets fully down (`resourceGroup/name`, lower case) that the run's plan named beforehand in its setOutages. */
+export function setsNamedByPlan(down: AvailabilitySetsDown, plan: Plan | undefined): AvailabilitySetsDown {
+  const named = new Set((plan?.setOutages ?? []).map((o) => `${o.resourceGroup}/${o.name}`.toLowerCase()));
+  return { ...down, namedByPlan: (down.fullyDownSets ?? []).filter((k) => named.has(k)).length };
 }

@@ -6,7 +6,7 @@
  */
 import { spawn } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { loadavg, tmpdir } from "node:os";
 import * as path from "node:path";
 import { loadEstate, generateEstate } from "../src/simulator";
 import { CampaignSimulateOutputSchema } from "../src/cli/commands/simulateCampaign";
@@ -54,6 +54,7 @@ async function main(): Promise<void> {
     path.join(mkdtempSync(path.join(tmpdir(), "port25-bench-campaign-")), "campaign.html"),
   ];
   const started = Date.now();
+  const loadAverage = Number((loadavg()[0] ?? 0).toFixed(1));
   const r = await runCli(args, spec.realLimitSeconds);
   let metrics: CampaignMetrics;
   try {
@@ -103,6 +104,7 @@ async function main(): Promise<void> {
       realSeconds: out.timing.realSeconds,
       cpuSeconds: out.timing.cpuSeconds,
       peakRssMiB: out.timing.peakRssMiB,
+      loadAverage,
       arm: out.arm,
       orchestration: out.orchestration,
     };
@@ -115,6 +117,7 @@ async function main(): Promise<void> {
       status: r.code === null ? "timedOut" : "error",
       error: `${ensureError(e).message.slice(0, 300)}; exit ${String(r.code)}; ${r.stderr.slice(-500)}`,
       realSeconds: (Date.now() - started) / 1000,
+      loadAverage,
     };
   }
   writeFileSync(spec.out, `${JSON.stringify(CampaignMetricsSchema.parse(metrics), null, 2)}\n`);

@@ -20,6 +20,7 @@ import {
   fleetStart,
   honestBound,
   honestWaves,
+  setsNamedByPlan,
   summariseArm,
   summariseOrchestration,
   summariseOutcomes,
@@ -123,7 +124,10 @@ export async function runFleetCase(spec: FleetCaseSpec): Promise<FleetMetrics> {
       outcomes: summariseOutcomes(outcomes),
       orchestration: summariseOrchestration(stack.host.stats(), cycled),
       arm: summariseArm(log, cycled, fleetStart(outcomes)),
-      availabilitySets: availabilitySetsFullyDown(scenario, stack.sim.snapshot(), stack.sim.timeline()),
+      availabilitySets: setsNamedByPlan(
+        availabilitySetsFullyDown(scenario, stack.sim.snapshot(), stack.sim.timeline()),
+        result?.plan,
+      ),
       time: {
         ...summariseTime(
           outcomes,
@@ -133,7 +137,7 @@ export async function runFleetCase(spec: FleetCaseSpec): Promise<FleetMetrics> {
           options.maxConcurrency,
           CYCLE_SHAPES[options.runningVmCycle],
         ),
-        honest: honestBound(honestWaves(outcomes, result?.plan), {
+        honest: honestBound(honestWaves(outcomes, result?.plan, CYCLE_SHAPES[options.runningVmCycle]), {
           concurrency: options.maxConcurrency,
           shape: CYCLE_SHAPES[options.runningVmCycle],
           rule: options.availabilitySetRule,

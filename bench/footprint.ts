@@ -13,19 +13,29 @@ import { FootprintSchema, type Footprint } from "./spec";
 
 const SAMPLE_MS = 200;
 
-/** Parent pid and the VmRSS / VmHWM (KiB) of one process, or undefined when it is gone or unreadable. */
-function readProc(pid: number): { ppid: number; rssKiB: number; hwmKiB: number } | undefined {
+/** Clock ticks a second of /proc/<pid>/stat's CPU times (USER_HZ, 100 on Linux). */
+const TICKS_PER_SECOND = 100;
+
+/**
+ * Parent pid, the VmRSS / VmHWM (KiB) and the CPU ticks (user + system, /proc/<pid>/stat fields 14 and 15) of one
+ * process, or undefined when it is gone or unreadable.
+ */
+function readProc(pid: number): { ppid: number; rssKiB: number; hwmKiB: number; cpuTicks: number } | undefined {
   try {
     const status = readFileSync(`/proc/${pid}/status`, "utf8");
     const field = (name: string): number => Number(new RegExp(`^${name}:\\s+(\\d+)`, "m").exec(status)?.[1] ?? "0");
-    return { ppid: field("PPid"), rssKiB: field("VmRSS"), hwmKiB: field("VmHWM") };
+    // The fields after the command name, which is in parentheses and may hold spaces: state is field 3.
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    const rest = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    const cpuTicks = Number(rest[11] ?? 0) + Number(rest[12] ?? 0);
+    return { ppid: field("PPid"), rssKiB: field("VmRSS"), hwmKiB: field("VmHWM"), cpuTicks };
   } catch {
     return undefined;
   }
 }
 
 /** The root and every descendant still alive. */
-function processTree(root: number): { pid: number; rssKiB: number; hwmKiB: number }[] {
+function processTree(root: number): { pid: number; rssKiB: number; hwmKiB: number; cpuTicks: number }[] {
   const all = readdirSync("/proc")
     .filter((d) => /^\d+$/.test(d))
     .flatMap((d) => {
@@ -77,6 +87,8 @@ export async function measureFootprint(vms: number, limitSeconds: number, cwd: s
   let peakTree = 0;
   let peakHwm = 0;
   let samples = 0;
+  // Each process's CPU at its last sample: the tree's CPU time, short of what a process spent after it.
+  const cpuTicks = new Map<number, number>();
   const sample = (): void => {
     if (!canSample || child.pid === undefined) return;
     const tree = processTree(child.pid);
@@ -87,6 +99,7 @@ export async function measureFootprint(vms: number, limitSeconds: number, cwd: s
       tree.reduce((s, p) => s + p.rssKiB, 0),
     );
     peakHwm = Math.max(peakHwm, ...tree.map((p) => p.hwmKiB));
+    for (const p of tree) cpuTicks.set(p.pid, Math.max(cpuTicks.get(p.pid) ?? 0, p.cpuTicks));
   };
   let timedOut = false;
   const timer = setInterval(sample, SAMPLE_MS);
@@ -122,5 +135,8 @@ export async function measureFootprint(vms: number, limitSeconds: number, cwd: s
     armRequests: reported?.arm.requests ?? null,
     runStatus: reported?.summary.status ?? null,
     loadAverage: { start: Number(loadAtStart.toFixed(1)), end: Number((loadavg()[0] ?? 0).toFixed(1)) },
+    ...(canSample
+      ? { cpuSeconds: Number(([...cpuTicks.values()].reduce((t, n) => t + n, 0) / TICKS_PER_SECOND).toFixed(1)) }
+      : {}),
   });
 }

@@ -1,15 +1,19 @@
 /**
- * `npm run bench`: every benchmark of the product, each in a process of its own under a real-time limit, then
+ * `npm run bench`: every benchmark of the product, each in a process of its own under a real-time limit (several at
+ * once when the machine has cores to spare, the longest first), then
  * bench/RESULTS.md rendered from the JSON files in bench/results/. Figures are measured and printed, not asserted.
  *
  *   npx tsx bench/run.ts                      all cases (the 5,000- and 20,000-VM runs take minutes each)
  *   npx tsx bench/run.ts --quick              the 500-VM cases and the scripts users would run instead (a few minutes)
  *   npx tsx bench/run.ts --only cost-500,footprint-5000
+ *   npx tsx bench/run.ts --jobs 1             one case at a time (real times on a quiet machine); by default as
+ *                                             many at once as the machine has cores to spare
  *   npx tsx bench/run.ts --render             only re-render RESULTS.md from the stored JSON
  */
 import { spawn } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
+import { availableParallelism, loadavg } from "node:os";
 import { parseArgs } from "node:util";
 import { ensureError } from "../src/errors";
 import { measureFootprint } from "./footprint";
@@ -47,6 +51,8 @@ interface Case {
   run: () => Promise<void>;
   /** Part of --quick. */
   quick?: boolean;
+  /** Real seconds it may take: the longest cases start first, so that the whole bench ends sooner. */
+  limitSeconds: number;
 }
 
 function baselineCase(
@@ -59,6 +65,7 @@ function baselineCase(
   return {
     label,
     quick: true,
+    limitSeconds: realLimitSeconds,
     run: async () => {
       const out = path.join(RESULTS, `baseline-${label}.json`);
       const spec: BaselineSpec = { label, script, vms, seed: 11, out, maxRetries };
@@ -69,7 +76,7 @@ function baselineCase(
       );
       const m = BaselineMetricsSchema.parse(JSON.parse(readFileSync(out, "utf8")));
       console.log(
-        `  ${m.script}: ${m.targets} VMs, simulated ${m.simulatedSeconds} s${m.extrapolatedSeconds !== null ? ` (${m.extrapolatedSeconds} s for all ${m.fleetTargets})` : ""}, ` +
+        `${label}: ${m.script}: ${m.targets} VMs, simulated ${m.simulatedSeconds} s${m.extrapolatedSeconds !== null ? ` (${m.extrapolatedSeconds} s for all ${m.fleetTargets})` : ""}, ` +
           `${m.throttled} 429s, ${m.vmsFailed} VMs failed, ${m.availabilitySets.fullyDown} of ${m.availabilitySets.sets} availability sets fully down, ${m.realSeconds} s real`,
       );
     },
@@ -79,11 +86,12 @@ function baselineCase(
 function footprintCase(vms: number, limitSeconds: number): Case {
   return {
     label: `footprint-${vms}`,
+    limitSeconds,
     run: async () => {
       const f = await measureFootprint(vms, limitSeconds, ROOT);
       writeFileSync(path.join(RESULTS, `footprint-${vms}.json`), `${JSON.stringify(f, null, 2)}\n`);
       console.log(
-        `  ${f.status}: ${f.realSeconds} s real, peak RSS ${f.peakTreeRssMiB} MiB (process tree), ${f.peakProcessHwmMiB} MiB (largest process)`,
+        `footprint-${vms}: ${f.status}: ${f.realSeconds} s real, peak RSS ${f.peakTreeRssMiB} MiB (process tree), ${f.peakProcessHwmMiB} MiB (largest process)`,
       );
     },
   };
@@ -93,6 +101,7 @@ function fleetCase(label: string, vms: number, options: Record<string, unknown>,
   return {
     label,
     quick: vms <= 500,
+    limitSeconds: realLimitSeconds,
     run: async () => {
       const out = path.join(RESULTS, `fleet-${label}.json`);
       const spec: FleetCaseSpec = { label, vms, seed: 11, options, realLimitSeconds, out };
@@ -104,7 +113,7 @@ function fleetCase(label: string, vms: number, options: Record<string, unknown>,
       );
       const m = FleetMetricsSchema.parse(JSON.parse(readFileSync(out, "utf8")));
       console.log(
-        `  ${m.status}: ${m.outcomes.cycled} cycled, orchestrator CPU ${(m.orchestration.orchestratorCpuMs / 1000).toFixed(1)} s, ` +
+        `${label}: ${m.status}: ${m.outcomes.cycled} cycled, orchestrator CPU ${(m.orchestration.orchestratorCpuMs / 1000).toFixed(1)} s, ` +
           `${m.orchestration.replaysPerCycledVm} replays/VM, largest history ${m.orchestration.maxHistory.events}, ` +
           `${m.arm.perCycledVm} ARM requests/VM, simulated ${m.time.simulatedSeconds} s vs bound ${m.time.honest?.boundSeconds ?? "?"} s (${m.time.honest?.ratio ?? "?"}x; ` +
           `old bound ${m.time.boundSeconds} s, ${m.time.ratio}x), ` +
@@ -124,6 +133,7 @@ function campaignCase(
   return {
     label,
     quick: subscriptions * vmsPerSubscription <= 1000,
+    limitSeconds: realLimitSeconds,
     run: async () => {
       const out = path.join(RESULTS, `${label}.json`);
       const spec: CampaignCaseSpec = {
@@ -143,8 +153,8 @@ function campaignCase(
       const m = CampaignMetricsSchema.parse(JSON.parse(readFileSync(out, "utf8")));
       console.log(
         m.status !== "completed"
-          ? `  ${m.status}: ${m.error ?? ""}`
-          : `  ${m.campaignStatus ?? "?"}: ${m.resources?.cycled ?? 0} cycled in ${m.subscriptions} subscriptions, simulated ${m.simulatedSeconds ?? 0} s, ` +
+          ? `${label}: ${m.status}: ${m.error ?? ""}`
+          : `${label}: ${m.campaignStatus ?? "?"}: ${m.resources?.cycled ?? 0} cycled in ${m.subscriptions} subscriptions, simulated ${m.simulatedSeconds ?? 0} s, ` +
               `${m.realSeconds.toFixed(0)} s real, ${m.cpuSeconds?.toFixed(0) ?? "?"} s CPU, ${m.arm?.requests ?? 0} ARM requests, largest history ${m.orchestration?.maxHistoryEvents ?? 0}`,
       );
     },
@@ -195,9 +205,39 @@ const CASES: Case[] = [
   footprintCase(20000, 1800),
   {
     label: "durable-host",
+    limitSeconds: 600,
     run: () => child(process.execPath, ["--import", "tsx", path.join(__dirname, "durableHost.ts")], 600),
   },
 ];
+
+/**
+ * Cases run at once by default: the cores the machine has to spare now (its core count less its one-minute load
+ * average, at least one). Every case runs in a process of its own, so the simulated figures do not depend on it;
+ * real times do, which is why each case records the load average it started at and its CPU time.
+ */
+function spareCores(): number {
+  const cores = availableParallelism();
+  return Math.min(cores, Math.max(1, Math.round(cores - (loadavg()[0] ?? 0))));
+}
+
+/** Runs the cases `jobs` at a time, the longest first; a case that fails is recorded and the others go on. */
+async function runAll(cases: readonly Case[], jobs: number, failures: string[]): Promise<void> {
+  const queue = [...cases].sort((a, b) => b.limitSeconds - a.limitSeconds);
+  const worker = async (): Promise<void> => {
+    for (let c = queue.shift(); c !== undefined; c = queue.shift()) {
+      console.log(`${c.label}: started`);
+      const t0 = Date.now();
+      try {
+        await c.run();
+      } catch (e) {
+        failures.push(`${c.label}: ${ensureError(e).message}`);
+        console.log(`${c.label}: failed: ${ensureError(e).message}`);
+      }
+      console.log(`${c.label}: ${((Date.now() - t0) / 1000).toFixed(0)} s`);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(jobs, queue.length) }, worker));
+}
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
@@ -205,6 +245,7 @@ async function main(): Promise<void> {
       only: { type: "string" },
       quick: { type: "boolean", default: false },
       render: { type: "boolean", default: false },
+      jobs: { type: "string" },
     },
   });
   const only = values.only?.split(",").map((s) => s.trim());
@@ -214,26 +255,21 @@ async function main(): Promise<void> {
   mkdirSync(RESULTS, { recursive: true });
   const failures: string[] = [];
   if (!values.render) {
-    for (const c of CASES.filter(
+    const chosen = CASES.filter(
       (x) => (only === undefined || only.includes(x.label)) && (!values.quick || x.quick === true),
-    )) {
-      console.log(`${c.label}`);
-      const t0 = Date.now();
-      try {
-        await c.run();
-      } catch (e) {
-        failures.push(`${c.label}: ${ensureError(e).message}`);
-        console.log(`  failed: ${ensureError(e).message}`);
-      }
-      console.log(`  (${((Date.now() - t0) / 1000).toFixed(0)} s)`);
-    }
+    );
+    const jobs = values.jobs !== undefined ? Number(values.jobs) : spareCores();
+    if (!Number.isInteger(jobs) || jobs < 1)
+      throw new Error(`--jobs must be a whole number ≥ 1, got ${values.jobs ?? ""}`);
+    console.log(`${chosen.length} cases, ${jobs} at a time (load average ${(loadavg()[0] ?? 0).toFixed(1)})`);
+    await runAll(chosen, jobs, failures);
   }
   const out = path.join(__dirname, "RESULTS.md");
   const { markdown, summary } = renderResults(RESULTS);
   writeFileSync(out, markdown);
   writeFileSync(path.join(RESULTS, "summary.json"), `${JSON.stringify(summary, null, 2)}\n`);
   console.log(
-    `\n${summary.targets.map((t) => `${t.met === null ? "n/a " : t.met ? "met " : "MISS"}  ${t.target}: ${t.value}`).join("\n")}`,
+    `\n${[...summary.targets, ...summary.checks].map((t) => `${t.met === null ? "n/a " : t.met ? "met " : "MISS"}  ${t.target}: ${t.value}`).join("\n")}`,
   );
   console.log(
     `wrote ${path.relative(process.cwd(), out)}${existsSync(RESULTS) ? ` and ${path.relative(process.cwd(), RESULTS)}/*.json` : ""}`,

@@ -47,12 +47,13 @@ export const HonestWaveSchema = z.object({
   wave: z.number().int(),
   canary: z.boolean(),
   resources: Count,
-  /** ceil(N / cap) cycle times. */
+  /** The longer of ceil(full cycles / cap) cycle times and the wave's Azure seconds over the cap's slots. */
   capSeconds: z.number(),
   writeFloorSeconds: z.number(),
   readFloorSeconds: z.number(),
   /** Rounds of the wave's largest availability set under the run's rule (members over the cap, or update domains). */
   setRounds: Count,
+  /** The slowest set's least duration under the rule, each member at its own planned steps. */
   setSeconds: z.number(),
   boundSeconds: z.number(),
 });
@@ -171,6 +172,8 @@ export const FootprintSchema = z.object({
   runStatus: z.string().nullable(),
   /** The machine's 1-minute load average when the run started and when it ended: real seconds depend on it. */
   loadAverage: z.object({ start: z.number(), end: z.number() }).optional(),
+  /** CPU seconds (user + system) of the process tree, summed from each process's last sample. */
+  cpuSeconds: z.number().optional(),
 });
 export type Footprint = z.output<typeof FootprintSchema>;
 
@@ -189,8 +192,18 @@ export const BaselineSpecSchema = z
   .strict();
 export type BaselineSpec = z.output<typeof BaselineSpecSchema>;
 
-/** Availability sets of two or more members, and how many had every member down at the same time. */
-export const AvailabilitySetsDownSchema = z.object({ sets: Count, fullyDown: Count });
+/**
+ * Availability sets of two or more members, and how many had every member down at the same time; of those, how
+ * many had members already down before the run (the run took down the last running ones), which they were, and —
+ * the product's runs — how many its plan named beforehand (plan.setOutages). Absent in results measured before.
+ */
+export const AvailabilitySetsDownSchema = z.object({
+  sets: Count,
+  fullyDown: Count,
+  withMembersDownBefore: Count.optional(),
+  fullyDownSets: z.array(z.string()).optional(),
+  namedByPlan: Count.optional(),
+});
 export type AvailabilitySetsDown = z.output<typeof AvailabilitySetsDownSchema>;
 
 export const BaselineMetricsSchema = z.object({
@@ -250,6 +263,8 @@ export const CampaignMetricsSchema = z.object({
   realSeconds: z.number(),
   cpuSeconds: z.number().optional(),
   peakRssMiB: z.number().optional(),
+  /** One-minute load average when the case started (absent in results measured before it was recorded). */
+  loadAverage: z.number().optional(),
   arm: z
     .object({ requests: Count, throttled: Count, computeThrottled: Count, writes: Count, maxPerSubscription: Count })
     .optional(),

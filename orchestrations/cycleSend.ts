@@ -53,6 +53,41 @@ export type StepResult =
     };
 export type StepFailure = Extract<StepResult, { ok: false }>;
 
+/** Someone else moved the resource between the plan and this step: skipped, left as they chose, nothing sent. */
+function changedByOther(
+  which: string,
+  from: string,
+  now: string,
+  refused?: { refusal: string; errorCode: string },
+): StepFailure {
+  const why = refused === undefined ? "" : ` (${refused.refusal})`;
+  return {
+    ok: false,
+    outcome: "skipped",
+    reasonCode: "changedByOther",
+    message: `${which} was ${from} when planned and is ${now} now: someone else changed it since the plan${why}; nothing was sent`,
+    errorCode: refused?.errorCode,
+    state: now,
+    changedFrom: from,
+  };
+}
+
+/** The resource was deleted during the run (ARM answered 404, or a read found it gone): skipped, nothing to bring back. */
+export function disappeared(
+  name: string,
+  detail: { errorCode?: string | undefined; changedFrom?: string | undefined } = {},
+): StepFailure {
+  return {
+    ok: false,
+    outcome: "skipped",
+    reasonCode: "disappeared",
+    message: `${name} disappeared during the run`,
+    errorCode: detail.errorCode,
+    state: "absent",
+    changedFrom: detail.changedFrom,
+  };
+}
+
 /** ARM refused a start for want of capacity: the size is not available now in the zone or region. */
 export function isAllocationCode(code: string | undefined): boolean {
   return code !== undefined && /allocation|overconstrained|skunotavailable|capacity/i.test(code);
@@ -130,17 +165,9 @@ export function* beginStep(
     const begun = attempt === 1 && sent !== undefined ? sent : yield* send(trusted);
     switch (begun.status) {
       case "changed": {
-        const from = expected ?? lastState;
         const which =
           begun.instanceIds !== undefined ? `instance(s) ${begun.instanceIds.join(", ")} of ${entry.name}` : entry.name;
-        return {
-          ok: false,
-          outcome: "skipped",
-          reasonCode: "changedByOther",
-          message: `${which} was ${from} when planned and is ${begun.state} now: someone else changed it since the plan; nothing was sent`,
-          state: begun.state,
-          changedFrom: from,
-        };
+        return changedByOther(which, expected ?? lastState, begun.state);
       }
       case "alreadyDone":
         return { ok: true, performed: false, state: begun.state };
@@ -159,40 +186,18 @@ export function* beginStep(
         };
       }
       case "notFound":
-        return {
-          ok: false,
-          outcome: "skipped",
-          reasonCode: "disappeared",
-          message: `${entry.name} disappeared during the run`,
-          errorCode: begun.code,
-          state: "absent",
-          changedFrom: expected ?? lastState,
-        };
+        return disappeared(entry.name, { errorCode: begun.code, changedFrom: expected ?? lastState });
       case "failed":
         if (step === "powerOff" && begun.code.toLowerCase() === "operationnotallowed") {
           // Azure refuses powerOff of a VM deallocated or being deallocated (docs/architecture.md, "Azure's answers"): someone deallocated it
           // between our read and our request. Read again, and leave it as they chose.
           const raced = yield* readAfterRefusal(context, entry, kind, track.instanceIds);
-          if (raced === "gone")
-            return {
-              ok: false,
-              outcome: "skipped",
-              reasonCode: "disappeared",
-              message: `${entry.name} disappeared during the run`,
-              state: "absent",
-              changedFrom: expected ?? lastState,
-            };
+          if (raced === "gone") return disappeared(entry.name, { changedFrom: expected ?? lastState });
           if (raced !== undefined && (raced.includes("deallocat") || (expected !== undefined && raced !== expected))) {
-            const from = expected ?? lastState;
-            return {
-              ok: false,
-              outcome: "skipped",
-              reasonCode: "changedByOther",
-              message: `${entry.name} was ${from} when planned and is ${raced} now: someone else changed it since the plan (Azure refused powerOff: ${begun.message}); nothing was sent`,
+            return changedByOther(entry.name, expected ?? lastState, raced, {
+              refusal: `Azure refused powerOff: ${begun.message}`,
               errorCode: begun.code,
-              state: raced,
-              changedFrom: from,
-            };
+            });
           }
         }
         return {

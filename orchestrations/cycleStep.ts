@@ -18,6 +18,7 @@ import { busyWaitSeconds, nowIso, sleep, transientRetry } from "./shared";
 import { monitor } from "./toolkit/monitor";
 import {
   beginStep,
+  disappeared,
   failureReason,
   NEXT_POLL,
   readAfterRefusal,
@@ -231,14 +232,7 @@ export function* runStep(context: OrchestrationContext, options: StepOptions): G
       if (read.status !== "ok") {
         if (read.status === "notFound") {
           return {
-            end: {
-              ok: false,
-              outcome: "skipped",
-              reasonCode: "disappeared",
-              message: `${entry.name} disappeared during the run`,
-              errorCode: read.code,
-              state: "absent",
-            },
+            end: disappeared(entry.name, { errorCode: read.code }),
           };
         }
         if (read.status === "failed") {
@@ -270,13 +264,7 @@ export function* runStep(context: OrchestrationContext, options: StepOptions): G
       }
       if (read.resource !== undefined && !read.resource.exists) {
         return {
-          end: {
-            ok: false,
-            outcome: "skipped",
-            reasonCode: "disappeared",
-            message: `${entry.name} disappeared during the run`,
-            state: "absent",
-          },
+          end: disappeared(entry.name),
         };
       }
       const op = read.operation;
@@ -353,16 +341,7 @@ function* preempted(
   const entry = input.entry;
   const kind: CycleKind = entry.kind === "scaleSet" ? "scaleSet" : "vm";
   const now = yield* readAfterRefusal(context, entry, kind, track.instanceIds);
-  if (now === "gone")
-    return {
-      ok: false,
-      outcome: "skipped",
-      reasonCode: "disappeared",
-      message: `${entry.name} disappeared during the run`,
-      errorCode: PREEMPTED,
-      state: "absent",
-      changedFrom: lastState,
-    };
+  if (now === "gone") return disappeared(entry.name, { errorCode: PREEMPTED, changedFrom: lastState });
   const state = now ?? r.state;
   return {
     ok: false,

@@ -248,26 +248,17 @@ function* probe(
       readError(r) {
         switch (r.status) {
           case "checkFailed":
-            // The check itself ended Failed (Azure may fail one while the agent is not ready): a later one may answer.
-            return {
-              end: {
-                result: "unavailable",
-                detail: `the connectivity check from ${vmName} failed (${r.code}: ${r.message})`,
-                facts: {},
-                cause: "noVerdict",
-                again: "checkFailed",
-              },
-            };
           case "failed":
-          case "notFound":
-            return {
-              end: {
-                result: "unavailable",
-                detail: `the connectivity check from ${vmName} failed (${r.code}: ${r.message})`,
-                facts: {},
-                cause: "noVerdict",
-              },
+          case "notFound": {
+            const end: Attempt = {
+              result: "unavailable",
+              detail: `the connectivity check from ${vmName} failed (${r.code}: ${r.message})`,
+              facts: {},
+              cause: "noVerdict",
             };
+            // The check itself ended Failed (Azure may fail one while the agent is not ready): a later one may answer.
+            return { end: r.status === "checkFailed" ? { ...end, again: "checkFailed" } : end };
+          }
           default:
             return undefined;
         }

@@ -19,7 +19,7 @@ import { addSeconds } from "../src/contracts/durable/clock";
 import type { OperationHandle } from "../src/contracts/azure";
 import { governanceReason, lockManualAction, type ResourceOutcome } from "../src/contracts/outcome";
 import { backoffSeconds, nowIso, outcomeBase, skippedOutcome, sleep, transientRetry } from "./shared";
-import { deleteTemporarySubnet, type SubnetStep } from "./temporarySubnet";
+import { deleteTemporarySubnet, subnetReadFailed, type SubnetStep } from "./temporarySubnet";
 import { monitor, type Failure } from "./toolkit/monitor";
 import { clippedMessage, TEXT_LIMITS } from "../src/contracts/textLimits";
 
@@ -28,6 +28,15 @@ const POLL_SECONDS = 10;
 const MAX_ADD_ATTEMPTS = 8;
 
 type Phase = SubnetStep;
+
+/** A phase that threw (a bug, or the engine gave up) ends as an unexpected failure, so the delete still runs. */
+function* orUnexpected(what: string, phase: Generator<Task, Phase, unknown>): Generator<Task, Phase, unknown> {
+  try {
+    return yield* phase;
+  } catch (e) {
+    return { ok: false, reasonCode: "unexpected", message: `${what}: ${clippedMessage(e, TEXT_LIMITS.reason)}` };
+  }
+}
 
 function* addSubnet(
   context: OrchestrationContext,
@@ -120,14 +129,7 @@ function* addSubnet(
     readError(r) {
       if (r.status !== "ok") {
         if (r.status === "failed" || r.status === "notFound" || ++busy >= MAX_ADD_ATTEMPTS) {
-          return {
-            end: {
-              ok: false,
-              reasonCode: "operationFailed",
-              message: `reading ${name} failed: ${r.message}`,
-              errorCode: r.code,
-            },
-          };
+          return subnetReadFailed(name, r);
         }
         return undefined;
       }
@@ -176,31 +178,12 @@ export function* refreshVnetSubnet(
   }
   const startedAt = nowIso(context);
   const actions: string[] = [];
-  let added: Phase;
-  try {
-    added = yield* addSubnet(context, input, name, prefix);
-  } catch (e) {
-    added = {
-      ok: false,
-      reasonCode: "unexpected",
-      message: `adding ${name}: ${clippedMessage(e, TEXT_LIMITS.reason)}`,
-    };
-  }
+  const added = yield* orUnexpected(`adding ${name}`, addSubnet(context, input, name, prefix));
   actions.push("addSubnet");
-  let removed: Phase;
-  try {
-    removed = yield* deleteTemporarySubnet(
-      context,
-      { vnetId: entry.resourceId, subnetName: name },
-      input.transitionTimeoutMinutes,
-    );
-  } catch (e) {
-    removed = {
-      ok: false,
-      reasonCode: "unexpected",
-      message: `deleting ${name}: ${clippedMessage(e, TEXT_LIMITS.reason)}`,
-    };
-  }
+  const removed = yield* orUnexpected(
+    `deleting ${name}`,
+    deleteTemporarySubnet(context, { vnetId: entry.resourceId, subnetName: name }, input.transitionTimeoutMinutes),
+  );
   actions.push("removeSubnet");
   const nsgId = entry.tempSubnetNetworkSecurityGroupId;
   const detail = { tempSubnet: name, prefix, networkSecurityGroupId: nsgId };

@@ -67,6 +67,19 @@ import { clippedMessage, TEXT_LIMITS } from "../src/contracts/textLimits";
 
 const planMemo = new ReplayMemo<Plan>(MEMO_RUNS);
 
+/** What every event a run announces names: the run, its instance, the subscription, and when. */
+function eventHead(
+  context: OrchestrationContext,
+  input: RemediationInput,
+): { runId: string; instanceId: string; subscriptionId: string; at: string } {
+  return {
+    runId: input.runId,
+    instanceId: context.df.instanceId,
+    subscriptionId: input.subscriptionId,
+    at: nowIso(context),
+  };
+}
+
 function verify(run: Run): Generator<Task, Classification, unknown> {
   return classifyWithWaits(
     () => run.activity(classifySubscriptionActivity, { subscriptionId: run.input.subscriptionId }),
@@ -153,11 +166,9 @@ export function* remediateSubscription(
   if (status === undefined && input.requireApproval) {
     run.phase = "approve";
     run.publish(`waiting up to ${input.options.approvalTimeoutMinutes} min for approval`);
+    // One deadline: the one the approvers are told is the one the timer keeps (announcing takes an episode).
+    const deadline = addSeconds(context.df.currentUtcDateTime, input.options.approvalTimeoutMinutes * 60);
     if (plan !== undefined) {
-      const deadline = addSeconds(
-        context.df.currentUtcDateTime,
-        input.options.approvalTimeoutMinutes * 60,
-      ).toISOString();
       const counts = {
         total: plan.entries.length,
         toCycle: plan.counts.toCycle,
@@ -166,20 +177,15 @@ export function* remediateSubscription(
       };
       yield* announce(context, {
         type: "approvalNeeded",
-        runId: input.runId,
-        instanceId: context.df.instanceId,
-        subscriptionId: input.subscriptionId,
-        at: nowIso(context),
-        deadline,
+        ...eventHead(context, input),
+        deadline: deadline.toISOString(),
         requestedBy: input.requestedBy,
         counts,
       });
     }
     const approve = context.df.waitForExternalEvent(APPROVE_EVENT);
     const cancel = run.cancel();
-    const timeout = context.df.createTimer(
-      addSeconds(context.df.currentUtcDateTime, input.options.approvalTimeoutMinutes * 60),
-    );
+    const timeout = context.df.createTimer(deadline);
     const first = yield context.df.Task.any([approve, cancel, timeout]);
     if (first !== timeout) timeout.cancel();
     if (first === cancel) {
@@ -210,10 +216,7 @@ export function* remediateSubscription(
         status = "halted";
         yield* announce(context, {
           type: "canaryHalted",
-          runId: input.runId,
-          instanceId: context.df.instanceId,
-          subscriptionId: input.subscriptionId,
-          at: nowIso(context),
+          ...eventHead(context, input),
           result: canary.result,
           detail: canary.detail ?? canary.result,
           counts: run.progressCounts(),

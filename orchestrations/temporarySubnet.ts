@@ -33,6 +33,18 @@ interface SubnetTarget {
 
 export type SubnetStep = { ok: true } | { ok: false; reasonCode: ReasonCode; message: string; errorCode?: string };
 
+/** A subnet step ends on a read that failed, or stayed throttled or in conflict past its attempts. */
+export function subnetReadFailed(subnetName: string, read: { message: string; code: string }): { end: SubnetStep } {
+  return {
+    end: {
+      ok: false,
+      reasonCode: "operationFailed",
+      message: `reading ${subnetName} failed: ${read.message}`,
+      errorCode: read.code,
+    },
+  };
+}
+
 /**
  * Deletes the subnet and waits until it is gone; each send has `timeoutMinutes` to take effect, and one ARM still
  * reports in progress then (its operation InProgress, or the subnet Deleting) up to `timeoutMinutes` more.
@@ -101,14 +113,7 @@ export function* deleteTemporarySubnet(
       if (r.status !== "ok") {
         if (r.status === "notFound") return { end: { ok: true } };
         if (r.status === "failed" || ++busy >= MAX_SUBNET_DELETE_ATTEMPTS) {
-          return {
-            end: {
-              ok: false,
-              reasonCode: "operationFailed",
-              message: `reading ${name} failed: ${r.message}`,
-              errorCode: r.code,
-            },
-          };
+          return subnetReadFailed(name, r);
         }
         return undefined;
       }

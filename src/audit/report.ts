@@ -10,6 +10,7 @@ import type { CanaryResult } from "../contracts/remediation";
 import type { EgressPath, PathVerdict } from "../contracts/egress";
 import { describeEgress } from "../domain/egress";
 import { hopWithSubscription } from "../domain/canaryPaths";
+import { describeSetOutages } from "../domain/planSetOutages";
 import { plural } from "../contracts/plural";
 import {
   auditLink,
@@ -316,7 +317,12 @@ function renderPlanAndOptions(r: RunRecord): string {
           e(
             `concurrency ${p.caps.maxConcurrency}, per availability set ${p.caps.availabilitySetRule === "updateDomain" ? "one update domain" : p.caps.maxUnavailablePerAvailabilitySet}, per scale set ${p.caps.maxUnavailablePerScaleSet}`,
           ),
-        )}</dl>`;
+        )}${
+          // Sets the caps let the run take fully down, as the plan said before the run (src/domain/planSetOutages.ts).
+          p.setOutages === undefined || p.setOutages.length === 0
+            ? ""
+            : row("No member running while cycled", e(describeSetOutages(p.setOutages)))
+        }</dl>`;
   return `<section class="grid two"><div class="panel"><h2>Plan</h2>${plan}</div><div class="panel"><h2>Options</h2>${optionList(r.options, r.probeHost)}</div></section>`;
 }
 

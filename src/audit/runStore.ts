@@ -303,6 +303,7 @@ export function planDigest(plan: Plan): PlanDigest {
     counts: plan.counts,
     waves: plan.waves.length,
     caps: plan.caps,
+    ...(plan.setOutages === undefined ? {} : { setOutages: plan.setOutages }),
   };
 }
 

@@ -5,6 +5,7 @@ import type { RemediationResult } from "../contracts/remediation";
 import { plural } from "../contracts/plural";
 import { describeEgress } from "../domain/egress";
 import { describeVerdict } from "../domain/canaryPaths";
+import { describeSetOutages } from "../domain/planSetOutages";
 import { formatTable } from "./table";
 
 export function renderClassification(c: Classification): string {
@@ -76,6 +77,9 @@ export function renderPlan(plan: Plan, detailed: boolean): string {
     out.push(
       `Availability sets: ${noted.map((e) => `${e.resourceGroup}/${e.name}: ${e.availabilityNote ?? ""}`).join("; ")}`,
     );
+  // Sets the caps let the run take fully down (members already stopped count as down): said before it happens.
+  if (plan.setOutages !== undefined && plan.setOutages.length > 0)
+    out.push(`Availability sets that may have no member running while cycled: ${describeSetOutages(plan.setOutages)}`);
   const skipped = plan.entries.filter((e) => e.action === "skip");
   if (skipped.length > 0) {
     out.push(

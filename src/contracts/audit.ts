@@ -37,6 +37,8 @@ const PlanDigestSchema = z.object({
   counts: PlanSchema.shape.counts,
   waves: z.number().int(),
   caps: PlanSchema.shape.caps,
+  /** Availability sets the plan said the run may leave with no member running (absent when none). */
+  setOutages: PlanSchema.shape.setOutages,
 });
 export type PlanDigest = z.output<typeof PlanDigestSchema>;
 

@@ -88,6 +88,21 @@ export const CapsSchema = z.object({
 });
 export type Caps = z.output<typeof CapsSchema>;
 
+/**
+ * An availability set the run may leave with no member running: every member running before the run is cycled,
+ * and the caps let them all be down at once (src/domain/planSetOutages.ts).
+ */
+export const SetOutageSchema = z.object({
+  availabilitySetId: z.string(),
+  name: z.string(),
+  resourceGroup: z.string(),
+  members: z.number().int().min(1),
+  /** Members stopped or deallocated (or in transition) when the run was planned. */
+  notRunningBefore: z.number().int().min(0),
+  runningCycled: z.number().int().min(1),
+});
+export type SetOutage = z.output<typeof SetOutageSchema>;
+
 export const PlanSchema = z.object({
   entries: z.array(PlanEntrySchema),
   waves: z.array(WaveSchema),
@@ -96,6 +111,8 @@ export const PlanSchema = z.object({
   runningVmCycle: RunningVmCycleSchema.optional(),
   /** The resource groups the run was limited to (options.resourceGroups); absent when it covers the subscription. */
   resourceGroups: z.array(z.string()).optional(),
+  /** Availability sets the run may take fully down (absent when none, and in plans made before it was counted). */
+  setOutages: z.array(SetOutageSchema).optional(),
   counts: z.object({
     vms: z.number().int(),
     scaleSets: z.number().int(),

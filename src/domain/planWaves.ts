@@ -5,6 +5,7 @@ import type { RemediationOptions } from "../contracts/options";
 import type { Caps, Plan, PlanEntry, Wave, WaveBatch } from "../contracts/plan";
 import { dealLanes } from "./lanes";
 import { planResources } from "./planResources";
+import { planSetOutages } from "./planSetOutages";
 
 function compareKeys(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
@@ -137,12 +138,15 @@ export function capsFrom(options: RemediationOptions): Caps {
 export function buildPlan(discovery: Discovery, options: RemediationOptions): Plan {
   const entries = planResources(discovery, options);
   const count = (p: (e: PlanEntry) => boolean): number => entries.filter(p).length;
+  const waves = planWaves(entries, options);
+  const setOutages = planSetOutages(entries, waves, capsFrom(options));
   return {
     entries,
-    waves: planWaves(entries, options),
+    waves,
     caps: capsFrom(options),
     runningVmCycle: options.runningVmCycle,
     resourceGroups: options.resourceGroups,
+    ...(setOutages.length > 0 ? { setOutages } : {}),
     counts: {
       vms: count((e) => e.kind === "vm"),
       scaleSets: count((e) => e.kind === "scaleSet"),

@@ -128,7 +128,8 @@ export type FaultSpec = z.input<typeof FaultSpecSchema>;
 export type ParsedFault = z.output<typeof FaultSpecSchema>;
 type FaultKind = ParsedFault["kind"];
 
-const LRO_OPERATIONS: readonly OperationName[] = [
+/** The long-running operations: every write the product sends, and the two POST actions it polls for a result. */
+export const LRO_OPERATIONS: readonly OperationName[] = [
   "vmPowerOff",
   "vmDeallocate",
   "vmStart",
@@ -140,7 +141,8 @@ const LRO_OPERATIONS: readonly OperationName[] = [
   "connectivityCheck",
   "getEffectiveRouteTable",
 ];
-const POWER_OPERATIONS: readonly OperationName[] = LRO_OPERATIONS.filter(
+/** The power actions on VMs and scale sets. */
+export const POWER_OPERATIONS: readonly OperationName[] = LRO_OPERATIONS.filter(
   (o) => o.startsWith("vm") || o.startsWith("scaleSet"),
 );
 

@@ -28,7 +28,14 @@ import type { SimClock } from "./world/types";
 import { World } from "./world/world";
 
 export { loadScenario, ScenarioSchema, type Scenario, type ScenarioInput } from "./scenario";
-export { FaultSpecSchema, OPERATION_NAMES, type FaultSpec, type OperationName } from "./faults";
+export {
+  FaultSpecSchema,
+  LRO_OPERATIONS,
+  OPERATION_NAMES,
+  POWER_OPERATIONS,
+  type FaultSpec,
+  type OperationName,
+} from "./faults";
 export { generateEstate, generateFleet, type EstateOptions } from "./fleet";
 export {
   EstateSchema,

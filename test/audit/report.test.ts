@@ -3,7 +3,7 @@ import { escapeHtml, formatDuration, renderRunReport, timelineSpans } from "../.
 import { planDigest } from "../../src/audit/runStore";
 import type { AuditedRun } from "../../src/contracts/audit";
 import type { ResourceOutcome } from "../../src/contracts/outcome";
-import { auditedFrom, outcomesFor, runResult } from "./fixtures";
+import { auditedFrom, outcomesFor, planFor, runResult } from "./fixtures";
 
 const count = (html: string, pattern: RegExp): number => (html.match(new RegExp(pattern.source, "g")) ?? []).length;
 
@@ -175,6 +175,26 @@ describe("renderRunReport", () => {
       ).sha256,
     );
     expect(html).toContain("generated 2026-11-26 12:00:00 UTC");
+  });
+
+  it("says which availability sets the plan warned may have no member running, and says nothing when none", () => {
+    const setOutages = [
+      {
+        availabilitySetId:
+          "/subscriptions/x/resourceGroups/rg-batch/providers/Microsoft.Compute/availabilitySets/avset-1",
+        name: "avset-1",
+        resourceGroup: "rg-batch",
+        members: 7,
+        notRunningBefore: 2,
+        runningCycled: 5,
+      },
+    ];
+    const warned = renderRunReport(auditedFrom(runResult({ vms: 3, plan: { ...planFor(5), setOutages } })));
+    expect(warned).toContain("No member running while cycled");
+    expect(warned).toContain(
+      "rg-batch/avset-1 (its 5 running members may be down together, 2 of 7 not running before the run)",
+    );
+    expect(renderRunReport(auditedFrom(runResult({ vms: 3 })))).not.toContain("No member running while cycled");
   });
 
   it("renders a run that is still running, before any outcome exists", () => {

@@ -5,7 +5,15 @@
  */
 import { createHash } from "node:crypto";
 import { createDurableHost, type DurableHost, type RunReport } from "../../src/durable-host";
-import { generateFleet, loadScenario, type FaultSpec, type OperationName, type Scenario } from "../../src/simulator";
+import {
+  generateFleet,
+  loadScenario,
+  LRO_OPERATIONS,
+  POWER_OPERATIONS,
+  type FaultSpec,
+  type OperationName,
+  type Scenario,
+} from "../../src/simulator";
 import { createRng, type Rng } from "../../src/simulator/rng";
 import { startLocalStack, type LocalStack } from "../../src/cli/localStack";
 import { appVersioning } from "../../src/cli/localApp";
@@ -207,15 +215,6 @@ function mutateFleet(base: Scenario, rng: Rng): Scenario {
   return loadScenario(s);
 }
 
-const POWER_STEP_OPERATIONS: readonly OperationName[] = [
-  "vmPowerOff",
-  "vmDeallocate",
-  "vmStart",
-  "scaleSetPowerOff",
-  "scaleSetDeallocate",
-  "scaleSetStart",
-];
-
 /**
  * Faults that no retry within the run can get past, so that a machine they hit may rightly be left down: an
  * allocation failure without a count (persistent), a transition that never ends. Any other left-down resource is
@@ -250,24 +249,13 @@ function faultSchedule(s: Scenario, rng: Rng, quick: boolean): FaultSpec[] {
     "listScaleSetVms",
     "getBillingProperty",
   ];
-  const writeOps: OperationName[] = [
-    "vmPowerOff",
-    "vmDeallocate",
-    "vmStart",
-    "scaleSetPowerOff",
-    "scaleSetDeallocate",
-    "scaleSetStart",
-    "putSubnet",
-    "deleteSubnet",
-    "connectivityCheck",
-  ];
   const makers: (() => FaultSpec)[] = [
     () => ({
       kind: "http5xx",
       status: pickOne(rng, [500, 502, 503, 504] as const),
       probability: 0.05 + rng.next() * 0.2,
       count: cap(between(rng, 1, 15), 1),
-      ...(chance(rng, 0.5) ? { match: { operation: pickOne(rng, [...readOps, ...writeOps]) } } : {}),
+      ...(chance(rng, 0.5) ? { match: { operation: pickOne(rng, [...readOps, ...LRO_OPERATIONS]) } } : {}),
     }),
     () => ({
       kind: "throttleStorm",
@@ -291,7 +279,7 @@ function faultSchedule(s: Scenario, rng: Rng, quick: boolean): FaultSpec[] {
     () => ({
       kind: "lroFailed",
       count: between(rng, 1, 2),
-      match: { operation: pickOne(rng, POWER_STEP_OPERATIONS), resource: fleetVm() },
+      match: { operation: pickOne(rng, POWER_OPERATIONS), resource: fleetVm() },
     }),
     // Repeated allocation failures, retried with backoff well within the default restore deadline (60 min).
     () => ({ kind: "allocationFailure", count: between(rng, 2, 4), match: { resource: fleetVm() } }),

@@ -4,6 +4,8 @@
  * failure: azure-functions-durable-extension#746, durabletask#1402), client starts under a live id (refused:
  * durabletask#325) and what it does not support (entities), failing loudly.
  */
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { HttpRequest } from "@azure/functions";
 import {
@@ -124,6 +126,23 @@ describe("orchestration versioning", () => {
       runtimeStatus: "Completed",
       output: { second: "Hello, old step!" },
     });
+  });
+
+  it("under the app's host.json, leaves an instance of the previous version alone rather than replay it against new code", async () => {
+    // The product keeps no branch for an older schedule (docs/architecture.md, "Orchestration versioning"): a
+    // worker of the new version must neither run an older instance nor fail it, so that a worker of its own
+    // version (a rollback) can still finish it and bring back what it took down.
+    const app = versioningFromHostJson(JSON.parse(readFileSync(join(__dirname, "../../host.json"), "utf8")));
+    expect(app).toMatchObject({ versionMatchStrategy: "Strict", versionFailureStrategy: "Reject" });
+    const previous = `${Number.parseInt(app.defaultVersion, 10) - 1}.0`;
+    const a = await inFlightUnder(previous);
+    const b = await host({ store: a.store.clone(), startTime: a.clock.now(), versioning: app });
+    b.raiseEvent("in-flight", "Go");
+    b.startOrchestration("Versioned", undefined, { instanceId: "after-deploy" });
+    const report = await b.runUntilIdle();
+    expect(report.rejectedByVersion.map((r) => [r.instanceId, r.version])).toEqual([["in-flight", previous]]);
+    expect(b.getStatus("in-flight")?.runtimeStatus).toBe("Running");
+    expect(b.getStatus("after-deploy")?.version).toBe(app.defaultVersion);
   });
 
   it("fails an instance of another version under Strict with Fail, naming the mismatch", async () => {

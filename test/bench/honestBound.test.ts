@@ -1,0 +1,77 @@
+import { describe, expect, it } from "vitest";
+import { CYCLE_SHAPES, honestBound, honestWaves } from "../../bench/analyse";
+import { ResourceOutcomeSchema, type ResourceOutcome } from "../../src/contracts/outcome";
+import type { Plan, PlanEntry, PowerStep } from "../../src/contracts/plan";
+
+const FULL: PowerStep[] = ["powerOff", "deallocate", "start"];
+
+function entry(id: string, steps: PowerStep[], set?: string, updateDomain?: number): PlanEntry {
+  return {
+    resourceId: id,
+    kind: "vm",
+    name: id,
+    resourceGroup: "rg",
+    location: "westeurope",
+    action: "cycle",
+    steps,
+    canary: false,
+    ...(set !== undefined ? { availabilitySetId: `/as/${set}` } : {}),
+    ...(updateDomain !== undefined ? { updateDomain } : {}),
+  };
+}
+
+function outcome(id: string, wave: number): ResourceOutcome {
+  return ResourceOutcomeSchema.parse({
+    resourceId: id,
+    kind: "vm",
+    name: id,
+    resourceGroup: "rg",
+    outcome: "cycled",
+    wave,
+  });
+}
+
+function plan(entries: PlanEntry[], caps: Partial<Plan["caps"]> = {}): Plan {
+  return {
+    entries,
+    waves: [],
+    caps: { maxConcurrency: 2, maxUnavailablePerAvailabilitySet: 1, maxUnavailablePerScaleSet: 1, ...caps },
+    counts: { vms: entries.length, scaleSets: 0, vnets: 0, toCycle: entries.length, toRefresh: 0, skipped: 0 },
+  };
+}
+
+const bound = (p: Plan, outcomes: ResourceOutcome[], concurrency = 2): number =>
+  honestBound(honestWaves(outcomes, p), {
+    concurrency,
+    shape: CYCLE_SHAPES.powerOffDeallocateStart,
+    rule: p.caps.availabilitySetRule ?? "member",
+    probeSeconds: 0,
+    subnetSeconds: 0,
+    simulatedSeconds: 1,
+  }).boundSeconds;
+
+describe("the bench's honest bound", () => {
+  it("counts a stopped VM's deallocation as its own step, not a whole cycle, in the cap's rounds", () => {
+    // Two full cycles and two deallocations at cap 2: 150 s of full cycles, then 2 × 60 s spread over two slots.
+    const p = plan([entry("a", FULL), entry("b", FULL), entry("c", ["deallocate"]), entry("d", ["deallocate"])]);
+    expect(
+      bound(
+        p,
+        ["a", "b", "c", "d"].map((id) => outcome(id, 1)),
+      ),
+    ).toBe(210);
+  });
+
+  it("adds the waves in order rather than overlapping them", () => {
+    const p = plan([entry("a", FULL), entry("b", FULL)]);
+    expect(bound(p, [outcome("a", 1), outcome("b", 2)])).toBe(300);
+    expect(bound(p, [outcome("a", 1), outcome("b", 1)])).toBe(150);
+  });
+
+  it("holds a set to one member at a time by default and to one update domain at a time under that rule", () => {
+    const members = [entry("a", FULL, "s", 0), entry("b", FULL, "s", 0), entry("c", ["deallocate"], "s", 1)];
+    const outcomes = ["a", "b", "c"].map((id) => outcome(id, 1));
+    expect(bound(plan(members), outcomes, 10)).toBe(360);
+    expect(bound(plan(members, { availabilitySetRule: "updateDomain" }), outcomes, 10)).toBe(210);
+  });
+});
