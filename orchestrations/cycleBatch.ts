@@ -10,13 +10,6 @@
  * the Durable extension schedule them again (azure-functions-durable-js#574); every compound task here is built
  * from fresh tasks only.
  *
- * A serial lane (a share of 1) cycles its resources in its own history, one after the other (cycleResource run in
- * place, not as a sub-orchestration): the episode that sees one resource end sends the next one's first request, and
- * no episode is spent starting a sub-orchestration or taking its completion — two of about nine per cycled VM. Its
- * history then grows with what each resource waits on (two events a task, two an episode), and an episode replays all
- * of it: once the resources of this execution have waited on SERIAL_TASKS_PER_EXECUTION tasks, with nothing in
- * flight, the lane continues as new with the outcomes so far (`carried`) and its history starts again.
- *
  * Cancel: the event "cancel" (raised by the cancel endpoint to this instance, listed in the parent's custom
  * status) stops new rounds; the round in flight finishes, so a VM already powered off is started again, and the
  * resources that never started are reported skipped "cancelled".
@@ -30,8 +23,7 @@ import {
   type CycleBatchOutput,
   type LaneStatus,
 } from "../src/contracts/durable/cycleBatch";
-import { CycleResourceInput, cycleResourceOrchestration } from "../src/contracts/durable/cycleResource";
-import { cycleResource } from "./cycleResource";
+import { cycleResourceOrchestration } from "../src/contracts/durable/cycleResource";
 import { CANCEL_EVENT } from "../src/contracts/names";
 import { resourceKey } from "../src/contracts/ids";
 import type { Caps, PlanEntry } from "../src/contracts/plan";
@@ -40,40 +32,6 @@ import { availabilitySetRounds, domainKey, scheduleNext, type SchedItem } from "
 import { nowIso, skippedOutcome, unexpectedOutcome } from "./shared";
 import { ReplayMemo } from "./replayMemo";
 import { awaitGroup } from "./toolkit/groupWait";
-import { awaitUnlessCancelled } from "./toolkit/cancelAwareWait";
-
-/**
- * Tasks (activities and timers) a serial lane's resources wait on in one execution before it continues as new: a
- * running VM waits on eight (three sends, two polls, three timers), so an execution holds about eight happy VMs and
- * a history of about 200 events; a resource whose restore retries for long ends its execution on its own. This
- * execution's outcomes ride in the lane's custom status, well under Azure's 16 KB.
- */
-export const SERIAL_TASKS_PER_EXECUTION = 60;
-
-/**
- * Runs `inner` in place, counting each task it waits on, and hearing the lane's cancel waiter meanwhile (a waiter
- * never yielded is never handed its event: toolkit/cancelAwareWait.ts); the task is still awaited to its end.
- */
-function* inPlace<T>(
-  context: OrchestrationContext,
-  inner: Generator<Task, T, unknown>,
-  cancel: Task,
-  count: () => void,
-): Generator<Task, T, unknown> {
-  let step = inner.next();
-  while (step.done !== true) {
-    count();
-    let answer: unknown;
-    try {
-      answer = yield* awaitUnlessCancelled(context, step.value, cancel, () => cancel.isCompleted);
-    } catch (e) {
-      step = inner.throw(e);
-      continue;
-    }
-    step = inner.next(answer);
-  }
-  return step.value;
-}
 
 /** Each finished resource's parsed outcome, so a replay of a long lane does not parse them all again. */
 const outcomeMemo = new ReplayMemo<ResourceOutcome>(256);
@@ -155,87 +113,17 @@ function nextRound(pending: readonly Slot[], caps: Caps): Slot[] {
   return picked.size > 0 ? pending.filter((s) => picked.has(s.item)) : pending.slice(0, 1);
 }
 
-/** One resource of a serial lane, cycled in the lane's own history; an exception ends as its outcome, never the lane's. */
-function* cycleInPlace(
-  context: OrchestrationContext,
-  input: CycleBatchInput,
-  entry: PlanEntry,
-): Generator<Task, ResourceOutcome, unknown> {
-  const args = parseWith(
-    CycleResourceInput,
-    {
-      entry,
-      transitionTimeoutMinutes: input.transitionTimeoutMinutes,
-      restoreStoppedVms: input.restoreStoppedVms,
-      wave: input.wave,
-      restoreTimeoutMinutes: input.restoreTimeoutMinutes,
-    },
-    "input of cycleResource",
-  );
-  try {
-    return yield* cycleResource(context, args);
-  } catch (e) {
-    return unexpectedOutcome(entry, e, { wave: input.wave, endedAt: nowIso(context) });
-  }
-}
-
-/** One round of a lane sharing the cap: a cycleResource sub-orchestration per member, waited on as a group. */
-function* cycleRound(
-  context: OrchestrationContext,
-  input: CycleBatchInput,
-  round: readonly Slot[],
-  cancel: Task,
-  outcomes: ResourceOutcome[],
-  memoScope: string | undefined,
-  settled: () => void,
-): Generator<Task, void, unknown> {
-  const tasks = round.map(({ entry, index }) =>
-    subOrchestrationTask(
-      context,
-      cycleResourceOrchestration,
-      {
-        entry,
-        transitionTimeoutMinutes: input.transitionTimeoutMinutes,
-        restoreStoppedVms: input.restoreStoppedVms,
-        wave: input.wave,
-        restoreTimeoutMinutes: input.restoreTimeoutMinutes,
-      },
-      `${context.df.instanceId}:${index}`,
-    ),
-  );
-  // The round is waited on as a group (toolkit/groupWait.ts): the first wait schedules them all and wakes on the
-  // first to finish (or a cancel), then each is taken alone, in order, and counted in the lane's status as it is
-  // taken, so progress moves per resource, not per round; no task is ever scheduled twice.
-  yield* awaitGroup(context, tasks, [cancel], {
-    done: (raw, i) => {
-      const slot = round[i];
-      if (slot === undefined) return;
-      const parse = (): ResourceOutcome => parseWith(ResourceOutcomeSchema, raw, "output of cycleResource");
-      outcomes.push(memoScope === undefined ? parse() : outcomeMemo.get(memoScope, String(slot.index), parse));
-    },
-    failed: (e, i) => {
-      const entry = round[i]?.entry;
-      if (entry !== undefined)
-        outcomes.push(unexpectedOutcome(entry, e, { wave: input.wave, endedAt: nowIso(context) }));
-    },
-    settled: () => settled(),
-  });
-}
-
 export function* cycleBatch(
   context: OrchestrationContext,
   input: CycleBatchInput,
 ): Generator<Task, CycleBatchOutput, unknown> {
   const indexOf = new Map(input.entries.map((e, i) => [e, i] as const));
-  const finished = new Set(input.carried.map((o) => resourceKey(o.resourceId)));
-  let pending: Slot[] = orderForCaps(input.entries, input.caps)
-    .filter((entry) => !finished.has(resourceKey(entry.resourceId)))
-    .map((entry) => ({ entry, item: schedItem(entry), index: indexOf.get(entry) ?? 0 }));
-  const outcomes: ResourceOutcome[] = [...input.carried];
-  const serial = input.caps.maxConcurrency <= 1;
-  let tasksHere = 0;
-  /** The name of the resource a serial lane is cycling in place. */
-  let cycling: string | undefined;
+  let pending: Slot[] = orderForCaps(input.entries, input.caps).map((entry) => ({
+    entry,
+    item: schedItem(entry),
+    index: indexOf.get(entry) ?? 0,
+  }));
+  const outcomes: ResourceOutcome[] = [];
   let cancelled = false;
   const memoScope = input.replayScope !== undefined ? `${input.replayScope}|${context.df.instanceId}` : undefined;
   // One waiter for the whole batch: whenever the event arrives, this task records it (see remediateSubscription).
@@ -252,37 +140,50 @@ export function* cycleBatch(
       done: outcomes.length,
       counts,
       cancelRequested: cancelled,
-      ...(serial
-        ? { inPlace: { finished: outcomes.slice(input.carried.length), ...(cycling !== undefined ? { cycling } : {}) } }
-        : {}),
     };
     context.df.setCustomStatus(s);
   };
   status();
 
   while (pending.length > 0 && !(cancelled ||= cancel.isCompleted)) {
-    if (serial && tasksHere >= SERIAL_TASKS_PER_EXECUTION) {
-      // Nothing in flight: a fresh history for the rest, with what is done carried over.
-      context.df.continueAsNew({ ...input, carried: outcomes });
-      return { outcomes, cancelled };
-    }
     const round = nextRound(pending, input.caps);
     const chosen = new Set(round);
     pending = pending.filter((s) => !chosen.has(s));
 
-    if (serial) {
-      for (const { entry } of round) {
-        cycling = entry.name;
-        status();
-        outcomes.push(yield* inPlace(context, cycleInPlace(context, input, entry), cancel, () => tasksHere++));
-        cycling = undefined;
-      }
-    } else {
-      yield* cycleRound(context, input, round, cancel, outcomes, memoScope, () => {
+    const tasks = round.map(({ entry, index }) =>
+      subOrchestrationTask(
+        context,
+        cycleResourceOrchestration,
+        {
+          entry,
+          transitionTimeoutMinutes: input.transitionTimeoutMinutes,
+          restoreStoppedVms: input.restoreStoppedVms,
+          wave: input.wave,
+          restoreTimeoutMinutes: input.restoreTimeoutMinutes,
+        },
+        `${context.df.instanceId}:${index}`,
+      ),
+    );
+    // The round is waited on as a group (toolkit/groupWait.ts): the first wait schedules them all and wakes on the
+    // first to finish (or a cancel), then each is taken alone, in order, and counted in the lane's status as it is
+    // taken, so progress moves per resource, not per round; no task is ever scheduled twice.
+    yield* awaitGroup(context, tasks, [cancel], {
+      done: (raw, i) => {
+        const slot = round[i];
+        if (slot === undefined) return;
+        const parse = (): ResourceOutcome => parseWith(ResourceOutcomeSchema, raw, "output of cycleResource");
+        outcomes.push(memoScope === undefined ? parse() : outcomeMemo.get(memoScope, String(slot.index), parse));
+      },
+      failed: (e, i) => {
+        const entry = round[i]?.entry;
+        if (entry !== undefined)
+          outcomes.push(unexpectedOutcome(entry, e, { wave: input.wave, endedAt: nowIso(context) }));
+      },
+      settled: () => {
         cancelled ||= cancel.isCompleted;
         status();
-      });
-    }
+      },
+    });
     // A member that failed may still be down or in transition: taking down another member of its availability set
     // (or flexible scale set) could exceed the group's cap, so the rest of the group stays running, untouched.
     const failedGroups = new Map<string, string>();

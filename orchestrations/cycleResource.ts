@@ -17,8 +17,7 @@
  * state, and goes out in that very poll's activity (observePowerState's `thenSend`): the orchestration then wakes once
  * for both, where a separate send cost one more episode. A happy cycle read on its own then costs the read before the
  * first write, one request per step sent, and one read per step polled: six for power off → deallocate → start, five
- * for deallocate → start; and eight episodes of its own for the first, six for the second (one fewer of its serial
- * lane's, and none of its own, when the lane runs it in place: orchestrations/cycleBatch.ts).
+ * for deallocate → start; and eight episodes of its own for the first, six for the second.
  *
  * Throttling and conflicts are waited out until the step's deadline (transitionTimeoutMinutes), each wait ARM's
  * Retry-After plus a spread fixed by a hash of the instance and the attempt, so that hundreds of resources throttled

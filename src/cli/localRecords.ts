@@ -17,12 +17,7 @@ import {
 import { activeLanesOf, withWaveCounts } from "../contracts/durable/runWave";
 import { recordRunCompletedActivity } from "../contracts/durable/recordRunCompleted";
 import type { CampaignTarget } from "../contracts/campaign";
-import {
-  CycleBatchInput,
-  CycleBatchOutput,
-  cycleBatchOrchestration,
-  LaneStatusSchema,
-} from "../contracts/durable/cycleBatch";
+import { CycleBatchOutput, cycleBatchOrchestration } from "../contracts/durable/cycleBatch";
 import { CycleResourceInput, cycleResourceOrchestration } from "../contracts/durable/cycleResource";
 import { ResourceOutcomeSchema, type ResourceOutcome } from "../contracts/outcome";
 import { resourceKey } from "../contracts/ids";
@@ -85,20 +80,6 @@ export function partialOutcomes(host: DurableHost): { finished: ResourceOutcome[
   for (const lane of host.listInstances({ name: cycleBatchOrchestration.name, runtimeStatus: ["Completed"] })) {
     const out = CycleBatchOutput.safeParse(lane.output);
     if (out.success) out.data.outcomes.forEach(keep);
-  }
-  // A serial lane still running cycles in place: what its earlier executions finished is in its input, this one's in
-  // its custom status with the resource under way.
-  for (const lane of host.listInstances({
-    name: cycleBatchOrchestration.name,
-    runtimeStatus: ["Running", "Pending"],
-  })) {
-    const carried = CycleBatchInput.safeParse(lane.input);
-    if (carried.success) carried.data.carried.forEach(keep);
-    const status = LaneStatusSchema.safeParse(lane.customStatus);
-    if (status.success && status.data.inPlace !== undefined) {
-      status.data.inPlace.finished.forEach(keep);
-      if (status.data.inPlace.cycling !== undefined) inFlight.push(status.data.inPlace.cycling);
-    }
   }
   for (const one of host.listInstances({ name: cycleResourceOrchestration.name })) {
     if (one.runtimeStatus === "Completed") {

@@ -21,11 +21,6 @@ export const CycleBatchInput = z.object({
    * without mistaking another execution's for its own. Without it the batch parses them on every replay.
    */
   replayScope: z.string().min(1).optional(),
-  /**
-   * A serial lane that continued as new: the outcomes its earlier executions recorded, in order. Their resources are
-   * not cycled again; the lane's output and status count them.
-   */
-  carried: z.array(ResourceOutcomeSchema).default([]),
 });
 export type CycleBatchInput = z.output<typeof CycleBatchInput>;
 
@@ -55,11 +50,6 @@ export const LaneStatusSchema = z.object({
     })
     .optional(),
   cancelRequested: z.boolean(),
-  /**
-   * A serial lane cycling its resources in place: the outcomes of this execution so far (earlier executions' are in
-   * its input's `carried`) and the resource under way, so that a run stopped midway still accounts for each.
-   */
-  inPlace: z.object({ finished: z.array(ResourceOutcomeSchema), cycling: z.string().optional() }).optional(),
 });
 export type LaneStatus = z.output<typeof LaneStatusSchema>;
 
