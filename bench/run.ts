@@ -15,6 +15,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { availableParallelism, loadavg } from "node:os";
 import { parseArgs } from "node:util";
+import type { z } from "zod";
 import { ensureError } from "../src/errors";
 import { measureFootprint } from "./footprint";
 import { renderResults } from "./render";
@@ -69,12 +70,7 @@ function baselineCase(
     run: async () => {
       const out = path.join(RESULTS, `baseline-${label}.json`);
       const spec: BaselineSpec = { label, script, vms, seed: 11, out, maxRetries };
-      await child(
-        process.execPath,
-        ["--import", "tsx", path.join(__dirname, "baselines.ts"), JSON.stringify(spec)],
-        realLimitSeconds,
-      );
-      const m = BaselineMetricsSchema.parse(JSON.parse(readFileSync(out, "utf8")));
+      const m = await runCase("baselines.ts", spec, realLimitSeconds, BaselineMetricsSchema);
       console.log(
         `${label}: ${m.script}: ${m.targets} VMs, simulated ${m.simulatedSeconds} s${m.extrapolatedSeconds !== null ? ` (${m.extrapolatedSeconds} s for all ${m.fleetTargets})` : ""}, ` +
           `${m.throttled} 429s, ${m.vmsFailed} VMs failed, ${m.availabilitySets.fullyDown} of ${m.availabilitySets.sets} availability sets fully down, ${m.realSeconds} s real`,
@@ -106,12 +102,7 @@ function fleetCase(label: string, vms: number, options: Record<string, unknown>,
       const out = path.join(RESULTS, `fleet-${label}.json`);
       const spec: FleetCaseSpec = { label, vms, seed: 11, options, realLimitSeconds, out };
       // The case stops itself at its limit; the grace covers start-up and writing the figures.
-      await child(
-        process.execPath,
-        ["--import", "tsx", path.join(__dirname, "fleetCase.ts"), JSON.stringify(spec)],
-        realLimitSeconds + 120,
-      );
-      const m = FleetMetricsSchema.parse(JSON.parse(readFileSync(out, "utf8")));
+      const m = await runCase("fleetCase.ts", spec, realLimitSeconds + 120, FleetMetricsSchema);
       console.log(
         `${label}: ${m.status}: ${m.outcomes.cycled} cycled, orchestrator CPU ${(m.orchestration.orchestratorCpuMs / 1000).toFixed(1)} s, ` +
           `${m.orchestration.replaysPerCycledVm} replays/VM, largest history ${m.orchestration.maxHistory.events}, ` +
@@ -145,12 +136,7 @@ function campaignCase(
         realLimitSeconds,
         out,
       };
-      await child(
-        process.execPath,
-        ["--import", "tsx", path.join(__dirname, "campaignCase.ts"), JSON.stringify(spec)],
-        realLimitSeconds + 120,
-      );
-      const m = CampaignMetricsSchema.parse(JSON.parse(readFileSync(out, "utf8")));
+      const m = await runCase("campaignCase.ts", spec, realLimitSeconds + 120, CampaignMetricsSchema);
       console.log(
         m.status !== "completed"
           ? `${label}: ${m.status}: ${m.error ?? ""}`
@@ -159,6 +145,17 @@ function campaignCase(
       );
     },
   };
+}
+
+/** Runs a case's script (in bench/) on its spec in a process of its own, then reads the figures it wrote to `spec.out`. */
+async function runCase<S extends z.ZodType>(
+  script: string,
+  spec: { out: string },
+  limitSeconds: number,
+  metrics: S,
+): Promise<z.output<S>> {
+  await child(process.execPath, ["--import", "tsx", path.join(__dirname, script), JSON.stringify(spec)], limitSeconds);
+  return metrics.parse(JSON.parse(readFileSync(spec.out, "utf8")));
 }
 
 /** Runs a command with inherited output, killing its process group when it overruns. */

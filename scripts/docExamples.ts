@@ -42,6 +42,18 @@ function abridgedJson(stdout: string): string {
   ].join("\n");
 }
 
+/** A campaign's `--json` document abridged: its first subscription's row shown, the others counted. */
+function abridgedCampaignJson(stdout: string): string {
+  const doc = z.record(z.string(), z.unknown()).parse(JSON.parse(stdout));
+  const summary = z.record(z.string(), z.unknown()).parse(doc.summary);
+  const members = z.array(z.unknown()).parse(summary.members);
+  const lines = JSON.stringify({ ...doc, summary: { ...summary, members: members.slice(0, 1) } }, null, 2);
+  return [
+    ...lines.split("\n"),
+    `// abridged: "summary.members" shows 1 of ${members.length} (one per subscription)`,
+  ].join("\n");
+}
+
 export const EXAMPLES: readonly Example[] = [
   {
     name: "simulate-demo",
@@ -51,6 +63,13 @@ export const EXAMPLES: readonly Example[] = [
     render: (out) => out.replace(/^\n+/, "").trimEnd(),
   },
   { name: "simulate-json", files: ["docs/cli.md"], lang: "jsonc", args: ["simulate", "--json"], render: abridgedJson },
+  {
+    name: "simulate-estate-json",
+    files: ["docs/cli.md"],
+    lang: "jsonc",
+    args: ["simulate", "--scenario", "scenarios/estate.json", "--json"],
+    render: abridgedCampaignJson,
+  },
 ];
 
 /** Run ids, real seconds and report paths differ on every run; everything else comes out the same. */
@@ -58,6 +77,12 @@ export function normalise(text: string): string {
   return (
     text
       .replace(/sim-\d{8}T\d{9}Z-[0-9a-f]{8}/g, "sim-<run id>")
+      // A campaign's id: its simulated start and a random nonce (its runs' ids begin with it).
+      .replace(/sim-\d{8}T\d{6}Z-[0-9a-f]{4}-[0-9a-f]{12}/g, "sim-<campaign id>")
+      .replace(/"(cpuSeconds|peakRssMiB)": [\d.]+/g, '"$1": <n>')
+      // In a campaign, runs in flight together share the host: its largest history differs by an event between runs.
+      .replace(/"maxHistoryEvents": \d+,(\s*)"maxHistoryInstance"/g, '"maxHistoryEvents": <n>,$1"maxHistoryInstance"')
+      .replace(/"campaign": "[^"]*\.html"/g, '"campaign": "<path>"')
       .replace(/[\d.]+ s real/g, "<n> s real")
       .replace(/"realSeconds": [\d.]+/g, '"realSeconds": <n>')
       // How many episodes the host needed depends on how the real HTTP calls interleave, not on the product.
@@ -79,10 +104,13 @@ export async function runExample(example: Example, from: "source" | "dist" = "so
     }).ended;
     if (code !== 0) throw new Error(`port25 ${example.args.join(" ")} exited ${String(code)}:\n${stderr}`);
     // The report's path and the scenario's are shown as the reader's own run, from the package root, prints them.
-    const runId = /sim-\d{8}T\d{9}Z-[0-9a-f]{8}/.exec(stdout)?.[0] ?? "<run id>";
-    return example.render(
-      stdout.split(join(reports, "report.html")).join(`reports/port25-${runId}.html`).split(`${ROOT}/`).join(""),
-    );
+    const runId = /sim-\d{8}T\d{9}Z-[0-9a-f]{8}/.exec(stdout)?.[0];
+    const campaignId = /sim-\d{8}T\d{6}Z-[0-9a-f]{4}-[0-9a-f]{12}/.exec(stdout)?.[0];
+    const report =
+      runId === undefined && campaignId !== undefined
+        ? `reports/port25-campaign-${campaignId}.html`
+        : `reports/port25-${runId ?? "<run id>"}.html`;
+    return example.render(stdout.split(join(reports, "report.html")).join(report).split(`${ROOT}/`).join(""));
   } finally {
     rmSync(reports, { recursive: true, force: true });
   }

@@ -9,11 +9,11 @@ import type { OutcomeCounts } from "../contracts/remediation";
 import {
   auditLink,
   badge,
+  cancellationRow,
   escapeHtml,
-  formatDuration,
   formatTime,
   optionList,
-  parseTime,
+  periodRows,
   renderAttestation,
   renderWarnings,
   reportPage,
@@ -155,8 +155,6 @@ function renderCounts(totals: CampaignTotals, running: boolean): string {
 
 function renderCampaignPanel(c: AuditedCampaign): string {
   const { input, summary: s } = c;
-  const started = parseTime(s?.startedAt);
-  const ended = parseTime(s?.endedAt);
   const target =
     input.target.kind === "managementGroup"
       ? `management group <code>${e(input.target.managementGroupId)}</code> (every subscription under it)`
@@ -168,20 +166,13 @@ function renderCampaignPanel(c: AuditedCampaign): string {
     s === undefined ? "" : row("Outcome", e(s.message)),
     row("Started by", e(input.run.requestedBy)),
     row("Requested at", formatTime(input.run.requestedAt)),
-    row("Started", formatTime(s?.startedAt)),
-    row("Ended", formatTime(s?.endedAt)),
-    started !== undefined && ended !== undefined ? row("Duration", e(formatDuration(ended - started))) : "",
+    periodRows(s?.startedAt, s?.endedAt),
     row(
       "At once",
       e(`up to ${input.maxConcurrentSubscriptions} subscription${input.maxConcurrentSubscriptions === 1 ? "" : "s"}`),
     ),
     row("Approval required", input.run.requireApproval ? "yes, each subscription's plan" : "no"),
-    s?.cancellation === undefined
-      ? ""
-      : row(
-          "Cancelled by",
-          `${e(s.cancellation.by)} at ${formatTime(s.cancellation.at)}${s.cancellation.unverified ? " (unverified: authentication was off)" : ""}`,
-        ),
+    cancellationRow(s?.cancellation),
   ].join("")}</dl></div>`;
 }
 

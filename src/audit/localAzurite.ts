@@ -97,12 +97,32 @@ export async function startAzurite(options: StartAzuriteOptions = {}): Promise<L
   ];
   // Azurite runs in a process group of its own, so Ctrl+C at the terminal reaches only this process, which then
   // reads the audit for its partial report and stops Azurite itself. It holds the read end of a pipe from this
-  // process, and exits when that pipe closes: when this process ends in any way, a SIGKILL included (a test
-  // worker ended by the runner, a crash), no Azurite outlives it.
+  // process, and ends when that pipe closes: when this process ends in any way, a SIGKILL included (a test
+  // worker ended by the runner, a crash), no Azurite outlives it. It ends as on SIGTERM, Azurite's own shutdown:
+  // on disk its table service keeps LokiJS data that it saves every 5 s (azurite's LokiTableMetadataStore,
+  // `autosaveInterval: 5000`) and once more when it closes (lokijs `close()` saves a dirty database), so the writes
+  // of the last seconds reach the disk. A plain exit would lose them. Ten seconds later it exits regardless.
+  // (test/audit/localAzurite.test.ts kills a parent right after a write and finds the write.)
   const watchdog = join(workDir, "exit-with-parent.cjs");
   writeFileSync(
     watchdog,
-    'process.stdin.on("end", () => process.exit(0)); process.stdin.on("error", () => process.exit(0)); process.stdin.resume();\n',
+    [
+      "let ending = false;",
+      "const end = () => {",
+      "  if (ending) return;",
+      "  ending = true;",
+      // Its output went to the parent: writing there now fails (EPIPE) and would end it before its save.
+      '  for (const stream of [process.stdout, process.stderr]) stream.on("error", () => undefined);',
+      "  for (const level of ['log', 'info', 'warn', 'error']) console[level] = () => undefined;",
+      "  setTimeout(() => process.exit(0), 10000).unref();",
+      '  if (process.listenerCount("SIGTERM") > 0) process.emit("SIGTERM", "SIGTERM");',
+      "  else process.exit(0);",
+      "};",
+      'process.stdin.on("end", end);',
+      'process.stdin.on("error", end);',
+      "process.stdin.resume();",
+      "",
+    ].join("\n"),
   );
   const child = spawn(process.execPath, ["--require", watchdog, ...args], {
     cwd: workDir,

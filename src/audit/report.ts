@@ -15,11 +15,13 @@ import { plural } from "../contracts/plural";
 import {
   auditLink,
   badge,
+  cancellationRow,
   escapeHtml,
   formatDuration,
   formatTime,
   optionList,
   parseTime,
+  periodRows,
   REASON_LABELS,
   renderAttestation,
   renderWarnings,
@@ -61,8 +63,6 @@ function renderCounts(run: AuditedRun): string {
 
 function renderRunPanel(r: RunRecord, options: ReportOptions): string {
   const s = r.summary;
-  const started = parseTime(s?.startedAt);
-  const ended = parseTime(s?.endedAt);
   return `<div class="panel"><h2>Run</h2><dl>${[
     row("Subscription", `<code>${e(r.subscriptionId)}</code>`),
     r.campaign === undefined
@@ -76,9 +76,7 @@ function renderRunPanel(r: RunRecord, options: ReportOptions): string {
     s === undefined ? "" : row("Outcome", e(s.message)),
     row("Requested by", e(r.requestedBy)),
     row("Requested at", formatTime(r.requestedAt)),
-    row("Started", formatTime(s?.startedAt)),
-    row("Ended", formatTime(s?.endedAt)),
-    started !== undefined && ended !== undefined ? row("Duration", e(formatDuration(ended - started))) : "",
+    periodRows(s?.startedAt, s?.endedAt),
     row("Approval required", r.requireApproval ? "yes" : "no"),
     s?.approval === undefined
       ? ""
@@ -86,12 +84,7 @@ function renderRunPanel(r: RunRecord, options: ReportOptions): string {
           "Approved by",
           `${e(s.approval.by)} at ${formatTime(s.approval.at)}${s.approval.selfApproval ? " (self-approval, allowed by the run)" : ""}${s.approval.unverified ? " (unverified: authentication was off)" : ""}`,
         ),
-    s?.cancellation === undefined
-      ? ""
-      : row(
-          "Cancelled by",
-          `${e(s.cancellation.by)} at ${formatTime(s.cancellation.at)}${s.cancellation.unverified ? " (unverified: authentication was off)" : ""}`,
-        ),
+    cancellationRow(s?.cancellation),
   ].join("")}</dl></div>`;
 }
 

@@ -5,6 +5,7 @@
  */
 import type { ReasonCode, ResourceOutcome } from "../contracts/outcome";
 import type { Attestation } from "../contracts/remediation";
+import type { Decision } from "../contracts/events";
 
 export interface ReportOptions {
   /** Shown in the footer; the renderer reads no clock, so the caller stamps it. */
@@ -167,6 +168,27 @@ export function formatDuration(ms: number): string {
 
 export function row(label: string, valueHtml: string): string {
   return `<dt>${e(label)}</dt><dd>${valueHtml}</dd>`;
+}
+
+/** When it started and ended, and how long it took once both are known. */
+export function periodRows(startedAt: string | undefined, endedAt: string | undefined): string {
+  const started = parseTime(startedAt);
+  const ended = parseTime(endedAt);
+  return [
+    row("Started", formatTime(startedAt)),
+    row("Ended", formatTime(endedAt)),
+    started !== undefined && ended !== undefined ? row("Duration", e(formatDuration(ended - started))) : "",
+  ].join("");
+}
+
+/** Who cancelled, and when; nothing when nobody did. */
+export function cancellationRow(cancellation: Decision | undefined): string {
+  return cancellation === undefined
+    ? ""
+    : row(
+        "Cancelled by",
+        `${e(cancellation.by)} at ${formatTime(cancellation.at)}${cancellation.unverified ? " (unverified: authentication was off)" : ""}`,
+      );
 }
 
 export function resourceCell(o: ResourceOutcome): string {

@@ -22,6 +22,7 @@ import type { Config } from "../config";
 import { ConfigError, ensureError } from "../errors";
 import type { ArmGateway } from "./gateway";
 import { ArmGatewayImpl } from "./armGateway";
+import { isSocketFailure } from "./errors";
 import { PACING_POLICY_NAME, pacingPolicy } from "./pacing";
 import type { ArmClientSet, ArmConnection, ArmRetryOptions } from "./clientSet";
 
@@ -47,16 +48,6 @@ export interface ArmClientDeps {
 export const TRANSIENT_RETRY_POLICY_NAME = "port25TransientRetryPolicy";
 /** Name under which core-rest-pipeline installs its default (throttling + exponential) retry policy. */
 const DEFAULT_RETRY_POLICY_NAME = "defaultRetryPolicy";
-
-const TRANSIENT_SOCKET_CODES = new Set([
-  "ETIMEDOUT",
-  "ESOCKETTIMEDOUT",
-  "ECONNREFUSED",
-  "ECONNRESET",
-  "ENOTFOUND",
-  "EAI_AGAIN",
-  "EPIPE",
-]);
 
 /**
  * The token scope for an ARM endpoint: `${origin}/.default`. For the public cloud that is
@@ -108,7 +99,7 @@ function transientRetryStrategy(options: ArmRetryOptions): RetryStrategy {
       const transient =
         response !== undefined
           ? isTransientStatus(response) && !hasRetryAfter(response)
-          : responseError !== undefined && TRANSIENT_SOCKET_CODES.has(responseError.code ?? "");
+          : responseError !== undefined && isSocketFailure(responseError.code);
       if (!transient) return { skipStrategy: true };
       const ceiling = Math.min(options.maxRetryDelayInMs, options.retryDelayInMs * 2 ** retryCount);
       return { retryAfterInMs: Math.round(ceiling / 2 + (Math.random() * ceiling) / 2) };

@@ -62,49 +62,23 @@ export async function readAgents(
 }
 
 /**
- * Everything of the subscription but its VMs (resource groups, scale sets, VNets, Network Watchers): the VMs are
- * listed page by page (listVmPages) and their canaries' extensions read once they are in (readAgents).
+ * The subscription's listings, with its VMs or without them. Sequential on purpose: discovery is a burst of list
+ * calls, and ARM's read bucket is shared with the run.
  */
-export async function discoverAllButVms(
+async function listSubscription(
   arm: ArmGateway,
   subscriptionId: string,
-  subnetGrant?: SubnetGrant,
+  withVms: boolean,
+  subnetGrant: SubnetGrant | undefined,
 ): Promise<Discovery> {
   const resourceGroups = await arm.listResourceGroups(subscriptionId);
+  const vms = withVms ? await arm.listVms(subscriptionId) : [];
   const scaleSets = await arm.listScaleSets(subscriptionId);
   const vnets = await arm.listVnets(subscriptionId);
   const networkWatchers = await arm.listNetworkWatchers(subscriptionId);
   const locks = await arm.listLocks(subscriptionId);
   const subnetPermissions = await readSubnetPermissions(arm, subscriptionId, vnets);
   return withListedGroupNames({
-    subscriptionId,
-    resourceGroups,
-    vms: [],
-    scaleSets,
-    vnets,
-    networkWatchers,
-    locks,
-    subnetPermissions,
-    ...grantOf(subnetGrant),
-    ...(await readEgress(arm, subscriptionId, vnets)),
-  });
-}
-
-export async function discoverSubscription(
-  arm: ArmGateway,
-  subscriptionId: string,
-  options: RemediationOptions = RemediationOptionsSchema.parse({}),
-  subnetGrant?: SubnetGrant,
-): Promise<Discovery> {
-  // Sequential on purpose: discovery is a burst of list calls, and ARM's read bucket is shared with the run.
-  const resourceGroups = await arm.listResourceGroups(subscriptionId);
-  const vms = await arm.listVms(subscriptionId);
-  const scaleSets = await arm.listScaleSets(subscriptionId);
-  const vnets = await arm.listVnets(subscriptionId);
-  const networkWatchers = await arm.listNetworkWatchers(subscriptionId);
-  const locks = await arm.listLocks(subscriptionId);
-  const subnetPermissions = await readSubnetPermissions(arm, subscriptionId, vnets);
-  const listed = withListedGroupNames({
     subscriptionId,
     resourceGroups,
     vms,
@@ -116,7 +90,27 @@ export async function discoverSubscription(
     ...grantOf(subnetGrant),
     ...(await readEgress(arm, subscriptionId, vnets)),
   });
-  return readCanaryAgents(arm, listed, options);
+}
+
+/**
+ * Everything of the subscription but its VMs (resource groups, scale sets, VNets, Network Watchers): the VMs are
+ * listed page by page (listVmPages) and their canaries' extensions read once they are in (readAgents).
+ */
+export async function discoverAllButVms(
+  arm: ArmGateway,
+  subscriptionId: string,
+  subnetGrant?: SubnetGrant,
+): Promise<Discovery> {
+  return listSubscription(arm, subscriptionId, false, subnetGrant);
+}
+
+export async function discoverSubscription(
+  arm: ArmGateway,
+  subscriptionId: string,
+  options: RemediationOptions = RemediationOptionsSchema.parse({}),
+  subnetGrant?: SubnetGrant,
+): Promise<Discovery> {
+  return readCanaryAgents(arm, await listSubscription(arm, subscriptionId, true, subnetGrant), options);
 }
 
 /**

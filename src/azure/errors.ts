@@ -48,6 +48,11 @@ const NETWORK_ERROR_CODES = new Set([
   "REQUEST_SEND_ERROR",
 ]);
 
+/** A socket-level failure (no response): the pipeline's retry and the run's retry agree on which these are. */
+export function isSocketFailure(code: string | undefined): boolean {
+  return code !== undefined && NETWORK_ERROR_CODES.has(code);
+}
+
 /** Header access that both core-rest-pipeline's HttpHeaders and plain records satisfy. */
 export interface HeaderSource {
   get(name: string): string | undefined;
@@ -64,7 +69,7 @@ export function isRetryableArm(
   }
   if (code !== undefined && BUSY_CODES.has(code.toLowerCase())) return true;
   if (body.details?.some((d) => d.code !== undefined && BUSY_CODES.has(d.code.toLowerCase())) === true) return true;
-  if (statusCode === undefined) return code !== undefined && NETWORK_ERROR_CODES.has(code);
+  if (statusCode === undefined) return isSocketFailure(code);
   return statusCode === 408 || statusCode === 429 || (statusCode >= 500 && statusCode !== 501 && statusCode !== 505);
 }
 

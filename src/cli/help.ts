@@ -56,8 +56,9 @@ export const SIMULATOR_HELP = `port25 simulator [--scenario FILE] [--vms N] [--s
   CA file and token, with the environment to point \`port25 plan\` at it. Default scenario: scenarios/demo.json.
   FILE may be an estate (several subscriptions under management groups, e.g. scenarios/estate.json): then it
   prints the group tree with each group's subscriptions. --subscriptions N generates an estate of N subscriptions
-  of --vms VMs each (default 20). --time-scale X runs the simulated clock X times real time (its Date header says
-  the simulated time; port25 run --time-scale X follows it) and prints the port25 run line to paste.
+  of --vms VMs each (default 20). --time-scale X runs the simulated clock X times real time (default: the
+  scenario's, 60 for the demo; its Date header says the simulated time); the port25 run line it prints carries the
+  same --time-scale, so that the run's clock follows the simulator's.
   --request-log FILE writes every request it answered (a JSON array) to FILE when it stops.`;
 
 export const SERVE_HELP = `port25 serve [--scenario FILE | --vms N] [--seed S] [--port P] [--time-scale X] [--auth] [--state DIR]

@@ -30,6 +30,7 @@ import { parseConfig, type Config } from "../config";
 import type { ActivityDeps } from "../../activities/deps";
 import { appRootFrom } from "../root";
 import { adoptWithActivities, appModules, appVersioning } from "./localApp";
+import { rewriteRecordedAudit } from "./auditCatchUp";
 import { AttestationSchema, ModeSchema } from "../contracts/remediation";
 import { SubscriptionIdSchema } from "../contracts/ids";
 import { ensureError, isPort25Error, Port25Error } from "../errors";
@@ -135,9 +136,11 @@ export function writeRunRecord(dir: string, record: RunRecord): void {
 }
 
 /**
- * An Azurite left running by a killed `port25 run` (it outlives its parent) still holds the audit data: it is asked
- * to stop (SIGTERM: it saves its tables and exits) before a new one opens the folder. Only a process that is Azurite
- * and was started on this folder is signalled.
+ * An Azurite left running by a killed `port25 run` still holds the audit data. It ends by itself once its parent is
+ * gone, saving its tables first (src/audit/localAzurite.ts): it is given that time, since a SIGTERM during the save
+ * would end it there (Azurite handles only the first). One still running after it is asked to stop (SIGTERM: it
+ * saves its tables and exits) before a new one opens the folder. Only a process that is Azurite and was started on
+ * this folder is signalled.
  */
 export async function stopOrphanAzurite(auditDir: string): Promise<void> {
   const pidFile = join(auditDir, "azurite.pid");
@@ -149,6 +152,8 @@ export async function stopOrphanAzurite(auditDir: string): Promise<void> {
   if (!existsSync(cmdline)) return;
   const args = readFileSync(cmdline, "utf8").split("\0");
   if (!args.some((a) => a.includes("azurite")) || !args.includes(auditDir)) return;
+  for (let i = 0; i < 240 && alive(pid); i++) await new Promise((r) => setTimeout(r, 50));
+  if (!alive(pid)) return;
   process.kill(pid, "SIGTERM");
   for (let i = 0; i < 200 && alive(pid); i++) await new Promise((r) => setTimeout(r, 50));
   if (alive(pid)) process.kill(pid, "SIGKILL");
@@ -213,6 +218,8 @@ export async function openState(dirGiven: string, opts: OpenStateOptions): Promi
     }
     await host.importApp(appModules());
     if (deps !== undefined) adoptWithActivities(host, deps);
+    // Azurite may have lost the last writes before a kill: the durable state says which were made (auditCatchUp.ts).
+    if (azurite !== undefined && deps?.auditStore !== undefined) await rewriteRecordedAudit(host, deps.auditStore);
     const opened = host;
     return {
       dir,

@@ -51,34 +51,30 @@ const ContinuationTokenSchema = z
     }
   }, "must be a continuationToken returned by a previous page");
 
+/** The time window and the page of an audit listing. */
+const ListingShape = {
+  from: z.iso.datetime({ offset: true }).optional(),
+  to: z.iso.datetime({ offset: true }).optional(),
+  pageSize: z.coerce.number().int().min(1).max(200).default(50),
+  continuationToken: ContinuationTokenSchema.optional(),
+};
+
+/** Instants, not strings: "2026-03-03T10:00:00+02:00" is before "2026-03-03T09:00:00Z". */
+function windowInOrder(q: { from?: string | undefined; to?: string | undefined }): boolean {
+  return q.from === undefined || q.to === undefined || Date.parse(q.from) <= Date.parse(q.to);
+}
+const WINDOW_OUT_OF_ORDER = { message: "from must not be after to", path: ["from"] };
+
 /** Query of GET /api/audit/runs. */
 export const AuditQuerySchema = z
   .object({
     subscriptionId: SubscriptionIdSchema.optional(),
     /** Only the runs the campaign started. */
     campaignId: CampaignIdSchema.optional(),
-    from: z.iso.datetime({ offset: true }).optional(),
-    to: z.iso.datetime({ offset: true }).optional(),
-    pageSize: z.coerce.number().int().min(1).max(200).default(50),
-    continuationToken: ContinuationTokenSchema.optional(),
+    ...ListingShape,
   })
   .strict()
-  // Instants, not strings: "2026-03-03T10:00:00+02:00" is before "2026-03-03T09:00:00Z".
-  .refine((q) => q.from === undefined || q.to === undefined || Date.parse(q.from) <= Date.parse(q.to), {
-    message: "from must not be after to",
-    path: ["from"],
-  });
+  .refine(windowInOrder, WINDOW_OUT_OF_ORDER);
 
 /** Query of GET /api/audit/campaigns. */
-export const CampaignAuditQuerySchema = z
-  .object({
-    from: z.iso.datetime({ offset: true }).optional(),
-    to: z.iso.datetime({ offset: true }).optional(),
-    pageSize: z.coerce.number().int().min(1).max(200).default(50),
-    continuationToken: ContinuationTokenSchema.optional(),
-  })
-  .strict()
-  .refine((q) => q.from === undefined || q.to === undefined || Date.parse(q.from) <= Date.parse(q.to), {
-    message: "from must not be after to",
-    path: ["from"],
-  });
+export const CampaignAuditQuerySchema = z.object(ListingShape).strict().refine(windowInOrder, WINDOW_OUT_OF_ORDER);

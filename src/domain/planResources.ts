@@ -15,7 +15,16 @@ import type { PowerState } from "../contracts/power";
 import { TRANSITIONAL_POWER_STATES } from "../contracts/power";
 import { egressPaths } from "./egress";
 import { EXTRA_EXTENSION_READS } from "./discovery";
-import { readWaveTag, hasCanaryTag, skip, commonSkip, TRANSITIONAL_PROVISIONING, type Common } from "./planRules";
+import {
+  readWaveTag,
+  hasCanaryTag,
+  skip,
+  commonSkip,
+  commonOf,
+  commonOfEntry,
+  TRANSITIONAL_PROVISIONING,
+  type Common,
+} from "./planRules";
 import { planVnet } from "./planVnet";
 import { byPath, byRankThenId, markCanaries, runningVmsToCycle } from "./planCanary";
 
@@ -24,14 +33,7 @@ function runningSteps(options: Pick<RemediationOptions, "runningVmCycle">): Powe
   return options.runningVmCycle === "deallocateStart" ? ["deallocate", "start"] : ["powerOff", "deallocate", "start"];
 }
 function planVm(vm: VmInfo, rg: ResourceGroupInfo | undefined, options: RemediationOptions): PlanEntry {
-  // The group as the resource-group list spells it (Microsoft.Compute upper-cases it in ids).
-  const common: Common = {
-    resourceId: vm.id,
-    kind: "vm",
-    name: vm.name,
-    resourceGroup: rg?.name ?? vm.resourceGroup,
-    location: vm.location,
-  };
+  const common = commonOf(vm, "vm", rg);
   const wave = readWaveTag(vm.tags);
   const extra: Partial<PlanEntry> = {
     stateBefore: vm.powerState,
@@ -110,14 +112,7 @@ function powerRule(
 }
 
 function planScaleSet(ss: ScaleSetInfo, rg: ResourceGroupInfo | undefined, options: RemediationOptions): PlanEntry {
-  // The group as the resource-group list spells it (Microsoft.Compute upper-cases it in ids).
-  const common: Common = {
-    resourceId: ss.id,
-    kind: "scaleSet",
-    name: ss.name,
-    resourceGroup: rg?.name ?? ss.resourceGroup,
-    location: ss.location,
-  };
+  const common = commonOf(ss, "scaleSet", rg);
   const wave = readWaveTag(ss.tags);
   const counts = new Map<string, number>();
   for (const i of ss.instances) counts.set(i.powerState, (counts.get(i.powerState) ?? 0) + 1);
@@ -188,13 +183,7 @@ function blockingLock(entry: PlanEntry, locks: readonly LockInfo[]): LockInfo | 
 
 /** The skip a blocking lock makes, naming the lock and what to do. */
 function lockedSkip(entry: PlanEntry, lock: LockInfo): PlanEntry {
-  const common: Common = {
-    resourceId: entry.resourceId,
-    kind: entry.kind,
-    name: entry.name,
-    resourceGroup: entry.resourceGroup,
-    location: entry.location,
-  };
+  const common = commonOfEntry(entry);
   const extra: Partial<PlanEntry> = {
     stateBefore: entry.stateBefore,
     delegatedSubnets: entry.delegatedSubnets,
@@ -229,13 +218,7 @@ function withoutSubnetPermission(entry: PlanEntry, discovery: Discovery): PlanEn
   const lacks = missingSubnetGrants(discovery, entry.resourceId, entry.tempSubnetNetworkSecurityGroupId);
   if (lacks === undefined || lacks.length === 0) return entry;
   const commands = lacks.map((g) => grantCommand(discovery, g.resourceGroupId));
-  const common: Common = {
-    resourceId: entry.resourceId,
-    kind: entry.kind,
-    name: entry.name,
-    resourceGroup: entry.resourceGroup,
-    location: entry.location,
-  };
+  const common = commonOfEntry(entry);
   const why = lacks
     .map(
       (g) =>
@@ -318,13 +301,7 @@ function deselect(
 ): PlanEntry {
   const inGroups = groups === undefined || groups.has(entry.resourceGroup.toLowerCase());
   if ((selected === undefined || selected.has(resourceKey(entry.resourceId))) && inGroups) return entry;
-  const common: Common = {
-    resourceId: entry.resourceId,
-    kind: entry.kind,
-    name: entry.name,
-    resourceGroup: entry.resourceGroup,
-    location: entry.location,
-  };
+  const common = commonOfEntry(entry);
   const extra: Partial<PlanEntry> = entry.stateBefore !== undefined ? { stateBefore: entry.stateBefore } : {};
   const what = entry.kind === "vm" ? "VM" : entry.kind === "scaleSet" ? "scale set" : "VNet";
   const why = inGroups

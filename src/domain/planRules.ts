@@ -80,6 +80,33 @@ export interface Common {
   location: string;
 }
 
+/** A listed resource's part of its plan entry, its group as the resource-group list spells it. */
+export function commonOf(
+  resource: { id: string; name: string; resourceGroup: string; location: string },
+  kind: Common["kind"],
+  rg: ResourceGroupInfo | undefined,
+): Common {
+  // Microsoft.Compute upper-cases the group in ids; the resource-group list keeps the spelling its owner chose.
+  return {
+    resourceId: resource.id,
+    kind,
+    name: resource.name,
+    resourceGroup: rg?.name ?? resource.resourceGroup,
+    location: resource.location,
+  };
+}
+
+/** A planned entry's part that a later rule keeps when it turns the entry into a skip. */
+export function commonOfEntry(entry: PlanEntry): Common {
+  return {
+    resourceId: entry.resourceId,
+    kind: entry.kind,
+    name: entry.name,
+    resourceGroup: entry.resourceGroup,
+    location: entry.location,
+  };
+}
+
 export function skip(common: Common, reason: ReasonCode, message: string, extra: Partial<PlanEntry> = {}): PlanEntry {
   return { ...common, ...extra, action: "skip", steps: [], canary: false, skipReason: reason, skipMessage: message };
 }

@@ -4,7 +4,7 @@ import { resourceKey } from "../contracts/ids";
 import { type RemediationOptions, TAGS, TEMP_SUBNET_PREFIX } from "../contracts/options";
 import type { PlanEntry } from "../contracts/plan";
 import { allocateTemporarySubnet } from "./subnetAllocator";
-import { hasSkipTag, describeOwner, skip, type Common } from "./planRules";
+import { hasSkipTag, describeOwner, skip, commonOf } from "./planRules";
 
 /** FNV-1a, 32 bits: a short stable suffix for the temporary subnet's name. */
 function shortHash(text: string): string {
@@ -25,14 +25,7 @@ function temporarySubnetName(vnet: VnetInfo, prefix: string): string {
 }
 
 export function planVnet(vnet: VnetInfo, rg: ResourceGroupInfo | undefined, options: RemediationOptions): PlanEntry {
-  // The group as the resource-group list spells it (Microsoft.Compute upper-cases it in ids).
-  const common: Common = {
-    resourceId: vnet.id,
-    kind: "vnet",
-    name: vnet.name,
-    resourceGroup: rg?.name ?? vnet.resourceGroup,
-    location: vnet.location,
-  };
+  const common = commonOf(vnet, "vnet", rg);
   const delegated = vnet.subnets.filter((s) => s.delegations.length > 0).map((s) => s.name);
   const what = `VNet ${vnet.name}`;
   if (delegated.length === 0)

@@ -8,10 +8,11 @@ import type { TriggerRoot } from "./root";
 import type { HttpRequest, HttpResponseInit, InvocationContext } from "@azure/functions";
 import type * as df from "durable-functions";
 import { APPROVE_EVENT } from "../contracts/names";
-import { errorResponse, handleErrors, jsonResponse } from "./http";
+import { errorResponse, jsonResponse } from "./http";
 import { tryGetStatus } from "../durableClient";
 import { approvalFor } from "./approveRemediation";
-import { campaignDecision, campaignUrls, memberOf } from "./campaignView";
+import { campaignIdParam, campaignUrls, memberOf, MemberQuerySchema, readLiveCampaign } from "./campaignView";
+import { actionRequest } from "./request";
 import { isLive } from "../domain/campaignMembers";
 
 export async function approveCampaign(
@@ -20,11 +21,13 @@ export async function approveCampaign(
   client: df.DurableClient,
   context: InvocationContext,
 ): Promise<HttpResponseInit> {
-  return handleErrors(
+  return actionRequest(
     root,
+    request,
     context,
-    async () => {
-      const { caller, instanceId, view, subscriptionId } = await campaignDecision(root, request, client);
+    { role: "Port25.Operator", route: campaignIdParam, query: MemberQuerySchema },
+    async ({ caller, route: instanceId, query: { subscriptionId } }) => {
+      const view = await readLiveCampaign(client, instanceId);
       const targets = subscriptionId !== undefined ? [memberOf(view, subscriptionId)] : view.members;
       const approved: { subscriptionId: string; runInstanceId: string }[] = [];
       const notWaiting: { subscriptionId: string; state: string; phase?: string | undefined }[] = [];
@@ -79,7 +82,6 @@ export async function approveCampaign(
         ...campaignUrls(request, instanceId, view.campaignId),
       });
     },
-    request,
   );
 }
 

@@ -17,17 +17,10 @@ import { z } from "zod";
 import { APPROVE_EVENT } from "../contracts/names";
 import { ApproveEventSchema, type ApproveEvent } from "../contracts/events";
 import { ProgressSchema } from "../contracts/remediation";
-import {
-  type Caller,
-  errorResponse,
-  FUNCTION_KEY_HOLDER,
-  handleErrors,
-  jsonResponse,
-  refuseQuery,
-  requireRole,
-  samePrincipal,
-} from "./http";
+import { type Caller, errorResponse, FUNCTION_KEY_HOLDER, jsonResponse, samePrincipal } from "./http";
 import { requireLiveInstance, statusUrls } from "./instances";
+import { instanceIdParam } from "./params";
+import { actionRequest } from "./request";
 
 /** What the approval needs from the run's input: its starter and whether they may approve. */
 const StarterOfInput = z.object({
@@ -99,19 +92,18 @@ export async function approveRemediation(
   client: df.DurableClient,
   context: InvocationContext,
 ): Promise<HttpResponseInit> {
-  return handleErrors(
+  return actionRequest(
     root,
+    request,
     context,
-    async () => {
-      const caller = requireRole(root, request, "Port25.Operator");
-      refuseQuery(request);
-      const { instanceId, status } = await requireLiveInstance(client, request, true);
+    { role: "Port25.Operator", route: instanceIdParam },
+    async ({ caller, route }) => {
+      const { instanceId, status } = await requireLiveInstance(client, route, true);
       const decision = approvalFor(root, request, caller, instanceId, status);
       if ("refused" in decision) return decision.refused;
       await client.raiseEvent(instanceId, APPROVE_EVENT, decision.event);
       return jsonResponse(202, { instanceId, ...decision.event, ...statusUrls(request, instanceId) });
     },
-    request,
   );
 }
 

@@ -15,10 +15,9 @@ import {
   type CampaignSummary,
   type CampaignTotals,
 } from "../contracts/campaign";
-import { errorResponse, HttpProblem, parseOr400, queryObject, requireRole, type Caller } from "./http";
+import { errorResponse, HttpProblem, parseOr400 } from "./http";
 import { SubscriptionIdSchema } from "../contracts/ids";
 import { tryGetStatus } from "../durableClient";
-import type { TriggerRoot } from "./root";
 import { isLive, liveMembers, type CampaignViewMember } from "../domain/campaignMembers";
 
 /** A campaign's instance id (port25-campaign-<id>) or its bare campaign id. */
@@ -129,10 +128,12 @@ export async function readCampaign(
   };
 }
 
-/** The campaign must be live for approve and cancel: 409 NotRunning otherwise. */
-function requireLiveCampaign(status: df.DurableOrchestrationStatus, instanceId: string): void {
+/** The view of the campaign approve and cancel act on: 404 unknown, 409 NotRunning when it is over. */
+export async function readLiveCampaign(client: df.DurableClient, instanceId: string): Promise<CampaignView> {
+  const { status, view } = await readCampaign(client, instanceId);
   if (!isLive(status))
     throw new HttpProblem(errorResponse(409, "NotRunning", `Campaign ${instanceId} is ${status.runtimeStatus}`));
+  return view;
 }
 
 /** The member for `subscriptionId` (the `subscriptionId` query parameter), or a 404 naming it. */
@@ -154,21 +155,5 @@ export function memberOf(view: CampaignView, subscriptionId: string): CampaignVi
   return m;
 }
 
-const MemberQuerySchema = z.object({ subscriptionId: SubscriptionIdSchema.optional() }).strict();
-
-/**
- * What approve and cancel of a campaign start from: the caller (an Operator), the live campaign named by the route
- * (400 malformed, 404 unknown, 409 over), its view, and the one subscription the `subscriptionId` query names.
- */
-export async function campaignDecision(
-  root: TriggerRoot,
-  request: HttpRequest,
-  client: df.DurableClient,
-): Promise<{ caller: Caller; instanceId: string; view: CampaignView; subscriptionId: string | undefined }> {
-  const caller = requireRole(root, request, "Port25.Operator");
-  const instanceId = campaignIdParam(request);
-  const query = parseOr400(MemberQuerySchema, queryObject(request), "query");
-  const { status, view } = await readCampaign(client, instanceId);
-  requireLiveCampaign(status, instanceId);
-  return { caller, instanceId, view, subscriptionId: query.subscriptionId };
-}
+/** The query of approve and cancel of a campaign: at most the one subscription to act on. */
+export const MemberQuerySchema = z.object({ subscriptionId: SubscriptionIdSchema.optional() }).strict();

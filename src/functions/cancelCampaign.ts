@@ -9,10 +9,18 @@ import type { HttpRequest, HttpResponseInit, InvocationContext } from "@azure/fu
 import type * as df from "durable-functions";
 import { CANCEL_EVENT } from "../contracts/names";
 import { cancelMemberEvent } from "../contracts/durable/campaign";
-import { errorResponse, handleErrors, jsonResponse } from "./http";
+import { errorResponse, jsonResponse } from "./http";
 import { tryGetStatus } from "../durableClient";
 import { cancelEventOf, cancelRunCascade } from "./cancelRemediation";
-import { campaignDecision, campaignUrls, memberOf, readCampaign } from "./campaignView";
+import {
+  campaignIdParam,
+  campaignUrls,
+  memberOf,
+  MemberQuerySchema,
+  readCampaign,
+  readLiveCampaign,
+} from "./campaignView";
+import { actionRequest } from "./request";
 import { isLive, type CampaignViewMember } from "../domain/campaignMembers";
 
 export async function cancelCampaign(
@@ -21,11 +29,13 @@ export async function cancelCampaign(
   client: df.DurableClient,
   context: InvocationContext,
 ): Promise<HttpResponseInit> {
-  return handleErrors(
+  return actionRequest(
     root,
+    request,
     context,
-    async () => {
-      const { caller, instanceId, view, subscriptionId } = await campaignDecision(root, request, client);
+    { role: "Port25.Operator", route: campaignIdParam, query: MemberQuerySchema },
+    async ({ caller, route: instanceId, query: { subscriptionId } }) => {
+      const view = await readLiveCampaign(client, instanceId);
       const event = cancelEventOf(root, caller);
       const runsSignalled: string[] = [];
       const pendingCancelled: string[] = [];
@@ -103,7 +113,6 @@ export async function cancelCampaign(
         ...campaignUrls(request, instanceId, view.campaignId),
       });
     },
-    request,
   );
 }
 

@@ -11,9 +11,11 @@ import { CANCEL_EVENT } from "../contracts/names";
 import { CancelEventSchema, type CancelEvent } from "../contracts/events";
 import { ProgressSchema } from "../contracts/remediation";
 import { activeLanesOf } from "../contracts/durable/runWave";
-import { type Caller, handleErrors, jsonResponse, refuseQuery, requireRole } from "./http";
+import { type Caller, jsonResponse } from "./http";
 import { requireLiveInstance, statusUrls } from "./instances";
 import { tryGetStatus } from "../durableClient";
+import { instanceIdParam } from "./params";
+import { actionRequest } from "./request";
 import { isLive } from "../domain/campaignMembers";
 
 /**
@@ -65,13 +67,13 @@ export async function cancelRemediation(
   client: df.DurableClient,
   context: InvocationContext,
 ): Promise<HttpResponseInit> {
-  return handleErrors(
+  return actionRequest(
     root,
+    request,
     context,
-    async () => {
-      const caller = requireRole(root, request, "Port25.Operator");
-      refuseQuery(request);
-      const { instanceId, status } = await requireLiveInstance(client, request);
+    { role: "Port25.Operator", route: instanceIdParam },
+    async ({ caller, route }) => {
+      const { instanceId, status } = await requireLiveInstance(client, route);
       const event = cancelEventOf(root, caller);
       const signalled = await cancelRunCascade(client, instanceId, status, event);
       return jsonResponse(202, {
@@ -81,7 +83,6 @@ export async function cancelRemediation(
         ...statusUrls(request, instanceId),
       });
     },
-    request,
   );
 }
 

@@ -11,18 +11,9 @@ import type { AuditStore } from "../audit/store";
 import type { AuditedCampaign, RunSummary } from "../contracts/audit";
 import { MAX_CAMPAIGN_SUBSCRIPTIONS } from "../contracts/campaign";
 import { CampaignIdSchema } from "../contracts/startRequest";
-import { errorResponse, handleErrors, jsonResponse, parseOr400, queryObject, requireRole } from "./http";
-
-/**
- * `links=absolute` makes the report's links to other audit pages absolute (this API's address), for a report saved
- * to a file (`port25 audit --html`); relative by default, as the report is served.
- */
-const QuerySchema = z
-  .object({
-    format: z.enum(["json", "html"]).default("json"),
-    links: z.enum(["relative", "absolute"]).default("relative"),
-  })
-  .strict();
+import { errorResponse, htmlResponse, jsonResponse, parseOr400 } from "./http";
+import { readRequest } from "./request";
+import { AuditPageQuerySchema, reportLinking } from "./auditQuery";
 
 /** Most runs read for a campaign still going: one per subscription, with room for the pages' slack. */
 const MAX_RUNS_READ = 2 * MAX_CAMPAIGN_SUBSCRIPTIONS;
@@ -62,30 +53,29 @@ function runLinks(request: HttpRequest, campaign: AuditedCampaign, runs: readonl
   });
 }
 
+/** The route's campaign id; a 400 naming "campaignId" when it is not one. */
+function campaignIdParam(request: HttpRequest): string {
+  return parseOr400(
+    z.object({ campaignId: CampaignIdSchema }),
+    { campaignId: request.params.campaignId ?? "" },
+    "route",
+  ).campaignId;
+}
+
 export async function getAuditCampaign(
   root: TriggerRoot,
   request: HttpRequest,
   context: InvocationContext,
 ): Promise<HttpResponseInit> {
-  return handleErrors(root, context, async () => {
-    requireRole(root, request, "Port25.Auditor");
-    const { campaignId } = parseOr400(
-      z.object({ campaignId: CampaignIdSchema }),
-      { campaignId: request.params.campaignId ?? "" },
-      "route",
-    );
-    const { format, links } = parseOr400(QuerySchema, queryObject(request), "query");
-    const linking = links === "absolute" ? { auditBase: `${new URL(request.url).origin}/api/audit` } : {};
+  const spec = { role: "Port25.Auditor", route: campaignIdParam, query: AuditPageQuerySchema } as const;
+  return readRequest(root, request, context, spec, async ({ route: campaignId, query: { format, links } }) => {
+    const linking = reportLinking(request, links);
     const store = requireAuditStore(root);
     const campaign = await store.getCampaign(campaignId);
     if (!campaign) return errorResponse(404, "NotFound", `No audited campaign ${campaignId}`);
     const runs = campaign.summary === undefined ? await recordedRuns(store, campaign.campaignId) : [];
     if (format === "html") {
-      return {
-        status: 200,
-        body: renderCampaignReport(campaign, { runs, ...linking }),
-        headers: { "content-type": "text/html; charset=utf-8" },
-      };
+      return htmlResponse(renderCampaignReport(campaign, { runs, ...linking }));
     }
     return jsonResponse(200, { ...campaign, runs: runLinks(request, campaign, runs) });
   });

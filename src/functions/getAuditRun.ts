@@ -4,38 +4,29 @@ import type { HttpRequest, HttpResponseInit, InvocationContext } from "@azure/fu
 import { z } from "zod";
 import { requireAuditStore, type TriggerRoot } from "./root";
 import { renderRunReport } from "../audit/report";
-import { errorResponse, handleErrors, jsonResponse, parseOr400, queryObject, requireRole } from "./http";
+import { errorResponse, htmlResponse, jsonResponse, parseOr400 } from "./http";
+import { readRequest } from "./request";
+import { AuditPageQuerySchema, reportLinking } from "./auditQuery";
 
 const RunIdSchema = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$/, "must be a run id");
-/**
- * `links=absolute` makes the report's links to other audit pages absolute (this API's address), for a report saved
- * to a file (`port25 audit --html`); relative by default, as the report is served.
- */
-const QuerySchema = z
-  .object({
-    format: z.enum(["json", "html"]).default("json"),
-    links: z.enum(["relative", "absolute"]).default("relative"),
-  })
-  .strict();
+
+/** The route's run id; a 400 naming "runId" when it is not one. */
+function runIdParam(request: HttpRequest): string {
+  return parseOr400(z.object({ runId: RunIdSchema }), { runId: request.params.runId ?? "" }, "route").runId;
+}
 
 export async function getAuditRun(
   root: TriggerRoot,
   request: HttpRequest,
   context: InvocationContext,
 ): Promise<HttpResponseInit> {
-  return handleErrors(root, context, async () => {
-    requireRole(root, request, "Port25.Auditor");
-    const runId = parseOr400(z.object({ runId: RunIdSchema }), { runId: request.params.runId ?? "" }, "route").runId;
-    const { format, links } = parseOr400(QuerySchema, queryObject(request), "query");
-    const linking = links === "absolute" ? { auditBase: `${new URL(request.url).origin}/api/audit` } : {};
+  const spec = { role: "Port25.Auditor", route: runIdParam, query: AuditPageQuerySchema } as const;
+  return readRequest(root, request, context, spec, async ({ route: runId, query: { format, links } }) => {
+    const linking = reportLinking(request, links);
     const run = await requireAuditStore(root).getRun(runId);
     if (!run) return errorResponse(404, "NotFound", `No audited run ${runId}`);
     if (format === "html") {
-      return {
-        status: 200,
-        body: renderRunReport(run, linking),
-        headers: { "content-type": "text/html; charset=utf-8" },
-      };
+      return htmlResponse(renderRunReport(run, linking));
     }
     return jsonResponse(200, run);
   });

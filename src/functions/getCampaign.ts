@@ -3,7 +3,8 @@ import type { TriggerDefinition } from "./binding";
 import type { TriggerRoot } from "./root";
 import type { HttpRequest, HttpResponseInit, InvocationContext } from "@azure/functions";
 import type * as df from "durable-functions";
-import { handleErrors, jsonResponse, requireRole } from "./http";
+import { jsonResponse } from "./http";
+import { readRequest } from "./request";
 import { campaignIdParam, campaignUrls, readCampaign } from "./campaignView";
 
 export async function getCampaign(
@@ -12,9 +13,8 @@ export async function getCampaign(
   client: df.DurableClient,
   context: InvocationContext,
 ): Promise<HttpResponseInit> {
-  return handleErrors(root, context, async () => {
-    requireRole(root, request, ["Port25.Operator", "Port25.Auditor"]);
-    const instanceId = campaignIdParam(request);
+  const spec = { role: ["Port25.Operator", "Port25.Auditor"], route: campaignIdParam, query: "unread" } as const;
+  return readRequest(root, request, context, spec, async ({ route: instanceId }) => {
     const { view } = await readCampaign(client, instanceId);
     const { active: _active, holders: _holders, ...shown } = view;
     return jsonResponse(200, { ...shown, ...campaignUrls(request, instanceId, view.campaignId) });

@@ -7,7 +7,8 @@ import { z } from "zod";
 import { ClockKindSchema } from "../contracts/clock";
 import { ProgressSchema, RemediationOutputSchema, type Progress } from "../contracts/remediation";
 import { activeLanesOf, withWaveCounts } from "../contracts/durable/runWave";
-import { errorResponse, handleErrors, jsonResponse, requireRole } from "./http";
+import { errorResponse, jsonResponse } from "./http";
+import { readRequest } from "./request";
 import { statusUrls } from "./instances";
 import { tryGetStatus } from "../durableClient";
 import { instanceIdParam } from "./params";
@@ -20,10 +21,9 @@ export async function getRemediation(
   client: df.DurableClient,
   context: InvocationContext,
 ): Promise<HttpResponseInit> {
-  return handleErrors(root, context, async () => {
-    // Operators follow the runs they start and approve; auditors read them.
-    requireRole(root, request, ["Port25.Operator", "Port25.Auditor"]);
-    const instanceId = instanceIdParam(request);
+  // Operators follow the runs they start and approve; auditors read them.
+  const spec = { role: ["Port25.Operator", "Port25.Auditor"], route: instanceIdParam, query: "unread" } as const;
+  return readRequest(root, request, context, spec, async ({ route: instanceId }) => {
     const status = await tryGetStatus(client, instanceId, true);
     if (!status) return errorResponse(404, "NotFound", `No remediation instance ${instanceId}`);
     const parsed = ProgressSchema.safeParse(status.customStatus);

@@ -18,6 +18,10 @@ export function jsonResponse(status: number, body: unknown, headers: Record<stri
   return { status, jsonBody: body, headers: { "content-type": "application/json; charset=utf-8", ...headers } };
 }
 
+export function htmlResponse(body: string): HttpResponseInit {
+  return { status: 200, body, headers: { "content-type": "text/html; charset=utf-8" } };
+}
+
 export function errorResponse(status: number, code: string, message: string, details?: unknown): HttpResponseInit {
   const body: ApiErrorBody = { error: { code, message, details } };
   return jsonResponse(status, body);
@@ -87,16 +91,6 @@ export function queryObject(request: HttpRequest): Record<string, string> {
     out[k] = v;
   }
   return out;
-}
-
-const NoQuerySchema = z.object({}).strict();
-
-/**
- * A POST route that takes no query parameters refuses any (400 naming them) rather than ignore them: a caller who
- * adds `?dryrun=1` to an approval must not have it approved for real. The function key (`code`) is the platform's.
- */
-export function refuseQuery(request: HttpRequest): void {
-  parseOr400(NoQuerySchema, queryObject(request), "query");
 }
 
 export type Role = "Port25.Operator" | "Port25.Auditor";

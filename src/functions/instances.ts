@@ -2,7 +2,6 @@
 import type { HttpRequest } from "@azure/functions";
 import type * as df from "durable-functions";
 import { errorResponse, HttpProblem } from "./http";
-import { instanceIdParam } from "./params";
 import { isLive } from "../domain/campaignMembers";
 import { tryGetStatus } from "../durableClient";
 
@@ -17,15 +16,14 @@ export function statusUrls(
 }
 
 /**
- * The live remediation named by the route's {id}: its instance id and status. Throws the HTTP problem to answer
- * otherwise (400 malformed id, 404 unknown, 409 no longer running).
+ * The live remediation `instanceId` (the route's {id}) and its status. Throws the HTTP problem to answer otherwise
+ * (404 unknown, 409 no longer running).
  */
 export async function requireLiveInstance(
   client: df.DurableClient,
-  request: HttpRequest,
+  instanceId: string,
   showInput = false,
 ): Promise<{ instanceId: string; status: df.DurableOrchestrationStatus }> {
-  const instanceId = instanceIdParam(request);
   const status = await tryGetStatus(client, instanceId, showInput);
   if (!status) throw new HttpProblem(errorResponse(404, "NotFound", `No remediation instance ${instanceId}`));
   if (!isLive(status))

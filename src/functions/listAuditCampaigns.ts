@@ -3,19 +3,24 @@ import type { TriggerDefinition } from "./binding";
 import type { HttpRequest, HttpResponseInit, InvocationContext } from "@azure/functions";
 import { CampaignAuditQuerySchema } from "../contracts/startRequest";
 import { requireAuditStore, type TriggerRoot } from "./root";
-import { handleErrors, jsonResponse, parseOr400, queryObject, requireRole } from "./http";
+import { jsonResponse } from "./http";
+import { readRequest } from "./request";
 
 export async function listAuditCampaigns(
   root: TriggerRoot,
   request: HttpRequest,
   context: InvocationContext,
 ): Promise<HttpResponseInit> {
-  return handleErrors(root, context, async () => {
-    requireRole(root, request, "Port25.Auditor");
-    const query = parseOr400(CampaignAuditQuerySchema, queryObject(request), "query");
-    const page = await requireAuditStore(root).listCampaigns(query);
-    return jsonResponse(200, { campaigns: page.campaigns, continuationToken: page.continuationToken ?? null });
-  });
+  return readRequest(
+    root,
+    request,
+    context,
+    { role: "Port25.Auditor", query: CampaignAuditQuerySchema },
+    async ({ query }) => {
+      const page = await requireAuditStore(root).listCampaigns(query);
+      return jsonResponse(200, { campaigns: page.campaigns, continuationToken: page.continuationToken ?? null });
+    },
+  );
 }
 
 export const listAuditCampaignsTrigger: TriggerDefinition = {

@@ -3,16 +3,15 @@ import type { TriggerDefinition } from "./binding";
 import type { HttpRequest, HttpResponseInit, InvocationContext } from "@azure/functions";
 import { AuditQuerySchema } from "../contracts/startRequest";
 import { requireAuditStore, type TriggerRoot } from "./root";
-import { handleErrors, jsonResponse, parseOr400, queryObject, requireRole } from "./http";
+import { jsonResponse } from "./http";
+import { readRequest } from "./request";
 
 export async function listAuditRuns(
   root: TriggerRoot,
   request: HttpRequest,
   context: InvocationContext,
 ): Promise<HttpResponseInit> {
-  return handleErrors(root, context, async () => {
-    requireRole(root, request, "Port25.Auditor");
-    const query = parseOr400(AuditQuerySchema, queryObject(request), "query");
+  return readRequest(root, request, context, { role: "Port25.Auditor", query: AuditQuerySchema }, async ({ query }) => {
     const page = await requireAuditStore(root).listRuns(query);
     return jsonResponse(200, { runs: page.runs, continuationToken: page.continuationToken ?? null });
   });

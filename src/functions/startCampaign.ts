@@ -18,7 +18,8 @@ import {
 } from "../contracts/campaign";
 import { MAX_REQUEST_BYTES } from "../contracts/startRequest";
 import { REMEDIATE_CAMPAIGN } from "../contracts/names";
-import { errorResponse, handleErrors, jsonResponse, parseOr400, readJsonBody, refuseQuery, requireRole } from "./http";
+import { errorResponse, jsonResponse } from "./http";
+import { actionRequest } from "./request";
 import { refuseFutureApproval } from "./startRemediation";
 import { newRunId, runTemplateOf } from "./runTemplate";
 import { campaignUrls } from "./campaignView";
@@ -39,14 +40,12 @@ export async function startCampaign(
   client: df.DurableClient,
   context: InvocationContext,
 ): Promise<HttpResponseInit> {
-  return handleErrors(
+  return actionRequest(
     root,
+    request,
     context,
-    async () => {
-      const caller = requireRole(root, request, "Port25.Operator");
-      refuseQuery(request);
-      const body = await readJsonBody(request, MAX_REQUEST_BYTES);
-      const start = parseOr400(CampaignStartRequestSchema, body, "request body");
+    { role: "Port25.Operator", body: { schema: CampaignStartRequestSchema, maxBytes: MAX_REQUEST_BYTES } },
+    async ({ caller, body: start }) => {
       const clock = root.clock;
       const now = clock.now();
       refuseFutureApproval(start.attestation.approvedAt, now);
@@ -123,7 +122,6 @@ export async function startCampaign(
         { location: urls.statusUrl },
       );
     },
-    request,
   );
 }
 

@@ -9,17 +9,8 @@ import { MAX_REQUEST_BYTES, StartRequestSchema } from "../contracts/startRequest
 import { runInputOf } from "../contracts/campaign";
 import { newRunId, runTemplateOf } from "./runTemplate";
 import { REMEDIATE_SUBSCRIPTION } from "../contracts/names";
-import {
-  errorResponse,
-  handleErrors,
-  HttpProblem,
-  jsonResponse,
-  parseOr400,
-  readJsonBody,
-  refuseQuery,
-  requireRole,
-  validationResponse,
-} from "./http";
+import { errorResponse, HttpProblem, jsonResponse, validationResponse } from "./http";
+import { actionRequest } from "./request";
 import { statusUrls } from "./instances";
 import { findLiveInstance } from "../durableClient";
 import { isLive } from "../domain/campaignMembers";
@@ -55,14 +46,12 @@ export async function startRemediation(
   client: df.DurableClient,
   context: InvocationContext,
 ): Promise<HttpResponseInit> {
-  return handleErrors(
+  return actionRequest(
     root,
+    request,
     context,
-    async () => {
-      const caller = requireRole(root, request, "Port25.Operator");
-      refuseQuery(request);
-      const body = await readJsonBody(request, MAX_REQUEST_BYTES);
-      const start = parseOr400(StartRequestSchema, body, "request body");
+    { role: "Port25.Operator", body: { schema: StartRequestSchema, maxBytes: MAX_REQUEST_BYTES } },
+    async ({ caller, body: start }) => {
       const clock = root.clock;
       const now = clock.now();
       refuseFutureApproval(start.attestation.approvedAt, now);
@@ -113,7 +102,6 @@ export async function startRemediation(
         { location: urls.statusUrl },
       );
     },
-    request,
   );
 }
 

@@ -8,7 +8,8 @@ import type { HttpRequest, HttpResponseInit, InvocationContext } from "@azure/fu
 import { z } from "zod";
 import { SubscriptionIdSchema } from "../contracts/ids";
 import { requireAuditStore, type TriggerRoot } from "./root";
-import { handleErrors, jsonResponse, parseOr400, queryObject, requireRole } from "./http";
+import { jsonResponse } from "./http";
+import { readRequest } from "./request";
 
 const VerifyQuerySchema = z.object({ subscriptionId: SubscriptionIdSchema.optional() }).strict();
 
@@ -17,11 +18,15 @@ export async function verifyAudit(
   request: HttpRequest,
   context: InvocationContext,
 ): Promise<HttpResponseInit> {
-  return handleErrors(root, context, async () => {
-    requireRole(root, request, "Port25.Auditor");
-    const query = parseOr400(VerifyQuerySchema, queryObject(request), "query");
-    return jsonResponse(200, await requireAuditStore(root).verify(query.subscriptionId));
-  });
+  return readRequest(
+    root,
+    request,
+    context,
+    { role: "Port25.Auditor", query: VerifyQuerySchema },
+    async ({ query }) => {
+      return jsonResponse(200, await requireAuditStore(root).verify(query.subscriptionId));
+    },
+  );
 }
 
 export const verifyAuditTrigger: TriggerDefinition = {

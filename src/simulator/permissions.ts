@@ -28,7 +28,11 @@ export function permissionsOf(
   return own.map((g) => ({ actions: [...g.actions], notActions: [...g.notActions] }));
 }
 
-/** ARM's match of an action against a pattern: case-insensitive, `*` standing for any run of characters. */
+/**
+ * ARM's match of an action against a pattern: case-insensitive, `*` standing for any run of characters. Azure's side
+ * of the rule, written apart from the product's reading of it (src/domain/subnetPermissions.ts) on purpose: shared,
+ * a mistake in it would be made by the simulator too, and no test would see it.
+ */
 export function actionMatches(pattern: string, action: string): boolean {
   const re = new RegExp(
     `^${pattern

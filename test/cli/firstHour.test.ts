@@ -74,6 +74,13 @@ describe("port25 simulator prints commands that work where the user stands", () 
     );
   });
 
+  it("prints a run line whose clock follows the simulator's: the demo's own scale, 60, without --time-scale given", () => {
+    const lines = printed.split("\n");
+    const run = lines[lines.findIndex((l) => l.startsWith("Or remediate it with the product itself")) + 1] ?? "";
+    expect(run.trim()).toMatch(/^node \.\/dist\/src\/cli\/main\.js run --subscription \S+ .* --time-scale 60$/);
+    expect(printed).toMatch(/^\(the simulated clock runs 60 times real time; it is now \S+\)$/m);
+  });
+
   it("runs the printed lines exactly as printed, in a shell without port25 on the PATH: plan succeeds", async () => {
     const r = await shell(commands(), { PORT25_ARM_STATIC_TOKEN: undefined });
     expect(r.stderr).toBe("");

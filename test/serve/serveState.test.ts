@@ -1,7 +1,8 @@
 /**
  * `port25 serve --state DIR` killed mid-wave and started again with the same command: the run is listed again and
  * completes with one outcome per resource, the simulated world it meets is the one it left (no VM cycled twice in
- * the request log kept in DIR), and a second serve on the same folder is refused. A small fleet at a time scale that
+ * the request log kept in DIR), and a second serve on the same folder is refused. Killed once more right after the
+ * run's final audit write, the next start still answers the whole audit record. A small fleet at a time scale that
  * makes a VM's cycle about a second of real time, so that the kill lands mid-wave.
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -52,7 +53,7 @@ async function serve(timeScale: number): Promise<Served> {
 }
 
 describe("port25 serve --state", () => {
-  it("resumes a run killed mid-wave: listed again, completed with one outcome per VM, none cycled twice", async () => {
+  it("resumes a run killed mid-wave: listed again, completed with one outcome per VM, none cycled twice; killed right after its final audit write, the whole audit record is there at the next start", async () => {
     const first = await serve(TIME_SCALE);
     expect(first.proc.stdout()).toMatch(/state: .*\(new\)/);
     const started = await fetch(`${first.app}/api/remediations`, {
@@ -111,10 +112,18 @@ describe("port25 serve --state", () => {
     expect(done.runtimeStatus).toBe("Completed");
     expect(done.summary?.counts.leftDown ?? 0).toBe(0);
 
+    // Killed again right after the run's final audit write (the run completes only once it is recorded): well
+    // within the 5 s Azurite's table service waits between saves, so the record is on disk only if the emulator
+    // saved it as its parent died or the next start writes it again from the durable state.
+    again.proc.child.kill("SIGKILL");
+    await again.proc.ended;
+    const third = await serve(RESUMED_TIME_SCALE);
+
     const runId = done.summary?.runId ?? "";
     const audited = AuditedRunSchema.parse(
-      await (await fetch(`${again.app}/api/audit/runs/${runId}`, { headers: { "x-functions-key": again.key } })).json(),
+      await (await fetch(`${third.app}/api/audit/runs/${runId}`, { headers: { "x-functions-key": third.key } })).json(),
     );
+    expect(audited.run.status).toBe("completed");
     const vms = audited.outcomes.filter((o) => o.kind === "vm");
     expect(vms).toHaveLength(VMS);
     expect(new Set(vms.map((o) => o.resourceId.toLowerCase())).size).toBe(VMS);
@@ -142,8 +151,8 @@ describe("port25 serve --state", () => {
         `${action}: ${JSON.stringify([...counts])}`,
       ).toBe(true);
     }
-    again.proc.child.kill("SIGTERM");
-    expect((await again.proc.ended).code).toBe(0);
+    third.proc.child.kill("SIGTERM");
+    expect((await third.proc.ended).code).toBe(0);
   });
 
   it("stops with an error naming the world file when it is damaged, and starts nothing", async () => {

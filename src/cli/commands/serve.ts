@@ -14,10 +14,11 @@ import { z } from "zod";
 import { camelKeys, environment, parseFlags, parseFlagValues, UsageError } from "../args";
 import { displayPath, invocation, shellQuote } from "../invocation";
 import { acquireLock, stopOrphanAzurite } from "../runState";
+import { rewriteRecordedAudit } from "../auditCatchUp";
 import { startLocalStack, type LocalStack } from "../localStack";
 import { packageRoot } from "../localApp";
 import { generateKeys, routePrefixFrom, startHttpFront, type HttpFront } from "../serveHttp";
-import { defaultScenarioPath, loadEstateFlag } from "./simulator";
+import { defaultScenarioPath, loadEstateFlag, WorldFlags } from "./simulator";
 import { describeScenario, scenarioCounts } from "./simulate";
 import { generateFleet, latestExemption, loadEstate, readSavedWorld, rootGroup, type Estate } from "../../simulator";
 import { ensureError } from "../../errors";
@@ -29,14 +30,7 @@ export const DEFAULT_TIME_SCALE = 60;
 
 const Flags = z
   .object({
-    scenario: z.string().min(1).optional(),
-    vms: z.coerce.number().int().min(1).max(20000).optional(),
-    seed: z.coerce
-      .number()
-      .int()
-      .min(0)
-      .max(2 ** 31)
-      .default(1),
+    ...WorldFlags,
     port: z.coerce.number().int().min(0).max(65535).default(DEFAULT_SERVE_PORT),
     timeScale: z.coerce.number().positive().max(1e6).default(DEFAULT_TIME_SCALE),
     auth: z.boolean().default(false),
@@ -187,6 +181,17 @@ async function serveWith(
   });
   if (auditDir !== undefined && stack.azurite !== undefined)
     writeFileSync(join(auditDir, "azurite.pid"), String(stack.azurite.pid));
+  // Azurite may have lost the last writes before a kill: the durable state says which were made (auditCatchUp.ts).
+  const auditStore = stack.root.auditStore;
+  if (dir !== undefined && auditStore !== undefined) {
+    try {
+      await rewriteRecordedAudit(stack.host, auditStore);
+    } catch (e) {
+      await stack.close();
+      if (auditDir !== undefined) rmSync(join(auditDir, "azurite.pid"), { force: true });
+      throw e;
+    }
+  }
   const keys = generateKeys();
   let front: HttpFront;
   try {

@@ -7,7 +7,7 @@ import { startLocalStack, type LocalStack } from "../localStack";
 import { createProgressSink, describe } from "../progress";
 import { renderSummary } from "../render";
 import { SimulateOutputSchema, type SimulateOutput } from "../simulateOutput";
-import { DEFAULT_VMS_PER_SUBSCRIPTION, defaultScenarioPath, loadEstateFlag } from "./simulator";
+import { DEFAULT_VMS_PER_SUBSCRIPTION, defaultScenarioPath, loadEstateFlag, WorldFlags } from "./simulator";
 import { simulateCampaign } from "./simulateCampaign";
 import { MAX_CAMPAIGN_SUBSCRIPTIONS, MAX_CONCURRENT_SUBSCRIPTIONS } from "../../contracts/campaign";
 import { displayPath, FAILING_STATUSES } from "../invocation";
@@ -21,17 +21,10 @@ import { AvailabilitySetRuleSchema, RunningVmCycleSchema } from "../../contracts
 
 const Flags = z
   .object({
-    scenario: z.string().min(1).optional(),
-    vms: z.coerce.number().int().min(1).max(20000).optional(),
+    ...WorldFlags,
     /** Generate an estate of this many subscriptions (each a fleet of --vms VMs) and run a campaign over it. */
     subscriptions: z.coerce.number().int().min(1).max(MAX_CAMPAIGN_SUBSCRIPTIONS).optional(),
     maxConcurrentSubscriptions: z.coerce.number().int().min(1).max(MAX_CONCURRENT_SUBSCRIPTIONS).default(5),
-    seed: z.coerce
-      .number()
-      .int()
-      .min(0)
-      .max(2 ** 31)
-      .default(1),
     timeScale: z.coerce.number().positive().max(1e6).optional(),
     mode: z.enum(["plan", "execute"]).default("execute"),
     maxConcurrency: z.coerce.number().int().min(1).max(1000).optional(),

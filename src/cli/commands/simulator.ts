@@ -21,12 +21,25 @@ import {
 } from "../../simulator/index";
 import { ensureError } from "../../errors";
 
+/**
+ * The world a simulating command (simulator, simulate, serve) runs against: a scenario file, or a generated fleet of
+ * --vms VMs from --seed (the generators fold a seed to 32 bits, so a larger one would only repeat a smaller one's).
+ */
+export const WorldFlags = {
+  scenario: z.string().min(1).optional(),
+  vms: z.coerce.number().int().min(1).max(20000).optional(),
+  seed: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(2 ** 31)
+    .default(1),
+};
+
 const Flags = z
   .object({
-    scenario: z.string().min(1).optional(),
-    vms: z.coerce.number().int().min(1).max(20000).optional(),
+    ...WorldFlags,
     subscriptions: z.coerce.number().int().min(1).max(MAX_CAMPAIGN_SUBSCRIPTIONS).optional(),
-    seed: z.coerce.number().int().min(0).default(1),
     port: z.coerce.number().int().min(0).max(65535).default(0),
     /** The simulated clock runs this many times real time (default: the scenario's own, 1 unless it says). */
     timeScale: z.coerce.number().positive().max(1e6).optional(),
@@ -66,7 +79,8 @@ export async function simulatorCommand(argv: string[], until: Promise<void>): Pr
   const estate = loadEstate(scenario);
   // One clock for the whole endpoint: from the scenario's start time (or now), at --time-scale times real time.
   const start = estate.clock.startTime === undefined ? Date.now() : Date.parse(estate.clock.startTime);
-  const clock = scaledClock(start, f.timeScale ?? estate.clock.timeScale);
+  const timeScale = f.timeScale ?? estate.clock.timeScale;
+  const clock = scaledClock(start, timeScale);
   // The simulator may serve for hours: it keeps every request only when asked to write them out.
   const sim = await startSimulator({
     scenario: estate,
@@ -86,7 +100,8 @@ export async function simulatorCommand(argv: string[], until: Promise<void>): Pr
   };
   const run =
     `${invocation()} run ${target} --attestation-ref ${attestation.reference} --approved-by ${shellQuote(attestation.approvedBy)} --approved-at ${attestation.approvedAt}` +
-    (f.timeScale === undefined ? "" : ` --time-scale ${f.timeScale}`);
+    // The run's host keeps the simulator's time only at its scale: the scenario's own (the demo's 60) when no flag set one.
+    (timeScale === 1 ? "" : ` --time-scale ${timeScale}`);
   const served =
     sim.subscriptionIds.length === 1 && sim.managementGroups.length === 0
       ? [`  subscription id: ${sim.subscriptionId}`, `  CA file:         ${sim.caFile}`]
@@ -104,10 +119,10 @@ export async function simulatorCommand(argv: string[], until: Promise<void>): Pr
       "",
       "Or remediate it with the product itself, state in .port25/ (run the same line again to resume):",
       `  ${run}`,
-      ...(f.timeScale === undefined
+      ...(timeScale === 1
         ? []
         : [
-            `(the simulated clock runs ${f.timeScale} times real time; it is now ${new Date(clock.now()).toISOString()})`,
+            `(the simulated clock runs ${timeScale} times real time; it is now ${new Date(clock.now()).toISOString()})`,
           ]),
       "",
       "Press Ctrl+C to stop.",

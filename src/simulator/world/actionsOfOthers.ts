@@ -2,7 +2,7 @@
  * What others do to the VMs while the product runs (actors.ts scripts them): an owner's power action, delete or
  * create, and the platform's spot eviction, each taken as Azure takes it and recorded in the Activity Log.
  */
-import type { ActivityLog } from "./activityLog";
+import type { ActivityEntry, ActivityLog } from "./activityLog";
 import { jittered, type OperationLedger } from "./operations";
 import { TARGET, type PowerStateMachine } from "./power";
 import type { Timeline } from "./timeline";
@@ -21,6 +21,27 @@ const OWNER_OPERATION: Record<PowerOp, OperationName> = {
   deallocate: "vmDeallocate",
   start: "vmStart",
 };
+
+const VM_TYPE = "Microsoft.Compute/virtualMachines";
+
+/** The Activity Log's entry for `operation` on a VM (`Microsoft.Compute/virtualMachines/<operation>`) by `actor`. */
+function vmEntry(
+  vm: VmRecord,
+  operation: string,
+  correlationId: string,
+  actor: Actor,
+  httpMethod?: "DELETE" | "PUT",
+): ActivityEntry {
+  return {
+    resourceId: vm.id,
+    resourceGroup: vm.resourceGroup,
+    resourceType: VM_TYPE,
+    operationName: `${VM_TYPE}/${operation}`,
+    correlationId,
+    ...(httpMethod === undefined ? {} : { httpMethod }),
+    ...actor,
+  };
+}
 
 export interface ActionsOfOthersParts {
   behaviour: Scenario["behaviour"];
@@ -53,16 +74,8 @@ export class ActionsOfOthers {
     if (kind === "powerOff" && (m.power === "deallocated" || m.power === "deallocating"))
       return { refused: "OperationNotAllowed" };
     const preempted = preemptable ? this.parts.power.preempt(m, at) : undefined;
-    const type = "Microsoft.Compute/virtualMachines";
     const op = this.parts.ledger.begin("Microsoft.Compute", m.location, OWNER_OPERATION[kind], "2024-07-01", at);
-    op.activity = {
-      resourceId: vm.id,
-      resourceGroup: vm.resourceGroup,
-      resourceType: type,
-      operationName: `${type}/${kind}/action`,
-      correlationId: op.id,
-      ...actor,
-    };
+    op.activity = vmEntry(vm, `${kind}/action`, op.id, actor);
     this.parts.log.log(op.activity, "Started", at);
     if (m.power === TARGET[kind]) {
       op.endsAt = at;
@@ -90,21 +103,13 @@ export class ActionsOfOthers {
     this.parts.power.settle(m, at);
     if (m.pending !== undefined) return { busyUntil: m.pending.endsAt };
     if (m.power !== "running" && m.power !== "stopped") return { refused: "NotAllocated" };
-    const type = "Microsoft.Compute/virtualMachines";
-    const activity = {
-      resourceId: vm.id,
-      resourceGroup: vm.resourceGroup,
-      resourceType: type,
-      operationName: `${type}/evictSpotVM/action`,
-      ...PLATFORM,
-    };
     if (vm.spec.evictionPolicy === "Delete") {
-      this.parts.log.log({ ...activity, correlationId: this.parts.log.guid() }, "Succeeded", at);
+      this.parts.log.log(vmEntry(vm, "evictSpotVM/action", this.parts.log.guid(), PLATFORM), "Succeeded", at);
       this.parts.vms.remove(vm, at);
       return {};
     }
     const op = this.parts.ledger.begin("Microsoft.Compute", m.location, "vmDeallocate", "2024-07-01", at);
-    op.activity = { ...activity, correlationId: op.id };
+    op.activity = vmEntry(vm, "evictSpotVM/action", op.id, PLATFORM);
     this.parts.log.log(op.activity, "Started", at);
     op.endsAt = this.parts.power.transition(op, m, "deallocate", at, SPOT_EVICTION_NOTICE_MS);
     return {};
@@ -115,20 +120,7 @@ export class ActionsOfOthers {
     const m = vm.machine;
     this.parts.power.settle(m, at);
     if (m.pending !== undefined) return { busyUntil: m.pending.endsAt };
-    const type = "Microsoft.Compute/virtualMachines";
-    this.parts.log.log(
-      {
-        resourceId: vm.id,
-        resourceGroup: vm.resourceGroup,
-        resourceType: type,
-        operationName: `${type}/delete`,
-        correlationId: this.parts.log.guid(),
-        httpMethod: "DELETE",
-        ...actor,
-      },
-      "Succeeded",
-      at,
-    );
+    this.parts.log.log(vmEntry(vm, "delete", this.parts.log.guid(), actor, "DELETE"), "Succeeded", at);
     this.parts.vms.remove(vm, at);
     return {};
   }
@@ -143,20 +135,7 @@ export class ActionsOfOthers {
     m.lastStartTime = at;
     m.allocatedAt = at;
     this.parts.timeline.record(m, "absent", "running", at);
-    const type = "Microsoft.Compute/virtualMachines";
-    this.parts.log.log(
-      {
-        resourceId: rec.id,
-        resourceGroup: rec.resourceGroup,
-        resourceType: type,
-        operationName: `${type}/write`,
-        correlationId: this.parts.log.guid(),
-        httpMethod: "PUT",
-        ...actor,
-      },
-      "Succeeded",
-      at,
-    );
+    this.parts.log.log(vmEntry(rec, "write", this.parts.log.guid(), actor, "PUT"), "Succeeded", at);
     return {};
   }
 }

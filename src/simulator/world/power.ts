@@ -132,16 +132,10 @@ export class PowerStateMachine {
     let endsAt = now;
     for (const m of movers) {
       const from = settledFrom.get(m) ?? (m.power as StablePower);
-      const t: Transition = {
-        op,
-        kind,
-        from,
-        transitional: TRANSITIONAL[kind],
-        target: TARGET[kind],
-        endsAt: stuck
-          ? Number.POSITIVE_INFINITY
-          : now + jittered(base, this.parts.behaviour.jitter, this.parts.rng) + extra,
-      };
+      const latency = stuck
+        ? Number.POSITIVE_INFINITY
+        : jittered(base, this.parts.behaviour.jitter, this.parts.rng) + extra;
+      const t = this.enter(op, m, kind, now, now + latency, from);
       if (failed) {
         t.failure = {
           code: failed.code,
@@ -163,12 +157,6 @@ export class PowerStateMachine {
                 revertTo: "deallocated",
               };
       }
-      this.parts.timeline.record(m, m.power, t.transitional, now);
-      m.power = t.transitional;
-      m.powerSince = now;
-      m.provisioningState = "Updating";
-      m.pending = t;
-      op.machines.push(m);
       endsAt = Math.max(endsAt, t.endsAt);
       if (t.failure !== undefined && op.failure === undefined) {
         op.failure = {
@@ -220,21 +208,19 @@ export class PowerStateMachine {
     latencyMs: number,
     from: StablePower = m.power as StablePower,
   ): number {
-    const t: Transition = {
-      op,
-      kind,
-      from,
-      transitional: TRANSITIONAL[kind],
-      target: TARGET[kind],
-      endsAt: at + latencyMs,
-    };
+    return this.enter(op, m, kind, at, at + latencyMs, from).endsAt;
+  }
+
+  /** The machine enters the step's transitional state at `at`, to leave it at `endsAt`: its pending transition. */
+  private enter(op: Operation, m: Machine, kind: PowerOp, at: number, endsAt: number, from: StablePower): Transition {
+    const t: Transition = { op, kind, from, transitional: TRANSITIONAL[kind], target: TARGET[kind], endsAt };
     this.parts.timeline.record(m, m.power, t.transitional, at);
     m.power = t.transitional;
     m.powerSince = at;
     m.provisioningState = "Updating";
     m.pending = t;
     op.machines.push(m);
-    return t.endsAt;
+    return t;
   }
 
   /** Applies a machine's finished transition, if its end time has passed. */
