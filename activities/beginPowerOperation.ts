@@ -53,7 +53,7 @@ const SENT_JOURNAL_SIZE = 20_000;
 
 async function beginOnVm(arm: ArmGateway, input: Input, journal: SentJournal): Promise<Output> {
   if (input.expectedState !== undefined) {
-    const key = `${input.resourceId.toLowerCase()}|${input.step}|${input.requestedAt ?? ""}`;
+    const key = sentKey(input);
     const sent = input.requestedAt !== undefined ? journal.get(key) : undefined;
     if (sent !== undefined) return sent;
     const state = await arm.getVmState(input.resourceId);
@@ -64,7 +64,7 @@ async function beginOnVm(arm: ArmGateway, input: Input, journal: SentJournal): P
     return answer;
   }
   if (input.knownState !== undefined) {
-    const key = `${input.resourceId.toLowerCase()}|${input.step}|${input.requestedAt ?? ""}`;
+    const key = sentKey(input);
     const sent = input.requestedAt !== undefined ? journal.get(key) : undefined;
     if (sent !== undefined) return sent;
     const answer = await decide(input, input.knownState, () => arm.beginVmPowerOperation(input.resourceId, input.step));
@@ -74,6 +74,11 @@ async function beginOnVm(arm: ArmGateway, input: Input, journal: SentJournal): P
   const state = await arm.getVmState(input.resourceId);
   if (!state.exists) return notFound(input.resourceId);
   return decide(input, state.powerState, () => arm.beginVmPowerOperation(input.resourceId, input.step));
+}
+
+/** The journal's key of one send: the resource, the step and the orchestration time it was scheduled at. */
+export function sentKey(input: Pick<Input, "resourceId" | "step" | "requestedAt">): string {
+  return `${input.resourceId.toLowerCase()}|${input.step}|${input.requestedAt ?? ""}`;
 }
 
 function remember(journal: SentJournal, key: string, answer: Output): void {

@@ -15,7 +15,7 @@ import type { ArmGateway } from "../src/azure/gateway";
 import { FleetObserver, type ListingResult } from "../src/azure/fleetObserver";
 import { withPacing } from "../src/azure/pacing";
 import { readPowerStateWith } from "./readPowerState";
-import { sendPowerStep, type SentJournal } from "./beginPowerOperation";
+import { sendPowerStep, sentKey, type SentJournal } from "./beginPowerOperation";
 import type { ActivityDeps } from "./deps";
 
 type Input = z.output<typeof ObservePowerStateInput>;
@@ -43,18 +43,38 @@ export function observePowerState({ gateway }: ActivityDeps): BoundActivity {
  * The next step sent as soon as this poll shows the watched one ended in a stable state: the orchestration would send
  * it in its next episode on the same state (beginPowerOperation with `knownState`); sending it here saves that
  * episode and its wake-up. Anything else (still running, failed, gone, a transitional state) sends nothing.
+ *
+ * A write acts only on a state read just before it: the VM's own reads of this poll (its instance view, or our own
+ * operation's end), never the shared listing alone, which may be as old as its freshness window (an owner may have
+ * started or deallocated the VM since). A state seen in the listing is read again on the VM here, in this activity,
+ * and the step is sent only when that read still shows it; otherwise that read is the poll's answer and nothing is sent.
  */
 async function sendNext(arm: ArmGateway, journal: SentJournal, input: Input, seen: Output): Promise<Output> {
   const then = input.thenSend;
   if (then === undefined || seen.status !== "ok" || input.kind !== "vm") return seen;
   const state = pollEndState(then.after, { operation: seen.operation, resource: seen.resource });
   if (state !== "running" && state !== "stopped" && state !== "deallocated") return seen;
-  const next = await sendPowerStep(
-    arm,
-    { resourceId: input.resourceId, kind: "vm", step: then.step, knownState: state, requestedAt: then.requestedAt },
-    journal,
-  );
-  return { ...seen, next };
+  const send = { resourceId: input.resourceId, kind: "vm" as const, step: then.step, requestedAt: then.requestedAt };
+  // A re-run after a lost completion answers as the first run did, before any read (the VM may be in transition now).
+  const answered = journal.get(sentKey(send));
+  if (answered !== undefined) return { ...seen, next: answered };
+  if (seen.observedBy !== "resource") {
+    let now;
+    try {
+      now = await arm.getVmState(input.resourceId);
+    } catch {
+      // Unreadable now (throttled, unavailable): nothing is sent; the orchestration's own send reads first.
+      return seen;
+    }
+    const read: Output = {
+      status: "ok",
+      observedBy: "resource",
+      resource: { exists: now.exists, powerState: now.powerState, provisioningState: now.provisioningState },
+    };
+    if (!now.exists || now.powerState !== state) return read;
+    return { ...read, next: await sendPowerStep(arm, { ...send, knownState: state }, journal) };
+  }
+  return { ...seen, next: await sendPowerStep(arm, { ...send, knownState: state }, journal) };
 }
 
 async function observe(arm: ArmGateway, observer: FleetObserver, input: Input): Promise<Output> {

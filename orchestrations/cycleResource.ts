@@ -125,7 +125,8 @@ export function* cycleResource(
         if (r.ok) {
           if (r.performed) actions.push(label);
           state = r.state;
-          known = entry.kind === "vm" && isStable(r.state) ? r.state : undefined;
+          // A state from the shared listing may be its freshness window old: the next send reads the VM first.
+          known = entry.kind === "vm" && isStable(r.state) && r.listed !== true ? r.state : undefined;
           sent = r.next;
           continue;
         }

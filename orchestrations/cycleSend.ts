@@ -35,6 +35,8 @@ export type StepResult =
       state: string;
       /** The next step, already sent by the poll that saw this one end (observePowerState's `thenSend`). */
       next?: BeginPowerOperationResult;
+      /** The state is the shared listing's, up to its freshness window old: no write may act on it without a read. */
+      listed?: boolean;
     }
   | {
       ok: false;

@@ -134,6 +134,8 @@ export function* runStep(context: OrchestrationContext, options: StepOptions): G
   let next: BeginPowerOperationResult | undefined;
   /** Polls of this send so far: only the first reads the VM's own state first (see ReadPowerStateInput). */
   let polls = 0;
+  /** The last poll was answered by the shared listing, which may be as old as its freshness window. */
+  let listed = false;
 
   return yield* monitor<StepPoll, StepResult>(context, {
     // 1. Begin the step (idempotent: the activity reads first and sends only what is still needed).
@@ -209,6 +211,7 @@ export function* runStep(context: OrchestrationContext, options: StepOptions): G
         );
         poll = { read: observed, fresh: observed.status === "ok" ? (observed.freshForSeconds ?? 0) : 0 };
         next = observed.status === "ok" ? observed.next : undefined;
+        listed = observed.status === "ok" && observed.observedBy === "listing";
       } else {
         poll = { read: yield* callActivity(context, readPowerStateActivity, readInput, transientRetry()), fresh: 0 };
       }
@@ -284,7 +287,7 @@ export function* runStep(context: OrchestrationContext, options: StepOptions): G
     isDone({ read }) {
       if (read.status !== "ok") return undefined;
       // Without a read of the resource, ARM's word that the operation succeeded is the state.
-      const sentNext = next !== undefined ? { next } : {};
+      const sentNext = { ...(next !== undefined ? { next } : {}), ...(listed ? { listed } : {}) };
       if (read.operation?.status === "Succeeded" && seen === undefined)
         return { ok: true, performed: true, state: STEP_TARGET[step], ...sentNext };
       return seen?.done === true ? { ok: true, performed: true, state: seen.state, ...sentNext } : undefined;

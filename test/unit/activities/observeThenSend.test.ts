@@ -1,0 +1,70 @@
+/**
+ * A poll that sends a VM's next step (observePowerState's `thenSend`) writes only on a state read just before the
+ * write: a state seen in the subscription's shared listing, which may be as old as its freshness window, is read again
+ * on the VM in the same activity, and nothing is sent when the VM is no longer in it.
+ */
+import { describe, expect, it } from "vitest";
+import { InvocationContext } from "@azure/functions";
+import { observePowerState } from "../../../activities/observePowerState";
+import type { ArmGateway } from "../../../src/azure/gateway";
+import { parseConfig } from "../../../src/config";
+import { appRootFrom } from "../../../src/root";
+import type { PowerState } from "../../../src/contracts/power";
+import type { PowerStep } from "../../../src/contracts/plan";
+
+const VM =
+  "/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/rg/providers/Microsoft.Compute/virtualMachines/vm-1";
+const context = new InvocationContext({ invocationId: "inv-1", functionName: "observePowerState" });
+
+/** A gateway whose listing shows the VM `listed` while the VM itself is `actual`; every call is recorded in order. */
+function gatewayShowing(listed: PowerState, actual: PowerState): { gateway: ArmGateway; calls: string[] } {
+  const calls: string[] = [];
+  const partial: Partial<ArmGateway> = {
+    listVmPowerStates: (subscriptionId: string) => {
+      calls.push(`list ${subscriptionId}`);
+      return Promise.resolve({ pages: 1, vms: [{ id: VM, powerState: listed, provisioningState: "Succeeded" }] });
+    },
+    getVmState: () => {
+      calls.push("getVmState");
+      return Promise.resolve({ exists: true, powerState: actual, provisioningState: "Succeeded" });
+    },
+    beginVmPowerOperation: (_id: string, step: PowerStep) => {
+      calls.push(`begin ${step}`);
+      return Promise.resolve({ asyncOperationUrl: "https://management.azure.com/op/1", completed: false });
+    },
+  };
+  return { gateway: partial as ArmGateway, calls };
+}
+
+function pollDeallocateThenStart(gateway: ArmGateway): Promise<unknown> {
+  const at = "2026-12-07T10:00:00.000Z";
+  return observePowerState({ ...appRootFrom(parseConfig({})), gateway }).handler(
+    {
+      resourceId: VM,
+      kind: "vm",
+      step: "deallocate",
+      asOf: at,
+      notBefore: "2026-12-07T09:59:00.000Z",
+      readStateWhenDone: true,
+      thenSend: { after: "deallocate", step: "start", requestedAt: at },
+    },
+    context,
+  );
+}
+
+describe("a poll that sends the next step after a listing showed the previous one end", () => {
+  it("reads the VM just before the write and sends the start when it is still deallocated", async () => {
+    const { gateway, calls } = gatewayShowing("deallocated", "deallocated");
+    const out = await pollDeallocateThenStart(gateway);
+    expect(calls.slice(1)).toEqual(["getVmState", "begin start"]);
+    expect(out).toMatchObject({ status: "ok", observedBy: "resource", next: { status: "started" } });
+  });
+
+  it("sends nothing when the VM's own read shows its owner started it since the listing", async () => {
+    const { gateway, calls } = gatewayShowing("deallocated", "starting");
+    const out = await pollDeallocateThenStart(gateway);
+    expect(calls).not.toContain("begin start");
+    expect(out).toMatchObject({ status: "ok", observedBy: "resource", resource: { powerState: "starting" } });
+    expect(out).not.toHaveProperty("next");
+  });
+});
