@@ -2,8 +2,9 @@ import { defineConfig } from "vitest/config";
 
 // Files that register functions of their own test apps in the process-wide function registry
 // (src/durable-host/functionsCore.ts): another file sharing their worker would see those functions beside the
-// product's (an anonymous HTTP starter among them), so each runs in a process of its own.
-const OWN_PROCESS = ["test/durable-host/**/*.test.ts"];
+// product's (an anonymous HTTP starter among them; a stand-in remediateSubscription that never ends), so each runs in
+// a process of its own.
+const OWN_PROCESS = ["test/durable-host/**/*.test.ts", "test/unit/orchestrations/runStart.test.ts"];
 
 export default defineConfig({
   test: {
