@@ -1,8 +1,8 @@
 /**
- * What RESULTS.md checks the figures against. Targets are the open issues' own: issue 31 (requests and episodes per
- * cycled VM, the honest bound) and issue 27 (memory of `port25 simulate` and of a campaign), each beside the real
- * time, CPU and load average of the run that measured it. Checks kept from earlier passes stay as checks. The
- * scripts users would run instead are a comparison the issues keep, not a target: a table, not ❌ rows.
+ * What RESULTS.md checks the figures against. Targets: requests and episodes per cycled VM, the honest bound, and
+ * the memory of `port25 simulate` and of a campaign, each beside the real time, CPU and load average of the run that
+ * measured it. Checks kept from earlier measurements stay as checks. The scripts users would run instead are a
+ * comparison, not a target: a table, not ❌ rows.
  */
 import type { BaselineMetrics, CampaignMetrics, FleetMetrics, Footprint } from "./spec";
 
@@ -57,7 +57,7 @@ function worst(
 }
 
 /** Issue 31's targets over the fleet cases. */
-export function issue31Targets(fleet: readonly FleetMetrics[]): TargetCheck[] {
+export function fleetTargets(fleet: readonly FleetMetrics[]): TargetCheck[] {
   const done = fleet.filter((f) => f.status === "completed");
   const twoWrites = (f: FleetMetrics): boolean => f.options["runningVmCycle"] === "deallocateStart";
   const checks: TargetCheck[] = [
@@ -99,7 +99,7 @@ export function issue31Targets(fleet: readonly FleetMetrics[]): TargetCheck[] {
 }
 
 /** Issue 27's memory targets: `simulate --vms 5000` under 512 MiB, `--vms 20000` completes under 1 GiB, a 50 × 200 campaign under 1 GiB. */
-export function issue27Targets(footprints: readonly Footprint[], campaigns: readonly CampaignMetrics[]): TargetCheck[] {
+export function memoryTargets(footprints: readonly Footprint[], campaigns: readonly CampaignMetrics[]): TargetCheck[] {
   const checks: TargetCheck[] = [];
   const memory = (f: Footprint): string =>
     `${fmt(f.peakProcessHwmMiB)} MiB the CLI process, ${fmt(f.peakTreeRssMiB)} MiB the process tree (npx, tsx, Azurite)`;
@@ -227,8 +227,7 @@ export function setsDown(a: FleetMetrics["availabilitySets"] | BaselineMetrics["
 
 /**
  * The product's 500-VM cases beside the scripts users would run instead: each script's time, failures and sets
- * fully down in the header, then each case's own and its time against each script's. Issue 31 keeps this
- * comparison; no open issue sets a target on it.
+ * fully down in the header, then each case's own and its time against each script's: a comparison, not a target.
  */
 export function comparison(
   fleet: readonly FleetMetrics[],
