@@ -138,6 +138,8 @@ export async function startAzurite(options: StartAzuriteOptions = {}): Promise<L
       'process.stdin.on("end", end);',
       'process.stdin.on("error", end);',
       "process.stdin.resume();",
+      // The pipe only watches: once Azurite has closed its servers (SIGTERM), nothing else keeps it alive.
+      "process.stdin.unref?.();",
       "",
     ].join("\n"),
   );

@@ -33,7 +33,7 @@ import type { ActivityDeps } from "../../activities/deps";
 import { appRootFrom } from "../root";
 import { adoptWithActivities, appModules, appVersioning } from "./localApp";
 import { rewriteRecordedAudit } from "./auditCatchUp";
-import { closedCleanly, removeCleanClose, writeCleanClose } from "./cleanClose";
+import { CLEAN_CLOSE_FILE, closedCleanly, removeCleanClose, writeCleanClose } from "./cleanClose";
 import { AttestationSchema, ModeSchema } from "../contracts/remediation";
 import { SubscriptionIdSchema } from "../contracts/ids";
 import { ensureError, isPort25Error, Port25Error } from "../errors";
@@ -294,8 +294,10 @@ export async function openState(dirGiven: string, opts: OpenStateOptions): Promi
           }
           return;
         }
-        // Clean: the durable state is written (host.close), the tables saved, and the audit owes nothing.
-        if (auditWhole && (stopped === undefined || stopped.tablesSaved)) lock.releaseClean();
+        // Clean: the durable state is written (host.close), the tables saved, and the audit owes nothing. A folder
+        // left as it was found gets the mark back only if it had it.
+        const clean = auditWhole && (stopped === undefined || stopped.tablesSaved);
+        if (clean && (!discardCreated || before?.has(CLEAN_CLOSE_FILE) === true)) lock.releaseClean();
         else lock.release();
       },
     };
