@@ -67,13 +67,18 @@ export function writeCleanClose(dir: string, command: string): void {
     host: hostname(),
     command,
   };
-  const fd = openSync(tmp, "w");
   try {
-    writeSync(fd, `${JSON.stringify(mark)}\n`);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
+    const fd = openSync(tmp, "w");
+    try {
+      writeSync(fd, `${JSON.stringify(mark)}\n`);
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(tmp, file);
+  } catch (e) {
+    rmSync(tmp, { force: true });
+    throw e;
   }
-  renameSync(tmp, file);
   fsyncDir(dir);
 }

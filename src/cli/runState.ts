@@ -116,7 +116,11 @@ export function acquireLock(dir: string, command: string): StateLock {
         release,
         releaseClean() {
           if (released) return;
-          writeCleanClose(dir, command);
+          try {
+            writeCleanClose(dir, command);
+          } catch {
+            // No mark: the next holder catches the audit up, which is always safe.
+          }
           release();
         },
       };
@@ -217,8 +221,11 @@ interface OpenStateOptions {
 /** The folder's lock, its Azurite, and the durable host on `DIR/durable` with the app's orchestrations (and activities). */
 export async function openState(dirGiven: string, opts: OpenStateOptions): Promise<OpenedState> {
   const dir = resolve(dirGiven);
-  const before = existsSync(dir) ? new Set(readdirSync(dir)) : undefined;
+  const existed = existsSync(dir);
   const lock = acquireLock(dir, opts.command);
+  // What the folder held when this command took it, the mark of a clean close (removed as the lock was taken) included.
+  const found = new Set(readdirSync(dir));
+  if (lock.closedCleanly) found.add(CLEAN_CLOSE_FILE);
   const auditDir = join(dir, "audit");
   let azurite: LocalAzurite | undefined;
   let host: DurableHost | undefined;
@@ -282,10 +289,9 @@ export async function openState(dirGiven: string, opts: OpenStateOptions): Promi
         rmSync(join(auditDir, "azurite.pid"), { force: true });
         if (discardCreated) {
           for (const entry of readdirSync(dir))
-            if (entry !== "lock" && before?.has(entry) !== true)
-              rmSync(join(dir, entry), { recursive: true, force: true });
+            if (entry !== "lock" && !found.has(entry)) rmSync(join(dir, entry), { recursive: true, force: true });
         }
-        if (discardCreated && before === undefined) {
+        if (discardCreated && !existed) {
           lock.release();
           try {
             rmdirSync(dir); // only if empty: another command may have taken the folder since
@@ -297,7 +303,7 @@ export async function openState(dirGiven: string, opts: OpenStateOptions): Promi
         // Clean: the durable state is written (host.close), the tables saved, and the audit owes nothing. A folder
         // left as it was found gets the mark back only if it had it.
         const clean = auditWhole && (stopped === undefined || stopped.tablesSaved);
-        if (clean && (!discardCreated || before?.has(CLEAN_CLOSE_FILE) === true)) lock.releaseClean();
+        if (clean && (!discardCreated || found.has(CLEAN_CLOSE_FILE))) lock.releaseClean();
         else lock.release();
       },
     };
