@@ -113,6 +113,9 @@ interface Run {
   writes: Map<string, number>;
 }
 
+/** The one start the scenario fails every time (an allocation failure without a count). */
+const ALWAYS_FAILING_START = "/virtualmachines/batch-01/start";
+
 /** The scenario run to the end on a simulator of its own, once for the file: what every killed run is compared with. */
 let uninterrupted: Promise<Run> | undefined;
 function plainRun(): Promise<Run> {
@@ -150,9 +153,10 @@ async function killedRun(name: string, killAt: (line: string) => boolean): Promi
 /**
  * The resumed run ends as the uninterrupted one: the same exit code and status, the same outcome (and reason) per
  * resource, the scenario's VM that never gets capacity again (batch-01) reported left down in both, and no VM
- * cycled twice: each resource powered off and deallocated exactly as often as in the uninterrupted run, and started
- * at least once wherever that run started it. The retries of a start that keeps failing are bounded by the step's
- * deadline in virtual time, which also passes while the killed process is down, so the resumed run may send fewer.
+ * cycled twice: every power operation accepted exactly as often as in the uninterrupted run (the starts that a fault
+ * with a count fails once or twice included), save batch-01's start. Its retries end at the step's deadline in
+ * virtual time, so their number follows how the driver's ticks fall (7 or 8 in uninterrupted runs alike), and the
+ * simulator's clock goes on while the killed process is down (2 in one resumed run).
  */
 function expectSameEnding(plain: Run, resumed: Run): void {
   expect(resumed.code).toBe(plain.code);
@@ -164,7 +168,7 @@ function expectSameEnding(plain: Run, resumed: Run): void {
   expect(plain.writes.size).toBeGreaterThan(0);
   expect([...resumed.writes.keys()].sort()).toEqual([...plain.writes.keys()].sort());
   for (const [op, n] of resumed.writes) {
-    if (op.endsWith("/start")) expect(n, `${op} accepted ${n} times`).toBeLessThanOrEqual(plain.writes.get(op) ?? 0);
+    if (op.endsWith(ALWAYS_FAILING_START)) expect(n, `${op} accepted ${n} times`).toBeGreaterThanOrEqual(1);
     else expect(n, `${op} accepted ${n} times`).toBe(plain.writes.get(op));
   }
 }
