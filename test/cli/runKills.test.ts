@@ -2,13 +2,15 @@
  * `port25 run` killed with SIGKILL at the points the progress output makes visible, then the same command again,
  * against `port25 simulator --time-scale 600`: beside each, the same scenario and seed run without interruption on
  * a simulator of its own, and the two must end alike (one outcome per resource, the same outcome), with the
- * simulator's request log showing no power operation sent more often than in the uninterrupted run.
+ * simulator's request log showing no VM cycled twice.
  *
  * The kill follows what the process prints, never real time. `--json` progress lines carry the phase and the
- * counts only, so the points are named by them: the canary phase with nothing done yet (the canary's cycle in
- * flight alone, its steps paced by durable timers between the polls of each operation, docs/architecture.md step
- * 6), and the first failed outcome of a run whose scenario fails starts (scenarios/no-vm-left-down.json: the other
- * VMs' failed starts are then being retried and restored, docs/workflow.md).
+ * counts only, and the driver prints one after the host has run everything due (src/cli/commands/run.ts, `drive`),
+ * so at that moment the run waits on what is due later: a durable timer. The points are named by those lines: the
+ * canary phase with nothing done yet (the canary's cycle in flight alone, paced by the timers between the polls of
+ * each operation, docs/architecture.md step 6), and the first failed outcome of scenarios/no-vm-left-down.json
+ * (api-01's deallocate failed and it was restored; the other VMs' failed starts are then being retried and
+ * restored, docs/workflow.md on restores).
  */
 import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -154,8 +156,8 @@ async function killedRun(name: string, killAt: (line: string) => boolean): Promi
  * The resumed run ends as the uninterrupted one: the same exit code and status, the same outcome (and reason) per
  * resource, the scenario's VM that never gets capacity again (batch-01) reported left down in both, and no VM
  * cycled twice: every power operation accepted exactly as often as in the uninterrupted run (the starts that a fault
- * with a count fails once or twice included), save batch-01's start. Its retries end at the step's deadline in
- * virtual time, so their number follows how the driver's ticks fall (7 or 8 in uninterrupted runs alike), and the
+ * with a count fails once or twice included), save batch-01's start. Its retries end at `restoreTimeoutMinutes` in
+ * virtual time (docs/workflow.md), so their number follows how the driver's ticks fall (7 or 8 in uninterrupted runs alike), and the
  * simulator's clock goes on while the killed process is down (2 in one resumed run).
  */
 function expectSameEnding(plain: Run, resumed: Run): void {
