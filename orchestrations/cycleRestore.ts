@@ -14,6 +14,7 @@ import { governanceReason, lockManualAction, type LeftDown } from "../src/contra
 import { TRANSITIONAL_POWER_STATES } from "../src/contracts/power";
 import { LONGEST_DOCUMENTED_RETRY_AFTER_SECONDS } from "../src/contracts/azure";
 import { busyWaitSeconds, sleep, transientRetry } from "./shared";
+import type { Pause } from "./toolkit/monitor";
 import { isAllocationCode } from "./cycleSend";
 import { runStep } from "./cycleStep";
 import { clip, clippedMessage, TEXT_LIMITS } from "../src/contracts/textLimits";
@@ -28,6 +29,11 @@ const RESTORE_SETTLE_POLL_SECONDS = 60;
  * `troubleshooting-throttling-errors.md`) and had time for a start after it. Throttling is "not yet", not "no".
  */
 export const RESTORE_THROTTLED_FLOOR_SECONDS = LONGEST_DOCUMENTED_RETRY_AFTER_SECONDS + 10 * 60;
+/**
+ * What one read of the restore may take before the rest counts as time the host was away: the activity's retries
+ * (transientRetry: 5 + 10 + 20 s between four attempts) and the SDK's own retries of each request, well within it.
+ */
+const READ_ALLOWANCE_SECONDS = 5 * 60;
 
 /** What an operator should do about a machine the run could not bring back, from ARM's code and its state. */
 function manualActionFor(
@@ -90,8 +96,22 @@ export function* restore(
   );
   /** The last obstacle was throttling: the restore then runs to throttledDeadline. */
   let throttled = false;
-  const remaining = (): number =>
-    ((throttled ? throttledDeadline : deadline).getTime() - context.df.currentUtcDateTime.getTime()) / 1000;
+  /**
+   * Seconds the host was away while the restore waited: a durable timer fires no sooner than it was set for, and
+   * later when the app was stopped, redeployed or scaled to zero meanwhile ("Timers in Durable Functions", Learn:
+   * the timer message becomes visible at its time and activates the app again), as does `port25 run` killed and
+   * started again. The deadline counts the time the restore could act, so a host back after the deadline still
+   * makes the attempts that were left, instead of one start and a VM left down.
+   */
+  let away = 0;
+  const now = (): number => context.df.currentUtcDateTime.getTime();
+  const remaining = (): number => ((throttled ? throttledDeadline : deadline).getTime() + away * 1000 - now()) / 1000;
+  /** A durable timer, its lateness counted as time away. */
+  const pause: Pause = function* (seconds) {
+    const due = now() + Math.max(1, seconds) * 1000;
+    yield* sleep(context, seconds);
+    away += Math.max(0, (now() - due) / 1000);
+  };
   let attempts = 0;
   let wasDown = false;
   let backoff = RESTORE_FIRST_WAIT_SECONDS;
@@ -104,18 +124,21 @@ export function* restore(
   };
   if (waitFirst) {
     // Right after a refused start (AllocationFailed above all) an immediate retry meets the same answer.
-    yield* sleep(context, Math.min(backoff, Math.max(1, remaining())));
+    yield* pause(Math.min(backoff, Math.max(1, remaining())));
     backoff = Math.min(backoff * 2, RESTORE_MAX_WAIT_SECONDS);
   }
   for (;;) {
     let wait = backoff;
     try {
+      const readAt = now();
       const read = yield* callActivity(
         context,
         readPowerStateActivity,
         { resourceId: entry.resourceId, kind, instanceIds, readStateWhenDone: true },
         transientRetry(),
       );
+      // A read that outlasted any retry of its own was run again after the host came back.
+      away += Math.max(0, (now() - readAt) / 1000 - READ_ALLOWANCE_SECONDS);
       if (read.status === "notFound" || (read.status === "ok" && read.resource?.exists === false))
         return { ok: false, attempts, gone: true };
       if (read.status === "ok" && read.resource !== undefined) {
@@ -143,6 +166,7 @@ export function* restore(
             step: "start",
             watch: { confirm: true, vouchedByNext: false },
             lastState: state,
+            pause,
           });
           if (r.ok) continue; // read again: every machine must be seen running
           if (r.reasonCode === "disappeared") return { ok: false, attempts, gone: true };
@@ -174,7 +198,7 @@ export function* restore(
       last = { ...last, reason: `reading or starting ${entry.name} failed: ${clippedMessage(e, TEXT_LIMITS.detail)}` };
     }
     if (remaining() < wait) return { ok: false, attempts, leftDown: leftDownOf(entry, last, attempts) };
-    yield* sleep(context, wait);
+    yield* pause(wait);
   }
 }
 

@@ -17,6 +17,7 @@ import type { PlanEntry, PowerStep } from "../src/contracts/plan";
 import { governanceReason, type ReasonCode } from "../src/contracts/outcome";
 import type { PowerState } from "../src/contracts/power";
 import { busyWaitSeconds, nowIso, sleep, transientRetry } from "./shared";
+import type { Pause } from "./toolkit/monitor";
 
 /**
  * Seconds until the first read of a step, and between later reads. The first read comes when nearly every step of
@@ -135,6 +136,8 @@ interface SendOptions {
   expected: PowerState | undefined;
   /** The first send's answer, when the poll that saw the previous step end already sent this one. */
   sent?: BeginPowerOperationResult | undefined;
+  /** How the waits between sends are taken (the restore's own, which counts a late timer as time away). */
+  pause?: Pause | undefined;
 }
 
 /** Sends the step (retrying throttling and conflicts); a StepResult when nothing is left to monitor. */
@@ -142,7 +145,8 @@ export function* beginStep(
   context: OrchestrationContext,
   options: SendOptions,
 ): Generator<Task, StepResult | Monitor, unknown> {
-  const { input, kind, track, step, lastState, pastDeadline, knownState, expected, sent } = options;
+  const { input, kind, track, step, lastState, pastDeadline, knownState, expected, sent, pause } = options;
+  const wait: Pause = pause ?? ((seconds) => sleep(context, seconds));
   const entry = input.entry;
   let trusted = knownState;
   function* send(state: PowerState | undefined): Generator<Task, BeginPowerOperationResult, unknown> {
@@ -222,10 +226,7 @@ export function* beginStep(
             retryAfterSeconds: begun.retryAfterSeconds,
           };
         }
-        yield* sleep(
-          context,
-          busyWaitSeconds(attempt, begun.retryAfterSeconds, `${context.df.instanceId}:${step}:begin`),
-        );
+        yield* wait(busyWaitSeconds(attempt, begun.retryAfterSeconds, `${context.df.instanceId}:${step}:begin`));
     }
   }
 }

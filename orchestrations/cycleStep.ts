@@ -15,7 +15,7 @@ import type { OperationHandle } from "../src/contracts/azure";
 import type { PowerStep } from "../src/contracts/plan";
 import { TRANSITIONAL_POWER_STATES, type PowerState } from "../src/contracts/power";
 import { busyWaitSeconds, nowIso, sleep, transientRetry } from "./shared";
-import { monitor } from "./toolkit/monitor";
+import { monitor, type Pause } from "./toolkit/monitor";
 import {
   beginStep,
   disappeared,
@@ -98,11 +98,13 @@ interface StepOptions {
   thenSend?: PowerStep | undefined;
   /** This step's first send, already made by the poll that saw the previous step end. */
   sent?: BeginPowerOperationResult | undefined;
+  /** How the step's waits are taken (the restore's own, which counts a late timer as time the host was away). */
+  pause?: Pause | undefined;
 }
 
 /** Sends one step and watches it to its target state, its failure or its deadline. */
 export function* runStep(context: OrchestrationContext, options: StepOptions): Generator<Task, StepResult, unknown> {
-  const { input, track, step, watch, lastState, knownState, expected, thenSend, sent } = options;
+  const { input, track, step, watch, lastState, knownState, expected, thenSend, sent, pause } = options;
   const entry = input.entry;
   const kind: CycleKind = entry.kind === "scaleSet" ? "scaleSet" : "vm";
   /** The send's deadline, then (once ARM accepted it, perhaps after a long Retry-After) the transition's own. */
@@ -150,6 +152,7 @@ export function* runStep(context: OrchestrationContext, options: StepOptions): G
         knownState,
         expected,
         sent: unsent,
+        pause,
       });
       unsent = undefined;
       if ("ok" in begun) return { end: begun };
@@ -304,6 +307,7 @@ export function* runStep(context: OrchestrationContext, options: StepOptions): G
         fresh,
       );
     },
+    pause,
   });
 }
 /** Sends one step, and sends it again while its operation fails with a code ARM marks as retryable. */

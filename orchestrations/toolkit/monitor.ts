@@ -40,9 +40,11 @@ export interface OperationShape<S, R> {
    * shorter than a Retry-After still owed, and only one timer however many reasons there are to wait.
    */
   beforeWait?(wait: number): Begun<R>;
+  /** How its waits are taken, unless the caller of `monitor` says: a durable timer by default. */
+  pause?: Pause | undefined;
 }
 
-/** How a wait is taken: a durable timer, or the caller's own (a cancel-aware one). */
+/** How a wait is taken: a durable timer, or the caller's own (a cancel-aware one, one that notes a late timer). */
 export type Pause = (seconds: number) => Generator<Task, void, unknown>;
 
 /**
@@ -54,7 +56,7 @@ export function* monitor<S, R>(
   shape: OperationShape<S, R>,
   pause?: Pause,
 ): Generator<Task, R, unknown> {
-  const wait: Pause = pause ?? ((seconds) => sleep(context, seconds));
+  const wait: Pause = pause ?? shape.pause ?? ((seconds) => sleep(context, seconds));
   for (;;) {
     const begun = yield* shape.begin();
     if ("end" in begun) return begun.end;
