@@ -89,6 +89,15 @@ export const BehaviourSchema = z
       })
       .strict()
       .prefault({}),
+    /**
+     * A start from deallocated reads `PowerState/stopped` for `seconds`, `afterSeconds` into the start (Learn "States
+     * and billing status of Azure Virtual Machines": the Stopped state "might also be observed briefly ... while
+     * starting a VM from Stopped (Deallocated) state"); only while the start is still running.
+     */
+    stoppedWhileStarting: z
+      .object({ afterSeconds: Seconds.default(10), seconds: Seconds.default(10) })
+      .strict()
+      .prefault({}),
     /** What a second write on a VNet gets while one is in flight. */
     vnetWriteConflict: z.enum(["409", "429", "either"]).default("either"),
     /**

@@ -214,6 +214,14 @@ export class PowerStateMachine {
   /** The machine enters the step's transitional state at `at`, to leave it at `endsAt`: its pending transition. */
   private enter(op: Operation, m: Machine, kind: PowerOp, at: number, endsAt: number, from: StablePower): Transition {
     const t: Transition = { op, kind, from, transitional: TRANSITIONAL[kind], target: TARGET[kind], endsAt };
+    if (kind === "start" && from === "deallocated") {
+      // Allocated on a host, not yet powered on: Learn's "States and billing status" says Stopped may be observed
+      // briefly while a VM starts from deallocated. What the answers show only; the timeline keeps `starting`.
+      const glimpse = this.parts.behaviour.stoppedWhileStarting;
+      const shownFrom = at + glimpse.afterSeconds * 1000;
+      const shownTo = Math.min(endsAt, shownFrom + glimpse.seconds * 1000);
+      if (shownTo > shownFrom) t.showsStopped = { from: shownFrom, to: shownTo };
+    }
     this.parts.timeline.record(m, m.power, t.transitional, at);
     m.power = t.transitional;
     m.powerSince = at;

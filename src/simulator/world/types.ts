@@ -52,6 +52,11 @@ export interface Transition {
   target: StablePower;
   endsAt: number;
   failure?: OperationFailure & { revertTo: StablePower };
+  /**
+   * A start from deallocated: while the VM is placed on a host and not yet powered on, its power state reads
+   * `stopped` (behaviour.stoppedWhileStarting), from `from` to `to` (epoch ms).
+   */
+  showsStopped?: { from: number; to: number };
 }
 
 /** A VM or a uniform scale-set instance: anything with a power state. */

@@ -1,0 +1,54 @@
+/**
+ * The run against answers Azure gives and a tidy state machine would not: a VM (and a scale-set instance) that reads
+ * PowerState/stopped on its way from deallocated to running, a status listing with no power state for some VMs, and
+ * a preempted operation whose status says Canceled.
+ */
+import { describe, expect, it } from "vitest";
+import { fleet, scenario } from "./scenarios";
+import { outcome, run } from "./checkedRuns";
+
+describe("the run against Azure's less convenient answers", () => {
+  it("cycles VMs and scale-set instances whose start reads stopped for minutes before running", async () => {
+    // Every poll of the start between 60 s and 180 s sees `stopped`: the run's first poll of a start comes at 72 s.
+    const { product, result } = await run({
+      scenario: scenario({
+        vms: fleet(3),
+        scaleSets: [
+          {
+            name: "ss-web",
+            resourceGroup: "rg-app",
+            orchestrationMode: "Uniform",
+            instances: [{ instanceId: "0" }, { instanceId: "1" }],
+          },
+        ],
+        behaviour: { latencies: { start: 240 }, stoppedWhileStarting: { afterSeconds: 60, seconds: 120 } },
+      }),
+    });
+    expect(result.summary.status).toBe("completed");
+    for (const name of ["canary-01", "app-001", "app-002", "app-003", "ss-web"])
+      expect(outcome(result, name)).toMatchObject({ outcome: "cycled" });
+    for (const name of ["app-001", "app-002", "app-003"])
+      expect(outcome(result, name)).toMatchObject({ stateAfter: "running" });
+    const snapshot = product.sim.snapshot();
+    expect(snapshot.vms.every((v) => v.powerState === "running")).toBe(true);
+    // One start per VM: the stopped reading was not taken for an owner's stop, nor answered with a second start.
+    const starts = product.sim
+      .requestLog()
+      .filter((e) => e.kind === "write" && e.status < 300 && /\/virtualmachines\/app-00\d\/start$/i.test(e.path));
+    expect(starts).toHaveLength(3);
+    // And the run did read them while they showed stopped (the glimpse was seen, not slept through).
+    const log = product.sim.requestLog();
+    const seenStopped = starts.filter((start) => {
+      const vm = /virtualmachines\/([^/]+)\/start$/i.exec(start.path)?.[1] ?? "";
+      return log.some(
+        (e) =>
+          e.kind === "read" &&
+          e.status === 200 &&
+          e.at >= start.at + 60_000 &&
+          e.at < start.at + 180_000 &&
+          (e.path.toLowerCase().includes(`/virtualmachines/${vm}/`) || /\/virtualmachines$/i.test(e.path)),
+      );
+    });
+    expect(seenStopped).toHaveLength(3);
+  });
+});
