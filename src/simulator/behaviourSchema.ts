@@ -98,6 +98,11 @@ export const BehaviourSchema = z
       .object({ afterSeconds: Seconds.default(10), seconds: Seconds.default(10) })
       .strict()
       .prefault({}),
+    /**
+     * The share of VMs a statusOnly=true listing of the subscription gives without a power state (Learn "States and
+     * billing status": "in some rare situations, the power state may not [be] available"), per VM and listing.
+     */
+    listingPowerStateMissing: z.number().min(0).max(1).default(0.01),
     /** What a second write on a VNet gets while one is in flight. */
     vnetWriteConflict: z.enum(["409", "429", "either"]).default("either"),
     /**

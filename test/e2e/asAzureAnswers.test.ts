@@ -51,4 +51,16 @@ describe("the run against Azure's less convenient answers", () => {
     });
     expect(seenStopped).toHaveLength(3);
   });
+
+  it("plans and cycles VMs the subscription's status listing gives no power state, from their own reads", async () => {
+    // Every statusOnly listing leaves every VM's power state out (Learn: "in some rare situations"): discovery reads
+    // those VMs on their own, and polls fall back from the shared listing to each VM's reads.
+    const { product, result } = await run({
+      scenario: scenario({ vms: fleet(4), behaviour: { listingPowerStateMissing: 1 } }),
+    });
+    expect(result.summary.status).toBe("completed");
+    for (const o of result.outcomes) expect(o).toMatchObject({ outcome: "cycled", stateAfter: "running" });
+    expect(result.outcomes.some((o) => o.reasonCode === "unknownPowerState")).toBe(false);
+    expect(product.sim.snapshot().vms.every((v) => v.powerState === "running")).toBe(true);
+  });
 });

@@ -3,13 +3,13 @@
  * its way up, a status listing that sometimes has no power state for a VM, and a preempted operation's status.
  */
 import { afterEach, describe, expect, it } from "vitest";
-import { COMPUTE, connect, powerOf, smallScenario, vmPath, type Client } from "./helpers";
+import { COMPUTE, connect, generateFleet, powerOf, smallScenario, vmPath, type Client } from "./helpers";
 
 describe("a VM starting from deallocated", () => {
   let c: Client;
   afterEach(() => c.sim.close());
 
-  const views = async (vm: string): Promise<{ own?: string; listed?: string }> => {
+  const views = async (vm: string): Promise<{ own: string | undefined; listed: string | undefined }> => {
     const own = powerOf((await c.call("GET", `${vmPath(c.sub, "rg-a", vm, "/instanceView")}?${COMPUTE}`)).body);
     const list = await c.call(
       "GET",
@@ -65,5 +65,58 @@ describe("a VM starting from deallocated", () => {
       expect((await views("vm3")).own).toBe("starting");
       c.clock.advance(5);
     }
+  });
+});
+
+describe("a statusOnly listing of the subscription", () => {
+  let c: Client;
+  afterEach(() => c.sim.close());
+
+  const listed = async (query: string): Promise<{ name: string; power: string | undefined; codes: string[] }[]> => {
+    type Page = {
+      value: { name: string; properties: { instanceView?: { statuses: { code: string }[] } } }[];
+      nextLink?: string;
+    };
+    let r = await c.call("GET", `/subscriptions/${c.sub}/providers/Microsoft.Compute/virtualMachines?${query}`);
+    const all: Page["value"] = [];
+    for (;;) {
+      const body = r.body as Page;
+      all.push(...body.value);
+      if (body.nextLink === undefined) break;
+      r = await c.follow(body.nextLink);
+    }
+    return all.map((v) => ({
+      name: v.name,
+      power: powerOf(v),
+      codes: (v.properties.instanceView?.statuses ?? []).map((s) => s.code),
+    }));
+  };
+
+  it("may give a VM no power state, its provisioning state still there; the VM's own reads always have it", async () => {
+    c = await connect(smallScenario({ behaviour: { ...smallScenario().behaviour, listingPowerStateMissing: 1 } }));
+    const vms = await listed(`${COMPUTE}&statusOnly=true`);
+    expect(vms.length).toBeGreaterThan(0);
+    for (const vm of vms) {
+      expect(vm.power).toBeUndefined();
+      expect(vm.codes).toEqual(["ProvisioningState/succeeded"]);
+    }
+    expect(powerOf((await c.call("GET", `${vmPath(c.sub, "rg-a", "vm1", "/instanceView")}?${COMPUTE}`)).body)).toBe(
+      "running",
+    );
+  });
+
+  it("gives every VM's power state when the scenario sets the share to zero", async () => {
+    c = await connect(smallScenario({ behaviour: { ...smallScenario().behaviour, listingPowerStateMissing: 0 } }));
+    for (const vm of await listed(`${COMPUTE}&statusOnly=true`)) expect(vm.power).toBeDefined();
+  });
+
+  it("leaves out a rare few by default, a different few from one listing to the next", async () => {
+    c = await connect(generateFleet(400, 3));
+    const first = (await listed(`${COMPUTE}&statusOnly=true`)).filter((v) => v.power === undefined).map((v) => v.name);
+    c.clock.advance(60);
+    const second = (await listed(`${COMPUTE}&statusOnly=true`)).filter((v) => v.power === undefined).map((v) => v.name);
+    expect(first.length).toBeGreaterThan(0);
+    expect(first.length).toBeLessThan(20);
+    expect(second).not.toEqual(first);
   });
 });
