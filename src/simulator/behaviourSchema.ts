@@ -112,6 +112,11 @@ export const BehaviourSchema = z
      * moment). Owners' actions (actors) meet the same rule.
      */
     powerConflict: z.enum(["409", "preempt", "either"]).default("409"),
+    /**
+     * The status a preempted operation's Azure-AsyncOperation URL ends with: `Canceled` or `Failed` (each with
+     * `OperationPreempted`; both reported, docs/architecture.md "Azure's answers"), or either (by a hash of the operation).
+     */
+    preemptedStatus: z.enum(["Failed", "Canceled", "either"]).default("either"),
     /** Answers where ARM allows several shapes: varied per request (seeded) unless pinned (shapes.ts). */
     responseShapes: ResponseShapesSchema.prefault({}),
     faults: z.array(FaultSpecSchema).default([]),

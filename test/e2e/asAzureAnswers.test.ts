@@ -63,4 +63,31 @@ describe("the run against Azure's less convenient answers", () => {
     expect(result.outcomes.some((o) => o.reasonCode === "unknownPowerState")).toBe(false);
     expect(product.sim.snapshot().vms.every((v) => v.powerState === "running")).toBe(true);
   });
+
+  it("reports a deallocate its owner's start preempted, its status Canceled, and does not send it again", async () => {
+    const { product, result } = await run({
+      scenario: scenario({
+        vms: fleet(2),
+        behaviour: {
+          powerConflict: "preempt",
+          preemptedStatus: "Canceled",
+          responseShapes: { lro: "azureAsyncOperation" },
+          faults: [{ kind: "stuckTransition", match: { operation: "vmDeallocate", resource: "app-001" } }],
+        },
+        actors: [{ kind: "start", vm: "app-001", resourceGroup: "rg-app", when: { afterSeconds: 1200 } }],
+      }),
+      options: { transitionTimeoutMinutes: 60 },
+    });
+    expect(outcome(result, "app-001")).toMatchObject({
+      outcome: "failed",
+      reasonCode: "changedByOther",
+      errorCode: "OperationPreempted",
+      stateAfter: "running",
+    });
+    const deallocates = product.sim
+      .requestLog()
+      .filter((e) => e.kind === "write" && e.status < 300 && /\/virtualmachines\/app-001\/deallocate$/i.test(e.path));
+    expect(deallocates).toHaveLength(1);
+    expect(outcome(result, "app-002")).toMatchObject({ outcome: "cycled", stateAfter: "running" });
+  });
 });

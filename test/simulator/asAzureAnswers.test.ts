@@ -120,3 +120,27 @@ describe("a statusOnly listing of the subscription", () => {
     expect(second).not.toEqual(first);
   });
 });
+
+describe("a power operation a later one preempted", () => {
+  let c: Client;
+  afterEach(() => c.sim.close());
+
+  const preempted = async (preemptedStatus: "Failed" | "Canceled"): Promise<unknown> => {
+    c = await connect(
+      smallScenario({ behaviour: { ...smallScenario().behaviour, powerConflict: "preempt", preemptedStatus } }),
+    );
+    const off = await c.call("POST", `${vmPath(c.sub, "rg-a", "vm1", "/powerOff")}?${COMPUTE}`);
+    c.clock.advance(5);
+    await c.call("POST", `${vmPath(c.sub, "rg-a", "vm1", "/deallocate")}?${COMPUTE}`);
+    const url = off.headers["azure-asyncoperation"];
+    return (await c.follow(typeof url === "string" ? url : "")).body;
+  };
+
+  it("may end Canceled, with OperationPreempted", async () => {
+    expect(await preempted("Canceled")).toMatchObject({ status: "Canceled", error: { code: "OperationPreempted" } });
+  });
+
+  it("may end Failed, with OperationPreempted", async () => {
+    expect(await preempted("Failed")).toMatchObject({ status: "Failed", error: { code: "OperationPreempted" } });
+  });
+});

@@ -194,6 +194,10 @@ export class PowerStateMachine {
       code: "OperationPreempted",
       message: `The operation '${t.kind}' on '${m.name}' was preempted by a later operation on the same resource.`,
     };
+    // Its status then reads Canceled or Failed (behaviour.preemptedStatus): Compute is reported to end an operation a
+    // later one took over either way (Azure/azure-sdk-for-java#1783, Azure/azure-sdk-for-python#5167).
+    const mode = this.parts.behaviour.preemptedStatus;
+    if (mode === "Canceled" || (mode === "either" && hashOf(`${t.op.id}|canceled`) % 2 === 1)) t.op.canceled = true;
     t.op.endsAt = now;
     m.pending = undefined;
     return t.from;

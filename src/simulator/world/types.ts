@@ -131,6 +131,8 @@ export interface Operation {
   startedAt: number;
   endsAt: number;
   failure?: OperationFailure;
+  /** Its status says Canceled rather than Failed (a preempted operation, as Compute may report one). */
+  canceled?: boolean;
   machines: Machine[];
   subnetChange?: {
     vnet: VnetState;
