@@ -106,7 +106,7 @@ export const BehaviourSchema = z
     /** What a second write on a VNet gets while one is in flight. */
     vnetWriteConflict: z.enum(["409", "429", "either"]).default("either"),
     /**
-     * What a power operation on a VM gets while one of another kind runs: refused with 409 AnotherOperationInProgress,
+     * What a power operation on a VM gets while one of another kind runs: refused with 409 OperationNotAllowed ("since another operation is in progress"),
      * or it preempts the running one, which ends Failed with OperationPreempted while the newer one proceeds
      * (docs/architecture.md, "Azure's answers"; Azure/azure-sdk-for-java#1783, Azure/azure-sdk-for-python#5167), or either (varied per VM and
      * moment). Owners' actions (actors) meet the same rule.

@@ -90,4 +90,20 @@ describe("the run against Azure's less convenient answers", () => {
     expect(deallocates).toHaveLength(1);
     expect(outcome(result, "app-002")).toMatchObject({ outcome: "cycled", stateAfter: "running" });
   });
+
+  it("sends its deallocate again when Compute refuses it with OperationNotAllowed while the power off still runs", async () => {
+    // A power off takes ten minutes; the deallocate goes out once a power off has had its usual time, meets it still
+    // running and is refused in Compute's words ("… since another operation is in progress"), then sent again.
+    const { product, result } = await run({
+      scenario: scenario({ vms: fleet(2), behaviour: { powerConflict: "409", latencies: { powerOff: 600 } } }),
+    });
+    expect(result.summary.status).toBe("completed");
+    for (const name of ["app-001", "app-002"])
+      expect(outcome(result, name)).toMatchObject({ outcome: "cycled", stateAfter: "running" });
+    const refused = product.sim
+      .requestLog()
+      .filter((e) => /\/virtualmachines\/app-00\d\/deallocate$/i.test(e.path) && e.status === 409);
+    expect(refused.length).toBeGreaterThan(0);
+    expect(refused.every((e) => e.errorCode === "OperationNotAllowed")).toBe(true);
+  });
 });

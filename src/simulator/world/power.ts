@@ -83,10 +83,13 @@ export class PowerStateMachine {
       if (m.pending !== undefined && this.preempts(m, kind, now)) {
         preempting.push(m);
       } else if (m.pending !== undefined) {
+        // Compute's own words for it (Learn "Azure Virtual Machine Error Messages", MicrosoftDocs/azure-docs
+        // articles/virtual-machines/windows/error-messages.md): OperationNotAllowed, not the network RP's
+        // AnotherOperationInProgress.
         throw new ArmHttpError(
           409,
-          "AnotherOperationInProgress",
-          `Operation '${kind}' on '${m.name}' cannot run while operation '${m.pending.kind}' is in progress (power state ${m.power}).`,
+          "OperationNotAllowed",
+          `Operation '${kind}' is not allowed on VM '${m.name}' since another operation is in progress.`,
         );
       }
       if (kind === "deallocate" && m.ephemeralOsDisk) {
