@@ -25,6 +25,8 @@ export const BehaviourSchema = z
         subnetDelete: Seconds.default(10),
         connectivityCheck: Seconds.default(20),
         effectiveRouteTable: Seconds.default(10),
+        /** An owner's VM delete (UNVERIFIED: how long Azure takes; the VM is marked for deletion meanwhile). */
+        delete: Seconds.default(60),
       })
       .strict()
       .prefault({}),

@@ -106,4 +106,42 @@ describe("the run against Azure's less convenient answers", () => {
     expect(refused.length).toBeGreaterThan(0);
     expect(refused.every((e) => e.errorCode === "OperationNotAllowed")).toBe(true);
   });
+
+  it("reports a VM its owner deletes at the run's first write as disappeared, though the delete takes minutes", async () => {
+    // The delete runs 15 minutes: meanwhile the VM is marked for deletion and Compute refuses its power off
+    // (OperationNotAllowed, "… since the VM is marked for deletion"); then it is gone.
+    const { result } = await run({
+      scenario: scenario({
+        vms: fleet(2),
+        behaviour: { latencies: { delete: 900 } },
+        actors: [
+          {
+            kind: "delete",
+            vm: "app-001",
+            resourceGroup: "rg-app",
+            when: { firstTouch: "app-001" },
+            caller: "dave@contoso.com",
+          },
+        ],
+      }),
+    });
+    expect(result.summary.status).toBe("completed");
+    const o = outcome(result, "app-001");
+    expect(o).toMatchObject({ outcome: "skipped", reasonCode: "disappeared", stateAfter: "absent" });
+    expect(o.message).toMatch(/delete by dave@contoso\.com/);
+    expect(o.leftDown).toBeUndefined();
+    expect(outcome(result, "app-002")).toMatchObject({ outcome: "cycled", stateAfter: "running" });
+  });
+
+  it("skips a VM the plan finds being deleted, saying so", async () => {
+    const { result } = await run({
+      scenario: scenario({
+        vms: fleet(2),
+        behaviour: { latencies: { delete: 900 } },
+        actors: [{ kind: "delete", vm: "app-001", resourceGroup: "rg-app", when: { afterSeconds: 0 } }],
+      }),
+    });
+    expect(outcome(result, "app-001")).toMatchObject({ outcome: "skipped", reasonCode: "transitionalState" });
+    expect(outcome(result, "app-001").message).toMatch(/being deleted/);
+  });
 });

@@ -74,6 +74,14 @@ export class PowerStateMachine {
    */
   begin(machines: Machine[], kind: PowerOp, ctx: OperationRequest, now: number): Operation {
     for (const m of machines) this.settle(m, now);
+    const deleting = machines.find((m) => m.deletingUntil !== undefined);
+    if (deleting !== undefined)
+      // Compute's words (Learn "Azure Virtual Machine Error Messages"): only the delete may be sent again.
+      throw new ArmHttpError(
+        409,
+        "OperationNotAllowed",
+        `Operation '${kind}' is not allowed on VM '${deleting.name}' since the VM is marked for deletion. You can only retry the Delete operation (or wait for an ongoing one to complete).`,
+      );
     if (kind === "powerOff") this.refusePowerOffOfDeallocated(machines, ctx.apiVersion);
     const joined =
       machines.length > 0 && machines.every((m) => m.pending?.kind === kind) ? machines[0]?.pending?.op : undefined;

@@ -88,6 +88,8 @@ export interface Machine {
   extensionsReadyAt?: number;
   /** When a connectivity check from it can run (the agent answering, not only reported provisioned). */
   checksReadyAt?: number;
+  /** Its owner's delete runs until then: the VM is marked for deletion (provisioning state Deleting). */
+  deletingUntil?: number;
 }
 
 export interface SubnetState {
