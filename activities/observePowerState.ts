@@ -23,8 +23,8 @@ type Output = z.input<typeof ObservePowerStateOutput>;
 
 /** The observer of one gateway: shared by every poll the activity set it belongs to runs. */
 function observerFor(arm: ArmGateway): FleetObserver {
-  return new FleetObserver(async (subscriptionId): Promise<ListingResult> => {
-    const { value, budgets } = await withPacing(() => arm.listVmPowerStates(subscriptionId));
+  return new FleetObserver(async (subscriptionId, maxPages): Promise<ListingResult> => {
+    const { value, budgets } = await withPacing(() => arm.listVmPowerStates(subscriptionId, maxPages));
     const highCostGet = budgets.find((b) => /HighCostGet/i.test(b.bucket) && !/VMScaleSet/i.test(b.bucket));
     return { listing: value, ...(highCostGet !== undefined ? { highCostGetRemaining: highCostGet.remaining } : {}) };
   });

@@ -21,8 +21,18 @@ export interface LocalAzurite {
   readonly tableEndpoint: string;
   /** The emulator's process id (for diagnostics). */
   readonly pid: number;
-  /** Stops the emulator and waits for it to exit; safe to call more than once. */
-  stop(): Promise<void>;
+  /** Stops the emulator and waits for it to exit; safe to call more than once (each call answers the same). */
+  stop(): Promise<AzuriteStopped>;
+}
+
+/** How the emulator ended. */
+export interface AzuriteStopped {
+  /**
+   * Its table service said it had closed: its LokiJS store saves a changed database as it closes (lokijs `close()`),
+   * and Azurite prints "Azurite Table service successfully closed" only once that close has resolved (azurite.js
+   * `shutdown`). False when it had to be killed, or ended otherwise: writes of its last seconds may be lost.
+   */
+  readonly tablesSaved: boolean;
 }
 
 export interface StartAzuriteOptions {
@@ -39,6 +49,13 @@ export interface StartAzuriteOptions {
 
 type Service = "blob" | "queue" | "table";
 const LISTENING = /Azurite (Blob|Queue|Table) service is successfully listening at (http:\/\/\S+)/;
+const TABLES_CLOSED = "Azurite Table service successfully closed";
+
+/** What the emulator has said that matters after its start: the last lines (for errors) and its tables' close. */
+interface Said {
+  readonly last: string[];
+  tablesClosed: boolean;
+}
 
 /** Path of Azurite's combined entry point, resolved from the installed package. */
 function azuriteEntryPoint(): string {
@@ -121,6 +138,8 @@ export async function startAzurite(options: StartAzuriteOptions = {}): Promise<L
       'process.stdin.on("end", end);',
       'process.stdin.on("error", end);',
       "process.stdin.resume();",
+      // The pipe only watches: once Azurite has closed its servers (SIGTERM), nothing else keeps it alive.
+      "process.stdin.unref?.();",
       "",
     ].join("\n"),
   );
@@ -129,7 +148,8 @@ export async function startAzurite(options: StartAzuriteOptions = {}): Promise<L
     stdio: ["pipe", "pipe", "pipe"],
     detached: true,
   });
-  const output: string[] = [];
+  const said: Said = { last: [], tablesClosed: false };
+  const closed = new Promise<void>((resolve) => child.once("close", () => resolve()));
   const killOnExit = (): void => {
     child.kill("SIGKILL");
   };
@@ -141,13 +161,13 @@ export async function startAzurite(options: StartAzuriteOptions = {}): Promise<L
 
   let endpoints: Record<Service, string>;
   try {
-    endpoints = await waitForListening(child, output, options);
+    endpoints = await waitForListening(child, said, options);
   } catch (e) {
-    await stopChild(child);
+    await stopChild(child, closed);
     cleanup();
     throw e;
   }
-  let stopped: Promise<void> | undefined;
+  let stopped: Promise<AzuriteStopped> | undefined;
   return {
     connectionString: azuriteConnectionString(endpoints),
     blobEndpoint: `${endpoints.blob}/${AZURITE_ACCOUNT}`,
@@ -155,7 +175,9 @@ export async function startAzurite(options: StartAzuriteOptions = {}): Promise<L
     tableEndpoint: `${endpoints.table}/${AZURITE_ACCOUNT}`,
     pid: child.pid ?? -1,
     stop: () => {
-      stopped ??= stopChild(child).finally(cleanup);
+      stopped ??= stopChild(child, closed)
+        .finally(cleanup)
+        .then(() => ({ tablesSaved: said.tablesClosed }));
       return stopped;
     },
   };
@@ -163,7 +185,7 @@ export async function startAzurite(options: StartAzuriteOptions = {}): Promise<L
 
 function waitForListening(
   child: ChildProcess,
-  output: string[],
+  said: Said,
   options: StartAzuriteOptions,
 ): Promise<Record<Service, string>> {
   const found: Partial<Record<Service, string>> = {};
@@ -184,12 +206,15 @@ function waitForListening(
       if (blob !== undefined && queue !== undefined && table !== undefined) resolve({ blob, queue, table });
     };
     const failure = (why: string, cause?: unknown): Error =>
-      new Port25Error(`Azurite did not start: ${why}\n${output.slice(-20).join("\n")}`, {
+      new Port25Error(`Azurite did not start: ${why}\n${said.last.join("\n")}`, {
         code: "AzuriteStartFailed",
         cause,
       });
     const onLine = (line: string): void => {
-      output.push(line);
+      // Only the last lines are kept: Azurite logs every request, and an emulator may serve for hours.
+      said.last.push(line);
+      if (said.last.length > 20) said.last.shift();
+      if (line.includes(TABLES_CLOSED)) said.tablesClosed = true;
       options.onOutput?.(line);
       const m = LISTENING.exec(line);
       if (m?.[1] === undefined || m[2] === undefined) return;
@@ -223,15 +248,13 @@ function splitLines(stream: NodeJS.ReadableStream | null, onLine: (line: string)
   });
 }
 
-/** SIGTERM lets Azurite close its servers; SIGKILL only if it has not exited within five seconds. */
-function stopChild(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => {
-    const force = setTimeout(() => child.kill("SIGKILL"), 5_000);
-    child.once("exit", () => {
-      clearTimeout(force);
-      resolve();
-    });
-    child.kill("SIGTERM");
-  });
+/**
+ * SIGTERM lets Azurite close its servers; SIGKILL only if it has not exited within five seconds. Resolves once its
+ * output is closed too ('close', not 'exit': the lines it printed last, its tables' close among them, are read).
+ */
+function stopChild(child: ChildProcess, closed: Promise<void>): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return closed;
+  const force = setTimeout(() => child.kill("SIGKILL"), 5_000);
+  child.kill("SIGTERM");
+  return closed.finally(() => clearTimeout(force));
 }

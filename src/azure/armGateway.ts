@@ -115,8 +115,8 @@ export class ArmGatewayImpl implements ArmGateway {
     return this.computeReads.listScaleSets(subscriptionId);
   }
 
-  listVmPowerStates(subscriptionId: string): Promise<VmPowerListing> {
-    return this.computeReads.listVmPowerStates(subscriptionId);
+  listVmPowerStates(subscriptionId: string, maxPages?: number): Promise<VmPowerListing> {
+    return this.computeReads.listVmPowerStates(subscriptionId, maxPages);
   }
 
   getVmState(vmId: string): Promise<VmState> {

@@ -30,6 +30,13 @@ const DEMAND_WINDOW_SECONDS = 180;
  * (pages / interval) is no more than this times the VMs counted.
  */
 const PER_RESOURCE_READS_PER_SECOND = 0.02;
+/**
+ * Most pages a listing may take: the share of one minute's High Cost Get budget. A subscription that needs more cannot
+ * be listed within the budget (ARM throttles the rest: the listing would fail, or its first pages would be minutes
+ * old by its last), so it is never listed: each poll reads its own VM. Azure's VM lists page at 50, so this is about
+ * 12,000 VMs.
+ */
+export const MAX_LISTING_PAGES = Math.floor(HIGH_COST_GET_PER_MINUTE * HIGH_COST_GET_SHARE);
 /** Wait after a listing failed before another is tried (ARM's Retry-After when longer). */
 const FAILED_LISTING_HOLD_SECONDS = 5;
 
@@ -55,10 +62,12 @@ export interface ListingResult {
 
 interface SubscriptionState {
   latest?: Listing;
-  inFlight?: { takenAt: number; promise: Promise<Listing> } | undefined;
+  inFlight?: { takenAt: number; promise: Promise<Listing | undefined> } | undefined;
   failed?: { until: number; error: unknown } | undefined;
   /** Last poll time of each VM that asked (resource key → caller time). */
   demand: Map<string, number>;
+  /** A listing stopped at MAX_LISTING_PAGES with more to come: this subscription is read VM by VM from then on. */
+  tooLarge?: boolean;
 }
 
 /** Seconds until the next listing may be taken: its pages against the share of High Cost Get it may use. */
@@ -78,7 +87,8 @@ export function listingPaysOff(pages: number, intervalSeconds: number, inFlight:
 export class FleetObserver {
   private readonly subscriptions = new Map<string, SubscriptionState>();
 
-  constructor(private readonly list: (subscriptionId: string) => Promise<ListingResult>) {}
+  /** `list` takes at most `maxPages` pages and says when it stopped with more to come (`listing.truncated`). */
+  constructor(private readonly list: (subscriptionId: string, maxPages: number) => Promise<ListingResult>) {}
 
   /**
    * The VM's status from a listing taken no earlier than `notBefore` (a poll must see what happened after the step it
@@ -87,6 +97,7 @@ export class FleetObserver {
    */
   async observe(subscriptionId: string, resourceId: string, asOf: number, notBefore: number): Promise<Observation> {
     const sub = this.state(subscriptionId);
+    if (sub.tooLarge === true) return { kind: "perResource" };
     sub.demand.set(resourceKey(resourceId), asOf);
     for (const [id, at] of sub.demand) if (at < asOf - DEMAND_WINDOW_SECONDS * 1000) sub.demand.delete(id);
 
@@ -104,6 +115,7 @@ export class FleetObserver {
         listing = await this.take(subscriptionId, sub, Math.max(asOf, notBefore));
       }
     }
+    if (listing === undefined) return { kind: "perResource" };
     return {
       kind: "listed",
       takenAt: listing.takenAt,
@@ -122,9 +134,15 @@ export class FleetObserver {
     return s;
   }
 
-  private take(subscriptionId: string, sub: SubscriptionState, takenAt: number): Promise<Listing> {
-    const promise = this.list(subscriptionId).then(
-      (r): Listing => {
+  /** Takes a listing; undefined when the subscription turned out too large to list (then never listed again). */
+  private take(subscriptionId: string, sub: SubscriptionState, takenAt: number): Promise<Listing | undefined> {
+    const promise = this.list(subscriptionId, MAX_LISTING_PAGES).then(
+      (r): Listing | undefined => {
+        if (r.listing.truncated === true) {
+          sub.tooLarge = true;
+          sub.demand.clear();
+          return undefined;
+        }
         const listing: Listing = {
           takenAt,
           pages: r.listing.pages,

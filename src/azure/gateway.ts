@@ -89,8 +89,9 @@ export interface ComputeReadOperations {
   /**
    * The run-time status of every VM of the subscription, from one paged `statusOnly=true` listing
    * (VirtualMachines_ListAll; Compute's High Cost Get, one token a page): power state and provisioning state only.
+   * With `maxPages`, stops after that many pages when more remain and says so (`truncated`).
    */
-  listVmPowerStates(subscriptionId: string): Promise<VmPowerListing>;
+  listVmPowerStates(subscriptionId: string, maxPages?: number): Promise<VmPowerListing>;
 }
 
 /** Compute power (Microsoft.Compute): a VM's or scale set's state and the operations that change it. */

@@ -6,7 +6,7 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { extname, join, resolve } from "node:path";
 import { versioningFromHostJson, type DurableHost, type VersioningSettings } from "../durable-host";
-import { registerActivities } from "../../activities/binding";
+import { registerActivities, type BoundActivity } from "../../activities/binding";
 import { createActivities } from "../../activities";
 import type { ActivityDeps } from "../../activities/deps";
 import { registerTriggers } from "../functions/binding";
@@ -51,9 +51,11 @@ export function appModules(dirs: readonly string[] = ["orchestrations"]): string
  * of the handlers, taken when it adopts them. Registering and adopting in one synchronous step means no other
  * stack's registration can come between them, so every host runs the activities of its own stack.
  */
-export function adoptWithActivities(host: DurableHost, deps: ActivityDeps): void {
-  registerActivities(createActivities(deps));
+export function adoptWithActivities(host: DurableHost, deps: ActivityDeps): readonly BoundActivity[] {
+  const activities = createActivities(deps);
+  registerActivities(activities);
   host.adoptRegistrations();
+  return activities;
 }
 
 /** As adoptWithActivities, with the HTTP and timer triggers bound to the same root: the whole app of one stack. */

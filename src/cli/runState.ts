@@ -9,8 +9,10 @@ import {
   existsSync,
   mkdirSync,
   openSync,
+  readdirSync,
   readFileSync,
   renameSync,
+  rmdirSync,
   rmSync,
   writeFileSync,
   writeSync,
@@ -31,6 +33,7 @@ import type { ActivityDeps } from "../../activities/deps";
 import { appRootFrom } from "../root";
 import { adoptWithActivities, appModules, appVersioning } from "./localApp";
 import { rewriteRecordedAudit } from "./auditCatchUp";
+import { CLEAN_CLOSE_FILE, closedCleanly, removeCleanClose, writeCleanClose } from "./cleanClose";
 import { AttestationSchema, ModeSchema } from "../contracts/remediation";
 import { SubscriptionIdSchema } from "../contracts/ids";
 import { ensureError, isPort25Error, Port25Error } from "../errors";
@@ -74,24 +77,52 @@ function alive(pid: number): boolean {
   }
 }
 
+/** A state folder's lock, held. */
+export interface StateLock {
+  /** The last holder closed the folder cleanly (cleanClose.ts): the audit needs no catch-up. */
+  readonly closedCleanly: boolean;
+  /** Leaves the mark of a clean close, then releases the lock. */
+  releaseClean(): void;
+  /** Releases the lock and leaves no mark: the next holder catches the audit up. */
+  release(): void;
+}
+
 /**
  * Takes the folder's lock: a file created exclusively (O_EXCL), naming the holder. A lock whose process is gone (it
- * was killed) is taken over; one held by a live process, or by another machine (a shared folder), is refused.
+ * was killed) is taken over; one held by a live process, or by another machine (a shared folder), is refused. The
+ * mark of a clean close is read and removed once the lock is held: a holder killed from here on leaves none.
  */
-export function acquireLock(dir: string, command: string): () => void {
+export function acquireLock(dir: string, command: string): StateLock {
   mkdirSync(dir, { recursive: true });
   const file = join(dir, "lock");
   const mine: Lock = { pid: process.pid, host: hostname(), since: new Date().toISOString(), command };
+  // A lock left by a dead process: that holder did not close the folder, whatever mark it may have left before.
+  let tookOver = false;
   for (let attempt = 0; attempt < 3; attempt++) {
     try {
       const fd = openSync(file, "wx");
       writeSync(fd, JSON.stringify(mine));
       closeSync(fd);
+      const clean = !tookOver && closedCleanly(dir);
+      removeCleanClose(dir);
       let released = false;
-      return () => {
+      const release = (): void => {
         if (released) return;
         released = true;
         rmSync(file, { force: true });
+      };
+      return {
+        closedCleanly: clean,
+        release,
+        releaseClean() {
+          if (released) return;
+          try {
+            writeCleanClose(dir, command);
+          } catch {
+            // No mark: the next holder catches the audit up, which is always safe.
+          }
+          release();
+        },
       };
     } catch (e) {
       if (!ensureError(e).message.includes("EEXIST")) throw e;
@@ -109,6 +140,7 @@ export function acquireLock(dir: string, command: string): () => void {
       );
     }
     rmSync(file, { force: true });
+    tookOver = true;
   }
   throw new StateInUseError(`${dir}: could not take its lock (another process keeps taking it)`);
 }
@@ -165,7 +197,14 @@ export interface OpenedState {
   clock: VirtualClock;
   azurite: LocalAzurite | undefined;
   deps: ActivityDeps | undefined;
-  close(): Promise<void>;
+  /** Audit writes sent again from the durable state as the folder opened: 0 when its last holder closed it cleanly. */
+  auditWritesSent: number;
+  /**
+   * Stops the host and Azurite and releases the folder, marking it closed cleanly when it is (cleanClose.ts).
+   * `discardCreated`: the command started nothing, so what this open created in the folder (the folder itself, if it
+   * made it) is removed, leaving it as it was.
+   */
+  close(opts?: { discardCreated?: boolean }): Promise<void>;
 }
 
 interface OpenStateOptions {
@@ -182,7 +221,11 @@ interface OpenStateOptions {
 /** The folder's lock, its Azurite, and the durable host on `DIR/durable` with the app's orchestrations (and activities). */
 export async function openState(dirGiven: string, opts: OpenStateOptions): Promise<OpenedState> {
   const dir = resolve(dirGiven);
-  const release = acquireLock(dir, opts.command);
+  const existed = existsSync(dir);
+  const lock = acquireLock(dir, opts.command);
+  // What the folder held when this command took it, the mark of a clean close (removed as the lock was taken) included.
+  const found = new Set(readdirSync(dir));
+  if (lock.closedCleanly) found.add(CLEAN_CLOSE_FILE);
   const auditDir = join(dir, "audit");
   let azurite: LocalAzurite | undefined;
   let host: DurableHost | undefined;
@@ -217,9 +260,15 @@ export async function openState(dirGiven: string, opts: OpenStateOptions): Promi
       throw e;
     }
     await host.importApp(appModules());
-    if (deps !== undefined) adoptWithActivities(host, deps);
+    const activities = deps === undefined ? [] : adoptWithActivities(host, deps);
     // Azurite may have lost the last writes before a kill: the durable state says which were made (auditCatchUp.ts).
-    if (azurite !== undefined && deps?.auditStore !== undefined) await rewriteRecordedAudit(host, deps.auditStore);
+    // Until they are written again the folder owes them, and a close that did not write them leaves no mark.
+    let auditWhole = lock.closedCleanly;
+    let auditWritesSent = 0;
+    if (!auditWhole && azurite !== undefined && deps?.auditStore !== undefined) {
+      auditWritesSent = await rewriteRecordedAudit(host, deps.auditStore, activities);
+      auditWhole = true;
+    }
     const opened = host;
     return {
       dir,
@@ -227,17 +276,41 @@ export async function openState(dirGiven: string, opts: OpenStateOptions): Promi
       clock: opened.clock,
       azurite,
       deps,
-      async close() {
-        await opened.close();
-        await azurite?.stop();
+      auditWritesSent,
+      async close({ discardCreated = false } = {}) {
+        try {
+          await opened.close();
+        } catch (e) {
+          await azurite?.stop();
+          lock.release();
+          throw e;
+        }
+        const stopped = await azurite?.stop();
         rmSync(join(auditDir, "azurite.pid"), { force: true });
-        release();
+        if (discardCreated) {
+          for (const entry of readdirSync(dir))
+            if (entry !== "lock" && !found.has(entry)) rmSync(join(dir, entry), { recursive: true, force: true });
+        }
+        if (discardCreated && !existed) {
+          lock.release();
+          try {
+            rmdirSync(dir); // only if empty: another command may have taken the folder since
+          } catch {
+            // not empty: left as it is
+          }
+          return;
+        }
+        // Clean: the durable state is written (host.close), the tables saved, and the audit owes nothing. A folder
+        // left as it was found gets the mark back only if it had it.
+        const clean = auditWhole && (stopped === undefined || stopped.tablesSaved);
+        if (clean && (!discardCreated || found.has(CLEAN_CLOSE_FILE))) lock.releaseClean();
+        else lock.release();
       },
     };
   } catch (e) {
     await host?.close();
     await azurite?.stop();
-    release();
+    lock.release();
     throw e;
   }
 }

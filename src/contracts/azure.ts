@@ -119,6 +119,11 @@ export const VmPowerListingSchema = z.object({
   vms: z.array(VmPowerStatusSchema),
   /** Requests (pages) the listing took. */
   pages: z.number().int().min(1),
+  /**
+   * The listing stopped at the page limit it was given with pages still to come: `vms` holds only part of the
+   * subscription (src/azure/fleetObserver.ts).
+   */
+  truncated: z.boolean().optional(),
 });
 export type VmPowerListing = z.output<typeof VmPowerListingSchema>;
 

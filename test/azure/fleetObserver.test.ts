@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import {
   FleetObserver,
+  MAX_LISTING_PAGES,
   listingIntervalSeconds,
   listingPaysOff,
   type ListingResult,
@@ -17,9 +18,11 @@ function fakeArm(n: number, pages: number) {
   const calls: number[] = [];
   let state = "running";
   let fail: AzureOperationError | undefined;
-  const list = (): Promise<ListingResult> => {
+  const list = (_sub: string, maxPages: number): Promise<ListingResult> => {
     calls.push(calls.length);
     if (fail !== undefined) return Promise.reject(fail);
+    // As the gateway does: stop at the page limit when more remain, and say so.
+    if (pages > maxPages) return Promise.resolve({ listing: { pages: maxPages, truncated: true, vms: [] } });
     return Promise.resolve({
       listing: {
         pages,
@@ -72,6 +75,18 @@ describe("the fleet observer", () => {
     const o = await arm.observer.observe(SUB, vmId(1), T0 + 30_000, T0 + 30_000);
     expect(o.kind).toBe("perResource");
     expect(arm.calls).toHaveLength(1);
+  });
+
+  it("never lists again a subscription whose listing needs more pages than a minute's share of High Cost Get", async () => {
+    // 20,000 VMs: 400 pages, more than Compute's budget allows a listing (it could never finish fresh).
+    const arm = fakeArm(20_000, 400);
+    expect((await arm.observer.observe(SUB, vmId(0), T0, T0)).kind).toBe("perResource");
+    for (let i = 1; i <= 300; i++)
+      expect((await arm.observer.observe(SUB, vmId(i), T0 + i * 1000, T0 + i * 1000)).kind).toBe("perResource");
+    expect(arm.calls).toHaveLength(1);
+    // A subscription just within the limit is listed as before.
+    const within = fakeArm(MAX_LISTING_PAGES * 50, MAX_LISTING_PAGES);
+    expect((await within.observer.observe(SUB, vmId(0), T0, T0)).kind).toBe("listed");
   });
 
   it("after a failed listing, lists again only after ARM's Retry-After, and says what failed meanwhile", async () => {

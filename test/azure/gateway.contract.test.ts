@@ -148,6 +148,16 @@ describe("reads", () => {
     expect(byName.get("canary")).toMatchObject({ powerState: "running" });
   });
 
+  it("stops a status listing at the page limit it is given, saying pages remain", async () => {
+    const before = sim.requestLog().length;
+    const listing = await gateway.listVmPowerStates(SUB, 2);
+    expect(sim.requestLog().length - before).toBe(2);
+    expect(listing).toMatchObject({ pages: 2, truncated: true });
+    const whole = await gateway.listVmPowerStates(SUB, 1000);
+    expect(whole.truncated).toBeUndefined();
+    expect(whole.vms.length).toBeGreaterThan(listing.vms.length);
+  });
+
   it("pages through every VM (3+ pages each for models and statuses) and reports each VM's power state and shape", async () => {
     const before = sim.requestLog().length;
     const vms = await gateway.listVms(SUB);

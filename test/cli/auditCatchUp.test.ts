@@ -9,10 +9,15 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startLocalStack, type LocalStack } from "../../src/cli/localStack";
-import { recordedAuditWrites, rewriteRecordedAudit } from "../../src/cli/auditCatchUp";
+import { recordedAuditWrites, recordingActivities, rewriteRecordedAudit } from "../../src/cli/auditCatchUp";
+import { createActivities } from "../../activities";
 import { startAzurite, type LocalAzurite } from "../../src/audit/localAzurite";
 import { createAuditStore, type AuditStore } from "../../src/audit/store";
-import { EventType, type HistoryEvent } from "../../src/durable-host";
+import { EventType, InstanceStore, type HistoryEvent, type InstanceRecord } from "../../src/durable-host";
+import { auditWrite } from "../../activities/auditWrite";
+import { defineActivity } from "../../src/contracts/define";
+import { AuditWriteOutput } from "../../src/contracts/durable/recordRunStarted";
+import { z } from "zod";
 import type { RemediationResult } from "../../src/contracts/remediation";
 import { fleet, scenario } from "../e2e/scenarios";
 import { isPort25Error } from "../../src/errors";
@@ -51,7 +56,7 @@ describe("the audit written again from the durable state", () => {
     const runId = result.summary.runId;
     expect(await empty.getRun(runId)).toBeUndefined();
 
-    const sent = await rewriteRecordedAudit(stack.host, empty);
+    const sent = await rewriteRecordedAudit(stack.host, empty, createActivities(stack.root));
     expect(sent).toBeGreaterThanOrEqual(2);
     const restored = await empty.getRun(runId);
     expect(restored?.run.status).toBe(result.summary.status);
@@ -60,7 +65,7 @@ describe("the audit written again from the durable state", () => {
     expect(restored?.outcomes).toEqual(kept?.outcomes);
 
     // Opened again: the same records, nothing refused, the chain not extended.
-    expect(await rewriteRecordedAudit(stack.host, empty)).toBe(sent);
+    expect(await rewriteRecordedAudit(stack.host, empty, createActivities(stack.root))).toBe(sent);
     const verified = await empty.verify(result.summary.subscriptionId);
     expect(verified.ok, JSON.stringify(verified.problems)).toBe(true);
     expect(verified.chains.map((c) => c.links)).toEqual([1]);
@@ -73,7 +78,7 @@ describe("the audit written again from the durable state", () => {
       recordRunStarted: refuse,
       recordRunCompleted: refuse,
     });
-    const error = await rewriteRecordedAudit(stack.host, refusing).then(
+    const error = await rewriteRecordedAudit(stack.host, refusing, createActivities(stack.root)).then(
       () => undefined,
       (e: unknown) => e,
     );
@@ -100,21 +105,93 @@ describe("the audit written again from the durable state", () => {
       TaskScheduledId: id,
       Result: JSON.stringify({ recorded }),
     });
-    const writes = recordedAuditWrites([
-      scheduled(0, "recordRunStarted"),
-      scheduled(1, "readPowerState"),
-      completed(0, true),
-      completed(1, true),
-      scheduled(2, "recordNotification"),
-      completed(2, false),
-      scheduled(3, "recordRunCompleted"),
-      // Only in the inbox: delivered, not yet replayed.
-      completed(3, true),
-      scheduled(4, "recordRunCompleted"),
-    ]);
+    const writes = recordedAuditWrites(
+      [
+        scheduled(0, "recordRunStarted"),
+        scheduled(1, "readPowerState"),
+        completed(0, true),
+        completed(1, true),
+        scheduled(2, "recordNotification"),
+        completed(2, false),
+        scheduled(3, "recordRunCompleted"),
+        // Only in the inbox: delivered, not yet replayed.
+        completed(3, true),
+        scheduled(4, "recordRunCompleted"),
+      ],
+      recordingActivities(createActivities(stack.root)),
+    );
     expect(writes).toEqual([
-      { name: "recordRunStarted", input: '{"n":0}' },
-      { name: "recordRunCompleted", input: '{"n":3}' },
+      { name: "recordRunStarted", input: '{"n":0}', at: Date.parse(at) },
+      { name: "recordRunCompleted", input: '{"n":3}', at: Date.parse(at) },
     ]);
+  });
+
+  it("sends the writes of a recording activity added later, from an orchestration no list names, in the order they completed", async () => {
+    // A recording activity the app does not have yet, called from a lane (cycleBatch) as well as from a run.
+    const sent: string[] = [];
+    const LaneInput = z.object({ lane: z.number() });
+    const recordLane = auditWrite(
+      stack.root,
+      defineActivity("recordLaneOutcomes", LaneInput, AuditWriteOutput),
+      (_s, i) => Promise.resolve(sent.push(`lane ${i.lane}`)),
+    );
+    const RunInput = z.object({ step: z.string() });
+    const recordStep = auditWrite(stack.root, defineActivity("recordRunStep", RunInput, AuditWriteOutput), (_s, i) =>
+      Promise.resolve(sent.push(`run ${i.step}`)),
+    );
+    const t = (minute: number): string => new Date(Date.UTC(2026, 2, 3, 8, minute)).toISOString();
+    const write = (id: number, name: string, input: unknown, minute: number): HistoryEvent[] => [
+      {
+        EventType: EventType.TaskScheduled,
+        EventId: id,
+        IsPlayed: true,
+        Timestamp: t(minute),
+        Name: name,
+        Input: JSON.stringify(input),
+      },
+      {
+        EventType: EventType.TaskCompleted,
+        EventId: -1,
+        IsPlayed: true,
+        Timestamp: t(minute),
+        TaskScheduledId: id,
+        Result: '{"recorded":true}',
+      },
+    ];
+    const instance = (instanceId: string, name: string, minute: number, history: HistoryEvent[]): InstanceRecord => ({
+      instanceId,
+      name,
+      executionId: 1,
+      input: undefined,
+      runtimeStatus: "Completed",
+      createdTime: Date.parse(t(minute)),
+      lastUpdatedTime: Date.parse(t(minute)),
+      output: null,
+      customStatus: null,
+      failureDetails: undefined,
+      history,
+      inbox: [],
+      parent: undefined,
+      waitingForEvents: [],
+      replays: 1,
+      orchestratorCpuMs: 0,
+    });
+    const store = new InstanceStore();
+    store.set(
+      instance("run", "someRun", 0, [
+        ...write(0, "recordRunStep", { step: "start" }, 0),
+        ...write(1, "recordRunStep", { step: "end" }, 9),
+      ]),
+    );
+    store.set(instance("run:lane-1", "cycleBatch", 1, write(0, "recordLaneOutcomes", { lane: 1 }, 5)));
+    store.set(instance("run:lane-0", "cycleBatch", 1, write(0, "recordLaneOutcomes", { lane: 0 }, 3)));
+
+    const count = await rewriteRecordedAudit({ store }, empty, [
+      ...createActivities(stack.root),
+      recordLane,
+      recordStep,
+    ]);
+    expect(count).toBe(4);
+    expect(sent).toEqual(["run start", "lane 0", "lane 1", "run end"]);
   });
 });

@@ -5,7 +5,7 @@
  * run's final audit write, the next start still answers the whole audit record. A small fleet at a time scale that
  * makes a VM's cycle about a second of real time, so that the kill lands mid-wave.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -13,6 +13,7 @@ import { z } from "zod";
 import { AuditedRunSchema } from "../../src/contracts/audit";
 import { ProgressSchema, RemediationSummarySchema } from "../../src/contracts/remediation";
 import { RecordedRequestSchema } from "../../src/simulator/persist";
+import { CLEAN_CLOSE_FILE } from "../../src/cli/cleanClose";
 import { fleet, scenario, SUBSCRIPTION_ID } from "../e2e/scenarios";
 import { poll, startServe, type Served } from "../support/api";
 import { spawnPort25 } from "../support/spawn";
@@ -97,6 +98,8 @@ describe("port25 serve --state", () => {
 
     const again = await serve(RESUMED_TIME_SCALE);
     expect(again.proc.stdout()).toMatch(/state: .*\(resumed: 1 runs, the simulated world after \d+ requests\)/);
+    // Killed, it left no mark of a clean close: the audit writes its durable state holds were sent again.
+    expect(again.proc.stderr()).toMatch(/did not close it cleanly; [1-9]\d* audit records written again/);
     const resumed = await status(again);
     expect(resumed.instanceId).toBe(mid.instanceId);
     expect(resumed.progress?.counts.cycled ?? 0).toBeGreaterThanOrEqual(mid.progress?.counts.cycled ?? 0);
@@ -151,8 +154,12 @@ describe("port25 serve --state", () => {
         `${action}: ${JSON.stringify([...counts])}`,
       ).toBe(true);
     }
+    expect(third.proc.stderr()).toMatch(/did not close it cleanly; [1-9]\d* audit records written again/);
+    expect(existsSync(join(stateDir, CLEAN_CLOSE_FILE))).toBe(false);
     third.proc.child.kill("SIGTERM");
     expect((await third.proc.ended).code).toBe(0);
+    // Stopped cleanly (durable state written, Azurite's tables saved): the mark that spares the next start the catch-up.
+    expect(existsSync(join(stateDir, CLEAN_CLOSE_FILE))).toBe(true);
   });
 
   it("stops with an error naming the world file when it is damaged, and starts nothing", async () => {

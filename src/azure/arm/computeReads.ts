@@ -184,10 +184,11 @@ export class ComputeReads implements ComputeReadOperations {
     });
   }
 
-  listVmPowerStates(subscriptionId: string): Promise<VmPowerListing> {
+  listVmPowerStates(subscriptionId: string, maxPages = Number.POSITIVE_INFINITY): Promise<VmPowerListing> {
     return this.arm.call("listVmPowerStates", async () => {
       const vms: VmPowerListing["vms"] = [];
       let pages = 0;
+      let truncated = false;
       for await (const page of this.arm.clients
         .compute(subscriptionId)
         .virtualMachines.listAll({ statusOnly: "true" })
@@ -196,8 +197,17 @@ export class ComputeReads implements ComputeReadOperations {
         for (const vm of page) {
           if (vm.id !== undefined) vms.push(vmPowerStatus(vm.id, vm));
         }
+        const next = (page as typeof page & { continuationToken?: string }).continuationToken;
+        if (pages >= maxPages && next !== undefined && next !== "") {
+          truncated = true;
+          break;
+        }
       }
-      return parseWith(VmPowerListingSchema, { vms, pages: Math.max(1, pages) }, "VM status listing");
+      return parseWith(
+        VmPowerListingSchema,
+        { vms, pages: Math.max(1, pages), ...(truncated ? { truncated } : {}) },
+        "VM status listing",
+      );
     });
   }
 }

@@ -14,6 +14,7 @@ import { renderRunReport } from "../../audit/report";
 import { ProgressSchema } from "../../contracts/remediation";
 import type { AuditedRun } from "../../contracts/audit";
 import type { CommandResult } from "../command";
+import { Port25Error } from "../../errors";
 
 const Flags = z
   .object({
@@ -108,8 +109,12 @@ export async function localCommand(
         `${displayPath(dir)}: the durable state has no instance ${id} (run.json names it; was durable/ removed?)`,
       );
     if (verb === "approve" || verb === "cancel") {
+      // Not a usage error: the request was right and the run is over. Exit 1, as the app's API answers it (409
+      // NotRunning, src/functions/instances.ts) to `approve|cancel --app` (docs/cli.md, exit codes).
       if (!isLiveOn(host, id))
-        throw new UsageError(`run ${id} has ended (${status.runtimeStatus}): nothing to ${verb}`);
+        throw new Port25Error(`NotRunning: run ${id} has ended (${status.runtimeStatus}): nothing to ${verb}`, {
+          code: "NotRunning",
+        });
       if (verb === "approve") raiseApprove(host, id, who());
       else raiseCancel(host, id, who());
       // The event is stored with the instance; the run acts on it when it runs again.

@@ -182,7 +182,8 @@ export async function runCommand(argv: string[], interrupted: Promise<void>): Pr
     }
     return await drive(state, instanceId, f, dir, command, scale, now, interrupted);
   } finally {
-    await state.close();
+    // Stopped before a run started (not signed in, refused, not confirmed): the folder is left as it was found.
+    await state.close({ discardCreated: state.host.getStatus(instanceId) === undefined });
   }
 }
 

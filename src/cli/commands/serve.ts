@@ -13,8 +13,9 @@ import { join, resolve } from "node:path";
 import { z } from "zod";
 import { camelKeys, environment, parseFlags, parseFlagValues, UsageError } from "../args";
 import { displayPath, invocation, shellQuote } from "../invocation";
-import { acquireLock, stopOrphanAzurite } from "../runState";
+import { acquireLock, stopOrphanAzurite, type StateLock } from "../runState";
 import { rewriteRecordedAudit } from "../auditCatchUp";
+import { createActivities } from "../../../activities";
 import { startLocalStack, type LocalStack } from "../localStack";
 import { packageRoot } from "../localApp";
 import { generateKeys, routePrefixFrom, startHttpFront, type HttpFront } from "../serveHttp";
@@ -91,19 +92,21 @@ export async function serveCommand(argv: string[], until: Promise<void>): Promis
   if (f.state === undefined) return serveWith(f, undefined, until);
   // One process at a time on a folder, with the message `port25 run` gives (runState.ts).
   const dir = resolve(f.state);
-  const release = acquireLock(dir, [invocation(), "serve", ...argv.map(shellQuote)].join(" "));
+  const lock = acquireLock(dir, [invocation(), "serve", ...argv.map(shellQuote)].join(" "));
   try {
-    return await serveWith(f, dir, until);
+    return await serveWith(f, { dir, lock }, until);
   } finally {
-    release();
+    // A serve that closed cleanly has left the mark and released already; any other end leaves no mark.
+    lock.release();
   }
 }
 
 async function serveWith(
   f: z.output<typeof Flags>,
-  dir: string | undefined,
+  held: { dir: string; lock: StateLock } | undefined,
   until: Promise<void>,
 ): Promise<CommandResult> {
+  const dir = held?.dir;
   const source =
     f.vms !== undefined
       ? `a generated fleet of ${f.vms} VMs (seed ${f.seed})`
@@ -182,10 +185,17 @@ async function serveWith(
   if (auditDir !== undefined && stack.azurite !== undefined)
     writeFileSync(join(auditDir, "azurite.pid"), String(stack.azurite.pid));
   // Azurite may have lost the last writes before a kill: the durable state says which were made (auditCatchUp.ts).
+  // Only after an unclean stop: a folder closed cleanly holds the mark of it (cleanClose.ts).
   const auditStore = stack.root.auditStore;
-  if (dir !== undefined && auditStore !== undefined) {
+  let auditWhole = held?.lock.closedCleanly === true;
+  if (held !== undefined && !auditWhole && auditStore !== undefined) {
     try {
-      await rewriteRecordedAudit(stack.host, auditStore);
+      const sent = await rewriteRecordedAudit(stack.host, auditStore, createActivities(stack.root));
+      auditWhole = true;
+      if (sent > 0)
+        process.stderr.write(
+          `${displayPath(held.dir)}: its last process did not close it cleanly; ${sent} audit records written again from the durable state.\n`,
+        );
     } catch (e) {
       await stack.close();
       if (auditDir !== undefined) rmSync(join(auditDir, "azurite.pid"), { force: true });
@@ -285,6 +295,9 @@ async function serveWith(
   const c = stack.sim.counters();
   await stack.close();
   if (auditDir !== undefined) rmSync(join(auditDir, "azurite.pid"), { force: true });
+  // The durable state is written (stack.close closed the host) and Azurite saved its tables: the folder is closed
+  // cleanly, and the next start needs no catch-up. An Azurite that had to be killed may have lost its last writes.
+  if (auditWhole && (await stack.azurite?.stop())?.tablesSaved === true) held?.lock.releaseClean();
   out(`Stopped after ${c.requests} ARM requests (${c.throttled} throttled).`);
   return { exitCode: 0 };
 }
