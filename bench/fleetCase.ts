@@ -38,6 +38,7 @@ export const REALISTIC = {
     subnetDelete: 10,
     connectivityCheck: 20,
     effectiveRouteTable: 10,
+    delete: 60,
   },
   jitter: 0.2,
   throttling: {

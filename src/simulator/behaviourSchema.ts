@@ -25,6 +25,8 @@ export const BehaviourSchema = z
         subnetDelete: Seconds.default(10),
         connectivityCheck: Seconds.default(20),
         effectiveRouteTable: Seconds.default(10),
+        /** An owner's VM delete (UNVERIFIED: how long Azure takes; the VM is marked for deletion meanwhile). */
+        delete: Seconds.default(60),
       })
       .strict()
       .prefault({}),
@@ -89,15 +91,34 @@ export const BehaviourSchema = z
       })
       .strict()
       .prefault({}),
+    /**
+     * A start from deallocated reads `PowerState/stopped` for `seconds`, `afterSeconds` into the start (Learn "States
+     * and billing status of Azure Virtual Machines": the Stopped state "might also be observed briefly ... while
+     * starting a VM from Stopped (Deallocated) state"); only while the start is still running.
+     */
+    stoppedWhileStarting: z
+      .object({ afterSeconds: Seconds.default(10), seconds: Seconds.default(10) })
+      .strict()
+      .prefault({}),
+    /**
+     * The share of VMs a statusOnly=true listing of the subscription gives without a power state (Learn "States and
+     * billing status": "in some rare situations, the power state may not [be] available"), per VM and listing.
+     */
+    listingPowerStateMissing: z.number().min(0).max(1).default(0.01),
     /** What a second write on a VNet gets while one is in flight. */
     vnetWriteConflict: z.enum(["409", "429", "either"]).default("either"),
     /**
-     * What a power operation on a VM gets while one of another kind runs: refused with 409 AnotherOperationInProgress,
+     * What a power operation on a VM gets while one of another kind runs: refused with 409 OperationNotAllowed ("since another operation is in progress"),
      * or it preempts the running one, which ends Failed with OperationPreempted while the newer one proceeds
      * (docs/architecture.md, "Azure's answers"; Azure/azure-sdk-for-java#1783, Azure/azure-sdk-for-python#5167), or either (varied per VM and
      * moment). Owners' actions (actors) meet the same rule.
      */
     powerConflict: z.enum(["409", "preempt", "either"]).default("409"),
+    /**
+     * The status a preempted operation's Azure-AsyncOperation URL ends with: `Canceled` or `Failed` (each with
+     * `OperationPreempted`; both reported, docs/architecture.md "Azure's answers"), or either (by a hash of the operation).
+     */
+    preemptedStatus: z.enum(["Failed", "Canceled", "either"]).default("either"),
     /** Answers where ARM allows several shapes: varied per request (seeded) unless pinned (shapes.ts). */
     responseShapes: ResponseShapesSchema.prefault({}),
     faults: z.array(FaultSpecSchema).default([]),

@@ -66,7 +66,7 @@ export function operationStatusBody(op: Operation, status: "InProgress" | "Succe
     };
   return {
     name: op.id,
-    status,
+    status: status === "Failed" && op.canceled === true ? "Canceled" : status,
     startTime: iso(op.startedAt),
     ...(status === "InProgress" ? {} : { endTime: iso(op.endsAt) }),
     ...(status === "Failed" && op.failure !== undefined

@@ -20,7 +20,16 @@ function changedAt(m: Machine): string {
   return iso(m.powerSince ?? m.createdAt);
 }
 
-function statuses(m: Machine): object[] {
+/**
+ * The power state an answer at `now` gives: the machine's own, except while a start from deallocated shows `stopped`
+ * (Transition.showsStopped).
+ */
+function shownPower(m: Machine, now: number): PowerState {
+  const glimpse = m.pending?.showsStopped;
+  return glimpse !== undefined && now >= glimpse.from && now < glimpse.to ? "stopped" : m.power;
+}
+
+function statuses(m: Machine, power: PowerState): object[] {
   const prov = m.provisioningState.toLowerCase();
   const provCode =
     m.provisioningError === undefined
@@ -39,7 +48,7 @@ function statuses(m: Machine): object[] {
       time: changedAt(m),
     },
     // As in every official instance view: only the provisioning state has a time, the power state never.
-    { code: `PowerState/${m.power}`, level: "Info", displayStatus: POWER_DISPLAY[m.power] },
+    { code: `PowerState/${power}`, level: "Info", displayStatus: POWER_DISPLAY[power] },
   ];
 }
 
@@ -62,7 +71,8 @@ export function instanceViewBody(
   now: number = Number.POSITIVE_INFINITY,
   platformUpdateDomain?: number,
 ): object {
-  const running = m.power === "running";
+  const power = shownPower(m, now);
+  const running = power === "running";
   const agentReady = running && (m.agentReadyAt === undefined || now >= m.agentReadyAt);
   const extensionsReady = agentReady && (m.extensionsReadyAt === undefined || now >= m.extensionsReadyAt);
   const extensionStatus = extensionsReady
@@ -70,7 +80,7 @@ export function instanceViewBody(
     : { code: "ProvisioningState/transitioning", level: "Info", displayStatus: "Transitioning" };
   const booting = running && !agentReady;
   return {
-    ...(platformUpdateDomain === undefined || m.power === "deallocated" ? {} : { platformUpdateDomain }),
+    ...(platformUpdateDomain === undefined || power === "deallocated" ? {} : { platformUpdateDomain }),
     computerName,
     osName: os === "Windows" ? "Windows Server 2022 Datacenter" : "ubuntu",
     osVersion: os === "Windows" ? "10.0.20348" : "22.04",
@@ -129,7 +139,7 @@ export function instanceViewBody(
           statuses: [extensionStatus],
         })),
     hyperVGeneration: "V2",
-    statuses: statuses(m),
+    statuses: statuses(m, power),
   };
 }
 

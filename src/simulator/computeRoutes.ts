@@ -19,6 +19,7 @@ import {
   VM_LIST_PAGE_SIZE,
   vmOr404,
 } from "./routeKit";
+import { hashOf } from "./rng";
 import type { LroShape } from "./shapes";
 import type { Machine, Operation, PowerOp, VmRecord } from "./world/types";
 import type { World } from "./world/world";
@@ -59,15 +60,43 @@ function vmListing(w: World, r: SimRequest, vms: readonly VmRecord[], subscripti
       "InvalidParameter",
       "The parameter '$expand=instanceView' can only be specified with a valid '$filter'.",
     );
-  const iv =
-    expand === "instanceview" || (subscriptionWide && (r.query.get("statusOnly") ?? "").toLowerCase() === "true");
+  const statusOnly = subscriptionWide && (r.query.get("statusOnly") ?? "").toLowerCase() === "true";
+  const iv = expand === "instanceview" || statusOnly;
+  const rate = w.scenario.behaviour.listingPowerStateMissing;
   return page(
     r,
     w,
     selected,
-    (vm) => (w.settleMachine(vm.machine, r.now), vmBody(vm, iv, true, r.now)),
+    (vm) => {
+      w.settleMachine(vm.machine, r.now);
+      const body = vmBody(vm, iv, true, r.now);
+      return statusOnly && powerStateMissing(vm, r.now, rate) ? withoutPowerState(body) : body;
+    },
     VM_LIST_PAGE_SIZE,
   );
+}
+
+/**
+ * Whether this listing gives the VM no power state: "in some rare situations, the power state may not [be] available
+ * due to intermittent issues in the retrieval process" (Learn "States and billing status of Azure Virtual Machines",
+ * on List All with statusOnly=true). Drawn by a hash of the VM and the time, so the world's seeded draws do not shift.
+ */
+function powerStateMissing(vm: VmRecord, now: number, rate: number): boolean {
+  return rate > 0 && (hashOf(`${vm.machine.vmId}|statusOnly|${now}`) % 10_000) / 10_000 < rate;
+}
+
+/** A VM body whose instance view lacks its `PowerState/*` status (the provisioning state stays). */
+function withoutPowerState(body: object): object {
+  const b = body as { properties?: { instanceView?: { statuses?: { code?: string }[] } } };
+  const view = b.properties?.instanceView;
+  if (view?.statuses === undefined) return body;
+  return {
+    ...b,
+    properties: {
+      ...b.properties,
+      instanceView: { ...view, statuses: view.statuses.filter((s) => !(s.code ?? "").startsWith("PowerState/")) },
+    },
+  };
 }
 
 /** Shapes ARM allows for a Compute power action: 200 when it had nothing to do, else 202 with either header or both. */

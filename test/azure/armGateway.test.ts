@@ -438,6 +438,9 @@ describe("reads", () => {
     fake.setHandler((req) => {
       if (req.query.statusOnly === "true")
         return { status: 200, body: { value: [status("vm1", "running"), status("vm2", "deallocated")] } };
+      // vm3 came without a power state: its own instance view is read, and has none either.
+      if (req.path.toLowerCase().endsWith("/vm3/instanceview"))
+        return { status: 200, body: { statuses: [{ code: "ProvisioningState/succeeded" }] } };
       return {
         status: 200,
         body: {
@@ -500,7 +503,42 @@ describe("reads", () => {
       expect.objectContaining({ name: "vm3", powerState: "unknown" }),
     ]);
     expect(vms.map((v) => v.networkWatcherAgent)).toEqual([undefined, undefined, undefined]);
-    expect(fake.requests.map((r) => r.query.statusOnly ?? "none").sort()).toEqual(["none", "true"]);
+    expect(fake.requests.map((r) => r.query.statusOnly ?? "none").sort()).toEqual(["none", "none", "true"]);
+    expect(fake.requests.filter((r) => /\/instanceview$/i.test(r.path)).map((r) => r.path)).toEqual([
+      `${RG}/providers/Microsoft.Compute/virtualMachines/vm3/instanceView`,
+    ]);
+  });
+
+  it("reads a VM the statusOnly listing gave no power state on its own, as Learn recommends", async () => {
+    const status = (name: string, codes: string[]): object => ({
+      name,
+      id: `${RG}/providers/Microsoft.Compute/virtualMachines/${name}`,
+      properties: { instanceView: { statuses: codes.map((code) => ({ code })) } },
+    });
+    fake.setHandler((req) => {
+      if (req.query.statusOnly === "true")
+        return {
+          status: 200,
+          body: {
+            value: [
+              status("vm1", ["ProvisioningState/succeeded", "PowerState/running"]),
+              status("vm2", ["ProvisioningState/succeeded"]),
+            ],
+          },
+        };
+      if (req.path.toLowerCase().endsWith("/vm2/instanceview"))
+        return {
+          status: 200,
+          body: { statuses: [{ code: "ProvisioningState/succeeded" }, { code: "PowerState/stopped" }] },
+        };
+      return { status: 404, body: { error: { code: "ResourceNotFound", message: "not here" } } };
+    });
+    const { gateway } = gatewayFor(fake);
+    const page = await gateway.listVmStatusPage(SUB);
+    expect(page.items.map((i) => [i.id.split("/").pop(), i.powerState])).toEqual([
+      ["vm1", "running"],
+      ["vm2", "stopped"],
+    ]);
   });
 
   it("reads a billing property's fields", async () => {

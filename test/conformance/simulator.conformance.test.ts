@@ -336,7 +336,10 @@ describe("the VM listing the run observes power states through (VirtualMachines_
         (pick(vm, "properties.instanceView.statuses") as { code: string }[]).map((s) => s.code.split("/")[0]),
       ),
     );
-    expect(codes.every((cs) => cs.includes("PowerState") && cs.includes("ProvisioningState"))).toBe(true);
+    // Every VM has its provisioning state; all but a rare few (Learn: "in some rare situations") their power state.
+    expect(codes.every((cs) => cs.includes("ProvisioningState"))).toBe(true);
+    const withoutPower = codes.filter((cs) => !cs.includes("PowerState")).length;
+    expect(withoutPower).toBeLessThan(codes.length / 20);
   });
 
   it("a resource group's listing (VirtualMachines_List) has no statusOnly parameter: it gives no power state", async () => {

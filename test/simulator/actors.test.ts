@@ -109,7 +109,7 @@ describe("other actors", () => {
     ]);
   });
 
-  it("an owner's delete makes the VM 404 from then on, and the Activity Log records the delete", async () => {
+  it("an owner's delete marks the VM for deletion for its duration, then makes it 404; the Activity Log records it", async () => {
     c = await connect(
       withActors([
         {
@@ -123,13 +123,25 @@ describe("other actors", () => {
     );
     expect((await c.call("GET", `${vmPath(c.sub, "rg-a", "vm2")}?${COMPUTE}`)).status).toBe(200);
     c.clock.advance(300);
+    // The delete runs (latencies.delete, 60 s): the VM is there, Deleting, and refuses every power action.
+    const deleting = await c.call("GET", `${vmPath(c.sub, "rg-a", "vm2")}?${COMPUTE}`);
+    expect([deleting.status, str(deleting.body, "properties.provisioningState")]).toEqual([200, "Deleting"]);
+    const refused = await c.call("POST", `${vmPath(c.sub, "rg-a", "vm2", "/deallocate")}?${COMPUTE}`);
+    expect([refused.status, str(refused.body, "error.code"), str(refused.body, "error.message")]).toEqual([
+      409,
+      "OperationNotAllowed",
+      "Operation 'deallocate' is not allowed on VM 'vm2' since the VM is marked for deletion. You can only retry the Delete operation (or wait for an ongoing one to complete).",
+    ]);
+    c.clock.advance(60);
     const r = await c.call("GET", `${vmPath(c.sub, "rg-a", "vm2")}?${COMPUTE}`);
     expect([r.status, str(r.body, "error.code")]).toEqual([404, "ResourceNotFound"]);
     expect(c.sim.snapshot().vms.map((v) => v.name)).not.toContain("vm2");
     c.clock.advance(120);
-    const logged = (await events()).find(
+    const deletes = (await events()).filter(
       (e) => str(e, "operationName.value") === "Microsoft.Compute/virtualMachines/delete",
     );
+    expect(deletes.map((e) => str(e, "status.value"))).toEqual(["Succeeded", "Started"]);
+    const logged = deletes[0];
     expect(logged).toMatchObject({
       caller: "bob@contoso.com",
       httpRequest: { method: "DELETE" },

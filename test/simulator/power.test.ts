@@ -115,7 +115,12 @@ describe("VM power state machine", () => {
     const again = await c.call("POST", `${vmPath(c.sub, "rg-a", "vm1", "/deallocate")}?${COMPUTE}`);
     expect(header(again, "azure-asyncoperation")).toBe(header(first, "azure-asyncoperation"));
     const other = await c.call("POST", `${vmPath(c.sub, "rg-a", "vm1", "/start")}?${COMPUTE}`);
-    expect([other.status, str(other.body, "error.code")]).toEqual([409, "AnotherOperationInProgress"]);
+    // Compute's code and words for it (Learn "Azure Virtual Machine Error Messages").
+    expect([other.status, str(other.body, "error.code"), str(other.body, "error.message")]).toEqual([
+      409,
+      "OperationNotAllowed",
+      "Operation 'start' is not allowed on VM 'vm1' since another operation is in progress.",
+    ]);
   });
 
   it("refuses to deallocate a VM with an ephemeral OS disk", async () => {

@@ -169,6 +169,7 @@ describe("scenario validation", () => {
       subnetDelete: 10,
       connectivityCheck: 20,
       effectiveRouteTable: 10,
+      delete: 60,
     });
     expect(s.behaviour.throttling.reads).toEqual({ capacity: 250, refillPerSecond: 25 });
     expect(s.behaviour.throttling.writes).toEqual({ capacity: 200, refillPerSecond: 10 });

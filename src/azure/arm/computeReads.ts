@@ -33,6 +33,8 @@ import { clip, TEXT_LIMITS } from "../../contracts/textLimits";
 
 /** Discovery reads instance views of this many scale sets at once. */
 const SCALE_SET_READ_CONCURRENCY = 4;
+/** VMs a listing gave no power state are read on their own this many at once. */
+const INSTANCE_VIEW_REREAD_CONCURRENCY = 4;
 
 export class ComputeReads implements ComputeReadOperations {
   constructor(private readonly arm: ArmRequests) {}
@@ -51,6 +53,12 @@ export class ComputeReads implements ComputeReadOperations {
         collect<VirtualMachine>(vms.listAll({ statusOnly: "true" })),
       ]);
       const viewById = new Map(statuses.map((s) => [resourceKey(s.id ?? ""), s.instanceView] as const));
+      const missing = models.flatMap((vm) =>
+        vm.id !== undefined && powerStateFromStatuses(viewById.get(resourceKey(vm.id))?.statuses) === "unknown"
+          ? [vm.id]
+          : [],
+      );
+      for (const [key, view] of await this.ownInstanceViews(missing)) viewById.set(key, view);
       return models.map((vm) => {
         const view = viewById.get(resourceKey(vm.id ?? ""));
         return toVmInfo(vm, view?.statuses ?? [], view?.platformUpdateDomain);
@@ -74,11 +82,37 @@ export class ComputeReads implements ComputeReadOperations {
         this.arm.clients.compute(subscriptionId).virtualMachines.listAll({ statusOnly: "true" }),
         nextLink,
       );
+      const items = page.items.flatMap((vm) => (vm.id === undefined ? [] : [vmPowerStatus(vm.id, vm)]));
+      const views = await this.ownInstanceViews(items.filter((i) => i.powerState === "unknown").map((i) => i.id));
       return {
-        items: page.items.flatMap((vm) => (vm.id === undefined ? [] : [vmPowerStatus(vm.id, vm)])),
+        items: items.map((i) => {
+          const view = views.get(resourceKey(i.id));
+          return view === undefined ? i : vmPowerStatus(i.id, { instanceView: view, provisioningState: undefined });
+        }),
         ...optional("nextLink", page.nextLink),
       };
     });
+  }
+
+  /**
+   * The VMs' own instance views, by resource key, for VMs a statusOnly listing gave no power state: List All "in some
+   * rare situations" gives none, and Learn's "States and billing status of Azure Virtual Machines" recommends asking
+   * again. A VM whose read fails (gone, throttled) is left out: it keeps the unknown state, which the plan reports.
+   */
+  private async ownInstanceViews(vmIds: readonly string[]): Promise<Map<string, VirtualMachineInstanceView>> {
+    const views = new Map<string, VirtualMachineInstanceView>();
+    await mapLimit(vmIds, INSTANCE_VIEW_REREAD_CONCURRENCY, async (vmId) => {
+      const id = requireId(vmId, "Microsoft.Compute/virtualMachines");
+      try {
+        const view = await this.arm.clients
+          .compute(id.subscriptionId)
+          .virtualMachines.instanceView(id.resourceGroup, id.name);
+        views.set(resourceKey(vmId), view);
+      } catch {
+        // Left unknown: the listing's answer stands.
+      }
+    });
+    return views;
   }
 
   listVmExtensions(vmId: string): Promise<VmExtensionInfo[]> {
@@ -221,7 +255,10 @@ function agentReadinessOf(view: VirtualMachineInstanceView): VmAgentReadiness {
   };
 }
 
-function vmPowerStatus(id: string, vm: VirtualMachine): VmPowerStatus {
+function vmPowerStatus(
+  id: string,
+  vm: { instanceView?: VirtualMachineInstanceView | undefined; provisioningState?: string | undefined },
+): VmPowerStatus {
   const statuses = vm.instanceView?.statuses ?? [];
   const provisioning = provisioningStatusFromStatuses(statuses);
   return {

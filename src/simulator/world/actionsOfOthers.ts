@@ -64,6 +64,7 @@ export class ActionsOfOthers {
   power(vm: VmRecord, kind: PowerOp, actor: Actor, at: number): ActorResult {
     const m = vm.machine;
     this.parts.power.settle(m, at);
+    if (m.deletingUntil !== undefined) return { refused: "MarkedForDeletion" };
     // Azure may let the newer operation preempt the one in flight (behaviour.powerConflict); else the owner waits. A
     // powerOff never preempts a deallocate: Azure refuses it (power.ts).
     const preemptable =
@@ -101,6 +102,7 @@ export class ActionsOfOthers {
   evictSpot(vm: VmRecord, at: number): ActorResult {
     const m = vm.machine;
     this.parts.power.settle(m, at);
+    if (m.deletingUntil !== undefined) return { refused: "MarkedForDeletion" };
     if (m.pending !== undefined) return { busyUntil: m.pending.endsAt };
     if (m.power !== "running" && m.power !== "stopped") return { refused: "NotAllocated" };
     if (vm.spec.evictionPolicy === "Delete") {
@@ -115,14 +117,41 @@ export class ActionsOfOthers {
     return {};
   }
 
-  /** An owner deletes a VM: gone from every read at once (ARM answers 404 from then on), recorded in the Activity Log. */
+  /**
+   * An owner deletes a VM. The delete takes `latencies.delete`: meanwhile the VM is marked for deletion (provisioning
+   * state Deleting; every power action refused 409 OperationNotAllowed, power.ts), then it is gone from every read
+   * (ARM answers 404). The Activity Log records the delete's start and its end.
+   */
   delete(vm: VmRecord, actor: Actor, at: number): ActorResult {
     const m = vm.machine;
     this.parts.power.settle(m, at);
+    if (m.deletingUntil !== undefined) return { refused: "MarkedForDeletion" };
     if (m.pending !== undefined) return { busyUntil: m.pending.endsAt };
-    this.parts.log.log(vmEntry(vm, "delete", this.parts.log.guid(), actor, "DELETE"), "Succeeded", at);
-    this.parts.vms.remove(vm, at);
+    const entry = vmEntry(vm, "delete", this.parts.log.guid(), actor, "DELETE");
+    const endsAt = at + jittered(this.parts.behaviour.latencies.delete, this.parts.behaviour.jitter, this.parts.rng);
+    if (endsAt <= at) {
+      this.parts.log.log(entry, "Succeeded", at);
+      this.parts.vms.remove(vm, at);
+      return {};
+    }
+    this.parts.log.log(entry, "Started", at);
+    m.deletingUntil = endsAt;
+    m.provisioningState = "Deleting";
+    this.deleting.push({ vm, entry, endsAt });
     return {};
+  }
+
+  /** VMs whose delete is under way. */
+  private readonly deleting: { vm: VmRecord; entry: ActivityEntry; endsAt: number }[] = [];
+
+  /** Ends the deletes due by `now`: each VM is gone from its delete's end. */
+  finishDeletes(now: number): void {
+    for (const d of [...this.deleting]) {
+      if (d.endsAt > now) continue;
+      this.deleting.splice(this.deleting.indexOf(d), 1);
+      this.parts.log.log(d.entry, "Succeeded", d.endsAt);
+      this.parts.vms.remove(d.vm, d.endsAt);
+    }
   }
 
   /** Someone creates a VM during the run: it starts running at once, allocated after the exemption if there is one. */

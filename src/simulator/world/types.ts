@@ -52,6 +52,11 @@ export interface Transition {
   target: StablePower;
   endsAt: number;
   failure?: OperationFailure & { revertTo: StablePower };
+  /**
+   * A start from deallocated: while the VM is placed on a host and not yet powered on, its power state reads
+   * `stopped` (behaviour.stoppedWhileStarting), from `from` to `to` (epoch ms).
+   */
+  showsStopped?: { from: number; to: number };
 }
 
 /** A VM or a uniform scale-set instance: anything with a power state. */
@@ -83,6 +88,8 @@ export interface Machine {
   extensionsReadyAt?: number;
   /** When a connectivity check from it can run (the agent answering, not only reported provisioned). */
   checksReadyAt?: number;
+  /** Its owner's delete runs until then: the VM is marked for deletion (provisioning state Deleting). */
+  deletingUntil?: number;
 }
 
 export interface SubnetState {
@@ -126,6 +133,8 @@ export interface Operation {
   startedAt: number;
   endsAt: number;
   failure?: OperationFailure;
+  /** Its status says Canceled rather than Failed (a preempted operation, as Compute may report one). */
+  canceled?: boolean;
   machines: Machine[];
   subnetChange?: {
     vnet: VnetState;

@@ -220,6 +220,7 @@ export class World {
   /** Fires the other actors' events due by `now` (each at its own time). */
   settleActors(now: number): void {
     this.actors?.fireDue(this, now);
+    this.others.finishDeletes(now);
   }
 
   /** The product's first write on a VM: the events scripted for that moment take effect before it is handled. */
