@@ -36,17 +36,18 @@ export function beginPowerOperation({ gateway }: ActivityDeps): BoundActivity {
 export function sendPowerStep(gateway: ArmGateway, input: Input, journal: SentJournal): Promise<Output> {
   return callArmPaced(
     gateway,
-    (arm) => (input.kind === "vm" ? beginOnVm(arm, input, journal) : beginOnScaleSet(arm, input)),
+    (arm) => (input.kind === "vm" ? beginOnVm(arm, input, journal) : beginOnScaleSet(arm, input, journal)),
     // Only a step under way is polled next.
     (value) => value.status === "started" || value.status === "inTransition",
   );
 }
 
 /**
- * Sends made on a state the orchestration handed in (no read first), by resource, step and the time the send was
- * scheduled: a re-run after a lost completion on this worker returns the first answer rather than sending again. A
- * re-run elsewhere (the worker died) sends once more: ARM joins a power action already under way, or answers one
- * already done as a no-op. One journal per built activity set, bounded.
+ * Sends made on a state the orchestration handed in or checked against the plan, by resource, step (and, for a scale
+ * set, instances) and the time the send was scheduled: a re-run after a lost completion on this worker returns the
+ * first answer rather than sending again, or reading its own step under way as someone else's change. A re-run
+ * elsewhere (the worker died) sends once more: ARM joins a power action already under way, or answers one already
+ * done as a no-op. One journal per built activity set, bounded.
  */
 export type SentJournal = Map<string, Output>;
 const SENT_JOURNAL_SIZE = 20_000;
@@ -92,13 +93,24 @@ async function decide(input: Input, state: PowerState, send: () => Promise<Opera
   return { status: "started", handle: await send(), stateBefore: state };
 }
 
-async function beginOnScaleSet(arm: ArmGateway, input: Input): Promise<Output> {
+async function beginOnScaleSet(arm: ArmGateway, input: Input, journal: SentJournal): Promise<Output> {
   const wanted = input.instanceIds ?? [];
   if (wanted.length === 0) {
     throw new ValidationError("input of beginPowerOperation", [
       { path: "instanceIds", message: "a scale-set step needs the instance ids it applies to" },
     ]);
   }
+  // A first write re-run after its completion was lost would read its own power off under way as the instances'
+  // owner stopping them (`changed`), and leave them stopped: the journal answers as the first run did.
+  const key = `${sentKey(input)}|${wanted.join(",")}`;
+  const sent = input.requestedAt !== undefined ? journal.get(key) : undefined;
+  if (sent !== undefined) return sent;
+  const answer = await sendOnScaleSet(arm, input, wanted);
+  if (input.requestedAt !== undefined && answer.status === "started") remember(journal, key, answer);
+  return answer;
+}
+
+async function sendOnScaleSet(arm: ArmGateway, input: Input, wanted: readonly string[]): Promise<Output> {
   const state = await arm.getScaleSetState(input.resourceId);
   if (!state.exists) return notFound(input.resourceId);
   const byId = new Map(state.instances.map((i) => [i.instanceId, i.powerState] as const));
