@@ -50,6 +50,31 @@ describe.each(["V3", "V1"] as const)("at-least-once and replay safety, schema %s
     expect(second.getStatus(parent)?.output).toEqual([0, 2, 4, 6]);
   });
 
+  it("carries a child that continued as new through a restart: its earlier timers stay out, an event raised between executions reaches the next, the parent hears the last", async () => {
+    const first = await track(testHost({ schema }));
+    const parent = first.startOrchestration("ParentOfGenerations", 3);
+    await first.runUntilIdle({ maxEpisodes: 1 });
+    const created = first.store.get("gens")?.executionId ?? 0;
+    // Execution 0 hears "stop" at once and leaves its 5-minute timer in flight; execution 1 waits on its 10 minutes.
+    first.raiseEvent("gens", "stop");
+    const partial = await first.runUntilIdle({ maxEpisodes: 3 });
+    expect(partial.stoppedBy).toBe("maxEpisodes");
+    // Execution 1 has just continued as new: "stop" is raised before execution 2 runs, then the host restarts.
+    expect(first.store.get("gens")?.executionId).toBe(created + 2);
+    expect(first.getStatus("gens")?.runtimeStatus).toBe("Running");
+    first.raiseEvent("gens", "stop");
+    const stored = first.store.clone();
+    await first.close();
+    const second = await track(
+      Promise.resolve(createDurableHost({ schema, store: stored, startTime: first.clock.now() })),
+    );
+    await second.importApp(APP_MODULES);
+    const report = await second.runUntilIdle();
+    expect(report.stuck).toEqual([]);
+    expect(second.getStatus("gens")?.output).toEqual([0, 10, 0]);
+    expect(second.getStatus(parent)?.output).toEqual([0, 10, 0]);
+  });
+
   it("fails an orchestrator whose replay diverges from its history with a clear message", async () => {
     const host = await track(testHost({ schema }));
     const { drift } = await import("./app/orchestrations.js");

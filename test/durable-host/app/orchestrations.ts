@@ -218,3 +218,27 @@ df.app.orchestration("ParentWithDeadline", function* (context: OrchestrationCont
   if (child.isFaulted) return { outcome: "failed", message: result instanceof Error ? result.message : String(result) };
   return { outcome: "answered", result };
 });
+
+/**
+ * A serial lane's shape: each execution waits on a timer of (gen + 1) × 5 minutes or the event "stop", whichever comes
+ * first, and continues as new with the minutes it waited, leaving its timer in flight when "stop" wins.
+ */
+df.app.orchestration("Generations", function* (context: OrchestrationContext) {
+  const input = context.df.getInput<{ gen: number; max: number; waited: number[] }>();
+  const stop = context.df.waitForExternalEvent("stop");
+  const began = context.df.currentUtcDateTime.getTime();
+  const timer = context.df.createTimer(new Date(began + (input.gen + 1) * 5 * 60_000));
+  yield context.df.Task.any([timer, stop]);
+  const waited = [...input.waited, (context.df.currentUtcDateTime.getTime() - began) / 60_000];
+  if (input.gen + 1 < input.max) {
+    context.df.continueAsNew({ gen: input.gen + 1, max: input.max, waited });
+    return undefined;
+  }
+  return waited;
+});
+
+df.app.orchestration("ParentOfGenerations", function* (context: OrchestrationContext) {
+  const max = context.df.getInput<number>();
+  const waited: unknown = yield context.df.callSubOrchestrator("Generations", { gen: 0, max, waited: [] }, "gens");
+  return waited;
+});
