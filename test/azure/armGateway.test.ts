@@ -541,6 +541,31 @@ describe("reads", () => {
     ]);
   });
 
+  it("fails the status page when a VM it re-reads is throttled, rather than leave that VM unknown", async () => {
+    fake.setHandler((req) => {
+      if (req.query.statusOnly === "true")
+        return {
+          status: 200,
+          body: {
+            value: [
+              {
+                name: "vm2",
+                id: `${RG}/providers/Microsoft.Compute/virtualMachines/vm2`,
+                properties: { instanceView: { statuses: [{ code: "ProvisioningState/succeeded" }] } },
+              },
+            ],
+          },
+        };
+      return armError(429, "TooManyRequests", "throttled", { "retry-after": "7" });
+    });
+    const { gateway } = gatewayFor(fake);
+    const e: unknown = await gateway.listVmStatusPage(SUB).then(
+      () => undefined,
+      (x: unknown) => x,
+    );
+    expect(e).toMatchObject({ statusCode: 429, retryable: true, retryAfterSeconds: 7 });
+  });
+
   it("reads a billing property's fields", async () => {
     fake.setHandler(() => ({
       status: 200,

@@ -97,7 +97,9 @@ export class ComputeReads implements ComputeReadOperations {
   /**
    * The VMs' own instance views, by resource key, for VMs a statusOnly listing gave no power state: List All "in some
    * rare situations" gives none, and Learn's "States and billing status of Azure Virtual Machines" recommends asking
-   * again. A VM whose read fails (gone, throttled) is left out: it keeps the unknown state, which the plan reports.
+   * again. A VM gone since the listing is left out: it keeps the unknown state, which the plan reports. Any other
+   * failure (throttled, unavailable) fails the page, which discovery waits out and reads again, so that a VM is never
+   * skipped as unknown only because ARM was busy.
    */
   private async ownInstanceViews(vmIds: readonly string[]): Promise<Map<string, VirtualMachineInstanceView>> {
     const views = new Map<string, VirtualMachineInstanceView>();
@@ -108,8 +110,9 @@ export class ComputeReads implements ComputeReadOperations {
           .compute(id.subscriptionId)
           .virtualMachines.instanceView(id.resourceGroup, id.name);
         views.set(resourceKey(vmId), view);
-      } catch {
-        // Left unknown: the listing's answer stands.
+      } catch (e) {
+        // Gone since the listing: left unknown, the listing's answer stands.
+        if (!isNotFound(e)) throw e;
       }
     });
     return views;
