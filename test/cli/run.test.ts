@@ -3,67 +3,19 @@
  * end to end, a run killed with SIGKILL and the same command again, and the refusals (no terminal, a second process
  * on the same state, --time-scale against Azure).
  */
-import { mkdtempSync, readFileSync } from "node:fs";
+import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
-import { spawnPort25, type Spawned } from "../support/spawn";
+import { port25, startCliSimulator, type CliSimulator, type RequestLogEntry } from "../support/cliSimulator";
 
 const work = mkdtempSync(join(tmpdir(), "port25-run-"));
 const TIME_SCALE = "600";
 
-/** The built CLI with its standard input closed, as in a pipeline or under a scheduler: no terminal. */
-const port25 = (args: string[], env: Record<string, string> = {}): Spawned =>
-  spawnPort25(args, { env, stdin: "closed" });
-
-interface Simulator {
-  proc: Spawned;
-  token: string;
-  /** The `port25 run` arguments it printed to paste. */
-  runArgs: string[];
-  requestLog: string;
-  /** Stops it (as Ctrl+C does) and reads the request log it writes. */
-  stop(): Promise<RequestLogEntry[]>;
-}
-
-const RequestLogSchema = z.array(z.object({ method: z.string(), path: z.string(), status: z.number() }).loose());
-type RequestLogEntry = z.output<typeof RequestLogSchema>[number];
-
-/** Splits a printed command line into words (the simulator quotes with single quotes). */
-function words(line: string): string[] {
-  return [...line.matchAll(/'([^']*)'|(\S+)/g)].map((m) => m[1] ?? m[2] ?? "");
-}
-
-async function startSimulator(name: string): Promise<Simulator> {
-  const requestLog = join(work, `${name}-requests.json`);
-  const proc = port25([
-    "simulator",
-    "--vms",
-    "12",
-    "--seed",
-    "3",
-    "--time-scale",
-    TIME_SCALE,
-    "--request-log",
-    requestLog,
-  ]);
-  const tokenLine = await proc.line((l) => l.includes("export PORT25_ARM_STATIC_TOKEN="));
-  const runLine = await proc.line((l) => l.includes(" run --subscription "));
-  const token = words(tokenLine.trim().replace(/^export PORT25_ARM_STATIC_TOKEN=/, ""))[0] ?? "";
-  const runArgs = words(runLine.slice(runLine.indexOf(" run --subscription ") + 1)).slice(1);
-  return {
-    proc,
-    token,
-    runArgs,
-    requestLog,
-    async stop() {
-      proc.child.kill("SIGINT");
-      await proc.ended;
-      return RequestLogSchema.parse(JSON.parse(readFileSync(requestLog, "utf8")));
-    },
-  };
-}
+/** The simulator `run` is pointed at: 12 VMs, seed 3. */
+const startSimulator = (name: string): Promise<CliSimulator> =>
+  startCliSimulator(work, name, ["--vms", "12", "--seed", "3"], TIME_SCALE);
 
 const OutputSchema = z.object({
   instanceId: z.string(),

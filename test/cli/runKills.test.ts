@@ -12,54 +12,21 @@
  * (api-01's deallocate failed and it was restored; the other VMs' failed starts are then being retried and
  * restored, docs/workflow.md on restores).
  */
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
-import { ROOT, spawnPort25, type Ended, type Spawned } from "../support/spawn";
+import { ROOT, type Ended } from "../support/spawn";
+import { port25, startCliSimulator, type CliSimulator, type RequestLogEntry } from "../support/cliSimulator";
 
 const work = mkdtempSync(join(tmpdir(), "port25-run-kills-"));
 const TIME_SCALE = "600";
 /** The smallest world with a canary and failed starts: six resources, one VM that never gets capacity again. */
 const LEFT_DOWN_WORLD = ["--scenario", resolve(ROOT, "scenarios/no-vm-left-down.json")];
 
-const port25 = (args: string[], env: Record<string, string> = {}): Spawned =>
-  spawnPort25(args, { env, stdin: "closed" });
-
-const RequestLogSchema = z.array(z.object({ method: z.string(), path: z.string(), status: z.number() }).loose());
-type RequestLogEntry = z.output<typeof RequestLogSchema>[number];
-
-interface Simulator {
-  proc: Spawned;
-  token: string;
-  runArgs: string[];
-  stop(): Promise<RequestLogEntry[]>;
-}
-
-/** Splits a printed command line into words (the simulator quotes with single quotes). */
-function words(line: string): string[] {
-  return [...line.matchAll(/'([^']*)'|(\S+)/g)].map((m) => m[1] ?? m[2] ?? "");
-}
-
-async function startSimulator(name: string, world: string[]): Promise<Simulator> {
-  const requestLog = join(work, `${name}-requests.json`);
-  const proc = port25(["simulator", ...world, "--time-scale", TIME_SCALE, "--request-log", requestLog]);
-  const tokenLine = await proc.line((l) => l.includes("export PORT25_ARM_STATIC_TOKEN="));
-  const runLine = await proc.line((l) => l.includes(" run --subscription "));
-  const token = words(tokenLine.trim().replace(/^export PORT25_ARM_STATIC_TOKEN=/, ""))[0] ?? "";
-  const runArgs = words(runLine.slice(runLine.indexOf(" run --subscription ") + 1)).slice(1);
-  return {
-    proc,
-    token,
-    runArgs,
-    async stop() {
-      proc.child.kill("SIGINT");
-      await proc.ended;
-      return RequestLogSchema.parse(JSON.parse(readFileSync(requestLog, "utf8")));
-    },
-  };
-}
+const startSimulator = (name: string, world: string[]): Promise<CliSimulator> =>
+  startCliSimulator(work, name, world, TIME_SCALE);
 
 const OutputSchema = z.object({
   summary: z.object({ status: z.string(), counts: z.object({ leftDown: z.number().optional() }).loose() }).loose(),
