@@ -566,6 +566,34 @@ describe("reads", () => {
     expect(e).toMatchObject({ statusCode: 429, retryable: true, retryAfterSeconds: 7 });
   });
 
+  it("reads who changed a scale set from the Activity Log, as for a VM", async () => {
+    const ssId = `${RG}/providers/Microsoft.Compute/virtualMachineScaleSets/ss1`;
+    fake.setHandler((req) =>
+      /\/eventtypes\/management\/values$/i.test(req.path)
+        ? {
+            status: 200,
+            body: {
+              value: [
+                {
+                  eventTimestamp: "2026-03-03T09:10:00Z",
+                  operationName: { value: "Microsoft.Compute/virtualMachineScaleSets/powerOff/action" },
+                  status: { value: "Succeeded" },
+                  resourceId: ssId,
+                  caller: "owner@contoso.example",
+                },
+              ],
+            },
+          }
+        : armError(404, "ResourceNotFound", "not here"),
+    );
+    const { gateway } = gatewayFor(fake);
+    const events = await gateway.listResourcePowerEvents(ssId, "2026-03-03T09:00:00Z", "2026-03-03T10:00:00Z");
+    expect(events).toEqual([
+      { resourceId: ssId, operation: "powerOff", at: "2026-03-03T09:10:00.000Z", caller: "owner@contoso.example" },
+    ]);
+    expect(fake.requests.at(-1)?.query.$filter).toContain(`resourceUri eq '${ssId}'`);
+  });
+
   it("reads a billing property's fields", async () => {
     fake.setHandler(() => ({
       status: 200,

@@ -33,7 +33,10 @@ export class ActivityLogReads implements ActivityLogOperations {
 
   listResourcePowerEvents(resourceId: string, from: string, to: string): Promise<PowerEvent[]> {
     return this.arm.call("listPowerEvents", async () => {
-      const id = requireId(resourceId, "Microsoft.Compute/virtualMachines");
+      // A VM's or a scale set's: both are cycled, and both may be changed by someone else during a run.
+      const id = /\/virtualMachineScaleSets\/[^/]+$/i.test(resourceId)
+        ? requireId(resourceId, "Microsoft.Compute/virtualMachineScaleSets")
+        : requireId(resourceId, "Microsoft.Compute/virtualMachines");
       // The documented `resourceUri eq` shape (activityLogs_API.json), with the caller selected.
       const filter = `eventTimestamp ge '${from}' and eventTimestamp le '${to}' and resourceUri eq '${resourceId}'`;
       const select = "eventTimestamp,operationName,status,resourceId,caller";
