@@ -17,6 +17,7 @@ import { stepInTransition, stepSatisfied } from "../src/contracts/durable/common
 import type { PowerState } from "../src/contracts/power";
 import type { OperationHandle } from "../src/contracts/azure";
 import type { ArmGateway } from "../src/azure/gateway";
+import type { SendIntents } from "../src/root";
 import { ValidationError } from "../src/errors";
 import { callArmPaced } from "./armFailure";
 import type { ActivityDeps } from "./deps";
@@ -24,19 +25,25 @@ import type { ActivityDeps } from "./deps";
 type Input = z.output<typeof BeginPowerOperationInput>;
 type Output = z.input<typeof BeginPowerOperationOutput>;
 
-export function beginPowerOperation({ gateway }: ActivityDeps): BoundActivity {
+export function beginPowerOperation({ gateway, sendIntents }: ActivityDeps): BoundActivity {
   const journal: SentJournal = new Map();
-  return bindActivity(beginPowerOperationActivity, (input) => sendPowerStep(gateway, input, journal));
+  return bindActivity(beginPowerOperationActivity, (input) => sendPowerStep(gateway, input, journal, sendIntents));
 }
 
 /**
  * The activity's answer to one send, failures as data: also what a poll that sends the next step at once
  * (observePowerState's `thenSend`) answers with.
  */
-export function sendPowerStep(gateway: ArmGateway, input: Input, journal: SentJournal): Promise<Output> {
+export function sendPowerStep(
+  gateway: ArmGateway,
+  input: Input,
+  journal: SentJournal,
+  intents?: SendIntents,
+): Promise<Output> {
   return callArmPaced(
     gateway,
-    (arm) => (input.kind === "vm" ? beginOnVm(arm, input, journal) : beginOnScaleSet(arm, input, journal)),
+    (arm) =>
+      input.kind === "vm" ? beginOnVm(arm, input, journal, intents) : beginOnScaleSet(arm, input, journal, intents),
     // Only a step under way is polled next.
     (value) => value.status === "started" || value.status === "inTransition",
   );
@@ -52,14 +59,22 @@ export function sendPowerStep(gateway: ArmGateway, input: Input, journal: SentJo
 export type SentJournal = Map<string, Output>;
 const SENT_JOURNAL_SIZE = 20_000;
 
-async function beginOnVm(arm: ArmGateway, input: Input, journal: SentJournal): Promise<Output> {
+async function beginOnVm(
+  arm: ArmGateway,
+  input: Input,
+  journal: SentJournal,
+  intents: SendIntents | undefined,
+): Promise<Output> {
   if (input.expectedState !== undefined) {
     const key = sentKey(input);
     const sent = input.requestedAt !== undefined ? journal.get(key) : undefined;
     if (sent !== undefined) return sent;
+    const intended = await wasIntended(intents, input, key);
     const state = await arm.getVmState(input.resourceId);
     if (!state.exists) return notFound(input.resourceId);
-    if (state.powerState !== input.expectedState) return { status: "changed", state: state.powerState };
+    if (state.powerState !== input.expectedState && !(intended && onTheStepsWay(input.step, state.powerState)))
+      return { status: "changed", state: state.powerState };
+    if (state.powerState === input.expectedState) await intend(intents, input, key);
     const answer = await decide(input, state.powerState, () => arm.beginVmPowerOperation(input.resourceId, input.step));
     if (input.requestedAt !== undefined && answer.status === "started") remember(journal, key, answer);
     return answer;
@@ -82,6 +97,28 @@ export function sentKey(input: Pick<Input, "resourceId" | "step" | "requestedAt"
   return `${input.resourceId.toLowerCase()}|${input.step}|${input.requestedAt ?? ""}`;
 }
 
+/**
+ * Whether this first write was recorded as about to be sent by an earlier run of the activity (whose worker died
+ * before its answer was kept): then the step under way, or done, that the resource shows may be the run's own.
+ */
+async function wasIntended(intents: SendIntents | undefined, input: Input, key: string): Promise<boolean> {
+  return input.requestedAt !== undefined && intents !== undefined && (await intents.has(key));
+}
+
+/** Records a first write before it is sent (write-ahead): a re-run elsewhere then knows it may have been sent. */
+async function intend(intents: SendIntents | undefined, input: Input, key: string): Promise<void> {
+  if (input.requestedAt !== undefined) await intents?.add(key);
+}
+
+/**
+ * A state the step itself leads to: under way or done. Found by a re-run of a recorded first write, it is taken for
+ * the run's own step (an owner's change in the same instant cannot be told apart; the run then ends the resource as
+ * the plan found it).
+ */
+function onTheStepsWay(step: Input["step"], state: PowerState): boolean {
+  return stepSatisfied(step, state) || stepInTransition(step, state);
+}
+
 function remember(journal: SentJournal, key: string, answer: Output): void {
   if (journal.size >= SENT_JOURNAL_SIZE) journal.delete(journal.keys().next().value ?? "");
   journal.set(key, answer);
@@ -93,7 +130,12 @@ async function decide(input: Input, state: PowerState, send: () => Promise<Opera
   return { status: "started", handle: await send(), stateBefore: state };
 }
 
-async function beginOnScaleSet(arm: ArmGateway, input: Input, journal: SentJournal): Promise<Output> {
+async function beginOnScaleSet(
+  arm: ArmGateway,
+  input: Input,
+  journal: SentJournal,
+  intents: SendIntents | undefined,
+): Promise<Output> {
   const wanted = input.instanceIds ?? [];
   if (wanted.length === 0) {
     throw new ValidationError("input of beginPowerOperation", [
@@ -105,12 +147,19 @@ async function beginOnScaleSet(arm: ArmGateway, input: Input, journal: SentJourn
   const key = `${sentKey(input)}|${wanted.join(",")}`;
   const sent = input.requestedAt !== undefined ? journal.get(key) : undefined;
   if (sent !== undefined) return sent;
-  const answer = await sendOnScaleSet(arm, input, wanted);
+  const intended = await wasIntended(intents, input, key);
+  const answer = await sendOnScaleSet(arm, input, wanted, intended, () => intend(intents, input, key));
   if (input.requestedAt !== undefined && answer.status === "started") remember(journal, key, answer);
   return answer;
 }
 
-async function sendOnScaleSet(arm: ArmGateway, input: Input, wanted: readonly string[]): Promise<Output> {
+async function sendOnScaleSet(
+  arm: ArmGateway,
+  input: Input,
+  wanted: readonly string[],
+  intended: boolean,
+  beforeSend: () => Promise<void>,
+): Promise<Output> {
   const state = await arm.getScaleSetState(input.resourceId);
   if (!state.exists) return notFound(input.resourceId);
   const byId = new Map(state.instances.map((i) => [i.instanceId, i.powerState] as const));
@@ -119,7 +168,10 @@ async function sendOnScaleSet(arm: ArmGateway, input: Input, wanted: readonly st
   const states = present.map((id) => byId.get(id) ?? "unknown");
   if (input.expectedState !== undefined) {
     // A first write: instances someone else changed since the plan make the whole set theirs for this run.
-    const changed = present.filter((id) => byId.get(id) !== input.expectedState);
+    const changed = present.filter((id) => {
+      const s = byId.get(id) ?? "unknown";
+      return s !== input.expectedState && !(intended && onTheStepsWay(input.step, s));
+    });
     if (changed.length > 0)
       return {
         status: "changed",
@@ -137,6 +189,7 @@ async function sendOnScaleSet(arm: ArmGateway, input: Input, wanted: readonly st
       ? { status: "alreadyDone", state: summary }
       : { status: "inTransition", state: summary };
   }
+  if (input.expectedState !== undefined) await beforeSend();
   const handle = await arm.beginScaleSetPowerOperation(input.resourceId, input.step, todo);
   return { status: "started", handle, stateBefore: summary, instanceIds: todo };
 }

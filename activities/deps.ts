@@ -5,7 +5,8 @@
  */
 import type { AppRoot } from "../src/root";
 
-export type ActivityDeps = Pick<AppRoot, "gateway" | "auditStore" | "notifier"> & Partial<Pick<AppRoot, "subnetGrant">>;
+export type ActivityDeps = Pick<AppRoot, "gateway" | "auditStore" | "notifier"> &
+  Partial<Pick<AppRoot, "subnetGrant" | "sendIntents">>;
 
 /** What an audit activity answers when there is no audit table to write to or read from. */
 export const NO_AUDIT_TABLE =

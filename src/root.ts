@@ -26,6 +26,16 @@ export interface AppClock {
 
 export const WALL_CLOCK: AppClock = { now: () => new Date(), kind: "wall" };
 
+/**
+ * The first writes a worker is about to send, kept where a worker that takes over after a crash can read them: each
+ * is added (and durable) before its request leaves, so a re-run that finds one knows the step it sees under way may be
+ * its own (activities/beginPowerOperation.ts). Keys name the resource, the step and when the run scheduled it.
+ */
+export interface SendIntents {
+  has(key: string): Promise<boolean>;
+  add(key: string): Promise<void>;
+}
+
 export interface AppRoot {
   /** The app settings, parsed. */
   readonly config: Config;
@@ -37,6 +47,8 @@ export interface AppRoot {
   /** Who the subnet role is granted to and its name, for the command a `noSubnetPermission` skip names. */
   readonly subnetGrant: SubnetGrant;
   readonly clock: AppClock;
+  /** Where first writes are recorded before they are sent; without it only the worker's own memory knows them. */
+  readonly sendIntents?: SendIntents;
 }
 
 export interface AppRootParts {

@@ -7,6 +7,7 @@
  * `port25 simulate` and `serve`, the end-to-end and API tests, the chaos suite and the benchmarks.
  */
 import "../durable-host/register";
+import { dirname, join } from "node:path";
 import { randomBytes } from "node:crypto";
 import {
   createDurableHost,
@@ -28,6 +29,7 @@ import {
   type SimulatorHandle,
 } from "../simulator";
 import { startAzurite, type LocalAzurite } from "../audit/localAzurite";
+import { openSendIntents } from "./sendIntents";
 import { parseConfig } from "../config";
 import { appRootFrom, type AppRoot } from "../root";
 import { parseWith } from "../contracts/parse";
@@ -190,12 +192,18 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
   }
   // A resumed world has seen times this clock has not: time never goes back for it.
   if (sim.resumed !== undefined) clock.advanceTo(sim.resumed.lastAt);
-  const rootFor = (target: SimulatorHandle): AppRoot =>
-    appRootFrom(parseConfig(stackSettings(opts.env, target, azurite)), {
+  // A stack that keeps its state in a folder records first writes there before sending them (sendIntents.ts), beside
+  // the durable state (`DIR/durable`).
+  const stateDir = opts.host?.stateDir;
+  const sendIntents = stateDir === undefined ? undefined : openSendIntents(join(dirname(stateDir), "sends.jsonl"));
+  const rootFor = (target: SimulatorHandle): AppRoot => ({
+    ...appRootFrom(parseConfig(stackSettings(opts.env, target, azurite)), {
       // The triggers stamp requests, approvals and refusals with the stack's virtual clock, as the orchestrations
       // stamp the runs: one time line, marked simulated.
       clock: { now: () => new Date(clock.now()), kind: "simulated" },
-    });
+    }),
+    ...(sendIntents === undefined ? {} : { sendIntents }),
+  });
   let root: AppRoot;
   try {
     root = rootFor(sim);

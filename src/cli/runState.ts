@@ -32,6 +32,7 @@ import { parseConfig, type Config } from "../config";
 import type { ActivityDeps } from "../../activities/deps";
 import { appRootFrom } from "../root";
 import { adoptWithActivities, appModules, appVersioning } from "./localApp";
+import { openSendIntents } from "./sendIntents";
 import { rewriteRecordedAudit } from "./auditCatchUp";
 import { CLEAN_CLOSE_FILE, closedCleanly, removeCleanClose, writeCleanClose } from "./cleanClose";
 import { AttestationSchema, ModeSchema } from "../contracts/remediation";
@@ -242,7 +243,11 @@ export async function openState(dirGiven: string, opts: OpenStateOptions): Promi
             ...opts.settings,
             ...(azurite ? { PORT25_AUDIT_TABLE_CONNECTION: azurite.connectionString } : {}),
           });
-    const deps = config === undefined ? undefined : appRootFrom(config);
+    // First writes are recorded in the folder before they are sent: a run resumed after a kill knows its own (sendIntents.ts).
+    const deps =
+      config === undefined
+        ? undefined
+        : { ...appRootFrom(config), sendIntents: openSendIntents(join(dir, "sends.jsonl")) };
     const clock = createVirtualClock(opts.now ?? Date.now());
     const durableDir = join(dir, "durable");
     mkdirSync(durableDir, { recursive: true });

@@ -7,7 +7,7 @@ import { InvocationContext } from "@azure/functions";
 import { beginPowerOperation } from "../../../activities/beginPowerOperation";
 import type { ArmGateway } from "../../../src/azure/gateway";
 import { parseConfig } from "../../../src/config";
-import { appRootFrom } from "../../../src/root";
+import { appRootFrom, type SendIntents } from "../../../src/root";
 import type { PowerState } from "../../../src/contracts/power";
 import type { PowerStep } from "../../../src/contracts/plan";
 
@@ -67,5 +67,67 @@ describe("a scale set's first power off, run again after its completion was lost
     expect(await activity.handler(input, context)).toMatchObject({ status: "changed", instanceIds: ["0"] });
     expect(await activity.handler(input, context)).toMatchObject({ status: "changed", instanceIds: ["0"] });
     expect(sends).toEqual([]);
+  });
+});
+
+const VM =
+  "/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/rg/providers/Microsoft.Compute/virtualMachines/vm-1";
+
+/** A VM in `initial` that a power off moves to "stopping"; every send and every recorded intent, in order. */
+function vm(initial: PowerState): { gateway: ArmGateway; log: string[] } {
+  let state = initial;
+  const log: string[] = [];
+  const partial: Partial<ArmGateway> = {
+    getVmState: () => Promise.resolve({ exists: true, powerState: state, provisioningState: "Succeeded" }),
+    beginVmPowerOperation: (_id: string, step: PowerStep) => {
+      log.push(`send ${step}`);
+      state = "stopping";
+      return Promise.resolve({ asyncOperationUrl: "https://management.azure.com/op/2", completed: false });
+    },
+  };
+  return { gateway: partial as ArmGateway, log };
+}
+
+/** Intents kept as a state folder keeps them: shared by every worker that opens it. */
+function intents(log: string[]): SendIntents & { keys: Set<string> } {
+  const keys = new Set<string>();
+  return {
+    keys,
+    has: (k) => Promise.resolve(keys.has(k)),
+    add: (k) => {
+      log.push("intent");
+      keys.add(k);
+      return Promise.resolve();
+    },
+  };
+}
+
+describe("a first power off re-run on another worker (the first died after sending)", () => {
+  const input = {
+    resourceId: VM,
+    kind: "vm",
+    step: "powerOff",
+    expectedState: "running",
+    requestedAt: "2026-12-07T10:00:00.000Z",
+  };
+
+  it("takes the step it finds under way for its own when the first worker recorded it before sending", async () => {
+    const { gateway, log } = vm("running");
+    const shared = intents(log);
+    const first = beginPowerOperation({ ...appRootFrom(parseConfig({})), gateway, sendIntents: shared });
+    expect(await first.handler(input, context)).toMatchObject({ status: "started" });
+    // The intent is on record before the request leaves.
+    expect(log).toEqual(["intent", "send powerOff"]);
+    // A fresh worker: its own memory of sends is empty; the state folder still holds the intent.
+    const second = beginPowerOperation({ ...appRootFrom(parseConfig({})), gateway, sendIntents: shared });
+    expect(await second.handler(input, context)).toEqual({ status: "inTransition", state: "stopping" });
+    expect(log).toEqual(["intent", "send powerOff"]);
+  });
+
+  it("without a record of the intent, leaves what it finds as someone else's change", async () => {
+    const { gateway, log } = vm("stopping");
+    const activity = beginPowerOperation({ ...appRootFrom(parseConfig({})), gateway, sendIntents: intents(log) });
+    expect(await activity.handler(input, context)).toEqual({ status: "changed", state: "stopping" });
+    expect(log).toEqual([]);
   });
 });

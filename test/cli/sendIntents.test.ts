@@ -1,0 +1,28 @@
+import { mkdtempSync, readFileSync, writeFileSync, appendFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { openSendIntents } from "../../src/cli/sendIntents";
+
+describe("a state folder's record of first writes about to be sent", () => {
+  it("keeps each intent on disk for the next process, and ignores a line cut short by a kill", async () => {
+    const path = join(mkdtempSync(join(tmpdir(), "port25-sends-")), "sends.jsonl");
+    const first = openSendIntents(path);
+    await first.add("vm-1|powerOff|2026-12-07T10:00:00.000Z");
+    await first.add("vm-1|powerOff|2026-12-07T10:00:00.000Z");
+    expect(readFileSync(path, "utf8").match(/vm-1/g)).toHaveLength(1);
+    // A kill in the middle of the next write leaves half a line.
+    appendFileSync(path, '\n"vm-2|powerOff|2026-12-0');
+    const next = openSendIntents(path);
+    expect(await next.has("vm-1|powerOff|2026-12-07T10:00:00.000Z")).toBe(true);
+    expect(await next.has("vm-2|powerOff|2026-12-0")).toBe(false);
+    await next.add("vm-3|deallocate|2026-12-07T10:05:00.000Z");
+    expect(await openSendIntents(path).has("vm-3|deallocate|2026-12-07T10:05:00.000Z")).toBe(true);
+  });
+
+  it("starts empty without a file", async () => {
+    const path = join(mkdtempSync(join(tmpdir(), "port25-sends-")), "sends.jsonl");
+    writeFileSync(path, "");
+    expect(await openSendIntents(path).has("x")).toBe(false);
+  });
+});
