@@ -65,7 +65,7 @@ export async function rewriteRecordedAudit(
   activities: readonly BoundActivity[],
 ): Promise<number> {
   const recording = recordingActivities(activities);
-  // Every instance is read: any orchestration may call a recording activity (its history says whether it did).
+  // Every instance is read: whichever orchestration calls a recording activity, its history says so.
   const instances = [...host.store.summaries()].sort((a, b) => a.createdTime - b.createdTime);
   const writes: (RecordedWrite & { instanceId: string; order: number })[] = [];
   for (const [order, summary] of instances.entries()) {
