@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, writeFileSync, appendFileSync } from "node:fs";
+import { appendFileSync, existsSync, mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -20,9 +20,12 @@ describe("a state folder's record of first writes about to be sent", () => {
     expect(await openSendIntents(path).has("vm-3|deallocate|2026-12-07T10:05:00.000Z")).toBe(true);
   });
 
-  it("starts empty without a file", async () => {
+  it("starts empty without a file, and creates it at the first intent", async () => {
     const path = join(mkdtempSync(join(tmpdir(), "port25-sends-")), "sends.jsonl");
-    writeFileSync(path, "");
-    expect(await openSendIntents(path).has("x")).toBe(false);
+    const intents = openSendIntents(path);
+    expect(await intents.has("vm-1|powerOff|2026-12-07T10:00:00.000Z")).toBe(false);
+    expect(existsSync(path)).toBe(false);
+    await intents.add("vm-1|powerOff|2026-12-07T10:00:00.000Z");
+    expect(existsSync(path)).toBe(true);
   });
 });

@@ -35,17 +35,18 @@ function scaleSet(initial: PowerState): { gateway: ArmGateway; sends: string[] }
 }
 
 describe("a scale set's first power off, run again after its completion was lost", () => {
+  const input = {
+    resourceId: VMSS,
+    kind: "scaleSet",
+    step: "powerOff",
+    instanceIds: ["0"],
+    expectedState: "running",
+    requestedAt: "2026-12-07T10:00:00.000Z",
+  };
+
   it("answers as the first run did (started), not as someone else's change, and sends once", async () => {
     const { gateway, sends } = scaleSet("running");
     const activity = beginPowerOperation({ ...appRootFrom(parseConfig({})), gateway });
-    const input = {
-      resourceId: VMSS,
-      kind: "scaleSet",
-      step: "powerOff",
-      instanceIds: ["0"],
-      expectedState: "running",
-      requestedAt: "2026-12-07T10:00:00.000Z",
-    };
     const first = await activity.handler(input, context);
     const again = await activity.handler(input, context);
     expect(first).toMatchObject({ status: "started", instanceIds: ["0"] });
@@ -56,14 +57,6 @@ describe("a scale set's first power off, run again after its completion was lost
   it("still answers `changed`, sending nothing, when the instances were stopping before the run's first send", async () => {
     const { gateway, sends } = scaleSet("stopping");
     const activity = beginPowerOperation({ ...appRootFrom(parseConfig({})), gateway });
-    const input = {
-      resourceId: VMSS,
-      kind: "scaleSet",
-      step: "powerOff",
-      instanceIds: ["0"],
-      expectedState: "running",
-      requestedAt: "2026-12-07T10:00:00.000Z",
-    };
     expect(await activity.handler(input, context)).toMatchObject({ status: "changed", instanceIds: ["0"] });
     expect(await activity.handler(input, context)).toMatchObject({ status: "changed", instanceIds: ["0"] });
     expect(sends).toEqual([]);
