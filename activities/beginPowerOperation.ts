@@ -100,12 +100,19 @@ export function sentKey(input: Pick<Input, "resourceId" | "step" | "requestedAt"
 /**
  * Whether this first write was recorded as about to be sent by an earlier run of the activity (whose worker died
  * before its answer was kept): then the step under way, or done, that the resource shows may be the run's own.
+ * A record that cannot be read (the app's table storage failing) fails the activity before anything is read or sent:
+ * taken for "not recorded", a step of the run's own would be left as someone else's change. The failure is thrown,
+ * not answered as data, so the orchestration retries it as any transient failure (transientRetry).
  */
 async function wasIntended(intents: SendIntents | undefined, input: Input, key: string): Promise<boolean> {
   return input.requestedAt !== undefined && intents !== undefined && (await intents.has(key));
 }
 
-/** Records a first write before it is sent (write-ahead): a re-run elsewhere then knows it may have been sent. */
+/**
+ * Records a first write before it is sent (write-ahead): a re-run elsewhere then knows it may have been sent. The
+ * request leaves only once the record is durable; a record that fails (storage unreachable, throttled, refused)
+ * stops the send, and the activity fails and is retried like any transient failure: a write never leaves unrecorded.
+ */
 async function intend(intents: SendIntents | undefined, input: Input, key: string): Promise<void> {
   if (input.requestedAt !== undefined) await intents?.add(key);
 }

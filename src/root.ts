@@ -6,6 +6,7 @@
  * so several roots live in one process.
  */
 import { createAuditStore, type AuditStore } from "./audit/store";
+import { createSendIntentTable } from "./audit/sendIntents";
 import type { ArmGateway } from "./azure/gateway";
 import { createArmGateway, type ArmClientDeps } from "./azure/clients";
 import { auditTableConfigured, subnetGrantOf, type Config } from "./config";
@@ -47,7 +48,10 @@ export interface AppRoot {
   /** Who the subnet role is granted to and its name, for the command a `noSubnetPermission` skip names. */
   readonly subnetGrant: SubnetGrant;
   readonly clock: AppClock;
-  /** Where first writes are recorded before they are sent; without it only the worker's own memory knows them. */
+  /**
+   * Where first writes are recorded before they are sent; without it only the worker's own memory knows them. With an
+   * audit table configured, the table `<prefix>sends` beside it (src/audit/sendIntents.ts), which every worker reads.
+   */
   readonly sendIntents?: SendIntents;
 }
 
@@ -56,10 +60,13 @@ export interface AppRootParts {
   readonly arm?: ArmClientDeps;
   /** Default: the wall clock. */
   readonly clock?: AppClock;
+  /** Default: the table `<prefix>sends` on the audit tables' connection, when one is configured. */
+  readonly sendIntents?: SendIntents;
 }
 
 /** The root the app settings in `config` describe. */
 export function appRootFrom(config: Config, parts: AppRootParts = {}): AppRoot {
+  const sendIntents = parts.sendIntents ?? (auditTableConfigured(config) ? createSendIntentTable(config) : undefined);
   return {
     config,
     gateway: createArmGateway(config, parts.arm ?? {}),
@@ -67,6 +74,7 @@ export function appRootFrom(config: Config, parts: AppRootParts = {}): AppRoot {
     notifier: notifierFrom(config),
     subnetGrant: subnetGrantOf(config),
     clock: parts.clock ?? WALL_CLOCK,
+    ...(sendIntents === undefined ? {} : { sendIntents }),
   };
 }
 

@@ -94,7 +94,20 @@ export interface AuditStoreDependencies {
  * keys) or, in Azure, the table endpoint with the app's managed identity.
  */
 export function createAuditStore(config: AuditStoreConfig, deps: AuditStoreDependencies = {}): AuditStore {
-  const names = auditTableNames(config.PORT25_AUDIT_TABLE_PREFIX);
+  return new TableAuditStore(
+    tablesOf(auditTableNames(config.PORT25_AUDIT_TABLE_PREFIX), tableClientMaker(config, deps)),
+  );
+}
+
+/**
+ * How a client of one of the app's tables is built from the app settings: by connection string (Azurite, or a storage
+ * account with keys) or, in Azure, at the table endpoint with the app's managed identity. The audit store and the
+ * record of first writes (sendIntents.ts) share it.
+ */
+export function tableClientMaker(
+  config: AuditStoreConfig,
+  deps: AuditStoreDependencies = {},
+): (table: string) => TableClient {
   const connection = config.PORT25_AUDIT_TABLE_CONNECTION;
   if (connection !== undefined) {
     const endpoint = tableEndpointOf(connection);
@@ -110,9 +123,7 @@ export function createAuditStore(config: AuditStoreConfig, deps: AuditStoreDepen
         },
       ]);
     }
-    const make = (table: string): TableClient =>
-      TableClient.fromConnectionString(connection, table, { allowInsecureConnection: insecure });
-    return new TableAuditStore(tablesOf(names, make));
+    return (table) => TableClient.fromConnectionString(connection, table, { allowInsecureConnection: insecure });
   }
   const endpoint = config.PORT25_AUDIT_TABLE_ENDPOINT;
   if (endpoint === undefined) {
@@ -133,8 +144,7 @@ export function createAuditStore(config: AuditStoreConfig, deps: AuditStoreDepen
     new DefaultAzureCredential(
       config.AZURE_CLIENT_ID === undefined ? {} : { managedIdentityClientId: config.AZURE_CLIENT_ID },
     );
-  const make = (table: string): TableClient => new TableClient(endpoint, table, credential);
-  return new TableAuditStore(tablesOf(names, make));
+  return (table) => new TableClient(endpoint, table, credential);
 }
 
 class TableAuditStore implements AuditStore {

@@ -124,3 +124,31 @@ describe("a first power off re-run on another worker (the first died after sendi
     expect(log).toEqual([]);
   });
 });
+
+describe("a first power off whose record cannot be stored or read (the app's table storage failing)", () => {
+  const input = {
+    resourceId: VM,
+    kind: "vm",
+    step: "powerOff",
+    expectedState: "running",
+    requestedAt: "2026-12-07T10:00:00.000Z",
+  };
+  const unavailable = (): Promise<never> =>
+    Promise.reject(Object.assign(new Error("Service Unavailable"), { statusCode: 503 }));
+
+  it("sends nothing when the record of the send fails, and fails the activity (retried) rather than answering", async () => {
+    const { gateway, log } = vm("running");
+    const failing: SendIntents = { has: () => Promise.resolve(false), add: unavailable };
+    const activity = beginPowerOperation({ ...appRootFrom(parseConfig({})), gateway, sendIntents: failing });
+    await expect(activity.handler(input, context)).rejects.toThrow("Service Unavailable");
+    expect(log).toEqual([]);
+  });
+
+  it("sends nothing when the record cannot be read, and fails the activity rather than taking it for unrecorded", async () => {
+    const { gateway, log } = vm("stopping");
+    const failing: SendIntents = { has: unavailable, add: () => Promise.resolve() };
+    const activity = beginPowerOperation({ ...appRootFrom(parseConfig({})), gateway, sendIntents: failing });
+    await expect(activity.handler(input, context)).rejects.toThrow("Service Unavailable");
+    expect(log).toEqual([]);
+  });
+});

@@ -1,0 +1,112 @@
+/**
+ * The first writes the deployed app is about to send, in its storage account's table `<prefix>sends` (the prefix of
+ * the audit tables, PORT25_AUDIT_TABLE_PREFIX): each is upserted before its request leaves, so a worker that re-runs
+ * the activity after another died knows the step it finds under way may be the run's own (src/root.ts, `SendIntents`;
+ * activities/beginPowerOperation.ts). Every worker of the app reaches the same table.
+ *
+ * Durable before it resolves: Table storage answers a write only once every replica in the primary region holds it
+ * (https://learn.microsoft.com/azure/storage/common/storage-redundancy, "Redundancy in the primary region"), and a
+ * point read then sees it from any worker (strongly consistent in the primary region:
+ * https://learn.microsoft.com/azure/cosmos-db/table-support, "Consistency"). A failure is
+ * thrown as it is, never taken for "not recorded": the activity then fails before sending, and is retried.
+ *
+ * Keys: a record's key names the resource, the step and when the run scheduled it (an ARM id holds '/'), which
+ * PartitionKey and RowKey cannot carry ('/', '\', '#', '?', control characters; at most 1 KiB each:
+ * https://learn.microsoft.com/rest/api/storageservices/understanding-the-table-service-data-model). The row is found
+ * by the key's SHA-256 (RowKey, hex) in one of 256 partitions (its first two hex digits), and holds the key itself,
+ * compared on every read: a lookup answers only for exactly the key it was asked.
+ */
+import { createHash } from "node:crypto";
+import type { TableClient } from "@azure/data-tables";
+import { ensureError } from "../errors";
+import { tableClientMaker, type AuditStoreConfig, type AuditStoreDependencies } from "./store";
+import { statusCodeOf } from "./tables";
+
+/** The record of first writes: what src/root.ts's `SendIntents` asks of it. */
+export interface SendIntentTable {
+  has(key: string): Promise<boolean>;
+  add(key: string): Promise<void>;
+}
+
+export function sendIntentsTableName(prefix: string): string {
+  return `${prefix}sends`;
+}
+
+/** A string property holds at most 64 KiB (32K UTF-16 units): a longer key is kept in consecutive properties. */
+const PIECE = 30_000;
+
+/** The record in the table the app settings name, on the audit tables' connection. */
+export function createSendIntentTable(config: AuditStoreConfig, deps: AuditStoreDependencies = {}): SendIntentTable {
+  return sendIntentTableOn(tableClientMaker(config, deps)(sendIntentsTableName(config.PORT25_AUDIT_TABLE_PREFIX)));
+}
+
+export function sendIntentTableOn(client: TableClient): SendIntentTable {
+  let ready: Promise<void> | undefined;
+  const ensureTable = (): Promise<void> => {
+    // createTable answers a table that already exists without failing.
+    ready ??= client.createTable().catch((e: unknown) => {
+      ready = undefined;
+      throw ensureError(e);
+    });
+    return ready;
+  };
+  return {
+    async has(key) {
+      await ensureTable();
+      const { partitionKey, rowKey } = rowOf(key);
+      let entity: Record<string, unknown>;
+      try {
+        entity = await client.getEntity<Record<string, unknown>>(partitionKey, rowKey);
+      } catch (e) {
+        if (statusCodeOf(e) === 404) return false;
+        throw ensureError(e);
+      }
+      return storedKey(entity) === key;
+    },
+    async add(key) {
+      await ensureTable();
+      const entity = { ...rowOf(key), ...keyProperties(key) };
+      try {
+        // Insert Or Replace: the same key written twice (a retried activity) leaves one identical row.
+        await client.upsertEntity(entity, "Replace");
+      } catch (e) {
+        // The table was deleted (to clear it) while this worker ran: create it again, once.
+        if (statusCodeOf(e) !== 404) throw ensureError(e);
+        ready = undefined;
+        await ensureTable();
+        await client.upsertEntity(entity, "Replace");
+      }
+    },
+  };
+}
+
+function rowOf(key: string): { partitionKey: string; rowKey: string } {
+  const digest = createHash("sha256").update(key, "utf8").digest("hex");
+  return { partitionKey: digest.slice(0, 2), rowKey: digest };
+}
+
+function keyProperties(key: string): Record<string, string | number> {
+  const props: Record<string, string | number> = {};
+  let pieces = 0;
+  for (let start = 0; start < key.length || pieces === 0; pieces++) {
+    let end = Math.min(start + PIECE, key.length);
+    // Never between the two halves of a surrogate pair: each piece is a whole string.
+    if (end < key.length && /[\uD800-\uDBFF]/.test(key.charAt(end - 1))) end -= 1;
+    props[`key${pieces}`] = key.slice(start, end);
+    start = end;
+  }
+  props.keyPieces = pieces;
+  return props;
+}
+
+function storedKey(entity: Record<string, unknown>): string | undefined {
+  const pieces = entity.keyPieces;
+  if (typeof pieces !== "number" || !Number.isInteger(pieces) || pieces < 1) return undefined;
+  let key = "";
+  for (let i = 0; i < pieces; i++) {
+    const piece = entity[`key${i}`];
+    if (typeof piece !== "string") return undefined;
+    key += piece;
+  }
+  return key;
+}
