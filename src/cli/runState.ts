@@ -247,7 +247,7 @@ export async function openState(dirGiven: string, opts: OpenStateOptions): Promi
     const deps =
       config === undefined
         ? undefined
-        : { ...appRootFrom(config), sendIntents: openSendIntents(join(dir, "sends.jsonl")) };
+        : appRootFrom(config, { sendIntents: openSendIntents(join(dir, "sends.jsonl")) });
     const clock = createVirtualClock(opts.now ?? Date.now());
     const durableDir = join(dir, "durable");
     mkdirSync(durableDir, { recursive: true });
