@@ -69,10 +69,13 @@ async function beginOnVm(
     const key = sentKey(input);
     const sent = input.requestedAt !== undefined ? journal.get(key) : undefined;
     if (sent !== undefined) return sent;
-    const intended = await wasIntended(intents, input, key);
     const state = await arm.getVmState(input.resourceId);
     if (!state.exists) return notFound(input.resourceId);
-    if (state.powerState !== input.expectedState && !(intended && onTheStepsWay(input.step, state.powerState)))
+    // The record is read after the state: a send the state shows was recorded before it left.
+    if (
+      state.powerState !== input.expectedState &&
+      !(onTheStepsWay(input.step, state.powerState) && (await wasIntended(intents, input, key)))
+    )
       return { status: "changed", state: state.powerState };
     if (state.powerState === input.expectedState) await intend(intents, input, key);
     const answer = await decide(input, state.powerState, () => arm.beginVmPowerOperation(input.resourceId, input.step));
@@ -100,7 +103,8 @@ export function sentKey(input: Pick<Input, "resourceId" | "step" | "requestedAt"
 /**
  * Whether this first write was recorded as about to be sent by an earlier run of the activity (whose worker died
  * before its answer was kept): then the step under way, or done, that the resource shows may be the run's own.
- * A record that cannot be read (the app's table storage failing) fails the activity before anything is read or sent:
+ * Read only when the resource shows a state on the step's way, after that state was read (a send the state shows
+ * was recorded before it left). A record that cannot be read (the app's table storage failing) fails the activity:
  * taken for "not recorded", a step of the run's own would be left as someone else's change. The failure is thrown,
  * not answered as data, so the orchestration retries it as any transient failure (transientRetry).
  */
@@ -154,8 +158,13 @@ async function beginOnScaleSet(
   const key = `${sentKey(input)}|${wanted.join(",")}`;
   const sent = input.requestedAt !== undefined ? journal.get(key) : undefined;
   if (sent !== undefined) return sent;
-  const intended = await wasIntended(intents, input, key);
-  const answer = await sendOnScaleSet(arm, input, wanted, intended, () => intend(intents, input, key));
+  const answer = await sendOnScaleSet(
+    arm,
+    input,
+    wanted,
+    () => wasIntended(intents, input, key),
+    () => intend(intents, input, key),
+  );
   if (input.requestedAt !== undefined && answer.status === "started") remember(journal, key, answer);
   return answer;
 }
@@ -164,7 +173,7 @@ async function sendOnScaleSet(
   arm: ArmGateway,
   input: Input,
   wanted: readonly string[],
-  intended: boolean,
+  intended: () => Promise<boolean>,
   beforeSend: () => Promise<void>,
 ): Promise<Output> {
   const state = await arm.getScaleSetState(input.resourceId);
@@ -174,11 +183,12 @@ async function sendOnScaleSet(
   const present = wanted.filter((id) => byId.has(id));
   const states = present.map((id) => byId.get(id) ?? "unknown");
   if (input.expectedState !== undefined) {
-    // A first write: instances someone else changed since the plan make the whole set theirs for this run.
-    const changed = present.filter((id) => {
-      const s = byId.get(id) ?? "unknown";
-      return s !== input.expectedState && !(intended && onTheStepsWay(input.step, s));
-    });
+    // A first write: instances someone else changed since the plan make the whole set theirs for this run. The
+    // record is read (after the state) only when some instance shows the step's own way.
+    const moved = present.filter((id) => (byId.get(id) ?? "unknown") !== input.expectedState);
+    const onTheWay = (id: string): boolean => onTheStepsWay(input.step, byId.get(id) ?? "unknown");
+    const ours = moved.some(onTheWay) && (await intended());
+    const changed = moved.filter((id) => !(ours && onTheWay(id)));
     if (changed.length > 0)
       return {
         status: "changed",

@@ -152,3 +152,37 @@ describe("a first power off whose record cannot be stored or read (the app's tab
     expect(log).toEqual([]);
   });
 });
+
+describe("the record of a first write, read only where it can matter", () => {
+  const input = {
+    resourceId: VM,
+    kind: "vm",
+    step: "powerOff",
+    expectedState: "running",
+    requestedAt: "2026-12-07T10:00:00.000Z",
+  };
+  function counted(log: string[]): SendIntents {
+    const inner = intents(log);
+    return {
+      has: (k) => {
+        log.push("read");
+        return inner.has(k);
+      },
+      add: (k) => inner.add(k),
+    };
+  }
+
+  it("is not read when the resource is as the plan found it: one write, then the send", async () => {
+    const { gateway, log } = vm("running");
+    const activity = beginPowerOperation({ ...appRootFrom(parseConfig({})), gateway, sendIntents: counted(log) });
+    expect(await activity.handler(input, context)).toMatchObject({ status: "started" });
+    expect(log).toEqual(["intent", "send powerOff"]);
+  });
+
+  it("is not read when the resource shows a state off the step's way (an owner's start)", async () => {
+    const { gateway, log } = vm("starting");
+    const activity = beginPowerOperation({ ...appRootFrom(parseConfig({})), gateway, sendIntents: counted(log) });
+    expect(await activity.handler(input, context)).toEqual({ status: "changed", state: "starting" });
+    expect(log).toEqual([]);
+  });
+});
