@@ -67,7 +67,8 @@ export function sendIntentTableOn(client: TableClient): SendIntentTable {
       await ensureTable();
       const entity = { ...rowOf(key), ...keyProperties(key) };
       try {
-        // Insert Or Replace: the same key written twice (a retried activity) leaves one identical row.
+        // Insert Or Replace Entity (https://learn.microsoft.com/rest/api/storageservices/insert-or-replace-entity): the
+        // same key written twice (a retried activity) leaves one identical row.
         await client.upsertEntity(entity, "Replace");
       } catch (e) {
         // The table was deleted (to clear it) while this worker ran: create it again, once.
