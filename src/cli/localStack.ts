@@ -201,7 +201,7 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
       // The triggers stamp requests, approvals and refusals with the stack's virtual clock, as the orchestrations
       // stamp the runs: one time line, marked simulated.
       clock: { now: () => new Date(clock.now()), kind: "simulated" },
-      // Without a state folder, a stack with Azurite records them in its table, as the deployed app does.
+      // The state folder's record; without one, a stack with Azurite keeps it in a table, as the deployed app does.
       ...(sendIntents === undefined ? {} : { sendIntents }),
     }),
   });
