@@ -17,6 +17,7 @@ import type { OperationHandle } from "../src/contracts/azure";
 import { confirmEgress } from "../src/domain/egressConfirm";
 import type { TaskAwaiter } from "./probeSmtp";
 import { transientRetry } from "./shared";
+import { awayClock } from "./toolkit/monitor";
 import { clippedMessage, TEXT_LIMITS } from "../src/contracts/textLimits";
 
 /** Time the read may take, from its first start attempt to its list. */
@@ -44,13 +45,15 @@ export function* confirmPath(
   nicId: string,
   path: EgressPath,
 ): Generator<Task, Confirmed, unknown> {
-  const deadline = addSeconds(context.df.currentUtcDateTime, EFFECTIVE_ROUTES_DEADLINE_SECONDS).getTime();
-  const left = (): number => (deadline - context.df.currentUtcDateTime.getTime()) / 1000;
-  const pause = function* (seconds: number): Generator<Task, void, unknown> {
+  // Time the host was away while the list was awaited (late timers) does not count against its deadline.
+  const clock = awayClock(context, function* (seconds) {
     yield* awaitTask(
       context.df.createTimer(addSeconds(context.df.currentUtcDateTime, Math.max(1, Math.ceil(seconds)))),
     );
-  };
+  });
+  const deadline = clock.deadline(EFFECTIVE_ROUTES_DEADLINE_SECONDS);
+  const left = (): number => deadline.left();
+  const pause = clock.pause;
   const read = function* (handle: OperationHandle | undefined): Generator<Task, ReadEffectiveRoutesResult, unknown> {
     const raw = yield* awaitTask(
       activityTask(context, readEffectiveRoutesActivity, { nicId, handle }, transientRetry()),

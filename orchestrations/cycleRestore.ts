@@ -8,13 +8,12 @@ import { callActivity } from "./toolkit/calls";
 import type { CycleResourceInput } from "../src/contracts/durable/cycleResource";
 import { readPowerStateActivity } from "../src/contracts/durable/readPowerState";
 import type { CycleKind } from "../src/contracts/durable/common";
-import { addSeconds } from "../src/contracts/durable/clock";
 import type { PlanEntry } from "../src/contracts/plan";
 import { governanceReason, lockManualAction, type LeftDown } from "../src/contracts/outcome";
 import { TRANSITIONAL_POWER_STATES } from "../src/contracts/power";
 import { LONGEST_DOCUMENTED_RETRY_AFTER_SECONDS } from "../src/contracts/azure";
-import { busyWaitSeconds, sleep, transientRetry } from "./shared";
-import type { Pause } from "./toolkit/monitor";
+import { busyWaitSeconds, transientRetry } from "./shared";
+import { awayClock } from "./toolkit/monitor";
 import { isAllocationCode } from "./cycleSend";
 import { runStep } from "./cycleStep";
 import { clip, clippedMessage, TEXT_LIMITS } from "../src/contracts/textLimits";
@@ -89,29 +88,19 @@ export function* restore(
 ): Generator<Task, RestoreResult, unknown> {
   const entry = input.entry;
   const kind: CycleKind = entry.kind === "scaleSet" ? "scaleSet" : "vm";
-  const deadline = addSeconds(context.df.currentUtcDateTime, input.restoreTimeoutMinutes * 60);
-  const throttledDeadline = addSeconds(
-    context.df.currentUtcDateTime,
-    Math.max(input.restoreTimeoutMinutes * 60, RESTORE_THROTTLED_FLOOR_SECONDS),
-  );
+  /**
+   * The deadlines count only the time the restore could act (awayClock: a timer that fired late because the host was
+   * stopped moves them back), so a host back after the deadline still makes the attempts that were left, instead of
+   * one start and a VM left down.
+   */
+  const clock = awayClock(context);
+  const deadline = clock.deadline(input.restoreTimeoutMinutes * 60);
+  const throttledDeadline = clock.deadline(Math.max(input.restoreTimeoutMinutes * 60, RESTORE_THROTTLED_FLOOR_SECONDS));
   /** The last obstacle was throttling: the restore then runs to throttledDeadline. */
   let throttled = false;
-  /**
-   * Seconds the host was away while the restore waited: a durable timer fires no sooner than it was set for, and
-   * later when the app was stopped, redeployed or scaled to zero meanwhile ("Timers in Durable Functions", Learn:
-   * the timer message becomes visible at its time and activates the app again), as does `port25 run` killed and
-   * started again. The deadline counts the time the restore could act, so a host back after the deadline still
-   * makes the attempts that were left, instead of one start and a VM left down.
-   */
-  let away = 0;
   const now = (): number => context.df.currentUtcDateTime.getTime();
-  const remaining = (): number => ((throttled ? throttledDeadline : deadline).getTime() + away * 1000 - now()) / 1000;
-  /** A durable timer, its lateness counted as time away. */
-  const pause: Pause = function* (seconds) {
-    const due = now() + Math.max(1, seconds) * 1000;
-    yield* sleep(context, seconds);
-    away += Math.max(0, (now() - due) / 1000);
-  };
+  const remaining = (): number => (throttled ? throttledDeadline : deadline).left();
+  const pause = clock.pause;
   let attempts = 0;
   let wasDown = false;
   let backoff = RESTORE_FIRST_WAIT_SECONDS;
@@ -138,7 +127,7 @@ export function* restore(
         transientRetry(),
       );
       // A read that outlasted any retry of its own was run again after the host came back.
-      away += Math.max(0, (now() - readAt) / 1000 - READ_ALLOWANCE_SECONDS);
+      clock.addAway((now() - readAt) / 1000 - READ_ALLOWANCE_SECONDS);
       if (read.status === "notFound" || (read.status === "ok" && read.resource?.exists === false))
         return { ok: false, attempts, gone: true };
       if (read.status === "ok" && read.resource !== undefined) {

@@ -10,12 +10,11 @@ import { readPowerStateActivity, type ReadPowerStateResult } from "../src/contra
 import { observePowerStateActivity, type ObservePowerStateResult } from "../src/contracts/durable/observePowerState";
 import type { BeginPowerOperationResult } from "../src/contracts/durable/beginPowerOperation";
 import { STEP_TARGET, stepSatisfied, type CycleKind } from "../src/contracts/durable/common";
-import { addSeconds } from "../src/contracts/durable/clock";
 import type { OperationHandle } from "../src/contracts/azure";
 import type { PowerStep } from "../src/contracts/plan";
 import { TRANSITIONAL_POWER_STATES, type PowerState } from "../src/contracts/power";
-import { busyWaitSeconds, nowIso, sleep, transientRetry } from "./shared";
-import { monitor, type Pause } from "./toolkit/monitor";
+import { busyWaitSeconds, nowIso, transientRetry } from "./shared";
+import { awayClock, monitor, type Pause } from "./toolkit/monitor";
 import {
   beginStep,
   disappeared,
@@ -107,10 +106,18 @@ export function* runStep(context: OrchestrationContext, options: StepOptions): G
   const { input, track, step, watch, lastState, knownState, expected, thenSend, sent, pause } = options;
   const entry = input.entry;
   const kind: CycleKind = entry.kind === "scaleSet" ? "scaleSet" : "vm";
+  /**
+   * Every wait of the step, its lateness counted as time the host was away (a timer that fired late because the host
+   * was stopped): the deadline and its grace move back by it, so a step whose deadline passed while nobody watched
+   * still gets the polls it had left (awayClock, docs/reliability.md). Over the caller's pause when given (the
+   * restore's), which then counts it too.
+   */
+  const clock = awayClock(context, pause);
+  const timeout = input.transitionTimeoutMinutes * 60;
   /** The send's deadline, then (once ARM accepted it, perhaps after a long Retry-After) the transition's own. */
-  let deadline = addSeconds(context.df.currentUtcDateTime, input.transitionTimeoutMinutes * 60);
-  const pastDeadline = (): boolean => context.df.currentUtcDateTime.getTime() >= deadline.getTime();
-  let graceDeadline = addSeconds(deadline, input.transitionTimeoutMinutes * 60);
+  let deadline = clock.deadline(timeout);
+  const pastDeadline = (): boolean => deadline.passed();
+  let graceDeadline = deadline.after(timeout);
   const timedOut = (state: string): StepResult => ({
     ok: false,
     outcome: "failed",
@@ -152,19 +159,19 @@ export function* runStep(context: OrchestrationContext, options: StepOptions): G
         knownState,
         expected,
         sent: unsent,
-        pause,
+        pause: clock.pause,
       });
       unsent = undefined;
       if ("ok" in begun) return { end: begun };
       begunAt = nowIso(context);
       // The transition gets its full time from the moment ARM accepted it, however long the send waited.
-      deadline = addSeconds(context.df.currentUtcDateTime, input.transitionTimeoutMinutes * 60);
-      graceDeadline = addSeconds(deadline, input.transitionTimeoutMinutes * 60);
+      deadline = clock.deadline(timeout);
+      graceDeadline = deadline.after(timeout);
       polls = 0;
       handle = begun.handle;
       instanceIds = begun.instanceIds;
       if (watch.vouchedByNext && kind === "vm" && begun.handle !== undefined) {
-        yield* sleep(context, begun.firstWait);
+        yield* clock.pause(begun.firstWait);
         return { end: { ok: true, performed: true, state: STEP_TARGET[step] } };
       }
       return { wait: begun.firstWait };
@@ -174,11 +181,11 @@ export function* runStep(context: OrchestrationContext, options: StepOptions): G
       const now = context.df.currentUtcDateTime.getTime();
       const owed = Math.max(0, (notBefore - now) / 1000);
       if (wait <= 0) return { wait: owed };
-      let remaining = (deadline.getTime() - now) / 1000;
+      let remaining = deadline.left();
       if (remaining <= 0) {
         // Past the deadline but still in transition: keep this resource's slot (and its availability set's) held
         // while it settles, for up to one more deadline, so nothing else of its group goes down meanwhile.
-        const grace = (graceDeadline.getTime() - now) / 1000;
+        const grace = graceDeadline.left();
         const settling = opInProgress || (TRANSITIONAL_POWER_STATES as readonly string[]).includes(state);
         if (!settling || grace <= 0) return { end: { ...timedOut(state), performed: true } };
         remaining = grace;
@@ -307,7 +314,7 @@ export function* runStep(context: OrchestrationContext, options: StepOptions): G
         fresh,
       );
     },
-    pause,
+    pause: clock.pause,
   });
 }
 /** Sends one step, and sends it again while its operation fails with a code ARM marks as retryable. */

@@ -20,7 +20,7 @@ import { readSmtpProbeActivity } from "../src/contracts/durable/readSmtpProbe";
 import { readCanaryAgentsActivity } from "../src/contracts/durable/readCanaryAgents";
 import { addSeconds } from "../src/contracts/durable/clock";
 import { backoffSeconds, transientRetry } from "./shared";
-import { monitor } from "./toolkit/monitor";
+import { awayClock, monitor, type Pause } from "./toolkit/monitor";
 import { clippedMessage, TEXT_LIMITS } from "../src/contracts/textLimits";
 
 const PROBE_FIRST_POLL_SECONDS = 20;
@@ -108,7 +108,9 @@ export function* probeSmtp(
 ): Generator<Task, ProbeVerdict, unknown> {
   try {
     if (target.agentReadyTimeoutSeconds === undefined) {
-      const { again: _again, ...verdict } = yield* probe(context, target, awaitTask);
+      const { again: _again, ...verdict } = yield* probe(context, target, awaitTask, (seconds) =>
+        pause(context, awaitTask, seconds),
+      );
       return verdict;
     }
     return yield* probeStartedVm(context, target, target.agentReadyTimeoutSeconds, awaitTask);
@@ -134,14 +136,17 @@ function* probeStartedVm(
   awaitTask: TaskAwaiter,
 ): Generator<Task, ProbeVerdict, unknown> {
   const { vmName } = target;
-  const deadline = addSeconds(context.df.currentUtcDateTime, timeoutSeconds).getTime();
-  const left = (): number => (deadline - context.df.currentUtcDateTime.getTime()) / 1000;
+  // The time the host was away while the probe waited (a timer that fired late) is not counted: the agents and the
+  // checks keep the time they had left (awayClock, docs/reliability.md).
+  const clock = awayClock(context, (seconds) => pause(context, awaitTask, seconds));
+  const deadline = clock.deadline(timeoutSeconds);
+  const left = (): number => deadline.left();
   const minutes = Math.round(timeoutSeconds / 60);
 
   // 1. The agents: read the instance view after a first wait (they report minutes after the start, and the cycle's
   // own reads of the VM have just drawn on its Low Cost Get budget), then with backoff until both report ready.
   let state: string;
-  yield* pause(context, awaitTask, AGENT_FIRST_WAIT_SECONDS);
+  yield* clock.pause(AGENT_FIRST_WAIT_SECONDS);
   for (let attempt = 1; ; attempt++) {
     const read = yield* call(context, awaitTask, readCanaryAgentsActivity, {
       vmIds: [target.vmId],
@@ -173,12 +178,12 @@ function* probeStartedVm(
         cause: "agentNotReady",
       };
     }
-    yield* pause(context, awaitTask, wait);
+    yield* clock.pause(wait);
   }
 
   // 2. The probe, again while an answer has no verdict and time is left.
   for (let attempt = 1; ; attempt++) {
-    const { again, ...verdict } = yield* probe(context, target, awaitTask);
+    const { again, ...verdict } = yield* probe(context, target, awaitTask, clock.pause);
     if (again === undefined) return verdict;
     const wait = Math.min(REPROBE_FIRST_WAIT_SECONDS * 2 ** (attempt - 1), REPROBE_MAX_WAIT_SECONDS);
     if (wait > left()) {
@@ -192,7 +197,7 @@ function* probeStartedVm(
         cause: again === "agentStopped" ? "agentNotReady" : "noVerdict",
       };
     }
-    yield* pause(context, awaitTask, wait);
+    yield* clock.pause(wait);
   }
 }
 
@@ -200,11 +205,13 @@ function* probe(
   context: OrchestrationContext,
   target: ProbeTarget,
   awaitTask: TaskAwaiter,
+  outer: Pause,
 ): Generator<Task, Attempt, unknown> {
   const { vmName, host } = target;
   const input = { vmId: target.vmId, watcher: target.watcher, host, port: SMTP_PORT };
-  const deadline = addSeconds(context.df.currentUtcDateTime, PROBE_DEADLINE_SECONDS).getTime();
-  const left = (): number => (deadline - context.df.currentUtcDateTime.getTime()) / 1000;
+  const clock = awayClock(context, outer);
+  const deadline = clock.deadline(PROBE_DEADLINE_SECONDS);
+  const left = (): number => deadline.left();
   const noVerdict = (): Attempt => ({
     result: "unavailable",
     detail: `the connectivity check from ${vmName} gave no verdict within ${PROBE_DEADLINE_SECONDS / 60} min`,
@@ -223,7 +230,7 @@ function* probe(
         for (let attempt = 1; begun.status === "throttled" || begun.status === "conflict"; attempt++) {
           const wait = backoffSeconds(attempt, begun.retryAfterSeconds);
           if (wait > left()) break;
-          yield* pause(context, awaitTask, wait);
+          yield* clock.pause(wait);
           begun = yield* call(context, awaitTask, beginSmtpProbeActivity, input);
         }
         if (begun.status === "done") return { end: verdictOf(target, begun.result) };
@@ -267,7 +274,7 @@ function* probe(
       // In progress, or the poll itself was throttled or conflicted: poll again, as ARM asked.
       nextWait: (r) => Math.max(PROBE_NEXT_POLL_SECONDS, "retryAfterSeconds" in r ? (r.retryAfterSeconds ?? 0) : 0),
     },
-    (seconds) => pause(context, awaitTask, seconds),
+    clock.pause,
   );
 }
 

@@ -15,12 +15,11 @@ import {
 } from "../src/contracts/durable/refreshVnetSubnet";
 import { addTemporarySubnetActivity } from "../src/contracts/durable/addTemporarySubnet";
 import { readSubnetStateActivity } from "../src/contracts/durable/readSubnetState";
-import { addSeconds } from "../src/contracts/durable/clock";
 import type { OperationHandle } from "../src/contracts/azure";
 import { governanceReason, lockManualAction, type ResourceOutcome } from "../src/contracts/outcome";
-import { backoffSeconds, nowIso, outcomeBase, skippedOutcome, sleep, transientRetry } from "./shared";
+import { backoffSeconds, nowIso, outcomeBase, skippedOutcome, transientRetry } from "./shared";
 import { deleteTemporarySubnet, subnetReadFailed, type SubnetStep } from "./temporarySubnet";
-import { monitor, type Failure } from "./toolkit/monitor";
+import { awayClock, monitor, type Failure } from "./toolkit/monitor";
 import { clippedMessage, TEXT_LIMITS } from "../src/contracts/textLimits";
 
 const POLL_SECONDS = 10;
@@ -45,7 +44,9 @@ function* addSubnet(
   prefix: string,
 ): Generator<Task, Phase, unknown> {
   const vnetId = input.entry.resourceId;
-  const deadline = addSeconds(context.df.currentUtcDateTime, input.transitionTimeoutMinutes * 60);
+  // Time the host was away while the add was watched (late timers) does not count against its deadline.
+  const clock = awayClock(context);
+  const deadline = clock.deadline(input.transitionTimeoutMinutes * 60);
   let lastState = "unknown";
   let attempt = 1;
   let handle: OperationHandle | undefined;
@@ -101,12 +102,12 @@ function* addSubnet(
             },
           };
         }
-        yield* sleep(context, backoffSeconds(attempt, r.retryAfterSeconds));
+        yield* clock.pause(backoffSeconds(attempt, r.retryAfterSeconds));
       }
     },
     // 2. Poll until Succeeded, or until ARM says this send is over without it.
     beforeWait: (wait) =>
-      context.df.currentUtcDateTime.getTime() >= deadline.getTime()
+      deadline.passed()
         ? {
             end: {
               ok: false,
@@ -159,6 +160,7 @@ function* addSubnet(
     isDone: (r) =>
       r.status === "ok" && r.subnet?.provisioningState?.toLowerCase() === "succeeded" ? { ok: true } : undefined,
     nextWait: () => POLL_SECONDS,
+    pause: clock.pause,
   });
 }
 

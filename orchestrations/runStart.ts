@@ -23,6 +23,7 @@ import {
 import { RemediationOutputSchema, type RemediationInput, type RemediationOutput } from "../src/contracts/remediation";
 import { addSeconds, secondsBetween } from "../src/contracts/durable/clock";
 import { transientRetry } from "./shared";
+import { awayClock } from "./toolkit/monitor";
 
 /** How often a waiter reads the run's instance while no runEnded event has come. */
 const POLL_MINUTES = 30;
@@ -63,13 +64,17 @@ export function* followRun(
   hold: readonly Task[] = [],
 ): Generator<Task, FollowedRun, unknown> {
   const ended = context.df.waitForExternalEvent(runEndedEvent(run.runId));
-  const deadline = addSeconds(context.df.currentUtcDateTime, run.deadlineMinutes * 60);
+  // The run makes no progress while the host is away either: a read timer that fired late moves the deadline back
+  // by its lateness (awayClock), so the waiter follows the run for the time it could act.
+  const clock = awayClock(context);
+  const deadline = clock.deadline(run.deadlineMinutes * 60);
   for (;;) {
-    const now = context.df.currentUtcDateTime;
-    if (!ended.isCompleted && now < deadline) {
-      const timer = context.df.createTimer(addSeconds(now, Math.min(POLL_MINUTES * 60, secondsBetween(now, deadline))));
+    if (!ended.isCompleted && !deadline.passed()) {
+      const due = addSeconds(context.df.currentUtcDateTime, Math.min(POLL_MINUTES * 60, deadline.left()));
+      const timer = context.df.createTimer(due);
       yield context.df.Task.any([ended, timer, ...hold.filter((t) => !t.isCompleted)]);
       if (!timer.isCompleted) timer.cancel();
+      else clock.addAway(secondsBetween(due, context.df.currentUtcDateTime));
     }
     if (ended.isCompleted) {
       const output = RemediationOutputSchema.safeParse(ended.result);
@@ -82,7 +87,6 @@ export function* followRun(
     );
     if (read.state === "completed") return { kind: "completed", output: read.output };
     if (read.state === "ended") return { kind: "ended", runtimeStatus: read.runtimeStatus, message: read.message };
-    if (context.df.currentUtcDateTime >= deadline)
-      return { kind: "deadline", runtimeStatus: read.runtimeStatus, minutes: run.deadlineMinutes };
+    if (deadline.passed()) return { kind: "deadline", runtimeStatus: read.runtimeStatus, minutes: run.deadlineMinutes };
   }
 }

@@ -10,11 +10,10 @@ import type { z } from "zod";
 import { callActivity } from "./toolkit/calls";
 import { readSubnetStateActivity } from "../src/contracts/durable/readSubnetState";
 import { removeTemporarySubnetActivity } from "../src/contracts/durable/removeTemporarySubnet";
-import { addSeconds } from "../src/contracts/durable/clock";
 import type { OperationHandle } from "../src/contracts/azure";
 import { governanceReason, type ReasonCode } from "../src/contracts/outcome";
-import { backoffSeconds, sleep, transientRetry } from "./shared";
-import { monitor } from "./toolkit/monitor";
+import { backoffSeconds, transientRetry } from "./shared";
+import { awayClock, monitor } from "./toolkit/monitor";
 
 const SUBNET_POLL_SECONDS = 10;
 /** A leaked subnet is worse than a slow run: throttled or conflicting sends and reads are repeated this often. */
@@ -58,8 +57,10 @@ export function* deleteTemporarySubnet(
   let resends = 0;
   let busyResends = 0;
   let handle: OperationHandle | undefined;
-  let deadline = 0;
-  let lastChance = 0;
+  // Time the host was away while the delete was watched (late timers) does not count against its deadlines.
+  const clock = awayClock(context);
+  let deadline = clock.deadline(timeoutMinutes * 60);
+  let lastChance = deadline.after(timeoutMinutes * 60);
   /** The last read showed this delete still running in ARM: past the deadline it is watched, not abandoned. */
   let inFlight = false;
   let lingering = 0;
@@ -85,19 +86,18 @@ export function* deleteTemporarySubnet(
             end: { ok: false, reasonCode, message: `deleting ${name} failed: ${r.message}`, errorCode: r.code },
           };
         }
-        yield* sleep(context, backoffSeconds(attempt, r.retryAfterSeconds));
+        yield* clock.pause(backoffSeconds(attempt, r.retryAfterSeconds));
       }
       // 2. Poll until gone, or until ARM says this send is over without it.
-      deadline = addSeconds(context.df.currentUtcDateTime, timeoutMinutes * 60).getTime();
-      lastChance = deadline + timeoutMinutes * 60 * 1000;
+      deadline = clock.deadline(timeoutMinutes * 60);
+      lastChance = deadline.after(timeoutMinutes * 60);
       inFlight = false;
       lingering = 0;
       busy = 0;
       return { wait: SUBNET_POLL_SECONDS };
     },
     beforeWait(wait) {
-      const now = context.df.currentUtcDateTime.getTime();
-      if (now < deadline || (inFlight && now < lastChance)) return { wait };
+      if (!deadline.passed() || (inFlight && !lastChance.passed())) return { wait };
       const message = inFlight
         ? `${name} was still being deleted after ${2 * timeoutMinutes} min`
         : `${name} was not deleted within ${timeoutMinutes} min`;
@@ -150,5 +150,6 @@ export function* deleteTemporarySubnet(
     },
     isDone: (r) => (r.status === "ok" && r.subnet !== undefined && !r.subnet.exists ? { ok: true } : undefined),
     nextWait: () => SUBNET_POLL_SECONDS,
+    pause: clock.pause,
   });
 }

@@ -47,6 +47,59 @@ export interface OperationShape<S, R> {
 /** How a wait is taken: a durable timer, or the caller's own (a cancel-aware one, one that notes a late timer). */
 export type Pause = (seconds: number) => Generator<Task, void, unknown>;
 
+/** A deadline that does not count the time the host was away (see `awayClock`). */
+export interface Deadline {
+  /** Seconds left before it, the host's absence since it was set added back; negative once past. */
+  left(): number;
+  passed(): boolean;
+  /** A deadline `seconds` after this one, moved back by the same absence. */
+  after(seconds: number): Deadline;
+}
+
+/** Waits whose late wakes are counted as time the host was away, and the deadlines that discount it. */
+export interface AwayClock {
+  /** The wait (the caller's, else a durable timer), its lateness past its due time counted as time away. */
+  pause: Pause;
+  /** Counts time away that no timer showed: an activity that outlasted its own retries was run again after a restart. */
+  addAway(seconds: number): void;
+  /** A deadline `seconds` from now, moved back by the time away counted from now on. */
+  deadline(seconds: number): Deadline;
+}
+
+/**
+ * Deadlines that count only the time the orchestration could act. A durable timer fires no sooner than it was set
+ * for, and later when the app was stopped, redeployed or scaled to zero meanwhile ("Timers in Durable Functions",
+ * Learn: the timer message becomes visible at its time and activates the app again), as when `port25 run` is killed
+ * and started again, or a `--time-scale` run turns seconds of a kill into simulated hours. A deadline measured on the
+ * replay clock alone would then pass while nobody watched, and the first read after the wake would be the only one
+ * left. Here each wait's lateness (the replay clock at the wake, minus the timer's due time: both in the history, so
+ * replays agree) moves every deadline of this clock back by as much. A wait that wakes early (a cancel) adds nothing.
+ * Clocks nest: a clock made over another's `pause` counts its lateness, and so does the other.
+ */
+export function awayClock(context: OrchestrationContext, inner?: Pause): AwayClock {
+  const wait: Pause = inner ?? ((seconds) => sleep(context, seconds));
+  const now = (): number => context.df.currentUtcDateTime.getTime();
+  /** Milliseconds away so far. */
+  let away = 0;
+  /** A deadline at `at` (epoch ms) that moves back by the time away counted since `since` (ms away then). */
+  const deadlineAt = (at: number, since: number): Deadline => {
+    const left = (): number => (at + (away - since) - now()) / 1000;
+    return { left, passed: () => left() <= 0, after: (seconds) => deadlineAt(at + seconds * 1000, since) };
+  };
+  return {
+    pause: function* (seconds) {
+      // sleep() never sets a timer under a second ahead.
+      const due = now() + Math.max(1, seconds) * 1000;
+      yield* wait(seconds);
+      away += Math.max(0, now() - due);
+    },
+    addAway: (seconds) => {
+      away += Math.max(0, seconds) * 1000;
+    },
+    deadline: (seconds) => deadlineAt(now() + seconds * 1000, away),
+  };
+}
+
 /**
  * Runs the send → poll → re-send loop of one operation to its end. A wait of 0 reads at once (the begin answered
  * synchronously); a re-send of 0 sends again at once. Throws only what the callbacks throw.

@@ -138,4 +138,18 @@ describe("starting a subscription's run from an orchestration", () => {
     expect(report.virtualTime).toBe(START + 100 * 60_000);
     expect(h.getStatus(RUN_INSTANCE)?.runtimeStatus).toBe("Running");
   });
+
+  it("does not count the time the host was away against the deadline: a read timer that fired late moves it back", async () => {
+    const h = await newHost();
+    h.startOrchestration("startAndFollow", { runId: "r1", deadlineMinutes: 100 }, { instanceId: "lane" });
+    await h.runUntilIdle({ advanceTimersUpTo: START + 60_000 });
+    // The host is stopped from minute 1 to hour 3: the read timer due at minute 30 fires 150 minutes late, and the
+    // run stood still meanwhile, so the waiter follows it for 100 minutes of the time it could act.
+    h.clock.advanceTo(START + 3 * 3_600_000);
+    const report = await h.runUntilIdle();
+    expect(h.getStatus("lane")?.output).toMatchObject({
+      followed: { kind: "deadline", runtimeStatus: "Running", minutes: 100 },
+    });
+    expect(report.virtualTime).toBe(START + 250 * 60_000);
+  });
 });
