@@ -19,7 +19,6 @@ import {
   OrchestratorStateSchema,
   ReplaySchema,
   iso,
-  parseJsonText,
   timeSpan,
   toJsonText,
   tryJsonParse,
@@ -167,6 +166,27 @@ function longRunningTimerIntervalMs(state: HostState): number {
   return state.options.longRunningTimerIntervalMs ?? 3 * DAY_MS;
 }
 
+/**
+ * The JSON text of an execution's committed history, every event marked played, joined by commas: kept per history
+ * array (a new execution, a restart or a record read back from disk starts a new one) and extended by the events
+ * committed since, which are appended and never changed afterwards (commit.ts).
+ */
+const playedTexts = new WeakMap<readonly HistoryEvent[], { count: number; text: string }>();
+
+function playedText(history: readonly HistoryEvent[]): string {
+  let kept = playedTexts.get(history);
+  if (kept === undefined || kept.count > history.length) kept = { count: 0, text: "" };
+  if (kept.count < history.length) {
+    const more = history
+      .slice(kept.count)
+      .map((e) => JSON.stringify(e.IsPlayed ? e : { ...e, IsPlayed: true }))
+      .join(",");
+    kept = { count: history.length, text: kept.text === "" ? more : `${kept.text},${more}` };
+    playedTexts.set(history, kept);
+  }
+  return kept.text;
+}
+
 async function invokeOrchestrator(
   state: HostState,
   registration: Registration,
@@ -176,10 +196,13 @@ async function invokeOrchestrator(
   { sdkState: OrchestratorState; sdkFailure?: { message: string; stack: string | undefined } } | { crash: Error }
 > {
   const pastCount = record.history.length;
-  // The payload crosses the wire as JSON; a fresh parse also keeps the SDK from mutating our history.
-  const payloadText = JSON.stringify({
-    history: fullHistory.map((e, i) => (i < pastCount ? { ...e, IsPlayed: true } : e)),
-    input: parseJsonText(record.input),
+  // The payload crosses the wire as JSON; a fresh parse also keeps the SDK from mutating our history. The played
+  // events' text is kept from one episode to the next (playedText) and the input's stored text goes in as it is, so
+  // an episode writes out only what is new rather than the whole history and input again.
+  const fresh = fullHistory.slice(pastCount).map((e) => JSON.stringify(e));
+  const played = playedText(record.history);
+  const events = played === "" ? fresh.join(",") : fresh.length === 0 ? played : `${played},${fresh.join(",")}`;
+  const rest = JSON.stringify({
     instanceId: record.instanceId,
     isReplaying: pastCount > 0,
     parentInstanceId: record.parent?.instanceId ?? null,
@@ -189,6 +212,7 @@ async function invokeOrchestrator(
     maximumShortTimerDuration: timeSpan(maximumShortTimerMs(state)),
     defaultHttpAsyncRequestSleepTimeMillseconds: 30000,
   });
+  const payloadText = `{"history":[${events}],"input":${record.input ?? "null"},${rest.slice(1)}`;
   const payload = JSON.parse(payloadText) as unknown;
   // A fresh context per episode: the SDK only builds context.df when it is undefined.
   const context = invocationContext(registration, state.options.log);
