@@ -22,6 +22,7 @@ import { readSmtpProbe } from "./readSmtpProbe";
 import { readSubnetState } from "./readSubnetState";
 import { recordCampaignCompleted } from "./recordCampaignCompleted";
 import { recordCampaignStarted } from "./recordCampaignStarted";
+import { recordLaneOutcomes } from "./recordLaneOutcomes";
 import { recordNotification } from "./recordNotification";
 import { recordReverification } from "./recordReverification";
 import { recordRunCompleted } from "./recordRunCompleted";
@@ -50,6 +51,7 @@ const ACTIVITIES: readonly ((deps: ActivityDeps) => BoundActivity)[] = [
   readSubnetState,
   recordCampaignCompleted,
   recordCampaignStarted,
+  recordLaneOutcomes,
   recordNotification,
   recordReverification,
   recordRunCompleted,

@@ -16,7 +16,7 @@
  */
 import type { OrchestrationContext, Task } from "durable-functions";
 import { parseWith } from "../src/contracts/parse";
-import { registerOrchestration, subOrchestrationTask } from "./toolkit/calls";
+import { callActivity, registerOrchestration, subOrchestrationTask } from "./toolkit/calls";
 import {
   cycleBatchOrchestration,
   type CycleBatchInput,
@@ -29,7 +29,11 @@ import { resourceKey } from "../src/contracts/ids";
 import type { Caps, PlanEntry } from "../src/contracts/plan";
 import { ResourceOutcomeSchema, type ResourceOutcome } from "../src/contracts/outcome";
 import { availabilitySetRounds, domainKey, scheduleNext, type SchedItem } from "../src/domain/scheduler";
-import { nowIso, skippedOutcome, unexpectedOutcome } from "./shared";
+import { nowIso, skippedOutcome, transientRetry, unexpectedOutcome } from "./shared";
+import { recordLaneOutcomesActivity } from "../src/contracts/durable/recordLaneOutcomes";
+import { tallyOf } from "../src/domain/summarize";
+import { withEgress } from "./subscriptionClose";
+import { writeAudit } from "./toolkit/auditWrite";
 import { ReplayMemo } from "./replayMemo";
 import { awaitGroup } from "./toolkit/groupWait";
 
@@ -219,7 +223,44 @@ export function* cycleBatch(
   }
   status();
   if (memoScope !== undefined) outcomeMemo.drop(memoScope);
-  return { outcomes, cancelled };
+  return yield* handUp(context, input, outcomes, cancelled);
+}
+
+/**
+ * The lane's outcomes as the record keeps them (each names its lane, and its egress path from the plan), written to
+ * the run's audit record by the lane itself when the run gave their places in it (`seqs`): the lane then hands up
+ * only their tally, so that no history above it holds them (docs/architecture.md, "The audit record"). Without an
+ * audit store, or when the write fails past its retries, the outcomes go up as they are and the run records them.
+ */
+function* handUp(
+  context: OrchestrationContext,
+  input: CycleBatchInput,
+  outcomes: readonly ResourceOutcome[],
+  cancelled: boolean,
+): Generator<Task, CycleBatchOutput, unknown> {
+  const at = new Map(input.entries.map((e, i) => [resourceKey(e.resourceId), i] as const));
+  const placed = outcomes.map((o) => {
+    const i = at.get(resourceKey(o.resourceId));
+    const entry = i === undefined ? undefined : input.entries[i];
+    return {
+      seq: i === undefined ? 0 : (input.seqs?.[i] ?? i),
+      outcome: { ...(entry === undefined ? o : withEgress(entry, o)), lane: input.batchId },
+    };
+  });
+  if (input.seqs === undefined) return { outcomes: placed.map((p) => p.outcome), cancelled };
+  const lane = context.df.instanceId;
+  const answer = yield* writeAudit(
+    () =>
+      callActivity(
+        context,
+        recordLaneOutcomesActivity,
+        { runId: input.runId, lane, outcomes: placed },
+        transientRetry(),
+      ),
+    "the lane's outcomes",
+  );
+  const kept = placed.map((p) => p.outcome);
+  return answer.recorded ? { outcomes: [], recorded: tallyOf(kept, lane), cancelled } : { outcomes: kept, cancelled };
 }
 
 registerOrchestration(cycleBatchOrchestration, cycleBatch);

@@ -51,7 +51,14 @@ import type {
   RunStatus,
 } from "../src/contracts/remediation";
 import { buildPlan } from "../src/domain/planWaves";
-import { countOutcomes, groupByReason, leftBehindSubnets, leftDownResources } from "../src/domain/summarize";
+import {
+  countOutcomes,
+  groupByReason,
+  leftBehindSubnets,
+  leftDownResources,
+  mergeReasons,
+  withTally,
+} from "../src/domain/summarize";
 import { announce } from "./notify";
 import { completionEvent } from "../src/domain/notifications";
 import { discoverSubscription, discoveryMemo } from "./discovery";
@@ -66,6 +73,12 @@ import { UNTOUCHED_REASON, createdAfterPlan, statusMessage, untouchedMessage, wi
 import { clippedMessage, TEXT_LIMITS } from "../src/contracts/textLimits";
 
 const planMemo = new ReplayMemo<Plan>(MEMO_RUNS);
+const planIndexMemo = new ReplayMemo<ReadonlyMap<string, number>>(MEMO_RUNS);
+
+/** Each entry's index in the plan, by resource: its place in the run's record. */
+function planIndexOf(plan: Plan): ReadonlyMap<string, number> {
+  return new Map(plan.entries.map((e, i) => [resourceKey(e.resourceId), i] as const));
+}
 
 /** What every event a run announces names: the run, its instance, the subscription, and when. */
 function eventHead(
@@ -150,6 +163,8 @@ export function* remediateSubscription(
     run.phase = "plan";
     const found = discovery;
     plan = run.memo(planMemo, "plan", () => buildPlan(found, input.options));
+    const planned = plan;
+    run.planIndex = run.memo(planIndexMemo, "planIndex", () => planIndexOf(planned));
     run.total = plan.entries.length;
     for (const e of plan.entries)
       if (e.action === "skip")
@@ -244,8 +259,13 @@ export function* remediateSubscription(
 
   // 8 report
   run.phase = "report";
-  const outcomes: ResourceOutcome[] = (plan?.entries ?? []).map((entry) => withEgress(entry, outcomeOf(entry)));
-  function outcomeOf(entry: PlanEntry): ResourceOutcome {
+  // The outcomes the run holds: every resource's but those its lanes recorded themselves (counted by run.recorded).
+  const outcomes: ResourceOutcome[] = (plan?.entries ?? []).flatMap((entry) => {
+    const o = outcomeOf(entry);
+    return o === undefined ? [] : [withEgress(entry, o)];
+  });
+  function outcomeOf(entry: PlanEntry): ResourceOutcome | undefined {
+    if (run.has(entry.resourceId) && !run.outcomes.has(resourceKey(entry.resourceId))) return undefined;
     const done = run.outcomes.get(resourceKey(entry.resourceId));
     if (done !== undefined) return done;
     const untouched = status !== undefined ? status : "cancelled";
@@ -263,10 +283,11 @@ export function* remediateSubscription(
     // VMs created after the plan start under the new network policy already: listed once, never touched.
     outcomes.push(...(yield* createdAfterPlan(run, input.subscriptionId, plan)));
   }
-  const counts = countOutcomes(outcomes, outcomes.length);
+  const lanes = run.recorded;
+  const counts = withTally(countOutcomes(outcomes, outcomes.length), lanes);
   const finalStatus: RunStatus = status ?? (counts.failed > 0 ? "completedWithFailures" : "completed");
   const byOutcome = { cycled: counts.cycled, skipped: counts.skipped, failed: counts.failed };
-  const leftDown = leftDownResources(outcomes);
+  const leftDown = [...leftDownResources(outcomes), ...(lanes?.leftDown ?? [])];
   const cancellation = run.cancellation();
   const leftBehind = leftBehindSubnets(outcomes);
   for (const line of leftBehind) if (!run.warnings.includes(line)) run.warnings.push(line);
@@ -287,7 +308,7 @@ export function* remediateSubscription(
       startedAt,
       endedAt: nowIso(context),
       counts,
-      byReason: groupByReason(outcomes),
+      byReason: mergeReasons(groupByReason(outcomes), lanes?.byReason),
       byOutcome,
       canary,
       warnings: run.warnings,
@@ -298,6 +319,7 @@ export function* remediateSubscription(
     classification,
     plan,
     outcomes,
+    ...(lanes !== undefined ? { laneOutcomes: { count: lanes.resources, lanes: lanes.lanes } } : {}),
     input,
   };
   run.publish(result.summary.message);
@@ -309,7 +331,7 @@ export function* remediateSubscription(
   );
   run.phase = "done";
   run.publish(result.summary.message);
-  yield* announce(context, completionEvent(context.df.instanceId, result));
+  yield* announce(context, completionEvent(context.df.instanceId, result, lanes?.failures));
   const output = { summary: result.summary, recorded };
   if (input.waiter !== undefined) {
     // The instance that started this run (a lane, a re-verification) waits for this event; should it not arrive,
@@ -328,6 +350,7 @@ export function* remediateSubscription(
   const scope = run.memoScope;
   if (scope !== undefined) {
     for (const memo of [discoveryMemo, planMemo]) memo.drop(scope);
+    planIndexMemo.drop(scope);
     dropWaveMemos(scope);
   }
   return output;

@@ -24,12 +24,15 @@ import type { ResourceOutcome } from "../src/contracts/outcome";
 import { ReplayMemo } from "./replayMemo";
 import { unexpectedOutcome } from "./shared";
 import { awaitGroup } from "./toolkit/groupWait";
+import { mergeTallies } from "../src/domain/summarize";
+import type { OutcomeTally } from "../src/contracts/durable/recordLaneOutcomes";
 
 /** Each finished lane's parsed output, so a replay does not parse them all again. */
 const laneMemo = new ReplayMemo<CycleBatchOutput>(64);
 
 export function* runWave(context: OrchestrationContext, input: RunWaveInput): Generator<Task, RunWaveOutput, unknown> {
   const outcomes: ResourceOutcome[] = [];
+  let recorded: OutcomeTally | undefined;
   const seen = new Set<string>();
   const counts: WaveStatus["counts"] = { cycled: 0, skipped: 0, failed: 0, leftDown: 0 };
   let cancelled = false;
@@ -73,6 +76,7 @@ export function* runWave(context: OrchestrationContext, input: RunWaveInput): Ge
           restoreStoppedVms: input.restoreStoppedVms,
           restoreTimeoutMinutes: input.restoreTimeoutMinutes,
           replayScope: input.replayScope,
+          ...(lane.seqs !== undefined ? { seqs: lane.seqs } : {}),
         },
         ids[i],
       ),
@@ -89,6 +93,13 @@ export function* runWave(context: OrchestrationContext, input: RunWaveInput): Ge
         if (out.cancelled) cancelled = true;
         // Each outcome names its lane, so the report can draw a wave lane by lane.
         for (const o of out.outcomes) record({ ...o, lane: lane.id });
+        if (out.recorded !== undefined) {
+          recorded = mergeTallies(recorded, out.recorded);
+          counts.cycled += out.recorded.cycled;
+          counts.skipped += out.recorded.skipped;
+          counts.failed += out.recorded.failed;
+          counts.leftDown += out.recorded.leftDown.length;
+        }
       },
       failed: (e, i) => {
         const lane = group[i];
@@ -108,7 +119,7 @@ export function* runWave(context: OrchestrationContext, input: RunWaveInput): Ge
     status();
   }
   if (memoScope !== undefined) laneMemo.drop(memoScope);
-  return { outcomes, cancelled };
+  return { outcomes, ...(recorded !== undefined ? { recorded } : {}), cancelled };
 }
 
 registerOrchestration(runWaveOrchestration, runWave);

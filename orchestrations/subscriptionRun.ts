@@ -5,6 +5,8 @@
  */
 import type { OrchestrationContext, Task } from "durable-functions";
 import type { z } from "zod";
+import type { OutcomeTally } from "../src/contracts/durable/recordLaneOutcomes";
+import { mergeTallies } from "../src/domain/summarize";
 import { activityTask, parseActivityResult } from "./toolkit/calls";
 import type { ActivityDefinition } from "../src/contracts/define";
 import { addSeconds } from "../src/contracts/durable/clock";
@@ -49,6 +51,11 @@ export class Run {
   waves: number | undefined;
   activeWaves: string[] = [];
   readonly outcomes = new Map<string, ResourceOutcome>();
+  /** The tally of the outcomes lanes recorded themselves (cycleBatch.ts), and the resources they cover. */
+  recorded: OutcomeTally | undefined;
+  private readonly covered = new Set<string>();
+  /** Each plan entry's index in the plan: its place in the run's record. */
+  planIndex: ReadonlyMap<string, number> = new Map();
   readonly warnings: string[] = [];
   total = 0;
 
@@ -74,19 +81,32 @@ export class Run {
     this.outcomes.set(key, o);
   }
 
+  /** Outcomes lanes recorded themselves: counted, and their resources accounted for, without holding them. */
+  addRecorded(tally: OutcomeTally, entries: readonly PlanEntry[]): void {
+    this.recorded = mergeTallies(this.recorded, tally);
+    for (const e of entries) this.covered.add(resourceKey(e.resourceId));
+  }
+
   /** As countOutcomes over the recorded outcomes (one per resource), without walking them. */
   progressCounts(): Progress["counts"] {
-    const done = this.tally.cycled + this.tally.skipped + this.tally.failed;
+    const r = this.recorded;
+    const tally = {
+      cycled: this.tally.cycled + (r?.cycled ?? 0),
+      skipped: this.tally.skipped + (r?.skipped ?? 0),
+      failed: this.tally.failed + (r?.failed ?? 0),
+    };
+    const done = tally.cycled + tally.skipped + tally.failed;
     return {
       total: Math.max(this.total, done),
-      ...this.tally,
+      ...tally,
       pending: Math.max(0, this.total - done),
-      leftDown: this.leftDown,
+      leftDown: this.leftDown + (r?.leftDown.length ?? 0),
     };
   }
 
+  /** Whether the resource has an outcome, held here or recorded by its lane. */
   has(id: string): boolean {
-    return this.outcomes.has(resourceKey(id));
+    return this.outcomes.has(resourceKey(id)) || this.covered.has(resourceKey(id));
   }
 
   publish(message?: string): void {

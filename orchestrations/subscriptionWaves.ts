@@ -7,6 +7,7 @@ import { subOrchestrationTask } from "./toolkit/calls";
 import { parseWith } from "../src/contracts/parse";
 import { refreshVnetSubnetOrchestration } from "../src/contracts/durable/refreshVnetSubnet";
 import { RunWaveOutput, runWaveOrchestration, waveInstanceId } from "../src/contracts/durable/runWave";
+import { batchInstanceId } from "../src/contracts/durable/cycleBatch";
 import { resourceKey } from "../src/contracts/ids";
 import type { PlanEntry, Wave } from "../src/contracts/plan";
 import { ResourceOutcomeSchema } from "../src/contracts/outcome";
@@ -73,7 +74,14 @@ export function* runWave(
       runId: run.input.runId,
       runInstanceId: context.df.instanceId,
       wave: wave.index,
-      lanes: wave.batches.map((b, i) => ({ id: b.id, share: b.share, entries: lanes[i] ?? [] })),
+      lanes: wave.batches.map((b, i) => {
+        const entries = lanes[i] ?? [];
+        // The canary's outcomes decide the run (subscriptionCanary.ts): the run keeps those; every other lane records
+        // its own.
+        if (wave.canary) return { id: b.id, share: b.share, entries };
+        const seqs = entries.map((e) => run.planIndex.get(resourceKey(e.resourceId)) ?? 0);
+        return { id: b.id, share: b.share, entries, seqs };
+      }),
       parallel: Math.max(1, wave.parallel),
       caps,
       transitionTimeoutMinutes: o.transitionTimeoutMinutes,
@@ -88,6 +96,14 @@ export function* runWave(
   yield* run.collect([lanes.flat()], [task], (raw) => {
     const out = run.memo(waveMemo, id, () => parseWith(RunWaveOutput, raw, "output of runWave"));
     if (out.cancelled) run.cancelRequested = true;
+    if (out.recorded !== undefined) {
+      // The lanes that recorded their own outcomes: their resources are accounted for, counted by the tally.
+      const recordedLanes = new Set(out.recorded.lanes);
+      const covered = wave.batches.flatMap((b, i) =>
+        recordedLanes.has(batchInstanceId(context.df.instanceId, run.input.runId, b.id)) ? (lanes[i] ?? []) : [],
+      );
+      run.addRecorded(out.recorded, covered);
+    }
     return out.outcomes;
   });
   run.activeWaves = [];

@@ -31,7 +31,8 @@ import { NotificationRecordSchema, type NotificationRecord } from "../contracts/
 import type { Plan } from "../contracts/plan";
 import { SubscriptionIdSchema } from "../contracts/ids";
 import { CampaignIdSchema } from "../contracts/startRequest";
-import { encodeDocument, storedJson } from "./documents";
+import { encodeDocument, storedJson, type EncodedDocument } from "./documents";
+import { RecordLaneOutcomesInput } from "../contracts/durable/recordLaneOutcomes";
 import { encodeKey, invertedTime, invertedTimeRange } from "./keys";
 import { sha256, subscriptionChain, type AuditLink, type AuditRecordRef } from "./ledger";
 import {
@@ -102,15 +103,16 @@ export class RunRecords {
     });
     await this.t.ensureTables();
 
-    // Outcomes first: a final run record is only ever visible with all of its outcomes in place.
+    // Outcomes first: a final run record is only ever visible with all of its outcomes in place. Each goes where the
+    // plan has it (the entry's index; a resource the plan did not list after the plan's), as the lanes placed theirs.
     const runPartition = encodeKey(input.runId);
-    const docs = result.outcomes.map((outcome, seq) =>
-      encodeDocument(runPartition, encodeKey(outcome.resourceId), storedJson({ seq, outcome }), {
-        outcome: outcome.outcome,
-        kind: outcome.kind,
-      }),
-    );
+    const seqOf = placesInPlan(result);
+    const docs = result.outcomes.map((outcome, i) => outcomeDoc(runPartition, seqOf(outcome, i), outcome));
     await this.t.writeMany(this.t.outcomes, docs);
+    const texts =
+      result.laneOutcomes === undefined
+        ? docs.map((d) => d.json)
+        : await this.recordedTexts(runPartition, docs.length + result.laneOutcomes.count, result.laneOutcomes.lanes);
 
     const record = runRecordOf(result);
     const runJson = await this.writeRun(record, finalReplacesRunning);
@@ -118,11 +120,48 @@ export class RunRecords {
     const ref: AuditRecordRef = { table: "runs", partitionKey: P_RUN, rowKey: encodeKey(record.runId) };
     // Every write above either created its document or found the identical one (any other stored text throws), so
     // what is stored is what was written: the link hashes that, with no read back of the run or its outcomes.
-    const stored = chainedRunText(
-      runJson,
-      docs.map((d) => d.json),
-    );
+    const stored = chainedRunText(runJson, texts);
     return this.t.ledger.append(subscriptionChain(record.subscriptionId), "run", ref, sha256(stored), summary.endedAt);
+  }
+
+  /**
+   * A lane's outcomes, written by the lane before the run's final record (orchestrations/cycleBatch.ts): the same
+   * documents recordRunCompleted writes for the outcomes the run holds, each identical when written again.
+   */
+  async recordLaneOutcomes(raw: RecordLaneOutcomesInput): Promise<void> {
+    const input = parseWith(RecordLaneOutcomesInput, raw, "lane outcomes for the audit");
+    await this.t.ensureTables();
+    const runPartition = encodeKey(input.runId);
+    await this.t.writeMany(
+      this.t.outcomes,
+      input.outcomes.map((o) => outcomeDoc(runPartition, o.seq, o.outcome)),
+    );
+  }
+
+  /**
+   * The stored text of every outcome of the run, in the record's order, once there are `expected` of them: the final
+   * record is not written over outcomes that are missing (a lane's write that never arrived) or that it does not know.
+   */
+  private async recordedTexts(runPartition: string, expected: number, lanes: readonly string[]): Promise<string[]> {
+    const docs: { seq: number; key: string; json: string }[] = [];
+    const entities = this.t.outcomes.listEntities<Record<string, unknown>>({
+      queryOptions: { filter: `PartitionKey eq '${runPartition}'` },
+    });
+    for await (const entity of entities) {
+      const json = await this.t.read(this.t.outcomes, entity);
+      const doc = parseWith(OutcomeDocSchema, JSON.parse(json), "stored resource outcome");
+      docs.push({ seq: doc.seq, key: String(entity.rowKey), json });
+    }
+    if (docs.length !== expected) {
+      throw new ValidationError("run result for the audit", [
+        {
+          path: "laneOutcomes.count",
+          message: `the record holds ${docs.length} outcome(s) where the run accounts for ${expected} (the lanes ${lanes.length <= 3 ? lanes.join(", ") : `${lanes.slice(0, 3).join(", ")} and ${lanes.length - 3} more`} wrote theirs)`,
+        },
+      ]);
+    }
+    docs.sort((a, b) => a.seq - b.seq || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+    return docs.map((d) => d.json);
   }
 
   async recordReverification(raw: ReverificationRecordInput): Promise<AuditLink> {
@@ -356,4 +395,24 @@ export function runSummaryOf(record: RunRecord): RunSummary {
     campaignId: record.campaign?.campaignId,
     clock: record.clock,
   });
+}
+
+/** An outcome's document in the run's partition, at its place in the record. */
+function outcomeDoc(runPartition: string, seq: number, outcome: ResourceOutcome): EncodedDocument {
+  return encodeDocument(runPartition, encodeKey(outcome.resourceId), storedJson({ seq, outcome }), {
+    outcome: outcome.outcome,
+    kind: outcome.kind,
+  });
+}
+
+/**
+ * Each outcome's place in the record: its entry's index in the plan, a resource the plan did not list after the plan's
+ * entries in the order given; without a plan, the order given.
+ */
+function placesInPlan(result: RemediationResult): (outcome: ResourceOutcome, i: number) => number {
+  const entries = result.plan?.entries;
+  if (entries === undefined) return (_o, i) => i;
+  const at = new Map(entries.map((e, i) => [encodeKey(e.resourceId), i] as const));
+  let after = entries.length;
+  return (o) => at.get(encodeKey(o.resourceId)) ?? after++;
 }

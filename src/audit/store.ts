@@ -38,6 +38,7 @@ import {
 } from "./tables";
 import { RunRecords, type ListRunsQuery, type ListReverificationsQuery, type ReverificationPage } from "./runStore";
 import { CampaignRecords, type ListCampaignsQuery } from "./campaignStore";
+import type { RecordLaneOutcomesInput } from "../contracts/durable/recordLaneOutcomes";
 import { RefusalRecords } from "./refusalStore";
 
 export interface AuditStore {
@@ -47,6 +48,8 @@ export interface AuditStore {
   recordRunStarted(input: RemediationInput): Promise<void>;
   /** Writes every resource outcome, then the final run record, and chains it. Idempotent for identical content. */
   recordRunCompleted(result: RemediationResult): Promise<AuditLink>;
+  /** Writes a lane's outcomes to its run's record, before the run's final record (idempotent for identical content). */
+  recordLaneOutcomes(input: RecordLaneOutcomesInput): Promise<void>;
   recordReverification(record: ReverificationRecordInput): Promise<AuditLink>;
   /** How one notification of a run went (one record per run and event type; a replay writes the same record). */
   recordNotification(record: NotificationRecord): Promise<void>;
@@ -170,6 +173,10 @@ class TableAuditStore implements AuditStore {
 
   recordRunCompleted(result: RemediationResult): Promise<AuditLink> {
     return this.runRecords.recordRunCompleted(result);
+  }
+
+  recordLaneOutcomes(input: RecordLaneOutcomesInput): Promise<void> {
+    return this.runRecords.recordLaneOutcomes(input);
   }
 
   recordReverification(record: ReverificationRecordInput): Promise<AuditLink> {

@@ -16,6 +16,11 @@ import {
 } from "../contracts/remediation";
 import { activeLanesOf, withWaveCounts } from "../contracts/durable/runWave";
 import { recordRunCompletedActivity } from "../contracts/durable/recordRunCompleted";
+import {
+  RecordLaneOutcomesInput,
+  recordLaneOutcomesActivity,
+  type SequencedOutcome,
+} from "../contracts/durable/recordLaneOutcomes";
 import type { CampaignTarget } from "../contracts/campaign";
 import { CycleBatchOutput, cycleBatchOrchestration } from "../contracts/durable/cycleBatch";
 import { CycleResourceInput, cycleResourceOrchestration } from "../contracts/durable/cycleResource";
@@ -80,6 +85,7 @@ export function partialOutcomes(host: DurableHost): { finished: ResourceOutcome[
   for (const lane of host.listInstances({ name: cycleBatchOrchestration.name, runtimeStatus: ["Completed"] })) {
     const out = CycleBatchOutput.safeParse(lane.output);
     if (out.success) out.data.outcomes.forEach(keep);
+    laneRecord(lane)?.outcomes.forEach((o) => keep(o.outcome));
   }
   for (const one of host.listInstances({ name: cycleResourceOrchestration.name })) {
     if (one.runtimeStatus === "Completed") {
@@ -93,20 +99,63 @@ export function partialOutcomes(host: DurableHost): { finished: ResourceOutcome[
   return { finished: [...byKey.values()], inFlight };
 }
 
-/** A completed run's full record: recordRunCompleted's input in its history, with the summary the run returned. */
-export function fullRecord(status: InstanceStatus): RemediationResult {
+/**
+ * A completed run's full record: recordRunCompleted's input in its history, with the summary the run returned, and the
+ * outcomes its lanes recorded themselves (each lane's recordLaneOutcomes input, read from `instance(laneId)`), every
+ * outcome in the plan's order.
+ */
+export function fullRecord(
+  status: InstanceStatus,
+  instance: (instanceId: string) => InstanceStatus | undefined,
+): RemediationResult {
   const output = parseWith(RemediationOutputSchema, status.output, "run output");
-  const scheduled = status.history.find(
-    (e) => e.EventType === EventType.TaskScheduled && e.Name === recordRunCompletedActivity.name,
-  );
-  if (scheduled?.Input === undefined)
+  const input = scheduledInput(status, recordRunCompletedActivity.name);
+  if (input === undefined)
     throw new Error(
       `run ${status.instanceId} has no record of its result: ${recordRunCompletedActivity.name} was never scheduled`,
     );
-  const record = parseWith(
+  const { laneOutcomes, ...record } = parseWith(
     RemediationResultSchema,
-    JSON.parse(scheduled.Input) as unknown,
+    JSON.parse(input) as unknown,
     `input of ${recordRunCompletedActivity.name}`,
   );
-  return { ...record, summary: output.summary };
+  if (laneOutcomes === undefined) return { ...record, summary: output.summary };
+  const entries = record.plan?.entries ?? [];
+  const at = new Map(entries.map((e, i) => [resourceKey(e.resourceId), i] as const));
+  let after = entries.length;
+  const placed: SequencedOutcome[] = record.outcomes.map((o) => ({
+    seq: at.get(resourceKey(o.resourceId)) ?? after++,
+    outcome: o,
+  }));
+  for (const id of laneOutcomes.lanes) {
+    const lane = instance(id);
+    const written = lane === undefined ? undefined : laneRecord(lane);
+    if (written === undefined)
+      throw new Error(
+        `run ${status.instanceId}: the outcomes of its lane ${id} cannot be read from that lane's history`,
+      );
+    placed.push(...written.outcomes);
+  }
+  if (placed.length !== record.outcomes.length + laneOutcomes.count)
+    throw new Error(
+      `run ${status.instanceId}: ${placed.length} outcome(s) found where its record accounts for ${record.outcomes.length + laneOutcomes.count}`,
+    );
+  placed.sort((a, b) => a.seq - b.seq);
+  return { ...record, outcomes: placed.map((p) => p.outcome), summary: output.summary };
+}
+
+/** The text an activity of this name was first scheduled with, in the instance's history. */
+function scheduledInput(status: InstanceStatus, name: string): string | undefined {
+  return status.history.find((e) => e.EventType === EventType.TaskScheduled && e.Name === name)?.Input;
+}
+
+/** The outcomes a lane wrote to its run's record itself, from its history; undefined when it wrote none. */
+function laneRecord(lane: InstanceStatus): RecordLaneOutcomesInput | undefined {
+  const input = scheduledInput(lane, recordLaneOutcomesActivity.name);
+  if (input === undefined) return undefined;
+  return parseWith(
+    RecordLaneOutcomesInput,
+    JSON.parse(input) as unknown,
+    `input of ${recordLaneOutcomesActivity.name}`,
+  );
 }

@@ -383,7 +383,7 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
           `run did not complete: ${s?.runtimeStatus ?? "absent"} ${clip(JSON.stringify(s?.failureDetails ?? s?.customStatus ?? null), TEXT_LIMITS.message)}`,
         );
       }
-      return fullRecord(s);
+      return fullRecord(s, (id) => host.getStatus(id));
     },
     close: restore,
   };

@@ -32,12 +32,13 @@ const PlanCountsSchema = z.object({
   skipped: z.number().int().min(0),
 });
 
-const FailureNoteSchema = z.object({
+export const FailureNoteSchema = z.object({
   name: z.string(),
   resourceGroup: z.string(),
   reasonCode: ReasonCodeSchema.optional(),
   errorCode: z.string().optional(),
 });
+export type FailureNote = z.output<typeof FailureNoteSchema>;
 
 /** A run waits for a human: approve (or cancel) before the deadline, or it ends approvalTimedOut. */
 const ApprovalNeededSchema = z.object({

@@ -165,6 +165,11 @@ export const RemediationResultSchema = z.object({
   classification: ClassificationSchema,
   plan: PlanSchema.optional(),
   outcomes: z.array(ResourceOutcomeSchema),
+  /**
+   * The outcomes the run's lanes wrote to the record themselves (recordLaneOutcomes), not in `outcomes`: how many, and
+   * the lanes' instance ids. Absent when the run holds every outcome.
+   */
+  laneOutcomes: z.object({ count: z.number().int().min(0), lanes: z.array(z.string().min(1)) }).optional(),
   input: RemediationInputSchema,
 });
 export type RemediationResult = z.output<typeof RemediationResultSchema>;

@@ -1,25 +1,26 @@
 /** The notification events a finished run or a re-verification gives rise to (pure: the orchestrations call these). */
-import { MAX_NAMED, type NotificationEvent } from "../contracts/notification";
+import { MAX_NAMED, type FailureNote, type NotificationEvent } from "../contracts/notification";
+import { failureNotes } from "./summarize";
 import type { RemediationResult } from "../contracts/remediation";
 import type { ReverificationRecord } from "../contracts/reverify";
 
 /** runRefused for a refused run; runCompleted for any other end, naming failures and what was left down. */
-export function completionEvent(instanceId: string, result: RemediationResult): NotificationEvent {
+/**
+ * The message of a finished run. `laneFailures`: the failures named by the lanes that recorded their own outcomes
+ * (not in `result.outcomes`).
+ */
+export function completionEvent(
+  instanceId: string,
+  result: RemediationResult,
+  laneFailures: readonly FailureNote[] = [],
+): NotificationEvent {
   const { summary } = result;
   const base = { runId: summary.runId, instanceId, subscriptionId: summary.subscriptionId, at: summary.endedAt };
   if (summary.status === "refused") {
     const c = result.classification;
     return { type: "runRefused", ...base, category: c.category, reason: c.reason, advice: c.advice };
   }
-  const failures = result.outcomes
-    .filter((o) => o.outcome === "failed" && o.leftDown === undefined)
-    .slice(0, MAX_NAMED)
-    .map((o) => ({
-      name: o.name,
-      resourceGroup: o.resourceGroup,
-      reasonCode: o.reasonCode,
-      errorCode: o.errorCode,
-    }));
+  const failures = [...failureNotes(result.outcomes), ...laneFailures].slice(0, MAX_NAMED);
   return {
     type: "runCompleted",
     ...base,

@@ -2,6 +2,8 @@
 import { resourceKey } from "../contracts/ids";
 import type { LeftDownResource, ReasonCode, ResourceOutcome } from "../contracts/outcome";
 import type { OutcomeCounts } from "../contracts/remediation";
+import { MAX_NAMED, type FailureNote } from "../contracts/notification";
+import type { OutcomeTally } from "../contracts/durable/recordLaneOutcomes";
 
 /** The latest outcome per resource (ids compared case-insensitively), so a re-reported resource counts once. */
 function latestPerResource(outcomes: readonly ResourceOutcome[]): ResourceOutcome[] {
@@ -52,4 +54,72 @@ export function leftBehindSubnets(outcomes: readonly ResourceOutcome[]): string[
     const todo = "manualAction" in lb && typeof lb.manualAction === "string" ? lb.manualAction : "";
     return [`temporary subnet ${subnet} LEFT BEHIND in VNet ${o.name} (${o.resourceGroup}): ${todo}`];
   });
+}
+
+/** The tally a lane hands up for the outcomes it recorded itself (src/contracts/durable/recordLaneOutcomes.ts). */
+export function tallyOf(outcomes: readonly ResourceOutcome[], lane: string): OutcomeTally {
+  const latest = latestPerResource(outcomes);
+  const counts = { cycled: 0, skipped: 0, failed: 0 };
+  for (const o of latest) counts[o.outcome]++;
+  return {
+    resources: latest.length,
+    ...counts,
+    byReason: groupByReason(latest),
+    leftDown: leftDownResources(latest),
+    failures: failureNotes(latest),
+    lanes: [lane],
+  };
+}
+
+/** Two tallies as one (the first's failures named first). */
+export function mergeTallies(a: OutcomeTally | undefined, b: OutcomeTally): OutcomeTally {
+  if (a === undefined) return b;
+  const byReason = { ...a.byReason };
+  for (const [reason, n] of Object.entries(b.byReason)) byReason[reason] = (byReason[reason] ?? 0) + n;
+  return {
+    resources: a.resources + b.resources,
+    cycled: a.cycled + b.cycled,
+    skipped: a.skipped + b.skipped,
+    failed: a.failed + b.failed,
+    byReason,
+    leftDown: [...a.leftDown, ...b.leftDown],
+    failures: [...a.failures, ...b.failures].slice(0, MAX_NAMED),
+    lanes: [...a.lanes, ...b.lanes],
+  };
+}
+
+/** Failed resources not left down (those are named apart), the first MAX_NAMED, as a message names them. */
+export function failureNotes(outcomes: readonly ResourceOutcome[]): FailureNote[] {
+  return outcomes
+    .filter((o) => o.outcome === "failed" && o.leftDown === undefined)
+    .slice(0, MAX_NAMED)
+    .map((o) => ({
+      name: o.name,
+      resourceGroup: o.resourceGroup,
+      ...(o.reasonCode !== undefined ? { reasonCode: o.reasonCode } : {}),
+      ...(o.errorCode !== undefined ? { errorCode: o.errorCode } : {}),
+    }));
+}
+
+/** The counts of the outcomes a run holds with those its lanes recorded themselves. */
+export function withTally(counts: OutcomeCounts, tally: OutcomeTally | undefined): OutcomeCounts {
+  if (tally === undefined) return counts;
+  return {
+    ...counts,
+    total: counts.total + tally.resources,
+    cycled: counts.cycled + tally.cycled,
+    skipped: counts.skipped + tally.skipped,
+    failed: counts.failed + tally.failed,
+    leftDown: (counts.leftDown ?? 0) + tally.leftDown.length,
+  };
+}
+
+/** Two counts by reason as one. */
+export function mergeReasons(
+  a: Partial<Record<ReasonCode, number>>,
+  b: Readonly<Record<string, number>> | undefined,
+): Record<string, number> {
+  const out: Record<string, number> = { ...a };
+  for (const [reason, n] of Object.entries(b ?? {})) out[reason] = (out[reason] ?? 0) + n;
+  return out;
 }

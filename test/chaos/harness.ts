@@ -412,7 +412,7 @@ function readResult(host: DurableHost, instanceId: string): RemediationResult {
       `run did not complete: ${s?.runtimeStatus ?? "absent"} ${JSON.stringify(s?.failureDetails ?? null).slice(0, 1500)}`,
     );
   }
-  return fullRecord(s);
+  return fullRecord(s, (id) => host.getStatus(id));
 }
 
 /** Every resource outcome of the result must be in the audit store, with the same outcome. */

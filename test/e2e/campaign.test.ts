@@ -114,7 +114,7 @@ async function stepUntil(host: DurableHost, ready: () => Promise<boolean> | bool
 function runOf(host: DurableHost, m: CampaignMember): RemediationResult {
   const s = host.getStatus(m.runInstanceId ?? "");
   if (s === undefined) throw new Error(`no run instance for ${m.subscriptionId}`);
-  return fullRecord(s);
+  return fullRecord(s, (id) => host.getStatus(id));
 }
 
 function bySubscription(members: readonly CampaignMember[]): Map<string, CampaignMember> {

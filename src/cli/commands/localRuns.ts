@@ -135,7 +135,7 @@ export async function localCommand(
         );
         return { exitCode: live ? 0 : 1 };
       }
-      const result = fullRecord(status);
+      const result = fullRecord(status, (lane) => host.getStatus(lane));
       process.stdout.write(
         f.json
           ? `${JSON.stringify({ instanceId: id, runtimeStatus: status.runtimeStatus, summary: result.summary })}\n`

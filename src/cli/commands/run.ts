@@ -371,7 +371,7 @@ async function finish(state: OpenedState, instanceId: string, f: RunFlagValues, 
   }
   let result: RemediationResult;
   try {
-    result = fullRecord(status);
+    result = fullRecord(status, (lane) => state.host.getStatus(lane));
   } catch (e) {
     process.stderr.write(`Run ${instanceId} completed but its record cannot be read: ${ensureError(e).message}\n`);
     return { exitCode: 1 };

@@ -3,6 +3,7 @@ import { z } from "zod";
 import { defineOrchestration } from "../define";
 import { CapsSchema, PlanEntrySchema } from "../plan";
 import { ResourceOutcomeSchema } from "../outcome";
+import { OutcomeTallySchema } from "./recordLaneOutcomes";
 
 export const CycleBatchInput = z.object({
   runId: z.string().min(1),
@@ -21,12 +22,21 @@ export const CycleBatchInput = z.object({
    * without mistaking another execution's for its own. Without it the batch parses them on every replay.
    */
   replayScope: z.string().min(1).optional(),
+  /**
+   * Each entry's place in the run's record (its index in the plan): given, the lane writes its outcomes to the audit
+   * record itself (recordLaneOutcomes) and hands up their tally.
+   */
+  seqs: z.array(z.number().int().min(0)).optional(),
 });
 export type CycleBatchInput = z.output<typeof CycleBatchInput>;
 
 export const CycleBatchOutput = z.object({
-  /** One outcome per entry: cycled, failed, or skipped "cancelled" when a cancel stopped it from starting. */
+  /**
+   * One outcome per entry (cycled, failed, or skipped "cancelled" when a cancel stopped it from starting), or none
+   * when the lane recorded them itself: then `recorded` is their tally.
+   */
   outcomes: z.array(ResourceOutcomeSchema),
+  recorded: OutcomeTallySchema.optional(),
   cancelled: z.boolean(),
 });
 export type CycleBatchOutput = z.output<typeof CycleBatchOutput>;

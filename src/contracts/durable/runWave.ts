@@ -15,6 +15,8 @@ export const WaveLaneSchema = z.object({
   /** The lane's share of the global cap. */
   share: z.number().int().min(1),
   entries: z.array(PlanEntrySchema),
+  /** Each entry's index in the plan: given, the lane records its own outcomes (cycleBatch's `seqs`). */
+  seqs: z.array(z.number().int().min(0)).optional(),
 });
 
 export const RunWaveInput = z.object({
@@ -35,7 +37,10 @@ export const RunWaveInput = z.object({
 });
 export type RunWaveInput = z.output<typeof RunWaveInput>;
 
-/** One outcome per resource of the lanes the wave started; lanes a cancel kept from starting have none. */
+/**
+ * One outcome per resource of the lanes the wave started that did not record their own, and the tally of those that
+ * did; lanes a cancel kept from starting have none.
+ */
 export const RunWaveOutput = CycleBatchOutput;
 export type RunWaveOutput = z.output<typeof RunWaveOutput>;
 
