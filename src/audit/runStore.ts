@@ -31,8 +31,9 @@ import { NotificationRecordSchema, type NotificationRecord } from "../contracts/
 import type { Plan } from "../contracts/plan";
 import { SubscriptionIdSchema } from "../contracts/ids";
 import { CampaignIdSchema } from "../contracts/startRequest";
-import { encodeDocument, storedJson, type EncodedDocument } from "./documents";
+import { encodeDocument, storedJson } from "./documents";
 import { RecordLaneOutcomesInput } from "../contracts/durable/recordLaneOutcomes";
+import { outcomeDoc, placesInPlan, recordedTexts } from "./runOutcomes";
 import { encodeKey, invertedTime, invertedTimeRange } from "./keys";
 import { sha256, subscriptionChain, type AuditLink, type AuditRecordRef } from "./ledger";
 import {
@@ -112,7 +113,7 @@ export class RunRecords {
     const texts =
       result.laneOutcomes === undefined
         ? docs.map((d) => d.json)
-        : await this.recordedTexts(runPartition, docs.length + result.laneOutcomes.count, result.laneOutcomes.lanes);
+        : await recordedTexts(this.t, runPartition, docs.length + result.laneOutcomes.count, result.laneOutcomes.lanes);
 
     const record = runRecordOf(result);
     const runJson = await this.writeRun(record, finalReplacesRunning);
@@ -136,32 +137,6 @@ export class RunRecords {
       this.t.outcomes,
       input.outcomes.map((o) => outcomeDoc(runPartition, o.seq, o.outcome)),
     );
-  }
-
-  /**
-   * The stored text of every outcome of the run, in the record's order, once there are `expected` of them: the final
-   * record is not written over outcomes that are missing (a lane's write that never arrived) or that it does not know.
-   */
-  private async recordedTexts(runPartition: string, expected: number, lanes: readonly string[]): Promise<string[]> {
-    const docs: { seq: number; key: string; json: string }[] = [];
-    const entities = this.t.outcomes.listEntities<Record<string, unknown>>({
-      queryOptions: { filter: `PartitionKey eq '${runPartition}'` },
-    });
-    for await (const entity of entities) {
-      const json = await this.t.read(this.t.outcomes, entity);
-      const doc = parseWith(OutcomeDocSchema, JSON.parse(json), "stored resource outcome");
-      docs.push({ seq: doc.seq, key: String(entity.rowKey), json });
-    }
-    if (docs.length !== expected) {
-      throw new ValidationError("run result for the audit", [
-        {
-          path: "laneOutcomes.count",
-          message: `the record holds ${docs.length} outcome(s) where the run accounts for ${expected} (the lanes ${lanes.length <= 3 ? lanes.join(", ") : `${lanes.slice(0, 3).join(", ")} and ${lanes.length - 3} more`} wrote theirs)`,
-        },
-      ]);
-    }
-    docs.sort((a, b) => a.seq - b.seq || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
-    return docs.map((d) => d.json);
   }
 
   async recordReverification(raw: ReverificationRecordInput): Promise<AuditLink> {
@@ -395,24 +370,4 @@ export function runSummaryOf(record: RunRecord): RunSummary {
     campaignId: record.campaign?.campaignId,
     clock: record.clock,
   });
-}
-
-/** An outcome's document in the run's partition, at its place in the record. */
-function outcomeDoc(runPartition: string, seq: number, outcome: ResourceOutcome): EncodedDocument {
-  return encodeDocument(runPartition, encodeKey(outcome.resourceId), storedJson({ seq, outcome }), {
-    outcome: outcome.outcome,
-    kind: outcome.kind,
-  });
-}
-
-/**
- * Each outcome's place in the record: its entry's index in the plan, a resource the plan did not list after the plan's
- * entries in the order given; without a plan, the order given.
- */
-function placesInPlan(result: RemediationResult): (outcome: ResourceOutcome, i: number) => number {
-  const entries = result.plan?.entries;
-  if (entries === undefined) return (_o, i) => i;
-  const at = new Map(entries.map((e, i) => [encodeKey(e.resourceId), i] as const));
-  let after = entries.length;
-  return (o) => at.get(encodeKey(o.resourceId)) ?? after++;
 }

@@ -78,7 +78,18 @@ export async function rewriteRecordedAudit(
   // stable, so one instance's writes of the same time keep their history's order.
   writes.sort((a, b) => a.at - b.at || a.order - b.order);
   let sent = 0;
+  // Writes of the same moment may come in either order across instances, and a run's final record needs its lanes'
+  // outcomes in place (recordLaneOutcomes) before it: one the store refuses is sent again after all the others.
+  const refused: typeof writes = [];
   for (const write of writes) {
+    try {
+      await recording.get(write.name)?.writeTo(store, JSON.parse(write.input));
+      sent++;
+    } catch {
+      refused.push(write);
+    }
+  }
+  for (const write of refused) {
     try {
       await recording.get(write.name)?.writeTo(store, JSON.parse(write.input));
     } catch (e) {

@@ -266,3 +266,65 @@ describe("audit store on Azurite", () => {
     expect(completed.map((c) => [c.subscriptionId, c.runId, c.category])).toEqual([[SUB_A, "new", "exemptible"]]);
   });
 });
+
+describe("a run whose lanes wrote their own outcomes", () => {
+  /** A run of ~40 resources whose lanes recorded two slices of them, and the record the run then hands the store. */
+  function lanesAndRun(): {
+    full: RemediationResult;
+    lanes: { seq: number; outcome: RemediationResult["outcomes"][number] }[][];
+    result: RemediationResult;
+  } {
+    const full = runResult({ vms: 40 });
+    const template = planFor(1).entries[0];
+    if (template === undefined) throw new Error("planFor(1) has no entry");
+    const plan = {
+      ...planFor(0),
+      entries: full.outcomes.map((o) => ({ ...template, resourceId: o.resourceId, name: o.name, kind: o.kind })),
+    };
+    const slice = (from: number, to: number): { seq: number; outcome: RemediationResult["outcomes"][number] }[] =>
+      full.outcomes.slice(from, to).map((outcome, i) => ({ seq: from + i, outcome }));
+    const lanes = [slice(5, 20), slice(20, 35)];
+    const held = [...full.outcomes.slice(0, 5), ...full.outcomes.slice(35)];
+    const result = {
+      ...runResult({ outcomes: held, plan }),
+      laneOutcomes: { count: 30, lanes: ["lane-0", "lane-1"] },
+    };
+    return { full, lanes, result };
+  }
+
+  it("counts them into its final record in the plan's order, and the record's chain link verifies", async () => {
+    const { store } = freshStore();
+    const { full, lanes, result } = lanesAndRun();
+    for (const [i, outcomes] of lanes.entries())
+      await store.recordLaneOutcomes({ runId: result.input.runId, lane: `lane-${i}`, outcomes });
+    await store.recordRunCompleted(result);
+    expect((await store.getRun(result.input.runId))?.outcomes).toEqual(full.outcomes);
+    const verified = await store.verify(SUB_A);
+    expect(verified.problems).toEqual([]);
+    expect(verified.ok).toBe(true);
+
+    // Written again (a replayed lane, a replayed close): nothing new, the chain unchanged.
+    const first = lanes[0] ?? [];
+    await store.recordLaneOutcomes({ runId: result.input.runId, lane: "lane-0", outcomes: first });
+    await store.recordRunCompleted(result);
+    const again = await store.verify(SUB_A);
+    expect(again.ok).toBe(true);
+    expect(again.chains.map((c) => c.links)).toEqual(verified.chains.map((c) => c.links));
+  });
+
+  it("refuses the final record while a lane's outcomes are missing, and writes it whole once they arrive", async () => {
+    const { store } = freshStore();
+    const { full, lanes, result } = lanesAndRun();
+    await store.recordLaneOutcomes({ runId: result.input.runId, lane: "lane-0", outcomes: lanes[0] ?? [] });
+    const refused = await rejection(store.recordRunCompleted(result));
+    expect(isValidationError(refused)).toBe(true);
+    expect(String(refused)).toContain(
+      `the record holds ${full.outcomes.length - 15} outcome(s) where the run accounts for ${full.outcomes.length}`,
+    );
+    expect((await store.getRun(result.input.runId))?.run).toBeUndefined();
+
+    await store.recordLaneOutcomes({ runId: result.input.runId, lane: "lane-1", outcomes: lanes[1] ?? [] });
+    await store.recordRunCompleted(result);
+    expect((await store.getRun(result.input.runId))?.outcomes).toEqual(full.outcomes);
+  });
+});

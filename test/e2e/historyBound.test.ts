@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runRemediation, type ProductHost } from "../support/productHost";
 import { generateFleet } from "../../src/simulator";
 import type { RemediationResult } from "../../src/contracts/remediation";
+import { RunWaveOutput } from "../../src/contracts/durable/runWave";
 
 const WIDE = {
   maxConcurrency: 200,
@@ -34,7 +35,8 @@ function lanesPerWave(run: Run): number[] {
 describe("history bounds", () => {
   const runs: Run[] = [];
   beforeAll(async () => {
-    for (const vms of [250, 1000]) runs.push(await runRemediation({ scenario: generateFleet(vms, 11), options: WIDE }));
+    for (const vms of [250, 1000])
+      runs.push(await runRemediation({ scenario: generateFleet(vms, 11), options: WIDE, audit: true }));
   }, 600_000);
   afterAll(async () => {
     for (const r of runs) await r.product.close();
@@ -54,6 +56,29 @@ describe("history bounds", () => {
     const [small, large] = runs.map((r) => histories(r, "remediateSubscription")[0] ?? 0);
     // Four times the fleet, with the same waves: the run's history is the same size (VNet refreshes differ).
     expect(Math.abs((large ?? 0) - (small ?? 0))).toBeLessThanOrEqual(40);
+  });
+
+  it("keeps the fleet's outcomes out of every wave's and the run's history: each lane records its own", () => {
+    for (const run of runs) {
+      const { host } = run.product;
+      const waves = host.listInstances({ name: "runWave" });
+      expect(waves.length).toBeGreaterThan(1);
+      const lanes = run.result.plan?.waves.filter((w) => !w.canary).flatMap((w) => w.batches.map((b) => b.id)) ?? [];
+      // Outside the canary's wave, a wave hands up only its lanes' tally; the record names every lane that wrote.
+      const handedUp = waves.map((w) => RunWaveOutput.parse(w.output).outcomes.length);
+      expect(handedUp.filter((n) => n > 0).length).toBeLessThanOrEqual(1);
+      expect(run.result.outcomes).toHaveLength(run.result.summary.counts.total);
+      const written = new Set(run.result.outcomes.flatMap((o) => (o.lane !== undefined ? [o.lane] : [])));
+      for (const lane of lanes) expect(written.has(lane), lane).toBe(true);
+      // The run's history holds the outcomes it keeps itself (the canary's, the VNets', the plan's skips), once in
+      // its record's input; none of the lanes' (each of which it held twice before: its wave's output, the record).
+      const [root] = host.listInstances({ name: "remediateSubscription" });
+      const inHistory = JSON.stringify(root?.history ?? []).split('\\"outcome\\":').length - 1;
+      const canary = run.result.plan?.waves.find((w) => w.canary)?.index;
+      const byLanes = run.result.outcomes.filter((o) => o.lane !== undefined && o.wave !== canary).length;
+      expect(byLanes).toBeGreaterThan(100);
+      expect(inHistory).toBeLessThan(run.result.outcomes.length - byLanes + 10);
+    }
   });
 
   it("keeps each wave's history within a few events per lane, and each lane's within its resources", () => {

@@ -14,7 +14,7 @@ import {
 
 export { appModules };
 
-export type ProductHostOptions = Omit<LocalStackOptions, "audit">;
+export type ProductHostOptions = LocalStackOptions;
 export type StartOptions = Pick<StackStartOptions, "mode" | "requireApproval" | "options" | "probeHost" | "runId">;
 export type ProductHost = Omit<LocalStack, "start"> & { start(opts?: StartOptions): RemediationInput };
 
