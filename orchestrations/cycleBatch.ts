@@ -222,8 +222,9 @@ export function* cycleBatch(
     );
   }
   status();
+  const output = yield* handUp(context, input, outcomes, cancelled);
   if (memoScope !== undefined) outcomeMemo.drop(memoScope);
-  return yield* handUp(context, input, outcomes, cancelled);
+  return output;
 }
 
 /**

@@ -8,6 +8,7 @@ import type { RemediationResult } from "../contracts/remediation";
 import type { ResourceOutcome } from "../contracts/outcome";
 import { encodeDocument, storedJson, type EncodedDocument } from "./documents";
 import { encodeKey } from "./keys";
+import { resourceKey } from "../contracts/ids";
 import { OutcomeDocSchema, type AuditTableAccess } from "./tables";
 
 /** An outcome's document in the run's partition, at its place in the record. */
@@ -25,9 +26,10 @@ export function outcomeDoc(runPartition: string, seq: number, outcome: ResourceO
 export function placesInPlan(result: RemediationResult): (outcome: ResourceOutcome, i: number) => number {
   const entries = result.plan?.entries;
   if (entries === undefined) return (_o, i) => i;
-  const at = new Map(entries.map((e, i) => [encodeKey(e.resourceId), i] as const));
+  // Resource ids compared as the run compares them (without case), so an outcome and the lane's place for it agree.
+  const at = new Map(entries.map((e, i) => [resourceKey(e.resourceId), i] as const));
   let after = entries.length;
-  return (o) => at.get(encodeKey(o.resourceId)) ?? after++;
+  return (o) => at.get(resourceKey(o.resourceId)) ?? after++;
 }
 
 /**
@@ -53,7 +55,7 @@ export async function recordedTexts(
     throw new ValidationError("run result for the audit", [
       {
         path: "laneOutcomes.count",
-        message: `the record holds ${docs.length} outcome(s) where the run accounts for ${expected} (the lanes ${lanes.length <= 3 ? lanes.join(", ") : `${lanes.slice(0, 3).join(", ")} and ${lanes.length - 3} more`} wrote theirs)`,
+        message: `the record holds ${docs.length} outcome(s) where the run accounts for ${expected}${lanes.length === 0 ? "" : ` (the lanes ${lanes.length <= 3 ? lanes.join(", ") : `${lanes.slice(0, 3).join(", ")} and ${lanes.length - 3} more`} wrote theirs)`}`,
       },
     ]);
   }

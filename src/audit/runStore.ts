@@ -48,6 +48,7 @@ import {
   listingRowKey,
   pageSizeOf,
   refuse,
+  keepExisting,
   startedAfterFinal,
   subscriptionPartition,
   type OnConflict,
@@ -109,11 +110,13 @@ export class RunRecords {
     const runPartition = encodeKey(input.runId);
     const seqOf = placesInPlan(result);
     const docs = result.outcomes.map((outcome, i) => outcomeDoc(runPartition, seqOf(outcome, i), outcome));
-    await this.t.writeMany(this.t.outcomes, docs);
-    const texts =
-      result.laneOutcomes === undefined
-        ? docs.map((d) => d.json)
-        : await recordedTexts(this.t, runPartition, docs.length + result.laneOutcomes.count, result.laneOutcomes.lanes);
+    // An outcome the run holds only because a child failed unexpectedly (a wave or lane whose output it never read)
+    // gives way to the one that resource's lane already wrote: the lane decided it, and the record is never rewritten.
+    const unexpected = new Set(docs.filter((_d, i) => result.outcomes[i]?.reasonCode === "unexpected"));
+    await this.t.writeMany(this.t.outcomes, docs, (d) => (unexpected.has(d) ? keepExisting : refuse));
+    // The record is chained over what the partition holds, in the record's order, as the verification reads it back.
+    const lanes = result.laneOutcomes;
+    const texts = await recordedTexts(this.t, runPartition, docs.length + (lanes?.count ?? 0), lanes?.lanes ?? []);
 
     const record = runRecordOf(result);
     const runJson = await this.writeRun(record, finalReplacesRunning);

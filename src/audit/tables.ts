@@ -112,6 +112,8 @@ type ConflictDecision = "replace" | "keep" | "conflict";
 /** Decides what to do when a different document already sits under the same key. */
 export type OnConflict = (existing: Record<string, unknown>) => ConflictDecision;
 export const refuse: OnConflict = () => "conflict";
+/** A document already under the key stands: the one written now gives way. */
+export const keepExisting: OnConflict = () => "keep";
 
 export function statusOf(entity: Record<string, unknown>): string | undefined {
   return typeof entity.status === "string" ? entity.status : undefined;
@@ -190,8 +192,15 @@ export class AuditTableAccess {
     );
   }
 
-  /** Writes many documents of one partition, in transactions where possible. */
-  async writeMany(client: TableClient, docs: EncodedDocument[]): Promise<void> {
+  /**
+   * Writes many documents of one partition, in transactions where possible; a different document already under a key is
+   * refused unless `onConflict` decides otherwise for that document.
+   */
+  async writeMany(
+    client: TableClient,
+    docs: EncodedDocument[],
+    onConflict: (doc: EncodedDocument) => OnConflict = () => refuse,
+  ): Promise<void> {
     for (const doc of docs) for (const part of doc.parts) await this.writeEntity(client, part, refuse, undefined);
     let batch: EncodedDocument[] = [];
     let bytes = 0;
@@ -206,7 +215,7 @@ export class AuditTableAccess {
       } catch (e) {
         // Some already exist (a replayed write): settle each one on its own, comparing content.
         if (statusCodeOf(e) !== 409) throw ensureError(e);
-        for (const d of current) await this.writeEntity(client, d.head, refuse, d.json);
+        for (const d of current) await this.writeEntity(client, d.head, onConflict(d), d.json);
       }
     };
     for (const doc of docs) {

@@ -20,6 +20,7 @@ import type { AuditStore } from "../audit/store";
 import type { BoundActivity } from "../../activities/binding";
 import { isRecordingActivity, type RecordingActivity } from "../../activities/auditWrite";
 import { AuditWriteOutput } from "../contracts/durable/recordRunStarted";
+import { recordLaneOutcomesActivity } from "../contracts/durable/recordLaneOutcomes";
 import { ensureError, Port25Error } from "../errors";
 
 /** A recording activity's completion: its name, the input it was scheduled with, and when it completed (epoch ms). */
@@ -76,7 +77,9 @@ export async function rewriteRecordedAudit(
   }
   // As they were first written, across instances (a run's start, its children's records, then its end); the sort is
   // stable, so one instance's writes of the same time keep their history's order.
-  writes.sort((a, b) => a.at - b.at || a.order - b.order);
+  // A lane's outcomes come before the records of the same moment: its run's final record needs them in place.
+  const rank = (w: RecordedWrite): number => (w.name === recordLaneOutcomesActivity.name ? 0 : 1);
+  writes.sort((a, b) => a.at - b.at || rank(a) - rank(b) || a.order - b.order);
   let sent = 0;
   // Writes of the same moment may come in either order across instances, and a run's final record needs its lanes'
   // outcomes in place (recordLaneOutcomes) before it: one the store refuses is sent again after all the others.

@@ -327,4 +327,23 @@ describe("a run whose lanes wrote their own outcomes", () => {
     await store.recordRunCompleted(result);
     expect((await store.getRun(result.input.runId))?.outcomes).toEqual(full.outcomes);
   });
+
+  it("lets the outcomes a lane wrote stand where the run holds them only as failed unexpectedly (it never read that lane)", async () => {
+    const { store } = freshStore();
+    const { full, lanes, result } = lanesAndRun();
+    await store.recordLaneOutcomes({ runId: result.input.runId, lane: "lane-0", outcomes: lanes[0] ?? [] });
+    // The run learned of lane-1 only; lane-0's resources it holds as failed "unexpected" (its wave's output was lost).
+    const lost = new Set((lanes[0] ?? []).map((l) => l.outcome.resourceId));
+    const unexpected = full.outcomes
+      .filter((o) => lost.has(o.resourceId))
+      .map((o) => ({ ...o, outcome: "failed" as const, reasonCode: "unexpected" as const, message: "lost" }));
+    await store.recordLaneOutcomes({ runId: result.input.runId, lane: "lane-1", outcomes: lanes[1] ?? [] });
+    await store.recordRunCompleted({
+      ...result,
+      outcomes: [...result.outcomes, ...unexpected],
+      laneOutcomes: { count: 15, lanes: ["lane-1"] },
+    });
+    expect((await store.getRun(result.input.runId))?.outcomes).toEqual(full.outcomes);
+    expect((await store.verify(SUB_A)).ok).toBe(true);
+  });
 });
