@@ -3,6 +3,7 @@
  * one worker records before sending, every other worker reads, so a power step re-run on another worker after the
  * first died takes the step it finds under way for its own.
  */
+import { stoppingScaleSet, stoppingVm, VMSS } from "../support/stoppingGateway";
 import { describe, expect, it } from "vitest";
 import { InvocationContext } from "@azure/functions";
 import { auditTables } from "../support/auditTables";
@@ -12,7 +13,6 @@ import type { ArmGateway } from "../../src/azure/gateway";
 import { parseConfig } from "../../src/config";
 import { appRootFrom } from "../../src/root";
 import type { PowerState } from "../../src/contracts/power";
-import type { PowerStep } from "../../src/contracts/plan";
 
 const tables = auditTables("sends");
 
@@ -106,42 +106,9 @@ describe("the table of first writes", () => {
 
 const context = new InvocationContext({ invocationId: "inv-1", functionName: "beginPowerOperation" });
 
-/** A VM in `initial` that a power off moves to "stopping"; every send, in order. */
-function vm(initial: PowerState): { gateway: ArmGateway; sends: string[] } {
-  let state = initial;
-  const sends: string[] = [];
-  const partial: Partial<ArmGateway> = {
-    getVmState: () => Promise.resolve({ exists: true, powerState: state, provisioningState: "Succeeded" }),
-    beginVmPowerOperation: (_id: string, step: PowerStep) => {
-      sends.push(step);
-      state = "stopping";
-      return Promise.resolve({ asyncOperationUrl: "https://management.azure.com/op/2", completed: false });
-    },
-  };
-  return { gateway: partial as ArmGateway, sends };
-}
-
-const VMSS =
-  "/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/rg/providers/Microsoft.Compute/virtualMachineScaleSets/ss-1";
-
-/** A scale set of two instances in `initial` that a power off moves to "stopping"; every send, in order. */
-function scaleSet(initial: PowerState): { gateway: ArmGateway; sends: string[] } {
-  let state = initial;
-  const sends: string[] = [];
-  const partial: Partial<ArmGateway> = {
-    getScaleSetState: () =>
-      Promise.resolve({
-        exists: true,
-        instances: ["0", "1"].map((instanceId) => ({ instanceId, powerState: state, provisioningState: "Updating" })),
-      }),
-    beginScaleSetPowerOperation: (_id: string, step: PowerStep, ids: string[]) => {
-      sends.push(`${step} ${ids.join(",")}`);
-      state = "stopping";
-      return Promise.resolve({ asyncOperationUrl: "https://management.azure.com/op/3", completed: false });
-    },
-  };
-  return { gateway: partial as ArmGateway, sends };
-}
+const vm = (initial: PowerState): { gateway: ArmGateway; sends: string[] } => stoppingVm(initial);
+const scaleSet = (initial: PowerState): { gateway: ArmGateway; sends: string[] } =>
+  stoppingScaleSet(initial, ["0", "1"]);
 
 describe("a first power off re-run on another worker of the deployed app (the first died after sending)", () => {
   /** A worker of the app as its settings build it: its own activities and memory, the app's audit connection. */

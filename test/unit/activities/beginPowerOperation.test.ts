@@ -2,6 +2,7 @@
  * A scale set's first write (checked against the plan's state) re-run after its completion was lost: the instances
  * now show the run's own power off under way, which must not be taken for their owner's change.
  */
+import { stoppingScaleSet, stoppingVm, VMSS } from "../../support/stoppingGateway";
 import { describe, expect, it } from "vitest";
 import { InvocationContext } from "@azure/functions";
 import { beginPowerOperation } from "../../../activities/beginPowerOperation";
@@ -9,30 +10,10 @@ import type { ArmGateway } from "../../../src/azure/gateway";
 import { parseConfig } from "../../../src/config";
 import { appRootFrom, type SendIntents } from "../../../src/root";
 import type { PowerState } from "../../../src/contracts/power";
-import type { PowerStep } from "../../../src/contracts/plan";
 
-const VMSS =
-  "/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/rg/providers/Microsoft.Compute/virtualMachineScaleSets/ss-1";
 const context = new InvocationContext({ invocationId: "inv-1", functionName: "beginPowerOperation" });
 
-/** A scale set of one instance, in `initial`, that a power off moves to "stopping"; every send is recorded. */
-function scaleSet(initial: PowerState): { gateway: ArmGateway; sends: string[] } {
-  let state = initial;
-  const sends: string[] = [];
-  const partial: Partial<ArmGateway> = {
-    getScaleSetState: () =>
-      Promise.resolve({
-        exists: true,
-        instances: [{ instanceId: "0", powerState: state, provisioningState: "Updating" }],
-      }),
-    beginScaleSetPowerOperation: (_id: string, step: PowerStep, ids: string[]) => {
-      sends.push(`${step} ${ids.join(",")}`);
-      state = "stopping";
-      return Promise.resolve({ asyncOperationUrl: "https://management.azure.com/op/1", completed: false });
-    },
-  };
-  return { gateway: partial as ArmGateway, sends };
-}
+const scaleSet = (initial: PowerState): { gateway: ArmGateway; sends: string[] } => stoppingScaleSet(initial, ["0"]);
 
 describe("a scale set's first power off, run again after its completion was lost", () => {
   const input = {
@@ -68,17 +49,8 @@ const VM =
 
 /** A VM in `initial` that a power off moves to "stopping"; every send and every recorded intent, in order. */
 function vm(initial: PowerState): { gateway: ArmGateway; log: string[] } {
-  let state = initial;
-  const log: string[] = [];
-  const partial: Partial<ArmGateway> = {
-    getVmState: () => Promise.resolve({ exists: true, powerState: state, provisioningState: "Succeeded" }),
-    beginVmPowerOperation: (_id: string, step: PowerStep) => {
-      log.push(`send ${step}`);
-      state = "stopping";
-      return Promise.resolve({ asyncOperationUrl: "https://management.azure.com/op/2", completed: false });
-    },
-  };
-  return { gateway: partial as ArmGateway, log };
+  const { gateway, sends } = stoppingVm(initial, [], "send ");
+  return { gateway, log: sends };
 }
 
 /** Intents kept as a state folder keeps them: shared by every worker that opens it. */
