@@ -1,0 +1,74 @@
+/**
+ * The poll that saw a VM's deallocate end and sent its start (observePowerState's `thenSend`) run again in a new
+ * process, as after a kill before the durable host recorded its result: the deallocate's operation still reads
+ * Succeeded, the poll reads no power state (readStateWhenDone is false for a step that is not the cycle's last; the
+ * listing's `starting` shows no sign of the deallocate, so the poll asks the operation), and the new process's journal
+ * of sends is empty: the start goes out once more while the VM is starting, which ARM joins (docs/workflow.md,
+ * "Safety": a next step re-run on another worker may be sent once more). What test/serve/serveState.test.ts allows.
+ */
+import { describe, expect, it } from "vitest";
+import { InvocationContext } from "@azure/functions";
+import { observePowerState } from "../../../activities/observePowerState";
+import type { ArmGateway } from "../../../src/azure/gateway";
+import { parseConfig } from "../../../src/config";
+import { appRootFrom } from "../../../src/root";
+import type { PowerState } from "../../../src/contracts/power";
+import type { PowerStep } from "../../../src/contracts/plan";
+
+const VM =
+  "/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/rg/providers/Microsoft.Compute/virtualMachines/vm-1";
+const context = new InvocationContext({ invocationId: "inv-1", functionName: "observePowerState" });
+
+function world(): { gateway: ArmGateway; calls: string[] } {
+  const calls: string[] = [];
+  let state: PowerState = "deallocated";
+  const partial: Partial<ArmGateway> = {
+    listVmPowerStates: (subscriptionId: string) => {
+      calls.push(`list ${subscriptionId}`);
+      return Promise.resolve({ pages: 1, vms: [{ id: VM, powerState: state, provisioningState: "Succeeded" }] });
+    },
+    getOperationStatus: () => {
+      calls.push("getOperationStatus");
+      return Promise.resolve({ status: "Succeeded" });
+    },
+    getVmState: () => {
+      calls.push("getVmState");
+      return Promise.resolve({ exists: true, powerState: state, provisioningState: "Succeeded" });
+    },
+    beginVmPowerOperation: (_id: string, step: PowerStep) => {
+      calls.push(`begin ${step}`);
+      if (step === "start") state = "starting";
+      return Promise.resolve({ asyncOperationUrl: "https://management.azure.com/op/2", completed: false });
+    },
+  };
+  return { gateway: partial as ArmGateway, calls };
+}
+
+/** The same activity input, each time in a freshly built activity set (a new process after a kill). */
+function pollInNewProcess(gateway: ArmGateway): Promise<unknown> {
+  const at = "2026-12-07T10:00:00.000Z";
+  return observePowerState({ ...appRootFrom(parseConfig({})), gateway }).handler(
+    {
+      resourceId: VM,
+      kind: "vm",
+      step: "deallocate",
+      handle: { asyncOperationUrl: "https://management.azure.com/op/1", completed: false },
+      asOf: at,
+      notBefore: "2026-12-07T09:59:00.000Z",
+      readStateWhenDone: false,
+      thenSend: { after: "deallocate", step: "start", requestedAt: at },
+    },
+    context,
+  );
+}
+
+describe("a poll that sent the next step, run again in a new process", () => {
+  it("sends the start once more, on the deallocate operation's word, while the VM is already starting", async () => {
+    const { gateway, calls } = world();
+    await pollInNewProcess(gateway);
+    const afterFirst = calls.filter((c) => c === "begin start").length;
+    await pollInNewProcess(gateway);
+    expect(afterFirst).toBe(1);
+    expect(calls.slice(3)).toEqual(["list 00000000-0000-0000-0000-000000000001", "getOperationStatus", "begin start"]);
+  });
+});
