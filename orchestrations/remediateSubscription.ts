@@ -129,7 +129,13 @@ export function* remediateSubscription(
   const startedAt = nowIso(context);
   run.publish("verifying the subscription");
 
-  yield* writeAudit(() => run.activity(recordRunStartedActivity, input), "the start of the run", run.warnings);
+  const started = yield* writeAudit(
+    () => run.activity(recordRunStartedActivity, input),
+    "the start of the run",
+    run.warnings,
+  );
+  // Lanes write their own outcomes to a record that took the run's start; without one they hand them up.
+  run.lanesRecord = started.recorded;
 
   // 1 verify
   const classification = yield* verify(run);

@@ -54,6 +54,8 @@ export class Run {
   /** The tally of the outcomes lanes recorded themselves (cycleBatch.ts), and the resources they cover. */
   recorded: OutcomeTally | undefined;
   private readonly covered = new Set<string>();
+  /** Whether the lanes write their own outcomes to the run's record (it took the run's start). */
+  lanesRecord = false;
   /** Each plan entry's index in the plan: its place in the run's record. */
   planIndex: ReadonlyMap<string, number> = new Map();
   readonly warnings: string[] = [];

@@ -77,8 +77,8 @@ export function* runWave(
       lanes: wave.batches.map((b, i) => {
         const entries = lanes[i] ?? [];
         // The canary's outcomes decide the run (subscriptionCanary.ts): the run keeps those; every other lane records
-        // its own.
-        if (wave.canary) return { id: b.id, share: b.share, entries };
+        // its own when the record took the run's start (no audit store: none does).
+        if (wave.canary || !run.lanesRecord) return { id: b.id, share: b.share, entries };
         const seqs = entries.map((e) => run.planIndex.get(resourceKey(e.resourceId)) ?? 0);
         return { id: b.id, share: b.share, entries, seqs };
       }),
