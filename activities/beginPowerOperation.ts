@@ -106,7 +106,7 @@ export function sentKey(input: Pick<Input, "resourceId" | "step" | "requestedAt"
  * Read only when the resource shows a state on the step's way, after that state was read (a send the state shows
  * was recorded before it left). A record that cannot be read (the app's table storage failing) fails the activity:
  * taken for "not recorded", a step of the run's own would be left as someone else's change. The failure is thrown,
- * not answered as data, so the orchestration retries it as any transient failure (transientRetry).
+ * not answered as data, so the orchestration retries it like every other transient failure (transientRetry).
  */
 async function wasIntended(intents: SendIntents | undefined, input: Input, key: string): Promise<boolean> {
   return input.requestedAt !== undefined && intents !== undefined && (await intents.has(key));
