@@ -26,6 +26,7 @@ import { CycleBatchOutput, cycleBatchOrchestration } from "../contracts/durable/
 import { CycleResourceInput, cycleResourceOrchestration } from "../contracts/durable/cycleResource";
 import { ResourceOutcomeSchema, type ResourceOutcome } from "../contracts/outcome";
 import { resourceKey } from "../contracts/ids";
+import { placesInPlan } from "../audit/runOutcomes";
 
 /**
  * Attestation used for simulated runs and campaigns: dated at the exemption (for an estate the latest, so that every
@@ -120,13 +121,8 @@ export function fullRecord(
     `input of ${recordRunCompletedActivity.name}`,
   );
   if (laneOutcomes === undefined) return { ...record, summary: output.summary };
-  const entries = record.plan?.entries ?? [];
-  const at = new Map(entries.map((e, i) => [resourceKey(e.resourceId), i] as const));
-  let after = entries.length;
-  const placed: SequencedOutcome[] = record.outcomes.map((o) => ({
-    seq: at.get(resourceKey(o.resourceId)) ?? after++,
-    outcome: o,
-  }));
+  const seqOf = placesInPlan(record);
+  const placed: SequencedOutcome[] = record.outcomes.map((o, i) => ({ seq: seqOf(o, i), outcome: o }));
   for (const id of laneOutcomes.lanes) {
     const lane = instance(id);
     const written = lane === undefined ? undefined : laneRecord(lane);

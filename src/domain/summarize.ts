@@ -74,14 +74,12 @@ export function tallyOf(outcomes: readonly ResourceOutcome[], lane: string): Out
 /** Two tallies as one (the first's failures named first). */
 export function mergeTallies(a: OutcomeTally | undefined, b: OutcomeTally): OutcomeTally {
   if (a === undefined) return b;
-  const byReason = { ...a.byReason };
-  for (const [reason, n] of Object.entries(b.byReason)) byReason[reason] = (byReason[reason] ?? 0) + n;
   return {
     resources: a.resources + b.resources,
     cycled: a.cycled + b.cycled,
     skipped: a.skipped + b.skipped,
     failed: a.failed + b.failed,
-    byReason,
+    byReason: mergeReasons(a.byReason, b.byReason),
     leftDown: [...a.leftDown, ...b.leftDown],
     failures: [...a.failures, ...b.failures].slice(0, MAX_NAMED),
     lanes: [...a.lanes, ...b.lanes],
