@@ -27,6 +27,7 @@ import { recordNotification } from "./recordNotification";
 import { recordReverification } from "./recordReverification";
 import { recordRunCompleted } from "./recordRunCompleted";
 import { recordRunStarted } from "./recordRunStarted";
+import { relayCancel } from "./relayCancel";
 import { removeTemporarySubnet } from "./removeTemporarySubnet";
 import { sendNotification } from "./sendNotification";
 import { signalRunEnded } from "./signalRunEnded";
@@ -56,6 +57,7 @@ const ACTIVITIES: readonly ((deps: ActivityDeps) => BoundActivity)[] = [
   recordReverification,
   recordRunCompleted,
   recordRunStarted,
+  relayCancel,
   removeTemporarySubnet,
   sendNotification,
   signalRunEnded,

@@ -5,22 +5,15 @@
 import * as df from "durable-functions";
 import { bindActivity, type BoundActivity } from "./binding";
 import { runEndedEvent, signalRunEndedActivity } from "../src/contracts/durable/runStart";
-import { ensureError } from "../src/errors";
+import { tryRaiseEvent } from "../src/durableClient";
 import { clip, TEXT_LIMITS } from "../src/contracts/textLimits";
 
 export function signalRunEnded(): BoundActivity {
   return bindActivity(
     signalRunEndedActivity,
     async ({ waiterInstanceId, runId, output }, context) => {
-      try {
-        await df.getClient(context).raiseEvent(waiterInstanceId, runEndedEvent(runId), output);
-        return { delivered: true };
-      } catch (e) {
-        const message = ensureError(e).message;
-        if (/No instance with ID|\b404\b/i.test(message))
-          return { delivered: false, detail: clip(message, TEXT_LIMITS.note) };
-        throw e;
-      }
+      const raised = await tryRaiseEvent(df.getClient(context), waiterInstanceId, runEndedEvent(runId), output);
+      return raised.delivered ? raised : { delivered: false, detail: clip(raised.detail, TEXT_LIMITS.note) };
     },
     { durableClient: true },
   );

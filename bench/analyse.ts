@@ -299,7 +299,7 @@ export function meanOverlap(intervals: readonly (readonly [number, number])[], f
 }
 
 /**
- * Splits each cycled VM's time in the run (its cycleResource instance, start to end) into Azure's own operation
+ * Splits each cycled VM's time in the run (its outcome's start to end) into Azure's own operation
  * time (the simulator's transitional states) and the rest: before the first operation (reads, the POST, throttled
  * retries), between operations (the wait until the poll that notices a step is done) and after the last one.
  */

@@ -48,7 +48,7 @@ const ORCHESTRATIONS = [
   "remediateSubscription",
   "runWave",
   "cycleBatch",
-  "cycleResource",
+  "cycleChain",
   "refreshVnetSubnet",
 ] as const;
 

@@ -4,15 +4,17 @@
  * lane is serial.
  *
  * Scheduling runs in rounds: scheduleNext picks what may start under the caps, those start together (one
- * cycleResource instance each) and the round ends when all have finished. Members of the groups that need the
+ * cycleChain instance each) and the round ends when all have finished. A serial lane's round is its next
+ * CHAIN_LENGTH resources in one chain, cycled one after the other (orchestrations/cycleChain.ts). Members of the groups that need the
  * most rounds go first, so the batch takes about ceil(N / cap) cycle times. Rounds — rather than starting the
  * next resource the moment any one finishes — because re-yielding in-flight tasks inside a new Task.any makes
  * the Durable extension schedule them again (azure-functions-durable-js#574); every compound task here is built
  * from fresh tasks only.
  *
  * Cancel: the event "cancel" (raised by the cancel endpoint to this instance, listed in the parent's custom
- * status) stops new rounds; the round in flight finishes, so a VM already powered off is started again, and the
- * resources that never started are reported skipped "cancelled".
+ * status) stops new rounds, and is handed on to the chains in flight that have resources left to start
+ * (relayCancel); the resources in flight finish, so a VM already powered off is started again, and the resources
+ * that never started are reported skipped "cancelled".
  */
 import type { OrchestrationContext, Task } from "durable-functions";
 import { parseWith } from "../src/contracts/parse";
@@ -23,13 +25,16 @@ import {
   type CycleBatchOutput,
   type LaneStatus,
 } from "../src/contracts/durable/cycleBatch";
-import { cycleResourceOrchestration } from "../src/contracts/durable/cycleResource";
+import { CHAIN_LENGTH, CycleChainOutput, cycleChainOrchestration } from "../src/contracts/durable/cycleResource";
+import { relayCancelActivity } from "../src/contracts/durable/relayCancel";
+import { CancelEventSchema } from "../src/contracts/events";
 import { CANCEL_EVENT } from "../src/contracts/names";
 import { resourceKey } from "../src/contracts/ids";
 import type { Caps, PlanEntry } from "../src/contracts/plan";
-import { ResourceOutcomeSchema, type ResourceOutcome } from "../src/contracts/outcome";
+import type { ResourceOutcome } from "../src/contracts/outcome";
 import { availabilitySetRounds, domainKey, scheduleNext, type SchedItem } from "../src/domain/scheduler";
 import { nowIso, skippedOutcome, transientRetry, unexpectedOutcome } from "./shared";
+import { FailedGroups } from "./groupFailure";
 import { recordLaneOutcomesActivity } from "../src/contracts/durable/recordLaneOutcomes";
 import { tallyOf } from "../src/domain/summarize";
 import { withEgress } from "./subscriptionClose";
@@ -37,8 +42,8 @@ import { writeAudit } from "./toolkit/auditWrite";
 import { ReplayMemo } from "./replayMemo";
 import { awaitGroup } from "./toolkit/groupWait";
 
-/** Each finished resource's parsed outcome, so a replay of a long lane does not parse them all again. */
-const outcomeMemo = new ReplayMemo<ResourceOutcome>(256);
+/** Each finished chain's parsed outcomes, so a replay of a long lane does not parse them all again. */
+const outcomeMemo = new ReplayMemo<readonly ResourceOutcome[]>(256);
 
 /**
  * Plan order, except that members of the groups needing the most rounds come first (the critical path) and, by
@@ -79,13 +84,6 @@ export function orderForCaps(entries: readonly PlanEntry[], caps: Caps): PlanEnt
     .map((x) => x.e);
 }
 
-/** The availability group whose cap a resource counts against, if any. */
-function groupKey(e: PlanEntry): string | undefined {
-  if (e.availabilitySetId !== undefined) return `as:${resourceKey(e.availabilitySetId)}`;
-  if (e.flexScaleSetId !== undefined) return `fx:${resourceKey(e.flexScaleSetId)}`;
-  return undefined;
-}
-
 function schedItem(e: PlanEntry): SchedItem {
   return {
     id: e.resourceId,
@@ -103,10 +101,10 @@ interface Slot {
   index: number;
 }
 
-/** The members of the next round: the next entry in a serial lane, else what scheduleNext admits. */
-function nextRound(pending: readonly Slot[], caps: Caps): Slot[] {
-  // With nothing in flight and a cap of 1, scheduleNext admits exactly the first entry.
-  if (caps.maxConcurrency <= 1) return pending.slice(0, 1);
+/** The chains of the next round: a serial lane's next CHAIN_LENGTH entries in one, else one per admitted entry. */
+function nextRound(pending: readonly Slot[], caps: Caps): Slot[][] {
+  // With nothing in flight and a cap of 1, scheduleNext admits exactly the first entry, and then the next.
+  if (caps.maxConcurrency <= 1) return [pending.slice(0, CHAIN_LENGTH)];
   const picked = new Set(
     scheduleNext(
       pending.map((s) => s.item),
@@ -114,7 +112,8 @@ function nextRound(pending: readonly Slot[], caps: Caps): Slot[] {
     ),
   );
   // scheduleNext always admits at least one item when nothing is in flight; guard anyway against a stall.
-  return picked.size > 0 ? pending.filter((s) => picked.has(s.item)) : pending.slice(0, 1);
+  const round = picked.size > 0 ? pending.filter((s) => picked.has(s.item)) : pending.slice(0, 1);
+  return round.map((s) => [s]);
 }
 
 export function* cycleBatch(
@@ -129,6 +128,8 @@ export function* cycleBatch(
   }));
   const outcomes: ResourceOutcome[] = [];
   let cancelled = false;
+  /** The chains in flight with more than one resource: each counts its finished resources in its own status. */
+  let activeChains: string[] = [];
   const memoScope = input.replayScope !== undefined ? `${input.replayScope}|${context.df.instanceId}` : undefined;
   // One waiter for the whole batch: whenever the event arrives, this task records it (see remediateSubscription).
   const cancel = context.df.waitForExternalEvent(CANCEL_EVENT);
@@ -144,6 +145,7 @@ export function* cycleBatch(
       done: outcomes.length,
       counts,
       cancelRequested: cancelled,
+      ...(activeChains.length > 0 ? { activeChains } : {}),
     };
     context.df.setCustomStatus(s);
   };
@@ -151,66 +153,77 @@ export function* cycleBatch(
 
   while (pending.length > 0 && !(cancelled ||= cancel.isCompleted)) {
     const round = nextRound(pending, input.caps);
-    const chosen = new Set(round);
+    const chosen = new Set(round.flat());
     pending = pending.filter((s) => !chosen.has(s));
 
-    const tasks = round.map(({ entry, index }) =>
+    const ids = round.map((chain) => `${context.df.instanceId}:${chain[0]?.index ?? 0}`);
+    const tasks = round.map((chain, c) =>
       subOrchestrationTask(
         context,
-        cycleResourceOrchestration,
+        cycleChainOrchestration,
         {
-          entry,
+          entries: chain.map((s) => s.entry),
           transitionTimeoutMinutes: input.transitionTimeoutMinutes,
           restoreStoppedVms: input.restoreStoppedVms,
           wave: input.wave,
           restoreTimeoutMinutes: input.restoreTimeoutMinutes,
         },
-        `${context.df.instanceId}:${index}`,
+        ids[c],
       ),
     );
+    const before = outcomes.length;
+    activeChains = ids.filter((_, c) => (round[c]?.length ?? 0) > 1);
+    status();
     // The round is waited on as a group (toolkit/groupWait.ts): the first wait schedules them all and wakes on the
     // first to finish (or a cancel), then each is taken alone, in order, and counted in the lane's status as it is
-    // taken, so progress moves per resource, not per round; no task is ever scheduled twice.
+    // taken, so progress moves per chain, not per round; no task is ever scheduled twice.
     yield* awaitGroup(context, tasks, [cancel], {
-      done: (raw, i) => {
-        const slot = round[i];
-        if (slot === undefined) return;
-        const parse = (): ResourceOutcome => parseWith(ResourceOutcomeSchema, raw, "output of cycleResource");
-        outcomes.push(memoScope === undefined ? parse() : outcomeMemo.get(memoScope, String(slot.index), parse));
+      heard: function* () {
+        // A cancel heard while chains run: those with resources left to start are told, so that they start none.
+        cancelled = true;
+        status();
+        const told = ids.filter(
+          (_, c) => (round[c]?.length ?? 0) > 1 && !tasks[c]?.isCompleted && !tasks[c]?.isFaulted,
+        );
+        const event = CancelEventSchema.safeParse(cancel.result);
+        if (told.length === 0 || !event.success) return;
+        try {
+          yield* callActivity(context, relayCancelActivity, { instanceIds: told, event: event.data }, transientRetry());
+        } catch {
+          // Not told, a chain cycles its remaining resources to the end: each still ends as it was, or running.
+        }
       },
-      failed: (e, i) => {
-        const entry = round[i]?.entry;
-        if (entry !== undefined)
+      done: (raw, c) => {
+        const chain = round[c];
+        if (chain === undefined) return;
+        const parse = (): readonly ResourceOutcome[] =>
+          parseWith(CycleChainOutput, raw, "output of cycleChain").outcomes;
+        const key = String(chain[0]?.index ?? 0);
+        outcomes.push(...(memoScope === undefined ? parse() : outcomeMemo.get(memoScope, key, parse)));
+      },
+      failed: (e, c) => {
+        for (const { entry } of round[c] ?? [])
           outcomes.push(unexpectedOutcome(entry, e, { wave: input.wave, endedAt: nowIso(context) }));
       },
-      settled: () => {
+      settled: (c) => {
         cancelled ||= cancel.isCompleted;
+        activeChains = activeChains.filter((id) => id !== ids[c]);
         status();
       },
     });
     // A member that failed may still be down or in transition: taking down another member of its availability set
     // (or flexible scale set) could exceed the group's cap, so the rest of the group stays running, untouched.
-    const failedGroups = new Map<string, string>();
-    for (const o of outcomes.slice(outcomes.length - round.length)) {
-      if (o.outcome !== "failed") continue;
-      const entry = round.find((s) => s.entry.resourceId === o.resourceId)?.entry;
-      const key = entry === undefined ? undefined : groupKey(entry);
-      if (key !== undefined) failedGroups.set(key, `${o.name} (${o.reasonCode ?? "failed"})`);
+    const failedGroups = new FailedGroups();
+    const byId = new Map(round.flat().map((s) => [s.entry.resourceId, s.entry] as const));
+    for (const o of outcomes.slice(before)) {
+      const entry = byId.get(o.resourceId);
+      if (entry !== undefined) failedGroups.note(entry, o);
     }
     if (failedGroups.size > 0) {
       pending = pending.filter(({ entry }) => {
-        const key = groupKey(entry);
-        const culprit = key === undefined ? undefined : failedGroups.get(key);
-        if (culprit === undefined) return true;
-        outcomes.push(
-          skippedOutcome(
-            entry,
-            "groupMemberFailed",
-            `not cycled: ${culprit}, a member of the same ${entry.availabilitySetId !== undefined ? "availability set" : "scale set"}, failed; cycle this VM once that one is healthy`,
-            input.wave,
-          ),
-        );
-        return false;
+        const skipped = failedGroups.skipOf(entry, input.wave);
+        if (skipped !== undefined) outcomes.push(skipped);
+        return skipped === undefined;
       });
     }
     status();

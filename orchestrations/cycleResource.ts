@@ -1,5 +1,5 @@
 /**
- * Cycles one VM or uniform scale set through its plan's power steps (power off → deallocate → start for a running VM)
+ * Cycles one VM or uniform scale set (run by a chain, orchestrations/cycleChain.ts, inside its own history) through its plan's power steps (power off → deallocate → start for a running VM)
  * with the monitor pattern: begin the step, then durable timers between reads until the step's target state, so no
  * activity ever waits for Azure. Every failure ends as data in the outcome, never thrown.
  *
@@ -33,8 +33,8 @@
  *
  */
 import type { OrchestrationContext, Task } from "durable-functions";
-import { callActivity, registerOrchestration } from "./toolkit/calls";
-import { cycleResourceOrchestration, type CycleResourceInput } from "../src/contracts/durable/cycleResource";
+import { callActivity } from "./toolkit/calls";
+import type { CycleResourceInput } from "../src/contracts/durable/cycleResource";
 import { readPowerEventsActivity } from "../src/contracts/durable/readPowerEvents";
 import type { BeginPowerOperationResult } from "../src/contracts/durable/beginPowerOperation";
 import type { PowerEvent } from "../src/contracts/discovery";
@@ -339,5 +339,3 @@ function* whoChanged(
   if (gone) return { reasonCode: "disappeared", message: `${entry.name} was deleted during the run${who}` };
   return { reasonCode: "changedByOther", message: `${change.message}${who}` };
 }
-
-registerOrchestration(cycleResourceOrchestration, cycleResource);

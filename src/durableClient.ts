@@ -1,6 +1,7 @@
 /**
- * Reading an instance through the durable client, shared by the triggers and the activities that start and follow a
- * run (startRun, readRun): what the client says of an id that was never used or was purged is "not there", not an
+ * Reading an instance and raising events to it through the durable client, shared by the triggers and the activities
+ * that start, follow and signal runs (startRun, readRun, signalRunEnded, relayCancel): what the client says of an id
+ * that was never used or was purged is "not there", not an
  * error.
  */
 import type * as df from "durable-functions";
@@ -19,6 +20,26 @@ export async function tryGetStatus(
   } catch (e) {
     const message = ensureError(e).message;
     if (/404|not found/i.test(message)) return undefined;
+    throw e;
+  }
+}
+
+/**
+ * Raises `name` to `instanceId`; false when there is no such instance (404: never created, or purged). An instance
+ * that has ended takes the event and ignores it (the extension answers 410, which the client treats as delivered).
+ */
+export async function tryRaiseEvent(
+  client: df.DurableClient,
+  instanceId: string,
+  name: string,
+  payload: unknown,
+): Promise<{ delivered: true } | { delivered: false; detail: string }> {
+  try {
+    await client.raiseEvent(instanceId, name, payload);
+    return { delivered: true };
+  } catch (e) {
+    const message = ensureError(e).message;
+    if (/No instance with ID|\b404\b/i.test(message)) return { delivered: false, detail: message };
     throw e;
   }
 }

@@ -19,6 +19,8 @@ export interface GroupHandlers {
   failed(error: Error, index: number): void;
   /** After each task, whichever way it ended (to publish progress, to look at the waiters again). */
   settled?(index: number): void;
+  /** After the first wait, when it was a waiter of `hold` that ended it: what to do before the tasks still running end. */
+  heard?(): Generator<Task, void, unknown>;
 }
 
 /**
@@ -34,7 +36,10 @@ export function* awaitGroup(
   on: GroupHandlers,
 ): Generator<Task, void, unknown> {
   if (tasks.length === 0) return;
-  yield context.df.Task.any([...tasks, ...hold.filter((w) => !w.isCompleted)]);
+  const held = hold.filter((w) => !w.isCompleted);
+  yield context.df.Task.any([...tasks, ...held]);
+  if (on.heard !== undefined && held.some((w) => w.isCompleted) && tasks.some((t) => !t.isCompleted && !t.isFaulted))
+    yield* on.heard();
   for (const [i, task] of tasks.entries()) {
     try {
       const raw: unknown = task.isCompleted || task.isFaulted ? task.result : yield task;

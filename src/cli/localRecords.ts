@@ -7,14 +7,7 @@ import { randomBytes } from "node:crypto";
 import { EventType, type DurableHost, type InstanceStatus } from "../durable-host";
 import { rootGroup, type Estate, type SimulatorHandle } from "../simulator";
 import { parseWith } from "../contracts/parse";
-import {
-  ProgressSchema,
-  RemediationOutputSchema,
-  RemediationResultSchema,
-  type Progress,
-  type RemediationResult,
-} from "../contracts/remediation";
-import { activeLanesOf, withWaveCounts } from "../contracts/durable/runWave";
+import { RemediationOutputSchema, RemediationResultSchema, type RemediationResult } from "../contracts/remediation";
 import { recordRunCompletedActivity } from "../contracts/durable/recordRunCompleted";
 import {
   RecordLaneOutcomesInput,
@@ -23,8 +16,13 @@ import {
 } from "../contracts/durable/recordLaneOutcomes";
 import type { CampaignTarget } from "../contracts/campaign";
 import { CycleBatchOutput, cycleBatchOrchestration } from "../contracts/durable/cycleBatch";
-import { CycleResourceInput, cycleResourceOrchestration } from "../contracts/durable/cycleResource";
-import { ResourceOutcomeSchema, type ResourceOutcome } from "../contracts/outcome";
+import {
+  ChainStatusSchema,
+  CycleChainInput,
+  CycleChainOutput,
+  cycleChainOrchestration,
+} from "../contracts/durable/cycleResource";
+import type { ResourceOutcome } from "../contracts/outcome";
 import { resourceKey } from "../contracts/ids";
 import { placesInPlan } from "../audit/runOutcomes";
 
@@ -60,20 +58,6 @@ export function simulatedRunId(startMs: number): string {
 }
 
 /**
- * The run's progress as its status shows it; the running wave counts its finished lanes in its own status until it
- * ends, and each lane in flight its finished resources, so progress moves as each resource finishes.
- */
-export function runProgress(host: DurableHost, instanceId: string): Progress | undefined {
-  const s = host.getStatus(instanceId);
-  if (s?.customStatus === undefined || s.customStatus === null) return undefined;
-  const p = ProgressSchema.safeParse(s.customStatus);
-  if (!p.success) return undefined;
-  const waves = (p.data.activeWaves ?? []).map((id) => host.getStatus(id)?.customStatus);
-  const lanes = waves.flatMap((w) => activeLanesOf(w)).map((id) => host.getStatus(id)?.customStatus);
-  return withWaveCounts(p.data, waves, lanes);
-}
-
-/**
  * What a run has finished so far, for a run stopped before its end: the outcomes of its finished lanes and of every
  * resource whose cycle has ended, and the names of the resources whose cycle was still under way.
  */
@@ -88,13 +72,22 @@ export function partialOutcomes(host: DurableHost): { finished: ResourceOutcome[
     if (out.success) out.data.outcomes.forEach(keep);
     laneRecord(lane)?.outcomes.forEach((o) => keep(o.outcome));
   }
-  for (const one of host.listInstances({ name: cycleResourceOrchestration.name })) {
-    if (one.runtimeStatus === "Completed") {
-      const o = ResourceOutcomeSchema.safeParse(one.output);
-      if (o.success) keep(o.data);
-    } else if (one.runtimeStatus === "Running" || one.runtimeStatus === "Pending") {
-      const i = CycleResourceInput.safeParse(one.input);
-      inFlight.push(i.success ? i.data.entry.name : one.instanceId);
+  for (const chain of host.listInstances({ name: cycleChainOrchestration.name })) {
+    if (chain.runtimeStatus === "Completed") {
+      const out = CycleChainOutput.safeParse(chain.output);
+      if (out.success) out.data.outcomes.forEach(keep);
+    } else if (chain.runtimeStatus === "Running" || chain.runtimeStatus === "Pending") {
+      // A chain's finished resources are in its status; the one it cycles now, or its first before it has begun.
+      const status = ChainStatusSchema.safeParse(chain.customStatus);
+      if (status.success) status.data.outcomes.forEach(keep);
+      const i = CycleChainInput.safeParse(chain.input);
+      inFlight.push(
+        status.success && status.data.current !== undefined
+          ? status.data.current
+          : i.success
+            ? (i.data.entries[0]?.name ?? chain.instanceId)
+            : chain.instanceId,
+      );
     }
   }
   return { finished: [...byKey.values()], inFlight };

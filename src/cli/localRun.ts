@@ -1,20 +1,20 @@
 /** A remediation instance on a local durable host: its progress, its end, and the events the app's endpoints raise. */
 import type { DurableHost } from "../durable-host";
 import { ProgressSchema, type Progress } from "../contracts/remediation";
-import { activeLanesOf, withWaveCounts } from "../contracts/durable/runWave";
+import { activeLanesOf, liveProgressOn } from "../contracts/durable/runWave";
 import { ApproveEventSchema, CancelEventSchema } from "../contracts/events";
 import { APPROVE_EVENT, CANCEL_EVENT } from "../contracts/names";
 
-/** The run's progress, the running wave's finished lanes counted in (as the status endpoint does). */
+/**
+ * The run's progress as its status shows it, with what its running wave, lanes and chains have finished so far (as
+ * the status endpoint counts them), so progress moves as each resource finishes.
+ */
 export function progressOf(host: DurableHost, instanceId: string): Progress | undefined {
   const s = host.getStatus(instanceId);
   if (s?.customStatus === undefined || s.customStatus === null) return undefined;
   const p = ProgressSchema.safeParse(s.customStatus);
   if (!p.success) return undefined;
-  return withWaveCounts(
-    p.data,
-    (p.data.activeWaves ?? []).map((id) => host.getStatus(id)?.customStatus),
-  );
+  return liveProgressOn(p.data, (id) => host.getStatus(id)?.customStatus);
 }
 
 export function isLiveOn(host: DurableHost, instanceId: string): boolean {

@@ -55,15 +55,9 @@ import {
 } from "../contracts/campaign";
 import type { ResourceOutcome } from "../contracts/outcome";
 import { adoptApp, appModules, appVersioning } from "./localApp";
-import {
-  estateTarget,
-  fullRecord,
-  partialOutcomes,
-  runProgress,
-  simulatedAttestation,
-  simulatedRunId,
-} from "./localRecords";
+import { estateTarget, fullRecord, partialOutcomes, simulatedAttestation, simulatedRunId } from "./localRecords";
 import { stackSettings } from "./localApp";
+import { progressOf } from "./localRun";
 import { clip, TEXT_LIMITS } from "../contracts/textLimits";
 
 /** Who approves or cancels a run of the local stack (the person at the keyboard). */
@@ -248,7 +242,7 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
     throw e;
   }
   const instanceId = remediationInstanceId(sim.subscriptionId);
-  const progress = (): Progress | undefined => runProgress(host, instanceId);
+  const progress = (): Progress | undefined => progressOf(host, instanceId);
 
   return {
     sim,

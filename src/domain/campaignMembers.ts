@@ -4,7 +4,7 @@
  */
 import type { z } from "zod";
 import { PhaseSchema, ProgressSchema, type Phase } from "../contracts/remediation";
-import { activeLanesOf, withWaveCounts } from "../contracts/durable/runWave";
+import { liveProgress } from "../contracts/durable/runWave";
 import {
   CampaignQueueInput,
   CampaignQueueOutput,
@@ -92,17 +92,8 @@ async function withRunProgress(read: ReadStatus, member: CampaignMember): Promis
   const run = await read(member.runInstanceId, false);
   const parsed = ProgressSchema.safeParse(run?.customStatus);
   if (!parsed.success) return member;
-  let progress = parsed.data;
-  if ((progress.activeWaves ?? []).length > 0) {
-    // The running wave's finished lanes, and the finished resources of the lanes it still lists.
-    const waves = await Promise.all((progress.activeWaves ?? []).map((id) => read(id, false)));
-    const lanes = await Promise.all(waves.flatMap((w) => activeLanesOf(w?.customStatus)).map((id) => read(id, false)));
-    progress = withWaveCounts(
-      progress,
-      waves.map((w) => w?.customStatus),
-      lanes.map((l) => l?.customStatus),
-    );
-  }
+  // The running wave's finished lanes, and the finished resources of the lanes and chains in flight.
+  const progress = await liveProgress(parsed.data, async (id) => (await read(id, false))?.customStatus);
   const phase: Phase = progress.phase;
   return { ...member, phase, counts: progress.counts };
 }

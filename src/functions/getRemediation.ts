@@ -6,7 +6,7 @@ import * as df from "durable-functions";
 import { z } from "zod";
 import { ClockKindSchema } from "../contracts/clock";
 import { ProgressSchema, RemediationOutputSchema, type Progress } from "../contracts/remediation";
-import { activeLanesOf, withWaveCounts } from "../contracts/durable/runWave";
+import { liveProgress } from "../contracts/durable/runWave";
 import { errorResponse, jsonResponse } from "./http";
 import { readRequest } from "./request";
 import { statusUrls } from "./instances";
@@ -28,19 +28,10 @@ export async function getRemediation(
     if (!status) return errorResponse(404, "NotFound", `No remediation instance ${instanceId}`);
     const parsed = ProgressSchema.safeParse(status.customStatus);
     let progress: Progress | null = parsed.success ? parsed.data : null;
-    if (progress !== null && (progress.activeWaves ?? []).length > 0) {
-      // The running wave counts its finished lanes in its own status until it ends, and each lane in flight its
-      // finished resources.
-      const waves = await Promise.all((progress.activeWaves ?? []).map((id) => tryGetStatus(client, id)));
-      const lanes = await Promise.all(
-        waves.flatMap((w) => activeLanesOf(w?.customStatus)).map((id) => tryGetStatus(client, id)),
-      );
-      progress = withWaveCounts(
-        progress,
-        waves.map((w) => w?.customStatus),
-        lanes.map((l) => l?.customStatus),
-      );
-    }
+    // The running wave counts its finished lanes in its own status until it ends, each lane in flight its finished
+    // resources, and each chain in flight its own.
+    if (progress !== null)
+      progress = await liveProgress(progress, async (id) => (await tryGetStatus(client, id))?.customStatus);
     const result = RemediationOutputSchema.safeParse(status.output);
     const clock = ClockOfInput.safeParse(status.input);
     return jsonResponse(200, {

@@ -52,7 +52,7 @@ describe("polls timed by what is known", () => {
       outcome: "cycled",
       actions: ["powerOff", "deallocate", "start"],
     });
-    const cycles = product.host.stats().instances.filter((i) => i.name === "cycleResource");
+    const cycles = product.host.stats().instances.filter((i) => i.name === "cycleChain");
     expect(cycles.length).toBeGreaterThan(0);
     // Its start, its power off's send, the power off's wait, the deallocate's send, its wait, the poll that sends the
     // start, the start's wait and the confirming read: eight episodes, where a separate send of the start made nine.

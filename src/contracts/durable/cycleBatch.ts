@@ -60,8 +60,16 @@ export const LaneStatusSchema = z.object({
     })
     .optional(),
   cancelRequested: z.boolean(),
+  /** Its chains in flight with more than one resource: each counts its finished resources in its own status. */
+  activeChains: z.array(z.string()).optional(),
 });
 export type LaneStatus = z.output<typeof LaneStatusSchema>;
+
+/** The chains a lane lists as in flight, from its custom status (none when it lists nothing readable). */
+export function activeChainsOf(laneStatus: unknown): string[] {
+  const l = LaneStatusSchema.safeParse(laneStatus);
+  return l.success ? (l.data.activeChains ?? []) : [];
+}
 
 /**
  * Instance id of a batch: derived from the run so the cancel endpoint can address it. The wave running it lists

@@ -1,4 +1,7 @@
-/** Orchestration contract: cycle one VM or uniform scale set through its plan's power steps. */
+/**
+ * Orchestration contract: cycle a few resources of a lane one after the other in one instance (`cycleChain`), each
+ * through its plan's power steps (the per-resource input, CycleResourceInput).
+ */
 import { z } from "zod";
 import { defineOrchestration } from "../define";
 import { PlanEntrySchema } from "../plan";
@@ -15,8 +18,31 @@ export const CycleResourceInput = z.object({
 });
 export type CycleResourceInput = z.output<typeof CycleResourceInput>;
 
-export const cycleResourceOrchestration = defineOrchestration(
-  "cycleResource",
-  CycleResourceInput,
-  ResourceOutcomeSchema,
-);
+/**
+ * Resources a serial lane hands one chain: one instance start and one wake of the lane then serve that many
+ * resources, and a chain's history stays a few resources long (docs/performance.md, "Chains").
+ */
+export const CHAIN_LENGTH = 3;
+
+export const CycleChainInput = CycleResourceInput.omit({ entry: true }).extend({
+  /** Cycled in this order, each once the one before has ended. */
+  entries: z.array(PlanEntrySchema).min(1).max(CHAIN_LENGTH),
+});
+export type CycleChainInput = z.output<typeof CycleChainInput>;
+
+export const CycleChainOutput = z.object({
+  /** One outcome per entry, in the input's order. */
+  outcomes: z.array(ResourceOutcomeSchema),
+  /** A cancel reached the chain before its last entry started: the entries not started are skipped "cancelled". */
+  cancelled: z.boolean(),
+});
+export type CycleChainOutput = z.output<typeof CycleChainOutput>;
+
+export const cycleChainOrchestration = defineOrchestration("cycleChain", CycleChainInput, CycleChainOutput);
+
+/** Custom status of a chain: the outcomes of the entries it has finished, and the one in flight. */
+export const ChainStatusSchema = z.object({
+  outcomes: z.array(ResourceOutcomeSchema),
+  current: z.string().optional(),
+});
+export type ChainStatus = z.output<typeof ChainStatusSchema>;

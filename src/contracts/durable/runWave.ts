@@ -6,7 +6,8 @@ import { z } from "zod";
 import { defineOrchestration } from "../define";
 import { renamedField } from "../parse";
 import { CapsSchema, PlanEntrySchema } from "../plan";
-import { CycleBatchOutput, LaneStatusSchema } from "./cycleBatch";
+import { activeChainsOf, CycleBatchOutput, LaneStatusSchema } from "./cycleBatch";
+import { ChainStatusSchema } from "./cycleResource";
 import type { Progress } from "../remediation";
 
 export const WaveLaneSchema = z.object({
@@ -74,14 +75,16 @@ export function waveInstanceId(runInstanceId: string, runId: string, wave: numbe
 
 /**
  * The run's progress with what its running waves have finished so far: the waves' counts of their finished lanes
- * (from the waves' custom statuses) and the finished resources of the lanes they still list (from the lanes' own
- * statuses, `laneStatuses`), so the count moves as each resource finishes. A wave drops a lane from its list as it
- * counts it, so no resource is counted twice.
+ * (from the waves' custom statuses), the finished resources of the lanes they still list (from the lanes' own
+ * statuses, `laneStatuses`) and those of the chains those lanes list (`chainStatuses`), so the count moves as each
+ * resource finishes. A wave drops a lane from its list as it counts it, and a lane a chain, so no resource is counted
+ * twice.
  */
 export function withWaveCounts(
   progress: Progress,
   waveStatuses: readonly unknown[],
   laneStatuses: readonly unknown[] = [],
+  chainStatuses: readonly unknown[] = [],
 ): Progress {
   const counts = { ...progress.counts };
   const add = (c: { cycled: number; skipped: number; failed: number; leftDown: number }): void => {
@@ -101,7 +104,50 @@ export function withWaveCounts(
     // A lane read just after its wave counted it (and before the wave's status was read again) is not added twice.
     if (l.success && l.data.counts !== undefined && l.data.done <= counts.pending) add(l.data.counts);
   }
+  for (const raw of chainStatuses) {
+    const c = ChainStatusSchema.safeParse(raw);
+    if (!c.success || c.data.outcomes.length > counts.pending) continue;
+    const tally = { cycled: 0, skipped: 0, failed: 0, leftDown: 0 };
+    for (const o of c.data.outcomes) {
+      tally[o.outcome]++;
+      if (o.leftDown !== undefined) tally.leftDown++;
+    }
+    add(tally);
+  }
   return { ...progress, counts };
+}
+
+/**
+ * The statuses a run's progress counts in, read level by level: the ids of each level are yielded and their custom
+ * statuses handed back (the running waves, the lanes they list, the chains those list). Driven by `liveProgress`
+ * over the durable client and by `liveProgressOn` over the local host.
+ */
+function* progressReads(progress: Progress): Generator<readonly string[], Progress, readonly unknown[]> {
+  const waveIds = progress.activeWaves ?? [];
+  if (waveIds.length === 0) return progress;
+  const waves = yield waveIds;
+  const lanes = yield waves.flatMap((w) => activeLanesOf(w));
+  const chains = yield lanes.flatMap((l) => activeChainsOf(l));
+  return withWaveCounts(progress, waves, lanes, chains);
+}
+
+/** The run's progress as it stands, each level's statuses read by `read` (undefined for an instance not there). */
+export async function liveProgress(
+  progress: Progress,
+  read: (instanceId: string) => Promise<unknown>,
+): Promise<Progress> {
+  const reads = progressReads(progress);
+  let step = reads.next([]);
+  while (step.done !== true) step = reads.next(await Promise.all(step.value.map(read)));
+  return step.value;
+}
+
+/** `liveProgress` over a reader that answers at once (the local host). */
+export function liveProgressOn(progress: Progress, read: (instanceId: string) => unknown): Progress {
+  const reads = progressReads(progress);
+  let step = reads.next([]);
+  while (step.done !== true) step = reads.next(step.value.map(read));
+  return step.value;
 }
 
 /** The lanes a wave lists as in flight, from its custom status (none when it lists nothing readable). */

@@ -63,6 +63,33 @@ describe("the group wait", () => {
     expect(r.output).toEqual(["output of work: not a number"]);
   });
 
+  it("runs `heard` once when a waiter ends the first wait while tasks still run, and never otherwise", async () => {
+    /** Two activities the test leaves running until the cancel; `heard` calls one more activity (a relay). */
+    function* withHeard(context: OrchestrationContext): Generator<Task, unknown, unknown> {
+      const cancel = context.df.waitForExternalEvent("cancel");
+      const tasks = [0, 1].map((i) => context.df.callActivity("work", i));
+      const ends: string[] = [];
+      let heardWhileRunning = 0;
+      yield* awaitGroup(context, tasks, [cancel], {
+        heard: function* () {
+          heardWhileRunning += tasks.filter((t) => !t.isCompleted).length;
+          ends.push(`relayed:${String(yield context.df.callActivity("relay", "cancel"))}`);
+        },
+        done: (raw, i) => ends.push(`${i}:${JSON.stringify(raw)}`),
+        failed: (e, i) => ends.push(`${i}:failed:${e.message}`),
+      });
+      return { ends, heardWhileRunning };
+    }
+    // Raised before the first wait: the waiter ends it at once, while both activities are still to run.
+    const heard = await drive(withHeard, echo, { events: [{ afterEpisode: 0, name: "cancel", value: {} }] });
+    expect(heard.output).toEqual({ ends: ["relayed:cancel", "0:0", "1:1"], heardWhileRunning: 2 });
+    expect(heard.scheduled.map((a) => a.functionName)).toEqual(["work", "work", "relay"]);
+
+    const quiet = await drive(withHeard, echo);
+    expect(quiet.output).toEqual({ ends: ["0:0", "1:1"], heardWhileRunning: 0 });
+    expect(quiet.scheduled.map((a) => a.functionName)).toEqual(["work", "work"]);
+  });
+
   it("waits on nothing for an empty group", async () => {
     const r = await drive(function* (context: OrchestrationContext): Generator<Task, unknown, unknown> {
       yield* awaitGroup(context, [], [context.df.waitForExternalEvent("cancel")], {

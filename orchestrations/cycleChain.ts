@@ -1,0 +1,64 @@
+/**
+ * Cycles a few resources of a lane one after the other in one instance, each with orchestrations/cycleResource.ts
+ * inside this history. A serial lane hands out its resources CHAIN_LENGTH at a time: a resource cycled by an
+ * orchestration of its own cost the instance's start and a wake of its lane, two of its nine episodes; a chain pays
+ * them once for all its resources, and its history stays a few resources long. A lane with a larger share starts one
+ * chain per resource of a round.
+ *
+ * Cancel: the lane hands its "cancel" on to a chain in flight (relayCancel), and the chain keeps one waiter for it
+ * from its first wait on. The resource in flight finishes its cycle (a VM already powered off is started again); the
+ * entries not yet started are skipped "cancelled". A member of an availability set or flexible scale set that fails
+ * keeps the chain's later members of the same group from starting (orchestrations/groupFailure.ts), as a lane does.
+ */
+import type { OrchestrationContext, Task } from "durable-functions";
+import { registerOrchestration } from "./toolkit/calls";
+import {
+  cycleChainOrchestration,
+  type ChainStatus,
+  type CycleChainInput,
+  type CycleChainOutput,
+} from "../src/contracts/durable/cycleResource";
+import { CANCEL_EVENT } from "../src/contracts/names";
+import type { ResourceOutcome } from "../src/contracts/outcome";
+import { cycleResource } from "./cycleResource";
+import { FailedGroups } from "./groupFailure";
+import { skippedOutcome } from "./shared";
+import { holdingFirst } from "./toolkit/cancelAwareWait";
+
+export function* cycleChain(
+  context: OrchestrationContext,
+  input: CycleChainInput,
+): Generator<Task, CycleChainOutput, unknown> {
+  const { entries, ...options } = input;
+  const cancel = context.df.waitForExternalEvent(CANCEL_EVENT);
+  const outcomes: ResourceOutcome[] = [];
+  const failedGroups = new FailedGroups();
+  let cancelled = false;
+  const status = (current?: string): void => {
+    const s: ChainStatus = { outcomes, ...(current !== undefined ? { current } : {}) };
+    context.df.setCustomStatus(s);
+  };
+  for (const [i, entry] of entries.entries()) {
+    if (i > 0 && (cancelled ||= cancel.isCompleted)) {
+      outcomes.push(
+        skippedOutcome(entry, "cancelled", "the run was cancelled before this resource was started", input.wave),
+      );
+      continue;
+    }
+    const skipped = failedGroups.skipOf(entry, input.wave);
+    if (skipped !== undefined) {
+      outcomes.push(skipped);
+      continue;
+    }
+    status(entry.name);
+    const cycle = cycleResource(context, { ...options, entry });
+    // The first resource's first wait also holds the waiter, which then hears a cancel whenever it comes.
+    const outcome = i === 0 ? yield* holdingFirst(context, cycle, cancel) : yield* cycle;
+    outcomes.push(outcome);
+    failedGroups.note(entry, outcome);
+  }
+  status();
+  return { outcomes, cancelled };
+}
+
+registerOrchestration(cycleChainOrchestration, cycleChain);
