@@ -44,13 +44,7 @@ const DurableHostResultsSchema = z.object({
   ),
 });
 
-const ORCHESTRATIONS = [
-  "remediateSubscription",
-  "runWave",
-  "cycleBatch",
-  "cycleChain",
-  "refreshVnetSubnet",
-] as const;
+const ORCHESTRATIONS = ["remediateSubscription", "runWave", "cycleBatch", "cycleChain", "refreshVnetSubnet"] as const;
 
 const secs = (s: number): string => (s >= 3600 ? `${fmt(s)} s (${(s / 3600).toFixed(2)} h)` : `${fmt(s)} s`);
 const mark = (met: boolean | null): string => (met === null ? "–" : met ? "✅" : "❌");
