@@ -5,8 +5,8 @@
  *
  * Scheduling runs in rounds: scheduleNext picks what may start under the caps, those start together (one
  * cycleChain instance each) and the round ends when all have finished. A serial lane's round is its next
- * CHAIN_LENGTH resources in one chain, cycled one after the other (orchestrations/cycleChain.ts). Members of the groups that need the
- * most rounds go first, so the batch takes about ceil(N / cap) cycle times. Rounds — rather than starting the
+ * CHAIN_LENGTH resources in one chain, cycled one after the other (orchestrations/cycleChain.ts). Members of the
+ * groups that need the most rounds go first, so the batch takes about ceil(N / cap) cycle times. Rounds — rather than starting the
  * next resource the moment any one finishes — because re-yielding in-flight tasks inside a new Task.any makes
  * the Durable extension schedule them again (azure-functions-durable-js#574); every compound task here is built
  * from fresh tasks only.

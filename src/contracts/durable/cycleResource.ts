@@ -22,7 +22,7 @@ export type CycleResourceInput = z.output<typeof CycleResourceInput>;
  * Resources a serial lane hands one chain: one instance start and one wake of the lane then serve that many
  * resources, and a chain's history stays a few resources long (docs/performance.md, "Chains").
  */
-export const CHAIN_LENGTH = 3;
+export const CHAIN_LENGTH = 5;
 
 export const CycleChainInput = CycleResourceInput.omit({ entry: true }).extend({
   /** Cycled in this order, each once the one before has ended. */
