@@ -18,7 +18,7 @@ import type { PowerState } from "../src/contracts/power";
 import type { OperationHandle } from "../src/contracts/azure";
 import type { ArmGateway } from "../src/azure/gateway";
 import type { SendIntents } from "../src/root";
-import { ValidationError } from "../src/errors";
+import { ensureError, isAzureOperationError, ValidationError } from "../src/errors";
 import { callArmPaced } from "./armFailure";
 import type { ActivityDeps } from "./deps";
 
@@ -78,7 +78,9 @@ async function beginOnVm(
     )
       return { status: "changed", state: state.powerState };
     if (state.powerState === input.expectedState) await intend(intents, input, key);
-    const answer = await decide(input, state.powerState, () => arm.beginVmPowerOperation(input.resourceId, input.step));
+    const answer = await decide(input, state.powerState, () =>
+      unlessRefused(intents, input, key, () => arm.beginVmPowerOperation(input.resourceId, input.step)),
+    );
     if (input.requestedAt !== undefined && answer.status === "started") remember(journal, key, answer);
     return answer;
   }
@@ -130,6 +132,31 @@ function onTheStepsWay(step: Input["step"], state: PowerState): boolean {
   return stepSatisfied(step, state) || stepInTransition(step, state);
 }
 
+/**
+ * Sends a recorded first write; when ARM refuses it (a 4xx answer: a conflict, throttling, a lock, a policy), the
+ * record is dropped before the refusal is answered: nothing was sent to the resource, so a re-run (its answer lost)
+ * must not take a state someone else caused for this step's own. Any other failure (5xx, a socket) leaves the
+ * record: the request may have reached the resource.
+ */
+async function unlessRefused(
+  intents: SendIntents | undefined,
+  input: Input,
+  key: string,
+  send: () => Promise<OperationHandle>,
+): Promise<OperationHandle> {
+  try {
+    return await send();
+  } catch (e) {
+    if (input.requestedAt !== undefined && intents !== undefined && refusedByArm(e)) await intents.drop(key);
+    throw e;
+  }
+}
+
+function refusedByArm(error: unknown): boolean {
+  const e = ensureError(error);
+  return isAzureOperationError(e) && e.statusCode !== undefined && e.statusCode >= 400 && e.statusCode < 500;
+}
+
 function remember(journal: SentJournal, key: string, answer: Output): void {
   if (journal.size >= SENT_JOURNAL_SIZE) journal.delete(journal.keys().next().value ?? "");
   journal.set(key, answer);
@@ -164,6 +191,7 @@ async function beginOnScaleSet(
     wanted,
     () => wasIntended(intents, input, key),
     () => intend(intents, input, key),
+    (send) => unlessRefused(intents, input, key, send),
   );
   if (input.requestedAt !== undefined && answer.status === "started") remember(journal, key, answer);
   return answer;
@@ -175,6 +203,7 @@ async function sendOnScaleSet(
   wanted: readonly string[],
   intended: () => Promise<boolean>,
   beforeSend: () => Promise<void>,
+  guarded: (send: () => Promise<OperationHandle>) => Promise<OperationHandle>,
 ): Promise<Output> {
   const state = await arm.getScaleSetState(input.resourceId);
   if (!state.exists) return notFound(input.resourceId);
@@ -207,7 +236,7 @@ async function sendOnScaleSet(
       : { status: "inTransition", state: summary };
   }
   if (input.expectedState !== undefined) await beforeSend();
-  const handle = await arm.beginScaleSetPowerOperation(input.resourceId, input.step, todo);
+  const handle = await guarded(() => arm.beginScaleSetPowerOperation(input.resourceId, input.step, todo));
   return { status: "started", handle, stateBefore: summary, instanceIds: todo };
 }
 

@@ -30,11 +30,14 @@ export const WALL_CLOCK: AppClock = { now: () => new Date(), kind: "wall" };
 /**
  * The first writes a worker is about to send, kept where a worker that takes over after a crash can read them: each
  * is added (and durable) before its request leaves, so a re-run that finds one knows the step it sees under way may be
- * its own (activities/beginPowerOperation.ts). Keys name the resource, the step and when the run scheduled it.
+ * its own (activities/beginPowerOperation.ts); one ARM refused is dropped again. Keys name the resource, the step and
+ * when the run scheduled it.
  */
 export interface SendIntents {
   has(key: string): Promise<boolean>;
   add(key: string): Promise<void>;
+  /** Forgets a first write ARM refused (it never became an action on the resource). */
+  drop(key: string): Promise<void>;
 }
 
 export interface AppRoot {

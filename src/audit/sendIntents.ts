@@ -26,6 +26,7 @@ import { statusCodeOf } from "./tables";
 export interface SendIntentTable {
   has(key: string): Promise<boolean>;
   add(key: string): Promise<void>;
+  drop(key: string): Promise<void>;
 }
 
 export function sendIntentsTableName(prefix: string): string {
@@ -76,6 +77,16 @@ export function sendIntentTableOn(client: TableClient): SendIntentTable {
         ready = undefined;
         await ensureTable();
         await client.upsertEntity(entity, "Replace");
+      }
+    },
+    async drop(key) {
+      await ensureTable();
+      const { partitionKey, rowKey } = rowOf(key);
+      try {
+        await client.deleteEntity(partitionKey, rowKey);
+      } catch (e) {
+        // Not there (never written, or dropped already): nothing to forget.
+        if (statusCodeOf(e) !== 404) throw ensureError(e);
       }
     },
   };

@@ -48,6 +48,18 @@ describe("the table of first writes", () => {
     expect(await tables.rawEntities(sendIntentsTableName(prefix))).toHaveLength(1);
   });
 
+  it("forgets a key dropped (a send ARM refused) for every worker, and takes a drop of a key not there calmly", async () => {
+    const { prefix, open } = freshTable();
+    const intents = open();
+    await intents.add(KEY);
+    await intents.drop(KEY);
+    expect(await open().has(KEY)).toBe(false);
+    expect(await tables.rawEntities(sendIntentsTableName(prefix))).toHaveLength(0);
+    await intents.drop(KEY);
+    await intents.drop(KEY.replace("powerOff", "deallocate"));
+    expect(await intents.has(KEY)).toBe(false);
+  });
+
   it("records keys holding characters table keys cannot ('/', '\\', '#', '?', control characters)", async () => {
     const { open } = freshTable();
     const intents = open();

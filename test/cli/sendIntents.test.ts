@@ -28,4 +28,20 @@ describe("a state folder's record of first writes about to be sent", () => {
     await intents.add("vm-1|powerOff|2026-12-07T10:00:00.000Z");
     expect(existsSync(path)).toBe(true);
   });
+
+  it("forgets a dropped intent (a send ARM refused), for the next process too", async () => {
+    const path = join(mkdtempSync(join(tmpdir(), "port25-sends-")), "sends.jsonl");
+    const first = openSendIntents(path);
+    await first.add("vm-1|powerOff|2026-12-07T10:00:00.000Z");
+    await first.add("vm-2|powerOff|2026-12-07T10:00:00.000Z");
+    await first.drop("vm-1|powerOff|2026-12-07T10:00:00.000Z");
+    await first.drop("vm-9|powerOff|2026-12-07T10:00:00.000Z");
+    expect(await first.has("vm-1|powerOff|2026-12-07T10:00:00.000Z")).toBe(false);
+    const next = openSendIntents(path);
+    expect(await next.has("vm-1|powerOff|2026-12-07T10:00:00.000Z")).toBe(false);
+    expect(await next.has("vm-2|powerOff|2026-12-07T10:00:00.000Z")).toBe(true);
+    // Recorded again later (another send of the same key), it holds again.
+    await next.add("vm-1|powerOff|2026-12-07T10:00:00.000Z");
+    expect(await openSendIntents(path).has("vm-1|powerOff|2026-12-07T10:00:00.000Z")).toBe(true);
+  });
 });

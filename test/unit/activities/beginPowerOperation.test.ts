@@ -10,6 +10,8 @@ import type { ArmGateway } from "../../../src/azure/gateway";
 import { parseConfig } from "../../../src/config";
 import { appRootFrom, type SendIntents } from "../../../src/root";
 import type { PowerState } from "../../../src/contracts/power";
+import type { PowerStep } from "../../../src/contracts/plan";
+import { AzureOperationError } from "../../../src/errors";
 
 const context = new InvocationContext({ invocationId: "inv-1", functionName: "beginPowerOperation" });
 
@@ -64,6 +66,11 @@ function intents(log: string[]): SendIntents & { keys: Set<string> } {
       keys.add(k);
       return Promise.resolve();
     },
+    drop: (k) => {
+      log.push("dropped");
+      keys.delete(k);
+      return Promise.resolve();
+    },
   };
 }
 
@@ -97,6 +104,57 @@ describe("a first power off re-run on another worker (the first died after sendi
   });
 });
 
+describe("a first power off ARM refuses (an owner's deallocate began between the read and the send)", () => {
+  const input = {
+    resourceId: VM,
+    kind: "vm",
+    step: "powerOff",
+    expectedState: "running",
+    requestedAt: "2026-12-07T10:00:00.000Z",
+  };
+  /** Running when read; the send meets the owner's deallocate (409) and the VM shows it from then on. */
+  function racedByOwner(status: number): { gateway: ArmGateway; log: string[] } {
+    let state: PowerState = "running";
+    const log: string[] = [];
+    const partial: Partial<ArmGateway> = {
+      getVmState: () => Promise.resolve({ exists: true, powerState: state, provisioningState: "Updating" }),
+      beginVmPowerOperation: (_id: string, step: PowerStep) => {
+        log.push(`send ${step}`);
+        state = "deallocating";
+        return Promise.reject(
+          new AzureOperationError("powerOff", "the VM is being deallocated", {
+            code: status === 409 ? "Conflict" : "InternalServerError",
+            statusCode: status,
+            retryable: status >= 500,
+          }),
+        );
+      },
+    };
+    return { gateway: partial as ArmGateway, log };
+  }
+
+  it("forgets the record when ARM refuses, so a re-run of the activity leaves the deallocate as the owner's", async () => {
+    const { gateway, log } = racedByOwner(409);
+    const shared = intents(log);
+    const first = beginPowerOperation({ ...appRootFrom(parseConfig({})), gateway, sendIntents: shared });
+    expect(await first.handler(input, context)).toMatchObject({ status: "conflict" });
+    expect(log).toEqual(["intent", "send powerOff", "dropped"]);
+    // Its answer lost, the activity runs again (on this worker or another): the VM is the owner's now.
+    const again = beginPowerOperation({ ...appRootFrom(parseConfig({})), gateway, sendIntents: shared });
+    expect(await again.handler(input, context)).toEqual({ status: "changed", state: "deallocating" });
+    expect(log).toEqual(["intent", "send powerOff", "dropped"]);
+  });
+
+  it("keeps the record when the answer is no verdict (a 5xx): the power off may have reached the VM", async () => {
+    const { gateway, log } = racedByOwner(500);
+    const shared = intents(log);
+    const first = beginPowerOperation({ ...appRootFrom(parseConfig({})), gateway, sendIntents: shared });
+    await expect(first.handler(input, context)).rejects.toThrow("the VM is being deallocated");
+    expect(log).toEqual(["intent", "send powerOff"]);
+    expect(shared.keys.size).toBe(1);
+  });
+});
+
 describe("a first power off whose record cannot be stored or read (the app's table storage failing)", () => {
   const input = {
     resourceId: VM,
@@ -110,7 +168,7 @@ describe("a first power off whose record cannot be stored or read (the app's tab
 
   it("sends nothing when the record of the send fails, and fails the activity (retried) rather than answering", async () => {
     const { gateway, log } = vm("running");
-    const failing: SendIntents = { has: () => Promise.resolve(false), add: unavailable };
+    const failing: SendIntents = { has: () => Promise.resolve(false), add: unavailable, drop: unavailable };
     const activity = beginPowerOperation({ ...appRootFrom(parseConfig({})), gateway, sendIntents: failing });
     await expect(activity.handler(input, context)).rejects.toThrow("Service Unavailable");
     expect(log).toEqual([]);
@@ -118,7 +176,7 @@ describe("a first power off whose record cannot be stored or read (the app's tab
 
   it("sends nothing when the record cannot be read, and fails the activity rather than taking it for unrecorded", async () => {
     const { gateway, log } = vm("stopping");
-    const failing: SendIntents = { has: unavailable, add: () => Promise.resolve() };
+    const failing: SendIntents = { has: unavailable, add: () => Promise.resolve(), drop: unavailable };
     const activity = beginPowerOperation({ ...appRootFrom(parseConfig({})), gateway, sendIntents: failing });
     await expect(activity.handler(input, context)).rejects.toThrow("Service Unavailable");
     expect(log).toEqual([]);
@@ -141,6 +199,7 @@ describe("the record of a first write, read only where it can matter", () => {
         return inner.has(k);
       },
       add: (k) => inner.add(k),
+      drop: (k) => inner.drop(k),
     };
   }
 
