@@ -172,12 +172,19 @@ export function checkInvariants(sim: SimulatorHandle, result: RemediationResult,
           (a.kind === "stop" || a.kind === "deallocate" || a.kind === "evict") &&
           (a.at <= readBefore || (a.kind !== "stop" && a.at <= firstWrite)),
       );
+      // Unless the plan itself saw the state they left (their change came before discovery) and the run's cycle of
+      // that state starts it and ends it as found: a stopped VM cycled under `restoreStoppedVms`.
+      const planned =
+        downedFirst !== undefined &&
+        m.final === theirs[downedFirst.kind] &&
+        outcomes.some((o) => o.stateBefore === theirs[downedFirst.kind] && o.stateAfter === m.final);
       const started = log.filter(
         (e) =>
           e.method === "POST" &&
           key(e.path) === `${m.resource}/start` &&
           e.status < 300 &&
           downedFirst !== undefined &&
+          !planned &&
           e.at >= downedFirst.at,
       );
       if (started.length > 0)
