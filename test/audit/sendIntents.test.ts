@@ -3,7 +3,7 @@
  * one worker records before sending, every other worker reads, so a power step re-run on another worker after the
  * first died takes the step it finds under way for its own.
  */
-import { stoppingScaleSet, stoppingVm, VMSS } from "../support/stoppingGateway";
+import { FIRST_POWER_OFF, stoppingScaleSet, stoppingVm, VM, VMSS } from "../support/stoppingGateway";
 import { describe, expect, it } from "vitest";
 import { InvocationContext } from "@azure/functions";
 import { auditTables } from "../support/auditTables";
@@ -22,8 +22,6 @@ function freshTable(): { prefix: string; open: () => ReturnType<typeof createSen
   return { prefix, open: () => createSendIntentTable(config) };
 }
 
-const VM =
-  "/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/rg/providers/Microsoft.Compute/virtualMachines/vm-1";
 const KEY = `${VM.toLowerCase()}|powerOff|2026-12-07T10:00:00.000Z`;
 
 describe("the table of first writes", () => {
@@ -135,13 +133,7 @@ describe("a first power off re-run on another worker of the deployed app (the fi
   it("takes the VM's power off under way for its own and goes on (watching it), sending nothing twice", async () => {
     const prefix = tables.freshPrefix();
     const { gateway, sends } = vm("running");
-    const input = {
-      resourceId: VM,
-      kind: "vm",
-      step: "powerOff",
-      expectedState: "running",
-      requestedAt: "2026-12-07T10:00:00.000Z",
-    };
+    const input = FIRST_POWER_OFF;
     expect(await worker(prefix, gateway).handler(input, context)).toMatchObject({ status: "started" });
     expect(await worker(prefix, gateway).handler(input, context)).toEqual({
       status: "inTransition",
@@ -172,13 +164,7 @@ describe("a first power off re-run on another worker of the deployed app (the fi
   it("still leaves a VM found stopping with no record of the run's send as someone else's change", async () => {
     const prefix = tables.freshPrefix();
     const { gateway, sends } = vm("stopping");
-    const input = {
-      resourceId: VM,
-      kind: "vm",
-      step: "powerOff",
-      expectedState: "running",
-      requestedAt: "2026-12-07T10:00:00.000Z",
-    };
+    const input = FIRST_POWER_OFF;
     expect(await worker(prefix, gateway).handler(input, context)).toEqual({ status: "changed", state: "stopping" });
     expect(sends).toEqual([]);
   });

@@ -9,6 +9,17 @@ import type { PowerStep } from "../../src/contracts/plan";
 
 export const VMSS =
   "/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/rg/providers/Microsoft.Compute/virtualMachineScaleSets/ss-1";
+export const VM =
+  "/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/rg/providers/Microsoft.Compute/virtualMachines/vm-1";
+
+/** A VM's first power off, as a run sends it: against the plan's state, stamped with the time it was scheduled. */
+export const FIRST_POWER_OFF = {
+  resourceId: VM,
+  kind: "vm",
+  step: "powerOff",
+  expectedState: "running",
+  requestedAt: "2026-12-07T10:00:00.000Z",
+} as const;
 
 /** A VM in `initial`; `sends` may be a log shared with other entries (each send then reads `send <step>`). */
 export function stoppingVm(

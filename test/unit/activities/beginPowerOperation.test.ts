@@ -2,7 +2,7 @@
  * A scale set's first write (checked against the plan's state) re-run after its completion was lost: the instances
  * now show the run's own power off under way, which must not be taken for their owner's change.
  */
-import { stoppingScaleSet, stoppingVm, VMSS } from "../../support/stoppingGateway";
+import { FIRST_POWER_OFF, stoppingScaleSet, stoppingVm, VMSS } from "../../support/stoppingGateway";
 import { describe, expect, it } from "vitest";
 import { InvocationContext } from "@azure/functions";
 import { beginPowerOperation } from "../../../activities/beginPowerOperation";
@@ -46,9 +46,6 @@ describe("a scale set's first power off, run again after its completion was lost
   });
 });
 
-const VM =
-  "/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/rg/providers/Microsoft.Compute/virtualMachines/vm-1";
-
 /** A VM in `initial` that a power off moves to "stopping"; every send and every recorded intent, in order. */
 function vm(initial: PowerState): { gateway: ArmGateway; log: string[] } {
   const { gateway, sends } = stoppingVm(initial, [], "send ");
@@ -75,13 +72,7 @@ function intents(log: string[]): SendIntents & { keys: Set<string> } {
 }
 
 describe("a first power off re-run on another worker (the first died after sending)", () => {
-  const input = {
-    resourceId: VM,
-    kind: "vm",
-    step: "powerOff",
-    expectedState: "running",
-    requestedAt: "2026-12-07T10:00:00.000Z",
-  };
+  const input = FIRST_POWER_OFF;
 
   it("takes the step it finds under way for its own when the first worker recorded it before sending", async () => {
     const { gateway, log } = vm("running");
@@ -105,13 +96,7 @@ describe("a first power off re-run on another worker (the first died after sendi
 });
 
 describe("a first power off ARM refuses (an owner's deallocate began between the read and the send)", () => {
-  const input = {
-    resourceId: VM,
-    kind: "vm",
-    step: "powerOff",
-    expectedState: "running",
-    requestedAt: "2026-12-07T10:00:00.000Z",
-  };
+  const input = FIRST_POWER_OFF;
   /** Running when read; the send meets the owner's deallocate (409) and the VM shows it from then on. */
   function racedByOwner(status: number): { gateway: ArmGateway; log: string[] } {
     let state: PowerState = "running";
@@ -156,13 +141,7 @@ describe("a first power off ARM refuses (an owner's deallocate began between the
 });
 
 describe("a first power off whose record cannot be stored or read (the app's table storage failing)", () => {
-  const input = {
-    resourceId: VM,
-    kind: "vm",
-    step: "powerOff",
-    expectedState: "running",
-    requestedAt: "2026-12-07T10:00:00.000Z",
-  };
+  const input = FIRST_POWER_OFF;
   const unavailable = (): Promise<never> =>
     Promise.reject(Object.assign(new Error("Service Unavailable"), { statusCode: 503 }));
 
@@ -184,13 +163,7 @@ describe("a first power off whose record cannot be stored or read (the app's tab
 });
 
 describe("the record of a first write, read only where it can matter", () => {
-  const input = {
-    resourceId: VM,
-    kind: "vm",
-    step: "powerOff",
-    expectedState: "running",
-    requestedAt: "2026-12-07T10:00:00.000Z",
-  };
+  const input = FIRST_POWER_OFF;
   function counted(log: string[]): SendIntents {
     const inner = intents(log);
     return {
