@@ -16,7 +16,7 @@ export function relayCancel(): BoundActivity {
       const delivered: string[] = [];
       const missing: string[] = [];
       for (const id of instanceIds) {
-        const raised = await tryRaiseEvent(client, id, CANCEL_EVENT, event);
+        const raised = await tryRaiseEvent(client, id, CANCEL_EVENT, event ?? null);
         (raised.delivered ? delivered : missing).push(id);
       }
       return { delivered, missing };

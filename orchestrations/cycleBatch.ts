@@ -176,7 +176,8 @@ export function* cycleBatch(
     status();
     // The round is waited on as a group (toolkit/groupWait.ts): the first wait schedules them all and wakes on the
     // first to finish (or a cancel), then each is taken alone, in order, and counted in the lane's status as it is
-    // taken, so progress moves per chain, not per round; no task is ever scheduled twice.
+    // taken (a chain in flight counts its own finished resources, `activeChains`), so progress moves per resource,
+    // not per round; no task is ever scheduled twice.
     yield* awaitGroup(context, tasks, [cancel], {
       heard: function* () {
         // A cancel heard while chains run: those with resources left to start are told, so that they start none.
@@ -185,10 +186,12 @@ export function* cycleBatch(
         const told = ids.filter(
           (_, c) => (round[c]?.length ?? 0) > 1 && !tasks[c]?.isCompleted && !tasks[c]?.isFaulted,
         );
+        if (told.length === 0) return;
+        // The canceller's event as it came, when it reads as one (the chains only need to hear it).
         const event = CancelEventSchema.safeParse(cancel.result);
-        if (told.length === 0 || !event.success) return;
+        const relay = { instanceIds: told, ...(event.success ? { event: event.data } : {}) };
         try {
-          yield* callActivity(context, relayCancelActivity, { instanceIds: told, event: event.data }, transientRetry());
+          yield* callActivity(context, relayCancelActivity, relay, transientRetry());
         } catch {
           // Not told, a chain cycles its remaining resources to the end: each still ends as it was, or running.
         }

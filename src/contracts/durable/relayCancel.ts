@@ -8,7 +8,8 @@ import { CancelEventSchema } from "../events";
 
 const RelayCancelInput = z.object({
   instanceIds: z.array(z.string().min(1)).min(1),
-  event: CancelEventSchema,
+  /** The canceller's event as the lane heard it; absent when what it heard did not read as one. */
+  event: CancelEventSchema.optional(),
 });
 const RelayCancelOutput = z.object({
   /** The instances the event was raised to. */
