@@ -13,6 +13,7 @@
 import type { OrchestrationContext, Task } from "durable-functions";
 import { registerOrchestration } from "./toolkit/calls";
 import {
+  chainDone,
   cycleChainOrchestration,
   type ChainStatus,
   type CycleChainInput,
@@ -35,7 +36,7 @@ export function* cycleChain(
   const failedGroups = new FailedGroups();
   let cancelled = false;
   const status = (current?: string): void => {
-    const s: ChainStatus = { outcomes, ...(current !== undefined ? { current } : {}) };
+    const s: ChainStatus = { done: outcomes.map(chainDone), ...(current !== undefined ? { current } : {}) };
     context.df.setCustomStatus(s);
   };
   for (const [i, entry] of entries.entries()) {

@@ -17,6 +17,7 @@ import {
 import type { CampaignTarget } from "../contracts/campaign";
 import { CycleBatchOutput, cycleBatchOrchestration } from "../contracts/durable/cycleBatch";
 import {
+  type ChainDone,
   ChainStatusSchema,
   CycleChainInput,
   CycleChainOutput,
@@ -77,9 +78,10 @@ export function partialOutcomes(host: DurableHost): { finished: ResourceOutcome[
       const out = CycleChainOutput.safeParse(chain.output);
       if (out.success) out.data.outcomes.forEach(keep);
     } else if (chain.runtimeStatus === "Running" || chain.runtimeStatus === "Pending") {
-      // A chain's finished resources are in its status; the one it cycles now, or its first before it has begun.
+      // A chain's finished resources are named in its status (their whole outcomes come with the chain's result);
+      // the one it cycles now, or its first before it has begun, is mid-cycle.
       const status = ChainStatusSchema.safeParse(chain.customStatus);
-      if (status.success) status.data.outcomes.forEach(keep);
+      if (status.success) status.data.done.forEach((d) => keep(fromChainStatus(d)));
       const i = CycleChainInput.safeParse(chain.input);
       inFlight.push(
         status.success && status.data.current !== undefined
@@ -91,6 +93,18 @@ export function partialOutcomes(host: DurableHost): { finished: ResourceOutcome[
     }
   }
   return { finished: [...byKey.values()], inFlight };
+}
+
+/** A resource a running chain finished, as its status names it: what it ended as, without the chain's details. */
+function fromChainStatus(done: ChainDone): ResourceOutcome {
+  const { leftDown, ...named } = done;
+  return {
+    ...named,
+    actions: [],
+    message: leftDown
+      ? "LEFT DOWN: finished before the stop, not brought back; its reason and manual action were in the chain's result, which the stop cut off"
+      : "finished before the stop; its details were in the chain's result, which the stop cut off",
+  };
 }
 
 /**

@@ -27,7 +27,7 @@ describe("a cancel reaching a chain in flight", () => {
       const chains = lanes.flatMap((l) => activeChainsOf(product.host.getStatus(l)?.customStatus));
       // The first chain of the fleet's wave, its first resource under way.
       const chain = ChainStatusSchema.safeParse(product.host.getStatus(chains[0] ?? "")?.customStatus);
-      if (chain.success && chain.data.current !== undefined && chain.data.outcomes.length === 0)
+      if (chain.success && chain.data.current !== undefined && chain.data.done.length === 0)
         signalled = [product.instanceId, ...waves, ...lanes];
     }
     expect(signalled.length).toBeGreaterThan(2);

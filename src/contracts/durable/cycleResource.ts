@@ -40,9 +40,39 @@ export type CycleChainOutput = z.output<typeof CycleChainOutput>;
 
 export const cycleChainOrchestration = defineOrchestration("cycleChain", CycleChainInput, CycleChainOutput);
 
-/** Custom status of a chain: the outcomes of the entries it has finished, and the one in flight. */
+/**
+ * What a chain's custom status says of a resource it has finished: enough to count it and name it, never its whole
+ * outcome (messages, instance lists), so that the status stays far below the 16 KB a custom status may hold.
+ */
+export const ChainDoneSchema = ResourceOutcomeSchema.pick({
+  resourceId: true,
+  kind: true,
+  name: true,
+  resourceGroup: true,
+  outcome: true,
+  reasonCode: true,
+  stateAfter: true,
+}).extend({ leftDown: z.boolean() });
+export type ChainDone = z.output<typeof ChainDoneSchema>;
+
+/** Custom status of a chain: the entries it has finished, and the one in flight. */
 export const ChainStatusSchema = z.object({
-  outcomes: z.array(ResourceOutcomeSchema),
+  done: z.array(ChainDoneSchema),
   current: z.string().optional(),
 });
 export type ChainStatus = z.output<typeof ChainStatusSchema>;
+
+/** `outcome` as a chain's status names it. */
+export function chainDone(outcome: z.output<typeof ResourceOutcomeSchema>): ChainDone {
+  const { resourceId, kind, name, resourceGroup, reasonCode, stateAfter } = outcome;
+  return {
+    resourceId,
+    kind,
+    name,
+    resourceGroup,
+    outcome: outcome.outcome,
+    ...(reasonCode !== undefined ? { reasonCode } : {}),
+    ...(stateAfter !== undefined ? { stateAfter } : {}),
+    leftDown: outcome.leftDown !== undefined,
+  };
+}

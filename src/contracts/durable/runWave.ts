@@ -106,11 +106,11 @@ export function withWaveCounts(
   }
   for (const raw of chainStatuses) {
     const c = ChainStatusSchema.safeParse(raw);
-    if (!c.success || c.data.outcomes.length > counts.pending) continue;
+    if (!c.success || c.data.done.length > counts.pending) continue;
     const tally = { cycled: 0, skipped: 0, failed: 0, leftDown: 0 };
-    for (const o of c.data.outcomes) {
+    for (const o of c.data.done) {
       tally[o.outcome]++;
-      if (o.leftDown !== undefined) tally.leftDown++;
+      if (o.leftDown) tally.leftDown++;
     }
     add(tally);
   }

@@ -38,18 +38,18 @@ describe("the run's and the wave's custom status", () => {
 
   it("counts the finished resources of the chains a lane lists, each once, level by level", () => {
     const progress = ProgressSchema.parse({ runId: "r1", phase: "waves", counts, activeWaves: ["wave1"] });
-    const outcome = (name: string, o: "cycled" | "failed"): unknown => ({
+    const done = (name: string, o: "cycled" | "failed", leftDown = false): unknown => ({
       resourceId: `/subscriptions/s/resourceGroups/g/providers/Microsoft.Compute/virtualMachines/${name}`,
       name,
       resourceGroup: "g",
       kind: "vm",
       outcome: o,
-      actions: [],
+      leftDown,
     });
     const statuses: Record<string, unknown> = {
       wave1: { wave: 1, activeLanes: ["lane0"], counts: { cycled: 1, skipped: 0, failed: 0, leftDown: 0 } },
       lane0: { batchId: "w1l0", total: 3, done: 0, cancelRequested: false, activeChains: ["lane0:0"] },
-      "lane0:0": { outcomes: [outcome("a", "cycled"), outcome("b", "failed")], current: "c" },
+      "lane0:0": { done: [done("a", "cycled"), done("b", "failed", true)], current: "c" },
     };
     const read: string[] = [];
     const live = liveProgressOn(progress, (id) => {
@@ -57,9 +57,9 @@ describe("the run's and the wave's custom status", () => {
       return statuses[id];
     });
     expect(read).toEqual(["wave1", "lane0", "lane0:0"]);
-    expect(live.counts).toMatchObject({ cycled: 2, failed: 1, pending: 1 });
+    expect(live.counts).toMatchObject({ cycled: 2, failed: 1, leftDown: 1, pending: 1 });
     // A chain read after its outcomes outgrew what is pending (its lane counted it meanwhile) is not added again.
-    const over = { outcomes: ["a", "b", "c", "d"].map((n) => outcome(n, "cycled")) };
+    const over = { done: ["a", "b", "c", "d"].map((n) => done(n, "cycled")) };
     expect(withWaveCounts(progress, [statuses.wave1], [statuses.lane0], [over]).counts).toMatchObject({ cycled: 1 });
   });
 });
