@@ -41,9 +41,7 @@ import {
   type RemediationResult,
 } from "../contracts/remediation";
 import type { RemediationOptionsInput } from "../contracts/options";
-import { APPROVE_EVENT, CANCEL_EVENT, REMEDIATE_CAMPAIGN, REMEDIATE_SUBSCRIPTION } from "../contracts/names";
-import { activeLanesOf } from "../contracts/durable/runWave";
-import { ApproveEventSchema, CancelEventSchema, type ApproveEvent, type CancelEvent } from "../contracts/events";
+import { REMEDIATE_CAMPAIGN, REMEDIATE_SUBSCRIPTION } from "../contracts/names";
 import {
   campaignIdFor,
   campaignInstanceId,
@@ -57,7 +55,7 @@ import type { ResourceOutcome } from "../contracts/outcome";
 import { adoptApp, appModules, appVersioning } from "./localApp";
 import { estateTarget, fullRecord, partialOutcomes, simulatedAttestation, simulatedRunId } from "./localRecords";
 import { stackSettings } from "./localApp";
-import { progressOf } from "./localRun";
+import { progressOf, raiseApprove, raiseCancel } from "./localRun";
 import { clip, TEXT_LIMITS } from "../contracts/textLimits";
 
 /** Who approves or cancels a run of the local stack (the person at the keyboard). */
@@ -344,31 +342,9 @@ export async function startLocalStack(opts: LocalStackOptions): Promise<LocalSta
       }
       return best;
     },
-    cancel(by = LOCAL_OPERATOR): void {
-      const event: CancelEvent = CancelEventSchema.parse({
-        cancelledBy: by,
-        cancelledAt: new Date(host.clock.now()).toISOString(),
-      });
-      host.raiseEvent(instanceId, CANCEL_EVENT, event);
-      const live = (id: string): boolean => {
-        const s = host.getStatus(id);
-        return s !== undefined && (s.runtimeStatus === "Running" || s.runtimeStatus === "Pending");
-      };
-      // The run's active wave, then the lanes it lists (as the cancel endpoint does).
-      for (const id of progress()?.activeWaves ?? []) {
-        if (!live(id)) continue;
-        host.raiseEvent(id, CANCEL_EVENT, event);
-        for (const lane of activeLanesOf(host.getStatus(id)?.customStatus))
-          if (live(lane)) host.raiseEvent(lane, CANCEL_EVENT, event);
-      }
-    },
-    approve: (by = LOCAL_OPERATOR) => {
-      const event: ApproveEvent = ApproveEventSchema.parse({
-        approvedBy: by,
-        approvedAt: new Date(host.clock.now()).toISOString(),
-      });
-      host.raiseEvent(instanceId, APPROVE_EVENT, event);
-    },
+    // As the cancel and approve endpoints raise them: the run, then its active wave and every lane the wave lists.
+    cancel: (by = LOCAL_OPERATOR) => raiseCancel(host, instanceId, by),
+    approve: (by = LOCAL_OPERATOR) => raiseApprove(host, instanceId, by),
     partialOutcomes: () => partialOutcomes(host),
     result(): RemediationResult {
       const s = host.getStatus(instanceId);
