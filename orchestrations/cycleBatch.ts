@@ -33,7 +33,7 @@ import { resourceKey } from "../src/contracts/ids";
 import type { Caps, PlanEntry } from "../src/contracts/plan";
 import type { ResourceOutcome } from "../src/contracts/outcome";
 import { availabilitySetRounds, domainKey, scheduleNext, type SchedItem } from "../src/domain/scheduler";
-import { nowIso, skippedOutcome, transientRetry, unexpectedOutcome } from "./shared";
+import { cancelledOutcome, nowIso, transientRetry, unexpectedOutcome } from "./shared";
 import { FailedGroups } from "./groupFailure";
 import { recordLaneOutcomesActivity } from "../src/contracts/durable/recordLaneOutcomes";
 import { tallyOf } from "../src/domain/summarize";
@@ -183,9 +183,10 @@ export function* cycleBatch(
         // A cancel heard while chains run: those with resources left to start are told, so that they start none.
         cancelled = true;
         status();
-        const told = ids.filter(
-          (_, c) => (round[c]?.length ?? 0) > 1 && !tasks[c]?.isCompleted && !tasks[c]?.isFaulted,
-        );
+        const told = activeChains.filter((id) => {
+          const task = tasks[ids.indexOf(id)];
+          return task !== undefined && !task.isCompleted && !task.isFaulted;
+        });
         if (told.length === 0) return;
         // The canceller's event as it came, when it reads as one (the chains only need to hear it).
         const event = CancelEventSchema.safeParse(cancel.result);
@@ -222,20 +223,16 @@ export function* cycleBatch(
       const entry = byId.get(o.resourceId);
       if (entry !== undefined) failedGroups.note(entry, o);
     }
-    if (failedGroups.size > 0) {
-      pending = pending.filter(({ entry }) => {
-        const skipped = failedGroups.skipOf(entry, input.wave);
-        if (skipped !== undefined) outcomes.push(skipped);
-        return skipped === undefined;
-      });
-    }
+    pending = pending.filter(({ entry }) => {
+      const skipped = failedGroups.skipOf(entry, input.wave);
+      if (skipped !== undefined) outcomes.push(skipped);
+      return skipped === undefined;
+    });
     status();
   }
 
   for (const { entry } of pending) {
-    outcomes.push(
-      skippedOutcome(entry, "cancelled", "the run was cancelled before this resource was started", input.wave),
-    );
+    outcomes.push(cancelledOutcome(entry, input.wave));
   }
   status();
   const output = yield* handUp(context, input, outcomes, cancelled);

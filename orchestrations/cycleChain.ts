@@ -5,8 +5,8 @@
  * them once for all its resources, and its history stays a few resources long. A lane with a larger share starts one
  * chain per resource of a round.
  *
- * Cancel: the lane hands its "cancel" on to a chain in flight (relayCancel), and the chain keeps one waiter for it
- * from its first wait on. The resource in flight finishes its cycle (a VM already powered off is started again); the
+ * Cancel: the lane hands its "cancel" on to a chain in flight (relayCancel), and the chain keeps one waiter for it,
+ * held in each resource's first wait. The resource in flight finishes its cycle (a VM already powered off is started again); the
  * entries not yet started are skipped "cancelled". A member of an availability set or flexible scale set that fails
  * keeps the chain's later members of the same group from starting (orchestrations/groupFailure.ts), as a lane does.
  */
@@ -23,7 +23,7 @@ import { CANCEL_EVENT } from "../src/contracts/names";
 import type { ResourceOutcome } from "../src/contracts/outcome";
 import { cycleResource } from "./cycleResource";
 import { FailedGroups } from "./groupFailure";
-import { skippedOutcome } from "./shared";
+import { cancelledOutcome } from "./shared";
 import { holdingFirst } from "./toolkit/cancelAwareWait";
 
 export function* cycleChain(
@@ -41,9 +41,7 @@ export function* cycleChain(
   };
   for (const [i, entry] of entries.entries()) {
     if (i > 0 && (cancelled ||= cancel.isCompleted)) {
-      outcomes.push(
-        skippedOutcome(entry, "cancelled", "the run was cancelled before this resource was started", input.wave),
-      );
+      outcomes.push(cancelledOutcome(entry, input.wave));
       continue;
     }
     const skipped = failedGroups.skipOf(entry, input.wave);
@@ -52,9 +50,9 @@ export function* cycleChain(
       continue;
     }
     status(entry.name);
-    const cycle = cycleResource(context, { ...options, entry });
-    // The first resource's first wait also holds the waiter, which then hears a cancel whenever it comes.
-    const outcome = i === 0 ? yield* holdingFirst(context, cycle, cancel) : yield* cycle;
+    // Each resource's first wait also holds the waiter (once held, it hears a cancel whenever it comes; a resource
+    // that waits on nothing, nothing to cycle, leaves it to the next).
+    const outcome = yield* holdingFirst(context, cycleResource(context, { ...options, entry }), cancel);
     outcomes.push(outcome);
     failedGroups.note(entry, outcome);
   }

@@ -27,10 +27,6 @@ export class FailedGroups {
       this.culprits.set(key, `${outcome.name} (${outcome.reasonCode ?? "failed"})`);
   }
 
-  get size(): number {
-    return this.culprits.size;
-  }
-
   /** `entry`'s outcome when a member of its group failed: skipped, naming that member; else undefined. */
   skipOf(entry: PlanEntry, wave: number | undefined): ResourceOutcome | undefined {
     const key = groupKey(entry);

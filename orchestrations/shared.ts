@@ -88,6 +88,11 @@ export function skippedOutcome(
   };
 }
 
+/** A resource a cancel kept from starting: skipped, nothing sent. */
+export function cancelledOutcome(entry: PlanEntry, wave?: number): ResourceOutcome {
+  return skippedOutcome(entry, "cancelled", "the run was cancelled before this resource was started", wave);
+}
+
 /**
  * A "failed" outcome for an entry whose sub-orchestration threw (a bug, or the engine gave up): reported, never
  * silently lost. `endedAt` when the caller knows the time.

@@ -1,8 +1,7 @@
 /**
  * Reading an instance and raising events to it through the durable client, shared by the triggers and the activities
  * that start, follow and signal runs (startRun, readRun, signalRunEnded, relayCancel): what the client says of an id
- * that was never used or was purged is "not there", not an
- * error.
+ * that was never used or was purged is "not there", not an error.
  */
 import type * as df from "durable-functions";
 import { ensureError } from "./errors";
