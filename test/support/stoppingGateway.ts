@@ -60,3 +60,36 @@ export function stoppingScaleSet(
   };
   return { gateway: partial as ArmGateway, sends };
 }
+
+/**
+ * A VM for a poll that sends the next step (observePowerState's `thenSend`): the subscription's listing shows
+ * `listed()`, the VM's own read `actual()`, its operation reads Succeeded, and `sent` says what a send does to it.
+ * Every call is recorded in `calls`, in order.
+ */
+export function observedVm(
+  listed: () => PowerState,
+  actual: () => PowerState,
+  sent: (step: PowerStep) => void = () => undefined,
+): { gateway: ArmGateway; calls: string[] } {
+  const calls: string[] = [];
+  const partial: Partial<ArmGateway> = {
+    listVmPowerStates: (subscriptionId: string) => {
+      calls.push(`list ${subscriptionId}`);
+      return Promise.resolve({ pages: 1, vms: [{ id: VM, powerState: listed(), provisioningState: "Succeeded" }] });
+    },
+    getOperationStatus: () => {
+      calls.push("getOperationStatus");
+      return Promise.resolve({ status: "Succeeded" });
+    },
+    getVmState: () => {
+      calls.push("getVmState");
+      return Promise.resolve({ exists: true, powerState: actual(), provisioningState: "Succeeded" });
+    },
+    beginVmPowerOperation: (_id: string, step: PowerStep) => {
+      calls.push(`begin ${step}`);
+      sent(step);
+      return Promise.resolve({ asyncOperationUrl: "https://management.azure.com/op/1", completed: false });
+    },
+  };
+  return { gateway: partial as ArmGateway, calls };
+}

@@ -10,30 +10,16 @@ import type { ArmGateway } from "../../../src/azure/gateway";
 import { parseConfig } from "../../../src/config";
 import { appRootFrom } from "../../../src/root";
 import type { PowerState } from "../../../src/contracts/power";
-import type { PowerStep } from "../../../src/contracts/plan";
+import { observedVm, VM } from "../../support/stoppingGateway";
 
-const VM =
-  "/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/rg/providers/Microsoft.Compute/virtualMachines/vm-1";
 const context = new InvocationContext({ invocationId: "inv-1", functionName: "observePowerState" });
 
 /** A gateway whose listing shows the VM `listed` while the VM itself is `actual`; every call is recorded in order. */
 function gatewayShowing(listed: PowerState, actual: PowerState): { gateway: ArmGateway; calls: string[] } {
-  const calls: string[] = [];
-  const partial: Partial<ArmGateway> = {
-    listVmPowerStates: (subscriptionId: string) => {
-      calls.push(`list ${subscriptionId}`);
-      return Promise.resolve({ pages: 1, vms: [{ id: VM, powerState: listed, provisioningState: "Succeeded" }] });
-    },
-    getVmState: () => {
-      calls.push("getVmState");
-      return Promise.resolve({ exists: true, powerState: actual, provisioningState: "Succeeded" });
-    },
-    beginVmPowerOperation: (_id: string, step: PowerStep) => {
-      calls.push(`begin ${step}`);
-      return Promise.resolve({ asyncOperationUrl: "https://management.azure.com/op/1", completed: false });
-    },
-  };
-  return { gateway: partial as ArmGateway, calls };
+  return observedVm(
+    () => listed,
+    () => actual,
+  );
 }
 
 function pollDeallocateThenStart(gateway: ArmGateway): Promise<unknown> {

@@ -13,35 +13,20 @@ import type { ArmGateway } from "../../../src/azure/gateway";
 import { parseConfig } from "../../../src/config";
 import { appRootFrom } from "../../../src/root";
 import type { PowerState } from "../../../src/contracts/power";
-import type { PowerStep } from "../../../src/contracts/plan";
+import { observedVm, VM } from "../../support/stoppingGateway";
 
-const VM =
-  "/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/rg/providers/Microsoft.Compute/virtualMachines/vm-1";
 const context = new InvocationContext({ invocationId: "inv-1", functionName: "observePowerState" });
 
+/** A VM deallocated, as the listing and its own reads show it; a start sets it starting. */
 function world(): { gateway: ArmGateway; calls: string[] } {
-  const calls: string[] = [];
   let state: PowerState = "deallocated";
-  const partial: Partial<ArmGateway> = {
-    listVmPowerStates: (subscriptionId: string) => {
-      calls.push(`list ${subscriptionId}`);
-      return Promise.resolve({ pages: 1, vms: [{ id: VM, powerState: state, provisioningState: "Succeeded" }] });
-    },
-    getOperationStatus: () => {
-      calls.push("getOperationStatus");
-      return Promise.resolve({ status: "Succeeded" });
-    },
-    getVmState: () => {
-      calls.push("getVmState");
-      return Promise.resolve({ exists: true, powerState: state, provisioningState: "Succeeded" });
-    },
-    beginVmPowerOperation: (_id: string, step: PowerStep) => {
-      calls.push(`begin ${step}`);
+  return observedVm(
+    () => state,
+    () => state,
+    (step) => {
       if (step === "start") state = "starting";
-      return Promise.resolve({ asyncOperationUrl: "https://management.azure.com/op/2", completed: false });
     },
-  };
-  return { gateway: partial as ArmGateway, calls };
+  );
 }
 
 /** The same activity input, each time in a freshly built activity set (a new process after a kill). */
