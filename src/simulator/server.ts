@@ -169,9 +169,9 @@ export async function answerRequest(
     "x-ms-routing-request-id": `LOCAL:${requestId}`,
     // The budget the request drew on: its subscription's, or the tenant's for a path outside any subscription.
     ...(host !== undefined
-      ? host.throttler.headers(d.clock.now())
+      ? host.throttler.headers(d.clock.now(), entry.kind)
       : entry.subscriptionId === undefined
-        ? d.tenant.throttler.headers(d.clock.now())
+        ? d.tenant.throttler.headers(d.clock.now(), entry.kind)
         : {}),
     ...response.headers,
   };

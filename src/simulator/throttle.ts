@@ -65,16 +65,17 @@ export class Throttler {
     return this.buckets[kind].take(now);
   }
 
-  headers(now: number): Record<string, string> {
+  /**
+   * The remaining count of the bucket the request drew on, and only that one: ARM returns `…-reads` on read
+   * operations, `…-writes` on writes and `…-deletes` on deletes (Learn, "Understand how Azure Resource Manager
+   * throttles requests", "Remaining requests"); the tenant's scope has no deletes header.
+   */
+  headers(now: number, kind: RequestKind): Record<string, string> {
+    const name = kind === "read" ? "reads" : kind === "write" ? "writes" : "deletes";
     if (this.scope === "tenant")
-      return {
-        "x-ms-ratelimit-remaining-tenant-reads": String(this.buckets.read.remaining(now)),
-        "x-ms-ratelimit-remaining-tenant-writes": String(this.buckets.write.remaining(now)),
-      };
-    return {
-      "x-ms-ratelimit-remaining-subscription-reads": String(this.buckets.read.remaining(now)),
-      "x-ms-ratelimit-remaining-subscription-writes": String(this.buckets.write.remaining(now)),
-      "x-ms-ratelimit-remaining-subscription-deletes": String(this.buckets.delete.remaining(now)),
-    };
+      return kind === "delete"
+        ? {}
+        : { [`x-ms-ratelimit-remaining-tenant-${name}`]: String(this.buckets[kind].remaining(now)) };
+    return { [`x-ms-ratelimit-remaining-subscription-${name}`]: String(this.buckets[kind].remaining(now)) };
   }
 }
