@@ -83,7 +83,14 @@ async function observe(arm: ArmGateway, observer: FleetObserver, input: Input): 
   const asOf = Date.parse(input.asOf);
   let observed;
   try {
-    observed = await observer.observe(id.subscriptionId, input.resourceId, asOf, Date.parse(input.notBefore));
+    // A poll that sends on what it sees reads the VM anyway: a listing cannot spare it that read.
+    observed = await observer.observe(
+      id.subscriptionId,
+      input.resourceId,
+      asOf,
+      Date.parse(input.notBefore),
+      input.thenSend !== undefined,
+    );
   } catch {
     // The listing failed (throttled, unavailable): this poll reads the VM itself; the observer waits before listing again.
     return ownReads(arm, input);

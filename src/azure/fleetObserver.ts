@@ -1,8 +1,13 @@
 /**
  * Observes the power states of many VMs at once: one paged `statusOnly=true` listing of the subscription
  * (VirtualMachines_ListAll) answers every poll made within a few seconds of it, instead of an operation-status and an
- * instance-view read per VM and poll. The listing is taken only when it costs fewer requests than reading the VMs in
- * flight one by one would; otherwise the caller reads them itself.
+ * instance-view read per VM and poll. The listing is taken only when it costs fewer requests than it spares; otherwise
+ * the caller reads the VM itself.
+ *
+ * A poll spared by a listing is one the listing answers outright: a step's last confirmation, or a step still under
+ * way. A poll that sends the VM's next step when it sees this one end (observePowerState's `thenSend`) is not: the
+ * write must act on the VM's own read, taken anyway (activities/observePowerState.ts). Such a poll uses a listing
+ * already current but never asks for one, and is not counted as demand.
  *
  * Times are the callers' (an orchestration's replay-safe clock, passed in), never this process's own, so the same
  * rules hold under a virtual clock. A listing is stamped with the time of the poll that asked for it; as it is sent
@@ -24,12 +29,13 @@ const MIN_LISTING_INTERVAL_SECONDS = 5;
  */
 const DEMAND_WINDOW_SECONDS = 180;
 /**
- * Requests a second a VM that polled within the demand window costs when read on its own: about six reads (the
- * operation's status, then the final state) over a 150 s cycle is 0.04 a second for a VM in flight, and the window
- * (180 s) counts about twice the VMs in flight when they come and go. A listing is taken when its own rate
- * (pages / interval) is no more than this times the VMs counted.
+ * Reads a second a listing spares each VM counted as demand: a counted VM made a poll a listing answers outright
+ * within the window, about one such poll a cycle (the last step's confirmation), so one read per window. A listing is
+ * taken when its own rate (pages / interval) is no more than this times the VMs counted.
  */
-const PER_RESOURCE_READS_PER_SECOND = 0.02;
+const SPARED_READS_PER_SECOND = 1 / DEMAND_WINDOW_SECONDS;
+/** Azure pages VM listings at 50 (docs/performance.md, "Cost of a listing"). */
+const VMS_PER_PAGE = 50;
 /**
  * Most pages a listing may take: the share of one minute's High Cost Get budget. A subscription that needs more cannot
  * be listed within the budget (ARM throttles the rest: the listing would fail, or its first pages would be minutes
@@ -47,6 +53,10 @@ interface Listing {
   /** Seconds the next listing must wait, from the pages it takes and Compute's remaining High Cost Get budget. */
   intervalSeconds: number;
   byId: ReadonlyMap<string, VmPowerStatus>;
+  /** Polls it answered that counted as demand (a poll that sends reads the VM anyway): the reads it spared. */
+  answered: number;
+  /** The demand when it was taken. */
+  demand: number;
 }
 
 type Observation =
@@ -79,9 +89,19 @@ export function listingIntervalSeconds(pages: number, highCostGetRemaining: numb
   return seconds;
 }
 
-/** Whether one listing every interval costs fewer requests than reading `inFlight` VMs one by one. */
-export function listingPaysOff(pages: number, intervalSeconds: number, inFlight: number): boolean {
-  return pages / intervalSeconds <= PER_RESOURCE_READS_PER_SECOND * inFlight;
+/** Whether one listing every interval costs no more requests than it spares the `demand` VMs counted. */
+export function listingPaysOff(pages: number, intervalSeconds: number, demand: number): boolean {
+  return pages / intervalSeconds <= SPARED_READS_PER_SECOND * demand;
+}
+
+/**
+ * Whether a first listing is worth taking to learn its cost: only when even the fewest pages the demand implies (the
+ * counted VMs are in the subscription, 50 a page) would pay. Otherwise no listing of this subscription could pay yet,
+ * and a probe would cost its whole length for nothing (100 pages at 5,000 VMs, for a canary's one poll).
+ */
+export function probeMayPay(demand: number): boolean {
+  const pages = Math.max(1, Math.ceil(demand / VMS_PER_PAGE));
+  return listingPaysOff(pages, listingIntervalSeconds(pages, undefined), demand);
 }
 
 export class FleetObserver {
@@ -93,12 +113,20 @@ export class FleetObserver {
   /**
    * The VM's status from a listing taken no earlier than `notBefore` (a poll must see what happened after the step it
    * watches began) and no longer ago than the listing interval at `asOf`; or "perResource" when listing does not pay.
-   * A listing already under way is shared. Throws what the listing threw (AzureOperationError).
+   * A listing already under way is shared. `reusesOnly`: a poll a listing cannot spare its own read (it sends on what
+   * it sees) takes a current listing or none, and does not count as demand. Throws what the listing threw
+   * (AzureOperationError).
    */
-  async observe(subscriptionId: string, resourceId: string, asOf: number, notBefore: number): Promise<Observation> {
+  async observe(
+    subscriptionId: string,
+    resourceId: string,
+    asOf: number,
+    notBefore: number,
+    reusesOnly = false,
+  ): Promise<Observation> {
     const sub = this.state(subscriptionId);
     if (sub.tooLarge === true) return { kind: "perResource" };
-    sub.demand.set(resourceKey(resourceId), asOf);
+    if (!reusesOnly) sub.demand.set(resourceKey(resourceId), asOf);
     for (const [id, at] of sub.demand) if (at < asOf - DEMAND_WINDOW_SECONDS * 1000) sub.demand.delete(id);
 
     const usable = (l: Listing): boolean => l.takenAt >= notBefore && asOf < l.takenAt + l.intervalSeconds * 1000;
@@ -107,15 +135,26 @@ export class FleetObserver {
       if (sub.inFlight !== undefined && sub.inFlight.takenAt >= notBefore) {
         listing = await sub.inFlight.promise;
       } else {
+        if (reusesOnly) return { kind: "perResource" };
         if (sub.failed !== undefined && asOf < sub.failed.until) throw sub.failed.error;
-        // Before the first listing its cost is unknown: take one, then decide from its pages.
+        // Before the first listing its cost is unknown: one is taken to learn it once the demand could pay for the
+        // shortest listing. From then on another is taken when the last one spared at least as many reads as it had
+        // pages (polls come in clumps: a wave's VMs end their steps about together), when the demand has doubled
+        // since it was taken (a larger wave), or when the demand alone says one would.
         const last = sub.latest;
-        if (last !== undefined && !listingPaysOff(last.pages, last.intervalSeconds, sub.demand.size))
-          return { kind: "perResource" };
+        const demand = sub.demand.size;
+        const pays =
+          last === undefined
+            ? probeMayPay(demand)
+            : last.answered >= last.pages ||
+              demand >= 2 * last.demand ||
+              listingPaysOff(last.pages, last.intervalSeconds, demand);
+        if (!pays) return { kind: "perResource" };
         listing = await this.take(subscriptionId, sub, Math.max(asOf, notBefore));
       }
     }
     if (listing === undefined) return { kind: "perResource" };
+    if (!reusesOnly) listing.answered++;
     return {
       kind: "listed",
       takenAt: listing.takenAt,
@@ -148,6 +187,8 @@ export class FleetObserver {
           pages: r.listing.pages,
           intervalSeconds: listingIntervalSeconds(r.listing.pages, r.highCostGetRemaining),
           byId: new Map(r.listing.vms.map((v) => [resourceKey(v.id), v] as const)),
+          answered: 0,
+          demand: sub.demand.size,
         };
         if (sub.latest === undefined || sub.latest.takenAt <= takenAt) sub.latest = listing;
         sub.failed = undefined;
