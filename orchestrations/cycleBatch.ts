@@ -6,7 +6,9 @@
  * Scheduling runs in rounds: scheduleNext picks what may start under the caps, those start together (one
  * cycleChain instance each) and the round ends when all have finished. A serial lane's round is its next
  * CHAIN_LENGTH resources in one chain, cycled one after the other (orchestrations/cycleChain.ts). Members of the
- * groups that need the most rounds go first, so the batch takes about ceil(N / cap) cycle times. Rounds — rather than starting the
+ * groups that need the most rounds go first, so the batch takes about ceil(N / cap) cycle times. A round's chains
+ * beyond the lane's part of the run's burst of first writes start one after another at its part of ARM's write
+ * bucket refill (`sendPace`, src/domain/sendPace.ts), each waiting its turn on a timer of its own. Rounds — rather than starting the
  * next resource the moment any one finishes — because re-yielding in-flight tasks inside a new Task.any makes
  * the Durable extension schedule them again (azure-functions-durable-js#574); every compound task here is built
  * from fresh tasks only.
@@ -35,6 +37,7 @@ import type { ResourceOutcome } from "../src/contracts/outcome";
 import { availabilitySetRounds, domainKey, scheduleNext, type SchedItem } from "../src/domain/scheduler";
 import { cancelledOutcome, nowIso, transientRetry, unexpectedOutcome } from "./shared";
 import { FailedGroups } from "./groupFailure";
+import { startDelaySeconds } from "../src/domain/sendPace";
 import { recordLaneOutcomesActivity } from "../src/contracts/durable/recordLaneOutcomes";
 import { tallyOf } from "../src/domain/summarize";
 import { withEgress } from "./subscriptionClose";
@@ -157,12 +160,15 @@ export function* cycleBatch(
     pending = pending.filter((s) => !chosen.has(s));
 
     const ids = round.map((chain) => `${context.df.instanceId}:${chain[0]?.index ?? 0}`);
+    // The round's first writes spread over ARM's write bucket: the first chains start at once, the rest at the pace.
+    const delays = round.map((_, c) => (input.sendPace === undefined ? 0 : startDelaySeconds(c, input.sendPace)));
     const tasks = round.map((chain, c) =>
       subOrchestrationTask(
         context,
         cycleChainOrchestration,
         {
           entries: chain.map((s) => s.entry),
+          ...((delays[c] ?? 0) > 0 ? { startAfterSeconds: delays[c] } : {}),
           transitionTimeoutMinutes: input.transitionTimeoutMinutes,
           restoreStoppedVms: input.restoreStoppedVms,
           wave: input.wave,
@@ -172,7 +178,8 @@ export function* cycleBatch(
       ),
     );
     const before = outcomes.length;
-    activeChains = ids.filter((_, c) => (round[c]?.length ?? 0) > 1);
+    // A chain waiting to start is listed too: a cancel relayed to it skips its resource.
+    activeChains = ids.filter((_, c) => (round[c]?.length ?? 0) > 1 || (delays[c] ?? 0) > 0);
     status();
     // The round is waited on as a group (toolkit/groupWait.ts): the first wait schedules them all and wakes on the
     // first to finish (or a cancel), then each is taken alone, in order, and counted in the lane's status as it is

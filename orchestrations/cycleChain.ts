@@ -5,6 +5,9 @@
  * them once for all its resources, and its history stays a few resources long. A lane with a larger share starts one
  * chain per resource of a round.
  *
+ * A chain its lane's round starts after the round's burst of first writes waits `startAfterSeconds` on a durable
+ * timer first (src/domain/sendPace.ts); a cancel heard meanwhile skips all its entries "cancelled".
+ *
  * Cancel: the lane hands its "cancel" on to a chain in flight (relayCancel), and the chain keeps one waiter for it,
  * held in each resource's first wait. The resource in flight finishes its cycle (a VM already powered off is started again); the
  * entries not yet started are skipped "cancelled". A member of an availability set or flexible scale set that fails
@@ -24,6 +27,7 @@ import type { ResourceOutcome } from "../src/contracts/outcome";
 import { cycleResource } from "./cycleResource";
 import { FailedGroups } from "./groupFailure";
 import { cancelledOutcome } from "./shared";
+import { addSeconds } from "../src/contracts/durable/clock";
 import { holdingFirst } from "./toolkit/cancelAwareWait";
 
 export function* cycleChain(
@@ -39,8 +43,18 @@ export function* cycleChain(
     const s: ChainStatus = { done: outcomes.map(chainDone), ...(current !== undefined ? { current } : {}) };
     context.df.setCustomStatus(s);
   };
+  const { startAfterSeconds, ...resourceOptions } = options;
+  if (startAfterSeconds !== undefined) {
+    // The lane's pace of first writes: wait, unless a cancel comes first (then nothing starts).
+    const timer = context.df.createTimer(addSeconds(context.df.currentUtcDateTime, startAfterSeconds));
+    yield context.df.Task.any([timer, cancel]);
+    if (!timer.isCompleted) {
+      timer.cancel();
+      cancelled = true;
+    }
+  }
   for (const [i, entry] of entries.entries()) {
-    if (i > 0 && (cancelled ||= cancel.isCompleted)) {
+    if (cancelled || (i > 0 && (cancelled = cancel.isCompleted))) {
       outcomes.push(cancelledOutcome(entry, input.wave));
       continue;
     }
@@ -52,7 +66,7 @@ export function* cycleChain(
     status(entry.name);
     // Each resource's first wait also holds the waiter (once held, it hears a cancel whenever it comes; a resource
     // that waits on nothing, nothing to cycle, leaves it to the next).
-    const outcome = yield* holdingFirst(context, cycleResource(context, { ...options, entry }), cancel);
+    const outcome = yield* holdingFirst(context, cycleResource(context, { ...resourceOptions, entry }), cancel);
     outcomes.push(outcome);
     failedGroups.note(entry, outcome);
   }

@@ -25,6 +25,7 @@ import { ReplayMemo } from "./replayMemo";
 import { unexpectedOutcome } from "./shared";
 import { awaitGroup } from "./toolkit/groupWait";
 import { mergeTallies } from "../src/domain/summarize";
+import { lanePace } from "../src/domain/sendPace";
 import type { OutcomeTally } from "../src/contracts/durable/recordLaneOutcomes";
 
 /** Each finished lane's parsed output, so a replay does not parse them all again. */
@@ -62,6 +63,8 @@ export function* runWave(context: OrchestrationContext, input: RunWaveInput): Ge
   for (let start = 0; start < input.lanes.length && !(cancelled ||= cancel.isCompleted); start += parallel) {
     const group = input.lanes.slice(start, start + parallel);
     const ids = group.map((lane) => batchInstanceId(input.runInstanceId, input.runId, lane.id));
+    // The lanes running together share the run's pace of first writes in proportion to their shares of the cap.
+    const groupShares = group.reduce((n, lane) => n + lane.share, 0);
     const tasks = group.map((lane, i) =>
       subOrchestrationTask(
         context,
@@ -77,6 +80,7 @@ export function* runWave(context: OrchestrationContext, input: RunWaveInput): Ge
           restoreTimeoutMinutes: input.restoreTimeoutMinutes,
           replayScope: input.replayScope,
           ...(lane.seqs !== undefined ? { seqs: lane.seqs } : {}),
+          sendPace: lanePace(lane.share, groupShares),
         },
         ids[i],
       ),

@@ -5,6 +5,13 @@ import { CapsSchema, PlanEntrySchema } from "../plan";
 import { ResourceOutcomeSchema } from "../outcome";
 import { OutcomeTallySchema } from "./recordLaneOutcomes";
 
+/** A lane's part of the run's pace of first writes: how many of a round's chains start at once, then how many a second. */
+export const SendPaceSchema = z.object({
+  burst: z.number().int().min(1),
+  perSecond: z.number().positive(),
+});
+export type SendPace = z.output<typeof SendPaceSchema>;
+
 export const CycleBatchInput = z.object({
   runId: z.string().min(1),
   wave: z.number().int().min(0),
@@ -27,6 +34,8 @@ export const CycleBatchInput = z.object({
    * record itself (recordLaneOutcomes) and hands up their tally.
    */
   seqs: z.array(z.number().int().min(0)).optional(),
+  /** The lane's part of the run's pace of first writes (src/domain/sendPace.ts); without it, rounds start at once. */
+  sendPace: SendPaceSchema.optional(),
 });
 export type CycleBatchInput = z.output<typeof CycleBatchInput>;
 

@@ -27,6 +27,11 @@ export const CHAIN_LENGTH = 5;
 export const CycleChainInput = CycleResourceInput.omit({ entry: true }).extend({
   /** Cycled in this order, each once the one before has ended. */
   entries: z.array(PlanEntrySchema).min(1).max(CHAIN_LENGTH),
+  /**
+   * Seconds to wait before the first entry's first request: the lane's round spreads its chains' first writes over
+   * ARM's write bucket (src/domain/sendPace.ts). A cancel heard meanwhile skips every entry "cancelled".
+   */
+  startAfterSeconds: z.number().int().min(1).max(3600).optional(),
 });
 export type CycleChainInput = z.output<typeof CycleChainInput>;
 
