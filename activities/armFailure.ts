@@ -3,7 +3,7 @@ import { ensureError, isAzureOperationError } from "../src/errors";
 import type { ArmFailure } from "../src/contracts/durable/common";
 import { governanceReason } from "../src/contracts/outcome";
 import type { ArmGateway } from "../src/azure/gateway";
-import { withPacing } from "../src/azure/pacing";
+import { withPacing, type RateBudget } from "../src/azure/pacing";
 
 /**
  * The one way an activity calls ARM: `body` runs with the gateway, and a failure the resource is expected to meet
@@ -38,9 +38,11 @@ export function callArmPaced<T extends object>(
   gateway: ArmGateway,
   body: (arm: ArmGateway) => Promise<T>,
   paces: (value: T) => boolean = () => true,
+  heard?: (budgets: readonly RateBudget[]) => void,
 ): Promise<T | (T & { paceSeconds: number }) | ArmFailure> {
   return callArm(gateway, async (arm) => {
-    const { value, paceSeconds } = await withPacing(() => body(arm));
+    const { value, paceSeconds, budgets } = await withPacing(() => body(arm));
+    heard?.(budgets);
     return paceSeconds > 0 && paces(value) ? { ...value, paceSeconds } : value;
   });
 }

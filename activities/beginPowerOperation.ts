@@ -20,6 +20,7 @@ import type { ArmGateway } from "../src/azure/gateway";
 import type { SendIntents } from "../src/root";
 import { ensureError, isAzureOperationError, ValidationError } from "../src/errors";
 import { callArmPaced } from "./armFailure";
+import { writeBudgetOf } from "../src/azure/writeBudget";
 import type { ActivityDeps } from "./deps";
 
 type Input = z.output<typeof BeginPowerOperationInput>;
@@ -34,19 +35,61 @@ export function beginPowerOperation({ gateway, sendIntents }: ActivityDeps): Bou
  * The activity's answer to one send, failures as data: also what a poll that sends the next step at once
  * (observePowerState's `thenSend`) answers with.
  */
-export function sendPowerStep(
+export async function sendPowerStep(
   gateway: ArmGateway,
   input: Input,
   journal: SentJournal,
   intents?: SendIntents,
 ): Promise<Output> {
-  return callArmPaced(
+  const budget = writeBudgetOf(gateway);
+  const at = input.requestedAt === undefined ? undefined : Date.parse(input.requestedAt);
+  // A VM's write waits unsent (its state unread) while this worker's view of ARM's write bucket says it cannot be
+  // paid for; the token taken is given back when no write leaves after all.
+  const hold: Hold | undefined =
+    at === undefined || input.kind !== "vm"
+      ? undefined
+      : {
+          take: () => {
+            const wait = budget.take(input.resourceId, at);
+            return wait === undefined ? undefined : writeBudgetSpent(input, wait);
+          },
+          giveBack: () => budget.giveBack(input.resourceId),
+        };
+  const answer = await callArmPaced(
     gateway,
     (arm) =>
-      input.kind === "vm" ? beginOnVm(arm, input, journal, intents) : beginOnScaleSet(arm, input, journal, intents),
+      input.kind === "vm"
+        ? beginOnVm(arm, input, journal, intents, hold)
+        : beginOnScaleSet(arm, input, journal, intents),
     // Only a step under way is polled next.
     (value) => value.status === "started" || value.status === "inTransition",
+    (budgets) => {
+      if (at !== undefined) budget.heard(input.resourceId, at, budgets);
+    },
   );
+  // ARM's 429: its bucket is empty now.
+  if (at !== undefined && answer.status === "throttled" && answer.code !== WRITE_BUDGET_SPENT)
+    budget.remaining(input.resourceId, at, 0);
+  return answer;
+}
+
+/** A write's token of the worker's view of ARM's write bucket: taken before the state is read, given back unspent. */
+interface Hold {
+  /** Undefined when the write may go, else the answer that holds it back. */
+  take: () => Output | undefined;
+  giveBack: () => void;
+}
+
+/** The code of a write held back unsent by the worker's view of ARM's write bucket (src/azure/writeBudget.ts). */
+export const WRITE_BUDGET_SPENT = "SubscriptionWriteBudgetSpent";
+
+function writeBudgetSpent(input: Input, seconds: number): Output {
+  return {
+    status: "throttled",
+    code: WRITE_BUDGET_SPENT,
+    message: `${input.step} not sent yet: ARM's write budget for the subscription is spent (x-ms-ratelimit-remaining-subscription-writes, refilled 10 a second); sending in ${seconds} s`,
+    retryAfterSeconds: seconds,
+  };
 }
 
 /**
@@ -64,11 +107,35 @@ async function beginOnVm(
   input: Input,
   journal: SentJournal,
   intents: SendIntents | undefined,
+  hold: Hold | undefined,
 ): Promise<Output> {
+  if (input.expectedState === undefined && input.knownState === undefined) return unheld(arm, input, journal, intents);
+  const sent = input.requestedAt !== undefined ? journal.get(sentKey(input)) : undefined;
+  if (sent !== undefined) return sent;
+  const held = hold?.take();
+  if (held !== undefined) return held;
+  let wrote = false;
+  try {
+    return await unheld(arm, input, journal, intents, () => (wrote = true));
+  } finally {
+    if (!wrote) hold?.giveBack();
+  }
+}
+
+/** A VM's step as beginOnVm sends it once its write may go; `writing` is told just before the request leaves. */
+async function unheld(
+  arm: ArmGateway,
+  input: Input,
+  journal: SentJournal,
+  intents: SendIntents | undefined,
+  writing: () => void = () => undefined,
+): Promise<Output> {
+  const send = (): Promise<OperationHandle> => {
+    writing();
+    return arm.beginVmPowerOperation(input.resourceId, input.step);
+  };
   if (input.expectedState !== undefined) {
     const key = sentKey(input);
-    const sent = input.requestedAt !== undefined ? journal.get(key) : undefined;
-    if (sent !== undefined) return sent;
     const state = await arm.getVmState(input.resourceId);
     if (!state.exists) return notFound(input.resourceId);
     // The record is read after the state: a send the state shows was recorded before it left.
@@ -78,23 +145,19 @@ async function beginOnVm(
     )
       return { status: "changed", state: state.powerState };
     if (state.powerState === input.expectedState) await intend(intents, input, key);
-    const answer = await decide(input, state.powerState, () =>
-      unlessRefused(intents, input, key, () => arm.beginVmPowerOperation(input.resourceId, input.step)),
-    );
+    const answer = await decide(input, state.powerState, () => unlessRefused(intents, input, key, send));
     if (input.requestedAt !== undefined && answer.status === "started") remember(journal, key, answer);
     return answer;
   }
   if (input.knownState !== undefined) {
     const key = sentKey(input);
-    const sent = input.requestedAt !== undefined ? journal.get(key) : undefined;
-    if (sent !== undefined) return sent;
-    const answer = await decide(input, input.knownState, () => arm.beginVmPowerOperation(input.resourceId, input.step));
+    const answer = await decide(input, input.knownState, send);
     if (input.requestedAt !== undefined && answer.status === "started") remember(journal, key, answer);
     return answer;
   }
   const state = await arm.getVmState(input.resourceId);
   if (!state.exists) return notFound(input.resourceId);
-  return decide(input, state.powerState, () => arm.beginVmPowerOperation(input.resourceId, input.step));
+  return decide(input, state.powerState, send);
 }
 
 /** The journal's key of one send: the resource, the step and the orchestration time it was scheduled at. */

@@ -14,7 +14,7 @@ import { LONGEST_DOCUMENTED_RETRY_AFTER_SECONDS } from "../contracts/azure";
 export const PACING_POLICY_NAME = "port25RateLimitPacingPolicy";
 
 /** One bucket's remaining count, as a response stated it. */
-interface RateBudget {
+export interface RateBudget {
   /** `Microsoft.Compute/LowCostGetResource`, `Microsoft.Compute/PutVM30Min`, `subscription-reads`, … */
   bucket: string;
   remaining: number;

@@ -5,7 +5,8 @@
 import { FIRST_POWER_OFF, stoppingScaleSet, stoppingVm, VMSS } from "../../support/stoppingGateway";
 import { describe, expect, it } from "vitest";
 import { InvocationContext } from "@azure/functions";
-import { beginPowerOperation } from "../../../activities/beginPowerOperation";
+import { beginPowerOperation, WRITE_BUDGET_SPENT } from "../../../activities/beginPowerOperation";
+import { writeBudgetOf } from "../../../src/azure/writeBudget";
 import type { ArmGateway } from "../../../src/azure/gateway";
 import { parseConfig } from "../../../src/config";
 import { appRootFrom, type SendIntents } from "../../../src/root";
@@ -188,5 +189,26 @@ describe("the record of a first write, read only where it can matter", () => {
     const activity = beginPowerOperation({ ...appRootFrom(parseConfig({})), gateway, sendIntents: counted(log) });
     expect(await activity.handler(input, context)).toEqual({ status: "changed", state: "starting" });
     expect(log).toEqual([]);
+  });
+});
+
+describe("a write the worker's view of ARM's write bucket cannot pay for", () => {
+  it("is held back unsent and unrecorded, answered `throttled` with the wait, and goes once the bucket has refilled", async () => {
+    const { gateway, log } = vm("running");
+    const budget = writeBudgetOf(gateway);
+    budget.remaining(FIRST_POWER_OFF.resourceId, Date.parse(FIRST_POWER_OFF.requestedAt), 0);
+    const activity = beginPowerOperation({ ...appRootFrom(parseConfig({})), gateway, sendIntents: intents(log) });
+    expect(await activity.handler(FIRST_POWER_OFF, context)).toMatchObject({
+      status: "throttled",
+      code: WRITE_BUDGET_SPENT,
+      retryAfterSeconds: 1,
+    });
+    expect(log).toEqual([]);
+    const later = {
+      ...FIRST_POWER_OFF,
+      requestedAt: new Date(Date.parse(FIRST_POWER_OFF.requestedAt) + 1000).toISOString(),
+    };
+    expect(await activity.handler(later, context)).toMatchObject({ status: "started" });
+    expect(log).toEqual(["intent", "send powerOff"]);
   });
 });
