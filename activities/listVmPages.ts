@@ -27,7 +27,7 @@ export function listVmPages({ gateway }: ActivityDeps): BoundActivity {
           vms.push(...page.items);
           nextLink = page.nextLink;
         } else {
-          const page = await gateway.listVmStatusPage(input.subscriptionId, nextLink);
+          const page = await gateway.listVmStatusPage(input.subscriptionId, nextLink, input.rereadUnknown);
           statuses.push(...page.items);
           nextLink = page.nextLink;
         }

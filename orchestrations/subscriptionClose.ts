@@ -101,6 +101,8 @@ export function* createdAfterPlan(
         run.activity(listVmPagesActivity, {
           subscriptionId,
           view: "status",
+          // Only the VMs the plan did not list matter: the others' missing states are not read again.
+          rereadUnknown: false,
           ...(link !== undefined ? { nextLink: link } : {}),
         }),
       (seconds) => run.sleep(seconds),
@@ -130,7 +132,7 @@ export function* createdAfterPlan(
         resourceGroup,
         outcome: "skipped" as const,
         reasonCode: "createdAfterPlan" as const,
-        message: `${name} was created after the plan: it started under the new network policy already (the exemption is in place); nothing was sent`,
+        message: `${name} was created after the plan: it started under the new network policy already (the exemption is in place); nothing was sent${s.powerState === "unknown" ? " (the listing gave no power state for it)" : ""}`,
         actions: [],
         stateAfter: s.powerState,
         endedAt: at,

@@ -99,8 +99,12 @@ export class ArmGatewayImpl implements ArmGateway {
     return this.computeReads.listVmModelPage(subscriptionId, nextLink);
   }
 
-  listVmStatusPage(subscriptionId: string, nextLink?: string): Promise<VmListPage<VmPowerStatus>> {
-    return this.computeReads.listVmStatusPage(subscriptionId, nextLink);
+  listVmStatusPage(
+    subscriptionId: string,
+    nextLink?: string,
+    rereadUnknown = true,
+  ): Promise<VmListPage<VmPowerStatus>> {
+    return this.computeReads.listVmStatusPage(subscriptionId, nextLink, rereadUnknown);
   }
 
   listVmExtensions(vmId: string): Promise<VmExtensionInfo[]> {

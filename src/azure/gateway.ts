@@ -73,10 +73,15 @@ export interface ComputeReadOperations {
   /**
    * One page of the subscription's VM listing (VirtualMachines_ListAll): from the start, or from a `nextLink`
    * an earlier page returned (only ARM's own endpoint is followed). `model` gives each VM's model with its power
-   * state unknown; `status` (`statusOnly=true`) gives every VM's power and provisioning state only.
+   * state unknown; `status` (`statusOnly=true`) gives every VM's power and provisioning state only, a VM the listing
+   * gave none read on its own unless `rereadUnknown` is false (then its state stays unknown).
    */
   listVmModelPage(subscriptionId: string, nextLink?: string): Promise<VmListPage<VmInfo>>;
-  listVmStatusPage(subscriptionId: string, nextLink?: string): Promise<VmListPage<VmPowerStatus>>;
+  listVmStatusPage(
+    subscriptionId: string,
+    nextLink?: string,
+    rereadUnknown?: boolean,
+  ): Promise<VmListPage<VmPowerStatus>>;
   /** A VM's extensions, from its extensions list (`GET …/virtualMachines/{vm}/extensions`). */
   listVmExtensions(vmId: string): Promise<VmExtensionInfo[]>;
   /**

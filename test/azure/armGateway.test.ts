@@ -539,6 +539,14 @@ describe("reads", () => {
       ["vm1", "running"],
       ["vm2", "stopped"],
     ]);
+    // Asked for the ids only (the run's closing listing), the page leaves that VM unknown and reads nothing more.
+    const before = fake.requests.length;
+    const idsOnly = await gateway.listVmStatusPage(SUB, undefined, false);
+    expect(idsOnly.items.map((i) => [i.id.split("/").pop(), i.powerState])).toEqual([
+      ["vm1", "running"],
+      ["vm2", "unknown"],
+    ]);
+    expect(fake.requests.slice(before).filter((r) => /\/instanceview$/i.test(r.path))).toEqual([]);
   });
 
   it("fails the status page when a VM it re-reads is throttled, rather than leave that VM unknown", async () => {

@@ -76,14 +76,19 @@ export class ComputeReads implements ComputeReadOperations {
     });
   }
 
-  listVmStatusPage(subscriptionId: string, nextLink?: string): Promise<VmListPage<VmPowerStatus>> {
+  listVmStatusPage(
+    subscriptionId: string,
+    nextLink?: string,
+    rereadUnknown = true,
+  ): Promise<VmListPage<VmPowerStatus>> {
     return this.arm.call("listVmPowerStates", async () => {
       const page = await this.arm.firstPage(
         this.arm.clients.compute(subscriptionId).virtualMachines.listAll({ statusOnly: "true" }),
         nextLink,
       );
       const items = page.items.flatMap((vm) => (vm.id === undefined ? [] : [vmPowerStatus(vm.id, vm)]));
-      const views = await this.ownInstanceViews(items.filter((i) => i.powerState === "unknown").map((i) => i.id));
+      const unknown = rereadUnknown ? items.filter((i) => i.powerState === "unknown").map((i) => i.id) : [];
+      const views = await this.ownInstanceViews(unknown);
       return {
         items: items.map((i) => {
           const view = views.get(resourceKey(i.id));

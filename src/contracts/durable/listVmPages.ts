@@ -20,6 +20,11 @@ const ListVmPagesInput = z.object({
   /** Where to continue: a nextLink an earlier call returned. Absent = the first page. */
   nextLink: z.string().url().optional(),
   maxPages: z.number().int().min(1).max(1000).default(VM_PAGES_PER_CALL),
+  /**
+   * View `status`: read on its own each VM the listing gave no power state (ARM does, "in some rare situations").
+   * False when only the VMs' ids matter: their states then stay "unknown".
+   */
+  rereadUnknown: z.boolean().default(true),
 });
 
 const ListVmPagesOutput = z.discriminatedUnion("status", [
