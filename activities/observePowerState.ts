@@ -84,13 +84,10 @@ async function observe(arm: ArmGateway, observer: FleetObserver, input: Input): 
   let observed;
   try {
     // A poll that sends on what it sees reads the VM anyway: a listing cannot spare it that read.
-    observed = await observer.observe(
-      id.subscriptionId,
-      input.resourceId,
-      asOf,
-      Date.parse(input.notBefore),
-      input.thenSend !== undefined,
-    );
+    observed = await observer.observe(id.subscriptionId, input.resourceId, asOf, Date.parse(input.notBefore), {
+      reusesOnly: input.thenSend !== undefined,
+      subscriptionVms: input.subscriptionVms,
+    });
   } catch {
     // The listing failed (throttled, unavailable): this poll reads the VM itself; the observer waits before listing again.
     return ownReads(arm, input);

@@ -173,6 +173,7 @@ export function* cycleBatch(
           restoreStoppedVms: input.restoreStoppedVms,
           wave: input.wave,
           restoreTimeoutMinutes: input.restoreTimeoutMinutes,
+          ...(input.subscriptionVms !== undefined ? { subscriptionVms: input.subscriptionVms } : {}),
         },
         ids[c],
       ),

@@ -213,6 +213,7 @@ export function* runStep(context: OrchestrationContext, options: StepOptions): G
             ...readInput,
             asOf: nowIso(context),
             notBefore: begunAt,
+            ...(input.subscriptionVms !== undefined ? { subscriptionVms: input.subscriptionVms } : {}),
             ...(thenSend !== undefined
               ? { thenSend: { after: step, step: thenSend, requestedAt: nowIso(context) } }
               : {}),

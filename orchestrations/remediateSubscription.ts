@@ -172,6 +172,7 @@ export function* remediateSubscription(
     const planned = plan;
     run.planIndex = run.memo(planIndexMemo, "planIndex", () => planIndexOf(planned));
     run.total = plan.entries.length;
+    run.subscriptionVms = plan.counts.vms;
     for (const e of plan.entries)
       if (e.action === "skip")
         run.record(skippedOutcome(e, e.skipReason ?? "skipTag", e.skipMessage ?? "skipped by the plan"));

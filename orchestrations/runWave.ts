@@ -81,6 +81,7 @@ export function* runWave(context: OrchestrationContext, input: RunWaveInput): Ge
           replayScope: input.replayScope,
           ...(lane.seqs !== undefined ? { seqs: lane.seqs } : {}),
           sendPace: lanePace(lane.share, groupShares),
+          ...(input.subscriptionVms !== undefined ? { subscriptionVms: input.subscriptionVms } : {}),
         },
         ids[i],
       ),

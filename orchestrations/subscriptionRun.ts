@@ -58,6 +58,8 @@ export class Run {
   lanesRecord = false;
   /** Each plan entry's index in the plan: its place in the run's record. */
   planIndex: ReadonlyMap<string, number> = new Map();
+  /** VMs of the subscription the plan counted (a hint to the fleet observer: see CycleResourceInput). */
+  subscriptionVms: number | undefined;
   readonly warnings: string[] = [];
   total = 0;
 

@@ -88,6 +88,7 @@ export function* runWave(
       restoreStoppedVms: o.restoreStoppedVms,
       restoreTimeoutMinutes: o.restoreTimeoutMinutes,
       replayScope: run.memoScope,
+      ...(run.subscriptionVms !== undefined ? { subscriptionVms: run.subscriptionVms } : {}),
     },
     id,
   );

@@ -7,7 +7,10 @@
  * A poll spared by a listing is one the listing answers outright: a step's last confirmation, or a step still under
  * way. A poll that sends the VM's next step when it sees this one end (observePowerState's `thenSend`) is not: the
  * write must act on the VM's own read, taken anyway (activities/observePowerState.ts). Such a poll uses a listing
- * already current but never asks for one, and is not counted as demand.
+ * already current but never asks for one. So the first listing is taken when the VMs polling could pay for it (its
+ * pages known from the plan's count of VMs, else the fewest their number implies), and another only while the
+ * listings so far have spared at least as many reads as their pages, or once the VMs polling have doubled since the
+ * last.
  *
  * Times are the callers' (an orchestration's replay-safe clock, passed in), never this process's own, so the same
  * rules hold under a virtual clock. A listing is stamped with the time of the poll that asked for it; as it is sent
@@ -29,11 +32,12 @@ const MIN_LISTING_INTERVAL_SECONDS = 5;
  */
 const DEMAND_WINDOW_SECONDS = 180;
 /**
- * Reads a second a listing spares each VM counted as demand: a counted VM made a poll a listing answers outright
- * within the window, about one such poll a cycle (the last step's confirmation), so one read per window. A listing is
- * taken when its own rate (pages / interval) is no more than this times the VMs counted.
+ * Requests a second a VM that polled within the demand window costs when read on its own: about six reads (the
+ * operation's status, then the final state) over a 150 s cycle is 0.04 a second for a VM in flight, and the window
+ * (180 s) counts about twice the VMs in flight when they come and go. A first listing is taken when its own rate
+ * (pages / interval) is no more than this times the VMs counted: what it could spare at best, learnt after it.
  */
-const SPARED_READS_PER_SECOND = 1 / DEMAND_WINDOW_SECONDS;
+const PER_RESOURCE_READS_PER_SECOND = 0.02;
 /** Azure pages VM listings at 50 (docs/performance.md, "Cost of a listing"). */
 const VMS_PER_PAGE = 50;
 /**
@@ -53,9 +57,7 @@ interface Listing {
   /** Seconds the next listing must wait, from the pages it takes and Compute's remaining High Cost Get budget. */
   intervalSeconds: number;
   byId: ReadonlyMap<string, VmPowerStatus>;
-  /** Polls it answered that counted as demand (a poll that sends reads the VM anyway): the reads it spared. */
-  answered: number;
-  /** The demand when it was taken. */
+  /** The VMs polling when it was taken. */
   demand: number;
 }
 
@@ -78,6 +80,10 @@ interface SubscriptionState {
   demand: Map<string, number>;
   /** A listing stopped at MAX_LISTING_PAGES with more to come: this subscription is read VM by VM from then on. */
   tooLarge?: boolean;
+  /** Polls the listings answered outright (a poll that sends reads the VM anyway): the reads they spared. */
+  spared: number;
+  /** Pages the listings took. */
+  pagesTaken: number;
 }
 
 /** Seconds until the next listing may be taken: its pages against the share of High Cost Get it may use. */
@@ -89,19 +95,27 @@ export function listingIntervalSeconds(pages: number, highCostGetRemaining: numb
   return seconds;
 }
 
-/** Whether one listing every interval costs no more requests than it spares the `demand` VMs counted. */
+/** Whether one listing every interval could cost no more requests than reading the `demand` VMs polling one by one. */
 export function listingPaysOff(pages: number, intervalSeconds: number, demand: number): boolean {
-  return pages / intervalSeconds <= SPARED_READS_PER_SECOND * demand;
+  return pages / intervalSeconds <= PER_RESOURCE_READS_PER_SECOND * demand;
 }
 
 /**
- * Whether a first listing is worth taking to learn its cost: only when even the fewest pages the demand implies (the
- * counted VMs are in the subscription, 50 a page) would pay. Otherwise no listing of this subscription could pay yet,
- * and a probe would cost its whole length for nothing (100 pages at 5,000 VMs, for a canary's one poll).
+ * Whether a first listing may pay for the `demand` VMs polling: a subscription of `subscriptionVms` (the plan's
+ * count) lists in ⌈n / 50⌉ pages; unknown, the fewest pages the VMs polling imply. Never for a canary's one poll, nor
+ * (known) for 500 VMs with 20 in flight: a listing taken only to learn its cost cost its whole length.
  */
-export function probeMayPay(demand: number): boolean {
-  const pages = Math.max(1, Math.ceil(demand / VMS_PER_PAGE));
-  return listingPaysOff(pages, listingIntervalSeconds(pages, undefined), demand);
+export function firstListingMayPay(demand: number, subscriptionVms?: number): boolean {
+  const pages = Math.max(1, Math.ceil(Math.max(subscriptionVms ?? 0, demand) / VMS_PER_PAGE));
+  return pages <= MAX_LISTING_PAGES && listingPaysOff(pages, listingIntervalSeconds(pages, undefined), demand);
+}
+
+/** What a poll tells the observer besides its VM and times. */
+export interface PollHints {
+  /** The poll sends on what it sees: a listing cannot spare its read, so it takes a current one or none. */
+  reusesOnly?: boolean | undefined;
+  /** VMs of the subscription the plan counted. */
+  subscriptionVms?: number | undefined;
 }
 
 export class FleetObserver {
@@ -113,20 +127,19 @@ export class FleetObserver {
   /**
    * The VM's status from a listing taken no earlier than `notBefore` (a poll must see what happened after the step it
    * watches began) and no longer ago than the listing interval at `asOf`; or "perResource" when listing does not pay.
-   * A listing already under way is shared. `reusesOnly`: a poll a listing cannot spare its own read (it sends on what
-   * it sees) takes a current listing or none, and does not count as demand. Throws what the listing threw
-   * (AzureOperationError).
+   * A listing already under way is shared. Throws what the listing threw (AzureOperationError).
    */
   async observe(
     subscriptionId: string,
     resourceId: string,
     asOf: number,
     notBefore: number,
-    reusesOnly = false,
+    hints: PollHints = {},
   ): Promise<Observation> {
+    const reusesOnly = hints.reusesOnly === true;
     const sub = this.state(subscriptionId);
     if (sub.tooLarge === true) return { kind: "perResource" };
-    if (!reusesOnly) sub.demand.set(resourceKey(resourceId), asOf);
+    sub.demand.set(resourceKey(resourceId), asOf);
     for (const [id, at] of sub.demand) if (at < asOf - DEMAND_WINDOW_SECONDS * 1000) sub.demand.delete(id);
 
     const usable = (l: Listing): boolean => l.takenAt >= notBefore && asOf < l.takenAt + l.intervalSeconds * 1000;
@@ -137,24 +150,19 @@ export class FleetObserver {
       } else {
         if (reusesOnly) return { kind: "perResource" };
         if (sub.failed !== undefined && asOf < sub.failed.until) throw sub.failed.error;
-        // Before the first listing its cost is unknown: one is taken to learn it once the demand could pay for the
-        // shortest listing. From then on another is taken when the last one spared at least as many reads as it had
-        // pages (polls come in clumps: a wave's VMs end their steps about together), when the demand has doubled
-        // since it was taken (a larger wave), or when the demand alone says one would.
+        // Polls come in clumps (a wave's VMs end their steps about together): what a listing spared is learnt after it.
         const last = sub.latest;
         const demand = sub.demand.size;
         const pays =
           last === undefined
-            ? probeMayPay(demand)
-            : last.answered >= last.pages ||
-              demand >= 2 * last.demand ||
-              listingPaysOff(last.pages, last.intervalSeconds, demand);
+            ? firstListingMayPay(demand, hints.subscriptionVms)
+            : sub.spared >= sub.pagesTaken || demand >= 2 * last.demand;
         if (!pays) return { kind: "perResource" };
         listing = await this.take(subscriptionId, sub, Math.max(asOf, notBefore));
       }
     }
     if (listing === undefined) return { kind: "perResource" };
-    if (!reusesOnly) listing.answered++;
+    if (!reusesOnly) sub.spared++;
     return {
       kind: "listed",
       takenAt: listing.takenAt,
@@ -167,7 +175,7 @@ export class FleetObserver {
     const key = subscriptionId.toLowerCase();
     let s = this.subscriptions.get(key);
     if (s === undefined) {
-      s = { demand: new Map() };
+      s = { demand: new Map(), spared: 0, pagesTaken: 0 };
       this.subscriptions.set(key, s);
     }
     return s;
@@ -182,12 +190,12 @@ export class FleetObserver {
           sub.demand.clear();
           return undefined;
         }
+        sub.pagesTaken += r.listing.pages;
         const listing: Listing = {
           takenAt,
           pages: r.listing.pages,
           intervalSeconds: listingIntervalSeconds(r.listing.pages, r.highCostGetRemaining),
           byId: new Map(r.listing.vms.map((v) => [resourceKey(v.id), v] as const)),
-          answered: 0,
           demand: sub.demand.size,
         };
         if (sub.latest === undefined || sub.latest.takenAt <= takenAt) sub.latest = listing;

@@ -4,7 +4,7 @@ import {
   MAX_LISTING_PAGES,
   listingIntervalSeconds,
   listingPaysOff,
-  probeMayPay,
+  firstListingMayPay,
   type ListingResult,
 } from "../../src/azure/fleetObserver";
 import { AzureOperationError } from "../../src/errors";
@@ -50,13 +50,13 @@ describe("the fleet observer", () => {
 
   it("answers every poll made about the same time from one listing, ids compared case-insensitively", async () => {
     const arm = fakeArm(500, 10);
-    // 400 VMs counted: 10 pages every 5 s (2 a second) spare more reads than they cost (400 / 180 s).
     const seen = await pollAll(arm, 400, T0);
     expect(arm.calls).toHaveLength(1);
-    // The first 35 read their own VMs (no listing could pay yet); from the 36th, one listing answers all.
-    expect(seen.slice(0, 35).every((o) => o.kind === "perResource")).toBe(true);
-    expect(seen.slice(35).every((o) => o.kind === "listed" && o.status?.powerState === "running")).toBe(true);
-    // Within the listing's interval (10 pages: 5 s) the same listing answers; after it a new one is taken.
+    // The first nine read their own VMs (no listing could pay for nine); from the tenth on, one listing answers all.
+    expect(seen.slice(0, 9).every((o) => o.kind === "perResource")).toBe(true);
+    expect(seen.slice(9).every((o) => o.kind === "listed" && o.status?.powerState === "running")).toBe(true);
+    // Within the listing's interval (10 pages: 5 s) the same listing answers; after it a new one is taken, as the
+    // last one spared more reads than its pages.
     await arm.observer.observe(SUB, vmId(1), T0 + 4000, T0 - 1000);
     expect(arm.calls).toHaveLength(1);
     arm.set("stopping");
@@ -74,49 +74,56 @@ describe("the fleet observer", () => {
     expect(o).toMatchObject({ kind: "listed", status: { powerState: "stopping" } });
   });
 
-  it("takes no listing to learn its cost while even the shortest could not pay: a canary's poll reads its own VM", async () => {
-    const arm = fakeArm(5000, 100);
-    expect((await arm.observer.observe(SUB, vmId(0), T0, T0)).kind).toBe("perResource");
-    expect((await pollAll(arm, 34, T0 + 1000, T0, 1)).every((o) => o.kind === "perResource")).toBe(true);
-    expect(arm.calls).toHaveLength(0);
-    // The 36th VM counted could pay for a one-page listing: one is taken, and its 100 pages (one every 25 s) then
-    // say that 36 VMs do not pay for it.
-    expect((await arm.observer.observe(SUB, vmId(35), T0 + 2000, T0)).kind).toBe("listed");
-    expect(arm.calls).toHaveLength(1);
-    expect((await arm.observer.observe(SUB, vmId(36), T0 + 30_000, T0 + 30_000)).kind).toBe("perResource");
-    expect(arm.calls).toHaveLength(1);
+  it("takes no listing that could not pay: not for a canary's one poll, nor for the plan's 5,000 VMs with 199 polling", async () => {
+    const unknownSize = fakeArm(5000, 100);
+    expect((await unknownSize.observer.observe(SUB, vmId(0), T0, T0)).kind).toBe("perResource");
+    expect(unknownSize.calls).toHaveLength(0);
+    // Known from the plan: 100 pages, one every 25 s at most, pay from 200 VMs polling.
+    const known = fakeArm(5000, 100);
+    const hinted = (i: number) => known.observer.observe(SUB, vmId(i), T0, T0, { subscriptionVms: 5000 });
+    for (let i = 0; i < 199; i++) expect((await hinted(i)).kind).toBe("perResource");
+    expect(known.calls).toHaveLength(0);
+    expect((await hinted(199)).kind).toBe("listed");
+    expect(known.calls).toHaveLength(1);
+    // It answered one poll, far fewer than its pages: the next poll reads its own VM.
+    const next = await known.observer.observe(SUB, vmId(200), T0 + 30_000, T0 + 30_000, { subscriptionVms: 5000 });
+    expect(next.kind).toBe("perResource");
+    expect(known.calls).toHaveLength(1);
   });
 
-  it("takes another listing after one that spared as many reads as it had pages, and stops after one that did not", async () => {
+  it("takes listings while they have spared as many reads as their pages, then again only when the VMs polling double", async () => {
     const arm = fakeArm(500, 10);
-    // 50 VMs counted: the 36th takes a listing, which answers 15 polls (10 pages).
+    // 50 VMs polling: the tenth takes a listing (10 pages), which answers 41 polls.
     await pollAll(arm, 50, T0);
     expect(arm.calls).toHaveLength(1);
-    // 51 VMs do not pay for 10 pages every 5 s by demand alone, but the last listing did: another is taken.
-    expect((await arm.observer.observe(SUB, vmId(60), T0 + 6000, T0)).kind).toBe("listed");
-    expect(arm.calls).toHaveLength(2);
-    // That one answered a single poll: the next poll reads its own VM.
-    expect((await arm.observer.observe(SUB, vmId(61), T0 + 12_000, T0)).kind).toBe("perResource");
-    expect(arm.calls).toHaveLength(2);
-    // Until the demand has doubled since that listing (51 then): a larger wave's polls are worth another.
-    await pollAll(arm, 49, T0 + 13_000, T0, 100);
-    expect(arm.calls).toHaveLength(2);
-    expect((await arm.observer.observe(SUB, vmId(150), T0 + 13_000, T0)).kind).toBe("listed");
-    expect(arm.calls).toHaveLength(3);
+    // Lone polls after it each take another while the reads spared (41, then one more each) cover the pages taken.
+    for (let i = 1; i <= 4; i++)
+      expect((await arm.observer.observe(SUB, vmId(59 + i), T0 + i * 6000, T0)).kind).toBe("listed");
+    expect(arm.calls).toHaveLength(5);
+    // 45 reads spared for 50 pages: the next poll reads its own VM.
+    expect((await arm.observer.observe(SUB, vmId(64), T0 + 30_000, T0)).kind).toBe("perResource");
+    expect(arm.calls).toHaveLength(5);
+    // Until the VMs polling have doubled since the last listing (54 then): a larger wave's polls are worth another.
+    await pollAll(arm, 52, T0 + 31_000, T0, 100);
+    expect(arm.calls).toHaveLength(5);
+    expect((await arm.observer.observe(SUB, vmId(200), T0 + 31_000, T0)).kind).toBe("listed");
+    expect(arm.calls).toHaveLength(6);
   });
 
-  it("a poll that sends on what it sees uses a current listing, but never asks for one nor counts as demand", async () => {
+  it("a poll that sends on what it sees uses a current listing, but never asks for one", async () => {
     const arm = fakeArm(40, 1);
+    const send = { reusesOnly: true };
     const sending = await Promise.all(
-      Array.from({ length: 40 }, (_, i) => arm.observer.observe(SUB, vmId(i), T0, T0 - 1000, true)),
+      Array.from({ length: 40 }, (_, i) => arm.observer.observe(SUB, vmId(i), T0, T0 - 1000, send)),
     );
     expect(sending.every((o) => o.kind === "perResource")).toBe(true);
     expect(arm.calls).toHaveLength(0);
-    // 36 confirmations pay for one page every 5 s; a sending poll within its interval is answered from it.
+    // The first poll a listing can answer outright takes one (40 VMs polling pay for a page every 5 s); a sending poll
+    // within its interval is answered from it.
     await pollAll(arm, 36, T0 + 1000);
     expect(arm.calls).toHaveLength(1);
-    expect(await arm.observer.observe(SUB, vmId(39), T0 + 2000, T0, true)).toMatchObject({ kind: "listed" });
-    expect(await arm.observer.observe(SUB, vmId(39), T0 + 7000, T0, true)).toEqual({ kind: "perResource" });
+    expect(await arm.observer.observe(SUB, vmId(39), T0 + 2000, T0, send)).toMatchObject({ kind: "listed" });
+    expect(await arm.observer.observe(SUB, vmId(39), T0 + 7000, T0, send)).toEqual({ kind: "perResource" });
     expect(arm.calls).toHaveLength(1);
   });
 
@@ -128,9 +135,13 @@ describe("the fleet observer", () => {
     for (let i = 1; i <= 300; i++)
       expect((await arm.observer.observe(SUB, vmId(i), T0 + i * 1000, T0 + i * 1000)).kind).toBe("perResource");
     expect(arm.calls).toHaveLength(1);
+    // Known from the plan, it is not even tried.
+    const known = fakeArm(20_000, 400);
+    for (let i = 0; i < 1000; i++) await known.observer.observe(SUB, vmId(i), T0, T0, { subscriptionVms: 20_000 });
+    expect(known.calls).toHaveLength(0);
     // A subscription just within the limit is listed as before.
     const within = fakeArm(MAX_LISTING_PAGES * 50, MAX_LISTING_PAGES);
-    expect((await pollAll(within, 40, T0, T0)).filter((o) => o.kind === "listed")).toHaveLength(5);
+    expect((await pollAll(within, 40, T0, T0)).filter((o) => o.kind === "listed")).toHaveLength(31);
   });
 
   it("after a failed listing, lists again only after ARM's Retry-After, and says what failed meanwhile", async () => {
@@ -141,7 +152,7 @@ describe("the fleet observer", () => {
       retryable: true,
       retryAfterSeconds: 20,
     });
-    await pollAll(arm, 35, T0, T0, 10);
+    await pollAll(arm, 9, T0, T0, 10);
     expect(arm.calls).toHaveLength(0);
     arm.failWith(throttled);
     await expect(arm.observer.observe(SUB, vmId(0), T0, T0)).rejects.toBe(throttled);
@@ -159,16 +170,18 @@ describe("the fleet observer", () => {
     expect(listingIntervalSeconds(100, 500)).toBe(25);
   });
 
-  it("lists only when one listing per interval costs no more than the reads it spares: one per VM counted in 180 s", () => {
-    // 5,000 VMs (100 pages every 25 s) pay off from 720 VMs counted; 500 VMs (10 pages every 5 s) from 360.
-    expect(listingPaysOff(100, 25, 720)).toBe(true);
-    expect(listingPaysOff(100, 25, 719)).toBe(false);
-    expect(listingPaysOff(10, 5, 360)).toBe(true);
-    expect(listingPaysOff(10, 5, 359)).toBe(false);
-    expect(listingPaysOff(1, 5, 36)).toBe(true);
-    // A first listing is taken only when the shortest the demand implies (50 VMs a page) could pay.
-    expect(probeMayPay(35)).toBe(false);
-    expect(probeMayPay(36)).toBe(true);
-    expect(probeMayPay(1000)).toBe(true);
+  it("takes a first listing only when it could cost no more than reading the VMs polling one by one", () => {
+    // 5,000 VMs (100 pages every 25 s) could pay from 200 VMs polling; 500 VMs (10 pages every 5 s) from 100.
+    expect(listingPaysOff(100, 25, 500)).toBe(true);
+    expect(listingPaysOff(100, 25, 20)).toBe(false);
+    expect(listingPaysOff(10, 5, 20)).toBe(false);
+    expect(listingPaysOff(2, 5, 20)).toBe(true);
+    // Its size unknown, the fewest pages the VMs polling imply (50 a page); known, the plan's count decides.
+    expect(firstListingMayPay(9)).toBe(false);
+    expect(firstListingMayPay(10)).toBe(true);
+    expect(firstListingMayPay(50, 500)).toBe(false);
+    expect(firstListingMayPay(100, 500)).toBe(true);
+    expect(firstListingMayPay(40, 200)).toBe(true);
+    expect(firstListingMayPay(5000, 20_000)).toBe(false);
   });
 });

@@ -34,6 +34,11 @@ export const CycleBatchInput = z.object({
    * record itself (recordLaneOutcomes) and hands up their tally.
    */
   seqs: z.array(z.number().int().min(0)).optional(),
+  /**
+   * VMs of the subscription the plan counted: its status listing is at least ⌈n / 50⌉ pages, which the fleet observer
+   * weighs before its first listing instead of taking one to learn it (src/azure/fleetObserver.ts).
+   */
+  subscriptionVms: z.number().int().min(0).optional(),
   /** The lane's part of the run's pace of first writes (src/domain/sendPace.ts); without it, rounds start at once. */
   sendPace: SendPaceSchema.optional(),
 });

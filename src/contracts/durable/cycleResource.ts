@@ -15,6 +15,11 @@ export const CycleResourceInput = z.object({
   wave: z.number().int().min(0).optional(),
   /** How long a resource the run took down is tried to be brought back before it is reported left down. */
   restoreTimeoutMinutes: z.number().int().min(1).default(60),
+  /**
+   * VMs of the subscription the plan counted: its status listing is at least ⌈n / 50⌉ pages, which the fleet observer
+   * weighs before its first listing instead of taking one to learn it (src/azure/fleetObserver.ts).
+   */
+  subscriptionVms: z.number().int().min(0).optional(),
 });
 export type CycleResourceInput = z.output<typeof CycleResourceInput>;
 

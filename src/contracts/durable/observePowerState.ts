@@ -24,6 +24,11 @@ export const ObservePowerStateInput = ReadPowerStateInput.extend({
    * completion on the same worker answers as the first run did.
    */
   thenSend: z.object({ after: PowerStepSchema, step: PowerStepSchema, requestedAt: z.iso.datetime() }).optional(),
+  /**
+   * VMs of the subscription the plan counted: its status listing is at least ⌈n / 50⌉ pages, which the fleet observer
+   * weighs before its first listing instead of taking one to learn it (src/azure/fleetObserver.ts).
+   */
+  subscriptionVms: z.number().int().min(0).optional(),
 });
 export type ObservePowerStateInput = z.output<typeof ObservePowerStateInput>;
 

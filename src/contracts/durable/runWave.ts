@@ -35,6 +35,11 @@ export const RunWaveInput = z.object({
   restoreTimeoutMinutes: z.number().int().min(1).optional(),
   /** The run's memo scope (see cycleBatch's replayScope). */
   replayScope: z.string().min(1).optional(),
+  /**
+   * VMs of the subscription the plan counted: its status listing is at least ⌈n / 50⌉ pages, which the fleet observer
+   * weighs before its first listing instead of taking one to learn it (src/azure/fleetObserver.ts).
+   */
+  subscriptionVms: z.number().int().min(0).optional(),
 });
 export type RunWaveInput = z.output<typeof RunWaveInput>;
 
