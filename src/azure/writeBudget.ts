@@ -11,9 +11,8 @@
  */
 import { tryParseArmResourceId } from "../contracts/ids";
 import type { RateBudget } from "./pacing";
+import { WRITE_BUCKET_CAPACITY as CAPACITY, WRITE_REFILL_PER_SECOND as REFILL_PER_SECOND } from "../domain/sendPace";
 
-const CAPACITY = 200;
-const REFILL_PER_SECOND = 10;
 /** Tokens left alone: the subscription's other writers (its owners' deployments) keep a few. */
 const KEEP = 5;
 

@@ -10,10 +10,11 @@
  */
 import type { SendPace } from "../contracts/durable/cycleBatch";
 
-/** Writes of the bucket's 200 the run takes at once: 50 stay for the subscription's other writers. */
-export const RUN_WRITE_BURST = 150;
-/** The bucket's refill, writes a second. */
+/** ARM's write bucket of a subscription and region: its tokens, and how many it refills a second. */
+export const WRITE_BUCKET_CAPACITY = 200;
 export const WRITE_REFILL_PER_SECOND = 10;
+/** Writes of the bucket the run takes at once: 50 stay for the subscription's other writers. */
+export const RUN_WRITE_BURST = 150;
 
 /** The pace of a lane with cap share `share` among lanes running beside it with `groupShares` in all. */
 export function lanePace(share: number, groupShares: number): SendPace {
