@@ -7,10 +7,12 @@
  * A poll spared by a listing is one the listing answers outright: a step's last confirmation, or a step still under
  * way. A poll that sends the VM's next step when it sees this one end (observePowerState's `thenSend`) is not: the
  * write must act on the VM's own read, taken anyway (activities/observePowerState.ts). Such a poll uses a listing
- * already current but never asks for one. So the first listing is taken when the VMs polling could pay for it (its
- * pages known from the plan's count of VMs, else the fewest their number implies), and another only while the
- * listings so far have spared at least as many reads as their pages, or once the VMs polling have doubled since the
- * last.
+ * already current but never asks for one. A listing is taken when the polls it could have answered outright over the
+ * last listing interval are at least three times its pages (its pages after a listing that paid): what a listing
+ * spares is the polls of its interval, and polls come in clumps (a wave's VMs end their steps about together), so the
+ * last interval is the best guess of the next, and the margin covers a clump ending. Its
+ * pages are the last listing's, or before the first one ⌈n / 50⌉ for the plan's count of VMs (else for the VMs
+ * polling): no listing is taken only to learn its cost.
  *
  * Times are the callers' (an orchestration's replay-safe clock, passed in), never this process's own, so the same
  * rules hold under a virtual clock. A listing is stamped with the time of the poll that asked for it; as it is sent
@@ -26,18 +28,8 @@ const HIGH_COST_GET_PER_MINUTE = 300;
 const HIGH_COST_GET_SHARE = 0.8;
 /** Shortest time between two listings of a subscription. */
 const MIN_LISTING_INTERVAL_SECONDS = 5;
-/**
- * How far back a poll counts as demand: about one cycle (150 s) and then some, so that the VMs of the previous step
- * still count when the next step's first polls arrive.
- */
+/** How far back the VMs polling are counted (their number bounds a subscription of unknown size from below). */
 const DEMAND_WINDOW_SECONDS = 180;
-/**
- * Requests a second a VM that polled within the demand window costs when read on its own: about six reads (the
- * operation's status, then the final state) over a 150 s cycle is 0.04 a second for a VM in flight, and the window
- * (180 s) counts about twice the VMs in flight when they come and go. A first listing is taken when its own rate
- * (pages / interval) is no more than this times the VMs counted: what it could spare at best, learnt after it.
- */
-const PER_RESOURCE_READS_PER_SECOND = 0.02;
 /** Azure pages VM listings at 50 (docs/performance.md, "Cost of a listing"). */
 const VMS_PER_PAGE = 50;
 /**
@@ -47,6 +39,8 @@ const VMS_PER_PAGE = 50;
  * 12,000 VMs.
  */
 export const MAX_LISTING_PAGES = Math.floor(HIGH_COST_GET_PER_MINUTE * HIGH_COST_GET_SHARE);
+/** The longest interval between listings (a spent High Cost Get bucket): how far back answerable polls are kept. */
+const LONGEST_INTERVAL_SECONDS = 60;
 /** Wait after a listing failed before another is tried (ARM's Retry-After when longer). */
 const FAILED_LISTING_HOLD_SECONDS = 5;
 
@@ -57,8 +51,8 @@ interface Listing {
   /** Seconds the next listing must wait, from the pages it takes and Compute's remaining High Cost Get budget. */
   intervalSeconds: number;
   byId: ReadonlyMap<string, VmPowerStatus>;
-  /** The VMs polling when it was taken. */
-  demand: number;
+  /** Polls it answered outright: the reads it spared. */
+  answered: number;
 }
 
 type Observation =
@@ -80,10 +74,8 @@ interface SubscriptionState {
   demand: Map<string, number>;
   /** A listing stopped at MAX_LISTING_PAGES with more to come: this subscription is read VM by VM from then on. */
   tooLarge?: boolean;
-  /** Polls the listings answered outright (a poll that sends reads the VM anyway): the reads they spared. */
-  spared: number;
-  /** Pages the listings took. */
-  pagesTaken: number;
+  /** Caller times of the recent polls a listing could answer outright (not a poll that sends), oldest first. */
+  answerable: number[];
 }
 
 /** Seconds until the next listing may be taken: its pages against the share of High Cost Get it may use. */
@@ -95,19 +87,18 @@ export function listingIntervalSeconds(pages: number, highCostGetRemaining: numb
   return seconds;
 }
 
-/** Whether one listing every interval could cost no more requests than reading the `demand` VMs polling one by one. */
-export function listingPaysOff(pages: number, intervalSeconds: number, demand: number): boolean {
-  return pages / intervalSeconds <= PER_RESOURCE_READS_PER_SECOND * demand;
+/**
+ * Whether a listing of `pages` pays: the polls it could have answered outright over its interval (`answerable`, the
+ * last interval's) are at least its pages — three times its pages unless the last listing paid (`lastPaid`), as a clump
+ * may be over by the time the listing comes.
+ */
+export function listingPaysOff(pages: number, answerable: number, lastPaid = false): boolean {
+  return pages <= MAX_LISTING_PAGES && answerable >= (lastPaid ? 1 : 3) * pages;
 }
 
-/**
- * Whether a first listing may pay for the `demand` VMs polling: a subscription of `subscriptionVms` (the plan's
- * count) lists in ⌈n / 50⌉ pages; unknown, the fewest pages the VMs polling imply. Never for a canary's one poll, nor
- * (known) for 500 VMs with 20 in flight: a listing taken only to learn its cost cost its whole length.
- */
-export function firstListingMayPay(demand: number, subscriptionVms?: number): boolean {
-  const pages = Math.max(1, Math.ceil(Math.max(subscriptionVms ?? 0, demand) / VMS_PER_PAGE));
-  return pages <= MAX_LISTING_PAGES && listingPaysOff(pages, listingIntervalSeconds(pages, undefined), demand);
+/** The pages a first listing is expected to take: the plan's count of VMs (else the VMs polling), 50 a page. */
+export function expectedPages(vmsPolling: number, subscriptionVms?: number): number {
+  return Math.max(1, Math.ceil(Math.max(subscriptionVms ?? 0, vmsPolling) / VMS_PER_PAGE));
 }
 
 /** What a poll tells the observer besides its VM and times. */
@@ -141,6 +132,9 @@ export class FleetObserver {
     if (sub.tooLarge === true) return { kind: "perResource" };
     sub.demand.set(resourceKey(resourceId), asOf);
     for (const [id, at] of sub.demand) if (at < asOf - DEMAND_WINDOW_SECONDS * 1000) sub.demand.delete(id);
+    if (!reusesOnly) sub.answerable.push(asOf);
+    const horizon = asOf - LONGEST_INTERVAL_SECONDS * 1000;
+    while ((sub.answerable[0] ?? asOf) < horizon) sub.answerable.shift();
 
     const usable = (l: Listing): boolean => l.takenAt >= notBefore && asOf < l.takenAt + l.intervalSeconds * 1000;
     let listing = sub.latest !== undefined && usable(sub.latest) ? sub.latest : undefined;
@@ -150,19 +144,18 @@ export class FleetObserver {
       } else {
         if (reusesOnly) return { kind: "perResource" };
         if (sub.failed !== undefined && asOf < sub.failed.until) throw sub.failed.error;
-        // Polls come in clumps (a wave's VMs end their steps about together): what a listing spared is learnt after it.
         const last = sub.latest;
-        const demand = sub.demand.size;
-        const pays =
-          last === undefined
-            ? firstListingMayPay(demand, hints.subscriptionVms)
-            : sub.spared >= sub.pagesTaken || demand >= 2 * last.demand;
-        if (!pays) return { kind: "perResource" };
+        const pages = last?.pages ?? expectedPages(sub.demand.size, hints.subscriptionVms);
+        const interval = last?.intervalSeconds ?? listingIntervalSeconds(pages, undefined);
+        const since = asOf - interval * 1000;
+        const answerable = sub.answerable.filter((at) => at > since).length;
+        const lastPaid = last !== undefined && last.answered >= last.pages;
+        if (!listingPaysOff(pages, answerable, lastPaid)) return { kind: "perResource" };
         listing = await this.take(subscriptionId, sub, Math.max(asOf, notBefore));
       }
     }
     if (listing === undefined) return { kind: "perResource" };
-    if (!reusesOnly) sub.spared++;
+    if (!reusesOnly) listing.answered++;
     return {
       kind: "listed",
       takenAt: listing.takenAt,
@@ -175,7 +168,7 @@ export class FleetObserver {
     const key = subscriptionId.toLowerCase();
     let s = this.subscriptions.get(key);
     if (s === undefined) {
-      s = { demand: new Map(), spared: 0, pagesTaken: 0 };
+      s = { demand: new Map(), answerable: [] };
       this.subscriptions.set(key, s);
     }
     return s;
@@ -190,13 +183,12 @@ export class FleetObserver {
           sub.demand.clear();
           return undefined;
         }
-        sub.pagesTaken += r.listing.pages;
         const listing: Listing = {
           takenAt,
           pages: r.listing.pages,
           intervalSeconds: listingIntervalSeconds(r.listing.pages, r.highCostGetRemaining),
           byId: new Map(r.listing.vms.map((v) => [resourceKey(v.id), v] as const)),
-          demand: sub.demand.size,
+          answered: 0,
         };
         if (sub.latest === undefined || sub.latest.takenAt <= takenAt) sub.latest = listing;
         sub.failed = undefined;

@@ -4,7 +4,7 @@ import {
   MAX_LISTING_PAGES,
   listingIntervalSeconds,
   listingPaysOff,
-  firstListingMayPay,
+  expectedPages,
   type ListingResult,
 } from "../../src/azure/fleetObserver";
 import { AzureOperationError } from "../../src/errors";
@@ -48,21 +48,25 @@ describe("the fleet observer", () => {
   const pollAll = (arm: ReturnType<typeof fakeArm>, n: number, at: number, notBefore = at - 1000, from = 0) =>
     Promise.all(Array.from({ length: n }, (_, i) => arm.observer.observe(SUB, vmId(from + i), at, notBefore)));
 
-  it("answers every poll made about the same time from one listing, ids compared case-insensitively", async () => {
+  it("answers every poll of a clump from one listing, ids compared case-insensitively", async () => {
     const arm = fakeArm(500, 10);
     const seen = await pollAll(arm, 400, T0);
     expect(arm.calls).toHaveLength(1);
-    // The first nine read their own VMs (no listing could pay for nine); from the tenth on, one listing answers all.
-    expect(seen.slice(0, 9).every((o) => o.kind === "perResource")).toBe(true);
-    expect(seen.slice(9).every((o) => o.kind === "listed" && o.status?.powerState === "running")).toBe(true);
-    // Within the listing's interval (10 pages: 5 s) the same listing answers; after it a new one is taken, as the
-    // last one spared more reads than its pages.
+    // The first two read their own VMs; the third makes three polls for the one page that many VMs imply, and the
+    // listing it takes answers the rest.
+    expect(seen.slice(0, 2).every((o) => o.kind === "perResource")).toBe(true);
+    expect(seen.slice(2).every((o) => o.kind === "listed" && o.status?.powerState === "running")).toBe(true);
+    // Within the listing's interval (10 pages: 5 s) the same listing answers. A lone poll after it reads its own VM
+    // (the clump is over); the next clump takes a new listing as soon as it has as many polls as pages (the last paid).
     await arm.observer.observe(SUB, vmId(1), T0 + 4000, T0 - 1000);
     expect(arm.calls).toHaveLength(1);
+    expect((await arm.observer.observe(SUB, vmId(1), T0 + 5000, T0 - 1000)).kind).toBe("perResource");
     arm.set("stopping");
-    const later = await arm.observer.observe(SUB, vmId(1), T0 + 5000, T0 - 1000);
+    const next = await pollAll(arm, 20, T0 + 6000);
     expect(arm.calls).toHaveLength(2);
-    expect(later).toMatchObject({ kind: "listed", takenAt: T0 + 5000, status: { powerState: "stopping" } });
+    // The two lone polls count too: the eighth of the clump makes ten.
+    expect(next.filter((o) => o.kind === "listed")).toHaveLength(13);
+    expect(next[19]).toMatchObject({ kind: "listed", takenAt: T0 + 6000, status: { powerState: "stopping" } });
   });
 
   it("never answers with a listing taken before the step the poll watches began", async () => {
@@ -74,40 +78,40 @@ describe("the fleet observer", () => {
     expect(o).toMatchObject({ kind: "listed", status: { powerState: "stopping" } });
   });
 
-  it("takes no listing that could not pay: not for a canary's one poll, nor for the plan's 5,000 VMs with 199 polling", async () => {
+  it("takes no listing that could not pay: not for a canary's one poll, nor for the plan's 5,000 VMs with 299 polls", async () => {
     const unknownSize = fakeArm(5000, 100);
     expect((await unknownSize.observer.observe(SUB, vmId(0), T0, T0)).kind).toBe("perResource");
     expect(unknownSize.calls).toHaveLength(0);
-    // Known from the plan: 100 pages, one every 25 s at most, pay from 200 VMs polling.
+    // Known from the plan: 100 pages, one every 25 s at most, pay for three times as many polls in 25 s.
     const known = fakeArm(5000, 100);
-    const hinted = (i: number) => known.observer.observe(SUB, vmId(i), T0, T0, { subscriptionVms: 5000 });
-    for (let i = 0; i < 199; i++) expect((await hinted(i)).kind).toBe("perResource");
+    const hinted = (i: number, at = T0) => known.observer.observe(SUB, vmId(i), at, at, { subscriptionVms: 5000 });
+    for (let i = 0; i < 299; i++) expect((await hinted(i)).kind).toBe("perResource");
     expect(known.calls).toHaveLength(0);
-    expect((await hinted(199)).kind).toBe("listed");
+    expect((await hinted(299)).kind).toBe("listed");
     expect(known.calls).toHaveLength(1);
-    // It answered one poll, far fewer than its pages: the next poll reads its own VM.
-    const next = await known.observer.observe(SUB, vmId(200), T0 + 30_000, T0 + 30_000, { subscriptionVms: 5000 });
-    expect(next.kind).toBe("perResource");
+    // Its 25 s over, a lone poll reads its own VM.
+    expect((await hinted(300, T0 + 30_000)).kind).toBe("perResource");
     expect(known.calls).toHaveLength(1);
   });
 
-  it("takes listings while they have spared as many reads as their pages, then again only when the VMs polling double", async () => {
-    const arm = fakeArm(500, 10);
-    // 50 VMs polling: the tenth takes a listing (10 pages), which answers 41 polls.
-    await pollAll(arm, 50, T0);
-    expect(arm.calls).toHaveLength(1);
-    // Lone polls after it each take another while the reads spared (41, then one more each) cover the pages taken.
-    for (let i = 1; i <= 4; i++)
-      expect((await arm.observer.observe(SUB, vmId(59 + i), T0 + i * 6000, T0)).kind).toBe("listed");
-    expect(arm.calls).toHaveLength(5);
-    // 45 reads spared for 50 pages: the next poll reads its own VM.
-    expect((await arm.observer.observe(SUB, vmId(64), T0 + 30_000, T0)).kind).toBe("perResource");
-    expect(arm.calls).toHaveLength(5);
-    // Until the VMs polling have doubled since the last listing (54 then): a larger wave's polls are worth another.
-    await pollAll(arm, 52, T0 + 31_000, T0, 100);
-    expect(arm.calls).toHaveLength(5);
-    expect((await arm.observer.observe(SUB, vmId(200), T0 + 31_000, T0)).kind).toBe("listed");
-    expect(arm.calls).toHaveLength(6);
+  it("after a listing that paid, the next clump needs only as many polls as pages; after one that did not, three times", async () => {
+    const hint = { subscriptionVms: 500 };
+    const poll = (arm: ReturnType<typeof fakeArm>, n: number, at: number, from: number) =>
+      Promise.all(Array.from({ length: n }, (_, i) => arm.observer.observe(SUB, vmId(from + i), at, at - 1000, hint)));
+    // 40 polls: the 30th takes a listing (10 pages), which answers 11: it paid.
+    const paid = fakeArm(500, 10);
+    await poll(paid, 40, T0, 0);
+    expect(paid.calls).toHaveLength(1);
+    await poll(paid, 10, T0 + 6000, 100);
+    expect(paid.calls).toHaveLength(2);
+    // 30 polls: the listing answers one: the next clump needs 30 polls again.
+    const unpaid = fakeArm(500, 10);
+    await poll(unpaid, 30, T0, 0);
+    expect(unpaid.calls).toHaveLength(1);
+    await poll(unpaid, 29, T0 + 6000, 100);
+    expect(unpaid.calls).toHaveLength(1);
+    await poll(unpaid, 1, T0 + 6000, 200);
+    expect(unpaid.calls).toHaveLength(2);
   });
 
   it("a poll that sends on what it sees uses a current listing, but never asks for one", async () => {
@@ -118,9 +122,9 @@ describe("the fleet observer", () => {
     );
     expect(sending.every((o) => o.kind === "perResource")).toBe(true);
     expect(arm.calls).toHaveLength(0);
-    // The first poll a listing can answer outright takes one (40 VMs polling pay for a page every 5 s); a sending poll
-    // within its interval is answered from it.
-    await pollAll(arm, 36, T0 + 1000);
+    // Three polls a listing can answer outright take one (one page); a sending poll within its interval is answered
+    // from it.
+    await pollAll(arm, 3, T0 + 1000);
     expect(arm.calls).toHaveLength(1);
     expect(await arm.observer.observe(SUB, vmId(39), T0 + 2000, T0, send)).toMatchObject({ kind: "listed" });
     expect(await arm.observer.observe(SUB, vmId(39), T0 + 7000, T0, send)).toEqual({ kind: "perResource" });
@@ -141,7 +145,7 @@ describe("the fleet observer", () => {
     expect(known.calls).toHaveLength(0);
     // A subscription just within the limit is listed as before.
     const within = fakeArm(MAX_LISTING_PAGES * 50, MAX_LISTING_PAGES);
-    expect((await pollAll(within, 40, T0, T0)).filter((o) => o.kind === "listed")).toHaveLength(31);
+    expect((await pollAll(within, 40, T0, T0)).filter((o) => o.kind === "listed")).toHaveLength(38);
   });
 
   it("after a failed listing, lists again only after ARM's Retry-After, and says what failed meanwhile", async () => {
@@ -152,14 +156,15 @@ describe("the fleet observer", () => {
       retryable: true,
       retryAfterSeconds: 20,
     });
-    await pollAll(arm, 9, T0, T0, 10);
+    await pollAll(arm, 2, T0, T0, 10);
     expect(arm.calls).toHaveLength(0);
     arm.failWith(throttled);
     await expect(arm.observer.observe(SUB, vmId(0), T0, T0)).rejects.toBe(throttled);
     await expect(arm.observer.observe(SUB, vmId(1), T0 + 10_000, T0)).rejects.toBe(throttled);
     expect(arm.calls).toHaveLength(1);
     arm.failWith(undefined);
-    expect((await arm.observer.observe(SUB, vmId(1), T0 + 20_000, T0)).kind).toBe("listed");
+    const again = await pollAll(arm, 3, T0 + 20_000, T0, 20);
+    expect(again.map((o) => o.kind)).toEqual(["perResource", "perResource", "listed"]);
     expect(arm.calls).toHaveLength(2);
   });
 
@@ -170,18 +175,15 @@ describe("the fleet observer", () => {
     expect(listingIntervalSeconds(100, 500)).toBe(25);
   });
 
-  it("takes a first listing only when it could cost no more than reading the VMs polling one by one", () => {
-    // 5,000 VMs (100 pages every 25 s) could pay from 200 VMs polling; 500 VMs (10 pages every 5 s) from 100.
-    expect(listingPaysOff(100, 25, 500)).toBe(true);
-    expect(listingPaysOff(100, 25, 20)).toBe(false);
-    expect(listingPaysOff(10, 5, 20)).toBe(false);
-    expect(listingPaysOff(2, 5, 20)).toBe(true);
-    // Its size unknown, the fewest pages the VMs polling imply (50 a page); known, the plan's count decides.
-    expect(firstListingMayPay(9)).toBe(false);
-    expect(firstListingMayPay(10)).toBe(true);
-    expect(firstListingMayPay(50, 500)).toBe(false);
-    expect(firstListingMayPay(100, 500)).toBe(true);
-    expect(firstListingMayPay(40, 200)).toBe(true);
-    expect(firstListingMayPay(5000, 20_000)).toBe(false);
+  it("prices a listing by the polls of the last interval it could have answered, against its pages", () => {
+    expect(listingPaysOff(10, 29)).toBe(false);
+    expect(listingPaysOff(10, 30)).toBe(true);
+    expect(listingPaysOff(10, 10, true)).toBe(true);
+    expect(listingPaysOff(10, 9, true)).toBe(false);
+    expect(listingPaysOff(MAX_LISTING_PAGES + 1, 100_000)).toBe(false);
+    // Before the first listing: the plan's count of VMs, else the VMs polling, 50 a page.
+    expect(expectedPages(40)).toBe(1);
+    expect(expectedPages(120)).toBe(3);
+    expect(expectedPages(40, 500)).toBe(10);
   });
 });
