@@ -20,6 +20,7 @@ import {
   fleetStart,
   honestBound,
   honestWaves,
+  operationSeconds,
   setsNamedByPlan,
   summariseArm,
   summariseOrchestration,
@@ -138,20 +139,28 @@ export async function runFleetCase(spec: FleetCaseSpec): Promise<FleetMetrics> {
           options.maxConcurrency,
           CYCLE_SHAPES[options.runningVmCycle],
         ),
-        honest: honestBound(honestWaves(outcomes, result?.plan, CYCLE_SHAPES[options.runningVmCycle]), {
-          concurrency: options.maxConcurrency,
-          shape: CYCLE_SHAPES[options.runningVmCycle],
-          rule: options.availabilitySetRule,
-          probeSeconds:
-            agent.afterStartSeconds +
-            agent.extensionsAfterAgentSeconds +
-            agent.checksAfterExtensionsSeconds +
-            REALISTIC.latencies.connectivityCheck,
-          subnetSeconds: outcomes.some((o) => o.kind === "vnet" && o.outcome === "cycled")
-            ? REALISTIC.latencies.subnetCreate + REALISTIC.latencies.subnetDelete
-            : 0,
-          simulatedSeconds: (endedAt - startedAt) / 1000,
-        }),
+        honest: honestBound(
+          honestWaves(
+            outcomes,
+            result?.plan,
+            CYCLE_SHAPES[options.runningVmCycle],
+            operationSeconds(outcomes, stack.sim.timeline()),
+          ),
+          {
+            concurrency: options.maxConcurrency,
+            shape: CYCLE_SHAPES[options.runningVmCycle],
+            rule: options.availabilitySetRule,
+            probeSeconds:
+              agent.afterStartSeconds +
+              agent.extensionsAfterAgentSeconds +
+              agent.checksAfterExtensionsSeconds +
+              REALISTIC.latencies.connectivityCheck,
+            subnetSeconds: outcomes.some((o) => o.kind === "vnet" && o.outcome === "cycled")
+              ? REALISTIC.latencies.subnetCreate + REALISTIC.latencies.subnetDelete
+              : 0,
+            simulatedSeconds: (endedAt - startedAt) / 1000,
+          },
+        ),
       },
     };
     return FleetMetricsSchema.parse(metrics);

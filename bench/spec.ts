@@ -55,7 +55,11 @@ export const HonestWaveSchema = z.object({
   setRounds: Count,
   /** The slowest set's least duration under the rule, each member at its own planned steps. */
   setSeconds: z.number(),
+  /** The longest one resource of the wave spent in Azure's own operations in the run. */
+  slowestSeconds: z.number().optional(),
   boundSeconds: z.number(),
+  /** The term at the nominal latencies alone (the bound as measured before 8 December 2026). */
+  nominalSeconds: z.number().optional(),
 });
 
 /**
@@ -68,6 +72,9 @@ export const HonestBoundSchema = z.object({
   waves: z.array(HonestWaveSchema),
   boundSeconds: z.number(),
   ratio: z.number(),
+  /** The bound at the nominal latencies alone, without Azure's own durations in the run. */
+  nominalBoundSeconds: z.number().optional(),
+  nominalRatio: z.number().optional(),
 });
 export type HonestBound = z.output<typeof HonestBoundSchema>;
 
