@@ -3,15 +3,19 @@
  * its share of the global cap, as a sub-orchestration so that no history grows with the fleet. With a share of 1 the
  * lane is serial.
  *
- * Scheduling runs in rounds: scheduleNext picks what may start under the caps, those start together (one
- * cycleChain instance each) and the round ends when all have finished. A serial lane's round is its next
- * CHAIN_LENGTH resources in one chain, cycled one after the other (orchestrations/cycleChain.ts). Members of the
- * groups that need the most rounds go first, so the batch takes about ceil(N / cap) cycle times. A round's chains
- * beyond the lane's part of the run's burst of first writes start one after another at its part of ARM's write
- * bucket refill (`sendPace`, src/domain/sendPace.ts), each waiting its turn on a timer of its own. Rounds — rather than starting the
- * next resource the moment any one finishes — because re-yielding in-flight tasks inside a new Task.any makes
- * the Durable extension schedule them again (azure-functions-durable-js#574); every compound task here is built
- * from fresh tasks only.
+ * Scheduling runs in rounds, and each round's chains (cycleChain instances) start together; the round ends when all
+ * have finished. A serial lane's round is its next CHAIN_LENGTH resources in one chain, cycled one after the other
+ * (orchestrations/cycleChain.ts). A lane with a larger share is dealt into that many columns (`columnsOf`), each a
+ * serial sequence in which an availability set or flexible scale set with a cap of k holds at most k columns; a
+ * round is each column's next part, in one chain, so a column goes on to its next resource as soon as its last is
+ * done, and a lane takes about as many rounds as its longest column has CHAIN_LENGTHs. By update domain, where a
+ * domain goes down together, scheduleNext picks what may start under the caps and each starts in a chain of its
+ * own. Members of the groups that need the most rounds go first, so the batch takes about ceil(N / cap) cycle
+ * times. A round's chains beyond the lane's part of the run's burst of first writes start one after another at its
+ * part of ARM's write bucket refill (`sendPace`, src/domain/sendPace.ts), each waiting its turn on a timer of its
+ * own. Rounds — rather than starting the next chain the moment any one finishes — because re-yielding in-flight
+ * tasks inside a new Task.any makes the Durable extension schedule them again (azure-functions-durable-js#574);
+ * every compound task here is built from fresh tasks only.
  *
  * Cancel: the event "cancel" (raised by the cancel endpoint to this instance, listed in the parent's custom
  * status) stops new rounds, and is handed on to the chains in flight that have resources left to start
@@ -38,6 +42,7 @@ import { availabilitySetRounds, domainKey, scheduleNext, type SchedItem } from "
 import { cancelledOutcome, nowIso, transientRetry, unexpectedOutcome } from "./shared";
 import { FailedGroups } from "./groupFailure";
 import { startDelaySeconds } from "../src/domain/sendPace";
+import { dealChunks } from "../src/domain/lanes";
 import { recordLaneOutcomesActivity } from "../src/contracts/durable/recordLaneOutcomes";
 import { tallyOf } from "../src/domain/summarize";
 import { withEgress } from "./subscriptionClose";
@@ -104,10 +109,23 @@ interface Slot {
   index: number;
 }
 
-/** The chains of the next round: a serial lane's next CHAIN_LENGTH entries in one, else one per admitted entry. */
-function nextRound(pending: readonly Slot[], caps: Caps): Slot[][] {
+/**
+ * The chains of the next round: a serial lane's next CHAIN_LENGTH entries in one; a lane dealt into columns, each
+ * column's next part (its pending entries spread evenly over the rounds its longest column still needs at
+ * CHAIN_LENGTH a chain); else (availability sets by update domain) one chain per entry the caps admit.
+ */
+function nextRound(pending: readonly Slot[], caps: Caps, columnOf: ReadonlyMap<Slot, number> | undefined): Slot[][] {
   // With nothing in flight and a cap of 1, scheduleNext admits exactly the first entry, and then the next.
   if (caps.maxConcurrency <= 1) return [pending.slice(0, CHAIN_LENGTH)];
+  if (columnOf !== undefined) {
+    const columns = new Map<number, Slot[]>();
+    for (const s of pending) {
+      const c = columnOf.get(s) ?? 0;
+      columns.set(c, [...(columns.get(c) ?? []), s]);
+    }
+    const rounds = Math.ceil(Math.max(...[...columns.values()].map((c) => c.length)) / CHAIN_LENGTH);
+    return [...columns.entries()].sort(([a], [b]) => a - b).map(([, c]) => c.slice(0, Math.ceil(c.length / rounds)));
+  }
   const picked = new Set(
     scheduleNext(
       pending.map((s) => s.item),
@@ -117,6 +135,33 @@ function nextRound(pending: readonly Slot[], caps: Caps): Slot[][] {
   // scheduleNext always admits at least one item when nothing is in flight; guard anyway against a stall.
   const round = picked.size > 0 ? pending.filter((s) => picked.has(s.item)) : pending.slice(0, 1);
   return round.map((s) => [s]);
+}
+
+/**
+ * A lane with a share of the cap above 1 runs as that many columns (src/domain/lanes.ts dealChunks): each column a
+ * serial sequence, an availability set or flexible scale set with a cap of k split over at most k of them, so the
+ * caps hold by construction and each column goes on to its next resource as soon as its last one is done — not when
+ * the slowest resource of a round of single-resource chains is. Not by update domain: there a set's domain goes
+ * down together and the next waits, which the rounds of scheduleNext do. Undefined when the lane runs in rounds.
+ */
+function columnsOf(pending: readonly Slot[], caps: Caps): Map<Slot, number> | undefined {
+  if (caps.maxConcurrency <= 1) return undefined;
+  if (caps.availabilitySetRule === "updateDomain" && pending.some((s) => s.entry.availabilitySetId !== undefined))
+    return undefined;
+  const slotOf = new Map(pending.map((s) => [s.entry, s] as const));
+  const columnOf = new Map<Slot, number>();
+  dealChunks(
+    pending.map((s) => s.entry),
+    caps,
+    true,
+    caps.maxConcurrency,
+  ).forEach((column, c) => {
+    for (const entry of column) {
+      const slot = slotOf.get(entry);
+      if (slot !== undefined) columnOf.set(slot, c);
+    }
+  });
+  return columnOf;
 }
 
 export function* cycleBatch(
@@ -129,6 +174,7 @@ export function* cycleBatch(
     item: schedItem(entry),
     index: indexOf.get(entry) ?? 0,
   }));
+  const columnOf = columnsOf(pending, input.caps);
   const outcomes: ResourceOutcome[] = [];
   let cancelled = false;
   /** The chains in flight with more than one resource: each counts its finished resources in its own status. */
@@ -155,7 +201,7 @@ export function* cycleBatch(
   status();
 
   while (pending.length > 0 && !(cancelled ||= cancel.isCompleted)) {
-    const round = nextRound(pending, input.caps);
+    const round = nextRound(pending, input.caps, columnOf);
     const chosen = new Set(round.flat());
     pending = pending.filter((s) => !chosen.has(s));
 

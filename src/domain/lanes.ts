@@ -42,36 +42,9 @@ export function dealLanes(entries: readonly PlanEntry[], caps: Caps, batchSize: 
   const byDomain =
     caps.availabilitySetRule === "updateDomain" && entries.some((e) => e.availabilitySetId !== undefined);
   const serial = caps.maxConcurrency <= MAX_LANES && !byDomain;
-  const order = new Map(entries.map((e, i) => [resourceKey(e.resourceId), i] as const));
 
-  const groups = new Map<string, { cap: number; members: PlanEntry[] }>();
-  for (const e of entries) {
-    const g = groupKey(e, caps);
-    const cur = groups.get(g.key) ?? { cap: g.cap, members: [] };
-    cur.members.push(e);
-    groups.set(g.key, cur);
-  }
-  const chunks: PlanEntry[][] = [];
-  for (const g of groups.values()) {
-    const k = serial ? Math.max(1, Math.min(g.cap, g.members.length)) : 1;
-    const split: PlanEntry[][] = Array.from({ length: k }, () => []);
-    g.members.forEach((m, i) => split[i % k]?.push(m));
-    chunks.push(...split);
-  }
   const generations = Math.max(1, Math.ceil(entries.length / (parallel * batchSize)));
-  const laneCount = Math.max(1, Math.min(chunks.length, parallel * generations));
-  const first = (c: PlanEntry[]): number => order.get(resourceKey(c[0]?.resourceId ?? "")) ?? 0;
-  chunks.sort((a, b) => b.length - a.length || first(a) - first(b));
-
-  const lanes: PlanEntry[][] = Array.from({ length: laneCount }, () => []);
-  for (const chunk of chunks) {
-    let best = 0;
-    for (let i = 1; i < lanes.length; i++) if ((lanes[i]?.length ?? 0) < (lanes[best]?.length ?? 0)) best = i;
-    lanes[best]?.push(...chunk);
-  }
-  for (const lane of lanes)
-    lane.sort((a, b) => (order.get(resourceKey(a.resourceId)) ?? 0) - (order.get(resourceKey(b.resourceId)) ?? 0));
-
+  const lanes = dealChunks(entries, caps, serial, parallel * generations);
   const shares: number[] = [];
   for (let start = 0; start < lanes.length; start += parallel) {
     const group = lanes.slice(start, start + parallel);
@@ -85,6 +58,47 @@ export function dealLanes(entries: readonly PlanEntry[], caps: Caps, batchSize: 
     );
   }
   return { lanes, parallel, shares };
+}
+
+/**
+ * Deals `entries` into at most `count` serial sequences (lanes, or a lane's columns) so that one resource in flight
+ * per sequence keeps every group's cap: with `splitGroups`, an availability set (or flexible scale set) with a cap
+ * of k is split over at most k chunks, else kept whole; chunks go longest first to the least-loaded sequence. Each
+ * sequence keeps the entries' order. Deterministic for a given input.
+ */
+export function dealChunks(
+  entries: readonly PlanEntry[],
+  caps: Caps,
+  splitGroups: boolean,
+  count: number,
+): PlanEntry[][] {
+  const order = new Map(entries.map((e, i) => [resourceKey(e.resourceId), i] as const));
+  const groups = new Map<string, { cap: number; members: PlanEntry[] }>();
+  for (const e of entries) {
+    const g = groupKey(e, caps);
+    const cur = groups.get(g.key) ?? { cap: g.cap, members: [] };
+    cur.members.push(e);
+    groups.set(g.key, cur);
+  }
+  const chunks: PlanEntry[][] = [];
+  for (const g of groups.values()) {
+    const k = splitGroups ? Math.max(1, Math.min(g.cap, g.members.length)) : 1;
+    const split: PlanEntry[][] = Array.from({ length: k }, () => []);
+    g.members.forEach((m, i) => split[i % k]?.push(m));
+    chunks.push(...split);
+  }
+  const sequences: PlanEntry[][] = Array.from({ length: Math.max(1, Math.min(chunks.length, count)) }, () => []);
+  const first = (c: PlanEntry[]): number => order.get(resourceKey(c[0]?.resourceId ?? "")) ?? 0;
+  chunks.sort((a, b) => b.length - a.length || first(a) - first(b));
+  for (const chunk of chunks) {
+    let best = 0;
+    for (let i = 1; i < sequences.length; i++)
+      if ((sequences[i]?.length ?? 0) < (sequences[best]?.length ?? 0)) best = i;
+    sequences[best]?.push(...chunk);
+  }
+  for (const seq of sequences)
+    seq.sort((a, b) => (order.get(resourceKey(a.resourceId)) ?? 0) - (order.get(resourceKey(b.resourceId)) ?? 0));
+  return sequences;
 }
 
 /** Splits `cap` among lanes in proportion to their sizes: each gets at least 1, none more than its size. */
