@@ -41,6 +41,13 @@ describe("chaos plans", () => {
     expect(plans.some((p) => p.lostCompletionRate > 0)).toBe(true);
     expect(plans.some((p) => p.restartAfterEpisodes.length > 0)).toBe(true);
     expect(new Set(plans.map((p) => p.scenario.vms.length)).size).toBeGreaterThan(30);
+    // Caps that keep lanes serial, and caps above 50 that share them (columns, or rounds by update domain).
+    const caps = plans.map((p) => p.options.maxConcurrency ?? 20);
+    expect(caps.some((c) => c <= 25)).toBe(true);
+    expect(caps.filter((c) => c > 50).length).toBeGreaterThan(10);
+    expect(
+      plans.some((p) => (p.options.maxConcurrency ?? 20) > 50 && p.options.availabilitySetRule === "updateDomain"),
+    ).toBe(true);
   });
 
   it("counts a retry only when the same request follows a 409, 429 or 5xx answer", () => {

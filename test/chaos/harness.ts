@@ -365,8 +365,12 @@ export function planSeed(seed: number, opts: ChaosOptions = {}): ChaosPlan {
   const faults = faultSchedule(scenario, rng, quick);
   const actors = actorSchedule(scenario, seed);
   const withFaults = loadScenario({ ...scenario, actors, behaviour: { ...scenario.behaviour, faults } });
+  const drawnCap = between(rng, 2, 25);
+  // A cap above 50 shares it among the lanes, whose sets then run in columns or, by update domain, in rounds: drawn
+  // from a stream of its own, so that every other choice of a seed stays what it was.
+  const shared = createRng(seed * 15_485_863 + 11);
   const options: RemediationOptionsInput = {
-    maxConcurrency: between(rng, 2, 25),
+    maxConcurrency: chance(shared, 0.25) ? between(shared, 51, 120) : drawnCap,
     maxUnavailablePerAvailabilitySet: between(rng, 1, 2),
     maxUnavailablePerScaleSet: between(rng, 1, 5),
     batchSize: between(rng, 5, 100),
