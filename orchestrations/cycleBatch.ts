@@ -270,7 +270,8 @@ export function* cycleBatch(
       },
     });
     // A member that failed may still be down or in transition: taking down another member of its availability set
-    // (or flexible scale set) could exceed the group's cap, so the rest of the group stays running, untouched.
+    // (or flexible scale set) in its place could exceed the group's cap, so the group's later rounds stay running,
+    // untouched (within a round each column keeps to its own part of the group: orchestrations/groupFailure.ts).
     const failedGroups = new FailedGroups();
     const byId = new Map(round.flat().map((s) => [s.entry.resourceId, s.entry] as const));
     for (const o of outcomes.slice(before)) {

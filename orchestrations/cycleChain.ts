@@ -2,8 +2,8 @@
  * Cycles a few resources of a lane one after the other in one instance, each with orchestrations/cycleResource.ts
  * inside this history. A serial lane hands out its resources CHAIN_LENGTH at a time: a resource cycled by an
  * orchestration of its own cost the instance's start and a wake of its lane, two of its nine episodes; a chain pays
- * them once for all its resources, and its history stays a few resources long. A lane with a larger share starts one
- * chain per resource of a round.
+ * them once for all its resources, and its history stays a few resources long. A lane with a larger share hands
+ * each of its columns out the same way; by update domain it starts one chain per resource of a round.
  *
  * A chain its lane's round starts after the round's burst of first writes waits `startAfterSeconds` on a durable
  * timer first (src/domain/sendPace.ts); a cancel heard meanwhile skips all its entries "cancelled".

@@ -1,8 +1,11 @@
 /**
  * The availability rule after a failure: a member of an availability set or flexible scale set that failed may still
  * be down or in transition, so taking down another member of its group could exceed the group's cap; the rest of
- * the group stays running, untouched, and is reported skipped `groupMemberFailed`. Kept by a lane over its rounds
- * and by a chain over its resources (orchestrations/cycleBatch.ts, orchestrations/cycleChain.ts).
+ * the group that would take its place stays running, untouched, and is reported skipped `groupMemberFailed`. Kept by
+ * a lane over its rounds and by a chain over its resources (orchestrations/cycleBatch.ts,
+ * orchestrations/cycleChain.ts). A group with a cap of k is dealt over at most k serial lanes or columns, each one
+ * resource at a time: the failed member's own sequence stops taking the group's members, the others go on, so at
+ * most k members are ever down, the failed one among them.
  */
 import { resourceKey } from "../src/contracts/ids";
 import type { PlanEntry } from "../src/contracts/plan";
