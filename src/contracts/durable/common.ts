@@ -22,6 +22,12 @@ export type ArmFailure = z.output<typeof ArmFailureSchema>;
  * because ARM's rate-limit headers said a budget was nearly spent (src/azure/pacing.ts). Absent = no need.
  */
 export const PaceSecondsSchema = z.number().int().min(0).max(1800).optional();
+/**
+ * VMs of the subscription the plan counted, handed from the run down to each poll: its status listing is at least
+ * ⌈n / 50⌉ pages, which the fleet observer weighs before its first listing instead of taking one to learn it
+ * (src/azure/fleetObserver.ts).
+ */
+export const SubscriptionVmsSchema = z.number().int().min(0).optional();
 
 export const CycleKindSchema = z.enum(["vm", "scaleSet"]);
 export type CycleKind = z.output<typeof CycleKindSchema>;

@@ -1,5 +1,6 @@
 /** Orchestration contract: cycle one batch of a wave (at most batchSize resources) within its share of the caps. */
 import { z } from "zod";
+import { SubscriptionVmsSchema } from "./common";
 import { defineOrchestration } from "../define";
 import { CapsSchema, PlanEntrySchema } from "../plan";
 import { ResourceOutcomeSchema } from "../outcome";
@@ -34,11 +35,8 @@ export const CycleBatchInput = z.object({
    * record itself (recordLaneOutcomes) and hands up their tally.
    */
   seqs: z.array(z.number().int().min(0)).optional(),
-  /**
-   * VMs of the subscription the plan counted: its status listing is at least ⌈n / 50⌉ pages, which the fleet observer
-   * weighs before its first listing instead of taking one to learn it (src/azure/fleetObserver.ts).
-   */
-  subscriptionVms: z.number().int().min(0).optional(),
+  /** See SubscriptionVmsSchema. */
+  subscriptionVms: SubscriptionVmsSchema,
   /** The lane's part of the run's pace of first writes (src/domain/sendPace.ts); without it, rounds start at once. */
   sendPace: SendPaceSchema.optional(),
 });

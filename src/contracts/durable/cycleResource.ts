@@ -3,6 +3,7 @@
  * through its plan's power steps (the per-resource input, CycleResourceInput).
  */
 import { z } from "zod";
+import { SubscriptionVmsSchema } from "./common";
 import { defineOrchestration } from "../define";
 import { PlanEntrySchema } from "../plan";
 import { ResourceOutcomeSchema } from "../outcome";
@@ -15,11 +16,8 @@ export const CycleResourceInput = z.object({
   wave: z.number().int().min(0).optional(),
   /** How long a resource the run took down is tried to be brought back before it is reported left down. */
   restoreTimeoutMinutes: z.number().int().min(1).default(60),
-  /**
-   * VMs of the subscription the plan counted: its status listing is at least ⌈n / 50⌉ pages, which the fleet observer
-   * weighs before its first listing instead of taking one to learn it (src/azure/fleetObserver.ts).
-   */
-  subscriptionVms: z.number().int().min(0).optional(),
+  /** See SubscriptionVmsSchema. */
+  subscriptionVms: SubscriptionVmsSchema,
 });
 export type CycleResourceInput = z.output<typeof CycleResourceInput>;
 

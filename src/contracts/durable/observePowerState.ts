@@ -5,6 +5,7 @@
  * its provisioning failed, or it shows no sign of the step.
  */
 import { z } from "zod";
+import { SubscriptionVmsSchema } from "./common";
 import { defineActivity } from "../define";
 import { PowerStepSchema } from "../plan";
 import { ReadPowerStateInput, ReadPowerStateOutput } from "./readPowerState";
@@ -24,11 +25,8 @@ export const ObservePowerStateInput = ReadPowerStateInput.extend({
    * completion on the same worker answers as the first run did.
    */
   thenSend: z.object({ after: PowerStepSchema, step: PowerStepSchema, requestedAt: z.iso.datetime() }).optional(),
-  /**
-   * VMs of the subscription the plan counted: its status listing is at least ⌈n / 50⌉ pages, which the fleet observer
-   * weighs before its first listing instead of taking one to learn it (src/azure/fleetObserver.ts).
-   */
-  subscriptionVms: z.number().int().min(0).optional(),
+  /** See SubscriptionVmsSchema. */
+  subscriptionVms: SubscriptionVmsSchema,
 });
 export type ObservePowerStateInput = z.output<typeof ObservePowerStateInput>;
 

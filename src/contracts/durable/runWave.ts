@@ -3,6 +3,7 @@
  * A sub-orchestration of its own, so that the run's history holds a few events per wave rather than per lane.
  */
 import { z } from "zod";
+import { SubscriptionVmsSchema } from "./common";
 import { defineOrchestration } from "../define";
 import { renamedField } from "../parse";
 import { CapsSchema, PlanEntrySchema } from "../plan";
@@ -35,11 +36,8 @@ export const RunWaveInput = z.object({
   restoreTimeoutMinutes: z.number().int().min(1).optional(),
   /** The run's memo scope (see cycleBatch's replayScope). */
   replayScope: z.string().min(1).optional(),
-  /**
-   * VMs of the subscription the plan counted: its status listing is at least ⌈n / 50⌉ pages, which the fleet observer
-   * weighs before its first listing instead of taking one to learn it (src/azure/fleetObserver.ts).
-   */
-  subscriptionVms: z.number().int().min(0).optional(),
+  /** See SubscriptionVmsSchema. */
+  subscriptionVms: SubscriptionVmsSchema,
 });
 export type RunWaveInput = z.output<typeof RunWaveInput>;
 
