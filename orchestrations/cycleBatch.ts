@@ -107,6 +107,8 @@ interface Slot {
   item: SchedItem;
   /** Position in the lane's input: names its cycleResource instance. */
   index: number;
+  /** Its column, in a lane that runs as columns (`columnsOf`). */
+  column?: number | undefined;
 }
 
 /**
@@ -114,14 +116,16 @@ interface Slot {
  * column's next part (its pending entries spread evenly over the rounds its longest column still needs at
  * CHAIN_LENGTH a chain); else (availability sets by update domain) one chain per entry the caps admit.
  */
-function nextRound(pending: readonly Slot[], caps: Caps, columnOf: ReadonlyMap<Slot, number> | undefined): Slot[][] {
+function nextRound(pending: readonly Slot[], caps: Caps): Slot[][] {
   // With nothing in flight and a cap of 1, scheduleNext admits exactly the first entry, and then the next.
   if (caps.maxConcurrency <= 1) return [pending.slice(0, CHAIN_LENGTH)];
-  if (columnOf !== undefined) {
+  if (pending[0]?.column !== undefined) {
     const columns = new Map<number, Slot[]>();
     for (const s of pending) {
-      const c = columnOf.get(s) ?? 0;
-      columns.set(c, [...(columns.get(c) ?? []), s]);
+      const c = s.column ?? 0;
+      const list = columns.get(c);
+      if (list === undefined) columns.set(c, [s]);
+      else list.push(s);
     }
     const rounds = Math.ceil(Math.max(...[...columns.values()].map((c) => c.length)) / CHAIN_LENGTH);
     return [...columns.entries()].sort(([a], [b]) => a - b).map(([, c]) => c.slice(0, Math.ceil(c.length / rounds)));
@@ -144,24 +148,13 @@ function nextRound(pending: readonly Slot[], caps: Caps, columnOf: ReadonlyMap<S
  * the slowest resource of a round of single-resource chains is. Not by update domain: there a set's domain goes
  * down together and the next waits, which the rounds of scheduleNext do. Undefined when the lane runs in rounds.
  */
-function columnsOf(pending: readonly Slot[], caps: Caps): Map<Slot, number> | undefined {
+function columnsOf(entries: readonly PlanEntry[], caps: Caps): Map<PlanEntry, number> | undefined {
   if (caps.maxConcurrency <= 1) return undefined;
-  if (caps.availabilitySetRule === "updateDomain" && pending.some((s) => s.entry.availabilitySetId !== undefined))
+  if (caps.availabilitySetRule === "updateDomain" && entries.some((e) => e.availabilitySetId !== undefined))
     return undefined;
-  const slotOf = new Map(pending.map((s) => [s.entry, s] as const));
-  const columnOf = new Map<Slot, number>();
-  dealChunks(
-    pending.map((s) => s.entry),
-    caps,
-    true,
-    caps.maxConcurrency,
-  ).forEach((column, c) => {
-    for (const entry of column) {
-      const slot = slotOf.get(entry);
-      if (slot !== undefined) columnOf.set(slot, c);
-    }
-  });
-  return columnOf;
+  return new Map(
+    dealChunks(entries, caps, true, caps.maxConcurrency).flatMap((column, c) => column.map((e) => [e, c] as const)),
+  );
 }
 
 export function* cycleBatch(
@@ -169,12 +162,14 @@ export function* cycleBatch(
   input: CycleBatchInput,
 ): Generator<Task, CycleBatchOutput, unknown> {
   const indexOf = new Map(input.entries.map((e, i) => [e, i] as const));
-  let pending: Slot[] = orderForCaps(input.entries, input.caps).map((entry) => ({
+  const ordered = orderForCaps(input.entries, input.caps);
+  const columnOf = columnsOf(ordered, input.caps);
+  let pending: Slot[] = ordered.map((entry) => ({
     entry,
     item: schedItem(entry),
     index: indexOf.get(entry) ?? 0,
+    column: columnOf?.get(entry),
   }));
-  const columnOf = columnsOf(pending, input.caps);
   const outcomes: ResourceOutcome[] = [];
   let cancelled = false;
   /** The chains in flight with more than one resource: each counts its finished resources in its own status. */
@@ -201,7 +196,7 @@ export function* cycleBatch(
   status();
 
   while (pending.length > 0 && !(cancelled ||= cancel.isCompleted)) {
-    const round = nextRound(pending, input.caps, columnOf);
+    const round = nextRound(pending, input.caps);
     const chosen = new Set(round.flat());
     pending = pending.filter((s) => !chosen.has(s));
 
