@@ -70,7 +70,10 @@ interface SubscriptionState {
   latest?: Listing;
   inFlight?: { takenAt: number; promise: Promise<Listing | undefined> } | undefined;
   failed?: { until: number; error: unknown } | undefined;
-  /** Last poll time of each VM that asked (resource key → caller time). */
+  /**
+   * Last poll time of each VM that asked (resource key → caller time), kept until the first listing: it only sizes
+   * that listing when the plan's count is unknown; later listings take the last one's pages.
+   */
   demand: Map<string, number>;
   /** A listing stopped at MAX_LISTING_PAGES with more to come: this subscription is read VM by VM from then on. */
   tooLarge?: boolean;
@@ -130,8 +133,10 @@ export class FleetObserver {
     const reusesOnly = hints.reusesOnly === true;
     const sub = this.state(subscriptionId);
     if (sub.tooLarge === true) return { kind: "perResource" };
-    sub.demand.set(resourceKey(resourceId), asOf);
-    for (const [id, at] of sub.demand) if (at < asOf - DEMAND_WINDOW_SECONDS * 1000) sub.demand.delete(id);
+    if (sub.latest === undefined) {
+      sub.demand.set(resourceKey(resourceId), asOf);
+      for (const [id, at] of sub.demand) if (at < asOf - DEMAND_WINDOW_SECONDS * 1000) sub.demand.delete(id);
+    }
     if (!reusesOnly) sub.answerable.push(asOf);
     const horizon = asOf - LONGEST_INTERVAL_SECONDS * 1000;
     while ((sub.answerable[0] ?? asOf) < horizon) sub.answerable.shift();
@@ -191,6 +196,7 @@ export class FleetObserver {
           answered: 0,
         };
         if (sub.latest === undefined || sub.latest.takenAt <= takenAt) sub.latest = listing;
+        sub.demand.clear();
         sub.failed = undefined;
         return listing;
       },
