@@ -160,9 +160,12 @@ async function unheld(
   return decide(input, state.powerState, send);
 }
 
-/** The journal's key of one send: the resource, the step and the orchestration time it was scheduled at. */
-export function sentKey(input: Pick<Input, "resourceId" | "step" | "requestedAt">): string {
-  return `${input.resourceId.toLowerCase()}|${input.step}|${input.requestedAt ?? ""}`;
+/**
+ * The key of one send in the journal and the send-intent record: the resource, the step and the orchestration time
+ * the step's first attempt was scheduled at (every attempt of one step shares it).
+ */
+export function sentKey(input: Pick<Input, "resourceId" | "step" | "requestedAt" | "firstRequestedAt">): string {
+  return `${input.resourceId.toLowerCase()}|${input.step}|${input.firstRequestedAt ?? input.requestedAt ?? ""}`;
 }
 
 /**

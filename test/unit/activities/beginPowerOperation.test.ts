@@ -212,3 +212,47 @@ describe("a write the worker's view of ARM's write bucket cannot pay for", () =>
     expect(log).toEqual(["intent", "send powerOff"]);
   });
 });
+
+describe("a first power off sent again after an attempt answered `throttled` (its first run's answer lost)", () => {
+  // The first run sent the power off and died; its re-run, on a worker whose view of the write bucket is spent,
+  // answered `throttled` without reading. The orchestration's next attempt is scheduled a few seconds later.
+  const later = new Date(Date.parse(FIRST_POWER_OFF.requestedAt) + 1900).toISOString();
+
+  function afterLostFirstRun(): { gateway: ArmGateway; log: string[]; shared: SendIntents } {
+    const { gateway, log } = vm("running");
+    const shared = intents(log);
+    return { gateway, log, shared };
+  }
+
+  it("is recorded under the first attempt's time, so the next attempt takes the power off under way for its own", async () => {
+    const { gateway, log, shared } = afterLostFirstRun();
+    const first = beginPowerOperation({ ...appRootFrom(parseConfig({})), gateway, sendIntents: shared });
+    expect(await first.handler(FIRST_POWER_OFF, context)).toMatchObject({ status: "started" });
+    const second = beginPowerOperation({ ...appRootFrom(parseConfig({})), gateway, sendIntents: shared });
+    writeBudgetOf(gateway).remaining(FIRST_POWER_OFF.resourceId, Date.parse(FIRST_POWER_OFF.requestedAt), 0);
+    expect(await second.handler(FIRST_POWER_OFF, context)).toMatchObject({
+      status: "throttled",
+      code: WRITE_BUDGET_SPENT,
+    });
+    const next = { ...FIRST_POWER_OFF, requestedAt: later, firstRequestedAt: FIRST_POWER_OFF.requestedAt };
+    expect(await second.handler(next, context)).toEqual({ status: "inTransition", state: "stopping" });
+    expect(log).toEqual(["intent", "send powerOff"]);
+  });
+
+  it("on the worker that sent it, answers the next attempt as the send's own answer", async () => {
+    const { gateway, log, shared } = afterLostFirstRun();
+    const activity = beginPowerOperation({ ...appRootFrom(parseConfig({})), gateway, sendIntents: shared });
+    const first = await activity.handler(FIRST_POWER_OFF, context);
+    const next = { ...FIRST_POWER_OFF, requestedAt: later, firstRequestedAt: FIRST_POWER_OFF.requestedAt };
+    expect(await activity.handler(next, context)).toEqual(first);
+    expect(log).toEqual(["intent", "send powerOff"]);
+  });
+
+  it("still leaves a power off it did not send, begun since the plan, as someone else's change", async () => {
+    const { gateway, log } = vm("stopping");
+    const activity = beginPowerOperation({ ...appRootFrom(parseConfig({})), gateway, sendIntents: intents(log) });
+    const next = { ...FIRST_POWER_OFF, requestedAt: later, firstRequestedAt: FIRST_POWER_OFF.requestedAt };
+    expect(await activity.handler(next, context)).toEqual({ status: "changed", state: "stopping" });
+    expect(log).toEqual([]);
+  });
+});
