@@ -101,10 +101,26 @@ export function dealChunks(
   return sequences;
 }
 
-/** Splits `cap` among lanes in proportion to their sizes: each gets at least 1, none more than its size. */
+/**
+ * Splits `cap` among lanes (at most `cap` of them) in proportion to their sizes: each gets at least 1, none more
+ * than its size, and together never more than `cap`. A lane whose proportion rounds down to 0 still gets 1: what
+ * that takes above the cap is given back by the lanes with the least work per unit of share.
+ */
 function divideCap(sizes: readonly number[], cap: number): number[] {
   const total = sizes.reduce((a, b) => a + b, 0);
   const shares = sizes.map((s) => Math.max(1, Math.min(s, Math.floor((cap * s) / Math.max(1, total)))));
+  let over = shares.reduce((a, b) => a + b, 0) - cap;
+  while (over > 0) {
+    let worst = -1;
+    for (const [i, s] of sizes.entries()) {
+      const share = shares[i] ?? 1;
+      if (share > 1 && (worst < 0 || s / share < (sizes[worst] ?? 0) / (shares[worst] ?? 1))) worst = i;
+    }
+    // Every lane at 1 and still over: more lanes than the cap, which dealLanes never makes.
+    if (worst < 0) break;
+    shares[worst] = (shares[worst] ?? 1) - 1;
+    over--;
+  }
   let left = cap - shares.reduce((a, b) => a + b, 0);
   while (left > 0) {
     let best = -1;

@@ -217,3 +217,53 @@ describe("planWaves properties", () => {
     );
   });
 });
+
+describe("planWaves' shares of a cap among lanes that are not serial", () => {
+  it("give every lane of a group running together at least 1 and together never more than the cap", () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.record({ set: fc.integer({ min: 0, max: 6 }), domain: fc.integer({ min: 0, max: 4 }) }), {
+          minLength: 1,
+          maxLength: 120,
+        }),
+        fc.integer({ min: 2, max: 60 }),
+        fc.integer({ min: 1, max: 40 }),
+        (specs, maxConcurrency, batchSize) => {
+          // Set 0 stands for a VM in no availability set; the update-domain rule keeps lanes from being serial.
+          const entries = specs.map((s, i) =>
+            entry(
+              `vm${i}`,
+              s.set === 0 ? {} : { availabilitySetId: availabilitySet(`as${s.set}`), updateDomain: s.domain },
+            ),
+          );
+          const waves = planWaves(entries, options({ batchSize, maxConcurrency, availabilitySetRule: "updateDomain" }));
+          for (const w of waves) {
+            for (let start = 0; start < w.batches.length; start += w.parallel) {
+              const group = w.batches.slice(start, start + w.parallel);
+              expect(group.reduce((n, b) => n + b.share, 0)).toBeLessThanOrEqual(maxConcurrency);
+              for (const b of group) {
+                expect(b.share).toBeGreaterThanOrEqual(1);
+                expect(b.share).toBeLessThanOrEqual(b.items.length);
+              }
+            }
+          }
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
+  it("keep a wave of 2 lanes of 3 and 17 lanes of 1 within a cap of 19", () => {
+    // The shape of a wave that once ran 21 resources at once under a cap of 19: each lane of 1 rounded up to a share
+    // of 1 on top of the larger lanes' proportional shares.
+    const big = (set: string, n: number): PlanEntry[] =>
+      Array.from({ length: n }, (_, i) =>
+        entry(`${set}-${i}`, { availabilitySetId: availabilitySet(set), updateDomain: i }),
+      );
+    const entries = [...big("a", 3), ...big("b", 3), ...Array.from({ length: 17 }, (_, i) => entry(`solo${i}`))];
+    const [wave] = planWaves(entries, options({ maxConcurrency: 19, availabilitySetRule: "updateDomain" }));
+    const shares = (wave?.batches ?? []).map((b) => b.share);
+    expect(shares).toHaveLength(19);
+    expect(shares.reduce((a, b) => a + b, 0)).toBeLessThanOrEqual(19);
+  });
+});
