@@ -144,8 +144,8 @@ async function unheld(
       !(onTheStepsWay(input.step, state.powerState) && (await wasIntended(intents, input, key)))
     )
       return { status: "changed", state: state.powerState };
-    if (state.powerState === input.expectedState) await intend(intents, input, key);
-    const answer = await decide(input, state.powerState, () => unlessRefused(intents, input, key, send));
+    const record = state.powerState === input.expectedState ? await intend(intents, input, key) : undefined;
+    const answer = await decide(input, state.powerState, () => unlessRefused(intents, key, record, send));
     if (input.requestedAt !== undefined && answer.status === "started") remember(journal, key, answer);
     return answer;
   }
@@ -184,9 +184,10 @@ async function wasIntended(intents: SendIntents | undefined, input: Input, key: 
  * Records a first write before it is sent (write-ahead): a re-run elsewhere then knows it may have been sent. The
  * request leaves only once the record is durable; a record that fails (storage unreachable, throttled, refused)
  * stops the send, and the activity fails and is retried like any transient failure: a write never leaves unrecorded.
+ * Answers the id of this attempt's record (undefined when nothing was recorded).
  */
-async function intend(intents: SendIntents | undefined, input: Input, key: string): Promise<void> {
-  if (input.requestedAt !== undefined) await intents?.add(key);
+async function intend(intents: SendIntents | undefined, input: Input, key: string): Promise<string | undefined> {
+  return input.requestedAt !== undefined ? await intents?.add(key) : undefined;
 }
 
 /**
@@ -199,21 +200,22 @@ function onTheStepsWay(step: Input["step"], state: PowerState): boolean {
 }
 
 /**
- * Sends a recorded first write; when ARM refuses it (a 4xx answer: a conflict, throttling, a lock, a policy), the
- * record is dropped before the refusal is answered: nothing was sent to the resource, so a re-run (its answer lost)
- * must not take a state someone else caused for this step's own. Any other failure (5xx, a socket) leaves the
- * record: the request may have reached the resource.
+ * Sends a recorded first write; when ARM refuses it (a 4xx answer: a conflict, throttling, a lock, a policy), this
+ * attempt's record is dropped before the refusal is answered: this request did nothing to the resource, so a re-run
+ * (its answer lost) must not take a state someone else caused for this step's own. An earlier attempt's record of
+ * the same send stays (it may have been sent, and this refusal may be a conflict with its step under way). Any other
+ * failure (5xx, a socket) leaves the record: the request may have reached the resource.
  */
 async function unlessRefused(
   intents: SendIntents | undefined,
-  input: Input,
   key: string,
+  record: string | undefined,
   send: () => Promise<OperationHandle>,
 ): Promise<OperationHandle> {
   try {
     return await send();
   } catch (e) {
-    if (input.requestedAt !== undefined && intents !== undefined && refusedByArm(e)) await intents.drop(key);
+    if (record !== undefined && intents !== undefined && refusedByArm(e)) await intents.drop(key, record);
     throw e;
   }
 }
@@ -257,7 +259,7 @@ async function beginOnScaleSet(
     wanted,
     () => wasIntended(intents, input, key),
     () => intend(intents, input, key),
-    (send) => unlessRefused(intents, input, key, send),
+    (send, record) => unlessRefused(intents, key, record, send),
   );
   if (input.requestedAt !== undefined && answer.status === "started") remember(journal, key, answer);
   return answer;
@@ -268,8 +270,8 @@ async function sendOnScaleSet(
   input: Input,
   wanted: readonly string[],
   intended: () => Promise<boolean>,
-  beforeSend: () => Promise<void>,
-  guarded: (send: () => Promise<OperationHandle>) => Promise<OperationHandle>,
+  beforeSend: () => Promise<string | undefined>,
+  guarded: (send: () => Promise<OperationHandle>, record: string | undefined) => Promise<OperationHandle>,
 ): Promise<Output> {
   const state = await arm.getScaleSetState(input.resourceId);
   if (!state.exists) return notFound(input.resourceId);
@@ -301,8 +303,8 @@ async function sendOnScaleSet(
       ? { status: "alreadyDone", state: summary }
       : { status: "inTransition", state: summary };
   }
-  if (input.expectedState !== undefined) await beforeSend();
-  const handle = await guarded(() => arm.beginScaleSetPowerOperation(input.resourceId, input.step, todo));
+  const record = input.expectedState !== undefined ? await beforeSend() : undefined;
+  const handle = await guarded(() => arm.beginScaleSetPowerOperation(input.resourceId, input.step, todo), record);
   return { status: "started", handle, stateBefore: summary, instanceIds: todo };
 }
 

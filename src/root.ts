@@ -34,10 +34,16 @@ export const WALL_CLOCK: AppClock = { now: () => new Date(), kind: "wall" };
  * when the run scheduled it.
  */
 export interface SendIntents {
+  /** Whether any attempt at the send `key` names is on record. */
   has(key: string): Promise<boolean>;
-  add(key: string): Promise<void>;
-  /** Forgets a first write ARM refused (it never became an action on the resource). */
-  drop(key: string): Promise<void>;
+  /** Records one attempt at the send `key` names, before its request leaves; answers that record's own id. */
+  add(key: string): Promise<string>;
+  /**
+   * Forgets one attempt's record (ARM refused its request: it never became an action on the resource). Another
+   * attempt's record of the same send stays: a re-run refused (say, a conflict with the step an earlier attempt
+   * started) must not erase that the earlier one may have been sent.
+   */
+  drop(key: string, id: string): Promise<void>;
 }
 
 export interface AppRoot {

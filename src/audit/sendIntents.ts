@@ -13,21 +13,20 @@
  * Keys: a record's key names the resource, the step and when the run scheduled it (an ARM id holds '/'), which
  * PartitionKey and RowKey cannot carry ('/', '\', '#', '?', control characters; at most 1 KiB each:
  * https://learn.microsoft.com/rest/api/storageservices/understanding-the-table-service-data-model). The row is found
- * by the key's SHA-256 (RowKey, hex) in one of 256 partitions (its first two hex digits), and holds the key itself,
- * compared on every read: a lookup answers only for exactly the key it was asked.
+ * by the key's SHA-256 (hex) in one of 256 partitions (its first two hex digits), and holds the key itself, compared
+ * on every read: a lookup answers only for exactly the key it was asked. Each attempt at a send has a row of its own
+ * (RowKey: the digest, `_`, the attempt's id), so that forgetting an attempt ARM refused leaves an earlier attempt's
+ * record of the same send; a lookup reads the digest's range of rows, one query.
  */
-import { createHash } from "node:crypto";
-import type { TableClient } from "@azure/data-tables";
+import { createHash, randomUUID } from "node:crypto";
+import { odata, type TableClient } from "@azure/data-tables";
+import type { SendIntents } from "../root";
 import { ensureError } from "../errors";
 import { tableClientMaker, type AuditStoreConfig, type AuditStoreDependencies } from "./store";
 import { statusCodeOf } from "./tables";
 
 /** The record of first writes: what src/root.ts's `SendIntents` asks of it. */
-export interface SendIntentTable {
-  has(key: string): Promise<boolean>;
-  add(key: string): Promise<void>;
-  drop(key: string): Promise<void>;
-}
+export type SendIntentTable = SendIntents;
 
 export function sendIntentsTableName(prefix: string): string {
   return `${prefix}sends`;
@@ -54,22 +53,21 @@ export function sendIntentTableOn(client: TableClient): SendIntentTable {
   return {
     async has(key) {
       await ensureTable();
-      const { partitionKey, rowKey } = rowOf(key);
-      let entity: Record<string, unknown>;
-      try {
-        entity = await client.getEntity<Record<string, unknown>>(partitionKey, rowKey);
-      } catch (e) {
-        if (statusCodeOf(e) === 404) return false;
-        throw ensureError(e);
-      }
-      return storedKey(entity) === key;
+      const { partitionKey, digest } = rowOf(key);
+      // Every attempt's row of the key: its digest, alone (a row written before attempts had ids) or with an id.
+      const filter = odata`PartitionKey eq ${partitionKey} and RowKey ge ${digest} and RowKey lt ${`${digest}~`}`;
+      for await (const entity of client.listEntities<Record<string, unknown>>({ queryOptions: { filter } }))
+        if (storedKey(entity) === key) return true;
+      return false;
     },
     async add(key) {
       await ensureTable();
-      const entity = { ...rowOf(key), ...keyProperties(key) };
+      const id = randomUUID();
+      const { partitionKey, digest } = rowOf(key);
+      const entity = { partitionKey, rowKey: rowKeyOf(digest, id), ...keyProperties(key) };
       try {
-        // Insert Or Replace Entity (https://learn.microsoft.com/rest/api/storageservices/insert-or-replace-entity): the
-        // same key written twice (a retried activity) leaves one identical row.
+        // Insert Or Replace Entity (https://learn.microsoft.com/rest/api/storageservices/insert-or-replace-entity): a
+        // request the SDK sends again after a lost answer writes the same row again, identical.
         await client.upsertEntity(entity, "Replace");
       } catch (e) {
         // The table was deleted (to clear it) while this worker ran: create it again, once.
@@ -78,12 +76,13 @@ export function sendIntentTableOn(client: TableClient): SendIntentTable {
         await ensureTable();
         await client.upsertEntity(entity, "Replace");
       }
+      return id;
     },
-    async drop(key) {
+    async drop(key, id) {
       await ensureTable();
-      const { partitionKey, rowKey } = rowOf(key);
+      const { partitionKey, digest } = rowOf(key);
       try {
-        await client.deleteEntity(partitionKey, rowKey);
+        await client.deleteEntity(partitionKey, rowKeyOf(digest, id));
       } catch (e) {
         // Not there (never written, or dropped already): nothing to forget.
         if (statusCodeOf(e) !== 404) throw ensureError(e);
@@ -92,9 +91,14 @@ export function sendIntentTableOn(client: TableClient): SendIntentTable {
   };
 }
 
-function rowOf(key: string): { partitionKey: string; rowKey: string } {
+function rowOf(key: string): { partitionKey: string; digest: string } {
   const digest = createHash("sha256").update(key, "utf8").digest("hex");
-  return { partitionKey: digest.slice(0, 2), rowKey: digest };
+  return { partitionKey: digest.slice(0, 2), digest };
+}
+
+/** One attempt's row: the key's digest and the attempt's id ("" for a row written before attempts had ids). */
+function rowKeyOf(digest: string, id: string): string {
+  return id === "" ? digest : `${digest}_${id}`;
 }
 
 function keyProperties(key: string): Record<string, string | number> {

@@ -1,25 +1,47 @@
 /**
- * The first writes a local run is about to send, in its state folder (`sends.jsonl`, one JSON string a line): each is
- * appended and fsynced before its request leaves, so that the same command started again after a kill knows which
- * step it may already have sent (src/root.ts, `SendIntents`). A line cut short by a kill was never acted on (its
- * request is sent only once the line is on disk) and is ignored. A send ARM refused is dropped by a line
- * `{"dropped": key}`.
+ * The first writes a local run is about to send, in its state folder (`sends.jsonl`, one JSON value a line): each
+ * attempt is appended as `{"key": key, "id": id}` and fsynced before its request leaves, so that the same command
+ * started again after a kill knows which step it may already have sent (src/root.ts, `SendIntents`). A line cut short
+ * by a kill was never acted on (its request is sent only once the line is on disk) and is ignored. An attempt ARM
+ * refused is dropped by a line `{"dropped": key, "id": id}`; another attempt's record of the same key stays. A line
+ * that is a bare JSON string (a key, as earlier versions wrote them) is a record without an id.
  */
+import { randomUUID } from "node:crypto";
 import { closeSync, existsSync, fsyncSync, openSync, readFileSync, writeSync } from "node:fs";
+import { z } from "zod";
 import type { SendIntents } from "../root";
+import { parseWith } from "../contracts/parse";
+
+const LineSchema = z.union([
+  z.string().transform((key) => ({ key, id: "", dropped: false })),
+  z.object({ key: z.string(), id: z.string() }).transform((l) => ({ ...l, dropped: false })),
+  z
+    .object({ dropped: z.string(), id: z.string().default("") })
+    .transform((l) => ({ key: l.dropped, id: l.id, dropped: true })),
+]);
 
 export function openSendIntents(path: string): SendIntents {
-  const keys = new Set<string>();
+  /** The ids of each key's attempts on record. */
+  const records = new Map<string, Set<string>>();
+  const note = (key: string, id: string, dropped: boolean): void => {
+    const ids = records.get(key) ?? new Set<string>();
+    if (dropped) ids.delete(id);
+    else ids.add(id);
+    if (ids.size === 0) records.delete(key);
+    else records.set(key, ids);
+  };
   if (existsSync(path)) {
-    for (const line of readFileSync(path, "utf8").split("\n")) {
-      if (line.trim() === "") continue;
+    for (const [n, text] of readFileSync(path, "utf8").split("\n").entries()) {
+      if (text.trim() === "") continue;
+      let value: unknown;
       try {
-        const key: unknown = JSON.parse(line);
-        if (typeof key === "string") keys.add(key);
-        else if (isDropped(key)) keys.delete(key.dropped);
+        value = JSON.parse(text);
       } catch {
         // The last line of a write cut short by a kill: its send never left.
+        continue;
       }
+      const line = parseWith(LineSchema, value, `record of a send in ${path} (line ${n + 1})`);
+      note(line.key, line.id, line.dropped);
     }
   }
   const append = (value: unknown): void => {
@@ -33,22 +55,18 @@ export function openSendIntents(path: string): SendIntents {
     }
   };
   return {
-    has: (key) => Promise.resolve(keys.has(key)),
+    has: (key) => Promise.resolve(records.has(key)),
     add: (key) => {
-      if (keys.has(key)) return Promise.resolve();
-      append(key);
-      keys.add(key);
-      return Promise.resolve();
+      const id = randomUUID();
+      append({ key, id });
+      note(key, id, false);
+      return Promise.resolve(id);
     },
-    drop: (key) => {
-      if (!keys.has(key)) return Promise.resolve();
-      append({ dropped: key });
-      keys.delete(key);
+    drop: (key, id) => {
+      if (records.get(key)?.has(id) !== true) return Promise.resolve();
+      append({ dropped: key, id });
+      note(key, id, true);
       return Promise.resolve();
     },
   };
-}
-
-function isDropped(value: unknown): value is { dropped: string } {
-  return typeof value === "object" && value !== null && "dropped" in value && typeof value.dropped === "string";
 }

@@ -4,6 +4,7 @@
  * first died takes the step it finds under way for its own.
  */
 import { FIRST_POWER_OFF, stoppingScaleSet, stoppingVm, VM, VMSS } from "../support/stoppingGateway";
+import { createHash } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { InvocationContext } from "@azure/functions";
 import { auditTables } from "../support/auditTables";
@@ -37,25 +38,42 @@ describe("the table of first writes", () => {
     expect(rows).toHaveLength(1);
   });
 
-  it("keeps one row for a key added twice (a retried activity)", async () => {
+  it("keeps each attempt's record apart: dropping one (ARM refused it) leaves the other's, for every worker", async () => {
     const { prefix, open } = freshTable();
     const intents = open();
-    await intents.add(KEY);
-    await intents.add(KEY);
-    expect(await intents.has(KEY)).toBe(true);
-    expect(await tables.rawEntities(sendIntentsTableName(prefix))).toHaveLength(1);
+    const first = await intents.add(KEY);
+    const again = await intents.add(KEY);
+    expect(again).not.toBe(first);
+    expect(await tables.rawEntities(sendIntentsTableName(prefix))).toHaveLength(2);
+    await intents.drop(KEY, again);
+    expect(await open().has(KEY)).toBe(true);
+    await intents.drop(KEY, first);
+    expect(await open().has(KEY)).toBe(false);
+    expect(await tables.rawEntities(sendIntentsTableName(prefix))).toHaveLength(0);
   });
 
   it("forgets a key dropped (a send ARM refused) for every worker, and takes a drop of a key not there calmly", async () => {
     const { prefix, open } = freshTable();
     const intents = open();
-    await intents.add(KEY);
-    await intents.drop(KEY);
+    const id = await intents.add(KEY);
+    await intents.drop(KEY, id);
     expect(await open().has(KEY)).toBe(false);
     expect(await tables.rawEntities(sendIntentsTableName(prefix))).toHaveLength(0);
-    await intents.drop(KEY);
-    await intents.drop(KEY.replace("powerOff", "deallocate"));
+    await intents.drop(KEY, id);
+    await intents.drop(KEY.replace("powerOff", "deallocate"), id);
     expect(await intents.has(KEY)).toBe(false);
+  });
+
+  it("reads a row an earlier version wrote (its RowKey the key's digest alone) as a record of the key", async () => {
+    const { prefix, open } = freshTable();
+    const intents = open();
+    const other = KEY.replace("10:00", "10:05");
+    await intents.add(other);
+    const digest = createHash("sha256").update(KEY, "utf8").digest("hex");
+    await tables
+      .rawClient(sendIntentsTableName(prefix))
+      .upsertEntity({ partitionKey: digest.slice(0, 2), rowKey: digest, key0: KEY, keyPieces: 1 }, "Replace");
+    expect(await open().has(KEY)).toBe(true);
   });
 
   it("records keys holding characters table keys cannot ('/', '\\', '#', '?', control characters)", async () => {

@@ -1,4 +1,4 @@
-import { appendFileSync, existsSync, mkdtempSync, readFileSync } from "node:fs";
+import { appendFileSync, existsSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -9,15 +9,28 @@ describe("a state folder's record of first writes about to be sent", () => {
     const path = join(mkdtempSync(join(tmpdir(), "port25-sends-")), "sends.jsonl");
     const first = openSendIntents(path);
     await first.add("vm-1|powerOff|2026-12-07T10:00:00.000Z");
-    await first.add("vm-1|powerOff|2026-12-07T10:00:00.000Z");
-    expect(readFileSync(path, "utf8").match(/vm-1/g)).toHaveLength(1);
     // A kill in the middle of the next write leaves half a line.
-    appendFileSync(path, '\n"vm-2|powerOff|2026-12-0');
+    appendFileSync(path, '\n{"key":"vm-2|powerOff|2026-12-0');
     const next = openSendIntents(path);
     expect(await next.has("vm-1|powerOff|2026-12-07T10:00:00.000Z")).toBe(true);
     expect(await next.has("vm-2|powerOff|2026-12-0")).toBe(false);
     await next.add("vm-3|deallocate|2026-12-07T10:05:00.000Z");
     expect(await openSendIntents(path).has("vm-3|deallocate|2026-12-07T10:05:00.000Z")).toBe(true);
+  });
+
+  it("reads a record an earlier version wrote (the key alone, a JSON string) and its drop", async () => {
+    const path = join(mkdtempSync(join(tmpdir(), "port25-sends-")), "sends.jsonl");
+    appendFileSync(path, '\n"vm-1|powerOff|2026-12-07T10:00:00.000Z"\n\n"vm-2|powerOff|2026-12-07T10:00:00.000Z"\n');
+    appendFileSync(path, '\n{"dropped":"vm-2|powerOff|2026-12-07T10:00:00.000Z"}\n');
+    const intents = openSendIntents(path);
+    expect(await intents.has("vm-1|powerOff|2026-12-07T10:00:00.000Z")).toBe(true);
+    expect(await intents.has("vm-2|powerOff|2026-12-07T10:00:00.000Z")).toBe(false);
+  });
+
+  it("refuses a file with a whole line that is no record of a send, naming the file and the line", () => {
+    const path = join(mkdtempSync(join(tmpdir(), "port25-sends-")), "sends.jsonl");
+    appendFileSync(path, '\n"vm-1|powerOff|2026-12-07T10:00:00.000Z"\n\n{"kee":"vm-2"}\n');
+    expect(() => openSendIntents(path)).toThrow(`record of a send in ${path} (line 4)`);
   });
 
   it("starts empty without a file, and creates it at the first intent", async () => {
@@ -29,19 +42,22 @@ describe("a state folder's record of first writes about to be sent", () => {
     expect(existsSync(path)).toBe(true);
   });
 
-  it("forgets a dropped intent (a send ARM refused), for the next process too", async () => {
+  it("forgets a dropped attempt (a send ARM refused), for the next process too, and keeps another attempt's", async () => {
     const path = join(mkdtempSync(join(tmpdir(), "port25-sends-")), "sends.jsonl");
     const first = openSendIntents(path);
-    await first.add("vm-1|powerOff|2026-12-07T10:00:00.000Z");
+    const one = await first.add("vm-1|powerOff|2026-12-07T10:00:00.000Z");
     await first.add("vm-2|powerOff|2026-12-07T10:00:00.000Z");
-    await first.drop("vm-1|powerOff|2026-12-07T10:00:00.000Z");
-    await first.drop("vm-9|powerOff|2026-12-07T10:00:00.000Z");
+    await first.drop("vm-1|powerOff|2026-12-07T10:00:00.000Z", one);
+    await first.drop("vm-9|powerOff|2026-12-07T10:00:00.000Z", one);
     expect(await first.has("vm-1|powerOff|2026-12-07T10:00:00.000Z")).toBe(false);
     const next = openSendIntents(path);
     expect(await next.has("vm-1|powerOff|2026-12-07T10:00:00.000Z")).toBe(false);
     expect(await next.has("vm-2|powerOff|2026-12-07T10:00:00.000Z")).toBe(true);
-    // Recorded again later (another send of the same key), it holds again.
-    await next.add("vm-1|powerOff|2026-12-07T10:00:00.000Z");
+    // Two attempts at one send; the later refused: the earlier one's record stays.
+    const earlier = await next.add("vm-1|powerOff|2026-12-07T10:00:00.000Z");
+    const later = await next.add("vm-1|powerOff|2026-12-07T10:00:00.000Z");
+    expect(later).not.toBe(earlier);
+    await next.drop("vm-1|powerOff|2026-12-07T10:00:00.000Z", later);
     expect(await openSendIntents(path).has("vm-1|powerOff|2026-12-07T10:00:00.000Z")).toBe(true);
   });
 });

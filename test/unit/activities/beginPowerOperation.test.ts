@@ -53,20 +53,22 @@ function vm(initial: PowerState): { gateway: ArmGateway; log: string[] } {
   return { gateway, log: sends };
 }
 
-/** Intents kept as a state folder keeps them: shared by every worker that opens it. */
-function intents(log: string[]): SendIntents & { keys: Set<string> } {
-  const keys = new Set<string>();
+/** Intents kept as a state folder keeps them: shared by every worker that opens it; each key's attempts by id. */
+function intents(log: string[]): SendIntents & { keys: Map<string, Set<string>> } {
+  const keys = new Map<string, Set<string>>();
+  let next = 0;
   return {
     keys,
-    has: (k) => Promise.resolve(keys.has(k)),
+    has: (k) => Promise.resolve((keys.get(k)?.size ?? 0) > 0),
     add: (k) => {
       log.push("intent");
-      keys.add(k);
-      return Promise.resolve();
+      const id = `a${++next}`;
+      keys.set(k, (keys.get(k) ?? new Set()).add(id));
+      return Promise.resolve(id);
     },
-    drop: (k) => {
+    drop: (k, id) => {
       log.push("dropped");
-      keys.delete(k);
+      keys.get(k)?.delete(id);
       return Promise.resolve();
     },
   };
@@ -137,7 +139,52 @@ describe("a first power off ARM refuses (an owner's deallocate began between the
     const first = beginPowerOperation({ ...appRootFrom(parseConfig({})), gateway, sendIntents: shared });
     await expect(first.handler(input, context)).rejects.toThrow("the VM is being deallocated");
     expect(log).toEqual(["intent", "send powerOff"]);
-    expect(shared.keys.size).toBe(1);
+    expect([...shared.keys.values()].map((ids) => ids.size)).toEqual([1]);
+  });
+});
+
+describe("a first power off re-run while the VM still reads running, its first send under way (the read lagging)", () => {
+  const input = FIRST_POWER_OFF;
+  /** Reads `running` until `lag` reads have passed after the first send; a second send conflicts with the first. */
+  function lagging(lag: number): { gateway: ArmGateway; log: string[] } {
+    const log: string[] = [];
+    let sent = false;
+    let readsAfter = 0;
+    const partial: Partial<ArmGateway> = {
+      getVmState: () => {
+        const state: PowerState = sent && ++readsAfter > lag ? "stopping" : "running";
+        return Promise.resolve({ exists: true, powerState: state, provisioningState: "Updating" });
+      },
+      beginVmPowerOperation: (_id: string, step: PowerStep) => {
+        log.push(`send ${step}`);
+        if (!sent) {
+          sent = true;
+          return Promise.resolve({ asyncOperationUrl: "https://management.azure.com/op/3", completed: false });
+        }
+        return Promise.reject(
+          new AzureOperationError("powerOff", "another operation is in progress on the VM", {
+            code: "Conflict",
+            statusCode: 409,
+            retryable: false,
+          }),
+        );
+      },
+    };
+    return { gateway: partial as ArmGateway, log };
+  }
+
+  it("forgets only its own refused attempt: the next attempt takes the first send's power off for its own", async () => {
+    const { gateway, log } = lagging(1);
+    const shared = intents(log);
+    const first = beginPowerOperation({ ...appRootFrom(parseConfig({})), gateway, sendIntents: shared });
+    expect(await first.handler(input, context)).toMatchObject({ status: "started" });
+    // The first worker died with its answer: another runs it again, reads `running`, and its send meets a conflict.
+    const second = beginPowerOperation({ ...appRootFrom(parseConfig({})), gateway, sendIntents: shared });
+    expect(await second.handler(input, context)).toMatchObject({ status: "conflict" });
+    expect(log).toEqual(["intent", "send powerOff", "intent", "send powerOff", "dropped"]);
+    // The orchestration sends again after the conflict: the VM now reads stopping, the run's own power off.
+    const next = { ...input, requestedAt: "2026-12-07T10:00:09.000Z", firstRequestedAt: input.requestedAt };
+    expect(await second.handler(next, context)).toEqual({ status: "inTransition", state: "stopping" });
   });
 });
 
@@ -156,7 +203,7 @@ describe("a first power off whose record cannot be stored or read (the app's tab
 
   it("sends nothing when the record cannot be read, and fails the activity rather than taking it for unrecorded", async () => {
     const { gateway, log } = vm("stopping");
-    const failing: SendIntents = { has: unavailable, add: () => Promise.resolve(), drop: unavailable };
+    const failing: SendIntents = { has: unavailable, add: () => Promise.resolve("a1"), drop: unavailable };
     const activity = beginPowerOperation({ ...appRootFrom(parseConfig({})), gateway, sendIntents: failing });
     await expect(activity.handler(input, context)).rejects.toThrow("Service Unavailable");
     expect(log).toEqual([]);
@@ -173,7 +220,7 @@ describe("the record of a first write, read only where it can matter", () => {
         return inner.has(k);
       },
       add: (k) => inner.add(k),
-      drop: (k) => inner.drop(k),
+      drop: (k, id) => inner.drop(k, id),
     };
   }
 
