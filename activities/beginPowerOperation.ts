@@ -191,9 +191,9 @@ async function intend(intents: SendIntents | undefined, input: Input, key: strin
 }
 
 /**
- * A state the step itself leads to: under way or done. Found by a re-run of a recorded first write, it is taken for
- * the run's own step (an owner's change in the same instant cannot be told apart; the run then ends the resource as
- * the plan found it).
+ * A state the step itself leads to: under way or done. Found by a re-run or a later attempt of a recorded first
+ * write, it is taken for the run's own step: an owner's change of the same kind while the step is being sent (until
+ * its deadline) cannot be told apart; the run then ends the resource as the plan found it.
  */
 function onTheStepsWay(step: Input["step"], state: PowerState): boolean {
   return stepSatisfied(step, state) || stepInTransition(step, state);

@@ -149,19 +149,18 @@ export function* beginStep(
   const wait: Pause = pause ?? ((seconds) => sleep(context, seconds));
   const entry = input.entry;
   let trusted = knownState;
-  // Every attempt of the step is recorded under its first attempt's time: an attempt whose answer was lost may have
-  // sent it, though its re-run answered otherwise (activities/beginPowerOperation.ts, `sentKey`).
+  // Every attempt of a first write is recorded under its first attempt's time: an attempt whose answer was lost may
+  // have sent it, though its re-run answered otherwise (activities/beginPowerOperation.ts, `sentKey`).
   const firstAt = nowIso(context);
   function* send(state: PowerState | undefined): Generator<Task, BeginPowerOperationResult, unknown> {
     // The resource's first write always reads, against the plan's state (someone else may have acted since the plan);
     // later steps may send on the state the last poll just saw, until a conflict says it was wrong (throttling does not).
     const at = nowIso(context);
-    const times = at === firstAt ? { requestedAt: at } : { requestedAt: at, firstRequestedAt: firstAt };
     const known =
       expected !== undefined
-        ? { expectedState: expected, ...times }
+        ? { expectedState: expected, requestedAt: at, ...(at === firstAt ? {} : { firstRequestedAt: firstAt }) }
         : kind === "vm" && state !== undefined
-          ? { knownState: state, ...times }
+          ? { knownState: state, requestedAt: at }
           : {};
     return yield* callActivity(
       context,

@@ -14,9 +14,13 @@ import { parseWith } from "../contracts/parse";
 
 const LineSchema = z.union([
   z.string().transform((key) => ({ key, id: "", dropped: false })),
-  z.object({ key: z.string(), id: z.string() }).transform((l) => ({ ...l, dropped: false })),
+  z
+    .object({ key: z.string(), id: z.string() })
+    .strict()
+    .transform((l) => ({ ...l, dropped: false })),
   z
     .object({ dropped: z.string(), id: z.string().default("") })
+    .strict()
     .transform((l) => ({ key: l.dropped, id: l.id, dropped: true })),
 ]);
 

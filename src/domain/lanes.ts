@@ -117,7 +117,7 @@ function divideCap(sizes: readonly number[], cap: number): number[] {
       if (share > 1 && (worst < 0 || s / share < (sizes[worst] ?? 0) / (shares[worst] ?? 1))) worst = i;
     }
     // Every lane at 1 and still over: more lanes than the cap, which dealLanes never makes.
-    if (worst < 0) break;
+    if (worst < 0) throw new RangeError(`${sizes.length} lanes cannot share a cap of ${cap}`);
     shares[worst] = (shares[worst] ?? 1) - 1;
     over--;
   }

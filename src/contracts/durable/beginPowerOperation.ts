@@ -32,8 +32,8 @@ export const BeginPowerOperationInput = z.object({
    */
   expectedState: PowerStateSchema.optional(),
   /**
-   * A step sent again after an earlier attempt was throttled or met a conflict: the orchestration time its first
-   * attempt was scheduled at. The send is recorded (the worker's journal, the send-intent record) under the first
+   * With expectedState, a first write sent again after an earlier attempt was throttled or met a conflict: the
+   * orchestration time its first attempt was scheduled at. The send is recorded (the worker's journal, the send-intent record) under the first
    * attempt's time, so that an attempt finds what an earlier one sent though that attempt's answer was lost (answered
    * again by a re-run as throttled, nothing sent by the re-run itself), and takes the step under way for its own.
    */
