@@ -20,13 +20,18 @@
  */
 import { createHash, randomUUID } from "node:crypto";
 import { odata, type TableClient } from "@azure/data-tables";
-import type { SendIntents } from "../root";
 import { ensureError } from "../errors";
 import { tableClientMaker, type AuditStoreConfig, type AuditStoreDependencies } from "./store";
 import { statusCodeOf } from "./tables";
 
 /** The record of first writes: what src/root.ts's `SendIntents` asks of it. */
-export type SendIntentTable = SendIntents;
+export interface SendIntentTable {
+  has(key: string): Promise<boolean>;
+  /** Records one attempt at the send; answers that attempt's own id. */
+  add(key: string): Promise<string>;
+  /** Forgets one attempt's record; another attempt's record of the same key stays. */
+  drop(key: string, id: string): Promise<void>;
+}
 
 export function sendIntentsTableName(prefix: string): string {
   return `${prefix}sends`;
