@@ -53,7 +53,13 @@ describe("a first power off sent by an attempt whose answer was lost", () => {
       ["canary-01", "cycled", undefined],
     ]);
     // One power off each: the first attempt's, taken for the run's own, never sent again.
-    const powerOffs = stack.sim.requestLog().filter((e) => e.method === "POST" && /\/powerOff$/i.test(e.path));
+    const log = stack.sim.requestLog();
+    const powerOffs = log.filter((e) => e.method === "POST" && /\/powerOff$/i.test(e.path));
     expect(powerOffs).toHaveLength(2);
+    // The read ARM throttled was the re-run's, of the VM whose power off had just been accepted.
+    const throttled = log.filter((e) => e.status === 429);
+    expect(throttled.map((e) => e.path.replace(/\/instanceView$/i, "").toLowerCase())).toEqual([
+      powerOffs[0]?.path.replace(/\/powerOff$/i, "").toLowerCase(),
+    ]);
   });
 });

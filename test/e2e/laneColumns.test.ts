@@ -51,13 +51,13 @@ describe("a lane's columns", () => {
       ["as-2", "as-4"],
     ]);
 
-    // What the simulator saw: each member down from leaving running until running again. as-2's column goes on to
-    // as-4 while as-1 is still in its long deallocate; as-3 follows as-1.
+    // What the simulator saw (its timeline, oldest first): each member down from leaving running until running
+    // again. as-2's column goes on to as-4 while as-1 is still in its long deallocate; as-3 follows as-1.
     const timeline = product.sim.timeline();
     const span = (n: string): { start: number; end: number } => {
-      const changes = timeline
-        .filter((c) => c.instanceId === undefined && c.resourceId.toLowerCase().endsWith(`/virtualmachines/${n}`))
-        .sort((a, b) => a.at - b.at);
+      const changes = timeline.filter(
+        (c) => c.instanceId === undefined && c.resourceId.toLowerCase().endsWith(`/virtualmachines/${n}`),
+      );
       return {
         start: changes.find((c) => c.from === "running")?.at ?? Number.NaN,
         end: changes.filter((c) => c.to === "running").at(-1)?.at ?? Number.NaN,
