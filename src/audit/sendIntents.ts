@@ -6,7 +6,7 @@
  *
  * Durable before it resolves: Table storage answers a write only once every replica in the primary region holds it
  * (https://learn.microsoft.com/azure/storage/common/storage-redundancy, "Redundancy in the primary region"), and a
- * point read then sees it from any worker (strongly consistent in the primary region:
+ * read (a query of the key's rows) then sees it from any worker (strongly consistent in the primary region:
  * https://learn.microsoft.com/azure/cosmos-db/table-support, "Consistency"). A failure is
  * thrown as it is, never taken for "not recorded": the activity then fails before sending, and is retried.
  *
